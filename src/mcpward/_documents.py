@@ -1,0 +1,172 @@
+"""Reading configuration documents from disk, safely.
+
+Every config file mcpward reads comes through here so that the same limits apply everywhere:
+only regular files, a size cap, no binary data, strict decoding, and parse errors that name a
+position but never quote the document (a config file is full of secrets).
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import json
+import os
+import re
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyjson5
+import yaml
+
+#: Larger than any real client config (~/.claude.json with a long history is a few MiB).
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DocumentFormat(enum.StrEnum):
+    JSON = "json"
+    JSONC = "jsonc"  # JSON with comments and trailing commas (VS Code, Zed, opencode)
+    TOML = "toml"
+    YAML = "yaml"
+
+
+class DocumentError(Exception):
+    """A file that exists but cannot be used. The message is safe to show: it quotes nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    path: Path
+    text: str
+    data: Any
+
+    def line_of(self, key: str) -> int | None:
+        """The 1-based line where ``key`` first stands as a whole token, for pointing at entries."""
+        match = re.search(rf"(?<![\w.-]){re.escape(key)}(?![\w.-])", self.text)
+        if match is None:
+            return None
+        return self.text.count("\n", 0, match.start()) + 1
+
+
+def read_text(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """Read a small text file, refusing anything that is not a plain, decodable text file."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise DocumentError(f"cannot read: {_os_reason(exc)}") from None
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device at a config path would block or stream forever.
+        raise DocumentError("not a regular file")
+    if info.st_size > max_bytes:
+        raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise DocumentError(f"cannot read: {_os_reason(exc)}") from None
+    if len(raw) > max_bytes:
+        raise DocumentError(f"too large (over {max_bytes} bytes)")
+    return decode_text(raw)
+
+
+def decode_text(raw: bytes) -> str:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # PowerShell's Out-File writes UTF-16 with a BOM; Windows users do edit configs that way.
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        if b"\x00" in raw[:8192]:
+            raise DocumentError("binary file (contains NUL bytes)")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not valid {encoding} text (byte offset {exc.start})") from None
+    if "\x00" in text:
+        raise DocumentError("binary file (contains NUL characters)")
+    return text
+
+
+def parse_text(text: str, fmt: DocumentFormat) -> Any:
+    """Parse ``text``; raise :class:`DocumentError` with a position, never with content."""
+    try:
+        if fmt is DocumentFormat.JSON:
+            return _parse_json(text, lenient=False)
+        if fmt is DocumentFormat.JSONC:
+            return _parse_json(text, lenient=True)
+        if fmt is DocumentFormat.TOML:
+            return _parse_toml(text)
+        return _parse_yaml(text)
+    except RecursionError:
+        raise DocumentError(f"{fmt.value.upper()} nested too deeply") from None
+    except MemoryError:
+        raise DocumentError(f"{fmt.value.upper()} too large to parse") from None
+
+
+def load_document(path: Path, fmt: DocumentFormat) -> Document:
+    text = read_text(path)
+    return Document(path=path, text=text, data=parse_text(text, fmt))
+
+
+def _parse_json(text: str, *, lenient: bool) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not lenient:
+            raise DocumentError(
+                f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            ) from None
+    try:
+        return pyjson5.loads(text)
+    except pyjson5.Json5Exception as exc:
+        raise DocumentError(_json5_message(text, exc)) from None
+
+
+_NEAR = re.compile(r"near (\d+)")
+
+
+def _json5_message(text: str, exc: Exception) -> str:
+    reason = "unexpected end of file" if isinstance(exc, pyjson5.Json5EOF) else "unexpected input"
+    detail = str(exc.args[0]) if exc.args else ""
+    match = _NEAR.search(detail)
+    if match is None:
+        return f"JSON syntax error: {reason}"
+    offset = min(int(match.group(1)), len(text))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"JSON syntax error at line {line}, column {column}: {reason}"
+
+
+_TOML_POSITION = re.compile(r"\(at (line \d+, column \d+|end of document)\)")
+
+
+def _parse_toml(text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's messages are fixed phrases plus a position; keep just those.
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        reason = _TOML_POSITION.sub("", message).strip()
+        where = f" at {position.group(1)}" if position else ""
+        raise DocumentError(f"TOML syntax error{where}: {reason}") from None
+
+
+def _parse_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader only
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        # PyYAML's str() quotes the offending line; keep only its short description.
+        problem = (exc.problem or "invalid YAML").split(":")[0][:80]
+        raise DocumentError(f"YAML syntax error{where}: {problem}") from None
+    except yaml.YAMLError:
+        raise DocumentError("YAML syntax error") from None
+
+
+def _os_reason(exc: OSError) -> str:
+    return os.strerror(exc.errno) if exc.errno else type(exc).__name__

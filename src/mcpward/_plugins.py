@@ -1,0 +1,29 @@
+"""Finding the implementations of an abstraction by listing its package.
+
+pip-audit style: an abstraction lives in ``interface.py`` and each implementation in a module
+of its own, so adding one means adding a file. Modules whose name starts with ``_`` hold
+shared helpers and are not searched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def implementations(package: str, search_path: Iterable[str], base: type[T]) -> list[T]:
+    """One instance of every concrete subclass of ``base`` defined in the package's modules."""
+    found: list[T] = []
+    for module_info in pkgutil.iter_modules(list(search_path)):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package}.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, base) and cls.__module__ == module.__name__ and not inspect.isabstract(cls):
+                found.append(cls())
+    return found

@@ -1,0 +1,200 @@
+"""The ``mcpward`` command. It parses arguments and calls the parts; nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from mcpward import __version__
+
+app = typer.Typer(
+    name="mcpward",
+    help="Govern the MCP servers your organisation's AI assistants use.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+advisories_app = typer.Typer(help="The offline advisory snapshot used by known-vulnerable checks.",
+                             no_args_is_help=True)
+app.add_typer(advisories_app, name="advisories")
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"mcpward: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mcpward {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Govern the MCP servers your organisation's AI assistants use."""
+
+
+@app.command()
+def scan(
+    home: Annotated[Path | None, typer.Option(
+        help="Treat DIR as the home directory (another user, a mounted disk image, a test).",
+        metavar="DIR")] = None,
+    path: Annotated[list[Path] | None, typer.Option(
+        "--path", help="Also walk this project tree for configs and manifests (repeatable).",
+        metavar="DIR")] = None,
+    os_name: Annotated[str | None, typer.Option(
+        "--os", help="Path conventions under --home: linux, macos or windows (default: this OS).",
+        metavar="OS")] = None,
+    root: Annotated[Path | None, typer.Option(
+        help="Filesystem root for system-wide (managed) configs; default / for this machine.",
+        metavar="DIR")] = None,
+    host: Annotated[list[str] | None, typer.Option(
+        "--host", help="Only these host applications (repeatable), e.g. cursor.", metavar="ID")] = None,
+    only_paths: Annotated[bool, typer.Option(
+        "--only-paths", help="Walk the --path trees only; skip the user's own configs.")] = False,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="Also skip directories with this name while walking (repeatable).",
+        metavar="NAME")] = None,
+    no_default_excludes: Annotated[bool, typer.Option(
+        "--no-default-excludes", help="Walk node_modules, .git, virtual environments too.")] = False,
+    output_format: Annotated[str, typer.Option(
+        "--format", "-f", help="table, json, csv, sarif or cyclonedx.")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the report to FILE instead of standard output.",
+        metavar="FILE")] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at least this severe "
+        "(critical, high, medium, low, info).", metavar="SEVERITY")] = None,
+) -> None:
+    """Inventory the MCP servers on this machine, with config risk findings. Offline; starts
+    no server."""
+    from mcpward.model import Severity
+    from mcpward.output import format_names
+    from mcpward.scan import DEFAULT_SKIP_DIRS, ScanOptions, TargetOS, host_ids, run_scan
+
+    if output_format not in format_names():
+        raise _fail(f"unknown --format {output_format!r}; choose from {', '.join(format_names())}")
+    threshold = None
+    if fail_on is not None:
+        try:
+            threshold = Severity.parse(fail_on)
+        except ValueError as exc:
+            raise _fail(f"--fail-on: {exc}") from None
+    try:
+        target_os = TargetOS(os_name.lower()) if os_name else TargetOS.running()
+    except ValueError:
+        raise _fail(f"unknown --os {os_name!r}; choose from linux, macos, windows") from None
+    unknown_hosts = sorted(set(host or ()) - set(host_ids()))
+    if unknown_hosts:
+        raise _fail(f"unknown --host {', '.join(unknown_hosts)}; known: {', '.join(host_ids())}")
+    if home is not None and not home.is_dir():
+        raise _fail(f"--home {home}: not a directory")
+    skip = frozenset() if no_default_excludes else DEFAULT_SKIP_DIRS
+    options = ScanOptions(
+        home=home,
+        paths=tuple(path or ()),
+        target_os=target_os,
+        root=root,
+        hosts=frozenset(host) if host else None,
+        include_user_configs=not only_paths,
+        skip_dirs=skip | frozenset(exclude or ()),
+    )
+    with _progress(enabled=bool(path) and sys.stderr.isatty()) as progress:
+        report = run_scan(options, progress)
+    _write(report, output_format, output)
+    worst = report.worst_severity()
+    if threshold is not None and worst is not None and worst.at_least(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@advisories_app.command("update")
+def advisories_update(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", help="OSV export to read: a URL, a zip, a folder of OSV JSON, or one JSON "
+        "file (repeatable). Default: OSV's npm and PyPI exports.", metavar="URL|PATH")] = None,
+    destination: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the snapshot here instead of the user data folder.",
+        metavar="FILE")] = None,
+) -> None:
+    """Refresh the advisory snapshot with the MCP-related records of OSV exports."""
+    from mcpward.advisories import DEFAULT_SOURCES, AdvisoryError, update_snapshot
+
+    try:
+        written, count = update_snapshot(source or DEFAULT_SOURCES, destination)
+    except AdvisoryError as exc:
+        raise _fail(f"advisories not updated: {exc}") from None
+    typer.echo(f"wrote {count} MCP advisories to {written}")
+
+
+def _write(report: object, output_format: str, output: Path | None) -> None:
+    from mcpward.model import Report
+    from mcpward.output import write_report
+
+    assert isinstance(report, Report)
+    if output is None:
+        write_report(report, output_format, sys.stdout, terminal=sys.stdout.isatty())
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            write_report(report, output_format, handle)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _progress(*, enabled: bool) -> object:
+    """A transient progress line on the terminal while project trees are walked."""
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    class _WalkProgress:
+        def __enter__(self) -> object:
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                      TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("walking", total=None)
+            return self
+
+        def __call__(self, root: str, directories: int, files: int) -> None:
+            self._progress.update(self._task, description=f"walking {root}: {directories} "
+                                  f"directories, {files} files")
+
+        def __exit__(self, *exc: object) -> None:
+            self._progress.__exit__(None, None, None)
+
+    return _WalkProgress()
+
+
+def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> None:
+    """Entry point: no traceback ever reaches the user; an unexpected error is one line."""
+    try:
+        app(args=argv, prog_name="mcpward", standalone_mode=True)
+    except KeyboardInterrupt:
+        typer.echo("mcpward: interrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+        from mcpward.dlp import redact_text
+
+        typer.echo(f"mcpward: internal error ({type(exc).__name__}): {redact_text(str(exc))[:300]}"
+                   " - please report it", err=True)
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

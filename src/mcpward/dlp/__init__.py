@@ -1,0 +1,112 @@
+"""Finding and masking secrets in configuration values.
+
+This is the part of the DLP engine the scan needs: known credential formats, the judgement of
+``name=value`` pairs by key name, URL userinfo and query secrets, and masking. Callers keep
+only the masked text; the raw value never leaves the function that looked at it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mcpward.dlp._credentials import (
+    CREDENTIAL_FORMATS,
+    CredentialMatch,
+    find_credentials,
+    is_placeholder,
+    is_reference,
+    is_secret_key,
+    looks_like_literal_secret,
+    mask,
+    redact_text,
+    redact_url,
+    url_secret_parts,
+)
+
+__all__ = [
+    "CREDENTIAL_FORMATS",
+    "CredentialMatch",
+    "SecretHit",
+    "assess_value",
+    "find_credentials",
+    "is_placeholder",
+    "is_reference",
+    "is_secret_key",
+    "looks_like_literal_secret",
+    "mask",
+    "redact_argv",
+    "redact_text",
+    "redact_url",
+    "url_secret_parts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHit:
+    """A literal secret found at a place in a config: where, what kind, how it was recognised."""
+
+    where: str  # "env:NAME", "header:NAME", "arg[3]", "url"
+    kind: str  # a credential format, "keyed-secret", "url-password", "url-query:token"
+    redacted: str
+    by_format: bool
+
+
+def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
+    """Secrets in one configured value; ``name`` is its key, if it has one."""
+    hits = [
+        SecretHit(where, m.kind, redact_text(value), by_format=True)
+        for m in find_credentials(value)
+    ]
+    if not hits:
+        for part in url_secret_parts(value):
+            kind = "url-password" if part == "password" else f"url-{part}"
+            hits.append(SecretHit(where, kind, redact_url(value), by_format=True))
+    if not hits and name is not None and looks_like_literal_secret(name, value):
+        hits.append(SecretHit(where, "keyed-secret", _mask_keyed(value), by_format=False))
+    return hits
+
+
+_FLAG_VALUE = re.compile(r"^(--?[A-Za-z][\w.-]*)=(.*)$", re.DOTALL)
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
+
+
+def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], list[SecretHit]]:
+    """Mask secrets in a launch line: known formats anywhere, and values of secret-named flags
+    (``--api-key X``, ``--token=X``), assignments (``API_KEY=X``) and headers
+    (``Authorization: Bearer X``)."""
+    redacted: list[str] = []
+    hits: list[SecretHit] = []
+    previous_flag: str | None = None
+    for index, arg in enumerate(args):
+        where = f"arg[{index}]"
+        key, value, prefix = _split_keyed(arg)
+        if key is None and previous_flag is not None and not arg.startswith("-"):
+            key, value, prefix = previous_flag, arg, ""
+        found = assess_value(where, key, value if key is not None else arg)
+        if found:
+            hits.extend(found)
+            if any(h.by_format for h in found):
+                redacted.append(redact_text(redact_url(arg)) if "://" in arg else redact_text(arg))
+            else:
+                redacted.append(prefix + _mask_keyed(value))
+        else:
+            redacted.append(arg)
+        previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg else None
+    return tuple(redacted), hits
+
+
+def _split_keyed(arg: str) -> tuple[str | None, str, str]:
+    for pattern in (_FLAG_VALUE, _ASSIGNMENT, _HEADER):
+        match = pattern.match(arg)
+        if match:
+            return match.group(1).lstrip("-"), match.group(2), arg[: match.start(2)]
+    return None, arg, ""
+
+
+def _mask_keyed(value: str) -> str:
+    scheme, sep, _ = value.partition(" ")
+    if sep and scheme.lower() in {"bearer", "basic", "token"}:
+        return f"{scheme} ****"
+    return "****"

@@ -1,0 +1,258 @@
+"""Credential formats and the judgement of whether a keyed value is a literal secret.
+
+Formats are matched by their issuers' documented prefixes and lengths so that a match is
+almost always real; values found only by their key name must also look like a secret (long
+enough, not a placeholder, not a reference to an environment variable or an input prompt).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialFormat:
+    kind: str
+    pattern: str
+    #: Characters at the start that identify the format and are safe to show (``ghp_``).
+    visible_prefix: int = 0
+
+
+# Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
+_B = r"(?<![A-Za-z0-9_+/=-])"
+_E = r"(?![A-Za-z0-9_+/=-])"
+CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
+    CredentialFormat("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", 0),
+    CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
+    CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
+    CredentialFormat("gitlab-token", _B + r"gl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{20,}" + _E, 7),
+    CredentialFormat("aws-access-key-id", _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E, 4),
+    CredentialFormat("anthropic-api-key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120}" + _E, 7),
+    CredentialFormat("openai-api-key", _B + r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}" + _E, 3),
+    CredentialFormat("openai-project-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}" + _E, 8),
+    CredentialFormat("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E, 8),
+    CredentialFormat("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E, 4),
+    CredentialFormat("google-oauth-client-secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E, 7),
+    CredentialFormat("slack-token", _B + r"xox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}" + _E, 5),
+    CredentialFormat("slack-app-token", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}" + _E, 5),
+    CredentialFormat("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}", 23),
+    CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
+    CredentialFormat("pypi-token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E, 5),
+    CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E, 3),
+    CredentialFormat("sendgrid-api-key", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E, 3),
+    CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E, 2),
+    CredentialFormat("mailgun-api-key", _B + r"key-[0-9a-f]{32}" + _E, 4),
+    CredentialFormat("notion-token", _B + r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})" + _E, 4),
+    CredentialFormat("linear-api-key", _B + r"lin_(?:api|oauth)_[A-Za-z0-9]{40}" + _E, 8),
+    CredentialFormat("atlassian-api-token", _B + r"ATATT3[A-Za-z0-9_=-]{180,}" + _E, 6),
+    CredentialFormat("telegram-bot-token", _B + r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _E, 0),
+    CredentialFormat("databricks-token", _B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E, 4),
+    CredentialFormat("digitalocean-token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E, 7),
+    CredentialFormat("shopify-token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E, 6),
+    CredentialFormat("sentry-token", _B + r"sntr[ysu]_[A-Za-z0-9_=+/-]{40,}" + _E, 6),
+    CredentialFormat("supabase-token", _B + r"sbp_[a-f0-9]{40}" + _E, 4),
+    CredentialFormat("groq-api-key", _B + r"gsk_[A-Za-z0-9]{52}" + _E, 4),
+    CredentialFormat("perplexity-api-key", _B + r"pplx-[A-Za-z0-9]{48}" + _E, 5),
+    CredentialFormat("tavily-api-key", _B + r"tvly-(?:dev-)?[A-Za-z0-9]{32}" + _E, 5),
+    CredentialFormat("firecrawl-api-key", _B + r"fc-[a-f0-9]{32}" + _E, 3),
+    CredentialFormat("replicate-token", _B + r"r8_[A-Za-z0-9]{37}" + _E, 3),
+    CredentialFormat("figma-token", _B + r"figd_[A-Za-z0-9_-]{40}" + _E, 5),
+    CredentialFormat("newrelic-key", _B + r"NRAK-[A-Z0-9]{27}" + _E, 5),
+    CredentialFormat("doppler-token", _B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _E, 6),
+    CredentialFormat("heroku-api-key", _B + r"HRKU-[A-Za-z0-9_-]{60}" + _E, 5),
+    CredentialFormat("postman-api-key", _B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E, 5),
+    CredentialFormat("airtable-token", _B + r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _E, 3),
+    CredentialFormat("azure-storage-key", r"AccountKey=[A-Za-z0-9+/]{86}==", 11),
+    CredentialFormat("jwt", _B + r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}" + _E, 3),
+)
+
+_COMBINED = re.compile("|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS)))
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialMatch:
+    kind: str
+    start: int
+    end: int
+    visible_prefix: int = 0
+
+
+def find_credentials(text: str) -> list[CredentialMatch]:
+    """Every credential of a known format in ``text``, in order."""
+    matches: list[CredentialMatch] = []
+    for match in _COMBINED.finditer(text):
+        index = int((match.lastgroup or "f0")[1:])
+        fmt = CREDENTIAL_FORMATS[index]
+        matches.append(CredentialMatch(fmt.kind, match.start(), match.end(), fmt.visible_prefix))
+    return matches
+
+
+def mask(value: str, visible_prefix: int = 0) -> str:
+    """The redacted form of a secret: its format prefix, if any, then asterisks."""
+    return value[:visible_prefix] + "****"
+
+
+# -- key-name judgement ------------------------------------------------------------------------
+
+_SECRET_KEY = re.compile(
+    r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key"
+    r"|private[-_]?key|client[-_]?secret|auth(?:orization)?|credentials?|cookie|session[-_]?id"
+    r"|bearer|signing[-_]?key|encryption[-_]?key|(?:^|[-_])key)(?:$|[^a-z])",
+    re.IGNORECASE,
+)
+# Names that contain a secret word but name something else: a file, a URL, a limit, an id.
+_NOT_SECRET_KEY = re.compile(
+    r"(?:[-_](?:file|path|dir|url|uri|endpoint|host|id|name|user|username|type|env|var|header"
+    r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required)$"
+    r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey)",
+    re.IGNORECASE,
+)
+_PASSWORD_KEY = re.compile(r"pass(?:word|wd|phrase)?|pwd", re.IGNORECASE)
+
+_REFERENCE = re.compile(
+    r"^\s*(?:\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{env:[^}]*\}|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%"
+    r"|\$\([^)]*\)|\{file:[^}]*\}|op://\S+|vault:\S+|arn:aws:secretsmanager:\S+)\s*$"
+)
+_EMBEDDED_REFERENCE = re.compile(r"\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}")
+_PLACEHOLDER = re.compile(
+    r"^(?:<[^>]*>|\[[^\]]*\]|x{3,}|\*{3,}|\.{3,}|-+|_+|0+|#+|\?+|changeme|change[-_ ]?me|none|null|nil"
+    r"|undefined|todo|tbd|fixme|dummy|example|sample|test|testing|secret|password|token|placeholder"
+    r"|redacted|hidden|masked|empty|true|false|yes|no|on|off|default)$"
+    r"|your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?)?(?:key|token|secret|password|pat)"
+    r"|(?:api[-_]?key|token|secret|password)[-_ ]?(?:here|goes[-_ ]?here)"
+    r"|^(?:insert|put|enter|add|replace|paste)[-_ ]|[-_ ]here$|^sk-\.\.\.|x{6,}|\*{4,}",
+    re.IGNORECASE,
+)
+
+
+def is_reference(value: str) -> bool:
+    """True for values that name a secret held elsewhere (``${GITHUB_TOKEN}``, ``op://...``)."""
+    return bool(_REFERENCE.match(value))
+
+
+def is_placeholder(value: str) -> bool:
+    stripped = value.strip().strip("'\"")
+    return not stripped or bool(_PLACEHOLDER.search(stripped))
+
+
+def is_secret_key(name: str) -> bool:
+    """True for a key or variable name that conventionally holds a secret."""
+    return bool(_SECRET_KEY.search(name)) and not _NOT_SECRET_KEY.search(name)
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def looks_like_literal_secret(name: str, value: str) -> bool:
+    """Judge a ``name = value`` pair whose value matched no known credential format."""
+    if not is_secret_key(name):
+        return False
+    text = value.strip()
+    if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
+        return False
+    if text.lower().startswith(("bearer ", "basic ", "token ")):
+        text = text.split(None, 1)[1] if " " in text else ""
+        if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
+            return False
+    if re.fullmatch(r"\d{1,6}", text) or re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*", text) and len(text) < 12:
+        # A port, a count, a plain word such as "oauth" or "bearer": not a credential.
+        return bool(_PASSWORD_KEY.search(name)) and len(text) >= 4 and not text.isdigit()
+    if text.startswith(("/", "./", "~/", "file:")) or re.match(r"^[A-Za-z]:\\", text):
+        return False  # a path to a key file, not the key
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        return False  # URLs are judged by their userinfo and query instead
+    if _PASSWORD_KEY.search(name):
+        return len(text) >= 4
+    return len(text) >= 8 and shannon_entropy(text) >= 2.5
+
+
+# -- URLs --------------------------------------------------------------------------------------
+
+_SECRET_QUERY_KEY = re.compile(
+    r"^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|password|pass|sig|signature"
+    r"|code|client[-_]?secret|private[-_]?token)$",
+    re.IGNORECASE,
+)
+
+
+def url_secret_parts(url: str) -> list[str]:
+    """Names of the parts of ``url`` that carry a literal secret: ``password``, ``query:token``."""
+    parts = _split(url)
+    if parts is None:
+        return []
+    found = []
+    if parts.password and not is_reference(parts.password) and not is_placeholder(parts.password):
+        found.append("password")
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if _SECRET_QUERY_KEY.match(key) and value and not (is_reference(value) or is_placeholder(value)):
+            found.append(f"query:{key}")
+    return found
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password and secret query values masked; the rest left readable."""
+    parts = _split(url)
+    if parts is None:
+        return redact_text(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:****@{hostport}"
+    query = parts.query
+    if query:
+        pieces = []
+        for piece in query.split("&"):
+            key, sep, value = piece.partition("=")
+            if sep and _SECRET_QUERY_KEY.match(key) and value and not is_reference(value):
+                value = "****"
+            pieces.append(f"{key}{sep}{value}")
+        query = "&".join(pieces)
+    rebuilt = urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+    return redact_text(rebuilt)
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url.strip())
+        if not parts.scheme or not parts.netloc:
+            return None
+        _ = parts.password, parts.port  # raise now on a malformed authority
+        return parts
+    except ValueError:
+        return None
+
+
+_URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every credential of a known format and every URL secret masked."""
+    matches = find_credentials(text)
+    if matches:
+        pieces = []
+        cursor = 0
+        for match in matches:
+            if match.start < cursor:
+                continue
+            pieces.append(text[cursor : match.start])
+            pieces.append(mask(text[match.start : match.end], match.visible_prefix))
+            cursor = match.end
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
+    if "://" in text:
+        text = _URL_IN_TEXT.sub(lambda m: _redact_url_only(m.group(0)), text)
+    return text
+
+
+def _redact_url_only(url: str) -> str:
+    return redact_url(url) if url_secret_parts(url) else url

@@ -1,0 +1,184 @@
+"""Is a package name an imitation of an official MCP package or a vendor's brand?
+
+Used by ``scan`` on launch lines and manifests, and by ``vet`` before approval. The names it
+compares against ship as data (``data/official_packages.json``) so they can be extended
+without code.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from confusable_homoglyphs import confusables
+from packaging.utils import canonicalize_name
+from rapidfuzz.distance import DamerauLevenshtein
+
+from mcpward.model import Ecosystem
+
+
+class NameRiskKind(enum.StrEnum):
+    HOMOGLYPH = "homoglyph"  # looks identical to an official name
+    SCOPE_LOOKALIKE = "scope-lookalike"  # @modeIcontextprotocol/..., @model-context-protocol/...
+    TYPOSQUAT = "typosquat"  # one or two edits from an official name
+    BRAND = "brand"  # a vendor's brand in a name the vendor did not publish
+
+
+@dataclass(frozen=True, slots=True)
+class NameRisk:
+    kind: NameRiskKind
+    imitates: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfficialNames:
+    npm_scopes: frozenset[str]
+    npm: frozenset[str]
+    pypi: frozenset[str]
+    pypi_prefixes: tuple[str, ...]
+    oci_namespaces: frozenset[str]
+    oci: frozenset[str]
+    known: frozenset[str]  # legitimate community names, never reported
+    brands: dict[str, tuple[str, ...]]
+
+    def is_known(self, ecosystem: Ecosystem, name: str) -> bool:
+        if name in self.known:
+            return True
+        if ecosystem is Ecosystem.NPM:
+            return name in self.npm or _npm_scope(name) in self.npm_scopes
+        if ecosystem is Ecosystem.PYPI:
+            return name in self.pypi or name.startswith(self.pypi_prefixes)
+        if ecosystem is Ecosystem.OCI:
+            return name in self.oci or name.rsplit("/", 1)[0] in self.oci_namespaces
+        return False
+
+    def names(self, ecosystem: Ecosystem) -> frozenset[str]:
+        return {Ecosystem.NPM: self.npm, Ecosystem.PYPI: self.pypi, Ecosystem.OCI: self.oci}.get(
+            ecosystem, frozenset()
+        )
+
+
+@cache
+def official_names() -> OfficialNames:
+    raw: dict[str, Any] = json.loads(
+        resources.files("mcpward.data").joinpath("official_packages.json").read_text("utf-8")
+    )
+    npm, pypi, oci = raw["npm"], raw["pypi"], raw["oci"]
+    return OfficialNames(
+        npm_scopes=frozenset(npm["official_scopes"]),
+        npm=frozenset(npm["packages"]),
+        pypi=frozenset(canonicalize_name(n) for n in pypi["packages"]),
+        pypi_prefixes=tuple(pypi["official_prefixes"]),
+        oci_namespaces=frozenset(oci["official_namespaces"]),
+        oci=frozenset(oci["images"]),
+        known=frozenset(npm["known_community"] + pypi["known_community"]),
+        brands={brand: tuple(scopes) for brand, scopes in raw["brands"].items()},
+    )
+
+
+# ASCII look-alikes that Unicode's confusables table does not fold (it is about other scripts).
+_ASCII_SKELETON = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"),
+                   ("|", "l"), ("5", "s"), ("$", "s"), ("_", "-"), (".", "-"))
+
+
+def skeleton(name: str) -> str:
+    """A form under which names that look alike are equal (``@modeIcontextprotocol`` and
+    ``@modelcontextprotocol``; Cyrillic ``а`` and Latin ``a``)."""
+    text = unicodedata.normalize("NFKC", name)
+    if not text.isascii():
+        chars = []
+        for char in text:
+            if char.isascii():
+                chars.append(char)
+                continue
+            found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True) or []
+            latin = [g["c"] for item in found for g in item["homoglyphs"] if g["c"].isascii()]
+            chars.append(latin[0] if latin else char)
+        text = "".join(chars)
+    text = text.replace("I", "l").lower()
+    for source, target in _ASCII_SKELETON:
+        text = text.replace(source, target)
+    return text
+
+
+def _npm_scope(name: str) -> str:
+    return name.split("/", 1)[0] if name.startswith("@") and "/" in name else ""
+
+
+def _edit_budget(name: str) -> int:
+    return 1 if len(name) < 15 else 2
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
+    """How ``name`` imitates an official package or a brand; empty when it does not."""
+    official = official_names()
+    if ecosystem is Ecosystem.PYPI:
+        name = canonicalize_name(name) if name.isascii() else name
+    if official.is_known(ecosystem, name):
+        return []
+    risks: list[NameRisk] = []
+    candidates = official.names(ecosystem)
+    name_skeleton = skeleton(name)
+    for candidate in sorted(candidates):
+        if name_skeleton == skeleton(candidate):
+            risks.append(NameRisk(NameRiskKind.HOMOGLYPH, candidate,
+                                  f"{name!r} is written to look like {candidate!r}"))
+            return risks
+    if not unicodedata.normalize("NFKC", name).isascii():
+        # Registries refuse non-ASCII names for new packages: one in a launch line is
+        # written to be misread.
+        risks.append(NameRisk(NameRiskKind.HOMOGLYPH, name_skeleton,
+                              f"{name!r} mixes look-alike non-Latin characters into "
+                              f"{name_skeleton!r}"))
+    if ecosystem is Ecosystem.NPM:
+        scope = _npm_scope(name)
+        if scope:
+            for official_scope in sorted(official.npm_scopes):
+                if scope == official_scope:
+                    continue
+                similar = skeleton(scope) == skeleton(official_scope) or (
+                    DamerauLevenshtein.distance(scope.replace("-", ""), official_scope.replace("-", ""))
+                    <= _edit_budget(official_scope)
+                )
+                if similar:
+                    risks.append(NameRisk(NameRiskKind.SCOPE_LOOKALIKE, official_scope,
+                                          f"scope {scope!r} imitates {official_scope!r}"))
+                    return risks
+    for candidate in sorted(candidates):
+        if abs(len(candidate) - len(name)) > 2:
+            continue
+        distance = DamerauLevenshtein.distance(name, candidate)
+        if 0 < distance <= _edit_budget(candidate) and _differs_in_core(name, candidate):
+            risks.append(NameRisk(NameRiskKind.TYPOSQUAT, candidate,
+                                  f"{name!r} is {distance} edit(s) from {candidate!r}"))
+            return risks
+    if ecosystem is Ecosystem.NPM and not _npm_scope(name):
+        tokens = set(_TOKEN.findall(name.lower()))
+        skeleton_tokens = set(_TOKEN.findall(name_skeleton))
+        for brand, scopes in official.brands.items():
+            if brand in tokens or skeleton(brand) in skeleton_tokens:
+                risks.append(NameRisk(NameRiskKind.BRAND, brand,
+                                      f"unscoped {name!r} uses the brand {brand!r}; the vendor "
+                                      f"publishes under {', '.join(scopes)}"))
+                break
+    return risks
+
+
+def _differs_in_core(name: str, candidate: str) -> bool:
+    """False when the names differ only by a version-like suffix (``server-v2``) or plural."""
+    longer, shorter = (name, candidate) if len(name) > len(candidate) else (candidate, name)
+    if longer.startswith(shorter):
+        suffix = longer[len(shorter):]
+        if re.fullmatch(r"-?v?\d|s", suffix):
+            return False
+    return True

@@ -1,0 +1,32 @@
+"""Rendering reports: ``table`` (default), ``json``, ``csv``, ``sarif``, ``cyclonedx``."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TextIO
+
+from mcpward._plugins import implementations
+from mcpward.model import Report
+from mcpward.output.interface import OutputFormat
+
+
+@cache
+def formats() -> dict[str, OutputFormat]:
+    return {f.name: f for f in implementations(__name__, __path__, OutputFormat)}
+
+
+def format_names() -> tuple[str, ...]:
+    return tuple(sorted(formats()))
+
+
+def write_report(report: Report, format_name: str, out: TextIO, *, terminal: bool = False) -> None:
+    try:
+        formatter = formats()[format_name]
+    except KeyError:
+        raise ValueError(
+            f"unknown format {format_name!r}; choose from {', '.join(format_names())}"
+        ) from None
+    formatter.write(report, out, terminal=terminal)
+
+
+__all__ = ["OutputFormat", "format_names", "write_report"]

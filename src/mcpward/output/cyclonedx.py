@@ -1,0 +1,106 @@
+"""``--format cyclonedx``: a CycloneDX 1.6 BOM of the MCP servers, built with the CycloneDX
+library. Package-backed servers are components with package URLs; remote servers are services
+with their endpoints; known-vulnerable findings are vulnerabilities that affect them."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
+from mcpward.output.interface import OutputFormat
+
+
+def _purl(package: PackageRef) -> object | None:
+    from packageurl import PackageURL
+
+    if package.ecosystem is Ecosystem.NPM:
+        namespace, _, name = package.name.rpartition("/")
+        return PackageURL("npm", namespace or None, name, package.version if package.pinned else None)
+    if package.ecosystem is Ecosystem.PYPI:
+        return PackageURL("pypi", None, package.name, package.version if package.pinned else None)
+    if package.ecosystem is Ecosystem.OCI:
+        repository = package.name.rsplit("/", 1)
+        qualifiers = {"repository_url": package.name} if "/" in package.name else {}
+        version = package.digest or (package.version if package.pinned else None)
+        return PackageURL("oci", None, repository[-1], version, qualifiers or None)
+    return None
+
+
+def _properties(server: ServerSpec) -> list[object]:
+    from cyclonedx.model import Property
+
+    values = {
+        "mcpward:server-id": server.id,
+        "mcpward:host": server.host,
+        "mcpward:scope": server.scope.value,
+        "mcpward:config-path": server.config_path,
+        "mcpward:transport": server.transport.value if server.transport else None,
+        "mcpward:command": " ".join([server.command or "", *server.args]).strip() or None,
+        "mcpward:env-names": " ".join(server.env_names) or None,
+        "mcpward:owner": server.owner,
+        "mcpward:repository": server.repository,
+        "mcpward:project": server.project,
+        "mcpward:disabled": "true" if server.disabled else None,
+    }
+    return [Property(name=k, value=v) for k, v in values.items() if v]
+
+
+def cyclonedx_json(report: Report) -> str:
+    from cyclonedx.model import XsUri
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.model.service import Service
+    from cyclonedx.model.vulnerability import BomTarget, Vulnerability
+    from cyclonedx.output.json import JsonV1Dot6
+
+    bom = Bom()
+    bom.metadata.timestamp = report.generated_at
+    bom.metadata.tools.components.add(
+        Component(type=ComponentType.APPLICATION, name="mcpward", version=report.tool_version)
+    )
+    refs: dict[str, object] = {}
+    for server in report.servers:
+        ref = f"mcp-server:{server.id}"
+        package = server.package
+        if server.url and (package is None or package.ecosystem is Ecosystem.URL):
+            node: object = Service(
+                name=server.name, bom_ref=ref, endpoints=[XsUri(server.url)],
+                authenticated=bool(server.header_names) or None, x_trust_boundary=True,
+                properties=_properties(server),
+            )
+            bom.services.add(node)
+        else:
+            node = Component(
+                type=ComponentType.APPLICATION,
+                name=package.name if package else server.name,
+                version=package.version if package else None,
+                description=f"MCP server {server.name!r} configured in {server.host}",
+                purl=_purl(package) if package else None,  # type: ignore[arg-type]
+                bom_ref=ref,
+                properties=_properties(server),
+                components=[
+                    Component(type=ComponentType.LIBRARY, name=dep.name, version=dep.version,
+                              purl=_purl(dep), bom_ref=f"{ref}:dep:{dep.name}")  # type: ignore[arg-type]
+                    for dep in server.dependencies
+                ],
+            )
+            bom.components.add(node)
+        refs[server.id] = node
+    for index, finding in enumerate(report.findings):
+        if finding.category is not Category.KNOWN_VULNERABLE or finding.server_id not in refs:
+            continue
+        bom.vulnerabilities.add(Vulnerability(
+            bom_ref=f"vuln-{index}", id=finding.identifiers[0] if finding.identifiers else None,
+            description=finding.message,
+            recommendation=finding.remediation,
+            affects=[BomTarget(ref=f"mcp-server:{finding.server_id}")],
+        ))
+    return JsonV1Dot6(bom).output_as_string(indent=2)
+
+
+class CycloneDxFormat(OutputFormat):
+    name = "cyclonedx"
+
+    def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
+        out.write(cyclonedx_json(report))
+        out.write("\n")

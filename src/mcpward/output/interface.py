@@ -1,0 +1,18 @@
+"""Output formats. Each module here defines one :class:`OutputFormat`; every command renders its
+:class:`~mcpward.model.Report` through them, so a new format serves every command at once."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar, TextIO
+
+from mcpward.model import Report
+
+
+class OutputFormat(ABC):
+    #: The value of ``--format`` that selects it.
+    name: ClassVar[str]
+
+    @abstractmethod
+    def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
+        """Write ``report`` to ``out``; ``terminal`` is true when ``out`` is an interactive screen."""

@@ -1,0 +1,133 @@
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+Rules are the rule ids that occur, with a ``security-severity`` so GitHub ranks them; each
+result points at the config file (relative to the working directory when it lies inside it,
+as code scanning expects) and the line of the server entry when known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from mcpward.model import Category, Finding, Report, Severity
+from mcpward.output.interface import OutputFormat
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/mcpward/"
+
+CATEGORY_TITLES = {
+    Category.UNPINNED_PACKAGE: "Server package is not pinned to an exact version",
+    Category.PLAINTEXT_SECRET: "Credential written in plain text in an MCP config",
+    Category.SHELL_WRAPPER: "Server launch goes through a shell",
+    Category.INSECURE_TRANSPORT: "Remote MCP server reached insecurely",
+    Category.IMPERSONATION: "Package name imitates an official MCP package or vendor",
+    Category.KNOWN_VULNERABLE: "Server package version has a published advisory",
+    Category.EXCESSIVE_SCOPE: "Server has more access than it needs",
+    Category.PARSE_ERROR: "MCP config file could not be read",
+}
+_LEVEL = {
+    Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+    Severity.LOW: "note", Severity.INFO: "note",
+}
+# GitHub maps security-severity to its labels: >=9 critical, >=7 high, >=4 medium, else low.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0", Severity.INFO: "0.5",
+}
+
+
+def artifact_uri(path: str) -> str:
+    """Working-directory-relative POSIX path inside it, else an absolute ``file://`` URI."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_uri()
+
+
+def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": CATEGORY_TITLES[finding.category]},
+        "fullDescription": {"text": f"{CATEGORY_TITLES[finding.category]} ({rule_id})."},
+        "help": {"text": finding.remediation},
+        "defaultConfiguration": {"level": _LEVEL[finding.severity]},
+        "properties": {
+            "tags": ["security", "mcp", finding.category.value],
+            "security-severity": _SECURITY_SEVERITY[finding.severity],
+            "precision": "high",
+        },
+    }
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    message = finding.message
+    if finding.server:
+        message = f"[{finding.host}] {finding.server}: {message}"
+    if finding.evidence:
+        message += f" Evidence: {finding.evidence}"
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(finding.config_path or ".")},
+            "region": {"startLine": finding.line or 1},
+        }
+    }
+    fingerprint = hashlib.sha256(
+        "\0".join((finding.rule, finding.config_path or "", finding.server or "",
+                   finding.evidence or "")).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": message},
+        "locations": [location],
+        "partialFingerprints": {"mcpwardFinding/v1": fingerprint},
+        "properties": {"severity": finding.severity.value, "category": finding.category.value,
+                       "remediation": finding.remediation},
+    }
+
+
+def sarif_document(report: Report) -> dict[str, Any]:
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for finding in report.findings:
+        if finding.rule not in rules:
+            rules[finding.rule] = _rule(finding.rule, finding)
+        results.append(_result(finding, list(rules).index(finding.rule)))
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mcpward",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": list(rules.values()),
+            }},
+            "automationDetails": {"id": f"mcpward/{report.command}/"},
+            "invocations": [{
+                "executionSuccessful": True,
+                "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": f"{e.path}: {e.message}"}}
+                    for e in report.errors
+                ],
+            }],
+            "results": results,
+        }],
+    }
+
+
+class SarifFormat(OutputFormat):
+    name = "sarif"
+
+    def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
+        json.dump(sarif_document(report), out, indent=2, ensure_ascii=False)
+        out.write("\n")

@@ -1,0 +1,106 @@
+"""``--format table`` (the default): servers grouped by host, then findings, then errors.
+
+Every value from a config is rendered as plain text, never as rich markup, and stripped of
+control characters, so a hostile config cannot restyle or rewrite the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mcpward.model import Finding, Report, ServerSpec, Severity
+from mcpward.output.interface import OutputFormat
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan", Severity.INFO: "dim",
+}
+
+
+def plain(value: object, limit: int = 200) -> Text:
+    text = _CONTROL.sub("?", "" if value is None else str(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Text(text)
+
+
+def _launch(server: ServerSpec) -> str:
+    if server.url:
+        return server.url
+    return " ".join([server.command or "", *server.args]).strip() or "(provided by an extension)"
+
+
+class TableFormat(OutputFormat):
+    name = "table"
+
+    def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
+        console = Console(file=out, force_terminal=terminal, no_color=not terminal,
+                          width=None if terminal else 160, highlight=False, soft_wrap=False)
+        worst: dict[str, Severity] = {}
+        for finding in report.findings:
+            if finding.server_id and (finding.server_id not in worst
+                                      or finding.severity.rank > worst[finding.server_id].rank):
+                worst[finding.server_id] = finding.severity
+        by_host: dict[str, list[ServerSpec]] = defaultdict(list)
+        for server in report.servers:
+            by_host[server.host].append(server)
+        if not report.servers:
+            console.print(Text(f"No MCP servers found ({report.subject})."))
+        for host in sorted(by_host):
+            table = Table(title=Text(f"{host} ({len(by_host[host])})", style="bold"),
+                          title_justify="left", show_lines=False, expand=False)
+            for column in ("server", "scope", "transport", "package", "launch", "config", "risk"):
+                table.add_column(column, overflow="fold")
+            for server in by_host[host]:
+                severity = worst.get(server.id)
+                risk = Text(severity.value, style=SEVERITY_STYLE[severity]) if severity else Text("-")
+                name = plain(server.name)
+                if server.disabled:
+                    name.append(" (disabled)", style="dim")
+                table.add_row(
+                    name, plain(server.scope.value),
+                    plain(server.transport.value if server.transport else "-"),
+                    plain(server.package.display if server.package else "-", 60),
+                    plain(_launch(server), 80), plain(_short_path(server), 80), risk,
+                )
+            console.print(table)
+        if report.findings:
+            self._findings(console, report.findings)
+        if report.errors:
+            console.print(Text("Files that could not be read", style="bold"))
+            for error in report.errors:
+                line = plain(error.path, 300)
+                line.append(f": {_CONTROL.sub('?', error.message)}")
+                console.print(line)
+        counts = Counter(f.severity for f in report.findings)
+        summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
+        console.print(Text(f"{len(report.servers)} servers, {len(report.findings)} findings"
+                           f"{' (' + summary + ')' if summary else ''}, {len(report.errors)} errors."))
+
+    @staticmethod
+    def _findings(console: Console, findings: tuple[Finding, ...]) -> None:
+        table = Table(title=Text("Findings", style="bold"), title_justify="left", expand=False)
+        for column in ("severity", "rule", "host", "server", "finding", "fix"):
+            table.add_column(column, overflow="fold")
+        for finding in findings:
+            message = plain(finding.message, 300)
+            if finding.evidence:
+                message.append("\n")
+                message.append_text(plain(finding.evidence, 160))
+                message.stylize("dim", len(message) - len(plain(finding.evidence, 160)))
+            table.add_row(Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
+                          plain(finding.rule), plain(finding.host or "-"), plain(finding.server or "-"),
+                          message, plain(finding.remediation, 200))
+        console.print(table)
+
+
+def _short_path(server: ServerSpec) -> str:
+    path = server.config_path
+    return f"{path}:{server.line}" if server.line else path

@@ -1,0 +1,12 @@
+"""``mcpward scan``: an offline inventory of the MCP servers on a machine, with config risks.
+
+>>> from mcpward.scan import ScanOptions, run_scan
+>>> report = run_scan(ScanOptions(home=Path("/mnt/image/home/alice"), target_os=TargetOS.MACOS))
+"""
+
+from mcpward.scan._engine import ScanOptions, run_scan
+from mcpward.scan._hosts import host_ids
+from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS
+from mcpward.scan.interface import TargetOS
+
+__all__ = ["DEFAULT_SKIP_DIRS", "ScanOptions", "TargetOS", "host_ids", "run_scan"]

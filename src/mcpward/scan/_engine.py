@@ -1,0 +1,285 @@
+"""The scan: find config files, parse them, resolve launches, run checks, build the report."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mcpward import __version__
+from mcpward._documents import DocumentError, load_document
+from mcpward.dlp import redact_argv, redact_text, redact_url
+from mcpward.model import (
+    Category,
+    Finding,
+    Report,
+    ScanError,
+    Scope,
+    ServerSpec,
+    Severity,
+)
+from mcpward.scan._checks import all_checks
+from mcpward.scan._hosts import all_hosts
+from mcpward.scan._launch import Launch, resolve_launch
+from mcpward.scan._manifests.container import ContainerDefinitions
+from mcpward.scan._manifests.interface import ManifestReader
+from mcpward.scan._manifests.npm import NpmProject
+from mcpward.scan._manifests.python import PythonProject
+from mcpward.scan._owner import file_owner, git_remote
+from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker
+from mcpward.scan.interface import (
+    ConfigLocation,
+    DiscoveredServer,
+    EntryError,
+    HomeLayout,
+    HostApp,
+    ServerContext,
+    TargetOS,
+    ToolApproval,
+)
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """What to scan. ``home`` None means the current user's machine."""
+
+    home: Path | None = None
+    paths: tuple[Path, ...] = ()
+    target_os: TargetOS = field(default_factory=TargetOS.running)
+    root: Path | None = None
+    hosts: frozenset[str] | None = None
+    include_user_configs: bool = True
+    skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
+
+
+def manifest_readers() -> list[ManifestReader]:
+    return [NpmProject(), PythonProject(), ContainerDefinitions()]
+
+
+def layout_for(options: ScanOptions) -> HomeLayout:
+    live = options.home is None
+    home = Path(options.home) if options.home is not None else Path.home()
+    root = options.root
+    if root is None and live and options.target_os is TargetOS.running():
+        root = Path(os.path.abspath(os.sep))
+    if root is None and live and options.target_os is TargetOS.WINDOWS:
+        root = Path(os.environ.get("SystemDrive", "C:") + os.sep)
+    return HomeLayout(
+        os=options.target_os, home=home, root=root, environ=dict(os.environ) if live else {}
+    )
+
+
+class _Collector:
+    """Accumulates what parsing yields, converting failures into errors and findings."""
+
+    def __init__(self) -> None:
+        self.servers: list[DiscoveredServer] = []
+        self.approvals: list[ToolApproval] = []
+        self.errors: list[ScanError] = []
+        self.findings: list[Finding] = []
+        self.seen_files: set[tuple[str, Path | None, str]] = set()
+
+    def error(self, path: Path, message: str, host: str | None) -> None:
+        message = redact_text(message)
+        self.errors.append(ScanError(path=os.fspath(path), message=message, host=host))
+        self.findings.append(
+            Finding(
+                rule="parse-error",
+                category=Category.PARSE_ERROR,
+                severity=Severity.LOW,
+                message=f"Config file could not be used: {message}",
+                remediation="Fix or remove the file; servers it defines are not in this inventory.",
+                host=host,
+                config_path=os.fspath(path),
+            )
+        )
+
+    def read_config(self, host: HostApp, location: ConfigLocation) -> None:
+        key = _identity(location.path)
+        if (key, location.project, host.id) in self.seen_files:
+            return
+        self.seen_files.add((key, location.project, host.id))
+        try:
+            document = load_document(location.path, location.format)
+        except DocumentError as exc:
+            self.error(location.path, str(exc), host.id)
+            return
+        try:
+            items = list(host.parse(location, document))
+        except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+            # A host module met a shape it did not expect: report it, keep scanning.
+            self.error(location.path, f"unexpected structure ({type(exc).__name__})", host.id)
+            return
+        for item in items:
+            if isinstance(item, EntryError):
+                self.error(location.path, str(item), host.id)
+            elif isinstance(item, ToolApproval):
+                self.approvals.append(item)
+            else:
+                self.servers.append(item)
+
+
+def _identity(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.fspath(path)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+
+
+def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> _Collector:
+    layout = layout_for(options)
+    hosts = [h for h in all_hosts() if options.hosts is None or h.id in options.hosts]
+    collected = _Collector()
+    if options.include_user_configs:
+        for host in hosts:
+            for location in host.user_configs(layout):
+                if _exists(location.path):
+                    collected.read_config(host, location)
+    readers = manifest_readers()
+    walker = ProjectTreeWalker(hosts, readers, options.skip_dirs)
+    for root in options.paths:
+        root = Path(os.path.abspath(root))
+        if not root.is_dir():
+            collected.error(root, "not a directory", None)
+            continue
+        tree = walker.walk(
+            root, None if progress is None else (lambda d, f, r=root: progress(os.fspath(r), d, f))
+        )
+        for path, reason in tree.errors:
+            collected.errors.append(ScanError(path=os.fspath(path), message=f"cannot list: {reason}"))
+        for host, path, relative in tree.configs:
+            project = Path(*path.parts[: len(path.parts) - len(relative.parts)])
+            if path.is_symlink() and not _inside(path, root):
+                collected.error(path, "symbolic link pointing outside the scanned tree; not read",
+                                host.id)
+                continue
+            for location in host.project_configs(project, relative):
+                collected.read_config(host, location)
+        if options.hosts is not None:
+            continue
+        for (reader_index, directory), files in tree.manifests.items():
+            reader = readers[reader_index]
+            for item in reader.read(directory, sorted(files)):
+                if isinstance(item, tuple):
+                    collected.error(item[0], item[1], reader.host)
+                else:
+                    collected.servers.append(item)
+    _apply_approvals(collected)
+    return collected
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+
+
+def _apply_approvals(collected: _Collector) -> None:
+    for server in collected.servers:
+        for approval in collected.approvals:
+            if approval.applies_to(server):
+                server.auto_approve = server.auto_approve + approval.tools
+                server.auto_approve_via = server.auto_approve_via + (approval.setting,)
+
+
+def server_id(server: DiscoveredServer) -> str:
+    key = "\0".join((server.host, os.fspath(server.location.path), os.fspath(server.project or ""),
+                     server.name))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
+    """The redacted, serialisable record of a server: names of env and headers, masked args."""
+    args, _ = redact_argv(server.args)
+    command = server.command
+    if command and not server.args and " " in command.strip():
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
+        masked, hits = redact_argv(words)
+        command = " ".join(masked) if hits else redact_text(command)
+    elif command:
+        command = redact_text(command)
+    location = server.location
+    project = server.project or location.project
+    return ServerSpec(
+        id=server_id(server),
+        host=server.host,
+        name=redact_text(server.name),
+        config_path=os.fspath(location.path),
+        scope=location.scope,
+        source=server.source,
+        transport=server.transport,
+        command=command,
+        args=args,
+        url=redact_url(server.url) if server.url else None,
+        env_names=tuple(sorted(server.env)),
+        header_names=tuple(sorted(server.headers)),
+        package=launch.package or server.declared_package,
+        dependencies=server.dependencies,
+        project=os.fspath(project) if project else None,
+        owner=file_owner(location.path),
+        repository=git_remote(project) if project and location.scope is Scope.PROJECT else None,
+        disabled=server.disabled,
+        line=server.line,
+    )
+
+
+def evaluate(servers: Iterable[DiscoveredServer], home: Path | None) -> Iterator[tuple[ServerSpec, list[Finding]]]:
+    checks = all_checks()
+    home_text = os.fspath(home) if home else None
+    for server in servers:
+        launch = resolve_launch(server.command, server.args)
+        spec = build_spec(server, launch)
+        context = ServerContext(raw=server, launch=launch, spec=spec, home=home_text)
+        findings: list[Finding] = []
+        for check in checks:
+            try:
+                findings.extend(check.check(context))
+            except Exception as exc:  # noqa: BLE001 - one faulty check must not end the scan
+                findings.append(context.finding(
+                    rule="check-failed", category=check.category, severity=Severity.INFO,
+                    message=f"The {check.category.value} check failed on this entry "
+                    f"({type(exc).__name__}); review it by hand.",
+                    remediation="Report this as a bug in mcpward with the config's shape (no values).",
+                ))
+        yield spec, findings
+
+
+def run_scan(options: ScanOptions, progress: ProgressCallback | None = None) -> Report:
+    collected = discover(options, progress)
+    layout = layout_for(options)
+    servers: list[ServerSpec] = []
+    findings: list[Finding] = list(collected.findings)
+    for spec, server_findings in evaluate(collected.servers, layout.home):
+        servers.append(spec)
+        findings.extend(server_findings)
+    findings.sort(key=lambda f: (-f.severity.rank, f.host or "", f.server or "", f.rule))
+    subject_parts = [f"home {layout.home}"] if options.include_user_configs else []
+    subject_parts += [f"path {p}" for p in options.paths]
+    return Report(
+        tool_version=__version__,
+        command="scan",
+        generated_at=datetime.now(UTC),
+        subject="; ".join(subject_parts) or "nothing",
+        servers=tuple(sorted(servers, key=lambda s: (s.host, s.config_path, s.name))),
+        findings=tuple(findings),
+        errors=tuple(collected.errors),
+    )
+
+

@@ -1,0 +1,244 @@
+"""What most host modules share: turning one server entry into a :class:`DiscoveredServer`.
+
+Host modules translate their own entry shape into the common keys below (``command``, ``args``,
+``env``, ``url``, ``headers``, ``type``, ``disabled``, ``auto_approve``) and call
+:func:`build_server`. Validation is pydantic's; its messages name the field, never the value.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from mcpward._documents import Document, DocumentFormat
+from mcpward.model import Scope, Transport
+from mcpward.scan.interface import (
+    ConfigLocation,
+    DiscoveredServer,
+    EntryError,
+    HomeLayout,
+    HostApp,
+    Parsed,
+)
+
+#: Caps on what one entry may hold; real configs are far below them.
+MAX_SERVERS_PER_FILE = 10_000
+MAX_ARGS = 1_000
+
+Scalar = str | int | float | bool | None
+
+
+def _scalar_text(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+class CommonEntry(BaseModel):
+    """A server entry in the common shape, checked for types."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    command: str | None = None
+    args: list[Scalar] = []
+    env: dict[str, Scalar] = {}
+    url: str | None = None
+    headers: dict[str, Scalar] = {}
+    type: str | None = None
+    disabled: bool = False
+    auto_approve: list[str] = []
+
+    @field_validator("args")
+    @classmethod
+    def _cap_args(cls, value: list[Scalar]) -> list[Scalar]:
+        if len(value) > MAX_ARGS:
+            raise ValueError(f"more than {MAX_ARGS} arguments")
+        return value
+
+
+_TRANSPORTS = {
+    "stdio": Transport.STDIO,
+    "local": Transport.STDIO,
+    "command": Transport.STDIO,
+    "sse": Transport.SSE,
+    "http": Transport.HTTP,
+    "streamable-http": Transport.HTTP,
+    "streamablehttp": Transport.HTTP,
+    "streamable_http": Transport.HTTP,
+    "remote": Transport.HTTP,
+}
+
+
+def build_server(
+    host: str,
+    location: ConfigLocation,
+    document: Document,
+    name: str,
+    fields: Mapping[str, Any],
+    *,
+    url_transport: Transport = Transport.HTTP,
+) -> DiscoveredServer | EntryError:
+    """Validate ``fields`` (the common keys) and build the server, or say what is wrong."""
+    try:
+        entry = CommonEntry.model_validate(dict(fields))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False, include_context=False)[:5]
+        )
+        return EntryError(name, problems)
+    kind = (entry.type or "").strip().lower()
+    transport = _TRANSPORTS.get(kind)
+    if transport is None:
+        if kind and kind not in _TRANSPORTS:
+            return EntryError(name, f"unknown transport type {kind[:40]!r}")
+        if entry.url:
+            transport = url_transport
+        elif entry.command:
+            transport = Transport.STDIO
+        else:
+            return EntryError(name, "neither a command nor a URL")
+    if transport is Transport.STDIO and not entry.command:
+        return EntryError(name, "stdio server without a command")
+    if transport is not Transport.STDIO and not entry.url:
+        return EntryError(name, f"{transport.value} server without a URL")
+    return DiscoveredServer(
+        host=host,
+        location=location,
+        name=name,
+        transport=transport,
+        command=entry.command,
+        args=tuple(_scalar_text(a) for a in entry.args),
+        url=entry.url,
+        env={k: _scalar_text(v) for k, v in entry.env.items()},
+        headers={k: _scalar_text(v) for k, v in entry.headers.items()},
+        disabled=entry.disabled,
+        auto_approve=tuple(entry.auto_approve),
+        project=location.project,
+        line=document.line_of(name),
+    )
+
+
+def iter_server_map(
+    servers: Any, where: str
+) -> Iterator[tuple[str, Mapping[str, Any]] | EntryError]:
+    """The ``name -> entry`` pairs of a server map, with an error for each that is no mapping."""
+    if servers is None:
+        return
+    if not isinstance(servers, Mapping):
+        yield EntryError(where, f"expected a mapping of servers, found {type(servers).__name__}")
+        return
+    for count, (name, entry) in enumerate(servers.items()):
+        if count >= MAX_SERVERS_PER_FILE:
+            yield EntryError(where, f"more than {MAX_SERVERS_PER_FILE} servers; the rest skipped")
+            return
+        if not isinstance(entry, Mapping):
+            yield EntryError(str(name), f"expected a mapping, found {type(entry).__name__}")
+            continue
+        yield str(name), entry
+
+
+def claude_style_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The common keys of the widespread Claude Desktop shape, with the usual aliases:
+    ``serverUrl`` (Windsurf), ``httpUrl`` (Gemini), ``autoApprove``/``alwaysAllow``."""
+    fields = {k: entry[k] for k in ("command", "args", "env", "headers", "type") if k in entry}
+    if "transport" in entry and "type" not in entry and isinstance(entry["transport"], str):
+        fields["type"] = entry["transport"]
+    for key in ("url", "serverUrl", "httpUrl"):
+        if key in entry:
+            fields["url"] = entry[key]
+            break
+    if "disabled" in entry:
+        fields["disabled"] = entry["disabled"]
+    elif entry.get("enabled") is False:
+        fields["disabled"] = True
+    approved: list[Any] = []
+    for key in ("autoApprove", "alwaysAllow"):
+        value = entry.get(key)
+        if isinstance(value, list):
+            approved.extend(value)
+        elif value is True:
+            approved.append("*")
+    if entry.get("trust") is True:  # Gemini CLI: skip every confirmation for this server
+        approved.append("*")
+    if approved:
+        fields["auto_approve"] = approved
+    return fields
+
+
+class McpServersHost(HostApp):
+    """A host whose configs hold ``{"mcpServers": {name: entry}}`` in the Claude Desktop shape."""
+
+    servers_key: ClassVar[str] = "mcpServers"
+    #: Transport of an entry that has a ``url`` and no ``type``.
+    url_transport: ClassVar[Transport] = Transport.HTTP
+
+    def user_configs(self, layout: HomeLayout) -> Iterable[ConfigLocation]:
+        return ()
+
+    def parse(self, location: ConfigLocation, document: Document) -> Iterator[Parsed]:
+        data = document.data
+        if not isinstance(data, Mapping):
+            yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
+            return
+        yield from self.parse_servers(location, document, data.get(self.servers_key))
+
+    def parse_servers(
+        self, location: ConfigLocation, document: Document, servers: Any
+    ) -> Iterator[DiscoveredServer | EntryError]:
+        for item in iter_server_map(servers, self.servers_key):
+            if isinstance(item, EntryError):
+                yield item
+                continue
+            name, entry = item
+            yield self.build(location, document, name, entry)
+
+    def build(
+        self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
+    ) -> DiscoveredServer | EntryError:
+        return build_server(
+            self.id, location, document, name, claude_style_fields(entry),
+            url_transport=self.url_transport,
+        )
+
+
+def user(path: Path, fmt: DocumentFormat = DocumentFormat.JSON, variant: str = "") -> ConfigLocation:
+    return ConfigLocation(path, Scope.USER, fmt, variant=variant)
+
+
+def managed(
+    path: Path | None, fmt: DocumentFormat = DocumentFormat.JSON, variant: str = ""
+) -> list[ConfigLocation]:
+    return [] if path is None else [ConfigLocation(path, Scope.MANAGED, fmt, variant=variant)]
+
+
+#: VS Code and its forks, by their user-data folder names; extensions live under each.
+VSCODE_FAMILY = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
+
+
+def editor_user_dirs(layout: HomeLayout, editors: Iterable[str] = VSCODE_FAMILY) -> list[Path]:
+    return [layout.config_dir / editor / "User" for editor in editors]
+
+
+def bounded_glob(base: Path, name: str, max_depth: int, max_files: int = 500) -> list[Path]:
+    """Files whose name matches the pattern ``name`` below ``base``, no deeper than ``max_depth``, following no links."""
+    found: list[Path] = []
+    stack = [(base, 0)]
+    while stack and len(found) < max_files:
+        directory, depth = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if depth < max_depth:
+                    stack.append((Path(entry.path), depth + 1))
+            elif fnmatch.fnmatchcase(entry.name, name):
+                found.append(Path(entry.path))
+    return sorted(found)

@@ -1,0 +1,117 @@
+"""Claude Code: ``~/.claude.json`` (user and per-project servers), a project's ``.mcp.json``,
+the managed ``managed-mcp.json``, plugins' ``.mcp.json``, and ``permissions.allow`` entries
+in settings files that let MCP tools run without asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mcpward._documents import Document, DocumentFormat
+from mcpward.model import Scope
+from mcpward.scan._hosts._common import McpServersHost, bounded_glob, managed, user
+from mcpward.scan.interface import (
+    ConfigLocation,
+    EntryError,
+    HomeLayout,
+    Parsed,
+    TargetOS,
+    ToolApproval,
+)
+
+_SETTINGS = "settings"
+_USER_STATE = "user-state"
+_PLUGIN = "plugin"
+
+
+class ClaudeCode(McpServersHost):
+    id = "claude-code"
+    project_files = (
+        (".mcp.json", DocumentFormat.JSON),
+        (".claude/settings.json", DocumentFormat.JSON),
+        (".claude/settings.local.json", DocumentFormat.JSON),
+    )
+
+    def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
+        config_dir = layout.environ.get("CLAUDE_CONFIG_DIR")
+        yield user(layout.home / ".claude.json", variant=_USER_STATE)
+        if config_dir:
+            yield user(Path(config_dir) / ".claude.json", variant=_USER_STATE)
+        claude_dir = Path(config_dir) if config_dir else layout.home / ".claude"
+        yield user(claude_dir / "settings.json", variant=_SETTINGS)
+        for plugin_file in bounded_glob(claude_dir / "plugins", ".mcp.json", max_depth=6):
+            yield user(plugin_file, variant=_PLUGIN)
+        system = _managed_dir(layout)
+        if system is not None:
+            yield from managed(system / "managed-mcp.json")
+            yield from managed(system / "managed-settings.json", variant=_SETTINGS)
+
+    def project_configs(self, project: Path, relative: Any) -> Iterator[ConfigLocation]:
+        for location in super().project_configs(project, relative):
+            is_settings = location.path.parent.name == ".claude"
+            yield ConfigLocation(
+                location.path, Scope.PROJECT, location.format, project=project,
+                variant=_SETTINGS if is_settings else "",
+            )
+
+    def parse(self, location: ConfigLocation, document: Document) -> Iterator[Parsed]:
+        data = document.data
+        if not isinstance(data, Mapping):
+            yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
+            return
+        if location.variant == _SETTINGS:
+            yield from _approvals(self.id, location, data)
+            return
+        servers = data.get("mcpServers")
+        if location.variant == _PLUGIN and servers is None and _looks_like_server_map(data):
+            servers = data  # plugins may put the server map at the top level
+        yield from self.parse_servers(location, document, servers)
+        if location.variant == _USER_STATE:
+            yield from self._project_entries(location, document, data.get("projects"))
+
+    def _project_entries(
+        self, location: ConfigLocation, document: Document, projects: Any
+    ) -> Iterator[Parsed]:
+        if not isinstance(projects, Mapping):
+            return
+        for project_path, state in projects.items():
+            if not isinstance(state, Mapping) or not state.get("mcpServers"):
+                continue
+            scoped = ConfigLocation(
+                location.path, Scope.USER, location.format, project=Path(str(project_path)),
+                variant=location.variant,
+            )
+            yield from self.parse_servers(scoped, document, state.get("mcpServers"))
+
+
+def _managed_dir(layout: HomeLayout) -> Path | None:
+    if layout.os is TargetOS.MACOS:
+        return layout.system_path("Library", "Application Support", "ClaudeCode")
+    if layout.os is TargetOS.WINDOWS:
+        return layout.system_path("ProgramData", "ClaudeCode")
+    return layout.system_path("etc", "claude-code")
+
+
+def _looks_like_server_map(data: Mapping[str, Any]) -> bool:
+    return bool(data) and all(
+        isinstance(v, Mapping) and ("command" in v or "url" in v) for v in data.values()
+    )
+
+
+def _approvals(host: str, location: ConfigLocation, data: Mapping[str, Any]) -> Iterator[Parsed]:
+    """``permissions.allow`` entries ``mcp__server`` (every tool) and ``mcp__server__tool``."""
+    permissions = data.get("permissions")
+    allow = permissions.get("allow") if isinstance(permissions, Mapping) else None
+    if not isinstance(allow, list):
+        return
+    for rule in allow:
+        if not isinstance(rule, str) or not rule.startswith("mcp__"):
+            continue
+        server, _, tool = rule[len("mcp__"):].partition("__")
+        if not server:
+            continue
+        yield ToolApproval(
+            host, location, server if server != "*" else None, (tool if tool and tool != "*" else "*",),
+            f"permissions.allow {rule!r} in {location.path.name}",
+        )

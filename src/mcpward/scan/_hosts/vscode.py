@@ -1,0 +1,55 @@
+"""Visual Studio Code (stable and Insiders): the user ``mcp.json`` (and per-profile copies),
+the ``mcp.servers`` key of ``settings.json``, and a workspace's ``.vscode/mcp.json``. All are
+JSONC. ``chat.tools.autoApprove`` in settings lets every tool run without asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mcpward._documents import Document, DocumentFormat
+from mcpward.model import Scope
+from mcpward.scan._hosts._common import McpServersHost, bounded_glob, editor_user_dirs, user
+from mcpward.scan.interface import ConfigLocation, EntryError, HomeLayout, Parsed, ToolApproval
+
+_SETTINGS = "settings"
+_AUTO_APPROVE_KEYS = ("chat.tools.autoApprove", "chat.tools.global.autoApprove")
+
+
+class VsCode(McpServersHost):
+    id = "vscode"
+    servers_key = "servers"
+    project_files = (
+        (".vscode/mcp.json", DocumentFormat.JSONC),
+        (".vscode/settings.json", DocumentFormat.JSONC),
+    )
+
+    def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
+        for user_dir in editor_user_dirs(layout, ("Code", "Code - Insiders")):
+            yield user(user_dir / "mcp.json", DocumentFormat.JSONC)
+            yield user(user_dir / "settings.json", DocumentFormat.JSONC, variant=_SETTINGS)
+            for profile_file in bounded_glob(user_dir / "profiles", "mcp.json", max_depth=1):
+                yield user(profile_file, DocumentFormat.JSONC)
+
+    def project_configs(self, project: Path, relative: Any) -> Iterator[ConfigLocation]:
+        for location in super().project_configs(project, relative):
+            variant = _SETTINGS if location.path.name == "settings.json" else ""
+            yield ConfigLocation(
+                location.path, Scope.PROJECT, location.format, project=project, variant=variant
+            )
+
+    def parse(self, location: ConfigLocation, document: Document) -> Iterator[Parsed]:
+        data = document.data
+        if not isinstance(data, Mapping):
+            yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
+            return
+        if location.variant != _SETTINGS:
+            yield from self.parse_servers(location, document, data.get("servers"))
+            return
+        mcp = data.get("mcp")
+        servers = mcp.get("servers") if isinstance(mcp, Mapping) else data.get("mcp.servers")
+        yield from self.parse_servers(location, document, servers)
+        for key in _AUTO_APPROVE_KEYS:
+            if data.get(key) is True:
+                yield ToolApproval(self.id, location, None, ("*",), f"{key}: true in settings.json")

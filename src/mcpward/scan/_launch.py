@@ -1,0 +1,470 @@
+"""From a launch line to what it runs.
+
+A server's ``command`` and ``args`` are unwrapped (``cmd /c``, ``sh -c``, ``env``) and the
+runner is recognised (``npx``, ``uvx``, ``docker run``, ...) to name the package behind the
+server and whether its version is pinned. Nothing is executed: this is text analysis only.
+"""
+
+from __future__ import annotations
+
+import base64
+import ntpath
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from mcpward.model import Ecosystem, PackageRef
+
+_SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "busybox"}
+_POWERSHELLS = {"powershell", "pwsh"}
+_SHELL_METACHARS = re.compile(r"\|\||&&|[|;&<>`]|\$\(|\n")
+_SUBSTITUTION = re.compile(r"\$\(|`")
+_DOWNLOAD_TO_SHELL = re.compile(
+    r"(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod)\b[^|]*\|\s*"
+    r"(?:sudo\s+)?(?:sh|bash|zsh|dash|python3?|node|iex|invoke-expression|powershell|pwsh)\b",
+    re.IGNORECASE,
+)
+_EXACT_SEMVER = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_VERSION_TAG = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-._+][0-9A-Za-z.-]+)?$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ShellWrap:
+    """The launch goes through a shell; ``script`` is what the shell is asked to run."""
+
+    shell: str
+    script: str
+    has_metachars: bool
+    has_substitution: bool
+    downloads_to_shell: bool
+    encoded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerRun:
+    """Options of a ``docker run`` / ``podman run`` launch that matter for its scope."""
+
+    engine: str
+    image: str
+    privileged: bool = False
+    host_network: bool = False
+    host_pid: bool = False
+    mounts: tuple[tuple[str, str], ...] = ()  # (source, target)
+    cap_add: tuple[str, ...] = ()
+    env_assignments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """What a launch line runs, as far as the text tells."""
+
+    argv: tuple[str, ...]
+    runner: str | None = None
+    package: PackageRef | None = None
+    #: Arguments given to the server itself, after the package (paths, URLs, flags).
+    server_args: tuple[str, ...] = ()
+    shell: ShellWrap | None = None
+    container: ContainerRun | None = None
+    #: The command field itself holds shell syntax, which clients that spawn through a
+    #: shell (several do on Windows) will interpret.
+    command_has_shell_syntax: bool = False
+    #: Extra environment assignments on the launch line (``env A=1 cmd``, ``docker -e A=1``).
+    env_assignments: tuple[str, ...] = field(default=())
+
+
+def program_name(command: str) -> str:
+    """``/usr/local/bin/npx`` and ``C:\\Program Files\\nodejs\\npx.cmd`` both give ``npx``."""
+    base = ntpath.basename(command.replace("\\", "/").rstrip("/")) if command else ""
+    base = base.rsplit("/", 1)[-1].lower()
+    for suffix in (".exe", ".cmd", ".bat", ".ps1", ".sh"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base
+
+
+def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
+    if not command:
+        return Launch(argv=args)
+    argv = [command, *args]
+    has_shell_syntax = False
+    if not args and (" " in command.strip() or _SHELL_METACHARS.search(command)):
+        # The whole line is in "command"; some clients split it, some hand it to a shell.
+        has_shell_syntax = bool(_SHELL_METACHARS.search(command))
+        argv = _split(command)
+    shell, argv = _unwrap_shell(argv)
+    argv, env_assignments = _unwrap_env(argv)
+    launch = _resolve_runner(tuple(argv))
+    return Launch(
+        argv=tuple(argv),
+        runner=launch.runner,
+        package=launch.package,
+        server_args=launch.server_args,
+        shell=shell,
+        container=launch.container,
+        command_has_shell_syntax=has_shell_syntax,
+        env_assignments=env_assignments + (launch.container.env_assignments if launch.container else ()),
+    )
+
+
+def _split(text: str, *, posix: bool = True) -> list[str]:
+    try:
+        return shlex.split(text, posix=posix)
+    except ValueError:
+        return text.split()
+
+
+def _first_simple_command(script: str) -> list[str]:
+    """The words of the first command of a script, up to its first operator."""
+    head = _SHELL_METACHARS.split(script, maxsplit=1)[0]
+    return _split(head)
+
+
+def _unwrap_shell(argv: list[str]) -> tuple[ShellWrap | None, list[str]]:
+    if not argv:
+        return None, argv
+    program = program_name(argv[0])
+    script: str | None = None
+    encoded = False
+    if program in _SHELLS:
+        for index, arg in enumerate(argv[1:], start=1):
+            if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
+                script = " ".join(argv[index + 1 : index + 2])
+                break
+            if not arg.startswith("-"):
+                break  # `bash script.sh`: a script file, not a command string
+    elif program == "cmd":
+        for index, arg in enumerate(argv[1:], start=1):
+            if arg.lower() in ("/c", "/k", "/s/c", "/s /c"):
+                script = " ".join(argv[index + 1 :])
+                break
+    elif program in _POWERSHELLS:
+        for index, arg in enumerate(argv[1:], start=1):
+            lowered = arg.lower()
+            if lowered in ("-c", "-command", "/c", "/command"):
+                script = " ".join(argv[index + 1 :])
+                break
+            if lowered in ("-e", "-ec", "-enc", "-encodedcommand", "/encodedcommand"):
+                script = _decode_powershell(" ".join(argv[index + 1 : index + 2]))
+                encoded = True
+                break
+            if lowered in ("-file", "-f"):
+                break
+    if script is None:
+        return None, argv
+    wrap = ShellWrap(
+        shell=program,
+        script=script,
+        has_metachars=bool(_SHELL_METACHARS.search(script)),
+        has_substitution=bool(_SUBSTITUTION.search(script)),
+        downloads_to_shell=bool(_DOWNLOAD_TO_SHELL.search(script)),
+        encoded=encoded,
+    )
+    inner = _first_simple_command(script)
+    if inner and program_name(inner[0]) in _SHELLS | _POWERSHELLS | {"cmd"}:
+        nested, inner = _unwrap_shell(inner)
+        if nested is not None:
+            wrap = ShellWrap(
+                shell=f"{program}>{nested.shell}",
+                script=script,
+                has_metachars=wrap.has_metachars or nested.has_metachars,
+                has_substitution=wrap.has_substitution or nested.has_substitution,
+                downloads_to_shell=wrap.downloads_to_shell or nested.downloads_to_shell,
+                encoded=encoded or nested.encoded,
+            )
+    return wrap, inner
+
+
+def _decode_powershell(payload: str) -> str:
+    try:
+        return base64.b64decode(payload, validate=True).decode("utf-16-le", errors="replace")
+    except ValueError:
+        return payload
+
+
+def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """``env [-i] A=1 B=2 cmd ...`` runs ``cmd`` with extra variables."""
+    if not argv or program_name(argv[0]) != "env":
+        return argv, ()
+    assignments: list[str] = []
+    index = 1
+    while index < len(argv):
+        arg = argv[index]
+        if arg.startswith("-"):
+            index += 1
+        elif "=" in arg and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", arg):
+            assignments.append(arg)
+            index += 1
+        else:
+            break
+    return argv[index:], tuple(assignments)
+
+
+# -- runners ---------------------------------------------------------------------------------
+
+_NPX_VALUE_OPTIONS = {"-p", "--package", "--registry", "--cache", "--userconfig", "-w", "--workspace",
+                      "--prefix", "--node-options", "-c", "--call"}
+_UVX_VALUE_OPTIONS = {"--from", "--with", "--with-editable", "--with-requirements", "-w", "--python",
+                      "-p", "--index", "--index-url", "--default-index", "--extra-index-url",
+                      "-i", "--find-links", "-f", "--directory", "--project", "--config-file",
+                      "--cache-dir", "--python-preference", "--constraints", "-c", "--overrides",
+                      "--refresh-package", "--reinstall-package", "--upgrade-package", "-P",
+                      "--index-strategy", "--keyring-provider", "--resolution", "--prerelease",
+                      "--exclude-newer", "--env-file", "--color", "--allow-insecure-host"}
+_DOCKER_VALUE_OPTIONS = {"-e", "--env", "--env-file", "-v", "--volume", "--mount", "--network", "--net",
+                         "--name", "-p", "--publish", "-u", "--user", "-w", "--workdir",
+                         "--entrypoint", "--cap-add", "--cap-drop", "--pid", "--ipc", "--uts",
+                         "--security-opt", "--platform", "--pull", "-l", "--label", "--add-host",
+                         "--device", "-h", "--hostname", "--memory", "-m", "--cpus", "--tmpfs",
+                         "--restart", "--log-driver", "--log-opt", "--dns", "--userns", "--cgroupns",
+                         "--runtime", "--gpus", "--ulimit", "--group-add", "--label-file",
+                         "--stop-signal", "--stop-timeout", "--shm-size", "--volumes-from",
+                         "--network-alias", "--ip", "--mac-address", "--health-cmd", "--init-path",
+                         "--cidfile", "--attach", "-a", "--expose", "--link", "--secret"}
+
+
+def _resolve_runner(argv: tuple[str, ...]) -> Launch:
+    if not argv:
+        return Launch(argv=argv)
+    program = program_name(argv[0])
+    rest = argv[1:]
+    if program == "npx" or (program == "npm" and rest[:1] in (("exec",), ("x",))):
+        return _npx(argv, rest if program == "npx" else rest[1:], "npx" if program == "npx" else "npm exec")
+    if program in ("pnpm", "yarn") and rest[:1] == ("dlx",):
+        return _npx(argv, rest[1:], f"{program} dlx")
+    if program == "pnpx":
+        return _npx(argv, rest, "pnpx")
+    if program == "bunx" or (program == "bun" and rest[:1] == ("x",)):
+        return _npx(argv, rest if program == "bunx" else rest[1:], "bunx")
+    if program == "uvx" or (program == "uv" and rest[:2] == ("tool", "run")):
+        return _uvx(argv, rest if program == "uvx" else rest[2:])
+    if program == "uv":
+        return _uv_run(argv, rest)
+    if program == "pipx" and rest[:1] == ("run",):
+        return _pipx_run(argv, rest[1:])
+    if program in ("docker", "podman", "nerdctl") and "run" in rest[:3]:
+        return _container_run(argv, program, rest[rest.index("run") + 1 :])
+    if program in ("node", "deno", "bun", "tsx", "ts-node") or program.startswith("python"):
+        return _interpreter(argv, program, rest)
+    if program in ("mcp-remote", "supergateway"):
+        return Launch(argv=argv, runner=program, server_args=rest)
+    if "/" in argv[0] or "\\" in argv[0]:
+        return Launch(argv=argv, runner="binary", package=PackageRef(ecosystem=Ecosystem.LOCAL, name=argv[0]),
+                      server_args=rest)
+    return Launch(argv=argv, runner=None, server_args=rest)
+
+
+def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
+    packages: list[str] = []
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        if arg == "--":
+            index += 1
+            break
+        if arg.startswith("--package="):
+            packages.append(arg.split("=", 1)[1])
+        elif arg in ("-p", "--package") and index + 1 < len(rest):
+            packages.append(rest[index + 1])
+            index += 1
+        elif arg in _NPX_VALUE_OPTIONS and index + 1 < len(rest):
+            index += 1
+        elif not arg.startswith("-"):
+            break
+        index += 1
+    positional = rest[index:]
+    spec = packages[0] if packages else (positional[0] if positional else None)
+    server_args = positional[1:]
+    if spec is None:
+        return Launch(argv=argv, runner=runner)
+    return Launch(argv=argv, runner=runner, package=parse_npm_spec(spec), server_args=server_args)
+
+
+def parse_npm_spec(spec: str) -> PackageRef:
+    """``@scope/name@1.2.3``, ``name@latest``, ``npm:alias@1``, ``github:o/r#sha``, paths."""
+    spec = spec.strip()
+    if spec.startswith("npm:"):
+        spec = spec[4:]
+    if re.match(r"^(?:github|gitlab|bitbucket|gist):|^git\+|^git://|^[\w.-]+/[\w.-]+#", spec):
+        url, _, ref = spec.partition("#")
+        return PackageRef(ecosystem=Ecosystem.GIT, name=url, version=ref or None,
+                          pinned=bool(_COMMIT.match(ref)))
+    if re.match(r"^https?://", spec):
+        return PackageRef(ecosystem=Ecosystem.URL, name=spec, pinned=False)
+    if spec.startswith((".", "/", "~", "file:")) or re.match(r"^[A-Za-z]:[\\/]", spec):
+        return PackageRef(ecosystem=Ecosystem.LOCAL, name=spec, pinned=True)
+    scope = ""
+    body = spec
+    if spec.startswith("@"):
+        scope, _, body = spec.partition("/")
+        scope += "/"
+    name, at, version = body.partition("@")
+    version_text = version if at else None
+    return PackageRef(
+        ecosystem=Ecosystem.NPM,
+        name=scope + name,
+        version=version_text or None,
+        pinned=bool(version_text and _EXACT_SEMVER.match(version_text)),
+    )
+
+
+def parse_pypi_spec(spec: str) -> PackageRef:
+    """``name==1.2``, ``name[extra]>=1``, uv's ``name@1.2``, ``git+https://...@ref``."""
+    spec = spec.strip()
+    if spec.startswith(("git+", "hg+", "svn+")):
+        url, _, ref = spec.rpartition("@") if "@" in spec.split("://", 1)[-1] else (spec, "", "")
+        return PackageRef(ecosystem=Ecosystem.GIT, name=url or spec, version=ref or None,
+                          pinned=bool(_COMMIT.match(ref)))
+    if spec.startswith((".", "/", "~", "file:")) or re.match(r"^[A-Za-z]:[\\/]", spec):
+        return PackageRef(ecosystem=Ecosystem.LOCAL, name=spec, pinned=True)
+    uv_style = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)@([^\s@]+)$", spec)
+    if uv_style:
+        name = canonicalize_name(uv_style.group(1).split("[")[0])
+        version = uv_style.group(2)
+        return PackageRef(ecosystem=Ecosystem.PYPI, name=name, version=version,
+                          pinned=bool(re.match(r"^\d[\w.!+-]*$", version)))
+    try:
+        requirement = Requirement(spec)
+    except InvalidRequirement:
+        return PackageRef(ecosystem=Ecosystem.PYPI, name=spec, pinned=False)
+    name = canonicalize_name(requirement.name)
+    if requirement.url:
+        return PackageRef(ecosystem=Ecosystem.URL, name=requirement.url, pinned=False)
+    specifiers = list(requirement.specifier)
+    if len(specifiers) == 1 and specifiers[0].operator in ("==", "===") and "*" not in specifiers[0].version:
+        return PackageRef(ecosystem=Ecosystem.PYPI, name=name, version=specifiers[0].version, pinned=True)
+    version = str(requirement.specifier) or None
+    return PackageRef(ecosystem=Ecosystem.PYPI, name=name, version=version, pinned=False)
+
+
+def _options_then_positional(
+    rest: tuple[str, ...], value_options: set[str]
+) -> tuple[dict[str, list[str]], tuple[str, ...]]:
+    """Split leading options (with their values) from the positional tail."""
+    options: dict[str, list[str]] = {}
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        if arg == "--":
+            index += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        if "=" in arg and arg.startswith("--"):
+            key, value = arg.split("=", 1)
+            options.setdefault(key, []).append(value)
+        elif arg in value_options and index + 1 < len(rest):
+            options.setdefault(arg, []).append(rest[index + 1])
+            index += 1
+        else:
+            options.setdefault(arg, []).append("")
+        index += 1
+    return options, rest[index:]
+
+
+def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
+    options, positional = _options_then_positional(rest, _UVX_VALUE_OPTIONS)
+    spec = (options.get("--from") or [None])[0]
+    if spec is None and positional:
+        spec = positional[0]
+    if spec is None:
+        return Launch(argv=argv, runner="uvx")
+    return Launch(argv=argv, runner="uvx", package=parse_pypi_spec(spec), server_args=positional[1:])
+
+
+def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
+    """``uv [--directory D] run [--with pkg==1] script-or-command``."""
+    global_options, tail = _options_then_positional(rest, _UVX_VALUE_OPTIONS)
+    if tail[:1] != ("run",):
+        return Launch(argv=argv, runner="uv", server_args=tail)
+    options, positional = _options_then_positional(tail[1:], _UVX_VALUE_OPTIONS)
+    withs = options.get("--with", [])
+    if withs:
+        return Launch(argv=argv, runner="uv run", package=parse_pypi_spec(withs[0]), server_args=positional[1:])
+    directory = (global_options.get("--directory") or options.get("--directory")
+                 or global_options.get("--project") or options.get("--project") or [None])[0]
+    target = directory or (positional[0] if positional else None)
+    if target is None:
+        return Launch(argv=argv, runner="uv run")
+    return Launch(argv=argv, runner="uv run", package=PackageRef(ecosystem=Ecosystem.LOCAL, name=target, pinned=True),
+                  server_args=positional[1:] if directory is None else positional)
+
+
+def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
+    options, positional = _options_then_positional(rest, {"--spec", "--python", "--index-url", "-i", "--pip-args"})
+    spec = (options.get("--spec") or [None])[0] or (positional[0] if positional else None)
+    if spec is None:
+        return Launch(argv=argv, runner="pipx run")
+    return Launch(argv=argv, runner="pipx run", package=parse_pypi_spec(spec), server_args=positional[1:])
+
+
+def _interpreter(argv: tuple[str, ...], program: str, rest: tuple[str, ...]) -> Launch:
+    options, positional = _options_then_positional(rest, {"-m", "-r", "--require", "--import", "-W", "-X"})
+    if program == "deno" and positional[:1] == ("run",):
+        options, positional = _options_then_positional(positional[1:], set())
+    module = (options.get("-m") or [None])[0]
+    target = module or (positional[0] if positional else None)
+    if target is None:
+        return Launch(argv=argv, runner=program)
+    if target.startswith("npm:"):
+        return Launch(argv=argv, runner=program, package=parse_npm_spec(target), server_args=positional[1:])
+    if target.startswith(("jsr:", "http://", "https://")):
+        return Launch(argv=argv, runner=program, package=PackageRef(ecosystem=Ecosystem.URL, name=target),
+                      server_args=positional[1:])
+    name = f"-m {module}" if module else target
+    return Launch(argv=argv, runner=program, package=PackageRef(ecosystem=Ecosystem.LOCAL, name=name, pinned=True),
+                  server_args=positional if module else positional[1:])
+
+
+def _container_run(argv: tuple[str, ...], engine: str, rest: tuple[str, ...]) -> Launch:
+    options, positional = _options_then_positional(rest, _DOCKER_VALUE_OPTIONS)
+    if not positional:
+        return Launch(argv=argv, runner=f"{engine} run")
+    image = positional[0]
+    flags = set(options)
+    network = [v for k in ("--network", "--net") for v in options.get(k, [])]
+    mounts = [_volume(v) for k in ("-v", "--volume") for v in options.get(k, [])]
+    mounts += [_mount(v) for v in options.get("--mount", [])]
+    container = ContainerRun(
+        engine=engine,
+        image=image,
+        privileged="--privileged" in flags and options["--privileged"] != ["false"],
+        host_network="host" in network,
+        host_pid="host" in options.get("--pid", []),
+        mounts=tuple(m for m in mounts if m is not None),
+        cap_add=tuple(c.upper() for c in options.get("--cap-add", [])),
+        env_assignments=tuple(v for k in ("-e", "--env") for v in options.get(k, []) if "=" in v),
+    )
+    return Launch(argv=argv, runner=f"{engine} run", package=parse_image_ref(image),
+                  server_args=positional[1:], container=container)
+
+
+def _volume(value: str) -> tuple[str, str] | None:
+    # Windows sources carry a drive colon: C:\Users\me:/data
+    match = re.match(r"^([A-Za-z]:[\\/][^:]*|[^:]+):([^:]+)(?::[\w,]+)?$", value)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _mount(value: str) -> tuple[str, str] | None:
+    parts = dict(p.split("=", 1) for p in value.split(",") if "=" in p)
+    source = parts.get("source") or parts.get("src")
+    target = parts.get("target") or parts.get("dst") or parts.get("destination")
+    if parts.get("type", "volume") != "bind" or not source or not target:
+        return None
+    return source, target
+
+
+def parse_image_ref(image: str) -> PackageRef:
+    """``[registry/]repo[:tag][@sha256:digest]``; a digest pins it, a version tag nearly so."""
+    name, _, digest = image.partition("@")
+    tag = None
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    pinned = bool(_DIGEST.match(digest)) or bool(tag and _VERSION_TAG.match(tag))
+    return PackageRef(ecosystem=Ecosystem.OCI, name=name, version=tag, pinned=pinned,
+                      digest=digest or None)

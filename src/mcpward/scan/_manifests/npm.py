@@ -1,0 +1,141 @@
+"""npm projects: ``package.json`` and the lock files of npm, pnpm, yarn and bun."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mcpward._documents import DocumentError, DocumentFormat, load_document, read_text
+from mcpward.model import Ecosystem, PackageRef, Scope
+from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies
+from mcpward.scan.interface import ConfigLocation, DiscoveredServer
+
+_FILES = {
+    "package.json": DocumentFormat.JSON,
+    "package-lock.json": DocumentFormat.JSON,
+    "npm-shrinkwrap.json": DocumentFormat.JSON,
+    "pnpm-lock.yaml": DocumentFormat.YAML,
+    "bun.lock": DocumentFormat.JSONC,
+    "yarn.lock": DocumentFormat.YAML,  # read line by line by _yarn_lock (v1 is not YAML)
+}
+_DEPENDENCY_KEYS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+
+
+class NpmProject(ManifestReader):
+    host = "npm-project"
+
+    def claims(self, file_name: str) -> bool:
+        return file_name in _FILES
+
+    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+        declared: dict[str, str | None] = {}
+        locked: dict[str, str] = {}
+        own_name = directory.name
+        own_version: str | None = None
+        primary = files[0]
+        for path in files:
+            try:
+                if path.name == "yarn.lock":
+                    text_versions = _yarn_lock(path)
+                    locked.update(text_versions)
+                    continue
+                document = load_document(path, _FILES[path.name])
+            except DocumentError as exc:
+                yield path, str(exc)
+                continue
+            data = document.data
+            if not isinstance(data, Mapping):
+                yield path, f"expected an object, found {type(data).__name__}"
+                continue
+            if path.name == "package.json":
+                primary = path
+                own_name = str(data.get("name") or own_name)
+                own_version = str(data["version"]) if isinstance(data.get("version"), str) else None
+                for key in _DEPENDENCY_KEYS:
+                    deps = data.get(key)
+                    if isinstance(deps, Mapping):
+                        declared.update({str(k): None for k in deps})
+            else:
+                locked.update(_lock_versions(path.name, data))
+        names = {**declared, **{name: None for name in locked}}
+        dependencies = mcp_dependencies(Ecosystem.NPM, {n: locked.get(n) for n in names})
+        if not dependencies:
+            return
+        yield DiscoveredServer(
+            host=self.host,
+            location=ConfigLocation(primary, Scope.PROJECT, DocumentFormat.JSON, project=directory),
+            name=own_name,
+            transport=None,
+            project=directory,
+            source="manifest",
+            declared_package=PackageRef(ecosystem=Ecosystem.NPM, name=own_name, version=own_version,
+                                        pinned=own_version is not None),
+            dependencies=dependencies,
+        )
+
+
+def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    if file_name in ("package-lock.json", "npm-shrinkwrap.json"):
+        packages = data.get("packages")
+        if isinstance(packages, Mapping):  # lockfile v2 and v3
+            for key, entry in packages.items():
+                if "node_modules/" in key and isinstance(entry, Mapping) and isinstance(entry.get("version"), str):
+                    versions[key.rsplit("node_modules/", 1)[1]] = entry["version"]
+        dependencies = data.get("dependencies")
+        if isinstance(dependencies, Mapping):  # lockfile v1
+            for name, entry in dependencies.items():
+                if isinstance(entry, Mapping) and isinstance(entry.get("version"), str):
+                    versions.setdefault(str(name), entry["version"])
+    elif file_name == "pnpm-lock.yaml":
+        packages = data.get("packages")
+        if isinstance(packages, Mapping):
+            for key in packages:
+                name, version = _split_pnpm_key(str(key))
+                if name and version:
+                    versions[name] = version
+    elif file_name == "bun.lock":
+        packages = data.get("packages")
+        if isinstance(packages, Mapping):
+            for entry in packages.values():
+                if isinstance(entry, list) and entry and isinstance(entry[0], str):
+                    name, _, version = entry[0].rpartition("@")
+                    if name:
+                        versions[name] = version
+    return versions
+
+
+def _split_pnpm_key(key: str) -> tuple[str, str]:
+    """``/@scope/name@1.2.3(peer@1)`` (v6) or ``@scope/name@1.2.3`` (v9) or ``/name/1.2.3`` (v5)."""
+    key = key.lstrip("/").split("(")[0]
+    at = key.rfind("@")
+    if at > 0:
+        return key[:at], key[at + 1:]
+    parts = key.rsplit("/", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else ("", "")
+
+
+_YARN_HEADER = re.compile(r'^"?((?:@[^@/\s"]+/)?[^@\s"]+)@')
+_YARN_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?')
+
+
+def _yarn_lock(path: Path) -> dict[str, str]:
+    """Yarn lock files, v1 (not YAML) and Berry alike: ``name@range:`` headers, each followed
+    by an indented ``version`` line."""
+    text = read_text(path)
+    versions: dict[str, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if not line[0].isspace():
+            match = _YARN_HEADER.match(line)
+            current = match.group(1) if match else None
+        elif current is not None:
+            version = _YARN_VERSION.match(line)
+            if version:
+                versions[current] = version.group(1)
+                current = None
+    return versions
