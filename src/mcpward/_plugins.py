@@ -11,14 +11,12 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Iterable
-from typing import TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 
-def implementations(package: str, search_path: Iterable[str], base: type[T]) -> list[T]:
+def implementations(package: str, search_path: Iterable[str], base: type) -> list[Any]:
     """One instance of every concrete subclass of ``base`` defined in the package's modules."""
-    found: list[T] = []
+    found: list[Any] = []
     for module_info in pkgutil.iter_modules(list(search_path)):
         if module_info.name.startswith("_"):
             continue

@@ -155,10 +155,10 @@ def _in_range(ecosystem: Ecosystem, version: Any, events: list[dict[str, str]]) 
             start = event["introduced"]
             if start == "0" or _ge(ecosystem, version, start):
                 affected = True
-        elif "fixed" in event and affected and _ge(ecosystem, version, event["fixed"]):
-            affected = False
-        elif "last_affected" in event and affected and _gt(ecosystem, version, event["last_affected"]):
-            affected = False
+        elif "fixed" in event:
+            affected = affected and not _ge(ecosystem, version, event["fixed"])
+        elif "last_affected" in event:
+            affected = affected and not _gt(ecosystem, version, event["last_affected"])
     return affected
 
 
@@ -226,8 +226,9 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
         "sources": list(sources),
         "vulns": sorted(records.values(), key=lambda r: str(r["id"])),
     }
-    with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp",
-                                     encoding="utf-8") as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8"
+    ) as handle:
         json.dump(payload, handle, indent=1)
     Path(handle.name).replace(target)
     _load_snapshot.cache_clear()

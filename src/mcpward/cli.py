@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mcpward import __version__
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     name="mcpward",
@@ -19,8 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-advisories_app = typer.Typer(help="The offline advisory snapshot used by known-vulnerable checks.",
-                             no_args_is_help=True)
+advisories_app = typer.Typer(
+    help="The offline advisory snapshot used by known-vulnerable checks.", no_args_is_help=True
+)
 app.add_typer(advisories_app, name="advisories")
 
 EXIT_FINDINGS = 1
@@ -40,43 +44,80 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Govern the MCP servers your organisation's AI assistants use."""
 
 
 @app.command()
 def scan(
-    home: Annotated[Path | None, typer.Option(
-        help="Treat DIR as the home directory (another user, a mounted disk image, a test).",
-        metavar="DIR")] = None,
-    path: Annotated[list[Path] | None, typer.Option(
-        "--path", help="Also walk this project tree for configs and manifests (repeatable).",
-        metavar="DIR")] = None,
-    os_name: Annotated[str | None, typer.Option(
-        "--os", help="Path conventions under --home: linux, macos or windows (default: this OS).",
-        metavar="OS")] = None,
-    root: Annotated[Path | None, typer.Option(
-        help="Filesystem root for system-wide (managed) configs; default / for this machine.",
-        metavar="DIR")] = None,
-    host: Annotated[list[str] | None, typer.Option(
-        "--host", help="Only these host applications (repeatable), e.g. cursor.", metavar="ID")] = None,
-    only_paths: Annotated[bool, typer.Option(
-        "--only-paths", help="Walk the --path trees only; skip the user's own configs.")] = False,
-    exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", help="Also skip directories with this name while walking (repeatable).",
-        metavar="NAME")] = None,
-    no_default_excludes: Annotated[bool, typer.Option(
-        "--no-default-excludes", help="Walk node_modules, .git, virtual environments too.")] = False,
-    output_format: Annotated[str, typer.Option(
-        "--format", "-f", help="table, json, csv, sarif or cyclonedx.")] = "table",
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the report to FILE instead of standard output.",
-        metavar="FILE")] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Exit 1 when a finding is at least this severe "
-        "(critical, high, medium, low, info).", metavar="SEVERITY")] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Treat DIR as the home directory (another user, a mounted disk image, a test).",
+            metavar="DIR",
+        ),
+    ] = None,
+    path: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--path",
+            help="Also walk this project tree for configs and manifests (repeatable).",
+            metavar="DIR",
+        ),
+    ] = None,
+    os_name: Annotated[
+        str | None,
+        typer.Option(
+            "--os",
+            help="Path conventions under --home: linux, macos or windows (default: this OS).",
+            metavar="OS",
+        ),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Filesystem root for system-wide (managed) configs; default / for this machine.",
+            metavar="DIR",
+        ),
+    ] = None,
+    host: Annotated[
+        list[str] | None,
+        typer.Option("--host", help="Only these host applications (repeatable), e.g. cursor.", metavar="ID"),
+    ] = None,
+    only_paths: Annotated[
+        bool, typer.Option("--only-paths", help="Walk the --path trees only; skip the user's own configs.")
+    ] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Also skip directories with this name while walking (repeatable).",
+            metavar="NAME",
+        ),
+    ] = None,
+    no_default_excludes: Annotated[
+        bool, typer.Option("--no-default-excludes", help="Walk node_modules, .git, virtual environments too.")
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json, csv, sarif or cyclonedx.")
+    ] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report to FILE instead of standard output.", metavar="FILE"
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe (critical, high, medium, low, info).",
+            metavar="SEVERITY",
+        ),
+    ] = None,
 ) -> None:
     """Inventory the MCP servers on this machine, with config risk findings. Offline; starts
     no server."""
@@ -111,8 +152,8 @@ def scan(
         include_user_configs=not only_paths,
         skip_dirs=skip | frozenset(exclude or ()),
     )
-    with _progress(enabled=bool(path) and sys.stderr.isatty()) as progress:
-        report = run_scan(options, progress)
+    with _WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:
+        report = run_scan(options, progress.callback())
     _write(report, output_format, output)
     worst = report.worst_severity()
     if threshold is not None and worst is not None and worst.at_least(threshold):
@@ -121,12 +162,21 @@ def scan(
 
 @advisories_app.command("update")
 def advisories_update(
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", help="OSV export to read: a URL, a zip, a folder of OSV JSON, or one JSON "
-        "file (repeatable). Default: OSV's npm and PyPI exports.", metavar="URL|PATH")] = None,
-    destination: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write the snapshot here instead of the user data folder.",
-        metavar="FILE")] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            help="OSV export to read: a URL, a zip, a folder of OSV JSON, or one JSON "
+            "file (repeatable). Default: OSV's npm and PyPI exports.",
+            metavar="URL|PATH",
+        ),
+    ] = None,
+    destination: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the snapshot here instead of the user data folder.", metavar="FILE"
+        ),
+    ] = None,
 ) -> None:
     """Refresh the advisory snapshot with the MCP-related records of OSV exports."""
     from mcpward.advisories import DEFAULT_SOURCES, AdvisoryError, update_snapshot
@@ -153,33 +203,45 @@ def _write(report: object, output_format: str, output: Path | None) -> None:
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _progress(*, enabled: bool) -> object:
-    """A transient progress line on the terminal while project trees are walked."""
-    if not enabled:
-        return nullcontext(None)
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+class _WalkProgress:
+    """A transient progress line on standard error while project trees are walked."""
 
-    class _WalkProgress:
-        def __enter__(self) -> object:
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                      TimeElapsedColumn(), console=Console(stderr=True),
-                                      transient=True)
+    def __init__(self, enabled: bool) -> None:
+        self._progress: Progress | None = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _WalkProgress:
+        if self._progress is not None:
             self._progress.__enter__()
             self._task = self._progress.add_task("walking", total=None)
-            return self
+        return self
 
-        def __call__(self, root: str, directories: int, files: int) -> None:
-            self._progress.update(self._task, description=f"walking {root}: {directories} "
-                                  f"directories, {files} files")
+    def callback(self) -> Callable[[str, int, int], None] | None:
+        return self._update if self._progress is not None else None
 
-        def __exit__(self, *exc: object) -> None:
+    def _update(self, root: str, directories: int, files: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(
+                self._task, description=f"walking {root}: {directories} directories, {files} files"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
             self._progress.__exit__(None, None, None)
 
-    return _WalkProgress()
 
-
-def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: no traceback ever reaches the user; an unexpected error is one line."""
     try:
         app(args=argv, prog_name="mcpward", standalone_mode=True)
@@ -191,8 +253,11 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         from mcpward.dlp import redact_text
 
-        typer.echo(f"mcpward: internal error ({type(exc).__name__}): {redact_text(str(exc))[:300]}"
-                   " - please report it", err=True)
+        typer.echo(
+            f"mcpward: internal error ({type(exc).__name__}): {redact_text(str(exc))[:300]}"
+            " - please report it",
+            err=True,
+        )
         sys.exit(3)
 
 

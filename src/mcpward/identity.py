@@ -84,13 +84,24 @@ def official_names() -> OfficialNames:
 
 
 # ASCII look-alikes that Unicode's confusables table does not fold (it is about other scripts).
-_ASCII_SKELETON = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("0", "o"), ("1", "l"), ("i", "l"),
-                   ("|", "l"), ("5", "s"), ("$", "s"), ("_", "-"), (".", "-"))
+_ASCII_SKELETON = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("|", "l"),
+    ("5", "s"),
+    ("$", "s"),
+    ("_", "-"),
+    (".", "-"),
+)
 
 
 def skeleton(name: str) -> str:
     """A form under which names that look alike are equal (``@modeIcontextprotocol`` and
-    ``@modelcontextprotocol``; Cyrillic ``а`` and Latin ``a``)."""
+    ``@modelcontextprotocol``; a Cyrillic and a Latin ``a``)."""
     text = unicodedata.normalize("NFKC", name)
     if not text.isascii():
         chars = []
@@ -131,15 +142,20 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     name_skeleton = skeleton(name)
     for candidate in sorted(candidates):
         if name_skeleton == skeleton(candidate):
-            risks.append(NameRisk(NameRiskKind.HOMOGLYPH, candidate,
-                                  f"{name!r} is written to look like {candidate!r}"))
+            risks.append(
+                NameRisk(NameRiskKind.HOMOGLYPH, candidate, f"{name!r} is written to look like {candidate!r}")
+            )
             return risks
     if not unicodedata.normalize("NFKC", name).isascii():
         # Registries refuse non-ASCII names for new packages: one in a launch line is
         # written to be misread.
-        risks.append(NameRisk(NameRiskKind.HOMOGLYPH, name_skeleton,
-                              f"{name!r} mixes look-alike non-Latin characters into "
-                              f"{name_skeleton!r}"))
+        risks.append(
+            NameRisk(
+                NameRiskKind.HOMOGLYPH,
+                name_skeleton,
+                f"{name!r} mixes look-alike non-Latin characters into {name_skeleton!r}",
+            )
+        )
     if ecosystem is Ecosystem.NPM:
         scope = _npm_scope(name)
         if scope:
@@ -151,25 +167,38 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                     <= _edit_budget(official_scope)
                 )
                 if similar:
-                    risks.append(NameRisk(NameRiskKind.SCOPE_LOOKALIKE, official_scope,
-                                          f"scope {scope!r} imitates {official_scope!r}"))
+                    risks.append(
+                        NameRisk(
+                            NameRiskKind.SCOPE_LOOKALIKE,
+                            official_scope,
+                            f"scope {scope!r} imitates {official_scope!r}",
+                        )
+                    )
                     return risks
     for candidate in sorted(candidates):
         if abs(len(candidate) - len(name)) > 2:
             continue
         distance = DamerauLevenshtein.distance(name, candidate)
         if 0 < distance <= _edit_budget(candidate) and _differs_in_core(name, candidate):
-            risks.append(NameRisk(NameRiskKind.TYPOSQUAT, candidate,
-                                  f"{name!r} is {distance} edit(s) from {candidate!r}"))
+            risks.append(
+                NameRisk(
+                    NameRiskKind.TYPOSQUAT, candidate, f"{name!r} is {distance} edit(s) from {candidate!r}"
+                )
+            )
             return risks
     if ecosystem is Ecosystem.NPM and not _npm_scope(name):
         tokens = set(_TOKEN.findall(name.lower()))
         skeleton_tokens = set(_TOKEN.findall(name_skeleton))
         for brand, scopes in official.brands.items():
             if brand in tokens or skeleton(brand) in skeleton_tokens:
-                risks.append(NameRisk(NameRiskKind.BRAND, brand,
-                                      f"unscoped {name!r} uses the brand {brand!r}; the vendor "
-                                      f"publishes under {', '.join(scopes)}"))
+                risks.append(
+                    NameRisk(
+                        NameRiskKind.BRAND,
+                        brand,
+                        f"unscoped {name!r} uses the brand {brand!r}; the vendor "
+                        f"publishes under {', '.join(scopes)}",
+                    )
+                )
                 break
     return risks
 
@@ -178,7 +207,7 @@ def _differs_in_core(name: str, candidate: str) -> bool:
     """False when the names differ only by a version-like suffix (``server-v2``) or plural."""
     longer, shorter = (name, candidate) if len(name) > len(candidate) else (candidate, name)
     if longer.startswith(shorter):
-        suffix = longer[len(shorter):]
+        suffix = longer[len(shorter) :]
         if re.fullmatch(r"-?v?\d|s", suffix):
             return False
     return True

@@ -51,7 +51,7 @@ class Category(enum.StrEnum):
     """The vocabulary of what a finding is about; stable, used in every output format."""
 
     UNPINNED_PACKAGE = "unpinned-package"
-    PLAINTEXT_SECRET = "plaintext-secret"
+    PLAINTEXT_SECRET = "plaintext-secret"  # noqa: S105 - a category name
     SHELL_WRAPPER = "shell-wrapper"
     INSECURE_TRANSPORT = "insecure-transport"
     IMPERSONATION = "impersonation"

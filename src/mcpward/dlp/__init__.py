@@ -54,10 +54,7 @@ class SecretHit:
 
 def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
     """Secrets in one configured value; ``name`` is its key, if it has one."""
-    hits = [
-        SecretHit(where, m.kind, redact_text(value), by_format=True)
-        for m in find_credentials(value)
-    ]
+    hits = [SecretHit(where, m.kind, redact_text(value), by_format=True) for m in find_credentials(value)]
     if not hits:
         for part in url_secret_parts(value):
             kind = "url-password" if part == "password" else f"url-{part}"

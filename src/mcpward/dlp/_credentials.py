@@ -29,17 +29,25 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", 0),
     CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
-    CredentialFormat("gitlab-token", _B + r"gl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{20,}" + _E, 7),
+    CredentialFormat(
+        "gitlab-token", _B + r"gl(?:pat|dt|ptt|rt|cbt|oas|ft|imt|agent|soat)-[A-Za-z0-9_-]{20,}" + _E, 7
+    ),
     CredentialFormat("aws-access-key-id", _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E, 4),
     CredentialFormat("anthropic-api-key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120}" + _E, 7),
-    CredentialFormat("openai-api-key", _B + r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}" + _E, 3),
+    CredentialFormat(
+        "openai-api-key",
+        _B + r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}" + _E,
+        3,
+    ),
     CredentialFormat("openai-project-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}" + _E, 8),
     CredentialFormat("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E, 8),
     CredentialFormat("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E, 4),
     CredentialFormat("google-oauth-client-secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E, 7),
     CredentialFormat("slack-token", _B + r"xox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}" + _E, 5),
     CredentialFormat("slack-app-token", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}" + _E, 5),
-    CredentialFormat("slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}", 23),
+    CredentialFormat(
+        "slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}", 23
+    ),
     CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
     CredentialFormat("pypi-token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E, 5),
     CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E, 3),
@@ -163,7 +171,7 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
         text = text.split(None, 1)[1] if " " in text else ""
         if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
             return False
-    if re.fullmatch(r"\d{1,6}", text) or re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*", text) and len(text) < 12:
+    if re.fullmatch(r"\d{1,6}", text) or (re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*", text) and len(text) < 12):
         # A port, a count, a plain word such as "oauth" or "bearer": not a credential.
         return bool(_PASSWORD_KEY.search(name)) and len(text) >= 4 and not text.isdigit()
     if text.startswith(("/", "./", "~/", "file:")) or re.match(r"^[A-Za-z]:\\", text):

@@ -23,9 +23,7 @@ def write_report(report: Report, format_name: str, out: TextIO, *, terminal: boo
     try:
         formatter = formats()[format_name]
     except KeyError:
-        raise ValueError(
-            f"unknown format {format_name!r}; choose from {', '.join(format_names())}"
-        ) from None
+        raise ValueError(f"unknown format {format_name!r}; choose from {', '.join(format_names())}") from None
     formatter.write(report, out, terminal=terminal)
 
 

@@ -11,9 +11,26 @@ from mcpward.model import Finding, Report, Severity
 from mcpward.output.interface import OutputFormat
 
 COLUMNS = (
-    "host", "scope", "name", "config_path", "project", "transport", "command", "args", "url",
-    "package_ecosystem", "package_name", "package_version", "package_pinned", "env_names",
-    "header_names", "owner", "repository", "disabled", "max_severity", "finding_rules",
+    "host",
+    "scope",
+    "name",
+    "config_path",
+    "project",
+    "transport",
+    "command",
+    "args",
+    "url",
+    "package_ecosystem",
+    "package_name",
+    "package_version",
+    "package_pinned",
+    "env_names",
+    "header_names",
+    "owner",
+    "repository",
+    "disabled",
+    "max_severity",
+    "finding_rules",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,13 +56,24 @@ class CsvFormat(OutputFormat):
             worst = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
             package = server.package
             row = (
-                server.host, server.scope.value, server.name, server.config_path, server.project,
-                server.transport.value if server.transport else "", server.command,
-                " ".join(server.args), server.url,
-                package.ecosystem.value if package else "", package.name if package else "",
-                package.version if package else "", str(package.pinned).lower() if package else "",
-                " ".join(server.env_names), " ".join(server.header_names), server.owner,
-                server.repository, str(server.disabled).lower(),
+                server.host,
+                server.scope.value,
+                server.name,
+                server.config_path,
+                server.project,
+                server.transport.value if server.transport else "",
+                server.command,
+                " ".join(server.args),
+                server.url,
+                package.ecosystem.value if package else "",
+                package.name if package else "",
+                package.version if package else "",
+                str(package.pinned).lower() if package else "",
+                " ".join(server.env_names),
+                " ".join(server.header_names),
+                server.owner,
+                server.repository,
+                str(server.disabled).lower(),
                 worst.value if isinstance(worst, Severity) else "",
                 " ".join(sorted({f.rule for f in findings})),
             )

@@ -4,13 +4,19 @@ with their endpoints; known-vulnerable findings are vulnerabilities that affect 
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
 from mcpward.output.interface import OutputFormat
 
+if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is used
+    from cyclonedx.model import Property
+    from cyclonedx.model.component import Component
+    from cyclonedx.model.service import Service
+    from packageurl import PackageURL
 
-def _purl(package: PackageRef) -> object | None:
+
+def _purl(package: PackageRef) -> PackageURL | None:
     from packageurl import PackageURL
 
     if package.ecosystem is Ecosystem.NPM:
@@ -26,7 +32,7 @@ def _purl(package: PackageRef) -> object | None:
     return None
 
 
-def _properties(server: ServerSpec) -> list[object]:
+def _properties(server: ServerSpec) -> list[Property]:
     from cyclonedx.model import Property
 
     values = {
@@ -58,14 +64,17 @@ def cyclonedx_json(report: Report) -> str:
     bom.metadata.tools.components.add(
         Component(type=ComponentType.APPLICATION, name="mcpward", version=report.tool_version)
     )
-    refs: dict[str, object] = {}
+    refs: dict[str, Component | Service] = {}
     for server in report.servers:
         ref = f"mcp-server:{server.id}"
         package = server.package
         if server.url and (package is None or package.ecosystem is Ecosystem.URL):
-            node: object = Service(
-                name=server.name, bom_ref=ref, endpoints=[XsUri(server.url)],
-                authenticated=bool(server.header_names) or None, x_trust_boundary=True,
+            node: Component | Service = Service(
+                name=server.name,
+                bom_ref=ref,
+                endpoints=[XsUri(server.url)],
+                authenticated=bool(server.header_names) or None,
+                x_trust_boundary=True,
                 properties=_properties(server),
             )
             bom.services.add(node)
@@ -75,12 +84,17 @@ def cyclonedx_json(report: Report) -> str:
                 name=package.name if package else server.name,
                 version=package.version if package else None,
                 description=f"MCP server {server.name!r} configured in {server.host}",
-                purl=_purl(package) if package else None,  # type: ignore[arg-type]
+                purl=_purl(package) if package else None,
                 bom_ref=ref,
                 properties=_properties(server),
                 components=[
-                    Component(type=ComponentType.LIBRARY, name=dep.name, version=dep.version,
-                              purl=_purl(dep), bom_ref=f"{ref}:dep:{dep.name}")  # type: ignore[arg-type]
+                    Component(
+                        type=ComponentType.LIBRARY,
+                        name=dep.name,
+                        version=dep.version,
+                        purl=_purl(dep),
+                        bom_ref=f"{ref}:dep:{dep.name}",
+                    )
                     for dep in server.dependencies
                 ],
             )
@@ -89,12 +103,15 @@ def cyclonedx_json(report: Report) -> str:
     for index, finding in enumerate(report.findings):
         if finding.category is not Category.KNOWN_VULNERABLE or finding.server_id not in refs:
             continue
-        bom.vulnerabilities.add(Vulnerability(
-            bom_ref=f"vuln-{index}", id=finding.identifiers[0] if finding.identifiers else None,
-            description=finding.message,
-            recommendation=finding.remediation,
-            affects=[BomTarget(ref=f"mcp-server:{finding.server_id}")],
-        ))
+        bom.vulnerabilities.add(
+            Vulnerability(
+                bom_ref=f"vuln-{index}",
+                id=finding.identifiers[0] if finding.identifiers else None,
+                description=finding.message,
+                recommendation=finding.remediation,
+                affects=[BomTarget(ref=f"mcp-server:{finding.server_id}")],
+            )
+        )
     return JsonV1Dot6(bom).output_as_string(indent=2)
 
 

@@ -30,13 +30,19 @@ CATEGORY_TITLES = {
     Category.PARSE_ERROR: "MCP config file could not be read",
 }
 _LEVEL = {
-    Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-    Severity.LOW: "note", Severity.INFO: "note",
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
 }
 # GitHub maps security-severity to its labels: >=9 critical, >=7 high, >=4 medium, else low.
 _SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5",
-    Severity.LOW: "3.0", Severity.INFO: "0.5",
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.5",
 }
 
 
@@ -78,8 +84,9 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         }
     }
     fingerprint = hashlib.sha256(
-        "\0".join((finding.rule, finding.config_path or "", finding.server or "",
-                   finding.evidence or "")).encode("utf-8", "surrogatepass")
+        "\0".join(
+            (finding.rule, finding.config_path or "", finding.server or "", finding.evidence or "")
+        ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     return {
         "ruleId": finding.rule,
@@ -88,8 +95,11 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": message},
         "locations": [location],
         "partialFingerprints": {"mcpwardFinding/v1": fingerprint},
-        "properties": {"severity": finding.severity.value, "category": finding.category.value,
-                       "remediation": finding.remediation},
+        "properties": {
+            "severity": finding.severity.value,
+            "category": finding.category.value,
+            "remediation": finding.remediation,
+        },
     }
 
 
@@ -103,25 +113,31 @@ def sarif_document(report: Report) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mcpward",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": list(rules.values()),
-            }},
-            "automationDetails": {"id": f"mcpward/{report.command}/"},
-            "invocations": [{
-                "executionSuccessful": True,
-                "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "toolExecutionNotifications": [
-                    {"level": "warning", "message": {"text": f"{e.path}: {e.message}"}}
-                    for e in report.errors
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mcpward",
+                        "version": report.tool_version,
+                        "semanticVersion": report.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": list(rules.values()),
+                    }
+                },
+                "automationDetails": {"id": f"mcpward/{report.command}/"},
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "toolExecutionNotifications": [
+                            {"level": "warning", "message": {"text": f"{e.path}: {e.message}"}}
+                            for e in report.errors
+                        ],
+                    }
                 ],
-            }],
-            "results": results,
-        }],
+                "results": results,
+            }
+        ],
     }
 
 

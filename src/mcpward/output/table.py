@@ -19,8 +19,11 @@ from mcpward.output.interface import OutputFormat
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 SEVERITY_STYLE = {
-    Severity.CRITICAL: "bold white on red", Severity.HIGH: "bold red", Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan", Severity.INFO: "dim",
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
 }
 
 
@@ -41,12 +44,19 @@ class TableFormat(OutputFormat):
     name = "table"
 
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
-        console = Console(file=out, force_terminal=terminal, no_color=not terminal,
-                          width=None if terminal else 160, highlight=False, soft_wrap=False)
+        console = Console(
+            file=out,
+            force_terminal=terminal,
+            no_color=not terminal,
+            width=None if terminal else 160,
+            highlight=False,
+            soft_wrap=False,
+        )
         worst: dict[str, Severity] = {}
         for finding in report.findings:
-            if finding.server_id and (finding.server_id not in worst
-                                      or finding.severity.rank > worst[finding.server_id].rank):
+            if finding.server_id and (
+                finding.server_id not in worst or finding.severity.rank > worst[finding.server_id].rank
+            ):
                 worst[finding.server_id] = finding.severity
         by_host: dict[str, list[ServerSpec]] = defaultdict(list)
         for server in report.servers:
@@ -54,8 +64,12 @@ class TableFormat(OutputFormat):
         if not report.servers:
             console.print(Text(f"No MCP servers found ({report.subject})."))
         for host in sorted(by_host):
-            table = Table(title=Text(f"{host} ({len(by_host[host])})", style="bold"),
-                          title_justify="left", show_lines=False, expand=False)
+            table = Table(
+                title=Text(f"{host} ({len(by_host[host])})", style="bold"),
+                title_justify="left",
+                show_lines=False,
+                expand=False,
+            )
             for column in ("server", "scope", "transport", "package", "launch", "config", "risk"):
                 table.add_column(column, overflow="fold")
             for server in by_host[host]:
@@ -65,10 +79,13 @@ class TableFormat(OutputFormat):
                 if server.disabled:
                     name.append(" (disabled)", style="dim")
                 table.add_row(
-                    name, plain(server.scope.value),
+                    name,
+                    plain(server.scope.value),
                     plain(server.transport.value if server.transport else "-"),
                     plain(server.package.display if server.package else "-", 60),
-                    plain(_launch(server), 80), plain(_short_path(server), 80), risk,
+                    plain(_launch(server), 80),
+                    plain(_short_path(server), 80),
+                    risk,
                 )
             console.print(table)
         if report.findings:
@@ -81,8 +98,12 @@ class TableFormat(OutputFormat):
                 console.print(line)
         counts = Counter(f.severity for f in report.findings)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
-        console.print(Text(f"{len(report.servers)} servers, {len(report.findings)} findings"
-                           f"{' (' + summary + ')' if summary else ''}, {len(report.errors)} errors."))
+        console.print(
+            Text(
+                f"{len(report.servers)} servers, {len(report.findings)} findings"
+                f"{' (' + summary + ')' if summary else ''}, {len(report.errors)} errors."
+            )
+        )
 
     @staticmethod
     def _findings(console: Console, findings: tuple[Finding, ...]) -> None:
@@ -95,9 +116,14 @@ class TableFormat(OutputFormat):
                 message.append("\n")
                 message.append_text(plain(finding.evidence, 160))
                 message.stylize("dim", len(message) - len(plain(finding.evidence, 160)))
-            table.add_row(Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                          plain(finding.rule), plain(finding.host or "-"), plain(finding.server or "-"),
-                          message, plain(finding.remediation, 200))
+            table.add_row(
+                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
+                plain(finding.rule),
+                plain(finding.host or "-"),
+                plain(finding.server or "-"),
+                message,
+                plain(finding.remediation, 200),
+            )
         console.print(table)
 
 

@@ -69,10 +69,8 @@ def layout_for(options: ScanOptions) -> HomeLayout:
     if root is None and live and options.target_os is TargetOS.running():
         root = Path(os.path.abspath(os.sep))
     if root is None and live and options.target_os is TargetOS.WINDOWS:
-        root = Path(os.environ.get("SystemDrive", "C:") + os.sep)
-    return HomeLayout(
-        os=options.target_os, home=home, root=root, environ=dict(os.environ) if live else {}
-    )
+        root = Path(os.environ.get("SYSTEMDRIVE", "C:") + os.sep)
+    return HomeLayout(os=options.target_os, home=home, root=root, environ=dict(os.environ) if live else {})
 
 
 class _Collector:
@@ -155,16 +153,13 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
         if not root.is_dir():
             collected.error(root, "not a directory", None)
             continue
-        tree = walker.walk(
-            root, None if progress is None else (lambda d, f, r=root: progress(os.fspath(r), d, f))
-        )
+        tree = walker.walk(root, _tree_progress(progress, root))
         for path, reason in tree.errors:
             collected.errors.append(ScanError(path=os.fspath(path), message=f"cannot list: {reason}"))
         for host, path, relative in tree.configs:
             project = Path(*path.parts[: len(path.parts) - len(relative.parts)])
             if path.is_symlink() and not _inside(path, root):
-                collected.error(path, "symbolic link pointing outside the scanned tree; not read",
-                                host.id)
+                collected.error(path, "symbolic link pointing outside the scanned tree; not read", host.id)
                 continue
             for location in host.project_configs(project, relative):
                 collected.read_config(host, location)
@@ -181,6 +176,17 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
     return collected
 
 
+def _tree_progress(progress: ProgressCallback | None, root: Path) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    report = progress
+
+    def on_progress(directories: int, files: int) -> None:
+        report(os.fspath(root), directories, files)
+
+    return on_progress
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
@@ -192,13 +198,14 @@ def _apply_approvals(collected: _Collector) -> None:
     for server in collected.servers:
         for approval in collected.approvals:
             if approval.applies_to(server):
-                server.auto_approve = server.auto_approve + approval.tools
-                server.auto_approve_via = server.auto_approve_via + (approval.setting,)
+                server.auto_approve = (*server.auto_approve, *approval.tools)
+                server.auto_approve_via = (*server.auto_approve_via, approval.setting)
 
 
 def server_id(server: DiscoveredServer) -> str:
-    key = "\0".join((server.host, os.fspath(server.location.path), os.fspath(server.project or ""),
-                     server.name))
+    key = "\0".join(
+        (server.host, os.fspath(server.location.path), os.fspath(server.project or ""), server.name)
+    )
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
@@ -240,7 +247,9 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     )
 
 
-def evaluate(servers: Iterable[DiscoveredServer], home: Path | None) -> Iterator[tuple[ServerSpec, list[Finding]]]:
+def evaluate(
+    servers: Iterable[DiscoveredServer], home: Path | None
+) -> Iterator[tuple[ServerSpec, list[Finding]]]:
     checks = all_checks()
     home_text = os.fspath(home) if home else None
     for server in servers:
@@ -252,12 +261,16 @@ def evaluate(servers: Iterable[DiscoveredServer], home: Path | None) -> Iterator
             try:
                 findings.extend(check.check(context))
             except Exception as exc:  # noqa: BLE001 - one faulty check must not end the scan
-                findings.append(context.finding(
-                    rule="check-failed", category=check.category, severity=Severity.INFO,
-                    message=f"The {check.category.value} check failed on this entry "
-                    f"({type(exc).__name__}); review it by hand.",
-                    remediation="Report this as a bug in mcpward with the config's shape (no values).",
-                ))
+                findings.append(
+                    context.finding(
+                        rule="check-failed",
+                        category=check.category,
+                        severity=Severity.INFO,
+                        message=f"The {check.category.value} check failed on this entry "
+                        f"({type(exc).__name__}); review it by hand.",
+                        remediation="Report this as a bug in mcpward with the config's shape (no values).",
+                    )
+                )
         yield spec, findings
 
 
@@ -281,5 +294,3 @@ def run_scan(options: ScanOptions, progress: ProgressCallback | None = None) -> 
         findings=tuple(findings),
         errors=tuple(collected.errors),
     )
-
-

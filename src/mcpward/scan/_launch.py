@@ -168,7 +168,7 @@ def _unwrap_shell(argv: list[str]) -> tuple[ShellWrap | None, list[str]]:
     if inner and program_name(inner[0]) in _SHELLS | _POWERSHELLS | {"cmd"}:
         nested, inner = _unwrap_shell(inner)
         if nested is not None:
-            wrap = ShellWrap(
+            wrap = ShellWrap(  # noqa: S604 - a record of a shell, not a call to one
                 shell=f"{program}>{nested.shell}",
                 script=script,
                 has_metachars=wrap.has_metachars or nested.has_metachars,
@@ -206,25 +206,117 @@ def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...]]:
 
 # -- runners ---------------------------------------------------------------------------------
 
-_NPX_VALUE_OPTIONS = {"-p", "--package", "--registry", "--cache", "--userconfig", "-w", "--workspace",
-                      "--prefix", "--node-options", "-c", "--call"}
-_UVX_VALUE_OPTIONS = {"--from", "--with", "--with-editable", "--with-requirements", "-w", "--python",
-                      "-p", "--index", "--index-url", "--default-index", "--extra-index-url",
-                      "-i", "--find-links", "-f", "--directory", "--project", "--config-file",
-                      "--cache-dir", "--python-preference", "--constraints", "-c", "--overrides",
-                      "--refresh-package", "--reinstall-package", "--upgrade-package", "-P",
-                      "--index-strategy", "--keyring-provider", "--resolution", "--prerelease",
-                      "--exclude-newer", "--env-file", "--color", "--allow-insecure-host"}
-_DOCKER_VALUE_OPTIONS = {"-e", "--env", "--env-file", "-v", "--volume", "--mount", "--network", "--net",
-                         "--name", "-p", "--publish", "-u", "--user", "-w", "--workdir",
-                         "--entrypoint", "--cap-add", "--cap-drop", "--pid", "--ipc", "--uts",
-                         "--security-opt", "--platform", "--pull", "-l", "--label", "--add-host",
-                         "--device", "-h", "--hostname", "--memory", "-m", "--cpus", "--tmpfs",
-                         "--restart", "--log-driver", "--log-opt", "--dns", "--userns", "--cgroupns",
-                         "--runtime", "--gpus", "--ulimit", "--group-add", "--label-file",
-                         "--stop-signal", "--stop-timeout", "--shm-size", "--volumes-from",
-                         "--network-alias", "--ip", "--mac-address", "--health-cmd", "--init-path",
-                         "--cidfile", "--attach", "-a", "--expose", "--link", "--secret"}
+_NPX_VALUE_OPTIONS = {
+    "-p",
+    "--package",
+    "--registry",
+    "--cache",
+    "--userconfig",
+    "-w",
+    "--workspace",
+    "--prefix",
+    "--node-options",
+    "-c",
+    "--call",
+}
+_UVX_VALUE_OPTIONS = {
+    "--from",
+    "--with",
+    "--with-editable",
+    "--with-requirements",
+    "-w",
+    "--python",
+    "-p",
+    "--index",
+    "--index-url",
+    "--default-index",
+    "--extra-index-url",
+    "-i",
+    "--find-links",
+    "-f",
+    "--directory",
+    "--project",
+    "--config-file",
+    "--cache-dir",
+    "--python-preference",
+    "--constraints",
+    "-c",
+    "--overrides",
+    "--refresh-package",
+    "--reinstall-package",
+    "--upgrade-package",
+    "-P",
+    "--index-strategy",
+    "--keyring-provider",
+    "--resolution",
+    "--prerelease",
+    "--exclude-newer",
+    "--env-file",
+    "--color",
+    "--allow-insecure-host",
+}
+_DOCKER_VALUE_OPTIONS = {
+    "-e",
+    "--env",
+    "--env-file",
+    "-v",
+    "--volume",
+    "--mount",
+    "--network",
+    "--net",
+    "--name",
+    "-p",
+    "--publish",
+    "-u",
+    "--user",
+    "-w",
+    "--workdir",
+    "--entrypoint",
+    "--cap-add",
+    "--cap-drop",
+    "--pid",
+    "--ipc",
+    "--uts",
+    "--security-opt",
+    "--platform",
+    "--pull",
+    "-l",
+    "--label",
+    "--add-host",
+    "--device",
+    "-h",
+    "--hostname",
+    "--memory",
+    "-m",
+    "--cpus",
+    "--tmpfs",
+    "--restart",
+    "--log-driver",
+    "--log-opt",
+    "--dns",
+    "--userns",
+    "--cgroupns",
+    "--runtime",
+    "--gpus",
+    "--ulimit",
+    "--group-add",
+    "--label-file",
+    "--stop-signal",
+    "--stop-timeout",
+    "--shm-size",
+    "--volumes-from",
+    "--network-alias",
+    "--ip",
+    "--mac-address",
+    "--health-cmd",
+    "--init-path",
+    "--cidfile",
+    "--attach",
+    "-a",
+    "--expose",
+    "--link",
+    "--secret",
+}
 
 
 def _resolve_runner(argv: tuple[str, ...]) -> Launch:
@@ -253,8 +345,12 @@ def _resolve_runner(argv: tuple[str, ...]) -> Launch:
     if program in ("mcp-remote", "supergateway"):
         return Launch(argv=argv, runner=program, server_args=rest)
     if "/" in argv[0] or "\\" in argv[0]:
-        return Launch(argv=argv, runner="binary", package=PackageRef(ecosystem=Ecosystem.LOCAL, name=argv[0]),
-                      server_args=rest)
+        return Launch(
+            argv=argv,
+            runner="binary",
+            package=PackageRef(ecosystem=Ecosystem.LOCAL, name=argv[0]),
+            server_args=rest,
+        )
     return Launch(argv=argv, runner=None, server_args=rest)
 
 
@@ -291,8 +387,9 @@ def parse_npm_spec(spec: str) -> PackageRef:
         spec = spec[4:]
     if re.match(r"^(?:github|gitlab|bitbucket|gist):|^git\+|^git://|^[\w.-]+/[\w.-]+#", spec):
         url, _, ref = spec.partition("#")
-        return PackageRef(ecosystem=Ecosystem.GIT, name=url, version=ref or None,
-                          pinned=bool(_COMMIT.match(ref)))
+        return PackageRef(
+            ecosystem=Ecosystem.GIT, name=url, version=ref or None, pinned=bool(_COMMIT.match(ref))
+        )
     if re.match(r"^https?://", spec):
         return PackageRef(ecosystem=Ecosystem.URL, name=spec, pinned=False)
     if spec.startswith((".", "/", "~", "file:")) or re.match(r"^[A-Za-z]:[\\/]", spec):
@@ -317,16 +414,21 @@ def parse_pypi_spec(spec: str) -> PackageRef:
     spec = spec.strip()
     if spec.startswith(("git+", "hg+", "svn+")):
         url, _, ref = spec.rpartition("@") if "@" in spec.split("://", 1)[-1] else (spec, "", "")
-        return PackageRef(ecosystem=Ecosystem.GIT, name=url or spec, version=ref or None,
-                          pinned=bool(_COMMIT.match(ref)))
+        return PackageRef(
+            ecosystem=Ecosystem.GIT, name=url or spec, version=ref or None, pinned=bool(_COMMIT.match(ref))
+        )
     if spec.startswith((".", "/", "~", "file:")) or re.match(r"^[A-Za-z]:[\\/]", spec):
         return PackageRef(ecosystem=Ecosystem.LOCAL, name=spec, pinned=True)
     uv_style = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]]*\])?)@([^\s@]+)$", spec)
     if uv_style:
         name = canonicalize_name(uv_style.group(1).split("[")[0])
         version = uv_style.group(2)
-        return PackageRef(ecosystem=Ecosystem.PYPI, name=name, version=version,
-                          pinned=bool(re.match(r"^\d[\w.!+-]*$", version)))
+        return PackageRef(
+            ecosystem=Ecosystem.PYPI,
+            name=name,
+            version=version,
+            pinned=bool(re.match(r"^\d[\w.!+-]*$", version)),
+        )
     try:
         requirement = Requirement(spec)
     except InvalidRequirement:
@@ -366,9 +468,16 @@ def _options_then_positional(
     return options, rest[index:]
 
 
+def _first(options: dict[str, list[str]], *keys: str) -> str | None:
+    for key in keys:
+        if options.get(key):
+            return options[key][0]
+    return None
+
+
 def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     options, positional = _options_then_positional(rest, _UVX_VALUE_OPTIONS)
-    spec = (options.get("--from") or [None])[0]
+    spec = _first(options, "--from")
     if spec is None and positional:
         spec = positional[0]
     if spec is None:
@@ -384,19 +493,28 @@ def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     options, positional = _options_then_positional(tail[1:], _UVX_VALUE_OPTIONS)
     withs = options.get("--with", [])
     if withs:
-        return Launch(argv=argv, runner="uv run", package=parse_pypi_spec(withs[0]), server_args=positional[1:])
-    directory = (global_options.get("--directory") or options.get("--directory")
-                 or global_options.get("--project") or options.get("--project") or [None])[0]
+        return Launch(
+            argv=argv, runner="uv run", package=parse_pypi_spec(withs[0]), server_args=positional[1:]
+        )
+    directory = _first(global_options, "--directory", "--project") or _first(
+        options, "--directory", "--project"
+    )
     target = directory or (positional[0] if positional else None)
     if target is None:
         return Launch(argv=argv, runner="uv run")
-    return Launch(argv=argv, runner="uv run", package=PackageRef(ecosystem=Ecosystem.LOCAL, name=target, pinned=True),
-                  server_args=positional[1:] if directory is None else positional)
+    return Launch(
+        argv=argv,
+        runner="uv run",
+        package=PackageRef(ecosystem=Ecosystem.LOCAL, name=target, pinned=True),
+        server_args=positional[1:] if directory is None else positional,
+    )
 
 
 def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
-    options, positional = _options_then_positional(rest, {"--spec", "--python", "--index-url", "-i", "--pip-args"})
-    spec = (options.get("--spec") or [None])[0] or (positional[0] if positional else None)
+    options, positional = _options_then_positional(
+        rest, {"--spec", "--python", "--index-url", "-i", "--pip-args"}
+    )
+    spec = _first(options, "--spec") or (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner="pipx run")
     return Launch(argv=argv, runner="pipx run", package=parse_pypi_spec(spec), server_args=positional[1:])
@@ -406,18 +524,26 @@ def _interpreter(argv: tuple[str, ...], program: str, rest: tuple[str, ...]) -> 
     options, positional = _options_then_positional(rest, {"-m", "-r", "--require", "--import", "-W", "-X"})
     if program == "deno" and positional[:1] == ("run",):
         options, positional = _options_then_positional(positional[1:], set())
-    module = (options.get("-m") or [None])[0]
+    module = _first(options, "-m")
     target = module or (positional[0] if positional else None)
     if target is None:
         return Launch(argv=argv, runner=program)
     if target.startswith("npm:"):
         return Launch(argv=argv, runner=program, package=parse_npm_spec(target), server_args=positional[1:])
     if target.startswith(("jsr:", "http://", "https://")):
-        return Launch(argv=argv, runner=program, package=PackageRef(ecosystem=Ecosystem.URL, name=target),
-                      server_args=positional[1:])
+        return Launch(
+            argv=argv,
+            runner=program,
+            package=PackageRef(ecosystem=Ecosystem.URL, name=target),
+            server_args=positional[1:],
+        )
     name = f"-m {module}" if module else target
-    return Launch(argv=argv, runner=program, package=PackageRef(ecosystem=Ecosystem.LOCAL, name=name, pinned=True),
-                  server_args=positional if module else positional[1:])
+    return Launch(
+        argv=argv,
+        runner=program,
+        package=PackageRef(ecosystem=Ecosystem.LOCAL, name=name, pinned=True),
+        server_args=positional if module else positional[1:],
+    )
 
 
 def _container_run(argv: tuple[str, ...], engine: str, rest: tuple[str, ...]) -> Launch:
@@ -439,8 +565,13 @@ def _container_run(argv: tuple[str, ...], engine: str, rest: tuple[str, ...]) ->
         cap_add=tuple(c.upper() for c in options.get("--cap-add", [])),
         env_assignments=tuple(v for k in ("-e", "--env") for v in options.get(k, []) if "=" in v),
     )
-    return Launch(argv=argv, runner=f"{engine} run", package=parse_image_ref(image),
-                  server_args=positional[1:], container=container)
+    return Launch(
+        argv=argv,
+        runner=f"{engine} run",
+        package=parse_image_ref(image),
+        server_args=positional[1:],
+        container=container,
+    )
 
 
 def _volume(value: str) -> tuple[str, str] | None:
@@ -466,5 +597,4 @@ def parse_image_ref(image: str) -> PackageRef:
     if ":" in last:
         name, tag = name.rsplit(":", 1)
     pinned = bool(_DIGEST.match(digest)) or bool(tag and _VERSION_TAG.match(tag))
-    return PackageRef(ecosystem=Ecosystem.OCI, name=name, version=tag, pinned=pinned,
-                      digest=digest or None)
+    return PackageRef(ecosystem=Ecosystem.OCI, name=name, version=tag, pinned=pinned, digest=digest or None)

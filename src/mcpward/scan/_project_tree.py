@@ -18,12 +18,35 @@ from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan.interface import HostApp
 
 #: Directories that hold installed or generated files, never a project's own MCP config.
-DEFAULT_SKIP_DIRS = frozenset({
-    "node_modules", ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".cache", ".npm",
-    ".pnpm-store", ".yarn", ".next", ".nuxt", ".gradle", ".terraform", "bower_components",
-    ".direnv", ".eggs", ".idea",
-})
+DEFAULT_SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".cache",
+        ".npm",
+        ".pnpm-store",
+        ".yarn",
+        ".next",
+        ".nuxt",
+        ".gradle",
+        ".terraform",
+        "bower_components",
+        ".direnv",
+        ".eggs",
+        ".idea",
+    }
+)
 
 
 @dataclass(slots=True)

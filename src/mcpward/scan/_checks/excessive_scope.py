@@ -14,21 +14,89 @@ from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
 _FILESYSTEM_SERVER = re.compile(r"(?:^|[/@_-])(?:server-)?file-?system(?:$|[-_])|filesystem", re.IGNORECASE)
-_HOME_TOKENS = {"~", "$home", "${home}", "%userprofile%", "%homepath%", "${env:home}",
-                "${userhome}", "${env:userprofile}"}
+_HOME_TOKENS = {
+    "~",
+    "$home",
+    "${home}",
+    "%userprofile%",
+    "%homepath%",
+    "${env:home}",
+    "${userhome}",
+    "${env:userprofile}",
+}
 _SENSITIVE_ROOTS = re.compile(
     r"^(?:/|[a-z]:[\\/]?|/home|/users|/root|[a-z]:[\\/]users|(?:/home|/users|[a-z]:[\\/]users)[\\/][^\\/]+)$",
     re.IGNORECASE,
 )
-_DANGEROUS_CAPS = {"ALL", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "NET_ADMIN", "DAC_READ_SEARCH",
-                   "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"}
+_DANGEROUS_CAPS = {
+    "ALL",
+    "SYS_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "NET_ADMIN",
+    "DAC_READ_SEARCH",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_PTRACE",
+    "CAP_NET_ADMIN",
+}
 _WRITE_VERBS = {
-    "write", "edit", "create", "delete", "remove", "update", "move", "rename", "push", "commit",
-    "merge", "send", "post", "exec", "execute", "run", "shell", "command", "eval", "install",
-    "deploy", "publish", "upload", "drop", "truncate", "insert", "modify", "patch", "put", "set",
-    "kill", "terminate", "transfer", "pay", "apply", "approve", "revoke", "grant", "invite",
-    "archive", "close", "reply", "forward", "comment", "fork", "restart", "stop", "start",
-    "destroy", "purge", "reset", "overwrite", "append", "save", "replace", "assign", "transition",
+    "write",
+    "edit",
+    "create",
+    "delete",
+    "remove",
+    "update",
+    "move",
+    "rename",
+    "push",
+    "commit",
+    "merge",
+    "send",
+    "post",
+    "exec",
+    "execute",
+    "run",
+    "shell",
+    "command",
+    "eval",
+    "install",
+    "deploy",
+    "publish",
+    "upload",
+    "drop",
+    "truncate",
+    "insert",
+    "modify",
+    "patch",
+    "put",
+    "set",
+    "kill",
+    "terminate",
+    "transfer",
+    "pay",
+    "apply",
+    "approve",
+    "revoke",
+    "grant",
+    "invite",
+    "archive",
+    "close",
+    "reply",
+    "forward",
+    "comment",
+    "fork",
+    "restart",
+    "stop",
+    "start",
+    "destroy",
+    "purge",
+    "reset",
+    "overwrite",
+    "append",
+    "save",
+    "replace",
+    "assign",
+    "transition",
 }
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -61,11 +129,14 @@ class ExcessiveScope(ConfigCheck):
         package = server.launch.package
         if package is None or not _FILESYSTEM_SERVER.search(package.name):
             return
-        broad = [a for a in server.launch.server_args
-                 if not a.startswith("-") and is_broad_path(a, server.home)]
+        broad = [
+            a for a in server.launch.server_args if not a.startswith("-") and is_broad_path(a, server.home)
+        ]
         for path in broad:
             yield server.finding(
-                rule="fs-broad-root", category=self.category, severity=Severity.HIGH,
+                rule="fs-broad-root",
+                category=self.category,
+                severity=Severity.HIGH,
                 message=f"The filesystem server may read and write all of {path}: SSH keys, "
                 "cloud credentials, browser profiles and every other client's MCP config.",
                 evidence=path,
@@ -79,14 +150,19 @@ class ExcessiveScope(ConfigCheck):
         engine = container.engine
         if container.privileged:
             yield server.finding(
-                rule="container-privileged", category=self.category, severity=Severity.CRITICAL,
+                rule="container-privileged",
+                category=self.category,
+                severity=Severity.CRITICAL,
                 message=f"The server's container runs with {engine} --privileged: it has every "
                 "device and capability of the host and can take it over.",
-                evidence="--privileged", remediation="Drop --privileged.",
+                evidence="--privileged",
+                remediation="Drop --privileged.",
             )
         if container.host_network:
             yield server.finding(
-                rule="container-host-network", category=self.category, severity=Severity.HIGH,
+                rule="container-host-network",
+                category=self.category,
+                severity=Severity.HIGH,
                 message="The container shares the host's network: it reaches every local "
                 "service, including ones bound to localhost.",
                 evidence="--network host",
@@ -94,21 +170,29 @@ class ExcessiveScope(ConfigCheck):
             )
         if container.host_pid:
             yield server.finding(
-                rule="container-host-pid", category=self.category, severity=Severity.HIGH,
+                rule="container-host-pid",
+                category=self.category,
+                severity=Severity.HIGH,
                 message="The container shares the host's process namespace.",
-                evidence="--pid host", remediation="Drop --pid host.",
+                evidence="--pid host",
+                remediation="Drop --pid host.",
             )
         for source, target in container.mounts:
             if source.rstrip("/").endswith("docker.sock") or source.endswith("docker_engine"):
                 yield server.finding(
-                    rule="container-docker-socket", category=self.category, severity=Severity.CRITICAL,
+                    rule="container-docker-socket",
+                    category=self.category,
+                    severity=Severity.CRITICAL,
                     message="The Docker socket is mounted into the container: the server can start "
                     "privileged containers and so control the host.",
-                    evidence=f"{source}:{target}", remediation="Do not mount the Docker socket.",
+                    evidence=f"{source}:{target}",
+                    remediation="Do not mount the Docker socket.",
                 )
             elif is_broad_path(source):
                 yield server.finding(
-                    rule="container-host-mount", category=self.category, severity=Severity.HIGH,
+                    rule="container-host-mount",
+                    category=self.category,
+                    severity=Severity.HIGH,
                     message=f"The host's {source} is mounted into the container.",
                     evidence=f"{source}:{target}",
                     remediation="Mount only the folders the server needs, read-only where possible.",
@@ -116,9 +200,12 @@ class ExcessiveScope(ConfigCheck):
         caps = [c for c in container.cap_add if c in _DANGEROUS_CAPS]
         if caps:
             yield server.finding(
-                rule="container-capabilities", category=self.category, severity=Severity.HIGH,
+                rule="container-capabilities",
+                category=self.category,
+                severity=Severity.HIGH,
                 message=f"The container is given the capabilities {', '.join(caps)}.",
-                evidence=" ".join(f"--cap-add {c}" for c in caps), remediation="Drop added capabilities.",
+                evidence=" ".join(f"--cap-add {c}" for c in caps),
+                remediation="Drop added capabilities.",
             )
 
     def _auto_approve(self, server: ServerContext) -> Iterator[Finding]:
@@ -128,7 +215,9 @@ class ExcessiveScope(ConfigCheck):
         via = "; ".join(dict.fromkeys(server.raw.auto_approve_via)) or "client settings"
         if "*" in tools:
             yield server.finding(
-                rule="auto-approve-all", category=self.category, severity=Severity.HIGH,
+                rule="auto-approve-all",
+                category=self.category,
+                severity=Severity.HIGH,
                 message="Every tool of this server runs without asking the user, so a poisoned "
                 "tool description or a prompt injection acts at once.",
                 evidence=f"auto-approved via {via}",
@@ -139,7 +228,9 @@ class ExcessiveScope(ConfigCheck):
         writes = sorted({t for t in tools if is_write_tool(t)})
         if writes:
             yield server.finding(
-                rule="auto-approve-write-tools", category=self.category, severity=Severity.HIGH,
+                rule="auto-approve-write-tools",
+                category=self.category,
+                severity=Severity.HIGH,
                 message=f"Tools that change things run without asking: {', '.join(writes[:8])}"
                 f"{' …' if len(writes) > 8 else ''}.",
                 evidence=f"auto-approved via {via}",

@@ -34,11 +34,15 @@ class Impersonation(ConfigCheck):
         for package in _packages(server):
             for risk in assess_name(package.ecosystem, package.name):
                 if risk.kind is NameRiskKind.BRAND:
-                    remediation = (f"Check who publishes {package.name}; prefer the vendor's own "
-                                   f"package under its official scope if one exists.")
+                    remediation = (
+                        f"Check who publishes {package.name}; prefer the vendor's own "
+                        f"package under its official scope if one exists."
+                    )
                 else:
-                    remediation = (f"Do not run it. Replace it with {risk.imitates} if that is what "
-                                   "was meant, and check what the look-alike did while it ran.")
+                    remediation = (
+                        f"Do not run it. Replace it with {risk.imitates} if that is what "
+                        "was meant, and check what the look-alike did while it ran."
+                    )
                 yield server.finding(
                     rule=f"impersonation-{risk.kind.value}",
                     category=self.category,

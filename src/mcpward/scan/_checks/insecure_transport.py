@@ -14,8 +14,14 @@ from mcpward.scan.interface import ConfigCheck, ServerContext
 
 _URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
 _TLS_OFF = {"NODE_TLS_REJECT_UNAUTHORIZED": "0", "PYTHONHTTPSVERIFY": "0"}
-_INSECURE_FLAGS = {"--insecure", "--allow-insecure", "--ignore-certificate-errors", "--no-verify-ssl",
-                   "--disable-ssl-verification", "--skip-tls-verify"}
+_INSECURE_FLAGS = {
+    "--insecure",
+    "--allow-insecure",
+    "--ignore-certificate-errors",
+    "--no-verify-ssl",
+    "--disable-ssl-verification",
+    "--skip-tls-verify",
+}
 
 
 def is_loopback(host: str | None) -> bool:
@@ -52,19 +58,24 @@ class InsecureTransport(ConfigCheck):
                 continue
             if has_credentials:
                 yield server.finding(
-                    rule="http-credentials-in-clear", category=self.category,
+                    rule="http-credentials-in-clear",
+                    category=self.category,
                     severity=Severity.CRITICAL,
                     message=f"Credentials are sent to {host} over unencrypted {parts.scheme}; anyone "
                     "on the network path can read and replay them.",
-                    evidence=redact_url(url), remediation="Use https (or wss) for every remote server.",
+                    evidence=redact_url(url),
+                    remediation="Use https (or wss) for every remote server.",
                 )
             else:
                 yield server.finding(
-                    rule="http-plaintext", category=self.category, severity=Severity.HIGH,
+                    rule="http-plaintext",
+                    category=self.category,
+                    severity=Severity.HIGH,
                     message=f"The remote server {host} is reached over unencrypted {parts.scheme}: "
                     "tool calls, results and the tool descriptions the model obeys can be read "
                     "and changed in transit.",
-                    evidence=redact_url(url), remediation="Use https (or wss) for every remote server.",
+                    evidence=redact_url(url),
+                    remediation="Use https (or wss) for every remote server.",
                 )
         yield from self._tls_disabled(server)
         raw = server.raw
@@ -75,7 +86,9 @@ class InsecureTransport(ConfigCheck):
                 host = None
             if not is_loopback(host):
                 yield server.finding(
-                    rule="remote-no-credentials", category=self.category, severity=Severity.INFO,
+                    rule="remote-no-credentials",
+                    category=self.category,
+                    severity=Severity.INFO,
                     message="No credentials are configured for this remote server. That is fine "
                     "if the client signs in with OAuth; otherwise the endpoint serves anyone.",
                     evidence=redact_url(raw.url),
@@ -90,8 +103,11 @@ class InsecureTransport(ConfigCheck):
             return True
         if raw.url and (url_secret_parts(raw.url) or "@" in (urlsplit(raw.url).netloc or "")):
             return True
-        return any(a.lower().startswith(("authorization:", "--header=authorization")) or
-                   (a.lower().startswith("authorization") and ":" in a) for a in server.launch.server_args)
+        return any(
+            a.lower().startswith(("authorization:", "--header=authorization"))
+            or (a.lower().startswith("authorization") and ":" in a)
+            for a in server.launch.server_args
+        )
 
     def _tls_disabled(self, server: ServerContext) -> Iterator[Finding]:
         assignments = dict(server.raw.env)
@@ -101,7 +117,9 @@ class InsecureTransport(ConfigCheck):
         for name, off in _TLS_OFF.items():
             if assignments.get(name, "").strip() == off:
                 yield server.finding(
-                    rule="tls-verification-disabled", category=self.category, severity=Severity.HIGH,
+                    rule="tls-verification-disabled",
+                    category=self.category,
+                    severity=Severity.HIGH,
                     message=f"{name}={off} switches off TLS certificate checks for this server "
                     "process: any network attacker can impersonate the services it calls.",
                     evidence=f"env:{name}={off}",
@@ -111,7 +129,10 @@ class InsecureTransport(ConfigCheck):
         flags = [a for a in server.launch.server_args if a.lower() in _INSECURE_FLAGS]
         if flags:
             yield server.finding(
-                rule="tls-verification-disabled", category=self.category, severity=Severity.HIGH,
+                rule="tls-verification-disabled",
+                category=self.category,
+                severity=Severity.HIGH,
                 message=f"The server is started with {flags[0]}, which switches off certificate checks.",
-                evidence=flags[0], remediation="Remove the flag; trust a private CA instead.",
+                evidence=flags[0],
+                remediation="Remove the flag; trust a private CA instead.",
             )

@@ -19,8 +19,10 @@ class KnownVulnerable(ConfigCheck):
             for advisory in advisories_for(package):
                 ids = ", ".join((advisory.id, *advisory.aliases))
                 if advisory.malicious:
-                    remediation = ("Remove it now, rotate every credential the server was given, "
-                                   "and review what it could reach.")
+                    remediation = (
+                        "Remove it now, rotate every credential the server was given, "
+                        "and review what it could reach."
+                    )
                 elif advisory.fixed:
                     remediation = f"Upgrade {package.name} to {advisory.fixed[0]} or later."
                 else:

@@ -30,8 +30,9 @@ def secret_hits(server: ServerContext) -> list[SecretHit]:
             words = shlex.split(raw.command)
         except ValueError:
             words = raw.command.split()
-        hits.extend(SecretHit(f"command {h.where}", h.kind, h.redacted, h.by_format)
-                    for h in redact_argv(words)[1])
+        hits.extend(
+            SecretHit(f"command {h.where}", h.kind, h.redacted, h.by_format) for h in redact_argv(words)[1]
+        )
     return hits
 
 

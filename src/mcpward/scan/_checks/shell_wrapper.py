@@ -34,36 +34,51 @@ class ShellWrapper(ConfigCheck):
             evidence = f"{wrap.shell}: {_excerpt(wrap.script)}"
             if wrap.downloads_to_shell:
                 yield server.finding(
-                    rule="shell-download-exec", category=self.category, severity=Severity.CRITICAL,
+                    rule="shell-download-exec",
+                    category=self.category,
+                    severity=Severity.CRITICAL,
                     message="The launch downloads code and pipes it into an interpreter: whatever "
                     "the URL serves at that moment runs with your credentials.",
-                    evidence=evidence, remediation=_REMEDIATION,
+                    evidence=evidence,
+                    remediation=_REMEDIATION,
                 )
             elif wrap.encoded:
                 yield server.finding(
-                    rule="shell-encoded-command", category=self.category, severity=Severity.HIGH,
+                    rule="shell-encoded-command",
+                    category=self.category,
+                    severity=Severity.HIGH,
                     message="The launch runs a base64-encoded PowerShell command, which hides "
                     "what it does from review.",
-                    evidence=evidence, remediation=_REMEDIATION,
+                    evidence=evidence,
+                    remediation=_REMEDIATION,
                 )
             elif wrap.has_metachars or wrap.has_substitution:
                 what = "command substitution" if wrap.has_substitution else "shell operators"
                 yield server.finding(
-                    rule="shell-script", category=self.category, severity=Severity.HIGH,
+                    rule="shell-script",
+                    category=self.category,
+                    severity=Severity.HIGH,
                     message=f"The launch runs a shell script with {what} through {wrap.shell}.",
-                    evidence=evidence, remediation=_REMEDIATION,
+                    evidence=evidence,
+                    remediation=_REMEDIATION,
                 )
             else:
                 yield server.finding(
-                    rule="shell-wrapper", category=self.category, severity=Severity.LOW,
+                    rule="shell-wrapper",
+                    category=self.category,
+                    severity=Severity.LOW,
                     message=f"The launch goes through {wrap.shell}; the server's command line is "
                     "interpreted by a shell.",
-                    evidence=evidence, remediation=_REMEDIATION,
+                    evidence=evidence,
+                    remediation=_REMEDIATION,
                 )
         elif server.launch.command_has_shell_syntax:
             yield server.finding(
-                rule="shell-syntax-in-command", category=self.category, severity=Severity.MEDIUM,
+                rule="shell-syntax-in-command",
+                category=self.category,
+                severity=Severity.MEDIUM,
                 message="The command field holds a whole command line with shell operators; "
                 "clients that start servers through a shell will interpret them.",
-                evidence=_excerpt(server.raw.command or ""), remediation=_REMEDIATION,
+                evidence=_excerpt(server.raw.command or ""),
+                remediation=_REMEDIATION,
             )

@@ -32,7 +32,9 @@ class UnpinnedPackage(ConfigCheck):
                 what = f"`{runner}` runs {package.name} at the moving tag {requested!r}"
             else:
                 what = f"`{runner}` runs {package.name} with the range {requested!r}"
-            example = f"{package.name}@1.2.3" if package.ecosystem is Ecosystem.NPM else f"{package.name}==1.2.3"
+            example = (
+                f"{package.name}@1.2.3" if package.ecosystem is Ecosystem.NPM else f"{package.name}==1.2.3"
+            )
             yield server.finding(
                 rule=f"{package.ecosystem.value}-unpinned",
                 category=self.category,

@@ -124,9 +124,7 @@ def build_server(
     )
 
 
-def iter_server_map(
-    servers: Any, where: str
-) -> Iterator[tuple[str, Mapping[str, Any]] | EntryError]:
+def iter_server_map(servers: Any, where: str) -> Iterator[tuple[str, Mapping[str, Any]] | EntryError]:
     """The ``name -> entry`` pairs of a server map, with an error for each that is no mapping."""
     if servers is None:
         return
@@ -202,7 +200,11 @@ class McpServersHost(HostApp):
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
     ) -> DiscoveredServer | EntryError:
         return build_server(
-            self.id, location, document, name, claude_style_fields(entry),
+            self.id,
+            location,
+            document,
+            name,
+            claude_style_fields(entry),
             url_transport=self.url_transport,
         )
 
@@ -226,7 +228,8 @@ def editor_user_dirs(layout: HomeLayout, editors: Iterable[str] = VSCODE_FAMILY)
 
 
 def bounded_glob(base: Path, name: str, max_depth: int, max_files: int = 500) -> list[Path]:
-    """Files whose name matches the pattern ``name`` below ``base``, no deeper than ``max_depth``, following no links."""
+    """Files whose name matches the pattern ``name`` below ``base``, no deeper than
+    ``max_depth``, following no links."""
     found: list[Path] = []
     stack = [(base, 0)]
     while stack and len(found) < max_files:

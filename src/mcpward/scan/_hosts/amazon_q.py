@@ -9,7 +9,7 @@ from typing import Any
 
 from mcpward._documents import Document, DocumentFormat
 from mcpward.scan._hosts._common import McpServersHost, bounded_glob, user
-from mcpward.scan.interface import ConfigLocation, EntryError, HomeLayout, Parsed, ToolApproval
+from mcpward.scan.interface import ConfigLocation, HomeLayout, Parsed, ToolApproval
 
 
 class AmazonQ(McpServersHost):
@@ -42,6 +42,9 @@ def _allowed_tools(host: str, location: ConfigLocation, allowed: Any) -> Iterato
         server, _, tool = item[1:].partition("/")
         if server:
             yield ToolApproval(
-                host, location, server, (tool or "*",),
+                host,
+                location,
+                server,
+                (tool or "*",),
                 f"allowedTools {item!r} in {Path(location.path).name}",
             )

@@ -51,7 +51,10 @@ class ClaudeCode(McpServersHost):
         for location in super().project_configs(project, relative):
             is_settings = location.path.parent.name == ".claude"
             yield ConfigLocation(
-                location.path, Scope.PROJECT, location.format, project=project,
+                location.path,
+                Scope.PROJECT,
+                location.format,
+                project=project,
                 variant=_SETTINGS if is_settings else "",
             )
 
@@ -79,7 +82,10 @@ class ClaudeCode(McpServersHost):
             if not isinstance(state, Mapping) or not state.get("mcpServers"):
                 continue
             scoped = ConfigLocation(
-                location.path, Scope.USER, location.format, project=Path(str(project_path)),
+                location.path,
+                Scope.USER,
+                location.format,
+                project=Path(str(project_path)),
                 variant=location.variant,
             )
             yield from self.parse_servers(scoped, document, state.get("mcpServers"))
@@ -108,10 +114,13 @@ def _approvals(host: str, location: ConfigLocation, data: Mapping[str, Any]) -> 
     for rule in allow:
         if not isinstance(rule, str) or not rule.startswith("mcp__"):
             continue
-        server, _, tool = rule[len("mcp__"):].partition("__")
+        server, _, tool = rule[len("mcp__") :].partition("__")
         if not server:
             continue
         yield ToolApproval(
-            host, location, server if server != "*" else None, (tool if tool and tool != "*" else "*",),
+            host,
+            location,
+            server if server != "*" else None,
+            (tool if tool and tool != "*" else "*",),
             f"permissions.allow {rule!r} in {location.path.name}",
         )

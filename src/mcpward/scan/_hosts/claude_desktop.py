@@ -16,6 +16,11 @@ class ClaudeDesktop(McpServersHost):
         if layout.os is TargetOS.WINDOWS:
             # The Microsoft Store (MSIX) build keeps its AppData in a virtualised folder.
             yield user(
-                layout.local_app_data / "Packages" / "Claude_pzs8sxrjxfjjc" / "LocalCache"
-                / "Roaming" / "Claude" / "claude_desktop_config.json"
+                layout.local_app_data
+                / "Packages"
+                / "Claude_pzs8sxrjxfjjc"
+                / "LocalCache"
+                / "Roaming"
+                / "Claude"
+                / "claude_desktop_config.json"
             )

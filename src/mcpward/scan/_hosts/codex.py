@@ -22,9 +22,7 @@ class Codex(McpServersHost):
         base = Path(codex_home) if codex_home else layout.home / ".codex"
         yield user(base / "config.toml", DocumentFormat.TOML)
         if layout.os is not TargetOS.WINDOWS:
-            yield from managed(
-                layout.system_path("etc", "codex", "managed_config.toml"), DocumentFormat.TOML
-            )
+            yield from managed(layout.system_path("etc", "codex", "managed_config.toml"), DocumentFormat.TOML)
 
     def build(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]

@@ -29,8 +29,11 @@ class Continue(McpServersHost):
         base = layout.home / ".continue"
         yield user(base / "config.yaml", DocumentFormat.YAML)
         yield user(base / "config.json", DocumentFormat.JSON)
-        for pattern, fmt in (("*.yaml", DocumentFormat.YAML), ("*.yml", DocumentFormat.YAML),
-                             ("*.json", DocumentFormat.JSON)):
+        for pattern, fmt in (
+            ("*.yaml", DocumentFormat.YAML),
+            ("*.yml", DocumentFormat.YAML),
+            ("*.json", DocumentFormat.JSON),
+        ):
             for block in bounded_glob(base / "mcpServers", pattern, max_depth=0):
                 yield user(block, fmt)
 

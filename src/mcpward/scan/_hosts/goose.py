@@ -28,8 +28,7 @@ class Goose(McpServersHost):
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
         if layout.os is TargetOS.WINDOWS:
-            yield user(layout.config_dir / "Block" / "goose" / "config" / "config.yaml",
-                       DocumentFormat.YAML)
+            yield user(layout.config_dir / "Block" / "goose" / "config" / "config.yaml", DocumentFormat.YAML)
         else:
             yield user(layout.xdg_config_dir / "goose" / "config.yaml", DocumentFormat.YAML)
 
@@ -53,8 +52,7 @@ class Goose(McpServersHost):
         fields: dict[str, Any] = {"type": kind or None}
         if "cmd" in entry:
             fields["command"] = entry["cmd"]
-        for source, target in (("args", "args"), ("envs", "env"), ("uri", "url"),
-                               ("headers", "headers")):
+        for source, target in (("args", "args"), ("envs", "env"), ("uri", "url"), ("headers", "headers")):
             if source in entry:
                 fields[target] = entry[source]
         if entry.get("enabled") is False:

@@ -45,9 +45,7 @@ class Zed(McpServersHost):
             yield self._entry(location, document, name, entry)
         agent = data.get("agent")
         if isinstance(agent, Mapping) and agent.get("always_allow_tool_actions") is True:
-            yield ToolApproval(
-                self.id, location, None, ("*",), "agent.always_allow_tool_actions: true"
-            )
+            yield ToolApproval(self.id, location, None, ("*",), "agent.always_allow_tool_actions: true")
 
     def _entry(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
@@ -62,8 +60,12 @@ class Zed(McpServersHost):
         if "command" not in fields and "url" not in fields:
             # Provided by a Zed extension: the extension decides the launch line.
             return DiscoveredServer(
-                host=self.id, location=location, name=name, transport=None,
-                disabled=entry.get("enabled") is False, project=location.project,
+                host=self.id,
+                location=location,
+                name=name,
+                transport=None,
+                disabled=entry.get("enabled") is False,
+                project=location.project,
                 line=document.line_of(name),
             )
         if entry.get("enabled") is False:

@@ -28,7 +28,11 @@ _INSTALL = re.compile(
 
 def _is_dockerfile(name: str) -> bool:
     lowered = name.lower()
-    return lowered in ("dockerfile", "containerfile") or lowered.startswith("dockerfile.") or lowered.endswith(".dockerfile")
+    return (
+        lowered in ("dockerfile", "containerfile")
+        or lowered.startswith("dockerfile.")
+        or lowered.endswith(".dockerfile")
+    )
 
 
 def _is_mcp_image(image: str) -> bool:

@@ -36,9 +36,7 @@ class ManifestReader(ABC):
         """Whether this reader wants a file of this name."""
 
     @abstractmethod
-    def read(
-        self, directory: Path, files: list[Path]
-    ) -> Iterable[DiscoveredServer | tuple[Path, str]]:
+    def read(self, directory: Path, files: list[Path]) -> Iterable[DiscoveredServer | tuple[Path, str]]:
         """Declared servers, or ``(path, message)`` for a file that cannot be used."""
 
 
@@ -47,6 +45,7 @@ def mcp_dependencies(ecosystem: Ecosystem, versions: dict[str, str | None]) -> t
     refs = []
     for name, version in sorted(versions.items()):
         if is_mcp_package(ecosystem, name):
-            refs.append(PackageRef(ecosystem=ecosystem, name=name, version=version,
-                                   pinned=version is not None))
+            refs.append(
+                PackageRef(ecosystem=ecosystem, name=name, version=version, pinned=version is not None)
+            )
     return tuple(refs)

@@ -70,8 +70,9 @@ class NpmProject(ManifestReader):
             transport=None,
             project=directory,
             source="manifest",
-            declared_package=PackageRef(ecosystem=Ecosystem.NPM, name=own_name, version=own_version,
-                                        pinned=own_version is not None),
+            declared_package=PackageRef(
+                ecosystem=Ecosystem.NPM, name=own_name, version=own_version, pinned=own_version is not None
+            ),
             dependencies=dependencies,
         )
 
@@ -82,7 +83,11 @@ def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
         packages = data.get("packages")
         if isinstance(packages, Mapping):  # lockfile v2 and v3
             for key, entry in packages.items():
-                if "node_modules/" in key and isinstance(entry, Mapping) and isinstance(entry.get("version"), str):
+                if (
+                    "node_modules/" in key
+                    and isinstance(entry, Mapping)
+                    and isinstance(entry.get("version"), str)
+                ):
                     versions[key.rsplit("node_modules/", 1)[1]] = entry["version"]
         dependencies = data.get("dependencies")
         if isinstance(dependencies, Mapping):  # lockfile v1
@@ -112,7 +117,7 @@ def _split_pnpm_key(key: str) -> tuple[str, str]:
     key = key.lstrip("/").split("(")[0]
     at = key.rfind("@")
     if at > 0:
-        return key[:at], key[at + 1:]
+        return key[:at], key[at + 1 :]
     parts = key.rsplit("/", 1)
     return (parts[0], parts[1]) if len(parts) == 2 else ("", "")
 

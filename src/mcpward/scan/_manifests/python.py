@@ -68,8 +68,12 @@ class PythonProject(ManifestReader):
             transport=None,
             project=directory,
             source="manifest",
-            declared_package=PackageRef(ecosystem=Ecosystem.PYPI, name=canonicalize_name(own_name),
-                                        version=own_version, pinned=own_version is not None),
+            declared_package=PackageRef(
+                ecosystem=Ecosystem.PYPI,
+                name=canonicalize_name(own_name),
+                version=own_version,
+                pinned=own_version is not None,
+            ),
             dependencies=dependencies,
         )
 
@@ -81,17 +85,28 @@ def _pyproject_requirements(data: Mapping[str, Any]) -> list[str]:
         found += [d for d in project.get("dependencies", []) if isinstance(d, str)]
         optional = project.get("optional-dependencies")
         if isinstance(optional, Mapping):
-            found += [d for group in optional.values() if isinstance(group, list) for d in group if isinstance(d, str)]
+            found += [
+                d
+                for group in optional.values()
+                if isinstance(group, list)
+                for d in group
+                if isinstance(d, str)
+            ]
     groups = data.get("dependency-groups")
     if isinstance(groups, Mapping):
-        found += [d for group in groups.values() if isinstance(group, list) for d in group if isinstance(d, str)]
+        found += [
+            d for group in groups.values() if isinstance(group, list) for d in group if isinstance(d, str)
+        ]
     poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), Mapping) else {}
     if isinstance(poetry, Mapping):
         for key in ("dependencies", "dev-dependencies"):
             deps = poetry.get(key)
             if isinstance(deps, Mapping):
-                found += [f"{name}=={spec}" if isinstance(spec, str) and spec[:1].isdigit() else str(name)
-                          for name, spec in deps.items() if name != "python"]
+                found += [
+                    f"{name}=={spec}" if isinstance(spec, str) and spec[:1].isdigit() else str(name)
+                    for name, spec in deps.items()
+                    if name != "python"
+                ]
     return found
 
 
@@ -107,7 +122,12 @@ def _requirements(lines: list[str]) -> dict[str, str | None]:
         except InvalidRequirement:
             continue
         specifiers = list(requirement.specifier)
-        exact = (specifiers[0].version if len(specifiers) == 1 and specifiers[0].operator in ("==", "===")
-                 and "*" not in specifiers[0].version else None)
+        exact = (
+            specifiers[0].version
+            if len(specifiers) == 1
+            and specifiers[0].operator in ("==", "===")
+            and "*" not in specifiers[0].version
+            else None
+        )
         result[canonicalize_name(requirement.name)] = exact
     return result
