@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mcpward.cli import app
-from mcpward.scan import ScanOptions, TargetOS, run_scan
 from mcpward.model import Report
+from mcpward.scan import ScanOptions, TargetOS, run_scan
 
 
 class CliResult:

@@ -7,14 +7,29 @@ from pathlib import Path
 
 import pytest
 
+from conftest import scan_home, servers_by_name
 from fake_home import build_home, config_dir, write_json
 from mcpward.model import Ecosystem, Scope, Transport
 from mcpward.scan import TargetOS, host_ids
-from conftest import scan_home, servers_by_name
 
 ALL_HOSTS = {
-    "claude-desktop", "claude-code", "cursor", "windsurf", "vscode", "cline", "roo-code", "continue",
-    "zed", "gemini-cli", "codex", "copilot-cli", "kiro", "amazon-q", "opencode", "goose", "lm-studio",
+    "claude-desktop",
+    "claude-code",
+    "cursor",
+    "windsurf",
+    "vscode",
+    "cline",
+    "roo-code",
+    "continue",
+    "zed",
+    "gemini-cli",
+    "codex",
+    "copilot-cli",
+    "kiro",
+    "amazon-q",
+    "opencode",
+    "goose",
+    "lm-studio",
 }
 
 
@@ -55,7 +70,10 @@ def test_records_hold_transport_package_scope_and_names_only(tmp_path: Path) -> 
     assert fs.transport is Transport.STDIO and fs.scope is Scope.USER
     assert fs.package is not None and fs.package.ecosystem is Ecosystem.NPM
     assert (fs.package.name, fs.package.version, fs.package.pinned) == (
-        "@modelcontextprotocol/server-filesystem", "2025.8.21", True)
+        "@modelcontextprotocol/server-filesystem",
+        "2025.8.21",
+        True,
+    )
     assert fs.line == 3
 
     docs = by[("claude-code", "company-docs")]
@@ -76,7 +94,11 @@ def test_records_hold_transport_package_scope_and_names_only(tmp_path: Path) -> 
     assert by[("zed", "mcp-server-github")].transport is None  # provided by a Zed extension
     assert by[("zed", "legacy")].package is not None
     time = by[("windsurf", "time")].package
-    assert time is not None and (time.ecosystem, time.name, time.version) == (Ecosystem.PYPI, "mcp-server-time", "2025.8.4")
+    assert time is not None and (time.ecosystem, time.name, time.version) == (
+        Ecosystem.PYPI,
+        "mcp-server-time",
+        "2025.8.4",
+    )
     terraform = by[("amazon-q", "terraform")].package
     assert terraform is not None and terraform.ecosystem is Ecosystem.OCI and terraform.pinned
     assert by[("cursor", "context7")].owner  # the account owning the file
@@ -96,9 +118,14 @@ def test_the_fake_home_raises_only_its_one_real_risk(tmp_path: Path) -> None:
 def test_vscode_profiles_and_insiders_user_mcp_json(tmp_path: Path) -> None:
     home = tmp_path / "home"
     user = config_dir(home, TargetOS.LINUX) / "Code" / "User"
-    write_json(user / "profiles" / "a1b2" / "mcp.json", {"servers": {"profiled": {"command": "uvx", "args": ["mcp-server-time==1.0.0"]}}})
-    write_json(config_dir(home, TargetOS.LINUX) / "Code - Insiders" / "User" / "mcp.json",
-               {"servers": {"insider": {"url": "https://x.example.com/mcp"}}})
+    write_json(
+        user / "profiles" / "a1b2" / "mcp.json",
+        {"servers": {"profiled": {"command": "uvx", "args": ["mcp-server-time==1.0.0"]}}},
+    )
+    write_json(
+        config_dir(home, TargetOS.LINUX) / "Code - Insiders" / "User" / "mcp.json",
+        {"servers": {"insider": {"url": "https://x.example.com/mcp"}}},
+    )
     names = set(servers_by_name(scan_home(home)))
     assert names == {"profiled", "insider"}
 
@@ -110,8 +137,13 @@ def test_live_machine_honours_xdg_and_codex_home(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("CODEX_HOME", str(tmp_path / "codex"))
     (tmp_path / "h").mkdir()
-    write_json(tmp_path / "xdg" / "Claude" / "claude_desktop_config.json", {"mcpServers": {"a": {"command": "node", "args": ["/opt/a.js"]}}})
+    write_json(
+        tmp_path / "xdg" / "Claude" / "claude_desktop_config.json",
+        {"mcpServers": {"a": {"command": "node", "args": ["/opt/a.js"]}}},
+    )
     (tmp_path / "codex").mkdir()
-    (tmp_path / "codex" / "config.toml").write_text('[mcp_servers.b]\ncommand = "node"\nargs = ["/opt/b.js"]\n')
+    (tmp_path / "codex" / "config.toml").write_text(
+        '[mcp_servers.b]\ncommand = "node"\nargs = ["/opt/b.js"]\n'
+    )
     report = run_scan(ScanOptions(target_os=TargetOS.LINUX, root=tmp_path / "noroot"))
     assert {(s.host, s.name) for s in report.servers} == {("claude-desktop", "a"), ("codex", "b")}

@@ -48,8 +48,9 @@ class Document:
         """The 1-based line where ``key`` first stands as a key (``"key":``, ``key:``,
         ``[table.key]``), else as a whole token; for pointing at entries."""
         name = re.escape(key)
-        match = re.search(rf"""(?:["']{name}["']\s*:|(?<![\w.-]){name}\s*:|\.{name}\]|["']{name}["']\])""",
-                          self.text) or re.search(rf"(?<![\w.-]){name}(?![\w.-])", self.text)
+        match = re.search(
+            rf"""(?:["']{name}["']\s*:|(?<![\w.-]){name}\s*:|\.{name}\]|["']{name}["']\])""", self.text
+        ) or re.search(rf"(?<![\w.-]){name}(?![\w.-])", self.text)
         if match is None:
             return None
         return self.text.count("\n", 0, match.start()) + 1

@@ -133,74 +133,65 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     """How ``name`` imitates an official package or a brand; empty when it does not."""
     official = official_names()
-    if ecosystem is Ecosystem.PYPI:
-        name = canonicalize_name(name) if name.isascii() else name
-    if official.is_known(ecosystem, name):
-        return []
-    risks: list[NameRisk] = []
-    candidates = official.names(ecosystem)
+    if ecosystem is Ecosystem.PYPI and name.isascii():
+        name = canonicalize_name(name)
     name_skeleton = skeleton(name)
-    for candidate in sorted(candidates):
-        if name_skeleton == skeleton(candidate):
-            risks.append(
-                NameRisk(NameRiskKind.HOMOGLYPH, candidate, f"{name!r} is written to look like {candidate!r}")
-            )
-            return risks
     if not unicodedata.normalize("NFKC", name).isascii():
-        # Registries refuse non-ASCII names for new packages: one in a launch line is
-        # written to be misread.
-        risks.append(
+        # Registries refuse non-ASCII names for new packages: one in a launch line is written
+        # to be misread, whatever scope it claims.
+        return [
             NameRisk(
                 NameRiskKind.HOMOGLYPH,
                 name_skeleton,
                 f"{name!r} mixes look-alike non-Latin characters into {name_skeleton!r}",
             )
-        )
-    if ecosystem is Ecosystem.NPM:
-        scope = _npm_scope(name)
-        if scope:
-            for official_scope in sorted(official.npm_scopes):
-                if scope == official_scope:
-                    continue
-                similar = skeleton(scope) == skeleton(official_scope) or (
-                    DamerauLevenshtein.distance(scope.replace("-", ""), official_scope.replace("-", ""))
-                    <= _edit_budget(official_scope)
-                )
-                if similar:
-                    risks.append(
-                        NameRisk(
-                            NameRiskKind.SCOPE_LOOKALIKE,
-                            official_scope,
-                            f"scope {scope!r} imitates {official_scope!r}",
-                        )
+        ]
+    if official.is_known(ecosystem, name):
+        return []
+    candidates = sorted(official.names(ecosystem))
+    for candidate in candidates:
+        if name_skeleton == skeleton(candidate):
+            return [
+                NameRisk(NameRiskKind.HOMOGLYPH, candidate, f"{name!r} is written to look like {candidate!r}")
+            ]
+    scope = _npm_scope(name) if ecosystem is Ecosystem.NPM else ""
+    if scope:
+        for official_scope in sorted(official.npm_scopes):
+            compact, official_compact = scope.replace("-", ""), official_scope.replace("-", "")
+            if skeleton(scope) == skeleton(official_scope) or (
+                DamerauLevenshtein.distance(compact, official_compact) <= _edit_budget(official_scope)
+            ):
+                return [
+                    NameRisk(
+                        NameRiskKind.SCOPE_LOOKALIKE,
+                        official_scope,
+                        f"scope {scope!r} imitates {official_scope!r}",
                     )
-                    return risks
-    for candidate in sorted(candidates):
+                ]
+    for candidate in candidates:
         if abs(len(candidate) - len(name)) > 2:
             continue
         distance = DamerauLevenshtein.distance(name, candidate)
         if 0 < distance <= _edit_budget(candidate) and _differs_in_core(name, candidate):
-            risks.append(
+            return [
                 NameRisk(
                     NameRiskKind.TYPOSQUAT, candidate, f"{name!r} is {distance} edit(s) from {candidate!r}"
                 )
-            )
-            return risks
-    if ecosystem is Ecosystem.NPM and not _npm_scope(name):
+            ]
+    if ecosystem is Ecosystem.NPM and not scope:
         tokens = set(_TOKEN.findall(name.lower()))
         skeleton_tokens = set(_TOKEN.findall(name_skeleton))
         for brand, scopes in official.brands.items():
             if brand in tokens or skeleton(brand) in skeleton_tokens:
-                risks.append(
+                return [
                     NameRisk(
                         NameRiskKind.BRAND,
                         brand,
-                        f"unscoped {name!r} uses the brand {brand!r}; the vendor "
-                        f"publishes under {', '.join(scopes)}",
+                        f"unscoped {name!r} uses the brand {brand!r}; the vendor publishes "
+                        f"under {', '.join(scopes)}",
                     )
-                )
-                break
-    return risks
+                ]
+    return []
 
 
 def _differs_in_core(name: str, candidate: str) -> bool:

@@ -15,6 +15,7 @@ from mcpward.dlp._credentials import (
     CredentialMatch,
     find_credentials,
     is_placeholder,
+    is_plausible,
     is_reference,
     is_secret_key,
     looks_like_literal_secret,
@@ -31,6 +32,7 @@ __all__ = [
     "assess_value",
     "find_credentials",
     "is_placeholder",
+    "is_plausible",
     "is_reference",
     "is_secret_key",
     "looks_like_literal_secret",
@@ -54,7 +56,11 @@ class SecretHit:
 
 def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
     """Secrets in one configured value; ``name`` is its key, if it has one."""
-    hits = [SecretHit(where, m.kind, redact_text(value), by_format=True) for m in find_credentials(value)]
+    hits = [
+        SecretHit(where, m.kind, redact_text(value), by_format=True)
+        for m in find_credentials(value)
+        if is_plausible(m, value)
+    ]
     if not hits:
         for part in url_secret_parts(value):
             kind = "url-password" if part == "password" else f"url-{part}"
@@ -77,15 +83,14 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
     hits: list[SecretHit] = []
     previous_flag: str | None = None
     for index, arg in enumerate(args):
-        where = f"arg[{index}]"
         key, value, prefix = _split_keyed(arg)
         if key is None and previous_flag is not None and not arg.startswith("-"):
             key, value, prefix = previous_flag, arg, ""
-        found = assess_value(where, key, value if key is not None else arg)
+        found = assess_value(f"arg[{index}]", key, value)
         if found:
             hits.extend(found)
             if any(h.by_format for h in found):
-                redacted.append(redact_text(redact_url(arg)) if "://" in arg else redact_text(arg))
+                redacted.append(prefix + (redact_url(value) if "://" in value else redact_text(value)))
             else:
                 redacted.append(prefix + _mask_keyed(value))
         else:
@@ -95,7 +100,11 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
 
 
 def _split_keyed(arg: str) -> tuple[str | None, str, str]:
-    for pattern in (_FLAG_VALUE, _ASSIGNMENT, _HEADER):
+    """``(key, value, text before the value)`` of ``--key=value``, ``KEY=value`` or
+    ``Header: value``; ``(None, arg, "")`` for anything else. A URL is judged whole (its
+    ``scheme:`` is no header name) unless it is the value of a flag or an assignment."""
+    patterns = (_FLAG_VALUE, _ASSIGNMENT) if "://" in arg else (_FLAG_VALUE, _ASSIGNMENT, _HEADER)
+    for pattern in patterns:
         match = pattern.match(arg)
         if match:
             return match.group(1).lstrip("-"), match.group(2), arg[: match.start(2)]

@@ -23,7 +23,7 @@ class CredentialFormat:
 
 
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
-_B = r"(?<![A-Za-z0-9_+/=-])"
+_B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", 0),
@@ -97,6 +97,21 @@ def find_credentials(text: str) -> list[CredentialMatch]:
         fmt = CREDENTIAL_FORMATS[index]
         matches.append(CredentialMatch(fmt.kind, match.start(), match.end(), fmt.visible_prefix))
     return matches
+
+
+_REPEATED = re.compile(r"(.)\1{5,}")
+_DUMMY_WORDS = re.compile(r"example|sample|dummy|placeholder|your|redacted|fake", re.IGNORECASE)
+
+
+def is_plausible(match: CredentialMatch, text: str) -> bool:
+    """False for format matches that are documentation placeholders (``sk_test_xxxx...``,
+    ``AKIAIOSFODNN7EXAMPLE``): a run of one character, a dummy word, or too little entropy."""
+    body = text[match.start + match.visible_prefix : match.end]
+    if match.kind == "private-key":
+        return True
+    if _REPEATED.search(body) or _DUMMY_WORDS.search(body):
+        return False
+    return shannon_entropy(body) >= 3.0
 
 
 def mask(value: str, visible_prefix: int = 0) -> str:
