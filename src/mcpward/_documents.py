@@ -15,6 +15,7 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,22 +39,38 @@ class DocumentError(Exception):
     """A file that exists but cannot be used. The message is safe to show: it quotes nothing."""
 
 
-@dataclass(frozen=True, slots=True)
+_KEY_TOKEN = re.compile(
+    r"""["']([^"'\n]{1,256})["']\s*:"""  # JSON and quoted YAML keys
+    r"""|^[ \t]*-[ \t]+name:[ \t]*["']?([^"'\n#]{1,256}?)["']?[ \t]*$"""  # YAML "- name: x"
+    r"""|^[ \t]*(?:-[ \t]+)?([^\s:#"'\[\]{},][^:#\n]{0,255}?)[ \t]*:"""  # YAML keys
+    r"""|^[ \t]*\[[^\]\n]*?\.(?:"([^"\n]{1,256})"|([^\]"'\n.]{1,256}))\]""",  # TOML [t.name]
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
 class Document:
     path: Path
     text: str
     data: Any
 
+    @cached_property
+    def _key_lines(self) -> dict[str, int]:
+        """First line of every key-like token, built in one pass so that looking up thousands
+        of entries stays linear in the file size."""
+        lines: dict[str, int] = {}
+        line, cursor = 1, 0
+        for match in _KEY_TOKEN.finditer(self.text):
+            line += self.text.count("\n", cursor, match.start())
+            cursor = match.start()
+            key = next(g for g in match.groups() if g is not None)
+            lines.setdefault(key.strip(), line)
+        return lines
+
     def line_of(self, key: str) -> int | None:
         """The 1-based line where ``key`` first stands as a key (``"key":``, ``key:``,
-        ``[table.key]``), else as a whole token; for pointing at entries."""
-        name = re.escape(key)
-        match = re.search(
-            rf"""(?:["']{name}["']\s*:|(?<![\w.-]){name}\s*:|\.{name}\]|["']{name}["']\])""", self.text
-        ) or re.search(rf"(?<![\w.-]){name}(?![\w.-])", self.text)
-        if match is None:
-            return None
-        return self.text.count("\n", 0, match.start()) + 1
+        ``[table.key]``, ``- name: key``); None when it does not."""
+        return self._key_lines.get(key)
 
 
 def read_text(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
