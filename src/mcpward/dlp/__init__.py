@@ -8,6 +8,7 @@ only the masked text; the raw value never leaves the function that looked at it.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 
 from mcpward.dlp._credentials import (
@@ -38,8 +39,10 @@ __all__ = [
     "looks_like_literal_secret",
     "mask",
     "redact_argv",
+    "redact_command_line",
     "redact_text",
     "redact_url",
+    "shell_words",
     "url_secret_parts",
 ]
 
@@ -97,6 +100,21 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
             redacted.append(arg)
         previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg else None
     return tuple(redacted), hits
+
+
+def redact_command_line(text: str) -> str:
+    """A shell command line with the secrets of its words masked (``KEY=value``, ``--token x``,
+    known formats), for showing a script as evidence."""
+    words = shell_words(text)
+    masked, hits = redact_argv(words)
+    return " ".join(masked) if hits else redact_text(text)
+
+
+def shell_words(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
 
 
 def _split_keyed(arg: str) -> tuple[str | None, str, str]:

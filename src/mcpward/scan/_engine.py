@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shlex
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, load_document
-from mcpward.dlp import redact_argv, redact_text, redact_url
+from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.model import (
     Category,
     Finding,
@@ -213,15 +212,8 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
     command = server.command
-    if command and not server.args and " " in command.strip():
-        try:
-            words = shlex.split(command)
-        except ValueError:
-            words = command.split()
-        masked, hits = redact_argv(words)
-        command = " ".join(masked) if hits else redact_text(command)
-    elif command:
-        command = redact_text(command)
+    if command:
+        command = redact_command_line(command) if " " in command.strip() else redact_text(command)
     location = server.location
     project = server.project or location.project
     return ServerSpec(

@@ -7,10 +7,9 @@ rather than a reference (``${env:TOKEN}``) or a placeholder. Only masked text is
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 
-from mcpward.dlp import SecretHit, assess_value, redact_argv
+from mcpward.dlp import SecretHit, assess_value, redact_argv, shell_words
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
@@ -25,11 +24,8 @@ def secret_hits(server: ServerContext) -> list[SecretHit]:
     if raw.url:
         hits.extend(assess_value("url", None, raw.url))
     hits.extend(redact_argv(raw.args)[1])
-    if raw.command and not raw.args and " " in raw.command.strip():
-        try:
-            words = shlex.split(raw.command)
-        except ValueError:
-            words = raw.command.split()
+    if raw.command and " " in raw.command.strip():
+        words = shell_words(raw.command)
         hits.extend(
             SecretHit(f"command {h.where}", h.kind, h.redacted, h.by_format) for h in redact_argv(words)[1]
         )

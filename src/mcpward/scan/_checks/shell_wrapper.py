@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mcpward.dlp import redact_text
+from mcpward.dlp import redact_command_line
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
@@ -21,7 +21,7 @@ _REMEDIATION = (
 
 
 def _excerpt(script: str, limit: int = 160) -> str:
-    text = redact_text(" ".join(script.split()))
+    text = redact_command_line(" ".join(script.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
