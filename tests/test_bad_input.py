@@ -13,7 +13,7 @@ import pytest
 
 from conftest import scan_home
 from fake_home import write, write_json
-from mcpward.model import Category
+from mcpward.model import Category, to_jsonable
 
 SECRET = "ghp_" + "Zq8Lm2Vb9RtN4pZs1TyW8cUf3HjD6gAe0K5o"
 GOOD = {
@@ -85,7 +85,7 @@ def test_errors_never_quote_the_secret_near_the_fault(tmp_path: Path) -> None:
     )
     report = scan_home(home)
     assert len(report.errors) == 4
-    assert SECRET not in report.model_dump_json()
+    assert SECRET not in json.dumps(to_jsonable(report))
 
 
 def test_wrong_types_reject_only_the_bad_entry(tmp_path: Path) -> None:

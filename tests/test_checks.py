@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import scan_home
 from fake_home import write, write_json
-from mcpward.model import Category, Report, Severity
+from mcpward.model import Category, Report, Severity, to_jsonable
 
 GITHUB_PAT = "ghp_" + "R8xkq2Vb7LmN4pZs1TyW9cUf3HjD6gAe0K5o"
 OPENAI_KEY = "sk-proj-" + "Xq7Lm2Vb9RtN4pZs1TyW8cUf3HjD6gAe0K5oQw2Er7Ty9Ui1Op"
@@ -202,7 +203,7 @@ def test_references_placeholders_and_ordinary_values_are_not_flagged(tmp_path: P
 
 def test_secret_values_are_redacted_in_records_and_evidence(tmp_path: Path) -> None:
     report = scan_cursor(tmp_path, SECRETS)
-    text = report.model_dump_json()
+    text = json.dumps(to_jsonable(report))
     for secret in (
         GITHUB_PAT,
         OPENAI_KEY,

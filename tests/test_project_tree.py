@@ -3,10 +3,11 @@ that skips installed trees and never follows links."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fake_home import write, write_json
-from mcpward.model import Category, Ecosystem, Report, Scope
+from mcpward.model import Category, Ecosystem, Report, Scope, to_jsonable
 from mcpward.scan import ScanOptions, run_scan
 from mcpward.scan._manifests.npm import _split_pnpm_key, _yarn_lock
 
@@ -86,7 +87,7 @@ def test_project_configs_of_every_host_are_found(tmp_path: Path) -> None:
     for server in report.servers:
         assert server.scope is Scope.PROJECT and server.project == str(project)
         assert server.repository == "https://deploy:****@github.com/acme/shop.git"
-    assert GITHUB_PAT not in report.model_dump_json()
+    assert GITHUB_PAT not in json.dumps(to_jsonable(report))
     approvals = sorted((f.server, f.rule) for f in report.findings if f.category is Category.EXCESSIVE_SCOPE)
     # chat.tools.autoApprove applies to every VS Code server of the project; the Claude Code
     # permission allows a write tool of "cc".
@@ -190,7 +191,7 @@ def test_servers_declared_as_software(tmp_path: Path) -> None:
     assert ("pg-mcp", "container-privileged") in rules
     assert ("pg-mcp", "secret-known-format") in rules
     assert ("pg-mcp", "oci-unpinned") in rules
-    text = report.model_dump_json()
+    text = json.dumps(to_jsonable(report))
     assert GITHUB_PAT not in text and "hunter2hunter2" not in text
 
 

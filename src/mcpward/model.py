@@ -3,8 +3,9 @@
 These are the nouns the scan produces and that vet, inspect, the registry and the gateway
 consume: a server as a client has it configured (:class:`ServerSpec`), the package behind it
 (:class:`PackageRef`), a judgement about it (:class:`Finding`) and a file that could not be read
-(:class:`ScanError`). All are immutable pydantic models so that every output format serialises
-them the same way and nothing downstream can change what was observed.
+(:class:`ScanError`). All are frozen dataclasses: nothing downstream can change what was
+observed, they cost nothing to import or build (the scan makes thousands), and
+:func:`to_jsonable` gives every output format the same serialised form.
 
 No model here ever holds a secret value: environment variables and headers are kept by name,
 arguments and URLs are redacted before a model is built.
@@ -12,11 +13,10 @@ arguments and URLs are redacted before a model is built.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from datetime import datetime
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
 
 
 class Severity(enum.StrEnum):
@@ -81,21 +81,18 @@ class Ecosystem(enum.StrEnum):
     URL = "url"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PackageRef(_Frozen):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PackageRef:
     """What a server runs: a registry package, an image, a local path or a remote endpoint."""
 
     ecosystem: Ecosystem
     name: str
-    version: str | None = Field(
-        default=None, description="The version or tag as requested; None when none was given."
-    )
-    pinned: bool = Field(
-        default=False, description="True only for an exact version, an image digest or a commit."
-    )
+    #: The version or tag as requested; None when none was given.
+    version: str | None = None
+    #: True only for an exact version, an image digest or a commit.
+    pinned: bool = False
     digest: str | None = None
 
     @property
@@ -113,11 +110,14 @@ class PackageRef(_Frozen):
 ServerSource = Literal["config", "manifest"]
 
 
-class ServerSpec(_Frozen):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ServerSpec:
     """One MCP server as a host application has it configured, or as a project declares it."""
 
-    id: str = Field(description="Stable identifier: a digest of host, config path, project and name.")
-    host: str = Field(description="Host application id, e.g. claude-desktop, vscode, cursor.")
+    #: Stable identifier: a digest of host, config path, project and name.
+    id: str
+    #: Host application id, e.g. claude-desktop, vscode, cursor.
+    host: str
     name: str
     config_path: str
     scope: Scope
@@ -129,20 +129,25 @@ class ServerSpec(_Frozen):
     env_names: tuple[str, ...] = ()
     header_names: tuple[str, ...] = ()
     package: PackageRef | None = None
-    dependencies: tuple[PackageRef, ...] = Field(
-        default=(), description="MCP-related packages a project manifest or lock file declares."
-    )
-    project: str | None = Field(default=None, description="The project directory, if any.")
-    owner: str | None = Field(default=None, description="Account owning the config file.")
-    repository: str | None = Field(default=None, description="Git remote of the project.")
+    #: MCP-related packages a project manifest or lock file declares.
+    dependencies: tuple[PackageRef, ...] = ()
+    #: The project directory, if any.
+    project: str | None = None
+    #: Account owning the config file.
+    owner: str | None = None
+    #: Git remote of the project, credentials masked.
+    repository: str | None = None
     disabled: bool = False
-    line: int | None = Field(default=None, description="1-based line of the entry, if found.")
+    #: 1-based line of the entry in its file, if found.
+    line: int | None = None
 
 
-class Finding(_Frozen):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
     """A judgement about one server (or one config file) with the evidence behind it."""
 
-    rule: str = Field(description="Stable rule id, e.g. npm-unpinned.")
+    #: Stable rule id, e.g. npm-unpinned.
+    rule: str
     category: Category
     severity: Severity
     message: str
@@ -152,14 +157,15 @@ class Finding(_Frozen):
     server_id: str | None = None
     config_path: str | None = None
     line: int | None = None
-    evidence: str | None = Field(default=None, description="Redacted excerpt that triggered it.")
+    #: Redacted excerpt that triggered it.
+    evidence: str | None = None
     references: tuple[str, ...] = ()
-    identifiers: tuple[str, ...] = Field(
-        default=(), description="Advisory ids (GHSA, CVE, OSV) when the finding is about one."
-    )
+    #: Advisory ids (GHSA, CVE, OSV) when the finding is about one.
+    identifiers: tuple[str, ...] = ()
 
 
-class ScanError(_Frozen):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ScanError:
     """A file that exists but could not be used; the scan carries on without it."""
 
     path: str
@@ -167,16 +173,31 @@ class ScanError(_Frozen):
     host: str | None = None
 
 
-class Report(_Frozen):
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
     """What a command found: the common input of every output format."""
 
     tool_version: str
     command: str
     generated_at: datetime
-    subject: str = Field(description="What was examined: a home directory, paths, a package.")
+    #: What was examined: a home directory, paths, a package.
+    subject: str
     servers: tuple[ServerSpec, ...] = ()
     findings: tuple[Finding, ...] = ()
     errors: tuple[ScanError, ...] = ()
 
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types for a model (enums as their values, tuples as lists, times in ISO 8601)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value

@@ -6,12 +6,12 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from mcpward.model import Report
+from mcpward.model import Report, to_jsonable
 from mcpward.output.interface import OutputFormat
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    data = report.model_dump(mode="json")
+    data: dict[str, Any] = to_jsonable(report)
     counts = Counter(f.severity.value for f in report.findings)
     data["summary"] = {
         "servers": len(report.servers),
