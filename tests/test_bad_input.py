@@ -162,14 +162,15 @@ def test_binary_oversized_undecodable_and_special_files(tmp_path: Path) -> None:
 def test_permission_denied_is_an_error_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = home_with_one_good_config(tmp_path)
     locked = write_json(home / ".gemini" / "settings.json", GOOD)
-    real_open = Path.open
+    real_open = os.open
 
-    def guarded_open(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def guarded_open(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", guarded_open)
+    # As root (CI) no file is unreadable, so the refusal is simulated at the system call.
+    monkeypatch.setattr(os, "open", guarded_open)
     report = scan_home(home)
     assert error_for(report, locked) == "cannot read: Permission denied"
     assert [s.host for s in report.servers] == ["cursor"]

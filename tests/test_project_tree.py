@@ -258,7 +258,7 @@ def test_lock_file_readers(tmp_path: Path) -> None:
           version "3.23.8"
     """,
     )
-    assert _yarn_lock(lock) == {"@modelcontextprotocol/sdk": "1.17.2", "zod": "3.23.8"}
+    assert _yarn_lock(lock.read_text()) == {"@modelcontextprotocol/sdk": "1.17.2", "zod": "3.23.8"}
     berry = write(
         tmp_path / "berry" / "yarn.lock",
         """
@@ -269,10 +269,67 @@ def test_lock_file_readers(tmp_path: Path) -> None:
           resolution: "mcp-remote@npm:0.1.15"
     """,
     )
-    assert _yarn_lock(berry)["mcp-remote"] == "0.1.15"
+    assert _yarn_lock(berry.read_text())["mcp-remote"] == "0.1.15"
     assert _split_pnpm_key("/@modelcontextprotocol/sdk@1.17.2(zod@3.23.8)") == (
         "@modelcontextprotocol/sdk",
         "1.17.2",
     )
     assert _split_pnpm_key("mcp-remote@0.1.15") == ("mcp-remote", "0.1.15")
     assert _split_pnpm_key("/mcp-remote/0.1.15") == ("mcp-remote", "0.1.15")
+
+
+def _many_projects(root: Path, count: int = 60) -> None:
+    for index in range(count):
+        project = root / f"group{index % 6}" / f"p{index}"
+        write_json(
+            project / "package.json",
+            {"name": f"p{index}", "dependencies": {"@modelcontextprotocol/sdk": "1.17.0"}},
+        )
+        write(project / "src" / "index.js", "export {}\n")
+        if index % 3 == 0:
+            write_json(
+                project / ".cursor" / "mcp.json",
+                {"mcpServers": {f"s{index}": stdio("@playwright/mcp@0.0.32")}},
+            )
+
+
+def test_parallel_walk_finds_exactly_what_the_sequential_walk_finds(tmp_path: Path) -> None:
+    _many_projects(tmp_path)
+    sequential = walk(tmp_path, workers=1)
+    parallel = walk(tmp_path, workers=3)
+    assert len(sequential.servers) == 80
+    assert [s.id for s in parallel.servers] == [s.id for s in sequential.servers]
+    assert [f.rule for f in parallel.findings] == [f.rule for f in sequential.findings]
+
+
+def test_a_failed_worker_share_is_walked_by_the_parent(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from mcpward import _fork
+
+    def lost(child: tuple[int, int]) -> None:
+        pid, read_end = child
+        os.close(read_end)  # as if the worker had died: its result never arrives
+        os.waitpid(pid, 0)
+        return None
+
+    _many_projects(tmp_path)
+    monkeypatch.setattr(_fork, "_finish", lost)
+    report = walk(tmp_path, workers=3)
+    assert len(report.servers) == 80
+
+
+def test_fork_map_redoes_the_items_of_failed_children() -> None:
+    from mcpward._fork import fork_map
+
+    def square_or_die(item: int) -> int:
+        import os
+
+        if item == 3 and os.getpid() != parent:
+            os._exit(9)  # the child dies; the parent must compute 3 itself
+        return item * item
+
+    import os
+
+    parent = os.getpid()
+    assert fork_map(square_or_die, [1, 2, 3, 4]) == [1, 4, 9, 16]

@@ -19,13 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import pyjson5
-import yaml
-
 #: Larger than any real client config (~/.claude.json with a long history is a few MiB).
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
-
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DocumentFormat(enum.StrEnum):
@@ -73,22 +68,32 @@ class Document:
         return self._key_lines.get(key)
 
 
-def read_text(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     """Read a small text file, refusing anything that is not a plain, decodable text file."""
     try:
-        info = path.stat()
+        # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise DocumentError(f"cannot read: {_os_reason(exc)}") from None
-    if not stat.S_ISREG(info.st_mode):
-        # A FIFO or device at a config path would block or stream forever.
-        raise DocumentError("not a regular file")
-    if info.st_size > max_bytes:
-        raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError("not a regular file")
+        if info.st_size > max_bytes:
+            raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
+        chunks = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
     except OSError as exc:
         raise DocumentError(f"cannot read: {_os_reason(exc)}") from None
+    finally:
+        os.close(descriptor)
+    raw = b"".join(chunks)
     if len(raw) > max_bytes:
         raise DocumentError(f"too large (over {max_bytes} bytes)")
     return decode_text(raw)
@@ -140,17 +145,19 @@ def _parse_json(text: str, *, lenient: bool) -> Any:
             raise DocumentError(
                 f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
             ) from None
+    import pyjson5  # only JSONC that plain JSON rejects needs it
+
     try:
         return pyjson5.loads(text)
     except pyjson5.Json5Exception as exc:
-        raise DocumentError(_json5_message(text, exc)) from None
+        raise DocumentError(_json5_message(text, exc, isinstance(exc, pyjson5.Json5EOF))) from None
 
 
 _NEAR = re.compile(r"near (\d+)")
 
 
-def _json5_message(text: str, exc: Exception) -> str:
-    reason = "unexpected end of file" if isinstance(exc, pyjson5.Json5EOF) else "unexpected input"
+def _json5_message(text: str, exc: Exception, at_end: bool) -> str:
+    reason = "unexpected end of file" if at_end else "unexpected input"
     detail = str(exc.args[0]) if exc.args else ""
     match = _NEAR.search(detail)
     if match is None:
@@ -177,8 +184,11 @@ def _parse_toml(text: str) -> Any:
 
 
 def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - CSafeLoader/SafeLoader only
+        return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -21,9 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import semver
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from mcpward.model import Ecosystem, PackageRef, Severity
 
@@ -169,6 +167,9 @@ def _event_key(ecosystem: Ecosystem, event: dict[str, str]) -> Any:
 
 
 def _parse_version(ecosystem: Ecosystem, text: str) -> Any:
+    import semver
+    from packaging.version import InvalidVersion, Version
+
     try:
         if ecosystem is Ecosystem.PYPI:
             return Version(text)

@@ -16,9 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from confusable_homoglyphs import confusables
 from packaging.utils import canonicalize_name
-from rapidfuzz.distance import DamerauLevenshtein
 
 from mcpward.model import Ecosystem
 
@@ -109,7 +107,7 @@ def skeleton(name: str) -> str:
             if char.isascii():
                 chars.append(char)
                 continue
-            found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True) or []
+            found = _confusables().is_confusable(char, preferred_aliases=["latin"], greedy=True) or []
             latin = [g["c"] for item in found for g in item["homoglyphs"] if g["c"].isascii()]
             chars.append(latin[0] if latin else char)
         text = "".join(chars)
@@ -117,6 +115,24 @@ def skeleton(name: str) -> str:
     for source, target in _ASCII_SKELETON:
         text = text.replace(source, target)
     return text
+
+
+def _confusables() -> Any:
+    # Loading Unicode's confusables table costs 40 ms: only names that are not ASCII need it.
+    from confusable_homoglyphs import confusables
+
+    return confusables
+
+
+def _distance(a: str, b: str) -> int:
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return int(DamerauLevenshtein.distance(a, b))
+
+
+@cache
+def _skeletons(ecosystem: Ecosystem) -> dict[str, str]:
+    return {skeleton(name): name for name in sorted(official_names().names(ecosystem))}
 
 
 def _npm_scope(name: str) -> str:
@@ -149,17 +165,17 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     if official.is_known(ecosystem, name):
         return []
     candidates = sorted(official.names(ecosystem))
-    for candidate in candidates:
-        if name_skeleton == skeleton(candidate):
-            return [
-                NameRisk(NameRiskKind.HOMOGLYPH, candidate, f"{name!r} is written to look like {candidate!r}")
-            ]
+    candidate = _skeletons(ecosystem).get(name_skeleton)
+    if candidate is not None:
+        return [
+            NameRisk(NameRiskKind.HOMOGLYPH, candidate, f"{name!r} is written to look like {candidate!r}")
+        ]
     scope = _npm_scope(name) if ecosystem is Ecosystem.NPM else ""
     if scope:
         for official_scope in sorted(official.npm_scopes):
             compact, official_compact = scope.replace("-", ""), official_scope.replace("-", "")
             if skeleton(scope) == skeleton(official_scope) or (
-                DamerauLevenshtein.distance(compact, official_compact) <= _edit_budget(official_scope)
+                _distance(compact, official_compact) <= _edit_budget(official_scope)
             ):
                 return [
                     NameRisk(
@@ -171,7 +187,7 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     for candidate in candidates:
         if abs(len(candidate) - len(name)) > 2:
             continue
-        distance = DamerauLevenshtein.distance(name, candidate)
+        distance = _distance(name, candidate)
         if 0 < distance <= _edit_budget(candidate) and _differs_in_core(name, candidate):
             return [
                 NameRisk(

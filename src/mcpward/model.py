@@ -81,8 +81,6 @@ class Ecosystem(enum.StrEnum):
     URL = "url"
 
 
-
-
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PackageRef:
     """What a server runs: a registry package, an image, a local path or a remote endpoint."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Finding, Report, ServerSpec, Severity
 from mcpward.output.interface import OutputFormat
+
+if TYPE_CHECKING:  # rich costs 30 ms to import: only this format needs it
+    from rich.console import Console
+    from rich.text import Text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 SEVERITY_STYLE = {
@@ -28,6 +28,8 @@ SEVERITY_STYLE = {
 
 
 def plain(value: object, limit: int = 200) -> Text:
+    from rich.text import Text
+
     text = _CONTROL.sub("?", "" if value is None else str(value))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -44,6 +46,10 @@ class TableFormat(OutputFormat):
     name = "table"
 
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         console = Console(
             file=out,
             force_terminal=terminal,
@@ -107,6 +113,9 @@ class TableFormat(OutputFormat):
 
     @staticmethod
     def _findings(console: Console, findings: tuple[Finding, ...]) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=Text("Findings", style="bold"), title_justify="left", expand=False)
         for column in ("severity", "rule", "host", "server", "finding", "fix"):
             table.add_column(column, overflow="fold")

@@ -7,10 +7,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, load_document
+from mcpward._fork import fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.model import (
     Category,
@@ -29,7 +30,7 @@ from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._manifests.npm import NpmProject
 from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
-from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker
+from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
 from mcpward.scan.interface import (
     ConfigLocation,
     DiscoveredServer,
@@ -55,6 +56,8 @@ class ScanOptions:
     hosts: frozenset[str] | None = None
     include_user_configs: bool = True
     skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
+    #: Processes that share the walk of large trees (this one included).
+    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
 
 def manifest_readers() -> list[ManifestReader]:
@@ -96,6 +99,13 @@ class _Collector:
                 config_path=os.fspath(path),
             )
         )
+
+    def merge(self, other: _Collector) -> None:
+        self.servers.extend(other.servers)
+        self.approvals.extend(other.approvals)
+        self.errors.extend(other.errors)
+        self.findings.extend(other.findings)
+        self.seen_files |= other.seen_files
 
     def read_config(self, host: HostApp, location: ConfigLocation) -> None:
         key = _identity(location.path)
@@ -145,34 +155,74 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
             for location in host.user_configs(layout):
                 if _exists(location.path):
                     collected.read_config(host, location)
-    readers = manifest_readers()
-    walker = ProjectTreeWalker(hosts, readers, options.skip_dirs)
+    tree = _TreeScan(hosts, manifest_readers(), options)
     for root in options.paths:
         root = Path(os.path.abspath(root))
-        if not root.is_dir():
+        if root.is_dir():
+            tree.scan(root, collected, _tree_progress(progress, root))
+        else:
             collected.error(root, "not a directory", None)
-            continue
-        tree = walker.walk(root, _tree_progress(progress, root))
-        for path, reason in tree.errors:
-            collected.errors.append(ScanError(path=os.fspath(path), message=f"cannot list: {reason}"))
-        for host, path, relative in tree.configs:
+    _apply_approvals(collected)
+    return collected
+
+
+class _TreeScan:
+    """``--path``: walk a tree and read what the walk matched, shared between processes.
+
+    The top of the tree is visited here until there are enough directories to share; each
+    worker then walks its share and reads and parses the configs and manifests in it, so that
+    the reading is shared too.
+    """
+
+    def __init__(self, hosts: list[HostApp], readers: list[ManifestReader], options: ScanOptions) -> None:
+        self._hosts = {h.id: h for h in hosts}
+        self._readers = readers
+        self._walker = ProjectTreeWalker(hosts, readers, options.skip_dirs)
+        self._workers = max(1, options.workers)
+        self._read_manifests = options.hosts is None
+
+    def scan(self, root: Path, collected: _Collector, on_progress: Callable[[int, int], None] | None) -> None:
+        top = TreeFindings()
+        stack = (
+            self._walker.frontier(root, top, minimum=self._workers * 8)
+            if self._workers > 1
+            else [os.fspath(root)]
+        )
+        self._read(root, top, collected)
+        shares = [(index, root, stack[index :: self._workers], on_progress) for index in range(self._workers)]
+        for part in fork_map(self._walk_and_read, [share for share in shares if share[2]]):
+            collected.merge(part)
+
+    def _walk_and_read(
+        self, share: tuple[int, Path, list[str], Callable[[int, int], None] | None]
+    ) -> _Collector:
+        index, root, stack, on_progress = share
+        found = TreeFindings()
+        self._walker.walk_from(stack, found, on_progress if index == 0 else None)
+        part = _Collector()
+        self._read(root, found, part)
+        return part
+
+    def _read(self, root: Path, found: TreeFindings, collected: _Collector) -> None:
+        for directory, reason in found.errors:
+            collected.errors.append(ScanError(path=directory, message=f"cannot list: {reason}"))
+        for host_id, path_text, relative_text in sorted(found.configs):
+            host, path, relative = self._hosts[host_id], Path(path_text), PurePosixPath(relative_text)
             project = Path(*path.parts[: len(path.parts) - len(relative.parts)])
             if path.is_symlink() and not _inside(path, root):
                 collected.error(path, "symbolic link pointing outside the scanned tree; not read", host.id)
                 continue
             for location in host.project_configs(project, relative):
                 collected.read_config(host, location)
-        if options.hosts is not None:
-            continue
-        for (reader_index, directory), files in tree.manifests.items():
-            reader = readers[reader_index]
-            for item in reader.read(directory, sorted(files)):
+        if not self._read_manifests:
+            return
+        for (reader_index, directory), files in sorted(found.manifests.items()):
+            reader = self._readers[reader_index]
+            for item in reader.read(Path(directory), [Path(f) for f in sorted(files)]):
                 if isinstance(item, tuple):
                     collected.error(item[0], item[1], reader.host)
                 else:
                     collected.servers.append(item)
-    _apply_approvals(collected)
-    return collected
 
 
 def _tree_progress(progress: ProgressCallback | None, root: Path) -> Callable[[int, int], None] | None:

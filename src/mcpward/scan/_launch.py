@@ -13,7 +13,6 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from mcpward.model import Ecosystem, PackageRef
@@ -411,6 +410,8 @@ def parse_npm_spec(spec: str) -> PackageRef:
 
 def parse_pypi_spec(spec: str) -> PackageRef:
     """``name==1.2``, ``name[extra]>=1``, uv's ``name@1.2``, ``git+https://...@ref``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     spec = spec.strip()
     if spec.startswith(("git+", "hg+", "svn+")):
         url, _, ref = spec.rpartition("@") if "@" in spec.split("://", 1)[-1] else (spec, "", "")

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from mcpward.dlp import redact_url
 
-_MAX_PARENTS = 64
 
-
-@lru_cache(maxsize=1024)
 def file_owner(path: Path) -> str | None:
     try:
-        uid = path.stat().st_uid
+        return _account(path.stat().st_uid)
     except OSError:
         return None
+
+
+@lru_cache(maxsize=256)
+def _account(uid: int) -> str | None:
     try:
         import pwd
     except ImportError:  # Windows: no pwd database
@@ -28,20 +29,16 @@ def file_owner(path: Path) -> str | None:
         return f"uid:{uid}"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def git_remote(directory: Path) -> str | None:
     """The ``origin`` remote (else the first remote) of the repository holding ``directory``,
-    read from ``.git/config`` without running git; credentials in the URL are masked."""
-    current = directory
-    for _ in range(_MAX_PARENTS):
-        dot_git = current / ".git"
-        config = _git_config_path(dot_git)
-        if config is not None:
-            return _remote_from_config(config)
-        if current.parent == current:
-            return None
-        current = current.parent
-    return None
+    read from ``.git/config`` without running git; credentials in the URL are masked. Cached
+    per directory, so the projects of one tree share the look-ups of their parents."""
+    config = _git_config_path(directory / ".git")
+    if config is not None:
+        return _remote_from_config(config)
+    parent = directory.parent
+    return None if parent == directory else git_remote(parent)
 
 
 def _git_config_path(dot_git: Path) -> Path | None:

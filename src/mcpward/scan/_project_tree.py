@@ -9,6 +9,7 @@ cannot leave the tree or loop.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -49,15 +50,28 @@ DEFAULT_SKIP_DIRS = frozenset(
 )
 
 
+_VENV_MARKER = "pyvenv.cfg"  # a virtual environment: installed packages, not projects
+
+
 @dataclass(slots=True)
 class TreeFindings:
     """What the walk found: config files per host, manifests per reader and directory."""
 
-    configs: list[tuple[HostApp, Path, PurePosixPath]] = field(default_factory=list)
-    manifests: dict[tuple[int, Path], list[Path]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[tuple[Path, str]] = field(default_factory=list)
+    #: (host id, file path, the path relative to the project that matched the host's pattern)
+    configs: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Manifest files by (reader index, directory), as strings: most trees have thousands.
+    manifests: dict[tuple[int, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[tuple[str, str]] = field(default_factory=list)
     directories: int = 0
     files: int = 0
+
+    def merge(self, other: TreeFindings) -> None:
+        self.configs.extend(other.configs)
+        for key, paths in other.manifests.items():
+            self.manifests[key].extend(paths)
+        self.errors.extend(other.errors)
+        self.directories += other.directories
+        self.files += other.files
 
 
 class ProjectTreeWalker:
@@ -70,82 +84,96 @@ class ProjectTreeWalker:
         self._readers = list(readers)
         self._skip_dirs = skip_dirs
         # Index host project files by their last path part; wildcard parts by their folder.
-        self._by_name: dict[str, list[tuple[HostApp, str, int]]] = defaultdict(list)
-        self._by_folder: dict[str, list[tuple[HostApp, str, int]]] = defaultdict(list)
+        self._by_name: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        self._by_folder: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         for host in hosts:
             for pattern, _fmt in host.project_files:
                 parts = PurePosixPath(pattern).parts
-                entry = (host, pattern, len(parts))
+                entry = (host.id, pattern, len(parts))
                 if "*" in parts[-1]:
                     self._by_folder[parts[-2]].append(entry)
                 else:
                     self._by_name[parts[-1]].append(entry)
-        self._manifest_cache: dict[str, int | None] = {}
+        # One regular expression recognises every file name of interest, so that the great
+        # majority of files cost a single C-level match.
+        names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
+        names += [r.file_pattern for r in self._readers]
+        self._interesting = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
+        self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
 
     def _reader_for(self, name: str) -> int | None:
-        try:
-            return self._manifest_cache[name]
-        except KeyError:
-            index = next((i for i, r in enumerate(self._readers) if r.claims(name)), None)
-            self._manifest_cache[name] = index
-            return index
+        return next((i for i, match in enumerate(self._reader_patterns) if match(name)), None)
 
     def walk(self, root: Path, on_progress: Callable[[int, int], None] | None = None) -> TreeFindings:
         found = TreeFindings()
-        by_name, by_folder = self._by_name, self._by_folder
-        skip = self._skip_dirs
-        stack = [os.fspath(root)]
+        self.walk_from([os.fspath(root)], found, on_progress)
+        return found
+
+    def walk_from(
+        self, stack: list[str], found: TreeFindings, on_progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Walk the trees below each directory of ``stack`` into ``found``."""
+        stack = list(reversed(stack))
         while stack:
-            directory = stack.pop()
-            try:
-                with os.scandir(directory) as iterator:
-                    entries = list(iterator)
-            except OSError as exc:
-                found.errors.append((Path(directory), exc.strerror or type(exc).__name__))
-                continue
-            found.directories += 1
+            stack.extend(reversed(self._visit(stack.pop(), found)))
             if on_progress is not None and found.directories % 256 == 0:
                 on_progress(found.directories, found.files)
-            subdirs = []
-            folder = os.path.basename(directory)
-            folder_patterns = by_folder.get(folder)
-            is_venv = False
-            for entry in entries:
-                name = entry.name
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    continue
-                if is_dir:
-                    if name not in skip:
-                        subdirs.append(entry.path)
-                    continue
-                found.files += 1
-                if name == "pyvenv.cfg":
-                    is_venv = True
-                candidates = by_name.get(name)
-                if candidates is not None or folder_patterns is not None:
-                    self._match_config(entry.path, candidates, folder_patterns, found)
-                reader = self._reader_for(name)
-                if reader is not None and not entry.is_symlink():
-                    found.manifests[(reader, Path(directory))].append(Path(entry.path))
-            if not is_venv:
-                stack.extend(reversed(subdirs))
         if on_progress is not None:
             on_progress(found.directories, found.files)
-        return found
+
+    def frontier(self, root: Path, found: TreeFindings, minimum: int) -> list[str]:
+        """Visit the tree breadth-first until at least ``minimum`` directories wait (or none
+        are left): the directories still to walk, for sharing between workers."""
+        level = [os.fspath(root)]
+        while level and len(level) < minimum:
+            level = [child for directory in level for child in self._visit(directory, found)]
+        return level
+
+    def _visit(self, directory: str, found: TreeFindings) -> list[str]:
+        """Record the matching files of one directory; return its subdirectories to walk."""
+        try:
+            with os.scandir(directory) as iterator:
+                entries = list(iterator)
+        except OSError as exc:
+            found.errors.append((directory, exc.strerror or type(exc).__name__))
+            return []
+        skip, interesting = self._skip_dirs, self._interesting
+        folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2])
+        subdirs = []
+        matched = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in skip:
+                        subdirs.append(entry.path)
+                    continue
+            except OSError:
+                continue
+            if folder_patterns is not None or interesting(entry.name) is not None:
+                matched.append(entry)
+        found.directories += 1
+        found.files += len(entries) - len(subdirs)
+        is_venv = False
+        for entry in matched:
+            name = entry.name
+            if name == _VENV_MARKER:
+                is_venv = True
+            candidates = self._by_name.get(name)
+            if candidates is not None or folder_patterns is not None:
+                self._match_config(entry.path, candidates, folder_patterns, found)
+            reader = self._reader_for(name)
+            if reader is not None and not entry.is_symlink():
+                found.manifests[(reader, directory)].append(entry.path)
+        return [] if is_venv else subdirs
 
     @staticmethod
     def _match_config(
         path_text: str,
-        by_name: list[tuple[HostApp, str, int]] | None,
-        by_folder: list[tuple[HostApp, str, int]] | None,
+        by_name: list[tuple[str, str, int]] | None,
+        by_folder: list[tuple[str, str, int]] | None,
         found: TreeFindings,
     ) -> None:
-        path = Path(path_text)
+        parts = Path(path_text).parts
         for host, pattern, depth in (by_name or []) + (by_folder or []):
-            if len(path.parts) <= depth:
-                continue
-            relative = PurePosixPath(*path.parts[-depth:])
-            if relative.match(pattern):
-                found.configs.append((host, path, relative))
+            if len(parts) > depth and PurePosixPath(*parts[-depth:]).match(pattern):
+                found.configs.append((host, path_text, "/".join(parts[-depth:])))

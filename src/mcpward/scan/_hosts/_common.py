@@ -10,10 +10,9 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from mcpward._documents import Document, DocumentFormat
 from mcpward.model import Scope, Transport
@@ -39,26 +38,32 @@ def _scalar_text(value: Scalar) -> str:
     return "" if value is None else str(value)
 
 
-class CommonEntry(BaseModel):
-    """A server entry in the common shape, checked for types."""
+@cache
+def common_entry_model() -> Any:
+    """The pydantic model of an entry in the common shape. Built on first use: pydantic and
+    the model cost 60 ms to import and build, which a scan that finds no config never pays."""
+    from pydantic import BaseModel, ConfigDict, field_validator
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    class CommonEntry(BaseModel):
+        model_config = ConfigDict(extra="ignore", frozen=True)
 
-    command: str | None = None
-    args: list[Scalar] = []
-    env: dict[str, Scalar] = {}
-    url: str | None = None
-    headers: dict[str, Scalar] = {}
-    type: str | None = None
-    disabled: bool = False
-    auto_approve: list[str] = []
+        command: str | None = None
+        args: list[Scalar] = []
+        env: dict[str, Scalar] = {}
+        url: str | None = None
+        headers: dict[str, Scalar] = {}
+        type: str | None = None
+        disabled: bool = False
+        auto_approve: list[str] = []
 
-    @field_validator("args")
-    @classmethod
-    def _cap_args(cls, value: list[Scalar]) -> list[Scalar]:
-        if len(value) > MAX_ARGS:
-            raise ValueError(f"more than {MAX_ARGS} arguments")
-        return value
+        @field_validator("args")
+        @classmethod
+        def _cap_args(cls, value: list[Scalar]) -> list[Scalar]:
+            if len(value) > MAX_ARGS:
+                raise ValueError(f"more than {MAX_ARGS} arguments")
+            return value
+
+    return CommonEntry
 
 
 _TRANSPORTS = {
@@ -84,8 +89,10 @@ def build_server(
     url_transport: Transport = Transport.HTTP,
 ) -> DiscoveredServer | EntryError:
     """Validate ``fields`` (the common keys) and build the server, or say what is wrong."""
+    from pydantic import ValidationError
+
     try:
-        entry = CommonEntry.model_validate(dict(fields))
+        entry = common_entry_model().model_validate(dict(fields))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"

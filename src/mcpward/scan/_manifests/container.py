@@ -11,12 +11,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dockerfile_parse import DockerfileParser
-
-from mcpward._documents import DocumentError, DocumentFormat, load_document, read_text
+from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
 from mcpward.scan._launch import parse_image_ref, parse_npm_spec, parse_pypi_spec, resolve_launch
-from mcpward.scan._manifests.interface import ManifestReader, is_mcp_package
+from mcpward.scan._manifests.interface import ManifestReader, is_mcp_package, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, as_str_map
 
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
@@ -47,9 +45,10 @@ def _runs_mcp(argv: list[str]) -> bool:
 
 class ContainerDefinitions(ManifestReader):
     host = "container"
-
-    def claims(self, file_name: str) -> bool:
-        return _is_dockerfile(file_name) or bool(_COMPOSE.match(file_name.lower()))
+    file_pattern = (
+        r"(?i:dockerfile|containerfile|dockerfile\.[\w.-]+|[\w.-]+\.dockerfile)"
+        r"|(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml"
+    )
 
     def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
         for path in files:
@@ -63,7 +62,11 @@ class ContainerDefinitions(ManifestReader):
 
 
 def _dockerfile(directory: Path, path: Path) -> Iterator[DiscoveredServer]:
+    from dockerfile_parse import DockerfileParser
+
     text = read_text(path)
+    if not mentions_mcp(text):
+        return
     parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")))
     base = ""
     env: dict[str, str] = {}
@@ -140,7 +143,10 @@ def _installed_packages(run: str) -> list[PackageRef]:
 
 
 def _compose(directory: Path, path: Path) -> Iterator[DiscoveredServer]:
-    data = load_document(path, DocumentFormat.YAML).data
+    text = read_text(path)
+    if not mentions_mcp(text):
+        return
+    data = parse_text(text, DocumentFormat.YAML)
     services = data.get("services") if isinstance(data, Mapping) else None
     if not isinstance(services, Mapping):
         return

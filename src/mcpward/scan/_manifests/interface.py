@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 from mcpward.identity import official_names
@@ -17,6 +18,20 @@ from mcpward.model import Ecosystem, PackageRef
 from mcpward.scan.interface import DiscoveredServer
 
 _MCP_TOKEN = re.compile(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
+
+
+@cache
+def _mention_pattern() -> re.Pattern[str]:
+    official = official_names()
+    names = [n for n in official.npm | official.pypi | official.oci if "mcp" not in n.lower()]
+    alternatives = ["mcp", "modelcontextprotocol", *(re.escape(n) for n in sorted(names))]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def mentions_mcp(text: str) -> bool:
+    """Whether a manifest can declare anything MCP at all: a cheap test that spares parsing the
+    thousands of manifests in a large tree that have nothing to do with MCP."""
+    return _mention_pattern().search(text) is not None
 
 
 def is_mcp_package(ecosystem: Ecosystem, name: str) -> bool:
@@ -30,10 +45,11 @@ def is_mcp_package(ecosystem: Ecosystem, name: str) -> bool:
 class ManifestReader(ABC):
     #: The host id used in output for what this reader finds.
     host: str
+    #: A regular expression matching the whole name of every file this reader wants.
+    file_pattern: str
 
-    @abstractmethod
     def claims(self, file_name: str) -> bool:
-        """Whether this reader wants a file of this name."""
+        return re.fullmatch(self.file_pattern, file_name) is not None
 
     @abstractmethod
     def read(self, directory: Path, files: list[Path]) -> Iterable[DiscoveredServer | tuple[Path, str]]:

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpward._documents import DocumentError, DocumentFormat, load_document, read_text
+from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward.model import Ecosystem, PackageRef, Scope
-from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies
+from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 
 _FILES = {
@@ -25,9 +25,7 @@ _DEPENDENCY_KEYS = ("dependencies", "devDependencies", "optionalDependencies", "
 
 class NpmProject(ManifestReader):
     host = "npm-project"
-
-    def claims(self, file_name: str) -> bool:
-        return file_name in _FILES
+    file_pattern = "|".join(re.escape(name) for name in _FILES)
 
     def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
         declared: dict[str, str | None] = {}
@@ -37,15 +35,16 @@ class NpmProject(ManifestReader):
         primary = files[0]
         for path in files:
             try:
-                if path.name == "yarn.lock":
-                    text_versions = _yarn_lock(path)
-                    locked.update(text_versions)
+                text = read_text(path)
+                if not mentions_mcp(text):
                     continue
-                document = load_document(path, _FILES[path.name])
+                if path.name == "yarn.lock":
+                    locked.update(_yarn_lock(text))
+                    continue
+                data = parse_text(text, _FILES[path.name])
             except DocumentError as exc:
                 yield path, str(exc)
                 continue
-            data = document.data
             if not isinstance(data, Mapping):
                 yield path, f"expected an object, found {type(data).__name__}"
                 continue
@@ -126,10 +125,9 @@ _YARN_HEADER = re.compile(r'^"?((?:@[^@/\s"]+/)?[^@\s"]+)@')
 _YARN_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?')
 
 
-def _yarn_lock(path: Path) -> dict[str, str]:
+def _yarn_lock(text: str) -> dict[str, str]:
     """Yarn lock files, v1 (not YAML) and Berry alike: ``name@range:`` headers, each followed
     by an indented ``version`` line."""
-    text = read_text(path)
     versions: dict[str, str] = {}
     current: str | None = None
     for line in text.splitlines():

@@ -7,12 +7,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from mcpward._documents import DocumentError, DocumentFormat, load_document, read_text
+from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward.model import Ecosystem, PackageRef, Scope
-from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies
+from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 
 _TOML_FILES = ("pyproject.toml", "uv.lock", "poetry.lock")
@@ -24,9 +23,7 @@ def _is_requirements(name: str) -> bool:
 
 class PythonProject(ManifestReader):
     host = "python-project"
-
-    def claims(self, file_name: str) -> bool:
-        return file_name in _TOML_FILES or _is_requirements(file_name)
+    file_pattern = r"pyproject\.toml|uv\.lock|poetry\.lock|requirements[\w.-]*\.(?:txt|in)"
 
     def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
         declared: dict[str, str | None] = {}
@@ -36,10 +33,13 @@ class PythonProject(ManifestReader):
         primary = files[0]
         for path in files:
             try:
-                if _is_requirements(path.name):
-                    declared.update(_requirements(read_text(path).splitlines()))
+                text = read_text(path)
+                if not mentions_mcp(text):
                     continue
-                data = load_document(path, DocumentFormat.TOML).data
+                if _is_requirements(path.name):
+                    declared.update(_requirements(text.splitlines()))
+                    continue
+                data = parse_text(text, DocumentFormat.TOML)
             except DocumentError as exc:
                 yield path, str(exc)
                 continue
@@ -112,6 +112,8 @@ def _pyproject_requirements(data: Mapping[str, Any]) -> list[str]:
 
 def _requirements(lines: list[str]) -> dict[str, str | None]:
     """``name -> exact version`` (None when not pinned) for PEP 508 lines; options skipped."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     result: dict[str, str | None] = {}
     for raw in lines:
         line = raw.split(" #", 1)[0].strip()
