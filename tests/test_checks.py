@@ -27,6 +27,12 @@ def findings(report: Report, category: Category, server: str) -> list[tuple[str,
     )
 
 
+def assert_findings(
+    report: Report, category: Category, expected: dict[str, list[tuple[str, Severity]]]
+) -> None:
+    assert {name: findings(report, category, name) for name in expected} == expected
+
+
 def npx(*args: str) -> dict[str, Any]:
     return {"command": "npx", "args": list(args)}
 
@@ -253,16 +259,19 @@ NO_SHELLS = {
 
 def test_shell_launches_are_flagged_by_danger(tmp_path: Path) -> None:
     report = scan_cursor(tmp_path, SHELLS)
-    got = {name: findings(report, Category.SHELL_WRAPPER, name) for name in SHELLS}
-    assert got == {
-        "pipe-to-shell": [("shell-download-exec", Severity.CRITICAL)],
-        "iwr-iex": [("shell-download-exec", Severity.CRITICAL)],
-        "script": [("shell-script", Severity.HIGH)],
-        "substitution": [("shell-script", Severity.HIGH)],
-        "encoded": [("shell-encoded-command", Severity.HIGH)],
-        "windows-cmd": [("shell-wrapper", Severity.LOW)],
-        "command-line": [("shell-syntax-in-command", Severity.MEDIUM)],
-    }
+    assert_findings(
+        report,
+        Category.SHELL_WRAPPER,
+        {
+            "pipe-to-shell": [("shell-download-exec", Severity.CRITICAL)],
+            "iwr-iex": [("shell-download-exec", Severity.CRITICAL)],
+            "script": [("shell-script", Severity.HIGH)],
+            "substitution": [("shell-script", Severity.HIGH)],
+            "encoded": [("shell-encoded-command", Severity.HIGH)],
+            "windows-cmd": [("shell-wrapper", Severity.LOW)],
+            "command-line": [("shell-syntax-in-command", Severity.MEDIUM)],
+        },
+    )
     # The package behind the wrapper is still resolved.
     by = {s.name: s for s in report.servers}
     assert (
@@ -346,21 +355,16 @@ def test_lookalike_names_are_flagged(tmp_path: Path) -> None:
             },
         },
     )
-    assert findings(report, Category.IMPERSONATION, "homoglyph") == [
-        ("impersonation-homoglyph", Severity.CRITICAL)
-    ]
-    assert findings(report, Category.IMPERSONATION, "cyrillic") == [
-        ("impersonation-homoglyph", Severity.CRITICAL)
-    ]
-    assert findings(report, Category.IMPERSONATION, "scope") == [
-        ("impersonation-scope-lookalike", Severity.CRITICAL)
-    ]
-    assert findings(report, Category.IMPERSONATION, "typo") == [("impersonation-typosquat", Severity.HIGH)]
-    assert findings(report, Category.IMPERSONATION, "pypi-typo") == [
-        ("impersonation-typosquat", Severity.HIGH)
-    ]
-    assert findings(report, Category.IMPERSONATION, "brand") == [("impersonation-brand", Severity.MEDIUM)]
-    assert findings(report, Category.IMPERSONATION, "image") == [("impersonation-typosquat", Severity.HIGH)]
+    expected = {
+        "homoglyph": [("impersonation-homoglyph", Severity.CRITICAL)],
+        "cyrillic": [("impersonation-homoglyph", Severity.CRITICAL)],
+        "scope": [("impersonation-scope-lookalike", Severity.CRITICAL)],
+        "typo": [("impersonation-typosquat", Severity.HIGH)],
+        "pypi-typo": [("impersonation-typosquat", Severity.HIGH)],
+        "brand": [("impersonation-brand", Severity.MEDIUM)],
+        "image": [("impersonation-typosquat", Severity.HIGH)],
+    }
+    assert_findings(report, Category.IMPERSONATION, expected)
 
 
 def test_official_and_ordinary_community_names_are_not_flagged(tmp_path: Path) -> None:
@@ -484,23 +488,16 @@ def test_broad_filesystem_and_container_privileges_are_flagged(tmp_path: Path) -
     )
     for name in ("fs-root", "fs-tilde", "fs-home", "fs-users", "fs-windows"):
         assert findings(report, Category.EXCESSIVE_SCOPE, name) == [("fs-broad-root", Severity.HIGH)], name
-    assert findings(report, Category.EXCESSIVE_SCOPE, "privileged") == [
-        ("container-privileged", Severity.CRITICAL)
-    ]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "host-net") == [
-        ("container-host-network", Severity.HIGH)
-    ]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "socket") == [
-        ("container-docker-socket", Severity.CRITICAL)
-    ]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "root-mount") == [
-        ("container-host-mount", Severity.HIGH)
-    ]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "caps") == [("container-capabilities", Severity.HIGH)]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "approve-write") == [
-        ("auto-approve-write-tools", Severity.HIGH)
-    ]
-    assert findings(report, Category.EXCESSIVE_SCOPE, "approve-all") == [("auto-approve-all", Severity.HIGH)]
+    expected = {
+        "privileged": [("container-privileged", Severity.CRITICAL)],
+        "host-net": [("container-host-network", Severity.HIGH)],
+        "socket": [("container-docker-socket", Severity.CRITICAL)],
+        "root-mount": [("container-host-mount", Severity.HIGH)],
+        "caps": [("container-capabilities", Severity.HIGH)],
+        "approve-write": [("auto-approve-write-tools", Severity.HIGH)],
+        "approve-all": [("auto-approve-all", Severity.HIGH)],
+    }
+    assert_findings(report, Category.EXCESSIVE_SCOPE, expected)
     evidence = next(f.message for f in report.findings if f.server == "approve-write")
     assert "write_file" in evidence and "read_file" not in evidence
 

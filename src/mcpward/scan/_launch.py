@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import ntpath
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 
+from mcpward.dlp import shell_words
 from mcpward.model import Ecosystem, PackageRef
 
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "busybox"}
@@ -94,7 +94,7 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     if not args and (" " in command.strip() or _SHELL_METACHARS.search(command)):
         # The whole line is in "command"; some clients split it, some hand it to a shell.
         has_shell_syntax = bool(_SHELL_METACHARS.search(command))
-        argv = _split(command)
+        argv = shell_words(command)
     shell, argv = _unwrap_shell(argv)
     argv, env_assignments = _unwrap_env(argv)
     launch = _resolve_runner(tuple(argv))
@@ -110,17 +110,10 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     )
 
 
-def _split(text: str, *, posix: bool = True) -> list[str]:
-    try:
-        return shlex.split(text, posix=posix)
-    except ValueError:
-        return text.split()
-
-
 def _first_simple_command(script: str) -> list[str]:
     """The words of the first command of a script, up to its first operator."""
     head = _SHELL_METACHARS.split(script, maxsplit=1)[0]
-    return _split(head)
+    return shell_words(head)
 
 
 def _unwrap_shell(argv: list[str]) -> tuple[ShellWrap | None, list[str]]:
@@ -354,29 +347,13 @@ def _resolve_runner(argv: tuple[str, ...]) -> Launch:
 
 
 def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
-    packages: list[str] = []
-    index = 0
-    while index < len(rest):
-        arg = rest[index]
-        if arg == "--":
-            index += 1
-            break
-        if arg.startswith("--package="):
-            packages.append(arg.split("=", 1)[1])
-        elif arg in ("-p", "--package") and index + 1 < len(rest):
-            packages.append(rest[index + 1])
-            index += 1
-        elif arg in _NPX_VALUE_OPTIONS and index + 1 < len(rest):
-            index += 1
-        elif not arg.startswith("-"):
-            break
-        index += 1
-    positional = rest[index:]
+    """``npx [-y] [-p pkg] spec-or-command [args]``: ``-p`` names what is installed."""
+    options, positional = _options_then_positional(rest, _NPX_VALUE_OPTIONS)
+    packages = options.get("-p", []) + options.get("--package", [])
     spec = packages[0] if packages else (positional[0] if positional else None)
-    server_args = positional[1:]
     if spec is None:
         return Launch(argv=argv, runner=runner)
-    return Launch(argv=argv, runner=runner, package=parse_npm_spec(spec), server_args=server_args)
+    return Launch(argv=argv, runner=runner, package=parse_npm_spec(spec), server_args=positional[1:])
 
 
 def parse_npm_spec(spec: str) -> PackageRef:

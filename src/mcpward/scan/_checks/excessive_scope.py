@@ -147,36 +147,44 @@ class ExcessiveScope(ConfigCheck):
         container = server.launch.container
         if container is None:
             return
-        engine = container.engine
-        if container.privileged:
-            yield server.finding(
-                rule="container-privileged",
-                category=self.category,
-                severity=Severity.CRITICAL,
-                message=f"The server's container runs with {engine} --privileged: it has every "
+        flags = (
+            (
+                container.privileged,
+                "container-privileged",
+                Severity.CRITICAL,
+                "--privileged",
+                f"The server's container runs with {container.engine} --privileged: it has every "
                 "device and capability of the host and can take it over.",
-                evidence="--privileged",
-                remediation="Drop --privileged.",
-            )
-        if container.host_network:
-            yield server.finding(
-                rule="container-host-network",
-                category=self.category,
-                severity=Severity.HIGH,
-                message="The container shares the host's network: it reaches every local "
-                "service, including ones bound to localhost.",
-                evidence="--network host",
-                remediation="Use the default bridge network and publish only what is needed.",
-            )
-        if container.host_pid:
-            yield server.finding(
-                rule="container-host-pid",
-                category=self.category,
-                severity=Severity.HIGH,
-                message="The container shares the host's process namespace.",
-                evidence="--pid host",
-                remediation="Drop --pid host.",
-            )
+                "Drop --privileged.",
+            ),
+            (
+                container.host_network,
+                "container-host-network",
+                Severity.HIGH,
+                "--network host",
+                "The container shares the host's network: it reaches every local service, including "
+                "ones bound to localhost.",
+                "Use the default bridge network and publish only what is needed.",
+            ),
+            (
+                container.host_pid,
+                "container-host-pid",
+                Severity.HIGH,
+                "--pid host",
+                "The container shares the host's process namespace.",
+                "Drop --pid host.",
+            ),
+        )
+        for present, rule, severity, evidence, message, remediation in flags:
+            if present:
+                yield server.finding(
+                    rule=rule,
+                    category=self.category,
+                    severity=severity,
+                    message=message,
+                    evidence=evidence,
+                    remediation=remediation,
+                )
         for source, target in container.mounts:
             if source.rstrip("/").endswith("docker.sock") or source.endswith("docker_engine"):
                 yield server.finding(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from mcpward._documents import DocumentError, DocumentFormat, read_text
 from mcpward.identity import official_names
-from mcpward.model import Ecosystem, PackageRef
-from mcpward.scan.interface import DiscoveredServer
+from mcpward.model import Ecosystem, PackageRef, Scope
+from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 
 _MCP_TOKEN = re.compile(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
 
@@ -54,6 +56,69 @@ class ManifestReader(ABC):
     @abstractmethod
     def read(self, directory: Path, files: list[Path]) -> Iterable[DiscoveredServer | tuple[Path, str]]:
         """Declared servers, or ``(path, message)`` for a file that cannot be used."""
+
+
+@dataclass(slots=True)
+class ProjectFacts:
+    """What the manifests of one directory say about the project and its dependencies."""
+
+    name: str | None = None
+    version: str | None = None
+    #: The file the project is reported at (the manifest, not a lock file, when there is one).
+    primary: Path | None = None
+    #: Declared dependencies, with their exact version when the declaration pins one.
+    declared: dict[str, str | None] = field(default_factory=dict)
+    #: Exact versions from lock files.
+    locked: dict[str, str] = field(default_factory=dict)
+
+
+class DependencyManifestReader(ManifestReader):
+    """Manifests and lock files of one ecosystem: a project is reported when it depends on
+    an MCP package, with its exact (locked) versions for the advisory checks."""
+
+    ecosystem: Ecosystem
+
+    @abstractmethod
+    def absorb(self, path: Path, text: str, facts: ProjectFacts) -> str | None:
+        """Add what one file says to ``facts``; return a problem with it, if any. May raise
+        :class:`~mcpward._documents.DocumentError`."""
+
+    def normal_name(self, name: str) -> str:
+        return name
+
+    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+        facts = ProjectFacts()
+        for path in files:
+            try:
+                text = read_text(path)
+                problem = self.absorb(path, text, facts) if mentions_mcp(text) else None
+            except DocumentError as exc:
+                problem = str(exc)
+            if problem is not None:
+                yield path, problem
+        names = {**facts.declared, **facts.locked}
+        own_name = self.normal_name(facts.name or directory.name)
+        versions = {n: facts.locked.get(n) or facts.declared.get(n) for n in names if n != own_name}
+        dependencies = mcp_dependencies(self.ecosystem, versions)
+        if not dependencies:
+            return
+        yield DiscoveredServer(
+            host=self.host,
+            location=ConfigLocation(
+                facts.primary or files[0], Scope.PROJECT, DocumentFormat.JSON, project=directory
+            ),
+            name=facts.name or directory.name,
+            transport=None,
+            project=directory,
+            source="manifest",
+            declared_package=PackageRef(
+                ecosystem=self.ecosystem,
+                name=own_name,
+                version=facts.version,
+                pinned=facts.version is not None,
+            ),
+            dependencies=dependencies,
+        )
 
 
 def mcp_dependencies(ecosystem: Ecosystem, versions: dict[str, str | None]) -> tuple[PackageRef, ...]:

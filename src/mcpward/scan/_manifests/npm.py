@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
-from mcpward.model import Ecosystem, PackageRef, Scope
-from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies, mentions_mcp
-from mcpward.scan.interface import ConfigLocation, DiscoveredServer
+from mcpward._documents import DocumentFormat, parse_text
+from mcpward.model import Ecosystem
+from mcpward.scan._manifests.interface import DependencyManifestReader, ProjectFacts
 
 _FILES = {
     "package.json": DocumentFormat.JSON,
@@ -23,57 +22,31 @@ _FILES = {
 _DEPENDENCY_KEYS = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
 
 
-class NpmProject(ManifestReader):
+class NpmProject(DependencyManifestReader):
     host = "npm-project"
+    ecosystem = Ecosystem.NPM
     file_pattern = "|".join(re.escape(name) for name in _FILES)
 
-    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
-        declared: dict[str, str | None] = {}
-        locked: dict[str, str] = {}
-        own_name = directory.name
-        own_version: str | None = None
-        primary = files[0]
-        for path in files:
-            try:
-                text = read_text(path)
-                if not mentions_mcp(text):
-                    continue
-                if path.name == "yarn.lock":
-                    locked.update(_yarn_lock(text))
-                    continue
-                data = parse_text(text, _FILES[path.name])
-            except DocumentError as exc:
-                yield path, str(exc)
-                continue
-            if not isinstance(data, Mapping):
-                yield path, f"expected an object, found {type(data).__name__}"
-                continue
-            if path.name == "package.json":
-                primary = path
-                own_name = str(data.get("name") or own_name)
-                own_version = str(data["version"]) if isinstance(data.get("version"), str) else None
-                for key in _DEPENDENCY_KEYS:
-                    deps = data.get(key)
-                    if isinstance(deps, Mapping):
-                        declared.update({str(k): None for k in deps})
-            else:
-                locked.update(_lock_versions(path.name, data))
-        names = {**declared, **{name: None for name in locked}}
-        dependencies = mcp_dependencies(Ecosystem.NPM, {n: locked.get(n) for n in names})
-        if not dependencies:
-            return
-        yield DiscoveredServer(
-            host=self.host,
-            location=ConfigLocation(primary, Scope.PROJECT, DocumentFormat.JSON, project=directory),
-            name=own_name,
-            transport=None,
-            project=directory,
-            source="manifest",
-            declared_package=PackageRef(
-                ecosystem=Ecosystem.NPM, name=own_name, version=own_version, pinned=own_version is not None
-            ),
-            dependencies=dependencies,
-        )
+    def absorb(self, path: Path, text: str, facts: ProjectFacts) -> str | None:
+        if path.name == "yarn.lock":
+            facts.locked.update(_yarn_lock(text))
+            return None
+        data = parse_text(text, _FILES[path.name])
+        if not isinstance(data, Mapping):
+            return f"expected an object, found {type(data).__name__}"
+        if path.name != "package.json":
+            facts.locked.update(_lock_versions(path.name, data))
+            return None
+        facts.primary = path
+        if isinstance(data.get("name"), str):
+            facts.name = data["name"]
+        if isinstance(data.get("version"), str):
+            facts.version = data["version"]
+        for key in _DEPENDENCY_KEYS:
+            deps = data.get(key)
+            if isinstance(deps, Mapping):
+                facts.declared.update({str(k): None for k in deps})
+        return None
 
 
 def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:

@@ -3,79 +3,49 @@ Poetry, for dependencies on ``mcp``, ``fastmcp`` and MCP server packages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
-from mcpward.model import Ecosystem, PackageRef, Scope
-from mcpward.scan._manifests.interface import ManifestReader, mcp_dependencies, mentions_mcp
-from mcpward.scan.interface import ConfigLocation, DiscoveredServer
-
-_TOML_FILES = ("pyproject.toml", "uv.lock", "poetry.lock")
+from mcpward._documents import DocumentFormat, parse_text
+from mcpward.model import Ecosystem
+from mcpward.scan._manifests.interface import DependencyManifestReader, ProjectFacts
 
 
 def _is_requirements(name: str) -> bool:
     return name.startswith("requirements") and name.endswith((".txt", ".in"))
 
 
-class PythonProject(ManifestReader):
+class PythonProject(DependencyManifestReader):
     host = "python-project"
+    ecosystem = Ecosystem.PYPI
     file_pattern = r"pyproject\.toml|uv\.lock|poetry\.lock|requirements[\w.-]*\.(?:txt|in)"
 
-    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
-        declared: dict[str, str | None] = {}
-        locked: dict[str, str] = {}
-        own_name = directory.name
-        own_version: str | None = None
-        primary = files[0]
-        for path in files:
-            try:
-                text = read_text(path)
-                if not mentions_mcp(text):
-                    continue
-                if _is_requirements(path.name):
-                    declared.update(_requirements(text.splitlines()))
-                    continue
-                data = parse_text(text, DocumentFormat.TOML)
-            except DocumentError as exc:
-                yield path, str(exc)
-                continue
-            if path.name == "pyproject.toml":
-                primary = path
-                project = data.get("project")
-                if isinstance(project, Mapping):
-                    own_name = str(project.get("name") or own_name)
-                    version = project.get("version")
-                    own_version = version if isinstance(version, str) else None
-                declared.update(_requirements(_pyproject_requirements(data)))
-            else:
-                for package in data.get("package", []) if isinstance(data.get("package"), list) else []:
-                    if isinstance(package, Mapping) and isinstance(package.get("version"), str):
-                        locked[canonicalize_name(str(package.get("name", "")))] = package["version"]
-        names = {**declared, **{n: None for n in locked}}
-        versions = {n: locked.get(n) or declared.get(n) for n in names}
-        dependencies = mcp_dependencies(Ecosystem.PYPI, versions)
-        dependencies = tuple(d for d in dependencies if d.name != canonicalize_name(own_name))
-        if not dependencies:
-            return
-        yield DiscoveredServer(
-            host=self.host,
-            location=ConfigLocation(primary, Scope.PROJECT, DocumentFormat.TOML, project=directory),
-            name=own_name,
-            transport=None,
-            project=directory,
-            source="manifest",
-            declared_package=PackageRef(
-                ecosystem=Ecosystem.PYPI,
-                name=canonicalize_name(own_name),
-                version=own_version,
-                pinned=own_version is not None,
-            ),
-            dependencies=dependencies,
-        )
+    def normal_name(self, name: str) -> str:
+        return canonicalize_name(name)
+
+    def absorb(self, path: Path, text: str, facts: ProjectFacts) -> str | None:
+        if _is_requirements(path.name):
+            facts.declared.update(_requirements(text.splitlines()))
+            return None
+        data = parse_text(text, DocumentFormat.TOML)
+        if path.name != "pyproject.toml":  # uv.lock, poetry.lock: [[package]] name, version
+            packages = data.get("package")
+            for package in packages if isinstance(packages, list) else []:
+                if isinstance(package, Mapping) and isinstance(package.get("version"), str):
+                    facts.locked[canonicalize_name(str(package.get("name", "")))] = package["version"]
+            return None
+        facts.primary = path
+        project = data.get("project")
+        if isinstance(project, Mapping):
+            if isinstance(project.get("name"), str):
+                facts.name = project["name"]
+            if isinstance(project.get("version"), str):
+                facts.version = project["version"]
+        facts.declared.update(_requirements(_pyproject_requirements(data)))
+        return None
 
 
 def _pyproject_requirements(data: Mapping[str, Any]) -> list[str]:
