@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -214,3 +216,48 @@ def test_empty_report_renders_in_every_format(tmp_path: Path) -> None:
     for fmt in format_names():
         assert render(report, fmt)
     assert "No MCP servers found" in render(report, "table")
+
+
+MULTITOOL = Path(
+    os.environ.get(
+        "MCPWARD_SARIF_MULTITOOL",
+        Path(__file__).parents[1] / ".cache" / "sarif-multitool" / "package" / "Sarif.Multitool",
+    )
+)
+
+
+@pytest.mark.skipif(
+    not MULTITOOL.is_file(), reason="SARIF Multitool not fetched; .ci/run fetches it from the npm registry"
+)
+def test_sarif_passes_microsofts_validator_with_github_ingestion_rules(
+    risky_report: Report, tmp_path: Path
+) -> None:
+    """Microsoft's SARIF Multitool with its GitHub code scanning rule set (GH10xx) and the SARIF
+    rules: no error and no warning."""
+    log = tmp_path / "scan.sarif"
+    log.write_text(render(risky_report, "sarif"))
+    out = tmp_path / "validation.sarif"
+    done = subprocess.run(
+        [
+            str(MULTITOOL),
+            "validate",
+            "--rule-kind",
+            "Gh;Sarif",
+            "--level",
+            "Error;Warning;Note",
+            "-o",
+            str(out),
+            str(log),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    problems = [
+        (r["ruleId"], r["message"].get("text", ""))
+        for r in results
+        if r.get("level", "warning") in ("error", "warning")
+    ]
+    assert problems == []

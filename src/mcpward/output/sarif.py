@@ -46,13 +46,17 @@ _SECURITY_SEVERITY = {
 }
 
 
-def artifact_uri(path: str) -> str:
-    """Working-directory-relative POSIX path inside it, else an absolute ``file://`` URI."""
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """Relative to the working directory (the repository, in CI) when the file lies inside it,
+    as code scanning expects; an absolute ``file://`` URI otherwise (a home directory)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path.cwd()).as_posix()
+        return {"uri": absolute.relative_to(Path.cwd()).as_posix(), "uriBaseId": SOURCE_ROOT}
     except ValueError:
-        return absolute.as_uri()
+        return {"uri": absolute.as_uri()}
 
 
 def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
@@ -79,7 +83,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         message += f" Evidence: {finding.evidence}"
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(finding.config_path or ".")},
+            "artifactLocation": artifact_location(finding.config_path or "."),
             "region": {"startLine": finding.line or 1},
         }
     }
@@ -125,6 +129,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
                     }
                 },
                 "automationDetails": {"id": f"mcpward/{report.command}/"},
+                "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri() + "/"}},
                 "invocations": [
                     {
                         "executionSuccessful": True,
