@@ -85,6 +85,11 @@ def test_records_hold_transport_package_scope_and_names_only(tmp_path: Path) -> 
 
     assert by[("claude-code", "linear")].transport is Transport.SSE
     assert by[("windsurf", "notion")].url == "https://mcp.notion.com/mcp"
+    notion = by[("windsurf", "notion")].package
+    assert notion is not None and (notion.ecosystem, notion.name) == (
+        Ecosystem.URL,
+        "https://mcp.notion.com/mcp",
+    )
     assert by[("gemini-cli", "stripe")].transport is Transport.HTTP  # httpUrl
     assert by[("gemini-cli", "events")].transport is Transport.SSE  # url
     assert by[("codex", "figma")].header_names == ("Authorization",)

@@ -15,7 +15,9 @@ from mcpward._fork import fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.model import (
     Category,
+    Ecosystem,
     Finding,
+    PackageRef,
     Report,
     ScanError,
     Scope,
@@ -258,6 +260,11 @@ def server_id(server: DiscoveredServer) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def _endpoint(url: str | None) -> PackageRef | None:
+    """A remote server's "package" is its endpoint, so every record says what it runs."""
+    return PackageRef(ecosystem=Ecosystem.URL, name=redact_url(url)) if url else None
+
+
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
@@ -279,7 +286,7 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         url=redact_url(server.url) if server.url else None,
         env_names=tuple(sorted(server.env)),
         header_names=tuple(sorted(server.headers)),
-        package=launch.package or server.declared_package,
+        package=launch.package or server.declared_package or _endpoint(server.url),
         dependencies=server.dependencies,
         project=os.fspath(project) if project else None,
         owner=file_owner(location.path),
