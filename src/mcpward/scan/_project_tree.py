@@ -50,6 +50,7 @@ DEFAULT_SKIP_DIRS = frozenset(
 )
 
 
+_PSEUDO_FILESYSTEMS = frozenset({"proc", "sys", "dev"})
 _VENV_MARKER = "pyvenv.cfg"  # a virtual environment: installed packages, not projects
 
 
@@ -138,6 +139,8 @@ class ProjectTreeWalker:
             found.errors.append((directory, exc.strerror or type(exc).__name__))
             return []
         skip, interesting = self._skip_dirs, self._interesting
+        if directory == os.sep:  # walking a whole machine: leave the kernel's pseudo-filesystems
+            skip = skip | _PSEUDO_FILESYSTEMS
         folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2])
         subdirs = []
         matched = []
