@@ -29,6 +29,7 @@ app.add_typer(advisories_app, name="advisories")
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_BLOCK = 4
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -158,6 +159,39 @@ def scan(
     worst = report.worst_severity()
     if threshold is not None and worst is not None and worst.at_least(threshold):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def vet(
+    target: Annotated[
+        str, typer.Argument(help="npm:NAME@VERSION, pypi:NAME==VERSION, or a .tgz/.whl/.tar.gz/folder.")
+    ],
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare with this version or archive (default: the previous published release).",
+            metavar="OTHER",
+        ),
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the package cache.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Judge an MCP server package before approval: identity, provenance, code, version diff.
+    Exits 0 on pass, 1 on review, 4 on block. Never runs or imports the package."""
+    from mcpward.vet import VetError, VetOptions, run_vet
+
+    if output_format not in ("table", "json", "sarif"):
+        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
+    try:
+        report = run_vet(VetOptions(target=target, baseline=baseline, offline=offline, cache_dir=cache_dir))
+    except VetError as exc:
+        raise _fail(str(exc)) from None
+    _write(report, output_format, output)
+    raise typer.Exit({"pass": 0, "review": EXIT_FINDINGS, "block": EXIT_BLOCK}[report.verdict or "pass"])
 
 
 @advisories_app.command("update")

@@ -58,6 +58,14 @@ class Category(enum.StrEnum):
     KNOWN_VULNERABLE = "known-vulnerable"
     EXCESSIVE_SCOPE = "excessive-scope"
     PARSE_ERROR = "parse-error"
+    # vet: judging a package before approval
+    PUBLISHER = "publisher"
+    PROVENANCE = "provenance"
+    NEW_DESTINATION = "new-destination"
+    CAPABILITY = "capability"
+    OBFUSCATION = "obfuscation"
+    INSTALL_SCRIPT = "install-script"
+    PACKAGE_CONTENT = "package-content"
 
 
 class Scope(enum.StrEnum):
@@ -183,6 +191,8 @@ class Report:
     servers: tuple[ServerSpec, ...] = ()
     findings: tuple[Finding, ...] = ()
     errors: tuple[ScanError, ...] = ()
+    #: A command's overall judgement where it gives one (vet: pass, review, block).
+    verdict: str | None = None
 
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

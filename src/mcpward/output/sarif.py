@@ -28,6 +28,13 @@ CATEGORY_TITLES = {
     Category.KNOWN_VULNERABLE: "Server package version has a published advisory",
     Category.EXCESSIVE_SCOPE: "Server has more access than it needs",
     Category.PARSE_ERROR: "MCP config file could not be read",
+    Category.PUBLISHER: "Package publisher or release history changed",
+    Category.PROVENANCE: "Package provenance is missing or regressed",
+    Category.NEW_DESTINATION: "Package version adds a hard-coded destination",
+    Category.CAPABILITY: "Package version gains a capability",
+    Category.OBFUSCATION: "Package code hides what it does",
+    Category.INSTALL_SCRIPT: "Package runs code at install time",
+    Category.PACKAGE_CONTENT: "Package archive holds unsafe or unreadable members",
 }
 _LEVEL = {
     Severity.CRITICAL: "error",

@@ -67,7 +67,14 @@ class TableFormat(OutputFormat):
         by_host: dict[str, list[ServerSpec]] = defaultdict(list)
         for server in report.servers:
             by_host[server.host].append(server)
-        if not report.servers:
+        if report.verdict is not None:
+            style = {"pass": "bold green", "review": "bold yellow", "block": "bold white on red"}[
+                report.verdict
+            ]
+            line = Text(f"{report.command} {report.subject}: ")
+            line.append(report.verdict.upper(), style=style)
+            console.print(line)
+        elif not report.servers:
             console.print(Text(f"No MCP servers found ({report.subject})."))
         for host in sorted(by_host):
             table = Table(
@@ -104,9 +111,10 @@ class TableFormat(OutputFormat):
                 console.print(line)
         counts = Counter(f.severity for f in report.findings)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
+        counted = f"{len(report.servers)} servers, " if report.command == "scan" else ""
         console.print(
             Text(
-                f"{len(report.servers)} servers, {len(report.findings)} findings"
+                f"{counted}{len(report.findings)} findings"
                 f"{' (' + summary + ')' if summary else ''}, {len(report.errors)} errors."
             )
         )

@@ -1,0 +1,89 @@
+"""``mcpward vet``: judge an MCP server package before it is approved.
+
+>>> report = run_vet(VetOptions(target="npm:postmark-mcp@1.0.16"))
+>>> report.verdict
+'block'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mcpward import __version__
+from mcpward.model import Ecosystem, Report
+from mcpward.vet._code import analyze_package
+from mcpward.vet._rules import Side, judge, verdict
+from mcpward.vet.interface import FetchedPackage, PackageSource, Target, VetError
+
+__all__ = ["Target", "VetError", "VetOptions", "parse_target", "run_vet"]
+
+
+@dataclass(frozen=True, slots=True)
+class VetOptions:
+    target: str
+    baseline: str | None = None
+    offline: bool = False
+    cache_dir: Path | None = None
+
+
+_REGISTRY_TARGET = re.compile(r"^(npm|pypi):(.+)$", re.IGNORECASE)
+
+
+def parse_target(text: str) -> Target:
+    """``npm:NAME@VERSION``, ``pypi:NAME==VERSION``, or a path to an archive or folder."""
+    match = _REGISTRY_TARGET.match(text.strip())
+    if match is None:
+        if re.match(r"^[a-z][a-z0-9+.-]*:(?![\\/])", text) and not re.match(r"^[A-Za-z]:[\\/]", text):
+            raise VetError(
+                f"{text}: unknown registry {text.split(':', 1)[0]!r}; use npm: or pypi:, or a path"
+            )
+        return Target(Ecosystem.LOCAL, Path(text).name, path=Path(text))
+    registry, spec = match.group(1).lower(), match.group(2).strip()
+    if registry == "npm":
+        scope = ""
+        if spec.startswith("@"):
+            scope, _, spec = spec.partition("/")
+            scope += "/"
+        name, _, version = spec.partition("@")
+        return Target(Ecosystem.NPM, scope + name, version or None)
+    name, _, version = spec.partition("==")
+    return Target(Ecosystem.PYPI, name.strip(), version.strip() or None)
+
+
+def _source(target: Target, options: VetOptions) -> PackageSource:
+    if target.ecosystem is Ecosystem.LOCAL:
+        from mcpward.vet._sources.local import LocalSource
+
+        return LocalSource()
+    from mcpward.vet._sources.registry import registry_source
+
+    return registry_source(target.ecosystem, offline=options.offline, cache_dir=options.cache_dir)
+
+
+def _side(package: FetchedPackage) -> Side:
+    return Side(package=package, facts=analyze_package(package.files))
+
+
+def run_vet(options: VetOptions) -> Report:
+    target = parse_target(options.target)
+    source = _source(target, options)
+    fetched = source.fetch(target)
+    baseline_target = parse_target(options.baseline) if options.baseline else source.previous(fetched)
+    baseline = None
+    if baseline_target is not None:
+        baseline = _source(baseline_target, options).fetch(baseline_target)
+    target_side = _side(fetched)
+    baseline_side = _side(baseline) if baseline is not None else None
+    findings = judge(target_side, baseline_side)
+    subject = fetched.ref.display + (f" against {baseline.ref.display}" if baseline else " (no baseline)")
+    return Report(
+        tool_version=__version__,
+        command="vet",
+        generated_at=datetime.now(UTC),
+        subject=subject,
+        findings=tuple(findings),
+        verdict=verdict(findings),
+    )

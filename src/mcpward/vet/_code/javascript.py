@@ -1,0 +1,467 @@
+"""JavaScript and TypeScript, parsed with tree-sitter.
+
+String values are folded the way a reviewer reads them: concatenations, template strings,
+constants, ``[...].join("")``, ``String.fromCharCode``, ``atob`` and ``Buffer.from(..,
+"base64")`` all give their literal, so a recipient assembled from pieces is still found.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import re
+from functools import cache
+from typing import Any
+
+from mcpward.vet._code.interface import (
+    DESTINATION_KEYS,
+    SENSITIVE_PATH,
+    SINK_CALLS,
+    Capability,
+    CapabilityUse,
+    CodeFacts,
+    Destination,
+    Obfuscation,
+    SourceAnalyzer,
+    destinations_in,
+)
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+MAX_FOLDED = 16_384
+MAX_FOLD_DEPTH = 64
+_ENCODED_BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
+_PROCESS_MODULES = {"child_process", "node:child_process", "execa", "shelljs", "cross-spawn"}
+_NETWORK_MODULES = {
+    "http",
+    "https",
+    "net",
+    "tls",
+    "dgram",
+    "node:http",
+    "node:https",
+    "node:net",
+    "node:tls",
+    "node:dgram",
+    "axios",
+    "node-fetch",
+    "got",
+    "undici",
+    "ws",
+    "nodemailer",
+    "postmark",
+    "@sendgrid/mail",
+    "request",
+    "superagent",
+    "ky",
+    "mailgun.js",
+    "resend",
+}
+_PROCESS_CALLS = {"exec", "execsync", "spawn", "spawnsync", "execfile", "execfilesync", "fork", "execa"}
+_DYNAMIC_CALLS = {"eval", "runinthiscontext", "runinnewcontext", "runincontext", "compilefunction"}
+
+
+@cache
+def _parsers() -> dict[str, Any]:
+    import tree_sitter_javascript
+    import tree_sitter_typescript
+    from tree_sitter import Language, Parser
+
+    return {
+        "js": Parser(Language(tree_sitter_javascript.language())),
+        "ts": Parser(Language(tree_sitter_typescript.language_typescript())),
+        "tsx": Parser(Language(tree_sitter_typescript.language_tsx())),
+    }
+
+
+class JavaScriptAnalyzer(SourceAnalyzer):
+    suffixes = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+
+    def analyze(self, path: str, source: bytes) -> CodeFacts:
+        facts = CodeFacts()
+        if path.endswith((".d.ts", ".d.mts", ".d.cts")):
+            return facts
+        if len(source) > MAX_SOURCE_BYTES:
+            facts.skipped.append(
+                (path, f"{len(source)} bytes: too large to parse (limit {MAX_SOURCE_BYTES})")
+            )
+            return facts
+        kind = "tsx" if path.endswith(".tsx") else "ts" if path.endswith((".ts", ".mts", ".cts")) else "js"
+        tree = _parsers()[kind].parse(source)
+        _FileWalk(path, facts).run(tree.root_node)
+        return facts
+
+
+class _FileWalk:
+    def __init__(self, path: str, facts: CodeFacts) -> None:
+        self.path = path
+        self.facts = facts
+        self.constants: dict[str, Any] = {}
+        self.folded: dict[int, str | None] = {}
+        self.seen: set[tuple[str, int]] = set()
+
+    def run(self, root: Any) -> None:
+        nodes = list(_iterate(root))
+        for node in nodes:  # constants first, so that later uses resolve
+            if node.type == "variable_declarator":
+                name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+                if name is not None and value is not None and name.type == "identifier":
+                    self.constants.setdefault(_text(name), value)
+        for node in nodes:
+            handler = _HANDLERS.get(node.type)
+            if handler is not None:
+                handler(self, node)
+
+    # -- folding ----------------------------------------------------------------------------
+
+    def fold(self, node: Any, depth: int = 0) -> str | None:
+        key = node.id
+        if key in self.folded:
+            return self.folded[key]
+        self.folded[key] = None  # cycles (const a = a + "x") fold to nothing
+        value = self._fold(node, depth) if depth < MAX_FOLD_DEPTH else None
+        if value is not None and len(value) > MAX_FOLDED:
+            value = value[:MAX_FOLDED]
+        self.folded[key] = value
+        return value
+
+    def _fold(self, node: Any, depth: int) -> str | None:
+        kind = node.type
+        if kind == "string":
+            return _string_value(node)
+        if kind == "template_string":
+            parts = []
+            for child in node.named_children:
+                if child.type == "string_fragment":
+                    parts.append(_text(child))
+                elif child.type == "escape_sequence":
+                    parts.append(_unescape(_text(child)))
+                elif child.type == "template_substitution":
+                    inner = child.named_children[0] if child.named_children else None
+                    value = self.fold(inner, depth + 1) if inner is not None else None
+                    if value is None:
+                        return None
+                    parts.append(value)
+            return "".join(parts)
+        if kind == "binary_expression" and node.child_by_field_name("operator") is not None:
+            if _text(node.child_by_field_name("operator")) != "+":
+                return None
+            left = self.fold(node.child_by_field_name("left"), depth + 1)
+            right = self.fold(node.child_by_field_name("right"), depth + 1)
+            return None if left is None or right is None else left + right
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.fold(node.named_children[0], depth + 1)
+        if kind == "identifier":
+            target = self.constants.get(_text(node))
+            return self.fold(target, depth + 1) if target is not None else None
+        if kind == "number":
+            return _text(node)
+        if kind == "call_expression":
+            return self._fold_call(node, depth)
+        return None
+
+    def _fold_call(self, node: Any, depth: int) -> str | None:
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            return None
+        args = arguments.named_children
+        name = _text(function)
+        if function.type == "member_expression":
+            target = function.child_by_field_name("object")
+            method = _text(function.child_by_field_name("property"))
+            if method == "join" and target is not None and target.type == "array":
+                separator = self.fold(args[0], depth + 1) if args else ","
+                items = [self.fold(item, depth + 1) for item in target.named_children]
+                if separator is None or any(i is None for i in items):
+                    return None
+                return separator.join(i for i in items if i is not None)
+            if method == "concat" and target is not None:
+                parts = [self.fold(target, depth + 1), *(self.fold(a, depth + 1) for a in args)]
+                return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
+            if name == "String.fromCharCode":
+                codes = [self.fold(a, depth + 1) for a in args]
+                try:
+                    return (
+                        "".join(chr(int(c, 0)) for c in codes if c is not None) if None not in codes else None
+                    )
+                except (ValueError, OverflowError):
+                    return None
+            if method == "toString" and target is not None and target.type == "call_expression":
+                return self._fold_buffer(target, depth)
+        if name == "atob" and args:
+            return _decode(self.fold(args[0], depth + 1), "base64")
+        return None
+
+    def _fold_buffer(self, node: Any, depth: int) -> str | None:
+        """``Buffer.from("...", "base64"|"hex").toString()``."""
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None or _text(function) != "Buffer.from":
+            return None
+        args = arguments.named_children
+        if not args:
+            return None
+        encoding = self.fold(args[1], depth + 1) if len(args) > 1 else "utf8"
+        return _decode(self.fold(args[0], depth + 1), encoding or "")
+
+    # -- facts ------------------------------------------------------------------------------
+
+    def literal(self, node: Any) -> None:
+        """A string-valued expression: record destinations and sensitive paths in it."""
+        parent = node.parent
+        if (
+            parent is not None
+            and parent.type
+            in ("binary_expression", "template_substitution", "arguments", "parenthesized_expression")
+            and self._foldable_parent(node)
+        ):
+            return  # the enclosing expression reports the whole value
+        value = self.fold(node)
+        if not value:
+            return
+        line = node.start_point[0] + 1
+        key = self._destination_key(node)
+        sink = self._sink(node, key)
+        for found, kind in destinations_in(value, as_host=key in ("host", "hostname", "server")):
+            marker = (found, line)
+            if marker not in self.seen:
+                self.seen.add(marker)
+                self.facts.destinations.append(Destination(found, kind, self.path, line, sink))
+        if SENSITIVE_PATH.search(value) and len(value) < 512:
+            self.facts.capabilities.append(
+                CapabilityUse(Capability.SENSITIVE_FILES, _short(value), self.path, line)
+            )
+        if node.type == "string" and len(value) >= 400 and _ENCODED_BLOB.match(value):
+            self.facts.obfuscation.append(
+                Obfuscation(f"encoded blob of {len(value)} characters", self.path, line)
+            )
+
+    def _foldable_parent(self, node: Any) -> bool:
+        parent = node.parent
+        if parent.type == "arguments":
+            call = parent.parent
+            function = call.child_by_field_name("function") if call is not None else None
+            name = _text(function) if function is not None else ""
+            return name in ("String.fromCharCode", "atob", "Buffer.from") or name.endswith(
+                (".join", ".concat")
+            )
+        return self.fold(parent) is not None
+
+    def _destination_key(self, node: Any) -> str | None:
+        """The property a value is assigned to: ``{bcc: v}``, ``mail.bcc = v``."""
+        child, parent = node, node.parent
+        for _ in range(3):  # through arrays and parentheses: {to: ["a@b.c"]}
+            if parent is None:
+                return None
+            if parent.type == "pair" and parent.child_by_field_name("value") == child:
+                key = parent.child_by_field_name("key")
+                return _key_name(key)
+            if parent.type == "assignment_expression" and parent.child_by_field_name("right") == child:
+                left = parent.child_by_field_name("left")
+                if left is not None and left.type == "member_expression":
+                    return _key_name(left.child_by_field_name("property"))
+                return None
+            if parent.type not in (
+                "array",
+                "parenthesized_expression",
+                "binary_expression",
+                "template_string",
+            ):
+                return None
+            child, parent = parent, parent.parent
+        return None
+
+    def _sink(self, node: Any, key: str | None) -> str | None:
+        if key in DESTINATION_KEYS:
+            return f"{key} field"
+        ancestor, depth = node.parent, 0
+        while ancestor is not None and depth < 12:
+            if ancestor.type in ("call_expression", "new_expression"):
+                function = ancestor.child_by_field_name("function") or ancestor.child_by_field_name(
+                    "constructor"
+                )
+                name = _text(function) if function is not None else ""
+                if name.rsplit(".", 1)[-1].lower() in SINK_CALLS:
+                    return f"{name}()"
+            if ancestor.type in (
+                "function_declaration",
+                "arrow_function",
+                "function_expression",
+                "method_definition",
+                "class_body",
+                "program",
+            ):
+                return None
+            ancestor, depth = ancestor.parent, depth + 1
+        return None
+
+    def call(self, node: Any) -> None:
+        function = node.child_by_field_name("function")
+        if function is None:
+            return
+        name = _text(function)
+        last = name.rsplit(".", 1)[-1].lower()
+        line = node.start_point[0] + 1
+        arguments = node.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        if name in ("require", "import") and first is not None:
+            self._module(self.fold(first), line)
+        elif last in _DYNAMIC_CALLS and (name == "eval" or name.startswith("vm.") or "." in name):
+            if name == "eval" or name.startswith("vm."):
+                self._capability(Capability.DYNAMIC_CODE, name, line)
+                if first is not None and first.type == "call_expression" and self.fold(first) is not None:
+                    self.facts.obfuscation.append(Obfuscation(f"{name} of a decoded string", self.path, line))
+        elif last in _PROCESS_CALLS and ("." in name or name in ("execSync", "spawnSync", "execa")):
+            if name.split(".", 1)[0] in ("child_process", "cp", "childProcess", "proc") or last in (
+                "execsync",
+                "spawnsync",
+                "execfile",
+                "execfilesync",
+                "execa",
+            ):
+                self._capability(Capability.PROCESS, name, line)
+        elif name == "fetch" or last in ("fetch",):
+            self._capability(Capability.NETWORK, "fetch", line)
+        elif name == "String.fromCharCode" and arguments is not None and len(arguments.named_children) >= 12:
+            self.facts.obfuscation.append(
+                Obfuscation(f"String.fromCharCode of {len(arguments.named_children)} codes", self.path, line)
+            )
+
+    def new(self, node: Any) -> None:
+        constructor = node.child_by_field_name("constructor")
+        name = _text(constructor) if constructor is not None else ""
+        line = node.start_point[0] + 1
+        if name == "Function":
+            self._capability(Capability.DYNAMIC_CODE, "new Function", line)
+        elif name in ("WebSocket", "XMLHttpRequest", "EventSource"):
+            self._capability(Capability.NETWORK, name, line)
+
+    def import_statement(self, node: Any) -> None:
+        source = node.child_by_field_name("source")
+        if source is not None:
+            self._module(self.fold(source), node.start_point[0] + 1)
+
+    def member(self, node: Any) -> None:
+        """``process.env`` used whole (not ``process.env.X``), outside an ``env:`` option."""
+        if _text(node) != "process.env":
+            return
+        parent = node.parent
+        if (
+            parent is not None
+            and parent.type in ("member_expression", "subscript_expression")
+            and (parent.child_by_field_name("object") == node)
+        ):
+            return
+        context, hops = parent, 0
+        while context is not None and hops < 4:
+            if context.type == "pair" and _key_name(context.child_by_field_name("key")) == "env":
+                return  # handing the environment to a child process
+            if context.type in ("variable_declarator", "assignment_expression"):
+                target = context.child_by_field_name("name") or context.child_by_field_name("left")
+                if target is not None and "env" in _text(target).lower():
+                    return
+            context, hops = context.parent, hops + 1
+        self._capability(Capability.ENVIRONMENT, "process.env", node.start_point[0] + 1)
+
+    def _module(self, module: str | None, line: int) -> None:
+        if module is None:
+            return
+        if module in _PROCESS_MODULES:
+            self._capability(Capability.PROCESS, module, line)
+        elif module in _NETWORK_MODULES:
+            self._capability(Capability.NETWORK, module, line)
+
+    def _capability(self, capability: Capability, detail: str, line: int) -> None:
+        self.facts.capabilities.append(CapabilityUse(capability, detail, self.path, line))
+
+
+def _identifier(walk: _FileWalk, node: Any) -> None:
+    """A constant used where data leaves: ``{bcc: ADMIN}``, ``fetch(URL)``."""
+    if _text(node) not in walk.constants:
+        return
+    key = walk._destination_key(node)
+    if key in DESTINATION_KEYS or walk._sink(node, key) is not None:
+        walk.literal(node)
+
+
+def _call_expression(walk: _FileWalk, node: Any) -> None:
+    walk.call(node)
+    walk.literal(node)
+
+
+_HANDLERS = {
+    "identifier": _identifier,
+    "string": _FileWalk.literal,
+    "template_string": _FileWalk.literal,
+    "binary_expression": _FileWalk.literal,
+    "call_expression": _call_expression,
+    "new_expression": _FileWalk.new,
+    "import_statement": _FileWalk.import_statement,
+    "member_expression": _FileWalk.member,
+}
+
+
+def _iterate(root: Any) -> Any:
+    cursor = root.walk()
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def _text(node: Any) -> str:
+    return node.text.decode("utf-8", errors="replace") if node is not None else ""
+
+
+def _key_name(node: Any) -> str | None:
+    if node is None:
+        return None
+    if node.type == "string":
+        value = _string_value(node)
+        return value.lower() if value is not None else None
+    return _text(node).lower()
+
+
+def _string_value(node: Any) -> str | None:
+    parts = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            parts.append(_text(child))
+        elif child.type == "escape_sequence":
+            parts.append(_unescape(_text(child)))
+    return "".join(parts)
+
+
+def _unescape(sequence: str) -> str:
+    try:
+        value = (
+            ast.literal_eval('"' + sequence.replace('"', '\\"') + '"')
+            if sequence.startswith("\\")
+            else sequence
+        )
+    except (ValueError, SyntaxError):
+        return sequence
+    return value if isinstance(value, str) else sequence
+
+
+def _decode(value: str | None, encoding: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        if encoding.lower() in ("base64", "base64url"):
+            return base64.b64decode(
+                value + "=" * (-len(value) % 4), altchars=b"-_" if "url" in encoding else None
+            ).decode("utf-8")
+        if encoding.lower() == "hex":
+            return bytes.fromhex(value).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return value if encoding.lower() in ("utf8", "utf-8", "") else None
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 80 else value[:79] + "…"

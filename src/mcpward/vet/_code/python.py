@@ -1,0 +1,349 @@
+"""Python, parsed with the standard library's ``ast`` (parsed, never imported or run).
+
+String values are folded like the JavaScript ones: ``+``, f-strings over constants,
+``"".join([...])``, ``base64.b64decode(...).decode()`` and ``bytes.fromhex``.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import warnings
+
+from mcpward.vet._code.interface import (
+    DESTINATION_KEYS,
+    SENSITIVE_PATH,
+    SINK_CALLS,
+    Capability,
+    CapabilityUse,
+    CodeFacts,
+    Destination,
+    Obfuscation,
+    SourceAnalyzer,
+    destinations_in,
+)
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+MAX_FOLDED = 16_384
+_PROCESS_MODULES = {"subprocess", "pty", "pexpect", "sh", "plumbum"}
+_NETWORK_MODULES = {
+    "socket",
+    "requests",
+    "httpx",
+    "urllib",
+    "urllib3",
+    "aiohttp",
+    "smtplib",
+    "ftplib",
+    "paramiko",
+    "websocket",
+    "websockets",
+    "http",
+    "telnetlib",
+    "asyncssh",
+    "boto3",
+}
+_PROCESS_CALLS = {
+    "os.system",
+    "os.popen",
+    "os.execv",
+    "os.execve",
+    "os.execvp",
+    "os.spawnv",
+    "os.spawnl",
+    "os.posix_spawn",
+    "subprocess.run",
+    "subprocess.Popen",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.getoutput",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+}
+_DYNAMIC_CALLS = {
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "importlib.import_module",
+    "marshal.loads",
+    "pickle.loads",
+    "runpy.run_path",
+    "runpy.run_module",
+}
+_WHOLE_ENV_CALLS = {"dict", "json.dumps", "str", "repr", "list", "sorted"}
+
+
+class PythonAnalyzer(SourceAnalyzer):
+    suffixes = (".py", ".pyw", ".pth")
+
+    def analyze(self, path: str, source: bytes) -> CodeFacts:
+        facts = CodeFacts()
+        if len(source) > MAX_SOURCE_BYTES:
+            facts.skipped.append(
+                (path, f"{len(source)} bytes: too large to parse (limit {MAX_SOURCE_BYTES})")
+            )
+            return facts
+        if path.endswith(".pth"):
+            # .pth lines starting with "import" run at every interpreter start.
+            for number, line in enumerate(source.decode("utf-8", "replace").splitlines(), start=1):
+                if line.lstrip().startswith("import"):
+                    facts.capabilities.append(
+                        CapabilityUse(Capability.DYNAMIC_CODE, ".pth import line", path, number)
+                    )
+            return facts
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            facts.skipped.append((path, f"not parseable as Python ({type(exc).__name__})"))
+            return facts
+        _Visitor(path, facts).run(tree)
+        return facts
+
+
+class _Visitor:
+    def __init__(self, path: str, facts: CodeFacts) -> None:
+        self.path = path
+        self.facts = facts
+        self.constants: dict[str, ast.expr] = {}
+        self.parents: dict[int, ast.AST] = {}
+        self.seen: set[tuple[str, int]] = set()
+
+    def run(self, tree: ast.AST) -> None:
+        nodes = list(ast.walk(tree))
+        for node in nodes:
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                self.constants.setdefault(node.targets[0].id, node.value)
+        for node in nodes:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                self._imports(node)
+            elif isinstance(node, ast.Call):
+                self._call(node)
+                self._value(node)
+            elif isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp):
+                self._value(node)
+            elif isinstance(node, ast.Name) and node.id in self.constants and isinstance(node.ctx, ast.Load):
+                if self._key(node) is not None or self._sink(node, None) is not None:
+                    self._value(node)
+            elif isinstance(node, ast.Attribute) and _dotted(node) == "os.environ":
+                self._environment(node)
+
+    # -- folding -----------------------------------------------------------------------------
+
+    def fold(self, node: ast.AST | None, depth: int = 0) -> str | None:
+        if node is None or depth > 64:
+            return None
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            return value[:MAX_FOLDED] if isinstance(value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for item in node.values:
+                value = self.fold(item.value if isinstance(item, ast.FormattedValue) else item, depth + 1)
+                if value is None:
+                    return None
+                parts.append(value)
+            return "".join(parts)[:MAX_FOLDED]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.fold(node.left, depth + 1), self.fold(node.right, depth + 1)
+            return None if left is None or right is None else (left + right)[:MAX_FOLDED]
+        if isinstance(node, ast.Name):
+            target = self.constants.get(node.id)
+            return self.fold(target, depth + 1) if target is not None and target is not node else None
+        if isinstance(node, ast.Call):
+            return self._fold_call(node, depth)
+        return None
+
+    def _fold_call(self, node: ast.Call, depth: int) -> str | None:
+        name = _dotted(node.func)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "join" and node.args:
+            separator = self.fold(node.func.value, depth + 1)
+            items = node.args[0]
+            if separator is not None and isinstance(items, ast.List | ast.Tuple):
+                parts = [self.fold(item, depth + 1) for item in items.elts]
+                return (
+                    None
+                    if any(p is None for p in parts)
+                    else separator.join(p for p in parts if p is not None)
+                )
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "decode":
+            inner = node.func.value
+            if isinstance(inner, ast.Call) and inner.args:
+                decoder = _dotted(inner.func)
+                raw = self.fold(inner.args[0], depth + 1)
+                return _decode(raw, decoder)
+            return self.fold(inner, depth + 1)
+        if name in ("chr",) and node.args and isinstance(node.args[0], ast.Constant):
+            code = node.args[0].value
+            return chr(code) if isinstance(code, int) and 0 <= code < 0x110000 else None
+        return None
+
+    # -- facts -------------------------------------------------------------------------------
+
+    def _value(self, node: ast.AST) -> None:
+        parent = self.parents.get(id(node))
+        if (
+            isinstance(parent, ast.BinOp | ast.JoinedStr | ast.FormattedValue)
+            and self.fold(parent) is not None
+        ):
+            return
+        if isinstance(parent, ast.List | ast.Tuple):
+            grand = self.parents.get(id(parent))
+            if (
+                isinstance(grand, ast.Call)
+                and isinstance(grand.func, ast.Attribute)
+                and grand.func.attr == "join"
+            ):
+                return
+        value = self.fold(node)
+        if not value:
+            return
+        line = getattr(node, "lineno", 1)
+        key = self._key(node)
+        sink = self._sink(node, key)
+        for found, kind in destinations_in(value, as_host=key in ("host", "hostname", "server")):
+            if (found, line) not in self.seen:
+                self.seen.add((found, line))
+                self.facts.destinations.append(Destination(found, kind, self.path, line, sink))
+        if SENSITIVE_PATH.search(value) and len(value) < 512:
+            self.facts.capabilities.append(
+                CapabilityUse(Capability.SENSITIVE_FILES, value[:80], self.path, line)
+            )
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and len(value) >= 400
+            and _is_blob(value)
+        ):
+            self.facts.obfuscation.append(
+                Obfuscation(f"encoded blob of {len(value)} characters", self.path, line)
+            )
+
+    def _key(self, node: ast.AST) -> str | None:
+        """The field a value goes to: ``{"bcc": v}``, ``msg["Bcc"] = v``, ``send(to=v)``."""
+        child, parent = node, self.parents.get(id(node))
+        for _ in range(3):
+            if parent is None:
+                return None
+            if isinstance(parent, ast.Dict):
+                for key, value in zip(parent.keys, parent.values, strict=False):
+                    if value is child and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        return key.value.lower()
+                return None
+            if isinstance(parent, ast.keyword) and parent.arg:
+                return parent.arg.lower()
+            if isinstance(parent, ast.Assign) and parent.value is child and len(parent.targets) == 1:
+                target = parent.targets[0]
+                if isinstance(target, ast.Subscript):
+                    field_name = self.fold(target.slice)
+                    return field_name.lower() if field_name else None
+                if isinstance(target, ast.Attribute):
+                    return target.attr.lower()
+                return None
+            if not isinstance(parent, ast.List | ast.Tuple | ast.BinOp):
+                return None
+            child, parent = parent, self.parents.get(id(parent))
+        return None
+
+    def _sink(self, node: ast.AST, key: str | None) -> str | None:
+        if key in DESTINATION_KEYS:
+            return f"{key} field"
+        ancestor, depth = self.parents.get(id(node)), 0
+        while ancestor is not None and depth < 10:
+            if isinstance(ancestor, ast.Call):
+                name = _dotted(ancestor.func)
+                if name.rsplit(".", 1)[-1].lower() in SINK_CALLS:
+                    return f"{name}()"
+            if isinstance(ancestor, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+                return None
+            ancestor, depth = self.parents.get(id(ancestor)), depth + 1
+        return None
+
+    def _imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        for name in names:
+            root = name.split(".", 1)[0]
+            if root in _PROCESS_MODULES:
+                self._capability(Capability.PROCESS, name, node.lineno)
+            elif root in _NETWORK_MODULES:
+                self._capability(Capability.NETWORK, name, node.lineno)
+
+    def _call(self, node: ast.Call) -> None:
+        name = _dotted(node.func)
+        if name in _PROCESS_CALLS:
+            self._capability(Capability.PROCESS, name, node.lineno)
+        elif name in _DYNAMIC_CALLS:
+            literal_import = (
+                name in ("__import__", "importlib.import_module")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            )
+            if not literal_import:
+                self._capability(Capability.DYNAMIC_CODE, name, node.lineno)
+                if node.args and isinstance(node.args[0], ast.Call) and self.fold(node.args[0]) is not None:
+                    self.facts.obfuscation.append(
+                        Obfuscation(f"{name} of a decoded string", self.path, node.lineno)
+                    )
+
+    def _environment(self, node: ast.Attribute) -> None:
+        """``os.environ`` taken whole: ``dict(os.environ)``, ``os.environ.copy()`` sent on."""
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.Subscript | ast.Compare):
+            return
+        if isinstance(parent, ast.Attribute) and parent.attr in ("get", "setdefault", "pop", "__contains__"):
+            return
+        context, hops = parent, 0
+        while context is not None and hops < 4:
+            if isinstance(context, ast.keyword) and context.arg == "env":
+                return  # handing the environment to a child process
+            context, hops = self.parents.get(id(context)), hops + 1
+        if (isinstance(parent, ast.Call) and _dotted(parent.func) in _WHOLE_ENV_CALLS) or (
+            isinstance(parent, ast.Attribute) and parent.attr in ("copy", "items", "keys", "values")
+        ):
+            self._capability(Capability.ENVIRONMENT, "os.environ", node.lineno)
+
+    def _capability(self, capability: Capability, detail: str, line: int) -> None:
+        self.facts.capabilities.append(CapabilityUse(capability, detail, self.path, line))
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    if isinstance(node, ast.Call):
+        return _dotted(node.func) + "()"
+    return ""
+
+
+def _decode(raw: str | None, decoder: str) -> str | None:
+    if raw is None:
+        return None
+    try:
+        if decoder.endswith(("b64decode", "standard_b64decode", "urlsafe_b64decode")):
+            return base64.b64decode(
+                raw + "=" * (-len(raw) % 4), altchars=b"-_" if "urlsafe" in decoder else None
+            ).decode("utf-8")
+        if decoder.endswith("fromhex"):
+            return bytes.fromhex(raw).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return raw
+
+
+def _is_blob(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[A-Za-z0-9+/=\s]{400,}|[0-9a-fA-F]{600,}", value))

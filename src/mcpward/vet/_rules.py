@@ -1,0 +1,368 @@
+"""From facts to findings and a verdict.
+
+The version diff carries the weight: what a release adds over the one before is what a
+reviewer must see. A new hard-coded recipient or destination that reaches an outgoing message
+or request, on a domain the package never used and does not own, blocks the release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mcpward.identity import NameRiskKind, assess_name
+from mcpward.model import Category, Finding, Severity
+from mcpward.vet._code.interface import Capability, CodeFacts, Destination, domain_of
+from mcpward.vet.interface import FetchedPackage
+
+DORMANCY = timedelta(days=365)
+#: Domains of documentation and standards that carry no data anywhere.
+_NEUTRAL_DOMAINS = frozenset(
+    {
+        "json-schema.org",
+        "w3.org",
+        "modelcontextprotocol.io",
+        "schema.org",
+        "npmjs.com",
+        "npmjs.org",
+        "nodejs.org",
+        "python.org",
+        "mozilla.org",
+    }
+)
+_SEVERITY_OF_NAME_RISK = {
+    NameRiskKind.HOMOGLYPH: Severity.CRITICAL,
+    NameRiskKind.SCOPE_LOOKALIKE: Severity.CRITICAL,
+    NameRiskKind.TYPOSQUAT: Severity.HIGH,
+    NameRiskKind.BRAND: Severity.MEDIUM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    package: FetchedPackage
+    facts: CodeFacts
+
+
+class _Findings:
+    def __init__(self, target: Side) -> None:
+        self.host = target.package.ref.ecosystem.value
+        self.server = target.package.ref.display
+        self.items: list[Finding] = []
+
+    def add(
+        self,
+        rule: str,
+        category: Category,
+        severity: Severity,
+        message: str,
+        remediation: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        evidence: str | None = None,
+    ) -> None:
+        self.items.append(
+            Finding(
+                rule=rule,
+                category=category,
+                severity=severity,
+                message=message,
+                remediation=remediation,
+                host=self.host,
+                server=self.server,
+                config_path=path,
+                line=line,
+                evidence=evidence,
+            )
+        )
+
+
+def judge(target: Side, baseline: Side | None) -> list[Finding]:
+    found = _Findings(target)
+    _identity(found, target, baseline)
+    _provenance(found, target, baseline)
+    _package_content(found, target)
+    if baseline is None:
+        _first_look(found, target)
+    else:
+        _diff(found, target, baseline)
+    return sorted(found.items, key=lambda f: (-f.severity.rank, f.rule, f.config_path or "", f.line or 0))
+
+
+def verdict(findings: list[Finding]) -> str:
+    if any(f.severity is Severity.CRITICAL for f in findings):
+        return "block"
+    if any(f.severity in (Severity.HIGH, Severity.MEDIUM) for f in findings):
+        return "review"
+    return "pass"
+
+
+# -- identity and publisher ------------------------------------------------------------------
+
+
+def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
+    ref, meta = target.package.ref, target.package.metadata
+    for risk in assess_name(ref.ecosystem, ref.name):
+        severity = _SEVERITY_OF_NAME_RISK[risk.kind]
+        if (
+            risk.kind is NameRiskKind.BRAND
+            and meta.repository
+            and f"/{risk.imitates}" in meta.repository.lower()
+        ):
+            severity = Severity.LOW  # the brand's own organisation hosts the repository
+        found.add(
+            f"impersonation-{risk.kind.value}",
+            Category.IMPERSONATION,
+            severity,
+            f"{risk.detail}.",
+            "Confirm who publishes it; prefer the vendor's package under its official scope.",
+            evidence=meta.repository or None,
+        )
+    if meta.mcp_name and meta.repository:
+        namespace = meta.mcp_name.split("/", 1)[0].lower()
+        if namespace.startswith("io.github.") and f"github.com/{namespace[len('io.github.') :]}/" not in (
+            meta.repository.lower() + "/"
+        ):
+            found.add(
+                "mcp-name-mismatch",
+                Category.PUBLISHER,
+                Severity.MEDIUM,
+                f"The MCP registry name {meta.mcp_name!r} claims another owner than the repository "
+                f"{meta.repository!r}.",
+                "Check the package's entry in the official MCP registry.",
+            )
+    if baseline is not None:
+        before = baseline.package.metadata
+        if meta.publisher and before.publisher and meta.publisher != before.publisher:
+            found.add(
+                "publisher-changed",
+                Category.PUBLISHER,
+                Severity.HIGH,
+                f"This version was published by {meta.publisher!r}; "
+                f"the previous one by {before.publisher!r}.",
+                "Confirm the hand-over with the project before approving.",
+            )
+        added = sorted(set(meta.maintainers) - set(before.maintainers))
+        if added and before.maintainers:
+            found.add(
+                "maintainers-added",
+                Category.PUBLISHER,
+                Severity.MEDIUM,
+                f"New maintainers since the previous version: {', '.join(added)}.",
+                "Confirm who the new maintainers are.",
+            )
+    if meta.published and meta.previous_published and meta.published - meta.previous_published > DORMANCY:
+        gap = (meta.published - meta.previous_published).days
+        found.add(
+            "release-after-dormancy",
+            Category.PUBLISHER,
+            Severity.MEDIUM,
+            f"First release after {gap} days of silence: taken-over packages often look like this.",
+            "Review the release and its publisher with care.",
+        )
+
+
+def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
+    has = target.package.metadata.has_provenance
+    before = baseline.package.metadata.has_provenance if baseline is not None else None
+    if before and has is False:
+        found.add(
+            "provenance-regression",
+            Category.PROVENANCE,
+            Severity.HIGH,
+            "The previous version was published with a provenance attestation; this one has none.",
+            "Ask the maintainers why the release was built outside their usual pipeline.",
+        )
+    elif has is None:
+        found.add(
+            "provenance-unknown",
+            Category.PROVENANCE,
+            Severity.INFO,
+            "Provenance: unknown (the registry provides no attestation for this file).",
+            "Prefer versions published with provenance attestations.",
+        )
+
+
+def _package_content(found: _Findings, target: Side) -> None:
+    for path, reason in target.package.files.refused:
+        found.add(
+            "archive-unsafe-member",
+            Category.PACKAGE_CONTENT,
+            Severity.MEDIUM,
+            f"Archive member not read: {reason}.",
+            "A published package has no reason to contain this.",
+            path=path,
+        )
+    for path, reason in target.facts.skipped:
+        found.add(
+            "file-not-analysed",
+            Category.PACKAGE_CONTENT,
+            Severity.INFO,
+            f"Not analysed: {reason}.",
+            "Review this file by hand.",
+            path=path,
+        )
+
+
+# -- code --------------------------------------------------------------------------------------
+
+
+def own_domains(package: FetchedPackage) -> set[str]:
+    meta = package.metadata
+    domains = set(_NEUTRAL_DOMAINS)
+    for url in (meta.repository, meta.homepage):
+        if url and "://" in url:
+            domains.add(domain_of(url.replace("git+", "")))
+    return domains
+
+
+def _diff(found: _Findings, target: Side, baseline: Side) -> None:
+    before_values = {d.value for d in baseline.facts.destinations}
+    known_domains = own_domains(target.package) | {domain_of(v) for v in before_values}
+    reported: set[str] = set()
+    for destination in _in_sinks_first(target.facts.destinations):
+        if destination.value in before_values or destination.value in reported:
+            continue
+        reported.add(destination.value)
+        foreign = domain_of(destination.value) not in known_domains
+        if destination.sink and foreign:
+            found.add(
+                "new-destination-in-sink",
+                Category.NEW_DESTINATION,
+                Severity.CRITICAL,
+                f"New hard-coded {destination.kind} {destination.value!r} reaches an outgoing message or "
+                f"request ({destination.sink}) at {destination.path}:{destination.line}; the previous "
+                "version had no such destination.",
+                "Do not approve. This is the shape of the postmark-mcp backdoor: find out who added it.",
+                path=destination.path,
+                line=destination.line,
+                evidence=destination.value,
+            )
+        elif destination.sink:
+            found.add(
+                "new-destination-own-domain",
+                Category.NEW_DESTINATION,
+                Severity.LOW,
+                f"New {destination.kind} {destination.value!r} on a domain the package already uses, "
+                f"sent to by {destination.sink}.",
+                "Check that it belongs to the service the package wraps.",
+                path=destination.path,
+                line=destination.line,
+                evidence=destination.value,
+            )
+        elif foreign and destination.kind == "email":
+            found.add(
+                "new-email-literal",
+                Category.NEW_DESTINATION,
+                Severity.MEDIUM,
+                f"New hard-coded email address {destination.value!r}.",
+                "Check where the code uses it.",
+                path=destination.path,
+                line=destination.line,
+                evidence=destination.value,
+            )
+    before_capabilities = {c.capability for c in baseline.facts.capabilities}
+    for capability in sorted({c.capability for c in target.facts.capabilities} - before_capabilities):
+        first = next(c for c in target.facts.capabilities if c.capability is capability)
+        found.add(
+            f"new-capability-{capability.value}",
+            Category.CAPABILITY,
+            Severity.HIGH,
+            f"This version gains {capability.value} ({first.detail}), "
+            "which the previous version did not have.",
+            "Review why the release needs it.",
+            path=first.path,
+            line=first.line,
+            evidence=first.detail,
+        )
+    before_obfuscation = {(o.detail, o.path) for o in baseline.facts.obfuscation}
+    for item in target.facts.obfuscation:
+        if (item.detail, item.path) not in before_obfuscation:
+            found.add(
+                "new-obfuscation",
+                Category.OBFUSCATION,
+                Severity.HIGH,
+                f"New obfuscated code: {item.detail}.",
+                "Decode and review it before approving.",
+                path=item.path,
+                line=item.line,
+            )
+    before_scripts = baseline.package.metadata.install_scripts
+    for hook, command in target.package.metadata.install_scripts.items():
+        if before_scripts.get(hook) != command:
+            found.add(
+                "new-install-script",
+                Category.INSTALL_SCRIPT,
+                Severity.HIGH,
+                f"This version adds or changes the {hook} script: {command[:120]!r}.",
+                "Install scripts run with the installing user's rights before any review.",
+                evidence=command[:200],
+            )
+
+
+def _first_look(found: _Findings, target: Side) -> None:
+    """No earlier version to compare with: report what stands out on its own."""
+    own = own_domains(target.package)
+    for destination in target.facts.destinations:
+        if destination.sink and destination.kind == "email" and domain_of(destination.value) not in own:
+            found.add(
+                "hard-coded-recipient",
+                Category.NEW_DESTINATION,
+                Severity.MEDIUM,
+                f"Hard-coded recipient {destination.value!r} in {destination.sink} at "
+                f"{destination.path}:{destination.line}.",
+                "Check why the code adds a fixed recipient.",
+                path=destination.path,
+                line=destination.line,
+                evidence=destination.value,
+            )
+    for item in target.facts.obfuscation:
+        found.add(
+            "obfuscation",
+            Category.OBFUSCATION,
+            Severity.HIGH,
+            f"Obfuscated code: {item.detail}.",
+            "Decode and review it before approving.",
+            path=item.path,
+            line=item.line,
+        )
+    for hook, command in target.package.metadata.install_scripts.items():
+        found.add(
+            "install-script",
+            Category.INSTALL_SCRIPT,
+            Severity.MEDIUM,
+            f"The package runs a {hook} script at install: {command[:120]!r}.",
+            "Install scripts run with the installing user's rights before any review.",
+            evidence=command[:200],
+        )
+    kinds = {c.capability for c in target.facts.capabilities}
+    if Capability.SENSITIVE_FILES in kinds and Capability.NETWORK in kinds:
+        first = next(c for c in target.facts.capabilities if c.capability is Capability.SENSITIVE_FILES)
+        found.add(
+            "sensitive-files-and-network",
+            Category.CAPABILITY,
+            Severity.HIGH,
+            f"The code names sensitive files ({first.detail}) and talks to the network.",
+            "Check that the sensitive path is not read and sent.",
+            path=first.path,
+            line=first.line,
+        )
+    for capability in sorted(kinds):
+        first = next(c for c in target.facts.capabilities if c.capability is capability)
+        found.add(
+            f"capability-{capability.value}",
+            Category.CAPABILITY,
+            Severity.INFO,
+            f"The code uses {capability.value} ({first.detail}).",
+            "Expected for some servers; note it.",
+            path=first.path,
+            line=first.line,
+        )
+
+
+def _in_sinks_first(destinations: list[Destination]) -> Iterator[Destination]:
+    """Destinations that reach a sink first, so a value is reported where it does harm."""
+    yield from (d for d in destinations if d.sink)
+    yield from (d for d in destinations if not d.sink)

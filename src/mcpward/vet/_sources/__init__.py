@@ -1,0 +1,1 @@
+"""One module per package source (registry or local files)."""

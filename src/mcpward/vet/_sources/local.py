@@ -1,0 +1,94 @@
+"""Local targets: a ``.tgz``/``.tar.gz`` (npm pack, sdist), a ``.whl`` or a folder."""
+
+from __future__ import annotations
+
+import json
+from email.parser import HeaderParser
+
+from mcpward.model import Ecosystem, PackageRef
+from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
+
+_INSTALL_HOOKS = ("preinstall", "install", "postinstall")
+
+
+class LocalSource(PackageSource):
+    ecosystem = Ecosystem.LOCAL
+
+    def fetch(self, target: Target) -> FetchedPackage:
+        if target.path is None or not target.path.exists():
+            raise VetError(f"{target.display}: no such file or folder")
+        try:
+            files = read_archive(target.path)
+        except ArchiveError as exc:
+            raise VetError(f"{target.display}: {exc}") from None
+        metadata = manifest_metadata(files) or PackageMetadata(name=target.path.name, version=None)
+        ecosystem = Ecosystem.NPM if "package.json" in files.files else Ecosystem.PYPI
+        ref = PackageRef(
+            ecosystem=ecosystem,
+            name=metadata.name,
+            version=metadata.version,
+            pinned=metadata.version is not None,
+        )
+        return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(target.path))
+
+
+def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:
+    """Name, version, repository, install scripts and ``mcpName`` from ``package.json``, or the
+    core metadata of a wheel (``*.dist-info/METADATA``) or an sdist (``PKG-INFO``)."""
+    text = files.text("package.json")
+    if text is not None:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            scripts: dict[str, object] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
+            repository = data.get("repository")
+            if isinstance(repository, dict):
+                repository = repository.get("url")
+            return PackageMetadata(
+                name=str(data.get("name") or "package"),
+                version=str(data["version"]) if isinstance(data.get("version"), str) else None,
+                repository=repository if isinstance(repository, str) else None,
+                homepage=data.get("homepage") if isinstance(data.get("homepage"), str) else None,
+                mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
+                install_scripts={k: str(v) for k, v in scripts.items() if k in _INSTALL_HOOKS},
+            )
+    for path in sorted(files.files):
+        if path.endswith(".dist-info/METADATA") or path == "PKG-INFO":
+            return _core_metadata(
+                files.text(path) or "", sdist=path == "PKG-INFO" and "setup.py" in files.files
+            )
+    return None
+
+
+def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:
+    headers = HeaderParser().parsestr(text)
+    urls = headers.get_all("Project-URL") or []
+    repository = next(
+        (
+            u.split(",", 1)[1].strip()
+            for u in urls
+            if "," in u and u.split(",", 1)[0].strip().lower() in ("source", "repository", "code", "github")
+        ),
+        None,
+    )
+    description = headers.get_payload() if isinstance(headers.get_payload(), str) else ""
+    mcp_name = None
+    for line in str(description).splitlines():
+        if "mcp-name:" in line:
+            mcp_name = (
+                line.split("mcp-name:", 1)[1].strip().strip("-> ").split()[0]
+                if line.split("mcp-name:", 1)[1].strip()
+                else None
+            )
+            break
+    return PackageMetadata(
+        name=headers.get("Name") or "package",
+        version=headers.get("Version"),
+        repository=repository,
+        homepage=headers.get("Home-page"),
+        mcp_name=mcp_name,
+        install_scripts={"setup.py": "runs at install"} if sdist else {},
+    )

@@ -1,0 +1,351 @@
+"""The npm registry and PyPI, through a cache directory.
+
+Registry metadata and archives are cached, so a second run (and the tests) work offline, and
+``--offline`` uses the cache alone. Every archive is checked against the registry's integrity
+hash (npm ``dist.integrity``, PyPI ``sha256``) before a byte of it is read, from the network
+and from the cache alike. The registry base URLs come from the user's own npm and pip
+configuration, so an organisation's internal mirror is used where one is configured.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from mcpward.model import Ecosystem, PackageRef
+from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet._sources.local import manifest_metadata
+from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
+
+MAX_METADATA_BYTES = 64 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 128 * 1024 * 1024
+TIMEOUT_SECONDS = 60.0
+
+
+def cache_root(override: Path | None) -> Path:
+    if override is not None:
+        return override
+    env = os.environ.get("MCPWARD_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mcpward", appauthor=False))
+
+
+def registry_source(ecosystem: Ecosystem, *, offline: bool, cache_dir: Path | None) -> PackageSource:
+    cache = _Cache(cache_root(cache_dir), offline=offline)
+    if ecosystem is Ecosystem.NPM:
+        return NpmRegistry(cache)
+    return PyPIRegistry(cache)
+
+
+# -- registry locations ------------------------------------------------------------------------
+
+
+def npm_registry_url() -> str:
+    """``MCPWARD_NPM_REGISTRY``, else npm's own configured registry."""
+    configured = os.environ.get("MCPWARD_NPM_REGISTRY") or os.environ.get("NPM_CONFIG_REGISTRY")
+    if configured:
+        return configured.rstrip("/") + "/"
+    try:
+        done = subprocess.run(
+            ["npm", "config", "get", "registry"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        done = None
+    if done is not None and done.returncode == 0 and done.stdout.strip().startswith(("http://", "https://")):
+        return done.stdout.strip().rstrip("/") + "/"
+    raise VetError("no npm registry configured: set MCPWARD_NPM_REGISTRY or npm's registry setting")
+
+
+def pypi_url() -> str:
+    """``MCPWARD_PYPI_URL`` (the base of the JSON API), else pip's index (its ``/simple``
+    parent), else pip's built-in default index."""
+    configured = os.environ.get("MCPWARD_PYPI_URL")
+    if configured:
+        return configured.rstrip("/") + "/"
+    index = os.environ.get("PIP_INDEX_URL")
+    if index and index.startswith(("http://", "https://")):
+        return re.sub(r"/simple/?$", "", index.rstrip("/")) + "/"
+    try:
+        from pip._internal.models.index import PyPI  # pip's own default, the one users get
+
+        return str(PyPI.url).rstrip("/") + "/"
+    except ImportError:
+        raise VetError("no PyPI index configured: set MCPWARD_PYPI_URL") from None
+
+
+# -- cache -------------------------------------------------------------------------------------
+
+
+class _Cache:
+    def __init__(self, root: Path, *, offline: bool) -> None:
+        self.root = root
+        self.offline = offline
+
+    def path(self, *parts: str) -> Path:
+        safe = [re.sub(r"[^A-Za-z0-9._@+-]", "_", part) for part in parts]
+        return self.root.joinpath(*safe)
+
+    def get(self, key: Path, url: Callable[[], str], limit: int, *, refresh: bool = False) -> bytes:
+        """The cached bytes at ``key``, downloading ``url()`` first when missing (or when
+        ``refresh`` and online)."""
+        if key.is_file() and (self.offline or not refresh):
+            return key.read_bytes()
+        if self.offline:
+            if key.is_file():
+                return key.read_bytes()
+            raise VetError(f"not in the cache ({key}) and --offline was given")
+        data = _download(url(), limit)
+        key.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=key.parent, delete=False) as handle:
+            handle.write(data)
+        Path(handle.name).replace(key)
+        return data
+
+
+def _download(url: str, limit: int) -> bytes:
+    import httpx
+
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            timeout=TIMEOUT_SECONDS,
+            follow_redirects=True,
+            headers={"Accept": "application/json, */*"},
+        ) as response:
+            if response.status_code == 404:
+                raise VetError(f"not found: {url}")
+            response.raise_for_status()
+            chunks, total = [], 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise VetError(f"{url}: larger than {limit} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise VetError(f"{url}: {type(exc).__name__}") from None
+
+
+def _json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise VetError(f"{what}: the registry answered with something that is not JSON") from None
+
+
+def _read_verified(archive: Path, data: bytes, check: Callable[[bytes], bool], what: str) -> PackageFiles:
+    if not check(data):
+        archive.unlink(missing_ok=True)
+        raise VetError(f"{what}: the archive does not match the registry's integrity hash; refused")
+    try:
+        return read_archive(archive)
+    except ArchiveError as exc:
+        raise VetError(f"{what}: {exc}") from None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+# -- npm ---------------------------------------------------------------------------------------
+
+
+def _sri_check(integrity: str | None, shasum: str | None) -> Callable[[bytes], bool]:
+    """npm's Subresource Integrity string (sha512, else sha1 ``shasum``)."""
+
+    def check(data: bytes) -> bool:
+        if integrity:
+            for token in integrity.split():
+                algorithm, _, expected = token.partition("-")
+                if algorithm in ("sha512", "sha384", "sha256"):
+                    return base64.b64encode(hashlib.new(algorithm, data).digest()).decode() == expected
+        if shasum:
+            return hashlib.sha1(data, usedforsecurity=False).hexdigest() == shasum
+        return False
+
+    return check
+
+
+class NpmRegistry(PackageSource):
+    ecosystem = Ecosystem.NPM
+
+    def __init__(self, cache: _Cache) -> None:
+        self.cache = cache
+        self._base: str | None = None
+
+    def base(self) -> str:
+        if self._base is None:
+            self._base = npm_registry_url()
+        return self._base
+
+    def packument(self, name: str, *, refresh: bool) -> dict[str, Any]:
+        key = self.cache.path("npm", name, "packument.json")
+        data = self.cache.get(
+            key, lambda: self.base() + quote(name, safe="@"), MAX_METADATA_BYTES, refresh=refresh
+        )
+        document = _json(data, f"npm:{name}")
+        if not isinstance(document, dict) or not isinstance(document.get("versions"), dict):
+            raise VetError(f"npm:{name}: no such package")
+        return document
+
+    def fetch(self, target: Target) -> FetchedPackage:
+        document = self.packument(target.name, refresh=target.version is None)
+        versions: dict[str, Any] = document["versions"]
+        version = target.version or (document.get("dist-tags") or {}).get("latest")
+        if version not in versions:
+            document = self.packument(target.name, refresh=True) if not self.cache.offline else document
+            versions = document["versions"]
+        if version not in versions:
+            raise VetError(f"npm:{target.name}@{version}: no such version")
+        manifest = versions[version]
+        dist = manifest.get("dist") or {}
+        archive = self.cache.path("npm", target.name, f"{version}.tgz")
+        data = self.cache.get(archive, lambda: str(dist["tarball"]), MAX_ARCHIVE_BYTES)
+        files = _read_verified(
+            archive,
+            data,
+            _sri_check(dist.get("integrity"), dist.get("shasum")),
+            f"npm:{target.name}@{version}",
+        )
+        metadata = manifest_metadata(files) or PackageMetadata(name=target.name, version=version)
+        times = document.get("time") or {}
+        previous = _previous(version, list(versions), _semver_key)
+        npm_user = manifest.get("_npmUser")
+        metadata.version = version
+        metadata.published = _time(times.get(version))
+        metadata.previous_version = previous
+        metadata.previous_published = _time(times.get(previous)) if previous else None
+        metadata.publisher = npm_user.get("name") if isinstance(npm_user, dict) else None
+        metadata.maintainers = tuple(
+            sorted(str(m.get("name")) for m in manifest.get("maintainers") or [] if isinstance(m, dict))
+        )
+        metadata.has_provenance = bool(dist.get("attestations")) if "attestations" in dist else None
+        ref = PackageRef(ecosystem=Ecosystem.NPM, name=target.name, version=version, pinned=True)
+        return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(archive))
+
+
+def _semver_key(version: str) -> Any:
+    import semver
+
+    try:
+        return semver.Version.parse(version.lstrip("v"))
+    except ValueError:
+        return None
+
+
+def _previous(version: str, versions: list[str], key: Callable[[str], Any]) -> str | None:
+    """The highest release below ``version``; pre-releases only before a pre-release."""
+    current = key(version)
+    if current is None:
+        return None
+    candidates = []
+    for other in versions:
+        parsed = key(other)
+        if parsed is None or not parsed < current:
+            continue
+        if _is_prerelease(parsed) and not _is_prerelease(current):
+            continue
+        candidates.append((parsed, other))
+    return max(candidates)[1] if candidates else None
+
+
+def _is_prerelease(parsed: Any) -> bool:
+    return bool(getattr(parsed, "prerelease", None)) or bool(getattr(parsed, "is_prerelease", False))
+
+
+# -- PyPI --------------------------------------------------------------------------------------
+
+
+class PyPIRegistry(PackageSource):
+    ecosystem = Ecosystem.PYPI
+
+    def __init__(self, cache: _Cache) -> None:
+        self.cache = cache
+        self._base: str | None = None
+
+    def base(self) -> str:
+        if self._base is None:
+            self._base = pypi_url()
+        return self._base
+
+    def project(self, name: str, *, refresh: bool) -> dict[str, Any]:
+        normal = canonicalize_name(name)
+        key = self.cache.path("pypi", normal, "project.json")
+        data = self.cache.get(
+            key, lambda: f"{self.base()}pypi/{normal}/json", MAX_METADATA_BYTES, refresh=refresh
+        )
+        document = _json(data, f"pypi:{name}")
+        if not isinstance(document, dict) or not isinstance(document.get("releases"), dict):
+            raise VetError(f"pypi:{name}: no such project")
+        return document
+
+    def fetch(self, target: Target) -> FetchedPackage:
+        document = self.project(target.name, refresh=target.version is None)
+        releases: dict[str, Any] = document["releases"]
+        version = target.version or (document.get("info") or {}).get("version")
+        if version not in releases and not self.cache.offline:
+            document = self.project(target.name, refresh=True)
+            releases = document["releases"]
+        if version not in releases or not releases[version]:
+            raise VetError(f"pypi:{target.name}=={version}: no such version (or no files)")
+        chosen = _choose_file(releases[version])
+        normal = canonicalize_name(target.name)
+        archive = self.cache.path("pypi", normal, str(chosen["filename"]))
+        data = self.cache.get(archive, lambda: str(chosen["url"]), MAX_ARCHIVE_BYTES)
+        expected = (chosen.get("digests") or {}).get("sha256")
+        files = _read_verified(
+            archive,
+            data,
+            lambda b: bool(expected) and hashlib.sha256(b).hexdigest() == expected,
+            f"pypi:{target.name}=={version}",
+        )
+        metadata = manifest_metadata(files) or PackageMetadata(name=normal, version=version)
+        previous = _previous(version, [v for v, f in releases.items() if f], _pep440_key)
+        metadata.name = normal
+        metadata.version = version
+        metadata.published = _time(chosen.get("upload_time_iso_8601"))
+        metadata.previous_version = previous
+        if previous and releases.get(previous):
+            metadata.previous_published = _time(releases[previous][0].get("upload_time_iso_8601"))
+        info = document.get("info") or {}
+        metadata.maintainers = tuple(x for x in (info.get("author"), info.get("maintainer")) if x)
+        metadata.has_provenance = None  # PEP 740 attestations are not served by this index
+        ref = PackageRef(ecosystem=Ecosystem.PYPI, name=normal, version=version, pinned=True)
+        return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(archive))
+
+
+def _pep440_key(version: str) -> Any:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
+def _choose_file(files: list[dict[str, Any]]) -> dict[str, Any]:
+    """A pure-Python wheel if there is one (it runs nothing at install), else the sdist."""
+    live = [f for f in files if not f.get("yanked")] or files
+    wheels = [f for f in live if str(f.get("filename", "")).endswith("-none-any.whl")]
+    sdists = [f for f in live if f.get("packagetype") == "sdist"]
+    return (wheels or sdists or live)[0]

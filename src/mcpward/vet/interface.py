@@ -1,0 +1,83 @@
+"""The abstractions of ``vet``: where a package comes from, and what is known about it.
+
+A :class:`PackageSource` (one module per registry in ``_sources/``) turns a target into a
+:class:`FetchedPackage`: its files, read safely into memory, and what the registry says about
+it. Everything after that (code facts, identity, the version diff) works on these objects.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mcpward.model import Ecosystem, PackageRef
+from mcpward.vet._archive import PackageFiles
+
+
+class VetError(Exception):
+    """A target that cannot be vetted: unknown registry, missing version, corrupt archive,
+    integrity mismatch. The message is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What to vet: a registry package at a version, or a local archive or folder."""
+
+    ecosystem: Ecosystem
+    name: str
+    version: str | None = None
+    path: Path | None = None
+
+    @property
+    def display(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        separator = "==" if self.ecosystem is Ecosystem.PYPI else "@"
+        return f"{self.ecosystem.value}:{self.name}{separator + self.version if self.version else ''}"
+
+
+@dataclass(slots=True)
+class PackageMetadata:
+    """What the registry (or the package's own manifest) says about one version."""
+
+    name: str
+    version: str | None
+    published: datetime | None = None
+    #: Release before this one, by version order, when the registry lists one.
+    previous_version: str | None = None
+    previous_published: datetime | None = None
+    publisher: str | None = None
+    maintainers: tuple[str, ...] = ()
+    repository: str | None = None
+    homepage: str | None = None
+    #: True when the registry lists provenance attestations; None when it cannot tell.
+    has_provenance: bool | None = None
+    #: The official MCP registry's ownership marker (``mcpName`` / ``mcp-name:``).
+    mcp_name: str | None = None
+    install_scripts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FetchedPackage:
+    ref: PackageRef
+    files: PackageFiles
+    metadata: PackageMetadata
+    #: Where the archive came from (a cache path, a local path), for the report.
+    origin: str = ""
+
+
+class PackageSource(ABC):
+    ecosystem: Ecosystem
+
+    @abstractmethod
+    def fetch(self, target: Target) -> FetchedPackage:
+        """Download (or read from the cache) and verify the package; raise :class:`VetError`."""
+
+    def previous(self, fetched: FetchedPackage) -> Target | None:
+        """The release before ``fetched``, as a target, when there is one."""
+        previous = fetched.metadata.previous_version
+        if previous is None:
+            return None
+        return Target(self.ecosystem, fetched.ref.name, previous)
