@@ -7,7 +7,6 @@ constants, ``[...].join("")``, ``String.fromCharCode``, ``atob`` and ``Buffer.fr
 
 from __future__ import annotations
 
-import ast
 import base64
 import binascii
 import re
@@ -436,16 +435,21 @@ def _string_value(node: Any) -> str | None:
     return "".join(parts)
 
 
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
 def _unescape(sequence: str) -> str:
-    try:
-        value = (
-            ast.literal_eval('"' + sequence.replace('"', '\\"') + '"')
-            if sequence.startswith("\\")
-            else sequence
-        )
-    except (ValueError, SyntaxError):
+    """One JavaScript escape sequence (``\\n``, ``\\x41``, ``\\u0041``, ``\\u{1F600}``)."""
+    if not sequence.startswith("\\") or len(sequence) < 2:
         return sequence
-    return value if isinstance(value, str) else sequence
+    body = sequence[1:]
+    try:
+        if body[0] in "xu":
+            digits = body[1:].strip("{}")
+            return chr(int(digits, 16))
+    except (ValueError, OverflowError):
+        return sequence
+    return _SIMPLE_ESCAPES.get(body[0], body[0])
 
 
 def _decode(value: str | None, encoding: str) -> str | None:

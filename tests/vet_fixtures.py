@@ -1,0 +1,133 @@
+"""Package archives and a fake registry on loopback for the vet tests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import tarfile
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+INCIDENT = Path(__file__).parent / "data" / "incident"
+
+
+def npm_tarball(files: dict[str, bytes | str]) -> bytes:
+    """An npm-pack-shaped tarball: every file under ``package/``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def folder_files(folder: Path) -> dict[str, bytes | str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def wheel(name: str, version: str, files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+        archive.writestr(
+            f"{name}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nA server.\n",
+        )
+    return buffer.getvalue()
+
+
+def integrity(data: bytes) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+class FakeRegistry:
+    """npm and PyPI JSON APIs with archives, served on 127.0.0.1 for one test."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, bytes] = {}
+        self.requests: list[str] = []
+
+    def add_npm(
+        self,
+        name: str,
+        versions: dict[str, bytes],
+        base: str,
+        *,
+        publishers: dict[str, str] | None = None,
+        times: dict[str, str] | None = None,
+    ) -> None:
+        packument = {
+            "name": name,
+            "dist-tags": {"latest": list(versions)[-1]},
+            "versions": {},
+            "time": times or {},
+        }
+        for version, tarball in versions.items():
+            path = f"/tarballs/{name.replace('/', '_')}-{version}.tgz"
+            self.routes[path] = tarball
+            packument["versions"][version] = {
+                "name": name,
+                "version": version,
+                "dist": {"tarball": base + path, "integrity": integrity(tarball)},
+                "_npmUser": {"name": (publishers or {}).get(version, "mailer-labs")},
+                "maintainers": [{"name": (publishers or {}).get(version, "mailer-labs")}],
+            }
+        self.routes["/" + name.replace("/", "%2F")] = json.dumps(packument).encode()
+        self.routes["/" + name] = self.routes["/" + name.replace("/", "%2F")]
+
+    def add_pypi(self, name: str, versions: dict[str, tuple[str, bytes]], base: str) -> None:
+        releases = {}
+        for version, (filename, data) in versions.items():
+            path = f"/files/{filename}"
+            self.routes[path] = data
+            releases[version] = [
+                {
+                    "filename": filename,
+                    "url": base + path,
+                    "packagetype": "bdist_wheel",
+                    "digests": {"sha256": hashlib.sha256(data).hexdigest()},
+                    "upload_time_iso_8601": "2025-09-01T00:00:00Z",
+                }
+            ]
+        document = {
+            "info": {"name": name, "version": list(versions)[-1], "author": "Mailer Labs"},
+            "releases": releases,
+        }
+        self.routes[f"/pypi/{name}/json"] = json.dumps(document).encode()
+
+
+@contextmanager
+def serve(registry: FakeRegistry) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            registry.requests.append(self.path)
+            body = registry.routes.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
