@@ -7,13 +7,14 @@ or request, on a domain the package never used and does not own, blocks the rele
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 from mcpward.identity import NameRiskKind, assess_name
 from mcpward.model import Category, Finding, Severity
-from mcpward.vet._code.interface import Capability, CodeFacts, Destination, domain_of
+from mcpward.vet._code.interface import Capability, CodeFacts, Destination, destinations_in, domain_of
 from mcpward.vet.interface import FetchedPackage
 
 DORMANCY = timedelta(days=365)
@@ -218,15 +219,43 @@ def own_domains(package: FetchedPackage) -> set[str]:
     return domains
 
 
+def _is_own(domain: str, package: FetchedPackage, known: set[str]) -> bool:
+    """A domain the package owns or already used, or the service its name says it wraps
+    (``notion.com`` for ``@notionhq/notion-mcp-server``, ``tavily.com`` for ``tavily-mcp``)."""
+    if domain in known:
+        return True
+    label = domain.split(".", 1)[0]
+    tokens = set(re.findall(r"[a-z0-9]+", package.ref.name.lower()))
+    return len(label) >= 4 and any(label == token or token.startswith(label) for token in tokens)
+
+
+_TEXT_SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html")
+
+
+def mentioned_domains(package: FetchedPackage) -> set[str]:
+    """Domains named anywhere in a package's text files (an OpenAPI document, the README):
+    a domain the previous version already talked about is not new."""
+    domains: set[str] = set()
+    for path, data in package.files.files.items():
+        if path.endswith(_TEXT_SUFFIXES) and len(data) <= 4 * 1024 * 1024:
+            for value, _kind in destinations_in(data.decode("utf-8", "replace")):
+                domains.add(domain_of(value))
+    return domains
+
+
 def _diff(found: _Findings, target: Side, baseline: Side) -> None:
     before_values = {d.value for d in baseline.facts.destinations}
-    known_domains = own_domains(target.package) | {domain_of(v) for v in before_values}
+    known_domains = (
+        own_domains(target.package)
+        | {domain_of(v) for v in before_values}
+        | mentioned_domains(baseline.package)
+    )
     reported: set[str] = set()
     for destination in _in_sinks_first(target.facts.destinations):
         if destination.value in before_values or destination.value in reported:
             continue
         reported.add(destination.value)
-        foreign = domain_of(destination.value) not in known_domains
+        foreign = not _is_own(domain_of(destination.value), target.package, known_domains)
         if destination.sink and foreign:
             found.add(
                 "new-destination-in-sink",
@@ -306,7 +335,11 @@ def _first_look(found: _Findings, target: Side) -> None:
     """No earlier version to compare with: report what stands out on its own."""
     own = own_domains(target.package)
     for destination in target.facts.destinations:
-        if destination.sink and destination.kind == "email" and domain_of(destination.value) not in own:
+        if (
+            destination.sink
+            and destination.kind == "email"
+            and not _is_own(domain_of(destination.value), target.package, own)
+        ):
             found.add(
                 "hard-coded-recipient",
                 Category.NEW_DESTINATION,

@@ -306,11 +306,10 @@ class _FileWalk:
         first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
         if name in ("require", "import") and first is not None:
             self._module(self.fold(first), line)
-        elif last in _DYNAMIC_CALLS and (name == "eval" or name.startswith("vm.") or "." in name):
-            if name == "eval" or name.startswith("vm."):
-                self._capability(Capability.DYNAMIC_CODE, name, line)
-                if first is not None and first.type == "call_expression" and self.fold(first) is not None:
-                    self.facts.obfuscation.append(Obfuscation(f"{name} of a decoded string", self.path, line))
+        elif last in _DYNAMIC_CALLS and (name == "eval" or name.startswith("vm.")):
+            self._dynamic(name, first, line)
+        elif name == "Function":
+            self._dynamic("Function", _last_argument(arguments), line)
         elif last in _PROCESS_CALLS and ("." in name or name in ("execSync", "spawnSync", "execa")):
             if name.split(".", 1)[0] in ("child_process", "cp", "childProcess", "proc") or last in (
                 "execsync",
@@ -332,9 +331,19 @@ class _FileWalk:
         name = _text(constructor) if constructor is not None else ""
         line = node.start_point[0] + 1
         if name == "Function":
-            self._capability(Capability.DYNAMIC_CODE, "new Function", line)
+            self._dynamic("new Function", _last_argument(node.child_by_field_name("arguments")), line)
         elif name in ("WebSocket", "XMLHttpRequest", "EventSource"):
             self._capability(Capability.NETWORK, name, line)
+
+    def _dynamic(self, name: str, code: Any, line: int) -> None:
+        """Code built from a fixed string literal (``Function("return this")``, common in
+        bundles) runs nothing unknown; a decoded string is obfuscation; anything else is
+        dynamic code execution."""
+        if code is not None and code.type in ("string", "template_string") and self.fold(code) is not None:
+            return
+        self._capability(Capability.DYNAMIC_CODE, name, line)
+        if code is not None and code.type == "call_expression" and self.fold(code) is not None:
+            self.facts.obfuscation.append(Obfuscation(f"{name} of a decoded string", self.path, line))
 
     def import_statement(self, node: Any) -> None:
         source = node.child_by_field_name("source")
@@ -399,6 +408,11 @@ _HANDLERS = {
     "import_statement": _FileWalk.import_statement,
     "member_expression": _FileWalk.member,
 }
+
+
+def _last_argument(arguments: Any) -> Any:
+    """The body of ``Function(a, b, body)``: its last argument."""
+    return arguments.named_children[-1] if arguments is not None and arguments.named_children else None
 
 
 def _iterate(root: Any) -> Any:

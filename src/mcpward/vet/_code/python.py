@@ -285,12 +285,9 @@ class _Visitor:
         if name in _PROCESS_CALLS:
             self._capability(Capability.PROCESS, name, node.lineno)
         elif name in _DYNAMIC_CALLS:
-            literal_import = (
-                name in ("__import__", "importlib.import_module")
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            )
-            if not literal_import:
+            # A fixed literal (an import by name, exec of a constant) runs nothing unknown.
+            fixed = bool(node.args) and isinstance(node.args[0], ast.Constant)
+            if not fixed:
                 self._capability(Capability.DYNAMIC_CODE, name, node.lineno)
                 if node.args and isinstance(node.args[0], ast.Call) and self.fold(node.args[0]) is not None:
                     self.facts.obfuscation.append(

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -313,7 +313,9 @@ class PyPIRegistry(PackageSource):
         chosen = _choose_file(releases[version])
         normal = canonicalize_name(target.name)
         archive = self.cache.path("pypi", normal, str(chosen["filename"]))
-        data = self.cache.get(archive, lambda: str(chosen["url"]), MAX_ARCHIVE_BYTES)
+        # Mirrors may answer with file URLs relative to the JSON document.
+        document_url = f"{self.base()}pypi/{normal}/json"
+        data = self.cache.get(archive, lambda: urljoin(document_url, str(chosen["url"])), MAX_ARCHIVE_BYTES)
         expected = (chosen.get("digests") or {}).get("sha256")
         files = _read_verified(
             archive,
