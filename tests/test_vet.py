@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpward.model import Severity
+from mcpward.model import Category, Severity
 from mcpward.vet import VetError, VetOptions, parse_target, run_vet
 from vet_fixtures import INCIDENT, FakeRegistry, folder_files, npm_tarball, serve, wheel
 
@@ -405,3 +405,88 @@ def test_cli_exit_codes_follow_the_verdict(tmp_path: Path, cli) -> None:  # type
     assert result["ruleId"] == "new-destination-in-sink" and result["level"] == "error"
     missing = cli("vet", str(tmp_path / "nope.tgz"), "--cache-dir", cache)
     assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+# -- identity, publisher, provenance ---------------------------------------------------------
+
+
+def _two_releases(registry: FakeRegistry, base: str, **kw: object) -> None:
+    tarballs = {v: npm_tarball(folder_files(INCIDENT / v)) for v in ("1.0.0", "1.0.1")}
+    registry.add_npm("mailer-mcp", tarballs, base, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "options,rule,severity",
+    [
+        (
+            {"publishers": {"1.0.0": "mailer-labs", "1.0.1": "helpful-stranger"}},
+            "publisher-changed",
+            Severity.HIGH,
+        ),
+        (
+            {"times": {"1.0.0": "2023-01-10T00:00:00Z", "1.0.1": "2025-09-01T00:00:00Z"}},
+            "release-after-dormancy",
+            Severity.MEDIUM,
+        ),
+        ({"attested": frozenset({"1.0.0"})}, "provenance-regression", Severity.HIGH),
+    ],
+)
+def test_publisher_history_and_provenance(tmp_path: Path, monkeypatch, options, rule, severity) -> None:  # type: ignore[no-untyped-def]
+    registry = FakeRegistry()
+    with serve(registry) as base:
+        monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
+        _two_releases(registry, base, **options)
+        report = vet(tmp_path, "npm:mailer-mcp@1.0.1")
+    assert (rule, severity) in rules(report)
+    assert report.verdict == "review"
+
+
+def test_steady_publisher_with_provenance_passes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    registry = FakeRegistry()
+    with serve(registry) as base:
+        monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
+        _two_releases(
+            registry,
+            base,
+            attested=frozenset({"1.0.0", "1.0.1"}),
+            times={"1.0.0": "2025-06-01T00:00:00Z", "1.0.1": "2025-07-01T00:00:00Z"},
+        )
+        report = vet(tmp_path, "npm:mailer-mcp@1.0.1")
+    assert report.verdict == "pass"
+    assert not [f for f in report.findings if f.category is Category.PROVENANCE and f.severity.rank > 0]
+
+
+def test_impersonating_names_and_ownership_markers(tmp_path: Path) -> None:
+    def package(name: str, **extra: object) -> str:
+        folder = tmp_path / name.replace("/", "_")
+        folder.mkdir()
+        (folder / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0", **extra}))
+        (folder / "index.js").write_text("export {}\n")
+        return str(folder)
+
+    lookalike = vet(tmp_path, package("@modeIcontextprotocol/server-filesystem"))
+    assert lookalike.verdict == "block" and ("impersonation-homoglyph", Severity.CRITICAL) in rules(lookalike)
+    brand = vet(tmp_path, package("postmark-mcp", repository="https://github.com/phanpak/postmark-mcp"))
+    assert ("impersonation-brand", Severity.MEDIUM) in rules(brand)
+    vendor = vet(
+        tmp_path, package("stripe-tools-mcp", repository="https://github.com/stripe/stripe-tools-mcp")
+    )
+    assert ("impersonation-brand", Severity.LOW) in rules(vendor) and vendor.verdict == "pass"
+    marker = vet(
+        tmp_path,
+        package(
+            "mail-sender-mcp",
+            repository="https://github.com/mailer-labs/mail-sender-mcp",
+            mcpName="io.github.someone-else/mail-sender",
+        ),
+    )
+    assert ("mcp-name-mismatch", Severity.MEDIUM) in rules(marker)
+    honest = vet(
+        tmp_path,
+        package(
+            "weather-mcp-server",
+            repository="https://github.com/wx-labs/weather-mcp-server",
+            mcpName="io.github.wx-labs/weather",
+        ),
+    )
+    assert honest.verdict == "pass" and rules(honest) == []

@@ -67,6 +67,7 @@ class FakeRegistry:
         *,
         publishers: dict[str, str] | None = None,
         times: dict[str, str] | None = None,
+        attested: frozenset[str] = frozenset(),
     ) -> None:
         packument = {
             "name": name,
@@ -84,6 +85,11 @@ class FakeRegistry:
                 "_npmUser": {"name": (publishers or {}).get(version, "mailer-labs")},
                 "maintainers": [{"name": (publishers or {}).get(version, "mailer-labs")}],
             }
+            if version in attested:
+                packument["versions"][version]["dist"]["attestations"] = {
+                    "url": f"{base}/-/npm/v1/attestations/{name}@{version}",
+                    "provenance": {"predicateType": "https://slsa.dev/provenance/v1"},
+                }
         self.routes["/" + name.replace("/", "%2F")] = json.dumps(packument).encode()
         self.routes["/" + name] = self.routes["/" + name.replace("/", "%2F")]
 

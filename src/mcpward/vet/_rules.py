@@ -107,11 +107,7 @@ def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
     ref, meta = target.package.ref, target.package.metadata
     for risk in assess_name(ref.ecosystem, ref.name):
         severity = _SEVERITY_OF_NAME_RISK[risk.kind]
-        if (
-            risk.kind is NameRiskKind.BRAND
-            and meta.repository
-            and f"/{risk.imitates}" in meta.repository.lower()
-        ):
+        if risk.kind is NameRiskKind.BRAND and risk.imitates in repository_owner(meta.repository):
             severity = Severity.LOW  # the brand's own organisation hosts the repository
         found.add(
             f"impersonation-{risk.kind.value}",
@@ -165,10 +161,16 @@ def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
         )
 
 
+def repository_owner(url: str | None) -> str:
+    """``stripe`` for ``git+https://github.com/stripe/agent-toolkit.git``; empty if unknown."""
+    match = re.search(r"(?:://|@)[^/:]+[/:]([^/]+)/", url or "")
+    return match.group(1).lower() if match else ""
+
+
 def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
     has = target.package.metadata.has_provenance
     before = baseline.package.metadata.has_provenance if baseline is not None else None
-    if before and has is False:
+    if before and not has:
         found.add(
             "provenance-regression",
             Category.PROVENANCE,

@@ -241,7 +241,9 @@ class NpmRegistry(PackageSource):
         metadata.maintainers = tuple(
             sorted(str(m.get("name")) for m in manifest.get("maintainers") or [] if isinstance(m, dict))
         )
-        metadata.has_provenance = bool(dist.get("attestations")) if "attestations" in dist else None
+        # npm lists attestations only where they exist: absent means none, or a mirror that
+        # strips them, so it is "unknown" rather than "no".
+        metadata.has_provenance = True if dist.get("attestations") else None
         ref = PackageRef(ecosystem=Ecosystem.NPM, name=target.name, version=version, pinned=True)
         return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(archive))
 
