@@ -149,29 +149,82 @@ def main() -> None:
     shutil.rmtree(cache)
 
 
+def _archives(cache: Path) -> list[tuple[Path, Path]]:
+    """(target archive, baseline archive) of each package in the fixture cache, newest first."""
+    from mcpward.vet._sources.registry import _previous, _semver_key, _pep440_key
+
+    pairs = []
+    for folder in sorted(p for p in cache.glob("*/*") if p.is_dir()):
+        archives = [p for p in folder.iterdir() if p.suffix in (".tgz", ".whl")]
+        key = _semver_key if folder.parent.name == "npm" else _pep440_key
+        versions = {_archive_version(p): p for p in archives}
+        newest = max(versions, key=lambda v: key(v))
+        previous = _previous(newest, list(versions), key)
+        if previous is not None:
+            pairs.append((versions[newest], versions[previous]))
+    return pairs
+
+
+def _archive_version(path: Path) -> str:
+    return path.stem if path.suffix == ".tgz" else path.name.split("-")[1]
+
+
+def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    return time.perf_counter() - started, done
+
+
 def _guarddog(cache: Path, mcpward_median: float) -> None:
     guarddog = shutil.which("guarddog")
     if guarddog is None:
         print("GuardDog not installed: pip install guarddog", file=sys.stderr)
         return
-    times = []
-    for archive in sorted(cache.rglob("*")):
-        if archive.suffix not in (".tgz", ".whl"):
-            continue
-        ecosystem = "npm" if archive.suffix == ".tgz" else "pypi"
-        started = time.perf_counter()
-        subprocess.run(
-            [guarddog, ecosystem, "scan", str(archive)],
-            capture_output=True,
-            check=False,
-            env={**os.environ, "GUARDDOG_LOG_LEVEL": "ERROR"},
-        )
-        times.append(time.perf_counter() - started)
-    median = statistics.median(times) * 2  # one GuardDog scan per archive; mcpward reads two
-    print(
-        f"GuardDog median per package (two archives): {median * 1000:.1f} ms; "
-        f"mcpward is {median / mcpward_median:.1f} times faster"
-    )
+    _incident_comparison(guarddog)
+    mcpward = shutil.which("mcpward") or str(Path(sys.executable).with_name("mcpward"))
+    ours, theirs = [], []
+    pairs = _archives(cache)
+    for target, baseline in pairs:
+        ecosystem = "npm" if target.suffix == ".tgz" else "pypi"
+        elapsed, done = _timed([mcpward, "vet", str(target), "--baseline", str(baseline), "-f", "json",
+                                "--cache-dir", str(cache)])
+        assert done.returncode in (0, 1), done.stderr
+        ours.append(elapsed)
+        elapsed, _ = _timed([guarddog, ecosystem, "scan", str(target)])
+        theirs.append(elapsed)
+    version = subprocess.run([guarddog, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
+    print(f"{len(pairs)} local archive pairs; each a separate process, start-up included:")
+    print(f"  mcpward vet TARGET --baseline PREVIOUS: median {ours_median * 1000:7.1f} ms per package")
+    print(f"  GuardDog {version} scan TARGET:           median {theirs_median * 1000:7.1f} ms per package")
+    print(f"  GuardDog / mcpward: {theirs_median / ours_median:.1f}x (in-process mcpward: "
+          f"{theirs_median / mcpward_median:.1f}x)")
+
+
+def _incident_comparison(guarddog: str) -> None:
+    """Both tools on the incident fixture: the clean release and the one adding a Bcc."""
+    import tarfile
+
+    from mcpward.vet import VetOptions, run_vet
+
+    incident = ROOT / "tests" / "data" / "incident"
+    work = Path(tempfile.mkdtemp(prefix="mcpward-incident-"))
+    archives = {}
+    for version in ("1.0.0", "1.0.1", "1.0.2"):
+        archive = work / f"mailer-mcp-{version}.tgz"
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(incident / version, arcname="package")
+        archives[version] = archive
+    for version, baseline in (("1.0.1", "1.0.0"), ("1.0.2", "1.0.1")):
+        done = subprocess.run([guarddog, "npm", "scan", str(archives[version])], capture_output=True, text=True,
+                              check=False)
+        assessment = next((line.strip() for line in done.stdout.splitlines() if "Assessment" in line), "?")
+        report = run_vet(VetOptions(target=str(archives[version]), baseline=str(archives[baseline]),
+                                    cache_dir=work / "cache"))
+        critical = [f.evidence for f in report.findings if f.severity.value == "critical"]
+        print(f"incident {version}: GuardDog {assessment}; mcpward {report.verdict} {critical}")
+    shutil.rmtree(work)
 
 
 if __name__ == "__main__":
