@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import tempfile
 import zipfile
@@ -23,6 +22,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from mcpward._paths import user_data_dir
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
@@ -49,11 +49,7 @@ class Advisory:
 
 
 def user_snapshot_path() -> Path:
-    from platformdirs import user_data_dir
-
-    override = os.environ.get("MCPWARD_DATA_DIR")
-    base = Path(override) if override else Path(user_data_dir("mcpward", appauthor=False))
-    return base / "advisories.json"
+    return user_data_dir() / "advisories.json"
 
 
 @cache

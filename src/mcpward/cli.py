@@ -26,6 +26,8 @@ advisories_app = typer.Typer(
     help="The offline advisory snapshot used by known-vulnerable checks.", no_args_is_help=True
 )
 app.add_typer(advisories_app, name="advisories")
+identity_app = typer.Typer(help="The list of official MCP packages and vendor brands.", no_args_is_help=True)
+app.add_typer(identity_app, name="identity")
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -220,6 +222,32 @@ def advisories_update(
     except AdvisoryError as exc:
         raise _fail(f"advisories not updated: {exc}") from None
     typer.echo(f"wrote {count} MCP advisories to {written}")
+
+
+@identity_app.command("update")
+def identity_update(
+    source: Annotated[
+        list[str],
+        typer.Option(
+            "--source",
+            help="Official package list: our JSON format, or an official MCP registry listing "
+            "(its /v0/servers answer), as a file or URL (repeatable).",
+            metavar="URL|PATH",
+        ),
+    ],
+    destination: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of the user data folder.", metavar="FILE"),
+    ] = None,
+) -> None:
+    """Extend the official package list that impersonation checks compare against."""
+    from mcpward.identity import IdentityDataError, update_official
+
+    try:
+        written, count = update_official(source, destination)
+    except IdentityDataError as exc:
+        raise _fail(f"official list not updated: {exc}") from None
+    typer.echo(f"wrote {count} official packages to {written}")
 
 
 def _write(report: object, output_format: str, output: Path | None) -> None:

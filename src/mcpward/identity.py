@@ -14,10 +14,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from mcpward._paths import user_data_dir
 from mcpward.model import Ecosystem
 
 
@@ -63,11 +65,21 @@ class OfficialNames:
         )
 
 
+def user_official_path() -> Path:
+    return user_data_dir() / "official_packages.json"
+
+
 @cache
 def official_names() -> OfficialNames:
+    """The bundled list, extended by the user's refreshed one when there is one."""
     raw: dict[str, Any] = json.loads(
         resources.files("mcpward.data").joinpath("official_packages.json").read_text("utf-8")
     )
+    try:
+        extra = json.loads(user_official_path().read_text("utf-8"))
+        _merge(raw, extra)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # no refreshed list, or a damaged one: the bundled list stands
     npm, pypi, oci = raw["npm"], raw["pypi"], raw["oci"]
     return OfficialNames(
         npm_scopes=frozenset(npm["official_scopes"]),
@@ -79,6 +91,94 @@ def official_names() -> OfficialNames:
         known=frozenset(npm["known_community"] + pypi["known_community"]),
         brands={brand: tuple(scopes) for brand, scopes in raw["brands"].items()},
     )
+
+
+_LIST_KEYS = {
+    "npm": ("official_scopes", "packages", "known_community"),
+    "pypi": ("official_prefixes", "packages", "known_community"),
+    "oci": ("official_namespaces", "images"),
+}
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for section, keys in _LIST_KEYS.items():
+        for key in keys:
+            values = (extra.get(section) or {}).get(key) or []
+            into[section][key] = sorted(set(into[section][key]) | {str(v) for v in values})
+    for brand, scopes in (extra.get("brands") or {}).items():
+        into["brands"][str(brand)] = sorted(set(into["brands"].get(brand, [])) | {str(s) for s in scopes})
+
+
+def official_from_registry(document: Any) -> dict[str, Any]:
+    """The packages of an official MCP registry listing (``/v0/servers``: ``servers`` with
+    ``packages`` of ``registryType``/``identifier``), in the shape of our own list."""
+    found: dict[str, Any] = {"npm": {"packages": []}, "pypi": {"packages": []}, "oci": {"images": []}}
+    servers = document.get("servers", []) if isinstance(document, dict) else document
+    for item in servers if isinstance(servers, list) else []:
+        server = item.get("server", item) if isinstance(item, dict) else {}
+        for package in server.get("packages") or []:
+            if not isinstance(package, dict):
+                continue
+            kind = str(
+                package.get("registryType")
+                or package.get("registry_type")
+                or package.get("registry_name")
+                or ""
+            )
+            identifier = package.get("identifier") or package.get("name")
+            if not isinstance(identifier, str) or not identifier:
+                continue
+            if kind.lower() == "npm":
+                found["npm"]["packages"].append(identifier)
+            elif kind.lower() == "pypi":
+                found["pypi"]["packages"].append(identifier)
+            elif kind.lower() in ("oci", "docker"):
+                found["oci"]["images"].append(identifier.split("@", 1)[0].rsplit(":", 1)[0])
+    return found
+
+
+def update_official(sources: list[str], destination: Path | None = None) -> tuple[Path, int]:
+    """Merge official package lists (our own format, or an official MCP registry listing),
+    read from files or URLs, into the user's list; returns its path and its package count."""
+    merged: dict[str, Any] = {section: {key: [] for key in keys} for section, keys in _LIST_KEYS.items()}
+    merged["brands"] = {}
+    for source in sources:
+        document = _read_json_source(source)
+        if isinstance(document, dict) and "npm" in document and "servers" not in document:
+            _merge(merged, document)
+        else:
+            _merge(merged, official_from_registry(document))
+    target = destination or user_official_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(merged, indent=1), "utf-8")
+    temporary.replace(target)
+    official_names.cache_clear()
+    _skeletons.cache_clear()
+    count = sum(len(merged[s]["packages"]) for s in ("npm", "pypi")) + len(merged["oci"]["images"])
+    return target, count
+
+
+class IdentityDataError(Exception):
+    """An official-package source that cannot be read."""
+
+
+def _read_json_source(source: str) -> Any:
+    if re.match(r"^https?://", source):
+        import httpx
+
+        try:
+            response = httpx.get(source, timeout=60.0, follow_redirects=True)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise IdentityDataError(f"{source}: {type(exc).__name__}") from None
+    try:
+        return json.loads(Path(source).read_text("utf-8"))
+    except OSError as exc:
+        raise IdentityDataError(f"{source}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise IdentityDataError(f"{source}: not JSON") from None
 
 
 # ASCII look-alikes that Unicode's confusables table does not fold (it is about other scripts).
