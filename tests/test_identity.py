@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpward.identity import NameRiskKind, assess_name, official_names, update_official
+from mcpward.identity import NameRiskKind, assess_name, official_names
 from mcpward.model import Ecosystem
 
 LISTING = {
