@@ -191,6 +191,8 @@ class _TreeScan:
             else [os.fspath(root)]
         )
         self._read(root, top, collected)
+        if len(stack) > 1:
+            _warm_up()  # once here, inherited by every worker, instead of once per worker
         shares = [(index, root, stack[index :: self._workers], on_progress) for index in range(self._workers)]
         for part in fork_map(self._walk_and_read, [share for share in shares if share[2]]):
             collected.merge(part)
@@ -225,6 +227,16 @@ class _TreeScan:
                     collected.error(item[0], item[1], reader.host)
                 else:
                     collected.servers.append(item)
+
+
+def _warm_up() -> None:
+    """Build what every worker needs before the fork: the entry model (pydantic) and the
+    manifest prefilter."""
+    from mcpward.scan._hosts._common import common_entry_model
+    from mcpward.scan._manifests.interface import mentions_mcp
+
+    common_entry_model()
+    mentions_mcp("")
 
 
 def _tree_progress(progress: ProgressCallback | None, root: Path) -> Callable[[int, int], None] | None:
