@@ -151,7 +151,7 @@ def main() -> None:
 
 def _archives(cache: Path) -> list[tuple[Path, Path]]:
     """(target archive, baseline archive) of each package in the fixture cache, newest first."""
-    from mcpward.vet._sources.registry import _previous, _semver_key, _pep440_key
+    from mcpward.vet._sources.registry import _pep440_key, _previous, _semver_key
 
     pairs = []
     for folder in sorted(p for p in cache.glob("*/*") if p.is_dir()):
@@ -187,19 +187,34 @@ def _guarddog(cache: Path, mcpward_median: float) -> None:
     pairs = _archives(cache)
     for target, baseline in pairs:
         ecosystem = "npm" if target.suffix == ".tgz" else "pypi"
-        elapsed, done = _timed([mcpward, "vet", str(target), "--baseline", str(baseline), "-f", "json",
-                                "--cache-dir", str(cache)])
+        elapsed, done = _timed(
+            [
+                mcpward,
+                "vet",
+                str(target),
+                "--baseline",
+                str(baseline),
+                "-f",
+                "json",
+                "--cache-dir",
+                str(cache),
+            ]
+        )
         assert done.returncode in (0, 1), done.stderr
         ours.append(elapsed)
         elapsed, _ = _timed([guarddog, ecosystem, "scan", str(target)])
         theirs.append(elapsed)
-    version = subprocess.run([guarddog, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    version = subprocess.run(
+        [guarddog, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
     print(f"{len(pairs)} local archive pairs; each a separate process, start-up included:")
     print(f"  mcpward vet TARGET --baseline PREVIOUS: median {ours_median * 1000:7.1f} ms per package")
     print(f"  GuardDog {version} scan TARGET:           median {theirs_median * 1000:7.1f} ms per package")
-    print(f"  GuardDog / mcpward: {theirs_median / ours_median:.1f}x (in-process mcpward: "
-          f"{theirs_median / mcpward_median:.1f}x)")
+    print(
+        f"  GuardDog / mcpward: {theirs_median / ours_median:.1f}x (in-process mcpward: "
+        f"{theirs_median / mcpward_median:.1f}x)"
+    )
 
 
 def _incident_comparison(guarddog: str) -> None:
@@ -217,11 +232,15 @@ def _incident_comparison(guarddog: str) -> None:
             tar.add(incident / version, arcname="package")
         archives[version] = archive
     for version, baseline in (("1.0.1", "1.0.0"), ("1.0.2", "1.0.1")):
-        done = subprocess.run([guarddog, "npm", "scan", str(archives[version])], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            [guarddog, "npm", "scan", str(archives[version])], capture_output=True, text=True, check=False
+        )
         assessment = next((line.strip() for line in done.stdout.splitlines() if "Assessment" in line), "?")
-        report = run_vet(VetOptions(target=str(archives[version]), baseline=str(archives[baseline]),
-                                    cache_dir=work / "cache"))
+        report = run_vet(
+            VetOptions(
+                target=str(archives[version]), baseline=str(archives[baseline]), cache_dir=work / "cache"
+            )
+        )
         critical = [f.evidence for f in report.findings if f.severity.value == "critical"]
         print(f"incident {version}: GuardDog {assessment}; mcpward {report.verdict} {critical}")
     shutil.rmtree(work)
