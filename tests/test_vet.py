@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
@@ -490,3 +491,60 @@ def test_impersonating_names_and_ownership_markers(tmp_path: Path) -> None:
         ),
     )
     assert honest.verdict == "pass" and rules(honest) == []
+
+
+# -- provenance with Sigstore's offline trust root ---------------------------------------------
+
+PROVENANCE = Path(__file__).parent / "data" / "provenance"
+
+
+def test_pep740_provenance_verifies_offline(tmp_path: Path) -> None:
+    archive = tmp_path / "pypi_attestations-0.0.19.tar.gz"
+    shutil.copy(PROVENANCE / archive.name, archive)
+    shutil.copy(PROVENANCE / (archive.name + ".provenance"), tmp_path)
+    report = vet(tmp_path, str(archive))
+    [verified] = [f for f in report.findings if f.rule == "provenance-verified"]
+    assert "github:trailofbits/pypi-attestations (release.yml)" in verified.message
+    assert not [f for f in report.findings if f.category is Category.PROVENANCE and f.severity.rank > 0]
+
+
+def test_a_file_that_is_not_what_was_attested_fails() -> None:
+    from mcpward.vet._provenance import verify_pypi
+
+    name = "pypi_attestations-0.0.19.tar.gz"
+    provenance = (PROVENANCE / (name + ".provenance")).read_bytes()
+    data = bytearray((PROVENANCE / name).read_bytes())
+    assert verify_pypi(provenance, name, bytes(data)).status.value == "verified"
+    data[100] ^= 0x01  # one flipped bit
+    result = verify_pypi(provenance, name, bytes(data))
+    assert result.status.value == "failed" and "digest" in result.detail
+
+
+def test_provenance_of_another_file_fails(tmp_path: Path) -> None:
+    archive = tmp_path / "pypi_attestations-0.0.19.tar.gz"
+    shutil.copy(PROVENANCE / archive.name, archive)
+    other = tmp_path / "other-0.1.0.tar.gz"
+    other.write_bytes(npm_tarball({"package.json": '{"name": "other", "version": "0.1.0"}'}))
+    shutil.copy(PROVENANCE / (archive.name + ".provenance"), other.with_name(other.name + ".provenance"))
+    report = vet(tmp_path, str(other))
+    assert ("provenance-invalid", Severity.HIGH) in rules(report)
+
+
+@pytest.mark.parametrize(
+    "document,status",
+    [
+        (b"{not json", "failed"),
+        (
+            b'{"attestations": [{"predicateType": "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"}]}',
+            "unknown",
+        ),
+        (
+            b'{"attestations": [{"predicateType": "https://slsa.dev/provenance/v1", "bundle": {"mediaType": "x"}}]}',
+            "failed",
+        ),
+    ],
+)
+def test_npm_attestation_documents(document: bytes, status: str) -> None:
+    from mcpward.vet._provenance import verify_npm
+
+    assert verify_npm(document, "mailer-mcp", "1.0.0", b"tarball").status.value == status

@@ -15,6 +15,7 @@ from datetime import timedelta
 from mcpward.identity import NameRiskKind, assess_name
 from mcpward.model import Category, Finding, Severity
 from mcpward.vet._code.interface import Capability, CodeFacts, Destination, destinations_in, domain_of
+from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet.interface import FetchedPackage
 
 DORMANCY = timedelta(days=365)
@@ -168,9 +169,38 @@ def repository_owner(url: str | None) -> str:
 
 
 def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
-    has = target.package.metadata.has_provenance
+    meta = target.package.metadata
+    result = meta.provenance
     before = baseline.package.metadata.has_provenance if baseline is not None else None
-    if before and not has:
+    if result is not None and result.status is ProvenanceStatus.FAILED:
+        found.add(
+            "provenance-invalid",
+            Category.PROVENANCE,
+            Severity.HIGH,
+            f"The provenance attestation does not verify: {result.detail}",
+            "Do not approve until the maintainers explain it: the file may not be what their build produced.",
+        )
+        return
+    if result is not None and result.status is ProvenanceStatus.VERIFIED:
+        found.add(
+            "provenance-verified",
+            Category.PROVENANCE,
+            Severity.INFO,
+            f"Provenance verified: built by {result.publisher}.",
+            "Nothing to do.",
+        )
+        claimed = _repository_path(meta.repository)
+        if claimed and result.repository and _repository_path(result.repository) != claimed:
+            found.add(
+                "provenance-repository-mismatch",
+                Category.PROVENANCE,
+                Severity.HIGH,
+                f"The package names the repository {meta.repository!r} but was built from "
+                f"{result.repository!r}.",
+                "Check which repository the release really comes from.",
+            )
+        return
+    if before and not meta.has_provenance:
         found.add(
             "provenance-regression",
             Category.PROVENANCE,
@@ -178,14 +208,25 @@ def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
             "The previous version was published with a provenance attestation; this one has none.",
             "Ask the maintainers why the release was built outside their usual pipeline.",
         )
-    elif has is None:
+    else:
         found.add(
             "provenance-unknown",
             Category.PROVENANCE,
             Severity.INFO,
-            "Provenance: unknown (the registry provides no attestation for this file).",
+            "Provenance: unknown (no attestation is available for this file).",
             "Prefer versions published with provenance attestations.",
         )
+
+
+def _repository_path(url: str | None) -> str:
+    """``owner/repo`` of a repository URL or an ``owner/repo`` string, lower case."""
+    if not url:
+        return ""
+    text = url.lower().removeprefix("git+").removesuffix(".git").rstrip("/")
+    match = re.search(r"(?:github\.com|gitlab\.com)[/:]([^/]+/[^/#?]+)", text)
+    if match:
+        return match.group(1)
+    return text if text.count("/") == 1 else ""
 
 
 def _package_content(found: _Findings, target: Side) -> None:

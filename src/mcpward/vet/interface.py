@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import PackageFiles
+from mcpward.vet._provenance import ProvenanceResult
 
 
 class VetError(Exception):
@@ -54,6 +55,8 @@ class PackageMetadata:
     homepage: str | None = None
     #: True when the registry lists provenance attestations; None when it cannot tell.
     has_provenance: bool | None = None
+    #: The result of verifying them, when there were any to verify.
+    provenance: ProvenanceResult | None = None
     #: The official MCP registry's ownership marker (``mcpName`` / ``mcp-name:``).
     mcp_name: str | None = None
     install_scripts: dict[str, str] = field(default_factory=dict)

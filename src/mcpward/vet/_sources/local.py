@@ -7,6 +7,7 @@ from email.parser import HeaderParser
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet._provenance import ProvenanceResult, verify_npm, verify_pypi
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
 _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
@@ -23,6 +24,8 @@ class LocalSource(PackageSource):
         except ArchiveError as exc:
             raise VetError(f"{target.display}: {exc}") from None
         metadata = manifest_metadata(files) or PackageMetadata(name=target.path.name, version=None)
+        metadata.provenance = _sibling_provenance(target, metadata)
+        metadata.has_provenance = True if metadata.provenance is not None else None
         ecosystem = Ecosystem.NPM if "package.json" in files.files else Ecosystem.PYPI
         ref = PackageRef(
             ecosystem=ecosystem,
@@ -31,6 +34,24 @@ class LocalSource(PackageSource):
             pinned=metadata.version is not None,
         )
         return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(target.path))
+
+
+def _sibling_provenance(target: Target, metadata: PackageMetadata) -> ProvenanceResult | None:
+    """Attestations saved beside a local archive: ``X.provenance`` (PyPI's PEP 740 object) or
+    ``X.attestations.json`` (the npm registry's attestations document)."""
+    path = target.path
+    if path is None or not path.is_file():
+        return None
+    pep740 = path.with_name(path.name + ".provenance")
+    npm = path.with_name(path.name + ".attestations.json")
+    try:
+        if pep740.is_file():
+            return verify_pypi(pep740.read_bytes(), path.name, path.read_bytes())
+        if npm.is_file() and metadata.version:
+            return verify_npm(npm.read_bytes(), metadata.name, metadata.version, path.read_bytes())
+    except OSError:
+        return None
+    return None
 
 
 def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:

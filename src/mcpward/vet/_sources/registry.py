@@ -27,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet._provenance import ProvenanceResult, ProvenanceStatus, verify_npm, verify_pypi
 from mcpward.vet._sources.local import manifest_metadata
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
@@ -244,8 +245,19 @@ class NpmRegistry(PackageSource):
         # npm lists attestations only where they exist: absent means none, or a mirror that
         # strips them, so it is "unknown" rather than "no".
         metadata.has_provenance = True if dist.get("attestations") else None
+        attestations_url = (dist.get("attestations") or {}).get("url")
+        if attestations_url:
+            metadata.provenance = self._provenance(target.name, str(version), str(attestations_url), data)
         ref = PackageRef(ecosystem=Ecosystem.NPM, name=target.name, version=version, pinned=True)
         return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(archive))
+
+    def _provenance(self, name: str, version: str, url: str, tarball: bytes) -> ProvenanceResult:
+        key = self.cache.path("npm", name, f"{version}.attestations.json")
+        try:
+            document = self.cache.get(key, lambda: url, MAX_METADATA_BYTES)
+        except VetError as exc:
+            return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail=f"attestations not fetched: {exc}")
+        return verify_npm(document, name, version, tarball)
 
 
 def _semver_key(version: str) -> Any:
@@ -335,9 +347,38 @@ class PyPIRegistry(PackageSource):
             metadata.previous_published = _time(releases[previous][0].get("upload_time_iso_8601"))
         info = document.get("info") or {}
         metadata.maintainers = tuple(x for x in (info.get("author"), info.get("maintainer")) if x)
-        metadata.has_provenance = None  # PEP 740 attestations are not served by this index
+        metadata.provenance = self._provenance(normal, str(chosen["filename"]), data)
+        metadata.has_provenance = True if metadata.provenance.status is ProvenanceStatus.VERIFIED else None
         ref = PackageRef(ecosystem=Ecosystem.PYPI, name=normal, version=version, pinned=True)
         return FetchedPackage(ref=ref, files=files, metadata=metadata, origin=str(archive))
+
+    def _provenance(self, name: str, filename: str, data: bytes) -> ProvenanceResult:
+        """PEP 740: the simple index (JSON form) names a provenance URL per file."""
+        key = self.cache.path("pypi", name, f"{filename}.provenance")
+        try:
+            if not key.is_file():
+                index = _json(
+                    self.cache.get(
+                        self.cache.path("pypi", name, "simple.json"),
+                        lambda: f"{self.base()}simple/{name}/?format=application/vnd.pypi.simple.v1%2Bjson",
+                        MAX_METADATA_BYTES,
+                    ),
+                    f"pypi:{name} index",
+                )
+                entry: dict[str, Any] = next(
+                    (f for f in index.get("files", []) if f.get("filename") == filename), {}
+                )
+                url = entry.get("provenance")
+                if not url:
+                    return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail="the index lists no provenance")
+                document = self.cache.get(
+                    key, lambda: urljoin(f"{self.base()}simple/{name}/", str(url)), MAX_METADATA_BYTES
+                )
+            else:
+                document = key.read_bytes()
+        except (VetError, AttributeError, TypeError) as exc:
+            return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail=f"provenance not fetched: {exc}")
+        return verify_pypi(document, filename, data)
 
 
 def _pep440_key(version: str) -> Any:
