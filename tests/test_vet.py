@@ -548,3 +548,21 @@ def test_npm_attestation_documents(document: bytes, status: str) -> None:
     from mcpward.vet._provenance import verify_npm
 
     assert verify_npm(document, "mailer-mcp", "1.0.0", b"tarball").status.value == status
+
+
+def test_pypi_mcp_name_marker_in_the_description(tmp_path: Path) -> None:
+    archive = tmp_path / "wx_mcp-1.0.0-py3-none-any.whl"
+    import zipfile as _zip
+
+    with _zip.ZipFile(archive, "w") as wheel_file:
+        wheel_file.writestr("wx_mcp/__init__.py", "")
+        wheel_file.writestr(
+            "wx_mcp-1.0.0.dist-info/METADATA",
+            (
+                "Metadata-Version: 2.4\nName: wx-mcp\nVersion: 1.0.0\n"
+                "Project-URL: Source, https://github.com/wx-labs/wx-mcp\n\n"
+                "# wx-mcp\n\n<!-- mcp-name: io.github.someone-else/wx -->\n"
+            ),
+        )
+    report = vet(tmp_path, str(archive))
+    assert ("mcp-name-mismatch", Severity.MEDIUM) in rules(report)

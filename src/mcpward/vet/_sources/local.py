@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from email.parser import HeaderParser
 
 from mcpward.model import Ecosystem, PackageRef
@@ -11,6 +12,7 @@ from mcpward.vet._provenance import ProvenanceResult, verify_npm, verify_pypi
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
 _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
+_MCP_NAME = re.compile(r"mcp-name:\s*([A-Za-z0-9._-]+/[A-Za-z0-9._/-]+)")
 
 
 class LocalSource(PackageSource):
@@ -96,15 +98,9 @@ def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:
         None,
     )
     description = headers.get_payload() if isinstance(headers.get_payload(), str) else ""
-    mcp_name = None
-    for line in str(description).splitlines():
-        if "mcp-name:" in line:
-            mcp_name = (
-                line.split("mcp-name:", 1)[1].strip().strip("-> ").split()[0]
-                if line.split("mcp-name:", 1)[1].strip()
-                else None
-            )
-            break
+    # The official MCP registry's marker, usually in an HTML comment: <!-- mcp-name: x/y -->
+    marker = _MCP_NAME.search(str(description))
+    mcp_name = marker.group(1) if marker else None
     return PackageMetadata(
         name=headers.get("Name") or "package",
         version=headers.get("Version"),
