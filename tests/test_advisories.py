@@ -182,3 +182,18 @@ def test_a_damaged_user_snapshot_does_not_hide_the_bundled_one(tmp_path: Path) -
     damaged = tmp_path / "snap.json"
     damaged.write_text("{broken")
     assert any(r["id"] == "GHSA-6xpm-ggf7-wc3p" for r in load_advisories(damaged))
+
+
+def test_update_from_a_url(tmp_path: Path) -> None:
+    from vet_fixtures import FakeRegistry, serve
+
+    registry = FakeRegistry()
+    registry.routes["/npm/all.json"] = json.dumps(
+        [record("GHSA-url1", "npm", "@acme/mcp-tools", [{"introduced": "0"}, {"fixed": "1.0.1"}])]
+    ).encode()
+    with serve(registry) as base:
+        written, count = update_snapshot([f"{base}/npm/all.json"], tmp_path / "snap.json")
+        assert count == 1
+        with pytest.raises(AdvisoryError, match="not found"):
+            update_snapshot([f"{base}/missing.zip"], tmp_path / "snap.json")
+    assert json.loads(written.read_text())["vulns"][0]["id"] == "GHSA-url1"

@@ -22,6 +22,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from mcpward._http import DownloadError, download
 from mcpward._paths import user_data_dir
 from mcpward.model import Ecosystem, PackageRef, Severity
 
@@ -256,21 +257,10 @@ def _read_bounded(path: Path) -> bytes:
 
 
 def _download(url: str) -> bytes:
-    import httpx
-
     try:
-        with httpx.stream("GET", url, timeout=60.0, follow_redirects=True) as response:
-            response.raise_for_status()
-            chunks = []
-            total = 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > MAX_SOURCE_BYTES:
-                    raise AdvisoryError(f"{url}: larger than {MAX_SOURCE_BYTES} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise AdvisoryError(f"{url}: {type(exc).__name__}: {exc}") from None
+        return download(url, MAX_SOURCE_BYTES)
+    except DownloadError as exc:
+        raise AdvisoryError(str(exc)) from None
 
 
 def _records_from_bytes(name: str, data: bytes) -> Iterator[Any]:

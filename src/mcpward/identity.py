@@ -165,14 +165,14 @@ class IdentityDataError(Exception):
 
 def _read_json_source(source: str) -> Any:
     if re.match(r"^https?://", source):
-        import httpx
+        from mcpward._http import DownloadError, download
 
         try:
-            response = httpx.get(source, timeout=60.0, follow_redirects=True)
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise IdentityDataError(f"{source}: {type(exc).__name__}") from None
+            return json.loads(download(source, 64 * 1024 * 1024))
+        except DownloadError as exc:
+            raise IdentityDataError(str(exc)) from None
+        except ValueError:
+            raise IdentityDataError(f"{source}: not JSON") from None
     try:
         return json.loads(Path(source).read_text("utf-8"))
     except OSError as exc:

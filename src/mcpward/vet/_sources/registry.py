@@ -25,6 +25,7 @@ from urllib.parse import quote, urljoin
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from mcpward._http import DownloadError, download
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
 from mcpward.vet._provenance import ProvenanceResult, ProvenanceStatus, verify_npm, verify_pypi
@@ -33,7 +34,6 @@ from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 128 * 1024 * 1024
-TIMEOUT_SECONDS = 60.0
 
 
 def cache_root(override: Path | None) -> Path:
@@ -120,28 +120,10 @@ class _Cache:
 
 
 def _download(url: str, limit: int) -> bytes:
-    import httpx
-
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            timeout=TIMEOUT_SECONDS,
-            follow_redirects=True,
-            headers={"Accept": "application/json, */*"},
-        ) as response:
-            if response.status_code == 404:
-                raise VetError(f"not found: {url}")
-            response.raise_for_status()
-            chunks, total = [], 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limit:
-                    raise VetError(f"{url}: larger than {limit} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise VetError(f"{url}: {type(exc).__name__}") from None
+        return download(url, limit)
+    except DownloadError as exc:
+        raise VetError(str(exc)) from None
 
 
 def _json(data: bytes, what: str) -> Any:
