@@ -196,6 +196,46 @@ def vet(
     raise typer.Exit({"pass": 0, "review": EXIT_FINDINGS, "block": EXIT_BLOCK}[report.verdict or "pass"])
 
 
+@app.command()
+def inspect(
+    tools_file: Annotated[
+        list[Path],
+        typer.Option(
+            "--tools-file",
+            help="A saved tools/list result: an object with 'tools', or a list of tools (repeatable).",
+            metavar="FILE",
+        ),
+    ],
+    pin: Annotated[bool, typer.Option("--pin", help="Record the tools' signatures as approved.")] = False,
+    pins: Annotated[
+        Path | None,
+        typer.Option("--pins", help="Pin store file (default: user data folder).", metavar="FILE"),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
+) -> None:
+    """Check what servers tell the model for tool poisoning, and compare with pinned signatures
+    to catch rug pulls. Offline: no description leaves the machine."""
+    from mcpward.inspect import InspectOptions, PinStoreError, run_inspect
+    from mcpward.model import Severity
+
+    if output_format not in ("table", "json", "sarif"):
+        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
+    try:
+        threshold = Severity.parse(fail_on) if fail_on else None
+    except ValueError as exc:
+        raise _fail(f"--fail-on: {exc}") from None
+    try:
+        report = run_inspect(InspectOptions(tools_files=tuple(tools_file), pin=pin, pin_store=pins))
+    except PinStoreError as exc:
+        raise _fail(str(exc)) from None
+    _write(report, output_format, output)
+    worst = report.worst_severity()
+    if threshold is not None and worst is not None and worst.at_least(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 @advisories_app.command("update")
 def advisories_update(
     source: Annotated[

@@ -66,6 +66,14 @@ class Category(enum.StrEnum):
     OBFUSCATION = "obfuscation"
     INSTALL_SCRIPT = "install-script"
     PACKAGE_CONTENT = "package-content"
+    # inspect: what servers tell the model
+    TOOL_POISONING = "tool-poisoning"
+    SENSITIVE_REFERENCE = "sensitive-reference"
+    SHADOWING = "shadowing"
+    INVISIBLE_TEXT = "invisible-text"
+    DISPROPORTION = "disproportion"
+    MALICIOUS_CAPABILITY = "malicious-capability"
+    TOOL_CHANGED = "tool-changed"
 
 
 class Scope(enum.StrEnum):
@@ -168,6 +176,20 @@ class Finding:
     references: tuple[str, ...] = ()
     #: Advisory ids (GHSA, CVE, OSV) when the finding is about one.
     identifiers: tuple[str, ...] = ()
+    #: The tool (or prompt, resource) a finding is about, and the field path in it.
+    tool: str | None = None
+    field: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ToolSignature:
+    """What pins a tool: the sha256 of a canonical JSON of everything the model sees of it."""
+
+    server: str
+    #: "tool", "prompt", "resource", "resource-template" or "instructions".
+    kind: str
+    name: str
+    sha256: str
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

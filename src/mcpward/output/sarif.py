@@ -35,6 +35,13 @@ CATEGORY_TITLES = {
     Category.OBFUSCATION: "Package code hides what it does",
     Category.INSTALL_SCRIPT: "Package runs code at install time",
     Category.PACKAGE_CONTENT: "Package archive holds unsafe or unreadable members",
+    Category.TOOL_POISONING: "Tool text carries instructions for the model",
+    Category.SENSITIVE_REFERENCE: "Tool text asks for secrets, sensitive files or the conversation",
+    Category.SHADOWING: "Tool text instructs about other tools or servers",
+    Category.INVISIBLE_TEXT: "Tool text hides characters from the reader",
+    Category.DISPROPORTION: "Tool text is out of proportion to its purpose",
+    Category.MALICIOUS_CAPABILITY: "Tool describes an offensive or harmful capability",
+    Category.TOOL_CHANGED: "Tool changed since it was pinned",
 }
 _LEVEL = {
     Severity.CRITICAL: "error",

@@ -1,0 +1,154 @@
+"""``mcpward inspect``: what servers tell the model, checked for poisoning and rug pulls.
+
+Works offline on ``tools/list`` results saved as files; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mcpward import __version__
+from mcpward._documents import DocumentError, read_text
+from mcpward.dlp import redact_text
+from mcpward.inspect._detectors import all_detectors
+from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
+from mcpward.inspect._surface import SurfaceError, tool_item, tools_from_document
+from mcpward.inspect.interface import InspectionContext, SurfaceItem
+from mcpward.model import Category, Finding, Report, ScanError, Severity
+
+__all__ = ["InspectOptions", "PinStoreError", "ServerSurface", "inspect_servers", "run_inspect"]
+
+
+@dataclass(slots=True)
+class ServerSurface:
+    """What one server exposes, however it was obtained."""
+
+    name: str
+    origin: str  # a file path or a URL
+    items: list[SurfaceItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class InspectOptions:
+    tools_files: tuple[Path, ...] = ()
+    pin: bool = False
+    pin_store: Path | None = None
+
+
+def default_pin_store() -> Path:
+    from mcpward._paths import user_data_dir
+
+    return user_data_dir() / "pins.json"
+
+
+def surface_from_tools_file(path: Path) -> ServerSurface:
+    text = read_text(path)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    tools = tools_from_document(document)
+    name = _server_name(document) or path.stem
+    return ServerSurface(name, str(path), [tool_item(name, tool) for tool in tools])
+
+
+def _server_name(document: Any) -> str | None:
+    if isinstance(document, dict):
+        info = document.get("serverInfo") or document.get("server")
+        if isinstance(info, dict) and isinstance(info.get("name"), str):
+            return str(info["name"])
+        if isinstance(info, str):
+            return info
+    return None
+
+
+_CHANGE_SEVERITY = {
+    "tool-changed": Severity.HIGH,
+    "tool-added": Severity.MEDIUM,
+    "tool-renamed": Severity.MEDIUM,
+    "tool-removed": Severity.LOW,
+}
+
+
+def inspect_servers(
+    servers: list[ServerSurface], pins: PinStore | None = None, *, record_pins: bool = False
+) -> list[Finding]:
+    context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
+    detectors = all_detectors()
+    findings: list[Finding] = []
+    for server in servers:
+        for item in server.items:
+            for detector in detectors:
+                for hit in detector.detect(item, context):
+                    findings.append(
+                        Finding(
+                            rule=hit.rule,
+                            category=hit.category,
+                            severity=hit.severity,
+                            message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}.",
+                            remediation="Do not approve this server until the text is explained; a "
+                            "description is read by the model as instructions.",
+                            server=server.name,
+                            config_path=server.origin,
+                            evidence=redact_text(hit.matched),
+                            tool=item.name,
+                            field=hit.path,
+                        )
+                    )
+        if pins is not None:
+            signatures = [signature(server.name, item.kind, item.raw) for item in server.items]
+            if pins.has(server.name) and not record_pins:
+                findings.extend(
+                    _change_finding(server, change) for change in pins.compare(server.name, signatures)
+                )
+            if record_pins:
+                pins.pin(server.name, signatures)
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
+
+
+def _change_finding(server: ServerSurface, change: Change) -> Finding:
+    what = {
+        "tool-changed": "changed since it was pinned",
+        "tool-added": "is new since the pin",
+        "tool-removed": "was removed since the pin",
+        "tool-renamed": f"was renamed from {change.previous_name!r} (same content)",
+    }[change.kind]
+    return Finding(
+        rule=change.kind,
+        category=Category.TOOL_CHANGED,
+        severity=_CHANGE_SEVERITY[change.kind],
+        message=f"{change.item_kind} {change.name!r} {what}.",
+        remediation="Review the change; approve it with `mcpward inspect --pin` once it is understood.",
+        server=server.name,
+        config_path=server.origin,
+        evidence=redact_text(change.diff) or None,
+        tool=change.name,
+    )
+
+
+def run_inspect(options: InspectOptions) -> Report:
+    servers: list[ServerSurface] = []
+    errors: list[ScanError] = []
+    for path in options.tools_files:
+        try:
+            servers.append(surface_from_tools_file(path))
+        except (DocumentError, SurfaceError) as exc:
+            errors.append(ScanError(path=str(path), message=str(exc)))
+    store = PinStore(options.pin_store or default_pin_store())
+    findings = inspect_servers(servers, store, record_pins=options.pin)
+    if options.pin:
+        store.save()
+    return Report(
+        tool_version=__version__,
+        command="inspect",
+        generated_at=datetime.now(UTC),
+        subject=", ".join(f"{s.name} ({len(s.items)} items)" for s in servers) or "nothing",
+        findings=tuple(findings),
+        errors=tuple(errors),
+    )

@@ -1,0 +1,41 @@
+"""Shared matching: a list of (rule, severity, pattern, why) run over an item's joined text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mcpward.inspect.interface import Hit, SurfaceItem
+from mcpward.model import Category, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    rule: str
+    severity: Severity
+    regex: re.Pattern[str]
+    why: str
+
+
+def pattern(rule: str, severity: Severity, regex: str, why: str) -> Pattern:
+    return Pattern(rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why)
+
+
+def match_patterns(
+    item: SurfaceItem, category: Category, patterns: tuple[Pattern, ...], text: str | None = None
+) -> Iterator[Hit]:
+    """One hit per rule: the first match in the item's whole text, with the fields it spans."""
+    haystack = item.joined if text is None else text
+    for entry in patterns:
+        match = entry.regex.search(haystack)
+        if match is not None:
+            path = (
+                item.fields_between(match.start(), match.end()) if text is None else "(decoded hidden text)"
+            )
+            yield Hit(entry.rule, category, entry.severity, path, _excerpt(match.group(0)), entry.why)
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,55 @@
+"""Descriptions far longer than a tool's purpose needs, and parameters its description never
+explains, named to collect side information."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Severity
+
+LONG_DESCRIPTION = 2_000
+#: Parameter names that collect side information when the description does not say why.
+_SIDE_CHANNEL = re.compile(
+    r"^(?:side_?note|sidenote|notes?|context|extra|extras|metadata|debug|internal|hidden|feedback|"
+    r"summary|conversation|history|memo|comment|remarks?|additional_?(?:info|context|data))$",
+    re.IGNORECASE,
+)
+
+
+class Disproportion(Detector):
+    category = Category.DISPROPORTION
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        raw_description = item.raw.get("description")
+        description = raw_description if isinstance(raw_description, str) else ""
+        if len(description) > LONG_DESCRIPTION:
+            yield Hit(
+                "long-description",
+                self.category,
+                Severity.LOW,
+                "description",
+                f"{len(description)} characters",
+                f"a description longer than {LONG_DESCRIPTION} characters has room for hidden instructions",
+            )
+        schema = item.raw.get("inputSchema")
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        if not isinstance(properties, dict):
+            return
+        for name, spec in properties.items():
+            if not _SIDE_CHANNEL.match(str(name)):
+                continue
+            explained = str(name).lower() in description.lower()
+            own = spec.get("description") if isinstance(spec, dict) else None
+            if not explained and not (
+                isinstance(own, str) and len(own) > 0 and str(name).lower() not in ("context",)
+            ):
+                yield Hit(
+                    "unexplained-parameter",
+                    self.category,
+                    Severity.MEDIUM,
+                    f"inputSchema.properties.{name}",
+                    str(name),
+                    "a side-channel parameter the tool's purpose does not use",
+                )

@@ -1,0 +1,109 @@
+"""Text a person does not see but a model reads: Unicode tag characters (decoded and scanned
+like any other text), zero-width and bidirectional controls, ANSI escapes; and tool names
+written to look like another server's tools."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mcpward.identity import skeleton
+from mcpward.inspect._detectors import hidden_instructions, sensitive_references, shadowing
+from mcpward.inspect._detectors._patterns import match_patterns
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Severity
+
+_TAGS = re.compile("[\U000e0000-\U000e007f]+")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def decode_tags(text: str) -> str:
+    """Unicode tag characters (U+E0020..U+E007E) carry ASCII invisibly: shift them back."""
+    return "".join(
+        chr(ord(c) - 0xE0000)
+        for match in _TAGS.finditer(text)
+        for c in match.group(0)
+        if 0x20 <= ord(c) - 0xE0000 <= 0x7E
+    )
+
+
+class InvisibleText(Detector):
+    category = Category.INVISIBLE_TEXT
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        text = item.joined
+        tags = _TAGS.search(text)
+        if tags is not None:
+            hidden = decode_tags(text)
+            path = item.field_at(tags.start()).path
+            yield Hit(
+                "unicode-tag-text",
+                self.category,
+                Severity.CRITICAL,
+                path,
+                hidden[:160],
+                "invisible Unicode tag characters spell out text for the model",
+            )
+            for family in (hidden_instructions.PATTERNS, sensitive_references.PATTERNS, shadowing.PATTERNS):
+                for hit in match_patterns(item, Category.TOOL_POISONING, family, text=hidden):
+                    yield Hit(
+                        f"hidden-{hit.rule}",
+                        hit.category,
+                        Severity.CRITICAL,
+                        path,
+                        hit.matched,
+                        f"in invisible text: {hit.why}",
+                    )
+        for regex, rule, severity, why in (
+            (
+                _ANSI,
+                "ansi-escape",
+                Severity.HIGH,
+                "terminal escape sequences can hide or rewrite what is shown",
+            ),
+            (_BIDI, "bidi-control", Severity.HIGH, "bidirectional controls reorder what the reader sees"),
+            (
+                _ZERO_WIDTH,
+                "zero-width-character",
+                Severity.MEDIUM,
+                "zero-width characters hide text or split words",
+            ),
+            (
+                _CONTROL,
+                "control-character",
+                Severity.MEDIUM,
+                "control characters are not meant for a description",
+            ),
+        ):
+            match = regex.search(text)
+            if match is not None:
+                yield Hit(
+                    rule,
+                    self.category,
+                    severity,
+                    item.field_at(match.start()).path,
+                    repr(match.group(0)),
+                    why,
+                )
+        if item.kind == "tool":
+            yield from self._lookalike_name(item, context)
+
+    def _lookalike_name(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        mine = skeleton(item.name)
+        for server, names in sorted(context.tool_names.items()):
+            if server == item.server:
+                continue
+            for name in sorted(names):
+                if name != item.name and skeleton(name) == mine:
+                    yield Hit(
+                        "lookalike-tool-name",
+                        self.category,
+                        Severity.HIGH,
+                        "name",
+                        item.name,
+                        f"written to look like {name!r} of server {server!r}",
+                    )
+                    return

@@ -1,0 +1,64 @@
+"""Cross-server shadowing: a description that gives orders about other tools or servers, or
+redirects where their data goes (recipients, URLs, accounts)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mcpward.inspect._detectors._patterns import match_patterns, pattern
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Severity
+
+PATTERNS = (
+    pattern(
+        "instructs-other-tools",
+        Severity.HIGH,
+        r"\b(?:when|whenever|if|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|call|using|calling|invoke|invoking|run|running)\s+(?:any|another|other|all|every|a\s+different)\s+(?:\w+[\s_-]){0,3}(?:tools?|servers?|functions?)\b",
+        "gives orders about how other tools are used",
+    ),
+    pattern(
+        "redirect-recipient",
+        Severity.CRITICAL,
+        r"\b(?:all|any|every)\s+(?:e-?mails?|messages?|requests?|payments?|transfers?)\s+(?:must|should|shall|will)\s+(?:also\s+)?(?:be\s+)?(?:sent|forwarded|cc'?d|bcc'?d|copied|redirected|routed)\s+to\b|"
+        r"\b(?:change|replace|set|override|redirect)\s+(?:the\s+)?(?:recipient|destination|to\s+address|email\s+address|account|iban|wallet\s+address|url|endpoint)s?\s+(?:to|with)\b|"
+        r"\b(?:always\s+)?(?:add|include|cc|bcc)\s+[\w.+-]+@[\w-]+\.[\w.-]+\b",
+        "redirects where another tool's data goes",
+    ),
+    pattern(
+        "instead-of-tool",
+        Severity.HIGH,
+        r"\b(?:instead\s+of|rather\s+than|never\s+use|do\s+not\s+use|don't\s+use)\s+(?:the\s+)?[\w.-]+\s+(?:tool|server|function)\b",
+        "steers the model away from another tool",
+    ),
+)
+
+
+_IDENTIFIER = re.compile(r"^(?=.{5,})[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z0-9]*$")
+
+
+class Shadowing(Detector):
+    category = Category.SHADOWING
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        yield from match_patterns(item, self.category, PATTERNS)
+        own = context.tool_names.get(item.server, set())
+        others = {
+            name for server, names in context.tool_names.items() if server != item.server for name in names
+        }
+        text = "\n".join(f.text for f in item.fields if f.path != "name")
+        for name in sorted(others - own):
+            # Only identifiers (send_email, createIssue) are names; "search" is just a word.
+            if not _IDENTIFIER.match(name):
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+                offset = item.joined.find(name)
+                yield Hit(
+                    "names-other-server-tool",
+                    self.category,
+                    Severity.HIGH,
+                    item.field_at(offset).path,
+                    name,
+                    f"mentions {name!r}, a tool of another server",
+                )
+                break

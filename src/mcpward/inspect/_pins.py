@@ -1,0 +1,141 @@
+"""Pinning what a server tells the model, and reporting rug pulls.
+
+A signature is the sha256 of a canonical JSON (sorted keys, no insignificant space, UTF-8) of
+everything the model sees of a tool: name, title, description, input and output schema and
+annotations; of a prompt or resource likewise; and of the server's instructions. The pin store
+keeps the canonical text too, so that a change is shown as a readable diff. A tool whose content
+is unchanged but whose name changed is one rename, not a removal and an addition.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcpward.model import ToolSignature
+
+_SIGNED_KEYS = {
+    "tool": ("name", "title", "description", "inputSchema", "outputSchema", "annotations"),
+    "prompt": ("name", "title", "description", "arguments"),
+    "resource": ("name", "title", "description", "uri", "mimeType"),
+    "resource-template": ("name", "title", "description", "uriTemplate", "mimeType"),
+    "instructions": ("instructions",),
+}
+
+
+class PinStoreError(Exception):
+    """A pin store that cannot be read or written; the message names the file."""
+
+
+def canonical(kind: str, item: dict[str, Any]) -> str:
+    signed = {key: item[key] for key in _SIGNED_KEYS[kind] if key in item and item[key] is not None}
+    return json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def signature(server: str, kind: str, item: dict[str, Any]) -> tuple[ToolSignature, str]:
+    text = canonical(kind, item)
+    name = str(item.get("name") or ("instructions" if kind == "instructions" else "?"))
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return ToolSignature(server=server, kind=kind, name=name, sha256=digest), text
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # tool-changed, tool-added, tool-removed, tool-renamed
+    item_kind: str
+    name: str
+    previous_name: str | None = None
+    diff: str = ""
+
+
+class PinStore:
+    """A JSON file of pins: server -> "kind:name" -> {sha256, canonical}."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, dict[str, dict[str, str]]] = {}
+        if path.exists():
+            try:
+                loaded = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                raise PinStoreError(f"{path}: cannot read the pin store ({type(exc).__name__})") from None
+            servers = loaded.get("servers") if isinstance(loaded, dict) else None
+            if not isinstance(servers, dict):
+                raise PinStoreError(f"{path}: not a pin store")
+            self.data = servers
+
+    def has(self, server: str) -> bool:
+        return server in self.data
+
+    def pin(self, server: str, pins: list[tuple[ToolSignature, str]]) -> None:
+        self.data[server] = {
+            f"{s.kind}:{s.name}": {"sha256": s.sha256, "canonical": text} for s, text in pins
+        }
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=self.path.parent, delete=False, suffix=".tmp", encoding="utf-8"
+        ) as handle:
+            json.dump({"version": 1, "servers": self.data}, handle, indent=1, sort_keys=True)
+        os.replace(handle.name, self.path)
+
+    def compare(self, server: str, pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:
+        before = self.data.get(server, {})
+        now = {f"{s.kind}:{s.name}": (s, text) for s, text in pins}
+        removed = {key: value for key, value in before.items() if key not in now}
+        added = {key: value for key, value in now.items() if key not in before}
+        for _key, (sig, text) in sorted(added.items()):
+            renamed_from = self._renamed_from(removed, sig.kind, text)
+            if renamed_from is not None:
+                removed.pop(renamed_from, None)
+                yield Change("tool-renamed", sig.kind, sig.name, previous_name=renamed_from.split(":", 1)[1])
+            else:
+                yield Change("tool-added", sig.kind, sig.name)
+        for key in sorted(removed):
+            kind, name = key.split(":", 1)
+            yield Change("tool-removed", kind, name)
+        for key in sorted(set(before) & set(now)):
+            sig, text = now[key]
+            if before[key]["sha256"] != sig.sha256:
+                yield Change(
+                    "tool-changed", sig.kind, sig.name, diff=readable_diff(before[key]["canonical"], text)
+                )
+
+    @staticmethod
+    def _renamed_from(removed: dict[str, dict[str, str]], kind: str, text: str) -> str | None:
+        """A removed item whose content, apart from its name, equals this one."""
+        mine = _without_name(text)
+        for key, value in removed.items():
+            if key.startswith(f"{kind}:") and _without_name(value["canonical"]) == mine:
+                return key
+        return None
+
+
+def _without_name(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    data.pop("name", None)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def readable_diff(before: str, after: str) -> str:
+    """A unified diff of the two canonical texts, pretty-printed so a person can read it."""
+
+    def pretty(text: str) -> list[str]:
+        try:
+            return json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+        except ValueError:
+            return text.splitlines()
+
+    lines = difflib.unified_diff(pretty(before), pretty(after), "pinned", "now", lineterm="", n=1)
+    return "\n".join(list(lines)[:200])
