@@ -16,10 +16,16 @@ class Pattern:
     severity: Severity
     regex: re.Pattern[str]
     why: str
+    #: Lower-case literals of which at least one occurs in every match: a substring test on
+    #: them spares the regular expression on the great majority of texts.
+    anchors: tuple[str, ...] = ()
+
+    def may_match(self, lowered: str) -> bool:
+        return not self.anchors or any(anchor in lowered for anchor in self.anchors)
 
 
-def pattern(rule: str, severity: Severity, regex: str, why: str) -> Pattern:
-    return Pattern(rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why)
+def pattern(rule: str, severity: Severity, regex: str, why: str, anchors: tuple[str, ...] = ()) -> Pattern:
+    return Pattern(rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why, anchors)
 
 
 def match_patterns(
@@ -27,7 +33,10 @@ def match_patterns(
 ) -> Iterator[Hit]:
     """One hit per rule: the first match in the item's whole text, with the fields it spans."""
     haystack = item.joined if text is None else text
+    lowered = haystack.lower()
     for entry in patterns:
+        if not entry.may_match(lowered):
+            continue
         match = entry.regex.search(haystack)
         if match is not None:
             path = (

@@ -17,6 +17,7 @@ PATTERNS = (
         r"\bexfiltrat\w*|\bcovert\s+channel|\bdata\s+(?:theft|smuggling)|\bsmuggl\w+\s+data|"
         r"\bsteal\w*\b|\bharvest\w*\s+(?:credentials?|passwords?|tokens?|keys?|cookies?|secrets?|data)",
         "describes stealing or smuggling data out",
+        anchors=("exfil", "covert", "theft", "smuggl", "steal", "harvest"),
     ),
     pattern(
         "exploitation",
@@ -25,6 +26,18 @@ PATTERNS = (
         r"\bsandbox\s+escape|\bremote\s+code\s+execution\b|\b(?:sql|command|code|ldap|xpath|template)\s+injection\b|"
         r"\bbuffer\s+overflow|\bshellcode\b|\bpayload\s+(?:delivery|generation|injection)|\bzero[-\s]?day\b",
         "describes exploiting a vulnerability",
+        anchors=(
+            "exploit",
+            "privilege",
+            "escalat",
+            "escape",
+            "remote code",
+            "injection",
+            "overflow",
+            "shellcode",
+            "payload",
+            "zero",
+        ),
     ),
     pattern(
         "credential-theft",
@@ -33,6 +46,23 @@ PATTERNS = (
         r"(?:credentials?|password(?:s|\s+hashes)?|hashes|ntlm|kerberos|tickets?|tokens?|secrets?|keys?|cookies?|sessions?)\b|"
         r"\bkeylog\w*|\bmimikatz\b|\bpass[-\s]the[-\s](?:hash|ticket)\b|\bcredential\s+(?:dump|harvest|stuff)\w*",
         "describes stealing credentials",
+        anchors=(
+            "credential",
+            "password",
+            "hash",
+            "ntlm",
+            "kerberos",
+            "ticket",
+            "token",
+            "secret",
+            "key",
+            "cookie",
+            "session",
+            "keylog",
+            "mimikatz",
+            "pass the",
+            "pass-the",
+        ),
     ),
     pattern(
         "malware-behaviour",
@@ -43,6 +73,26 @@ PATTERNS = (
         r"\b(?:evade|evasion|bypass)\w*\s+(?:detection|antivirus|av|edr|security|restrictions?|authentication|waf|filters?)\b|"
         r"\bprocess\s+(?:injection|hollowing)\b|\bdll\s+(?:injection|hijack\w*)|\bhijack\w*\b",
         "describes malware behaviour",
+        anchors=(
+            "shell",
+            "backdoor",
+            "rootkit",
+            "ransom",
+            "botnet",
+            "command",
+            "c2",
+            "beacon",
+            "persist",
+            "disable",
+            "clear",
+            "evad",
+            "evasion",
+            "bypass",
+            "inject",
+            "hollow",
+            "dll",
+            "hijack",
+        ),
     ),
     pattern(
         "attack-reconnaissance",
@@ -51,9 +101,92 @@ PATTERNS = (
         r"\bpotential\s+exploitation\b|\battack\s+surface\b|\b(?:phishing|spear[-\s]?phish\w*|spoof\w*)\b|"
         r"\bdenial[-\s]of[-\s]service\b|\bddos\b|\bflood\w*\s+(?:the\s+)?(?:target|server|network)",
         "describes attack reconnaissance or abuse",
+        anchors=(
+            "enumerat",
+            "scan",
+            "fingerprint",
+            "exploitation",
+            "attack surface",
+            "phish",
+            "spoof",
+            "denial",
+            "ddos",
+            "flood",
+        ),
+    ),
+    # Vocabulary from the MITRE ATT&CK tactics: persistence, evasion, credential access,
+    # discovery, lateral movement, collection, command and control, impact.
+    pattern(
+        "attack-technique",
+        Severity.HIGH,
+        r"\blateral\s+movement\b|\bpivot\w*\s+(?:to|through|into)\b|\bweb\s*shell\b|\bimplant\b|"
+        r"\b(?:uac|amsi|edr|av|antivirus|firewall|mfa|2fa|captcha)\s+bypass|\btimestomp\w*|\bmasquerad\w+|"
+        r"\bhid(?:e|ing)\s+(?:the\s+)?(?:files?|process\w*|artifacts?|tracks|activity|presence)\b|"
+        r"\bpassword\s+spray\w*|\bkerberoast\w*|\blsass\b|\bsam\s+database|\bntds\.dit|"
+        r"\bkeystrokes?\b|\b(?:hijack|monitor|steal)\w*\s+(?:the\s+)?clipboard|\bwebcam\b|"
+        r"\b(?:record|capture)\w*\s+(?:the\s+)?(?:microphone|audio|keyboard)\b|\bdns\s+tunnel\w*|\bsteganograph\w*|"
+        r"\bcrypto\s*(?:mining|jacking)|\bcryptojack\w*|"
+        r"\bwip(?:e|ing)\s+(?:the\s+)?(?:disk|drive|system|logs|evidence|data)\b|"
+        r"\bdestroy\w*\s+(?:all\s+)?(?:data|backups?|files)\b|\bdeface\w*|\bencrypt\w*\s+(?:\w+\s+){0,3}for\s+ransom|"
+        r"\bransom\b|\bspyware\b|\bstalkerware\b|\btrojan\b|\bworm\b|\bdropper\b|"
+        r"\bbrute[-\s]?forc\w*|\bport\s+scan\w*|\bnetwork\s+scan\w*|\breconnaissance\b|\bsetuid\b|\bsuid\b|"
+        r"\bsudo\s+(?:abuse|misconfig\w*)|\bunauthori[sz]ed\s+access\b|"
+        r"\bcovert(?:ly)?\b|\bstealth(?:ily|y)?\b|\bundetect\w*|\bpersist\w*\s+(?:access|backdoor|implant|foothold)|"
+        r"\bfoothold\b",
+        "describes an attack technique",
+        anchors=(
+            "lateral",
+            "pivot",
+            "shell",
+            "implant",
+            "bypass",
+            "timestomp",
+            "masquerad",
+            "hid",
+            "spray",
+            "kerberoast",
+            "lsass",
+            "sam database",
+            "ntds",
+            "keystroke",
+            "clipboard",
+            "webcam",
+            "microphone",
+            "audio",
+            "keyboard",
+            "tunnel",
+            "steganograph",
+            "crypto",
+            "wip",
+            "destroy",
+            "deface",
+            "ransom",
+            "spyware",
+            "stalkerware",
+            "trojan",
+            "worm",
+            "dropper",
+            "brute",
+            "port scan",
+            "network scan",
+            "reconnaissance",
+            "setuid",
+            "suid",
+            "sudo",
+            "unauthori",
+            "covert",
+            "stealth",
+            "undetect",
+            "persist",
+            "foothold",
+        ),
     ),
     pattern(
-        "malicious-word", Severity.HIGH, r"\bmalicious\b", "names its own purpose as malicious or a bypass"
+        "malicious-word",
+        Severity.HIGH,
+        r"\bmalicious\b",
+        "names its own purpose as malicious",
+        anchors=("malicious",),
     ),
 )
 
@@ -75,7 +208,10 @@ class MaliciousCapability(Detector):
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         purpose = "\n".join(f.text.replace("_", " ") for f in item.fields if f.path in _PURPOSE_FIELDS)
+        lowered = purpose.lower()
         for entry in PATTERNS:
+            if not entry.may_match(lowered):
+                continue
             for match in entry.regex.finditer(purpose):
                 before = purpose[max(0, match.start() - 80) : match.start()].split("\n")[-1]
                 if _DEFENSIVE.search(before):

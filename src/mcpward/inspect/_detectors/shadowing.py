@@ -16,6 +16,7 @@ PATTERNS = (
         Severity.HIGH,
         r"\b(?:when|whenever|if|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|call|using|calling|invoke|invoking|run|running)\s+(?:any|another|other|all|every|a\s+different)\s+(?:\w+[\s_-]){0,3}(?:tools?|servers?|functions?)\b",
         "gives orders about how other tools are used",
+        anchors=("other", "any ", "all ", "every", "different"),
     ),
     pattern(
         "redirect-recipient",
@@ -24,12 +25,29 @@ PATTERNS = (
         r"\b(?:change|replace|set|override|redirect)\s+(?:the\s+)?(?:recipient|destination|to\s+address|email\s+address|account|iban|wallet\s+address|url|endpoint)s?\s+(?:to|with)\b|"
         r"\b(?:always\s+)?(?:add|include|cc|bcc)\s+[\w.+-]+@[\w-]+\.[\w.-]+\b",
         "redirects where another tool's data goes",
+        anchors=(
+            "@",
+            "recipient",
+            "destination",
+            "address",
+            "account",
+            "iban",
+            "wallet",
+            "url",
+            "endpoint",
+            "sent",
+            "forward",
+            "redirect",
+            "routed",
+            "copied",
+        ),
     ),
     pattern(
         "instead-of-tool",
         Severity.HIGH,
         r"\b(?:instead\s+of|rather\s+than|never\s+use|do\s+not\s+use|don't\s+use)\s+(?:the\s+)?[\w.-]+\s+(?:tool|server|function)\b",
         "steers the model away from another tool",
+        anchors=("instead", "rather", "use"),
     ),
 )
 
