@@ -199,14 +199,48 @@ def vet(
 @app.command()
 def inspect(
     tools_file: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--tools-file",
             help="A saved tools/list result: an object with 'tools', or a list of tools (repeatable).",
             metavar="FILE",
         ),
-    ],
-    pin: Annotated[bool, typer.Option("--pin", help="Record the tools' signatures as approved.")] = False,
+    ] = None,
+    url: Annotated[
+        list[str] | None,
+        typer.Option("--url", help="A streamable-HTTP server to ask (repeatable).", metavar="URL"),
+    ] = None,
+    sse_url: Annotated[
+        list[str] | None, typer.Option("--sse-url", help="An SSE server to ask (repeatable).", metavar="URL")
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            help="NAME:ENV_VAR, a header for --url/--sse-url servers whose value is read from the "
+            "environment variable (repeatable).",
+            metavar="NAME:VAR",
+        ),
+    ] = None,
+    bearer_env: Annotated[
+        str | None,
+        typer.Option(
+            "--bearer-env",
+            help="Send 'Authorization: Bearer' with the value of this environment variable.",
+            metavar="VAR",
+        ),
+    ] = None,
+    scan: Annotated[
+        bool,
+        typer.Option(
+            "--scan", help="Ask the servers configured on this machine (remote ones; stdio ones with --run)."
+        ),
+    ] = False,
+    run: Annotated[
+        bool, typer.Option("--run", help="Also start stdio servers to ask them: this runs their code.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per server.")] = 20.0,
+    pin: Annotated[bool, typer.Option("--pin", help="Record the signatures as approved.")] = False,
     pins: Annotated[
         Path | None,
         typer.Option("--pins", help="Pin store file (default: user data folder).", metavar="FILE"),
@@ -215,10 +249,13 @@ def inspect(
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
 ) -> None:
-    """Check what servers tell the model for tool poisoning, and compare with pinned signatures
-    to catch rug pulls. Offline: no description leaves the machine."""
-    from mcpward.inspect import InspectOptions, PinStoreError, run_inspect
-    from mcpward.model import Severity
+    """Check what servers tell the model (tools, prompts, resources, instructions) for tool
+    poisoning, and compare with pinned signatures to catch rug pulls. No description leaves the
+    machine."""
+    import os
+
+    from mcpward.inspect import InspectOptions, PinStoreError, ServerTarget, run_inspect, targets_from_scan
+    from mcpward.model import ScanError, Severity
 
     if output_format not in ("table", "json", "sarif"):
         raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
@@ -226,10 +263,42 @@ def inspect(
         threshold = Severity.parse(fail_on) if fail_on else None
     except ValueError as exc:
         raise _fail(f"--fail-on: {exc}") from None
+    headers: dict[str, str] = {}
+    for item in header or ():
+        name, _, variable = item.partition(":")
+        if not name or not variable:
+            raise _fail(f"--header {item!r}: expected NAME:ENV_VAR")
+        if variable.strip() not in os.environ:
+            raise _fail(f"--header {name}: environment variable {variable.strip()} is not set")
+        headers[name.strip()] = os.environ[variable.strip()]
+    if bearer_env:
+        if bearer_env not in os.environ:
+            raise _fail(f"--bearer-env: environment variable {bearer_env} is not set")
+        headers["Authorization"] = f"Bearer {os.environ[bearer_env]}"
+    targets = [ServerTarget(address, "http", url=address, headers=headers) for address in url or ()]
+    targets += [ServerTarget(address, "sse", url=address, headers=headers) for address in sse_url or ()]
+    skipped: list[ScanError] = []
+    if scan:
+        found, skipped = targets_from_scan(run_stdio=run)
+        targets += found
+    if not (tools_file or targets or skipped):
+        raise _fail("nothing to inspect: give --tools-file, --url, --sse-url or --scan")
     try:
-        report = run_inspect(InspectOptions(tools_files=tuple(tools_file), pin=pin, pin_store=pins))
+        report = run_inspect(
+            InspectOptions(
+                tools_files=tuple(tools_file or ()),
+                servers=tuple(targets),
+                timeout=timeout,
+                pin=pin,
+                pin_store=pins,
+            )
+        )
     except PinStoreError as exc:
         raise _fail(str(exc)) from None
+    if skipped:
+        from dataclasses import replace
+
+        report = replace(report, errors=report.errors + tuple(skipped))
     _write(report, output_format, output)
     worst = report.worst_severity()
     if threshold is not None and worst is not None and worst.at_least(threshold):

@@ -15,12 +15,21 @@ from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
+from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
 from mcpward.inspect._surface import SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import InspectionContext, SurfaceItem
 from mcpward.model import Category, Finding, Report, ScanError, Severity
 
-__all__ = ["InspectOptions", "PinStoreError", "ServerSurface", "inspect_servers", "run_inspect"]
+__all__ = [
+    "InspectOptions",
+    "PinStoreError",
+    "ServerSurface",
+    "ServerTarget",
+    "inspect_servers",
+    "run_inspect",
+    "targets_from_scan",
+]
 
 
 @dataclass(slots=True)
@@ -35,8 +44,50 @@ class ServerSurface:
 @dataclass(frozen=True, slots=True)
 class InspectOptions:
     tools_files: tuple[Path, ...] = ()
+    servers: tuple[ServerTarget, ...] = ()
+    timeout: float = 20.0
     pin: bool = False
     pin_store: Path | None = None
+
+
+def targets_from_scan(
+    *, run_stdio: bool, environ: dict[str, str] | None = None
+) -> tuple[list[ServerTarget], list[ScanError]]:
+    """The servers configured on this machine, as ``scan`` finds them: remote ones always,
+    stdio ones only when ``run_stdio`` (starting them runs their code). Header and environment
+    values are filled in from the environment; one that asks the client for input is dropped."""
+    from mcpward.scan import ScanOptions
+    from mcpward.scan._engine import discover
+
+    targets: list[ServerTarget] = []
+    skipped: list[ScanError] = []
+    for server in discover(ScanOptions()).servers:
+        name = f"{server.host}/{server.name}"
+        if server.transport is None or server.disabled:
+            continue
+        if server.url:
+            url = expand(server.url, environ)
+            headers = {
+                key: value
+                for key, raw in server.headers.items()
+                if (value := expand(raw, environ)) is not None
+            }
+            if url:
+                targets.append(ServerTarget(name, server.transport.value, url=url, headers=headers))
+        elif run_stdio and server.command:
+            env = {
+                key: value for key, raw in server.env.items() if (value := expand(raw, environ)) is not None
+            }
+            targets.append(ServerTarget(name, "stdio", command=server.command, args=server.args, env=env))
+        else:
+            skipped.append(
+                ScanError(
+                    path=str(server.location.path),
+                    host=name,
+                    message="stdio server not started; inspect it with --run",
+                )
+            )
+    return targets, skipped
 
 
 def default_pin_store() -> Path:
@@ -140,6 +191,10 @@ def run_inspect(options: InspectOptions) -> Report:
             servers.append(surface_from_tools_file(path))
         except (DocumentError, SurfaceError) as exc:
             errors.append(ScanError(path=str(path), message=str(exc)))
+    if options.servers:
+        fetched, failures = fetch_all(list(options.servers), options.timeout)
+        servers.extend(ServerSurface(target.name, target.origin, items) for target, items in fetched)
+        errors.extend(failures)
     store = PinStore(options.pin_store or default_pin_store())
     findings = inspect_servers(servers, store, record_pins=options.pin)
     if options.pin:

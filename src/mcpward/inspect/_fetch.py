@@ -1,0 +1,201 @@
+"""Asking live servers what they expose, with the official MCP Python SDK as the client.
+
+Remote servers (streamable HTTP, SSE) are asked directly, with headers whose values come from
+environment variables; stdio servers are started only when the user asks (``--run``), because
+starting one runs its code. Each server has a deadline; a server that hangs, crashes or answers
+garbage becomes an error for that server, and the others are still inspected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, TextIO
+
+from mcpward.dlp import redact_text, redact_url
+from mcpward.inspect._surface import (
+    MAX_ITEMS,
+    instructions_item,
+    prompt_item,
+    resource_item,
+    tool_item,
+)
+from mcpward.inspect.interface import SurfaceItem
+from mcpward.model import ScanError
+
+MAX_PAGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTarget:
+    name: str
+    transport: str  # stdio, http, sse
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def origin(self) -> str:
+        if self.url:
+            return redact_url(self.url)
+        return redact_text(" ".join([self.command or "", *self.args]).strip())
+
+
+_REFERENCE = re.compile(
+    r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}|\{env:([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def expand(value: str, environ: dict[str, str] | None = None) -> str | None:
+    """A config value with ``${VAR}``, ``${env:VAR}``, ``{env:VAR}`` and ``$VAR`` filled in from
+    the environment; None when a variable is missing or the value asks the client for input."""
+    environ = dict(os.environ) if environ is None else environ
+    if "${input:" in value:
+        return None
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = next(g for g in match.groups() if g)
+        if name not in environ:
+            missing = True
+            return ""
+        return environ[name]
+
+    result = _REFERENCE.sub(fill, value)
+    return None if missing else result
+
+
+def fetch_all(
+    targets: list[ServerTarget], timeout: float
+) -> tuple[list[tuple[ServerTarget, list[SurfaceItem]]], list[ScanError]]:
+    import anyio
+
+    results: list[tuple[ServerTarget, list[SurfaceItem]]] = []
+    errors: list[ScanError] = []
+
+    async def one(target: ServerTarget) -> None:
+        try:
+            with anyio.fail_after(timeout):
+                items = await _fetch(target)
+            results.append((target, items))
+        except TimeoutError:
+            errors.append(
+                ScanError(
+                    path=target.origin, message=f"no complete answer within {timeout:g} s", host=target.name
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
+            errors.append(ScanError(path=target.origin, message=_describe(exc), host=target.name))
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            for target in targets:
+                group.start_soon(one, target)
+
+    anyio.run(main)
+    order = {t.name: i for i, t in enumerate(targets)}
+    results.sort(key=lambda pair: order[pair[0].name])
+    return results, errors
+
+
+def _describe(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return redact_text(f"{type(exc).__name__}: {text}"[:300])
+
+
+async def _fetch(target: ServerTarget) -> list[SurfaceItem]:
+    from mcp import ClientSession
+
+    async with AsyncExitStack() as stack:
+        streams = await stack.enter_async_context(_transport(target))
+        read, write = streams[0], streams[1]
+        session = await stack.enter_async_context(ClientSession(read, write))
+        init = await session.initialize()
+        items: list[SurfaceItem] = []
+        if init.instructions:
+            items.append(instructions_item(target.name, init.instructions))
+        capabilities = init.capabilities
+        if capabilities.tools is not None:
+            for tool in await _all(session.list_tools, "tools"):
+                items.append(tool_item(target.name, tool))
+        if capabilities.prompts is not None:
+            for prompt in await _all(session.list_prompts, "prompts"):
+                items.append(prompt_item(target.name, prompt))
+        if capabilities.resources is not None:
+            for resource in await _all(session.list_resources, "resources"):
+                items.append(resource_item(target.name, resource))
+            for template in await _all(session.list_resource_templates, "resource_templates"):
+                items.append(resource_item(target.name, template, kind="resource-template"))
+        return items
+
+
+@cache
+def _devnull() -> TextIO:
+    # The servers' own stderr chatter is not the user's concern; one sink for all of them.
+    return open(os.devnull, "w")
+
+
+def _transport(target: ServerTarget) -> Any:
+    if target.transport == "stdio":
+        from mcp import StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
+        if not target.command:
+            raise ValueError("stdio server without a command")
+        params = StdioServerParameters(command=target.command, args=list(target.args), env=target.env or None)
+        return stdio_client(params, errlog=_devnull())
+    if not target.url:
+        raise ValueError("remote server without a URL")
+    if target.transport == "sse":
+        from mcp.client.sse import sse_client
+
+        return sse_client(target.url, headers=target.headers or None)
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    client = httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+    return _with_client(client, streamable_http_client(target.url, http_client=client))
+
+
+class _with_client:
+    """Close the HTTP client after the transport that uses it."""
+
+    def __init__(self, client: Any, transport: Any) -> None:
+        self._client = client
+        self._transport = transport
+
+    async def __aenter__(self) -> Any:
+        return await self._transport.__aenter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await self._transport.__aexit__(*exc)
+        finally:
+            await self._client.aclose()
+
+
+async def _all(method: Callable[..., Awaitable[Any]], attribute: str) -> list[dict[str, Any]]:
+    """Every page of a list request, within bounds, as plain JSON objects."""
+    from mcp_types import PaginatedRequestParams
+
+    collected: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        result = await method(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+        for entry in getattr(result, attribute, []) or []:
+            collected.append(entry.model_dump(mode="json", by_alias=True, exclude_none=True))
+            if len(collected) >= MAX_ITEMS:
+                return collected
+        cursor = getattr(result, "next_cursor", None) or getattr(result, "nextCursor", None)
+        if not cursor:
+            break
+    return collected

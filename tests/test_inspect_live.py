@@ -1,0 +1,119 @@
+"""inspect against real MCP servers (the official SDK on both sides), over stdio and
+streamable HTTP on loopback; servers that hang, crash or answer garbage."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mcpward.inspect import InspectOptions, ServerTarget, run_inspect
+from mcpward.inspect._fetch import expand
+
+SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
+
+
+def stdio_target(name: str, *args: str) -> ServerTarget:
+    return ServerTarget(name, "stdio", command=sys.executable, args=(str(SERVER), "stdio", *args))
+
+
+def test_stdio_server_is_inspected_and_its_poisoned_tool_found(tmp_path: Path) -> None:
+    report = run_inspect(
+        InspectOptions(
+            servers=(stdio_target("weather", "--poisoned"),),
+            timeout=60,
+            pin_store=tmp_path / "pins.json",
+            pin=True,
+        )
+    )
+    assert report.errors == ()
+    flagged = {(f.tool, f.rule) for f in report.findings}
+    assert {
+        ("get_forecast", "instruction-marker"),
+        ("get_forecast", "secret-file"),
+        ("get_forecast", "conceal-from-user"),
+    } <= flagged
+    assert not [f for f in report.findings if f.tool == "get_weather"]
+    assert "weather (5 items)" in report.subject  # instructions, two tools, a prompt, a resource
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(SERVER), "http", str(port), "--poisoned"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_streamable_http_server_on_loopback(http_server: str, tmp_path: Path) -> None:
+    target = ServerTarget(
+        "weather-http", "http", url=http_server, headers={"Authorization": "Bearer test-token"}
+    )
+    report = run_inspect(InspectOptions(servers=(target,), timeout=60, pin_store=tmp_path / "pins.json"))
+    assert report.errors == ()
+    assert ("get_forecast", "instruction-marker") in {(f.tool, f.rule) for f in report.findings}
+
+
+def test_broken_servers_are_errors_and_the_others_still_inspected(tmp_path: Path) -> None:
+    hang = ServerTarget("hang", "stdio", command=sys.executable, args=("-c", "import time; time.sleep(60)"))
+    crash = ServerTarget("crash", "stdio", command=sys.executable, args=("-c", "import sys; sys.exit(3)"))
+    garbage = ServerTarget(
+        "garbage",
+        "stdio",
+        command=sys.executable,
+        args=("-c", "print('{not json'); print('\\x00' * 10); import time; time.sleep(60)"),
+    )
+    missing = ServerTarget("missing", "stdio", command="/nonexistent/mcp-server")
+    nowhere = ServerTarget("nowhere", "http", url="http://127.0.0.1:9/mcp")
+    started = time.monotonic()
+    report = run_inspect(
+        InspectOptions(
+            servers=(hang, crash, garbage, missing, nowhere, stdio_target("good")),
+            timeout=8,
+            pin_store=tmp_path / "pins.json",
+        )
+    )
+    assert time.monotonic() - started < 45
+    failed = {e.host for e in report.errors}
+    assert failed == {"hang", "crash", "garbage", "missing", "nowhere"}
+    assert "good (4 items)" in report.subject
+    hang_error = next(e for e in report.errors if e.host == "hang")
+    assert "no complete answer within 8 s" in hang_error.message
+
+
+def test_expanding_references_from_the_environment() -> None:
+    environ = {"TOKEN": "abc", "HOST": "mcp.example.com"}
+    assert expand("Bearer ${TOKEN}", environ) == "Bearer abc"
+    assert expand("Bearer ${env:TOKEN}", environ) == "Bearer abc"
+    assert expand("https://{env:HOST}/mcp", environ) == "https://mcp.example.com/mcp"
+    assert expand("$TOKEN", environ) == "abc"
+    assert expand("Bearer ${MISSING}", environ) is None
+    assert expand("Bearer ${input:token}", environ) is None
+    assert expand("plain", environ) == "plain"
+
+
+def test_cli_asks_nothing_without_a_source(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("inspect")
+    assert result.exit_code == 2 and "nothing to inspect" in result.stderr
+    missing = cli("inspect", "--url", "http://127.0.0.1:9/mcp", "--bearer-env", "MCPWARD_NO_SUCH_VAR")
+    assert missing.exit_code == 2 and "is not set" in missing.stderr
