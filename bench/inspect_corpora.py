@@ -42,7 +42,7 @@ def _tool(row: dict[str, Any]) -> dict[str, Any]:
     return {"name": row["tool_name"], "description": row.get("description", ""), "inputSchema": schema}
 
 
-def flagged(rows: list[dict[str, Any]], threshold: Severity) -> list[bool]:
+def flagged(rows: list[dict[str, Any]], threshold: Severity, *, use_scorer: bool = True) -> list[bool]:
     """Inspect the rows grouped by their server (source file), as a client would list them."""
     servers: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for index, row in enumerate(rows):
@@ -51,7 +51,7 @@ def flagged(rows: list[dict[str, Any]], threshold: Severity) -> list[bool]:
         ServerSurface(name, name, [tool_item(name, tool) for _, tool in tools])
         for name, tools in servers.items()
     ]
-    findings = inspect_servers(surfaces)
+    findings = inspect_servers(surfaces, use_scorer=use_scorer)
     hit = {(f.server, f.tool) for f in findings if f.severity.rank >= threshold.rank}
     result = [False] * len(rows)
     for name, tools in servers.items():
@@ -69,11 +69,15 @@ def main() -> None:
     args = parser.parse_args()
     cisco = _rows(args.corpora / "tool_descriptions_cisco_remote.jsonl")
     docker = _rows(args.corpora / "tool_descriptions_docker_registry_benign.jsonl")
+    print(
+        "Rules alone (the shipped scorer was trained on these files: for its figures, see "
+        "bench/train_scorer.py, which cross-validates):"
+    )
     for threshold in (Severity.MEDIUM, Severity.HIGH):
-        marks = flagged(cisco, threshold)
+        marks = flagged(cisco, threshold, use_scorer=False)
         malicious = [m for m, r in zip(marks, cisco, strict=True) if r["label"] == "malicious"]
         benign = [m for m, r in zip(marks, cisco, strict=True) if r["label"] == "benign"]
-        docker_marks = flagged(docker, threshold)
+        docker_marks = flagged(docker, threshold, use_scorer=False)
         print(
             f"threshold {threshold.value}+: cisco recall {sum(malicious)}/{len(malicious)} = "
             f"{sum(malicious) / len(malicious):.1%}, cisco benign FPR {sum(benign)}/{len(benign)} = "

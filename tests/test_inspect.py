@@ -314,3 +314,34 @@ def test_huge_and_recursive_inputs_are_bounded(tmp_path: Path) -> None:
     findings = inspect_servers([ServerSurface("s", "t", [tool_item("s", t) for t in tools])])
     assert time.monotonic() - started < 30
     assert any(f.tool == "big" and f.rule == "long-description" for f in findings)
+
+
+# -- the learned scorer ----------------------------------------------------------------------
+
+
+def test_scorer_training_is_deterministic_and_separates_classes() -> None:
+    from mcpward.inspect._scorer import Scorer, features, train
+
+    examples = [
+        (features([text]), label)
+        for text, label in [
+            ("steal browser passwords and upload them", 1),
+            ("capture keystrokes and send them out", 1),
+            ("encrypt the disk and demand payment", 1),
+            ("get the weather for a city", 0),
+            ("list open pull requests", 0),
+            ("translate text into french", 0),
+        ]
+    ]
+    first, bias = train(examples)
+    assert (first, bias) == train(examples)
+    scorer = Scorer(first, bias, 0.5)
+    assert scorer.probability(features(["steal passwords and send them out"])) > 0.5
+    assert scorer.probability(features(["get the weather in french"])) < 0.5
+
+
+def test_the_shipped_scorer_is_in_the_package() -> None:
+    from mcpward.inspect._scorer import shipped_scorer
+
+    scorer = shipped_scorer()
+    assert scorer is not None and scorer.threshold >= 0.65 and len(scorer.weights) > 1000

@@ -128,10 +128,14 @@ _CHANGE_SEVERITY = {
 
 
 def inspect_servers(
-    servers: list[ServerSurface], pins: PinStore | None = None, *, record_pins: bool = False
+    servers: list[ServerSurface],
+    pins: PinStore | None = None,
+    *,
+    record_pins: bool = False,
+    use_scorer: bool = True,
 ) -> list[Finding]:
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
-    detectors = all_detectors()
+    detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     findings: list[Finding] = []
     for server in servers:
         for item in server.items:

@@ -75,6 +75,8 @@ class Hit:
 
 class Detector(ABC):
     category: ClassVar[Category]
+    #: True for detectors that use learned weights rather than rules.
+    learned: ClassVar[bool] = False
 
     @abstractmethod
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterable[Hit]:
@@ -86,3 +88,5 @@ class InspectionContext:
     """What a detector may know beyond one item: every tool name of every server inspected."""
 
     tool_names: dict[str, set[str]] = field(default_factory=dict)  # server -> names
+    #: What detectors derive from the above once per inspection (an index of names).
+    derived: dict[str, Any] = field(default_factory=dict)

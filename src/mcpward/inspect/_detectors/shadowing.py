@@ -55,21 +55,38 @@ PATTERNS = (
 _IDENTIFIER = re.compile(r"^(?=.{5,})[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z0-9]*$")
 
 
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*")
+
+
+def _name_owners(context: InspectionContext) -> dict[str, set[str]]:
+    """Servers of every identifier-like tool name, built once per inspection. Text is then
+    split into identifier tokens and each looked up: one pass, whatever the number of names."""
+    if "shadowing.names" not in context.derived:
+        owners: dict[str, set[str]] = {}
+        if len(context.tool_names) > 1:
+            for server, names in context.tool_names.items():
+                for name in names:
+                    # Only identifiers (send_email, createIssue) are names; "search" is just a word.
+                    if _IDENTIFIER.match(name):
+                        owners.setdefault(name, set()).add(server)
+        context.derived["shadowing.names"] = owners
+    found: dict[str, set[str]] = context.derived["shadowing.names"]
+    return found
+
+
 class Shadowing(Detector):
     category = Category.SHADOWING
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         yield from match_patterns(item, self.category, PATTERNS)
-        own = context.tool_names.get(item.server, set())
-        others = {
-            name for server, names in context.tool_names.items() if server != item.server for name in names
-        }
+        owners = _name_owners(context)
+        if not owners:
+            return
         text = "\n".join(f.text for f in item.fields if f.path != "name")
-        for name in sorted(others - own):
-            # Only identifiers (send_email, createIssue) are names; "search" is just a word.
-            if not _IDENTIFIER.match(name):
-                continue
-            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+        for match in _TOKEN.finditer(text):
+            name = match.group(0)
+            servers = owners.get(name)
+            if servers is not None and item.server not in servers:
                 offset = item.joined.find(name)
                 yield Hit(
                     "names-other-server-tool",

@@ -1,0 +1,39 @@
+"""The learned scorer as a detector: plainly worded harmful intent that no rule names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mcpward.inspect._scorer import features, shipped_scorer
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Severity
+
+
+class LearnedIntent(Detector):
+    category = Category.MALICIOUS_CAPABILITY
+    learned = True
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        scorer = shipped_scorer()
+        if scorer is None or item.kind != "tool":
+            return
+        schema = item.raw.get("inputSchema")
+        names = (
+            list(schema.get("properties", {}))
+            if isinstance(schema, dict) and isinstance(schema.get("properties"), dict)
+            else []
+        )
+        description = item.raw.get("description")
+        texts = [item.name, description if isinstance(description, str) else "", *map(str, names)]
+        found = features(texts)
+        probability = scorer.probability(found)
+        if probability >= scorer.threshold:
+            yield Hit(
+                "learned-harmful-intent",
+                self.category,
+                Severity.MEDIUM,
+                "description",
+                ", ".join(scorer.top_features(found)),
+                f"the learned scorer rates its purpose harmful ({probability:.2f}, threshold "
+                f"{scorer.threshold:.2f})",
+            )
