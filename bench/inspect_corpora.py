@@ -60,12 +60,34 @@ def flagged(rows: list[dict[str, Any]], threshold: Severity, *, use_scorer: bool
     return result
 
 
+def cisco_flags(scanner: str, rows: list[dict[str, Any]], scratch: Path) -> tuple[list[bool], float]:
+    """Cisco mcp-scanner's offline YARA analyzer on the same tools: (flagged per row, seconds)."""
+    tools = [_tool(row) | {"name": f"{row['tool_name']}__{index}"} for index, row in enumerate(rows)]
+    path = scratch / "cisco-tools.json"
+    path.write_text(json.dumps({"tools": tools}))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [scanner, "--analyzers", "yara", "--format", "raw", "static", "--tools", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    unsafe = {r["tool_name"] for r in json.loads(done.stdout)["scan_results"] if r.get("is_safe") is False}
+    return [tool["name"] in unsafe for tool in tools], elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     parser.add_argument("--show-misses", action="store_true", help="print undetected malicious tools")
+    parser.add_argument(
+        "--cisco",
+        metavar="MCP_SCANNER",
+        help="path of Cisco's mcp-scanner, to compare with its offline YARA analyzer on the same files",
+    )
     args = parser.parse_args()
     cisco = _rows(args.corpora / "tool_descriptions_cisco_remote.jsonl")
     docker = _rows(args.corpora / "tool_descriptions_docker_registry_benign.jsonl")
@@ -84,6 +106,15 @@ def main() -> None:
             f"{sum(benign) / len(benign):.1%}, docker benign FPR {sum(docker_marks)}/{len(docker_marks)} = "
             f"{sum(docker_marks) / len(docker_marks):.1%}"
         )
+    if args.cisco:
+        with tempfile.TemporaryDirectory() as scratch:
+            cisco_marks, _ = cisco_flags(args.cisco, cisco, Path(scratch))
+            docker_cisco, seconds = cisco_flags(args.cisco, docker, Path(scratch))
+            _rates("Cisco mcp-scanner YARA (same files)", cisco_marks, cisco, docker_cisco)
+            print(
+                f"  Cisco mcp-scanner YARA: {len(docker)} tools in {seconds:.2f} s as a command, "
+                f"{len(docker) / seconds:,.0f} tools per second"
+            )
     if args.show_misses:
         marks = flagged(cisco, Severity.MEDIUM)
         for mark, row in zip(marks, cisco, strict=True):
@@ -122,6 +153,15 @@ def main() -> None:
         subprocess.run(command, check=True, env=env)
         elapsed = time.perf_counter() - started
     print(f"mcpward inspect --tools-file (10,000 tools, whole command): {elapsed * 1000:.0f} ms")
+
+
+def _rates(title: str, marks: list[bool], cisco: list[dict[str, Any]], docker_marks: list[bool]) -> None:
+    malicious = [m for m, r in zip(marks, cisco, strict=True) if r["label"] == "malicious"]
+    benign = [m for m, r in zip(marks, cisco, strict=True) if r["label"] == "benign"]
+    print(
+        f"  {title}: cisco recall {sum(malicious) / len(malicious):.1%}, cisco benign FPR "
+        f"{sum(benign) / len(benign):.1%}, docker benign FPR {sum(docker_marks) / len(docker_marks):.1%}"
+    )
 
 
 if __name__ == "__main__":
