@@ -26,6 +26,8 @@ advisories_app = typer.Typer(
     help="The offline advisory snapshot used by known-vulnerable checks.", no_args_is_help=True
 )
 app.add_typer(advisories_app, name="advisories")
+dlp_app = typer.Typer(help="Find secrets and personal data in text or JSON.", no_args_is_help=True)
+app.add_typer(dlp_app, name="dlp")
 identity_app = typer.Typer(help="The list of official MCP packages and vendor brands.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
 
@@ -331,6 +333,34 @@ def advisories_update(
     except AdvisoryError as exc:
         raise _fail(f"advisories not updated: {exc}") from None
     typer.echo(f"wrote {count} MCP advisories to {written}")
+
+
+@dlp_app.command("scan")
+def dlp_scan(
+    source: Annotated[str, typer.Argument(help="A file, or - for standard input: text or JSON.")],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
+) -> None:
+    """Find secrets and personal data; JSON input is scanned string by string with field paths."""
+    from mcpward.dlp.report import scan_source
+    from mcpward.model import Severity
+
+    if output_format not in ("table", "json", "sarif"):
+        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
+    try:
+        threshold = Severity.parse(fail_on) if fail_on else None
+    except ValueError as exc:
+        raise _fail(f"--fail-on: {exc}") from None
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
+    report = scan_source(data, "standard input" if source == "-" else source)
+    _write(report, output_format, output)
+    worst = report.worst_severity()
+    if threshold is not None and worst is not None and worst.at_least(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @identity_app.command("update")

@@ -74,6 +74,8 @@ class Category(enum.StrEnum):
     DISPROPORTION = "disproportion"
     MALICIOUS_CAPABILITY = "malicious-capability"
     TOOL_CHANGED = "tool-changed"
+    # dlp
+    PERSONAL_DATA = "personal-data"
 
 
 class Scope(enum.StrEnum):
@@ -179,6 +181,10 @@ class Finding:
     #: The tool (or prompt, resource) a finding is about, and the field path in it.
     tool: str | None = None
     field: str | None = None
+    #: Character offsets in the scanned text, and how sure the detector is (0 to 1).
+    start: int | None = None
+    end: int | None = None
+    confidence: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

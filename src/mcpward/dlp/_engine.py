@@ -1,0 +1,341 @@
+"""The DLP engine: every rule's trigger found in one pass, then exact matching and validation
+on the rules that fired.
+
+Each rule has a *trigger*, a simple expression (no look-around) that every match of the rule
+contains, and an exact Python pattern with its validator. The triggers of all rules are
+compiled into one Hyperscan (Vectorscan) database and run in a single pass over the data; where
+the native library is missing, the same triggers run with Python's ``re``. Only the rules that
+fired run their exact pattern, so both paths give the same results by construction, and text
+that holds nothing sensitive costs one pass.
+
+Every exact pattern is linear: bounded repetitions, no nested quantifiers, so hostile input
+cannot make matching backtrack catastrophically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, mask
+from mcpward.dlp._pii import iban_valid, ipv4_valid, ipv6_valid, luhn_valid, phone_valid, ssn_valid
+
+#: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
+CHUNK = 1 << 20
+OVERLAP = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class DlpRule:
+    id: str
+    kind: str  # secret, pii, custom
+    trigger: str  # Hyperscan-compatible
+    pattern: str  # exact, Python syntax
+    confidence: float
+    validator: Callable[[str], bool] | None = None
+    visible_prefix: int = 0
+    caseless: bool = False
+    action: str = "alert"  # alert, redact, block
+    severity: str = "high"
+    #: Words that, just before a match, say it is something else ("version 1.2.3.4").
+    not_after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DlpMatch:
+    rule: str
+    kind: str
+    start: int
+    end: int
+    confidence: float
+    redacted: str
+    action: str
+    path: str | None = None
+
+
+def _prefix_trigger(pattern: str) -> str:
+    """A literal that starts a credential format (``ghp_``, ``AKIA``), as its trigger."""
+    body = pattern.removeprefix(r"(?<![A-Za-z0-9_+/-])")
+    literal = re.match(r"[A-Za-z0-9_\-.:=]+", body.replace("\\.", ".").replace("\\-", "-"))
+    if literal and len(literal.group(0)) >= 3:
+        return re.escape(literal.group(0))
+    return ""
+
+
+def _credential_rules() -> list[DlpRule]:
+    rules = []
+    for fmt in CREDENTIAL_FORMATS:
+        trigger = _prefix_trigger(fmt.pattern) or _FALLBACK_TRIGGERS.get(fmt.kind, "")
+        if not trigger:
+            continue
+        rules.append(
+            DlpRule(fmt.kind, "secret", trigger, fmt.pattern, 0.9, visible_prefix=fmt.visible_prefix)
+        )
+    return rules
+
+
+_FALLBACK_TRIGGERS = {
+    "github-token": "gh[pousr]_",
+    "gitlab-token": "gl[a-z]+-",
+    "aws-access-key-id": "(?:AKIA|ASIA|ABIA|ACCA)",
+    "openai-api-key": "T3BlbkFJ",
+    "stripe-key": "(?:sk|rk)_(?:live|test)_",
+    "slack-token": "xox[abposr]-",
+    "notion-token": "(?:secret_|ntn_)",
+    "telegram-bot-token": ":AA",
+    "shopify-token": "shp(?:at|ca|pa|ss)_",
+    "sentry-token": "sntr[ysu]_",
+    "tavily-api-key": "tvly-",
+    "doppler-token": "dp\\.(?:pt|st|sa|ct|scim|audit)\\.",
+    "jwt": "eyJ",
+    "private-key": "PRIVATE KEY",
+    "digitalocean-token": "do[opr]_v1_",
+    "linear-api-key": "lin_(?:api|oauth)_",
+}
+
+#: More credential types, with their issuers' formats (triggers are their fixed prefixes).
+_EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
+    ("azure-ad-client-secret", r"[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34}", r"\dQ~", 0),
+    ("cloudflare-api-token", r"(?<![A-Za-z0-9_-])(?:cfat|cfut)_[A-Za-z0-9_-]{40,50}", "cf[au]t_", 5),
+    (
+        "gcp-service-account",
+        r"\"type\"\s*:\s*\"service_account\"[\s\S]{0,2000}?\"private_key\"",
+        "service_account",
+        0,
+    ),
+    ("github-app-token", r"(?<![A-Za-z0-9_])(?:ghu|ghs)_[A-Za-z0-9]{36}", "gh[us]_", 4),
+    ("gitlab-runner-token", r"(?<![A-Za-z0-9_])GR1348941[A-Za-z0-9_-]{20}", "GR1348941", 9),
+    ("bitbucket-app-password", r"(?<![A-Za-z0-9_])ATBB[A-Za-z0-9_=.-]{32}", "ATBB", 4),
+    (
+        "discord-bot-token",
+        r"(?<![A-Za-z0-9_.-])[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}",
+        r"\.[A-Za-z0-9_-]{6}\.",
+        0,
+    ),
+    (
+        "discord-webhook",
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{60,68}",
+        "discord",
+        0,
+    ),
+    (
+        "teams-webhook",
+        r"https://[a-z0-9]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9@/-]{40,200}",
+        "webhook\\.office\\.com",
+        0,
+    ),
+    ("mailchimp-api-key", r"(?<![a-f0-9])[a-f0-9]{32}-us\d{1,2}(?![a-z0-9])", "-us[0-9]", 0),
+    ("square-access-token", r"(?<![A-Za-z0-9_-])(?:EAAA|sq0atp-)[A-Za-z0-9_-]{22,60}", "(?:EAAA|sq0atp-)", 4),
+    ("square-oauth-secret", r"(?<![A-Za-z0-9_-])sq0csp-[A-Za-z0-9_-]{43}", "sq0csp-", 7),
+    (
+        "paypal-braintree-token",
+        r"access_token\$production\$[a-z0-9]{16}\$[a-f0-9]{32}",
+        "access_token\\$production",
+        0,
+    ),
+    ("facebook-access-token", r"(?<![A-Za-z0-9])EAACEdEose0cBA[A-Za-z0-9]{20,}", "EAACEdEose0cBA", 4),
+    ("dropbox-token", r"(?<![A-Za-z0-9_-])sl\.[A-Za-z0-9_-]{130,152}", "sl\\.", 3),
+    ("fly-io-token", r"(?<![A-Za-z0-9_])fo1_[A-Za-z0-9_-]{43}", "fo1_", 4),
+    ("planetscale-token", r"(?<![A-Za-z0-9_])pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.=-]{32,64}", "pscale_", 7),
+    ("pulumi-token", r"(?<![A-Za-z0-9_])pul-[a-f0-9]{40}", "pul-", 4),
+    ("rubygems-token", r"(?<![A-Za-z0-9_])rubygems_[a-f0-9]{48}", "rubygems_", 9),
+    (
+        "terraform-cloud-token",
+        r"(?<![A-Za-z0-9_])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}",
+        "\\.atlasv1\\.",
+        0,
+    ),
+    ("vault-token", r"(?<![A-Za-z0-9_])hv[sb]\.[A-Za-z0-9_-]{24,}", "hv[sb]\\.", 4),
+    ("age-secret-key", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", "AGE-SECRET-KEY-1", 16),
+    ("grafana-token", r"(?<![A-Za-z0-9_])glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}", "glsa_", 5),
+    ("grafana-cloud-token", r"(?<![A-Za-z0-9_])glc_[A-Za-z0-9+/]{32,400}={0,2}", "glc_", 4),
+    ("openrouter-api-key", r"(?<![A-Za-z0-9_])sk-or-v1-[a-f0-9]{64}", "sk-or-v1-", 9),
+    ("xai-api-key", r"(?<![A-Za-z0-9_])xai-[A-Za-z0-9]{80}", "xai-", 4),
+    (
+        "database-url-password",
+        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
+        "://",
+        0,
+    ),
+)
+
+#: Personal data: (id, exact pattern, trigger, validator, confidence).
+_PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
+    (
+        "email-address",
+        r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])",
+        "@",
+        None,
+        0.85,
+    ),
+    ("credit-card", r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", r"[0-9]{4}", luhn_valid, 0.85),
+    (
+        "iban",
+        r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
+        r"[A-Z]{2}[0-9]{2}",
+        iban_valid,
+        0.9,
+    ),
+    ("us-ssn", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", r"[0-9]{3}-[0-9]{2}-[0-9]{4}", ssn_valid, 0.8),
+    (
+        "ipv4-address",
+        r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])",
+        r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+        ipv4_valid,
+        0.6,
+    ),
+    (
+        "ipv6-address",
+        r"(?<![\w:])(?:[0-9a-fA-F]{1,4}:){2,7}(?::|[0-9a-fA-F]{1,4})(?![\w:])",
+        r"[0-9a-fA-F]{1,4}:[0-9a-fA-F]{0,4}:",
+        ipv6_valid,
+        0.6,
+    ),
+    # International numbers with their +country code, or the North American 3-3-4 form: bare
+    # groups of digits are more often card or account fragments than telephone numbers.
+    (
+        "phone-number",
+        r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})(?:[ .-]?\d{2,4}){2,4}"
+        r"|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?![\w-])",
+        r"[0-9]{3}",
+        phone_valid,
+        0.6,
+    ),
+)
+
+
+@cache
+def builtin_rules() -> tuple[DlpRule, ...]:
+    rules = _credential_rules()
+    known = {r.id for r in rules}
+    for rule_id, pattern, trigger, prefix in _EXTRA_SECRETS:
+        if rule_id not in known and trigger:
+            rules.append(DlpRule(rule_id, "secret", trigger, pattern, 0.9, visible_prefix=prefix))
+    for rule_id, pattern, trigger, validator, confidence in _PII:
+        not_after = ("version", "release", "ver", "build") if rule_id.startswith("ip") else ()
+        rules.append(
+            DlpRule(
+                rule_id,
+                "pii",
+                trigger,
+                pattern,
+                confidence,
+                validator=validator,
+                severity="medium",
+                not_after=not_after,
+            )
+        )
+    return tuple(rules)
+
+
+class Engine:
+    """Scan text for the given rules; ``use_hyperscan`` False forces the pure-Python path."""
+
+    def __init__(self, rules: Iterable[DlpRule] | None = None, *, use_hyperscan: bool = True) -> None:
+        self.rules = tuple(rules) if rules is not None else builtin_rules()
+        self._exact = [re.compile(r.pattern, re.IGNORECASE if r.caseless else 0) for r in self.rules]
+        self._triggers = [
+            re.compile(r.trigger.encode(), re.IGNORECASE if r.caseless else 0) for r in self.rules
+        ]
+        self._database = _hyperscan_database(self.rules) if use_hyperscan else None
+
+    @property
+    def native(self) -> bool:
+        return self._database is not None
+
+    def fired(self, data: bytes) -> set[int]:
+        """The rules whose trigger occurs in ``data``: one Hyperscan pass, or Python's ``re``."""
+        if self._database is None:
+            return {index for index, trigger in enumerate(self._triggers) if trigger.search(data)}
+        found: set[int] = set()
+
+        def on_match(rule: int, start: int, end: int, flags: int, context: Any) -> bool | None:
+            found.add(rule)
+            return None
+
+        self._database.scan(data, match_event_handler=on_match)
+        return found
+
+    def scan(self, text: str, path: str | None = None) -> list[DlpMatch]:
+        results: list[DlpMatch] = []
+        for offset in range(0, max(len(text), 1), CHUNK):
+            chunk = text[offset : offset + CHUNK + OVERLAP]
+            for match in self._scan_chunk(chunk, path):
+                if offset and match.start < OVERLAP // 2:
+                    continue  # the previous chunk reported it
+                results.append(
+                    DlpMatch(
+                        match.rule,
+                        match.kind,
+                        match.start + offset,
+                        match.end + offset,
+                        match.confidence,
+                        match.redacted,
+                        match.action,
+                        path,
+                    )
+                )
+        return _without_overlaps(results)
+
+    def _scan_chunk(self, text: str, path: str | None) -> list[DlpMatch]:
+        data = text.encode("utf-8", "surrogatepass")
+        found: list[DlpMatch] = []
+        for index in sorted(self.fired(data)):
+            rule = self.rules[index]
+            for match in self._exact[index].finditer(text):
+                value = match.group(0)
+                if rule.validator is not None and not rule.validator(value):
+                    continue
+                if rule.kind == "secret" and not _plausible(rule, match, text):
+                    continue
+                before = text[max(0, match.start() - 12) : match.start()].lower().rstrip(" :=v")
+                if rule.not_after and before.endswith(rule.not_after):
+                    continue
+                found.append(
+                    DlpMatch(
+                        rule.id,
+                        rule.kind,
+                        match.start(),
+                        match.end(),
+                        rule.confidence,
+                        mask(value, rule.visible_prefix),
+                        rule.action,
+                        path,
+                    )
+                )
+        return found
+
+
+def _plausible(rule: DlpRule, match: re.Match[str], text: str) -> bool:
+    from mcpward.dlp._credentials import CredentialMatch
+
+    return is_plausible(CredentialMatch(rule.id, match.start(), match.end(), rule.visible_prefix), text)
+
+
+def _without_overlaps(matches: list[DlpMatch]) -> list[DlpMatch]:
+    """Where matches overlap, keep the most confident (then the longest)."""
+    kept: list[DlpMatch] = []
+    for match in sorted(matches, key=lambda m: (-m.confidence, -(m.end - m.start), m.start)):
+        if all(match.end <= other.start or match.start >= other.end for other in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _hyperscan_database(rules: tuple[DlpRule, ...]) -> Any:
+    try:
+        import hyperscan
+    except ImportError:
+        return None
+    database = hyperscan.Database()
+    expressions = [r.trigger.encode() for r in rules]
+    flags = [(hyperscan.HS_FLAG_CASELESS if r.caseless else 0) | hyperscan.HS_FLAG_SINGLEMATCH for r in rules]
+    try:
+        database.compile(
+            expressions=expressions, ids=list(range(len(rules))), elements=len(rules), flags=flags
+        )
+    except hyperscan.error:
+        return None  # a trigger Hyperscan cannot take: the Python path gives the same results
+    return database

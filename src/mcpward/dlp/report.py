@@ -1,0 +1,65 @@
+"""``mcpward dlp scan``: a file or standard input, as text or JSON, into a report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from mcpward import __version__
+from mcpward.dlp._engine import DlpMatch
+from mcpward.dlp.scanning import ScanLimitError, scan_json, scan_text
+from mcpward.model import Category, Finding, Report, ScanError, Severity
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+def scan_source(data: bytes, name: str) -> Report:
+    errors: list[ScanError] = []
+    if len(data) > MAX_INPUT_BYTES:
+        errors.append(ScanError(path=name, message=f"only the first {MAX_INPUT_BYTES} bytes were scanned"))
+        data = data[:MAX_INPUT_BYTES]
+    text = data.decode("utf-8", errors="replace")
+    if "\ufffd" in text and "\ufffd".encode() not in data:
+        errors.append(
+            ScanError(
+                path=name, message="not valid UTF-8: undecodable bytes were replaced and scanned as text"
+            )
+        )
+    matches: list[DlpMatch]
+    try:
+        value = json.loads(text) if text.lstrip()[:1] in ("{", "[") else None
+    except (json.JSONDecodeError, RecursionError):
+        value = None
+    try:
+        matches = scan_json(value) if value is not None else scan_text(text)
+    except ScanLimitError as exc:
+        errors.append(ScanError(path=name, message=f"not scanned completely: {exc}"))
+        matches = scan_text(text)
+    findings = tuple(_finding(match, name) for match in matches)
+    return Report(
+        tool_version=__version__,
+        command="dlp",
+        generated_at=datetime.now(UTC),
+        subject=name,
+        findings=findings,
+        errors=tuple(errors),
+    )
+
+
+def _finding(match: DlpMatch, name: str) -> Finding:
+    secret = match.kind == "secret"
+    return Finding(
+        rule=match.rule,
+        category=Category.PLAINTEXT_SECRET if secret else Category.PERSONAL_DATA,
+        severity=Severity.HIGH if secret else Severity.MEDIUM,
+        message=f"{'Secret' if secret else 'Personal data'} ({match.rule})"
+        + (f" in {match.path}" if match.path else f" at offset {match.start}")
+        + ".",
+        remediation="Remove it or mask it before the content reaches a model or a log.",
+        config_path=name,
+        evidence=match.redacted,
+        field=match.path,
+        start=match.start,
+        end=match.end,
+        confidence=match.confidence,
+    )

@@ -1,0 +1,131 @@
+"""The DLP engine: credential formats and personal data, flagged and not, one Hyperscan pass
+with a pure-Python path that gives the same results, JSON field paths, redaction, and hostile
+input in bounded time."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from mcpward.dlp._engine import Engine, builtin_rules
+from mcpward.dlp.report import scan_source
+from mcpward.dlp.scanning import ScanLimitError, redact, scan_json, scan_text, strings_of
+
+GITHUB = "ghp_" + "R8xkq2Vb7LmN4pZs1TyW9cUf3HjD6gAe0K5o"
+
+FLAGGED = [
+    (f"export GITHUB_TOKEN={GITHUB}", "github-token"),
+    ("aws_access_key_id = AKIA" + "Q3EGRKL5M7ZXN2TB", "aws-access-key-id"),
+    ("slack: xoxb-" + "2468013579-1357924680-Zk8Lm2Vb9RtN4pZs1TyW8cUf", "slack-token"),
+    (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----",
+        "private-key",
+    ),
+    ("DATABASE_URL=postgres://app:Wq8Lm2Vb9Rt@db.internal:5432/prod", "database-url-password"),
+    ("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", "openrouter-api-key"),
+    ("Please write to jane.doe@corp-mail.co.uk today", "email-address"),
+    ("Card 4539 1488 0343 6467 expires 04/29", "credit-card"),
+    ("IBAN GB82 WEST 1234 5698 7654 32", "iban"),
+    ("SSN 536-22-4567 on file", "us-ssn"),
+    ("connect from 203.0.113.77 please", "ipv4-address"),
+    ("call +44 20 7946 0958 tomorrow", "phone-number"),
+]
+NOT_FLAGGED = [
+    "export GITHUB_TOKEN=${GITHUB_TOKEN}",
+    "STRIPE_KEY=sk_test_xxxxxxxxxxxxxxxxxxxxxxxx",
+    "version 1.2.3.4 released",
+    "Card 4539 1488 0343 6468 is not a valid number",  # fails Luhn
+    "IBAN GB82 WEST 1234 5698 7654 33",  # fails mod-97
+    "SSN 000-12-3456 and 666-12-3456 are never issued",
+    "order 123-45-6789 is a test number",
+    "postgres://localhost/app and https://example.com/path",
+    "the aws region is us-east-1 and the bucket is logs-2025",
+]
+
+
+@pytest.mark.parametrize("text,rule", FLAGGED)
+def test_flagged(text: str, rule: str) -> None:
+    assert rule in [m.rule for m in scan_text(text)]
+
+
+@pytest.mark.parametrize("text", NOT_FLAGGED)
+def test_not_flagged(text: str) -> None:
+    assert [(m.rule, text[m.start : m.end]) for m in scan_text(text)] == []
+
+
+def test_at_least_sixty_credential_types() -> None:
+    assert len({r.id for r in builtin_rules() if r.kind == "secret"}) >= 60
+
+
+def test_hyperscan_and_python_paths_agree() -> None:
+    native, python = Engine(), Engine(use_hyperscan=False)
+    assert native.native and not python.native
+    corpus = "\n".join(text for text, _ in FLAGGED) + "\n" + "\n".join(NOT_FLAGGED)
+    assert native.scan(corpus) == python.scan(corpus)
+    assert len(native.scan(corpus)) >= len(FLAGGED)
+
+
+def test_json_paths_keys_and_redaction() -> None:
+    value = {
+        "params": {
+            "arguments": {"to": "jane.doe@corp-mail.co.uk", "notes": [f"token {GITHUB}"]},
+            "jane@corp-mail.co.uk": "key",
+        }
+    }
+    found = {(m.rule, m.path) for m in scan_json(value)}
+    assert found == {
+        ("email-address", "$.params.arguments.to"),
+        ("github-token", "$.params.arguments.notes[0]"),
+        ("email-address", "$.params['jane@corp-mail.co.uk'](key)"),
+    }
+    assert redact(f"use {GITHUB} now") == "use ghp_**** now"
+
+
+def test_deep_json_is_a_clear_limit_not_a_crash() -> None:
+    deep: object = "x"
+    for _ in range(300):
+        deep = [deep]
+    with pytest.raises(ScanLimitError, match="deeper than"):
+        list(strings_of(deep))
+    report = scan_source(json.dumps(deep).encode(), "deep.json")
+    assert any("not scanned completely" in e.message for e in report.errors)
+
+
+def test_pathological_inputs_run_in_bounded_time() -> None:
+    cases = [
+        "a" * 200_000 + "@",
+        "1-" * 100_000,
+        "ghp_" * 50_000,
+        "://" + ":" * 100_000 + "@",
+        "\x00\xff" * 100_000,
+        "eyJ" + "a" * 200_000 + ".",
+        ("1." * 100_000) + "1",
+    ]
+    for text in cases:
+        started = time.monotonic()
+        scan_text(text)
+        assert time.monotonic() - started < 10, text[:20]
+
+
+def test_invalid_utf8_is_reported_and_still_scanned() -> None:
+    data = b"\xff\xfe broken " + f"token {GITHUB}".encode()
+    report = scan_source(data, "blob.bin")
+    assert [f.rule for f in report.findings] == ["github-token"]
+    assert any("not valid UTF-8" in e.message for e in report.errors)
+
+
+def test_cli_json_output_has_types_paths_offsets_and_masks(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "call.json"
+    source.write_text(json.dumps({"arguments": {"body": f"here is {GITHUB}"}}))
+    result = cli("dlp", "scan", str(source), "-f", "json", "--fail-on", "high")
+    assert result.exit_code == 1
+    [finding] = result.json()["findings"]
+    assert (finding["rule"], finding["field"], finding["start"], finding["evidence"]) == (
+        "github-token",
+        "$.arguments.body",
+        8,
+        "ghp_****",
+    )
+    assert GITHUB not in result.stdout
