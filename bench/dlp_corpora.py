@@ -1,0 +1,137 @@
+"""Detection quality and throughput of the DLP engine on the shared corpora.
+
+    python bench/dlp_corpora.py [--corpora ../shared/corpora] [--megabytes 50]
+
+- secrets: gitleaks rule cases (``tp`` must be flagged, ``fp`` must not) and detect-secrets
+  plugin cases (``should_flag``): recall and precision;
+- personal data: Presidio's generated sentences, for the entity types the engine covers: a span
+  counts as found when a match of the same type overlaps it;
+- false alarms on the Docker registry's benign tool descriptions;
+- throughput on a mixed JSON corpus of at least 50 MB, Hyperscan and pure-Python paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from mcpward.dlp._engine import Engine
+from mcpward.dlp.scanning import scan_json
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESIDIO_TYPES = {
+    "EMAIL_ADDRESS": "email-address",
+    "PHONE_NUMBER": "phone-number",
+    "CREDIT_CARD": "credit-card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "us-ssn",
+    "IP_ADDRESS": ("ipv4-address", "ipv6-address"),
+}
+
+
+def secrets_quality(engine: Engine, corpora: Path) -> None:
+    for name, positive in (
+        ("secrets_gitleaks_rule_cases.json", lambda c: c["label"] == "tp"),
+        ("secrets_detect_secrets_cases.json", lambda c: bool(c["should_flag"])),
+    ):
+        cases = json.loads((corpora / name).read_text())
+        tp = fp = fn = tn = 0
+        for case in cases:
+            flagged = any(m.kind == "secret" for m in engine.scan(case["text"]))
+            if positive(case):
+                tp, fn = tp + flagged, fn + (not flagged)
+            else:
+                fp, tn = fp + flagged, tn + (not flagged)
+        print(
+            f"{name}: recall {tp}/{tp + fn} = {tp / max(1, tp + fn):.1%}, precision {tp}/{tp + fp} = "
+            f"{tp / max(1, tp + fp):.1%} (false alarms on {fp} of {fp + tn} negatives)"
+        )
+
+
+def pii_quality(engine: Engine, corpora: Path) -> None:
+    rows = json.loads((corpora / "pii_presidio_generated_small.json").read_text())
+    found = total = false_alarms = reported = 0
+    for row in rows:
+        matches = [m for m in engine.scan(row["full_text"]) if m.kind == "pii"]
+        reported += len(matches)
+        spans = [s for s in row["spans"] if s["entity_type"] in PRESIDIO_TYPES]
+        for span in spans:
+            wanted = PRESIDIO_TYPES[span["entity_type"]]
+            wanted = wanted if isinstance(wanted, tuple) else (wanted,)
+            total += 1
+            found += any(
+                m.rule in wanted and m.start < span["end_position"] and m.end > span["start_position"]
+                for m in matches
+            )
+        for match in matches:
+            if not any(
+                match.start < s["end_position"] and match.end > s["start_position"] for s in row["spans"]
+            ):
+                false_alarms += 1
+    print(
+        f"presidio generated (types covered): recall {found}/{total} = {found / max(1, total):.1%}, "
+        f"precision {reported - false_alarms}/{reported} = {(reported - false_alarms) / max(1, reported):.1%}"
+    )
+
+
+def benign_alarms(engine: Engine, corpora: Path) -> None:
+    rows = [
+        json.loads(line)
+        for line in (corpora / "tool_descriptions_docker_registry_benign.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    alarms = [(r["tool_name"], m.rule) for r in rows for m in scan_json(r, engine)]
+    print(f"docker benign tool descriptions: {len(alarms)} matches in {len(rows)} tools: {alarms[:5]}")
+
+
+def throughput(corpora: Path, megabytes: int) -> None:
+    rows = [
+        json.loads(line)
+        for line in (corpora / "tool_descriptions_docker_registry_benign.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    cases = json.loads((corpora / "secrets_gitleaks_rule_cases.json").read_text())
+    randomness = random.Random(7)
+    parts, size = [], 0
+    while size < megabytes * 1024 * 1024:
+        item: dict[str, Any] = {
+            "jsonrpc": "2.0",
+            "id": size,
+            "result": {"tools": randomness.sample(rows, 20)},
+        }
+        if randomness.random() < 0.05:
+            item["result"]["note"] = randomness.choice(cases)["text"]
+        text = json.dumps(item)
+        parts.append(text)
+        size += len(text)
+    corpus = "\n".join(parts)
+    for label, engine in (("hyperscan", Engine()), ("pure Python", Engine(use_hyperscan=False))):
+        started = time.perf_counter()
+        matches = engine.scan(corpus)
+        elapsed = time.perf_counter() - started
+        print(
+            f"throughput ({label}): {size / 1024 / 1024:.0f} MB in {elapsed:.2f} s = "
+            f"{size / 1024 / 1024 / elapsed:.1f} MB/s, {len(matches)} matches"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
+    parser.add_argument("--megabytes", type=int, default=50)
+    args = parser.parse_args()
+    engine = Engine()
+    secrets_quality(engine, args.corpora)
+    pii_quality(engine, args.corpora)
+    benign_alarms(engine, args.corpora)
+    throughput(args.corpora, args.megabytes)
+
+
+if __name__ == "__main__":
+    main()
