@@ -31,6 +31,8 @@ FLAGGED = [
     ("SSN 536-22-4567 on file", "us-ssn"),
     ("connect from 203.0.113.77 please", "ipv4-address"),
     ("call +44 20 7946 0958 tomorrow", "phone-number"),
+    ('db: {password: "Winter2025!x"}', "keyed-secret"),
+    ("API_KEY=a8F3kq92LmZx71PqR ./run.sh", "keyed-secret"),
 ]
 NOT_FLAGGED = [
     "export GITHUB_TOKEN=${GITHUB_TOKEN}",
@@ -42,6 +44,8 @@ NOT_FLAGGED = [
     "order 123-45-6789 is a test number",
     "postgres://localhost/app and https://example.com/path",
     "the aws region is us-east-1 and the bucket is logs-2025",
+    "DB_PASSWORD=${DB_PASSWORD} and token: <your-token>",
+    "max_tokens: 4096, TOKEN_URL=https://auth.example.com/t, password: changeme",
 ]
 
 

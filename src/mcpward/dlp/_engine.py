@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, mask
+from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, looks_like_literal_secret, mask
 from mcpward.dlp._pii import iban_valid, ipv4_valid, ipv6_valid, luhn_valid, phone_valid, ssn_valid
 
 #: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
@@ -42,6 +42,8 @@ class DlpRule:
     severity: str = "high"
     #: Words that, just before a match, say it is something else ("version 1.2.3.4").
     not_after: tuple[str, ...] = ()
+    #: Named group ``secret`` of the pattern holds the sensitive part; ``key`` its name.
+    keyed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,26 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
 )
 
 
+_KEY_WORDS = (
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
+    r"|private[_-]?key|client[_-]?secret|credentials?)"
+)
+_KEYED_TRIGGER = _KEY_WORDS
+_KEYED_PATTERN = (
+    r"(?P<key>[A-Za-z0-9_.-]{0,40}"
+    + _KEY_WORDS
+    + r"[A-Za-z0-9_.-]{0,20})[\"']?[ \t]{0,4}(?::=|=>|[:=])[ \t]{0,4}"
+    r"(?P<q>[\"'`]?)(?P<secret>[^\"'`\s,;]{4,200})(?P=q)"
+)
+
+
+def _has_format_match(value: str) -> bool:
+    """A value a specific credential rule reports already."""
+    from mcpward.dlp._credentials import find_credentials
+
+    return bool(find_credentials(value))
+
+
 @cache
 def builtin_rules() -> tuple[DlpRule, ...]:
     rules = _credential_rules()
@@ -214,6 +236,20 @@ def builtin_rules() -> tuple[DlpRule, ...]:
     for rule_id, pattern, trigger, prefix in _EXTRA_SECRETS:
         if rule_id not in known and trigger:
             rules.append(DlpRule(rule_id, "secret", trigger, pattern, 0.9, visible_prefix=prefix))
+    # A value assigned to a secret-named key (password=, api_key:, "token": "...") that looks
+    # like a secret rather than a reference or a placeholder: the generic rule.
+    rules.append(
+        DlpRule(
+            "keyed-secret",
+            "secret",
+            _KEYED_TRIGGER,
+            _KEYED_PATTERN,
+            0.7,
+            keyed=True,
+            caseless=True,
+            severity="medium",
+        )
+    )
     for rule_id, pattern, trigger, validator, confidence in _PII:
         not_after = ("version", "release", "ver", "build") if rule_id.startswith("ip") else ()
         rules.append(
@@ -286,20 +322,25 @@ class Engine:
         for index in sorted(self.fired(data)):
             rule = self.rules[index]
             for match in self._exact[index].finditer(text):
-                value = match.group(0)
+                if rule.keyed:
+                    value, start, end = match.group("secret"), match.start("secret"), match.end("secret")
+                    if not looks_like_literal_secret(match.group("key"), value) or _has_format_match(value):
+                        continue
+                else:
+                    value, start, end = match.group(0), match.start(), match.end()
                 if rule.validator is not None and not rule.validator(value):
                     continue
-                if rule.kind == "secret" and not _plausible(rule, match, text):
+                if rule.kind == "secret" and not rule.keyed and not _plausible(rule, match, text):
                     continue
-                before = text[max(0, match.start() - 12) : match.start()].lower().rstrip(" :=v")
+                before = text[max(0, start - 12) : start].lower().rstrip(" :=v")
                 if rule.not_after and before.endswith(rule.not_after):
                     continue
                 found.append(
                     DlpMatch(
                         rule.id,
                         rule.kind,
-                        match.start(),
-                        match.end(),
+                        start,
+                        end,
                         rule.confidence,
                         mask(value, rule.visible_prefix),
                         rule.action,
