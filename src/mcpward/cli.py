@@ -14,6 +14,8 @@ from mcpward import __version__
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from mcpward.model import Report, Severity
+
 app = typer.Typer(
     name="mcpward",
     help="Govern the MCP servers your organisation's AI assistants use.",
@@ -126,18 +128,11 @@ def scan(
 ) -> None:
     """Inventory the MCP servers on this machine, with config risk findings. Offline; starts
     no server."""
-    from mcpward.model import Severity
     from mcpward.output import format_names
     from mcpward.scan import DEFAULT_SKIP_DIRS, ScanOptions, TargetOS, host_ids, run_scan
 
-    if output_format not in format_names():
-        raise _fail(f"unknown --format {output_format!r}; choose from {', '.join(format_names())}")
-    threshold = None
-    if fail_on is not None:
-        try:
-            threshold = Severity.parse(fail_on)
-        except ValueError as exc:
-            raise _fail(f"--fail-on: {exc}") from None
+    _check_format(output_format, format_names())
+    threshold = _threshold(fail_on)
     try:
         target_os = TargetOS(os_name.lower()) if os_name else TargetOS.running()
     except ValueError:
@@ -160,9 +155,7 @@ def scan(
     with _WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:
         report = run_scan(options, progress.callback())
     _write(report, output_format, output)
-    worst = report.worst_severity()
-    if threshold is not None and worst is not None and worst.at_least(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    _exit_on(report, threshold)
 
 
 @app.command()
@@ -188,8 +181,7 @@ def vet(
     Exits 0 on pass, 1 on review, 4 on block. Never runs or imports the package."""
     from mcpward.vet import VetError, VetOptions, run_vet
 
-    if output_format not in ("table", "json", "sarif"):
-        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
+    _check_format(output_format, ("table", "json", "sarif"))
     try:
         report = run_vet(VetOptions(target=target, baseline=baseline, offline=offline, cache_dir=cache_dir))
     except VetError as exc:
@@ -257,14 +249,10 @@ def inspect(
     import os
 
     from mcpward.inspect import InspectOptions, PinStoreError, ServerTarget, run_inspect, targets_from_scan
-    from mcpward.model import ScanError, Severity
+    from mcpward.model import ScanError
 
-    if output_format not in ("table", "json", "sarif"):
-        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
-    try:
-        threshold = Severity.parse(fail_on) if fail_on else None
-    except ValueError as exc:
-        raise _fail(f"--fail-on: {exc}") from None
+    _check_format(output_format, ("table", "json", "sarif"))
+    threshold = _threshold(fail_on)
     headers: dict[str, str] = {}
     for item in header or ():
         name, _, variable = item.partition(":")
@@ -302,9 +290,7 @@ def inspect(
 
         report = replace(report, errors=report.errors + tuple(skipped))
     _write(report, output_format, output)
-    worst = report.worst_severity()
-    if threshold is not None and worst is not None and worst.at_least(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    _exit_on(report, threshold)
 
 
 @advisories_app.command("update")
@@ -344,23 +330,16 @@ def dlp_scan(
 ) -> None:
     """Find secrets and personal data; JSON input is scanned string by string with field paths."""
     from mcpward.dlp.report import scan_source
-    from mcpward.model import Severity
 
-    if output_format not in ("table", "json", "sarif"):
-        raise _fail(f"unknown --format {output_format!r}; choose from table, json, sarif")
-    try:
-        threshold = Severity.parse(fail_on) if fail_on else None
-    except ValueError as exc:
-        raise _fail(f"--fail-on: {exc}") from None
+    _check_format(output_format, ("table", "json", "sarif"))
+    threshold = _threshold(fail_on)
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
     report = scan_source(data, "standard input" if source == "-" else source)
     _write(report, output_format, output)
-    worst = report.worst_severity()
-    if threshold is not None and worst is not None and worst.at_least(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+    _exit_on(report, threshold)
 
 
 @identity_app.command("update")
@@ -387,6 +366,27 @@ def identity_update(
     except IdentityDataError as exc:
         raise _fail(f"official list not updated: {exc}") from None
     typer.echo(f"wrote {count} official packages to {written}")
+
+
+def _check_format(name: str, allowed: tuple[str, ...]) -> None:
+    if name not in allowed:
+        raise _fail(f"unknown --format {name!r}; choose from {', '.join(allowed)}")
+
+
+def _threshold(fail_on: str | None) -> Severity | None:
+    from mcpward.model import Severity
+
+    try:
+        return Severity.parse(fail_on) if fail_on else None
+    except ValueError as exc:
+        raise _fail(f"--fail-on: {exc}") from None
+
+
+def _exit_on(report: Report, threshold: Severity | None) -> None:
+    """Exit 1 when a finding is at least as severe as ``--fail-on``."""
+    worst = report.worst_severity()
+    if threshold is not None and worst is not None and worst.at_least(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def _write(report: object, output_format: str, output: Path | None) -> None:
