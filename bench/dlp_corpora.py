@@ -7,7 +7,8 @@
 - personal data: Presidio's generated sentences, for the entity types the engine covers: a span
   counts as found when a match of the same type overlaps it;
 - false alarms on the Docker registry's benign tool descriptions;
-- throughput on a mixed JSON corpus of at least 50 MB, Hyperscan and pure-Python paths.
+- throughput on at least 50 MB of JSON-RPC messages, Hyperscan and pure-Python paths, and
+  detect-secrets on the same messages when ``--detect-secrets`` names a Python that has it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -88,7 +91,8 @@ def benign_alarms(engine: Engine, corpora: Path) -> None:
     print(f"docker benign tool descriptions: {len(alarms)} matches in {len(rows)} tools: {alarms[:5]}")
 
 
-def throughput(corpora: Path, megabytes: int) -> None:
+def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None) -> None:
+    """JSON-RPC messages as a gateway sees them: each parsed and scanned string by string."""
     rows = [
         json.loads(line)
         for line in (corpora / "tool_descriptions_docker_registry_benign.jsonl").read_text().splitlines()
@@ -108,15 +112,45 @@ def throughput(corpora: Path, megabytes: int) -> None:
         text = json.dumps(item)
         parts.append(text)
         size += len(text)
-    corpus = "\n".join(parts)
-    for label, engine in (("hyperscan", Engine()), ("pure Python", Engine(use_hyperscan=False))):
+    megabytes_total = size / 1024 / 1024
+    for label, engine in (
+        ("mcpward, Hyperscan", Engine()),
+        ("mcpward, pure Python", Engine(use_hyperscan=False)),
+    ):
         started = time.perf_counter()
-        matches = engine.scan(corpus)
+        count = sum(len(scan_json(json.loads(message), engine)) for message in parts)
         elapsed = time.perf_counter() - started
         print(
-            f"throughput ({label}): {size / 1024 / 1024:.0f} MB in {elapsed:.2f} s = "
-            f"{size / 1024 / 1024 / elapsed:.1f} MB/s, {len(matches)} matches"
+            f"throughput ({label}): {megabytes_total:.0f} MB of JSON messages in {elapsed:.2f} s = "
+            f"{megabytes_total / elapsed:.1f} MB/s, {count} matches"
         )
+    if detect_secrets_python:
+        with tempfile.TemporaryDirectory() as scratch:
+            corpus = Path(scratch) / "messages.jsonl"
+            corpus.write_text("\n".join(parts))
+            done = subprocess.run(
+                [detect_secrets_python, "-c", _DETECT_SECRETS, str(corpus)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            seconds, count = done.stdout.split()
+        print(
+            f"throughput (detect-secrets, line by line, same messages): {megabytes_total:.0f} MB in "
+            f"{float(seconds):.2f} s = {megabytes_total / float(seconds):.2f} MB/s, {count} reported"
+        )
+
+
+_DETECT_SECRETS = """
+import sys, time
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import default_settings
+lines = open(sys.argv[1]).read().splitlines()
+with default_settings():
+    started = time.perf_counter()
+    count = sum(1 for line in lines for _ in scan_line(line))
+    print(time.perf_counter() - started, count)
+"""
 
 
 def main() -> None:
@@ -125,12 +159,17 @@ def main() -> None:
     )
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     parser.add_argument("--megabytes", type=int, default=50)
+    parser.add_argument(
+        "--detect-secrets",
+        metavar="PYTHON",
+        help="a Python with detect-secrets installed, to time it on the same messages",
+    )
     args = parser.parse_args()
     engine = Engine()
     secrets_quality(engine, args.corpora)
     pii_quality(engine, args.corpora)
     benign_alarms(engine, args.corpora)
-    throughput(args.corpora, args.megabytes)
+    throughput(args.corpora, args.megabytes, args.detect_secrets)
 
 
 if __name__ == "__main__":
