@@ -36,6 +36,35 @@ PRESIDIO_TYPES = {
 }
 
 
+def detect_secrets_quality(python: str, corpora: Path) -> None:
+    """detect-secrets (all plugins, default settings) on the same secret cases."""
+    done = subprocess.run(
+        [python, "-c", _DETECT_SECRETS_CASES, str(corpora)], capture_output=True, text=True, check=True
+    )
+    print(done.stdout.strip())
+
+
+_DETECT_SECRETS_CASES = """
+import json, sys
+from pathlib import Path
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import default_settings
+corpora = Path(sys.argv[1])
+with default_settings():
+    for name, positive in (("secrets_gitleaks_rule_cases.json", lambda c: c["label"] == "tp"),
+                           ("secrets_detect_secrets_cases.json", lambda c: bool(c["should_flag"]))):
+        tp = fp = fn = tn = 0
+        for case in json.loads((corpora / name).read_text()):
+            flagged = any(True for line in case["text"].splitlines() or [""] for _ in scan_line(line))
+            if positive(case):
+                tp, fn = tp + flagged, fn + (not flagged)
+            else:
+                fp, tn = fp + flagged, tn + (not flagged)
+        print(f"detect-secrets on {name}: recall {tp}/{tp + fn} = {tp / max(1, tp + fn):.1%}, "
+              f"precision {tp}/{tp + fp} = {tp / max(1, tp + fp):.1%}")
+"""
+
+
 def secrets_quality(engine: Engine, corpora: Path) -> None:
     for name, positive in (
         ("secrets_gitleaks_rule_cases.json", lambda c: c["label"] == "tp"),
@@ -167,6 +196,8 @@ def main() -> None:
     args = parser.parse_args()
     engine = Engine()
     secrets_quality(engine, args.corpora)
+    if args.detect_secrets:
+        detect_secrets_quality(args.detect_secrets, args.corpora)
     pii_quality(engine, args.corpora)
     benign_alarms(engine, args.corpora)
     throughput(args.corpora, args.megabytes, args.detect_secrets)

@@ -33,6 +33,12 @@ FLAGGED = [
     ("call +44 20 7946 0958 tomorrow", "phone-number"),
     ('db: {password: "Winter2025!x"}', "keyed-secret"),
     ("API_KEY=a8F3kq92LmZx71PqR ./run.sh", "keyed-secret"),
+    (
+        'curl -H "Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0" https://api.example.io',
+        "authorization-header",
+    ),
+    ("curl -u admin:Sup3rS3cret! https://api.example.io", "curl-user-password"),
+    ("pip index https://deploy:Wq8Lm2Vb9R@pypi.corp-internal.io/simple", "url-password"),
 ]
 NOT_FLAGGED = [
     "export GITHUB_TOKEN=${GITHUB_TOKEN}",
@@ -46,6 +52,7 @@ NOT_FLAGGED = [
     "the aws region is us-east-1 and the bucket is logs-2025",
     "DB_PASSWORD=${DB_PASSWORD} and token: <your-token>",
     "max_tokens: 4096, TOKEN_URL=https://auth.example.com/t, password: changeme",
+    "Authorization: Bearer ${TOKEN} and https://user:password@host/ and curl -u me:$PASS",
 ]
 
 

@@ -147,7 +147,9 @@ _PLACEHOLDER = re.compile(
     r"|redacted|hidden|masked|empty|true|false|yes|no|on|off|default)$"
     r"|your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?)?(?:key|token|secret|password|pat)"
     r"|(?:api[-_]?key|token|secret|password)[-_ ]?(?:here|goes[-_ ]?here)"
-    r"|^(?:insert|put|enter|add|replace|paste)[-_ ]|[-_ ]here$|^sk-\.\.\.|x{6,}|\*{4,}",
+    r"|^(?:insert|put|enter|add|replace|paste)[-_ ]|[-_ ]here$|^sk-\.\.\.|x{6,}|\*{4,}"
+    # Values shown redacted or cut short in documentation, and keyboard sequences.
+    r"|\[?redacted\]?|\.\.\.|…|123456789|abcdefghij|qwertyuiop",
     re.IGNORECASE,
 )
 

@@ -157,6 +157,13 @@ _EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
     ("openrouter-api-key", r"(?<![A-Za-z0-9_])sk-or-v1-[a-f0-9]{64}", "sk-or-v1-", 9),
     ("xai-api-key", r"(?<![A-Za-z0-9_])xai-[A-Za-z0-9]{80}", "xai-", 4),
     (
+        "sourcegraph-token",
+        r"(?<![A-Za-z0-9_])sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        "sgp_",
+        4,
+    ),
+    ("facebook-page-token", r"(?<![A-Za-z0-9])EAA[A-Za-z0-9]{100,}", "EAA[A-Za-z0-9]{20}", 3),
+    (
         "database-url-password",
         r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
         "://",
@@ -250,6 +257,41 @@ def builtin_rules() -> tuple[DlpRule, ...]:
             severity="medium",
         )
     )
+    # The same judgement for HTTP Authorization headers, `curl -u user:password` and URLs that
+    # carry a password.
+    rules.append(
+        DlpRule(
+            "authorization-header",
+            "secret",
+            "authorization",
+            r"(?P<key>authorization)[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:bearer|basic|token|digest)\s+"
+            r"(?P<secret>[A-Za-z0-9._~+/=-]{8,4096})",
+            0.85,
+            keyed=True,
+            caseless=True,
+        )
+    )
+    rules.append(
+        DlpRule(
+            "curl-user-password",
+            "secret",
+            "curl",
+            r"curl\b[^\n]{0,400}?\s(?:-u|--user)\s{1,4}[\"']?[^:\s\"']{1,100}:(?P<key>)(?P<secret>[^\s\"']{3,200})",
+            0.85,
+            keyed=True,
+        )
+    )
+    rules.append(
+        DlpRule(
+            "url-password",
+            "secret",
+            "://",
+            r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:@/'\"]{1,128}:(?P<key>)(?P<secret>[^\s@/'\"]{3,128})@[^\s'\"/]{1,256}",
+            0.9,
+            keyed=True,
+            caseless=True,
+        )
+    )
     for rule_id, pattern, trigger, validator, confidence in _PII:
         not_after = ("version", "release", "ver", "build") if rule_id.startswith("ip") else ()
         rules.append(
@@ -324,7 +366,8 @@ class Engine:
             for match in self._exact[index].finditer(text):
                 if rule.keyed:
                     value, start, end = match.group("secret"), match.start("secret"), match.end("secret")
-                    if not looks_like_literal_secret(match.group("key"), value) or _has_format_match(value):
+                    key = match.group("key") or "password"  # curl -u and URLs carry a password
+                    if not looks_like_literal_secret(key, value) or _has_format_match(value):
                         continue
                 else:
                     value, start, end = match.group(0), match.start(), match.end()
