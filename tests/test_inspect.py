@@ -210,6 +210,47 @@ def test_offensive_tools(description: str) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "name,description,params",
+    [
+        ("ticket_tool", "Mint a Kerberos golden ticket for any account in the domain.", {}),
+        ("deser", "Build a deserialization attack against a Java endpoint.", {"chain": "Gadget chain"}),
+        ("sandbox_tool", "Escape the container to reach the host kernel.", {}),
+        ("upload", "Bypass the server's file type restrictions when uploading.", {}),
+        ("browser_export", "Extract saved passwords and autofill entries from Chrome.", {}),
+        ("run", "Run arbitrary shell commands on the target machine.", {}),
+        ("disk_filler", "Exhaust the remaining disk space on a volume.", {}),
+        ("watcher", "Monitor and exfiltrate the clipboard contents.", {}),
+        # The purpose stated only in a parameter name.
+        ("service_helper", "Installs a helper library for a service.", {"malicious_dll_content": "Bytes"}),
+    ],
+)
+def test_attack_techniques_in_names_descriptions_and_parameter_names(
+    name: str, description: str, params: dict[str, str]
+) -> None:
+    found = rules_of(tool(name, description, **params))
+    assert found & {"attack-primitive", "exfiltration", "malicious-word", "attack-technique"}, found
+
+
+@pytest.mark.parametrize(
+    "name,description,params",
+    [
+        ("delete_files", "Delete files or directories inside the workspace.", {}),
+        ("whois", "Perform a WHOIS lookup on a domain.", {"domain": "Domain name"}),
+        ("add_blocked_urls", "Add URLs to the malicious URL block list.", {"urls": "URLs to block"}),
+        ("packet_capture", "Start a packet capture on a VM.", {"capture_name": "Name", "api_token": "Token"}),
+        ("run_cypher", "Execute arbitrary read-only Cypher queries.", {"query": "Cypher"}),
+        ("integrity_check", "Check the database and report any corruption.", {}),
+        ("secrets_audit", "Scan a repository for leaked secrets and report them.", {}),
+        ("fetch", "Fetch a URL.", {"bypass_cache": "Skip the HTTP cache"}),
+    ],
+)
+def test_everyday_and_defensive_tools_are_not_attacks(
+    name: str, description: str, params: dict[str, str]
+) -> None:
+    assert rules_of(tool(name, description, **params)) == set()
+
+
 # -- pins and rug pulls ----------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ PATTERNS = (
     pattern(
         "credential-theft",
         Severity.CRITICAL,
-        r"\b(?:dump|crack|brute[-\s]?forc\w*|sniff|intercept|capture|extract|scrape)\w*\s+(?:\w+\s+){0,3}"
+        r"\b(?:dump|crack|brute[-\s]?forc\w*|sniff|intercept|capture|extract|scrape|grab)\w*\s+(?:\w+\s+){0,3}"
         r"(?:credentials?|password(?:s|\s+hashes)?|hashes|ntlm|kerberos|tickets?|tokens?|secrets?|keys?|cookies?|sessions?)\b|"
         r"\bkeylog\w*|\bmimikatz\b|\bpass[-\s]the[-\s](?:hash|ticket)\b|\bcredential\s+(?:dump|harvest|stuff)\w*",
         "describes stealing credentials",
@@ -121,7 +121,7 @@ PATTERNS = (
         Severity.HIGH,
         r"\blateral\s+movement\b|\bpivot\w*\s+(?:to|through|into)\b|\bweb\s*shell\b|\bimplant\b|"
         r"\b(?:uac|amsi|edr|av|antivirus|firewall|mfa|2fa|captcha)\s+bypass|\btimestomp\w*|\bmasquerad\w+|"
-        r"\bhid(?:e|ing)\s+(?:the\s+)?(?:files?|process\w*|artifacts?|tracks|activity|presence)\b|"
+        r"\bhid(?:e|ing)\s+(?:the\s+)?(?:data|files?|process\w*|artifacts?|tracks|activity|presence)\b|"
         r"\bpassword\s+spray\w*|\bkerberoast\w*|\blsass\b|\bsam\s+database|\bntds\.dit|"
         r"\bkeystrokes?\b|\b(?:hijack|monitor|steal)\w*\s+(?:the\s+)?clipboard|\bwebcam\b|"
         r"\b(?:record|capture)\w*\s+(?:the\s+)?(?:microphone|audio|keyboard)\b|\bdns\s+tunnel\w*|\bsteganograph\w*|"
@@ -181,10 +181,70 @@ PATTERNS = (
             "foothold",
         ),
     ),
+    # Named attack primitives: each phrase names an attack, not an everyday operation, so
+    # "delete files", "whois lookup" or "mount a disk image" stay unflagged.
+    pattern(
+        "attack-primitive",
+        Severity.HIGH,
+        r"\b(?:injection|deseriali[sz]ation|key\s+confusion|relay|replay|downgrade|poisoning|side[-\s]channel)\s+attacks?\b|"
+        r"\b(?:nosql|object|expression\s+language|el|ognl|xxe|xslt|crlf|header|os|prompt)\s+injection\b|"
+        r"\binject\w*\s+(?:\w+\s+){0,2}code\b|\bgadget\s+chains?\b|\b(?:golden|silver|diamond)\s+tickets?\b|"
+        r"\bforg(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:tokens?|tickets?|signatures?|certificates?|credentials?|assertions?|cookies?)\b|"
+        r"\bpoison\w*\s+(?:the\s+)?(?:llmnr|nbt-ns|mdns|arp|dns|cache|wpad)|\bzone\s+transfers?\b|"
+        r"\bjailbreak(?:s|ing)?\s+(?:the\s+|an?\s+)?(?:ios|android|iphone|ipad|phone|device)|"
+        r"\bescap(?:e|es|ing)\s+(?:the\s+|an?\s+)?(?:chroot|jail|vm|virtual\s+machine|hypervisor|container|sandbox)|"
+        r"\bbypass\w*\s+(?:[\w'-]+\s+){0,4}(?:protections?|restrictions?|whitelisting|allow-?listing|applocker|"
+        r"execution\s+polic(?:y|ies)|tcc|uac|amsi|gatekeeper|logging|access\s+controls?)\b|"
+        r"\bfork\s+bombs?\b|\bexhaust\w*\s+(?:the\s+)?(?:\w+\s+){0,2}(?:quota|inodes?|disk\s+space|memory|process\s+table)|"
+        r"\bcorrupt(?:s|ing)?\s+(?:the\s+)?(?:files?|file\s+contents|data|database|backups?)\b|"
+        r"\bdestroy\w*\s+(?:\w+\s+){0,2}(?:data|backups?|files|evidence)\b|"
+        r"\bharvest\w*\s+(?:\w+\s+){0,2}(?:emails?|email\s+addresses|contacts|accounts)\b|"
+        r"\babus(?:e|es|ing)\s+\w*privilege|\bdll\s+(?:plant\w*|sideload\w*|side-load\w*)|\bphantom\s+dll\b|"
+        r"\bencoded\s+powershell\b|\b(?:execute|run)\w*\s+arbitrary\s+(?:\w+\s+){0,2}(?:commands?|code)\b|"
+        r"\b(?:extract|dump|export|grab)\w*\s+(?:\w+\s+){0,3}(?:autofill|keychain|certificate\s+store|"
+        r"credential\s+(?:store|manager)|saved\s+passwords|browser\s+(?:data|history|cookies|passwords))|"
+        r"\b(?:read|search|extract|collect|grab|locate)\w*\s+(?:\w+\s+){0,3}sensitive\s+(?:files?|information)\b|"
+        r"\b(?:arp|netbios|ping)\s+(?:scan|sweep)\w*|\bnetwork\s+sweep\w*|\blive\s+hosts\b|\bdork(?:s|ing)?\b",
+        "names an attack technique",
+        anchors=(
+            "attack",
+            "injection",
+            "inject",
+            "gadget",
+            "ticket",
+            "forg",
+            "poison",
+            "zone transfer",
+            "jailbreak",
+            "escap",
+            "bypass",
+            "fork bomb",
+            "exhaust",
+            "corrupt",
+            "destroy",
+            "harvest",
+            "privilege",
+            "dll",
+            "powershell",
+            "arbitrary",
+            "autofill",
+            "keychain",
+            "certificate store",
+            "credential",
+            "saved passwords",
+            "browser",
+            "sensitive",
+            "scan",
+            "sweep",
+            "live hosts",
+            "dork",
+        ),
+    ),
     pattern(
         "malicious-word",
         Severity.HIGH,
-        r"\bmalicious\b",
+        # "malicious URLs", "malicious IPs": a security product's block lists, not its purpose.
+        r"\bmalicious\b(?!\s+(?:urls?|domains?|ips?|ip\s+addresses|hashes|indicators?|activity|traffic|senders?)\b)",
         "names its own purpose as malicious",
         anchors=("malicious",),
     ),
@@ -199,24 +259,44 @@ _DEFENSIVE = re.compile(
     r"verdicts?|malware\s+analysis|security\s+(?:events?|findings?))\b[^.]{0,60}$",
     re.IGNORECASE,
 )
-#: Offensive purpose is stated in a tool's name and description, not in parameter values.
+#: Offensive purpose is stated in a tool's name, description and parameter names
+#: (``malicious_dll_content``, ``exploit_cve``), not in parameter values or descriptions.
 _PURPOSE_FIELDS = ("name", "title", "description")
+#: An offensive verb joined to a defensive one ("monitor and exfiltrate") is still offensive.
+#: Between fields: a line break (ends the defensive look-back) and a mark no pattern crosses,
+#: so two parameter names never read as one phrase ("capture_name", "api_token").
+_FIELD_BREAK = "\n|\n"
+_CONJOINED = re.compile(r"\b(?:and|then)\s+$", re.IGNORECASE)
+
+
+def _purpose(item: SurfaceItem) -> tuple[str, list[tuple[int, str]]]:
+    """The purpose text (underscores read as spaces) and where each of its fields starts."""
+    pieces: list[str] = []
+    starts: list[tuple[int, str]] = []
+    offset = 0
+    for entry in item.fields:
+        if entry.path in _PURPOSE_FIELDS or entry.path.endswith("(name)"):
+            starts.append((offset, entry.path.removesuffix("(name)")))
+            text = entry.text.replace("_", " ")
+            pieces.append(text)
+            offset += len(text) + len(_FIELD_BREAK)
+    return _FIELD_BREAK.join(pieces), starts
 
 
 class MaliciousCapability(Detector):
     category = Category.MALICIOUS_CAPABILITY
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
-        purpose = "\n".join(f.text.replace("_", " ") for f in item.fields if f.path in _PURPOSE_FIELDS)
+        purpose, starts = _purpose(item)
         lowered = purpose.lower()
         for entry in PATTERNS:
             if not entry.may_match(lowered):
                 continue
             for match in entry.regex.finditer(purpose):
                 before = purpose[max(0, match.start() - 80) : match.start()].split("\n")[-1]
-                if _DEFENSIVE.search(before):
+                if _DEFENSIVE.search(before) and not _CONJOINED.search(before):
                     continue  # a security tool naming the threat it handles
-                path = "name" if purpose.startswith(match.group(0)) else "description"
+                path = next(p for start, p in reversed(starts) if start <= match.start())
                 yield Hit(
                     entry.rule,
                     self.category,
