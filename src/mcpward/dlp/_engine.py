@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
+from mcpward._multimatch import MultiMatcher
 from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, looks_like_literal_secret, mask
 from mcpward.dlp._pii import iban_valid, ipv4_valid, ipv6_valid, luhn_valid, phone_valid, ssn_valid
 
@@ -315,27 +315,17 @@ class Engine:
     def __init__(self, rules: Iterable[DlpRule] | None = None, *, use_hyperscan: bool = True) -> None:
         self.rules = tuple(rules) if rules is not None else builtin_rules()
         self._exact = [re.compile(r.pattern, re.IGNORECASE if r.caseless else 0) for r in self.rules]
-        self._triggers = [
-            re.compile(r.trigger.encode(), re.IGNORECASE if r.caseless else 0) for r in self.rules
-        ]
-        self._database = _hyperscan_database(self.rules) if use_hyperscan else None
+        self._triggers = MultiMatcher(
+            [r.trigger for r in self.rules], [r.caseless for r in self.rules], use_hyperscan=use_hyperscan
+        )
 
     @property
     def native(self) -> bool:
-        return self._database is not None
+        return self._triggers.native
 
     def fired(self, data: bytes) -> set[int]:
         """The rules whose trigger occurs in ``data``: one Hyperscan pass, or Python's ``re``."""
-        if self._database is None:
-            return {index for index, trigger in enumerate(self._triggers) if trigger.search(data)}
-        found: set[int] = set()
-
-        def on_match(rule: int, start: int, end: int, flags: int, context: Any) -> bool | None:
-            found.add(rule)
-            return None
-
-        self._database.scan(data, match_event_handler=on_match)
-        return found
+        return self._triggers.fired(data)
 
     def scan(self, text: str, path: str | None = None) -> list[DlpMatch]:
         results: list[DlpMatch] = []
@@ -406,20 +396,3 @@ def _without_overlaps(matches: list[DlpMatch]) -> list[DlpMatch]:
         if all(match.end <= other.start or match.start >= other.end for other in kept):
             kept.append(match)
     return sorted(kept, key=lambda m: m.start)
-
-
-def _hyperscan_database(rules: tuple[DlpRule, ...]) -> Any:
-    try:
-        import hyperscan
-    except ImportError:
-        return None
-    database = hyperscan.Database()
-    expressions = [r.trigger.encode() for r in rules]
-    flags = [(hyperscan.HS_FLAG_CASELESS if r.caseless else 0) | hyperscan.HS_FLAG_SINGLEMATCH for r in rules]
-    try:
-        database.compile(
-            expressions=expressions, ids=list(range(len(rules))), elements=len(rules), flags=flags
-        )
-    except hyperscan.error:
-        return None  # a trigger Hyperscan cannot take: the Python path gives the same results
-    return database

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mcpward.inspect._detectors._patterns import pattern
+from mcpward.inspect._detectors._patterns import candidates, pattern
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
 
@@ -289,9 +289,7 @@ class MaliciousCapability(Detector):
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         purpose, starts = _purpose(item)
         lowered = purpose.lower()
-        for entry in PATTERNS:
-            if not entry.may_match(lowered):
-                continue
+        for entry in candidates(PATTERNS, lowered):
             for match in entry.regex.finditer(purpose):
                 before = purpose[max(0, match.start() - 80) : match.start()].split("\n")[-1]
                 if _DEFENSIVE.search(before) and not _CONJOINED.search(before):
