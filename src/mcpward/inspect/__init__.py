@@ -6,6 +6,8 @@ Works offline on ``tools/list`` results saved as files; nothing leaves the machi
 from __future__ import annotations
 
 import json
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +15,14 @@ from typing import Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
+from mcpward._fork import fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
 from mcpward.inspect._surface import SurfaceError, tool_item, tools_from_document
-from mcpward.inspect.interface import InspectionContext, SurfaceItem
-from mcpward.model import Category, Finding, Report, ScanError, Severity
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
     "InspectOptions",
@@ -136,35 +139,75 @@ def inspect_servers(
 ) -> list[Finding]:
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
+    pairs = [(server, item) for server in servers for item in server.items]
     findings: list[Finding] = []
+    hits, signatures = _detect(pairs, detectors, context, sign=pins is not None)
+    for index, hit in hits:
+        server, item = pairs[index]
+        findings.append(
+            Finding(
+                rule=hit.rule,
+                category=hit.category,
+                severity=hit.severity,
+                message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}.",
+                remediation="Do not approve this server until the text is explained; a "
+                "description is read by the model as instructions.",
+                server=server.name,
+                config_path=server.origin,
+                evidence=redact_text(hit.matched),
+                tool=item.name,
+                field=hit.path,
+            )
+        )
+    position = 0  # pairs, and so signatures, run server by server
     for server in servers:
-        for item in server.items:
-            for detector in detectors:
-                for hit in detector.detect(item, context):
-                    findings.append(
-                        Finding(
-                            rule=hit.rule,
-                            category=hit.category,
-                            severity=hit.severity,
-                            message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}.",
-                            remediation="Do not approve this server until the text is explained; a "
-                            "description is read by the model as instructions.",
-                            server=server.name,
-                            config_path=server.origin,
-                            evidence=redact_text(hit.matched),
-                            tool=item.name,
-                            field=hit.path,
-                        )
-                    )
-        if pins is not None:
-            signatures = [signature(server.name, item.kind, item.raw) for item in server.items]
-            if pins.has(server.name) and not record_pins:
-                findings.extend(
-                    _change_finding(server, change) for change in pins.compare(server.name, signatures)
-                )
-            if record_pins:
-                pins.pin(server.name, signatures)
+        signed = signatures[position : position + len(server.items)]
+        position += len(server.items)
+        if pins is None:
+            continue
+        if pins.has(server.name) and not record_pins:
+            findings.extend(_change_finding(server, change) for change in pins.compare(server.name, signed))
+        if record_pins:
+            pins.pin(server.name, signed)
     return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
+
+
+#: Below this many items a forked worker costs more than it saves.
+_PARALLEL_FROM = 2000
+
+
+def _detect(
+    pairs: list[tuple[ServerSurface, SurfaceItem]],
+    detectors: list[Detector],
+    context: InspectionContext,
+    *,
+    sign: bool,
+) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
+    """Every detector's hits on every item, as (item position, hit), and each item's signature
+    when pins are kept. Large surfaces are shared between forked workers: this is pure CPU work
+    on data the children inherit."""
+
+    def run(bounds: tuple[int, int]) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
+        hits = [
+            (index, hit)
+            for index in range(*bounds)
+            for detector in detectors
+            for hit in detector.detect(pairs[index][1], context)
+        ]
+        signed = [
+            signature(pairs[index][0].name, pairs[index][1].kind, pairs[index][1].raw)
+            for index in range(*bounds)
+            if sign
+        ]
+        return hits, signed
+
+    workers = min(os.cpu_count() or 1, 4)
+    # fork is only safe with no other thread that might hold a lock the child would need.
+    if len(pairs) < _PARALLEL_FROM or workers < 2 or threading.active_count() > 1:
+        return run((0, len(pairs)))
+    step = -(-len(pairs) // workers)
+    shares = fork_map(run, [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)])
+    return [hit for hits, _ in shares for hit in hits], [one for _, signed in shares for one in signed]
 
 
 def _change_finding(server: ServerSurface, change: Change) -> Finding:
