@@ -4,6 +4,7 @@ input in bounded time."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -14,6 +15,14 @@ from mcpward.dlp.report import scan_source
 from mcpward.dlp.scanning import ScanLimitError, redact, scan_json, scan_text, strings_of
 
 GITHUB = "ghp_" + "R8xkq2Vb7LmN4pZs1TyW9cUf3HjD6gAe0K5o"
+
+
+def _b64(document: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
+
+
+JWT_HEADER = _b64({"alg": "HS256", "typ": "JWT"})
+JWT_CLAIMS = _b64({"sub": "4711", "name": "Ada", "iat": 1760000000})
 
 FLAGGED = [
     (f"export GITHUB_TOKEN={GITHUB}", "github-token"),
@@ -39,6 +48,10 @@ FLAGGED = [
     ),
     ("curl -u admin:Sup3rS3cret! https://api.example.io", "curl-user-password"),
     ("pip index https://deploy:Wq8Lm2Vb9R@pypi.corp-internal.io/simple", "url-password"),
+    (f"token={JWT_HEADER}.{JWT_CLAIMS}.Xq3LmZ81pR_v0aK2wN9eT4cYb7", "jwt"),
+    (f"unsigned: {JWT_HEADER}.{JWT_CLAIMS}", "jwt"),  # an unsecured token is still a bearer token
+    ("//npm.corp-registry.io/:_authToken=9b2e41c7-55d0-4f3a-8e6b-1c7d0a9f2e34", "keyed-secret"),
+    ('{"clientSecret": "Qm8zLp2Vx7RkN4sT"}', "keyed-secret"),
 ]
 NOT_FLAGGED = [
     "export GITHUB_TOKEN=${GITHUB_TOKEN}",
@@ -53,6 +66,10 @@ NOT_FLAGGED = [
     "DB_PASSWORD=${DB_PASSWORD} and token: <your-token>",
     "max_tokens: 4096, TOKEN_URL=https://auth.example.com/t, password: changeme",
     "Authorization: Bearer ${TOKEN} and https://user:password@host/ and curl -u me:$PASS",
+    # Starts like a JWT but the header is cut short, so it does not decode.
+    f"id {JWT_HEADER[:-3]}.{JWT_CLAIMS}.Xq3LmZ81pR_v0aK2wN9eT4cYb7",
+    'maxTokens: 4096, publicToken = "pk9Xw2LmQ7rT4vB8nZ1s", keyVaultName: kv-prod-westeu-0042',
+    "csrf-token=Zq8Lm2Vb9RtN4pZs1TyW8cUf and access_token=ACCESS_TOKEN",
 ]
 
 

@@ -7,6 +7,9 @@ enough, not a placeholder, not a reference to an environment variable or an inpu
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import re
 from collections import Counter
@@ -75,7 +78,10 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("postman-api-key", _B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E, 5),
     CredentialFormat("airtable-token", _B + r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _E, 3),
     CredentialFormat("azure-storage-key", r"AccountKey=[A-Za-z0-9+/]{86}==", 11),
-    CredentialFormat("jwt", _B + r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}" + _E, 3),
+    # The signature may be empty or absent (unsecured tokens); is_plausible decodes the rest.
+    CredentialFormat(
+        "jwt", _B + r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?" + _E, 3
+    ),
 )
 
 _COMBINED = re.compile("|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS)))
@@ -109,9 +115,24 @@ def is_plausible(match: CredentialMatch, text: str) -> bool:
     body = text[match.start + match.visible_prefix : match.end]
     if match.kind == "private-key":
         return True
+    if match.kind == "jwt" and not _jwt_decodes(text[match.start : match.end]):
+        return False
     if _REPEATED.search(body) or _DUMMY_WORDS.search(body):
         return False
     return shannon_entropy(body) >= 3.0
+
+
+def _jwt_decodes(token: str) -> bool:
+    """A JWT's header and claims are base64url JSON objects, and the header names an algorithm;
+    strings that merely start with ``eyJ`` (truncated or made-up tokens) do not decode."""
+    parts = token.split(".")
+    try:
+        header, claims = (
+            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))) for part in parts[:2]
+        )
+    except (ValueError, binascii.Error):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return False
+    return isinstance(header, dict) and isinstance(claims, dict) and "alg" in header
 
 
 def mask(value: str, visible_prefix: int = 0) -> str:
@@ -131,7 +152,9 @@ _SECRET_KEY = re.compile(
 _NOT_SECRET_KEY = re.compile(
     r"(?:[-_](?:file|path|dir|url|uri|endpoint|host|id|name|user|username|type|env|var|header"
     r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required)$"
-    r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey)",
+    r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey"
+    # Values meant to be seen (public tokens and keys), anti-forgery nonces, key stores by name.
+    r"|(?:^|[-_])public[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
     re.IGNORECASE,
 )
 _PASSWORD_KEY = re.compile(r"pass(?:word|wd|phrase)?|pwd", re.IGNORECASE)
@@ -164,8 +187,13 @@ def is_placeholder(value: str) -> bool:
     return not stripped or bool(_PLACEHOLDER.search(stripped))
 
 
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def is_secret_key(name: str) -> bool:
-    """True for a key or variable name that conventionally holds a secret."""
+    """True for a key or variable name that conventionally holds a secret (``api_key``,
+    ``authToken``: camelCase words are read as separate words)."""
+    name = _CAMEL_BOUNDARY.sub("_", name)
     return bool(_SECRET_KEY.search(name)) and not _NOT_SECRET_KEY.search(name)
 
 
@@ -177,6 +205,10 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+def _letters(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
 def looks_like_literal_secret(name: str, value: str) -> bool:
     """Judge a ``name = value`` pair whose value matched no known credential format."""
     if not is_secret_key(name):
@@ -184,6 +216,8 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
     text = value.strip()
     if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
         return False
+    if _letters(text) == _letters(name.rsplit(".", 1)[-1]):
+        return False  # access_token=ACCESS_TOKEN: the key's own name as a template value
     if text.lower().startswith(("bearer ", "basic ", "token ")):
         text = text.split(None, 1)[1] if " " in text else ""
         if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
