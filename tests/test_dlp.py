@@ -52,6 +52,15 @@ FLAGGED = [
     (f"unsigned: {JWT_HEADER}.{JWT_CLAIMS}", "jwt"),  # an unsecured token is still a bearer token
     ("//npm.corp-registry.io/:_authToken=9b2e41c7-55d0-4f3a-8e6b-1c7d0a9f2e34", "keyed-secret"),
     ('{"clientSecret": "Qm8zLp2Vx7RkN4sT"}', "keyed-secret"),
+    ("curl --user deploy:'Tq7vG2h1L8nRkW' -X PATCH https://api.corp.io", "curl-user-password"),
+    ('curl -u ":Zk4Lm9Vq2Rt!" https://localhost:9200', "curl-user-password"),
+    (
+        "curl -H 'Authorization: 7c1e9a42-3b5d-4f8e-a6c0-2d9b8e1f4a73' https://api.corp.io",
+        "authorization-header",
+    ),
+    ('-H "Authorization: Api-Token 41dc876a2b0e4f59c31a8d7e6f20b95c4d1e3a87"', "authorization-header"),
+    ("app token 1624358790123456|Kq8zLp2Vx7RkN4sTw1Yb9Cd3Ef5", "facebook-app-token"),
+    ("http://hooks.slack.com/services/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", "slack-webhook"),
 ]
 NOT_FLAGGED = [
     "export GITHUB_TOKEN=${GITHUB_TOKEN}",
@@ -70,6 +79,8 @@ NOT_FLAGGED = [
     f"id {JWT_HEADER[:-3]}.{JWT_CLAIMS}.Xq3LmZ81pR_v0aK2wN9eT4cYb7",
     'maxTokens: 4096, publicToken = "pk9Xw2LmQ7rT4vB8nZ1s", keyVaultName: kv-prod-westeu-0042',
     "csrf-token=Zq8Lm2Vb9RtN4pZs1TyW8cUf and access_token=ACCESS_TOKEN",
+    "curl http://files.local:5000/f --user user:pass --digest and Authorization: Bearer",
+    "| 2024 | 123456789012345|notes about the release and more |",  # a table, not a token
 ]
 
 

@@ -49,7 +49,9 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("slack-token", _B + r"xox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}" + _E, 5),
     CredentialFormat("slack-app-token", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}" + _E, 5),
     CredentialFormat(
-        "slack-webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}", 23
+        "slack-webhook",
+        r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}",
+        23,
     ),
     CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
     CredentialFormat("pypi-token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E, 5),
@@ -166,7 +168,7 @@ _REFERENCE = re.compile(
 _EMBEDDED_REFERENCE = re.compile(r"\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}")
 _PLACEHOLDER = re.compile(
     r"^(?:<[^>]*>|\[[^\]]*\]|x{3,}|\*{3,}|\.{3,}|-+|_+|0+|#+|\?+|changeme|change[-_ ]?me|none|null|nil"
-    r"|undefined|todo|tbd|fixme|dummy|example|sample|test|testing|secret|password|token|placeholder"
+    r"|undefined|todo|tbd|fixme|dummy|example|sample|test|testing|secret|password|pass|passwd|token|placeholder"
     r"|redacted|hidden|masked|empty|true|false|yes|no|on|off|default)$"
     r"|your[-_ ]?(?:own[-_ ]?)?(?:api[-_ ]?)?(?:key|token|secret|password|pat)"
     r"|(?:api[-_]?key|token|secret|password)[-_ ]?(?:here|goes[-_ ]?here)"

@@ -61,10 +61,11 @@ class DlpMatch:
 def _prefix_trigger(pattern: str) -> str:
     """A literal that starts a credential format (``ghp_``, ``AKIA``), as its trigger."""
     body = pattern.removeprefix(r"(?<![A-Za-z0-9_+/-])")
-    literal = re.match(r"[A-Za-z0-9_\-.:=]+", body.replace("\\.", ".").replace("\\-", "-"))
-    if literal and len(literal.group(0)) >= 3:
-        return re.escape(literal.group(0))
-    return ""
+    body = body.replace("\\.", ".").replace("\\-", "-")
+    literal = re.match(r"[A-Za-z0-9_\-.:=]+", body)
+    if literal is None or body[literal.end() : literal.end() + 1] in ("?", "*", "{"):
+        return ""  # the literal's last character is optional: no fixed prefix
+    return re.escape(literal.group(0)) if len(literal.group(0)) >= 3 else ""
 
 
 def _credential_rules() -> list[DlpRule]:
@@ -96,6 +97,7 @@ _FALLBACK_TRIGGERS = {
     "private-key": "PRIVATE KEY",
     "digitalocean-token": "do[opr]_v1_",
     "linear-api-key": "lin_(?:api|oauth)_",
+    "slack-webhook": "hooks\\.slack\\.com",
 }
 
 #: More credential types, with their issuers' formats (triggers are their fixed prefixes).
@@ -158,10 +160,14 @@ _EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
     ("xai-api-key", r"(?<![A-Za-z0-9_])xai-[A-Za-z0-9]{80}", "xai-", 4),
     (
         "sourcegraph-token",
-        r"(?<![A-Za-z0-9_])sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}(?![A-Za-z0-9])",
+        r"(?<![A-Za-z0-9_])sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}(?![A-Za-z0-9])",
         "sgp_",
         4,
     ),
+    # A Facebook app access token is the app id and the app secret joined by a bar.
+    ("facebook-app-token", r"(?<![\d|])\d{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])", r"[0-9]{15}\|", 0),
+    ("1password-service-account-token", r"(?<![A-Za-z0-9_])ops_eyJ[A-Za-z0-9+/=_-]{100,}", "ops_eyJ", 7),
+    ("intra42-client-secret", r"(?<![A-Za-z0-9_-])s-s4t2(?:ud|af)-[a-f0-9]{64}(?![a-f0-9])", "s-s4t2", 9),
     ("facebook-page-token", r"(?<![A-Za-z0-9])EAA[A-Za-z0-9]{100,}", "EAA[A-Za-z0-9]{20}", 3),
     (
         "database-url-password",
@@ -264,8 +270,9 @@ def builtin_rules() -> tuple[DlpRule, ...]:
             "authorization-header",
             "secret",
             "authorization",
-            r"(?P<key>authorization)[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:bearer|basic|token|digest)\s+"
-            r"(?P<secret>[A-Za-z0-9._~+/=-]{8,4096})",
+            # The scheme is optional: services also take a bare key or their own scheme name.
+            r"(?P<key>authorization)[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:[A-Za-z][A-Za-z-]{1,20}\s+)?"
+            r"(?P<secret>[A-Za-z0-9._~+/=@-]{8,4096})",
             0.85,
             keyed=True,
             caseless=True,
@@ -276,7 +283,8 @@ def builtin_rules() -> tuple[DlpRule, ...]:
             "curl-user-password",
             "secret",
             "curl",
-            r"curl\b[^\n]{0,400}?\s(?:-u|--user)\s{1,4}[\"']?[^:\s\"']{1,100}:(?P<key>)(?P<secret>[^\s\"']{3,200})",
+            r"curl\b[^\n]{0,400}?\s(?:-u|--user)\s{1,4}[\"']?[^:\s\"']{0,100}[\"']?:[\"']?(?P<key>)"
+            r"(?P<secret>[^\s\"']{3,200})",
             0.85,
             keyed=True,
         )
