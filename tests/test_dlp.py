@@ -60,6 +60,7 @@ FLAGGED = [
     ),
     ('-H "Authorization: Api-Token 41dc876a2b0e4f59c31a8d7e6f20b95c4d1e3a87"', "authorization-header"),
     ("app token 1624358790123456|Kq8zLp2Vx7RkN4sTw1Yb9Cd3Ef5", "facebook-app-token"),
+    ("twilio SK" + "3f9a0c2e7b4d18e65a2c9f0b7d3e1a46", "twilio-api-key"),
     ("http://hooks.slack.com/services/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", "slack-webhook"),
 ]
 NOT_FLAGGED = [
@@ -92,6 +93,12 @@ def test_flagged(text: str, rule: str) -> None:
 @pytest.mark.parametrize("text", NOT_FLAGGED)
 def test_not_flagged(text: str) -> None:
     assert [(m.rule, text[m.start : m.end]) for m in scan_text(text)] == []
+
+
+def test_every_credential_format_of_the_scan_has_a_dlp_rule() -> None:
+    from mcpward.dlp._credentials import CREDENTIAL_FORMATS
+
+    assert {f.kind for f in CREDENTIAL_FORMATS} <= {r.id for r in builtin_rules()}
 
 
 def test_at_least_sixty_credential_types() -> None:

@@ -98,6 +98,7 @@ _FALLBACK_TRIGGERS = {
     "digitalocean-token": "do[opr]_v1_",
     "linear-api-key": "lin_(?:api|oauth)_",
     "slack-webhook": "hooks\\.slack\\.com",
+    "twilio-api-key": "SK[0-9a-f]{32}",
 }
 
 #: More credential types, with their issuers' formats (triggers are their fixed prefixes).
