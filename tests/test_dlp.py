@@ -60,6 +60,9 @@ FLAGGED = [
     ),
     ('-H "Authorization: Api-Token 41dc876a2b0e4f59c31a8d7e6f20b95c4d1e3a87"', "authorization-header"),
     ("app token 1624358790123456|Kq8zLp2Vx7RkN4sTw1Yb9Cd3Ef5", "facebook-app-token"),
+    ("Mobile: 041-412-293, desk 986.291.2294x751", "phone-number"),
+    ("Can someone call me on (07) 5331 0577? Thanks", "phone-number"),
+    ("Kate Edger Place\n69 987 88 37 office", "phone-number"),
     ("twilio SK" + "3f9a0c2e7b4d18e65a2c9f0b7d3e1a46", "twilio-api-key"),
     ("http://hooks.slack.com/services/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", "slack-webhook"),
 ]
@@ -82,6 +85,8 @@ NOT_FLAGGED = [
     "csrf-token=Zq8Lm2Vb9RtN4pZs1TyW8cUf and access_token=ACCESS_TOKEN",
     "curl http://files.local:5000/f --user user:pass --digest and Authorization: Bearer",
     "| 2024 | 123456789012345|notes about the release and more |",  # a table, not a token
+    "The office reopened on 2024-05-01 10:30 after the move.",
+    "Office 365 E3: 12 seats; call the API 3 times; home directory size 2048",
 ]
 
 

@@ -21,7 +21,15 @@ from functools import cache
 
 from mcpward._multimatch import MultiMatcher
 from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, looks_like_literal_secret, mask
-from mcpward.dlp._pii import iban_valid, ipv4_valid, ipv6_valid, luhn_valid, phone_valid, ssn_valid
+from mcpward.dlp._pii import (
+    iban_valid,
+    ipv4_valid,
+    ipv6_valid,
+    luhn_valid,
+    phone_in_context_valid,
+    phone_valid,
+    ssn_valid,
+)
 
 #: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
 CHUNK = 1 << 20
@@ -215,7 +223,7 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
     (
         "phone-number",
         r"(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})(?:[ .-]?\d{2,4}){2,4}"
-        r"|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?![\w-])",
+        r"|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])",
         r"[0-9]{3}",
         phone_valid,
         0.6,
@@ -315,7 +323,32 @@ def builtin_rules() -> tuple[DlpRule, ...]:
                 not_after=not_after,
             )
         )
+    # Local numbers in any national format ("(07) 5331 0577", "69 987 88 37") only where a word
+    # says a telephone number is meant, before it ("Mobile:", "call me at") or after it ("office").
+    for pattern in (
+        _PHONE_WORDS
+        + r"\b[^\w\n]{0,3}(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
+        + _LOCAL_PHONE
+        + ")",
+        r"(?<![\w+])(?P<value>" + _LOCAL_PHONE + r")[ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS + r"\b",
+    ):
+        rules.append(
+            DlpRule(
+                "phone-number",
+                "pii",
+                _PHONE_WORDS,
+                pattern,
+                0.5,
+                validator=phone_in_context_valid,
+                caseless=True,
+                severity="medium",
+            )
+        )
     return tuple(rules)
+
+
+_PHONE_WORDS = r"(?:phone|tel|telephone|mobile|cell|fax|office|desk|home|call\s+me|whatsapp|sms)"
+_LOCAL_PHONE = r"(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"
 
 
 class Engine:
@@ -363,7 +396,9 @@ class Engine:
         for index in sorted(self.fired(data)):
             rule = self.rules[index]
             for match in self._exact[index].finditer(text):
-                if rule.keyed:
+                if "value" in match.re.groupindex:  # the sensitive part of a match with context
+                    value, start, end = match.group("value"), match.start("value"), match.end("value")
+                elif rule.keyed:
                     value, start, end = match.group("secret"), match.start("secret"), match.end("secret")
                     key = match.group("key") or "password"  # curl -u and URLs carry a password
                     if not looks_like_literal_secret(key, value) or _has_format_match(value):

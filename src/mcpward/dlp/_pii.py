@@ -102,6 +102,18 @@ def ipv6_valid(text: str) -> bool:
     return text.count(":") >= 2 and not address.is_unspecified
 
 
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$", re.IGNORECASE)
+_DATE_OR_TIME = re.compile(r"\b(?:19|20)\d\d[-./]\d\d?[-./]\d\d?\b|\b\d\d?[-./]\d\d?[-./](?:19|20)\d\d\b")
+
+
 def phone_valid(text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"\D", "", _EXTENSION.sub("", text))
     return 10 <= len(digits) <= 15 and len(set(digits)) > 2
+
+
+def phone_in_context_valid(text: str) -> bool:
+    """A number that a nearby word calls a telephone number: national lengths (7 to 15 digits
+    without the extension), not a date."""
+    number = _EXTENSION.sub("", text)
+    digits = re.sub(r"\D", "", number)
+    return 7 <= len(digits) <= 15 and len(set(digits)) > 2 and not _DATE_OR_TIME.search(number)
