@@ -63,6 +63,7 @@ FLAGGED = [
     ("Mobile: 041-412-293, desk 986.291.2294x751", "phone-number"),
     ("Can someone call me on (07) 5331 0577? Thanks", "phone-number"),
     ("Kate Edger Place\n69 987 88 37 office", "phone-number"),
+    ("trigger: glptt-" + "4f0c9a2e7b1d38e65a2c9f0b7d3e1a46c8b2d5f9", "gitlab-token"),
     ("twilio SK" + "3f9a0c2e7b4d18e65a2c9f0b7d3e1a46", "twilio-api-key"),
     ("http://hooks.slack.com/services/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", "slack-webhook"),
 ]
@@ -86,6 +87,7 @@ NOT_FLAGGED = [
     "curl http://files.local:5000/f --user user:pass --digest and Authorization: Bearer",
     "| 2024 | 123456789012345|notes about the release and more |",  # a table, not a token
     "The office reopened on 2024-05-01 10:30 after the move.",
+    "glptt-" + "4f0c9a2e7b1d38e65a2c",  # a pipeline-trigger token is 40 characters, not 20
     "Office 365 E3: 12 seats; call the API 3 times; home directory size 2048",
 ]
 

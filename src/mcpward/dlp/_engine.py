@@ -120,7 +120,12 @@ _EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
         0,
     ),
     ("github-app-token", r"(?<![A-Za-z0-9_])(?:ghu|ghs)_[A-Za-z0-9]{36}", "gh[us]_", 4),
-    ("gitlab-runner-token", r"(?<![A-Za-z0-9_])GR1348941[A-Za-z0-9_-]{20}", "GR1348941", 9),
+    (
+        "gitlab-runner-token",
+        r"(?<![A-Za-z0-9_])GR1348941[A-Za-z0-9_-]{20,50}(?![A-Za-z0-9_-])",
+        "GR1348941",
+        9,
+    ),
     ("bitbucket-app-password", r"(?<![A-Za-z0-9_])ATBB[A-Za-z0-9_=.-]{32}", "ATBB", 4),
     (
         "discord-bot-token",
