@@ -64,6 +64,8 @@ FLAGGED = [
     ("Can someone call me on (07) 5331 0577? Thanks", "phone-number"),
     ("Kate Edger Place\n69 987 88 37 office", "phone-number"),
     ("trigger: glptt-" + "4f0c9a2e7b1d38e65a2c9f0b7d3e1a46c8b2d5f9", "gitlab-token"),
+    ("UV_PUBLISH_TOKEN=pypi-AgEIcHlwaS5vcmc" + "CJGQ3Zjk2" * 10, "pypi-token"),
+    ("testpypi: pypi-AgENdGVzdC5weXBpLm9yZw" + "IkN2YxOW" * 10, "pypi-token"),
     ("twilio SK" + "3f9a0c2e7b4d18e65a2c9f0b7d3e1a46", "twilio-api-key"),
     ("http://hooks.slack.com/services/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", "slack-webhook"),
 ]

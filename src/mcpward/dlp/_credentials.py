@@ -60,7 +60,10 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         23,
     ),
     CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
-    CredentialFormat("pypi-token", _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}" + _E, 5),
+    # PyPI and TestPyPI API tokens: macaroons naming their index, far longer than 70 characters.
+    CredentialFormat(
+        "pypi-token", _B + r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{70,}" + _E, 5
+    ),
     CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E, 3),
     CredentialFormat("sendgrid-api-key", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E, 3),
     CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E, 2),
