@@ -330,18 +330,25 @@ def builtin_rules() -> tuple[DlpRule, ...]:
         )
     # Local numbers in any national format ("(07) 5331 0577", "69 987 88 37") only where a word
     # says a telephone number is meant, before it ("Mobile:", "call me at") or after it ("office").
-    for pattern in (
-        _PHONE_WORDS
-        + r"\b[^\w\n]{0,3}(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
-        + _LOCAL_PHONE
-        + ")",
-        r"(?<![\w+])(?P<value>" + _LOCAL_PHONE + r")[ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS + r"\b",
+    # Each trigger needs the word next to a digit, so "tools/call" alone fires nothing.
+    for trigger, pattern in (
+        (
+            _PHONE_WORDS + r"[^0-9\n]{0,12}[0-9]",
+            _PHONE_WORDS
+            + r"\b[^\w\n]{0,3}(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
+            + _LOCAL_PHONE
+            + ")",
+        ),
+        (
+            r"[0-9][ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS,
+            r"(?<![\w+])(?P<value>" + _LOCAL_PHONE + r")[ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS + r"\b",
+        ),
     ):
         rules.append(
             DlpRule(
                 "phone-number",
                 "pii",
-                _PHONE_WORDS,
+                trigger,
                 pattern,
                 0.5,
                 validator=phone_in_context_valid,
