@@ -327,18 +327,36 @@ def dlp_scan(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="A DLP policy (TOML): custom rules, allow-lists, actions.", metavar="FILE"
+        ),
+    ] = None,
+    tool: Annotated[
+        str | None,
+        typer.Option("--tool", help="Use the policy's settings for this tool (server.tool).", metavar="NAME"),
+    ] = None,
 ) -> None:
-    """Find secrets and personal data; JSON input is scanned string by string with field paths."""
+    """Find secrets and personal data; JSON input is scanned string by string with field paths.
+    Exits 4 when a policy's action for a finding is block."""
+    from mcpward.dlp.policy import PolicyError, load_policy
     from mcpward.dlp.report import scan_source
 
     _check_format(output_format, ("table", "json", "sarif"))
     threshold = _threshold(fail_on)
     try:
+        policy = load_policy(policy_file) if policy_file is not None else None
+    except PolicyError as exc:
+        raise _fail(f"policy not used: {exc}") from None
+    try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
-    report = scan_source(data, "standard input" if source == "-" else source)
+    report = scan_source(data, "standard input" if source == "-" else source, policy, tool)
     _write(report, output_format, output)
+    if any(finding.action == "block" for finding in report.findings):
+        raise typer.Exit(EXIT_BLOCK)
     _exit_on(report, threshold)
 
 

@@ -185,6 +185,8 @@ class Finding:
     start: int | None = None
     end: int | None = None
     confidence: float | None = None
+    #: What a policy does about it (alert, redact, block), where a policy decides.
+    action: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -64,6 +64,7 @@ class DlpMatch:
     redacted: str
     action: str
     path: str | None = None
+    severity: str = "high"
 
 
 def _prefix_trigger(pattern: str) -> str:
@@ -398,6 +399,7 @@ class Engine:
                         match.redacted,
                         match.action,
                         path,
+                        match.severity,
                     )
                 )
         return _without_overlaps(results)
@@ -434,6 +436,7 @@ class Engine:
                         mask(value, rule.visible_prefix),
                         rule.action,
                         path,
+                        rule.severity,
                     )
                 )
         return found

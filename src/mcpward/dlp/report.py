@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 
 from mcpward import __version__
 from mcpward.dlp._engine import DlpMatch
+from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import ScanLimitError, scan_json, scan_text
 from mcpward.model import Category, Finding, Report, ScanError, Severity
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 
 
-def scan_source(data: bytes, name: str) -> Report:
+def scan_source(data: bytes, name: str, policy: DlpPolicy | None = None, tool: str | None = None) -> Report:
+    """Scan a file's bytes; with a policy, its own rules, allow-lists and actions apply."""
     errors: list[ScanError] = []
     if len(data) > MAX_INPUT_BYTES:
         errors.append(ScanError(path=name, message=f"only the first {MAX_INPUT_BYTES} bytes were scanned"))
@@ -30,11 +33,16 @@ def scan_source(data: bytes, name: str) -> Report:
         value = json.loads(text) if text.lstrip()[:1] in ("{", "[") else None
     except (json.JSONDecodeError, RecursionError):
         value = None
+    json_scan, text_scan = (
+        (scan_json, scan_text)
+        if policy is None
+        else (partial(policy.scan_json, tool=tool), partial(policy.scan_text, tool=tool))
+    )
     try:
-        matches = scan_json(value) if value is not None else scan_text(text)
+        matches = json_scan(value) if value is not None else text_scan(text)
     except ScanLimitError as exc:
         errors.append(ScanError(path=name, message=f"not scanned completely: {exc}"))
-        matches = scan_text(text)
+        matches = text_scan(text)
     findings = tuple(_finding(match, name) for match in matches)
     return Report(
         tool_version=__version__,
@@ -46,15 +54,19 @@ def scan_source(data: bytes, name: str) -> Report:
     )
 
 
+_WHAT = {"secret": "Secret", "pii": "Personal data", "custom": "Policy match"}
+
+
 def _finding(match: DlpMatch, name: str) -> Finding:
     secret = match.kind == "secret"
     return Finding(
         rule=match.rule,
         category=Category.PLAINTEXT_SECRET if secret else Category.PERSONAL_DATA,
-        severity=Severity.HIGH if secret else Severity.MEDIUM,
-        message=f"{'Secret' if secret else 'Personal data'} ({match.rule})"
+        severity=Severity(match.severity),
+        message=f"{_WHAT.get(match.kind, 'Match')} ({match.rule})"
         + (f" in {match.path}" if match.path else f" at offset {match.start}")
-        + ".",
+        + (f"; action: {match.action}." if match.action != "alert" else "."),
+        action=match.action,
         remediation="Remove it or mask it before the content reaches a model or a log.",
         config_path=name,
         evidence=match.redacted,

@@ -74,7 +74,7 @@ class TableFormat(OutputFormat):
             line = Text(f"{report.command} {report.subject}: ")
             line.append(report.verdict.upper(), style=style)
             console.print(line)
-        elif not report.servers:
+        elif not report.servers and report.command == "scan":
             console.print(Text(f"No MCP servers found ({report.subject})."))
         for host in sorted(by_host):
             table = Table(

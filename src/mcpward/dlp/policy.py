@@ -1,0 +1,235 @@
+"""An organisation's DLP policy: its own rules, what it allows, and what each finding does.
+
+A policy is a TOML file::
+
+    [[rules]]                       # custom rules: a regular expression or keywords
+    id = "acme-employee-id"
+    type = "internal-id"
+    pattern = 'ACME-\\d{6}'
+    severity = "high"
+    action = "block"
+
+    [[rules]]
+    id = "project-codenames"
+    keywords = ["Project Falcon", "Bluebird"]
+    action = "redact"
+
+    [actions]                       # by rule id, or by kind: secret, pii, custom
+    pii = "redact"
+    "email-address" = "alert"
+
+    [allow]                         # never reported
+    values = ["AKIAIOSFODNN7EXAMPLE"]
+    domains = ["example.com"]       # e-mail addresses and URLs in these domains
+    paths = ["$.params.arguments.to"]
+
+    [tools."crm.lookup_customer"]   # the same, for one tool (server.tool or a tool name)
+    actions = { "email-address" = "alert" }
+    allow = { paths = ["$.result.content[*].text"] }
+
+The most specific setting wins: the tool's action for the rule, then for its kind, then the
+policy's, then the rule's own, then ``alert``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mcpward._multimatch import MultiMatcher
+from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
+from mcpward.dlp.scanning import scan_json
+
+Action = Literal["alert", "redact", "block"]
+#: Whether the native matcher is here: custom patterns must then compile for it too, or every
+#: scan would fall back to the slow path.
+_NATIVE = MultiMatcher(["a"], [False]).native
+_ACTION_ORDER = {"alert": 0, "redact": 1, "block": 2}
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used, with what is wrong and where."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomRule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    type: str = "custom"
+    pattern: str | None = None
+    keywords: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    severity: Literal["low", "medium", "high", "critical"] = "high"
+    action: Action = "alert"
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        # The one-pass matcher takes no look-around or back-references (Hyperscan's limits).
+        if re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern):
+            raise ValueError("look-around and back-references are not supported; match the text itself")
+        if _NATIVE and not MultiMatcher([pattern], [True]).native:
+            raise ValueError("the one-pass matcher (Hyperscan) cannot compile this pattern")
+        return pattern
+
+    @model_validator(mode="after")
+    def _one_matcher(self) -> CustomRule:
+        if (self.pattern is None) == (not self.keywords):
+            raise ValueError("give either pattern or keywords")
+        if any(not keyword.strip() for keyword in self.keywords):
+            raise ValueError("keywords must not be empty")
+        return self
+
+    def dlp_rule(self) -> DlpRule:
+        expression = self.pattern or r"\b(?:" + "|".join(map(re.escape, self.keywords)) + r")\b"
+        return DlpRule(
+            self.id,
+            "custom",
+            expression,
+            expression,
+            0.9,
+            caseless=not self.case_sensitive,
+            action=self.action,
+            severity=self.severity,
+        )
+
+
+class Allow(_Strict):
+    values: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+    @cached_property
+    def _path_patterns(self) -> list[re.Pattern[str]]:
+        return [_path_pattern(path) for path in self.paths]
+
+    def allows(self, value: str, path: str | None) -> bool:
+        if value in self.values:
+            return True
+        if path is not None and any(p.fullmatch(path) for p in self._path_patterns):
+            return True
+        host = _domain_of(value)
+        return host is not None and any(
+            host == domain.lower() or host.endswith("." + domain.lower()) for domain in self.domains
+        )
+
+
+class ToolPolicy(_Strict):
+    actions: dict[str, Action] = {}
+    allow: Allow = Allow()
+
+
+class DlpPolicy(_Strict):
+    rules: tuple[CustomRule, ...] = ()
+    actions: dict[str, Action] = {}
+    allow: Allow = Allow()
+    tools: dict[str, ToolPolicy] = {}
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> DlpPolicy:
+        builtin = {rule.id for rule in builtin_rules()}
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen or rule.id in builtin:
+                raise ValueError(f"rule id {rule.id!r} is used twice (or by a built-in rule)")
+            seen.add(rule.id)
+        return self
+
+    @cached_property
+    def engine(self) -> Engine:
+        return Engine([*builtin_rules(), *(rule.dlp_rule() for rule in self.rules)])
+
+    def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
+        """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
+        return self.apply(scan_json(value, self.engine), _strings_by_path(value), tool)
+
+    def scan_text(self, text: str, tool: str | None = None) -> list[DlpMatch]:
+        return self.apply(self.engine.scan(text), {None: text}, tool)
+
+    def apply(
+        self, matches: list[DlpMatch], texts: dict[str | None, str], tool: str | None
+    ) -> list[DlpMatch]:
+        tool_policy = self._tool(tool)
+        kept = []
+        for match in matches:
+            text = texts.get(match.path, "")
+            value = text[match.start : match.end]
+            if self.allow.allows(value, match.path) or (
+                tool_policy is not None and tool_policy.allow.allows(value, match.path)
+            ):
+                continue
+            kept.append(replace(match, action=self._action(match, tool_policy)))
+        return kept
+
+    def _tool(self, tool: str | None) -> ToolPolicy | None:
+        if tool is None:
+            return None
+        # "server.tool" finds a policy written for the bare tool name too.
+        return self.tools.get(tool) or self.tools.get(tool.rsplit(".", 1)[-1])
+
+    def _action(self, match: DlpMatch, tool_policy: ToolPolicy | None) -> str:
+        for actions in (tool_policy.actions if tool_policy else {}, self.actions):
+            for key in (match.rule, match.kind):
+                if key in actions:
+                    return actions[key]
+        return match.action
+
+
+def decision(matches: list[DlpMatch]) -> str:
+    """What the strongest match asks for: ``block``, ``redact``, ``alert`` or ``pass``."""
+    return max((m.action for m in matches), key=_ACTION_ORDER.__getitem__, default="pass")
+
+
+def load_policy(path: Path) -> DlpPolicy:
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return DlpPolicy.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'])) or 'policy'}: {error['msg']}" for error in exc.errors()
+        )
+        raise PolicyError(f"{path}: {problems}") from None
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """A field path with wildcards: ``[*]`` is any index, ``*`` any one name, ``**`` anything."""
+    expression = re.escape(path)
+    expression = expression.replace(r"\[\*\]", r"\[\d+\]").replace(r"\*\*", ".*").replace(r"\*", r"[^.\[]*")
+    return re.compile(expression)
+
+
+_HOST = re.compile(r"@([A-Za-z0-9.-]+)$|://(?:[^@/\s]*@)?([A-Za-z0-9.-]+)")
+
+
+def _domain_of(value: str) -> str | None:
+    match = _HOST.search(value)
+    if match is None:
+        return None
+    return (match.group(1) or match.group(2)).lower().rstrip(".")
+
+
+def _strings_by_path(value: Any) -> dict[str | None, str]:
+    from mcpward.dlp.scanning import strings_of
+
+    return dict(strings_of(value))
