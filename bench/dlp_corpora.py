@@ -149,6 +149,47 @@ def benign_alarms(engine: Engine, corpora: Path) -> None:
     print(f"docker benign tool descriptions: {len(alarms)} matches in {len(rows)} tools: {alarms[:5]}")
 
 
+#: Real MCP server packages saved for the tests (the npm registry and PyPI), read, never run.
+PACKAGES = ROOT / "tests" / "data" / "packages"
+_SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".py", ".json", ".md", ".txt", ".toml", ".yaml", ".yml")
+
+
+def package_false_alarms(engine: Engine) -> None:
+    """Matches in the text files of real MCP server releases: what a gateway would see of
+    their code and documentation. A match here is a false alarm unless a package ships a
+    secret, which would itself be news."""
+    from mcpward.vet._archive import ArchiveError, read_archive
+
+    archives = sorted(
+        path for path in PACKAGES.rglob("*") if path.suffix in (".tgz", ".whl") and path.is_file()
+    )
+    latest: dict[Path, Path] = {}
+    for archive in archives:  # one release per package: the last name in sort order
+        latest[archive.parent] = archive
+    files = size = 0
+    alarms: list[tuple[str, str, str]] = []
+    for archive in latest.values():
+        try:
+            package = read_archive(archive)
+        except ArchiveError:
+            continue
+        for name, data in package.files.items():
+            if not name.endswith(_SOURCE_SUFFIXES):
+                continue
+            files, size = files + 1, size + len(data)
+            for match in engine.scan(data.decode("utf-8", errors="replace")):
+                alarms.append((archive.parent.name, name, match.rule))
+    by_rule: dict[str, int] = {}
+    for _, _, rule in alarms:
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+    print(
+        f"real MCP server packages: {len(alarms)} matches in {files} text files "
+        f"({size / 1e6:.1f} MB) of {len(latest)} packages; by rule: {dict(sorted(by_rule.items()))}"
+    )
+    for package_name, name, rule in alarms[:10]:
+        print(f"  {package_name}/{name}: {rule}")
+
+
 def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None) -> None:
     """JSON-RPC messages as a gateway sees them: each parsed and scanned string by string."""
     rows = [
@@ -229,6 +270,7 @@ def main() -> None:
     if args.detect_secrets:
         detect_secrets_quality(args.detect_secrets, args.corpora)
     pii_quality(engine, args.corpora)
+    package_false_alarms(engine)
     if args.presidio:
         done = subprocess.run(
             [args.presidio, "-c", _PRESIDIO, str(args.corpora)], capture_output=True, text=True, check=True

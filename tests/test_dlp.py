@@ -38,7 +38,8 @@ FLAGGED = [
     ("Card 4539 1488 0343 6467 expires 04/29", "credit-card"),
     ("IBAN GB82 WEST 1234 5698 7654 32", "iban"),
     ("SSN 536-22-4567 on file", "us-ssn"),
-    ("connect from 203.0.113.77 please", "ipv4-address"),
+    ("connect from 81.2.69.142 please", "ipv4-address"),
+    ("client 2a02:8071:51d0:3f00:9c1d:4e2b:77a1:2c05 connected", "ipv6-address"),
     ("call +44 20 7946 0958 tomorrow", "phone-number"),
     ('db: {password: "Winter2025!x"}', "keyed-secret"),
     ("API_KEY=a8F3kq92LmZx71PqR ./run.sh", "keyed-secret"),
@@ -89,6 +90,11 @@ NOT_FLAGGED = [
     "curl http://files.local:5000/f --user user:pass --digest and Authorization: Bearer",
     "| 2024 | 123456789012345|notes about the release and more |",  # a table, not a token
     "The office reopened on 2024-05-01 10:30 after the move.",
+    "listen on 127.0.0.1:8080, docs use 203.0.113.7 and 2001:db8::1, the LAN is 10.0.0.0/8",
+    # code shown to a model: names, member paths and calls are not secret values
+    "token = options.token; password = self.config.api_token; apiKey: string2(),",
+    "headers: {Authorization: 'Bearer token123'}, --api-key=YOUR_STRIPE_SECRET_KEY",
+    'if (pem.indexOf("-----BEGIN PRIVATE KEY-----") !== 0) throw new Error("not PKCS#8");',
     "glptt-" + "4f0c9a2e7b1d38e65a2c",  # a pipeline-trigger token is 40 characters, not 20
     "Office 365 E3: 12 seats; call the API 3 times; home directory size 2048",
 ]

@@ -29,7 +29,13 @@ class CredentialFormat:
 _B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
-    CredentialFormat("private-key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", 0),
+    # The header and the start of a body: code that looks for the header line is no key.
+    CredentialFormat(
+        "private-key",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn]){1,8}"
+        r"(?:[A-Za-z-]{1,40}:[^\n]{0,200}(?:\s|\\[rn]){1,8}){0,4}[A-Za-z0-9+/=]{16}",
+        0,
+    ),
     CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
     CredentialFormat(
@@ -216,6 +222,28 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
+_WORDS_VALUE = re.compile(
+    r"^(?:[a-z]+(?:[_-][a-z]+)+|[A-Z]+(?:[_-][A-Z]+)+|[A-Za-z][a-z]{0,14}|[a-z]+)(?:[_-]?\d{1,3})?$"
+)
+#: Segments are words (at most two digits, at the end): ``self.config.api_token``, not the
+#: random body of a token such as ``s.ZC9Ecf4M5g9o34Q6RkzGsj0z``.
+_MEMBER_PATH = re.compile(r"(?:[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}\.)+[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}")
+_IDENTIFIER_OF_WORDS = re.compile(r"[A-Za-z_$]+\d{0,2}")
+_WORD_JOIN = re.compile(r"[a-z](?:[_$]+[A-Za-z]|[A-Z])")
+
+
+def is_code_expression(value: str) -> bool:
+    """True for an unquoted value that is code, not data: a call or index (``string2()``), a
+    member path (``self.config.api_token``) or an identifier made of words
+    (``qdrant_api_key``, ``ProgressTokenSchema$1``). Source code shown to a model is full of
+    ``token = options.token``; none of it is a secret."""
+    if any(mark in value for mark in "()[]{}<>!?"):
+        return True
+    if _MEMBER_PATH.fullmatch(value):
+        return True
+    return bool(_IDENTIFIER_OF_WORDS.fullmatch(value) and _WORD_JOIN.search(value))
+
+
 def _letters(value: str) -> str:
     return re.sub(r"[^a-z0-9]", "", value.lower())
 
@@ -226,6 +254,10 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
         return False
     text = value.strip()
     if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
+        return False
+    if not _PASSWORD_KEY.search(name) and _WORDS_VALUE.match(text):
+        # custom_token, STRIPE_SECRET_KEY, gateway-secret, token123, Optional: words (and a
+        # short number), which name a secret or describe one; passwords may be words, keys not.
         return False
     if _letters(text) == _letters(name.rsplit(".", 1)[-1]):
         return False  # access_token=ACCESS_TOKEN: the key's own name as a template value

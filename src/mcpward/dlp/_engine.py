@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from mcpward._multimatch import MultiMatcher
-from mcpward.dlp._credentials import CREDENTIAL_FORMATS, is_plausible, looks_like_literal_secret, mask
+from mcpward.dlp._credentials import (
+    CREDENTIAL_FORMATS,
+    is_code_expression,
+    is_plausible,
+    looks_like_literal_secret,
+    mask,
+)
 from mcpward.dlp._pii import (
     iban_valid,
     ipv4_valid,
@@ -286,7 +292,7 @@ def builtin_rules() -> tuple[DlpRule, ...]:
             "secret",
             "authorization",
             # The scheme is optional: services also take a bare key or their own scheme name.
-            r"(?P<key>authorization)[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:[A-Za-z][A-Za-z-]{1,20}\s+)?"
+            r"(?P<key>authorization)[\"']?\s{0,4}[:=]\s{0,4}(?P<q>[\"']?)(?:[A-Za-z][A-Za-z-]{1,20}\s+)?"
             r"(?P<secret>[A-Za-z0-9._~+/=@-]{8,4096})",
             0.85,
             keyed=True,
@@ -417,6 +423,8 @@ class Engine:
                     key = match.group("key") or "password"  # curl -u and URLs carry a password
                     if not looks_like_literal_secret(key, value) or _has_format_match(value):
                         continue
+                    if "q" in match.re.groupindex and not match.group("q") and is_code_expression(value):
+                        continue  # token = options.token: code, not a value
                 else:
                     value, start, end = match.group(0), match.start(), match.end()
                 if rule.validator is not None and not rule.validator(value):

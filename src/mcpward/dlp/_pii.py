@@ -86,12 +86,31 @@ def ssn_valid(text: str) -> bool:
     )
 
 
+_DOCUMENTATION_V4 = tuple(
+    ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+
+
+_DOCUMENTATION_V6 = ipaddress.IPv6Network("2001:db8::/32")
+
+
 def ipv4_valid(text: str) -> bool:
     try:
         address = ipaddress.IPv4Address(text)
     except ValueError:
         return False
-    return not (address.is_unspecified or text.startswith("0."))
+    # Loopback, link-local, multicast, reserved and documentation addresses (RFC 5737) and
+    # network addresses (x.x.x.0) point at no one: code and docs are full of them.
+    return not (
+        address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or any(address in network for network in _DOCUMENTATION_V4)
+        or text.startswith("0.")
+        or text.endswith(".0")
+    )
 
 
 def ipv6_valid(text: str) -> bool:
@@ -99,7 +118,18 @@ def ipv6_valid(text: str) -> bool:
         address = ipaddress.IPv6Address(text)
     except ValueError:
         return False
-    return text.count(":") >= 2 and not address.is_unspecified
+    return (
+        text.count(":") >= 2
+        and not text.endswith("::")  # a network prefix, not a host
+        and not (
+            address.is_unspecified
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_multicast
+            or address.is_reserved
+            or address in _DOCUMENTATION_V6
+        )
+    )
 
 
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$", re.IGNORECASE)
