@@ -95,6 +95,7 @@ NOT_FLAGGED = [
     "token = options.token; password = self.config.api_token; apiKey: string2(),",
     "headers: {Authorization: 'Bearer token123'}, --api-key=YOUR_STRIPE_SECRET_KEY",
     'if (pem.indexOf("-----BEGIN PRIVATE KEY-----") !== 0) throw new Error("not PKCS#8");',
+    "write to user@example.com or ops@build.test for the sample",
     "glptt-" + "4f0c9a2e7b1d38e65a2c",  # a pipeline-trigger token is 40 characters, not 20
     "Office 365 E3: 12 seats; call the API 3 times; home directory size 2048",
 ]

@@ -32,7 +32,7 @@ pii = "redact"
 
 [allow]
 values = ["AKIAQ3EGRKL5M7ZXN2TB"]
-domains = ["partner.example"]
+domains = ["partner.io"]
 
 [tools."crm.lookup_customer"]
 actions = { "email-address" = "block", "pii" = "alert" }
@@ -60,18 +60,18 @@ def test_custom_rules_by_pattern_and_keywords(policy: DlpPolicy) -> None:
 
 
 def test_allow_lists_by_value_and_domain(policy: DlpPolicy) -> None:
-    text = "keys AKIAQ3EGRKL5M7ZXN2TB and AKIAZ7TBN2XK5Q3EGRLM; mail a@partner.example, b@rival.example"
+    text = "keys AKIAQ3EGRKL5M7ZXN2TB and AKIAZ7TBN2XK5Q3EGRLM; mail a@partner.io, b@rival.io"
     assert [(m.rule, text[m.start : m.end]) for m in policy.scan_text(text)] == [
         ("aws-access-key-id", "AKIAZ7TBN2XK5Q3EGRLM"),
-        ("email-address", "b@rival.example"),
+        ("email-address", "b@rival.io"),
     ]
     # sub-domains of an allowed domain are allowed; look-alikes are not
-    assert policy.scan_text("x@mail.partner.example") == []
-    assert len(policy.scan_text("x@notpartner.example")) == 1
+    assert policy.scan_text("x@mail.partner.io") == []
+    assert len(policy.scan_text("x@notpartner.io")) == 1
 
 
 def test_actions_the_most_specific_setting_wins(policy: DlpPolicy) -> None:
-    text = "mail b@rival.example, call +44 20 7946 0958"
+    text = "mail b@rival.io, call +44 20 7946 0958"
     assert found(policy.scan_text(text)) == [("email-address", "alert"), ("phone-number", "redact")]
     # the tool's own settings come first, and "server.tool" finds "crm.lookup_customer"
     tool_matches = policy.scan_text(text, tool="crm.lookup_customer")
@@ -80,17 +80,17 @@ def test_actions_the_most_specific_setting_wins(policy: DlpPolicy) -> None:
 
 
 def test_allowed_field_paths_for_one_tool_only(policy: DlpPolicy) -> None:
-    message = {"result": {"content": [{"type": "text", "text": "owner b@rival.example"}]}}
+    message = {"result": {"content": [{"type": "text", "text": "owner b@rival.io"}]}}
     assert policy.scan_json(message, tool="crm.lookup_customer") == []
     [match] = policy.scan_json(message, tool="mail.send")
     assert (match.rule, match.path) == ("email-address", "$.result.content[0].text")
     # a wildcard index does not reach into other fields
-    other = {"result": {"content": [{"type": "text", "text": "ok"}], "meta": "b@rival.example"}}
+    other = {"result": {"content": [{"type": "text", "text": "ok"}], "meta": "b@rival.io"}}
     assert len(policy.scan_json(other, tool="crm.lookup_customer")) == 1
 
 
 def test_native_and_python_matchers_agree_with_custom_rules(policy: DlpPolicy) -> None:
-    text = f"ACME-204811, Bluebird, {GITHUB}, b@rival.example"
+    text = f"ACME-204811, Bluebird, {GITHUB}, b@rival.io"
     python = Engine(policy.engine.rules, use_hyperscan=False)
     assert policy.engine.native
     assert [(m.rule, m.start) for m in policy.engine.scan(text)] == [
@@ -124,7 +124,7 @@ def test_cli_policy_block_exits_4_and_reports_actions(tmp_path, cli) -> None:  #
     policy.write_text(POLICY)
     call = tmp_path / "call.json"
     call.write_text(
-        json.dumps({"params": {"arguments": {"note": "badge ACME-204811", "to": "b@rival.example"}}})
+        json.dumps({"params": {"arguments": {"note": "badge ACME-204811", "to": "b@rival.io"}}})
     )
     result = cli("dlp", "scan", str(call), "--policy", str(policy), "-f", "json")
     assert result.exit_code == 4

@@ -28,6 +28,7 @@ from mcpward.dlp._credentials import (
     mask,
 )
 from mcpward.dlp._pii import (
+    email_valid,
     iban_valid,
     ipv4_valid,
     ipv6_valid,
@@ -204,7 +205,7 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
         "email-address",
         r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])",
         "@",
-        None,
+        email_valid,
         0.85,
     ),
     ("credit-card", r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", r"[0-9]{4}", luhn_valid, 0.85),

@@ -94,6 +94,16 @@ _DOCUMENTATION_V4 = tuple(
 _DOCUMENTATION_V6 = ipaddress.IPv6Network("2001:db8::/32")
 
 
+#: Domains reserved for documentation and testing (RFC 2606, RFC 6761): no one's mailbox.
+_RESERVED_MAIL_DOMAIN = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE
+)
+
+
+def email_valid(text: str) -> bool:
+    return not _RESERVED_MAIL_DOMAIN.search(text.rpartition("@")[2])
+
+
 def ipv4_valid(text: str) -> bool:
     try:
         address = ipaddress.IPv4Address(text)
