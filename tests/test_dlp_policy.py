@@ -123,9 +123,7 @@ def test_cli_policy_block_exits_4_and_reports_actions(tmp_path, cli) -> None:  #
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY)
     call = tmp_path / "call.json"
-    call.write_text(
-        json.dumps({"params": {"arguments": {"note": "badge ACME-204811", "to": "b@rival.io"}}})
-    )
+    call.write_text(json.dumps({"params": {"arguments": {"note": "badge ACME-204811", "to": "b@rival.io"}}}))
     result = cli("dlp", "scan", str(call), "--policy", str(policy), "-f", "json")
     assert result.exit_code == 4
     actions = {(f["rule"], f["action"], f["severity"]) for f in result.json()["findings"]}
