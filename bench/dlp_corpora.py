@@ -7,8 +7,11 @@
 - personal data: Presidio's generated sentences, for the entity types the engine covers: a span
   counts as found when a match of the same type overlaps it;
 - false alarms on the Docker registry's benign tool descriptions;
+- false alarms in the text files of the real MCP server packages saved for the tests;
 - throughput on at least 50 MB of JSON-RPC messages, Hyperscan and pure-Python paths, and
-  detect-secrets on the same messages when ``--detect-secrets`` names a Python that has it.
+  detect-secrets on the same messages when ``--detect-secrets`` names a Python that has it, and
+  Presidio's pattern recognizers on the first two megabytes of them (``--presidio``), with
+  the ratios.
 """
 
 from __future__ import annotations
@@ -190,7 +193,14 @@ def package_false_alarms(engine: Engine) -> None:
         print(f"  {package_name}/{name}: {rule}")
 
 
-def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None) -> None:
+#: Presidio scans the first megabytes of the same messages only: at its speed the whole corpus
+#: would take an hour.
+PRESIDIO_MEGABYTES = 2
+
+
+def throughput(
+    corpora: Path, megabytes: int, detect_secrets_python: str | None, presidio_python: str | None
+) -> None:
     """JSON-RPC messages as a gateway sees them: each parsed and scanned string by string."""
     rows = [
         json.loads(line)
@@ -212,6 +222,7 @@ def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None)
         parts.append(text)
         size += len(text)
     megabytes_total = size / 1024 / 1024
+    rates: dict[str, float] = {}
     for label, engine in (
         ("mcpward, Hyperscan", Engine()),
         ("mcpward, pure Python", Engine(use_hyperscan=False)),
@@ -219,6 +230,7 @@ def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None)
         started = time.perf_counter()
         count = sum(len(scan_json(json.loads(message), engine)) for message in parts)
         elapsed = time.perf_counter() - started
+        rates[label] = megabytes_total / elapsed
         print(
             f"throughput ({label}): {megabytes_total:.0f} MB of JSON messages in {elapsed:.2f} s = "
             f"{megabytes_total / elapsed:.1f} MB/s, {count} matches"
@@ -234,10 +246,62 @@ def throughput(corpora: Path, megabytes: int, detect_secrets_python: str | None)
                 check=True,
             )
             seconds, count = done.stdout.split()
+        rate = megabytes_total / float(seconds)
         print(
             f"throughput (detect-secrets, line by line, same messages): {megabytes_total:.0f} MB in "
-            f"{float(seconds):.2f} s = {megabytes_total / float(seconds):.2f} MB/s, {count} reported"
+            f"{float(seconds):.2f} s = {rate:.2f} MB/s, {count} reported; "
+            f"mcpward (Hyperscan) is {rates['mcpward, Hyperscan'] / rate:.0f} times as fast"
         )
+    if presidio_python:
+        sample, sample_size = [], 0
+        for message in parts:
+            if sample_size >= PRESIDIO_MEGABYTES * 1024 * 1024:
+                break
+            sample.append(message)
+            sample_size += len(message)
+        with tempfile.TemporaryDirectory() as scratch:
+            corpus = Path(scratch) / "messages.jsonl"
+            corpus.write_text("\n".join(sample))
+            done = subprocess.run(
+                [presidio_python, "-c", _PRESIDIO_THROUGHPUT, str(corpus)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            seconds, count = done.stdout.split()
+        rate = sample_size / 1024 / 1024 / float(seconds)
+        print(
+            f"throughput (Presidio pattern recognizers, string by string, the first "
+            f"{sample_size / 1024 / 1024:.1f} MB of the same messages): {float(seconds):.2f} s = "
+            f"{rate:.3f} MB/s, {count} reported; "
+            f"mcpward (Hyperscan) is {rates['mcpward, Hyperscan'] / rate:.0f} times as fast"
+        )
+
+
+_PRESIDIO_THROUGHPUT = """
+import json, sys, time
+from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
+    IpRecognizer, PhoneRecognizer, UsSsnRecognizer)
+recognizers = [R() for R in (EmailRecognizer, PhoneRecognizer, CreditCardRecognizer, IbanRecognizer,
+                             UsSsnRecognizer, IpRecognizer)]
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield key
+            yield from strings(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from strings(child)
+lines = open(sys.argv[1]).read().splitlines()
+started = time.perf_counter()
+count = 0
+for line in lines:
+    for text in strings(json.loads(line)):
+        count += sum(len(r.analyze(text, r.supported_entities, None)) for r in recognizers)
+print(time.perf_counter() - started, count)
+"""
 
 
 _DETECT_SECRETS = """
@@ -277,7 +341,7 @@ def main() -> None:
         )
         print(done.stdout.strip().splitlines()[-1])
     benign_alarms(engine, args.corpora)
-    throughput(args.corpora, args.megabytes, args.detect_secrets)
+    throughput(args.corpora, args.megabytes, args.detect_secrets, args.presidio)
 
 
 if __name__ == "__main__":
