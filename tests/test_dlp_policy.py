@@ -142,3 +142,34 @@ def test_cli_bad_policy_is_one_clear_line(tmp_path, cli) -> None:  # type: ignor
     result = cli("dlp", "scan", str(call), "--policy", str(policy))
     assert result.exit_code == 2
     assert "not a regular expression" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_redacted_copy_masks_what_the_policy_says(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY)
+    call = tmp_path / "call.json"
+    message = {"params": {"arguments": {"note": f"badge ACME-204811 for b@rival.io, key {GITHUB}"}}}
+    call.write_text(json.dumps(message))
+    masked = tmp_path / "masked.json"
+    result = cli("dlp", "scan", str(call), "--policy", str(policy), "--redacted", str(masked))
+    assert result.exit_code == 4
+    note = json.loads(masked.read_text())["params"]["arguments"]["note"]
+    # what the policy blocks or redacts is masked; what it only alerts on (this e-mail address,
+    # secrets, for which this policy sets no action) is left as it was
+    assert note == f"badge **** for b@rival.io, key {GITHUB}"
+
+    # without a policy every match is masked, and text stays text
+    text = tmp_path / "reply.txt"
+    text.write_text(f"mail b@rival.io\ntoken {GITHUB}\n")
+    masked_text = tmp_path / "masked.txt"
+    plain = cli("dlp", "scan", str(text), "--redacted", str(masked_text))
+    assert plain.exit_code == 0
+    assert masked_text.read_text() == "mail ****\ntoken ghp_****\n"
+
+
+def test_redact_json_masks_keys_and_nested_strings() -> None:
+    from mcpward.dlp.scanning import redact_json, scan_json
+
+    value = {"outer": [{"b@rival.io": "x"}, {"deep": {"text": f"use {GITHUB} now"}}], "n": 3}
+    masked = redact_json(value, scan_json(value))
+    assert masked == {"outer": [{"****": "x"}, {"deep": {"text": "use ghp_**** now"}}], "n": 3}

@@ -337,11 +337,19 @@ def dlp_scan(
         str | None,
         typer.Option("--tool", help="Use the policy's settings for this tool (server.tool).", metavar="NAME"),
     ] = None,
+    redacted_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--redacted",
+            help="Also write the content with its matches masked (with a policy: those to redact or block).",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Find secrets and personal data; JSON input is scanned string by string with field paths.
     Exits 4 when a policy's action for a finding is block."""
     from mcpward.dlp.policy import PolicyError, load_policy
-    from mcpward.dlp.report import scan_source
+    from mcpward.dlp.report import scan_and_redact
 
     _check_format(output_format, ("table", "json", "sarif"))
     threshold = _threshold(fail_on)
@@ -353,7 +361,12 @@ def dlp_scan(
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
-    report = scan_source(data, "standard input" if source == "-" else source, policy, tool)
+    report, redacted = scan_and_redact(data, "standard input" if source == "-" else source, policy, tool)
+    if redacted_output is not None:
+        try:
+            redacted_output.write_text(redacted, "utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {redacted_output}: {exc.strerror or exc}") from None
     _write(report, output_format, output)
     if any(finding.action == "block" for finding in report.findings):
         raise typer.Exit(EXIT_BLOCK)

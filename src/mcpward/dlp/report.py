@@ -9,7 +9,7 @@ from functools import partial
 from mcpward import __version__
 from mcpward.dlp._engine import DlpMatch
 from mcpward.dlp.policy import DlpPolicy
-from mcpward.dlp.scanning import ScanLimitError, scan_json, scan_text
+from mcpward.dlp.scanning import ScanLimitError, redact, redact_json, scan_json, scan_text
 from mcpward.model import Category, Finding, Report, ScanError, Severity
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -17,6 +17,14 @@ MAX_INPUT_BYTES = 512 * 1024 * 1024
 
 def scan_source(data: bytes, name: str, policy: DlpPolicy | None = None, tool: str | None = None) -> Report:
     """Scan a file's bytes; with a policy, its own rules, allow-lists and actions apply."""
+    return scan_and_redact(data, name, policy, tool)[0]
+
+
+def scan_and_redact(
+    data: bytes, name: str, policy: DlpPolicy | None = None, tool: str | None = None
+) -> tuple[Report, str]:
+    """The report, and the content with its matches masked: all of them without a policy, those
+    whose action is redact or block with one. JSON stays JSON (strings masked in place)."""
     errors: list[ScanError] = []
     if len(data) > MAX_INPUT_BYTES:
         errors.append(ScanError(path=name, message=f"only the first {MAX_INPUT_BYTES} bytes were scanned"))
@@ -42,9 +50,15 @@ def scan_source(data: bytes, name: str, policy: DlpPolicy | None = None, tool: s
         matches = json_scan(value) if value is not None else text_scan(text)
     except ScanLimitError as exc:
         errors.append(ScanError(path=name, message=f"not scanned completely: {exc}"))
-        matches = text_scan(text)
+        value, matches = None, text_scan(text)
     findings = tuple(_finding(match, name) for match in matches)
-    return Report(
+    masked = [m for m in matches if policy is None or m.action in ("redact", "block")]
+    redacted = (
+        redact(text, masked)
+        if value is None
+        else json.dumps(redact_json(value, masked), ensure_ascii=False, indent=2) + "\n"
+    )
+    report = Report(
         tool_version=__version__,
         command="dlp",
         generated_at=datetime.now(UTC),
@@ -52,6 +66,7 @@ def scan_source(data: bytes, name: str, policy: DlpPolicy | None = None, tool: s
         findings=findings,
         errors=tuple(errors),
     )
+    return report, redacted
 
 
 _WHAT = {"secret": "Secret", "pii": "Personal data", "custom": "Policy match"}

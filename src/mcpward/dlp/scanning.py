@@ -54,12 +54,45 @@ def strings_of(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
             yield where, item
         elif isinstance(item, dict):
             for key, child in reversed(list(item.items())):
-                child_path = f"{where}.{key}" if str(key).isidentifier() else f"{where}[{key!r}]"
+                child_path = _member_path(where, key)
                 stack.append((child_path, child, depth + 1))
                 stack.append((f"{child_path}(key)", str(key), depth + 1))
         elif isinstance(item, list):
             for index in reversed(range(len(item))):
                 stack.append((f"{where}[{index}]", item[index], depth + 1))
+
+
+def _member_path(where: str, key: Any) -> str:
+    return f"{where}.{key}" if str(key).isidentifier() else f"{where}[{key!r}]"
+
+
+def redact_json(value: Any, matches: list[DlpMatch]) -> Any:
+    """A copy of a JSON value with each match masked in the string (or key) its path names."""
+    by_path: dict[str | None, list[DlpMatch]] = {}
+    for match in matches:
+        by_path.setdefault(match.path, []).append(match)
+
+    def masked(text: str, where: str) -> str:
+        found = by_path.get(where)
+        return redact(text, found) if found else text
+
+    def copy(item: Any, where: str, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise ScanLimitError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            return masked(item, where)
+        if isinstance(item, dict):
+            return {
+                masked(str(key), f"{_member_path(where, key)}(key)"): copy(
+                    child, _member_path(where, key), depth + 1
+                )
+                for key, child in item.items()
+            }
+        if isinstance(item, list):
+            return [copy(child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item)]
+        return item
+
+    return copy(value, "$", 0)
 
 
 def redact(text: str, matches: list[DlpMatch] | None = None) -> str:
