@@ -53,6 +53,7 @@ FLAGGED = [
     (f"unsigned: {JWT_HEADER}.{JWT_CLAIMS}", "jwt"),  # an unsecured token is still a bearer token
     ("//npm.corp-registry.io/:_authToken=9b2e41c7-55d0-4f3a-8e6b-1c7d0a9f2e34", "keyed-secret"),
     ('{"clientSecret": "Qm8zLp2Vx7RkN4sT"}', "keyed-secret"),
+    ("DB_PASS=hunter22 ./migrate", "keyed-secret"),
     ("curl --user deploy:'Tq7vG2h1L8nRkW' -X PATCH https://api.corp.io", "curl-user-password"),
     ('curl -u ":Zk4Lm9Vq2Rt!" https://localhost:9200', "curl-user-password"),
     (
@@ -96,6 +97,7 @@ NOT_FLAGGED = [
     "headers: {Authorization: 'Bearer token123'}, --api-key=YOUR_STRIPE_SECRET_KEY",
     'if (pem.indexOf("-----BEGIN PRIVATE KEY-----") !== 0) throw new Error("not PKCS#8");',
     "write to user@example.com or ops@build.test for the sample",
+    "enableTokenPassthrough: boolean\n# First pass: prefer exact matches, bypass: disabled",
     "glptt-" + "4f0c9a2e7b1d38e65a2c",  # a pipeline-trigger token is 40 characters, not 20
     "Office 365 E3: 12 seats; call the API 3 times; home directory size 2048",
 ]

@@ -174,7 +174,14 @@ _NOT_SECRET_KEY = re.compile(
     r"|(?:^|[-_])public[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
     re.IGNORECASE,
 )
-_PASSWORD_KEY = re.compile(r"pass(?:word|wd|phrase)?|pwd", re.IGNORECASE)
+#: "pass" as a word of a key name (db_pass, passwd, userPassword), not inside another word
+#: (Passthrough, bypass); the name has its camelCase words split first.
+_PASSWORD_WORD = re.compile(r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd)(?:$|[^a-z])", re.IGNORECASE)
+
+
+def _is_password_key(name: str) -> bool:
+    return bool(_PASSWORD_WORD.search(_CAMEL_BOUNDARY.sub("_", name)))
+
 
 _REFERENCE = re.compile(
     r"^\s*(?:\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{env:[^}]*\}|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%"
@@ -255,7 +262,7 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
     text = value.strip()
     if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
         return False
-    if not _PASSWORD_KEY.search(name) and _WORDS_VALUE.match(text):
+    if not _is_password_key(name) and _WORDS_VALUE.match(text):
         # custom_token, STRIPE_SECRET_KEY, gateway-secret, token123, Optional: words (and a
         # short number), which name a secret or describe one; passwords may be words, keys not.
         return False
@@ -267,12 +274,18 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
             return False
     if re.fullmatch(r"\d{1,6}", text) or (re.fullmatch(r"[a-z]+(?:[-_][a-z]+)*", text) and len(text) < 12):
         # A port, a count, a plain word such as "oauth" or "bearer": not a credential.
-        return bool(_PASSWORD_KEY.search(name)) and len(text) >= 4 and not text.isdigit()
+        # "First pass: prefer exact matches" is prose: a bare "pass" key takes no plain word.
+        return (
+            _is_password_key(name)
+            and name.strip("_-. ").lower() != "pass"
+            and len(text) >= 4
+            and not text.isdigit()
+        )
     if text.startswith(("/", "./", "~/", "file:")) or re.match(r"^[A-Za-z]:\\", text):
         return False  # a path to a key file, not the key
     if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
         return False  # URLs are judged by their userinfo and query instead
-    if _PASSWORD_KEY.search(name):
+    if _is_password_key(name):
         return len(text) >= 4
     return len(text) >= 8 and shannon_entropy(text) >= 2.5
 
