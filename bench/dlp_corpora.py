@@ -113,13 +113,19 @@ def pii_quality(engine: Engine, corpora: Path) -> None:
     )
 
 
-_PRESIDIO = """
-import json, sys, time
-from pathlib import Path
+#: Presidio's pattern recognizers for the types the engine covers (no spaCy model here).
+_PRESIDIO_RECOGNIZERS = """
 from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
     IpRecognizer, PhoneRecognizer, UsSsnRecognizer)
 recognizers = [R() for R in (EmailRecognizer, PhoneRecognizer, CreditCardRecognizer, IbanRecognizer,
                              UsSsnRecognizer, IpRecognizer)]
+"""
+
+_PRESIDIO = (
+    _PRESIDIO_RECOGNIZERS
+    + """
+import json, sys, time
+from pathlib import Path
 rows = json.loads((Path(sys.argv[1]) / "pii_presidio_generated_small.json").read_text())
 covered = {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"}
 found = total = reported = false_alarms = 0
@@ -140,6 +146,7 @@ print(f"presidio pattern recognizers (no spaCy model here), same sentences: reca
       f"{found / max(1, total):.1%}, precision {reported - false_alarms}/{reported} = "
       f"{(reported - false_alarms) / max(1, reported):.1%}, {len(rows) / elapsed:,.0f} sentences per second")
 """
+)
 
 
 def benign_alarms(engine: Engine, corpora: Path) -> None:
@@ -236,16 +243,7 @@ def throughput(
             f"{megabytes_total / elapsed:.1f} MB/s, {count} matches"
         )
     if detect_secrets_python:
-        with tempfile.TemporaryDirectory() as scratch:
-            corpus = Path(scratch) / "messages.jsonl"
-            corpus.write_text("\n".join(parts))
-            done = subprocess.run(
-                [detect_secrets_python, "-c", _DETECT_SECRETS, str(corpus)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            seconds, count = done.stdout.split()
+        seconds, count = _time_peer(detect_secrets_python, _DETECT_SECRETS, parts)
         rate = megabytes_total / float(seconds)
         print(
             f"throughput (detect-secrets, line by line, same messages): {megabytes_total:.0f} MB in "
@@ -259,16 +257,7 @@ def throughput(
                 break
             sample.append(message)
             sample_size += len(message)
-        with tempfile.TemporaryDirectory() as scratch:
-            corpus = Path(scratch) / "messages.jsonl"
-            corpus.write_text("\n".join(sample))
-            done = subprocess.run(
-                [presidio_python, "-c", _PRESIDIO_THROUGHPUT, str(corpus)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            seconds, count = done.stdout.split()
+        seconds, count = _time_peer(presidio_python, _PRESIDIO_THROUGHPUT, sample)
         rate = sample_size / 1024 / 1024 / float(seconds)
         print(
             f"throughput (Presidio pattern recognizers, string by string, the first "
@@ -278,12 +267,20 @@ def throughput(
         )
 
 
-_PRESIDIO_THROUGHPUT = """
+def _time_peer(python: str, script: str, messages: list[str]) -> tuple[str, str]:
+    """Run a peer's timing script on the messages (one per line): its seconds and its count."""
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "messages.jsonl"
+        corpus.write_text("\n".join(messages))
+        done = subprocess.run([python, "-c", script, str(corpus)], capture_output=True, text=True, check=True)
+    seconds, count = done.stdout.split()
+    return seconds, count
+
+
+_PRESIDIO_THROUGHPUT = (
+    _PRESIDIO_RECOGNIZERS
+    + """
 import json, sys, time
-from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer, IbanRecognizer,
-    IpRecognizer, PhoneRecognizer, UsSsnRecognizer)
-recognizers = [R() for R in (EmailRecognizer, PhoneRecognizer, CreditCardRecognizer, IbanRecognizer,
-                             UsSsnRecognizer, IpRecognizer)]
 def strings(value):
     if isinstance(value, str):
         yield value
@@ -302,6 +299,7 @@ for line in lines:
         count += sum(len(r.analyze(text, r.supported_entities, None)) for r in recognizers)
 print(time.perf_counter() - started, count)
 """
+)
 
 
 _DETECT_SECRETS = """
