@@ -194,12 +194,12 @@ def _detect(
             for detector in detectors
             for hit in detector.detect(pairs[index][1], context)
         ]
-        signed = [
+        if not sign:
+            return hits, []
+        return hits, [
             signature(pairs[index][0].name, pairs[index][1].kind, pairs[index][1].raw)
             for index in range(*bounds)
-            if sign
         ]
-        return hits, signed
 
     workers = min(os.cpu_count() or 1, 4)
     # fork is only safe with no other thread that might hold a lock the child would need.

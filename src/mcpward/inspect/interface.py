@@ -35,6 +35,8 @@ class SurfaceItem:
     #: All field texts joined by newlines, and where each field starts in it.
     joined: str = ""
     starts: list[int] = field(default_factory=list)
+    #: :attr:`joined` in lower case, made once: every pattern detector looks for its anchors in it.
+    lowered: str = ""
 
     def __post_init__(self) -> None:
         pieces, offset = [], 0
@@ -43,6 +45,7 @@ class SurfaceItem:
             pieces.append(item.text)
             offset += len(item.text) + 1
         self.joined = "\n".join(pieces)
+        self.lowered = self.joined.lower()
 
     def field_at(self, offset: int) -> Field:
         """The field holding position ``offset`` of :attr:`joined`."""

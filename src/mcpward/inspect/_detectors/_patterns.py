@@ -90,8 +90,7 @@ def match_patterns(
     item: SurfaceItem, category: Category, patterns: tuple[Pattern, ...], text: str | None = None
 ) -> Iterator[Hit]:
     """One hit per rule: the first match in the item's whole text, with the fields it spans."""
-    haystack = item.joined if text is None else text
-    lowered = haystack.lower()
+    haystack, lowered = (item.joined, item.lowered) if text is None else (text, text.lower())
     for entry in candidates(patterns, lowered):
         match = entry.regex.search(haystack)
         if match is not None:
