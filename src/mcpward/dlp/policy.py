@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,12 +44,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mcpward._multimatch import MultiMatcher
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
-from mcpward.dlp.scanning import scan_json
+from mcpward.dlp.scanning import strings_of
 
 Action = Literal["alert", "redact", "block"]
-#: Whether the native matcher is here: custom patterns must then compile for it too, or every
-#: scan would fall back to the slow path.
-_NATIVE = MultiMatcher(["a"], [False]).native
+
+
+@cache
+def _native_matcher() -> bool:
+    """Whether the native matcher is here: custom patterns must then compile for it too, or
+    every scan would fall back to the slow path."""
+    return MultiMatcher(["a"], [False]).native
+
+
 _ACTION_ORDER = {"alert": 0, "redact": 1, "block": 2}
 
 
@@ -82,7 +88,7 @@ class CustomRule(_Strict):
         # The one-pass matcher takes no look-around or back-references (Hyperscan's limits).
         if re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern):
             raise ValueError("look-around and back-references are not supported; match the text itself")
-        if _NATIVE and not MultiMatcher([pattern], [True]).native:
+        if _native_matcher() and not MultiMatcher([pattern], [True]).native:
             raise ValueError("the one-pass matcher (Hyperscan) cannot compile this pattern")
         return pattern
 
@@ -155,18 +161,20 @@ class DlpPolicy(_Strict):
 
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
-        return self.apply(scan_json(value, self.engine), _strings_by_path(value), tool)
+        tool_policy = self._tool(tool)
+        return [
+            match
+            for path, text in strings_of(value)
+            for match in self._apply(self.engine.scan(text, path), text, tool_policy)
+        ]
 
     def scan_text(self, text: str, tool: str | None = None) -> list[DlpMatch]:
-        return self.apply(self.engine.scan(text), {None: text}, tool)
+        return self._apply(self.engine.scan(text), text, self._tool(tool))
 
-    def apply(
-        self, matches: list[DlpMatch], texts: dict[str | None, str], tool: str | None
-    ) -> list[DlpMatch]:
-        tool_policy = self._tool(tool)
+    def _apply(self, matches: list[DlpMatch], text: str, tool_policy: ToolPolicy | None) -> list[DlpMatch]:
+        """``matches`` (all in ``text``) less the allowed ones, each with its action."""
         kept = []
         for match in matches:
-            text = texts.get(match.path, "")
             value = text[match.start : match.end]
             if self.allow.allows(value, match.path) or (
                 tool_policy is not None and tool_policy.allow.allows(value, match.path)
@@ -227,9 +235,3 @@ def _domain_of(value: str) -> str | None:
     if match is None:
         return None
     return (match.group(1) or match.group(2)).lower().rstrip(".")
-
-
-def _strings_by_path(value: Any) -> dict[str | None, str]:
-    from mcpward.dlp.scanning import strings_of
-
-    return dict(strings_of(value))
