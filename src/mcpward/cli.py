@@ -349,7 +349,7 @@ def dlp_scan(
     """Find secrets and personal data; JSON input is scanned string by string with field paths.
     Exits 4 when a policy's action for a finding is block."""
     from mcpward.dlp.policy import PolicyError, load_policy
-    from mcpward.dlp.report import scan_and_redact
+    from mcpward.dlp.report import scan_content
 
     _check_format(output_format, ("table", "json", "sarif"))
     threshold = _threshold(fail_on)
@@ -361,10 +361,11 @@ def dlp_scan(
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
-    report, redacted = scan_and_redact(data, "standard input" if source == "-" else source, policy, tool)
+    scanned = scan_content(data, "standard input" if source == "-" else source, policy, tool)
+    report = scanned.report
     if redacted_output is not None:
         try:
-            redacted_output.write_text(redacted, "utf-8")
+            redacted_output.write_text(scanned.redacted(), "utf-8")
         except OSError as exc:
             raise _fail(f"cannot write {redacted_output}: {exc.strerror or exc}") from None
     _write(report, output_format, output)

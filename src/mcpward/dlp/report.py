@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from mcpward import __version__
 from mcpward.dlp._engine import DlpMatch
@@ -15,16 +17,33 @@ from mcpward.model import Category, Finding, Report, ScanError, Severity
 MAX_INPUT_BYTES = 512 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class ContentScan:
+    """A scanned file: its report, and what a masked copy needs (made only when asked for)."""
+
+    report: Report
+    text: str
+    #: The parsed JSON, or None when the content was scanned as text.
+    value: Any
+    #: The matches to mask: all of them without a policy, with one those to redact or block.
+    masked: tuple[DlpMatch, ...]
+
+    def redacted(self) -> str:
+        """The content with its masked matches replaced; JSON stays JSON (strings and keys
+        masked in place)."""
+        if self.value is None:
+            return redact(self.text, list(self.masked))
+        return json.dumps(redact_json(self.value, list(self.masked)), ensure_ascii=False, indent=2) + "\n"
+
+
 def scan_source(data: bytes, name: str, policy: DlpPolicy | None = None, tool: str | None = None) -> Report:
     """Scan a file's bytes; with a policy, its own rules, allow-lists and actions apply."""
-    return scan_and_redact(data, name, policy, tool)[0]
+    return scan_content(data, name, policy, tool).report
 
 
-def scan_and_redact(
+def scan_content(
     data: bytes, name: str, policy: DlpPolicy | None = None, tool: str | None = None
-) -> tuple[Report, str]:
-    """The report, and the content with its matches masked: all of them without a policy, those
-    whose action is redact or block with one. JSON stays JSON (strings masked in place)."""
+) -> ContentScan:
     errors: list[ScanError] = []
     if len(data) > MAX_INPUT_BYTES:
         errors.append(ScanError(path=name, message=f"only the first {MAX_INPUT_BYTES} bytes were scanned"))
@@ -52,12 +71,6 @@ def scan_and_redact(
         errors.append(ScanError(path=name, message=f"not scanned completely: {exc}"))
         value, matches = None, text_scan(text)
     findings = tuple(_finding(match, name) for match in matches)
-    masked = [m for m in matches if policy is None or m.action in ("redact", "block")]
-    redacted = (
-        redact(text, masked)
-        if value is None
-        else json.dumps(redact_json(value, masked), ensure_ascii=False, indent=2) + "\n"
-    )
     report = Report(
         tool_version=__version__,
         command="dlp",
@@ -66,7 +79,8 @@ def scan_and_redact(
         findings=findings,
         errors=tuple(errors),
     )
-    return report, redacted
+    masked = tuple(m for m in matches if policy is None or m.action in ("redact", "block"))
+    return ContentScan(report, text, value, masked)
 
 
 _WHAT = {"secret": "Secret", "pii": "Personal data", "custom": "Policy match"}
