@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from mcpward._multimatch import MultiMatcher
@@ -396,19 +396,7 @@ class Engine:
             for match in self._scan_chunk(chunk, path):
                 if offset and match.start < OVERLAP // 2:
                     continue  # the previous chunk reported it
-                results.append(
-                    DlpMatch(
-                        match.rule,
-                        match.kind,
-                        match.start + offset,
-                        match.end + offset,
-                        match.confidence,
-                        match.redacted,
-                        match.action,
-                        path,
-                        match.severity,
-                    )
-                )
+                results.append(replace(match, start=match.start + offset, end=match.end + offset))
         return _without_overlaps(results)
 
     def _scan_chunk(self, text: str, path: str | None) -> list[DlpMatch]:
