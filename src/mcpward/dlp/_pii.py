@@ -86,12 +86,23 @@ def ssn_valid(text: str) -> bool:
     )
 
 
-_DOCUMENTATION_V4 = tuple(
-    ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+#: Documentation ranges (RFC 5737, RFC 3849).
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 )
 
 
-_DOCUMENTATION_V6 = ipaddress.IPv6Network("2001:db8::/32")
+def _nobodys(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, link-local, multicast, reserved, unspecified and documentation addresses point
+    at no one: code and docs are full of them."""
+    return (
+        address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or any(address in network for network in _DOCUMENTATION if network.version == address.version)
+    )
 
 
 #: Domains reserved for documentation and testing (RFC 2606, RFC 6761): no one's mailbox.
@@ -109,18 +120,8 @@ def ipv4_valid(text: str) -> bool:
         address = ipaddress.IPv4Address(text)
     except ValueError:
         return False
-    # Loopback, link-local, multicast, reserved and documentation addresses (RFC 5737) and
-    # network addresses (x.x.x.0) point at no one: code and docs are full of them.
-    return not (
-        address.is_unspecified
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or any(address in network for network in _DOCUMENTATION_V4)
-        or text.startswith("0.")
-        or text.endswith(".0")
-    )
+    # x.x.x.0 is a network, not a host
+    return not (_nobodys(address) or text.startswith("0.") or text.endswith(".0"))
 
 
 def ipv6_valid(text: str) -> bool:
@@ -128,18 +129,8 @@ def ipv6_valid(text: str) -> bool:
         address = ipaddress.IPv6Address(text)
     except ValueError:
         return False
-    return (
-        text.count(":") >= 2
-        and not text.endswith("::")  # a network prefix, not a host
-        and not (
-            address.is_unspecified
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address in _DOCUMENTATION_V6
-        )
-    )
+    # an address ending in "::" is a network prefix, not a host
+    return text.count(":") >= 2 and not text.endswith("::") and not _nobodys(address)
 
 
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$", re.IGNORECASE)
