@@ -4,6 +4,7 @@ pinning and rug pulls, and hostile tools files."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -412,7 +413,7 @@ def test_forked_detection_finds_what_serial_detection_finds(
         return fork_map(function, items)
 
     monkeypatch.setattr(inspect_module, "fork_map", counting_fork_map)
-    monkeypatch.setattr(inspect_module.os, "cpu_count", lambda: 2)  # as on a one-core CI machine too
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # as on a one-core CI machine too
     parallel = run(tmp_path / "parallel.json")
     monkeypatch.setattr(inspect_module, "_PARALLEL_FROM", 10**9)
     serial = run(tmp_path / "serial.json")

@@ -6,7 +6,6 @@ Works offline on ``tools/list`` results saved as files; nothing leaves the machi
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from typing import Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
-from mcpward._fork import fork_map
+from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
@@ -201,7 +200,7 @@ def _detect(
             for index in range(*bounds)
         ]
 
-    workers = min(os.cpu_count() or 1, 4)
+    workers = default_workers()
     # fork is only safe with no other thread that might hold a lock the child would need.
     if len(pairs) < _PARALLEL_FROM or workers < 2 or threading.active_count() > 1:
         return run((0, len(pairs)))

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, load_document
-from mcpward._fork import fork_map
+from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.model import (
     Category,
@@ -59,7 +59,7 @@ class ScanOptions:
     include_user_configs: bool = True
     skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
     #: Processes that share the walk of large trees (this one included).
-    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    workers: int = field(default_factory=default_workers)
 
 
 def manifest_readers() -> list[ManifestReader]:
