@@ -131,10 +131,9 @@ class _FileWalk:
         if kind == "template_string":
             parts = []
             for child in node.named_children:
-                if child.type == "string_fragment":
-                    parts.append(_text(child))
-                elif child.type == "escape_sequence":
-                    parts.append(_unescape(_text(child)))
+                literal = _literal_text(child)
+                if literal is not None:
+                    parts.append(literal)
                 elif child.type == "template_substitution":
                     inner = child.named_children[0] if child.named_children else None
                     value = self.fold(inner, depth + 1) if inner is not None else None
@@ -440,13 +439,16 @@ def _key_name(node: Any) -> str | None:
 
 
 def _string_value(node: Any) -> str | None:
-    parts = []
-    for child in node.named_children:
-        if child.type == "string_fragment":
-            parts.append(_text(child))
-        elif child.type == "escape_sequence":
-            parts.append(_unescape(_text(child)))
-    return "".join(parts)
+    return "".join(part for part in map(_literal_text, node.named_children) if part is not None)
+
+
+def _literal_text(node: Any) -> str | None:
+    """The text of a literal piece of a string or template (a fragment or an escape)."""
+    if node.type == "string_fragment":
+        return _text(node)
+    if node.type == "escape_sequence":
+        return _unescape(_text(node))
+    return None
 
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
