@@ -76,6 +76,8 @@ class Category(enum.StrEnum):
     TOOL_CHANGED = "tool-changed"
     # dlp
     PERSONAL_DATA = "personal-data"
+    # registry: what runs against what was approved
+    REGISTRY = "registry"
 
 
 class Scope(enum.StrEnum):

@@ -75,9 +75,7 @@ class PinStore:
         return server in self.data
 
     def pin(self, server: str, pins: list[tuple[ToolSignature, str]]) -> None:
-        self.data[server] = {
-            f"{s.kind}:{s.name}": {"sha256": s.sha256, "canonical": text} for s, text in pins
-        }
+        self.data[server] = pin_record(pins)
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,35 +86,44 @@ class PinStore:
         os.replace(handle.name, self.path)
 
     def compare(self, server: str, pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:
-        before = self.data.get(server, {})
-        now = {f"{s.kind}:{s.name}": (s, text) for s, text in pins}
-        removed = {key: value for key, value in before.items() if key not in now}
-        added = {key: value for key, value in now.items() if key not in before}
-        for _key, (sig, text) in sorted(added.items()):
-            renamed_from = self._renamed_from(removed, sig.kind, text)
-            if renamed_from is not None:
-                removed.pop(renamed_from, None)
-                yield Change("tool-renamed", sig.kind, sig.name, previous_name=renamed_from.split(":", 1)[1])
-            else:
-                yield Change("tool-added", sig.kind, sig.name)
-        for key in sorted(removed):
-            kind, name = key.split(":", 1)
-            yield Change("tool-removed", kind, name)
-        for key in sorted(set(before) & set(now)):
-            sig, text = now[key]
-            if before[key]["sha256"] != sig.sha256:
-                yield Change(
-                    "tool-changed", sig.kind, sig.name, diff=readable_diff(before[key]["canonical"], text)
-                )
+        return compare(self.data.get(server, {}), pins)
 
-    @staticmethod
-    def _renamed_from(removed: dict[str, dict[str, str]], kind: str, text: str) -> str | None:
-        """A removed item whose content, apart from its name, equals this one."""
-        mine = _without_name(text)
-        for key, value in removed.items():
-            if key.startswith(f"{kind}:") and _without_name(value["canonical"]) == mine:
-                return key
-        return None
+
+def pin_record(pins: list[tuple[ToolSignature, str]]) -> dict[str, dict[str, str]]:
+    """Signatures as they are stored: "kind:name" -> {sha256, canonical}."""
+    return {f"{s.kind}:{s.name}": {"sha256": s.sha256, "canonical": text} for s, text in pins}
+
+
+def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:
+    """What changed from the pinned record ``before`` to the signatures ``pins``."""
+    now = {f"{s.kind}:{s.name}": (s, text) for s, text in pins}
+    removed = {key: value for key, value in before.items() if key not in now}
+    added = {key: value for key, value in now.items() if key not in before}
+    for _key, (sig, text) in sorted(added.items()):
+        renamed_from = _renamed_from(removed, sig.kind, text)
+        if renamed_from is not None:
+            removed.pop(renamed_from, None)
+            yield Change("tool-renamed", sig.kind, sig.name, previous_name=renamed_from.split(":", 1)[1])
+        else:
+            yield Change("tool-added", sig.kind, sig.name)
+    for key in sorted(removed):
+        kind, name = key.split(":", 1)
+        yield Change("tool-removed", kind, name)
+    for key in sorted(set(before) & set(now)):
+        sig, text = now[key]
+        if before[key]["sha256"] != sig.sha256:
+            yield Change(
+                "tool-changed", sig.kind, sig.name, diff=readable_diff(before[key]["canonical"], text)
+            )
+
+
+def _renamed_from(removed: dict[str, dict[str, str]], kind: str, text: str) -> str | None:
+    """A removed item whose content, apart from its name, equals this one."""
+    mine = _without_name(text)
+    for key, value in removed.items():
+        if key.startswith(f"{kind}:") and _without_name(value["canonical"]) == mine:
+            return key
+    return None
 
 
 def _without_name(text: str) -> str:

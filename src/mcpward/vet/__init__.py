@@ -15,10 +15,11 @@ from pathlib import Path
 from mcpward import __version__
 from mcpward.model import Ecosystem, Report
 from mcpward.vet._code import analyze_package
+from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet._rules import Side, judge, verdict
 from mcpward.vet.interface import FetchedPackage, PackageSource, Target, VetError
 
-__all__ = ["Target", "VetError", "VetOptions", "parse_target", "run_vet"]
+__all__ = ["Target", "VetError", "VetOptions", "VetResult", "parse_target", "run_vet", "vet_package"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,22 @@ def _side(package: FetchedPackage) -> Side:
     return Side(package=package, facts=analyze_package(package.files))
 
 
+@dataclass(frozen=True, slots=True)
+class VetResult:
+    """The report, and the facts a registry entry records about the vetted archive."""
+
+    report: Report
+    integrity: str | None
+    repository: str | None
+    #: True when a verified provenance attestation names the source repository.
+    repository_verified: bool
+
+
 def run_vet(options: VetOptions) -> Report:
+    return vet_package(options).report
+
+
+def vet_package(options: VetOptions) -> VetResult:
     target = parse_target(options.target)
     source = _source(target, options)
     fetched = source.fetch(target)
@@ -79,7 +95,7 @@ def run_vet(options: VetOptions) -> Report:
     baseline_side = _side(baseline) if baseline is not None else None
     findings = judge(target_side, baseline_side)
     subject = fetched.ref.display + (f" against {baseline.ref.display}" if baseline else " (no baseline)")
-    return Report(
+    report = Report(
         tool_version=__version__,
         command="vet",
         generated_at=datetime.now(UTC),
@@ -87,3 +103,11 @@ def run_vet(options: VetOptions) -> Report:
         findings=tuple(findings),
         verdict=verdict(findings),
     )
+    metadata = fetched.metadata
+    provenance = metadata.provenance
+    verified = provenance is not None and provenance.status is ProvenanceStatus.VERIFIED
+    repository = (
+        provenance.repository if verified and provenance and provenance.repository else metadata.repository
+    )
+    mismatch = any(f.rule == "provenance-repository-mismatch" for f in findings)
+    return VetResult(report, metadata.integrity, repository, verified and bool(repository) and not mismatch)

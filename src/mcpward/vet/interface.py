@@ -60,6 +60,9 @@ class PackageMetadata:
     #: The official MCP registry's ownership marker (``mcpName`` / ``mcp-name:``).
     mcp_name: str | None = None
     install_scripts: dict[str, str] = field(default_factory=dict)
+    #: The registry's hash of the archive, which the download was checked against (npm
+    #: ``sha512-…`` SRI, PyPI ``sha256:…``); None for a local archive.
+    integrity: str | None = None
 
 
 @dataclass(slots=True)

@@ -217,6 +217,9 @@ class NpmRegistry(PackageSource):
         previous = _previous(version, list(versions), _semver_key)
         npm_user = manifest.get("_npmUser")
         metadata.version = version
+        metadata.integrity = dist.get("integrity") or (
+            f"sha1:{dist['shasum']}" if dist.get("shasum") else None
+        )
         metadata.published = _time(times.get(version))
         metadata.previous_version = previous
         metadata.previous_published = _time(times.get(previous)) if previous else None
@@ -323,6 +326,7 @@ class PyPIRegistry(PackageSource):
         previous = _previous(version, [v for v, f in releases.items() if f], _pep440_key)
         metadata.name = normal
         metadata.version = version
+        metadata.integrity = f"sha256:{expected}" if expected else None
         metadata.published = _time(chosen.get("upload_time_iso_8601"))
         metadata.previous_version = previous
         if previous and releases.get(previous):

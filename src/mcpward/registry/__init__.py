@@ -1,0 +1,149 @@
+"""The approved MCP registry: entries tied to an exact package, image or endpoint, a documented
+data scope and a named owner, reviewed before use and re-reviewed every 90 days.
+
+>>> registry = Registry.open()                       # SQLite in the user data folder
+>>> entry = registry.request(prepare_request(...), actor="alice")
+>>> registry.approve(entry.id, "bob", "reviewed the diff", expected_revision=entry.revision)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcpward.model import Finding, Severity, to_jsonable
+from mcpward.registry._database import Database, default_url
+from mcpward.registry._matching import ApprovalIndex, observe, registry_findings
+from mcpward.registry._server_json import export as export_server_json
+from mcpward.registry._server_json import parse as parse_server_json
+from mcpward.registry._server_json import to_request as request_from_server_json
+from mcpward.registry._service import REVIEW_DAYS, Registry
+from mcpward.registry.interface import (
+    AuditEvent,
+    Conflict,
+    DataScope,
+    Decision,
+    Entry,
+    EntryRequest,
+    Forbidden,
+    Identity,
+    InvalidInput,
+    InventoryUpload,
+    NotFound,
+    ObservedServer,
+    PolicyRefusal,
+    Principal,
+    RegistryError,
+    Role,
+    Status,
+    VetOutcome,
+)
+
+__all__ = [
+    "REVIEW_DAYS",
+    "ApprovalIndex",
+    "AuditEvent",
+    "Conflict",
+    "DataScope",
+    "Database",
+    "Decision",
+    "Entry",
+    "EntryRequest",
+    "Forbidden",
+    "Identity",
+    "InvalidInput",
+    "InventoryUpload",
+    "NotFound",
+    "ObservedServer",
+    "PolicyRefusal",
+    "Principal",
+    "Registry",
+    "RegistryError",
+    "RequestEvidence",
+    "Role",
+    "Status",
+    "VetOutcome",
+    "default_url",
+    "export_server_json",
+    "gather_evidence",
+    "observe",
+    "parse_server_json",
+    "registry_findings",
+    "request_from_server_json",
+]
+
+
+@dataclass(slots=True)
+class RequestEvidence:
+    """What ``vet`` and ``inspect`` found, to be stored with a request."""
+
+    vet: VetOutcome | None = None
+    pins: dict[str, dict[str, str]] = field(default_factory=dict)
+    inspect_findings: tuple[dict[str, object], ...] = ()
+    #: Why a step could not run (no package to vet, a server that did not answer).
+    notes: list[str] = field(default_factory=list)
+
+
+def gather_evidence(
+    identity: Identity,
+    *,
+    tools_files: tuple[Path, ...] = (),
+    urls: tuple[str, ...] = (),
+    offline: bool = False,
+    cache_dir: Path | None = None,
+    timeout: float = 20.0,
+) -> RequestEvidence:
+    """Vet the package (never running it) and inspect what the server tells the model, from
+    saved ``tools/list`` results or by asking a remote server."""
+    evidence = RequestEvidence()
+    if identity.kind == "package":
+        from mcpward.vet import VetError, VetOptions, vet_package
+
+        separator = "==" if identity.ecosystem == "pypi" else "@"
+        target = f"{identity.ecosystem}:{identity.name}{separator}{identity.version}"
+        try:
+            result = vet_package(VetOptions(target=target, offline=offline, cache_dir=cache_dir))
+        except VetError as exc:
+            evidence.notes.append(f"vet could not run: {exc}")
+        else:
+            findings = [f for f in result.report.findings if f.severity is not Severity.INFO]
+            evidence.vet = VetOutcome(
+                verdict=result.report.verdict or "pass",  # type: ignore[arg-type]
+                findings=tuple(_plain(f) for f in findings),
+                repository=result.repository,
+                repository_verified=result.repository_verified,
+                integrity=result.integrity,
+            )
+    if tools_files or urls:
+        _inspect(evidence, tools_files, urls, timeout)
+    return evidence
+
+
+def _inspect(
+    evidence: RequestEvidence, tools_files: tuple[Path, ...], urls: tuple[str, ...], timeout: float
+) -> None:
+    from mcpward._documents import DocumentError
+    from mcpward.inspect import ServerSurface, ServerTarget, inspect_servers, surface_from_tools_file
+    from mcpward.inspect._fetch import fetch_all
+    from mcpward.inspect._pins import pin_record, signature
+    from mcpward.inspect._surface import SurfaceError
+
+    surfaces: list[ServerSurface] = []
+    for path in tools_files:
+        try:
+            surfaces.append(surface_from_tools_file(path))
+        except (DocumentError, SurfaceError) as exc:
+            evidence.notes.append(f"inspect could not read {path}: {exc}")
+    if urls:
+        fetched, failures = fetch_all([ServerTarget(url, "http", url=url) for url in urls], timeout)
+        surfaces += [ServerSurface(target.name, target.origin, items) for target, items in fetched]
+        evidence.notes += [f"inspect could not ask {f.path}: {f.message}" for f in failures]
+    if not surfaces:
+        return
+    evidence.inspect_findings = tuple(_plain(f) for f in inspect_servers(surfaces))
+    evidence.pins = pin_record([signature("", item.kind, item.raw) for s in surfaces for item in s.items])
+
+
+def _plain(finding: Finding) -> dict[str, object]:
+    data = to_jsonable(finding)
+    return {key: value for key, value in data.items() if value not in (None, [], ())}

@@ -1,0 +1,126 @@
+"""Where the registry lives and how it is opened: SQLite in the user's data folder by default,
+PostgreSQL (or another SQLite file) when ``MCPWARD_DATABASE_URL`` names one. Opening a database
+brings its schema up to date with the Alembic migrations shipped in the package."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mcpward.registry.interface import RegistryError
+
+_MIGRATIONS = Path(__file__).with_name("_migrations")
+#: Any number that no other program on a shared PostgreSQL is likely to lock.
+_MIGRATION_LOCK = 7_160_410_001
+
+
+def default_url() -> str:
+    override = os.environ.get("MCPWARD_DATABASE_URL")
+    if override:
+        return override
+    from mcpward._paths import user_data_dir
+
+    return f"sqlite:///{user_data_dir() / 'registry.db'}"
+
+
+def _normalise(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean the psycopg 3 driver this package installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    """Two engines on one database: SQLite writes take the write lock when they begin
+    (``BEGIN IMMEDIATE``) so that two writers queue instead of failing on a stale snapshot;
+    reads stay concurrent. On PostgreSQL both are the same engine."""
+
+    def __init__(self, url: str | None = None) -> None:
+        raw = _normalise(url or default_url())
+        try:
+            parsed = make_url(raw)
+        except ArgumentError:
+            raise RegistryError(f"not a database URL: {_masked(raw)}") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in {"sqlite", "postgresql"}:
+            raise RegistryError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+        self.display = parsed.render_as_string(hide_password=True)
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.read_engine = self._sqlite_engine(raw, immediate=False)
+            self.write_engine = self._sqlite_engine(raw, immediate=True)
+        else:
+            self.read_engine = self.write_engine = create_engine(
+                raw, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+        self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @staticmethod
+    def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with self._writer() as session, session.begin():
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration; safe when several processes start at once."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.write_engine.begin() as connection:
+                if self.dialect == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise RegistryError(f"cannot open the registry database {self.display}: {exc.orig}") from None
+
+    def dispose(self) -> None:
+        self.read_engine.dispose()
+        self.write_engine.dispose()
+
+
+def _masked(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{tail}"

@@ -1,0 +1,215 @@
+"""Discovered servers against the registry: is what runs what was approved?
+
+The same judgement serves ``mcpward scan --registry`` (findings) and the fleet view (a status
+per server on every machine), so a server reads the same in both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from mcpward.model import Category, Ecosystem, Finding, ServerSpec, Severity
+from mcpward.registry.interface import Entry, Identity, ObservedServer, Status
+
+Key = tuple[str, str]
+
+
+def identity_key(identity: Identity) -> Key:
+    if identity.kind == "package":
+        return f"package:{identity.ecosystem}", normalise_package(str(identity.ecosystem), str(identity.name))
+    if identity.kind == "oci":
+        return "oci", normalise_image(str(identity.name))
+    return "remote", normalise_url(str(identity.url))
+
+
+def observed_key(server: ObservedServer) -> Key | None:
+    if server.kind == "package" and server.ecosystem and server.package:
+        return f"package:{server.ecosystem}", normalise_package(server.ecosystem, server.package)
+    if server.kind == "oci" and server.package:
+        return "oci", normalise_image(server.package)
+    if server.kind == "remote" and server.package:
+        return "remote", normalise_url(server.package)
+    return None
+
+
+def normalise_package(ecosystem: str, name: str) -> str:
+    if ecosystem == "pypi":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    return name.lower()
+
+
+def normalise_image(name: str) -> str:
+    name = name.lower().split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name.removeprefix("library/")
+
+
+def normalise_url(url: str) -> str:
+    """Scheme, host and path: the query may carry a key, and is not what identifies the server."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
+
+
+def observe(spec: ServerSpec) -> ObservedServer:
+    """What the registry needs of a scanned server, with no value that could be a secret."""
+    package = spec.package
+    kind = "local"
+    name = version = digest = None
+    ecosystem = None
+    if package is not None and package.ecosystem in (Ecosystem.NPM, Ecosystem.PYPI):
+        kind, ecosystem, name, version, digest = (
+            "package",
+            package.ecosystem.value,
+            package.name,
+            package.version,
+            package.digest,
+        )
+    elif package is not None and package.ecosystem is Ecosystem.OCI:
+        kind, name, version, digest = "oci", package.name, package.version, package.digest
+    elif spec.url:
+        kind, name = "remote", normalise_url(spec.url)
+    return ObservedServer(
+        host=spec.host[:64],
+        name=spec.name[:255],
+        config_path=spec.config_path[:1000],
+        kind=kind,  # type: ignore[arg-type]
+        ecosystem=ecosystem,
+        package=name,
+        version=version,
+        digest=digest,
+        launch=(package.display if package else spec.command or None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    #: approved, unapproved, version-drift, integrity-mismatch, review-expired, revoked.
+    status: str
+    severity: Severity
+    message: str
+    entry_id: int | None = None
+
+
+_APPROVED = Judgement("approved", Severity.INFO, "approved")
+
+
+class ApprovalIndex:
+    """Entries grouped by what they identify, for matching many servers quickly."""
+
+    def __init__(self, entries: Iterable[Entry], today: date) -> None:
+        self.today = today
+        self.by_key: dict[Key, list[Entry]] = defaultdict(list)
+        for entry in entries:
+            self.by_key[identity_key(entry.identity)].append(entry)
+
+    def judge(self, server: ObservedServer) -> Judgement:
+        key = observed_key(server)
+        if key is None:
+            return Judgement(
+                "unapproved",
+                Severity.MEDIUM,
+                "a local command: the registry cannot tell what it runs; package it, or register it",
+            )
+        candidates = self.by_key.get(key, [])
+        if not candidates:
+            return Judgement("unapproved", Severity.HIGH, "not in the registry")
+        exact = [entry for entry in candidates if _same_release(entry.identity, server)]
+        for entry in sorted(exact, key=_status_order):
+            return self._judge_exact(entry, server)
+        approved = sorted(
+            {e.identity.release for e in candidates if e.status in (Status.APPROVED, Status.EXPIRED)}
+        )
+        if approved:
+            running = server.version or server.digest or "an unpinned version"
+            return Judgement(
+                "version-drift",
+                Severity.HIGH,
+                f"runs {running}; approved: {', '.join(approved)}",
+                candidates[0].id,
+            )
+        statuses = ", ".join(sorted({f"{e.identity.release} {e.status.value}" for e in candidates}))
+        return Judgement("unapproved", Severity.HIGH, f"no approved version ({statuses})", candidates[0].id)
+
+    def _judge_exact(self, entry: Entry, server: ObservedServer) -> Judgement:
+        if entry.status is Status.REVOKED:
+            return Judgement("revoked", Severity.CRITICAL, f"approval revoked (entry {entry.id})", entry.id)
+        if entry.status in (Status.REQUESTED, Status.REJECTED):
+            severity = Severity.HIGH if entry.status is Status.REJECTED else Severity.MEDIUM
+            return Judgement("unapproved", severity, f"entry {entry.id} is {entry.status.value}", entry.id)
+        expected = entry.identity.integrity or entry.identity.digest
+        if server.digest and expected and _hash_of(server.digest) != _hash_of(expected):
+            return Judgement(
+                "integrity-mismatch",
+                Severity.CRITICAL,
+                f"content hash {server.digest[:24]}… differs from the approved {expected[:24]}…",
+                entry.id,
+            )
+        if entry.status is Status.EXPIRED or (entry.review_due and entry.review_due < self.today):
+            return Judgement(
+                "review-expired", Severity.MEDIUM, f"re-review was due on {entry.review_due}", entry.id
+            )
+        return Judgement("approved", Severity.INFO, f"approved (entry {entry.id})", entry.id)
+
+
+def _status_order(entry: Entry) -> int:
+    order = [Status.REVOKED, Status.APPROVED, Status.EXPIRED, Status.REQUESTED, Status.REJECTED]
+    return order.index(entry.status)
+
+
+def _same_release(identity: Identity, server: ObservedServer) -> bool:
+    if identity.kind == "remote":
+        return True
+    if identity.kind == "oci":
+        return server.digest is not None and _hash_of(server.digest) == _hash_of(str(identity.digest))
+    return server.version is not None and server.version == identity.version
+
+
+def _hash_of(value: str) -> str:
+    """The comparable part of a digest: algorithm and value, case-folded."""
+    return value.strip().lower()
+
+
+_REMEDIATION = {
+    "unapproved": "Request a review (`mcpward registry request`) or remove the server.",
+    "version-drift": "Pin the approved version, or request a review of this one.",
+    "integrity-mismatch": "Do not run it: the package differs from what was reviewed. Reinstall from "
+    "the registry and investigate.",
+    "review-expired": "Ask the owner to have the entry re-reviewed.",
+    "revoked": "Remove the server: its approval was withdrawn.",
+}
+
+
+def registry_findings(servers: Sequence[ServerSpec], index: ApprovalIndex) -> list[Finding]:
+    findings = []
+    for spec in servers:
+        if spec.disabled:
+            continue
+        judgement = index.judge(observe(spec))
+        if judgement.status == "approved":
+            continue
+        findings.append(
+            Finding(
+                rule=judgement.status,
+                category=Category.REGISTRY,
+                severity=judgement.severity,
+                message=f"{spec.name}: {judgement.message}.",
+                remediation=_REMEDIATION[judgement.status],
+                host=spec.host,
+                server=spec.name,
+                server_id=spec.id,
+                config_path=spec.config_path,
+                line=spec.line,
+            )
+        )
+    return findings

@@ -1,0 +1,235 @@
+"""The official MCP registry's ``server.json``: read into a registry request, written from an
+entry. Validation follows the published schema (2025-09-29): the name is reverse-DNS with one
+slash, the description at most 100 characters, versions exact, packages without unknown fields.
+Unknown top-level fields are refused too (extensions belong under ``_meta``), and input values
+marked secret are dropped on import: a registry never stores a secret value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mcpward.registry.interface import DataScope, Entry, EntryRequest, Identity, InvalidInput
+
+SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
+#: Our extension, under ``_meta``: what the registry knows beyond the official fields.
+META_KEY = "io.mcpward/registry"
+
+_RANGE = re.compile(r"^(latest)$|[\^~<>=*]|(^|\.)x(\.|$)", re.IGNORECASE)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Open(BaseModel):
+    # Inputs and arguments carry many optional keys in the schema (choices, variables, ...).
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class KeyValueInput(_Open):
+    name: str = Field(min_length=1, max_length=200)
+    isSecret: bool = False
+    value: str | None = None
+    default: str | None = None
+
+
+class Repository(_Strict):
+    url: str = Field(max_length=500, pattern=r"^https?://")
+    source: str = Field(max_length=100)
+    id: str | None = None
+    subfolder: str | None = None
+
+
+class Transport(_Strict):
+    type: Literal["stdio", "streamable-http", "sse"]
+    url: str | None = Field(default=None, max_length=2000)
+    headers: list[KeyValueInput] = Field(default_factory=list, max_length=100)
+
+
+class Package(_Strict):
+    registryType: str = Field(min_length=1, max_length=32)
+    registryBaseUrl: str | None = None
+    identifier: str = Field(min_length=1, max_length=500)
+    version: str = Field(min_length=1, max_length=255)
+    fileSha256: str | None = Field(default=None, pattern=r"^[a-f0-9]{64}$")
+    runtimeHint: str | None = None
+    transport: Transport
+    runtimeArguments: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+    packageArguments: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+    environmentVariables: list[KeyValueInput] = Field(default_factory=list, max_length=200)
+
+    @field_validator("version")
+    @classmethod
+    def _exact(cls, version: str) -> str:
+        if _RANGE.search(version):
+            raise ValueError(f"package version {version!r} must be a specific version, not a range or tag")
+        return version
+
+
+class ServerJson(_Strict):
+    schema_: str | None = Field(default=None, alias="$schema")
+    name: str = Field(min_length=3, max_length=200, pattern=r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
+    description: str = Field(min_length=1, max_length=100)
+    title: str | None = Field(default=None, max_length=100)
+    version: str = Field(min_length=1, max_length=255)
+    repository: Repository | None = None
+    websiteUrl: str | None = None
+    icons: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    packages: list[Package] = Field(default_factory=list, max_length=20)
+    remotes: list[Transport] = Field(default_factory=list, max_length=20)
+    meta: dict[str, Any] = Field(default_factory=dict, alias="_meta")
+
+    @field_validator("version")
+    @classmethod
+    def _exact(cls, version: str) -> str:
+        if _RANGE.search(version):
+            raise ValueError(f"version {version!r} must be a specific version, not a range")
+        return version
+
+
+def parse(document: Any) -> ServerJson:
+    """A validated ``server.json``, or :class:`InvalidInput` naming every problem."""
+    if not isinstance(document, dict):
+        raise InvalidInput("server.json must be a JSON object")
+    try:
+        return ServerJson.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
+            for error in exc.errors()[:10]
+        )
+        raise InvalidInput(f"not a valid server.json: {problems}") from None
+
+
+def to_request(server: ServerJson, *, owner: str | None = None) -> EntryRequest:
+    """A registry request for the server a ``server.json`` describes (its first package or remote)."""
+    raw = server.meta.get(META_KEY)
+    ours: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    owner = owner or (ours.get("owner") if isinstance(ours.get("owner"), str) else None)
+    if not owner:
+        raise InvalidInput(f"{server.name}: an owner is needed (give --owner, or _meta.{META_KEY}.owner)")
+    identity = _identity(server)
+    secrets = [v.name for p in server.packages for v in p.environmentVariables if v.isSecret]
+    secrets += [
+        h.name
+        for t in [*server.remotes, *(p.transport for p in server.packages)]
+        for h in t.headers
+        if h.isSecret
+    ]
+    scope_data = ours.get("scope") if isinstance(ours.get("scope"), dict) else {}
+    try:
+        scope = DataScope.model_validate(scope_data)
+    except ValidationError as exc:
+        raise InvalidInput(f"_meta.{META_KEY}.scope: {exc.errors()[0]['msg']}") from None
+    network = [t.url.split("/")[2] for t in server.remotes if t.url and t.url.count("/") >= 2]
+    scope = scope.model_copy(
+        update={
+            "credentials": tuple(dict.fromkeys([*scope.credentials, *secrets])),
+            "network": tuple(dict.fromkeys([*scope.network, *network])),
+        }
+    )
+    try:
+        return EntryRequest(
+            name=server.name,
+            title=server.title,
+            description=server.description,
+            identity=identity,
+            repository=server.repository.url if server.repository else None,
+            scope=scope,
+            owner=owner,
+            server_json=_without_secret_values(server),
+        )
+    except ValidationError as exc:
+        raise InvalidInput(f"{server.name}: {exc.errors()[0]['msg']}") from None
+
+
+def _identity(server: ServerJson) -> Identity:
+    try:
+        for package in server.packages:
+            kind = package.registryType.lower()
+            if kind in ("npm", "pypi"):
+                integrity = f"sha256:{package.fileSha256}" if package.fileSha256 else None
+                return Identity(
+                    kind="package",
+                    ecosystem=kind,
+                    name=package.identifier,
+                    version=package.version,
+                    integrity=integrity,
+                )
+            if kind == "oci":
+                image, _, digest = package.identifier.partition("@")
+                if not digest:
+                    raise InvalidInput(
+                        f"{server.name}: the OCI package {package.identifier} names no digest; "
+                        "an approval pins an image by digest (identifier@sha256:…)"
+                    )
+                return Identity(kind="oci", name=image, version=package.version, digest=digest)
+        for remote in server.remotes:
+            return Identity(kind="remote", url=remote.url, version=server.version)
+    except ValidationError as exc:
+        raise InvalidInput(f"{server.name}: {exc.errors()[0]['msg']}") from None
+    kinds = ", ".join(p.registryType for p in server.packages) or "none"
+    raise InvalidInput(f"{server.name}: no npm, pypi or oci package and no remote (packages: {kinds})")
+
+
+def _without_secret_values(server: ServerJson) -> dict[str, Any]:
+    document = server.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for transport in [*document.get("remotes", []), *(p["transport"] for p in document.get("packages", []))]:
+        for header in transport.get("headers", []):
+            _drop_values(header)
+    for package in document.get("packages", []):
+        for variable in package.get("environmentVariables", []):
+            _drop_values(variable)
+    return document
+
+
+def _drop_values(item: dict[str, Any]) -> None:
+    if item.get("isSecret"):
+        item.pop("value", None)
+        item.pop("default", None)
+
+
+def export(entry: Entry) -> dict[str, Any]:
+    """The entry as a ``server.json``, our registry's facts under ``_meta``."""
+    document: dict[str, Any] = dict(entry.server_json or {})
+    document["$schema"] = SCHEMA_URL
+    document["name"] = entry.name
+    document["description"] = (entry.description or entry.title or entry.name)[:100]
+    if entry.title:
+        document["title"] = entry.title[:100]
+    identity = entry.identity
+    document["version"] = identity.version or identity.release
+    if entry.repository and "repository" not in document:
+        source = entry.repository.split("/")[2].split(".")[0] if entry.repository.count("/") >= 2 else "git"
+        document["repository"] = {"url": entry.repository, "source": source}
+    if identity.kind == "remote" and not document.get("remotes"):
+        document["remotes"] = [{"type": "streamable-http", "url": identity.url}]
+    elif identity.kind != "remote" and not document.get("packages"):
+        package: dict[str, Any] = {
+            "registryType": identity.ecosystem if identity.kind == "package" else "oci",
+            "identifier": identity.name
+            if identity.kind == "package"
+            else f"{identity.name}@{identity.digest}",
+            "version": identity.version or identity.release,
+            "transport": {"type": "stdio"},
+        }
+        if identity.integrity and identity.integrity.startswith("sha256:"):
+            package["fileSha256"] = identity.integrity[7:]
+        document["packages"] = [package]
+    meta = dict(document.get("_meta") or {})
+    meta[META_KEY] = {
+        "id": entry.id,
+        "status": entry.status.value,
+        "owner": entry.owner,
+        "tier": entry.tier,
+        "scope": entry.scope.model_dump(mode="json"),
+        "identity": identity.model_dump(mode="json", exclude_none=True),
+        "reviewDue": entry.review_due.isoformat() if entry.review_due else None,
+        "pins": {key: pin.get("sha256") for key, pin in entry.pins.items()},
+    }
+    document["_meta"] = meta
+    return document

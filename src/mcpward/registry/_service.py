@@ -1,0 +1,616 @@
+"""The registry service: requests, reviews, the audit trail, tokens and the fleet inventory.
+
+Every change runs in one write transaction that also appends its audit event, so a change and
+its record land together or not at all. Decisions are optimistic: an entry's ``revision`` is
+checked in the UPDATE itself, so of two reviewers deciding at once one wins and the other gets a
+:class:`Conflict`, whatever the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mcpward.dlp import redact_text
+from mcpward.registry._database import Database
+from mcpward.registry._matching import ApprovalIndex, Judgement, identity_key
+from mcpward.registry._tables import (
+    AuditRow,
+    EntryRow,
+    FleetServerRow,
+    MachineRow,
+    ReviewRow,
+    SessionRow,
+    TokenRow,
+)
+from mcpward.registry._tier import derive_tier
+from mcpward.registry.interface import (
+    AuditEvent,
+    Conflict,
+    DataScope,
+    Decision,
+    Entry,
+    EntryRequest,
+    Identity,
+    InventoryUpload,
+    NotFound,
+    ObservedServer,
+    PolicyRefusal,
+    Principal,
+    Review,
+    Role,
+    Status,
+    VetOutcome,
+)
+
+#: Days between an approval and the re-review it must have.
+REVIEW_DAYS = 90
+SESSION_HOURS = 8
+_GENESIS = "0" * 64
+_AUDIT_LOCK = 7_160_410_002
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive times; everything here is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class Registry:
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.database = database
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Registry:
+        database = Database(url)
+        database.migrate()
+        return cls(database)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # -- entries -----------------------------------------------------------------------------
+
+    def request(self, request: EntryRequest, actor: str) -> Entry:
+        derived, reasons = derive_tier(request.scope, request.pins, request.vet)
+        tier = min(derived, request.tier) if request.tier is not None else derived
+        if request.tier is not None and request.tier < derived:
+            reasons = (*reasons, f"raised by hand to Tier-{request.tier}")
+        _kind, package = identity_key(request.identity)
+        now = self.now()
+        vet = request.vet
+        row = EntryRow(
+            name=request.name,
+            release=request.identity.release,
+            title=request.title,
+            description=request.description,
+            kind=request.identity.kind,
+            ecosystem=request.identity.ecosystem,
+            package=package,
+            identity=request.identity.model_dump(mode="json"),
+            repository=request.repository or (vet.repository if vet else None),
+            repository_verified=bool(vet and vet.repository_verified),
+            scope=request.scope.model_dump(mode="json"),
+            owner=request.owner,
+            tier=tier,
+            derived_tier=derived,
+            tier_reasons=list(reasons),
+            pins=request.pins,
+            vet=vet.model_dump(mode="json") if vet else None,
+            inspect_findings=list(request.inspect_findings),
+            server_json=request.server_json,
+            status=Status.REQUESTED.value,
+            revision=1,
+            round_revision=1,
+            requested_by=actor,
+            requested_at=now,
+            updated_at=now,
+        )
+        try:
+            with self.database.writing() as session:
+                session.add(row)
+                session.flush()
+                self._append(
+                    session,
+                    actor,
+                    "request",
+                    row.id,
+                    {"identity": request.identity.display, "owner": request.owner, "tier": tier},
+                )
+        except IntegrityError:
+            raise Conflict(
+                f"{request.name} {request.identity.release} is already in the registry; "
+                "show it, or request another version"
+            ) from None
+        return self.get(row.id)
+
+    def approve(
+        self,
+        entry_id: int,
+        actor: str,
+        rationale: str,
+        *,
+        expected_revision: int | None = None,
+        override: bool = False,
+    ) -> Entry:
+        return self.decide(entry_id, Decision.APPROVE, actor, rationale, expected_revision, override)
+
+    def reject(
+        self, entry_id: int, actor: str, rationale: str, *, expected_revision: int | None = None
+    ) -> Entry:
+        return self.decide(entry_id, Decision.REJECT, actor, rationale, expected_revision)
+
+    def revoke(
+        self, entry_id: int, actor: str, rationale: str, *, expected_revision: int | None = None
+    ) -> Entry:
+        return self.decide(entry_id, Decision.REVOKE, actor, rationale, expected_revision)
+
+    def decide(
+        self,
+        entry_id: int,
+        decision: Decision,
+        actor: str,
+        rationale: str,
+        expected_revision: int | None = None,
+        override: bool = False,
+    ) -> Entry:
+        rationale = redact_text(rationale.strip())
+        if not rationale:
+            raise PolicyRefusal("a decision needs a rationale")
+        now = self.now()
+        with self.database.writing() as session:
+            row = session.get(EntryRow, entry_id)
+            if row is None:
+                raise NotFound(f"no entry {entry_id}")
+            if expected_revision is not None and row.revision != expected_revision:
+                raise Conflict(_changed(row, expected_revision, session))
+            reviews = self._reviews(session, entry_id)
+            entry = _entry(row, reviews)
+            approvers = {
+                r.reviewer
+                for r in reviews
+                if r.revision >= row.round_revision and r.decision == Decision.APPROVE.value
+            }
+            status, review_due, note = self._outcome(entry, decision, actor, approvers, override)
+            changed = session.execute(
+                update(EntryRow)
+                .where(EntryRow.id == entry_id, EntryRow.revision == row.revision)
+                .values(
+                    status=status.value,
+                    revision=row.revision + 1,
+                    updated_at=now,
+                    review_due=review_due,
+                )
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(_changed(row, row.revision, session))
+            session.add(
+                ReviewRow(
+                    entry_id=entry_id,
+                    reviewer=actor,
+                    decision=decision.value,
+                    rationale=rationale,
+                    override=override,
+                    revision=row.revision,
+                    at=now,
+                )
+            )
+            detail: dict[str, Any] = {"from": entry.status.value, "to": status.value, "rationale": rationale}
+            if override:
+                detail["override"] = True
+            if note:
+                detail["note"] = note
+            self._append(session, actor, decision.value, entry_id, detail)
+        return self.get(entry_id)
+
+    def _outcome(
+        self, entry: Entry, decision: Decision, actor: str, approvers: set[str], override: bool
+    ) -> tuple[Status, date | None, str | None]:
+        """The new status and re-review date, or a refusal; the approval policy lives here."""
+        if decision is Decision.REVOKE:
+            if entry.status not in (Status.APPROVED, Status.EXPIRED):
+                raise PolicyRefusal(
+                    f"entry {entry.id} is {entry.status.value}; only approved entries are revoked"
+                )
+            return Status.REVOKED, None, None
+        if entry.status not in (Status.REQUESTED, Status.EXPIRED):
+            raise Conflict(f"entry {entry.id} is already {entry.status.value}{_last_decision(entry)}")
+        if decision is Decision.REJECT:
+            return Status.REJECTED, None, None
+        if actor == entry.requested_by:
+            raise PolicyRefusal("the requester cannot approve their own request")
+        if actor in approvers:
+            raise PolicyRefusal(
+                f"{actor} has already approved entry {entry.id}; Tier-{entry.tier} needs "
+                f"{entry.approvals_needed} different reviewers"
+            )
+        refusal = _vet_refusal(entry)
+        if refusal and not override:
+            raise PolicyRefusal(refusal + "; approving needs an explicit, recorded override")
+        if entry.approvals + 1 < entry.approvals_needed:
+            note = f"approval {entry.approvals + 1} of {entry.approvals_needed}"
+            return entry.status, None, note
+        due = (self.now() + timedelta(days=REVIEW_DAYS)).date()
+        return Status.APPROVED, due, refusal if override else None
+
+    def get(self, entry_id: int) -> Entry:
+        with self.database.reading() as session:
+            row = session.get(EntryRow, entry_id)
+            if row is None:
+                raise NotFound(f"no entry {entry_id}")
+            return _entry(row, self._reviews(session, entry_id))
+
+    def find(self, name: str, release: str | None = None) -> list[Entry]:
+        return self.entries(name=name, release=release)
+
+    def entries(
+        self,
+        *,
+        status: Status | Sequence[Status] | None = None,
+        name: str | None = None,
+        release: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Entry]:
+        query = select(EntryRow).order_by(EntryRow.name, EntryRow.id)
+        if status is not None:
+            wanted = [status] if isinstance(status, Status) else list(status)
+            query = query.where(EntryRow.status.in_([s.value for s in wanted]))
+        if name is not None:
+            query = query.where(EntryRow.name == name)
+        if release is not None:
+            query = query.where(EntryRow.release == release)
+        query = query.offset(offset).limit(limit)
+        with self.database.reading() as session:
+            rows = session.scalars(query).all()
+            reviews = self._reviews_of(session, [row.id for row in rows])
+            return [_entry(row, reviews.get(row.id, [])) for row in rows]
+
+    def count(self, *, status: Status | None = None) -> int:
+        query = select(func.count()).select_from(EntryRow)
+        if status is not None:
+            query = query.where(EntryRow.status == status.value)
+        with self.database.reading() as session:
+            return int(session.scalar(query) or 0)
+
+    def expire_due(self) -> int:
+        """Approved entries past their re-review date become ``expired``, each recorded."""
+        today = self.now().date()
+        expired = 0
+        with self.database.writing() as session:
+            rows = session.scalars(
+                select(EntryRow).where(EntryRow.status == Status.APPROVED.value, EntryRow.review_due < today)
+            ).all()
+            for row in rows:
+                session.execute(
+                    update(EntryRow)
+                    .where(EntryRow.id == row.id, EntryRow.revision == row.revision)
+                    .values(
+                        status=Status.EXPIRED.value,
+                        revision=row.revision + 1,
+                        round_revision=row.revision + 1,
+                        updated_at=self.now(),
+                    )
+                )
+                self._append(session, "mcpward", "expire", row.id, {"review_due": str(row.review_due)})
+                expired += 1
+        return expired
+
+    def approval_index(self) -> ApprovalIndex:
+        return ApprovalIndex(self.entries(), self.now().date())
+
+    # -- the audit trail ---------------------------------------------------------------------
+
+    def _append(
+        self, session: Session, actor: str, action: str, entry_id: int | None, detail: dict[str, Any]
+    ) -> None:
+        if self.database.dialect == "postgresql":
+            # One appender at a time, so that each event chains onto the one before it.
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        previous = session.scalar(select(AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)) or _GENESIS
+        at = self.now()
+        session.execute(
+            insert(AuditRow).values(
+                at=at,
+                actor=actor,
+                action=action,
+                entry_id=entry_id,
+                detail=detail,
+                prev_hash=previous,
+                hash=_event_hash(previous, at, actor, action, entry_id, detail),
+            )
+        )
+
+    def audit(self, entry_id: int | None = None, *, limit: int = 1000) -> list[AuditEvent]:
+        query = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
+        if entry_id is not None:
+            query = query.where(AuditRow.entry_id == entry_id)
+        with self.database.reading() as session:
+            return [
+                AuditEvent(
+                    seq=row.seq,
+                    at=_utc(row.at),
+                    actor=row.actor,
+                    action=row.action,
+                    entry_id=row.entry_id,
+                    detail=row.detail,
+                    hash=row.hash,
+                )
+                for row in session.scalars(query)
+            ]
+
+    def verify_audit(self) -> str | None:
+        """None when every event's hash holds and chains onto the one before; else the problem."""
+        previous = _GENESIS
+        with self.database.reading() as session:
+            for row in session.scalars(select(AuditRow).order_by(AuditRow.seq)):
+                if row.prev_hash != previous:
+                    return f"event {row.seq} does not follow the event before it"
+                expected = _event_hash(
+                    previous, _utc(row.at), row.actor, row.action, row.entry_id, row.detail
+                )
+                if row.hash != expected:
+                    return f"event {row.seq} was altered"
+                previous = row.hash
+        return None
+
+    # -- tokens and browser sessions ---------------------------------------------------------
+
+    def create_token(self, name: str, role: Role, actor: str) -> str:
+        """A new API token; only its hash is stored, so this is the one time it is seen."""
+        token = "mcpw_" + secrets.token_urlsafe(32)
+        with self.database.writing() as session:
+            session.add(
+                TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
+            )
+            self._append(session, actor, "token-create", None, {"name": name, "role": role.value})
+        return token
+
+    def revoke_tokens(self, name: str, actor: str) -> int:
+        with self.database.writing() as session:
+            result = session.execute(
+                update(TokenRow)
+                .where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
+                .values(revoked_at=self.now())
+            )
+            count = int(result.rowcount)  # type: ignore[attr-defined]
+            if count:
+                self._append(session, actor, "token-revoke", None, {"name": name, "count": count})
+        return count
+
+    def tokens(self) -> list[tuple[str, Role, datetime, bool]]:
+        with self.database.reading() as session:
+            rows = session.scalars(select(TokenRow).order_by(TokenRow.id)).all()
+            return [(r.name, Role(r.role), _utc(r.created_at), r.revoked_at is not None) for r in rows]
+
+    def authenticate(self, token: str) -> Principal | None:
+        with self.database.reading() as session:
+            row = session.scalar(
+                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
+            )
+            return Principal(name=row.name, role=Role(row.role)) if row else None
+
+    def open_session(self, token: str) -> tuple[str, str] | None:
+        """A browser session for a valid token: (session id for the cookie, CSRF token)."""
+        with self.database.writing() as session:
+            row = session.scalar(
+                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
+            )
+            if row is None:
+                return None
+            session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
+            session.add(
+                SessionRow(
+                    id_hash=_digest(session_id),
+                    token_id=row.id,
+                    csrf=csrf,
+                    expires_at=self.now() + timedelta(hours=SESSION_HOURS),
+                )
+            )
+        return session_id, csrf
+
+    def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
+        with self.database.reading() as session:
+            found = session.execute(
+                select(SessionRow, TokenRow)
+                .join(TokenRow, TokenRow.id == SessionRow.token_id)
+                .where(SessionRow.id_hash == _digest(session_id), TokenRow.revoked_at.is_(None))
+            ).first()
+            if found is None or _utc(found[0].expires_at) < self.now():
+                return None
+            return Principal(name=found[1].name, role=Role(found[1].role)), found[0].csrf
+
+    def close_session(self, session_id: str) -> None:
+        with self.database.writing() as session:
+            session.execute(delete(SessionRow).where(SessionRow.id_hash == _digest(session_id)))
+
+    # -- the fleet inventory -----------------------------------------------------------------
+
+    def record_inventory(self, upload: InventoryUpload, reporter: str) -> int:
+        """Replace what one machine reported before; returns the number of servers stored."""
+        now = self.now()
+        with self.database.writing() as session:
+            machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == upload.machine_id))
+            if machine is None:
+                machine = MachineRow(
+                    machine_key=upload.machine_id,
+                    hostname=upload.hostname,
+                    os=upload.os,
+                    reported_by=reporter,
+                    reported_at=now,
+                )
+                session.add(machine)
+                session.flush()
+            else:
+                machine.hostname, machine.os, machine.reported_by, machine.reported_at = (
+                    upload.hostname,
+                    upload.os,
+                    reporter,
+                    now,
+                )
+                session.execute(delete(FleetServerRow).where(FleetServerRow.machine_id == machine.id))
+            if upload.servers:
+                session.execute(
+                    insert(FleetServerRow),
+                    [{"machine_id": machine.id, **server.model_dump()} for server in upload.servers],
+                )
+        return len(upload.servers)
+
+    def fleet(
+        self, *, status: str | None = None, limit: int = 500, offset: int = 0
+    ) -> tuple[list[tuple[str, datetime, ObservedServer, Judgement]], int]:
+        """Every server on every machine with its approval status, and the total count.
+
+        A status filter is applied after judging (statuses are not stored: they change when the
+        registry does), so it reads every row; the fleet view pages the unfiltered list."""
+        index = self.approval_index()
+        query = (
+            select(MachineRow.hostname, MachineRow.reported_at, FleetServerRow)
+            .join(MachineRow, MachineRow.id == FleetServerRow.machine_id)
+            .order_by(MachineRow.hostname, FleetServerRow.host, FleetServerRow.name)
+        )
+        with self.database.reading() as session:
+            if status is None:
+                total = int(session.scalar(select(func.count()).select_from(FleetServerRow)) or 0)
+                rows = session.execute(query.offset(offset).limit(limit)).all()
+            else:
+                rows = session.execute(query).all()
+                total = 0
+            judged = []
+            for hostname, reported_at, row in rows:
+                observed = ObservedServer(
+                    host=row.host,
+                    name=row.name,
+                    config_path=row.config_path,
+                    kind=row.kind,  # type: ignore[arg-type]
+                    ecosystem=row.ecosystem,
+                    package=row.package,
+                    version=row.version,
+                    digest=row.digest,
+                    launch=row.launch,
+                )
+                judged.append((hostname, _utc(reported_at), observed, index.judge(observed)))
+        if status is not None:
+            judged = [item for item in judged if item[3].status == status]
+            total = len(judged)
+            judged = judged[offset : offset + limit]
+        return judged, total
+
+    def machine_count(self) -> int:
+        with self.database.reading() as session:
+            return int(session.scalar(select(func.count()).select_from(MachineRow)) or 0)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _reviews(session: Session, entry_id: int) -> list[ReviewRow]:
+        return list(
+            session.scalars(select(ReviewRow).where(ReviewRow.entry_id == entry_id).order_by(ReviewRow.id))
+        )
+
+    @staticmethod
+    def _reviews_of(session: Session, entry_ids: list[int]) -> dict[int, list[ReviewRow]]:
+        grouped: dict[int, list[ReviewRow]] = {}
+        if not entry_ids:
+            return grouped
+        for chunk in range(0, len(entry_ids), 500):
+            query = select(ReviewRow).where(ReviewRow.entry_id.in_(entry_ids[chunk : chunk + 500]))
+            for review in session.scalars(query.order_by(ReviewRow.id)):
+                grouped.setdefault(review.entry_id, []).append(review)
+        return grouped
+
+
+def _event_hash(
+    previous: str, at: datetime, actor: str, action: str, entry_id: int | None, detail: dict[str, Any]
+) -> str:
+    body = json.dumps(
+        {
+            "at": _utc(at).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "action": action,
+            "entry": entry_id,
+            "detail": detail,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return _digest(previous + body)
+
+
+def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
+    in_round = [r for r in reviews if r.revision >= row.round_revision]
+    approvals = len([r for r in in_round if r.decision == Decision.APPROVE.value])
+    return Entry(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        description=row.description,
+        identity=Identity.model_validate(row.identity),
+        repository=row.repository,
+        repository_verified=row.repository_verified,
+        scope=DataScope.model_validate(row.scope),
+        owner=row.owner,
+        tier=row.tier,
+        derived_tier=row.derived_tier,
+        tier_reasons=tuple(row.tier_reasons),
+        pins=row.pins,
+        vet=VetOutcome.model_validate(row.vet) if row.vet else None,
+        inspect_findings=tuple(row.inspect_findings),
+        status=Status(row.status),
+        revision=row.revision,
+        requested_by=row.requested_by,
+        requested_at=_utc(row.requested_at),
+        review_due=row.review_due,
+        reviews=tuple(
+            Review(
+                reviewer=r.reviewer,
+                decision=Decision(r.decision),
+                rationale=r.rationale,
+                at=_utc(r.at),
+                override=r.override,
+            )
+            for r in reviews
+        ),
+        server_json=row.server_json,
+        approvals=approvals,
+        approvals_needed=2 if row.tier == 0 else 1,
+    )
+
+
+def _vet_refusal(entry: Entry) -> str | None:
+    if entry.identity.kind != "package":
+        return None
+    if entry.vet is None:
+        return f"{entry.identity.display} was not vetted"
+    if entry.vet.verdict == "block":
+        return f"vet's verdict on {entry.identity.display} is block"
+    return None
+
+
+def _last_decision(entry: Entry) -> str:
+    if not entry.reviews:
+        return ""
+    last = entry.reviews[-1]
+    return f" ({last.decision.value} by {last.reviewer} at {last.at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _changed(row: EntryRow, seen: int, session: Session) -> str:
+    session.refresh(row)
+    return (
+        f"entry {row.id} changed since revision {seen} (now revision {row.revision}, "
+        f"{row.status}); reload it and decide again"
+    )

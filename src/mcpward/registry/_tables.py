@@ -1,0 +1,153 @@
+"""The registry's tables. Alembic migrations (``_migrations/``) create and change them; a test
+checks that the migrated schema equals these definitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class EntryRow(Base):
+    __tablename__ = "entries"
+    __table_args__ = (
+        UniqueConstraint("name", "release", name="uq_entries_name_release"),
+        Index("ix_entries_identity", "kind", "ecosystem", "package"),
+        Index("ix_entries_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    release: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    ecosystem: Mapped[str | None] = mapped_column(String(16))
+    #: Package name, image repository or remote URL, normalised: the key scans match on.
+    package: Mapped[str] = mapped_column(String(500))
+    identity: Mapped[dict[str, Any]]
+    repository: Mapped[str | None] = mapped_column(String(500))
+    repository_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    scope: Mapped[dict[str, Any]]
+    owner: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[int] = mapped_column(Integer)
+    derived_tier: Mapped[int] = mapped_column(Integer)
+    tier_reasons: Mapped[list[Any]]
+    pins: Mapped[dict[str, Any]]
+    vet: Mapped[dict[str, Any] | None]
+    inspect_findings: Mapped[list[Any]]
+    server_json: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: The revision at which the current review round began (a request, or an expiry): only
+    #: approvals given since count towards the approvals the tier needs.
+    round_revision: Mapped[int] = mapped_column(Integer, default=1)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    review_due: Mapped[date | None] = mapped_column(Date)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    rationale: Mapped[str] = mapped_column(Text)
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The entry revision the decision was made on.
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE, and each row's hash covers the
+    previous row's, so an edit made around the triggers breaks the chain."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class TokenRow(Base):
+    """API tokens, kept as their sha256 only: the token itself is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class SessionRow(Base):
+    """A signed-in browser: the cookie's sha256, the CSRF token its forms must carry."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+
+
+class MachineRow(Base):
+    __tablename__ = "machines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    machine_key: Mapped[str] = mapped_column(String(128), unique=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    os: Mapped[str | None] = mapped_column(String(32))
+    reported_by: Mapped[str] = mapped_column(String(200))
+    reported_at: Mapped[datetime]
+
+
+class FleetServerRow(Base):
+    """One server as a machine last reported it (a report replaces the machine's rows)."""
+
+    __tablename__ = "fleet_servers"
+    __table_args__ = (Index("ix_fleet_servers_identity", "kind", "ecosystem", "package"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    config_path: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(16))
+    ecosystem: Mapped[str | None] = mapped_column(String(16))
+    package: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[str | None] = mapped_column(String(255))
+    digest: Mapped[str | None] = mapped_column(String(200))
+    launch: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,89 @@
+"""The tier an entry must have, derived from what it touches and what its tools can do.
+
+Tier 0 is the most sensitive: a server that can run shell commands, reach credentials beyond its
+own, or write production data. Tier 1 writes data, needs credentials or talks to the network.
+Tier 2 only reads. A reviewer may raise an entry (a lower number) but never lower it below what
+is derived here: the derivation is the floor.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mcpward.registry.interface import DataScope, VetOutcome
+
+# Tool names that are shell or code execution: exec_command, run_shell, bash, execute_python.
+_SHELL_TOOL = re.compile(
+    r"(^|[_.-])(shell|bash|zsh|powershell|terminal|subprocess)([_.-]|$)"
+    r"|^(exec|execute|eval|spawn|system)$"
+    r"|(^|[_.-])(exec|execute|eval|run)[_-]?(command|cmd|code|script|python|javascript|js)s?([_.-]|$)",
+    re.IGNORECASE,
+)
+_SHELL_TEXT = re.compile(
+    r"\b(execut\w*|runs?|running)\b.{0,40}\b(shell|terminal|system|bash|arbitrary)\s+(commands?|code|scripts?)\b",
+    re.IGNORECASE,
+)
+_CREDENTIAL_TOOL = re.compile(
+    r"(^|[_.-])(get|read|list|fetch|create|rotate)?[_-]?(secrets?|credentials?|passwords?|keychain|vault|"
+    r"private[_-]?keys?|api[_-]?keys?)([_.-]|$)",
+    re.IGNORECASE,
+)
+_PRODUCTION = re.compile(r"\b(prod|production|live)\b", re.IGNORECASE)
+_CREDENTIAL_STORES = re.compile(
+    r"\b(secrets?|credentials?|keychain|vault|\.ssh|\.aws|kube-?config|password(s| store))\b", re.IGNORECASE
+)
+
+_SHELL_CAPABILITY = {"capability-process-spawn", "new-capability-process-spawn"}
+_CREDENTIAL_CAPABILITY = {"capability-sensitive-files", "new-capability-sensitive-files"}
+
+
+def derive_tier(
+    scope: DataScope, pins: Mapping[str, Mapping[str, str]], vet: VetOutcome | None
+) -> tuple[int, tuple[str, ...]]:
+    """The floor tier and the reasons for it, most serious first."""
+    reasons: list[str] = []
+    rules = {str(finding.get("rule")) for finding in (vet.findings if vet else ())}
+    if scope.shell:
+        reasons.append("data scope: runs shell commands")
+    if rules & _SHELL_CAPABILITY:
+        reasons.append("vet: the code starts processes")
+    for name, description in _tools(pins):
+        if _SHELL_TOOL.search(name) or _SHELL_TEXT.search(description):
+            reasons.append(f"tool {name!r} runs commands or code")
+        elif _CREDENTIAL_TOOL.search(name):
+            reasons.append(f"tool {name!r} handles credentials")
+    if scope.credential_access:
+        reasons.append("data scope: reaches credentials")
+    reasons += [f"data scope: reads {item}" for item in scope.reads if _CREDENTIAL_STORES.search(item)]
+    if rules & _CREDENTIAL_CAPABILITY:
+        reasons.append("vet: the code reads credential files")
+    if scope.production_write:
+        reasons.append("data scope: writes production data")
+    reasons += [f"data scope: writes {item}" for item in scope.writes if _PRODUCTION.search(item)]
+    if reasons:
+        return 0, tuple(reasons)
+    if scope.writes:
+        reasons.append("data scope: writes " + ", ".join(scope.writes))
+    if scope.credentials:
+        reasons.append("needs credentials: " + ", ".join(scope.credentials))
+    if scope.network:
+        reasons.append("talks to " + ", ".join(scope.network))
+    if reasons:
+        return 1, tuple(reasons)
+    return 2, ("reads only, no credentials, no network destinations",)
+
+
+def _tools(pins: Mapping[str, Mapping[str, str]]) -> Iterable[tuple[str, str]]:
+    for key, pin in pins.items():
+        kind, _, name = key.partition(":")
+        if kind != "tool":
+            continue
+        try:
+            data: Any = json.loads(pin.get("canonical", "{}"))
+        except ValueError:
+            data = {}
+        description = data.get("description") if isinstance(data, dict) else None
+        yield name, description if isinstance(description, str) else ""

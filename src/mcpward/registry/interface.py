@@ -1,0 +1,259 @@
+"""The registry's vocabulary: what an entry is, who may do what, and what can go wrong.
+
+These are pydantic models (frozen, unknown fields refused) because they are also the bodies and
+answers of the registry's JSON API: one definition serves the service, the CLI and the OpenAPI
+description.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Status(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Role(enum.StrEnum):
+    """Roles in increasing power; each may do everything the ones before it may."""
+
+    VIEWER = "viewer"
+    REQUESTER = "requester"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        order = list(Role)
+        return order.index(self) >= order.index(needed)
+
+
+class Decision(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REVOKE = "revoke"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Version ranges and moving tags are what a registry entry exists to rule out.
+_NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
+
+
+class Identity(_Frozen):
+    """What exactly is approved: a package version, an image digest, or a remote endpoint."""
+
+    kind: Literal["package", "oci", "remote"]
+    #: npm or pypi for a package.
+    ecosystem: str | None = None
+    #: Package name, or image repository (``ghcr.io/org/server``) for oci.
+    name: str | None = None
+    version: str | None = None
+    #: The registry's integrity hash of the archive (npm ``sha512-…``, PyPI ``sha256:…``).
+    integrity: str | None = None
+    #: ``sha256:…`` manifest digest of an image.
+    digest: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Identity:
+        if self.kind == "package":
+            if self.ecosystem not in {"npm", "pypi"} or not self.name or not self.version:
+                raise ValueError(
+                    "a package identity needs ecosystem (npm or pypi), name and an exact version"
+                )
+            if _NOT_EXACT.search(self.version):
+                raise ValueError(f"version {self.version!r} is not an exact version")
+        elif self.kind == "oci":
+            if not self.name or not self.digest or not re.fullmatch(r"sha256:[0-9a-f]{64}", self.digest):
+                raise ValueError("an image identity needs the image name and its sha256:… digest")
+        elif not self.url or not re.match(r"^https?://[^\s/]+", self.url):
+            raise ValueError("a remote identity needs an http(s) URL")
+        return self
+
+    @property
+    def display(self) -> str:
+        if self.kind == "package":
+            separator = "==" if self.ecosystem == "pypi" else "@"
+            return f"{self.ecosystem}:{self.name}{separator}{self.version}"
+        if self.kind == "oci":
+            return f"{self.name}@{self.digest}"
+        return str(self.url)
+
+    @property
+    def release(self) -> str:
+        """The version this identity pins, as the registry lists versions."""
+        if self.kind == "package":
+            return str(self.version)
+        if self.kind == "oci":
+            return self.version or str(self.digest)[7:19]
+        return self.version or "remote"
+
+
+class DataScope(_Frozen):
+    """What the server touches, as the requester documents it and the review confirms it."""
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    #: Names of the credentials it needs (environment variables, OAuth scopes), never values.
+    credentials: tuple[str, ...] = ()
+    #: Hosts it talks to.
+    network: tuple[str, ...] = ()
+    shell: bool = False
+    credential_access: bool = False
+    production_write: bool = False
+
+    @field_validator("credentials")
+    @classmethod
+    def _names_only(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if "=" in name or len(name) > 200:
+                raise ValueError("credentials are listed by name (an environment variable or a scope)")
+        return names
+
+
+class Review(_Frozen):
+    reviewer: str
+    decision: Decision
+    rationale: str
+    at: datetime
+    #: True when a reviewer approved despite a policy that would have refused.
+    override: bool = False
+
+
+class VetOutcome(_Frozen):
+    """What ``vet`` said about the package, as the review saw it."""
+
+    verdict: Literal["pass", "review", "block"]
+    findings: tuple[dict[str, Any], ...] = ()
+    repository: str | None = None
+    #: True when provenance links the archive to the repository.
+    repository_verified: bool = False
+    integrity: str | None = None
+
+
+class Entry(_Frozen):
+    id: int
+    name: str
+    title: str | None = None
+    description: str | None = None
+    identity: Identity
+    repository: str | None = None
+    repository_verified: bool = False
+    scope: DataScope
+    owner: str
+    #: 0 is the most sensitive. ``tier`` is never above ``derived_tier``.
+    tier: int
+    derived_tier: int
+    tier_reasons: tuple[str, ...] = ()
+    #: Tool signature pins, ``kind:name`` -> {sha256, canonical}, as ``inspect`` keeps them.
+    pins: dict[str, dict[str, str]] = Field(default_factory=dict)
+    vet: VetOutcome | None = None
+    inspect_findings: tuple[dict[str, Any], ...] = ()
+    status: Status
+    #: Increases with every change; a decision names the revision it was made on.
+    revision: int
+    requested_by: str
+    requested_at: datetime
+    review_due: date | None = None
+    reviews: tuple[Review, ...] = ()
+    server_json: dict[str, Any] | None = None
+    #: Approvals given in the current review round, and how many the tier needs.
+    approvals: int = 0
+    approvals_needed: int = 1
+
+
+class EntryRequest(_Frozen):
+    """What a requester submits; the service adds the tier, status and dates."""
+
+    name: str = Field(min_length=3, max_length=200, pattern=r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    identity: Identity
+    repository: str | None = Field(default=None, max_length=500)
+    scope: DataScope = DataScope()
+    owner: str = Field(min_length=1, max_length=200)
+    #: A tier asked for by hand: it can only be more sensitive than the derived one.
+    tier: int | None = Field(default=None, ge=0, le=2)
+    pins: dict[str, dict[str, str]] = Field(default_factory=dict)
+    vet: VetOutcome | None = None
+    inspect_findings: tuple[dict[str, Any], ...] = ()
+    #: The official registry's ``server.json`` this entry was imported from, if any.
+    server_json: dict[str, Any] | None = None
+
+
+class AuditEvent(_Frozen):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    entry_id: int | None
+    detail: dict[str, Any]
+    hash: str
+
+
+class Principal(_Frozen):
+    """Who is acting: a token's holder and role."""
+
+    name: str
+    role: Role
+
+
+class RegistryError(Exception):
+    """Base of the registry's errors; the message is meant for the user."""
+
+
+class NotFound(RegistryError):
+    pass
+
+
+class Conflict(RegistryError):
+    """The entry changed since the caller read it, or it already exists."""
+
+
+class PolicyRefusal(RegistryError):
+    """What was asked is forbidden by the approval policy (and no recorded override allows it)."""
+
+
+class Forbidden(RegistryError):
+    """The caller's role does not allow this."""
+
+
+class InvalidInput(RegistryError):
+    pass
+
+
+class ObservedServer(_Frozen):
+    """A server as a machine has it configured, reduced to what the registry matches on. No
+    argument, header or environment value is kept: only the launch program and the package."""
+
+    host: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    config_path: str = Field(default="", max_length=1000)
+    kind: Literal["package", "oci", "remote", "local"]
+    ecosystem: str | None = Field(default=None, max_length=16)
+    package: str | None = Field(default=None, max_length=500)
+    version: str | None = Field(default=None, max_length=255)
+    #: An image digest or a lock file's integrity hash, when the config or lock names one.
+    digest: str | None = Field(default=None, max_length=200)
+    launch: str | None = Field(default=None, max_length=2000)
+
+
+class InventoryUpload(_Frozen):
+    """What ``mcpward scan --report-to`` sends for one machine; it replaces that machine's
+    previous report."""
+
+    machine_id: str = Field(min_length=1, max_length=128)
+    hostname: str = Field(min_length=1, max_length=255)
+    os: str | None = Field(default=None, max_length=32)
+    servers: tuple[ObservedServer, ...] = Field(default=(), max_length=5000)
