@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from mcpward.model import Report, Severity
+    from mcpward.registry import Identity, Registry
 
 app = typer.Typer(
     name="mcpward",
@@ -32,6 +33,15 @@ dlp_app = typer.Typer(help="Find secrets and personal data in text or JSON.", no
 app.add_typer(dlp_app, name="dlp")
 identity_app = typer.Typer(help="The list of official MCP packages and vendor brands.", no_args_is_help=True)
 app.add_typer(identity_app, name="identity")
+registry_app = typer.Typer(
+    help="The approved MCP servers: requests, reviews, the audit trail, the registry server.",
+    no_args_is_help=True,
+)
+app.add_typer(registry_app, name="registry")
+token_app = typer.Typer(
+    help="API tokens of the registry server (shown once, stored hashed).", no_args_is_help=True
+)
+registry_app.add_typer(token_app, name="token")
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -125,9 +135,26 @@ def scan(
             metavar="SEVERITY",
         ),
     ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="Check every server against the approved registry: 'local', a database URL, or a "
+            "registry server's URL (token in MCPWARD_REGISTRY_TOKEN).",
+            metavar="SOURCE",
+        ),
+    ] = None,
+    report_to: Annotated[
+        str | None,
+        typer.Option(
+            "--report-to",
+            help="Upload this machine's inventory to a registry server (token in MCPWARD_REGISTRY_TOKEN).",
+            metavar="URL",
+        ),
+    ] = None,
 ) -> None:
-    """Inventory the MCP servers on this machine, with config risk findings. Offline; starts
-    no server."""
+    """Inventory the MCP servers on this machine, with config risk findings. Offline unless
+    --registry or --report-to names a server; starts no MCP server."""
     from mcpward.output import format_names
     from mcpward.scan import DEFAULT_SKIP_DIRS, ScanOptions, TargetOS, host_ids, run_scan
 
@@ -154,6 +181,8 @@ def scan(
     )
     with _WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:
         report = run_scan(options, progress.callback())
+    if registry or report_to:
+        report = _with_registry(report, registry, report_to)
     _write(report, output_format, output)
     _exit_on(report, threshold)
 
@@ -398,6 +427,440 @@ def identity_update(
     except IdentityDataError as exc:
         raise _fail(f"official list not updated: {exc}") from None
     typer.echo(f"wrote {count} official packages to {written}")
+
+
+def _with_registry(report: Report, source: str | None, report_to: str | None) -> Report:
+    from dataclasses import replace
+
+    from mcpward.registry import RegistryError, approval_index, registry_findings
+    from mcpward.registry import report_to as upload
+
+    try:
+        if report_to:
+            stored = upload(report_to, report.servers)
+            typer.echo(f"mcpward: reported {stored} servers to {report_to}", err=True)
+        if source:
+            findings = registry_findings(report.servers, approval_index(source))
+            report = replace(report, findings=report.findings + tuple(findings))
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    return report
+
+
+_DATABASE_HELP = "Registry database URL (default: MCPWARD_DATABASE_URL, else SQLite in the user data folder)."
+_ACTOR_HELP = "Who is acting, for the audit trail (default: this OS account)."
+
+
+def _open_registry(database: str | None) -> Registry:
+    from mcpward.registry import Registry, RegistryError
+
+    try:
+        return Registry.open(database)
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _actor(name: str | None) -> str:
+    import getpass
+
+    return name or getpass.getuser()
+
+
+def _identity_of(target: str, digest: str | None) -> Identity:
+    from pydantic import ValidationError
+
+    from mcpward.registry import Identity
+
+    text = target.strip()
+    try:
+        if text.startswith(("http://", "https://")):
+            return Identity(kind="remote", url=text)
+        if text.startswith("oci:"):
+            image, _, found = text[4:].partition("@")
+            return Identity(kind="oci", name=image, digest=found or digest)
+        from mcpward.vet import VetError, parse_target
+
+        try:
+            parsed = parse_target(text)
+        except VetError as exc:
+            raise _fail(str(exc)) from None
+        if parsed.path is not None:
+            raise _fail(f"{target}: give npm:NAME@VERSION, pypi:NAME==VERSION, oci:IMAGE@DIGEST or a URL")
+        return Identity(
+            kind="package", ecosystem=parsed.ecosystem.value, name=parsed.name, version=parsed.version
+        )
+    except ValidationError as exc:
+        raise _fail(f"{target}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+
+
+def _default_name(identity: Identity) -> str:
+    import re
+
+    if identity.kind == "remote":
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(identity.url))
+        base = ".".join(reversed((parts.hostname or "remote").split(".")))
+        return f"{base}/{re.sub(r'[^a-zA-Z0-9._-]+', '-', parts.path.strip('/')) or 'mcp'}"
+    name = str(identity.name)
+    namespace = {"npm": "npm", "pypi": "pypi"}.get(str(identity.ecosystem), "oci")
+    if name.startswith("@"):
+        scope, _, name = name[1:].partition("/")
+        namespace = f"{namespace}.{scope}"
+    clean = re.sub(r"[^a-zA-Z0-9._-]+", "-", name.rsplit("/", 1)[-1])
+    return f"{re.sub(r'[^a-zA-Z0-9.-]+', '-', namespace)}/{clean}"
+
+
+@registry_app.command("request")
+def registry_request(
+    target: Annotated[
+        str,
+        typer.Argument(help="npm:NAME@VERSION, pypi:NAME==VERSION, oci:IMAGE@sha256:DIGEST or an https URL."),
+    ],
+    owner: Annotated[str, typer.Option(help="The person or team accountable for it.", metavar="WHO")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Registry name, reverse-DNS (default: from the package).", metavar="NAME"),
+    ] = None,
+    description: Annotated[str | None, typer.Option(help="What it is for.", metavar="TEXT")] = None,
+    reads: Annotated[list[str] | None, typer.Option("--reads", help="Data it reads (repeatable).")] = None,
+    writes: Annotated[list[str] | None, typer.Option("--writes", help="Data it writes (repeatable).")] = None,
+    credential: Annotated[
+        list[str] | None, typer.Option("--credential", help="A credential it needs, by name (repeatable).")
+    ] = None,
+    network: Annotated[
+        list[str] | None, typer.Option("--network", help="A host it talks to (repeatable).")
+    ] = None,
+    shell: Annotated[bool, typer.Option("--shell", help="It runs shell commands.")] = False,
+    credential_access: Annotated[
+        bool, typer.Option("--credential-access", help="It reaches credentials beyond its own.")
+    ] = False,
+    production_write: Annotated[
+        bool, typer.Option("--production-write", help="It writes production data.")
+    ] = False,
+    tier: Annotated[
+        int | None, typer.Option(help="Raise the tier by hand (0 is the most sensitive).", min=0, max=2)
+    ] = None,
+    tools_file: Annotated[
+        list[Path] | None, typer.Option("--tools-file", help="A saved tools/list result to inspect and pin.")
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="Ask this HTTP server for its tools.")
+    ] = None,
+    digest: Annotated[str | None, typer.Option(help="Image digest, for an oci: target without one.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Vet from the package cache only.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Request approval of a server: vets the package and inspects its tools (from --tools-file
+    or --url), and stores what they found with the request."""
+    from pydantic import ValidationError
+
+    from mcpward.output._entries import write_entry
+    from mcpward.registry import DataScope, EntryRequest, RegistryError, gather_evidence
+
+    _check_format(output_format, ("table", "json"))
+    identity = _identity_of(target, digest)
+    evidence = gather_evidence(
+        identity,
+        tools_files=tuple(tool_file for tool_file in tools_file or ()),
+        urls=tuple(url or ()),
+        offline=offline,
+        cache_dir=cache_dir,
+    )
+    for note in evidence.notes:
+        typer.echo(f"mcpward: {note}", err=True)
+    if evidence.vet and evidence.vet.integrity and identity.kind == "package":
+        identity = identity.model_copy(update={"integrity": evidence.vet.integrity})
+    try:
+        request = EntryRequest(
+            name=name or _default_name(identity),
+            description=description,
+            identity=identity,
+            scope=DataScope(
+                reads=tuple(reads or ()),
+                writes=tuple(writes or ()),
+                credentials=tuple(credential or ()),
+                network=tuple(network or ()),
+                shell=shell,
+                credential_access=credential_access,
+                production_write=production_write,
+            ),
+            owner=owner,
+            tier=tier,
+            pins=evidence.pins,
+            vet=evidence.vet,
+            inspect_findings=evidence.inspect_findings,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise _fail(f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
+    registry = _open_registry(database)
+    try:
+        entry = registry.request(request, _actor(actor))
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    write_entry(entry, output_format, sys.stdout)
+
+
+def _decide(
+    decision: str,
+    entry_id: int,
+    rationale: str,
+    actor: str | None,
+    database: str | None,
+    revision: int | None,
+    override: bool = False,
+) -> None:
+    from mcpward.output._entries import write_entry
+    from mcpward.registry import Conflict, Decision, PolicyRefusal, RegistryError
+
+    registry = _open_registry(database)
+    try:
+        entry = registry.decide(entry_id, Decision(decision), _actor(actor), rationale, revision, override)
+    except (Conflict, PolicyRefusal) as exc:
+        raise _fail(str(exc), EXIT_FINDINGS) from None
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    write_entry(entry, "table", sys.stdout)
+
+
+_RATIONALE = typer.Option("--rationale", "-m", help="Why: recorded with the decision.", metavar="TEXT")
+_REVISION = typer.Option(help="Refuse if the entry changed since this revision.", metavar="N")
+
+
+@registry_app.command("approve")
+def registry_approve(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    override: Annotated[
+        bool, typer.Option("--override", help="Approve despite a vet verdict of block (recorded).")
+    ] = False,
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Exits 1 when
+    the policy refuses or the entry changed."""
+    _decide("approve", entry_id, rationale, actor, database, revision, override)
+
+
+@registry_app.command("reject")
+def registry_reject(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Reject a request."""
+    _decide("reject", entry_id, rationale, actor, database, revision)
+
+
+@registry_app.command("revoke")
+def registry_revoke(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Withdraw an approval: scans then report the server as revoked."""
+    _decide("revoke", entry_id, rationale, actor, database, revision)
+
+
+@registry_app.command("list")
+def registry_list(
+    status: Annotated[
+        str | None, typer.Option(help="requested, approved, rejected, revoked or expired.", metavar="STATUS")
+    ] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List entries (approved entries past their re-review date are marked expired first)."""
+    from mcpward.output._entries import write_entries
+    from mcpward.registry import Status
+
+    _check_format(output_format, ("table", "json"))
+    try:
+        wanted = Status(status) if status else None
+    except ValueError:
+        raise _fail(f"unknown status {status!r}; choose from {', '.join(s.value for s in Status)}") from None
+    registry = _open_registry(database)
+    registry.expire_due()
+    write_entries(registry.entries(status=wanted), output_format, sys.stdout, terminal=sys.stdout.isatty())
+
+
+@registry_app.command("show")
+def registry_show(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """One entry with its scope, vet and inspect findings, and its reviews."""
+    from mcpward.output._entries import write_entry
+    from mcpward.registry import NotFound
+
+    _check_format(output_format, ("table", "json"))
+    registry = _open_registry(database)
+    try:
+        write_entry(registry.get(entry_id), output_format, sys.stdout)
+    except NotFound as exc:
+        raise _fail(str(exc)) from None
+
+
+@registry_app.command("export")
+def registry_export(
+    entry_id: Annotated[
+        list[int] | None, typer.Argument(metavar="[ID]...", help="Entries (default: all approved).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Write entries as the official MCP registry's server.json: one object for one ID, else a
+    list of them."""
+    import json
+
+    from mcpward.registry import NotFound, Status, export_server_json
+
+    registry = _open_registry(database)
+    try:
+        entries = (
+            [registry.get(i) for i in entry_id] if entry_id else registry.entries(status=Status.APPROVED)
+        )
+    except NotFound as exc:
+        raise _fail(str(exc)) from None
+    documents = [export_server_json(entry) for entry in entries]
+    text = json.dumps(
+        documents[0] if entry_id and len(documents) == 1 else documents, indent=2, ensure_ascii=False
+    )
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="A server.json, or a list of them.", metavar="FILE")],
+    owner: Annotated[
+        str | None, typer.Option(help="Owner of entries whose server.json names none.", metavar="WHO")
+    ] = None,
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Import server.json documents as requests (each still needs a review). Nothing is stored
+    unless every document is valid."""
+    import json
+
+    from mcpward._documents import DocumentError, read_text
+    from mcpward.registry import RegistryError, parse_server_json, request_from_server_json
+
+    try:
+        document = json.loads(read_text(file))
+    except DocumentError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(
+            f"{file}: JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    documents = document if isinstance(document, list) else [document]
+    try:
+        requests = [request_from_server_json(parse_server_json(d), owner=owner) for d in documents]
+    except RegistryError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    registry = _open_registry(database)
+    try:
+        entries = registry.request_many(requests, _actor(actor))
+    except RegistryError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    for entry in entries:
+        typer.echo(f"entry {entry.id}: {entry.name} {entry.identity.release} requested (Tier-{entry.tier})")
+
+
+@registry_app.command("audit")
+def registry_audit(
+    entry_id: Annotated[
+        int | None, typer.Option("--entry", help="Only this entry's events.", metavar="ID")
+    ] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain; exit 1 if broken.")] = False,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The audit trail, newest first; --verify checks that no event was altered or removed."""
+    from mcpward.output._entries import write_audit
+
+    registry = _open_registry(database)
+    if verify:
+        problem = registry.verify_audit()
+        if problem:
+            raise _fail(f"audit trail broken: {problem}", EXIT_FINDINGS)
+        typer.echo("audit trail intact")
+        return
+    write_audit(registry.audit(entry_id), output_format, sys.stdout)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The person or machine the token is for.")],
+    role: Annotated[str, typer.Option(help="viewer, requester, reviewer or admin.")],
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Create an API token and print it once; only its hash is stored."""
+    from mcpward.registry import Role
+
+    try:
+        wanted = Role(role)
+    except ValueError:
+        raise _fail(f"unknown role {role!r}; choose from {', '.join(r.value for r in Role)}") from None
+    typer.echo(_open_registry(database).create_token(name, wanted, _actor(actor)))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument()],
+    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Revoke every token of NAME."""
+    count = _open_registry(database).revoke_tokens(name, _actor(actor))
+    if not count:
+        raise _fail(f"no active token for {name}", EXIT_FINDINGS)
+    typer.echo(f"revoked {count} token(s) of {name}")
+
+
+@token_app.command("list")
+def token_list(
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+) -> None:
+    """Token holders and roles (never the tokens)."""
+    for holder, role, created, revoked in _open_registry(database).tokens():
+        typer.echo(f"{holder}\t{role.value}\t{created:%Y-%m-%d}\t{'revoked' if revoked else 'active'}")
+
+
+@registry_app.command("serve")
+def registry_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    public_v0: Annotated[
+        bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
+    ] = True,
+) -> None:
+    """Run the registry server: JSON API (OpenAPI at /docs), /v0 registry API of approved
+    entries, fleet inventory and the reviewers' pages."""
+    import uvicorn
+
+    from mcpward.registry.web import create_app
+
+    app_ = create_app(_open_registry(database), public_v0=public_v0)
+    uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
 def _check_format(name: str, allowed: tuple[str, ...]) -> None:

@@ -8,10 +8,11 @@ data scope and a named owner, reviewed before use and re-reviewed every 90 days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mcpward.model import Finding, Severity, to_jsonable
+from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
 from mcpward.registry._matching import ApprovalIndex, observe, registry_findings
 from mcpward.registry._server_json import export as export_server_json
@@ -63,12 +64,14 @@ __all__ = [
     "Role",
     "Status",
     "VetOutcome",
+    "approval_index",
     "default_url",
     "export_server_json",
     "gather_evidence",
     "observe",
     "parse_server_json",
     "registry_findings",
+    "report_to",
     "request_from_server_json",
 ]
 
@@ -142,6 +145,29 @@ def _inspect(
         return
     evidence.inspect_findings = tuple(_plain(f) for f in inspect_servers(surfaces))
     evidence.pins = pin_record([signature("", item.kind, item.raw) for s in surfaces for item in s.items])
+
+
+def approval_index(source: str) -> ApprovalIndex:
+    """The approved entries of ``source``: ``local`` (the default database), a database URL, or a
+    registry server's http(s) URL."""
+    if source.startswith(("http://", "https://")):
+        from datetime import UTC, datetime
+
+        from mcpward.registry._remote import fetch_entries
+
+        return ApprovalIndex(fetch_entries(source), datetime.now(UTC).date())
+    registry = Registry.open(None if source == "local" else source)
+    try:
+        return registry.approval_index()
+    finally:
+        registry.database.dispose()
+
+
+def report_to(base: str, servers: Sequence[ServerSpec]) -> int:
+    """Upload this machine's inventory to a registry server; the number of servers stored."""
+    from mcpward.registry._remote import inventory, report_inventory
+
+    return report_inventory(base, inventory(servers))
 
 
 def _plain(finding: Finding) -> dict[str, object]:

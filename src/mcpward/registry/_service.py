@@ -84,6 +84,28 @@ class Registry:
     # -- entries -----------------------------------------------------------------------------
 
     def request(self, request: EntryRequest, actor: str) -> Entry:
+        return self.request_many([request], actor)[0]
+
+    def request_many(self, requests: Sequence[EntryRequest], actor: str) -> list[Entry]:
+        """Store requests in one transaction: all of them, or (on any conflict) none."""
+        ids = []
+        try:
+            with self.database.writing() as session:
+                for request in requests:
+                    row = self._request_row(request, actor)
+                    session.add(row)
+                    session.flush()
+                    ids.append(row.id)
+                    detail = {"identity": request.identity.display, "owner": request.owner, "tier": row.tier}
+                    self._append(session, actor, "request", row.id, detail)
+        except IntegrityError:
+            raise Conflict(
+                f"{requests[len(ids)].name} {requests[len(ids)].identity.release} is already in the "
+                "registry; show it, or request another version (nothing was stored)"
+            ) from None
+        return [self.get(entry_id) for entry_id in ids]
+
+    def _request_row(self, request: EntryRequest, actor: str) -> EntryRow:
         derived, reasons = derive_tier(request.scope, request.pins, request.vet)
         tier = min(derived, request.tier) if request.tier is not None else derived
         if request.tier is not None and request.tier < derived:
@@ -91,7 +113,7 @@ class Registry:
         _kind, package = identity_key(request.identity)
         now = self.now()
         vet = request.vet
-        row = EntryRow(
+        return EntryRow(
             name=request.name,
             release=request.identity.release,
             title=request.title,
@@ -118,23 +140,6 @@ class Registry:
             requested_at=now,
             updated_at=now,
         )
-        try:
-            with self.database.writing() as session:
-                session.add(row)
-                session.flush()
-                self._append(
-                    session,
-                    actor,
-                    "request",
-                    row.id,
-                    {"identity": request.identity.display, "owner": request.owner, "tier": tier},
-                )
-        except IntegrityError:
-            raise Conflict(
-                f"{request.name} {request.identity.release} is already in the registry; "
-                "show it, or request another version"
-            ) from None
-        return self.get(row.id)
 
     def approve(
         self,
@@ -277,6 +282,58 @@ class Registry:
             rows = session.scalars(query).all()
             reviews = self._reviews_of(session, [row.id for row in rows])
             return [_entry(row, reviews.get(row.id, [])) for row in rows]
+
+    def approved(
+        self, *, after: int = 0, limit: int = 30, search: str | None = None, name: str | None = None
+    ) -> tuple[list[Entry], set[int]]:
+        """Approved entries with ids above ``after``, in id order, and the ids of each name's
+        newest approved entry (the official API's ``isLatest``)."""
+        query = (
+            select(EntryRow)
+            .where(EntryRow.status == Status.APPROVED.value, EntryRow.id > after)
+            .order_by(EntryRow.id)
+            .limit(limit)
+        )
+        if search:
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
+        if name is not None:
+            query = query.where(EntryRow.name == name)
+        latest = (
+            select(func.max(EntryRow.id))
+            .where(EntryRow.status == Status.APPROVED.value)
+            .group_by(EntryRow.name)
+        )
+        with self.database.reading() as session:
+            rows = session.scalars(query).all()
+            reviews = self._reviews_of(session, [row.id for row in rows])
+            if name is not None:
+                latest = latest.where(EntryRow.name == name)
+            elif rows:
+                latest = latest.where(EntryRow.name.in_({row.name for row in rows}))
+            newest = set(session.scalars(latest).all()) if rows else set()
+            return [_entry(row, reviews.get(row.id, [])) for row in rows], newest
+
+    def pinned_before(self, entry: Entry) -> Entry | None:
+        """The newest other entry of the same package, image or endpoint that was approved: the
+        version whose tool pins a new request is compared with."""
+        _kind, package = identity_key(entry.identity)
+        query = (
+            select(EntryRow)
+            .where(
+                EntryRow.kind == entry.identity.kind,
+                EntryRow.package == package,
+                EntryRow.id != entry.id,
+                EntryRow.status.in_([Status.APPROVED.value, Status.EXPIRED.value, Status.REVOKED.value]),
+            )
+            .order_by(EntryRow.id.desc())
+            .limit(1)
+        )
+        if entry.identity.ecosystem is not None:
+            query = query.where(EntryRow.ecosystem == entry.identity.ecosystem)
+        with self.database.reading() as session:
+            row = session.scalar(query)
+            return _entry(row, self._reviews(session, row.id)) if row else None
 
     def count(self, *, status: Status | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)

@@ -1,0 +1,102 @@
+"""Talking to a registry server: fetching entries for ``scan --registry URL`` and uploading this
+machine's inventory for ``scan --report-to URL``. The token comes from
+``MCPWARD_REGISTRY_TOKEN``; it is sent, never printed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+
+from mcpward.model import ServerSpec
+from mcpward.registry._matching import observe
+from mcpward.registry.interface import Entry, InventoryUpload, RegistryError
+
+TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
+_PAGE = 500
+
+
+def _headers() -> dict[str, str]:
+    token = os.environ.get(TOKEN_VARIABLE)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _client(base: str, timeout: float) -> httpx.Client:
+    return httpx.Client(
+        base_url=base.rstrip("/"), headers=_headers(), timeout=timeout, follow_redirects=False
+    )
+
+
+def _explain(response: httpx.Response, base: str) -> RegistryError:
+    try:
+        detail = response.json().get("detail")
+    except ValueError:
+        detail = None
+    hint = f" (set {TOKEN_VARIABLE})" if response.status_code == 401 else ""
+    return RegistryError(
+        f"registry {base} answered {response.status_code}: {detail or response.reason_phrase}{hint}"
+    )
+
+
+def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
+    entries: list[Entry] = []
+    try:
+        with _client(base, timeout) as client:
+            while True:
+                response = client.get("/api/entries", params={"limit": _PAGE, "offset": len(entries)})
+                if response.status_code != 200:
+                    raise _explain(response, base)
+                page = [Entry.model_validate(item) for item in response.json()["entries"]]
+                entries += page
+                if len(page) < _PAGE:
+                    return entries
+    except httpx.HTTPError as exc:
+        raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
+    except (ValueError, KeyError, ValidationError):
+        raise RegistryError(f"{base} did not answer like an mcpward registry") from None
+
+
+def machine_id() -> str:
+    """A stable pseudonymous id: the sha256 of the OS machine id (or of the host name), so the
+    raw id never leaves the machine. ``MCPWARD_MACHINE_ID`` overrides it."""
+    override = os.environ.get("MCPWARD_MACHINE_ID")
+    if override:
+        return override[:128]
+    for path in (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id")):
+        try:
+            raw = path.read_text().strip()
+        except OSError:
+            continue
+        if raw:
+            return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()
+
+
+def inventory(servers: Sequence[ServerSpec]) -> InventoryUpload:
+    return InventoryUpload(
+        machine_id=machine_id(),
+        hostname=socket.gethostname()[:255] or "unknown",
+        os=platform.system().lower()[:32] or None,
+        servers=tuple(observe(spec) for spec in servers),
+    )
+
+
+def report_inventory(base: str, upload: InventoryUpload, *, timeout: float = 30.0) -> int:
+    try:
+        with _client(base, timeout) as client:
+            response = client.post(
+                "/api/fleet/reports",
+                content=upload.model_dump_json(),
+                headers={"Content-Type": "application/json"},
+            )
+    except httpx.HTTPError as exc:
+        raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
+    if response.status_code != 201:
+        raise _explain(response, base)
+    return int(response.json().get("stored", 0))

@@ -1,0 +1,73 @@
+"""``mcpward registry serve``: the registry as a web application.
+
+- ``/api/...``: the JSON API for everything the commands do (OpenAPI at ``/openapi.json``),
+  authenticated with ``Authorization: Bearer`` API tokens and their roles;
+- ``/v0/servers`` (and ``/v0.1``): the official MCP registry's read API, approved entries only,
+  so clients' private-registry setting can point here;
+- ``/queue``, ``/entries/ID``, ``/fleet``: reviewers' pages rendered on the server, with a
+  session cookie after signing in with a token, and a CSRF token in every form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from mcpward import __version__
+from mcpward.registry._service import Registry
+from mcpward.registry.interface import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PolicyRefusal,
+    RegistryError,
+)
+from mcpward.registry.web._limits import BodyLimit, SecurityHeaders
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+#: Larger bodies are refused with 413 before they are read: 1,000 servers of a fleet report fit
+#: in well under this.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+_STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, InvalidInput: 422, PolicyRefusal: 422}
+
+
+def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MAX_BODY_BYTES) -> FastAPI:
+    from pathlib import Path
+
+    from mcpward.registry.web import _api, _official, _pages
+
+    app = FastAPI(
+        title="mcpward registry",
+        version=__version__,
+        description="Approved MCP servers, their reviews, and the fleet inventory.",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the description is enough
+        redoc_url=None,
+    )
+    app.state.registry = registry
+    app.state.public_v0 = public_v0
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+
+    @app.exception_handler(RegistryError)
+    async def _registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    app.include_router(_api.router)
+    app.include_router(_official.router)
+    app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
+    app.include_router(_pages.router)
+    return app
+
+
+def registry_of(request: Request) -> Registry:
+    registry: Any = request.app.state.registry
+    assert isinstance(registry, Registry)
+    return registry

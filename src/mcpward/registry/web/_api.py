@@ -1,0 +1,186 @@
+"""The JSON API: every registry operation, for scripts, CI and ``mcpward scan``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from mcpward.registry._server_json import export, parse, to_request
+from mcpward.registry._service import Registry
+from mcpward.registry.interface import (
+    AuditEvent,
+    Decision,
+    Entry,
+    EntryRequest,
+    Forbidden,
+    InventoryUpload,
+    Principal,
+    Role,
+    Status,
+)
+from mcpward.registry.web._auth import require
+
+router = APIRouter(prefix="/api", tags=["registry"])
+
+
+def _registry(request: Request) -> Registry:
+    from mcpward.registry.web import registry_of
+
+    return registry_of(request)
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Requester = Annotated[Principal, Depends(require(Role.REQUESTER))]
+Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DecisionBody(_Body):
+    rationale: str = Field(min_length=1, max_length=5000)
+    #: The revision the reviewer looked at: a decision on a changed entry is a conflict.
+    revision: int | None = None
+    #: Approve despite a vet verdict of block (admins only; recorded).
+    override: bool = False
+
+
+class EntryPage(BaseModel):
+    entries: list[Entry]
+    total: int
+
+
+class TokenBody(_Body):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class FleetItem(BaseModel):
+    hostname: str
+    reported_at: str
+    server: dict[str, Any]
+    status: str
+    severity: str
+    message: str
+    entry_id: int | None
+
+
+@router.get("/entries", response_model=EntryPage)
+def list_entries(
+    request: Request,
+    _who: Viewer,
+    status: Status | None = None,
+    name: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> EntryPage:
+    registry = _registry(request)
+    entries = registry.entries(status=status, name=name, limit=limit, offset=offset)
+    return EntryPage(entries=entries, total=registry.count(status=status) if name is None else len(entries))
+
+
+@router.get("/entries/{entry_id}", response_model=Entry)
+def get_entry(request: Request, entry_id: int, _who: Viewer) -> Entry:
+    return _registry(request).get(entry_id)
+
+
+@router.post("/entries", response_model=Entry, status_code=201)
+def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry:
+    return _registry(request).request(body, who.name)
+
+
+def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
+    if body.override and not who.role.allows(Role.ADMIN):
+        raise Forbidden("an override needs the admin role")
+    return _registry(request).decide(
+        entry_id, decision, who.name, body.rationale, body.revision, body.override
+    )
+
+
+@router.post("/entries/{entry_id}/approve", response_model=Entry)
+def approve(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+    return _decide(request, entry_id, Decision.APPROVE, body, who)
+
+
+@router.post("/entries/{entry_id}/reject", response_model=Entry)
+def reject(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+    return _decide(request, entry_id, Decision.REJECT, body, who)
+
+
+@router.post("/entries/{entry_id}/revoke", response_model=Entry)
+def revoke(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+    return _decide(request, entry_id, Decision.REVOKE, body, who)
+
+
+@router.get("/entries/{entry_id}/server.json")
+def export_entry(request: Request, entry_id: int, _who: Viewer) -> dict[str, Any]:
+    return export(_registry(request).get(entry_id))
+
+
+@router.get("/entries/{entry_id}/audit", response_model=list[AuditEvent])
+def entry_audit(request: Request, entry_id: int, _who: Viewer) -> list[AuditEvent]:
+    registry = _registry(request)
+    registry.get(entry_id)
+    return registry.audit(entry_id)
+
+
+@router.get("/audit", response_model=list[AuditEvent])
+def audit(
+    request: Request, _who: Viewer, limit: Annotated[int, Query(ge=1, le=10000)] = 1000
+) -> list[AuditEvent]:
+    return _registry(request).audit(limit=limit)
+
+
+@router.post("/import", response_model=list[Entry], status_code=201)
+def import_server_json(
+    request: Request,
+    who: Requester,
+    document: Annotated[Any, Body(description="A server.json object, or a list of them.")],
+    owner: str | None = None,
+) -> list[Entry]:
+    """Every document is validated before anything is stored; all or none become requests."""
+    documents = document if isinstance(document, list) else [document]
+    requests = [to_request(parse(item), owner=owner) for item in documents[:1000]]
+    return _registry(request).request_many(requests, who.name)
+
+
+@router.post("/fleet/reports", status_code=201)
+def fleet_report(request: Request, body: InventoryUpload, who: Requester) -> dict[str, int]:
+    return {"stored": _registry(request).record_inventory(body, who.name)}
+
+
+@router.get("/fleet/servers", response_model=list[FleetItem])
+def fleet_servers(
+    request: Request,
+    _who: Viewer,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[FleetItem]:
+    rows, _total = _registry(request).fleet(status=status, limit=limit, offset=offset)
+    return [
+        FleetItem(
+            hostname=hostname,
+            reported_at=reported.isoformat(),
+            server=server.model_dump(),
+            status=judgement.status,
+            severity=judgement.severity.value,
+            message=judgement.message,
+            entry_id=judgement.entry_id,
+        )
+        for hostname, reported, server, judgement in rows
+    ]
+
+
+@router.post("/tokens", status_code=201)
+def create_token(request: Request, body: TokenBody, who: Admin) -> dict[str, str]:
+    """The token is in this answer only; the registry keeps its hash."""
+    return {
+        "name": body.name,
+        "role": body.role.value,
+        "token": _registry(request).create_token(body.name, body.role, who.name),
+    }

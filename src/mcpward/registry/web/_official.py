@@ -1,0 +1,93 @@
+"""The official MCP registry's read API (``GET /v0/servers`` and a server's versions), serving
+approved entries only, so that an organisation's clients can use this registry as theirs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from mcpward.registry._server_json import export
+from mcpward.registry.interface import Entry, Role
+from mcpward.registry.web._auth import bearer
+
+router = APIRouter(prefix="/v0", tags=["official registry API"])
+OFFICIAL = "io.modelcontextprotocol.registry/official"
+
+
+def _check_access(request: Request) -> None:
+    if request.app.state.public_v0:
+        return
+    principal = bearer(request)
+    if principal is None or not principal.role.allows(Role.VIEWER):
+        raise HTTPException(401, "a valid API token is needed", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _item(entry: Entry, latest: bool) -> dict[str, Any]:
+    approvals = [review.at for review in entry.reviews if review.decision.value == "approve"]
+    published = (approvals[-1] if approvals else entry.requested_at).isoformat().replace("+00:00", "Z")
+    return {
+        "server": export(entry),
+        "_meta": {
+            OFFICIAL: {
+                "status": "active",
+                "publishedAt": published,
+                "updatedAt": published,
+                "isLatest": latest,
+            }
+        },
+    }
+
+
+def _cursor(text: str | None) -> int:
+    if not text:
+        return 0
+    if not text.isdigit() or len(text) > 18:
+        raise HTTPException(422, "cursor: not a cursor this registry gave out")
+    return int(text)
+
+
+@router.get("/servers")
+def list_servers(
+    request: Request,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """Approved servers, ``limit`` at a time; ``metadata.nextCursor`` fetches the next page."""
+    from mcpward.registry.web import registry_of
+
+    _check_access(request)
+    entries, newest = registry_of(request).approved(after=_cursor(cursor), limit=limit, search=search)
+    items = [_item(entry, entry.id in newest) for entry in entries]
+    if version == "latest":
+        items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
+    next_cursor = str(entries[-1].id) if len(entries) == limit else None
+    return {"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}}
+
+
+@router.get("/servers/{server_name:path}/versions/{version}")
+def server_version(request: Request, server_name: str, version: str) -> dict[str, Any]:
+    for item in _versions(request, server_name):
+        if version == "latest" and item["_meta"][OFFICIAL]["isLatest"]:
+            return item
+        if item["server"]["version"] == version:
+            return item
+    raise HTTPException(404, f"no approved version {version} of {server_name}")
+
+
+@router.get("/servers/{server_name:path}/versions")
+def server_versions(request: Request, server_name: str) -> dict[str, Any]:
+    items = _versions(request, server_name)
+    if not items:
+        raise HTTPException(404, f"no approved server {server_name}")
+    return {"servers": items, "metadata": {"count": len(items)}}
+
+
+def _versions(request: Request, server_name: str) -> list[dict[str, Any]]:
+    from mcpward.registry.web import registry_of
+
+    _check_access(request)
+    entries, newest = registry_of(request).approved(name=server_name, limit=1000)
+    return [_item(entry, entry.id in newest) for entry in entries]

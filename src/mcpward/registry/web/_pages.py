@@ -1,0 +1,250 @@
+"""The reviewers' pages, rendered on the server: sign in, the review queue, an entry with its
+findings and the diff of its tools against the approved version, decisions, the fleet view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from mcpward.inspect._pins import Change, compare
+from mcpward.model import ToolSignature
+from mcpward.registry._service import Registry
+from mcpward.registry.interface import (
+    Conflict,
+    Decision,
+    Entry,
+    NotFound,
+    PolicyRefusal,
+    Principal,
+    Role,
+    Status,
+)
+from mcpward.registry.web._auth import SESSION_COOKIE, csrf_ok, same_origin, session_of
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+_PAGE = 200
+
+
+def _registry(request: Request) -> Registry:
+    from mcpward.registry.web import registry_of
+
+    return registry_of(request)
+
+
+def _signed_in(request: Request) -> tuple[Principal, str] | RedirectResponse:
+    found = session_of(request)
+    if found is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return found
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home() -> Response:
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/queue") -> Response:
+    return _render(request, "login.html", {"next": _local(next), "error": None, "who": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request, token: Annotated[str, Form(max_length=200)], next: Annotated[str, Form()] = "/queue"
+) -> Response:
+    if not same_origin(request):
+        return _render(
+            request,
+            "login.html",
+            {"next": "/queue", "error": "Cross-site sign-in refused.", "who": None},
+            403,
+        )
+    opened = _registry(request).open_session(token.strip())
+    if opened is None:
+        return _render(
+            request,
+            "login.html",
+            {"next": _local(next), "error": "That token is not valid.", "who": None},
+            401,
+        )
+    session_id, _csrf = opened
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=8 * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    found = session_of(request)
+    if found is not None and csrf_ok(found[1], csrf):
+        _registry(request).close_session(request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, status: str | None = None) -> Response:
+    found = _signed_in(request)
+    if isinstance(found, RedirectResponse):
+        return found
+    who, csrf = found
+    registry = _registry(request)
+    registry.expire_due()
+    if status in {s.value for s in Status}:
+        entries = registry.entries(status=Status(status), limit=_PAGE)
+        title = f"{status.capitalize()} entries"
+    else:
+        entries = registry.entries(status=(Status.REQUESTED, Status.EXPIRED), limit=_PAGE)
+        title = "Review queue"
+    return _render(
+        request,
+        "queue.html",
+        {"who": who, "csrf": csrf, "entries": entries, "title": title, "statuses": [s.value for s in Status]},
+    )
+
+
+@router.get("/entries/{entry_id}", response_class=HTMLResponse)
+def entry_page(request: Request, entry_id: int) -> Response:
+    found = _signed_in(request)
+    if isinstance(found, RedirectResponse):
+        return found
+    try:
+        entry = _registry(request).get(entry_id)
+    except NotFound as exc:
+        return _render(request, "error.html", {"who": found[0], "csrf": found[1], "message": str(exc)}, 404)
+    return _entry_page(request, entry, found)
+
+
+def _entry_page(
+    request: Request, entry: Entry, found: tuple[Principal, str], error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    who, csrf = found
+    previous = _registry(request).pinned_before(entry)
+    changes = _changes(previous, entry) if previous else []
+    return _render(
+        request,
+        "entry.html",
+        {
+            "who": who,
+            "csrf": csrf,
+            "entry": entry,
+            "previous": previous,
+            "changes": changes,
+            "error": error,
+            "can_review": who.role.allows(Role.REVIEWER),
+            "can_override": who.role.allows(Role.ADMIN),
+        },
+        status,
+    )
+
+
+def _changes(previous: Entry, entry: Entry) -> list[Change]:
+    signed = []
+    for key, pin in entry.pins.items():
+        kind, _, name = key.partition(":")
+        signed.append(
+            (ToolSignature(server=entry.name, kind=kind, name=name, sha256=pin["sha256"]), pin["canonical"])
+        )
+    return list(compare(previous.pins, signed))
+
+
+@router.post("/entries/{entry_id}/decide", response_class=HTMLResponse)
+def decide(
+    request: Request,
+    entry_id: int,
+    decision: Annotated[Decision, Form()],
+    rationale: Annotated[str, Form(max_length=5000)],
+    revision: Annotated[int, Form()],
+    csrf: Annotated[str, Form()] = "",
+    override: Annotated[bool, Form()] = False,
+) -> Response:
+    found = _signed_in(request)
+    if isinstance(found, RedirectResponse):
+        return found
+    who, expected_csrf = found
+    if not csrf_ok(expected_csrf, csrf) or not same_origin(request):
+        return _render(
+            request,
+            "error.html",
+            {
+                "who": who,
+                "csrf": expected_csrf,
+                "message": "The form expired or came from another site; reload the page.",
+            },
+            403,
+        )
+    registry = _registry(request)
+    if not who.role.allows(Role.REVIEWER) or (override and not who.role.allows(Role.ADMIN)):
+        needed = "admin" if override else "reviewer"
+        return _render(
+            request,
+            "error.html",
+            {"who": who, "csrf": expected_csrf, "message": f"This needs the {needed} role."},
+            403,
+        )
+    try:
+        registry.decide(entry_id, decision, who.name, rationale, revision, override)
+    except NotFound as exc:
+        return _render(request, "error.html", {"who": who, "csrf": expected_csrf, "message": str(exc)}, 404)
+    except (Conflict, PolicyRefusal) as exc:
+        code = 409 if isinstance(exc, Conflict) else 422
+        return _entry_page(request, registry.get(entry_id), found, str(exc), code)
+    return RedirectResponse(f"/entries/{entry_id}", status_code=303)
+
+
+@router.get("/fleet", response_class=HTMLResponse)
+def fleet(request: Request, status: str | None = None, page: int = 1) -> Response:
+    found = _signed_in(request)
+    if isinstance(found, RedirectResponse):
+        return found
+    who, csrf = found
+    registry = _registry(request)
+    page = max(page, 1)
+    rows, total = registry.fleet(status=status or None, limit=_PAGE, offset=(page - 1) * _PAGE)
+    return _render(
+        request,
+        "fleet.html",
+        {
+            "who": who,
+            "csrf": csrf,
+            "rows": rows,
+            "total": total,
+            "machines": registry.machine_count(),
+            "status": status or "",
+            "page": page,
+            "pages": max(1, -(-total // _PAGE)),
+            "statuses": [
+                "approved",
+                "unapproved",
+                "version-drift",
+                "integrity-mismatch",
+                "review-expired",
+                "revoked",
+            ],
+        },
+    )
+
+
+def _local(target: str) -> str:
+    """Only a path on this server: ``next`` must not send a signed-in reviewer elsewhere."""
+    return (
+        target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/queue"
+    )
