@@ -51,3 +51,42 @@ def servers_by_name(report: Report) -> dict[str, Any]:
 
 def rules_for(report: Report, server: str) -> set[str]:
     return {f.rule for f in report.findings if f.server == server}
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Any:
+    from postgres_server import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+_database_counter = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each registry test runs on SQLite and on a real PostgreSQL server."""
+    import os
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    server = request.getfixturevalue("postgres_url")
+    if server is None:
+        if os.environ.get("MCPWARD_REQUIRE_POSTGRES") == "1":
+            pytest.fail(
+                "PostgreSQL is required here (MCPWARD_REQUIRE_POSTGRES=1) but no server could be started"
+            )
+        pytest.skip("no PostgreSQL server (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)")
+    from postgres_server import fresh_database
+
+    return fresh_database(server, f"mcpward_test_{os.getpid()}_{next(_database_counter)}")
+
+
+@pytest.fixture
+def registry(database_url: str) -> Any:
+    from mcpward.registry import Registry
+
+    opened = Registry.open(database_url)
+    yield opened
+    opened.database.dispose()

@@ -116,6 +116,7 @@ def gather_evidence(
                 repository=result.repository,
                 repository_verified=result.repository_verified,
                 integrity=result.integrity,
+                capabilities=result.capabilities,
             )
     if tools_files or urls:
         _inspect(evidence, tools_files, urls, timeout)

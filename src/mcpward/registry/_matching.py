@@ -171,7 +171,10 @@ def _same_release(identity: Identity, server: ObservedServer) -> bool:
     if identity.kind == "remote":
         return True
     if identity.kind == "oci":
-        return server.digest is not None and _hash_of(server.digest) == _hash_of(str(identity.digest))
+        # The approved image, by digest; or the approved tag, whose digest is then compared.
+        if server.digest is not None and _hash_of(server.digest) == _hash_of(str(identity.digest)):
+            return True
+        return server.version is not None and server.version == identity.version and server.digest is not None
     return server.version is not None and server.version == identity.version
 
 

@@ -46,6 +46,7 @@ def derive_tier(
     """The floor tier and the reasons for it, most serious first."""
     reasons: list[str] = []
     rules = {str(finding.get("rule")) for finding in (vet.findings if vet else ())}
+    rules |= {f"capability-{name}" for name in (vet.capabilities if vet else ())}
     if scope.shell:
         reasons.append("data scope: runs shell commands")
     if rules & _SHELL_CAPABILITY:

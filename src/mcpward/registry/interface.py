@@ -140,6 +140,8 @@ class VetOutcome(_Frozen):
     #: True when provenance links the archive to the repository.
     repository_verified: bool = False
     integrity: str | None = None
+    #: What the code can do, as vet's static analysis found: process-spawn, network, ...
+    capabilities: tuple[str, ...] = ()
 
 
 class Entry(_Frozen):

@@ -77,6 +77,8 @@ class VetResult:
     repository: str | None
     #: True when a verified provenance attestation names the source repository.
     repository_verified: bool
+    #: What the code can do (process-spawn, network, sensitive-files, ...), found or not new.
+    capabilities: tuple[str, ...] = ()
 
 
 def run_vet(options: VetOptions) -> Report:
@@ -110,4 +112,7 @@ def vet_package(options: VetOptions) -> VetResult:
         provenance.repository if verified and provenance and provenance.repository else metadata.repository
     )
     mismatch = any(f.rule == "provenance-repository-mismatch" for f in findings)
-    return VetResult(report, metadata.integrity, repository, verified and bool(repository) and not mismatch)
+    capabilities = tuple(sorted({use.capability.value for use in target_side.facts.capabilities}))
+    return VetResult(
+        report, metadata.integrity, repository, verified and bool(repository) and not mismatch, capabilities
+    )

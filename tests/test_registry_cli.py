@@ -1,0 +1,237 @@
+"""The registry commands end to end, on SQLite and PostgreSQL: requests that vet real packages
+(offline, from the saved fixtures) and inspect their tools, decisions, server.json in and out,
+and ``scan --registry`` judging what a machine runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_home import npx, write_json
+
+from mcpward.registry import Identity, Registry, Status, VetOutcome, parse_server_json
+from test_registry import package_request
+
+FIXTURES = Path(__file__).parent / "data" / "packages"
+DIGEST_A = "sha256:" + "a" * 64
+DIGEST_B = "sha256:" + "b" * 64
+
+
+@pytest.fixture(scope="module")
+def package_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("cache")
+    shutil.copytree(FIXTURES, target, dirs_exist_ok=True)
+    return target
+
+
+def tools_file(path: Path) -> Path:
+    tools = [
+        {
+            "name": "read_file",
+            "description": "Read a file under the allowed directories.",
+            "inputSchema": {"type": "object", "properties": {"path": {"type": "string"}}},
+        },
+        {
+            "name": "write_file",
+            "description": "Write a file under the allowed directories.",
+            "inputSchema": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+            },
+        },
+    ]
+    return write_json(path, {"tools": tools})
+
+
+def test_request_vets_a_real_package_and_pins_its_tools(
+    cli: Any, database_url: str, package_cache: Path, tmp_path: Path
+) -> None:
+    result = cli(
+        "registry", "request", "npm:@modelcontextprotocol/server-filesystem@2026.8.31",
+        "--owner", "team-devtools", "--reads", "project files", "--writes", "project files",
+        "--tools-file", str(tools_file(tmp_path / "tools.json")),
+        "--offline", "--cache-dir", str(package_cache), "--as", "alice",
+        "--database", database_url, "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    entry = result.json()
+    assert entry["name"] == "npm.modelcontextprotocol/server-filesystem"
+    assert entry["identity"]["integrity"].startswith("sha512-")
+    assert entry["vet"]["verdict"] in ("pass", "review")
+    assert sorted(entry["pins"]) == ["tool:read_file", "tool:write_file"]
+    assert (entry["status"], entry["tier"], entry["requested_by"]) == ("requested", 1, "alice")
+
+    refused = cli(
+        "registry", "approve", str(entry["id"]), "-m", "mine", "--as", "alice", "--database", database_url
+    )
+    assert refused.exit_code == 1 and "own request" in refused.stderr
+    approved = cli("registry", "approve", str(entry["id"]), "-m", "diff read", "--as", "bob",
+                   "--revision", "1", "--database", database_url)  # fmt: skip
+    assert approved.exit_code == 0 and "approved" in approved.stdout
+    listed = cli("registry", "list", "--status", "approved", "--format", "json", "--database", database_url)
+    assert [e["id"] for e in listed.json()] == [entry["id"]]
+    audit = cli("registry", "audit", "--verify", "--database", database_url)
+    assert audit.exit_code == 0 and "intact" in audit.stdout
+
+
+def test_a_server_that_spawns_processes_is_tier0(cli: Any, database_url: str, package_cache: Path) -> None:
+    result = cli(
+        "registry", "request", "npm:@heroku/mcp-server@1.2.8", "--owner", "team-devtools",
+        "--offline", "--cache-dir", str(package_cache), "--database", database_url, "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    entry = result.json()
+    assert entry["tier"] == 0 and entry["approvals_needed"] == 2
+    assert "vet: the code starts processes" in entry["tier_reasons"]
+    assert "process-spawn" in entry["vet"]["capabilities"]
+
+
+def test_export_and_import_round_trip_server_json(cli: Any, database_url: str, tmp_path: Path) -> None:
+    registry = Registry.open(database_url)
+    entry = registry.request(
+        package_request(scope=package_request().scope.model_copy(update={"credentials": ("ACME_TOKEN",)})),
+        "alice",
+    )
+    registry.approve(entry.id, "bob", "fine")
+    exported = cli("registry", "export", str(entry.id), "--database", database_url)
+    document = json.loads(exported.stdout)
+    parsed = parse_server_json(document)  # valid under the official rules
+    assert parsed.packages[0].identifier == "@acme/files" and parsed.version == "1.2.3"
+    assert document["_meta"]["io.mcpward/registry"]["status"] == "approved"
+    write_json(tmp_path / "server.json", document)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    imported = cli("registry", "import", str(tmp_path / "server.json"), "--database", other)
+    assert imported.exit_code == 0, imported.stderr
+    copy = Registry.open(other).entries()[0]
+    assert (copy.identity, copy.owner, copy.scope.credentials) == (
+        entry.identity,
+        "team-platform",
+        ("ACME_TOKEN",),
+    )
+    assert copy.status is Status.REQUESTED  # an import is a request: it still needs its review
+    registry.database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "no-slash"}, "name: String should match pattern"),
+        ({"version": "^1.2.0"}, "must be a specific version"),
+        ({"surprise": True}, "surprise: Extra inputs are not permitted"),
+        ({"description": "x" * 101}, "description: String should have at most 100 characters"),
+        (
+            {
+                "packages": [
+                    {
+                        "registryType": "oci",
+                        "identifier": "ghcr.io/acme/files:1.0",
+                        "version": "1.0",
+                        "transport": {"type": "stdio"},
+                    }
+                ]
+            },
+            "names no digest",
+        ),
+        (
+            {
+                "packages": [
+                    {
+                        "registryType": "npm",
+                        "identifier": "x",
+                        "version": "latest",
+                        "transport": {"type": "stdio"},
+                    }
+                ]
+            },
+            "must be a specific version",
+        ),
+    ],
+)
+def test_import_refuses_invalid_server_json_and_stores_nothing(
+    cli: Any, tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    good = {"name": "io.github.acme/files", "description": "Files", "version": "1.0.0",
+            "packages": [{"registryType": "npm", "identifier": "@acme/files", "version": "1.0.0",
+                          "transport": {"type": "stdio"}}]}  # fmt: skip
+    database = f"sqlite:///{tmp_path / 'r.db'}"
+    write_json(tmp_path / "batch.json", [good | {"name": "io.github.acme/other"}, good | change])
+    result = cli(
+        "registry", "import", str(tmp_path / "batch.json"), "--owner", "team", "--database", database
+    )
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert Registry.open(database).entries() == []
+    (tmp_path / "broken.json").write_text('{"name": ', encoding="utf-8")
+    broken = cli("registry", "import", str(tmp_path / "broken.json"), "--database", database)
+    assert broken.exit_code == 2 and "JSON syntax error" in broken.stderr
+
+
+def test_import_drops_secret_values(cli: Any, tmp_path: Path) -> None:
+    document = {"name": "io.github.acme/files", "description": "Files", "version": "1.0.0",
+                "packages": [{"registryType": "npm", "identifier": "@acme/files", "version": "1.0.0",
+                              "transport": {"type": "stdio"},
+                              "environmentVariables": [{"name": "ACME_KEY", "isSecret": True, "value": "s3cr3t-value-1234"}]}]}  # fmt: skip
+    database = f"sqlite:///{tmp_path / 'r.db'}"
+    write_json(tmp_path / "server.json", document)
+    assert (
+        cli(
+            "registry", "import", str(tmp_path / "server.json"), "--owner", "team", "--database", database
+        ).exit_code
+        == 0
+    )
+    assert b"s3cr3t-value-1234" not in (tmp_path / "r.db").read_bytes()
+    assert Registry.open(database).entries()[0].scope.credentials == ("ACME_KEY",)
+
+
+def test_scan_with_registry_reports_each_kind_of_mismatch(
+    cli: Any, database_url: str, tmp_path: Path
+) -> None:
+    registry = Registry.open(database_url)
+    approved = registry.request(package_request(), "alice")
+    registry.approve(approved.id, "bob", "fine")
+    revoked = registry.request(package_request(name="mail"), "alice")
+    registry.approve(revoked.id, "bob", "fine")
+    registry.revoke(revoked.id, "carol", "impersonation")
+    image = registry.request(
+        package_request(
+            name="img", identity=Identity(kind="oci", name="ghcr.io/acme/img", version="1.0", digest=DIGEST_A)
+        ),
+        "alice",
+    )
+    registry.approve(image.id, "bob", "fine")
+    past = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=100))
+    stale = past.request(package_request(name="old", vet=VetOutcome(verdict="pass")), "alice")
+    past.approve(stale.id, "bob", "fine then")
+    home = tmp_path / "home"
+    write_json(home / ".cursor" / "mcp.json", {"mcpServers": {
+        "files": npx("@acme/files@1.2.3"),
+        "files-next": npx("@acme/files@1.2.4"),
+        "mail": npx("@acme/mail@1.2.3"),
+        "stranger": npx("totally-unknown-mcp@0.1.0"),
+        "img-ok": {"command": "docker", "args": ["run", "-i", "--rm", f"ghcr.io/acme/img:1.0@{DIGEST_A}"]},
+        "img-swapped": {"command": "docker", "args": ["run", "-i", "--rm", f"ghcr.io/acme/img:1.0@{DIGEST_B}"]},
+        "old": npx("@acme/old@1.2.3"),
+    }})  # fmt: skip
+    result = cli(
+        "scan", "--home", str(home), "--host", "cursor", "--format", "json", "--registry", database_url
+    )
+    findings = {f["server"]: f["rule"] for f in result.json()["findings"] if f["category"] == "registry"}
+    assert findings == {
+        "files-next": "version-drift",
+        "mail": "revoked",
+        "stranger": "unapproved",
+        "img-swapped": "integrity-mismatch",
+        "old": "review-expired",
+    }
+    registry.database.dispose()
+
+
+def test_scan_registry_errors_are_clear(cli: Any, tmp_path: Path) -> None:
+    result = cli("scan", "--home", str(tmp_path), "--registry", "mysql://db/x")
+    assert result.exit_code == 2 and "unsupported database 'mysql'" in result.stderr
+    result = cli("scan", "--home", str(tmp_path), "--registry", "http://127.0.0.1:9/")
+    assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
