@@ -3,6 +3,8 @@ policy, conflicts between reviewers, the audit trail, expiry, tokens and migrati
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +41,8 @@ def package_request(name: str = "files", version: str = "1.2.3", **changes: Any)
 
 def shell_pins(*names: str) -> dict[str, dict[str, str]]:
     return {
-        f"tool:{n}": {"sha256": "0" * 64, "canonical": '{"description":"x","name":"%s"}' % n} for n in names
+        f"tool:{n}": {"sha256": "0" * 64, "canonical": json.dumps({"description": "x", "name": n})}
+        for n in names
     }
 
 
@@ -73,7 +76,7 @@ def test_tier0_needs_two_different_reviewers(registry: Registry) -> None:
 
 def test_a_blocked_vet_verdict_needs_a_recorded_override(registry: Registry) -> None:
     entry = registry.request(package_request(vet=VetOutcome(verdict="block")), "alice")
-    with pytest.raises(PolicyRefusal, match="verdict on npm:@acme/files@1.2.3 is block"):
+    with pytest.raises(PolicyRefusal, match=re.escape("verdict on npm:@acme/files@1.2.3 is block")):
         registry.approve(entry.id, "bob", "looks fine")
     approved = registry.approve(entry.id, "bob", "false positive: the URL is the vendor's", override=True)
     assert approved.status is Status.APPROVED and approved.reviews[-1].override
@@ -105,31 +108,34 @@ def test_a_decision_on_a_stale_revision_is_a_conflict_and_stores_nothing(registr
     assert registry.audit() == before
 
 
+def _race(registry: Registry, entry_id: int, deciders: list[tuple[str, str]]) -> dict[str, Any]:
+    """Every decider decides at the same moment, each on revision 1; what happened to each."""
+    barrier = threading.Barrier(len(deciders))
+    outcomes: dict[str, Any] = {}
+
+    def decide(reviewer: str, decision: str) -> None:
+        barrier.wait()
+        try:
+            getattr(registry, decision)(entry_id, reviewer, f"{reviewer} decides", expected_revision=1)
+            outcomes[reviewer] = "won"
+        except Conflict as exc:
+            outcomes[reviewer] = exc
+
+    threads = [threading.Thread(target=decide, args=pair) for pair in deciders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
 @pytest.mark.parametrize("second", ["approve", "reject"])
 def test_two_reviewers_deciding_at_once_one_wins_the_other_gets_a_conflict(
     registry: Registry, second: str
 ) -> None:
     for round_ in range(4):
         entry = registry.request(package_request(name=f"race{round_}"), "alice")
-        barrier = threading.Barrier(2)
-        outcomes: dict[str, Any] = {}
-
-        def decide(reviewer: str, decision: str) -> None:
-            barrier.wait()
-            try:
-                getattr(registry, decision)(entry.id, reviewer, f"{reviewer} decides", expected_revision=1)
-                outcomes[reviewer] = "won"
-            except Conflict as exc:
-                outcomes[reviewer] = exc
-
-        threads = [
-            threading.Thread(target=decide, args=("bob", "approve")),
-            threading.Thread(target=decide, args=("carol", second)),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        outcomes = _race(registry, entry.id, [("bob", "approve"), ("carol", second)])
         winners = [who for who, outcome in outcomes.items() if outcome == "won"]
         losers = [outcome for outcome in outcomes.values() if isinstance(outcome, Conflict)]
         assert len(winners) == 1 and len(losers) == 1, outcomes

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_home import npx, write_json
 
+from fake_home import npx, write_json
 from mcpward.registry import Identity, Registry, Status, VetOutcome, parse_server_json
 from test_registry import package_request
 
