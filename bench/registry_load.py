@@ -28,10 +28,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from postgres_server import fresh_database, postgres_server  # noqa: E402
-
 from mcpward.registry import InventoryUpload, ObservedServer, Registry, Role  # noqa: E402
 from mcpward.registry.interface import DataScope, EntryRequest, Identity, VetOutcome  # noqa: E402
+from postgres_server import fresh_database, postgres_server  # noqa: E402
 
 FLOOR_APP = """
 from starlette.applications import Starlette
@@ -176,7 +175,8 @@ def measure(
         process.wait(timeout=30)
     for phase, (rps, p50, p99, failures) in results.items():
         print(
-            f"{label:<12} {phase:<8} {rps:>8.0f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  failures {failures}"
+            f"{label:<12} {phase:<8} {rps:>8.0f} req/s  p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  "
+            f"failures {failures}"
         )
     return results
 
@@ -190,7 +190,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
     )
     print(
         f"{args.machines} machines x {args.servers} servers; {args.reads} reads of /v0/servers; "
@@ -203,9 +204,9 @@ def main() -> None:
         port = free_port()
         floor = Path(scratch) / "floor_app.py"
         floor.write_text(FLOOR_APP, encoding="utf-8")
-        results["floor"] = measure(
-            "floor", [sys.executable, "-m", "uvicorn", "--app-dir", scratch, "floor_app:app", "--port", str(port),
-                      "--log-level", "warning"], port, env, "none", args, bodies)  # fmt: skip
+        floor_command = [sys.executable, "-m", "uvicorn", "--app-dir", scratch, "floor_app:app"]
+        floor_command += ["--port", str(port), "--log-level", "warning"]
+        results["floor"] = measure("floor", floor_command, port, env, "none", args, bodies)
         databases = {"sqlite": f"sqlite:///{Path(scratch) / 'registry.db'}"}
         if server:
             databases["postgresql"] = fresh_database(server, "mcpward_bench")
