@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from mcpward.registry._server_json import export
 from mcpward.registry.interface import Entry, Role
@@ -47,14 +48,15 @@ def _cursor(text: str | None) -> int:
     return int(text)
 
 
-@router.get("/servers")
+# Answers are plain JSON already: JSONResponse skips FastAPI's re-encoding of every value.
+@router.get("/servers", response_class=JSONResponse)
 def list_servers(
     request: Request,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     search: Annotated[str | None, Query(max_length=200)] = None,
     version: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Approved servers, ``limit`` at a time; ``metadata.nextCursor`` fetches the next page."""
     from mcpward.registry.web import registry_of
 
@@ -64,7 +66,7 @@ def list_servers(
     if version == "latest":
         items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
     next_cursor = str(entries[-1].id) if len(entries) == limit else None
-    return {"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}}
+    return JSONResponse({"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}})
 
 
 @router.get("/servers/{server_name:path}/versions/{version}")
