@@ -90,3 +90,32 @@ def registry(database_url: str) -> Any:
     opened = Registry.open(database_url)
     yield opened
     opened.database.dispose()
+
+
+@pytest.fixture
+def live_server(registry: Any) -> Any:
+    """``mcpward registry serve``'s application on a loopback port, in a thread."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from mcpward.registry.web import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(registry), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the registry server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

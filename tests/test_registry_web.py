@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -283,3 +285,36 @@ def test_bad_input_never_shows_a_traceback(site: Site) -> None:
         "/entries/1/decide", data={"decision": "bogus", "rationale": "x", "revision": "1"}
     )
     assert response.status_code == 422
+
+
+def test_scan_reports_to_and_checks_against_a_registry_server(
+    cli: Any, registry: Registry, live_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_home import npx, write_json
+
+    entry = registry.request(package_request(), "alice")
+    registry.approve(entry.id, "bob", "ok")
+    home = tmp_path / "home"
+    write_json(
+        home / ".cursor" / "mcp.json",
+        {"mcpServers": {"files": npx("@acme/files@1.2.3"), "other": npx("other-mcp@1.0.0")}},
+    )
+    monkeypatch.setenv("MCPWARD_MACHINE_ID", "laptop-test")
+    denied = cli("scan", "--home", str(home), "--host", "cursor", "--report-to", live_server)
+    assert denied.exit_code == 2 and "401" in denied.stderr and "MCPWARD_REGISTRY_TOKEN" in denied.stderr
+    monkeypatch.setenv(
+        "MCPWARD_REGISTRY_TOKEN", registry.create_token("laptop-agent", Role.REQUESTER, "setup")
+    )
+    result = cli("scan", "--home", str(home), "--host", "cursor", "--format", "json",
+                 "--report-to", live_server, "--registry", live_server)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "reported 2 servers" in result.stderr
+    assert {f["server"]: f["rule"] for f in result.json()["findings"] if f["category"] == "registry"} == {
+        "other": "unapproved"
+    }
+    fleet, total = registry.fleet()
+    assert total == 2 and {(row[2].name, row[3].status) for row in fleet} == {
+        ("files", "approved"),
+        ("other", "unapproved"),
+    }
+    assert registry.machine_count() == 1 and str(registry.create_token) not in result.stdout
