@@ -222,6 +222,12 @@ def test_pages_need_a_session_and_forms_need_the_csrf_token(site: Site) -> None:
     stale = c.post(f"/entries/{entry.id}/decide", data=form | {"csrf": csrf, "decision": "reject"})
     assert stale.status_code == 409 and "changed since revision 1" in stale.text
     assert "default-src 'none'" in c.get("/queue").headers["content-security-policy"]
+    from sqlalchemy import text
+
+    with site.registry.database.read_engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM web_sessions")).all()
+    cookie = c.cookies["mcpward_session"]
+    assert stored and all(cookie not in map(str, row) and csrf not in map(str, row) for row in stored)
 
 
 def test_a_viewer_sees_no_decision_form(site: Site) -> None:

@@ -467,17 +467,16 @@ class Registry:
             )
             if row is None:
                 return None
-            session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            session_id = secrets.token_urlsafe(32)
             session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
             session.add(
                 SessionRow(
                     id_hash=_digest(session_id),
                     token_id=row.id,
-                    csrf=csrf,
                     expires_at=self.now() + timedelta(hours=SESSION_HOURS),
                 )
             )
-        return session_id, csrf
+        return session_id, _csrf_token(session_id)
 
     def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
         with self.database.reading() as session:
@@ -488,7 +487,7 @@ class Registry:
             ).first()
             if found is None or _utc(found[0].expires_at) < self.now():
                 return None
-            return Principal(name=found[1].name, role=Role(found[1].role)), found[0].csrf
+            return Principal(name=found[1].name, role=Role(found[1].role)), _csrf_token(session_id)
 
     def close_session(self, session_id: str) -> None:
         with self.database.writing() as session:
@@ -588,6 +587,11 @@ class Registry:
             for review in session.scalars(query.order_by(ReviewRow.id)):
                 grouped.setdefault(review.entry_id, []).append(review)
         return grouped
+
+
+def _csrf_token(session_id: str) -> str:
+    """Derived from the session id (which only the browser holds), so nothing is stored."""
+    return _digest("csrf:" + session_id)
 
 
 def _event_hash(

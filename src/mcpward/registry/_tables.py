@@ -113,13 +113,13 @@ class TokenRow(Base):
 
 
 class SessionRow(Base):
-    """A signed-in browser: the cookie's sha256, the CSRF token its forms must carry."""
+    """A signed-in browser, by the sha256 of its cookie (its forms' CSRF token is derived from
+    the cookie, so it is not stored either)."""
 
     __tablename__ = "web_sessions"
 
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
-    csrf: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
 
 

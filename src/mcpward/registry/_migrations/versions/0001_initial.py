@@ -104,7 +104,6 @@ def upgrade() -> None:
         "web_sessions",
         sa.Column("id_hash", sa.String(64), primary_key=True),
         sa.Column("token_id", sa.Integer(), sa.ForeignKey("api_tokens.id"), nullable=False),
-        sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("expires_at", _TIME, nullable=False),
     )
     op.create_table(
