@@ -38,6 +38,13 @@ registry_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(registry_app, name="registry")
+gateway_app = typer.Typer(
+    help="Enforce the registry on every call to an MCP server, with a call-level audit log.",
+    no_args_is_help=True,
+)
+app.add_typer(gateway_app, name="gateway")
+audit_app = typer.Typer(help="The gateway's call-level audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(
     help="API tokens of the registry server (shown once, stored hashed).", no_args_is_help=True
 )
@@ -861,6 +868,72 @@ def registry_serve(
 
     app_ = create_app(_open_registry(database), public_v0=public_v0)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+
+
+@gateway_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def gateway_run(
+    command: Annotated[list[str], typer.Argument(help="-- then the server's command and arguments.")],
+    server: Annotated[
+        str | None, typer.Option("--server", help="The server's name (default: the command).", metavar="NAME")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Gateway config (TOML).", metavar="FILE")] = None,
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(help="Audit log file (default: the config's, else user data).", metavar="FILE"),
+    ] = None,
+) -> None:
+    """Relay stdio between the client that launched this and the server it starts (never
+    through a shell), checking and recording every call."""
+    import asyncio
+
+    from mcpward.gateway import (
+        AuditLog,
+        ConfigError,
+        Session,
+        build_interceptors,
+        default_audit_log,
+        load_config,
+    )
+    from mcpward.gateway._stdio import environment, run_stdio
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
+    session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
+    interceptors = build_interceptors(settings, audit_log=log)
+    code = asyncio.run(
+        run_stdio(
+            session,
+            interceptors,
+            command[0],
+            command[1:],
+            env=environment(),
+            max_message=settings.max_message,
+            call_timeout=settings.call_timeout,
+            log=lambda line: typer.echo(line, err=True),
+        )
+    )
+    raise typer.Exit(code)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,
+) -> None:
+    """Check the audit log's hash chain: exit 0 when every record holds, 1 at the first break."""
+    from mcpward.gateway import default_audit_log, verify
+
+    target = path or default_audit_log()
+    count, problem = verify(target)
+    if problem:
+        raise _fail(f"{target}: {problem} ({count} records verified before it)", EXIT_FINDINGS)
+    typer.echo(f"{target}: {count} records, chain intact")
 
 
 def _check_format(name: str, allowed: tuple[str, ...]) -> None:

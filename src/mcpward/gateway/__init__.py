@@ -1,0 +1,91 @@
+"""``mcpward gateway``: enforce the registry on every call between an AI client and an MCP
+server, and keep a call-level audit log.
+
+The checks are interceptors (``_interceptors/``, one module each) with the hooks of
+:class:`~mcpward.gateway.interface.Interceptor`, composed in the order of :data:`ORDER` and
+configured from one TOML file (:class:`GatewayConfig`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mcpward.gateway._audit import AuditLog, verify
+from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
+from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
+
+__all__ = [
+    "AuditLog",
+    "ConfigError",
+    "Exchange",
+    "GatewayConfig",
+    "Interceptor",
+    "Refusal",
+    "Relay",
+    "SecurityEvent",
+    "Session",
+    "build_interceptors",
+    "default_audit_log",
+    "load_config",
+    "verify",
+]
+
+
+class ConfigError(Exception):
+    """A gateway config that cannot be used; the message names the file and the place."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AuditConfig(_Strict):
+    #: JSON lines file; default ``gateway-audit.jsonl`` in the user data folder.
+    path: Path | None = None
+
+
+class GatewayConfig(_Strict):
+    max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
+    #: Seconds a server has to answer one request.
+    call_timeout: float = Field(default=120.0, gt=0, le=86400)
+    audit: AuditConfig = AuditConfig()
+
+
+def default_audit_log() -> Path:
+    from mcpward._paths import user_data_dir
+
+    return user_data_dir() / "gateway-audit.jsonl"
+
+
+def load_config(path: Path | None) -> GatewayConfig:
+    if path is None:
+        return GatewayConfig()
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return GatewayConfig.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def build_interceptors(config: GatewayConfig, *, audit_log: AuditLog) -> list[Interceptor]:
+    """The pipeline, in order: checks that can refuse come before the audit, which records
+    their decision before anything is forwarded."""
+    from mcpward.gateway._interceptors.audit import Audit
+
+    interceptors: list[Interceptor] = []
+    interceptors.append(Audit(audit_log))
+    return interceptors
+
+
+def describe(value: Any) -> str:
+    return str(value)

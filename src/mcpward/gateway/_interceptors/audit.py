@@ -1,0 +1,75 @@
+"""One record per request and one per response, written before either is forwarded."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from mcpward.dlp.scanning import redact_json, scan_json
+from mcpward.gateway._audit import AuditLog
+from mcpward.gateway.interface import Exchange, Interceptor, Session
+
+#: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
+_RESULT_CHARS = 16_384
+
+
+class Audit(Interceptor):
+    name = "audit"
+
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
+        record: dict[str, Any] = {
+            "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "server": session.server,
+            "client": session.client,
+            "stage": stage,
+            "method": exchange.method,
+            "id": exchange.id,
+            "decision": exchange.decision,
+        }
+        if exchange.tool:
+            record["tool"] = exchange.tool
+        if exchange.reasons:
+            record["reasons"] = exchange.reasons
+        if exchange.events:
+            record["events"] = [
+                {
+                    "kind": e.kind,
+                    "severity": e.severity,
+                    "message": e.message,
+                    **({"tool": e.tool} if e.tool else {}),
+                }
+                for e in exchange.events
+            ]
+        if stage == "request":
+            record["request_bytes"] = exchange.request_bytes
+            arguments = exchange.params.get("arguments")
+            if arguments is not None:
+                record["arguments"] = _redacted(arguments, exchange.redacted_arguments)
+        else:
+            record["latency_ms"] = round((time.perf_counter() - exchange.started) * 1000, 3)
+            record["response_bytes"] = exchange.response_bytes
+            response = exchange.response or {}
+            outcome = response.get("result", response.get("error"))
+            if outcome is not None:
+                record["result"] = _truncated(_redacted(outcome, exchange.redacted_result))
+        self.log.append(record)
+
+
+def _redacted(value: Any, already: Any) -> Any:
+    """The DLP interceptor's redacted copy when it made one, else a redaction of our own."""
+    if already is not None:
+        return already
+    return redact_json(value, scan_json(value))
+
+
+def _truncated(value: Any) -> Any:
+    text = orjson.dumps(value)
+    if len(text) <= _RESULT_CHARS:
+        return value
+    return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}

@@ -1,0 +1,253 @@
+"""The relay: JSON-RPC messages in from one side, out to the other, through the interceptors.
+
+It is transport-free and synchronous (the stdio and HTTP front ends feed it lines and send what
+it returns), so the same code judges every transport and a fuzz test can drive it directly.
+Messages pass as the bytes they arrived as unless an interceptor changed them; anything the
+gateway does not inspect passes through untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from mcpward.gateway.interface import (
+    BLOCKED,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    SERVER_GONE,
+    TIMEOUT,
+    TOO_LARGE,
+    Exchange,
+    Interceptor,
+    Refusal,
+    Session,
+)
+
+#: Messages larger than this (bytes) are refused unless the config says otherwise.
+DEFAULT_MAX_MESSAGE = 8 * 1024 * 1024
+_LEADING_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    to: Literal["client", "server"]
+    data: bytes
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return orjson.dumps(message) + b"\n"
+
+
+def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+
+
+def _key(request_id: Any) -> str:
+    # JSON-RPC ids are strings or numbers; 1 and "1" are different requests.
+    return f"{type(request_id).__name__}:{request_id}"
+
+
+class Relay:
+    def __init__(
+        self, session: Session, interceptors: Sequence[Interceptor], *, max_message: int = DEFAULT_MAX_MESSAGE
+    ) -> None:
+        self.session = session
+        self.interceptors = list(interceptors)
+        self.max_message = max_message
+        self.pending: dict[str, Exchange] = {}
+
+    # -- client to server --------------------------------------------------------------------
+
+    def client_message(self, raw: bytes) -> list[Out]:
+        if len(raw) > self.max_message:
+            return [
+                self._to_client(
+                    error(_leading_id(raw), TOO_LARGE, f"message larger than {self.max_message} bytes")
+                )
+            ]
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return [self._to_client(error(None, PARSE_ERROR, "not valid JSON"))]
+        if isinstance(message, list):
+            return [
+                self._to_client(
+                    error(None, INVALID_REQUEST, "JSON-RPC batches are not relayed; send messages one by one")
+                )
+            ]
+        if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+            return [self._to_client(error(_id_of(message), INVALID_REQUEST, "not a JSON-RPC 2.0 message"))]
+        method = message.get("method")
+        if isinstance(method, str) and "id" in message:
+            return self._client_request(message, raw, method)
+        if isinstance(method, str):
+            return self._notification(message, raw, from_server=False)
+        if "id" in message and ("result" in message or "error" in message):
+            return [Out("server", _line(raw))]  # the client answering the server (sampling, ...)
+        return [
+            self._to_client(
+                error(_id_of(message), INVALID_REQUEST, "not a request, notification or response")
+            )
+        ]
+
+    def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
+        exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
+        if method == "initialize":
+            info = exchange.params.get("clientInfo")
+            if isinstance(info, dict) and isinstance(info.get("name"), str):
+                self.session.client = info["name"][:100]
+        self._run("request", exchange)
+        if exchange.decision == "block":
+            self._forwarded(exchange, "request")
+            return [
+                self._to_client(
+                    error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
+                )
+            ]
+        if not self._forwarded(exchange, "request"):
+            return [
+                self._to_client(
+                    error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
+                )
+            ]
+        self.pending[_key(exchange.id)] = exchange
+        data = encode(exchange.request) if exchange.request_changed else _line(raw)
+        return [Out("server", data)]
+
+    # -- server to client --------------------------------------------------------------------
+
+    def server_message(self, raw: bytes) -> list[Out]:
+        if len(raw) > self.max_message:
+            request_id = _leading_id(raw)
+            exchange = self.pending.pop(_key(request_id), None) if request_id is not None else None
+            if exchange is None:
+                return []
+            exchange.block(f"the server's answer is larger than {self.max_message} bytes")
+            self._forwarded(exchange, "response")
+            return [
+                self._to_client(error(exchange.id, TOO_LARGE, "mcpward gateway: " + exchange.reasons[-1]))
+            ]
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return []  # nothing to answer; the request it was meant to answer will time out
+        if not isinstance(message, dict):
+            return []
+        method = message.get("method")
+        if isinstance(method, str):
+            # A server request (sampling, elicitation, roots) or a notification.
+            return self._notification(message, raw, from_server=True)
+        if "id" not in message:
+            return []
+        exchange = self.pending.pop(_key(message["id"]), None)
+        if exchange is None:
+            return []  # an answer to nothing pending: late after a timeout, or forged
+        exchange.response = message
+        exchange.response_bytes = len(raw)
+        self._run("response", exchange)
+        if exchange.decision == "block":
+            exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
+            exchange.response_changed = True
+        if not self._forwarded(exchange, "response"):
+            exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
+            exchange.response_changed = True
+        data = encode(exchange.response) if exchange.response_changed else _line(raw)
+        return [Out("client", data)]
+
+    # -- both ways ---------------------------------------------------------------------------
+
+    def _notification(self, message: dict[str, Any], raw: bytes, *, from_server: bool) -> list[Out]:
+        target: Literal["client", "server"] = "client" if from_server else "server"
+        for interceptor in self.interceptors:
+            try:
+                interceptor.notification(self.session, message, from_server)
+            except Exception as exc:  # noqa: BLE001 - fail closed: refuse what could not be checked
+                if "id" in message:  # a server request: answer it with the refusal
+                    reason = _reason(interceptor, exc)
+                    back: Literal["client", "server"] = "server" if from_server else "client"
+                    return [Out(back, encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
+                return []
+        return [Out(target, _line(raw))]
+
+    def expire(self, request_id: Any) -> list[Out]:
+        """The server took too long with this request."""
+        exchange = self.pending.pop(_key(request_id), None)
+        if exchange is None:
+            return []
+        exchange.block("the server did not answer in time")
+        self._forwarded(exchange, "response")
+        return [
+            self._to_client(error(exchange.id, TIMEOUT, "mcpward gateway: the server did not answer in time"))
+        ]
+
+    def server_gone(self, why: str) -> list[Out]:
+        """The server exited: every request in flight gets an error, none is left hanging."""
+        outs = []
+        for exchange in list(self.pending.values()):
+            exchange.block(f"the server exited ({why})")
+            self._forwarded(exchange, "response")
+            outs.append(
+                self._to_client(
+                    error(exchange.id, SERVER_GONE, f"mcpward gateway: the server exited ({why})")
+                )
+            )
+        self.pending.clear()
+        return outs
+
+    def _run(self, stage: str, exchange: Exchange) -> None:
+        for interceptor in self.interceptors:
+            try:
+                getattr(interceptor, stage)(self.session, exchange)
+            except Exception as exc:  # noqa: BLE001 - fail closed
+                exchange.block(_reason(interceptor, exc))
+            if exchange.decision == "block":
+                return
+
+    def _forwarded(self, exchange: Exchange, stage: str) -> bool:
+        """The audit and other after-decision hooks; False (and the exchange blocked) if one
+        failed, so nothing is forwarded without its record."""
+        for interceptor in self.interceptors:
+            try:
+                interceptor.forwarded(self.session, exchange, stage)
+            except Exception as exc:  # noqa: BLE001 - fail closed
+                exchange.block(_reason(interceptor, exc))
+                return False
+        return True
+
+    @staticmethod
+    def _to_client(message: dict[str, Any]) -> Out:
+        return Out("client", encode(message))
+
+
+def _reason(interceptor: Interceptor, exc: Exception) -> str:
+    if isinstance(exc, Refusal):
+        return str(exc)
+    # An internal error's text may quote the data; its type is enough to report.
+    return f"the {interceptor.name} check failed ({type(exc).__name__}); refused"
+
+
+def _line(raw: bytes) -> bytes:
+    return raw if raw.endswith(b"\n") else raw + b"\n"
+
+
+def _id_of(message: Any) -> Any:
+    if isinstance(message, dict):
+        value = message.get("id")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _leading_id(raw: bytes) -> Any:
+    found = _LEADING_ID.search(raw[:4096])
+    if found is None:
+        return None
+    try:
+        return orjson.loads(found.group(1))
+    except orjson.JSONDecodeError:
+        return None

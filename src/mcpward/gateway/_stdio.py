@@ -1,0 +1,216 @@
+"""``mcpward gateway run``: the stdio front end. The client launched us; we launch the server
+(never through a shell) and relay newline-delimited JSON-RPC both ways through the relay.
+
+The server dies with us: it gets end-of-file and then a signal when the client goes away, and
+on Linux the kernel kills it if the gateway itself is killed (``PR_SET_PDEATHSIG``), so no
+server is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+from mcpward.gateway._relay import Out, Relay, encode, error
+from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session
+
+_CHUNK = 1 << 16
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask the kernel for SIGKILL when the gateway dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | None]:
+    """Newline-delimited messages; None for one that outgrew ``max_message`` (it is skipped
+    to its end without being held in memory)."""
+    buffer = bytearray()
+    discarding = False
+    while True:
+        chunk = await reader.read(_CHUNK)
+        if not chunk:
+            if buffer.strip() and not discarding:
+                yield bytes(buffer)
+            return
+        start = 0
+        while True:
+            newline = chunk.find(b"\n", start)
+            if newline < 0:
+                if not discarding:
+                    buffer += chunk[start:]
+                    if len(buffer) > max_message:
+                        buffer.clear()
+                        discarding = True
+                        yield None
+                break
+            if discarding:
+                discarding = False
+            else:
+                buffer += chunk[start:newline]
+                if len(buffer) > max_message:
+                    yield None
+                elif buffer.strip():
+                    yield bytes(buffer)
+                buffer.clear()
+            start = newline + 1
+
+
+async def _stdin_reader() -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=_CHUNK)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    return reader
+
+
+class _ClientWriter:
+    """Our standard output, written without blocking the loop."""
+
+    def __init__(self) -> None:
+        self._transport: asyncio.WriteTransport | None = None
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._transport, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+
+    def write(self, data: bytes) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(data)
+
+
+async def run_stdio(
+    session: Session,
+    interceptors: Sequence[Interceptor],
+    command: str,
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    max_message: int,
+    call_timeout: float,
+    log: Callable[[str], None],
+) -> int:
+    client = await _stdin_reader()
+    writer = _ClientWriter()
+    await writer.open()
+    try:
+        for interceptor in interceptors:
+            interceptor.launch(session)
+    except Refusal as exc:
+        log(f"mcpward gateway: {session.server} not started: {exc}")
+        await _refuse_all(client, writer, str(exc), max_message)
+        return 3
+    try:
+        server = await asyncio.create_subprocess_exec(
+            command,
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+            preexec_fn=_die_with_parent,  # only asks the kernel for a signal; no lock is taken
+            limit=_CHUNK,
+        )
+    except OSError as exc:
+        message = f"cannot start {command}: {exc.strerror or exc}"
+        log(f"mcpward gateway: {message}")
+        await _refuse_all(client, writer, message, max_message)
+        return 3
+    relay = Relay(session, interceptors, max_message=max_message)
+    timers: dict[str, asyncio.TimerHandle] = {}
+    loop = asyncio.get_running_loop()
+    assert server.stdin is not None and server.stdout is not None
+
+    def deliver(outs: list[Out]) -> None:
+        for out in outs:
+            if out.to == "client":
+                writer.write(out.data)
+            elif not server.stdin.is_closing():  # type: ignore[union-attr]
+                server.stdin.write(out.data)  # type: ignore[union-attr]
+
+    def arm(request_id: Any) -> None:
+        key = repr(request_id)
+        timers[key] = loop.call_later(call_timeout, lambda: deliver(relay.expire(request_id)))
+
+    async def pump_client() -> None:
+        async for raw in lines(client, max_message):
+            if raw is None:
+                writer.write(encode(error(None, TOO_LARGE, f"message larger than {max_message} bytes")))
+                continue
+            before = set(relay.pending)
+            deliver(relay.client_message(raw))
+            for key in set(relay.pending) - before:
+                arm(relay.pending[key].id)
+            await server.stdin.drain()  # type: ignore[union-attr]
+
+    async def pump_server() -> None:
+        async for raw in lines(server.stdout, max_message):  # type: ignore[arg-type]
+            if raw is None:
+                continue  # the relay cannot tell whom it answered; that request will time out
+            pending = set(relay.pending)
+            deliver(relay.server_message(raw))
+            for key in pending - set(relay.pending):
+                handle = timers.pop(repr(_id_from_key(key)), None)
+                if handle:
+                    handle.cancel()
+
+    client_task = asyncio.create_task(pump_client())
+    server_task = asyncio.create_task(pump_server())
+    done, _ = await asyncio.wait({client_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
+    if server_task in done:
+        code = await server.wait()
+        deliver(relay.server_gone(f"exit status {code}"))
+        client_task.cancel()
+    else:
+        await _stop(server)
+        server_task.cancel()
+    for handle in timers.values():
+        handle.cancel()
+    await asyncio.sleep(0)  # let the last writes reach the client
+    return server.returncode or 0
+
+
+def _id_from_key(key: str) -> Any:
+    kind, _, value = key.partition(":")
+    return int(value) if kind == "int" else value
+
+
+async def _stop(server: asyncio.subprocess.Process) -> None:
+    """The client went away: end the server's input, then signal it, then kill it."""
+    if server.stdin is not None:
+        server.stdin.close()
+    for action in (None, server.terminate, server.kill):
+        if action is not None:
+            with contextlib.suppress(ProcessLookupError):
+                action()
+        try:
+            await asyncio.wait_for(server.wait(), timeout=2)
+            return
+        except TimeoutError:
+            continue
+
+
+async def _refuse_all(
+    client: asyncio.StreamReader, writer: _ClientWriter, why: str, max_message: int
+) -> None:
+    """The server was not started: answer every request with why, until the client leaves."""
+    import orjson
+
+    async for raw in lines(client, max_message):
+        try:
+            message = orjson.loads(raw) if raw is not None else None
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(message, dict) and "id" in message and "method" in message:
+            writer.write(encode(error(message["id"], BLOCKED, f"mcpward gateway: {why}")))
+        await asyncio.sleep(0)
+
+
+def environment() -> dict[str, str]:
+    return dict(os.environ)

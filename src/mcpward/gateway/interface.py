@@ -1,0 +1,126 @@
+"""The gateway's abstractions: a session between one client and one server, the exchanges that
+cross it, and the interceptors that judge them.
+
+mitmproxy-style: every check is an :class:`Interceptor` with the same few hooks, composed in a
+pipeline (``_pipeline.py``), each testable alone. A hook that raises blocks what it was judging:
+the gateway fails closed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+#: JSON-RPC error codes the gateway answers with.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+BLOCKED = -32001
+SERVER_GONE = -32002
+TIMEOUT = -32003
+TOO_LARGE = -32004
+
+
+class Refusal(Exception):
+    """An interceptor refuses: the message says why and what to do."""
+
+
+@dataclass(slots=True)
+class SecurityEvent:
+    """Something a security team should see: a withheld tool, a leak, a new destination."""
+
+    kind: str
+    severity: str
+    message: str
+    tool: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Session:
+    """One client talking to one server through the gateway."""
+
+    #: The server's name as the gateway config (or ``--server``) calls it.
+    server: str
+    #: The launch command or upstream URL, for the audit log.
+    target: str
+    client: str = "unknown"
+    #: The registry entry the server matched at launch, as a plain dict (or None).
+    entry: dict[str, Any] | None = None
+    #: Tools the client may see and call, by name (filled by the pins interceptor).
+    visible_tools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tools withheld from the client until approved, with why.
+    withheld_tools: dict[str, str] = field(default_factory=dict)
+    tools_listed: bool = False
+    #: State an interceptor keeps for the session, by interceptor name.
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One client request and, once it arrives, the server's response."""
+
+    id: Any
+    method: str
+    request: dict[str, Any]
+    started: float = field(default_factory=time.perf_counter)
+    response: dict[str, Any] | None = None
+    #: allow, redact or block; only ever raised (alert is recorded but allows).
+    decision: str = "allow"
+    reasons: list[str] = field(default_factory=list)
+    events: list[SecurityEvent] = field(default_factory=list)
+    #: True when an interceptor changed the request or response (so it is re-encoded).
+    request_changed: bool = False
+    response_changed: bool = False
+    request_bytes: int = 0
+    response_bytes: int = 0
+    #: Redacted copies of the arguments and the result, when the DLP check made them: the
+    #: audit record reuses them instead of scanning twice.
+    redacted_arguments: Any = None
+    redacted_result: Any = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params = self.request.get("params")
+        return params if isinstance(params, dict) else {}
+
+    @property
+    def tool(self) -> str | None:
+        if self.method != "tools/call":
+            return None
+        name = self.params.get("name")
+        return name if isinstance(name, str) else None
+
+    def block(self, reason: str) -> None:
+        self.decision = "block"
+        self.reasons.append(reason)
+
+    def note(self, decision: str, reason: str) -> None:
+        """Record a finding that allows (alert) or rewrites (redact) without blocking."""
+        order = ("allow", "alert", "redact", "block")
+        if order.index(decision) > order.index(self.decision):
+            self.decision = decision
+        self.reasons.append(reason)
+
+
+class Interceptor:
+    """A check in the pipeline. Every hook is optional (the base ones do nothing); hooks run in
+    pipeline order, and a hook that raises blocks."""
+
+    #: Its name in the gateway config and the audit log.
+    name: str = ""
+
+    def launch(self, session: Session) -> None:
+        """Before the server starts (or the upstream is contacted); raise :class:`Refusal`."""
+
+    def request(self, session: Session, exchange: Exchange) -> None:
+        """A client request, before it is forwarded; block or rewrite it on ``exchange``."""
+
+    def response(self, session: Session, exchange: Exchange) -> None:
+        """The server's response, before the client sees it."""
+
+    def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
+        """A notification in either direction (``notifications/tools/list_changed``, ...)."""
+
+    def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
+        """After the pipeline decided: ``stage`` is request or response. The audit's hook."""
