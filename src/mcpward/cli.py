@@ -906,7 +906,10 @@ def gateway_run(
     except OSError as exc:
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
-    interceptors = build_interceptors(settings, audit_log=log)
+    try:
+        interceptors = build_interceptors(settings, audit_log=log, command=tuple(command))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     code = asyncio.run(
         run_stdio(
             session,
@@ -920,6 +923,29 @@ def gateway_run(
         )
     )
     raise typer.Exit(code)
+
+
+pins_app = typer.Typer(help="Tool signature pins the gateway enforces.", no_args_is_help=True)
+app.add_typer(pins_app, name="pins")
+
+
+@pins_app.command("approve")
+def pins_approve(
+    server: Annotated[str, typer.Argument(help="The server's name, as the gateway calls it.")],
+    tool: Annotated[list[str] | None, typer.Option("--tool", help="Only this tool (repeatable).")] = None,
+    store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
+) -> None:
+    """Approve the tool changes the gateway withheld (review the diff in the audit log first)."""
+    from mcpward.gateway._interceptors.pins import approve
+    from mcpward.inspect import PinStoreError, default_pin_store
+
+    try:
+        approved = approve(store or default_pin_store(), server, list(tool) if tool else None)
+    except PinStoreError as exc:
+        raise _fail(str(exc)) from None
+    if not approved:
+        raise _fail(f"no tool change of {server} is waiting for approval", EXIT_FINDINGS)
+    typer.echo(f"approved {', '.join(approved)} of {server}")
 
 
 @audit_app.command("verify")

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mcpward.gateway._audit import AuditLog, verify
+from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
+
+if TYPE_CHECKING:
+    from mcpward.dlp.policy import DlpPolicy
 
 __all__ = [
     "AuditLog",
@@ -48,11 +52,37 @@ class AuditConfig(_Strict):
     path: Path | None = None
 
 
+class RegistryConfig(_Strict):
+    enabled: bool = False
+    #: ``local``, a database URL, or a registry server's URL.
+    source: str = "local"
+
+
+class PinsConfig(_Strict):
+    enabled: bool = True
+    #: Pin store file; default the one ``inspect --pin`` uses.
+    store: Path | None = None
+    first_use: Literal["pin", "withhold"] = "pin"
+
+
+class DlpConfig(_Strict):
+    enabled: bool = True
+    #: A DLP policy (``mcpward dlp scan --policy``'s TOML); without one secrets are redacted
+    #: and personal data is recorded.
+    policy: Path | None = None
+    scan_results: bool = True
+    injection: Literal["alert", "block", "off"] = "alert"
+
+
 class GatewayConfig(_Strict):
     max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
     #: Seconds a server has to answer one request.
     call_timeout: float = Field(default=120.0, gt=0, le=86400)
     audit: AuditConfig = AuditConfig()
+    registry: RegistryConfig = RegistryConfig()
+    pins: PinsConfig = PinsConfig()
+    policy: ToolPolicyConfig = ToolPolicyConfig()
+    dlp: DlpConfig = DlpConfig()
 
 
 def default_audit_log() -> Path:
@@ -77,15 +107,43 @@ def load_config(path: Path | None) -> GatewayConfig:
         raise ConfigError(f"{path}: {problems}") from None
 
 
-def build_interceptors(config: GatewayConfig, *, audit_log: AuditLog) -> list[Interceptor]:
+def build_interceptors(
+    config: GatewayConfig, *, audit_log: AuditLog, command: tuple[str, ...] = (), url: str | None = None
+) -> list[Interceptor]:
     """The pipeline, in order: checks that can refuse come before the audit, which records
     their decision before anything is forwarded."""
     from mcpward.gateway._interceptors.audit import Audit
+    from mcpward.gateway._interceptors.dlp import Dlp
+    from mcpward.gateway._interceptors.pins import Pins
+    from mcpward.gateway._interceptors.policy import Policy
 
     interceptors: list[Interceptor] = []
+    if config.registry.enabled:
+        from mcpward.gateway._interceptors.registry import Registry
+        from mcpward.registry import approval_index
+
+        source = config.registry.source
+        interceptors.append(Registry(lambda: approval_index(source), command=command, url=url))
+    if config.policy.enabled:
+        interceptors.append(Policy(config.policy))
+    if config.pins.enabled:
+        from mcpward.inspect import default_pin_store
+
+        interceptors.append(Pins(config.pins.store or default_pin_store(), first_use=config.pins.first_use))
+    if config.dlp.enabled:
+        interceptors.append(
+            Dlp(_dlp_policy(config.dlp), scan_results=config.dlp.scan_results, injection=config.dlp.injection)
+        )
     interceptors.append(Audit(audit_log))
     return interceptors
 
 
-def describe(value: Any) -> str:
-    return str(value)
+def _dlp_policy(config: DlpConfig) -> DlpPolicy:
+    from mcpward.dlp.policy import DlpPolicy, PolicyError, load_policy
+
+    if config.policy is None:
+        return DlpPolicy(actions={"secret": "redact"})
+    try:
+        return load_policy(config.policy)
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None

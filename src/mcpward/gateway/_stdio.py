@@ -67,7 +67,16 @@ async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator
 async def _stdin_reader() -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_CHUNK)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    except ValueError:
+        # Standard input is a regular file (``< calls.jsonl``): read it in a thread instead.
+        async def feed() -> None:
+            while chunk := await asyncio.to_thread(os.read, sys.stdin.fileno(), _CHUNK):
+                reader.feed_data(chunk)
+            reader.feed_eof()
+
+        reader.feeder = asyncio.create_task(feed())  # type: ignore[attr-defined]
     return reader
 
 
@@ -79,10 +88,16 @@ class _ClientWriter:
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
-        self._transport, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+        try:
+            self._transport, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+        except ValueError:
+            self._transport = None  # a regular file: plain writes never block for long
 
     def write(self, data: bytes) -> None:
-        if self._transport is not None and not self._transport.is_closing():
+        if self._transport is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        elif not self._transport.is_closing():
             self._transport.write(data)
 
 
@@ -163,11 +178,16 @@ async def run_stdio(
     client_task = asyncio.create_task(pump_client())
     server_task = asyncio.create_task(pump_server())
     done, _ = await asyncio.wait({client_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
-    if server_task in done:
+    if client_task in done and relay.pending:
+        # The client stopped sending but may still read: let the server answer what is in
+        # flight (a little while) before it is stopped.
+        await asyncio.wait({server_task}, timeout=min(call_timeout, 5.0))
+    if server_task.done():
         code = await server.wait()
         deliver(relay.server_gone(f"exit status {code}"))
         client_task.cancel()
     else:
+        deliver(relay.server_gone("stopped: the client went away"))
         await _stop(server)
         server_task.cancel()
     for handle in timers.values():

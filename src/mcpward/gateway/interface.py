@@ -69,6 +69,8 @@ class Exchange:
     decision: str = "allow"
     reasons: list[str] = field(default_factory=list)
     events: list[SecurityEvent] = field(default_factory=list)
+    #: How many of ``events`` the audit already recorded (the request's record has its own).
+    events_recorded: int = 0
     #: True when an interceptor changed the request or response (so it is re-encoded).
     request_changed: bool = False
     response_changed: bool = False

@@ -61,6 +61,8 @@ class PinStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.data: dict[str, dict[str, dict[str, str]]] = {}
+        #: Signatures seen by the gateway that differ from the pins, waiting for approval.
+        self.pending: dict[str, dict[str, dict[str, str]]] = {}
         if path.exists():
             try:
                 loaded = json.loads(path.read_text("utf-8"))
@@ -70,6 +72,8 @@ class PinStore:
             if not isinstance(servers, dict):
                 raise PinStoreError(f"{path}: not a pin store")
             self.data = servers
+            pending = loaded.get("pending", {})
+            self.pending = pending if isinstance(pending, dict) else {}
 
     def has(self, server: str) -> bool:
         return server in self.data
@@ -82,7 +86,10 @@ class PinStore:
         with tempfile.NamedTemporaryFile(
             "w", dir=self.path.parent, delete=False, suffix=".tmp", encoding="utf-8"
         ) as handle:
-            json.dump({"version": 1, "servers": self.data}, handle, indent=1, sort_keys=True)
+            document: dict[str, Any] = {"version": 1, "servers": self.data}
+            if self.pending:
+                document["pending"] = self.pending
+            json.dump(document, handle, indent=1, sort_keys=True)
         os.replace(handle.name, self.path)
 
     def compare(self, server: str, pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:

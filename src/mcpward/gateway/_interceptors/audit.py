@@ -36,15 +36,17 @@ class Audit(Interceptor):
             record["tool"] = exchange.tool
         if exchange.reasons:
             record["reasons"] = exchange.reasons
-        if exchange.events:
+        new_events = exchange.events[exchange.events_recorded :]
+        if new_events:
             record["events"] = [
                 {
                     "kind": e.kind,
                     "severity": e.severity,
                     "message": e.message,
                     **({"tool": e.tool} if e.tool else {}),
+                    **({"detail": e.detail} if e.detail else {}),
                 }
-                for e in exchange.events
+                for e in new_events
             ]
         if stage == "request":
             record["request_bytes"] = exchange.request_bytes
@@ -59,6 +61,7 @@ class Audit(Interceptor):
             if outcome is not None:
                 record["result"] = _truncated(_redacted(outcome, exchange.redacted_result))
         self.log.append(record)
+        exchange.events_recorded = len(exchange.events)
 
 
 def _redacted(value: Any, already: Any) -> Any:

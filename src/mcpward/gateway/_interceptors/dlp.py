@@ -1,0 +1,121 @@
+"""Secrets and personal data in tool arguments and results, with the DLP engine and policy:
+``alert`` records, ``redact`` masks in place, ``block`` refuses. Results are also read for
+instructions injected into the model's context, with inspect's detectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcpward.dlp.policy import DlpPolicy, decision
+from mcpward.dlp.scanning import redact_json
+from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
+from mcpward.model import Category
+
+_INJECTION = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
+
+
+class Dlp(Interceptor):
+    name = "dlp"
+
+    def __init__(self, policy: DlpPolicy, *, scan_results: bool = True, injection: str = "alert") -> None:
+        self.policy = policy
+        self.scan_results = scan_results
+        #: What an instruction found in a tool result does: "alert", "block" or "off".
+        self.injection = injection
+
+    def request(self, session: Session, exchange: Exchange) -> None:
+        tool = exchange.tool
+        if tool is None:
+            return
+        arguments = exchange.params.get("arguments")
+        redacted = self._judge(session, exchange, arguments, "argument")
+        if redacted is not arguments and exchange.decision == "redact":
+            exchange.request = {**exchange.request, "params": {**exchange.params, "arguments": redacted}}
+            exchange.request_changed = True
+
+    def response(self, session: Session, exchange: Exchange) -> None:
+        if exchange.tool is None or exchange.response is None or not self.scan_results:
+            return
+        result = exchange.response.get("result")
+        if result is None:
+            return
+        redacted = self._judge(session, exchange, result, "result")
+        if redacted is not result and exchange.decision == "redact":
+            exchange.response = {**exchange.response, "result": redacted}
+            exchange.response_changed = True
+        if self.injection != "off":
+            self._injection(session, exchange, result)
+
+    def _judge(self, session: Session, exchange: Exchange, value: Any, where: str) -> Any:
+        """Scan ``value``; note the decision on the exchange; the copy to forward (``value``
+        itself when nothing is to be masked)."""
+        matches = self.policy.scan_json(value, tool=f"{session.server}.{exchange.tool}")
+        if not matches:
+            self._keep(exchange, where, value)
+            return value
+        action = decision(matches)
+        # The record masks every match; what is forwarded masks those whose action says so.
+        self._keep(exchange, where, redact_json(value, matches))
+        redacted = redact_json(value, [m for m in matches if m.action in ("redact", "block")])
+        kinds = sorted({m.kind for m in matches})
+        exchange.events.append(
+            SecurityEvent(
+                f"dlp-{where}",
+                max((m.severity for m in matches), key=["low", "medium", "high", "critical"].index),
+                f"{len(matches)} match(es) in the {where}s of {exchange.tool}: {', '.join(kinds)}",
+                tool=exchange.tool,
+                detail={"paths": sorted({m.path or "" for m in matches})[:20], "action": action},
+            )
+        )
+        if action == "block":
+            exchange.block(f"the {where}s carry {', '.join(kinds)} (DLP policy: block)")
+        elif action in ("redact", "alert"):
+            exchange.note(action, f"{', '.join(kinds)} in the {where}s ({action})")
+        return redacted
+
+    @staticmethod
+    def _keep(exchange: Exchange, where: str, value: Any) -> None:
+        if where == "argument":
+            exchange.redacted_arguments = value
+        else:
+            exchange.redacted_result = value
+
+    def _injection(self, session: Session, exchange: Exchange, result: Any) -> None:
+        from mcpward.inspect._detectors import all_detectors
+        from mcpward.inspect._surface import tool_item
+        from mcpward.inspect.interface import InspectionContext
+
+        texts = _result_texts(result)
+        if not texts:
+            return
+        item = tool_item(session.server, {"name": str(exchange.tool), "description": "\n".join(texts)})
+        context = InspectionContext({})
+        for detector in all_detectors():
+            if detector.learned:
+                continue
+            for hit in detector.detect(item, context):
+                if hit.category not in _INJECTION:
+                    continue
+                exchange.events.append(
+                    SecurityEvent(
+                        "injected-instruction",
+                        hit.severity.value,
+                        f"tool result: {hit.why}",
+                        tool=exchange.tool,
+                    )
+                )
+                reason = f"the result of {exchange.tool} carries instructions for the model ({hit.why})"
+                if self.injection == "block":
+                    exchange.block(reason)
+                else:
+                    exchange.note("alert", reason)
+                return
+
+
+def _result_texts(result: Any) -> list[str]:
+    content = result.get("content") if isinstance(result, dict) else None
+    if not isinstance(content, list):
+        return []
+    return [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)][
+        :50
+    ]
