@@ -91,7 +91,7 @@ class Dlp(Interceptor):
         item = tool_item(session.server, {"name": str(exchange.tool), "description": "\n".join(texts)})
         context = InspectionContext({})
         for detector in all_detectors():
-            if detector.learned:
+            if detector.learned or detector.category not in _INJECTION:
                 continue
             for hit in detector.detect(item, context):
                 if hit.category not in _INJECTION:
