@@ -71,8 +71,8 @@ def main() -> None:
         config.write_text(
             f'[pins]\nstore = "{scratch}/pins.json"\n[dlp]\ninjection = "alert"\n', encoding="utf-8"
         )
-        gateway = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "bench", "--config", str(config),
-                   "--audit-log", f"{scratch}/audit.jsonl", "--", *server]  # fmt: skip
+        gateway = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "bench"]
+        gateway += ["--config", str(config), "--audit-log", f"{scratch}/audit.jsonl", "--", *server]
         results = {}
         for label, command in (("direct", server), ("gateway", gateway)):
             rate, latencies = run(command, args.calls)
