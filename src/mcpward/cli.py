@@ -948,6 +948,61 @@ def pins_approve(
     typer.echo(f"approved {', '.join(approved)} of {server}")
 
 
+def _wrap_backups() -> Path:
+    from mcpward._paths import user_data_dir
+
+    return user_data_dir() / "wrap-backups"
+
+
+@app.command("wrap")
+def wrap_configs(
+    host: Annotated[list[str] | None, typer.Option("--host", help="Only these clients (repeatable).")] = None,
+    home: Annotated[Path | None, typer.Option(help="Treat DIR as the home directory.", metavar="DIR")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Gateway config the wrapped servers use.", metavar="FILE")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Rewrite discovered client configs so that their stdio servers run through the gateway,
+    keeping a backup of each file; `mcpward unwrap` restores them exactly."""
+    from mcpward.gateway._wrap import wrap
+    from mcpward.scan import ScanOptions, host_ids
+
+    unknown = sorted(set(host or ()) - set(host_ids()))
+    if unknown:
+        raise _fail(f"unknown --host {', '.join(unknown)}; known: {', '.join(host_ids())}")
+    options = ScanOptions(home=home, hosts=frozenset(host) if host else None)
+    outcome = wrap(options, _wrap_backups(), config=config.resolve() if config else None, dry_run=dry_run)
+    for path, name in outcome.wrapped:
+        typer.echo(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
+    for path, name, why in outcome.skipped:
+        typer.echo(f"skipped {name} in {path}: {why}")
+    if not outcome.wrapped:
+        typer.echo("nothing to wrap")
+
+
+@app.command("unwrap")
+def unwrap_configs(
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore files edited since they were wrapped.")
+    ] = False,
+) -> None:
+    """Restore every config `mcpward wrap` changed, byte for byte."""
+    from mcpward.gateway._wrap import unwrap
+
+    restored, problems = unwrap(_wrap_backups(), force=force)
+    for path in restored:
+        typer.echo(f"restored {path}")
+    for problem in problems:
+        typer.echo(f"mcpward: {problem}", err=True)
+    if problems:
+        raise typer.Exit(EXIT_FINDINGS)
+    if not restored:
+        typer.echo("nothing to restore")
+
+
 @audit_app.command("verify")
 def audit_verify(
     path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,

@@ -1,0 +1,169 @@
+"""``mcpward wrap`` and ``unwrap``: route the stdio servers of discovered client configs
+through the gateway, and put the configs back exactly as they were.
+
+Each changed file's original bytes are kept (once: wrapping again never replaces the first
+backup) with the sha256 of what wrap wrote; unwrap restores the bytes only if the file is still
+what wrap wrote, so an edit made since is not lost unless ``force`` says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward.scan import ScanOptions
+from mcpward.scan._engine import discover
+
+
+@dataclass(slots=True)
+class WrapOutcome:
+    wrapped: list[tuple[str, str]] = field(default_factory=list)  # (file, server)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, why)
+    files: list[str] = field(default_factory=list)
+
+
+def gateway_prefix(config: Path | None) -> list[str]:
+    """How a client starts the gateway: this interpreter, so that no PATH lookup is needed."""
+    return [sys.executable, "-m", "mcpward", "gateway", "run", *(["--config", str(config)] if config else [])]
+
+
+def _is_wrapped(command: str | None, args: tuple[str, ...]) -> bool:
+    joined = " ".join([command or "", *args[:4]])
+    return "mcpward" in joined and "gateway" in args and "run" in args
+
+
+def wrap(
+    options: ScanOptions, backups: Path, *, config: Path | None = None, dry_run: bool = False
+) -> WrapOutcome:
+    outcome = WrapOutcome()
+    by_file: dict[Path, list[Any]] = defaultdict(list)
+    for server in discover(options).servers:
+        by_file[server.location.path].append(server)
+    manifest = _Manifest(backups)
+    for path, servers in sorted(by_file.items()):
+        fmt = servers[0].location.format
+        if fmt not in (DocumentFormat.JSON, DocumentFormat.JSONC):
+            outcome.skipped += [
+                (str(path), s.name, f"{fmt.value} configs are not rewritten yet") for s in servers
+            ]
+            continue
+        try:
+            original = path.read_bytes()
+            document = parse_text(read_text(path), fmt)
+        except (OSError, DocumentError) as exc:
+            outcome.skipped += [(str(path), s.name, f"cannot read: {exc}") for s in servers]
+            continue
+        changed = False
+        for server in servers:
+            if server.url or not server.command:
+                outcome.skipped.append(
+                    (str(path), server.name, "remote server: front it with `gateway serve`")
+                )
+            elif _is_wrapped(server.command, server.args):
+                outcome.skipped.append((str(path), server.name, "already wrapped"))
+            elif (node := _find(document, server.name, server.command, server.args)) is None:
+                outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
+            else:
+                node["command"], *rest = [*gateway_prefix(config), "--server", server.name, "--"]
+                node["args"] = [*rest, server.command, *server.args]
+                outcome.wrapped.append((str(path), server.name))
+                changed = True
+        if changed and not dry_run:
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            _write_atomically(path, text.encode())
+            manifest.record(path, original, text.encode())
+            outcome.files.append(str(path))
+    if not dry_run:
+        manifest.save()
+    return outcome
+
+
+def unwrap(backups: Path, *, force: bool = False) -> tuple[list[str], list[str]]:
+    """Restore every wrapped file; (restored files, problems)."""
+    manifest = _Manifest(backups)
+    restored, problems = [], []
+    for path_text, record in sorted(manifest.entries.items()):
+        path = Path(path_text)
+        backup = backups / record["backup"]
+        try:
+            current = path.read_bytes() if path.exists() else b""
+            original = backup.read_bytes()
+        except OSError as exc:
+            problems.append(f"{path}: cannot read ({exc.strerror or exc})")
+            continue
+        if hashlib.sha256(current).hexdigest() != record["wrapped_sha256"] and not force:
+            problems.append(
+                f"{path}: changed since it was wrapped; not restored (use --force to restore anyway)"
+            )
+            continue
+        _write_atomically(path, original)
+        backup.unlink(missing_ok=True)
+        del manifest.entries[path_text]
+        restored.append(str(path))
+    manifest.save()
+    return restored, problems
+
+
+def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict[str, Any] | None:
+    """The one object under key ``name`` whose command and args are the server's."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any, depth: int) -> None:
+        if depth > 12:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if (
+                    key == name
+                    and isinstance(value, dict)
+                    and value.get("command") == command
+                    and [str(a) for a in value.get("args") or []] == list(args)
+                ):
+                    found.append(value)
+                walk(value, depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+
+    walk(document, 0)
+    return found[0] if len(found) == 1 else None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as handle:
+        handle.write(data)
+    os.chmod(handle.name, mode)
+    os.replace(handle.name, path)
+
+
+class _Manifest:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / "manifest.json"
+        self.entries: dict[str, dict[str, str]] = {}
+        if self.path.exists():
+            self.entries = json.loads(self.path.read_text("utf-8")).get("files", {})
+
+    def record(self, path: Path, original: bytes, wrapped: bytes) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = str(path)
+        if key not in self.entries:  # the first backup is the original; keep it
+            backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
+            _write_atomically(self.folder / backup, original)
+            self.entries[key] = {"backup": backup}
+        self.entries[key]["wrapped_sha256"] = hashlib.sha256(wrapped).hexdigest()
+
+    def save(self) -> None:
+        if not self.entries and not self.path.exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.path, json.dumps({"version": 1, "files": self.entries}, indent=1).encode())

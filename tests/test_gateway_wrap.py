@@ -1,0 +1,91 @@
+"""``mcpward wrap`` and ``unwrap`` on real-looking client configs: servers routed through the
+gateway, still working, and the files restored byte for byte."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from fake_home import npx, write, write_json
+
+SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
+
+
+def build(home: Path) -> tuple[Path, Path]:
+    claude = write(
+        home / ".config" / "Claude" / "claude_desktop_config.json",
+        f"""
+        {{
+            "mcpServers": {{
+                "weather": {{"command": "{sys.executable}", "args": ["{SERVER}", "stdio"], "env": {{"UNITS": "metric"}}}},
+                "remote": {{"url": "https://mcp.example.com/mcp"}}
+            }},
+            "globalShortcut": "Ctrl+Space"
+        }}
+        """,
+    )
+    cursor = write_json(
+        home / ".cursor" / "mcp.json",
+        {"mcpServers": {"memory": npx("@modelcontextprotocol/server-memory@2026.8.31")}},
+    )
+    return claude, cursor
+
+
+def test_wrap_routes_stdio_servers_through_the_gateway_and_unwrap_restores_exactly(
+    cli: Any, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    claude, cursor = build(home)
+    before = {claude: claude.read_bytes(), cursor: cursor.read_bytes()}
+    dry = cli("wrap", "--home", str(home), "--dry-run")
+    assert "would wrap weather" in dry.stdout and claude.read_bytes() == before[claude]
+    result = cli("wrap", "--home", str(home))
+    assert result.exit_code == 0, result.stderr
+    assert "wrapped weather" in result.stdout and "wrapped memory" in result.stdout
+    assert "skipped remote" in result.stdout and "gateway serve" in result.stdout
+    entry = json.loads(claude.read_text())["mcpServers"]["weather"]
+    assert entry["command"] == sys.executable
+    assert entry["args"][:5] == ["-m", "mcpward", "gateway", "run", "--server"]
+    assert entry["args"][entry["args"].index("--") + 1 :] == [sys.executable, str(SERVER), "stdio"]
+    assert entry["env"] == {"UNITS": "metric"}
+    assert json.loads(claude.read_text())["globalShortcut"] == "Ctrl+Space"
+    again = cli("wrap", "--home", str(home))
+    assert "already wrapped" in again.stdout and "nothing to wrap" in again.stdout
+
+    names = anyio.run(_tools_through, entry)
+    assert names == ["get_weather"]
+
+    restored = cli("unwrap")
+    assert restored.exit_code == 0 and restored.stdout.count("restored") == 2
+    assert {path: path.read_bytes() for path in before} == before
+    assert "nothing to restore" in cli("unwrap").stdout
+
+
+def test_unwrap_keeps_edits_made_after_wrapping_unless_forced(cli: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    claude, _ = build(home)
+    original = claude.read_bytes()
+    cli("wrap", "--home", str(home), "--host", "claude-desktop")
+    edited = claude.read_text().replace("Ctrl+Space", "Alt+Space")
+    claude.write_text(edited)
+    refused = cli("unwrap")
+    assert refused.exit_code == 1 and "changed since it was wrapped" in refused.stderr
+    assert claude.read_text() == edited
+    assert cli("unwrap", "--force").exit_code == 0 and claude.read_bytes() == original
+
+
+async def _tools_through(entry: dict[str, Any]) -> list[str]:
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(
+        command=entry["command"], args=entry["args"], env=dict(os.environ) | entry["env"]
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        return [tool.name for tool in (await session.list_tools()).tools]
