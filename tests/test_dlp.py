@@ -193,3 +193,19 @@ def test_cli_json_output_has_types_paths_offsets_and_masks(tmp_path, cli) -> Non
         "ghp_****",
     )
     assert GITHUB not in result.stdout
+
+
+def test_keyed_secrets_are_found_at_the_right_offsets_whatever_the_case_and_script() -> None:
+    from mcpward.dlp.scanning import scan_text
+
+    for text in (
+        "İstanbul ofis PASSWORD=Zq8#mW2$vL7pRt4",
+        "Config: Api_Key = 'Zq8mW2vL7pRt4kN9xB3c'",
+        "passed; password: Zq8#mW2$vL7pRt4",
+    ):
+        matches = [m for m in scan_text(text) if m.rule == "keyed-secret"]
+        assert len(matches) == 1, text
+        assert text[matches[0].start : matches[0].end].startswith("Zq8")
+    assert [
+        m for m in scan_text("The build passed all 1,204 tests; tokens were refreshed.") if m.kind == "secret"
+    ] == []

@@ -380,12 +380,7 @@ class Engine:
         # A keyed pattern may start up to 40 characters before its keyword, which makes a
         # whole-text search try every position (3 ms on 4 KB of prose that says "passed"); it
         # is tried once per keyword instead.
-        self._keywords = [
-            re.compile(r.trigger, re.IGNORECASE if r.caseless else 0)
-            if r.pattern.startswith(_KEY_PREFIX)
-            else None
-            for r in self.rules
-        ]
+        self._keywords = [_keyword_finder(rule) for rule in self.rules]
         self._triggers = MultiMatcher(
             [r.trigger for r in self.rules], [r.caseless for r in self.rules], use_hyperscan=use_hyperscan
         )
@@ -453,8 +448,12 @@ class Engine:
         if keyword is None:
             yield from exact.finditer(text)
             return
+        pattern, caseless = keyword
+        lowered = text.lower() if caseless else text
+        if len(lowered) != len(text):  # a character whose lower case is longer: positions shift
+            pattern, lowered = re.compile(pattern.pattern, re.IGNORECASE), text
         last_end = 0
-        for hit in keyword.finditer(text):
+        for hit in pattern.finditer(lowered):
             if hit.start() < last_end:
                 continue
             # The earliest start a match holding this keyword can have: the start of the run
@@ -468,6 +467,19 @@ class Engine:
             if match is not None:
                 yield match
                 last_end = match.end()
+
+
+def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:
+    """For a keyed rule, its keyword pattern and whether it runs on the lower-cased text.
+
+    Python's ``re`` is seven times slower on an alternation with IGNORECASE (375 against 51 us
+    on 4 KB), so a caseless keyword runs case-sensitive on the lower-cased text, unless its
+    pattern has escapes that lower-casing would change (``\\S`` is not ``\\s``)."""
+    if not rule.pattern.startswith(_KEY_PREFIX):
+        return None
+    if rule.caseless and not re.search(r"\\[A-Z]", rule.trigger):
+        return re.compile(rule.trigger.lower()), True
+    return re.compile(rule.trigger, re.IGNORECASE if rule.caseless else 0), False
 
 
 #: Keyed patterns that begin with up to 40 key characters before the keyword: searched from
