@@ -1003,6 +1003,58 @@ def unwrap_configs(
         typer.echo("nothing to restore")
 
 
+@gateway_app.command("serve")
+def gateway_serve(
+    config: Annotated[
+        Path, typer.Option(help="Gateway config (TOML) with [serve] and [servers.NAME].", metavar="FILE")
+    ],
+    audit_log: Annotated[Path | None, typer.Option(help="Audit log file.", metavar="FILE")] = None,
+) -> None:
+    """Serve the configured servers over streamable HTTP, one endpoint each
+    (/servers/NAME/mcp), to clients holding a configured bearer token."""
+    import uvicorn
+
+    from mcpward.gateway import AuditLog, ConfigError, build_interceptors, default_audit_log, load_config
+    from mcpward.gateway._http import create_app
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if not settings.servers:
+        raise _fail(f"{config}: no [servers.NAME] to serve")
+    if not settings.serve.clients:
+        raise _fail(f"{config}: no [[serve.clients]]; create a token with `mcpward gateway token NAME`")
+    log = AuditLog(audit_log or settings.audit.path or default_audit_log())
+    port = settings.serve.port
+    hosts = settings.serve.allowed_hosts or (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
+    try:
+        build_interceptors(settings, audit_log=log)  # refuse a bad DLP policy now, not per session
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    app_ = create_app(
+        {name: list(upstream.command) for name, upstream in settings.servers.items()},
+        lambda _name, command: build_interceptors(settings, audit_log=log, command=tuple(command)),
+        token_hashes={client.sha256: client.name for client in settings.serve.clients},
+        allowed_hosts=tuple(hosts),
+        max_message=settings.max_message,
+        call_timeout=settings.call_timeout,
+    )
+    uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
+
+
+@gateway_app.command("token")
+def gateway_token(name: Annotated[str, typer.Argument(help="The client the token is for.")]) -> None:
+    """Create a client token: prints the token (give it to the client) and the config lines
+    (which hold only its sha256)."""
+    import hashlib
+    import secrets
+
+    token = "mcpg_" + secrets.token_urlsafe(32)
+    typer.echo(f"token: {token}")
+    typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"')
+
+
 @audit_app.command("verify")
 def audit_verify(
     path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,

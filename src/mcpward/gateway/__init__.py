@@ -74,6 +74,25 @@ class DlpConfig(_Strict):
     injection: Literal["alert", "block", "off"] = "alert"
 
 
+class ClientToken(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    #: The sha256 (hex) of the token: the config never holds the token itself.
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ServeConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    #: Host header values (and Origin hosts) accepted; default the loopback names at the port.
+    allowed_hosts: tuple[str, ...] = ()
+    clients: tuple[ClientToken, ...] = ()
+
+
+class UpstreamConfig(_Strict):
+    #: The server's command and arguments, started without a shell, one process per session.
+    command: tuple[str, ...] = Field(min_length=1)
+
+
 class GatewayConfig(_Strict):
     max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
     #: Seconds a server has to answer one request.
@@ -83,6 +102,8 @@ class GatewayConfig(_Strict):
     pins: PinsConfig = PinsConfig()
     policy: ToolPolicyConfig = ToolPolicyConfig()
     dlp: DlpConfig = DlpConfig()
+    serve: ServeConfig = ServeConfig()
+    servers: dict[str, UpstreamConfig] = {}
 
 
 def default_audit_log() -> Path:

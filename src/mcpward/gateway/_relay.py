@@ -100,7 +100,9 @@ class Relay:
         if method == "initialize":
             info = exchange.params.get("clientInfo")
             if isinstance(info, dict) and isinstance(info.get("name"), str):
-                self.session.client = info["name"][:100]
+                self.session.client_app = info["name"][:100]
+                if self.session.client == "unknown":
+                    self.session.client = self.session.client_app
         self._run("request", exchange)
         if exchange.decision == "block":
             self._forwarded(exchange, "request")

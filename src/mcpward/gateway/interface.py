@@ -44,7 +44,10 @@ class Session:
     server: str
     #: The launch command or upstream URL, for the audit log.
     target: str
+    #: Who the client is: the token's holder over HTTP; over stdio, what it says it is.
     client: str = "unknown"
+    #: The application's own name (``clientInfo`` of ``initialize``).
+    client_app: str | None = None
     #: The registry entry the server matched at launch, as a plain dict (or None).
     entry: dict[str, Any] | None = None
     #: Tools the client may see and call, by name (filled by the pins interceptor).

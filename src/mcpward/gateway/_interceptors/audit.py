@@ -27,6 +27,9 @@ class Audit(Interceptor):
             "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "server": session.server,
             "client": session.client,
+            **(
+                {"client_app": session.client_app} if session.client_app not in (None, session.client) else {}
+            ),
             "stage": stage,
             "method": exchange.method,
             "id": exchange.id,

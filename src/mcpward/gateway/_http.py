@@ -1,0 +1,272 @@
+"""``mcpward gateway serve``: the streamable-HTTP front end. One endpoint per configured server
+(``/servers/NAME/mcp``); each client session (``Mcp-Session-Id``) gets its own server process
+and its own relay, so stdio servers, which serve one client, are never shared.
+
+Clients authenticate with bearer tokens whose sha256 the config lists (the config holds no
+secret); Host and Origin are checked against the configured names, so a web page reached
+through DNS rebinding cannot talk to the gateway. A POST answers a request with JSON; what a
+server sends unasked (notifications, its own requests) waits for the session's GET stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import secrets
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from mcpward.gateway._relay import Out, Relay, _key, encode, error
+from mcpward.gateway._stdio import _die_with_parent, lines
+from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session
+
+SESSION_HEADER = "mcp-session-id"
+
+
+class HttpSession:
+    """One client session: a server process, a relay, and the requests waiting for answers."""
+
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        interceptors: list[Interceptor],
+        *,
+        max_message: int,
+        call_timeout: float,
+    ) -> None:
+        self.id = secrets.token_urlsafe(24)
+        self.session = Session(server=name, target=command[0])
+        self.relay = Relay(self.session, interceptors, max_message=max_message)
+        self.interceptors = interceptors
+        self.command = command
+        self.max_message = max_message
+        self.call_timeout = call_timeout
+        self.waiting: dict[str, asyncio.Future[bytes]] = {}
+        self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+        self.process: asyncio.subprocess.Process | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        for interceptor in self.interceptors:
+            interceptor.launch(self.session)  # a Refusal goes to the client as the answer
+        self.process = await asyncio.create_subprocess_exec(
+            self.command[0],
+            *self.command[1:],
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            preexec_fn=_die_with_parent,  # only asks the kernel for a signal; no lock is taken
+        )
+        self._pump = asyncio.create_task(self._read_server())
+
+    async def _read_server(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        async for raw in lines(self.process.stdout, self.max_message):
+            if raw is not None:
+                self._deliver(self.relay.server_message(raw))
+        code = await self.process.wait()
+        self._deliver(self.relay.server_gone(f"exit status {code}"))
+
+    def _deliver(self, outs: list[Out]) -> None:
+        for out in outs:
+            if out.to == "server":
+                self._to_server(out.data)
+                continue
+            waiter = self.waiting.pop(_answer_key(out.data), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(out.data)
+            else:
+                with contextlib.suppress(asyncio.QueueFull):  # a client that never reads loses them
+                    self.unasked.put_nowait(out.data)
+
+    def _to_server(self, data: bytes) -> None:
+        if (
+            self.process is not None
+            and self.process.stdin is not None
+            and not self.process.stdin.is_closing()
+        ):
+            self.process.stdin.write(data)
+
+    async def handle(self, raw: bytes) -> bytes | None:
+        """The answer to a posted message (None for a notification or a response)."""
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            message = None
+        request_id = message.get("id") if isinstance(message, dict) and "method" in message else None
+        key = _key(request_id) if request_id is not None else None
+        future: asyncio.Future[bytes] | None = None
+        if key is not None:
+            # Registered before the request leaves, so that no answer can arrive unclaimed.
+            future = asyncio.get_running_loop().create_future()
+            self.waiting[key] = future
+        immediate = None
+        for out in self.relay.client_message(raw):
+            if out.to == "server":
+                self._to_server(out.data)
+            elif immediate is None:
+                immediate = out.data
+        if immediate is not None:
+            self.waiting.pop(key or "", None)
+            return immediate
+        if future is None:
+            return None
+        try:
+            return await asyncio.wait_for(future, timeout=self.call_timeout)
+        except TimeoutError:
+            self.waiting.pop(key or "", None)
+            expired = self.relay.expire(request_id)
+            return expired[0].data if expired else encode(error(request_id, TIMEOUT, "no answer in time"))
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), timeout=5)
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        if self._pump is not None:
+            self._pump.cancel()
+
+
+def _answer_key(data: bytes) -> str:
+    try:
+        message = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return ""
+    if isinstance(message, dict) and "id" in message and "method" not in message:
+        return _key(message["id"])
+    return ""
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_app(
+    servers: dict[str, list[str]],
+    make_interceptors: Callable[[str, list[str]], list[Interceptor]],
+    *,
+    token_hashes: dict[str, str],
+    allowed_hosts: tuple[str, ...],
+    max_message: int,
+    call_timeout: float,
+) -> Starlette:
+    """``servers``: name -> command; ``token_hashes``: sha256 of a client token -> client name."""
+    sessions: dict[str, HttpSession] = {}
+
+    def refuse(status: int, why: str) -> Response:
+        return JSONResponse({"error": why}, status_code=status)
+
+    def check(request: Request) -> Response | str:
+        host = request.headers.get("host", "")
+        if host not in allowed_hosts:
+            return refuse(421, f"host {host!r} is not served here")  # DNS rebinding
+        origin = request.headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1] not in allowed_hosts:
+            return refuse(403, "cross-origin request refused")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        digest = _token_digest(token.strip()) if scheme.lower() == "bearer" and token.strip() else ""
+        client = next(
+            (name for known, name in token_hashes.items() if hmac.compare_digest(known, digest)), None
+        )
+        if client is None:
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return client
+
+    async def endpoint(request: Request) -> Response:
+        verdict = check(request)
+        if isinstance(verdict, Response):
+            return verdict
+        name = request.path_params["name"]
+        if name not in servers:
+            return refuse(404, f"no server {name!r}")
+        session_id = request.headers.get(SESSION_HEADER)
+        session = sessions.get(session_id or "")
+        if session_id and (session is None or session.session.server != name):
+            return refuse(404, "unknown session; initialize again")
+        if request.method == "DELETE":
+            if session is not None:
+                sessions.pop(session.id, None)
+                await session.stop()
+            return Response(status_code=204)
+        if request.method == "GET":
+            if session is None:
+                return refuse(400, "a GET stream needs a session")
+            return StreamingResponse(_events(session), media_type="text/event-stream")
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_message):
+            return refuse(413, f"message larger than {max_message} bytes")
+        body = await request.body()
+        if len(body) > max_message:
+            return refuse(413, f"message larger than {max_message} bytes")
+        if session is None:
+            session = HttpSession(
+                name,
+                servers[name],
+                make_interceptors(name, servers[name]),
+                max_message=max_message,
+                call_timeout=call_timeout,
+            )
+            session.session.client = verdict
+            try:
+                await session.start()
+            except Refusal as exc:
+                return Response(
+                    encode(error(_id(body), BLOCKED, f"mcpward gateway: {exc}")),
+                    media_type="application/json",
+                )
+            except OSError as exc:
+                return Response(
+                    encode(
+                        error(
+                            _id(body), BLOCKED, f"mcpward gateway: cannot start {name}: {exc.strerror or exc}"
+                        )
+                    ),
+                    media_type="application/json",
+                )
+            sessions[session.id] = session
+        answer = await session.handle(body)
+        headers = {SESSION_HEADER: session.id}
+        if answer is None:
+            return Response(status_code=202, headers=headers)
+        return Response(answer, media_type="application/json", headers=headers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        for session in list(sessions.values()):  # no server outlives the gateway
+            await session.stop()
+
+    return Starlette(
+        routes=[Route("/servers/{name}/mcp", endpoint, methods=["GET", "POST", "DELETE"])], lifespan=lifespan
+    )
+
+
+async def _events(session: HttpSession) -> AsyncIterator[bytes]:
+    while True:
+        try:
+            data = await asyncio.wait_for(session.unasked.get(), timeout=15)
+        except TimeoutError:
+            yield b": keep-alive\n\n"
+            continue
+        yield b"event: message\ndata: " + data.rstrip(b"\n") + b"\n\n"
+
+
+def _id(body: bytes) -> Any:
+    try:
+        message = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return message.get("id") if isinstance(message, dict) else None

@@ -1,0 +1,127 @@
+"""``mcpward gateway serve``: streamable HTTP in front of stdio servers, for the official SDK
+client, with bearer tokens and Host/Origin checks."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from mcpward.gateway import verify
+
+SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
+TOKEN = "mcpg_test-token-for-the-gateway-tests-0123456789"
+SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f"""
+max_message = 65536
+[serve]
+port = {port}
+[[serve.clients]]
+name = "laptop"
+sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[servers.weather]
+command = ["{sys.executable}", "{SERVER}", "stdio"]
+""",
+        encoding="utf-8",
+    )
+    log = tmp_path / "audit.jsonl"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcpward",
+            "gateway",
+            "serve",
+            "--config",
+            str(config),
+            "--audit-log",
+            str(log),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    process.stderr.read().decode() if process.stderr else "gateway did not start"
+                ) from None
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}", log
+    process.terminate()
+    process.wait(timeout=30)
+
+
+async def _session(url: str) -> tuple[list[str], str]:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+    client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+    async with client, streamable_http_client(url, http_client=client) as streams:
+        read, write = streams[0], streams[1]
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            names = [tool.name for tool in (await session.list_tools()).tools]
+            result = await session.call_tool("get_weather", {"city": f"Oslo {SECRET}"})
+            text = result.content[0].text  # type: ignore[union-attr]
+            return names, text
+
+
+def test_the_official_client_over_streamable_http(gateway: tuple[str, Path]) -> None:
+    base, log = gateway
+    names, text = anyio.run(_session, f"{base}/servers/weather/mcp")
+    assert names == ["get_weather"] and text == "Sunny in Oslo ghp_****"
+    count, problem = verify(log)
+    assert problem is None and count >= 6 and SECRET not in log.read_text()
+    assert '"client":"laptop"' in log.read_text()
+
+
+def test_tokens_hosts_origins_and_sizes_are_checked(gateway: tuple[str, Path]) -> None:
+    base, _ = gateway
+    url = f"{base}/servers/weather/mcp"
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers={"Authorization": "Bearer mcpg_wrong"}).status_code == 401
+    assert httpx.post(url, json=body, headers=auth | {"Host": "attacker.example:80"}).status_code == 421
+    assert httpx.post(url, json=body, headers=auth | {"Origin": "http://attacker.example"}).status_code == 403
+    assert httpx.post(f"{base}/servers/nope/mcp", json=body, headers=auth).status_code == 404
+    assert httpx.post(url, content=b"x" * 70000, headers=auth).status_code == 413
+    assert httpx.post(url, json=body, headers=auth | {"Mcp-Session-Id": "forged"}).status_code == 404
+    garbage = httpx.post(url, content=b"{oops", headers=auth)
+    assert garbage.status_code == 200 and garbage.json()["error"]["code"] == -32700
+
+
+def test_config_errors_are_clear(cli: Any, tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text("[servers.x]\ncommand = []\n", encoding="utf-8")
+    result = cli("gateway", "serve", "--config", str(config))
+    assert result.exit_code == 2 and "servers.x.command" in result.stderr
+    config.write_text('[servers.x]\ncommand = ["srv"]\n', encoding="utf-8")
+    result = cli("gateway", "serve", "--config", str(config))
+    assert result.exit_code == 2 and "mcpward gateway token" in result.stderr
+    token = cli("gateway", "token", "laptop")
+    assert token.stdout.startswith("token: mcpg_") and "[[serve.clients]]" in token.stdout
