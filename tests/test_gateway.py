@@ -430,3 +430,39 @@ def test_a_server_that_crashes_answers_its_calls_with_errors(tmp_path: Path) -> 
     answer = orjson.loads(process.stdout.readline())
     assert process.wait(timeout=30) == 7
     assert answer["error"]["code"] == -32002 and "exit status 7" in answer["error"]["message"]
+
+
+# -- baseline ----------------------------------------------------------------------------------
+
+
+def test_baseline_alerts_on_what_is_new_after_learning(tmp_path: Path) -> None:
+    from mcpward.gateway._interceptors.baseline import Baseline
+
+    now = [1_000_000.0]
+    baseline = Baseline(tmp_path / "baseline.json", learning_calls=5, clock=lambda: now[0])
+    session = Session(server="mail", target="x")
+
+    def send(to: str, **extra: Any) -> list[str]:
+        exchange = Exchange(
+            id=1,
+            method="tools/call",
+            request=orjson.loads(call(1, "send_email", {"to": to, "body": "hi", **extra})),
+        )
+        baseline.request(session, exchange)
+        return [event.kind for event in exchange.events]
+
+    for number in range(5):  # learning: nothing is new yet
+        now[0] += 600
+        assert send(f"user{number}@acme.com") == []
+    now[0] += 600
+    assert send("ops@acme.com") == []
+    assert send("drop@evil.example") == ["new-destination"]
+    assert send("ops@acme.com", bcc="x@acme.com") == ["new-argument-field"]
+    now[0] += 40 * 86400
+    assert send("ops@acme.com") == ["dormant-tool-used"]
+    kinds: list[str] = []
+    for _ in range(40):
+        kinds += send("ops@acme.com")
+    assert "call-spike" in kinds
+    other = Baseline(tmp_path / "baseline.json", learning_calls=5, clock=lambda: now[0])
+    assert other.data["mail/send_email"]["calls"] >= 48  # kept across gateways

@@ -93,6 +93,15 @@ class UpstreamConfig(_Strict):
     command: tuple[str, ...] = Field(min_length=1)
 
 
+class BaselineConfig(_Strict):
+    enabled: bool = True
+    #: Default ``gateway-baseline.json`` in the user data folder.
+    path: Path | None = None
+    learning_calls: int = Field(default=20, ge=1)
+    dormant_days: float = Field(default=30.0, gt=0)
+    spike_factor: float = Field(default=5.0, gt=1)
+
+
 class GatewayConfig(_Strict):
     max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
     #: Seconds a server has to answer one request.
@@ -102,6 +111,7 @@ class GatewayConfig(_Strict):
     pins: PinsConfig = PinsConfig()
     policy: ToolPolicyConfig = ToolPolicyConfig()
     dlp: DlpConfig = DlpConfig()
+    baseline: BaselineConfig = BaselineConfig()
     serve: ServeConfig = ServeConfig()
     servers: dict[str, UpstreamConfig] = {}
 
@@ -154,6 +164,19 @@ def build_interceptors(
     if config.dlp.enabled:
         interceptors.append(
             Dlp(_dlp_policy(config.dlp), scan_results=config.dlp.scan_results, injection=config.dlp.injection)
+        )
+    if config.baseline.enabled:
+        from mcpward._paths import user_data_dir
+        from mcpward.gateway._interceptors.baseline import Baseline
+
+        settings = config.baseline
+        interceptors.append(
+            Baseline(
+                settings.path or user_data_dir() / "gateway-baseline.json",
+                learning_calls=settings.learning_calls,
+                dormant_days=settings.dormant_days,
+                spike_factor=settings.spike_factor,
+            )
         )
     interceptors.append(Audit(audit_log))
     return interceptors

@@ -1,0 +1,138 @@
+"""What normal looks like, per server and tool: how often it is called, which argument fields
+it gets, and where its arguments point (recipient domains, URL hosts). After a learning period
+a new destination, a new argument field, a spike in calls or the first use of a dormant tool
+raises an alert event; nothing is blocked on a baseline alone."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
+
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+_URL = re.compile(r"\bhttps?://[^\s\"'<>]+", re.IGNORECASE)
+
+
+class Baseline(Interceptor):
+    name = "baseline"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        learning_calls: int = 20,
+        dormant_days: float = 30.0,
+        spike_factor: float = 5.0,
+        spike_floor: int = 30,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.learning_calls = learning_calls
+        self.dormant_seconds = dormant_days * 86400
+        self.spike_factor = spike_factor
+        self.spike_floor = spike_floor
+        self.clock = clock
+        self.data: dict[str, dict[str, Any]] = _load(path)
+        self._recent: dict[str, deque[float]] = {}
+        self._saved = 0.0
+        self._touched: set[str] = set()
+
+    def request(self, session: Session, exchange: Exchange) -> None:
+        tool = exchange.tool
+        if tool is None:
+            return
+        now = self.clock()
+        key = f"{session.server}/{tool}"
+        profile = self.data.setdefault(
+            key, {"calls": 0, "first": now, "last": now, "fields": [], "destinations": []}
+        )
+        arguments = exchange.params.get("arguments")
+        arguments = arguments if isinstance(arguments, dict) else {}
+        learned = profile["calls"] >= self.learning_calls
+        events = []
+        if learned and now - profile["last"] > self.dormant_seconds:
+            days = (now - profile["last"]) / 86400
+            events.append(("dormant-tool-used", f"{tool} called after {days:.0f} days unused"))
+        fields = sorted(set(arguments) - set(profile["fields"]))
+        if learned and fields:
+            events.append(
+                ("new-argument-field", f"{tool} called with new argument field(s): {', '.join(fields)}")
+            )
+        destinations = sorted(set(_destinations(arguments)) - set(profile["destinations"]))
+        if learned and destinations:
+            events.append(
+                ("new-destination", f"{tool} sends to a destination never seen: {', '.join(destinations)}")
+            )
+        recent = self._recent.setdefault(key, deque())
+        recent.append(now)
+        while recent and recent[0] < now - 60:
+            recent.popleft()
+        minutes = max((now - profile["first"]) / 60, 1.0)
+        usual = profile["calls"] / minutes
+        if learned and len(recent) > max(self.spike_floor, self.spike_factor * usual):
+            events.append(
+                ("call-spike", f"{tool}: {len(recent)} calls in the last minute (usual {usual:.1f})")
+            )
+        self._touched.add(key)
+        profile["calls"] += 1
+        profile["last"] = now
+        profile["fields"] = sorted(set(profile["fields"]) | set(arguments))[:200]
+        profile["destinations"] = sorted(set(profile["destinations"]) | set(destinations))[:1000]
+        for kind, message in events:
+            exchange.events.append(SecurityEvent(kind, "medium", message, tool=tool))
+            exchange.note("alert", message)
+        if now - self._saved >= 1.0 or events:
+            self.save()
+            self._saved = now
+
+    def save(self) -> None:
+        """Write our tools' profiles into the file, keeping what other gateways (one per stdio
+        server) wrote for theirs."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            merged = _load(self.path)
+            merged.update({key: self.data[key] for key in self._touched})
+            with tempfile.NamedTemporaryFile(
+                "w", dir=self.path.parent, delete=False, suffix=".tmp"
+            ) as handle:
+                json.dump({"version": 1, "tools": merged}, handle)
+            os.replace(handle.name, self.path)
+
+
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    tools = document.get("tools") if isinstance(document, dict) else None
+    return tools if isinstance(tools, dict) else {}
+
+
+def _destinations(value: Any, depth: int = 0) -> Iterator[str]:
+    """Recipient domains and URL hosts anywhere in the arguments."""
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        for match in _EMAIL.finditer(value[:100_000]):
+            yield match.group(1).lower()
+        for match in _URL.finditer(value[:100_000]):
+            host = urlsplit(match.group(0)).hostname
+            if host:
+                yield host.lower()
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _destinations(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:1000]:
+            yield from _destinations(item, depth + 1)
