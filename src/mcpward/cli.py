@@ -1014,7 +1014,14 @@ def gateway_serve(
     (/servers/NAME/mcp), to clients holding a configured bearer token."""
     import uvicorn
 
-    from mcpward.gateway import AuditLog, ConfigError, build_interceptors, default_audit_log, load_config
+    from mcpward.gateway import (
+        AuditLog,
+        ConfigError,
+        build_interceptors,
+        default_audit_log,
+        load_config,
+        make_baseline,
+    )
     from mcpward.gateway._http import create_app
 
     try:
@@ -1032,9 +1039,12 @@ def gateway_serve(
         build_interceptors(settings, audit_log=log)  # refuse a bad DLP policy now, not per session
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    baseline = make_baseline(settings) if settings.baseline.enabled else None
     app_ = create_app(
         {name: list(upstream.command) for name, upstream in settings.servers.items()},
-        lambda _name, command: build_interceptors(settings, audit_log=log, command=tuple(command)),
+        lambda _name, command: build_interceptors(
+            settings, audit_log=log, command=tuple(command), shared_baseline=baseline
+        ),
         token_hashes={client.sha256: client.name for client in settings.serve.clients},
         allowed_hosts=tuple(hosts),
         max_message=settings.max_message,

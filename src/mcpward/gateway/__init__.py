@@ -35,6 +35,7 @@ __all__ = [
     "build_interceptors",
     "default_audit_log",
     "load_config",
+    "make_baseline",
     "verify",
 ]
 
@@ -139,7 +140,12 @@ def load_config(path: Path | None) -> GatewayConfig:
 
 
 def build_interceptors(
-    config: GatewayConfig, *, audit_log: AuditLog, command: tuple[str, ...] = (), url: str | None = None
+    config: GatewayConfig,
+    *,
+    audit_log: AuditLog,
+    command: tuple[str, ...] = (),
+    url: str | None = None,
+    shared_baseline: Interceptor | None = None,
 ) -> list[Interceptor]:
     """The pipeline, in order: checks that can refuse come before the audit, which records
     their decision before anything is forwarded."""
@@ -166,20 +172,24 @@ def build_interceptors(
             Dlp(_dlp_policy(config.dlp), scan_results=config.dlp.scan_results, injection=config.dlp.injection)
         )
     if config.baseline.enabled:
-        from mcpward._paths import user_data_dir
-        from mcpward.gateway._interceptors.baseline import Baseline
-
-        settings = config.baseline
-        interceptors.append(
-            Baseline(
-                settings.path or user_data_dir() / "gateway-baseline.json",
-                learning_calls=settings.learning_calls,
-                dormant_days=settings.dormant_days,
-                spike_factor=settings.spike_factor,
-            )
-        )
+        interceptors.append(shared_baseline or make_baseline(config))
     interceptors.append(Audit(audit_log))
     return interceptors
+
+
+def make_baseline(config: GatewayConfig) -> Interceptor:
+    """The baseline interceptor; ``gateway serve`` makes one and shares it between sessions so
+    that their counts add up."""
+    from mcpward._paths import user_data_dir
+    from mcpward.gateway._interceptors.baseline import Baseline
+
+    settings = config.baseline
+    return Baseline(
+        settings.path or user_data_dir() / "gateway-baseline.json",
+        learning_calls=settings.learning_calls,
+        dormant_days=settings.dormant_days,
+        spike_factor=settings.spike_factor,
+    )
 
 
 def _dlp_policy(config: DlpConfig) -> DlpPolicy:
