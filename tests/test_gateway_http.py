@@ -99,6 +99,36 @@ def test_the_official_client_over_streamable_http(gateway: tuple[str, Path]) -> 
     assert '"client":"laptop"' in log.read_text()
 
 
+async def _sse_session(url: str) -> tuple[list[str], str]:
+    from mcp import ClientSession
+    from mcp.client.sse import sse_client
+
+    async with (
+        sse_client(url, headers={"Authorization": f"Bearer {TOKEN}"}) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        names = [tool.name for tool in (await session.list_tools()).tools]
+        result = await session.call_tool("get_weather", {"city": f"Bergen {SECRET}"})
+        return names, result.content[0].text  # type: ignore[union-attr]
+
+
+def test_the_legacy_sse_transport_for_older_clients(gateway: tuple[str, Path]) -> None:
+    base, log = gateway
+    names, text = anyio.run(_sse_session, f"{base}/servers/weather/sse")
+    assert names == ["get_weather"] and text == "Sunny in Bergen ghp_****"
+    assert verify(log)[1] is None
+    assert httpx.get(f"{base}/servers/weather/sse").status_code == 401
+    assert (
+        httpx.post(
+            f"{base}/servers/weather/messages?session_id=nope",
+            json={},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ).status_code
+        == 404
+    )
+
+
 def test_tokens_hosts_origins_and_sizes_are_checked(gateway: tuple[str, Path]) -> None:
     base, _ = gateway
     url = f"{base}/servers/weather/mcp"

@@ -54,6 +54,8 @@ class HttpSession:
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
+        #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
+        self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         for interceptor in self.interceptors:
@@ -185,6 +187,70 @@ def create_app(
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return client
 
+    async def open_session(name: str, client: str) -> HttpSession | str:
+        """A started session, or why it could not start (for the client)."""
+        session = HttpSession(
+            name,
+            servers[name],
+            make_interceptors(name, servers[name]),
+            max_message=max_message,
+            call_timeout=call_timeout,
+        )
+        session.session.client = client
+        try:
+            await session.start()
+        except Refusal as exc:
+            return f"mcpward gateway: {exc}"
+        except OSError as exc:
+            return f"mcpward gateway: cannot start {name}: {exc.strerror or exc}"
+        sessions[session.id] = session
+        return session
+
+    async def sse_stream(request: Request) -> Response:
+        """The legacy SSE transport: this stream carries every answer; posts go to /messages."""
+        verdict = check(request)
+        if isinstance(verdict, Response):
+            return verdict
+        name = request.path_params["name"]
+        if name not in servers:
+            return refuse(404, f"no server {name!r}")
+        started = await open_session(name, verdict)
+        if isinstance(started, str):
+            return refuse(503, started)
+        session = started
+
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                yield f"event: endpoint\ndata: /servers/{name}/messages?session_id={session.id}\n\n".encode()
+                async for chunk in _events(session):
+                    yield chunk
+            finally:
+                sessions.pop(session.id, None)
+                await session.stop()
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    async def sse_message(request: Request) -> Response:
+        verdict = check(request)
+        if isinstance(verdict, Response):
+            return verdict
+        session = sessions.get(request.query_params.get("session_id", ""))
+        if session is None or session.session.server != request.path_params["name"]:
+            return refuse(404, "unknown session")
+        body = await request.body()
+        if len(body) > max_message:
+            return refuse(413, f"message larger than {max_message} bytes")
+
+        async def answer() -> None:
+            reply = await session.handle(body)
+            if reply is not None:
+                with contextlib.suppress(asyncio.QueueFull):
+                    session.unasked.put_nowait(reply)
+
+        session.tasks.add(task := asyncio.create_task(answer()))
+        task.add_done_callback(session.tasks.discard)
+        return Response(status_code=202)
+
     async def endpoint(request: Request) -> Response:
         verdict = check(request)
         if isinstance(verdict, Response):
@@ -212,31 +278,10 @@ def create_app(
         if len(body) > max_message:
             return refuse(413, f"message larger than {max_message} bytes")
         if session is None:
-            session = HttpSession(
-                name,
-                servers[name],
-                make_interceptors(name, servers[name]),
-                max_message=max_message,
-                call_timeout=call_timeout,
-            )
-            session.session.client = verdict
-            try:
-                await session.start()
-            except Refusal as exc:
-                return Response(
-                    encode(error(_id(body), BLOCKED, f"mcpward gateway: {exc}")),
-                    media_type="application/json",
-                )
-            except OSError as exc:
-                return Response(
-                    encode(
-                        error(
-                            _id(body), BLOCKED, f"mcpward gateway: cannot start {name}: {exc.strerror or exc}"
-                        )
-                    ),
-                    media_type="application/json",
-                )
-            sessions[session.id] = session
+            started = await open_session(name, verdict)
+            if isinstance(started, str):
+                return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
+            session = started
         answer = await session.handle(body)
         headers = {SESSION_HEADER: session.id}
         if answer is None:
@@ -250,7 +295,12 @@ def create_app(
             await session.stop()
 
     return Starlette(
-        routes=[Route("/servers/{name}/mcp", endpoint, methods=["GET", "POST", "DELETE"])], lifespan=lifespan
+        routes=[
+            Route("/servers/{name}/mcp", endpoint, methods=["GET", "POST", "DELETE"]),
+            Route("/servers/{name}/sse", sse_stream, methods=["GET"]),
+            Route("/servers/{name}/messages", sse_message, methods=["POST"]),
+        ],
+        lifespan=lifespan,
     )
 
 
