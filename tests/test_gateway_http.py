@@ -4,6 +4,7 @@ client, with bearer tokens and Host/Origin checks."""
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import subprocess
 import sys
@@ -23,11 +24,40 @@ TOKEN = "mcpg_test-token-for-the-gateway-tests-0123456789"
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
 
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("a server did not start") from None
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def upstream() -> Iterator[str]:
+    """The SDK test server over streamable HTTP: a remote upstream on loopback."""
+    port = _free_port()
+    command = [sys.executable, str(SERVER), "http", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for(port, process)
+    yield f"http://127.0.0.1:{port}/mcp"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, upstream: str) -> Iterator[tuple[str, Path]]:
+    port = _free_port()
+    digest = hashlib.sha256(TOKEN.encode()).hexdigest()
     config = tmp_path / "gateway.toml"
     config.write_text(
         f"""
@@ -36,40 +66,32 @@ max_message = 65536
 port = {port}
 [[serve.clients]]
 name = "laptop"
-sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
+sha256 = "{digest}"
 [pins]
 store = "{tmp_path / "pins.json"}"
 [servers.weather]
 command = ["{sys.executable}", "{SERVER}", "stdio"]
+[servers.remote]
+url = "{upstream}"
+headers_from_env = {{ Authorization = "UPSTREAM_AUTH" }}
 """,
         encoding="utf-8",
     )
     log = tmp_path / "audit.jsonl"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mcpward",
-            "gateway",
-            "serve",
-            "--config",
-            str(config),
-            "--audit-log",
-            str(log),
-        ],
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    process.stderr.read().decode() if process.stderr else "gateway did not start"
-                ) from None
-            time.sleep(0.1)
+    command = [
+        sys.executable,
+        "-m",
+        "mcpward",
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(log),
+    ]
+    env = dict(os.environ, UPSTREAM_AUTH="Bearer upstream-token")
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, env=env)
+    _wait_for(port, process)
     yield f"http://127.0.0.1:{port}", log
     process.terminate()
     process.wait(timeout=30)
@@ -129,6 +151,14 @@ def test_the_legacy_sse_transport_for_older_clients(gateway: tuple[str, Path]) -
     )
 
 
+def test_a_remote_upstream_behind_the_gateway(gateway: tuple[str, Path]) -> None:
+    base, log = gateway
+    names, text = anyio.run(_session, f"{base}/servers/remote/mcp")
+    assert names == ["get_weather"] and text == "Sunny in Oslo ghp_****"
+    records = log.read_text()
+    assert '"server":"remote"' in records and SECRET not in records and verify(log)[1] is None
+
+
 def test_tokens_hosts_origins_and_sizes_are_checked(gateway: tuple[str, Path]) -> None:
     base, _ = gateway
     url = f"{base}/servers/weather/mcp"
@@ -149,7 +179,7 @@ def test_config_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     config = tmp_path / "gateway.toml"
     config.write_text("[servers.x]\ncommand = []\n", encoding="utf-8")
     result = cli("gateway", "serve", "--config", str(config))
-    assert result.exit_code == 2 and "servers.x.command" in result.stderr
+    assert result.exit_code == 2 and "give either command (a list) or url" in result.stderr
     config.write_text('[servers.x]\ncommand = ["srv"]\n', encoding="utf-8")
     result = cli("gateway", "serve", "--config", str(config))
     assert result.exit_code == 2 and "mcpward gateway token" in result.stderr

@@ -1012,6 +1012,8 @@ def gateway_serve(
 ) -> None:
     """Serve the configured servers over streamable HTTP, one endpoint each
     (/servers/NAME/mcp), to clients holding a configured bearer token."""
+    import os
+
     import uvicorn
 
     from mcpward.gateway import (
@@ -1022,7 +1024,7 @@ def gateway_serve(
         load_config,
         make_baseline,
     )
-    from mcpward.gateway._http import create_app
+    from mcpward.gateway._http import Upstream, create_app
 
     try:
         settings = load_config(config)
@@ -1040,10 +1042,17 @@ def gateway_serve(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     baseline = make_baseline(settings) if settings.baseline.enabled else None
+    upstreams = {}
+    for name, upstream in settings.servers.items():
+        missing = [v for v in upstream.headers_from_env.values() if v not in os.environ]
+        if missing:
+            raise _fail(f"{config}: servers.{name}: environment variable(s) not set: {', '.join(missing)}")
+        headers = {header: os.environ[variable] for header, variable in upstream.headers_from_env.items()}
+        upstreams[name] = Upstream(command=upstream.command, url=upstream.url, headers=headers)
     app_ = create_app(
-        {name: list(upstream.command) for name, upstream in settings.servers.items()},
-        lambda _name, command: build_interceptors(
-            settings, audit_log=log, command=tuple(command), shared_baseline=baseline
+        upstreams,
+        lambda _name, upstream: build_interceptors(
+            settings, audit_log=log, command=upstream.command, url=upstream.url, shared_baseline=baseline
         ),
         token_hashes={client.sha256: client.name for client in settings.serve.clients},
         allowed_hosts=tuple(hosts),

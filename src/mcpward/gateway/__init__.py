@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mcpward.gateway._audit import AuditLog, verify
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
@@ -90,8 +90,18 @@ class ServeConfig(_Strict):
 
 
 class UpstreamConfig(_Strict):
-    #: The server's command and arguments, started without a shell, one process per session.
-    command: tuple[str, ...] = Field(min_length=1)
+    #: The server's command and arguments, started without a shell, one process per session;
+    command: tuple[str, ...] = ()
+    #: or a remote server's streamable-HTTP URL,
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    #: with headers whose values are read from these environment variables (header -> variable).
+    headers_from_env: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _one_upstream(self) -> UpstreamConfig:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give either command (a list) or url")
+        return self
 
 
 class BaselineConfig(_Strict):

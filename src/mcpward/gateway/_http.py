@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -25,6 +26,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from mcpward.gateway._relay import Out, Relay, _key, encode, error
+from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import _die_with_parent, lines
 from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session
 
@@ -42,9 +44,14 @@ class HttpSession:
         *,
         max_message: int,
         call_timeout: float,
+        url: str | None = None,
+        upstream_headers: dict[str, str] | None = None,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
-        self.session = Session(server=name, target=command[0])
+        self.session = Session(server=name, target=url or command[0])
+        self.url = url
+        self.upstream_headers = upstream_headers or {}
+        self.remote: RemoteUpstream | None = None
         self.relay = Relay(self.session, interceptors, max_message=max_message)
         self.interceptors = interceptors
         self.command = command
@@ -60,6 +67,14 @@ class HttpSession:
     async def start(self) -> None:
         for interceptor in self.interceptors:
             interceptor.launch(self.session)  # a Refusal goes to the client as the answer
+        if self.url is not None:
+            self.remote = RemoteUpstream(
+                self.url,
+                self.upstream_headers,
+                lambda raw: self._deliver(self.relay.server_message(raw)),
+                timeout=self.call_timeout,
+            )
+            return
         self.process = await asyncio.create_subprocess_exec(
             self.command[0],
             *self.command[1:],
@@ -90,6 +105,9 @@ class HttpSession:
                     self.unasked.put_nowait(out.data)
 
     def _to_server(self, data: bytes) -> None:
+        if self.remote is not None:
+            self.remote.send(data)
+            return
         if (
             self.process is not None
             and self.process.stdin is not None
@@ -129,6 +147,8 @@ class HttpSession:
             return expired[0].data if expired else encode(error(request_id, TIMEOUT, "no answer in time"))
 
     async def stop(self) -> None:
+        if self.remote is not None:
+            await self.remote.close()
         if self.process is not None and self.process.returncode is None:
             if self.process.stdin is not None:
                 self.process.stdin.close()
@@ -156,16 +176,25 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """A served server: a command (one process per session) or a remote URL."""
+
+    command: tuple[str, ...] = ()
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 def create_app(
-    servers: dict[str, list[str]],
-    make_interceptors: Callable[[str, list[str]], list[Interceptor]],
+    servers: dict[str, Upstream],
+    make_interceptors: Callable[[str, Upstream], list[Interceptor]],
     *,
     token_hashes: dict[str, str],
     allowed_hosts: tuple[str, ...],
     max_message: int,
     call_timeout: float,
 ) -> Starlette:
-    """``servers``: name -> command; ``token_hashes``: sha256 of a client token -> client name."""
+    """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name."""
     sessions: dict[str, HttpSession] = {}
 
     def refuse(status: int, why: str) -> Response:
@@ -189,12 +218,15 @@ def create_app(
 
     async def open_session(name: str, client: str) -> HttpSession | str:
         """A started session, or why it could not start (for the client)."""
+        upstream = servers[name]
         session = HttpSession(
             name,
-            servers[name],
-            make_interceptors(name, servers[name]),
+            list(upstream.command),
+            make_interceptors(name, upstream),
             max_message=max_message,
             call_timeout=call_timeout,
+            url=upstream.url,
+            upstream_headers=upstream.headers,
         )
         session.session.client = client
         try:
