@@ -466,3 +466,69 @@ def test_baseline_alerts_on_what_is_new_after_learning(tmp_path: Path) -> None:
     assert "call-spike" in kinds
     other = Baseline(tmp_path / "baseline.json", learning_calls=5, clock=lambda: now[0])
     assert other.data["mail/send_email"]["calls"] >= 48  # kept across gateways
+
+
+# -- audit mirrors -----------------------------------------------------------------------------
+
+
+def test_audit_records_are_mirrored_to_the_registry_database(tmp_path: Path) -> None:
+    from mcpward.gateway._sinks import RegistrySink
+    from mcpward.registry import Registry
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    sink = RegistrySink(database)
+    config = GatewayConfig.model_validate({"pins": {"store": str(tmp_path / "pins.json")}})
+    relay = Relay(
+        Session(server="srv", target="t"),
+        build_interceptors(config, audit_log=AuditLog(tmp_path / "a.jsonl"), sinks=[sink]),
+    )
+    listing(relay)
+    relay.client_message(call(2, "echo", {"text": f"key {SECRET}"}))
+    relay.server_message(b'{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"ok"}]}}')
+    sink.close()
+    events = Registry.open(database).gateway_events(server="srv")
+    assert [(e["method"], e["stage"]) for e in reversed(events)][-2:] == [
+        ("tools/call", "request"),
+        ("tools/call", "response"),
+    ]
+    assert SECRET not in json.dumps(events) and events[1]["decision"] == "redact"
+
+
+def test_audit_records_go_to_an_opentelemetry_collector(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from mcpward.gateway._sinks import OtlpSink
+
+    received: list[tuple[str, bytes]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append((self.path, self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sink = OtlpSink(f"http://127.0.0.1:{server.server_address[1]}")
+        config = GatewayConfig.model_validate({"pins": {"store": str(tmp_path / "pins.json")}})
+        relay = Relay(
+            Session(server="srv", target="t"),
+            build_interceptors(config, audit_log=AuditLog(tmp_path / "a.jsonl"), sinks=[sink]),
+        )
+        listing(relay)
+        relay.client_message(call(2, "echo", {"text": "hello"}))
+        relay.server_message(b'{"jsonrpc":"2.0","id":2,"result":{"content":[{"type":"text","text":"ok"}]}}')
+        sink.close()
+    finally:
+        server.shutdown()
+    paths = {path for path, _ in received}
+    assert paths == {"/v1/logs", "/v1/traces"}
+    logs = b"".join(body for path, body in received if path == "/v1/logs")
+    traces = b"".join(body for path, body in received if path == "/v1/traces")
+    assert b"mcpward.tool" in logs and b"echo" in logs and b"mcp tools/call echo" in traces

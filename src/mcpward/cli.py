@@ -893,6 +893,7 @@ def gateway_run(
         build_interceptors,
         default_audit_log,
         load_config,
+        make_sinks,
     )
     from mcpward.gateway._stdio import environment, run_stdio
 
@@ -907,7 +908,8 @@ def gateway_run(
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
     try:
-        interceptors = build_interceptors(settings, audit_log=log, command=tuple(command))
+        sinks = make_sinks(settings)
+        interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     code = asyncio.run(
@@ -922,6 +924,8 @@ def gateway_run(
             log=lambda line: typer.echo(line, err=True),
         )
     )
+    for sink in sinks:
+        sink.close()
     raise typer.Exit(code)
 
 
@@ -1023,6 +1027,7 @@ def gateway_serve(
         default_audit_log,
         load_config,
         make_baseline,
+        make_sinks,
     )
     from mcpward.gateway._http import Upstream, create_app
 
@@ -1042,6 +1047,10 @@ def gateway_serve(
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     baseline = make_baseline(settings) if settings.baseline.enabled else None
+    try:
+        sinks = make_sinks(settings)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     upstreams = {}
     for name, upstream in settings.servers.items():
         missing = [v for v in upstream.headers_from_env.values() if v not in os.environ]
@@ -1052,14 +1061,23 @@ def gateway_serve(
     app_ = create_app(
         upstreams,
         lambda _name, upstream: build_interceptors(
-            settings, audit_log=log, command=upstream.command, url=upstream.url, shared_baseline=baseline
+            settings,
+            audit_log=log,
+            command=upstream.command,
+            url=upstream.url,
+            shared_baseline=baseline,
+            sinks=sinks,
         ),
         token_hashes={client.sha256: client.name for client in settings.serve.clients},
         allowed_hosts=tuple(hosts),
         max_message=settings.max_message,
         call_timeout=settings.call_timeout,
     )
-    uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
+    try:
+        uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
+    finally:
+        for sink in sinks:
+            sink.close()
 
 
 @gateway_app.command("token")

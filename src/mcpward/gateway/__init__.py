@@ -9,6 +9,7 @@ configured from one TOML file (:class:`GatewayConfig`).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from mcpward.gateway._audit import AuditLog, verify
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
+from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ __all__ = [
     "default_audit_log",
     "load_config",
     "make_baseline",
+    "make_sinks",
     "verify",
 ]
 
@@ -51,6 +54,10 @@ class _Strict(BaseModel):
 class AuditConfig(_Strict):
     #: JSON lines file; default ``gateway-audit.jsonl`` in the user data folder.
     path: Path | None = None
+    #: Also send logs and traces to this OTLP/HTTP collector (``http://host:4318``).
+    otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://")
+    #: Also mirror the records into the registry database: ``local`` or a database URL.
+    registry: str | None = None
 
 
 class RegistryConfig(_Strict):
@@ -156,6 +163,7 @@ def build_interceptors(
     command: tuple[str, ...] = (),
     url: str | None = None,
     shared_baseline: Interceptor | None = None,
+    sinks: Sequence[AuditSink] = (),
 ) -> list[Interceptor]:
     """The pipeline, in order: checks that can refuse come before the audit, which records
     their decision before anything is forwarded."""
@@ -183,8 +191,23 @@ def build_interceptors(
         )
     if config.baseline.enabled:
         interceptors.append(shared_baseline or make_baseline(config))
-    interceptors.append(Audit(audit_log))
+    interceptors.append(Audit(audit_log, sinks))
     return interceptors
+
+
+def make_sinks(config: GatewayConfig) -> list[AuditSink]:
+    """The audit mirrors the config asks for; made once per process and closed at its end."""
+    from mcpward.gateway._sinks import OtlpSink, RegistrySink
+
+    sinks: list[AuditSink] = []
+    try:
+        if config.audit.otlp_endpoint:
+            sinks.append(OtlpSink(config.audit.otlp_endpoint))
+        if config.audit.registry:
+            sinks.append(RegistrySink(None if config.audit.registry == "local" else config.audit.registry))
+    except Exception as exc:  # noqa: BLE001 - reported as a config problem
+        raise ConfigError(f"audit sink: {exc}") from None
+    return sinks
 
 
 def make_baseline(config: GatewayConfig) -> Interceptor:

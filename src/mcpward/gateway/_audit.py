@@ -42,8 +42,9 @@ class AuditLog:
             written = os.write(self._fd, line)
             if written != len(line):
                 raise OSError(f"short write to the audit log {self.path}")
-            self._last = (seq + 1, _hash(previous, body), os.fstat(self._fd).st_size)
-            return body
+            digest = _hash(previous, body)
+            self._last = (seq + 1, digest, os.fstat(self._fd).st_size)
+            return {**body, "hash": digest}
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 

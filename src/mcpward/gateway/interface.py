@@ -67,6 +67,8 @@ class Exchange:
     method: str
     request: dict[str, Any]
     started: float = field(default_factory=time.perf_counter)
+    #: The same moment on the wall clock, for traces.
+    started_ns: int = field(default_factory=time.time_ns)
     response: dict[str, Any] | None = None
     #: allow, redact or block; only ever raised (alert is recorded but allows).
     decision: str = "allow"

@@ -26,6 +26,7 @@ from mcpward.registry._tables import (
     AuditRow,
     EntryRow,
     FleetServerRow,
+    GatewayEventRow,
     MachineRow,
     ReviewRow,
     SessionRow,
@@ -564,6 +565,34 @@ class Registry:
             total = len(judged)
             judged = judged[offset : offset + limit]
         return judged, total
+
+    def record_gateway_events(self, records: Sequence[dict[str, Any]]) -> None:
+        """Mirror gateway audit records (not registry changes: no audit event of our own)."""
+        rows = [
+            {
+                "at": datetime.fromisoformat(str(r.get("at", "")).replace("Z", "+00:00"))
+                if r.get("at")
+                else self.now(),
+                "server": str(r.get("server", ""))[:255],
+                "client": str(r.get("client", ""))[:200],
+                "method": str(r.get("method", ""))[:100],
+                "tool": str(r["tool"])[:255] if r.get("tool") else None,
+                "stage": str(r.get("stage", ""))[:16],
+                "decision": str(r.get("decision", ""))[:16],
+                "chain_hash": str(r.get("hash", ""))[:64],
+                "record": r,
+            }
+            for r in records
+        ]
+        with self.database.writing() as session:
+            session.execute(insert(GatewayEventRow), rows)
+
+    def gateway_events(self, *, server: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        query = select(GatewayEventRow.record).order_by(GatewayEventRow.id.desc()).limit(limit)
+        if server is not None:
+            query = query.where(GatewayEventRow.server == server)
+        with self.database.reading() as session:
+            return list(session.scalars(query))
 
     def machine_count(self) -> int:
         with self.database.reading() as session:

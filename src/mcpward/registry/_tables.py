@@ -151,3 +151,21 @@ class FleetServerRow(Base):
     version: Mapped[str | None] = mapped_column(String(255))
     digest: Mapped[str | None] = mapped_column(String(200))
     launch: Mapped[str | None] = mapped_column(Text)
+
+
+class GatewayEventRow(Base):
+    """A gateway audit record mirrored from the JSONL log (whose chain is the authority)."""
+
+    __tablename__ = "gateway_events"
+    __table_args__ = (Index("ix_gateway_events_server_at", "server", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    server: Mapped[str] = mapped_column(String(255))
+    client: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(100))
+    tool: Mapped[str | None] = mapped_column(String(255))
+    stage: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    record: Mapped[dict[str, Any]]

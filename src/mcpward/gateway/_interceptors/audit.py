@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog
+from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Session
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
@@ -19,8 +21,9 @@ _RESULT_CHARS = 16_384
 class Audit(Interceptor):
     name = "audit"
 
-    def __init__(self, log: AuditLog) -> None:
+    def __init__(self, log: AuditLog, sinks: Sequence[AuditSink] = ()) -> None:
         self.log = log
+        self.sinks = list(sinks)
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         record: dict[str, Any] = {
@@ -63,8 +66,13 @@ class Audit(Interceptor):
             outcome = response.get("result", response.get("error"))
             if outcome is not None:
                 record["result"] = _truncated(_redacted(outcome, exchange.redacted_result))
-        self.log.append(record)
+        written = self.log.append(record)
         exchange.events_recorded = len(exchange.events)
+        for sink in self.sinks:
+            try:
+                sink.write(written, exchange.started_ns)
+            except Exception:  # noqa: BLE001, S112 - a mirror never blocks a call the log recorded
+                continue
 
 
 def _redacted(value: Any, already: Any) -> Any:

@@ -1,0 +1,123 @@
+"""Where audit records go besides the JSONL log, which stays the record of authority (it is
+written, chained, before anything is forwarded). These mirrors get each record after that and
+never hold up or block a call: OpenTelemetry (a log record per audit record, a span per call,
+over OTLP/HTTP, batched) and the registry database (written by a background thread)."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from typing import Any
+
+#: A record that cannot be queued (the database is down and the queue full) is dropped from the
+#: mirror, and counted; the JSONL log still has it.
+_QUEUE = 10_000
+
+
+class AuditSink:
+    def write(self, record: dict[str, Any], started_ns: int) -> None:
+        """One audit record (as the JSONL has it); ``started_ns`` is when its call began."""
+
+    def close(self) -> None:
+        """Flush what is pending."""
+
+
+class OtlpSink(AuditSink):
+    def __init__(self, endpoint: str, *, service: str = "mcpward-gateway") -> None:
+        try:
+            from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.sdk._logs import LoggerProvider
+            from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError:
+            raise RuntimeError("the OpenTelemetry sink needs `pip install 'mcpward[otel]'`") from None
+        base = endpoint.rstrip("/")
+        resource = Resource.create({"service.name": service})
+        self._logs = LoggerProvider(resource=resource)
+        self._logs.add_log_record_processor(
+            BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
+        )
+        self._logger = self._logs.get_logger("mcpward.gateway.audit")
+        self._traces = TracerProvider(resource=resource)
+        self._traces.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
+        self._tracer = self._traces.get_tracer("mcpward.gateway")
+
+    def write(self, record: dict[str, Any], started_ns: int) -> None:
+        from opentelemetry._logs import SeverityNumber
+        from opentelemetry.trace import Status, StatusCode
+
+        attributes = {
+            f"mcpward.{key}": value
+            for key, value in record.items()
+            if isinstance(value, str | int | float | bool) and key not in ("prev",)
+        }
+        severity = (
+            SeverityNumber.WARN
+            if record.get("decision") in ("block", "alert", "redact")
+            else SeverityNumber.INFO
+        )
+        self._logger.emit(
+            body=f"{record.get('method')} {record.get('tool') or ''} {record.get('stage')}: "
+            f"{record.get('decision')}",
+            attributes=attributes,
+            severity_number=severity,
+            severity_text=severity.name,
+        )
+        if record.get("stage") == "response":
+            name = f"mcp {record.get('method')} {record.get('tool') or ''}".strip()
+            span = self._tracer.start_span(name, start_time=started_ns, attributes=attributes)
+            if record.get("decision") == "block":
+                span.set_status(Status(StatusCode.ERROR, "; ".join(record.get("reasons", []))[:200]))
+            span.end(end_time=time.time_ns())
+
+    def close(self) -> None:
+        self._logs.shutdown()
+        self._traces.shutdown()
+
+
+class RegistrySink(AuditSink):
+    def __init__(self, database_url: str | None) -> None:
+        from mcpward.registry import Registry
+
+        self._registry = Registry.open(database_url)
+        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=_QUEUE)
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._drain, name="mcpward-audit-db", daemon=True)
+        self._thread.start()
+
+    def write(self, record: dict[str, Any], started_ns: int) -> None:
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+    def _drain(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < 500:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            records = [item for item in batch if item is not None]
+            if records:
+                try:
+                    self._registry.record_gateway_events(records)
+                except Exception as exc:  # noqa: BLE001 - a mirror must not take the gateway down
+                    self.dropped += len(records)
+                    print(
+                        f"mcpward gateway: audit mirror to the registry failed: {type(exc).__name__}",
+                        file=sys.stderr,
+                    )
+            if None in batch:
+                return
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._registry.database.dispose()
