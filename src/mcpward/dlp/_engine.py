@@ -59,6 +59,9 @@ class DlpRule:
     not_after: tuple[str, ...] = ()
     #: Named group ``secret`` of the pattern holds the sensitive part; ``key`` its name.
     keyed: bool = False
+    #: A pattern for runs of the characters a match can begin with: the exact pattern is tried
+    #: only at positions in such runs instead of at every position of the text.
+    starts: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,10 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
 )
 
 
+#: The characters matches of the costlier PII patterns begin with: phone numbers start at "+",
+#: "(" or a digit (the pattern searched at every position cost 0.15 ms per 4 KB of prose).
+_STARTS = {"phone-number": r"[+(0-9]+"}
+
 _KEY_WORDS = (
     r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key"
     r"|private[_-]?key|client[_-]?secret|credentials?)"
@@ -334,6 +341,7 @@ def builtin_rules() -> tuple[DlpRule, ...]:
                 validator=validator,
                 severity="medium",
                 not_after=not_after,
+                starts=_STARTS.get(rule_id, ""),
             )
         )
     # Local numbers in any national format ("(07) 5331 0577", "69 987 88 37") only where a word
@@ -381,6 +389,7 @@ class Engine:
         # whole-text search try every position (3 ms on 4 KB of prose that says "passed"); it
         # is tried once per keyword instead.
         self._keywords = [_keyword_finder(rule) for rule in self.rules]
+        self._starts = [re.compile(rule.starts) if rule.starts else None for rule in self.rules]
         self._triggers = MultiMatcher(
             [r.trigger for r in self.rules], [r.caseless for r in self.rules], use_hyperscan=use_hyperscan
         )
@@ -444,7 +453,15 @@ class Engine:
 
     def _candidates(self, index: int, text: str) -> Iterator[re.Match[str]]:
         """The exact pattern's matches, as ``finditer`` gives them (leftmost, not overlapping)."""
-        exact, keyword = self._exact[index], self._keywords[index]
+        exact, keyword, starts = self._exact[index], self._keywords[index], self._starts[index]
+        if starts is not None:
+            last_end = 0
+            for run in starts.finditer(text):
+                for position in range(max(run.start(), last_end), run.end()):
+                    if position >= last_end and (match := exact.match(text, position)) is not None:
+                        yield match
+                        last_end = match.end()
+            return
         if keyword is None:
             yield from exact.finditer(text)
             return
@@ -459,6 +476,8 @@ class Engine:
             # The earliest start a match holding this keyword can have: the start of the run
             # of key characters before it, at most 40 back. A later start cannot succeed where
             # this one fails (only the optional prefix differs), so one anchored try is enough.
+            if not _ASSIGNMENT_AFTER.match(lowered, hit.end()):
+                continue  # "passed the tests": no assignment follows the keyword
             start = hit.start()
             floor = max(last_end, hit.start() - _KEY_BEFORE)
             while start > floor and text[start - 1] in _KEY_CHARACTERS:
@@ -486,6 +505,10 @@ def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:
 #: their keywords instead of at every position of the text.
 _KEY_PREFIX = "(?P<key>[A-Za-z0-9_.-]{0,40}"
 _KEY_BEFORE = 40
+#: What must follow a keyword for a keyed pattern to match: the rest of the key, an optional
+#: quote, and an assignment (the patterns' own shape after the keyword), checked before the
+#: costlier anchored match.
+_ASSIGNMENT_AFTER = re.compile(r"[A-Za-z0-9_.-]{0,20}[\"']?[ \t]{0,4}(?::=|=>|[:=])")
 _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 

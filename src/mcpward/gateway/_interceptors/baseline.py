@@ -124,12 +124,16 @@ def _destinations(value: Any, depth: int = 0) -> Iterator[str]:
     if depth > 20:
         return
     if isinstance(value, str):
-        for match in _EMAIL.finditer(value[:100_000]):
-            yield match.group(1).lower()
-        for match in _URL.finditer(value[:100_000]):
-            host = urlsplit(match.group(0)).hostname
-            if host:
-                yield host.lower()
+        text = value[:100_000]
+        # The searches cost 0.1 ms per 4 KB of prose; most strings have neither sign.
+        if "@" in text:
+            for match in _EMAIL.finditer(text):
+                yield match.group(1).lower()
+        if "://" in text:
+            for match in _URL.finditer(text):
+                host = urlsplit(match.group(0)).hostname
+                if host:
+                    yield host.lower()
     elif isinstance(value, dict):
         for item in value.values():
             yield from _destinations(item, depth + 1)

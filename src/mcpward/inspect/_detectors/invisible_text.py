@@ -35,7 +35,10 @@ class InvisibleText(Detector):
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         text = item.joined
-        tags = _TAGS.search(text)
+        # Tag, zero-width and bidi characters are not ASCII; escapes need ESC. Most text is
+        # plain ASCII, and these checks then cost nothing (they were 0.14 ms per 4 KB).
+        ascii_only = text.isascii()
+        tags = None if ascii_only else _TAGS.search(text)
         if tags is not None:
             hidden = decode_tags(text)
             path = item.field_at(tags.start()).path
@@ -78,6 +81,8 @@ class InvisibleText(Detector):
                 "control characters are not meant for a description",
             ),
         ):
+            if (ascii_only and regex in (_BIDI, _ZERO_WIDTH)) or (regex is _ANSI and "\x1b" not in text):
+                continue
             match = regex.search(text)
             if match is not None:
                 yield Hit(
