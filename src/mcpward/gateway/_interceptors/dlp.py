@@ -22,6 +22,10 @@ class Dlp(Interceptor):
         self.scan_results = scan_results
         #: What an instruction found in a tool result does: "alert", "block" or "off".
         self.injection = injection
+        if injection != "off":
+            from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
+
+            WHOLE_PATTERNS.start()  # every result is checked: worth the one-off compile
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mcpward._multimatch import MultiMatcher
 from mcpward.inspect.interface import Hit, SurfaceItem
@@ -78,11 +80,92 @@ class _AnchorIndex:
 _ANCHORS = _AnchorIndex()
 
 
+class _WholePatternIndex:
+    """Which patterns match an ASCII text, for all of them in one Hyperscan pass (5 us per
+    4 KB, where the anchor test lets common words through to 0.2 ms of Python searches).
+
+    On ASCII text Hyperscan's ``\\b``, ``\\w`` and case folding agree with Python's, so the
+    set is exact; other text, and the patterns Hyperscan cannot take (look-arounds), keep the
+    anchor path. Compiling takes over a second, so it happens in a background thread, asked
+    for by the gateway (which checks every tool result); until it is ready nothing changes.
+    """
+
+    def __init__(self) -> None:
+        self._database: Any = None
+        self._covered: frozenset[int] = frozenset()
+        self._ids: list[int] = []
+        self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._build, name="mcpward-pattern-index", daemon=True).start()
+
+    def _build(self) -> None:
+        try:
+            import hyperscan
+        except ImportError:
+            return
+        from mcpward.inspect._detectors import all_detectors
+
+        all_detectors()  # every detector module registers its patterns when imported
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH
+        entries = list(_REGISTRY)
+        usable = []
+        for entry in entries:
+            try:
+                hyperscan.Database().compile(
+                    expressions=[entry.regex.pattern.encode()], ids=[0], elements=1, flags=[flags]
+                )
+            except hyperscan.error:
+                continue  # a look-around: this pattern keeps the anchor path
+            usable.append(entry)
+        if not usable:
+            return
+        database = hyperscan.Database()
+        try:
+            database.compile(
+                expressions=[e.regex.pattern.encode() for e in usable],
+                ids=list(range(len(usable))),
+                elements=len(usable),
+                flags=[flags] * len(usable),
+            )
+        except hyperscan.error:
+            return
+        self._ids = [entry.index for entry in usable]
+        self._covered = frozenset(self._ids)
+        self._database = database
+
+    def matching(self, text: str) -> tuple[frozenset[int], set[int]] | None:
+        """(the patterns this index decides, those of them that match), or None."""
+        database = self._database
+        if database is None or not text.isascii():
+            return None
+        found: set[int] = set()
+
+        def on_match(index: int, start: int, end: int, flags: int, context: Any) -> None:
+            found.add(self._ids[index])
+
+        database.scan(text.encode(), match_event_handler=on_match)
+        return self._covered, found
+
+
+WHOLE_PATTERNS = _WholePatternIndex()
+
+
 def candidates(patterns: tuple[Pattern, ...], lowered: str) -> Iterator[Pattern]:
-    """The patterns that may match ``lowered``: those without anchors or with one present."""
+    """The patterns that may match ``lowered``: those without anchors or with one present (or,
+    once the whole-pattern index is ready and the text is ASCII, those that do match)."""
+    decided = WHOLE_PATTERNS.matching(lowered)
     present = _ANCHORS.present(lowered)
     for entry in patterns:
-        if not entry.anchors or entry.index in present:
+        if decided is not None and entry.index in decided[0]:
+            if entry.index in decided[1]:
+                yield entry
+        elif not entry.anchors or entry.index in present:
             yield entry
 
 
