@@ -927,6 +927,68 @@ def gateway_run(
     raise typer.Exit(code)
 
 
+sandbox_app = typer.Typer(
+    help="Run MCP servers with no network but an allow-listed proxy and no files but their mounts.",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+@sandbox_app.command("check")
+def sandbox_check() -> None:
+    """Which sandbox backends work on this machine (each is tried for real), and why not."""
+    from mcpward.sandbox import backends
+
+    working = 0
+    for backend in backends():
+        availability = backend.check()
+        working += availability.works
+        typer.echo(f"{backend.name}: {'works' if availability.works else 'unavailable'} - {availability.why}")
+    if not working:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@sandbox_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def sandbox_run(
+    command: Annotated[list[str], typer.Argument(help="-- then the server's command and arguments.")],
+    profile: Annotated[Path | None, typer.Option(help="Sandbox profile (TOML).", metavar="FILE")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Backend to use (default: the first that works).")
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", help="The server's name, for the audit log.")
+    ] = None,
+    audit_log: Annotated[
+        Path | None, typer.Option(help="Audit log for egress records.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Run a server confined: standard input and output pass through, every outbound
+    connection goes through the egress proxy and is recorded."""
+    from datetime import UTC, datetime
+
+    from mcpward.gateway import AuditLog, default_audit_log
+    from mcpward.sandbox import SandboxError, choose_backend, load_profile, run_sandboxed
+
+    name = server or Path(command[0]).name
+    try:
+        rules = load_profile(profile)
+        chosen = choose_backend(backend)
+    except SandboxError as exc:
+        raise _fail(str(exc)) from None
+    log = AuditLog(audit_log or default_audit_log())
+
+    def report(record: dict[str, object]) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        log.append({"at": stamp, "server": name, "stage": "egress", **record})
+
+    report({"method": "sandbox-start", "decision": "allow", "backend": chosen.name,
+            "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
+            "write": [str(p) for p in rules.files.write]})  # fmt: skip
+    code = run_sandboxed(rules, command, report=report, backend=chosen)
+    report({"method": "sandbox-exit", "decision": "allow", "status": code})
+    raise typer.Exit(code)
+
+
 pins_app = typer.Typer(help="Tool signature pins the gateway enforces.", no_args_is_help=True)
 app.add_typer(pins_app, name="pins")
 

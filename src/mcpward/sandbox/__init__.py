@@ -1,0 +1,127 @@
+"""``mcpward sandbox``: run an MCP server with no network but an allow-listed, recorded proxy,
+no files but what its profile mounts, no environment but what it names, and resource limits.
+
+Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each for real.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+from mcpward.sandbox._proxy import EgressProxy
+from mcpward.sandbox.interface import Availability, Backend, Profile, SandboxError
+
+__all__ = [
+    "Availability",
+    "Backend",
+    "Profile",
+    "SandboxError",
+    "backends",
+    "choose_backend",
+    "load_profile",
+    "run_sandboxed",
+]
+
+
+def backends() -> list[Backend]:
+    return [Bubblewrap()]
+
+
+def load_profile(path: Path | None) -> Profile:
+    if path is None:
+        return Profile()
+    try:
+        document = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise SandboxError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SandboxError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Profile.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
+        raise SandboxError(f"{path}: {problems}") from None
+
+
+def choose_backend(name: str | None) -> Backend:
+    for backend in backends():
+        if name not in (None, backend.name):
+            continue
+        availability = backend.check()
+        if availability.works:
+            return backend
+        if name is not None:
+            raise SandboxError(f"the {name} backend does not work here: {availability.why}")
+    reasons = "; ".join(f"{b.name}: {b.check().why}" for b in backends())
+    raise SandboxError(f"no sandbox backend works on this machine ({reasons}); see `mcpward sandbox check`")
+
+
+def run_sandboxed(
+    profile: Profile,
+    argv: list[str],
+    *,
+    report: Callable[[dict[str, Any]], None],
+    backend: Backend | None = None,
+    resolve: dict[str, tuple[str, int]] | None = None,
+) -> int:
+    """Run ``argv`` confined, with standard input and output passed through; its exit status."""
+    chosen = backend or choose_backend(None)
+    state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
+    socket_dir = state / "proxy"
+    socket_dir.mkdir()
+    proxy = EgressProxy(socket_dir / "egress.sock", profile.network, report, resolve=resolve)
+    proxy.start()
+    env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
+    env.update(profile.env.set)
+    for name in ("PATH", "LANG", "LC_ALL", "TERM"):
+        if name in os.environ:
+            env.setdefault(name, os.environ[name])
+    launch = chosen.launch(profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env)
+    try:
+        process = subprocess.Popen(launch.argv, preexec_fn=_limits_group(profile))
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(number, lambda signum, frame: process.send_signal(signum))
+        return process.wait()
+    finally:
+        proxy.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def _limits_group(profile: Profile) -> Callable[[], None] | None:
+    """Where the machine lets us (root, cgroup v1 pids and memory controllers), put the sandbox
+    in its own control group with the profile's process and memory limits: rlimits on process
+    counts do not bind root, and address-space limits break JavaScript engines."""
+    base = Path("/sys/fs/cgroup")
+    if os.geteuid() != 0 or not (base / "pids").is_dir():
+        return None
+    name = f"mcpward-{os.getpid()}"
+    groups = []
+    for controller, setting, value in (
+        ("pids", "pids.max", str(profile.limits.processes)),
+        ("memory", "memory.limit_in_bytes", str(profile.limits.memory_mb * 1024 * 1024)),
+    ):
+        group = base / controller / name
+        try:
+            group.mkdir(exist_ok=True)
+            (group / setting).write_text(value)
+        except OSError:
+            continue
+        groups.append(group)
+
+    def enter() -> None:
+        for group in groups:
+            with open(group / "cgroup.procs", "w") as handle:
+                handle.write(str(os.getpid()))
+
+    return enter

@@ -1,0 +1,92 @@
+"""bubblewrap: new user, pid, network, ipc, uts and cgroup namespaces; the system read-only;
+every home hidden; a private /tmp and a writable per-server home; the profile's mounts; a clean
+environment; dies with its parent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
+
+BRIDGE = Path(__file__).resolve().parents[1] / "_bridge.py"
+#: Inside the sandbox: where the proxy socket's folder is mounted, and the bridge's port.
+SOCKET_DIR = "/run/mcpward"
+PROXY_PORT = 3128
+
+
+class Bubblewrap(Backend):
+    name = "bubblewrap"
+
+    def check(self) -> Availability:
+        binary = shutil.which("bwrap")
+        if binary is None:
+            return Availability(False, "bwrap is not installed (Debian package bubblewrap)")
+        try:
+            probe = subprocess.run(
+                [binary, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--", "/bin/true"],
+                capture_output=True,
+                timeout=20,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Availability(False, f"bwrap did not run: {exc}")
+        if probe.returncode != 0:
+            reason = probe.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason given"]
+            return Availability(False, f"the kernel refused the namespaces: {reason[0]}")
+        return Availability(True, "user, pid, network, ipc and uts namespaces work")
+
+    def launch(
+        self, profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
+    ) -> Launch:
+        binary = shutil.which("bwrap") or "bwrap"
+        home = Path(os.environ.get("HOME") or "/root")
+        private_home = state / "home"
+        private_home.mkdir(parents=True, exist_ok=True)
+        args = [binary, "--unshare-all", "--die-with-parent", "--new-session"]
+        # A private, empty /tmp inside the sandbox (not the host's).
+        args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]  # noqa: S108
+        # Every home, and the runtime folders where sockets to other services live, hidden.
+        for hidden in ("/home", "/root", "/run", "/var/run", "/mnt", "/media", str(home)):
+            if Path(hidden).is_dir() and not Path(hidden).is_symlink():
+                args += ["--tmpfs", hidden]
+        args += ["--bind", str(private_home), str(home)]
+        # The interpreter the bridge needs, and the bridge, read-only (they may live in a home,
+        # so these come after the home is replaced).
+        for needed in sorted({sys.base_prefix, sys.prefix, str(BRIDGE.parent)}):
+            args += ["--ro-bind", needed, needed]
+        for path in profile.files.read:
+            args += ["--ro-bind", str(path), str(path)]
+        for path in profile.files.write:
+            args += ["--bind", str(path), str(path)]
+        args += ["--ro-bind", str(proxy_socket.parent), SOCKET_DIR]
+        args += ["--clearenv", "--chdir", str(home)]
+        proxy = f"http://127.0.0.1:{PROXY_PORT}"
+        settings = {
+            **env,
+            "HOME": str(home),
+            "TMPDIR": "/tmp",  # noqa: S108 - the sandbox's private tmpfs
+            "PATH": env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "HTTP_PROXY": proxy,
+            "HTTPS_PROXY": proxy,
+            "http_proxy": proxy,
+            "https_proxy": proxy,
+            "NODE_USE_ENV_PROXY": "1",
+            "npm_config_proxy": proxy,
+            "npm_config_https_proxy": proxy,
+        }
+        for name, value in sorted(settings.items()):
+            args += ["--setenv", name, value]
+        limits = profile.limits
+        args += [
+            "--",
+            sys.executable,
+            "-I",
+            str(BRIDGE),
+            f"{SOCKET_DIR}/{proxy_socket.name}",
+            str(PROXY_PORT),
+        ]
+        args += [str(limits.cpu_seconds), str(limits.file_size_mb), str(limits.processes), "--", *argv]
+        return Launch(argv=args, env={})

@@ -1,0 +1,79 @@
+"""The sandbox's first process (standard library only: it runs inside, from a read-only bind).
+
+It listens on a loopback port inside the sandbox's empty network namespace and forwards each
+connection to the egress proxy's unix socket, bind-mounted from the host: the only way out.
+Then it sets the resource limits, starts the server with the given environment (standard input
+and output are the gateway's), waits for it and exits with its status.
+
+    python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES -- COMMAND ARGS...
+"""
+
+import contextlib
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, target):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+def _serve(listener: socket.socket, path: str) -> None:
+    while True:
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            upstream.connect(path)
+        except OSError:
+            client.close()
+            continue
+        threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+
+
+def main() -> None:
+    separator = sys.argv.index("--")
+    path, port, cpu, file_mb, processes = sys.argv[1:separator]
+    command = sys.argv[separator + 1 :]
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", int(port)))
+    listener.listen(128)
+    threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
+    for limit, value in (
+        (resource.RLIMIT_CPU, int(cpu)),
+        (resource.RLIMIT_FSIZE, int(file_mb) * 1024 * 1024),
+        (resource.RLIMIT_NPROC, int(processes)),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(limit, (value, value))
+    try:
+        server = subprocess.Popen(command)
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.exit(127)
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, lambda signum, frame: server.send_signal(signum))
+    sys.exit(server.wait())
+
+
+if __name__ == "__main__":
+    main()

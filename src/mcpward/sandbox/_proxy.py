@@ -1,0 +1,128 @@
+"""The egress proxy on the host side of the sandbox: HTTP ``CONNECT`` (for HTTPS) and plain
+HTTP requests, on a unix socket the sandbox reaches through its bridge. Only the profile's
+hosts and ports get through; every attempt, allowed or denied, is reported with the bytes each
+way. Names are resolved here, never inside the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcpward.sandbox.interface import NetworkRules
+
+_HEAD_LIMIT = 16 * 1024
+
+
+class EgressProxy:
+    def __init__(
+        self,
+        socket_path: Path,
+        rules: NetworkRules,
+        report: Callable[[dict[str, Any]], None],
+        *,
+        resolve: dict[str, tuple[str, int]] | None = None,
+    ) -> None:
+        self.socket_path = socket_path
+        self.rules = rules
+        self.report = report
+        #: Names mapped to a host and port (a test's loopback server standing for a real host).
+        self.resolve = resolve or {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mcpward-egress", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the egress proxy did not start")
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        server = loop.run_until_complete(asyncio.start_unix_server(self._client, path=str(self.socket_path)))
+        self.socket_path.chmod(0o666)  # the sandbox's user (mapped or not) must reach it
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            server.close()
+            loop.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ConnectionError):
+            writer.close()
+            return
+        if len(head) > _HEAD_LIMIT:
+            writer.close()
+            return
+        line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        method, _, rest = line.partition(" ")
+        target = rest.rsplit(" ", 1)[0]
+        if method.upper() == "CONNECT":
+            host, _, port_text = target.rpartition(":")
+            forward = b""
+        else:
+            parts = urlsplit(target)
+            host, port_text = (
+                parts.hostname or "",
+                str(parts.port or (443 if parts.scheme == "https" else 80)),
+            )
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            forward = (
+                f"{method} {path} {rest.rsplit(' ', 1)[-1]}\r\n".encode("latin-1") + head.split(b"\r\n", 1)[1]
+            )
+        host = host.strip("[]").lower()
+        port = int(port_text) if port_text.isdigit() else 0
+        record: dict[str, Any] = {"method": method.upper(), "host": host, "port": port}
+        if not host or not self.rules.allows(host, port):
+            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+            writer.close()
+            self.report(
+                {**record, "decision": "block", "reason": "not in the sandbox profile's network allow list"}
+            )
+            return
+        address = self.resolve.get(f"{host}:{port}", (host, port))
+        try:
+            upstream_reader, upstream_writer = await asyncio.wait_for(
+                asyncio.open_connection(*address), timeout=30
+            )
+        except (OSError, TimeoutError) as exc:
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            writer.close()
+            self.report({**record, "decision": "allow", "error": type(exc).__name__})
+            return
+        if forward:
+            upstream_writer.write(forward)
+        else:
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        sent, received = await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        self.report({**record, "decision": "allow", "sent": sent + len(forward), "received": received})
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+    total = 0
+    try:
+        while data := await reader.read(65536):
+            total += len(data)
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        with contextlib.suppress(ConnectionError, OSError):
+            writer.close()
+    return total
