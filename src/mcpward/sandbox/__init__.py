@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -80,7 +81,9 @@ def run_sandboxed(
     state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
     socket_dir = state / "proxy"
     socket_dir.mkdir()
-    proxy = EgressProxy(socket_dir / "egress.sock", profile.network, report, resolve=resolve)
+    mapped = {name: _address(target) for name, target in profile.network.resolve.items()}
+    resolved = {**mapped, **(resolve or {})}
+    proxy = EgressProxy(socket_dir / "egress.sock", profile.network, report, resolve=resolved)
     proxy.start()
     env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
     env.update(profile.env.set)
@@ -88,24 +91,31 @@ def run_sandboxed(
         if name in os.environ:
             env.setdefault(name, os.environ[name])
     launch = chosen.launch(profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env)
+    groups = _limit_groups(profile)
     try:
-        process = subprocess.Popen(launch.argv, preexec_fn=_limits_group(profile))
+        process = subprocess.Popen(launch.argv, preexec_fn=_enter(groups) if groups else None)
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, lambda signum, frame: process.send_signal(signum))
         return process.wait()
     finally:
         proxy.stop()
         shutil.rmtree(state, ignore_errors=True)
+        _remove(groups)
 
 
-def _limits_group(profile: Profile) -> Callable[[], None] | None:
-    """Where the machine lets us (root, cgroup v1 pids and memory controllers), put the sandbox
-    in its own control group with the profile's process and memory limits: rlimits on process
-    counts do not bind root, and address-space limits break JavaScript engines."""
+def _address(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _limit_groups(profile: Profile) -> list[Path]:
+    """Where the machine lets us (root, cgroup v1 pids and memory controllers), control groups
+    with the profile's process and memory limits: rlimits on process counts do not bind root,
+    and address-space limits break JavaScript engines."""
     base = Path("/sys/fs/cgroup")
     if os.geteuid() != 0 or not (base / "pids").is_dir():
-        return None
-    name = f"mcpward-{os.getpid()}"
+        return []
+    name = f"mcpward-{os.getpid()}-{id(profile)}"
     groups = []
     for controller, setting, value in (
         ("pids", "pids.max", str(profile.limits.processes)),
@@ -118,10 +128,27 @@ def _limits_group(profile: Profile) -> Callable[[], None] | None:
         except OSError:
             continue
         groups.append(group)
+    return groups
 
-    def enter() -> None:
+
+def _remove(groups: list[Path]) -> None:
+    """The groups, once the kernel has reaped what was in them (the pid namespace's processes
+    die with its first process, a moment after it)."""
+    deadline = time.monotonic() + 5
+    for group in groups:
+        while True:
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+
+
+def _enter(groups: list[Path]) -> Callable[[], None]:
+    def enter() -> None:  # in the child, before exec: everything it starts stays in the groups
         for group in groups:
-            with open(group / "cgroup.procs", "w") as handle:
-                handle.write(str(os.getpid()))
+            (group / "cgroup.procs").write_text(str(os.getpid()))
 
     return enter

@@ -25,6 +25,9 @@ _HOST = re.compile(r"^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$")
 class NetworkRules(_Strict):
     #: ``host``, ``host:port`` or ``*.domain[:port]``; without a port, 443 and 80.
     allow: tuple[str, ...] = ()
+    #: ``name:port`` -> ``host:port`` the proxy connects to instead (a local mirror standing for
+    #: a real host, or a test's loopback server); the name must still be allowed.
+    resolve: dict[str, str] = {}
 
     @field_validator("allow")
     @classmethod

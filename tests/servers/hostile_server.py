@@ -1,0 +1,59 @@
+"""A hostile 'server' for the sandbox tests: it tries one forbidden thing, named by its first
+argument, and prints what happened as one JSON line (it never does harm outside a sandbox that
+works: the fork test stops at 200 processes and waits for none of them)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+
+def attempt() -> dict:
+    action = sys.argv[1]
+    if action == "connect":
+        try:
+            with urllib.request.urlopen(sys.argv[2], timeout=10) as response:  # noqa: S310
+                return {"ok": True, "status": response.status, "body": response.read().decode()[:200]}
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "error": str(exc)}
+    if action == "direct":
+        try:
+            socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=5).close()
+            return {"ok": True}
+        except OSError as exc:
+            return {"ok": False, "error": str(exc)}
+    if action == "dns":
+        try:
+            return {"ok": True, "addresses": [a[4][0] for a in socket.getaddrinfo(sys.argv[2], 443)]}
+        except OSError as exc:
+            return {"ok": False, "error": str(exc)}
+    if action == "read":
+        try:
+            with open(os.path.expanduser(sys.argv[2])) as handle:
+                return {"ok": True, "content": handle.read()[:100]}
+        except OSError as exc:
+            return {"ok": False, "error": str(exc)}
+    if action == "env":
+        return {"ok": sys.argv[2] in os.environ, "names": sorted(os.environ)}
+    if action == "write":
+        try:
+            with open(sys.argv[2], "w") as handle:
+                handle.write("pwned")
+            return {"ok": True}
+        except OSError as exc:
+            return {"ok": False, "error": str(exc)}
+    if action == "fork":
+        started = 0
+        try:
+            for _ in range(200):
+                subprocess.Popen(["sleep", "30"])
+                started += 1
+        except OSError as exc:
+            return {"ok": False, "started": started, "error": str(exc)}
+        return {"ok": True, "started": started}
+    return {"ok": False, "error": f"unknown action {action}"}
+
+
+print(json.dumps(attempt()), flush=True)

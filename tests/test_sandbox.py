@@ -1,0 +1,175 @@
+"""The sandbox against a hostile server of our own: each forbidden thing in its own test, each
+denied; network attempts recorded in the audit log; an allowed destination works through the
+proxy; a real npm server answers tools/list inside. Needs bubblewrap (installed by .ci/run);
+skips with the reason where the kernel refuses namespaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpward.gateway import verify
+from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+
+HOSTILE = Path(__file__).parent / "servers" / "hostile_server.py"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bubblewrap() -> None:
+    availability = Bubblewrap().check()
+    if not availability.works:
+        if os.environ.get("MCPWARD_REQUIRE_SANDBOX") == "1":
+            pytest.fail(f"bubblewrap is required here but does not work: {availability.why}")
+        pytest.skip(f"no sandbox here: {availability.why}")
+
+
+def sandboxed(
+    tmp_path: Path, *argv: str, profile: str = "", env: dict[str, str] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    config = tmp_path / "profile.toml"
+    config.write_text(profile, encoding="utf-8")
+    log = tmp_path / "audit.jsonl"
+    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--server", "hostile",
+               "--audit-log", str(log), "--", sys.executable, str(HOSTILE), *argv]  # fmt: skip
+    result = subprocess.run(
+        command, capture_output=True, timeout=120, env={**os.environ, **(env or {})}, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert verify(log)[1] is None
+    return json.loads(result.stdout.decode().strip().splitlines()[-1]), records
+
+
+def test_a_host_outside_the_allow_list_is_refused_and_recorded(tmp_path: Path) -> None:
+    outcome, records = sandboxed(
+        tmp_path, "connect", "http://exfil.example/upload", profile='[network]\nallow = ["api.example.com"]\n'
+    )
+    assert not outcome["ok"] and "403" in outcome["error"]
+    assert any(r.get("host") == "exfil.example" and r["decision"] == "block" for r in records)
+
+
+def test_no_direct_connection_leaves_the_sandbox(tmp_path: Path) -> None:
+    outcome, _ = sandboxed(tmp_path, "direct", "1.1.1.1", "443")
+    assert not outcome["ok"] and "unreachable" in outcome["error"].lower()
+
+
+def test_no_dns_inside(tmp_path: Path) -> None:
+    outcome, _ = sandboxed(tmp_path, "dns", "example.com")
+    assert not outcome["ok"]
+
+
+def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n", encoding="utf-8")
+    outcome, _ = sandboxed(tmp_path, "read", "~/.ssh/id_rsa", env={"HOME": str(home)})
+    assert not outcome["ok"] and "No such file" in outcome["error"]
+    outcome, _ = sandboxed(tmp_path, "read", str(home / ".ssh" / "id_rsa"), env={"HOME": str(home)})
+    assert not outcome["ok"]
+    outcome, _ = sandboxed(tmp_path, "env", "GATEWAY_SECRET", env={"GATEWAY_SECRET": "s3cr3t-value"})
+    assert not outcome["ok"] and "GATEWAY_SECRET" not in outcome["names"]
+    allowed, _ = sandboxed(
+        tmp_path, "env", "ACME_TOKEN", profile='[env]\nallow = ["ACME_TOKEN"]\n', env={"ACME_TOKEN": "given"}
+    )
+    assert allowed["ok"]
+
+
+def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path) -> None:
+    outcome, _ = sandboxed(tmp_path, "write", "/usr/local/pwned")
+    assert not outcome["ok"] and "Read-only" in outcome["error"]
+    outside = tmp_path / "outside.txt"
+    outcome, _ = sandboxed(tmp_path, "write", str(outside))
+    assert not outside.exists()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    outcome, _ = sandboxed(
+        tmp_path, "write", str(shared / "ok.txt"), profile=f'[files]\nwrite = ["{shared}"]\n'
+    )
+    assert outcome["ok"] and (shared / "ok.txt").read_text() == "pwned"
+
+
+def test_a_fork_bomb_stops_at_the_process_limit(tmp_path: Path) -> None:
+    outcome, _ = sandboxed(tmp_path, "fork", profile="[limits]\nprocesses = 32\n")
+    assert not outcome["ok"] and outcome["started"] < 32
+
+
+@pytest.fixture
+def loopback_site() -> Iterator[int]:
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"hello from the allowed API"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield int(server.server_address[1])
+    server.shutdown()
+
+
+def test_an_allowed_destination_works_through_the_proxy(tmp_path: Path, loopback_site: int) -> None:
+    profile = f'[network]\nallow = ["api.example.com:80"]\nresolve = {{ "api.example.com:80" = "127.0.0.1:{loopback_site}" }}\n'
+    outcome, records = sandboxed(tmp_path, "connect", "http://api.example.com/v1/status", profile=profile)
+    assert outcome["ok"] and outcome["body"] == "hello from the allowed API"
+    egress = [r for r in records if r.get("host") == "api.example.com"]
+    assert egress and egress[0]["decision"] == "allow" and egress[0]["received"] > 0 and egress[0]["sent"] > 0
+
+
+def test_a_real_npm_server_answers_inside(tmp_path: Path) -> None:
+    script = (
+        Path(__file__).resolve().parents[1]
+        / ".cache"
+        / "npm-servers"
+        / "node_modules"
+        / "@modelcontextprotocol"
+        / "server-memory"
+        / "dist"
+        / "index.js"
+    )
+    if shutil.which("node") is None or not script.is_file():
+        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
+            pytest.fail("the cached npm server is missing")
+        pytest.skip("node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)")
+    modules = script.parents[3]
+    profile = tmp_path / "profile.toml"
+    profile.write_text(f'[files]\nread = ["{modules}"]\n', encoding="utf-8")
+    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(profile),
+               "--audit-log", str(tmp_path / "a.jsonl"), "--", "node", str(script)]  # fmt: skip
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    ]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("".join(json.dumps(m) + "\n" for m in messages).encode())
+    process.stdin.flush()
+    answers = [json.loads(process.stdout.readline()) for _ in range(2)]
+    process.stdin.close()
+    process.wait(timeout=30)
+    names = {tool["name"] for tool in answers[1]["result"]["tools"]}
+    assert {"create_entities", "read_graph"} <= names
