@@ -173,3 +173,23 @@ def test_a_real_npm_server_answers_inside(tmp_path: Path) -> None:
     process.wait(timeout=30)
     names = {tool["name"] for tool in answers[1]["result"]["tools"]}
     assert {"create_entities", "read_graph"} <= names
+
+
+def test_the_gateway_runs_its_server_in_the_sandbox(tmp_path: Path) -> None:
+    import anyio
+
+    from test_gateway import SECRET, SERVERS, _sdk_session
+
+    profile = tmp_path / "profile.toml"
+    profile.write_text("[limits]\nprocesses = 64\n", encoding="utf-8")
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[pins]\nstore = "{tmp_path / "pins.json"}"\n', encoding="utf-8")
+    log = tmp_path / "audit.jsonl"
+    command = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "weather", "--config", str(config),
+               "--sandbox", str(profile), "--audit-log", str(log), "--",
+               sys.executable, str(SERVERS / "mcp_test_server.py"), "stdio"]  # fmt: skip
+    names, results = anyio.run(_sdk_session, command, [("get_weather", {"city": f"Rome {SECRET}"})])
+    assert names == ["get_weather"] and results[0].content[0].text == "Sunny in Rome ghp_****"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(r.get("method") == "sandbox-start" and r["backend"] == "bubblewrap" for r in records)
+    assert verify(log)[1] is None

@@ -877,6 +877,10 @@ def gateway_run(
         str | None, typer.Option("--server", help="The server's name (default: the command).", metavar="NAME")
     ] = None,
     config: Annotated[Path | None, typer.Option(help="Gateway config (TOML).", metavar="FILE")] = None,
+    sandbox: Annotated[
+        Path | None,
+        typer.Option(help="Run the server in the sandbox with this profile (TOML).", metavar="PROFILE"),
+    ] = None,
     audit_log: Annotated[
         Path | None,
         typer.Option(help="Audit log file (default: the config's, else user data).", metavar="FILE"),
@@ -905,6 +909,11 @@ def gateway_run(
     except OSError as exc:
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
+    launched = list(command)
+    if sandbox is not None:
+        # The registry judges the server's own command; what starts is the sandbox around it.
+        launched = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(sandbox.resolve())]
+        launched += ["--server", session.server, "--audit-log", str(log_path), "--", *command]
     try:
         sinks = make_sinks(settings)
         interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
@@ -914,8 +923,8 @@ def gateway_run(
         run_stdio(
             session,
             interceptors,
-            command[0],
-            command[1:],
+            launched[0],
+            launched[1:],
             env=environment(),
             max_message=settings.max_message,
             call_timeout=settings.call_timeout,
