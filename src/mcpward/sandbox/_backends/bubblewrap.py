@@ -5,6 +5,7 @@ environment; dies with its parent."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,14 +50,27 @@ class Bubblewrap(Backend):
         # A private, empty /tmp inside the sandbox (not the host's).
         args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]  # noqa: S108
         # Every home, and the runtime folders where sockets to other services live, hidden.
-        for hidden in ("/home", "/root", "/run", "/var/run", "/mnt", "/media", str(home)):
-            if Path(hidden).is_dir() and not Path(hidden).is_symlink():
-                args += ["--tmpfs", hidden]
+        hidden = ["/tmp", "/home", "/root", "/run", "/var/run", "/mnt", "/media", str(home)]  # noqa: S108
+        for folder in hidden[1:]:
+            if Path(folder).is_dir() and not Path(folder).is_symlink():
+                args += ["--tmpfs", folder]
         args += ["--bind", str(private_home), str(home)]
         # The interpreter the bridge needs, and the bridge, read-only (they may live in a home,
         # so these come after the home is replaced).
         for needed in sorted({sys.base_prefix, sys.prefix, str(BRIDGE.parent)}):
             args += ["--ro-bind", needed, needed]
+        # The program, and the script an interpreter is told to run, must be there for the
+        # server to start at all: each one under a hidden folder is bound read-only by itself.
+        # Other paths on the command line (data a server is pointed at) need the profile.
+        bound = (sys.base_prefix, sys.prefix, str(BRIDGE.parent))
+        for word in _program_files(argv):
+            if (
+                word.startswith("/")
+                and Path(word).exists()
+                and any(_under(word, root) for root in hidden)
+                and not any(_under(word, root) for root in bound)
+            ):
+                args += ["--ro-bind", word, word]
         for path in profile.files.read:
             args += ["--ro-bind", str(path), str(path)]
         for path in profile.files.write:
@@ -90,3 +104,17 @@ class Bubblewrap(Backend):
         ]
         args += [str(limits.cpu_seconds), str(limits.file_size_mb), str(limits.processes), "--", *argv]
         return Launch(argv=args, env={})
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+_INTERPRETERS = re.compile(r"^(python[0-9.]*|node|nodejs|deno|bun|ruby|perl|bash|sh)$")
+
+
+def _program_files(argv: list[str]) -> list[str]:
+    files = argv[:1]
+    if len(argv) > 1 and _INTERPRETERS.match(Path(argv[0]).name) and Path(argv[1]).is_file():
+        files.append(argv[1])
+    return files
