@@ -193,3 +193,26 @@ def test_the_gateway_runs_its_server_in_the_sandbox(tmp_path: Path) -> None:
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert any(r.get("method") == "sandbox-start" and r["backend"] == "bubblewrap" for r in records)
     assert verify(log)[1] is None
+
+
+def test_a_registry_entrys_scope_becomes_the_sandbox_profile(tmp_path: Path) -> None:
+    from mcpward.registry import DataScope, Identity, Registry
+    from test_registry import package_request
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    entry = registry.request(
+        package_request(
+            name="weather",
+            identity=Identity(kind="remote", url="https://weather.example/mcp"),
+            vet=None,
+            scope=DataScope(network=("api.example.com",), credentials=("WEATHER_KEY",)),
+        ),
+        "alice",
+    )
+    registry.approve(entry.id, "bob", "ok")
+    from mcpward.sandbox import profile_from_entry
+
+    profile = profile_from_entry(registry.get(entry.id).model_dump(mode="json"))
+    assert profile.network.allows("api.example.com", 443) and not profile.network.allows("exfil.example", 443)
+    assert profile.env.allow == ("WEATHER_KEY",)

@@ -14,6 +14,7 @@ from mcpward import __version__
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from mcpward.gateway import Session
     from mcpward.model import Report, Severity
     from mcpward.registry import Identity, Registry
 
@@ -909,11 +910,7 @@ def gateway_run(
     except OSError as exc:
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
-    launched = list(command)
-    if sandbox is not None:
-        # The registry judges the server's own command; what starts is the sandbox around it.
-        launched = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(sandbox.resolve())]
-        launched += ["--server", session.server, "--audit-log", str(log_path), "--", *command]
+    confine = _confinement(sandbox or settings.sandbox.profile, settings.sandbox.from_registry, log_path)
     try:
         sinks = make_sinks(settings)
         interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
@@ -923,12 +920,13 @@ def gateway_run(
         run_stdio(
             session,
             interceptors,
-            launched[0],
-            launched[1:],
+            command[0],
+            command[1:],
             env=environment(),
             max_message=settings.max_message,
             call_timeout=settings.call_timeout,
             log=lambda line: typer.echo(line, err=True),
+            confine=confine,
         )
     )
     for sink in sinks:
@@ -1159,6 +1157,33 @@ def gateway_token(name: Annotated[str, typer.Argument(help="The client the token
     token = "mcpg_" + secrets.token_urlsafe(32)
     typer.echo(f"token: {token}")
     typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"')
+
+
+def _confinement(
+    profile: Path | None, from_registry: bool, log_path: Path
+) -> Callable[[Session, list[str]], list[str]] | None:
+    """How the gateway wraps a server's command in the sandbox, if it does: with a profile
+    file, or with a profile made from the server's registry entry. The registry judges the
+    server's own command; what starts is the sandbox around it."""
+    if profile is None and not from_registry:
+        return None
+
+    def confine(session: Session, argv: list[str]) -> list[str]:
+        chosen = profile
+        if chosen is None and session.entry is not None:
+            from mcpward._paths import user_data_dir
+            from mcpward.sandbox import profile_from_entry
+
+            derived = profile_from_entry(session.entry)
+            chosen = user_data_dir() / "sandbox-profiles" / f"entry-{session.entry.get('id')}.json"
+            chosen.parent.mkdir(parents=True, exist_ok=True)
+            chosen.write_text(derived.model_dump_json(), encoding="utf-8")
+        if chosen is None:
+            return argv  # no entry, no profile: the registry check decides whether it runs at all
+        wrapped = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(chosen.resolve())]
+        return [*wrapped, "--server", session.server, "--audit-log", str(log_path), "--", *argv]
+
+    return confine
 
 
 def _run_loop(main: Coroutine[Any, Any, int]) -> int:

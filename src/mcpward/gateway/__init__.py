@@ -120,6 +120,13 @@ class BaselineConfig(_Strict):
     spike_factor: float = Field(default=5.0, gt=1)
 
 
+class SandboxConfig(_Strict):
+    #: Run every stdio server in the sandbox with this profile;
+    profile: Path | None = None
+    #: or with a profile made from its registry entry's data scope (when the registry is on).
+    from_registry: bool = False
+
+
 class GatewayConfig(_Strict):
     max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
     #: Seconds a server has to answer one request.
@@ -130,6 +137,7 @@ class GatewayConfig(_Strict):
     policy: ToolPolicyConfig = ToolPolicyConfig()
     dlp: DlpConfig = DlpConfig()
     baseline: BaselineConfig = BaselineConfig()
+    sandbox: SandboxConfig = SandboxConfig()
     serve: ServeConfig = ServeConfig()
     servers: dict[str, UpstreamConfig] = {}
 

@@ -111,7 +111,10 @@ async def run_stdio(
     max_message: int,
     call_timeout: float,
     log: Callable[[str], None],
+    confine: Callable[[Session, list[str]], list[str]] | None = None,
 ) -> int:
+    """``confine`` may wrap the command once the launch checks have run (and the registry
+    entry, if any, is known): the sandbox."""
     client = await _stdin_reader()
     writer = _ClientWriter()
     await writer.open()
@@ -122,10 +125,12 @@ async def run_stdio(
         log(f"mcpward gateway: {session.server} not started: {exc}")
         await _refuse_all(client, writer, str(exc), max_message)
         return 3
+    argv = [command, *args]
+    if confine is not None:
+        argv = confine(session, argv)
     try:
         server = await asyncio.create_subprocess_exec(
-            command,
-            *args,
+            *argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=env,

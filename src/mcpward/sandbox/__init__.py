@@ -6,6 +6,7 @@ Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -31,8 +32,34 @@ __all__ = [
     "backends",
     "choose_backend",
     "load_profile",
+    "profile_from_entry",
     "run_sandboxed",
 ]
+
+
+def profile_from_entry(entry: dict[str, Any]) -> Profile:
+    """A registry entry's data scope as a sandbox profile: the hosts it talks to, the
+    credentials it needs (passed by name), and the folders its reads and writes name."""
+    scope = entry.get("scope") or {}
+    hosts = [h.strip().lower() for h in scope.get("network") or [] if isinstance(h, str) and h.strip()]
+    reads = [Path(p) for p in scope.get("reads") or [] if isinstance(p, str) and p.startswith("/")]
+    writes = [Path(p) for p in scope.get("writes") or [] if isinstance(p, str) and p.startswith("/")]
+    credentials = [c for c in scope.get("credentials") or [] if isinstance(c, str)]
+    try:
+        return Profile.model_validate(
+            {
+                "network": {"allow": hosts},
+                "files": {
+                    "read": [p for p in reads if p.exists()],
+                    "write": [p for p in writes if p.exists()],
+                },
+                "env": {"allow": credentials},
+            }
+        )
+    except ValidationError as exc:
+        raise SandboxError(
+            f"the registry entry's scope is not a sandbox profile: {exc.errors()[0]['msg']}"
+        ) from None
 
 
 def backends() -> list[Backend]:
@@ -43,11 +70,13 @@ def load_profile(path: Path | None) -> Profile:
     if path is None:
         return Profile()
     try:
-        document = tomllib.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
+        # TOML as people write it; JSON as the gateway writes profiles made from registry entries.
+        document = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except OSError as exc:
         raise SandboxError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SandboxError(f"{path}: not valid TOML: {exc}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+        raise SandboxError(f"{path}: not a valid profile: {exc}") from None
     try:
         return Profile.model_validate(document)
     except ValidationError as exc:
