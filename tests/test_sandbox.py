@@ -216,3 +216,41 @@ def test_a_registry_entrys_scope_becomes_the_sandbox_profile(tmp_path: Path) -> 
     profile = profile_from_entry(registry.get(entry.id).model_dump(mode="json"))
     assert profile.network.allows("api.example.com", 443) and not profile.network.allows("exfil.example", 443)
     assert profile.env.allow == ("WEATHER_KEY",)
+
+
+def test_secrets_come_from_a_private_file_or_the_keyring_never_from_the_config(tmp_path: Path) -> None:
+    import hashlib
+
+    value = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8"
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"GITHUB_TOKEN={value}\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    profile = f'[env.secrets]\nGITHUB_TOKEN = "file:{secrets}"\n'
+    outcome, records = sandboxed(tmp_path, "env", "GITHUB_TOKEN", profile=profile)
+    assert outcome["ok"] and outcome["sha256"] == hashlib.sha256(value.encode()).hexdigest()
+    assert value not in json.dumps(records)
+
+    secrets.chmod(0o644)
+    config = tmp_path / "loose.toml"
+    config.write_text(profile, encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--audit-log", str(tmp_path / "b.jsonl"),
+         "--", sys.executable, str(HOSTILE), "env", "GITHUB_TOKEN"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2 and b"readable by you only" in refused.stderr
+
+    keyring_home = tmp_path / "keyring"
+    env = {"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring", "XDG_DATA_HOME": str(keyring_home)}
+    subprocess.run(
+        [sys.executable, "-c", f"import keyring; keyring.set_password('mcpward', 'github', {value!r})"],
+        env={**os.environ, **env}, check=True, timeout=60,
+    )  # fmt: skip
+    outcome, _ = sandboxed(
+        tmp_path,
+        "env",
+        "GITHUB_TOKEN",
+        profile='[env.secrets]\nGITHUB_TOKEN = "keyring:mcpward/github"\n',
+        env=env,
+    )
+    assert outcome["ok"] and outcome["sha256"] == hashlib.sha256(value.encode()).hexdigest()

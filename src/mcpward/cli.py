@@ -991,7 +991,11 @@ def sandbox_run(
     report({"method": "sandbox-start", "decision": "allow", "backend": chosen.name,
             "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
             "write": [str(p) for p in rules.files.write]})  # fmt: skip
-    code = run_sandboxed(rules, command, report=report, backend=chosen)
+    try:
+        code = run_sandboxed(rules, command, report=report, backend=chosen)
+    except SandboxError as exc:
+        report({"method": "sandbox-refused", "decision": "block", "reason": str(exc)})
+        raise _fail(str(exc)) from None
     report({"method": "sandbox-exit", "decision": "allow", "status": code})
     raise typer.Exit(code)
 

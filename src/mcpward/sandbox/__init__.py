@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
 from mcpward.sandbox._proxy import EgressProxy
+from mcpward.sandbox._secrets import fetch
 from mcpward.sandbox.interface import Availability, Backend, Profile, SandboxError
 
 __all__ = [
@@ -107,6 +108,12 @@ def run_sandboxed(
 ) -> int:
     """Run ``argv`` confined, with standard input and output passed through; its exit status."""
     chosen = backend or choose_backend(None)
+    env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
+    env.update(profile.env.set)
+    env.update({name: fetch(name, source) for name, source in profile.env.secrets.items()})
+    for name in ("PATH", "LANG", "LC_ALL", "TERM"):
+        if name in os.environ:
+            env.setdefault(name, os.environ[name])
     state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
     socket_dir = state / "proxy"
     socket_dir.mkdir()
@@ -114,11 +121,6 @@ def run_sandboxed(
     resolved = {**mapped, **(resolve or {})}
     proxy = EgressProxy(socket_dir / "egress.sock", profile.network, report, resolve=resolved)
     proxy.start()
-    env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
-    env.update(profile.env.set)
-    for name in ("PATH", "LANG", "LC_ALL", "TERM"):
-        if name in os.environ:
-            env.setdefault(name, os.environ[name])
     launch = chosen.launch(profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env)
     groups = _limit_groups(profile)
     try:

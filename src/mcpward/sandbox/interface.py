@@ -62,6 +62,9 @@ class EnvRules(_Strict):
     allow: tuple[str, ...] = ()
     #: Variables set to fixed (non-secret) values.
     set: dict[str, str] = {}
+    #: Secrets fetched at launch: name -> ``env:VAR``, ``file:PATH[#KEY]`` or
+    #: ``keyring:SERVICE/USER``.
+    secrets: dict[str, str] = {}
 
 
 class Limits(_Strict):
