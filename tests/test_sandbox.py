@@ -254,3 +254,23 @@ def test_secrets_come_from_a_private_file_or_the_keyring_never_from_the_config(t
         env=env,
     )
     assert outcome["ok"] and outcome["sha256"] == hashlib.sha256(value.encode()).hexdigest()
+
+
+def test_no_confinement_only_when_asked_and_then_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpward.sandbox import SandboxError, choose_backend
+    from mcpward.sandbox.interface import Availability
+
+    log = tmp_path / "audit.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", "none", "--audit-log", str(log),
+         "--", sys.executable, str(HOSTILE), "env", "HOME"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and b"UNCONFINED" in result.stderr
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(r["method"] == "sandbox-unconfined" and r["decision"] == "alert" for r in records)
+    monkeypatch.setattr(Bubblewrap, "check", lambda self: Availability(False, "refused by the kernel"))
+    with pytest.raises(SandboxError, match="bubblewrap: refused by the kernel"):
+        choose_backend(None)  # never falls back to no confinement by itself

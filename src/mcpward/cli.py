@@ -949,7 +949,7 @@ def sandbox_check() -> None:
     working = 0
     for backend in backends():
         availability = backend.check()
-        working += availability.works
+        working += availability.works and not backend.explicit_only
         typer.echo(f"{backend.name}: {'works' if availability.works else 'unavailable'} - {availability.why}")
     if not working:
         raise typer.Exit(EXIT_FINDINGS)
@@ -988,6 +988,10 @@ def sandbox_run(
         stamp = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         log.append({"at": stamp, "server": name, "stage": "egress", **record})
 
+    if chosen.name == "none":
+        typer.echo(f"mcpward: {name} runs UNCONFINED (--backend none); this is recorded", err=True)
+        report({"method": "sandbox-unconfined", "decision": "alert", "severity": "high",
+                "reason": "the server runs with the user's files, network and environment"})  # fmt: skip
     report({"method": "sandbox-start", "decision": "allow", "backend": chosen.name,
             "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
             "write": [str(p) for p in rules.files.write]})  # fmt: skip

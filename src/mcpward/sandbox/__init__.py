@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch
 from mcpward.sandbox.interface import Availability, Backend, Profile, SandboxError
@@ -64,7 +65,7 @@ def profile_from_entry(entry: dict[str, Any]) -> Profile:
 
 
 def backends() -> list[Backend]:
-    return [Bubblewrap()]
+    return [Bubblewrap(), Unconfined()]
 
 
 def load_profile(path: Path | None) -> Profile:
@@ -87,14 +88,14 @@ def load_profile(path: Path | None) -> Profile:
 
 def choose_backend(name: str | None) -> Backend:
     for backend in backends():
-        if name not in (None, backend.name):
+        if name not in (None, backend.name) or (name is None and backend.explicit_only):
             continue
         availability = backend.check()
         if availability.works:
             return backend
         if name is not None:
             raise SandboxError(f"the {name} backend does not work here: {availability.why}")
-    reasons = "; ".join(f"{b.name}: {b.check().why}" for b in backends())
+    reasons = "; ".join(f"{b.name}: {b.check().why}" for b in backends() if not b.explicit_only)
     raise SandboxError(f"no sandbox backend works on this machine ({reasons}); see `mcpward sandbox check`")
 
 
@@ -124,7 +125,9 @@ def run_sandboxed(
     launch = chosen.launch(profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env)
     groups = _limit_groups(profile)
     try:
-        process = subprocess.Popen(launch.argv, preexec_fn=_enter(groups) if groups else None)
+        process = subprocess.Popen(
+            launch.argv, env=launch.env or None, preexec_fn=_enter(groups) if groups else None
+        )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, lambda signum, frame: process.send_signal(signum))
         return process.wait()

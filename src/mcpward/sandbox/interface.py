@@ -97,6 +97,8 @@ class Launch:
 
 class Backend(ABC):
     name: str
+    #: True for a backend that is never chosen unless named (``none``).
+    explicit_only: bool = False
 
     @abstractmethod
     def check(self) -> Availability:

@@ -1,0 +1,22 @@
+"""No confinement at all: only when asked for by name (``--backend none``), and then reported
+(a high-severity audit event at every start), so that an unconfined server is never silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
+
+
+class Unconfined(Backend):
+    name = "none"
+    #: Never chosen unless named.
+    explicit_only = True
+
+    def check(self) -> Availability:
+        return Availability(True, "runs the server unconfined; only when asked for, and reported")
+
+    def launch(
+        self, profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
+    ) -> Launch:
+        return Launch(argv=list(argv), env=env)
