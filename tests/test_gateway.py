@@ -532,3 +532,56 @@ def test_audit_records_go_to_an_opentelemetry_collector(tmp_path: Path) -> None:
     logs = b"".join(body for path, body in received if path == "/v1/logs")
     traces = b"".join(body for path, body in received if path == "/v1/traces")
     assert b"mcpward.tool" in logs and b"echo" in logs and b"mcp tools/call echo" in traces
+
+
+def test_server_requests_to_the_client_are_recorded(tmp_path: Path) -> None:
+    relay, log = relay_with(tmp_path)
+    sampling = {"jsonrpc": "2.0", "id": "s1", "method": "sampling/createMessage",
+                "params": {"messages": [{"role": "user", "content": {"type": "text", "text": f"use {SECRET}"}}]}}  # fmt: skip
+    outs = relay.server_message(orjson.dumps(sampling))
+    assert outs[0].to == "client"
+    record = json.loads(log.read_text().splitlines()[-1])
+    assert record["stage"] == "server-request" and record["method"] == "sampling/createMessage"
+    assert SECRET not in log.read_text() and verify(log)[1] is None
+
+
+def test_read_only_mode_also_trusts_the_registry_scope_over_annotations() -> None:
+    session = Session(server="db", target="x")
+    session.visible_tools = {"query": {"name": "query", "annotations": {"readOnlyHint": True}}}
+    session.entry = {"scope": {"writes": ["orders table"]}}
+    exchange = Exchange(id=1, method="tools/call", request=orjson.loads(call(1, "query", {})))
+    with pytest.raises(Refusal, match="data scope of db says it writes"):
+        Policy(ToolPolicyConfig(read_only=True)).request(session, exchange)
+    session.entry = {"scope": {"reads": ["orders table"]}}
+    Policy(ToolPolicyConfig(read_only=True)).request(session, exchange)
+
+
+def test_a_server_that_never_answers_gets_a_timeout_error_and_the_gateway_carries_on(tmp_path: Path) -> None:
+    script = (
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    m = json.loads(line)\n"
+        "    if m.get('method') == 'tools/list':\n"
+        "        print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {'tools': [{'name': 'slow'}, {'name': 'fast'}]}}), flush=True)\n"
+        "    elif m.get('params', {}).get('name') == 'fast':\n"
+        "        print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {'content': []}}), flush=True)\n"
+    )
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'call_timeout = 1\n[pins]\nstore = "{tmp_path / "pins.json"}"\n', encoding="utf-8")
+    command = [*MCPWARD, "gateway", "run", "--server", "slow", "--config", str(config),
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", script]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(request(1, "tools/list") + b"\n")
+    process.stdin.flush()
+    process.stdout.readline()
+    started = time.monotonic()
+    process.stdin.write(call(2, "slow", {}) + b"\n" + call(3, "fast", {}) + b"\n")
+    process.stdin.flush()
+    first, second = orjson.loads(process.stdout.readline()), orjson.loads(process.stdout.readline())
+    assert (first["id"], second["id"]) == (3, 2) and second["error"]["code"] == -32003
+    assert 0.9 < time.monotonic() - started < 10
+    process.stdin.close()
+    process.wait(timeout=30)

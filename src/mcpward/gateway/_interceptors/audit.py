@@ -25,6 +25,25 @@ class Audit(Interceptor):
         self.log = log
         self.sinks = list(sinks)
 
+    def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
+        """Requests a server makes of the client (sampling, elicitation, roots) are recorded:
+        they ask the model or the user for something."""
+        if not from_server or "id" not in message:
+            return
+        params = message.get("params")
+        self.log.append(
+            {
+                "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+                "server": session.server,
+                "client": session.client,
+                "stage": "server-request",
+                "method": message.get("method"),
+                "id": message.get("id"),
+                "decision": "allow",
+                "params": _truncated(_redacted(params, None)) if params is not None else None,
+            }
+        )
+
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         record: dict[str, Any] = {
             "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),

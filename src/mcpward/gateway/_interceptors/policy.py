@@ -61,6 +61,10 @@ class Policy(Interceptor):
             annotations = (session.visible_tools.get(tool) or {}).get("annotations") or {}
             if not (isinstance(annotations, dict) and annotations.get("readOnlyHint") is True):
                 raise Refusal(f"read-only mode: tool {tool!r} is not annotated read-only")
+            scope = (session.entry or {}).get("scope") or {}
+            if scope.get("writes") or scope.get("shell") or scope.get("production_write"):
+                # The server's own annotation is a claim; the reviewed data scope says it writes.
+                raise Refusal(f"read-only mode: the registry's data scope of {session.server} says it writes")
         arguments = exchange.params.get("arguments")
         arguments = arguments if isinstance(arguments, dict) else {}
         for constraint in config.constraints:
