@@ -89,3 +89,36 @@ async def _tools_through(entry: dict[str, Any]) -> list[str]:
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         return [tool.name for tool in (await session.list_tools()).tools]
+
+
+def test_wrap_moves_literal_secrets_out_of_the_config(cli: Any, tmp_path: Path) -> None:
+    import hashlib
+    import subprocess
+
+    token = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
+    script = (
+        "import hashlib, json, os, sys\n"
+        "m = json.loads(sys.stdin.readline())\n"
+        "digest = hashlib.sha256(os.environ.get('GITHUB_TOKEN', '').encode()).hexdigest()\n"
+        "print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {'digest': digest}}), flush=True)\n"
+    )
+    home = tmp_path / "home"
+    config = write_json(home / ".cursor" / "mcp.json", {"mcpServers": {"github": {
+        "command": sys.executable, "args": ["-c", script],
+        "env": {"GITHUB_TOKEN": token, "GITHUB_ORG": "acme"}}}})  # fmt: skip
+    original = config.read_bytes()
+    secrets = tmp_path / "secrets.env"
+    result = cli("wrap", "--home", str(home), "--move-secrets", str(secrets))
+    assert "moved the literal secret GITHUB_TOKEN of github" in result.stdout, result.stdout
+    assert token not in config.read_text() and token not in result.stdout
+    assert (secrets.stat().st_mode & 0o777) == 0o600 and f"github.GITHUB_TOKEN={token}" in secrets.read_text()
+    entry = json.loads(config.read_text())["mcpServers"]["github"]
+    assert entry["env"] == {"GITHUB_ORG": "acme"}
+    process = subprocess.run(
+        [entry["command"], *entry["args"]],
+        input=b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}\n',
+        capture_output=True, timeout=60, env={**os.environ, **entry["env"]}, check=False,
+    )  # fmt: skip
+    answer = json.loads(process.stdout.splitlines()[0])
+    assert answer["result"]["digest"] == hashlib.sha256(token.encode()).hexdigest()
+    assert cli("unwrap").exit_code == 0 and config.read_bytes() == original

@@ -878,6 +878,15 @@ def gateway_run(
         str | None, typer.Option("--server", help="The server's name (default: the command).", metavar="NAME")
     ] = None,
     config: Annotated[Path | None, typer.Option(help="Gateway config (TOML).", metavar="FILE")] = None,
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret",
+            help="NAME=SOURCE: set NAME in the server's environment from env:VAR, file:PATH[#KEY] "
+            "(owner-only) or keyring:SERVICE/USER, at launch (repeatable).",
+            metavar="NAME=SOURCE",
+        ),
+    ] = None,
     sandbox: Annotated[
         Path | None,
         typer.Option(help="Run the server in the sandbox with this profile (TOML).", metavar="PROFILE"),
@@ -911,6 +920,18 @@ def gateway_run(
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
     confine = _confinement(sandbox or settings.sandbox.profile, settings.sandbox.from_registry, log_path)
+    server_env = environment()
+    for item in secret or ():
+        from mcpward.sandbox import SandboxError
+        from mcpward.sandbox._secrets import fetch
+
+        variable, _, source = item.partition("=")
+        if not variable or not source:
+            raise _fail(f"--secret {variable or item!r}: expected NAME=SOURCE")
+        try:
+            server_env[variable] = fetch(variable, source)
+        except SandboxError as exc:
+            raise _fail(str(exc)) from None
     try:
         sinks = make_sinks(settings)
         interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
@@ -922,7 +943,7 @@ def gateway_run(
             interceptors,
             command[0],
             command[1:],
-            env=environment(),
+            env=server_env,
             max_message=settings.max_message,
             call_timeout=settings.call_timeout,
             log=lambda line: typer.echo(line, err=True),
@@ -1043,6 +1064,14 @@ def wrap_configs(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would change; change nothing.")
     ] = False,
+    move_secrets: Annotated[
+        Path | None,
+        typer.Option(
+            help="Move literal secrets of the wrapped servers' env into FILE (mode 600); the gateway "
+            "reads them at launch.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Rewrite discovered client configs so that their stdio servers run through the gateway,
     keeping a backup of each file; `mcpward unwrap` restores them exactly."""
@@ -1053,9 +1082,19 @@ def wrap_configs(
     if unknown:
         raise _fail(f"unknown --host {', '.join(unknown)}; known: {', '.join(host_ids())}")
     options = ScanOptions(home=home, hosts=frozenset(host) if host else None)
-    outcome = wrap(options, _wrap_backups(), config=config.resolve() if config else None, dry_run=dry_run)
+    outcome = wrap(
+        options,
+        _wrap_backups(),
+        config=config.resolve() if config else None,
+        dry_run=dry_run,
+        secrets_file=move_secrets.expanduser().resolve() if move_secrets else None,
+    )
     for path, name in outcome.wrapped:
         typer.echo(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
+    for path, name, variable in outcome.moved:
+        typer.echo(
+            f"{'would move' if dry_run else 'moved'} the literal secret {variable} of {name} in {path}"
+        )
     for path, name, why in outcome.skipped:
         typer.echo(f"skipped {name} in {path}: {why}")
     if not outcome.wrapped:

@@ -28,6 +28,7 @@ class WrapOutcome:
     wrapped: list[tuple[str, str]] = field(default_factory=list)  # (file, server)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, why)
     files: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
 
 
 def gateway_prefix(config: Path | None) -> list[str]:
@@ -41,8 +42,15 @@ def _is_wrapped(command: str | None, args: tuple[str, ...]) -> bool:
 
 
 def wrap(
-    options: ScanOptions, backups: Path, *, config: Path | None = None, dry_run: bool = False
+    options: ScanOptions,
+    backups: Path,
+    *,
+    config: Path | None = None,
+    dry_run: bool = False,
+    secrets_file: Path | None = None,
 ) -> WrapOutcome:
+    """``secrets_file``: move literal secrets of the wrapped servers' environments there (a file
+    only the user can read), leaving the config a reference the gateway resolves at launch."""
     outcome = WrapOutcome()
     by_file: dict[Path, list[Any]] = defaultdict(list)
     for server in discover(options).servers:
@@ -72,8 +80,11 @@ def wrap(
             elif (node := _find(document, server.name, server.command, server.args)) is None:
                 outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
             else:
-                node["command"], *rest = [*gateway_prefix(config), "--server", server.name, "--"]
-                node["args"] = [*rest, server.command, *server.args]
+                moved = _move_secrets(node, server.name, secrets_file, dry_run) if secrets_file else []
+                launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
+                node["command"] = launcher[0]
+                node["args"] = [*launcher[1:], server.command, *server.args]
+                outcome.moved += [(str(path), server.name, flag.split("=", 1)[0]) for flag in moved[1::2]]
                 outcome.wrapped.append((str(path), server.name))
                 changed = True
         if changed and not dry_run:
@@ -110,6 +121,39 @@ def unwrap(backups: Path, *, force: bool = False) -> tuple[list[str], list[str]]
         restored.append(str(path))
     manifest.save()
     return restored, problems
+
+
+def _move_secrets(node: dict[str, Any], server: str, secrets_file: Path, dry_run: bool) -> list[str]:
+    """Literal secrets in the entry's ``env`` go to the secrets file under ``SERVER.VAR``; the
+    entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. The flags, in pairs."""
+    from mcpward.dlp import assess_value
+
+    env = node.get("env")
+    if not isinstance(env, dict):
+        return []
+    flags: list[str] = []
+    found: dict[str, str] = {}
+    for variable, value in list(env.items()):
+        if isinstance(value, str) and assess_value(f"env:{variable}", variable, value):
+            key = f"{server}.{variable}"
+            found[key] = value
+            flags += ["--secret", f"{variable}=file:{secrets_file}#{key}"]
+            del env[variable]
+    if found and not dry_run:
+        _append_secrets(secrets_file, found)
+    return flags
+
+
+def _append_secrets(path: Path, values: dict[str, str]) -> None:
+    """Add ``KEY=value`` lines to a file created for its owner only (mode 600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text("utf-8").splitlines() if path.exists() else []
+    kept = [line for line in existing if line.partition("=")[0] not in values]
+    lines = kept + [f"{key}={value}" for key, value in values.items()]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
 
 
 def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict[str, Any] | None:
