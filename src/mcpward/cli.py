@@ -1025,6 +1025,33 @@ def sandbox_run(
     raise typer.Exit(code)
 
 
+report_app = typer.Typer(help="Documents for the people who govern MCP servers.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("sbom")
+def report_sbom(
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The approved servers and their packages, as a CycloneDX 1.6 BOM (JSON)."""
+    from datetime import UTC, datetime
+
+    from mcpward.registry import Status
+    from mcpward.report.sbom import approved_sbom
+
+    registry = _open_registry(database)
+    registry.expire_due()
+    text = approved_sbom(registry.entries(status=Status.APPROVED), datetime.now(UTC))
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
 pins_app = typer.Typer(help="Tool signature pins the gateway enforces.", no_args_is_help=True)
 app.add_typer(pins_app, name="pins")
 

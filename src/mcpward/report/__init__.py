@@ -1,0 +1,1 @@
+"""``mcpward report``: documents for the people who govern MCP servers."""
