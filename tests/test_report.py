@@ -66,3 +66,140 @@ def test_the_sbom_lists_exactly_the_approved_servers_and_validates(cli: Any, tmp
     assert components["ghcr.io/acme/img"]["purl"].startswith("pkg:oci/img@sha256:")
     assert [s["endpoints"] for s in bom["services"]] == [["https://mcp.acme.com/mcp"]]
     assert pending.name not in result.stdout and rejected.name not in result.stdout
+
+
+def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
+    cli: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mcpward.gateway import AuditLog
+    from mcpward.registry import InventoryUpload, ObservedServer
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    files = registry.request(package_request(name="files"), "alice")
+    idle = registry.request(package_request(name="idle"), "alice")
+    remote_old = registry.request(
+        package_request(
+            name="mcp-remote",
+            identity=Identity(kind="package", ecosystem="npm", name="mcp-remote", version="0.1.15"),
+        ),
+        "alice",
+    )
+    gone = registry.request(package_request(name="gone"), "alice")
+    for entry in (files, idle, remote_old, gone):
+        registry.approve(entry.id, "bob", "ok")
+    registry.revoke(gone.id, "carol", "compromised")
+    past = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=100))
+    stale = past.request(package_request(name="stale"), "alice")
+    past.approve(stale.id, "bob", "then")
+    soon = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=75))
+    due = soon.request(package_request(name="due"), "alice")
+    soon.approve(due.id, "bob", "then")
+
+    def server(name: str, package: str, version: str | None) -> ObservedServer:
+        return ObservedServer(
+            host="cursor", name=name, kind="package", ecosystem="npm", package=package, version=version
+        )
+
+    registry.record_inventory(InventoryUpload(machine_id="m1", hostname="laptop-1", servers=(
+        server("files", "@acme/files", "1.2.3"),
+        server("files-new", "@acme/files", "9.9.9"),
+        server("gone", "@acme/gone", "1.2.3"),
+        server("stranger", "stranger-mcp", None),
+    )), "agent")  # fmt: skip
+
+    log_path = tmp_path / "audit.jsonl"
+    log = AuditLog(log_path)
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    old = (datetime.now(UTC) - timedelta(days=200)).isoformat().replace("+00:00", "Z")
+    for _ in range(3):
+        log.append(
+            {
+                "at": now,
+                "server": "files",
+                "stage": "request",
+                "method": "tools/call",
+                "tool": "read",
+                "decision": "allow",
+            }
+        )
+    log.append({"at": now, "server": "files", "stage": "request", "method": "tools/call", "tool": "read", "decision": "redact",
+                "events": [{"kind": "dlp-argument", "severity": "high", "message": "1 match", "tool": "read"}]})  # fmt: skip
+    log.append({"at": now, "server": "files", "stage": "response", "method": "tools/list", "decision": "alert",
+                "events": [{"kind": "tool-changed", "severity": "high", "message": "tool 'read' withheld", "tool": "read"}]})  # fmt: skip
+    log.append(
+        {
+            "at": now,
+            "server": "files",
+            "stage": "egress",
+            "method": "CONNECT",
+            "host": "exfil.example",
+            "port": 443,
+            "decision": "block",
+        }
+    )
+    log.append(
+        {
+            "at": old,
+            "server": "idle",
+            "stage": "request",
+            "method": "tools/call",
+            "tool": "x",
+            "decision": "allow",
+        }
+    )
+
+    result = cli(
+        "report",
+        "audit",
+        "--format",
+        "json",
+        "--since",
+        "90d",
+        "--audit-log",
+        str(log_path),
+        "--database",
+        database,
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    assert summary["machines"] == 1 and summary["servers"] == 4
+    assert [r["server"] for r in report["unapproved"]] == ["stranger"]
+    assert [r["server"] for r in report["unpinned"]] == ["stranger"]
+    assert [r["server"] for r in report["drifted"]] == ["files-new"]
+    assert [r["server"] for r in report["revoked"]] == ["gone"]
+    assert [e["name"] for e in report["reviews_expired"]] == ["io.github.acme/stale"]
+    assert [e["name"] for e in report["reviews_due"]] == ["io.github.acme/due"]
+    assert {a["identity"] for a in report["advisories"]} == {"npm:mcp-remote@0.1.15"}
+    assert any(a["advisory"].startswith(("GHSA", "CVE")) for a in report["advisories"])
+    assert summary["calls"] == 4 and report["calls"]["by_server"] == {"files": 4}
+    assert {e["name"] for e in report["unused"]} == {
+        "io.github.acme/idle",
+        "io.github.acme/mcp-remote",
+        "io.github.acme/due",
+    }
+    assert [e["kind"] for e in report["calls"]["dlp_events"]] == ["dlp-argument"]
+    assert [e["tool"] for e in report["calls"]["tool_changes"]] == ["read"]
+    assert [d["host"] for d in report["calls"]["egress_denials"]] == ["exfil.example"]
+    assert all(
+        isinstance(d["seq"], int) for d in report["calls"]["egress_denials"]
+    )  # evidence: the log's records
+
+    (tmp_path / "previous.json").write_text(json.dumps({"summary": {**summary, "unapproved": 3}}))
+    markdown = cli(
+        "report",
+        "audit",
+        "--audit-log",
+        str(log_path),
+        "--database",
+        database,
+        "--previous",
+        str(tmp_path / "previous.json"),
+    )
+    assert "## Unapproved servers (1)" in markdown.stdout and "| unapproved | 1 | 3 | -2 |" in markdown.stdout
+    assert "## Egress denials (1)" in markdown.stdout and "exfil.example" in markdown.stdout
+    bad = cli("report", "audit", "--since", "ninety", "--database", database)
+    assert bad.exit_code == 2 and "--since 'ninety'" in bad.stderr

@@ -1029,6 +1029,53 @@ report_app = typer.Typer(help="Documents for the people who govern MCP servers."
 app.add_typer(report_app, name="report")
 
 
+@report_app.command("audit")
+def report_audit(
+    since: Annotated[str, typer.Option(help="The period: 90d, 12w, 6m, 1y.")] = "90d",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(help="The gateway's audit log (default: the user data folder's).", metavar="FILE"),
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="A previous JSON audit report, for trends.", metavar="FILE")
+    ] = None,
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The quarterly MCP audit: fleet servers and their approval, unpinned, drifted and revoked
+    servers, reviews expired or due, advisories, unused servers, tool changes, DLP events,
+    egress denials and baseline alerts from the gateway's audit log, and trends."""
+    import json
+
+    from mcpward.gateway import default_audit_log
+    from mcpward.report.audit import build_audit, parse_since, render_json, render_markdown
+
+    _check_format(output_format, ("md", "json"))
+    try:
+        period = parse_since(since)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    before = None
+    if previous is not None:
+        try:
+            before = json.loads(previous.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
+    log = audit_log or default_audit_log()
+    document = build_audit(
+        _open_registry(database), since=period, audit_log=log if log.exists() else None, previous=before
+    )
+    text = render_json(document) if output_format == "json" else render_markdown(document)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
 @report_app.command("sbom")
 def report_sbom(
     database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,

@@ -1,0 +1,299 @@
+"""``mcpward report audit``: one document from the registry, the fleet inventory and the
+gateway's audit log, for the quarterly review. Every count comes with the items behind it.
+
+The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the formats render it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mcpward.advisories import advisories_for, load_advisories
+from mcpward.model import Ecosystem, PackageRef
+from mcpward.registry import Registry, Status
+
+#: A re-review due within this many days is listed as due soon.
+DUE_SOON_DAYS = 30
+
+
+def build_audit(
+    registry: Registry,
+    *,
+    since: timedelta,
+    audit_log: Path | None = None,
+    previous: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    start = now - since
+    registry.expire_due()
+    entries = registry.entries()
+    fleet_rows, _ = registry.fleet(limit=1_000_000)
+    fleet = [
+        {
+            "machine": hostname,
+            "reported_at": reported.isoformat(),
+            "host": server.host,
+            "server": server.name,
+            "runs": server.launch or server.package,
+            "status": judgement.status,
+            "detail": judgement.message,
+            "entry": judgement.entry_id,
+            "pinned": bool(server.version or server.digest) or server.kind == "remote",
+        }
+        for hostname, reported, server, judgement in fleet_rows
+    ]
+    calls = _calls(audit_log, start) if audit_log else None
+    approved = [e for e in entries if e.status is Status.APPROVED]
+    due_by = (now + timedelta(days=DUE_SOON_DAYS)).date()
+    document: dict[str, Any] = {
+        "generated_at": now.isoformat(),
+        "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
+        "summary": {},
+        "fleet": fleet,
+        "unapproved": [row for row in fleet if row["status"] == "unapproved"],
+        "unpinned": [row for row in fleet if not row["pinned"]],
+        "drifted": [row for row in fleet if row["status"] in ("version-drift", "integrity-mismatch")],
+        "revoked": [row for row in fleet if row["status"] == "revoked"],
+        "reviews_expired": [_entry(e) for e in entries if e.status is Status.EXPIRED],
+        "reviews_due": [_entry(e) for e in approved if e.review_due and e.review_due <= due_by],
+        "advisories": _advisories(approved),
+        "registry": Counter(e.status.value for e in entries),
+    }
+    if calls is not None:
+        used = set(calls["by_server"])
+        document["unused"] = [
+            _entry(e) for e in approved if _server_name(e) not in used and e.name not in used
+        ]
+        document["calls"] = calls
+    summary = {
+        "machines": len({row["machine"] for row in fleet}),
+        "servers": len(fleet),
+        "unapproved": len(document["unapproved"]),
+        "unpinned": len(document["unpinned"]),
+        "drifted": len(document["drifted"]),
+        "revoked": len(document["revoked"]),
+        "reviews_expired": len(document["reviews_expired"]),
+        "reviews_due": len(document["reviews_due"]),
+        "approved_with_advisories": len(document["advisories"]),
+        "approved_entries": len(approved),
+    }
+    if calls is not None:
+        summary |= {
+            "calls": calls["total"],
+            "unused_servers": len(document["unused"]),
+            "tool_changes": len(calls["tool_changes"]),
+            "dlp_events": len(calls["dlp_events"]),
+            "egress_denials": len(calls["egress_denials"]),
+            "baseline_alerts": len(calls["baseline_alerts"]),
+        }
+    document["summary"] = summary
+    if previous is not None:
+        before = previous.get("summary", {})
+        document["trends"] = {
+            key: {
+                "now": value,
+                "before": before.get(key),
+                "change": value - before[key] if isinstance(before.get(key), int) else None,
+            }
+            for key, value in summary.items()
+        }
+    return document
+
+
+def _entry(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "identity": entry.identity.display,
+        "owner": entry.owner,
+        "tier": entry.tier,
+        "status": entry.status.value,
+        "review_due": str(entry.review_due) if entry.review_due else None,
+    }
+
+
+def _server_name(entry: Any) -> str:
+    return str(entry.name).rsplit("/", 1)[-1]
+
+
+def _advisories(approved: list[Any]) -> list[dict[str, Any]]:
+    records = load_advisories()
+    found = []
+    for entry in approved:
+        identity = entry.identity
+        if identity.kind != "package":
+            continue
+        package = PackageRef(
+            ecosystem=Ecosystem(identity.ecosystem), name=identity.name, version=identity.version, pinned=True
+        )
+        for advisory in advisories_for(package, records):
+            found.append(
+                {
+                    **_entry(entry),
+                    "advisory": advisory.id,
+                    "severity": advisory.severity.value,
+                    "summary": advisory.summary,
+                    "malicious": advisory.malicious,
+                    "fixed": list(advisory.fixed),
+                }
+            )
+    return found
+
+
+_EVENT_GROUPS = {
+    "tool_changes": {"tool-changed", "tool-added", "tool-renamed"},
+    "dlp_events": {"dlp-argument", "dlp-result", "injected-instruction"},
+    "baseline_alerts": {"new-destination", "new-argument-field", "call-spike", "dormant-tool-used"},
+}
+
+
+def _calls(path: Path, start: datetime) -> dict[str, Any]:
+    """Counts and events of the gateway's audit log within the period, read as a stream."""
+    by_server: Counter[str] = Counter()
+    by_tool: dict[str, Counter[str]] = defaultdict(Counter)
+    decisions: Counter[str] = Counter()
+    groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
+    denials: list[dict[str, Any]] = []
+    total = 0
+    since = start.isoformat().replace("+00:00", "Z")
+    for record in _records(path):
+        if str(record.get("at", "")) < since:
+            continue
+        server = str(record.get("server", ""))
+        if record.get("stage") == "egress":
+            if record.get("decision") == "block":
+                denials.append({k: record.get(k) for k in ("at", "server", "host", "port", "reason", "seq")})
+            continue
+        if record.get("stage") == "request" and record.get("method") == "tools/call":
+            total += 1
+            by_server[server] += 1
+            by_tool[server][str(record.get("tool"))] += 1
+            decisions[str(record.get("decision"))] += 1
+        for event in record.get("events") or ():
+            for group, kinds in _EVENT_GROUPS.items():
+                if event.get("kind") in kinds and len(groups[group]) < 10_000:
+                    groups[group].append(
+                        {
+                            "at": record.get("at"),
+                            "server": server,
+                            "seq": record.get("seq"),
+                            "kind": event.get("kind"),
+                            "tool": event.get("tool"),
+                            "message": event.get("message"),
+                        }
+                    )
+    return {
+        "total": total,
+        "by_server": dict(by_server.most_common()),
+        "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
+        "decisions": dict(decisions),
+        "egress_denials": denials[:10_000],
+        **groups,
+    }
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as handle:
+        for line in handle:
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    summary = document["summary"]
+    period = document["period"]
+    lines = [
+        "# MCP audit",
+        "",
+        f"Period: {period['from'][:10]} to {period['to'][:10]} ({period['days']} days). "
+        f"Generated {document['generated_at'][:19]} UTC.",
+        "",
+        "## Summary",
+        "",
+        "| | now | before | change |",
+        "|---|---|---|---|",
+    ]
+    trends = document.get("trends", {})
+    for key, value in summary.items():
+        trend = trends.get(key, {})
+        change = trend.get("change")
+        lines.append(
+            f"| {key.replace('_', ' ')} | {value} | {trend.get('before', '')} | "
+            f"{'' if change is None else f'{change:+d}'} |"
+        )
+    sections = [
+        ("Unapproved servers", document["unapproved"], ("machine", "host", "server", "runs", "detail")),
+        ("Unpinned servers", document["unpinned"], ("machine", "host", "server", "runs")),
+        ("Drifted servers", document["drifted"], ("machine", "host", "server", "runs", "detail")),
+        ("Revoked servers still configured", document["revoked"], ("machine", "host", "server", "runs")),
+        ("Reviews expired", document["reviews_expired"], ("id", "name", "identity", "owner")),
+        (
+            f"Reviews due within {DUE_SOON_DAYS} days",
+            document["reviews_due"],
+            ("id", "name", "identity", "owner", "review_due"),
+        ),
+        (
+            "Approved versions with advisories",
+            document["advisories"],
+            ("id", "identity", "advisory", "severity", "summary"),
+        ),
+    ]
+    if "calls" in document:
+        calls = document["calls"]
+        sections += [
+            (
+                "Approved servers with no calls in the period",
+                document["unused"],
+                ("id", "name", "identity", "owner"),
+            ),
+            ("Tool description changes", calls["tool_changes"], ("at", "server", "tool", "kind", "seq")),
+            ("DLP events", calls["dlp_events"], ("at", "server", "tool", "kind", "seq")),
+            ("Egress denials", calls["egress_denials"], ("at", "server", "host", "port", "seq")),
+            ("Baseline alerts", calls["baseline_alerts"], ("at", "server", "tool", "kind", "seq")),
+        ]
+    for title, rows, columns in sections:
+        lines += ["", f"## {title} ({len(rows)})", ""]
+        if not rows:
+            lines.append("None.")
+            continue
+        lines.append("| " + " | ".join(columns) + " |")
+        lines.append("|" + "---|" * len(columns))
+        for row in rows[:500]:
+            lines.append("| " + " | ".join(_cell(row.get(column)) for column in columns) + " |")
+        if len(rows) > 500:
+            lines.append(f"\n{len(rows) - 500} more in the JSON report.")
+    lines += [
+        "",
+        "Audit log records are cited by their `seq` (verify the chain with `mcpward audit verify`);",
+        "registry entries by their `id` (`mcpward registry show ID`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:200]
+
+
+def parse_since(text: str) -> timedelta:
+    """``90d``, ``12w``, ``6m`` (30-day months), ``1y``."""
+    units = {"d": 1, "w": 7, "m": 30, "y": 365}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"--since {text!r}: give a number and d, w, m or y (90d)")
+    return timedelta(days=int(number) * units[unit])
