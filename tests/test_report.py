@@ -68,9 +68,8 @@ def test_the_sbom_lists_exactly_the_approved_servers_and_validates(cli: Any, tmp
     assert pending.name not in result.stdout and rejected.name not in result.stdout
 
 
-def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
-    cli: Any, tmp_path: Path
-) -> None:
+def known_content(tmp_path: Path) -> tuple[str, Path]:
+    """A registry, a fleet report and an audit log with known content."""
     from datetime import UTC, datetime, timedelta
 
     from mcpward.gateway import AuditLog
@@ -150,7 +149,13 @@ def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
             "decision": "allow",
         }
     )
+    return database, log_path
 
+
+def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
+    cli: Any, tmp_path: Path
+) -> None:
+    database, log_path = known_content(tmp_path)
     result = cli(
         "report",
         "audit",
@@ -203,3 +208,54 @@ def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
     assert "## Egress denials (1)" in markdown.stdout and "exfil.example" in markdown.stdout
     bad = cli("report", "audit", "--since", "ninety", "--database", database)
     assert bad.exit_code == 2 and "--since 'ninety'" in bad.stderr
+
+
+def test_the_html_audit_renders_in_chromium_without_errors(cli: Any, tmp_path: Path) -> None:
+    import os
+
+    import pytest
+
+    from test_registry_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("MCPWARD_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium is required here but {CHROMIUM} is missing")
+        pytest.skip("Chromium is not installed (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    database, log_path = known_content(tmp_path)
+    page_file = tmp_path / "audit.html"
+    result = cli(
+        "report",
+        "audit",
+        "--format",
+        "html",
+        "--audit-log",
+        str(log_path),
+        "--database",
+        database,
+        "-o",
+        str(page_file),
+    )
+    assert result.exit_code == 0, result.stderr
+    html = page_file.read_text()
+    assert "<script" not in html and 'href="#unapproved"' in html and 'id="unapproved"' in html
+    default = Path(__file__).resolve().parents[1] / ".cache" / "test-artifacts"
+    artifacts = Path(os.environ.get("MCPWARD_TEST_ARTIFACTS", default))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on(
+            "console",
+            lambda message: problems.append(message.text) if message.type in ("error", "warning") else None,
+        )
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(page_file.as_uri())
+        assert page.locator("h2#egress_denials").inner_text() == "Egress denials (1)"
+        assert page.locator("svg[role=img]").count() >= 3
+        page.screenshot(path=str(artifacts / "report-audit.png"), full_page=True)
+        browser.close()
+    assert problems == []
+    assert (artifacts / "report-audit.png").stat().st_size > 10_000

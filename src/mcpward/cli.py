@@ -1032,7 +1032,7 @@ app.add_typer(report_app, name="report")
 @report_app.command("audit")
 def report_audit(
     since: Annotated[str, typer.Option(help="The period: 90d, 12w, 6m, 1y.")] = "90d",
-    output_format: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "md",
     audit_log: Annotated[
         Path | None,
         typer.Option(help="The gateway's audit log (default: the user data folder's).", metavar="FILE"),
@@ -1049,9 +1049,9 @@ def report_audit(
     import json
 
     from mcpward.gateway import default_audit_log
-    from mcpward.report.audit import build_audit, parse_since, render_json, render_markdown
+    from mcpward.report.audit import build_audit, parse_since, render_html, render_json, render_markdown
 
-    _check_format(output_format, ("md", "json"))
+    _check_format(output_format, ("md", "html", "json"))
     try:
         period = parse_since(since)
     except ValueError as exc:
@@ -1066,7 +1066,8 @@ def report_audit(
     document = build_audit(
         _open_registry(database), since=period, audit_log=log if log.exists() else None, previous=before
     )
-    text = render_json(document) if output_format == "json" else render_markdown(document)
+    renderers = {"json": render_json, "md": render_markdown, "html": render_html}
+    text = renderers[output_format](document)
     if output is None:
         typer.echo(text)
         return

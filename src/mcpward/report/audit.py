@@ -214,6 +214,83 @@ def render_json(document: dict[str, Any]) -> str:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
 
 
+def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]]:
+    """(anchor, title, rows, columns) of every section, in reading order: one list serves every
+    format."""
+    found: list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]] = [
+        (
+            "unapproved",
+            "Unapproved servers",
+            document["unapproved"],
+            ("machine", "host", "server", "runs", "detail"),
+        ),
+        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "host", "server", "runs")),
+        ("drifted", "Drifted servers", document["drifted"], ("machine", "host", "server", "runs", "detail")),
+        (
+            "revoked",
+            "Revoked servers still configured",
+            document["revoked"],
+            ("machine", "host", "server", "runs"),
+        ),
+        (
+            "reviews_expired",
+            "Reviews expired",
+            document["reviews_expired"],
+            ("id", "name", "identity", "owner"),
+        ),
+        (
+            "reviews_due",
+            f"Reviews due within {DUE_SOON_DAYS} days",
+            document["reviews_due"],
+            ("id", "name", "identity", "owner", "review_due"),
+        ),
+        (
+            "advisories",
+            "Approved versions with advisories",
+            document["advisories"],
+            ("id", "identity", "advisory", "severity", "summary"),
+        ),
+    ]
+    if "calls" in document:
+        calls = document["calls"]
+        found += [
+            (
+                "unused",
+                "Approved servers with no calls in the period",
+                document["unused"],
+                ("id", "name", "identity", "owner"),
+            ),
+            (
+                "tool_changes",
+                "Tool description changes",
+                calls["tool_changes"],
+                ("at", "server", "tool", "kind", "seq"),
+            ),
+            ("dlp_events", "DLP events", calls["dlp_events"], ("at", "server", "tool", "kind", "seq")),
+            (
+                "egress_denials",
+                "Egress denials",
+                calls["egress_denials"],
+                ("at", "server", "host", "port", "seq"),
+            ),
+            (
+                "baseline_alerts",
+                "Baseline alerts",
+                calls["baseline_alerts"],
+                ("at", "server", "tool", "kind", "seq"),
+            ),
+        ]
+    found.append(
+        (
+            "fleet",
+            "Every server by machine",
+            document["fleet"],
+            ("machine", "host", "server", "runs", "status"),
+        )
+    )
+    return found
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     summary = document["summary"]
     period = document["period"]
@@ -284,6 +361,63 @@ def render_markdown(document: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def render_html(document: dict[str, Any]) -> str:
+    """One self-contained page: inline styles, inline SVG charts, no script, print-friendly."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
+    )
+    listed = sections(document)
+    anchors = {anchor: anchor for anchor, *_ in listed} | {"servers": "fleet", "machines": "fleet"}
+    return environment.get_template("audit.html").render(
+        **document,
+        trends=document.get("trends"),
+        anchors={key: value for key, value in anchors.items() if key in document["summary"]},
+        sections=[{"anchor": a, "title": t, "rows": r, "columns": c} for a, t, r, c in listed],
+        charts=_charts(document),
+    )
+
+
+_COLORS = {"approved": "#2e7d32", "unapproved": "#c77700", "version-drift": "#c77700", "revoked": "#b00020",
+           "integrity-mismatch": "#b00020", "review-expired": "#8a6d00"}  # fmt: skip
+
+
+def _charts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    def bars(counts: dict[str, int], color: str = "#3b5998") -> list[tuple[str, int, float, str]]:
+        top = max(counts.values(), default=0) or 1
+        return [
+            (label, value, round(190 * value / top, 1), _COLORS.get(label, color))
+            for label, value in counts.items()
+        ]
+
+    by_status = Counter(row["status"] for row in document["fleet"])
+    charts = [{"title": "Servers by approval status", "bars": bars(dict(by_status.most_common()))}]
+    if "calls" in document:
+        calls = document["calls"]
+        charts.append({"title": "Calls by server", "bars": bars(dict(list(calls["by_server"].items())[:12]))})
+        severities: Counter[str] = Counter()
+        for group in ("tool_changes", "dlp_events", "baseline_alerts"):
+            severities[group.replace("_", " ")] += len(calls[group])
+        severities["egress denials"] = len(calls["egress_denials"])
+        charts.append({"title": "Findings in the period", "bars": bars(dict(severities), "#b00020")})
+    trends = document.get("trends")
+    if trends:
+        changes = {
+            key: value["now"]
+            for key, value in trends.items()
+            if key in ("unapproved", "drifted", "revoked", "unpinned")
+        }
+        before = {f"{key} before": trends[key]["before"] or 0 for key in changes}
+        charts.append(
+            {
+                "title": "Problem servers now and in the previous report",
+                "bars": bars({**before, **changes}, "#8a6d00"),
+            }
+        )
+    return charts
 
 
 def _cell(value: Any) -> str:
