@@ -259,3 +259,55 @@ def test_the_html_audit_renders_in_chromium_without_errors(cli: Any, tmp_path: P
         browser.close()
     assert problems == []
     assert (artifacts / "report-audit.png").stat().st_size > 10_000
+
+
+def test_the_questionnaire_blank_and_answered_in_every_format(cli: Any, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    blank = cli("report", "questionnaire", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(blank.stdout)))
+    assert [r["id"] for r in rows] == [f"MCP-{n}" for n in range(1, 9)] and all(
+        r["answer"] == "" for r in rows
+    )
+
+    database, _ = known_content(tmp_path)
+    answered = cli("report", "questionnaire", "--answer", "--format", "csv", "--database", database)
+    answers = {r["id"]: r for r in csv.DictReader(io.StringIO(answered.stdout))}
+    # approved: files, idle, mcp-remote, due (gone is revoked, stale expired)
+    assert answers["MCP-1"]["answer"].startswith("4 approved servers:")
+    assert "io.github.acme/files (npm:@acme/files@1.2.3)" in answers["MCP-1"]["answer"]
+    assert "4 npm" in answers["MCP-2"]["answer"]
+    assert "Tier-2 (read-only): 4" in answers["MCP-3"]["answer"]
+    assert "1 drifted" in answers["MCP-4"]["evidence"]
+    assert "1 approvals are past their re-review date" in answers["MCP-7"]["answer"]
+    assert (
+        "4 servers reported from machines; 1 approved, 1 unapproved, 1 revoked" in answers["MCP-8"]["answer"]
+    )
+    markdown = cli("report", "questionnaire", "--answer", "--database", database)
+    assert (
+        "## MCP-6. Do you detect changes" in markdown.stdout
+        and "Evidence: registry entries' pins" in markdown.stdout
+    )
+
+    sheet_path = tmp_path / "mcp.xlsx"
+    assert (
+        cli(
+            "report",
+            "questionnaire",
+            "--answer",
+            "--format",
+            "xlsx",
+            "-o",
+            str(sheet_path),
+            "--database",
+            database,
+        ).exit_code
+        == 0
+    )
+    sheet = load_workbook(sheet_path).active
+    assert [cell.value for cell in sheet[1]] == ["id", "question", "answer", "evidence"]
+    assert sheet["A9"].value == "MCP-8" and sheet["C9"].value == answers["MCP-8"]["answer"]
+    assert cli("report", "questionnaire", "--format", "xlsx").exit_code == 2

@@ -1077,6 +1077,40 @@ def report_audit(
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+@report_app.command("questionnaire")
+def report_questionnaire(
+    answer: Annotated[
+        bool,
+        typer.Option("--answer", help="Fill it in for this organisation from the registry and inventory."),
+    ] = False,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="md, csv or xlsx.")] = "md",
+    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The MCP section of a third-party risk questionnaire: blank, to send to vendors, or
+    answered with evidence (--answer), to answer customers."""
+    from mcpward.report.questionnaire import questionnaire, render_csv, render_markdown, write_xlsx
+
+    _check_format(output_format, ("md", "csv", "xlsx"))
+    questions = questionnaire(_open_registry(database) if answer else None)
+    if output_format == "xlsx":
+        if output is None:
+            raise _fail("--format xlsx needs --output FILE")
+        try:
+            write_xlsx(questions, output)
+        except OSError as exc:
+            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    text = render_csv(questions) if output_format == "csv" else render_markdown(questions)
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
 @report_app.command("sbom")
 def report_sbom(
     database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
