@@ -311,3 +311,66 @@ def test_the_questionnaire_blank_and_answered_in_every_format(cli: Any, tmp_path
     assert [cell.value for cell in sheet[1]] == ["id", "question", "answer", "evidence"]
     assert sheet["A9"].value == "MCP-8" and sheet["C9"].value == answers["MCP-8"]["answer"]
     assert cli("report", "questionnaire", "--format", "xlsx").exit_code == 2
+
+
+def test_the_audit_lists_review_findings_and_can_include_this_machine(
+    cli: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from fake_home import npx, write_json
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    flagged = registry.request(
+        package_request(
+            vet=VetOutcome(verdict="review", findings=({"rule": "new-destination", "severity": "medium"},))
+        ),
+        "alice",
+    )
+    clean = registry.request(package_request(name="clean"), "alice")
+    for entry in (flagged, clean):
+        registry.approve(entry.id, "bob", "ok")
+    home = tmp_path / "home"
+    write_json(
+        home / ".cursor" / "mcp.json",
+        {"mcpServers": {"files": npx("@acme/files@1.2.3"), "other": npx("other-mcp@2.0.0")}},
+    )
+    monkeypatch.setenv("HOME", str(home))
+    result = cli(
+        "report",
+        "audit",
+        "--format",
+        "json",
+        "--local",
+        "--database",
+        database,
+        "--audit-log",
+        str(tmp_path / "none.jsonl"),
+    )
+    report = json.loads(result.stdout)
+    assert [(r["name"], r["vet"], r["worst"]) for r in report["review_findings"]] == [
+        ("io.github.acme/files", "review", "medium")
+    ]
+    assert {(r["server"], r["status"]) for r in report["fleet"]} == {
+        ("files", "approved"),
+        ("other", "unapproved"),
+    }
+    assert report["summary"]["approved_with_review_findings"] == 1
+
+
+def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Path) -> None:
+    import re
+
+    from mcpward.report.audit import sections
+
+    database, log_path = known_content(tmp_path)
+    common = ["--audit-log", str(log_path), "--database", database]
+    report = json.loads(cli("report", "audit", "--format", "json", *common).stdout)
+    markdown = cli("report", "audit", "--format", "md", *common).stdout
+    html = cli("report", "audit", "--format", "html", *common).stdout
+    listed = sections(report)
+    assert len(listed) == 14
+    for anchor, title, rows, _columns in listed:
+        assert f"## {title} ({len(rows)})" in markdown, title
+        assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
+    for key, value in report["summary"].items():
+        assert f"| {key.replace('_', ' ')} | {value} |" in markdown

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from mcpward.gateway import Session
     from mcpward.model import Report, Severity
-    from mcpward.registry import Identity, Registry
+    from mcpward.registry import Identity, ObservedServer, Registry
 
 app = typer.Typer(
     name="mcpward",
@@ -1040,6 +1040,9 @@ def report_audit(
     previous: Annotated[
         Path | None, typer.Option(help="A previous JSON audit report, for trends.", metavar="FILE")
     ] = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="Also scan this machine and include its servers.")
+    ] = False,
     database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
 ) -> None:
@@ -1063,8 +1066,21 @@ def report_audit(
         except (OSError, ValueError) as exc:
             raise _fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
     log = audit_log or default_audit_log()
+    here: list[tuple[str, ObservedServer]] = []
+    if local:
+        import socket
+
+        from mcpward.registry import observe
+        from mcpward.scan import ScanOptions, run_scan
+
+        machine = socket.gethostname() or "this machine"
+        here = [(machine, observe(spec)) for spec in run_scan(ScanOptions()).servers if not spec.disabled]
     document = build_audit(
-        _open_registry(database), since=period, audit_log=log if log.exists() else None, previous=before
+        _open_registry(database),
+        since=period,
+        audit_log=log if log.exists() else None,
+        previous=before,
+        local=here,
     )
     renderers = {"json": render_json, "md": render_markdown, "html": render_html}
     text = renderers[output_format](document)

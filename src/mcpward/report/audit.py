@@ -7,7 +7,7 @@ The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the form
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import orjson
 
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.registry import Registry, Status
+from mcpward.registry import ObservedServer, Registry, Status
 
 #: A re-review due within this many days is listed as due soon.
 DUE_SOON_DAYS = 30
@@ -29,12 +29,21 @@ def build_audit(
     audit_log: Path | None = None,
     previous: dict[str, Any] | None = None,
     now: datetime | None = None,
+    local: Sequence[tuple[str, ObservedServer]] = (),
 ) -> dict[str, Any]:
+    """``local``: this machine's servers (from a scan) as (machine, server), judged like the
+    fleet's, for a registry that has no fleet reports or to add this machine to them."""
     now = now or datetime.now(UTC)
     start = now - since
     registry.expire_due()
     entries = registry.entries()
     fleet_rows, _ = registry.fleet(limit=1_000_000)
+    if local:
+        index = registry.approval_index()
+        fleet_rows = [
+            *fleet_rows,
+            *((machine, now, server, index.judge(server)) for machine, server in local),
+        ]
     fleet = [
         {
             "machine": hostname,
@@ -65,6 +74,17 @@ def build_audit(
         "reviews_due": [_entry(e) for e in approved if e.review_due and e.review_due <= due_by],
         "advisories": _advisories(approved),
         "registry": Counter(e.status.value for e in entries),
+        "review_findings": [
+            {
+                **_entry(e),
+                "vet": e.vet.verdict if e.vet else "not run",
+                "vet_findings": len(e.vet.findings) if e.vet else 0,
+                "inspect_findings": len(e.inspect_findings),
+                "worst": _worst([*(e.vet.findings if e.vet else ()), *e.inspect_findings]),
+            }
+            for e in approved
+            if (e.vet and (e.vet.verdict != "pass" or e.vet.findings)) or e.inspect_findings
+        ],
     }
     if calls is not None:
         used = set(calls["by_server"])
@@ -83,6 +103,7 @@ def build_audit(
         "reviews_due": len(document["reviews_due"]),
         "approved_with_advisories": len(document["advisories"]),
         "approved_entries": len(approved),
+        "approved_with_review_findings": len(document["review_findings"]),
     }
     if calls is not None:
         summary |= {
@@ -117,6 +138,14 @@ def _entry(entry: Any) -> dict[str, Any]:
         "status": entry.status.value,
         "review_due": str(entry.review_due) if entry.review_due else None,
     }
+
+
+_SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+def _worst(findings: Sequence[dict[str, Any]]) -> str | None:
+    levels = [str(f.get("severity")) for f in findings if f.get("severity") in _SEVERITIES]
+    return max(levels, key=_SEVERITIES.index) if levels else None
 
 
 def _server_name(entry: Any) -> str:
@@ -187,6 +216,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
                             "kind": event.get("kind"),
                             "tool": event.get("tool"),
                             "message": event.get("message"),
+                            "severity": event.get("severity"),
                         }
                     )
     return {
@@ -243,6 +273,12 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
             f"Reviews due within {DUE_SOON_DAYS} days",
             document["reviews_due"],
             ("id", "name", "identity", "owner", "review_due"),
+        ),
+        (
+            "review_findings",
+            "Approved entries with vet or inspect findings",
+            document["review_findings"],
+            ("id", "identity", "vet", "vet_findings", "inspect_findings", "worst"),
         ),
         (
             "advisories",
@@ -313,37 +349,7 @@ def render_markdown(document: dict[str, Any]) -> str:
             f"| {key.replace('_', ' ')} | {value} | {trend.get('before', '')} | "
             f"{'' if change is None else f'{change:+d}'} |"
         )
-    sections = [
-        ("Unapproved servers", document["unapproved"], ("machine", "host", "server", "runs", "detail")),
-        ("Unpinned servers", document["unpinned"], ("machine", "host", "server", "runs")),
-        ("Drifted servers", document["drifted"], ("machine", "host", "server", "runs", "detail")),
-        ("Revoked servers still configured", document["revoked"], ("machine", "host", "server", "runs")),
-        ("Reviews expired", document["reviews_expired"], ("id", "name", "identity", "owner")),
-        (
-            f"Reviews due within {DUE_SOON_DAYS} days",
-            document["reviews_due"],
-            ("id", "name", "identity", "owner", "review_due"),
-        ),
-        (
-            "Approved versions with advisories",
-            document["advisories"],
-            ("id", "identity", "advisory", "severity", "summary"),
-        ),
-    ]
-    if "calls" in document:
-        calls = document["calls"]
-        sections += [
-            (
-                "Approved servers with no calls in the period",
-                document["unused"],
-                ("id", "name", "identity", "owner"),
-            ),
-            ("Tool description changes", calls["tool_changes"], ("at", "server", "tool", "kind", "seq")),
-            ("DLP events", calls["dlp_events"], ("at", "server", "tool", "kind", "seq")),
-            ("Egress denials", calls["egress_denials"], ("at", "server", "host", "port", "seq")),
-            ("Baseline alerts", calls["baseline_alerts"], ("at", "server", "tool", "kind", "seq")),
-        ]
-    for title, rows, columns in sections:
+    for _anchor, title, rows, columns in sections(document):
         lines += ["", f"## {title} ({len(rows)})", ""]
         if not rows:
             lines.append("None.")
@@ -398,11 +404,14 @@ def _charts(document: dict[str, Any]) -> list[dict[str, Any]]:
     if "calls" in document:
         calls = document["calls"]
         charts.append({"title": "Calls by server", "bars": bars(dict(list(calls["by_server"].items())[:12]))})
-        severities: Counter[str] = Counter()
-        for group in ("tool_changes", "dlp_events", "baseline_alerts"):
-            severities[group.replace("_", " ")] += len(calls[group])
-        severities["egress denials"] = len(calls["egress_denials"])
-        charts.append({"title": "Findings in the period", "bars": bars(dict(severities), "#b00020")})
+        severities: Counter[str] = Counter(
+            str(event.get("severity") or "medium")
+            for group in ("tool_changes", "dlp_events", "baseline_alerts")
+            for event in calls[group]
+        )
+        severities["high"] += len(calls["egress_denials"])  # a refused connection is an attempt to leave
+        ordered = {level: severities[level] for level in reversed(_SEVERITIES) if severities[level]}
+        charts.append({"title": "Findings in the period by severity", "bars": bars(ordered, "#b00020")})
     trends = document.get("trends")
     if trends:
         changes = {
