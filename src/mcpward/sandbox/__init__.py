@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch
@@ -65,7 +66,8 @@ def profile_from_entry(entry: dict[str, Any]) -> Profile:
 
 
 def backends() -> list[Backend]:
-    return [Bubblewrap(), Unconfined()]
+    """In order of preference: namespaces where the kernel allows them, else Landlock."""
+    return [Bubblewrap(), Landlock(), Unconfined()]
 
 
 def load_profile(path: Path | None) -> Profile:
@@ -120,9 +122,13 @@ def run_sandboxed(
     socket_dir.mkdir()
     mapped = {name: _address(target) for name, target in profile.network.resolve.items()}
     resolved = {**mapped, **(resolve or {})}
-    proxy = EgressProxy(socket_dir / "egress.sock", profile.network, report, resolve=resolved)
+    proxy = EgressProxy(
+        socket_dir / "egress.sock", profile.network, report, resolve=resolved, tcp=chosen.proxy_over_tcp
+    )
     proxy.start()
-    launch = chosen.launch(profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env)
+    launch = chosen.launch(
+        profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env, proxy_port=proxy.port
+    )
     groups = _limit_groups(profile)
     try:
         process = subprocess.Popen(

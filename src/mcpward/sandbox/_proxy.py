@@ -26,8 +26,13 @@ class EgressProxy:
         report: Callable[[dict[str, Any]], None],
         *,
         resolve: dict[str, tuple[str, int]] | None = None,
+        tcp: bool = False,
     ) -> None:
         self.socket_path = socket_path
+        #: Listen on a loopback TCP port instead of the unix socket (for a backend with no
+        #: network namespace to bridge from); ``port`` is known once started.
+        self.tcp = tcp
+        self.port = 0
         self.rules = rules
         self.report = report
         #: Names mapped to a host and port (a test's loopback server standing for a real host).
@@ -49,8 +54,14 @@ class EgressProxy:
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
-        server = loop.run_until_complete(asyncio.start_unix_server(self._client, path=str(self.socket_path)))
-        self.socket_path.chmod(0o666)  # the sandbox's user (mapped or not) must reach it
+        if self.tcp:
+            server = loop.run_until_complete(asyncio.start_server(self._client, host="127.0.0.1", port=0))
+            self.port = int(server.sockets[0].getsockname()[1])
+        else:
+            server = loop.run_until_complete(
+                asyncio.start_unix_server(self._client, path=str(self.socket_path))
+            )
+            self.socket_path.chmod(0o666)  # the sandbox's user (mapped or not) must reach it
         self._ready.set()
         try:
             loop.run_forever()

@@ -99,6 +99,9 @@ class Backend(ABC):
     name: str
     #: True for a backend that is never chosen unless named (``none``).
     explicit_only: bool = False
+    #: True when the server reaches the egress proxy on a loopback TCP port (no network
+    #: namespace to bridge a unix socket into).
+    proxy_over_tcp: bool = False
 
     @abstractmethod
     def check(self) -> Availability:
@@ -106,6 +109,13 @@ class Backend(ABC):
 
     @abstractmethod
     def launch(
-        self, profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
+        self,
+        profile: Profile,
+        argv: list[str],
+        *,
+        state: Path,
+        proxy_socket: Path,
+        env: dict[str, str],
+        proxy_port: int = 0,
     ) -> Launch:
         """The host command that runs ``argv`` confined by ``profile``."""

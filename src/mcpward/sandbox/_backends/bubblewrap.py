@@ -40,7 +40,14 @@ class Bubblewrap(Backend):
         return Availability(True, "user, pid, network, ipc and uts namespaces work")
 
     def launch(
-        self, profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
+        self,
+        profile: Profile,
+        argv: list[str],
+        *,
+        state: Path,
+        proxy_socket: Path,
+        env: dict[str, str],
+        proxy_port: int = 0,
     ) -> Launch:
         binary = shutil.which("bwrap") or "bwrap"
         home = Path(os.environ.get("HOME") or "/root")
@@ -63,7 +70,7 @@ class Bubblewrap(Backend):
         # server to start at all: each one under a hidden folder is bound read-only by itself.
         # Other paths on the command line (data a server is pointed at) need the profile.
         bound = (sys.base_prefix, sys.prefix, str(BRIDGE.parent))
-        for word in _program_files(argv):
+        for word in program_files(argv):
             if (
                 word.startswith("/")
                 and Path(word).exists()
@@ -113,7 +120,7 @@ def _under(path: str, root: str) -> bool:
 _INTERPRETERS = re.compile(r"^(python[0-9.]*|node|nodejs|deno|bun|ruby|perl|bash|sh)$")
 
 
-def _program_files(argv: list[str]) -> list[str]:
+def program_files(argv: list[str]) -> list[str]:
     files = argv[:1]
     if len(argv) > 1 and _INTERPRETERS.match(Path(argv[0]).name) and Path(argv[1]).is_file():
         files.append(argv[1])

@@ -17,6 +17,13 @@ class Unconfined(Backend):
         return Availability(True, "runs the server unconfined; only when asked for, and reported")
 
     def launch(
-        self, profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
+        self,
+        profile: Profile,
+        argv: list[str],
+        *,
+        state: Path,
+        proxy_socket: Path,
+        env: dict[str, str],
+        proxy_port: int = 0,
     ) -> Launch:
         return Launch(argv=list(argv), env=env)
