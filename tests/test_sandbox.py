@@ -90,8 +90,10 @@ def test_no_direct_connection_leaves_the_sandbox(tmp_path: Path, backend: str) -
     )
 
 
-def test_no_dns_inside(tmp_path: Path) -> None:
-    outcome, _ = sandboxed(tmp_path, "dns", "example.com")
+def test_no_dns_and_no_udp_inside(tmp_path: Path, backend: str) -> None:
+    outcome, _ = sandboxed(tmp_path, "dns", "example.com", backend=backend)
+    assert not outcome["ok"]
+    outcome, _ = sandboxed(tmp_path, "udp", "192.0.2.1", "53", backend=backend)
     assert not outcome["ok"]
 
 

@@ -24,6 +24,13 @@ def attempt() -> dict:
             return {"ok": True}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
+    if action == "udp":
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.sendto(b"exfiltrated", (sys.argv[2], int(sys.argv[3])))
+            return {"ok": True}
+        except OSError as exc:
+            return {"ok": False, "error": str(exc)}
     if action == "dns":
         try:
             return {"ok": True, "addresses": [a[4][0] for a in socket.getaddrinfo(sys.argv[2], 443)]}

@@ -1,7 +1,8 @@
 """The Landlock launcher (standard library only, run as ``python -I`` before the server): for
 machines where user namespaces are refused. It sets resource limits and no-new-privileges,
 restricts the filesystem to the given read-only and read-write trees and TCP connections to
-the egress proxy's port (Landlock ABI 4 and later), then executes the server.
+the egress proxy's port (Landlock ABI 4 and later), refuses UDP and raw sockets with a seccomp
+filter (so no DNS either), then executes the server.
 
     python -I _landlock_launcher.py SPEC_JSON -- COMMAND ARGS...
 """
@@ -97,6 +98,64 @@ def restrict(read: list[str], write: list[str], connect_ports: list[int]) -> Non
     os.close(ruleset)
 
 
+# seccomp: a filter that refuses IPv4 and IPv6 sockets other than TCP streams, so that UDP (and
+# with it DNS) and raw sockets are closed where Landlock cannot reach (it rules TCP only).
+_SECCOMP_SET_MODE_FILTER, _SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO = 1, 0x7FFF0000, 0x00050000
+_AUDIT_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # (arch, __NR_socket)
+_EACCES = 13
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def refuse_datagram_sockets() -> bool:
+    """Install the filter; False where the architecture is not one it knows."""
+    machine = os.uname().machine
+    if machine not in _AUDIT_ARCH:
+        return False
+    arch, socket_nr = _AUDIT_ARCH[machine]
+    ld, jeq, ret, alu_and = 0x20, 0x15, 0x06, 0x54  # BPF_LD|W|ABS, JMP|JEQ|K, RET|K, ALU|AND|K
+    # seccomp_data: nr at 0, arch at 4, args[0] at 16, args[1] at 24 (low words, little-endian).
+    program = [
+        (ld, 0, 0, 4),
+        (jeq, 1, 0, arch),
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # another arch: allow
+        (ld, 0, 0, 0),
+        (jeq, 1, 0, socket_nr),
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # not socket(): allow
+        (ld, 0, 0, 16),
+        (jeq, 2, 0, 2),
+        (jeq, 1, 0, 10),
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # AF_INET(6) only
+        (ld, 0, 0, 24),
+        (alu_and, 0, 0, 0xF),
+        (jeq, 1, 0, 1),  # SOCK_STREAM
+        (ret, 0, 0, _SECCOMP_RET_ERRNO | _EACCES),
+        (ret, 0, 0, _SECCOMP_RET_ALLOW),
+    ]
+    filters = (_SockFilter * len(program))(*(_SockFilter(*instruction) for instruction in program))
+    prog = _SockFprog(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
+    if (
+        libc.syscall(317 if machine == "x86_64" else 277, _SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog))
+        != 0
+    ):
+        raise OSError(ctypes.get_errno(), "seccomp")
+    return True
+
+
 def main() -> None:
     separator = sys.argv.index("--")
     spec = json.loads(sys.argv[1])
@@ -111,6 +170,7 @@ def main() -> None:
             resource.setrlimit(limit, (value, value))
     try:
         restrict(spec["read"], spec["write"], spec["connect_ports"])
+        refuse_datagram_sockets()
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: Landlock could not be applied: {exc}\n")
         sys.exit(126)

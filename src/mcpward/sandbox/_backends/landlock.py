@@ -2,12 +2,13 @@
 the user, but can read only the system folders, its interpreter and the profile's reads, write
 only its private home and /tmp and the profile's writes (the user's home, keys and other
 configs are out of reach), and open TCP connections only to the egress proxy's loopback port
-(Landlock ABI 4 and later). Limits are rlimits, as with bubblewrap. There is no network
-namespace: UDP (and so DNS) is not restricted by this backend, which ``check`` says."""
+(Landlock ABI 4 and later); a seccomp filter refuses UDP and raw sockets, so there is no DNS
+either. Limits are rlimits (and control groups when root), as with bubblewrap."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -35,8 +36,10 @@ class Landlock(Backend):
             return Availability(
                 False, f"Landlock ABI {version} cannot restrict TCP connections (4 or later needed)"
             )
+        if os.uname().machine not in ("x86_64", "aarch64"):
+            return Availability(False, "the seccomp filter that closes UDP knows x86_64 and aarch64 only")
         return Availability(
-            True, f"Landlock ABI {version}: files and TCP connections restricted; UDP and DNS are not"
+            True, f"Landlock ABI {version} for files and TCP, seccomp for UDP and raw sockets"
         )
 
     def launch(
