@@ -6,6 +6,7 @@ Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -130,9 +131,13 @@ def run_sandboxed(
         profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env, proxy_port=proxy.port
     )
     groups = _limit_groups(profile)
+    process: subprocess.Popen[bytes] | None = None
     try:
         process = subprocess.Popen(
-            launch.argv, env=launch.env or None, preexec_fn=_enter(groups) if groups else None
+            launch.argv,
+            env=launch.env or None,
+            preexec_fn=_enter(groups) if groups else None,
+            start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, lambda signum, frame: process.send_signal(signum))
@@ -140,6 +145,10 @@ def run_sandboxed(
     finally:
         proxy.stop()
         shutil.rmtree(state, ignore_errors=True)
+        for limit, times in _limits_hit(groups).items():
+            report({"method": "limit", "decision": "block", "limit": limit, "times": times,
+                    "reason": f"the sandbox's {limit} limit stopped the server {times} time(s)"})  # fmt: skip
+        _kill_leftovers(process.pid if process is not None else None, groups)
         _remove(groups)
 
 
@@ -169,6 +178,39 @@ def _limit_groups(profile: Profile) -> list[Path]:
             continue
         groups.append(group)
     return groups
+
+
+def _limits_hit(groups: list[Path]) -> dict[str, int]:
+    """How often the control groups refused a process or memory: a fork bomb, a memory hog."""
+    hits = {}
+    for group in groups:
+        counter, name = (
+            ("pids.events", "processes") if group.parent.name == "pids" else ("memory.failcnt", "memory")
+        )
+        try:
+            text = (group / counter).read_text()
+        except OSError:
+            continue
+        value = text.split()[-1] if text.split() else "0"
+        if value.isdigit() and int(value) > 0:
+            hits[name] = int(value)
+    return hits
+
+
+def _kill_leftovers(pid: int | None, groups: list[Path]) -> None:
+    """Whatever the server left running (a backend without a pid namespace does not end them):
+    its process group, and every process still in its control groups."""
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    for group in groups:
+        try:
+            pids = (group / "cgroup.procs").read_text().split()
+        except OSError:
+            continue
+        for text in pids:
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(text), signal.SIGKILL)
 
 
 def _remove(groups: list[Path]) -> None:

@@ -48,6 +48,39 @@ def _serve(listener: socket.socket, path: str) -> None:
         threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
 
 
+def _report_dns(path: str) -> None:
+    """Answer every DNS query inside the sandbox with REFUSED, and tell the egress proxy which
+    name was asked for, so that the attempt is in the audit log."""
+    try:
+        resolver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        resolver.bind(("127.0.0.1", 53))
+    except OSError:
+        return  # not allowed to bind here: queries then simply fail
+    while True:
+        try:
+            query, client = resolver.recvfrom(4096)
+        except OSError:
+            return
+        if len(query) < 12:
+            continue
+        labels: list[str] = []
+        position = 12
+        while position < len(query) and query[position] and len(labels) < 64:
+            length = query[position]
+            labels.append(query[position + 1 : position + 1 + length].decode("ascii", "replace"))
+            position += 1 + length
+        name = ".".join(labels)[:253]
+        flags = 0x8000 | (query[2] & 0x01) << 8 | 5  # a response, recursion as asked, REFUSED
+        answer = (
+            query[:2] + flags.to_bytes(2, "big") + query[4:6] + b"\0\0\0\0\0\0" + query[12 : position + 5]
+        )
+        with contextlib.suppress(OSError):
+            resolver.sendto(answer, client)
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as report:
+            report.connect(path)
+            report.sendall(f"MCPWARD-DNS {name} HTTP/1.1\r\n\r\n".encode("ascii", "replace"))
+
+
 def main() -> None:
     separator = sys.argv.index("--")
     path, port, cpu, file_mb, processes = sys.argv[1:separator]
@@ -57,6 +90,7 @@ def main() -> None:
     listener.bind(("127.0.0.1", int(port)))
     listener.listen(128)
     threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
+    threading.Thread(target=_report_dns, args=(path,), daemon=True).start()
     for limit, value in (
         (resource.RLIMIT_CPU, int(cpu)),
         (resource.RLIMIT_FSIZE, int(file_mb) * 1024 * 1024),

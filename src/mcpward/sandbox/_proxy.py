@@ -80,6 +80,12 @@ class EgressProxy:
             return
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
         method, _, rest = line.partition(" ")
+        if method == "MCPWARD-DNS":  # the bridge reporting a DNS query it refused
+            writer.close()
+            name = rest.rsplit(" ", 1)[0][:253]
+            self.report({"method": "DNS", "host": name, "decision": "block",
+                         "reason": "no DNS inside the sandbox; names are resolved by the proxy"})  # fmt: skip
+            return
         target = rest.rsplit(" ", 1)[0]
         if method.upper() == "CONNECT":
             host, _, port_text = target.rpartition(":")

@@ -83,6 +83,10 @@ class Bubblewrap(Backend):
         for path in profile.files.write:
             args += ["--bind", str(path), str(path)]
         args += ["--ro-bind", str(proxy_socket.parent), SOCKET_DIR]
+        # Queries go to the bridge, which refuses them and has them recorded.
+        resolver = state / "resolv.conf"
+        resolver.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n", encoding="utf-8")
+        args += ["--ro-bind", str(resolver), "/etc/resolv.conf"]
         args += ["--clearenv", "--chdir", str(home)]
         proxy = f"http://127.0.0.1:{PROXY_PORT}"
         settings = {
