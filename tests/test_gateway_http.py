@@ -185,3 +185,46 @@ def test_config_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "mcpward gateway token" in result.stderr
     token = cli("gateway", "token", "laptop")
     assert token.stdout.startswith("token: mcpg_") and "[[serve.clients]]" in token.stdout
+
+
+def test_an_abandoned_session_is_ended_with_its_server(tmp_path: Path) -> None:
+    port = _free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[serve]\nport = {port}\nidle_timeout = 2\n[[serve.clients]]\nname = "laptop"\n'
+        f'sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n[pins]\nstore = "{tmp_path / "pins.json"}"\n'
+        f'[servers.weather]\ncommand = ["{sys.executable}", "{SERVER}", "stdio"]\n',
+        encoding="utf-8",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "mcpward",
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(tmp_path / "a.jsonl"),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port, process)
+        url = f"http://127.0.0.1:{port}/servers/weather/mcp"
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+        first = httpx.post(url, json=body, headers=auth, timeout=30)
+        session = first.headers["mcp-session-id"]
+        assert first.json()["result"]["serverInfo"]["name"] == "weather-test"
+        ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+        assert (
+            httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30).status_code
+            == 200
+        )
+        time.sleep(5)
+        gone = httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30)
+        assert gone.status_code == 404 and "initialize again" in gone.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

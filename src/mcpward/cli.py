@@ -1311,6 +1311,7 @@ def gateway_serve(
         allowed_hosts=tuple(hosts),
         max_message=settings.max_message,
         call_timeout=settings.call_timeout,
+        idle_timeout=settings.serve.idle_timeout,
     )
     try:
         uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)

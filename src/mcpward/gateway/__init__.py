@@ -94,6 +94,8 @@ class ServeConfig(_Strict):
     #: Host header values (and Origin hosts) accepted; default the loopback names at the port.
     allowed_hosts: tuple[str, ...] = ()
     clients: tuple[ClientToken, ...] = ()
+    #: Seconds after which a session with no request is ended (its server stopped).
+    idle_timeout: float = Field(default=1800.0, ge=1)
 
 
 class UpstreamConfig(_Strict):

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ class HttpSession:
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
+        self.last_used = time.monotonic()
         #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -193,6 +195,7 @@ def create_app(
     allowed_hosts: tuple[str, ...],
     max_message: int,
     call_timeout: float,
+    idle_timeout: float = 1800.0,
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name."""
     sessions: dict[str, HttpSession] = {}
@@ -273,6 +276,8 @@ def create_app(
         if len(body) > max_message:
             return refuse(413, f"message larger than {max_message} bytes")
 
+        session.last_used = time.monotonic()
+
         async def answer() -> None:
             reply = await session.handle(body)
             if reply is not None:
@@ -314,15 +319,28 @@ def create_app(
             if isinstance(started, str):
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
+        session.last_used = time.monotonic()
         answer = await session.handle(body)
+        session.last_used = time.monotonic()
         headers = {SESSION_HEADER: session.id}
         if answer is None:
             return Response(status_code=202, headers=headers)
         return Response(answer, media_type="application/json", headers=headers)
 
+    async def reap() -> None:
+        """Sessions a client left without a DELETE end after ``idle_timeout``, server and all."""
+        while True:
+            await asyncio.sleep(min(60.0, idle_timeout / 2))
+            cutoff = time.monotonic() - idle_timeout
+            for session in [s for s in sessions.values() if s.last_used < cutoff and not s.waiting]:
+                sessions.pop(session.id, None)
+                await session.stop()
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(reap())
         yield
+        reaper.cancel()
         for session in list(sessions.values()):  # no server outlives the gateway
             await session.stop()
 
@@ -338,6 +356,7 @@ def create_app(
 
 async def _events(session: HttpSession) -> AsyncIterator[bytes]:
     while True:
+        session.last_used = time.monotonic()  # an open stream keeps its session alive
         try:
             data = await asyncio.wait_for(session.unasked.get(), timeout=15)
         except TimeoutError:
