@@ -235,3 +235,48 @@ def test_scan_registry_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unsupported database 'mysql'" in result.stderr
     result = cli("scan", "--home", str(tmp_path), "--registry", "http://127.0.0.1:9/")
     assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
+
+
+def test_a_lock_file_with_another_integrity_is_an_integrity_mismatch(cli: Any, tmp_path: Path) -> None:
+    good = "sha512-" + "A" * 86 + "=="
+    forged = "sha512-" + "B" * 86 + "=="
+    database = f"sqlite:///{tmp_path / 'r.db'}"
+    registry = Registry.open(database)
+    entry = registry.request(
+        package_request(
+            name="mcp-files",
+            identity=Identity(
+                kind="package", ecosystem="npm", name="@acme/mcp-files", version="1.2.3", integrity=good
+            ),
+        ),
+        "alice",
+    )
+    registry.approve(entry.id, "bob", "ok")
+    project = tmp_path / "project"
+    write_json(
+        project / "package.json",
+        {
+            "name": "agent",
+            "dependencies": {"@acme/mcp-files": "1.2.3", "@modelcontextprotocol/sdk": "^1.0.0"},
+        },
+    )
+
+    def lock(integrity: str) -> None:
+        write_json(project / "package-lock.json", {"name": "agent", "lockfileVersion": 3, "packages": {
+            "": {"name": "agent"},
+            "node_modules/@acme/mcp-files": {"version": "1.2.3", "integrity": integrity},
+            "node_modules/@modelcontextprotocol/sdk": {"version": "1.9.0", "integrity": "sha512-" + "C" * 86 + "=="},
+        }})  # fmt: skip
+
+    def registry_rules() -> list[tuple[str, str]]:
+        result = cli(
+            "scan", "--only-paths", "--path", str(project), "--format", "json", "--registry", database
+        )
+        return [(f["rule"], f["message"]) for f in result.json()["findings"] if f["category"] == "registry"]
+
+    lock(good)
+    assert registry_rules() == []  # the SDK is not the registry's business; the server matches
+    lock(forged)
+    rules = registry_rules()
+    assert [rule for rule, _ in rules] == ["integrity-mismatch"] and "@acme/mcp-files@1.2.3" in rules[0][1]
+    registry.database.dispose()

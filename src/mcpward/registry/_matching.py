@@ -193,10 +193,47 @@ _REMEDIATION = {
 }
 
 
+def _dependency_findings(spec: ServerSpec, index: ApprovalIndex) -> list[Finding]:
+    """A project that installs registry-known server packages from its lock file: each must be
+    the approved version with the approved integrity. Dependencies the registry does not know
+    (SDKs, libraries) are not its business."""
+    found = []
+    for package in spec.dependencies:
+        if package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
+            continue
+        observed = ObservedServer(
+            host=spec.host, name=package.name, kind="package", ecosystem=package.ecosystem.value,
+            package=package.name, version=package.version, digest=package.digest,
+        )  # fmt: skip
+        key = observed_key(observed)
+        if key is None or key not in index.by_key:
+            continue
+        judgement = index.judge(observed)
+        if judgement.status == "approved":
+            continue
+        found.append(
+            Finding(
+                rule=judgement.status,
+                category=Category.REGISTRY,
+                severity=judgement.severity,
+                message=f"{spec.name} installs {package.display}: {judgement.message}.",
+                remediation=_REMEDIATION[judgement.status],
+                host=spec.host,
+                server=spec.name,
+                server_id=spec.id,
+                config_path=spec.config_path,
+            )
+        )
+    return found
+
+
 def registry_findings(servers: Sequence[ServerSpec], index: ApprovalIndex) -> list[Finding]:
     findings = []
     for spec in servers:
         if spec.disabled:
+            continue
+        if spec.source == "manifest":
+            findings += _dependency_findings(spec, index)
             continue
         judgement = index.judge(observe(spec))
         if judgement.status == "approved":

@@ -70,6 +70,8 @@ class ProjectFacts:
     declared: dict[str, str | None] = field(default_factory=dict)
     #: Exact versions from lock files.
     locked: dict[str, str] = field(default_factory=dict)
+    #: The lock files' integrity hashes (npm's ``sha512-…``), for the registry's integrity check.
+    integrity: dict[str, str] = field(default_factory=dict)
 
 
 class DependencyManifestReader(ManifestReader):
@@ -99,7 +101,7 @@ class DependencyManifestReader(ManifestReader):
         names = {**facts.declared, **facts.locked}
         own_name = self.normal_name(facts.name or directory.name)
         versions = {n: facts.locked.get(n) or facts.declared.get(n) for n in names if n != own_name}
-        dependencies = mcp_dependencies(self.ecosystem, versions)
+        dependencies = mcp_dependencies(self.ecosystem, versions, facts.integrity)
         if not dependencies:
             return
         yield DiscoveredServer(
@@ -121,12 +123,18 @@ class DependencyManifestReader(ManifestReader):
         )
 
 
-def mcp_dependencies(ecosystem: Ecosystem, versions: dict[str, str | None]) -> tuple[PackageRef, ...]:
-    """The MCP-related entries of a ``name -> version`` map, as exact package refs."""
+def mcp_dependencies(
+    ecosystem: Ecosystem, versions: dict[str, str | None], integrity: dict[str, str] | None = None
+) -> tuple[PackageRef, ...]:
+    """The MCP-related entries of a ``name -> version`` map, as exact package refs (with the
+    lock file's integrity hash as their digest, when it gives one)."""
     refs = []
     for name, version in sorted(versions.items()):
         if is_mcp_package(ecosystem, name):
+            digest = (integrity or {}).get(name)
             refs.append(
-                PackageRef(ecosystem=ecosystem, name=name, version=version, pinned=version is not None)
+                PackageRef(
+                    ecosystem=ecosystem, name=name, version=version, pinned=version is not None, digest=digest
+                )
             )
     return tuple(refs)

@@ -36,6 +36,7 @@ class NpmProject(DependencyManifestReader):
             return f"expected an object, found {type(data).__name__}"
         if path.name != "package.json":
             facts.locked.update(_lock_versions(path.name, data))
+            facts.integrity.update(_lock_integrity(path.name, data))
             return None
         facts.primary = path
         if isinstance(data.get("name"), str):
@@ -82,6 +83,21 @@ def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
                     if name:
                         versions[name] = version
     return versions
+
+
+def _lock_integrity(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """``package-lock.json`` (v2, v3) records each package's integrity hash."""
+    found: dict[str, str] = {}
+    packages = data.get("packages") if file_name in ("package-lock.json", "npm-shrinkwrap.json") else None
+    if isinstance(packages, Mapping):
+        for key, entry in packages.items():
+            if (
+                "node_modules/" in key
+                and isinstance(entry, Mapping)
+                and isinstance(entry.get("integrity"), str)
+            ):
+                found[key.rsplit("node_modules/", 1)[1]] = entry["integrity"]
+    return found
 
 
 def _split_pnpm_key(key: str) -> tuple[str, str]:
