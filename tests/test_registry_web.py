@@ -323,3 +323,22 @@ def test_scan_reports_to_and_checks_against_a_registry_server(
         ("other", "unapproved"),
     }
     assert registry.machine_count() == 1 and token not in result.stdout + result.stderr
+
+
+def test_v0_pages_follow_every_change_and_never_serve_a_lapsed_approval(site: Site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    registry = site.registry
+    entry = registry.request(package_request(name="cached"), "alice")
+    registry.approve(entry.id, "bob", "ok")
+    first = site.client.get("/v0/servers").json()
+    assert [s["server"]["name"] for s in first["servers"]] == ["io.github.acme/cached"]
+    assert site.client.get("/v0/servers").json() == first  # the same page, from the cache
+    registry.revoke(entry.id, "carol", "compromised")
+    assert site.client.get("/v0/servers").json()["servers"] == []  # a change empties the cache
+
+    lapsed = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=100))
+    old = lapsed.request(package_request(name="lapsed"), "alice")
+    lapsed.approve(old.id, "bob", "then")
+    assert registry.get(old.id).status is Status.APPROVED  # nobody ran the expiry yet
+    assert site.client.get("/v0/servers").json()["servers"] == []

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -289,9 +289,11 @@ class Registry:
     ) -> tuple[list[Entry], set[int]]:
         """Approved entries with ids above ``after``, in id order, and the ids of each name's
         newest approved entry (the official API's ``isLatest``)."""
+        today = self.now().date()
+        current = or_(EntryRow.review_due.is_(None), EntryRow.review_due >= today)  # not yet expired
         query = (
             select(EntryRow)
-            .where(EntryRow.status == Status.APPROVED.value, EntryRow.id > after)
+            .where(EntryRow.status == Status.APPROVED.value, current, EntryRow.id > after)
             .order_by(EntryRow.id)
             .limit(limit)
         )
@@ -302,7 +304,7 @@ class Registry:
             query = query.where(EntryRow.name == name)
         latest = (
             select(func.max(EntryRow.id))
-            .where(EntryRow.status == Status.APPROVED.value)
+            .where(EntryRow.status == Status.APPROVED.value, current)
             .group_by(EntryRow.name)
         )
         with self.database.reading() as session:
@@ -335,6 +337,12 @@ class Registry:
         with self.database.reading() as session:
             row = session.scalar(query)
             return _entry(row, self._reviews(session, row.id)) if row else None
+
+    def generation(self) -> int:
+        """A number that changes whenever anything in the registry does (every change appends
+        an audit event): what caches of its answers are keyed on."""
+        with self.database.reading() as session:
+            return int(session.scalar(select(func.max(AuditRow.seq))) or 0)
 
     def count(self, *, status: Status | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)

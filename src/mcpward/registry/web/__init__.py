@@ -51,6 +51,7 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     )
     app.state.registry = registry
     app.state.public_v0 = public_v0
+    app.state.v0_pages = _official.PageCache()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")

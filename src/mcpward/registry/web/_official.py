@@ -3,10 +3,12 @@ approved entries only, so that an organisation's clients can use this registry a
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from mcpward.registry._server_json import export
 from mcpward.registry.interface import Entry, Role
@@ -40,6 +42,28 @@ def _item(entry: Entry, latest: bool) -> dict[str, Any]:
     }
 
 
+class PageCache:
+    """The last few hundred pages, by key; shared by the worker threads."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            body = self._pages.get(key)
+            if body is not None:
+                self._pages.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        with self._lock:
+            self._pages[key] = body
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+
+
 def _cursor(text: str | None) -> int:
     if not text:
         return 0
@@ -56,17 +80,28 @@ def list_servers(
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     search: Annotated[str | None, Query(max_length=200)] = None,
     version: str | None = None,
-) -> JSONResponse:
+) -> Response:
     """Approved servers, ``limit`` at a time; ``metadata.nextCursor`` fetches the next page."""
     from mcpward.registry.web import registry_of
 
     _check_access(request)
-    entries, newest = registry_of(request).approved(after=_cursor(cursor), limit=limit, search=search)
-    items = [_item(entry, entry.id in newest) for entry in entries]
-    if version == "latest":
-        items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
-    next_cursor = str(entries[-1].id) if len(entries) == limit else None
-    return JSONResponse({"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}})
+    registry = registry_of(request)
+    after = _cursor(cursor)
+    # Pages are built from validated entries (most of a read's cost) and change only when the
+    # registry does, or when a day passes and approvals expire: keyed on both.
+    key = (after, limit, search, version, registry.generation(), registry.now().date())
+    pages: PageCache = request.app.state.v0_pages
+    body = pages.get(key)
+    if body is None:
+        entries, newest = registry.approved(after=after, limit=limit, search=search)
+        items = [_item(entry, entry.id in newest) for entry in entries]
+        if version == "latest":
+            items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
+        next_cursor = str(entries[-1].id) if len(entries) == limit else None
+        page = {"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}}
+        body = bytes(JSONResponse(page).body)
+        pages.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/servers/{server_name:path}/versions/{version}")
