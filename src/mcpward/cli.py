@@ -919,7 +919,10 @@ def gateway_run(
     except OSError as exc:
         raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
-    confine = _confinement(sandbox or settings.sandbox.profile, settings.sandbox.from_registry, log_path)
+    from_registry = settings.sandbox.from_registry
+    if from_registry is None:
+        from_registry = settings.registry.enabled
+    confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path)
     server_env = environment()
     for item in secret or ():
         from mcpward.sandbox import SandboxError

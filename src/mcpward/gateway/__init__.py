@@ -125,8 +125,9 @@ class BaselineConfig(_Strict):
 class SandboxConfig(_Strict):
     #: Run every stdio server in the sandbox with this profile;
     profile: Path | None = None
-    #: or with a profile made from its registry entry's data scope (when the registry is on).
-    from_registry: bool = False
+    #: or with a profile made from its registry entry's data scope. Unset, this follows the
+    #: registry check: an approved server runs confined to what its review documented.
+    from_registry: bool | None = None
 
 
 class GatewayConfig(_Strict):
