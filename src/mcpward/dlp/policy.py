@@ -34,15 +34,15 @@ policy's, then the rule's own, then ``alert``.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mcpward._multimatch import MultiMatcher
+from mcpward._settings import load_settings
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
 from mcpward.dlp.scanning import strings_of
 
@@ -203,21 +203,7 @@ def decision(matches: list[DlpMatch]) -> str:
 
 
 def load_policy(path: Path) -> DlpPolicy:
-    try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return DlpPolicy.model_validate(document)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, error['loc'])) or 'policy'}: {error['msg']}" for error in exc.errors()
-        )
-        raise PolicyError(f"{path}: {problems}") from None
+    return load_settings(path, DlpPolicy, PolicyError, root="policy")
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

@@ -8,13 +8,13 @@ configured from one TOML file (:class:`GatewayConfig`).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mcpward._settings import load_settings
 from mcpward.gateway._audit import AuditLog, verify
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
@@ -154,17 +154,7 @@ def default_audit_log() -> Path:
 def load_config(path: Path | None) -> GatewayConfig:
     if path is None:
         return GatewayConfig()
-    try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return GatewayConfig.model_validate(document)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from None
+    return load_settings(path, GatewayConfig, ConfigError, root="config")
 
 
 def build_interceptors(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mcpward._settings import validation_problems
 from mcpward.registry.interface import DataScope, Entry, EntryRequest, Identity, InvalidInput
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
@@ -98,11 +99,7 @@ def parse(document: Any) -> ServerJson:
     try:
         return ServerJson.model_validate(document)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
-            for error in exc.errors()[:10]
-        )
-        raise InvalidInput(f"not a valid server.json: {problems}") from None
+        raise InvalidInput(f"not a valid server.json: {validation_problems(exc, 'document', 10)}") from None
 
 
 def to_request(server: ServerJson, *, owner: str | None = None) -> EntryRequest:

@@ -7,20 +7,19 @@ Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each f
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from mcpward._settings import load_settings
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
 from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
@@ -74,19 +73,8 @@ def backends() -> list[Backend]:
 def load_profile(path: Path | None) -> Profile:
     if path is None:
         return Profile()
-    try:
-        text = path.read_text("utf-8")
-        # TOML as people write it; JSON as the gateway writes profiles made from registry entries.
-        document = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except OSError as exc:
-        raise SandboxError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
-        raise SandboxError(f"{path}: not a valid profile: {exc}") from None
-    try:
-        return Profile.model_validate(document)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
-        raise SandboxError(f"{path}: {problems}") from None
+    # TOML as people write it; JSON as the gateway writes profiles made from registry entries.
+    return load_settings(path, Profile, SandboxError, root="profile", accept_json=True)
 
 
 def choose_backend(name: str | None) -> Backend:

@@ -1,0 +1,39 @@
+"""Settings files (DLP policies, gateway configs, sandbox profiles): TOML as people write it,
+validated by a pydantic model, refused as a whole with one line naming every problem."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validation_problems(exc: ValidationError, root: str, limit: int | None = None) -> str:
+    """Every problem as ``field.path: message`` (``root`` for the document as a whole)."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or root}: {e['msg']}" for e in exc.errors()[:limit])
+
+
+def load_settings(
+    path: Path, model: type[Model], error: type[Exception], *, root: str, accept_json: bool = False
+) -> Model:
+    """``path`` validated by ``model``; ``error`` with a message naming the file otherwise.
+    ``accept_json``: a ``.json`` file is read as JSON (what mcpward itself writes)."""
+    as_json = accept_json and path.suffix == ".json"
+    try:
+        text = path.read_text("utf-8")
+        document = json.loads(text) if as_json else tomllib.loads(text)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise error(f"{path}: not valid {'JSON' if as_json else 'TOML'}: {exc}") from None
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise error(f"{path}: {validation_problems(exc, root)}") from None
