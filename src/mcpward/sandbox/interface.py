@@ -95,6 +95,25 @@ class Launch:
     env: dict[str, str]
 
 
+def server_environment(env: dict[str, str], *, home: str, temporary: str, proxy_port: int) -> dict[str, str]:
+    """What a confined server sees: the profile's variables, its private home and /tmp, and the
+    egress proxy as the way out for HTTP clients (Python's, Node's and npm's)."""
+    proxy = f"http://127.0.0.1:{proxy_port}"
+    return {
+        **env,
+        "HOME": home,
+        "TMPDIR": temporary,
+        "PATH": env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HTTP_PROXY": proxy,
+        "HTTPS_PROXY": proxy,
+        "http_proxy": proxy,
+        "https_proxy": proxy,
+        "NODE_USE_ENV_PROXY": "1",
+        "npm_config_proxy": proxy,
+        "npm_config_https_proxy": proxy,
+    }
+
+
 class Backend(ABC):
     name: str
     #: True for a backend that is never chosen unless named (``none``).

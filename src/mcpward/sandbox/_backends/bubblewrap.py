@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
+from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, server_environment
 
 BRIDGE = Path(__file__).resolve().parents[1] / "_bridge.py"
 #: Inside the sandbox: where the proxy socket's folder is mounted, and the bridge's port.
@@ -88,20 +88,8 @@ class Bubblewrap(Backend):
         resolver.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n", encoding="utf-8")
         args += ["--ro-bind", str(resolver), "/etc/resolv.conf"]
         args += ["--clearenv", "--chdir", str(home)]
-        proxy = f"http://127.0.0.1:{PROXY_PORT}"
-        settings = {
-            **env,
-            "HOME": str(home),
-            "TMPDIR": "/tmp",  # noqa: S108 - the sandbox's private tmpfs
-            "PATH": env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HTTP_PROXY": proxy,
-            "HTTPS_PROXY": proxy,
-            "http_proxy": proxy,
-            "https_proxy": proxy,
-            "NODE_USE_ENV_PROXY": "1",
-            "npm_config_proxy": proxy,
-            "npm_config_https_proxy": proxy,
-        }
+        # /tmp inside is the sandbox's private tmpfs; the bridge listens on PROXY_PORT inside.
+        settings = server_environment(env, home=str(home), temporary="/tmp", proxy_port=PROXY_PORT)  # noqa: S108
         for name, value in sorted(settings.items()):
             args += ["--setenv", name, value]
         limits = profile.limits

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mcpward.sandbox._backends.bubblewrap import program_files
-from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
+from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, server_environment
 
 LAUNCHER = Path(__file__).resolve().parents[1] / "_landlock_launcher.py"
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt", "/proc", "/sys", "/dev")
@@ -67,19 +67,6 @@ class Landlock(Backend):
             "file_size_mb": limits.file_size_mb,
             "processes": limits.processes,
         }
-        proxy = f"http://127.0.0.1:{proxy_port}"
-        settings = {
-            **env,
-            "HOME": str(home),
-            "TMPDIR": str(temporary),
-            "PATH": env.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HTTP_PROXY": proxy,
-            "HTTPS_PROXY": proxy,
-            "http_proxy": proxy,
-            "https_proxy": proxy,
-            "NODE_USE_ENV_PROXY": "1",
-            "npm_config_proxy": proxy,
-            "npm_config_https_proxy": proxy,
-        }
+        settings = server_environment(env, home=str(home), temporary=str(temporary), proxy_port=proxy_port)
         command = [sys.executable, "-I", str(LAUNCHER), json.dumps(spec), "--", *argv]
         return Launch(argv=command, env=settings)
