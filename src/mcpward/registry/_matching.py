@@ -211,19 +211,7 @@ def _dependency_findings(spec: ServerSpec, index: ApprovalIndex) -> list[Finding
         judgement = index.judge(observed)
         if judgement.status == "approved":
             continue
-        found.append(
-            Finding(
-                rule=judgement.status,
-                category=Category.REGISTRY,
-                severity=judgement.severity,
-                message=f"{spec.name} installs {package.display}: {judgement.message}.",
-                remediation=_REMEDIATION[judgement.status],
-                host=spec.host,
-                server=spec.name,
-                server_id=spec.id,
-                config_path=spec.config_path,
-            )
-        )
+        found.append(_finding(spec, judgement, f"{spec.name} installs {package.display}"))
     return found
 
 
@@ -238,18 +226,20 @@ def registry_findings(servers: Sequence[ServerSpec], index: ApprovalIndex) -> li
         judgement = index.judge(observe(spec))
         if judgement.status == "approved":
             continue
-        findings.append(
-            Finding(
-                rule=judgement.status,
-                category=Category.REGISTRY,
-                severity=judgement.severity,
-                message=f"{spec.name}: {judgement.message}.",
-                remediation=_REMEDIATION[judgement.status],
-                host=spec.host,
-                server=spec.name,
-                server_id=spec.id,
-                config_path=spec.config_path,
-                line=spec.line,
-            )
-        )
+        findings.append(_finding(spec, judgement, spec.name))
     return findings
+
+
+def _finding(spec: ServerSpec, judgement: Judgement, subject: str) -> Finding:
+    return Finding(
+        rule=judgement.status,
+        category=Category.REGISTRY,
+        severity=judgement.severity,
+        message=f"{subject}: {judgement.message}.",
+        remediation=_REMEDIATION[judgement.status],
+        host=spec.host,
+        server=spec.name,
+        server_id=spec.id,
+        config_path=spec.config_path,
+        line=spec.line,
+    )
