@@ -457,6 +457,8 @@ def _with_registry(report: Report, source: str | None, report_to: str | None) ->
 
 _DATABASE_HELP = "Registry database URL (default: MCPWARD_DATABASE_URL, else SQLite in the user data folder)."
 _ACTOR_HELP = "Who is acting, for the audit trail (default: this OS account)."
+_Database = Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")]
+_Actor = Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")]
 
 
 def _open_registry(database: str | None) -> Registry:
@@ -558,8 +560,8 @@ def registry_request(
     digest: Annotated[str | None, typer.Option(help="Image digest, for an oci: target without one.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Vet from the package cache only.")] = False,
     cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """Request approval of a server: vets the package and inspects its tools (from --tools-file
@@ -647,8 +649,8 @@ def registry_approve(
         bool, typer.Option("--override", help="Approve despite a vet verdict of block (recorded).")
     ] = False,
     revision: Annotated[int | None, _REVISION] = None,
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Exits 1 when
     the policy refuses or the entry changed."""
@@ -660,8 +662,8 @@ def registry_reject(
     entry_id: Annotated[int, typer.Argument(metavar="ID")],
     rationale: Annotated[str, _RATIONALE],
     revision: Annotated[int | None, _REVISION] = None,
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Reject a request."""
     _decide("reject", entry_id, rationale, actor, database, revision)
@@ -672,8 +674,8 @@ def registry_revoke(
     entry_id: Annotated[int, typer.Argument(metavar="ID")],
     rationale: Annotated[str, _RATIONALE],
     revision: Annotated[int | None, _REVISION] = None,
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Withdraw an approval: scans then report the server as revoked."""
     _decide("revoke", entry_id, rationale, actor, database, revision)
@@ -684,7 +686,7 @@ def registry_list(
     status: Annotated[
         str | None, typer.Option(help="requested, approved, rejected, revoked or expired.", metavar="STATUS")
     ] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List entries (approved entries past their re-review date are marked expired first)."""
@@ -704,7 +706,7 @@ def registry_list(
 @registry_app.command("show")
 def registry_show(
     entry_id: Annotated[int, typer.Argument(metavar="ID")],
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """One entry with its scope, vet and inspect findings, and its reviews."""
@@ -725,7 +727,7 @@ def registry_export(
         list[int] | None, typer.Argument(metavar="[ID]...", help="Entries (default: all approved).")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
 ) -> None:
     """Write entries as the official MCP registry's server.json: one object for one ID, else a
     list of them."""
@@ -744,13 +746,7 @@ def registry_export(
     text = json.dumps(
         documents[0] if entry_id and len(documents) == 1 else documents, indent=2, ensure_ascii=False
     )
-    if output is None:
-        typer.echo(text)
-        return
-    try:
-        output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    _emit(text, output)
 
 
 @registry_app.command("import")
@@ -759,8 +755,8 @@ def registry_import(
     owner: Annotated[
         str | None, typer.Option(help="Owner of entries whose server.json names none.", metavar="WHO")
     ] = None,
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Import server.json documents as requests (each still needs a review). Nothing is stored
     unless every document is valid."""
@@ -797,7 +793,7 @@ def registry_audit(
         int | None, typer.Option("--entry", help="Only this entry's events.", metavar="ID")
     ] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain; exit 1 if broken.")] = False,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """The audit trail, newest first; --verify checks that no event was altered or removed."""
@@ -817,8 +813,8 @@ def registry_audit(
 def token_create(
     name: Annotated[str, typer.Argument(help="The person or machine the token is for.")],
     role: Annotated[str, typer.Option(help="viewer, requester, reviewer or admin.")],
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
     from mcpward.registry import Role
@@ -833,8 +829,8 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(
     name: Annotated[str, typer.Argument()],
-    actor: Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")] = None,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    actor: _Actor = None,
+    database: _Database = None,
 ) -> None:
     """Revoke every token of NAME."""
     count = _open_registry(database).revoke_tokens(name, _actor(actor))
@@ -845,7 +841,7 @@ def token_revoke(
 
 @token_app.command("list")
 def token_list(
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
 ) -> None:
     """Token holders and roles (never the tokens)."""
     for holder, role, created, revoked in _open_registry(database).tokens():
@@ -856,7 +852,7 @@ def token_list(
 def registry_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     public_v0: Annotated[
         bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
     ] = True,
@@ -1046,7 +1042,7 @@ def report_audit(
     local: Annotated[
         bool, typer.Option("--local", help="Also scan this machine and include its servers.")
     ] = False,
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
 ) -> None:
     """The quarterly MCP audit: fleet servers and their approval, unpinned, drifted and revoked
@@ -1087,13 +1083,7 @@ def report_audit(
     )
     renderers = {"json": render_json, "md": render_markdown, "html": render_html}
     text = renderers[output_format](document)
-    if output is None:
-        typer.echo(text)
-        return
-    try:
-        output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    _emit(text, output)
 
 
 @report_app.command("questionnaire")
@@ -1103,7 +1093,7 @@ def report_questionnaire(
         typer.Option("--answer", help="Fill it in for this organisation from the registry and inventory."),
     ] = False,
     output_format: Annotated[str, typer.Option("--format", "-f", help="md, csv or xlsx.")] = "md",
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
 ) -> None:
     """The MCP section of a third-party risk questionnaire: blank, to send to vendors, or
@@ -1121,18 +1111,12 @@ def report_questionnaire(
             raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
         return
     text = render_csv(questions) if output_format == "csv" else render_markdown(questions)
-    if output is None:
-        typer.echo(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    _emit(text, output)
 
 
 @report_app.command("sbom")
 def report_sbom(
-    database: Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")] = None,
+    database: _Database = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
 ) -> None:
     """The approved servers and their packages, as a CycloneDX 1.6 BOM (JSON)."""
@@ -1144,13 +1128,7 @@ def report_sbom(
     registry = _open_registry(database)
     registry.expire_due()
     text = approved_sbom(registry.entries(status=Status.APPROVED), datetime.now(UTC))
-    if output is None:
-        typer.echo(text)
-        return
-    try:
-        output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    _emit(text, output)
 
 
 pins_app = typer.Typer(help="Tool signature pins the gateway enforces.", no_args_is_help=True)
@@ -1385,6 +1363,17 @@ def audit_verify(
     if problem:
         raise _fail(f"{target}: {problem} ({count} records verified before it)", EXIT_FINDINGS)
     typer.echo(f"{target}: {count} records, chain intact")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """A finished document to standard output, or to ``output``."""
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _check_format(name: str, allowed: tuple[str, ...]) -> None:
