@@ -241,15 +241,38 @@ def create_app(
         sessions[session.id] = session
         return session
 
-    async def sse_stream(request: Request) -> Response:
-        """The legacy SSE transport: this stream carries every answer; posts go to /messages."""
+    def admit(request: Request) -> tuple[str, str] | Response:
+        """(the client, the server it asks for), or the refusal to send."""
         verdict = check(request)
         if isinstance(verdict, Response):
             return verdict
         name = request.path_params["name"]
         if name not in servers:
             return refuse(404, f"no server {name!r}")
-        started = await open_session(name, verdict)
+        return verdict, name
+
+    async def read_body(request: Request) -> bytes | Response:
+        """The posted message, refused on its declared length before it is read, and on what
+        actually arrives."""
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_message):
+            return refuse(413, f"message larger than {max_message} bytes")
+        body = await request.body()
+        if len(body) > max_message:
+            return refuse(413, f"message larger than {max_message} bytes")
+        return body
+
+    async def end(session: HttpSession) -> None:
+        sessions.pop(session.id, None)
+        await session.stop()
+
+    async def sse_stream(request: Request) -> Response:
+        """The legacy SSE transport: this stream carries every answer; posts go to /messages."""
+        admitted = admit(request)
+        if isinstance(admitted, Response):
+            return admitted
+        client, name = admitted
+        started = await open_session(name, client)
         if isinstance(started, str):
             return refuse(503, started)
         session = started
@@ -260,8 +283,7 @@ def create_app(
                 async for chunk in _events(session):
                     yield chunk
             finally:
-                sessions.pop(session.id, None)
-                await session.stop()
+                await end(session)
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
@@ -272,9 +294,9 @@ def create_app(
         session = sessions.get(request.query_params.get("session_id", ""))
         if session is None or session.session.server != request.path_params["name"]:
             return refuse(404, "unknown session")
-        body = await request.body()
-        if len(body) > max_message:
-            return refuse(413, f"message larger than {max_message} bytes")
+        body = await read_body(request)
+        if isinstance(body, Response):
+            return body
 
         session.last_used = time.monotonic()
 
@@ -289,33 +311,27 @@ def create_app(
         return Response(status_code=202)
 
     async def endpoint(request: Request) -> Response:
-        verdict = check(request)
-        if isinstance(verdict, Response):
-            return verdict
-        name = request.path_params["name"]
-        if name not in servers:
-            return refuse(404, f"no server {name!r}")
+        admitted = admit(request)
+        if isinstance(admitted, Response):
+            return admitted
+        client, name = admitted
         session_id = request.headers.get(SESSION_HEADER)
         session = sessions.get(session_id or "")
         if session_id and (session is None or session.session.server != name):
             return refuse(404, "unknown session; initialize again")
         if request.method == "DELETE":
             if session is not None:
-                sessions.pop(session.id, None)
-                await session.stop()
+                await end(session)
             return Response(status_code=204)
         if request.method == "GET":
             if session is None:
                 return refuse(400, "a GET stream needs a session")
             return StreamingResponse(_events(session), media_type="text/event-stream")
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > max_message):
-            return refuse(413, f"message larger than {max_message} bytes")
-        body = await request.body()
-        if len(body) > max_message:
-            return refuse(413, f"message larger than {max_message} bytes")
+        body = await read_body(request)
+        if isinstance(body, Response):
+            return body
         if session is None:
-            started = await open_session(name, verdict)
+            started = await open_session(name, client)
             if isinstance(started, str):
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
@@ -333,8 +349,7 @@ def create_app(
             await asyncio.sleep(min(60.0, idle_timeout / 2))
             cutoff = time.monotonic() - idle_timeout
             for session in [s for s in sessions.values() if s.last_used < cutoff and not s.waiting]:
-                sessions.pop(session.id, None)
-                await session.stop()
+                await end(session)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
