@@ -119,3 +119,27 @@ def live_server(registry: Any) -> Any:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)
+
+
+MEMORY_SERVER_PACKAGE = (
+    Path(__file__).resolve().parents[1]
+    / ".cache"
+    / "npm-servers"
+    / "node_modules"
+    / "@modelcontextprotocol"
+    / "server-memory"
+)
+
+
+@pytest.fixture
+def memory_server() -> Path:
+    """The real @modelcontextprotocol/server-memory from npm, which .ci/run installs into .cache."""
+    import os
+    import shutil
+
+    node = shutil.which("node")
+    if node is None or not (MEMORY_SERVER_PACKAGE / "dist" / "index.js").is_file():
+        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
+            pytest.fail("the npm server is required here but .cache/npm-servers is missing")
+        pytest.skip("node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)")
+    return MEMORY_SERVER_PACKAGE / "dist" / "index.js"

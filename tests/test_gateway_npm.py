@@ -18,25 +18,7 @@ import pytest
 from fake_home import write_json
 from mcpward.gateway import verify
 
-PACKAGE = (
-    Path(__file__).resolve().parents[1]
-    / ".cache"
-    / "npm-servers"
-    / "node_modules"
-    / "@modelcontextprotocol"
-    / "server-memory"
-)
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
-
-
-@pytest.fixture
-def memory_server() -> Path:
-    node = shutil.which("node")
-    if node is None or not (PACKAGE / "dist" / "index.js").is_file():
-        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
-            pytest.fail("the npm server is required here but .cache/npm-servers is missing")
-        pytest.skip("node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)")
-    return PACKAGE / "dist" / "index.js"
 
 
 async def _use(

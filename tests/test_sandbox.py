@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -179,21 +178,8 @@ def test_an_allowed_destination_works_through_the_proxy(
     assert egress and egress[0]["decision"] == "allow" and egress[0]["received"] > 0 and egress[0]["sent"] > 0
 
 
-def test_a_real_npm_server_answers_inside(tmp_path: Path) -> None:
-    script = (
-        Path(__file__).resolve().parents[1]
-        / ".cache"
-        / "npm-servers"
-        / "node_modules"
-        / "@modelcontextprotocol"
-        / "server-memory"
-        / "dist"
-        / "index.js"
-    )
-    if shutil.which("node") is None or not script.is_file():
-        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
-            pytest.fail("the cached npm server is missing")
-        pytest.skip("node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)")
+def test_a_real_npm_server_answers_inside(tmp_path: Path, memory_server: Path) -> None:
+    script = memory_server
     modules = script.parents[3]
     profile = tmp_path / "profile.toml"
     profile.write_text(f'[files]\nread = ["{modules}"]\n', encoding="utf-8")
