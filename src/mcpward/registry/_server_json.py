@@ -7,19 +7,23 @@ marked secret are dropped on import: a registry never stores a secret value.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mcpward._settings import validation_problems
-from mcpward.registry.interface import DataScope, Entry, EntryRequest, Identity, InvalidInput
+from mcpward.registry.interface import (
+    DataScope,
+    Entry,
+    EntryRequest,
+    Identity,
+    InvalidInput,
+    is_exact_version,
+)
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
 #: Our extension, under ``_meta``: what the registry knows beyond the official fields.
 META_KEY = "io.mcpward/registry"
-
-_RANGE = re.compile(r"^(latest)$|[\^~<>=*]|(^|\.)x(\.|$)", re.IGNORECASE)
 
 
 class _Strict(BaseModel):
@@ -66,9 +70,7 @@ class Package(_Strict):
     @field_validator("version")
     @classmethod
     def _exact(cls, version: str) -> str:
-        if _RANGE.search(version):
-            raise ValueError(f"package version {version!r} must be a specific version, not a range or tag")
-        return version
+        return _exact(version, "package version")
 
 
 class ServerJson(_Strict):
@@ -87,9 +89,13 @@ class ServerJson(_Strict):
     @field_validator("version")
     @classmethod
     def _exact(cls, version: str) -> str:
-        if _RANGE.search(version):
-            raise ValueError(f"version {version!r} must be a specific version, not a range")
-        return version
+        return _exact(version, "version")
+
+
+def _exact(version: str, what: str) -> str:
+    if not is_exact_version(version):
+        raise ValueError(f"{what} {version!r} must be a specific version, not a range or tag")
+    return version
 
 
 def parse(document: Any) -> ServerJson:

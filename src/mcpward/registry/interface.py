@@ -50,6 +50,11 @@ class _Frozen(BaseModel):
 _NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
 
 
+def is_exact_version(version: str) -> bool:
+    """Not a range (``^1.2``, ``>=1``, ``1.x``) or a moving tag (``latest``, ``next``)."""
+    return not _NOT_EXACT.search(version)
+
+
 class Identity(_Frozen):
     """What exactly is approved: a package version, an image digest, or a remote endpoint."""
 
@@ -72,7 +77,7 @@ class Identity(_Frozen):
                 raise ValueError(
                     "a package identity needs ecosystem (npm or pypi), name and an exact version"
                 )
-            if _NOT_EXACT.search(self.version):
+            if not is_exact_version(self.version):
                 raise ValueError(f"version {self.version!r} is not an exact version")
         elif self.kind == "oci":
             if not self.name or not self.digest or not re.fullmatch(r"sha256:[0-9a-f]{64}", self.digest):
