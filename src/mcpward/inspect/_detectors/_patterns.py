@@ -160,12 +160,15 @@ def candidates(patterns: tuple[Pattern, ...], lowered: str) -> Iterator[Pattern]
     """The patterns that may match ``lowered``: those without anchors or with one present (or,
     once the whole-pattern index is ready and the text is ASCII, those that do match)."""
     decided = WHOLE_PATTERNS.matching(lowered)
-    present = _ANCHORS.present(lowered)
+    present: set[int] | None = None  # the anchor pass, only if some pattern is left undecided
     for entry in patterns:
         if decided is not None and entry.index in decided[0]:
             if entry.index in decided[1]:
                 yield entry
-        elif not entry.anchors or entry.index in present:
+            continue
+        if entry.anchors and present is None:
+            present = _ANCHORS.present(lowered)
+        if not entry.anchors or (present is not None and entry.index in present):
             yield entry
 
 
