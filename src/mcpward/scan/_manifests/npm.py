@@ -52,16 +52,8 @@ class NpmProject(DependencyManifestReader):
 
 def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
     versions: dict[str, str] = {}
-    if file_name in ("package-lock.json", "npm-shrinkwrap.json"):
-        packages = data.get("packages")
-        if isinstance(packages, Mapping):  # lockfile v2 and v3
-            for key, entry in packages.items():
-                if (
-                    "node_modules/" in key
-                    and isinstance(entry, Mapping)
-                    and isinstance(entry.get("version"), str)
-                ):
-                    versions[key.rsplit("node_modules/", 1)[1]] = entry["version"]
+    if file_name in _NPM_LOCKS:
+        versions.update(_installed(data, "version"))  # lockfile v2 and v3
         dependencies = data.get("dependencies")
         if isinstance(dependencies, Mapping):  # lockfile v1
             for name, entry in dependencies.items():
@@ -87,16 +79,20 @@ def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
 
 def _lock_integrity(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
     """``package-lock.json`` (v2, v3) records each package's integrity hash."""
+    return _installed(data, "integrity") if file_name in _NPM_LOCKS else {}
+
+
+_NPM_LOCKS = ("package-lock.json", "npm-shrinkwrap.json")
+
+
+def _installed(data: Mapping[str, Any], field: str) -> dict[str, str]:
+    """Package name -> ``field`` of each ``node_modules/…`` entry of a lockfile v2 or v3."""
     found: dict[str, str] = {}
-    packages = data.get("packages") if file_name in ("package-lock.json", "npm-shrinkwrap.json") else None
+    packages = data.get("packages")
     if isinstance(packages, Mapping):
         for key, entry in packages.items():
-            if (
-                "node_modules/" in key
-                and isinstance(entry, Mapping)
-                and isinstance(entry.get("integrity"), str)
-            ):
-                found[key.rsplit("node_modules/", 1)[1]] = entry["integrity"]
+            if "node_modules/" in key and isinstance(entry, Mapping) and isinstance(entry.get(field), str):
+                found[key.rsplit("node_modules/", 1)[1]] = entry[field]
     return found
 
 
