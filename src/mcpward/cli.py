@@ -920,10 +920,10 @@ def gateway_run(
         from_registry = settings.registry.enabled
     confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path)
     server_env = environment()
-    for item in secret or ():
-        from mcpward.sandbox import SandboxError
-        from mcpward.sandbox._secrets import fetch
+    from mcpward.sandbox import SandboxError
+    from mcpward.sandbox._secrets import fetch
 
+    for item in secret or ():
         variable, _, source = item.partition("=")
         if not variable or not source:
             raise _fail(f"--secret {variable or item!r}: expected NAME=SOURCE")
