@@ -1016,7 +1016,7 @@ def sandbox_run(
             "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
             "write": [str(p) for p in rules.files.write]})  # fmt: skip
     try:
-        code = run_sandboxed(rules, command, report=report, backend=chosen)
+        code = run_sandboxed(rules, command, report=report, backend=chosen, server=name)
     except SandboxError as exc:
         report({"method": "sandbox-refused", "decision": "block", "reason": str(exc)})
         raise _fail(str(exc)) from None

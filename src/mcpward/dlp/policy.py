@@ -34,6 +34,7 @@ policy's, then the rule's own, then ``alert``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -47,6 +48,9 @@ from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
 from mcpward.dlp.scanning import strings_of
 
 Action = Literal["alert", "redact", "block"]
+
+
+_SEVERITY_ORDER = ("low", "medium", "high", "critical")
 
 
 @cache
@@ -195,6 +199,10 @@ class DlpPolicy(_Strict):
                 if key in actions:
                     return actions[key]
         return match.action
+
+
+def strongest_severity(severities: Iterable[str]) -> str:
+    return max(severities, key=_SEVERITY_ORDER.index, default="low")
 
 
 def decision(matches: list[DlpMatch]) -> str:

@@ -10,12 +10,15 @@ import contextlib
 import os
 import shutil
 import signal
+import ssl
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -23,9 +26,13 @@ from mcpward._settings import load_settings
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
 from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
+from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch
-from mcpward.sandbox.interface import Availability, Backend, Profile, SandboxError
+from mcpward.sandbox.interface import CA_BUNDLE, Availability, Backend, Profile, SandboxError
+
+if TYPE_CHECKING:
+    from mcpward.sandbox._interception import Interception
 
 __all__ = [
     "Availability",
@@ -97,8 +104,11 @@ def run_sandboxed(
     report: Callable[[dict[str, Any]], None],
     backend: Backend | None = None,
     resolve: dict[str, tuple[str, int]] | None = None,
+    server: str = "server",
 ) -> int:
-    """Run ``argv`` confined, with standard input and output passed through; its exit status."""
+    """Run ``argv`` confined, with standard input and output passed through; its exit status.
+    With outbound inspection in the profile, the standard streams are relayed line by line so
+    that outbound requests are linked to the tool call in flight."""
     chosen = backend or choose_backend(None)
     env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
     env.update(profile.env.set)
@@ -111,8 +121,15 @@ def run_sandboxed(
     socket_dir.mkdir()
     mapped = {name: _address(target) for name, target in profile.network.resolve.items()}
     resolved = {**mapped, **(resolve or {})}
+    calls = CallTracker() if profile.inspect.enabled else None
+    inspection = _interception(profile, server, env, calls, report, state) if calls is not None else None
     proxy = EgressProxy(
-        socket_dir / "egress.sock", profile.network, report, resolve=resolved, tcp=chosen.proxy_over_tcp
+        socket_dir / "egress.sock",
+        profile.network,
+        report,
+        resolve=resolved,
+        tcp=chosen.proxy_over_tcp,
+        inspection=inspection,
     )
     proxy.start()
     launch = chosen.launch(
@@ -121,15 +138,20 @@ def run_sandboxed(
     groups = _limit_groups(profile)
     process: subprocess.Popen[bytes] | None = None
     try:
+        relayed = subprocess.PIPE if calls is not None else None
         process = subprocess.Popen(
             launch.argv,
             env=launch.env or None,
+            stdin=relayed,
+            stdout=relayed,
             preexec_fn=_enter(groups) if groups else None,
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, lambda signum, frame: process.send_signal(signum))
-        return process.wait()
+        if calls is None:
+            return process.wait()
+        return _relay(process, calls)
     finally:
         proxy.stop()
         shutil.rmtree(state, ignore_errors=True)
@@ -138,6 +160,67 @@ def run_sandboxed(
                     "reason": f"the sandbox's {limit} limit stopped the server {times} time(s)"})  # fmt: skip
         _kill_leftovers(process.pid if process is not None else None, groups)
         _remove(groups)
+
+
+def _interception(
+    profile: Profile,
+    server: str,
+    env: dict[str, str],
+    calls: CallTracker,
+    report: Callable[[dict[str, Any]], None],
+    state: Path,
+) -> Interception:
+    """The proxy's outbound inspection: the gateway's authority (its bundle put where the
+    server's CA variables point), the judge, and the context that verifies upstreams."""
+    from mcpward._paths import user_data_dir
+    from mcpward.dlp.policy import PolicyError, load_policy
+    from mcpward.gateway._interceptors.baseline import learned_destinations
+    from mcpward.sandbox._authority import CertificateAuthority
+    from mcpward.sandbox._interception import Interception
+    from mcpward.sandbox._outbound import OutboundInspector
+
+    rules = profile.inspect
+    authority = CertificateAuthority(user_data_dir() / "inspection-ca")
+    bundle = state / "home" / CA_BUNDLE
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    bundle.write_bytes(authority.bundle())
+    try:
+        policy = load_policy(rules.dlp_policy) if rules.dlp_policy else None
+    except PolicyError as exc:
+        raise SandboxError(f"the profile's DLP policy: {exc}") from None
+    inspector = OutboundInspector(
+        server,
+        rules,
+        allowed_hosts=profile.network.allow,
+        known_secrets=env.values(),
+        learned=learned_destinations(rules.baseline, server) if rules.baseline else (),
+        policy=policy,
+    )
+    upstream = ssl.create_default_context()
+    if rules.upstream_ca is not None:
+        try:
+            upstream.load_verify_locations(rules.upstream_ca)
+        except (OSError, ssl.SSLError) as exc:
+            raise SandboxError(f"the profile's upstream_ca {rules.upstream_ca}: {exc}") from None
+    upstream.set_alpn_protocols(["http/1.1"])
+    return Interception(authority, inspector, calls, upstream, report)
+
+
+def _relay(process: subprocess.Popen[bytes], calls: CallTracker) -> int:
+    """Standard input to the server and its output back, each line seen by the call tracker;
+    the server's exit status once its output is drained."""
+    assert process.stdin is not None and process.stdout is not None
+    inbound = threading.Thread(
+        target=pump_lines, args=(sys.stdin.buffer, process.stdin, calls.from_client), daemon=True
+    )
+    outbound = threading.Thread(
+        target=pump_lines, args=(process.stdout, sys.stdout.buffer, calls.from_server), daemon=True
+    )
+    inbound.start()
+    outbound.start()
+    code = process.wait()
+    outbound.join(timeout=5)
+    return code
 
 
 def _address(target: str) -> tuple[str, int]:

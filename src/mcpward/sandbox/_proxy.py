@@ -10,10 +10,13 @@ import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mcpward.sandbox.interface import NetworkRules
+
+if TYPE_CHECKING:
+    from mcpward.sandbox._interception import Interception
 
 _HEAD_LIMIT = 16 * 1024
 
@@ -27,6 +30,7 @@ class EgressProxy:
         *,
         resolve: dict[str, tuple[str, int]] | None = None,
         tcp: bool = False,
+        inspection: Interception | None = None,
     ) -> None:
         self.socket_path = socket_path
         #: Listen on a loopback TCP port instead of the unix socket (for a backend with no
@@ -37,6 +41,8 @@ class EgressProxy:
         self.report = report
         #: Names mapped to a host and port (a test's loopback server standing for a real host).
         self.resolve = resolve or {}
+        #: Outbound inspection (``_interception.py``) for the hosts its rules cover, if enabled.
+        self.inspection = inspection
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcpward-egress", daemon=True)
@@ -113,6 +119,13 @@ class EgressProxy:
             )
             return
         address = self.resolve.get(f"{host}:{port}", (host, port))
+        inspection = self.inspection
+        if inspection is not None and inspection.rules.covers(host, port):
+            if not forward:
+                await inspection.tunnel(reader, writer, record, address)
+            else:
+                await inspection.exchanges(reader, writer, record, address, tls=False, head=head)
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.wait_for(
                 asyncio.open_connection(*address), timeout=30
@@ -126,11 +139,11 @@ class EgressProxy:
             upstream_writer.write(forward)
         else:
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        sent, received = await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        sent, received = await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
         self.report({**record, "decision": "allow", "sent": sent + len(forward), "received": received})
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:
     total = 0
     try:
         while data := await reader.read(65536):

@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -74,11 +75,47 @@ class Limits(_Strict):
     file_size_mb: int = Field(default=1024, ge=1)
 
 
+class InspectionRules(_Strict):
+    """Outbound inspection (off by default): the proxy terminates the server's TLS with a
+    certificate from the gateway's own authority, trusted only inside the sandbox, and judges
+    each request against the tool call in flight."""
+
+    #: Intercept HTTPS (plain HTTP is inspected whenever this section is enabled).
+    tls: bool = False
+    #: Hosts to inspect (same forms as ``network.allow``); empty means every allowed host.
+    hosts: tuple[str, ...] = ()
+    #: Addresses, phone numbers, domains (``example.com`` covers its addresses, sub-domains and
+    #: URLs) that the server may send to without the call naming them: its own sender, say.
+    declared: tuple[str, ...] = ()
+    #: A gateway baseline file whose learned destinations for this server count as declared.
+    baseline: Path | None = None
+    #: A recipient field (to, cc, bcc, ...) holding an address the call did not name.
+    recipients: Literal["alert", "block"] = "block"
+    #: Any other address, phone number or URL host the call did not name.
+    undeclared: Literal["alert", "block"] = "alert"
+    #: What cannot be inspected: a pinned certificate, HTTP/2, an unknown encoding, a body
+    #: over ``max_body_mb``. ``allow`` passes it with a record; ``block`` refuses it.
+    uninspectable: Literal["allow", "block"] = "allow"
+    #: A DLP policy file (TOML, as ``mcpward dlp scan --policy``); the built-in rules otherwise.
+    dlp_policy: Path | None = None
+    #: Extra certificate authorities the proxy trusts for upstream servers (a private API).
+    upstream_ca: Path | None = None
+    max_body_mb: int = Field(default=16, ge=1, le=1024)
+
+    @property
+    def enabled(self) -> bool:
+        return self.tls
+
+    def covers(self, host: str, port: int) -> bool:
+        return not self.hosts or NetworkRules(allow=self.hosts).allows(host, port)
+
+
 class Profile(_Strict):
     network: NetworkRules = NetworkRules()
     files: FileRules = FileRules()
     env: EnvRules = EnvRules()
     limits: Limits = Limits()
+    inspect: InspectionRules = InspectionRules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +132,32 @@ class Launch:
     env: dict[str, str]
 
 
-def server_environment(env: dict[str, str], *, home: str, temporary: str, proxy_port: int) -> dict[str, str]:
+#: Where, under the server's private home, the inspecting proxy's authority is put (with the
+#: system's authorities, so that what is not inspected still verifies).
+CA_BUNDLE = ".mcpward/ca-bundle.pem"
+_CA_VARIABLES = (
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "AWS_CA_BUNDLE",
+    "DENO_CERT",
+    "PIP_CERT",
+    "npm_config_cafile",
+)
+
+
+def server_environment(
+    env: dict[str, str], *, home: str, temporary: str, proxy_port: int, inspect_tls: bool = False
+) -> dict[str, str]:
     """What a confined server sees: the profile's variables, its private home and /tmp, and the
-    egress proxy as the way out for HTTP clients (Python's, Node's and npm's)."""
+    egress proxy as the way out for HTTP clients (Python's, Node's and npm's); with TLS
+    inspection, the bundle that trusts the proxy's authority, for this server only."""
     proxy = f"http://127.0.0.1:{proxy_port}"
+    authorities = {name: f"{home}/{CA_BUNDLE}" for name in _CA_VARIABLES} if inspect_tls else {}
     return {
+        **authorities,
         **env,
         "HOME": home,
         "TMPDIR": temporary,

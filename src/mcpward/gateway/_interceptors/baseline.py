@@ -8,19 +8,15 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from mcpward._addresses import destinations as destinations_in
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
-
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
-_URL = re.compile(r"\bhttps?://[^\s\"'<>]+", re.IGNORECASE)
 
 
 class Baseline(Interceptor):
@@ -68,7 +64,7 @@ class Baseline(Interceptor):
             events.append(
                 ("new-argument-field", f"{tool} called with new argument field(s): {', '.join(fields)}")
             )
-        destinations = sorted(set(_destinations(arguments)) - set(profile["destinations"]))
+        destinations = sorted(set(destinations_in(arguments)) - set(profile["destinations"]))
         if learned and destinations:
             events.append(
                 ("new-destination", f"{tool} sends to a destination never seen: {', '.join(destinations)}")
@@ -119,24 +115,12 @@ def _load(path: Path) -> dict[str, dict[str, Any]]:
     return tools if isinstance(tools, dict) else {}
 
 
-def _destinations(value: Any, depth: int = 0) -> Iterator[str]:
-    """Recipient domains and URL hosts anywhere in the arguments."""
-    if depth > 20:
-        return
-    if isinstance(value, str):
-        text = value[:100_000]
-        # The searches cost 0.1 ms per 4 KB of prose; most strings have neither sign.
-        if "@" in text:
-            for match in _EMAIL.finditer(text):
-                yield match.group(1).lower()
-        if "://" in text:
-            for match in _URL.finditer(text):
-                host = urlsplit(match.group(0)).hostname
-                if host:
-                    yield host.lower()
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _destinations(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value[:1000]:
-            yield from _destinations(item, depth + 1)
+def learned_destinations(path: Path, server: str) -> set[str]:
+    """The destinations the baseline in ``path`` learned for any tool of ``server``."""
+    return {
+        destination
+        for key, profile in _load(path).items()
+        if key.startswith(f"{server}/") and isinstance(profile, dict)
+        for destination in profile.get("destinations") or []
+        if isinstance(destination, str)
+    }

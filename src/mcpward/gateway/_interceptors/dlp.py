@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcpward.dlp.policy import DlpPolicy, decision
+from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
 from mcpward.model import Category
@@ -65,7 +65,7 @@ class Dlp(Interceptor):
         exchange.events.append(
             SecurityEvent(
                 f"dlp-{where}",
-                max((m.severity for m in matches), key=["low", "medium", "high", "critical"].index),
+                strongest_severity(m.severity for m in matches),
                 f"{len(matches)} match(es) in the {where}s of {exchange.tool}: {', '.join(kinds)}",
                 tool=exchange.tool,
                 detail={"paths": sorted({m.path or "" for m in matches})[:20], "action": action},

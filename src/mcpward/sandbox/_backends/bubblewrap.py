@@ -89,7 +89,13 @@ class Bubblewrap(Backend):
         args += ["--ro-bind", str(resolver), "/etc/resolv.conf"]
         args += ["--clearenv", "--chdir", str(home)]
         # /tmp inside is the sandbox's private tmpfs; the bridge listens on PROXY_PORT inside.
-        settings = server_environment(env, home=str(home), temporary="/tmp", proxy_port=PROXY_PORT)  # noqa: S108
+        settings = server_environment(
+            env,
+            home=str(home),
+            temporary="/tmp",  # noqa: S108
+            proxy_port=PROXY_PORT,
+            inspect_tls=profile.inspect.tls,
+        )
         for name, value in sorted(settings.items()):
             args += ["--setenv", name, value]
         limits = profile.limits

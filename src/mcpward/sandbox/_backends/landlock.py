@@ -67,6 +67,12 @@ class Landlock(Backend):
             "file_size_mb": limits.file_size_mb,
             "processes": limits.processes,
         }
-        settings = server_environment(env, home=str(home), temporary=str(temporary), proxy_port=proxy_port)
+        settings = server_environment(
+            env,
+            home=str(home),
+            temporary=str(temporary),
+            proxy_port=proxy_port,
+            inspect_tls=profile.inspect.tls,
+        )
         command = [sys.executable, "-I", str(LAUNCHER), json.dumps(spec), "--", *argv]
         return Launch(argv=command, env=settings)

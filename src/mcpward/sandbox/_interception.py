@@ -1,0 +1,402 @@
+"""Outbound inspection in the egress proxy: TLS terminated with the gateway's authority, each
+HTTP/1.1 request read whole (bounded), judged against the tool call in flight, then sent on,
+rewritten or refused; every request recorded with the call it belongs to.
+
+What cannot be read is reported as such and follows the profile's ``uninspectable`` policy: a
+client that refuses the certificate (a pinned one), a protocol other than HTTP/1.x (HTTP/2
+despite ALPN offering HTTP/1.1 only, WebSocket after an upgrade), an encoding other than gzip
+or deflate, a body over the size limit. With ``allow`` such traffic passes with a record (a
+host whose client refused the certificate is tunnelled, not intercepted, from then on); with
+``block`` it is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+import h11
+import orjson
+
+from mcpward.dlp import redact_command_line
+from mcpward.dlp.policy import strongest_severity
+from mcpward.sandbox._authority import CertificateAuthority
+from mcpward.sandbox._calls import CallTracker, InFlightCall
+from mcpward.sandbox._outbound import OutboundInspector, OutboundRequest, Uninspectable
+from mcpward.sandbox._proxy import pipe
+from mcpward.sandbox.interface import InspectionRules
+
+_READ = 65536
+_TIMEOUT = 60
+
+
+@dataclass
+class Interception:
+    authority: CertificateAuthority
+    inspector: OutboundInspector
+    calls: CallTracker
+    #: Verifies upstream servers (the system's authorities, and the profile's extra ones).
+    upstream: ssl.SSLContext
+    report: Any
+    #: Hosts whose client refused the inspection certificate: tunnelled from then on.
+    pinned: set[str] = field(default_factory=set)
+
+    @property
+    def rules(self) -> InspectionRules:
+        return self.inspector.rules
+
+    async def tunnel(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        record: dict[str, Any],
+        address: tuple[str, int],
+    ) -> None:
+        """A ``CONNECT`` to an inspected host: TLS with a certificate for it, then requests."""
+        host = record["host"]
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        if host in self.pinned:
+            await self._raw(reader, writer, record, address, b"", why="its client refused the certificate")
+            return
+        try:
+            await asyncio.wait_for(writer.start_tls(self.authority.server_context(host)), _TIMEOUT)
+        except (ssl.SSLError, ConnectionError, TimeoutError, OSError) as exc:
+            action = self.rules.uninspectable
+            if action == "allow":
+                self.pinned.add(host)
+            self.report({
+                **record, "decision": action, "inspected": False,
+                "reason": "the server's client refused the inspection certificate (a pinned certificate, or "
+                f"a client that ignores SSL_CERT_FILE and NODE_EXTRA_CA_CERTS): {type(exc).__name__}; "
+                + ("later connections to this host are tunnelled uninspected" if action == "allow" else
+                   "refused by the profile's uninspectable policy"),
+            })  # fmt: skip
+            writer.close()
+            return
+        await self.exchanges(reader, writer, record, address, tls=True)
+
+    async def exchanges(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        record: dict[str, Any],
+        address: tuple[str, int],
+        *,
+        tls: bool,
+        head: bytes = b"",
+    ) -> None:
+        """HTTP/1.x requests on one client connection, each judged before it goes upstream."""
+        client = h11.Connection(h11.SERVER)
+        upstream: _Upstream | None = None
+        if head:
+            client.receive_data(head)
+        try:
+            while True:
+                event = await _next(client, reader)
+                if event is None:
+                    return
+                if isinstance(event, h11.ConnectionClosed):
+                    return
+                if not isinstance(event, h11.Request):
+                    return
+                if event.http_version not in (b"1.0", b"1.1") or event.method == b"PRI":
+                    if upstream is None:  # the connection's first request: replay it as it came
+                        first = _head(event) + client.trailing_data[0]
+                        why = "not HTTP/1.x (HTTP/2, or another protocol)"
+                        await self._raw(reader, writer, record, address, first, why=why, tls=tls)
+                    return
+                request_record = {**record, "method": event.method.decode("latin-1"),
+                                  "path": _path(event.target)}  # fmt: skip
+                if _upgrade(event):
+                    await self._upgrade(reader, writer, client, event, request_record, address, tls=tls)
+                    return
+                body, complete = await _body(client, reader, self.inspector.max_body)
+                calls = self.calls.in_flight()
+                request = OutboundRequest(
+                    method=event.method.decode("latin-1"),
+                    host=record["host"],
+                    port=record["port"],
+                    target=_origin(event.target),
+                    headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers),
+                    body=body,
+                )
+                request_record["calls"] = [call.reference() for call in calls]
+                verdict, events, replacement = self._judge(request, calls, complete)
+                request_record.update(inspected=verdict != "uninspected", events=events)
+                if verdict == "block":
+                    await _refuse(client, writer, events)
+                    self.calls.fail(calls, "; ".join(e["message"] for e in events if e["action"] == "block"))
+                    self.report({**request_record, "decision": "block",
+                                 "severity": _severity(events), "sent": 0, "received": 0})  # fmt: skip
+                    return
+                if upstream is None:
+                    try:
+                        upstream = await _Upstream.open(
+                            address, record["host"], self.upstream if tls else None
+                        )
+                    except (OSError, TimeoutError, ssl.SSLError) as exc:
+                        await _refuse(client, writer, [], status=502, why=f"upstream: {type(exc).__name__}")
+                        self.report({**request_record, "decision": "allow", "error": type(exc).__name__})
+                        return
+                sent = await upstream.send(event, replacement if replacement is not None else body, complete)
+                if not complete:
+                    sent += await upstream.stream_rest(client, reader)
+                received, status = await upstream.answer(client, writer)
+                decision = "alert" if verdict == "alert" or not complete else "allow"
+                self.report({**request_record, "decision": decision, "severity": _severity(events),
+                             "sent": sent, "received": received, "status": status})  # fmt: skip
+                if client.our_state is not h11.DONE or client.their_state is not h11.DONE:
+                    return
+                if not upstream.reusable():
+                    upstream.close()
+                    upstream = None
+                client.start_next_cycle()
+        except (h11.ProtocolError, ConnectionError, TimeoutError, OSError) as exc:
+            self.report({**record, "decision": "allow", "error": f"{type(exc).__name__}: {exc}"[:200]})
+        finally:
+            if upstream is not None:
+                upstream.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                writer.close()
+
+    def _judge(
+        self, request: OutboundRequest, calls: list[InFlightCall], complete: bool
+    ) -> tuple[str, list[dict[str, Any]], bytes | None]:
+        """``allow``, ``alert``, ``block`` or ``uninspected``; the events; a rewritten body."""
+        if not complete:
+            reason = f"a body over {self.rules.max_body_mb} MB is not inspected"
+        else:
+            try:
+                judgement = self.inspector.judge(request, calls)
+            except Uninspectable as exc:
+                reason = str(exc)
+            else:
+                action = judgement.action
+                verdict = "allow" if action == "allow" else ("block" if action == "block" else "alert")
+                return verdict, judgement.events, judgement.body
+        event = {"kind": "uninspectable", "severity": "medium", "action": "alert", "message": reason}
+        if self.rules.uninspectable == "block":
+            return "block", [{**event, "action": "block"}], None
+        return "uninspected", [event], None
+
+    async def _raw(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        record: dict[str, Any],
+        address: tuple[str, int],
+        first: bytes,
+        *,
+        why: str,
+        tls: bool = False,
+    ) -> None:
+        """Bytes passed through uninspected (re-encrypted when ``tls``), or refused."""
+        if self.rules.uninspectable == "block":
+            self.report({**record, "decision": "block", "inspected": False, "reason": f"{why}: refused"})
+            writer.close()
+            return
+        try:
+            upstream_reader, upstream_writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    *address,
+                    ssl=self.upstream if tls else None,
+                    server_hostname=record["host"] if tls else None,
+                ),
+                _TIMEOUT,
+            )
+        except (OSError, TimeoutError, ssl.SSLError) as exc:
+            writer.close()
+            self.report({**record, "decision": "allow", "inspected": False, "error": type(exc).__name__})
+            return
+        upstream_writer.write(first)
+        sent, received = await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self.report({**record, "decision": "allow", "inspected": False, "reason": why,
+                     "sent": sent + len(first), "received": received})  # fmt: skip
+
+    async def _upgrade(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        client: h11.Connection,
+        event: h11.Request,
+        record: dict[str, Any],
+        address: tuple[str, int],
+        *,
+        tls: bool,
+    ) -> None:
+        """A protocol upgrade (WebSocket): its frames are not inspected."""
+        framer = h11.Connection(h11.CLIENT)
+        first = framer.send(event) + (framer.send(h11.EndOfMessage()) or b"")
+        why = f"an upgrade to {_header(event, b'upgrade') or 'another protocol'}"
+        await self._raw(reader, writer, record, address, first + client.trailing_data[0], why=why, tls=tls)
+
+
+@dataclass
+class _Upstream:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    connection: h11.Connection
+
+    @classmethod
+    async def open(cls, address: tuple[str, int], host: str, context: ssl.SSLContext | None) -> _Upstream:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(*address, ssl=context, server_hostname=host if context else None),
+            _TIMEOUT,
+        )
+        return cls(reader, writer, h11.Connection(h11.CLIENT))
+
+    async def send(self, event: h11.Request, body: bytes, complete: bool) -> int:
+        """The request with ``body``: all of it when ``complete``, else its start (the rest
+        follows with :meth:`stream_rest`)."""
+        hop = (b"proxy-connection", b"proxy-authorization")
+        headers = [(k, v) for k, v in event.headers if k.lower() not in hop]
+        if complete and any(k.lower() == b"content-length" for k, _ in headers):
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+        request = h11.Request(method=event.method, target=_origin(event.target).encode(), headers=headers)
+        data = self.connection.send(request) or b""
+        if body:
+            data += self.connection.send(h11.Data(data=body)) or b""
+        if complete:
+            data += self.connection.send(h11.EndOfMessage()) or b""
+        self.writer.write(data)
+        await self.writer.drain()
+        return len(data)
+
+    async def stream_rest(self, client: h11.Connection, reader: asyncio.StreamReader) -> int:
+        """The rest of a body too large to inspect, as it arrives."""
+        total = 0
+        while True:
+            event = await _next(client, reader)
+            if isinstance(event, h11.Data):
+                data = self.connection.send(event) or b""
+            elif isinstance(event, h11.EndOfMessage):
+                data = self.connection.send(h11.EndOfMessage()) or b""
+            else:
+                raise ConnectionError("the client went away in the middle of a body")
+            self.writer.write(data)
+            await self.writer.drain()
+            total += len(data)
+            if isinstance(event, h11.EndOfMessage):
+                return total
+
+    async def answer(self, client: h11.Connection, writer: asyncio.StreamWriter) -> tuple[int, int]:
+        """The upstream response, passed to the client as it arrives: bytes and status."""
+        total, status = 0, 0
+        while True:
+            event = await _next(self.connection, self.reader)
+            if event is None or isinstance(event, h11.ConnectionClosed):
+                raise ConnectionError("the upstream server closed the connection")
+            if isinstance(event, (h11.Response, h11.InformationalResponse)):
+                status = event.status_code
+                event = type(event)(
+                    status_code=event.status_code, headers=list(event.headers), reason=event.reason
+                )
+            data = client.send(event) or b""
+            writer.write(data)
+            await writer.drain()
+            total += len(data)
+            if isinstance(event, h11.EndOfMessage):
+                return total, status
+
+    def reusable(self) -> bool:
+        if self.connection.our_state is h11.DONE and self.connection.their_state is h11.DONE:
+            self.connection.start_next_cycle()
+            return True
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            self.writer.close()
+
+
+async def _next(connection: h11.Connection, reader: asyncio.StreamReader) -> Any:
+    """The next event, reading as needed; None at the end of the stream."""
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            data = await asyncio.wait_for(reader.read(_READ), _TIMEOUT)
+            connection.receive_data(data)
+            if not data and connection.their_state is h11.IDLE:
+                return None
+            continue
+        if event is h11.PAUSED:
+            return None
+        return event
+
+
+async def _body(connection: h11.Connection, reader: asyncio.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """The request body, whole (True) or its first ``limit`` bytes (False)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        event = await _next(connection, reader)
+        if isinstance(event, h11.EndOfMessage):
+            return b"".join(parts), True
+        if not isinstance(event, h11.Data):
+            raise ConnectionError("the client went away in the middle of a body")
+        parts.append(bytes(event.data))
+        size += len(event.data)
+        if size > limit:
+            return b"".join(parts), False
+
+
+async def _refuse(
+    client: h11.Connection,
+    writer: asyncio.StreamWriter,
+    events: list[dict[str, Any]],
+    *,
+    status: int = 403,
+    why: str = "",
+) -> None:
+    reasons = [event["message"] for event in events if event["action"] == "block"] or [why]
+    body = orjson.dumps({"error": "mcpward sandbox refused this request", "reasons": reasons})
+    headers = [
+        ("content-type", "application/json"),
+        ("content-length", str(len(body))),
+        ("connection", "close"),
+    ]
+    with contextlib.suppress(h11.ProtocolError, ConnectionError, OSError):
+        writer.write(client.send(h11.Response(status_code=status, headers=headers)) or b"")
+        writer.write(client.send(h11.Data(data=body)) or b"")
+        writer.write(client.send(h11.EndOfMessage()) or b"")
+        await writer.drain()
+
+
+def _origin(target: bytes) -> str:
+    """The request target in origin form (a plain-HTTP proxy request carries the whole URL)."""
+    text = target.decode("latin-1")
+    if "://" in text:
+        rest = text.split("://", 1)[1]
+        slash = rest.find("/")
+        return rest[slash:] if slash >= 0 else "/"
+    return text or "/"
+
+
+def _path(target: bytes) -> str:
+    """For the audit log: the path, with anything in it that looks like a secret masked; the
+    query string is left out (tokens travel there)."""
+    return redact_command_line(_origin(target).split("?", 1)[0])[:500]
+
+
+def _header(event: h11.Request, name: bytes) -> str:
+    return next((v.decode("latin-1") for k, v in event.headers if k.lower() == name), "")
+
+
+def _upgrade(event: h11.Request) -> bool:
+    return bool(_header(event, b"upgrade")) and "upgrade" in _header(event, b"connection").lower()
+
+
+def _head(event: h11.Request) -> bytes:
+    """A request's line and headers as they came (h11 keeps the original spelling)."""
+    lines = [event.method + b" " + event.target + b" HTTP/" + event.http_version]
+    lines += [name + b": " + value for name, value in event.headers.raw_items()]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def _severity(events: list[dict[str, Any]]) -> str:
+    return strongest_severity(event["severity"] for event in events)

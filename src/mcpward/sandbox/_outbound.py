@@ -1,0 +1,368 @@
+"""The judgement of one outbound HTTP request against the tool call that caused it.
+
+A malicious server can send more than it was asked to: the ``postmark-mcp`` release added a
+``Bcc`` to every e-mail inside the server, invisible in the tool call. So each inspected request
+is read (body decoded: JSON, forms, text, gzip and deflate) and checked for
+- recipients (``to``/``cc``/``bcc`` and their kin, JSON or MIME) that the call did not name:
+  critical;
+- other addresses, phone numbers and URL hosts that neither the call, nor the profile's
+  declared values, nor the gateway's baseline know;
+- secrets and personal data (the DLP engine and policy), less what the call itself carried and
+  the server's own credentials (sending its API key to its API is its job).
+The proxy (``_proxy.py``) acts on the judgement; this module only judges, so it is tested alone.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import orjson
+
+from mcpward._addresses import emails, url_hosts
+from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
+from mcpward.dlp.scanning import ScanLimitError, redact_json, strings_of
+from mcpward.sandbox._calls import InFlightCall
+from mcpward.sandbox.interface import InspectionRules
+
+_ORDER = ("allow", "alert", "redact", "block")
+#: Key names (lower-case letters only) whose values are where a message goes.
+_RECIPIENT_KEYS = frozenset(
+    {
+        "to", "cc", "bcc", "recipient", "recipients", "torecipients", "ccrecipients",
+        "bccrecipients", "envelopeto", "forwardto", "resentto", "resentcc", "resentbcc",
+    }
+)  # fmt: skip
+_MIME_RECIPIENT = re.compile(
+    r"^(?:resent-)?(?:to|cc|bcc)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
+)
+_MEMBER = re.compile(r"\.([A-Za-z_]\w*)|\[(['\"])((?:\\.|(?!\2).)*)\2\]")
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+#: Hosts named by document formats, not destinations (XML namespaces, schemas).
+_SCHEMA_HOSTS = frozenset(
+    {"www.w3.org", "w3.org", "schemas.xmlsoap.org", "schemas.microsoft.com", "purl.org", "json-schema.org",
+     "schemas.openxmlformats.org", "ns.adobe.com"}
+)  # fmt: skip
+
+
+class Uninspectable(Exception):
+    """A request whose content cannot be read; the profile's policy decides what happens."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequest:
+    method: str
+    host: str
+    port: int
+    #: The request target as sent (origin form: path and query).
+    target: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key.lower() == wanted), "")
+
+
+@dataclass(slots=True)
+class Judgement:
+    action: str = "allow"
+    events: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[InFlightCall] = field(default_factory=list)
+    #: With ``redact``: the body and target to send instead.
+    body: bytes | None = None
+    target: str | None = None
+
+    def raise_to(self, action: str) -> None:
+        if _ORDER.index(action) > _ORDER.index(self.action):
+            self.action = action
+
+    @property
+    def reasons(self) -> list[str]:
+        return [event["message"] for event in self.events if event["action"] in ("block", "redact")]
+
+
+class OutboundInspector:
+    def __init__(
+        self,
+        server: str,
+        rules: InspectionRules,
+        *,
+        allowed_hosts: Iterable[str] = (),
+        known_secrets: Iterable[str] = (),
+        learned: Iterable[str] = (),
+        policy: DlpPolicy | None = None,
+    ) -> None:
+        self.server = server
+        self.rules = rules
+        self.policy = policy or DlpPolicy()
+        self.max_body = rules.max_body_mb * 1024 * 1024
+        declared = [value.strip().lower() for value in rules.declared if value.strip()]
+        #: Exact addresses and phone numbers (digits) declared.
+        self.declared_values = {value for value in declared if "@" in value[1:]} | {
+            _digits(value) for value in declared if _PHONE.match(value)
+        }
+        #: Domains: their addresses, sub-domains and URLs are declared.
+        domains = [v for v in declared if "@" not in v[1:] and not _PHONE.match(v)]
+        self.declared_domains = {value.lstrip("@").removeprefix("*.") for value in domains} | {
+            host.split(":")[0].removeprefix("*.") for host in allowed_hosts
+        }
+        self.learned = {value.lower() for value in learned}
+        #: The server's own credentials (its launch environment): expected in its requests.
+        self.known_secrets = {value for value in known_secrets if len(value) >= 8}
+
+    def judge(self, request: OutboundRequest, calls: list[InFlightCall]) -> Judgement:
+        """Raises :class:`Uninspectable` when the body cannot be read."""
+        judgement = Judgement(calls=calls)
+        document = self._document(request)
+        named = _Named.of(call.arguments for call in calls)
+        try:
+            leaves = list(strings_of(document))
+        except ScanLimitError as exc:
+            raise Uninspectable(str(exc)) from None
+        self._recipients_and_destinations(request, leaves, named, judgement)
+        self._secrets_and_personal_data(request, document, named, calls, judgement)
+        return judgement
+
+    # -- what the request carries ------------------------------------------------------------
+
+    def _document(self, request: OutboundRequest) -> dict[str, Any]:
+        parts = urlsplit(request.target)
+        document: dict[str, Any] = {"path": parts.path}
+        if parts.query:
+            document["query"] = _form(parts.query)
+        if request.body:
+            document["body"] = self._body(request)
+        return document
+
+    def _body(self, request: OutboundRequest) -> Any:
+        data = _decoded(request.body, request.header("content-encoding"), self.max_body)
+        kind = request.header("content-type").split(";")[0].strip().lower()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Uninspectable(f"a binary body ({kind or 'no content type'}) is not inspected") from None
+        if kind == "application/json" or kind.endswith("+json"):
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return text
+        if kind == "application/x-www-form-urlencoded":
+            return _form(text)
+        return text
+
+    # -- the checks --------------------------------------------------------------------------
+
+    def _recipients_and_destinations(
+        self, request: OutboundRequest, leaves: list[tuple[str, str]], named: _Named, judgement: Judgement
+    ) -> None:
+        flagged: set[str] = set()
+        for path, text in leaves:
+            if path.endswith("(key)"):
+                continue
+            recipient_field = any(_is_recipient_key(key) for key in _keys(path))
+            recipients = set(emails(text)) if recipient_field else set()
+            for match in _MIME_RECIPIENT.finditer(text) if "\n" in text and ":" in text else ():
+                recipients |= set(emails(match.group(1)))
+            for address in sorted(recipients - flagged):
+                if address in named.emails or self._declared(address, learned=False):
+                    continue
+                flagged.add(address)
+                judgement.events.append(self._event(
+                    "undeclared-recipient", "critical", self.rules.recipients, path, address,
+                    f"{request.method} {request.host}{urlsplit(request.target).path} sends to {address} "
+                    f"({path}), an address the tool call did not name (it named: "
+                    f"{', '.join(sorted(named.emails)) or 'no address'})",
+                ))  # fmt: skip
+            if recipient_field and _PHONE.match(text.strip()) and len(_digits(text)) >= 7:
+                number = _digits(text)
+                if number not in named.digits | self.declared_values | flagged:
+                    flagged.add(number)
+                    judgement.events.append(self._event(
+                        "undeclared-recipient", "critical", self.rules.recipients, path, text.strip(),
+                        f"{request.method} {request.host} sends to the number {text.strip()} ({path}), "
+                        "which the tool call did not name",
+                    ))  # fmt: skip
+            for address in sorted(set(emails(text)) - recipients - flagged):
+                if address in named.emails or self._declared(address, learned=True):
+                    continue
+                flagged.add(address)
+                judgement.events.append(self._event(
+                    "undeclared-destination", "high", self.rules.undeclared, path, address,
+                    f"{request.method} {request.host} carries the address {address} ({path}), "
+                    "which neither the tool call, the profile nor the baseline names",
+                ))  # fmt: skip
+            for host in sorted(set(url_hosts(text)) - flagged):
+                if (
+                    host == request.host
+                    or host in _SCHEMA_HOSTS
+                    or host in named.hosts
+                    or self._covered(host, learned=True)
+                ):
+                    continue
+                flagged.add(host)
+                judgement.events.append(self._event(
+                    "undeclared-destination", "high", self.rules.undeclared, path, host,
+                    f"{request.method} {request.host} carries a URL to {host} ({path}), "
+                    "which neither the tool call, the profile nor the baseline names",
+                ))  # fmt: skip
+        for event in judgement.events:
+            judgement.raise_to(event["action"])
+
+    def _secrets_and_personal_data(
+        self,
+        request: OutboundRequest,
+        document: dict[str, Any],
+        named: _Named,
+        calls: list[InFlightCall],
+        judgement: Judgement,
+    ) -> None:
+        tool = f"{self.server}.{calls[0].tool}" if len(calls) == 1 else None
+        try:
+            found = self.policy.scan_json(document, tool=tool)
+        except ScanLimitError as exc:
+            raise Uninspectable(str(exc)) from None
+        leaves = dict(strings_of(document))
+        # What the address checks reported already is not reported twice.
+        reported = {str(event.get("value", "")).lower() for event in judgement.events}
+        reported |= {_digits(value) for value in reported if _PHONE.match(value)}
+        matches = []
+        for match in found:
+            value = leaves.get(match.path or "", "")[match.start : match.end]
+            # Addresses are judged above; what the call carried was judged on the way in; the
+            # server's own credentials are expected at its API.
+            if (
+                match.kind == "email"
+                or value in self.known_secrets
+                or named.carries(value)
+                or value.lower() in reported
+                or (match.rule == "phone-number" and _digits(value) in named.digits | reported)
+            ):
+                continue
+            matches.append(match)
+        if not matches:
+            return
+        action = decision(matches)
+        kinds = sorted({m.rule for m in matches})
+        judgement.events.append(
+            {
+                "kind": "dlp-outbound",
+                "severity": strongest_severity(m.severity for m in matches),
+                "action": action if action != "pass" else "alert",
+                "paths": sorted({m.path or "" for m in matches})[:20],
+                "message": f"{request.method} {request.host} carries {', '.join(kinds)} that the tool call "
+                f"did not ({len(matches)} match(es))",
+            }
+        )
+        if action == "redact" and "body" in document and not request.header("content-encoding"):
+            masked = redact_json(document, [m for m in matches if m.action in ("redact", "block")])
+            judgement.body = _encoded(masked["body"], request.header("content-type"))
+            if "query" in masked:
+                judgement.target = masked["path"] + "?" + urlencode(masked["query"], doseq=True)
+        elif action == "redact":
+            action = "block"  # a compressed body is not re-encoded: refuse rather than leak
+            judgement.events[-1]["action"] = "block"
+        judgement.raise_to(action if action != "pass" else "alert")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _declared(self, address: str, *, learned: bool) -> bool:
+        domain = address.rpartition("@")[2]
+        return address in self.declared_values or self._covered(domain, learned=learned)
+
+    def _covered(self, host: str, *, learned: bool = False) -> bool:
+        """``host`` is a declared domain or under one (or a learned one, when they count)."""
+        domains = self.declared_domains | self.learned if learned else self.declared_domains
+        return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+    @staticmethod
+    def _event(kind: str, severity: str, action: str, path: str, value: str, message: str) -> dict[str, Any]:
+        return {"kind": kind, "severity": severity, "action": action, "path": path, "value": value,
+                "message": message}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What the tool calls in flight named: their strings, addresses, hosts and numbers."""
+
+    texts: tuple[str, ...]
+    emails: frozenset[str]
+    hosts: frozenset[str]
+    digits: frozenset[str]
+
+    @classmethod
+    def of(cls, arguments: Iterable[Any]) -> _Named:
+        texts = []
+        for value in arguments:
+            try:
+                texts += [text for _, text in strings_of(value)]
+            except ScanLimitError:
+                continue
+        lowered = tuple(text.lower() for text in texts)
+        return cls(
+            texts=lowered,
+            emails=frozenset(address for text in lowered for address in emails(text)),
+            hosts=frozenset(host for text in lowered for host in url_hosts(text))
+            | frozenset(address.rpartition("@")[2] for text in lowered for address in emails(text)),
+            digits=frozenset(_digits(text) for text in lowered if _PHONE.match(text.strip())),
+        )
+
+    def carries(self, value: str) -> bool:
+        lowered = value.lower()
+        return bool(lowered) and any(lowered in text for text in self.texts)
+
+
+def _keys(path: str) -> list[str]:
+    return [match.group(1) or match.group(3) for match in _MEMBER.finditer(path)]
+
+
+def _is_recipient_key(key: str) -> bool:
+    return re.sub(r"[^a-z]", "", key.lower()) in _RECIPIENT_KEYS
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _form(text: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, max_num_fields=10_000):
+        fields.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
+
+
+def _decoded(body: bytes, encoding: str, limit: int) -> bytes:
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        window = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
+        try:
+            inflater = zlib.decompressobj(window)
+            data = inflater.decompress(body, limit)
+            if inflater.unconsumed_tail:
+                raise Uninspectable(f"the {encoding} body inflates beyond {limit // (1024 * 1024)} MB")
+        except zlib.error:
+            if encoding != "deflate":
+                raise Uninspectable(f"the {encoding} body is corrupt") from None
+            return _decoded(body, "raw-deflate", limit)
+        return data
+    if encoding == "raw-deflate":  # "deflate" as some clients send it: without the zlib header
+        try:
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(body, limit)
+        except zlib.error:
+            raise Uninspectable("the deflate body is corrupt") from None
+    raise Uninspectable(f"the content encoding {encoding!r} is not inspected")
+
+
+def _encoded(body: Any, content_type: str) -> bytes:
+    kind = content_type.split(";")[0].strip().lower()
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if kind == "application/x-www-form-urlencoded":
+        return urlencode(body, doseq=True).encode("ascii")
+    return orjson.dumps(body)
