@@ -273,7 +273,7 @@ class https_server:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         if tls:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*_chain(authority, host))
+            context.load_cert_chain(authority.write_leaf(host, authority.folder / f"{host}.pem"))
             self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -286,20 +286,6 @@ class https_server:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def _chain(authority: CertificateAuthority, host: str) -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-
-    folder = authority.folder
-    certificate = authority._leaf(host)  # the same builder the proxy uses, for a test upstream
-    (folder / f"{host}.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (folder / f"{host}.key").write_bytes(
-        authority._leaf_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return str(folder / f"{host}.pem"), str(folder / f"{host}.key")
 
 
 @pytest.fixture

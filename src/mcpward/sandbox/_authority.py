@@ -56,9 +56,20 @@ class CertificateAuthority:
             if context is None:
                 context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
                 context.set_alpn_protocols(["http/1.1"])
-                _load_chain(context, self._leaf(host), self._leaf_key)
+                # ssl loads certificates from files only: a private temporary one, removed at once.
+                with tempfile.TemporaryDirectory(prefix="mcpward-leaf-") as folder:
+                    context.load_cert_chain(self.write_leaf(host, Path(folder) / "leaf.pem"))
                 self._contexts[host] = context
             return context
+
+    def write_leaf(self, host: str, path: Path) -> Path:
+        """A certificate for ``host`` and its key in one PEM file (owner-only): what the proxy
+        presents, or what a local server standing in for ``host`` presents in tests."""
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(self._leaf(host).public_bytes(serialization.Encoding.PEM))
+            handle.write(_private_pem(self._leaf_key))
+        return path
 
     def _leaf(self, host: str) -> x509.Certificate:
         now = datetime.datetime.now(datetime.UTC)
@@ -135,19 +146,6 @@ def _load_or_create(folder: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Cert
         handle.write(_private_pem(key))
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return key, certificate
-
-
-def _load_chain(
-    context: ssl.SSLContext, certificate: x509.Certificate, key: ec.EllipticCurvePrivateKey
-) -> None:
-    # ssl loads certificates from files only: a private temporary file, removed at once.
-    with tempfile.TemporaryDirectory(prefix="mcpward-leaf-") as folder:
-        path = Path(folder) / "leaf.pem"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(certificate.public_bytes(serialization.Encoding.PEM))
-            handle.write(_private_pem(key))
-        context.load_cert_chain(path)
 
 
 def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
