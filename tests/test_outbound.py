@@ -138,6 +138,9 @@ def test_a_url_to_another_host_is_an_undeclared_destination_but_schemas_are_not(
     assert judgement.action == "alert"
     strict = InspectionRules(tls=True, undeclared="block")
     assert judge(body, rules=strict).action == "block"
+    # Links to the API's own site are not destinations of their own (api.mail.test -> mail.test).
+    assert judge({"text": "see https://mail.test/docs and https://cdn.mail.test/x.png"}).events == []
+    assert judge({"text": "https://mail.test.evil.example/x"}).action == "alert"
     named = InFlightCall(3, "send", {"to": "alice@example.org", "body": "https://collect.evil.example/c"})
     assert judge(body, calls=(named,)).action == "allow"
 

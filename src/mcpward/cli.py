@@ -1014,7 +1014,7 @@ def sandbox_run(
                 "reason": "the server runs with the user's files, network and environment"})  # fmt: skip
     report({"method": "sandbox-start", "decision": "allow", "backend": chosen.name,
             "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
-            "write": [str(p) for p in rules.files.write]})  # fmt: skip
+            "write": [str(p) for p in rules.files.write], "inspect": rules.inspect.enabled})  # fmt: skip
     try:
         code = run_sandboxed(rules, command, report=report, backend=chosen, server=name)
     except SandboxError as exc:

@@ -198,7 +198,7 @@ class OutboundInspector:
                 ))  # fmt: skip
             for host in sorted(set(url_hosts(text)) - flagged):
                 if (
-                    host == request.host
+                    _site(host) == _site(request.host)
                     or host in _SCHEMA_HOSTS
                     or host in named.hosts
                     or self._covered(host, learned=True)
@@ -314,6 +314,15 @@ class _Named:
     def carries(self, value: str) -> bool:
         lowered = value.lower()
         return bool(lowered) and any(lowered in text for text in self.texts)
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host name, roughly: ``github.com`` for ``api.github.com``, three
+    labels under a two-letter country code's short second level (``acme.co.uk``). Links to the
+    API's own site (its web pages, its CDN) are not destinations of their own."""
+    labels = host.rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
+    return ".".join(labels[-keep:])
 
 
 def _keys(path: str) -> list[str]:
