@@ -107,10 +107,18 @@ def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: P
     (home / ".ssh" / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n", encoding="utf-8")
     outcome, _ = sandboxed(tmp_path, "read", "~/.ssh/id_rsa", env={"HOME": str(home)}, backend=backend)
     assert not outcome["ok"] and "No such file" in outcome["error"]
-    outcome, _ = sandboxed(
+    outcome, records = sandboxed(
         tmp_path, "read", str(home / ".ssh" / "id_rsa"), env={"HOME": str(home)}, backend=backend
     )
     assert not outcome["ok"]
+    if backend == "bubblewrap":  # its bridge traces file operations (strace) and reports refusals
+        key = str(home / ".ssh" / "id_rsa")
+        denied = [r for r in records if r.get("method") == "FILE" and r["path"] == key]
+        assert denied and denied[0]["decision"] == "block" and denied[0]["operation"] == "read"
+        assert "hidden by the sandbox" in denied[0]["reason"]
+        # Probes for what exists nowhere (an interpreter's start-up) are not denials.
+        files = [r["path"] for r in records if r.get("method") == "FILE"]
+        assert all(Path(path).exists() for path in files), files
     outcome, _ = sandboxed(
         tmp_path, "env", "GATEWAY_SECRET", env={"GATEWAY_SECRET": "s3cr3t-value"}, backend=backend
     )
@@ -127,8 +135,11 @@ def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: P
 
 
 def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path, backend: str) -> None:
-    outcome, _ = sandboxed(tmp_path, "write", "/usr/local/pwned", backend=backend)
+    outcome, records = sandboxed(tmp_path, "write", "/usr/local/pwned", backend=backend)
     assert not outcome["ok"] and ("Read-only" in outcome["error"] or "Permission denied" in outcome["error"])
+    if backend == "bubblewrap":
+        (denied,) = [r for r in records if r.get("method") == "FILE" and r["path"] == "/usr/local/pwned"]
+        assert denied["operation"] == "write" and denied["decision"] == "block"
     outside = tmp_path / "outside.txt"
     outcome, _ = sandboxed(tmp_path, "write", str(outside), backend=backend)
     assert not outside.exists()
@@ -138,6 +149,8 @@ def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path, backend:
         tmp_path, "write", str(shared / "ok.txt"), profile=f'[files]\nwrite = ["{shared}"]\n', backend=backend
     )
     assert outcome["ok"] and (shared / "ok.txt").read_text() == "pwned"
+    log = (tmp_path / "audit.jsonl").read_text()
+    assert str(shared / "ok.txt") not in log  # what the profile allows is not a denial
 
 
 def test_a_fork_bomb_stops_at_the_process_limit(tmp_path: Path, backend: str) -> None:

@@ -5,11 +5,18 @@ connection to the egress proxy's unix socket, bind-mounted from the host: the on
 Then it sets the resource limits, starts the server with the given environment (standard input
 and output are the gateway's), waits for it and exits with its status.
 
-    python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES -- COMMAND ARGS...
+    python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN -- COMMAND ARGS...
+
+HIDDEN is ``-``, or the folders the sandbox hides, colon-separated: file operations are then
+traced (strace, where it works) and refused ones reported.
 """
 
 import contextlib
+import json
+import os
+import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -81,10 +88,62 @@ def _report_dns(path: str) -> None:
             report.sendall(f"MCPWARD-DNS {name} HTTP/1.1\r\n\r\n".encode("ascii", "replace"))
 
 
+#: File operations traced (strace's names); a failure of one is a refused read or write.
+_TRACED = (
+    "open,openat,openat2,creat,mkdir,mkdirat,unlink,unlinkat,rename,renameat,renameat2,truncate,"
+    "link,linkat,symlink,symlinkat,chmod,fchmodat"
+)
+_FAILED = re.compile(r'^\d+\s+(\w+)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)"(.*)\) = -1 (E[A-Z]+)')
+_REFUSED = ("EROFS", "EACCES", "EPERM")
+
+
+def _traced(command: list[str], hidden: list[str], path: str) -> list[str]:
+    """``command`` under strace, its failed file operations reported to the egress proxy (so
+    that refused reads and writes reach the audit log): refusals (read-only, permission), and
+    missing files under the folders the sandbox hides (the proxy keeps those that exist on the
+    host: a planted key, a config). Without a working strace, ``command`` as it is."""
+    strace = shutil.which("strace", path="/usr/bin:/bin")
+    if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
+                                        capture_output=True, check=False).returncode != 0:  # fmt: skip
+        return command
+    reading, writing = os.pipe()
+    os.set_inheritable(writing, True)
+    threading.Thread(target=_report_files, args=(reading, hidden, path), daemon=True).start()
+    return [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-e", f"trace={_TRACED}", "-e", "signal=none",
+            "-s", "4096", "-o", f"/proc/self/fd/{writing}", "--", *command]  # fmt: skip
+
+
+def _report_files(descriptor: int, hidden: list[str], path: str) -> None:
+    seen: set[tuple[str, str, str]] = set()
+    with os.fdopen(descriptor, "rb") as lines:
+        for raw in lines:
+            match = _FAILED.match(raw.decode("utf-8", "replace"))
+            if match is None or len(seen) >= 1000:
+                continue
+            syscall, name, rest, error = match.groups()
+            if error not in _REFUSED and not (
+                error == "ENOENT" and any(name == root or name.startswith(root + "/") for root in hidden)
+            ):
+                continue
+            writes = not syscall.startswith("open") or any(
+                f in rest for f in ("O_WRONLY", "O_RDWR", "O_CREAT")
+            )
+            key = (name, error, "write" if writes else "read")
+            if key in seen:
+                continue
+            seen.add(key)
+            report = json.dumps({"operation": key[2], "call": syscall, "path": name, "error": error})
+            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+                channel.connect(path)
+                channel.sendall(f"MCPWARD-FILE {report} HTTP/1.1\r\n\r\n".encode())
+
+
 def main() -> None:
     separator = sys.argv.index("--")
-    path, port, cpu, file_mb, processes = sys.argv[1:separator]
+    path, port, cpu, file_mb, processes, hidden = sys.argv[1:separator]
     command = sys.argv[separator + 1 :]
+    if hidden not in ("-", ""):
+        command = _traced(command, hidden.split(":"), path)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", int(port)))
@@ -100,7 +159,7 @@ def main() -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
-        server = subprocess.Popen(command)
+        server = subprocess.Popen(command, close_fds=False)
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
         sys.exit(127)

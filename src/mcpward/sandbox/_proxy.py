@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -92,6 +94,10 @@ class EgressProxy:
             self.report({"method": "DNS", "host": name, "decision": "block",
                          "reason": "no DNS inside the sandbox; names are resolved by the proxy"})  # fmt: skip
             return
+        if method == "MCPWARD-FILE":  # the bridge reporting a file operation that failed
+            writer.close()
+            self._file_denial(rest.rsplit(" ", 1)[0])
+            return
         target = rest.rsplit(" ", 1)[0]
         if method.upper() == "CONNECT":
             host, _, port_text = target.rpartition(":")
@@ -141,6 +147,24 @@ class EgressProxy:
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         sent, received = await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
         self.report({**record, "decision": "allow", "sent": sent + len(forward), "received": received})
+
+    def _file_denial(self, text: str) -> None:
+        """A refused read or write (read-only, no permission), or a file the sandbox hides that
+        exists on the host: the server tried to reach what its profile does not mount."""
+        try:
+            attempt = json.loads(text)
+            path, error, operation = str(attempt["path"])[:4096], str(attempt["error"]), attempt["operation"]
+        except (ValueError, KeyError, TypeError):
+            return
+        if error == "ENOENT":
+            if not os.path.lexists(path):
+                return  # missing outside too: a probe, not a denial
+            reason = "hidden by the sandbox (it exists outside; the profile does not mount it)"
+        else:
+            reason = {"EROFS": "outside the writable mounts (read-only)"}.get(error, f"refused ({error})")
+        self.report({"method": "FILE", "operation": "write" if operation == "write" else "read",
+                     "path": path, "call": str(attempt.get("call", ""))[:20], "decision": "block",
+                     "reason": reason})  # fmt: skip
 
 
 async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:

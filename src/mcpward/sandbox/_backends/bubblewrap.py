@@ -107,7 +107,8 @@ class Bubblewrap(Backend):
             f"{SOCKET_DIR}/{proxy_socket.name}",
             str(PROXY_PORT),
         ]
-        args += [str(limits.cpu_seconds), str(limits.file_size_mb), str(limits.processes), "--", *argv]
+        args += [str(limits.cpu_seconds), str(limits.file_size_mb), str(limits.processes)]
+        args += [":".join(folder for folder in hidden if folder != "/tmp"), "--", *argv]  # noqa: S108
         return Launch(argv=args, env={})
 
 
