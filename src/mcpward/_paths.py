@@ -1,4 +1,5 @@
-"""Where mcpward keeps refreshed data (advisories, official package lists)."""
+"""Where mcpward keeps refreshed data (advisories, official package lists), and how it writes
+the files only their owner may read."""
 
 from __future__ import annotations
 
@@ -14,3 +15,12 @@ def user_data_dir() -> Path:
     from platformdirs import user_data_dir as platform_data_dir
 
     return Path(platform_data_dir("mcpward", appauthor=False))
+
+
+def write_owner_only(path: Path, data: bytes) -> None:
+    """``data`` into ``path``, readable by its owner only before the first byte is written (a
+    file that existed with a looser mode is narrowed too, not only a new one)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(data)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward._paths import write_owner_only
 from mcpward.scan import ScanOptions
 from mcpward.scan._engine import discover
 
@@ -150,10 +151,7 @@ def _append_secrets(path: Path, values: dict[str, str]) -> None:
     existing = path.read_text("utf-8").splitlines() if path.exists() else []
     kept = [line for line in existing if line.partition("=")[0] not in values]
     lines = kept + [f"{key}={value}" for key, value in values.items()]
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.chmod(path, 0o600)
+    write_owner_only(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mcpward._paths import write_owner_only
 from mcpward.sandbox.interface import SandboxError
 
 _CA_DAYS = 3650
@@ -65,10 +66,8 @@ class CertificateAuthority:
     def write_leaf(self, host: str, path: Path) -> Path:
         """A certificate for ``host`` and its key in one PEM file (owner-only): what the proxy
         presents, or what a local server standing in for ``host`` presents in tests."""
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(self._leaf(host).public_bytes(serialization.Encoding.PEM))
-            handle.write(_private_pem(self._leaf_key))
+        certificate = self._leaf(host).public_bytes(serialization.Encoding.PEM)
+        write_owner_only(path, certificate + _private_pem(self._leaf_key))
         return path
 
     def _leaf(self, host: str) -> x509.Certificate:
@@ -140,10 +139,7 @@ def _load_or_create(folder: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Cert
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    # The key is written owner-only from its first byte (no window with a looser mode).
-    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(_private_pem(key))
+    write_owner_only(key_path, _private_pem(key))
     certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return key, certificate
 
