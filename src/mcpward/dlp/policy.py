@@ -165,10 +165,14 @@ class DlpPolicy(_Strict):
 
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
+        return self.scan_strings(strings_of(value), tool)
+
+    def scan_strings(self, strings: Iterable[tuple[str, str]], tool: str | None = None) -> list[DlpMatch]:
+        """Matches in ``(path, text)`` pairs already taken from a value (by ``strings_of``)."""
         tool_policy = self._tool(tool)
         return [
             match
-            for path, text in strings_of(value)
+            for path, text in strings
             for match in self._apply(self.engine.scan(text, path), text, tool_policy)
         ]
 

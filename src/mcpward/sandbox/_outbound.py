@@ -72,7 +72,6 @@ class OutboundRequest:
 class Judgement:
     action: str = "allow"
     events: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[InFlightCall] = field(default_factory=list)
     #: With ``redact``: the body and target to send instead.
     body: bytes | None = None
     target: str | None = None
@@ -80,10 +79,6 @@ class Judgement:
     def raise_to(self, action: str) -> None:
         if _ORDER.index(action) > _ORDER.index(self.action):
             self.action = action
-
-    @property
-    def reasons(self) -> list[str]:
-        return [event["message"] for event in self.events if event["action"] in ("block", "redact")]
 
 
 class OutboundInspector:
@@ -117,15 +112,15 @@ class OutboundInspector:
 
     def judge(self, request: OutboundRequest, calls: list[InFlightCall]) -> Judgement:
         """Raises :class:`Uninspectable` when the body cannot be read."""
-        judgement = Judgement(calls=calls)
+        judgement = Judgement()
         document = self._document(request)
         named = _Named.of(call.arguments for call in calls)
         try:
-            leaves = list(strings_of(document))
+            leaves = dict(strings_of(document))  # one walk serves every check
         except ScanLimitError as exc:
             raise Uninspectable(str(exc)) from None
         self._recipients_and_destinations(request, leaves, named, judgement)
-        self._secrets_and_personal_data(request, document, named, calls, judgement)
+        self._secrets_and_personal_data(request, document, leaves, named, calls, judgement)
         return judgement
 
     # -- what the request carries ------------------------------------------------------------
@@ -158,14 +153,15 @@ class OutboundInspector:
     # -- the checks --------------------------------------------------------------------------
 
     def _recipients_and_destinations(
-        self, request: OutboundRequest, leaves: list[tuple[str, str]], named: _Named, judgement: Judgement
+        self, request: OutboundRequest, leaves: dict[str, str], named: _Named, judgement: Judgement
     ) -> None:
         flagged: set[str] = set()
-        for path, text in leaves:
+        for path, text in leaves.items():
             if path.endswith("(key)"):
                 continue
+            addresses = set(emails(text))
             recipient_field = any(_is_recipient_key(key) for key in _keys(path))
-            recipients = set(emails(text)) if recipient_field else set()
+            recipients = set(addresses) if recipient_field else set()
             for match in _MIME_RECIPIENT.finditer(text) if "\n" in text and ":" in text else ():
                 recipients |= set(emails(match.group(1)))
             for address in sorted(recipients - flagged):
@@ -187,27 +183,25 @@ class OutboundInspector:
                         f"{request.method} {request.host} sends to the number {text.strip()} ({path}), "
                         "which the tool call did not name",
                     ))  # fmt: skip
-            for address in sorted(set(emails(text)) - recipients - flagged):
-                if address in named.emails or self._declared(address, learned=True):
-                    continue
-                flagged.add(address)
-                judgement.events.append(self._event(
-                    "undeclared-destination", "high", self.rules.undeclared, path, address,
-                    f"{request.method} {request.host} carries the address {address} ({path}), "
-                    "which neither the tool call, the profile nor the baseline names",
-                ))  # fmt: skip
-            for host in sorted(set(url_hosts(text)) - flagged):
-                if (
+            undeclared = [
+                (address, f"the address {address}")
+                for address in sorted(addresses - recipients - flagged)
+                if address not in named.emails and not self._declared(address, learned=True)
+            ] + [
+                (host, f"a URL to {host}")
+                for host in sorted(set(url_hosts(text)) - flagged)
+                if not (
                     _site(host) == _site(request.host)
                     or host in _SCHEMA_HOSTS
                     or host in named.hosts
                     or self._covered(host, learned=True)
-                ):
-                    continue
-                flagged.add(host)
+                )
+            ]
+            for value, what in undeclared:
+                flagged.add(value)
                 judgement.events.append(self._event(
-                    "undeclared-destination", "high", self.rules.undeclared, path, host,
-                    f"{request.method} {request.host} carries a URL to {host} ({path}), "
+                    "undeclared-destination", "high", self.rules.undeclared, path, value,
+                    f"{request.method} {request.host} carries {what} ({path}), "
                     "which neither the tool call, the profile nor the baseline names",
                 ))  # fmt: skip
         for event in judgement.events:
@@ -217,16 +211,13 @@ class OutboundInspector:
         self,
         request: OutboundRequest,
         document: dict[str, Any],
+        leaves: dict[str, str],
         named: _Named,
         calls: list[InFlightCall],
         judgement: Judgement,
     ) -> None:
         tool = f"{self.server}.{calls[0].tool}" if len(calls) == 1 else None
-        try:
-            found = self.policy.scan_json(document, tool=tool)
-        except ScanLimitError as exc:
-            raise Uninspectable(str(exc)) from None
-        leaves = dict(strings_of(document))
+        found = self.policy.scan_strings(leaves.items(), tool=tool)
         # What the address checks reported already is not reported twice.
         reported = {str(event.get("value", "")).lower() for event in judgement.events}
         reported |= {_digits(value) for value in reported if _PHONE.match(value)}
@@ -303,11 +294,12 @@ class _Named:
             except ScanLimitError:
                 continue
         lowered = tuple(text.lower() for text in texts)
+        addresses = frozenset(address for text in lowered for address in emails(text))
         return cls(
             texts=lowered,
-            emails=frozenset(address for text in lowered for address in emails(text)),
+            emails=addresses,
             hosts=frozenset(host for text in lowered for host in url_hosts(text))
-            | frozenset(address.rpartition("@")[2] for text in lowered for address in emails(text)),
+            | frozenset(address.rpartition("@")[2] for address in addresses),
             digits=frozenset(_digits(text) for text in lowered if _PHONE.match(text.strip())),
         )
 
