@@ -386,6 +386,29 @@ def test_the_proxy_refuses_a_hidden_bcc_and_the_api_never_sees_it(intercepting: 
     assert "phan@giftshop.example" in reply["error"]["message"]
 
 
+def test_a_redacting_policy_masks_the_body_and_the_query_before_they_leave(
+    intercepting: dict[str, Any],
+) -> None:
+    key = "AKIA" + "Z7PQ3MX2LWTKR4NB"
+    policy = DlpPolicy.model_validate({"actions": {"secret": "redact"}})
+    rules = InspectionRules(tls=True, declared=("noreply@acme.test",))
+    intercepting["interception"].inspector = OutboundInspector("mail", rules, policy=policy)
+    _call(intercepting["tracker"], {"to": "alice@example.org"})
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", intercepting["proxy"], context=intercepting["client"], timeout=20
+    )
+    connection.set_tunnel("api.mail.test", 443)
+    body = orjson.dumps({"To": "alice@example.org", "TextBody": f"key {key}"})
+    connection.request("POST", f"/email?debug={key}", body=body, headers={"Content-Type": "application/json"})
+    assert connection.getresponse().status == 200
+    connection.close()
+    (received,) = intercepting["received"]
+    assert key not in received["path"] and received["path"].startswith("/email?debug=")
+    assert (
+        key not in received["body"].decode() and orjson.loads(received["body"])["To"] == "alice@example.org"
+    )
+
+
 def test_chunked_and_gzip_bodies_are_inspected(intercepting: dict[str, Any]) -> None:
     _call(intercepting["tracker"], {"to": "alice@example.org"})
     hidden = orjson.dumps({"To": "alice@example.org", "Bcc": "phan@giftshop.example"})

@@ -25,7 +25,7 @@ from mcpward.dlp import redact_command_line
 from mcpward.dlp.policy import strongest_severity
 from mcpward.sandbox._authority import CertificateAuthority
 from mcpward.sandbox._calls import CallTracker, InFlightCall
-from mcpward.sandbox._outbound import OutboundInspector, OutboundRequest, Uninspectable
+from mcpward.sandbox._outbound import Judgement, OutboundInspector, OutboundRequest, Uninspectable
 from mcpward.sandbox._proxy import pipe
 from mcpward.sandbox.interface import InspectionRules
 
@@ -97,12 +97,8 @@ class Interception:
         try:
             while True:
                 event = await _next(client, reader)
-                if event is None:
-                    return
-                if isinstance(event, h11.ConnectionClosed):
-                    return
                 if not isinstance(event, h11.Request):
-                    return
+                    return  # the end of the stream, or the client closed
                 if event.http_version not in (b"1.0", b"1.1") or event.method == b"PRI":
                     if upstream is None:  # the connection's first request: replay it as it came
                         first = _head(event) + client.trailing_data[0]
@@ -125,11 +121,13 @@ class Interception:
                     body=body,
                 )
                 request_record["calls"] = [call.reference() for call in calls]
-                verdict, events, replacement = self._judge(request, calls, complete)
-                request_record.update(inspected=verdict != "uninspected", events=events)
-                if verdict == "block":
-                    await _refuse(client, writer, events)
-                    self.calls.fail(calls, "; ".join(e["message"] for e in events if e["action"] == "block"))
+                judgement, inspected = self._judge(request, calls, complete)
+                events = judgement.events
+                request_record.update(inspected=inspected, events=events)
+                if judgement.action == "block":
+                    reasons = _blocking(events)
+                    await _refuse(client, writer, reasons)
+                    self.calls.fail(calls, "; ".join(reasons))
                     self.report({**request_record, "decision": "block",
                                  "severity": _severity(events), "sent": 0, "received": 0})  # fmt: skip
                     return
@@ -139,14 +137,19 @@ class Interception:
                             address, record["host"], self.upstream if tls else None
                         )
                     except (OSError, TimeoutError, ssl.SSLError) as exc:
-                        await _refuse(client, writer, [], status=502, why=f"upstream: {type(exc).__name__}")
+                        await _refuse(client, writer, [f"upstream: {type(exc).__name__}"], status=502)
                         self.report({**request_record, "decision": "allow", "error": type(exc).__name__})
                         return
-                sent = await upstream.send(event, replacement if replacement is not None else body, complete)
+                sent = await upstream.send(
+                    event,
+                    judgement.body if judgement.body is not None else body,
+                    complete,
+                    target=judgement.target or request.target,
+                )
                 if not complete:
                     sent += await upstream.stream_rest(client, reader)
                 received, status = await upstream.answer(client, writer)
-                decision = "alert" if verdict == "alert" or not complete else "allow"
+                decision = "alert" if judgement.action != "allow" or not complete else "allow"
                 self.report({**request_record, "decision": decision, "severity": _severity(events),
                              "sent": sent, "received": received, "status": status})  # fmt: skip
                 if client.our_state is not h11.DONE or client.their_state is not h11.DONE:
@@ -165,23 +168,20 @@ class Interception:
 
     def _judge(
         self, request: OutboundRequest, calls: list[InFlightCall], complete: bool
-    ) -> tuple[str, list[dict[str, Any]], bytes | None]:
-        """``allow``, ``alert``, ``block`` or ``uninspected``; the events; a rewritten body."""
+    ) -> tuple[Judgement, bool]:
+        """The judgement, and whether the request could be read; what could not is judged by
+        the profile's ``uninspectable`` policy (passed with an alert event, or blocked)."""
         if not complete:
             reason = f"a body over {self.rules.max_body_mb} MB is not inspected"
         else:
             try:
-                judgement = self.inspector.judge(request, calls)
+                return self.inspector.judge(request, calls), True
             except Uninspectable as exc:
                 reason = str(exc)
-            else:
-                action = judgement.action
-                verdict = "allow" if action == "allow" else ("block" if action == "block" else "alert")
-                return verdict, judgement.events, judgement.body
-        event = {"kind": "uninspectable", "severity": "medium", "action": "alert", "message": reason}
-        if self.rules.uninspectable == "block":
-            return "block", [{**event, "action": "block"}], None
-        return "uninspected", [event], None
+        blocked = self.rules.uninspectable == "block"
+        event = {"kind": "uninspectable", "severity": "medium", "action": "block" if blocked else "alert",
+                 "message": reason}  # fmt: skip
+        return Judgement(action="block" if blocked else "allow", events=[event]), False
 
     async def _raw(
         self,
@@ -249,15 +249,15 @@ class _Upstream:
         )
         return cls(reader, writer, h11.Connection(h11.CLIENT))
 
-    async def send(self, event: h11.Request, body: bytes, complete: bool) -> int:
-        """The request with ``body``: all of it when ``complete``, else its start (the rest
-        follows with :meth:`stream_rest`)."""
+    async def send(self, event: h11.Request, body: bytes, complete: bool, *, target: str) -> int:
+        """The request to ``target`` (origin form) with ``body``: all of it when ``complete``,
+        else its start (the rest follows with :meth:`stream_rest`)."""
         hop = (b"proxy-connection", b"proxy-authorization")
         headers = [(k, v) for k, v in event.headers if k.lower() not in hop]
         if complete and any(k.lower() == b"content-length" for k, _ in headers):
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
-        request = h11.Request(method=event.method, target=_origin(event.target).encode(), headers=headers)
+        request = h11.Request(method=event.method, target=target.encode("latin-1"), headers=headers)
         data = self.connection.send(request) or b""
         if body:
             data += self.connection.send(h11.Data(data=body)) or b""
@@ -345,15 +345,14 @@ async def _body(connection: h11.Connection, reader: asyncio.StreamReader, limit:
             return b"".join(parts), False
 
 
+def _blocking(events: list[dict[str, Any]]) -> list[str]:
+    """Why a request is refused: the messages of the events whose action blocks."""
+    return [event["message"] for event in events if event["action"] == "block"]
+
+
 async def _refuse(
-    client: h11.Connection,
-    writer: asyncio.StreamWriter,
-    events: list[dict[str, Any]],
-    *,
-    status: int = 403,
-    why: str = "",
+    client: h11.Connection, writer: asyncio.StreamWriter, reasons: list[str], *, status: int = 403
 ) -> None:
-    reasons = [event["message"] for event in events if event["action"] == "block"] or [why]
     body = orjson.dumps({"error": "mcpward sandbox refused this request", "reasons": reasons})
     headers = [
         ("content-type", "application/json"),
