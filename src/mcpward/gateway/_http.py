@@ -26,10 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mcpward.gateway._relay import Out, Relay, _key, encode, error
+from mcpward.gateway._relay import Out, Relay, encode, error
 from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import _die_with_parent, lines
-from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session
+from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session, request_key
 
 SESSION_HEADER = "mcp-session-id"
 
@@ -124,7 +124,7 @@ class HttpSession:
         except orjson.JSONDecodeError:
             message = None
         request_id = message.get("id") if isinstance(message, dict) and "method" in message else None
-        key = _key(request_id) if request_id is not None else None
+        key = request_key(request_id) if request_id is not None else None
         future: asyncio.Future[bytes] | None = None
         if key is not None:
             # Registered before the request leaves, so that no answer can arrive unclaimed.
@@ -170,7 +170,7 @@ def _answer_key(data: bytes) -> str:
     except orjson.JSONDecodeError:
         return ""
     if isinstance(message, dict) and "id" in message and "method" not in message:
-        return _key(message["id"])
+        return request_key(message["id"])
     return ""
 
 

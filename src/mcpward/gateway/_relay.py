@@ -26,6 +26,7 @@ from mcpward.gateway.interface import (
     Interceptor,
     Refusal,
     Session,
+    request_key,
 )
 
 #: Messages larger than this (bytes) are refused unless the config says otherwise.
@@ -45,11 +46,6 @@ def encode(message: dict[str, Any]) -> bytes:
 
 def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
-
-
-def _key(request_id: Any) -> str:
-    # JSON-RPC ids are strings or numbers; 1 and "1" are different requests.
-    return f"{type(request_id).__name__}:{request_id}"
 
 
 class Relay:
@@ -117,7 +113,7 @@ class Relay:
                     error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
                 )
             ]
-        self.pending[_key(exchange.id)] = exchange
+        self.pending[request_key(exchange.id)] = exchange
         data = encode(exchange.request) if exchange.request_changed else _line(raw)
         return [Out("server", data)]
 
@@ -126,7 +122,7 @@ class Relay:
     def server_message(self, raw: bytes) -> list[Out]:
         if len(raw) > self.max_message:
             request_id = _leading_id(raw)
-            exchange = self.pending.pop(_key(request_id), None) if request_id is not None else None
+            exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
             if exchange is None:
                 return []
             exchange.block(f"the server's answer is larger than {self.max_message} bytes")
@@ -146,7 +142,7 @@ class Relay:
             return self._notification(message, raw, from_server=True)
         if "id" not in message:
             return []
-        exchange = self.pending.pop(_key(message["id"]), None)
+        exchange = self.pending.pop(request_key(message["id"]), None)
         if exchange is None:
             return []  # an answer to nothing pending: late after a timeout, or forged
         exchange.response = message
@@ -178,7 +174,7 @@ class Relay:
 
     def expire(self, request_id: Any) -> list[Out]:
         """The server took too long with this request."""
-        exchange = self.pending.pop(_key(request_id), None)
+        exchange = self.pending.pop(request_key(request_id), None)
         if exchange is None:
             return []
         exchange.block("the server did not answer in time")

@@ -21,6 +21,11 @@ TIMEOUT = -32003
 TOO_LARGE = -32004
 
 
+def request_key(request_id: Any) -> str:
+    """A JSON-RPC id as a key: ids are strings or numbers, and 1 and "1" are different requests."""
+    return f"{type(request_id).__name__}:{request_id}"
+
+
 class Refusal(Exception):
     """An interceptor refuses: the message says why and what to do."""
 

@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import orjson
 
-#: The gateway's code for a refused call (mcpward.gateway.interface.BLOCKED).
-BLOCKED = -32001
+from mcpward.gateway._relay import encode, error
+from mcpward.gateway.interface import BLOCKED, request_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +26,6 @@ class InFlightCall:
 
     def reference(self) -> dict[str, Any]:
         return {"id": self.id, "tool": self.tool}
-
-
-def _key(request_id: Any) -> str:
-    return f"{type(request_id).__name__}:{request_id}"
 
 
 class CallTracker:
@@ -46,7 +42,7 @@ class CallTracker:
         """The server's answer to each of ``calls`` is replaced by an error saying ``reason``."""
         with self._lock:
             for call in calls:
-                self._failed.setdefault(_key(call.id), reason)
+                self._failed.setdefault(request_key(call.id), reason)
 
     def from_client(self, line: bytes) -> None:
         if b"tools/call" not in line and b"notifications/cancelled" not in line:
@@ -61,10 +57,10 @@ class CallTracker:
             tool = name if isinstance(name, str) else "?"
             call = InFlightCall(message["id"], tool, params.get("arguments"))
             with self._lock:
-                self._calls[_key(call.id)] = call
+                self._calls[request_key(call.id)] = call
         elif message.get("method") == "notifications/cancelled":
             with self._lock:
-                self._calls.pop(_key(params.get("requestId")), None)
+                self._calls.pop(request_key(params.get("requestId")), None)
 
     def from_server(self, line: bytes) -> bytes:
         """``line`` as the client should see it."""
@@ -73,14 +69,13 @@ class CallTracker:
         message = _parse(line)
         if message is None or "method" in message or "id" not in message:
             return line  # not a response (a request or notification from the server)
-        key = _key(message["id"])
+        key = request_key(message["id"])
         with self._lock:
             self._calls.pop(key, None)
             reason = self._failed.pop(key, None)
         if reason is None:
             return line
-        error = {"code": BLOCKED, "message": f"mcpward sandbox: {reason}"}
-        return orjson.dumps({"jsonrpc": "2.0", "id": message["id"], "error": error}) + b"\n"
+        return encode(error(message["id"], BLOCKED, f"mcpward sandbox: {reason}"))
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
