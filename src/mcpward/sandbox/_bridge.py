@@ -83,9 +83,14 @@ def _report_dns(path: str) -> None:
         )
         with contextlib.suppress(OSError):
             resolver.sendto(answer, client)
-        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as report:
-            report.connect(path)
-            report.sendall(f"MCPWARD-DNS {name} HTTP/1.1\r\n\r\n".encode("ascii", "replace"))
+        _tell_proxy(path, "MCPWARD-DNS", name)
+
+
+def _tell_proxy(path: str, verb: str, text: str) -> None:
+    """One report to the egress proxy, as a request line it knows (it records it)."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
+        channel.connect(path)
+        channel.sendall(f"{verb} {text} HTTP/1.1\r\n\r\n".encode("ascii", "replace"))
 
 
 #: File operations traced (strace's names); a failure of one is a refused read or write.
@@ -97,20 +102,20 @@ _FAILED = re.compile(r'^\d+\s+(\w+)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)"(.*
 _REFUSED = ("EROFS", "EACCES", "EPERM")
 
 
-def _traced(command: list[str], hidden: list[str], path: str) -> list[str]:
+def _traced(command: list[str], hidden: list[str], path: str) -> tuple[list[str], tuple[int, ...]]:
     """``command`` under strace, its failed file operations reported to the egress proxy (so
     that refused reads and writes reach the audit log): refusals (read-only, permission), and
     missing files under the folders the sandbox hides (the proxy keeps those that exist on the
-    host: a planted key, a config). Without a working strace, ``command`` as it is."""
+    host: a planted key, a config). Also the descriptor strace writes to, for the server's
+    start to pass on. Without a working strace, ``command`` as it is."""
     strace = shutil.which("strace", path="/usr/bin:/bin")
     if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
                                         capture_output=True, check=False).returncode != 0:  # fmt: skip
-        return command
+        return command, ()
     reading, writing = os.pipe()
-    os.set_inheritable(writing, True)
     threading.Thread(target=_report_files, args=(reading, hidden, path), daemon=True).start()
     return [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-e", f"trace={_TRACED}", "-e", "signal=none",
-            "-s", "4096", "-o", f"/proc/self/fd/{writing}", "--", *command]  # fmt: skip
+            "-s", "4096", "-o", f"/proc/self/fd/{writing}", "--", *command], (writing,)  # fmt: skip
 
 
 def _report_files(descriptor: int, hidden: list[str], path: str) -> None:
@@ -133,17 +138,16 @@ def _report_files(descriptor: int, hidden: list[str], path: str) -> None:
                 continue
             seen.add(key)
             report = json.dumps({"operation": key[2], "call": syscall, "path": name, "error": error})
-            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-                channel.connect(path)
-                channel.sendall(f"MCPWARD-FILE {report} HTTP/1.1\r\n\r\n".encode())
+            _tell_proxy(path, "MCPWARD-FILE", report)
 
 
 def main() -> None:
     separator = sys.argv.index("--")
     path, port, cpu, file_mb, processes, hidden = sys.argv[1:separator]
     command = sys.argv[separator + 1 :]
+    passed: tuple[int, ...] = ()
     if hidden not in ("-", ""):
-        command = _traced(command, hidden.split(":"), path)
+        command, passed = _traced(command, hidden.split(":"), path)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", int(port)))
@@ -159,7 +163,7 @@ def main() -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
-        server = subprocess.Popen(command, close_fds=False)
+        server = subprocess.Popen(command, pass_fds=passed)
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
         sys.exit(127)
