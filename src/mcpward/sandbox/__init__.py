@@ -29,7 +29,15 @@ from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch
-from mcpward.sandbox.interface import CA_BUNDLE, Availability, Backend, Profile, SandboxError
+from mcpward.sandbox.interface import (
+    CA_BUNDLE,
+    Availability,
+    Backend,
+    Launch,
+    Profile,
+    SandboxError,
+    limit_group_name,
+)
 
 if TYPE_CHECKING:
     from mcpward.sandbox._interception import Interception
@@ -132,19 +140,19 @@ def run_sandboxed(
         inspection=inspection,
     )
     proxy.start()
-    launch = chosen.launch(
-        profile, argv, state=state, proxy_socket=socket_dir / "egress.sock", env=env, proxy_port=proxy.port
-    )
-    groups = _limit_groups(profile)
+    groups = _limit_groups(profile, limit_group_name(state))
     process: subprocess.Popen[bytes] | None = None
+    launch: Launch | None = None
     try:
+        sock = socket_dir / "egress.sock"
+        launch = chosen.launch(profile, argv, state=state, proxy_socket=sock, env=env, proxy_port=proxy.port)
         relayed = subprocess.PIPE if calls is not None else None
         process = subprocess.Popen(
             launch.argv,
             env=launch.env or None,
             stdin=relayed,
             stdout=relayed,
-            preexec_fn=_enter(groups) if groups else None,
+            preexec_fn=_enter(groups) if groups and chosen.enters_limit_groups else None,
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -153,6 +161,9 @@ def run_sandboxed(
             return process.wait()
         return _relay(process, calls)
     finally:
+        if launch is not None and launch.cleanup:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                subprocess.run(launch.cleanup, capture_output=True, timeout=30, check=False)
         proxy.stop()
         shutil.rmtree(state, ignore_errors=True)
         for limit, times in _limits_hit(groups).items():
@@ -228,14 +239,13 @@ def _address(target: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _limit_groups(profile: Profile) -> list[Path]:
+def _limit_groups(profile: Profile, name: str) -> list[Path]:
     """Where the machine lets us (root, cgroup v1 pids and memory controllers), control groups
     with the profile's process and memory limits: rlimits on process counts do not bind root,
     and address-space limits break JavaScript engines."""
     base = Path("/sys/fs/cgroup")
     if os.geteuid() != 0 or not (base / "pids").is_dir():
         return []
-    name = f"mcpward-{os.getpid()}-{id(profile)}"
     groups = []
     for controller, setting, value in (
         ("pids", "pids.max", str(profile.limits.processes)),
@@ -265,7 +275,20 @@ def _limits_hit(groups: list[Path]) -> dict[str, int]:
         value = text.split()[-1] if text.split() else "0"
         if value.isdigit() and int(value) > 0:
             hits[name] = int(value)
+        elif name == "processes" and _reached(group):
+            hits[name] = 1
     return hits
+
+
+def _reached(group: Path) -> bool:
+    """Whether the group's process count ever reached its maximum. A refused fork is counted
+    in the group of the process that asked (cgroup v1), and a container engine's group inside
+    ours is gone by now; the peak stays with ours."""
+    try:
+        peak, most = (group / "pids.peak").read_text().strip(), (group / "pids.max").read_text().strip()
+    except OSError:
+        return False
+    return peak.isdigit() and most.isdigit() and int(peak) >= int(most)
 
 
 def _kill_leftovers(pid: int | None, groups: list[Path]) -> None:

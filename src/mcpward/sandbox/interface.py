@@ -126,10 +126,26 @@ class Availability:
 
 @dataclass(frozen=True, slots=True)
 class Launch:
-    """What to run on the host, and what the sandbox's state folder holds."""
+    """What to run on the host (with exactly this environment: secrets go here, never on a
+    command line, where any user's ``ps`` would see them), and what removes whatever the
+    server could leave behind once it has ended (a container an engine keeps running)."""
 
     argv: list[str]
     env: dict[str, str]
+    cleanup: tuple[str, ...] = ()
+
+
+#: Folders no server sees unless its profile mounts something in them: every home (the user's
+#: keys, cloud credentials, browser profiles, other MCP configs, shell histories) and the
+#: runtime folders where sockets to other services live. The server's own home replaces the
+#: user's, and /tmp is private.
+HIDDEN_FOLDERS = ("/home", "/root", "/run", "/var/run", "/mnt", "/media")
+
+
+def limit_group_name(state: Path) -> str:
+    """The control groups' name for the sandbox whose state folder is ``state`` (unique per
+    run), so that a backend can put its server there itself."""
+    return f"mcpward-{state.name}"
 
 
 #: Where, under the server's private home, the inspecting proxy's authority is put (with the
@@ -179,6 +195,9 @@ class Backend(ABC):
     #: True when the server reaches the egress proxy on a loopback TCP port (no network
     #: namespace to bridge a unix socket into).
     proxy_over_tcp: bool = False
+    #: False when the backend puts the server in the profile's control groups itself (a
+    #: container engine, through its cgroup parent) rather than the launched host process.
+    enters_limit_groups: bool = True
 
     @abstractmethod
     def check(self) -> Availability:

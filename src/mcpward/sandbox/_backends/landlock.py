@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from mcpward.sandbox._backends.bubblewrap import program_files
+from mcpward.sandbox._backends._layout import program_files
 from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, server_environment
 
 LAUNCHER = Path(__file__).resolve().parents[1] / "_landlock_launcher.py"

@@ -1,0 +1,102 @@
+"""What a server sees inside a namespace sandbox (bubblewrap, a container engine): the system
+read-only, every home and runtime folder hidden, a private /tmp and home, the profile's
+mounts, a resolver that points at the bridge, and the bridge as the first process. Each such
+backend turns this one layout into its own command line, so that they hide the same things."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcpward.sandbox.interface import HIDDEN_FOLDERS, Profile, server_environment
+
+BRIDGE = Path(__file__).resolve().parents[1] / "_bridge.py"
+#: Inside the sandbox: where the proxy socket's folder is mounted, and the bridge's port.
+SOCKET_DIR = "/run/mcpward"
+PROXY_PORT = 3128
+TEMPORARY = "/tmp"  # noqa: S108 - the sandbox's own, private and empty
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """``source`` at ``target`` inside; no source is an empty, private tmpfs."""
+
+    source: str | None
+    target: str
+    writable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    #: In order: a later mount may sit inside an earlier one.
+    mounts: tuple[Mount, ...]
+    home: str
+    environment: dict[str, str]
+    #: The bridge, then the server's command.
+    command: tuple[str, ...]
+
+
+def namespace_layout(
+    profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str], home: Path
+) -> Layout:
+    private_home = state / "home"
+    private_home.mkdir(parents=True, exist_ok=True)
+    hidden = [TEMPORARY, *HIDDEN_FOLDERS, str(home)]
+    mounts = [Mount(None, f) for f in hidden if Path(f).is_dir() and not Path(f).is_symlink()]
+    mounts.append(Mount(str(private_home), str(home), writable=True))
+    # The interpreter the bridge needs, and the bridge, read-only (they may live in a home, so
+    # these come after the home is replaced).
+    bound = sorted({sys.base_prefix, sys.prefix, str(BRIDGE.parent)})
+    mounts += [Mount(folder, folder) for folder in bound]
+    # The program, and the script an interpreter is told to run, must be there for the server
+    # to start at all: each one under a hidden folder is bound read-only by itself. Other paths
+    # on the command line (data a server is pointed at) need the profile.
+    for word in program_files(argv):
+        if (
+            word.startswith("/")
+            and Path(word).exists()
+            and any(_under(word, root) for root in hidden)
+            and not any(_under(word, root) for root in bound)
+        ):
+            mounts.append(Mount(word, word))
+    mounts += [Mount(str(path), str(path)) for path in profile.files.read]
+    mounts += [Mount(str(path), str(path), writable=True) for path in profile.files.write]
+    mounts.append(Mount(str(proxy_socket.parent), SOCKET_DIR))
+    # Queries go to the bridge, which refuses them and has them recorded.
+    resolver = state / "resolv.conf"
+    resolver.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n", encoding="utf-8")
+    mounts.append(Mount(str(resolver), "/etc/resolv.conf"))
+    environment = server_environment(
+        env, home=str(home), temporary=TEMPORARY, proxy_port=PROXY_PORT, inspect_tls=profile.inspect.tls
+    )
+    limits = profile.limits
+    command = (
+        sys.executable,
+        "-I",
+        str(BRIDGE),
+        f"{SOCKET_DIR}/{proxy_socket.name}",
+        str(PROXY_PORT),
+        str(limits.cpu_seconds),
+        str(limits.file_size_mb),
+        str(limits.processes),
+        ":".join(hidden[1:]),  # where a missing file is worth reporting (it may exist outside)
+        "--",
+        *argv,
+    )
+    return Layout(tuple(mounts), str(home), environment, command)
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+_INTERPRETERS = re.compile(r"^(python[0-9.]*|node|nodejs|deno|bun|ruby|perl|bash|sh)$")
+
+
+def program_files(argv: list[str]) -> list[str]:
+    files = argv[:1]
+    if len(argv) > 1 and _INTERPRETERS.match(Path(argv[0]).name) and Path(argv[1]).is_file():
+        files.append(argv[1])
+    return files
