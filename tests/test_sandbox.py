@@ -5,11 +5,14 @@ skips with the reason where the kernel refuses namespaces."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,7 +35,29 @@ def bubblewrap() -> None:
         pytest.skip(f"no sandbox here: {availability.why}")
 
 
-BACKENDS = ["bubblewrap", "landlock"]
+BACKENDS = ["bubblewrap", "podman", "docker", "landlock"]
+
+
+@pytest.fixture(scope="session")
+def docker_host() -> Iterator[None]:
+    """A Docker engine for the docker backend: one already reachable, else our own dockerd
+    (tests/docker_engine.py), named to the sandbox's docker client by DOCKER_HOST."""
+    from docker_engine import docker_engine
+    from mcpward.sandbox._backends import container
+
+    with docker_engine() as host:
+        before = os.environ.get("DOCKER_HOST")
+        if host:
+            os.environ["DOCKER_HOST"] = host
+        container._probe.cache_clear()
+        try:
+            yield
+        finally:
+            if host:
+                os.environ.pop("DOCKER_HOST")
+                if before is not None:
+                    os.environ["DOCKER_HOST"] = before
+            container._probe.cache_clear()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -40,6 +65,8 @@ def backend(request: pytest.FixtureRequest) -> str:
     """The tests that hold for every confining backend run on each that works here."""
     from mcpward.sandbox import backends
 
+    if request.param == "docker":
+        request.getfixturevalue("docker_host")
     chosen = next(b for b in backends() if b.name == request.param)
     availability = chosen.check()
     if not availability.works:
@@ -92,7 +119,7 @@ def test_no_direct_connection_leaves_the_sandbox(tmp_path: Path, backend: str) -
 def test_no_dns_and_no_udp_inside(tmp_path: Path, backend: str) -> None:
     outcome, records = sandboxed(tmp_path, "dns", "leak.attacker.example", backend=backend)
     assert not outcome["ok"]
-    if backend == "bubblewrap":  # its bridge answers DNS inside (REFUSED) and has each query recorded
+    if backend != "landlock":  # the bridge answers DNS inside (REFUSED) and has each query recorded
         assert any(
             r.get("method") == "DNS" and r["host"] == "leak.attacker.example" and r["decision"] == "block"
             for r in records
@@ -111,7 +138,7 @@ def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: P
         tmp_path, "read", str(home / ".ssh" / "id_rsa"), env={"HOME": str(home)}, backend=backend
     )
     assert not outcome["ok"]
-    if backend == "bubblewrap":  # its bridge traces file operations (strace) and reports refusals
+    if backend != "landlock":  # the bridge traces file operations (strace) and reports refusals
         key = str(home / ".ssh" / "id_rsa")
         denied = [r for r in records if r.get("method") == "FILE" and r["path"] == key]
         assert denied and denied[0]["decision"] == "block" and denied[0]["operation"] == "read"
@@ -134,10 +161,64 @@ def test_the_users_keys_and_the_gateways_environment_are_not_visible(tmp_path: P
     assert allowed["ok"]
 
 
+def test_an_injected_secret_is_on_no_command_line(tmp_path: Path, backend: str) -> None:
+    """Every user may read every process's command line (ps): a secret given to the server
+    must reach its environment without passing through one, the engine's client included."""
+    secret = "sk-live-" + os.urandom(12).hex()
+    config = tmp_path / "profile.toml"
+    config.write_text('[env.secrets]\nACME_TOKEN = "env:GATEWAY_ACME"\n', encoding="utf-8")
+    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--backend", backend,
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(HOSTILE),
+               "env", "ACME_TOKEN", "--hold"]  # fmt: skip
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "GATEWAY_ACME": secret}
+    ) as running:
+        assert running.stdout is not None and running.stdin is not None
+        outcome = json.loads(running.stdout.readline())  # the server is up, holding its secret
+        lines = []
+        for process in Path("/proc").iterdir():
+            with contextlib.suppress(OSError):
+                lines.append((process / "cmdline").read_bytes())
+        running.stdin.close()
+        assert running.wait(timeout=60) == 0
+    assert outcome["ok"] and outcome["sha256"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert len(lines) > 5 and not any(secret.encode() in line for line in lines)
+    assert secret not in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_the_server_ends_when_the_sandbox_is_killed(tmp_path: Path, backend: str) -> None:
+    """A gateway killed outright leaves no confined server running (a container engine would
+    keep its container)."""
+    marker = f"held-{os.urandom(6).hex()}"
+    (tmp_path / "profile.toml").write_text("", encoding="utf-8")
+    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(tmp_path / "profile.toml"),
+               "--backend", backend, "--audit-log", str(tmp_path / "audit.jsonl"), "--",
+               sys.executable, str(HOSTILE), "env", marker, "--hold"]  # fmt: skip
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
+        assert running.stdout is not None
+        json.loads(running.stdout.readline())  # the server is up
+        assert _holding(marker)
+        running.kill()
+        running.wait(timeout=30)
+        for _ in range(100):  # bounded: ten seconds
+            if not _holding(marker):
+                break
+            time.sleep(0.1)
+        assert not _holding(marker)
+
+
+def _holding(marker: str) -> bool:
+    for process in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if marker.encode() in (process / "cmdline").read_bytes():
+                return True
+    return False
+
+
 def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path, backend: str) -> None:
     outcome, records = sandboxed(tmp_path, "write", "/usr/local/pwned", backend=backend)
     assert not outcome["ok"] and ("Read-only" in outcome["error"] or "Permission denied" in outcome["error"])
-    if backend == "bubblewrap":
+    if backend != "landlock":
         (denied,) = [r for r in records if r.get("method") == "FILE" and r["path"] == "/usr/local/pwned"]
         assert denied["operation"] == "write" and denied["decision"] == "block"
     outside = tmp_path / "outside.txt"
@@ -191,12 +272,12 @@ def test_an_allowed_destination_works_through_the_proxy(
     assert egress and egress[0]["decision"] == "allow" and egress[0]["received"] > 0 and egress[0]["sent"] > 0
 
 
-def test_a_real_npm_server_answers_inside(tmp_path: Path, memory_server: Path) -> None:
+def test_a_real_npm_server_answers_inside(tmp_path: Path, memory_server: Path, backend: str) -> None:
     script = memory_server
     modules = script.parents[3]
     profile = tmp_path / "profile.toml"
     profile.write_text(f'[files]\nread = ["{modules}"]\n', encoding="utf-8")
-    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(profile),
+    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(profile), "--backend", backend,
                "--audit-log", str(tmp_path / "a.jsonl"), "--", "node", str(script)]  # fmt: skip
     messages = [
         {
@@ -319,9 +400,12 @@ def test_no_confinement_only_when_asked_and_then_reported(
     assert result.returncode == 0 and b"UNCONFINED" in result.stderr
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert any(r["method"] == "sandbox-unconfined" and r["decision"] == "alert" for r in records)
+    from mcpward.sandbox._backends.container import Docker, Podman
     from mcpward.sandbox._backends.landlock import Landlock
 
     monkeypatch.setattr(Bubblewrap, "check", lambda self: Availability(False, "refused by the kernel"))
+    monkeypatch.setattr(Podman, "check", lambda self: Availability(False, "no engine"))
+    monkeypatch.setattr(Docker, "check", lambda self: Availability(False, "no engine"))
     monkeypatch.setattr(Landlock, "check", lambda self: Availability(False, "no Landlock"))
     with pytest.raises(SandboxError, match="bubblewrap: refused by the kernel"):
         choose_backend(None)  # never falls back to no confinement by itself

@@ -72,3 +72,5 @@ def attempt() -> dict:
 
 
 print(json.dumps(attempt()), flush=True)
+if "--hold" in sys.argv:  # stay up until standard input closes, as a server does
+    sys.stdin.read()

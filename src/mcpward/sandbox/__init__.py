@@ -7,6 +7,7 @@ Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each f
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from mcpward._settings import load_settings
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+from mcpward.sandbox._backends.container import Docker, Podman
 from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._calls import CallTracker, pump_lines
@@ -81,8 +83,9 @@ def profile_from_entry(entry: dict[str, Any]) -> Profile:
 
 
 def backends() -> list[Backend]:
-    """In order of preference: namespaces where the kernel allows them, else Landlock."""
-    return [Bubblewrap(), Landlock(), Unconfined()]
+    """In order of preference: namespaces where the kernel allows them (bubblewrap, the
+    quickest to start, else a container engine), else Landlock."""
+    return [Bubblewrap(), Podman(), Docker(), Landlock(), Unconfined()]
 
 
 def load_profile(path: Path | None) -> Profile:
@@ -152,7 +155,7 @@ def run_sandboxed(
             env=launch.env or None,
             stdin=relayed,
             stdout=relayed,
-            preexec_fn=_enter(groups) if groups and chosen.enters_limit_groups else None,
+            preexec_fn=_enter(groups if chosen.enters_limit_groups else []),
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -297,7 +300,7 @@ def _kill_leftovers(pid: int | None, groups: list[Path]) -> None:
     if pid is not None:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-    for group in groups:
+    for group in (inner for outer in groups for inner in _within(outer)):
         try:
             pids = (group / "cgroup.procs").read_text().split()
         except OSError:
@@ -311,7 +314,7 @@ def _remove(groups: list[Path]) -> None:
     """The groups, once the kernel has reaped what was in them (the pid namespace's processes
     die with its first process, a moment after it)."""
     deadline = time.monotonic() + 5
-    for group in groups:
+    for group in (inner for outer in groups for inner in _within(outer)):
         while True:
             try:
                 group.rmdir()
@@ -322,9 +325,23 @@ def _remove(groups: list[Path]) -> None:
                 time.sleep(0.05)
 
 
+def _within(group: Path) -> list[Path]:
+    """The group and the groups made inside it (a container engine's), innermost first."""
+    return [Path(folder) for folder, _, _ in os.walk(group, topdown=False)]
+
+
 def _enter(groups: list[Path]) -> Callable[[], None]:
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
     def enter() -> None:  # in the child, before exec: everything it starts stays in the groups
         for group in groups:
             (group / "cgroup.procs").write_text(str(os.getpid()))
+        # Ended if we are killed outright: a container engine's client would otherwise keep
+        # its container running (it passes the signal on; bubblewrap dies with its parent).
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
     return enter
+
+
+_PR_SET_PDEATHSIG = 1

@@ -114,8 +114,11 @@ def _traced(command: list[str], hidden: list[str], path: str) -> tuple[list[str]
         return command, ()
     reading, writing = os.pipe()
     threading.Thread(target=_report_files, args=(reading, hidden, path), daemon=True).start()
-    return [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-e", f"trace={_TRACED}", "-e", "signal=none",
-            "-s", "4096", "-o", f"/proc/self/fd/{writing}", "--", *command], (writing,)  # fmt: skip
+    # -I 2: strace passes a terminating signal on to the server and goes (with output to a
+    # file it would otherwise ignore every such signal, and the server would outlive a stop).
+    output = f"/proc/self/fd/{writing}"
+    return [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
+            "-e", "signal=none", "-s", "4096", "-o", output, "--", *command], (writing,)  # fmt: skip
 
 
 def _report_files(descriptor: int, hidden: list[str], path: str) -> None:

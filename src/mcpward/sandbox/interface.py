@@ -143,9 +143,10 @@ HIDDEN_FOLDERS = ("/home", "/root", "/run", "/var/run", "/mnt", "/media")
 
 
 def limit_group_name(state: Path) -> str:
-    """The control groups' name for the sandbox whose state folder is ``state`` (unique per
-    run), so that a backend can put its server there itself."""
-    return f"mcpward-{state.name}"
+    """The control groups' name for the sandbox whose state folder is ``state``: the folder's
+    own name (``mcpward-sandbox-...``, unique per run), so that a backend can put its server
+    there itself."""
+    return state.name
 
 
 #: Where, under the server's private home, the inspecting proxy's authority is put (with the

@@ -1,0 +1,217 @@
+"""A container engine (Podman, Docker): the server in a container with no network
+(``--network none``: loopback only; the proxy's socket is mounted in and bridged, as with
+bubblewrap), a read-only root, every capability dropped, no new privileges, the invoking
+user's uid, no log of its traffic kept by the engine, and the engine's process and memory
+limits (or, when root, the profile's control groups as its cgroup parent, so that hits are
+counted as with the other backends).
+
+The image is an empty one made locally (``engine import`` of an empty archive: nothing is
+pulled from a registry); the host's system folders are mounted into it read-only, as
+bubblewrap shows them, so that the host's node, npx, python and uvx run the server, and every
+home and runtime folder is absent unless the profile mounts it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from mcpward.sandbox._backends._layout import Layout, namespace_layout
+from mcpward.sandbox.interface import (
+    HIDDEN_FOLDERS,
+    Availability,
+    Backend,
+    Launch,
+    Profile,
+    SandboxError,
+    limit_group_name,
+)
+
+IMAGE = "localhost/mcpward-empty:1"
+#: What the engine provides itself, or what no server sees.
+_NOT_MOUNTED = {"proc", "sys", "dev", "tmp", "lost+found", *(f.strip("/") for f in HIDDEN_FOLDERS)}
+#: Variables the engine's own client reads: the server's values for these cannot come from
+#: the client's environment, and go on the command line (ours: HOME, PATH, TMPDIR).
+_CLIENT_VARIABLES = {"HOME", "PATH", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                     "CONTAINER_HOST", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "DOCKER_HOST",
+                     "DOCKER_CONFIG", "DOCKER_CONTEXT"}  # fmt: skip
+
+
+class _ContainerEngine(Backend):
+    program: str
+    package: str
+    #: The template that prints the engine's cgroup manager (``cgroupfs`` takes a path as a
+    #: cgroup parent; ``systemd`` wants a slice).
+    cgroup_manager: str
+    #: Arguments of ``rm`` that stop a running container at once and ignore a missing one.
+    remove: tuple[str, ...] = ("--force",)
+
+    def check(self) -> Availability:
+        engine = _probe(self.program, self.package, self.cgroup_manager)
+        return Availability(engine.works, engine.why)
+
+    def launch(
+        self,
+        profile: Profile,
+        argv: list[str],
+        *,
+        state: Path,
+        proxy_socket: Path,
+        env: dict[str, str],
+        proxy_port: int = 0,
+    ) -> Launch:
+        engine = _probe(self.program, self.package, self.cgroup_manager)
+        if not engine.works:
+            raise SandboxError(f"the {self.name} backend does not work here: {engine.why}")
+        binary = shutil.which(self.program) or self.program
+        home = Path(os.environ.get("HOME") or "/root")
+        layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env, home=home)
+        name = limit_group_name(state)
+        args = [binary, "run", "--rm", "--interactive", "--name", name, "--pull", "never", *engine.runtime]
+        args += _confinement(self.program)
+        limits = profile.limits
+        if engine.cgroupfs and Path("/sys/fs/cgroup/pids", name).is_dir():
+            args += ["--cgroup-parent", f"/{name}"]  # the profile's groups: limits and their hits
+        else:
+            args += ["--pids-limit", str(limits.processes), "--memory", f"{limits.memory_mb}m"]
+        args += ["--ulimit", f"nproc={limits.processes}:{limits.processes}"]
+        args += _mounts(layout)
+        client = {**os.environ}
+        for variable, value in sorted(layout.environment.items()):
+            if variable in _CLIENT_VARIABLES:
+                args += ["--env", f"{variable}={value}"]
+            else:  # the value from the client's environment: never on a command line
+                args += ["--env", variable]
+                client[variable] = value
+        args += ["--workdir", layout.home, IMAGE, *layout.command]
+        return Launch(argv=args, env=client, cleanup=(binary, "rm", *self.remove, name))
+
+
+class Podman(_ContainerEngine):
+    name = "podman"
+    program = "podman"
+    package = "podman"
+    cgroup_manager = "{{.Host.CgroupManager}}"
+    enters_limit_groups = False
+    remove = ("--force", "--ignore", "--time", "0")
+
+
+class Docker(_ContainerEngine):
+    name = "docker"
+    program = "docker"
+    package = "docker.io"
+    cgroup_manager = "{{.CgroupDriver}}"
+    enters_limit_groups = False
+
+
+def _confinement(program: str) -> list[str]:
+    """No network, a read-only root, no capabilities, no new privileges, the user's uid, no
+    log of the server's standard streams (its tool calls) kept by the engine."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    files = min(soft if soft != resource.RLIM_INFINITY else 65536, 1 << 20)
+    flags = ["--network", "none", "--read-only", "--cap-drop", "all", "--security-opt", "no-new-privileges"]
+    flags += ["--user", f"{os.getuid()}:{os.getgid()}", "--log-driver", "none"]
+    # The bridge answers DNS on port 53 inside (to refuse and record each query) without the
+    # capability to bind low ports; the setting is the container's network namespace's own.
+    flags += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=53"]
+    # The engine's default open-files limit may be above what this process may grant.
+    flags += ["--ulimit", f"nofile={files}:{files}"]
+    if program == "podman" and os.geteuid() != 0:
+        flags += ["--userns", "keep-id"]  # rootless: the user's own uid inside, not a mapped root
+    return flags
+
+
+def _mounts(layout: Layout) -> list[str]:
+    """The host's system folders read-only (links such as /bin -> usr/bin resolved), then the
+    layout's mounts; the engine orders them parent first."""
+    flags = []
+    for entry in sorted(Path("/").iterdir()):
+        if entry.name in _NOT_MOUNTED or not entry.exists():
+            continue
+        flags += ["--mount", _bind(str(entry.resolve()), str(entry), writable=False)]
+    # An engine refuses two mounts at one place; the later one (the private home over the
+    # hidden /root, say) is what the server would see.
+    for mount in {mount.target: mount for mount in layout.mounts}.values():
+        if mount.source is None:
+            flags += ["--tmpfs", f"{mount.target}:rw,exec,nosuid,nodev"]
+        else:
+            flags += ["--mount", _bind(mount.source, mount.target, writable=mount.writable)]
+    return flags
+
+
+def _bind(source: str, target: str, *, writable: bool) -> str:
+    if "," in source or "," in target:
+        raise SandboxError(f"a container engine cannot mount a path with a comma in it: {source}")
+    return f"type=bind,source={source},target={target}" + ("" if writable else ",readonly")
+
+
+def _empty_image() -> bytes:
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w"):
+        pass
+    return archive.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class _Engine:
+    works: bool
+    why: str
+    #: Flags that choose the runtime that works here.
+    runtime: tuple[str, ...] = ()
+    cgroupfs: bool = False
+
+
+@cache
+def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
+    """Whether the engine runs a confined container here (the empty image made first if
+    missing), with which runtime flags, and why not. Podman's default runtime (crun) refuses
+    hosts with both cgroup hierarchies; runc, where installed, is tried next."""
+    binary = shutil.which(program)
+    if binary is None:
+        return _Engine(False, f"{program} is not installed (Debian package {package})")
+    try:
+        engine = _run([binary, "version", "--format", "{{.Server.Version}}"])
+        if engine.returncode != 0:
+            return _Engine(False, f"no {program} engine is reachable: {_last_line(engine)}")
+        if _run([binary, "image", "inspect", IMAGE]).returncode != 0:
+            made = _run([binary, "import", "-", IMAGE], stdin=_empty_image())
+            if made.returncode != 0:
+                return _Engine(False, f"{program} could not make its empty image: {_last_line(made)}")
+        refusals = []
+        runtimes: list[tuple[str, ...]] = [()]
+        if program == "podman" and shutil.which("runc"):
+            runtimes.append(("--runtime", "runc"))
+        for runtime in runtimes:
+            system = ["--mount", _bind("/usr", "/usr", writable=False)]
+            system += ["--mount", _bind(str(Path("/bin").resolve()), "/bin", writable=False)]
+            for library in ("/lib", "/lib64"):
+                if Path(library).exists():
+                    system += ["--mount", _bind(str(Path(library).resolve()), library, writable=False)]
+            tried = _run([binary, "run", "--rm", "--pull", "never", *runtime, *_confinement(program),
+                          "--ulimit", "nproc=64:64", *system, IMAGE, "/bin/true"])  # fmt: skip
+            if tried.returncode == 0:
+                version = engine.stdout.decode("utf-8", "replace").strip()
+                using = f" with {runtime[1]}" if runtime else ""
+                why = f"{program} {version}{using}: no network, read-only root, no capabilities"
+                manager = _run([binary, "info", "--format", cgroup_manager]).stdout.decode().strip()
+                return _Engine(True, why, runtime, cgroupfs=manager == "cgroupfs")
+            refusals.append(_last_line(tried))
+        return _Engine(False, f"{program} could not run a confined container: {'; '.join(refusals)}")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return _Engine(False, f"{program} did not answer: {exc}")
+
+
+def _run(argv: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(argv, input=stdin, capture_output=True, timeout=60, check=False)
+
+
+def _last_line(result: subprocess.CompletedProcess[bytes]) -> str:
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"exit status {result.returncode}"
