@@ -2,7 +2,9 @@
 with and without the sandbox) and throughput through the egress proxy (a download from a
 loopback HTTP server through the sandbox's proxy, against the same download made directly).
 
-    python bench/sandbox_overhead.py [--runs 10] [--megabytes 64]
+    python bench/sandbox_overhead.py [--runs 10] [--megabytes 64] [--backend NAME ...]
+
+Each backend that works here is measured (``mcpward sandbox check``) unless some are named.
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--megabytes", type=int, default=64)
+    parser.add_argument("--backend", action="append", help="a backend to measure (repeatable)")
     args = parser.parse_args()
+    from mcpward.sandbox import backends
+
+    chosen = args.backend or [b.name for b in backends() if not b.explicit_only and b.check().works]
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     payload = os.urandom(1 << 20) * args.megabytes
 
@@ -82,30 +88,31 @@ def main() -> None:
             '[network]\nallow = ["data.example:80"]\n'
             f'resolve = {{ "data.example:80" = "127.0.0.1:{port}" }}\n'
         )
-        sandbox = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(profile),
-                   "--audit-log", f"{scratch}/audit.jsonl", "--"]  # fmt: skip
         server = [sys.executable, str(SERVER), "stdio"]
-        direct = [first_answer(server) for _ in range(args.runs)]
-        boxed = [first_answer(sandbox + server) for _ in range(args.runs)]
-        d, b = statistics.median(direct), statistics.median(boxed)
-        print(f"start-up to first answer, median of {args.runs}: direct {d * 1000:.0f} ms, "
-              f"sandboxed {b * 1000:.0f} ms (+{(b - d) * 1000:.0f} ms, {b / d:.2f}x)")  # fmt: skip
         script = Path(scratch) / "fetch.py"
         script.write_text(FETCH)
+        d = statistics.median(first_answer(server) for _ in range(args.runs))
         plain = subprocess.run(
             [sys.executable, str(script), f"http://127.0.0.1:{port}/blob"], capture_output=True, check=True
         )
         size, seconds = plain.stdout.split()
         direct_rate = int(size) / float(seconds) / 1e6
-        proxied = subprocess.run(
-            [*sandbox, sys.executable, str(script), "http://data.example/blob"],
-            capture_output=True,
-            check=True,
-        )
-        size, seconds = proxied.stdout.split()
-        proxy_rate = int(size) / float(seconds) / 1e6
-        print(f"download of {args.megabytes} MB: direct {direct_rate:.0f} MB/s, through the egress proxy "
-              f"{proxy_rate:.0f} MB/s ({proxy_rate / direct_rate:.0%} of direct)")  # fmt: skip
+        print(f"direct: start-up to first answer {d * 1000:.0f} ms (median of {args.runs}); "
+              f"download of {args.megabytes} MB {direct_rate:.0f} MB/s")  # fmt: skip
+        for backend in chosen:
+            sandbox = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(profile),
+                       "--backend", backend, "--audit-log", f"{scratch}/audit.jsonl", "--"]  # fmt: skip
+            b = statistics.median(first_answer(sandbox + server) for _ in range(args.runs))
+            proxied = subprocess.run(
+                [*sandbox, sys.executable, str(script), "http://data.example/blob"],
+                capture_output=True,
+                check=True,
+            )
+            size, seconds = proxied.stdout.split()
+            proxy_rate = int(size) / float(seconds) / 1e6
+            share = proxy_rate / direct_rate
+            print(f"{backend}: start-up {b * 1000:.0f} ms (+{(b - d) * 1000:.0f} ms, {b / d:.2f}x direct); "
+                  f"through the egress proxy {proxy_rate:.0f} MB/s ({share:.0%} of direct)")  # fmt: skip
     site.shutdown()
 
 
