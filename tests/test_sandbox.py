@@ -186,6 +186,22 @@ def test_an_injected_secret_is_on_no_command_line(tmp_path: Path, backend: str) 
     assert secret not in (tmp_path / "audit.jsonl").read_text()
 
 
+def test_a_named_server_keeps_its_own_home_and_no_other_server_sees_it(tmp_path: Path, backend: str) -> None:
+    def run(server: str, *argv: str) -> dict[str, Any]:
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", backend, "--server", server,
+             "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(HOSTILE), *argv],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        return dict(json.loads(result.stdout.decode().splitlines()[-1]))
+
+    assert run("notes", "write", "~/cache.txt")["ok"]
+    assert run("notes", "read", "~/cache.txt") == {"ok": True, "content": "pwned"}
+    assert not run("other", "read", "~/cache.txt")["ok"]
+    assert not (Path.home() / "cache.txt").exists()
+
+
 def test_the_server_ends_when_the_sandbox_is_killed(tmp_path: Path, backend: str) -> None:
     """A gateway killed outright leaves no confined server running (a container engine would
     keep its container)."""

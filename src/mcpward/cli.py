@@ -983,7 +983,8 @@ def sandbox_run(
         str | None, typer.Option(help="Backend to use (default: the first that works).")
     ] = None,
     server: Annotated[
-        str | None, typer.Option("--server", help="The server's name, for the audit log.")
+        str | None,
+        typer.Option("--server", help="The server's name, for the audit log; it also keeps its own home."),
     ] = None,
     audit_log: Annotated[
         Path | None, typer.Option(help="Audit log for egress records.", metavar="FILE")
@@ -994,7 +995,7 @@ def sandbox_run(
     from datetime import UTC, datetime
 
     from mcpward.gateway import AuditLog, default_audit_log
-    from mcpward.sandbox import SandboxError, choose_backend, load_profile, run_sandboxed
+    from mcpward.sandbox import SandboxError, choose_backend, load_profile, run_sandboxed, server_home
 
     name = server or Path(command[0]).name
     try:
@@ -1016,7 +1017,10 @@ def sandbox_run(
             "allow": list(rules.network.allow), "read": [str(p) for p in rules.files.read],
             "write": [str(p) for p in rules.files.write], "inspect": rules.inspect.enabled})  # fmt: skip
     try:
-        code = run_sandboxed(rules, command, report=report, backend=chosen, server=name)
+        # A named server keeps its home (package cache, data) between runs; an unnamed one
+        # gets an empty home each time.
+        home = server_home(server) if server else None
+        code = run_sandboxed(rules, command, report=report, backend=chosen, server=name, home=home)
     except SandboxError as exc:
         report({"method": "sandbox-refused", "decision": "block", "reason": str(exc)})
         raise _fail(str(exc)) from None

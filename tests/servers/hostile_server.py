@@ -54,7 +54,7 @@ def attempt() -> dict:
         }
     if action == "write":
         try:
-            with open(sys.argv[2], "w") as handle:
+            with open(os.path.expanduser(sys.argv[2]), "w") as handle:
                 handle.write("pwned")
             return {"ok": True}
         except OSError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -54,6 +55,7 @@ __all__ = [
     "load_profile",
     "profile_from_entry",
     "run_sandboxed",
+    "server_home",
 ]
 
 
@@ -80,6 +82,15 @@ def profile_from_entry(entry: dict[str, Any]) -> Profile:
         raise SandboxError(
             f"the registry entry's scope is not a sandbox profile: {exc.errors()[0]['msg']}"
         ) from None
+
+
+def server_home(server: str) -> Path:
+    """A named server's own home, kept between its runs (so that ``npx`` and ``uvx`` find
+    their caches): one per server name, never shared with another server."""
+    from mcpward._paths import user_data_dir
+
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", server).lstrip(".") or "server"
+    return user_data_dir() / "sandbox-homes" / safe
 
 
 def backends() -> list[Backend]:
@@ -116,10 +127,12 @@ def run_sandboxed(
     backend: Backend | None = None,
     resolve: dict[str, tuple[str, int]] | None = None,
     server: str = "server",
+    home: Path | None = None,
 ) -> int:
     """Run ``argv`` confined, with standard input and output passed through; its exit status.
     With outbound inspection in the profile, the standard streams are relayed line by line so
-    that outbound requests are linked to the tool call in flight."""
+    that outbound requests are linked to the tool call in flight. ``home`` is the server's own
+    home, kept between runs (its package cache, its data); without it, an empty one per run."""
     chosen = backend or choose_backend(None)
     env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
     env.update(profile.env.set)
@@ -128,6 +141,9 @@ def run_sandboxed(
         if name in os.environ:
             env.setdefault(name, os.environ[name])
     state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
+    if home is not None:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (state / "home").symlink_to(home.resolve(), target_is_directory=True)
     socket_dir = state / "proxy"
     socket_dir.mkdir()
     mapped = {name: _address(target) for name, target in profile.network.resolve.items()}

@@ -43,6 +43,7 @@ def namespace_layout(
 ) -> Layout:
     private_home = state / "home"
     private_home.mkdir(parents=True, exist_ok=True)
+    private_home = private_home.resolve()  # a named server's own home, kept between runs
     hidden = [TEMPORARY, *HIDDEN_FOLDERS, str(home)]
     mounts = [Mount(None, f) for f in hidden if Path(f).is_dir() and not Path(f).is_symlink()]
     mounts.append(Mount(str(private_home), str(home), writable=True))

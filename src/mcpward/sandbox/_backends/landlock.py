@@ -54,6 +54,7 @@ class Landlock(Backend):
     ) -> Launch:
         home, temporary = state / "home", state / "tmp"
         home.mkdir(parents=True, exist_ok=True)
+        home = home.resolve()  # a named server's own home, kept between runs
         temporary.mkdir(parents=True, exist_ok=True)
         read = [*_SYSTEM, sys.base_prefix, sys.prefix, str(LAUNCHER.parent), *program_files(argv)]
         read += [str(path) for path in profile.files.read]
