@@ -132,6 +132,20 @@ MEMORY_SERVER_PACKAGE = (
 
 
 @pytest.fixture
+def npx_cache() -> Path:
+    """An npm cache holding @modelcontextprotocol/server-memory as npx installs it (.ci/run
+    fills it), so that ``npx -y`` runs the real package offline."""
+    import os
+
+    cache = MEMORY_SERVER_PACKAGE.parents[3] / "npx-cache"
+    if not (cache / "_cacache").is_dir() or not (cache / "_npx").is_dir():
+        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
+            pytest.fail(f"the npx cache is required here but {cache} is missing")
+        pytest.skip("the npx cache of @modelcontextprotocol/server-memory is missing (.ci/run fills it)")
+    return cache
+
+
+@pytest.fixture
 def memory_server() -> Path:
     """The real @modelcontextprotocol/server-memory from npm, which .ci/run installs into .cache."""
     import os

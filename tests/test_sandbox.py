@@ -363,6 +363,56 @@ def test_a_registry_entrys_scope_becomes_the_sandbox_profile(tmp_path: Path) -> 
     assert profile.env.allow == ("WEATHER_KEY",)
 
 
+def test_an_approved_npx_server_runs_in_a_sandbox_made_from_its_registry_entry(
+    tmp_path: Path, npx_cache: Path
+) -> None:
+    """With the registry check on, the gateway confines each approved stdio server by default,
+    in a profile made from its entry's data scope; the real npm package runs there with
+    ``npx -y`` from its own home's cache."""
+    import shutil
+
+    import anyio
+
+    from mcpward.registry import DataScope, Identity, Registry
+    from mcpward.sandbox import server_home
+    from test_gateway import _sdk_session
+    from test_registry import package_request
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    package = "@modelcontextprotocol/server-memory"
+    entry = registry.request(
+        package_request(
+            name="memory",
+            identity=Identity(kind="package", ecosystem="npm", name=package, version="2026.8.31"),
+            scope=DataScope(network=("api.example.com",), credentials=("MEMORY_TOKEN",)),
+        ),
+        "alice",
+    )
+    registry.approve(entry.id, "bob", "read the code")
+    home = server_home("memory")  # the server's own home, seeded with its package cache
+    shutil.copytree(npx_cache, home / ".npm")
+    (home / ".npmrc").write_text("offline=true\n", encoding="utf-8")
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[registry]\nenabled = true\nsource = "{database}"\n'
+                      f'[pins]\nstore = "{tmp_path / "pins.json"}"\n', encoding="utf-8")  # fmt: skip
+    log = tmp_path / "audit.jsonl"
+    command = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "memory", "--config", str(config),
+               "--audit-log", str(log), "--", "npx", "-y", f"{package}@2026.8.31"]  # fmt: skip
+    os.environ["MEMORY_TOKEN"] = "passed-by-name"
+    try:
+        names, results = anyio.run(_sdk_session, command, [("read_graph", {})])
+    finally:
+        del os.environ["MEMORY_TOKEN"]
+    assert {"create_entities", "read_graph"} <= set(names) and not results[0].is_error
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    (start,) = [r for r in records if r.get("method") == "sandbox-start"]
+    assert start["server"] == "memory" and start["backend"] != "none"
+    assert start["allow"] == ["api.example.com"]  # the entry's hosts, nothing more
+    assert not any(r.get("decision") == "block" and r.get("stage") == "launch" for r in records)
+    assert verify(log)[1] is None
+
+
 def test_secrets_come_from_a_private_file_or_the_keyring_never_from_the_config(tmp_path: Path) -> None:
     import hashlib
 
