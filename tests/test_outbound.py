@@ -426,6 +426,9 @@ def test_a_large_upload_passes_uninspected_with_a_record(intercepting: dict[str,
     upload = os.urandom(3 * 1024 * 1024)  # over the 1 MB limit of the fixture's profile
     status, _ = _through(intercepting, upload, {"Content-Type": "application/octet-stream"})
     assert status == 200 and intercepting["received"][0]["body"] == upload
+    # A streamed request's record is written once its response has been relayed: a moment
+    # after the client has it.
+    _wait_for(intercepting["records"], lambda r: "events" in r)
     (record,) = [r for r in intercepting["records"] if "events" in r]
     assert record["inspected"] is False and "over 1 MB" in record["events"][0]["message"]
     strict = InspectionRules(tls=True, max_body_mb=1, uninspectable="block")
