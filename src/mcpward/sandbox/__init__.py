@@ -316,7 +316,7 @@ def _kill_leftovers(pid: int | None, groups: list[Path]) -> None:
     if pid is not None:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-    for group in (inner for outer in groups for inner in _within(outer)):
+    for group in _within(groups):
         try:
             pids = (group / "cgroup.procs").read_text().split()
         except OSError:
@@ -330,7 +330,7 @@ def _remove(groups: list[Path]) -> None:
     """The groups, once the kernel has reaped what was in them (the pid namespace's processes
     die with its first process, a moment after it)."""
     deadline = time.monotonic() + 5
-    for group in (inner for outer in groups for inner in _within(outer)):
+    for group in _within(groups):
         while True:
             try:
                 group.rmdir()
@@ -341,9 +341,9 @@ def _remove(groups: list[Path]) -> None:
                 time.sleep(0.05)
 
 
-def _within(group: Path) -> list[Path]:
-    """The group and the groups made inside it (a container engine's), innermost first."""
-    return [Path(folder) for folder, _, _ in os.walk(group, topdown=False)]
+def _within(groups: list[Path]) -> list[Path]:
+    """The groups and the groups made inside them (a container engine's), innermost first."""
+    return [Path(folder) for group in groups for folder, _, _ in os.walk(group, topdown=False)]
 
 
 def _enter(groups: list[Path]) -> Callable[[], None]:

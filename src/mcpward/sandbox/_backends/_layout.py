@@ -69,6 +69,10 @@ def namespace_layout(
     resolver = state / "resolv.conf"
     resolver.write_text("nameserver 127.0.0.1\noptions attempts:1 timeout:1\n", encoding="utf-8")
     mounts.append(Mount(str(resolver), "/etc/resolv.conf"))
+    # A later mount at the same place covers an earlier one entirely (the private home over a
+    # hidden /root): only the later is kept, which a container engine needs (it refuses two).
+    last = {mount.target: index for index, mount in enumerate(mounts)}
+    mounts = [mount for index, mount in enumerate(mounts) if last[mount.target] == index]
     environment = server_environment(
         env, home=str(home), temporary=TEMPORARY, proxy_port=PROXY_PORT, inspect_tls=profile.inspect.tls
     )

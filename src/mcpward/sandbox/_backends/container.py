@@ -128,17 +128,20 @@ def _confinement(program: str) -> list[str]:
     return flags
 
 
-def _mounts(layout: Layout) -> list[str]:
-    """The host's system folders read-only (links such as /bin -> usr/bin resolved), then the
-    layout's mounts; the engine orders them parent first."""
+def _system_mounts() -> list[str]:
+    """The host's system folders read-only (links such as /bin -> usr/bin resolved)."""
     flags = []
     for entry in sorted(Path("/").iterdir()):
         if entry.name in _NOT_MOUNTED or not entry.exists():
             continue
         flags += ["--mount", _bind(str(entry.resolve()), str(entry), writable=False)]
-    # An engine refuses two mounts at one place; the later one (the private home over the
-    # hidden /root, say) is what the server would see.
-    for mount in {mount.target: mount for mount in layout.mounts}.values():
+    return flags
+
+
+def _mounts(layout: Layout) -> list[str]:
+    """The system folders, then the layout's mounts; the engine orders them parent first."""
+    flags = _system_mounts()
+    for mount in layout.mounts:
         if mount.source is None:
             flags += ["--tmpfs", f"{mount.target}:rw,exec,nosuid,nodev"]
         else:
@@ -189,13 +192,8 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
         if program == "podman" and shutil.which("runc"):
             runtimes.append(("--runtime", "runc"))
         for runtime in runtimes:
-            system = ["--mount", _bind("/usr", "/usr", writable=False)]
-            system += ["--mount", _bind(str(Path("/bin").resolve()), "/bin", writable=False)]
-            for library in ("/lib", "/lib64"):
-                if Path(library).exists():
-                    system += ["--mount", _bind(str(Path(library).resolve()), library, writable=False)]
             tried = _run([binary, "run", "--rm", "--pull", "never", *runtime, *_confinement(program),
-                          "--ulimit", "nproc=64:64", *system, IMAGE, "/bin/true"])  # fmt: skip
+                          "--ulimit", "nproc=64:64", *_system_mounts(), IMAGE, "/bin/true"])  # fmt: skip
             if tried.returncode == 0:
                 version = engine.stdout.decode("utf-8", "replace").strip()
                 using = f" with {runtime[1]}" if runtime else ""
@@ -206,6 +204,8 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
         return _Engine(False, f"{program} could not run a confined container: {'; '.join(refusals)}")
     except (OSError, subprocess.TimeoutExpired) as exc:
         return _Engine(False, f"{program} did not answer: {exc}")
+    except SandboxError as exc:  # a system folder it cannot mount
+        return _Engine(False, str(exc))
 
 
 def _run(argv: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
