@@ -30,6 +30,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _serve_command(config: Path, log: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "mcpward",
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(log),
+    ]
+
+
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while True:
@@ -78,17 +92,7 @@ headers_from_env = {{ Authorization = "UPSTREAM_AUTH" }}
         encoding="utf-8",
     )
     log = tmp_path / "audit.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "mcpward",
-        "gateway",
-        "serve",
-        "--config",
-        str(config),
-        "--audit-log",
-        str(log),
-    ]
+    command = _serve_command(config, log)
     env = dict(os.environ, UPSTREAM_AUTH="Bearer upstream-token")
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL, env=env)
     _wait_for(port, process)
@@ -196,17 +200,7 @@ def test_an_abandoned_session_is_ended_with_its_server(tmp_path: Path) -> None:
         f'[servers.weather]\ncommand = ["{sys.executable}", "{SERVER}", "stdio"]\n',
         encoding="utf-8",
     )
-    command = [
-        sys.executable,
-        "-m",
-        "mcpward",
-        "gateway",
-        "serve",
-        "--config",
-        str(config),
-        "--audit-log",
-        str(tmp_path / "a.jsonl"),
-    ]
+    command = _serve_command(config, tmp_path / "a.jsonl")
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     try:
         _wait_for(port, process)

@@ -74,19 +74,28 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def hostile_command(
+    tmp_path: Path, *argv: str, profile: str = "", backend: str | None = None, server: str = "hostile"
+) -> list[str]:
+    """``sandbox run`` of the hostile server doing ``argv``, with ``profile`` (TOML) and the
+    audit log in ``tmp_path``."""
+    config = tmp_path / "profile.toml"
+    config.write_text(profile, encoding="utf-8")
+    return [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--server", server,
+            *(["--backend", backend] if backend else []),
+            "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(HOSTILE), *argv]  # fmt: skip
+
+
 def sandboxed(
     tmp_path: Path,
     *argv: str,
     profile: str = "",
     env: dict[str, str] | None = None,
     backend: str | None = None,
+    server: str = "hostile",
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    config = tmp_path / "profile.toml"
-    config.write_text(profile, encoding="utf-8")
+    command = hostile_command(tmp_path, *argv, profile=profile, backend=backend, server=server)
     log = tmp_path / "audit.jsonl"
-    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--server", "hostile",
-               *(["--backend", backend] if backend else []),
-               "--audit-log", str(log), "--", sys.executable, str(HOSTILE), *argv]  # fmt: skip
     result = subprocess.run(
         command, capture_output=True, timeout=120, env={**os.environ, **(env or {})}, check=False
     )
@@ -165,20 +174,14 @@ def test_an_injected_secret_is_on_no_command_line(tmp_path: Path, backend: str) 
     """Every user may read every process's command line (ps): a secret given to the server
     must reach its environment without passing through one, the engine's client included."""
     secret = "sk-live-" + os.urandom(12).hex()
-    config = tmp_path / "profile.toml"
-    config.write_text('[env.secrets]\nACME_TOKEN = "env:GATEWAY_ACME"\n', encoding="utf-8")
-    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--backend", backend,
-               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(HOSTILE),
-               "env", "ACME_TOKEN", "--hold"]  # fmt: skip
+    profile = '[env.secrets]\nACME_TOKEN = "env:GATEWAY_ACME"\n'
+    command = hostile_command(tmp_path, "env", "ACME_TOKEN", "--hold", profile=profile, backend=backend)
     with subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "GATEWAY_ACME": secret}
     ) as running:
         assert running.stdout is not None and running.stdin is not None
         outcome = json.loads(running.stdout.readline())  # the server is up, holding its secret
-        lines = []
-        for process in Path("/proc").iterdir():
-            with contextlib.suppress(OSError):
-                lines.append((process / "cmdline").read_bytes())
+        lines = _command_lines()
         running.stdin.close()
         assert running.wait(timeout=60) == 0
     assert outcome["ok"] and outcome["sha256"] == hashlib.sha256(secret.encode()).hexdigest()
@@ -188,13 +191,7 @@ def test_an_injected_secret_is_on_no_command_line(tmp_path: Path, backend: str) 
 
 def test_a_named_server_keeps_its_own_home_and_no_other_server_sees_it(tmp_path: Path, backend: str) -> None:
     def run(server: str, *argv: str) -> dict[str, Any]:
-        result = subprocess.run(
-            [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", backend, "--server", server,
-             "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(HOSTILE), *argv],
-            capture_output=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr.decode()
-        return dict(json.loads(result.stdout.decode().splitlines()[-1]))
+        return sandboxed(tmp_path, *argv, backend=backend, server=server)[0]
 
     assert run("notes", "write", "~/cache.txt")["ok"]
     assert run("notes", "read", "~/cache.txt") == {"ok": True, "content": "pwned"}
@@ -206,10 +203,7 @@ def test_the_server_ends_when_the_sandbox_is_killed(tmp_path: Path, backend: str
     """A gateway killed outright leaves no confined server running (a container engine would
     keep its container)."""
     marker = f"held-{os.urandom(6).hex()}"
-    (tmp_path / "profile.toml").write_text("", encoding="utf-8")
-    command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(tmp_path / "profile.toml"),
-               "--backend", backend, "--audit-log", str(tmp_path / "audit.jsonl"), "--",
-               sys.executable, str(HOSTILE), "env", marker, "--hold"]  # fmt: skip
+    command = hostile_command(tmp_path, "env", marker, "--hold", backend=backend)
     with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
         assert running.stdout is not None
         json.loads(running.stdout.readline())  # the server is up
@@ -224,11 +218,16 @@ def test_the_server_ends_when_the_sandbox_is_killed(tmp_path: Path, backend: str
 
 
 def _holding(marker: str) -> bool:
+    return any(marker.encode() in line for line in _command_lines())
+
+
+def _command_lines() -> list[bytes]:
+    """Every process's command line, as any user on the machine may read them."""
+    lines = []
     for process in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
-            if marker.encode() in (process / "cmdline").read_bytes():
-                return True
-    return False
+            lines.append((process / "cmdline").read_bytes())
+    return lines
 
 
 def test_writes_outside_the_mounts_fail_and_inside_work(tmp_path: Path, backend: str) -> None:
