@@ -52,6 +52,8 @@ class _ContainerEngine(Backend):
     cgroup_manager: str
     #: Arguments of ``rm`` that stop a running container at once and ignore a missing one.
     remove: tuple[str, ...] = ("--force",)
+    #: The container, not the engine's client, goes into the profile's groups (cgroup parent).
+    enters_limit_groups = False
 
     def check(self) -> Availability:
         engine = _probe(self.program, self.package, self.cgroup_manager)
@@ -99,7 +101,6 @@ class Podman(_ContainerEngine):
     program = "podman"
     package = "podman"
     cgroup_manager = "{{.Host.CgroupManager}}"
-    enters_limit_groups = False
     remove = ("--force", "--ignore", "--time", "0")
 
 
@@ -108,7 +109,6 @@ class Docker(_ContainerEngine):
     program = "docker"
     package = "docker.io"
     cgroup_manager = "{{.CgroupDriver}}"
-    enters_limit_groups = False
 
 
 def _confinement(program: str) -> list[str]:
