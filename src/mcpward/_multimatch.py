@@ -9,7 +9,9 @@ pattern afterwards get the same results either way.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 
@@ -17,13 +19,33 @@ class MultiMatcher:
     """``fired(data)``: the indices of the expressions that occur somewhere in ``data``."""
 
     def __init__(
-        self, expressions: Sequence[str], caseless: Sequence[bool], *, use_hyperscan: bool = True
+        self,
+        expressions: Sequence[str],
+        caseless: Sequence[bool],
+        *,
+        use_hyperscan: bool = True,
+        fallbacks: Sequence[str] | None = None,
     ) -> None:
+        """``fallbacks``: for each expression, a broader one that serves where Hyperscan
+        cannot compile it, and for every expression on the pure-Python path (Python's ``re``
+        searches a short literal faster than a derived trigger; callers confirm with their exact
+        pattern, so either gives the same results)."""
+        expressions = list(expressions)
+        self._database = _hyperscan_database(expressions, caseless) if use_hyperscan else None
+        if self._database is None and fallbacks is not None:
+            expressions = [
+                expression
+                if use_hyperscan and _hyperscan_database([expression], [fold]) is not None
+                else fallback
+                for expression, fold, fallback in zip(expressions, caseless, fallbacks, strict=True)
+            ]
+            self._database = _hyperscan_database(expressions, caseless) if use_hyperscan else None
         self._python = [
             re.compile(expression.encode(), re.IGNORECASE if fold else 0)
             for expression, fold in zip(expressions, caseless, strict=True)
         ]
-        self._database = _hyperscan_database(expressions, caseless) if use_hyperscan else None
+        self._expressions, self._caseless = expressions, list(caseless)
+        self._every_match: Any = None
 
     @property
     def native(self) -> bool:
@@ -41,8 +63,44 @@ class MultiMatcher:
         self._database.scan(data, match_event_handler=on_match)
         return found
 
+    def fired_in_each(self, data: bytes, lengths: Sequence[int]) -> dict[int, set[int]] | None:
+        """For each piece of ``data`` (pieces of the given lengths, joined by one separator
+        byte) in which any occurs, the expressions that occur in it, from one native pass over
+        all of them: many short strings (the values of a JSON message) cost one call instead of
+        one each. ``None`` without the native library, or when the expressions match so often
+        that reporting each match costs more than a pass per piece (then call ``fired`` on each).
 
-def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool]) -> Any:
+        A match that spans two pieces (across the separator) may name an expression for a piece
+        that holds none; callers confirm with their exact pattern, so only time is lost."""
+        if self._database is None:
+            return None
+        if self._every_match is None:
+            self._every_match = _hyperscan_database(self._expressions, self._caseless, single=False)
+        starts = [0, *accumulate(length + 1 for length in lengths)]
+        found: dict[int, set[int]] = {}
+        budget = [_REPORTS_PER_PIECE * len(lengths) + 1024]
+
+        def on_match(index: int, start: int, end: int, flags: int, context: Any) -> bool:
+            found.setdefault(bisect_right(starts, end - 1) - 1, set()).add(index)
+            budget[0] -= 1
+            return budget[0] <= 0
+
+        import hyperscan
+
+        try:
+            self._every_match.scan(data, match_event_handler=on_match)
+        except hyperscan.ScanTerminated:
+            return None
+        return found
+
+
+#: Reports allowed per piece on average before a pass over all pieces gives way to one pass per
+#: piece, where each expression reports once at most.
+_REPORTS_PER_PIECE = 4
+
+
+def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool], single: bool = True) -> Any:
+    """``single``: report each expression once per scan (enough to know it occurs)."""
     if not expressions:
         return None
     try:
@@ -50,7 +108,8 @@ def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool]) ->
     except ImportError:
         return None
     database = hyperscan.Database()
-    flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | hyperscan.HS_FLAG_SINGLEMATCH for fold in caseless]
+    once = hyperscan.HS_FLAG_SINGLEMATCH if single else 0
+    flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | once for fold in caseless]
     try:
         database.compile(
             expressions=[e.encode() for e in expressions],

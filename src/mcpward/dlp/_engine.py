@@ -1,8 +1,10 @@
 """The DLP engine: every rule's trigger found in one pass, then exact matching and validation
 on the rules that fired.
 
-Each rule has a *trigger*, a simple expression (no look-around) that every match of the rule
-contains, and an exact Python pattern with its validator. The triggers of all rules are
+Each rule has an exact Python pattern with its validator, and a *trigger*, an expression
+without look-around that matches wherever the pattern does: the pattern itself relaxed into
+what Hyperscan takes (``mcpward._trigger``), or where that cannot be derived, a hand-written
+one (a fixed prefix) that every match contains. The triggers of all rules are
 compiled into one Hyperscan (Vectorscan) database and run in a single pass over the data; where
 the native library is missing, the same triggers run with Python's ``re``. Only the rules that
 fired run their exact pattern, so both paths give the same results by construction, and text
@@ -15,11 +17,12 @@ cannot make matching backtrack catastrophically.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
 from mcpward._multimatch import MultiMatcher
+from mcpward._trigger import derived_trigger
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
     is_code_expression,
@@ -391,7 +394,10 @@ class Engine:
         self._keywords = [_keyword_finder(rule) for rule in self.rules]
         self._starts = [re.compile(rule.starts) if rule.starts else None for rule in self.rules]
         self._triggers = MultiMatcher(
-            [r.trigger for r in self.rules], [r.caseless for r in self.rules], use_hyperscan=use_hyperscan
+            [_trigger_of(rule) for rule in self.rules],
+            [rule.caseless for rule in self.rules],
+            use_hyperscan=use_hyperscan,
+            fallbacks=[rule.trigger for rule in self.rules],
         )
 
     @property
@@ -412,10 +418,43 @@ class Engine:
                 results.append(replace(match, start=match.start + offset, end=match.end + offset))
         return _without_overlaps(results)
 
+    def scan_many(self, texts: Sequence[str]) -> list[tuple[int, DlpMatch]]:
+        """Matches in many strings (the strings of a JSON message), each with the index of its
+        string: one native pass over all of them finds the few that need their exact patterns
+        run, instead of a pass per string (a tool list has a short string every 20 bytes)."""
+        lengths = list(map(len, texts))
+        long = (
+            {index for index, length in enumerate(lengths) if length > CHUNK}
+            if max(lengths, default=0) > CHUNK
+            else set()
+        )
+        pieces = [("" if index in long else text) for index, text in enumerate(texts)] if long else texts
+        joined = "\n".join(pieces)
+        if joined.isascii():  # one encoding, and a string's bytes start where its characters do
+            fired = self._triggers.fired_in_each(joined.encode("ascii"), list(map(len, pieces)))
+        else:
+            encoded = [piece.encode("utf-8", "surrogatepass") for piece in pieces]
+            fired = self._triggers.fired_in_each(b"\n".join(encoded), list(map(len, encoded)))
+        if fired is None:  # no native matcher, or too many reports: a pass per string
+            return [(index, match) for index, text in enumerate(texts) for match in self.scan(text)]
+        found: list[tuple[int, DlpMatch]] = []
+        for index in sorted(fired.keys() | long):
+            text = texts[index]
+            matches = (
+                self.scan(text)
+                if index in long
+                else _without_overlaps(self._matches(text, None, fired[index]))
+            )
+            found += [(index, match) for match in matches]
+        return found
+
     def _scan_chunk(self, text: str, path: str | None) -> list[DlpMatch]:
-        data = text.encode("utf-8", "surrogatepass")
+        return self._matches(text, path, self.fired(text.encode("utf-8", "surrogatepass")))
+
+    def _matches(self, text: str, path: str | None, fired: set[int]) -> list[DlpMatch]:
+        """The exact matches, validated, of the rules whose trigger fired in ``text``."""
         found: list[DlpMatch] = []
-        for index in sorted(self.fired(data)):
+        for index in sorted(fired):
             rule = self.rules[index]
             for match in self._candidates(index, text):
                 if "value" in match.re.groupindex:  # the sensitive part of a match with context
@@ -486,6 +525,17 @@ class Engine:
             if match is not None:
                 yield match
                 last_end = match.end()
+
+
+@cache
+def _derived(pattern: str, caseless: bool) -> str | None:
+    return derived_trigger(pattern, caseless)
+
+
+def _trigger_of(rule: DlpRule) -> str:
+    """The rule's exact pattern as its trigger where it can be derived: it fires almost only
+    where the rule matches (the hand-written trigger ``[0-9]{3}`` fired on most prose)."""
+    return _derived(rule.pattern, rule.caseless) or rule.trigger
 
 
 def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:

@@ -34,7 +34,7 @@ policy's, then the rule's own, then ``alert``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mcpward._multimatch import MultiMatcher
 from mcpward._settings import load_settings
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
-from mcpward.dlp.scanning import strings_of
+from mcpward.dlp.scanning import json_strings
 
 Action = Literal["alert", "redact", "block"]
 
@@ -165,15 +165,19 @@ class DlpPolicy(_Strict):
 
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
-        return self.scan_strings(strings_of(value), tool)
+        strings = json_strings(value)
+        return self._scan_many(strings.texts, strings.path, tool)
 
-    def scan_strings(self, strings: Iterable[tuple[str, str]], tool: str | None = None) -> list[DlpMatch]:
+    def scan_strings(self, strings: Sequence[tuple[str, str]], tool: str | None = None) -> list[DlpMatch]:
         """Matches in ``(path, text)`` pairs already taken from a value (by ``strings_of``)."""
+        return self._scan_many([text for _, text in strings], lambda index: strings[index][0], tool)
+
+    def _scan_many(self, texts: list[str], path_of: Callable[[int], str], tool: str | None) -> list[DlpMatch]:
         tool_policy = self._tool(tool)
         return [
             match
-            for path, text in strings
-            for match in self._apply(self.engine.scan(text, path), text, tool_policy)
+            for index, found in self.engine.scan_many(texts)
+            for match in self._apply([replace(found, path=path_of(index))], texts[index], tool_policy)
         ]
 
     def scan_text(self, text: str, tool: str | None = None) -> list[DlpMatch]:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -32,34 +33,79 @@ def scan_text(text: str, engine: Engine | None = None) -> list[DlpMatch]:
 
 def scan_json(value: Any, engine: Engine | None = None) -> list[DlpMatch]:
     """Matches in every string (keys included) of a JSON value, each with its JSONPath."""
-    engine = engine or default_engine()
-    matches: list[DlpMatch] = []
-    for path, text in strings_of(value):
-        matches.extend(engine.scan(text, path))
-    return matches
+    strings = json_strings(value)
+    return [
+        replace(match, path=strings.path(index))
+        for index, match in (engine or default_engine()).scan_many(strings.texts)
+    ]
 
 
-def strings_of(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every string of a JSON value with its path; iterative, bounded in depth and count."""
-    stack: list[tuple[str, Any, int]] = [(path, value, 0)]
-    count = 0
-    while stack:
-        where, item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ScanLimitError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+def strings_of(value: Any) -> Iterator[tuple[str, str]]:
+    """Every string of a JSON value with its path, in document order (a key before its value)."""
+    strings = json_strings(value)
+    for index, text in enumerate(strings.texts):
+        yield strings.path(index), text
+
+
+#: Where a string is: ``None`` for the value itself, else (the place of its container, the
+#: member name or item index, which of the three below it is).
+_Place = tuple[Any, Any, int] | None
+_MEMBER_VALUE, _MEMBER_NAME, _ITEM = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class JsonStrings:
+    """Every string of a JSON value (keys included) in document order, and where each is. A
+    path is written only when asked for: most strings of a message never need one."""
+
+    texts: list[str]
+    places: list[_Place]
+
+    def path(self, index: int) -> str:
+        return _path_of(self.places[index])
+
+
+def _path_of(place: _Place) -> str:
+    steps = []
+    while place is not None:
+        steps.append(place)
+        place = place[0]
+    path = "$"
+    for _container, step, kind in reversed(steps):
+        if kind == _ITEM:
+            path += f"[{step}]"
+        else:
+            path = _member_path(path, step) + ("(key)" if kind == _MEMBER_NAME else "")
+    return path
+
+
+def json_strings(value: Any) -> JsonStrings:
+    """The strings of a JSON value; bounded in depth and count (:class:`ScanLimitError`)."""
+    texts: list[str] = []
+    places: list[_Place] = []
+
+    add_text, add_place = texts.append, places.append
+
+    def visit(item: Any, place: _Place, depth: int) -> None:
         if isinstance(item, str):
-            count += 1
-            if count > MAX_STRINGS:
-                raise ScanLimitError(f"more than {MAX_STRINGS} strings")
-            yield where, item
-        elif isinstance(item, dict):
-            for key, child in reversed(list(item.items())):
-                child_path = _member_path(where, key)
-                stack.append((child_path, child, depth + 1))
-                stack.append((f"{child_path}(key)", str(key), depth + 1))
+            add_text(item)
+            add_place(place)
+            return
+        if depth >= MAX_DEPTH and isinstance(item, dict | list):
+            raise ScanLimitError(f"{_path_of(place)}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                add_text(str(key))
+                add_place((place, key, _MEMBER_NAME))
+                visit(child, (place, key, _MEMBER_VALUE), depth + 1)
         elif isinstance(item, list):
-            for index in reversed(range(len(item))):
-                stack.append((f"{where}[{index}]", item[index], depth + 1))
+            for index, child in enumerate(item):
+                visit(child, (place, index, _ITEM), depth + 1)
+        if len(texts) > MAX_STRINGS:
+            raise ScanLimitError(f"more than {MAX_STRINGS} strings")
+
+    visit(value, None, 0)
+    return JsonStrings(texts, places)
 
 
 def _member_path(where: str, key: Any) -> str:

@@ -217,7 +217,7 @@ class OutboundInspector:
         judgement: Judgement,
     ) -> None:
         tool = f"{self.server}.{calls[0].tool}" if len(calls) == 1 else None
-        found = self.policy.scan_strings(leaves.items(), tool=tool)
+        found = self.policy.scan_strings(list(leaves.items()), tool=tool)
         # What the address checks reported already is not reported twice.
         reported = {str(event.get("value", "")).lower() for event in judgement.events}
         reported |= {_digits(value) for value in reported if _PHONE.match(value)}

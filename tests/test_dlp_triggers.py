@@ -1,0 +1,176 @@
+"""Triggers derived from the rules' exact patterns, and the one-pass scan of a JSON message's
+strings: a derived trigger matches every span its pattern matches (so nothing is lost by
+running it first), fires on much less ordinary text than the hand-written ones did, and the
+one pass over all strings finds what a pass per string finds."""
+
+from __future__ import annotations
+
+import re
+
+import hyperscan
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcpward._multimatch import MultiMatcher
+from mcpward._trigger import derived_trigger
+from mcpward.dlp import _engine
+from mcpward.dlp._engine import Engine, builtin_rules
+from mcpward.dlp.scanning import json_strings, scan_json, strings_of
+from test_dlp import FLAGGED, NOT_FLAGGED
+
+PROSE = (
+    "Hi team, following up on the deployment review from Tuesday. The build for release 4.2 passed "
+    "integration tests on staging; latency on the search endpoint is back under 120 ms at p95. "
+    "Call the vendor on Monday; token counts are at 4096 per request, 3 retries, 250 users."
+)
+
+
+def _fullmatches(trigger: str, caseless: bool, span: str) -> bool:
+    compiled = re.compile(trigger.encode(), re.IGNORECASE if caseless else 0)
+    return compiled.fullmatch(span.encode("utf-8", "surrogatepass")) is not None
+
+
+def test_every_builtin_rule_has_a_derived_trigger_the_native_matcher_takes() -> None:
+    rules = builtin_rules()
+    triggers = [derived_trigger(rule.pattern, rule.caseless) for rule in rules]
+    assert [rule.id for rule, trigger in zip(rules, triggers, strict=True) if trigger is None] == []
+    matcher = MultiMatcher([t or "" for t in triggers], [rule.caseless for rule in rules])
+    assert matcher.native
+
+
+@pytest.mark.parametrize("text,rule_id", FLAGGED)
+def test_the_trigger_matches_every_span_its_pattern_matches(text: str, rule_id: str) -> None:
+    for rule in builtin_rules():
+        trigger = derived_trigger(rule.pattern, rule.caseless)
+        assert trigger is not None
+        for match in re.finditer(rule.pattern, text, re.IGNORECASE if rule.caseless else 0):
+            assert _fullmatches(trigger, rule.caseless, match.group(0)), (rule.id, match.group(0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=st.text(alphabet="abcé.-_日", min_size=1, max_size=12),
+    password=st.text(alphabet="xyzü€!#%0123", min_size=3, max_size=40),
+    host=st.text(alphabet="dbé.-1", min_size=1, max_size=12),
+)
+def test_non_ascii_characters_widen_the_trigger_instead_of_escaping_it(
+    user: str, password: str, host: str
+) -> None:
+    """A character outside ASCII is up to four bytes: bounded repeats over such characters must
+    not cut a match short in the byte-level trigger."""
+    text = f"see postgres://{user}:{password}@{host}/app now"
+    for rule_id in ("database-url-password", "url-password", "keyed-secret"):
+        rule = next(r for r in builtin_rules() if r.id == rule_id)
+        trigger = derived_trigger(rule.pattern, rule.caseless)
+        assert trigger is not None
+        for match in re.finditer(rule.pattern, text, re.IGNORECASE if rule.caseless else 0):
+            assert _fullmatches(trigger, rule.caseless, match.group(0)), (rule_id, match.group(0))
+
+
+def test_relaxations_and_refusals() -> None:
+    assert (
+        derived_trigger(r"(?<![A-Za-z])ghp_[A-Za-z0-9]{36}(?![A-Za-z])")
+        == r"ghp\x5f(?:[\x41-\x5a\x61-\x7a\x30-\x39]){36,36}"
+    )
+    assert derived_trigger(r"\bkey\b") == "key"  # zero-width conditions dropped
+    quoted = derived_trigger(r"""(?P<q>["']?)x(?P=q)""")
+    assert (
+        quoted is not None and re.fullmatch(quoted.encode(), b"'x'") and re.fullmatch(quoted.encode(), b"x")
+    )
+    assert derived_trigger("abc", caseless=True) == "[aA][bB][cC]"
+    assert derived_trigger(r"[^\W]+") is None  # the bytes of a non-ASCII letter are in \w and \W alike
+    assert derived_trigger(r"[à-ÿ]+") is None
+    assert derived_trigger(r"(?x) a b") is None
+
+
+def test_derived_triggers_fire_on_less_ordinary_text_than_the_hand_written_ones() -> None:
+    rules = builtin_rules()
+    derived = MultiMatcher([_engine._trigger_of(r) for r in rules], [r.caseless for r in rules])
+    written = MultiMatcher([r.trigger for r in rules], [r.caseless for r in rules])
+    data = PROSE.encode()
+    assert {rules[i].id for i in written.fired(data)} >= {"keyed-secret", "phone-number"}
+    assert derived.fired(data) == set()
+    assert Engine().scan(PROSE) == []
+
+
+def _message() -> dict[str, object]:
+    tools = [
+        {
+            "name": f"tool_{n}",
+            "description": (PROSE if n % 3 else "Sends mail for ops@corp-mail.io, token=Qm8zLp2Vx7RkN4sT"),
+            "inputSchema": {"type": "object", "properties": {"to": {"type": "string"}, n: "é"}},
+        }
+        for n in range(30)
+    ]
+    return {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "result": {"tools": tools, "notes": [t for t, _ in FLAGGED] + NOT_FLAGGED},
+    }
+
+
+def _one_string_at_a_time(value: object, engine: Engine) -> list[tuple[str | None, str, int, int]]:
+    return [
+        (m.path, m.rule, m.start, m.end) for path, text in strings_of(value) for m in engine.scan(text, path)
+    ]
+
+
+def _found(matches: list[_engine.DlpMatch]) -> list[tuple[str | None, str, int, int]]:
+    return [(m.path, m.rule, m.start, m.end) for m in matches]
+
+
+def test_one_pass_over_a_messages_strings_finds_what_a_pass_per_string_finds() -> None:
+    engine, message = Engine(), _message()
+    expected = _one_string_at_a_time(message, engine)
+    assert len({path for path, *_ in expected}) == 10 + len(FLAGGED)
+    assert _found(scan_json(message, engine)) == expected
+    assert _found(scan_json(message, Engine(use_hyperscan=False))) == expected
+
+
+def test_too_many_reports_fall_back_to_a_pass_per_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, message = Engine(), _message()
+    expected = _one_string_at_a_time(message, engine)
+    monkeypatch.setattr("mcpward._multimatch._REPORTS_PER_PIECE", 0)
+    calls = []
+    scan = engine.scan
+    monkeypatch.setattr(engine, "scan", lambda text, path=None: calls.append(text) or scan(text, path))
+    assert _found(scan_json(message, engine)) == expected
+    assert len(calls) == len(json_strings(message).texts)  # the budget ran out: each string alone
+
+
+def test_strings_longer_than_a_chunk_are_scanned_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_engine, "CHUNK", 64)
+    engine = Engine()
+    long = "x " * 100 + "write to jane.doe@corp-mail.co.uk " + "y " * 100
+    value = {"short": "mail bob@corp-mail.io", "long": long, "key": "SSN 536-22-4567"}
+    assert _found(scan_json(value, engine)) == [
+        ("$.short", "email-address", 5, 21),
+        ("$.long", "email-address", 209, 233),
+        ("$.key", "us-ssn", 4, 15),
+    ]
+
+
+def test_paths_tell_a_list_index_from_an_integer_key_and_a_name_from_its_value() -> None:
+    value = {"a b": [{"1": "x"}, "y"], 2: {"c": ["z"]}}
+    assert list(strings_of(value)) == [
+        ("$['a b'](key)", "a b"),
+        ("$['a b'][0]['1'](key)", "1"),
+        ("$['a b'][0]['1']", "x"),
+        ("$['a b'][1]", "y"),
+        ("$[2](key)", "2"),
+        ("$[2].c(key)", "c"),
+        ("$[2].c[0]", "z"),
+    ]
+
+
+def test_an_expression_the_native_library_refuses_gives_way_to_its_fallback_alone() -> None:
+    """A derived trigger the native library cannot take is replaced by the rule's hand-written
+    one, not by the pure-Python path for every rule."""
+    refused = r"(ab)\1"  # a back-reference: Python takes it, Hyperscan does not
+    with pytest.raises(hyperscan.error):
+        hyperscan.Database().compile(expressions=[refused.encode()], ids=[0], elements=1, flags=[0])
+    matcher = MultiMatcher([refused, "ghp_"], [False, False], fallbacks=["ab", "ghp_"])
+    assert matcher.native
+    assert matcher.fired(b"xx ab ghp_") == {0, 1}
+    assert MultiMatcher([refused, "ghp_"], [False, False]).native is False
