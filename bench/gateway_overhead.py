@@ -76,8 +76,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         server = [sys.executable, str(SERVER), f"{scratch}/received", f"{scratch}/pid"]
         config = Path(scratch) / "gateway.toml"
+        # Every state file in the scratch folder: a baseline left by an earlier run (the user's
+        # default one) would see this run's calls as a spike.
         config.write_text(
-            f'[pins]\nstore = "{scratch}/pins.json"\n[dlp]\ninjection = "alert"\n', encoding="utf-8"
+            f'[pins]\nstore = "{scratch}/pins.json"\n[dlp]\ninjection = "alert"\n'
+            f'[baseline]\npath = "{scratch}/baseline.json"\n',
+            encoding="utf-8",
         )
         gateway = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "bench"]
         gateway += ["--config", str(config), "--audit-log", f"{scratch}/audit.jsonl", "--", *server]

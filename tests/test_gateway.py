@@ -90,6 +90,23 @@ def test_an_interceptor_that_fails_blocks_the_call(tmp_path: Path) -> None:
     assert record["decision"] == "block" and verify(log) == (1, None)
 
 
+def test_the_end_of_a_session_reaches_every_interceptor_even_after_one_fails(tmp_path: Path) -> None:
+    ended: list[str] = []
+
+    class Ends(Interceptor):
+        def __init__(self, name: str, fails: bool) -> None:
+            self.name, self.fails = name, fails
+
+        def closed(self, session: Session) -> None:
+            ended.append(self.name)
+            if self.fails:
+                raise OSError("disk full")
+
+    relay, _log = relay_with(tmp_path, Ends("first", True), Ends("second", False))
+    relay.close()
+    assert ended == ["first", "second"]
+
+
 def test_nothing_is_forwarded_without_its_audit_record(tmp_path: Path) -> None:
     relay, _log = relay_with(tmp_path)
     os.close(relay.interceptors[-1].log._fd)  # type: ignore[attr-defined]
@@ -463,9 +480,14 @@ def test_baseline_alerts_on_what_is_new_after_learning(tmp_path: Path) -> None:
     kinds: list[str] = []
     for _ in range(40):
         kinds += send("ops@acme.com")
-    assert "call-spike" in kinds
+    assert kinds.count("call-spike") == 1  # one alert per spike, not one per call in it
+    now[0] += 120  # the spike is over; a second one is reported again
+    for _ in range(40):
+        kinds += send("ops@acme.com")
+    assert kinds.count("call-spike") == 2
+    baseline.closed(session)  # the session's end writes what the last second learned
     other = Baseline(tmp_path / "baseline.json", learning_calls=5, clock=lambda: now[0])
-    assert other.data["mail/send_email"]["calls"] >= 48  # kept across gateways
+    assert other.data["mail/send_email"]["calls"] == 89  # kept across gateways
 
 
 # -- audit mirrors -----------------------------------------------------------------------------

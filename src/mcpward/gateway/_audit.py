@@ -36,30 +36,32 @@ class AuditLog:
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            seq, previous = self._tail()
+            seq, previous, size = self._tail()
             body = {**record, "seq": seq + 1, "prev": previous}
-            line = orjson.dumps({**body, "hash": _hash(previous, body)}, option=orjson.OPT_SORT_KEYS) + b"\n"
+            digest = _hash(previous, body)
+            line = orjson.dumps({**body, "hash": digest}, option=orjson.OPT_SORT_KEYS) + b"\n"
             written = os.write(self._fd, line)
             if written != len(line):
                 raise OSError(f"short write to the audit log {self.path}")
-            digest = _hash(previous, body)
-            self._last = (seq + 1, digest, os.fstat(self._fd).st_size)
+            # Under the lock, on an O_APPEND descriptor: the file grew by our line alone.
+            self._last = (seq + 1, digest, size + written)
             return {**body, "hash": digest}
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def _tail(self) -> tuple[int, str]:
+    def _tail(self) -> tuple[int, str, int]:
+        """The last record's number and hash, and the file's size."""
         size = os.fstat(self._fd).st_size
         if self._last is not None and self._last[2] == size:
-            return self._last[0], self._last[1]  # nobody else wrote since: no need to read
+            return self._last[0], self._last[1], size  # nobody else wrote since: no need to read
         if size == 0:
-            return 0, GENESIS
+            return 0, GENESIS, 0
         with self.path.open("rb") as handle:
             handle.seek(max(0, size - _TAIL))
             lines = handle.read().rstrip(b"\n").rsplit(b"\n", 1)
         try:
             last = orjson.loads(lines[-1])
-            return int(last["seq"]), str(last["hash"])
+            return int(last["seq"]), str(last["hash"]), size
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             raise OSError(
                 f"the audit log {self.path} does not end with a record; run `mcpward audit verify`"

@@ -162,6 +162,7 @@ class HttpSession:
                 self.process.kill()
         if self._pump is not None:
             self._pump.cancel()
+        self.relay.close()
 
 
 def _answer_key(data: bytes) -> str:

@@ -8,6 +8,7 @@ gateway does not inspect passes through untouched.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,6 +197,13 @@ class Relay:
             )
         self.pending.clear()
         return outs
+
+    def close(self) -> None:
+        """The session is over: each interceptor writes what it keeps. A failure here blocks
+        nothing (no call is in flight), so the others still run."""
+        for interceptor in self.interceptors:
+            with contextlib.suppress(Exception):
+                interceptor.closed(self.session)
 
     def _run(self, stage: str, exchange: Exchange) -> None:
         for interceptor in self.interceptors:

@@ -197,6 +197,7 @@ async def run_stdio(
         server_task.cancel()
     for handle in timers.values():
         handle.cancel()
+    relay.close()
     await asyncio.sleep(0)  # let the last writes reach the client
     return server.returncode or 0
 

@@ -136,3 +136,6 @@ class Interceptor:
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         """After the pipeline decided: ``stage`` is request or response. The audit's hook."""
+
+    def closed(self, session: Session) -> None:
+        """The session ended (the server exited or the client went away): write what is kept."""

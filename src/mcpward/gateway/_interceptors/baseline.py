@@ -42,6 +42,9 @@ class Baseline(Interceptor):
         self._recent: dict[str, deque[float]] = {}
         self._saved = 0.0
         self._touched: set[str] = set()
+        self._unsaved = False
+        #: Tools in a call spike already reported: one alert per spike, not one per call in it.
+        self._spiking: set[str] = set()
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
@@ -76,9 +79,13 @@ class Baseline(Interceptor):
         minutes = max((now - profile["first"]) / 60, 1.0)
         usual = profile["calls"] / minutes
         if learned and len(recent) > max(self.spike_floor, self.spike_factor * usual):
-            events.append(
-                ("call-spike", f"{tool}: {len(recent)} calls in the last minute (usual {usual:.1f})")
-            )
+            if key not in self._spiking:
+                self._spiking.add(key)
+                events.append(
+                    ("call-spike", f"{tool}: {len(recent)} calls in the last minute (usual {usual:.1f})")
+                )
+        else:
+            self._spiking.discard(key)
         self._touched.add(key)
         profile["calls"] += 1
         profile["last"] = now
@@ -87,9 +94,15 @@ class Baseline(Interceptor):
         for kind, message in events:
             exchange.events.append(SecurityEvent(kind, "medium", message, tool=tool))
             exchange.note("alert", message)
-        if now - self._saved >= 1.0 or events:
+        # Written at most once a second (a write per call cost 0.5 ms) and when the session ends.
+        self._unsaved = True
+        if now - self._saved >= 1.0:
             self.save()
             self._saved = now
+
+    def closed(self, session: Session) -> None:
+        if self._unsaved:
+            self.save()
 
     def save(self) -> None:
         """Write our tools' profiles into the file, keeping what other gateways (one per stdio
@@ -104,6 +117,7 @@ class Baseline(Interceptor):
             ) as handle:
                 json.dump({"version": 1, "tools": merged}, handle)
             os.replace(handle.name, self.path)
+        self._unsaved = False
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:
