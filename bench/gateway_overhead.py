@@ -21,7 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A server that answers in a loop of ten lines without the SDK: the worst case for the gateway.
 SERVER = ROOT / "tests" / "servers" / "counting_server.py"
+#: A small server written with the official SDK, as real ones are.
+SDK_SERVER = ROOT / "bench" / "sdk_echo_server.py"
 # Realistic text: an email thread and a log excerpt, no secret, ~4 KB.
 TEXT = (
     "Hi team, following up on the deployment review from Tuesday. The build for release 4.2 passed "
@@ -42,7 +45,10 @@ def run(command: list[str], calls: int, warmup: int = 0) -> tuple[float, list[fl
         process.stdin.flush()  # type: ignore[union-attr]
         return process.stdout.readline()  # type: ignore[union-attr]
 
-    ask({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"clientInfo": {"name": "bench"}}})
+    ask({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+         "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                    "clientInfo": {"name": "bench", "version": "1"}}})  # fmt: skip
+    process.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
     ask({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
     for number in range(2, warmup + 2):
         message = {"jsonrpc": "2.0", "id": number, "method": "tools/call",
@@ -69,31 +75,41 @@ def main() -> None:
     # The gateway compiles its whole-pattern index in the background for about a second after
     # start; the warm-up calls (not measured) cover that, for both paths alike.
     parser.add_argument("--warmup", type=int, default=1500)
+    parser.add_argument("--server", choices=["minimal", "sdk", "both"], default="both")
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"{args.calls} sequential calls after {args.warmup} unmeasured, "
           f"{len(TEXT.encode())} B arguments and results")  # fmt: skip
-    with tempfile.TemporaryDirectory() as scratch:
-        server = [sys.executable, str(SERVER), f"{scratch}/received", f"{scratch}/pid"]
-        config = Path(scratch) / "gateway.toml"
-        # Every state file in the scratch folder: a baseline left by an earlier run (the user's
-        # default one) would see this run's calls as a spike.
-        config.write_text(
-            f'[pins]\nstore = "{scratch}/pins.json"\n[dlp]\ninjection = "alert"\n'
-            f'[baseline]\npath = "{scratch}/baseline.json"\n',
-            encoding="utf-8",
-        )
-        gateway = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "bench"]
-        gateway += ["--config", str(config), "--audit-log", f"{scratch}/audit.jsonl", "--", *server]
-        results = {}
-        for label, command in (("direct", server), ("gateway", gateway)):
-            rate, latencies = run(command, args.calls, args.warmup)
-            p50 = statistics.median(latencies) * 1000
-            p99 = latencies[int(len(latencies) * 0.99)] * 1000
-            results[label] = (rate, p50, p99)
-            print(f"{label:<8} {rate:>7.0f} calls/s  p50 {p50:6.3f} ms  p99 {p99:6.3f} ms")
+    for name in ("minimal", "sdk") if args.server == "both" else (args.server,):
+        with tempfile.TemporaryDirectory() as scratch:
+            if name == "minimal":
+                server = [sys.executable, str(SERVER), f"{scratch}/received", f"{scratch}/pid"]
+            else:
+                server = [sys.executable, str(SDK_SERVER)]
+            compare(name, server, Path(scratch), args.calls, args.warmup)
+
+
+def compare(name: str, server: list[str], scratch: Path, calls: int, warmup: int) -> None:
+    config = scratch / "gateway.toml"
+    # Every state file in the scratch folder: a baseline left by an earlier run (the user's
+    # default one) would see this run's calls as a spike.
+    config.write_text(
+        f'[pins]\nstore = "{scratch}/pins.json"\n[dlp]\ninjection = "alert"\n'
+        f'[baseline]\npath = "{scratch}/baseline.json"\n',
+        encoding="utf-8",
+    )
+    gateway = [sys.executable, "-m", "mcpward", "gateway", "run", "--server", "bench"]
+    gateway += ["--config", str(config), "--audit-log", f"{scratch}/audit.jsonl", "--", *server]
+    results = {}
+    print(f"{name} server:")
+    for label, command in (("direct", server), ("gateway", gateway)):
+        rate, latencies = run(command, calls, warmup)
+        p50 = statistics.median(latencies) * 1000
+        p99 = latencies[int(len(latencies) * 0.99)] * 1000
+        results[label] = (rate, p50, p99)
+        print(f"  {label:<8} {rate:>7.0f} calls/s  p50 {p50:6.3f} ms  p99 {p99:6.3f} ms")
     direct, through = results["direct"], results["gateway"]
-    print(f"added: p50 {through[1] - direct[1]:.3f} ms, p99 {through[2] - direct[2]:.3f} ms; "
+    print(f"  added: p50 {through[1] - direct[1]:.3f} ms, p99 {through[2] - direct[2]:.3f} ms; "
           f"throughput {through[0] / direct[0]:.0%} of direct")  # fmt: skip
 
 

@@ -1346,6 +1346,11 @@ def _confinement(
 
 def _run_loop(main: Coroutine[Any, Any, int]) -> int:
     """uvloop where it is installed (it halves the relay's own latency), else asyncio's loop."""
+    import gc
+
+    # What start-up made (modules, compiled patterns, the config) lives as long as the process:
+    # moved out of the collector's sight, a full collection no longer walks it mid-call.
+    gc.freeze()
     try:
         import uvloop
     except ImportError:

@@ -18,6 +18,7 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufef
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
+_NOT_CONTROL = bytes(byte for byte in range(256) if not _CONTROL.match(chr(byte)))
 
 
 def decode_tags(text: str) -> str:
@@ -83,6 +84,8 @@ class InvisibleText(Detector):
         ):
             if (ascii_only and regex in (_BIDI, _ZERO_WIDTH)) or (regex is _ANSI and "\x1b" not in text):
                 continue
+            if regex is _CONTROL and ascii_only and not text.encode("ascii").translate(None, _NOT_CONTROL):
+                continue  # deleting every other byte in C: 2.5 us per 4 KB, the search took 15
             match = regex.search(text)
             if match is not None:
                 yield Hit(
