@@ -39,6 +39,7 @@ def cli() -> Any:
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # No test may read or write the real user's refreshed advisory snapshot.
     monkeypatch.setenv("MCPWARD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("MCPWARD_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 def scan_home(home: Path, target: TargetOS = TargetOS.LINUX, root: Path | None = None, **kw: Any) -> Report:

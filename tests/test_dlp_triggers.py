@@ -6,6 +6,7 @@ one pass over all strings finds what a pass per string finds."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import hyperscan
 import pytest
@@ -17,7 +18,7 @@ from mcpward._trigger import derived_trigger
 from mcpward.dlp import _engine
 from mcpward.dlp._engine import Engine, builtin_rules
 from mcpward.dlp.scanning import json_strings, scan_json, strings_of
-from test_dlp import FLAGGED, NOT_FLAGGED
+from test_dlp import FLAGGED, GITHUB, NOT_FLAGGED
 
 PROSE = (
     "Hi team, following up on the deployment review from Tuesday. The build for release 4.2 passed "
@@ -174,3 +175,19 @@ def test_an_expression_the_native_library_refuses_gives_way_to_its_fallback_alon
     assert matcher.native
     assert matcher.fired(b"xx ab ghp_") == {0, 1}
     assert MultiMatcher([refused, "ghp_"], [False, False]).native is False
+
+
+def test_compiled_databases_are_kept_and_a_damaged_one_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MCPWARD_CACHE_DIR", str(tmp_path))
+    text = "mail bob@corp-mail.io, key " + GITHUB
+    first = Engine().scan(text)
+    kept = sorted((tmp_path / "hyperscan").glob("*.db"))
+    assert kept and all(path.stat().st_mode & 0o077 == 0 for path in kept)
+    assert Engine().scan(text) == first  # from the kept database
+    for path in kept:
+        path.write_bytes(path.read_bytes()[:100] + b"\0" * 64)
+    assert Engine().scan(text) == first  # damaged: compiled again, and kept again
+    assert all(path.stat().st_size > 200 for path in kept)
+    assert [m.rule for m in first] == ["email-address", "github-token"]

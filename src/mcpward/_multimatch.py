@@ -8,11 +8,17 @@ pattern afterwards get the same results either way.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
+
+from mcpward._paths import user_cache_dir, write_owner_only
 
 
 class MultiMatcher:
@@ -107,6 +113,14 @@ def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool], si
         import hyperscan
     except ImportError:
         return None
+    key = hashlib.sha256(
+        json.dumps(
+            [getattr(hyperscan, "__version__", ""), single, list(expressions), list(caseless)]
+        ).encode()
+    ).hexdigest()
+    database = _cached(key, hyperscan)
+    if database is not None:
+        return database
     database = hyperscan.Database()
     once = hyperscan.HS_FLAG_SINGLEMATCH if single else 0
     flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | once for fold in caseless]
@@ -119,4 +133,32 @@ def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool], si
         )
     except hyperscan.error:
         return None  # an expression Hyperscan cannot take: the Python path gives the same set
+    _keep(key, hyperscan.dumpb(database))
     return database
+
+
+#: Compiled databases by the hash of what they were compiled from: compiling the DLP rules takes
+#: 0.16 s, loading one 4 us, and every ``gateway run`` (one per stdio server) starts afresh.
+def _cache_folder() -> Path:
+    return user_cache_dir() / "hyperscan"
+
+
+def _cached(key: str, hyperscan: Any) -> Any:
+    try:
+        data = (_cache_folder() / f"{key}.db").read_bytes()
+        database = hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK)
+        database.scratch = hyperscan.Scratch(database)
+    except (OSError, hyperscan.error):
+        return None  # absent, unreadable, damaged (the format has a checksum) or for another CPU
+    return database
+
+
+def _keep(key: str, data: bytes) -> None:
+    folder = _cache_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{key}.{os.getpid()}.tmp"
+        write_owner_only(partial, data)
+        os.replace(partial, folder / f"{key}.db")
+    except OSError:
+        pass  # a read-only home: compile each time

@@ -17,6 +17,16 @@ def user_data_dir() -> Path:
     return Path(platform_data_dir("mcpward", appauthor=False))
 
 
+def user_cache_dir() -> Path:
+    """``MCPWARD_CACHE_DIR``, else the platform's user cache folder: what can be made again."""
+    override = os.environ.get("MCPWARD_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir as platform_cache_dir
+
+    return Path(platform_cache_dir("mcpward", appauthor=False))
+
+
 def write_owner_only(path: Path, data: bytes) -> None:
     """``data`` into ``path``, readable by its owner only before the first byte is written (a
     file that existed with a looser mode is narrowed too, not only a new one)."""
