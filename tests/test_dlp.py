@@ -49,6 +49,17 @@ FLAGGED = [
     ),
     ("curl -u admin:Sup3rS3cret! https://api.example.io", "curl-user-password"),
     ("pip index https://deploy:Wq8Lm2Vb9R@pypi.corp-internal.io/simple", "url-password"),
+    # over continued lines, and a key given as the user name with an empty password
+    (
+        "curl -X POST https://api.corp.io/v1/jobs \\\n  -H 'Accept: application/json' \\\n  -u ci:Tq7vG2h1L8",
+        "curl-user-password",
+    ),
+    ('curl -u "d2LkV78zLx!t:" https://search.corp.io:9200', "curl-user-password"),
+    (
+        "AWS_BEARER_TOKEN_BEDROCK=ABSK"
+        + base64.b64encode(b"BedrockAPIKey-k9q2-at-123456789012:Zq8Lm2Vb9RtN4pZs1TyW8c").decode(),
+        "aws-bedrock-api-key",
+    ),
     (f"token={JWT_HEADER}.{JWT_CLAIMS}.Xq3LmZ81pR_v0aK2wN9eT4cYb7", "jwt"),
     (f"unsigned: {JWT_HEADER}.{JWT_CLAIMS}", "jwt"),  # an unsecured token is still a bearer token
     ("//npm.corp-registry.io/:_authToken=9b2e41c7-55d0-4f3a-8e6b-1c7d0a9f2e34", "keyed-secret"),
@@ -89,6 +100,9 @@ NOT_FLAGGED = [
     'maxTokens: 4096, publicToken = "pk9Xw2LmQ7rT4vB8nZ1s", keyVaultName: kv-prod-westeu-0042',
     "csrf-token=Zq8Lm2Vb9RtN4pZs1TyW8cUf and access_token=ACCESS_TOKEN",
     "curl http://files.local:5000/f --user user:pass --digest and Authorization: Bearer",
+    "curl -u $API_KEY: https://api.corp.io and curl -u YOUR_API_KEY: https://api.corp.io",
+    "ABSKQmVkcm9ja0FQSUtleS1" + "EXAMPLE" * 14 + "=",  # the documentation's example key
+    "curl https://api.corp.io/status\nthe user ran -u admin:Tq7vG2h1L8 elsewhere",  # not the same command
     "| 2024 | 123456789012345|notes about the release and more |",  # a table, not a token
     "The office reopened on 2024-05-01 10:30 after the move.",
     "listen on 127.0.0.1:8080, docs use 203.0.113.7 and 2001:db8::1, the LAN is 10.0.0.0/8",
@@ -166,6 +180,8 @@ def test_pathological_inputs_run_in_bounded_time() -> None:
         "\x00\xff" * 100_000,
         "eyJ" + "a" * 200_000 + ".",
         ("1." * 100_000) + "1",
+        "curl " + "\\\n" * 100_000 + " -u",
+        "curl -u " + "k" * 200_000 + ":",
     ]
     for text in cases:
         started = time.monotonic()

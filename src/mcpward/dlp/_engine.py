@@ -197,6 +197,20 @@ _EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
     ("1password-service-account-token", r"(?<![A-Za-z0-9_])ops_eyJ[A-Za-z0-9+/=_-]{100,}", "ops_eyJ", 7),
     ("intra42-client-secret", r"(?<![A-Za-z0-9_-])s-s4t2(?:ud|af)-[a-f0-9]{64}(?![a-f0-9])", "s-s4t2", 9),
     ("facebook-page-token", r"(?<![A-Za-z0-9])EAA[A-Za-z0-9]{100,}", "EAA[A-Za-z0-9]{20}", 3),
+    # Amazon Bedrock API keys: long-term ones are "ABSK" and the base64 of "BedrockAPIKey-...",
+    # short-term ones "bedrock-api-key-" and the base64 of a presigned bedrock.amazonaws.com URL.
+    (
+        "aws-bedrock-api-key",
+        r"(?<![A-Za-z0-9+/])ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{40,400}={0,2}",
+        "ABSKQmVkcm9ja0FQSUtleS",
+        4,
+    ),
+    (
+        "aws-bedrock-short-term-api-key",
+        r"(?<![A-Za-z0-9_-])bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=]{20,4000}",
+        "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
+        16,
+    ),
     (
         "database-url-password",
         r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
@@ -310,17 +324,13 @@ def builtin_rules() -> tuple[DlpRule, ...]:
             caseless=True,
         )
     )
-    rules.append(
-        DlpRule(
-            "curl-user-password",
-            "secret",
-            "curl",
-            r"curl\b[^\n]{0,400}?\s(?:-u|--user)\s{1,4}[\"']?[^:\s\"']{0,100}[\"']?:[\"']?(?P<key>)"
-            r"(?P<secret>[^\s\"']{3,200})",
-            0.85,
-            keyed=True,
-        )
-    )
+    # The command may go on over lines ending in a backslash. A user name with an empty
+    # password (``-u sk_live_...:``) is how several APIs take a key.
+    for pattern in (
+        _CURL_USER + r"[\"']?[^:\s\"']{0,100}[\"']?:[\"']?(?P<key>)(?P<secret>[^\s\"']{3,200})",
+        _CURL_USER + r"[\"']?(?P<key>)(?P<secret>[^:\s\"']{8,200}):[\"']?(?![^\s\"'])",
+    ):
+        rules.append(DlpRule("curl-user-password", "secret", "curl", pattern, 0.85, keyed=True))
     rules.append(
         DlpRule(
             "url-password",
@@ -378,6 +388,7 @@ def builtin_rules() -> tuple[DlpRule, ...]:
     return tuple(rules)
 
 
+_CURL_USER = r"curl\b(?:[^\n\\]|\\\r?\n|\\){0,400}?\s(?:-u|--user)\s{1,4}"
 _PHONE_WORDS = r"(?:phone|tel|telephone|mobile|cell|fax|office|desk|home|call\s+me|whatsapp|sms)"
 _LOCAL_PHONE = r"(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"
 
