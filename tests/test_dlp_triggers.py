@@ -191,3 +191,25 @@ def test_compiled_databases_are_kept_and_a_damaged_one_is_compiled_again(
     assert Engine().scan(text) == first  # damaged: compiled again, and kept again
     assert all(path.stat().st_size > 200 for path in kept)
     assert [m.rule for m in first] == ["email-address", "github-token"]
+
+
+def test_the_walk_takes_as_deep_and_as_many_as_redaction_does_and_no_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mcpward.dlp import scanning
+    from mcpward.dlp.scanning import MAX_DEPTH, ScanLimitError, redact_json
+
+    def nested(depth: int, inner: object) -> object:
+        for _ in range(depth):
+            inner = [inner]
+        return inner
+
+    deepest = nested(MAX_DEPTH, [])  # an empty list at the last depth allowed
+    assert json_strings(deepest).texts == [] and redact_json(deepest, []) == deepest
+    with pytest.raises(ScanLimitError, match="deeper than"):
+        json_strings(nested(MAX_DEPTH, ["x"]))
+    monkeypatch.setattr(scanning, "MAX_STRINGS", 3)
+    assert json_strings({"a": "b", "c": 1}).texts == ["a", "b", "c"]
+    for too_many in (["a", "b", "c", "d"], {"a": "b", "c": "d"}, {"a": 1, "b": 2, "c": 3, "d": 4}):
+        with pytest.raises(ScanLimitError, match="more than 3 strings"):
+            json_strings(too_many)

@@ -2,8 +2,8 @@
 
 All expressions are compiled into one Hyperscan (Vectorscan) database and matched in a single
 pass; where the native library is missing, or cannot take an expression, each runs with
-Python's ``re`` instead. Both paths report the same set, so callers that confirm with an exact
-pattern afterwards get the same results either way.
+Python's ``re`` instead (or its fallback, a broader expression, when the caller gives one).
+Callers confirm with an exact pattern afterwards, so they get the same results either way.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class MultiMatcher:
             for expression, fold in zip(expressions, caseless, strict=True)
         ]
         self._expressions, self._caseless = expressions, list(caseless)
-        self._every_match: Any = None
+        self._every_match: Any = _NOT_BUILT
 
     @property
     def native(self) -> bool:
@@ -78,10 +78,14 @@ class MultiMatcher:
 
         A match that spans two pieces (across the separator) may name an expression for a piece
         that holds none; callers confirm with their exact pattern, so only time is lost."""
-        if self._database is None:
-            return None
+        if self._every_match is _NOT_BUILT:  # built at the first use: not every caller needs it
+            self._every_match = (
+                _hyperscan_database(self._expressions, self._caseless, single=False)
+                if self._database is not None
+                else None
+            )
         if self._every_match is None:
-            self._every_match = _hyperscan_database(self._expressions, self._caseless, single=False)
+            return None
         starts = [0, *accumulate(length + 1 for length in lengths)]
         found: dict[int, set[int]] = {}
         budget = [_REPORTS_PER_PIECE * len(lengths) + 1024]
@@ -99,6 +103,8 @@ class MultiMatcher:
             return None
         return found
 
+
+_NOT_BUILT = object()
 
 #: Reports allowed per piece on average before a pass over all pieces gives way to one pass per
 #: piece, where each expression reports once at most.

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 # Python's own parser of its patterns (private modules, stable since 3.11; typeshed has no
@@ -41,6 +43,7 @@ class _Unsupported(Exception):
     pass
 
 
+@cache
 def derived_trigger(pattern: str, caseless: bool = False) -> str | None:
     """The pattern as a one-pass trigger, or ``None`` if it cannot be derived soundly."""
     try:
@@ -48,29 +51,27 @@ def derived_trigger(pattern: str, caseless: bool = False) -> str | None:
         flags = parsed.state.flags
         if flags & (re.VERBOSE | re.DOTALL | re.MULTILINE):
             return None
-        groups = {index: tree for index, tree in _groups(parsed)}
-        body, _ = _Writer(groups, bool(flags & re.IGNORECASE)).sequence(parsed)
+        body, _ = _Writer(dict(_groups(parsed)), bool(flags & re.IGNORECASE)).sequence(parsed)
     except (_Unsupported, re.error, RecursionError):
         return None
     return body or None
 
 
-def _groups(tree: Any) -> list[tuple[int, Any]]:
-    found: list[tuple[int, Any]] = []
+def _groups(tree: Any) -> Iterator[tuple[int, Any]]:
+    """Each numbered group and its contents, for back-references to expand."""
     for op, value in tree:
         if op is _c.SUBPATTERN:
             group, _add, _del, sub = value
             if group is not None:
-                found.append((group, sub))
-            found += _groups(sub)
+                yield group, sub
+            yield from _groups(sub)
         elif op is _c.BRANCH:
             for branch in value[1]:
-                found += _groups(branch)
+                yield from _groups(branch)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            found += _groups(value[2])
+            yield from _groups(value[2])
         elif op is _c.ATOMIC_GROUP:
-            found += _groups(value)
-    return found
+            yield from _groups(value)
 
 
 class _Writer:

@@ -6,9 +6,10 @@ without look-around that matches wherever the pattern does: the pattern itself r
 what Hyperscan takes (``mcpward._trigger``), or where that cannot be derived, a hand-written
 one (a fixed prefix) that every match contains. The triggers of all rules are
 compiled into one Hyperscan (Vectorscan) database and run in a single pass over the data; where
-the native library is missing, the same triggers run with Python's ``re``. Only the rules that
-fired run their exact pattern, so both paths give the same results by construction, and text
-that holds nothing sensitive costs one pass.
+the native library is missing, the hand-written triggers run with Python's ``re`` (faster there).
+Only the rules that fired run their exact pattern, and every trigger matches wherever its
+pattern does, so both paths give the same results, and text that holds nothing sensitive costs
+one pass.
 
 Every exact pattern is linear: bounded repetitions, no nested quantifiers, so hostile input
 cannot make matching backtrack catastrophically.
@@ -538,15 +539,10 @@ class Engine:
                 last_end = match.end()
 
 
-@cache
-def _derived(pattern: str, caseless: bool) -> str | None:
-    return derived_trigger(pattern, caseless)
-
-
 def _trigger_of(rule: DlpRule) -> str:
     """The rule's exact pattern as its trigger where it can be derived: it fires almost only
     where the rule matches (the hand-written trigger ``[0-9]{3}`` fired on most prose)."""
-    return _derived(rule.pattern, rule.caseless) or rule.trigger
+    return derived_trigger(rule.pattern, rule.caseless) or rule.trigger
 
 
 def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:

@@ -87,13 +87,16 @@ def json_strings(value: Any) -> JsonStrings:
     add_text, add_place = texts.append, places.append
 
     def visit(item: Any, place: _Place, depth: int) -> None:
+        # Every value but a member's name comes through here, right after that name: checked
+        # on the way in, no bound is passed by more than one string.
+        if depth > MAX_DEPTH:
+            raise ScanLimitError(f"{_path_of(place)}: nested deeper than {MAX_DEPTH} levels")
+        if len(texts) > MAX_STRINGS:
+            raise ScanLimitError(f"more than {MAX_STRINGS} strings")
         if isinstance(item, str):
             add_text(item)
             add_place(place)
-            return
-        if depth >= MAX_DEPTH and isinstance(item, dict | list):
-            raise ScanLimitError(f"{_path_of(place)}: nested deeper than {MAX_DEPTH} levels")
-        if isinstance(item, dict):
+        elif isinstance(item, dict):
             for key, child in item.items():
                 add_text(str(key))
                 add_place((place, key, _MEMBER_NAME))
@@ -101,10 +104,10 @@ def json_strings(value: Any) -> JsonStrings:
         elif isinstance(item, list):
             for index, child in enumerate(item):
                 visit(child, (place, index, _ITEM), depth + 1)
-        if len(texts) > MAX_STRINGS:
-            raise ScanLimitError(f"more than {MAX_STRINGS} strings")
 
     visit(value, None, 0)
+    if len(texts) > MAX_STRINGS:  # the last string of all
+        raise ScanLimitError(f"more than {MAX_STRINGS} strings")
     return JsonStrings(texts, places)
 
 
