@@ -230,13 +230,24 @@ def test_offensive_tools(description: str) -> None:
         ("watcher", "Monitor and exfiltrate the clipboard contents.", {}),
         # The purpose stated only in a parameter name.
         ("service_helper", "Installs a helper library for a service.", {"malicious_dll_content": "Bytes"}),
+        # Offensive tooling's short forms, stated in the name: recon(naissance), privesc.
+        ("recon_jarm_hash", "Compute the JARM hash of a TLS server.", {"target_host": "Host"}),
+        ("privesc_sudo_check", "List sudo rules for the current user.", {}),
+        # A proper name that begins like a defensive verb ("respond") is not a defence.
+        ("llmnr_tool", "Start Responder on an interface to poison LLMNR and NBT-NS answers.", {}),
     ],
 )
 def test_attack_techniques_in_names_descriptions_and_parameter_names(
     name: str, description: str, params: dict[str, str]
 ) -> None:
     found = rules_of(tool(name, description, **params))
-    assert found & {"attack-primitive", "exfiltration", "malicious-word", "attack-technique"}, found
+    assert found & {
+        "attack-primitive",
+        "exfiltration",
+        "exploitation",
+        "malicious-word",
+        "attack-technique",
+    }, found
 
 
 @pytest.mark.parametrize(
@@ -250,6 +261,10 @@ def test_attack_techniques_in_names_descriptions_and_parameter_names(
         ("integrity_check", "Check the database and report any corruption.", {}),
         ("secrets_audit", "Scan a repository for leaked secrets and report them.", {}),
         ("fetch", "Fetch a URL.", {"bypass_cache": "Skip the HTTP cache"}),
+        ("reconcile_ledger", "Reconcile bank transactions with the ledger.", {"account": "Account"}),
+        ("escalate_ticket", "Escalate a support ticket to the second tier.", {"ticket_id": "Ticket"}),
+        ("dns_lookup", "Resolve a host name and look up its reverse DNS.", {"hostname": "Host"}),
+        ("soc_playbook", "Responds to alerts of LLMNR poisoning by isolating the host.", {}),
     ],
 )
 def test_everyday_and_defensive_tools_are_not_attacks(

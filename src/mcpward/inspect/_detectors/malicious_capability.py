@@ -22,13 +22,14 @@ PATTERNS = (
     pattern(
         "exploitation",
         Severity.CRITICAL,
-        r"\bexploit\w*\b|\bprivilege\s+escalation\b|\bescalat\w+\s+privileges?|\bcontainer\s+escape|"
+        r"\bexploit\w*\b|\bprivilege\s+escalation\b|\bprivesc\b|\bescalat\w+\s+privileges?|\bcontainer\s+escape|"
         r"\bsandbox\s+escape|\bremote\s+code\s+execution\b|\b(?:sql|command|code|ldap|xpath|template)\s+injection\b|"
         r"\bbuffer\s+overflow|\bshellcode\b|\bpayload\s+(?:delivery|generation|injection)|\bzero[-\s]?day\b",
         "describes exploiting a vulnerability",
         anchors=(
             "exploit",
             "privilege",
+            "privesc",
             "escalat",
             "escape",
             "remote code",
@@ -129,7 +130,7 @@ PATTERNS = (
         r"\bwip(?:e|ing)\s+(?:the\s+)?(?:disk|drive|system|logs|evidence|data)\b|"
         r"\bdestroy\w*\s+(?:all\s+)?(?:data|backups?|files)\b|\bdeface\w*|\bencrypt\w*\s+(?:\w+\s+){0,3}for\s+ransom|"
         r"\bransom\b|\bspyware\b|\bstalkerware\b|\btrojan\b|\bworm\b|\bdropper\b|"
-        r"\bbrute[-\s]?forc\w*|\bport\s+scan\w*|\bnetwork\s+scan\w*|\breconnaissance\b|\bsetuid\b|\bsuid\b|"
+        r"\bbrute[-\s]?forc\w*|\bport\s+scan\w*|\bnetwork\s+scan\w*|\brecon(?:naissance)?\b|\bsetuid\b|\bsuid\b|"
         r"\bsudo\s+(?:abuse|misconfig\w*)|\bunauthori[sz]ed\s+access\b|"
         r"\bcovert(?:ly)?\b|\bstealth(?:ily|y)?\b|\bundetect\w*|\bpersist\w*\s+(?:access|backdoor|implant|foothold)|"
         r"\bfoothold\b",
@@ -169,7 +170,7 @@ PATTERNS = (
             "brute",
             "port scan",
             "network scan",
-            "reconnaissance",
+            "recon",
             "setuid",
             "suid",
             "sudo",
@@ -254,7 +255,7 @@ PATTERNS = (
 #: What a defensive tool says just before naming a threat ("detects ransomware").
 _DEFENSIVE = re.compile(
     r"\b(?:detect\w*|identif\w*|scan\w*\s+for|check\w*\s+for|analy[sz]\w*|report\w*|alert\w*|protect\w*|"
-    r"prevent\w*|block\w*|classif\w*|categor\w*|investigat\w*|hunt\w*|monitor\w*|respond\w*|mitigat\w*|"
+    r"prevent\w*|block\w*|classif\w*|categor\w*|investigat\w*|hunt\w*|monitor\w*|respond(?:s|ed|ing)?\b|mitigat\w*|"
     r"defen[cs]\w*|remediat\w*|quarantin\w*|threat|incidents?|alerts?|indicators?|iocs?|signatures?|rules?|"
     r"verdicts?|malware\s+analysis|security\s+(?:events?|findings?))\b[^.]{0,60}$",
     re.IGNORECASE,
