@@ -29,3 +29,14 @@ def test_native_and_python_paths_report_the_same_expressions(text: bytes, expect
 
 def test_no_expressions_match_nothing() -> None:
     assert MultiMatcher([], []).fired(b"anything") == set()
+
+
+def test_dot_all_and_a_database_only_from_the_cache_when_asked() -> None:
+    expressions = ["before.{0,20}after"]
+    assert not MultiMatcher(expressions, [True], compile_missing=False).native  # nothing cached yet
+    for dotall, expected in ((False, set()), (True, {0})):
+        native = MultiMatcher(expressions, [True], dotall=dotall)
+        python = MultiMatcher(expressions, [True], dotall=dotall, use_hyperscan=False)
+        assert native.native
+        assert native.fired(b"Before\nAfter") == python.fired(b"Before\nAfter") == expected
+    assert MultiMatcher(expressions, [True], dotall=True, compile_missing=False).native  # now cached

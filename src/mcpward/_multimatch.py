@@ -31,25 +31,32 @@ class MultiMatcher:
         *,
         use_hyperscan: bool = True,
         fallbacks: Sequence[str] | None = None,
+        dotall: bool = False,
+        compile_missing: bool = True,
     ) -> None:
         """``fallbacks``: for each expression, a broader one that serves where Hyperscan
         cannot compile it, and for every expression on the pure-Python path (Python's ``re``
         searches a short literal faster than a derived trigger; callers confirm with their exact
-        pattern, so either gives the same results)."""
+        pattern, so either gives the same results). ``compile_missing=False``: use the native
+        database only if one is in the cache (no compile now; ``native`` tells)."""
         expressions = list(expressions)
-        self._database = _hyperscan_database(expressions, caseless) if use_hyperscan else None
-        if self._database is None and fallbacks is not None:
+        self._dotall = dotall
+
+        def database(chosen: list[str]) -> Any:
+            if not use_hyperscan:
+                return None
+            return _hyperscan_database(chosen, caseless, dotall=dotall, compile_missing=compile_missing)
+
+        self._database = database(expressions)
+        if self._database is None and fallbacks is not None and compile_missing:
             expressions = [
                 expression
-                if use_hyperscan and _hyperscan_database([expression], [fold]) is not None
+                if use_hyperscan and _hyperscan_database([expression], [fold], dotall=dotall) is not None
                 else fallback
                 for expression, fold, fallback in zip(expressions, caseless, fallbacks, strict=True)
             ]
-            self._database = _hyperscan_database(expressions, caseless) if use_hyperscan else None
-        self._python = [
-            re.compile(expression.encode(), re.IGNORECASE if fold else 0)
-            for expression, fold in zip(expressions, caseless, strict=True)
-        ]
+            self._database = database(expressions)
+        self._python: list[re.Pattern[bytes]] | None = None  # compiled at the first use
         self._expressions, self._caseless = expressions, list(caseless)
         self._every_match: Any = _NOT_BUILT
 
@@ -59,6 +66,12 @@ class MultiMatcher:
 
     def fired(self, data: bytes) -> set[int]:
         if self._database is None:
+            if self._python is None:
+                dotall = re.DOTALL if self._dotall else 0
+                self._python = [
+                    re.compile(expression.encode(), (re.IGNORECASE if fold else 0) | dotall)
+                    for expression, fold in zip(self._expressions, self._caseless, strict=True)
+                ]
             return {index for index, expression in enumerate(self._python) if expression.search(data)}
         found: set[int] = set()
 
@@ -80,7 +93,7 @@ class MultiMatcher:
         that holds none; callers confirm with their exact pattern, so only time is lost."""
         if self._every_match is _NOT_BUILT:  # built at the first use: not every caller needs it
             self._every_match = (
-                _hyperscan_database(self._expressions, self._caseless, single=False)
+                _hyperscan_database(self._expressions, self._caseless, single=False, dotall=self._dotall)
                 if self._database is not None
                 else None
             )
@@ -111,8 +124,16 @@ _NOT_BUILT = object()
 _REPORTS_PER_PIECE = 4
 
 
-def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool], single: bool = True) -> Any:
-    """``single``: report each expression once per scan (enough to know it occurs)."""
+def _hyperscan_database(
+    expressions: Sequence[str],
+    caseless: Sequence[bool],
+    *,
+    single: bool = True,
+    dotall: bool = False,
+    compile_missing: bool = True,
+) -> Any:
+    """``single``: report each expression once per scan (enough to know it occurs).
+    ``compile_missing=False``: only a database already in the cache, else None."""
     if not expressions:
         return None
     try:
@@ -121,15 +142,15 @@ def _hyperscan_database(expressions: Sequence[str], caseless: Sequence[bool], si
         return None
     key = hashlib.sha256(
         json.dumps(
-            [getattr(hyperscan, "__version__", ""), single, list(expressions), list(caseless)]
+            [getattr(hyperscan, "__version__", ""), single, dotall, list(expressions), list(caseless)]
         ).encode()
     ).hexdigest()
     database = _cached(key, hyperscan)
-    if database is not None:
+    if database is not None or not compile_missing:
         return database
     database = hyperscan.Database()
-    once = hyperscan.HS_FLAG_SINGLEMATCH if single else 0
-    flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | once for fold in caseless]
+    common = (hyperscan.HS_FLAG_SINGLEMATCH if single else 0) | (hyperscan.HS_FLAG_DOTALL if dotall else 0)
+    flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | common for fold in caseless]
     try:
         database.compile(
             expressions=[e.encode() for e in expressions],

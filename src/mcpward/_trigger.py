@@ -210,3 +210,55 @@ def _literal(code: int, caseless: bool) -> str:
 
 def _byte(code: int) -> str:
     return f"\\x{code:02x}"
+
+
+#: What Hyperscan refuses (look-arounds, back-references, atomic groups, possessive repeats) or
+#: reads otherwise than Python (anchors other than ``\b``/``\B``: Python's ``$`` and ``\Z``
+#: differ from Hyperscan's).
+_NOT_AS_WRITTEN = frozenset(
+    (_c.ASSERT, _c.ASSERT_NOT, _c.GROUPREF, _c.GROUPREF_EXISTS, _c.ATOMIC_GROUP, _c.POSSESSIVE_REPEAT)
+)
+_WORD_BOUNDARIES = frozenset((_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY))
+
+
+@cache
+def same_in_hyperscan(pattern: str) -> bool:
+    """Whether Hyperscan, given ``pattern`` as written (caseless, dot-all), finds a match in
+    exactly the ASCII texts Python finds one in (texts without the separators ``\\x1c``-``\\x1f``,
+    which Python's ``\\s`` takes and Hyperscan's does not)."""
+    try:
+        parsed = _p.parse(pattern, re.IGNORECASE | re.DOTALL)
+    except (re.error, RecursionError):
+        return False
+    if parsed.state.flags & (re.VERBOSE | re.MULTILINE | re.ASCII | re.LOCALE):
+        return False
+    return _as_written(parsed)
+
+
+def _as_written(tree: Any) -> bool:
+    for op, value in tree:
+        if op in _NOT_AS_WRITTEN or (op is _c.AT and value not in _WORD_BOUNDARIES):
+            return False
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN) and not _ascii_only(op, value):
+            return False  # caseless Python folds some onto ASCII (long s, Kelvin sign)
+        if op is _c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = value
+            if add_flags or del_flags or not _as_written(sub):
+                return False
+        elif op is _c.BRANCH:
+            if not all(_as_written(branch) for branch in value[1]):
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and not _as_written(value[2]):
+            return False
+    return True
+
+
+def _ascii_only(op: Any, value: Any) -> bool:
+    if op is not _c.IN:
+        return bool(value < 0x80)
+    for item_op, item in value:
+        if item_op is _c.LITERAL and item >= 0x80:
+            return False
+        if item_op is _c.RANGE and item[1] >= 0x80:
+            return False
+    return True

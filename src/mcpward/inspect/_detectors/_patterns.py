@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from mcpward._multimatch import MultiMatcher
 from mcpward.inspect.interface import Hit, SurfaceItem
@@ -28,6 +28,7 @@ class Pattern:
 
 
 _REGISTRY: list[Pattern] = []
+_Answer = TypeVar("_Answer")
 
 
 def pattern(rule: str, severity: Severity, regex: str, why: str, anchors: tuple[str, ...] = ()) -> Pattern:
@@ -38,42 +39,50 @@ def pattern(rule: str, severity: Severity, regex: str, why: str, anchors: tuple[
     return entry
 
 
-class _AnchorIndex:
-    """The patterns whose anchors occur in a text, for every registered pattern in one pass.
-
-    Detectors test many patterns against the same few texts of an item; one multi-pattern pass
-    per text replaces a substring test per anchor per pattern. The last few answers are kept,
-    since several detectors ask about the same text in turn.
-    """
+class _RecentAnswers(dict[str, _Answer]):
+    """The last few answers by text: several detectors ask about the same text in turn."""
 
     _KEEP = 16
+
+    def keep(self, text: str, answer: _Answer) -> _Answer:
+        if len(self) >= self._KEEP:
+            self.clear()
+        self[text] = answer
+        return answer
+
+
+class _AnchorIndex:
+    """The patterns that may match a text: those whose anchors occur in it (for every
+    registered pattern in one pass), and those without anchors.
+
+    Detectors test many patterns against the same few texts of an item; one multi-pattern pass
+    per text replaces a substring test per anchor per pattern.
+    """
 
     def __init__(self) -> None:
         self._built_for = -1
         self._matcher = MultiMatcher([], [])
         self._patterns: list[int] = []
-        self._recent: dict[str, set[int]] = {}
+        self._unanchored: set[int] = set()
+        self._recent: _RecentAnswers[set[int]] = _RecentAnswers()
 
-    def present(self, lowered: str) -> set[int]:
+    def possible(self, lowered: str) -> set[int]:
         if self._built_for != len(_REGISTRY):
             self._build()
-        found = self._recent.get(lowered)
-        if found is None:
-            fired = self._matcher.fired(lowered.encode("utf-8", "surrogatepass"))
-            found = {self._patterns[position] for position in fired}
-            if len(self._recent) >= self._KEEP:
-                self._recent.clear()
-            self._recent[lowered] = found
-        return found
+        if lowered in self._recent:
+            return self._recent[lowered]
+        fired = self._matcher.fired(lowered.encode("utf-8", "surrogatepass"))
+        return self._recent.keep(lowered, self._unanchored | {self._patterns[i] for i in fired})
 
     def _build(self) -> None:
         anchored = [entry for entry in _REGISTRY if entry.anchors]
         self._patterns = [entry.index for entry in anchored]
+        self._unanchored = {entry.index for entry in _REGISTRY if not entry.anchors}
         self._matcher = MultiMatcher(
             ["|".join(re.escape(anchor) for anchor in entry.anchors) for entry in anchored],
             [True] * len(anchored),
         )
-        self._recent.clear()
+        self._recent = _RecentAnswers()
         self._built_for = len(_REGISTRY)
 
 
@@ -81,94 +90,93 @@ _ANCHORS = _AnchorIndex()
 
 
 class _WholePatternIndex:
-    """Which patterns match an ASCII text, for all of them in one Hyperscan pass (5 us per
-    4 KB, where the anchor test lets common words through to 0.2 ms of Python searches).
+    """The patterns that may match an ASCII text, for all of them in one Hyperscan pass (5 us
+    per 4 KB, where the anchor test lets common words through to 0.2 ms of Python searches).
 
-    On ASCII text Hyperscan's ``\\b``, ``\\w`` and case folding agree with Python's, so the
-    set is exact; other text, and the patterns Hyperscan cannot take (look-arounds), keep the
-    anchor path. Compiling takes over a second, so it happens in a background thread, asked
-    for by the gateway (which checks every tool result); until it is ready nothing changes.
+    The database holds each pattern that Hyperscan reads as Python does on ASCII text
+    (:func:`mcpward._trigger.same_in_hyperscan`), so for those the answer is exact; the anchors
+    of the others (they are confirmed in Python); and the separators that Python's ``\\s``
+    takes and Hyperscan's does not, whose presence sends the text down the anchor path, as
+    non-ASCII text goes. Compiling takes 0.4 s; the database is kept in the user's cache
+    folder, so later processes load it in a millisecond.
     """
 
     def __init__(self) -> None:
-        self._database: Any = None
-        self._covered: frozenset[int] = frozenset()
-        self._ids: list[int] = []
+        self._matcher: MultiMatcher | None = None
+        self._built_for = -1
+        self._ids: list[int] = []  # per expression: its pattern (-1: the separators)
+        self._unanchored: set[int] = set()
+        self._failed = False
         self._lock = threading.Lock()
-        self._started = False
+        self._recent: _RecentAnswers[set[int] | None] = _RecentAnswers()
 
     def start(self) -> None:
-        with self._lock:
-            if self._started:
-                return
-            self._started = True
-        threading.Thread(target=self._build, name="mcpward-pattern-index", daemon=True).start()
+        """Prepare it in a background thread (the gateway: every result is checked, so the
+        one-off compile pays; until it is ready nothing changes)."""
+        if self._matcher is None and not self._failed:
+            threading.Thread(target=self.prepare, name="mcpward-pattern-index", daemon=True).start()
 
-    def _build(self) -> None:
-        try:
-            import hyperscan
-        except ImportError:
-            return
+    def prepare(self, *, compile_missing: bool = True) -> bool:
+        """Load the index now (compiling it unless ``compile_missing`` is false and it is not
+        cached); whether it is ready."""
+        with self._lock:
+            if self._matcher is None and not self._failed:
+                self._load(compile_missing)
+            return self._matcher is not None
+
+    def _load(self, compile_missing: bool) -> None:
+        from mcpward._trigger import same_in_hyperscan
         from mcpward.inspect._detectors import all_detectors
 
         all_detectors()  # every detector module registers its patterns when imported
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_DOTALL | hyperscan.HS_FLAG_SINGLEMATCH
-        entries = list(_REGISTRY)
-        usable = []
-        for entry in entries:
-            try:
-                hyperscan.Database().compile(
-                    expressions=[entry.regex.pattern.encode()], ids=[0], elements=1, flags=[flags]
-                )
-            except hyperscan.error:
-                continue  # a look-around: this pattern keeps the anchor path
-            usable.append(entry)
-        if not usable:
-            return
-        database = hyperscan.Database()
-        try:
-            database.compile(
-                expressions=[e.regex.pattern.encode() for e in usable],
-                ids=list(range(len(usable))),
-                elements=len(usable),
-                flags=[flags] * len(usable),
-            )
-        except hyperscan.error:
-            return
-        self._ids = [entry.index for entry in usable]
-        self._covered = frozenset(self._ids)
-        self._database = database
+        registry = list(_REGISTRY)
+        expressions, ids = ["[\\x1c-\\x1f]"], [-1]  # _SEPARATORS first
+        for entry in registry:
+            if same_in_hyperscan(entry.regex.pattern):
+                expressions.append(entry.regex.pattern)
+            elif entry.anchors:
+                expressions.append("|".join(re.escape(anchor) for anchor in entry.anchors))
+            else:
+                continue
+            ids.append(entry.index)
+        matcher = MultiMatcher(
+            expressions, [True] * len(expressions), dotall=True, compile_missing=compile_missing
+        )
+        if matcher.native:
+            self._ids = ids
+            self._unanchored = {e.index for e in registry if e.index not in ids}
+            self._built_for = len(registry)
+            self._matcher = matcher
+        elif compile_missing:
+            self._failed = True  # no native library, or a pattern it refuses: the anchor path
 
-    def matching(self, text: str) -> tuple[frozenset[int], set[int]] | None:
-        """(the patterns this index decides, those of them that match), or None."""
-        database = self._database
-        if database is None or not text.isascii():
+    def possible(self, text: str) -> set[int] | None:
+        """The patterns that may match ``text`` (exactly those that do, for the patterns the
+        database holds whole), or None where the anchor path must answer."""
+        matcher = self._matcher
+        if matcher is None or self._built_for != len(_REGISTRY) or not text.isascii():
             return None
-        found: set[int] = set()
+        if text in self._recent:
+            return self._recent[text]
+        fired = matcher.fired(text.encode())
+        answer = None if _SEPARATORS in fired else self._unanchored | {self._ids[i] for i in fired}
+        return self._recent.keep(text, answer)
 
-        def on_match(index: int, start: int, end: int, flags: int, context: Any) -> None:
-            found.add(self._ids[index])
 
-        database.scan(text.encode(), match_event_handler=on_match)
-        return self._covered, found
-
+#: The position of the separators' expression in the whole-pattern database.
+_SEPARATORS = 0
 
 WHOLE_PATTERNS = _WholePatternIndex()
 
 
 def candidates(patterns: tuple[Pattern, ...], lowered: str) -> Iterator[Pattern]:
-    """The patterns that may match ``lowered``: those without anchors or with one present (or,
-    once the whole-pattern index is ready and the text is ASCII, those that do match)."""
-    decided = WHOLE_PATTERNS.matching(lowered)
-    present: set[int] | None = None  # the anchor pass, only if some pattern is left undecided
+    """The patterns that may match ``lowered`` (exactly those that do, for most patterns,
+    where the whole-pattern index is ready and the text is ASCII)."""
+    possible = WHOLE_PATTERNS.possible(lowered)
+    if possible is None:
+        possible = _ANCHORS.possible(lowered)
     for entry in patterns:
-        if decided is not None and entry.index in decided[0]:
-            if entry.index in decided[1]:
-                yield entry
-            continue
-        if entry.anchors and present is None:
-            present = _ANCHORS.present(lowered)
-        if not entry.anchors or (present is not None and entry.index in present):
+        if entry.index in possible:
             yield entry
 
 
