@@ -101,6 +101,68 @@ def test_broken_servers_are_errors_and_the_others_still_inspected(tmp_path: Path
     assert "no complete answer within 8 s" in hang_error.message
 
 
+def flood_target(name: str, depth: int) -> ServerTarget:
+    flood = Path(__file__).parent / "servers" / "flood_server.py"
+    return ServerTarget(name, "stdio", command=sys.executable, args=(str(flood), "3", "1500", str(depth)))
+
+
+def test_a_flooding_server_is_read_within_bounds_and_its_hidden_tail_reported(tmp_path: Path) -> None:
+    report = run_inspect(
+        InspectOptions(
+            servers=(flood_target("flood", 40), stdio_target("good")),
+            timeout=60,
+            pin_store=tmp_path / "pins.json",
+        )
+    )
+    assert report.errors == ()
+    assert "flood (4502 items)" in report.subject and "good (4 items)" in report.subject
+    rules = {(f.tool, f.rule) for f in report.findings}
+    # The 3 MB description's instruction sits past the first million characters: not read,
+    # and said so, never silently dropped.
+    assert ("huge_description", "long-description") in rules
+    unread = {f.tool: f.evidence or "" for f in report.findings if f.rule == "not-fully-read"}
+    assert unread.keys() == {"huge_description", "deep_schema"}
+    assert "past the first 1,000,000" in unread["huge_description"]
+    assert "nested deeper than 32 levels" in unread["deep_schema"]
+    assert not any((tool or "").startswith("lookup_") for tool, _ in rules)  # 4,500 plain tools: none
+
+
+def test_an_answer_the_client_cannot_read_is_an_error_at_once(tmp_path: Path) -> None:
+    started = time.monotonic()
+    report = run_inspect(
+        InspectOptions(
+            servers=(flood_target("too-deep", 120), stdio_target("good")),
+            timeout=60,
+            pin_store=tmp_path / "pins.json",
+        )
+    )
+    assert time.monotonic() - started < 30  # not the 60 s deadline
+    (error,) = report.errors
+    assert error.host == "too-deep" and "answer the MCP client cannot read" in error.message
+    assert "recursion limit" in error.message
+    assert "good (4 items)" in report.subject
+
+
+def test_sdk_tracebacks_are_not_printed(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; "
+        "from mcpward.inspect import InspectOptions, run_inspect; "
+        "from test_inspect_live import flood_target; "
+        "r = run_inspect(InspectOptions(servers=(flood_target('too-deep', 120),), timeout=60, "
+        f"pin_store=Path({str(tmp_path / 'p.json')!r}))); print(r.errors[0].message)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent,
+        check=True,
+    )
+    assert "cannot read" in done.stdout
+    assert "Traceback" not in done.stderr and "Failed to parse" not in done.stderr
+
+
 def test_expanding_references_from_the_environment() -> None:
     environ = {"TOKEN": "abc", "HOST": "mcp.example.com"}
     assert expand("Bearer ${TOKEN}", environ) == "Bearer abc"

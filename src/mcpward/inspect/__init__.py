@@ -17,6 +17,7 @@ from mcpward._documents import DocumentError, read_text
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
+from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
 from mcpward.inspect._surface import SurfaceError, tool_item, tools_from_document
@@ -139,8 +140,18 @@ def inspect_servers(
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     pairs = [(server, item) for server in servers for item in server.items]
+    # One native pass decides most patterns (before any worker is forked, which inherits it);
+    # the one-off compile pays only on a large surface, a cached database always.
+    WHOLE_PATTERNS.prepare(compile_missing=len(pairs) >= _PARALLEL_FROM)
     findings: list[Finding] = []
-    hits, signatures = _detect(pairs, detectors, context, sign=pins is not None)
+    # Signatures are made only where they are compared or recorded: a first look at a server
+    # (no pins for it yet) does not pay for them.
+    signed = {
+        index
+        for index, (server, _) in enumerate(pairs)
+        if pins is not None and (record_pins or pins.has(server.name))
+    }
+    hits, signatures = _detect(pairs, detectors, context, signed)
     for index, hit in hits:
         server, item = pairs[index]
         findings.append(
@@ -158,16 +169,16 @@ def inspect_servers(
                 field=hit.path,
             )
         )
-    position = 0  # pairs, and so signatures, run server by server
+    position = 0  # pairs, and so the signatures made, run server by server
     for server in servers:
-        signed = signatures[position : position + len(server.items)]
-        position += len(server.items)
-        if pins is None:
+        if pins is None or not (record_pins or pins.has(server.name)):
             continue
-        if pins.has(server.name) and not record_pins:
-            findings.extend(_change_finding(server, change) for change in pins.compare(server.name, signed))
-        if record_pins:
-            pins.pin(server.name, signed)
+        mine = signatures[position : position + len(server.items)]
+        position += len(server.items)
+        if not record_pins:
+            findings.extend(_change_finding(server, change) for change in pins.compare(server.name, mine))
+        else:
+            pins.pin(server.name, mine)
     return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
 
 
@@ -179,12 +190,11 @@ def _detect(
     pairs: list[tuple[ServerSurface, SurfaceItem]],
     detectors: list[Detector],
     context: InspectionContext,
-    *,
-    sign: bool,
+    signed: set[int],
 ) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
-    """Every detector's hits on every item, as (item position, hit), and each item's signature
-    when pins are kept. Large surfaces are shared between forked workers: this is pure CPU work
-    on data the children inherit."""
+    """Every detector's hits on every item, as (item position, hit), and the signatures of the
+    items at the ``signed`` positions, in order. Large surfaces are shared between forked
+    workers: this is pure CPU work on data the children inherit."""
 
     def run(bounds: tuple[int, int]) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
         hits = [
@@ -193,11 +203,10 @@ def _detect(
             for detector in detectors
             for hit in detector.detect(pairs[index][1], context)
         ]
-        if not sign:
-            return hits, []
         return hits, [
             signature(pairs[index][0].name, pairs[index][1].kind, pairs[index][1].raw)
             for index in range(*bounds)
+            if index in signed
         ]
 
     workers = default_workers()

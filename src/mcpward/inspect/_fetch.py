@@ -8,6 +8,7 @@ garbage becomes an error for that server, and the others are still inspected.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,11 @@ from mcpward.inspect.interface import SurfaceItem
 from mcpward.model import ScanError
 
 MAX_PAGES = 100
+
+# The SDK logs what it cannot read with a traceback; each problem becomes its server's error
+# here. A handler on its logger keeps Python from printing those records to the terminal when
+# the application has set up no logging; where it has, they still reach its handlers.
+logging.getLogger("mcp").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +87,16 @@ def fetch_all(
     errors: list[ScanError] = []
 
     async def one(target: ServerTarget) -> None:
+        stray = _StrayLines()
         try:
             with anyio.fail_after(timeout):
-                items = await _fetch(target)
+                items = await _fetch(target, stray)
             results.append((target, items))
         except TimeoutError:
-            errors.append(
-                ScanError(
-                    path=target.origin, message=f"no complete answer within {timeout:g} s", host=target.name
-                )
-            )
+            message = f"no complete answer within {timeout:g} s"
+            if stray.count:
+                message += f" (it also sent {stray.count} line(s) that are not MCP messages)"
+            errors.append(ScanError(path=target.origin, message=message, host=target.name))
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
             errors.append(ScanError(path=target.origin, message=_describe(exc), host=target.name))
 
@@ -112,13 +118,65 @@ def _describe(exc: BaseException) -> str:
     return redact_text(f"{type(exc).__name__}: {text}"[:300])
 
 
-async def _fetch(target: ServerTarget) -> list[SurfaceItem]:
+class UnreadableAnswer(Exception):
+    """The server answered with a message the MCP client could not read."""
+
+
+class _StrayLines:
+    """Lines the client could not read: a stray log line is counted and passed over (servers
+    that print to standard output still work in clients); an answer that cannot be read ends
+    the wait at once, since no answer will follow it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lost_answer: str | None = None
+        self.scope: Any = None
+
+    async def on_message(self, message: Any) -> None:
+        if not isinstance(message, Exception):
+            return
+        self.count += 1
+        reason = _lost_answer(message)
+        if reason is not None and self.scope is not None:
+            self.lost_answer = reason
+            self.scope.cancel()
+
+
+def _lost_answer(exc: Exception) -> str | None:
+    """Why a JSON-RPC message (not a stray line) could not be read, or None."""
+    errors = getattr(exc, "errors", None)
+    try:
+        first = errors()[0] if callable(errors) else None
+    except Exception:  # noqa: BLE001 - an error we cannot read is treated as a stray line
+        return None
+    if not isinstance(first, dict):
+        return None
+    line = first.get("input")
+    if not isinstance(line, str) or '"jsonrpc"' not in line[:200]:
+        return None
+    return str(first.get("msg") or "unreadable")[:200]
+
+
+async def _fetch(target: ServerTarget, stray: _StrayLines) -> list[SurfaceItem]:
+    import anyio
+
+    with anyio.CancelScope() as scope:
+        stray.scope = scope
+        items = await _fetch_items(target, stray)
+    if stray.lost_answer is not None:
+        raise UnreadableAnswer(f"the server sent an answer the MCP client cannot read: {stray.lost_answer}")
+    return items
+
+
+async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[SurfaceItem]:
     from mcp import ClientSession
 
     async with AsyncExitStack() as stack:
         streams = await stack.enter_async_context(_transport(target))
         read, write = streams[0], streams[1]
-        session = await stack.enter_async_context(ClientSession(read, write))
+        session = await stack.enter_async_context(
+            ClientSession(read, write, message_handler=stray.on_message)
+        )
         init = await session.initialize()
         items: list[SurfaceItem] = []
         if init.instructions:

@@ -71,9 +71,13 @@ class PinStore:
             servers = loaded.get("servers") if isinstance(loaded, dict) else None
             if not isinstance(servers, dict):
                 raise PinStoreError(f"{path}: not a pin store")
-            self.data = servers
             pending = loaded.get("pending", {})
-            self.pending = pending if isinstance(pending, dict) else {}
+            for section in (servers, pending):
+                problem = _malformed(section)
+                if problem:
+                    raise PinStoreError(f"{path}: not a pin store ({problem})")
+            self.data = servers
+            self.pending = pending
 
     def has(self, server: str) -> bool:
         return server in self.data
@@ -96,6 +100,22 @@ class PinStore:
         return compare(self.data.get(server, {}), pins)
 
 
+def _malformed(section: Any) -> str | None:
+    """What is wrong with a section of a pin store (server -> "kind:name" -> {sha256,
+    canonical}), or None."""
+    if not isinstance(section, dict):
+        return "a section is not an object"
+    for server, record in section.items():
+        if not isinstance(record, dict):
+            return f"server {server!r} is not an object"
+        for key, pin in record.items():
+            if ":" not in key or not isinstance(pin, dict):
+                return f"pin {key!r} of server {server!r} is malformed"
+            if not isinstance(pin.get("sha256"), str) or not isinstance(pin.get("canonical"), str):
+                return f"pin {key!r} of server {server!r} lacks its sha256 or canonical text"
+    return None
+
+
 def pin_record(pins: list[tuple[ToolSignature, str]]) -> dict[str, dict[str, str]]:
     """Signatures as they are stored: "kind:name" -> {sha256, canonical}."""
     return {f"{s.kind}:{s.name}": {"sha256": s.sha256, "canonical": text} for s, text in pins}
@@ -106,9 +126,17 @@ def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, s
     now = {f"{s.kind}:{s.name}": (s, text) for s, text in pins}
     removed = {key: value for key, value in before.items() if key not in now}
     added = {key: value for key, value in now.items() if key not in before}
+    # Removed items by their content without the name, each parsed once: a look-up per added
+    # item (comparing every added item with every removed one was quadratic).
+    by_content: dict[tuple[str, str], list[str]] = {}
+    if added:
+        for key, value in removed.items():
+            content = (key.split(":", 1)[0], _without_name(value["canonical"]))
+            by_content.setdefault(content, []).append(key)
     for _key, (sig, text) in sorted(added.items()):
-        renamed_from = _renamed_from(removed, sig.kind, text)
-        if renamed_from is not None:
+        same = by_content.get((sig.kind, _without_name(text)))
+        if same:
+            renamed_from = same.pop(0)
             removed.pop(renamed_from, None)
             yield Change("tool-renamed", sig.kind, sig.name, previous_name=renamed_from.split(":", 1)[1])
         else:
@@ -122,15 +150,6 @@ def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, s
             yield Change(
                 "tool-changed", sig.kind, sig.name, diff=readable_diff(before[key]["canonical"], text)
             )
-
-
-def _renamed_from(removed: dict[str, dict[str, str]], kind: str, text: str) -> str | None:
-    """A removed item whose content, apart from its name, equals this one."""
-    mine = _without_name(text)
-    for key, value in removed.items():
-        if key.startswith(f"{kind}:") and _without_name(value["canonical"]) == mine:
-            return key
-    return None
 
 
 def _without_name(text: str) -> str:

@@ -9,14 +9,15 @@ bounded walk, never in a crash.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from mcpward.inspect.interface import Field, SurfaceItem
 
 MAX_DEPTH = 32
 MAX_FIELDS = 2_000
-MAX_FIELD_CHARS = 100_000
+#: The characters read of one item, over all its fields (a description may take them all).
+MAX_ITEM_CHARS = 1_000_000
 MAX_ITEMS = 50_000
 _SCHEMA_TEXT_KEYS = ("description", "title", "default", "enum", "examples", "example", "const", "pattern")
 
@@ -42,12 +43,7 @@ def tool_item(server: str, tool: dict[str, Any]) -> SurfaceItem:
 
 
 def prompt_item(server: str, prompt: dict[str, Any]) -> SurfaceItem:
-    item = _item(server, "prompt", prompt, ("name", "title", "description"), ())
-    for index, argument in enumerate(prompt.get("arguments") or []):
-        if isinstance(argument, dict):
-            for key in ("name", "title", "description"):
-                _add(item.fields, f"arguments[{index}].{key}", argument.get(key))
-    return SurfaceItem(item.server, item.kind, item.name, item.fields, item.raw)
+    return _item(server, "prompt", prompt, ("name", "title", "description"), (), arguments=True)
 
 
 def resource_item(server: str, resource: dict[str, Any], kind: str = "resource") -> SurfaceItem:
@@ -57,58 +53,119 @@ def resource_item(server: str, resource: dict[str, Any], kind: str = "resource")
 
 
 def instructions_item(server: str, instructions: str) -> SurfaceItem:
-    fields: list[Field] = []
-    _add(fields, "instructions", instructions)
+    raw = {"instructions": instructions}
     return SurfaceItem(
-        server, "instructions", "(server instructions)", fields, {"instructions": instructions}
+        server, "instructions", "(server instructions)", raw, partial(_fields, raw, ("instructions",), ())
     )
 
 
 def _item(
-    server: str, kind: str, data: dict[str, Any], text_keys: tuple[str, ...], schema_keys: tuple[str, ...]
+    server: str,
+    kind: str,
+    data: dict[str, Any],
+    text_keys: tuple[str, ...],
+    schema_keys: tuple[str, ...],
+    *,
+    arguments: bool = False,
 ) -> SurfaceItem:
-    fields: list[Field] = []
+    name = data.get("name") if isinstance(data.get("name"), str) else "(unnamed)"
+    collect = partial(_fields, data, text_keys, schema_keys, arguments)
+    return SurfaceItem(server, kind, str(name)[:200], data, collect)
+
+
+def _fields(
+    data: dict[str, Any], text_keys: tuple[str, ...], schema_keys: tuple[str, ...], arguments: bool = False
+) -> tuple[list[Field], tuple[str, ...]]:
+    """The texts of an item (``arguments``: and of a prompt's arguments), collected when a
+    detector first reads them, and what was left unread for the bounds."""
+    collector = _Collector()
     for key in text_keys:
-        _add(fields, key, data.get(key))
+        collector.add(key, data.get(key))
     for key in schema_keys:
         if key in data:
-            for path, text in _schema_texts(data[key], key, 0, set()):
-                if len(fields) >= MAX_FIELDS:
-                    break
-                _add(fields, path, text)
-    name = data.get("name") if isinstance(data.get("name"), str) else "(unnamed)"
-    return SurfaceItem(server, kind, str(name)[:200], fields, data)
+            _schema_fields(collector, data[key], key, 0, set())
+    if arguments and isinstance(data.get("arguments"), list):
+        for index, argument in enumerate(data["arguments"]):
+            if isinstance(argument, dict):
+                for key in ("name", "title", "description"):
+                    collector.add(f"arguments[{index}].{key}", argument.get(key))
+    return collector.fields, collector.unread()
 
 
-def _add(fields: list[Field], path: str, value: Any) -> None:
-    if value is None or len(fields) >= MAX_FIELDS:
+class _Collector:
+    """An item's fields within its budgets (fields, characters, schema depth), and a count of
+    what did not fit: text past a bound is reported as unread, never silently dropped."""
+
+    __slots__ = ("_room", "_too_deep", "_unread_chars", "_unread_fields", "fields")
+
+    def __init__(self) -> None:
+        self.fields: list[Field] = []
+        self._room = MAX_ITEM_CHARS
+        self._unread_chars = self._unread_fields = 0
+        self._too_deep = False
+
+    @property
+    def full(self) -> bool:
+        return len(self.fields) >= MAX_FIELDS
+
+    def add(self, path: str, value: Any) -> None:
+        if value is None:
+            return
+        text = value if isinstance(value, str) else _as_text(value)
+        if not text:
+            return
+        if self.full or self._room <= 0:
+            self._unread_fields += 1
+            self._unread_chars += len(text)
+            return
+        if len(text) > self._room:
+            self._unread_chars += len(text) - self._room
+            text = text[: self._room]
+        self._room -= len(text)
+        self.fields.append(Field(path, text))
+
+    def too_deep(self) -> None:
+        self._too_deep = True
+
+    def unread(self) -> tuple[str, ...]:
+        reasons = []
+        if self._unread_chars:
+            reasons.append(f"{self._unread_chars:,} characters past the first {MAX_ITEM_CHARS:,}")
+        if self._unread_fields:
+            reasons.append(f"{self._unread_fields:,} fields past the bounds")
+        if self._too_deep:
+            reasons.append(f"schema parts nested deeper than {MAX_DEPTH} levels")
+        return tuple(reasons)
+
+
+def _as_text(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return "(a value nested too deeply to read)"
+
+
+def _schema_fields(collector: _Collector, node: Any, path: str, depth: int, seen: set[int]) -> None:
+    """Adds the texts of a schema, walked within the depth and field budgets; a node met
+    again (a recursive schema) is not walked twice."""
+    if collector.full or id(node) in seen or not isinstance(node, dict | list):
         return
-    text = (
-        value
-        if isinstance(value, str)
-        else json.dumps(value, ensure_ascii=False, default=str)[:MAX_FIELD_CHARS]
-    )
-    if text:
-        fields.append(Field(path, text[:MAX_FIELD_CHARS]))
-
-
-def _schema_texts(node: Any, path: str, depth: int, seen: set[int]) -> Iterator[tuple[str, Any]]:
-    if depth > MAX_DEPTH or id(node) in seen:
+    if depth > MAX_DEPTH:
+        collector.too_deep()
         return
-    if isinstance(node, dict):
-        seen.add(id(node))
-        for key, value in node.items():
-            child = f"{path}.{key}"
-            if key in _SCHEMA_TEXT_KEYS and not isinstance(value, dict):
-                yield child, value
-            elif isinstance(value, dict | list):
-                if key == "properties" and isinstance(value, dict):
-                    for name in value:  # parameter names are read by the model too
-                        yield f"{child}.{name}(name)", str(name)
-                yield from _schema_texts(value, child, depth + 1, seen)
-            elif key in ("annotations",) or path.endswith("annotations"):
-                yield child, value
-    elif isinstance(node, list):
-        seen.add(id(node))
+    seen.add(id(node))
+    if isinstance(node, list):
         for index, value in enumerate(node[:MAX_FIELDS]):
-            yield from _schema_texts(value, f"{path}[{index}]", depth + 1, seen)
+            _schema_fields(collector, value, f"{path}[{index}]", depth + 1, seen)
+        return
+    for key, value in node.items():
+        if key in _SCHEMA_TEXT_KEYS and not isinstance(value, dict):
+            collector.add(f"{path}.{key}", value)
+        elif isinstance(value, dict | list):
+            child = f"{path}.{key}"
+            if key == "properties" and isinstance(value, dict):
+                for name in value:  # parameter names are read by the model too
+                    collector.add(f"{child}.{name}(name)", str(name))
+            _schema_fields(collector, value, child, depth + 1, seen)
+        elif key == "annotations" or path.endswith("annotations"):
+            collector.add(f"{path}.{key}", value)

@@ -10,7 +10,7 @@ returns :class:`Hit` objects that name the field path, the matched text and why.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,29 +23,90 @@ class Field:
     text: str
 
 
-@dataclass(slots=True)
 class SurfaceItem:
-    """One tool, prompt, resource or template (or the server's instructions)."""
+    """One tool, prompt, resource or template (or the server's instructions).
 
-    server: str
-    kind: str
-    name: str
-    fields: list[Field]
-    raw: dict[str, Any]
-    #: All field texts joined by newlines, and where each field starts in it.
-    joined: str = ""
-    starts: list[int] = field(default_factory=list)
-    #: :attr:`joined` in lower case, made once: every pattern detector looks for its anchors in it.
-    lowered: str = ""
+    Its fields are collected at first use: a large surface is checked in forked workers, so
+    each worker collects the fields of its own share and the parent only those it reports on.
+    """
 
-    def __post_init__(self) -> None:
-        pieces, offset = [], 0
-        for item in self.fields:
-            self.starts.append(offset)
-            pieces.append(item.text)
+    __slots__ = (
+        "_collect",
+        "_fields",
+        "_joined",
+        "_lowered",
+        "_starts",
+        "_unread",
+        "kind",
+        "name",
+        "raw",
+        "server",
+    )
+
+    def __init__(
+        self,
+        server: str,
+        kind: str,
+        name: str,
+        raw: dict[str, Any],
+        collect: Callable[[], tuple[list[Field], tuple[str, ...]]],
+    ) -> None:
+        """``collect``: the fields, and what of the item was left unread for the bounds."""
+        self.server, self.kind, self.name, self.raw = server, kind, name, raw
+        self._collect = collect
+        self._fields: list[Field] | None = None
+        self._joined = self._lowered = ""
+        self._starts: list[int] = []
+        self._unread: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"SurfaceItem({self.server!r}, {self.kind!r}, {self.name!r})"
+
+    @property
+    def fields(self) -> list[Field]:
+        """Every text a model reads of the item, with its path."""
+        return self._fields if self._fields is not None else self._collected()
+
+    @property
+    def joined(self) -> str:
+        """All field texts joined by newlines."""
+        if self._fields is None:
+            self._collected()
+        return self._joined
+
+    @property
+    def lowered(self) -> str:
+        """:attr:`joined` in lower case, made once: every pattern detector looks for its anchors
+        in it."""
+        if self._fields is None:
+            self._collected()
+        return self._lowered
+
+    @property
+    def unread(self) -> tuple[str, ...]:
+        """What of the item was not read for the bounds on its size ("1,204 characters past the
+        first 1,000,000"); empty when all of it was."""
+        if self._fields is None:
+            self._collected()
+        return self._unread
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each field starts in :attr:`joined`."""
+        if self._fields is None:
+            self._collected()
+        return self._starts
+
+    def _collected(self) -> list[Field]:
+        fields, self._unread = self._collect()
+        offset = 0
+        for item in fields:
+            self._starts.append(offset)
             offset += len(item.text) + 1
-        self.joined = "\n".join(pieces)
-        self.lowered = self.joined.lower()
+        self._joined = "\n".join(item.text for item in fields)
+        self._lowered = self._joined.lower()
+        self._fields = fields
+        return fields
 
     def field_at(self, offset: int) -> Field:
         """The field holding position ``offset`` of :attr:`joined`."""

@@ -22,6 +22,15 @@ class Disproportion(Detector):
     category = Category.DISPROPORTION
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        if item.unread:
+            yield Hit(
+                "not-fully-read",
+                self.category,
+                Severity.MEDIUM,
+                "(whole item)",
+                "; ".join(item.unread),
+                "text past inspect's bounds was not checked, and instructions can hide there",
+            )
         raw_description = item.raw.get("description")
         description = raw_description if isinstance(raw_description, str) else ""
         if len(description) > LONG_DESCRIPTION:

@@ -100,18 +100,34 @@ class InvisibleText(Detector):
             yield from self._lookalike_name(item, context)
 
     def _lookalike_name(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
-        mine = skeleton(item.name)
-        for server, names in sorted(context.tool_names.items()):
-            if server == item.server:
-                continue
-            for name in sorted(names):
-                if name != item.name and skeleton(name) == mine:
-                    yield Hit(
-                        "lookalike-tool-name",
-                        self.category,
-                        Severity.HIGH,
-                        "name",
-                        item.name,
-                        f"written to look like {name!r} of server {server!r}",
-                    )
-                    return
+        looks = _names_by_look(context)
+        if not looks:
+            return
+        for server, name in looks.get(skeleton(item.name), ()):
+            if server != item.server and name != item.name:
+                yield Hit(
+                    "lookalike-tool-name",
+                    self.category,
+                    Severity.HIGH,
+                    "name",
+                    item.name,
+                    f"written to look like {name!r} of server {server!r}",
+                )
+                return
+
+
+def _names_by_look(context: InspectionContext) -> dict[str, list[tuple[str, str]]]:
+    """Every tool name of every server under its skeleton, (server, name) sorted, built once
+    per inspection: a look-up per tool instead of a comparison with every other server's
+    tools (thousands of tools on several servers made that quadratic). Empty with one server."""
+    if "invisible_text.looks" not in context.derived:
+        looks: dict[str, list[tuple[str, str]]] = {}
+        if len(context.tool_names) > 1:
+            for server, names in context.tool_names.items():
+                for name in names:
+                    looks.setdefault(skeleton(name), []).append((server, name))
+            for owners in looks.values():
+                owners.sort()
+        context.derived["invisible_text.looks"] = looks
+    found: dict[str, list[tuple[str, str]]] = context.derived["invisible_text.looks"]
+    return found
