@@ -131,32 +131,49 @@ def main() -> None:
         f"10,000 tools inspected in {elapsed * 1000:.0f} ms: "
         f"{10_000 / elapsed:,.0f} tools per second (in-process)"
     )
-    with tempfile.TemporaryDirectory() as scratch:
-        tools_file = Path(scratch) / "tools.json"
-        tools_file.write_text(json.dumps({"tools": tools}))
-        mcpward = shutil.which("mcpward") or str(Path(sys.executable).with_name("mcpward"))
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        command = [
-            mcpward,
-            "inspect",
-            "--tools-file",
-            str(tools_file),
-            "--pins",
-            str(Path(scratch) / "p.json"),
-            "-f",
-            "json",
-            "-o",
-            os.devnull,
-        ]
-        subprocess.run(command, check=True, env=env)  # warm-up
-        runs = []
-        for _ in range(5):  # the median of five: one run on a 2-core machine is noisy
-            started = time.perf_counter()
-            subprocess.run(command, check=True, env=env)
-            runs.append(time.perf_counter() - started)
-    runs.sort()
+    fleet = [
+        ServerSurface(f"server{n}", f"server{n}", [tool_item(f"server{n}", t) for t in tools[n::20]])
+        for n in range(20)
+    ]
+    started = time.perf_counter()
+    inspect_servers(fleet)
+    elapsed = time.perf_counter() - started
     print(
-        f"mcpward inspect --tools-file (10,000 tools, whole command): median {runs[2] * 1000:.0f} ms "
+        f"the same 10,000 tools as 20 servers (cross-server checks: look-alike names, shadowing) "
+        f"in {elapsed * 1000:.0f} ms: {10_000 / elapsed:,.0f} tools per second (in-process)"
+    )
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        tools_file = folder / "tools.json"
+        tools_file.write_text(json.dumps({"tools": tools}))
+        fleet_files = []
+        for n in range(20):
+            fleet_files += ["--tools-file", str(folder / f"server{n}.json")]
+            (folder / f"server{n}.json").write_text(json.dumps({"tools": tools[n::20]}))
+        pins = str(folder / "pins.json")
+        single = ["--tools-file", str(tools_file), "--pins", pins]
+        _time_command("10,000 tools, first look", single)
+        _time_command("10,000 tools as 20 files (servers), first look", [*fleet_files, "--pins", pins])
+        _command([*single, "--pin"])  # approve them: later runs compare every signature
+        _time_command("10,000 tools, against their pins", single)
+
+
+def _command(arguments: list[str]) -> float:
+    mcpward = shutil.which("mcpward") or str(Path(sys.executable).with_name("mcpward"))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    started = time.perf_counter()
+    subprocess.run([mcpward, "inspect", *arguments, "-f", "json", "-o", os.devnull], check=True, env=env)
+    return time.perf_counter() - started
+
+
+def _time_command(title: str, arguments: list[str]) -> None:
+    """The median of five runs of the whole command (after one warm-up): one run on a 2-core
+    machine is noisy."""
+    _command(arguments)
+    runs = sorted(_command(arguments) for _ in range(5))
+    print(
+        f"mcpward inspect, {title} (whole command): median {runs[2] * 1000:.0f} ms, "
+        f"{10_000 / runs[2]:,.0f} tools per second "
         f"(fastest {runs[0] * 1000:.0f} ms, slowest {runs[-1] * 1000:.0f} ms, of 5 runs)"
     )
 
