@@ -69,8 +69,10 @@ class _AnchorIndex:
     def possible(self, lowered: str) -> set[int]:
         if self._built_for != len(_REGISTRY):
             self._build()
-        if lowered in self._recent:
+        try:  # one dict operation: safe while another thread clears the answers
             return self._recent[lowered]
+        except KeyError:
+            pass
         fired = self._matcher.fired(lowered.encode("utf-8", "surrogatepass"))
         return self._recent.keep(lowered, self._unanchored | {self._patterns[i] for i in fired})
 
@@ -156,8 +158,10 @@ class _WholePatternIndex:
         matcher = self._matcher
         if matcher is None or self._built_for != len(_REGISTRY) or not text.isascii():
             return None
-        if text in self._recent:
+        try:  # one dict operation: safe while another thread clears the answers
             return self._recent[text]
+        except KeyError:
+            pass
         fired = matcher.fired(text.encode())
         answer = None if _SEPARATORS in fired else self._unanchored | {self._ids[i] for i in fired}
         return self._recent.keep(text, answer)
