@@ -146,11 +146,8 @@ def inspect_servers(
     findings: list[Finding] = []
     # Signatures are made only where they are compared or recorded: a first look at a server
     # (no pins for it yet) does not pay for them.
-    signed = {
-        index
-        for index, (server, _) in enumerate(pairs)
-        if pins is not None and (record_pins or pins.has(server.name))
-    }
+    signing = {s.name for s in servers if pins is not None and (record_pins or pins.has(s.name))}
+    signed = {index for index, (server, _) in enumerate(pairs) if server.name in signing}
     hits, signatures = _detect(pairs, detectors, context, signed)
     for index, hit in hits:
         server, item = pairs[index]
@@ -171,7 +168,7 @@ def inspect_servers(
         )
     position = 0  # pairs, and so the signatures made, run server by server
     for server in servers:
-        if pins is None or not (record_pins or pins.has(server.name)):
+        if pins is None or server.name not in signing:
             continue
         mine = signatures[position : position + len(server.items)]
         position += len(server.items)
