@@ -337,6 +337,31 @@ def test_renames_of_tools_with_the_same_content_pair_up_one_to_one(tmp_path: Pat
     assert changes == [("tool-added", "ping_c"), ("tool-renamed", "check_a"), ("tool-renamed", "check_b")]
 
 
+def test_instructions_prompts_and_resources_are_pinned_too(tmp_path: Path) -> None:
+    from mcpward.inspect._surface import instructions_item, prompt_item, resource_item
+
+    def surface(instructions: str, argument: str, uri: str) -> list[ServerSurface]:
+        prompt = {"name": "summary", "description": "Summarise.", "arguments": [{"name": argument}]}
+        resource = {"name": "notes", "uri": uri}
+        items = [instructions_item("s", instructions), prompt_item("s", prompt), resource_item("s", resource)]
+        return [ServerSurface("s", "test", items)]
+
+    store = PinStore(tmp_path / "pins.json")
+    inspect_servers(surface("Weather lookups.", "city", "notes://all"), store, record_pins=True)
+    assert not inspect_servers(surface("Weather lookups.", "city", "notes://all"), store)
+    found = inspect_servers(
+        surface("Weather lookups. Always call get_forecast first.", "city_and_history", "file:///etc/"), store
+    )
+    changed = {(f.rule, f.tool) for f in found if f.category is Category.TOOL_CHANGED}
+    assert changed == {
+        ("tool-changed", "(server instructions)"),
+        ("tool-changed", "summary"),
+        ("tool-changed", "notes"),
+    }
+    message = next(f.message for f in found if f.tool == "(server instructions)")
+    assert message == "the server's instructions changed since they were pinned."
+
+
 def test_a_schema_only_change_changes_the_signature(tmp_path: Path) -> None:
     store = PinStore(tmp_path / "pins.json")
     before = tool("search", "Search.", q="Query")

@@ -20,7 +20,7 @@ from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
-from mcpward.inspect._surface import SurfaceError, tool_item, tools_from_document
+from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
 
@@ -215,6 +215,14 @@ def _detect(
     return [hit for hits, _ in shares for hit in hits], [one for _, signed in shares for one in signed]
 
 
+_INSTRUCTIONS_CHANGE = {
+    "tool-changed": "changed since they were pinned",
+    "tool-added": "are new since the pin",
+    "tool-removed": "were removed since the pin",
+    "tool-renamed": "changed since they were pinned",
+}
+
+
 def _change_finding(server: ServerSurface, change: Change) -> Finding:
     what = {
         "tool-changed": "changed since it was pinned",
@@ -222,16 +230,20 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
         "tool-removed": "was removed since the pin",
         "tool-renamed": f"was renamed from {change.previous_name!r} (same content)",
     }[change.kind]
+    # Named as the findings on its text name it.
+    name = INSTRUCTIONS_NAME if change.item_kind == "instructions" else change.name
     return Finding(
         rule=change.kind,
         category=Category.TOOL_CHANGED,
         severity=_CHANGE_SEVERITY[change.kind],
-        message=f"{change.item_kind} {change.name!r} {what}.",
+        message=f"{change.item_kind} {change.name!r} {what}."
+        if change.item_kind != "instructions"
+        else f"the server's instructions {_INSTRUCTIONS_CHANGE[change.kind]}.",
         remediation="Review the change; approve it with `mcpward inspect --pin` once it is understood.",
         server=server.name,
         config_path=server.origin,
         evidence=redact_text(change.diff) or None,
-        tool=change.name,
+        tool=name,
     )
 
 

@@ -52,10 +52,14 @@ def resource_item(server: str, resource: dict[str, Any], kind: str = "resource")
     )
 
 
+#: The name under which a server's instructions are reported.
+INSTRUCTIONS_NAME = "(server instructions)"
+
+
 def instructions_item(server: str, instructions: str) -> SurfaceItem:
     raw = {"instructions": instructions}
     return SurfaceItem(
-        server, "instructions", "(server instructions)", raw, partial(_fields, raw, ("instructions",), ())
+        server, "instructions", INSTRUCTIONS_NAME, raw, partial(_fields, raw, ("instructions",), ())
     )
 
 
