@@ -365,6 +365,7 @@ def test_the_proxy_passes_a_clean_request_and_records_it_with_its_call(intercept
     status, answer = _through(intercepting, message, {"Content-Type": "application/json"})
     assert status == 200 and b"m-1" in answer
     assert intercepting["received"][0]["body"] == message
+    _wait_for(intercepting["records"], lambda r: r.get("inspected"))  # written after the answer
     (record,) = [r for r in intercepting["records"] if r.get("inspected")]
     assert record["decision"] == "allow" and record["calls"] == [{"id": 1, "tool": "send_email"}]
     assert record["path"] == "/email" and record["status"] == 200 and record["sent"] > len(message)

@@ -126,10 +126,12 @@ class Interception:
                 request_record.update(inspected=inspected, events=events)
                 if judgement.action == "block":
                     reasons = _blocking(events)
-                    await _refuse(client, writer, reasons)
-                    self.calls.fail(calls, "; ".join(reasons))
+                    # Recorded, and the calls failed, before the client hears of it: neither the
+                    # audit nor the model's answer lags the refusal.
                     self.report({**request_record, "decision": "block",
                                  "severity": _severity(events), "sent": 0, "received": 0})  # fmt: skip
+                    self.calls.fail(calls, "; ".join(reasons))
+                    await _refuse(client, writer, reasons)
                     return
                 if upstream is None:
                     try:

@@ -146,7 +146,8 @@ class _WholePatternIndex:
         )
         if matcher.native:
             self._ids = ids
-            self._unanchored = {e.index for e in registry if e.index not in ids}
+            held = set(ids)
+            self._unanchored = {e.index for e in registry if e.index not in held}
             self._built_for = len(registry)
             self._matcher = matcher
         elif compile_missing:
