@@ -75,6 +75,13 @@ class EgressProxy:
             loop.run_forever()
         finally:
             server.close()
+            # Connections still open end here, with the loop still running their cleanup (a
+            # closed loop would leave their coroutines to fail when collected); bounded.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.wait(pending, timeout=2))
             loop.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
