@@ -5,6 +5,7 @@ backend turns this one layout into its own command line, so that they hide the s
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -39,8 +40,11 @@ class Layout:
 
 
 def namespace_layout(
-    profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str], home: Path
+    profile: Profile, argv: list[str], *, state: Path, proxy_socket: Path, env: dict[str, str]
 ) -> Layout:
+    # The server's home is at the user's home's path (so configs that name it still work),
+    # with the server's private home mounted there.
+    home = Path(os.environ.get("HOME") or "/root")
     private_home = state / "home"
     private_home.mkdir(parents=True, exist_ok=True)
     private_home = private_home.resolve()  # a named server's own home, kept between runs

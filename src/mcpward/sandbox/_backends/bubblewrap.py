@@ -4,7 +4,6 @@ environment; dies with its parent."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,8 +43,7 @@ class Bubblewrap(Backend):
         proxy_port: int = 0,
     ) -> Launch:
         binary = shutil.which("bwrap") or "bwrap"
-        home = Path(os.environ.get("HOME") or "/root")
-        layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env, home=home)
+        layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env)
         args = [binary, "--unshare-all", "--die-with-parent", "--new-session"]
         args += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for mount in layout.mounts:

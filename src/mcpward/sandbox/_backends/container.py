@@ -73,8 +73,7 @@ class _ContainerEngine(Backend):
         if not engine.works:
             raise SandboxError(f"the {self.name} backend does not work here: {engine.why}")
         binary = shutil.which(self.program) or self.program
-        home = Path(os.environ.get("HOME") or "/root")
-        layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env, home=home)
+        layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env)
         name = limit_group_name(state)
         args = [binary, "run", "--rm", "--interactive", "--name", name, "--pull", "never", *engine.runtime]
         args += _confinement(self.program)
