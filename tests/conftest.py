@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from mcpward.cli import app
 from mcpward.model import Report
 from mcpward.scan import ScanOptions, TargetOS, run_scan
+from needs import missing
 
 
 class CliResult:
@@ -74,11 +75,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'registry.db'}"
     server = request.getfixturevalue("postgres_url")
     if server is None:
-        if os.environ.get("MCPWARD_REQUIRE_POSTGRES") == "1":
-            pytest.fail(
-                "PostgreSQL is required here (MCPWARD_REQUIRE_POSTGRES=1) but no server could be started"
-            )
-        pytest.skip("no PostgreSQL server (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)")
+        missing(
+            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
+        )
     from postgres_server import fresh_database
 
     return fresh_database(server, f"mcpward_test_{os.getpid()}_{next(_database_counter)}")
@@ -136,25 +135,50 @@ MEMORY_SERVER_PACKAGE = (
 def npx_cache() -> Path:
     """An npm cache holding @modelcontextprotocol/server-memory as npx installs it (.ci/run
     fills it), so that ``npx -y`` runs the real package offline."""
-    import os
 
     cache = MEMORY_SERVER_PACKAGE.parents[3] / "npx-cache"
     if not (cache / "_cacache").is_dir() or not (cache / "_npx").is_dir():
-        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
-            pytest.fail(f"the npx cache is required here but {cache} is missing")
-        pytest.skip("the npx cache of @modelcontextprotocol/server-memory is missing (.ci/run fills it)")
+        missing("npm-server", f"the npx cache {cache} is missing (.ci/run fills it)")
     return cache
 
 
 @pytest.fixture
 def memory_server() -> Path:
     """The real @modelcontextprotocol/server-memory from npm, which .ci/run installs into .cache."""
-    import os
     import shutil
 
     node = shutil.which("node")
     if node is None or not (MEMORY_SERVER_PACKAGE / "dist" / "index.js").is_file():
-        if os.environ.get("MCPWARD_REQUIRE_NPM_SERVER") == "1":
-            pytest.fail("the npm server is required here but .cache/npm-servers is missing")
-        pytest.skip("node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)")
+        missing(
+            "npm-server",
+            "node or the cached @modelcontextprotocol/server-memory is missing (.ci/run installs it)",
+        )
     return MEMORY_SERVER_PACKAGE / "dist" / "index.js"
+
+
+# CI (MCPWARD_NO_SKIPS=1) fails a run in which any test skipped, whatever skipped it: every
+# backend and tool the tests use is installed there, so a skip can only hide a defect.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import os
+
+    if os.environ.get("MCPWARD_NO_SKIPS") == "1" and _skipped and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    import os
+
+    if os.environ.get("MCPWARD_NO_SKIPS") == "1" and _skipped:
+        terminalreporter.write_line(
+            f"MCPWARD_NO_SKIPS=1: {len(_skipped)} test(s) skipped, which fails this run:", red=True
+        )
+        for nodeid in _skipped:
+            terminalreporter.write_line(f"  {nodeid}")

@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server on loopback for the registry tests and benchmark.
 
 ``MCPWARD_TEST_POSTGRES_URL`` names an existing server instead. Without either, the PostgreSQL
-half of the suite is skipped, unless ``MCPWARD_REQUIRE_POSTGRES=1`` (as in CI), where it fails.
+half of the suite is skipped, unless ``MCPWARD_REQUIRE`` names ``postgres`` (as in CI), where it fails (tests/needs.py).
 """
 
 from __future__ import annotations

@@ -506,9 +506,9 @@ def test_a_hidden_bcc_in_a_sandboxed_servers_request_is_caught(tmp_path: Path, a
 
     availability = Bubblewrap().check()
     if not availability.works:
-        if os.environ.get("MCPWARD_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"bubblewrap is required here but does not work: {availability.why}")
-        pytest.skip(f"no sandbox here: {availability.why}")
+        from needs import missing
+
+        missing("bubblewrap", availability.why)
     public = CertificateAuthority(tmp_path / "public-ca")
     with https_server(public, "api.mail.test") as (port, received):
         profile = tmp_path / "mail.toml"

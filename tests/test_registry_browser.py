@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from mcpward.registry import InventoryUpload, ObservedServer, Registry, Role, Status
+from needs import missing
 from test_registry import package_request
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -23,9 +24,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("MCPWARD_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium is required here (MCPWARD_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
-        pytest.skip("Chromium is not installed (Debian package chromium)")
+        missing("browser", f"{CHROMIUM} is missing (Debian package chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

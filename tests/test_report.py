@@ -213,14 +213,12 @@ def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
 def test_the_html_audit_renders_in_chromium_without_errors(cli: Any, tmp_path: Path) -> None:
     import os
 
-    import pytest
-
     from test_registry_browser import CHROMIUM, CHROMIUM_ARGS
 
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("MCPWARD_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium is required here but {CHROMIUM} is missing")
-        pytest.skip("Chromium is not installed (Debian package chromium)")
+        from needs import missing
+
+        missing("browser", f"{CHROMIUM} is missing (Debian package chromium)")
     from playwright.sync_api import sync_playwright
 
     database, log_path = known_content(tmp_path)

@@ -22,6 +22,7 @@ import pytest
 
 from mcpward.gateway import verify
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
+from needs import missing
 
 HOSTILE = Path(__file__).parent / "servers" / "hostile_server.py"
 
@@ -30,9 +31,7 @@ HOSTILE = Path(__file__).parent / "servers" / "hostile_server.py"
 def bubblewrap() -> None:
     availability = Bubblewrap().check()
     if not availability.works:
-        if os.environ.get("MCPWARD_REQUIRE_SANDBOX") == "1":
-            pytest.fail(f"bubblewrap is required here but does not work: {availability.why}")
-        pytest.skip(f"no sandbox here: {availability.why}")
+        missing("bubblewrap", availability.why)
 
 
 BACKENDS = ["bubblewrap", "podman", "docker", "landlock"]
@@ -70,7 +69,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     chosen = next(b for b in backends() if b.name == request.param)
     availability = chosen.check()
     if not availability.works:
-        pytest.skip(f"{request.param}: {availability.why}")
+        missing(request.param, availability.why)
     return str(request.param)
 
 
