@@ -191,19 +191,67 @@ def test_config_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     assert token.stdout.startswith("token: mcpg_") and "[[serve.clients]]" in token.stdout
 
 
-def test_an_abandoned_session_is_ended_with_its_server(tmp_path: Path) -> None:
+class _Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _children_running(script: Path) -> list[int]:
+    """This process's children whose command line names ``script``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if (
+            parent == os.getpid()
+            and str(script).encode() in argv
+            and stat.rsplit(")", 1)[1].split()[0] != "Z"
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def test_an_abandoned_session_is_ended_with_its_server() -> None:
+    """Idleness is measured on the app's clock, which the test moves: a session used at time 0
+    stays alive however slowly the machine answers, and one left idle past the timeout is ended
+    with its server process. No fixed sleep: the reaper looks every 50 ms of real time."""
+    import threading
+
+    import uvicorn
+
+    from mcpward.gateway._http import Upstream, create_app
+
+    clock = _Clock()
     port = _free_port()
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[serve]\nport = {port}\nidle_timeout = 2\n[[serve.clients]]\nname = "laptop"\n'
-        f'sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n[pins]\nstore = "{tmp_path / "pins.json"}"\n'
-        f'[servers.weather]\ncommand = ["{sys.executable}", "{SERVER}", "stdio"]\n',
-        encoding="utf-8",
+    app = create_app(
+        {"weather": Upstream(command=(sys.executable, str(SERVER), "stdio"))},
+        lambda _name, _upstream: [],
+        token_hashes={hashlib.sha256(TOKEN.encode()).hexdigest(): "laptop"},
+        allowed_hosts=(f"127.0.0.1:{port}",),
+        max_message=65536,
+        call_timeout=30,
+        idle_timeout=60,
+        clock=clock,
+        reap_interval=0.05,
     )
-    command = _serve_command(config, tmp_path / "a.jsonl")
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
     try:
-        _wait_for(port, process)
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
         url = f"http://127.0.0.1:{port}/servers/weather/mcp"
         auth = {"Authorization": f"Bearer {TOKEN}"}
         body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -211,14 +259,18 @@ def test_an_abandoned_session_is_ended_with_its_server(tmp_path: Path) -> None:
         first = httpx.post(url, json=body, headers=auth, timeout=30)
         session = first.headers["mcp-session-id"]
         assert first.json()["result"]["serverInfo"]["name"] == "weather-test"
+        assert len(_children_running(SERVER)) == 1
         ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
-        assert (
-            httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30).status_code
-            == 200
-        )
-        time.sleep(5)
+        clock.now = 59.0  # just within the timeout: still alive, and the ping renews it
+        alive = httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30)
+        assert alive.status_code == 200
+        clock.now = 59.0 + 61.0
+        deadline = time.monotonic() + 30
+        while _children_running(SERVER) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children_running(SERVER) == []
         gone = httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30)
         assert gone.status_code == 404 and "initialize again" in gone.text
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.should_exit = True
+        thread.join(timeout=30)

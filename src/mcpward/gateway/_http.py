@@ -47,8 +47,10 @@ class HttpSession:
         call_timeout: float,
         url: str | None = None,
         upstream_headers: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
+        self.clock = clock
         self.session = Session(server=name, target=url or command[0])
         self.url = url
         self.upstream_headers = upstream_headers or {}
@@ -62,7 +64,7 @@ class HttpSession:
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
-        self.last_used = time.monotonic()
+        self.last_used = clock()
         #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -197,8 +199,13 @@ def create_app(
     max_message: int,
     call_timeout: float,
     idle_timeout: float = 1800.0,
+    clock: Callable[[], float] = time.monotonic,
+    reap_interval: float | None = None,
 ) -> Starlette:
-    """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name."""
+    """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
+    ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
+    (by default half the timeout, at most a minute); tests set both instead of sleeping."""
+    every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     sessions: dict[str, HttpSession] = {}
 
     def refuse(status: int, why: str) -> Response:
@@ -231,6 +238,7 @@ def create_app(
             call_timeout=call_timeout,
             url=upstream.url,
             upstream_headers=upstream.headers,
+            clock=clock,
         )
         session.session.client = client
         try:
@@ -299,7 +307,7 @@ def create_app(
         if isinstance(body, Response):
             return body
 
-        session.last_used = time.monotonic()
+        session.last_used = clock()
 
         async def answer() -> None:
             reply = await session.handle(body)
@@ -336,9 +344,9 @@ def create_app(
             if isinstance(started, str):
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
-        session.last_used = time.monotonic()
+        session.last_used = clock()
         answer = await session.handle(body)
-        session.last_used = time.monotonic()
+        session.last_used = clock()
         headers = {SESSION_HEADER: session.id}
         if answer is None:
             return Response(status_code=202, headers=headers)
@@ -347,8 +355,8 @@ def create_app(
     async def reap() -> None:
         """Sessions a client left without a DELETE end after ``idle_timeout``, server and all."""
         while True:
-            await asyncio.sleep(min(60.0, idle_timeout / 2))
-            cutoff = time.monotonic() - idle_timeout
+            await asyncio.sleep(every)
+            cutoff = clock() - idle_timeout
             for session in [s for s in sessions.values() if s.last_used < cutoff and not s.waiting]:
                 await end(session)
 
@@ -372,7 +380,7 @@ def create_app(
 
 async def _events(session: HttpSession) -> AsyncIterator[bytes]:
     while True:
-        session.last_used = time.monotonic()  # an open stream keeps its session alive
+        session.last_used = session.clock()  # an open stream keeps its session alive
         try:
             data = await asyncio.wait_for(session.unasked.get(), timeout=15)
         except TimeoutError:
