@@ -65,7 +65,8 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
         f"  credentials  {', '.join(scope.credentials) or '-'}",
         f"  network      {', '.join(scope.network) or '-'}",
         f"  vet          {entry.vet.verdict if entry.vet else 'not run'}"
-        + (f", {len(entry.vet.findings)} findings" if entry.vet else ""),
+        + (f", {len(entry.vet.findings)} findings" if entry.vet else "")
+        + (f" (the requester claims {entry.vet_claim.verdict}, unchecked)" if entry.vet_claim else ""),
         f"  inspect      {len(entry.pins)} pinned items, {len(entry.inspect_findings)} findings",
     ]
     for finding in [*(entry.vet.findings if entry.vet else ()), *entry.inspect_findings]:

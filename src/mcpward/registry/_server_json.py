@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mcpward._settings import validation_problems
+from mcpward.registry._checks import masked
 from mcpward.registry.interface import (
     DataScope,
     Entry,
@@ -235,4 +236,6 @@ def export(entry: Entry) -> dict[str, Any]:
         "pins": {key: pin.get("sha256") for key, pin in entry.pins.items()},
     }
     document["_meta"] = meta
-    return document
+    # What was stored before secrets were refused, or written around the service, is still
+    # never published.
+    return masked(document)

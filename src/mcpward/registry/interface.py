@@ -165,7 +165,11 @@ class Entry(_Frozen):
     tier_reasons: tuple[str, ...] = ()
     #: Tool signature pins, ``kind:name`` -> {sha256, canonical}, as ``inspect`` keeps them.
     pins: dict[str, dict[str, str]] = Field(default_factory=dict)
+    #: mcpward's own vetting of the package; None when mcpward did not vet it.
     vet: VetOutcome | None = None
+    #: What the requester said vet found, when they sent a verdict over the API: their claim,
+    #: shown as such, never used for the tier or the approval policy.
+    vet_claim: VetOutcome | None = None
     inspect_findings: tuple[dict[str, Any], ...] = ()
     status: Status
     #: Increases with every change; a decision names the revision it was made on.

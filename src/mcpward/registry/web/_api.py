@@ -15,6 +15,7 @@ from mcpward.registry.interface import (
     Entry,
     EntryRequest,
     Forbidden,
+    InvalidInput,
     InventoryUpload,
     Principal,
     Role,
@@ -23,6 +24,8 @@ from mcpward.registry.interface import (
 from mcpward.registry.web._auth import require
 
 router = APIRouter(prefix="/api", tags=["registry"])
+#: server.json documents in one import: more is refused whole, never cut short.
+MAX_IMPORT = 1000
 
 
 def _registry(request: Request) -> Registry:
@@ -90,7 +93,9 @@ def get_entry(request: Request, entry_id: int, _who: Viewer) -> Entry:
 
 @router.post("/entries", response_model=Entry, status_code=201)
 def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry:
-    return _registry(request).request(body, who.name)
+    """A ``vet`` in the body is the requester's claim: stored as ``vet_claim``, never as a
+    verdict (an unvetted package still needs an admin's recorded override to be approved)."""
+    return _registry(request).request(body, who.name, vet_is_a_claim=True)
 
 
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
@@ -144,8 +149,19 @@ def import_server_json(
 ) -> list[Entry]:
     """Every document is validated before anything is stored; all or none become requests."""
     documents = document if isinstance(document, list) else [document]
-    requests = [to_request(parse(item), owner=owner) for item in documents[:1000]]
-    return _registry(request).request_many(requests, who.name)
+    if len(documents) > MAX_IMPORT:
+        raise InvalidInput(
+            f"at most {MAX_IMPORT} server.json documents in one import, got {len(documents)}; "
+            "nothing was stored: split the list"
+        )
+    requests = []
+    for index, item in enumerate(documents):
+        try:
+            requests.append(to_request(parse(item), owner=owner))
+        except InvalidInput as exc:
+            where = f"document {index + 1} of {len(documents)}: " if len(documents) > 1 else ""
+            raise InvalidInput(f"{where}{exc} (nothing was stored)") from None
+    return _registry(request).request_many(requests, who.name, vet_is_a_claim=True)
 
 
 @router.post("/fleet/reports", status_code=201)
