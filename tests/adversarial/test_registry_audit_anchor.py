@@ -157,3 +157,29 @@ def test_an_intact_registry_verifies_and_the_key_stays_outside_the_database(
 
 def _url(registry: Registry) -> str:
     return registry.database.write_engine.url.render_as_string(hide_password=False)
+
+
+def test_a_trail_from_before_anchoring_is_anchored_by_the_next_change(
+    registry: Registry, tmp_path: Any
+) -> None:
+    ids = _history(registry)
+    # The trail as the previous version wrote it: no MACs, no row digests.
+    _around_the_triggers(
+        registry, lambda c: _recompute_chain(c, alter=lambda row: row.update(mac=None, state=None))
+    )
+    upgraded = Registry(registry.database, key_file=tmp_path / "fresh" / "registry-audit.key")
+    assert upgraded.verify_audit() is None
+    upgraded.request(package_request(name="c"), "alice")
+    assert [event.action for event in upgraded.audit(limit=2)] == ["request", "anchor"]
+    assert upgraded.verify_audit() is None
+    _around_the_triggers(
+        upgraded,
+        lambda c: c.execute(
+            text("UPDATE entries SET status = 'approved' WHERE id = :id"), {"id": ids["requested"]}
+        ),
+    )
+    anchor = upgraded.audit(limit=2)[1].seq
+    problem = (
+        f"entry {ids['requested']} was changed outside mcpward: it is not as audit event {anchor} recorded it"
+    )
+    assert upgraded.verify_audit() == problem
