@@ -95,7 +95,7 @@ class ServerJson(_Strict):
 
 def _exact(version: str, what: str) -> str:
     if not is_exact_version(version):
-        raise ValueError(f"{what} {version!r} must be a specific version, not a range or tag")
+        raise ValueError(f"{what} must be a specific version, not a range or tag")
     return version
 
 

@@ -50,6 +50,22 @@ class _Frozen(BaseModel):
 _NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
 
 
+#: The largest id, revision or offset the database's integer columns hold.
+MAX_INT = 2_147_483_647
+
+# Control characters (C0, DEL, C1) and bidirectional overrides: printed raw, they move a
+# terminal's cursor, retitle its window or reorder what a reviewer reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_control_characters(value: str | None, *, lines: bool = False) -> str | None:
+    """``value``, unless it holds a control character (newlines and tabs allowed with ``lines``)."""
+    if value is not None and (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
 def is_exact_version(version: str) -> bool:
     """Not a range (``^1.2``, ``>=1``, ``1.x``) or a moving tag (``latest``, ``next``)."""
     return not _NOT_EXACT.search(version)
@@ -78,12 +94,14 @@ class Identity(_Frozen):
                     "a package identity needs ecosystem (npm or pypi), name and an exact version"
                 )
             if not is_exact_version(self.version):
-                raise ValueError(f"version {self.version!r} is not an exact version")
+                raise ValueError("the version is not an exact version (a range or a moving tag)")
         elif self.kind == "oci":
             if not self.name or not self.digest or not re.fullmatch(r"sha256:[0-9a-f]{64}", self.digest):
                 raise ValueError("an image identity needs the image name and its sha256:… digest")
         elif not self.url or not re.match(r"^https?://[^\s/]+", self.url):
             raise ValueError("a remote identity needs an http(s) URL")
+        for text in (self.ecosystem, self.name, self.version, self.integrity, self.digest, self.url):
+            no_control_characters(text)
         return self
 
     @property
@@ -125,6 +143,13 @@ class DataScope(_Frozen):
             if "=" in name or len(name) > 200:
                 raise ValueError("credentials are listed by name (an environment variable or a scope)")
         return names
+
+    @field_validator("reads", "writes", "credentials", "network")
+    @classmethod
+    def _printable(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        for item in items:
+            no_control_characters(item)
+        return items
 
 
 class Review(_Frozen):
@@ -201,6 +226,16 @@ class EntryRequest(_Frozen):
     inspect_findings: tuple[dict[str, Any], ...] = ()
     #: The official registry's ``server.json`` this entry was imported from, if any.
     server_json: dict[str, Any] | None = None
+
+    @field_validator("title", "owner", "repository")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return no_control_characters(value)
+
+    @field_validator("description")
+    @classmethod
+    def _lines(cls, value: str | None) -> str | None:
+        return no_control_characters(value, lines=True)
 
 
 class AuditEvent(_Frozen):

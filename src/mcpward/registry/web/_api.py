@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcpward.registry._server_json import export, parse, to_request
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
+    MAX_INT,
     AuditEvent,
     Decision,
     Entry,
@@ -38,6 +39,10 @@ Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Requester = Annotated[Principal, Depends(require(Role.REQUESTER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+#: Ids and offsets the database's integer columns can hold: larger ones are bad input (422),
+#: not an overflow in the database driver (500).
+EntryId = Annotated[int, Path(ge=1, le=MAX_INT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 
 
 class _Body(BaseModel):
@@ -47,7 +52,7 @@ class _Body(BaseModel):
 class DecisionBody(_Body):
     rationale: str = Field(min_length=1, max_length=5000)
     #: The revision the reviewer looked at: a decision on a changed entry is a conflict.
-    revision: int | None = None
+    revision: int | None = Field(default=None, ge=1, le=MAX_INT)
     #: Approve despite a vet verdict of block (admins only; recorded).
     override: bool = False
 
@@ -79,7 +84,7 @@ def list_entries(
     status: Status | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EntryPage:
     registry = _registry(request)
     entries = registry.entries(status=status, name=name, limit=limit, offset=offset)
@@ -87,7 +92,7 @@ def list_entries(
 
 
 @router.get("/entries/{entry_id}", response_model=Entry)
-def get_entry(request: Request, entry_id: int, _who: Viewer) -> Entry:
+def get_entry(request: Request, entry_id: EntryId, _who: Viewer) -> Entry:
     return _registry(request).get(entry_id)
 
 
@@ -107,27 +112,27 @@ def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionB
 
 
 @router.post("/entries/{entry_id}/approve", response_model=Entry)
-def approve(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def approve(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.APPROVE, body, who)
 
 
 @router.post("/entries/{entry_id}/reject", response_model=Entry)
-def reject(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def reject(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REJECT, body, who)
 
 
 @router.post("/entries/{entry_id}/revoke", response_model=Entry)
-def revoke(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def revoke(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REVOKE, body, who)
 
 
 @router.get("/entries/{entry_id}/server.json")
-def export_entry(request: Request, entry_id: int, _who: Viewer) -> dict[str, Any]:
+def export_entry(request: Request, entry_id: EntryId, _who: Viewer) -> dict[str, Any]:
     return export(_registry(request).get(entry_id))
 
 
 @router.get("/entries/{entry_id}/audit", response_model=list[AuditEvent])
-def entry_audit(request: Request, entry_id: int, _who: Viewer) -> list[AuditEvent]:
+def entry_audit(request: Request, entry_id: EntryId, _who: Viewer) -> list[AuditEvent]:
     registry = _registry(request)
     registry.get(entry_id)
     return registry.audit(entry_id)
@@ -175,7 +180,7 @@ def fleet_servers(
     _who: Viewer,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[FleetItem]:
     rows, _total = _registry(request).fleet(status=status, limit=limit, offset=offset)
     return [
