@@ -183,3 +183,13 @@ def test_a_trail_from_before_anchoring_is_anchored_by_the_next_change(
         f"entry {ids['requested']} was changed outside mcpward: it is not as audit event {anchor} recorded it"
     )
     assert upgraded.verify_audit() == problem
+
+
+def test_without_its_key_the_registry_refuses_to_extend_the_trail(registry: Registry, cli: Any) -> None:
+    _history(registry)
+    registry.anchor.key_file.unlink()
+    fresh = Registry(registry.database, key_file=registry.anchor.key_file)  # no key cached
+    assert "audit key" in str(fresh.verify_audit())
+    result = cli("registry", "token", "create", "mallory", "--role", "admin", "--database", _url(registry))
+    assert result.exit_code == 2 and "audit key" in result.stderr and "Traceback" not in result.stderr
+    assert not registry.anchor.key_file.exists() and [t[0] for t in fresh.tokens()].count("mallory") == 0

@@ -66,16 +66,19 @@ class AuditAnchor:
         return key
 
     def _create_key(self) -> bytes:
-        self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         raw = (secrets.token_hex(_KEY_BYTES) + "\n").encode()
         try:
-            descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return self.key_file.read_bytes()
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
+            self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first: use theirs
+                return self.key_file.read_bytes()
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(raw)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise RegistryError(f"cannot create the audit key {self.key_file}: {exc.strerror}") from None
         return raw
 
     def mac(self, key: bytes, event_hash: str) -> str:
@@ -121,9 +124,12 @@ class AuditAnchor:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.heads_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock = self.heads_file.with_name(self.heads_file.name + ".lock")
-        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.heads_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise RegistryError(f"cannot open {lock}: {exc.strerror}") from None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield

@@ -6,13 +6,12 @@ Both checks name the item at fault and never the value: an answer may be logged 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mcpward.dlp import assess_value, redact_argv, redact_text, redact_url
-from mcpward.inspect._pins import canonical
+from mcpward.inspect._pins import signature
 from mcpward.registry.interface import EntryRequest, InvalidInput
 
 #: Pins a request may carry; more is not a server's tool list.
@@ -47,17 +46,17 @@ def _pin_problem(key: str, pin: Any) -> str | None:
     if not isinstance(item, dict):
         return "the canonical text is not a JSON object"
     try:
-        expected_text = canonical(kind, item)
+        # What ``mcpward inspect`` would pin for the item this text describes.
+        expected, expected_text = signature("", kind, item)
     except KeyError:
         return f"unknown kind {kind[:40]!r} (tool, prompt, resource, resource-template, instructions)"
     if expected_text != text:
         return (
             "the canonical text is not in mcpward inspect's canonical form (or has fields it does not sign)"
         )
-    expected_name = "instructions" if kind == "instructions" else item.get("name")
-    if expected_name != name:
+    if expected.name != name:
         return "the canonical text describes another item than the key names"
-    if hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() != digest:
+    if expected.sha256 != digest:
         return "its sha256 is not the sha256 of its canonical text"
     return None
 
