@@ -81,3 +81,37 @@ def test_pins_made_by_inspect_are_accepted(registry: Registry, live_server: str)
     )
     assert answer.status_code == 201, answer.text
     assert answer.json()["pins"] == pins
+
+
+def test_a_forged_pin_already_in_the_database_is_served_with_the_hash_of_its_text(
+    registry: Registry, live_server: str
+) -> None:
+    """Stored by an older version, or written into the database: the registry still hands the
+    gateway the hash of the text the reviewer read, so the poisoned tool is a change."""
+    from sqlalchemy import text
+
+    entry = registry.request(
+        package_request(name="mail", pins=pin_record([signature("", "tool", BENIGN)])), "a"
+    )
+    registry.approve(entry.id, "bob", "read the tool", override=True)
+    with registry.database.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE entries SET pins = :pins WHERE id = :id"),
+            {"pins": json.dumps(_forged_pins()), "id": entry.id},
+        )
+    _benign, benign_text = signature("", "tool", BENIGN)
+    poisoned, _poisoned_text = signature("", "tool", POISONED)
+    expected = {
+        "tool:send_email": {
+            "sha256": hashlib.sha256(benign_text.encode()).hexdigest(),
+            "canonical": benign_text,
+        }
+    }
+    # What `gateway run --registry local` reads (approval_index is built from entries()).
+    served = next(e for e in registry.entries() if e.id == entry.id)
+    assert served.pins == expected and poisoned.sha256 not in json.dumps(served.pins)
+    viewer = registry.create_token("viewer", Role.VIEWER, "setup")
+    # What a gateway pointed at a registry server reads.
+    answer = httpx.get(f"{live_server}/api/entries/{entry.id}", headers={"Authorization": f"Bearer {viewer}"})
+    assert answer.json()["pins"] == expected
+    assert registry.verify_audit() is not None  # and the edit itself is found

@@ -865,6 +865,22 @@ def _canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _pins_of_their_text(pins: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Pins as they leave the registry: each sha256 recomputed from the canonical text stored
+    with it, so that what a gateway enforces is what the reviewer read, even for a pin stored
+    before pins were checked or written into the database directly."""
+    bound: dict[str, dict[str, str]] = {}
+    for key, pin in pins.items():
+        text = pin.get("canonical") if isinstance(pin, dict) else None
+        if isinstance(text, str):
+            bound[str(key)] = {"sha256": _digest_text(text), "canonical": text}
+    return bound
+
+
+def _digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
     in_round = [r for r in reviews if r.revision >= row.round_revision]
     approvals = len([r for r in in_round if r.decision == Decision.APPROVE.value])
@@ -881,7 +897,7 @@ def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
         tier=row.tier,
         derived_tier=row.derived_tier,
         tier_reasons=tuple(row.tier_reasons),
-        pins=row.pins,
+        pins=_pins_of_their_text(row.pins),
         vet=VetOutcome.model_validate(row.vet) if row.vet else None,
         vet_claim=VetOutcome.model_validate(row.vet_claim) if row.vet_claim else None,
         inspect_findings=tuple(row.inspect_findings),
