@@ -16,6 +16,7 @@ from mcpward.registry.interface import EntryRequest, InvalidInput
 
 #: Pins a request may carry; more is not a server's tool list.
 MAX_PINS = 2000
+_SHORTEST_SECRET = 4
 
 
 def check_pins(pins: Mapping[str, Any]) -> None:
@@ -163,11 +164,12 @@ def _leaves(node: Any, where: str) -> Iterator[tuple[str, str | None, str]]:
 
 
 def _secret_kinds(name: str | None, value: str) -> set[str]:
-    if not value or len(value) > 100_000:
+    # Shorter than any value the DLP calls a secret (it flags a 4-character password).
+    if len(value) < _SHORTEST_SECRET or len(value) > 100_000:
         return set()
     key = name.lstrip("-") if name else None
     hits = assess_value("", key, value)
-    if not hits and " " not in value.strip():
+    if not hits and " " not in value.strip() and ("=" in value or ":" in value):
         # A launch argument: --api-key=X, TOKEN=X.
         hits = redact_argv([value])[1]
     return {hit.kind for hit in hits}

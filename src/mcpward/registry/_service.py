@@ -64,6 +64,8 @@ REVIEW_DAYS = 90
 SESSION_HOURS = 8
 _GENESIS = "0" * 64
 _AUDIT_LOCK = 7_160_410_002
+#: Where a write transaction keeps the (seq, hash) of the last event it appended.
+_HEAD = "mcpward_audit_head"
 
 
 def _utc(value: datetime) -> datetime:
@@ -423,15 +425,9 @@ class Registry:
         is recorded outside the database."""
         with self.database.writing() as session:
             yield session
-        with self.database.reading() as session:
-            newest = session.execute(
-                select(AuditRow.seq, AuditRow.hash)
-                .where(AuditRow.mac.is_not(None))
-                .order_by(AuditRow.seq.desc())
-                .limit(1)
-            ).first()
-        if newest is not None:
-            self.anchor.advance(self.database.display, int(newest[0]), str(newest[1]))
+            head = session.info.get(_HEAD)
+        if head is not None:
+            self.anchor.advance(self.database.display, head[0], head[1])
 
     def _append(
         self,
@@ -477,8 +473,9 @@ class Registry:
     ) -> str:
         at = self.now()
         event_hash = _event_hash(previous, at, actor, action, entry_id, detail, state)
-        session.execute(
-            insert(AuditRow).values(
+        seq = session.scalar(
+            insert(AuditRow)
+            .values(
                 at=at,
                 actor=actor,
                 action=action,
@@ -489,7 +486,9 @@ class Registry:
                 state=state,
                 mac=self.anchor.mac(key, event_hash),
             )
+            .returning(AuditRow.seq)
         )
+        session.info[_HEAD] = (int(seq or 0), event_hash)
         return event_hash
 
     def audit(self, entry_id: int | None = None, *, limit: int = 1000) -> list[AuditEvent]:
