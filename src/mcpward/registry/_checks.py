@@ -62,6 +62,36 @@ def _pin_problem(key: str, pin: Any) -> str | None:
     return None
 
 
+def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    """What ``mcpward inspect`` finds in the pinned items (checked by :func:`check_pins`): the
+    findings stored with a request made over the API, rather than the requester's own."""
+    from mcpward.inspect import ServerSurface, inspect_servers
+    from mcpward.inspect._surface import instructions_item, prompt_item, resource_item, tool_item
+    from mcpward.model import to_jsonable
+
+    items = []
+    for key, pin in pins.items():
+        kind = str(key).partition(":")[0]
+        item = json.loads(pin["canonical"])
+        if kind == "tool":
+            items.append(tool_item(server, item))
+        elif kind == "prompt":
+            items.append(prompt_item(server, item))
+        elif kind in ("resource", "resource-template"):
+            items.append(resource_item(server, item, kind))
+        elif kind == "instructions" and isinstance(item.get("instructions"), str):
+            items.append(instructions_item(server, item["instructions"]))
+    if not items:
+        return ()
+    findings = inspect_servers([ServerSurface(server, "registry request", items)])
+    plain = [to_jsonable(finding) for finding in findings]
+    return tuple(
+        {key: value for key, value in data.items() if value not in (None, [], ())}
+        for data in plain
+        if isinstance(data, dict)
+    )
+
+
 # -- secrets -----------------------------------------------------------------------------------
 
 

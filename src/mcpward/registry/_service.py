@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from mcpward.dlp import redact_text
 from mcpward.registry._anchor import AuditAnchor
-from mcpward.registry._checks import check_pins, check_secrets, without_secret_values
+from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
 from mcpward.registry._database import Database
 from mcpward.registry._matching import ApprovalIndex, Judgement, identity_key
 from mcpward.registry._tables import (
@@ -101,16 +101,17 @@ class Registry:
 
     # -- entries -----------------------------------------------------------------------------
 
-    def request(self, request: EntryRequest, actor: str, *, vet_is_a_claim: bool = False) -> Entry:
-        return self.request_many([request], actor, vet_is_a_claim=vet_is_a_claim)[0]
+    def request(self, request: EntryRequest, actor: str, *, from_requester: bool = False) -> Entry:
+        return self.request_many([request], actor, from_requester=from_requester)[0]
 
     def request_many(
-        self, requests: Sequence[EntryRequest], actor: str, *, vet_is_a_claim: bool = False
+        self, requests: Sequence[EntryRequest], actor: str, *, from_requester: bool = False
     ) -> list[Entry]:
         """Store requests in one transaction: all of them, or (on any conflict) none.
 
-        ``vet_is_a_claim``: the requests come from a requester (the API), not from mcpward's own
-        vetting, so their ``vet`` is kept as the requester's claim only and is never a verdict."""
+        ``from_requester``: the requests come from a requester (the API), not from mcpward's own
+        vetting and inspection: their ``vet`` is kept as the requester's claim only, never a
+        verdict, and their inspect findings are replaced by those mcpward makes from the pins."""
         for request in requests:
             try:
                 check_pins(request.pins)
@@ -121,7 +122,7 @@ class Registry:
         try:
             with self._changing() as session:
                 for request in requests:
-                    row = self._request_row(request, actor, vet_is_a_claim)
+                    row = self._request_row(request, actor, from_requester)
                     session.add(row)
                     session.flush()
                     ids.append(row.id)
@@ -134,9 +135,10 @@ class Registry:
             ) from None
         return [self.get(entry_id) for entry_id in ids]
 
-    def _request_row(self, request: EntryRequest, actor: str, vet_is_a_claim: bool) -> EntryRow:
-        vet = None if vet_is_a_claim else request.vet
-        claim = request.vet if vet_is_a_claim else None
+    def _request_row(self, request: EntryRequest, actor: str, from_requester: bool) -> EntryRow:
+        vet = None if from_requester else request.vet
+        claim = request.vet if from_requester else None
+        findings = inspect_pins(request.name, request.pins) if from_requester else request.inspect_findings
         derived, reasons = derive_tier(request.scope, request.pins, vet)
         tier = min(derived, request.tier) if request.tier is not None else derived
         if request.tier is not None and request.tier < derived:
@@ -162,7 +164,7 @@ class Registry:
             pins=request.pins,
             vet=vet.model_dump(mode="json") if vet else None,
             vet_claim=claim.model_dump(mode="json") if claim else None,
-            inspect_findings=list(request.inspect_findings),
+            inspect_findings=list(findings),
             server_json=without_secret_values(request.server_json) if request.server_json else None,
             status=Status.REQUESTED.value,
             revision=1,

@@ -99,8 +99,9 @@ def get_entry(request: Request, entry_id: EntryId, _who: Viewer) -> Entry:
 @router.post("/entries", response_model=Entry, status_code=201)
 def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry:
     """A ``vet`` in the body is the requester's claim: stored as ``vet_claim``, never as a
-    verdict (an unvetted package still needs an admin's recorded override to be approved)."""
-    return _registry(request).request(body, who.name, vet_is_a_claim=True)
+    verdict (an unvetted package still needs an admin's recorded override to be approved).
+    Inspect findings are mcpward's own, made from the pinned tools, whatever the body says."""
+    return _registry(request).request(body, who.name, from_requester=True)
 
 
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
@@ -166,7 +167,7 @@ def import_server_json(
         except InvalidInput as exc:
             where = f"document {index + 1} of {len(documents)}: " if len(documents) > 1 else ""
             raise InvalidInput(f"{where}{exc} (nothing was stored)") from None
-    return _registry(request).request_many(requests, who.name, vet_is_a_claim=True)
+    return _registry(request).request_many(requests, who.name, from_requester=True)
 
 
 @router.post("/fleet/reports", status_code=201)
