@@ -134,3 +134,41 @@ def test_a_secret_in_the_entrys_own_text_is_refused(registry: Registry, live_ser
         f"{live_server}/api/entries", json=body, headers=_headers(registry, "m", Role.REQUESTER)
     )
     assert answer.status_code == 422 and GITHUB not in answer.text
+
+
+def test_a_server_json_with_variables_and_placeholders_is_taken_as_written(
+    registry: Registry, live_server: str
+) -> None:
+    """The other side: references to an input's variables ("Bearer {api_key}"), placeholders
+    and ordinary settings are not secrets, and are published unchanged."""
+    document = _leaky(
+        remotes=[
+            {
+                "type": "streamable-http",
+                "url": "https://leaky.example.com/mcp?tenant={tenant}",
+                "headers": [{"name": "Authorization", "value": "Bearer {api_key}",
+                             "variables": {"api_key": {"isSecret": True}}}],
+            }
+        ]
+    )  # fmt: skip
+    document["packages"][0]["environmentVariables"] = [
+        {"name": "GITHUB_TOKEN", "isSecret": True},
+        {"name": "DATABASE_URL", "default": "postgres://app:{password}@localhost/app"},
+        {"name": "LOG_LEVEL", "default": "debug"},
+    ]
+    document["packages"][0]["packageArguments"] = [
+        {"type": "named", "name": "--api-key", "value": "{api_key}"},
+        {"type": "positional", "value": "/workspace"},
+    ]
+    created = httpx.post(
+        f"{live_server}/api/import?owner=team", json=document, headers=_headers(registry, "a", Role.REQUESTER)
+    )
+    assert created.status_code == 201, created.text
+    registry.approve(created.json()[0]["id"], "bob", "ok", override=True)
+    published = httpx.get(f"{live_server}/v0/servers").json()["servers"][0]["server"]
+    assert published["remotes"][0]["headers"][0]["value"] == "Bearer {api_key}"
+    assert (
+        published["packages"][0]["environmentVariables"][1]["default"]
+        == "postgres://app:{password}@localhost/app"
+    )
+    assert published["packages"][0]["packageArguments"][0]["value"] == "{api_key}"

@@ -7,6 +7,7 @@ Both checks name the item at fault and never the value: an answer may be logged 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from mcpward.registry.interface import EntryRequest, InvalidInput
 #: Pins a request may carry; more is not a server's tool list.
 MAX_PINS = 2000
 _SHORTEST_SECRET = 4
+_VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.-]{0,100}\}")
 
 
 def check_pins(pins: Mapping[str, Any]) -> None:
@@ -198,6 +200,8 @@ def _secret_kinds(name: str | None, value: str) -> set[str]:
     if len(value) < _SHORTEST_SECRET or len(value) > 100_000:
         return set()
     key = name.lstrip("-") if name else None
+    # server.json fills "{api_key}" from an input's variables: a reference, not a value.
+    value = _VARIABLE.sub("${VARIABLE}", value)
     hits = assess_value("", key, value)
     if not hits and " " not in value.strip() and ("=" in value or ":" in value):
         # A launch argument: --api-key=X, TOKEN=X.
