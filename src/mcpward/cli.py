@@ -856,8 +856,11 @@ def token_list(
     database: _Database = None,
 ) -> None:
     """Token holders and roles (never the tokens)."""
+    from mcpward.output._entries import printable
+
     for holder, role, created, revoked in _open_registry(database).tokens():
-        typer.echo(f"{holder}\t{role.value}\t{created:%Y-%m-%d}\t{'revoked' if revoked else 'active'}")
+        state = "revoked" if revoked else "active"
+        typer.echo(f"{printable(holder)}\t{role.value}\t{created:%Y-%m-%d}\t{state}")
 
 
 @registry_app.command("serve")

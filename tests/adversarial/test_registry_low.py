@@ -238,3 +238,17 @@ def test_the_sqlite_database_is_owner_only(tmp_path: Path) -> None:
         registry.database.dispose()
     finally:
         os.umask(previous)
+
+
+def test_token_names_are_printed_escaped_and_refused_with_escapes(
+    registry: Registry, database_url: str, live_server: str, cli: Any
+) -> None:
+    registry.create_token(ESCAPE, Role.VIEWER, "setup")  # as stored before, or through the database
+    listed = cli("registry", "token", "list", "--database", database_url)
+    assert listed.exit_code == 0 and "\x1b" not in listed.stdout and "\\x1b" in listed.stdout
+    answer = httpx.post(
+        f"{live_server}/api/tokens",
+        json={"name": ESCAPE, "role": "viewer"},
+        headers=_headers(registry, Role.ADMIN, "root"),
+    )
+    assert answer.status_code == 422 and "\x1b" not in answer.text

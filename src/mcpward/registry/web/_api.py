@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpward.registry._server_json import export, parse, to_request
 from mcpward.registry._service import Registry
@@ -21,6 +21,7 @@ from mcpward.registry.interface import (
     Principal,
     Role,
     Status,
+    no_control_characters,
 )
 from mcpward.registry.web._auth import require
 
@@ -65,6 +66,12 @@ class EntryPage(BaseModel):
 class TokenBody(_Body):
     name: str = Field(min_length=1, max_length=200)
     role: Role
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        no_control_characters(name)
+        return name
 
 
 class FleetItem(BaseModel):
