@@ -120,6 +120,11 @@ def test_a_secret_already_stored_is_masked_when_published(registry: Registry, li
     page = httpx.get(f"{live_server}/v0/servers")
     assert page.status_code == 200 and "io.github.acme/leaky" in page.text
     assert not any(secret in page.text for secret in ALL), page.text
+    viewer = _headers(registry, "viewer", Role.VIEWER)
+    for path in (f"/api/entries/{entry_id}", "/api/entries", f"/api/entries/{entry_id}/server.json"):
+        answer = httpx.get(live_server + path, headers=viewer)
+        assert answer.status_code == 200 and "leaky" in answer.text
+        assert not any(secret in answer.text for secret in ALL), (path, answer.text)
 
 
 @pytest.mark.parametrize("field", ["description", "title"])

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcpward.registry._checks import masked
 from mcpward.registry._server_json import export, parse, to_request
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
@@ -94,13 +95,21 @@ def list_entries(
     offset: Offset = 0,
 ) -> EntryPage:
     registry = _registry(request)
-    entries = registry.entries(status=status, name=name, limit=limit, offset=offset)
+    entries = [_published(e) for e in registry.entries(status=status, name=name, limit=limit, offset=offset)]
     return EntryPage(entries=entries, total=registry.count(status=status) if name is None else len(entries))
+
+
+def _published(entry: Entry) -> Entry:
+    """The entry as the API answers it: a secret stored in its server.json before secrets were
+    refused, or written into the database, is masked like on /v0."""
+    if not entry.server_json:
+        return entry
+    return entry.model_copy(update={"server_json": masked(entry.server_json)})
 
 
 @router.get("/entries/{entry_id}", response_model=Entry)
 def get_entry(request: Request, entry_id: EntryId, _who: Viewer) -> Entry:
-    return _registry(request).get(entry_id)
+    return _published(_registry(request).get(entry_id))
 
 
 @router.post("/entries", response_model=Entry, status_code=201)
@@ -114,8 +123,8 @@ def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
     if body.override and not who.role.allows(Role.ADMIN):
         raise Forbidden("an override needs the admin role")
-    return _registry(request).decide(
-        entry_id, decision, who.name, body.rationale, body.revision, body.override
+    return _published(
+        _registry(request).decide(entry_id, decision, who.name, body.rationale, body.revision, body.override)
     )
 
 
