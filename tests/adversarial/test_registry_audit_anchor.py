@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from mcpward.registry import Registry, Role
+from mcpward.registry import Registry, RegistryError, Role
 from mcpward.registry._service import _event_hash, _utc
 from test_registry import package_request
 
@@ -193,3 +193,15 @@ def test_without_its_key_the_registry_refuses_to_extend_the_trail(registry: Regi
     result = cli("registry", "token", "create", "mallory", "--role", "admin", "--database", _url(registry))
     assert result.exit_code == 2 and "audit key" in result.stderr and "Traceback" not in result.stderr
     assert not registry.anchor.key_file.exists() and [t[0] for t in fresh.tokens()].count("mallory") == 0
+
+
+def test_a_host_with_another_key_cannot_sign_on(registry: Registry, tmp_path: Any) -> None:
+    """A host pointed at a shared database with its own (other) key would fork the trail into
+    two keys that nobody can verify whole: it is refused before anything is written."""
+    _history(registry)
+    other = Registry(registry.database, key_file=tmp_path / "other" / "registry-audit.key")
+    other.anchor.key(create=True)
+    before = registry.audit(limit=1)[0].seq
+    with pytest.raises(RegistryError, match="not the key this database's trail is signed with"):
+        other.create_token("eve", Role.ADMIN, "eve")
+    assert registry.audit(limit=1)[0].seq == before and registry.verify_audit() is None

@@ -454,6 +454,17 @@ class Registry:
                 "trail was signed with one: restore the key file (or set MCPWARD_REGISTRY_KEY to it); "
                 "nothing was changed"
             )
+        if (
+            last is not None
+            and last[1] is not None
+            and not hmac.compare_digest(last[1], self.anchor.mac(key, last[0]))
+        ):
+            # Signing on with another key would make the trail unverifiable for every holder.
+            raise RegistryError(
+                f"the audit key {self.anchor.key_file} is not the key this database's trail is signed "
+                "with (the newest event does not verify with it): copy the key file of the hosts that "
+                "write this database, or set MCPWARD_REGISTRY_KEY to it; nothing was changed"
+            )
         previous = last[0] if last else _GENESIS
         if last is not None and not signed:
             # A trail from before anchoring: sign an event that records every entry and token
