@@ -6,6 +6,7 @@ never the value) and masked on the way out, whatever the path they came in by.""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -177,3 +178,20 @@ def test_a_server_json_with_variables_and_placeholders_is_taken_as_written(
         == "postgres://app:{password}@localhost/app"
     )
     assert published["packages"][0]["packageArguments"][0]["value"] == "{api_key}"
+
+
+def test_the_secret_check_is_bounded_in_time(registry: Registry, live_server: str) -> None:
+    """Checking every string for secrets costs microseconds a character: a body of 2 MiB of
+    server.json text must be refused by size, not checked for seconds."""
+    body = {
+        "name": "io.github.acme/big",
+        "identity": {"kind": "remote", "url": "https://big.example.com/mcp"},
+        "owner": "team",
+        "server_json": {"name": "io.github.acme/big", "_meta": {"notes": "x" * 1_900_000}},
+    }
+    started = time.monotonic()
+    answer = httpx.post(
+        f"{live_server}/api/entries", json=body, headers=_headers(registry, "m", Role.REQUESTER), timeout=60
+    )
+    assert answer.status_code == 422 and "KiB" in answer.text, answer.text[:300]
+    assert time.monotonic() - started < 2.0

@@ -197,7 +197,7 @@ def _leaves(node: Any, where: str) -> Iterator[tuple[str, str | None, str]]:
 
 def _secret_kinds(name: str | None, value: str) -> set[str]:
     # Shorter than any value the DLP calls a secret (it flags a 4-character password).
-    if len(value) < _SHORTEST_SECRET or len(value) > 100_000:
+    if len(value) < _SHORTEST_SECRET:
         return set()
     key = name.lstrip("-") if name else None
     # server.json fills "{api_key}" from an input's variables: a reference, not a value.

@@ -8,6 +8,7 @@ description.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from datetime import date, datetime
 from typing import Any, Literal
@@ -50,6 +51,8 @@ class _Frozen(BaseModel):
 _NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
 
 
+#: The largest ``server.json`` an entry keeps, as JSON text.
+MAX_SERVER_JSON = 64 * 1024
 #: The largest id, revision or offset the database's integer columns hold.
 MAX_INT = 2_147_483_647
 
@@ -231,6 +234,15 @@ class EntryRequest(_Frozen):
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         return no_control_characters(value)
+
+    @field_validator("server_json")
+    @classmethod
+    def _bounded(cls, document: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Every string of it is checked for secrets before it is stored, at a few microseconds
+        # a character: a published server.json is a few kilobytes.
+        if document is not None and len(json.dumps(document)) > MAX_SERVER_JSON:
+            raise ValueError(f"a server.json is at most {MAX_SERVER_JSON // 1024} KiB")
+        return document
 
     @field_validator("description")
     @classmethod
