@@ -691,7 +691,7 @@ def registry_list(
 ) -> None:
     """List entries (approved entries past their re-review date are marked expired first)."""
     from mcpward.output._entries import write_entries
-    from mcpward.registry import Status
+    from mcpward.registry import RegistryError, Status
 
     _check_format(output_format, ("table", "json"))
     try:
@@ -699,7 +699,10 @@ def registry_list(
     except ValueError:
         raise _fail(f"unknown status {status!r}; choose from {', '.join(s.value for s in Status)}") from None
     registry = _open_registry(database)
-    registry.expire_due()
+    try:
+        registry.expire_due()
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
     write_entries(registry.entries(status=wanted), output_format, sys.stdout, terminal=sys.stdout.isatty())
 
 
@@ -817,13 +820,17 @@ def token_create(
     database: _Database = None,
 ) -> None:
     """Create an API token and print it once; only its hash is stored."""
-    from mcpward.registry import Role
+    from mcpward.registry import RegistryError, Role
 
     try:
         wanted = Role(role)
     except ValueError:
         raise _fail(f"unknown role {role!r}; choose from {', '.join(r.value for r in Role)}") from None
-    typer.echo(_open_registry(database).create_token(name, wanted, _actor(actor)))
+    try:
+        token = _open_registry(database).create_token(name, wanted, _actor(actor))
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(token)
 
 
 @token_app.command("revoke")
@@ -833,7 +840,12 @@ def token_revoke(
     database: _Database = None,
 ) -> None:
     """Revoke every token of NAME."""
-    count = _open_registry(database).revoke_tokens(name, _actor(actor))
+    from mcpward.registry import RegistryError
+
+    try:
+        count = _open_registry(database).revoke_tokens(name, _actor(actor))
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
     if not count:
         raise _fail(f"no active token for {name}", EXIT_FINDINGS)
     typer.echo(f"revoked {count} token(s) of {name}")
@@ -844,8 +856,11 @@ def token_list(
     database: _Database = None,
 ) -> None:
     """Token holders and roles (never the tokens)."""
+    from mcpward.output._entries import printable
+
     for holder, role, created, revoked in _open_registry(database).tokens():
-        typer.echo(f"{holder}\t{role.value}\t{created:%Y-%m-%d}\t{'revoked' if revoked else 'active'}")
+        state = "revoked" if revoked else "active"
+        typer.echo(f"{printable(holder)}\t{role.value}\t{created:%Y-%m-%d}\t{state}")
 
 
 @registry_app.command("serve")

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from mcpward.registry import AuditEvent, Entry
+
+
+# What a terminal acts on instead of printing (C0, DEL, C1) and bidirectional overrides: entries
+# hold text requesters typed, shown escaped (``\x1b``) so it can neither move the cursor, retitle
+# the window nor forge a line of the listing.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", str(text))  # fmt: skip
 
 
 def write_entries(
@@ -20,6 +32,7 @@ def write_entries(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("id", "name", "identity", "tier", "status", "owner", "review due"):
@@ -28,15 +41,17 @@ def write_entries(
         status = entry.status.value
         if entry.status.value == "requested" and entry.approvals:
             status += f" ({entry.approvals}/{entry.approvals_needed} approvals)"
-        table.add_row(
-            str(entry.id),
+        cells = (
+            entry.id,
             entry.name,
             entry.identity.display,
             f"Tier-{entry.tier}",
             status,
             entry.owner,
-            str(entry.review_due or ""),
+            entry.review_due or "",
         )
+        # Text, not markup: an owner of "[link=...]" is printed as written.
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     Console(file=out, force_terminal=terminal, width=160 if not terminal else None).print(table)
 
 
@@ -65,7 +80,8 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
         f"  credentials  {', '.join(scope.credentials) or '-'}",
         f"  network      {', '.join(scope.network) or '-'}",
         f"  vet          {entry.vet.verdict if entry.vet else 'not run'}"
-        + (f", {len(entry.vet.findings)} findings" if entry.vet else ""),
+        + (f", {len(entry.vet.findings)} findings" if entry.vet else "")
+        + (f" (the requester claims {entry.vet_claim.verdict}, unchecked)" if entry.vet_claim else ""),
         f"  inspect      {len(entry.pins)} pinned items, {len(entry.inspect_findings)} findings",
     ]
     for finding in [*(entry.vet.findings if entry.vet else ()), *entry.inspect_findings]:
@@ -76,7 +92,7 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
             f"  {review.at:%Y-%m-%d %H:%M} {review.decision.value}{override} "
             f"by {review.reviewer}: {review.rationale}"
         )
-    out.write("\n".join(lines) + "\n")
+    out.write("\n".join(printable(line) for line in lines) + "\n")
 
 
 def write_audit(events: Sequence[AuditEvent], output_format: str, out: TextIO) -> None:
@@ -88,6 +104,5 @@ def write_audit(events: Sequence[AuditEvent], output_format: str, out: TextIO) -
     for event in events:
         entry = f" entry {event.entry_id}" if event.entry_id is not None else ""
         detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
-        out.write(
-            f"{event.seq:>6} {event.at:%Y-%m-%d %H:%M:%S} {event.actor} {event.action}{entry} {detail}\n"
-        )
+        line = f"{event.seq:>6} {event.at:%Y-%m-%d %H:%M:%S} {event.actor} {event.action}{entry} {detail}"
+        out.write(printable(line) + "\n")

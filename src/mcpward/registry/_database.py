@@ -58,7 +58,7 @@ class Database:
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _create_owner_only(Path(database))
             self.read_engine = self._sqlite_engine(raw, immediate=False)
             self.write_engine = self._sqlite_engine(raw, immediate=True)
         else:
@@ -122,6 +122,19 @@ class Database:
     def dispose(self) -> None:
         self.read_engine.dispose()
         self.write_engine.dispose()
+
+
+def _create_owner_only(path: Path) -> None:
+    """Make a new database file (and its folder) readable by its owner only: it holds the
+    reviews, the audit trail and token hashes. SQLite gives its -wal and -shm files the mode of
+    the database file. An existing file keeps the mode it was given."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise RegistryError(f"cannot create the registry database {path}: {exc.strerror}") from None
 
 
 def _masked(url: str) -> str:

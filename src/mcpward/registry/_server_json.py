@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mcpward._settings import validation_problems
+from mcpward.registry._checks import masked
 from mcpward.registry.interface import (
     DataScope,
     Entry,
@@ -94,7 +95,7 @@ class ServerJson(_Strict):
 
 def _exact(version: str, what: str) -> str:
     if not is_exact_version(version):
-        raise ValueError(f"{what} {version!r} must be a specific version, not a range or tag")
+        raise ValueError(f"{what} must be a specific version, not a range or tag")
     return version
 
 
@@ -235,4 +236,6 @@ def export(entry: Entry) -> dict[str, Any]:
         "pins": {key: pin.get("sha256") for key, pin in entry.pins.items()},
     }
     document["_meta"] = meta
-    return document
+    # What was stored before secrets were refused, or written around the service, is still
+    # never published.
+    return masked(document)

@@ -9,10 +9,13 @@ checked in the UPDATE itself, so of two reviewers deciding at once one wins and 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
@@ -20,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mcpward.dlp import redact_text
+from mcpward.registry._anchor import AuditAnchor
+from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
 from mcpward.registry._database import Database
 from mcpward.registry._matching import ApprovalIndex, Judgement, identity_key
 from mcpward.registry._tables import (
@@ -41,11 +46,13 @@ from mcpward.registry.interface import (
     Entry,
     EntryRequest,
     Identity,
+    InvalidInput,
     InventoryUpload,
     NotFound,
     ObservedServer,
     PolicyRefusal,
     Principal,
+    RegistryError,
     Review,
     Role,
     Status,
@@ -57,6 +64,8 @@ REVIEW_DAYS = 90
 SESSION_HOURS = 8
 _GENESIS = "0" * 64
 _AUDIT_LOCK = 7_160_410_002
+#: Where a write transaction keeps the (seq, hash) of the last event it appended.
+_HEAD = "mcpward_audit_head"
 
 
 def _utc(value: datetime) -> datetime:
@@ -69,36 +78,56 @@ def _digest(value: str) -> str:
 
 
 class Registry:
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        key_file: Path | None = None,
+    ) -> None:
         self.database = database
         self._clock = clock or (lambda: datetime.now(UTC))
+        #: The audit key and the heads of the chain, kept outside the database.
+        self.anchor = AuditAnchor(key_file)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Registry:
+    def open(cls, url: str | None = None, *, key_file: Path | None = None) -> Registry:
         database = Database(url)
         database.migrate()
-        return cls(database)
+        return cls(database, key_file=key_file)
 
     def now(self) -> datetime:
         return self._clock()
 
     # -- entries -----------------------------------------------------------------------------
 
-    def request(self, request: EntryRequest, actor: str) -> Entry:
-        return self.request_many([request], actor)[0]
+    def request(self, request: EntryRequest, actor: str, *, from_requester: bool = False) -> Entry:
+        return self.request_many([request], actor, from_requester=from_requester)[0]
 
-    def request_many(self, requests: Sequence[EntryRequest], actor: str) -> list[Entry]:
-        """Store requests in one transaction: all of them, or (on any conflict) none."""
+    def request_many(
+        self, requests: Sequence[EntryRequest], actor: str, *, from_requester: bool = False
+    ) -> list[Entry]:
+        """Store requests in one transaction: all of them, or (on any conflict) none.
+
+        ``from_requester``: the requests come from a requester (the API), not from mcpward's own
+        vetting and inspection: their ``vet`` is kept as the requester's claim only, never a
+        verdict, and their inspect findings are replaced by those mcpward makes from the pins."""
+        for request in requests:
+            try:
+                check_pins(request.pins)
+                check_secrets(request)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{request.name} {request.identity.release}: {exc}") from None
         ids = []
         try:
-            with self.database.writing() as session:
+            with self._changing() as session:
                 for request in requests:
-                    row = self._request_row(request, actor)
+                    row = self._request_row(request, actor, from_requester)
                     session.add(row)
                     session.flush()
                     ids.append(row.id)
                     detail = {"identity": request.identity.display, "owner": request.owner, "tier": row.tier}
-                    self._append(session, actor, "request", row.id, detail)
+                    self._append(session, actor, "request", row.id, detail, _state(session, entries=[row.id]))
         except IntegrityError:
             raise Conflict(
                 f"{requests[len(ids)].name} {requests[len(ids)].identity.release} is already in the "
@@ -106,14 +135,16 @@ class Registry:
             ) from None
         return [self.get(entry_id) for entry_id in ids]
 
-    def _request_row(self, request: EntryRequest, actor: str) -> EntryRow:
-        derived, reasons = derive_tier(request.scope, request.pins, request.vet)
+    def _request_row(self, request: EntryRequest, actor: str, from_requester: bool) -> EntryRow:
+        vet = None if from_requester else request.vet
+        claim = request.vet if from_requester else None
+        findings = inspect_pins(request.name, request.pins) if from_requester else request.inspect_findings
+        derived, reasons = derive_tier(request.scope, request.pins, vet)
         tier = min(derived, request.tier) if request.tier is not None else derived
         if request.tier is not None and request.tier < derived:
             reasons = (*reasons, f"raised by hand to Tier-{request.tier}")
         _kind, package = identity_key(request.identity)
         now = self.now()
-        vet = request.vet
         return EntryRow(
             name=request.name,
             release=request.identity.release,
@@ -132,8 +163,9 @@ class Registry:
             tier_reasons=list(reasons),
             pins=request.pins,
             vet=vet.model_dump(mode="json") if vet else None,
-            inspect_findings=list(request.inspect_findings),
-            server_json=request.server_json,
+            vet_claim=claim.model_dump(mode="json") if claim else None,
+            inspect_findings=list(findings),
+            server_json=without_secret_values(request.server_json) if request.server_json else None,
             status=Status.REQUESTED.value,
             revision=1,
             round_revision=1,
@@ -176,7 +208,7 @@ class Registry:
         if not rationale:
             raise PolicyRefusal("a decision needs a rationale")
         now = self.now()
-        with self.database.writing() as session:
+        with self._changing() as session:
             row = session.get(EntryRow, entry_id)
             if row is None:
                 raise NotFound(f"no entry {entry_id}")
@@ -218,7 +250,10 @@ class Registry:
                 detail["override"] = True
             if note:
                 detail["note"] = note
-            self._append(session, actor, decision.value, entry_id, detail)
+            session.flush()
+            self._append(
+                session, actor, decision.value, entry_id, detail, _state(session, entries=[entry_id])
+            )
         return self.get(entry_id)
 
     def _outcome(
@@ -355,7 +390,7 @@ class Registry:
         """Approved entries past their re-review date become ``expired``, each recorded."""
         today = self.now().date()
         expired = 0
-        with self.database.writing() as session:
+        with self._changing() as session:
             rows = session.scalars(
                 select(EntryRow).where(EntryRow.status == Status.APPROVED.value, EntryRow.review_due < today)
             ).all()
@@ -370,7 +405,14 @@ class Registry:
                         updated_at=self.now(),
                     )
                 )
-                self._append(session, "mcpward", "expire", row.id, {"review_due": str(row.review_due)})
+                self._append(
+                    session,
+                    "mcpward",
+                    "expire",
+                    row.id,
+                    {"review_due": str(row.review_due)},
+                    _state(session, entries=[row.id]),
+                )
                 expired += 1
         return expired
 
@@ -379,25 +421,88 @@ class Registry:
 
     # -- the audit trail ---------------------------------------------------------------------
 
+    @contextmanager
+    def _changing(self) -> Iterator[Session]:
+        """A write transaction that appends audit events; once it commits, the chain's new head
+        is recorded outside the database."""
+        with self.database.writing() as session:
+            yield session
+            head = session.info.get(_HEAD)
+        if head is not None:
+            self.anchor.advance(self.database.display, head[0], head[1])
+
     def _append(
-        self, session: Session, actor: str, action: str, entry_id: int | None, detail: dict[str, Any]
+        self,
+        session: Session,
+        actor: str,
+        action: str,
+        entry_id: int | None,
+        detail: dict[str, Any],
+        state: dict[str, str] | None = None,
     ) -> None:
         if self.database.dialect == "postgresql":
             # One appender at a time, so that each event chains onto the one before it.
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-        previous = session.scalar(select(AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)) or _GENESIS
+        last = session.execute(
+            select(AuditRow.hash, AuditRow.mac).order_by(AuditRow.seq.desc()).limit(1)
+        ).first()
+        signed = session.scalar(select(AuditRow.seq).where(AuditRow.mac.is_not(None)).limit(1)) is not None
+        key = self.anchor.key(create=not signed)
+        if key is None:
+            raise RegistryError(
+                f"the registry's audit key {self.anchor.key_file} is missing, but this database's "
+                "trail was signed with one: restore the key file (or set MCPWARD_REGISTRY_KEY to it); "
+                "nothing was changed"
+            )
+        if (
+            last is not None
+            and last[1] is not None
+            and not hmac.compare_digest(last[1], self.anchor.mac(key, last[0]))
+        ):
+            # Signing on with another key would make the trail unverifiable for every holder.
+            raise RegistryError(
+                f"the audit key {self.anchor.key_file} is not the key this database's trail is signed "
+                "with (the newest event does not verify with it): copy the key file of the hosts that "
+                "write this database, or set MCPWARD_REGISTRY_KEY to it; nothing was changed"
+            )
+        previous = last[0] if last else _GENESIS
+        if last is not None and not signed:
+            # A trail from before anchoring: sign an event that records every entry and token
+            # as they are now, so that from here on they are bound to the chain.
+            anchor_state = _state(session, entries=None, tokens=None)
+            previous = self._insert_event(session, key, previous, "mcpward", "anchor", None, {}, anchor_state)
+        self._insert_event(session, key, previous, actor, action, entry_id, detail, state)
+
+    def _insert_event(
+        self,
+        session: Session,
+        key: bytes,
+        previous: str,
+        actor: str,
+        action: str,
+        entry_id: int | None,
+        detail: dict[str, Any],
+        state: dict[str, str] | None,
+    ) -> str:
         at = self.now()
-        session.execute(
-            insert(AuditRow).values(
+        event_hash = _event_hash(previous, at, actor, action, entry_id, detail, state)
+        seq = session.scalar(
+            insert(AuditRow)
+            .values(
                 at=at,
                 actor=actor,
                 action=action,
                 entry_id=entry_id,
                 detail=detail,
                 prev_hash=previous,
-                hash=_event_hash(previous, at, actor, action, entry_id, detail),
+                hash=event_hash,
+                state=state,
+                mac=self.anchor.mac(key, event_hash),
             )
+            .returning(AuditRow.seq)
         )
+        session.info[_HEAD] = (int(seq or 0), event_hash)
+        return event_hash
 
     def audit(self, entry_id: int | None = None, *, limit: int = 1000) -> list[AuditEvent]:
         query = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
@@ -418,18 +523,81 @@ class Registry:
             ]
 
     def verify_audit(self) -> str | None:
-        """None when every event's hash holds and chains onto the one before; else the problem."""
+        """None when the trail holds; else the first problem found.
+
+        Detected: an event altered, removed from the middle or inserted; events written or
+        re-signed without the audit key (a recomputed chain); the newest events deleted or the
+        trail emptied, back to before the head this host recorded; an entry (with its reviews)
+        or an API token added, changed or deleted other than through mcpward. Not detected:
+        changes made with the key file in hand; the newest events deleted on a host that did not
+        write them; rows of other tables (sessions, fleet inventory, gateway mirror)."""
+        key = self.anchor.key(create=False)
+        head = self.anchor.head(self.database.display)
         previous = _GENESIS
+        signed = False
+        last_seq = 0
+        recorded: dict[str, tuple[str, int]] = {}
         with self.database.reading() as session:
             for row in session.scalars(select(AuditRow).order_by(AuditRow.seq)):
                 if row.prev_hash != previous:
                     return f"event {row.seq} does not follow the event before it"
+                if not isinstance(row.detail, dict) or not isinstance(row.state, dict | None):
+                    return f"event {row.seq} was altered"
                 expected = _event_hash(
-                    previous, _utc(row.at), row.actor, row.action, row.entry_id, row.detail
+                    previous, _utc(row.at), row.actor, row.action, row.entry_id, row.detail, row.state
                 )
                 if row.hash != expected:
                     return f"event {row.seq} was altered"
+                if row.mac is None:
+                    if signed:
+                        return (
+                            f"event {row.seq} is not signed with the audit key: it was written around mcpward"
+                        )
+                elif key is None:
+                    return (
+                        f"the audit key {self.anchor.key_file} is missing: the signed trail cannot be "
+                        "checked (restore the key file, or set MCPWARD_REGISTRY_KEY to it)"
+                    )
+                elif not hmac.compare_digest(row.mac, self.anchor.mac(key, row.hash)):
+                    return (
+                        f"event {row.seq} is not signed with this registry's audit key "
+                        "(altered, or the chain was recomputed)"
+                    )
+                else:
+                    signed = True
+                for item, digest in (row.state or {}).items():
+                    recorded[item] = (str(digest), row.seq)
                 previous = row.hash
+                last_seq = row.seq
+            if head is not None:
+                head_seq, head_hash = head
+                if head_seq > last_seq:
+                    return (
+                        f"the trail ends at event {last_seq}, but event {head_seq} was recorded in "
+                        f"{self.anchor.heads_file}: the newest events were deleted"
+                    )
+                at_head = session.execute(
+                    select(AuditRow.hash, AuditRow.mac).where(AuditRow.seq == head_seq)
+                ).first()
+                if at_head is None or at_head[0] != head_hash or at_head[1] is None:
+                    return (
+                        f"event {head_seq} is not the signed event recorded in {self.anchor.heads_file}: "
+                        "the trail was replaced"
+                    )
+            if not signed:
+                return None  # a trail from before anchoring: its rows are bound from the next change on
+            current = _state(session, entries=None, tokens=None)
+        for item, digest in current.items():
+            if item not in recorded:
+                return f"{item.replace(':', ' ')} was added outside mcpward: no audit event records it"
+            if recorded[item][0] != digest:
+                return (
+                    f"{item.replace(':', ' ')} was changed outside mcpward: it is not as audit event "
+                    f"{recorded[item][1]} recorded it"
+                )
+        for item, (_digest_value, seq) in recorded.items():
+            if item not in current:
+                return f"{item.replace(':', ' ')} was deleted outside mcpward (audit event {seq} recorded it)"
         return None
 
     # -- tokens and browser sessions ---------------------------------------------------------
@@ -437,23 +605,30 @@ class Registry:
     def create_token(self, name: str, role: Role, actor: str) -> str:
         """A new API token; only its hash is stored, so this is the one time it is seen."""
         token = "mcpw_" + secrets.token_urlsafe(32)
-        with self.database.writing() as session:
-            session.add(
-                TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
-            )
-            self._append(session, actor, "token-create", None, {"name": name, "role": role.value})
+        with self._changing() as session:
+            row = TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
+            session.add(row)
+            session.flush()
+            detail = {"name": name, "role": role.value}
+            self._append(session, actor, "token-create", None, detail, _state(session, tokens=[row.id]))
         return token
 
     def revoke_tokens(self, name: str, actor: str) -> int:
-        with self.database.writing() as session:
-            result = session.execute(
-                update(TokenRow)
-                .where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
-                .values(revoked_at=self.now())
+        with self._changing() as session:
+            revoked = list(
+                session.scalars(
+                    select(TokenRow.id).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
+                )
             )
-            count = int(result.rowcount)  # type: ignore[attr-defined]
+            count = 0
+            if revoked:
+                result = session.execute(
+                    update(TokenRow).where(TokenRow.id.in_(revoked)).values(revoked_at=self.now())
+                )
+                count = int(result.rowcount)  # type: ignore[attr-defined]
             if count:
-                self._append(session, actor, "token-revoke", None, {"name": name, "count": count})
+                state = _state(session, tokens=revoked)
+                self._append(session, actor, "token-revoke", None, {"name": name, "count": count}, state)
         return count
 
     def tokens(self) -> list[tuple[str, Role, datetime, bool]]:
@@ -632,21 +807,90 @@ def _csrf_token(session_id: str) -> str:
 
 
 def _event_hash(
-    previous: str, at: datetime, actor: str, action: str, entry_id: int | None, detail: dict[str, Any]
+    previous: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    entry_id: int | None,
+    detail: dict[str, Any],
+    state: Mapping[str, Any] | None = None,
 ) -> str:
+    fields: dict[str, Any] = {
+        "at": _utc(at).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "action": action,
+        "entry": entry_id,
+        "detail": detail,
+    }
+    if state is not None:  # events from before anchoring have none, and hash as they did
+        fields["state"] = dict(state)
     body = json.dumps(
-        {
-            "at": _utc(at).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "entry": entry_id,
-            "detail": detail,
-        },
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
     return _digest(previous + body)
+
+
+def _state(
+    session: Session, *, entries: Sequence[int] | None = (), tokens: Sequence[int] | None = ()
+) -> dict[str, str]:
+    """Digests of entries (with their reviews) and API tokens as the database holds them now,
+    "entry:ID" / "token:ID" -> digest; None means every row of that table. Read with plain
+    SELECTs, so what is digested is what is stored, not what the session believes."""
+    entry_table, review_table, token_table = EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__
+    state: dict[str, str] = {}
+    if entries is None or entries:
+        query = select(entry_table)
+        reviews_query = select(review_table).order_by(review_table.c.id)
+        if entries is not None:
+            query = query.where(entry_table.c.id.in_(list(entries)))
+            reviews_query = reviews_query.where(review_table.c.entry_id.in_(list(entries)))
+        reviews: dict[int, list[dict[str, Any]]] = {}
+        for review in session.execute(reviews_query).mappings():
+            reviews.setdefault(int(review["entry_id"]), []).append(_plain_row(review))
+        for row in session.execute(query).mappings():
+            body = {"row": _plain_row(row), "reviews": reviews.get(int(row["id"]), [])}
+            state[f"entry:{row['id']}"] = _digest(_canonical_json(body))
+    if tokens is None or tokens:
+        token_query = select(token_table)
+        if tokens is not None:
+            token_query = token_query.where(token_table.c.id.in_(list(tokens)))
+        for row in session.execute(token_query).mappings():
+            state[f"token:{row['id']}"] = _digest(_canonical_json(_plain_row(row)))
+    return state
+
+
+def _plain_row(row: Mapping[Any, Any]) -> dict[str, Any]:
+    plain: dict[str, Any] = {}
+    for column, value in row.items():
+        if isinstance(value, datetime):
+            value = _utc(value).isoformat(timespec="microseconds")
+        elif isinstance(value, date):
+            value = value.isoformat()
+        plain[str(column)] = value
+    return plain
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _pins_of_their_text(pins: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Pins as they leave the registry: each sha256 recomputed from the canonical text stored
+    with it, so that what a gateway enforces is what the reviewer read, even for a pin stored
+    before pins were checked or written into the database directly."""
+    bound: dict[str, dict[str, str]] = {}
+    for key, pin in pins.items():
+        text = pin.get("canonical") if isinstance(pin, dict) else None
+        if isinstance(text, str):
+            bound[str(key)] = {"sha256": _digest_text(text), "canonical": text}
+    return bound
+
+
+def _digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
@@ -665,8 +909,9 @@ def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
         tier=row.tier,
         derived_tier=row.derived_tier,
         tier_reasons=tuple(row.tier_reasons),
-        pins=row.pins,
+        pins=_pins_of_their_text(row.pins),
         vet=VetOutcome.model_validate(row.vet) if row.vet else None,
+        vet_claim=VetOutcome.model_validate(row.vet_claim) if row.vet_claim else None,
         inspect_findings=tuple(row.inspect_findings),
         status=Status(row.status),
         revision=row.revision,

@@ -56,6 +56,9 @@ class EntryRow(Base):
     tier_reasons: Mapped[list[Any]]
     pins: Mapped[dict[str, Any]]
     vet: Mapped[dict[str, Any] | None]
+    #: What the requester said vet found, over the API: shown as their claim, never used as a
+    #: verdict (only mcpward's own vetting fills ``vet``).
+    vet_claim: Mapped[dict[str, Any] | None]
     inspect_findings: Mapped[list[Any]]
     server_json: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(16))
@@ -85,7 +88,10 @@ class ReviewRow(Base):
 
 class AuditRow(Base):
     """Append-only: database triggers refuse UPDATE and DELETE, and each row's hash covers the
-    previous row's, so an edit made around the triggers breaks the chain."""
+    previous row's, so an edit made around the triggers breaks the chain. ``mac`` is a keyed MAC
+    of ``hash`` with a key kept outside the database, so the chain cannot be recomputed by whoever
+    can write the database; ``state`` holds the digests of the entries and tokens the change left
+    behind ("entry:ID" / "token:ID" -> digest), which binds those rows to the chain."""
 
     __tablename__ = "audit_events"
 
@@ -97,6 +103,8 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[dict[str, Any] | None]
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class TokenRow(Base):

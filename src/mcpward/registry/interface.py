@@ -8,6 +8,7 @@ description.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from datetime import date, datetime
 from typing import Any, Literal
@@ -50,6 +51,24 @@ class _Frozen(BaseModel):
 _NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
 
 
+#: The largest ``server.json`` an entry keeps, as JSON text.
+MAX_SERVER_JSON = 64 * 1024
+#: The largest id, revision or offset the database's integer columns hold.
+MAX_INT = 2_147_483_647
+
+# Control characters (C0, DEL, C1) and bidirectional overrides: printed raw, they move a
+# terminal's cursor, retitle its window or reorder what a reviewer reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_control_characters(value: str | None, *, lines: bool = False) -> str | None:
+    """``value``, unless it holds a control character (newlines and tabs allowed with ``lines``)."""
+    if value is not None and (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
 def is_exact_version(version: str) -> bool:
     """Not a range (``^1.2``, ``>=1``, ``1.x``) or a moving tag (``latest``, ``next``)."""
     return not _NOT_EXACT.search(version)
@@ -78,12 +97,14 @@ class Identity(_Frozen):
                     "a package identity needs ecosystem (npm or pypi), name and an exact version"
                 )
             if not is_exact_version(self.version):
-                raise ValueError(f"version {self.version!r} is not an exact version")
+                raise ValueError("the version is not an exact version (a range or a moving tag)")
         elif self.kind == "oci":
             if not self.name or not self.digest or not re.fullmatch(r"sha256:[0-9a-f]{64}", self.digest):
                 raise ValueError("an image identity needs the image name and its sha256:… digest")
         elif not self.url or not re.match(r"^https?://[^\s/]+", self.url):
             raise ValueError("a remote identity needs an http(s) URL")
+        for text in (self.ecosystem, self.name, self.version, self.integrity, self.digest, self.url):
+            no_control_characters(text)
         return self
 
     @property
@@ -126,6 +147,13 @@ class DataScope(_Frozen):
                 raise ValueError("credentials are listed by name (an environment variable or a scope)")
         return names
 
+    @field_validator("reads", "writes", "credentials", "network")
+    @classmethod
+    def _printable(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        for item in items:
+            no_control_characters(item)
+        return items
+
 
 class Review(_Frozen):
     reviewer: str
@@ -165,7 +193,11 @@ class Entry(_Frozen):
     tier_reasons: tuple[str, ...] = ()
     #: Tool signature pins, ``kind:name`` -> {sha256, canonical}, as ``inspect`` keeps them.
     pins: dict[str, dict[str, str]] = Field(default_factory=dict)
+    #: mcpward's own vetting of the package; None when mcpward did not vet it.
     vet: VetOutcome | None = None
+    #: What the requester said vet found, when they sent a verdict over the API: their claim,
+    #: shown as such, never used for the tier or the approval policy.
+    vet_claim: VetOutcome | None = None
     inspect_findings: tuple[dict[str, Any], ...] = ()
     status: Status
     #: Increases with every change; a decision names the revision it was made on.
@@ -197,6 +229,25 @@ class EntryRequest(_Frozen):
     inspect_findings: tuple[dict[str, Any], ...] = ()
     #: The official registry's ``server.json`` this entry was imported from, if any.
     server_json: dict[str, Any] | None = None
+
+    @field_validator("title", "owner", "repository")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        return no_control_characters(value)
+
+    @field_validator("server_json")
+    @classmethod
+    def _bounded(cls, document: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Every string of it is checked for secrets before it is stored, at a few microseconds
+        # a character: a published server.json is a few kilobytes.
+        if document is not None and len(json.dumps(document)) > MAX_SERVER_JSON:
+            raise ValueError(f"a server.json is at most {MAX_SERVER_JSON // 1024} KiB")
+        return document
+
+    @field_validator("description")
+    @classmethod
+    def _lines(cls, value: str | None) -> str | None:
+        return no_control_characters(value, lines=True)
 
 
 class AuditEvent(_Frozen):

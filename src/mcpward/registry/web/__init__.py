@@ -10,13 +10,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from mcpward import __version__
+from mcpward.dlp import redact_text
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     Conflict,
@@ -26,6 +29,7 @@ from mcpward.registry.interface import (
     PolicyRefusal,
     RegistryError,
 )
+from mcpward.registry.web._auth import FailureThrottle
 from mcpward.registry.web._limits import BodyLimit, SecurityHeaders
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -52,6 +56,8 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     app.state.registry = registry
     app.state.public_v0 = public_v0
     app.state.v0_pages = _official.PageCache()
+    app.state.auth_throttle = FailureThrottle()
+    _access_log_without_queries()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
@@ -59,7 +65,22 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     @app.exception_handler(RegistryError)
     async def _registry_error(_request: Request, exc: RegistryError) -> JSONResponse:
         status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        return JSONResponse({"detail": redact_text(str(exc))}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer repeats each bad value ("input"), which may be a secret.
+        problems = [
+            {
+                "type": error.get("type"),
+                "loc": [
+                    redact_text(part) if isinstance(part, str) else part for part in error.get("loc", ())
+                ],
+                "msg": redact_text(str(error.get("msg", ""))),
+            }
+            for error in exc.errors()[:20]
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
 
     app.include_router(_api.router)
     app.include_router(_official.router)
@@ -72,3 +93,20 @@ def registry_of(request: Request) -> Registry:
     registry: Any = request.app.state.registry
     assert isinstance(registry, Registry)
     return registry
+
+
+class _PathWithoutQuery(logging.Filter):
+    """Uvicorn's access log line without the query string: ``?name=`` or ``?search=`` may hold
+    what a caller should not have sent, and a log keeps it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def _access_log_without_queries() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _PathWithoutQuery) for f in access.filters):
+        access.addFilter(_PathWithoutQuery())

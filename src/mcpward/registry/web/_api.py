@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcpward.registry._checks import masked
 from mcpward.registry._server_json import export, parse, to_request
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
+    MAX_INT,
     AuditEvent,
     Decision,
     Entry,
     EntryRequest,
     Forbidden,
+    InvalidInput,
     InventoryUpload,
     Principal,
     Role,
     Status,
+    no_control_characters,
 )
 from mcpward.registry.web._auth import require
 
 router = APIRouter(prefix="/api", tags=["registry"])
+#: server.json documents in one import: more is refused whole, never cut short.
+MAX_IMPORT = 1000
 
 
 def _registry(request: Request) -> Registry:
@@ -35,6 +41,10 @@ Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Requester = Annotated[Principal, Depends(require(Role.REQUESTER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+#: Ids and offsets the database's integer columns can hold: larger ones are bad input (422),
+#: not an overflow in the database driver (500).
+EntryId = Annotated[int, Path(ge=1, le=MAX_INT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT)]
 
 
 class _Body(BaseModel):
@@ -44,7 +54,7 @@ class _Body(BaseModel):
 class DecisionBody(_Body):
     rationale: str = Field(min_length=1, max_length=5000)
     #: The revision the reviewer looked at: a decision on a changed entry is a conflict.
-    revision: int | None = None
+    revision: int | None = Field(default=None, ge=1, le=MAX_INT)
     #: Approve despite a vet verdict of block (admins only; recorded).
     override: bool = False
 
@@ -57,6 +67,12 @@ class EntryPage(BaseModel):
 class TokenBody(_Body):
     name: str = Field(min_length=1, max_length=200)
     role: Role
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        no_control_characters(name)
+        return name
 
 
 class FleetItem(BaseModel):
@@ -76,53 +92,64 @@ def list_entries(
     status: Status | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EntryPage:
     registry = _registry(request)
-    entries = registry.entries(status=status, name=name, limit=limit, offset=offset)
+    entries = [_published(e) for e in registry.entries(status=status, name=name, limit=limit, offset=offset)]
     return EntryPage(entries=entries, total=registry.count(status=status) if name is None else len(entries))
 
 
+def _published(entry: Entry) -> Entry:
+    """The entry as the API answers it: a secret stored in its server.json before secrets were
+    refused, or written into the database, is masked like on /v0."""
+    if not entry.server_json:
+        return entry
+    return entry.model_copy(update={"server_json": masked(entry.server_json)})
+
+
 @router.get("/entries/{entry_id}", response_model=Entry)
-def get_entry(request: Request, entry_id: int, _who: Viewer) -> Entry:
-    return _registry(request).get(entry_id)
+def get_entry(request: Request, entry_id: EntryId, _who: Viewer) -> Entry:
+    return _published(_registry(request).get(entry_id))
 
 
 @router.post("/entries", response_model=Entry, status_code=201)
 def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry:
-    return _registry(request).request(body, who.name)
+    """A ``vet`` in the body is the requester's claim: stored as ``vet_claim``, never as a
+    verdict (an unvetted package still needs an admin's recorded override to be approved).
+    Inspect findings are mcpward's own, made from the pinned tools, whatever the body says."""
+    return _registry(request).request(body, who.name, from_requester=True)
 
 
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
     if body.override and not who.role.allows(Role.ADMIN):
         raise Forbidden("an override needs the admin role")
-    return _registry(request).decide(
-        entry_id, decision, who.name, body.rationale, body.revision, body.override
+    return _published(
+        _registry(request).decide(entry_id, decision, who.name, body.rationale, body.revision, body.override)
     )
 
 
 @router.post("/entries/{entry_id}/approve", response_model=Entry)
-def approve(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def approve(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.APPROVE, body, who)
 
 
 @router.post("/entries/{entry_id}/reject", response_model=Entry)
-def reject(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def reject(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REJECT, body, who)
 
 
 @router.post("/entries/{entry_id}/revoke", response_model=Entry)
-def revoke(request: Request, entry_id: int, body: DecisionBody, who: Reviewer) -> Entry:
+def revoke(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REVOKE, body, who)
 
 
 @router.get("/entries/{entry_id}/server.json")
-def export_entry(request: Request, entry_id: int, _who: Viewer) -> dict[str, Any]:
+def export_entry(request: Request, entry_id: EntryId, _who: Viewer) -> dict[str, Any]:
     return export(_registry(request).get(entry_id))
 
 
 @router.get("/entries/{entry_id}/audit", response_model=list[AuditEvent])
-def entry_audit(request: Request, entry_id: int, _who: Viewer) -> list[AuditEvent]:
+def entry_audit(request: Request, entry_id: EntryId, _who: Viewer) -> list[AuditEvent]:
     registry = _registry(request)
     registry.get(entry_id)
     return registry.audit(entry_id)
@@ -144,8 +171,19 @@ def import_server_json(
 ) -> list[Entry]:
     """Every document is validated before anything is stored; all or none become requests."""
     documents = document if isinstance(document, list) else [document]
-    requests = [to_request(parse(item), owner=owner) for item in documents[:1000]]
-    return _registry(request).request_many(requests, who.name)
+    if len(documents) > MAX_IMPORT:
+        raise InvalidInput(
+            f"at most {MAX_IMPORT} server.json documents in one import, got {len(documents)}; "
+            "nothing was stored: split the list"
+        )
+    requests = []
+    for index, item in enumerate(documents):
+        try:
+            requests.append(to_request(parse(item), owner=owner))
+        except InvalidInput as exc:
+            where = f"document {index + 1} of {len(documents)}: " if len(documents) > 1 else ""
+            raise InvalidInput(f"{where}{exc} (nothing was stored)") from None
+    return _registry(request).request_many(requests, who.name, from_requester=True)
 
 
 @router.post("/fleet/reports", status_code=201)
@@ -159,7 +197,7 @@ def fleet_servers(
     _who: Viewer,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[FleetItem]:
     rows, _total = _registry(request).fleet(status=status, limit=limit, offset=offset)
     return [

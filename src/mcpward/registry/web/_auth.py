@@ -5,6 +5,10 @@ and every form they post carries the session's CSRF token."""
 from __future__ import annotations
 
 import hmac
+import math
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from fastapi import HTTPException, Request
@@ -15,6 +19,81 @@ from mcpward.registry.interface import Principal, Role
 SESSION_COOKIE = "mcpward_session"
 
 
+class FailureThrottle:
+    """Failed authentications per client address: after ``max_failures`` within ``window``
+    seconds, the address is refused (429) until the oldest of them is ``window`` old. Tokens
+    are 256-bit, so this is not what makes guessing hopeless; it keeps a guesser from loading
+    the server and the log. Memory is bounded: at most ``max_addresses`` addresses, each with
+    at most ``max_failures`` times, the least recently failing forgotten first."""
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 10,
+        window: float = 60.0,
+        max_addresses: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self.max_addresses = max_addresses
+        self._clock = clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until ``address`` may try again; 0 when it may now."""
+        with self._lock:
+            times = self._failures.get(address)
+            if times is None:
+                return 0
+            now = self._clock()
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if not times:
+                del self._failures[address]
+                return 0
+            if len(times) < self.max_failures:
+                return 0
+            return max(1, math.ceil(times[0] + self.window - now))
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            times = self._failures.get(address)
+            if times is None:
+                times = self._failures[address] = deque(maxlen=self.max_failures)
+            times.append(self._clock())
+            self._failures.move_to_end(address)
+            while len(self._failures) > self.max_addresses:
+                self._failures.popitem(last=False)
+
+    def tracked(self) -> int:
+        with self._lock:
+            return len(self._failures)
+
+
+def client_address(request: Request) -> str:
+    # The socket's peer: ``registry serve`` does not trust forwarding headers.
+    return request.client.host if request.client else "unknown"
+
+
+def throttle_of(request: Request) -> FailureThrottle:
+    throttle = request.app.state.auth_throttle
+    assert isinstance(throttle, FailureThrottle)
+    return throttle
+
+
+def check_throttle(request: Request) -> None:
+    """429 when this address has failed to authenticate too often lately."""
+    wait = throttle_of(request).retry_after(client_address(request))
+    if wait:
+        raise HTTPException(
+            429,
+            "too many failed authentications from this address; try again later",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 def _registry(request: Request) -> Registry:
     from mcpward.registry.web import registry_of
 
@@ -22,11 +101,17 @@ def _registry(request: Request) -> Registry:
 
 
 def bearer(request: Request) -> Principal | None:
+    """The token's holder; None without a token; 429 for an address that guessed too often
+    (even a right token is refused then), and a wrong token counts as a failure."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return _registry(request).authenticate(token.strip())
+    check_throttle(request)
+    principal = _registry(request).authenticate(token.strip())
+    if principal is None:
+        throttle_of(request).failed(client_address(request))
+    return principal
 
 
 def require(role: Role) -> Callable[[Request], Principal]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mcpward.registry._server_json import export
-from mcpward.registry.interface import Entry, Role
+from mcpward.registry.interface import MAX_INT, Entry, Role
 from mcpward.registry.web._auth import bearer
 
 router = APIRouter(prefix="/v0", tags=["official registry API"])
@@ -67,7 +67,8 @@ class PageCache:
 def _cursor(text: str | None) -> int:
     if not text:
         return 0
-    if not text.isdigit() or len(text) > 18:
+    # isdigit() alone takes "²" and "٣", which int() refuses or reads as another number.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_INT:
         raise HTTPException(422, "cursor: not a cursor this registry gave out")
     return int(text)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -15,6 +16,7 @@ from mcpward.inspect._pins import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
+    MAX_INT,
     Conflict,
     Decision,
     Entry,
@@ -24,11 +26,19 @@ from mcpward.registry.interface import (
     Role,
     Status,
 )
-from mcpward.registry.web._auth import SESSION_COOKIE, csrf_ok, same_origin, session_of
+from mcpward.registry.web._auth import (
+    SESSION_COOKIE,
+    client_address,
+    csrf_ok,
+    same_origin,
+    session_of,
+    throttle_of,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 _PAGE = 200
+_EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 
 
 def _registry(request: Request) -> Registry:
@@ -69,8 +79,20 @@ def login(
             {"next": "/queue", "error": "Cross-site sign-in refused.", "who": None},
             403,
         )
+    throttle, address = throttle_of(request), client_address(request)
+    wait = throttle.retry_after(address)
+    if wait:
+        refused = _render(
+            request,
+            "login.html",
+            {"next": _local(next), "error": "Too many failed sign-ins; try again later.", "who": None},
+            429,
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     opened = _registry(request).open_session(token.strip())
     if opened is None:
+        throttle.failed(address)
         return _render(
             request,
             "login.html",
@@ -122,7 +144,7 @@ def queue(request: Request, status: str | None = None) -> Response:
 
 
 @router.get("/entries/{entry_id}", response_class=HTMLResponse)
-def entry_page(request: Request, entry_id: int) -> Response:
+def entry_page(request: Request, entry_id: _EntryId) -> Response:
     found = _signed_in(request)
     if isinstance(found, RedirectResponse):
         return found
@@ -169,10 +191,10 @@ def _changes(previous: Entry, entry: Entry) -> list[Change]:
 @router.post("/entries/{entry_id}/decide", response_class=HTMLResponse)
 def decide(
     request: Request,
-    entry_id: int,
+    entry_id: _EntryId,
     decision: Annotated[Decision, Form()],
     rationale: Annotated[str, Form(max_length=5000)],
-    revision: Annotated[int, Form()],
+    revision: Annotated[int, Form(ge=1, le=MAX_INT)],
     csrf: Annotated[str, Form()] = "",
     override: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -211,7 +233,9 @@ def decide(
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet(request: Request, status: str | None = None, page: int = 1) -> Response:
+def fleet(
+    request: Request, status: str | None = None, page: Annotated[int, Query(le=MAX_INT // _PAGE)] = 1
+) -> Response:
     found = _signed_in(request)
     if isinstance(found, RedirectResponse):
         return found
