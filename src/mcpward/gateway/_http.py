@@ -48,8 +48,11 @@ class HttpSession:
         url: str | None = None,
         upstream_headers: dict[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        owner: str = "",
     ) -> None:
         self.id = secrets.token_urlsafe(24)
+        #: The digest of the token that opened the session: only its holder may use it.
+        self.owner = owner
         self.clock = clock
         self.session = Session(server=name, target=url or command[0])
         self.url = url
@@ -182,6 +185,14 @@ def _token_digest(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated client: its name in the config and the digest of its token."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Upstream:
     """A served server: a command (one process per session) or a remote URL."""
 
@@ -211,7 +222,7 @@ def create_app(
     def refuse(status: int, why: str) -> Response:
         return JSONResponse({"error": why}, status_code=status)
 
-    def check(request: Request) -> Response | str:
+    def check(request: Request) -> Response | Caller:
         host = request.headers.get("host", "")
         if host not in allowed_hosts:
             return refuse(421, f"host {host!r} is not served here")  # DNS rebinding
@@ -225,9 +236,17 @@ def create_app(
         )
         if client is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return client
+        return Caller(client, digest)
 
-    async def open_session(name: str, client: str) -> HttpSession | str:
+    def owned(session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
+        """The session, if it exists on this server and the caller's token opened it; another
+        client is answered as if it did not exist (a leaked id grants nothing)."""
+        session = sessions.get(session_id or "")
+        if session is None or session.session.server != name:
+            return None
+        return session if hmac.compare_digest(session.owner, caller.key) else None
+
+    async def open_session(name: str, caller: Caller) -> HttpSession | str:
         """A started session, or why it could not start (for the client)."""
         upstream = servers[name]
         session = HttpSession(
@@ -239,8 +258,9 @@ def create_app(
             url=upstream.url,
             upstream_headers=upstream.headers,
             clock=clock,
+            owner=caller.key,
         )
-        session.session.client = client
+        session.session.client = caller.name
         try:
             await session.start()
         except Refusal as exc:
@@ -250,7 +270,7 @@ def create_app(
         sessions[session.id] = session
         return session
 
-    def admit(request: Request) -> tuple[str, str] | Response:
+    def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
         verdict = check(request)
         if isinstance(verdict, Response):
@@ -300,8 +320,8 @@ def create_app(
         verdict = check(request)
         if isinstance(verdict, Response):
             return verdict
-        session = sessions.get(request.query_params.get("session_id", ""))
-        if session is None or session.session.server != request.path_params["name"]:
+        session = owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
+        if session is None:
             return refuse(404, "unknown session")
         body = await read_body(request)
         if isinstance(body, Response):
@@ -325,8 +345,8 @@ def create_app(
             return admitted
         client, name = admitted
         session_id = request.headers.get(SESSION_HEADER)
-        session = sessions.get(session_id or "")
-        if session_id and (session is None or session.session.server != name):
+        session = owned(session_id, name, client) if session_id else None
+        if session_id and session is None:
             return refuse(404, "unknown session; initialize again")
         if request.method == "DELETE":
             if session is not None:

@@ -1,0 +1,112 @@
+"""Attacks on ``mcpward gateway serve`` (streamable HTTP and legacy SSE) from clients holding a
+valid token: session hijack, resource exhaustion, oversized bodies."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+from gateway_attack_kit import (
+    INITIALIZE,
+    SERVERS,
+    TOKEN_A,
+    TOKEN_B,
+    auth,
+    digest,
+    post,
+    serving,
+)
+
+from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
+
+
+def _app(tmp_path: Path, port: int, **limits: Any) -> Any:
+    from mcpward.gateway._http import Upstream, create_app
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    config = GatewayConfig.model_validate(
+        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
+    )
+    command = (
+        sys.executable,
+        str(SERVERS / "counting_server.py"),
+        str(tmp_path / "received.txt"),
+        str(tmp_path / "pid"),
+    )
+    return create_app(
+        {"echo": Upstream(command=command)},
+        lambda _name, upstream: build_interceptors(config, audit_log=log, command=upstream.command),
+        token_hashes={digest(TOKEN_A): "alice", digest(TOKEN_B): "mallory"},
+        allowed_hosts=(f"127.0.0.1:{port}",),
+        max_message=65536,
+        call_timeout=30,
+        **limits,
+    )
+
+
+def _call(number: int, text: str) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": number,
+        "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": text}},
+    }
+
+
+def test_a_session_answers_only_the_client_that_opened_it(tmp_path: Path) -> None:
+    """CVE-2025-6515 class: Mallory holds a valid token of her own and Alice's Mcp-Session-Id
+    (leaked in a log, a proxy, a shared screen). She must not call tools in Alice's session,
+    read its stream, end it, or post to it over the legacy SSE transport; to her the session
+    does not exist, and nothing is recorded under Alice's name."""
+    with serving(lambda port: _app(tmp_path, port)) as base:
+        first = post(base, "echo", INITIALIZE, TOKEN_A)
+        session = first.headers["mcp-session-id"]
+        assert (
+            post(
+                base, "echo", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, TOKEN_A, session
+            ).status_code
+            == 200
+        )
+        assert (
+            post(base, "echo", _call(3, "alice's text"), TOKEN_A, session).json()["result"]["content"][0][
+                "text"
+            ]
+            == "alice's text"
+        )
+
+        hijack = post(base, "echo", _call(4, "mallory's text"), TOKEN_B, session)
+        assert hijack.status_code == 404 and "result" not in hijack.text
+        url = f"{base}/servers/echo/mcp"
+        with httpx.stream(
+            "GET", url, headers=auth(TOKEN_B) | {"Mcp-Session-Id": session}, timeout=10
+        ) as stream:
+            assert stream.status_code == 404
+        deleted = httpx.delete(url, headers=auth(TOKEN_B) | {"Mcp-Session-Id": session}, timeout=10)
+        assert deleted.status_code == 404
+        # Alice's session is whole: her next call still works.
+        assert (
+            post(base, "echo", _call(5, "still mine"), TOKEN_A, session).json()["result"]["content"][0][
+                "text"
+            ]
+            == "still mine"
+        )
+
+        # The legacy SSE transport: Alice's stream announces her session id; Mallory posts to it.
+        with httpx.stream("GET", f"{base}/servers/echo/sse", headers=auth(TOKEN_A), timeout=10) as stream:
+            lines = stream.iter_lines()
+            endpoint = next(line for line in lines if line.startswith("data: "))[6:]
+            posted = httpx.post(
+                f"{base}{endpoint}", json=_call(6, "via sse"), headers=auth(TOKEN_B), timeout=10
+            )
+            assert posted.status_code == 404
+            ok = httpx.post(f"{base}{endpoint}", json=INITIALIZE, headers=auth(TOKEN_A), timeout=10)
+            assert ok.status_code == 202
+
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert not any(r.get("id") in (4, 6) for r in records), "the hijacker's calls were relayed"
+    assert {r["client"] for r in records} == {"alice"}
+    received = (tmp_path / "received.txt").read_text().split()
+    assert received == ["3", "5"]
