@@ -4,6 +4,7 @@ valid token: session hijack, resource exhaustion, oversized bodies."""
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,51 @@ def test_a_session_answers_only_the_client_that_opened_it(tmp_path: Path) -> Non
     assert {r["client"] for r in records} == {"alice"}
     received = (tmp_path / "received.txt").read_text().split()
     assert received == ["3", "5"]
+
+
+def _chunked_post(base: str, path: str, token: str, total_mb: int) -> tuple[bytes, int]:
+    """A chunked POST of ``total_mb`` MB (no Content-Length to refuse on), sent until the
+    gateway stops reading; its status line and how many MB went out."""
+    host, port = base.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        chunk = b"%x\r\n" % (1 << 20) + b"x" * (1 << 20) + b"\r\n"
+        try:
+            for _ in range(total_mb):
+                connection.sendall(chunk)
+                sent += 1
+            connection.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the gateway answered and closed: what we want
+        try:
+            answer = connection.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+    return answer.split(b"\r\n", 1)[0], sent
+
+
+def test_a_chunked_body_is_refused_while_it_arrives_not_after(tmp_path: Path) -> None:
+    """300 MB posted in chunks with no declared length: the gateway must refuse it once
+    ``max_message`` is passed, holding no more than a little of it (it buffered all of it,
+    668 MB, before its 413)."""
+    from gateway_attack_kit import memory_kb, serve_process
+
+    config = f"""max_message = 65536
+[[serve.clients]]
+name = "alice"
+sha256 = "{digest(TOKEN_A)}"
+[servers.echo]
+command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]
+"""
+    with serve_process(tmp_path, config) as (base, process, _log):
+        assert post(base, "echo", INITIALIZE, TOKEN_A).status_code == 200  # warmed up: imports done
+        before = memory_kb(process.pid)
+        status, sent = _chunked_post(base, "/servers/echo/mcp", TOKEN_A, 300)
+        grown_mb = (memory_kb(process.pid) - before) / 1024
+        assert grown_mb < 40, f"the gateway grew by {grown_mb:.0f} MB while {sent} MB arrived"
+        assert status in (b"HTTP/1.1 413 Request Entity Too Large", b"HTTP/1.1 413 Content Too Large"), status
+        assert post(base, "echo", INITIALIZE, TOKEN_A).status_code == 200  # and it carries on

@@ -286,10 +286,14 @@ def create_app(
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_message):
             return refuse(413, f"message larger than {max_message} bytes")
-        body = await request.body()
-        if len(body) > max_message:
-            return refuse(413, f"message larger than {max_message} bytes")
-        return body
+        # Read as it arrives and stop at the limit: a chunked body declares no length, and
+        # reading it whole first held all of it (hundreds of MB) before the refusal.
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_message:
+                return refuse(413, f"message larger than {max_message} bytes")
+        return bytes(body)
 
     async def end(session: HttpSession) -> None:
         sessions.pop(session.id, None)
