@@ -1253,7 +1253,7 @@ def gateway_serve(
         make_baseline,
         make_sinks,
     )
-    from mcpward.gateway._http import Upstream, create_app
+    from mcpward.gateway._http import ClientLimits, Upstream, create_app
 
     try:
         settings = load_config(config)
@@ -1297,6 +1297,13 @@ def gateway_serve(
         max_message=settings.max_message,
         call_timeout=settings.call_timeout,
         idle_timeout=settings.serve.idle_timeout,
+        limits=ClientLimits(
+            max_sessions_per_client=settings.serve.max_sessions_per_client,
+            max_sessions=settings.serve.max_sessions,
+            new_sessions_per_minute=settings.serve.new_sessions_per_minute,
+            requests_per_second=settings.serve.requests_per_second,
+            request_burst=settings.serve.request_burst,
+        ),
     )
     try:
         uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)

@@ -4,6 +4,7 @@ valid token: session hijack, resource exhaustion, oversized bodies."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from gateway_attack_kit import (
     TOKEN_A,
     TOKEN_B,
     auth,
+    children_of,
     digest,
     post,
     serving,
@@ -159,3 +161,70 @@ command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / 
         assert grown_mb < 40, f"the gateway grew by {grown_mb:.0f} MB while {sent} MB arrived"
         assert status in (b"HTTP/1.1 413 Request Entity Too Large", b"HTTP/1.1 413 Content Too Large"), status
         assert post(base, "echo", INITIALIZE, TOKEN_A).status_code == 200  # and it carries on
+
+
+def _servers_running() -> list[int]:
+    """Server processes this test process's gateway started (counting_server.py children)."""
+    found = []
+    for pid in children_of(os.getpid()):
+        try:
+            if b"counting_server.py" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def test_one_token_cannot_start_a_server_per_request(tmp_path: Path) -> None:
+    """With the default limits, one client asking for 30 sessions in a row gets 8 (each is a
+    server process) and 429 for the rest; another client still gets its own; ending a session
+    frees its place. (One token opened 70 server processes in 4 s.)"""
+    with serving(lambda port: _app(tmp_path, port)) as base:
+        statuses = [post(base, "echo", INITIALIZE, TOKEN_B) for _ in range(30)]
+        opened = [r.headers["mcp-session-id"] for r in statuses if r.status_code == 200]
+        assert len(_servers_running()) == len(opened) == 8
+        assert {r.status_code for r in statuses[8:]} == {429}
+        assert post(base, "echo", INITIALIZE, TOKEN_A).status_code == 200  # not starved
+        ended = httpx.delete(
+            f"{base}/servers/echo/mcp", headers=auth(TOKEN_B) | {"Mcp-Session-Id": opened[0]}
+        )
+        assert ended.status_code == 204
+        assert post(base, "echo", INITIALIZE, TOKEN_B).status_code == 200
+    from mcpward.gateway import ServeConfig
+
+    assert ServeConfig().max_sessions_per_client == 8  # the documented default is the one tested
+
+
+def test_requests_and_new_sessions_are_rate_limited_per_client(tmp_path: Path) -> None:
+    """On the app's clock (frozen, then moved by the test): a burst, then one request per
+    1/rate seconds; a churn of sessions opened and ended is stopped at the per-minute limit."""
+    from gateway_attack_kit import Clock
+
+    from mcpward.gateway._http import ClientLimits
+
+    clock = Clock()
+    limits = ClientLimits(requests_per_second=5, request_burst=10, new_sessions_per_minute=3)
+    with serving(lambda port: _app(tmp_path, port, clock=clock, limits=limits)) as base:
+        session = post(base, "echo", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
+        ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
+        codes = [post(base, "echo", ping, TOKEN_A, session).status_code for _ in range(12)]
+        assert codes == [200] * 9 + [429] * 3  # the initialize took one of the ten
+        refused = post(base, "echo", ping, TOKEN_A, session)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert post(base, "echo", ping, TOKEN_B).status_code == 200  # another client's own bucket
+        clock.now += 1.0
+        assert [post(base, "echo", ping, TOKEN_A, session).status_code for _ in range(6)] == [200] * 5 + [429]
+
+        clock.now += 60.0  # a full bucket again; Mallory churns sessions
+        churn = []
+        for _ in range(5):
+            answer = post(base, "echo", INITIALIZE, TOKEN_B)
+            churn.append(answer.status_code)
+            if answer.status_code == 200:
+                httpx.delete(
+                    f"{base}/servers/echo/mcp",
+                    headers=auth(TOKEN_B) | {"Mcp-Session-Id": answer.headers["mcp-session-id"]},
+                )
+        assert churn == [200, 200, 200, 429, 429]
+        clock.now += 61.0
+        assert post(base, "echo", INITIALIZE, TOKEN_B).status_code == 200

@@ -11,9 +11,11 @@ server sends unasked (notifications, its own requests) waits for the session's G
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -185,6 +187,18 @@ def _token_digest(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientLimits:
+    """What one client (token) may use; the defaults and why are the gateway config's
+    (``[serve]`` in ``mcpward.gateway``)."""
+
+    max_sessions_per_client: int = 8
+    max_sessions: int = 64
+    new_sessions_per_minute: int = 30
+    requests_per_second: float = 20.0
+    request_burst: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
     """An authenticated client: its name in the config and the digest of its token."""
 
@@ -212,15 +226,35 @@ def create_app(
     idle_timeout: float = 1800.0,
     clock: Callable[[], float] = time.monotonic,
     reap_interval: float | None = None,
+    limits: ClientLimits = ClientLimits(),
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
     ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
-    (by default half the timeout, at most a minute); tests set both instead of sleeping."""
+    (by default half the timeout, at most a minute); tests set both instead of sleeping.
+    ``limits`` bound what one client may use (sessions, their rate, requests)."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     sessions: dict[str, HttpSession] = {}
+    #: Per client (token digest): sessions starting, recent session starts, its request bucket.
+    opening: dict[str, int] = {}
+    opened: dict[str, collections.deque[float]] = {}
+    buckets: dict[str, tuple[float, float]] = {}
 
-    def refuse(status: int, why: str) -> Response:
-        return JSONResponse({"error": why}, status_code=status)
+    def refuse(status: int, why: str, *, retry: float | None = None) -> Response:
+        headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
+        return JSONResponse({"error": why}, status_code=status, headers=headers)
+
+    def within_rate(caller: Caller) -> Response | None:
+        """A token bucket per client: ``request_burst`` requests at once, refilled at
+        ``requests_per_second``."""
+        now = clock()
+        tokens, at = buckets.get(caller.key, (float(limits.request_burst), now))
+        tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
+        if tokens < 1:
+            buckets[caller.key] = (tokens, now)
+            wait = (1 - tokens) / limits.requests_per_second
+            return refuse(429, "too many requests from this client; slow down", retry=wait)
+        buckets[caller.key] = (tokens - 1, now)
+        return None
 
     def check(request: Request) -> Response | Caller:
         host = request.headers.get("host", "")
@@ -236,7 +270,8 @@ def create_app(
         )
         if client is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return Caller(client, digest)
+        caller = Caller(client, digest)
+        return within_rate(caller) or caller
 
     def owned(session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
         """The session, if it exists on this server and the caller's token opened it; another
@@ -246,8 +281,41 @@ def create_app(
             return None
         return session if hmac.compare_digest(session.owner, caller.key) else None
 
-    async def open_session(name: str, caller: Caller) -> HttpSession | str:
-        """A started session, or why it could not start (for the client)."""
+    def too_many(caller: Caller) -> Response | None:
+        """The refusal of a new session, if the caller has as many as it may (each is a server
+        process) or opened too many in the last minute, or the gateway is full."""
+        mine = opening.get(caller.key, 0) + sum(1 for s in sessions.values() if s.owner == caller.key)
+        if mine >= limits.max_sessions_per_client:
+            return refuse(
+                429,
+                f"this client has {mine} sessions open, the most it may; end one (DELETE) or wait "
+                "for an idle one to time out",
+            )
+        if len(sessions) + sum(opening.values()) >= limits.max_sessions:
+            return refuse(503, "the gateway serves as many sessions as it may; try again later", retry=30)
+        now = clock()
+        recent = opened.setdefault(caller.key, collections.deque())
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= limits.new_sessions_per_minute:
+            wait = recent[0] + 60 - now
+            return refuse(429, "this client opened too many sessions in the last minute", retry=wait)
+        recent.append(now)
+        return None
+
+    async def open_session(name: str, caller: Caller) -> HttpSession | str | Response:
+        """A started session, why it could not start (for the client), or the refusal of a
+        session over the caller's limits."""
+        refused = too_many(caller)
+        if refused is not None:
+            return refused
+        opening[caller.key] = opening.get(caller.key, 0) + 1  # counted while it starts
+        try:
+            return await start_session(name, caller)
+        finally:
+            opening[caller.key] -= 1
+
+    async def start_session(name: str, caller: Caller) -> HttpSession | str:
         upstream = servers[name]
         session = HttpSession(
             name,
@@ -306,6 +374,8 @@ def create_app(
             return admitted
         client, name = admitted
         started = await open_session(name, client)
+        if isinstance(started, Response):
+            return started
         if isinstance(started, str):
             return refuse(503, started)
         session = started
@@ -365,6 +435,8 @@ def create_app(
             return body
         if session is None:
             started = await open_session(name, client)
+            if isinstance(started, Response):
+                return started
             if isinstance(started, str):
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
