@@ -80,16 +80,36 @@ async def _stdin_reader() -> asyncio.StreamReader:
     return reader
 
 
+class _FlowControl(asyncio.Protocol):
+    """Tells when the pipe to the client is full (the client reads slowly) and when it has
+    room again."""
+
+    def __init__(self) -> None:
+        self.room = asyncio.Event()
+        self.room.set()
+
+    def pause_writing(self) -> None:
+        self.room.clear()
+
+    def resume_writing(self) -> None:
+        self.room.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.room.set()  # nobody reads any more: writes are dropped, nothing waits
+
+
 class _ClientWriter:
-    """Our standard output, written without blocking the loop."""
+    """Our standard output, written without blocking the loop; :meth:`drain` waits while the
+    client's side is full, so that what the server sends is not piled up in memory."""
 
     def __init__(self) -> None:
         self._transport: asyncio.WriteTransport | None = None
+        self._flow: _FlowControl | None = None
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            self._transport, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+            self._transport, self._flow = await loop.connect_write_pipe(_FlowControl, sys.stdout.buffer)
         except ValueError:
             self._transport = None  # a regular file: plain writes never block for long
 
@@ -99,6 +119,10 @@ class _ClientWriter:
             sys.stdout.buffer.flush()
         elif not self._transport.is_closing():
             self._transport.write(data)
+
+    async def drain(self) -> None:
+        if self._flow is not None and not self._flow.room.is_set():
+            await self._flow.room.wait()
 
 
 async def run_stdio(
@@ -179,6 +203,9 @@ async def run_stdio(
                 handle = timers.pop(repr(_id_from_key(key)), None)
                 if handle:
                     handle.cancel()
+            # Backpressure: while the client's side is full, the server is not read (its own
+            # pipe fills and it waits), instead of the gateway holding what it sent.
+            await writer.drain()
 
     client_task = asyncio.create_task(pump_client())
     server_task = asyncio.create_task(pump_server())

@@ -1,0 +1,130 @@
+"""Attacks on ``mcpward gateway run`` (stdio) from the server's side: a flood of notifications
+to a client that reads slowly, secrets and instructions on the channels besides tool results
+(error messages, requests the server makes of the client), an answer over the size limit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from gateway_attack_kit import MCPWARD, SECRET, memory_kb
+
+#: A server that answers initialize and tools/list, and then does what the call asks:
+#: flood N (that many 64 KB notifications, then the answer), error (an error whose message
+#: and data carry TEXT), sample (asks the client's model with TEXT), elicit (asks the user),
+#: huge (an answer of SIZE bytes).
+_SERVER = """
+import json, sys
+tools = [{"name": n, "description": n, "inputSchema": {"type": "object"}}
+         for n in ("flood", "error", "sample", "elicit", "huge")]
+out = sys.stdout
+def send(message):
+    out.write(json.dumps(message) + "\\n"); out.flush()
+for line in sys.stdin:
+    m = json.loads(line)
+    if "id" not in m or "method" not in m:
+        continue
+    if m["method"] != "tools/call":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": tools} if m["method"] == "tools/list" else {}})
+        continue
+    name, args = m["params"]["name"], m["params"].get("arguments", {})
+    if name == "flood":
+        note = json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                           "params": {"level": "info", "data": "x" * 65536}}) + "\\n"
+        for _ in range(args["n"]):
+            out.write(note)
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "flooded"}]}})
+    elif name == "error":
+        send({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32000, "message": args["text"], "data": {"detail": args["text"]}}})
+    elif name == "sample":
+        send({"jsonrpc": "2.0", "id": "s-" + str(m["id"]), "method": "sampling/createMessage",
+              "params": {"messages": [{"role": "user", "content": {"type": "text", "text": args["text"]}}],
+                         "systemPrompt": args["text"], "maxTokens": 10}})
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
+    elif name == "elicit":
+        send({"jsonrpc": "2.0", "id": "e-" + str(m["id"]), "method": "elicitation/create",
+              "params": {"message": args["text"], "requestedSchema": {"type": "object"}}})
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
+    elif name == "huge":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "h" * args["size"]}]}})
+"""
+
+
+def _gateway(tmp_path: Path, config: str = "") -> subprocess.Popen[bytes]:
+    """``gateway run`` in front of the server above, initialized and listed."""
+    config_file = tmp_path / "gateway.toml"
+    config_file.write_text(
+        f'{config}\n[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n',
+        encoding="utf-8",
+    )
+    command = [*MCPWARD, "gateway", "run", "--server", "hostile", "--config", str(config_file),
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", _SERVER]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    _send(process, {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}})
+    _send(process, {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+    for _ in range(2):
+        _read(process)
+    return process
+
+
+def _send(process: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
+    assert process.stdin is not None
+    process.stdin.write(orjson.dumps(message) + b"\n")
+    process.stdin.flush()
+
+
+def _read(process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, "the gateway closed its output"
+    return dict(json.loads(line))
+
+
+def _call(number: int, tool: str, **arguments: Any) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": number,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments},
+    }
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def test_a_notification_flood_to_a_slow_client_holds_the_server_back(tmp_path: Path) -> None:
+    """The server sends 160 MB of notifications while the client reads nothing for 4 s: the
+    gateway must stop reading the server (backpressure), not hold the flood (it held 465 MB of
+    400 MB). Then the client reads everything: nothing is lost."""
+    gateway = _gateway(tmp_path)
+    try:
+        before = memory_kb(gateway.pid)
+        count = 2560
+        _send(gateway, _call(2, "flood", n=count))
+        time.sleep(4)  # the client is slow
+        grown_mb = (memory_kb(gateway.pid) - before) / 1024
+        assert grown_mb < 48, f"the gateway held {grown_mb:.0f} MB of the flood"
+        notes = 0
+        while True:
+            message = _read(gateway)
+            if message.get("id") == 2:
+                break
+            notes += message.get("method") == "notifications/message"
+        assert notes == count and message["result"]["content"][0]["text"] == "flooded"
+    finally:
+        gateway.kill()
+        gateway.wait(timeout=30)
