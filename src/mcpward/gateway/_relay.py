@@ -140,7 +140,7 @@ class Relay:
         method = message.get("method")
         if isinstance(method, str):
             # A server request (sampling, elicitation, roots) or a notification.
-            return self._notification(message, raw, from_server=True)
+            return self._from_server(message, raw, method)
         if "id" not in message:
             return []
         exchange = self.pending.pop(request_key(message["id"]), None)
@@ -157,6 +157,23 @@ class Relay:
             exchange.response_changed = True
         data = encode(exchange.response) if exchange.response_changed else _line(raw)
         return [Out("client", data)]
+
+    def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
+        """What the server sends of its own goes through the same checks as its answers: the
+        notification hooks, then ``server_message`` (DLP, injection), then the audit."""
+        outs = self._notification(message, raw, from_server=True)
+        if not outs or outs[0].to != "client":
+            return outs  # refused by a notification hook
+        exchange = Exchange(id=message.get("id"), method=method, request=message, request_bytes=len(raw))
+        is_request = "id" in message
+        self._run("server_message", exchange)
+        stage = "server-request" if is_request else "server-notification"
+        if not self._forwarded(exchange, stage) or exchange.decision == "block":
+            if is_request:  # answered for the client, which never sees it
+                reason = "; ".join(exchange.reasons)
+                return [Out("server", encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
+            return []
+        return [Out("client", encode(exchange.request) if exchange.request_changed else _line(raw))]
 
     # -- both ways ---------------------------------------------------------------------------
 
