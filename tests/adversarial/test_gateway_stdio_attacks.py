@@ -168,3 +168,23 @@ def test_error_messages_and_server_requests_get_the_same_checks_as_results(tmp_p
         _close(gateway)
     log = (tmp_path / "audit.jsonl").read_text()
     assert SECRET not in log and "injected-instruction" in log
+
+
+def test_an_answer_over_the_limit_is_an_immediate_clear_error(tmp_path: Path) -> None:
+    """A 9 MB answer (the limit is 8 MB) reached the client only as a timeout, call_timeout
+    later; it must get an error saying the answer was too large, at once."""
+    gateway = _gateway(tmp_path, "call_timeout = 60")
+    try:
+        started = time.monotonic()
+        _send(gateway, _call(2, "huge", size=9 * 1024 * 1024))
+        answer = _read(gateway)
+        assert time.monotonic() - started < 20
+        assert (
+            answer["id"] == 2
+            and answer["error"]["code"] == -32004
+            and "larger than" in answer["error"]["message"]
+        )
+        _send(gateway, _call(3, "huge", size=10))  # and the session carries on
+        assert _read(gateway)["result"]["content"][0]["text"] == "h" * 10
+    finally:
+        _close(gateway)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from mcpward.gateway._relay import Out, Relay, encode, error
 from mcpward.gateway._remote import RemoteUpstream
-from mcpward.gateway._stdio import _die_with_parent, lines
+from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session, request_key
 
 SESSION_HEADER = "mcp-session-id"
@@ -96,7 +96,9 @@ class HttpSession:
     async def _read_server(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         async for raw in lines(self.process.stdout, self.max_message):
-            if raw is not None:
+            if isinstance(raw, Oversized):
+                self._deliver(self.relay.server_too_large(raw.head))
+            else:
                 self._deliver(self.relay.server_message(raw))
         code = await self.process.wait()
         self._deliver(self.relay.server_gone(f"exit status {code}"))

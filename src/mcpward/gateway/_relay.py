@@ -120,17 +120,20 @@ class Relay:
 
     # -- server to client --------------------------------------------------------------------
 
+    def server_too_large(self, head: bytes) -> list[Out]:
+        """A message of the server over the limit, of which only ``head`` (its start) was kept:
+        the request it answers, found by the id there, gets an error now."""
+        request_id = _leading_id(head)
+        exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
+        if exchange is None:
+            return []
+        exchange.block(f"the server's answer is larger than {self.max_message} bytes")
+        self._forwarded(exchange, "response")
+        return [self._to_client(error(exchange.id, TOO_LARGE, "mcpward gateway: " + exchange.reasons[-1]))]
+
     def server_message(self, raw: bytes) -> list[Out]:
         if len(raw) > self.max_message:
-            request_id = _leading_id(raw)
-            exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
-            if exchange is None:
-                return []
-            exchange.block(f"the server's answer is larger than {self.max_message} bytes")
-            self._forwarded(exchange, "response")
-            return [
-                self._to_client(error(exchange.id, TOO_LARGE, "mcpward gateway: " + exchange.reasons[-1]))
-            ]
+            return self.server_too_large(raw[:4096])
         try:
             message = orjson.loads(raw)
         except orjson.JSONDecodeError:

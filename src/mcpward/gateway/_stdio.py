@@ -15,9 +15,10 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mcpward.gateway._relay import Out, Relay, encode, error
+from mcpward.gateway._relay import Out, Relay, _leading_id, encode, error
 from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session
 
 _CHUNK = 1 << 16
@@ -30,9 +31,19 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | None]:
-    """Newline-delimited messages; None for one that outgrew ``max_message`` (it is skipped
-    to its end without being held in memory)."""
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """A message that outgrew the limit, skipped to its end without being held: its first
+    bytes, where its id is, so that its request gets a clear error at once."""
+
+    head: bytes
+
+
+_HEAD = 4096
+
+
+async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | Oversized]:
+    """Newline-delimited messages; :class:`Oversized` for one that outgrew ``max_message``."""
     buffer = bytearray()
     discarding = False
     while True:
@@ -48,16 +59,17 @@ async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator
                 if not discarding:
                     buffer += chunk[start:]
                     if len(buffer) > max_message:
+                        head = bytes(buffer[:_HEAD])
                         buffer.clear()
                         discarding = True
-                        yield None
+                        yield Oversized(head)
                 break
             if discarding:
                 discarding = False
             else:
                 buffer += chunk[start:newline]
                 if len(buffer) > max_message:
-                    yield None
+                    yield Oversized(bytes(buffer[:_HEAD]))
                 elif buffer.strip():
                     yield bytes(buffer)
                 buffer.clear()
@@ -184,8 +196,11 @@ async def run_stdio(
 
     async def pump_client() -> None:
         async for raw in lines(client, max_message):
-            if raw is None:
-                writer.write(encode(error(None, TOO_LARGE, f"message larger than {max_message} bytes")))
+            if isinstance(raw, Oversized):
+                too_large = error(
+                    _leading_id(raw.head), TOO_LARGE, f"message larger than {max_message} bytes"
+                )
+                writer.write(encode(too_large))
                 continue
             before = set(relay.pending)
             deliver(relay.client_message(raw))
@@ -195,10 +210,11 @@ async def run_stdio(
 
     async def pump_server() -> None:
         async for raw in lines(server.stdout, max_message):  # type: ignore[arg-type]
-            if raw is None:
-                continue  # the relay cannot tell whom it answered; that request will time out
             pending = set(relay.pending)
-            deliver(relay.server_message(raw))
+            # Too large: the request it answers (found by the id at its start) gets an error now.
+            deliver(
+                relay.server_too_large(raw.head) if isinstance(raw, Oversized) else relay.server_message(raw)
+            )
             for key in pending - set(relay.pending):
                 handle = timers.pop(repr(_id_from_key(key)), None)
                 if handle:
@@ -257,7 +273,11 @@ async def _refuse_all(
 
     async for raw in lines(client, max_message):
         try:
-            message = orjson.loads(raw) if raw is not None else None
+            message = (
+                orjson.loads(raw)
+                if not isinstance(raw, Oversized)
+                else {"id": _leading_id(raw.head), "method": ""}
+            )
         except orjson.JSONDecodeError:
             continue
         if isinstance(message, dict) and "id" in message and "method" in message:
