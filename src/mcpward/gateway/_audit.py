@@ -10,9 +10,9 @@ cut short by a writer killed mid-``write`` is an *incomplete* line: its call was
 forwarded, the next writer ends it with a newline and chains from the last whole record, and
 verify skips it and names it, the same way.
 
-Beside ``LOG`` the gateway keeps ``LOG.key`` (an HMAC key, mode 600, made on first use) and
+Beside ``LOG`` the gateway keeps ``LOG.key`` (a MAC key, mode 600, made on first use) and
 ``LOG.head`` (the last record's number and hash, sealed with the key). Each record carries
-``mac``, an HMAC of its hash. Verify then also tells records removed from the end, a chain
+``mac``, a MAC of its hash under the key. Verify then also tells records removed from the end, a chain
 recomputed from the genesis, and an emptied log; see ``mcpward._anchor`` for what it cannot.
 """
 
