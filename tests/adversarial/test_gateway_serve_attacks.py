@@ -228,3 +228,42 @@ def test_requests_and_new_sessions_are_rate_limited_per_client(tmp_path: Path) -
         assert churn == [200, 200, 200, 429, 429]
         clock.now += 61.0
         assert post(base, "echo", INITIALIZE, TOKEN_B).status_code == 200
+
+
+def test_what_a_server_sends_unasked_is_bounded_when_the_client_never_reads_it(tmp_path: Path) -> None:
+    """A client that never opens the GET stream, and a server that sends 400 MB of
+    notifications (1 MB each): what waits for the stream must stay bounded (it was 1,000
+    messages of any size), and the client's own call is still answered."""
+    from gateway_attack_kit import HOSTILE_SERVER, SECRET, memory_kb, serve_process
+
+    script = tmp_path / "hostile.py"
+    script.write_text(HOSTILE_SERVER, encoding="utf-8")
+    config = f"""[[serve.clients]]
+name = "alice"
+sha256 = "{digest(TOKEN_A)}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[dlp]
+scan_results = false
+[servers.hostile]
+command = ["{sys.executable}", "{script}", "{SECRET}"]
+"""
+    with serve_process(tmp_path, config) as (base, process, _log):
+        session = post(base, "hostile", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
+        assert (
+            post(
+                base, "hostile", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, TOKEN_A, session
+            ).status_code
+            == 200
+        )
+        before = memory_kb(process.pid)
+        flood = {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "flood", "arguments": {"n": 400, "size": 1 << 20}},
+        }
+        answer = post(base, "hostile", flood, TOKEN_A, session, timeout=120)
+        assert answer.json()["result"]["content"][0]["text"] == "flooded"
+        grown_mb = (memory_kb(process.pid) - before) / 1024
+        assert grown_mb < 64, f"the gateway held {grown_mb:.0f} MB for a stream nobody reads"

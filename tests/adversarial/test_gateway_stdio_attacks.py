@@ -12,49 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from gateway_attack_kit import MCPWARD, SECRET, memory_kb
-
-#: A server that answers initialize and tools/list, and then does what the call asks:
-#: flood N (that many 64 KB notifications, then the answer), error (an error whose message
-#: and data carry TEXT), sample (asks the client's model with TEXT), elicit (asks the user),
-#: huge (an answer of SIZE bytes).
-_SERVER = """
-import json, sys
-tools = [{"name": n, "description": n, "inputSchema": {"type": "object"}}
-         for n in ("flood", "error", "sample", "elicit", "huge")]
-out = sys.stdout
-def send(message):
-    out.write(json.dumps(message) + "\\n"); out.flush()
-for line in sys.stdin:
-    m = json.loads(line)
-    if "id" not in m or "method" not in m:
-        continue
-    if m["method"] != "tools/call":
-        send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": tools} if m["method"] == "tools/list" else {}})
-        continue
-    name, args = m["params"]["name"], m["params"].get("arguments", {})
-    if "text" in args:  # the server's own secret (the gateway masks the client's on the way in)
-        args["text"] = args["text"].replace("@SECRET@", sys.argv[1])
-    if name == "flood":
-        note = json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
-                           "params": {"level": "info", "data": "x" * 65536}}) + "\\n"
-        for _ in range(args["n"]):
-            out.write(note)
-        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "flooded"}]}})
-    elif name == "error":
-        send({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32000, "message": args["text"], "data": {"detail": args["text"]}}})
-    elif name == "sample":
-        send({"jsonrpc": "2.0", "id": "s-" + str(m["id"]), "method": "sampling/createMessage",
-              "params": {"messages": [{"role": "user", "content": {"type": "text", "text": args["text"]}}],
-                         "systemPrompt": args["text"], "maxTokens": 10}})
-        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
-    elif name == "elicit":
-        send({"jsonrpc": "2.0", "id": "e-" + str(m["id"]), "method": "elicitation/create",
-              "params": {"message": args["text"], "requestedSchema": {"type": "object"}}})
-        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
-    elif name == "huge":
-        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "h" * args["size"]}]}})
-"""
+from gateway_attack_kit import HOSTILE_SERVER, MCPWARD, SECRET, memory_kb
 
 
 def _gateway(tmp_path: Path, config: str = "") -> subprocess.Popen[bytes]:
@@ -65,7 +23,7 @@ def _gateway(tmp_path: Path, config: str = "") -> subprocess.Popen[bytes]:
         encoding="utf-8",
     )
     command = [*MCPWARD, "gateway", "run", "--server", "hostile", "--config", str(config_file),
-               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", _SERVER, SECRET]  # fmt: skip
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", HOSTILE_SERVER, SECRET]  # fmt: skip
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )

@@ -34,6 +34,8 @@ from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session, request_key
 
 SESSION_HEADER = "mcp-session-id"
+#: What a session keeps for its stream until the client reads it, in bytes.
+_UNASKED_BYTES = 16 * 1024 * 1024
 
 
 class HttpSession:
@@ -67,6 +69,9 @@ class HttpSession:
         self.call_timeout = call_timeout
         self.waiting: dict[str, asyncio.Future[bytes]] = {}
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+        #: What waits for the stream, in bytes, and its bound (one largest message at least).
+        self.unasked_bytes = 0
+        self.unasked_limit = max(_UNASKED_BYTES, max_message)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
         self.last_used = clock()
@@ -112,8 +117,21 @@ class HttpSession:
             if waiter is not None and not waiter.done():
                 waiter.set_result(out.data)
             else:
-                with contextlib.suppress(asyncio.QueueFull):  # a client that never reads loses them
-                    self.unasked.put_nowait(out.data)
+                self.hold(out.data)
+
+    def hold(self, data: bytes) -> None:
+        """Keep a message for the session's stream; one over the bound (a client that never
+        reads it, a server that floods) is dropped, never piled up in memory."""
+        if self.unasked_bytes + len(data) > self.unasked_limit:
+            return
+        with contextlib.suppress(asyncio.QueueFull):
+            self.unasked.put_nowait(data)
+            self.unasked_bytes += len(data)
+
+    async def next_unasked(self, timeout: float) -> bytes:
+        data = await asyncio.wait_for(self.unasked.get(), timeout=timeout)
+        self.unasked_bytes -= len(data)
+        return data
 
     def _to_server(self, data: bytes) -> None:
         if self.remote is not None:
@@ -408,8 +426,7 @@ def create_app(
         async def answer() -> None:
             reply = await session.handle(body)
             if reply is not None:
-                with contextlib.suppress(asyncio.QueueFull):
-                    session.unasked.put_nowait(reply)
+                session.hold(reply)
 
         session.tasks.add(task := asyncio.create_task(answer()))
         task.add_done_callback(session.tasks.discard)
@@ -480,7 +497,7 @@ async def _events(session: HttpSession) -> AsyncIterator[bytes]:
     while True:
         session.last_used = session.clock()  # an open stream keeps its session alive
         try:
-            data = await asyncio.wait_for(session.unasked.get(), timeout=15)
+            data = await session.next_unasked(timeout=15)
         except TimeoutError:
             yield b": keep-alive\n\n"
             continue
