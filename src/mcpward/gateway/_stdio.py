@@ -201,12 +201,14 @@ async def run_stdio(
                     _leading_id(raw.head), TOO_LARGE, f"message larger than {max_message} bytes"
                 )
                 writer.write(encode(too_large))
+                await writer.drain()
                 continue
             before = set(relay.pending)
             deliver(relay.client_message(raw))
             for key in set(relay.pending) - before:
                 arm(relay.pending[key].id)
             await server.stdin.drain()  # type: ignore[union-attr]
+            await writer.drain()  # the refusals we answer a client that does not read are bounded too
 
     async def pump_server() -> None:
         async for raw in lines(server.stdout, max_message):  # type: ignore[arg-type]
