@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,63 @@ command = ["{sys.executable}", "{script}", "{SECRET}"]
         assert answer.json()["result"]["content"][0]["text"] == "flooded"
         grown_mb = (memory_kb(process.pid) - before) / 1024
         assert grown_mb < 64, f"the gateway held {grown_mb:.0f} MB for a stream nobody reads"
+
+
+def _hostile_remote(port: int) -> Any:
+    """A remote MCP server (streamable HTTP, JSON answers) whose tools/call answer is 300 MB,
+    streamed: the gateway must stop reading it at max_message."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response, StreamingResponse
+    from starlette.routing import Route
+
+    async def mcp(request: Request) -> Response:
+        message = json.loads(await request.body())
+        if "id" not in message:
+            return Response(status_code=202)
+        if message["method"] != "tools/call":
+            result = {"tools": [{"name": "huge", "description": "huge", "inputSchema": {"type": "object"}}]}
+            return JSONResponse({"jsonrpc": "2.0", "id": message["id"], "result": result})
+
+        async def body() -> Any:
+            yield b'{"jsonrpc":"2.0","id":%d,"result":{"content":[{"type":"text","text":"' % message["id"]
+            for _ in range(300):
+                yield b"h" * (1 << 20)
+            yield b'"}]}}'
+
+        return StreamingResponse(body(), media_type="application/json")
+
+    return Starlette(routes=[Route("/mcp", mcp, methods=["POST"])])
+
+
+def test_a_remote_upstreams_huge_answer_is_cut_at_the_limit(tmp_path: Path) -> None:
+    """A remote upstream answering with 300 MB: the gateway read it whole before judging its
+    size; it must stop at max_message, answer the client's call with a clear error, and
+    hold no more than a little of it."""
+    from gateway_attack_kit import memory_kb, serve_process
+
+    with serving(_hostile_remote) as remote:
+        config = f"""[[serve.clients]]
+name = "alice"
+sha256 = "{digest(TOKEN_A)}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[servers.remote]
+url = "{remote}/mcp"
+"""
+        with serve_process(tmp_path, config) as (base, process, _log):
+            session = post(base, "remote", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
+            post(base, "remote", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, TOKEN_A, session)
+            before = memory_kb(process.pid)
+            call = {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "tools/call",
+                "params": {"name": "huge", "arguments": {}},
+            }
+            started = time.monotonic()
+            answer = post(base, "remote", call, TOKEN_A, session, timeout=120).json()
+            grown_mb = (memory_kb(process.pid) - before) / 1024
+            assert answer["error"]["code"] == -32004 and "larger than" in answer["error"]["message"], answer
+            assert time.monotonic() - started < 30
+            assert grown_mb < 48, f"the gateway held {grown_mb:.0f} MB of the answer"

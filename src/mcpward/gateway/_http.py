@@ -85,8 +85,9 @@ class HttpSession:
             self.remote = RemoteUpstream(
                 self.url,
                 self.upstream_headers,
-                lambda raw: self._deliver(self.relay.server_message(raw)),
+                self._from_server,
                 timeout=self.call_timeout,
+                max_message=self.max_message,
             )
             return
         self.process = await asyncio.create_subprocess_exec(
@@ -101,12 +102,17 @@ class HttpSession:
     async def _read_server(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         async for raw in lines(self.process.stdout, self.max_message):
-            if isinstance(raw, Oversized):
-                self._deliver(self.relay.server_too_large(raw.head))
-            else:
-                self._deliver(self.relay.server_message(raw))
+            self._from_server(raw)
         code = await self.process.wait()
         self._deliver(self.relay.server_gone(f"exit status {code}"))
+
+    def _from_server(self, raw: bytes | Oversized) -> None:
+        # Too large: the request it answers (found by the id at its start) gets an error now.
+        self._deliver(
+            self.relay.server_too_large(raw.head)
+            if isinstance(raw, Oversized)
+            else self.relay.server_message(raw)
+        )
 
     def _deliver(self, outs: list[Out]) -> None:
         for out in outs:

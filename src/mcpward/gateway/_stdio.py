@@ -44,14 +44,24 @@ _HEAD = 4096
 
 async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | Oversized]:
     """Newline-delimited messages; :class:`Oversized` for one that outgrew ``max_message``."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await reader.read(_CHUNK):
+            yield chunk
+
+    async for line in split_lines(chunks(), max_message):
+        yield line
+
+
+async def split_lines(
+    chunks: AsyncIterator[bytes], max_message: int, *, blank: bool = False
+) -> AsyncIterator[bytes | Oversized]:
+    """The lines of a byte stream (blank ones too if ``blank``: they end an SSE event); a line
+    longer than ``max_message`` is skipped to its end without being held, and given as
+    :class:`Oversized` (its start) instead."""
     buffer = bytearray()
     discarding = False
-    while True:
-        chunk = await reader.read(_CHUNK)
-        if not chunk:
-            if buffer.strip() and not discarding:
-                yield bytes(buffer)
-            return
+    async for chunk in chunks:
         start = 0
         while True:
             newline = chunk.find(b"\n", start)
@@ -70,10 +80,12 @@ async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator
                 buffer += chunk[start:newline]
                 if len(buffer) > max_message:
                     yield Oversized(bytes(buffer[:_HEAD]))
-                elif buffer.strip():
+                elif blank or buffer.strip():
                     yield bytes(buffer)
                 buffer.clear()
             start = newline + 1
+    if buffer.strip() and not discarding:
+        yield bytes(buffer)
 
 
 async def _stdin_reader() -> asyncio.StreamReader:
