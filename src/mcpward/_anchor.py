@@ -13,9 +13,11 @@ things anchor it:
   reach the head.
 
 What it cannot tell: anything done by someone who can read the key (the writer's own
-account); a head and chain both rolled back to an earlier copy of the pair; the chain, its
-head and its key all deleted together (only a copy kept elsewhere, such as the audit mirrors,
-shows that). Used by the gateway's audit log; usable by any other chain (a database's, whose
+account); a head and chain both rolled back to an earlier copy of the pair; the key and the
+head deleted together (the next writer takes the chain for one made before keys and anchors
+it afresh, so the key must live where the attacker cannot delete it: a folder only the
+writer's account can write) or everything deleted (only a copy kept elsewhere, such as the
+audit mirrors, shows that). Used by the gateway's audit log; usable by any other chain (a database's, whose
 head may then live in the database and be sealed with :func:`seal`).
 """
 
