@@ -1263,7 +1263,11 @@ def gateway_serve(
         raise _fail(f"{config}: no [servers.NAME] to serve")
     if not settings.serve.clients:
         raise _fail(f"{config}: no [[serve.clients]]; create a token with `mcpward gateway token NAME`")
-    log = AuditLog(audit_log or settings.audit.path or default_audit_log())
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     port = settings.serve.port
     hosts = settings.serve.allowed_hosts or (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
     try:

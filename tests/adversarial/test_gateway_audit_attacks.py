@@ -184,5 +184,8 @@ def test_removing_recomputing_or_emptying_the_log_is_detected(tmp_path: Path) ->
     assert _verify(emptied).returncode == 1
 
     # A gateway started on the truncated log must not make the loss disappear by writing on.
-    _session(tmp_path, truncated, ["later"])
+    refused = _session(tmp_path, truncated, ["later"])
+    assert (
+        refused and "the audit log is broken: it no longer reaches its head" in refused[0]["error"]["message"]
+    )
     assert _verify(truncated).returncode == 1

@@ -43,6 +43,16 @@ def anchor_paths(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + ".key"), path.with_name(path.name + ".head")
 
 
+class AuditLogBroken(OSError):
+    """The log no longer agrees with its head or key (tampered with, or its head lost):
+    nothing is written to it, so nothing is forwarded, until someone looks (``why`` says
+    what, without the path, for a client's error)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"the audit log {path}: {why}; run `mcpward audit verify`")
+        self.why = why
+
+
 @dataclass(frozen=True, slots=True)
 class _Tail:
     seq: int
@@ -80,10 +90,10 @@ class AuditLog:
             if head is None:
                 tail = self._tail(os.fstat(self._fd).st_size)
                 if tail.seq and existed:
-                    raise OSError(
-                        f"the audit log {self.path} has records but its head {head_path} is gone: "
-                        "records may have been removed; run `mcpward audit verify` (move the log, "
-                        "its .key and .head aside to start a new one)"
+                    raise AuditLogBroken(
+                        self.path,
+                        f"it has records but its head {head_path.name} is gone, so records may have "
+                        "been removed (move the log, its .key and .head aside to start a new one)",
                     )
                 head = Head(tail.seq, tail.hash, tail.seq + 1)
                 head_file.write(head)
@@ -129,17 +139,16 @@ class AuditLog:
         try:
             head = self._head.read()
         except AnchorError as exc:
-            raise OSError(str(exc)) from None
+            raise AuditLogBroken(self.path, str(exc)) from None
         if head is None:
-            raise OSError(f"the head of the audit log {self.path} is gone; run `mcpward audit verify`")
+            raise AuditLogBroken(self.path, "its head is gone")
         if (tail.seq, tail.hash) == (head.seq, head.hash) or (
             tail.seq == head.seq + 1 and tail.prev == head.hash
         ):
             self._since = head.since
             return
-        raise OSError(
-            f"the audit log {self.path} no longer reaches its head (record {head.seq}): records were "
-            "removed or rewritten; run `mcpward audit verify`"
+        raise AuditLogBroken(
+            self.path, f"it no longer reaches its head (record {head.seq}): records were removed or rewritten"
         )
 
     def _tail(self, size: int) -> _Tail:
@@ -155,9 +164,7 @@ class AuditLog:
             try:
                 return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut)
             except (KeyError, TypeError, ValueError):
-                raise OSError(
-                    f"the audit log {self.path} does not end with a record; run `mcpward audit verify`"
-                ) from None
+                raise AuditLogBroken(self.path, "it does not end with a record") from None
         return _Tail(0, GENESIS, None, cut)
 
     def close(self) -> None:

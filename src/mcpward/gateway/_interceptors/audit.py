@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 
 from mcpward.dlp.scanning import redact_json, scan_json
-from mcpward.gateway._audit import AuditLog
+from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
-from mcpward.gateway.interface import Exchange, Interceptor, Session
+from mcpward.gateway.interface import Exchange, Interceptor, Refusal, Session
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
@@ -74,7 +74,10 @@ class Audit(Interceptor):
             outcome = response.get("result", response.get("error"))
             if outcome is not None:
                 record["result"] = _truncated(_redacted(outcome, exchange.redacted_result))
-        written = self.log.append(record)
+        try:
+            written = self.log.append(record)
+        except AuditLogBroken as exc:  # the client (and its operator) learn why calls stop
+            raise Refusal(f"the audit log is broken: {exc.why}; run `mcpward audit verify`") from None
         exchange.events_recorded = len(exchange.events)
         for sink in self.sinks:
             try:
