@@ -1268,7 +1268,7 @@ def gateway_serve(
         make_baseline,
         make_sinks,
     )
-    from mcpward.gateway._http import Upstream, create_app
+    from mcpward.gateway._http import ClientLimits, Upstream, create_app
 
     try:
         settings = load_config(config)
@@ -1278,7 +1278,11 @@ def gateway_serve(
         raise _fail(f"{config}: no [servers.NAME] to serve")
     if not settings.serve.clients:
         raise _fail(f"{config}: no [[serve.clients]]; create a token with `mcpward gateway token NAME`")
-    log = AuditLog(audit_log or settings.audit.path or default_audit_log())
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
     port = settings.serve.port
     hosts = settings.serve.allowed_hosts or (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
     try:
@@ -1312,6 +1316,13 @@ def gateway_serve(
         max_message=settings.max_message,
         call_timeout=settings.call_timeout,
         idle_timeout=settings.serve.idle_timeout,
+        limits=ClientLimits(
+            max_sessions_per_client=settings.serve.max_sessions_per_client,
+            max_sessions=settings.serve.max_sessions,
+            new_sessions_per_minute=settings.serve.new_sessions_per_minute,
+            requests_per_second=settings.serve.requests_per_second,
+            request_burst=settings.serve.request_burst,
+        ),
     )
     try:
         uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
@@ -1378,15 +1389,40 @@ def _run_loop(main: Coroutine[Any, Any, int]) -> int:
 @audit_app.command("verify")
 def audit_verify(
     path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,
+    unanchored: Annotated[
+        bool,
+        typer.Option("--unanchored", help="Accept a log without its key (FILE.key): check its chain alone."),
+    ] = False,
 ) -> None:
-    """Check the audit log's hash chain: exit 0 when every record holds, 1 at the first break."""
-    from mcpward.gateway import default_audit_log, verify
+    """Check the audit log: its hash chain, each record's MAC and its head (FILE.key and
+    FILE.head beside it). Exit 0 when every record holds and the log reaches its head, 1 at the
+    first break: an altered, removed, forged or recomputed record, or an emptied log."""
+    from mcpward.gateway import default_audit_log
+    from mcpward.gateway._audit import anchor_paths, check
 
     target = path or default_audit_log()
-    count, problem = verify(target)
-    if problem:
-        raise _fail(f"{target}: {problem} ({count} records verified before it)", EXIT_FINDINGS)
-    typer.echo(f"{target}: {count} records, chain intact")
+    verdict = check(target)
+    if verdict.problem:
+        raise _fail(
+            f"{target}: {verdict.problem} ({verdict.count} records verified before it)", EXIT_FINDINGS
+        )
+    if not verdict.anchored and not unanchored:
+        raise _fail(
+            f"{target}: {verdict.count} records, chain intact but NOT anchored: there is no key "
+            f"{anchor_paths(target)[0]}, so records removed from its end, a recomputed chain or an "
+            "emptied log would not show (--unanchored accepts this)",
+            EXIT_FINDINGS,
+        )
+    summary = f"{target}: {verdict.count} records, chain intact"
+    if verdict.anchored and verdict.head is not None:
+        summary += f" and anchored (its head names record {verdict.head.seq})"
+    if verdict.incomplete:
+        lines = ", ".join(map(str, verdict.incomplete[:10]))
+        summary += (
+            f"; {len(verdict.incomplete)} incomplete line(s) skipped, cut short by a writer that "
+            f"died (their calls were not forwarded): line {lines}"
+        )
+    typer.echo(summary)
 
 
 def _emit(text: str, output: Path | None) -> None:

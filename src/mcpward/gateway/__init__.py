@@ -96,6 +96,17 @@ class ServeConfig(_Strict):
     clients: tuple[ClientToken, ...] = ()
     #: Seconds after which a session with no request is ended (its server stopped).
     idle_timeout: float = Field(default=1800.0, ge=1)
+    # Per client (token). Each session is a server process: an assistant holds one per server,
+    # a few windows or agents a handful, so 8 is room to spare while one leaked or runaway
+    # token cannot start more than that (and 64 in all, whoever asks).
+    max_sessions_per_client: int = Field(default=8, ge=1, le=10_000)
+    max_sessions: int = Field(default=64, ge=1, le=100_000)
+    #: A reconnecting client opens a few a minute; a loop opening and ending sessions is stopped.
+    new_sessions_per_minute: int = Field(default=30, ge=1)
+    #: Tool calls are paced by a model (a few a second at most); the burst covers a session's
+    #: start (initialize, listings) and calls made in parallel.
+    requests_per_second: float = Field(default=20.0, gt=0)
+    request_burst: int = Field(default=60, ge=1)
 
 
 class UpstreamConfig(_Strict):

@@ -1,9 +1,19 @@
-"""The call-level audit log: JSON lines, each carrying the sha256 of the one before.
+"""The call-level audit log: JSON lines, each carrying the sha256 of the one before, anchored
+by a key and a head (``mcpward._anchor``).
 
 Several gateways (one per stdio server) may append to the same file: an exclusive lock around
-"read the last hash, append the next line" keeps the chain linear. A record is written with
-one ``write`` on an ``O_APPEND`` descriptor before the call it describes is forwarded, so a
-gateway killed at any moment leaves every forwarded call recorded and the chain whole.
+"read the last hash, append the next line, move the head" keeps the chain linear. A record is
+written with one ``write`` on an ``O_APPEND`` descriptor before the call it describes is
+forwarded, so a gateway killed at any moment leaves every forwarded call recorded and the
+chain whole. A record is any size (the writer finds the last one however long it is); a line
+cut short by a writer killed mid-``write`` is an *incomplete* line: its call was never
+forwarded, the next writer ends it with a newline and chains from the last whole record, and
+verify skips it and names it, the same way.
+
+Beside ``LOG`` the gateway keeps ``LOG.key`` (a MAC key, mode 600, made on first use) and
+``LOG.head`` (the last record's number and hash, sealed with the key). Each record carries
+``mac``, a MAC of its hash under the key. Verify then also tells records removed from the end, a chain
+recomputed from the genesis, and an emptied log; see ``mcpward._anchor`` for what it cannot.
 """
 
 from __future__ import annotations
@@ -12,88 +22,262 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from mcpward._anchor import AnchorError, Head, HeadFile, load_key, seal, sealed
+
 GENESIS = "0" * 64
-_TAIL = 1 << 16
+_BLOCK = 1 << 16
 
 
 def _hash(previous: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(previous.encode() + orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def anchor_paths(path: Path) -> tuple[Path, Path]:
+    """The key and the head of the log at ``path``."""
+    return path.with_name(path.name + ".key"), path.with_name(path.name + ".head")
+
+
+class AuditLogBroken(OSError):
+    """The log no longer agrees with its head or key (tampered with, or its head lost):
+    nothing is written to it, so nothing is forwarded, until someone looks (``why`` says
+    what, without the path, for a client's error)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"the audit log {path}: {why}; run `mcpward audit verify`")
+        self.why = why
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    seq: int
+    hash: str
+    #: The ``prev`` of the last record (None when there is none).
+    prev: str | None
+    #: The file does not end with a newline: its last line was cut short.
+    cut: bool
+
+
 class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         #: The chain's end after our last write, and the file size it was at.
         self._last: tuple[int, str, int] | None = None
+        try:
+            self._key, self._head, self._since = self._anchor()
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def _anchor(self) -> tuple[bytes, HeadFile, int]:
+        """The key and the head, made for a new log (or one written before logs had keys);
+        under the lock, so that writers starting together agree on one key and head."""
+        key_path, head_path = anchor_paths(self.path)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            existed = key_path.exists()
+            key = load_key(key_path, create=True)
+            assert key is not None
+            head_file = HeadFile(head_path, key)
+            head = head_file.read()
+            if head is None:
+                tail = self._tail(os.fstat(self._fd).st_size)
+                if tail.seq and existed:
+                    raise AuditLogBroken(
+                        self.path,
+                        f"it has records but its head {head_path.name} is gone, so records may have "
+                        "been removed (move the log, its .key and .head aside to start a new one)",
+                    )
+                head = Head(tail.seq, tail.hash, tail.seq + 1)
+                head_file.write(head)
+            return key, head_file, head.since
+        except AnchorError as exc:
+            raise OSError(str(exc)) from None
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
-            seq, previous, size = self._tail()
+            size = os.fstat(self._fd).st_size
+            prefix = b""
+            if self._last is not None and self._last[2] == size:
+                seq, previous = self._last[0], self._last[1]  # nobody else wrote since: no need to read
+            else:
+                tail = self._tail(size)
+                self._check_head(tail)
+                seq, previous = tail.seq, tail.hash
+                prefix = b"\n" if tail.cut else b""  # end the cut line; our record starts afresh
             body = {**record, "seq": seq + 1, "prev": previous}
             digest = _hash(previous, body)
-            line = orjson.dumps({**body, "hash": digest}, option=orjson.OPT_SORT_KEYS) + b"\n"
+            mac = seal(self._key, "record", digest)
+            line = (
+                prefix
+                + orjson.dumps({**body, "hash": digest, "mac": mac}, option=orjson.OPT_SORT_KEYS)
+                + b"\n"
+            )
             written = os.write(self._fd, line)
             if written != len(line):
                 raise OSError(f"short write to the audit log {self.path}")
+            self._head.write(Head(seq + 1, digest, self._since))
             # Under the lock, on an O_APPEND descriptor: the file grew by our line alone.
             self._last = (seq + 1, digest, size + written)
-            return {**body, "hash": digest}
+            return {**body, "hash": digest, "mac": mac}
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def _tail(self) -> tuple[int, str, int]:
-        """The last record's number and hash, and the file's size."""
-        size = os.fstat(self._fd).st_size
-        if self._last is not None and self._last[2] == size:
-            return self._last[0], self._last[1], size  # nobody else wrote since: no need to read
-        if size == 0:
-            return 0, GENESIS, 0
-        with self.path.open("rb") as handle:
-            handle.seek(max(0, size - _TAIL))
-            lines = handle.read().rstrip(b"\n").rsplit(b"\n", 1)
+    def _check_head(self, tail: _Tail) -> None:
+        """Another writer wrote since us: the file must still reach the head (at it, or one
+        record past it when a writer died between its record and its head)."""
         try:
-            last = orjson.loads(lines[-1])
-            return int(last["seq"]), str(last["hash"]), size
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise OSError(
-                f"the audit log {self.path} does not end with a record; run `mcpward audit verify`"
-            ) from None
+            head = self._head.read()
+        except AnchorError as exc:
+            raise AuditLogBroken(self.path, str(exc)) from None
+        if head is None:
+            raise AuditLogBroken(self.path, "its head is gone")
+        if (tail.seq, tail.hash) == (head.seq, head.hash) or (
+            tail.seq == head.seq + 1 and tail.prev == head.hash
+        ):
+            self._since = head.since
+            return
+        raise AuditLogBroken(
+            self.path, f"it no longer reaches its head (record {head.seq}): records were removed or rewritten"
+        )
+
+    def _tail(self, size: int) -> _Tail:
+        """The last whole record's number and hash (however long it is), skipping lines cut short."""
+        cut = size > 0 and os.pread(self._fd, 1, size - 1) != b"\n"
+        for line in _lines_backward(self._fd, size):
+            if not line.strip():
+                continue
+            try:
+                last = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a line cut short by a writer that died: verify skips it too
+            try:
+                return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut)
+            except (KeyError, TypeError, ValueError):
+                raise AuditLogBroken(self.path, "it does not end with a record") from None
+        return _Tail(0, GENESIS, None, cut)
 
     def close(self) -> None:
         os.close(self._fd)
+        self._head.close()
+
+
+def _lines_backward(fd: int, size: int) -> Iterator[bytes]:
+    """The file's lines from the last to the first (without their newlines), read in blocks
+    that double, so a line of any length is found in few reads."""
+    position, rest, block = size, b"", _BLOCK
+    while position > 0:
+        start = max(0, position - block)
+        rest = os.pread(fd, position - start, start) + rest
+        position, block = start, min(block * 2, 1 << 24)
+        parts = rest.split(b"\n")
+        yield from reversed(parts[1:])
+        rest = parts[0]
+    if rest:
+        yield rest
 
 
 def records(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of the log, skipping lines cut short."""
     with path.open("rb") as handle:
         for line in handle:
-            yield orjson.loads(line)
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield record
 
 
-def verify(path: Path) -> tuple[int, str | None]:
-    """How many records hold, and the first problem (None when the chain is whole)."""
-    previous, count = GENESIS, 0
+@dataclass(slots=True)
+class Verdict:
+    #: Records that hold, and the first problem (None when the log is whole).
+    count: int = 0
+    problem: str | None = None
+    #: Checked against the key and the head (False: the log has no key; only its chain was checked).
+    anchored: bool = False
+    head: Head | None = None
+    #: Lines cut short by a writer that died (their calls were not forwarded), skipped.
+    incomplete: list[int] = field(default_factory=list)
+
+
+def check(path: Path) -> Verdict:
+    """The chain, each record's MAC and the head; the head is read first, since the log only
+    grows after it."""
+    verdict = Verdict()
+    key_path, head_path = anchor_paths(path)
+    key: bytes | None = None
+    try:
+        key = load_key(key_path, create=False)
+        if key is not None:
+            verdict.head = HeadFile(head_path, key).read()
+            if verdict.head is None:
+                verdict.problem = (
+                    f"the head {head_path} is missing: records removed from the end would not show"
+                )
+                return verdict
+            verdict.anchored = True
+    except AnchorError as exc:
+        verdict.problem = str(exc)
+        return verdict
+    head = verdict.head
+    previous, last_seq, reached = GENESIS, 0, head is None or head.seq == 0
     try:
         handle = path.open("rb")
     except OSError as exc:
-        return 0, f"cannot read {path}: {exc.strerror or exc}"
+        verdict.problem = f"cannot read {path}: {exc.strerror or exc}"
+        return verdict
     with handle:
         for number, line in enumerate(handle, 1):
             try:
                 record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                verdict.incomplete.append(number)  # the writer skips it the same way
+                continue
+            try:
                 claimed = record.pop("hash")
-            except (orjson.JSONDecodeError, KeyError, AttributeError, TypeError):
-                return count, f"line {number} is not an audit record"
+                mac = record.pop("mac", None)
+                seq = int(record.get("seq", 0))
+            except (KeyError, AttributeError, TypeError, ValueError):
+                verdict.problem = f"line {number} is not an audit record"
+                return verdict
             if record.get("prev") != previous:
-                return count, f"line {number} does not follow the record before it (removed or reordered)"
+                verdict.problem = f"line {number} does not follow the record before it (removed or reordered)"
+                return verdict
             if _hash(previous, record) != claimed:
-                return count, f"line {number} was altered"
-            previous, count = claimed, count + 1
-    return count, None
+                verdict.problem = f"line {number} was altered"
+                return verdict
+            if key is not None and head is not None:
+                if seq >= head.since and not sealed(key, "record", claimed, mac):
+                    verdict.problem = (
+                        f"line {number} was not written with the log's key (forged or recomputed)"
+                    )
+                    return verdict
+                if seq == head.seq:
+                    if claimed != head.hash:
+                        verdict.problem = f"line {number} is not the record the head names (rewritten)"
+                        return verdict
+                    reached = True
+            previous, last_seq, verdict.count = claimed, seq, verdict.count + 1
+    if not reached and head is not None:
+        verdict.problem = (
+            f"the log ends at record {last_seq} but its head names record {head.seq}: "
+            "records were removed from its end, or it was emptied"
+        )
+    return verdict
+
+
+def verify(path: Path) -> tuple[int, str | None]:
+    """How many records hold, and the first problem (None when the log is whole)."""
+    verdict = check(path)
+    return verdict.count, verdict.problem

@@ -11,9 +11,11 @@ server sends unasked (notifications, its own requests) waits for the session's G
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -28,10 +30,12 @@ from starlette.routing import Route
 
 from mcpward.gateway._relay import Out, Relay, encode, error
 from mcpward.gateway._remote import RemoteUpstream
-from mcpward.gateway._stdio import _die_with_parent, lines
+from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session, request_key
 
 SESSION_HEADER = "mcp-session-id"
+#: What a session keeps for its stream until the client reads it, in bytes.
+_UNASKED_BYTES = 16 * 1024 * 1024
 
 
 class HttpSession:
@@ -48,8 +52,11 @@ class HttpSession:
         url: str | None = None,
         upstream_headers: dict[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        owner: str = "",
     ) -> None:
         self.id = secrets.token_urlsafe(24)
+        #: The digest of the token that opened the session: only its holder may use it.
+        self.owner = owner
         self.clock = clock
         self.session = Session(server=name, target=url or command[0])
         self.url = url
@@ -62,6 +69,9 @@ class HttpSession:
         self.call_timeout = call_timeout
         self.waiting: dict[str, asyncio.Future[bytes]] = {}
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
+        #: What waits for the stream, in bytes, and its bound (one largest message at least).
+        self.unasked_bytes = 0
+        self.unasked_limit = max(_UNASKED_BYTES, max_message)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
         self.last_used = clock()
@@ -75,8 +85,9 @@ class HttpSession:
             self.remote = RemoteUpstream(
                 self.url,
                 self.upstream_headers,
-                lambda raw: self._deliver(self.relay.server_message(raw)),
+                self._from_server,
                 timeout=self.call_timeout,
+                max_message=self.max_message,
             )
             return
         self.process = await asyncio.create_subprocess_exec(
@@ -91,10 +102,17 @@ class HttpSession:
     async def _read_server(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         async for raw in lines(self.process.stdout, self.max_message):
-            if raw is not None:
-                self._deliver(self.relay.server_message(raw))
+            self._from_server(raw)
         code = await self.process.wait()
         self._deliver(self.relay.server_gone(f"exit status {code}"))
+
+    def _from_server(self, raw: bytes | Oversized) -> None:
+        # Too large: the request it answers (found by the id at its start) gets an error now.
+        self._deliver(
+            self.relay.server_too_large(raw.head)
+            if isinstance(raw, Oversized)
+            else self.relay.server_message(raw)
+        )
 
     def _deliver(self, outs: list[Out]) -> None:
         for out in outs:
@@ -105,8 +123,21 @@ class HttpSession:
             if waiter is not None and not waiter.done():
                 waiter.set_result(out.data)
             else:
-                with contextlib.suppress(asyncio.QueueFull):  # a client that never reads loses them
-                    self.unasked.put_nowait(out.data)
+                self.hold(out.data)
+
+    def hold(self, data: bytes) -> None:
+        """Keep a message for the session's stream; one over the bound (a client that never
+        reads it, a server that floods) is dropped, never piled up in memory."""
+        if self.unasked_bytes + len(data) > self.unasked_limit:
+            return
+        with contextlib.suppress(asyncio.QueueFull):
+            self.unasked.put_nowait(data)
+            self.unasked_bytes += len(data)
+
+    async def next_unasked(self, timeout: float) -> bytes:
+        data = await asyncio.wait_for(self.unasked.get(), timeout=timeout)
+        self.unasked_bytes -= len(data)
+        return data
 
     def _to_server(self, data: bytes) -> None:
         if self.remote is not None:
@@ -182,6 +213,26 @@ def _token_digest(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientLimits:
+    """What one client (token) may use; the defaults and why are the gateway config's
+    (``[serve]`` in ``mcpward.gateway``)."""
+
+    max_sessions_per_client: int = 8
+    max_sessions: int = 64
+    new_sessions_per_minute: int = 30
+    requests_per_second: float = 20.0
+    request_burst: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated client: its name in the config and the digest of its token."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class Upstream:
     """A served server: a command (one process per session) or a remote URL."""
 
@@ -201,17 +252,37 @@ def create_app(
     idle_timeout: float = 1800.0,
     clock: Callable[[], float] = time.monotonic,
     reap_interval: float | None = None,
+    limits: ClientLimits = ClientLimits(),
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
     ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
-    (by default half the timeout, at most a minute); tests set both instead of sleeping."""
+    (by default half the timeout, at most a minute); tests set both instead of sleeping.
+    ``limits`` bound what one client may use (sessions, their rate, requests)."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     sessions: dict[str, HttpSession] = {}
+    #: Per client (token digest): sessions starting, recent session starts, its request bucket.
+    opening: dict[str, int] = {}
+    opened: dict[str, collections.deque[float]] = {}
+    buckets: dict[str, tuple[float, float]] = {}
 
-    def refuse(status: int, why: str) -> Response:
-        return JSONResponse({"error": why}, status_code=status)
+    def refuse(status: int, why: str, *, retry: float | None = None) -> Response:
+        headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
+        return JSONResponse({"error": why}, status_code=status, headers=headers)
 
-    def check(request: Request) -> Response | str:
+    def within_rate(caller: Caller) -> Response | None:
+        """A token bucket per client: ``request_burst`` requests at once, refilled at
+        ``requests_per_second``."""
+        now = clock()
+        tokens, at = buckets.get(caller.key, (float(limits.request_burst), now))
+        tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
+        if tokens < 1:
+            buckets[caller.key] = (tokens, now)
+            wait = (1 - tokens) / limits.requests_per_second
+            return refuse(429, "too many requests from this client; slow down", retry=wait)
+        buckets[caller.key] = (tokens - 1, now)
+        return None
+
+    def check(request: Request) -> Response | Caller:
         host = request.headers.get("host", "")
         if host not in allowed_hosts:
             return refuse(421, f"host {host!r} is not served here")  # DNS rebinding
@@ -225,10 +296,52 @@ def create_app(
         )
         if client is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return client
+        caller = Caller(client, digest)
+        return within_rate(caller) or caller
 
-    async def open_session(name: str, client: str) -> HttpSession | str:
-        """A started session, or why it could not start (for the client)."""
+    def owned(session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
+        """The session, if it exists on this server and the caller's token opened it; another
+        client is answered as if it did not exist (a leaked id grants nothing)."""
+        session = sessions.get(session_id or "")
+        if session is None or session.session.server != name:
+            return None
+        return session if hmac.compare_digest(session.owner, caller.key) else None
+
+    def too_many(caller: Caller) -> Response | None:
+        """The refusal of a new session, if the caller has as many as it may (each is a server
+        process) or opened too many in the last minute, or the gateway is full."""
+        mine = opening.get(caller.key, 0) + sum(1 for s in sessions.values() if s.owner == caller.key)
+        if mine >= limits.max_sessions_per_client:
+            return refuse(
+                429,
+                f"this client has {mine} sessions open, the most it may; end one (DELETE) or wait "
+                "for an idle one to time out",
+            )
+        if len(sessions) + sum(opening.values()) >= limits.max_sessions:
+            return refuse(503, "the gateway serves as many sessions as it may; try again later", retry=30)
+        now = clock()
+        recent = opened.setdefault(caller.key, collections.deque())
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= limits.new_sessions_per_minute:
+            wait = recent[0] + 60 - now
+            return refuse(429, "this client opened too many sessions in the last minute", retry=wait)
+        recent.append(now)
+        return None
+
+    async def open_session(name: str, caller: Caller) -> HttpSession | str | Response:
+        """A started session, why it could not start (for the client), or the refusal of a
+        session over the caller's limits."""
+        refused = too_many(caller)
+        if refused is not None:
+            return refused
+        opening[caller.key] = opening.get(caller.key, 0) + 1  # counted while it starts
+        try:
+            return await start_session(name, caller)
+        finally:
+            opening[caller.key] -= 1
+
+    async def start_session(name: str, caller: Caller) -> HttpSession | str:
         upstream = servers[name]
         session = HttpSession(
             name,
@@ -239,8 +352,9 @@ def create_app(
             url=upstream.url,
             upstream_headers=upstream.headers,
             clock=clock,
+            owner=caller.key,
         )
-        session.session.client = client
+        session.session.client = caller.name
         try:
             await session.start()
         except Refusal as exc:
@@ -250,7 +364,7 @@ def create_app(
         sessions[session.id] = session
         return session
 
-    def admit(request: Request) -> tuple[str, str] | Response:
+    def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
         verdict = check(request)
         if isinstance(verdict, Response):
@@ -266,10 +380,14 @@ def create_app(
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > max_message):
             return refuse(413, f"message larger than {max_message} bytes")
-        body = await request.body()
-        if len(body) > max_message:
-            return refuse(413, f"message larger than {max_message} bytes")
-        return body
+        # Read as it arrives and stop at the limit: a chunked body declares no length, and
+        # reading it whole first held all of it (hundreds of MB) before the refusal.
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_message:
+                return refuse(413, f"message larger than {max_message} bytes")
+        return bytes(body)
 
     async def end(session: HttpSession) -> None:
         sessions.pop(session.id, None)
@@ -282,6 +400,8 @@ def create_app(
             return admitted
         client, name = admitted
         started = await open_session(name, client)
+        if isinstance(started, Response):
+            return started
         if isinstance(started, str):
             return refuse(503, started)
         session = started
@@ -300,8 +420,8 @@ def create_app(
         verdict = check(request)
         if isinstance(verdict, Response):
             return verdict
-        session = sessions.get(request.query_params.get("session_id", ""))
-        if session is None or session.session.server != request.path_params["name"]:
+        session = owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
+        if session is None:
             return refuse(404, "unknown session")
         body = await read_body(request)
         if isinstance(body, Response):
@@ -312,8 +432,7 @@ def create_app(
         async def answer() -> None:
             reply = await session.handle(body)
             if reply is not None:
-                with contextlib.suppress(asyncio.QueueFull):
-                    session.unasked.put_nowait(reply)
+                session.hold(reply)
 
         session.tasks.add(task := asyncio.create_task(answer()))
         task.add_done_callback(session.tasks.discard)
@@ -325,8 +444,8 @@ def create_app(
             return admitted
         client, name = admitted
         session_id = request.headers.get(SESSION_HEADER)
-        session = sessions.get(session_id or "")
-        if session_id and (session is None or session.session.server != name):
+        session = owned(session_id, name, client) if session_id else None
+        if session_id and session is None:
             return refuse(404, "unknown session; initialize again")
         if request.method == "DELETE":
             if session is not None:
@@ -341,6 +460,8 @@ def create_app(
             return body
         if session is None:
             started = await open_session(name, client)
+            if isinstance(started, Response):
+                return started
             if isinstance(started, str):
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
@@ -382,7 +503,7 @@ async def _events(session: HttpSession) -> AsyncIterator[bytes]:
     while True:
         session.last_used = session.clock()  # an open stream keeps its session alive
         try:
-            data = await asyncio.wait_for(session.unasked.get(), timeout=15)
+            data = await session.next_unasked(timeout=15)
         except TimeoutError:
             yield b": keep-alive\n\n"
             continue

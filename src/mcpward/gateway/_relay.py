@@ -120,17 +120,20 @@ class Relay:
 
     # -- server to client --------------------------------------------------------------------
 
+    def server_too_large(self, head: bytes) -> list[Out]:
+        """A message of the server over the limit, of which only ``head`` (its start) was kept:
+        the request it answers, found by the id there, gets an error now."""
+        request_id = _leading_id(head)
+        exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
+        if exchange is None:
+            return []
+        exchange.block(f"the server's answer is larger than {self.max_message} bytes")
+        self._forwarded(exchange, "response")
+        return [self._to_client(error(exchange.id, TOO_LARGE, "mcpward gateway: " + exchange.reasons[-1]))]
+
     def server_message(self, raw: bytes) -> list[Out]:
         if len(raw) > self.max_message:
-            request_id = _leading_id(raw)
-            exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
-            if exchange is None:
-                return []
-            exchange.block(f"the server's answer is larger than {self.max_message} bytes")
-            self._forwarded(exchange, "response")
-            return [
-                self._to_client(error(exchange.id, TOO_LARGE, "mcpward gateway: " + exchange.reasons[-1]))
-            ]
+            return self.server_too_large(raw[:4096])
         try:
             message = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -140,7 +143,7 @@ class Relay:
         method = message.get("method")
         if isinstance(method, str):
             # A server request (sampling, elicitation, roots) or a notification.
-            return self._notification(message, raw, from_server=True)
+            return self._from_server(message, raw, method)
         if "id" not in message:
             return []
         exchange = self.pending.pop(request_key(message["id"]), None)
@@ -157,6 +160,23 @@ class Relay:
             exchange.response_changed = True
         data = encode(exchange.response) if exchange.response_changed else _line(raw)
         return [Out("client", data)]
+
+    def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
+        """What the server sends of its own goes through the same checks as its answers: the
+        notification hooks, then ``server_message`` (DLP, injection), then the audit."""
+        outs = self._notification(message, raw, from_server=True)
+        if not outs or outs[0].to != "client":
+            return outs  # refused by a notification hook
+        exchange = Exchange(id=message.get("id"), method=method, request=message, request_bytes=len(raw))
+        is_request = "id" in message
+        self._run("server_message", exchange)
+        stage = "server-request" if is_request else "server-notification"
+        if not self._forwarded(exchange, stage) or exchange.decision == "block":
+            if is_request:  # answered for the client, which never sees it
+                reason = "; ".join(exchange.reasons)
+                return [Out("server", encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
+            return []
+        return [Out("client", encode(exchange.request) if exchange.request_changed else _line(raw))]
 
     # -- both ways ---------------------------------------------------------------------------
 

@@ -11,15 +11,24 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
+
 _ACCEPT = "application/json, text/event-stream"
 
 
 class RemoteUpstream:
     def __init__(
-        self, url: str, headers: dict[str, str], deliver: Callable[[bytes], None], *, timeout: float
+        self,
+        url: str,
+        headers: dict[str, str],
+        deliver: Callable[[bytes | Oversized], None],
+        *,
+        timeout: float,
+        max_message: int,
     ) -> None:
         self.url = url
         self.deliver = deliver
+        self.max_message = max_message
         self.session_id: str | None = None
         self._client = httpx.AsyncClient(
             headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False
@@ -43,7 +52,7 @@ class RemoteUpstream:
                 request = self._client.build_request("POST", self.url, content=data, headers=headers)
                 response = await self._client.send(request, stream=True)
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
-            async for message in _messages(response):
+            async for message in _messages(response, self.max_message):
                 self.deliver(message)
         except httpx.HTTPError:
             return  # the request this carried times out in the relay, with a clear error
@@ -57,22 +66,41 @@ class RemoteUpstream:
         await self._client.aclose()
 
 
-async def _messages(response: httpx.Response) -> AsyncIterator[bytes]:
+async def _messages(response: httpx.Response, max_message: int) -> AsyncIterator[bytes | Oversized]:
+    """The messages of an answer, one JSON body or an event stream; one over ``max_message``
+    is not read further than that (an upstream could send gigabytes) but given as
+    :class:`Oversized`, so that its request gets a clear error."""
     try:
         if response.status_code >= 400 or response.status_code == 202:
             return
         kind = response.headers.get("content-type", "")
         if kind.startswith("text/event-stream"):
-            data: list[str] = []
-            async for line in response.aiter_lines():
-                if line.startswith("data:"):
-                    data.append(line[5:].lstrip())
-                elif not line and data:
-                    yield "\n".join(data).encode()
-                    data = []
-            if data:
-                yield "\n".join(data).encode()
+            data = bytearray()
+            head: bytes | None = None  # the start of an event that outgrew the limit
+            async for line in split_lines(response.aiter_bytes(), max_message + 16, blank=True):
+                if isinstance(line, Oversized):
+                    head = head or line.head
+                elif line.startswith(b"data:"):
+                    data += (b"\n" if data else b"") + line[5:].strip(b" \r")
+                    if len(data) > max_message:
+                        head, data = head or bytes(data[:_HEAD]), bytearray()
+                elif not line.strip(b"\r"):  # a blank line ends the event
+                    if head is not None:
+                        yield Oversized(head)
+                    elif data:
+                        yield bytes(data)
+                    data, head = bytearray(), None
+            if head is not None:
+                yield Oversized(head)
+            elif data:
+                yield bytes(data)
         else:
-            yield await response.aread()
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > max_message:
+                    yield Oversized(bytes(body[:_HEAD]))
+                    return
+            yield bytes(body)
     finally:
         await response.aclose()

@@ -15,9 +15,10 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mcpward.gateway._relay import Out, Relay, encode, error
+from mcpward.gateway._relay import Out, Relay, _leading_id, encode, error
 from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session
 
 _CHUNK = 1 << 16
@@ -30,17 +31,37 @@ def _die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | None]:
-    """Newline-delimited messages; None for one that outgrew ``max_message`` (it is skipped
-    to its end without being held in memory)."""
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """A message that outgrew the limit, skipped to its end without being held: its first
+    bytes, where its id is, so that its request gets a clear error at once."""
+
+    head: bytes
+
+
+_HEAD = 4096
+
+
+async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator[bytes | Oversized]:
+    """Newline-delimited messages; :class:`Oversized` for one that outgrew ``max_message``."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await reader.read(_CHUNK):
+            yield chunk
+
+    async for line in split_lines(chunks(), max_message):
+        yield line
+
+
+async def split_lines(
+    chunks: AsyncIterator[bytes], max_message: int, *, blank: bool = False
+) -> AsyncIterator[bytes | Oversized]:
+    """The lines of a byte stream (blank ones too if ``blank``: they end an SSE event); a line
+    longer than ``max_message`` is skipped to its end without being held, and given as
+    :class:`Oversized` (its start) instead."""
     buffer = bytearray()
     discarding = False
-    while True:
-        chunk = await reader.read(_CHUNK)
-        if not chunk:
-            if buffer.strip() and not discarding:
-                yield bytes(buffer)
-            return
+    async for chunk in chunks:
         start = 0
         while True:
             newline = chunk.find(b"\n", start)
@@ -48,20 +69,23 @@ async def lines(reader: asyncio.StreamReader, max_message: int) -> AsyncIterator
                 if not discarding:
                     buffer += chunk[start:]
                     if len(buffer) > max_message:
+                        head = bytes(buffer[:_HEAD])
                         buffer.clear()
                         discarding = True
-                        yield None
+                        yield Oversized(head)
                 break
             if discarding:
                 discarding = False
             else:
                 buffer += chunk[start:newline]
                 if len(buffer) > max_message:
-                    yield None
-                elif buffer.strip():
+                    yield Oversized(bytes(buffer[:_HEAD]))
+                elif blank or buffer.strip():
                     yield bytes(buffer)
                 buffer.clear()
             start = newline + 1
+    if buffer.strip() and not discarding:
+        yield bytes(buffer)
 
 
 async def _stdin_reader() -> asyncio.StreamReader:
@@ -80,16 +104,36 @@ async def _stdin_reader() -> asyncio.StreamReader:
     return reader
 
 
+class _FlowControl(asyncio.Protocol):
+    """Tells when the pipe to the client is full (the client reads slowly) and when it has
+    room again."""
+
+    def __init__(self) -> None:
+        self.room = asyncio.Event()
+        self.room.set()
+
+    def pause_writing(self) -> None:
+        self.room.clear()
+
+    def resume_writing(self) -> None:
+        self.room.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.room.set()  # nobody reads any more: writes are dropped, nothing waits
+
+
 class _ClientWriter:
-    """Our standard output, written without blocking the loop."""
+    """Our standard output, written without blocking the loop; :meth:`drain` waits while the
+    client's side is full, so that what the server sends is not piled up in memory."""
 
     def __init__(self) -> None:
         self._transport: asyncio.WriteTransport | None = None
+        self._flow: _FlowControl | None = None
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            self._transport, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+            self._transport, self._flow = await loop.connect_write_pipe(_FlowControl, sys.stdout.buffer)
         except ValueError:
             self._transport = None  # a regular file: plain writes never block for long
 
@@ -99,6 +143,10 @@ class _ClientWriter:
             sys.stdout.buffer.flush()
         elif not self._transport.is_closing():
             self._transport.write(data)
+
+    async def drain(self) -> None:
+        if self._flow is not None and not self._flow.room.is_set():
+            await self._flow.room.wait()
 
 
 async def run_stdio(
@@ -160,25 +208,34 @@ async def run_stdio(
 
     async def pump_client() -> None:
         async for raw in lines(client, max_message):
-            if raw is None:
-                writer.write(encode(error(None, TOO_LARGE, f"message larger than {max_message} bytes")))
+            if isinstance(raw, Oversized):
+                too_large = error(
+                    _leading_id(raw.head), TOO_LARGE, f"message larger than {max_message} bytes"
+                )
+                writer.write(encode(too_large))
+                await writer.drain()
                 continue
             before = set(relay.pending)
             deliver(relay.client_message(raw))
             for key in set(relay.pending) - before:
                 arm(relay.pending[key].id)
             await server.stdin.drain()  # type: ignore[union-attr]
+            await writer.drain()  # the refusals we answer a client that does not read are bounded too
 
     async def pump_server() -> None:
         async for raw in lines(server.stdout, max_message):  # type: ignore[arg-type]
-            if raw is None:
-                continue  # the relay cannot tell whom it answered; that request will time out
             pending = set(relay.pending)
-            deliver(relay.server_message(raw))
+            # Too large: the request it answers (found by the id at its start) gets an error now.
+            deliver(
+                relay.server_too_large(raw.head) if isinstance(raw, Oversized) else relay.server_message(raw)
+            )
             for key in pending - set(relay.pending):
                 handle = timers.pop(repr(_id_from_key(key)), None)
                 if handle:
                     handle.cancel()
+            # Backpressure: while the client's side is full, the server is not read (its own
+            # pipe fills and it waits), instead of the gateway holding what it sent.
+            await writer.drain()
 
     client_task = asyncio.create_task(pump_client())
     server_task = asyncio.create_task(pump_server())
@@ -230,7 +287,11 @@ async def _refuse_all(
 
     async for raw in lines(client, max_message):
         try:
-            message = orjson.loads(raw) if raw is not None else None
+            message = (
+                orjson.loads(raw)
+                if not isinstance(raw, Oversized)
+                else {"id": _leading_id(raw.head), "method": ""}
+            )
         except orjson.JSONDecodeError:
             continue
         if isinstance(message, dict) and "id" in message and "method" in message:

@@ -134,8 +134,14 @@ class Interceptor:
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
         """A notification in either direction (``notifications/tools/list_changed``, ...)."""
 
+    def server_message(self, session: Session, exchange: Exchange) -> None:
+        """A request the server makes of the client (sampling, elicitation, roots) or a
+        notification it sends, before the client sees it (``exchange.request`` is the message);
+        block (a request is then refused to the server, a notification dropped) or rewrite it."""
+
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
-        """After the pipeline decided: ``stage`` is request or response. The audit's hook."""
+        """After the pipeline decided: ``stage`` is request, response, or server-request and
+        server-notification for what the server sends of its own. The audit's hook."""
 
     def closed(self, session: Session) -> None:
         """The session ended (the server exited or the client went away): write what is kept."""

@@ -178,7 +178,7 @@ def _advisories(approved: list[Any]) -> list[dict[str, Any]]:
 
 _EVENT_GROUPS = {
     "tool_changes": {"tool-changed", "tool-added", "tool-renamed"},
-    "dlp_events": {"dlp-argument", "dlp-result", "injected-instruction"},
+    "dlp_events": {"dlp-argument", "dlp-result", "dlp-error", "dlp-message", "injected-instruction"},
     "baseline_alerts": {"new-destination", "new-argument-field", "call-spike", "dormant-tool-used"},
 }
 

@@ -1,4 +1,5 @@
-"""One record per request and one per response, written before either is forwarded."""
+"""One record per request and one per response, written before either is forwarded; one per
+request the server makes of the client, and per notification a check acted on."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from typing import Any
 import orjson
 
 from mcpward.dlp.scanning import redact_json, scan_json
-from mcpward.gateway._audit import AuditLog
+from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
-from mcpward.gateway.interface import Exchange, Interceptor, Session
+from mcpward.gateway.interface import Exchange, Interceptor, Refusal, Session
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
@@ -24,25 +25,6 @@ class Audit(Interceptor):
     def __init__(self, log: AuditLog, sinks: Sequence[AuditSink] = ()) -> None:
         self.log = log
         self.sinks = list(sinks)
-
-    def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
-        """Requests a server makes of the client (sampling, elicitation, roots) are recorded:
-        they ask the model or the user for something."""
-        if not from_server or "id" not in message:
-            return
-        params = message.get("params")
-        self.log.append(
-            {
-                "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-                "server": session.server,
-                "client": session.client,
-                "stage": "server-request",
-                "method": message.get("method"),
-                "id": message.get("id"),
-                "decision": "allow",
-                "params": _truncated(_redacted(params, None)) if params is not None else None,
-            }
-        )
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         record: dict[str, Any] = {
@@ -73,7 +55,14 @@ class Audit(Interceptor):
                 }
                 for e in new_events
             ]
-        if stage == "request":
+        if stage == "server-notification" and exchange.decision == "allow" and not new_events:
+            return  # notifications are many (progress, logs): recorded when a check acted on one
+        if stage.startswith("server-"):
+            # What the server asks of the client (sampling asks the model, elicitation the user).
+            params = exchange.request.get("params")
+            if params is not None:
+                record["params"] = _truncated(_redacted(params, exchange.redacted_arguments))
+        elif stage == "request":
             record["request_bytes"] = exchange.request_bytes
             arguments = exchange.params.get("arguments")
             if arguments is not None:
@@ -85,7 +74,10 @@ class Audit(Interceptor):
             outcome = response.get("result", response.get("error"))
             if outcome is not None:
                 record["result"] = _truncated(_redacted(outcome, exchange.redacted_result))
-        written = self.log.append(record)
+        try:
+            written = self.log.append(record)
+        except AuditLogBroken as exc:  # the client (and its operator) learn why calls stop
+            raise Refusal(f"the audit log is broken: {exc.why}; run `mcpward audit verify`") from None
         exchange.events_recorded = len(exchange.events)
         for sink in self.sinks:
             try:

@@ -38,7 +38,19 @@ class Dlp(Interceptor):
             exchange.request_changed = True
 
     def response(self, session: Session, exchange: Exchange) -> None:
-        if exchange.tool is None or exchange.response is None or not self.scan_results:
+        if exchange.response is None or not self.scan_results:
+            return
+        failure = exchange.response.get("error")
+        if failure is not None:
+            # An error's message and data reach the client (and its model) as a result does.
+            redacted = self._judge(session, exchange, failure, "error")
+            if redacted is not failure and exchange.decision == "redact":
+                exchange.response = {**exchange.response, "error": redacted}
+                exchange.response_changed = True
+            if self.injection != "off":
+                self._injection(session, exchange, _strings(failure), "error")
+            return
+        if exchange.tool is None:
             return
         result = exchange.response.get("result")
         if result is None:
@@ -48,12 +60,26 @@ class Dlp(Interceptor):
             exchange.response = {**exchange.response, "result": redacted}
             exchange.response_changed = True
         if self.injection != "off":
-            self._injection(session, exchange, result)
+            self._injection(session, exchange, _result_texts(result), "result")
+
+    def server_message(self, session: Session, exchange: Exchange) -> None:
+        """Requests of the server to the client (sampling puts text before the model,
+        elicitation before the user) and its notifications: checked as its results are."""
+        params = exchange.request.get("params")
+        if params is None or not self.scan_results:
+            return
+        redacted = self._judge(session, exchange, params, "message")
+        if redacted is not params and exchange.decision == "redact":
+            exchange.request = {**exchange.request, "params": redacted}
+            exchange.request_changed = True
+        if self.injection != "off":
+            self._injection(session, exchange, _strings(params), exchange.method)
 
     def _judge(self, session: Session, exchange: Exchange, value: Any, where: str) -> Any:
         """Scan ``value``; note the decision on the exchange; the copy to forward (``value``
         itself when nothing is to be masked)."""
-        matches = self.policy.scan_json(value, tool=f"{session.server}.{exchange.tool}")
+        subject = exchange.tool or exchange.method
+        matches = self.policy.scan_json(value, tool=f"{session.server}.{subject}")
         if not matches:
             self._keep(exchange, where, value)
             return value
@@ -66,7 +92,7 @@ class Dlp(Interceptor):
             SecurityEvent(
                 f"dlp-{where}",
                 strongest_severity(m.severity for m in matches),
-                f"{len(matches)} match(es) in the {where}s of {exchange.tool}: {', '.join(kinds)}",
+                f"{len(matches)} match(es) in the {where}s of {subject}: {', '.join(kinds)}",
                 tool=exchange.tool,
                 detail={"paths": sorted({m.path or "" for m in matches})[:20], "action": action},
             )
@@ -79,20 +105,20 @@ class Dlp(Interceptor):
 
     @staticmethod
     def _keep(exchange: Exchange, where: str, value: Any) -> None:
-        if where == "argument":
+        if where in ("argument", "message"):
             exchange.redacted_arguments = value
         else:
             exchange.redacted_result = value
 
-    def _injection(self, session: Session, exchange: Exchange, result: Any) -> None:
+    def _injection(self, session: Session, exchange: Exchange, texts: list[str], where: str) -> None:
         from mcpward.inspect._detectors import all_detectors
         from mcpward.inspect._surface import tool_item
         from mcpward.inspect.interface import InspectionContext
 
-        texts = _result_texts(result)
         if not texts:
             return
-        item = tool_item(session.server, {"name": str(exchange.tool), "description": "\n".join(texts)})
+        subject = exchange.tool or exchange.method
+        item = tool_item(session.server, {"name": str(subject), "description": "\n".join(texts)})
         context = InspectionContext({})
         for detector in all_detectors():
             if detector.learned or detector.category not in _INJECTION:
@@ -104,11 +130,11 @@ class Dlp(Interceptor):
                     SecurityEvent(
                         "injected-instruction",
                         hit.severity.value,
-                        f"tool result: {hit.why}",
+                        f"{where} of {subject}: {hit.why}",
                         tool=exchange.tool,
                     )
                 )
-                reason = f"the result of {exchange.tool} carries instructions for the model ({hit.why})"
+                reason = f"the {where} of {subject} carries instructions for the model ({hit.why})"
                 if self.injection == "block":
                     exchange.block(reason)
                 else:
@@ -123,3 +149,19 @@ def _result_texts(result: Any) -> list[str]:
     return [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)][
         :50
     ]
+
+
+def _strings(value: Any, limit: int = 50) -> list[str]:
+    """The strings of a JSON value (its leaves, at most ``limit``), for the injection check of
+    messages with no fixed shape (errors, sampling and elicitation requests, notifications)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return found

@@ -1,0 +1,140 @@
+"""Anchoring a hash chain: a secret key and an authenticated head, so that a chain's reader
+(who can recompute sha256 hashes) cannot rewrite, shorten or empty it unnoticed.
+
+A hash chain alone proves only that its records agree with one another: anyone who can write
+the file can delete its newest records, or change one and recompute every hash after it. Two
+things anchor it:
+
+- every record carries ``mac``, a MAC (keyed BLAKE2b) of its hash under a key that only the writer's
+  account can read (a file, mode 600, ideally kept apart from the log); a forged or recomputed
+  record has no valid MAC;
+- a *head* (the last record's number and hash, with its own MAC) kept beside the chain and
+  rewritten with each record; records removed from the end, or a chain emptied, no longer
+  reach the head.
+
+What it cannot tell: anything done by someone who can read the key (the writer's own
+account); a head and chain both rolled back to an earlier copy of the pair; the key and the
+head deleted together (the next writer takes the chain for one made before keys and anchors
+it afresh, so the key must live where the attacker cannot delete it: a folder only the
+writer's account can write) or everything deleted (only a copy kept elsewhere, such as the
+audit mirrors, shows that). Used by the gateway's audit log; usable by any other chain (a database's, whose
+head may then live in the database and be sealed with :func:`seal`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+#: A head is written in place, padded to this size, with one ``pwrite``: smaller than a page,
+#: so it is never seen half written.
+_HEAD_SIZE = 512
+
+
+class AnchorError(Exception):
+    """The key or the head cannot be used (unreadable, or forged): the message says which."""
+
+
+def load_key(path: Path, *, create: bool) -> bytes | None:
+    """The key in ``path`` (hex); with ``create``, a new random one if there is none (made
+    atomically, so that writers starting together agree on one key). None if absent."""
+    try:
+        text = path.read_text("ascii").strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(descriptor, secrets.token_hex(32).encode() + b"\n")
+        finally:
+            os.close(descriptor)
+        with contextlib.suppress(FileExistsError):  # another writer made one first: use theirs
+            os.link(draft, path)
+        draft.unlink()
+        return load_key(path, create=False)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnchorError(f"cannot read the key {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise AnchorError(f"the key {path} is not a key (64 hex digits)") from None
+    if len(key) < 16:
+        raise AnchorError(f"the key {path} is too short")
+    return key
+
+
+def seal(key: bytes, label: str, value: str) -> str:
+    """A MAC (hex) of ``value`` for the use ``label`` (a record's hash, a head): keyed BLAKE2b
+    (RFC 7693's MAC mode), a third of HMAC-SHA256's cost on the relay's path."""
+    return hashlib.blake2b(f"{label}:{value}".encode(), key=key[:64], digest_size=32).hexdigest()
+
+
+def sealed(key: bytes, label: str, value: str, mac: object) -> bool:
+    return isinstance(mac, str) and hmac.compare_digest(seal(key, label, value), mac)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    #: The number and hash of the chain's last record (0 and the genesis hash when empty).
+    seq: int
+    hash: str
+    #: The first record that carries a MAC (records before it predate the key; each is still
+    #: covered through the chain by the first MAC after it).
+    since: int
+
+    def text(self) -> str:
+        return f"{self.seq}:{self.hash}:{self.since}"
+
+
+class HeadFile:
+    """The head of one chain, in a small file rewritten in place under the writer's lock."""
+
+    def __init__(self, path: Path, key: bytes) -> None:
+        self.path = path
+        self.key = key
+        self._fd: int | None = None
+
+    def read(self) -> Head | None:
+        """The head, None if there is no head file; :class:`AnchorError` if it is not one the
+        key sealed."""
+        try:
+            raw = self.path.read_bytes() if self._fd is None else os.pread(self._fd, _HEAD_SIZE, 0)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AnchorError(f"cannot read the head {self.path}: {exc.strerror or exc}") from None
+        if not raw.strip() and self._fd is not None:
+            return None  # opened for writing but not yet written
+        try:
+            document = orjson.loads(raw)
+            head = Head(int(document["seq"]), str(document["hash"]), int(document["since"]))
+            mac = document["mac"]
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise AnchorError(f"the head {self.path} is not a head") from None
+        if not sealed(self.key, "head", head.text(), mac):
+            raise AnchorError(f"the head {self.path} was not written with this key (forged or replaced)")
+        return head
+
+    def write(self, head: Head) -> None:
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        document = {"seq": head.seq, "hash": head.hash, "since": head.since,
+                    "mac": seal(self.key, "head", head.text())}  # fmt: skip
+        data = orjson.dumps(document).ljust(_HEAD_SIZE - 1) + b"\n"
+        if os.pwrite(self._fd, data, 0) != len(data):
+            raise OSError(f"short write to the head {self.path}")
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

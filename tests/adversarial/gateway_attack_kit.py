@@ -1,0 +1,180 @@
+"""Shared pieces of the gateway attack tests: the app of ``gateway serve`` on a loopback port in
+a uvicorn thread, a real ``gateway serve`` process, and memory read from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SERVERS = Path(__file__).parent.parent / "servers"
+MCPWARD = [sys.executable, "-m", "mcpward"]
+TOKEN_A = "mcpg_alice-token-for-the-gateway-attack-tests-0123456789"
+TOKEN_B = "mcpg_mallory-token-for-the-gateway-attack-tests-012345678"
+SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                         "clientInfo": {"name": "attack", "version": "1"}}}  # fmt: skip
+
+
+#: A server that answers initialize and tools/list, and then does what the call asks:
+#: flood N [SIZE] (that many notifications of SIZE bytes, 64 KB by default, then the answer), error (an error whose message
+#: and data carry TEXT), sample (asks the client's model with TEXT), elicit (asks the user),
+#: huge (an answer of SIZE bytes). Its first argument is its own secret (@SECRET@ in TEXT).
+HOSTILE_SERVER = """
+import json, sys
+tools = [{"name": n, "description": n, "inputSchema": {"type": "object"}}
+         for n in ("flood", "error", "sample", "elicit", "huge")]
+out = sys.stdout
+def send(message):
+    out.write(json.dumps(message) + "\\n"); out.flush()
+for line in sys.stdin:
+    m = json.loads(line)
+    if "id" not in m or "method" not in m:
+        continue
+    if m["method"] != "tools/call":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": tools} if m["method"] == "tools/list" else {}})
+        continue
+    name, args = m["params"]["name"], m["params"].get("arguments", {})
+    if "text" in args:  # the server's own secret (the gateway masks the client's on the way in)
+        args["text"] = args["text"].replace("@SECRET@", sys.argv[1])
+    if name == "flood":
+        note = json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                           "params": {"level": "info", "data": "x" * args.get("size", 65536)}}) + "\\n"
+        for _ in range(args["n"]):
+            out.write(note)
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "flooded"}]}})
+    elif name == "error":
+        send({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32000, "message": args["text"], "data": {"detail": args["text"]}}})
+    elif name == "sample":
+        send({"jsonrpc": "2.0", "id": "s-" + str(m["id"]), "method": "sampling/createMessage",
+              "params": {"messages": [{"role": "user", "content": {"type": "text", "text": args["text"]}}],
+                         "systemPrompt": args["text"], "maxTokens": 10}})
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
+    elif name == "elicit":
+        send({"jsonrpc": "2.0", "id": "e-" + str(m["id"]), "method": "elicitation/create",
+              "params": {"message": args["text"], "requestedSchema": {"type": "object"}}})
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "asked"}]}})
+    elif name == "huge":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text", "text": "h" * args["size"]}]}})
+"""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextlib.contextmanager
+def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
+    """The app made for a free port, served by uvicorn in a thread; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app_for_port(port), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def serve_process(
+    tmp_path: Path, config: str, *, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """A real ``mcpward gateway serve`` with ``config`` (the [serve] port is added): its base
+    URL, its process and its audit log."""
+    port = free_port()
+    config_file = tmp_path / "gateway.toml"
+    config_file.write_text(f"{config}\n[serve]\nport = {port}\n" if "[serve]" not in config
+                           else config.replace("[serve]", f"[serve]\nport = {port}", 1), encoding="utf-8")  # fmt: skip
+    log = tmp_path / "audit.jsonl"
+    process = subprocess.Popen(
+        [*MCPWARD, "gateway", "serve", "--config", str(config_file), "--audit-log", str(log)],
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the gateway did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", process, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def memory_kb(pid: int, field: str = "VmHWM") -> int:
+    """A process's resident memory from /proc (VmHWM: its peak so far; VmRSS: now), in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+def children_of(pid: int) -> list[int]:
+    """Live (not zombie) child processes of ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def post(base: str, server: str, body: Any, token: str, session: str | None = None,
+         timeout: float = 30) -> httpx.Response:  # fmt: skip
+    headers = auth(token) | ({"Mcp-Session-Id": session} if session else {})
+    return httpx.post(f"{base}/servers/{server}/mcp", json=body, headers=headers, timeout=timeout)
