@@ -230,12 +230,10 @@ class _TreeScan:
 
 
 def _warm_up() -> None:
-    """Build what every worker needs before the fork: the entry model (pydantic) and the
-    manifest prefilter."""
-    from mcpward.scan._hosts._common import common_entry_model
+    """Build what every worker needs before the fork: the manifest prefilter. (The pydantic
+    entry model is not: only entries of unusual types need it.)"""
     from mcpward.scan._manifests.interface import mentions_mcp
 
-    common_entry_model()
     mentions_mcp("")
 
 
