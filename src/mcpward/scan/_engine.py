@@ -230,11 +230,13 @@ class _TreeScan:
 
 
 def _warm_up() -> None:
-    """Build what every worker needs before the fork: the manifest prefilter. (The pydantic
-    entry model is not: only entries of unusual types need it.)"""
+    """Build what every worker needs before the fork: the manifest prefilter and the credential
+    patterns. (Not the pydantic entry model: only entries of unusual types need it.)"""
+    from mcpward.dlp import find_credentials
     from mcpward.scan._manifests.interface import mentions_mcp
 
     mentions_mcp("")
+    find_credentials("")
 
 
 def _tree_progress(progress: ProgressCallback | None, root: Path) -> Callable[[int, int], None] | None:
