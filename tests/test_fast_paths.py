@@ -224,3 +224,24 @@ def _values(value: Any) -> list[Any]:
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
+
+
+def test_the_manifest_prefilter_agrees_with_its_regular_expression() -> None:
+    from mcpward.identity import official_names
+    from mcpward.scan._manifests.interface import _mention_pattern, mentions_mcp
+
+    official = official_names()
+    names = sorted(official.npm | official.pypi | official.oci)
+    rng = random.Random(7)  # noqa: S311 - reproducible test data
+    pieces = [*names, "MCP", "Mcp", "m c p", "ModelContextProtocol", "express", "\u017ferena-agent", "\u212a"]
+    pieces += ["SUPERGATEWAY", "Browser-Use", "@Anthropic-AI/DXT", "caf\u00e9", "{", '"', " ", "mc", "p"]
+    texts = ["", '{"name": "x", "dependencies": {"express": "^4"}}']
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces)[: rng.randrange(1, 30)] for _ in range(rng.randrange(1, 6)))
+        texts.append(text.swapcase() if rng.random() < 0.3 else text)
+    found = 0
+    for text in texts:
+        expected = _mention_pattern().search(text) is not None
+        assert mentions_mcp(text) is expected, text
+        found += expected
+    assert 300 < found < len(texts) - 300

@@ -75,6 +75,14 @@ class TreeFindings:
         self.files += other.files
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool | None:
+    """Whether an entry is a directory (links not followed); None when that cannot be read."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return None
+
+
 class ProjectTreeWalker:
     def __init__(
         self,
@@ -99,7 +107,8 @@ class ProjectTreeWalker:
         # majority of files cost a single C-level match.
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
         names += [r.file_pattern for r in self._readers]
-        self._interesting = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
+        alternatives = "|".join(f"(?:{n})" for n in names)
+        self._interesting = re.compile(alternatives).fullmatch
         self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
 
     def _reader_for(self, name: str) -> int | None:
@@ -138,32 +147,33 @@ class ProjectTreeWalker:
         except OSError as exc:
             found.errors.append((directory, exc.strerror or type(exc).__name__))
             return []
-        skip, interesting = self._skip_dirs, self._interesting
+        skip = self._skip_dirs
         if directory == os.sep:  # walking a whole machine: leave the kernel's pseudo-filesystems
             skip = skip | _PSEUDO_FILESYSTEMS
         folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2])
-        subdirs = []
-        matched = []
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in skip:
-                        subdirs.append(entry.path)
-                    continue
-            except OSError:
-                continue
-            if folder_patterns is not None or interesting(entry.name) is not None:
-                matched.append(entry)
+        try:
+            # Comprehensions: the per-entry work is most of the walk's Python time.
+            directories = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:  # an entry of unknown type that vanished: judge the entries one by one
+            directories = [entry for entry in entries if _is_dir(entry)]
+        subdirs = [entry.path for entry in directories if entry.name not in skip]
         found.directories += 1
         found.files += len(entries) - len(subdirs)
+        if folder_patterns is not None:
+            candidates = entries
+        else:
+            interesting = self._interesting
+            candidates = [entry for entry in entries if interesting(entry.name) is not None]
         is_venv = False
-        for entry in matched:
+        for entry in candidates:
+            if _is_dir(entry) is not False:  # a directory, or its type cannot be read
+                continue
             name = entry.name
             if name == _VENV_MARKER:
                 is_venv = True
-            candidates = self._by_name.get(name)
-            if candidates is not None or folder_patterns is not None:
-                self._match_config(entry.path, candidates, folder_patterns, found)
+            by_name = self._by_name.get(name)
+            if by_name is not None or folder_patterns is not None:
+                self._match_config(entry.path, by_name, folder_patterns, found)
             reader = self._reader_for(name)
             if reader is not None and not entry.is_symlink():
                 found.manifests[(reader, directory)].append(entry.path)

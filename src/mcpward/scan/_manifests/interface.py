@@ -30,9 +30,27 @@ def _mention_pattern() -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+@cache
+def _ascii_mention_words() -> tuple[str, ...] | None:
+    """The words of :func:`_mention_pattern` in lower case, for ASCII text; None if a word is
+    not ASCII. A name holding "modelcontextprotocol" is found by that word already."""
+    official = official_names()
+    names = [n.lower() for n in official.npm | official.pypi | official.oci]
+    words = ["mcp", "modelcontextprotocol"]
+    words += sorted({n for n in names if "mcp" not in n and "modelcontextprotocol" not in n})
+    return tuple(words) if all(word.isascii() for word in words) else None
+
+
 def mentions_mcp(text: str) -> bool:
     """Whether a manifest can declare anything MCP at all: a cheap test that spares parsing the
     thousands of manifests in a large tree that have nothing to do with MCP."""
+    words = _ascii_mention_words()
+    if words is not None and text.isascii():
+        # In ASCII text a case-insensitive match of an ASCII word is a substring of the lowered
+        # text (the other characters that fold to ASCII letters, such as the long s, are not
+        # ASCII): a few passes in C, where the case-insensitive alternation took 11 us.
+        lowered = text.lower()
+        return any(word in lowered for word in words)
     return _mention_pattern().search(text) is not None
 
 
