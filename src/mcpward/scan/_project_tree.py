@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from mcpward.scan._manifests.interface import ManifestReader
@@ -52,6 +53,7 @@ DEFAULT_SKIP_DIRS = frozenset(
 
 _PSEUDO_FILESYSTEMS = frozenset({"proc", "sys", "dev"})
 _VENV_MARKER = "pyvenv.cfg"  # a virtual environment: installed packages, not projects
+_NAMES_REMEMBERED = 1 << 14
 
 
 @dataclass(slots=True)
@@ -73,14 +75,6 @@ class TreeFindings:
         self.errors.extend(other.errors)
         self.directories += other.directories
         self.files += other.files
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool | None:
-    """Whether an entry is a directory (links not followed); None when that cannot be read."""
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return None
 
 
 class ProjectTreeWalker:
@@ -107,8 +101,10 @@ class ProjectTreeWalker:
         # majority of files cost a single C-level match.
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
         names += [r.file_pattern for r in self._readers]
-        alternatives = "|".join(f"(?:{n})" for n in names)
-        self._interesting = re.compile(alternatives).fullmatch
+        full_match = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
+        # Remembered by name: the same names (index.js, README.md, package.json) recur all over
+        # a tree, and a lookup costs a sixth of the match, the largest part of a walk's time.
+        self._interesting = lru_cache(maxsize=_NAMES_REMEMBERED)(lambda name: full_match(name) is not None)
         self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
 
     def _reader_for(self, name: str) -> int | None:
@@ -147,33 +143,34 @@ class ProjectTreeWalker:
         except OSError as exc:
             found.errors.append((directory, exc.strerror or type(exc).__name__))
             return []
-        skip = self._skip_dirs
+        skip, interesting = self._skip_dirs, self._interesting
         if directory == os.sep:  # walking a whole machine: leave the kernel's pseudo-filesystems
             skip = skip | _PSEUDO_FILESYSTEMS
         folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2])
-        try:
-            # Comprehensions: the per-entry work is most of the walk's Python time.
-            directories = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
-        except OSError:  # an entry of unknown type that vanished: judge the entries one by one
-            directories = [entry for entry in entries if _is_dir(entry)]
-        subdirs = [entry.path for entry in directories if entry.name not in skip]
+        subdirs = []
+        matched = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in skip:
+                        subdirs.append(entry.path)
+                    continue
+            except OSError:
+                continue
+            if folder_patterns is not None or interesting(entry.name):
+                matched.append(entry)
         found.directories += 1
         found.files += len(entries) - len(subdirs)
-        if folder_patterns is not None:
-            candidates = entries
-        else:
-            interesting = self._interesting
-            candidates = [entry for entry in entries if interesting(entry.name) is not None]
+        if not matched:
+            return subdirs
         is_venv = False
-        for entry in candidates:
-            if _is_dir(entry) is not False:  # a directory, or its type cannot be read
-                continue
+        for entry in matched:
             name = entry.name
             if name == _VENV_MARKER:
                 is_venv = True
-            by_name = self._by_name.get(name)
-            if by_name is not None or folder_patterns is not None:
-                self._match_config(entry.path, by_name, folder_patterns, found)
+            candidates = self._by_name.get(name)
+            if candidates is not None or folder_patterns is not None:
+                self._match_config(entry.path, candidates, folder_patterns, found)
             reader = self._reader_for(name)
             if reader is not None and not entry.is_symlink():
                 found.manifests[(reader, directory)].append(entry.path)
