@@ -222,7 +222,7 @@ class _TreeScan:
             return
         for (reader_index, directory), files in sorted(found.manifests.items()):
             reader = self._readers[reader_index]
-            for item in reader.read(Path(directory), [Path(f) for f in sorted(files)]):
+            for item in reader.read(directory, sorted(files)):
                 if isinstance(item, tuple):
                     collected.error(item[0], item[1], reader.host)
                 else:
