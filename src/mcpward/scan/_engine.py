@@ -34,6 +34,7 @@ from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
 from mcpward.scan.interface import (
+    ConfigCheck,
     ConfigLocation,
     DiscoveredServer,
     EntryError,
@@ -311,9 +312,11 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
 def evaluate(
     servers: Iterable[DiscoveredServer], home: Path | None
 ) -> Iterator[tuple[ServerSpec, list[Finding]]]:
-    checks = all_checks()
+    checks: tuple[ConfigCheck, ...] | None = None  # imported at the first server, not for none
     home_text = os.fspath(home) if home else None
     for server in servers:
+        if checks is None:
+            checks = all_checks()
         launch = resolve_launch(server.command, server.args)
         spec = build_spec(server, launch)
         context = ServerContext(raw=server, launch=launch, spec=spec, home=home_text)
