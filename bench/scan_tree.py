@@ -4,7 +4,8 @@ Builds (once, then reuses) a tree of 2,000 projects with 50 files each (100,000 
 files, READMEs, package manifests and lock files, and in one project in ten an MCP config of
 some host. No directory in it is one the scan skips by default, so both tools walk exactly the
 same directories. Each command runs ``--repeat`` times after one warm-up run (page cache warm
-for both); the median wall times and their ratio are printed.
+for both); the median wall and CPU times and their ratios to ``find`` are printed (on a shared
+machine the CPU times are the steadier figure).
 
     python bench/scan_tree.py [--root /tmp/mcpward-bench-tree] [--repeat 7]
 """
@@ -15,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -91,14 +93,18 @@ def build_tree(root: Path) -> int:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def median_seconds(command: list[str], repeat: int) -> float:
+def median_seconds(command: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user and system, the command's children included)."""
     subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=ENV)  # warm-up
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=ENV)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -117,22 +123,28 @@ def main() -> None:
 
     empty = args.root.parent / "mcpward-bench-empty"
     empty.mkdir(exist_ok=True)
-    find_time = median_seconds(find, args.repeat)
-    scan_time = median_seconds(scan, args.repeat)
-    startup = median_seconds([*scan[:4], str(empty), *scan[5:]], args.repeat)
-    work = scan_time - startup
+    find_time, find_cpu = median_seconds(find, args.repeat)
+    scan_time, scan_cpu = median_seconds(scan, args.repeat)
+    startup, startup_cpu = median_seconds([*scan[:4], str(empty), *scan[5:]], args.repeat)
+    work, work_cpu = scan_time - startup, scan_cpu - startup_cpu
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (wall times grow with it; CPU times less)")
     print(
         f"tree: {files} files in {PROJECTS} projects; scan found {report['summary']['servers']} servers, "
         f"{report['summary']['findings']} findings"
     )
-    print(f"find (baseline):                {find_time * 1000:8.1f} ms")
-    print(
-        f"mcpward scan --path:            {scan_time * 1000:8.1f} ms   "
-        f"ratio to find: {scan_time / find_time:.2f}x"
-    )
-    print(f"  start-up (same, empty tree):  {startup * 1000:8.1f} ms")
-    print(f"  the tree itself:              {work * 1000:8.1f} ms   ratio to find: {work / find_time:.2f}x")
+    print(f"{'':32s}{'wall':>10s}{'ratio':>8s}{'CPU':>10s}{'ratio':>8s}")
+    rows = [
+        ("find (baseline)", find_time, find_cpu),
+        ("mcpward scan --path", scan_time, scan_cpu),
+        ("  start-up (same, empty tree)", startup, startup_cpu),
+        ("  the tree itself", work, work_cpu),
+    ]
+    for label, wall, cpu in rows:
+        print(
+            f"{label:32s}{wall * 1000:7.1f} ms{wall / find_time:7.2f}x"
+            f"{cpu * 1000:7.1f} ms{cpu / find_cpu:7.2f}x"
+        )
 
 
 if __name__ == "__main__":

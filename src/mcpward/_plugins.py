@@ -21,7 +21,11 @@ def implementations(package: str, search_path: Iterable[str], base: type) -> lis
         if module_info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{package}.{module_info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
+        # inspect.getmembers(module, inspect.isclass), without its getattr of every member
+        # (a tenth of the start of a scan): a module's members by name, classes only.
+        for _, cls in sorted(vars(module).items()):
+            if not isinstance(cls, type):
+                continue
             if issubclass(cls, base) and cls.__module__ == module.__name__ and not inspect.isabstract(cls):
                 found.append(cls())
     return found

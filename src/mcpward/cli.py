@@ -1512,8 +1512,11 @@ class _WalkProgress:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: no traceback ever reaches the user; an unexpected error is one line."""
+    from mcpward._lazy_typer import lazy_command
+
     try:
-        app(args=argv, prog_name="mcpward", standalone_mode=True)
+        # Only the invoked command is built (Typer would build all of them: ~45 ms a start).
+        lazy_command(app)(args=argv, prog_name="mcpward", standalone_mode=True)
     except KeyboardInterrupt:
         typer.echo("mcpward: interrupted", err=True)
         sys.exit(130)

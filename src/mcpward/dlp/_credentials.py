@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 
@@ -101,7 +102,12 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     ),
 )
 
-_COMBINED = re.compile("|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS)))
+
+@cache
+def _combined() -> re.Pattern[str]:
+    # Compiled when first used: most of this module's import time, which a command or a scan
+    # that masks nothing need not pay.
+    return re.compile("|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +121,7 @@ class CredentialMatch:
 def find_credentials(text: str) -> list[CredentialMatch]:
     """Every credential of a known format in ``text``, in order."""
     matches: list[CredentialMatch] = []
-    for match in _COMBINED.finditer(text):
+    for match in _combined().finditer(text):
         index = int((match.lastgroup or "f0")[1:])
         fmt = CREDENTIAL_FORMATS[index]
         matches.append(CredentialMatch(fmt.kind, match.start(), match.end(), fmt.visible_prefix))

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from mcpward.model import Category, Finding, Report, Severity
 from mcpward.output.interface import OutputFormat
+from mcpward.output.json import orjson_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/mcpward/"
@@ -165,5 +166,8 @@ class SarifFormat(OutputFormat):
     name = "sarif"
 
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
-        json.dump(sarif_document(report), out, indent=2, ensure_ascii=False)
+        # Every number in SARIF is a line or an index: no float that orjson would spell otherwise.
+        document = sarif_document(report)
+        text = orjson_text(document)
+        out.write(json.dumps(document, indent=2, ensure_ascii=False) if text is None else text)
         out.write("\n")

@@ -34,6 +34,7 @@ from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
 from mcpward.scan.interface import (
+    ConfigCheck,
     ConfigLocation,
     DiscoveredServer,
     EntryError,
@@ -222,7 +223,7 @@ class _TreeScan:
             return
         for (reader_index, directory), files in sorted(found.manifests.items()):
             reader = self._readers[reader_index]
-            for item in reader.read(Path(directory), [Path(f) for f in sorted(files)]):
+            for item in reader.read(directory, sorted(files)):
                 if isinstance(item, tuple):
                     collected.error(item[0], item[1], reader.host)
                 else:
@@ -230,13 +231,13 @@ class _TreeScan:
 
 
 def _warm_up() -> None:
-    """Build what every worker needs before the fork: the entry model (pydantic) and the
-    manifest prefilter."""
-    from mcpward.scan._hosts._common import common_entry_model
+    """Build what every worker needs before the fork: the manifest prefilter and the credential
+    patterns. (Not the pydantic entry model: only entries of unusual types need it.)"""
+    from mcpward.dlp import find_credentials
     from mcpward.scan._manifests.interface import mentions_mcp
 
-    common_entry_model()
     mentions_mcp("")
+    find_credentials("")
 
 
 def _tree_progress(progress: ProgressCallback | None, root: Path) -> Callable[[int, int], None] | None:
@@ -311,9 +312,11 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
 def evaluate(
     servers: Iterable[DiscoveredServer], home: Path | None
 ) -> Iterator[tuple[ServerSpec, list[Finding]]]:
-    checks = all_checks()
+    checks: tuple[ConfigCheck, ...] | None = None  # imported at the first server, not for none
     home_text = os.fspath(home) if home else None
     for server in servers:
+        if checks is None:
+            checks = all_checks()
         launch = resolve_launch(server.command, server.args)
         spec = build_spec(server, launch)
         context = ServerContext(raw=server, launch=launch, spec=spec, home=home_text)

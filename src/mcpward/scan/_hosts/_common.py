@@ -2,14 +2,16 @@
 
 Host modules translate their own entry shape into the common keys below (``command``, ``args``,
 ``env``, ``url``, ``headers``, ``type``, ``disabled``, ``auto_approve``) and call
-:func:`build_server`. Validation is pydantic's; its messages name the field, never the value.
+:func:`build_server`. Entries of the usual types are taken as they are; anything else is
+validated by pydantic, whose messages name the field, never the value.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -66,6 +68,53 @@ def common_entry_model() -> Any:
     return CommonEntry
 
 
+@dataclass(frozen=True, slots=True)
+class PlainEntry:
+    """An entry in the common shape whose values already have exactly the types of
+    :func:`common_entry_model`, so that validating it would return them unchanged."""
+
+    command: str | None = None
+    args: Sequence[Scalar] = ()
+    env: Mapping[str, Scalar] = field(default_factory=dict)
+    url: str | None = None
+    headers: Mapping[str, Scalar] = field(default_factory=dict)
+    type: str | None = None
+    disabled: bool = False
+    auto_approve: Sequence[str] = ()
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_OPTIONAL_TEXT = frozenset({str, type(None)})
+
+
+def _plain_map(value: Any) -> bool:
+    return type(value) is dict and all(type(k) is str and type(v) in _SCALAR_TYPES for k, v in value.items())
+
+
+def plain_entry(fields: Mapping[str, Any]) -> PlainEntry | None:
+    """The entry without pydantic when every value has exactly its declared type (what real
+    configs hold); None when anything needs coercion or is wrong, for pydantic to convert it
+    or to word the error. Building the model costs 60 ms, most of a small scan."""
+    command, args, env = fields.get("command"), fields.get("args", ()), fields.get("env", {})
+    url, headers, kind = fields.get("url"), fields.get("headers", {}), fields.get("type")
+    disabled, approved = fields.get("disabled", False), fields.get("auto_approve", ())
+    if not (
+        type(command) in _OPTIONAL_TEXT
+        and type(url) in _OPTIONAL_TEXT
+        and type(kind) in _OPTIONAL_TEXT
+        and type(disabled) is bool
+        and type(args) in (list, tuple)
+        and len(args) <= MAX_ARGS
+        and all(type(a) in _SCALAR_TYPES for a in args)
+        and type(approved) in (list, tuple)
+        and all(type(a) is str for a in approved)
+        and _plain_map(env)
+        and _plain_map(headers)
+    ):
+        return None
+    return PlainEntry(command, args, env, url, headers, kind, disabled, approved)
+
+
 _TRANSPORTS = {
     "stdio": Transport.STDIO,
     "local": Transport.STDIO,
@@ -89,16 +138,18 @@ def build_server(
     url_transport: Transport = Transport.HTTP,
 ) -> DiscoveredServer | EntryError:
     """Validate ``fields`` (the common keys) and build the server, or say what is wrong."""
-    from pydantic import ValidationError
+    entry = plain_entry(fields)
+    if entry is None:
+        from pydantic import ValidationError
 
-    try:
-        entry = common_entry_model().model_validate(dict(fields))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            for err in exc.errors(include_url=False, include_input=False, include_context=False)[:5]
-        )
-        return EntryError(name, problems)
+        try:
+            entry = common_entry_model().model_validate(dict(fields))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                for err in exc.errors(include_url=False, include_input=False, include_context=False)[:5]
+            )
+            return EntryError(name, problems)
     kind = (entry.type or "").strip().lower()
     transport = _TRANSPORTS.get(kind)
     if transport is None:

@@ -50,13 +50,14 @@ class ContainerDefinitions(ManifestReader):
         r"|(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml"
     )
 
-    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
-        for path in files:
+    def read(self, directory: str, files: list[str]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+        project = Path(directory)
+        for path in map(Path, files):
             try:
                 if _is_dockerfile(path.name):
-                    yield from _dockerfile(directory, path)
+                    yield from _dockerfile(project, path)
                 else:
-                    yield from _compose(directory, path)
+                    yield from _compose(project, path)
             except DocumentError as exc:
                 yield path, str(exc)
 

@@ -30,9 +30,27 @@ def _mention_pattern() -> re.Pattern[str]:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+@cache
+def _ascii_mention_words() -> tuple[str, ...] | None:
+    """The words of :func:`_mention_pattern` in lower case, for ASCII text; None if a word is
+    not ASCII. A name holding "modelcontextprotocol" is found by that word already."""
+    official = official_names()
+    names = [n.lower() for n in official.npm | official.pypi | official.oci]
+    words = ["mcp", "modelcontextprotocol"]
+    words += sorted({n for n in names if "mcp" not in n and "modelcontextprotocol" not in n})
+    return tuple(words) if all(word.isascii() for word in words) else None
+
+
 def mentions_mcp(text: str) -> bool:
     """Whether a manifest can declare anything MCP at all: a cheap test that spares parsing the
     thousands of manifests in a large tree that have nothing to do with MCP."""
+    words = _ascii_mention_words()
+    if words is not None and text.isascii():
+        # In ASCII text a case-insensitive match of an ASCII word is a substring of the lowered
+        # text (the other characters that fold to ASCII letters, such as the long s, are not
+        # ASCII): a few passes in C, where the case-insensitive alternation took 11 us.
+        lowered = text.lower()
+        return any(word in lowered for word in words)
     return _mention_pattern().search(text) is not None
 
 
@@ -54,8 +72,10 @@ class ManifestReader(ABC):
         return re.fullmatch(self.file_pattern, file_name) is not None
 
     @abstractmethod
-    def read(self, directory: Path, files: list[Path]) -> Iterable[DiscoveredServer | tuple[Path, str]]:
-        """Declared servers, or ``(path, message)`` for a file that cannot be used."""
+    def read(self, directory: str, files: list[str]) -> Iterable[DiscoveredServer | tuple[Path, str]]:
+        """Declared servers, or ``(path, message)`` for a file that cannot be used. Paths come
+        as the walk found them, text: most manifests of a tree declare nothing, and a
+        :class:`~pathlib.Path` for each cost a sixth of reading them."""
 
 
 @dataclass(slots=True)
@@ -88,18 +108,21 @@ class DependencyManifestReader(ManifestReader):
     def normal_name(self, name: str) -> str:
         return name
 
-    def read(self, directory: Path, files: list[Path]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+    def read(self, directory: str, files: list[str]) -> Iterator[DiscoveredServer | tuple[Path, str]]:
         facts = ProjectFacts()
-        for path in files:
+        for file in files:
             try:
-                text = read_text(path)
-                problem = self.absorb(path, text, facts) if mentions_mcp(text) else None
+                text = read_text(file)
+                problem = self.absorb(Path(file), text, facts) if mentions_mcp(text) else None
             except DocumentError as exc:
                 problem = str(exc)
             if problem is not None:
-                yield path, problem
+                yield Path(file), problem
+        if not facts.declared and not facts.locked:
+            return  # nothing declared: no dependency, MCP or other
         names = {**facts.declared, **facts.locked}
-        own_name = self.normal_name(facts.name or directory.name)
+        project = Path(directory)
+        own_name = self.normal_name(facts.name or project.name)
         versions = {n: facts.locked.get(n) or facts.declared.get(n) for n in names if n != own_name}
         dependencies = mcp_dependencies(self.ecosystem, versions, facts.integrity)
         if not dependencies:
@@ -107,11 +130,11 @@ class DependencyManifestReader(ManifestReader):
         yield DiscoveredServer(
             host=self.host,
             location=ConfigLocation(
-                facts.primary or files[0], Scope.PROJECT, DocumentFormat.JSON, project=directory
+                facts.primary or Path(files[0]), Scope.PROJECT, DocumentFormat.JSON, project=project
             ),
-            name=facts.name or directory.name,
+            name=facts.name or project.name,
             transport=None,
-            project=directory,
+            project=project,
             source="manifest",
             declared_package=PackageRef(
                 ecosystem=self.ecosystem,
