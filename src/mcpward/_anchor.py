@@ -17,8 +17,8 @@ account); a head and chain both rolled back to an earlier copy of the pair; the 
 head deleted together (the next writer takes the chain for one made before keys and anchors
 it afresh, so the key must live where the attacker cannot delete it: a folder only the
 writer's account can write) or everything deleted (only a copy kept elsewhere, such as the
-audit mirrors, shows that). Used by the gateway's audit log; usable by any other chain (a database's, whose
-head may then live in the database and be sealed with :func:`seal`).
+audit mirrors, shows that). Used by the gateway's audit log (key, MACs and a head file) and by
+the registry's audit trail (key and MACs; its heads, one per database, in registry/_anchor.py).
 """
 
 from __future__ import annotations
@@ -50,11 +50,15 @@ def load_key(path: Path, *, create: bool) -> bytes | None:
     except FileNotFoundError:
         if not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise AnchorError(f"cannot create the key {path}: {exc.strerror or exc}") from None
         try:
             os.write(descriptor, secrets.token_hex(32).encode() + b"\n")
+            os.fsync(descriptor)  # a key lost in a crash would orphan every MAC made with it
         finally:
             os.close(descriptor)
         with contextlib.suppress(FileExistsError):  # another writer made one first: use theirs

@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import hmac
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mcpward._anchor import AnchorError, load_key, seal
 from mcpward.registry.interface import RegistryError
-
-_KEY_BYTES = 32
 
 
 def default_key_file() -> Path:
@@ -49,40 +45,15 @@ class AuditAnchor:
 
     def key(self, *, create: bool) -> bytes | None:
         """The key; made (owner-only) when ``create`` and there is none yet."""
-        if self._key is not None:
-            return self._key
-        try:
-            raw = self.key_file.read_bytes()
-        except FileNotFoundError:
-            if not create:
-                return None
-            raw = self._create_key()
-        except OSError as exc:
-            raise RegistryError(f"cannot read the audit key {self.key_file}: {exc.strerror}") from None
-        key = bytes.fromhex(raw.decode("ascii", "replace").strip()) if _is_hex_key(raw) else b""
-        if len(key) != _KEY_BYTES:
-            raise RegistryError(f"{self.key_file} is not an mcpward audit key")
-        self._key = key
-        return key
-
-    def _create_key(self) -> bytes:
-        raw = (secrets.token_hex(_KEY_BYTES) + "\n").encode()
-        try:
-            self.key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self._key is None:
             try:
-                descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first: use theirs
-                return self.key_file.read_bytes()
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(raw)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            raise RegistryError(f"cannot create the audit key {self.key_file}: {exc.strerror}") from None
-        return raw
+                self._key = load_key(self.key_file, create=create)
+            except AnchorError as exc:
+                raise RegistryError(f"the audit key: {exc}") from None
+        return self._key
 
     def mac(self, key: bytes, event_hash: str) -> str:
-        return hmac.new(key, b"mcpward-registry-audit:" + event_hash.encode(), hashlib.sha256).hexdigest()
+        return seal(key, "registry-event", event_hash)
 
     # -- the heads -----------------------------------------------------------------------------
 
@@ -135,8 +106,3 @@ class AuditAnchor:
             yield
         finally:
             os.close(descriptor)
-
-
-def _is_hex_key(raw: bytes) -> bool:
-    text = raw.strip()
-    return len(text) == 2 * _KEY_BYTES and all(c in b"0123456789abcdef" for c in text)
