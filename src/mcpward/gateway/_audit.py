@@ -116,13 +116,12 @@ class AuditLog:
                 seq, previous = tail.seq, tail.hash
                 prefix = b"\n" if tail.cut else b""  # end the cut line; our record starts afresh
             body = {**record, "seq": seq + 1, "prev": previous}
-            digest = _hash(previous, body)
+            # Serialised once: the hashed bytes are the line, with the hash and the MAC added
+            # at its end (verify parses the line and hashes the rest, so their place is free).
+            encoded = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+            digest = hashlib.sha256(previous.encode() + encoded).hexdigest()
             mac = seal(self._key, "record", digest)
-            line = (
-                prefix
-                + orjson.dumps({**body, "hash": digest, "mac": mac}, option=orjson.OPT_SORT_KEYS)
-                + b"\n"
-            )
+            line = b'%s%s,"hash":"%s","mac":"%s"}\n' % (prefix, encoded[:-1], digest.encode(), mac.encode())
             written = os.write(self._fd, line)
             if written != len(line):
                 raise OSError(f"short write to the audit log {self.path}")
