@@ -239,6 +239,24 @@ def _package_content(found: _Findings, target: Side) -> None:
             "A published package has no reason to contain this.",
             path=path,
         )
+    for rule, message in target.package.metadata.manifest_problems:
+        found.add(
+            rule,
+            Category.PACKAGE_CONTENT,
+            Severity.HIGH,
+            message,
+            "Do not approve before the manifest has been read by hand: it decides what runs at install.",
+            path="package.json" if rule == "manifest-unreadable" else None,
+        )
+    for rule, message, where in target.package.files.notes:
+        found.add(
+            rule,
+            Category.PACKAGE_CONTENT,
+            Severity.MEDIUM,
+            message,
+            "Published packages are not laid out like this: find out how the archive was made.",
+            path=where,
+        )
     for path, reason in target.facts.skipped:
         found.add(
             "file-not-analysed",
