@@ -6,7 +6,7 @@ from functools import cache
 
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
-from mcpward.vet._code.interface import CodeFacts, SourceAnalyzer
+from mcpward.vet._code.interface import AnalysisBudget, CodeFacts, SourceAnalyzer
 
 #: Minified bundles above this are not parsed; their size is reported instead.
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
@@ -21,11 +21,12 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
     """Facts of every source file of a package (tests, docs and bundled dependencies aside)."""
     facts = CodeFacts()
     chosen = analyzers()
+    budget = AnalysisBudget()
     for path in sorted(files.files):
         if path.startswith(_SKIP_DIRECTORIES) or any(f"/{d}" in path for d in _SKIP_DIRECTORIES):
             continue
         for analyzer in chosen:
             if path.endswith(analyzer.suffixes):
-                facts.extend(analyzer.analyze(path, files.files[path]))
+                facts.extend(analyzer.analyze(path, files.files[path], budget))
                 break
     return facts
