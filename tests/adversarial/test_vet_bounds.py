@@ -152,3 +152,31 @@ def test_hundreds_of_thousands_of_members_are_refused_quickly(tmp_path: Path) ->
     assert result["code"] == 2
     assert "more than" in str(result["stderr"]) and "members" in str(result["stderr"])
     assert len(str(result["stdout"])) < 1024
+
+
+def test_blobs_do_not_stay_in_memory_while_code_is_parsed(tmp_path: Path) -> None:
+    """Two sides of 180 MB of incompressible data each (under every archive cap) and a file
+    of code: vet keeps only what it reads."""
+    blobs = {f"assets/blob{i}.bin": os.urandom(30 * 1024 * 1024) for i in range(6)}
+    code = {"index.js": b"x = " + b"a+" * 200_000 + b"a;\n"}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in {
+            "package.json": b'{"name": "big-mcp", "version": "1.0.0"}',
+            **blobs,
+            **code,
+        }.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    target = tmp_path / "big.tgz"
+    target.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=1))
+    del blobs, buffer
+    command = [sys.executable, "-m", "mcpward", "vet", str(target), "--baseline", str(target), "--offline"]
+    command += ["--format", "json", "--cache-dir", str(tmp_path / "cache")]
+    wrapper = [sys.executable, "-c", _WRAPPER, str(SECONDS), *command]
+    outcome = subprocess.run(wrapper, capture_output=True, timeout=SECONDS + 30, check=False)
+    assert outcome.returncode == 0, outcome.stderr.decode()[-2000:]
+    result = json.loads(outcome.stdout)
+    assert result["code"] in (0, 1), result["stderr"]
+    assert result["rss_mb"] < 300, result["rss_mb"]  # less than the two sides' blobs alone

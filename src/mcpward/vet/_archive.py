@@ -78,6 +78,8 @@ class PackageFiles:
     notes: list[tuple[str, str, str | None]] = field(default_factory=list)
     #: The installer whose reading the files follow (None for a folder).
     layout: Layout | None = None
+    #: sha256 (urlsafe base64, as in a wheel's RECORD) of each file of a zip, taken as it is read.
+    digests: dict[str, str] = field(default_factory=dict)
 
     def text(self, path: str) -> str | None:
         data = self.files.get(path)
@@ -501,7 +503,7 @@ def _place(result: PackageFiles, member: _Member, name: str) -> None:
         )
     elif len(result.files) >= MAX_FILES:
         raise ArchiveError(f"more than {MAX_FILES} files")
-    result.files[name] = member.data
+    result.files[name] = kept(name, member.data)
 
 
 def _report_collisions(result: PackageFiles) -> None:
@@ -516,6 +518,28 @@ def _report_collisions(result: PackageFiles) -> None:
             )
         else:
             seen[key] = name
+
+
+#: Files whose content some part of vet reads (besides source files, which each analyser names):
+#: manifests, and text in which a domain counts as already mentioned. Other files (images,
+#: native binaries, data) are listed with no content, so that two sides of 256 MiB of blobs do
+#: not sit in memory while code is parsed.
+_CONTENT_SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".gyp", ".cfg")
+_CONTENT_NAMES = frozenset({"PKG-INFO", "METADATA", "RECORD", "setup.py"})
+
+
+def kept(name: str, data: bytes) -> bytes:
+    """``data`` when vet reads this file, else nothing (a script with a ``#!`` line is kept)."""
+    from mcpward.vet._code import analyzers  # here: the analysers import this module
+
+    if (
+        name.endswith(_CONTENT_SUFFIXES)
+        or name.rsplit("/", 1)[-1] in _CONTENT_NAMES
+        or data.startswith(b"#!")
+        or any(name.endswith(analyzer.suffixes) for analyzer in analyzers())
+    ):
+        return data
+    return b""
 
 
 # -- zip ---------------------------------------------------------------------------------------
@@ -556,7 +580,8 @@ def _read_zip(path: Path, budget: _Budget) -> PackageFiles:
                     )
                 elif len(result.files) >= MAX_FILES:
                     raise ArchiveError(f"more than {MAX_FILES} files")
-                result.files[name] = data
+                result.digests[name] = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
+                result.files[name] = kept(name, data)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -585,18 +610,18 @@ def _check_record(result: PackageFiles) -> None:
         if name:
             listed[name] = rest.split(",", 1)[0]
     exempt = {records[0], records[0] + ".jws", records[0] + ".p7s"}
-    for name, data in sorted(result.files.items()):
+    for name in sorted(result.files):
         if name in exempt:
             continue
         digest = listed.get(name)
         if digest is None:
             result.notes.append(("wheel-record-mismatch", "File not listed in the wheel's RECORD.", name))
-        elif digest.startswith("sha256="):
-            actual = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            if digest[len("sha256=") :] != actual:
-                result.notes.append(
-                    ("wheel-record-mismatch", "File differs from the hash in the wheel's RECORD.", name)
-                )
+        elif digest.startswith("sha256=") and digest[len("sha256=") :] != result.digests.get(name, "").rstrip(
+            "="
+        ):
+            result.notes.append(
+                ("wheel-record-mismatch", "File differs from the hash in the wheel's RECORD.", name)
+            )
     for name in sorted(set(listed) - set(result.files) - exempt):
         result.notes.append(("wheel-record-mismatch", "RECORD lists a file the wheel does not have.", name))
 
@@ -633,7 +658,7 @@ def _read_directory(root: Path) -> PackageFiles:
                     result.refused.append((relative, f"cannot read: {exc.strerror or exc}"))
                     continue
                 budget.spend(len(data))
-                result.files[relative] = data
+                result.files[relative] = kept(relative, data)
             else:
                 result.refused.append((relative, "special file skipped"))
     return result

@@ -73,7 +73,7 @@ class CodeFacts:
 
 #: A file of more tokens than this is not parsed: its syntax tree alone would take hundreds of
 #: megabytes (the largest file of the 22 real packages has 0.6 million).
-MAX_FILE_TOKENS = 2_000_000
+MAX_FILE_TOKENS = 1_000_000
 #: Tokens parsed, and seconds spent, for one package at most.
 MAX_PACKAGE_TOKENS = 4_000_000
 MAX_PACKAGE_SECONDS = 30.0
