@@ -80,6 +80,8 @@ class PackageFiles:
     layout: Layout | None = None
     #: sha256 (urlsafe base64, as in a wheel's RECORD) of each file of a zip, taken as it is read.
     digests: dict[str, str] = field(default_factory=dict)
+    #: Files listed without their content (see :func:`kept`).
+    dropped: set[str] = field(default_factory=set)
 
     def text(self, path: str) -> str | None:
         data = self.files.get(path)
@@ -503,7 +505,7 @@ def _place(result: PackageFiles, member: _Member, name: str) -> None:
         )
     elif len(result.files) >= MAX_FILES:
         raise ArchiveError(f"more than {MAX_FILES} files")
-    result.files[name] = kept(name, member.data)
+    _store(result, name, member.data)
 
 
 def _report_collisions(result: PackageFiles) -> None:
@@ -528,18 +530,28 @@ _CONTENT_SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", 
 _CONTENT_NAMES = frozenset({"PKG-INFO", "METADATA", "RECORD", "setup.py"})
 
 
-def kept(name: str, data: bytes) -> bytes:
-    """``data`` when vet reads this file, else nothing (a script with a ``#!`` line is kept)."""
+def _keeps(name: str, data: bytes) -> bool:
+    """Whether vet reads this file: source, manifests, text, scripts (a ``#!`` line, or no
+    extension at all, as npm ``bin`` scripts often have)."""
     from mcpward.vet._code import analyzers  # here: the analysers import this module
 
-    if (
+    base = name.rsplit("/", 1)[-1]
+    return (
         name.endswith(_CONTENT_SUFFIXES)
-        or name.rsplit("/", 1)[-1] in _CONTENT_NAMES
+        or base in _CONTENT_NAMES
+        or "." not in base
         or data.startswith(b"#!")
         or any(name.endswith(analyzer.suffixes) for analyzer in analyzers())
-    ):
-        return data
-    return b""
+    )
+
+
+def _store(result: PackageFiles, name: str, data: bytes) -> None:
+    if _keeps(name, data):
+        result.files[name] = data
+        result.dropped.discard(name)
+    else:
+        result.files[name] = b""
+        result.dropped.add(name)
 
 
 # -- zip ---------------------------------------------------------------------------------------
@@ -581,7 +593,7 @@ def _read_zip(path: Path, budget: _Budget) -> PackageFiles:
                 elif len(result.files) >= MAX_FILES:
                     raise ArchiveError(f"more than {MAX_FILES} files")
                 result.digests[name] = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()
-                result.files[name] = kept(name, data)
+                _store(result, name, data)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -658,7 +670,7 @@ def _read_directory(root: Path) -> PackageFiles:
                     result.refused.append((relative, f"cannot read: {exc.strerror or exc}"))
                     continue
                 budget.spend(len(data))
-                result.files[relative] = kept(relative, data)
+                _store(result, relative, data)
             else:
                 result.refused.append((relative, "special file skipped"))
     return result

@@ -419,6 +419,8 @@ class _FileWalk:
     def _module(self, module: str | None, line: int) -> None:
         if module is None:
             return
+        if module.startswith(("./", "../")):
+            self.facts.imports.append(module)
         if module in _PROCESS_MODULES:
             self._capability(Capability.PROCESS, module, line)
         elif module in _NETWORK_MODULES:
@@ -450,6 +452,7 @@ _HANDLERS = {
     "call_expression": _call_expression,
     "new_expression": _FileWalk.new,
     "import_statement": _FileWalk.import_statement,
+    "export_statement": _FileWalk.import_statement,  # export ... from "./x" loads ./x too
     "member_expression": _FileWalk.member,
 }
 
