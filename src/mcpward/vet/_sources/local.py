@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from email.parser import HeaderParser
 
 from mcpward.model import Ecosystem, PackageRef
@@ -67,9 +68,12 @@ def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:
         return _package_json(raw, files)
     for path in sorted(files.files):
         if path.endswith(".dist-info/METADATA") or path == "PKG-INFO":
-            return _core_metadata(
+            metadata = _core_metadata(
                 files.text(path) or "", sdist=path == "PKG-INFO" and "setup.py" in files.files
             )
+            if path == "PKG-INFO":
+                _in_tree_backend(files, metadata)
+            return metadata
     if files.layout is not None:
         metadata = PackageMetadata(name="package", version=None)
         metadata.manifest_problems.append(
@@ -123,6 +127,24 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
         mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
         install_scripts=hooks,
     )
+
+
+def _in_tree_backend(files: PackageFiles, metadata: PackageMetadata) -> None:
+    """pip builds an sdist at install with the backend its pyproject.toml names; with
+    ``backend-path`` that backend is the sdist's own code."""
+    text = files.text("pyproject.toml")
+    if text is None:
+        return
+    try:
+        build = tomllib.loads(text).get("build-system")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        metadata.manifest_problems.append(("manifest-unreadable", "pyproject.toml is not valid TOML."))
+        return
+    if isinstance(build, dict) and build.get("backend-path"):
+        metadata.install_scripts["build-backend"] = (
+            f"in-tree build backend {build.get('build-backend')!r} (backend-path "
+            f"{build.get('backend-path')!r}) runs at install"
+        )
 
 
 def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:

@@ -347,6 +347,22 @@ class PyPIRegistry(PackageSource):
             f"pypi:{target.name}=={version}",
             Layout.WHEEL if str(chosen["filename"]).endswith(".whl") else Layout.SDIST,
         )
+        others = sorted(
+            str(f.get("filename"))
+            for f in releases[version]
+            if f is not chosen and not f.get("yanked") and str(f.get("filename", "")).endswith(".whl")
+        )
+        if others:
+            # pip installs the most specific compatible wheel: a platform wheel comes before the
+            # pure one read here, and nothing says it holds the same code.
+            files.notes.append(
+                (
+                    "release-files-not-vetted",
+                    f"vet read {chosen['filename']}; pip may install another wheel of this release "
+                    f"instead: {', '.join(others[:5])}{' …' if len(others) > 5 else ''}.",
+                    None,
+                )
+            )
         metadata = manifest_metadata(files) or PackageMetadata(name=normal, version=version)
         previous = _previous(version, [v for v, f in releases.items() if f], _pep440_key)
         metadata.name = normal
