@@ -437,3 +437,21 @@ def test_nothing_is_written_outside_the_temporary_folder(tmp_path: Path) -> None
     report = vet_local(tmp_path, archive)
     assert report.verdict != "pass"
     assert set(os.listdir(tmp_path.parent)) == before
+
+
+def test_deeply_nested_registry_and_attestation_documents_are_clear_errors(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A packument carries the publisher's manifest fields; attestations sit beside an archive.
+    Nested past the parser's recursion limit, they give a clear error or finding, no traceback."""
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    archive = tgz(tmp_path / "x.tgz", entry("package/package.json", CLEAN), entry("package/index.js", b"1"))
+    (tmp_path / "x.tgz.attestations.json").write_bytes(deep)
+    report = vet_local(tmp_path, archive)
+    assert report.verdict in ("pass", "review")
+    registry = FakeRegistry()
+    with serve(registry) as base:
+        monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
+        registry.routes["/deep-mcp"] = deep
+        with pytest.raises(VetError, match="not JSON"):
+            run_vet(VetOptions(target="npm:deep-mcp@1.0.0", cache_dir=tmp_path / "cache"))

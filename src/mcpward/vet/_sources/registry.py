@@ -129,7 +129,7 @@ def _download(url: str, limit: int) -> bytes:
 def _json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise VetError(f"{what}: the registry answered with something that is not JSON") from None
 
 
