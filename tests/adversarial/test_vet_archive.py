@@ -455,3 +455,58 @@ def test_deeply_nested_registry_and_attestation_documents_are_clear_errors(
         registry.routes["/deep-mcp"] = deep
         with pytest.raises(VetError, match="not JSON"):
             run_vet(VetOptions(target="npm:deep-mcp@1.0.0", cache_dir=tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mutated_archives_are_read_or_refused_never_a_crash(tmp_path: Path, seed: int) -> None:
+    """A few hundred random byte flips of a tar (with pax, GNU long names, links) and of a wheel:
+    each is read or refused with ArchiveError, never another exception (exit 3)."""
+    import random
+
+    rng = random.Random(seed)
+    tar = (
+        b"".join(
+            [
+                entry("package/package.json", EVIL),
+                pax({"path": "package/" + "n" * 120 + ".js"}),
+                entry("x", b"abc"),
+                gnu_long(b"L", "package/long/" + "m" * 150),
+                entry("y", b"def"),
+                header("package/d/", 0, b"5"),
+                header("package/l", 0, b"2", linkname=b"x"),
+                entry("package/index.js", b"require('./a')"),
+            ]
+        )
+        + end()
+    )
+    zipped = wheel_with(tmp_path, [("mailer_mcp/__init__.py", b"import os\n" * 20)]).read_bytes()
+    for index in range(300):
+        original, suffix = (tar, ".tgz") if index % 2 else (zipped, ".whl")
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 5)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"m{suffix}"
+        path.write_bytes(gzip.compress(bytes(data)) if index % 4 == 1 else bytes(data))
+        try:
+            files = read_archive(path, Layout.AUTO)
+        except ArchiveError:
+            continue
+        from mcpward.vet._sources.local import manifest_metadata
+
+        manifest_metadata(files)
+
+
+@pytest.mark.parametrize("damage", ["name not utf-8", "encrypted member"])
+def test_damaged_wheels_are_refused_clearly(tmp_path: Path, damage: str) -> None:
+    path = wheel_with(tmp_path, [("mailer_mcp/caf\u00e9.py", b"X = 1\n")])
+    data = path.read_bytes()
+    if damage == "name not utf-8":
+        data = data.replace("caf\u00e9".encode(), b"caf\xc3\x28")  # local and central headers
+    else:
+        # general purpose flag bit 0 (encrypted) in every local and central header
+        data = data.replace(b"PK\x03\x04\x14\x00\x00\x08", b"PK\x03\x04\x14\x00\x01\x08")
+        data = data.replace(b"PK\x03\x04\x14\x00\x00\x00", b"PK\x03\x04\x14\x00\x01\x00")
+        data = data.replace(b"PK\x01\x02\x14\x03\x14\x00\x00", b"PK\x01\x02\x14\x03\x14\x00\x01")
+    path.write_bytes(data)
+    with pytest.raises(VetError, match="corrupt archive"):
+        vet_local(tmp_path, path)

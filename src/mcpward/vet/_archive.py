@@ -27,6 +27,7 @@ import os
 import posixpath
 import re
 import stat
+import struct
 import tarfile
 import unicodedata
 import zipfile
@@ -601,6 +602,9 @@ def _read_zip(path: Path, budget: _Budget) -> PackageFiles:
         EOFError,
         zlib.error,
         NotImplementedError,
+        ValueError,  # a name that is not UTF-8 though flagged so, a bad header field
+        RuntimeError,  # an encrypted member
+        struct.error,
     ) as exc:
         raise ArchiveError(f"corrupt archive ({type(exc).__name__})") from None
     _check_record(result)
