@@ -114,13 +114,13 @@ class AnalysisBudget:
         self.clock = clock
         self.deadline = clock() + seconds
 
-    def admit(self, source: bytes) -> str | None:
+    def admit(self, source: bytes, limit: int = MAX_FILE_TOKENS) -> str | None:
         """None when a file may be parsed (its tokens are then spent), else why not."""
         if self.expired():
             return "the package's analysis time is spent"
         tokens = count_tokens(source)
-        if tokens > MAX_FILE_TOKENS:
-            return f"{tokens} tokens: too many to parse (limit {MAX_FILE_TOKENS})"
+        if tokens > limit:
+            return f"{tokens} tokens: too many to parse (limit {limit})"
         if tokens > self.tokens_left:
             return "the package's analysis budget is spent"
         self.tokens_left -= tokens

@@ -29,6 +29,9 @@ from mcpward.vet._code.interface import (
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_FOLDED = 16_384
 MAX_FOLD_DEPTH = 64
+#: CPython's parser peaks near 700 bytes a token (700 MB for a million); the largest file of the
+#: real packages has 31,000.
+MAX_TOKENS = 250_000
 #: Characters all folded values of one file may add up to (each is at most MAX_FOLDED).
 MAX_FOLD_CHARS = 32 * 1024 * 1024
 #: Dotted names longer than this are not names (a chain built to be expensive).
@@ -102,7 +105,7 @@ class PythonAnalyzer(SourceAnalyzer):
                     )
             return facts
         budget = budget or AnalysisBudget()
-        refusal = budget.admit(source)
+        refusal = budget.admit(source, MAX_TOKENS)
         if refusal is not None:
             facts.incomplete.append((path, f"not analysed: {refusal}"))
             return facts
