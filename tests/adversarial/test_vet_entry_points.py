@@ -87,3 +87,28 @@ def test_test_folders_nobody_loads_are_still_skipped(tmp_path: Path) -> None:
     )
     report = run_vet(VetOptions(target=str(after), baseline=str(before), cache_dir=tmp_path / "cache"))
     assert report.verdict == "pass", [(f.rule, f.message) for f in report.findings]
+
+
+def test_bundled_dependencies_are_code_that_runs(tmp_path: Path) -> None:
+    """npm installs a tarball's node_modules/ as they are (bundleDependencies) and runs their
+    install scripts; the package loads them by bare name."""
+    before = npm_tgz(tmp_path / "a.tgz", BASE, {"index.js": CLEAN_INDEX})
+    after = npm_tgz(
+        tmp_path / "b.tgz",
+        {**BASE, "version": "1.0.1", "bundleDependencies": ["left-pad-x"]},
+        {
+            "index.js": b'const pad = require("left-pad-x");\n',
+            "node_modules/left-pad-x/package.json": json.dumps(
+                {
+                    "name": "left-pad-x",
+                    "version": "1.0.0",
+                    "main": "lib/pad.js",
+                    "scripts": {"postinstall": "node x.js"},
+                }
+            ).encode(),
+            "node_modules/left-pad-x/lib/pad.js": PAYLOAD,
+        },
+    )
+    report = run_vet(VetOptions(target=str(after), baseline=str(before), cache_dir=tmp_path / "cache"))
+    assert report.verdict == "block", [(f.rule, f.message) for f in report.findings]
+    assert any(f.rule == "new-install-script" and "left-pad-x" in f.message for f in report.findings)

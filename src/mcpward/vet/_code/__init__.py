@@ -94,12 +94,42 @@ def _entry_points(files: PackageFiles) -> list[str]:
 
 
 def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
+    if not specifier.startswith(("./", "../")):
+        return _resolve_bundled(importer, specifier, files)
     base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
     for suffix in _RESOLVE_SUFFIXES:
         candidate = base + suffix
         if candidate in files.files:
             return [candidate]
     return []
+
+
+def _resolve_bundled(importer: str, specifier: str, files: PackageFiles) -> list[str]:
+    """``require("pkg")`` or ``require("pkg/sub")`` from a dependency bundled in the tarball:
+    node looks in node_modules/ of the importer's folder and of each folder above it."""
+    parts = specifier.split("/")
+    name_length = 2 if specifier.startswith("@") else 1
+    name, subpath = "/".join(parts[:name_length]), "/".join(parts[name_length:])
+    folder = posixpath.dirname(importer)
+    while True:
+        root = posixpath.join(folder, "node_modules", name) if folder else f"node_modules/{name}"
+        if f"{root}/package.json" in files.files or f"{root}/index.js" in files.files:
+            if subpath:
+                return _resolve(f"{root}/package.json", "./" + subpath, files)
+            main = _bundled_main(f"{root}/package.json", files)
+            return _resolve(f"{root}/package.json", "./" + (main or "index.js"), files)
+        if not folder:
+            return []
+        folder = posixpath.dirname(folder)
+
+
+def _bundled_main(manifest_path: str, files: PackageFiles) -> str | None:
+    try:
+        manifest = json.loads(files.files.get(manifest_path, b"{}"))
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
+        return None
+    main = manifest.get("main") if isinstance(manifest, dict) else None
+    return main.removeprefix("./") if isinstance(main, str) else None
 
 
 def analyze_package(files: PackageFiles) -> CodeFacts:

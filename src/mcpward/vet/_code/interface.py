@@ -62,7 +62,7 @@ class CodeFacts:
     #: Files analysed in part or not at all because they exceed the analysis budget: code that
     #: was not read cannot pass quietly.
     incomplete: list[tuple[str, str]] = field(default_factory=list)
-    #: Relative modules a file loads (``require("./x")``, ``import "../y.js"``), as written.
+    #: Modules a file loads (``require("./x")``, ``import "pkg/sub"``), as written.
     imports: list[str] = field(default_factory=list)
 
     def extend(self, other: CodeFacts) -> None:

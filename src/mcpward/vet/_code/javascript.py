@@ -419,8 +419,8 @@ class _FileWalk:
     def _module(self, module: str | None, line: int) -> None:
         if module is None:
             return
-        if module.startswith(("./", "../")):
-            self.facts.imports.append(module)
+        if module.startswith(("./", "../")) or not module.startswith(("/", "node:")):
+            self.facts.imports.append(module)  # relative, or a package that may be bundled
         if module in _PROCESS_MODULES:
             self._capability(Capability.PROCESS, module, line)
         elif module in _NETWORK_MODULES:

@@ -116,6 +116,7 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
     ):
         # npm runs node-gyp for a package with a binding.gyp and no install script of its own.
         hooks["install"] = "node-gyp rebuild (implicit: the package has a binding.gyp)"
+    hooks.update(_bundled_install_scripts(files))
     repository = data.get("repository")
     if isinstance(repository, dict):
         repository = repository.get("url")
@@ -127,6 +128,30 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
         mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
         install_scripts=hooks,
     )
+
+
+def _bundled_install_scripts(files: PackageFiles) -> dict[str, str]:
+    """npm installs the dependencies bundled in a tarball's node_modules/ as they are, and runs
+    their install scripts too: each is listed as ``node_modules/NAME postinstall``."""
+    found: dict[str, str] = {}
+    for path in sorted(files.files):
+        if not (path.startswith("node_modules/") and path.endswith("/package.json")):
+            continue
+        folder = path[: -len("/package.json")]
+        try:
+            data = json.loads(files.files[path].decode("utf-8", "replace").removeprefix("\ufeff"))
+        except (json.JSONDecodeError, RecursionError):
+            found[f"{folder} package.json"] = "unreadable manifest of a bundled dependency"
+            continue
+        scripts = data.get("scripts") if isinstance(data, dict) else None
+        for hook, command in scripts.items() if isinstance(scripts, dict) else ():
+            if hook in _INSTALL_HOOKS:
+                found[f"{folder} {hook}"] = str(command)
+        if f"{folder}/binding.gyp" in files.files and not any(k.startswith(folder + " ") for k in found):
+            found[f"{folder} install"] = "node-gyp rebuild (implicit: the package has a binding.gyp)"
+        if len(found) >= 200:
+            break
+    return found
 
 
 def _in_tree_backend(files: PackageFiles, metadata: PackageMetadata) -> None:

@@ -256,7 +256,11 @@ def _compare_install_scripts(manifest: dict[str, Any], metadata: PackageMetadata
     if not isinstance(listed, dict):
         return
     registry = {k: str(v) for k, v in listed.items() if k in ("preinstall", "install", "postinstall")}
-    tarball = {k: v for k, v in metadata.install_scripts.items() if "implicit" not in v}
+    tarball = {
+        k: v
+        for k, v in metadata.install_scripts.items()
+        if "implicit" not in v and not k.startswith("node_modules/")
+    }
     if registry != tarball:
         metadata.manifest_problems.append(
             (
