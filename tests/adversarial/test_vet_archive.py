@@ -510,3 +510,21 @@ def test_damaged_wheels_are_refused_clearly(tmp_path: Path, damage: str) -> None
     path.write_bytes(data)
     with pytest.raises(VetError, match="corrupt archive"):
         vet_local(tmp_path, path)
+
+
+@pytest.mark.parametrize("trailer", [b"", b"garbage after the gzip stream"])
+def test_a_tarball_split_across_gzip_members_reads_as_npm_reads_it(tmp_path: Path, trailer: bytes) -> None:
+    first = entry("package/package.json", CLEAN) + entry("package/index.js", b"1")
+    second = entry("package/package.json", EVIL) + end()
+    archive = tmp_path / "x.tgz"
+    archive.write_bytes(gzip.compress(first) + gzip.compress(second) + trailer)
+    seen = vet_reads(archive)
+    try:
+        installed: dict[str, bytes] | None = npm_extracts(archive, tmp_path)
+    except subprocess.CalledProcessError:
+        installed = None
+    if seen is not None and installed is not None:
+        assert seen == installed
+    if seen is None:
+        return
+    assert installed is not None and installed["package.json"] == EVIL == seen["package.json"]
