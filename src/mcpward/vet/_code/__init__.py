@@ -94,6 +94,14 @@ def _entry_points(files: PackageFiles) -> list[str]:
 
 
 def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
+    if specifier.startswith("py:"):  # a Python module, from the package root (or src/)
+        module = specifier[len("py:") :]
+        for candidate in (
+            f"{root}{module}{suffix}" for root in ("", "src/") for suffix in (".py", "/__init__.py")
+        ):
+            if candidate in files.files:
+                return [candidate]
+        return []
     if not specifier.startswith(("./", "../")):
         return _resolve_bundled(importer, specifier, files)
     base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import posixpath
 import warnings
 
 from mcpward.vet._code.interface import (
@@ -332,6 +333,7 @@ class _Visitor:
         return None
 
     def _imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        self._module_files(node)
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         for name in names:
             root = name.split(".", 1)[0]
@@ -339,6 +341,26 @@ class _Visitor:
                 self._capability(Capability.PROCESS, name, node.lineno)
             elif root in _NETWORK_MODULES:
                 self._capability(Capability.NETWORK, name, node.lineno)
+
+    def _module_files(self, node: ast.Import | ast.ImportFrom) -> None:
+        """The package's own modules an import runs (each package on the way, and for ``from
+        x import y`` a submodule ``y``), as ``py:path/from/root``: the package-level
+        analysis follows them into folders it would skip (tests, docs, examples)."""
+        if isinstance(node, ast.Import):
+            modules = [alias.name.replace(".", "/") for alias in node.names]
+        else:
+            prefix = ""
+            if node.level:
+                prefix = posixpath.dirname(self.path)
+                for _ in range(node.level - 1):
+                    prefix = posixpath.dirname(prefix)
+            module = (node.module or "").replace(".", "/")
+            first = posixpath.join(prefix, module) if module else prefix
+            modules = [first, *(posixpath.join(first, a.name) for a in node.names if a.name != "*")]
+        for module in modules[:64]:
+            parts = [part for part in module.split("/") if part]
+            for end in range(1, min(len(parts), 16) + 1):
+                self.facts.imports.append("py:" + "/".join(parts[:end]))
 
     def _call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
