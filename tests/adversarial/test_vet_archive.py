@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from base64 import urlsafe_b64encode
 from pathlib import Path
@@ -528,3 +529,15 @@ def test_a_tarball_split_across_gzip_members_reads_as_npm_reads_it(tmp_path: Pat
     if seen is None:
         return
     assert installed is not None and installed["package.json"] == EVIL == seen["package.json"]
+
+
+def test_a_fifo_target_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.tgz"
+    os.mkfifo(fifo)
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "vet", str(fifo), "--offline", "--cache-dir", str(tmp_path / "c")],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and b"not a regular file" in result.stderr

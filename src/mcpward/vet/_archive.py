@@ -158,6 +158,8 @@ def read_archive(path: Path, layout: Layout = Layout.AUTO) -> PackageFiles:
     ``layout``'s installer would install them."""
     if path.is_dir():
         return _read_directory(path)
+    if not path.is_file():  # a FIFO or a device would be waited on, or read forever
+        raise ArchiveError("not a regular file")
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
