@@ -47,7 +47,7 @@ def verify_pypi(provenance: bytes, filename: str, data: bytes) -> ProvenanceResu
 
     try:
         document = Provenance.model_validate_json(provenance)
-    except (ValidationError, ValueError):
+    except (ValidationError, ValueError, RecursionError):
         return ProvenanceResult(
             ProvenanceStatus.FAILED, detail="provenance is not a PEP 740 provenance object"
         )
@@ -84,6 +84,16 @@ def _publisher_name(publisher: Any) -> str:
 _SLSA_PROVENANCE = "https://slsa.dev/provenance/v1"
 
 
+def _field(document: object, *keys: str) -> object:
+    """``document[k1][k2]...``, or None where a level is missing or not an object: the signed
+    statement is whatever its signer chose to sign."""
+    for key in keys:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
 def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> ProvenanceResult:
     """Verify npm's SLSA provenance (the registry's attestations document) for a tarball: the
     Sigstore bundle must verify against the production trust root and its statement must name
@@ -92,7 +102,7 @@ def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> 
     try:
         document = json.loads(attestations)
         entries = [a for a in document.get("attestations", []) if a.get("predicateType") == _SLSA_PROVENANCE]
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         return ProvenanceResult(ProvenanceStatus.FAILED, detail="attestations document is not valid JSON")
     if not entries:
         return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail="no SLSA provenance attestation")
@@ -107,8 +117,12 @@ def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> 
         # with the package's repository by the rules, as npm itself does.
         _, payload = Verifier.production(offline=True).verify_dsse(bundle, UnsafeNoOp())
         statement = json.loads(payload)
-    except (SigstoreError, ValueError, KeyError, TypeError) as exc:
+    except (SigstoreError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         return ProvenanceResult(ProvenanceStatus.FAILED, detail=f"bundle does not verify: {exc}"[:300])
+    if not isinstance(statement, dict) or not isinstance(statement.get("subject") or [], list):
+        return ProvenanceResult(
+            ProvenanceStatus.FAILED, detail="the signed statement is not an in-toto statement"
+        )
     expected_name = (
         f"pkg:npm/{name}@{version}".replace("@", "%40", 1)
         if name.startswith("@")
@@ -117,13 +131,15 @@ def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> 
     digest = hashlib.sha512(tarball).hexdigest()
     subjects = statement.get("subject") or []
     if not any(
-        s.get("name") in (expected_name, f"pkg:npm/{name}@{version}")
-        and (s.get("digest") or {}).get("sha512") == digest
+        _field(s, "name") in (expected_name, f"pkg:npm/{name}@{version}")
+        and _field(s, "digest", "sha512") == digest
         for s in subjects
     ):
         return ProvenanceResult(ProvenanceStatus.FAILED, detail="statement does not name this tarball")
-    workflow = ((statement.get("predicate") or {}).get("buildDefinition") or {}).get("externalParameters", {})
-    repository = (workflow.get("workflow") or {}).get("repository")
+    repository = _field(
+        statement, "predicate", "buildDefinition", "externalParameters", "workflow", "repository"
+    )
+    repository = repository if isinstance(repository, str) else None
     return ProvenanceResult(
         ProvenanceStatus.VERIFIED,
         publisher=f"npm-provenance:{repository}",

@@ -7,6 +7,7 @@ or request, on a domain the package never used and does not own, blocks the rele
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet.interface import FetchedPackage
 
 DORMANCY = timedelta(days=365)
+#: Findings of one rule listed at most; the rest are counted in one summary finding, so that a
+#: package of 300,000 links cannot produce a report of hundreds of megabytes.
+MAX_FINDINGS_PER_RULE = 100
 #: Domains of documentation and standards that carry no data anywhere.
 _NEUTRAL_DOMAINS = frozenset(
     {
@@ -90,7 +94,33 @@ def judge(target: Side, baseline: Side | None) -> list[Finding]:
         _first_look(found, target)
     else:
         _diff(found, target, baseline)
-    return sorted(found.items, key=lambda f: (-f.severity.rank, f.rule, f.config_path or "", f.line or 0))
+    ordered = sorted(found.items, key=lambda f: (-f.severity.rank, f.rule, f.config_path or "", f.line or 0))
+    return _capped(ordered)
+
+
+def _capped(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    dropped: dict[str, list[Finding]] = {}
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.rule] = counts.get(finding.rule, 0) + 1
+        if counts[finding.rule] <= MAX_FINDINGS_PER_RULE:
+            kept.append(finding)
+        else:
+            dropped.setdefault(finding.rule, []).append(finding)
+    for rule, rest in dropped.items():
+        worst = max(rest, key=lambda f: f.severity.rank)
+        kept.append(
+            dataclasses.replace(
+                worst,
+                message=f"… and {len(rest)} more findings of {rule}, not listed "
+                f"(the first {MAX_FINDINGS_PER_RULE} are).",
+                config_path=None,
+                line=None,
+                evidence=None,
+            )
+        )
+    return kept
 
 
 def verdict(findings: list[Finding]) -> str:
@@ -237,6 +267,33 @@ def _package_content(found: _Findings, target: Side) -> None:
             Severity.MEDIUM,
             f"Archive member not read: {reason}.",
             "A published package has no reason to contain this.",
+            path=path,
+        )
+    for rule, message in target.package.metadata.manifest_problems:
+        found.add(
+            rule,
+            Category.PACKAGE_CONTENT,
+            Severity.HIGH,
+            message,
+            "Do not approve before the manifest has been read by hand: it decides what runs at install.",
+            path="package.json" if rule == "manifest-unreadable" else None,
+        )
+    for rule, message, where in target.package.files.notes:
+        found.add(
+            rule,
+            Category.PACKAGE_CONTENT,
+            Severity.MEDIUM,
+            message,
+            "Published packages are not laid out like this: find out how the archive was made.",
+            path=where,
+        )
+    for path, reason in target.facts.incomplete:
+        found.add(
+            "analysis-incomplete",
+            Category.PACKAGE_CONTENT,
+            Severity.MEDIUM,
+            f"Code not fully analysed: {reason}.",
+            "Review this file by hand: what was not read cannot be judged.",
             path=path,
         )
     for path, reason in target.facts.skipped:

@@ -63,6 +63,8 @@ class PackageMetadata:
     #: The registry's hash of the archive, which the download was checked against (npm
     #: ``sha512-…`` SRI, PyPI ``sha256:…``); None for a local archive.
     integrity: str | None = None
+    #: Why the manifest could not be trusted as read: (rule, message), each a finding.
+    manifest_problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -1,15 +1,32 @@
-"""Code analysis: one module per language, each a :class:`SourceAnalyzer`."""
+"""Code analysis: one module per language, each a :class:`SourceAnalyzer`.
+
+Every source file is analysed except tests, docs and bundled dependencies, which raise false
+alarms (fixtures name addresses); but a file there is analysed as soon as something that runs
+loads it: the manifest's entry points (``main``, ``bin``, ``exports``, the install and start
+scripts), a ``#!`` script, or a relative ``require``/``import`` of an analysed file, whatever its
+folder or extension.
+"""
 
 from __future__ import annotations
 
+import json
+import posixpath
+import shlex
+from collections import deque
+from collections.abc import Iterator
 from functools import cache
 
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
-from mcpward.vet._code.interface import CodeFacts, SourceAnalyzer
+from mcpward.vet._code.interface import AnalysisBudget, CodeFacts, SourceAnalyzer
 
-#: Minified bundles above this are not parsed; their size is reported instead.
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
+#: Scripts npm runs at install, or that start the server.
+_RUN_SCRIPTS = ("preinstall", "install", "postinstall", "prepare", "start")
+#: What node resolves ``require("./x")`` to, in order.
+_RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", "/index.js", "/index.mjs", "/index.cjs")
+#: Loaded as data or native code by node, never parsed as JavaScript.
+_NOT_JAVASCRIPT = (".json", ".node", ".wasm")
 
 
 @cache
@@ -17,15 +34,137 @@ def analyzers() -> tuple[SourceAnalyzer, ...]:
     return tuple(implementations(__name__, __path__, SourceAnalyzer))
 
 
-def analyze_package(files: PackageFiles) -> CodeFacts:
-    """Facts of every source file of a package (tests, docs and bundled dependencies aside)."""
-    facts = CodeFacts()
+def _analyzer(path: str, data: bytes, *, loaded: bool) -> SourceAnalyzer | None:
+    """By file name; else by the ``#!`` line; else, for a file node loads, JavaScript."""
     chosen = analyzers()
+    for analyzer in chosen:
+        if path.endswith(analyzer.suffixes):
+            return analyzer
+    language = None
+    if data.startswith(b"#!"):
+        first_line = data.split(b"\n", 1)[0]
+        language = ".py" if b"python" in first_line else ".js" if b"node" in first_line else None
+    elif loaded and not path.endswith(_NOT_JAVASCRIPT):
+        language = ".js"
+    return next((a for a in chosen if language and language in a.suffixes), None)
+
+
+def _skipped(path: str) -> bool:
+    return path.startswith(_SKIP_DIRECTORIES) or any(f"/{d}" in path for d in _SKIP_DIRECTORIES)
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _entry_points(files: PackageFiles) -> list[str]:
+    """Files package.json makes node run: main, module, bin, exports, the run scripts' files."""
+    raw = files.files.get("package.json")
+    if raw is None:
+        return []
+    try:
+        manifest = json.loads(raw.decode("utf-8", "replace").removeprefix("\ufeff"))
+    except (json.JSONDecodeError, RecursionError):
+        return []
+    if not isinstance(manifest, dict):
+        return []
+    named: list[str] = []
+    for key in ("main", "module", "browser", "bin", "exports"):
+        named.extend(_strings(manifest.get(key)))
+    scripts = manifest.get("scripts")
+    if isinstance(scripts, dict):
+        for hook in _RUN_SCRIPTS:
+            command = scripts.get(hook)
+            if isinstance(command, str):
+                try:
+                    named.extend(shlex.split(command))
+                except ValueError:
+                    named.extend(command.split())
+    found: list[str] = []
+    for name in named[:1000]:
+        found.extend(_resolve("", name if name.startswith(("./", "../")) else "./" + name, files))
+    return found
+
+
+def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
+    if specifier.startswith("py:"):  # a Python module, from the package root (or src/)
+        module = specifier[len("py:") :]
+        for candidate in (
+            f"{root}{module}{suffix}" for root in ("", "src/") for suffix in (".py", "/__init__.py")
+        ):
+            if candidate in files.files:
+                return [candidate]
+        return []
+    if not specifier.startswith(("./", "../")):
+        return _resolve_bundled(importer, specifier, files)
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+    for suffix in _RESOLVE_SUFFIXES:
+        candidate = base + suffix
+        if candidate in files.files:
+            return [candidate]
+    return []
+
+
+def _resolve_bundled(importer: str, specifier: str, files: PackageFiles) -> list[str]:
+    """``require("pkg")`` or ``require("pkg/sub")`` from a dependency bundled in the tarball:
+    node looks in node_modules/ of the importer's folder and of each folder above it."""
+    parts = specifier.split("/")
+    name_length = 2 if specifier.startswith("@") else 1
+    name, subpath = "/".join(parts[:name_length]), "/".join(parts[name_length:])
+    folder = posixpath.dirname(importer)
+    while True:
+        root = posixpath.join(folder, "node_modules", name) if folder else f"node_modules/{name}"
+        if f"{root}/package.json" in files.files or f"{root}/index.js" in files.files:
+            if subpath:
+                return _resolve(f"{root}/package.json", "./" + subpath, files)
+            main = _bundled_main(f"{root}/package.json", files)
+            return _resolve(f"{root}/package.json", "./" + (main or "index.js"), files)
+        if not folder:
+            return []
+        folder = posixpath.dirname(folder)
+
+
+def _bundled_main(manifest_path: str, files: PackageFiles) -> str | None:
+    try:
+        manifest = json.loads(files.files.get(manifest_path, b"{}"))
+    except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
+        return None
+    main = manifest.get("main") if isinstance(manifest, dict) else None
+    return main.removeprefix("./") if isinstance(main, str) else None
+
+
+def analyze_package(files: PackageFiles) -> CodeFacts:
+    """Facts of every source file of a package (tests, docs and bundled dependencies aside,
+    unless something that runs loads them)."""
+    facts = CodeFacts()
+    budget = AnalysisBudget()
+    pending: deque[tuple[str, bool]] = deque()
     for path in sorted(files.files):
-        if path.startswith(_SKIP_DIRECTORIES) or any(f"/{d}" in path for d in _SKIP_DIRECTORIES):
+        if not _skipped(path):
+            pending.append((path, False))
+    pending.extend((path, True) for path in _entry_points(files))
+    done: set[str] = set()
+    while pending:
+        path, loaded = pending.popleft()
+        if path in done:
             continue
-        for analyzer in chosen:
-            if path.endswith(analyzer.suffixes):
-                facts.extend(analyzer.analyze(path, files.files[path]))
-                break
+        data = files.files[path]
+        analyzer = _analyzer(path, data, loaded=loaded)
+        if analyzer is None:
+            continue
+        done.add(path)
+        if path in files.dropped:
+            facts.incomplete.append((path, "loaded as code, but a file of this kind is not read"))
+            continue
+        file_facts = analyzer.analyze(path, data, budget)
+        facts.extend(file_facts)
+        for specifier in file_facts.imports:
+            pending.extend((target, True) for target in _resolve(path, specifier, files))
     return facts

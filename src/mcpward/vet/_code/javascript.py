@@ -10,13 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from mcpward.vet._code.interface import (
+    CLOCK_EVERY,
     DESTINATION_KEYS,
     SENSITIVE_PATH,
     SINK_CALLS,
+    AnalysisBudget,
     Capability,
     CapabilityUse,
     CodeFacts,
@@ -29,6 +32,10 @@ from mcpward.vet._code.interface import (
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_FOLDED = 16_384
 MAX_FOLD_DEPTH = 64
+#: Characters all folded values of one file may add up to (each is at most MAX_FOLDED).
+MAX_FOLD_CHARS = 32 * 1024 * 1024
+#: Callee and member names longer than this are not names (an inline function, a huge chain).
+MAX_NAME = 256
 _ENCODED_BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
 _PROCESS_MODULES = {"child_process", "node:child_process", "execa", "shelljs", "cross-spawn"}
 _NETWORK_MODULES = {
@@ -76,7 +83,7 @@ def _parsers() -> dict[str, Any]:
 class JavaScriptAnalyzer(SourceAnalyzer):
     suffixes = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 
-    def analyze(self, path: str, source: bytes) -> CodeFacts:
+    def analyze(self, path: str, source: bytes, budget: AnalysisBudget | None = None) -> CodeFacts:
         facts = CodeFacts()
         if path.endswith((".d.ts", ".d.mts", ".d.cts")):
             return facts
@@ -85,31 +92,52 @@ class JavaScriptAnalyzer(SourceAnalyzer):
                 (path, f"{len(source)} bytes: too large to parse (limit {MAX_SOURCE_BYTES})")
             )
             return facts
+        budget = budget or AnalysisBudget()
+        refusal = budget.admit(source)
+        if refusal is not None:
+            facts.incomplete.append((path, f"not analysed: {refusal}"))
+            return facts
         kind = "tsx" if path.endswith(".tsx") else "ts" if path.endswith((".ts", ".mts", ".cts")) else "js"
         tree = _parsers()[kind].parse(source)
-        _FileWalk(path, facts).run(tree.root_node)
+        _FileWalk(path, facts, budget).run(tree.root_node)
         return facts
 
 
 class _FileWalk:
-    def __init__(self, path: str, facts: CodeFacts) -> None:
+    """One pass for constants, one for facts, each linear in the tree: a node's ancestors come
+    from the walk's own stack (tree-sitter's ``.parent`` searches from the root, which made
+    deep trees quadratic), and folded values and their analysis are memoised."""
+
+    def __init__(self, path: str, facts: CodeFacts, budget: AnalysisBudget) -> None:
         self.path = path
         self.facts = facts
+        self.budget = budget
         self.constants: dict[str, Any] = {}
         self.folded: dict[int, str | None] = {}
+        self.fold_chars = 0
+        self.analysed: dict[tuple[str, bool], tuple[list[tuple[str, str]], bool]] = {}
         self.seen: set[tuple[str, int]] = set()
 
     def run(self, root: Any) -> None:
-        nodes = list(_iterate(root))
-        for node in nodes:  # constants first, so that later uses resolve
+        for count, (node, _ancestors) in enumerate(_iterate(root)):  # constants first
+            if count % CLOCK_EVERY == 0 and self._out_of_time():
+                return
             if node.type == "variable_declarator":
                 name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
                 if name is not None and value is not None and name.type == "identifier":
                     self.constants.setdefault(_text(name), value)
-        for node in nodes:
+        for count, (node, ancestors) in enumerate(_iterate(root)):
+            if count % CLOCK_EVERY == 0 and self._out_of_time():
+                return
             handler = _HANDLERS.get(node.type)
             if handler is not None:
-                handler(self, node)
+                handler(self, node, ancestors)
+
+    def _out_of_time(self) -> bool:
+        if not self.budget.expired():
+            return False
+        self.facts.incomplete.append((self.path, "analysis stopped: the package's analysis time is spent"))
+        return True
 
     # -- folding ----------------------------------------------------------------------------
 
@@ -118,9 +146,17 @@ class _FileWalk:
         if key in self.folded:
             return self.folded[key]
         self.folded[key] = None  # cycles (const a = a + "x") fold to nothing
-        value = self._fold(node, depth) if depth < MAX_FOLD_DEPTH else None
+        if depth >= MAX_FOLD_DEPTH or self.fold_chars > MAX_FOLD_CHARS:
+            return None
+        value = self._fold(node, depth)
         if value is not None and len(value) > MAX_FOLDED:
             value = value[:MAX_FOLDED]
+        if value is not None:
+            self.fold_chars += len(value)
+            if self.fold_chars > MAX_FOLD_CHARS:
+                self.facts.incomplete.append(
+                    (self.path, f"string values folded only in part (limit {MAX_FOLD_CHARS} characters)")
+                )
         self.folded[key] = value
         return value
 
@@ -164,7 +200,7 @@ class _FileWalk:
         if function is None or arguments is None:
             return None
         args = arguments.named_children
-        name = _text(function)
+        name = _name(function)
         if function.type == "member_expression":
             target = function.child_by_field_name("object")
             method = _text(function.child_by_field_name("property"))
@@ -195,7 +231,7 @@ class _FileWalk:
         """``Buffer.from("...", "base64"|"hex").toString()``."""
         function = node.child_by_field_name("function")
         arguments = node.child_by_field_name("arguments")
-        if function is None or arguments is None or _text(function) != "Buffer.from":
+        if function is None or arguments is None or _name(function) != "Buffer.from":
             return None
         args = arguments.named_children
         if not args:
@@ -205,28 +241,29 @@ class _FileWalk:
 
     # -- facts ------------------------------------------------------------------------------
 
-    def literal(self, node: Any) -> None:
+    def literal(self, node: Any, ancestors: list[Any]) -> None:
         """A string-valued expression: record destinations and sensitive paths in it."""
-        parent = node.parent
+        parent = ancestors[-1] if ancestors else None
         if (
             parent is not None
             and parent.type
             in ("binary_expression", "template_substitution", "arguments", "parenthesized_expression")
-            and self._foldable_parent(node)
+            and self._foldable_parent(ancestors)
         ):
             return  # the enclosing expression reports the whole value
         value = self.fold(node)
         if not value:
             return
         line = node.start_point[0] + 1
-        key = self._destination_key(node)
-        sink = self._sink(node, key)
-        for found, kind in destinations_in(value, as_host=key in ("host", "hostname", "server")):
+        key = self._destination_key(node, ancestors)
+        sink = self._sink(key, ancestors)
+        destinations, sensitive = self._analyse(value, key in ("host", "hostname", "server"))
+        for found, kind in destinations:
             marker = (found, line)
             if marker not in self.seen:
                 self.seen.add(marker)
                 self.facts.destinations.append(Destination(found, kind, self.path, line, sink))
-        if SENSITIVE_PATH.search(value) and len(value) < 512:
+        if sensitive:
             self.facts.capabilities.append(
                 CapabilityUse(Capability.SENSITIVE_FILES, _short(value), self.path, line)
             )
@@ -235,23 +272,35 @@ class _FileWalk:
                 Obfuscation(f"encoded blob of {len(value)} characters", self.path, line)
             )
 
-    def _foldable_parent(self, node: Any) -> bool:
-        parent = node.parent
+    def _analyse(self, value: str, as_host: bool) -> tuple[list[tuple[str, str]], bool]:
+        """Destinations in a value and whether it names a sensitive path, once per value: one
+        large constant used a thousand times is scanned once."""
+        key = (value, as_host)
+        known = self.analysed.get(key)
+        if known is None:
+            found = destinations_in(value, as_host=as_host)
+            known = (found, len(value) < 512 and SENSITIVE_PATH.search(value) is not None)
+            self.analysed[key] = known
+        return known
+
+    def _foldable_parent(self, ancestors: list[Any]) -> bool:
+        parent = ancestors[-1]
         if parent.type == "arguments":
-            call = parent.parent
+            call = ancestors[-2] if len(ancestors) > 1 else None
             function = call.child_by_field_name("function") if call is not None else None
-            name = _text(function) if function is not None else ""
+            name = _name(function)
             return name in ("String.fromCharCode", "atob", "Buffer.from") or name.endswith(
                 (".join", ".concat")
             )
         return self.fold(parent) is not None
 
-    def _destination_key(self, node: Any) -> str | None:
+    def _destination_key(self, node: Any, ancestors: list[Any]) -> str | None:
         """The property a value is assigned to: ``{bcc: v}``, ``mail.bcc = v``."""
-        child, parent = node, node.parent
+        child, level = node, len(ancestors) - 1
         for _ in range(3):  # through arrays and parentheses: {to: ["a@b.c"]}
-            if parent is None:
+            if level < 0:
                 return None
+            parent = ancestors[level]
             if parent.type == "pair" and parent.child_by_field_name("value") == child:
                 key = parent.child_by_field_name("key")
                 return _key_name(key)
@@ -267,19 +316,18 @@ class _FileWalk:
                 "template_string",
             ):
                 return None
-            child, parent = parent, parent.parent
+            child, level = parent, level - 1
         return None
 
-    def _sink(self, node: Any, key: str | None) -> str | None:
+    def _sink(self, key: str | None, ancestors: list[Any]) -> str | None:
         if key in DESTINATION_KEYS:
             return f"{key} field"
-        ancestor, depth = node.parent, 0
-        while ancestor is not None and depth < 12:
+        for ancestor in ancestors[:-13:-1]:
             if ancestor.type in ("call_expression", "new_expression"):
                 function = ancestor.child_by_field_name("function") or ancestor.child_by_field_name(
                     "constructor"
                 )
-                name = _text(function) if function is not None else ""
+                name = _name(function)
                 if name.rsplit(".", 1)[-1].lower() in SINK_CALLS:
                     return f"{name}()"
             if ancestor.type in (
@@ -291,14 +339,13 @@ class _FileWalk:
                 "program",
             ):
                 return None
-            ancestor, depth = ancestor.parent, depth + 1
         return None
 
     def call(self, node: Any) -> None:
         function = node.child_by_field_name("function")
         if function is None:
             return
-        name = _text(function)
+        name = _name(function)
         last = name.rsplit(".", 1)[-1].lower()
         line = node.start_point[0] + 1
         arguments = node.child_by_field_name("arguments")
@@ -325,9 +372,9 @@ class _FileWalk:
                 Obfuscation(f"String.fromCharCode of {len(arguments.named_children)} codes", self.path, line)
             )
 
-    def new(self, node: Any) -> None:
+    def new(self, node: Any, _ancestors: list[Any]) -> None:
         constructor = node.child_by_field_name("constructor")
-        name = _text(constructor) if constructor is not None else ""
+        name = _name(constructor)
         line = node.start_point[0] + 1
         if name == "Function":
             self._dynamic("new Function", _last_argument(node.child_by_field_name("arguments")), line)
@@ -344,36 +391,36 @@ class _FileWalk:
         if code is not None and code.type == "call_expression" and self.fold(code) is not None:
             self.facts.obfuscation.append(Obfuscation(f"{name} of a decoded string", self.path, line))
 
-    def import_statement(self, node: Any) -> None:
+    def import_statement(self, node: Any, _ancestors: list[Any]) -> None:
         source = node.child_by_field_name("source")
         if source is not None:
             self._module(self.fold(source), node.start_point[0] + 1)
 
-    def member(self, node: Any) -> None:
+    def member(self, node: Any, ancestors: list[Any]) -> None:
         """``process.env`` used whole (not ``process.env.X``), outside an ``env:`` option."""
-        if _text(node) != "process.env":
+        if node.end_byte - node.start_byte != len("process.env") or _text(node) != "process.env":
             return
-        parent = node.parent
+        parent = ancestors[-1] if ancestors else None
         if (
             parent is not None
             and parent.type in ("member_expression", "subscript_expression")
             and (parent.child_by_field_name("object") == node)
         ):
             return
-        context, hops = parent, 0
-        while context is not None and hops < 4:
+        for context in ancestors[:-5:-1]:
             if context.type == "pair" and _key_name(context.child_by_field_name("key")) == "env":
                 return  # handing the environment to a child process
             if context.type in ("variable_declarator", "assignment_expression"):
                 target = context.child_by_field_name("name") or context.child_by_field_name("left")
-                if target is not None and "env" in _text(target).lower():
+                if target is not None and "env" in _name(target).lower():
                     return
-            context, hops = context.parent, hops + 1
         self._capability(Capability.ENVIRONMENT, "process.env", node.start_point[0] + 1)
 
     def _module(self, module: str | None, line: int) -> None:
         if module is None:
             return
+        if module.startswith(("./", "../")) or not module.startswith(("/", "node:")):
+            self.facts.imports.append(module)  # relative, or a package that may be bundled
         if module in _PROCESS_MODULES:
             self._capability(Capability.PROCESS, module, line)
         elif module in _NETWORK_MODULES:
@@ -383,18 +430,18 @@ class _FileWalk:
         self.facts.capabilities.append(CapabilityUse(capability, detail, self.path, line))
 
 
-def _identifier(walk: _FileWalk, node: Any) -> None:
+def _identifier(walk: _FileWalk, node: Any, ancestors: list[Any]) -> None:
     """A constant used where data leaves: ``{bcc: ADMIN}``, ``fetch(URL)``."""
     if _text(node) not in walk.constants:
         return
-    key = walk._destination_key(node)
-    if key in DESTINATION_KEYS or walk._sink(node, key) is not None:
-        walk.literal(node)
+    key = walk._destination_key(node, ancestors)
+    if key in DESTINATION_KEYS or walk._sink(key, ancestors) is not None:
+        walk.literal(node, ancestors)
 
 
-def _call_expression(walk: _FileWalk, node: Any) -> None:
+def _call_expression(walk: _FileWalk, node: Any, ancestors: list[Any]) -> None:
     walk.call(node)
-    walk.literal(node)
+    walk.literal(node, ancestors)
 
 
 _HANDLERS = {
@@ -405,6 +452,7 @@ _HANDLERS = {
     "call_expression": _call_expression,
     "new_expression": _FileWalk.new,
     "import_statement": _FileWalk.import_statement,
+    "export_statement": _FileWalk.import_statement,  # export ... from "./x" loads ./x too
     "member_expression": _FileWalk.member,
 }
 
@@ -414,23 +462,37 @@ def _last_argument(arguments: Any) -> Any:
     return arguments.named_children[-1] if arguments is not None and arguments.named_children else None
 
 
-def _iterate(root: Any) -> Any:
+def _iterate(root: Any) -> Iterator[tuple[Any, list[Any]]]:
+    """Every node in document order with its ancestors, nearest last. The list is the walk's
+    own stack: read it during the step, never keep it."""
     cursor = root.walk()
+    ancestors: list[Any] = []
     while True:
-        yield cursor.node
+        node = cursor.node
+        yield node, ancestors
         if cursor.goto_first_child():
+            ancestors.append(node)
             continue
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 return
+            ancestors.pop()
 
 
 def _text(node: Any) -> str:
     return node.text.decode("utf-8", errors="replace") if node is not None else ""
 
 
+def _name(node: Any) -> str:
+    """The text of a callee or member name; empty for anything longer than a name can be (an
+    inline function, a huge chain), whose text would cost its whole size at every use."""
+    if node is None or node.end_byte - node.start_byte > MAX_NAME:
+        return ""
+    return _text(node)
+
+
 def _key_name(node: Any) -> str | None:
-    if node is None:
+    if node is None or node.end_byte - node.start_byte > MAX_NAME:
         return None
     if node.type == "string":
         value = _string_value(node)

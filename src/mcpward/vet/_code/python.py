@@ -9,12 +9,15 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import posixpath
 import warnings
 
 from mcpward.vet._code.interface import (
+    CLOCK_EVERY,
     DESTINATION_KEYS,
     SENSITIVE_PATH,
     SINK_CALLS,
+    AnalysisBudget,
     Capability,
     CapabilityUse,
     CodeFacts,
@@ -26,6 +29,14 @@ from mcpward.vet._code.interface import (
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_FOLDED = 16_384
+MAX_FOLD_DEPTH = 64
+#: CPython's parser peaks near 700 bytes a token (700 MB for a million); the largest file of the
+#: real packages has 31,000.
+MAX_TOKENS = 250_000
+#: Characters all folded values of one file may add up to (each is at most MAX_FOLDED).
+MAX_FOLD_CHARS = 32 * 1024 * 1024
+#: Dotted names longer than this are not names (a chain built to be expensive).
+MAX_NAME = 256
 _PROCESS_MODULES = {"subprocess", "pty", "pexpect", "sh", "plumbum"}
 _NETWORK_MODULES = {
     "socket",
@@ -79,7 +90,7 @@ _WHOLE_ENV_CALLS = {"dict", "json.dumps", "str", "repr", "list", "sorted"}
 class PythonAnalyzer(SourceAnalyzer):
     suffixes = (".py", ".pyw", ".pth")
 
-    def analyze(self, path: str, source: bytes) -> CodeFacts:
+    def analyze(self, path: str, source: bytes, budget: AnalysisBudget | None = None) -> CodeFacts:
         facts = CodeFacts()
         if len(source) > MAX_SOURCE_BYTES:
             facts.skipped.append(
@@ -94,6 +105,11 @@ class PythonAnalyzer(SourceAnalyzer):
                         CapabilityUse(Capability.DYNAMIC_CODE, ".pth import line", path, number)
                     )
             return facts
+        budget = budget or AnalysisBudget()
+        refusal = budget.admit(source, MAX_TOKENS)
+        if refusal is not None:
+            facts.incomplete.append((path, f"not analysed: {refusal}"))
+            return facts
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -101,21 +117,30 @@ class PythonAnalyzer(SourceAnalyzer):
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             facts.skipped.append((path, f"not parseable as Python ({type(exc).__name__})"))
             return facts
-        _Visitor(path, facts).run(tree)
+        try:
+            _Visitor(path, facts, budget).run(tree)
+        except RecursionError:
+            facts.incomplete.append((path, "analysis stopped: the syntax tree is nested too deeply"))
         return facts
 
 
 class _Visitor:
-    def __init__(self, path: str, facts: CodeFacts) -> None:
+    def __init__(self, path: str, facts: CodeFacts, budget: AnalysisBudget) -> None:
         self.path = path
         self.facts = facts
+        self.budget = budget
         self.constants: dict[str, ast.expr] = {}
         self.parents: dict[int, ast.AST] = {}
+        self.folded: dict[int, str | None] = {}
+        self.fold_chars = 0
+        self.analysed: dict[tuple[str, bool], tuple[list[tuple[str, str]], bool]] = {}
         self.seen: set[tuple[str, int]] = set()
 
     def run(self, tree: ast.AST) -> None:
         nodes = list(ast.walk(tree))
-        for node in nodes:
+        for count, node in enumerate(nodes):
+            if count % CLOCK_EVERY == 0 and self._out_of_time():
+                return
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
             if (
@@ -124,7 +149,9 @@ class _Visitor:
                 and isinstance(node.targets[0], ast.Name)
             ):
                 self.constants.setdefault(node.targets[0].id, node.value)
-        for node in nodes:
+        for count, node in enumerate(nodes):
+            if count % CLOCK_EVERY == 0 and self._out_of_time():
+                return
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._imports(node)
             elif isinstance(node, ast.Call):
@@ -138,11 +165,37 @@ class _Visitor:
             elif isinstance(node, ast.Attribute) and _dotted(node) == "os.environ":
                 self._environment(node)
 
+    def _out_of_time(self) -> bool:
+        if not self.budget.expired():
+            return False
+        self.facts.incomplete.append((self.path, "analysis stopped: the package's analysis time is spent"))
+        return True
+
     # -- folding -----------------------------------------------------------------------------
 
     def fold(self, node: ast.AST | None, depth: int = 0) -> str | None:
-        if node is None or depth > 64:
+        """The string value of an expression, memoised per node: constants built from
+        constants (``a1 = a0 + a0``, ...) would otherwise take exponential time."""
+        if node is None:
             return None
+        key = id(node)
+        if key in self.folded:
+            return self.folded[key]
+        self.folded[key] = None  # cycles fold to nothing
+        if depth > MAX_FOLD_DEPTH or self.fold_chars > MAX_FOLD_CHARS:
+            return None
+        value = self._fold(node, depth)
+        if value is not None:
+            value = value[:MAX_FOLDED]
+            self.fold_chars += len(value)
+            if self.fold_chars > MAX_FOLD_CHARS:
+                self.facts.incomplete.append(
+                    (self.path, f"string values folded only in part (limit {MAX_FOLD_CHARS} characters)")
+                )
+        self.folded[key] = value
+        return value
+
+    def _fold(self, node: ast.AST, depth: int) -> str | None:
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bytes):
@@ -213,11 +266,19 @@ class _Visitor:
         line = getattr(node, "lineno", 1)
         key = self._key(node)
         sink = self._sink(node, key)
-        for found, kind in destinations_in(value, as_host=key in ("host", "hostname", "server")):
+        as_host = key in ("host", "hostname", "server")
+        known = self.analysed.get((value, as_host))
+        if known is None:
+            known = (
+                destinations_in(value, as_host=as_host),
+                len(value) < 512 and SENSITIVE_PATH.search(value) is not None,
+            )
+            self.analysed[(value, as_host)] = known
+        for found, kind in known[0]:
             if (found, line) not in self.seen:
                 self.seen.add((found, line))
                 self.facts.destinations.append(Destination(found, kind, self.path, line, sink))
-        if SENSITIVE_PATH.search(value) and len(value) < 512:
+        if known[1]:
             self.facts.capabilities.append(
                 CapabilityUse(Capability.SENSITIVE_FILES, value[:80], self.path, line)
             )
@@ -272,6 +333,7 @@ class _Visitor:
         return None
 
     def _imports(self, node: ast.Import | ast.ImportFrom) -> None:
+        self._module_files(node)
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         for name in names:
             root = name.split(".", 1)[0]
@@ -279,6 +341,26 @@ class _Visitor:
                 self._capability(Capability.PROCESS, name, node.lineno)
             elif root in _NETWORK_MODULES:
                 self._capability(Capability.NETWORK, name, node.lineno)
+
+    def _module_files(self, node: ast.Import | ast.ImportFrom) -> None:
+        """The package's own modules an import runs (each package on the way, and for ``from
+        x import y`` a submodule ``y``), as ``py:path/from/root``: the package-level
+        analysis follows them into folders it would skip (tests, docs, examples)."""
+        if isinstance(node, ast.Import):
+            modules = [alias.name.replace(".", "/") for alias in node.names]
+        else:
+            prefix = ""
+            if node.level:
+                prefix = posixpath.dirname(self.path)
+                for _ in range(node.level - 1):
+                    prefix = posixpath.dirname(prefix)
+            module = (node.module or "").replace(".", "/")
+            first = posixpath.join(prefix, module) if module else prefix
+            modules = [first, *(posixpath.join(first, a.name) for a in node.names if a.name != "*")]
+        for module in modules[:64]:
+            parts = [part for part in module.split("/") if part]
+            for end in range(1, min(len(parts), 16) + 1):
+                self.facts.imports.append("py:" + "/".join(parts[:end]))
 
     def _call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
@@ -316,12 +398,25 @@ class _Visitor:
 
 
 def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return _dotted(node.func) + "()"
+    """``a.b.c`` for a name or an attribute chain (``f().x`` as ``f().x``), built iteratively
+    and only up to a name's length: a hostile chain costs neither recursion nor quadratic time."""
+    parts: list[str] = []
+    length = 0
+    while length <= MAX_NAME:
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts)).replace(".()", "()")
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            length += len(node.attr) + 1
+            node = node.value
+        elif isinstance(node, ast.Call):
+            parts.append("()")
+            length += 2
+            node = node.func
+        else:  # x[0].post: as before, the chain from the first non-name part on (".post")
+            parts.append("")
+            return ".".join(reversed(parts)).replace(".()", "()")
     return ""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from email.parser import HeaderParser
 
 from mcpward.model import Ecosystem, PackageRef
@@ -26,6 +27,8 @@ class LocalSource(PackageSource):
         except ArchiveError as exc:
             raise VetError(f"{target.display}: {exc}") from None
         metadata = manifest_metadata(files) or PackageMetadata(name=target.path.name, version=None)
+        if metadata.name == "package" and metadata.manifest_problems:
+            metadata.name = target.path.name
         metadata.provenance = _sibling_provenance(target, metadata)
         metadata.has_provenance = True if metadata.provenance is not None else None
         ecosystem = Ecosystem.NPM if "package.json" in files.files else Ecosystem.PYPI
@@ -58,32 +61,115 @@ def _sibling_provenance(target: Target, metadata: PackageMetadata) -> Provenance
 
 def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:
     """Name, version, repository, install scripts and ``mcpName`` from ``package.json``, or the
-    core metadata of a wheel (``*.dist-info/METADATA``) or an sdist (``PKG-INFO``)."""
-    text = files.text("package.json")
-    if text is not None:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = None
-        if isinstance(data, dict):
-            scripts: dict[str, object] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
-            repository = data.get("repository")
-            if isinstance(repository, dict):
-                repository = repository.get("url")
-            return PackageMetadata(
-                name=str(data.get("name") or "package"),
-                version=str(data["version"]) if isinstance(data.get("version"), str) else None,
-                repository=repository if isinstance(repository, str) else None,
-                homepage=data.get("homepage") if isinstance(data.get("homepage"), str) else None,
-                mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
-                install_scripts={k: str(v) for k, v in scripts.items() if k in _INSTALL_HOOKS},
-            )
+    core metadata of a wheel (``*.dist-info/METADATA``) or an sdist (``PKG-INFO``). A manifest
+    that cannot be read as npm reads it gives metadata with a problem, never an exception."""
+    raw = files.files.get("package.json")
+    if raw is not None:
+        return _package_json(raw, files)
     for path in sorted(files.files):
         if path.endswith(".dist-info/METADATA") or path == "PKG-INFO":
-            return _core_metadata(
+            metadata = _core_metadata(
                 files.text(path) or "", sdist=path == "PKG-INFO" and "setup.py" in files.files
             )
+            if path == "PKG-INFO":
+                _in_tree_backend(files, metadata)
+            return metadata
+    if files.layout is not None:
+        metadata = PackageMetadata(name="package", version=None)
+        metadata.manifest_problems.append(
+            (
+                "manifest-missing",
+                "The archive has no manifest where the installer looks for it (package.json, PKG-INFO "
+                "or a wheel's METADATA at the package root).",
+            )
+        )
+        return metadata
     return None
+
+
+def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
+    # npm strips a byte order mark before parsing; a parser that did not would see no scripts.
+    text = raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    problem = None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        data, problem = None, "package.json is nested too deeply to read"
+    except json.JSONDecodeError as exc:
+        data, problem = None, f"package.json is not valid JSON ({exc.msg} at line {exc.lineno})"
+    if not isinstance(data, dict):
+        metadata = PackageMetadata(name="package", version=None)
+        metadata.manifest_problems.append(
+            (
+                "manifest-unreadable",
+                f"{problem or 'package.json is not a JSON object'}: its install scripts, name and "
+                "repository cannot be checked.",
+            )
+        )
+        return metadata
+    scripts: dict[str, object] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
+    hooks = {k: str(v) for k, v in scripts.items() if k in _INSTALL_HOOKS}
+    if (
+        "binding.gyp" in files.files
+        and not ({"install", "preinstall"} & set(hooks))
+        and data.get("gypfile") is not False
+    ):
+        # npm runs node-gyp for a package with a binding.gyp and no install script of its own.
+        hooks["install"] = "node-gyp rebuild (implicit: the package has a binding.gyp)"
+    hooks.update(_bundled_install_scripts(files))
+    repository = data.get("repository")
+    if isinstance(repository, dict):
+        repository = repository.get("url")
+    return PackageMetadata(
+        name=str(data.get("name") or "package"),
+        version=str(data["version"]) if isinstance(data.get("version"), str) else None,
+        repository=repository if isinstance(repository, str) else None,
+        homepage=data.get("homepage") if isinstance(data.get("homepage"), str) else None,
+        mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
+        install_scripts=hooks,
+    )
+
+
+def _bundled_install_scripts(files: PackageFiles) -> dict[str, str]:
+    """npm installs the dependencies bundled in a tarball's node_modules/ as they are, and runs
+    their install scripts too: each is listed as ``node_modules/NAME postinstall``."""
+    found: dict[str, str] = {}
+    for path in sorted(files.files):
+        if not (path.startswith("node_modules/") and path.endswith("/package.json")):
+            continue
+        folder = path[: -len("/package.json")]
+        try:
+            data = json.loads(files.files[path].decode("utf-8", "replace").removeprefix("\ufeff"))
+        except (json.JSONDecodeError, RecursionError):
+            found[f"{folder} package.json"] = "unreadable manifest of a bundled dependency"
+            continue
+        scripts = data.get("scripts") if isinstance(data, dict) else None
+        for hook, command in scripts.items() if isinstance(scripts, dict) else ():
+            if hook in _INSTALL_HOOKS:
+                found[f"{folder} {hook}"] = str(command)
+        if f"{folder}/binding.gyp" in files.files and not any(k.startswith(folder + " ") for k in found):
+            found[f"{folder} install"] = "node-gyp rebuild (implicit: the package has a binding.gyp)"
+        if len(found) >= 200:
+            break
+    return found
+
+
+def _in_tree_backend(files: PackageFiles, metadata: PackageMetadata) -> None:
+    """pip builds an sdist at install with the backend its pyproject.toml names; with
+    ``backend-path`` that backend is the sdist's own code."""
+    text = files.text("pyproject.toml")
+    if text is None:
+        return
+    try:
+        build = tomllib.loads(text).get("build-system")
+    except (tomllib.TOMLDecodeError, RecursionError):
+        metadata.manifest_problems.append(("manifest-unreadable", "pyproject.toml is not valid TOML."))
+        return
+    if isinstance(build, dict) and build.get("backend-path"):
+        metadata.install_scripts["build-backend"] = (
+            f"in-tree build backend {build.get('build-backend')!r} (backend-path "
+            f"{build.get('backend-path')!r}) runs at install"
+        )
 
 
 def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:

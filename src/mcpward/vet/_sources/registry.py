@@ -27,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from mcpward._http import DownloadError, download
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
 from mcpward.vet._provenance import ProvenanceResult, ProvenanceStatus, verify_npm, verify_pypi
 from mcpward.vet._sources.local import manifest_metadata
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
@@ -129,16 +129,18 @@ def _download(url: str, limit: int) -> bytes:
 def _json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise VetError(f"{what}: the registry answered with something that is not JSON") from None
 
 
-def _read_verified(archive: Path, data: bytes, check: Callable[[bytes], bool], what: str) -> PackageFiles:
+def _read_verified(
+    archive: Path, data: bytes, check: Callable[[bytes], bool], what: str, layout: Layout
+) -> PackageFiles:
     if not check(data):
         archive.unlink(missing_ok=True)
         raise VetError(f"{what}: the archive does not match the registry's integrity hash; refused")
     try:
-        return read_archive(archive)
+        return read_archive(archive, layout)
     except ArchiveError as exc:
         raise VetError(f"{what}: {exc}") from None
 
@@ -211,8 +213,10 @@ class NpmRegistry(PackageSource):
             data,
             _sri_check(dist.get("integrity"), dist.get("shasum")),
             f"npm:{target.name}@{version}",
+            Layout.NPM,
         )
         metadata = manifest_metadata(files) or PackageMetadata(name=target.name, version=version)
+        _compare_install_scripts(manifest, metadata)
         times = document.get("time") or {}
         previous = _previous(version, list(versions), _semver_key)
         npm_user = manifest.get("_npmUser")
@@ -243,6 +247,30 @@ class NpmRegistry(PackageSource):
         except VetError as exc:
             return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail=f"attestations not fetched: {exc}")
         return verify_npm(document, name, version, tarball)
+
+
+def _compare_install_scripts(manifest: dict[str, Any], metadata: PackageMetadata) -> None:
+    """npm resolves a package from the registry's copy of its manifest but runs the scripts of
+    the package.json in the tarball: when the two disagree, both are reported and reviewed."""
+    listed = manifest.get("scripts")
+    if not isinstance(listed, dict):
+        return
+    registry = {k: str(v) for k, v in listed.items() if k in ("preinstall", "install", "postinstall")}
+    tarball = {
+        k: v
+        for k, v in metadata.install_scripts.items()
+        if "implicit" not in v and not k.startswith("node_modules/")
+    }
+    if registry != tarball:
+        metadata.manifest_problems.append(
+            (
+                "manifest-mismatch",
+                f"The registry lists install scripts {registry or 'none'}, the tarball's package.json "
+                f"{tarball or 'none'}.",
+            )
+        )
+        for hook, command in registry.items():
+            metadata.install_scripts.setdefault(hook, command)
 
 
 def _semver_key(version: str) -> Any:
@@ -321,7 +349,24 @@ class PyPIRegistry(PackageSource):
             data,
             lambda b: bool(expected) and hashlib.sha256(b).hexdigest() == expected,
             f"pypi:{target.name}=={version}",
+            Layout.WHEEL if str(chosen["filename"]).endswith(".whl") else Layout.SDIST,
         )
+        others = sorted(
+            str(f.get("filename"))
+            for f in releases[version]
+            if f is not chosen and not f.get("yanked") and str(f.get("filename", "")).endswith(".whl")
+        )
+        if others:
+            # pip installs the most specific compatible wheel: a platform wheel comes before the
+            # pure one read here, and nothing says it holds the same code.
+            files.notes.append(
+                (
+                    "release-files-not-vetted",
+                    f"vet read {chosen['filename']}; pip may install another wheel of this release "
+                    f"instead: {', '.join(others[:5])}{' …' if len(others) > 5 else ''}.",
+                    None,
+                )
+            )
         metadata = manifest_metadata(files) or PackageMetadata(name=normal, version=version)
         previous = _previous(version, [v for v, f in releases.items() if f], _pep440_key)
         metadata.name = normal

