@@ -212,9 +212,10 @@ _EXTRA_SECRETS: tuple[tuple[str, str, str, int], ...] = (
         "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
         16,
     ),
+    # A password already masked (``****``) is none.
     (
         "database-url-password",
-        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
+        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:(?!\*{3,}@)[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
         "://",
         0,
     ),
