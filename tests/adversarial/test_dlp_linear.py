@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from mcpward.dlp._engine import builtin_rules
+from mcpward._multimatch import MultiMatcher
+from mcpward.dlp._engine import Engine, builtin_rules
 from mcpward.dlp.scanning import default_engine
 
 #: The text is made in the child: the dense log text of the DLP benchmark.
@@ -116,8 +117,9 @@ def test_exact_pattern_is_linear_on_hostile_input(rule: Any) -> None:
     for text in _hostile_inputs(rule.pattern):
         single = min(_cost(compiled, text) for _ in range(3))
         quadruple = min(_cost(compiled, text * 4) for _ in range(3))
-        # Linear: four times the input costs about four times as much (quadratic: sixteen).
-        assert quadruple < 8 * single + 0.005, (rule.id, text[:30], single, quadruple)
+        # Linear: four times the input costs about four times as much (quadratic: sixteen;
+        # the margin is for a shared machine).
+        assert quadruple < 10 * single + 0.01, (rule.id, text[:30], single, quadruple)
 
 
 def test_engine_is_linear_on_hostile_input() -> None:
@@ -142,3 +144,26 @@ def test_engine_is_linear_on_hostile_input() -> None:
         if quadruple > 8 * single + 0.02 or quadruple > 1.5:
             slow.append((line[:20], round(single, 3), round(quadruple, 3)))
     assert slow == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card 45 39 14 88 03 43 64 67 on file",  # a valid card number written in pairs
+        "ring +44 7 91 23 45 67 after six",  # no three digits in a row
+        "call +49 30 12 34 56 today",
+    ],
+)
+def test_pure_python_triggers_miss_nothing_the_native_ones_find(text: str) -> None:
+    """The hand-written triggers (the path without Hyperscan) were "[0-9]{4}" and "[0-9]{3}":
+    they fired on every year in prose and missed numbers grouped in twos."""
+    native = [(m.rule, m.start, m.end) for m in Engine().scan(text)]
+    assert native
+    assert [(m.rule, m.start, m.end) for m in Engine(use_hyperscan=False).scan(text)] == native
+
+
+def test_hand_written_triggers_do_not_fire_on_years_and_counts() -> None:
+    prose = b"In 2024 the team shipped 4096 builds, 120 ms at p95, release 4.2 on 2025-06-01."
+    rules = builtin_rules()
+    written = MultiMatcher([r.trigger for r in rules], [r.caseless for r in rules], use_hyperscan=False)
+    assert {rules[i].id for i in written.fired(prose)} & {"credit-card", "phone-number"} == set()
