@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from mcpward.dlp import redact_text
-from mcpward.dlp._engine import Engine, builtin_rules
+from mcpward.dlp._engine import CHUNK, Engine, builtin_rules
 from mcpward.dlp.scanning import redact, redact_json, scan_json, scan_text
 
 _RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -303,3 +303,15 @@ def test_cloudflare_token_is_masked() -> None:
     assert any(m.rule == "cloudflare-api-token" for m in scan_text(f"CF={token}"))
     assert token[5:] not in redact_text(f"export CF_API={token}")
     assert "cfat_****" in redact_text(f"export CF_API={token}")
+
+
+def test_a_long_key_across_the_engines_chunk_boundary_is_masked_whole() -> None:
+    """The engine scans long texts in chunks of 1 MB; a 16 KB key that starts just before a
+    chunk's end must not leave the part past that end readable."""
+    big = _armored("PGP PRIVATE KEY BLOCK", random.Random(3).randbytes(12_000))  # noqa: S311
+    filler = "log line without anything in it\n" * ((CHUNK - 200) // 32)
+    text = filler + big + "\nend of the log"
+    assert len(filler) < CHUNK < len(filler) + len(big)
+    masked = redact(text, scan_text(text))
+    assert _leaks(masked, big) == []
+    assert _leaks(redact_text(text), big) == []

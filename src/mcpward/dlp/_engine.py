@@ -46,7 +46,9 @@ from mcpward.dlp._pii import (
 
 #: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
 CHUNK = 1 << 20
-OVERLAP = 4096
+#: Chunks overlap by more than the longest private key (a PGP block with subkeys, 16 KB): one
+#: that starts near the end of a chunk is matched whole there.
+OVERLAP = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
