@@ -31,9 +31,13 @@ from mcpward.dlp.scanning import default_engine
 engine = default_engine()
 engine.scan("warm up: bob@example.org")
 text = dense_text(int(sys.argv[1]), 5)
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 matches = engine.scan(text)
-print(json.dumps({"seconds": time.perf_counter() - started, "matches": len(matches)}))
+print(json.dumps({
+    "elapsed": time.perf_counter() - started,
+    "seconds": time.process_time() - cpu,  # CPU time: the machine may be shared
+    "matches": len(matches),
+}))
 """
 
 MB = 1 << 20
@@ -60,7 +64,10 @@ def _scan_in_child(size: int, timeout: float) -> dict[str, Any]:
 def test_fifty_megabytes_of_dense_personal_data_scan_in_seconds_with_bounded_memory() -> None:
     result = _scan_in_child(50 * MB, timeout=300)
     assert result["matches"] > 200_000  # dense: a match every 250 bytes at least
-    assert result["seconds"] < 90, result
+    # 18 s of CPU here (20,000 matches a MB, nine times the density of the logs that once took
+    # minutes); quadratic was 3 s for 4 MB and unbounded past it.
+    assert result["seconds"] < 60, result
+    assert result["elapsed"] < 180, result
     # The text (50 MB), its UTF-8 bytes for the native pass (50 MB) and the matches: a bound
     # of a small multiple of the input, not of the matches squared.
     assert result["peak_kib"] < 700 * 1024, result
