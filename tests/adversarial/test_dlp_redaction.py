@@ -315,3 +315,27 @@ def test_a_long_key_across_the_engines_chunk_boundary_is_masked_whole() -> None:
     masked = redact(text, scan_text(text))
     assert _leaks(masked, big) == []
     assert _leaks(redact_text(text), big) == []
+
+
+def test_a_key_pasted_into_a_registry_rationale_is_not_stored(tmp_path: Any) -> None:
+    """A reviewer pastes the server's key into the rationale of a decision: the registry
+    (a real SQLite file) must store and audit none of it, nor a Cloudflare token."""
+    from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
+
+    registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    entry = registry.request(
+        EntryRequest(
+            name="io.github.acme/files",
+            identity=Identity(kind="package", ecosystem="npm", name="@acme/files", version="1.2.3"),
+            owner="team-platform",
+            scope=DataScope(reads=("project files",)),
+            vet=VetOutcome(verdict="pass"),
+        ),
+        "alice",
+    )
+    token = "cfat_" + "Zq8Lm2Vb9RtN4pZs1TyW8cUfK3HjD6gAe0K5oQ7xY2wB"
+    key = KEYS["ed25519-openssh"].replace("\n", "\r\n")
+    registry.reject(entry.id, "carol", f"it ships its own key:\r\n{key}\r\nand {token}")
+    stored = json.dumps([str(registry.get(entry.id)), [str(event) for event in registry.audit()]])
+    assert _leaks(stored.replace("\\r\\n", "\n"), KEYS["ed25519-openssh"]) == []
+    assert token[5:] not in stored
