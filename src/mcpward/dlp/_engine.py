@@ -11,8 +11,13 @@ Only the rules that fired run their exact pattern, and every trigger matches whe
 pattern does, so both paths give the same results, and text that holds nothing sensitive costs
 one pass.
 
-Every exact pattern is linear: bounded repetitions, no nested quantifiers, so hostile input
-cannot make matching backtrack catastrophically.
+With Hyperscan, the triggers are also run with start-of-match tracking where a rule fired, and
+each exact pattern is searched only in the windows its trigger matched (a match-dense text
+once cost a search of the whole text per rule, and pairwise overlap checks: quadratic).
+
+Every exact pattern is linear: bounded repetitions, and nested ones only where what repeats
+cannot be split two ways (a key's lines and the breaks between them), so hostile input cannot
+make matching backtrack catastrophically (tests/adversarial/test_dlp_linear.py).
 """
 
 from __future__ import annotations
