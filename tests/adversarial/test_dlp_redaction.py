@@ -339,3 +339,23 @@ def test_a_key_pasted_into_a_registry_rationale_is_not_stored(tmp_path: Any) -> 
     stored = json.dumps([str(registry.get(entry.id)), [str(event) for event in registry.audit()]])
     assert _leaks(stored.replace("\\r\\n", "\n"), KEYS["ed25519-openssh"]) == []
     assert token[5:] not in stored
+
+
+def test_the_engines_other_formats_are_masked_in_a_scanned_config(tmp_path: Any) -> None:
+    """A launch line and an environment carry a Cloudflare and a Vault token under names that
+    say nothing: the inventory (a real scan of a real config file) keeps neither readable."""
+    from mcpward.model import to_jsonable
+    from mcpward.scan import ScanOptions, run_scan
+
+    cloudflare = "cfat_" + "Zq8Lm2Vb9RtN4pZs1TyW8cUfK3HjD6gAe0K5oQ7xY2wB"
+    vault = "hvs." + "CAESIJq8Lm2Vb9RtN4pZs1TyW8cUfK3HjD6g"
+    config = tmp_path / "home" / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True)
+    servers = {
+        "cf": {"command": "npx", "args": ["-y", "cf-mcp", "--header", cloudflare], "env": {"V": vault}}
+    }
+    config.write_text(json.dumps({"mcpServers": servers}))
+    report = json.dumps(to_jsonable(run_scan(ScanOptions(home=tmp_path / "home"))))
+    assert "cf-mcp" in report
+    assert cloudflare[5:] not in report
+    assert vault[4:] not in report
