@@ -97,7 +97,8 @@ def test_derived_triggers_fire_on_less_ordinary_text_than_the_hand_written_ones(
     derived = MultiMatcher([_engine._trigger_of(r) for r in rules], [r.caseless for r in rules])
     written = MultiMatcher([r.trigger for r in rules], [r.caseless for r in rules])
     data = PROSE.encode()
-    assert {rules[i].id for i in written.fired(data)} >= {"keyed-secret", "phone-number"}
+    # (the hand-written phone-number trigger, "[0-9]{3}", fired here too until it was tightened)
+    assert {rules[i].id for i in written.fired(data)} >= {"keyed-secret"}
     assert derived.fired(data) == set()
     assert Engine().scan(PROSE) == []
 

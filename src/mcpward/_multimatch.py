@@ -13,7 +13,7 @@ import json
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -189,3 +189,137 @@ def _keep(key: str, data: bytes) -> None:
         os.replace(partial, folder / f"{key}.db")
     except OSError:
         pass  # a read-only home: compile each time
+
+
+class SpanFinder:
+    """Where each of many expressions occurs, in one native pass: for each expression, the
+    windows (byte ranges, in order, not overlapping) that hold every one of its matches, from
+    each match's leftmost start to its end. A caller then runs an exact pattern only inside
+    them instead of over the whole text.
+
+    Expressions Hyperscan cannot compile with start-of-match tracking are left out
+    (``indices`` names those that are in)."""
+
+    def __init__(self, expressions: Mapping[int, str], caseless: Mapping[int, bool]) -> None:
+        self._database, self.indices = _start_tracking_database(dict(expressions), dict(caseless))
+
+    @property
+    def native(self) -> bool:
+        return self._database is not None
+
+    def windows(self, data: bytes, budget: int) -> dict[int, list[list[int]]] | None:
+        """The windows of each expression that occurs in ``data``; ``None`` after ``budget``
+        reports (a text so dense that a pass per expression is cheaper than a report per
+        match end) or without the native library."""
+        if self._database is None:
+            return None
+        found: dict[int, list[list[int]]] = {}
+        left = [budget]
+
+        def on_match(index: int, start: int, end: int, flags: int, context: Any) -> bool:
+            # Reports come in the order of their ends; a window grows while they overlap it.
+            spans = found.get(index)
+            if spans is None:
+                found[index] = [[start, end]]
+            else:
+                last = spans[-1]
+                if start <= last[1]:
+                    if start < last[0]:
+                        last[0] = start
+                    if end > last[1]:
+                        last[1] = end
+                else:
+                    spans.append([start, end])
+            left[0] -= 1
+            return left[0] <= 0
+
+        import hyperscan
+
+        try:
+            self._database.scan(data, match_event_handler=on_match)
+        except hyperscan.ScanTerminated:
+            return None
+        for index, spans in found.items():
+            found[index] = _merged(spans)
+        return found
+
+
+def _merged(spans: list[list[int]]) -> list[list[int]]:
+    """Windows in order of their starts, overlapping ones joined (a report's leftmost start
+    may reach back over earlier windows)."""
+    if all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1)):
+        return spans
+    joined: list[list[int]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
+    return joined
+
+
+def _start_tracking_database(
+    expressions: dict[int, str], caseless: dict[int, bool]
+) -> tuple[Any, frozenset[int]]:
+    """A database reporting every match with its leftmost start, of the expressions that
+    compile so (start tracking makes some too large): found by halving the set, once; the
+    database and the indices it holds are kept in the cache."""
+    try:
+        import hyperscan
+    except ImportError:
+        return None, frozenset()
+    if not expressions:
+        return None, frozenset()
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                getattr(hyperscan, "__version__", ""),
+                "som",
+                sorted(expressions.items()),
+                sorted(caseless.items()),
+            ]
+        ).encode()
+    ).hexdigest()
+    folder = _cache_folder()
+    try:
+        indices = frozenset(json.loads((folder / f"{key}.ids.json").read_text()))
+        database = _cached(key, hyperscan) if indices else None
+        if database is not None or not indices:
+            return database, indices
+    except (OSError, ValueError, TypeError):
+        pass
+
+    def compiled(chosen: list[int]) -> Any:
+        database = hyperscan.Database()
+        som = hyperscan.HS_FLAG_SOM_LEFTMOST
+        try:
+            database.compile(
+                expressions=[expressions[i].encode() for i in chosen],
+                ids=chosen,
+                elements=len(chosen),
+                flags=[som | (hyperscan.HS_FLAG_CASELESS if caseless.get(i) else 0) for i in chosen],
+            )
+        except hyperscan.error:
+            return None
+        return database
+
+    def usable(chosen: list[int]) -> list[int]:
+        if not chosen or compiled(chosen) is not None:
+            return chosen
+        if len(chosen) == 1:
+            return []
+        half = len(chosen) // 2
+        return usable(chosen[:half]) + usable(chosen[half:])
+
+    kept = usable(sorted(expressions))
+    database = compiled(kept) if kept else None
+    if database is not None:
+        _keep(key, hyperscan.dumpb(database))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"{key}.ids.{os.getpid()}.tmp"
+        write_owner_only(partial, json.dumps(kept).encode())
+        os.replace(partial, folder / f"{key}.ids.json")
+    except OSError:
+        pass
+    return database, frozenset(kept) if database is not None else frozenset()

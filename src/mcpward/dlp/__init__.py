@@ -64,6 +64,8 @@ def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
         for m in find_credentials(value)
         if is_plausible(m, value)
     ]
+    if not hits:  # the engine's other formats (cfat_, hvs., ...): one table of what a secret is
+        hits = [SecretHit(where, kind, redact_text(value), by_format=True) for kind in _engine_formats(value)]
     if not hits:
         for part in url_secret_parts(value):
             kind = "url-password" if part == "password" else f"url-{part}"
@@ -71,6 +73,20 @@ def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
     if not hits and name is not None and looks_like_literal_secret(name, value):
         hits.append(SecretHit(where, "keyed-secret", _mask_keyed(value), by_format=False))
     return hits
+
+
+#: Engine rules judged here by other means: key names, and URLs by their parts.
+_JUDGED_HERE = frozenset(
+    ("keyed-secret", "authorization-header", "curl-user-password", "url-password", "database-url-password")
+)
+
+
+def _engine_formats(value: str) -> list[str]:
+    """The credential formats of the DLP engine that ``value`` holds, beyond those of
+    ``find_credentials``."""
+    from mcpward.dlp.scanning import scan_text  # the engine is built on this package
+
+    return sorted({m.rule for m in scan_text(value) if m.kind == "secret" and m.rule not in _JUDGED_HERE})
 
 
 _FLAG_VALUE = re.compile(r"^(--?[A-Za-z][\w.-]*)=(.*)$", re.DOTALL)

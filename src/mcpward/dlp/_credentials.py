@@ -29,12 +29,29 @@ class CredentialFormat:
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
 _B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
+#: What separates the lines of a key: white space, or a line break or tab written as an escape.
+_KEY_BREAK = r"(?:[ \t\r\n]|\\{1,4}[rnt])"
+#: A line break only (with the spaces around it), raw or escaped: for line-oriented key files.
+_LINE_BREAK = r"(?:[ \t]{0,8}(?:\r|\n|\\{1,4}[rn])[ \t]{0,8})"
 CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
-    # The header and the start of a body: code that looks for the header line is no key.
+    # A private key is masked whole: its armour, its headers (Proc-Type, DEK-Info, Version) and
+    # every line of its body, up to its END line or, cut off, to where the base64 stops. Lines
+    # may be broken by CR, LF or spaces, or by a line break written as a JSON escape (once or
+    # twice escaped). The header alone, as code that looks for it, is no key: 16 characters of
+    # body must follow it.
     CredentialFormat(
         "private-key",
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn]){1,8}"
-        r"(?:[A-Za-z-]{1,40}:[^\n]{0,200}(?:\s|\\[rn]){1,8}){0,4}[A-Za-z0-9+/=]{16}",
+        r"-{4,5} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}" + _KEY_BREAK + "{1,40}"
+        r"(?:[A-Za-z-]{1,40}:[^\r\n\\]{0,200}" + _KEY_BREAK + "{1,40}){0,6}"
+        r"[A-Za-z0-9+/=]{16}[A-Za-z0-9+/=]*(?:" + _KEY_BREAK + "{1,40}[A-Za-z0-9+/=]+)*"
+        r"(?:" + _KEY_BREAK + r"{0,40}-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5})?",
+        0,
+    ),
+    # A PuTTY key file, from its first line to its MAC: named fields and base64 lines.
+    CredentialFormat(
+        "private-key",
+        r"PuTTY-User-Key-File-\d{1,2}:[ \t]{0,4}[A-Za-z0-9@.-]{1,64}(?:" + _LINE_BREAK + "{1,8}"
+        r"(?:[A-Za-z0-9-]{1,40}:[ \t]{0,4}[^\r\n\\]{0,200}|[A-Za-z0-9+/=]+))*",
         0,
     ),
     CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
@@ -357,22 +374,41 @@ _URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
 
 
 def redact_text(text: str) -> str:
-    """``text`` with every credential of a known format and every URL secret masked."""
-    matches = find_credentials(text)
-    if matches:
-        pieces = []
-        cursor = 0
-        for match in matches:
-            if match.start < cursor:
-                continue
-            pieces.append(text[cursor : match.start])
-            pieces.append(mask(text[match.start : match.end], match.visible_prefix))
-            cursor = match.end
-        pieces.append(text[cursor:])
-        text = "".join(pieces)
+    """``text`` with every credential of a known format, every secret the DLP engine reports
+    (its formats, keyed values, ``curl -u``, Authorization headers) and every URL secret
+    masked. The engine's rules are the one table of what a secret is: whatever a scan
+    reports is masked here too. URLs go first, so that one keeps all but its password."""
     if "://" in text:
         text = _URL_IN_TEXT.sub(lambda m: _redact_url_only(m.group(0)), text)
+    spans = [(m.start, m.end, m.visible_prefix) for m in find_credentials(text)]
+    spans += _engine_secrets(text)
+    if spans:
+        pieces = []
+        cursor = 0
+        # Where spans overlap, the one that starts first wins and the others are cut to
+        # what it leaves: no part of any of them stays readable.
+        for start, end, visible in sorted(spans, key=lambda span: (span[0], -span[1])):
+            if end <= cursor:
+                continue
+            if start < cursor:
+                start, visible = cursor, 0
+            pieces.append(text[cursor:start])
+            pieces.append(mask(text[start:end], visible))
+            cursor = end
+        pieces.append(text[cursor:])
+        text = "".join(pieces)
     return text
+
+
+def _engine_secrets(text: str) -> list[tuple[int, int, int]]:
+    """The secrets the engine finds in ``text``: (start, end, characters left visible)."""
+    from mcpward.dlp.scanning import default_engine  # the engine is built on this module
+
+    return [
+        (match.start, match.end, len(match.redacted) - len("****"))
+        for match in default_engine().scan(text)
+        if match.kind == "secret"
+    ]
 
 
 def _redact_url_only(url: str) -> str:
