@@ -7,6 +7,7 @@ host side: what a listener received, whether a process still runs, what a file's
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from needs import missing
-from test_sandbox import BACKENDS, docker_host, sandboxed
+from test_sandbox import BACKENDS, docker_host, hostile_command, sandboxed
 
 __all__ = ["docker_host"]  # the fixture the docker backend needs, used through `backend`
 
@@ -109,6 +110,42 @@ def test_no_socket_but_a_tcp_stream_reaches_a_host_service(
         assert not outcome["ok"], (action, outcome)
     host_tcp.close()
     assert host_tcp.received == []
+
+
+def test_the_proxys_port_on_another_address_is_not_reached(tmp_path: Path, backend: str) -> None:
+    """The server knows the proxy's port (HTTP_PROXY): the same port on another address (here
+    127.0.0.2, standing for an attacker's host) must not be reachable."""
+    command = hostile_command(tmp_path, "same-port", "127.0.0.2", backend=backend)
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
+        assert running.stdout is not None and running.stdin is not None
+        port = json.loads(running.stdout.readline())["port"]
+        listener = Listener(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.2", port))
+        try:
+            running.stdin.write(b"go\n")
+            running.stdin.close()
+            outcome = json.loads(running.stdout.readline())
+            running.wait(timeout=60)
+        finally:
+            listener.close()
+    assert listener.received == [] and not outcome["ok"], outcome
+
+
+def test_no_listening_socket_is_reachable_from_the_host(tmp_path: Path, backend: str) -> None:
+    command = hostile_command(tmp_path, "listen", backend=backend)
+    received = b""
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
+        assert running.stdout is not None and running.stdin is not None
+        first = json.loads(running.stdout.readline())
+        if "port" in first:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", first["port"]), 5) as tcp,
+            ):
+                tcp.settimeout(5)
+                received = tcp.recv(100)
+        running.stdin.close()
+        running.wait(timeout=60)  # the server waits 3 s for a connection at most
+    assert b"listen-escape" not in received
 
 
 def test_no_raw_frame_reaches_the_hosts_loopback(tmp_path: Path, backend: str) -> None:
@@ -273,3 +310,22 @@ def test_the_servers_cannot_forge_the_sandboxs_reports(tmp_path: Path, backend: 
     assert not any(r.get("host") == "forged.attacker.example" for r in records), records[:3]
     _, records = sandboxed(tmp_path, "forge", "file", "20", backend=backend)
     assert not any(r.get("path") == "/etc/hostname" for r in records), records[:3]
+
+
+@pytest.fixture(params=["bubblewrap", "podman", "docker"])
+def traced(request: pytest.FixtureRequest) -> str:
+    """The backends whose bridge traces file operations (strace) and reports them."""
+    return _working(request, str(request.param))
+
+
+def test_the_server_cannot_write_trace_lines_or_go_on_untraced(tmp_path: Path, traced: str) -> None:
+    outcome, records = sandboxed(tmp_path, "forge-trace", backend=traced)
+    assert not any(r.get("path") == "/etc/hostname" for r in records), records
+    assert not outcome["ok"], outcome  # it holds no descriptor beyond its standard streams
+    # Killing the tracer ends the sandbox (the tracer is the bridge's child): nothing after it.
+    command = hostile_command(tmp_path, "stop-tracer", backend=traced, server="tracer")
+    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert b'"ok": true' not in result.stdout, result.stdout
+    from mcpward.sandbox import server_home
+
+    assert not (server_home("tracer") / "after-the-tracer").exists()

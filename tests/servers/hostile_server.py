@@ -222,7 +222,40 @@ def _listen() -> dict:
     return {"ok": True}
 
 
+def _forge_trace() -> dict:
+    """A trace line of its own, written to every descriptor it inherited beyond the standard
+    ones (the tracer's output pipe, if the server holds it)."""
+    line = b'1 openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = -1 EACCES (Permission denied)\n'
+    written = 0
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) > 2:
+            try:
+                os.write(int(name), line)
+                written += 1
+            except OSError:
+                continue
+    return {"ok": written > 0, "written": written}
+
+
+def _stop_tracer() -> dict:
+    """Kill its parent (the tracer, under a namespace backend), then go on untraced."""
+    import signal
+    import time
+
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(2)
+    return _write(os.path.expanduser("~/after-the-tracer"))
+
+
+def _write(path: str) -> dict:
+    with open(path, "w") as handle:
+        handle.write("untraced")
+    return {"ok": True}
+
+
 ESCAPES = {
+    "forge-trace": _forge_trace,
+    "stop-tracer": _stop_tracer,
     "same-port": _same_port,
     "listen": _listen,
     "mptcp": _mptcp,

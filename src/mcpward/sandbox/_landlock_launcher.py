@@ -7,8 +7,11 @@ mount namespaces, so everything it could reach there is closed here, before it s
 - Landlock (ABI 6 and later): files limited to the given read-only and read-write trees, TCP
   connections to the egress proxy's port only, no abstract unix socket and no signal outside
   the sandbox (scoping), no ptrace of a process outside (which also guards /proc/PID/environ);
-- a seccomp filter, an allow-list where it matters: socket() makes IPv4 and IPv6 TCP streams
-  only (no UDP, MPTCP, SCTP, raw, packet, netlink or unix sockets: Landlock rules TCP alone and
+- a seccomp filter, an allow-list where it matters: connect() is decided by a supervisor
+  outside the sandbox (Landlock rules a port, not an address: the proxy's port on any host
+  would do), which connects the server's socket itself to the proxy's loopback address only;
+  no listen() (it picks a port on every address without bind()); socket() makes IPv4 and IPv6
+  TCP streams only (no UDP, MPTCP, SCTP, raw, packet, netlink or unix sockets: Landlock rules TCP alone and
   leaves named unix sockets open), socketpair() stream pairs only; no Fast Open sends (they
   connect without connect()); no io_uring (it makes sockets past seccomp), no ptrace-like or
   kernel-facing calls, no namespaces, no setuid or setgid mode bits; any other architecture's
@@ -23,6 +26,8 @@ import errno
 import json
 import os
 import resource
+import select
+import socket
 import sys
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
@@ -163,6 +168,7 @@ def _effective() -> int:
 # the low 32-bit word of each argument, which is what the kernel reads for int arguments).
 _SECCOMP_SET_MODE_FILTER = 1
 _ALLOW, _KILL = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
+_USER_NOTIF, _NEW_LISTENER = 0x7FC00000, 1 << 3  # SECCOMP_RET_USER_NOTIF, FILTER_FLAG_NEW_LISTENER
 _ERRNO = 0x00050000
 _LD, _JEQ, _JGE, _JSET, _RET, _AND = 0x20, 0x15, 0x35, 0x45, 0x06, 0x54
 _X32_BIT = 0x40000000
@@ -182,7 +188,8 @@ class _Arch:
 
 # fmt: off
 _X86_64 = {
-    "socket": 41, "socketpair": 53, "sendto": 44, "sendmsg": 46, "sendmmsg": 307, "clone": 56,
+    "socket": 41, "socketpair": 53, "connect": 42, "listen": 50, "sendto": 44, "sendmsg": 46,
+    "sendmmsg": 307, "clone": 56,
     "clone3": 435, "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452, "open": 2,
     "openat": 257, "openat2": 437, "creat": 85, "mkdir": 83, "mkdirat": 258, "mknod": 133,
     "mknodat": 259, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
@@ -195,7 +202,8 @@ _X86_64 = {
     "delete_module": 176, "open_by_handle_at": 304, "iopl": 172, "ioperm": 173,
 }
 _AARCH64 = {
-    "socket": 198, "socketpair": 199, "sendto": 206, "sendmsg": 211, "sendmmsg": 269,
+    "socket": 198, "socketpair": 199, "connect": 203, "listen": 201, "sendto": 206, "sendmsg": 211,
+    "sendmmsg": 269,
     "clone": 220, "clone3": 435, "fchmod": 52, "fchmodat": 53, "fchmodat2": 452, "openat": 56,
     "openat2": 437, "mkdirat": 34, "mknodat": 33, "ptrace": 117, "process_vm_readv": 270,
     "process_vm_writev": 271, "pidfd_getfd": 438, "kcmp": 272, "bpf": 280,
@@ -218,7 +226,8 @@ SECCOMP_MACHINES = tuple(_ARCHES)
 #: namespaces and mounts.
 # fmt: off
 _REFUSED = (
-    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "bpf", "perf_event_open",
+    "listen", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "bpf",
+    "perf_event_open",
     "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup", "io_uring_enter",
     "io_uring_register", "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "kexec_load", "kexec_file_load",
@@ -231,7 +240,8 @@ _ABSENT = ("clone3", "openat2")
 #: Calls allowed or not by their arguments: the block of the filter that decides each.
 # fmt: off
 _CHECKED = {
-    "socket": "socket", "socketpair": "pair", "clone": "clone", "open": "open", "openat": "openat",
+    "connect": "supervised", "socket": "socket", "socketpair": "pair", "clone": "clone", "open": "open",
+    "openat": "openat",
     "chmod": "mode1", "fchmod": "mode1", "fchmodat": "mode2", "fchmodat2": "mode2",
     "mkdir": "mode1", "mkdirat": "mode2", "mknod": "mode1", "mknodat": "mode2", "creat": "mode1",
     "sendto": "flags3", "sendmsg": "flags2", "sendmmsg": "flags3",
@@ -260,6 +270,7 @@ def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
     # fmt: off
     code += [
         (_RET, "", "", _ALLOW),
+        "supervised", (_RET, "", "", _USER_NOTIF),
         "socket", (_LD, "", "", _arg(0)), (_JEQ, "socket-type", "", _AF_INET),
         (_JEQ, "socket-type", "eacces", _AF_INET6),
         "socket-type", (_LD, "", "", _arg(1)), (_AND, "", "", 0xF), (_JEQ, "", "eacces", _SOCK_STREAM),
@@ -317,7 +328,8 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def install_filter() -> None:
+def install_filter() -> int:
+    """Install the filter; its listener, for the supervisor of connect()."""
     machine = os.uname().machine
     if machine not in _ARCHES:
         raise OSError(f"the seccomp filter does not know the {machine} architecture")
@@ -327,8 +339,148 @@ def install_filter() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
-    if libc.syscall(_ARCHES[machine].seccomp, _SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog)) != 0:
+    listener = libc.syscall(
+        _ARCHES[machine].seccomp, _SECCOMP_SET_MODE_FILTER, _NEW_LISTENER, ctypes.byref(prog)
+    )
+    if listener < 0:
         raise OSError(ctypes.get_errno(), "seccomp")
+    return int(listener)
+
+
+# The supervisor of connect(): a process forked before any restriction (outside Landlock's
+# domain: the server can neither signal nor trace it), given the filter's listener.
+_NOTIF_RECV, _NOTIF_SEND, _NOTIF_ID_VALID = 0xC0502100, 0xC0182101, 0x40082102
+_PIDFD_OPEN, _PIDFD_GETFD = 434, 438
+_LOOPBACK_V4 = bytes([127, 0, 0, 1])
+_LOOPBACK_V6 = (bytes(15) + b"\x01", bytes(10) + b"\xff\xff" + _LOOPBACK_V4)
+
+
+class _Notification(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("pid", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("nr", ctypes.c_int32),
+        ("arch", ctypes.c_uint32),
+        ("instruction_pointer", ctypes.c_uint64),
+        ("args", ctypes.c_uint64 * 6),
+    ]
+
+
+class _Response(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("val", ctypes.c_int64),
+        ("error", ctypes.c_int32),
+        ("flags", ctypes.c_uint32),
+    ]
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+def allowed_destination(address: bytes, port: int) -> bool:
+    """The egress proxy's loopback address and port, and nothing else (AF_UNSPEC dissolves a
+    connection, which reaches nothing)."""
+    if len(address) < 2:
+        return False
+    family = int.from_bytes(address[:2], sys.byteorder)
+    if family == socket.AF_UNSPEC:
+        return True
+    if family == socket.AF_INET and len(address) >= 8:
+        return int.from_bytes(address[2:4], "big") == port and address[4:8] == _LOOPBACK_V4
+    if family == socket.AF_INET6 and len(address) >= 24:
+        return int.from_bytes(address[2:4], "big") == port and address[8:24] in _LOOPBACK_V6
+    return False
+
+
+def _connect_for(libc: ctypes.CDLL, listener: int, notification: _Notification, port: int) -> int:
+    """Connect the server's socket to the address it gave, if allowed: with the address read
+    once into our memory and the socket taken from it by pidfd_getfd, so that nothing the
+    server changes after the check counts. The errno it sees (0: connected)."""
+    descriptor, pointer, length = (
+        notification.args[0] & 0xFFFFFFFF,
+        notification.args[1],
+        notification.args[2] & 0xFFFFFFFF,  # a socklen_t, as the kernel reads it
+    )
+    if not 2 <= length <= 128:
+        return errno.EINVAL
+    address = ctypes.create_string_buffer(int(length))
+    local, remote = _IoVec(ctypes.addressof(address), length), _IoVec(pointer, length)
+    if libc.process_vm_readv(notification.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != length:
+        return errno.EFAULT
+    if not allowed_destination(address.raw, port):
+        return errno.EACCES
+    try:
+        with open(f"/proc/{notification.pid}/status") as status:
+            group = next(int(line.split()[1]) for line in status if line.startswith("Tgid:"))
+    except (OSError, StopIteration, ValueError):
+        return errno.ESRCH
+    pidfd = libc.syscall(_PIDFD_OPEN, group, 0)
+    if pidfd < 0:
+        return errno.ESRCH
+    try:
+        # Still the same blocked call: the process the pidfd names is the one that asked.
+        if libc.ioctl(listener, _NOTIF_ID_VALID, ctypes.byref(ctypes.c_uint64(notification.id))) != 0:
+            return errno.ESRCH
+        theirs = libc.syscall(_PIDFD_GETFD, pidfd, descriptor, 0)
+        if theirs < 0:
+            return int(ctypes.get_errno()) or errno.EBADF
+    finally:
+        os.close(pidfd)
+    try:
+        return 0 if libc.connect(theirs, address, ctypes.c_uint32(length)) == 0 else int(ctypes.get_errno())
+    finally:
+        os.close(theirs)
+
+
+def supervise(channel: socket.socket, port: int) -> None:
+    """Receive the filter's listener, then answer each connect() until the server is gone."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)  # the server's standard streams are not held open by us
+    try:
+        _, descriptors, _, _ = socket.recv_fds(channel, 1, 1)
+    except OSError:
+        return
+    channel.close()
+    if not descriptors:
+        return
+    listener = descriptors[0]
+    with contextlib.suppress(OSError):
+        drop_capabilities()
+    libc = ctypes.CDLL(None, use_errno=True)
+    poller = select.poll()
+    poller.register(listener, select.POLLIN)
+    while True:
+        events = poller.poll()
+        if not any(event & select.POLLIN for _, event in events):
+            return  # POLLHUP: no process under the filter remains
+        notification = _Notification()
+        if libc.ioctl(listener, _NOTIF_RECV, ctypes.byref(notification)) != 0:
+            continue  # the caller went (ENOENT), or a signal
+        error = _connect_for(libc, listener, notification, port)
+        response = _Response(notification.id, 0, -error if error else 0, 0)
+        libc.ioctl(listener, _NOTIF_SEND, ctypes.byref(response))
+
+
+def start_supervisor(port: int) -> socket.socket:
+    """Fork the supervisor (detached, so the server need not reap it); the channel to hand
+    it the listener."""
+    ours, theirs = socket.socketpair()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            if os.fork() == 0:
+                ours.close()
+                supervise(theirs, port)
+        finally:
+            os._exit(0)
+    os.waitpid(middle, 0)
+    theirs.close()
+    return ours
 
 
 def main() -> None:
@@ -344,9 +496,13 @@ def main() -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
+        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0)
         drop_capabilities()
         restrict(spec["read"], spec["write"], spec["connect_ports"])
-        install_filter()
+        listener = install_filter()
+        socket.send_fds(supervisor, [b"L"], [listener])
+        os.close(listener)
+        supervisor.close()
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
         sys.exit(126)

@@ -2,13 +2,14 @@
 the user, in the host's namespaces, with no capabilities; it can read only the system folders
 (their private entries excepted, as the namespace backends hide them), its interpreter and the
 profile's reads, write only its private home and /tmp and the profile's writes (the user's home,
-keys and other configs are out of reach), open TCP connections only to the egress proxy's
-loopback port, reach no abstract unix socket and signal no process outside (Landlock ABI 6 and
-later); a seccomp filter allows IPv4 and IPv6 TCP streams as its only sockets (no UDP, so no
-DNS, no MPTCP, raw, packet or unix sockets) and closes io_uring, ptrace and the like, other
-architectures' entries and setuid bits (``_landlock_launcher.py``). Limits are rlimits (and
-control groups when root), as with bubblewrap. Where the kernel lacks a part of this, the
-backend is unavailable and says why: it never runs weaker."""
+keys and other configs are out of reach), reach no abstract unix socket and signal no process
+outside (Landlock ABI 6 and later); a seccomp filter allows IPv4 and IPv6 TCP streams as its
+only sockets (no UDP, so no DNS, no MPTCP, raw, packet or unix sockets), no listen(), and hands
+each connect() to a supervisor outside that connects only to the egress proxy's loopback
+address and port; it also closes io_uring, ptrace and the like, other architectures' entries
+and setuid bits (``_landlock_launcher.py``). Limits are rlimits (and control groups when root),
+as with bubblewrap. Where the kernel lacks a part of this, the backend is unavailable and says
+why: it never runs weaker."""
 
 from __future__ import annotations
 
@@ -26,9 +27,10 @@ _KERNEL_VIEWS = ("/proc", "/sys")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/tty")
 #: What the backend enforces, as ``sandbox check`` says it.
 ENFORCES = (
-    "files and TCP connections (Landlock ABI {abi}), abstract unix sockets and signals scoped, "
-    "no capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or "
-    "unix sockets), no io_uring, ptrace, namespaces, setuid bits or foreign-architecture calls"
+    "files and TCP ports (Landlock ABI {abi}), abstract unix sockets and signals scoped, no "
+    "capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or unix "
+    "sockets), each connection checked by a supervisor (the proxy's loopback address only), no "
+    "listening, no io_uring, ptrace, namespaces, setuid bits or foreign-architecture calls"
 )
 
 
