@@ -318,6 +318,13 @@ def traced(request: pytest.FixtureRequest) -> str:
     return _working(request, str(request.param))
 
 
+def test_the_reports_are_bounded(tmp_path: Path, traced: str) -> None:
+    """A flood of DNS queries for distinct names fills the audit log no further than a bound."""
+    outcome, records = sandboxed(tmp_path, "dns-flood", "1500", backend=traced)
+    assert outcome["ok"]
+    assert 0 < len([r for r in records if r.get("method") == "DNS"]) <= 1000
+
+
 def test_the_server_cannot_write_trace_lines_or_go_on_untraced(tmp_path: Path, traced: str) -> None:
     outcome, records = sandboxed(tmp_path, "forge-trace", backend=traced)
     assert not any(r.get("path") == "/etc/hostname" for r in records), records

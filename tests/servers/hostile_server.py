@@ -253,7 +253,29 @@ def _write(path: str) -> dict:
     return {"ok": True}
 
 
+def _dns_flood(count: str) -> dict:
+    """``count`` DNS queries for distinct names, each its own record if nothing bounds them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(1)
+        for number in range(int(count)):
+            label = f"flood{number}".encode()
+            query = (
+                b"\x12\x34\x01\x00\x00\x01"
+                + bytes(6)
+                + bytes([len(label)])
+                + label
+                + b"\x07example\x00\x00\x01\x00\x01"
+            )
+            udp.sendto(query, ("127.0.0.1", 53))
+            try:
+                udp.recv(512)
+            except OSError:
+                continue
+    return {"ok": True}
+
+
 ESCAPES = {
+    "dns-flood": _dns_flood,
     "forge-trace": _forge_trace,
     "stop-tracer": _stop_tracer,
     "same-port": _same_port,
