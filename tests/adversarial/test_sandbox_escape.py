@@ -205,10 +205,36 @@ def test_no_host_process_is_read_or_signalled(tmp_path: Path, backend: str) -> N
     assert not killed["ok"], killed
 
 
+@pytest.fixture
+def host_shared_memory() -> Iterator[int]:
+    """A System V shared memory segment of a host process, owner-only, holding a secret."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    key = int.from_bytes(os.urandom(3), "big") + 1
+    segment = libc.shmget(key, 4096, 0o1000 | 0o2000 | 0o600)  # IPC_CREAT | IPC_EXCL
+    assert segment >= 0, os.strerror(ctypes.get_errno())
+    address = libc.shmat(segment, None, 0)
+    ctypes.memmove(address, b"ghp_" + os.urandom(14).hex().encode(), 32)
+    try:
+        yield key
+    finally:
+        libc.shmdt(ctypes.c_void_p(address))
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+
+
+def test_no_host_shared_memory_is_read(tmp_path: Path, backend: str, host_shared_memory: int) -> None:
+    outcome, _ = sandboxed(tmp_path, "shared-memory", str(host_shared_memory), backend=backend)
+    assert not outcome["ok"], outcome
+
+
 def test_the_server_holds_no_capability(tmp_path: Path, backend: str) -> None:
     """As root, a server with capabilities (in its own user namespace or, with Landlock, the
     host's) can make namespaces, mounts, file capabilities and raise its own limits."""
     outcome, _ = sandboxed(tmp_path, "capabilities", backend=backend)
+    assert not outcome["ok"], outcome
+    outcome, _ = sandboxed(tmp_path, "user-namespace", backend=backend)  # nor regains them there
     assert not outcome["ok"], outcome
 
 
@@ -271,6 +297,7 @@ def test_a_setuid_program_left_in_the_home_does_not_run_as_root_on_the_host(
         missing(backend, "the attack needs the sandbox run as root")
     planted, _ = sandboxed(tmp_path, "setuid-copy", "~/x", backend=backend, server="notes")
     directory, _ = sandboxed(tmp_path, "setgid-directory", "~/drop", backend=backend, server="notes")
+    sandboxed(tmp_path, "file-capability", "~/y", backend=backend, server="notes")
     from mcpward.sandbox import server_home
 
     home = server_home("notes")
@@ -278,6 +305,9 @@ def test_a_setuid_program_left_in_the_home_does_not_run_as_root_on_the_host(
     for path in (home / "x", home / "drop"):
         if path.exists():
             assert not path.stat().st_mode & (stat.S_ISUID | stat.S_ISGID), (path, oct(path.stat().st_mode))
+    if (home / "y").exists():
+        with pytest.raises(OSError):
+            os.getxattr(home / "y", "security.capability")
     # The homes are reachable by their owner only, whatever is left in them.
     assert stat.S_IMODE(home.parent.stat().st_mode) & 0o077 == 0
     if (home / "x").exists():
@@ -286,6 +316,33 @@ def test_a_setuid_program_left_in_the_home_does_not_run_as_root_on_the_host(
         assert ran.stdout.strip() != "0", "a host user ran the server's program as root"
     assert planted["ok"] is False or not (home / "x").stat().st_mode & stat.S_ISUID
     assert directory["ok"] is False or not (home / "drop").stat().st_mode & stat.S_ISGID
+
+
+def test_privilege_bits_left_in_a_home_are_stripped_after_a_run(
+    tmp_path: Path, backend: str, shared_data_folder: Path
+) -> None:
+    """What an earlier run (or an older version) left in a home: a setuid and setgid program,
+    a program with a file capability, and a link to a real setuid program on the host, which
+    must not be touched through it."""
+    import struct
+
+    from mcpward.sandbox import server_home
+
+    home = server_home("planted")
+    home.mkdir(parents=True)
+    shutil.copy("/usr/bin/id", home / "x")
+    (home / "x").chmod(0o6755)
+    shutil.copy("/usr/bin/id", home / "y")
+    os.setxattr(home / "y", "security.capability", struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0))
+    host_program = tmp_path / "host-setuid"
+    shutil.copy("/usr/bin/id", host_program)
+    host_program.chmod(0o4755)
+    (home / "link").symlink_to(host_program)
+    sandboxed(tmp_path, "env", "HOME", backend=backend, server="planted")
+    assert stat.S_IMODE((home / "x").stat().st_mode) == 0o755
+    with pytest.raises(OSError):
+        os.getxattr(home / "y", "security.capability")
+    assert stat.S_IMODE(host_program.stat().st_mode) == 0o4755
 
 
 def test_root_only_host_files_and_other_sockets_are_out_of_sight(tmp_path: Path, backend: str) -> None:

@@ -274,7 +274,50 @@ def _dns_flood(count: str) -> dict:
     return {"ok": True}
 
 
+def _shared_memory(key: str) -> dict:
+    """A host process's System V shared memory (no IPC namespace of its own under Landlock)."""
+    import ctypes
+    import hashlib
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    segment = libc.shmget(int(key), 0, 0)
+    if segment < 0:
+        return {"ok": False, "error": os.strerror(ctypes.get_errno())}
+    address = libc.shmat(segment, None, 0o10000)  # SHM_RDONLY
+    if address in (None, ctypes.c_void_p(-1).value):
+        return {"ok": False, "error": os.strerror(ctypes.get_errno())}
+    return {"ok": True, "sha256": hashlib.sha256(ctypes.string_at(address, 32)).hexdigest()}
+
+
+def _user_namespace() -> dict:
+    """A user namespace of its own: every capability there (file capabilities on what it can
+    write, mounts of its own)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        return {"ok": False, "error": os.strerror(ctypes.get_errno())}
+    return {"ok": True}
+
+
+def _file_capability(path: str) -> dict:
+    """A program in its home with a file capability (CAP_NET_RAW), which holds for whoever
+    runs it on the host, like a setuid bit."""
+    import shutil
+    import struct
+
+    target = os.path.expanduser(path)
+    shutil.copy("/usr/bin/id", target)
+    # struct vfs_cap_data, revision 2, effective: permitted CAP_NET_RAW (13).
+    os.setxattr(target, "security.capability", struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0))
+    return {"ok": True}
+
+
 ESCAPES = {
+    "file-capability": _file_capability,
+    "user-namespace": _user_namespace,
+    "shared-memory": _shared_memory,
     "dns-flood": _dns_flood,
     "forge-trace": _forge_trace,
     "stop-tracer": _stop_tracer,

@@ -202,24 +202,28 @@ def run_sandboxed(
 
 
 def strip_privilege_bits(home: Path) -> None:
-    """Setuid and setgid bits off everything in a server's home, once the server has ended: a
-    server run as root could leave a root-owned setuid program there for host users (the
-    backends refuse the bits inside where they can; this holds for every one). Walked by
-    descriptor, never following a link, so that nothing outside the home is changed."""
+    """Setuid and setgid bits and file capabilities off everything in a server's home, once the
+    server has ended: a server run as root could leave a root-owned setuid program there for
+    host users (the backends refuse these inside where they can; this holds for every one).
+    Walked by descriptor, never following a link, so that nothing outside the home changes."""
     if not home.is_dir() or home.is_symlink():
         return
     for _, folders, files, folder in os.fwalk(home):
         for name in (*folders, *files):
             with contextlib.suppress(OSError):
-                if not os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode & _SET_ID_BITS:
+                mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+                if not (mode & _SET_ID_BITS or (stat.S_ISREG(mode) and mode & 0o111)):
                     continue
                 opened = os.open(
                     name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder
                 )
                 try:
                     mode = os.fstat(opened).st_mode
-                    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                    if (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and mode & _SET_ID_BITS:
                         os.fchmod(opened, stat.S_IMODE(mode) & ~_SET_ID_BITS)
+                    if stat.S_ISREG(mode):
+                        with contextlib.suppress(OSError):  # most have none
+                            os.removexattr(opened, "security.capability")
                 finally:
                     os.close(opened)
     with contextlib.suppress(OSError):

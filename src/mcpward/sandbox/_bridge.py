@@ -7,8 +7,9 @@ socket): the proxy takes the first connection only, so that DNS and file records
 bridge and never from the server, which starts later. Then it drops every capability (it may
 have kept one to answer DNS on port 53) and makes itself undumpable (the server, same uid,
 cannot trace it or take its descriptors), sets the resource limits, starts the server with the
-given environment (standard input and output are the gateway's), waits for it and exits with
-its status.
+seccomp filter of ``_landlock_launcher.py --filter`` (no user namespaces, setuid bits, io_uring,
+ptrace and the like) and the given environment (standard input and output are the gateway's),
+waits for it and exits with its status.
 
     python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN -- COMMAND ARGS...
 
@@ -147,25 +148,29 @@ def _traced(command: list[str], hidden: list[str], reports: _Reports) -> tuple[l
     that refused reads and writes reach the audit log): refusals (read-only, permission), and
     missing files under the folders the sandbox hides (the proxy keeps those that exist on the
     host: a planted key, a config). Also the descriptor strace writes to, for the server's
-    start to pass on. Without a working strace, ``command`` as it is."""
+    start to pass on. Without a working strace, ``command`` under the filter only."""
     strace = shutil.which("strace", path="/usr/bin:/bin")
     if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
                                         capture_output=True, check=False).returncode != 0:  # fmt: skip
-        return command, ()
+        return _filtered(command), ()
     reading, writing = os.pipe()
     threading.Thread(target=_report_files, args=(reading, hidden, reports), daemon=True).start()
     # -I 2: strace passes a terminating signal on to the server and goes (with output to a
     # file it would otherwise ignore every such signal, and the server would outlive a stop).
     output = f"/proc/self/fd/{writing}"
-    # strace's children would inherit the pipe's end (it is passed to strace open): closed
-    # before the server starts, so that the server cannot write trace lines of its own.
-    closing = [sys.executable, "-I", "-c", _CLOSE_AND_EXEC, str(writing)]
+    # strace's children would inherit the pipe's end (it is passed to strace open): the filter
+    # closes it before the server starts, so that the server cannot write trace lines.
     traced = [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
               "-e", "signal=none", "-s", "4096", "-o", output, "--"]  # fmt: skip
-    return [*traced, *closing, *command], (writing,)
+    return [*traced, *_filtered(command, str(writing))], (writing,)
 
 
-_CLOSE_AND_EXEC = "import os, sys; os.close(int(sys.argv[1])); os.execvp(sys.argv[2], sys.argv[2:])"
+def _filtered(command: list[str], inherited: str = "-") -> list[str]:
+    """``command`` under the sandbox's seccomp filter (``_landlock_launcher.py --filter``): no
+    user namespace of its own, no setuid or setgid bits, no io_uring, ptrace and the like;
+    installed after strace attaches (it traces with ptrace)."""
+    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_landlock_launcher.py")
+    return [sys.executable, "-I", launcher, "--filter", inherited, "--", *command]
 
 
 def _report_files(descriptor: int, hidden: list[str], reports: _Reports) -> None:
@@ -212,8 +217,8 @@ def main() -> None:
         sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
         sys.exit(126)
     passed: tuple[int, ...] = ()
-    if hidden not in ("-", ""):
-        command, passed = _traced(command, hidden.split(":"), reports)
+    traced = _traced(command, hidden.split(":"), reports) if hidden not in ("-", "") else None
+    command, passed = traced if traced is not None else (_filtered(command), ())
     threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
     if resolver is not None:
         threading.Thread(target=_report_dns, args=(resolver, reports), daemon=True).start()

@@ -14,10 +14,15 @@ mount namespaces, so everything it could reach there is closed here, before it s
   TCP streams only (no UDP, MPTCP, SCTP, raw, packet, netlink or unix sockets: Landlock rules TCP alone and
   leaves named unix sockets open), socketpair() stream pairs only; no Fast Open sends (they
   connect without connect()); no io_uring (it makes sockets past seccomp), no ptrace-like or
-  kernel-facing calls, no namespaces, no setuid or setgid mode bits; any other architecture's
+  kernel-facing calls, no System V or POSIX IPC (the host's), no namespaces, no setuid or
+  setgid mode bits; any other architecture's
   entry (i386's int 0x80, x32) kills the process.
 
     python -I _landlock_launcher.py SPEC_JSON -- COMMAND ARGS...
+
+The namespace backends' bridge runs it too, as ``--filter DESCRIPTOR -- COMMAND ARGS...``, for
+the filter's other parts (no namespaces, setuid bits, io_uring, ptrace and the like) just
+before the server starts.
 """
 
 import contextlib
@@ -200,6 +205,10 @@ _X86_64 = {
     "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
     "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313,
     "delete_module": 176, "open_by_handle_at": 304, "iopl": 172, "ioperm": 173,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+    "mq_getsetattr": 245,
 }
 _AARCH64 = {
     "socket": 198, "socketpair": 199, "connect": 203, "listen": 201, "sendto": 206, "sendmsg": 211,
@@ -213,6 +222,10 @@ _AARCH64 = {
     "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
     "fspick": 433, "mount_setattr": 442, "kexec_load": 104, "kexec_file_load": 294,
     "init_module": 105, "finit_module": 273, "delete_module": 106, "open_by_handle_at": 265,
+    "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+    "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
+    "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195, "shmat": 196,
+    "shmdt": 197,
 }
 # fmt: on
 #: Numbers of the calls the filter looks at (a name missing on an architecture, chmod or open
@@ -223,7 +236,7 @@ _ARCHES = {
 }
 SECCOMP_MACHINES = tuple(_ARCHES)
 #: Refused outright: reading or steering other processes, kernel-facing facilities, io_uring,
-#: namespaces and mounts.
+#: namespaces and mounts, and System V and POSIX IPC (the host's: there is no IPC namespace).
 # fmt: off
 _REFUSED = (
     "listen", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "bpf",
@@ -232,11 +245,16 @@ _REFUSED = (
     "io_uring_register", "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "kexec_load", "kexec_file_load",
     "init_module", "finit_module", "delete_module", "open_by_handle_at", "iopl", "ioperm",
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget", "msgsnd",
+    "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+    "mq_getsetattr",
 )
 # fmt: on
 #: Not there, as far as the server can tell: clone3's flags are out of the filter's reach (in
 #: memory), and openat2's mode too; C libraries then fall back to clone and openat.
 _ABSENT = ("clone3", "openat2")
+#: What the filter rules only where the server shares the host's network (Landlock).
+_NETWORK_CALLS = ("connect", "listen", "socket", "socketpair", "sendto", "sendmsg", "sendmmsg")
 #: Calls allowed or not by their arguments: the block of the filter that decides each.
 # fmt: off
 _CHECKED = {
@@ -253,10 +271,14 @@ def _arg(index: int) -> int:
     return 16 + 8 * index
 
 
-def seccomp_program(machine: str) -> list[tuple[int, int, int, int]]:
-    """The filter for ``machine`` as (code, jt, jf, k) instructions."""
+def seccomp_program(machine: str, *, host_network: bool = True) -> list[tuple[int, int, int, int]]:
+    """The filter for ``machine`` as (code, jt, jf, k) instructions. With ``host_network``
+    False (a namespace backend: the server's network is its own, loopback only, where the
+    bridge answers DNS over UDP), sockets and connect() are left alone."""
     arch = _ARCHES[machine]
     numbers = arch.numbers
+    if not host_network:
+        numbers = {name: number for name, number in numbers.items() if name not in _NETWORK_CALLS}
     # Written with labels (a bare string) and jumps to them ("" is the next instruction);
     # resolved below, each forward and within 255.
     code: list[str | tuple[int, str, str, int]] = [
@@ -328,23 +350,23 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def install_filter() -> int:
-    """Install the filter; its listener, for the supervisor of connect()."""
+def install_filter(*, host_network: bool = True) -> int:
+    """Install the filter; its listener, for the supervisor of connect() (-1 without
+    ``host_network``: nothing is handed to a supervisor then)."""
     machine = os.uname().machine
     if machine not in _ARCHES:
         raise OSError(f"the seccomp filter does not know the {machine} architecture")
-    program = seccomp_program(machine)
+    program = seccomp_program(machine, host_network=host_network)
     filters = (_SockFilter * len(program))(*(_SockFilter(*instruction) for instruction in program))
     prog = _SockFprog(len(program), filters)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
-    listener = libc.syscall(
-        _ARCHES[machine].seccomp, _SECCOMP_SET_MODE_FILTER, _NEW_LISTENER, ctypes.byref(prog)
-    )
+    flags = _NEW_LISTENER if host_network else 0
+    listener = libc.syscall(_ARCHES[machine].seccomp, _SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
     if listener < 0:
         raise OSError(ctypes.get_errno(), "seccomp")
-    return int(listener)
+    return int(listener) if host_network else -1
 
 
 # The supervisor of connect(): a process forked before any restriction (outside Landlock's
@@ -352,7 +374,8 @@ def install_filter() -> int:
 _NOTIF_RECV, _NOTIF_SEND, _NOTIF_ID_VALID = 0xC0502100, 0xC0182101, 0x40082102
 _PIDFD_OPEN, _PIDFD_GETFD = 434, 438
 _LOOPBACK_V4 = bytes([127, 0, 0, 1])
-_LOOPBACK_V6 = (bytes(15) + b"\x01", bytes(10) + b"\xff\xff" + _LOOPBACK_V4)
+#: The proxy listens on 127.0.0.1 alone: as an IPv6 address, only its mapped form reaches it.
+_LOOPBACK_V6 = (bytes(10) + b"\xff\xff" + _LOOPBACK_V4,)
 
 
 class _Notification(ctypes.Structure):
@@ -483,10 +506,30 @@ def start_supervisor(port: int) -> socket.socket:
     return ours
 
 
+def filter_only(inherited: str, command: list[str]) -> None:
+    """For the namespace backends (run by their bridge, last before the server): the filter
+    without its network part, after closing a descriptor the server must not hold (the
+    tracer's output, ``-`` for none)."""
+    if inherited != "-":
+        os.close(int(inherited))
+    try:
+        install_filter(host_network=False)
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: the seccomp filter could not be installed: {exc}\n")
+        sys.exit(126)
+    try:
+        os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.exit(127)
+
+
 def main() -> None:
     separator = sys.argv.index("--")
-    spec = json.loads(sys.argv[1])
     command = sys.argv[separator + 1 :]
+    if sys.argv[1] == "--filter":
+        filter_only(sys.argv[2], command)
+    spec = json.loads(sys.argv[1])
     for limit, value in (
         (resource.RLIMIT_CPU, spec["cpu_seconds"]),
         (resource.RLIMIT_FSIZE, spec["file_size_mb"] * 1024 * 1024),

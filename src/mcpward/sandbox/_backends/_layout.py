@@ -27,7 +27,7 @@ SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 #: System folders that also hold secrets (shadow passwords, host keys, private TLS keys): the
 #: entries in them that other users may not read are hidden (the server may run as root, the
 #: owner of them all, who needs no capability to read them).
-_SEARCHED_FOR_PRIVATE = ("/etc",)
+_SEARCHED_FOR_PRIVATE = ("/etc", "/opt", "/usr/local")
 
 
 @dataclass(frozen=True, slots=True)

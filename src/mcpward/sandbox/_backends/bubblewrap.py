@@ -50,6 +50,9 @@ class Bubblewrap(Backend):
     ) -> Launch:
         binary = shutil.which("bwrap") or "bwrap"
         layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env)
+        # No user namespace of its own inside either: the bridge's seccomp filter refuses it
+        # (bwrap's --disable-userns puts the server in a namespace that does not own its
+        # network, where the bridge could not answer DNS on port 53).
         args = [binary, "--unshare-all", "--die-with-parent", "--new-session"]
         # As root bwrap keeps every capability in the sandbox's user namespace (mounts, file
         # capabilities, raised limits): none but what the bridge needs (port 53, and the right

@@ -30,7 +30,7 @@ ENFORCES = (
     "files and TCP ports (Landlock ABI {abi}), abstract unix sockets and signals scoped, no "
     "capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or unix "
     "sockets), each connection checked by a supervisor (the proxy's loopback address only), no "
-    "listening, no io_uring, ptrace, namespaces, setuid bits or foreign-architecture calls"
+    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls"
 )
 
 
