@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, namespace_layout
+from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
 
 
@@ -21,6 +22,10 @@ class Bubblewrap(Backend):
         binary = shutil.which("bwrap")
         if binary is None:
             return Availability(False, "bwrap is not installed (Debian package bubblewrap)")
+        if os.uname().machine not in SECCOMP_MACHINES:
+            return Availability(
+                False, f"the bridge's seccomp filter knows {' and '.join(SECCOMP_MACHINES)} only"
+            )
         try:
             probe = subprocess.run(
                 [binary, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--", "/bin/true"],
@@ -34,8 +39,9 @@ class Bubblewrap(Backend):
             return Availability(False, f"the kernel refused the namespaces: {reason[0]}")
         return Availability(
             True,
-            "user, pid, network, ipc and uts namespaces; no capabilities; of the host's files only its "
-            "system folders, read-only, their private entries hidden",
+            "user, pid, network, ipc and uts namespaces; no capabilities; seccomp: no user namespaces, "
+            "setuid bits, io_uring or ptrace; of the host's files only its system folders, read-only, "
+            "their private entries hidden",
         )
 
     def launch(

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
+from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
     Availability,
     Backend,
@@ -107,7 +108,10 @@ class Docker(_ContainerEngine):
     cgroup_manager = "{{.CgroupDriver}}"
 
 
-_FILES = "of the host's files only its system folders, read-only, their private entries hidden"
+_FILES = (
+    "seccomp: no user namespaces, setuid bits, io_uring or ptrace; of the host's files only its "
+    "system folders, read-only, their private entries hidden"
+)
 
 
 def _confinement(program: str) -> list[str]:
@@ -178,6 +182,8 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
     binary = shutil.which(program)
     if binary is None:
         return _Engine(False, f"{program} is not installed (Debian package {package})")
+    if os.uname().machine not in SECCOMP_MACHINES:
+        return _Engine(False, f"the bridge's seccomp filter knows {' and '.join(SECCOMP_MACHINES)} only")
     try:
         engine = _run([binary, "version", "--format", "{{.Server.Version}}"])
         if engine.returncode != 0:
