@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,12 @@ def server_home(server: str) -> Path:
     from mcpward._paths import user_data_dir
 
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", server).lstrip(".") or "server"
-    return user_data_dir() / "sandbox-homes" / safe
+    homes = user_data_dir() / "sandbox-homes"
+    # Owner-only, whatever a server does to its own home's mode from inside: what it leaves
+    # there (a program, a socket) is reachable by no other user of the host.
+    homes.mkdir(mode=0o700, parents=True, exist_ok=True)
+    homes.chmod(0o700)
+    return homes / safe
 
 
 def backends() -> list[Backend]:
@@ -143,6 +149,7 @@ def run_sandboxed(
     state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
     if home is not None:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        strip_privilege_bits(home)  # left by an earlier version, or an earlier run cut short
         (state / "home").symlink_to(home.resolve(), target_is_directory=True)
     socket_dir = state / "proxy"
     socket_dir.mkdir()
@@ -190,6 +197,42 @@ def run_sandboxed(
                     "reason": f"the sandbox's {limit} limit stopped the server {times} time(s)"})  # fmt: skip
         _kill_leftovers(process.pid if process is not None else None, groups)
         _remove(groups)
+        if home is not None:
+            strip_privilege_bits(home)
+
+
+def strip_privilege_bits(home: Path) -> None:
+    """Setuid and setgid bits and file capabilities off everything in a server's home, once the
+    server has ended: a server run as root could leave a root-owned setuid program there for
+    host users (the backends refuse these inside where they can; this holds for every one).
+    Walked by descriptor, never following a link, so that nothing outside the home changes."""
+    if not home.is_dir() or home.is_symlink():
+        return
+    for _, folders, files, folder in os.fwalk(home):
+        for name in (*folders, *files):
+            with contextlib.suppress(OSError):
+                mode = os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode
+                if not (mode & _SET_ID_BITS or (stat.S_ISREG(mode) and mode & 0o111)):
+                    continue
+                opened = os.open(
+                    name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder
+                )
+                try:
+                    mode = os.fstat(opened).st_mode
+                    if (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and mode & _SET_ID_BITS:
+                        os.fchmod(opened, stat.S_IMODE(mode) & ~_SET_ID_BITS)
+                    if stat.S_ISREG(mode):
+                        with contextlib.suppress(OSError):  # most have none
+                            os.removexattr(opened, "security.capability")
+                finally:
+                    os.close(opened)
+    with contextlib.suppress(OSError):
+        mode = home.lstat().st_mode
+        if mode & _SET_ID_BITS:
+            home.chmod(stat.S_IMODE(mode) & ~_SET_ID_BITS)
+
+
+_SET_ID_BITS = stat.S_ISUID | stat.S_ISGID
 
 
 def _interception(

@@ -2,8 +2,14 @@
 
 It listens on a loopback port inside the sandbox's empty network namespace and forwards each
 connection to the egress proxy's unix socket, bind-mounted from the host: the only way out.
-Then it sets the resource limits, starts the server with the given environment (standard input
-and output are the gateway's), waits for it and exits with its status.
+Before anything else it opens the sandbox's report channel (``report.sock`` beside the proxy's
+socket): the proxy takes the first connection only, so that DNS and file records come from the
+bridge and never from the server, which starts later. Then it drops every capability (it may
+have kept one to answer DNS on port 53) and makes itself undumpable (the server, same uid,
+cannot trace it or take its descriptors), sets the resource limits, starts the server with the
+seccomp filter of ``_landlock_launcher.py --filter`` (no user namespaces, setuid bits, io_uring,
+ptrace and the like) and the given environment (standard input and output are the gateway's),
+waits for it and exits with its status.
 
     python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN -- COMMAND ARGS...
 
@@ -12,6 +18,7 @@ traced (strace, where it works) and refused ones reported.
 """
 
 import contextlib
+import ctypes
 import json
 import os
 import re
@@ -55,14 +62,34 @@ def _serve(listener: socket.socket, path: str) -> None:
         threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
 
 
-def _report_dns(path: str) -> None:
-    """Answer every DNS query inside the sandbox with REFUSED, and tell the egress proxy which
-    name was asked for, so that the attempt is in the audit log."""
+class _Reports:
+    """The report channel to the egress proxy: one connection, opened before the server runs,
+    held by the bridge alone (not inherited), one record a line."""
+
+    def __init__(self, path: str) -> None:
+        self._channel = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._channel.connect(path)
+        self._lock = threading.Lock()
+
+    def send(self, verb: str, text: str) -> None:
+        printable = "".join(c if " " <= c < "\x7f" else "?" for c in text)
+        with self._lock, contextlib.suppress(OSError):
+            self._channel.sendall(f"{verb} {printable}\n".encode("ascii", "replace"))
+
+
+def _resolver() -> socket.socket | None:
     try:
         resolver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         resolver.bind(("127.0.0.1", 53))
     except OSError:
-        return  # not allowed to bind here: queries then simply fail
+        return None  # not allowed to bind here: queries then simply fail
+    return resolver
+
+
+def _report_dns(resolver: socket.socket, reports: _Reports) -> None:
+    """Answer every DNS query inside the sandbox with REFUSED, and tell the egress proxy which
+    name was asked for, so that the attempt is in the audit log."""
+    asked: set[str] = set()
     while True:
         try:
             query, client = resolver.recvfrom(4096)
@@ -83,15 +110,29 @@ def _report_dns(path: str) -> None:
         )
         with contextlib.suppress(OSError):
             resolver.sendto(answer, client)
-        _tell_proxy(path, "MCPWARD-DNS", name)
+        if name not in asked and len(asked) < _MOST_REPORTS:  # each name once, and bounded
+            asked.add(name)
+            reports.send("DNS", name)
 
 
-def _tell_proxy(path: str, verb: str, text: str) -> None:
-    """One report to the egress proxy, as a request line it knows (it records it)."""
-    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
-        channel.connect(path)
-        channel.sendall(f"{verb} {text} HTTP/1.1\r\n\r\n".encode("ascii", "replace"))
+def _drop_capabilities() -> None:
+    """Every capability, for the bridge (this thread, whose children the server and strace
+    are) and whatever it executes, uid 0 included; the bridge undumpable."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+    with open("/proc/sys/kernel/cap_last_cap") as text:
+        last = int(text.read())
+    for capability in range(last + 1):
+        libc.prctl(24, capability, 0, 0, 0)  # PR_CAPBSET_DROP (refused without CAP_SETPCAP)
+    libc.prctl(28, 0xEF, 0, 0, 0)  # PR_SET_SECUREBITS: NOROOT, NO_SETUID_FIXUP, ..., locked
+    libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    if libc.capset(header, (ctypes.c_uint32 * 6)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
 
+
+_MOST_REPORTS = 1000
 
 #: File operations traced (strace's names); a failure of one is a refused read or write.
 _TRACED = (
@@ -102,31 +143,42 @@ _FAILED = re.compile(r'^\d+\s+(\w+)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)"(.*
 _REFUSED = ("EROFS", "EACCES", "EPERM")
 
 
-def _traced(command: list[str], hidden: list[str], path: str) -> tuple[list[str], tuple[int, ...]]:
+def _traced(command: list[str], hidden: list[str], reports: _Reports) -> tuple[list[str], tuple[int, ...]]:
     """``command`` under strace, its failed file operations reported to the egress proxy (so
     that refused reads and writes reach the audit log): refusals (read-only, permission), and
     missing files under the folders the sandbox hides (the proxy keeps those that exist on the
     host: a planted key, a config). Also the descriptor strace writes to, for the server's
-    start to pass on. Without a working strace, ``command`` as it is."""
+    start to pass on. Without a working strace, ``command`` under the filter only."""
     strace = shutil.which("strace", path="/usr/bin:/bin")
     if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
                                         capture_output=True, check=False).returncode != 0:  # fmt: skip
-        return command, ()
+        return _filtered(command), ()
     reading, writing = os.pipe()
-    threading.Thread(target=_report_files, args=(reading, hidden, path), daemon=True).start()
+    threading.Thread(target=_report_files, args=(reading, hidden, reports), daemon=True).start()
     # -I 2: strace passes a terminating signal on to the server and goes (with output to a
     # file it would otherwise ignore every such signal, and the server would outlive a stop).
     output = f"/proc/self/fd/{writing}"
-    return [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
-            "-e", "signal=none", "-s", "4096", "-o", output, "--", *command], (writing,)  # fmt: skip
+    # strace's children would inherit the pipe's end (it is passed to strace open): the filter
+    # closes it before the server starts, so that the server cannot write trace lines.
+    traced = [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
+              "-e", "signal=none", "-s", "4096", "-o", output, "--"]  # fmt: skip
+    return [*traced, *_filtered(command, str(writing))], (writing,)
 
 
-def _report_files(descriptor: int, hidden: list[str], path: str) -> None:
+def _filtered(command: list[str], inherited: str = "-") -> list[str]:
+    """``command`` under the sandbox's seccomp filter (``_landlock_launcher.py --filter``): no
+    user namespace of its own, no setuid or setgid bits, no io_uring, ptrace and the like;
+    installed after strace attaches (it traces with ptrace)."""
+    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_landlock_launcher.py")
+    return [sys.executable, "-I", launcher, "--filter", inherited, "--", *command]
+
+
+def _report_files(descriptor: int, hidden: list[str], reports: _Reports) -> None:
     seen: set[tuple[str, str, str]] = set()
     with os.fdopen(descriptor, "rb") as lines:
         for raw in lines:
             match = _FAILED.match(raw.decode("utf-8", "replace"))
-            if match is None or len(seen) >= 1000:
+            if match is None or len(seen) >= _MOST_REPORTS:
                 continue
             syscall, name, rest, error = match.groups()
             if error not in _REFUSED and not (
@@ -141,22 +193,35 @@ def _report_files(descriptor: int, hidden: list[str], path: str) -> None:
                 continue
             seen.add(key)
             report = json.dumps({"operation": key[2], "call": syscall, "path": name, "error": error})
-            _tell_proxy(path, "MCPWARD-FILE", report)
+            reports.send("FILE", report)
 
 
 def main() -> None:
     separator = sys.argv.index("--")
     path, port, cpu, file_mb, processes, hidden = sys.argv[1:separator]
     command = sys.argv[separator + 1 :]
-    passed: tuple[int, ...] = ()
-    if hidden not in ("-", ""):
-        command, passed = _traced(command, hidden.split(":"), path)
+    try:
+        reports = _Reports(os.path.join(os.path.dirname(path), "report.sock"))
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: the report channel could not be opened: {exc.strerror}\n")
+        sys.exit(126)
+    resolver = _resolver()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", int(port)))
     listener.listen(128)
+    # Before any thread starts: each inherits the capabilities of the thread that made it.
+    try:
+        _drop_capabilities()
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
+        sys.exit(126)
+    passed: tuple[int, ...] = ()
+    traced = _traced(command, hidden.split(":"), reports) if hidden not in ("-", "") else None
+    command, passed = traced if traced is not None else (_filtered(command), ())
     threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
-    threading.Thread(target=_report_dns, args=(path,), daemon=True).start()
+    if resolver is not None:
+        threading.Thread(target=_report_dns, args=(resolver, reports), daemon=True).start()
     for limit, value in (
         (resource.RLIMIT_CPU, int(cpu)),
         (resource.RLIMIT_FSIZE, int(file_mb) * 1024 * 1024),

@@ -1,22 +1,49 @@
 """The Landlock launcher (standard library only, run as ``python -I`` before the server): for
-machines where user namespaces are refused. It sets resource limits and no-new-privileges,
-restricts the filesystem to the given read-only and read-write trees and TCP connections to
-the egress proxy's port (Landlock ABI 4 and later), refuses UDP and raw sockets with a seccomp
-filter (so no DNS either), then executes the server.
+machines where user namespaces are refused. The server shares the host's network, process and
+mount namespaces, so everything it could reach there is closed here, before it starts:
+
+- resource limits, no new privileges, and no capabilities at all (a server run as root keeps
+  uid 0 but loses every capability, for good: bounding set, ambient set, securebits locked);
+- Landlock (ABI 6 and later): files limited to the given read-only and read-write trees, TCP
+  connections to the egress proxy's port only, no abstract unix socket and no signal outside
+  the sandbox (scoping), no ptrace of a process outside (which also guards /proc/PID/environ);
+- a seccomp filter, an allow-list where it matters: connect() is decided by a supervisor
+  outside the sandbox (Landlock rules a port, not an address: the proxy's port on any host
+  would do), which connects the server's socket itself to the proxy's loopback address only;
+  no listen() (it picks a port on every address without bind()); socket() makes IPv4 and IPv6
+  TCP streams only (no UDP, MPTCP, SCTP, raw, packet, netlink or unix sockets: Landlock rules TCP alone and
+  leaves named unix sockets open), socketpair() stream pairs only; no Fast Open sends (they
+  connect without connect()); no io_uring (it makes sockets past seccomp), no ptrace-like or
+  kernel-facing calls, no System V or POSIX IPC (the host's), no namespaces, no setuid or
+  setgid mode bits; any other architecture's
+  entry (i386's int 0x80, x32) kills the process.
 
     python -I _landlock_launcher.py SPEC_JSON -- COMMAND ARGS...
+
+The namespace backends' bridge runs it too, as ``--filter DESCRIPTOR -- COMMAND ARGS...``, for
+the filter's other parts (no namespaces, setuid bits, io_uring, ptrace and the like) just
+before the server starts.
 """
 
 import contextlib
 import ctypes
+import errno
 import json
 import os
 import resource
+import select
+import socket
 import sys
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
-_PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_CAP_AMBIENT = 38, 24, 28, 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+# NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock: uid 0 never
+# regains capabilities, at exec or otherwise.
+_SECUREBITS_LOCKED_DOWN = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
+#: The Landlock ABI that scopes abstract unix sockets and signals.
+REQUIRED_ABI = 6
 # Filesystem rights by ABI version (each adds to the one before).
 _FS_READ = (1 << 0) | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
 _FS_WRITE_V1 = (
@@ -33,10 +60,15 @@ _FS_WRITE_V1 = (
 )
 _FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
 _NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -56,14 +88,15 @@ def abi() -> int:
 def restrict(read: list[str], write: list[str], connect_ports: list[int]) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     version = abi()
-    if version < 1:
-        raise OSError("Landlock is not available")
-    fs_write = _FS_WRITE_V1 | (_FS_REFER if version >= 2 else 0) | (_FS_TRUNCATE if version >= 3 else 0)
-    fs_write |= _FS_IOCTL_DEV if version >= 5 else 0
-    handled_net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if version >= 4 else 0
-    attr = _RulesetAttr(_FS_READ | fs_write, handled_net)
-    size = ctypes.sizeof(_RulesetAttr) if version >= 4 else 8
-    ruleset = libc.syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if version < REQUIRED_ABI:
+        raise OSError(f"Landlock ABI {version} cannot scope sockets and signals ({REQUIRED_ABI} needed)")
+    fs_write = _FS_WRITE_V1 | _FS_REFER | _FS_TRUNCATE | _FS_IOCTL_DEV
+    attr = _RulesetAttr(
+        _FS_READ | fs_write, _NET_BIND_TCP | _NET_CONNECT_TCP, _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL
+    )
+    ruleset = libc.syscall(
+        _CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)
+    )
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
     for paths, rights in ((read, _FS_READ), (write, _FS_READ | fs_write)):
@@ -83,14 +116,10 @@ def restrict(read: list[str], write: list[str], connect_ports: list[int]) -> Non
             ):
                 raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
             os.close(descriptor)
-    if handled_net:
-        for port in connect_ports:
-            port_rule = _NetPort(_NET_CONNECT_TCP, port)
-            if (
-                libc.syscall(_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(port_rule), ctypes.c_uint32(0))
-                < 0
-            ):
-                raise OSError(ctypes.get_errno(), "landlock_add_rule port")
+    for port in connect_ports:
+        port_rule = _NetPort(_NET_CONNECT_TCP, port)
+        if libc.syscall(_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(port_rule), ctypes.c_uint32(0)) < 0:
+            raise OSError(ctypes.get_errno(), "landlock_add_rule port")
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
     if libc.syscall(_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) < 0:
@@ -98,11 +127,214 @@ def restrict(read: list[str], write: list[str], connect_ports: list[int]) -> Non
     os.close(ruleset)
 
 
-# seccomp: a filter that refuses IPv4 and IPv6 sockets other than TCP streams, so that UDP (and
-# with it DNS) and raw sockets are closed where Landlock cannot reach (it rules TCP only).
-_SECCOMP_SET_MODE_FILTER, _SECCOMP_RET_ALLOW, _SECCOMP_RET_ERRNO = 1, 0x7FFF0000, 0x00050000
-_AUDIT_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}  # (arch, __NR_socket)
-_EACCES = 13
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def drop_capabilities() -> None:
+    """Every capability, for this process and whatever it executes (uid 0 included)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as text:
+        last = int(text.read())
+    privileged = _effective() != 0
+    if privileged:
+        for capability in range(last + 1):
+            if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                raise OSError(ctypes.get_errno(), f"prctl(CAPBSET_DROP, {capability})")
+        if libc.prctl(_PR_SET_SECUREBITS, _SECUREBITS_LOCKED_DOWN, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(SET_SECUREBITS)")
+    if libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(CAP_AMBIENT_CLEAR_ALL)")
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
+    data = (_CapData * 2)()
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+    if _effective() != 0:
+        raise OSError("capabilities remain after dropping them")
+
+
+def _effective() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(("CapEff:", "CapPrm:")) and int(line.split()[1], 16):
+                return 1
+    return 0
+
+
+# seccomp (classic BPF over struct seccomp_data: nr at 0, arch at 4, args[i] at 16 + 8 * i;
+# the low 32-bit word of each argument, which is what the kernel reads for int arguments).
+_SECCOMP_SET_MODE_FILTER = 1
+_ALLOW, _KILL = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
+_USER_NOTIF, _NEW_LISTENER = 0x7FC00000, 1 << 3  # SECCOMP_RET_USER_NOTIF, FILTER_FLAG_NEW_LISTENER
+_ERRNO = 0x00050000
+_LD, _JEQ, _JGE, _JSET, _RET, _AND = 0x20, 0x15, 0x35, 0x45, 0x06, 0x54
+_X32_BIT = 0x40000000
+_MSG_FASTOPEN = 0x20000000
+_SET_ID_BITS = 0o6000  # S_ISUID | S_ISGID
+_CREATES = 0o100 | 0o20000000  # O_CREAT | __O_TMPFILE: the calls whose mode argument counts
+_NAMESPACES = 0x7E020080  # CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
+_AF_UNIX, _AF_INET, _AF_INET6 = 1, 2, 10
+_SOCK_STREAM, _SOCK_SEQPACKET = 1, 5
+_IPPROTO_TCP = 6
+
+
+class _Arch:
+    def __init__(self, audit: int, seccomp: int, numbers: dict[str, int], x32: bool) -> None:
+        self.audit, self.seccomp, self.numbers, self.x32 = audit, seccomp, numbers, x32
+
+
+# fmt: off
+_X86_64 = {
+    "socket": 41, "socketpair": 53, "connect": 42, "listen": 50, "sendto": 44, "sendmsg": 46,
+    "sendmmsg": 307, "clone": 56,
+    "clone3": 435, "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452, "open": 2,
+    "openat": 257, "openat2": 437, "creat": 85, "mkdir": 83, "mkdirat": 258, "mknod": 133,
+    "mknodat": 259, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
+    "pidfd_getfd": 438, "kcmp": 312, "bpf": 321, "perf_event_open": 298, "userfaultfd": 323,
+    "keyctl": 250, "add_key": 248, "request_key": 249, "io_uring_setup": 425,
+    "io_uring_enter": 426, "io_uring_register": 427, "unshare": 272, "setns": 308,
+    "mount": 165, "umount2": 166, "pivot_root": 155, "open_tree": 428, "move_mount": 429,
+    "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+    "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313,
+    "delete_module": 176, "open_by_handle_at": 304, "iopl": 172, "ioperm": 173,
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
+    "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
+    "mq_getsetattr": 245,
+}
+_AARCH64 = {
+    "socket": 198, "socketpair": 199, "connect": 203, "listen": 201, "sendto": 206, "sendmsg": 211,
+    "sendmmsg": 269,
+    "clone": 220, "clone3": 435, "fchmod": 52, "fchmodat": 53, "fchmodat2": 452, "openat": 56,
+    "openat2": 437, "mkdirat": 34, "mknodat": 33, "ptrace": 117, "process_vm_readv": 270,
+    "process_vm_writev": 271, "pidfd_getfd": 438, "kcmp": 272, "bpf": 280,
+    "perf_event_open": 241, "userfaultfd": 282, "keyctl": 219, "add_key": 217,
+    "request_key": 218, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "unshare": 97, "setns": 268, "mount": 40, "umount2": 39, "pivot_root": 41,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+    "fspick": 433, "mount_setattr": 442, "kexec_load": 104, "kexec_file_load": 294,
+    "init_module": 105, "finit_module": 273, "delete_module": 106, "open_by_handle_at": 265,
+    "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
+    "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
+    "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195, "shmat": 196,
+    "shmdt": 197,
+}
+# fmt: on
+#: Numbers of the calls the filter looks at (a name missing on an architecture, chmod or open
+#: on aarch64, is simply not there to refuse), and whether x32's numbers exist beside them.
+_ARCHES = {
+    "x86_64": _Arch(0xC000003E, 317, _X86_64, x32=True),
+    "aarch64": _Arch(0xC00000B7, 277, _AARCH64, x32=False),
+}
+SECCOMP_MACHINES = tuple(_ARCHES)
+#: Refused outright: reading or steering other processes, kernel-facing facilities, io_uring,
+#: namespaces and mounts, and System V and POSIX IPC (the host's: there is no IPC namespace).
+# fmt: off
+_REFUSED = (
+    "listen", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "bpf",
+    "perf_event_open",
+    "userfaultfd", "keyctl", "add_key", "request_key", "io_uring_setup", "io_uring_enter",
+    "io_uring_register", "unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount",
+    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "kexec_load", "kexec_file_load",
+    "init_module", "finit_module", "delete_module", "open_by_handle_at", "iopl", "ioperm",
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget", "msgsnd",
+    "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+    "mq_getsetattr",
+)
+# fmt: on
+#: Not there, as far as the server can tell: clone3's flags are out of the filter's reach (in
+#: memory), and openat2's mode too; C libraries then fall back to clone and openat.
+_ABSENT = ("clone3", "openat2")
+#: What the filter rules only where the server shares the host's network (Landlock).
+_NETWORK_CALLS = ("connect", "listen", "socket", "socketpair", "sendto", "sendmsg", "sendmmsg")
+#: Calls allowed or not by their arguments: the block of the filter that decides each.
+# fmt: off
+_CHECKED = {
+    "connect": "supervised", "socket": "socket", "socketpair": "pair", "clone": "clone", "open": "open",
+    "openat": "openat",
+    "chmod": "mode1", "fchmod": "mode1", "fchmodat": "mode2", "fchmodat2": "mode2",
+    "mkdir": "mode1", "mkdirat": "mode2", "mknod": "mode1", "mknodat": "mode2", "creat": "mode1",
+    "sendto": "flags3", "sendmsg": "flags2", "sendmmsg": "flags3",
+}
+# fmt: on
+
+
+def _arg(index: int) -> int:
+    return 16 + 8 * index
+
+
+def seccomp_program(machine: str, *, host_network: bool = True) -> list[tuple[int, int, int, int]]:
+    """The filter for ``machine`` as (code, jt, jf, k) instructions. With ``host_network``
+    False (a namespace backend: the server's network is its own, loopback only, where the
+    bridge answers DNS over UDP), sockets and connect() are left alone."""
+    arch = _ARCHES[machine]
+    numbers = arch.numbers
+    if not host_network:
+        numbers = {name: number for name, number in numbers.items() if name not in _NETWORK_CALLS}
+    # Written with labels (a bare string) and jumps to them ("" is the next instruction);
+    # resolved below, each forward and within 255.
+    code: list[str | tuple[int, str, str, int]] = [
+        (_LD, "", "", 4), (_JEQ, "", "kill", arch.audit), (_LD, "", "", 0),
+    ]  # fmt: skip
+    if arch.x32:
+        code.append((_JGE, "kill", "", _X32_BIT))
+    code += [(_JEQ, "eperm", "", numbers[name]) for name in _REFUSED if name in numbers]
+    code += [(_JEQ, "enosys", "", numbers[name]) for name in _ABSENT if name in numbers]
+    code += [(_JEQ, label, "", numbers[name]) for name, label in _CHECKED.items() if name in numbers]
+    # fmt: off
+    code += [
+        (_RET, "", "", _ALLOW),
+        "supervised", (_RET, "", "", _USER_NOTIF),
+        "socket", (_LD, "", "", _arg(0)), (_JEQ, "socket-type", "", _AF_INET),
+        (_JEQ, "socket-type", "eacces", _AF_INET6),
+        "socket-type", (_LD, "", "", _arg(1)), (_AND, "", "", 0xF), (_JEQ, "", "eacces", _SOCK_STREAM),
+        (_LD, "", "", _arg(2)), (_JEQ, "allow", "", 0), (_JEQ, "allow", "eacces", _IPPROTO_TCP),
+        "pair", (_LD, "", "", _arg(0)), (_JEQ, "", "eacces", _AF_UNIX),
+        (_LD, "", "", _arg(1)), (_AND, "", "", 0xF), (_JEQ, "allow", "", _SOCK_STREAM),
+        (_JEQ, "allow", "eacces", _SOCK_SEQPACKET),
+        "clone", (_LD, "", "", _arg(0)), (_JSET, "eperm", "allow", _NAMESPACES),
+        "open", (_LD, "", "", _arg(1)), (_JSET, "mode2", "allow", _CREATES),
+        "openat", (_LD, "", "", _arg(2)), (_JSET, "", "allow", _CREATES),
+        (_LD, "", "", _arg(3)), (_JSET, "eperm", "allow", _SET_ID_BITS),
+        "mode1", (_LD, "", "", _arg(1)), (_JSET, "eperm", "allow", _SET_ID_BITS),
+        "mode2", (_LD, "", "", _arg(2)), (_JSET, "eperm", "allow", _SET_ID_BITS),
+        "flags2", (_LD, "", "", _arg(2)), (_JSET, "eperm", "allow", _MSG_FASTOPEN),
+        "flags3", (_LD, "", "", _arg(3)), (_JSET, "eperm", "allow", _MSG_FASTOPEN),
+        "allow", (_RET, "", "", _ALLOW),
+        "eperm", (_RET, "", "", _ERRNO | errno.EPERM),
+        "eacces", (_RET, "", "", _ERRNO | errno.EACCES),
+        "enosys", (_RET, "", "", _ERRNO | errno.ENOSYS),
+        "kill", (_RET, "", "", _KILL),
+    ]
+    # fmt: on
+    labels: dict[str, int] = {}
+    program: list[tuple[int, str, str, int]] = []
+    for instruction in code:
+        if isinstance(instruction, str):
+            labels[instruction] = len(program)
+        else:
+            program.append(instruction)
+
+    def offset(target: str, index: int) -> int:
+        if not target:
+            return 0
+        jump = labels[target] - index - 1
+        if not 0 <= jump <= 255:
+            raise OSError(f"the seccomp filter cannot jump to {target}")
+        return jump
+
+    return [
+        (opcode, offset(true, index), offset(false, index), constant)
+        for index, (opcode, true, false, constant) in enumerate(program)
+    ]
 
 
 class _SockFilter(ctypes.Structure):
@@ -118,48 +350,186 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def refuse_datagram_sockets() -> bool:
-    """Install the filter; False where the architecture is not one it knows."""
+def install_filter(*, host_network: bool = True) -> int:
+    """Install the filter; its listener, for the supervisor of connect() (-1 without
+    ``host_network``: nothing is handed to a supervisor then)."""
     machine = os.uname().machine
-    if machine not in _AUDIT_ARCH:
-        return False
-    arch, socket_nr = _AUDIT_ARCH[machine]
-    ld, jeq, ret, alu_and = 0x20, 0x15, 0x06, 0x54  # BPF_LD|W|ABS, JMP|JEQ|K, RET|K, ALU|AND|K
-    # seccomp_data: nr at 0, arch at 4, args[0] at 16, args[1] at 24 (low words, little-endian).
-    program = [
-        (ld, 0, 0, 4),
-        (jeq, 1, 0, arch),
-        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # another arch: allow
-        (ld, 0, 0, 0),
-        (jeq, 1, 0, socket_nr),
-        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # not socket(): allow
-        (ld, 0, 0, 16),
-        (jeq, 2, 0, 2),
-        (jeq, 1, 0, 10),
-        (ret, 0, 0, _SECCOMP_RET_ALLOW),  # AF_INET(6) only
-        (ld, 0, 0, 24),
-        (alu_and, 0, 0, 0xF),
-        (jeq, 1, 0, 1),  # SOCK_STREAM
-        (ret, 0, 0, _SECCOMP_RET_ERRNO | _EACCES),
-        (ret, 0, 0, _SECCOMP_RET_ALLOW),
-    ]
+    if machine not in _ARCHES:
+        raise OSError(f"the seccomp filter does not know the {machine} architecture")
+    program = seccomp_program(machine, host_network=host_network)
     filters = (_SockFilter * len(program))(*(_SockFilter(*instruction) for instruction in program))
     prog = _SockFprog(len(program), filters)
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS)")
-    if (
-        libc.syscall(317 if machine == "x86_64" else 277, _SECCOMP_SET_MODE_FILTER, 0, ctypes.byref(prog))
-        != 0
-    ):
+    flags = _NEW_LISTENER if host_network else 0
+    listener = libc.syscall(_ARCHES[machine].seccomp, _SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog))
+    if listener < 0:
         raise OSError(ctypes.get_errno(), "seccomp")
-    return True
+    return int(listener) if host_network else -1
+
+
+# The supervisor of connect(): a process forked before any restriction (outside Landlock's
+# domain: the server can neither signal nor trace it), given the filter's listener.
+_NOTIF_RECV, _NOTIF_SEND, _NOTIF_ID_VALID = 0xC0502100, 0xC0182101, 0x40082102
+_PIDFD_OPEN, _PIDFD_GETFD = 434, 438
+_LOOPBACK_V4 = bytes([127, 0, 0, 1])
+#: The proxy listens on 127.0.0.1 alone: as an IPv6 address, only its mapped form reaches it.
+_LOOPBACK_V6 = (bytes(10) + b"\xff\xff" + _LOOPBACK_V4,)
+
+
+class _Notification(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("pid", ctypes.c_uint32),
+        ("flags", ctypes.c_uint32),
+        ("nr", ctypes.c_int32),
+        ("arch", ctypes.c_uint32),
+        ("instruction_pointer", ctypes.c_uint64),
+        ("args", ctypes.c_uint64 * 6),
+    ]
+
+
+class _Response(ctypes.Structure):
+    _fields_ = [
+        ("id", ctypes.c_uint64),
+        ("val", ctypes.c_int64),
+        ("error", ctypes.c_int32),
+        ("flags", ctypes.c_uint32),
+    ]
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+def allowed_destination(address: bytes, port: int) -> bool:
+    """The egress proxy's loopback address and port, and nothing else (AF_UNSPEC dissolves a
+    connection, which reaches nothing)."""
+    if len(address) < 2:
+        return False
+    family = int.from_bytes(address[:2], sys.byteorder)
+    if family == socket.AF_UNSPEC:
+        return True
+    if family == socket.AF_INET and len(address) >= 8:
+        return int.from_bytes(address[2:4], "big") == port and address[4:8] == _LOOPBACK_V4
+    if family == socket.AF_INET6 and len(address) >= 24:
+        return int.from_bytes(address[2:4], "big") == port and address[8:24] in _LOOPBACK_V6
+    return False
+
+
+def _connect_for(libc: ctypes.CDLL, listener: int, notification: _Notification, port: int) -> int:
+    """Connect the server's socket to the address it gave, if allowed: with the address read
+    once into our memory and the socket taken from it by pidfd_getfd, so that nothing the
+    server changes after the check counts. The errno it sees (0: connected)."""
+    descriptor, pointer, length = (
+        notification.args[0] & 0xFFFFFFFF,
+        notification.args[1],
+        notification.args[2] & 0xFFFFFFFF,  # a socklen_t, as the kernel reads it
+    )
+    if not 2 <= length <= 128:
+        return errno.EINVAL
+    address = ctypes.create_string_buffer(int(length))
+    local, remote = _IoVec(ctypes.addressof(address), length), _IoVec(pointer, length)
+    if libc.process_vm_readv(notification.pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) != length:
+        return errno.EFAULT
+    if not allowed_destination(address.raw, port):
+        return errno.EACCES
+    try:
+        with open(f"/proc/{notification.pid}/status") as status:
+            group = next(int(line.split()[1]) for line in status if line.startswith("Tgid:"))
+    except (OSError, StopIteration, ValueError):
+        return errno.ESRCH
+    pidfd = libc.syscall(_PIDFD_OPEN, group, 0)
+    if pidfd < 0:
+        return errno.ESRCH
+    try:
+        # Still the same blocked call: the process the pidfd names is the one that asked.
+        if libc.ioctl(listener, _NOTIF_ID_VALID, ctypes.byref(ctypes.c_uint64(notification.id))) != 0:
+            return errno.ESRCH
+        theirs = libc.syscall(_PIDFD_GETFD, pidfd, descriptor, 0)
+        if theirs < 0:
+            return int(ctypes.get_errno()) or errno.EBADF
+    finally:
+        os.close(pidfd)
+    try:
+        return 0 if libc.connect(theirs, address, ctypes.c_uint32(length)) == 0 else int(ctypes.get_errno())
+    finally:
+        os.close(theirs)
+
+
+def supervise(channel: socket.socket, port: int) -> None:
+    """Receive the filter's listener, then answer each connect() until the server is gone."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)  # the server's standard streams are not held open by us
+    try:
+        _, descriptors, _, _ = socket.recv_fds(channel, 1, 1)
+    except OSError:
+        return
+    channel.close()
+    if not descriptors:
+        return
+    listener = descriptors[0]
+    with contextlib.suppress(OSError):
+        drop_capabilities()
+    libc = ctypes.CDLL(None, use_errno=True)
+    poller = select.poll()
+    poller.register(listener, select.POLLIN)
+    while True:
+        events = poller.poll()
+        if not any(event & select.POLLIN for _, event in events):
+            return  # POLLHUP: no process under the filter remains
+        notification = _Notification()
+        if libc.ioctl(listener, _NOTIF_RECV, ctypes.byref(notification)) != 0:
+            continue  # the caller went (ENOENT), or a signal
+        error = _connect_for(libc, listener, notification, port)
+        response = _Response(notification.id, 0, -error if error else 0, 0)
+        libc.ioctl(listener, _NOTIF_SEND, ctypes.byref(response))
+
+
+def start_supervisor(port: int) -> socket.socket:
+    """Fork the supervisor (detached, so the server need not reap it); the channel to hand
+    it the listener."""
+    ours, theirs = socket.socketpair()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            if os.fork() == 0:
+                ours.close()
+                supervise(theirs, port)
+        finally:
+            os._exit(0)
+    os.waitpid(middle, 0)
+    theirs.close()
+    return ours
+
+
+def filter_only(inherited: str, command: list[str]) -> None:
+    """For the namespace backends (run by their bridge, last before the server): the filter
+    without its network part, after closing a descriptor the server must not hold (the
+    tracer's output, ``-`` for none)."""
+    if inherited != "-":
+        os.close(int(inherited))
+    try:
+        install_filter(host_network=False)
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: the seccomp filter could not be installed: {exc}\n")
+        sys.exit(126)
+    try:
+        os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.exit(127)
 
 
 def main() -> None:
     separator = sys.argv.index("--")
-    spec = json.loads(sys.argv[1])
     command = sys.argv[separator + 1 :]
+    if sys.argv[1] == "--filter":
+        filter_only(sys.argv[2], command)
+    spec = json.loads(sys.argv[1])
     for limit, value in (
         (resource.RLIMIT_CPU, spec["cpu_seconds"]),
         (resource.RLIMIT_FSIZE, spec["file_size_mb"] * 1024 * 1024),
@@ -169,10 +539,15 @@ def main() -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
+        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0)
+        drop_capabilities()
         restrict(spec["read"], spec["write"], spec["connect_ports"])
-        refuse_datagram_sockets()
+        listener = install_filter()
+        socket.send_fds(supervisor, [b"L"], [listener])
+        os.close(listener)
+        supervisor.close()
     except OSError as exc:
-        sys.stderr.write(f"mcpward sandbox: Landlock could not be applied: {exc}\n")
+        sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
         sys.exit(126)
     try:
         os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell

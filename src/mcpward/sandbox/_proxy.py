@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from mcpward.sandbox._interception import Interception
 
 _HEAD_LIMIT = 16 * 1024
+#: The most records the sandbox's report channel carries (the bridge sends each once).
+_MOST_REPORTS = 2000
 
 
 class EgressProxy:
@@ -46,6 +48,8 @@ class EgressProxy:
         #: Outbound inspection (``_interception.py``) for the hosts its rules cover, if enabled.
         self.inspection = inspection
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Whether the report channel has had its one connection (the bridge's).
+        self._reporter_seen = False
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcpward-egress", daemon=True)
 
@@ -70,11 +74,17 @@ class EgressProxy:
                 asyncio.start_unix_server(self._client, path=str(self.socket_path))
             )
             self.socket_path.chmod(0o666)  # the sandbox's user (mapped or not) must reach it
+            reports = loop.run_until_complete(
+                asyncio.start_unix_server(self._reports, path=str(self.socket_path.parent / "report.sock"))
+            )
+            (self.socket_path.parent / "report.sock").chmod(0o666)
         self._ready.set()
         try:
             loop.run_forever()
         finally:
             server.close()
+            if not self.tcp:
+                reports.close()
             # Connections still open end here, with the loop still running their cleanup (a
             # closed loop would leave their coroutines to fail when collected); bounded.
             pending = asyncio.all_tasks(loop)
@@ -83,6 +93,29 @@ class EgressProxy:
             if pending:
                 loop.run_until_complete(asyncio.wait(pending, timeout=2))
             loop.close()
+
+    async def _reports(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """The sandbox's report channel: the bridge connects first, before the server starts;
+        any later connection is the server's, and is closed unread. One record a line."""
+        if self._reporter_seen:
+            writer.close()
+            return
+        self._reporter_seen = True
+        try:
+            for _ in range(_MOST_REPORTS):
+                line = await reader.readline()
+                if not line:
+                    break
+                kind, _, text = line.decode("ascii", "replace").rstrip("\n").partition(" ")
+                if kind == "DNS":
+                    reason = "no DNS inside the sandbox; names are resolved by the proxy"
+                    self.report({"method": "DNS", "host": text[:253], "decision": "block", "reason": reason})
+                elif kind == "FILE":
+                    self._file_denial(text)
+        except (ValueError, ConnectionError):  # a line over the reader's limit, a reset
+            pass
+        finally:
+            writer.close()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -95,16 +128,6 @@ class EgressProxy:
             return
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
         method, _, rest = line.partition(" ")
-        if method == "MCPWARD-DNS":  # the bridge reporting a DNS query it refused
-            writer.close()
-            name = rest.rsplit(" ", 1)[0][:253]
-            self.report({"method": "DNS", "host": name, "decision": "block",
-                         "reason": "no DNS inside the sandbox; names are resolved by the proxy"})  # fmt: skip
-            return
-        if method == "MCPWARD-FILE":  # the bridge reporting a file operation that failed
-            writer.close()
-            self._file_denial(rest.rsplit(" ", 1)[0])
-            return
         target = rest.rsplit(" ", 1)[0]
         if method.upper() == "CONNECT":
             host, _, port_text = target.rpartition(":")

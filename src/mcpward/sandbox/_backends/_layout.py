@@ -1,12 +1,15 @@
-"""What a server sees inside a namespace sandbox (bubblewrap, a container engine): the system
-read-only, every home and runtime folder hidden, a private /tmp and home, the profile's
-mounts, a resolver that points at the bridge, and the bridge as the first process. Each such
-backend turns this one layout into its own command line, so that they hide the same things."""
+"""What a server sees inside a namespace sandbox (bubblewrap, a container engine): the host's
+system folders read-only (programs, libraries, configuration; nothing else of the host's), with
+the files in them that other users may not read hidden, every home and runtime folder hidden, a
+private /tmp and home, the profile's mounts, a resolver that points at the bridge, and the
+bridge as the first process. Each such backend turns this one layout into its own command
+line, so that they hide the same things (the Landlock backend grants the same system folders)."""
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,13 @@ BRIDGE = Path(__file__).resolve().parents[1] / "_bridge.py"
 SOCKET_DIR = "/run/mcpward"
 PROXY_PORT = 3128
 TEMPORARY = "/tmp"  # noqa: S108 - the sandbox's own, private and empty
+#: The host's folders a server sees, read-only: what runs it. Not /var, /srv, /boot and the
+#: like, where services keep their data and sockets (a root-only database, /var/tmp's sockets).
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+#: System folders that also hold secrets (shadow passwords, host keys, private TLS keys): the
+#: entries in them that other users may not read are hidden (the server may run as root, the
+#: owner of them all, who needs no capability to read them).
+_SEARCHED_FOR_PRIVATE = ("/etc", "/opt", "/usr/local")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,10 @@ def namespace_layout(
     private_home = private_home.resolve()  # a named server's own home, kept between runs
     hidden = [TEMPORARY, *HIDDEN_FOLDERS, str(home)]
     mounts = [Mount(None, f) for f in hidden if Path(f).is_dir() and not Path(f).is_symlink()]
+    mounts.append(Mount(None, "/var/tmp"))  # noqa: S108 - private and empty, as /tmp
+    empty = state / "empty"
+    empty.touch(mode=0o444)
+    mounts += [Mount(None if Path(path).is_dir() else str(empty), path) for path in private_files()]
     mounts.append(Mount(str(private_home), str(home), writable=True))
     # The interpreter the bridge needs, and the bridge, read-only (they may live in a home, so
     # these come after the home is replaced).
@@ -59,10 +73,13 @@ def namespace_layout(
     # to start at all: each one under a hidden folder is bound read-only by itself. Other paths
     # on the command line (data a server is pointed at) need the profile.
     for word in program_files(argv):
+        seen = any(_under(word, root) for root in SYSTEM_FOLDERS) and not any(
+            _under(word, root) for root in hidden
+        )
         if (
             word.startswith("/")
             and Path(word).exists()
-            and any(_under(word, root) for root in hidden)
+            and not seen
             and not any(_under(word, root) for root in bound)
         ):
             mounts.append(Mount(word, word))
@@ -95,6 +112,46 @@ def namespace_layout(
         *argv,
     )
     return Layout(tuple(mounts), str(home), environment, command)
+
+
+def private_files() -> list[str]:
+    """Entries of the searched system folders that other users may not read (a folder they may
+    not enter counts as one, and is not looked into), sorted."""
+    found = []
+    for root in _SEARCHED_FOR_PRIVATE:
+        for folder, folders, files in os.walk(root):
+            for name in [*folders, *files]:
+                path = os.path.join(folder, name)
+                try:
+                    mode = os.lstat(path).st_mode
+                except OSError:
+                    continue
+                if stat.S_ISLNK(mode):
+                    continue
+                needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+                if mode & needed != needed:
+                    found.append(path)
+            folders[:] = [name for name in folders if os.path.join(folder, name) not in found]
+    return sorted(found)
+
+
+def readable_system_folders() -> list[str]:
+    """The system folders as the fewest paths that cover them but their private entries (for
+    a backend that grants paths rather than hides them: Landlock)."""
+    private = set(private_files())
+
+    def cover(path: str) -> list[str]:
+        if path in private:
+            return []
+        if not any(_under(entry, path) for entry in private):
+            return [path]
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            return []
+        return [part for name in names for part in cover(os.path.join(path, name))]
+
+    return [part for root in SYSTEM_FOLDERS if os.path.exists(root) for part in cover(root)]
 
 
 def _under(path: str, root: str) -> bool:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from mcpward.sandbox._backends._layout import Layout, namespace_layout
+from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
+from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
-    HIDDEN_FOLDERS,
     Availability,
     Backend,
     Launch,
@@ -35,8 +35,6 @@ from mcpward.sandbox.interface import (
 )
 
 IMAGE = "localhost/mcpward-empty:1"
-#: What the engine provides itself, or what no server sees.
-_NOT_MOUNTED = {"proc", "sys", "dev", "tmp", "lost+found", *(f.strip("/") for f in HIDDEN_FOLDERS)}
 #: Variables the engine's own client reads: the server's values for these cannot come from
 #: the client's environment, and go on the command line (ours: HOME, PATH, TMPDIR).
 _CLIENT_VARIABLES = {"HOME", "PATH", "TMPDIR", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
@@ -110,6 +108,12 @@ class Docker(_ContainerEngine):
     cgroup_manager = "{{.CgroupDriver}}"
 
 
+_FILES = (
+    "seccomp: no user namespaces, setuid bits, io_uring or ptrace; of the host's files only its "
+    "system folders, read-only, their private entries hidden"
+)
+
+
 def _confinement(program: str) -> list[str]:
     """No network, a read-only root, no capabilities, no new privileges, the user's uid, no
     log of the server's standard streams (its tool calls) kept by the engine."""
@@ -128,12 +132,12 @@ def _confinement(program: str) -> list[str]:
 
 
 def _system_mounts() -> list[str]:
-    """The host's system folders read-only (links such as /bin -> usr/bin resolved)."""
+    """The host's system folders read-only (links such as /bin -> usr/bin resolved), as
+    bubblewrap shows them; the engine provides /proc, /sys and /dev itself."""
     flags = []
-    for entry in sorted(Path("/").iterdir()):
-        if entry.name in _NOT_MOUNTED or not entry.exists():
-            continue
-        flags += ["--mount", _bind(str(entry.resolve()), str(entry), writable=False)]
+    for entry in map(Path, SYSTEM_FOLDERS):
+        if entry.exists():
+            flags += ["--mount", _bind(str(entry.resolve()), str(entry), writable=False)]
     return flags
 
 
@@ -178,6 +182,8 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
     binary = shutil.which(program)
     if binary is None:
         return _Engine(False, f"{program} is not installed (Debian package {package})")
+    if os.uname().machine not in SECCOMP_MACHINES:
+        return _Engine(False, f"the bridge's seccomp filter knows {' and '.join(SECCOMP_MACHINES)} only")
     try:
         engine = _run([binary, "version", "--format", "{{.Server.Version}}"])
         if engine.returncode != 0:
@@ -196,7 +202,7 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
             if tried.returncode == 0:
                 version = engine.stdout.decode("utf-8", "replace").strip()
                 using = f" with {runtime[1]}" if runtime else ""
-                why = f"{program} {version}{using}: no network, read-only root, no capabilities"
+                why = f"{program} {version}{using}: no network, read-only root, no capabilities; {_FILES}"
                 manager = _run([binary, "info", "--format", cgroup_manager]).stdout.decode().strip()
                 return _Engine(True, why, runtime, cgroupfs=manager == "cgroupfs")
             refusals.append(_last_line(tried))

@@ -1,23 +1,37 @@
 """Landlock, for machines where user namespaces are refused: the server runs as a process of
-the user, but can read only the system folders, its interpreter and the profile's reads, write
-only its private home and /tmp and the profile's writes (the user's home, keys and other
-configs are out of reach), and open TCP connections only to the egress proxy's loopback port
-(Landlock ABI 4 and later); a seccomp filter refuses UDP and raw sockets, so there is no DNS
-either. Limits are rlimits (and control groups when root), as with bubblewrap."""
+the user, in the host's namespaces, with no capabilities; it can read only the system folders
+(their private entries excepted, as the namespace backends hide them), its interpreter and the
+profile's reads, write only its private home and /tmp and the profile's writes (the user's home,
+keys and other configs are out of reach), reach no abstract unix socket and signal no process
+outside (Landlock ABI 6 and later); a seccomp filter allows IPv4 and IPv6 TCP streams as its
+only sockets (no UDP, so no DNS, no MPTCP, raw, packet or unix sockets), no listen(), and hands
+each connect() to a supervisor outside that connects only to the egress proxy's loopback
+address and port; it also closes io_uring, ptrace and the like, other architectures' entries
+and setuid bits (``_landlock_launcher.py``). Limits are rlimits (and control groups when root),
+as with bubblewrap. Where the kernel lacks a part of this, the backend is unavailable and says
+why: it never runs weaker."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
-from mcpward.sandbox._backends._layout import program_files
+from mcpward.sandbox._backends._layout import program_files, readable_system_folders
 from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, server_environment
 
 LAUNCHER = Path(__file__).resolve().parents[1] / "_landlock_launcher.py"
-_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt", "/proc", "/sys", "/dev")
+_KERNEL_VIEWS = ("/proc", "/sys")
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/tty")
+#: What the backend enforces, as ``sandbox check`` says it.
+ENFORCES = (
+    "files and TCP ports (Landlock ABI {abi}), abstract unix sockets and signals scoped, no "
+    "capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or unix "
+    "sockets), each connection checked by a supervisor (the proxy's loopback address only), no "
+    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls"
+)
 
 
 class Landlock(Backend):
@@ -25,22 +39,39 @@ class Landlock(Backend):
     proxy_over_tcp = True
 
     def check(self) -> Availability:
-        from mcpward.sandbox._landlock_launcher import abi
+        from mcpward.sandbox import _landlock_launcher as launcher
 
         if not sys.platform.startswith("linux"):
             return Availability(False, "Landlock is a Linux facility")
-        version = abi()
+        version = launcher.abi()
         if version < 1:
             return Availability(False, "the kernel has no Landlock (or it is disabled)")
-        if version < 4:
+        if version < launcher.REQUIRED_ABI:
             return Availability(
-                False, f"Landlock ABI {version} cannot restrict TCP connections (4 or later needed)"
+                False,
+                f"Landlock ABI {version} cannot keep a server from abstract unix sockets and from "
+                f"signalling host processes (ABI {launcher.REQUIRED_ABI} or later needed)",
             )
-        if os.uname().machine not in ("x86_64", "aarch64"):
-            return Availability(False, "the seccomp filter that closes UDP knows x86_64 and aarch64 only")
-        return Availability(
-            True, f"Landlock ABI {version} for files and TCP, seccomp for UDP and raw sockets"
-        )
+        if os.uname().machine not in launcher.SECCOMP_MACHINES:
+            return Availability(
+                False, f"the seccomp filter knows {' and '.join(launcher.SECCOMP_MACHINES)} only"
+            )
+        # Tried for real: every part must hold, or the backend is not offered.
+        spec = json.dumps({"read": list(readable_system_folders()), "write": [], "connect_ports": [],
+                           "cpu_seconds": 10, "file_size_mb": 1, "processes": 64})  # fmt: skip
+        try:
+            probe = subprocess.run(
+                [sys.executable, "-I", str(LAUNCHER), spec, "--", "/bin/true"],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return Availability(False, f"the Landlock launcher did not run: {exc}")
+        if probe.returncode != 0:
+            lines = probe.stderr.decode("utf-8", "replace").strip().splitlines()
+            return Availability(False, lines[-1] if lines else f"exit status {probe.returncode}")
+        return Availability(True, ENFORCES.format(abi=version))
 
     def launch(
         self,
@@ -56,7 +87,8 @@ class Landlock(Backend):
         home.mkdir(parents=True, exist_ok=True)
         home = home.resolve()  # a named server's own home, kept between runs
         temporary.mkdir(parents=True, exist_ok=True)
-        read = [*_SYSTEM, sys.base_prefix, sys.prefix, str(LAUNCHER.parent), *program_files(argv)]
+        read = [*readable_system_folders(), *_KERNEL_VIEWS, sys.base_prefix, sys.prefix]
+        read += [str(LAUNCHER.parent), *program_files(argv)]
         read += [str(path) for path in profile.files.read]
         write = [str(home), str(temporary), *_DEVICES, *(str(path) for path in profile.files.write)]
         limits = profile.limits
