@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,12 @@ import anyio
 import httpx
 import pytest
 
+from loopback import Clock, free_port, wait_for
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
 TOKEN = "mcpg_test-token-for-the-gateway-tests-0123456789"
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _serve_command(config: Path, log: Path) -> list[str]:
@@ -44,25 +38,13 @@ def _serve_command(config: Path, log: Path) -> list[str]:
     ]
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("a server did not start") from None
-            time.sleep(0.1)
-
-
 @pytest.fixture
 def upstream() -> Iterator[str]:
     """The SDK test server over streamable HTTP: a remote upstream on loopback."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, str(SERVER), "http", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_for(port, process)
+    wait_for(port, process)
     yield f"http://127.0.0.1:{port}/mcp"
     process.terminate()
     process.wait(timeout=30)
@@ -70,7 +52,7 @@ def upstream() -> Iterator[str]:
 
 @pytest.fixture
 def gateway(tmp_path: Path, upstream: str) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     digest = hashlib.sha256(TOKEN.encode()).hexdigest()
     config = tmp_path / "gateway.toml"
     config.write_text(
@@ -95,7 +77,7 @@ headers_from_env = {{ Authorization = "UPSTREAM_AUTH" }}
     command = _serve_command(config, log)
     env = dict(os.environ, UPSTREAM_AUTH="Bearer upstream-token")
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL, env=env)
-    _wait_for(port, process)
+    wait_for(port, process)
     yield f"http://127.0.0.1:{port}", log
     process.terminate()
     process.wait(timeout=30)
@@ -191,16 +173,6 @@ def test_config_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     assert token.stdout.startswith("token: mcpg_") and "[[serve.clients]]" in token.stdout
 
 
-class _Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _children_running(script: Path) -> list[int]:
     """This process's children whose command line names ``script``."""
     found = []
@@ -232,8 +204,8 @@ def test_an_abandoned_session_is_ended_with_its_server() -> None:
 
     from mcpward.gateway._http import Upstream, create_app
 
-    clock = _Clock()
-    port = _free_port()
+    clock = Clock()
+    port = free_port()
     app = create_app(
         {"weather": Upstream(command=(sys.executable, str(SERVER), "stdio"))},
         lambda _name, _upstream: [],

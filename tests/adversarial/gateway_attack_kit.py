@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from loopback import free_port, wait_for
 
 SERVERS = Path(__file__).parent.parent / "servers"
 MCPWARD = [sys.executable, "-m", "mcpward"]
@@ -77,44 +76,6 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@contextlib.contextmanager
-def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
-    """The app made for a free port, served by uvicorn in a thread; yields its base URL."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_for_port(port), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 @contextlib.contextmanager
 def serve_process(
     tmp_path: Path, config: str, *, env: dict[str, str] | None = None
@@ -132,15 +93,7 @@ def serve_process(
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the gateway did not start") from None
-                time.sleep(0.1)
+        wait_for(port, process)
         yield f"http://127.0.0.1:{port}", process, log
     finally:
         process.terminate()

@@ -21,9 +21,9 @@ from gateway_attack_kit import (
     children_of,
     digest,
     post,
-    serving,
 )
 
+from loopback import serving
 from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
 
 
@@ -199,8 +199,7 @@ def test_one_token_cannot_start_a_server_per_request(tmp_path: Path) -> None:
 def test_requests_and_new_sessions_are_rate_limited_per_client(tmp_path: Path) -> None:
     """On the app's clock (frozen, then moved by the test): a burst, then one request per
     1/rate seconds; a churn of sessions opened and ended is stopped at the per-minute limit."""
-    from gateway_attack_kit import Clock
-
+    from loopback import Clock
     from mcpward.gateway._http import ClientLimits
 
     clock = Clock()

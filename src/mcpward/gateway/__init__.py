@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward._settings import load_settings
-from mcpward.gateway._audit import AuditLog, verify
+from mcpward.gateway._audit import AuditLog, records, verify
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
 from mcpward.gateway._sinks import AuditSink
@@ -39,6 +39,7 @@ __all__ = [
     "load_config",
     "make_baseline",
     "make_sinks",
+    "records",
     "verify",
 ]
 

@@ -7,7 +7,7 @@ The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the form
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from mcpward.advisories import advisories_for, load_advisories
+from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.registry import ObservedServer, Registry, Status
 
@@ -192,7 +193,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     denials: list[dict[str, Any]] = []
     total = 0
     since = start.isoformat().replace("+00:00", "Z")
-    for record in _records(path):
+    for record in records(path):
         if str(record.get("at", "")) < since:
             continue
         server = str(record.get("server", ""))
@@ -227,17 +228,6 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         "egress_denials": denials[:10_000],
         **groups,
     }
-
-
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open("rb") as handle:
-        for line in handle:
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
-                yield record
 
 
 def render_json(document: dict[str, Any]) -> str:

@@ -43,24 +43,25 @@ class Dlp(Interceptor):
         failure = exchange.response.get("error")
         if failure is not None:
             # An error's message and data reach the client (and its model) as a result does.
-            redacted = self._judge(session, exchange, failure, "error")
-            if redacted is not failure and exchange.decision == "redact":
-                exchange.response = {**exchange.response, "error": redacted}
-                exchange.response_changed = True
-            if self.injection != "off":
-                self._injection(session, exchange, _strings(failure), "error")
+            self._judge_answer(session, exchange, "error", failure, _strings(failure))
             return
         if exchange.tool is None:
             return
         result = exchange.response.get("result")
-        if result is None:
-            return
-        redacted = self._judge(session, exchange, result, "result")
-        if redacted is not result and exchange.decision == "redact":
-            exchange.response = {**exchange.response, "result": redacted}
+        if result is not None:
+            self._judge_answer(session, exchange, "result", result, _result_texts(result))
+
+    def _judge_answer(
+        self, session: Session, exchange: Exchange, part: str, value: Any, texts: list[str]
+    ) -> None:
+        """DLP and the injection check on the answer's ``part`` ("result" or "error")."""
+        assert exchange.response is not None
+        redacted = self._judge(session, exchange, value, part)
+        if redacted is not value and exchange.decision == "redact":
+            exchange.response = {**exchange.response, part: redacted}
             exchange.response_changed = True
         if self.injection != "off":
-            self._injection(session, exchange, _result_texts(result), "result")
+            self._injection(session, exchange, texts, part)
 
     def server_message(self, session: Session, exchange: Exchange) -> None:
         """Requests of the server to the client (sampling puts text before the model,
