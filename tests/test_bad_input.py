@@ -213,3 +213,22 @@ def test_huge_number_of_servers_is_capped(tmp_path: Path) -> None:
     report = scan_home(home)
     assert len(report.servers) == 10_000
     assert any("more than 10000 servers" in e.message for e in report.errors)
+
+
+@pytest.mark.parametrize("command", [["sandbox", "run"], ["gateway", "run", "--server", "x"]])
+def test_an_audit_log_that_cannot_be_opened_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
+    """A log under a regular file (not a folder): one line naming the log, exit 2, no traceback."""
+    import subprocess
+    import sys
+
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    profile = tmp_path / "profile.toml"
+    profile.write_text("", encoding="utf-8")
+    extra = ["--profile", str(profile)] if command[0] == "sandbox" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpward", *command, *extra, "--audit-log", str(tmp_path / "file" / "audit.jsonl"),
+         "--", sys.executable, "-c", "pass"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "cannot open the audit log" in done.stderr and "Traceback" not in done.stderr

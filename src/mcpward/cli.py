@@ -1018,7 +1018,11 @@ def sandbox_run(
         chosen = choose_backend(backend)
     except SandboxError as exc:
         raise _fail(str(exc)) from None
-    log = AuditLog(audit_log or default_audit_log())
+    log_path = audit_log or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise _fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
 
     def report(record: dict[str, object]) -> None:
         stamp = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
