@@ -2,12 +2,14 @@
 the floor of one pass of Python's ``re`` (a single simple expression for the same kinds of
 data, no validation) and detect-secrets where it can be imported.
 
-    python bench/dlp_dense.py [--sizes 1 10 50] [--python]
+    python bench/dlp_dense.py [--sizes 1 10 50] [--python] [--detect-secrets PY]
 
 Dense text is log lines of a few words and one piece of personal data each (e-mail
 addresses, phone numbers, IBANs, card-like numbers, IP addresses, social security numbers),
 about one every 35 bytes; plain text is prose with none. ``--python`` adds the engine without
-Hyperscan (slow: one search of the whole text per rule that fired).
+Hyperscan (slow: one search of the whole text per rule that fired). ``--detect-secrets PY``
+runs detect-secrets (all plugins, default settings, line by line as it scans files) in the
+Python ``PY`` whose environment has it, on the same text, timed inside that process.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ import importlib.util
 import platform
 import random
 import re
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from mcpward.dlp._engine import Engine
 
@@ -142,12 +147,43 @@ def _detect_secrets() -> Callable[[str], int] | None:
     return scan
 
 
+_DETECT_SECRETS_CHILD = """
+import sys, time
+from detect_secrets.core.scan import scan_line
+from detect_secrets.settings import default_settings
+text = open(sys.argv[1], encoding="utf-8").read()
+started = time.process_time()
+with default_settings():
+    found = sum(1 for line in text.splitlines() for _ in scan_line(line))
+print(time.process_time() - started, found)
+"""
+
+
+def _detect_secrets_in(python: str) -> Callable[[str], tuple[float, int]]:
+    """detect-secrets in another interpreter: (its CPU seconds, its reports) for a text."""
+
+    def scan(text: str) -> tuple[float, int]:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "text.txt"
+            path.write_text(text, encoding="utf-8")
+            done = subprocess.run(
+                [python, "-c", _DETECT_SECRETS_CHILD, str(path)], capture_output=True, text=True, check=True
+            )
+        seconds, found = done.stdout.split()
+        return float(seconds), int(found)
+
+    return scan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50], help="megabytes")
     parser.add_argument("--python", action="store_true", help="also the engine without Hyperscan")
+    parser.add_argument(
+        "--detect-secrets", metavar="PY", help="a Python whose environment has detect-secrets"
+    )
     args = parser.parse_args()
     native = Engine()
     native.scan("warm up: bob@example.org")
@@ -161,11 +197,12 @@ def main() -> None:
     detect_secrets = _detect_secrets()
     if detect_secrets is not None:
         scanners["detect-secrets"] = detect_secrets
+    elsewhere = {"detect-secrets": _detect_secrets_in(args.detect_secrets)} if args.detect_secrets else {}
     print(
         f"{datetime.date.today()}, {platform.python_version()}, {platform.machine()}, native={native.native}"
     )
-    if detect_secrets is None:
-        print("detect-secrets: not importable in this environment (not measured)")
+    if detect_secrets is None and not elsewhere:
+        print("detect-secrets: not importable in this environment and no --detect-secrets (not measured)")
     print("| text | size | scanner | CPU seconds | MB/s | matches |")
     print("| --- | --- | --- | --- | --- | --- |")
     for kind, make in (("dense", dense_text), ("plain", plain_text)):
@@ -173,6 +210,12 @@ def main() -> None:
             text = make(size * MB)
             for name, scan in scanners.items():
                 seconds, found = _timed(scan, text)
+                print(
+                    f"| {kind} | {size} MB | {name} | {seconds:.2f} | {size / seconds:.1f} | {found} |",
+                    flush=True,
+                )
+            for name, measure in elsewhere.items():
+                seconds, found = measure(text)
                 print(
                     f"| {kind} | {size} MB | {name} | {seconds:.2f} | {size / seconds:.1f} | {found} |",
                     flush=True,
