@@ -137,3 +137,49 @@ def test_the_clients_answers_to_the_server_pass_the_checks_and_the_audit(tmp_pat
     assert SECRET not in seen, "the user's secret reached the server unmasked"
     records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines() if line]
     assert any(record.get("id") == "ask-1" for record in records), "no audit record of the answer"
+
+
+#: A server that answers initialize and then is busy for good (a long tool call in a server
+#: that reads its input one message at a time): it no longer reads what the gateway writes it.
+_BUSY_SERVER = """
+import json, sys, time
+line = sys.stdin.readline()
+sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": json.loads(line)["id"], "result": {}}) + "\\n")
+sys.stdout.flush()
+time.sleep(120)
+"""
+
+
+def test_what_a_client_posts_to_a_server_that_does_not_read_is_bounded(tmp_path: Path) -> None:
+    """``gateway serve`` wrote each posted message to the server's standard input without
+    waiting for it to drain: to a server that is not reading, a client's notifications (a 202
+    at once, no DLP scan to pay for) pile up in the gateway's memory without bound. 40 posts
+    of 4 MB, within the request rate and size limits, must not grow it by 160 MB."""
+    import httpx
+    from gateway_attack_kit import INITIALIZE, TOKEN_A, auth, digest, memory_kb, post, serve_process
+
+    script = tmp_path / "busy.py"
+    script.write_text(_BUSY_SERVER, encoding="utf-8")
+    config = f"""[[serve.clients]]
+name = "alice"
+sha256 = "{digest(TOKEN_A)}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[baseline]
+enabled = false
+[servers.busy]
+command = ["{sys.executable}", "{script}"]
+"""
+    with serve_process(tmp_path, config) as (base, process, _log):
+        session = post(base, "busy", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
+        before = memory_kb(process.pid)
+        note = orjson.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                             "params": {"data": "n" * (4 << 20)}})  # fmt: skip
+        headers = auth(TOKEN_A) | {"Mcp-Session-Id": session, "Content-Type": "application/json"}
+        with httpx.Client(timeout=30) as client:
+            for _ in range(40):
+                answer = client.post(f"{base}/servers/busy/mcp", content=note, headers=headers)
+                if answer.status_code != 202:
+                    break  # refused (a limit): what the gateway holds is then bounded
+        grown_mb = (memory_kb(process.pid) - before) / 1024
+        assert grown_mb < 64, f"the gateway held {grown_mb:.0f} MB for a server that does not read"
