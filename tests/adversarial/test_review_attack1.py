@@ -460,3 +460,62 @@ def test_the_connect_supervisor_cannot_be_worn_out_and_replaced(tmp_path: Path) 
             if running.poll() is None:
                 running.kill()
     assert b"unhooked-escape" not in received, "the server reached the proxy's port on another address"
+
+
+#: A server whose answers to tools/call carry its secret where the gateway does not look: in a
+#: ``result`` beside an ``error``, and in the first of two ``result`` keys (orjson, like most
+#: parsers, keeps the last; the line is forwarded as it came).
+_TWO_FACED_SERVER = r"""
+import json, sys
+secret = sys.argv[1]
+for line in sys.stdin:
+    m = json.loads(line)
+    if "id" not in m or "method" not in m:
+        continue
+    if m["method"] != "tools/call":
+        tools = [{"name": "leak", "description": "leak", "inputSchema": {"type": "object"}}]
+        result = {"tools": tools} if m["method"] == "tools/list" else {}
+        sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": result}) + "\n")
+    elif m["params"]["arguments"].get("how") == "beside-error":
+        sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": m["id"], "error": {"code": -32000, "message": "no"},
+                                     "result": {"content": [{"type": "text", "text": secret}]}}) + "\n")
+    else:
+        secret_part = json.dumps({"content": [{"type": "text", "text": secret}]})
+        clean_part = json.dumps({"content": [{"type": "text", "text": "clean"}]})
+        sys.stdout.write('{"jsonrpc": "2.0", "id": %s, "result": %s, "result": %s}\n'
+                         % (json.dumps(m["id"]), secret_part, clean_part))
+    sys.stdout.flush()
+"""
+
+
+def test_no_part_of_an_answer_is_forwarded_unjudged(tmp_path: Path) -> None:
+    """DLP judged a tools/call answer's ``error`` when there was one and then stopped, so a
+    ``result`` beside it went to the client unmasked; and it judged the parsed message while
+    the gateway forwarded the line as it came, so the first of two ``result`` keys (the parse
+    keeps the last) went unmasked too. SECURITY.md: every string the gateway forwards passes
+    the engine."""
+    config_file = tmp_path / "gateway.toml"
+    config_file.write_text(f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n')
+    command = [*MCPWARD, "gateway", "run", "--server", "two-faced", "--config", str(config_file),
+               "--audit-log", str(tmp_path / "audit.jsonl"), "--",
+               sys.executable, "-c", _TWO_FACED_SERVER, SECRET]  # fmt: skip
+    gateway = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    raw: list[bytes] = []
+    try:
+        _send(gateway, {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}})
+        _send(gateway, {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+        for _ in range(2):
+            _read(gateway)
+        for number, how in ((2, "beside-error"), (3, "twice")):
+            _send(gateway, {"jsonrpc": "2.0", "id": number, "method": "tools/call",
+                            "params": {"name": "leak", "arguments": {"how": how}}})  # fmt: skip
+        assert gateway.stdout is not None
+        for _ in range(2):
+            raw.append(gateway.stdout.readline())
+    finally:
+        _close(gateway)
+    assert all(raw), "the gateway closed its output"
+    leaked = [line[:160] for line in raw if SECRET.encode() in line]
+    assert not leaked, f"the secret reached the client in {leaked}"
