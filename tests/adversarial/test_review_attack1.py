@@ -565,3 +565,39 @@ def test_a_tool_listed_twice_under_its_pinned_name_is_not_shown_unpinned(tmp_pat
         armed.touch()
     assert "id_rsa" not in json.dumps(listings[0])
     assert "id_rsa" not in json.dumps(listings[1]), "the poisoned description reached the client"
+
+
+@pytest.mark.parametrize("backend", ["landlock", "bubblewrap"])
+def test_a_root_only_file_under_usr_is_hidden_too(tmp_path: Path, backend: str) -> None:
+    """Only /etc, /opt and /usr/local were searched for entries other users may not read; a
+    root-only file elsewhere in the system folders (here /usr/lib) was read by a server run as
+    root, who owns it and needs no capability. SECURITY.md: the system folders are seen with
+    the entries other users cannot read hidden."""
+    import os
+
+    from mcpward.sandbox import backends
+    from needs import missing
+
+    availability = next(b for b in backends() if b.name == backend).check()
+    if not availability.works:
+        missing(backend, availability.why)
+    if os.geteuid() != 0:
+        pytest.skip("needs root to leave a root-only file under /usr")
+    secret = "ghp_" + os.urandom(18).hex()
+    private = Path("/usr/lib") / f"mcpward-review-{os.urandom(4).hex()}"
+    descriptor = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(descriptor, secret.encode())
+        os.close(descriptor)
+        reader = (
+            f"try:\n    print(open({str(private)!r}).read())\nexcept OSError as exc:\n    print(exc.errno)\n"
+        )
+        ran = subprocess.run(
+            [*MCPWARD, "sandbox", "run", "--backend", backend, "--audit-log", str(tmp_path / "audit.jsonl"),
+             "--", sys.executable, "-c", reader],
+            capture_output=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        private.unlink()
+    assert ran.returncode == 0, ran.stderr.decode()[-2000:]
+    assert secret not in ran.stdout.decode(), "a root-only file of /usr/lib was read inside"
