@@ -250,6 +250,11 @@ def check(path: Path) -> Verdict:
             except (KeyError, AttributeError, TypeError, ValueError):
                 verdict.problem = f"line {number} is not an audit record"
                 return verdict
+            if seq != last_seq + 1:
+                # Writers number records one by one; a record's own seq must not decide
+                # whether its MAC is checked (one numbered below ``since`` would skip it).
+                verdict.problem = f"line {number} is out of sequence (inserted or forged)"
+                return verdict
             if record.get("prev") != previous:
                 verdict.problem = f"line {number} does not follow the record before it (removed or reordered)"
                 return verdict

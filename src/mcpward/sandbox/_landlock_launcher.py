@@ -208,7 +208,7 @@ _X86_64 = {
     "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
     "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "mq_open": 240,
     "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
-    "mq_getsetattr": 245,
+    "mq_getsetattr": 245, "seccomp": 317,
 }
 _AARCH64 = {
     "socket": 198, "socketpair": 199, "connect": 203, "listen": 201, "sendto": 206, "sendmsg": 211,
@@ -225,7 +225,7 @@ _AARCH64 = {
     "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
     "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189, "semget": 190,
     "semctl": 191, "semtimedop": 192, "semop": 193, "shmget": 194, "shmctl": 195, "shmat": 196,
-    "shmdt": 197,
+    "shmdt": 197, "seccomp": 277,
 }
 # fmt: on
 #: Numbers of the calls the filter looks at (a name missing on an architecture, chmod or open
@@ -253,8 +253,9 @@ _REFUSED = (
 #: Not there, as far as the server can tell: clone3's flags are out of the filter's reach (in
 #: memory), and openat2's mode too; C libraries then fall back to clone and openat.
 _ABSENT = ("clone3", "openat2")
-#: What the filter rules only where the server shares the host's network (Landlock).
-_NETWORK_CALLS = ("connect", "listen", "socket", "socketpair", "sendto", "sendmsg", "sendmmsg")
+#: What the filter rules only where the server shares the host's network (Landlock; there, a
+#: seccomp listener of its own would answer connect() past the supervisor).
+_NETWORK_CALLS = ("connect", "listen", "socket", "socketpair", "sendto", "sendmsg", "sendmmsg", "seccomp")
 #: Calls allowed or not by their arguments: the block of the filter that decides each.
 # fmt: off
 _CHECKED = {
@@ -262,7 +263,7 @@ _CHECKED = {
     "openat": "openat",
     "chmod": "mode1", "fchmod": "mode1", "fchmodat": "mode2", "fchmodat2": "mode2",
     "mkdir": "mode1", "mkdirat": "mode2", "mknod": "mode1", "mknodat": "mode2", "creat": "mode1",
-    "sendto": "flags3", "sendmsg": "flags2", "sendmmsg": "flags3",
+    "sendto": "flags3", "sendmsg": "flags2", "sendmmsg": "flags3", "seccomp": "listener",
 }
 # fmt: on
 
@@ -308,6 +309,9 @@ def seccomp_program(machine: str, *, host_network: bool = True) -> list[tuple[in
         "mode2", (_LD, "", "", _arg(2)), (_JSET, "eperm", "allow", _SET_ID_BITS),
         "flags2", (_LD, "", "", _arg(2)), (_JSET, "eperm", "allow", _MSG_FASTOPEN),
         "flags3", (_LD, "", "", _arg(3)), (_JSET, "eperm", "allow", _MSG_FASTOPEN),
+        # A filter of the server's own may not take connect()'s notifications: with a listener
+        # it could answer them "continue", past the supervisor (one listener a chain, ours).
+        "listener", (_LD, "", "", _arg(1)), (_JSET, "eperm", "allow", _NEW_LISTENER),
         "allow", (_RET, "", "", _ALLOW),
         "eperm", (_RET, "", "", _ERRNO | errno.EPERM),
         "eacces", (_RET, "", "", _ERRNO | errno.EACCES),
@@ -530,6 +534,12 @@ def main() -> None:
     if sys.argv[1] == "--filter":
         filter_only(sys.argv[2], command)
     spec = json.loads(sys.argv[1])
+    try:
+        # Forked before the limits: a server must not wear the supervisor out (RLIMIT_CPU).
+        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0)
+    except OSError as exc:
+        sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
+        sys.exit(126)
     for limit, value in (
         (resource.RLIMIT_CPU, spec["cpu_seconds"]),
         (resource.RLIMIT_FSIZE, spec["file_size_mb"] * 1024 * 1024),
@@ -539,7 +549,6 @@ def main() -> None:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
-        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0)
         drop_capabilities()
         restrict(spec["read"], spec["write"], spec["connect_ports"])
         listener = install_filter()
