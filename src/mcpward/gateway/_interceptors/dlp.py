@@ -86,6 +86,22 @@ class Dlp(Interceptor):
         if self.injection != "off":
             self._injection(session, exchange, _strings(params), exchange.method)
 
+    def client_response(self, session: Session, exchange: Exchange) -> None:
+        """The client's answer to the server (what the user typed into an elicitation, what
+        the model wrote for a sampling request) leaves as a tool call's arguments do: masked or
+        refused by the same policy. It goes to the server, not to the model: no injection check."""
+        answer = exchange.response
+        if answer is None:
+            return
+        part = "result" if "result" in answer else "error"
+        value = answer.get(part)
+        if value is None:
+            return
+        redacted = self._judge(session, exchange, value, "answer")
+        if redacted is not value and exchange.decision == "redact":
+            exchange.response = {**answer, part: redacted}
+            exchange.response_changed = True
+
     def _judge(self, session: Session, exchange: Exchange, value: Any, where: str) -> Any:
         """Scan ``value``; note the decision on the exchange; the copy to forward (``value``
         itself when nothing is to be masked)."""
