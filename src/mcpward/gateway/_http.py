@@ -36,6 +36,23 @@ from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Se
 SESSION_HEADER = "mcp-session-id"
 #: What a session keeps for its stream until the client reads it, in bytes.
 _UNASKED_BYTES = 16 * 1024 * 1024
+#: How long a posted message waits for a server that is not reading its input to take what
+#: it was already sent, before the post is refused (at most ``call_timeout``).
+_ROOM_WAIT = 10.0
+#: What the gateway answers the server of its own (refusals of its requests) is dropped past
+#: this much unread: waiting for it would stop reading the server, which may be blocked
+#: writing to us (a deadlock), and holding it would grow without bound.
+_REFUSALS_BYTES = 1024 * 1024
+
+
+class ServerNotReading(Exception):
+    """The server has not taken what it was already sent: a posted message is refused, not
+    piled up in the gateway's memory. ``request_id``: the refused request's (None for a
+    notification or a response)."""
+
+    def __init__(self, why: str, request_id: Any = None) -> None:
+        super().__init__(why)
+        self.request_id = request_id
 
 
 class HttpSession:
@@ -68,6 +85,9 @@ class HttpSession:
         self.max_message = max_message
         self.call_timeout = call_timeout
         self.waiting: dict[str, asyncio.Future[bytes]] = {}
+        #: Held while a posted message waits for room in the server's input and is written,
+        #: so that messages enter it one at a time, each after the previous one drained.
+        self.writing = asyncio.Lock()
         self.unasked: asyncio.Queue[bytes] = asyncio.Queue(maxsize=1000)
         #: What waits for the stream, in bytes, and its bound (one largest message at least).
         self.unasked_bytes = 0
@@ -117,7 +137,8 @@ class HttpSession:
     def _deliver(self, outs: list[Out]) -> None:
         for out in outs:
             if out.to == "server":
-                self._to_server(out.data)
+                if self._unread_by_server() <= _REFUSALS_BYTES:
+                    self._to_server(out.data)
                 continue
             waiter = self.waiting.pop(_answer_key(out.data), None)
             if waiter is not None and not waiter.done():
@@ -138,6 +159,48 @@ class HttpSession:
         data = await asyncio.wait_for(self.unasked.get(), timeout=timeout)
         self.unasked_bytes -= len(data)
         return data
+
+    def _unread_by_server(self) -> int:
+        """Bytes written to the server's input that it has not read yet (held by us)."""
+        stdin = self.process.stdin if self.process is not None else None
+        if stdin is None or stdin.is_closing():
+            return 0
+        return stdin.transport.get_write_buffer_size()
+
+    async def _room_in_server(self) -> None:
+        """Returns once the server has read what it was sent (down to the pipe's low-water
+        mark); at once for a remote server or one that is gone."""
+        stdin = self.process.stdin if self.process is not None else None
+        if stdin is None or stdin.is_closing():
+            return
+        with contextlib.suppress(ConnectionError):  # the server exited: writes are dropped
+            await stdin.drain()
+
+    async def _send(self, raw: bytes) -> list[Out]:
+        """The posted message through the relay, and what it lets through to the server,
+        once the server has room for it: backpressure toward the client, never more than one
+        message held for a server that is not reading. :class:`ServerNotReading` if it has
+        none in time (before the relay runs: nothing is recorded as forwarded that was not)."""
+        try:
+            async with asyncio.timeout(min(_ROOM_WAIT, self.call_timeout)):
+                await self.writing.acquire()
+                try:
+                    await self._room_in_server()
+                except BaseException:
+                    self.writing.release()
+                    raise
+        except TimeoutError:
+            raise ServerNotReading(
+                f"the server {self.session.server!r} is not reading what it was sent; try again later"
+            ) from None
+        try:
+            outs = self.relay.client_message(raw)
+            for out in outs:
+                if out.to == "server":
+                    self._to_server(out.data)
+            return outs
+        finally:
+            self.writing.release()
 
     def _to_server(self, data: bytes) -> None:
         if self.remote is not None:
@@ -164,10 +227,14 @@ class HttpSession:
             future = asyncio.get_running_loop().create_future()
             self.waiting[key] = future
         immediate = None
-        for out in self.relay.client_message(raw):
-            if out.to == "server":
-                self._to_server(out.data)
-            elif immediate is None:
+        try:
+            outs = await self._send(raw)
+        except ServerNotReading as exc:
+            self.waiting.pop(key or "", None)
+            exc.request_id = request_id
+            raise
+        for out in outs:
+            if out.to != "server" and immediate is None:
                 immediate = out.data
         if immediate is not None:
             self.waiting.pop(key or "", None)
@@ -430,7 +497,12 @@ def create_app(
         session.last_used = clock()
 
         async def answer() -> None:
-            reply = await session.handle(body)
+            try:
+                reply = await session.handle(body)
+            except ServerNotReading as exc:  # the 202 is sent: a request learns why on the stream
+                refused = exc.request_id
+                why = f"mcpward gateway: {exc}"
+                reply = None if refused is None else encode(error(refused, BLOCKED, why))
             if reply is not None:
                 session.hold(reply)
 
@@ -466,7 +538,10 @@ def create_app(
                 return Response(encode(error(_id(body), BLOCKED, started)), media_type="application/json")
             session = started
         session.last_used = clock()
-        answer = await session.handle(body)
+        try:
+            answer = await session.handle(body)
+        except ServerNotReading as exc:
+            return refuse(503, str(exc), retry=_ROOM_WAIT)
         session.last_used = clock()
         headers = {SESSION_HEADER: session.id}
         if answer is None:

@@ -32,6 +32,9 @@ from mcpward.gateway.interface import (
 
 #: Messages larger than this (bytes) are refused unless the config says otherwise.
 DEFAULT_MAX_MESSAGE = 8 * 1024 * 1024
+#: Requests of the server the client has not answered yet, kept (their method) to name the
+#: answer in the audit; the oldest are forgotten past this many (a server may ask and ask).
+_MAX_ASKED = 1024
 _LEADING_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
 
@@ -57,6 +60,8 @@ class Relay:
         self.interceptors = list(interceptors)
         self.max_message = max_message
         self.pending: dict[str, Exchange] = {}
+        #: The server's requests forwarded to the client, by id: their method.
+        self.asked: dict[str, str] = {}
 
     # -- client to server --------------------------------------------------------------------
 
@@ -85,7 +90,7 @@ class Relay:
         if isinstance(method, str):
             return self._notification(message, raw, from_server=False)
         if "id" in message and ("result" in message or "error" in message):
-            return [Out("server", _line(raw))]  # the client answering the server (sampling, ...)
+            return self._client_answer(message, raw)
         return [
             self._to_client(
                 error(_id_of(message), INVALID_REQUEST, "not a request, notification or response")
@@ -117,6 +122,27 @@ class Relay:
         self.pending[request_key(exchange.id)] = exchange
         data = encode(exchange.request) if exchange.request_changed else _line(raw)
         return [Out("server", data)]
+
+    def _client_answer(self, message: dict[str, Any], raw: bytes) -> list[Out]:
+        """The client answering a request of the server (a sampling result, what the user typed
+        into an elicitation, its roots): judged (``client_response``) and recorded before the
+        server sees it, as a tool call's arguments are. Refused, the server gets an error in
+        its place, so that it does not wait for an answer that never comes."""
+        method = self.asked.pop(request_key(message["id"]), "response")
+        exchange = Exchange(
+            id=message["id"],
+            method=method,
+            request={"jsonrpc": "2.0", "id": message["id"], "method": method},
+            response=message,
+            response_bytes=len(raw),
+        )
+        self._run("client_response", exchange)
+        if not self._forwarded(exchange, "client-response") or exchange.decision == "block":
+            reason = "; ".join(exchange.reasons)
+            return [Out("server", encode(error(exchange.id, BLOCKED, f"mcpward gateway: {reason}")))]
+        if exchange.response_changed and exchange.response is not None:
+            return [Out("server", encode(exchange.response))]
+        return [Out("server", _line(raw))]
 
     # -- server to client --------------------------------------------------------------------
 
@@ -176,6 +202,10 @@ class Relay:
                 reason = "; ".join(exchange.reasons)
                 return [Out("server", encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
             return []
+        if is_request:
+            if len(self.asked) >= _MAX_ASKED:
+                del self.asked[next(iter(self.asked))]
+            self.asked[request_key(message["id"])] = method
         return [Out("client", encode(exchange.request) if exchange.request_changed else _line(raw))]
 
     # -- both ways ---------------------------------------------------------------------------

@@ -139,9 +139,15 @@ class Interceptor:
         notification it sends, before the client sees it (``exchange.request`` is the message);
         block (a request is then refused to the server, a notification dropped) or rewrite it."""
 
+    def client_response(self, session: Session, exchange: Exchange) -> None:
+        """The client's answer to a request of the server (``exchange.response``; the request's
+        method is ``exchange.method``), before the server sees it; block (the server then gets
+        an error in its place) or rewrite it."""
+
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
-        """After the pipeline decided: ``stage`` is request, response, or server-request and
-        server-notification for what the server sends of its own. The audit's hook."""
+        """After the pipeline decided: ``stage`` is request, response, server-request and
+        server-notification for what the server sends of its own, or client-response for the
+        client's answer to one. The audit's hook."""
 
     def closed(self, session: Session) -> None:
         """The session ended (the server exited or the client went away): write what is kept."""

@@ -1,5 +1,6 @@
 """One record per request and one per response, written before either is forwarded; one per
-request the server makes of the client, and per notification a check acted on."""
+request the server makes of the client and per answer of the client to one, and per
+notification a check acted on."""
 
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ class Audit(Interceptor):
             if arguments is not None:
                 record["arguments"] = _redacted(arguments, exchange.redacted_arguments)
         else:
-            record["latency_ms"] = round((time.perf_counter() - exchange.started) * 1000, 3)
+            if stage == "response":  # a client's answer to the server is timed by nobody here
+                record["latency_ms"] = round((time.perf_counter() - exchange.started) * 1000, 3)
             record["response_bytes"] = exchange.response_bytes
             response = exchange.response or {}
             outcome = response.get("result", response.get("error"))

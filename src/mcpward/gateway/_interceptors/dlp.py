@@ -1,6 +1,7 @@
-"""Secrets and personal data in tool arguments and results, with the DLP engine and policy:
-``alert`` records, ``redact`` masks in place, ``block`` refuses. Results are also read for
-instructions injected into the model's context, with inspect's detectors."""
+"""Secrets and personal data in tool arguments and in every answer and message of the server,
+with the DLP engine and policy: ``alert`` records, ``redact`` masks in place, ``block`` refuses.
+What the server sends is also read for instructions injected into the model's context, with
+inspect's detectors."""
 
 from __future__ import annotations
 
@@ -45,11 +46,20 @@ class Dlp(Interceptor):
             # An error's message and data reach the client (and its model) as a result does.
             self._judge_answer(session, exchange, "error", failure, _strings(failure))
             return
-        if exchange.tool is None:
-            return
         result = exchange.response.get("result")
-        if result is not None:
-            self._judge_answer(session, exchange, "result", result, _result_texts(result))
+        if result is None:
+            return
+        # Every answer reaches the client and its model: a resource read, a prompt, the
+        # server's initialize instructions as much as a tool result. The tools of a tool list
+        # are judged by inspect and pinned (pins run first and withhold what changed); an
+        # injection verdict here would take every tool away at once, so they get DLP only.
+        if exchange.tool is not None:
+            texts = _result_texts(result)
+        elif exchange.method == "tools/list":
+            texts = []
+        else:
+            texts = _strings(result)
+        self._judge_answer(session, exchange, "result", result, texts)
 
     def _judge_answer(
         self, session: Session, exchange: Exchange, part: str, value: Any, texts: list[str]
@@ -75,6 +85,22 @@ class Dlp(Interceptor):
             exchange.request_changed = True
         if self.injection != "off":
             self._injection(session, exchange, _strings(params), exchange.method)
+
+    def client_response(self, session: Session, exchange: Exchange) -> None:
+        """The client's answer to the server (what the user typed into an elicitation, what
+        the model wrote for a sampling request) leaves as a tool call's arguments do: masked or
+        refused by the same policy. It goes to the server, not to the model: no injection check."""
+        answer = exchange.response
+        if answer is None:
+            return
+        part = "result" if "result" in answer else "error"
+        value = answer.get(part)
+        if value is None:
+            return
+        redacted = self._judge(session, exchange, value, "answer")
+        if redacted is not value and exchange.decision == "redact":
+            exchange.response = {**answer, part: redacted}
+            exchange.response_changed = True
 
     def _judge(self, session: Session, exchange: Exchange, value: Any, where: str) -> Any:
         """Scan ``value``; note the decision on the exchange; the copy to forward (``value``
