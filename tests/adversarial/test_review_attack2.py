@@ -5,12 +5,17 @@ secure behaviour, so it fails until the defect is fixed."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import random
 from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import text
 
+from mcpward.dlp import redact_text
+from mcpward.dlp.scanning import redact, scan_text
 from mcpward.registry import Registry, Role, Status
 from test_registry import package_request
 
@@ -51,3 +56,44 @@ def test_a_token_planted_used_and_removed_in_the_database_is_noticed(
                            {"hash": hashlib.sha256(planted.encode()).hexdigest()})  # fmt: skip
     assert registry.get(requested.id).status == Status.APPROVED
     assert registry.verify_audit() is not None, "an approval made with a token planted in the database"
+
+
+# -- a server sending results: private keys that stay readable ------------------------------
+
+_KEY_BODY = base64.b64encode(random.Random(2).randbytes(1200)).decode()  # noqa: S311 (test data)
+_KEY_LINES = [_KEY_BODY[i : i + 64] for i in range(0, len(_KEY_BODY), 64)]
+
+
+def _readable_lines(output: str, lines: list[str]) -> list[str]:
+    return [line for line in lines if line[:16] in output or line[-16:] in output]
+
+
+def test_a_private_key_json_escaped_with_escaped_slashes_is_masked_whole() -> None:
+    """JSON may write "/" as "\\/" (PHP's json_encode does by default; JavaScript's
+    JSON.parse reads it back): a key in such a document, one escape like the "\\n" the DLP
+    already reads, kept every line after its first "/" readable (and the whole key, when a
+    "/" fell in its first 16 characters)."""
+    key = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(_KEY_LINES) + "\n-----END PRIVATE KEY-----\n"
+    escaped = json.dumps(key)[1:-1].replace("/", "\\/")
+    assert json.loads(f'"{escaped}"') == key  # a plain JSON string
+    document = '{"path": "deploy.pem", "content": "' + escaped + '"}'
+    shown = [line.replace("/", "\\/") for line in _KEY_LINES]
+    assert _readable_lines(redact_text(document), shown) == []
+    assert _readable_lines(redact(document, scan_text(document)), shown) == []
+
+
+def test_an_ssh2_private_key_with_a_continued_header_is_masked_whole() -> None:
+    """RFC 4716 (the SSH2 key file format SECURITY.md lists) continues a header line that ends
+    in a backslash and allows header values up to 1024 bytes; a key with a long comment
+    written so (as ssh.com's tools do) was not found at all: every line stayed readable."""
+    comment = 'Comment: "' + "deploy key of the build farm, rotated every quarter by ops; " * 3 + "\\\n"
+    key = (
+        "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\n"
+        + comment
+        + 'owner: ops@example.org"\n'
+        + "\n".join(_KEY_LINES)
+        + "\n---- END SSH2 ENCRYPTED PRIVATE KEY ----\n"
+    )
+    text = f"the key file:\n{key}"
+    assert _readable_lines(redact_text(text), _KEY_LINES) == []
+    assert _readable_lines(redact(text, scan_text(text)), _KEY_LINES) == []
