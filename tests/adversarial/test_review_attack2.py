@@ -12,6 +12,7 @@ import random
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import text
 
 from mcpward.dlp import redact_text
@@ -97,3 +98,32 @@ def test_an_ssh2_private_key_with_a_continued_header_is_masked_whole() -> None:
     text = f"the key file:\n{key}"
     assert _readable_lines(redact_text(text), _KEY_LINES) == []
     assert _readable_lines(redact(text, scan_text(text)), _KEY_LINES) == []
+
+
+# -- a hostile requester: bad input that is not a 4xx ----------------------------------------
+
+_REQUEST = {
+    "name": "io.github.acme/lone",
+    "identity": {"kind": "package", "ecosystem": "npm", "name": "@acme/lone", "version": "1.0.0"},
+    "owner": "team-platform",
+    "scope": {"reads": ["project files"]},
+}
+
+
+@pytest.mark.parametrize("field", ["@acme/lone", "1.0.0", "project files"])
+def test_a_lone_surrogate_in_a_request_is_a_4xx_not_a_500(
+    registry: Registry, live_server: str, field: str
+) -> None:
+    """JSON may spell a lone UTF-16 surrogate ("\\udfff"); most string fields refuse it with a
+    422, but the identity's name and version and the data scope's entries reached the database
+    driver, whose UTF-8 encoding failed: a 500 and a traceback in the server's log."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    body = json.dumps(_REQUEST).replace(f'"{field}"', f'"{field}\\udfff"', 1)
+    answer = httpx.post(
+        f"{live_server}/api/entries",
+        content=body,
+        headers={"Authorization": f"Bearer {requester}", "content-type": "application/json"},
+        timeout=30,
+    )
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:200])
+    assert registry.verify_audit() is None
