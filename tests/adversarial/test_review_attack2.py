@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from mcpward.dlp import redact_text
 from mcpward.dlp.scanning import redact, scan_text
+from mcpward.inspect._pins import signature
 from mcpward.registry import Registry, Role, Status
 from test_registry import package_request
 
@@ -127,3 +128,74 @@ def test_a_lone_surrogate_in_a_request_is_a_4xx_not_a_500(
     )
     assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:200])
     assert registry.verify_audit() is None
+
+
+# -- a hostile requester: a secret stored and published -------------------------------------
+
+#: A GitHub token of the real format (random, never issued).
+_TOKEN = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5"
+
+
+def _request_body(name: str, **fields: object) -> dict[str, object]:
+    return {
+        "name": f"io.github.acme/{name}",
+        "identity": {"kind": "package", "ecosystem": "npm", "name": f"@acme/{name}", "version": "1.0.0"},
+        "owner": "team-platform",
+        **fields,
+    }
+
+
+def test_a_secret_in_a_server_json_key_is_refused_not_published(registry: Registry, live_server: str) -> None:
+    """Every string *value* of a server.json is checked, but not the keys of its objects: a
+    token as a key of ``_meta`` was stored, and published on /v0 once the entry was approved."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    viewer = registry.create_token("client", Role.VIEWER, "setup")
+    server_json = {
+        "name": "io.github.acme/keyed",
+        "version": "1.0.0",
+        "description": "files",
+        "_meta": {"io.modelcontextprotocol.registry/publisher-provided": {_TOKEN: "build"}},
+    }
+    created = httpx.post(
+        f"{live_server}/api/entries",
+        json=_request_body("keyed", server_json=server_json),
+        headers={"Authorization": f"Bearer {requester}"},
+        timeout=30,
+    )
+    if created.status_code == 201:  # stored: it must at least not be published
+        registry.approve(created.json()["id"], "bob", "read it", override=True)
+        published = httpx.get(
+            f"{live_server}/v0/servers", headers={"Authorization": f"Bearer {viewer}"}, timeout=30
+        )
+        assert published.status_code == 200
+        assert _TOKEN[4:] not in published.text
+    assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
+
+
+def test_a_secret_in_a_pinned_tool_description_is_refused(registry: Registry, live_server: str) -> None:
+    """Pins are fields of the entry (served to every viewer and gateway), but their text was not
+    among the strings checked for secrets: a tool description holding a token was stored."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    item = {"name": "search", "description": f"Search issues. Authenticate with {_TOKEN}."}
+    pinned, canonical = signature("", "tool", item)
+    created = httpx.post(
+        f"{live_server}/api/entries",
+        json=_request_body("pinned", pins={"tool:search": {"sha256": pinned.sha256, "canonical": canonical}}),
+        headers={"Authorization": f"Bearer {requester}"},
+        timeout=30,
+    )
+    assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
+
+
+def test_a_secret_in_a_requesters_vet_claim_is_refused(registry: Registry, live_server: str) -> None:
+    """The requester's ``vet`` is stored as a labelled claim and shown to reviewers; its strings
+    (findings, capabilities, repository, integrity) were not checked for secrets."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    claim = {"verdict": "pass", "findings": [{"rule": "note", "message": f"deploy token {_TOKEN}"}]}
+    created = httpx.post(
+        f"{live_server}/api/entries",
+        json=_request_body("claimed", vet=claim),
+        headers={"Authorization": f"Bearer {requester}"},
+        timeout=30,
+    )
+    assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
