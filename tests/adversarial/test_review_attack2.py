@@ -199,3 +199,17 @@ def test_a_secret_in_a_requesters_vet_claim_is_refused(registry: Registry, live_
         timeout=30,
     )
     assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
+
+
+def test_a_secret_listed_as_a_credential_name_is_refused(registry: Registry, live_server: str) -> None:
+    """``scope.credentials`` holds the names of the credentials a server needs; a value there is
+    refused only when it holds "=", and the secret check reads reads/writes/network, not it:
+    a pasted token was stored as a "name"."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    created = httpx.post(
+        f"{live_server}/api/entries",
+        json=_request_body("listed", scope={"credentials": ["GITHUB_TOKEN", _TOKEN]}),
+        headers={"Authorization": f"Bearer {requester}"},
+        timeout=30,
+    )
+    assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
