@@ -213,3 +213,30 @@ def test_a_secret_listed_as_a_credential_name_is_refused(registry: Registry, liv
         timeout=30,
     )
     assert created.status_code == 422 and _TOKEN not in created.text, created.text[:300]
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"name": _TOKEN, "version": "1.0.0"},
+        {"name": "mailer", "version": "1.0.0-x.AKIAQ3XRZ7NBT2LKW5MD"},
+        {"name": "mailer", "version": "1.0.0", "integrity": _TOKEN},
+    ],
+    ids=["name", "version", "integrity"],
+)
+def test_a_secret_in_the_identity_does_not_reach_the_audit_trail(
+    registry: Registry, live_server: str, identity: dict[str, str]
+) -> None:
+    """The identity's name, version and integrity are not among the strings checked for secrets,
+    and the request event records ``identity.display`` in the audit trail: a token there is
+    stored for good (the chain cannot be purged of it without breaking it) and shown by
+    ``GET /api/audit`` to every viewer."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    body = _request_body("ident")
+    body["identity"] = {"kind": "package", "ecosystem": "npm", **identity}
+    created = httpx.post(
+        f"{live_server}/api/entries", json=body, headers={"Authorization": f"Bearer {requester}"}, timeout=30
+    )
+    trail = " ".join(json.dumps(event.detail) for event in registry.audit())
+    assert "Q3XRZ7NBT2LKW5MD" not in trail and _TOKEN[4:] not in trail
+    assert created.status_code == 422, created.text[:300]
