@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -240,3 +240,37 @@ def test_a_secret_in_the_identity_does_not_reach_the_audit_trail(
     trail = " ".join(json.dumps(event.detail) for event in registry.audit())
     assert "Q3XRZ7NBT2LKW5MD" not in trail and _TOKEN[4:] not in trail
     assert created.status_code == 422, created.text[:300]
+
+
+def test_an_expired_approval_revived_by_respelling_its_date_is_noticed(registry: Registry) -> None:
+    """SQLite keeps dates as text. The entry's digest is taken from the date as SQLAlchemy reads
+    it (``date.fromisoformat``, which in Python 3.11 also reads an ISO week date, "2026-W49-2"),
+    but whether an approval is still current is decided in SQL, comparing the text
+    ("2026-W49-2" sorts after "2026-12-03", since "W" > "1"). Rewriting an expired entry's
+    re-review date as its ISO week date serves it as approved again, and its digest, so
+    ``verify``, is unchanged."""
+    if registry.database.dialect != "sqlite":
+        pytest.skip("PostgreSQL stores a date as a date")
+    today = datetime(2026, 12, 3, 12, tzinfo=UTC)  # a fixed "now", so the test does not depend on the date
+    now = Registry(registry.database, clock=lambda: today, key_file=registry.anchor.key_file)
+    period = now.approve(now.request(package_request(name="fresh"), "alice").id, "bob", "ok").review_due
+    assert period is not None
+    approved_at = today - (period - today.date()) - timedelta(days=2)  # due two days ago
+    past = Registry(registry.database, clock=lambda: approved_at, key_file=registry.anchor.key_file)
+    entry = past.request(package_request(name="stale"), "alice")
+    past.approve(entry.id, "bob", "read the code then")
+    served, _latest = now.approved()
+    assert entry.id not in [e.id for e in served]  # its re-review date has passed
+    assert now.verify_audit() is None
+
+    due = past.get(entry.id).review_due
+    assert due is not None
+    year, week, weekday = due.isocalendar()
+    with registry.database.write_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE entries SET review_due = :due WHERE id = :id"),
+            {"due": f"{year}-W{week:02d}-{weekday}", "id": entry.id},
+        )
+    served, _latest = now.approved()
+    revived = entry.id in [e.id for e in served]
+    assert not revived or registry.verify_audit() is not None, "an expired approval served again, unnoticed"
