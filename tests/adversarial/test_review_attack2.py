@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -274,3 +275,20 @@ def test_an_expired_approval_revived_by_respelling_its_date_is_noticed(registry:
     served, _latest = now.approved()
     revived = entry.id in [e.id for e in served]
     assert not revived or registry.verify_audit() is not None, "an expired approval served again, unnoticed"
+
+
+def test_a_value_of_the_wrong_type_written_in_the_database_is_reported_by_verify(
+    registry: Registry, cli: Any
+) -> None:
+    """SQLite stores whatever type it is given: an integer written into the date column made
+    ``verify_audit`` (and every listing) raise a TypeError from the row's date converter, so
+    ``registry audit --verify`` crashed instead of naming the entry changed outside mcpward."""
+    if registry.database.dialect != "sqlite":
+        pytest.skip("PostgreSQL keeps column types")
+    entry = registry.request(package_request(name="typed"), "alice")
+    registry.approve(entry.id, "bob", "ok")
+    with registry.database.write_engine.begin() as connection:
+        connection.execute(text("UPDATE entries SET review_due = 20991231 WHERE id = :id"), {"id": entry.id})
+    url = registry.database.write_engine.url.render_as_string(hide_password=False)
+    result = cli("registry", "audit", "--verify", "--database", url)
+    assert result.exit_code == 1 and "audit trail broken" in result.stderr, (result.stdout, result.stderr)
