@@ -292,3 +292,13 @@ def test_a_value_of_the_wrong_type_written_in_the_database_is_reported_by_verify
     url = registry.database.write_engine.url.render_as_string(hide_password=False)
     result = cli("registry", "audit", "--verify", "--database", url)
     assert result.exit_code == 1 and "audit trail broken" in result.stderr, (result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("prefix", ["glpat-", "glrt-", "gldt-", "glft-"])
+def test_a_gitlab_token_keeps_nothing_but_its_prefix(prefix: str) -> None:
+    """ "A secret of a known format keeps nothing but its issuer prefix": GitLab's formats share
+    one rule whose visible prefix is 7 characters, longer than "glpat-" (6) and "glrt-",
+    "gldt-", "glft-" (5), so one or two characters of the secret itself stayed readable."""
+    body = "Xq8bC9dE0fG1hI2jK3lM"
+    masked = redact_text(f"CI_JOB_TOKEN {prefix}{body}")
+    assert masked == f"CI_JOB_TOKEN {prefix}****", masked
