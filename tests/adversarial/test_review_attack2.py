@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from mcpward.dlp import redact_text
-from mcpward.dlp.scanning import redact, scan_text
+from mcpward.dlp._engine import CHUNK
+from mcpward.dlp.scanning import redact, redact_json, scan_json, scan_text
 from mcpward.inspect._pins import signature
 from mcpward.registry import Registry, Role, Status
 from test_registry import package_request
@@ -302,3 +303,22 @@ def test_a_gitlab_token_keeps_nothing_but_its_prefix(prefix: str) -> None:
     body = "Xq8bC9dE0fG1hI2jK3lM"
     masked = redact_text(f"CI_JOB_TOKEN {prefix}{body}")
     assert masked == f"CI_JOB_TOKEN {prefix}****", masked
+
+
+def test_a_large_private_key_past_the_first_megabyte_is_masked_whole() -> None:
+    """Texts over 1 MB are scanned in chunks that overlap by 64 KB, and a match starting in the
+    first half of the overlap is left to the chunk before, which sees the key only up to its
+    own end. A PGP secret key block of 100 KB (subkeys and a photo ID make them that large)
+    starting just past the first megabyte of a tool result was masked up to there, and its
+    last 36 KB were forwarded readable (``redact_text`` masks it whole: it is not chunked)."""
+    body = base64.b64encode(random.Random(5).randbytes(75_000)).decode()  # noqa: S311 (test data)
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    key = (
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n"
+        + "\n".join(lines)
+        + "\n=Zk4Q\n-----END PGP PRIVATE KEY BLOCK-----\n"
+    )
+    text = "log line\n" * ((CHUNK + 100) // 9) + key + "done\n"
+    result = {"content": [{"type": "text", "text": text}]}
+    forwarded = redact_json(result, scan_json(result))["content"][0]["text"]
+    assert [line for line in lines if line in forwarded] == []
