@@ -322,3 +322,41 @@ def test_a_large_private_key_past_the_first_megabyte_is_masked_whole() -> None:
     result = {"content": [{"type": "text", "text": text}]}
     forwarded = redact_json(result, scan_json(result))["content"][0]["text"]
     assert [line for line in lines if line in forwarded] == []
+
+
+# -- a hostile requester: a tier lower than what the tools do -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tool", "description"),
+    [
+        # Desktop Commander's tools (a widely used MCP server that runs shell commands)
+        ("start_process", "Start a new terminal process with intelligent state detection."),
+        (
+            "interact_with_process",
+            "Send input to a running process (a Python REPL, bash) and read its output.",
+        ),
+        # camelCase names, as many TypeScript servers spell them
+        ("runTerminalCommand", "Run a command line and return what it prints."),
+        ("shellExec", "Execute a command line in a shell and return stdout."),
+    ],
+)
+def test_a_shell_tool_is_tier_0_whatever_it_is_called(
+    registry: Registry, live_server: str, tool: str, description: str
+) -> None:
+    """The tier floor is derived from the pinned tools' names and descriptions, by patterns that
+    know snake_case words (exec_command, run_shell) but not camelCase ones nor "process" or
+    "terminal" in a description: these shell tools were derived Tier-2 ("reads only"), which
+    needs one approval instead of two."""
+    requester = registry.create_token("mallory", Role.REQUESTER, "setup")
+    pinned, canonical = signature("", "tool", {"name": tool, "description": description})
+    created = httpx.post(
+        f"{live_server}/api/entries",
+        json=_request_body(
+            "commander", pins={f"tool:{tool}": {"sha256": pinned.sha256, "canonical": canonical}}
+        ),
+        headers={"Authorization": f"Bearer {requester}"},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text[:300]
+    assert created.json()["tier"] == 0, created.json()["tier_reasons"]
