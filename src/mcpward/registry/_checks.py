@@ -107,7 +107,7 @@ def check_secrets(request: EntryRequest) -> None:
         ("identity.url", None, request.identity.url or ""),
     ]
     scope = request.scope
-    for field in ("reads", "writes", "network"):
+    for field in ("reads", "writes", "credentials", "network"):
         places += [(f"scope.{field}", None, item) for item in getattr(scope, field)]
     places += list(_leaves(without_secret_values(request.server_json or {}), "server_json"))
     found = []
