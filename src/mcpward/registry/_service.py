@@ -115,7 +115,7 @@ class Registry:
         for request in requests:
             try:
                 check_pins(request.pins)
-                check_secrets(request)
+                check_secrets(request, from_requester=from_requester)
             except InvalidInput as exc:
                 raise InvalidInput(f"{request.name} {request.identity.release}: {exc}") from None
         ids = []
