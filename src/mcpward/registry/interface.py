@@ -321,6 +321,9 @@ class Principal(_Frozen):
 
     name: str
     role: Role
+    #: The id of the API token row it authenticated with (never shown): changes made with it
+    #: bind that row to the audit trail.
+    token_id: int | None = Field(default=None, exclude=True)
 
 
 class RegistryError(Exception):
