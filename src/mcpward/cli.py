@@ -801,10 +801,14 @@ def registry_audit(
 ) -> None:
     """The audit trail, newest first; --verify checks that no event was altered or removed."""
     from mcpward.output._entries import write_audit
+    from mcpward.registry import RegistryError
 
     registry = _open_registry(database)
     if verify:
-        problem = registry.verify_audit()
+        try:
+            problem = registry.verify_audit()
+        except RegistryError as exc:  # a damaged heads file, an unreadable key: named, not a traceback
+            raise _fail(f"audit trail not verified: {exc}") from None
         if problem:
             raise _fail(f"audit trail broken: {problem}", EXIT_FINDINGS)
         typer.echo("audit trail intact")

@@ -97,19 +97,39 @@ def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], 
 # -- secrets -----------------------------------------------------------------------------------
 
 
-def check_secrets(request: EntryRequest) -> None:
-    """Refuse a request that carries a secret value where the registry stores and publishes it."""
+def check_secrets(request: EntryRequest, *, from_requester: bool = False) -> None:
+    """Refuse a request that carries a secret value where the registry stores and publishes it
+    (the identity also reaches the audit trail, which can never be purged).
+
+    ``from_requester``: its ``vet`` is a requester's claim, shown to reviewers, so read too
+    (mcpward's own vet findings name secrets without their values)."""
+    identity = request.identity
     places: list[tuple[str, str | None, str]] = [
         ("title", None, request.title or ""),
         ("description", None, request.description or ""),
         ("owner", None, request.owner),
         ("repository", None, request.repository or ""),
-        ("identity.url", None, request.identity.url or ""),
+        ("identity.name", None, identity.name or ""),
+        ("identity.version", None, identity.version or ""),
+        ("identity.integrity", None, identity.integrity or ""),
+        ("identity.url", None, identity.url or ""),
     ]
     scope = request.scope
     for field in ("reads", "writes", "credentials", "network"):
         places += [(f"scope.{field}", None, item) for item in getattr(scope, field)]
     places += list(_leaves(without_secret_values(request.server_json or {}), "server_json"))
+    for key, pin in request.pins.items():
+        # The pinned text is served to every viewer and gateway; check_pins made it JSON.
+        places.append((f"pins key {str(key)[:100]!r}", None, str(key)))
+        text = pin.get("canonical")
+        if isinstance(text, str):
+            try:
+                item = json.loads(text)
+            except ValueError:
+                item = text
+            places += list(_leaves(item, f"pins[{str(key)[:100]!r}]"))
+    if from_requester and request.vet is not None:
+        places += list(_leaves(request.vet.model_dump(mode="json"), "vet"))
     found = []
     for where, name, value in places:
         kinds = _secret_kinds(name, value)
@@ -152,7 +172,9 @@ def masked(document: dict[str, Any]) -> dict[str, Any]:
             own = node.get("name") if isinstance(node.get("name"), str) else None
             secret = node.get("isSecret") is True
             return {
-                key: mask(value, own if key in ("value", "default") else key)
+                _mask_value(key) if _secret_kinds(None, key) else key: mask(
+                    value, own if key in ("value", "default") else key
+                )
                 for key, value in node.items()
                 if not (secret and key in ("value", "default"))
             }
@@ -182,17 +204,23 @@ def _leaves(node: Any, where: str) -> Iterator[tuple[str, str | None, str]]:
     if isinstance(node, dict):
         own = node.get("name") if isinstance(node.get("name"), str) else None
         for key, value in node.items():
+            # A key is published as much as a value (server.json's ``_meta`` is free-form); the
+            # path named in an answer must not repeat it when it is a secret.
+            yield f"{where} key", None, str(key)
+            shown = "****" if _secret_kinds(None, str(key)) else str(key)
             name = own if key in ("value", "default") else str(key)
             if isinstance(value, str):
-                yield f"{where}.{key}", name, value
+                yield f"{where}.{shown}", name, value
             else:
-                yield from _leaves(value, f"{where}.{key}")
+                yield from _leaves(value, f"{where}.{shown}")
     elif isinstance(node, list):
         for index, item in enumerate(node):
             if isinstance(item, str):
                 yield f"{where}[{index}]", None, item
             else:
                 yield from _leaves(item, f"{where}[{index}]")
+    elif isinstance(node, str):
+        yield where, None, node
 
 
 def _secret_kinds(name: str | None, value: str) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import Date, DateTime, Select, delete, func, insert, or_, select, text, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from mcpward.dlp import redact_text
 from mcpward.registry._anchor import AuditAnchor
@@ -66,6 +68,8 @@ _GENESIS = "0" * 64
 _AUDIT_LOCK = 7_160_410_002
 #: Where a write transaction keeps the (seq, hash) of the last event it appended.
 _HEAD = "mcpward_audit_head"
+#: The prefix of the state item naming the API token an event's change was made with.
+_ACTING = "by-token:"
 
 
 def _utc(value: datetime) -> datetime:
@@ -101,21 +105,29 @@ class Registry:
 
     # -- entries -----------------------------------------------------------------------------
 
-    def request(self, request: EntryRequest, actor: str, *, from_requester: bool = False) -> Entry:
-        return self.request_many([request], actor, from_requester=from_requester)[0]
+    def request(
+        self, request: EntryRequest, actor: str, *, from_requester: bool = False, token_id: int | None = None
+    ) -> Entry:
+        return self.request_many([request], actor, from_requester=from_requester, token_id=token_id)[0]
 
     def request_many(
-        self, requests: Sequence[EntryRequest], actor: str, *, from_requester: bool = False
+        self,
+        requests: Sequence[EntryRequest],
+        actor: str,
+        *,
+        from_requester: bool = False,
+        token_id: int | None = None,
     ) -> list[Entry]:
         """Store requests in one transaction: all of them, or (on any conflict) none.
 
         ``from_requester``: the requests come from a requester (the API), not from mcpward's own
         vetting and inspection: their ``vet`` is kept as the requester's claim only, never a
-        verdict, and their inspect findings are replaced by those mcpward makes from the pins."""
+        verdict, and their inspect findings are replaced by those mcpward makes from the pins.
+        ``token_id``: the API token the change is made with, bound to the event (see _state)."""
         for request in requests:
             try:
                 check_pins(request.pins)
-                check_secrets(request)
+                check_secrets(request, from_requester=from_requester)
             except InvalidInput as exc:
                 raise InvalidInput(f"{request.name} {request.identity.release}: {exc}") from None
         ids = []
@@ -127,7 +139,8 @@ class Registry:
                     session.flush()
                     ids.append(row.id)
                     detail = {"identity": request.identity.display, "owner": request.owner, "tier": row.tier}
-                    self._append(session, actor, "request", row.id, detail, _state(session, entries=[row.id]))
+                    state = _state(session, entries=[row.id], acting=token_id)
+                    self._append(session, actor, "request", row.id, detail, state)
         except IntegrityError:
             raise Conflict(
                 f"{requests[len(ids)].name} {requests[len(ids)].identity.release} is already in the "
@@ -182,18 +195,33 @@ class Registry:
         *,
         expected_revision: int | None = None,
         override: bool = False,
+        token_id: int | None = None,
     ) -> Entry:
-        return self.decide(entry_id, Decision.APPROVE, actor, rationale, expected_revision, override)
+        return self.decide(
+            entry_id, Decision.APPROVE, actor, rationale, expected_revision, override, token_id=token_id
+        )
 
     def reject(
-        self, entry_id: int, actor: str, rationale: str, *, expected_revision: int | None = None
+        self,
+        entry_id: int,
+        actor: str,
+        rationale: str,
+        *,
+        expected_revision: int | None = None,
+        token_id: int | None = None,
     ) -> Entry:
-        return self.decide(entry_id, Decision.REJECT, actor, rationale, expected_revision)
+        return self.decide(entry_id, Decision.REJECT, actor, rationale, expected_revision, token_id=token_id)
 
     def revoke(
-        self, entry_id: int, actor: str, rationale: str, *, expected_revision: int | None = None
+        self,
+        entry_id: int,
+        actor: str,
+        rationale: str,
+        *,
+        expected_revision: int | None = None,
+        token_id: int | None = None,
     ) -> Entry:
-        return self.decide(entry_id, Decision.REVOKE, actor, rationale, expected_revision)
+        return self.decide(entry_id, Decision.REVOKE, actor, rationale, expected_revision, token_id=token_id)
 
     def decide(
         self,
@@ -203,6 +231,8 @@ class Registry:
         rationale: str,
         expected_revision: int | None = None,
         override: bool = False,
+        *,
+        token_id: int | None = None,
     ) -> Entry:
         rationale = redact_text(rationale.strip())
         if not rationale:
@@ -251,9 +281,8 @@ class Registry:
             if note:
                 detail["note"] = note
             session.flush()
-            self._append(
-                session, actor, decision.value, entry_id, detail, _state(session, entries=[entry_id])
-            )
+            state = _state(session, entries=[entry_id], acting=token_id)
+            self._append(session, actor, decision.value, entry_id, detail, state)
         return self.get(entry_id)
 
     def _outcome(
@@ -566,6 +595,11 @@ class Registry:
                 else:
                     signed = True
                 for item, digest in (row.state or {}).items():
+                    if item.startswith(_ACTING):
+                        problem = _acting_problem(row.seq, item, str(digest), recorded)
+                        if problem:
+                            return problem
+                        continue
                     recorded[item] = (str(digest), row.seq)
                 previous = row.hash
                 last_seq = row.seq
@@ -602,7 +636,7 @@ class Registry:
 
     # -- tokens and browser sessions ---------------------------------------------------------
 
-    def create_token(self, name: str, role: Role, actor: str) -> str:
+    def create_token(self, name: str, role: Role, actor: str, *, token_id: int | None = None) -> str:
         """A new API token; only its hash is stored, so this is the one time it is seen."""
         token = "mcpw_" + secrets.token_urlsafe(32)
         with self._changing() as session:
@@ -610,7 +644,8 @@ class Registry:
             session.add(row)
             session.flush()
             detail = {"name": name, "role": role.value}
-            self._append(session, actor, "token-create", None, detail, _state(session, tokens=[row.id]))
+            state = _state(session, tokens=[row.id], acting=token_id)
+            self._append(session, actor, "token-create", None, detail, state)
         return token
 
     def revoke_tokens(self, name: str, actor: str) -> int:
@@ -641,7 +676,7 @@ class Registry:
             row = session.scalar(
                 select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
             )
-            return Principal(name=row.name, role=Role(row.role)) if row else None
+            return Principal(name=row.name, role=Role(row.role), token_id=row.id) if row else None
 
     def open_session(self, token: str) -> tuple[str, str] | None:
         """A browser session for a valid token: (session id for the cookie, CSRF token)."""
@@ -671,7 +706,8 @@ class Registry:
             ).first()
             if found is None or _utc(found[0].expires_at) < self.now():
                 return None
-            return Principal(name=found[1].name, role=Role(found[1].role)), _csrf_token(session_id)
+            principal = Principal(name=found[1].name, role=Role(found[1].role), token_id=found[1].id)
+            return principal, _csrf_token(session_id)
 
     def close_session(self, session_id: str) -> None:
         with self.database.writing() as session:
@@ -801,6 +837,23 @@ class Registry:
         return grouped
 
 
+def _acting_problem(seq: int, item: str, digest: str, recorded: Mapping[str, tuple[str, int]]) -> str | None:
+    """A change made with a token that was not, at that moment, as mcpward last recorded it."""
+    token = item.removeprefix(_ACTING)
+    before = recorded.get(f"token:{token}")
+    if before is None:
+        return (
+            f"event {seq} was made with token {token}, which no earlier audit event records: "
+            "it was added outside mcpward"
+        )
+    if before[0] != digest:
+        return (
+            f"event {seq} was made with token {token} as no audit event recorded it (audit event "
+            f"{before[1]} did): it was changed outside mcpward"
+        )
+    return None
+
+
 def _csrf_token(session_id: str) -> str:
     """Derived from the session id (which only the browser holds), so nothing is stored."""
     return _digest("csrf:" + session_id)
@@ -834,16 +887,24 @@ def _event_hash(
 
 
 def _state(
-    session: Session, *, entries: Sequence[int] | None = (), tokens: Sequence[int] | None = ()
+    session: Session,
+    *,
+    entries: Sequence[int] | None = (),
+    tokens: Sequence[int] | None = (),
+    acting: int | None = None,
 ) -> dict[str, str]:
     """Digests of entries (with their reviews) and API tokens as the database holds them now,
     "entry:ID" / "token:ID" -> digest; None means every row of that table. Read with plain
-    SELECTs, so what is digested is what is stored, not what the session believes."""
+    SELECTs, so what is digested is what is stored, not what the session believes.
+
+    ``acting``: the API token the change is made with, as "by-token:ID" -> digest. Verify
+    requires it to be as an earlier event recorded it, so a token planted in the database (or
+    its role raised for a moment), used, then deleted or set back, is seen."""
     entry_table, review_table, token_table = EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__
     state: dict[str, str] = {}
     if entries is None or entries:
-        query = select(entry_table)
-        reviews_query = select(review_table).order_by(review_table.c.id)
+        query = _stored(entry_table)
+        reviews_query = _stored(review_table).order_by(review_table.c.id)
         if entries is not None:
             query = query.where(entry_table.c.id.in_(list(entries)))
             reviews_query = reviews_query.where(review_table.c.entry_id.in_(list(entries)))
@@ -854,12 +915,33 @@ def _state(
             body = {"row": _plain_row(row), "reviews": reviews.get(int(row["id"]), [])}
             state[f"entry:{row['id']}"] = _digest(_canonical_json(body))
     if tokens is None or tokens:
-        token_query = select(token_table)
+        token_query = _stored(token_table)
         if tokens is not None:
             token_query = token_query.where(token_table.c.id.in_(list(tokens)))
         for row in session.execute(token_query).mappings():
             state[f"token:{row['id']}"] = _digest(_canonical_json(_plain_row(row)))
+    if acting is not None:
+        used = session.execute(_stored(token_table).where(token_table.c.id == acting)).mappings().first()
+        state[f"{_ACTING}{acting}"] = _digest(_canonical_json(_plain_row(used))) if used else "missing"
     return state
+
+
+def _stored(table: Any) -> Select[Any]:
+    """A SELECT of every column of ``table`` with dates and times as the database stores them:
+    not through SQLAlchemy's converter, which reads more than it writes (an ISO week date
+    "2026-W49-2" as a date) and raises on a value of another type (SQLite keeps any type)."""
+    columns = [
+        type_coerce(column, NullType()).label(column.name)
+        if isinstance(column.type, Date | DateTime)
+        else column
+        for column in table.c
+    ]
+    return select(*columns)
+
+
+#: How SQLAlchemy writes a date and a time into SQLite (text); PostgreSQL hands back objects.
+_STORED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 
 def _plain_row(row: Mapping[Any, Any]) -> dict[str, Any]:
@@ -869,8 +951,33 @@ def _plain_row(row: Mapping[Any, Any]) -> dict[str, Any]:
             value = _utc(value).isoformat(timespec="microseconds")
         elif isinstance(value, date):
             value = value.isoformat()
+        elif str(column) in _DATE_COLUMNS and value is not None:
+            value = _stored_date(value)
         plain[str(column)] = value
     return plain
+
+
+def _stored_date(value: Any) -> Any:
+    """A date or time as SQLite stores it: digested like the value it is when it is spelled as
+    mcpward writes it; otherwise (another spelling of the same day, another type) as stored, so
+    that the row no longer matches what its audit event recorded."""
+    try:
+        if isinstance(value, str) and _STORED_TIME.fullmatch(value):
+            return _utc(datetime.fromisoformat(value)).isoformat(timespec="microseconds")
+        if isinstance(value, str) and _STORED_DATE.fullmatch(value):
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    return {"stored": repr(value)}
+
+
+#: The date and time columns of the tables digested into the audit trail.
+_DATE_COLUMNS = frozenset(
+    column.name
+    for table in (EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__)
+    for column in table.c
+    if isinstance(column.type, Date | DateTime)
+)
 
 
 def _canonical_json(value: Any) -> str:

@@ -7,6 +7,7 @@ description.
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 import re
@@ -67,6 +68,48 @@ def no_control_characters(value: str | None, *, lines: bool = False) -> str | No
     if value is not None and (_CONTROL_BUT_LINES if lines else _CONTROL).search(value):
         raise ValueError("control characters are not allowed")
     return value
+
+
+#: Digest lengths in bytes, for the integrity hashes registries give (npm SRI ``sha512-<base64>``,
+#: its ``shasum`` as ``sha1:<hex>``, PyPI's and server.json's ``sha256:<hex>``).
+_DIGEST_BYTES = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
+
+
+def is_integrity(value: str) -> bool:
+    """An integrity hash in a form mcpward records: ``ALG-<base64>`` (SRI; several separated by
+    spaces) or ``ALG:<hex>``, of the algorithm's exact length."""
+    algorithm, colon, digest = value.partition(":")
+    if colon:
+        size = _DIGEST_BYTES.get(algorithm)
+        return size is not None and re.fullmatch(f"[0-9a-fA-F]{{{2 * size}}}", digest) is not None
+    tokens = value.split(" ")
+    return 0 < len(tokens) <= 4 and all(_is_sri(token) for token in tokens)
+
+
+def _is_sri(token: str) -> bool:
+    algorithm, dash, digest = token.partition("-")
+    size = _DIGEST_BYTES.get(algorithm)
+    if not dash or size is None or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", digest):
+        return False
+    try:
+        return len(base64.b64decode(digest, validate=True)) == size
+    except ValueError:
+        return False
+
+
+def _encodable(node: Any) -> bool:
+    """Every string in ``node`` (keys too) is valid Unicode text (no lone surrogate)."""
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(node, dict):
+        return all(_encodable(key) and _encodable(value) for key, value in node.items())
+    if isinstance(node, list | tuple):
+        return all(_encodable(item) for item in node)
+    return True
 
 
 def is_exact_version(version: str) -> bool:
@@ -249,6 +292,19 @@ class EntryRequest(_Frozen):
     def _lines(cls, value: str | None) -> str | None:
         return no_control_characters(value, lines=True)
 
+    @model_validator(mode="after")
+    def _storable(self) -> EntryRequest:
+        # JSON may spell a lone UTF-16 surrogate ("\udfff"), which no database can store as
+        # UTF-8: refused here as bad input, not left to fail in the driver.
+        if not _encodable(self.model_dump(mode="python")):
+            raise ValueError("a string holds a lone UTF-16 surrogate, which is not text")
+        if self.identity.integrity is not None and not is_integrity(self.identity.integrity):
+            raise ValueError(
+                "identity.integrity is not a registry's integrity hash: sha512-<base64> (npm), "
+                "sha256:<hex> (PyPI) or sha1:<hex>"
+            )
+        return self
+
 
 class AuditEvent(_Frozen):
     seq: int
@@ -265,6 +321,9 @@ class Principal(_Frozen):
 
     name: str
     role: Role
+    #: The id of the API token row it authenticated with (never shown): changes made with it
+    #: bind that row to the audit trail.
+    token_id: int | None = Field(default=None, exclude=True)
 
 
 class RegistryError(Exception):

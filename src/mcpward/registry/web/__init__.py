@@ -73,10 +73,8 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
         problems = [
             {
                 "type": error.get("type"),
-                "loc": [
-                    redact_text(part) if isinstance(part, str) else part for part in error.get("loc", ())
-                ],
-                "msg": redact_text(str(error.get("msg", ""))),
+                "loc": [_text(part) if isinstance(part, str) else part for part in error.get("loc", ())],
+                "msg": _text(str(error.get("msg", ""))),
             }
             for error in exc.errors()[:20]
         ]
@@ -87,6 +85,12 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
     app.include_router(_pages.router)
     return app
+
+
+def _text(value: str) -> str:
+    """``value`` fit for an answer: secrets masked, and a lone surrogate (a dict key of the
+    body may hold one) escaped, since UTF-8 cannot encode it."""
+    return redact_text(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def registry_of(request: Request) -> Registry:

@@ -117,14 +117,16 @@ def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry
     """A ``vet`` in the body is the requester's claim: stored as ``vet_claim``, never as a
     verdict (an unvetted package still needs an admin's recorded override to be approved).
     Inspect findings are mcpward's own, made from the pinned tools, whatever the body says."""
-    return _registry(request).request(body, who.name, from_requester=True)
+    return _registry(request).request(body, who.name, from_requester=True, token_id=who.token_id)
 
 
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
     if body.override and not who.role.allows(Role.ADMIN):
         raise Forbidden("an override needs the admin role")
     return _published(
-        _registry(request).decide(entry_id, decision, who.name, body.rationale, body.revision, body.override)
+        _registry(request).decide(
+            entry_id, decision, who.name, body.rationale, body.revision, body.override, token_id=who.token_id
+        )
     )
 
 
@@ -183,7 +185,7 @@ def import_server_json(
         except InvalidInput as exc:
             where = f"document {index + 1} of {len(documents)}: " if len(documents) > 1 else ""
             raise InvalidInput(f"{where}{exc} (nothing was stored)") from None
-    return _registry(request).request_many(requests, who.name, from_requester=True)
+    return _registry(request).request_many(requests, who.name, from_requester=True, token_id=who.token_id)
 
 
 @router.post("/fleet/reports", status_code=201)
@@ -220,5 +222,5 @@ def create_token(request: Request, body: TokenBody, who: Admin) -> dict[str, str
     return {
         "name": body.name,
         "role": body.role.value,
-        "token": _registry(request).create_token(body.name, body.role, who.name),
+        "token": _registry(request).create_token(body.name, body.role, who.name, token_id=who.token_id),
     }

@@ -223,7 +223,7 @@ def decide(
             403,
         )
     try:
-        registry.decide(entry_id, decision, who.name, rationale, revision, override)
+        registry.decide(entry_id, decision, who.name, rationale, revision, override, token_id=who.token_id)
     except NotFound as exc:
         return _render(request, "error.html", {"who": who, "csrf": expected_csrf, "message": str(exc)}, 404)
     except (Conflict, PolicyRefusal) as exc:
