@@ -84,6 +84,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def sqlite_registry(tmp_path: Path) -> Any:
+    """A registry on SQLite alone, for attacks on what SQLite stores loosely (dates as text, any
+    type in any column) that PostgreSQL's column types refuse."""
+    from mcpward.registry import Registry
+
+    opened = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    yield opened
+    opened.database.dispose()
+
+
+@pytest.fixture
 def registry(database_url: str) -> Any:
     from mcpward.registry import Registry
 

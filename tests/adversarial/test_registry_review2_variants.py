@@ -95,10 +95,9 @@ def test_an_integrity_is_a_hash_of_its_algorithms_length(
     assert integrity not in created.text or accepted
 
 
-def test_a_review_time_respelt_in_sqlite_is_noticed(registry: Registry) -> None:
+def test_a_review_time_respelt_in_sqlite_is_noticed(sqlite_registry: Registry) -> None:
     """A review's time written in another spelling SQLAlchemy still reads (a "T" for the space)."""
-    if registry.database.dialect != "sqlite":
-        pytest.skip("PostgreSQL stores a time as a time")
+    registry = sqlite_registry
     entry = registry.request(package_request(name="respelt"), "alice")
     registry.approve(entry.id, "bob", "ok")
     assert registry.verify_audit() is None

@@ -248,15 +248,14 @@ def test_a_secret_in_the_identity_does_not_reach_the_audit_trail(
     assert created.status_code == 422, created.text[:300]
 
 
-def test_an_expired_approval_revived_by_respelling_its_date_is_noticed(registry: Registry) -> None:
+def test_an_expired_approval_revived_by_respelling_its_date_is_noticed(sqlite_registry: Registry) -> None:
     """SQLite keeps dates as text. The entry's digest is taken from the date as SQLAlchemy reads
     it (``date.fromisoformat``, which in Python 3.11 also reads an ISO week date, "2026-W49-2"),
     but whether an approval is still current is decided in SQL, comparing the text
     ("2026-W49-2" sorts after "2026-12-03", since "W" > "1"). Rewriting an expired entry's
     re-review date as its ISO week date serves it as approved again, and its digest, so
     ``verify``, is unchanged."""
-    if registry.database.dialect != "sqlite":
-        pytest.skip("PostgreSQL stores a date as a date")
+    registry = sqlite_registry
     today = datetime(2026, 12, 3, 12, tzinfo=UTC)  # a fixed "now", so the test does not depend on the date
     now = Registry(registry.database, clock=lambda: today, key_file=registry.anchor.key_file)
     period = now.approve(now.request(package_request(name="fresh"), "alice").id, "bob", "ok").review_due
@@ -283,13 +282,12 @@ def test_an_expired_approval_revived_by_respelling_its_date_is_noticed(registry:
 
 
 def test_a_value_of_the_wrong_type_written_in_the_database_is_reported_by_verify(
-    registry: Registry, cli: Any
+    sqlite_registry: Registry, cli: Any
 ) -> None:
     """SQLite stores whatever type it is given: an integer written into the date column made
     ``verify_audit`` (and every listing) raise a TypeError from the row's date converter, so
     ``registry audit --verify`` crashed instead of naming the entry changed outside mcpward."""
-    if registry.database.dialect != "sqlite":
-        pytest.skip("PostgreSQL keeps column types")
+    registry = sqlite_registry
     entry = registry.request(package_request(name="typed"), "alice")
     registry.approve(entry.id, "bob", "ok")
     with registry.database.write_engine.begin() as connection:
