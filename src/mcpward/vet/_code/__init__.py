@@ -9,9 +9,11 @@ folder or extension.
 
 from __future__ import annotations
 
+import configparser
 import json
 import posixpath
 import shlex
+import tomllib
 from collections import deque
 from collections.abc import Iterator
 from functools import cache
@@ -65,7 +67,71 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _entry_points(files: PackageFiles) -> list[str]:
-    """Files package.json makes node run: main, module, bin, exports, the run scripts' files."""
+    """Files the package's manifests make run: node's and Python's."""
+    return [*_node_entry_points(files), *_python_entry_points(files)]
+
+
+def _python_entry_points(files: PackageFiles) -> list[str]:
+    """Modules of the console and GUI scripts pip installs (a wheel's or egg-info's
+    ``entry_points.txt``, ``[project.scripts]`` of pyproject.toml, setup.cfg's
+    ``options.entry_points``), and each package on the way, whose ``__init__`` runs first."""
+    targets: list[str] = []
+    for path, raw in files.files.items():
+        name = posixpath.basename(path)
+        folder = posixpath.dirname(path)
+        if name == "entry_points.txt" and folder.endswith((".dist-info", ".egg-info")):
+            targets.extend(_ini_scripts(raw, ("console_scripts", "gui_scripts")))
+        elif name == "setup.cfg" and "/" not in path:
+            targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
+        elif name == "pyproject.toml" and "/" not in path:
+            targets.extend(_pyproject_scripts(raw))
+    found: list[str] = []
+    for target in targets[:1000]:
+        module = target.split(":", 1)[0].split("[", 1)[0].strip()
+        parts = [part for part in module.split(".") if part.isidentifier()][:16]
+        for end in range(1, len(parts) + 1):
+            found.extend(_resolve("", "py:" + "/".join(parts[:end]), files))
+    return found
+
+
+def _ini_scripts(raw: bytes, sections: tuple[str, ...], *, nested: bool = False) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(raw.decode("utf-8", "replace"))
+    except (configparser.Error, ValueError):
+        return []
+    values: list[str] = []
+    for section in sections:
+        if not parser.has_section(section):
+            continue
+        if not nested:
+            values.extend(parser[section].values())
+            continue
+        for kind in ("console_scripts", "gui_scripts"):  # setup.cfg: "name = module:func" lines
+            for line in parser[section].get(kind, "").splitlines():
+                values.append(line.split("=", 1)[-1])
+    return values
+
+
+def _pyproject_scripts(raw: bytes) -> list[str]:
+    try:
+        document = tomllib.loads(raw.decode("utf-8", "replace"))
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return []
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return []
+    values: list[str] = []
+    for key in ("scripts", "gui-scripts"):
+        table = project.get(key)
+        if isinstance(table, dict):
+            values.extend(value for value in table.values() if isinstance(value, str))
+    return values
+
+
+def _node_entry_points(files: PackageFiles) -> list[str]:
+    """Files package.json makes node run: main, module, bin, exports, every file of
+    ``directories.bin`` (npm links each as a command), the run scripts' files."""
     raw = files.files.get("package.json")
     if raw is None:
         return []
@@ -90,6 +156,11 @@ def _entry_points(files: PackageFiles) -> list[str]:
     found: list[str] = []
     for name in named[:1000]:
         found.extend(_resolve("", name if name.startswith(("./", "../")) else "./" + name, files))
+    directories = manifest.get("directories")
+    bin_folder = directories.get("bin") if isinstance(directories, dict) else None
+    if isinstance(bin_folder, str) and bin_folder.strip():
+        prefix = posixpath.normpath(bin_folder.strip()).removeprefix("./").rstrip("/") + "/"
+        found.extend(path for path in sorted(files.files) if path.startswith(prefix))
     return found
 
 
