@@ -2,9 +2,11 @@
 
 Every source file is analysed except tests, docs and bundled dependencies, which raise false
 alarms (fixtures name addresses); but a file there is analysed as soon as something that runs
-loads it: the manifest's entry points (``main``, ``bin``, ``exports``, the install and start
-scripts), a ``#!`` script, or a relative ``require``/``import`` of an analysed file, whatever its
-folder or extension.
+loads it: the manifest's entry points (``main``, ``bin``, ``directories.bin``, ``exports``, the
+install and start scripts, Python console and GUI scripts), a ``#!`` script, or a relative
+``require``/``import``/``Worker``/``fork`` of an analysed file (``__dirname`` and
+``path.join`` folded), whatever its folder or extension. Tests and docs nothing was seen to
+load are read last, within what is left of the budget, and reported as information only.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from functools import cache
 
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
-from mcpward.vet._code.interface import AnalysisBudget, CodeFacts, SourceAnalyzer
+from mcpward.vet._code.interface import (
+    AnalysisBudget,
+    Capability,
+    CapabilityUse,
+    CodeFacts,
+    SourceAnalyzer,
+)
 
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
 #: Scripts npm runs at install, or that start the server.
@@ -238,4 +246,40 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
         facts.extend(file_facts)
         for specifier in file_facts.imports:
             pending.extend((target, True) for target in _resolve(path, specifier, files))
+    _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+def _analyse_unreached(files: PackageFiles, done: set[str], budget: AnalysisBudget, facts: CodeFacts) -> None:
+    """Tests, docs and examples nothing that runs was seen to load are read too, after the
+    code that runs (which keeps the budget first): a way of running them that entry-point
+    detection misses must not hide them. What they hold is reported as information only,
+    as fixtures name addresses and keys; their own budget overruns are not findings."""
+    for path in sorted(files.files):
+        if path in done or path in files.dropped or not _skipped(path) or _bundled(path):
+            continue
+        if budget.expired():
+            return
+        data = files.files[path]
+        analyzer = _analyzer(path, data, loaded=False)
+        if analyzer is not None:
+            facts.unreached.extend(_notable(analyzer.analyze(path, data, budget)))
+
+
+def _bundled(path: str) -> bool:
+    return path.startswith("node_modules/") or "/node_modules/" in path
+
+
+def _notable(file_facts: CodeFacts) -> Iterator[tuple[str, int, str]]:
+    kinds: dict[Capability, CapabilityUse] = {}
+    for use in file_facts.capabilities:
+        kinds.setdefault(use.capability, use)
+    sensitive = kinds.get(Capability.SENSITIVE_FILES)
+    if sensitive is not None and Capability.NETWORK in kinds:
+        what = f"names sensitive files ({sensitive.detail}) and talks to the network"
+        yield sensitive.path, sensitive.line, what
+    dynamic = kinds.get(Capability.DYNAMIC_CODE)
+    if dynamic is not None:
+        yield dynamic.path, dynamic.line, f"runs dynamic code ({dynamic.detail})"
+    for item in file_facts.obfuscation[:1]:
+        yield item.path, item.line, f"obfuscated code ({item.detail})"
