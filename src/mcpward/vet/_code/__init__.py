@@ -2,23 +2,33 @@
 
 Every source file is analysed except tests, docs and bundled dependencies, which raise false
 alarms (fixtures name addresses); but a file there is analysed as soon as something that runs
-loads it: the manifest's entry points (``main``, ``bin``, ``exports``, the install and start
-scripts), a ``#!`` script, or a relative ``require``/``import`` of an analysed file, whatever its
-folder or extension.
+loads it: the manifest's entry points (``main``, ``bin``, ``directories.bin``, ``exports``, the
+install and start scripts, Python console and GUI scripts), a ``#!`` script, or a relative
+``require``/``import``/``Worker``/``fork`` of an analysed file (``__dirname`` and
+``path.join`` folded), whatever its folder or extension. Tests and docs nothing was seen to
+load are read last, within what is left of the budget, and reported as information only.
 """
 
 from __future__ import annotations
 
+import configparser
 import json
 import posixpath
 import shlex
+import tomllib
 from collections import deque
 from collections.abc import Iterator
 from functools import cache
 
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
-from mcpward.vet._code.interface import AnalysisBudget, CodeFacts, SourceAnalyzer
+from mcpward.vet._code.interface import (
+    AnalysisBudget,
+    Capability,
+    CapabilityUse,
+    CodeFacts,
+    SourceAnalyzer,
+)
 
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
 #: Scripts npm runs at install, or that start the server.
@@ -65,7 +75,71 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _entry_points(files: PackageFiles) -> list[str]:
-    """Files package.json makes node run: main, module, bin, exports, the run scripts' files."""
+    """Files the package's manifests make run: node's and Python's."""
+    return [*_node_entry_points(files), *_python_entry_points(files)]
+
+
+def _python_entry_points(files: PackageFiles) -> list[str]:
+    """Modules of the console and GUI scripts pip installs (a wheel's or egg-info's
+    ``entry_points.txt``, ``[project.scripts]`` of pyproject.toml, setup.cfg's
+    ``options.entry_points``), and each package on the way, whose ``__init__`` runs first."""
+    targets: list[str] = []
+    for path, raw in files.files.items():
+        name = posixpath.basename(path)
+        folder = posixpath.dirname(path)
+        if name == "entry_points.txt" and folder.endswith((".dist-info", ".egg-info")):
+            targets.extend(_ini_scripts(raw, ("console_scripts", "gui_scripts")))
+        elif name == "setup.cfg" and "/" not in path:
+            targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
+        elif name == "pyproject.toml" and "/" not in path:
+            targets.extend(_pyproject_scripts(raw))
+    found: list[str] = []
+    for target in targets[:1000]:
+        module = target.split(":", 1)[0].split("[", 1)[0].strip()
+        parts = [part for part in module.split(".") if part.isidentifier()][:16]
+        for end in range(1, len(parts) + 1):
+            found.extend(_resolve("", "py:" + "/".join(parts[:end]), files))
+    return found
+
+
+def _ini_scripts(raw: bytes, sections: tuple[str, ...], *, nested: bool = False) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(raw.decode("utf-8", "replace"))
+    except (configparser.Error, ValueError):
+        return []
+    values: list[str] = []
+    for section in sections:
+        if not parser.has_section(section):
+            continue
+        if not nested:
+            values.extend(parser[section].values())
+            continue
+        for kind in ("console_scripts", "gui_scripts"):  # setup.cfg: "name = module:func" lines
+            for line in parser[section].get(kind, "").splitlines():
+                values.append(line.split("=", 1)[-1])
+    return values
+
+
+def _pyproject_scripts(raw: bytes) -> list[str]:
+    try:
+        document = tomllib.loads(raw.decode("utf-8", "replace"))
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return []
+    project = document.get("project")
+    if not isinstance(project, dict):
+        return []
+    values: list[str] = []
+    for key in ("scripts", "gui-scripts"):
+        table = project.get(key)
+        if isinstance(table, dict):
+            values.extend(value for value in table.values() if isinstance(value, str))
+    return values
+
+
+def _node_entry_points(files: PackageFiles) -> list[str]:
+    """Files package.json makes node run: main, module, bin, exports, every file of
+    ``directories.bin`` (npm links each as a command), the run scripts' files."""
     raw = files.files.get("package.json")
     if raw is None:
         return []
@@ -90,6 +164,11 @@ def _entry_points(files: PackageFiles) -> list[str]:
     found: list[str] = []
     for name in named[:1000]:
         found.extend(_resolve("", name if name.startswith(("./", "../")) else "./" + name, files))
+    directories = manifest.get("directories")
+    bin_folder = directories.get("bin") if isinstance(directories, dict) else None
+    if isinstance(bin_folder, str) and bin_folder.strip():
+        prefix = posixpath.normpath(bin_folder.strip()).removeprefix("./").rstrip("/") + "/"
+        found.extend(path for path in sorted(files.files) if path.startswith(prefix))
     return found
 
 
@@ -167,4 +246,40 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
         facts.extend(file_facts)
         for specifier in file_facts.imports:
             pending.extend((target, True) for target in _resolve(path, specifier, files))
+    _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+def _analyse_unreached(files: PackageFiles, done: set[str], budget: AnalysisBudget, facts: CodeFacts) -> None:
+    """Tests, docs and examples nothing that runs was seen to load are read too, after the
+    code that runs (which keeps the budget first): a way of running them that entry-point
+    detection misses must not hide them. What they hold is reported as information only,
+    as fixtures name addresses and keys; their own budget overruns are not findings."""
+    for path in sorted(files.files):
+        if path in done or path in files.dropped or not _skipped(path) or _bundled(path):
+            continue
+        if budget.expired():
+            return
+        data = files.files[path]
+        analyzer = _analyzer(path, data, loaded=False)
+        if analyzer is not None:
+            facts.unreached.extend(_notable(analyzer.analyze(path, data, budget)))
+
+
+def _bundled(path: str) -> bool:
+    return path.startswith("node_modules/") or "/node_modules/" in path
+
+
+def _notable(file_facts: CodeFacts) -> Iterator[tuple[str, int, str]]:
+    kinds: dict[Capability, CapabilityUse] = {}
+    for use in file_facts.capabilities:
+        kinds.setdefault(use.capability, use)
+    sensitive = kinds.get(Capability.SENSITIVE_FILES)
+    if sensitive is not None and Capability.NETWORK in kinds:
+        what = f"names sensitive files ({sensitive.detail}) and talks to the network"
+        yield sensitive.path, sensitive.line, what
+    dynamic = kinds.get(Capability.DYNAMIC_CODE)
+    if dynamic is not None:
+        yield dynamic.path, dynamic.line, f"runs dynamic code ({dynamic.detail})"
+    for item in file_facts.obfuscation[:1]:
+        yield item.path, item.line, f"obfuscated code ({item.detail})"

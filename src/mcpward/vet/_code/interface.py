@@ -64,6 +64,9 @@ class CodeFacts:
     incomplete: list[tuple[str, str]] = field(default_factory=list)
     #: Modules a file loads (``require("./x")``, ``import "pkg/sub"``), as written.
     imports: list[str] = field(default_factory=list)
+    #: What stands out in tests, docs and examples that nothing which runs loads, as (path,
+    #: line, what): read so a miss in entry-point detection is still seen, but never blocking.
+    unreached: list[tuple[str, int, str]] = field(default_factory=list)
 
     def extend(self, other: CodeFacts) -> None:
         self.destinations.extend(other.destinations)

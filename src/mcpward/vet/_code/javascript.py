@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -186,6 +187,8 @@ class _FileWalk:
         if kind == "parenthesized_expression" and node.named_children:
             return self.fold(node.named_children[0], depth + 1)
         if kind == "identifier":
+            if _text(node) == "__dirname":  # the file's own folder: "./x" resolves from there too
+                return "."
             target = self.constants.get(_text(node))
             return self.fold(target, depth + 1) if target is not None else None
         if kind == "number":
@@ -210,6 +213,13 @@ class _FileWalk:
                 if separator is None or any(i is None for i in items):
                     return None
                 return separator.join(i for i in items if i is not None)
+            if method in ("join", "resolve") and _is_path_module(target, args):
+                # path.join(__dirname, "test", "x.js"): a file of the package, named by its path
+                joined = [self.fold(a, depth + 1) for a in args]
+                if not joined or any(p is None for p in joined):
+                    return None
+                value = posixpath.join(*(p for p in joined if p is not None))
+                return value if value.startswith(("./", "../", "/")) else "./" + value
             if method == "concat" and target is not None:
                 parts = [self.fold(target, depth + 1), *(self.fold(a, depth + 1) for a in args)]
                 return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
@@ -350,7 +360,7 @@ class _FileWalk:
         line = node.start_point[0] + 1
         arguments = node.child_by_field_name("arguments")
         first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
-        if name in ("require", "import") and first is not None:
+        if first is not None and (name in ("require", "import") or (last == "fork" and _forks(name))):
             self._module(self.fold(first), line)
         elif last in _DYNAMIC_CALLS and (name == "eval" or name.startswith("vm.")):
             self._dynamic(name, first, line)
@@ -378,6 +388,10 @@ class _FileWalk:
         line = node.start_point[0] + 1
         if name == "Function":
             self._dynamic("new Function", _last_argument(node.child_by_field_name("arguments")), line)
+        elif name.rsplit(".", 1)[-1] in ("Worker", "SharedWorker"):  # runs the file it is given
+            arguments = node.child_by_field_name("arguments")
+            if arguments is not None and arguments.named_children:
+                self._module(self.fold(arguments.named_children[0]), line)
         elif name in ("WebSocket", "XMLHttpRequest", "EventSource"):
             self._capability(Capability.NETWORK, name, line)
 
@@ -455,6 +469,25 @@ _HANDLERS = {
     "export_statement": _FileWalk.import_statement,  # export ... from "./x" loads ./x too
     "member_expression": _FileWalk.member,
 }
+
+
+def _is_path_module(target: Any, args: Any) -> bool:
+    """``path.join``/``path.resolve`` (or ``require("path").join``), or any ``.join`` whose
+    first argument is ``__dirname``: joins a file path, unlike ``array.join(",")``."""
+    if target is None or target.type == "array":
+        return False
+    if args and args[0].type == "identifier" and _text(args[0]) == "__dirname":
+        return True
+    name = _name(target)
+    return name in ("path", "path.posix", "posixPath") or name.replace("'", '"') in (
+        'require("path")',
+        'require("node:path")',
+    )
+
+
+def _forks(name: str) -> bool:
+    """``child_process.fork(file)`` / ``cp.fork(file)`` / a destructured ``fork(file)``."""
+    return name == "fork" or name.split(".", 1)[0] in ("child_process", "cp", "childProcess", "proc")
 
 
 def _last_argument(arguments: Any) -> Any:
