@@ -2,8 +2,11 @@
 
 It is transport-free and synchronous (the stdio and HTTP front ends feed it lines and send what
 it returns), so the same code judges every transport and a fuzz test can drive it directly.
-Messages pass as the bytes they arrived as unless an interceptor changed them; anything the
-gateway does not inspect passes through untouched.
+Each message forwarded is the parsed message the interceptors judged, encoded again, never the
+bytes it arrived as: a key given twice (the parse keeps the last, a peer may read the first)
+or any other difference between the parse and the text cannot carry an unjudged part past
+the checks. Re-encoding with orjson costs about what the parse does; detecting duplicate keys
+instead would need a second, pure-Python parse. A compact message is forwarded byte for byte.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from mcpward.gateway.interface import (
     Exchange,
     Interceptor,
     Refusal,
+    SecurityEvent,
     Session,
     request_key,
 )
@@ -89,6 +93,10 @@ class Relay:
             return self._client_request(message, raw, method)
         if isinstance(method, str):
             return self._notification(message, raw, from_server=False)
+        if "id" in message and "result" in message and "error" in message:
+            # Invalid JSON-RPC; the server would pick one of the two. Refused to the server.
+            why = "the client's answer carries both a result and an error (invalid JSON-RPC); refused"
+            return [Out("server", encode(error(message["id"], INVALID_REQUEST, f"mcpward gateway: {why}")))]
         if "id" in message and ("result" in message or "error" in message):
             return self._client_answer(message, raw)
         return [
@@ -119,9 +127,10 @@ class Relay:
                     error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
                 )
             ]
-        self.pending[request_key(exchange.id)] = exchange
-        data = encode(exchange.request) if exchange.request_changed else _line(raw)
-        return [Out("server", data)]
+        outs = _forward("server", exchange.request)
+        if outs[0].to == "server":
+            self.pending[request_key(exchange.id)] = exchange
+        return outs
 
     def _client_answer(self, message: dict[str, Any], raw: bytes) -> list[Out]:
         """The client answering a request of the server (a sampling result, what the user typed
@@ -140,9 +149,7 @@ class Relay:
         if not self._forwarded(exchange, "client-response") or exchange.decision == "block":
             reason = "; ".join(exchange.reasons)
             return [Out("server", encode(error(exchange.id, BLOCKED, f"mcpward gateway: {reason}")))]
-        if exchange.response_changed and exchange.response is not None:
-            return [Out("server", encode(exchange.response))]
-        return [Out("server", _line(raw))]
+        return _forward("server", exchange.response if exchange.response is not None else message)
 
     # -- server to client --------------------------------------------------------------------
 
@@ -177,15 +184,21 @@ class Relay:
             return []  # an answer to nothing pending: late after a timeout, or forged
         exchange.response = message
         exchange.response_bytes = len(raw)
-        self._run("response", exchange)
+        if "result" in message and "error" in message:
+            # Invalid JSON-RPC: a check judging one of the two would let the other through,
+            # and the client may read either.
+            why = "the server's answer carries both a result and an error (invalid JSON-RPC); refused"
+            exchange.events.append(SecurityEvent("invalid-answer", "high", why))
+            exchange.block(why)
+        else:
+            self._run("response", exchange)
         if exchange.decision == "block":
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
             exchange.response_changed = True
         if not self._forwarded(exchange, "response"):
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
             exchange.response_changed = True
-        data = encode(exchange.response) if exchange.response_changed else _line(raw)
-        return [Out("client", data)]
+        return _forward("client", exchange.response)
 
     def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         """What the server sends of its own goes through the same checks as its answers: the
@@ -206,7 +219,7 @@ class Relay:
             if len(self.asked) >= _MAX_ASKED:
                 del self.asked[next(iter(self.asked))]
             self.asked[request_key(message["id"])] = method
-        return [Out("client", encode(exchange.request) if exchange.request_changed else _line(raw))]
+        return _forward("client", exchange.request)
 
     # -- both ways ---------------------------------------------------------------------------
 
@@ -221,7 +234,7 @@ class Relay:
                     back: Literal["client", "server"] = "server" if from_server else "client"
                     return [Out(back, encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
                 return []
-        return [Out(target, _line(raw))]
+        return _forward(target, message)
 
     def expire(self, request_id: Any) -> list[Out]:
         """The server took too long with this request."""
@@ -287,8 +300,19 @@ def _reason(interceptor: Interceptor, exc: Exception) -> str:
     return f"the {interceptor.name} check failed ({type(exc).__name__}); refused"
 
 
-def _line(raw: bytes) -> bytes:
-    return raw if raw.endswith(b"\n") else raw + b"\n"
+def _forward(to: Literal["client", "server"], message: dict[str, Any]) -> list[Out]:
+    """The judged message, encoded again (see the module's docstring for why not the raw bytes)."""
+    try:
+        return [Out(to, encode(message))]
+    except orjson.JSONEncodeError:
+        # orjson reads deeper nesting than it writes; such a message is refused, never passed raw.
+        why = "mcpward gateway: the message is nested too deeply to forward"
+        if "method" not in message:  # an answer: whoever waits for it gets the error instead
+            return [Out(to, encode(error(_id_of(message), INVALID_REQUEST, why)))]
+        if "id" in message:  # a request: its sender gets the error
+            back: Literal["client", "server"] = "client" if to == "server" else "server"
+            return [Out(back, encode(error(_id_of(message), INVALID_REQUEST, why)))]
+        return []
 
 
 def _id_of(message: Any) -> Any:

@@ -5,6 +5,7 @@ the server matched one; otherwise the local pin store (``inspect --pin`` writes 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,32 @@ class Pins(Interceptor):
         result = exchange.response.get("result")
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return
-        tools = [
+        listed = [
             tool for tool in result["tools"] if isinstance(tool, dict) and isinstance(tool.get("name"), str)
         ]
+        # A name listed twice is judged nowhere: pins compare by name (the last copy would stand
+        # for all) while the client may show any copy. Every copy is withheld.
+        counts = Counter(tool["name"] for tool in listed)
+        duplicated = sorted(name for name, count in counts.items() if count > 1)
+        tools = [tool for tool in listed if counts[tool["name"]] == 1]
         signed = [signature(session.server, "tool", tool) for tool in tools]
+        withheld: dict[str, str] = {}
+        for name in duplicated:
+            withheld[name] = "listed more than once under one name"
+            exchange.events.append(
+                SecurityEvent(
+                    "tool-duplicated",
+                    "high",
+                    f"tool {name!r} withheld: listed {counts[name]} times under one name",
+                    tool=name,
+                )
+            )
         with _LOCK:
             store = self._store()
             baseline = _entry_pins(session) or store.data.get(session.server)
-            withheld: dict[str, str] = {}
+            if baseline is not None and duplicated:
+                # Its pin stays; it is neither removed nor the source of a rename.
+                baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
             if baseline is None:
                 if self.first_use == "pin":
                     store.pin(session.server, signed)
@@ -52,7 +71,7 @@ class Pins(Interceptor):
                         )
                     )
                 else:
-                    withheld = {tool["name"]: "never approved" for tool in tools}
+                    withheld.update({tool["name"]: "never approved" for tool in tools})
             else:
                 for change in compare(baseline, signed):
                     if change.kind == "tool-removed":
@@ -71,14 +90,16 @@ class Pins(Interceptor):
                             detail={"diff": redact_text(change.diff)} if change.diff else {},
                         )
                     )
-            if withheld:
-                waiting = [pair for pair in signed if pair[0].name in withheld]
+            waiting = [pair for pair in signed if pair[0].name in withheld]
+            if waiting:  # a duplicated name has nothing to approve: the server must list it once
                 store.pending[session.server] = pin_record(waiting)
                 store.save()
         session.withheld_tools = withheld
         session.visible_tools = {tool["name"]: tool for tool in tools if tool["name"] not in withheld}
         session.tools_listed = True
-        if withheld:
+        # What is forwarded is the list rebuilt from the tools judged visible, never the list
+        # as it came (same length means same tools: the visible ones are taken from it in order).
+        if withheld or len(session.visible_tools) != len(result["tools"]):
             result["tools"] = list(session.visible_tools.values())
             exchange.response_changed = True
             exchange.note(
