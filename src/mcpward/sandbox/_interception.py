@@ -137,6 +137,10 @@ class Interception:
         judged, then sent on (over ``upstream`` if open) or refused. Returns the upstream
         connection still open and whether the client's connection may carry another request."""
         request_record = {**record, "method": event.method.decode("latin-1"), "path": _path(event.target)}
+        if two_lengths(event):
+            self.report({**request_record, "decision": "block", "reason": TWO_LENGTHS})
+            await _refuse(client, writer, [TWO_LENGTHS], status=400)
+            return upstream, False
         body, complete = await _body(client, reader, self.inspector.max_body)
         calls = self.calls.in_flight()
         request = OutboundRequest(
@@ -401,6 +405,17 @@ def _path(target: bytes) -> str:
     """For the audit log: the path, with anything in it that looks like a secret masked; the
     query string is left out (tokens travel there)."""
     return redact_command_line(_origin(target).split("?", 1)[0])[:500]
+
+
+TWO_LENGTHS = "both Content-Length and Transfer-Encoding (a request smuggling attempt)"
+
+
+def two_lengths(event: h11.Request) -> bool:
+    """Whether a request states its body's length two ways: h11 reads it as chunked, a server
+    behind may read it by Content-Length, and a request hidden in the body would then pass
+    unjudged (RFC 9112 section 6.1 lets a proxy refuse such a request)."""
+    names = {name for name, _ in event.headers}
+    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _header(event: h11.Request, name: bytes) -> str:

@@ -18,7 +18,16 @@ from urllib.parse import urlsplit
 
 import h11
 
-from mcpward.sandbox._interception import _next, _origin, _path, _refuse, _upgrade, _Upstream
+from mcpward.sandbox._interception import (
+    TWO_LENGTHS,
+    _next,
+    _origin,
+    _path,
+    _refuse,
+    _upgrade,
+    _Upstream,
+    two_lengths,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -150,10 +159,8 @@ def _destination(event: h11.Request) -> tuple[str, int] | str:
 
 def _unframeable(event: h11.Request) -> str:
     """Why a request to an allowed site is still refused, or "" if it is not."""
-    names = {name for name, _ in event.headers}
-    if b"transfer-encoding" in names and b"content-length" in names:
-        # Read two ways by two parsers, the body could hide a request behind the one checked.
-        return "both Content-Length and Transfer-Encoding (a request smuggling attempt)"
+    if two_lengths(event):
+        return TWO_LENGTHS
     if _upgrade(event):
         return "a protocol upgrade is not proxied over plain HTTP (use CONNECT)"
     return ""
