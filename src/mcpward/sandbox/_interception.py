@@ -87,13 +87,11 @@ class Interception:
         address: tuple[str, int],
         *,
         tls: bool,
-        head: bytes = b"",
     ) -> None:
-        """HTTP/1.x requests on one client connection, each judged before it goes upstream."""
+        """HTTP/1.x requests on one client connection, each judged before it goes upstream
+        (a plain-HTTP connection is read by ``_plain.py``, which calls :meth:`exchange`)."""
         client = h11.Connection(h11.SERVER)
         upstream: _Upstream | None = None
-        if head:
-            client.receive_data(head)
         try:
             while True:
                 event = await _next(client, reader)
@@ -105,61 +103,16 @@ class Interception:
                         why = "not HTTP/1.x (HTTP/2, or another protocol)"
                         await self._raw(reader, writer, record, address, first, why=why, tls=tls)
                     return
-                request_record = {**record, "method": event.method.decode("latin-1"),
-                                  "path": _path(event.target)}  # fmt: skip
                 if _upgrade(event):
+                    request_record = {**record, "method": event.method.decode("latin-1"),
+                                      "path": _path(event.target)}  # fmt: skip
                     await self._upgrade(reader, writer, client, event, request_record, address, tls=tls)
                     return
-                body, complete = await _body(client, reader, self.inspector.max_body)
-                calls = self.calls.in_flight()
-                request = OutboundRequest(
-                    method=event.method.decode("latin-1"),
-                    host=record["host"],
-                    port=record["port"],
-                    target=_origin(event.target),
-                    headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers),
-                    body=body,
+                upstream, go_on = await self.exchange(
+                    client, reader, writer, event, record, address, upstream, tls=tls
                 )
-                request_record["calls"] = [call.reference() for call in calls]
-                judgement, inspected = self._judge(request, calls, complete)
-                events = judgement.events
-                request_record.update(inspected=inspected, events=events)
-                if judgement.action == "block":
-                    reasons = _blocking(events)
-                    # Recorded, and the calls failed, before the client hears of it: neither the
-                    # audit nor the model's answer lags the refusal.
-                    self.report({**request_record, "decision": "block",
-                                 "severity": _severity(events), "sent": 0, "received": 0})  # fmt: skip
-                    self.calls.fail(calls, "; ".join(reasons))
-                    await _refuse(client, writer, reasons)
+                if not go_on:
                     return
-                if upstream is None:
-                    try:
-                        upstream = await _Upstream.open(
-                            address, record["host"], self.upstream if tls else None
-                        )
-                    except (OSError, TimeoutError, ssl.SSLError) as exc:
-                        await _refuse(client, writer, [f"upstream: {type(exc).__name__}"], status=502)
-                        self.report({**request_record, "decision": "allow", "error": type(exc).__name__})
-                        return
-                sent = await upstream.send(
-                    event,
-                    judgement.body if judgement.body is not None else body,
-                    complete,
-                    target=judgement.target or request.target,
-                )
-                if not complete:
-                    sent += await upstream.stream_rest(client, reader)
-                received, status = await upstream.answer(client, writer)
-                decision = "alert" if judgement.action != "allow" or not complete else "allow"
-                self.report({**request_record, "decision": decision, "severity": _severity(events),
-                             "sent": sent, "received": received, "status": status})  # fmt: skip
-                if client.our_state is not h11.DONE or client.their_state is not h11.DONE:
-                    return
-                if not upstream.reusable():
-                    upstream.close()
-                    upstream = None
-                client.start_next_cycle()
         except (h11.ProtocolError, ConnectionError, TimeoutError, OSError) as exc:
             self.report({**record, "decision": "allow", "error": f"{type(exc).__name__}: {exc}"[:200]})
         finally:
@@ -167,6 +120,76 @@ class Interception:
                 upstream.close()
             with contextlib.suppress(ConnectionError, OSError):
                 writer.close()
+
+    async def exchange(
+        self,
+        client: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        event: h11.Request,
+        record: dict[str, Any],
+        address: tuple[str, int],
+        upstream: _Upstream | None,
+        *,
+        tls: bool,
+    ) -> tuple[_Upstream | None, bool]:
+        """One request, already read up to its body, for ``record``'s host at ``address``:
+        judged, then sent on (over ``upstream`` if open) or refused. Returns the upstream
+        connection still open and whether the client's connection may carry another request."""
+        request_record = {**record, "method": event.method.decode("latin-1"), "path": _path(event.target)}
+        if two_lengths(event):
+            self.report({**request_record, "decision": "block", "reason": TWO_LENGTHS})
+            await _refuse(client, writer, [TWO_LENGTHS], status=400)
+            return upstream, False
+        body, complete = await _body(client, reader, self.inspector.max_body)
+        calls = self.calls.in_flight()
+        request = OutboundRequest(
+            method=event.method.decode("latin-1"),
+            host=record["host"],
+            port=record["port"],
+            target=_origin(event.target),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers),
+            body=body,
+        )
+        request_record["calls"] = [call.reference() for call in calls]
+        judgement, inspected = self._judge(request, calls, complete)
+        events = judgement.events
+        request_record.update(inspected=inspected, events=events)
+        if judgement.action == "block":
+            reasons = _blocking(events)
+            # Recorded, and the calls failed, before the client hears of it: neither the
+            # audit nor the model's answer lags the refusal.
+            self.report({**request_record, "decision": "block",
+                         "severity": _severity(events), "sent": 0, "received": 0})  # fmt: skip
+            self.calls.fail(calls, "; ".join(reasons))
+            await _refuse(client, writer, reasons)
+            return upstream, False
+        if upstream is None:
+            try:
+                upstream = await _Upstream.open(address, record["host"], self.upstream if tls else None)
+            except (OSError, TimeoutError, ssl.SSLError) as exc:
+                await _refuse(client, writer, [f"upstream: {type(exc).__name__}"], status=502)
+                self.report({**request_record, "decision": "allow", "error": type(exc).__name__})
+                return None, False
+        sent = await upstream.send(
+            event,
+            judgement.body if judgement.body is not None else body,
+            complete,
+            target=judgement.target or request.target,
+        )
+        if not complete:
+            sent += await upstream.stream_rest(client, reader)
+        received, status = await upstream.answer(client, writer)
+        decision = "alert" if judgement.action != "allow" or not complete else "allow"
+        self.report({**request_record, "decision": decision, "severity": _severity(events),
+                     "sent": sent, "received": received, "status": status})  # fmt: skip
+        if client.our_state is not h11.DONE or client.their_state is not h11.DONE:
+            return upstream, False
+        if not upstream.reusable():
+            upstream.close()
+            upstream = None
+        client.start_next_cycle()
+        return upstream, True
 
     def _judge(
         self, request: OutboundRequest, calls: list[InFlightCall], complete: bool
@@ -382,6 +405,17 @@ def _path(target: bytes) -> str:
     """For the audit log: the path, with anything in it that looks like a secret masked; the
     query string is left out (tokens travel there)."""
     return redact_command_line(_origin(target).split("?", 1)[0])[:500]
+
+
+TWO_LENGTHS = "both Content-Length and Transfer-Encoding (a request smuggling attempt)"
+
+
+def two_lengths(event: h11.Request) -> bool:
+    """Whether a request states its body's length two ways: h11 reads it as chunked, a server
+    behind may read it by Content-Length, and a request hidden in the body would then pass
+    unjudged (RFC 9112 section 6.1 lets a proxy refuse such a request)."""
+    names = {name for name, _ in event.headers}
+    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _header(event: h11.Request, name: bytes) -> str:

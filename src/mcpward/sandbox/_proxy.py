@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from mcpward.sandbox.interface import NetworkRules
 
@@ -128,23 +127,16 @@ class EgressProxy:
             return
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
         method, _, rest = line.partition(" ")
-        target = rest.rsplit(" ", 1)[0]
-        if method.upper() == "CONNECT":
-            host, _, port_text = target.rpartition(":")
-            forward = b""
-        else:
-            parts = urlsplit(target)
-            host, port_text = (
-                parts.hostname or "",
-                str(parts.port or (443 if parts.scheme == "https" else 80)),
-            )
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            forward = (
-                f"{method} {path} {rest.rsplit(' ', 1)[-1]}\r\n".encode("latin-1") + head.split(b"\r\n", 1)[1]
-            )
+        if method.upper() != "CONNECT":
+            # Imported here: ``_plain`` builds on ``_interception``, which imports ``pipe`` from here.
+            from mcpward.sandbox._plain import plain_requests
+
+            await plain_requests(self, reader, writer, head)
+            return
+        host, _, port_text = rest.rsplit(" ", 1)[0].rpartition(":")
         host = host.strip("[]").lower()
         port = int(port_text) if port_text.isdigit() else 0
-        record: dict[str, Any] = {"method": method.upper(), "host": host, "port": port}
+        record: dict[str, Any] = {"method": "CONNECT", "host": host, "port": port}
         if not host or not self.rules.allows(host, port):
             writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             with contextlib.suppress(ConnectionError):
@@ -157,10 +149,7 @@ class EgressProxy:
         address = self.resolve.get(f"{host}:{port}", (host, port))
         inspection = self.inspection
         if inspection is not None and inspection.rules.covers(host, port):
-            if not forward:
-                await inspection.tunnel(reader, writer, record, address)
-            else:
-                await inspection.exchanges(reader, writer, record, address, tls=False, head=head)
+            await inspection.tunnel(reader, writer, record, address)
             return
         try:
             upstream_reader, upstream_writer = await asyncio.wait_for(
@@ -171,12 +160,9 @@ class EgressProxy:
             writer.close()
             self.report({**record, "decision": "allow", "error": type(exc).__name__})
             return
-        if forward:
-            upstream_writer.write(forward)
-        else:
-            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         sent, received = await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
-        self.report({**record, "decision": "allow", "sent": sent + len(forward), "received": received})
+        self.report({**record, "decision": "allow", "sent": sent, "received": received})
 
     def _file_denial(self, text: str) -> None:
         """A refused read or write (read-only, no permission), or a file the sandbox hides that
