@@ -56,15 +56,18 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     ),
     CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
+    # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
+    # and OAuth application secrets have fixed lengths; agent tokens are longer. One format per
+    # length of prefix, so that each shows its issuer prefix and not a character more.
+    CredentialFormat("gitlab-token", _B + r"gl(?:dt|rt|ft)-[A-Za-z0-9_-]{20,50}" + _E, 5),
     CredentialFormat(
-        # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
-        # and OAuth application secrets have fixed lengths; agent tokens are longer.
         "gitlab-token",
-        _B + r"gl(?:(?:pat|dt|rt|ft|soat)-[A-Za-z0-9_-]{20,50}|cbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}"
-        r"|imt-[A-Za-z0-9_-]{25}|ptt-[A-Za-z0-9_-]{40}|oas-[A-Za-z0-9_-]{64}|agent-[A-Za-z0-9_-]{50,1024})"
-        + _E,
-        7,
+        _B + r"gl(?:pat-[A-Za-z0-9_-]{20,50}|cbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}"
+        r"|imt-[A-Za-z0-9_-]{25}|ptt-[A-Za-z0-9_-]{40}|oas-[A-Za-z0-9_-]{64})" + _E,
+        6,
     ),
+    CredentialFormat("gitlab-token", _B + r"glsoat-[A-Za-z0-9_-]{20,50}" + _E, 7),
+    CredentialFormat("gitlab-token", _B + r"glagent-[A-Za-z0-9_-]{50,1024}" + _E, 8),
     CredentialFormat("aws-access-key-id", _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E, 4),
     CredentialFormat("anthropic-api-key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120}" + _E, 7),
     CredentialFormat(
