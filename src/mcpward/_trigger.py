@@ -126,6 +126,9 @@ class _Writer:
             finally:
                 self._caseless = caseless
             return f"(?:{text})", wide
+        if op is _c.ATOMIC_GROUP:  # what it matches, its contents match: dropping it widens
+            text, wide = self.sequence(value)
+            return f"(?:{text})", wide
         if op is _c.GROUPREF:
             text, wide = self.sequence(self._groups[value])
             return f"(?:{text})", wide

@@ -33,17 +33,50 @@ _E = r"(?![A-Za-z0-9_+/=-])"
 _KEY_BREAK = r"(?:[ \t\r\n]|\\{1,4}[rnt])"
 #: A line break only (with the spaces around it), raw or escaped: for line-oriented key files.
 _LINE_BREAK = r"(?:[ \t]{0,8}(?:\r|\n|\\{1,4}[rn])[ \t]{0,8})"
+#: A base64 character of a key's body. JSON may write "/" as "\/" (PHP's json_encode does by
+#: default), once or twice escaped; JSON.parse reads it back as "/".
+_B64 = r"(?:[A-Za-z0-9+=]|\\{0,3}/)"
+#: A character of a header's value: backslashes escape anything but a line break (a "\/" or
+#: "\"" of JSON, a Windows path), so a value never runs past the end of its line.
+_VALUE_CHAR = r"(?:[^\r\n\\]|\\{1,8}[^\\\r\nrn])"
+#: RFC 4716 (SSH2 key files): a header line that ends in a backslash goes on on the next line.
+#: Raw, or written as a JSON escape: once (an escaped backslash and "\n": three backslashes) or
+#: twice (six). Nothing else ends a line so: the break after a header is tried only where no
+#: continuation is, so that each line is read one way (no backtracking between the two).
+_CONTINUED = r"(?:\\\r?\n|(?:\\{6}|\\{3})(?:r(?:\\{1,2}n)?|n))"
+#: A header (Proc-Type, DEK-Info, Comment, Subject), in one of two forms that cannot both
+#: read the same text many ways (a value that may hold spaces, followed by a space that may
+#: break lines, was read every way: exponential in the number of "a: b" pairs on one line):
+#: - a whole line, taken atomically (never given back): values of up to 1024 characters, as
+#:   RFC 4716 allows, continued over up to 16 lines; a line break must follow;
+#: - a value without spaces followed by a space and more key (a PEM key with its lines joined
+#:   by spaces: "Proc-Type: 4,ENCRYPTED DEK-Info: ...").
+_KEY_HEADER = (
+    r"(?:[A-Za-z0-9_.-]{1,64}:[ \t]?[^\s\\]{0,200}(?=[ \t]{1,8}[A-Za-z0-9+/=])"
+    r"|(?>[A-Za-z0-9_.-]{1,64}:" + _VALUE_CHAR + "{0,1024}(?:" + _CONTINUED + _VALUE_CHAR + "{0,1024}){0,16})"
+    r"(?=\r|\n|\\{1,4}[rn]))"
+)
 CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
-    # A private key is masked whole: its armour, its headers (Proc-Type, DEK-Info, Version) and
-    # every line of its body, up to its END line or, cut off, to where the base64 stops. Lines
-    # may be broken by CR, LF or spaces, or by a line break written as a JSON escape (once or
-    # twice escaped). The header alone, as code that looks for it, is no key: 16 characters of
-    # body must follow it.
+    # A private key is masked whole: its armour, its headers (Proc-Type, DEK-Info, Version, an
+    # SSH2 key's continued Comment) and every line of its body, up to its END line or, cut off,
+    # to where the base64 stops. Lines may be broken by CR, LF or spaces, or by a line break
+    # written as a JSON escape (once or twice escaped). The header alone, as code that looks
+    # for it, is no key: 16 characters of body must follow it.
     CredentialFormat(
         "private-key",
         r"-{4,5} ?BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5}" + _KEY_BREAK + "{1,40}"
-        r"(?:[A-Za-z-]{1,40}:[^\r\n\\]{0,200}" + _KEY_BREAK + "{1,40}){0,6}"
-        r"[A-Za-z0-9+/=]{16}[A-Za-z0-9+/=]*(?:" + _KEY_BREAK + "{1,40}[A-Za-z0-9+/=]+)*"
+        r"(?:"
+        + _KEY_HEADER
+        + _KEY_BREAK
+        + "{1,40}){0,8}"
+        + _B64
+        + "{16}"
+        + _B64
+        + "*(?:"
+        + _KEY_BREAK
+        + "{1,40}"
+        + _B64
+        + "+)*"
         r"(?:" + _KEY_BREAK + r"{0,40}-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5})?",
         0,
     ),
@@ -51,20 +84,23 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat(
         "private-key",
         r"PuTTY-User-Key-File-\d{1,2}:[ \t]{0,4}[A-Za-z0-9@.-]{1,64}(?:" + _LINE_BREAK + "{1,8}"
-        r"(?:[A-Za-z0-9-]{1,40}:[ \t]{0,4}[^\r\n\\]{0,200}|[A-Za-z0-9+/=]+))*",
+        r"(?:[A-Za-z0-9-]{1,40}:[ \t]{0,4}" + _VALUE_CHAR + "{0,200}|" + _B64 + "+))*",
         0,
     ),
     CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
+    # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
+    # and OAuth application secrets have fixed lengths; agent tokens are longer. One format per
+    # length of prefix, so that each shows its issuer prefix and not a character more.
+    CredentialFormat("gitlab-token", _B + r"gl(?:dt|rt|ft)-[A-Za-z0-9_-]{20,50}" + _E, 5),
     CredentialFormat(
-        # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
-        # and OAuth application secrets have fixed lengths; agent tokens are longer.
         "gitlab-token",
-        _B + r"gl(?:(?:pat|dt|rt|ft|soat)-[A-Za-z0-9_-]{20,50}|cbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}"
-        r"|imt-[A-Za-z0-9_-]{25}|ptt-[A-Za-z0-9_-]{40}|oas-[A-Za-z0-9_-]{64}|agent-[A-Za-z0-9_-]{50,1024})"
-        + _E,
-        7,
+        _B + r"gl(?:pat-[A-Za-z0-9_-]{20,50}|cbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}"
+        r"|imt-[A-Za-z0-9_-]{25}|ptt-[A-Za-z0-9_-]{40}|oas-[A-Za-z0-9_-]{64})" + _E,
+        6,
     ),
+    CredentialFormat("gitlab-token", _B + r"glsoat-[A-Za-z0-9_-]{20,50}" + _E, 7),
+    CredentialFormat("gitlab-token", _B + r"glagent-[A-Za-z0-9_-]{50,1024}" + _E, 8),
     CredentialFormat("aws-access-key-id", _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E, 4),
     CredentialFormat("anthropic-api-key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120}" + _E, 7),
     CredentialFormat(
