@@ -478,13 +478,41 @@ class Engine:
 
     def scan(self, text: str, path: str | None = None) -> list[DlpMatch]:
         results: list[DlpMatch] = []
+        # Per rule, where its last match completed past its chunk ends: a later chunk's match
+        # of that rule starting before there is a piece of it (a whole-text search resumes
+        # there too), and no text is searched twice for one rule: the engine stays linear.
+        completed_to: dict[int, int] = {}
         for offset in range(0, max(len(text), 1), CHUNK):
-            chunk = text[offset : offset + CHUNK + OVERLAP]
-            for match in self._scan_chunk(chunk, path, offset):
+            chunk_end = offset + CHUNK + OVERLAP
+            for index, match in self._scan_chunk(text[offset:chunk_end], path, offset):
                 if offset and match.start - offset < OVERLAP // 2:
                     continue  # the previous chunk reported it
+                if match.start < completed_to.get(index, 0):
+                    continue
+                if chunk_end < len(text) and match.end >= chunk_end - _LOOK_AHEAD:
+                    # It may go on past the chunk (a private key of 100 KB starting near its
+                    # end): the rule's pattern is run again from its start on the whole text.
+                    match, completed_to[index] = self._completed(index, match, text, path)
                 results.append(match)
         return _without_overlaps(results)
+
+    def _completed(self, index: int, match: DlpMatch, text: str, path: str | None) -> tuple[DlpMatch, int]:
+        """A match found up to its chunk's end, as a search of the whole text finds it, and
+        where that search goes on from (past it even where validation refuses it, so a refused
+        match is not searched again from every chunk it crosses). Only a match that is its
+        pattern's whole match (keyed and ``value`` patterns are bounded far below the overlap)
+        can reach a chunk's end. Where the whole text gives no finding there, the chunk's
+        match is kept: it masks as far as it saw."""
+        exact = self._exact[index]
+        if self.rules[index].keyed or "value" in exact.groupindex:
+            return match, match.end
+        whole = exact.match(text, match.start)
+        if whole is None:
+            return match, match.end
+        completed = self._accepted(index, whole, text, path, 0)
+        if completed is None or completed.end <= match.end:
+            return match, max(match.end, whole.end())
+        return completed, whole.end()
 
     def scan_many(self, texts: Sequence[str]) -> list[tuple[int, DlpMatch]]:
         """Matches in many strings (the strings of a JSON message), each with the index of its
@@ -518,8 +546,9 @@ class Engine:
             found += [(index, match) for match in matches]
         return found
 
-    def _scan_chunk(self, text: str, path: str | None, offset: int = 0) -> list[DlpMatch]:
-        """The matches in one chunk of a text, placed at ``offset`` in it."""
+    def _scan_chunk(self, text: str, path: str | None, offset: int = 0) -> list[tuple[int, DlpMatch]]:
+        """The matches in one chunk of a text, placed at ``offset`` in it, each with the index
+        of its rule."""
         data = text.encode("utf-8", "surrogatepass")
         fired = self.fired(data)
         windows = None
@@ -527,7 +556,7 @@ class Engine:
             windows = self._spans.windows(data, _REPORT_BUDGET + len(data) // 4)
             if windows is not None and not text.isascii():
                 windows = _in_characters(windows, data)
-        return self._matches(text, path, fired, windows, offset)
+        return self._indexed_matches(text, path, fired, windows, offset)
 
     def _matches(
         self,
@@ -539,48 +568,66 @@ class Engine:
     ) -> list[DlpMatch]:
         """The exact matches, validated, of the rules whose trigger fired in ``text``; with
         ``windows``, the rules that have them are searched only there."""
-        found: list[DlpMatch] = []
+        return [match for _, match in self._indexed_matches(text, path, fired, windows, offset)]
+
+    def _indexed_matches(
+        self,
+        text: str,
+        path: str | None,
+        fired: set[int],
+        windows: dict[int, list[list[int]]] | None = None,
+        offset: int = 0,
+    ) -> list[tuple[int, DlpMatch]]:
+        """``_matches``, each with the index of its rule."""
+        found: list[tuple[int, DlpMatch]] = []
         located = self._spans.indices if windows is not None and self._spans is not None else frozenset()
         for index in sorted(fired):
-            rule = self.rules[index]
             candidates = (
                 self._in_windows(index, text, windows.get(index, []))
                 if windows is not None and index in located
                 else self._candidates(index, text)
             )
             for match in candidates:
-                if "value" in match.re.groupindex:  # the sensitive part of a match with context
-                    value, start, end = match.group("value"), match.start("value"), match.end("value")
-                elif rule.keyed:
-                    value, start, end = match.group("secret"), match.start("secret"), match.end("secret")
-                    key = match.group("key") or "password"  # curl -u and URLs carry a password
-                    if not looks_like_literal_secret(key, value) or self._has_format_match(value):
-                        continue
-                    if "q" in match.re.groupindex and not match.group("q") and is_code_expression(value):
-                        continue  # token = options.token: code, not a value
-                else:
-                    value, start, end = match.group(0), match.start(), match.end()
-                if rule.validator is not None and not rule.validator(value):
-                    continue
-                if rule.kind == "secret" and not rule.keyed and not _plausible(rule, match, text):
-                    continue
-                before = text[max(0, start - 12) : start].lower().rstrip(" :=v")
-                if rule.not_after and before.endswith(rule.not_after):
-                    continue
-                found.append(
-                    DlpMatch(
-                        rule.id,
-                        rule.kind,
-                        start + offset,
-                        end + offset,
-                        rule.confidence,
-                        mask(value, rule.visible_prefix),
-                        rule.action,
-                        path,
-                        rule.severity,
-                    )
-                )
+                accepted = self._accepted(index, match, text, path, offset)
+                if accepted is not None:
+                    found.append((index, accepted))
         return found
+
+    def _accepted(
+        self, index: int, match: re.Match[str], text: str, path: str | None, offset: int
+    ) -> DlpMatch | None:
+        """A match of the rule's exact pattern as a finding, or ``None`` where it is none (a
+        reference, a placeholder, a value its validator refuses)."""
+        rule = self.rules[index]
+        if "value" in match.re.groupindex:  # the sensitive part of a match with context
+            value, start, end = match.group("value"), match.start("value"), match.end("value")
+        elif rule.keyed:
+            value, start, end = match.group("secret"), match.start("secret"), match.end("secret")
+            key = match.group("key") or "password"  # curl -u and URLs carry a password
+            if not looks_like_literal_secret(key, value) or self._has_format_match(value):
+                return None
+            if "q" in match.re.groupindex and not match.group("q") and is_code_expression(value):
+                return None  # token = options.token: code, not a value
+        else:
+            value, start, end = match.group(0), match.start(), match.end()
+        if rule.validator is not None and not rule.validator(value):
+            return None
+        if rule.kind == "secret" and not rule.keyed and not _plausible(rule, match, text):
+            return None
+        before = text[max(0, start - 12) : start].lower().rstrip(" :=v")
+        if rule.not_after and before.endswith(rule.not_after):
+            return None
+        return DlpMatch(
+            rule.id,
+            rule.kind,
+            start + offset,
+            end + offset,
+            rule.confidence,
+            mask(value, rule.visible_prefix),
+            rule.action,
+            path,
+            rule.severity,
+        )
 
     def _in_windows(self, index: int, text: str, windows: list[list[int]]) -> Iterator[re.Match[str]]:
         """The exact pattern's matches, as ``finditer`` over the whole text gives them, found

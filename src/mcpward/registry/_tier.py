@@ -15,17 +15,29 @@ from typing import Any
 
 from mcpward.registry.interface import DataScope, VetOutcome
 
-# Tool names that are shell or code execution: exec_command, run_shell, bash, execute_python.
+# Tool names that are shell or code execution: exec_command, run_shell, bash, execute_python,
+# and processes started or driven (Desktop Commander's start_process, interact_with_process).
+# "process" only as the object of such a verb: process_payment and get_process_definition
+# are no shell. Names are matched as words (camelCase split: runTerminalCommand, shellExec).
 _SHELL_TOOL = re.compile(
-    r"(^|[_.-])(shell|bash|zsh|powershell|terminal|subprocess)([_.-]|$)"
+    r"(^|[_.-])(shell|bash|zsh|powershell|terminal|subprocess|pty|command[_-]?line|cmdline)([_.-]|$)"
     r"|^(exec|execute|eval|spawn|system)$"
-    r"|(^|[_.-])(exec|execute|eval|run)[_-]?(command|cmd|code|script|python|javascript|js)s?([_.-]|$)",
+    r"|(^|[_.-])(exec|execute|eval|run)[_-]?(command|cmd|code|script|python|javascript|js)s?([_.-]|$)"
+    r"|(^|[_.-])(start|spawn|launch|run|exec|execute|create|new|interact[_-]with|send[_-]input[_-]to|"
+    r"write[_-]to|attach[_-]to)[_-](a[_-])?(new[_-])?(child[_-])?(process|repl)(es)?([_.-]|$)",
     re.IGNORECASE,
 )
 _SHELL_TEXT = re.compile(
-    r"\b(execut\w*|runs?|running)\b.{0,40}\b(shell|terminal|system|bash|arbitrary)\s+(commands?|code|scripts?)\b",
+    r"\b(execut\w*|runs?|running)\b.{0,40}\b(shell|terminal|system|bash|arbitrary)\s+(commands?|code|scripts?)\b"
+    r"|\b(execut\w*|runs?|running)\s+(an?\s+|the\s+|any\s+)?"
+    r"(command[- ]lines?|commands?\s+in\s+a\s+(shell|terminal))\b"
+    r"|\b(start|spawn|launch)(s|es|ing)?\b.{0,40}\b(terminal|shell|child|sub|os|system)[- ]?process(es)?\b"
+    r"|\b(send|write)s?\s+(input|keys|keystrokes|commands?)\s+to\s+(a|the)\s+(running\s+)?"
+    r"(process|terminal|shell|repl)\b",
     re.IGNORECASE,
 )
+#: Where a camelCase name's words meet: runTerminalCommand is run_Terminal_Command.
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _CREDENTIAL_TOOL = re.compile(
     r"(^|[_.-])(get|read|list|fetch|create|rotate)?[_-]?(secrets?|credentials?|passwords?|keychain|vault|"
     r"private[_-]?keys?|api[_-]?keys?)([_.-]|$)",
@@ -52,9 +64,10 @@ def derive_tier(
     if rules & _SHELL_CAPABILITY:
         reasons.append("vet: the code starts processes")
     for name, description in _tools(pins):
-        if _SHELL_TOOL.search(name) or _SHELL_TEXT.search(description):
+        words = _CAMEL_BOUNDARY.sub("_", name)
+        if _SHELL_TOOL.search(words) or _SHELL_TEXT.search(description):
             reasons.append(f"tool {name!r} runs commands or code")
-        elif _CREDENTIAL_TOOL.search(name):
+        elif _CREDENTIAL_TOOL.search(words):
             reasons.append(f"tool {name!r} handles credentials")
     if scope.credential_access:
         reasons.append("data scope: reaches credentials")
