@@ -16,7 +16,7 @@ import anyio
 import httpx
 import pytest
 
-from loopback import Clock, free_port, wait_for
+from loopback import Clock, free_port, serving, wait_for
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
@@ -198,33 +198,25 @@ def test_an_abandoned_session_is_ended_with_its_server() -> None:
     """Idleness is measured on the app's clock, which the test moves: a session used at time 0
     stays alive however slowly the machine answers, and one left idle past the timeout is ended
     with its server process. No fixed sleep: the reaper looks every 50 ms of real time."""
-    import threading
-
-    import uvicorn
-
     from mcpward.gateway._http import Upstream, create_app
 
     clock = Clock()
-    port = free_port()
-    app = create_app(
-        {"weather": Upstream(command=(sys.executable, str(SERVER), "stdio"))},
-        lambda _name, _upstream: [],
-        token_hashes={hashlib.sha256(TOKEN.encode()).hexdigest(): "laptop"},
-        allowed_hosts=(f"127.0.0.1:{port}",),
-        max_message=65536,
-        call_timeout=30,
-        idle_timeout=60,
-        clock=clock,
-        reap_interval=0.05,
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{port}/servers/weather/mcp"
+
+    def app_for(port: int) -> Any:
+        return create_app(
+            {"weather": Upstream(command=(sys.executable, str(SERVER), "stdio"))},
+            lambda _name, _upstream: [],
+            token_hashes={hashlib.sha256(TOKEN.encode()).hexdigest(): "laptop"},
+            allowed_hosts=(f"127.0.0.1:{port}",),
+            max_message=65536,
+            call_timeout=30,
+            idle_timeout=60,
+            clock=clock,
+            reap_interval=0.05,
+        )
+
+    with serving(app_for) as base:
+        url = f"{base}/servers/weather/mcp"
         auth = {"Authorization": f"Bearer {TOKEN}"}
         body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                 "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
@@ -243,6 +235,3 @@ def test_an_abandoned_session_is_ended_with_its_server() -> None:
         assert _children_running(SERVER) == []
         gone = httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30)
         assert gone.status_code == 404 and "initialize again" in gone.text
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
