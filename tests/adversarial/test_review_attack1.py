@@ -3,7 +3,6 @@ performs an attack that got through and asserts the behaviour SECURITY.md promis
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -608,76 +607,3 @@ def test_a_root_only_file_under_usr_is_hidden_too(tmp_path: Path, backend: str) 
         private.unlink()
     assert ran.returncode == 0, ran.stderr.decode()[-2000:]
     assert secret not in ran.stdout.decode(), "a root-only file of /usr/lib was read inside"
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit (SECURITY.md, gateway): serve judges messages on one event loop, so one "
-    "client's large dense messages delay the others; judging in workers with a per-client share "
-    "is open work",
-)
-def test_one_clients_dense_messages_do_not_stall_every_other_client(tmp_path: Path) -> None:
-    """``gateway serve`` judged each posted message (DLP, several seconds for a few MB dense
-    with personal data) on its event loop, the one thread that serves every client: four
-    posts of 7 MB from one token, well within its request rate and the size limit, left
-    another client's ping unanswered for about 14 s. The per-token limits must bound what one
-    client costs the others."""
-    import threading
-    import time
-
-    import httpx
-    from gateway_attack_kit import (
-        HOSTILE_SERVER,
-        INITIALIZE,
-        TOKEN_A,
-        TOKEN_B,
-        auth,
-        digest,
-        post,
-        serve_process,
-    )
-
-    script = tmp_path / "hostile.py"
-    script.write_text(HOSTILE_SERVER, encoding="utf-8")
-    config = f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[[serve.clients]]
-name = "bob"
-sha256 = "{digest(TOKEN_B)}"
-[pins]
-store = "{tmp_path / "pins.json"}"
-[baseline]
-enabled = false
-[servers.hostile]
-command = ["{sys.executable}", "{script}", "x"]
-"""
-    dense = "".join(
-        f"user.{i % 9999}@mail{i % 97}.example.org 4539 1488 0343 6467 " for i in range(7_000_000 // 48)
-    )
-    with serve_process(tmp_path, config) as (base, _process, _log):
-        heavy = post(base, "hostile", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
-        post(base, "hostile", {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, TOKEN_A, heavy)
-        light = post(base, "hostile", INITIALIZE, TOKEN_B).headers["mcp-session-id"]
-        call = {"jsonrpc": "2.0", "method": "tools/call",
-                "params": {"name": "huge", "arguments": {"size": 1, "text": dense}}}  # fmt: skip
-        headers = auth(TOKEN_A) | {"Mcp-Session-Id": heavy, "Content-Type": "application/json"}
-
-        def flood(number: int) -> None:
-            body = orjson.dumps({**call, "id": number})
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.post(f"{base}/servers/hostile/mcp", content=body, headers=headers, timeout=120)
-
-        senders = [threading.Thread(target=flood, args=(number,)) for number in range(10, 14)]
-        for sender in senders:
-            sender.start()
-        time.sleep(1.5)  # the posts have arrived and are being judged
-        started = time.monotonic()
-        ping = post(
-            base, "hostile", {"jsonrpc": "2.0", "id": 9, "method": "ping"}, TOKEN_B, light, timeout=120
-        )
-        waited = time.monotonic() - started
-        for sender in senders:
-            sender.join(timeout=120)
-    assert ping.status_code == 200
-    assert waited < 5, f"another client's ping waited {waited:.1f} s behind one client's messages"
