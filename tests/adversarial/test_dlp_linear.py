@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from mcpward.dlp.scanning import default_engine
 
 #: The text is made in the child: the dense log text of the DLP benchmark.
 _CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 from dlp_dense import dense_text
 from mcpward.dlp.scanning import default_engine
@@ -37,6 +36,9 @@ print(json.dumps({
     "elapsed": time.perf_counter() - started,
     "seconds": time.process_time() - cpu,  # CPU time: the machine may be shared
     "matches": len(matches),
+    # this process's own peak (KiB): the parent's RUSAGE_CHILDREN would be the largest of any
+    # child the test run ever waited for
+    "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 }))
 """
 
@@ -45,7 +47,6 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _scan_in_child(size: int, timeout: float) -> dict[str, Any]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(size), str(BENCH)],
@@ -56,8 +57,6 @@ def _scan_in_child(size: int, timeout: float) -> dict[str, Any]:
     )
     result: dict[str, Any] = json.loads(done.stdout)
     result["wall"] = time.perf_counter() - started
-    # ru_maxrss of the children is the largest of any child so far (KiB): only a rise is ours.
-    result["peak_kib"] = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
     return result
 
 
