@@ -40,3 +40,26 @@ def test_dot_all_and_a_database_only_from_the_cache_when_asked() -> None:
         assert native.native
         assert native.fired(b"Before\nAfter") == python.fired(b"Before\nAfter") == expected
     assert MultiMatcher(expressions, [True], dotall=True, compile_missing=False).native  # now cached
+
+
+def test_threads_scanning_one_matcher_at_once_each_get_every_answer() -> None:
+    # One scratch space shared by threads failed with ScratchInUseError (two reviewers
+    # deciding at once in the registry, in a CI run): each thread now has its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mcpward._multimatch import SpanFinder
+
+    matcher = MultiMatcher(EXPRESSIONS, CASELESS)
+    finder = SpanFinder(dict(enumerate(EXPRESSIONS)), dict(enumerate(CASELESS)))
+    assert matcher.native and finder.native
+    # Long enough that scans overlap in time (Hyperscan lets go of the GIL while it scans).
+    text = b"weather " * 200_000 + b"golden ticket AKIA"
+
+    def scan(_: int) -> tuple[set[int], set[int], bool]:
+        windows = finder.windows(text, budget=1000)
+        each = matcher.fired_in_each(text, [len(text)])
+        return matcher.fired(text), set(windows or ()), each == {0: {1, 3}}
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(scan, range(64)))
+    assert answers == [({1, 3}, {1, 3}, True)] * 64

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from itertools import accumulate
@@ -79,7 +80,7 @@ class MultiMatcher:
             found.add(index)
             return None
 
-        self._database.scan(data, match_event_handler=on_match)
+        self._database.scan(data, on_match)
         return found
 
     def fired_in_each(self, data: bytes, lengths: Sequence[int]) -> dict[int, set[int]] | None:
@@ -111,7 +112,7 @@ class MultiMatcher:
         import hyperscan
 
         try:
-            self._every_match.scan(data, match_event_handler=on_match)
+            self._every_match.scan(data, on_match)
         except hyperscan.ScanTerminated:
             return None
         return found
@@ -122,6 +123,28 @@ _NOT_BUILT = object()
 #: Reports allowed per piece on average before a pass over all pieces gives way to one pass per
 #: piece, where each expression reports once at most.
 _REPORTS_PER_PIECE = 4
+
+
+class _Scanner:
+    """A compiled database with one scratch space per thread. Hyperscan lets a scratch serve one
+    scan at a time and releases the GIL while scanning, so two threads sharing one (a registry
+    serving two reviewers at once) fail with ScratchInUseError."""
+
+    def __init__(self, database: Any) -> None:
+        import hyperscan
+
+        self._database = database
+        self._local = threading.local()
+        # Made now for the first thread: a database compiled for another CPU fails here.
+        self._local.scratch = hyperscan.Scratch(database)
+
+    def scan(self, data: bytes, on_match: Any) -> None:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
 
 
 def _hyperscan_database(
@@ -161,7 +184,7 @@ def _hyperscan_database(
     except hyperscan.error:
         return None  # an expression Hyperscan cannot take: the Python path gives the same set
     _keep(key, hyperscan.dumpb(database))
-    return database
+    return _Scanner(database)
 
 
 #: Compiled databases by the hash of what they were compiled from: compiling the DLP rules takes
@@ -173,11 +196,9 @@ def _cache_folder() -> Path:
 def _cached(key: str, hyperscan: Any) -> Any:
     try:
         data = (_cache_folder() / f"{key}.db").read_bytes()
-        database = hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK)
-        database.scratch = hyperscan.Scratch(database)
+        return _Scanner(hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK))
     except (OSError, hyperscan.error):
         return None  # absent, unreadable, damaged (the format has a checksum) or for another CPU
-    return database
 
 
 def _keep(key: str, data: bytes) -> None:
@@ -236,7 +257,7 @@ class SpanFinder:
         import hyperscan
 
         try:
-            self._database.scan(data, match_event_handler=on_match)
+            self._database.scan(data, on_match)
         except hyperscan.ScanTerminated:
             return None
         for index, spans in found.items():
@@ -322,4 +343,6 @@ def _start_tracking_database(
         os.replace(partial, folder / f"{key}.ids.json")
     except OSError:
         pass
-    return database, frozenset(kept) if database is not None else frozenset()
+    if database is None:
+        return None, frozenset()
+    return _Scanner(database), frozenset(kept)
