@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import click
-import typer.main
 from click.testing import CliRunner
 
 from mcpward import _lazy_typer
@@ -34,7 +33,7 @@ def outcome(command: click.Command, args: list[str]) -> tuple[int, str, str]:
 
 
 def test_every_help_and_usage_error_is_that_of_the_eager_application() -> None:
-    eager = typer.main.get_command(app)
+    eager = _lazy_typer.eager_command(app)
     paths = command_paths(eager)
     assert len(paths) > 40
     cases = [[*path, "--help"] for path in paths]
@@ -69,7 +68,10 @@ def test_running_a_command_builds_only_that_command(monkeypatch) -> None:  # typ
     assert built == ["token_list"]
 
 
-EAGER = "import typer.main; from mcpward.cli import app; typer.main.get_command(app)(prog_name='mcpward')"
+EAGER = (
+    "from mcpward._lazy_typer import eager_command; from mcpward.cli import app; "
+    "eager_command(app)(prog_name='mcpward')"
+)
 
 
 def test_the_entry_point_prints_what_the_eager_application_prints(tmp_path: Path) -> None:
@@ -86,3 +88,13 @@ def test_the_entry_point_prints_what_the_eager_application_prints(tmp_path: Path
             expected.stdout,
             expected.stderr,
         ), args
+
+
+def test_help_shows_plain_brackets_and_a_typo_gets_one_suggestion() -> None:
+    # Typer escaped "[required]" for rich markup with markup off, and repeated click's
+    # "Did you mean" (both found by a new user).
+    command = _lazy_typer.lazy_command(app)
+    _, help_text, _ = outcome(command, ["gateway", "run", "--help"])
+    assert "[required]" in help_text and "\\[" not in help_text
+    _, _, error = outcome(command, ["scna"])
+    assert error.count("Did you mean") == 1 and "'scan'" in error

@@ -262,3 +262,13 @@ def test_sarif_passes_microsofts_validator_with_github_ingestion_rules(
         if r.get("level", "warning") in ("error", "warning")
     ]
     assert problems == []
+
+
+def test_counts_and_articles_read_as_english() -> None:
+    from mcpward.output.words import counted, with_article
+
+    assert [counted(n, "finding") for n in (0, 1, 2)] == ["0 findings", "1 finding", "2 findings"]
+    assert counted(1, "machine") == "1 machine" and counted(3, "entry") == "3 entries"
+    assert with_article("openai-project-key credential") == "an openai-project-key credential"
+    assert with_article("GitHub token") == "a GitHub token"
+    assert with_article("SSH key") == "an SSH key" and with_article("user") == "a user"

@@ -342,3 +342,15 @@ def test_v0_pages_follow_every_change_and_never_serve_a_lapsed_approval(site: Si
     lapsed.approve(old.id, "bob", "then")
     assert registry.get(old.id).status is Status.APPROVED  # nobody ran the expiry yet
     assert site.client.get("/v0/servers").json()["servers"] == []
+
+
+def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_a_program(site: Site) -> None:
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = site.client.get("/no-such-page", headers=browser)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html") and "Not Found" in page.text
+    for path in ("/no-such-page", "/api/no-such-thing", "/v0/no-such-thing"):
+        answer = site.client.get(path, headers={} if path != "/api/no-such-thing" else browser)
+        assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}, path
+    # the address `registry serve --help` names for the API's description
+    assert site.client.get("/openapi.json").json()["info"]["title"] == "mcpward registry"

@@ -11,7 +11,7 @@ those of the eagerly built application (``--help`` of a group still builds that 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import NamedTuple
 
 import click
@@ -24,6 +24,23 @@ from typer.main import (
     solve_typer_info_defaults,
 )
 from typer.models import TyperInfo
+
+
+class _PlainHelpFormatter(click.HelpFormatter):
+    """Typer escapes the brackets of ``[default: ...]`` and ``[required]`` for rich markup even
+    when markup is off (``rich_markup_mode=None``), so plain help printed ``\\[required]``."""
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, text.replace("\\[", "[")) for term, text in rows], col_max, col_spacing)
+
+
+class _PlainHelpContext(click.Context):
+    formatter_class = _PlainHelpFormatter
+
+
+def _plain_help(command: click.Command) -> click.Command:
+    command.context_class = _PlainHelpContext
+    return command
 
 
 class _LazyCommands(MutableMapping[str, click.Command]):
@@ -63,9 +80,21 @@ def lazy_command(app: typer.Typer) -> click.Command:
     added without a name, a single command)."""
     groups_named = all(solve_typer_info_defaults(g).name for g in _all_groups(app))
     if app._add_completion or not groups_named or not (app.registered_groups or app.registered_callback):
-        return typer.main.get_command(app)
+        return eager_command(app)
     settings = _Settings(app.pretty_exceptions_short, app.rich_markup_mode, app.suggest_commands)
     return _group(TyperInfo(app), settings)
+
+
+def eager_command(app: typer.Typer) -> click.Command:
+    """``typer.main.get_command(app)``, every command built now, with the same plain help."""
+
+    def plain(command: click.Command) -> click.Command:
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                plain(sub)
+        return _plain_help(command)
+
+    return plain(typer.main.get_command(app))
 
 
 def _all_groups(app: typer.Typer) -> Iterator[TyperInfo]:
@@ -103,14 +132,16 @@ def _group(info: TyperInfo, settings: _Settings) -> click.Command:
     for command_info in instance.registered_commands:
         assert command_info.callback is not None
         name = command_info.name or get_command_name(command_info.callback.__name__)
-        makers[name] = lambda command_info=command_info: get_command_from_info(  # type: ignore[misc]
-            command_info,
-            pretty_exceptions_short=settings.pretty_exceptions_short,
-            rich_markup_mode=settings.rich_markup_mode,
+        makers[name] = lambda command_info=command_info: _plain_help(  # type: ignore[misc]
+            get_command_from_info(
+                command_info,
+                pretty_exceptions_short=settings.pretty_exceptions_short,
+                rich_markup_mode=settings.rich_markup_mode,
+            )
         )
     for sub_info in instance.registered_groups:
         group_name = solve_typer_info_defaults(sub_info).name
         assert group_name
         makers[group_name] = lambda sub_info=sub_info: _group(sub_info, settings)  # type: ignore[misc]
     group.commands = _LazyCommands(makers)
-    return group
+    return _plain_help(group)

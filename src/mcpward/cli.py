@@ -25,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    suggest_commands=False,  # click already says "Did you mean ...?"; Typer said it a second time
 )
 advisories_app = typer.Typer(
     help="The offline advisory snapshot used by known-vulnerable checks.", no_args_is_help=True
@@ -440,13 +441,14 @@ def identity_update(
 def _with_registry(report: Report, source: str | None, report_to: str | None) -> Report:
     from dataclasses import replace
 
+    from mcpward.output.words import counted
     from mcpward.registry import RegistryError, approval_index, registry_findings
     from mcpward.registry import report_to as upload
 
     try:
         if report_to:
             stored = upload(report_to, report.servers)
-            typer.echo(f"mcpward: reported {stored} servers to {report_to}", err=True)
+            typer.echo(f"mcpward: reported {counted(stored, 'server')} to {report_to}", err=True)
         if source:
             findings = registry_findings(report.servers, approval_index(source))
             report = replace(report, findings=report.findings + tuple(findings))
@@ -876,7 +878,7 @@ def registry_serve(
         bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
     ] = True,
 ) -> None:
-    """Run the registry server: JSON API (OpenAPI at /docs), /v0 registry API of approved
+    """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     import uvicorn
 

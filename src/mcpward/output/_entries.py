@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from mcpward.output.words import counted
+
 if TYPE_CHECKING:
     from mcpward.registry import AuditEvent, Entry
 
@@ -80,9 +82,10 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
         f"  credentials  {', '.join(scope.credentials) or '-'}",
         f"  network      {', '.join(scope.network) or '-'}",
         f"  vet          {entry.vet.verdict if entry.vet else 'not run'}"
-        + (f", {len(entry.vet.findings)} findings" if entry.vet else "")
+        + (f", {counted(len(entry.vet.findings), 'finding')}" if entry.vet else "")
         + (f" (the requester claims {entry.vet_claim.verdict}, unchecked)" if entry.vet_claim else ""),
-        f"  inspect      {len(entry.pins)} pinned items, {len(entry.inspect_findings)} findings",
+        f"  inspect      {counted(len(entry.pins), 'pinned item')}, "
+        f"{counted(len(entry.inspect_findings), 'finding')}",
     ]
     for finding in [*(entry.vet.findings if entry.vet else ()), *entry.inspect_findings]:
         lines.append(f"    [{finding.get('severity')}] {finding.get('rule')}: {finding.get('message')}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Finding, Report, ServerSpec, Severity
 from mcpward.output.interface import OutputFormat
+from mcpward.output.words import counted
 
 if TYPE_CHECKING:  # rich costs 30 ms to import: only this format needs it
     from rich.console import Console
@@ -111,11 +112,11 @@ class TableFormat(OutputFormat):
                 console.print(line)
         counts = Counter(f.severity for f in report.findings)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
-        counted = f"{len(report.servers)} servers, " if report.command == "scan" else ""
+        servers = f"{counted(len(report.servers), 'server')}, " if report.command == "scan" else ""
         console.print(
             Text(
-                f"{counted}{len(report.findings)} findings"
-                f"{' (' + summary + ')' if summary else ''}, {len(report.errors)} errors."
+                f"{servers}{counted(len(report.findings), 'finding')}"
+                f"{' (' + summary + ')' if summary else ''}, {counted(len(report.errors), 'error')}."
             )
         )
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mcpward import __version__
 from mcpward.dlp import redact_text
@@ -80,11 +81,28 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
         ]
         return JSONResponse({"detail": problems}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A person who mistypes a page's address gets a page; programs (the JSON and /v0
+        # APIs, or any client that does not ask for HTML) keep FastAPI's JSON answer.
+        if _wants_page(request):
+            return _pages.error_page(request, str(exc.detail), exc.status_code)
+        return JSONResponse(
+            {"detail": _text(str(exc.detail))}, status_code=exc.status_code, headers=exc.headers
+        )
+
     app.include_router(_api.router)
     app.include_router(_official.router)
     app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
     app.include_router(_pages.router)
     return app
+
+
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/v0/", "/v0.1/", "/static/")) or path in ("/api", "/v0", "/v0.1"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
 
 
 def _text(value: str) -> str:

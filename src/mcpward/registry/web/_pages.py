@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from mcpward.inspect._pins import Change, compare
 from mcpward.model import ToolSignature
+from mcpward.output.words import counted
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     MAX_INT,
@@ -37,6 +38,7 @@ from mcpward.registry.web._auth import (
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 machine", "2 machines"
 _PAGE = 200
 _EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 
@@ -56,6 +58,11 @@ def _signed_in(request: Request) -> tuple[Principal, str] | RedirectResponse:
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """An error as a page, for an address no page has (shown signed out: it reads no session)."""
+    return _render(request, "error.html", {"who": None, "csrf": "", "message": message}, status)
 
 
 @router.get("/", response_class=HTMLResponse)

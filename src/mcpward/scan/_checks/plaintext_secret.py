@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from mcpward.dlp import SecretHit, assess_value, redact_argv, shell_words
 from mcpward.model import Category, Finding, Severity
+from mcpward.output.words import with_article
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
 
@@ -41,7 +42,7 @@ class PlaintextSecret(ConfigCheck):
             if (hit.where, hit.kind) in seen:
                 continue
             seen.add((hit.where, hit.kind))
-            how = f"a {hit.kind} credential" if hit.by_format else "a literal secret"
+            how = with_article(f"{hit.kind} credential") if hit.by_format else "a literal secret"
             yield server.finding(
                 rule="secret-known-format" if hit.by_format else "secret-by-key-name",
                 category=self.category,
