@@ -110,6 +110,8 @@ SECRETS = {
     },
     "env-key-name": {**npx("-y", "@acme/crm-mcp@1.0.0"), "env": {"CRM_API_KEY": "a8F3kq92LmZx71Pq"}},
     "env-password": {**npx("-y", "@acme/db-mcp@1.0.0"), "env": {"DB_PASSWORD": "Winter2025!"}},
+    # PostgreSQL's own variable: the secret word glued to its prefix
+    "env-pgpassword": {**npx("-y", "@acme/pg-mcp@1.0.0"), "env": {"PGPASSWORD": "Harbour-Lights-81"}},
     "header": {
         "url": "https://mcp.example.com/mcp",
         "headers": {"Authorization": "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"},
@@ -151,6 +153,8 @@ NOT_SECRETS = {
         "headers": {"Authorization": "Bearer ${input:github_token}"},
     },
     "opencode-ref": {"url": "https://kb.example.com/mcp", "headers": {"X-Api-Key": "{env:KB_KEY}"}},
+    # "pass" glued inside another word is no password
+    "glued-words": {**npx("-y", "@acme/nav-mcp@1.0.0"), "env": {"PROXY_BYPASS": "Internal-Hosts-81"}},
     "placeholders": {
         **npx("-y", "@acme/crm-mcp@1.0.0"),
         "env": {

@@ -65,6 +65,7 @@ def test_usage_errors_are_one_line(tmp_path: Path, cli) -> None:  # type: ignore
         (["scan", "--home", home, "--os", "beos"], "unknown --os 'beos'"),
         (["scan", "--home", home, "--host", "notepad"], "unknown --host notepad"),
         (["scan", "--home", str(tmp_path / "missing")], "not a directory"),
+        (["scan", "--home", home, "--path", str(tmp_path / "missing")], "--path"),
         (["scan", "--home", home, "-o", str(tmp_path / "no" / "dir" / "x.json")], "cannot write"),
     ]
     for args, message in cases:

@@ -178,6 +178,11 @@ def scan(
         raise _fail(f"unknown --host {', '.join(unknown_hosts)}; known: {', '.join(host_ids())}")
     if home is not None and not home.is_dir():
         raise _fail(f"--home {home}: not a directory")
+    # A tree that is not there is a mistyped argument, as a wrong --home is: an inventory of
+    # nothing with exit 0 would tell a CI job that the tree was scanned and found clean.
+    for tree in path or ():
+        if not tree.is_dir():
+            raise _fail(f"--path {tree}: not a directory")
     skip = frozenset() if no_default_excludes else DEFAULT_SKIP_DIRS
     options = ScanOptions(
         home=home,

@@ -238,8 +238,14 @@ _NOT_SECRET_KEY = re.compile(
 _PASSWORD_WORD = re.compile(r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd)(?:$|[^a-z])", re.IGNORECASE)
 
 
+#: Well-known variables whose secret word is glued to a prefix, so no word boundary finds it
+#: (PostgreSQL's PGPASSWORD, sshpass's SSHPASS; widening the rule to glued words would read
+#: BYPASS and COMPASS as passwords).
+_GLUED_SECRET_NAMES = frozenset({"pgpassword", "sshpass"})
+
+
 def _is_password_key(name: str) -> bool:
-    return bool(_PASSWORD_WORD.search(_CAMEL_BOUNDARY.sub("_", name)))
+    return name.lower() in _GLUED_SECRET_NAMES or bool(_PASSWORD_WORD.search(_CAMEL_BOUNDARY.sub("_", name)))
 
 
 _REFERENCE = re.compile(
@@ -276,6 +282,8 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 def is_secret_key(name: str) -> bool:
     """True for a key or variable name that conventionally holds a secret (``api_key``,
     ``authToken``: camelCase words are read as separate words)."""
+    if name.lower() in _GLUED_SECRET_NAMES:
+        return True
     name = _CAMEL_BOUNDARY.sub("_", name)
     return bool(_SECRET_KEY.search(name)) and not _NOT_SECRET_KEY.search(name)
 
