@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from fake_home import write, write_json
 from mcpward.model import Category, Ecosystem, Report, Scope, to_jsonable
 from mcpward.scan import ScanOptions, run_scan
@@ -333,3 +335,28 @@ def test_fork_map_redoes_the_items_of_failed_children() -> None:
 
     parent = os.getpid()
     assert fork_map(square_or_die, [1, 2, 3, 4]) == [1, 4, 9, 16]
+
+
+@pytest.mark.parametrize(
+    "spec,version,flagged",
+    [
+        ("1.10.2", "1.10.2", True),
+        ("=v1.10.2", "1.10.2", True),
+        ("^1.10.2", None, False),
+        ("1.24.0", "1.24.0", False),
+    ],
+)
+def test_a_package_json_pinning_the_sdk_exactly_is_checked_without_a_lock(
+    tmp_path: Path, spec: str, version: str | None, flagged: bool
+) -> None:
+    # requirements.txt with mcp==1.9.0 was checked, package.json with an exact SDK version not.
+    write_json(
+        tmp_path / "svc" / "package.json",
+        {"name": "@acme/notes-mcp", "version": "0.3.0", "dependencies": {"@modelcontextprotocol/sdk": spec}},
+    )
+    report = walk(tmp_path)
+    (server,) = report.servers
+    assert [(d.name, d.version) for d in server.dependencies] == [("@modelcontextprotocol/sdk", version)]
+    assert (
+        ("@acme/notes-mcp", "known-vulnerable") in {(f.server, f.rule) for f in report.findings}
+    ) is flagged

@@ -46,8 +46,18 @@ class NpmProject(DependencyManifestReader):
         for key in _DEPENDENCY_KEYS:
             deps = data.get(key)
             if isinstance(deps, Mapping):
-                facts.declared.update({str(k): None for k in deps})
+                facts.declared.update({str(name): _exact(spec) for name, spec in deps.items()})
         return None
+
+
+#: A range that allows one version only: "1.9.0", "=1.9.0", "v1.9.0" (npm's semver reads them
+#: alike). "^1.9.0" and friends name no version: the lock file says which one is installed.
+_EXACT_VERSION = re.compile(r"^\s*=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+
+
+def _exact(spec: object) -> str | None:
+    match = _EXACT_VERSION.match(spec) if isinstance(spec, str) else None
+    return match.group(1) if match else None
 
 
 def _lock_versions(file_name: str, data: Mapping[str, Any]) -> dict[str, str]:
