@@ -105,3 +105,15 @@ def test_progress_line_on_a_terminal(tmp_path: Path) -> None:
         callback(str(tmp_path), 256, 4096)
     with _WalkProgress(enabled=False) as quiet:
         assert quiet.callback() is None
+
+
+def test_a_gate_that_could_not_read_an_input_does_not_pass(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "missing.json")
+    gated = cli("inspect", "--tools-file", missing, "--fail-on", "info")
+    assert gated.exit_code == 3 and "cannot read" in gated.stdout, gated.stdout
+    # without --fail-on the report is the answer, as documented
+    assert cli("inspect", "--tools-file", missing).exit_code == 0
+    broken = make_home(tmp_path)
+    (broken / ".cursor").mkdir(exist_ok=True)
+    (broken / ".cursor" / "mcp.json").write_text("{not json")
+    assert cli("scan", "--home", str(broken), "--fail-on", "critical").exit_code == 3

@@ -54,6 +54,7 @@ registry_app.add_typer(token_app, name="token")
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 EXIT_BLOCK = 4
 
 
@@ -1466,10 +1467,16 @@ def _threshold(fail_on: str | None) -> Severity | None:
 
 
 def _exit_on(report: Report, threshold: Severity | None) -> None:
-    """Exit 1 when a finding is at least as severe as ``--fail-on``."""
+    """Exit 1 when a finding is at least as severe as ``--fail-on``; else 3 when ``--fail-on``
+    was given and an input could not be read: a gate that passed what it could not read would
+    tell a CI job that nothing was found."""
+    if threshold is None:
+        return
     worst = report.worst_severity()
-    if threshold is not None and worst is not None and worst.at_least(threshold):
+    if worst is not None and worst.at_least(threshold):
         raise typer.Exit(EXIT_FINDINGS)
+    if report.errors:
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 def _write(report: object, output_format: str, output: Path | None) -> None:
