@@ -317,6 +317,10 @@ def inspect(
         targets += found
     if not (tools_file or targets or skipped):
         raise _fail("nothing to inspect: give --tools-file, --url, --sse-url or --scan")
+    if targets:  # asking servers takes seconds: say so before, not only after
+        from mcpward.output.words import counted
+
+        typer.echo(f"mcpward: asking {counted(len(targets), 'server')} (at most {timeout:g} s each)", err=True)
     try:
         report = run_inspect(
             InspectOptions(

@@ -225,6 +225,9 @@ class Report:
     errors: tuple[ScanError, ...] = ()
     #: A command's overall judgement where it gives one (vet: pass, review, block).
     verdict: str | None = None
+    #: What the command read and did, counted, where ``servers`` does not say it (inspect:
+    #: ``(("servers", 3), ("items", 39), ("pinned", 39))``): every command says what it did.
+    examined: tuple[tuple[str, int], ...] = ()
 
     def worst_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)

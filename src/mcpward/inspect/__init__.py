@@ -270,4 +270,9 @@ def run_inspect(options: InspectOptions) -> Report:
         subject=", ".join(f"{s.name} ({len(s.items)} items)" for s in servers) or "nothing",
         findings=tuple(findings),
         errors=tuple(errors),
+        examined=(
+            ("servers", len(servers)),
+            ("items", sum(len(s.items) for s in servers)),
+            *((("pinned", sum(len(s.items) for s in servers)),) if options.pin else ()),
+        ),
     )

@@ -21,8 +21,10 @@ def report_document(report: Report) -> dict[str, Any]:
 
 def _summary(report: Report) -> dict[str, Any]:
     counts = Counter(f.severity.value for f in report.findings)
+    examined = dict(report.examined)
     return {
-        "servers": len(report.servers),
+        **examined,
+        "servers": examined.get("servers", len(report.servers)),
         "findings": len(report.findings),
         "errors": len(report.errors),
         "by_severity": {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low", "info")},

@@ -113,6 +113,14 @@ class TableFormat(OutputFormat):
         counts = Counter(f.severity for f in report.findings)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
         servers = f"{counted(len(report.servers), 'server')}, " if report.command == "scan" else ""
+        if report.examined:
+            examined = dict(report.examined)
+            pinned = examined.pop("pinned", None)
+            nouns = {"servers": "server", "items": "item"}
+            line = "Inspected " + ", ".join(counted(n, nouns.get(k, k)) for k, n in examined.items())
+            if pinned is not None:
+                line += f"; pinned {counted(pinned, 'item')}"
+            console.print(Text(line + "."))
         console.print(
             Text(
                 f"{servers}{counted(len(report.findings), 'finding')}"
