@@ -11,7 +11,7 @@ those of the eagerly built application (``--help`` of a group still builds that 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import NamedTuple
 
 import click
@@ -30,7 +30,7 @@ class _PlainHelpFormatter(click.HelpFormatter):
     """Typer escapes the brackets of ``[default: ...]`` and ``[required]`` for rich markup even
     when markup is off (``rich_markup_mode=None``), so plain help printed ``\\[required]``."""
 
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         super().write_dl([(term, text.replace("\\[", "[")) for term, text in rows], col_max, col_spacing)
 
 

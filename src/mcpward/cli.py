@@ -320,7 +320,8 @@ def inspect(
     if targets:  # asking servers takes seconds: say so before, not only after
         from mcpward.output.words import counted
 
-        typer.echo(f"mcpward: asking {counted(len(targets), 'server')} (at most {timeout:g} s each)", err=True)
+        asking = f"mcpward: asking {counted(len(targets), 'server')} (at most {timeout:g} s each)"
+        typer.echo(asking, err=True)
     try:
         report = run_inspect(
             InspectOptions(

@@ -117,10 +117,10 @@ class TableFormat(OutputFormat):
             examined = dict(report.examined)
             pinned = examined.pop("pinned", None)
             nouns = {"servers": "server", "items": "item"}
-            line = "Inspected " + ", ".join(counted(n, nouns.get(k, k)) for k, n in examined.items())
+            done = "Inspected " + ", ".join(counted(n, nouns.get(k, k)) for k, n in examined.items())
             if pinned is not None:
-                line += f"; pinned {counted(pinned, 'item')}"
-            console.print(Text(line + "."))
+                done += f"; pinned {counted(pinned, 'item')}"
+            console.print(Text(done + "."))
         console.print(
             Text(
                 f"{servers}{counted(len(report.findings), 'finding')}"
