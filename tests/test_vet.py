@@ -566,3 +566,13 @@ def test_pypi_mcp_name_marker_in_the_description(tmp_path: Path) -> None:
         )
     report = vet(tmp_path, str(archive))
     assert ("mcp-name-mismatch", Severity.MEDIUM) in rules(report)
+
+
+def test_a_pypi_version_written_the_npm_way_gets_the_right_spelling() -> None:
+    for written in ("pypi:mcp@1.9.0", "pypi:mcp=1.9.0"):
+        with pytest.raises(VetError, match=r"pypi:mcp==1\.9\.0"):
+            parse_target(written)
+    with pytest.raises(VetError, match="not a PyPI project name"):
+        parse_target("pypi:../etc/passwd")
+    target = parse_target("pypi:mcp-server-fetch==2025.4.7")
+    assert (target.name, target.version) == ("mcp-server-fetch", "2025.4.7")

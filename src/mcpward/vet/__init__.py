@@ -51,7 +51,16 @@ def parse_target(text: str) -> Target:
         name, _, version = spec.partition("@")
         return Target(Ecosystem.NPM, scope + name, version or None)
     name, _, version = spec.partition("==")
-    return Target(Ecosystem.PYPI, name.strip(), version.strip() or None)
+    name, version = name.strip(), version.strip()
+    if not _PYPI_NAME.match(name):
+        at_version = re.match(r"^([A-Za-z0-9._-]+)\s*(?:@|=|\s)\s*v?(\d[\w.+!-]*)$", name)
+        hint = f"; a version is written NAME==VERSION: pypi:{at_version[1]}=={at_version[2]}" if at_version else ""
+        raise VetError(f"{text}: not a PyPI project name{hint}")
+    return Target(Ecosystem.PYPI, name, version or None)
+
+
+#: PEP 508's project names.
+_PYPI_NAME = re.compile(r"^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
 def _source(target: Target, options: VetOptions) -> PackageSource:
