@@ -54,7 +54,11 @@ def parse_target(text: str) -> Target:
     name, version = name.strip(), version.strip()
     if not _PYPI_NAME.match(name):
         at_version = re.match(r"^([A-Za-z0-9._-]+)\s*(?:@|=|\s)\s*v?(\d[\w.+!-]*)$", name)
-        hint = f"; a version is written NAME==VERSION: pypi:{at_version[1]}=={at_version[2]}" if at_version else ""
+        hint = (
+            f"; a version is written NAME==VERSION: pypi:{at_version[1]}=={at_version[2]}"
+            if at_version
+            else ""
+        )
         raise VetError(f"{text}: not a PyPI project name{hint}")
     return Target(Ecosystem.PYPI, name, version or None)
 
