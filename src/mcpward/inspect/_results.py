@@ -114,7 +114,7 @@ def inspect_results(path: Path) -> Report:
                         rule=hit.family,
                         category=Category.INJECTED_INSTRUCTION,
                         severity=hit.severity,
-                        message=f"result {index}{where}: {hit.family} (characters {hit.start}-{hit.end}).",
+                        message=f"result [{index}]{where}: {hit.family} (characters {hit.start}-{hit.end}).",
                         remediation="Do not pass this result to a model unreviewed; it carries instructions "
                         "for the model (the gateway's `[dlp] injection` setting alerts, blocks or holds it).",
                         config_path=str(path),
