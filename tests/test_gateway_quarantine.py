@@ -107,8 +107,9 @@ def test_quarantine_holds_and_a_reviewer_releases_or_discards(tmp_path: Path) ->
         assert "Ignore all" not in answer["message"] and "Welcome" not in answer["message"]
         assert answer["data"]["quarantine_id"] in answer["message"]
     held_id, hidden_id = held["data"]["quarantine_id"], hidden["data"]["quarantine_id"]
-    recorded = {e["detail"]["id"] for e in events(tmp_path, "quarantined")}
-    assert recorded == {held_id, hidden_id}
+    recorded = {e["detail"]["id"]: e["detail"] for e in events(tmp_path, "quarantined")}
+    assert set(recorded) == {held_id, hidden_id}
+    assert "Ignore all previous instructions" in json.dumps(recorded[held_id]["result"])  # redacted copy
 
     listing = mcpward(tmp_path, "held", "--format", "json")
     assert listing.returncode == 0, listing.stderr

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
@@ -243,7 +245,14 @@ class Dlp(Interceptor):
                 "high",
                 f"the {where} of {subject} was held for review as {held_id}",
                 tool=exchange.tool,
-                detail={"id": held_id, "sha256": digest, "families": families},
+                # The audit keeps the redacted result as it keeps a forwarded one (truncated);
+                # the held file keeps it whole for the reviewer.
+                detail={
+                    "id": held_id,
+                    "sha256": digest,
+                    "families": families,
+                    "result": _truncated(record["result"]),
+                },
             )
         )
         exchange.block(
@@ -251,6 +260,17 @@ class Dlp(Interceptor):
             f"the model ({', '.join(families)}); a reviewer decides with `mcpward gateway release "
             f"{held_id}` or `mcpward gateway discard {held_id}`"
         )
+
+
+#: As the audit keeps results: up to this many characters of their JSON.
+_RESULT_CHARS = 16_384
+
+
+def _truncated(value: Any) -> Any:
+    text = orjson.dumps(value)
+    if len(text) <= _RESULT_CHARS:
+        return value
+    return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}
 
 
 def _strings(value: Any, limit: int = 50) -> list[str]:
