@@ -103,3 +103,14 @@ def test_missing_binary_and_huge_files_are_clear_errors(tmp_path: Path, cli: Any
 def test_results_is_not_mixed_with_other_targets(tmp_path: Path, cli: Any) -> None:
     result = cli("inspect", "--results", str(results_file(tmp_path, [])), "--url", "http://127.0.0.1:9/mcp")
     assert result.exit_code == 2 and "on its own" in result.stderr
+
+
+def test_structured_content_is_read_and_a_repeated_text_is_read_once(tmp_path: Path, cli: Any) -> None:
+    from mcpward.inspect import result_texts
+
+    only_structured = {"content": [], "structuredContent": {"page": {"body": [ORDER]}}}
+    repeated = {"content": [{"type": "text", "text": ORDER}], "structuredContent": {"result": ORDER}}
+    assert result_texts(only_structured) == [(".structuredContent.page.body[0]", ORDER)]
+    assert result_texts(repeated) == [(".content[0].text", ORDER)]
+    result = cli("inspect", "--results", str(results_file(tmp_path, [only_structured])), "--format", "json")
+    assert [f["field"] for f in result.json()["findings"]] == ["[0].structuredContent.page.body[0]"]

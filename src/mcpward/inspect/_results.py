@@ -56,7 +56,9 @@ def result_texts(result: Any, *, strict: bool = False) -> list[tuple[str, str]]:
                 texts.append((f".content[{position}].resource.text", text))
     structured = result.get("structuredContent")
     if structured is not None:
-        texts.extend(_strings(structured, ".structuredContent"))
+        # SDK servers repeat a text result as {"result": text}: read once, checked once.
+        seen = {text for _, text in texts}
+        texts.extend(item for item in _strings(structured, ".structuredContent") if item[1] not in seen)
     return texts
 
 
