@@ -898,14 +898,30 @@ def registry_serve(
     public_v0: Annotated[
         bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
     ] = True,
+    gateway_audit_log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve the held results of the gateway writing this audit log at /held, for reviewers.",
+            metavar="FILE",
+        ),
+    ] = None,
+    gateway_config: Annotated[
+        Path | None, typer.Option(help="That gateway's config (its [quarantine] settings).", metavar="FILE")
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (OpenAPI at /docs), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     import uvicorn
 
-    from mcpward.registry.web import create_app
+    from mcpward.registry.web import HeldReview, create_app
 
-    app_ = create_app(_open_registry(database), public_v0=public_v0)
+    held = None
+    if gateway_audit_log is not None or gateway_config is not None:
+        from mcpward.gateway import load_config
+
+        store, log_path = _held(gateway_config, gateway_audit_log)
+        held = HeldReview(store, log_path, load_config(gateway_config).quarantine.release_hours)
+    app_ = create_app(_open_registry(database), public_v0=public_v0, held=held)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
