@@ -1428,6 +1428,8 @@ def gateway_held(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """The results the gateway holds for review (`[dlp] injection = "quarantine"`)."""
+    import json
+
     from mcpward.gateway import QuarantineError
 
     _check_format(output_format, ("table", "json"))
@@ -1453,7 +1455,7 @@ def gateway_held(
             f"{record['id']}  {record.get('at', '?')}  {record.get('server')}.{record.get('subject')}  "
             f"{', '.join(map(str, record.get('families') or ()))}  {record['bytes']} bytes"
         )
-        typer.echo(line.encode("ascii", "backslashreplace").decode())
+        typer.echo(json.dumps(line, ensure_ascii=True)[1:-1])  # a tool name may hold escapes
 
 
 @gateway_app.command("release")
@@ -1477,7 +1479,8 @@ def gateway_release(
         record = store.release(held_id, log=log_path, reviewer=_reviewer(actor), hours=hours)
     except (QuarantineError, OSError) as exc:
         raise _fail(str(exc) if isinstance(exc, QuarantineError) else f"not released: {exc}") from None
-    typer.echo(f"released {held_id} ({record.get('server')}.{record.get('subject')})", err=True)
+    where = _safe_json(f"{record.get('server')}.{record.get('subject')}")[1:-1]
+    typer.echo(f"released {held_id} ({where})", err=True)
     _emit(_safe_json(record.get("result")), output)
 
 
