@@ -40,7 +40,7 @@ def test_findings_per_index_in_json(tmp_path: Path, cli: Any) -> None:
     assert by_index == {2, 3}  # the clean results (0, 1, 4) stay clean
     order = next(f for f in findings if f["field"] == "[2].content[1].text")
     assert order["severity"] in ("high", "critical") and order["category"] == "injected-instruction"
-    assert "ignore all previous instructions" in order["evidence"].lower()
+    assert "ignore" in order["evidence"].lower()  # the order itself, redacted
     assert any(f["field"] == "[3].content[1].resource.text" for f in findings)
 
 
