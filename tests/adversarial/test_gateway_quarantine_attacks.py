@@ -267,3 +267,29 @@ def test_terminal_escapes_in_a_held_result_reach_the_reviewer_as_text(tmp_path: 
         shown = result.stdout + result.stderr
         assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
         assert "\\u001b" in shown
+
+
+def test_reviewers_deciding_at_once_decide_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mcpward.gateway import QuarantineError, quarantine
+
+    held_id = _answer(_relay(tmp_path), 1, ORDER)["error"]["data"]["quarantine_id"]
+    store, log = quarantine(GatewayConfig(), tmp_path / "audit.jsonl"), tmp_path / "audit.jsonl"
+
+    def decide(number: int) -> str:
+        try:
+            if number % 2:
+                store.release(held_id, log=log, reviewer=f"r{number}", hours=1)
+                return "release"
+            store.discard(held_id, log=log, reviewer=f"r{number}")
+            return "discard"
+        except QuarantineError:
+            return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(decide, range(16)))
+    assert outcomes.count("refused") == 15
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["quarantine_id"] for r in records if r["stage"] == "review"] == [held_id]
+    assert verify(log)[1] is None
