@@ -114,3 +114,21 @@ def test_structured_content_is_read_and_a_repeated_text_is_read_once(tmp_path: P
     assert result_texts(repeated) == [(".content[0].text", ORDER)]
     result = cli("inspect", "--results", str(results_file(tmp_path, [only_structured])), "--format", "json")
     assert [f["field"] for f in result.json()["findings"]] == ["[0].structuredContent.page.body[0]"]
+
+
+def test_each_finding_names_the_line_its_result_starts_on(tmp_path: Path, cli: Any) -> None:
+    path = tmp_path / "results.json"
+    path.write_text("[\n" + ",\n".join(json.dumps(r, indent=1) for r in MIXED) + "\n]\n", encoding="utf-8")
+    starts = [
+        1 + path.read_text().count("\n", 0, path.read_text().index(json.dumps(r, indent=1))) for r in MIXED
+    ]
+    findings = cli("inspect", "--results", str(path), "--format", "json").json()["findings"]
+    assert {f["field"].split("]")[0] + "]": f["line"] for f in findings} == {
+        "[2]": starts[2],
+        "[3]": starts[3],
+    }
+    sarif = json.loads(cli("inspect", "--results", str(path), "--format", "sarif").stdout)
+    lines = {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in sarif["runs"][0]["results"]
+    }
+    assert lines == {starts[2], starts[3]} and starts[2] > 2

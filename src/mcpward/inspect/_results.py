@@ -79,8 +79,26 @@ def _strings(value: Any, path: str) -> list[tuple[str, str]]:
     return found
 
 
-def load_results(path: Path) -> list[Any]:
-    """The results of a JSON file holding a list of them; :class:`ResultsError` says why not."""
+def _lines(text: str, count: int) -> list[int]:
+    """The line each of the list's ``count`` items starts on (the list already parsed whole):
+    walked item by item, counting newlines once."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    position = text.index("[") + 1
+    line, counted = 1, 0
+    for _ in range(count):
+        while text[position] in " \t\r\n,":
+            position += 1
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        position = decoder.raw_decode(text, position)[1]
+    return lines
+
+
+def load_results(path: Path) -> tuple[list[Any], list[int]]:
+    """The results of a JSON file holding a list of them, and the line each starts on;
+    :class:`ResultsError` says why not."""
     try:
         text = read_text(path, MAX_RESULTS_BYTES)
     except DocumentError as exc:
@@ -95,12 +113,12 @@ def load_results(path: Path) -> list[Any]:
         raise ResultsError(f"{path}: expected a JSON list of tool results")
     if len(document) > MAX_RESULTS:
         raise ResultsError(f"{path}: {len(document)} results; at most {MAX_RESULTS} are read")
-    return document
+    return document, _lines(text, len(document))
 
 
 def inspect_results(path: Path) -> Report:
     """Every finding of the gateway's check in each result of the file at ``path``."""
-    results = load_results(path)
+    results, lines = load_results(path)
     findings: list[tuple[int, Finding]] = []
     for index, result in enumerate(results):
         try:
@@ -120,6 +138,7 @@ def inspect_results(path: Path) -> Report:
                         remediation="Do not pass this result to a model unreviewed; it carries instructions "
                         "for the model (the gateway's `[dlp] injection` setting alerts, blocks or holds it).",
                         config_path=str(path),
+                        line=lines[index],
                         evidence=redact_text(hit.evidence),
                         field=f"[{index}]{where}",
                         start=hit.start,
