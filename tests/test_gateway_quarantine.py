@@ -153,3 +153,67 @@ def test_every_setting_is_accepted_and_others_are_a_clear_config_error(tmp_path:
     config.write_text(f'[dlp]\ninjection = "{setting}-please"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="injection"):
         load_config(config)
+
+
+TOKEN = "mcpg_quarantine-test-token-for-gateway-serve-0123456789"
+
+
+async def _http_session(url: str) -> dict[str, Any]:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+    from mcp.shared.exceptions import MCPError
+
+    client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+    async with (
+        client,
+        streamable_http_client(url, http_client=client) as (read, write, *_),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        await session.list_tools()
+        try:
+            await session.call_tool("read_page", {"page": "override"})
+        except MCPError as exc:
+            return {"code": exc.code, "message": exc.message, "data": exc.data}
+        return {}
+
+
+def test_gateway_serve_holds_for_its_http_clients(tmp_path: Path) -> None:
+    import hashlib
+
+    import anyio
+
+    from loopback import free_port, wait_for
+
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[serve]\nport = {port}\n[[serve.clients]]\nname = "laptop"\n'
+        f'sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n'
+        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[dlp]\ninjection = "quarantine"\n'
+        f'[servers.pages]\ncommand = ["{sys.executable}", "{SERVERS / "injecting_server.py"}", "{SECRET}"]\n',
+        encoding="utf-8",
+    )
+    command = [
+        *MCPWARD,
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(tmp_path / "audit.jsonl"),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port, process)
+        answer = anyio.run(_http_session, f"http://127.0.0.1:{port}/servers/pages/mcp")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert answer["code"] == HELD and "Welcome" not in answer["message"]
+    held_id = answer["data"]["quarantine_id"]
+    assert [e["detail"]["id"] for e in events(tmp_path, "quarantined")] == [held_id]
+    assert (tmp_path / "audit.jsonl.held" / f"{held_id}.json").exists()
+    assert [r["client"] for r in audit(tmp_path) if r.get("stage") == "response" and r.get("tool")] == [
+        "laptop"
+    ]
