@@ -102,9 +102,9 @@ class Quarantine:
         try:
             grant = orjson.loads(_read(path, 4096))
             path.unlink()
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if not isinstance(grant, dict) or float(grant.get("expires", 0)) < time.time():
+            if not isinstance(grant, dict) or float(grant.get("expires", 0)) < time.time():
+                return None
+        except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
             return None
         held_id = grant.get("id")
         return held_id if isinstance(held_id, str) and ID.fullmatch(held_id) else None
@@ -123,7 +123,11 @@ class Quarantine:
                     record = {"unreadable": True}
                 if not isinstance(record, dict) or record.get("id") != held_id:
                     record = {"unreadable": True}
-                found.append({**record, "id": held_id, "bytes": entry.stat().st_size})
+                try:
+                    size = entry.stat(follow_symlinks=False).st_size
+                except FileNotFoundError:
+                    continue  # a reviewer took it meanwhile
+                found.append({**record, "id": held_id, "bytes": size})
         return sorted(found, key=lambda r: str(r.get("at", "")))
 
     def show(self, held_id: str) -> dict[str, Any]:
