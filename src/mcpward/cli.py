@@ -286,10 +286,19 @@ def inspect(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            help="A JSON list of tool results (strings or CallToolResult objects) to check for "
+            "injected instructions, with the gateway's check.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Check what servers tell the model (tools, prompts, resources, instructions) for tool
-    poisoning, and compare with pinned signatures to catch rug pulls. No description leaves the
-    machine."""
+    poisoning, and compare with pinned signatures to catch rug pulls; or check saved tool
+    results for injected instructions (--results). No description leaves the machine."""
     import os
 
     from mcpward.inspect import InspectOptions, PinStoreError, ServerTarget, run_inspect, targets_from_scan
@@ -297,6 +306,20 @@ def inspect(
 
     _check_format(output_format, ("table", "json", "sarif"))
     threshold = _threshold(fail_on)
+    if results is not None:
+        if tools_file or url or sse_url or scan or pin:
+            raise _fail(
+                "--results is checked on its own: give it without --tools-file, --url, --scan or --pin"
+            )
+        from mcpward.inspect import ResultsError, inspect_results
+
+        try:
+            checked = inspect_results(results)
+        except ResultsError as exc:
+            raise _fail(str(exc)) from None
+        _write(checked, output_format, output)
+        _exit_on(checked, threshold)
+        return
     headers: dict[str, str] = {}
     for item in header or ():
         name, _, variable = item.partition(":")
@@ -888,14 +911,30 @@ def registry_serve(
     public_v0: Annotated[
         bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
     ] = True,
+    gateway_audit_log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve the held results of the gateway writing this audit log at /held, for reviewers.",
+            metavar="FILE",
+        ),
+    ] = None,
+    gateway_config: Annotated[
+        Path | None, typer.Option(help="That gateway's config (its [quarantine] settings).", metavar="FILE")
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     import uvicorn
 
-    from mcpward.registry.web import create_app
+    from mcpward.registry.web import HeldReview, create_app
 
-    app_ = create_app(_open_registry(database), public_v0=public_v0)
+    held = None
+    if gateway_audit_log is not None or gateway_config is not None:
+        from mcpward.gateway import load_config
+
+        store, log_path = _held(gateway_config, gateway_audit_log)
+        held = HeldReview(store, log_path, load_config(gateway_config).quarantine.release_hours)
+    app_ = create_app(_open_registry(database), public_v0=public_v0, held=held)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
 
 
@@ -1362,6 +1401,126 @@ def gateway_token(name: Annotated[str, typer.Argument(help="The client the token
     token = "mcpg_" + secrets.token_urlsafe(32)
     typer.echo(f"token: {token}")
     typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"')
+
+
+_HeldConfig = Annotated[Path | None, typer.Option("--config", help="Gateway config (TOML).", metavar="FILE")]
+_HeldLog = Annotated[
+    Path | None,
+    typer.Option(help="The gateway's audit log (default: the config's, else user data).", metavar="FILE"),
+]
+_HeldId = Annotated[str, typer.Argument(help="The quarantine ID the client's error named.", metavar="ID")]
+
+
+def _held(config: Path | None, audit_log: Path | None) -> tuple[Any, Path]:
+    """The folder of held results and the audit log, as the gateway with this config has them."""
+    from mcpward.gateway import ConfigError, default_audit_log, load_config, quarantine
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    return quarantine(settings, log_path), log_path
+
+
+def _safe_json(value: object) -> str:
+    """JSON for a terminal: held results are a server's text; every character outside ASCII
+    (invisible tags, bidi controls) and every control character is escaped, visible."""
+    import json
+
+    return json.dumps(value, ensure_ascii=True, indent=2, sort_keys=True)
+
+
+@gateway_app.command("held")
+def gateway_held(
+    held_id: Annotated[
+        str | None, typer.Argument(help="Show this held result in full.", metavar="ID")
+    ] = None,
+    config: _HeldConfig = None,
+    audit_log: _HeldLog = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The results the gateway holds for review (`[dlp] injection = "quarantine"`)."""
+    import json
+
+    from mcpward.gateway import QuarantineError
+
+    _check_format(output_format, ("table", "json"))
+    store, _ = _held(config, audit_log)
+    try:
+        if held_id is not None:
+            typer.echo(_safe_json(store.show(held_id)))
+            return
+        pending = store.pending() if store.folder.exists() else []
+    except (QuarantineError, OSError) as exc:
+        raise _fail(str(exc) if isinstance(exc, QuarantineError) else f"{store.folder}: {exc}") from None
+    if output_format == "json":
+        typer.echo(_safe_json([{k: v for k, v in r.items() if k != "result"} for r in pending]))
+        return
+    if not pending:
+        typer.echo(f"nothing is held in {store.folder}")
+        return
+    for record in pending:
+        if record.get("unreadable"):
+            typer.echo(f"{record['id']}  (unreadable: discard it)")
+            continue
+        line = (
+            f"{record['id']}  {record.get('at', '?')}  {record.get('server')}.{record.get('subject')}  "
+            f"{', '.join(map(str, record.get('families') or ()))}  {record['bytes']} bytes"
+        )
+        typer.echo(json.dumps(line, ensure_ascii=True)[1:-1])  # a tool name may hold escapes
+
+
+@gateway_app.command("release")
+def gateway_release(
+    held_id: _HeldId,
+    config: _HeldConfig = None,
+    audit_log: _HeldLog = None,
+    actor: _Actor = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the released result here.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Release a held result: the decision is recorded in the audit log, the result (redacted)
+    is printed for the reviewer to pass on, and the next identical answer of the same tool
+    passes once (within `[quarantine] release_hours`)."""
+    from mcpward.gateway import QuarantineError, load_config
+
+    store, log_path = _held(config, audit_log)
+    hours = load_config(config).quarantine.release_hours
+    try:
+        record = store.release(held_id, log=log_path, reviewer=_reviewer(actor), hours=hours)
+    except (QuarantineError, OSError) as exc:
+        raise _fail(str(exc) if isinstance(exc, QuarantineError) else f"not released: {exc}") from None
+    where = _safe_json(f"{record.get('server')}.{record.get('subject')}")[1:-1]
+    typer.echo(f"released {held_id} ({where})", err=True)
+    _emit(_safe_json(record.get("result")), output)
+
+
+@gateway_app.command("discard")
+def gateway_discard(
+    held_id: _HeldId, config: _HeldConfig = None, audit_log: _HeldLog = None, actor: _Actor = None
+) -> None:
+    """Discard a held result: it is deleted and the decision recorded in the audit log."""
+    from mcpward.gateway import QuarantineError
+
+    store, log_path = _held(config, audit_log)
+    try:
+        store.discard(held_id, log=log_path, reviewer=_reviewer(actor))
+    except (QuarantineError, OSError) as exc:
+        raise _fail(str(exc) if isinstance(exc, QuarantineError) else f"not discarded: {exc}") from None
+    typer.echo(f"discarded {held_id}")
+
+
+def _reviewer(actor: str | None) -> str:
+    import getpass
+
+    if actor:
+        return actor[:100]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _confinement(

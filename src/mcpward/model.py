@@ -74,6 +74,8 @@ class Category(enum.StrEnum):
     DISPROPORTION = "disproportion"
     MALICIOUS_CAPABILITY = "malicious-capability"
     TOOL_CHANGED = "tool-changed"
+    #: Instructions for the model in a tool result (untrusted content).
+    INJECTED_INSTRUCTION = "injected-instruction"
     # dlp
     PERSONAL_DATA = "personal-data"
     # registry: what runs against what was approved

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from mcpward._settings import load_settings
 from mcpward.gateway._audit import AuditLog, records, verify
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
+from mcpward.gateway._quarantine import Bounds, Quarantine, QuarantineError
+from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE, Relay
 from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
@@ -30,15 +32,19 @@ __all__ = [
     "Exchange",
     "GatewayConfig",
     "Interceptor",
+    "Quarantine",
+    "QuarantineError",
     "Refusal",
     "Relay",
     "SecurityEvent",
     "Session",
     "build_interceptors",
     "default_audit_log",
+    "default_quarantine_folder",
     "load_config",
     "make_baseline",
     "make_sinks",
+    "quarantine",
     "records",
     "verify",
 ]
@@ -80,7 +86,20 @@ class DlpConfig(_Strict):
     #: and personal data is recorded.
     policy: Path | None = None
     scan_results: bool = True
-    injection: Literal["alert", "block", "off"] = "alert"
+    #: What instructions for the model found in what a server sends do: alert (recorded, passed),
+    #: block, quarantine (an answer is held for a reviewer, see [quarantine]) or off.
+    injection: Literal["alert", "block", "quarantine", "off"] = "alert"
+
+
+class QuarantineConfig(_Strict):
+    #: Folder of held results; default ``LOG.held`` beside the audit log.
+    path: Path | None = None
+    #: Bounds on what is held (a result past one is refused, nothing held is evicted).
+    max_items: int = Field(default=1000, ge=1, le=1_000_000)
+    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_item_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    #: A released result's next identical answer passes once within this many hours.
+    release_hours: float = Field(default=24.0, gt=0, le=24 * 365)
 
 
 class ClientToken(_Strict):
@@ -151,6 +170,7 @@ class GatewayConfig(_Strict):
     pins: PinsConfig = PinsConfig()
     policy: ToolPolicyConfig = ToolPolicyConfig()
     dlp: DlpConfig = DlpConfig()
+    quarantine: QuarantineConfig = QuarantineConfig()
     baseline: BaselineConfig = BaselineConfig()
     sandbox: SandboxConfig = SandboxConfig()
     serve: ServeConfig = ServeConfig()
@@ -199,13 +219,26 @@ def build_interceptors(
 
         interceptors.append(Pins(config.pins.store or default_pin_store(), first_use=config.pins.first_use))
     if config.dlp.enabled:
+        held = quarantine(config, audit_log.path) if config.dlp.injection == "quarantine" else None
         interceptors.append(
-            Dlp(_dlp_policy(config.dlp), scan_results=config.dlp.scan_results, injection=config.dlp.injection)
+            Dlp(
+                _dlp_policy(config.dlp),
+                scan_results=config.dlp.scan_results,
+                injection=config.dlp.injection,
+                quarantine=held,
+            )
         )
     if config.baseline.enabled:
         interceptors.append(shared_baseline or make_baseline(config))
     interceptors.append(Audit(audit_log, sinks))
     return interceptors
+
+
+def quarantine(config: GatewayConfig, audit_log: Path) -> Quarantine:
+    """The folder of held results the config names (default beside ``audit_log``)."""
+    settings = config.quarantine
+    bounds = Bounds(settings.max_items, settings.max_bytes, settings.max_item_bytes)
+    return Quarantine(settings.path or default_quarantine_folder(audit_log), bounds)
 
 
 def make_sinks(config: GatewayConfig) -> list[AuditSink]:

@@ -21,6 +21,7 @@ import orjson
 
 from mcpward.gateway.interface import (
     BLOCKED,
+    HELD,
     INVALID_REQUEST,
     PARSE_ERROR,
     SERVER_GONE,
@@ -194,6 +195,8 @@ class Relay:
             self._run("response", exchange)
         if exchange.decision == "block":
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
+            if exchange.held is not None:  # no content, only where a reviewer finds it
+                exchange.response["error"].update(code=HELD, data={"quarantine_id": exchange.held})
             exchange.response_changed = True
         if not self._forwarded(exchange, "response"):
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))

@@ -19,6 +19,8 @@ BLOCKED = -32001
 SERVER_GONE = -32002
 TIMEOUT = -32003
 TOO_LARGE = -32004
+#: The answer was held for a reviewer (``[dlp] injection = "quarantine"``); ``data`` names it.
+HELD = -32005
 
 
 def request_key(request_id: Any) -> str:
@@ -90,6 +92,8 @@ class Exchange:
     #: audit record reuses them instead of scanning twice.
     redacted_arguments: Any = None
     redacted_result: Any = None
+    #: The quarantine ID when the answer was held for a reviewer instead of forwarded.
+    held: str | None = None
 
     @property
     def params(self) -> dict[str, Any]:

@@ -20,16 +20,23 @@ from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
+from mcpward.inspect._results import ResultsError, inspect_results, result_texts
 from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.inspect.untrusted import ContentFinding, check_content
 from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
+    "ContentFinding",
     "InspectOptions",
     "PinStoreError",
+    "ResultsError",
     "ServerSurface",
     "ServerTarget",
+    "check_content",
+    "inspect_results",
     "inspect_servers",
+    "result_texts",
     "run_inspect",
     "targets_from_scan",
 ]

@@ -43,6 +43,7 @@ CATEGORY_TITLES = {
     Category.DISPROPORTION: "Tool text is out of proportion to its purpose",
     Category.MALICIOUS_CAPABILITY: "Tool describes an offensive or harmful capability",
     Category.TOOL_CHANGED: "Tool changed since it was pinned",
+    Category.INJECTED_INSTRUCTION: "Tool result carries instructions for the model",
     Category.PERSONAL_DATA: "Personal data in the scanned content",
 }
 _LEVEL = {

@@ -5,24 +5,38 @@ inspect's detectors."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
-from mcpward.model import Category
+from mcpward.inspect import result_texts
 
-_INJECTION = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
+if TYPE_CHECKING:
+    from mcpward.gateway._quarantine import Quarantine
 
 
 class Dlp(Interceptor):
     name = "dlp"
 
-    def __init__(self, policy: DlpPolicy, *, scan_results: bool = True, injection: str = "alert") -> None:
+    def __init__(
+        self,
+        policy: DlpPolicy,
+        *,
+        scan_results: bool = True,
+        injection: str = "alert",
+        quarantine: Quarantine | None = None,
+    ) -> None:
         self.policy = policy
         self.scan_results = scan_results
-        #: What an instruction found in a tool result does: "alert", "block" or "off".
+        #: What an instruction found in a tool result does: "alert", "block", "quarantine" or "off".
         self.injection = injection
+        #: Where "quarantine" holds results.
+        self.quarantine = quarantine
+        if injection == "quarantine" and quarantine is None:
+            raise ValueError("injection = quarantine needs a place to hold results")
         if injection != "off":
             from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 
@@ -54,7 +68,7 @@ class Dlp(Interceptor):
         # are judged by inspect and pinned (pins run first and withhold what changed); an
         # injection verdict here would take every tool away at once, so they get DLP only.
         if exchange.tool is not None:
-            texts = _result_texts(result)
+            texts = [text for _, text in result_texts(result)]
         elif exchange.method == "tools/list":
             texts = []
         else:
@@ -138,44 +152,125 @@ class Dlp(Interceptor):
             exchange.redacted_result = value
 
     def _injection(self, session: Session, exchange: Exchange, texts: list[str], where: str) -> None:
-        from mcpward.inspect._detectors import all_detectors
-        from mcpward.inspect._surface import tool_item
-        from mcpward.inspect.interface import InspectionContext
+        from mcpward.dlp import redact_text
+        from mcpward.inspect import check_content
 
         if not texts:
             return
+        findings = check_content(texts)
+        if not findings:
+            return
         subject = exchange.tool or exchange.method
-        item = tool_item(session.server, {"name": str(subject), "description": "\n".join(texts)})
-        context = InspectionContext({})
-        for detector in all_detectors():
-            if detector.learned or detector.category not in _INJECTION:
-                continue
-            for hit in detector.detect(item, context):
-                if hit.category not in _INJECTION:
-                    continue
-                exchange.events.append(
-                    SecurityEvent(
-                        "injected-instruction",
-                        hit.severity.value,
-                        f"{where} of {subject}: {hit.why}",
-                        tool=exchange.tool,
-                    )
+        families = sorted({finding.family for finding in findings})
+        severity = max((finding.severity for finding in findings), key=lambda s: s.rank)
+        summary = [
+            {"family": f.family, "severity": f.severity.value, "index": f.index,
+             "evidence": redact_text(f.evidence)[:200]}
+            for f in findings[:20]
+        ]  # fmt: skip
+        exchange.events.append(
+            SecurityEvent(
+                "injected-instruction",
+                severity.value,
+                f"{where} of {subject}: {', '.join(families)}",
+                tool=exchange.tool,
+                detail={"findings": summary},
+            )
+        )
+        reason = f"the {where} of {subject} carries instructions for the model ({', '.join(families)})"
+        if self.injection == "quarantine" and where in ("result", "error") and exchange.decision != "block":
+            self._hold(session, exchange, where, subject, families, summary)
+        elif self.injection in ("block", "quarantine"):
+            # A message the server sends of its own is no answer to hold: it is refused.
+            exchange.block(reason)
+        else:
+            exchange.note("alert", reason)
+
+    def _hold(
+        self,
+        session: Session,
+        exchange: Exchange,
+        where: str,
+        subject: str,
+        families: list[str],
+        findings: list[dict[str, Any]],
+    ) -> None:
+        """Withhold the answer for a reviewer (or let it pass once if one released it)."""
+        from mcpward.gateway._quarantine import QuarantineError, allowance_key, now_text
+
+        assert self.quarantine is not None
+        redacted = exchange.redacted_result  # every DLP match masked: no secret value is kept
+        key = allowance_key(session.server, subject, {where: redacted})
+        released = self.quarantine.use_allowance(key)
+        if released is not None:
+            exchange.events.append(
+                SecurityEvent(
+                    "quarantine-release-used",
+                    "medium",
+                    f"the {where} of {subject} was released by a reviewer ({released}): passed once",
+                    tool=exchange.tool,
+                    detail={"id": released},
                 )
-                reason = f"the {where} of {subject} carries instructions for the model ({hit.why})"
-                if self.injection == "block":
-                    exchange.block(reason)
-                else:
-                    exchange.note("alert", reason)
-                return
+            )
+            exchange.note("alert", f"the {where} of {subject} was released by a reviewer ({released})")
+            return
+        record = {
+            "at": now_text(),
+            "server": session.server,
+            "client": session.client,
+            "method": exchange.method,
+            "tool": exchange.tool,
+            "subject": subject,
+            "arguments": exchange.redacted_arguments,
+            "families": families,
+            "findings": findings,
+            "result": {where: redacted},
+        }
+        try:
+            held_id, digest = self.quarantine.hold(record)
+        except (QuarantineError, OSError) as exc:
+            why = str(exc) if isinstance(exc, QuarantineError) else type(exc).__name__
+            exchange.events.append(
+                SecurityEvent("quarantine-refused", "high", f"not held: {why}", tool=exchange.tool)
+            )
+            exchange.block(
+                f"the {where} of {subject} carries instructions for the model ({', '.join(families)}) "
+                f"and could not be held for review ({why}); refused"
+            )
+            return
+        exchange.held = held_id
+        exchange.events.append(
+            SecurityEvent(
+                "quarantined",
+                "high",
+                f"the {where} of {subject} was held for review as {held_id}",
+                tool=exchange.tool,
+                # The audit keeps the redacted result as it keeps a forwarded one (truncated);
+                # the held file keeps it whole for the reviewer.
+                detail={
+                    "id": held_id,
+                    "sha256": digest,
+                    "families": families,
+                    "result": _truncated(record["result"]),
+                },
+            )
+        )
+        exchange.block(
+            f"the {where} of {subject} was held for review as {held_id}: it carries instructions for "
+            f"the model ({', '.join(families)}); a reviewer decides with `mcpward gateway release "
+            f"{held_id}` or `mcpward gateway discard {held_id}`"
+        )
 
 
-def _result_texts(result: Any) -> list[str]:
-    content = result.get("content") if isinstance(result, dict) else None
-    if not isinstance(content, list):
-        return []
-    return [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)][
-        :50
-    ]
+#: As the audit keeps results: up to this many characters of their JSON.
+_RESULT_CHARS = 16_384
+
+
+def _truncated(value: Any) -> Any:
+    text = orjson.dumps(value)
+    if len(text) <= _RESULT_CHARS:
+        return value
+    return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}
 
 
 def _strings(value: Any, limit: int = 50) -> list[str]:

@@ -4,7 +4,8 @@
   authenticated with ``Authorization: Bearer`` API tokens and their roles;
 - ``/v0/servers`` (and ``/v0.1``): the official MCP registry's read API, approved entries only,
   so clients' private-registry setting can point here;
-- ``/queue``, ``/entries/ID``, ``/fleet``: reviewers' pages rendered on the server, with a
+- ``/queue``, ``/entries/ID``, ``/fleet`` (and ``/held``, a gateway's held results, when
+  served with one): reviewers' pages rendered on the server, with a
   session cookie after signing in with a token, and a CSRF token in every form.
 """
 
@@ -31,9 +32,10 @@ from mcpward.registry.interface import (
     RegistryError,
 )
 from mcpward.registry.web._auth import FailureThrottle
+from mcpward.registry.web._held import HeldReview
 from mcpward.registry.web._limits import BodyLimit, SecurityHeaders
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "HeldReview", "create_app"]
 
 #: Larger bodies are refused with 413 before they are read: 1,000 servers of a fleet report fit
 #: in well under this.
@@ -42,10 +44,17 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 _STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, InvalidInput: 422, PolicyRefusal: 422}
 
 
-def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MAX_BODY_BYTES) -> FastAPI:
+def create_app(
+    registry: Registry,
+    *,
+    public_v0: bool = True,
+    max_body: int = MAX_BODY_BYTES,
+    held: HeldReview | None = None,
+) -> FastAPI:
+    """``held``: a gateway's held results, for the reviewers' ``/held`` page."""
     from pathlib import Path
 
-    from mcpward.registry.web import _api, _official, _pages
+    from mcpward.registry.web import _api, _held, _official, _pages
 
     app = FastAPI(
         title="mcpward registry",
@@ -56,6 +65,7 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     )
     app.state.registry = registry
     app.state.public_v0 = public_v0
+    app.state.held = held
     app.state.v0_pages = _official.PageCache()
     app.state.auth_throttle = FailureThrottle()
     _access_log_without_queries()
@@ -95,6 +105,7 @@ def create_app(registry: Registry, *, public_v0: bool = True, max_body: int = MA
     app.include_router(_official.router)
     app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
     app.include_router(_pages.router)
+    app.include_router(_held.router)
     return app
 
 

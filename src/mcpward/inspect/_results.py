@@ -1,0 +1,155 @@
+"""The texts a model reads of a tool result, and ``mcpward inspect --results``.
+
+The gateway and the command line take the texts of a result with :func:`result_texts` and
+judge them with :func:`~mcpward.inspect.untrusted.check_content`, so a file of saved results
+gets exactly the verdict the gateway would have given each of them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mcpward import __version__
+from mcpward._documents import DocumentError, read_text
+from mcpward.dlp import redact_text
+from mcpward.inspect.untrusted import check_content
+from mcpward.model import Category, Finding, Report
+
+#: A results file larger than this is refused (a saved session's results, not a data dump).
+MAX_RESULTS_BYTES = 32 * 1024 * 1024
+MAX_RESULTS = 100_000
+#: Nesting of ``structuredContent`` walked; deeper values are read as one JSON text.
+_MAX_DEPTH = 32
+
+
+class ResultsError(Exception):
+    """A results file that cannot be used; the message says where, never quotes content."""
+
+
+def result_texts(result: Any, *, strict: bool = False) -> list[tuple[str, str]]:
+    """The texts of one result as (path, text): a string is itself; a ``CallToolResult`` (or
+    a JSON-RPC answer carrying one) gives the text of its text items, the text of its embedded
+    resources and the strings of its ``structuredContent``. ``strict`` raises
+    :class:`ResultsError` on a shape that is not a result; otherwise what is not text is skipped."""
+    if isinstance(result, str):
+        return [("", result)]
+    if isinstance(result, dict) and result.get("jsonrpc") == "2.0" and isinstance(result.get("result"), dict):
+        result = result["result"]
+    if not isinstance(result, dict) or not isinstance(result.get("content"), list):
+        if strict:
+            raise ResultsError("expected a string or an object with a 'content' list")
+        return []
+    texts: list[tuple[str, str]] = []
+    for position, part in enumerate(result["content"]):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            if strict:
+                raise ResultsError(f"content[{position}] is not a content item (an object with a 'type')")
+            continue
+        if part["type"] == "text" and isinstance(part.get("text"), str):
+            texts.append((f".content[{position}].text", part["text"]))
+        elif part["type"] == "resource" and isinstance(part.get("resource"), dict):
+            text = part["resource"].get("text")
+            if isinstance(text, str):
+                texts.append((f".content[{position}].resource.text", text))
+    structured = result.get("structuredContent")
+    if structured is not None:
+        # SDK servers repeat a text result as {"result": text}: read once, checked once.
+        seen = {text for _, text in texts}
+        texts.extend(item for item in _strings(structured, ".structuredContent") if item[1] not in seen)
+    return texts
+
+
+def _strings(value: Any, path: str) -> list[tuple[str, str]]:
+    """The strings of a JSON value with their paths, walked without recursion."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any, int]] = [(path, value, 0)]
+    while stack:
+        where, item, depth = stack.pop()
+        if isinstance(item, str):
+            found.append((where, item))
+        elif depth >= _MAX_DEPTH and isinstance(item, dict | list):
+            found.append((where, json.dumps(item)))
+        elif isinstance(item, dict):
+            stack.extend((f"{where}.{key}", child, depth + 1) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", child, depth + 1) for i, child in reversed(list(enumerate(item))))
+    return found
+
+
+def _lines(text: str, count: int) -> list[int]:
+    """The line each of the list's ``count`` items starts on (the list already parsed whole):
+    walked item by item, counting newlines once."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    position = text.index("[") + 1
+    line, counted = 1, 0
+    for _ in range(count):
+        while text[position] in " \t\r\n,":
+            position += 1
+        line += text.count("\n", counted, position)
+        counted = position
+        lines.append(line)
+        position = decoder.raw_decode(text, position)[1]
+    return lines
+
+
+def load_results(path: Path) -> tuple[list[Any], list[int]]:
+    """The results of a JSON file holding a list of them, and the line each starts on;
+    :class:`ResultsError` says why not."""
+    try:
+        text = read_text(path, MAX_RESULTS_BYTES)
+    except DocumentError as exc:
+        raise ResultsError(f"{path}: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: nested too deeply") from None
+    if not isinstance(document, list):
+        raise ResultsError(f"{path}: expected a JSON list of tool results")
+    if len(document) > MAX_RESULTS:
+        raise ResultsError(f"{path}: {len(document)} results; at most {MAX_RESULTS} are read")
+    return document, _lines(text, len(document))
+
+
+def inspect_results(path: Path) -> Report:
+    """Every finding of the gateway's check in each result of the file at ``path``."""
+    results, lines = load_results(path)
+    findings: list[tuple[int, Finding]] = []
+    for index, result in enumerate(results):
+        try:
+            texts = result_texts(result, strict=True)
+        except ResultsError as exc:
+            raise ResultsError(f"{path}: result {index}: {exc}") from None
+        for hit in check_content([text for _, text in texts]):
+            where = texts[hit.index][0]
+            findings.append(
+                (
+                    index,
+                    Finding(
+                        rule=hit.family,
+                        category=Category.INJECTED_INSTRUCTION,
+                        severity=hit.severity,
+                        message=f"result [{index}]{where}: {hit.family} (characters {hit.start}-{hit.end}).",
+                        remediation="Do not pass this result to a model unreviewed; it carries instructions "
+                        "for the model (the gateway's `[dlp] injection` setting alerts, blocks or holds it).",
+                        config_path=str(path),
+                        line=lines[index],
+                        evidence=redact_text(hit.evidence),
+                        field=f"[{index}]{where}",
+                        start=hit.start,
+                        end=hit.end,
+                    ),
+                )
+            )
+    return Report(
+        tool_version=__version__,
+        command="inspect",
+        generated_at=datetime.now(UTC),
+        subject=f"{path} ({len(results)} results)",
+        findings=tuple(f for _, f in sorted(findings, key=lambda pair: (pair[0], -pair[1].severity.rank))),
+    )
