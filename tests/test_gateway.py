@@ -249,6 +249,23 @@ def listing(relay: Relay, description: str = "Echo the text.") -> list[dict[str,
     return answers(outs)[0]["result"]["tools"]
 
 
+@pytest.mark.parametrize(
+    "policy", [{"deny": ["other"]}, {"allow": ["srv.echo"]}, {"read_only": True, "deny": ["other"]}]
+)
+def test_tools_the_policy_refuses_are_not_listed(tmp_path: Path, policy: dict[str, Any]) -> None:
+    # A denied tool stayed in tools/list: the model was invited to call what is always refused.
+    config = GatewayConfig.model_validate({"pins": {"store": str(tmp_path / "pins.json")}, "policy": policy})
+    relay, log = relay_with(tmp_path, config=config)
+    expected = [] if policy.get("read_only") else ["echo"]  # echo is not annotated read-only
+    assert [tool["name"] for tool in listing(relay)] == expected
+    refused = answers(relay.client_message(call(2, "other", {})))[0]
+    assert "error" in refused
+    # the pins judged the whole list: nothing is reported removed at the next listing
+    listing(relay)
+    events = [e["kind"] for line in log.read_text().splitlines() for e in json.loads(line).get("events", [])]
+    assert "tool-removed" not in events
+
+
 def test_secrets_in_arguments_are_redacted_before_the_server_sees_them(tmp_path: Path) -> None:
     relay, log = relay_with(tmp_path)
     listing(relay)

@@ -212,12 +212,14 @@ def build_interceptors(
 
         source = config.registry.source
         interceptors.append(Registry(lambda: approval_index(source), command=command, url=url))
-    if config.policy.enabled:
-        interceptors.append(Policy(config.policy))
     if config.pins.enabled:
         from mcpward.inspect import default_pin_store
 
         interceptors.append(Pins(config.pins.store or default_pin_store(), first_use=config.pins.first_use))
+    # After the pins: the policy hides what it refuses from the list the pins have judged, so a
+    # denied tool is not reported as removed from its pinned list at every listing.
+    if config.policy.enabled:
+        interceptors.append(Policy(config.policy))
     if config.dlp.enabled:
         held = quarantine(config, audit_log.path) if config.dlp.injection == "quarantine" else None
         interceptors.append(

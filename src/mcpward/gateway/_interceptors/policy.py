@@ -47,20 +47,53 @@ class Policy(Interceptor):
     def __init__(self, config: ToolPolicyConfig) -> None:
         self.config = config
 
+    def response(self, session: Session, exchange: Exchange) -> None:
+        """``tools/list`` shows only the tools this policy lets the client call: a denied tool
+        that is listed invites the model to call it, and each call is then refused."""
+        if exchange.method != "tools/list" or exchange.response is None:
+            return
+        result = exchange.response.get("result")
+        if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
+            return
+        callable_tools = [
+            tool
+            for tool in result["tools"]
+            if isinstance(tool, dict)
+            and isinstance(tool.get("name"), str)
+            and self._refusal(session, tool["name"], tool) is None
+        ]
+        if len(callable_tools) != len(result["tools"]):
+            hidden = sorted(str(tool.get("name")) for tool in result["tools"] if tool not in callable_tools)
+            result["tools"] = callable_tools
+            exchange.response_changed = True
+            exchange.note("alert", f"policy hides {len(hidden)} tool(s): {', '.join(hidden)}")
+            for name in hidden:
+                session.visible_tools.pop(name, None)
+
+    def _refusal(self, session: Session, tool: str, listed: Any) -> str | None:
+        """Why the policy refuses ``tool`` whatever its arguments, or None."""
+        names = (tool, f"{session.server}.{tool}")
+        config = self.config
+        if any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in config.deny):
+            return f"tool {tool!r} is denied by the gateway policy"
+        if config.allow and not any(fnmatch.fnmatchcase(n, p) for n in names for p in config.allow):
+            return f"tool {tool!r} is not in the gateway policy's allow list"
+        if config.read_only:
+            annotations = (listed or {}).get("annotations") or {}
+            if not (isinstance(annotations, dict) and annotations.get("readOnlyHint") is True):
+                return f"read-only mode: tool {tool!r} is not annotated read-only"
+        return None
+
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
         if tool is None:
             return
         names = (tool, f"{session.server}.{tool}")
         config = self.config
-        if any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in config.deny):
-            raise Refusal(f"tool {tool!r} is denied by the gateway policy")
-        if config.allow and not any(fnmatch.fnmatchcase(n, p) for n in names for p in config.allow):
-            raise Refusal(f"tool {tool!r} is not in the gateway policy's allow list")
+        refusal = self._refusal(session, tool, session.visible_tools.get(tool))
+        if refusal is not None:
+            raise Refusal(refusal)
         if config.read_only:
-            annotations = (session.visible_tools.get(tool) or {}).get("annotations") or {}
-            if not (isinstance(annotations, dict) and annotations.get("readOnlyHint") is True):
-                raise Refusal(f"read-only mode: tool {tool!r} is not annotated read-only")
             scope = (session.entry or {}).get("scope") or {}
             if scope.get("writes") or scope.get("shell") or scope.get("production_write"):
                 # The server's own annotation is a claim; the reviewed data scope says it writes.
