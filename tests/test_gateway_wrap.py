@@ -79,6 +79,19 @@ def test_unwrap_keeps_edits_made_after_wrapping_unless_forced(cli: Any, tmp_path
     assert cli("unwrap", "--force").exit_code == 0 and claude.read_bytes() == original
 
 
+def test_unwrap_home_restores_only_that_homes_configs(cli: Any, tmp_path: Path) -> None:
+    first, second = tmp_path / "alice", tmp_path / "bob"
+    (alice, _), (bob, _) = build(first), build(second)
+    originals = {alice: alice.read_bytes(), bob: bob.read_bytes()}
+    for home in (first, second):
+        assert cli("wrap", "--home", str(home), "--host", "claude-desktop").exit_code == 0
+    done = cli("unwrap", "--home", str(first))
+    assert done.exit_code == 0 and str(alice) in done.stdout and str(bob) not in done.stdout
+    assert alice.read_bytes() == originals[alice] and bob.read_bytes() != originals[bob]
+    assert cli("unwrap", "--home", str(tmp_path / "nobody")).exit_code == 2
+    assert cli("unwrap").exit_code == 0 and bob.read_bytes() == originals[bob]
+
+
 async def _tools_through(entry: dict[str, Any]) -> list[str]:
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client

@@ -1291,11 +1291,17 @@ def unwrap_configs(
     force: Annotated[
         bool, typer.Option("--force", help="Restore files edited since they were wrapped.")
     ] = False,
+    home: Annotated[
+        Path | None,
+        typer.Option(help="Only the configs under DIR (as `wrap --home DIR` chose them).", metavar="DIR"),
+    ] = None,
 ) -> None:
     """Restore every config `mcpward wrap` changed, byte for byte."""
     from mcpward.gateway._wrap import unwrap
 
-    restored, problems = unwrap(_wrap_backups(), force=force)
+    if home is not None and not home.is_dir():
+        raise _fail(f"--home {home}: not a directory")
+    restored, problems = unwrap(_wrap_backups(), force=force, home=home)
     for path in restored:
         typer.echo(f"restored {path}")
     for problem in problems:

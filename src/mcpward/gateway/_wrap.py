@@ -98,12 +98,16 @@ def wrap(
     return outcome
 
 
-def unwrap(backups: Path, *, force: bool = False) -> tuple[list[str], list[str]]:
-    """Restore every wrapped file; (restored files, problems)."""
+def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> tuple[list[str], list[str]]:
+    """Restore every wrapped file (or those under ``home``, as ``wrap --home`` chose them);
+    (restored files, problems)."""
     manifest = _Manifest(backups)
     restored, problems = [], []
+    under = home.resolve() if home is not None else None
     for path_text, record in sorted(manifest.entries.items()):
         path = Path(path_text)
+        if under is not None and not path.resolve().is_relative_to(under):
+            continue
         backup = backups / record["backup"]
         try:
             current = path.read_bytes() if path.exists() else b""
