@@ -209,6 +209,30 @@ def test_table_groups_by_host_and_neutralises_terminal_escapes(risky_report: Rep
     assert "\x1b" not in plain
     assert "Files that could not be read" in plain
     assert "8 servers" in plain
+    # each rule's fix once, under the table, not on every row
+    fixes = [f.remediation for f in risky_report.findings if f.remediation]
+    assert fixes and "How to fix" in plain
+    for fix in set(fixes):
+        assert plain.replace("\n", " ").count(fix[:40]) == 1, fix
+
+
+def test_findings_without_host_or_server_get_no_empty_columns() -> None:
+    from datetime import UTC, datetime
+
+    from mcpward.model import Category, Finding, Severity
+
+    finding = Finding(
+        rule="dlp-secret",
+        category=Category.PLAINTEXT_SECRET,
+        severity=Severity.HIGH,
+        message="A GitHub token in the text.",
+        remediation="Rotate it.",
+    )
+    report = Report(
+        tool_version="0", command="dlp", generated_at=datetime.now(UTC), subject="x", findings=(finding,)
+    )
+    text = render(report, "table")
+    assert "host" not in text and "server" not in text and "dlp-secret" in text
 
 
 def test_empty_report_renders_in_every_format(tmp_path: Path) -> None:

@@ -134,23 +134,40 @@ class TableFormat(OutputFormat):
         from rich.text import Text
 
         table = Table(title=Text("Findings", style="bold"), title_justify="left", expand=False)
-        for column in ("severity", "rule", "host", "server", "finding", "fix"):
+        # Host and server columns only where a finding has one (vet and dlp findings do not).
+        with_host = any(finding.host for finding in findings)
+        with_server = any(finding.server for finding in findings)
+        columns = ["severity", "rule", *(["host"] if with_host else []), *(["server"] if with_server else [])]
+        for column in (*columns, "finding"):
             table.add_column(column, overflow="fold")
+        fixes: dict[str, list[str]] = {}  # each fix and the rules that give it
         for finding in findings:
             message = plain(finding.message, 300)
             if finding.evidence:
                 message.append("\n")
                 message.append_text(plain(finding.evidence, 160))
                 message.stylize("dim", len(message) - len(plain(finding.evidence, 160)))
+            if finding.remediation:
+                rules = fixes.setdefault(finding.remediation, [])
+                if finding.rule not in rules:
+                    rules.append(finding.rule)
             table.add_row(
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
                 plain(finding.rule),
-                plain(finding.host or "-"),
-                plain(finding.server or "-"),
+                *([plain(finding.host or "-")] if with_host else []),
+                *([plain(finding.server or "-")] if with_server else []),
                 message,
-                plain(finding.remediation, 200),
             )
         console.print(table)
+        # Each fix once, after the table: on every row it took half of a scan's lines.
+        if fixes:
+            console.print(Text("How to fix", style="bold"))
+            for remediation, rules in fixes.items():
+                line = plain(", ".join(rules))
+                line.stylize("bold")
+                line.append(": ")
+                line.append_text(plain(remediation, 300))
+                console.print(line)
 
 
 def _short_path(server: ServerSpec) -> str:
