@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 _HEAD_LIMIT = 16 * 1024
 #: The most records the sandbox's report channel carries (the bridge sends each once).
 _MOST_REPORTS = 2000
+
+
+_Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+def _ends_quietly(handler: _Handler) -> _Handler:
+    """``handler`` for a connection that ends when the proxy stops: asyncio reads a cancelled
+    connection task's exception in a callback, which raises CancelledError and printed a
+    traceback per open connection at every shutdown."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await handler(reader, writer)
+        except asyncio.CancelledError:
+            writer.transport.abort()  # the proxy is stopping: nothing more is sent either way
+
+    return handle
 
 
 class EgressProxy:
@@ -66,15 +83,19 @@ class EgressProxy:
         loop = asyncio.new_event_loop()
         self._loop = loop
         if self.tcp:
-            server = loop.run_until_complete(asyncio.start_server(self._client, host="127.0.0.1", port=0))
+            server = loop.run_until_complete(
+                asyncio.start_server(_ends_quietly(self._client), host="127.0.0.1", port=0)
+            )
             self.port = int(server.sockets[0].getsockname()[1])
         else:
             server = loop.run_until_complete(
-                asyncio.start_unix_server(self._client, path=str(self.socket_path))
+                asyncio.start_unix_server(_ends_quietly(self._client), path=str(self.socket_path))
             )
             self.socket_path.chmod(0o666)  # the sandbox's user (mapped or not) must reach it
             reports = loop.run_until_complete(
-                asyncio.start_unix_server(self._reports, path=str(self.socket_path.parent / "report.sock"))
+                asyncio.start_unix_server(
+                    _ends_quietly(self._reports), path=str(self.socket_path.parent / "report.sock")
+                )
             )
             (self.socket_path.parent / "report.sock").chmod(0o666)
         self._ready.set()
