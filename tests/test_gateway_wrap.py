@@ -92,6 +92,32 @@ def test_unwrap_home_restores_only_that_homes_configs(cli: Any, tmp_path: Path) 
     assert cli("unwrap").exit_code == 0 and bob.read_bytes() == originals[bob]
 
 
+def test_wrapping_a_commented_vscode_settings_file_keeps_its_comments(cli: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings = write(
+        home / ".config" / "Code" / "User" / "settings.json",
+        f"""
+        // my editor settings
+        {{
+            "editor.fontSize": 14, /* large */
+            "mcp": {{
+                "servers": {{
+                    // the weather server, for the demo
+                    "weather": {{"command": "{sys.executable}", "args": ["{SERVER}", "stdio"],}},
+                }},
+            }},
+        }}
+        """,
+    )
+    original = settings.read_bytes()
+    assert cli("wrap", "--home", str(home), "--host", "vscode").exit_code == 0
+    wrapped = settings.read_text()
+    for kept in ("// my editor settings", "/* large */", "// the weather server, for the demo"):
+        assert kept in wrapped
+    assert '"gateway", "run", "--server", "weather", "--"' in wrapped
+    assert cli("unwrap", "--home", str(home)).exit_code == 0 and settings.read_bytes() == original
+
+
 async def _tools_through(entry: dict[str, Any]) -> list[str]:
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client

@@ -71,6 +71,9 @@ def wrap(
             outcome.skipped += [(str(path), s.name, f"cannot read: {exc}") for s in servers]
             continue
         changed = False
+        # (server name, its command and args as found, the new command and args)
+        rewrites: list[tuple[str, str, tuple[str, ...], str, list[str]]] = []
+        whole_file = False
         for server in servers:
             if server.url or not server.command:
                 outcome.skipped.append(
@@ -85,11 +88,18 @@ def wrap(
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 node["command"] = launcher[0]
                 node["args"] = [*launcher[1:], server.command, *server.args]
+                rewrites.append((server.name, server.command, server.args, node["command"], node["args"]))
+                whole_file = whole_file or bool(moved)  # moved secrets edit env too: written whole
                 outcome.moved += [(str(path), server.name, flag.split("=", 1)[0]) for flag in moved[1::2]]
                 outcome.wrapped.append((str(path), server.name))
                 changed = True
         if changed and not dry_run:
-            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            # The file as it was with only the wrapped entries' command and args replaced, so
+            # comments, order and layout stay (VS Code's settings.json lost its comments);
+            # written whole only where that cannot be done exactly.
+            text = None if whole_file else _edited_in_place(original, rewrites, document)
+            if text is None:
+                text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             _write_atomically(path, text.encode())
             manifest.record(path, original, text.encode())
             outcome.files.append(str(path))
@@ -181,6 +191,74 @@ def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict
 
     walk(document, 0)
     return found[0] if len(found) == 1 else None
+
+
+def _edited_in_place(
+    original: bytes, rewrites: list[tuple[str, str, tuple[str, ...], str, list[str]]], expected: Any
+) -> str | None:
+    """``original`` with each entry's ``command`` and ``args`` values replaced in the text, or
+    None when an entry is not found exactly once or the result does not read back as
+    ``expected``. JSONC is read as a JavaScript object (tree-sitter's grammar takes its comments
+    and trailing commas); nothing is run."""
+    import tree_sitter
+    import tree_sitter_javascript
+
+    try:
+        text = original.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    source = b"(" + text[len(bom) :].encode() + b"\n)"
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+    tree = parser.parse(source)
+    if tree.root_node.has_error:
+        return None
+
+    def value_of(node: Any) -> Any:
+        try:
+            return json.loads(source[node.start_byte : node.end_byte])
+        except ValueError:
+            return None
+
+    edits: list[tuple[int, int, bytes]] = []
+    for name, command, args, new_command, new_args in rewrites:
+        found = []
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
+            if node.type != "pair" or key is None or value is None or value.type != "object":
+                continue
+            if value_of(key) != name:
+                continue
+            fields = {}
+            for pair in value.named_children:
+                if pair.type == "pair" and pair.child_by_field_name("key") is not None:
+                    fields[value_of(pair.child_by_field_name("key"))] = pair.child_by_field_name("value")
+            if value_of(fields.get("command")) == command and [
+                str(a) for a in value_of(fields.get("args")) or []
+            ] == list(args):
+                found.append(fields)
+        if len(found) != 1:
+            return None
+        command_node, args_node = found[0]["command"], found[0].get("args")
+        assert command_node is not None  # its value matched the command
+        edits.append((command_node.start_byte, command_node.end_byte, json.dumps(new_command).encode()))
+        if args_node is not None:
+            edits.append((args_node.start_byte, args_node.end_byte, json.dumps(new_args).encode()))
+        else:
+            end = command_node.end_byte
+            edits.append((end, end, b', "args": ' + json.dumps(new_args).encode()))
+    for start, end, replacement in sorted(edits, reverse=True):
+        source = source[:start] + replacement + source[end:]
+    edited = bom + source[1:-2].decode()
+    try:
+        if parse_text(edited, DocumentFormat.JSONC) != expected:
+            return None
+    except DocumentError:
+        return None
+    return edited
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
