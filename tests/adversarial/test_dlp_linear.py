@@ -36,9 +36,10 @@ print(json.dumps({
     "elapsed": time.perf_counter() - started,
     "seconds": time.process_time() - cpu,  # CPU time: the machine may be shared
     "matches": len(matches),
-    # this process's own peak (KiB): the parent's RUSAGE_CHILDREN would be the largest of any
-    # child the test run ever waited for
-    "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    # this program's own peak (KiB): VmHWM belongs to the memory map exec made. ru_maxrss does
+    # not: Linux carries the forking process's high-water mark across exec, so inside a test
+    # run holding 2.3 GB the child reported 2.3 GB whatever it used itself.
+    "peak_kib": next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")),
 }))
 """
 
@@ -68,11 +69,8 @@ def test_fifty_megabytes_of_dense_personal_data_scan_in_seconds_with_bounded_mem
     assert result["seconds"] < 60, result
     assert result["elapsed"] < 180, result
     # The text (50 MB), its UTF-8 bytes for the native pass (50 MB) and the matches: a bound
-    # of a small multiple of the input, not of the matches squared.
-    # Run alone the child peaks at about 310 MB; inside the full CI suite the same child reported
-    # 2.3 GB (twice), for a reason not yet found (its environment and code are the same). The
-    # bound is set above that until it is explained: still linear, never the matches squared.
-    assert result["peak_kib"] < 3 * 1024 * 1024, result
+    # of a small multiple of the input, not of the matches squared (about 310 MB here).
+    assert result["peak_kib"] < 800 * 1024, result
 
 
 def test_doubling_the_input_doubles_the_time() -> None:
