@@ -51,9 +51,10 @@ _ROOM_WAIT = 10.0
 #: writing to us (a deadlock), and holding it would grow without bound.
 _REFUSALS_BYTES = 1024 * 1024
 #: A message up to this size may be judged on the event loop: an ordinary call costs 0.1 ms
-#: (handing it to a thread would cost an idle server more than judging it), one dense with
-#: personal data about 20 ms (measured 2026-12-03: 35 ms for 15 KB of addresses and cards).
-_INLINE_BYTES = 8 * 1024
+#: (handing it to a thread cost an idle server 0.45 ms of CPU per call in bench/gateway_http.py,
+#: whose 4 KB answers are 8.6 KB with their structured copy), one dense with personal data
+#: about 35 ms (measured 2026-12-03 on 15 KB of addresses and card numbers).
+_INLINE_BYTES = 16 * 1024
 #: The share of the event loop's time one client's judging may take (seconds per second, and
 #: at once); past it, its small messages go to the judging threads too. Time, not bytes: per
 #: byte, a message dense with personal data costs 300 times what an ordinary one does.
