@@ -21,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,9 @@ class AuditLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        #: flock excludes other processes, not the threads of this one sharing the descriptor
+        #: (``gateway serve`` judges large messages, and writes their records, in threads).
+        self._threads = threading.Lock()
         #: The chain's end after our last write, and the file size it was at.
         self._last: tuple[int, str, int] | None = None
         try:
@@ -104,6 +108,10 @@ class AuditLog:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        with self._threads:
+            return self._append(record)
+
+    def _append(self, record: dict[str, Any]) -> dict[str, Any]:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             size = os.fstat(self._fd).st_size

@@ -6,6 +6,12 @@ Clients authenticate with bearer tokens whose sha256 the config lists (the confi
 secret); Host and Origin are checked against the configured names, so a web page reached
 through DNS rebinding cannot talk to the gateway. A POST answers a request with JSON; what a
 server sends unasked (notifications, its own requests) waits for the session's GET stream.
+
+Judging a message (DLP, the injection check, the audit record) costs about a second per few MB
+dense with personal data; on the event loop, the one thread that serves every client, one
+client's large messages held up everyone's calls (14 s in a review). So a :class:`Judge` runs
+the relay: small messages on the loop while their client is within its share of the loop's
+time, the rest in a bounded pool of threads where a client holds one thread at a time.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ import math
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from starlette.applications import Starlette
@@ -43,6 +50,75 @@ _ROOM_WAIT = 10.0
 #: this much unread: waiting for it would stop reading the server, which may be blocked
 #: writing to us (a deadlock), and holding it would grow without bound.
 _REFUSALS_BYTES = 1024 * 1024
+#: A message up to this size may be judged on the event loop: an ordinary call costs 0.1 ms
+#: (handing it to a thread cost an idle server 0.45 ms of CPU per call in bench/gateway_http.py,
+#: whose 4 KB answers are 8.6 KB with their structured copy), one dense with personal data
+#: about 35 ms (measured 2026-12-03 on 15 KB of addresses and card numbers).
+_INLINE_BYTES = 16 * 1024
+#: The share of the event loop's time one client's judging may take (seconds per second, and
+#: at once); past it, its small messages go to the judging threads too. Time, not bytes: per
+#: byte, a message dense with personal data costs 300 times what an ordinary one does.
+_INLINE_SHARE = 0.1
+#: Threads that judge large messages: one client holds at most one, so a second client's large
+#: message is not queued behind the first's. More would take the interpreter's lock (the
+#: confirmation after the Hyperscan scan is Python) from the event loop more often.
+_JUDGES = 2
+
+_T = TypeVar("_T")
+
+
+class Judge:
+    """Where a session's relay judges a message. Small ones (``inline_bytes``) run on the event
+    loop while their client (token) has spent less than ``inline_share`` of the loop's time
+    judging (a budget in seconds, refilled at that many per second); the others run in a pool
+    of ``workers`` threads, one message per client at a time (its slot, taken in the order
+    asked), so one client cannot take the judge from the others: it waits for its own
+    messages, which are still judged, never dropped. Memory: a budget and a lock per client
+    (token), and at most ``workers`` messages being judged; what waits is the posts that the
+    request rate and the session limits already bound."""
+
+    def __init__(
+        self,
+        workers: int = _JUDGES,
+        *,
+        inline_bytes: int = _INLINE_BYTES,
+        inline_share: float = _INLINE_SHARE,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.inline_bytes = inline_bytes
+        self.inline_share = inline_share
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcpward-judge")
+        self._slots: dict[str, asyncio.Lock] = {}
+        #: Per client: the loop time it may still spend judging (negative once overspent) and when.
+        self._budgets: dict[str, tuple[float, float]] = {}
+
+    def _left(self, client: str, now: float) -> float:
+        left, at = self._budgets.get(client, (self.inline_share, now))
+        return min(self.inline_share, left + (now - at) * self.inline_share)
+
+    async def run(self, client: str, size: int, work: Callable[[], _T]) -> _T:
+        """``work()`` (the relay judging a message of ``size`` bytes for ``client``)."""
+        started = self.clock()
+        if size <= self.inline_bytes and self._left(client, started) > 0:
+            try:
+                return work()
+            finally:
+                ended = self.clock()
+                self._budgets[client] = (self._left(client, started) - (ended - started), ended)
+        slot = self._slots.setdefault(client, asyncio.Lock())
+        async with slot:
+            future = asyncio.get_running_loop().run_in_executor(self._pool, work)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: the slot (and the session's lock the caller holds)
+                # stay taken until it is done, so two judgings of one relay never overlap.
+                await asyncio.wait({future})
+                raise
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ServerNotReading(Exception):
@@ -70,6 +146,7 @@ class HttpSession:
         upstream_headers: dict[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         owner: str = "",
+        judge: Judge,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
         #: The digest of the token that opened the session: only its holder may use it.
@@ -80,6 +157,10 @@ class HttpSession:
         self.upstream_headers = upstream_headers or {}
         self.remote: RemoteUpstream | None = None
         self.relay = Relay(self.session, interceptors, max_message=max_message)
+        self.judge = judge
+        #: Held while the relay judges a message: it keeps state (requests in flight, the
+        #: session's checks) that a message judged in a thread must not share with another.
+        self.judging = asyncio.Lock()
         self.interceptors = interceptors
         self.command = command
         self.max_message = max_message
@@ -122,25 +203,36 @@ class HttpSession:
     async def _read_server(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         async for raw in lines(self.process.stdout, self.max_message):
-            self._from_server(raw)
+            await self._from_server(raw)
         code = await self.process.wait()
-        self._deliver(self.relay.server_gone(f"exit status {code}"))
+        async with self.judging:
+            gone = _keyed(self.relay.server_gone(f"exit status {code}"))
+        self._deliver(gone)
 
-    def _from_server(self, raw: bytes | Oversized) -> None:
-        # Too large: the request it answers (found by the id at its start) gets an error now.
-        self._deliver(
-            self.relay.server_too_large(raw.head)
-            if isinstance(raw, Oversized)
-            else self.relay.server_message(raw)
-        )
+    async def _judged(self, size: int, work: Callable[[], _T]) -> _T:
+        """``work()``, which runs the relay, by the judge for this session's client."""
+        async with self.judging:
+            return await self.judge.run(self.owner, size, work)
 
-    def _deliver(self, outs: list[Out]) -> None:
-        for out in outs:
+    async def _from_server(self, raw: bytes | Oversized) -> None:
+        relay = self.relay
+        if isinstance(raw, Oversized):
+            # The request it answers (found by the id at its start) gets an error now.
+            head = raw.head
+            outs = await self._judged(len(head), lambda: _keyed(relay.server_too_large(head)))
+        else:
+            outs = await self._judged(len(raw), lambda: _keyed(relay.server_message(raw)))
+        self._deliver(outs)
+
+    def _deliver(self, outs: list[tuple[Out, str]]) -> None:
+        """What the relay let through; each answer for the client with the key of the request
+        it answers (found where it was judged: parsing a large one here would hold the loop)."""
+        for out, key in outs:
             if out.to == "server":
                 if self._unread_by_server() <= _REFUSALS_BYTES:
                     self._to_server(out.data)
                 continue
-            waiter = self.waiting.pop(_answer_key(out.data), None)
+            waiter = self.waiting.pop(key, None)
             if waiter is not None and not waiter.done():
                 waiter.set_result(out.data)
             else:
@@ -176,11 +268,12 @@ class HttpSession:
         with contextlib.suppress(ConnectionError):  # the server exited: writes are dropped
             await stdin.drain()
 
-    async def _send(self, raw: bytes) -> list[Out]:
+    async def _send(self, raw: bytes) -> tuple[Any, list[Out], asyncio.Future[bytes] | None]:
         """The posted message through the relay, and what it lets through to the server,
         once the server has room for it: backpressure toward the client, never more than one
         message held for a server that is not reading. :class:`ServerNotReading` if it has
-        none in time (before the relay runs: nothing is recorded as forwarded that was not)."""
+        none in time (before the relay runs: nothing is recorded as forwarded that was not).
+        Also its id and the future its answer will arrive in, for a request that was forwarded."""
         try:
             async with asyncio.timeout(min(_ROOM_WAIT, self.call_timeout)):
                 await self.writing.acquire()
@@ -194,11 +287,19 @@ class HttpSession:
                 f"the server {self.session.server!r} is not reading what it was sent; try again later"
             ) from None
         try:
-            outs = self.relay.client_message(raw)
+            relay = self.relay
+            request_id, outs = await self._judged(
+                len(raw), lambda: (_request_id(raw), relay.client_message(raw))
+            )
+            future: asyncio.Future[bytes] | None = None
+            if request_id is not None and all(out.to == "server" for out in outs):
+                # Registered before the request leaves, so that no answer can arrive unclaimed.
+                future = asyncio.get_running_loop().create_future()
+                self.waiting[request_key(request_id)] = future
             for out in outs:
                 if out.to == "server":
                     self._to_server(out.data)
-            return outs
+            return request_id, outs, future
         finally:
             self.writing.release()
 
@@ -216,36 +317,21 @@ class HttpSession:
     async def handle(self, raw: bytes) -> bytes | None:
         """The answer to a posted message (None for a notification or a response)."""
         try:
-            message = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            message = None
-        request_id = message.get("id") if isinstance(message, dict) and "method" in message else None
-        key = request_key(request_id) if request_id is not None else None
-        future: asyncio.Future[bytes] | None = None
-        if key is not None:
-            # Registered before the request leaves, so that no answer can arrive unclaimed.
-            future = asyncio.get_running_loop().create_future()
-            self.waiting[key] = future
-        immediate = None
-        try:
-            outs = await self._send(raw)
+            request_id, outs, future = await self._send(raw)
         except ServerNotReading as exc:
-            self.waiting.pop(key or "", None)
-            exc.request_id = request_id
+            exc.request_id = _request_id(raw)  # refused before it was judged (or parsed)
             raise
-        for out in outs:
-            if out.to != "server" and immediate is None:
-                immediate = out.data
+        immediate = next((out.data for out in outs if out.to != "server"), None)
         if immediate is not None:
-            self.waiting.pop(key or "", None)
             return immediate
         if future is None:
             return None
         try:
             return await asyncio.wait_for(future, timeout=self.call_timeout)
         except TimeoutError:
-            self.waiting.pop(key or "", None)
-            expired = self.relay.expire(request_id)
+            self.waiting.pop(request_key(request_id), None)
+            async with self.judging:
+                expired = self.relay.expire(request_id)
             return expired[0].data if expired else encode(error(request_id, TIMEOUT, "no answer in time"))
 
     async def stop(self) -> None:
@@ -262,7 +348,22 @@ class HttpSession:
                 self.process.kill()
         if self._pump is not None:
             self._pump.cancel()
-        self.relay.close()
+        async with self.judging:  # after a message still being judged in a thread
+            self.relay.close()
+
+
+def _request_id(raw: bytes) -> Any:
+    """The id of a posted request (None for anything else)."""
+    try:
+        message = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return message.get("id") if isinstance(message, dict) and "method" in message else None
+
+
+def _keyed(outs: list[Out]) -> list[tuple[Out, str]]:
+    """Each of the relay's outs with the key of the request it answers ("" for none)."""
+    return [(out, _answer_key(out.data) if out.to == "client" else "") for out in outs]
 
 
 def _answer_key(data: bytes) -> str:
@@ -320,12 +421,15 @@ def create_app(
     clock: Callable[[], float] = time.monotonic,
     reap_interval: float | None = None,
     limits: ClientLimits = ClientLimits(),
+    judge: Judge | None = None,
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
     ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
     (by default half the timeout, at most a minute); tests set both instead of sleeping.
-    ``limits`` bound what one client may use (sessions, their rate, requests)."""
+    ``limits`` bound what one client may use (sessions, their rate, requests); ``judge`` runs
+    the checks (by default: :class:`Judge`'s defaults)."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
+    judge = judge or Judge()
     sessions: dict[str, HttpSession] = {}
     #: Per client (token digest): sessions starting, recent session starts, its request bucket.
     opening: dict[str, int] = {}
@@ -420,6 +524,7 @@ def create_app(
             upstream_headers=upstream.headers,
             clock=clock,
             owner=caller.key,
+            judge=judge,
         )
         session.session.client = caller.name
         try:
@@ -563,6 +668,7 @@ def create_app(
         reaper.cancel()
         for session in list(sessions.values()):  # no server outlives the gateway
             await session.stop()
+        judge.close()
 
     return Starlette(
         routes=[

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
@@ -21,7 +21,7 @@ class RemoteUpstream:
         self,
         url: str,
         headers: dict[str, str],
-        deliver: Callable[[bytes | Oversized], None],
+        deliver: Callable[[bytes | Oversized], Awaitable[None]],
         *,
         timeout: float,
         max_message: int,
@@ -53,7 +53,7 @@ class RemoteUpstream:
                 response = await self._client.send(request, stream=True)
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
             async for message in _messages(response, self.max_message):
-                self.deliver(message)
+                await self.deliver(message)
         except httpx.HTTPError:
             return  # the request this carried times out in the relay, with a clear error
 

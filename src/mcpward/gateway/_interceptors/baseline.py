@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -45,18 +46,28 @@ class Baseline(Interceptor):
         self._unsaved = False
         #: Tools in a call spike already reported: one alert per spike, not one per call in it.
         self._spiking: set[str] = set()
+        #: One instance serves every session of ``gateway serve``, whose large messages are
+        #: judged in threads.
+        self._lock = threading.RLock()
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
         if tool is None:
             return
+        arguments = exchange.params.get("arguments")
+        arguments = arguments if isinstance(arguments, dict) else {}
+        found = set(destinations_in(arguments))  # outside the lock: a large message takes long
+        with self._lock:
+            self._request(session, exchange, tool, arguments, found)
+
+    def _request(
+        self, session: Session, exchange: Exchange, tool: str, arguments: dict[str, Any], found: set[str]
+    ) -> None:
         now = self.clock()
         key = f"{session.server}/{tool}"
         profile = self.data.setdefault(
             key, {"calls": 0, "first": now, "last": now, "fields": [], "destinations": []}
         )
-        arguments = exchange.params.get("arguments")
-        arguments = arguments if isinstance(arguments, dict) else {}
         learned = profile["calls"] >= self.learning_calls
         events = []
         if learned and now - profile["last"] > self.dormant_seconds:
@@ -67,7 +78,7 @@ class Baseline(Interceptor):
             events.append(
                 ("new-argument-field", f"{tool} called with new argument field(s): {', '.join(fields)}")
             )
-        destinations = sorted(set(destinations_in(arguments)) - set(profile["destinations"]))
+        destinations = sorted(found - set(profile["destinations"]))
         if learned and destinations:
             events.append(
                 ("new-destination", f"{tool} sends to a destination never seen: {', '.join(destinations)}")
@@ -101,12 +112,17 @@ class Baseline(Interceptor):
             self._saved = now
 
     def closed(self, session: Session) -> None:
-        if self._unsaved:
-            self.save()
+        with self._lock:
+            if self._unsaved:
+                self.save()
 
     def save(self) -> None:
         """Write our tools' profiles into the file, keeping what other gateways (one per stdio
         server) wrote for theirs."""
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
