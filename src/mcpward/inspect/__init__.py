@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
@@ -25,14 +25,30 @@ from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceI
 from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
+    "ContentFinding",
     "InspectOptions",
     "PinStoreError",
     "ServerSurface",
     "ServerTarget",
+    "check_content",
     "inspect_servers",
     "run_inspect",
     "targets_from_scan",
 ]
+
+
+if TYPE_CHECKING:
+    from mcpward.inspect.untrusted import ContentFinding, check_content
+
+
+def __getattr__(name: str) -> Any:
+    """``check_content`` and ``ContentFinding`` (the check of untrusted content, in
+    ``mcpward.inspect.untrusted``), imported at their first use: its rules compile then."""
+    if name in ("check_content", "ContentFinding"):
+        from mcpward.inspect import untrusted
+
+        return getattr(untrusted, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(slots=True)
