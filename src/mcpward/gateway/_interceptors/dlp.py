@@ -1,7 +1,7 @@
 """Secrets and personal data in tool arguments and in every answer and message of the server,
 with the DLP engine and policy: ``alert`` records, ``redact`` masks in place, ``block`` refuses.
 What the server sends is also read for instructions injected into the model's context, with
-inspect's detectors."""
+inspect's check of untrusted content (``mcpward.inspect.check_content``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from typing import Any
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
-from mcpward.model import Category
-
-_INJECTION = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
 
 
 class Dlp(Interceptor):
@@ -24,9 +21,7 @@ class Dlp(Interceptor):
         #: What an instruction found in a tool result does: "alert", "block" or "off".
         self.injection = injection
         if injection != "off":
-            from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
-
-            WHOLE_PATTERNS.start()  # every result is checked: worth the one-off compile
+            import mcpward.inspect.untrusted  # noqa: F401  (its rules compile now, not at the first result)
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
@@ -138,35 +133,33 @@ class Dlp(Interceptor):
             exchange.redacted_result = value
 
     def _injection(self, session: Session, exchange: Exchange, texts: list[str], where: str) -> None:
-        from mcpward.inspect._detectors import all_detectors
-        from mcpward.inspect._surface import tool_item
-        from mcpward.inspect.interface import InspectionContext
+        """inspect's check of untrusted content on the texts the model will read; the worst
+        finding decides (the evidence is masked by the DLP rules before it is recorded)."""
+        from mcpward.dlp import redact_text
+        from mcpward.inspect import check_content
 
         if not texts:
             return
+        findings = check_content(texts)
+        if not findings:
+            return
+        worst = max(findings, key=lambda finding: finding.severity.rank)
         subject = exchange.tool or exchange.method
-        item = tool_item(session.server, {"name": str(subject), "description": "\n".join(texts)})
-        context = InspectionContext({})
-        for detector in all_detectors():
-            if detector.learned or detector.category not in _INJECTION:
-                continue
-            for hit in detector.detect(item, context):
-                if hit.category not in _INJECTION:
-                    continue
-                exchange.events.append(
-                    SecurityEvent(
-                        "injected-instruction",
-                        hit.severity.value,
-                        f"{where} of {subject}: {hit.why}",
-                        tool=exchange.tool,
-                    )
-                )
-                reason = f"the {where} of {subject} carries instructions for the model ({hit.why})"
-                if self.injection == "block":
-                    exchange.block(reason)
-                else:
-                    exchange.note("alert", reason)
-                return
+        why = f"{worst.family}: {redact_text(worst.evidence)!r}"
+        exchange.events.append(
+            SecurityEvent(
+                "injected-instruction",
+                worst.severity.value,
+                f"{where} of {subject}: {why}",
+                tool=exchange.tool,
+                detail={"families": sorted({finding.family for finding in findings})},
+            )
+        )
+        reason = f"the {where} of {subject} carries instructions for the model ({worst.family})"
+        if self.injection == "block":
+            exchange.block(reason)
+        else:
+            exchange.note("alert", reason)
 
 
 def _result_texts(result: Any) -> list[str]:

@@ -58,3 +58,47 @@ def _item(op: Any, value: Any) -> set[str] | None:
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and value[0] >= 1:
         return _sequence(list(value[2]))
     return None
+
+
+def leading(pattern: str) -> frozenset[str] | None:
+    """Lower-case literals one of which every match of ``pattern`` starts with (after zero-width
+    word boundaries), or None: then every candidate start is where one of them occurs, and the
+    exact pattern is tried there only instead of at every position of the text."""
+    found = _leading_sequence(list(_p.parse(pattern)))
+    if not found or any(len(a) < 2 for a in found):
+        return None
+    return frozenset(found)
+
+
+def _leading_sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+    index = 0
+    while (
+        index < len(items)
+        and items[index][0] is _c.AT
+        and items[index][1]
+        in (
+            _c.AT_BOUNDARY,
+            _c.AT_UNI_BOUNDARY,
+        )
+    ):
+        index += 1
+    if index >= len(items):
+        return None
+    op, value = items[index]
+    if op is _c.LITERAL:
+        run = ""
+        while index < len(items) and items[index][0] is _c.LITERAL:
+            run += chr(items[index][1])
+            index += 1
+        return {run}
+    if op is _c.SUBPATTERN:
+        return _leading_sequence(list(value[-1]))
+    if op is _c.BRANCH:
+        union: set[str] = set()
+        for branch in value[1]:
+            found = _leading_sequence(list(branch))
+            if not found:
+                return None
+            union |= found
+        return union
+    return None

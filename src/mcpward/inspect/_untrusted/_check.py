@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
+from mcpward._multimatch import MultiMatcher
 from mcpward.inspect._detectors.invisible_text import (
     _ANSI,
     _BIDI,
@@ -44,29 +47,85 @@ class Hit:
     rule: str
 
 
+@cache
+def _anchor_matcher() -> MultiMatcher:
+    """One native pass over the text finds the rules one of whose anchors occurs (a rule with
+    no anchors always runs); a substring test per anchor was 600 passes over the text."""
+    return MultiMatcher(
+        ["|".join(re.escape(a) for a in sorted(rule.anchors)) if rule.anchors else "" for rule in RULES],
+        [True] * len(RULES),
+        fallbacks=[
+            "|".join(re.escape(a) for a in sorted(rule.anchors)) if rule.anchors else "" for rule in RULES
+        ],
+    )
+
+
 def rule_matches(text: str) -> list[tuple[Rule, int, int]]:
     found: list[tuple[Rule, int, int]] = []
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lower to two characters: keep the spans
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    for rule in RULES:
-        if rule.anchors is not None and not any(anchor in lowered for anchor in rule.anchors):
+    fired = _anchor_matcher().fired(lowered.encode("utf-8", "surrogatepass"))
+    for number, rule in enumerate(RULES):
+        if rule.anchors is not None and number not in fired:
             continue
-        for number, match in enumerate(rule.regex.finditer(text if rule.cased else lowered)):
-            if number >= PER_RULE:
+        subject = text if rule.cased else lowered
+        if rule.leading is not None:
+            starts: list[int] | None = _starts(subject, rule.leading)
+        elif rule.starts is not None:
+            starts = [0, *(match.start() for match in rule.starts.finditer(subject))]
+        else:
+            starts = None
+        if starts is None or len(starts) > len(subject) // _SPARSE:
+            matches = rule.regex.finditer(subject)  # in C over the text: cheaper than many tries
+        else:
+            matches = _matches_from(rule, subject, starts)
+        for count, match in enumerate(matches):
+            if count >= PER_RULE:
                 break
             found.append((rule, match.start(), match.end()))
     return found
 
 
-def text_windows(text: str, matches: list[tuple[Rule, int, int]]) -> Iterator[tuple[int, int, set[str]]]:
-    """(first character, end character, features) of every window of ``text``."""
+#: Candidate starts are tried one by one when there are fewer than one per this many characters.
+_SPARSE = 32
+
+
+def _starts(text: str, literals: frozenset[str]) -> list[int]:
+    """Every position where one of ``literals`` occurs (found in C, one literal at a time)."""
+    positions: set[int] = set()
+    for literal in literals:
+        at = text.find(literal)
+        while at >= 0:
+            positions.add(at)
+            at = text.find(literal, at + 1)
+    return sorted(positions)
+
+
+def _matches_from(rule: Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """What ``finditer`` finds, tried only where a match can start: every match starts with a
+    leading literal, so the leftmost one is at the first candidate that matches."""
+    end = 0
+    for start in starts:
+        if start < end:
+            continue
+        match = rule.regex.match(text, start)
+        if match is not None:
+            yield match
+            end = max(match.end(), start + 1)
+
+
+def text_windows(
+    text: str, matches: list[tuple[Rule, int, int]], *, signalled_only: bool = False
+) -> Iterator[tuple[int, int, set[str]]]:
+    """(first character, end character, features) of every window of ``text``; with
+    ``signalled_only``, of the windows a rule fired in (the others are not built)."""
     found = words_of(text)
     if not found:
         if matches:
             yield 0, len(text), window_features([], {rule.name for rule, _, _ in matches})
         return
-    lowered = [match.group(0).lower() for match in found]
+    lowered: list[str] | None = None
     for first, last in windows(len(found)):
         start, end = found[first].start(), found[last - 1].end()
         if first == 0:
@@ -74,6 +133,12 @@ def text_windows(text: str, matches: list[tuple[Rule, int, int]]) -> Iterator[tu
         if last == len(found):
             end = len(text)
         signals = {rule.name for rule, s, e in matches if s < end and e > start}
+        if signalled_only and not signals:
+            continue
+        if lowered is None:  # one lower() for all the words (they hold no space)
+            lowered = " ".join([match.group(0) for match in found]).lower().split(" ")
+            if len(lowered) != len(found):  # a letter whose lower case is a space-like split
+                lowered = [match.group(0).lower() for match in found]
         yield start, end, window_features(lowered[first:last], signals)
 
 
@@ -167,9 +232,7 @@ def _learned(
     if not matches:
         return
     best: tuple[float, int, int, set[str]] | None = None
-    for start, end, features in text_windows(scanned, matches):
-        if not any(feature.startswith("rule:") for feature in features):
-            continue
+    for start, end, features in text_windows(scanned, matches, signalled_only=True):
         logit = model.logit(features)
         if best is None or logit > best[0]:
             best = (logit, start, end, features)

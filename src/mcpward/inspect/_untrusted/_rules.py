@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mcpward.inspect._untrusted._anchors import anchors
+from mcpward.inspect._untrusted._anchors import anchors, leading
 from mcpward.model import Severity
 
 
@@ -25,6 +25,11 @@ class Rule:
     strong: bool
     #: Literals of which every match holds one (None: the rule always runs).
     anchors: frozenset[str] | None
+    #: Literals every match starts with (None: tried at every position).
+    leading: frozenset[str] | None
+    #: For a rule with no such literals: a cheap expression whose matches start wherever a
+    #: match of the rule can start (besides the text's first character).
+    starts: re.Pattern[str] | None
     #: Matched on the text as it is; every other rule on its lower-case copy (a case-blind
     #: expression is several times slower in Python's re).
     cased: bool = False
@@ -630,6 +635,11 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
 ]
 
 
+#: Where the rules that open on a sentence boundary can start: the boundary's first character
+#: or the word before the verb. Python's re finds these in C; the full expression at every
+#: position cost 460 us per 4 KB of prose.
+_STARTS = {"imperative-action": r"[.!?:\n]|please|then|now|first|also"}
+
 #: Rules whose expression tells upper from lower case: a placeholder in a link is written in
 #: capitals ("?q=[DATA]"), a word of an ordinary query string is not.
 _CASED = {"markdown-image-with-data", "markdown-link-with-data"}
@@ -637,7 +647,17 @@ _CASED = {"markdown-image-with-data", "markdown-link-with-data"}
 
 def _compile() -> tuple[Rule, ...]:
     return tuple(
-        Rule(name, family, severity, re.compile(pattern), strong, anchors(pattern), name in _CASED)
+        Rule(
+            name,
+            family,
+            severity,
+            re.compile(pattern),
+            strong,
+            anchors(pattern),
+            leading(pattern),
+            re.compile(_STARTS[name]) if name in _STARTS else None,
+            name in _CASED,
+        )
         for name, family, severity, strong, pattern in _TABLE
     )
 
