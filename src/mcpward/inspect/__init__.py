@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
@@ -40,6 +40,20 @@ __all__ = [
     "run_inspect",
     "targets_from_scan",
 ]
+
+
+if TYPE_CHECKING:
+    from mcpward.inspect.untrusted import ContentFinding, check_content
+
+
+def __getattr__(name: str) -> Any:
+    """``check_content`` and ``ContentFinding`` (the check of untrusted content, in
+    ``mcpward.inspect.untrusted``), imported at their first use: its rules compile then."""
+    if name in ("check_content", "ContentFinding"):
+        from mcpward.inspect import untrusted
+
+        return getattr(untrusted, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(slots=True)

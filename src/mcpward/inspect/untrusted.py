@@ -1,8 +1,11 @@
-"""Instructions for the model in untrusted content (tool results, resources, messages): the one
-check the gateway and ``mcpward inspect --results`` share.
+"""Instructions planted in untrusted content: what a tool returns, a resource read, a message.
 
-This version adapts the description detectors (hidden instructions and invisible text) to
-the contract below; a detector made for results replaces it without changing the contract.
+The model reads a tool's result as it reads the user: a web page, an issue, an e-mail or a file
+can carry orders for it. ``check_content`` reads such texts for the families of those orders
+(instruction override and role reassignment, prompt and secret extraction, spoofed delimiters
+and fake system or tool messages, forced output, encoding requests, tool-call induction,
+exfiltration through markdown images and links, hidden text), with rules and a small learned
+classifier calibrated on benign tool results. The gateway and ``inspect --results`` share it.
 """
 
 from __future__ import annotations
@@ -10,49 +13,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mcpward.model import Category, Severity
+from mcpward.inspect._untrusted._check import check_text
+from mcpward.model import Severity
 
-_INJECTION = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
+__all__ = ["FAMILIES", "ContentFinding", "check_content"]
+
+#: The families a finding can belong to. "learned-classifier" is the classifier deciding
+#: alone (no rule family fired in the words it weighed).
+FAMILIES = (
+    "instruction-override",
+    "prompt-extraction",
+    "spoofed-delimiter",
+    "forced-output",
+    "encoding-request",
+    "tool-call-induction",
+    "markdown-exfiltration",
+    "hidden-text",
+    "learned-classifier",
+)
 
 
 @dataclass(frozen=True)
 class ContentFinding:
-    """One sign of injected instructions: its rule family, how bad, which of the texts
-    (``index``), where in it (``start``, ``end``) and the matched text."""
-
-    family: str
+    family: str  # one of FAMILIES
     severity: Severity
-    index: int
-    start: int
+    index: int  # which of the texts
+    start: int  # character span in that text of the words that triggered
     end: int
-    evidence: str
+    evidence: str  # those words, at most ~120 characters
 
 
 def check_content(texts: Sequence[str]) -> list[ContentFinding]:
-    """Every finding in ``texts`` (the texts of one result, read together)."""
-    from mcpward.inspect._detectors import all_detectors
-    from mcpward.inspect.interface import Field, InspectionContext, SurfaceItem
-
-    if not texts:
-        return []
-    fields = [Field(str(index), text) for index, text in enumerate(texts)]
-    item = SurfaceItem("content", "tool", "content", {}, lambda: (fields, ()))
-    context = InspectionContext({})
+    """Findings in each of ``texts`` (by index), worst first within a text's position order.
+    Texts that are not strings are skipped; each text is read up to its first 262,144 characters."""
     findings: list[ContentFinding] = []
-    for detector in all_detectors():
-        if detector.learned or detector.category not in _INJECTION:
+    for index, text in enumerate(texts):
+        if not isinstance(text, str) or not text:
             continue
-        for hit in detector.detect(item, context):
-            if hit.category not in _INJECTION:
-                continue
-            index = _index(hit.path, len(texts))
-            start = texts[index].find(hit.matched) if hit.matched else -1
-            start, end = (start, start + len(hit.matched)) if start >= 0 else (0, len(texts[index]))
-            family = "hidden-text" if hit.category is Category.INVISIBLE_TEXT else "instruction-override"
-            findings.append(ContentFinding(family, hit.severity, index, start, end, hit.matched[:200]))
+        for hit in check_text(text):
+            findings.append(ContentFinding(hit.family, hit.severity, index, hit.start, hit.end, hit.evidence))
     return findings
-
-
-def _index(path: str, count: int) -> int:
-    head = path.split(" + ", 1)[0]
-    return int(head) if head.isdigit() and int(head) < count else 0

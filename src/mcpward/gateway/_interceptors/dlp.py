@@ -1,7 +1,7 @@
 """Secrets and personal data in tool arguments and in every answer and message of the server,
 with the DLP engine and policy: ``alert`` records, ``redact`` masks in place, ``block`` refuses.
 What the server sends is also read for instructions injected into the model's context, with
-inspect's detectors."""
+inspect's check of untrusted content (``mcpward.inspect.check_content``)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ class Dlp(Interceptor):
         if injection == "quarantine" and quarantine is None:
             raise ValueError("injection = quarantine needs a place to hold results")
         if injection != "off":
-            from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
-
-            WHOLE_PATTERNS.start()  # every result is checked: worth the one-off compile
+            import mcpward.inspect.untrusted  # noqa: F401  (its rules compile now, not at the first result)
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
@@ -152,6 +150,8 @@ class Dlp(Interceptor):
             exchange.redacted_result = value
 
     def _injection(self, session: Session, exchange: Exchange, texts: list[str], where: str) -> None:
+        """inspect's check of untrusted content on the texts the model will read; the worst
+        finding decides (the evidence is masked by the DLP rules before it is recorded)."""
         from mcpward.dlp import redact_text
         from mcpward.inspect import check_content
 

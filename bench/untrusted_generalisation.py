@@ -1,0 +1,142 @@
+"""How well the check of tool results finds injected instructions on sources it was not built on.
+
+    python bench/untrusted_generalisation.py [--corpora DIR] [--last-layer /tmp/peer-ll/bin/python]
+
+Leave one source out: for every source (an upstream project's injection set, or a benign set),
+the learned classifier is trained on every other source, its threshold chosen on benign data
+never trained on (the calibration share of the project's own benign results corpus), and it is
+measured on the source left out. The rules are fixed (not trained); they are counted with the
+classifier, as the gateway runs them. Sets that are never trained on (the measured share of the
+benign results corpus, the benign user prompts) are scored by the model trained on every source.
+
+Beside it, in the same run: the gateway's result check before this detector (inspect's
+description detectors on the joined texts, as ``gateway/_interceptors/dlp.py`` ran them) and
+the offline peer last_layer (``python3 -m venv /tmp/peer-ll && /tmp/peer-ll/bin/pip install
+last_layer``), read two ways: flagged when it sets any marker, and when its injection classifier
+(ExploitClassifier) fires, given with ``--last-layer``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from untrusted_corpus import DEFAULT_CORPORA, Example, load  # noqa: E402
+
+_PEER = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import last_layer
+texts = json.load(sys.stdin)
+started = time.perf_counter()
+markers = [sorted(last_layer.scan_prompt(t).markers) for t in texts]
+print(json.dumps({"markers": markers, "seconds": time.perf_counter() - started}))
+"""
+
+
+def gateway_before(texts: list[str]) -> list[bool]:
+    """The result check of the gateway up to this detector: the description detectors of the
+    tool-poisoning and invisible-text categories, not the learned one, on the text."""
+    from mcpward.inspect._detectors import all_detectors
+    from mcpward.inspect._surface import tool_item
+    from mcpward.inspect.interface import InspectionContext
+    from mcpward.model import Category
+
+    wanted = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
+    detectors = [d for d in all_detectors() if not d.learned and d.category in wanted]
+    flags = []
+    for text in texts:
+        item = tool_item("server", {"name": "tool", "description": text})
+        context = InspectionContext({})
+        flags.append(any(hit.category in wanted for d in detectors for hit in d.detect(item, context)))
+    return flags
+
+
+def last_layer(python: str, texts: list[str]) -> tuple[list[list[str]], float]:
+    """The markers last_layer sets on each text, and its time."""
+    done = subprocess.run(
+        [python, "-c", _PEER], input=json.dumps(texts), capture_output=True, text=True, check=True
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer["markers"], answer["seconds"]
+
+
+def timed(check: Callable[[list[str]], list[bool]], texts: list[str]) -> tuple[list[bool], float]:
+    started = time.perf_counter()
+    flags = check(texts)
+    return flags, time.perf_counter() - started
+
+
+def table(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, example in enumerate(examples):
+        groups[(example.label, example.group)].append(index)
+    lines = ["| source | rows | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+    for label in (1, 0):
+        flagged_total = dict.fromkeys(columns, 0)
+        rows_total = 0
+        for (kind, group), indices in sorted(groups.items()):
+            if kind != label:
+                continue
+            cells = []
+            for name, flags in columns.items():
+                hits = sum(flags[i] for i in indices)
+                flagged_total[name] += hits
+                cells.append(f"{hits / len(indices):.1%}")
+            rows_total += len(indices)
+            what = "detected" if label else "flagged (false positives)"
+            lines.append(f"| {group} ({what}) | {len(indices)} | " + " | ".join(cells) + " |")
+        title = "all injection sets, detected" if label else "all benign sets, flagged"
+        lines.append(
+            f"| **{title}** | {rows_total} | "
+            + " | ".join(f"**{flagged_total[n] / rows_total:.1%}**" for n in columns)
+            + " |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--last-layer", help="python of a venv with last_layer installed")
+    parser.add_argument(
+        "--only-before", action="store_true", help="the gateway's old check and the peer only"
+    )
+    args = parser.parse_args()
+    examples = load(args.corpora)
+    texts = [e.text for e in examples]
+    kilobytes = sum(len(t.encode()) for t in texts) / 1024
+    columns: dict[str, list[bool]] = {}
+    costs: dict[str, float] = {}
+    columns["gateway before"], costs["gateway before"] = timed(gateway_before, texts)
+    if args.last_layer:
+        markers, costs["last_layer 0.1.33"] = last_layer(args.last_layer, texts)
+        # Any marker (it also marks PII, secrets, code, mixed languages) and its injection
+        # classifier alone: the narrower reading is the fairer comparison for this task.
+        columns["last_layer, any marker"] = [bool(m) for m in markers]
+        columns["last_layer, ExploitClassifier"] = ["ExploitClassifier" in m for m in markers]
+    if not args.only_before:
+        from train_untrusted import leave_one_source_out, rules_only
+
+        columns["rules alone"], costs["rules alone"] = timed(rules_only, texts)
+        columns["rules + classifier, left out"] = leave_one_source_out(examples)
+    print(f"{len(examples)} texts, {kilobytes:.0f} KB; left-out figures unless the column says otherwise\n")
+    print("\n".join(table(examples, columns)))
+    print()
+    for name, seconds in costs.items():
+        print(f"cost of {name}: {seconds / kilobytes * 1e6:.0f} us per KB of text (one core, whole corpus)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The detector of instructions planted in untrusted content (see ``mcpward.inspect.untrusted``)."""

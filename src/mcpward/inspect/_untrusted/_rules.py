@@ -1,0 +1,704 @@
+"""Rule families for instructions planted in content a tool returns.
+
+Each rule describes a capability an attacker needs (override the instructions, take the
+prompt out, fake a boundary of the data, force the answer, obfuscate it, make the model act, leak
+data through a rendered link), in general wording: a verb class, an object class and a short
+bounded gap between them. A rule is *strong* (a finding on its own) or *weak* (a signal the
+learned classifier weighs with the words around it; shown as evidence when it decides).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mcpward.inspect._untrusted._anchors import anchors, leading
+from mcpward.model import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    family: str
+    severity: Severity
+    regex: re.Pattern[str]
+    strong: bool
+    #: Literals of which every match holds one (None: the rule always runs).
+    anchors: frozenset[str] | None
+    #: Literals every match starts with (None: tried at every position).
+    leading: frozenset[str] | None
+    #: For a rule with no such literals: a cheap expression whose matches start wherever a
+    #: match of the rule can start (besides the text's first character).
+    starts: re.Pattern[str] | None
+    #: Matched on the text as it is; every other rule on its lower-case copy (a case-blind
+    #: expression is several times slower in Python's re).
+    cased: bool = False
+
+
+def _gap(words: int) -> str:
+    """At most ``words`` words between two parts, on one stretch of text (no blank line). Each
+    word ends at white space, so a text splits into words one way only (no backtracking blow-up)."""
+    return rf"[^\S\n]*\n?[^\S\n]*(?:\S+[^\S\n]+\n?[^\S\n]*){{0,{words}}}?"
+
+
+_G2, _G4, _G6, _G10 = _gap(2), _gap(4), _gap(6), _gap(10)
+
+_OVERRIDE_VERB = (
+    r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|overlook|override|"
+    r"neglect|abandon|discard|set\s+aside|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|"
+    r"stop\s+following|no\s+longer\s+follow)"
+)
+_EARLIER = (
+    r"(?:previous|previously|prior|above|earlier|preceding|former|foregoing|original|initial|old|"
+    r"existing|system|developer|all|any|every|your|these|those|other|default|safety|first)"
+)
+_INSTRUCTIONS = (
+    r"(?:instructions?|prompts?|directions?|directives?|rules|guidelines|guidance|commands?|orders|"
+    r"constraints|programming|restrictions|policies|tasks?|context|conversation|"
+    r"system\s+message|messages)"
+)
+_MODEL = (
+    r"(?:ai|a\.i\.|assistant|ai\s+assistant|ai\s+agent|agent|language\s+model|llm|chatbot|bot|model|"
+    r"gpt|chatgpt|claude|gemini|copilot|llama)"
+)
+_REPLY = r"(?:answers?|repl(?:y|ies)|responses?|outputs?|messages?|completions?)"
+_SENSITIVE = (
+    r"(?:passwords?|passcodes?|pins?|secret\s+keys?|api[\s_-]?keys?|access\s+tokens?|auth(?:entication)?"
+    r"\s+tokens?|tokens|private\s+keys?|ssh\s+keys?|credentials|secrets|seed\s+phrases?|recovery\s+"
+    r"(?:phrases?|codes?)|security\s+codes?|2fa\s+codes?|one[\s-]time\s+(?:codes?|passwords?)|"
+    r"session\s+(?:cookies?|tokens?)|cookies|credit\s+card(?:\s+numbers?)?|card\s+numbers?|iban|"
+    r"social\s+security\s+numbers?|bank\s+(?:details|account(?:\s+numbers?)?))"
+)
+_DATA = (
+    r"(?:e-?mails?|messages?|inbox|files?|contents?|data|database|records?|history|conversations?|"
+    r"chats?|transcripts?|information|info|details|documents?|contacts?|address\s+book|transactions?|"
+    r"logs|notes|calendar|events?|keys?|code|source\s+code|repository|repo|"
+    rf"environment(?:\s+variables)?|env|profile|{_SENSITIVE})"
+)
+_DESTINATION = (
+    r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?|ftp)://\S+|www\.[\w-]+\.\S+|[\w-]+\.(?:com|net|org|io|ru|cn|"
+    r"xyz|info|biz|co|me|site|online|top)\b\S*|\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b|\+?\d[\d\s().-]{8,}\d|"
+    r"(?:this|that|the\s+following|my|our|an?\s+external|attacker|remote)\s+(?:address|e-?mail|url|"
+    r"endpoint|server|webhook|account|number|channel|website|site))"
+)
+_PLACEHOLDER = (
+    r"(?:\[[^\]\s)]{1,40}\]|\{\{?[^}\s)]{1,40}\}?\}|<[^>\s)]{1,40}>|\$\{?[A-Za-z_][\w]*\}?|%s|"
+    r"\b(?:INSERT|REPLACE|YOUR|DATA|SECRET|SUMMARY|CONVERSATION|HISTORY|BASE64|ENCODED|PASSWORD|"
+    r"INFO|CONTEXT|QUERY|PAYLOAD|CHAT|MESSAGES?|EMAILS?|NAME|ADDRESS|CONTENT)[A-Z_]*\b)"
+)
+_ENCODINGS = (
+    r"(?:base[\s-]?64|b64|rot[\s-]?13|rot\d{1,2}|hex(?:adecimal)?|binary|morse(?:\s+code)?|leet(?:\s*speak)?|"
+    r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
+    r"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order|backwards?|reverse|emojis?|"
+    r"another\s+language|a\s+cipher|code\s+words?)"
+)
+
+# (name, family, severity, strong, pattern)
+_TABLE: list[tuple[str, str, Severity, bool, str]] = [
+    # instruction override and role reassignment
+    (
+        "ignore-previous-instructions",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        rf"\b{_OVERRIDE_VERB}\b{_G4}\b{_EARLIER}\b{_G4}\b{_INSTRUCTIONS}\b",
+    ),
+    (
+        "ignore-everything",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:everything|all\s+(?:of\s+)?(?:that|this|the\s+above)|"
+        r"what\s+(?:you\s+were|i|you'?ve\s+been|you\s+have\s+been)\s+(?:told|said|asked|given|instructed))\b",
+    ),
+    (
+        "ignore-rest-of-data",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:ignore|disregard|forget)\s+(?:the\s+)?(?:rest|remainder)\s+of\s+(?:this|the)\s+"
+        r"(?:data|text|document|input|page|content|email|message|file|conversation|article|result)",
+    ),
+    (
+        "imperative-ignore",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"(?:^|[.!?:;]\s+|\n\s*|[\"“'(\[]|\b(?:please|now|just|and|so|then)\s+)(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?"
+        r"(?:instructions|rules|guidelines|prompts|directions|directives|filters|restrictions|safety)\b",
+    ),
+    (
+        "override-header",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:admin(?:istrator)?|system|developer|security|root|emergency|priority)\s+override\b",
+    ),
+    (
+        "urgency",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:extremely|very|really|super|critically|vitally)\s+(?:important|urgent|critical)\b|"
+        r"\b(?:important|urgent)\s*!{2,}",
+    ),
+    (
+        "new-instructions",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:new|updated|revised|real|actual|true|secret|hidden|additional|urgent|important|override|"
+        r"priority|admin(?:istrator)?|system)\s+(?:instructions?|directives?|orders|system\s+prompt|task)\s*"
+        r"(?::|[-–—]|\bare\s+as\s+follows\b|\bfollow\b)",
+    ),
+    (
+        "your-new-task",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\byour\s+(?:new|real|actual|true|only|primary|sole|first|updated)\s+(?:instructions?|task|objective|"
+        r"goal|mission|job|purpose|directive|priority)\s+(?:is|are|will\s+be|now\s+is)\b",
+    ),
+    (
+        "you-are-now",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\byou\s+are\s+(?:now|no\s+longer|not\s+(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|bound|"
+        r"restricted|limited))\b|\byou(?:'re|\s+are)\s+no\s+longer\b",
+    ),
+    (
+        "from-now-on",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\bfrom\s+now\s+on\b,?\s+(?:you|your|act|respond|answer|always|only|reply|pretend|ignore|do|the\s+"
+        r"assistant)",
+    ),
+    (
+        "assume-a-role",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:"
+        r"(?:act|behave|respond|answer|function)\s+as\s+(?:if\s+you\s+(?:are|were)\s+|though\s+you\s+(?:are|were)\s+)?"
+        r"(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|evil|jailbroken|rogue|malicious|amoral|different|new)"
+        r"|you\s+(?:will|must|shall)\s+now\s+(?:act|behave|respond|speak|pretend)|"
+        r"(?:enter|enable|activate|switch\s+to|you\s+are\s+in|now\s+in)\s+(?:dan|jailbreak|unrestricted|god|"
+        r"developer|debug|admin|sudo|maintenance)\s+mode|\b(?:dan|jailbreak|jailbroken)\s+mode\b|"
+        r"do\s+anything\s+now)",
+    ),
+    (
+        "pretend-role",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:pretend\s+(?:to\s+be|that\s+you\s+are|you\s+are|you're)|role[\s-]?play\s+as|"
+        r"(?:act|behave|respond|answer)\s+as\s+(?:if\s+you\s+(?:are|were)|though)|you\s+are\s+(?:the|a|an)\s+\w+\s+"
+        r"(?:prompt|assistant|ai|bot|model)\b)",
+    ),
+    (
+        "stop-what-you-are-doing",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:stop|halt|cease|abort|drop)\s+(?:everything|what(?:ever)?\s+you(?:'re|\s+are)\s+(?:doing|working\s+on)|"
+        r"all\s+(?:other\s+|current\s+)?(?:tasks|actions|activities|work))\b",
+    ),
+    (
+        "address-the-model",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        rf"\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for)|"
+        rf"to|you,|for\s+the|calling\s+all)\s+(?:the\s+|any\s+|all\s+)?{_MODEL}s?\b\s*[,:!]|"
+        rf"\b(?:if\s+you\s+are\s+an?|as\s+an?|attention)\s+(?:ai|language\s+model|llm|ai\s+assistant|ai\s+agent|"
+        rf"assistant)\b(?:\s+(?:reading|processing|summari[sz]ing|parsing)\s+this)?",
+    ),
+    (
+        "important-message",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:this\s+is\s+an?|here\s+is\s+an?|an?)\s+(?:very\s+|extremely\s+)?(?:important|urgent|critical|"
+        r"priority|mandatory)\s+(?:message|instruction|note|notice|request|update|directive)\b",
+    ),
+    (
+        "before-you-continue",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\bbefore\s+(?:you\s+)?(?:can\s+)?(?:solve|complete|answer|do|continue|proceed|respond|finish|"
+        r"summari[sz]e|reply|carry\s+on|go\s+on|start)\b"
+        rf"{_G10}(?:do|complete|perform|carry\s+out|execute|follow)\s+(?:the\s+following|this|these)\b",
+    ),
+    (
+        "keep-it-from-the-user",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:do\s+not|don'?t|never|must\s+not|mustn't|should\s+not|shouldn't)\s+(?:tell|inform|mention\s+"
+        r"(?:this|it|that)\s+to|mention|notify|alert|warn|show|reveal\s+(?:this|it|that)\s+to|"
+        r"let)\s+(?:the\s+|your\s+)?(?:user|human|operator|customer|owner|person)s?\b",
+    ),
+    (
+        "without-telling-the-user",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:without|silently|secretly|quietly)\s+(?:tell|inform|notify|ask|alert|warn|confirm\w*|"
+        r"mention|letting)\w*\s+(?:it\s+to\s+|with\s+)?(?:the\s+)?(?:user|human|operator|owner)\b|"
+        r"\b(?:secretly|covertly|silently|quietly|discreetly)\b",
+    ),
+    (
+        "imperative-action",
+        "tool-call-induction",
+        Severity.MEDIUM,
+        False,
+        r"(?:^|[.!?:]\s+|\n\s*|\bplease\s+|\bthen\s+|\bnow\s+|\bfirst,?\s+|\balso\s+)(?:send|forward|delete|remove|"
+        r"transfer|create|invite|email|e-mail|post|visit|click|download|run|execute|book|reserve|change|"
+        r"update|add|say|tell|print|give|share|publish|upload|pay|buy|call|open|read|summari[sz]e|"
+        r"generate|provide|list|show|concatenate|write|make|grant|schedule|reply|respond|answer|output|"
+        r"include|insert|append|use|go\s+to|navigate|fetch|retrieve|find|look\s+up|search|copy|move|rename)\b",
+    ),
+    (
+        "second-person-order",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        r"\byou\s+(?:must|should|need\s+to|have\s+to|are\s+(?:required|instructed|asked|ordered|supposed|expected)"
+        r"\s+to|will\s+now|shall|are\s+to)\b|\bplease\s+(?:do|make\s+sure|ensure|remember|also|immediately|first|"
+        r"now)\b|\b(?:make\s+sure|be\s+sure|remember)\s+to\b",
+    ),
+    # prompt and secret extraction
+    (
+        "reveal-system-prompt",
+        "prompt-extraction",
+        Severity.HIGH,
+        True,
+        r"\b(?:repeat|reveal|print|show|output|display|tell|give|share|leak|dump|write|spell|recite|list|"
+        r"return|copy|paste|echo|summari[sz]e|translate|provide|send|disclose|expose|read\s+back|what\s+(?:is|are|was|were))"
+        r"\b" + _G6 + r"(?:(?:your|the|my|its)\s+(?:own\s+)?(?:full\s+|complete\s+|entire\s+|exact\s+)?"
+        r"(?:system|initial|original|hidden|secret|first|previous|internal|pre|base|starting|developer)[\s-]"
+        r"(?:prompt|instructions|message|directives|configuration|rules|guidelines)|"
+        r"system\s+prompt|the\s+(?:instructions|prompt|rules|text|directives)\s+(?:you\s+(?:were|have\s+been)\s+"
+        r"given|given\s+to\s+you|you\s+(?:received|got))|your\s+(?:instructions|directives|guidelines|rules|programming|configuration|"
+        r"prompt|prompt\s+text|context\s+window))\b",
+    ),
+    (
+        "repeat-the-text-above",
+        "prompt-extraction",
+        Severity.HIGH,
+        True,
+        r"\b(?:repeat|reveal|print|output|display|recite|echo|copy|write\s+out|spell\s+out|show|list|return|"
+        r"tell\s+me)\s+"
+        r"(?:back\s+)?(?:(?:everything|all|the\s+(?:text|words|content|instructions|lines|sentences|messages|"
+        r"conversation|prompt)|what(?:'s|\s+is|\s+was)?\s+(?:written|said|stated|typed))\s+(?:(?:written|"
+        r"stated|shown|given)\s+)?(?:above|before\s+(?:this|here|that)|so\s+far|prior\s+to\s+this|preceding"
+        r"|verbatim|word\s+for\s+word)|(?:the\s+)?(?:previous|preceding|above|prior|initial|original)\s+"
+        r"(?:text|words|content|instructions|lines|prompt|messages?|conversation))\b",
+    ),
+    (
+        "repeat-verbatim",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:repeat|recite|print|output|write\s+out|echo|reproduce)\b"
+        + _G6
+        + r"(?:verbatim|word\s+for\s+word|"
+        r"word-for-word|back\s+to\s+me|in\s+its\s+entirety)\b",
+    ),
+    (
+        "see-the-system-prompt",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:see|view|know|get|access|read|check|inspect|audit)\s+(?:your|the)\s+(?:system|initial|hidden|"
+        r"internal|original)\s+(?:prompt|instructions|configuration|message)\b",
+    ),
+    (
+        "what-were-you-told",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        True,
+        r"\bwhat\s+(?:were|are|was)\s+you\s+(?:told|instructed|programmed|asked|given)\b|"
+        r"\bhow\s+were\s+you\s+(?:instructed|programmed|configured|prompted)\b|"
+        r"\b(?:initiali[sz]ation|initial|startup|system|hidden|secret)\s+(?:prompt|instructions)\b"
+        r"(?=[^.\n]{0,40}\b(?:verbatim|exactly|in\s+full|word\s+for\s+word|above|tags?|code\s+block)\b)",
+    ),
+    (
+        "hand-over-secrets",
+        "prompt-extraction",
+        Severity.HIGH,
+        True,
+        r"\b(?:reveal|leak|dump|disclose|exfiltrate|expose|tell\s+me|give\s+me|send\s+me|share)\b"
+        + _G4
+        + r"(?:your|the\s+user'?s?|the\s+users'|all|any|every|stored|saved|their|his|her)\s+(?:\w+\s+)?"
+        + _SENSITIVE
+        + r"\b",
+    ),
+    (
+        "mention-secrets",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:print|show|output|display|list|include|provide|read|find|look\s+up|get|retrieve)\b"
+        + _G4
+        + r"(?:your|the\s+user'?s?|all|any|every|stored|saved)\s+(?:\w+\s+)?"
+        + _SENSITIVE
+        + r"\b",
+    ),
+    # spoofed delimiters, fake system or tool messages, end-of-data markers
+    (
+        "chat-template-token",
+        "spoofed-delimiter",
+        Severity.HIGH,
+        True,
+        r"<\|(?:im_start|im_end|system|user|assistant|endoftext|start_header_id|end_header_id|eot_id|"
+        r"begin_of_text|end_of_text|eos|bos|tool|ipython|channel|message|start|end)\|>|\[/?inst\]|<</?sys>>|"
+        r"<(?:start|end)_of_turn>|<\|?/?(?:system|user|assistant)\|>",
+    ),
+    (
+        "fake-role-header",
+        "spoofed-delimiter",
+        Severity.HIGH,
+        True,
+        r"(?:^|\n)[^\S\n]*(?:#{1,6}[^\S\n]*\(?|\[|\(|\{|<|\*\*|={2,}[^\S\n]*|-{2,}[^\S\n]*)[^\S\n]*"
+        r"(?:system|system[\s_-]message|system[\s_-]prompt|system[\s_-]note|system[\s_-]override|admin(?:istrator)?"
+        r"(?:[\s_-]message)?|developer[\s_-]message|assistant|ai[\s_-]instructions?|instructions?[\s_-]for[\s_-]"
+        r"(?:the[\s_-])?(?:ai|assistant|model)|tool[\s_-](?:output|result|response)|function[\s_-]result)"
+        r"[^\S\n]*(?:\]|\)|\}|>|\*\*|={2,}|-{2,}|:)",
+    ),
+    (
+        "fake-role-tag",
+        "spoofed-delimiter",
+        Severity.HIGH,
+        True,
+        r"</?(?:system|system[_-]?prompt|system[_-]?message|instructions?|important|admin|tool[_-]?output|"
+        r"tool[_-]?result|tool[_-]?response|function[_-]?results?|function[_-]?calls?|assistant[_-]?instructions?|"
+        r"user[_-]?instructions?|ai[_-]?instructions?)\b[^<>\n]{0,60}>",
+    ),
+    (
+        "role-tag",
+        "spoofed-delimiter",
+        Severity.MEDIUM,
+        False,
+        r"</?(?:information|info|note|user|assistant|human|ai|data|context|document|untrusted|message|"
+        r"important_message|task|request|override|priority|hidden|secret)\s*>",
+    ),
+    (
+        "turn-marker",
+        "spoofed-delimiter",
+        Severity.MEDIUM,
+        False,
+        r"(?:^|\n)[^\S\n]*(?:human|user|assistant|ai|system|model|bot|chatgpt|gpt)[^\S\n]*:",
+    ),
+    (
+        "end-of-data-marker",
+        "spoofed-delimiter",
+        Severity.HIGH,
+        True,
+        r"(?:[\[<#=*(-]{1,}[^\S\n]*|(?:^|\n)[^\S\n]*)(?:end|close|closing|finish|stop)[\s_-]+(?:of[\s_-]+)?"
+        r"(?:the[\s_-]+)?(?:data|input|context|document|tool[\s_-]+(?:output|result|response)|results?|"
+        r"search[\s_-]+results?|user[\s_-]+(?:input|data|message)|untrusted[\s_-]+(?:content|data)|text|"
+        r"content|email|message|page|prompt|conversation|instructions|system[\s_-]+prompt|summary)\b"
+        r"[^\S\n]*(?:[\]>#=*)-]{1,}|[.:!]?[^\S\n]*(?:\n|$))",
+    ),
+    (
+        "data-was-a-test",
+        "spoofed-delimiter",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:the\s+)?(?:above|previous|preceding)\s+(?:text|content|data|input|message|instructions?)\s+"
+        r"(?:was|were|is|are)\s+(?:only\s+|just\s+)?(?:a\s+)?(?:test|example|fake|irrelevant|outdated|wrong|"
+        r"a\s+lie|untrusted|a\s+distraction)\b",
+    ),
+    # forced output
+    (
+        "say-exactly",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        r"\b(?:reply|respond|answer|say|type|repeat)\s+(?:back\s+)?"
+        r"(?:only|just|exactly|simply|solely|verbatim|nothing\s+(?:but|except|other\s+than)|"
+        r"with\s+(?:only|just|exactly|the\s+(?:word|words|phrase|text|sentence|string|following)))\b",
+    ),
+    (
+        "say-quoted",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+)"
+        r"(?:reply|respond|answer|say|print|type|repeat)\s+(?:with\s+)?(?:the\s+(?:following\s+)?(?:word|words|"
+        r"phrase|text|sentence|string|message)\s*)?:?[^\S\n]*[\"“'‘«`<]",
+    ),
+    (
+        "your-reply-must",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        rf"\byour\s+(?:only\s+|final\s+|next\s+|first\s+)?{_REPLY}\s+(?:must|should|shall|will|has\s+to|needs\s+"
+        r"to|is\s+to)\s+(?:only\s+)?(?:be|consist|contain|start|begin|include|say|read|end)\b",
+    ),
+    (
+        "only-reply-with",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        r"\b(?:only|just|simply|always)\s+(?:ever\s+)?(?:reply|respond|answer|say|output|print|write|return)"
+        r"\s+(?:with|using|in|the\s+(?:word|words|phrase|text|following)|[\"“'‘])",
+    ),
+    (
+        "begin-your-reply-with",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        rf"\b(?:start|begin|prefix|preface|open)\s+(?:your|the|each|every|all)\s+(?:own\s+)?"
+        rf"{_REPLY}\s+(?:with|by|using)\b",
+    ),
+    (
+        "insert-into-reply",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        r"\b(?:add|adding|include|including|inclusion|insert|inserting|incorporate|incorporating|append|embed|"
+        r"integrate|introduce|employ|use|feature|featured|put|place|addition|mention|paste)\b"
+        + _G10
+        + r"\b(?:in|into|to|within|inside|at\s+the\s+(?:start|end|top|bottom)\s+of)\s+(?:all\s+)?your\s+"
+        r"(?:own\s+|next\s+|final\s+)?(?:response|answer|reply|replies|responses|answers|summary|message|"
+        r"translation)s?\b",
+    ),
+    (
+        "insert-snippet-into-work",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:the\s+(?:following|below)|this|these|below)\s+(?:code\s+)?(?:snippet|excerpt|code\s+block|"
+        r"block\s+of\s+code|lines?\s+of\s+code)\b" + _G10 + r"\b(?:in|into|to|within)\s+your\s+"
+        r"(?:code|solution|implementation|algorithm|answer|response|function)\b",
+    ),
+    (
+        "instead-say",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\binstead,?\s+(?:just\s+|only\s+|simply\s+)?(?:say|print|output|reply|respond|answer|write|return|"
+        r"tell\s+(?:the\s+user|me|them))\b",
+    ),
+    # encoding and obfuscation requests
+    (
+        "encode-the-answer",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        rf"\b(?:encode|encrypt|convert|translate|transform|write|rewrite|respond|reply|answer|output|return|"
+        rf"print|spell|give|send|express|format|obfuscate|say)\b{_G6}"
+        rf"(?:(?:your|the|this|my)\s+(?:whole\s+|entire\s+|full\s+)?(?:{_REPLY}|password|secret|prompt|instructions|"
+        rf"system\s+prompt|conversation|words?)|it|everything)\s+{_G2}(?:in|into|to|using|as|with)\s+{_ENCODINGS}\b",
+    ),
+    (
+        "respond-in-encoding",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        rf"\b(?:respond|reply|answer|speak|talk|communicate|write\s+(?:your|the)\s+{_REPLY})\s+"
+        rf"(?:only\s+)?(?:in|using|with)\s+{_ENCODINGS}\b",
+    ),
+    (
+        "encoding-verb-first",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        rf"\b(?:base[\s-]?64|rot[\s-]?13|hex|morse|caesar|binary)[\s-]+(?:encode|encrypt|translate|convert|write)\b{_G4}"
+        r"(?:your|the\s+(?:text|words|instructions|prompt|answer|response|conversation|secret|password|message)|"
+        r"everything|what\s+you)\b",
+    ),
+    (
+        "reverse-the-answer",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        rf"\b(?:reverse|invert|scramble|mirror)\s+(?:the\s+(?:order\s+of\s+(?:the\s+)?)?)?(?:your|the|each|every)\s+"
+        rf"(?:{_REPLY}|password|secret|words?|letters?|characters?|instructions|prompt)\b|"
+        r"\bspell\s+(?:it|them|that|this|your\s+\w+|the\s+\w+)\s+(?:out\s+)?(?:backwards?|in\s+reverse)\b",
+    ),
+    (
+        "split-the-letters",
+        "encoding-request",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:with\s+(?:a\s+)?(?:space|spaces|dash|dashes|dots?|hyphens?|commas?|newlines?)\s+between\s+(?:each|"
+        r"every|the|all)\s+(?:letter|character|char)s?|one\s+(?:letter|character)\s+(?:per|on\s+each)\s+line|"
+        r"(?:letter|character)\s+by\s+(?:letter|character))\b",
+    ),
+    (
+        "decode-and-follow",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        r"\bdecode\b" + _G6 + r"(?:and|then)\s+(?:follow|execute|run|obey|do|carry\s+out|act\s+on|perform)\b",
+    ),
+    # tool-call induction: call a tool, send data to an address, read a file
+    (
+        "send-data-to-address",
+        "tool-call-induction",
+        Severity.HIGH,
+        True,
+        rf"\b(?:send|forward|e-?mail|upload|transfer|share|exfiltrate|leak|copy|cc|bcc|post|submit|paste|"
+        rf"attach|deliver|sync|dm|message|mail|report)\b{_G6}\b{_DATA}\b{_G10}\b(?:to|into|via)\s+"
+        rf"(?:the\s+)?(?:e-?mail\s+|address\s+|url\s+|website\s+|account\s+|server\s+|endpoint\s+)?{_DESTINATION}",
+    ),
+    (
+        "send-to-address-with-data",
+        "tool-call-induction",
+        Severity.HIGH,
+        True,
+        rf"\b(?:send|forward|e-?mail|post|upload|transfer|message|mail|dm)\b{_G4}\b(?:to)\s+{_DESTINATION}"
+        rf"{_G6}\b(?:with|containing|including|that\s+(?:includes|contains)|attaching)\b{_G4}\b{_DATA}\b",
+    ),
+    (
+        "move-money",
+        "tool-call-induction",
+        Severity.HIGH,
+        False,
+        r"\b(?:send|transfer|wire|pay|move|schedule)\b"
+        + _G6
+        + r"(?:money|funds|\$\s?\d|\d+(?:[.,]\d+)?\s*(?:\$|€|£|usd|eur|gbp|dollars|euros|btc|eth)|€\s?\d|"
+        r"£\s?\d|payment|transaction|crypto|bitcoin|amount|balance)\b" + _G10 + r"\bto\s+" + _DESTINATION,
+    ),
+    (
+        "call-a-tool",
+        "tool-call-induction",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:call|invoke|use|run|execute|trigger|fire)\s+(?:the\s+)?`?[\w.-]+`?\s+(?:tool|function|command)\b|"
+        r"\b(?:you\s+(?:must|should|need\s+to|have\s+to)|please|immediately|first,?|now)\s+(?:call|invoke|"
+        r"run|execute|use)\b",
+    ),
+    (
+        "read-secret-file",
+        "tool-call-induction",
+        Severity.HIGH,
+        True,
+        r"\b(?:read|open|cat|load|access|fetch|get|retrieve|print|send|upload|include|attach|output|display|show|"
+        r"copy|list)\b"
+        + _G4
+        + r"(?:~/?\.ssh/(?!\S*\.pub\b)|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|/etc/shadow|"
+        r"\.aws/credentials|\.git-credentials|\.netrc|\.pgpass|\.docker/config\.json|\.kube/config|wallet\.dat|"
+        r"\.config/gcloud|\.azure/|keychain|\.gnupg|\.password-store)",
+    ),
+    (
+        "read-config-file",
+        "tool-call-induction",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:read|open|cat|load|access|fetch|get|retrieve|print|send|upload|include|attach)\b"
+        + _G4
+        + r"(?:/etc/passwd|\.env\b|\.npmrc|\.pypirc|config\.json|settings\.json|mcp\.json|"
+        r"claude_desktop_config\.json|\.bash_history|\.zsh_history)",
+    ),
+    # markdown image and link exfiltration
+    (
+        "markdown-image-with-data",
+        "markdown-exfiltration",
+        Severity.HIGH,
+        True,
+        r"!\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*(?:\?|&|/)[^\s)]*" + _PLACEHOLDER,
+    ),
+    (
+        "markdown-link-with-data",
+        "markdown-exfiltration",
+        Severity.MEDIUM,
+        True,
+        r"(?<!!)\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*\?[^\s)]*=[^\s)]*" + _PLACEHOLDER,
+    ),
+    (
+        "data-into-url",
+        "markdown-exfiltration",
+        Severity.HIGH,
+        True,
+        rf"\b(?:append|add|include|insert|put|replace|substitute|embed|encode|attach|concatenate)\b{_G6}"
+        rf"(?:\b{_DATA}|\b(?:summary|answer|response|conversation|previous\s+messages?|chat\s+history|"
+        rf"user'?s?\s+\w+))\b{_G6}(?:to|in|into|inside|within|as|at\s+the\s+end\s+of)\s+(?:the\s+|a\s+|this\s+)?"
+        r"(?:url|link|query(?:\s+string)?|query\s+parameters?|image\s+(?:url|link|source|src)|src|href|"
+        r"parameter|address\s+bar|path)\b",
+    ),
+    (
+        "render-an-image",
+        "markdown-exfiltration",
+        Severity.MEDIUM,
+        False,
+        r"\b(?:render|display|show|output|print|include|insert|embed|return)\b"
+        + _G4
+        + r"(?:markdown\s+)?(?:image|img|pixel|picture)\b",
+    ),
+]
+
+
+#: Where the rules that open on a sentence boundary can start: the boundary's first character
+#: or the word before the verb. Python's re finds these in C; the full expression at every
+#: position cost 460 us per 4 KB of prose.
+_STARTS = {"imperative-action": r"[.!?:\n]|please|then|now|first|also"}
+
+#: Rules whose expression tells upper from lower case: a placeholder in a link is written in
+#: capitals ("?q=[DATA]"), a word of an ordinary query string is not.
+_CASED = {"markdown-image-with-data", "markdown-link-with-data"}
+
+
+def _compile() -> tuple[Rule, ...]:
+    return tuple(
+        Rule(
+            name,
+            family,
+            severity,
+            re.compile(pattern),
+            strong,
+            anchors(pattern),
+            leading(pattern),
+            re.compile(_STARTS[name]) if name in _STARTS else None,
+            name in _CASED,
+        )
+        for name, family, severity, strong, pattern in _TABLE
+    )
+
+
+RULES: tuple[Rule, ...] = _compile()
+
+
+def broad(pattern: str) -> str:
+    """``pattern`` without its look-arounds: what Hyperscan can take, matching at least what
+    the exact pattern matches (callers confirm with the exact one). A gap of a few words becomes
+    "anything on at most two lines": bounded repeats of words made the compile take 40 s."""
+    for words in (2, 4, 6, 10):
+        pattern = pattern.replace(_gap(words), r"[^\n]*\n?[^\n]*")
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith(("(?!", "(?=", "(?<!", "(?<="), index) and (
+            index == 0 or pattern[index - 1] != "\\"
+        ):
+            depth = 0
+            while index < len(pattern):
+                char = pattern[index]
+                if char == "\\":
+                    index += 2
+                    continue
+                if char == "(":
+                    depth += 1
+                elif char == ")":
+                    depth -= 1
+                    if depth == 0:
+                        index += 1
+                        break
+                index += 1
+            continue
+        out.append(pattern[index])
+        if pattern[index] == "\\" and index + 1 < len(pattern):
+            out.append(pattern[index + 1])
+            index += 1
+        index += 1
+    return "".join(out)
+
+
+#: The expressions the one native pass looks for, rule by rule.
+BROAD_PATTERNS: tuple[str, ...] = tuple(broad(pattern) for _, _, _, _, pattern in _TABLE)
