@@ -20,6 +20,7 @@ from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
+from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
@@ -136,8 +137,11 @@ def inspect_servers(
     *,
     record_pins: bool = False,
     use_scorer: bool = True,
+    scorer: Scorer | None = None,
 ) -> list[Finding]:
+    """``scorer``: weights to use instead of the shipped ones (the benchmarks train their own)."""
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
+    context.scorer = scorer
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     pairs = [(server, item) for server in servers for item in server.items]
     # One native pass decides most patterns (before any worker is forked, which inherits it);

@@ -14,7 +14,7 @@ class LearnedIntent(Detector):
     learned = True
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
-        scorer = shipped_scorer()
+        scorer = context.scorer or shipped_scorer()
         if scorer is None or item.kind != "tool":
             return
         schema = item.raw.get("inputSchema")
