@@ -18,12 +18,15 @@ from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
+from mcpward.inspect._detectors.attack_families import description_words
+from mcpward.inspect._detectors.learned_intent import LEARNED_RULE
+from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
 from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
-from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
+from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
     "InspectOptions",
@@ -142,6 +145,13 @@ def inspect_servers(
     """``scorer``: weights to use instead of the shipped ones (the benchmarks train their own)."""
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
     context.scorer = scorer
+    if len(servers) > 1:  # function overlapping compares descriptions across servers
+        context.derived["overlap.words"] = {
+            (s.name, i.name): description_words(i.raw.get("description"))
+            for s in servers
+            for i in s.items
+            if i.kind == "tool"
+        }
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     pairs = [(server, item) for server in servers for item in server.items]
     # One native pass decides most patterns (before any worker is forked, which inherits it);
@@ -153,14 +163,23 @@ def inspect_servers(
     signing = {s.name for s in servers if pins is not None and (record_pins or pins.has(s.name))}
     signed = {index for index, (server, _) in enumerate(pairs) if server.name in signing}
     hits, signatures = _detect(pairs, detectors, context, signed)
+    # The learned scorer raises a finding only beside another signal on the same item: alone,
+    # generic words of everyday file, git and document tools would carry it (a note, then).
+    signalled = {index for index, hit in hits if hit.rule != LEARNED_RULE}
     for index, hit in hits:
         server, item = pairs[index]
+        severity = hit.severity
+        if hit.rule == LEARNED_RULE and index not in signalled:
+            severity = Severity.LOW
+        family = family_of(hit.rule, hit.category)
         findings.append(
             Finding(
                 rule=hit.rule,
                 category=hit.category,
-                severity=hit.severity,
-                message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}.",
+                severity=severity,
+                family=family,
+                message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}"
+                + (f" ({family.value.replace('-', ' ')})." if family else "."),
                 remediation="Do not approve this server until the text is explained; a "
                 "description is read by the model as instructions.",
                 server=server.name,
@@ -239,6 +258,7 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
     return Finding(
         rule=change.kind,
         category=Category.TOOL_CHANGED,
+        family=AttackFamily.RUG_PULL,
         severity=_CHANGE_SEVERITY[change.kind],
         message=f"{change.item_kind} {change.name!r} {what}."
         if change.item_kind != "instructions"
