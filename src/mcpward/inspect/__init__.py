@@ -19,7 +19,6 @@ from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._detectors.attack_families import description_words
-from mcpward.inspect._detectors.learned_intent import LEARNED_RULE
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
@@ -163,14 +162,12 @@ def inspect_servers(
     signing = {s.name for s in servers if pins is not None and (record_pins or pins.has(s.name))}
     signed = {index for index, (server, _) in enumerate(pairs) if server.name in signing}
     hits, signatures = _detect(pairs, detectors, context, signed)
-    # The learned scorer raises a finding only beside another signal on the same item: alone,
-    # generic words of everyday file, git and document tools would carry it (a note, then).
-    signalled = {index for index, hit in hits if hit.rule != LEARNED_RULE}
+    # The learned scorer raises a finding only beside another signal on the same item (it is
+    # not even run without one: _detect): alone, generic words of everyday file, git and
+    # document tools would carry it.
     for index, hit in hits:
         server, item = pairs[index]
         severity = hit.severity
-        if hit.rule == LEARNED_RULE and index not in signalled:
-            severity = Severity.LOW
         family = family_of(hit.rule, hit.category)
         findings.append(
             Finding(
@@ -216,13 +213,16 @@ def _detect(
     items at the ``signed`` positions, in order. Large surfaces are shared between forked
     workers: this is pure CPU work on data the children inherit."""
 
+    rules = [d for d in detectors if not d.learned]
+    learned = [d for d in detectors if d.learned]
+
     def run(bounds: tuple[int, int]) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
-        hits = [
-            (index, hit)
-            for index in range(*bounds)
-            for detector in detectors
-            for hit in detector.detect(pairs[index][1], context)
-        ]
+        hits: list[tuple[int, Hit]] = []
+        for index in range(*bounds):
+            found = [hit for detector in rules for hit in detector.detect(pairs[index][1], context)]
+            if found:  # the learned scorer speaks only beside another signal (and costs only then)
+                found += [hit for detector in learned for hit in detector.detect(pairs[index][1], context)]
+            hits.extend((index, hit) for hit in found)
         return hits, [
             signature(pairs[index][0].name, pairs[index][1].kind, pairs[index][1].raw)
             for index in range(*bounds)

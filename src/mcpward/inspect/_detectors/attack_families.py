@@ -37,14 +37,15 @@ COMMAND_PATTERNS = (
     pattern(
         "shell-download-and-run",
         Severity.HIGH,
-        r"\b(?:curl|wget|iwr|invoke-webrequest|fetch)\b[^\n|;]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|"
+        r"\b(?:curl|wget|iwr|invoke-webrequest)\b[^\n|;]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|"
         r"\b(?:curl|wget)\b[^\n]{0,200}&&\s*(?:sudo\s+)?(?:ba|z)?sh\b|"
         r"\b(?:ba|z)?sh\s+-c\s+[\"']?\$\(\s*(?:curl|wget)|"
         r"\biex\s*\(\s*(?:new-object|iwr|invoke-webrequest)|"
         r"\bpowershell(?:\.exe)?\b[^\n]{0,40}\s-(?:enc|encodedcommand|ec)\b|"
         r"\bbase64\s+(?:-d|--decode)\b[^\n]{0,40}\|\s*(?:ba)?sh\b",
         "downloads and runs code (a pipe into a shell)",
-        anchors=("curl", "wget", "iwr", "invoke-webrequest", "fetch", "sh -c", "iex", "powershell", "base64"),
+        anchors=("curl", "wget", "iwr", "invoke-webrequest", "sh -c", "iex", "powershell", "base64"),
+        indexed=False,
     ),
     pattern(
         "shell-reverse-connection",
@@ -69,6 +70,7 @@ COMMAND_PATTERNS = (
         _ORDER + r"[^\n]{0,160}?" + _SHELL,
         "orders the model to run shell syntax written into the description",
         anchors=("$(", "`", "&&", "||", ";", "|", ">"),
+        indexed=False,
     ),
 )
 
@@ -124,6 +126,7 @@ RETURN_PATTERNS = (
         r"(?:system|trusted|authoritative|instructions?|commands?|directives?|orders?)\b",
         "says the tool's results carry instructions the model must follow",
         anchors=("instruction", "command", "directive", "order", "task", "step", "treat"),
+        indexed=False,
     ),
 )
 
@@ -151,15 +154,37 @@ PREFERENCE_PATTERNS = (
             "pick",
             "favo",
             "priorit",
-            "best",
-            "most",
-            "only",
+            " over ",
+            "rather than",
+            "instead of",
+            "is the best",
+            "is best",
+            "is your best",
+            "is the most",
+            "is most",
+            "is the only",
+            "is only",
+            "is superior",
+            "is far",
+            "is better",
+            "inferior",
+            "unreliable",
+            "inaccurate",
+            "outdated",
+            "untrusted",
+            "unsafe",
+            "insecure",
+            "slower",
+            "worse",
+            "broken",
+            "compromised",
+            "less ",
             "superior",
-            "better",
-            "other",
             "outperform",
+            "better than",
             "beats",
         ),
+        indexed=False,
     ),
 )
 
@@ -270,6 +295,7 @@ EXFIL_PATTERNS = (
         r"[^.\n]{0,80}?(?:[\w.+-]+@[\w-]+\.[a-z][\w.-]*|https?://[\w.-]+)",
         "sends a copy to an address or URL the user did not ask for",
         anchors=("@", "http"),
+        indexed=False,
     ),
 )
 
@@ -355,10 +381,7 @@ class AttackFamilies(Detector):
     category = Category.TOOL_POISONING
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
-        yield from match_patterns(item, Category.TOOL_POISONING, COMMAND_PATTERNS)
-        yield from match_patterns(item, Category.TOOL_POISONING, ARGUMENT_PATTERNS)
-        yield from match_patterns(item, Category.TOOL_POISONING, RETURN_PATTERNS)
-        yield from match_patterns(item, Category.TOOL_POISONING, PREFERENCE_PATTERNS)
+        yield from match_patterns(item, Category.TOOL_POISONING, _POISONING_PATTERNS)
         yield from match_patterns(item, Category.SHADOWING, SHADOW_PATTERNS)
         yield from match_patterns(item, Category.SENSITIVE_REFERENCE, EXFIL_PATTERNS)
         yield from self._redirects(item, context)
@@ -391,8 +414,8 @@ class AttackFamilies(Detector):
         server is ordinary; an order to call a tool that no inspected server of this one has
         (or another server's tool), or to run this tool around every other call, is a
         dependency injection."""
-        if not _SEQUENCE.search(item.joined):
-            return
+        if not any(candidates(_SEQUENCING_GATE, item.lowered)):
+            return  # no "must", "always", "required"...: no order (one Hyperscan answer, cached)
         own: set[str] | None = None
         for start, sentence in _sentences(item.joined):
             if not _SEQUENCE.search(sentence):
@@ -447,6 +470,32 @@ _NOT_TOOL_AFTER = re.compile(
     r"flags?|sub-?commands?|modes?|values?|functions?\s+of)\b",
     re.IGNORECASE,
 )
+#: Not reported: the words without which no sequencing order is given, asked of the shared
+#: pattern index so that most tools skip the sentence-by-sentence reading.
+_SEQUENCING_GATE = (
+    pattern(
+        "(sequencing gate)",
+        Severity.INFO,
+        _MANDATORY.pattern,
+        "",
+        anchors=(
+            "must",
+            "always",
+            "required",
+            "mandatory",
+            "need",
+            "have to",
+            "has to",
+            "shall",
+            "make sure",
+            "ensure",
+            "never skip",
+            "skip",
+            "forget",
+            "immediately",
+        ),
+    ),
+)
 _SELF_AROUND = re.compile(
     r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b[^.\n]{0,60}\b(?:before|after|first|prior\s+to|following)\b|"
     r"\b(?:before|after|prior\s+to)\s+(?:using|calling|running|invoking|executing)?\s*(?:any|every|all|each)\b[^.\n]{0,60}"
@@ -487,6 +536,7 @@ def _is_own_reference(subject: str, own: set[str]) -> bool:
     return any(name in subject for name in own)
 
 
+_POISONING_PATTERNS = (*COMMAND_PATTERNS, *ARGUMENT_PATTERNS, *RETURN_PATTERNS, *PREFERENCE_PATTERNS)
 ALL_PATTERNS: tuple[Pattern, ...] = (
     *COMMAND_PATTERNS,
     *ARGUMENT_PATTERNS,
