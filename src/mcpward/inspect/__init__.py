@@ -18,7 +18,6 @@ from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
-from mcpward.inspect._detectors.attack_families import description_words
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
@@ -144,12 +143,9 @@ def inspect_servers(
     """``scorer``: weights to use instead of the shipped ones (the benchmarks train their own)."""
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
     context.scorer = scorer
-    if len(servers) > 1:  # function overlapping compares descriptions across servers
-        context.derived["overlap.words"] = {
-            (s.name, i.name): description_words(i.raw.get("description"))
-            for s in servers
-            for i in s.items
-            if i.kind == "tool"
+    if len(servers) > 1:  # function overlapping compares descriptions across servers (lazily)
+        context.derived["overlap.descriptions"] = {
+            (s.name, i.name): i.raw.get("description") for s in servers for i in s.items if i.kind == "tool"
         }
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     pairs = [(server, item) for server in servers for item in server.items]

@@ -577,12 +577,37 @@ _NOVELTY_WORDS = frozenset(
     }
     | {"patched", "v2", "v3", "next"}
 )
+_NOVELTY_IN_NAME = re.compile("|".join(sorted(_NOVELTY_WORDS, key=len, reverse=True)), re.IGNORECASE)
 _NAME_TOKEN = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _NOVELTY_TEXT = re.compile(
     r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected)\s+"
     r"(?:\w+\s+)?(?:version|replacement|edition|variant|implementation|alternative)\b|"
     r"\b(?:replaces?|supersedes?|drop-in\s+replacement\s+for)\b",
     re.IGNORECASE,
+)
+_NOVELTY_GATE = (
+    pattern(
+        "(novelty gate)",
+        Severity.INFO,
+        _NOVELTY_TEXT.pattern,
+        "",
+        anchors=(
+            "enhanced",
+            "improved",
+            "upgraded",
+            "better",
+            "newer",
+            "optimized",
+            "optimised",
+            "official",
+            "secure",
+            "patched",
+            "fixed",
+            "corrected",
+            "replace",
+            "supersede",
+        ),
+    ),
 )
 _CONTENT_WORD = re.compile(r"[a-z]{3,}")
 _STOP = frozenset(
@@ -642,7 +667,9 @@ def _overlap_index(
     if "overlap.index" not in context.derived:
         by_base: dict[str, list[tuple[str, str]]] = {}
         by_word: dict[str, list[tuple[str, str]]] = {}
-        words: dict[tuple[str, str], frozenset[str]] = context.derived.get("overlap.words", {})
+        descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
+        words = {key: description_words(text) for key, text in descriptions.items()}
+        context.derived["overlap.words"] = words
         for server, names in context.tool_names.items():
             for name in names:
                 by_base.setdefault(_name_parts(name)[0], []).append((server, name))
@@ -667,9 +694,14 @@ class FunctionOverlapping(Detector):
         if item.kind != "tool" or len(context.tool_names) < 2:
             return
         description = item.raw.get("description")
-        base, named = _name_parts(item.name)
-        if not named and not (isinstance(description, str) and _NOVELTY_TEXT.search(description)):
-            return
+        base, named = _name_parts(item.name) if _NOVELTY_IN_NAME.search(item.name) else ("", False)
+        if not named and not (
+            any(candidates(_NOVELTY_GATE, item.lowered))
+            and isinstance(description, str)
+            and _NOVELTY_TEXT.search(description)
+        ):
+            return  # neither name nor text claims to be the newer one
+        base = base or _name_parts(item.name)[0]
         by_base, by_word = _overlap_index(context)
         for server, name in by_base.get(base, ()):
             if server != item.server and name != item.name:
@@ -681,8 +713,8 @@ class FunctionOverlapping(Detector):
         words: dict[tuple[str, str], frozenset[str]] = context.derived.get("overlap.words", {})
         # The rarest words that other tools share: a copy shares them, a stranger does not.
         shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: len(by_word[w]))
-        candidates = {key for word in shared[:3] for key in by_word[word][:200]}
-        for server, name in sorted(candidates):
+        near = {key for word in shared[:2] for key in by_word[word][:50]}
+        for server, name in sorted(near):
             other = words.get((server, name), frozenset())
             if server != item.server and len(mine & other) / len(mine | other) >= 0.5:
                 yield self._hit(item, server, name, "description")
