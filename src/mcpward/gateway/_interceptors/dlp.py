@@ -10,7 +10,7 @@ from typing import Any
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
-from mcpward.model import Category
+from mcpward.model import Category, Severity
 
 _INJECTION = {Category.TOOL_POISONING, Category.INVISIBLE_TEXT}
 
@@ -151,7 +151,9 @@ class Dlp(Interceptor):
             if detector.learned or detector.category not in _INJECTION:
                 continue
             for hit in detector.detect(item, context):
-                if hit.category not in _INJECTION:
+                # Low hits are notes in inspect (ordering advice, "use this instead"): not
+                # reasons to withhold a result.
+                if hit.category not in _INJECTION or hit.severity.rank < Severity.MEDIUM.rank:
                     continue
                 exchange.events.append(
                     SecurityEvent(
