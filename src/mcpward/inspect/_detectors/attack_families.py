@@ -660,25 +660,33 @@ def _name_parts(name: str) -> tuple[str, bool]:
     return "".join(tokens), False
 
 
-def _overlap_index(
-    context: InspectionContext,
-) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
-    """Tools of every server by base name and by description word, built once per inspection."""
-    if "overlap.index" not in context.derived:
+def _by_base(context: InspectionContext) -> dict[str, list[tuple[str, str]]]:
+    """Tools of every server by their name without a novelty word, built once per inspection."""
+    if "overlap.by_base" not in context.derived:
         by_base: dict[str, list[tuple[str, str]]] = {}
-        by_word: dict[str, list[tuple[str, str]]] = {}
-        descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
-        words = {key: description_words(text) for key, text in descriptions.items()}
-        context.derived["overlap.words"] = words
         for server, names in context.tool_names.items():
             for name in names:
                 by_base.setdefault(_name_parts(name)[0], []).append((server, name))
+        context.derived["overlap.by_base"] = by_base
+    found: dict[str, list[tuple[str, str]]] = context.derived["overlap.by_base"]
+    return found
+
+
+def _by_word(
+    context: InspectionContext,
+) -> tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], frozenset[str]]]:
+    """Tools of every server by description word, and each tool's words: built once per
+    inspection, and only when some tool's text claims to be the newer one (the costly part)."""
+    if "overlap.by_word" not in context.derived:
+        descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
+        words = {key: description_words(text) for key, text in descriptions.items()}
+        by_word: dict[str, list[tuple[str, str]]] = {}
         for key, found in words.items():
             for word in found:
                 by_word.setdefault(word, []).append(key)
-        context.derived["overlap.index"] = (by_base, by_word)
-    index: tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]
-    index = context.derived["overlap.index"]
+        context.derived["overlap.by_word"] = (by_word, words)
+    index: tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], frozenset[str]]]
+    index = context.derived["overlap.by_word"]
     return index
 
 
@@ -702,15 +710,14 @@ class FunctionOverlapping(Detector):
         ):
             return  # neither name nor text claims to be the newer one
         base = base or _name_parts(item.name)[0]
-        by_base, by_word = _overlap_index(context)
-        for server, name in by_base.get(base, ()):
+        for server, name in _by_base(context).get(base, ()):
             if server != item.server and name != item.name:
                 yield self._hit(item, server, name, "name")
                 return
         mine = description_words(description)
         if len(mine) < 4:
             return
-        words: dict[tuple[str, str], frozenset[str]] = context.derived.get("overlap.words", {})
+        by_word, words = _by_word(context)
         # The rarest words that other tools share: a copy shares them, a stranger does not.
         shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: len(by_word[w]))
         near = {key for word in shared[:2] for key in by_word[word][:50]}
