@@ -287,9 +287,14 @@ def _families(
     by_family: dict[str, list[bool]] = defaultdict(list)
     by_family_yara: dict[str, list[bool]] = defaultdict(list)
     fired: Counter[str] = Counter()
+    named: Counter[str] = Counter()
     for source, (mine, findings, _) in results.items():
         for position, (row, found) in enumerate(zip(mine, findings, strict=True)):
             if row.label:
+                for family in {
+                    f.family for f in found if f.severity.rank >= Severity.MEDIUM.rank and f.family
+                }:
+                    named[family.value] += 1
                 if row.family:
                     by_family[row.family].append(_flagged(found))
                     if source in yara:
@@ -301,6 +306,10 @@ def _families(
         cisco = by_family_yara.get(family)
         print(f"  {family:36s} {_rate(marks):>15s}   Cisco YARA {_rate(cisco) if cisco else '-'}")
     print("rules (medium+) firing on malicious rows:", ", ".join(f"{r} {n}" for r, n in fired.most_common()))
+    print(
+        "attack families inspect names on malicious rows (medium+, a row may have several):",
+        ", ".join(f"{f} {n}" for f, n in named.most_common()),
+    )
 
 
 def _show(results: dict[str, tuple[list[Row], list[list[Finding]], float]]) -> None:
