@@ -584,7 +584,8 @@ def test_the_whole_pattern_index_is_exact_on_ascii_text() -> None:
 
     index = _WholePatternIndex()
     assert index.prepare()
-    exact = {entry.index for entry in _REGISTRY if same_in_hyperscan(entry.regex.pattern)}
+    # Patterns kept out of the index on purpose (costly to compile) are decided by their anchors.
+    exact = {entry.index for entry in _REGISTRY if entry.indexed and same_in_hyperscan(entry.regex.pattern)}
     assert len(exact) >= 20
     separators = [" ", "  ", "\n", "\t", "_", ".", "-", "/", "~/", "<", ">", ":", "'", "\x1c", "\x7f"]
     pieces = st.sampled_from(_pattern_vocabulary()) | st.sampled_from(separators)

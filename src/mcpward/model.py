@@ -82,6 +82,28 @@ class Category(enum.StrEnum):
     REGISTRY = "registry"
 
 
+class AttackFamily(enum.StrEnum):
+    """The family of a tool-poisoning finding, after the public MCP attack taxonomy: what a
+    reviewer is told the attack is, and the SARIF rule it is reported under."""
+
+    COMMAND_INJECTION = "command-injection"
+    PARAMETER_POISONING = "parameter-poisoning"
+    FUNCTION_DEPENDENCY_INJECTION = "function-dependency-injection"
+    TOOL_REDIRECTION = "tool-redirection"
+    TOOL_SHADOWING = "tool-shadowing"
+    PREFERENCE_MANIPULATION = "preference-manipulation"
+    FUNCTION_OVERLAPPING = "function-overlapping"
+    FUNCTION_RETURN_INJECTION = "function-return-injection"
+    FILESYSTEM_POISONING = "filesystem-poisoning"
+    NETWORK_REQUEST_POISONING = "network-request-poisoning"
+    DATA_EXFILTRATION = "data-exfiltration"
+    HIDDEN_INSTRUCTIONS = "hidden-instructions"
+    INVISIBLE_TEXT = "invisible-text"
+    HARMFUL_CAPABILITY = "harmful-capability"
+    DISPROPORTION = "disproportion"
+    RUG_PULL = "rug-pull"
+
+
 class Scope(enum.StrEnum):
     USER = "user"
     PROJECT = "project"
@@ -191,6 +213,8 @@ class Finding:
     confidence: float | None = None
     #: What a policy does about it (alert, redact, block), where a policy decides.
     action: str | None = None
+    #: The attack family of a tool-poisoning finding (``inspect``).
+    family: AttackFamily | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

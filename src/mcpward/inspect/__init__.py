@@ -18,13 +18,15 @@ from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
+from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
 from mcpward.inspect._results import ResultsError, inspect_results, result_texts
+from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.inspect.untrusted import ContentFinding, check_content
-from mcpward.model import Category, Finding, Report, ScanError, Severity, ToolSignature
+from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
     "ContentFinding",
@@ -157,8 +159,15 @@ def inspect_servers(
     *,
     record_pins: bool = False,
     use_scorer: bool = True,
+    scorer: Scorer | None = None,
 ) -> list[Finding]:
+    """``scorer``: weights to use instead of the shipped ones (the benchmarks train their own)."""
     context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
+    context.scorer = scorer
+    if len(servers) > 1:  # function overlapping compares descriptions across servers (lazily)
+        context.derived["overlap.descriptions"] = {
+            (s.name, i.name): i.raw.get("description") for s in servers for i in s.items if i.kind == "tool"
+        }
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
     pairs = [(server, item) for server in servers for item in server.items]
     # One native pass decides most patterns (before any worker is forked, which inherits it);
@@ -170,14 +179,21 @@ def inspect_servers(
     signing = {s.name for s in servers if pins is not None and (record_pins or pins.has(s.name))}
     signed = {index for index, (server, _) in enumerate(pairs) if server.name in signing}
     hits, signatures = _detect(pairs, detectors, context, signed)
+    # The learned scorer raises a finding only beside another signal on the same item (it is
+    # not even run without one: _detect): alone, generic words of everyday file, git and
+    # document tools would carry it.
     for index, hit in hits:
         server, item = pairs[index]
+        severity = hit.severity
+        family = family_of(hit.rule, hit.category)
         findings.append(
             Finding(
                 rule=hit.rule,
                 category=hit.category,
-                severity=hit.severity,
-                message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}.",
+                severity=severity,
+                family=family,
+                message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}"
+                + (f" ({family.value.replace('-', ' ')})." if family else "."),
                 remediation="Do not approve this server until the text is explained; a "
                 "description is read by the model as instructions.",
                 server=server.name,
@@ -214,13 +230,16 @@ def _detect(
     items at the ``signed`` positions, in order. Large surfaces are shared between forked
     workers: this is pure CPU work on data the children inherit."""
 
+    rules = [d for d in detectors if not d.learned]
+    learned = [d for d in detectors if d.learned]
+
     def run(bounds: tuple[int, int]) -> tuple[list[tuple[int, Hit]], list[tuple[ToolSignature, str]]]:
-        hits = [
-            (index, hit)
-            for index in range(*bounds)
-            for detector in detectors
-            for hit in detector.detect(pairs[index][1], context)
-        ]
+        hits: list[tuple[int, Hit]] = []
+        for index in range(*bounds):
+            found = [hit for detector in rules for hit in detector.detect(pairs[index][1], context)]
+            if found:  # the learned scorer speaks only beside another signal (and costs only then)
+                found += [hit for detector in learned for hit in detector.detect(pairs[index][1], context)]
+            hits.extend((index, hit) for hit in found)
         return hits, [
             signature(pairs[index][0].name, pairs[index][1].kind, pairs[index][1].raw)
             for index in range(*bounds)
@@ -256,6 +275,7 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
     return Finding(
         rule=change.kind,
         category=Category.TOOL_CHANGED,
+        family=AttackFamily.RUG_PULL,
         severity=_CHANGE_SEVERITY[change.kind],
         message=f"{change.item_kind} {change.name!r} {what}."
         if change.item_kind != "instructions"

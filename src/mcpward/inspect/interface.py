@@ -154,3 +154,5 @@ class InspectionContext:
     tool_names: dict[str, set[str]] = field(default_factory=dict)  # server -> names
     #: What detectors derive from the above once per inspection (an index of names).
     derived: dict[str, Any] = field(default_factory=dict)
+    #: The learned scorer's weights when not the shipped ones (a benchmark's own training).
+    scorer: Any = None

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, TextIO
 
-from mcpward.model import Category, Finding, Report, Severity
+from mcpward.model import AttackFamily, Category, Finding, Report, Severity
 from mcpward.output.interface import OutputFormat
 from mcpward.output.json import orjson_text
 
@@ -46,6 +46,26 @@ CATEGORY_TITLES = {
     Category.INJECTED_INSTRUCTION: "Tool result carries instructions for the model",
     Category.PERSONAL_DATA: "Personal data in the scanned content",
 }
+#: Tool-poisoning findings are reported under one rule per attack family (the detector's own
+#: rule stays in the result's properties), so code scanning groups them as a reviewer thinks.
+FAMILY_TITLES = {
+    AttackFamily.COMMAND_INJECTION: "Tool text orders the model to run shell commands",
+    AttackFamily.PARAMETER_POISONING: "Tool text overrides the arguments the user gave",
+    AttackFamily.FUNCTION_DEPENDENCY_INJECTION: "Tool text orders calls to other tools around this one",
+    AttackFamily.TOOL_REDIRECTION: "Tool text redirects calls away from another tool",
+    AttackFamily.TOOL_SHADOWING: "Tool text changes or instructs about other tools",
+    AttackFamily.PREFERENCE_MANIPULATION: "Tool text promotes itself to the model over other tools",
+    AttackFamily.FUNCTION_OVERLAPPING: "Tool copies another server's tool and claims to be the better one",
+    AttackFamily.FUNCTION_RETURN_INJECTION: "Tool text says its results carry instructions to follow",
+    AttackFamily.FILESYSTEM_POISONING: "Tool text reaches for credential or configuration files",
+    AttackFamily.NETWORK_REQUEST_POISONING: "Tool text sends data to an address or URL nobody asked for",
+    AttackFamily.DATA_EXFILTRATION: "Tool text asks for secrets, the conversation or other tools' output",
+    AttackFamily.HIDDEN_INSTRUCTIONS: "Tool text carries instructions for the model",
+    AttackFamily.INVISIBLE_TEXT: "Tool text hides characters from the reader",
+    AttackFamily.HARMFUL_CAPABILITY: "Tool describes an offensive or harmful capability",
+    AttackFamily.DISPROPORTION: "Tool text is out of proportion to its purpose",
+    AttackFamily.RUG_PULL: "Tool changed since it was pinned",
+}
 _LEVEL = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
@@ -76,12 +96,17 @@ def artifact_location(path: str) -> dict[str, str]:
         return {"uri": absolute.as_uri()}
 
 
+def _rule_id(finding: Finding) -> str:
+    return finding.family.value if finding.family is not None else finding.rule
+
+
 def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
+    title = FAMILY_TITLES[finding.family] if finding.family is not None else CATEGORY_TITLES[finding.category]
     return {
         "id": rule_id,
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
-        "shortDescription": {"text": CATEGORY_TITLES[finding.category]},
-        "fullDescription": {"text": f"{CATEGORY_TITLES[finding.category]} ({rule_id})."},
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": f"{title} ({rule_id})."},
         "help": {"text": finding.remediation},
         "defaultConfiguration": {"level": _LEVEL[finding.severity]},
         "properties": {
@@ -109,18 +134,25 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             (finding.rule, finding.config_path or "", finding.server or "", finding.evidence or "")
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
+    properties: dict[str, Any] = {
+        "severity": finding.severity.value,
+        "category": finding.category.value,
+        "remediation": finding.remediation,
+    }
+    if finding.family is not None:
+        properties |= {"family": finding.family.value, "detectorRule": finding.rule}
+        if finding.tool:
+            properties["tool"] = finding.tool
+        if finding.field:
+            properties["field"] = finding.field
     return {
-        "ruleId": finding.rule,
+        "ruleId": _rule_id(finding),
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
         "message": {"text": message},
         "locations": [location],
         "partialFingerprints": {"mcpwardFinding/v1": fingerprint},
-        "properties": {
-            "severity": finding.severity.value,
-            "category": finding.category.value,
-            "remediation": finding.remediation,
-        },
+        "properties": properties,
     }
 
 
@@ -128,9 +160,10 @@ def sarif_document(report: Report) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     results = []
     for finding in report.findings:
-        if finding.rule not in rules:
-            rules[finding.rule] = _rule(finding.rule, finding)
-        results.append(_result(finding, list(rules).index(finding.rule)))
+        rule_id = _rule_id(finding)
+        if rule_id not in rules:
+            rules[rule_id] = _rule(rule_id, finding)
+        results.append(_result(finding, list(rules).index(rule_id)))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -25,15 +25,26 @@ class Pattern:
 
     #: Position in the registry of all patterns (the anchor index reports patterns by it).
     index: int = -1
+    #: Whether the whole-pattern index may hold the pattern itself; False for patterns whose
+    #: bounded gaps make its one-off compile costly (their anchors are indexed instead).
+    indexed: bool = True
 
 
 _REGISTRY: list[Pattern] = []
 _Answer = TypeVar("_Answer")
 
 
-def pattern(rule: str, severity: Severity, regex: str, why: str, anchors: tuple[str, ...] = ()) -> Pattern:
+def pattern(
+    rule: str,
+    severity: Severity,
+    regex: str,
+    why: str,
+    anchors: tuple[str, ...] = (),
+    *,
+    indexed: bool = True,
+) -> Pattern:
     entry = Pattern(
-        rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why, anchors, len(_REGISTRY)
+        rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why, anchors, len(_REGISTRY), indexed
     )
     _REGISTRY.append(entry)
     return entry
@@ -134,7 +145,7 @@ class _WholePatternIndex:
         registry = list(_REGISTRY)
         expressions, ids = ["[\\x1c-\\x1f]"], [-1]  # _SEPARATORS first
         for entry in registry:
-            if same_in_hyperscan(entry.regex.pattern):
+            if entry.indexed and same_in_hyperscan(entry.regex.pattern):
                 expressions.append(entry.regex.pattern)
             elif entry.anchors:
                 expressions.append("|".join(re.escape(anchor) for anchor in entry.anchors))

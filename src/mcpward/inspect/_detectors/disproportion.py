@@ -51,13 +51,14 @@ class Disproportion(Detector):
                 continue
             explained = str(name).lower() in description.lower()
             own = spec.get("description") if isinstance(spec, dict) else None
-            if not explained and not (
-                isinstance(own, str) and len(own) > 0 and str(name).lower() not in ("context",)
-            ):
+            if not explained:
+                # A parameter its own schema explains is most often plain ("context: text to
+                # ground the answer"): a note; one nothing explains is the side-channel shape.
+                documented = isinstance(own, str) and len(own) > 0
                 yield Hit(
                     "unexplained-parameter",
                     self.category,
-                    Severity.MEDIUM,
+                    Severity.LOW if documented else Severity.MEDIUM,
                     f"inputSchema.properties.{name}",
                     str(name),
                     "a side-channel parameter the tool's purpose does not use",

@@ -14,16 +14,21 @@ PATTERNS = (
     pattern(
         "instruction-marker",
         Severity.HIGH,
-        r"<\s*/?\s*(?:important|system|instructions?|secret|hidden|admin|critical|note_to_(?:ai|model|assistant))\b[^>]{0,40}>",
+        # A closing tag, or an opening one of a word no usage line writes as a placeholder
+        # ("--client-secret <secret>" is a placeholder, "</secret>" is not).
+        r"<\s*/\s*(?:[a-z]+_)?(?:important|system|instructions?|secret|hidden|admin|critical|override|policy|priority|"
+        r"mandatory|compliance|directive|note_to_(?:ai|model|assistant))(?:_[a-z]+)?\s*>|"
+        r"<\s*(?:[a-z]+_)?(?:important|system|instructions?|hidden|admin|critical|override|mandatory|directive|"
+        r"note_to_(?:ai|model|assistant))(?:_[a-z]+)?\b[^>]{0,40}>",
         "a tag addressed to the model, not to the user",
         anchors=("<",),
     ),
     pattern(
         "conceal-from-user",
         Severity.CRITICAL,
-        rf"\b(?:do\s*n[o']t|never|without)\s+(?:tell|tellin|mention|inform|notify|reveal|show|alert|let|asking|telling|informing|notifying){_GAP}\b(?:the\s+)?user",
+        rf"\b(?:do\s*n[o']t|never|without|no\s+need\s+to)\s+(?:tell|tellin|mention|inform|notify|reveal|show|alert|let|asking|telling|informing|notifying){_GAP}\b(?:the\s+)?(?:user|customer|client|requester|human)",
         "asks the model to keep something from the user",
-        anchors=("not", "n't", "never", "without"),
+        anchors=("not", "n't", "never", "without", "no need"),
     ),
     pattern(
         "conceal-silently",
@@ -43,11 +48,23 @@ PATTERNS = (
     ),
     pattern(
         "precondition",
-        Severity.HIGH,
+        Severity.MEDIUM,
         r"\b(?:before|prior\s+to)\s+(?:using|calling|running|invoking|executing)\s+(?:this|any|the|other)\b[^.]{0,40}?,?"
         r"\s+(?:you\s+)?(?:must\s+|should\s+|need\s+to\s+|have\s+to\s+|first\s+|please\s+|always\s+)*"
-        r"(?:read|call|run|send|pass|fetch|get|include|execute|use|open|invoke|check|load|collect)\b",
-        "demands an action before the tool is used",
+        r"(?:(?:read|send|pass|fetch|include|open|load|collect|access|upload|share|forward)\b|"
+        r"(?:call|run|get|execute|use|invoke)\b[^.\n]{0,60}\b(?:with|passing|including|and\s+(?:send|pass|include))\s+"
+        r"(?:the\s+|all\s+|your\s+)?(?:user'?s?|conversation|chat|credentials?|tokens?|keys?|passwords?|secrets?|contents?|history|files?)\b)",
+        "demands that something be read or sent before the tool is used",
+        anchors=("before", "prior"),
+    ),
+    # Ordering advice of real servers ("use this tool before any search"): worth a note only.
+    pattern(
+        "precondition-order",
+        Severity.LOW,
+        r"\b(?:before|prior\s+to)\s+(?:using|calling|running|invoking|executing)\s+(?:this|any|the|other)\b[^.]{0,40}?,?"
+        r"\s+(?:you\s+)?(?:must\s+|should\s+|need\s+to\s+|have\s+to\s+|first\s+|please\s+|always\s+)*"
+        r"(?:call|run|get|execute|use|invoke|check)\b",
+        "orders a step before the tool is used",
         anchors=("before", "prior"),
     ),
     pattern(
@@ -58,9 +75,20 @@ PATTERNS = (
         "justifies a demand with the tool's functioning",
         anchors=("tool to", "tool will", "tool won", "tool can"),
     ),
+    # Orders to the model that move data are the attack; other standing orders ("you must
+    # first list the tables") are how real servers document themselves: a note.
     pattern(
         "model-directive",
         Severity.MEDIUM,
+        r"\b(?:the\s+)?(?:assistant|ai|model|llm|agent|you)\s+(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+"
+        r"(?:always|never|first|immediately|also)\s+(?:\w+\s+)?(?:send|forward|upload|post|share|copy|e-?mail|transmit|"
+        r"include|attach|report|leak|read|collect|pass)\b",
+        "addresses standing orders to the model that move data",
+        anchors=("always", "never", "first", "immediately", "also"),
+    ),
+    pattern(
+        "model-advice",
+        Severity.LOW,
         r"\b(?:the\s+)?(?:assistant|ai|model|llm|agent|you)\s+(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always|never|first|immediately|also)\b",
         "addresses standing orders to the model",
         anchors=("always", "never", "first", "immediately", "also"),
@@ -68,7 +96,10 @@ PATTERNS = (
     pattern(
         "always-call-first",
         Severity.HIGH,
-        r"\b(?:always|must)\s+(?:call|use|run|invoke)\s+(?:this\s+tool|me|it)\s+(?:first|before)",
+        # Before every other call, not before one named sibling ("you must call this tool
+        # before get_docs" is a real server's workflow).
+        r"\b(?:always|must)\s+(?:call|use|run|invoke)\s+(?:this\s+tool|me|it)\s+(?:first\s+)?(?:before\s+)?"
+        r"(?:any|every|all|each|anything|other)\b|\b(?:always|must)\s+(?:call|use|run|invoke)\s+(?:this\s+tool|me|it)\s+first\b(?!\s+(?:to|when|if|for))",
         "claims precedence over every other tool",
         anchors=("always", "must"),
     ),

@@ -104,7 +104,7 @@ class InvisibleText(Detector):
         if not looks:
             return
         for server, name in looks.get(skeleton(item.name), ()):
-            if server != item.server and name != item.name:
+            if server != item.server and name != item.name and not _same_words(name, item.name):
                 yield Hit(
                     "lookalike-tool-name",
                     self.category,
@@ -114,6 +114,20 @@ class InvisibleText(Detector):
                     f"written to look like {name!r} of server {server!r}",
                 )
                 return
+
+
+_SEPARATORS = re.compile(r"[-_.\s]")
+
+
+def _same_words(one: str, other: str) -> bool:
+    """ASCII names that differ only in case or separators (``describe_log_groups`` and
+    ``describe-log-groups``, ``executeQuery`` and ``ExecuteQuery``) are two vendors' naming
+    conventions for the same words, not one written to look like the other."""
+    return (
+        one.isascii()
+        and other.isascii()
+        and _SEPARATORS.sub("", one).lower() == _SEPARATORS.sub("", other).lower()
+    )
 
 
 def _names_by_look(context: InspectionContext) -> dict[str, list[tuple[str, str]]]:

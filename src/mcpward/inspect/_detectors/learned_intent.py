@@ -8,13 +8,15 @@ from mcpward.inspect._scorer import features, shipped_scorer
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
 
+LEARNED_RULE = "learned-harmful-intent"
+
 
 class LearnedIntent(Detector):
     category = Category.MALICIOUS_CAPABILITY
     learned = True
 
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
-        scorer = shipped_scorer()
+        scorer = context.scorer or shipped_scorer()
         if scorer is None or item.kind != "tool":
             return
         schema = item.raw.get("inputSchema")
@@ -29,7 +31,7 @@ class LearnedIntent(Detector):
         probability = scorer.probability(found)
         if probability >= scorer.threshold:
             yield Hit(
-                "learned-harmful-intent",
+                LEARNED_RULE,
                 self.category,
                 Severity.MEDIUM,
                 "description",

@@ -15,9 +15,9 @@ PATTERNS = (
         "exfiltration",
         Severity.CRITICAL,
         r"\bexfiltrat\w*|\bcovert\s+channel|\bdata\s+(?:theft|smuggling)|\bsmuggl\w+\s+data|"
-        r"\bsteal\w*\b|\bharvest\w*\s+(?:credentials?|passwords?|tokens?|keys?|cookies?|secrets?|data)",
+        r"\bsteal\w*\b|\bstolen\b|\bharvest\w*\s+(?:credentials?|passwords?|tokens?|keys?|cookies?|secrets?|data)",
         "describes stealing or smuggling data out",
-        anchors=("exfil", "covert", "theft", "smuggl", "steal", "harvest"),
+        anchors=("exfil", "covert", "theft", "smuggl", "steal", "stolen", "harvest"),
     ),
     pattern(
         "exploitation",
@@ -43,8 +43,15 @@ PATTERNS = (
     pattern(
         "credential-theft",
         Severity.CRITICAL,
-        r"\b(?:dump|crack|brute[-\s]?forc\w*|sniff|intercept|capture|extract|scrape|grab)\w*\s+(?:\w+\s+){0,3}"
-        r"(?:credentials?|password(?:s|\s+hashes)?|hashes|ntlm|kerberos|tickets?|tokens?|secrets?|keys?|cookies?|sessions?)\b|"
+        # The words between verb and object never say where from ("extracted from the token" reads
+        # a token, it does not take one), and "key" is a secret only when nothing makes it an
+        # adjective ("extract key facts").
+        r"\b(?:dump|crack|brute[-\s]?forc\w*|sniff|intercept|capture|extract|scrape|grab)\w*\s+(?:(?!from\b|in\b|into\b|using\b|with\b|out\b)\w+\s+){0,3}"
+        r"(?:credentials?|password(?:s|\s+hashes)?|hashes|ntlm|kerberos|tickets?|tokens?|secrets?|cookies?|sessions?|"
+        r"keys?(?![\s-]+(?:facts?|information|info|points?|insights?|findings?|details?|takeaways?|terms?|phrases?|words?|"
+        r"metrics?|data|features?|concepts?|ideas?|themes?|entities|dates?|events?|topics?|values?|fields?|moments?|"
+        r"elements?|figures?|numbers?|results?|messages?|sections?|quotes?|statistics|stats|names?|attributes?|"
+        r"requirements?|decisions?|risks?|dependencies|components?|changes?|highlights?|signals?|trends?|questions?|issues?)\b))\b|"
         r"\bkeylog\w*|\bmimikatz\b|\bpass[-\s]the[-\s](?:hash|ticket)\b|\bcredential\s+(?:dump|harvest|stuff)\w*",
         "describes stealing credentials",
         anchors=(
@@ -257,7 +264,8 @@ _DEFENSIVE = re.compile(
     r"\b(?:detect\w*|identif\w*|scan\w*\s+for|check\w*\s+for|analy[sz]\w*|report\w*|alert\w*|protect\w*|"
     r"prevent\w*|block\w*|classif\w*|categor\w*|investigat\w*|hunt\w*|monitor\w*|respond(?:s|ed|ing)?\b|mitigat\w*|"
     r"defen[cs]\w*|remediat\w*|quarantin\w*|threat|incidents?|alerts?|indicators?|iocs?|signatures?|rules?|"
-    r"verdicts?|malware\s+analysis|security\s+(?:events?|findings?))\b[^.]{0,60}$",
+    r"verdicts?|malware\s+analysis|security\s+(?:events?|findings?)|evaluat\w*|resist\w*|robust\w*|"
+    r"test\w*\s+(?:for|against))\b[^.]{0,60}$",
     re.IGNORECASE,
 )
 #: Offensive purpose is stated in a tool's name, description and parameter names

@@ -48,9 +48,16 @@ PATTERNS = (
     pattern(
         "browser-data",
         Severity.HIGH,
-        r"\b(?:browser|chrome|firefox|edge|safari)\b[\s\S]{0,40}\b(?:cookies?|passwords?|history|login\s+data|profile)\b|Login\s+Data\b",
+        # Taking the data, not navigating it: "go back in the browser history" is a browser tool.
+        r"\b(?:read|extract|dump|export|steal|collect|grab|harvest|send|upload|copy|retrieve|exfiltrat|decrypt)\w*\s+"
+        r"(?:\w+\s+){0,4}?(?:(?:browser|chrome|firefox|edge|safari)(?:'s)?\s+(?:\w+\s+){0,2}?"
+        r"(?:cookies?|saved\s+passwords?|passwords?|history|login\s+data|autofill|profiles?)|"
+        r"(?:cookies?|saved\s+passwords?|history|login\s+data)\s+(?:from|of|stored\s+in)\s+(?:the\s+)?(?:user'?s?\s+)?"
+        r"(?:browser|chrome|firefox|edge|safari))\b|Login\s+Data\b|"
+        # Cookies and saved passwords are the user's secrets whatever the verb.
+        r"\b(?:browser|chrome|firefox|edge|safari)(?:'s)?\s+(?:\w+\s+){0,2}?(?:cookies|saved\s+passwords|passwords|login\s+data|autofill)\b",
         "reaches for browser data",
-        anchors=("cookie", "password", "history", "login data", "profile"),
+        anchors=("cookie", "password", "history", "login data", "profile", "autofill"),
     ),
     pattern(
         "conversation-exfiltration",
@@ -70,7 +77,8 @@ PATTERNS = (
     pattern(
         "credential-request",
         Severity.MEDIUM,
-        rf"\b{_ASK}\b[\s\S]{{0,40}}\b(?:the\s+user'?s?\s+)?(?:api[\s_-]?keys?|access\s+tokens?|passwords?|private\s+keys?|secret\s+keys?|credentials|session\s+cookies?|seed\s+phrase)\b",
+        rf"\b{_ASK}\b[^\n]{{0,40}}(?<![-\w])(?:the\s+user'?s?\s+)?(?:api[\s_-]?keys?|access\s+tokens?|passwords?|private\s+keys?|secret\s+keys?|credentials|session\s+cookies?|seed\s+phrase)\b"
+        r"(?!\s*(?:protection|protected|protect|policy|policies|reset|strength|complexity|field|prompt|provider|manager|rotation|--))",
         "asks for credentials as an argument",
         anchors=("key", "token", "password", "credential", "cookie", "seed"),
     ),

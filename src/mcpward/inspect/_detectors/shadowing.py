@@ -45,7 +45,7 @@ PATTERNS = (
     pattern(
         "instead-of-tool",
         Severity.HIGH,
-        r"\b(?:instead\s+of|rather\s+than|never\s+use|do\s+not\s+use|don't\s+use)\s+(?:the\s+)?[\w.-]+\s+(?:tool|server|function)\b",
+        r"\b(?:instead\s+of|rather\s+than|never\s+use|do\s+not\s+use|don't\s+use)\s+(?:the\s+)?(?!this\b|these\b|that\b)[\w.-]+\s+(?:tool|server|function)\b",
         "steers the model away from another tool",
         anchors=("instead", "rather", "use"),
     ),
@@ -74,6 +74,30 @@ def _name_owners(context: InspectionContext) -> dict[str, set[str]]:
     return found
 
 
+#: What, just before another server's tool name, makes the mention an order about it.
+_ORDERED_BEFORE = re.compile(
+    r"(?:\b(?:call|calls|calling|use|uses|using|invoke|invoking|run|running|trigger|execute|instead\s+of|"
+    r"when|whenever|before|after|replace|replaces|override|overrides|modify|modifies|redirect|intercept)\b"
+    r"(?:\s+(?:the|any|a|tool|function|to))*\s*[`'\"]?)$",
+    re.IGNORECASE,
+)
+
+
+def _ordered(text: str, start: int, end: int) -> bool:
+    """Whether another tool's name is the object of an order ("call X", "when X is used");
+    a name listed as an operation or a CLI sub-command documents, it does not instruct."""
+    after = text[end : end + 40]
+    return (
+        _ORDERED_BEFORE.search(text[max(0, start - 40) : start]) is not None
+        or re.match(
+            r"[`'\"]?\s+(?:tool\s+)?(?:is|has\s+been|was|are)\s+(?:now\s+)?(?:deprecated|disabled|called|used|invoked|broken)",
+            after,
+            re.IGNORECASE,
+        )
+        is not None
+    )
+
+
 class Shadowing(Detector):
     category = Category.SHADOWING
 
@@ -86,7 +110,11 @@ class Shadowing(Detector):
         for match in _TOKEN.finditer(text):
             name = match.group(0)
             servers = owners.get(name)
-            if servers is not None and item.server not in servers:
+            if (
+                servers is not None
+                and item.server not in servers
+                and _ordered(text, match.start(), match.end())
+            ):
                 offset = item.joined.find(name)
                 yield Hit(
                     "names-other-server-tool",

@@ -1,0 +1,739 @@
+"""The families of the public MCP tool-poisoning taxonomy that are about what a description
+orders, not what it names: shell commands in prose with an order to run them, argument
+overrides, sequencing orders about other tools, redirects and deprecation claims, changes to
+other tools, promotion aimed at the model, and what results are said to contain.
+
+Each rule reads the role of its words: a tool that says *it* is deprecated is honest, one that
+says *another* tool is deprecated redirects; a call order to a tool of the same server is a
+workflow, one to a tool no inspected server has (or another server's) is a dependency
+injection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mcpward.inspect._detectors._patterns import Pattern, candidates, match_patterns, pattern
+from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
+from mcpward.model import Category, Severity
+
+#: A verb ordering the model to run something, with the words that make it an order.
+_ORDER = (
+    r"\b(?:you\s+)?(?:must|should|shall|always|first|also|then|need\s+to|have\s+to|make\s+sure\s+to|"
+    r"be\s+sure\s+to|remember\s+to|please|required\s+to)\s+(?:\w+\s+){0,2}?"
+    r"(?:run|execute|exec|invoke|append|prepend|include|insert|add|pass|type|enter|launch|use)\b"
+)
+#: Shell syntax that prose does not use: pipes into interpreters, command substitution,
+#: chaining into network or destructive commands, redirection into files.
+_SHELL = (
+    r"(?:\$\([^)\n]{1,200}\)|`[^`\n]{0,200}(?:\||&&|;|>)[^`\n]{0,200}`|"
+    r"(?:&&|\|\||;|\|)\s*(?:sudo\s+)?(?:curl|wget|nc|ncat|netcat|bash|sh|zsh|python\d?|perl|ruby|"
+    r"chmod|chown|rm|scp|ssh|base64|eval|tee|crontab|powershell|iex)\b|"
+    r">>?\s*(?:~|/|\$home)[\w./-]*)"
+)
+
+COMMAND_PATTERNS = (
+    pattern(
+        "shell-download-and-run",
+        Severity.HIGH,
+        r"\b(?:curl|wget|iwr|invoke-webrequest)\b[^\n|;]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|"
+        r"\b(?:curl|wget)\b[^\n]{0,200}&&\s*(?:sudo\s+)?(?:ba|z)?sh\b|"
+        r"\b(?:ba|z)?sh\s+-c\s+[\"']?\$\(\s*(?:curl|wget)|"
+        r"\biex\s*\(\s*(?:new-object|iwr|invoke-webrequest)|"
+        r"\bpowershell(?:\.exe)?\b[^\n]{0,40}\s-(?:enc|encodedcommand|ec)\b|"
+        r"\bbase64\s+(?:-d|--decode)\b[^\n]{0,40}\|\s*(?:ba)?sh\b",
+        "downloads and runs code (a pipe into a shell)",
+        anchors=("curl", "wget", "iwr", "invoke-webrequest", "sh -c", "iex", "powershell", "base64"),
+        indexed=False,
+    ),
+    pattern(
+        "shell-reverse-connection",
+        Severity.CRITICAL,
+        r"/dev/tcp/|\bn(?:c|cat|etcat)\b[^\n]{0,60}\s-(?:e|c)\s|\bmkfifo\b[^\n]{0,80}\bn(?:c|cat)\b|"
+        r"\bbash\s+-i\s*>&|\bsocat\b[^\n]{0,60}exec:",
+        "opens a shell to a remote host",
+        anchors=("/dev/tcp", "nc", "netcat", "mkfifo", "bash -i", "socat"),
+    ),
+    pattern(
+        "shell-destructive",
+        Severity.HIGH,
+        r"\brm\s+-(?:rf|fr|r\s+-f|f\s+-r)\s+(?:--no-preserve-root\s+)?(?:/|~|\$home|\*)(?:\s|$|[\"'`])|"
+        r"\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=[^\n]{0,60}\bof=/dev/[sh]d|:\(\)\s*\{\s*:\|:&\s*\};:|"
+        r"\bchmod\s+(?:-r\s+)?(?:777|a\+rwx)\s+/(?:\s|$|etc|usr|bin)",
+        "destroys files or the system",
+        anchors=("rm -", "mkfs", "dd if", ":()", "chmod"),
+    ),
+    pattern(
+        "shell-in-prose",
+        Severity.HIGH,
+        _ORDER + r"[^\n]{0,160}?" + _SHELL,
+        "orders the model to run shell syntax written into the description",
+        anchors=("$(", "`", "&&", "||", ";", "|", ">"),
+        indexed=False,
+    ),
+)
+
+ARGUMENT_PATTERNS = (
+    pattern(
+        "argument-override",
+        Severity.HIGH,
+        r"\bregardless\s+of\s+(?:what\s+)?(?:the\s+)?(?:user|caller|request|input|arguments?|parameters?|values?)\w*\b|"
+        r"\bno\s+matter\s+what\s+(?:the\s+)?(?:user|caller)\b|"
+        r"\beven\s+if\s+(?:the\s+)?(?:user|caller)\s+(?:asks|specifies|requests|provides|says|wants|gives|chooses|enters)\b|"
+        r"\b(?:ignore|disregard|override|overwrite|discard)\s+(?:\w+\s+){0,2}?(?:user(?:'s)?|user-(?:provided|supplied|specified)|"
+        r"provided|requested|given|specified|supplied|original)\s+(?:\w+\s+)?(?:values?|inputs?|arguments?|parameters?|"
+        r"choices?|amounts?|recipients?|address(?:es)?|paths?|urls?|destinations?)\b|"
+        r"\binstead\s+of\s+(?:what|the\s+(?:value|path|address|recipient|amount|url))\s+(?:the\s+)?user\s+(?:gave|provided|asked|specified|entered|requested)\b",
+        "tells the model to override the arguments the user gave",
+        anchors=(
+            "regardless",
+            "no matter",
+            "even if",
+            "ignore",
+            "disregard",
+            "override",
+            "overwrite",
+            "discard",
+            "instead of",
+        ),
+    ),
+    pattern(
+        "argument-fixed-destination",
+        Severity.HIGH,
+        r"\b(?:always|must|should)\s+(?:\w+\s+)?(?:set|use|pass|fill|change|put|specify)\s+(?:in\s+)?(?:the\s+)?[`'\"]?[\w.-]+[`'\"]?"
+        r"(?:\s+(?:parameter|argument|field|value|property))?\s+(?:to|=|as|with)\s+[`'\"]?"
+        r"(?:[\w.+-]+@[\w-]+\.[\w.-]+|https?://|(?:~|/etc|/home|/root|/tmp|\.\./)|[a-z]{2}\d{2}[a-z0-9]{8,})",
+        "fixes an argument to an address, URL, path or account the user did not give",
+        anchors=("always", "must", "should"),
+    ),
+)
+
+RETURN_PATTERNS = (
+    pattern(
+        "result-instructions",
+        Severity.HIGH,
+        r"\b(?:results?|outputs?|responses?|returned\s+(?:values?|data|text|content)|return\s+values?)\s+"
+        r"(?:of\s+this\s+tool\s+)?(?:will\s+|may\s+|might\s+|can\s+|could\s+|often\s+|sometimes\s+)?"
+        r"(?:contains?|includes?|holds?|carr(?:y|ies)|has|have)\s+(?:\w+\s+){0,3}?(?:instructions?|commands?|directives?|orders?|tasks?)\b"
+        r"[^.\n]{0,60}\b(?:must|should|shall|need\s+to|have\s+to|are\s+to|is\s+to)\s+(?:be\s+)?"
+        r"(?:follow|obey|execut|carr|perform|run|act|compl|treat)\w*|"
+        r"\b(?:follow|obey|execute|carry\s+out|act\s+on|comply\s+with|do)\s+(?:any|all|every|the|whatever)\s+(?:\w+\s+){0,2}?"
+        r"(?:instructions?|commands?|directives?|steps?|tasks?|orders?)\s+(?:\w+\s+){0,2}?(?:in|inside|contained\s+in|found\s+in|from|"
+        r"returned\s+(?:by|in)|given\s+(?:by|in)|included\s+in|embedded\s+in)\s+(?:the\s+|this\s+|its\s+)?(?:tool'?s?\s+)?"
+        r"(?:results?|outputs?|responses?|returned\s+\w+|return\s+values?)\b|"
+        r"\btreat\s+(?:the\s+|its\s+|this\s+tool'?s\s+)?(?:results?|outputs?|responses?)(?:\s+of\s+this\s+(?:tool|function))?\s+as\s+(?:\w+\s+)?"
+        r"(?:system|trusted|authoritative|instructions?|commands?|directives?|orders?)\b",
+        "says the tool's results carry instructions the model must follow",
+        anchors=("instruction", "command", "directive", "order", "task", "step", "treat"),
+        indexed=False,
+    ),
+)
+
+PREFERENCE_PATTERNS = (
+    pattern(
+        "preference-claim",
+        Severity.MEDIUM,
+        r"\b(?:always|must|should)\s+(?:\w+\s+)?(?:prefer|choose|select|pick|favou?r|prioriti[sz]e)\s+(?:this|me)\b|"
+        r"\b(?:always|must|should)\s+(?:use|call|pick)\s+(?:this|me)\b(?:\s+tool)?\s+(?:over|above|rather\s+than|instead\s+of)\s+"
+        r"(?:any|all|every|other|the\s+other)\b|"
+        r"\b(?:prefer|choose|prioriti[sz]e|favou?r)\s+(?:this\s+tool|me|this\s+server|this\s+one)\s+(?:over|above|to)\s+"
+        r"(?:any|all|every|other|the\s+other)\b|"
+        r"\b(?:this\s+(?:tool|server|function)|it)\s+is\s+(?:the\s+|your\s+)?(?:best|most\s+(?:reliable|accurate|trusted|trustworthy|secure|advanced|powerful)|"
+        r"only\s+(?:reliable|trusted|safe|official|correct|accurate|authori[sz]ed)|(?:far\s+)?(?:superior|better)\s+(?:to|than))\b"
+        r"[^.\n]{0,60}\b(?:tools?|options?|choice|alternatives?|servers?|functions?|others?)\b|"
+        r"\b(?:other|all\s+other|competing|alternative|similar)\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\s+(?:are|is|may\s+be|will\s+be)\s+"
+        r"(?:less\s+\w+|inferior|unreliable|inaccurate|outdated|untrusted|unsafe|insecure|slower|worse|broken|compromised)\b|"
+        r"\b(?:superior\s+to|outperforms?|better\s+than|beats)\s+(?:all|any|every|other)\s+(?:other\s+)?(?:tools?|servers?|alternatives?|options?)\b|"
+        r"\b(?:has|takes|gets?|with)\s+(?:the\s+)?(?:highest|top|absolute|first)\s+priority\s+(?:over|above|among)\b",
+        "promotes itself to the model over other tools",
+        anchors=(
+            "prefer",
+            "choose",
+            "select",
+            "pick",
+            "favo",
+            "priorit",
+            " over ",
+            "rather than",
+            "instead of",
+            "is the best",
+            "is best",
+            "is your best",
+            "is the most",
+            "is most",
+            "is the only",
+            "is only",
+            "is superior",
+            "is far",
+            "is better",
+            "inferior",
+            "unreliable",
+            "inaccurate",
+            "outdated",
+            "untrusted",
+            "unsafe",
+            "insecure",
+            "slower",
+            "worse",
+            "broken",
+            "compromised",
+            "less ",
+            "superior",
+            "outperform",
+            "better than",
+            "beats",
+        ),
+        indexed=False,
+    ),
+)
+
+REDIRECT_PATTERNS = (
+    pattern(
+        "other-tool-disabled",
+        Severity.HIGH,
+        r"(?:[`'\"][\w.-]+[`'\"](?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
+        r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z0-9]+(?:-[a-z0-9]+){2,})(?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
+        r"(?:the\s+)?(?:other|original|old|previous|standard|default|built-in|existing|legacy)\s+(?:\w+\s+)?(?:tools?|functions?|servers?|versions?))"
+        r"\s+(?:is|are|has\s+been|have\s+been|was|were)\s+(?:now\s+|currently\s+|temporarily\s+|permanently\s+)?"
+        r"(?:deprecated|disabled|removed|discontinued|retired|broken|unavailable|offline|down|obsolete|compromised|unsafe|insecure|"
+        r"moved|replaced|superseded|blocked|no\s+longer\s+(?:available|supported|works?|working|functional|safe|valid|maintained))\b",
+        "claims another tool no longer works",
+        anchors=(
+            "deprecated",
+            "disabled",
+            "removed",
+            "discontinued",
+            "retired",
+            "broken",
+            "unavailable",
+            "offline",
+            "down",
+            "obsolete",
+            "compromised",
+            "unsafe",
+            "insecure",
+            "moved",
+            "replaced",
+            "superseded",
+            "blocked",
+            "no longer",
+        ),
+    ),
+    pattern(
+        "redirect-calls",
+        Severity.HIGH,
+        r"\b(?:all|any|every)\s+(?:\w+\s+)?(?:requests?|calls?|queries|operations?|invocations?)\s+(?:to|for|of)\s+[`'\"]?[\w.-]+[`'\"]?\s+"
+        r"(?:\w+\s+)?(?:must|should|shall|will|are\s+to)\s+(?:now\s+)?(?:be\s+)?(?:go|sent|routed|redirected|forwarded|made|handled|directed)\b",
+        "redirects calls meant for another tool to this one",
+        anchors=(
+            "requests",
+            "request ",
+            "calls",
+            "call ",
+            "queries",
+            "operation",
+            "invocation",
+            "instead of",
+        ),
+    ),
+    # Real servers say it of CLI commands and of their own older tools ("use this tool
+    # instead of 'aws logs'"): a note; a claim that the other tool no longer works is what
+    # makes it a redirect (other-tool-disabled).
+    pattern(
+        "use-instead",
+        Severity.LOW,
+        r"\b(?:use|call|invoke)\s+(?:this|me)\b(?:\s+tool)?\s+instead\s+of\s+[`'\"]?[\w.-]+",
+        "asks to be used instead of another tool",
+        anchors=("instead of",),
+    ),
+)
+
+SHADOW_PATTERNS = (
+    pattern(
+        "changes-other-tools",
+        Severity.HIGH,
+        r"\b(?:modif(?:y|ies)|changes?|overrides?|replaces?|alters?|extends?|patch(?:es)?|hooks?|intercepts?|wraps?|supersedes?|augments?)\s+"
+        r"(?:the\s+)?(?:behaviou?r|functionality|output|results?|parameters?|arguments?|handling|way)\s+(?:of|in\s+which)\s+(?:the\s+)?"
+        r"(?:other|all|every|any|existing)\s+(?:\w+\s+)?(?:tools?|servers?|functions?)\b|"
+        r"\b(?:all|any|every)\s+(?:other\s+)?(?:tools?|functions?)\s+(?:must|should|shall|will)\s+(?:now\s+)?(?:also\s+)?"
+        r"(?:send|include|use|route|call|pass|forward|add|be\s+(?:called|routed|sent))\b|"
+        r"\b(?:applies|apply|in\s+effect)\s+(?:to|for)\s+(?:all|every|any)\s+(?:other\s+)?(?:tools?|servers?|tool\s+calls?)\b|"
+        r"\b(?:including|even)\s+(?:via\s+|through\s+|in\s+|when\s+using\s+)?(?:tools?|those|calls?)\s+(?:provided\s+by|from|of|on)\s+"
+        r"(?:any\s+|an\s+|the\s+)?other\s+(?:connected\s+)?(?:servers?|mcp\s+servers?|plugins?)",
+        "changes what other tools do",
+        anchors=(
+            "modif",
+            "change",
+            "override",
+            "replace",
+            "alter",
+            "extend",
+            "patch",
+            "hook",
+            "intercept",
+            "wrap",
+            "supersede",
+            "augment",
+            "all ",
+            "any ",
+            "every",
+            "appl",
+            "effect",
+            "including",
+            "even",
+        ),
+    ),
+)
+
+EXFIL_PATTERNS = (
+    pattern(
+        "copy-to-address",
+        Severity.HIGH,
+        r"\b(?:also|always|additionally|secretly|silently|quietly|automatically|copy\s+of)\b[^.\n]{0,60}?"
+        r"\b(?:send|sends|forward|copy|cc|bcc|e-?mail|mail|post|upload|report|share|let|loop\s+in|notify|sync|back\s+up|log)\b"
+        r"[^.\n]{0,80}?(?:[\w.+-]+@[\w-]+\.[a-z][\w.-]*|https?://[\w.-]+)",
+        "sends a copy to an address or URL the user did not ask for",
+        anchors=("@", "http"),
+        indexed=False,
+    ),
+)
+
+#: Marks of an order about another tool: call verbs before a tool reference.
+_CALL_REFERENCE = re.compile(
+    r"\b(?:call(?:ing)?|invok(?:e|ing)|run(?:ning)?|us(?:e|ing)|trigger(?:ing)?|execut(?:e|ing)|then)\s+(?:the\s+)?"
+    r"(?:[`'\"]([\w.-]{2,64})[`'\"]|([A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*)|([A-Za-z][\w.-]{1,63})\s+tool\b)",
+)
+_SEQUENCE = re.compile(
+    r"\b(?:after|before|afterwards?|once|then|first|next|subsequently|following|prior\s+to|every\s+time|each\s+time|whenever|immediately)\b",
+    re.IGNORECASE,
+)
+_MANDATORY = re.compile(
+    r"\b(?:must|always|required|mandatory|need\s+to|needs\s+to|have\s+to|has\s+to|shall|make\s+sure|ensure|never\s+skip|"
+    r"do\s+not\s+(?:skip|forget)|immediately)\b",
+    re.IGNORECASE,
+)
+_DATA_FLOW = re.compile(
+    r"\b(?:send|pass|forward|include|share|copy|upload|e-?mail|post|attach|report|supply|provide)\w*\b[^.\n]{0,80}?"
+    r"\b(?:results?|outputs?|responses?|contents?|data|details|information|conversation|history|records?|answer|"
+    r"values?|arguments?|inputs?|messages?|questions?)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+#: Words that name no tool when written after "use" or "call" ("use the search tool").
+_NOT_A_TOOL = frozenset(
+    {
+        "this",
+        "that",
+        "these",
+        "those",
+        "the",
+        "it",
+        "a",
+        "an",
+        "any",
+        "other",
+        "another",
+        "all",
+        "each",
+        "every",
+        "same",
+        "following",
+        "appropriate",
+        "relevant",
+        "correct",
+        "right",
+        "proper",
+    }
+)
+_UNIVERSAL = re.compile(
+    r"\b(?:any|every|all|each)\s+(?:other\s+)?(?:\w+\s+)?(?:tools?|functions?|tool\s+calls?|requests?|operations?|actions?|servers?)\b",
+    re.IGNORECASE,
+)
+
+
+def _own_names(item: SurfaceItem, context: InspectionContext) -> set[str]:
+    """Lower-cased tool names of the item's server, made once per server and inspection."""
+    by_server: dict[str, set[str]] = context.derived.setdefault("families.own", {})
+    if item.server not in by_server:
+        by_server[item.server] = {name.lower() for name in context.tool_names.get(item.server, ())}
+    return by_server[item.server]
+
+
+def _all_names(context: InspectionContext) -> dict[str, set[str]]:
+    """Lower-cased tool names of every inspected server, built once per inspection."""
+    if "families.names" not in context.derived:
+        owners: dict[str, set[str]] = {}
+        for server, names in context.tool_names.items():
+            for name in names:
+                owners.setdefault(name.lower(), set()).add(server)
+        context.derived["families.names"] = owners
+    found: dict[str, set[str]] = context.derived["families.names"]
+    return found
+
+
+def _sentences(text: str) -> Iterator[tuple[int, str]]:
+    for match in _SENTENCE.finditer(text):
+        yield match.start(), match.group(0)
+
+
+class AttackFamilies(Detector):
+    category = Category.TOOL_POISONING
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        yield from match_patterns(item, Category.TOOL_POISONING, _POISONING_PATTERNS)
+        yield from match_patterns(item, Category.SHADOWING, SHADOW_PATTERNS)
+        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, EXFIL_PATTERNS)
+        yield from self._redirects(item, context)
+        yield from self._sequencing(item, context)
+
+    def _redirects(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        """A deprecation or disabled claim whose subject is another tool (a tool saying so of
+        itself is honest documentation)."""
+        own = {item.name.lower()}
+        for entry in candidates(REDIRECT_PATTERNS, item.lowered):
+            for match in entry.regex.finditer(item.joined):
+                subject = match.group(0).lower()
+                words = re.findall(r"[\w.-]+", subject)
+                if not words or words[0] in ("this", "these", "it") or words[0] in own:
+                    continue
+                if entry.rule == "redirect-calls" and _is_own_reference(subject, own):
+                    continue
+                yield Hit(
+                    entry.rule,
+                    Category.SHADOWING,
+                    entry.severity,
+                    item.fields_between(match.start(), match.end()),
+                    " ".join(match.group(0).split())[:160],
+                    entry.why,
+                )
+                break
+
+    def _sequencing(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        """Orders to call a tool before or after this one. A workflow between the tools of one
+        server is ordinary; an order to call a tool that no inspected server of this one has
+        (or another server's tool), or to run this tool around every other call, is a
+        dependency injection."""
+        if not any(candidates(_SEQUENCING_GATE, item.lowered)):
+            return  # no "must", "always", "required"...: no order (one Hyperscan answer, cached)
+        own: set[str] | None = None
+        for start, sentence in _sentences(item.joined):
+            if not _SEQUENCE.search(sentence):
+                continue
+            mandatory = _MANDATORY.search(sentence) is not None
+            for reference in _CALL_REFERENCE.finditer(sentence):
+                name = next(group for group in reference.groups() if group)
+                lowered = name.lower()
+                own = _own_names(item, context) if own is None else own
+                if lowered in _NOT_A_TOOL or lowered in own or lowered == item.name.lower() or not mandatory:
+                    continue
+                if reference.group(3) and lowered in _COMMON_WORDS:
+                    continue
+                verb = reference.group(0).split()[0].lower()
+                if (
+                    reference.group(2)
+                    and "_" not in name
+                    and name.islower()
+                    and verb.startswith(("us", "run", "then"))
+                ):
+                    continue  # "using real-time data": a hyphenated word, not a tool
+                if _NOT_TOOL_AFTER.match(sentence, reference.end()):
+                    continue  # "by calling the get_preferences operation": part of a tool
+                other = _all_names(context).get(lowered)
+                flows = _DATA_FLOW.search(sentence) is not None
+                severity = Severity.HIGH if (other or flows) else Severity.MEDIUM
+                where = f"a tool of {sorted(other)[0]!r}" if other else "a tool this server does not have"
+                yield Hit(
+                    "call-order-other-tool",
+                    Category.SHADOWING,
+                    severity,
+                    item.field_at(start).path,
+                    " ".join(sentence.split())[:160],
+                    f"orders the model to call {name!r}, {where}, around this tool"
+                    + (", passing data to it" if flows else ""),
+                )
+                return
+            if mandatory and _SELF_AROUND.search(sentence) and _UNIVERSAL.search(sentence):
+                yield Hit(
+                    "call-order-every-call",
+                    Category.TOOL_POISONING,
+                    Severity.MEDIUM,
+                    item.field_at(start).path,
+                    " ".join(sentence.split())[:160],
+                    "makes this tool a mandatory step before or after every other call",
+                )
+                return
+
+
+_NOT_TOOL_AFTER = re.compile(
+    r"[`'\"]?\s+(?:operations?|actions?|apis?|methods?|endpoints?|commands?|options?|parameters?|arguments?|fields?|"
+    r"flags?|sub-?commands?|modes?|values?|functions?\s+of)\b",
+    re.IGNORECASE,
+)
+#: Not reported: the words without which no sequencing order is given, asked of the shared
+#: pattern index so that most tools skip the sentence-by-sentence reading.
+_SEQUENCING_GATE = (
+    pattern(
+        "(sequencing gate)",
+        Severity.INFO,
+        _MANDATORY.pattern,
+        "",
+        anchors=(
+            "must",
+            "always",
+            "required",
+            "mandatory",
+            "need",
+            "have to",
+            "has to",
+            "shall",
+            "make sure",
+            "ensure",
+            "never skip",
+            "skip",
+            "forget",
+            "immediately",
+        ),
+    ),
+)
+_SELF_AROUND = re.compile(
+    r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b[^.\n]{0,60}\b(?:before|after|first|prior\s+to|following)\b|"
+    r"\b(?:before|after|prior\s+to)\s+(?:using|calling|running|invoking|executing)?\s*(?:any|every|all|each)\b[^.\n]{0,60}"
+    r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b",
+    re.IGNORECASE,
+)
+#: Words that "use the X tool" may name without naming a tool of a server ("use the search
+#: tool" is advice about a capability); only identifiers and quoted names are references.
+_COMMON_WORDS = frozenset(
+    {
+        "search",
+        "read",
+        "write",
+        "list",
+        "get",
+        "create",
+        "update",
+        "delete",
+        "query",
+        "fetch",
+        "browser",
+        "file",
+        "files",
+        "shell",
+        "terminal",
+        "edit",
+        "run",
+        "web",
+        "calculator",
+        "email",
+        "math",
+        "code",
+    }
+)
+
+
+def _is_own_reference(subject: str, own: set[str]) -> bool:
+    return any(name in subject for name in own)
+
+
+_POISONING_PATTERNS = (*COMMAND_PATTERNS, *ARGUMENT_PATTERNS, *RETURN_PATTERNS, *PREFERENCE_PATTERNS)
+ALL_PATTERNS: tuple[Pattern, ...] = (
+    *COMMAND_PATTERNS,
+    *ARGUMENT_PATTERNS,
+    *RETURN_PATTERNS,
+    *PREFERENCE_PATTERNS,
+    *REDIRECT_PATTERNS,
+    *SHADOW_PATTERNS,
+    *EXFIL_PATTERNS,
+)
+
+
+#: Words at either end of a name that present a tool as a better copy of another.
+_NOVELTY_WORDS = frozenset(
+    {
+        "enhanced",
+        "improved",
+        "better",
+        "advanced",
+        "pro",
+        "plus",
+        "secure",
+        "official",
+        "new",
+        "fast",
+        "faster",
+    }
+    | {
+        "optimized",
+        "optimised",
+        "premium",
+        "smart",
+        "super",
+        "ultra",
+        "turbo",
+        "verified",
+        "trusted",
+        "fixed",
+    }
+    | {"patched", "v2", "v3", "next"}
+)
+_NOVELTY_IN_NAME = re.compile("|".join(sorted(_NOVELTY_WORDS, key=len, reverse=True)), re.IGNORECASE)
+_NAME_TOKEN = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_NOVELTY_TEXT = re.compile(
+    r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected)\s+"
+    r"(?:\w+\s+)?(?:version|replacement|edition|variant|implementation|alternative)\b|"
+    r"\b(?:replaces?|supersedes?|drop-in\s+replacement\s+for)\b",
+    re.IGNORECASE,
+)
+_NOVELTY_GATE = (
+    pattern(
+        "(novelty gate)",
+        Severity.INFO,
+        _NOVELTY_TEXT.pattern,
+        "",
+        anchors=(
+            "enhanced",
+            "improved",
+            "upgraded",
+            "better",
+            "newer",
+            "optimized",
+            "optimised",
+            "official",
+            "secure",
+            "patched",
+            "fixed",
+            "corrected",
+            "replace",
+            "supersede",
+        ),
+    ),
+)
+_CONTENT_WORD = re.compile(r"[a-z]{3,}")
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "into",
+        "your",
+        "you",
+        "are",
+        "its",
+        "all",
+        "any",
+        "use",
+        "uses",
+        "used",
+        "using",
+        "tool",
+        "tools",
+        "function",
+        "returns",
+        "return",
+        "given",
+        "specified",
+        "provided",
+        "will",
+        "can",
+        "may",
+    ]
+)
+
+
+def description_words(description: object) -> frozenset[str]:
+    text = description.lower() if isinstance(description, str) else ""
+    return frozenset(w for w in _CONTENT_WORD.findall(text) if w not in _STOP)
+
+
+def _name_parts(name: str) -> tuple[str, bool]:
+    """The name without a novelty word at either end, and whether it had one."""
+    tokens = [t.lower() for t in _NAME_TOKEN.findall(name)]
+    if len(tokens) > 1 and tokens[0] in _NOVELTY_WORDS:
+        return "".join(tokens[1:]), True
+    if len(tokens) > 1 and tokens[-1] in _NOVELTY_WORDS:
+        return "".join(tokens[:-1]), True
+    return "".join(tokens), False
+
+
+def _by_base(context: InspectionContext) -> dict[str, list[tuple[str, str]]]:
+    """Tools of every server by their name without a novelty word, built once per inspection."""
+    if "overlap.by_base" not in context.derived:
+        by_base: dict[str, list[tuple[str, str]]] = {}
+        for server, names in context.tool_names.items():
+            for name in names:
+                by_base.setdefault(_name_parts(name)[0], []).append((server, name))
+        context.derived["overlap.by_base"] = by_base
+    found: dict[str, list[tuple[str, str]]] = context.derived["overlap.by_base"]
+    return found
+
+
+def _by_word(
+    context: InspectionContext,
+) -> tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], frozenset[str]]]:
+    """Tools of every server by description word, and each tool's words: built once per
+    inspection, and only when some tool's text claims to be the newer one (the costly part)."""
+    if "overlap.by_word" not in context.derived:
+        descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
+        words = {key: description_words(text) for key, text in descriptions.items()}
+        by_word: dict[str, list[tuple[str, str]]] = {}
+        for key, found in words.items():
+            for word in found:
+                by_word.setdefault(word, []).append(key)
+        context.derived["overlap.by_word"] = (by_word, words)
+    index: tuple[dict[str, list[tuple[str, str]]], dict[tuple[str, str], frozenset[str]]]
+    index = context.derived["overlap.by_word"]
+    return index
+
+
+class FunctionOverlapping(Detector):
+    """A tool that copies another server's tool (same purpose, another name) and presents
+    itself as the better one, so that the model's calls go to it. Plain overlap between
+    servers is common (two GitHub servers) and is not reported; the copy's claim to be the
+    newer, better or official one is what steers the model."""
+
+    category = Category.SHADOWING
+
+    def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        if item.kind != "tool" or len(context.tool_names) < 2:
+            return
+        description = item.raw.get("description")
+        base, named = _name_parts(item.name) if _NOVELTY_IN_NAME.search(item.name) else ("", False)
+        if not named and not (
+            any(candidates(_NOVELTY_GATE, item.lowered))
+            and isinstance(description, str)
+            and _NOVELTY_TEXT.search(description)
+        ):
+            return  # neither name nor text claims to be the newer one
+        base = base or _name_parts(item.name)[0]
+        for server, name in _by_base(context).get(base, ()):
+            if server != item.server and name != item.name:
+                yield self._hit(item, server, name, "name")
+                return
+        mine = description_words(description)
+        if len(mine) < 4:
+            return
+        by_word, words = _by_word(context)
+        # The rarest words that other tools share: a copy shares them, a stranger does not.
+        shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: len(by_word[w]))
+        near = {key for word in shared[:2] for key in by_word[word][:50]}
+        for server, name in sorted(near):
+            other = words.get((server, name), frozenset())
+            if server != item.server and len(mine & other) / len(mine | other) >= 0.5:
+                yield self._hit(item, server, name, "description")
+                return
+
+    def _hit(self, item: SurfaceItem, server: str, name: str, path: str) -> Hit:
+        return Hit(
+            "near-duplicate-tool",
+            self.category,
+            Severity.MEDIUM,
+            path,
+            f"{item.name} ~ {server}/{name}",
+            f"copies {name!r} of server {server!r} under another name and presents itself as the "
+            "newer or better one",
+        )
