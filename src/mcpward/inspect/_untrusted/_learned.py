@@ -10,13 +10,12 @@ no model download, no GPU, no dependency.
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from functools import cache
-from importlib import resources
+
+from mcpward.inspect._logistic import LogisticModel, load_model
+from mcpward.inspect._logistic import train as fit
 
 WEIGHTS_FILE = "untrusted_weights.json"
 WINDOW = 64
@@ -82,66 +81,19 @@ def windows(count: int) -> list[tuple[int, int]]:
     return [(start, start + WINDOW) for start in starts]
 
 
-@dataclass(frozen=True, slots=True)
-class Classifier:
-    weights: dict[str, float]
-    bias: float
-    threshold: float
-
-    def logit(self, features: set[str]) -> float:
-        # map over dict.get keeps the look-ups in C.
-        return self.bias + sum(map(self.weights.get, features, itertools.repeat(0.0)))
-
-    def probability(self, features: set[str]) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.logit(features)))))
-
-    def strongest(self, features: set[str]) -> str | None:
-        """The feature that weighs most toward an injection (for the evidence)."""
-        best = max(features, key=lambda f: self.weights.get(f, 0.0), default=None)
-        return best if best is not None and self.weights.get(best, 0.0) > 0 else None
+#: The classifier (``logit``, ``probability`` and ``strongest`` of a window's features).
+Classifier = LogisticModel
 
 
 @cache
 def shipped_classifier() -> Classifier | None:
     """The classifier trained for this release, or None when the package carries no weights."""
-    try:
-        text = resources.files("mcpward.inspect._untrusted").joinpath(WEIGHTS_FILE).read_text("utf-8")
-        data = json.loads(text)
-    except (FileNotFoundError, ValueError):
-        return None
-    return Classifier(
-        weights={str(k): float(v) for k, v in data["weights"].items()},
-        bias=float(data["bias"]),
-        threshold=float(data["threshold"]),
-    )
+    return load_model("mcpward.inspect._untrusted", WEIGHTS_FILE)
 
 
 def train(
     examples: list[tuple[set[str], int]], *, epochs: int = 12, rate: float = 0.2, l2: float = 1e-4
 ) -> tuple[dict[str, float], float]:
     """Logistic regression by stochastic gradient descent, classes balanced, deterministic."""
-    weights: dict[str, float] = {}
-    bias = 0.0
-    positives = sum(label for _, label in examples) or 1
-    negatives = (len(examples) - positives) or 1
-    class_weight = {1: len(examples) / (2 * positives), 0: len(examples) / (2 * negatives)}
-    for epoch in range(epochs):
-        step = rate / (1 + epoch * 0.2)
-        for index in _order(len(examples), epoch):
-            features, label = examples[index]
-            total = bias + sum(map(weights.get, features, itertools.repeat(0.0)))
-            prediction = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
-            gradient = (prediction - label) * class_weight[label]
-            bias -= step * gradient
-            for feature in features:
-                value = weights.get(feature, 0.0)
-                weights[feature] = value - step * (gradient + l2 * value)
-    return {k: round(v, 4) for k, v in weights.items() if abs(v) >= 2e-3}, round(bias, 4)
-
-
-def _order(size: int, epoch: int) -> list[int]:
-    """A fixed permutation per epoch (a linear congruential shuffle): reproducible training."""
-    multiplier = 7919 + 2 * epoch
-    while math.gcd(multiplier, size) != 1:
-        multiplier += 2
-    return [(i * multiplier + epoch) % size for i in range(size)]
+    pairs: list[tuple[Collection[str], int]] = [(features, label) for features, label in examples]
+    return fit(pairs, epochs=epochs, rate=rate, decay=0.2, l2=l2, digits=4, smallest=2e-3)
