@@ -5,7 +5,6 @@ then a reviewer's ``gateway held``, ``release`` and ``discard``."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,50 +13,13 @@ from typing import Any
 import pytest
 
 from mcpward.gateway import verify
-
-SERVERS = Path(__file__).parent / "servers"
-MCPWARD = [sys.executable, "-m", "mcpward"]
-SECRET = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
-HELD = -32005
-BLOCKED = -32001
-
-
-def gateway(tmp_path: Path, injection: str, extra: str = "") -> list[str]:
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[dlp]\ninjection = "{injection}"\n{extra}',
-        encoding="utf-8",
-    )
-    return [*MCPWARD, "gateway", "run", "--server", "pages", "--config", str(config),
-            "--audit-log", str(tmp_path / "audit.jsonl"), "--",
-            sys.executable, str(SERVERS / "injecting_server.py"), SECRET]  # fmt: skip
-
-
-async def _session(command: list[str], calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each call's outcome: {"text": ...} or {"code", "message", "data"} of its error."""
-    from mcp import ClientSession, StdioServerParameters
-    from mcp.client.stdio import stdio_client
-    from mcp.shared.exceptions import MCPError
-
-    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
-    outcomes: list[dict[str, Any]] = []
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        await session.list_tools()
-        for arguments in calls:
-            try:
-                result = await session.call_tool("read_page", arguments)
-            except MCPError as exc:
-                outcomes.append({"code": exc.code, "message": exc.message, "data": exc.data})
-            else:
-                outcomes.append({"text": result.content[0].text, "is_error": result.is_error})
-    return outcomes
+from quarantine_kit import BLOCKED, HELD, MCPWARD, SECRET, SERVERS, gateway, session
 
 
 def run_calls(command: list[str], *calls: dict[str, Any]) -> list[dict[str, Any]]:
     import anyio
 
-    return anyio.run(_session, command, list(calls))
+    return anyio.run(session, command, list(calls))
 
 
 def audit(tmp_path: Path) -> list[dict[str, Any]]:
@@ -158,7 +120,7 @@ def test_every_setting_is_accepted_and_others_are_a_clear_config_error(tmp_path:
 TOKEN = "mcpg_quarantine-test-token-for-gateway-serve-0123456789"
 
 
-async def _http_session(url: str) -> dict[str, Any]:
+async def _httpsession(url: str) -> dict[str, Any]:
     from mcp import ClientSession
     from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
     from mcp.shared.exceptions import MCPError
@@ -206,7 +168,7 @@ def test_gateway_serve_holds_for_its_http_clients(tmp_path: Path) -> None:
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     try:
         wait_for(port, process)
-        answer = anyio.run(_http_session, f"http://127.0.0.1:{port}/servers/pages/mcp")
+        answer = anyio.run(_httpsession, f"http://127.0.0.1:{port}/servers/pages/mcp")
     finally:
         process.terminate()
         process.wait(timeout=30)
