@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from mcpward.advisories import advisories_for, load_advisories
 from mcpward.identity import NameRiskKind, assess_name
-from mcpward.model import Category, Finding, Severity
+from mcpward.model import Category, Ecosystem, Finding, PackageRef, Severity
 from mcpward.vet._code.interface import Capability, CodeFacts, Destination, destinations_in, domain_of
 from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet.interface import FetchedPackage
@@ -68,6 +70,8 @@ class _Findings:
         path: str | None = None,
         line: int | None = None,
         evidence: str | None = None,
+        references: tuple[str, ...] = (),
+        identifiers: tuple[str, ...] = (),
     ) -> None:
         self.items.append(
             Finding(
@@ -81,6 +85,8 @@ class _Findings:
                 config_path=path,
                 line=line,
                 evidence=evidence,
+                references=references,
+                identifiers=identifiers,
             )
         )
 
@@ -88,6 +94,7 @@ class _Findings:
 def judge(target: Side, baseline: Side | None) -> list[Finding]:
     found = _Findings(target)
     _identity(found, target, baseline)
+    _advisories(found, target)
     _provenance(found, target, baseline)
     _package_content(found, target)
     if baseline is None:
@@ -129,6 +136,82 @@ def verdict(findings: list[Finding]) -> str:
     if any(f.severity in (Severity.HIGH, Severity.MEDIUM) for f in findings):
         return "review"
     return "pass"
+
+
+# -- published advisories --------------------------------------------------------------------
+
+
+def _advisories(found: _Findings, target: Side) -> None:
+    """The version against the OSV snapshot ``scan`` uses (bundled, or the refreshed copy):
+    a malicious-package advisory blocks; a vulnerability keeps its advisory's severity, so a
+    critical one blocks and a high one needs review."""
+    ref = target.package.ref
+    records = load_advisories()
+    for advisory in advisories_for(ref, records):
+        ids = (advisory.id, *advisory.aliases)
+        if advisory.malicious:
+            message = f"{ref.display} is a known malicious package ({', '.join(ids)}): {advisory.summary}"
+            remediation = (
+                "Do not approve. Remove it wherever it is installed and rotate the credentials "
+                "it could reach."
+            )
+        else:
+            safe = nearest_safe_release(target.package, records)
+            fixed = f"fixed in {', '.join(advisory.fixed)}" if advisory.fixed else "no fixed version known"
+            message = f"{ref.display} is affected by {', '.join(ids)} ({fixed}): {advisory.summary}"
+            remediation = (
+                f"Request {safe} instead: the nearest release no known advisory affects."
+                if safe
+                else f"Use a release from {advisory.fixed[0]} on."
+                if advisory.fixed
+                else "No fixed release is known: do not approve this package."
+            )
+        found.add(
+            "known-advisory",
+            Category.KNOWN_VULNERABLE,
+            Severity.CRITICAL if advisory.malicious else advisory.severity,
+            message,
+            remediation,
+            evidence=advisory.id,
+            references=advisory.references[:5],
+            identifiers=ids,
+        )
+
+
+def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any], ...]) -> str | None:
+    """The lowest stable release above this one that no advisory in ``records`` affects."""
+    ref = package.ref
+    if ref.version is None or not package.metadata.versions:
+        return None
+    current = _version_key(ref.ecosystem, ref.version)
+    if current is None:
+        return None
+    later = []
+    for version in package.metadata.versions:
+        key = _version_key(ref.ecosystem, version)
+        if key is not None and key > current and not _prerelease(key):
+            later.append((key, version))
+    for _key, version in sorted(later)[:500]:
+        candidate = PackageRef(ecosystem=ref.ecosystem, name=ref.name, version=version, pinned=True)
+        if not advisories_for(candidate, records):
+            return candidate.display
+    return None
+
+
+def _version_key(ecosystem: Ecosystem, text: str) -> Any:
+    import semver
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if ecosystem is Ecosystem.PYPI:
+            return Version(text)
+        return semver.Version.parse(text.lstrip("v"))
+    except (InvalidVersion, ValueError, TypeError):
+        return None
+
+
+def _prerelease(key: Any) -> bool:
+    return bool(getattr(key, "prerelease", None)) or bool(getattr(key, "is_prerelease", False))
 
 
 # -- identity and publisher ------------------------------------------------------------------
