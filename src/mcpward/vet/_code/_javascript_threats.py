@@ -32,7 +32,7 @@ from mcpward.vet._code.interface import (
 LABEL_PASSES = 3
 MAX_SCOPE_NODES = 200_000
 #: Nodes of one expression looked at for labels.
-MAX_EXPRESSION_NODES = 2000
+MAX_EXPRESSION_NODES = 500
 FUNCTIONS = frozenset(
     {
         "arrow_function",
@@ -122,6 +122,23 @@ DECODING = frozenset(
     {"atob", "zlib.inflateSync", "zlib.gunzipSync", "zlib.unzipSync", "zlib.brotliDecompressSync"}
 )
 FILE_READS = frozenset({"readFileSync", "readFile", "readdirSync", "readdir", "createReadStream"})
+#: Node kinds the rules read; identifiers only as call arguments (a constant passed to a write).
+KEPT = frozenset(
+    {
+        "variable_declarator",
+        "assignment_expression",
+        "augmented_assignment_expression",
+        "call_expression",
+        "new_expression",
+        "subscript_expression",
+        "debugger_statement",
+        "string",
+        "template_string",
+        "binary_expression",
+    }
+)
+#: Values that carry no label: functions (their bodies are their own scopes), literals.
+INERT_VALUES = FUNCTIONS | {"class", "number", "true", "false", "null", "undefined", "regex"}
 #: Calls that turn the whole environment into data.
 WHOLE_ENVIRONMENT_CALLS = frozenset(
     {
@@ -154,7 +171,12 @@ HIDDEN_NAMES = frozenset(
 )
 GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self", "this", "process", "module", "Reflect"})
 #: The names javascript-obfuscator gives: a package written by hand never has five of them.
-_OBFUSCATOR_NAME = re.compile(r"^_0x[0-9a-f]{4,6}$")
+_OBFUSCATOR_NAMES = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
+_CONSTRUCTOR_CHAIN = re.compile(
+    rb"""\.constructor\s*\.\s*constructor\b|\[\s*["']constructor["']\s*\]\s*\[\s*["']constructor["']\s*\]"""
+)
+#: Bytes of a file searched for those marks.
+MAX_TEXT_BYTES = 4 * 1024 * 1024
 SHELL_PROGRAM = (
     "/bin/sh",
     "/bin/bash",
@@ -222,12 +244,14 @@ class JavaScriptThreats:
     def __init__(
         self,
         path: str,
+        source: bytes,
         root: Any,
         fold: Callable[[Any], str | None],
         name: Callable[[Any], str],
         expired: Callable[[], bool],
     ) -> None:
         self.path = path
+        self.source = source
         self.root = root
         self.fold = fold
         self.name = name
@@ -236,10 +260,10 @@ class JavaScriptThreats:
         self.tools: list[ToolDeclaration] = []
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._shell_parts: dict[int, set[str]] = {}
-        self._obfuscated_names: set[str] = set()
         self.obfuscation: list[Obfuscation] = []
 
     def run(self) -> None:
+        self._source_texts()
         scopes = self._scopes()
         if scopes is None:
             return
@@ -250,32 +274,66 @@ class JavaScriptThreats:
             self._sinks(scope)
             self._texts(scope)
 
+    def _source_texts(self) -> None:
+        """Marks found faster in the text than in the tree: obfuscator names, the Function
+        constructor reached through ``constructor.constructor``."""
+        names = {m.group(0) for m in _OBFUSCATOR_NAMES.finditer(self.source[:MAX_TEXT_BYTES])}
+        if len(names) >= 5:
+            line = self.source.count(b"\n", 0, self.source.find(min(names))) + 1
+            self.obfuscation.append(
+                Obfuscation(f"{len(names)} javascript-obfuscator names (_0x…)", self.path, line)
+            )
+        match = _CONSTRUCTOR_CHAIN.search(self.source[:MAX_TEXT_BYTES])
+        if match is not None:
+            line = self.source.count(b"\n", 0, match.start()) + 1
+            self._add(
+                ThreatRule.HIDDEN_CODE_RUN,
+                f"the Function constructor via constructor.constructor (line {line})",
+                line,
+            )
+
     # -- scopes ------------------------------------------------------------------------------
 
     def _scopes(self) -> list[_Scope] | None:
+        """Every function's own nodes of the kinds the rules read, in one cursor walk (node
+        lists of a whole bundle would cost seconds and hundreds of megabytes)."""
         program = _Scope()
         scopes = [program]
         self.function_scopes: dict[int, _Scope] = {}
-        stack: list[tuple[Any, _Scope]] = [(self.root, program)]
-        count = 0
-        while stack:
-            node, scope = stack.pop()
+        cursor = self.root.walk()
+        stack: list[tuple[int, _Scope]] = [(-1, program)]
+        parents: list[str] = []
+        depth = count = 0
+        while True:
+            node = cursor.node
+            kind = node.type
             count += 1
             if count % 4096 == 0 and self.expired():
                 return None
-            if count > 4 * MAX_SCOPE_NODES:
-                break
-            if node.type in FUNCTIONS:
-                scope = _Scope(parent=scope)
-                scopes.append(scope)
-                self.function_scopes[node.id] = scope
-                scope.declared.update(_parameters(node))
-            elif node.type == "variable_declarator":
-                scope.declared.update(_identifiers(node.child_by_field_name("name")))
-            if len(scope.nodes) < MAX_SCOPE_NODES:
+            while stack[-1][0] >= depth:
+                stack.pop()
+            scope = stack[-1][1]
+            if kind in FUNCTIONS:
+                inner = _Scope(parent=scope)
+                scopes.append(inner)
+                self.function_scopes[node.id] = inner
+                inner.declared.update(_parameters(node))
+                stack.append((depth, inner))
+            elif len(scope.nodes) < MAX_SCOPE_NODES and (
+                kind in KEPT or (kind == "identifier" and parents and parents[-1] == "arguments")
+            ):
                 scope.nodes.append(node)
-            stack.extend((child, scope) for child in reversed(node.children))
-        return scopes
+                if kind == "variable_declarator":
+                    scope.declared.update(_identifiers(node.child_by_field_name("name")))
+            if cursor.goto_first_child():
+                parents.append(kind)
+                depth += 1
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return scopes
+                parents.pop()
+                depth -= 1
 
     # -- labels ------------------------------------------------------------------------------
 
@@ -302,6 +360,8 @@ class JavaScriptThreats:
                     return
                 if isinstance(value, set):
                     labels = value
+                elif not isinstance(value, _Read) and value.type in INERT_VALUES:
+                    continue
                 elif isinstance(value, _Read):
                     labels = self._labels_of(value.scope, value.node)
                 else:
@@ -400,7 +460,7 @@ class JavaScriptThreats:
     def _labels_of(self, scope: _Scope, node: Any, local: bool = False) -> set[str]:
         found: set[str] = set()
         whole: set[int] = set()
-        for child in _walk(node, MAX_EXPRESSION_NODES):
+        for child in _walk(node, MAX_EXPRESSION_NODES, skip=FUNCTIONS):
             kind = child.type
             if kind in ("identifier", "shorthand_property_identifier"):
                 found |= scope.lookup(_text(child), local)
@@ -471,24 +531,6 @@ class JavaScriptThreats:
         for node in scope.nodes:
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
-            elif node.type == "member_expression" and node.end_byte - node.start_byte < 256:
-                text = _text(node).replace(" ", "")
-                if text.endswith((".constructor.constructor", '["constructor"]["constructor"]')):
-                    line = node.start_point[0] + 1
-                    self._add(
-                        ThreatRule.HIDDEN_CODE_RUN,
-                        f"the Function constructor via {text[-40:]} (line {line})",
-                        line,
-                    )
-            elif node.type == "identifier" and node.end_byte - node.start_byte <= 10:
-                name = _text(node)
-                if _OBFUSCATOR_NAME.match(name):
-                    self._obfuscated_names.add(name)
-                    if len(self._obfuscated_names) == 5:
-                        line = node.start_point[0] + 1
-                        self.obfuscation.append(
-                            Obfuscation("javascript-obfuscator names (_0x…)", self.path, line)
-                        )
             if node.type not in ("call_expression", "new_expression"):
                 if node.type == "debugger_statement" and self._in_loop(node):
                     line = node.start_point[0] + 1
@@ -505,8 +547,9 @@ class JavaScriptThreats:
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
             labels: set[str] = set()
-            for argument in args:
-                labels |= self._labels_of(scope, argument)
+            if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
+                for argument in args:
+                    labels |= self._labels_of(scope, argument)
             if callee in ("net.connect", "net.createConnection", "tls.connect", "net.Socket") or (
                 last == "connect" and "network" in labels
             ):
@@ -595,6 +638,17 @@ class JavaScriptThreats:
                 line,
                 piped,
             )
+
+    def _may_sink(self, callee: str, last: str) -> bool:
+        return (
+            callee in CODE_SINKS
+            or callee.startswith("vm.")
+            or self._is_process(callee)
+            or last.lower() in SINK_CALLS
+            or last in ("write", "end", "connect", "lookup", "resolve", "resolveTxt")
+            or last in SQL_METHODS
+            or callee in TEMPLATE_SINKS
+        )
 
     def _hidden_subscript(self, node: Any) -> None:
         """``global["ev" + "al"]``, ``require("child_process")["exec"]``: code run through a
@@ -723,15 +777,18 @@ class JavaScriptThreats:
         self.threats.append(Threat(rule, flow, self.path, line, reaches))
 
 
-def _walk(node: Any, limit: int) -> Iterator[Any]:
+def _walk(node: Any, limit: int, skip: frozenset[str] = frozenset()) -> Iterator[Any]:
+    """The nodes under ``node``, at most ``limit``; not inside nodes of the ``skip`` kinds
+    (a function's body carries no value into the expression that defines it)."""
     cursor = node.walk()
     count = 0
     while True:
-        yield cursor.node
+        current = cursor.node
+        yield current
         count += 1
         if count >= limit:
             return
-        if cursor.goto_first_child():
+        if (count == 1 or current.type not in skip) and cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent() or cursor.node == node:

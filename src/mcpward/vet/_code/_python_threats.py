@@ -29,6 +29,8 @@ from mcpward.vet._code.interface import (
     names_sensitive_path,
 )
 
+#: What ``@server.call_tool()`` handlers are called instead of a tool name.
+DISPATCHER = "(every tool)"
 #: Passes over a scope's assignments to carry labels from name to name.
 LABEL_PASSES = 3
 #: Nodes of one scope looked at, at most (a hostile file is bounded by the parser's own limits
@@ -289,6 +291,9 @@ class PythonThreats:
                     scope.params.add(arg.arg)
                     scope.labels[arg.arg] = {"param"}
             scope.origins["param"] = f"the tool parameter of {tool!r} (line {node.lineno})"
+            if tool == DISPATCHER:  # every tool's call: no one description to hold it to
+                scope.origins["param"] = f"the tool arguments of {node.name}() (line {node.lineno})"
+                return scope
             description = ast.get_docstring(node) or self._decorator_description(node) or ""
             self.tools.append(
                 ToolDeclaration(tool, description, self.path, node.lineno, tuple(self._uses(scope)))
@@ -311,7 +316,7 @@ class PythonThreats:
                         return self.fold(decorator.args[0]) or node.name
                 return node.name
             if last == "call_tool" and "." in name:
-                return node.name
+                return DISPATCHER
         return None
 
     def _decorator_description(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:

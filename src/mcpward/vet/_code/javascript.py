@@ -105,7 +105,7 @@ class JavaScriptAnalyzer(SourceAnalyzer):
         walk = _FileWalk(path, facts, budget)
         walk.run(tree.root_node)
         if not budget.expired():
-            threats = JavaScriptThreats(path, tree.root_node, walk.fold, _name, budget.expired)
+            threats = JavaScriptThreats(path, source, tree.root_node, walk.fold, _name, budget.expired)
             threats.run()
             facts.threats.extend(threats.threats)
             facts.tools.extend(threats.tools)
