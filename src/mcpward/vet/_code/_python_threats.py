@@ -368,7 +368,9 @@ class PythonThreats:
                 assignments.append(([node.func.value.id], node.args[0]))
         for _ in range(LABEL_PASSES):
             changed = False
-            for targets, value in assignments:
+            for count, (targets, value) in enumerate(assignments):
+                if count % 4096 == 4095 and self.expired():
+                    return
                 labels = self._labels_of(scope, value)
                 for target in targets:
                     known = scope.labels.setdefault(target, set())
@@ -445,7 +447,9 @@ class PythonThreats:
 
     def _sinks(self, scope: _Scope) -> None:
         written_from_network: set[str] = set()
-        for node in scope.nodes:
+        for count, node in enumerate(scope.nodes):
+            if count % 4096 == 4095 and self.expired():
+                return
             if isinstance(node, ast.Subscript):
                 self._hidden_subscript(node)
             if not isinstance(node, ast.Call):
@@ -770,7 +774,14 @@ def _whole_environment(root: ast.AST) -> set[int]:
     found: set[int] = set()
     for node in _walk(root, limit=2000):
         if isinstance(node, ast.Call):
-            name = ast.unparse(node.func) if isinstance(node.func, ast.Name | ast.Attribute) else ""
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else f"{func.value.id}.{func.attr}"
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                else ""
+            )
             if name in WHOLE_ENVIRONMENT_CALLS:
                 found.update(id(a) for a in node.args if _is_environ(a))
             if (
