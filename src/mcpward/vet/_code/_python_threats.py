@@ -665,6 +665,8 @@ class PythonThreats:
         for child in _walk(node, limit=50):
             if isinstance(child, ast.Call) and self.dotted(child.func).endswith("fileno"):
                 return self._scope_has_socket(scope)
+            if isinstance(child, ast.Name) and "network" in scope.labels.get(child.id, set()):
+                return True  # stdin=sock: the socket object itself
         return False
 
     def _scope_has_socket(self, scope: _Scope) -> bool:
