@@ -135,6 +135,7 @@ KEPT = frozenset(
         "string",
         "template_string",
         "binary_expression",
+        "object",
     }
 )
 #: Lookups that carry data out in the name looked up.
@@ -531,6 +532,9 @@ class JavaScriptThreats:
         # a socket, a shell and a pipe meet in one outermost function, callbacks included
         marks = self._shell_parts.setdefault(id(top), set())
         for node in scope.nodes:
+            if node.type == "object":
+                self._tool_object(node)
+                continue
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
             if node.type not in ("call_expression", "new_expression"):
@@ -642,6 +646,20 @@ class JavaScriptThreats:
                 line,
                 piped,
             )
+
+    def _tool_object(self, node: Any) -> None:
+        """``{name, description, inputSchema}`` in a tools/list answer of the low-level API:
+        its description goes through inspect like a registered tool's."""
+        pairs = [c for c in node.named_children if c.type == "pair"]
+        if not 3 <= len(pairs) <= 12:
+            return
+        keys = {_text(p.child_by_field_name("key")).strip("'\"") for p in pairs}
+        if not {"name", "description"} <= keys or not keys & {"inputSchema", "input_schema"}:
+            return
+        name = self._pair(node, "name")
+        description = self._pair(node, "description")
+        if name and description:
+            self.tools.append(ToolDeclaration(name, description, self.path, node.start_point[0] + 1))
 
     def _may_sink(self, callee: str, last: str) -> bool:
         return (

@@ -482,6 +482,8 @@ class PythonThreats:
             elif last == "chmod" and node.args:
                 self._chmod(scope, node, written_from_network)
             self._hidden_call(node, name, last)
+            if last == "Tool" and node.keywords:
+                self._tool_object(node)
             if (last.lower() in SINK_CALLS or last in DNS_SINKS) and name not in CODE_SINKS:
                 leaked = argument_labels & {"secret", "environment"}
                 if leaked:
@@ -529,6 +531,15 @@ class PythonThreats:
                     f"a socket's descriptor -> os.dup2() onto the standard streams (line {line})",
                     line,
                 )
+
+    def _tool_object(self, call: ast.Call) -> None:
+        """``types.Tool(name=..., description=..., inputSchema=...)`` of the low-level API."""
+        fields = {k.arg: k.value for k in call.keywords if k.arg}
+        if "description" not in fields or "name" not in fields:
+            return
+        name, description = self.fold(fields["name"]), self.fold(fields["description"])
+        if name and description:
+            self.tools.append(ToolDeclaration(name, description, self.path, call.lineno))
 
     def _hidden_call(self, call: ast.Call, name: str, last: str) -> None:
         """``getattr(os, "system")``, ``__import__("os").system(...)``: a call that runs code,
