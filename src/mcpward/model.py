@@ -65,6 +65,8 @@ class Category(enum.StrEnum):
     CAPABILITY = "capability"
     OBFUSCATION = "obfuscation"
     INSTALL_SCRIPT = "install-script"
+    MALICIOUS_CODE = "malicious-code"
+    INJECTABLE_CODE = "injectable-code"
     PACKAGE_CONTENT = "package-content"
     # inspect: what servers tell the model
     TOOL_POISONING = "tool-poisoning"

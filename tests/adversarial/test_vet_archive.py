@@ -165,7 +165,9 @@ def test_an_extra_top_level_member_does_not_hide_a_new_postinstall(tmp_path: Pat
         entry("package/index.js", b"1"),
         entry("README", b"read me"),
     )
-    assert vet_local(tmp_path, plain, before).verdict == "review"
+    # A postinstall piping a download into a shell is download-and-run: block, with or without
+    # a baseline (it was review when only the new install script was reported).
+    assert vet_local(tmp_path, plain, before).verdict == "block"
     report = vet_local(tmp_path, hidden, before)
     assert report.verdict != "pass"
     assert any(f.rule == "new-install-script" and "curl" in (f.evidence or "") for f in report.findings)

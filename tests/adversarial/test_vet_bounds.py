@@ -80,6 +80,21 @@ BIG_CONSTANT = (
     b'const A = "' + b"x" * 16_000 + b' phan@giftshop.club";\n' + b"send({ bcc: A, to: `${A}` });\n" * 20_000
 )
 PYTHON_CONCAT = b"x = " + b'"a" + ' * 20_000 + b'"a"\nrequests.post(x)\n'
+#: The threat rules' data flow: every name feeds the next and every line is a sink, in one
+#: function, so labels must travel the whole chain and every call asks for its arguments' labels.
+FLOW_CHAIN_JS = (
+    b"function f(u) {\n  let a0 = fetch(u);\n"
+    + b"".join(
+        f"  let a{i} = a{i - 1} + a{(i * 7) % i} + a{(i * 13) % i};\n".encode() for i in range(1, 20_000)
+    )
+    + b"".join(f"  eval(a{i} + a{(i * 3) % 20_000});\n".encode() for i in range(0, 20_000))
+    + b"}\n"
+)
+FLOW_CHAIN_PY = (
+    b"import requests\n\ndef f(u):\n    a0 = requests.get(u).text\n"
+    + b"".join(f"    a{i} = a{i - 1} + a{(i * 7) % i} + a{(i * 13) % i}\n".encode() for i in range(1, 8_000))
+    + b"".join(f"    exec(a{i} + a{(i * 3) % 8_000})\n".encode() for i in range(0, 8_000))
+)
 
 
 @pytest.mark.parametrize(
@@ -90,6 +105,8 @@ PYTHON_CONCAT = b"x = " + b'"a" + ' * 20_000 + b'"a"\nrequests.post(x)\n'
         ("index.js", DOUBLING),
         ("index.js", BIG_CONSTANT),
         ("server.py", PYTHON_CONCAT),
+        ("index.js", FLOW_CHAIN_JS),
+        ("server.py", FLOW_CHAIN_PY),
     ],
     ids=[
         "concatenation",
@@ -97,6 +114,8 @@ PYTHON_CONCAT = b"x = " + b'"a" + ' * 20_000 + b'"a"\nrequests.post(x)\n'
         "doubling constants",
         "one big constant",
         "python concatenation",
+        "a flow through every line",
+        "a python flow through every line",
     ],
 )
 def test_hostile_sources_are_analysed_in_bounded_time_and_memory(

@@ -73,8 +73,13 @@ def test_code_that_runs_is_analysed_wherever_it_is(
     after = npm_tgz(tmp_path / "b.tgz", {**BASE, "version": "1.0.1", **manifest}, files)
     report = run_vet(VetOptions(target=str(after), baseline=str(before), cache_dir=tmp_path / "cache"))
     assert report.verdict == "block", [(f.rule, f.message) for f in report.findings]
-    [finding] = [f for f in report.findings if f.severity is Severity.CRITICAL]
+    # The new destination blocks, naming it; the environment sent there is a second,
+    # baseline-free critical finding (credential-exfiltration) in the same file.
+    [finding] = [f for f in report.findings if f.rule == "new-destination-in-sink"]
+    assert finding.severity is Severity.CRITICAL
     assert finding.evidence == "https://collect.exfil-relay.net/c"
+    critical = {f.rule for f in report.findings if f.severity is Severity.CRITICAL}
+    assert critical == {"new-destination-in-sink", "credential-exfiltration"}
 
 
 def test_test_folders_nobody_loads_are_still_skipped(tmp_path: Path) -> None:

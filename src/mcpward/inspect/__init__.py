@@ -38,6 +38,7 @@ __all__ = [
     "check_content",
     "inspect_results",
     "inspect_servers",
+    "inspect_tool_texts",
     "result_texts",
     "run_inspect",
     "targets_from_scan",
@@ -214,6 +215,17 @@ def inspect_servers(
         else:
             pins.pin(server.name, mine)
     return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
+
+
+def inspect_tool_texts(server: str, tools: list[tuple[str, str]]) -> list[Finding]:
+    """The detectors on tools known only by name and description (``vet`` finds them in a
+    package's code, where no server answers ``tools/list``). Each finding names its tool.
+    The rule-based detectors only: vet judges code, and the learned scorer is tuned on
+    descriptions as servers serve them."""
+    surface = ServerSurface(
+        server, server, [tool_item(server, {"name": name, "description": text}) for name, text in tools]
+    )
+    return inspect_servers([surface], use_scorer=False)
 
 
 #: Below this many items a forked worker costs more than it saves.

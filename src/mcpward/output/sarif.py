@@ -35,6 +35,8 @@ CATEGORY_TITLES = {
     Category.CAPABILITY: "Package version gains a capability",
     Category.OBFUSCATION: "Package code hides what it does",
     Category.INSTALL_SCRIPT: "Package runs code at install time",
+    Category.MALICIOUS_CODE: "Package code does what malware does",
+    Category.INJECTABLE_CODE: "Package code lets a tool's input reach a shell, eval or SQL",
     Category.PACKAGE_CONTENT: "Package archive holds unsafe or unreadable members",
     Category.TOOL_POISONING: "Tool text carries instructions for the model",
     Category.SENSITIVE_REFERENCE: "Tool text asks for secrets, sensitive files or the conversation",

@@ -12,10 +12,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from mcpward.advisories import advisories_for, load_advisories
 from mcpward.identity import NameRiskKind, assess_name
-from mcpward.model import Category, Finding, Severity
-from mcpward.vet._code.interface import Capability, CodeFacts, Destination, destinations_in, domain_of
+from mcpward.model import Category, Ecosystem, Finding, PackageRef, Severity
+from mcpward.vet._code import text_threats
+from mcpward.vet._code.interface import (
+    Capability,
+    CodeFacts,
+    Destination,
+    ThreatRule,
+    destinations_in,
+    domain_of,
+)
 from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet.interface import FetchedPackage
 
@@ -68,6 +78,8 @@ class _Findings:
         path: str | None = None,
         line: int | None = None,
         evidence: str | None = None,
+        references: tuple[str, ...] = (),
+        identifiers: tuple[str, ...] = (),
     ) -> None:
         self.items.append(
             Finding(
@@ -81,6 +93,8 @@ class _Findings:
                 config_path=path,
                 line=line,
                 evidence=evidence,
+                references=references,
+                identifiers=identifiers,
             )
         )
 
@@ -88,8 +102,10 @@ class _Findings:
 def judge(target: Side, baseline: Side | None) -> list[Finding]:
     found = _Findings(target)
     _identity(found, target, baseline)
+    _advisories(found, target)
     _provenance(found, target, baseline)
     _package_content(found, target)
+    _threats(found, target)
     if baseline is None:
         _first_look(found, target)
     else:
@@ -129,6 +145,82 @@ def verdict(findings: list[Finding]) -> str:
     if any(f.severity in (Severity.HIGH, Severity.MEDIUM) for f in findings):
         return "review"
     return "pass"
+
+
+# -- published advisories --------------------------------------------------------------------
+
+
+def _advisories(found: _Findings, target: Side) -> None:
+    """The version against the OSV snapshot ``scan`` uses (bundled, or the refreshed copy):
+    a malicious-package advisory blocks; a vulnerability keeps its advisory's severity, so a
+    critical one blocks and a high one needs review."""
+    ref = target.package.ref
+    records = load_advisories()
+    for advisory in advisories_for(ref, records):
+        ids = (advisory.id, *advisory.aliases)
+        if advisory.malicious:
+            message = f"{ref.display} is a known malicious package ({', '.join(ids)}): {advisory.summary}"
+            remediation = (
+                "Do not approve. Remove it wherever it is installed and rotate the credentials "
+                "it could reach."
+            )
+        else:
+            safe = nearest_safe_release(target.package, records)
+            fixed = f"fixed in {', '.join(advisory.fixed)}" if advisory.fixed else "no fixed version known"
+            message = f"{ref.display} is affected by {', '.join(ids)} ({fixed}): {advisory.summary}"
+            remediation = (
+                f"Request {safe} instead: the nearest release no known advisory affects."
+                if safe
+                else f"Use a release from {advisory.fixed[0]} on."
+                if advisory.fixed
+                else "No fixed release is known: do not approve this package."
+            )
+        found.add(
+            "known-advisory",
+            Category.KNOWN_VULNERABLE,
+            Severity.CRITICAL if advisory.malicious else advisory.severity,
+            message,
+            remediation,
+            evidence=advisory.id,
+            references=advisory.references[:5],
+            identifiers=ids,
+        )
+
+
+def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any], ...]) -> str | None:
+    """The lowest stable release above this one that no advisory in ``records`` affects."""
+    ref = package.ref
+    if ref.version is None or not package.metadata.versions:
+        return None
+    current = _version_key(ref.ecosystem, ref.version)
+    if current is None:
+        return None
+    later = []
+    for version in package.metadata.versions:
+        key = _version_key(ref.ecosystem, version)
+        if key is not None and key > current and not _prerelease(key):
+            later.append((key, version))
+    for _key, version in sorted(later)[:500]:
+        candidate = PackageRef(ecosystem=ref.ecosystem, name=ref.name, version=version, pinned=True)
+        if not advisories_for(candidate, records):
+            return candidate.display
+    return None
+
+
+def _version_key(ecosystem: Ecosystem, text: str) -> Any:
+    import semver
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if ecosystem is Ecosystem.PYPI:
+            return Version(text)
+        return semver.Version.parse(text.lstrip("v"))
+    except (InvalidVersion, ValueError, TypeError):
+        return None
+
+
+def _prerelease(key: Any) -> bool:
+    return bool(getattr(key, "prerelease", None)) or bool(getattr(key, "is_prerelease", False))
 
 
 # -- identity and publisher ------------------------------------------------------------------
@@ -314,6 +406,213 @@ def _package_content(found: _Findings, target: Side) -> None:
             f"Not analysed: {reason}.",
             "Review this file by hand.",
             path=path,
+        )
+
+
+# -- threats: behaviour that needs no baseline ----------------------------------------------
+
+#: Severity of a threat whose flow reaches its sink; one step lower when its parts only meet
+#: in one function. Critical blocks, high and medium need review.
+THREAT_SEVERITY = {
+    ThreatRule.DOWNLOAD_AND_RUN: Severity.CRITICAL,
+    ThreatRule.REMOTE_SHELL: Severity.CRITICAL,
+    ThreatRule.PRIVILEGE_ESCALATION: Severity.CRITICAL,
+    ThreatRule.CREDENTIAL_EXFILTRATION: Severity.CRITICAL,
+    ThreatRule.DECODED_CODE_RUN: Severity.HIGH,
+    ThreatRule.PERSISTENCE: Severity.HIGH,
+    ThreatRule.DEFENCE_EVASION: Severity.HIGH,
+    ThreatRule.COMMAND_INJECTION: Severity.HIGH,
+    ThreatRule.TOOL_CAPABILITY_MISMATCH: Severity.HIGH,
+    ThreatRule.HIDDEN_CODE_RUN: Severity.HIGH,
+    ThreatRule.HOST_INFO_EXFILTRATION: Severity.HIGH,
+}
+_LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
+_THREAT_TEXT = {
+    ThreatRule.DOWNLOAD_AND_RUN: ("Downloaded data is run", "Do not approve: code fetched at run time "
+                                  "was never reviewed."),
+    ThreatRule.DECODED_CODE_RUN: ("Decoded data is run as code", "Decode it and review what runs."),
+    ThreatRule.REMOTE_SHELL: ("A shell is wired to the network", "Do not approve: this is a remote shell."),
+    ThreatRule.PERSISTENCE: ("The code installs itself to start again", "An MCP server has no reason to add "
+                             "start-up entries: find out what it installs."),
+    ThreatRule.PRIVILEGE_ESCALATION: ("The code raises privileges", "Do not approve: sudoers and setuid "
+                                      "bits are no business of an MCP server."),
+    ThreatRule.DEFENCE_EVASION: ("The code hides its traces or disables defences", "Review why the "
+                                 "package clears history or logs, stops security tools or detects "
+                                 "debuggers."),
+    ThreatRule.CREDENTIAL_EXFILTRATION: ("Credentials flow to the network", "Do not approve: this is "
+                                         "credential theft unless the package's purpose is to sync them."),
+    ThreatRule.COMMAND_INJECTION: ("A tool's input reaches a command, code or query", "Pass the input as a "
+                                   "fixed argument list or a bound query parameter, never inside the text."),
+    ThreatRule.HIDDEN_CODE_RUN: ("A call that runs code is reached by a computed name", "Find out what "
+                                 "the indirection hides: plain code has no reason to look up exec or "
+                                 "system."),
+    ThreatRule.HOST_INFO_EXFILTRATION: ("Host information flows to the network", "Find out why the package "
+                                        "sends the user name, host name, screen or clipboard away."),
+    ThreatRule.TOOL_CAPABILITY_MISMATCH: ("A tool does more than it says", "Check why the tool needs this; "
+                                          "the model and the user only see its description."),
+}  # fmt: skip
+
+
+def _threats(found: _Findings, target: Side) -> None:
+    threats = list(target.facts.threats)
+    for hook, command in target.package.metadata.install_scripts.items():
+        # an install script's text is what npm runs: it reaches
+        threats.extend(text_threats(f"package.json scripts.{hook}", command[:100_000], reaches=True))
+    for threat in threats:
+        severity = THREAT_SEVERITY[threat.rule]
+        if not threat.reaches:
+            severity = _LOWER.get(severity, severity)
+        title, remediation = _THREAT_TEXT[threat.rule]
+        category = (
+            Category.INJECTABLE_CODE
+            if threat.rule is ThreatRule.COMMAND_INJECTION
+            else Category.MALICIOUS_CODE
+        )
+        found.add(
+            threat.rule.value,
+            category,
+            severity,
+            f"{title}: {threat.flow}, in {threat.path}.",
+            remediation,
+            path=threat.path,
+            line=threat.line,
+        )
+    _tool_descriptions(found, target)
+    _exfiltration_endpoints(found, target)
+
+
+#: Services where anyone can post data or host a payload anonymously: paste sites, tunnels,
+#: chat webhooks, request catchers, out-of-band testing hosts, link shorteners, dynamic DNS.
+_DROP_DOMAINS = frozenset(
+    {
+        "pastebin.com",
+        "paste.ee",
+        "hastebin.com",
+        "ghostbin.com",
+        "rentry.co",
+        "ngrok.io",
+        "ngrok-free.app",
+        "ngrok.app",
+        "webhook.site",
+        "requestbin.com",
+        "pipedream.net",
+        "interact.sh",
+        "oast.fun",
+        "oast.pro",
+        "oast.live",
+        "oast.site",
+        "oast.online",
+        "oast.me",
+        "burpcollaborator.net",
+        "transfer.sh",
+        "file.io",
+        "anonfiles.com",
+        "gofile.io",
+        "bit.ly",
+        "tinyurl.com",
+        "is.gd",
+        "duckdns.org",
+        "serveo.net",
+        "loca.lt",
+        "trycloudflare.com",
+        "canarytokens.com",
+    }
+)
+_DROP_PATHS = ("discord.com/api/webhooks", "discordapp.com/api/webhooks", "api.telegram.org/bot")
+
+
+def _exfiltration_endpoints(found: _Findings, target: Side) -> None:
+    """A hard-coded anonymous drop (a paste site, a tunnel, a chat webhook, a bare IP address)
+    that code sends to; the package's own service (a Discord server for Discord) excepted."""
+    own = own_domains(target.package)
+    reported: set[str] = set()
+    for destination in target.facts.destinations:
+        if not destination.sink or destination.value in reported:
+            continue
+        domain = domain_of(destination.value)
+        dropped = domain in _DROP_DOMAINS or any(p in destination.value for p in _DROP_PATHS)
+        if (
+            destination.kind == "ip"
+            or destination.value.split("://", 1)[-1]
+            .split("/", 1)[0]
+            .replace(".", "")
+            .split(":", 1)[0]
+            .isdigit()
+        ):
+            dropped = True
+        if not dropped or _is_own(domain, target.package, own):
+            continue
+        reported.add(destination.value)
+        found.add(
+            "exfiltration-endpoint",
+            Category.MALICIOUS_CODE,
+            Severity.HIGH,
+            f"Code sends to {destination.value!r} ({destination.sink}) at {destination.path}:"
+            f"{destination.line}: an address anyone can receive data at anonymously.",
+            "Find out what is sent there; a server's own API does not live on a paste site, a "
+            "tunnel, a chat webhook or a bare IP address.",
+            path=destination.path,
+            line=destination.line,
+            evidence=destination.value,
+        )
+
+
+#: Words in a tool's name or description that say it runs commands or reads credentials.
+_RUNS_WORDS = re.compile(
+    r"\b(?:run|runs|running|exec|execute|executes|command|commands|shell|bash|terminal|process|processes|"
+    r"script|scripts|spawn|launch|start|git|npm|npx|pip|uv|docker|kubectl|build|compile|test|tests|lint|"
+    r"install|cli|invoke|job|jobs|task|tasks|program|binary|code|python|node|deno|make|ssh|system)\b",
+    re.IGNORECASE,
+)
+_CREDENTIAL_WORDS = re.compile(
+    r"\b(?:ssh|key|keys|credential|credentials|secret|secrets|token|tokens|password|passwords|env|"
+    r"environment|aws|kube|kubernetes|docker|browser|cookie|cookies|wallet|keychain|config|configuration|"
+    r"vault|auth|login|profile|certificate|gpg|pgp)\b",
+    re.IGNORECASE,
+)
+
+
+def _tool_descriptions(found: _Findings, target: Side) -> None:
+    """A tool's documented purpose against its code path; and inspect's detectors on the
+    descriptions found in the code, as the model will read them."""
+    for tool in target.facts.tools:
+        text = f"{tool.name.replace('_', ' ')} {tool.description}"
+        for capability, detail, line in tool.uses:
+            if capability == "process-spawn" and not _RUNS_WORDS.search(text):
+                why = f"starts processes ({detail}, line {line})"
+            elif capability == "sensitive-files" and not _CREDENTIAL_WORDS.search(text):
+                why = f"names credential files ({detail!r}, line {line})"
+            else:
+                continue
+            found.add(
+                ThreatRule.TOOL_CAPABILITY_MISMATCH.value,
+                Category.MALICIOUS_CODE,
+                THREAT_SEVERITY[ThreatRule.TOOL_CAPABILITY_MISMATCH],
+                f"Tool {tool.name!r} is described as {tool.description[:120]!r} but its code {why}.",
+                _THREAT_TEXT[ThreatRule.TOOL_CAPABILITY_MISMATCH][1],
+                path=tool.path,
+                line=line,
+                evidence=detail[:200],
+            )
+            break
+    described = [t for t in target.facts.tools if t.description.strip()]
+    if not described:
+        return
+    from mcpward.inspect import inspect_tool_texts
+
+    texts = [(t.name, t.description) for t in described[:500]]
+    for finding in inspect_tool_texts(target.package.ref.display, texts):
+        tool_name = finding.tool or ""
+        where = next((t for t in described if t.name == tool_name), described[0])
+        found.add(
+            f"tool-description-{finding.rule}",
+            finding.category,
+            finding.severity,
+            f"Tool {tool_name!r} as written in the code: {finding.message}",
+            finding.remediation,
+            path=where.path,
+            line=where.line,
+            evidence=finding.evidence,
         )
 
 

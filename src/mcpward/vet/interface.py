@@ -49,6 +49,8 @@ class PackageMetadata:
     #: Release before this one, by version order, when the registry lists one.
     previous_version: str | None = None
     previous_published: datetime | None = None
+    #: Every version the registry lists, for the nearest release no advisory affects.
+    versions: tuple[str, ...] = ()
     publisher: str | None = None
     maintainers: tuple[str, ...] = ()
     repository: str | None = None

@@ -23,11 +23,14 @@ from functools import cache
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
+    THREAT_TEXTS,
     AnalysisBudget,
     Capability,
     CapabilityUse,
     CodeFacts,
     SourceAnalyzer,
+    Threat,
+    ThreatRule,
 )
 
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
@@ -246,8 +249,43 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
         facts.extend(file_facts)
         for specifier in file_facts.imports:
             pending.extend((target, True) for target in _resolve(path, specifier, files))
+    _scripts(files, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+#: Shell and batch scripts: no parser here, but their text is what they run.
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".command")
+#: Bytes of one script (or unparseable source file) searched.
+_MAX_SCRIPT_BYTES = 1024 * 1024
+
+
+def _scripts(files: PackageFiles, facts: CodeFacts) -> None:
+    """Fixed texts in shell scripts, and in source files the parser refused (a fragment, a
+    one-liner for another interpreter): what such a text does does not depend on its syntax.
+    In a script the text is the command (it reaches); in an unparseable file it only might."""
+    unparseable = {path for path, reason in facts.skipped if reason.startswith("not parseable")}
+    for path in sorted(files.files):
+        script = path.lower().endswith(_SCRIPT_SUFFIXES)
+        if not (script or path in unparseable) or _skipped(path) or path in files.dropped:
+            continue
+        text = files.files[path][:_MAX_SCRIPT_BYTES].decode("utf-8", "replace")
+        facts.threats.extend(text_threats(path, text, reaches=script))
+
+
+def text_threats(path: str, text: str, *, reaches: bool) -> list[Threat]:
+    """Threats named by fixed texts in ``text``, one per rule and line."""
+    found: list[Threat] = []
+    seen: set[tuple[ThreatRule, int]] = set()
+    for pattern, rule in THREAT_TEXTS:
+        for count, match in enumerate(pattern.finditer(text)):
+            if count >= 20:
+                break
+            line = text.count("\n", 0, match.start()) + 1
+            if (rule, line) not in seen:
+                seen.add((rule, line))
+                found.append(Threat(rule, f"{match.group(0)[:80]!r} (line {line})", path, line, reaches))
+    return found
 
 
 def _analyse_unreached(files: PackageFiles, done: set[str], budget: AnalysisBudget, facts: CodeFacts) -> None:

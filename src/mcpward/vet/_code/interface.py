@@ -52,6 +52,47 @@ class Obfuscation:
     line: int
 
 
+class ThreatRule(enum.StrEnum):
+    """Behaviour that needs no earlier version to judge. Each names a source-to-sink flow or
+    a fixed text that does one thing only (``bash -i >& /dev/tcp/...``)."""
+
+    DOWNLOAD_AND_RUN = "download-and-run"
+    DECODED_CODE_RUN = "decoded-code-run"
+    REMOTE_SHELL = "remote-shell"
+    PERSISTENCE = "persistence"
+    PRIVILEGE_ESCALATION = "privilege-escalation"
+    DEFENCE_EVASION = "defence-evasion"
+    CREDENTIAL_EXFILTRATION = "credential-exfiltration"
+    COMMAND_INJECTION = "command-injection"
+    HIDDEN_CODE_RUN = "hidden-code-run"
+    HOST_INFO_EXFILTRATION = "host-info-exfiltration"
+    TOOL_CAPABILITY_MISMATCH = "tool-capability-mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Threat:
+    rule: ThreatRule
+    #: Source to sink, as a reviewer reads it: "requests.get() (line 3) -> exec() (line 5)".
+    flow: str
+    path: str
+    line: int
+    #: True when the flow reaches its sink (or the text is unambiguous); False when the parts
+    #: only meet in one function: one severity step lower.
+    reaches: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDeclaration:
+    """A tool the code registers, with what its handler's code path can do."""
+
+    name: str
+    description: str
+    path: str
+    line: int
+    #: Capabilities its handler uses: process-spawn, sensitive-files, dynamic-code, ...
+    uses: tuple[tuple[str, str, int], ...] = ()
+
+
 @dataclass(slots=True)
 class CodeFacts:
     destinations: list[Destination] = field(default_factory=list)
@@ -67,8 +108,12 @@ class CodeFacts:
     #: What stands out in tests, docs and examples that nothing which runs loads, as (path,
     #: line, what): read so a miss in entry-point detection is still seen, but never blocking.
     unreached: list[tuple[str, int, str]] = field(default_factory=list)
+    threats: list[Threat] = field(default_factory=list)
+    tools: list[ToolDeclaration] = field(default_factory=list)
 
     def extend(self, other: CodeFacts) -> None:
+        self.threats.extend(other.threats)
+        self.tools.extend(other.tools)
         self.destinations.extend(other.destinations)
         self.capabilities.extend(other.capabilities)
         self.obfuscation.extend(other.obfuscation)
@@ -209,6 +254,114 @@ SENSITIVE_PATH = re.compile(
     r"claude_desktop_config\.json|\.cursor[/\\]mcp\.json|wallet\.dat|\.gnupg",
     re.IGNORECASE,
 )
+
+
+def names_sensitive_path(value: str) -> bool:
+    """A path-like value naming a credential store; prose that mentions one (a log message
+    telling the user where their config file is) is not a path."""
+    return (
+        len(value) < 512
+        and "\n" not in value
+        and value.count(" ") <= 3
+        and SENSITIVE_PATH.search(value) is not None
+    )
+
+
+#: Text that only does one thing. Matched on folded string values (literals, constants,
+#: concatenations), never on comments.
+REVERSE_SHELL_TEXT = re.compile(
+    r"/dev/(?:tcp|udp)/[\w.$%{}-]+/|\b(?:nc|ncat|netcat|nc\.traditional)\b[^\n]{0,80}\s-[a-z]*[ec]\s"
+    r"|\b(?:ba|z|da)?sh\s+-i\b[^\n]{0,60}[<>]&|\bsocat\b[^\n]{0,80}\bexec:|\bmkfifo\b[^\n]{0,120}"
+    r"\b(?:nc|ncat|telnet|openssl)\b|Net\.Sockets\.TCPClient|\btelnet\b[^\n]{0,60}\|\s*/bin/(?:ba)?sh"
+    r"|\bdup2\(\s*\w+\.fileno\(\)\s*,\s*[012]\s*\)",
+    re.IGNORECASE,
+)
+DOWNLOAD_RUN_TEXT = re.compile(
+    r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"
+    r"|\b(?:curl|wget)\b[^\n]{0,300}(?:&&|;)\s*(?:sudo\s+)?chmod\s+(?:\+|[0-7]*[157])"
+    r"|\b(?:iex|Invoke-Expression)\b[^\n]{0,120}\b(?:DownloadString|Invoke-WebRequest|iwr|irm|Invoke-RestMethod)\b"
+    r"|\.DownloadString\([^\n]{0,200}\)[^\n]{0,20}\|\s*(?:iex|Invoke-Expression)"
+    r"|\bcertutil\b[^\n]{0,40}-urlcache\b|\bbitsadmin\b[^\n]{0,40}/transfer\b"
+    r"|\bpowershell(?:\.exe)?\b[^\n]{0,60}\s-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{20,}"
+    r"|\bmshta\b[^\n]{0,20}https?://|\bregsvr32\b[^\n]{0,60}/i:https?://",
+    re.IGNORECASE,
+)
+PERSISTENCE_TEXT = re.compile(
+    r"/etc/cron|/var/spool/cron|\bcrontab\b|\.config/systemd/user|/etc/systemd/system|/lib/systemd/system"
+    r"|\bsystemctl\s+(?:--user\s+)?enable\b|Library/Launch(?:Agents|Daemons)|\blaunchctl\s+(?:load|bootstrap)"
+    r"|\.config/autostart|/etc/xdg/autostart|/etc/rc\.local|/etc/init\.d/|/etc/profile"
+    r"|(?:^|[/\\~])\.(?:bashrc|bash_profile|bash_login|zshrc|zprofile|zlogin|zshenv|profile)\b"
+    r"|CurrentVersion\\+Run(?:Once|Services)?\b|Start Menu\\+Programs\\+Startup"
+    r"|\bschtasks(?:\.exe)?\s+/create"
+    r"|(?:New|Register)-ScheduledTask|\\Winlogon\\|Image File Execution Options|authorized_keys"
+    r"|/etc/ld\.so\.preload|\bsc(?:\.exe)?\s+create\b|\bNew-Service\b",
+    re.IGNORECASE,
+)
+PRIVILEGE_TEXT = re.compile(
+    r"/etc/sudoers|\bNOPASSWD\b|\bchmod\s+(?:[ug]?\+s|[2467][0-7]{3})\b"
+    r"|\busermod\b[^\n]{0,40}-a?G\s*(?:sudo|wheel|root|admin)\b|\bnet\s+localgroup\s+administrators\b",
+    re.IGNORECASE,
+)
+DEFENCE_EVASION_TEXT = re.compile(
+    r"HISTFILE=/dev/null|\bunset\s+HISTFILE\b|\bhistory\s+-c\b|\bset\s+\+o\s+history\b|HISTSIZE=0"
+    r"|\bwevtutil(?:\.exe)?\s+(?:cl|clear-log)\b|\bClear-EventLog\b|\bauditctl\s+-D\b"
+    r"|\bSet-MpPreference\b[^\n]{0,80}-Disable|DisableAntiSpyware|DisableRealtimeMonitoring"
+    r"|\bnetsh\s+(?:adv)?firewall\s+set\b[^\n]{0,40}\boff\b|\bsetenforce\s+0\b|\bufw\s+disable\b"
+    r"|(?:\brm\b|\bshred\b|\btruncate\b|>)[^\n]{0,40}(?:/var/log/|\.bash_history)"
+    r"|\b(?:pkill|killall|taskkill|Stop-Process|Stop-Service|kill\s+-9)\b[^\n]{0,60}"
+    r"(?:MsMpEng|defender|avast|kaspersky|norton|mcafee|sophos|bitdefender|falcon|crowdstrike|sentinel"
+    r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)",
+    re.IGNORECASE,
+)
+#: Each fixed text with the rule it names.
+THREAT_TEXTS = (
+    (REVERSE_SHELL_TEXT, ThreatRule.REMOTE_SHELL),
+    (DOWNLOAD_RUN_TEXT, ThreatRule.DOWNLOAD_AND_RUN),
+    (PERSISTENCE_TEXT, ThreatRule.PERSISTENCE),
+    (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
+    (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
+)
+
+#: What binary data (an image, a font, a sound) starts with once decoded: a blob of it is data.
+_MEDIA_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"RIFF",
+    b"wOFF",
+    b"wOF2",
+    b"OTTO",
+    b"\x00\x01\x00\x00",
+    b"%PDF",
+    b"ID3",
+    b"fLaC",
+    b"OggS",
+    b"\x00\x00\x00\x1cftyp",
+    b"\x00\x00\x00\x20ftyp",
+    b"<svg",
+    b"<?xml",
+    b"BM",
+)
+
+
+def is_media_blob(value: str) -> bool:
+    """A base64 or hex blob that decodes to an image, font, sound or document."""
+    import base64
+    import binascii
+
+    head = value[:64].strip()
+    try:
+        if all(c in "0123456789abcdefABCDEF" for c in head):
+            data = bytes.fromhex(head[: len(head) // 2 * 2])
+        else:
+            data = base64.b64decode(head[: len(head) // 4 * 4])
+    except (binascii.Error, ValueError):
+        return False
+    return data.startswith(_MEDIA_MAGIC)
+
+
+#: Files whose removal or truncation hides what happened.
+EVIDENCE_PATH = re.compile(r"^/var/log/|\.(?:bash|zsh|python)_history$|/\.local/share/fish/fish_history$")
 
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from mcpward.vet._code._javascript_threats import JavaScriptThreats
 from mcpward.vet._code.interface import (
     CLOCK_EVERY,
     DESTINATION_KEYS,
-    SENSITIVE_PATH,
     SINK_CALLS,
     AnalysisBudget,
     Capability,
@@ -28,6 +28,8 @@ from mcpward.vet._code.interface import (
     Obfuscation,
     SourceAnalyzer,
     destinations_in,
+    is_media_blob,
+    names_sensitive_path,
 )
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -100,7 +102,14 @@ class JavaScriptAnalyzer(SourceAnalyzer):
             return facts
         kind = "tsx" if path.endswith(".tsx") else "ts" if path.endswith((".ts", ".mts", ".cts")) else "js"
         tree = _parsers()[kind].parse(source)
-        _FileWalk(path, facts, budget).run(tree.root_node)
+        walk = _FileWalk(path, facts, budget)
+        walk.run(tree.root_node)
+        if not budget.expired():
+            threats = JavaScriptThreats(path, source, tree.root_node, walk.fold, _name, budget.expired)
+            threats.run()
+            facts.threats.extend(threats.threats)
+            facts.tools.extend(threats.tools)
+            facts.obfuscation.extend(threats.obfuscation)
         return facts
 
 
@@ -277,7 +286,12 @@ class _FileWalk:
             self.facts.capabilities.append(
                 CapabilityUse(Capability.SENSITIVE_FILES, _short(value), self.path, line)
             )
-        if node.type == "string" and len(value) >= 400 and _ENCODED_BLOB.match(value):
+        if (
+            node.type == "string"
+            and len(value) >= 400
+            and _ENCODED_BLOB.match(value)
+            and not is_media_blob(value)
+        ):
             self.facts.obfuscation.append(
                 Obfuscation(f"encoded blob of {len(value)} characters", self.path, line)
             )
@@ -289,7 +303,7 @@ class _FileWalk:
         known = self.analysed.get(key)
         if known is None:
             found = destinations_in(value, as_host=as_host)
-            known = (found, len(value) < 512 and SENSITIVE_PATH.search(value) is not None)
+            known = (found, names_sensitive_path(value))
             self.analysed[key] = known
         return known
 

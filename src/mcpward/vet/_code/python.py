@@ -12,10 +12,10 @@ import binascii
 import posixpath
 import warnings
 
+from mcpward.vet._code._python_threats import PythonThreats
 from mcpward.vet._code.interface import (
     CLOCK_EVERY,
     DESTINATION_KEYS,
-    SENSITIVE_PATH,
     SINK_CALLS,
     AnalysisBudget,
     Capability,
@@ -25,6 +25,8 @@ from mcpward.vet._code.interface import (
     Obfuscation,
     SourceAnalyzer,
     destinations_in,
+    is_media_blob,
+    names_sensitive_path,
 )
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
@@ -118,7 +120,13 @@ class PythonAnalyzer(SourceAnalyzer):
             facts.skipped.append((path, f"not parseable as Python ({type(exc).__name__})"))
             return facts
         try:
-            _Visitor(path, facts, budget).run(tree)
+            visitor = _Visitor(path, facts, budget)
+            visitor.run(tree)
+            if isinstance(tree, ast.Module) and not budget.expired():
+                threats = PythonThreats(path, tree, visitor.fold, _dotted, budget.expired)
+                threats.run()
+                facts.threats.extend(threats.threats)
+                facts.tools.extend(threats.tools)
         except RecursionError:
             facts.incomplete.append((path, "analysis stopped: the syntax tree is nested too deeply"))
         return facts
@@ -271,7 +279,7 @@ class _Visitor:
         if known is None:
             known = (
                 destinations_in(value, as_host=as_host),
-                len(value) < 512 and SENSITIVE_PATH.search(value) is not None,
+                names_sensitive_path(value),
             )
             self.analysed[(value, as_host)] = known
         for found, kind in known[0]:
@@ -287,6 +295,7 @@ class _Visitor:
             and isinstance(node.value, str)
             and len(value) >= 400
             and _is_blob(value)
+            and not is_media_blob(value)
         ):
             self.facts.obfuscation.append(
                 Obfuscation(f"encoded blob of {len(value)} characters", self.path, line)

@@ -227,6 +227,7 @@ class NpmRegistry(PackageSource):
         metadata.published = _time(times.get(version))
         metadata.previous_version = previous
         metadata.previous_published = _time(times.get(previous)) if previous else None
+        metadata.versions = tuple(str(v) for v in versions)
         metadata.publisher = npm_user.get("name") if isinstance(npm_user, dict) else None
         metadata.maintainers = tuple(
             sorted(str(m.get("name")) for m in manifest.get("maintainers") or [] if isinstance(m, dict))
@@ -374,6 +375,7 @@ class PyPIRegistry(PackageSource):
         metadata.integrity = f"sha256:{expected}" if expected else None
         metadata.published = _time(chosen.get("upload_time_iso_8601"))
         metadata.previous_version = previous
+        metadata.versions = tuple(str(v) for v, f in releases.items() if f)
         if previous and releases.get(previous):
             metadata.previous_published = _time(releases[previous][0].get("upload_time_iso_8601"))
         info = document.get("info") or {}

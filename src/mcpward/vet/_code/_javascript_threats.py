@@ -1,0 +1,858 @@
+"""Threat rules on tree-sitter's JavaScript/TypeScript trees, with a small data flow.
+
+A scope is an outermost function (the callbacks inside it belong to it) or the program's own
+statements. Names take labels from what they are assigned or called back with: a network
+response (``fetch``, ``https.get``'s callback, ``.on("data")``), decoded bytes, a credential
+file, the whole ``process.env``, a tool handler's parameters. A sink (``eval``, ``Function``,
+``vm``, ``child_process``, a request, an SQL string) whose arguments carry a label is a flow
+from source to sink. Never runs anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcpward.vet._code.interface import (
+    DEFENCE_EVASION_TEXT,
+    DOWNLOAD_RUN_TEXT,
+    PERSISTENCE_TEXT,
+    PRIVILEGE_TEXT,
+    REVERSE_SHELL_TEXT,
+    SINK_CALLS,
+    Obfuscation,
+    Threat,
+    ThreatRule,
+    ToolDeclaration,
+    names_sensitive_path,
+)
+
+LABEL_PASSES = 3
+MAX_SCOPE_NODES = 200_000
+#: Nodes of one expression looked at for labels.
+MAX_EXPRESSION_NODES = 500
+FUNCTIONS = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function_declaration",
+        "function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+NETWORK_CALLS = frozenset(
+    {
+        "fetch",
+        "axios",
+        "got",
+        "needle",
+        "superagent",
+        "request",
+        "http.get",
+        "https.get",
+        "http.request",
+        "https.request",
+        "undici.request",
+        "net.connect",
+        "net.createConnection",
+        "tls.connect",
+    }
+)
+NETWORK_METHODS = frozenset({"get", "post", "request", "put", "patch", "fetch"})
+NETWORK_OBJECTS = frozenset({"axios", "got", "needle", "superagent", "http", "https", "undici", "ky"})
+CODE_SINKS = frozenset(
+    {
+        "eval",
+        "Function",
+        "vm.runInThisContext",
+        "vm.runInNewContext",
+        "vm.runInContext",
+        "vm.compileFunction",
+        "vm.Script",
+        "require",
+        "import",
+    }
+)
+PROCESS_NAMES = frozenset(
+    {"exec", "execSync", "spawn", "spawnSync", "execFile", "execFileSync", "fork", "execa", "execaSync"}
+)
+SHELL_PROCESS = frozenset({"exec", "execSync"})
+PROCESS_OBJECTS = frozenset({"child_process", "cp", "childProcess", "proc", "shell", "shelljs"})
+WRITE_METHODS = frozenset(
+    {
+        "writeFile",
+        "writeFileSync",
+        "appendFile",
+        "appendFileSync",
+        "copyFile",
+        "copyFileSync",
+        "symlink",
+        "symlinkSync",
+        "chmod",
+        "chmodSync",
+        "rm",
+        "rmSync",
+        "unlink",
+        "unlinkSync",
+        "rename",
+        "renameSync",
+        "truncate",
+        "truncateSync",
+        "createWriteStream",
+    }
+)
+SQL_METHODS = frozenset({"query", "execute", "raw", "prepare", "exec", "run", "all", "unsafe"})
+TEMPLATE_SINKS = frozenset(
+    {
+        "ejs.render",
+        "Handlebars.compile",
+        "handlebars.compile",
+        "_.template",
+        "lodash.template",
+        "nunjucks.renderString",
+        "pug.render",
+        "pug.compile",
+    }
+)
+DECODING = frozenset(
+    {"atob", "zlib.inflateSync", "zlib.gunzipSync", "zlib.unzipSync", "zlib.brotliDecompressSync"}
+)
+FILE_READS = frozenset({"readFileSync", "readFile", "readdirSync", "readdir", "createReadStream"})
+#: Node kinds the rules read; identifiers only as call arguments (a constant passed to a write).
+KEPT = frozenset(
+    {
+        "variable_declarator",
+        "assignment_expression",
+        "augmented_assignment_expression",
+        "call_expression",
+        "new_expression",
+        "subscript_expression",
+        "debugger_statement",
+        "string",
+        "template_string",
+        "binary_expression",
+        "object",
+    }
+)
+#: Lookups that carry data out in the name looked up.
+DNS_SINKS = frozenset({"dns.lookup", "dns.resolve", "dns.resolve4", "dns.resolveTxt", "dns.promises.resolve"})
+#: Values that carry no label: functions (their bodies are their own scopes), literals.
+INERT_VALUES = FUNCTIONS | {"class", "number", "true", "false", "null", "undefined", "regex"}
+#: Calls that turn the whole environment into data.
+WHOLE_ENVIRONMENT_CALLS = frozenset(
+    {
+        "JSON.stringify",
+        "Object.entries",
+        "Object.values",
+        "Object.assign",
+        "String",
+        "util.inspect",
+    }
+)
+HOST_INFO = frozenset({"os.hostname", "os.userInfo", "os.networkInterfaces", "os.cpus"})
+HIDDEN_NAMES = frozenset(
+    {
+        "eval",
+        "Function",
+        "exec",
+        "execSync",
+        "spawn",
+        "spawnSync",
+        "execFile",
+        "execFileSync",
+        "child_process",
+        "mainModule",
+        "binding",
+        "runInThisContext",
+        "runInNewContext",
+        "fromCharCode",
+    }
+)
+GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self", "this", "process", "module", "Reflect"})
+#: The names javascript-obfuscator gives: a package written by hand never has five of them.
+_OBFUSCATOR_NAMES = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
+_CONSTRUCTOR_CHAIN = re.compile(
+    rb"""\.constructor\s*\.\s*constructor\b|\[\s*["']constructor["']\s*\]\s*\[\s*["']constructor["']\s*\]"""
+)
+#: Bytes of a file searched for those marks.
+MAX_TEXT_BYTES = 4 * 1024 * 1024
+SHELL_PROGRAM = (
+    "/bin/sh",
+    "/bin/bash",
+    "sh",
+    "bash",
+    "zsh",
+    "cmd.exe",
+    "cmd",
+    "powershell",
+    "powershell.exe",
+    "pwsh",
+)
+
+
+@dataclass(slots=True, eq=False)
+class _Scope:
+    """One function (or the program): its own nodes, not those of the functions inside it."""
+
+    parent: _Scope | None = None
+    nodes: list[Any] = field(default_factory=list)
+    declared: set[str] = field(default_factory=set)
+    labels: dict[str, set[str]] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def lookup(self, name: str, local: bool = False) -> set[str]:
+        found: set[str] = set()
+        scope: _Scope | None = self
+        hops = 0
+        while scope is not None and hops < (1 if local else 64):
+            found |= scope.labels.get(name, set())
+            if name in scope.declared:
+                break
+            scope, hops = scope.parent, hops + 1
+        return found
+
+    def origin(self, label: str, default: str) -> str:
+        scope: _Scope | None = self
+        hops = 0
+        while scope is not None and hops < 64:
+            if label in scope.origins:
+                return scope.origins[label]
+            scope, hops = scope.parent, hops + 1
+        return default
+
+    def owner(self, name: str) -> _Scope:
+        """The scope that declares ``name`` (an assignment writes there), else this one."""
+        scope: _Scope | None = self
+        hops = 0
+        while scope is not None and hops < 64:
+            if name in scope.declared:
+                return scope
+            scope, hops = scope.parent, hops + 1
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A value read in another scope than the one it is written to (a callback's parameter)."""
+
+    scope: _Scope
+    node: Any
+
+
+class JavaScriptThreats:
+    def __init__(
+        self,
+        path: str,
+        source: bytes,
+        root: Any,
+        fold: Callable[[Any], str | None],
+        name: Callable[[Any], str],
+        expired: Callable[[], bool],
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.root = root
+        self.fold = fold
+        self.name = name
+        self.expired = expired
+        self.threats: list[Threat] = []
+        self.tools: list[ToolDeclaration] = []
+        self._seen: set[tuple[ThreatRule, int]] = set()
+        self._shell_parts: dict[int, set[str]] = {}
+        self.obfuscation: list[Obfuscation] = []
+
+    def run(self) -> None:
+        self._source_texts()
+        scopes = self._scopes()
+        if scopes is None:
+            return
+        self._label(scopes)
+        for scope in scopes:
+            if self.expired():
+                return
+            self._sinks(scope)
+            self._texts(scope)
+
+    def _source_texts(self) -> None:
+        """Marks found faster in the text than in the tree: obfuscator names, the Function
+        constructor reached through ``constructor.constructor``."""
+        names = {m.group(0) for m in _OBFUSCATOR_NAMES.finditer(self.source[:MAX_TEXT_BYTES])}
+        if len(names) >= 5:
+            line = self.source.count(b"\n", 0, self.source.find(min(names))) + 1
+            self.obfuscation.append(
+                Obfuscation(f"{len(names)} javascript-obfuscator names (_0x…)", self.path, line)
+            )
+        match = _CONSTRUCTOR_CHAIN.search(self.source[:MAX_TEXT_BYTES])
+        if match is not None:
+            line = self.source.count(b"\n", 0, match.start()) + 1
+            self._add(
+                ThreatRule.HIDDEN_CODE_RUN,
+                f"the Function constructor via constructor.constructor (line {line})",
+                line,
+            )
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _scopes(self) -> list[_Scope] | None:
+        """Every function's own nodes of the kinds the rules read, in one cursor walk (node
+        lists of a whole bundle would cost seconds and hundreds of megabytes)."""
+        program = _Scope()
+        scopes = [program]
+        self.function_scopes: dict[int, _Scope] = {}
+        cursor = self.root.walk()
+        stack: list[tuple[int, _Scope]] = [(-1, program)]
+        parents: list[str] = []
+        depth = count = 0
+        while True:
+            node = cursor.node
+            kind = node.type
+            count += 1
+            if count % 4096 == 0 and self.expired():
+                return None
+            while stack[-1][0] >= depth:
+                stack.pop()
+            scope = stack[-1][1]
+            if kind in FUNCTIONS:
+                inner = _Scope(parent=scope)
+                scopes.append(inner)
+                self.function_scopes[node.id] = inner
+                inner.declared.update(_parameters(node))
+                stack.append((depth, inner))
+            elif len(scope.nodes) < MAX_SCOPE_NODES and (
+                kind in KEPT or (kind == "identifier" and parents and parents[-1] == "arguments")
+            ):
+                scope.nodes.append(node)
+                if kind == "variable_declarator":
+                    scope.declared.update(_identifiers(node.child_by_field_name("name")))
+            if cursor.goto_first_child():
+                parents.append(kind)
+                depth += 1
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return scopes
+                parents.pop()
+                depth -= 1
+
+    # -- labels ------------------------------------------------------------------------------
+
+    def _label(self, scopes: list[_Scope]) -> None:
+        #: (scope the value is read in, names written, the value or its labels)
+        assignments: list[tuple[_Scope, list[str], Any]] = []
+        for scope in scopes:
+            for node in scope.nodes:
+                kind = node.type
+                if kind == "variable_declarator":
+                    target, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+                    if target is not None and value is not None:
+                        assignments.append((scope, _identifiers(target), value))
+                elif kind in ("assignment_expression", "augmented_assignment_expression"):
+                    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                    if left is not None and right is not None:
+                        assignments.append((scope, _identifiers(_root_object(left)), right))
+                elif kind == "call_expression":
+                    self._callbacks(scope, node, assignments)
+        for _ in range(LABEL_PASSES):
+            changed = False
+            for count, (scope, targets, value) in enumerate(assignments):
+                if count % 4096 == 0 and self.expired():
+                    return
+                if isinstance(value, set):
+                    labels = value
+                elif not isinstance(value, _Read) and value.type in INERT_VALUES:
+                    continue
+                elif isinstance(value, _Read):
+                    labels = self._labels_of(value.scope, value.node)
+                else:
+                    labels = self._labels_of(scope, value)
+                if not labels:
+                    continue
+                for target in targets:
+                    known = scope.owner(target).labels.setdefault(target, set())
+                    if not labels <= known:
+                        known |= labels
+                        changed = True
+            if not changed:
+                break
+
+    def _callbacks(self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]) -> None:
+        """Parameters a call hands to its callbacks: a response (``https.get(u, res => ..)``,
+        ``.then(r => ..)``, ``.on("data", chunk => ..)``), or a tool's arguments."""
+        function = call.child_by_field_name("function")
+        arguments = call.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            return
+        callee = self.name(function)
+        callbacks = [a for a in arguments.named_children if a.type in FUNCTIONS]
+        if not callbacks:
+            return
+        last = callee.rsplit(".", 1)[-1]
+        line = call.start_point[0] + 1
+        if self._is_network_call(callee):
+            for callback in callbacks:
+                inner = self.function_scopes.get(callback.id, scope)
+                inner.origins.setdefault("network", f"{callee}() (line {line})")
+                assignments.append((inner, _parameters(callback), {"network"}))
+        elif last in ("then", "on", "once") and function.type == "member_expression":
+            owner = function.child_by_field_name("object")
+            if owner is not None:
+                for callback in callbacks:
+                    inner = self.function_scopes.get(callback.id, scope)
+                    assignments.append((inner, _parameters(callback), _Read(scope, owner)))
+        elif last in ("tool", "registerTool", "setRequestHandler") and function.type == "member_expression":
+            handler = callbacks[-1]
+            inner = self.function_scopes.get(handler.id, scope)
+            inner.origins.setdefault("param", f"a tool handler's arguments (line {line})")
+            assignments.append((inner, _parameters(handler), {"param"}))
+            self._tool(call, callee, handler, line)
+
+    def _tool(self, call: Any, callee: str, handler: Any, line: int) -> None:
+        arguments = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+        if callee.endswith("setRequestHandler") or not arguments:
+            return
+        tool_name = self.fold(arguments[0]) or "?"
+        description = ""
+        if len(arguments) > 2 and arguments[1].type in ("string", "template_string"):
+            description = self.fold(arguments[1]) or ""
+        else:
+            for argument in arguments[1:]:
+                if argument.type == "object":
+                    description = self._pair(argument, "description") or description
+        self.tools.append(
+            ToolDeclaration(tool_name, description, self.path, line, tuple(self._uses(handler)))
+        )
+
+    def _pair(self, obj: Any, key: str) -> str | None:
+        for pair in obj.named_children:
+            if pair.type == "pair":
+                name = pair.child_by_field_name("key")
+                if name is not None and (self.fold(name) or _text(name)) == key:
+                    value = pair.child_by_field_name("value")
+                    return self.fold(value) if value is not None else None
+        return None
+
+    def _uses(self, handler: Any) -> Iterator[tuple[str, str, int]]:
+        for node in _walk(handler, MAX_SCOPE_NODES):
+            line = node.start_point[0] + 1
+            if node.type in ("call_expression", "new_expression"):
+                function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+                callee = self.name(function)
+                if self._is_process(callee):
+                    yield ("process-spawn", callee, line)
+            elif node.type == "string":
+                value = self.fold(node)
+                if value and names_sensitive_path(value):
+                    yield ("sensitive-files", value[:80], line)
+
+    def _is_network_call(self, callee: str) -> bool:
+        if callee in NETWORK_CALLS:
+            return True
+        owner, _, method = callee.rpartition(".")
+        return owner.rsplit(".", 1)[-1] in NETWORK_OBJECTS and method in NETWORK_METHODS
+
+    def _is_process(self, callee: str) -> bool:
+        owner, _, method = callee.rpartition(".")
+        if method in PROCESS_NAMES and owner.rsplit(".", 1)[-1] in PROCESS_OBJECTS:
+            return True
+        return callee in ("execSync", "spawnSync", "execa", "execaSync", "execFileSync", "spawn", "exec")
+
+    def _labels_of(self, scope: _Scope, node: Any, local: bool = False) -> set[str]:
+        found: set[str] = set()
+        whole: set[int] = set()
+        for child in _walk(node, MAX_EXPRESSION_NODES, skip=FUNCTIONS):
+            kind = child.type
+            if kind in ("identifier", "shorthand_property_identifier"):
+                found |= scope.lookup(_text(child), local)
+            elif kind == "spread_element":
+                whole.update(c.id for c in child.named_children)
+            elif kind in ("call_expression", "new_expression"):
+                if self.name(child.child_by_field_name("function")) in WHOLE_ENVIRONMENT_CALLS:
+                    arguments = child.child_by_field_name("arguments")
+                    if arguments is not None:
+                        whole.update(c.id for c in arguments.named_children)
+                function = child.child_by_field_name("function") or child.child_by_field_name("constructor")
+                label = self._source(child, self.name(function))
+                if label is not None:
+                    found.add(label)
+                    scope.origins.setdefault(
+                        label, f"{self.name(function)}() (line {child.start_point[0] + 1})"
+                    )
+            if (
+                kind == "member_expression"
+                and child.end_byte - child.start_byte == len("process.env")
+                and child.id in whole
+                and _text(child) == "process.env"
+            ):
+                found.add("environment")
+                scope.origins.setdefault("environment", f"process.env (line {child.start_point[0] + 1})")
+            elif kind == "string":
+                value = self.fold(child)
+                if value and (names_sensitive_path(value) or value in (".ssh", ".aws", ".kube", ".gnupg")):
+                    found.add("secret-path")
+                    scope.origins.setdefault(
+                        "secret-path", f"{value[:60]!r} (line {child.start_point[0] + 1})"
+                    )
+        if "secret-path" in found and self._reads(node):
+            found.add("secret")
+            scope.origins.setdefault("secret", scope.origin("secret-path", "a credential file"))
+        return found
+
+    def _source(self, call: Any, callee: str) -> str | None:
+        if self._is_network_call(callee):
+            return "network"
+        if callee in DECODING:
+            return "decoded"
+        if callee in HOST_INFO or callee.startswith("clipboardy."):
+            return "host-info"
+        if callee == "Buffer.from":
+            arguments = call.child_by_field_name("arguments")
+            args = arguments.named_children if arguments is not None else []
+            if len(args) > 1 and (self.fold(args[1]) or "").lower() in ("base64", "hex", "base64url"):
+                return "decoded"
+        return None
+
+    def _reads(self, node: Any) -> bool:
+        for child in _walk(node, MAX_EXPRESSION_NODES):
+            if child.type == "call_expression":
+                callee = self.name(child.child_by_field_name("function"))
+                if callee.rsplit(".", 1)[-1] in FILE_READS:
+                    return True
+        return False
+
+    # -- sinks -------------------------------------------------------------------------------
+
+    def _sinks(self, scope: _Scope) -> None:
+        top = scope
+        while top.parent is not None and top.parent.parent is not None:
+            top = top.parent
+        # a socket, a shell and a pipe meet in one outermost function, callbacks included
+        marks = self._shell_parts.setdefault(id(top), set())
+        for node in scope.nodes:
+            if node.type == "object":
+                self._tool_object(node)
+                continue
+            if node.type == "subscript_expression":
+                self._hidden_subscript(node)
+            if node.type not in ("call_expression", "new_expression"):
+                if node.type == "debugger_statement" and self._in_loop(node):
+                    line = node.start_point[0] + 1
+                    self._add(
+                        ThreatRule.DEFENCE_EVASION, f"anti-debugging: debugger in a loop (line {line})", line
+                    )
+                continue
+            function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+            callee = self.name(function)
+            arguments = node.child_by_field_name("arguments")
+            args = (
+                [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+            )
+            line = node.start_point[0] + 1
+            last = callee.rsplit(".", 1)[-1]
+            labels: set[str] = set()
+            if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
+                for argument in args:
+                    labels |= self._labels_of(scope, argument)
+            if callee in ("net.connect", "net.createConnection", "tls.connect", "net.Socket") or (
+                last == "connect" and "network" in labels
+            ):
+                marks.add("socket")
+                marks.add(f"socket-at:{callee} (line {line})")
+            if last == "pipe":
+                marks.add("pipe")
+            if callee in CODE_SINKS or (
+                callee.startswith("vm.") and last in ("runInThisContext", "runInNewContext")
+            ):
+                first = args[-1] if callee == "Function" and args else args[0] if args else None
+                if first is None or (
+                    first.type in ("string", "template_string") and self.fold(first) is not None
+                ):
+                    continue
+                labels = self._labels_of(scope, first)
+                if "decoded" in labels and "network" not in labels:
+                    # decoding is everywhere in bundles: only a decode in the same function counts
+                    labels = self._labels_of(scope, first, local=True)
+                self._code_sink(scope, callee, line, labels)
+            elif self._is_process(callee):
+                first = args[0] if args else None
+                if first is not None and (self.fold(first) or "").strip() in SHELL_PROGRAM:
+                    marks.add("shell")
+                    marks.add(f"shell-at:{callee}('{(self.fold(first) or '').strip()}') (line {line})")
+                self._process_sink(scope, callee, args, line, labels)
+            elif last in WRITE_METHODS and last.startswith("chmod") and len(args) > 1:
+                mode = _text(args[1])
+                try:
+                    value = int(mode, 0) if mode[:2].lower() in ("0o", "0x") else int(mode, 8)
+                except ValueError:
+                    value = 0
+                if value & 0o6000 and value < 0o10000:
+                    self._add(
+                        ThreatRule.PRIVILEGE_ESCALATION,
+                        f"{callee}() sets a setuid/setgid bit (line {line})",
+                        line,
+                    )
+            if (
+                last.lower() in SINK_CALLS
+                or callee in DNS_SINKS
+                or (last in ("write", "end") and self._network_object(scope, function))
+            ):
+                leaked = labels & {"secret", "environment"}
+                if leaked and callee not in CODE_SINKS and not self._is_process(callee):
+                    label = sorted(leaked)[0]
+                    self._add(
+                        ThreatRule.CREDENTIAL_EXFILTRATION,
+                        f"{scope.origin(label, label)} -> {callee}() (line {line})",
+                        line,
+                    )
+                elif "host-info" in labels and callee not in CODE_SINKS and not self._is_process(callee):
+                    self._add(
+                        ThreatRule.HOST_INFO_EXFILTRATION,
+                        f"{scope.origin('host-info', 'host information')} -> {callee}() (line {line})",
+                        line,
+                    )
+            if (
+                last in SQL_METHODS
+                and args
+                and not self._is_process(callee)
+                and function.type == "member_expression"
+            ):
+                first = args[0]
+                if _formatted(first) and "param" in self._labels_of(scope, first):
+                    self._add(
+                        ThreatRule.COMMAND_INJECTION,
+                        f"{scope.origin('param', 'a tool argument')} -> SQL text built by "
+                        f"formatting -> {callee}() (line {line})",
+                        line,
+                    )
+            if callee in TEMPLATE_SINKS and args and "param" in self._labels_of(scope, args[0]):
+                self._add(
+                    ThreatRule.COMMAND_INJECTION,
+                    f"{scope.origin('param', 'a tool argument')} -> template source -> {callee}() "
+                    f"(line {line})",
+                    line,
+                )
+        if {"socket", "shell"} <= marks and "reported" not in marks:
+            marks.add("reported")
+            socket_at = min(m.split(":", 1)[1] for m in marks if m.startswith("socket-at:"))
+            shell_at = min(m.split(":", 1)[1] for m in marks if m.startswith("shell-at:"))
+            line = int(shell_at.rsplit("line ", 1)[1].rstrip(")"))
+            piped = "pipe" in marks
+            self._add(
+                ThreatRule.REMOTE_SHELL,
+                f"a socket, {socket_at} -> a shell, {shell_at}" + (", their streams piped" if piped else ""),
+                line,
+                piped,
+            )
+
+    def _tool_object(self, node: Any) -> None:
+        """``{name, description, inputSchema}`` in a tools/list answer of the low-level API:
+        its description goes through inspect like a registered tool's."""
+        pairs = [c for c in node.named_children if c.type == "pair"]
+        if not 3 <= len(pairs) <= 12:
+            return
+        keys = {_text(p.child_by_field_name("key")).strip("'\"") for p in pairs}
+        if not {"name", "description"} <= keys or not keys & {"inputSchema", "input_schema"}:
+            return
+        name = self._pair(node, "name")
+        description = self._pair(node, "description")
+        if name and description:
+            self.tools.append(ToolDeclaration(name, description, self.path, node.start_point[0] + 1))
+
+    def _may_sink(self, callee: str, last: str) -> bool:
+        return (
+            callee in CODE_SINKS
+            or callee.startswith("vm.")
+            or self._is_process(callee)
+            or last.lower() in SINK_CALLS
+            or last in ("write", "end", "connect", "lookup", "resolve", "resolveTxt")
+            or last in SQL_METHODS
+            or callee in TEMPLATE_SINKS
+        )
+
+    def _hidden_subscript(self, node: Any) -> None:
+        """``global["ev" + "al"]``, ``require("child_process")["exec"]``: code run through a
+        computed name."""
+        index = node.child_by_field_name("index")
+        owner = node.child_by_field_name("object")
+        if index is None or owner is None:
+            return
+        key = self.fold(index)
+        if key not in HIDDEN_NAMES:
+            return
+        owner_text = _text(owner) if owner.end_byte - owner.start_byte < 128 else ""
+        computed = index.type != "string"
+        if computed or owner_text in GLOBAL_OBJECTS or owner_text.startswith("require("):
+            line = node.start_point[0] + 1
+            self._add(ThreatRule.HIDDEN_CODE_RUN, f"{owner_text or '…'}[{key!r}] (line {line})", line)
+
+    def _network_object(self, scope: _Scope, function: Any) -> bool:
+        if function is None or function.type != "member_expression":
+            return False
+        owner = function.child_by_field_name("object")
+        return owner is not None and "network" in self._labels_of(scope, owner)
+
+    def _code_sink(self, scope: _Scope, callee: str, line: int, labels: set[str]) -> None:
+        if "network" in labels:
+            origin = scope.origin("network", "a network read")
+            self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {callee}() (line {line})", line)
+        elif "decoded" in labels:
+            origin = scope.origin("decoded", "decoded data")
+            self._add(ThreatRule.DECODED_CODE_RUN, f"{origin} -> {callee}() (line {line})", line)
+        elif "param" in labels:
+            origin = scope.origin("param", "a tool argument")
+            self._add(ThreatRule.COMMAND_INJECTION, f"{origin} -> {callee}() (line {line})", line)
+
+    def _process_sink(self, scope: _Scope, callee: str, args: list[Any], line: int, labels: set[str]) -> None:
+        if "network" in labels or "decoded" in labels:
+            label = "network" if "network" in labels else "decoded"
+            self._add(
+                ThreatRule.DOWNLOAD_AND_RUN, f"{scope.origin(label, label)} -> {callee}() (line {line})", line
+            )
+        if not args:
+            return
+        method = callee.rsplit(".", 1)[-1]
+        shell = method in SHELL_PROCESS or any(
+            "shell: true" in _text(a).replace("'", "").replace('"', "")
+            for a in args[1:]
+            if a.type == "object"
+        )
+        if "param" in self._labels_of(scope, args[0]) and (
+            shell or method not in ("spawn", "spawnSync", "execFile", "execFileSync", "fork")
+        ):
+            origin = scope.origin("param", "a tool argument")
+            self._add(
+                ThreatRule.COMMAND_INJECTION,
+                f"{origin} -> {'shell ' if shell else ''}command of {callee}() (line {line})",
+                line,
+            )
+
+    def _in_loop(self, node: Any) -> bool:
+        current, hops = node.parent, 0
+        while current is not None and hops < 12:
+            if current.type in ("for_statement", "while_statement", "do_statement", "for_in_statement"):
+                return True
+            if current.type == "call_expression" and self.name(current.child_by_field_name("function")) in (
+                "setInterval",
+                "setTimeout",
+            ):
+                return True
+            current, hops = current.parent, hops + 1
+        return False
+
+    # -- fixed texts -------------------------------------------------------------------------
+
+    def _texts(self, scope: _Scope) -> None:
+        acting: set[int] = set()
+        for node in scope.nodes:
+            if node.type == "call_expression":
+                callee = self.name(node.child_by_field_name("function"))
+                last = callee.rsplit(".", 1)[-1]
+                if self._is_process(callee) or last in WRITE_METHODS or callee in CODE_SINKS:
+                    acting.add(node.start_point[0] + 1)
+        if not acting:
+            return
+        for node in scope.nodes:
+            if node.type not in ("string", "template_string", "binary_expression", "identifier"):
+                continue
+            value = self.fold(node) or self._loose(node)
+            if not value or len(value) < 4:
+                continue
+            line = node.start_point[0] + 1
+            in_call = line in acting
+            for pattern, rule in (
+                (REVERSE_SHELL_TEXT, ThreatRule.REMOTE_SHELL),
+                (DOWNLOAD_RUN_TEXT, ThreatRule.DOWNLOAD_AND_RUN),
+                (PERSISTENCE_TEXT, ThreatRule.PERSISTENCE),
+                (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
+                (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
+            ):
+                match = pattern.search(value)
+                if match is not None:
+                    where = (
+                        "in a call that writes or runs it"
+                        if in_call
+                        else "in a function that writes files or starts processes"
+                    )
+                    self._add(rule, f"{match.group(0)[:80]!r} (line {line}) {where}", line, in_call)
+
+    def _loose(self, node: Any) -> str | None:
+        """A template's text with each unknown substitution as ``x``: ``bash -i >& /dev/tcp/x/9001``
+        says what it does whatever the host."""
+        if node.type != "template_string":
+            return None
+        parts = []
+        for child in node.named_children:
+            if child.type == "template_substitution":
+                inner = child.named_children[0] if child.named_children else None
+                parts.append((self.fold(inner) if inner is not None else None) or "x")
+            else:
+                parts.append(_text(child))
+        return "".join(parts)
+
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+        if (rule, line) in self._seen:
+            return
+        self._seen.add((rule, line))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+
+
+def _walk(node: Any, limit: int, skip: frozenset[str] = frozenset()) -> Iterator[Any]:
+    """The nodes under ``node``, at most ``limit``; not inside nodes of the ``skip`` kinds
+    (a function's body carries no value into the expression that defines it)."""
+    cursor = node.walk()
+    count = 0
+    while True:
+        current = cursor.node
+        yield current
+        count += 1
+        if count >= limit:
+            return
+        if (count == 1 or current.type not in skip) and cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent() or cursor.node == node:
+                return
+
+
+def _text(node: Any) -> str:
+    if node is None or node.end_byte - node.start_byte > 4096:
+        return ""
+    return str(node.text.decode("utf-8", errors="replace"))
+
+
+def _identifiers(node: Any) -> list[str]:
+    if node is None:
+        return []
+    if node.type in ("identifier", "shorthand_property_identifier_pattern", "this"):
+        return [_text(node)]
+    found = []
+    for child in _walk(node, 256):
+        if child.type in ("identifier", "shorthand_property_identifier_pattern"):
+            found.append(_text(child))
+    return found
+
+
+def _root_object(node: Any) -> Any:
+    """``a`` of ``a.b.c = v``: the object written to takes the value's labels."""
+    hops = 0
+    while node is not None and node.type in ("member_expression", "subscript_expression") and hops < 16:
+        node = node.child_by_field_name("object")
+        hops += 1
+    return node
+
+
+def _parameters(function: Any) -> list[str]:
+    single = function.child_by_field_name("parameter")
+    if single is not None:
+        return _identifiers(single)
+    parameters = function.child_by_field_name("parameters")
+    return _identifiers(parameters) if parameters is not None else []
+
+
+def _formatted(node: Any) -> bool:
+    if node.type == "template_string":
+        return any(child.type == "template_substitution" for child in node.named_children)
+    return bool(node.type == "binary_expression")

@@ -1,0 +1,828 @@
+"""Threat rules on Python's ``ast``, function by function, with a small data flow.
+
+A scope is a top-level function or method (nested functions and lambdas belong to it) or the
+module's own statements. In a scope, names take labels from what they are assigned (a network
+read, decoded bytes, a credential file, the whole environment, a tool's parameter), in a few
+passes over the assignments; a sink (``exec``, a process, a request, an SQL string) whose
+arguments carry a label is a flow from source to sink. Texts that do one thing only (a
+``/dev/tcp`` shell, ``curl | sh``) count where they reach a process or code call, or where the
+scope also writes files or starts processes.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from mcpward.vet._code.interface import (
+    DEFENCE_EVASION_TEXT,
+    DOWNLOAD_RUN_TEXT,
+    EVIDENCE_PATH,
+    PERSISTENCE_TEXT,
+    PRIVILEGE_TEXT,
+    REVERSE_SHELL_TEXT,
+    SINK_CALLS,
+    Threat,
+    ThreatRule,
+    ToolDeclaration,
+    names_sensitive_path,
+)
+
+#: What ``@server.call_tool()`` handlers are called instead of a tool name.
+DISPATCHER = "(every tool)"
+#: Passes over a scope's assignments to carry labels from name to name.
+LABEL_PASSES = 3
+#: Nodes of one scope looked at, at most (a hostile file is bounded by the parser's own limits
+#: first; this keeps one huge function from costing more than the rest).
+MAX_SCOPE_NODES = 200_000
+
+NETWORK_ROOTS = frozenset(
+    {"requests", "httpx", "urllib", "urllib2", "urllib3", "aiohttp", "http", "socket", "ftplib", "websocket"}
+)
+NETWORK_READS = frozenset(
+    {"urlopen", "recv", "recvfrom", "recv_into", "getresponse", "urlretrieve", "read_response", "retrbinary"}
+)
+#: Calls of a network module that read from the network or make a client that does.
+NETWORK_CALLS = frozenset(
+    {
+        "get",
+        "post",
+        "request",
+        "put",
+        "patch",
+        "stream",
+        "fetch",
+        "Session",
+        "Client",
+        "AsyncClient",
+        "ClientSession",
+        "socket",
+        "create_connection",
+        "PoolManager",
+        "HTTPConnection",
+        "HTTPSConnection",
+        "WebSocket",
+    }
+)
+DECODERS = frozenset(
+    {
+        "b64decode",
+        "b32decode",
+        "b16decode",
+        "b85decode",
+        "a85decode",
+        "urlsafe_b64decode",
+        "standard_b64decode",
+        "decodebytes",
+        "decodestring",
+        "fromhex",
+        "unhexlify",
+        "a2b_base64",
+        "a2b_hex",
+        "decompress",
+    }
+)
+CODE_SINKS = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "pickle.loads",
+        "pickle.load",
+        "cPickle.loads",
+        "marshal.loads",
+        "dill.loads",
+        "importlib.import_module",
+        "__import__",
+        "runpy.run_path",
+        "runpy.run_module",
+        "types.FunctionType",
+        "FunctionType",
+        "builtins.exec",
+        "builtins.eval",
+    }
+)
+PROCESS_SINKS = frozenset(
+    {
+        "os.system",
+        "os.popen",
+        "os.execv",
+        "os.execve",
+        "os.execvp",
+        "os.execl",
+        "os.execlp",
+        "os.spawnv",
+        "os.spawnl",
+        "os.posix_spawn",
+        "os.startfile",
+        "subprocess.run",
+        "subprocess.Popen",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "pty.spawn",
+        "Popen",
+        "check_output",
+        "check_call",
+        "getoutput",
+    }
+)
+#: Process calls that always go through a shell.
+SHELL_SINKS = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "getoutput"}
+)
+SQL_SINKS = frozenset({"execute", "executemany", "executescript", "raw", "mogrify"})
+TEMPLATE_SINKS = frozenset({"Template", "from_string", "render_template_string", "jinja2.Template"})
+#: Calls that write a file, edit the registry or change permissions.
+WRITE_CALLS = frozenset(
+    {
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.move",
+        "shutil.rmtree",
+        "os.rename",
+        "os.replace",
+        "os.remove",
+        "os.unlink",
+        "os.symlink",
+        "os.chmod",
+        "os.truncate",
+    }
+)
+WRITE_METHODS = frozenset(
+    {
+        "write_text",
+        "write_bytes",
+        "symlink_to",
+        "writelines",
+        "SetValueEx",
+        "SetValue",
+        "CreateKey",
+        "CreateKeyEx",
+    }
+)
+SECRET_READERS = frozenset({"keyring.get_password", "win32crypt.CryptUnprotectData", "CryptUnprotectData"})
+EXECUTABLE_SUFFIXES = (
+    ".exe",
+    ".dll",
+    ".scr",
+    ".bat",
+    ".cmd",
+    ".ps1",
+    ".vbs",
+    ".msi",
+    ".sh",
+    ".elf",
+    ".so",
+    ".dylib",
+)
+STEGANOGRAPHY = frozenset({"reveal", "extract_message", "decode_image", "lsb_decode"})
+#: Who and where the machine is, what is on its screen or clipboard: worth nothing to a server's
+#: purpose when sent away.
+HOST_INFO = frozenset(
+    {
+        "getpass.getuser",
+        "socket.gethostname",
+        "platform.node",
+        "platform.uname",
+        "os.getlogin",
+        "os.uname",
+        "uuid.getnode",
+        "ImageGrab.grab",
+        "PIL.ImageGrab.grab",
+        "pyautogui.screenshot",
+        "pyperclip.paste",
+        "win32clipboard.GetClipboardData",
+    }
+)
+#: Names whose indirect lookup (``getattr(os, "sys" + "tem")``) hides a call that runs code.
+HIDDEN_NAMES = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "system",
+        "popen",
+        "__import__",
+        "execv",
+        "execve",
+        "execl",
+        "spawnv",
+        "Popen",
+        "check_output",
+        "check_call",
+        "getoutput",
+        "import_module",
+        "b64decode",
+        "loads",
+    }
+)
+NAMESPACES = frozenset({"__builtins__", "builtins", "globals", "vars", "locals", "sys.modules"})
+DNS_SINKS = frozenset({"gethostbyname", "gethostbyname_ex", "getaddrinfo", "resolve", "query"})
+ANTI_DEBUG = frozenset({"IsDebuggerPresent", "CheckRemoteDebuggerPresent", "sys.gettrace"})
+
+
+@dataclass(slots=True)
+class _Scope:
+    name: str
+    nodes: list[ast.AST]
+    params: set[str] = field(default_factory=set)
+    labels: dict[str, set[str]] = field(default_factory=dict)
+    #: Where each label entered: label -> "requests.get() (line 3)".
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+class PythonThreats:
+    def __init__(
+        self,
+        path: str,
+        tree: ast.Module,
+        fold: Callable[[ast.AST], str | None],
+        dotted: Callable[[ast.AST], str],
+        expired: Callable[[], bool],
+    ) -> None:
+        self.path = path
+        self.tree = tree
+        self.fold = fold
+        self.dotted = dotted
+        self.expired = expired
+        self.threats: list[Threat] = []
+        self.tools: list[ToolDeclaration] = []
+        self._seen: set[tuple[ThreatRule, int]] = set()
+
+    def run(self) -> None:
+        for scope in self._scopes():
+            if self.expired():
+                return
+            self._label(scope)
+            self._sinks(scope)
+            self._texts(scope)
+
+    # -- scopes ------------------------------------------------------------------------------
+
+    def _scopes(self) -> Iterator[_Scope]:
+        module: list[ast.AST] = []
+        for statement in self.tree.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield self._function(statement)
+            elif isinstance(statement, ast.ClassDef):
+                for item in statement.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                        yield self._function(item)
+                    else:
+                        module.extend(_walk(item))
+            else:
+                module.extend(_walk(statement))
+        yield _Scope("<module>", module[:MAX_SCOPE_NODES])
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
+        scope = _Scope(node.name, list(_walk(node))[:MAX_SCOPE_NODES])
+        tool = self._tool_decorator(node)
+        if tool is not None:
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+                if arg.arg not in ("self", "cls", "ctx", "context"):
+                    scope.params.add(arg.arg)
+                    scope.labels[arg.arg] = {"param"}
+            scope.origins["param"] = f"the tool parameter of {tool!r} (line {node.lineno})"
+            if tool == DISPATCHER:  # every tool's call: no one description to hold it to
+                scope.origins["param"] = f"the tool arguments of {node.name}() (line {node.lineno})"
+                return scope
+            description = ast.get_docstring(node) or self._decorator_description(node) or ""
+            self.tools.append(
+                ToolDeclaration(tool, description, self.path, node.lineno, tuple(self._uses(scope)))
+            )
+        return scope
+
+    def _tool_decorator(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        """The tool's name when the function is registered as one: ``@mcp.tool()``,
+        ``@server.tool``, ``@app.tool(name=...)``; ``@server.call_tool()`` handles every tool."""
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = self.dotted(target)
+            last = name.rsplit(".", 1)[-1]
+            if last == "tool" and "." in name:
+                if isinstance(decorator, ast.Call):
+                    for keyword in decorator.keywords:
+                        if keyword.arg == "name":
+                            return self.fold(keyword.value) or node.name
+                    if decorator.args:
+                        return self.fold(decorator.args[0]) or node.name
+                return node.name
+            if last == "call_tool" and "." in name:
+                return DISPATCHER
+        return None
+
+    def _decorator_description(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                for keyword in decorator.keywords:
+                    if keyword.arg == "description":
+                        return self.fold(keyword.value)
+        return None
+
+    def _uses(self, scope: _Scope) -> Iterator[tuple[str, str, int]]:
+        """What a tool's handler can do, for the description check."""
+        for node in scope.nodes:
+            if isinstance(node, ast.Call):
+                name = self.dotted(node.func)
+                line = getattr(node, "lineno", 0)
+                if name in PROCESS_SINKS or name.split(".", 1)[0] in ("subprocess", "pty"):
+                    yield ("process-spawn", name, line)
+                elif name in CODE_SINKS and not (node.args and isinstance(node.args[0], ast.Constant)):
+                    yield ("dynamic-code", name, line)
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and names_sensitive_path(node.value)
+            ):
+                yield ("sensitive-files", node.value[:80], getattr(node, "lineno", 0))
+
+    # -- labels ------------------------------------------------------------------------------
+
+    def _label(self, scope: _Scope) -> None:
+        assignments: list[tuple[list[str], ast.AST]] = []
+        for node in scope.nodes:
+            if isinstance(node, ast.Assign):
+                assignments.append((_names(node.targets), node.value))
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.NamedExpr) and node.value is not None:
+                assignments.append((_names([node.target]), node.value))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                assignments.append((_names([node.optional_vars]), node.context_expr))
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+                assignments.append((_names([node.target]), node.iter))
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("append", "extend", "update", "write", "add")
+                and node.args
+                and isinstance(node.func.value, ast.Name)
+            ):
+                # buffer.append(chunk) / data.extend(...) / f.write(x): the object takes x's labels
+                assignments.append(([node.func.value.id], node.args[0]))
+        for _ in range(LABEL_PASSES):
+            changed = False
+            for count, (targets, value) in enumerate(assignments):
+                if count % 4096 == 4095 and self.expired():
+                    return
+                labels = self._labels_of(scope, value)
+                for target in targets:
+                    known = scope.labels.setdefault(target, set())
+                    if not labels <= known:
+                        known |= labels
+                        changed = True
+            if not changed:
+                break
+
+    def _labels_of(self, scope: _Scope, node: ast.AST) -> set[str]:
+        found: set[str] = set()
+        whole = _whole_environment(node)
+        for child in _walk(node, limit=2000):
+            if isinstance(child, ast.Name):
+                found |= scope.labels.get(child.id, set())
+            elif isinstance(child, ast.Call):
+                label = self._source(child)
+                if label is not None:
+                    found.add(label)
+                    scope.origins.setdefault(
+                        label, f"{self.dotted(child.func) or 'a call'}() (line {child.lineno})"
+                    )
+            elif isinstance(child, ast.Attribute | ast.Name) and id(child) in whole:
+                found.add("environment")
+                scope.origins.setdefault("environment", f"os.environ (line {child.lineno})")
+            elif (
+                isinstance(child, ast.Constant)
+                and isinstance(child.value, str)
+                and names_sensitive_path(child.value)
+            ):
+                found.add("secret-path")
+                scope.origins.setdefault("secret-path", f"{child.value[:60]!r} (line {child.lineno})")
+        if "secret-path" in found and self._reads(node):
+            found.add("secret")
+            scope.origins.setdefault("secret", scope.origins.get("secret-path", "a credential file"))
+        return found
+
+    def _source(self, call: ast.Call) -> str | None:
+        name = self.dotted(call.func)
+        root, last = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
+        if (
+            last in NETWORK_READS
+            or name.startswith("urllib.request.")
+            or (root in NETWORK_ROOTS and last in NETWORK_CALLS)
+        ):
+            return "network"
+        if last in DECODERS or name in (
+            "codecs.decode",
+            "zlib.decompress",
+            "bz2.decompress",
+            "lzma.decompress",
+        ):
+            return "decoded"
+        if name in ("chr", "bytes", "bytearray", "bytearray.fromhex") or last in STEGANOGRAPHY:
+            return "decoded"
+        if name in SECRET_READERS or root in ("browser_cookie3", "keyring"):
+            return "secret"
+        if name in HOST_INFO or root in ("pyautogui", "pyperclip", "mss", "pynput"):
+            return "host-info"
+        if name in ("input", "raw_input") or name.startswith("sys.stdin."):
+            return "param"
+        return None
+
+    def _reads(self, node: ast.AST) -> bool:
+        """An expression that reads a file (so a credential path in it yields its content)."""
+        for child in _walk(node, limit=500):
+            if isinstance(child, ast.Call):
+                last = self.dotted(child.func).rsplit(".", 1)[-1]
+                if last in ("open", "read", "read_text", "read_bytes", "load", "loads", "readlines", "glob"):
+                    return True
+        return False
+
+    # -- sinks -------------------------------------------------------------------------------
+
+    def _sinks(self, scope: _Scope) -> None:
+        written_from_network: set[str] = set()
+        for count, node in enumerate(scope.nodes):
+            if count % 4096 == 4095 and self.expired():
+                return
+            if isinstance(node, ast.Subscript):
+                self._hidden_subscript(node)
+            if not isinstance(node, ast.Call):
+                continue
+            name = self.dotted(node.func)
+            last = name.rsplit(".", 1)[-1]
+            line = node.lineno
+            argument_labels = self._argument_labels(scope, node)
+            if name in CODE_SINKS or (last in CODE_SINKS and "." in name):
+                self._code_sink(scope, name, line, argument_labels)
+            elif name in PROCESS_SINKS or (name.startswith("subprocess.") and last[:1].islower()):
+                self._process_sink(scope, node, name, line, argument_labels, written_from_network)
+            elif last == "urlretrieve" and len(node.args) >= 2:
+                written_from_network |= self._path_keys(node.args[1])
+            elif last in ("write", "write_bytes") and "network" in argument_labels:
+                owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+                if isinstance(owner, ast.Call) and owner.args and self.dotted(owner.func).endswith("open"):
+                    owner = owner.args[0]
+                if owner is not None:
+                    keys = self._path_keys(owner) | self._opened_paths(scope, owner)
+                    written_from_network |= keys
+                    if any(k.lower().endswith(EXECUTABLE_SUFFIXES) for k in keys):
+                        self._add(
+                            ThreatRule.DOWNLOAD_AND_RUN,
+                            f"{scope.origins.get('network', 'a network read')} -> an executable file "
+                            f"written (line {line})",
+                            line,
+                            False,
+                        )
+            elif last == "chmod" and node.args:
+                self._chmod(scope, node, written_from_network)
+            self._hidden_call(node, name, last)
+            if last == "Tool" and node.keywords:
+                self._tool_object(node)
+            if (last.lower() in SINK_CALLS or last in DNS_SINKS) and name not in CODE_SINKS:
+                leaked = argument_labels & {"secret", "environment"}
+                if leaked:
+                    label = sorted(leaked)[0]
+                    self._add(
+                        ThreatRule.CREDENTIAL_EXFILTRATION,
+                        f"{scope.origins.get(label, label)} -> {name}() (line {line})",
+                        line,
+                    )
+                elif "host-info" in argument_labels:
+                    self._add(
+                        ThreatRule.HOST_INFO_EXFILTRATION,
+                        f"{scope.origins.get('host-info', 'host information')} -> {name}() (line {line})",
+                        line,
+                    )
+            if (
+                last in SQL_SINKS
+                and node.args
+                and "param" in argument_labels
+                and _formatted(node.args[0])
+                and "param" in self._labels_of(scope, node.args[0])
+            ):
+                self._add(
+                    ThreatRule.COMMAND_INJECTION,
+                    f"{scope.origins.get('param', 'a parameter')} -> SQL text built by formatting -> "
+                    f"{name}() (line {line})",
+                    line,
+                )
+            if (
+                (name in TEMPLATE_SINKS or last in ("from_string", "render_template_string"))
+                and node.args
+                and "param" in self._labels_of(scope, node.args[0])
+            ):
+                self._add(
+                    ThreatRule.COMMAND_INJECTION,
+                    f"{scope.origins.get('param', 'a parameter')} -> template source -> {name}() "
+                    f"(line {line})",
+                    line,
+                )
+            if last in ANTI_DEBUG or name in ANTI_DEBUG:
+                self._add(ThreatRule.DEFENCE_EVASION, f"anti-debugging: {name}() (line {line})", line, False)
+            if last == "dup2" and name.startswith("os.") and self._scope_has_socket(scope):
+                self._add(
+                    ThreatRule.REMOTE_SHELL,
+                    f"a socket's descriptor -> os.dup2() onto the standard streams (line {line})",
+                    line,
+                )
+
+    def _tool_object(self, call: ast.Call) -> None:
+        """``types.Tool(name=..., description=..., inputSchema=...)`` of the low-level API."""
+        fields = {k.arg: k.value for k in call.keywords if k.arg}
+        if "description" not in fields or "name" not in fields:
+            return
+        name, description = self.fold(fields["name"]), self.fold(fields["description"])
+        if name and description:
+            self.tools.append(ToolDeclaration(name, description, self.path, call.lineno))
+
+    def _hidden_call(self, call: ast.Call, name: str, last: str) -> None:
+        """``getattr(os, "system")``, ``__import__("os").system(...)``: a call that runs code,
+        reached by a computed name rather than written."""
+        line = call.lineno
+        if name == "getattr" and len(call.args) >= 2:
+            owner = self.dotted(call.args[0])
+            key = self.fold(call.args[1])
+            computed = not isinstance(call.args[1], ast.Constant)
+            plain_module = owner in NAMESPACES or owner in ("os", "subprocess", "pty")
+            if key in HIDDEN_NAMES and (computed or plain_module or owner.startswith("__import__")):
+                self._add(ThreatRule.HIDDEN_CODE_RUN, f"getattr({owner or '…'}, {key!r}) (line {line})", line)
+        elif last in HIDDEN_NAMES and name.startswith(("__import__()", "importlib.import_module()")):
+            self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name}() through an import by name (line {line})", line)
+
+    def _hidden_subscript(self, node: ast.Subscript) -> None:
+        """``__builtins__.__dict__["exec"]``, ``globals()["ev" + "al"]``."""
+        key = self.fold(node.slice)
+        if key not in HIDDEN_NAMES:
+            return
+        owner = self.dotted(node.value).replace("()", "")
+        if owner in NAMESPACES or owner.endswith("__dict__") or owner.startswith("sys.modules"):
+            line = node.lineno
+            self._add(ThreatRule.HIDDEN_CODE_RUN, f"{owner}[{key!r}] (line {line})", line)
+
+    def _argument_labels(self, scope: _Scope, call: ast.Call) -> set[str]:
+        labels: set[str] = set()
+        for argument in (*call.args, *(k.value for k in call.keywords)):
+            labels |= self._labels_of(scope, argument)
+        return labels
+
+    def _code_sink(self, scope: _Scope, name: str, line: int, labels: set[str]) -> None:
+        if "network" in labels:
+            origin = scope.origins.get("network", "a network read")
+            self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
+        elif "decoded" in labels:
+            origin = scope.origins.get("decoded", "decoded data")
+            self._add(ThreatRule.DECODED_CODE_RUN, f"{origin} -> {name}() (line {line})", line)
+        elif "param" in labels:
+            self._add(
+                ThreatRule.COMMAND_INJECTION,
+                f"{scope.origins.get('param', 'a parameter')} -> {name}() (line {line})",
+                line,
+            )
+
+    def _process_sink(
+        self,
+        scope: _Scope,
+        call: ast.Call,
+        name: str,
+        line: int,
+        labels: set[str],
+        downloaded: set[str],
+    ) -> None:
+        if "network" in labels or "decoded" in labels:
+            label = "network" if "network" in labels else "decoded"
+            origin = scope.origins.get(label, label)
+            self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
+        for argument in call.args[:1]:
+            if self._path_keys(argument) & downloaded:
+                self._add(
+                    ThreatRule.DOWNLOAD_AND_RUN,
+                    f"a file written from the network -> {name}() (line {line})",
+                    line,
+                )
+        shell = (
+            name in SHELL_SINKS
+            or name.endswith("_shell")
+            or any(
+                k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in call.keywords
+            )
+        )
+        first = call.args[0] if call.args else None
+        if "param" in labels and first is not None:
+            fixed_list = isinstance(first, ast.List | ast.Tuple) and not shell
+            if not fixed_list and "param" in self._labels_of(scope, first):
+                self._add(
+                    ThreatRule.COMMAND_INJECTION,
+                    f"{scope.origins.get('param', 'a parameter')} -> {'shell ' if shell else ''}"
+                    f"command of {name}() (line {line})",
+                    line,
+                )
+        for keyword in call.keywords:
+            if keyword.arg in ("stdin", "stdout", "stderr") and self._is_socket(scope, keyword.value):
+                self._add(
+                    ThreatRule.REMOTE_SHELL,
+                    f"a socket -> {keyword.arg} of {name}() (line {line})",
+                    line,
+                )
+        if name == "pty.spawn" and self._scope_has_socket(scope):
+            self._add(ThreatRule.REMOTE_SHELL, f"a socket -> pty.spawn() (line {line})", line)
+
+    def _chmod(self, scope: _Scope, call: ast.Call, downloaded: set[str]) -> None:
+        line = call.lineno
+        mode = call.args[1] if len(call.args) > 1 else None
+        target = self.fold(call.args[0]) or ""
+        if mode is not None and _setuid(mode):
+            self._add(
+                ThreatRule.PRIVILEGE_ESCALATION, f"chmod() sets a setuid/setgid bit (line {line})", line
+            )
+        if PRIVILEGE_TEXT.search(target):
+            self._add(ThreatRule.PRIVILEGE_ESCALATION, f"chmod() of {target!r} (line {line})", line)
+        if self._path_keys(call.args[0]) & downloaded:
+            self._add(
+                ThreatRule.DOWNLOAD_AND_RUN, f"a file written from the network -> chmod() (line {line})", line
+            )
+
+    def _path_keys(self, node: ast.AST) -> set[str]:
+        keys: set[str] = set()
+        if isinstance(node, ast.Name):
+            keys.add("name:" + node.id)
+        value = self.fold(node)
+        if value:
+            keys.add("value:" + value)
+        return keys
+
+    def _opened_paths(self, scope: _Scope, handle: ast.AST) -> set[str]:
+        """``with open(P, "wb") as f``: the path keys of the file ``f`` is."""
+        if not isinstance(handle, ast.Name):
+            return set()
+        for node in scope.nodes:
+            if (
+                isinstance(node, ast.withitem)
+                and isinstance(node.optional_vars, ast.Name)
+                and node.optional_vars.id == handle.id
+                and isinstance(node.context_expr, ast.Call)
+                and node.context_expr.args
+            ):
+                return self._path_keys(node.context_expr.args[0])
+        return set()
+
+    def _is_socket(self, scope: _Scope, node: ast.AST) -> bool:
+        for child in _walk(node, limit=50):
+            if isinstance(child, ast.Call) and self.dotted(child.func).endswith("fileno"):
+                return self._scope_has_socket(scope)
+            if isinstance(child, ast.Name) and "network" in scope.labels.get(child.id, set()):
+                return True  # stdin=sock: the socket object itself
+        return False
+
+    def _scope_has_socket(self, scope: _Scope) -> bool:
+        for node in scope.nodes:
+            if isinstance(node, ast.Call):
+                name = self.dotted(node.func)
+                if name.startswith("socket.") or name.rsplit(".", 1)[-1] in ("create_connection", "connect"):
+                    return True
+        return False
+
+    # -- fixed texts -------------------------------------------------------------------------
+
+    def _texts(self, scope: _Scope) -> None:
+        acting = [n for n in scope.nodes if isinstance(n, ast.Call) and self._acts(self.dotted(n.func), n)]
+        if not acting:
+            return
+        acting_lines = {n.lineno for n in acting}
+        values: list[tuple[str, int, bool]] = []
+        for node in scope.nodes:
+            if isinstance(node, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Name):
+                value = self.fold(node)
+                if value and len(value) >= 4:
+                    line = getattr(node, "lineno", 0)
+                    values.append((value, line, line in acting_lines))
+        for value, line, in_call in values:
+            for pattern, rule in (
+                (REVERSE_SHELL_TEXT, ThreatRule.REMOTE_SHELL),
+                (DOWNLOAD_RUN_TEXT, ThreatRule.DOWNLOAD_AND_RUN),
+                (PERSISTENCE_TEXT, ThreatRule.PERSISTENCE),
+                (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
+                (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
+            ):
+                match = pattern.search(value)
+                if match is not None:
+                    where = (
+                        "in a call that writes or runs it"
+                        if in_call
+                        else "in a function that writes files or starts processes"
+                    )
+                    self._add(rule, f"{match.group(0)[:80]!r} (line {line}) {where}", line, in_call)
+            if EVIDENCE_PATH.search(value) and in_call:
+                self._add(
+                    ThreatRule.DEFENCE_EVASION, f"removes or rewrites {value[:80]!r} (line {line})", line
+                )
+
+    def _acts(self, name: str, call: ast.Call) -> bool:
+        """A call that writes a file, edits the registry or starts a process."""
+        last = name.rsplit(".", 1)[-1]
+        if name in PROCESS_SINKS or name.startswith("subprocess.") or name in CODE_SINKS:
+            return True
+        if name in WRITE_CALLS or last in WRITE_METHODS or name.startswith("winreg."):
+            return True
+        if last == "open" and len(call.args) > 1:
+            mode = self.fold(call.args[1]) or ""
+            return any(c in mode for c in "wax+")
+        return (
+            any(
+                k.arg == "mode" and any(c in (self.fold(k.value) or "") for c in "wax+")
+                for k in call.keywords
+            )
+            and last == "open"
+        )
+
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+        if (rule, line) in self._seen:
+            return
+        self._seen.add((rule, line))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+
+
+def _walk(node: ast.AST, limit: int = MAX_SCOPE_NODES) -> Iterator[ast.AST]:
+    """``ast.walk``, bounded."""
+    for count, child in enumerate(ast.walk(node)):
+        if count >= limit:
+            return
+        yield child
+
+
+def _names(targets: list[ast.expr]) -> list[str]:
+    names: list[str] = []
+    for target in targets:
+        for node in _walk(target, limit=64):
+            if isinstance(node, ast.Name):
+                names.append(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                names.append(node.value.id)  # self.data = x labels self
+    return names
+
+
+#: Calls that turn the whole environment into data (``dict(os.environ)``, ``json.dumps``).
+WHOLE_ENVIRONMENT_CALLS = frozenset({"dict", "str", "repr", "list", "sorted", "json.dumps", "pprint.pformat"})
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "environ"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+    ) or (isinstance(node, ast.Name) and node.id == "environ")
+
+
+def _whole_environment(root: ast.AST) -> set[int]:
+    """``os.environ`` nodes taken whole as data: ``dict(os.environ)``, ``os.environ.copy()``,
+    ``{**os.environ}``, ``json.dumps(os.environ)``; an alias (``env = os.environ``) read by
+    name (``env["TOKEN"]``) is one variable, not the environment."""
+    found: set[int] = set()
+    for node in _walk(root, limit=2000):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else f"{func.value.id}.{func.attr}"
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                else ""
+            )
+            if name in WHOLE_ENVIRONMENT_CALLS:
+                found.update(id(a) for a in node.args if _is_environ(a))
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("copy", "items", "values")
+                and _is_environ(node.func.value)
+            ):
+                found.add(id(node.func.value))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=False):
+                if key is None and _is_environ(value):
+                    found.add(id(value))
+    return found
+
+
+def _formatted(node: ast.AST) -> bool:
+    """Text built by formatting: an f-string, ``+``, ``%`` or ``.format()``."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+
+
+def _setuid(mode: ast.AST) -> bool:
+    for node in _walk(mode, limit=64):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value & 0o6000:
+            return node.value < 0o10000
+        if isinstance(node, ast.Attribute) and node.attr in ("S_ISUID", "S_ISGID"):
+            return True
+    return False
