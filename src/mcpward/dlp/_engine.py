@@ -242,16 +242,14 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
         email_valid,
         0.85,
     ),
-    # Card numbers as they are written: whole, in groups of four, or as American Express and
-    # Diners Club group them (4-6-5, 4-6-4), with one kind of separator; not after a letter or
-    # a word character (a licence number "D4539..."), and from a card issuer's range. Columns
-    # of a table ("21492145 238 6013") and ISBNs passed Luhn by chance one time in ten.
+    # Card numbers: not after a letter or other word character (a licence number "D4539..."),
+    # and from a card issuer's range with its lengths, besides Luhn: columns of a table
+    # ("21492145 238 6013"), ISBNs and transaction IDs passed Luhn by chance one time in ten.
     # Triggers (for the pure-Python path): 13 digits with single separators, as in every card
     # number ("[0-9]{4}" fired on every year and missed numbers written in pairs).
     (
         "credit-card",
-        r"(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{3})?"
-        r"|\d{4}([ -])\d{6}\2\d{4,5})(?![\w-])",
+        r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])",
         r"[0-9](?:[ -]?[0-9]){12}",
         card_valid,
         0.85,
@@ -417,8 +415,9 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
                 severity="medium",
             )
         )
-    # Numbers in a national format with no word about them ("030 12345678", "(02) 9374 4000"),
-    # or after the 00 international prefix: groups of digits, confirmed against the numbering
+    # Numbers in a national format with no word about them ("030 12345678", "(02) 9374 4000",
+    # "01 42 68 53 00"), or after the 00 international prefix: groups of digits (one of three
+    # digits or more after the first, or four groups of two), confirmed against the numbering
     # plans of the configured regions. Not after a word character, a dot, a colon or a slash,
     # nor before a decimal part (versions, times, paths, amounts); bare runs of digits are left
     # to the rules with a word (order numbers and timestamps are runs of digits too). Nor after
@@ -428,9 +427,11 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
         DlpRule(
             "phone-number",
             "pii",
-            r"[0-9][ -][0-9]",
-            r"(?<![\w+.,:/-])(?<!\d[ -])(?:\(0?\d{1,5}\)[ -]?|\d{2,5}[ -])(?:\d{2,8}[ -]){0,4}\d{2,8}"
-            r"(?![\w-]|[.,:/]\d)",
+            # a group of three digits or more after the first, or four groups of two: not a
+            # date ("2025-06-01") nor a year and a count
+            r"[0-9][ )-]{1,2}[0-9]{3}|[0-9]{2}[ -][0-9]{2}[ -][0-9]{2}[ -][0-9]{2}",
+            r"(?<![\w+.,:/-])(?<!\d[ -])(?:(?:\(0?\d{1,5}\)[ -]?|\d{2,5}[ -])(?:\d{2}[ -]){0,3}\d{3,8}"
+            r"(?:[ -]\d{2,8}){0,3}|\d{2,5}[ -]\d{2}(?:[ -]\d{2}){2,4})(?![\w-]|[.,:/]\d)",
             0.5,
             validator=national_phone_validator(phone_regions),
             severity="medium",
