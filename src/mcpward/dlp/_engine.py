@@ -39,11 +39,14 @@ from mcpward.dlp._credentials import (
     mask,
 )
 from mcpward.dlp._pii import (
+    DEFAULT_PHONE_REGIONS,
+    card_valid,
     email_valid,
+    iban_pattern,
     iban_valid,
     ipv4_valid,
     ipv6_valid,
-    luhn_valid,
+    national_phone_validator,
     phone_in_context_valid,
     phone_valid,
     ssn_valid,
@@ -239,22 +242,20 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
         email_valid,
         0.85,
     ),
+    # Card numbers: not after a letter or other word character (a licence number "D4539..."),
+    # and from a card issuer's range with its lengths, besides Luhn: columns of a table
+    # ("21492145 238 6013"), ISBNs and transaction IDs passed Luhn by chance one time in ten.
     # Triggers (for the pure-Python path): 13 digits with single separators, as in every card
     # number ("[0-9]{4}" fired on every year and missed numbers written in pairs).
     (
         "credit-card",
-        r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])",
+        r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])",
         r"[0-9](?:[ -]?[0-9]){12}",
-        luhn_valid,
+        card_valid,
         0.85,
     ),
-    (
-        "iban",
-        r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
-        r"[A-Z]{2}[0-9]{2}",
-        iban_valid,
-        0.9,
-    ),
+    # Any case ("de89 3704 ..."), each country's exact length (letters spelt in both cases).
+    ("iban", iban_pattern(), r"[A-Za-z]{2}[0-9]{2}", iban_valid, 0.9),
     ("us-ssn", r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", r"[0-9]{3}-[0-9]{2}-[0-9]{4}", ssn_valid, 0.8),
     (
         "ipv4-address",
@@ -310,7 +311,9 @@ def _has_format_match(value: str) -> bool:
 
 
 @cache
-def builtin_rules() -> tuple[DlpRule, ...]:
+def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tuple[DlpRule, ...]:
+    """The built-in rules; telephone numbers in national formats are those of ``phone_regions``
+    (ISO 3166 codes, as the policy's ``phone_regions`` sets them)."""
     rules = _credential_rules()
     known = {r.id for r in rules}
     for rule_id, pattern, trigger, prefix in _EXTRA_SECRETS:
@@ -381,17 +384,23 @@ def builtin_rules() -> tuple[DlpRule, ...]:
     # Local numbers in any national format ("(07) 5331 0577", "69 987 88 37") only where a word
     # says a telephone number is meant, before it ("Mobile:", "call me at") or after it ("office").
     # Each trigger needs the word next to a digit, so "tools/call" alone fires nothing.
+    # The word may stand on the line before ("Phone:" over the number) or be glued on with a
+    # hyphen ("0612345678-Fax").
     for trigger, pattern in (
         (
-            _PHONE_WORDS + r"[^0-9\n]{0,12}[0-9]",
+            _PHONE_WORDS + r"[^0-9]{0,12}[0-9]",
             _PHONE_WORDS
-            + r"\b[^\w\n]{0,3}(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
+            + r"\b[^\w\n]{0,3}(?:\n[^\w\n]{0,8})?(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
             + _LOCAL_PHONE
             + ")",
         ),
         (
-            r"[0-9][ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS,
-            r"(?<![\w+])(?P<value>" + _LOCAL_PHONE + r")[ \t]{1,3}(?:\(|-[ \t])?" + _PHONE_WORDS + r"\b",
+            r"[0-9](?:[ \t]{1,3}(?:\(|-[ \t])?|-)" + _PHONE_WORDS,
+            r"(?<![\w+])(?P<value>"
+            + _LOCAL_PHONE_DIGITS
+            + r")(?!\w)(?:[ \t]{1,3}(?:\(|-[ \t])?|-)"
+            + _PHONE_WORDS
+            + r"\b",
         ),
     ):
         rules.append(
@@ -406,12 +415,57 @@ def builtin_rules() -> tuple[DlpRule, ...]:
                 severity="medium",
             )
         )
+    # Numbers in a national format with no word about them ("030 12345678", "(02) 9374 4000",
+    # "01 42 68 53 00"), or after the 00 international prefix: groups of digits (one of three
+    # digits or more after the first, or four groups of two), confirmed against the numbering
+    # plans of the configured regions. Not after a word character, a dot, a colon or a slash,
+    # nor before a decimal part (versions, times, paths, amounts); bare runs of digits are left
+    # to the rules with a word (order numbers and timestamps are runs of digits too). Nor after
+    # a digit and a separator: the rest of a number whose start was judged already, or the
+    # next column of a table.
+    rules.append(
+        DlpRule(
+            "phone-number",
+            "pii",
+            # a group of three digits or more after the first, or four groups of two: not a
+            # date ("2025-06-01") nor a year and a count
+            r"[0-9][ )-]{1,2}[0-9]{3}|[0-9]{2}[ -][0-9]{2}[ -][0-9]{2}[ -][0-9]{2}",
+            r"(?<![\w+.,:/-])(?<!\d[ -])(?:(?:\(0?\d{1,5}\)[ -]?|\d{2,5}[ -])(?:\d{2}[ -]){0,3}\d{3,8}"
+            r"(?:[ -]\d{2,8}){0,3}|\d{2,5}[ -]\d{2}(?:[ -]\d{2}){2,4})(?![\w-]|[.,:/]\d)",
+            0.5,
+            validator=national_phone_validator(phone_regions),
+            severity="medium",
+            not_after=_IDENTIFIER_WORDS,
+            starts=r"[(0-9]+",
+        )
+    )
     return tuple(rules)
 
 
+#: Words that say the number after them is an identifier, not a telephone number ("meeting ID
+#: 388 9069 8800" is also an Italian mobile number, grouped as Italy groups them).
+_IDENTIFIER_WORDS = (
+    "id",
+    "ref",
+    "reference",
+    "order",
+    "invoice",
+    "ticket",
+    "build",
+    "version",
+    "isbn",
+    "serial",
+    "account",
+    "transaction",
+    "tracking",
+    "passcode",
+    "pin",
+    "#",
+)
 _CURL_USER = r"curl\b(?:[^\n\\]|\\\r?\n|\\){0,400}?\s(?:-u|--user)\s{1,4}"
 _PHONE_WORDS = r"(?:phone|tel|telephone|mobile|cell|fax|office|desk|home|call\s+me|whatsapp|sms)"
-_LOCAL_PHONE = r"(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"
+_LOCAL_PHONE_DIGITS = r"(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?"
+_LOCAL_PHONE = _LOCAL_PHONE_DIGITS + r"(?![\w-])"
 
 
 class Engine:

@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mcpward._multimatch import MultiMatcher
 from mcpward._settings import load_settings
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
+from mcpward.dlp._pii import DEFAULT_PHONE_REGIONS, known_phone_region
 from mcpward.dlp.scanning import json_strings
 
 Action = Literal["alert", "redact", "block"]
@@ -148,6 +149,18 @@ class DlpPolicy(_Strict):
     actions: dict[str, Action] = {}
     allow: Allow = Allow()
     tools: dict[str, ToolPolicy] = {}
+    #: Countries (ISO 3166 codes) whose national telephone formats are recognised without a
+    #: country code or a word saying a number is one.
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [region for region in regions if not known_phone_region(region)]
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise ValueError(f"unknown telephone region {names} (ISO 3166 codes: US, DE, ...)")
+        return tuple(region.upper() for region in regions)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> DlpPolicy:
@@ -161,7 +174,7 @@ class DlpPolicy(_Strict):
 
     @cached_property
     def engine(self) -> Engine:
-        return Engine([*builtin_rules(), *(rule.dlp_rule() for rule in self.rules)])
+        return Engine([*builtin_rules(self.phone_regions), *(rule.dlp_rule() for rule in self.rules)])
 
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""

@@ -1,0 +1,159 @@
+"""Personal data the engine must find, and realistic clean text it must leave alone: telephone
+numbers in national formats confirmed against numbering plans, IBANs in any case, card numbers
+that a letter-prefixed identifier cannot pass for. Every case is written here; none is a corpus
+row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mcpward.dlp._engine import Engine, builtin_rules
+from mcpward.dlp.policy import DlpPolicy, PolicyError, load_policy
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["hyperscan", "python"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return Engine(use_hyperscan=request.param)
+
+
+def _found(engine: Engine, text: str, rule: str) -> list[str]:
+    return [text[m.start : m.end] for m in engine.scan(text) if m.rule == rule]
+
+
+PHONES = [
+    # the label on the line before
+    ("Phone:\n020 7946 0958", "020 7946 0958"),
+    ("Fax\n  0351 4567890\nOpening hours 9-17", "0351 4567890"),
+    # the label glued on with a hyphen, before or after
+    ("0612345678-Fax", "0612345678"),
+    ("Office-0171 2345678", "0171 2345678"),
+    # no label at all, or one the context words do not know: the numbering plan decides
+    ("Contact Pia on 030 12345678 for the keys.", "030 12345678"),
+    ("Rufen Sie uns an: 0171 2345678", "0171 2345678"),
+    ("Notre standard : 01 42 68 53 00", "01 42 68 53 00"),
+    ("reach the Sydney branch at (02) 9374 4000 after lunch", "(02) 9374 4000"),
+    ("Chiamami al 345 678 9012 domani", "345 678 9012"),
+    ("Llámame al 612 34 56 78", "612 34 56 78"),
+    ("Support desk (212) 555-0143, weekdays", "(212) 555-0143"),
+    ("Zentrale 076 121 38 75", "076 121 38 75"),
+    ("Chiamami al 345 6789012", "345 6789012"),
+    # international formats as before
+    ("call +44 20 7946 0958 tomorrow", "+44 20 7946 0958"),
+    ("ring 0044 20 7946 0958 from abroad", "20 7946 0958"),
+]
+
+
+@pytest.mark.parametrize(("text", "number"), PHONES)
+def test_phone_numbers_are_found(engine: Engine, text: str, number: str) -> None:
+    found = _found(engine, text, "phone-number")
+    assert any(number in value or value in number for value in found), (text, found)
+
+
+#: Text full of numbers that are no telephone numbers: each must stay clean of phone matches.
+NOT_PHONES = [
+    '{"order_id": "4155552671", "status": "shipped"}',  # a bare run of digits, no label
+    "created 1733212800 updated 1733216400",  # epoch seconds
+    "service        requests    5xx  4xx\nbilling   21492145 238 6013",  # table columns
+    "ISBN 978-0-306-40615-7, 2nd edition",
+    "released 2026-12-03 14:05:11, build 10.4.2.1873",
+    "Meeting ID 845 1234 5678, passcode 4417",
+    "dial in with meeting ID 388 9069 8800",  # grouped as an Italian mobile number, but an ID
+    "Total 1 234 567 EUR, of which VAT 197 123 EUR",
+    "bytes=104857600 took 1234 ms pid=48213",
+    "Die Sitzung am 03.12.2026 um 14:30 in Raum 3.14",
+    "invoice INV-2026-118273 for order 112-4567890-1234567",
+    "lat 48.856613, lon 2.352222, elevation 35 m",
+    '  File "/srv/app/handlers.py", line 2381, in handle_request',
+    "coverage 93.4 %, 1287 tests, 0 failed, 12 skipped in 345.67 s",
+    "Payment reference 3820 1596 5381",  # a number that fits Italy's plan, not its grouping
+    "refund for order 330-318-2331-64 approved",
+    "billing          35801053 310 2956   4.58%",  # seven digits: a local number at most
+]
+
+
+@pytest.mark.parametrize("text", NOT_PHONES)
+def test_numbers_that_are_not_phone_numbers_stay_clean(engine: Engine, text: str) -> None:
+    assert [m.rule for m in engine.scan(text) if m.kind == "pii"] == [], text
+
+
+IBANS = [
+    ("IBAN de89 3704 0044 0532 0130 00 please", "de89 3704 0044 0532 0130 00"),
+    ("iban: gb82west12345698765432", "gb82west12345698765432"),
+    ("Konto DE89370400440532013000.", "DE89370400440532013000"),
+    # an IBAN whose last group is whole, followed by a word of four letters
+    ("send to BE68 5390 0754 7034 then confirm", "BE68 5390 0754 7034"),
+    ("account Nl91 Abna 0417 1643 00", "Nl91 Abna 0417 1643 00"),
+]
+
+
+@pytest.mark.parametrize(("text", "iban"), IBANS)
+def test_ibans_are_found_in_any_case(engine: Engine, text: str, iban: str) -> None:
+    assert _found(engine, text, "iban") == [iban], text
+
+
+NOT_IBANS = [
+    "sha de89370400440532013001 in the lock file",  # fails mod-97
+    "commit de893704004405320130009f1e2d3c4b5a6f7e8d9c0b",  # a longer hex run
+    "the user id is ab12cd34ef56ab78cd90ef12",
+]
+
+
+@pytest.mark.parametrize("text", NOT_IBANS)
+def test_iban_shaped_strings_that_fail_the_check_stay_clean(engine: Engine, text: str) -> None:
+    assert _found(engine, text, "iban") == [], text
+
+
+CARDS = [
+    ("Card 4539 1488 0343 6467 expires 04/29", "4539 1488 0343 6467"),
+    ("card=4539148803436467;", "4539148803436467"),
+    ("Amex 3782 822463 10005 on file", "3782 822463 10005"),
+    ("pay with 5555-5555-5555-4444 now", "5555-5555-5555-4444"),
+    ("old Visa 4222222222222 on file", "4222222222222"),
+    ("JCB 213100000000001, please", "213100000000001"),
+]
+
+
+@pytest.mark.parametrize(("text", "card"), CARDS)
+def test_card_numbers_are_found(engine: Engine, text: str, card: str) -> None:
+    assert _found(engine, text, "credit-card") == [card], text
+
+
+NOT_CARDS = [
+    "Driver licence D4539148803436467 issued 2019",  # a letter before the digits
+    "licence no. S4539148803436467X",
+    "requests 21492145 238 6013 5xx 12",  # columns of a table, not a card's groups
+    "ISBN 978-1-4028-9462-6",
+    "transaction 8122052971482 settled",  # 13 digits that pass Luhn, no card issuer's prefix
+    "transaction_id,6729995036124",  # 67... is Maestro's only in its own ranges
+    "ref 4539 1488 0343 6468",  # fails Luhn
+]
+
+
+@pytest.mark.parametrize("text", NOT_CARDS)
+def test_identifiers_that_are_not_card_numbers_stay_clean(engine: Engine, text: str) -> None:
+    assert _found(engine, text, "credit-card") == [], text
+
+
+def test_phone_regions_are_configurable() -> None:
+    text = "reach the Sydney branch at (02) 9374 4000 after lunch"
+    assert _found(Engine(builtin_rules(phone_regions=("AU",))), text, "phone-number")
+    assert not _found(Engine(builtin_rules(phone_regions=("US", "CA"))), text, "phone-number")
+    # North American numbers are found in any case, by their 3-3-4 shape
+    assert _found(Engine(builtin_rules(phone_regions=("AU",))), "(212) 555-0143", "phone-number")
+
+
+def test_policy_sets_phone_regions() -> None:
+    policy = DlpPolicy.model_validate({"phone_regions": ["us"]})
+    assert not [m for m in policy.scan_text("Sydney: (02) 9374 4000") if m.rule == "phone-number"]
+    assert [m for m in policy.scan_text("New York: (212) 555-0143") if m.rule == "phone-number"]
+    # a word saying it is a telephone number is enough in any region
+    assert [m for m in policy.scan_text("Phone (02) 9374 4000") if m.rule == "phone-number"]
+
+
+def test_an_unknown_phone_region_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text('phone_regions = ["XX"]\n')
+    with pytest.raises(PolicyError, match="XX"):
+        load_policy(path)
