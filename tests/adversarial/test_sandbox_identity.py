@@ -175,3 +175,25 @@ def test_root_only_files_in_new_folders_are_unreadable(
     for path, secret in zip(files, secrets, strict=True):
         assert isinstance(outcome["reads"][path], int), f"{path} was read inside"
         assert secret not in json.dumps(outcome)
+
+
+def test_an_id_the_host_gives_to_someone_is_refused(root: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared id would give the server what that account owns, and that account's processes
+    the server: the sandbox refuses it, with a clear message, and accepts an unused one."""
+    import pwd
+
+    from mcpward.sandbox.interface import SandboxError, server_identity
+
+    taken = next(entry for entry in pwd.getpwall() if entry.pw_uid != 0)
+    for value, said in ((str(taken.pw_uid), taken.pw_name), ("0", "from 1"), ("x1", "must be a number")):
+        monkeypatch.setenv("MCPWARD_SANDBOX_UID", value)
+        with pytest.raises(SandboxError, match=said):
+            server_identity()
+    monkeypatch.setenv("MCPWARD_SANDBOX_UID", "2000000123")
+    assert server_identity() == (2000000123, 2000000123)
+    ran = subprocess.run(
+        [*MCPWARD, "sandbox", "run", "--backend", "landlock", "--", "/bin/true"],
+        capture_output=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+        env={**os.environ, "MCPWARD_SANDBOX_UID": str(taken.pw_uid)},
+    )  # fmt: skip
+    assert ran.returncode != 0 and b"Traceback" not in ran.stderr and taken.pw_name.encode() in ran.stderr

@@ -245,7 +245,9 @@ def main() -> None:
     for limit, value in (
         (resource.RLIMIT_CPU, int(cpu)),
         (resource.RLIMIT_FSIZE, int(file_mb) * 1024 * 1024),
-        (resource.RLIMIT_NPROC, int(processes)),
+        # Not as the sandbox's uid: RLIMIT_NPROC counts every process of the uid, every
+        # sandboxed server's together (root's control groups limit each server's own).
+        *([(resource.RLIMIT_NPROC, int(processes))] if identity is None else []),
         (resource.RLIMIT_CORE, 0),
     ):
         with contextlib.suppress(ValueError, OSError):

@@ -31,6 +31,7 @@ from mcpward.sandbox.interface import (
     Backend,
     Launch,
     Profile,
+    SandboxError,
     hand_over,
     server_environment,
     server_identity,
@@ -44,7 +45,8 @@ ENFORCES = (
     "files and TCP ports (Landlock ABI {abi}), abstract unix sockets and signals scoped, no "
     "capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or unix "
     "sockets), each connection checked by a supervisor (the proxy's loopback address only), no "
-    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls"
+    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls; "
+    "as root, the server runs as the sandbox's own uid"
 )
 
 
@@ -70,9 +72,16 @@ class Landlock(Backend):
             return Availability(
                 False, f"the seccomp filter knows {' and '.join(launcher.SECCOMP_MACHINES)} only"
             )
-        # Tried for real: every part must hold, or the backend is not offered.
-        spec = json.dumps({"read": list(readable_system_folders()), "write": [], "connect_ports": [],
-                           "cpu_seconds": 10, "file_size_mb": 1, "processes": 64})  # fmt: skip
+        try:
+            identity = server_identity()
+        except SandboxError as exc:
+            return Availability(False, str(exc))
+        # Tried for real: every part must hold (as root, becoming the sandbox's uid too), or the
+        # backend is not offered. /proc as a launch grants it (the launcher reads it last).
+        granted = [*readable_system_folders(), *_KERNEL_VIEWS]
+        spec = json.dumps({"read": granted, "write": [], "connect_ports": [],
+                           "cpu_seconds": 10, "file_size_mb": 1, "processes": 64,
+                           "identity": None if identity is None else list(identity)})  # fmt: skip
         try:
             probe = subprocess.run(
                 [sys.executable, "-I", str(LAUNCHER), spec, "--", "/bin/true"],
