@@ -16,9 +16,10 @@ waits for it and exits with its status.
 HIDDEN is ``-``, or the folders the sandbox hides, colon-separated: file operations are then
 traced (strace, where it works) and refused ones reported. IDENTITY is ``-``, or ``UID:GID``:
 the server (and its tracer) then run as that uid and gid with no supplementary groups, while
-the bridge stays the root it started as, with no capability left once the server has started
-(it starts with CAP_DAC_READ_SEARCH too, to enter the server's home and the folders its
-interpreter is in, and keeps only CAP_SETUID and CAP_SETGID, for the server's start).
+the bridge stays the root it started as, keeping only CAP_KILL once the server has started (to
+pass a stop on to it; the bridge's pid namespace holds nothing else). It starts with
+CAP_DAC_READ_SEARCH too, to enter the server's home and the folders its interpreter is in, and
+drops it before anything else, keeping CAP_SETUID and CAP_SETGID for the server's start.
 """
 
 import contextlib
@@ -121,6 +122,9 @@ def _report_dns(resolver: socket.socket, reports: _Reports) -> None:
 
 #: CAP_SETGID and CAP_SETUID: what the bridge keeps to start the server as the sandbox's uid.
 _SET_IDS = (1 << 6) | (1 << 7)
+#: CAP_KILL: what it keeps then, to pass a stop on to the server (another uid's process; the
+#: bridge's pid namespace holds nothing but the sandbox's processes).
+_KILL = 1 << 5
 
 
 def _drop_capabilities(keep: int = 0) -> None:
@@ -229,7 +233,7 @@ def main() -> None:
     # Before any thread starts: each inherits the capabilities of the thread that made it (the
     # threads start once the last is gone).
     try:
-        _drop_capabilities(_SET_IDS if identity is not None else 0)
+        _drop_capabilities(_SET_IDS | _KILL if identity is not None else 0)
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
         sys.exit(126)
@@ -261,15 +265,20 @@ def main() -> None:
         sys.exit(127)
     if identity is not None:
         try:
-            _drop_capabilities()
+            _drop_capabilities(_KILL)
         except OSError as exc:
             server.kill()
             sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
             sys.exit(126)
     for thread in threads:
         thread.start()
+
+    def forward(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            server.send_signal(signum)
+
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(number, lambda signum, frame: server.send_signal(signum))
+        signal.signal(number, forward)
     sys.exit(server.wait())
 
 

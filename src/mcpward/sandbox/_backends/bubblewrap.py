@@ -87,7 +87,9 @@ class Bubblewrap(Backend):
         if layout.identity is not None:
             # To enter the server's home (the sandbox's uid's own) and start there, and to
             # become that uid: the bridge drops the first before anything else runs.
+            # and to pass a stop on to the server (another uid's process now).
             args += ["--cap-add", "CAP_DAC_READ_SEARCH", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            args += ["--cap-add", "CAP_KILL"]
         for folder in SYSTEM_FOLDERS:
             if os.path.islink(folder):  # /bin -> usr/bin
                 args += ["--symlink", os.readlink(folder), folder]

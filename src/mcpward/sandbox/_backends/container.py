@@ -126,17 +126,10 @@ def _confinement(program: str) -> list[str]:
     flags += ["--user", f"{os.getuid()}:{os.getgid()}", "--log-driver", "none"]
     if os.geteuid() == 0:
         # Dropped by the bridge: DAC_READ_SEARCH before anything else runs (it enters the
-        # server's home, the sandbox's uid's own), the others once the server has started.
-        flags += [
-            "--cap-add",
-            "DAC_READ_SEARCH",
-            "--cap-add",
-            "SETUID",
-            "--cap-add",
-            "SETGID",
-            "--cap-add",
-            "SETPCAP",
-        ]
+        # server's home, the sandbox's uid's own), the others once the server has started but
+        # KILL, which it keeps to pass a stop on to the server (its container holds no other).
+        for capability in ("DAC_READ_SEARCH", "SETUID", "SETGID", "SETPCAP", "KILL"):
+            flags += ["--cap-add", capability]
     # The bridge answers DNS on port 53 inside (to refuse and record each query) without the
     # capability to bind low ports; the setting is the container's network namespace's own.
     flags += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=53"]
