@@ -13,6 +13,7 @@ hidden, as they always were."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -136,11 +137,9 @@ def namespace_layout(
         # passable by the server's uid, whatever made them before.
         for mount in mounts:
             if _under(mount.target, str(home)) and mount.target != str(home):
-                inside = private_home / os.path.relpath(mount.target, home)
-                for folder in reversed(inside.parents):
-                    if folder != private_home and _under(str(folder), str(private_home)):
-                        folder.mkdir(mode=0o755, exist_ok=True)
-                        folder.chmod(0o755)
+                above = Path(os.path.relpath(mount.target, home)).parent
+                if str(above) != ".":
+                    passable_folders(private_home, above)
     environment = server_environment(
         env, home=str(home), temporary=TEMPORARY, proxy_port=PROXY_PORT, inspect_tls=profile.inspect.tls
     )
@@ -160,6 +159,60 @@ def namespace_layout(
         *argv,
     )
     return Layout(tuple(mounts), str(home), environment, command, identity)
+
+
+def passable_folders(home: Path, relative: Path) -> None:
+    """The folders of ``relative`` in ``home``, made where missing and left 0755, by descriptor.
+    What is in a server's home is the server's: a link, a file or a pipe where a folder goes is
+    removed, never followed (root would otherwise change a host folder a server linked)."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    descriptor = os.open(home, flags)
+    try:
+        for name in relative.parts:
+            try:
+                inner = os.open(name, flags, dir_fd=descriptor)
+            except FileNotFoundError:
+                os.mkdir(name, 0o755, dir_fd=descriptor)
+                inner = os.open(name, flags, dir_fd=descriptor)
+            except OSError:  # ELOOP, ENOTDIR: not a folder
+                os.unlink(name, dir_fd=descriptor)
+                os.mkdir(name, 0o755, dir_fd=descriptor)
+                inner = os.open(name, flags, dir_fd=descriptor)
+            os.fchmod(inner, 0o755)
+            os.close(descriptor)
+            descriptor = inner
+    finally:
+        os.close(descriptor)
+
+
+def write_in_home(home: Path, relative: Path, data: bytes) -> None:
+    """``data`` into the file ``relative`` in a server's ``home`` (0644), by descriptor: a link,
+    a pipe or anything but a plain file there, or on the way, is replaced, never followed."""
+    passable_folders(home, relative.parent)
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    folder = os.open(os.path.join(home, relative.parent), flags)
+    try:
+        opening = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        for _ in range(2):
+            try:
+                descriptor = os.open(relative.name, opening, 0o644, dir_fd=folder)
+            except OSError:  # a link (ELOOP), a folder, a socket: removed, then made afresh
+                with contextlib.suppress(IsADirectoryError, OSError):
+                    os.unlink(relative.name, dir_fd=folder)
+                with contextlib.suppress(OSError):
+                    os.rmdir(relative.name, dir_fd=folder)
+                continue
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # a pipe opened for writing
+                os.close(descriptor)
+                os.unlink(relative.name, dir_fd=folder)
+                continue
+            with os.fdopen(descriptor, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)
+                handle.write(data)
+            return
+        raise OSError(f"cannot write {relative} in the server's home")
+    finally:
+        os.close(folder)
 
 
 def private_files() -> list[str]:
