@@ -567,18 +567,12 @@ def test_a_tool_listed_twice_under_its_pinned_name_is_not_shown_unpinned(tmp_pat
     assert "id_rsa" not in json.dumps(listings[1]), "the poisoned description reached the client"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit (SECURITY.md, sandbox): private entries are searched under /etc, /opt and "
-    "/usr/local only; walking all of /usr costs seconds per start. The root fix (running sandboxed "
-    "servers under a non-root uid) is open work",
-)
 @pytest.mark.parametrize("backend", ["landlock", "bubblewrap"])
 def test_a_root_only_file_under_usr_is_hidden_too(tmp_path: Path, backend: str) -> None:
     """Only /etc, /opt and /usr/local were searched for entries other users may not read; a
     root-only file elsewhere in the system folders (here /usr/lib) was read by a server run as
-    root, who owns it and needs no capability. SECURITY.md: the system folders are seen with
-    the entries other users cannot read hidden."""
+    root, who owns it and needs no capability. Now the server runs as the sandbox's own uid
+    when root runs the sandbox (issue 19), and the file's permissions refuse it."""
     import os
 
     from mcpward.sandbox import backends

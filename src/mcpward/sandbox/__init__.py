@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from mcpward._settings import load_settings
+from mcpward.sandbox._backends._layout import write_in_home
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
 from mcpward.sandbox._backends.container import Docker, Podman
 from mcpward.sandbox._backends.landlock import Landlock
@@ -254,9 +255,11 @@ def _interception(
 
     rules = profile.inspect
     authority = CertificateAuthority(user_data_dir() / "inspection-ca")
-    bundle = state / "home" / CA_BUNDLE
-    bundle.parent.mkdir(parents=True, exist_ok=True)
-    bundle.write_bytes(authority.bundle())
+    # The home (a named server's, kept between runs) is the server's to fill, links included:
+    # written by descriptor, nothing there followed (the gateway may be root).
+    home = state / "home"
+    home.mkdir(exist_ok=True)
+    write_in_home(home.resolve(), Path(CA_BUNDLE), authority.bundle())
     try:
         policy = load_policy(rules.dlp_policy) if rules.dlp_policy else None
     except PolicyError as exc:

@@ -11,10 +11,15 @@ seccomp filter of ``_landlock_launcher.py --filter`` (no user namespaces, setuid
 ptrace and the like) and the given environment (standard input and output are the gateway's),
 waits for it and exits with its status.
 
-    python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN -- COMMAND ARGS...
+    python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN IDENTITY -- COMMAND ARGS...
 
 HIDDEN is ``-``, or the folders the sandbox hides, colon-separated: file operations are then
-traced (strace, where it works) and refused ones reported.
+traced (strace, where it works) and refused ones reported. IDENTITY is ``-``, or ``UID:GID``:
+the server (and its tracer) then run as that uid and gid with no supplementary groups, while
+the bridge stays the root it started as, keeping only CAP_KILL once the server has started (to
+pass a stop on to it; the bridge's pid namespace holds nothing else). It starts with
+CAP_DAC_READ_SEARCH too, to enter the server's home and the folders its interpreter is in, and
+drops it before anything else, keeping CAP_SETUID and CAP_SETGID for the server's start.
 """
 
 import contextlib
@@ -115,9 +120,18 @@ def _report_dns(resolver: socket.socket, reports: _Reports) -> None:
             reports.send("DNS", name)
 
 
-def _drop_capabilities() -> None:
-    """Every capability, for the bridge (this thread, whose children the server and strace
-    are) and whatever it executes, uid 0 included; the bridge undumpable."""
+#: CAP_SETGID and CAP_SETUID: what the bridge keeps to start the server as the sandbox's uid.
+_SET_IDS = (1 << 6) | (1 << 7)
+#: CAP_KILL: what it keeps then, to pass a stop on to the server (another uid's process; the
+#: bridge's pid namespace holds nothing but the sandbox's processes).
+_KILL = 1 << 5
+
+
+def _drop_capabilities(keep: int = 0) -> None:
+    """Every capability (but ``keep``, a mask of the first 32), for the bridge (this thread,
+    whose children the server and strace are) and whatever it executes, uid 0 included; the
+    bridge undumpable. What is kept is neither inheritable nor in the bounding set: an exec as
+    another uid ends it."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
     libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
@@ -128,7 +142,7 @@ def _drop_capabilities() -> None:
     libc.prctl(28, 0xEF, 0, 0, 0)  # PR_SET_SECUREBITS: NOROOT, NO_SETUID_FIXUP, ..., locked
     libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
-    if libc.capset(header, (ctypes.c_uint32 * 6)()) != 0:
+    if libc.capset(header, (ctypes.c_uint32 * 6)(keep, keep, 0, 0, 0, 0)) != 0:
         raise OSError(ctypes.get_errno(), "capset")
 
 
@@ -143,7 +157,9 @@ _FAILED = re.compile(r'^\d+\s+(\w+)\((?:AT_FDCWD, |\d+, )?"((?:[^"\\]|\\.)*)"(.*
 _REFUSED = ("EROFS", "EACCES", "EPERM")
 
 
-def _traced(command: list[str], hidden: list[str], reports: _Reports) -> tuple[list[str], tuple[int, ...]]:
+def _traced(
+    command: list[str], hidden: list[str], reports: _Reports
+) -> tuple[list[str], tuple[int, ...], list[threading.Thread]]:
     """``command`` under strace, its failed file operations reported to the egress proxy (so
     that refused reads and writes reach the audit log): refusals (read-only, permission), and
     missing files under the folders the sandbox hides (the proxy keeps those that exist on the
@@ -152,9 +168,12 @@ def _traced(command: list[str], hidden: list[str], reports: _Reports) -> tuple[l
     strace = shutil.which("strace", path="/usr/bin:/bin")
     if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
                                         capture_output=True, check=False).returncode != 0:  # fmt: skip
-        return _filtered(command), ()
+        return _filtered(command), (), []
     reading, writing = os.pipe()
-    threading.Thread(target=_report_files, args=(reading, hidden, reports), daemon=True).start()
+    # strace opens it again by /proc/self/fd: as the sandbox's uid it may not open the bridge's
+    # pipe (root's, 0600) unless others may write it (it is reachable by no other path).
+    os.fchmod(writing, 0o602)
+    reader = threading.Thread(target=_report_files, args=(reading, hidden, reports), daemon=True)
     # -I 2: strace passes a terminating signal on to the server and goes (with output to a
     # file it would otherwise ignore every such signal, and the server would outlive a stop).
     output = f"/proc/self/fd/{writing}"
@@ -162,7 +181,7 @@ def _traced(command: list[str], hidden: list[str], reports: _Reports) -> tuple[l
     # closes it before the server starts, so that the server cannot write trace lines.
     traced = [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
               "-e", "signal=none", "-s", "4096", "-o", output, "--"]  # fmt: skip
-    return [*traced, *_filtered(command, str(writing))], (writing,)
+    return [*traced, *_filtered(command, str(writing))], (writing,), [reader]
 
 
 def _filtered(command: list[str], inherited: str = "-") -> list[str]:
@@ -198,7 +217,8 @@ def _report_files(descriptor: int, hidden: list[str], reports: _Reports) -> None
 
 def main() -> None:
     separator = sys.argv.index("--")
-    path, port, cpu, file_mb, processes, hidden = sys.argv[1:separator]
+    path, port, cpu, file_mb, processes, hidden, identity_text = sys.argv[1:separator]
+    identity = None if identity_text == "-" else tuple(int(part) for part in identity_text.split(":"))
     command = sys.argv[separator + 1 :]
     try:
         reports = _Reports(os.path.join(os.path.dirname(path), "report.sock"))
@@ -210,33 +230,55 @@ def main() -> None:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", int(port)))
     listener.listen(128)
-    # Before any thread starts: each inherits the capabilities of the thread that made it.
+    # Before any thread starts: each inherits the capabilities of the thread that made it (the
+    # threads start once the last is gone).
     try:
-        _drop_capabilities()
+        _drop_capabilities(_SET_IDS | _KILL if identity is not None else 0)
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
         sys.exit(126)
+    threads: list[threading.Thread] = []
     passed: tuple[int, ...] = ()
-    traced = _traced(command, hidden.split(":"), reports) if hidden not in ("-", "") else None
-    command, passed = traced if traced is not None else (_filtered(command), ())
-    threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
+    if hidden not in ("-", ""):
+        command, passed, threads = _traced(command, hidden.split(":"), reports)
+    else:
+        command = _filtered(command)
+    threads.append(threading.Thread(target=_serve, args=(listener, path), daemon=True))
     if resolver is not None:
-        threading.Thread(target=_report_dns, args=(resolver, reports), daemon=True).start()
+        threads.append(threading.Thread(target=_report_dns, args=(resolver, reports), daemon=True))
     for limit, value in (
         (resource.RLIMIT_CPU, int(cpu)),
         (resource.RLIMIT_FSIZE, int(file_mb) * 1024 * 1024),
-        (resource.RLIMIT_NPROC, int(processes)),
+        # Not as the sandbox's uid: RLIMIT_NPROC counts every process of the uid, every
+        # sandboxed server's together (root's control groups limit each server's own).
+        *([(resource.RLIMIT_NPROC, int(processes))] if identity is None else []),
         (resource.RLIMIT_CORE, 0),
     ):
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
+    # The sandbox's uid and gid, no supplementary group (root's would open files to it).
+    as_identity = {} if identity is None else {"user": identity[0], "group": identity[1], "extra_groups": []}
     try:
-        server = subprocess.Popen(command, pass_fds=passed)
+        server = subprocess.Popen(command, pass_fds=passed, **as_identity)  # type: ignore[call-overload]
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
         sys.exit(127)
+    if identity is not None:
+        try:
+            _drop_capabilities(_KILL)
+        except OSError as exc:
+            server.kill()
+            sys.stderr.write(f"mcpward sandbox: capabilities could not be dropped: {exc}\n")
+            sys.exit(126)
+    for thread in threads:
+        thread.start()
+
+    def forward(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            server.send_signal(signum)
+
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(number, lambda signum, frame: server.send_signal(signum))
+        signal.signal(number, forward)
     sys.exit(server.wait())
 
 

@@ -2,8 +2,12 @@
 machines where user namespaces are refused. The server shares the host's network, process and
 mount namespaces, so everything it could reach there is closed here, before it starts:
 
-- resource limits, no new privileges, and no capabilities at all (a server run as root keeps
-  uid 0 but loses every capability, for good: bounding set, ambient set, securebits locked);
+- resource limits, no new privileges, and no capabilities at all (bounding set, ambient set,
+  securebits locked where it stays root);
+- run by root, the server becomes the sandbox's own uid and gid, with no supplementary group
+  (``identity`` in the spec), once Landlock is in force: file permissions then refuse it every
+  root-only file of the host, wherever it is; the supervisor becomes the same uid (to take the
+  server's socket) and undumpable (the server can neither read nor trace it);
 - Landlock (ABI 6 and later): files limited to the given read-only and read-write trees, TCP
   connections to the egress proxy's port only, no abstract unix socket and no signal outside
   the sandbox (scoping), no ptrace of a process outside (which also guards /proc/PID/environ);
@@ -32,6 +36,7 @@ import json
 import os
 import resource
 import select
+import signal
 import socket
 import sys
 
@@ -39,6 +44,7 @@ _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
 _PR_SET_NO_NEW_PRIVS, _PR_CAPBSET_DROP, _PR_SET_SECUREBITS, _PR_CAP_AMBIENT = 38, 24, 28, 47
 _PR_CAP_AMBIENT_CLEAR_ALL = 4
+_PR_SET_PDEATHSIG = 1
 # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock: uid 0 never
 # regains capabilities, at exec or otherwise.
 _SECUREBITS_LOCKED_DOWN = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
@@ -159,6 +165,26 @@ def drop_capabilities() -> None:
         raise OSError(ctypes.get_errno(), "capset")
     if _effective() != 0:
         raise OSError("capabilities remain after dropping them")
+
+
+def become(identity: list[int] | None) -> None:
+    """The sandbox's uid and gid, no supplementary group, for good (real, effective and saved;
+    leaving uid 0 clears every capability), with the bounding set emptied first (while it
+    still may be). Nothing when ``identity`` is None."""
+    if identity is None:
+        return
+    uid, gid = identity
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as text:
+        last = int(text.read())
+    for capability in range(last + 1):
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), f"prctl(CAPBSET_DROP, {capability})")
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups():
+        raise OSError(f"could not become uid {uid} and gid {gid}")
 
 
 def _effective() -> int:
@@ -493,15 +519,19 @@ def supervise(channel: socket.socket, port: int) -> None:
         libc.ioctl(listener, _NOTIF_SEND, ctypes.byref(response))
 
 
-def start_supervisor(port: int) -> socket.socket:
-    """Fork the supervisor (detached, so the server need not reap it); the channel to hand
-    it the listener."""
+def start_supervisor(port: int, identity: list[int] | None = None) -> socket.socket:
+    """Fork the supervisor (detached, so the server need not reap it), as the server's uid if
+    it has one of its own (taking a process's descriptor needs its uid), and undumpable; the
+    channel to hand it the listener."""
     ours, theirs = socket.socketpair()
     middle = os.fork()
     if middle == 0:
         try:
             if os.fork() == 0:
                 ours.close()
+                ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+                become(identity)
+                ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # again: a uid change resets it
                 supervise(theirs, port)
         finally:
             os._exit(0)
@@ -536,21 +566,37 @@ def main() -> None:
     spec = json.loads(sys.argv[1])
     try:
         # Forked before the limits: a server must not wear the supervisor out (RLIMIT_CPU).
-        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0)
+        identity = spec.get("identity")
+        supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0, identity)
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
         sys.exit(126)
     for limit, value in (
         (resource.RLIMIT_CPU, spec["cpu_seconds"]),
         (resource.RLIMIT_FSIZE, spec["file_size_mb"] * 1024 * 1024),
-        (resource.RLIMIT_NPROC, spec["processes"]),
+        # Not as the sandbox's uid: RLIMIT_NPROC counts every process of the uid, every
+        # sandboxed server's together (root's control groups limit each server's own).
+        *([(resource.RLIMIT_NPROC, spec["processes"])] if spec.get("identity") is None else []),
         (resource.RLIMIT_CORE, 0),
     ):
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     try:
-        drop_capabilities()
-        restrict(spec["read"], spec["write"], spec["connect_ports"])
+        if identity is None:
+            drop_capabilities()
+            restrict(spec["read"], spec["write"], spec["connect_ports"])
+        else:
+            # Landlock first, as root (its rules are opened by the launcher, which may pass
+            # folders the server's uid may not), then the server's uid, then no capability.
+            parent = os.getppid()
+            restrict(spec["read"], spec["write"], spec["connect_ports"])
+            become(identity)
+            drop_capabilities()
+            # A change of uid clears the signal the gateway asked for at its death: again, and
+            # gone at once if the gateway already is.
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            if os.getppid() != parent:
+                sys.exit(126)
         listener = install_filter()
         socket.send_fds(supervisor, [b"L"], [listener])
         os.close(listener)

@@ -3,6 +3,10 @@ and the backends that enforce one (``_backends/``, one module each)."""
 
 from __future__ import annotations
 
+import contextlib
+import grp
+import os
+import pwd
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -140,6 +144,75 @@ class Launch:
 #: runtime folders where sockets to other services live. The server's own home replaces the
 #: user's, and /tmp is private.
 HIDDEN_FOLDERS = ("/home", "/root", "/run", "/var/run", "/mnt", "/media")
+
+#: The uid and gid a sandboxed server runs under when mcpward runs as root: an id no user,
+#: group or subordinate range of the host has (so nothing of the host's is its own, and no
+#: host process shares it), below 2**31 (some tools read ids as signed), above the ranges
+#: Debian, useradd's subordinate ids (to 600,100,000) and systemd (dynamic users, containers
+#: to 1,879,048,191) hand out, and below systemd's foreign range (2,147,352,576).
+#: ``MCPWARD_SANDBOX_UID`` chooses another where this one is taken.
+SERVER_ID = 2_000_000_000
+SERVER_ID_VARIABLE = "MCPWARD_SANDBOX_UID"
+
+
+def server_identity() -> tuple[int, int] | None:
+    """The uid and gid a sandboxed server runs under, or None when mcpward is not root (the
+    server is then the invoking user, whom root-only files refuse already). Never root's: file
+    permissions then refuse the server every root-only file of the host, wherever it is."""
+    if os.geteuid() != 0:
+        return None
+    text = os.environ.get(SERVER_ID_VARIABLE, "").strip()
+    if text and not text.isdigit():
+        raise SandboxError(f"{SERVER_ID_VARIABLE} must be a number, not {text[:40]!r}")
+    number = int(text) if text else SERVER_ID
+    if not 1 <= number < 2**31 - 1 or number == 65535:
+        raise SandboxError(
+            f"{SERVER_ID_VARIABLE}={number}: the sandbox's id must be from 1 to 2147483646, not 65535"
+        )
+    for kind, lookup in (("user", pwd.getpwuid), ("group", grp.getgrgid)):
+        with contextlib.suppress(KeyError):
+            name = lookup(number)[0]
+            raise SandboxError(
+                f"the sandbox's id {number} is this host's {kind} {name!r}: a server run as it could reach "
+                f"what that {kind} owns; set {SERVER_ID_VARIABLE} to an id no user or group has"
+            )
+    for ranges in ("/etc/subuid", "/etc/subgid"):
+        for owner, start, count in _subordinate_ranges(Path(ranges)):
+            if start <= number < start + count:
+                raise SandboxError(
+                    f"the sandbox's id {number} is in {owner}'s subordinate ids ({ranges}): their "
+                    f"containers may run as it; set {SERVER_ID_VARIABLE} to an id outside every range"
+                )
+    return number, number
+
+
+def _subordinate_ranges(path: Path) -> list[tuple[str, int, int]]:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    ranges = []
+    for line in lines[:10000]:
+        owner, _, rest = line.partition(":")
+        start, _, count = rest.partition(":")
+        if start.strip().isdigit() and count.strip().isdigit():
+            ranges.append((owner, int(start), int(count)))
+    return ranges
+
+
+def hand_over(folder: Path, identity: tuple[int, int]) -> None:
+    """``folder``, made by the sandbox for the server (its home, its temporary folder), owned by
+    the server's identity and by no one else's reach (0700). What is in it is handed over too
+    the first time (a home a root server filled before servers ran under their own id), walked
+    by descriptor, never following a link."""
+    info = folder.lstat()
+    if (info.st_uid, info.st_gid) != identity:
+        for _, folders, files, descriptor in os.fwalk(folder):
+            for name in (*folders, *files):
+                with contextlib.suppress(OSError):
+                    os.chown(name, *identity, dir_fd=descriptor, follow_symlinks=False)
+        os.chown(folder, *identity, follow_symlinks=False)
+    folder.chmod(0o700)
 
 
 def limit_group_name(state: Path) -> str:

@@ -1,7 +1,9 @@
 """A container engine (Podman, Docker): the server in a container with no network
 (``--network none``: loopback only; the proxy's socket is mounted in and bridged, as with
 bubblewrap), a read-only root, every capability dropped, no new privileges, the invoking
-user's uid, no log of its traffic kept by the engine, and the engine's process and memory
+user's uid (run by root: the bridge starts as root with CAP_SETUID and CAP_SETGID alone and
+starts the server as the sandbox's own uid, as under bubblewrap), no log of its traffic kept by
+the engine, and the engine's process and memory
 limits (or, when root, the profile's control groups as its cgroup parent, so that hits are
 counted as with the other backends).
 
@@ -110,17 +112,24 @@ class Docker(_ContainerEngine):
 
 _FILES = (
     "seccomp: no user namespaces, setuid bits, io_uring or ptrace; of the host's files only its "
-    "system folders, read-only, their private entries hidden"
+    "system folders, read-only; as root, the server runs as the sandbox's own uid"
 )
 
 
 def _confinement(program: str) -> list[str]:
     """No network, a read-only root, no capabilities, no new privileges, the user's uid, no
-    log of the server's standard streams (its tool calls) kept by the engine."""
+    log of the server's standard streams (its tool calls) kept by the engine. As root, the
+    bridge keeps what it needs to start the server as the sandbox's uid, and drops it then."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     files = min(soft if soft != resource.RLIM_INFINITY else 65536, 1 << 20)
     flags = ["--network", "none", "--read-only", "--cap-drop", "all", "--security-opt", "no-new-privileges"]
     flags += ["--user", f"{os.getuid()}:{os.getgid()}", "--log-driver", "none"]
+    if os.geteuid() == 0:
+        # Dropped by the bridge: DAC_READ_SEARCH before anything else runs (it enters the
+        # server's home, the sandbox's uid's own), the others once the server has started but
+        # KILL, which it keeps to pass a stop on to the server (its container holds no other).
+        for capability in ("DAC_READ_SEARCH", "SETUID", "SETGID", "SETPCAP", "KILL"):
+            flags += ["--cap-add", capability]
     # The bridge answers DNS on port 53 inside (to refuse and record each query) without the
     # capability to bind low ports; the setting is the container's network namespace's own.
     flags += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=53"]
@@ -146,7 +155,8 @@ def _mounts(layout: Layout) -> list[str]:
     flags = _system_mounts()
     for mount in layout.mounts:
         if mount.source is None:
-            flags += ["--tmpfs", f"{mount.target}:rw,exec,nosuid,nodev"]
+            mode = ",mode=1777" if mount.shared else ""
+            flags += ["--tmpfs", f"{mount.target}:rw,exec,nosuid,nodev{mode}"]
         else:
             flags += ["--mount", _bind(mount.source, mount.target, writable=mount.writable)]
     return flags

@@ -9,7 +9,12 @@ each connect() to a supervisor outside that connects only to the egress proxy's 
 address and port; it also closes io_uring, ptrace and the like, other architectures' entries
 and setuid bits (``_landlock_launcher.py``). Limits are rlimits (and control groups when root),
 as with bubblewrap. Where the kernel lacks a part of this, the backend is unavailable and says
-why: it never runs weaker."""
+why: it never runs weaker.
+
+Run by root, the server becomes the sandbox's own uid once Landlock is in force (file
+permissions then refuse it every root-only file, so no folder is searched for them); it walks
+the host's own paths, so the folders above its home, interpreter, program and mounts are made
+passable to that uid alone (``_access``)."""
 
 from __future__ import annotations
 
@@ -19,8 +24,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mcpward.sandbox._access import open_to, passage_to
 from mcpward.sandbox._backends._layout import program_files, readable_system_folders
-from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, server_environment
+from mcpward.sandbox.interface import (
+    Availability,
+    Backend,
+    Launch,
+    Profile,
+    SandboxError,
+    hand_over,
+    server_environment,
+    server_identity,
+)
 
 LAUNCHER = Path(__file__).resolve().parents[1] / "_landlock_launcher.py"
 _KERNEL_VIEWS = ("/proc", "/sys")
@@ -30,7 +45,8 @@ ENFORCES = (
     "files and TCP ports (Landlock ABI {abi}), abstract unix sockets and signals scoped, no "
     "capabilities; seccomp: IPv4/IPv6 TCP streams only (no UDP, DNS, MPTCP, raw, packet or unix "
     "sockets), each connection checked by a supervisor (the proxy's loopback address only), no "
-    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls"
+    "listening, no io_uring, ptrace, host IPC, namespaces, setuid bits or foreign-architecture calls; "
+    "as root, the server runs as the sandbox's own uid"
 )
 
 
@@ -56,9 +72,16 @@ class Landlock(Backend):
             return Availability(
                 False, f"the seccomp filter knows {' and '.join(launcher.SECCOMP_MACHINES)} only"
             )
-        # Tried for real: every part must hold, or the backend is not offered.
-        spec = json.dumps({"read": list(readable_system_folders()), "write": [], "connect_ports": [],
-                           "cpu_seconds": 10, "file_size_mb": 1, "processes": 64})  # fmt: skip
+        try:
+            identity = server_identity()
+        except SandboxError as exc:
+            return Availability(False, str(exc))
+        # Tried for real: every part must hold (as root, becoming the sandbox's uid too), or the
+        # backend is not offered. /proc as a launch grants it (the launcher reads it last).
+        granted = [*readable_system_folders(), *_KERNEL_VIEWS]
+        spec = json.dumps({"read": granted, "write": [], "connect_ports": [],
+                           "cpu_seconds": 10, "file_size_mb": 1, "processes": 64,
+                           "identity": None if identity is None else list(identity)})  # fmt: skip
         try:
             probe = subprocess.run(
                 [sys.executable, "-I", str(LAUNCHER), spec, "--", "/bin/true"],
@@ -87,6 +110,9 @@ class Landlock(Backend):
         home.mkdir(parents=True, exist_ok=True)
         home = home.resolve()  # a named server's own home, kept between runs
         temporary.mkdir(parents=True, exist_ok=True)
+        identity = server_identity()
+        if identity is not None:
+            _open_to_server(identity, home, temporary, argv, profile)
         read = [*readable_system_folders(), *_KERNEL_VIEWS, sys.base_prefix, sys.prefix]
         read += [str(LAUNCHER.parent), *program_files(argv)]
         read += [str(path) for path in profile.files.read]
@@ -99,6 +125,7 @@ class Landlock(Backend):
             "cpu_seconds": limits.cpu_seconds,
             "file_size_mb": limits.file_size_mb,
             "processes": limits.processes,
+            "identity": None if identity is None else list(identity),
         }
         settings = server_environment(
             env,
@@ -109,3 +136,24 @@ class Landlock(Backend):
         )
         command = [sys.executable, "-I", str(LAUNCHER), json.dumps(spec), "--", *argv]
         return Launch(argv=command, env=settings)
+
+
+def _open_to_server(
+    identity: tuple[int, int], home: Path, temporary: Path, argv: list[str], profile: Profile
+) -> None:
+    """Run by root, the server is the sandbox's own uid and walks the host's paths (there is no
+    mount namespace here): its home and temporary folder become its own, and it is given
+    passage to them, to its interpreter and program, and to the profile's mounts, which are
+    opened to it as the profile says (``_access``)."""
+    for folder in (home, temporary):
+        hand_over(folder, identity)
+    reached = [home, temporary, Path(sys.base_prefix), Path(sys.prefix), *map(Path, program_files(argv))]
+    for path in [*reached, *profile.files.read, *profile.files.write]:
+        if Path(path).exists():
+            passage_to(Path(path), identity[0])
+    for path in profile.files.read:
+        if path.exists():
+            open_to(path, identity[0], write=False)
+    for path in profile.files.write:
+        if path.exists():
+            open_to(path, identity[0], write=True)
