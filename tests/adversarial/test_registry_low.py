@@ -166,9 +166,11 @@ def test_the_access_log_never_records_query_strings(
     headers = _headers(registry, Role.VIEWER, "viewer")
     process, base, log = _serve(database_url, tmp_path)
     try:
-        httpx.get(f"{base}/api/entries", params={"name": SECRET}, headers=headers)
-        httpx.get(f"{base}/v0/servers", params={"search": SECRET})
-        httpx.get(f"{base}/v0/servers/marker-path/versions")
+        # A server process started on a loaded machine may take more than httpx's 5 s to answer
+        # its first request (it did once, in a full suite beside other work).
+        httpx.get(f"{base}/api/entries", params={"name": SECRET}, headers=headers, timeout=60)
+        httpx.get(f"{base}/v0/servers", params={"search": SECRET}, timeout=60)
+        httpx.get(f"{base}/v0/servers/marker-path/versions", timeout=60)
         deadline = time.monotonic() + 10
         while "marker-path" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
