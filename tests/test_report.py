@@ -87,8 +87,10 @@ def known_content(tmp_path: Path) -> tuple[str, Path]:
         "alice",
     )
     gone = registry.request(package_request(name="gone"), "alice")
-    for entry in (files, idle, remote_old, gone):
+    for entry in (files, idle, gone):
         registry.approve(entry.id, "bob", "ok")
+    # A version with a known advisory is approved only with a recorded override.
+    registry.approve(remote_old.id, "bob", "no other version works with the proxy yet", override=True)
     registry.revoke(gone.id, "carol", "compromised")
     past = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=100))
     stale = past.request(package_request(name="stale"), "alice")
