@@ -374,3 +374,21 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
     for key, value in report["summary"].items():
         assert f"| {key.replace('_', ' ')} | {value} |" in markdown
+
+
+def test_without_a_previous_report_the_summary_has_no_empty_before_and_change_columns(
+    cli: Any, tmp_path: Path
+) -> None:
+    database, log_path = known_content(tmp_path)
+    common = ["--audit-log", str(log_path), "--database", database]
+    markdown = cli("report", "audit", "--format", "md", *common).stdout
+    assert "| | count |" in markdown and "before" not in markdown.split("## ", 2)[1]
+    assert "| unapproved | 1 |\n" in markdown
+    html = cli("report", "audit", "--format", "html", *common).stdout
+    summary = html.split('<table class="summary">', 1)[1].split("</table>", 1)[0]
+    assert "<th>before</th>" not in summary and "<th>count</th>" in summary
+    (tmp_path / "previous.json").write_text(json.dumps({"summary": {"unapproved": 3}}))
+    compared = cli(
+        "report", "audit", "--format", "html", *common, "--previous", str(tmp_path / "previous.json")
+    )
+    assert "<th>before</th><th>change</th>" in compared.stdout

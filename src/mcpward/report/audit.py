@@ -328,15 +328,19 @@ def render_markdown(document: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
-        "| | now | before | change |",
-        "|---|---|---|---|",
     ]
-    trends = document.get("trends", {})
+    trends = document.get("trends")
+    # Before and change exist only against a previous report (--previous): no empty columns.
+    lines += ["| | now | before | change |", "|---|---|---|---|"] if trends else ["| | count |", "|---|---|"]
     for key, value in summary.items():
+        if not trends:
+            lines.append(f"| {key.replace('_', ' ')} | {value} |")
+            continue
         trend = trends.get(key, {})
         change = trend.get("change")
+        before = trend.get("before")
         lines.append(
-            f"| {key.replace('_', ' ')} | {value} | {trend.get('before', '')} | "
+            f"| {key.replace('_', ' ')} | {value} | {'' if before is None else before} | "
             f"{'' if change is None else f'{change:+d}'} |"
         )
     for _anchor, title, rows, columns in sections(document):
@@ -368,9 +372,9 @@ def render_html(document: dict[str, Any]) -> str:
     )
     listed = sections(document)
     anchors = {anchor: anchor for anchor, *_ in listed} | {"servers": "fleet", "machines": "fleet"}
+    # ``trends`` is in the document only with --previous; passing it twice made that a TypeError.
     return environment.get_template("audit.html").render(
-        **document,
-        trends=document.get("trends"),
+        **{"trends": None, **document},
         anchors={key: value for key, value in anchors.items() if key in document["summary"]},
         sections=[{"anchor": a, "title": t, "rows": r, "columns": c} for a, t, r, c in listed],
         charts=_charts(document),
