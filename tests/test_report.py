@@ -392,3 +392,38 @@ def test_without_a_previous_report_the_summary_has_no_empty_before_and_change_co
         "report", "audit", "--format", "html", *common, "--previous", str(tmp_path / "previous.json")
     )
     assert "<th>before</th><th>change</th>" in compared.stdout
+
+
+def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
+    cli: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from mcpward.gateway import AuditLog
+
+    database, log_path = known_content(tmp_path)
+    now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    AuditLog(log_path).append(
+        {
+            "at": now,
+            "server": "files",
+            "stage": "egress",
+            "method": "FILE",
+            "operation": "write",
+            "path": "/etc/hosts",
+            "call": "openat",
+            "decision": "block",
+            "reason": "outside the writable mounts (read-only)",
+        }
+    )
+    common = ["--audit-log", str(log_path), "--database", database]
+    report = json.loads(cli("report", "audit", "--format", "json", *common).stdout)
+    assert [d["target"] for d in report["calls"]["egress_denials"]] == [
+        "exfil.example:443",
+        "write /etc/hosts",
+    ]
+    markdown = cli("report", "audit", "--format", "md", *common).stdout
+    section = markdown.split("## Egress denials (2)", 1)[1].split("## ", 1)[0]
+    assert "| at | server | target | reason | seq |" in section
+    assert "| write /etc/hosts | outside the writable mounts (read-only) |" in section
+    assert "| exfil.example:443 |" in section

@@ -199,7 +199,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         server = str(record.get("server", ""))
         if record.get("stage") == "egress":
             if record.get("decision") == "block":
-                denials.append({k: record.get(k) for k in ("at", "server", "host", "port", "reason", "seq")})
+                denials.append(_denial(record))
             continue
         if record.get("stage") == "request" and record.get("method") == "tools/call":
             total += 1
@@ -228,6 +228,22 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         "egress_denials": denials[:10_000],
         **groups,
     }
+
+
+def _denial(record: dict[str, Any]) -> dict[str, Any]:
+    """A refused connection names its host and port; a refused file operation (the sandbox's
+    ``FILE`` records) its operation and path, which the host and port columns left empty."""
+    denial = {
+        k: record.get(k) for k in ("at", "server", "host", "port", "operation", "path", "reason", "seq")
+    }
+    if record.get("host"):
+        port = record.get("port")
+        denial["target"] = f"{record['host']}:{port}" if port else str(record["host"])
+    elif record.get("path"):
+        denial["target"] = f"{record.get('operation') or 'file'} {record['path']}"
+    else:
+        denial["target"] = str(record.get("method") or "")
+    return denial
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -297,7 +313,7 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 "egress_denials",
                 "Egress denials",
                 calls["egress_denials"],
-                ("at", "server", "host", "port", "seq"),
+                ("at", "server", "target", "reason", "seq"),
             ),
             (
                 "baseline_alerts",
