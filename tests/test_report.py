@@ -427,3 +427,38 @@ def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
     assert "| at | server | target | reason | seq |" in section
     assert "| write /etc/hosts | outside the writable mounts (read-only) |" in section
     assert "| exfil.example:443 |" in section
+
+
+def test_calls_through_the_gateway_count_for_the_registry_entry_they_ran_under(
+    cli: Any, tmp_path: Path
+) -> None:
+    """`gateway run --server memory -- npx ... pkg@version` names the server "memory", which is
+    not the entry's name: the record's entry id is what the report matches."""
+    from mcpward.gateway import AuditLog
+    from mcpward.gateway._interceptors.audit import Audit
+    from mcpward.gateway.interface import Exchange, Session
+
+    database, log_path = known_content(tmp_path)
+    registry = Registry.open(database)
+    idle = registry.find("io.github.acme/idle")[0]
+    registry.database.dispose()
+    before = json.loads(cli("report", "audit", "--format", "json", "--audit-log", str(log_path),
+                            "--database", database).stdout)  # fmt: skip
+    assert "io.github.acme/idle" in {e["name"] for e in before["unused"]}
+    session = Session(server="memory", target="npx -y @acme/idle@1.2.3", entry=idle.model_dump(mode="json"))
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "read_graph", "arguments": {}},
+    }
+    exchange = Exchange(id=7, method="tools/call", request=call)
+    Audit(AuditLog(log_path)).forwarded(session, exchange, "request")
+    from mcpward.gateway import records
+
+    written = list(records(log_path))[-1]
+    assert written["entry"] == {"id": idle.id, "name": "io.github.acme/idle", "release": "1.2.3"}
+    after = json.loads(cli("report", "audit", "--format", "json", "--audit-log", str(log_path),
+                           "--database", database).stdout)  # fmt: skip
+    assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
+    assert after["calls"]["by_entry"] == {str(idle.id): 1} and after["calls"]["by_server"]["memory"] == 1

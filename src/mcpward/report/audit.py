@@ -90,7 +90,9 @@ def build_audit(
     if calls is not None:
         used = set(calls["by_server"])
         document["unused"] = [
-            _entry(e) for e in approved if _server_name(e) not in used and e.name not in used
+            _entry(e)
+            for e in approved
+            if _server_name(e) not in used and e.name not in used and e.id not in calls["by_entry"]
         ]
         document["calls"] = calls
     summary = {
@@ -187,6 +189,8 @@ _EVENT_GROUPS = {
 def _calls(path: Path, start: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
+    #: Calls by the registry entry the gateway launched the server under (when it checked one).
+    by_entry: Counter[int] = Counter()
     by_tool: dict[str, Counter[str]] = defaultdict(Counter)
     decisions: Counter[str] = Counter()
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
@@ -204,6 +208,9 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         if record.get("stage") == "request" and record.get("method") == "tools/call":
             total += 1
             by_server[server] += 1
+            entry = record.get("entry")
+            if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+                by_entry[entry["id"]] += 1
             by_tool[server][str(record.get("tool"))] += 1
             decisions[str(record.get("decision"))] += 1
         for event in record.get("events") or ():
@@ -223,6 +230,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     return {
         "total": total,
         "by_server": dict(by_server.most_common()),
+        "by_entry": dict(by_entry.most_common()),
         "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
         "decisions": dict(decisions),
         "egress_denials": denials[:10_000],
