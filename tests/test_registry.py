@@ -20,6 +20,7 @@ from mcpward.registry import (
     NotFound,
     PolicyRefusal,
     Registry,
+    RegistryError,
     Role,
     Status,
     VetOutcome,
@@ -267,3 +268,209 @@ def test_a_tier_can_be_raised_by_hand_but_not_lowered(registry: Registry) -> Non
     assert (raised.tier, raised.derived_tier) == (0, 2) and "raised by hand" in raised.tier_reasons[-1]
     kept = registry.request(package_request(name="sh", scope=DataScope(shell=True), tier=2), "alice")
     assert (kept.tier, kept.derived_tier) == (0, 0)
+
+
+# -- what a review decides on: inspect, advisories, downgrades; one live approval ------------
+
+
+def _approved(registry: Registry, version: str, name: str = "files") -> int:
+    entry = registry.request(package_request(name=name, version=version), "alice")
+    return registry.approve(entry.id, "bob", f"reviewed {version}").id
+
+
+def test_a_clean_update_is_approved_normally_and_supersedes_the_old_one_after_the_grace_period(
+    registry: Registry,
+) -> None:
+    old = _approved(registry, "2026.7.4")
+    update = registry.request(package_request(version="2026.8.31"), "alice")
+    assert update.change == "update" and [v.release for v in update.approved_versions] == ["2026.7.4"]
+    assert registry.refusals(update) == []
+    approved = registry.approve(update.id, "bob", "diff read, nothing new")
+    assert approved.status is Status.APPROVED and not approved.reviews[-1].override
+    # The old version stands for the grace period, with the day it ends: not two open-ended approvals.
+    ends = (datetime.now(UTC) + timedelta(days=registry.grace_days)).date()
+    previous = registry.get(old)
+    assert (previous.status, previous.superseded_by, previous.superseded_on) == (
+        Status.APPROVED,
+        update.id,
+        ends,
+    )
+    event = registry.audit(update.id)[0]
+    assert event.detail["supersedes"] == [
+        {"entry": old, "release": "2026.7.4", "until": str(ends), "status": "approved"}
+    ]
+    assert registry.approval_index().judge(_observed("2026.7.4")).status == "approved"
+    later = Registry(registry.database, clock=lambda: datetime.now(UTC) + timedelta(days=registry.grace_days))
+    assert later.expire_due() == 1
+    assert later.get(old).status is Status.SUPERSEDED and later.get(update.id).status is Status.APPROVED
+    assert later.audit(old)[0].action == "supersede"
+    drift = later.approval_index().judge(_observed("2026.7.4"))
+    assert drift.status == "version-drift" and "superseded by entry" in drift.message
+    assert later.approval_index().judge(_observed("2026.8.31")).status == "approved"
+    assert [e.id for e in later.approved()[0]] == [update.id]
+    assert later.verify_audit() is None
+
+
+def _observed(version: str) -> Any:
+    from mcpward.registry import ObservedServer
+
+    return ObservedServer(
+        host="claude", name="files", kind="package", ecosystem="npm", package="@acme/files", version=version
+    )
+
+
+def test_a_downgrade_is_refused_without_an_override_and_recorded_with_one(registry: Registry) -> None:
+    newer = _approved(registry, "2026.8.31")
+    downgrade = registry.request(package_request(version="2026.7.4"), "alice")
+    assert downgrade.change == "downgrade"
+    with pytest.raises(
+        PolicyRefusal, match=r"2026\.7\.4 is a downgrade: 2026\.8\.31 \(entry \d+\) is approved"
+    ):
+        registry.approve(downgrade.id, "bob", "looks fine")
+    assert registry.get(downgrade.id).status is Status.REQUESTED and registry.get(newer).superseded_by is None
+    approved = registry.approve(downgrade.id, "bob", "rolling back: 2026.8.31 breaks the CI", override=True)
+    assert approved.status is Status.APPROVED and approved.reviews[-1].override
+    event = registry.audit(downgrade.id)[0]
+    assert event.detail["override"] is True and event.detail["overridden"] == ["downgrade"]
+    assert "downgrade" in event.detail["note"]
+    # The rollback replaces the newer approval too (after the grace period), never two open-ended.
+    assert registry.get(newer).superseded_by == downgrade.id
+    assert registry.verify_audit() is None
+
+
+def test_a_critical_inspect_finding_needs_an_override(registry: Registry) -> None:
+    finding = {"severity": "critical", "rule": "conceal-from-user", "message": "tells the model to hide it"}
+    low = {"severity": "low", "rule": "long-description", "message": "long"}
+    entry = registry.request(package_request(inspect_findings=(low, finding)), "alice")
+    assert entry.worst_inspect == finding
+    with pytest.raises(PolicyRefusal, match=r"inspect found 1 critical finding \(conceal-from-user\)"):
+        registry.approve(entry.id, "bob", "one click")
+    approved = registry.approve(entry.id, "bob", "the text is the vendor's own warning", override=True)
+    assert registry.audit(entry.id)[0].detail["overridden"] == ["inspect-critical"]
+    assert approved.status is Status.APPROVED
+    # A high finding is the reviewer's judgement, not the policy's.
+    high = {"severity": "high", "rule": "hidden-instructions", "message": "x"}
+    other = registry.request(package_request(name="other", inspect_findings=(high,)), "alice")
+    assert registry.approve(other.id, "bob", "read it").status is Status.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("package", "version", "advisory", "malicious"),
+    [
+        ("postmark-mcp", "1.0.16", "MCPWARD-MAL-2025-0001", True),
+        ("mcp-remote", "0.1.15", "GHSA-6xpm-ggf7-wc3p", False),
+    ],
+)
+def test_a_known_advisory_needs_an_override_and_a_fixed_version_does_not(
+    registry: Registry, package: str, version: str, advisory: str, malicious: bool
+) -> None:
+    identity = Identity(kind="package", ecosystem="npm", name=package, version=version)
+    entry = registry.request(package_request(name=package, identity=identity), "alice")
+    assert [a["id"] for a in entry.advisories] == [advisory] and entry.advisories[0]["malicious"] is malicious
+    wording = "is a known malicious package" if malicious else "has known advisories"
+    with pytest.raises(PolicyRefusal, match=f"{wording} \\({advisory}\\)"):
+        registry.approve(entry.id, "bob", "popular package")
+    clean_version = "1.0.15" if malicious else "0.1.16"
+    clean = registry.request(
+        package_request(
+            name=f"{package}-ok", identity=identity.model_copy(update={"version": clean_version})
+        ),
+        "alice",
+    )
+    assert clean.advisories == () and registry.refusals(clean) == []
+    approved = registry.approve(entry.id, "bob", "isolated test machine only", override=True)
+    assert approved.status is Status.APPROVED
+    assert registry.audit(entry.id)[0].detail["overridden"] == ["advisory"]
+
+
+def test_an_advisory_in_mcpwards_own_vet_findings_counts_and_a_claim_does_not(registry: Registry) -> None:
+    vetted = VetOutcome(
+        verdict="review",
+        findings=(
+            {"rule": "known-vulnerable", "severity": "high", "message": "x", "identifiers": ["GHSA-x"]},
+        ),
+    )
+    entry = registry.request(package_request(vet=vetted), "alice")
+    assert [a["id"] for a in entry.advisories] == ["GHSA-x"]
+    claimed = registry.request(package_request(name="claimed", vet=vetted), "alice", from_requester=True)
+    assert claimed.advisories == ()
+
+
+def test_revoking_the_new_version_keeps_the_old_approval(registry: Registry) -> None:
+    old = _approved(registry, "1.0.0")
+    new = _approved(registry, "1.1.0")
+    assert registry.get(old).superseded_by == new
+    registry.revoke(new, "carol", "1.1.0 phones home")
+    restored = registry.get(old)
+    assert (restored.status, restored.superseded_by, restored.superseded_on) == (Status.APPROVED, None, None)
+    assert registry.audit(new)[0].detail["restores"] == [{"entry": old, "release": "1.0.0"}]
+    assert registry.verify_audit() is None
+
+
+def test_the_grace_period_is_configurable_and_a_reviewer_may_only_shorten_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MCPWARD_SUPERSEDE_GRACE_DAYS", "3")
+    registry = Registry.open(database_url)
+    try:
+        assert registry.grace_days == 3
+        first = _approved(registry, "1.0.0")
+        second = registry.request(package_request(version="1.1.0"), "alice")
+        registry.approve(second.id, "bob", "fine", grace_days=30)  # asked for more: the policy's 3 days
+        assert registry.get(first).superseded_on == (datetime.now(UTC) + timedelta(days=3)).date()
+        third = registry.request(package_request(version="1.2.0"), "alice")
+        registry.approve(third.id, "bob", "urgent fix", grace_days=0)
+        ended = registry.get(second.id)
+        assert ended.status is Status.SUPERSEDED and ended.superseded_by == third.id
+        assert [e.id for e in registry.entries(status=Status.APPROVED)] == [first, third.id]
+        assert registry.verify_audit() is None
+    finally:
+        registry.database.dispose()
+    monkeypatch.setenv("MCPWARD_SUPERSEDE_GRACE_DAYS", "soon")
+    with pytest.raises(RegistryError, match="MCPWARD_SUPERSEDE_GRACE_DAYS"):
+        Registry.open(database_url)
+
+
+def test_a_trail_from_before_the_review_context_migration_still_verifies(database_url: str) -> None:
+    """An entry changed and recorded at schema 0003 (its digest made without the columns 0004
+    adds) verifies after the upgrade: NULL in those columns is left out of the digest."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import MetaData, Table
+
+    from mcpward.registry._database import _MIGRATIONS
+    from mcpward.registry._service import _canonical_json, _digest, _plain_row, _stored
+    from mcpward.registry._tables import ReviewRow
+
+    registry = Registry.open(database_url)
+    entry = registry.request(package_request(), "alice")
+    registry.approve(entry.id, "bob", "fine")
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with registry.database.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    # What mcpward 0003 did for a change: update the row, digest every column it had, append.
+    with registry.database.writing() as session:
+        session.execute(text("UPDATE entries SET owner = 'team-security', revision = revision + 1"))
+        table = Table("entries", MetaData(), autoload_with=session.connection())
+        row = session.execute(_stored(table)).mappings().one()
+        review_table = ReviewRow.__table__  # the same at 0003 and 0004
+        reviews = session.execute(_stored(review_table).order_by(review_table.c.id)).mappings().all()
+        body = {"row": _plain_row(row), "reviews": [_plain_row(r) for r in reviews]}
+        state = {f"entry:{entry.id}": _digest(_canonical_json(body))}
+        registry._append(session, "carol", "owner", entry.id, {"owner": "team-security"}, state)
+    registry.anchor.advance(registry.database.display, *_head(registry))
+    registry.database.dispose()
+    reopened = Registry.open(database_url)
+    try:
+        assert reopened.verify_audit() is None
+        assert reopened.get(entry.id).owner == "team-security"
+    finally:
+        reopened.database.dispose()
+
+
+def _head(registry: Registry) -> tuple[int, str]:
+    with registry.database.reading() as session:
+        seq, head = session.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC")).first()  # type: ignore[misc]
+    return int(seq), str(head)

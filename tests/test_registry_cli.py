@@ -280,3 +280,35 @@ def test_a_lock_file_with_another_integrity_is_an_integrity_mismatch(cli: Any, t
     rules = registry_rules()
     assert [rule for rule, _ in rules] == ["integrity-mismatch"] and "@acme/mcp-files@1.2.3" in rules[0][1]
     registry.database.dispose()
+
+
+def test_list_and_show_say_what_a_request_is_and_a_downgrade_needs_an_override(
+    cli: Any, database_url: str
+) -> None:
+    registry = Registry.open(database_url)
+    newer = registry.request(package_request(name="memory", version="2026.8.31"), "alice")
+    registry.approve(newer.id, "bob", "ok")
+    critical = {"severity": "critical", "rule": "conceal-from-user", "message": "hides a step"}
+    older = registry.request(
+        package_request(name="memory", version="2026.7.4", inspect_findings=(critical,)), "alice"
+    )
+    registry.database.dispose()
+    listed = cli("registry", "list", "--status", "requested", "--database", database_url)
+    assert listed.exit_code == 0
+    row = next(line for line in listed.stdout.splitlines() if line.lstrip().startswith(str(older.id)))
+    assert f"downgrade of 2026.8.31 (entry {newer.id})" in " ".join(listed.stdout.split())
+    assert "critical conceal-from-user" in row and "pass" in row and "none known" in row
+    shown = cli("registry", "show", str(older.id), "--database", database_url).stdout
+    assert f"change       downgrade of 2026.8.31 (entry {newer.id})" in shown
+    assert "worst: critical conceal-from-user" in shown and "advisories   none" in shown
+    assert "approving    needs --override" in shown and "- 2026.7.4 is a downgrade" in shown
+    refused = cli("registry", "approve", str(older.id), "-m", "ok", "--as", "bob", "--database", database_url)
+    assert refused.exit_code == 1
+    assert "is a downgrade" in refused.stderr and "conceal-from-user" in refused.stderr
+    done = cli("registry", "approve", str(older.id), "-m", "rollback", "--override", "--grace-days", "0",
+               "--as", "bob", "--database", database_url)  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    replaced = cli("registry", "show", str(newer.id), "--database", database_url).stdout
+    assert f"superseded (superseded by entry {older.id}: approval ended on" in replaced
+    approved = cli("registry", "list", "--status", "approved", "--format", "json", "--database", database_url)
+    assert [e["identity"]["version"] for e in approved.json()] == ["2026.7.4"]

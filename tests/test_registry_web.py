@@ -354,3 +354,45 @@ def test_an_unknown_address_is_a_page_for_a_browser_and_json_for_a_program(site:
         assert answer.status_code == 404 and answer.json() == {"detail": "Not Found"}, path
     # the address `registry serve --help` names for the API's description
     assert site.client.get("/openapi.json").json()["info"]["title"] == "mcpward registry"
+
+
+def test_the_queue_shows_what_each_request_is_and_what_the_policy_holds_against_it(site: Site) -> None:
+    from mcpward.registry import Identity
+
+    approved = site.registry.request(package_request(name="memory", version="2026.8.31"), "alice")
+    site.registry.approve(approved.id, "bob", "ok")
+    critical = {"severity": "critical", "rule": "conceal-from-user", "message": "hides a step"}
+    downgrade = site.registry.request(
+        package_request(name="memory", version="2026.7.4", inspect_findings=(critical,)), "alice"
+    )
+    malicious = site.registry.request(
+        package_request(
+            name="postmark",
+            identity=Identity(kind="package", ecosystem="npm", name="postmark-mcp", version="1.0.16"),
+        ),
+        "alice",
+    )
+    clean = site.registry.request(package_request(name="clean", version="1.0.0"), "alice")
+    csrf = _sign_in(site, Role.REVIEWER)
+    queue = site.client.get("/queue").text
+    rows = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<tr>\s*<td><a href="/entries/(\d+)">.*?</tr>', queue, re.S)
+    }
+    assert f"downgrade of 2026.8.31 (entry {approved.id})" in rows[str(downgrade.id)]
+    assert "critical conceal-from-user" in rows[str(downgrade.id)]
+    assert "MALICIOUS MCPWARD-MAL-2025-0001" in rows[str(malicious.id)]
+    assert all(word in rows[str(clean.id)] for word in (">new<", ">pass<", "none known"))
+    page = site.client.get(f"/entries/{downgrade.id}").text
+    assert 'id="needs-override"' in page and "is a downgrade" in page and "conceal-from-user" in page
+    assert "Override the policy" not in page  # a reviewer may not override
+    form = {"decision": "approve", "rationale": "ok", "revision": "1", "csrf": csrf}
+    refused = site.client.post(f"/entries/{downgrade.id}/decide", data=form)
+    assert refused.status_code == 422 and "recorded override" in refused.text
+    assert (
+        site.client.post(f"/entries/{downgrade.id}/decide", data=form | {"override": "true"}).status_code
+        == 403
+    )
+    assert 'id="needs-override"' not in site.client.get(f"/entries/{clean.id}").text
+    done = site.client.post(f"/entries/{clean.id}/decide", data=form, follow_redirects=False)
+    assert done.status_code == 303 and site.registry.get(clean.id).status is Status.APPROVED

@@ -87,8 +87,10 @@ def known_content(tmp_path: Path) -> tuple[str, Path]:
         "alice",
     )
     gone = registry.request(package_request(name="gone"), "alice")
-    for entry in (files, idle, remote_old, gone):
+    for entry in (files, idle, gone):
         registry.approve(entry.id, "bob", "ok")
+    # A version with a known advisory is approved only with a recorded override.
+    registry.approve(remote_old.id, "bob", "no other version works with the proxy yet", override=True)
     registry.revoke(gone.id, "carol", "compromised")
     past = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=100))
     stale = past.request(package_request(name="stale"), "alice")
@@ -372,3 +374,91 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
     for key, value in report["summary"].items():
         assert f"| {key.replace('_', ' ')} | {value} |" in markdown
+
+
+def test_without_a_previous_report_the_summary_has_no_empty_before_and_change_columns(
+    cli: Any, tmp_path: Path
+) -> None:
+    database, log_path = known_content(tmp_path)
+    common = ["--audit-log", str(log_path), "--database", database]
+    markdown = cli("report", "audit", "--format", "md", *common).stdout
+    assert "| | count |" in markdown and "before" not in markdown.split("## ", 2)[1]
+    assert "| unapproved | 1 |\n" in markdown
+    html = cli("report", "audit", "--format", "html", *common).stdout
+    summary = html.split('<table class="summary">', 1)[1].split("</table>", 1)[0]
+    assert "<th>before</th>" not in summary and "<th>count</th>" in summary
+    (tmp_path / "previous.json").write_text(json.dumps({"summary": {"unapproved": 3}}))
+    compared = cli(
+        "report", "audit", "--format", "html", *common, "--previous", str(tmp_path / "previous.json")
+    )
+    assert "<th>before</th><th>change</th>" in compared.stdout
+
+
+def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
+    cli: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from mcpward.gateway import AuditLog
+
+    database, log_path = known_content(tmp_path)
+    now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    AuditLog(log_path).append(
+        {
+            "at": now,
+            "server": "files",
+            "stage": "egress",
+            "method": "FILE",
+            "operation": "write",
+            "path": "/etc/hosts",
+            "call": "openat",
+            "decision": "block",
+            "reason": "outside the writable mounts (read-only)",
+        }
+    )
+    common = ["--audit-log", str(log_path), "--database", database]
+    report = json.loads(cli("report", "audit", "--format", "json", *common).stdout)
+    assert [d["target"] for d in report["calls"]["egress_denials"]] == [
+        "exfil.example:443",
+        "write /etc/hosts",
+    ]
+    markdown = cli("report", "audit", "--format", "md", *common).stdout
+    section = markdown.split("## Egress denials (2)", 1)[1].split("## ", 1)[0]
+    assert "| at | server | target | reason | seq |" in section
+    assert "| write /etc/hosts | outside the writable mounts (read-only) |" in section
+    assert "| exfil.example:443 |" in section
+
+
+def test_calls_through_the_gateway_count_for_the_registry_entry_they_ran_under(
+    cli: Any, tmp_path: Path
+) -> None:
+    """`gateway run --server memory -- npx ... pkg@version` names the server "memory", which is
+    not the entry's name: the record's entry id is what the report matches."""
+    from mcpward.gateway import AuditLog
+    from mcpward.gateway._interceptors.audit import Audit
+    from mcpward.gateway.interface import Exchange, Session
+
+    database, log_path = known_content(tmp_path)
+    registry = Registry.open(database)
+    idle = registry.find("io.github.acme/idle")[0]
+    registry.database.dispose()
+    before = json.loads(cli("report", "audit", "--format", "json", "--audit-log", str(log_path),
+                            "--database", database).stdout)  # fmt: skip
+    assert "io.github.acme/idle" in {e["name"] for e in before["unused"]}
+    session = Session(server="memory", target="npx -y @acme/idle@1.2.3", entry=idle.model_dump(mode="json"))
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "read_graph", "arguments": {}},
+    }
+    exchange = Exchange(id=7, method="tools/call", request=call)
+    Audit(AuditLog(log_path)).forwarded(session, exchange, "request")
+    from mcpward.gateway import records
+
+    written = list(records(log_path))[-1]
+    assert written["entry"] == {"id": idle.id, "name": "io.github.acme/idle", "release": "1.2.3"}
+    after = json.loads(cli("report", "audit", "--format", "json", "--audit-log", str(log_path),
+                           "--database", database).stdout)  # fmt: skip
+    assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
+    assert after["calls"]["by_entry"] == {str(idle.id): 1} and after["calls"]["by_server"]["memory"] == 1

@@ -659,13 +659,16 @@ def _decide(
     database: str | None,
     revision: int | None,
     override: bool = False,
+    grace_days: int | None = None,
 ) -> None:
     from mcpward.output._entries import write_entry
     from mcpward.registry import Conflict, Decision, PolicyRefusal, RegistryError
 
     registry = _open_registry(database)
     try:
-        entry = registry.decide(entry_id, Decision(decision), _actor(actor), rationale, revision, override)
+        entry = registry.decide(
+            entry_id, Decision(decision), _actor(actor), rationale, revision, override, grace_days=grace_days
+        )
     except (Conflict, PolicyRefusal) as exc:
         raise _fail(str(exc), EXIT_FINDINGS) from None
     except RegistryError as exc:
@@ -682,15 +685,31 @@ def registry_approve(
     entry_id: Annotated[int, typer.Argument(metavar="ID")],
     rationale: Annotated[str, _RATIONALE],
     override: Annotated[
-        bool, typer.Option("--override", help="Approve despite a vet verdict of block (recorded).")
+        bool,
+        typer.Option(
+            "--override",
+            help="Approve despite what the policy holds against it: vet's block (or no vetting), a "
+            "critical inspect finding, a known advisory, a downgrade (recorded with the reasons).",
+        ),
     ] = False,
+    grace_days: Annotated[
+        int | None,
+        typer.Option(
+            "--grace-days",
+            help="Days the approval of the version this one replaces still stands (default: "
+            "MCPWARD_SUPERSEDE_GRACE_DAYS or 14; at most that; 0 ends it now).",
+            min=0,
+            metavar="N",
+        ),
+    ] = None,
     revision: Annotated[int | None, _REVISION] = None,
     actor: _Actor = None,
     database: _Database = None,
 ) -> None:
-    """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Exits 1 when
-    the policy refuses or the entry changed."""
-    _decide("approve", entry_id, rationale, actor, database, revision, override)
+    """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Approving a
+    version supersedes the approval of the other versions of the same package after a grace
+    period. Exits 1 when the policy refuses or the entry changed."""
+    _decide("approve", entry_id, rationale, actor, database, revision, override, grace_days)
 
 
 @registry_app.command("reject")
@@ -755,7 +774,8 @@ def registry_show(
     _check_format(output_format, ("table", "json"))
     registry = _open_registry(database)
     try:
-        write_entry(registry.get(entry_id), output_format, sys.stdout)
+        entry = registry.get(entry_id)
+        write_entry(entry, output_format, sys.stdout, refusals=registry.refusals(entry))
     except NotFound as exc:
         raise _fail(str(exc)) from None
 

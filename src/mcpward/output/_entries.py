@@ -37,31 +37,76 @@ def write_entries(
     from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "name", "identity", "tier", "status", "owner", "review due"):
+    columns = ("id", "name", "identity", "change", "tier", "vet", "inspect", "advisories", "status", "owner")
+    for column in (*columns, "review due"):
         table.add_column(column, overflow="fold")
     for entry in entries:
         status = entry.status.value
         if entry.status.value == "requested" and entry.approvals:
             status += f" ({entry.approvals}/{entry.approvals_needed} approvals)"
+        if entry.superseded_on and entry.status.value == "approved":
+            status += f" until {entry.superseded_on}"
         cells = (
             entry.id,
             entry.name,
             entry.identity.display,
+            change_text(entry),
             f"Tier-{entry.tier}",
+            entry.vet.verdict if entry.vet else "not run",
+            worst_text(entry),
+            advisories_text(entry),
             status,
             entry.owner,
             entry.review_due or "",
         )
         # Text, not markup: an owner of "[link=...]" is printed as written.
         table.add_row(*(Text(printable(cell)) for cell in cells))
-    Console(file=out, force_terminal=terminal, width=160 if not terminal else None).print(table)
+    Console(file=out, force_terminal=terminal, width=200 if not terminal else None).print(table)
 
 
-def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool = False) -> None:
+def change_text(entry: Entry) -> str:
+    """What this version is to the approved ones: "new", "update of 1.0 (entry 3)", ..."""
+    if entry.change == "new" or not entry.approved_versions:
+        return "new"
+    others = ", ".join(f"{v.release} (entry {v.id})" for v in entry.approved_versions)
+    return f"{entry.change} of {others}"
+
+
+def worst_text(entry: Entry) -> str:
+    """The most severe inspect finding, or whether inspect ran at all."""
+    if entry.worst_inspect:
+        return f"{entry.worst_inspect.get('severity')} {entry.worst_inspect.get('rule')}"
+    return "clean" if entry.pins else "not run"
+
+
+def advisories_text(entry: Entry) -> str:
+    if not entry.advisories:
+        return "none known"
+    malicious = sum(1 for a in entry.advisories if a.get("malicious"))
+    ids = ", ".join(str(a.get("id")) for a in entry.advisories[:3])
+    more = f" +{len(entry.advisories) - 3}" if len(entry.advisories) > 3 else ""
+    return f"{'MALICIOUS ' if malicious else ''}{ids}{more}"
+
+
+def write_entry(
+    entry: Entry,
+    output_format: str,
+    out: TextIO,
+    *,
+    terminal: bool = False,
+    refusals: Sequence[tuple[str, str]] = (),
+) -> None:
+    """``refusals``: what the approval policy holds against approving it, shown on a request."""
     if output_format == "json":
         out.write(entry.model_dump_json(indent=2) + "\n")
         return
     scope = entry.scope
+    status = entry.status.value
+    if entry.status.value == "requested":
+        status += f", {entry.approvals} of {entry.approvals_needed} approvals"
+    if entry.superseded_by is not None:
+        ends = "ended" if entry.status.value == "superseded" else "ends"
+        status += f" (superseded by entry {entry.superseded_by}: approval {ends} on {entry.superseded_on})"
     lines = [
         f"entry {entry.id}: {entry.name} (revision {entry.revision})",
         f"  identity     {entry.identity.display}",
@@ -70,13 +115,9 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
         f"  owner        {entry.owner}",
         f"  tier         Tier-{entry.tier} (derived Tier-{entry.derived_tier}: "
         f"{'; '.join(entry.tier_reasons)})",
-        f"  status       {entry.status.value}"
-        + (
-            f", {entry.approvals} of {entry.approvals_needed} approvals"
-            if entry.status.value == "requested"
-            else ""
-        ),
+        f"  status       {status}",
         f"  review due   {entry.review_due or '-'}",
+        f"  change       {change_text(entry)}",
         f"  reads        {', '.join(scope.reads) or '-'}",
         f"  writes       {', '.join(scope.writes) or '-'}",
         f"  credentials  {', '.join(scope.credentials) or '-'}",
@@ -85,8 +126,16 @@ def write_entry(entry: Entry, output_format: str, out: TextIO, *, terminal: bool
         + (f", {counted(len(entry.vet.findings), 'finding')}" if entry.vet else "")
         + (f" (the requester claims {entry.vet_claim.verdict}, unchecked)" if entry.vet_claim else ""),
         f"  inspect      {counted(len(entry.pins), 'pinned item')}, "
-        f"{counted(len(entry.inspect_findings), 'finding')}",
+        f"{counted(len(entry.inspect_findings), 'finding')}"
+        + (f", worst: {worst_text(entry)}" if entry.worst_inspect else ""),
+        f"  advisories   {counted(len(entry.advisories), 'known advisory') if entry.advisories else 'none'}",
     ]
+    if refusals and entry.status.value in ("requested", "expired", "superseded"):
+        lines.append("  approving    needs --override (recorded; admins only on a registry server):")
+        lines += [f"    - {text}" for _check, text in refusals]
+    for advisory in entry.advisories:
+        label = "MALICIOUS" if advisory.get("malicious") else advisory.get("severity")
+        lines.append(f"    [{label}] {advisory.get('id')}: {advisory.get('summary')}")
     for finding in [*(entry.vet.findings if entry.vet else ()), *entry.inspect_findings]:
         lines.append(f"    [{finding.get('severity')}] {finding.get('rule')}: {finding.get('message')}")
     for review in entry.reviews:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 #: Plurals that are not the word with an "s".
-_IRREGULAR = {"entry": "entries", "policy": "policies", "proxy": "proxies", "property": "properties"}
+_IRREGULAR = {
+    "entry": "entries",
+    "advisory": "advisories",
+    "known advisory": "known advisories",
+    "policy": "policies",
+    "proxy": "proxies",
+    "property": "properties",
+}
 
 
 def counted(number: int, noun: str) -> str:

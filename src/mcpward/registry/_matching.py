@@ -147,6 +147,23 @@ class ApprovalIndex:
         if entry.status in (Status.REQUESTED, Status.REJECTED):
             severity = Severity.HIGH if entry.status is Status.REJECTED else Severity.MEDIUM
             return Judgement("unapproved", severity, f"entry {entry.id} is {entry.status.value}", entry.id)
+        ended = entry.superseded_on is not None and entry.superseded_on <= self.today
+        if entry.status is Status.SUPERSEDED or ended:
+            # Running a version whose approval a newer one replaced: drift, as for any other.
+            approved = sorted(
+                {
+                    e.identity.release
+                    for e in self.by_key.get(identity_key(entry.identity), [])
+                    if e.status in (Status.APPROVED, Status.EXPIRED) and e.id != entry.id
+                }
+            )
+            return Judgement(
+                "version-drift",
+                Severity.HIGH,
+                f"runs {entry.identity.release}, superseded by entry {entry.superseded_by} on "
+                f"{entry.superseded_on}; approved: {', '.join(approved) or 'none'}",
+                entry.id,
+            )
         expected = entry.identity.integrity or entry.identity.digest
         if server.digest and expected and _hash_of(server.digest) != _hash_of(expected):
             return Judgement(
@@ -159,11 +176,26 @@ class ApprovalIndex:
             return Judgement(
                 "review-expired", Severity.MEDIUM, f"re-review was due on {entry.review_due}", entry.id
             )
+        if entry.superseded_on is not None:
+            return Judgement(
+                "approved",
+                Severity.INFO,
+                f"approved (entry {entry.id}) until {entry.superseded_on}: superseded by entry "
+                f"{entry.superseded_by}",
+                entry.id,
+            )
         return Judgement("approved", Severity.INFO, f"approved (entry {entry.id})", entry.id)
 
 
 def _status_order(entry: Entry) -> int:
-    order = [Status.REVOKED, Status.APPROVED, Status.EXPIRED, Status.REQUESTED, Status.REJECTED]
+    order = [
+        Status.REVOKED,
+        Status.APPROVED,
+        Status.EXPIRED,
+        Status.SUPERSEDED,
+        Status.REQUESTED,
+        Status.REJECTED,
+    ]
     return order.index(entry.status)
 
 

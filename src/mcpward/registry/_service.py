@@ -11,20 +11,35 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Select, delete, func, insert, or_, select, text, type_coerce, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from mcpward.dlp import redact_text
+from mcpward.output.words import counted
 from mcpward.registry._anchor import AuditAnchor
 from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
 from mcpward.registry._database import Database
@@ -52,6 +67,7 @@ from mcpward.registry.interface import (
     InventoryUpload,
     NotFound,
     ObservedServer,
+    OtherVersion,
     PolicyRefusal,
     Principal,
     RegistryError,
@@ -63,6 +79,14 @@ from mcpward.registry.interface import (
 
 #: Days between an approval and the re-review it must have.
 REVIEW_DAYS = 90
+#: Days a version stays approved once a newer approval of the same identity supersedes it, so
+#: that machines can move to the new one; ``MCPWARD_SUPERSEDE_GRACE_DAYS`` changes it (0: at once).
+SUPERSEDE_GRACE_DAYS = 14
+MAX_GRACE_DAYS = 365
+GRACE_VARIABLE = "MCPWARD_SUPERSEDE_GRACE_DAYS"
+#: Statuses of an approval that still stands, or stood until its re-review fell due.
+_LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
+_SEVERITIES = ("info", "low", "medium", "high", "critical")
 SESSION_HOURS = 8
 _GENESIS = "0" * 64
 _AUDIT_LOCK = 7_160_410_002
@@ -88,17 +112,23 @@ class Registry:
         *,
         clock: Callable[[], datetime] | None = None,
         key_file: Path | None = None,
+        grace_days: int | None = None,
     ) -> None:
         self.database = database
         self._clock = clock or (lambda: datetime.now(UTC))
+        #: Days a superseded approval still stands (see SUPERSEDE_GRACE_DAYS).
+        self.grace_days = default_grace_days() if grace_days is None else _checked_grace(grace_days)
         #: The audit key and the heads of the chain, kept outside the database.
         self.anchor = AuditAnchor(key_file)
 
     @classmethod
-    def open(cls, url: str | None = None, *, key_file: Path | None = None) -> Registry:
+    def open(
+        cls, url: str | None = None, *, key_file: Path | None = None, grace_days: int | None = None
+    ) -> Registry:
+        grace = default_grace_days() if grace_days is None else _checked_grace(grace_days)
         database = Database(url)
         database.migrate()
-        return cls(database, key_file=key_file)
+        return cls(database, key_file=key_file, grace_days=grace)
 
     def now(self) -> datetime:
         return self._clock()
@@ -178,6 +208,7 @@ class Registry:
             vet=vet.model_dump(mode="json") if vet else None,
             vet_claim=claim.model_dump(mode="json") if claim else None,
             inspect_findings=list(findings),
+            advisories=known_advisories(request.identity, vet) or None,
             server_json=without_secret_values(request.server_json) if request.server_json else None,
             status=Status.REQUESTED.value,
             revision=1,
@@ -196,9 +227,17 @@ class Registry:
         expected_revision: int | None = None,
         override: bool = False,
         token_id: int | None = None,
+        grace_days: int | None = None,
     ) -> Entry:
         return self.decide(
-            entry_id, Decision.APPROVE, actor, rationale, expected_revision, override, token_id=token_id
+            entry_id,
+            Decision.APPROVE,
+            actor,
+            rationale,
+            expected_revision,
+            override,
+            token_id=token_id,
+            grace_days=grace_days,
         )
 
     def reject(
@@ -233,10 +272,14 @@ class Registry:
         override: bool = False,
         *,
         token_id: int | None = None,
+        grace_days: int | None = None,
     ) -> Entry:
+        """``grace_days``: how long the approvals this one supersedes still stand; at most the
+        registry's grace period (a reviewer may end them sooner, never later)."""
         rationale = redact_text(rationale.strip())
         if not rationale:
             raise PolicyRefusal("a decision needs a rationale")
+        grace = self.grace_days if grace_days is None else min(_checked_grace(grace_days), self.grace_days)
         now = self.now()
         with self._changing() as session:
             row = session.get(EntryRow, entry_id)
@@ -245,22 +288,28 @@ class Registry:
             if expected_revision is not None and row.revision != expected_revision:
                 raise Conflict(_changed(row, expected_revision, session))
             reviews = self._reviews(session, entry_id)
-            entry = _entry(row, reviews)
+            # Advisories published since the request count too: looked up again at every decision.
+            advisories = _merged(row.advisories or [], known_advisories(_identity_of(row), row.vet))
+            entry = _entry(row, reviews, self._lineage(session, [row]).get(row.id), advisories)
             approvers = {
                 r.reviewer
                 for r in reviews
                 if r.revision >= row.round_revision and r.decision == Decision.APPROVE.value
             }
-            status, review_due, note = self._outcome(entry, decision, actor, approvers, override)
+            status, review_due, note, overridden = self._outcome(entry, decision, actor, approvers, override)
+            values: dict[str, Any] = {
+                "status": status.value,
+                "revision": row.revision + 1,
+                "updated_at": now,
+                "review_due": review_due,
+                "advisories": advisories or None,  # NULL when none: see _LATER_COLUMNS
+            }
+            if status is Status.APPROVED:
+                values |= {"superseded_by": None, "superseded_on": None}
             changed = session.execute(
                 update(EntryRow)
                 .where(EntryRow.id == entry_id, EntryRow.revision == row.revision)
-                .values(
-                    status=status.value,
-                    revision=row.revision + 1,
-                    updated_at=now,
-                    review_due=review_due,
-                )
+                .values(**values)
             )
             if changed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(_changed(row, row.revision, session))
@@ -278,27 +327,98 @@ class Registry:
             detail: dict[str, Any] = {"from": entry.status.value, "to": status.value, "rationale": rationale}
             if override:
                 detail["override"] = True
+            if overridden:
+                detail["overridden"] = overridden
             if note:
                 detail["note"] = note
+            touched = [entry_id]
+            if status is Status.APPROVED and entry.status is not Status.APPROVED:
+                superseded = self._supersede(session, row, now, grace)
+                if superseded:
+                    detail["supersedes"] = superseded
+                    touched += [int(item["entry"]) for item in superseded]
+            if decision is Decision.REVOKE:
+                restored = self._restore_superseded(session, entry_id, now)
+                if restored:
+                    detail["restores"] = restored
+                    touched += [int(item["entry"]) for item in restored]
             session.flush()
-            state = _state(session, entries=[entry_id], acting=token_id)
+            state = _state(session, entries=touched, acting=token_id)
             self._append(session, actor, decision.value, entry_id, detail, state)
         return self.get(entry_id)
 
+    def _supersede(self, session: Session, row: EntryRow, now: datetime, grace: int) -> list[dict[str, Any]]:
+        """The other live approvals of the entry's package, image or endpoint end ``grace`` days
+        from now (an expired one at once): one identity has one approval, bar a grace period."""
+        ends = (now + timedelta(days=grace)).date()
+        others = session.scalars(
+            _same_identity(select(EntryRow), row)
+            .where(EntryRow.id != row.id, EntryRow.status.in_(_LIVE), EntryRow.superseded_by.is_(None))
+            .order_by(EntryRow.id)
+        ).all()
+        superseded = []
+        for other in others:
+            at_once = grace == 0 or other.status == Status.EXPIRED.value
+            values: dict[str, Any] = {
+                "superseded_by": row.id,
+                "superseded_on": now.date() if at_once else ends,
+                "revision": other.revision + 1,
+                "updated_at": now,
+            }
+            if at_once:
+                values |= {"status": Status.SUPERSEDED.value, "round_revision": other.revision + 1}
+            changed = session.execute(
+                update(EntryRow)
+                .where(EntryRow.id == other.id, EntryRow.revision == other.revision)
+                .values(**values)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(_changed(other, other.revision, session))
+            superseded.append(
+                {
+                    "entry": other.id,
+                    "release": other.release,
+                    "until": str(values["superseded_on"]),
+                    "status": values.get("status", other.status),
+                }
+            )
+        return superseded
+
+    def _restore_superseded(self, session: Session, entry_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Revoking an approval cancels the supersessions it started that have not yet taken
+        effect: the versions it would have replaced stay approved (a rollback)."""
+        pending = session.scalars(
+            select(EntryRow)
+            .where(EntryRow.superseded_by == entry_id, EntryRow.status == Status.APPROVED.value)
+            .order_by(EntryRow.id)
+        ).all()
+        restored = []
+        for other in pending:
+            changed = session.execute(
+                update(EntryRow)
+                .where(EntryRow.id == other.id, EntryRow.revision == other.revision)
+                .values(superseded_by=None, superseded_on=None, revision=other.revision + 1, updated_at=now)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(_changed(other, other.revision, session))
+            restored.append({"entry": other.id, "release": other.release})
+        return restored
+
     def _outcome(
         self, entry: Entry, decision: Decision, actor: str, approvers: set[str], override: bool
-    ) -> tuple[Status, date | None, str | None]:
-        """The new status and re-review date, or a refusal; the approval policy lives here."""
+    ) -> tuple[Status, date | None, str | None, list[str]]:
+        """The new status, re-review date, note and the policy checks an override set aside,
+        or a refusal; the approval policy lives here."""
         if decision is Decision.REVOKE:
-            if entry.status not in (Status.APPROVED, Status.EXPIRED):
+            if entry.status not in (Status.APPROVED, Status.EXPIRED, Status.SUPERSEDED):
                 raise PolicyRefusal(
                     f"entry {entry.id} is {entry.status.value}; only approved entries are revoked"
                 )
-            return Status.REVOKED, None, None
-        if entry.status not in (Status.REQUESTED, Status.EXPIRED):
+            return Status.REVOKED, None, None, []
+        if entry.status not in (Status.REQUESTED, Status.EXPIRED, Status.SUPERSEDED):
             raise Conflict(f"entry {entry.id} is already {entry.status.value}{_last_decision(entry)}")
         if decision is Decision.REJECT:
-            return Status.REJECTED, None, None
+            return Status.REJECTED, None, None, []
         if actor == entry.requested_by:
             raise PolicyRefusal("the requester cannot approve their own request")
         if actor in approvers:
@@ -306,21 +426,29 @@ class Registry:
                 f"{actor} has already approved entry {entry.id}; Tier-{entry.tier} needs "
                 f"{entry.approvals_needed} different reviewers"
             )
-        refusal = _vet_refusal(entry)
+        refusals = policy_refusals(entry)
+        refusal = "; ".join(text for _code, text in refusals) or None
         if refusal and not override:
             raise PolicyRefusal(refusal + "; approving needs an explicit, recorded override")
+        overridden = [code for code, _text in refusals] if override else []
         if entry.approvals + 1 < entry.approvals_needed:
             note = f"approval {entry.approvals + 1} of {entry.approvals_needed}"
-            return entry.status, None, note
+            return entry.status, None, note, overridden
         due = (self.now() + timedelta(days=REVIEW_DAYS)).date()
-        return Status.APPROVED, due, refusal if override else None
+        return Status.APPROVED, due, refusal if override else None, overridden
+
+    def refusals(self, entry: Entry) -> list[tuple[str, str]]:
+        """What the approval policy holds against approving ``entry`` now (advisories looked up
+        again), as (check, explanation); empty when a reviewer may approve without an override."""
+        current = _merged(entry.advisories, known_advisories(entry.identity, entry.vet))
+        return policy_refusals(entry.model_copy(update={"advisories": tuple(current)}))
 
     def get(self, entry_id: int) -> Entry:
         with self.database.reading() as session:
             row = session.get(EntryRow, entry_id)
             if row is None:
                 raise NotFound(f"no entry {entry_id}")
-            return _entry(row, self._reviews(session, entry_id))
+            return _entry(row, self._reviews(session, entry_id), self._lineage(session, [row]).get(row.id))
 
     def find(self, name: str, release: str | None = None) -> list[Entry]:
         return self.entries(name=name, release=release)
@@ -346,7 +474,8 @@ class Registry:
         with self.database.reading() as session:
             rows = session.scalars(query).all()
             reviews = self._reviews_of(session, [row.id for row in rows])
-            return [_entry(row, reviews.get(row.id, [])) for row in rows]
+            lineage = self._lineage(session, rows)
+            return [_entry(row, reviews.get(row.id, []), lineage.get(row.id)) for row in rows]
 
     def approved(
         self, *, after: int = 0, limit: int = 30, search: str | None = None, name: str | None = None
@@ -354,7 +483,10 @@ class Registry:
         """Approved entries with ids above ``after``, in id order, and the ids of each name's
         newest approved entry (the official API's ``isLatest``)."""
         today = self.now().date()
-        current = or_(EntryRow.review_due.is_(None), EntryRow.review_due >= today)  # not yet expired
+        current = and_(  # not yet expired, nor superseded
+            or_(EntryRow.review_due.is_(None), EntryRow.review_due >= today),
+            or_(EntryRow.superseded_on.is_(None), EntryRow.superseded_on > today),
+        )
         query = (
             select(EntryRow)
             .where(EntryRow.status == Status.APPROVED.value, current, EntryRow.id > after)
@@ -391,7 +523,14 @@ class Registry:
                 EntryRow.kind == entry.identity.kind,
                 EntryRow.package == package,
                 EntryRow.id != entry.id,
-                EntryRow.status.in_([Status.APPROVED.value, Status.EXPIRED.value, Status.REVOKED.value]),
+                EntryRow.status.in_(
+                    [
+                        Status.APPROVED.value,
+                        Status.EXPIRED.value,
+                        Status.SUPERSEDED.value,
+                        Status.REVOKED.value,
+                    ]
+                ),
             )
             .order_by(EntryRow.id.desc())
             .limit(1)
@@ -416,34 +555,41 @@ class Registry:
             return int(session.scalar(query) or 0)
 
     def expire_due(self) -> int:
-        """Approved entries past their re-review date become ``expired``, each recorded."""
+        """Approved entries past their re-review date become ``expired``, and those whose grace
+        period after a newer approval has ended become ``superseded``, each recorded; the number
+        of entries changed."""
         today = self.now().date()
-        expired = 0
+        changed = 0
         with self._changing() as session:
             rows = session.scalars(
-                select(EntryRow).where(EntryRow.status == Status.APPROVED.value, EntryRow.review_due < today)
+                select(EntryRow)
+                .where(
+                    EntryRow.status == Status.APPROVED.value,
+                    or_(EntryRow.review_due < today, EntryRow.superseded_on <= today),
+                )
+                .order_by(EntryRow.id)
             ).all()
             for row in rows:
+                superseded = row.superseded_on is not None and row.superseded_on <= today
+                status = Status.SUPERSEDED if superseded else Status.EXPIRED
                 session.execute(
                     update(EntryRow)
                     .where(EntryRow.id == row.id, EntryRow.revision == row.revision)
                     .values(
-                        status=Status.EXPIRED.value,
+                        status=status.value,
                         revision=row.revision + 1,
                         round_revision=row.revision + 1,
                         updated_at=self.now(),
                     )
                 )
-                self._append(
-                    session,
-                    "mcpward",
-                    "expire",
-                    row.id,
-                    {"review_due": str(row.review_due)},
-                    _state(session, entries=[row.id]),
-                )
-                expired += 1
-        return expired
+                if superseded:
+                    action = "supersede"
+                    detail = {"superseded_by": row.superseded_by, "superseded_on": str(row.superseded_on)}
+                else:
+                    action, detail = "expire", {"review_due": str(row.review_due)}
+                self._append(session, "mcpward", action, row.id, detail, _state(session, entries=[row.id]))
+                changed += 1
+        return changed
 
     def approval_index(self) -> ApprovalIndex:
         return ApprovalIndex(self.entries(), self.now().date())
@@ -820,6 +966,33 @@ class Registry:
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
+    def _lineage(
+        session: Session, rows: Sequence[EntryRow]
+    ) -> dict[int, tuple[str, tuple[OtherVersion, ...]]]:
+        """For each row: what it is to the other live approvals of the same identity (new,
+        update, downgrade or replacement), and those approvals, newest first."""
+        packages = sorted({row.package for row in rows})
+        live: dict[tuple[str, str | None, str], list[EntryRow]] = {}
+        for chunk in range(0, len(packages), 500):
+            query = select(EntryRow).where(
+                EntryRow.package.in_(packages[chunk : chunk + 500]), EntryRow.status.in_(_LIVE)
+            )
+            for other in session.scalars(query):
+                live.setdefault((other.kind, other.ecosystem, other.package), []).append(other)
+        lineage = {}
+        for row in rows:
+            others = [o for o in live.get((row.kind, row.ecosystem, row.package), []) if o.id != row.id]
+            others.sort(key=lambda o: o.id, reverse=True)
+            versions = tuple(
+                OtherVersion(
+                    id=o.id, release=o.release, status=Status(o.status), superseded_on=o.superseded_on
+                )
+                for o in others
+            )
+            lineage[row.id] = (_change(row, others), versions)
+        return lineage
+
+    @staticmethod
     def _reviews(session: Session, entry_id: int) -> list[ReviewRow]:
         return list(
             session.scalars(select(ReviewRow).where(ReviewRow.entry_id == entry_id).order_by(ReviewRow.id))
@@ -944,9 +1117,16 @@ _STORED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 
+#: Columns added after the trail was anchored (0004): NULL in them is left out of a row's
+#: digest, so that rows recorded before the migration still match what their events recorded.
+_LATER_COLUMNS = frozenset({"advisories", "superseded_by", "superseded_on"})
+
+
 def _plain_row(row: Mapping[Any, Any]) -> dict[str, Any]:
     plain: dict[str, Any] = {}
     for column, value in row.items():
+        if value is None and str(column) in _LATER_COLUMNS:
+            continue
         if isinstance(value, datetime):
             value = _utc(value).isoformat(timespec="microseconds")
         elif isinstance(value, date):
@@ -1000,7 +1180,13 @@ def _digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
+def _entry(
+    row: EntryRow,
+    reviews: Sequence[ReviewRow],
+    lineage: tuple[str, tuple[OtherVersion, ...]] | None = None,
+    advisories: Sequence[dict[str, Any]] | None = None,
+) -> Entry:
+    change, versions = lineage or ("new", ())
     in_round = [r for r in reviews if r.revision >= row.round_revision]
     approvals = len([r for r in in_round if r.decision == Decision.APPROVE.value])
     return Entry(
@@ -1038,7 +1224,164 @@ def _entry(row: EntryRow, reviews: Sequence[ReviewRow]) -> Entry:
         server_json=row.server_json,
         approvals=approvals,
         approvals_needed=2 if row.tier == 0 else 1,
+        advisories=tuple((row.advisories or ()) if advisories is None else advisories),
+        worst_inspect=_worst(row.inspect_findings),
+        change=change,  # type: ignore[arg-type]
+        approved_versions=versions,
+        superseded_by=row.superseded_by,
+        superseded_on=row.superseded_on,
     )
+
+
+def _worst(findings: Sequence[Any]) -> dict[str, Any] | None:
+    graded = [f for f in findings if isinstance(f, dict) and f.get("severity") in _SEVERITIES]
+    if not graded:
+        return None
+    worst = max(graded, key=lambda f: _SEVERITIES.index(str(f["severity"])))
+    return {key: worst.get(key) for key in ("severity", "rule", "message")}
+
+
+def _identity_of(row: EntryRow) -> Identity:
+    return Identity.model_validate(row.identity)
+
+
+def _same_identity(query: Select[Any], row: EntryRow) -> Select[Any]:
+    ecosystem = EntryRow.ecosystem.is_(None) if row.ecosystem is None else EntryRow.ecosystem == row.ecosystem
+    return query.where(EntryRow.kind == row.kind, EntryRow.package == row.package, ecosystem)
+
+
+def _version_order(kind: str, ecosystem: str | None, version: str | None) -> tuple[str, Any] | None:
+    """A sortable form of a version, or None when it has none that can be ordered."""
+    if not version:
+        return None
+    import semver
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if kind == "package" and ecosystem == "npm":
+            return "semver", semver.Version.parse(version.removeprefix("v"))
+        return "pep440", Version(version)
+    except (InvalidVersion, ValueError, TypeError):
+        return None
+
+
+def _change(row: EntryRow, others: Sequence[EntryRow]) -> str:
+    if not others:
+        return "new"
+    mine = _version_order(row.kind, row.ecosystem, row.identity.get("version"))
+    theirs = [_version_order(o.kind, o.ecosystem, o.identity.get("version")) for o in others]
+    comparable = [t for t in theirs if mine is not None and t is not None and t[0] == mine[0]]
+    if mine is not None and any(t[1] > mine[1] for t in comparable):
+        return "downgrade"
+    if mine is not None and len(comparable) == len(theirs) and all(t[1] < mine[1] for t in comparable):
+        return "update"
+    return "replacement"
+
+
+def known_advisories(identity: Identity, vet: Mapping[str, Any] | VetOutcome | None) -> list[dict[str, Any]]:
+    """Advisories affecting the exact version, from the offline snapshot and from the advisory
+    ids of mcpward's own vet findings; malicious first, then by severity."""
+    found: dict[str, dict[str, Any]] = {}
+    if identity.kind == "package" and identity.version:
+        from mcpward.advisories import advisories_for
+        from mcpward.model import Ecosystem, PackageRef
+
+        package = PackageRef(
+            ecosystem=Ecosystem(str(identity.ecosystem)),
+            name=str(identity.name),
+            version=identity.version,
+            pinned=True,
+        )
+        for advisory in advisories_for(package):
+            found[advisory.id] = {
+                "id": advisory.id,
+                "severity": advisory.severity.value,
+                "summary": advisory.summary,
+                "malicious": advisory.malicious,
+                "fixed": list(advisory.fixed),
+            }
+    findings = vet.findings if isinstance(vet, VetOutcome) else (vet or {}).get("findings", ())
+    for finding in findings or ():
+        if not isinstance(finding, dict):
+            continue
+        for advisory_id in finding.get("identifiers") or ():
+            found.setdefault(
+                str(advisory_id),
+                {
+                    "id": str(advisory_id),
+                    "severity": str(finding.get("severity", "high")),
+                    "summary": str(finding.get("message", ""))[:300],
+                    "malicious": "malicious" in str(finding.get("rule", "")),
+                    "fixed": [],
+                },
+            )
+    return _ordered(found.values())
+
+
+def _merged(stored: Sequence[Any], current: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {str(a.get("id")): dict(a) for a in stored if isinstance(a, dict)}
+    by_id |= {str(a["id"]): a for a in current}
+    return _ordered(by_id.values())
+
+
+def _ordered(advisories: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rank(advisory: dict[str, Any]) -> tuple[bool, int, str]:
+        severity = str(advisory.get("severity"))
+        level = _SEVERITIES.index(severity) if severity in _SEVERITIES else 3
+        return (not advisory.get("malicious"), -level, str(advisory.get("id")))
+
+    return sorted(advisories, key=rank)
+
+
+def policy_refusals(entry: Entry) -> list[tuple[str, str]]:
+    """What the approval policy holds against approving ``entry`` without an override, as
+    (check, explanation): vet's verdict, a critical inspect finding, a known advisory, a
+    downgrade below an approved version."""
+    refusals = []
+    vet = _vet_refusal(entry)
+    if vet:
+        refusals.append(("vet", vet))
+    critical = [f for f in entry.inspect_findings if f.get("severity") == "critical"]
+    if critical:
+        rules = ", ".join(sorted({str(f.get("rule")) for f in critical}))
+        refusals.append(
+            ("inspect-critical", f"inspect found {counted(len(critical), 'critical finding')} ({rules})")
+        )
+    if entry.advisories:
+        malicious = [str(a.get("id")) for a in entry.advisories if a.get("malicious")]
+        ids = ", ".join(str(a.get("id")) for a in entry.advisories)
+        what = "is a known malicious package" if malicious else "has known advisories"
+        refusals.append(("advisory", f"{entry.identity.display} {what} ({ids})"))
+    if entry.change == "downgrade":
+        newer = [v for v in entry.approved_versions if _is_newer(v.release, entry)]
+        listed = ", ".join(f"{v.release} (entry {v.id})" for v in newer) or "a newer version"
+        refusals.append(("downgrade", f"{entry.identity.release} is a downgrade: {listed} is approved"))
+    return refusals
+
+
+def _is_newer(release: str, entry: Entry) -> bool:
+    kind, ecosystem = entry.identity.kind, entry.identity.ecosystem
+    mine = _version_order(kind, ecosystem, entry.identity.version)
+    theirs = _version_order(kind, ecosystem, release)
+    return mine is not None and theirs is not None and mine[0] == theirs[0] and theirs[1] > mine[1]
+
+
+def default_grace_days() -> int:
+    raw = os.environ.get(GRACE_VARIABLE)
+    if raw is None or not raw.strip():
+        return SUPERSEDE_GRACE_DAYS
+    try:
+        return _checked_grace(int(raw))
+    except ValueError:
+        raise RegistryError(
+            f"{GRACE_VARIABLE}={raw!r} is not a number of days from 0 to {MAX_GRACE_DAYS}"
+        ) from None
+
+
+def _checked_grace(days: int) -> int:
+    if not 0 <= days <= MAX_GRACE_DAYS:
+        raise InvalidInput(f"a grace period is 0 to {MAX_GRACE_DAYS} days, not {days}")
+    return days
 
 
 def _vet_refusal(entry: Entry) -> str | None:

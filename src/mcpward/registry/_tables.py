@@ -70,6 +70,11 @@ class EntryRow(Base):
     requested_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     review_due: Mapped[date | None] = mapped_column(Date)
+    #: Advisories mcpward found for this exact version (None on rows from before 0004).
+    advisories: Mapped[list[Any] | None]
+    #: The entry whose approval superseded this one, and the day this one's approval ends.
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
+    superseded_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ReviewRow(Base):

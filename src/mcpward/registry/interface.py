@@ -23,6 +23,9 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
     REVOKED = "revoked"
     EXPIRED = "expired"
+    #: Another version of the same package, image or endpoint was approved, and this one's
+    #: grace period has ended.
+    SUPERSEDED = "superseded"
 
 
 class Role(enum.StrEnum):
@@ -220,6 +223,21 @@ class VetOutcome(_Frozen):
     capabilities: tuple[str, ...] = ()
 
 
+#: What a version is to the approved versions of the same package, image or endpoint: the first
+#: one, a newer one, an older one, or one whose order cannot be told (an image by digest).
+Change = Literal["new", "update", "downgrade", "replacement"]
+
+
+class OtherVersion(_Frozen):
+    """Another approved (or expired) entry of the same package, image or endpoint."""
+
+    id: int
+    release: str
+    status: Status
+    #: The day its approval ends because a newer approval superseded it, if one did.
+    superseded_on: date | None = None
+
+
 class Entry(_Frozen):
     id: int
     name: str
@@ -253,6 +271,19 @@ class Entry(_Frozen):
     #: Approvals given in the current review round, and how many the tier needs.
     approvals: int = 0
     approvals_needed: int = 1
+    #: Advisories (OSV) known for this exact version when it was requested or last decided on,
+    #: malicious first: {id, severity, summary, malicious, fixed}. Found by mcpward, never taken
+    #: from the requester.
+    advisories: tuple[dict[str, Any], ...] = ()
+    #: The most severe inspect finding, {severity, rule, message}; None when there is none.
+    worst_inspect: dict[str, Any] | None = None
+    #: What this version is to the other approved versions of the same identity (below).
+    change: Change = "new"
+    approved_versions: tuple[OtherVersion, ...] = ()
+    #: Set when another version of the same identity was approved: that entry, and the day this
+    #: one stops being approved (the end of the grace period).
+    superseded_by: int | None = None
+    superseded_on: date | None = None
 
 
 class EntryRequest(_Frozen):

@@ -90,7 +90,9 @@ def build_audit(
     if calls is not None:
         used = set(calls["by_server"])
         document["unused"] = [
-            _entry(e) for e in approved if _server_name(e) not in used and e.name not in used
+            _entry(e)
+            for e in approved
+            if _server_name(e) not in used and e.name not in used and e.id not in calls["by_entry"]
         ]
         document["calls"] = calls
     summary = {
@@ -187,6 +189,8 @@ _EVENT_GROUPS = {
 def _calls(path: Path, start: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
+    #: Calls by the registry entry the gateway launched the server under (when it checked one).
+    by_entry: Counter[int] = Counter()
     by_tool: dict[str, Counter[str]] = defaultdict(Counter)
     decisions: Counter[str] = Counter()
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
@@ -199,11 +203,14 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         server = str(record.get("server", ""))
         if record.get("stage") == "egress":
             if record.get("decision") == "block":
-                denials.append({k: record.get(k) for k in ("at", "server", "host", "port", "reason", "seq")})
+                denials.append(_denial(record))
             continue
         if record.get("stage") == "request" and record.get("method") == "tools/call":
             total += 1
             by_server[server] += 1
+            entry = record.get("entry")
+            if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+                by_entry[entry["id"]] += 1
             by_tool[server][str(record.get("tool"))] += 1
             decisions[str(record.get("decision"))] += 1
         for event in record.get("events") or ():
@@ -223,11 +230,28 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     return {
         "total": total,
         "by_server": dict(by_server.most_common()),
+        "by_entry": dict(by_entry.most_common()),
         "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
         "decisions": dict(decisions),
         "egress_denials": denials[:10_000],
         **groups,
     }
+
+
+def _denial(record: dict[str, Any]) -> dict[str, Any]:
+    """A refused connection names its host and port; a refused file operation (the sandbox's
+    ``FILE`` records) its operation and path, which the host and port columns left empty."""
+    denial = {
+        k: record.get(k) for k in ("at", "server", "host", "port", "operation", "path", "reason", "seq")
+    }
+    if record.get("host"):
+        port = record.get("port")
+        denial["target"] = f"{record['host']}:{port}" if port else str(record["host"])
+    elif record.get("path"):
+        denial["target"] = f"{record.get('operation') or 'file'} {record['path']}"
+    else:
+        denial["target"] = str(record.get("method") or "")
+    return denial
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -297,7 +321,7 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 "egress_denials",
                 "Egress denials",
                 calls["egress_denials"],
-                ("at", "server", "host", "port", "seq"),
+                ("at", "server", "target", "reason", "seq"),
             ),
             (
                 "baseline_alerts",
@@ -328,15 +352,19 @@ def render_markdown(document: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
-        "| | now | before | change |",
-        "|---|---|---|---|",
     ]
-    trends = document.get("trends", {})
+    trends = document.get("trends")
+    # Before and change exist only against a previous report (--previous): no empty columns.
+    lines += ["| | now | before | change |", "|---|---|---|---|"] if trends else ["| | count |", "|---|---|"]
     for key, value in summary.items():
+        if not trends:
+            lines.append(f"| {key.replace('_', ' ')} | {value} |")
+            continue
         trend = trends.get(key, {})
         change = trend.get("change")
+        before = trend.get("before")
         lines.append(
-            f"| {key.replace('_', ' ')} | {value} | {trend.get('before', '')} | "
+            f"| {key.replace('_', ' ')} | {value} | {'' if before is None else before} | "
             f"{'' if change is None else f'{change:+d}'} |"
         )
     for _anchor, title, rows, columns in sections(document):
@@ -368,9 +396,9 @@ def render_html(document: dict[str, Any]) -> str:
     )
     listed = sections(document)
     anchors = {anchor: anchor for anchor, *_ in listed} | {"servers": "fleet", "machines": "fleet"}
+    # ``trends`` is in the document only with --previous; passing it twice made that a TypeError.
     return environment.get_template("audit.html").render(
-        **document,
-        trends=document.get("trends"),
+        **{"trends": None, **document},
         anchors={key: value for key, value in anchors.items() if key in document["summary"]},
         sections=[{"anchor": a, "title": t, "rows": r, "columns": c} for a, t, r, c in listed],
         charts=_charts(document),

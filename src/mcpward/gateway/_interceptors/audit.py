@@ -40,6 +40,15 @@ class Audit(Interceptor):
             "id": exchange.id,
             "decision": exchange.decision,
         }
+        if session.entry and session.entry.get("id") is not None:
+            # The registry entry the server was launched under: what usage is counted against.
+            identity = session.entry.get("identity") or {}
+            release = identity.get("version") or identity.get("digest") or identity.get("url")
+            record["entry"] = {
+                "id": session.entry["id"],
+                "name": session.entry.get("name"),
+                "release": release,
+            }
         if exchange.tool:
             record["tool"] = exchange.tool
         if exchange.reasons:

@@ -55,8 +55,11 @@ class DecisionBody(_Body):
     rationale: str = Field(min_length=1, max_length=5000)
     #: The revision the reviewer looked at: a decision on a changed entry is a conflict.
     revision: int | None = Field(default=None, ge=1, le=MAX_INT)
-    #: Approve despite a vet verdict of block (admins only; recorded).
+    #: Approve despite what the policy holds against it: vet's block (or no vetting), a critical
+    #: inspect finding, a known advisory, a downgrade (admins only; recorded with the reasons).
     override: bool = False
+    #: Days the approvals this one supersedes still stand: at most the registry's grace period.
+    grace_days: int | None = Field(default=None, ge=0, le=365)
 
 
 class EntryPage(BaseModel):
@@ -125,7 +128,14 @@ def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionB
         raise Forbidden("an override needs the admin role")
     return _published(
         _registry(request).decide(
-            entry_id, decision, who.name, body.rationale, body.revision, body.override, token_id=who.token_id
+            entry_id,
+            decision,
+            who.name,
+            body.rationale,
+            body.revision,
+            body.override,
+            token_id=who.token_id,
+            grace_days=body.grace_days,
         )
     )
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from mcpward.inspect._pins import Change, compare
 from mcpward.model import ToolSignature
+from mcpward.output._entries import advisories_text, change_text, worst_text
 from mcpward.output.words import counted
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
@@ -39,6 +40,12 @@ from mcpward.registry.web._auth import (
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 machine", "2 machines"
+# The same words as ``registry list``: "update of 1.0 (entry 3)", "critical conceal-from-user".
+templates.env.globals |= {
+    "change_text": change_text,
+    "worst_text": worst_text,
+    "advisories_text": advisories_text,
+}
 _PAGE = 200
 _EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 
@@ -166,7 +173,8 @@ def _entry_page(
     request: Request, entry: Entry, found: tuple[Principal, str], error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     who, csrf = found
-    previous = _registry(request).pinned_before(entry)
+    registry = _registry(request)
+    previous = registry.pinned_before(entry)
     changes = _changes(previous, entry) if previous else []
     return _render(
         request,
@@ -177,6 +185,7 @@ def _entry_page(
             "entry": entry,
             "previous": previous,
             "changes": changes,
+            "refusals": registry.refusals(entry),
             "error": error,
             "can_review": who.role.allows(Role.REVIEWER),
             "can_override": who.role.allows(Role.ADMIN),
