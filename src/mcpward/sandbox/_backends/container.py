@@ -82,7 +82,13 @@ class _ContainerEngine(Backend):
             args += ["--cgroup-parent", f"/{name}"]  # the profile's groups: limits and their hits
         else:
             args += ["--pids-limit", str(limits.processes), "--memory", f"{limits.memory_mb}m"]
-        args += ["--ulimit", f"nproc={limits.processes}:{limits.processes}"]
+        # Run by root the server is the sandbox's own uid, shared by every server: an nproc
+        # ulimit would count all of them together (one server's fork bomb starving the others,
+        # and hitting it first hid the control group's refusal record). The container's pids
+        # limit bounds each server; the ulimit is set as high as this process's own (runc wants
+        # one, and cannot raise it past that without a capability the container lacks).
+        processes = _shared_uid_nproc() if os.geteuid() == 0 else limits.processes
+        args += ["--ulimit", f"nproc={processes}:{processes}"]
         args += _mounts(layout)
         client = {**os.environ}
         for variable, value in sorted(layout.environment.items()):
@@ -114,6 +120,18 @@ _FILES = (
     "seccomp: no user namespaces, setuid bits, io_uring or ptrace; of the host's files only its "
     "system folders, read-only; as root, the server runs as the sandbox's own uid"
 )
+
+
+def _shared_uid_nproc() -> int:
+    """The nproc ulimit when every server runs as the sandbox's one uid (see ``launch``): as
+    high as this process's own and the kernel's pid_max (Podman's runc refused more than
+    pid_max here, 32,768, with no capability to raise it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    try:
+        pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):
+        pid_max = 32_768
+    return min(n for n in (soft, hard, pid_max, 1 << 20) if n != resource.RLIM_INFINITY)
 
 
 def _confinement(program: str) -> list[str]:
