@@ -59,6 +59,11 @@ def attempt() -> dict:
             return {"ok": True}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
+    if action == "spawn":  # hold this many processes (with --hold, until standard input closes)
+        held = []
+        for _ in range(int(sys.argv[2])):
+            held.append(subprocess.Popen(["sleep", "20"], stdout=subprocess.DEVNULL))
+        return {"ok": True, "started": len(held)}
     if action == "fork":
         children: list[subprocess.Popen[bytes]] = []
         try:
