@@ -20,7 +20,6 @@ it again without each source in turn.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from inspect_generalisation import _calibration, bipia, fit, load  # noqa: E402
+from mcpward.inspect._logistic import save_model  # noqa: E402
 from mcpward.inspect._scorer import WEIGHTS_FILE  # noqa: E402
 
 
@@ -52,18 +52,10 @@ def main() -> None:
     )
     if args.write:
         target = ROOT / "src" / "mcpward" / "inspect" / WEIGHTS_FILE
-        target.write_text(
-            json.dumps(
-                {
-                    "about": "logistic regression over word and word-pair features; "
-                    "trained by bench/train_scorer.py",
-                    "bias": scorer.bias,
-                    "threshold": scorer.threshold,
-                    "weights": dict(sorted(scorer.weights.items())),
-                },
-                indent=0,
-            )
-            + "\n"
+        save_model(
+            scorer,
+            target,
+            "logistic regression over word and word-pair features; trained by bench/train_scorer.py",
         )
         print(f"wrote {len(scorer.weights)} weights, threshold {scorer.threshold}, to {target}")
 

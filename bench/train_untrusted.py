@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from mcpward.inspect._logistic import save_model  # noqa: E402
 from mcpward.inspect._untrusted._check import check_text, rule_matches, text_windows  # noqa: E402
 from mcpward.inspect._untrusted._learned import WEIGHTS_FILE, Classifier, train  # noqa: E402
 from untrusted_corpus import DEFAULT_CORPORA, Example, load  # noqa: E402
@@ -163,18 +163,11 @@ def main() -> None:
     print(f"threshold {model.threshold}, {len(model.weights)} weights")
     if args.write:
         target = ROOT / "src" / "mcpward" / "inspect" / "_untrusted" / WEIGHTS_FILE
-        target.write_text(
-            json.dumps(
-                {
-                    "about": "logistic regression over words, word pairs and rule signals of 64-word "
-                    "windows; trained by bench/train_untrusted.py",
-                    "bias": model.bias,
-                    "threshold": model.threshold,
-                    "weights": dict(sorted(model.weights.items())),
-                },
-                indent=0,
-            )
-            + "\n"
+        save_model(
+            model,
+            target,
+            "logistic regression over words, word pairs and rule signals of 64-word windows; "
+            "trained by bench/train_untrusted.py",
         )
         print(f"wrote {target}")
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,17 @@ def load_model(package: str, file: str) -> LogisticModel | None:
         bias=float(data["bias"]),
         threshold=float(data["threshold"]),
     )
+
+
+def save_model(model: LogisticModel, path: Path, about: str) -> None:
+    """Write ``model`` as ``load_model`` reads it (weights sorted, so a retrained file diffs)."""
+    document = {
+        "about": about,
+        "bias": model.bias,
+        "threshold": model.threshold,
+        "weights": dict(sorted(model.weights.items())),
+    }
+    path.write_text(json.dumps(document, indent=0) + "\n")
 
 
 def train(
