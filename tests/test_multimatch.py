@@ -63,3 +63,49 @@ def test_threads_scanning_one_matcher_at_once_each_get_every_answer() -> None:
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(scan, range(64)))
     assert answers == [({1, 3}, {1, 3}, True)] * 64
+
+
+def test_prefilter_mode_fires_for_what_it_cannot_take_as_written() -> None:
+    # A look-behind Hyperscan refuses as written: in prefilter mode it is dropped, so the
+    # database fires on a superset (callers confirm in Python); the cache keeps the two apart.
+    expressions = ["(?<!not )allowed"]
+    assert not MultiMatcher(expressions, [False]).native  # refused as written
+    prefilter = MultiMatcher(expressions, [False], prefilter=True)
+    assert prefilter.native
+    assert prefilter.fired(b"it is allowed") == {0}
+    assert prefilter.fired(b"it is not allowed") == {0}  # more than the expression: never fewer
+    assert prefilter.fired(b"forbidden") == set()
+
+
+def test_a_native_build_is_made_once_in_the_background_or_from_the_cache() -> None:
+    import threading
+
+    from mcpward._multimatch import NativeBuild
+
+    calls: list[bool] = []
+    cached: list[str] = []
+    release = threading.Event()
+
+    def build(compile_missing: bool) -> str | None:
+        calls.append(compile_missing)
+        if compile_missing:
+            release.wait(10)
+            cached.append("built")
+            return "built"
+        return cached[0] if cached else None
+
+    native: NativeBuild[str] = NativeBuild(build, "test-build")
+    assert native.from_cache() is None and native.from_cache() is None  # one look, no compile
+    assert calls == [False]
+    native.start()
+    native.start()  # a second start does not compile again
+    assert native.ready is None  # the caller does not wait
+    release.set()
+    assert native.prepare() == "built"  # waits for the background build, then has it
+    assert calls == [False, True]
+    assert NativeBuild(build, "test-build").from_cache() == "built"  # a later process loads it
+
+    failing: NativeBuild[str] = NativeBuild(lambda compile_missing: None, "test-build")
+    assert failing.prepare() is None and failing.prepare() is None
+    failing.start()
+    assert failing.ready is None

@@ -14,10 +14,10 @@ import os
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mcpward._paths import user_cache_dir, write_owner_only
 
@@ -33,20 +33,26 @@ class MultiMatcher:
         use_hyperscan: bool = True,
         fallbacks: Sequence[str] | None = None,
         dotall: bool = False,
+        prefilter: bool = False,
         compile_missing: bool = True,
     ) -> None:
-        """``fallbacks``: for each expression, a broader one that serves where Hyperscan
+        """``prefilter``: Hyperscan may approximate an expression it cannot take as written
+        (look-arounds dropped, bounds widened), so ``fired`` may name more expressions than
+        occur, never fewer; the Python path runs the expressions as written.
+        ``fallbacks``: for each expression, a broader one that serves where Hyperscan
         cannot compile it, and for every expression on the pure-Python path (Python's ``re``
         searches a short literal faster than a derived trigger; callers confirm with their exact
         pattern, so either gives the same results). ``compile_missing=False``: use the native
         database only if one is in the cache (no compile now; ``native`` tells)."""
         expressions = list(expressions)
-        self._dotall = dotall
+        self._dotall, self._prefilter = dotall, prefilter
 
         def database(chosen: list[str]) -> Any:
             if not use_hyperscan:
                 return None
-            return _hyperscan_database(chosen, caseless, dotall=dotall, compile_missing=compile_missing)
+            return _hyperscan_database(
+                chosen, caseless, dotall=dotall, prefilter=prefilter, compile_missing=compile_missing
+            )
 
         self._database = database(expressions)
         if self._database is None and fallbacks is not None and compile_missing:
@@ -94,7 +100,13 @@ class MultiMatcher:
         that holds none; callers confirm with their exact pattern, so only time is lost."""
         if self._every_match is _NOT_BUILT:  # built at the first use: not every caller needs it
             self._every_match = (
-                _hyperscan_database(self._expressions, self._caseless, single=False, dotall=self._dotall)
+                _hyperscan_database(
+                    self._expressions,
+                    self._caseless,
+                    single=False,
+                    dotall=self._dotall,
+                    prefilter=self._prefilter,
+                )
                 if self._database is not None
                 else None
             )
@@ -119,6 +131,45 @@ class MultiMatcher:
 
 
 _NOT_BUILT = object()
+_Built = TypeVar("_Built")
+
+
+class NativeBuild(Generic[_Built]):
+    """A native index made once per process by ``build(compile_missing)`` (None: cannot be made,
+    or not cached when ``compile_missing`` is false). Compiling can take seconds, so callers ask
+    without waiting (``ready``, ``from_cache``) and keep their Python path until it is there;
+    ``start`` compiles it in a background thread (Hyperscan releases the GIL while compiling)."""
+
+    def __init__(self, build: Callable[[bool], _Built | None], name: str) -> None:
+        self._build, self._name = build, name
+        self._built: _Built | None = None
+        self._cache_tried = self._failed = self._started = False
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> _Built | None:
+        return self._built
+
+    def from_cache(self) -> _Built | None:
+        """What is built, after one look in the cache (a millisecond) on the first call."""
+        if self._built is None and not self._cache_tried:
+            self.prepare(compile_missing=False)
+        return self._built
+
+    def start(self) -> None:
+        if self._built is None and not self._failed and not self._started:
+            self._started = True
+            threading.Thread(target=self.prepare, name=self._name, daemon=True).start()
+
+    def prepare(self, *, compile_missing: bool = True) -> _Built | None:
+        """Build it now (from the cache only unless ``compile_missing``); what is built."""
+        with self._lock:
+            if self._built is None and not self._failed and (compile_missing or not self._cache_tried):
+                self._built = self._build(compile_missing)
+                self._cache_tried = True
+                self._failed = self._built is None and compile_missing
+            return self._built
+
 
 #: Reports allowed per piece on average before a pass over all pieces gives way to one pass per
 #: piece, where each expression reports once at most.
@@ -153,6 +204,7 @@ def _hyperscan_database(
     *,
     single: bool = True,
     dotall: bool = False,
+    prefilter: bool = False,
     compile_missing: bool = True,
 ) -> Any:
     """``single``: report each expression once per scan (enough to know it occurs).
@@ -166,13 +218,18 @@ def _hyperscan_database(
     key = hashlib.sha256(
         json.dumps(
             [getattr(hyperscan, "__version__", ""), single, dotall, list(expressions), list(caseless)]
+            + ([True] if prefilter else [])
         ).encode()
     ).hexdigest()
     database = _cached(key, hyperscan)
     if database is not None or not compile_missing:
         return database
     database = hyperscan.Database()
-    common = (hyperscan.HS_FLAG_SINGLEMATCH if single else 0) | (hyperscan.HS_FLAG_DOTALL if dotall else 0)
+    common = (
+        (hyperscan.HS_FLAG_SINGLEMATCH if single else 0)
+        | (hyperscan.HS_FLAG_DOTALL if dotall else 0)
+        | (hyperscan.HS_FLAG_PREFILTER if prefilter else 0)
+    )
     flags = [(hyperscan.HS_FLAG_CASELESS if fold else 0) | common for fold in caseless]
     try:
         database.compile(

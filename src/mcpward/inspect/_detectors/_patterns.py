@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from mcpward._multimatch import MultiMatcher
+from mcpward._multimatch import MultiMatcher, NativeBuild
 from mcpward.inspect.interface import Hit, SurfaceItem
 from mcpward.model import Category, Severity
 
@@ -115,29 +114,20 @@ class _WholePatternIndex:
     """
 
     def __init__(self) -> None:
-        self._matcher: MultiMatcher | None = None
-        self._built_for = -1
-        self._ids: list[int] = []  # per expression: its pattern (-1: the separators)
-        self._unanchored: set[int] = set()
-        self._failed = False
-        self._lock = threading.Lock()
+        self._native: NativeBuild[_BuiltIndex] = NativeBuild(self._load, "mcpward-pattern-index")
         self._recent: _RecentAnswers[set[int] | None] = _RecentAnswers()
 
     def start(self) -> None:
-        """Prepare it in a background thread (the gateway: every result is checked, so the
-        one-off compile pays; until it is ready nothing changes)."""
-        if self._matcher is None and not self._failed:
-            threading.Thread(target=self.prepare, name="mcpward-pattern-index", daemon=True).start()
+        """Prepare it in a background thread (until it is ready nothing changes)."""
+        self._native.start()
 
     def prepare(self, *, compile_missing: bool = True) -> bool:
         """Load the index now (compiling it unless ``compile_missing`` is false and it is not
         cached); whether it is ready."""
-        with self._lock:
-            if self._matcher is None and not self._failed:
-                self._load(compile_missing)
-            return self._matcher is not None
+        return self._native.prepare(compile_missing=compile_missing) is not None
 
-    def _load(self, compile_missing: bool) -> None:
+    @staticmethod
+    def _load(compile_missing: bool) -> _BuiltIndex | None:
         from mcpward._trigger import same_in_hyperscan
         from mcpward.inspect._detectors import all_detectors
 
@@ -155,28 +145,32 @@ class _WholePatternIndex:
         matcher = MultiMatcher(
             expressions, [True] * len(expressions), dotall=True, compile_missing=compile_missing
         )
-        if matcher.native:
-            self._ids = ids
-            held = set(ids)
-            self._unanchored = {e.index for e in registry if e.index not in held}
-            self._built_for = len(registry)
-            self._matcher = matcher
-        elif compile_missing:
-            self._failed = True  # no native library, or a pattern it refuses: the anchor path
+        if not matcher.native:
+            return None  # no native library, a pattern it refuses, or not cached: the anchor path
+        held = set(ids)
+        return _BuiltIndex(matcher, ids, {e.index for e in registry if e.index not in held}, len(registry))
 
     def possible(self, text: str) -> set[int] | None:
         """The patterns that may match ``text`` (exactly those that do, for the patterns the
         database holds whole), or None where the anchor path must answer."""
-        matcher = self._matcher
-        if matcher is None or self._built_for != len(_REGISTRY) or not text.isascii():
+        built = self._native.ready
+        if built is None or built.built_for != len(_REGISTRY) or not text.isascii():
             return None
         try:  # one dict operation: safe while another thread clears the answers
             return self._recent[text]
         except KeyError:
             pass
-        fired = matcher.fired(text.encode())
-        answer = None if _SEPARATORS in fired else self._unanchored | {self._ids[i] for i in fired}
+        fired = built.matcher.fired(text.encode())
+        answer = None if _SEPARATORS in fired else built.unanchored | {built.ids[i] for i in fired}
         return self._recent.keep(text, answer)
+
+
+@dataclass(frozen=True, slots=True)
+class _BuiltIndex:
+    matcher: MultiMatcher
+    ids: list[int]  # per expression: its pattern (-1: the separators)
+    unanchored: set[int]
+    built_for: int  # how many patterns were registered
 
 
 #: The position of the separators' expression in the whole-pattern database.
