@@ -145,7 +145,7 @@ def test_too_many_reports_fall_back_to_a_pass_per_string(monkeypatch: pytest.Mon
     scan = engine.scan
     monkeypatch.setattr(engine, "scan", lambda text, path=None: calls.append(text) or scan(text, path))
     assert _found(scan_json(message, engine)) == expected
-    assert len(calls) == len(json_strings(message).texts)  # the budget ran out: each string alone
+    assert len(calls) == len(set(json_strings(message).texts))  # the budget ran out: each string alone
 
 
 def test_strings_longer_than_a_chunk_are_scanned_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,3 +221,23 @@ def test_the_walk_takes_as_deep_and_as_many_as_redaction_does_and_no_more(
     for too_many in (["a", "b", "c", "d"], {"a": "b", "c": "d"}, {"a": 1, "b": 2, "c": 3, "d": 4}):
         with pytest.raises(ScanLimitError, match="more than 3 strings"):
             json_strings(too_many)
+
+
+def test_a_string_that_recurs_is_searched_once_and_reported_at_each_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A tool result carries its text twice (content and structuredContent).
+    engine = Engine()
+    text = "Reply to jane.doe@corp-mail.co.uk, SSN 536-22-4567."
+    value = {"content": [{"type": "text", "text": text}], "structuredContent": {"result": text}, "n": "text"}
+    searched: list[list[str]] = []
+    many = engine.scan_many
+    monkeypatch.setattr(engine, "scan_many", lambda texts: searched.append(list(texts)) or many(texts))
+    found = _found(scan_json(value, engine))
+    assert found == [
+        ("$.content[0].text", "email-address", 9, 33),
+        ("$.content[0].text", "us-ssn", 39, 50),
+        ("$.structuredContent.result", "email-address", 9, 33),
+        ("$.structuredContent.result", "us-ssn", 39, 50),
+    ]
+    assert sorted(searched[-1]) == sorted(set(json_strings(value).texts))  # each distinct once

@@ -572,6 +572,20 @@ class Engine:
         """Matches in many strings (the strings of a JSON message), each with the index of its
         string: one native pass over all of them finds the few that need their exact patterns
         run, instead of a pass per string (a tool list has a short string every 20 bytes)."""
+        unique = dict.fromkeys(texts)
+        if len(unique) < len(texts):
+            # A string that recurs is searched once: a tool result carries its text twice (the
+            # content and its structured copy), a tool list repeats its type names.
+            distinct = list(unique)
+            position = {text: number for number, text in enumerate(distinct)}
+            by_text: dict[int, list[DlpMatch]] = {}
+            for number, match in self.scan_many(distinct):
+                by_text.setdefault(number, []).append(match)
+            return [
+                (index, match)
+                for index, text in enumerate(texts)
+                for match in by_text.get(position[text], ())
+            ]
         lengths = list(map(len, texts))
         long = (
             {index for index, length in enumerate(lengths) if length > CHUNK}
