@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -604,7 +605,7 @@ def registry_request(
     or --url), and stores what they found with the request."""
     from pydantic import ValidationError
 
-    from mcpward.output._entries import write_entry
+    from mcpward.output.entries import write_entry
     from mcpward.registry import DataScope, EntryRequest, RegistryError, gather_evidence
 
     _check_format(output_format, ("table", "json"))
@@ -661,7 +662,7 @@ def _decide(
     override: bool = False,
     grace_days: int | None = None,
 ) -> None:
-    from mcpward.output._entries import write_entry
+    from mcpward.output.entries import write_entry
     from mcpward.registry import Conflict, Decision, PolicyRefusal, RegistryError
 
     registry = _open_registry(database)
@@ -745,7 +746,7 @@ def registry_list(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """List entries (approved entries past their re-review date are marked expired first)."""
-    from mcpward.output._entries import write_entries
+    from mcpward.output.entries import write_entries
     from mcpward.registry import RegistryError, Status
 
     _check_format(output_format, ("table", "json"))
@@ -768,7 +769,7 @@ def registry_show(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """One entry with its scope, vet and inspect findings, and its reviews."""
-    from mcpward.output._entries import write_entry
+    from mcpward.output.entries import write_entry
     from mcpward.registry import NotFound
 
     _check_format(output_format, ("table", "json"))
@@ -856,7 +857,7 @@ def registry_audit(
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """The audit trail, newest first; --verify checks that no event was altered or removed."""
-    from mcpward.output._entries import write_audit
+    from mcpward.output.entries import write_audit
     from mcpward.registry import RegistryError
 
     registry = _open_registry(database)
@@ -916,7 +917,7 @@ def token_list(
     database: _Database = None,
 ) -> None:
     """Token holders and roles (never the tokens)."""
-    from mcpward.output._entries import printable
+    from mcpward.output.entries import printable
 
     for holder, role, created, revoked in _open_registry(database).tokens():
         state = "revoked" if revoked else "active"
@@ -993,8 +994,8 @@ def gateway_run(
         default_audit_log,
         load_config,
         make_sinks,
+        run_stdio,
     )
-    from mcpward.gateway._stdio import environment, run_stdio
 
     try:
         settings = load_config(config)
@@ -1010,16 +1011,15 @@ def gateway_run(
     if from_registry is None:
         from_registry = settings.registry.enabled
     confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path)
-    server_env = environment()
-    from mcpward.sandbox import SandboxError
-    from mcpward.sandbox._secrets import fetch
+    server_env = dict(os.environ)
+    from mcpward.sandbox import SandboxError, fetch_secret
 
     for item in secret or ():
         variable, _, source = item.partition("=")
         if not variable or not source:
             raise _fail(f"--secret {variable or item!r}: expected NAME=SOURCE")
         try:
-            server_env[variable] = fetch(variable, source)
+            server_env[variable] = fetch_secret(variable, source)
         except SandboxError as exc:
             raise _fail(str(exc)) from None
     try:
@@ -1241,11 +1241,11 @@ def pins_approve(
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
 ) -> None:
     """Approve the tool changes the gateway withheld (review the diff in the audit log first)."""
-    from mcpward.gateway._interceptors.pins import approve
+    from mcpward.gateway import approve_pins
     from mcpward.inspect import PinStoreError, default_pin_store
 
     try:
-        approved = approve(store or default_pin_store(), server, list(tool) if tool else None)
+        approved = approve_pins(store or default_pin_store(), server, list(tool) if tool else None)
     except PinStoreError as exc:
         raise _fail(str(exc)) from None
     if not approved:
@@ -1280,7 +1280,7 @@ def wrap_configs(
 ) -> None:
     """Rewrite discovered client configs so that their stdio servers run through the gateway,
     keeping a backup of each file; `mcpward unwrap` restores them exactly."""
-    from mcpward.gateway._wrap import wrap
+    from mcpward.gateway import wrap
     from mcpward.scan import ScanOptions, host_ids
 
     unknown = sorted(set(host or ()) - set(host_ids()))
@@ -1317,7 +1317,7 @@ def unwrap_configs(
     ] = None,
 ) -> None:
     """Restore every config `mcpward wrap` changed, byte for byte."""
-    from mcpward.gateway._wrap import unwrap
+    from mcpward.gateway import unwrap
 
     if home is not None and not home.is_dir():
         raise _fail(f"--home {home}: not a directory")
@@ -1347,14 +1347,16 @@ def gateway_serve(
 
     from mcpward.gateway import (
         AuditLog,
+        ClientLimits,
         ConfigError,
+        Upstream,
         build_interceptors,
+        create_app,
         default_audit_log,
         load_config,
         make_baseline,
         make_sinks,
     )
-    from mcpward.gateway._http import ClientLimits, Upstream, create_app
 
     try:
         settings = load_config(config)
@@ -1603,11 +1605,10 @@ def audit_verify(
     """Check the audit log: its hash chain, each record's MAC and its head (FILE.key and
     FILE.head beside it). Exit 0 when every record holds and the log reaches its head, 1 at the
     first break: an altered, removed, forged or recomputed record, or an emptied log."""
-    from mcpward.gateway import default_audit_log
-    from mcpward.gateway._audit import anchor_paths, check
+    from mcpward.gateway import anchor_paths, check_audit_log, default_audit_log
 
     target = path or default_audit_log()
-    verdict = check(target)
+    verdict = check_audit_log(target)
     if verdict.problem:
         raise _fail(
             f"{target}: {verdict.problem} ({verdict.count} records verified before it)", EXIT_FINDINGS

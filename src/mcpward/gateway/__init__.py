@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mcpward._lazy import lazy_attributes
 from mcpward._settings import load_settings
-from mcpward.gateway._audit import AuditLog, records, verify
+from mcpward.gateway._audit import AuditLog, anchor_paths, records, verify
+from mcpward.gateway._audit import check as check_audit_log
+from mcpward.gateway._interceptors.baseline import learned_destinations
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._quarantine import Bounds, Quarantine, QuarantineError
 from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
@@ -25,9 +28,29 @@ from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEv
 
 if TYPE_CHECKING:
     from mcpward.dlp.policy import DlpPolicy
+    from mcpward.gateway._http import ClientLimits, Upstream, create_app
+    from mcpward.gateway._interceptors.pins import approve as approve_pins
+    from mcpward.gateway._stdio import run_stdio
+    from mcpward.gateway._wrap import unwrap, wrap
+
+#: Exported, imported at the first use: the HTTP front end pulls in FastAPI, the pins every
+#: detector of inspect, wrap the scan's hosts.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
+        "Upstream": ("mcpward.gateway._http", "Upstream"),
+        "create_app": ("mcpward.gateway._http", "create_app"),
+        "approve_pins": ("mcpward.gateway._interceptors.pins", "approve"),
+        "run_stdio": ("mcpward.gateway._stdio", "run_stdio"),
+        "unwrap": ("mcpward.gateway._wrap", "unwrap"),
+        "wrap": ("mcpward.gateway._wrap", "wrap"),
+    },
+)
 
 __all__ = [
     "AuditLog",
+    "ClientLimits",
     "ConfigError",
     "Exchange",
     "GatewayConfig",
@@ -38,15 +61,24 @@ __all__ = [
     "Relay",
     "SecurityEvent",
     "Session",
+    "Upstream",
+    "anchor_paths",
+    "approve_pins",
     "build_interceptors",
+    "check_audit_log",
+    "create_app",
     "default_audit_log",
     "default_quarantine_folder",
+    "learned_destinations",
     "load_config",
     "make_baseline",
     "make_sinks",
     "quarantine",
     "records",
+    "run_stdio",
+    "unwrap",
     "verify",
+    "wrap",
 ]
 
 

@@ -35,10 +35,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mcpward.gateway._relay import Out, Relay, encode, error
+from mcpward.gateway._relay import Out, Relay
 from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
-from mcpward.gateway.interface import BLOCKED, TIMEOUT, Interceptor, Refusal, Session, request_key
+from mcpward.gateway.interface import (
+    BLOCKED,
+    TIMEOUT,
+    Interceptor,
+    Refusal,
+    Session,
+    encode,
+    error,
+    request_key,
+)
 
 SESSION_HEADER = "mcp-session-id"
 #: What a session keeps for its stream until the client reads it, in bytes.

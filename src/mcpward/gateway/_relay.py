@@ -32,6 +32,8 @@ from mcpward.gateway.interface import (
     Refusal,
     SecurityEvent,
     Session,
+    encode,
+    error,
     request_key,
 )
 
@@ -47,14 +49,6 @@ _LEADING_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 class Out:
     to: Literal["client", "server"]
     data: bytes
-
-
-def encode(message: dict[str, Any]) -> bytes:
-    return orjson.dumps(message) + b"\n"
-
-
-def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
 
 class Relay:

@@ -18,8 +18,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mcpward.gateway._relay import Out, Relay, _leading_id, encode, error
-from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session
+from mcpward.gateway._relay import Out, Relay, _leading_id
+from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session, encode, error
 
 _CHUNK = 1 << 16
 

@@ -20,8 +20,7 @@ from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward._paths import write_owner_only
-from mcpward.scan import ScanOptions
-from mcpward.scan._engine import discover
+from mcpward.scan import ScanOptions, discovered_servers
 
 
 @dataclass(slots=True)
@@ -54,7 +53,7 @@ def wrap(
     only the user can read), leaving the config a reference the gateway resolves at launch."""
     outcome = WrapOutcome()
     by_file: dict[Path, list[Any]] = defaultdict(list)
-    for server in discover(options).servers:
+    for server in discovered_servers(options):
         by_file[server.location.path].append(server)
     manifest = _Manifest(backups)
     for path, servers in sorted(by_file.items()):

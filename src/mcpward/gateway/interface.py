@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 #: JSON-RPC error codes the gateway answers with.
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -21,6 +23,16 @@ TIMEOUT = -32003
 TOO_LARGE = -32004
 #: The answer was held for a reviewer (``[dlp] injection = "quarantine"``); ``data`` names it.
 HELD = -32005
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One JSON-RPC message as a line of the stdio transport."""
+    return orjson.dumps(message) + b"\n"
+
+
+def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
+    """A JSON-RPC error answer."""
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
 
 def request_key(request_id: Any) -> str:

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
@@ -20,43 +20,48 @@ from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
-from mcpward.inspect._pins import Change, PinStore, PinStoreError, signature
+from mcpward.inspect._pins import Change, PinStore, PinStoreError, compare, pin_record, signature
 from mcpward.inspect._results import ResultsError, inspect_results, result_texts
 from mcpward.inspect._scorer import Scorer
-from mcpward.inspect._surface import INSTRUCTIONS_NAME, SurfaceError, tool_item, tools_from_document
+from mcpward.inspect._surface import (
+    INSTRUCTIONS_NAME,
+    SurfaceError,
+    instructions_item,
+    prompt_item,
+    resource_item,
+    tool_item,
+    tools_from_document,
+)
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.inspect.untrusted import ContentFinding, check_content
 from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
 
 __all__ = [
+    "Change",
     "ContentFinding",
     "InspectOptions",
+    "PinStore",
     "PinStoreError",
     "ResultsError",
     "ServerSurface",
     "ServerTarget",
+    "SurfaceError",
     "check_content",
+    "compare",
+    "fetch_all",
     "inspect_results",
     "inspect_servers",
     "inspect_tool_texts",
+    "instructions_item",
+    "pin_record",
+    "prompt_item",
+    "resource_item",
     "result_texts",
     "run_inspect",
+    "signature",
     "targets_from_scan",
+    "tool_item",
 ]
-
-
-if TYPE_CHECKING:
-    from mcpward.inspect.untrusted import ContentFinding, check_content
-
-
-def __getattr__(name: str) -> Any:
-    """``check_content`` and ``ContentFinding`` (the check of untrusted content, in
-    ``mcpward.inspect.untrusted``), imported at their first use: its rules compile then."""
-    if name in ("check_content", "ContentFinding"):
-        from mcpward.inspect import untrusted
-
-        return getattr(untrusted, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(slots=True)
@@ -83,12 +88,11 @@ def targets_from_scan(
     """The servers configured on this machine, as ``scan`` finds them: remote ones always,
     stdio ones only when ``run_stdio`` (starting them runs their code). Header and environment
     values are filled in from the environment; one that asks the client for input is dropped."""
-    from mcpward.scan import ScanOptions
-    from mcpward.scan._engine import discover
+    from mcpward.scan import ScanOptions, discovered_servers
 
     targets: list[ServerTarget] = []
     skipped: list[ScanError] = []
-    for server in discover(ScanOptions()).servers:
+    for server in discovered_servers(ScanOptions()):
         name = f"{server.host}/{server.name}"
         if server.transport is None or server.disabled:
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
-from mcpward.registry._matching import ApprovalIndex, observe, registry_findings
+from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
 from mcpward.registry._server_json import export as export_server_json
 from mcpward.registry._server_json import parse as parse_server_json
 from mcpward.registry._server_json import to_request as request_from_server_json
@@ -68,6 +68,7 @@ __all__ = [
     "default_url",
     "export_server_json",
     "gather_evidence",
+    "normalise_url",
     "observe",
     "parse_server_json",
     "registry_findings",
@@ -127,10 +128,16 @@ def _inspect(
     evidence: RequestEvidence, tools_files: tuple[Path, ...], urls: tuple[str, ...], timeout: float
 ) -> None:
     from mcpward._documents import DocumentError
-    from mcpward.inspect import ServerSurface, ServerTarget, inspect_servers, surface_from_tools_file
-    from mcpward.inspect._fetch import fetch_all
-    from mcpward.inspect._pins import pin_record, signature
-    from mcpward.inspect._surface import SurfaceError
+    from mcpward.inspect import (
+        ServerSurface,
+        ServerTarget,
+        SurfaceError,
+        fetch_all,
+        inspect_servers,
+        pin_record,
+        signature,
+        surface_from_tools_file,
+    )
 
     surfaces: list[ServerSurface] = []
     for path in tools_files:

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mcpward.dlp import assess_value, redact_argv, redact_text, redact_url
-from mcpward.inspect._pins import signature
 from mcpward.registry.interface import EntryRequest, InvalidInput
 
 #: Pins a request may carry; more is not a server's tool list.
@@ -48,6 +47,8 @@ def _pin_problem(key: str, pin: Any) -> str | None:
         return "the canonical text is not JSON"
     if not isinstance(item, dict):
         return "the canonical text is not a JSON object"
+    from mcpward.inspect import signature  # the whole of inspect, for requests with pins only
+
     try:
         # What ``mcpward inspect`` would pin for the item this text describes.
         expected, expected_text = signature("", kind, item)
@@ -67,8 +68,14 @@ def _pin_problem(key: str, pin: Any) -> str | None:
 def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
     """What ``mcpward inspect`` finds in the pinned items (checked by :func:`check_pins`): the
     findings stored with a request made over the API, rather than the requester's own."""
-    from mcpward.inspect import ServerSurface, inspect_servers
-    from mcpward.inspect._surface import instructions_item, prompt_item, resource_item, tool_item
+    from mcpward.inspect import (
+        ServerSurface,
+        inspect_servers,
+        instructions_item,
+        prompt_item,
+        resource_item,
+        tool_item,
+    )
     from mcpward.model import to_jsonable
 
     items = []

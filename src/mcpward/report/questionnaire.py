@@ -10,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcpward.registry import Registry, Status
-from mcpward.registry._service import REVIEW_DAYS
+from mcpward.registry import REVIEW_DAYS, Registry, Status
 
 
 @dataclass(frozen=True, slots=True)

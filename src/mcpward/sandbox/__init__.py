@@ -33,7 +33,7 @@ from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._proxy import EgressProxy
-from mcpward.sandbox._secrets import fetch
+from mcpward.sandbox._secrets import fetch as fetch_secret
 from mcpward.sandbox.interface import (
     CA_BUNDLE,
     Availability,
@@ -54,6 +54,7 @@ __all__ = [
     "SandboxError",
     "backends",
     "choose_backend",
+    "fetch_secret",
     "load_profile",
     "profile_from_entry",
     "run_sandboxed",
@@ -143,7 +144,7 @@ def run_sandboxed(
     chosen = backend or choose_backend(None)
     env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
     env.update(profile.env.set)
-    env.update({name: fetch(name, source) for name, source in profile.env.secrets.items()})
+    env.update({name: fetch_secret(name, source) for name, source in profile.env.secrets.items()})
     for name in ("PATH", "LANG", "LC_ALL", "TERM"):
         if name in os.environ:
             env.setdefault(name, os.environ[name])
@@ -248,7 +249,7 @@ def _interception(
     server's CA variables point), the judge, and the context that verifies upstreams."""
     from mcpward._paths import user_data_dir
     from mcpward.dlp.policy import PolicyError, load_policy
-    from mcpward.gateway._interceptors.baseline import learned_destinations
+    from mcpward.gateway import learned_destinations
     from mcpward.sandbox._authority import CertificateAuthority
     from mcpward.sandbox._interception import Interception
     from mcpward.sandbox._outbound import OutboundInspector

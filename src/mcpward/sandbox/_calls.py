@@ -13,8 +13,7 @@ from typing import IO, Any
 
 import orjson
 
-from mcpward.gateway._relay import encode, error
-from mcpward.gateway.interface import BLOCKED, request_key
+from mcpward.gateway.interface import BLOCKED, encode, error, request_key
 
 
 @dataclass(frozen=True, slots=True)

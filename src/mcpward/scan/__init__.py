@@ -4,9 +4,26 @@
 >>> report = run_scan(ScanOptions(home=Path("/mnt/image/home/alice"), target_os=TargetOS.MACOS))
 """
 
-from mcpward.scan._engine import ScanOptions, run_scan
+from mcpward.scan._engine import ScanOptions, discover, run_scan
 from mcpward.scan._hosts import host_ids
+from mcpward.scan._launch import Launch, resolve_launch
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS
-from mcpward.scan.interface import TargetOS
+from mcpward.scan.interface import DiscoveredServer, TargetOS
 
-__all__ = ["DEFAULT_SKIP_DIRS", "ScanOptions", "TargetOS", "host_ids", "run_scan"]
+__all__ = [
+    "DEFAULT_SKIP_DIRS",
+    "DiscoveredServer",
+    "Launch",
+    "ScanOptions",
+    "TargetOS",
+    "discovered_servers",
+    "host_ids",
+    "resolve_launch",
+    "run_scan",
+]
+
+
+def discovered_servers(options: ScanOptions) -> list[DiscoveredServer]:
+    """The servers the scan's hosts declare (no checks, no findings): what ``wrap`` rewrites
+    and ``inspect`` connects to."""
+    return discover(options).servers

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcpward.dlp import redact_text
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
-from mcpward.inspect._pins import PinStore, compare, pin_record, signature
+from mcpward.inspect import PinStore, compare, pin_record, signature
 
 _SEVERITY = {"tool-changed": "high", "tool-added": "medium", "tool-renamed": "medium", "tool-removed": "low"}
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mcpward.gateway.interface import Interceptor, Refusal, Session
-from mcpward.registry import ApprovalIndex, ObservedServer
-from mcpward.registry._matching import normalise_url
-from mcpward.scan._launch import resolve_launch
+from mcpward.registry import ApprovalIndex, ObservedServer, normalise_url
+from mcpward.scan import resolve_launch
 
 _WHAT_TO_DO = {
     "unapproved": "request a review with `mcpward registry request`",

@@ -12,9 +12,9 @@ from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from mcpward.inspect._pins import Change, compare
+from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
-from mcpward.output._entries import advisories_text, change_text, worst_text
+from mcpward.output.entries import advisories_text, change_text, worst_text
 from mcpward.output.words import counted
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
