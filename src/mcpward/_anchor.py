@@ -33,12 +33,14 @@ from pathlib import Path
 
 import orjson
 
+from mcpward.errors import McpwardError
+
 #: A head is written in place, padded to this size, with one ``pwrite``: smaller than a page,
 #: so it is never seen half written.
 _HEAD_SIZE = 512
 
 
-class AnchorError(Exception):
+class AnchorError(McpwardError):
     """The key or the head cannot be used (unreadable, or forged): the message says which."""
 
 

@@ -19,6 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from mcpward.errors import McpwardError
+
 #: Larger than any real client config (~/.claude.json with a long history is a few MiB).
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 
@@ -30,7 +32,7 @@ class DocumentFormat(enum.StrEnum):
     YAML = "yaml"
 
 
-class DocumentError(Exception):
+class DocumentError(McpwardError):
     """A file that exists but cannot be used. The message is safe to show: it quotes nothing."""
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from mcpward.errors import McpwardError
+
 TIMEOUT_SECONDS = 60.0
 
 
-class DownloadError(Exception):
+class DownloadError(McpwardError):
     """The download failed; the message names the URL and the reason, nothing more."""
 
 

@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 
 from mcpward._http import DownloadError, download
 from mcpward._paths import user_data_dir
+from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
@@ -33,7 +34,7 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
-class AdvisoryError(Exception):
+class AdvisoryError(McpwardError):
     """An advisory source that cannot be read."""
 
 

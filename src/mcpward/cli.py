@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mcpward import __version__
+from mcpward.errors import ExitCode, McpwardError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -53,10 +54,10 @@ token_app = typer.Typer(
 )
 registry_app.add_typer(token_app, name="token")
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
-EXIT_BLOCK = 4
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_USAGE = ExitCode.USAGE
+EXIT_INCOMPLETE = ExitCode.NOT_DONE
+EXIT_BLOCK = ExitCode.BLOCK
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -1732,9 +1733,12 @@ def main(argv: list[str] | None = None) -> None:
         lazy_command(app)(args=argv, prog_name="mcpward", standalone_mode=True)
     except KeyboardInterrupt:
         typer.echo("mcpward: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except SystemExit:
         raise
+    except McpwardError as exc:  # one a command did not word itself: its message is for the user
+        typer.echo(f"mcpward: {exc}", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
         from mcpward.dlp import redact_text
 
@@ -1743,7 +1747,7 @@ def main(argv: list[str] | None = None) -> None:
             " - please report it",
             err=True,
         )
-        sys.exit(3)
+        sys.exit(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":

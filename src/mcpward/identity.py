@@ -20,6 +20,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mcpward._paths import user_data_dir
+from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem
 
 
@@ -159,7 +160,7 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
     return target, count
 
 
-class IdentityDataError(Exception):
+class IdentityDataError(McpwardError):
     """An official-package source that cannot be read."""
 
 

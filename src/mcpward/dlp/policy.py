@@ -47,6 +47,7 @@ from mcpward._settings import load_settings
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
 from mcpward.dlp._pii import DEFAULT_PHONE_REGIONS, known_phone_region
 from mcpward.dlp.scanning import json_strings
+from mcpward.errors import McpwardError
 
 Action = Literal["alert", "redact", "block"]
 
@@ -64,7 +65,7 @@ def _native_matcher() -> bool:
 _ACTION_ORDER = {"alert": 0, "redact": 1, "block": 2}
 
 
-class PolicyError(Exception):
+class PolicyError(McpwardError):
     """A policy file that cannot be used, with what is wrong and where."""
 
 

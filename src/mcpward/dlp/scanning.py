@@ -13,12 +13,13 @@ from functools import cache
 from typing import Any
 
 from mcpward.dlp._engine import DlpMatch, Engine
+from mcpward.errors import McpwardError
 
 MAX_DEPTH = 256
 MAX_STRINGS = 1_000_000
 
 
-class ScanLimitError(Exception):
+class ScanLimitError(McpwardError):
     """A value too deep or too large to scan completely: the caller decides whether to block."""
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward._lazy import lazy_attributes
 from mcpward._settings import load_settings
+from mcpward.errors import McpwardError
 from mcpward.gateway._audit import AuditLog, anchor_paths, records, verify
 from mcpward.gateway._audit import check as check_audit_log
 from mcpward.gateway._interceptors.baseline import learned_destinations
@@ -82,7 +83,7 @@ __all__ = [
 ]
 
 
-class ConfigError(Exception):
+class ConfigError(McpwardError):
     """A gateway config that cannot be used; the message names the file and the place."""
 
 

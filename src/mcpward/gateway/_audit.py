@@ -30,6 +30,7 @@ from typing import Any
 import orjson
 
 from mcpward._anchor import AnchorError, Head, HeadFile, load_key, seal, sealed
+from mcpward.errors import McpwardError
 
 GENESIS = "0" * 64
 _BLOCK = 1 << 16
@@ -44,7 +45,7 @@ def anchor_paths(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + ".key"), path.with_name(path.name + ".head")
 
 
-class AuditLogBroken(OSError):
+class AuditLogBroken(McpwardError, OSError):
     """The log no longer agrees with its head or key (tampered with, or its head lost):
     nothing is written to it, so nothing is forwarded, until someone looks (``why`` says
     what, without the path, for a client's error)."""

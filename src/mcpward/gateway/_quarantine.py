@@ -34,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from mcpward.errors import McpwardError
 from mcpward.gateway._audit import AuditLog, check, records
 
 ID = re.compile(r"[0-9a-f]{32}")
@@ -41,7 +42,7 @@ _ALLOW = "allow-"
 _TAKEN = ".taken"
 
 
-class QuarantineError(Exception):
+class QuarantineError(McpwardError):
     """A held result that cannot be used as asked (unknown ID, altered file, full folder);
     the message is safe to show: it never quotes the result."""
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mcpward.errors import ExitCode
 from mcpward.gateway._relay import Out, Relay, _leading_id
 from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session, encode, error
 
@@ -172,7 +173,7 @@ async def run_stdio(
     except Refusal as exc:
         log(f"mcpward gateway: {session.server} not started: {exc}")
         await _refuse_all(client, writer, str(exc), max_message)
-        return 3
+        return ExitCode.NOT_DONE
     argv = [command, *args]
     if confine is not None:
         argv = confine(session, argv)
@@ -189,7 +190,7 @@ async def run_stdio(
         message = f"cannot start {command}: {exc.strerror or exc}"
         log(f"mcpward gateway: {message}")
         await _refuse_all(client, writer, message, max_message)
-        return 3
+        return ExitCode.NOT_DONE
     relay = Relay(session, interceptors, max_message=max_message)
     timers: dict[str, asyncio.TimerHandle] = {}
     loop = asyncio.get_running_loop()

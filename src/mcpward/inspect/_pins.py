@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcpward.errors import McpwardError
 from mcpward.model import ToolSignature
 
 _SIGNED_KEYS = {
@@ -30,7 +31,7 @@ _SIGNED_KEYS = {
 }
 
 
-class PinStoreError(Exception):
+class PinStoreError(McpwardError):
     """A pin store that cannot be read or written; the message names the file."""
 
 

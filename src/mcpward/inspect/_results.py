@@ -15,6 +15,7 @@ from typing import Any
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
 from mcpward.dlp import redact_text
+from mcpward.errors import McpwardError
 from mcpward.inspect.untrusted import check_content
 from mcpward.model import Category, Finding, Report
 
@@ -25,7 +26,7 @@ MAX_RESULTS = 100_000
 _MAX_DEPTH = 32
 
 
-class ResultsError(Exception):
+class ResultsError(McpwardError):
     """A results file that cannot be used; the message says where, never quotes content."""
 
 

@@ -12,6 +12,7 @@ import json
 from functools import partial
 from typing import Any
 
+from mcpward.errors import McpwardError
 from mcpward.inspect.interface import Field, SurfaceItem
 
 MAX_DEPTH = 32
@@ -22,7 +23,7 @@ MAX_ITEMS = 50_000
 _SCHEMA_TEXT_KEYS = ("description", "title", "default", "enum", "examples", "example", "const", "pattern")
 
 
-class SurfaceError(Exception):
+class SurfaceError(McpwardError):
     """A tools file or answer that is not a tools list at all."""
 
 

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mcpward.errors import McpwardError
+
 
 class Status(enum.StrEnum):
     REQUESTED = "requested"
@@ -357,7 +359,7 @@ class Principal(_Frozen):
     token_id: int | None = Field(default=None, exclude=True)
 
 
-class RegistryError(Exception):
+class RegistryError(McpwardError):
     """Base of the registry's errors; the message is meant for the user."""
 
 

@@ -15,8 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcpward.errors import McpwardError
 
-class SandboxError(Exception):
+
+class SandboxError(McpwardError):
     """A sandbox that cannot be set up; the message says why and what to do."""
 
 

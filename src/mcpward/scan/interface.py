@@ -15,6 +15,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mcpward._documents import Document, DocumentFormat
+from mcpward.errors import McpwardError
 from mcpward.model import (
     Category,
     Finding,
@@ -214,7 +215,7 @@ class HostApp(ABC):
         hide the others."""
 
 
-class EntryError(Exception):
+class EntryError(McpwardError):
     """One server entry in an otherwise readable file has the wrong shape."""
 
     def __init__(self, name: str, message: str) -> None:

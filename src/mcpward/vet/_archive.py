@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from mcpward.errors import McpwardError
+
 MAX_FILES = 20_000
 #: Members of any kind (links, folders, refused ones included): each costs a header and a report.
 MAX_MEMBERS = 50_000
@@ -50,7 +52,7 @@ MAX_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_RATIO = 200
 
 
-class ArchiveError(Exception):
+class ArchiveError(McpwardError):
     """The archive cannot be read at all (corrupt, unknown format, a bomb), or installers would
     read it differently from one another."""
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._provenance import ProvenanceResult
 
 
-class VetError(Exception):
+class VetError(McpwardError):
     """A target that cannot be vetted: unknown registry, missing version, corrupt archive,
     integrity mismatch. The message is meant for the user."""
 
