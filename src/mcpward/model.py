@@ -47,6 +47,28 @@ class Severity(enum.StrEnum):
 _SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
 
 
+class MessageAction(enum.StrEnum):
+    """What a check does with a message, from least to most: let it pass, pass it with an alert,
+    pass it with values masked, refuse it. Checks of one message raise it, never lower it."""
+
+    ALLOW = "allow"
+    ALERT = "alert"
+    REDACT = "redact"
+    BLOCK = "block"
+
+    @property
+    def rank(self) -> int:
+        return _ACTION_ORDER.index(self)
+
+    @classmethod
+    def stronger(cls, first: str, second: str) -> MessageAction:
+        """The stronger of two actions (names are read as actions: an unknown one raises)."""
+        return max(cls(first), cls(second), key=lambda action: action.rank)
+
+
+_ACTION_ORDER: tuple[MessageAction, ...] = tuple(MessageAction)
+
+
 class Category(enum.StrEnum):
     """The vocabulary of what a finding is about; stable, used in every output format."""
 

@@ -48,11 +48,9 @@ from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
 from mcpward.dlp._pii import DEFAULT_PHONE_REGIONS, known_phone_region
 from mcpward.dlp.scanning import json_strings
 from mcpward.errors import McpwardError
+from mcpward.model import MessageAction, Severity
 
 Action = Literal["alert", "redact", "block"]
-
-
-_SEVERITY_ORDER = ("low", "medium", "high", "critical")
 
 
 @cache
@@ -60,9 +58,6 @@ def _native_matcher() -> bool:
     """Whether the native matcher is here: custom patterns must then compile for it too, or
     every scan would fall back to the slow path."""
     return MultiMatcher(["a"], [False]).native
-
-
-_ACTION_ORDER = {"alert": 0, "redact": 1, "block": 2}
 
 
 class PolicyError(McpwardError):
@@ -224,12 +219,12 @@ class DlpPolicy(_Strict):
 
 
 def strongest_severity(severities: Iterable[str]) -> str:
-    return max(severities, key=_SEVERITY_ORDER.index, default="low")
+    return max(severities, key=lambda name: Severity(name).rank, default="low")
 
 
 def decision(matches: list[DlpMatch]) -> str:
     """What the strongest match asks for: ``block``, ``redact``, ``alert`` or ``pass``."""
-    return max((m.action for m in matches), key=_ACTION_ORDER.__getitem__, default="pass")
+    return max((m.action for m in matches), key=lambda name: MessageAction(name).rank, default="pass")
 
 
 def load_policy(path: Path) -> DlpPolicy:

@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from mcpward.model import MessageAction
+
 #: JSON-RPC error codes the gateway answers with.
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -125,9 +127,7 @@ class Exchange:
 
     def note(self, decision: str, reason: str) -> None:
         """Record a finding that allows (alert) or rewrites (redact) without blocking."""
-        order = ("allow", "alert", "redact", "block")
-        if order.index(decision) > order.index(self.decision):
-            self.decision = decision
+        self.decision = MessageAction.stronger(self.decision, decision).value
         self.reasons.append(reason)
 
 

@@ -26,10 +26,10 @@ import orjson
 from mcpward._addresses import emails, url_hosts
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import ScanLimitError, redact_json, strings_of
+from mcpward.model import MessageAction
 from mcpward.sandbox._calls import InFlightCall
 from mcpward.sandbox.interface import InspectionRules
 
-_ORDER = ("allow", "alert", "redact", "block")
 #: Key names (lower-case letters only) whose values are where a message goes.
 _RECIPIENT_KEYS = frozenset(
     {
@@ -77,8 +77,7 @@ class Judgement:
     target: str | None = None
 
     def raise_to(self, action: str) -> None:
-        if _ORDER.index(action) > _ORDER.index(self.action):
-            self.action = action
+        self.action = MessageAction.stronger(self.action, action).value
 
 
 class OutboundInspector:
