@@ -97,13 +97,13 @@ def test_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
 
 
 def test_progress_line_on_a_terminal(tmp_path: Path) -> None:
-    from mcpward.cli import _WalkProgress
+    from mcpward.cli._common import WalkProgress
 
-    with _WalkProgress(enabled=True) as progress:
+    with WalkProgress(enabled=True) as progress:
         callback = progress.callback()
         assert callback is not None
         callback(str(tmp_path), 256, 4096)
-    with _WalkProgress(enabled=False) as quiet:
+    with WalkProgress(enabled=False) as quiet:
         assert quiet.callback() is None
 
 

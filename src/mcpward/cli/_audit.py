@@ -1,0 +1,49 @@
+"""``mcpward audit``: the gateway's call-level audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+from mcpward.cli._app import audit_app
+from mcpward.cli._common import EXIT_FINDINGS, fail
+
+
+@audit_app.command("verify")
+def audit_verify(
+    path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,
+    unanchored: Annotated[
+        bool,
+        typer.Option("--unanchored", help="Accept a log without its key (FILE.key): check its chain alone."),
+    ] = False,
+) -> None:
+    """Check the audit log: its hash chain, each record's MAC and its head (FILE.key and
+    FILE.head beside it). Exit 0 when every record holds and the log reaches its head, 1 at the
+    first break: an altered, removed, forged or recomputed record, or an emptied log."""
+    from mcpward.gateway import anchor_paths, check_audit_log, default_audit_log
+
+    target = path or default_audit_log()
+    verdict = check_audit_log(target)
+    if verdict.problem:
+        raise fail(f"{target}: {verdict.problem} ({verdict.count} records verified before it)", EXIT_FINDINGS)
+    if not verdict.anchored and not unanchored:
+        raise fail(
+            f"{target}: {verdict.count} records, chain intact but NOT anchored: there is no key "
+            f"{anchor_paths(target)[0]}, so records removed from its end, a recomputed chain or an "
+            "emptied log would not show (--unanchored accepts this)",
+            EXIT_FINDINGS,
+        )
+    summary = f"{target}: {verdict.count} records, chain intact"
+    if verdict.anchored and verdict.head is not None:
+        summary += f" and anchored (its head names record {verdict.head.seq})"
+    if verdict.incomplete:
+        lines = ", ".join(map(str, verdict.incomplete[:10]))
+        summary += (
+            f"; {len(verdict.incomplete)} incomplete line(s) skipped, cut short by a writer that "
+            f"died (their calls were not forwarded): line {lines}"
+        )
+    typer.echo(summary)

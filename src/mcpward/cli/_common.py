@@ -1,0 +1,192 @@
+"""What the command groups share: exit codes, one-line failures, formats, progress, the registry's options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mcpward.errors import ExitCode
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from mcpward.model import Report, Severity
+    from mcpward.registry import Registry
+
+
+EXIT_FINDINGS = ExitCode.FINDINGS
+
+
+EXIT_USAGE = ExitCode.USAGE
+
+
+EXIT_INCOMPLETE = ExitCode.NOT_DONE
+
+
+EXIT_BLOCK = ExitCode.BLOCK
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"mcpward: {message}", err=True)
+    return typer.Exit(code)
+
+
+_DATABASE_HELP = "Registry database URL (default: MCPWARD_DATABASE_URL, else SQLite in the user data folder)."
+
+
+_ACTOR_HELP = "Who is acting, for the audit trail (default: this OS account)."
+
+
+DatabaseOption = Annotated[str | None, typer.Option(help=_DATABASE_HELP, metavar="URL")]
+
+
+ActorOption = Annotated[str | None, typer.Option("--as", help=_ACTOR_HELP, metavar="WHO")]
+
+
+def open_registry(database: str | None) -> Registry:
+    from mcpward.registry import Registry, RegistryError
+
+    try:
+        return Registry.open(database)
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+
+
+def actor_name(name: str | None) -> str:
+    import getpass
+
+    return name or getpass.getuser()
+
+
+def reviewer_name(actor: str | None) -> str:
+    import getpass
+
+    if actor:
+        return actor[:100]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """uvloop where it is installed (it halves the relay's own latency), else asyncio's loop."""
+    import gc
+
+    # What start-up made (modules, compiled patterns, the config) lives as long as the process:
+    # moved out of the collector's sight, a full collection no longer walks it mid-call.
+    gc.freeze()
+    try:
+        import uvloop
+    except ImportError:
+        import asyncio
+
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """A finished document to standard output, or to ``output``."""
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def check_format(name: str, allowed: tuple[str, ...]) -> None:
+    if name not in allowed:
+        raise fail(f"unknown --format {name!r}; choose from {', '.join(allowed)}")
+
+
+def severity_threshold(fail_on: str | None) -> Severity | None:
+    from mcpward.model import Severity
+
+    try:
+        return Severity.parse(fail_on) if fail_on else None
+    except ValueError as exc:
+        raise fail(f"--fail-on: {exc}") from None
+
+
+def exit_on(report: Report, threshold: Severity | None) -> None:
+    """Exit 1 when a finding is at least as severe as ``--fail-on``; else 3 when ``--fail-on``
+    was given and an input could not be read: a gate that passed what it could not read would
+    tell a CI job that nothing was found."""
+    if threshold is None:
+        return
+    worst = report.worst_severity()
+    if worst is not None and worst.at_least(threshold):
+        raise typer.Exit(EXIT_FINDINGS)
+    if report.errors:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def write_output(report: object, output_format: str, output: Path | None) -> None:
+    from mcpward.model import Report
+    from mcpward.output import write_report
+
+    assert isinstance(report, Report)
+    if output is None:
+        write_report(report, output_format, sys.stdout, terminal=sys.stdout.isatty())
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            write_report(report, output_format, handle)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+class WalkProgress:
+    """A transient progress line on standard error while project trees are walked."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._progress: Progress | None = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> WalkProgress:
+        if self._progress is not None:
+            self._progress.__enter__()
+            self._task = self._progress.add_task("walking", total=None)
+        return self
+
+    def callback(self) -> Callable[[str, int, int], None] | None:
+        return self._update if self._progress is not None else None
+
+    def _update(self, root: str, directories: int, files: int) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(
+                self._task, description=f"walking {root}: {directories} directories, {files} files"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+
+def held_store(config: Path | None, audit_log: Path | None) -> tuple[Any, Path]:
+    """The folder of held results and the audit log, as the gateway with this config has them."""
+    from mcpward.gateway import ConfigError, default_audit_log, load_config, quarantine
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    return quarantine(settings, log_path), log_path

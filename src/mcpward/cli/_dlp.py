@@ -1,0 +1,67 @@
+"""``mcpward dlp``: secrets and personal data in text or JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+from mcpward.cli._app import dlp_app
+from mcpward.cli._common import EXIT_BLOCK, check_format, exit_on, fail, severity_threshold, write_output
+
+
+@dlp_app.command("scan")
+def dlp_scan(
+    source: Annotated[str, typer.Argument(help="A file, or - for standard input: text or JSON.")],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="SEVERITY")] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="A DLP policy (TOML): custom rules, allow-lists, actions.", metavar="FILE"
+        ),
+    ] = None,
+    tool: Annotated[
+        str | None,
+        typer.Option("--tool", help="Use the policy's settings for this tool (server.tool).", metavar="NAME"),
+    ] = None,
+    redacted_output: Annotated[
+        Path | None,
+        typer.Option(
+            "--redacted",
+            help="Also write the content with its matches masked (with a policy: those to redact or block).",
+            metavar="FILE",
+        ),
+    ] = None,
+) -> None:
+    """Find secrets and personal data; JSON input is scanned string by string with field paths.
+    Exits 4 when a policy's action for a finding is block."""
+    from mcpward.dlp.policy import PolicyError, load_policy
+    from mcpward.dlp.report import scan_content
+
+    check_format(output_format, ("table", "json", "sarif"))
+    threshold = severity_threshold(fail_on)
+    try:
+        policy = load_policy(policy_file) if policy_file is not None else None
+    except PolicyError as exc:
+        raise fail(f"policy not used: {exc}") from None
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {source}: {exc.strerror or exc}") from None
+    scanned = scan_content(data, "standard input" if source == "-" else source, policy, tool)
+    report = scanned.report
+    if redacted_output is not None:
+        try:
+            redacted_output.write_text(scanned.redacted(), "utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {redacted_output}: {exc.strerror or exc}") from None
+    write_output(report, output_format, output)
+    if any(finding.action == "block" for finding in report.findings):
+        raise typer.Exit(EXIT_BLOCK)
+    exit_on(report, threshold)

@@ -1,0 +1,329 @@
+"""``mcpward gateway``: enforcement on every call (stdio and HTTP), held results."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from mcpward.gateway import Session
+from mcpward.cli._app import gateway_app
+from mcpward.cli._common import ActorOption, check_format, emit, fail, held_store, reviewer_name, run_loop
+
+
+@gateway_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def gateway_run(
+    command: Annotated[list[str], typer.Argument(help="-- then the server's command and arguments.")],
+    server: Annotated[
+        str | None, typer.Option("--server", help="The server's name (default: the command).", metavar="NAME")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Gateway config (TOML).", metavar="FILE")] = None,
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret",
+            help="NAME=SOURCE: set NAME in the server's environment from env:VAR, file:PATH[#KEY] "
+            "(owner-only) or keyring:SERVICE/USER, at launch (repeatable).",
+            metavar="NAME=SOURCE",
+        ),
+    ] = None,
+    sandbox: Annotated[
+        Path | None,
+        typer.Option(help="Run the server in the sandbox with this profile (TOML).", metavar="PROFILE"),
+    ] = None,
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(help="Audit log file (default: the config's, else user data).", metavar="FILE"),
+    ] = None,
+) -> None:
+    """Relay stdio between the client that launched this and the server it starts (never
+    through a shell), checking and recording every call."""
+    from mcpward.gateway import (
+        AuditLog,
+        ConfigError,
+        Session,
+        build_interceptors,
+        default_audit_log,
+        load_config,
+        make_sinks,
+        run_stdio,
+    )
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
+    session = Session(server=server or Path(command[0]).name, target=" ".join(command[:1]))
+    from_registry = settings.sandbox.from_registry
+    if from_registry is None:
+        from_registry = settings.registry.enabled
+    confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path)
+    server_env = dict(os.environ)
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    for item in secret or ():
+        variable, _, source = item.partition("=")
+        if not variable or not source:
+            raise fail(f"--secret {variable or item!r}: expected NAME=SOURCE")
+        try:
+            server_env[variable] = fetch_secret(variable, source)
+        except SandboxError as exc:
+            raise fail(str(exc)) from None
+    try:
+        sinks = make_sinks(settings)
+        interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    code = run_loop(
+        run_stdio(
+            session,
+            interceptors,
+            command[0],
+            command[1:],
+            env=server_env,
+            max_message=settings.max_message,
+            call_timeout=settings.call_timeout,
+            log=lambda line: typer.echo(line, err=True),
+            confine=confine,
+        )
+    )
+    for sink in sinks:
+        sink.close()
+    raise typer.Exit(code)
+
+
+@gateway_app.command("serve")
+def gateway_serve(
+    config: Annotated[
+        Path, typer.Option(help="Gateway config (TOML) with [serve] and [servers.NAME].", metavar="FILE")
+    ],
+    audit_log: Annotated[Path | None, typer.Option(help="Audit log file.", metavar="FILE")] = None,
+) -> None:
+    """Serve the configured servers over streamable HTTP, one endpoint each
+    (/servers/NAME/mcp), to clients holding a configured bearer token."""
+    import os
+
+    import uvicorn
+
+    from mcpward.gateway import (
+        AuditLog,
+        ClientLimits,
+        ConfigError,
+        Upstream,
+        build_interceptors,
+        create_app,
+        default_audit_log,
+        load_config,
+        make_baseline,
+        make_sinks,
+    )
+
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    if not settings.servers:
+        raise fail(f"{config}: no [servers.NAME] to serve")
+    if not settings.serve.clients:
+        raise fail(f"{config}: no [[serve.clients]]; create a token with `mcpward gateway token NAME`")
+    log_path = audit_log or settings.audit.path or default_audit_log()
+    try:
+        log = AuditLog(log_path)
+    except OSError as exc:
+        raise fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
+    port = settings.serve.port
+    hosts = settings.serve.allowed_hosts or (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}")
+    try:
+        build_interceptors(settings, audit_log=log)  # refuse a bad DLP policy now, not per session
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    baseline = make_baseline(settings) if settings.baseline.enabled else None
+    try:
+        sinks = make_sinks(settings)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    upstreams = {}
+    for name, upstream in settings.servers.items():
+        missing = [v for v in upstream.headers_from_env.values() if v not in os.environ]
+        if missing:
+            raise fail(f"{config}: servers.{name}: environment variable(s) not set: {', '.join(missing)}")
+        headers = {header: os.environ[variable] for header, variable in upstream.headers_from_env.items()}
+        upstreams[name] = Upstream(command=upstream.command, url=upstream.url, headers=headers)
+    app_ = create_app(
+        upstreams,
+        lambda _name, upstream: build_interceptors(
+            settings,
+            audit_log=log,
+            command=upstream.command,
+            url=upstream.url,
+            shared_baseline=baseline,
+            sinks=sinks,
+        ),
+        token_hashes={client.sha256: client.name for client in settings.serve.clients},
+        allowed_hosts=tuple(hosts),
+        max_message=settings.max_message,
+        call_timeout=settings.call_timeout,
+        idle_timeout=settings.serve.idle_timeout,
+        limits=ClientLimits(
+            max_sessions_per_client=settings.serve.max_sessions_per_client,
+            max_sessions=settings.serve.max_sessions,
+            new_sessions_per_minute=settings.serve.new_sessions_per_minute,
+            requests_per_second=settings.serve.requests_per_second,
+            request_burst=settings.serve.request_burst,
+        ),
+    )
+    try:
+        uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
+    finally:
+        for sink in sinks:
+            sink.close()
+
+
+@gateway_app.command("token")
+def gateway_token(name: Annotated[str, typer.Argument(help="The client the token is for.")]) -> None:
+    """Create a client token: prints the token (give it to the client) and the config lines
+    (which hold only its sha256)."""
+    import hashlib
+    import secrets
+
+    token = "mcpg_" + secrets.token_urlsafe(32)
+    typer.echo(f"token: {token}")
+    typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"')
+
+
+_HeldConfig = Annotated[Path | None, typer.Option("--config", help="Gateway config (TOML).", metavar="FILE")]
+
+
+_HeldLog = Annotated[
+    Path | None,
+    typer.Option(help="The gateway's audit log (default: the config's, else user data).", metavar="FILE"),
+]
+
+
+_HeldId = Annotated[str, typer.Argument(help="The quarantine ID the client's error named.", metavar="ID")]
+
+
+def _safe_json(value: object) -> str:
+    """JSON for a terminal: held results are a server's text; every character outside ASCII
+    (invisible tags, bidi controls) and every control character is escaped, visible."""
+    import json
+
+    return json.dumps(value, ensure_ascii=True, indent=2, sort_keys=True)
+
+
+@gateway_app.command("held")
+def gateway_held(
+    held_id: Annotated[
+        str | None, typer.Argument(help="Show this held result in full.", metavar="ID")
+    ] = None,
+    config: _HeldConfig = None,
+    audit_log: _HeldLog = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The results the gateway holds for review (`[dlp] injection = "quarantine"`)."""
+    import json
+
+    from mcpward.gateway import QuarantineError
+
+    check_format(output_format, ("table", "json"))
+    store, _ = held_store(config, audit_log)
+    try:
+        if held_id is not None:
+            typer.echo(_safe_json(store.show(held_id)))
+            return
+        pending = store.pending() if store.folder.exists() else []
+    except (QuarantineError, OSError) as exc:
+        raise fail(str(exc) if isinstance(exc, QuarantineError) else f"{store.folder}: {exc}") from None
+    if output_format == "json":
+        typer.echo(_safe_json([{k: v for k, v in r.items() if k != "result"} for r in pending]))
+        return
+    if not pending:
+        typer.echo(f"nothing is held in {store.folder}")
+        return
+    for record in pending:
+        if record.get("unreadable"):
+            typer.echo(f"{record['id']}  (unreadable: discard it)")
+            continue
+        line = (
+            f"{record['id']}  {record.get('at', '?')}  {record.get('server')}.{record.get('subject')}  "
+            f"{', '.join(map(str, record.get('families') or ()))}  {record['bytes']} bytes"
+        )
+        typer.echo(json.dumps(line, ensure_ascii=True)[1:-1])  # a tool name may hold escapes
+
+
+@gateway_app.command("release")
+def gateway_release(
+    held_id: _HeldId,
+    config: _HeldConfig = None,
+    audit_log: _HeldLog = None,
+    actor: ActorOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the released result here.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Release a held result: the decision is recorded in the audit log, the result (redacted)
+    is printed for the reviewer to pass on, and the next identical answer of the same tool
+    passes once (within `[quarantine] release_hours`)."""
+    from mcpward.gateway import QuarantineError, load_config
+
+    store, log_path = held_store(config, audit_log)
+    hours = load_config(config).quarantine.release_hours
+    try:
+        record = store.release(held_id, log=log_path, reviewer=reviewer_name(actor), hours=hours)
+    except (QuarantineError, OSError) as exc:
+        raise fail(str(exc) if isinstance(exc, QuarantineError) else f"not released: {exc}") from None
+    where = _safe_json(f"{record.get('server')}.{record.get('subject')}")[1:-1]
+    typer.echo(f"released {held_id} ({where})", err=True)
+    emit(_safe_json(record.get("result")), output)
+
+
+@gateway_app.command("discard")
+def gateway_discard(
+    held_id: _HeldId, config: _HeldConfig = None, audit_log: _HeldLog = None, actor: ActorOption = None
+) -> None:
+    """Discard a held result: it is deleted and the decision recorded in the audit log."""
+    from mcpward.gateway import QuarantineError
+
+    store, log_path = held_store(config, audit_log)
+    try:
+        store.discard(held_id, log=log_path, reviewer=reviewer_name(actor))
+    except (QuarantineError, OSError) as exc:
+        raise fail(str(exc) if isinstance(exc, QuarantineError) else f"not discarded: {exc}") from None
+    typer.echo(f"discarded {held_id}")
+
+
+def _confinement(
+    profile: Path | None, from_registry: bool, log_path: Path
+) -> Callable[[Session, list[str]], list[str]] | None:
+    """How the gateway wraps a server's command in the sandbox, if it does: with a profile
+    file, or with a profile made from the server's registry entry. The registry judges the
+    server's own command; what starts is the sandbox around it."""
+    if profile is None and not from_registry:
+        return None
+
+    def confine(session: Session, argv: list[str]) -> list[str]:
+        chosen = profile
+        if chosen is None and session.entry is not None:
+            from mcpward._paths import user_data_dir
+            from mcpward.sandbox import profile_from_entry
+
+            derived = profile_from_entry(session.entry)
+            chosen = user_data_dir() / "sandbox-profiles" / f"entry-{session.entry.get('id')}.json"
+            chosen.parent.mkdir(parents=True, exist_ok=True)
+            chosen.write_text(derived.model_dump_json(), encoding="utf-8")
+        if chosen is None:
+            return argv  # no entry, no profile: the registry check decides whether it runs at all
+        wrapped = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(chosen.resolve())]
+        return [*wrapped, "--server", session.server, "--audit-log", str(log_path), "--", *argv]
+
+    return confine

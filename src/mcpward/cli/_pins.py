@@ -1,0 +1,32 @@
+"""``mcpward pins``: tool signature pins the gateway enforces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+from mcpward.cli._app import pins_app
+from mcpward.cli._common import EXIT_FINDINGS, fail
+
+
+@pins_app.command("approve")
+def pins_approve(
+    server: Annotated[str, typer.Argument(help="The server's name, as the gateway calls it.")],
+    tool: Annotated[list[str] | None, typer.Option("--tool", help="Only this tool (repeatable).")] = None,
+    store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
+) -> None:
+    """Approve the tool changes the gateway withheld (review the diff in the audit log first)."""
+    from mcpward.gateway import approve_pins
+    from mcpward.inspect import PinStoreError, default_pin_store
+
+    try:
+        approved = approve_pins(store or default_pin_store(), server, list(tool) if tool else None)
+    except PinStoreError as exc:
+        raise fail(str(exc)) from None
+    if not approved:
+        raise fail(f"no tool change of {server} is waiting for approval", EXIT_FINDINGS)
+    typer.echo(f"approved {', '.join(approved)} of {server}")

@@ -1,0 +1,476 @@
+"""``mcpward registry``: approved servers, reviews, tokens, the server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from mcpward.registry import Identity
+from mcpward.cli._app import registry_app, token_app
+from mcpward.cli._common import (
+    EXIT_FINDINGS,
+    ActorOption,
+    DatabaseOption,
+    actor_name,
+    check_format,
+    emit,
+    fail,
+    held_store,
+    open_registry,
+)
+
+
+def _identity_of(target: str, digest: str | None) -> Identity:
+    from pydantic import ValidationError
+
+    from mcpward.registry import Identity
+
+    text = target.strip()
+    try:
+        if text.startswith(("http://", "https://")):
+            return Identity(kind="remote", url=text)
+        if text.startswith("oci:"):
+            image, _, found = text[4:].partition("@")
+            return Identity(kind="oci", name=image, digest=found or digest)
+        from mcpward.vet import VetError, parse_target
+
+        try:
+            parsed = parse_target(text)
+        except VetError as exc:
+            raise fail(str(exc)) from None
+        if parsed.path is not None:
+            raise fail(f"{target}: give npm:NAME@VERSION, pypi:NAME==VERSION, oci:IMAGE@DIGEST or a URL")
+        return Identity(
+            kind="package", ecosystem=parsed.ecosystem.value, name=parsed.name, version=parsed.version
+        )
+    except ValidationError as exc:
+        raise fail(f"{target}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+
+
+def _default_name(identity: Identity) -> str:
+    import re
+
+    if identity.kind == "remote":
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(identity.url))
+        base = ".".join(reversed((parts.hostname or "remote").split(".")))
+        return f"{base}/{re.sub(r'[^a-zA-Z0-9._-]+', '-', parts.path.strip('/')) or 'mcp'}"
+    name = str(identity.name)
+    namespace = {"npm": "npm", "pypi": "pypi"}.get(str(identity.ecosystem), "oci")
+    if name.startswith("@"):
+        scope, _, name = name[1:].partition("/")
+        namespace = f"{namespace}.{scope}"
+    clean = re.sub(r"[^a-zA-Z0-9._-]+", "-", name.rsplit("/", 1)[-1])
+    return f"{re.sub(r'[^a-zA-Z0-9.-]+', '-', namespace)}/{clean}"
+
+
+@registry_app.command("request")
+def registry_request(
+    target: Annotated[
+        str,
+        typer.Argument(help="npm:NAME@VERSION, pypi:NAME==VERSION, oci:IMAGE@sha256:DIGEST or an https URL."),
+    ],
+    owner: Annotated[str, typer.Option(help="The person or team accountable for it.", metavar="WHO")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="Registry name, reverse-DNS (default: from the package).", metavar="NAME"),
+    ] = None,
+    description: Annotated[str | None, typer.Option(help="What it is for.", metavar="TEXT")] = None,
+    reads: Annotated[list[str] | None, typer.Option("--reads", help="Data it reads (repeatable).")] = None,
+    writes: Annotated[list[str] | None, typer.Option("--writes", help="Data it writes (repeatable).")] = None,
+    credential: Annotated[
+        list[str] | None, typer.Option("--credential", help="A credential it needs, by name (repeatable).")
+    ] = None,
+    network: Annotated[
+        list[str] | None, typer.Option("--network", help="A host it talks to (repeatable).")
+    ] = None,
+    shell: Annotated[bool, typer.Option("--shell", help="It runs shell commands.")] = False,
+    credential_access: Annotated[
+        bool, typer.Option("--credential-access", help="It reaches credentials beyond its own.")
+    ] = False,
+    production_write: Annotated[
+        bool, typer.Option("--production-write", help="It writes production data.")
+    ] = False,
+    tier: Annotated[
+        int | None, typer.Option(help="Raise the tier by hand (0 is the most sensitive).", min=0, max=2)
+    ] = None,
+    tools_file: Annotated[
+        list[Path] | None, typer.Option("--tools-file", help="A saved tools/list result to inspect and pin.")
+    ] = None,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="Ask this HTTP server for its tools.")
+    ] = None,
+    digest: Annotated[str | None, typer.Option(help="Image digest, for an oci: target without one.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Vet from the package cache only.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Request approval of a server: vets the package and inspects its tools (from --tools-file
+    or --url), and stores what they found with the request."""
+    from pydantic import ValidationError
+
+    from mcpward.output.entries import write_entry
+    from mcpward.registry import DataScope, EntryRequest, RegistryError, gather_evidence
+
+    check_format(output_format, ("table", "json"))
+    identity = _identity_of(target, digest)
+    evidence = gather_evidence(
+        identity,
+        tools_files=tuple(tool_file for tool_file in tools_file or ()),
+        urls=tuple(url or ()),
+        offline=offline,
+        cache_dir=cache_dir,
+    )
+    for note in evidence.notes:
+        typer.echo(f"mcpward: {note}", err=True)
+    if evidence.vet and evidence.vet.integrity and identity.kind == "package":
+        identity = identity.model_copy(update={"integrity": evidence.vet.integrity})
+    try:
+        request = EntryRequest(
+            name=name or _default_name(identity),
+            description=description,
+            identity=identity,
+            scope=DataScope(
+                reads=tuple(reads or ()),
+                writes=tuple(writes or ()),
+                credentials=tuple(credential or ()),
+                network=tuple(network or ()),
+                shell=shell,
+                credential_access=credential_access,
+                production_write=production_write,
+            ),
+            owner=owner,
+            tier=tier,
+            pins=evidence.pins,
+            vet=evidence.vet,
+            inspect_findings=evidence.inspect_findings,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise fail(f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
+    registry = open_registry(database)
+    try:
+        entry = registry.request(request, actor_name(actor))
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    write_entry(entry, output_format, sys.stdout)
+
+
+def _decide(
+    decision: str,
+    entry_id: int,
+    rationale: str,
+    actor: str | None,
+    database: str | None,
+    revision: int | None,
+    override: bool = False,
+    grace_days: int | None = None,
+) -> None:
+    from mcpward.output.entries import write_entry
+    from mcpward.registry import Conflict, Decision, PolicyRefusal, RegistryError
+
+    registry = open_registry(database)
+    try:
+        entry = registry.decide(
+            entry_id,
+            Decision(decision),
+            actor_name(actor),
+            rationale,
+            revision,
+            override,
+            grace_days=grace_days,
+        )
+    except (Conflict, PolicyRefusal) as exc:
+        raise fail(str(exc), EXIT_FINDINGS) from None
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    write_entry(entry, "table", sys.stdout)
+
+
+_RATIONALE = typer.Option("--rationale", "-m", help="Why: recorded with the decision.", metavar="TEXT")
+
+
+_REVISION = typer.Option(help="Refuse if the entry changed since this revision.", metavar="N")
+
+
+@registry_app.command("approve")
+def registry_approve(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override",
+            help="Approve despite what the policy holds against it: vet's block (or no vetting), a "
+            "critical inspect finding, a known advisory, a downgrade (recorded with the reasons).",
+        ),
+    ] = False,
+    grace_days: Annotated[
+        int | None,
+        typer.Option(
+            "--grace-days",
+            help="Days the approval of the version this one replaces still stands (default: "
+            "MCPWARD_SUPERSEDE_GRACE_DAYS or 14; at most that; 0 ends it now).",
+            min=0,
+            metavar="N",
+        ),
+    ] = None,
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Approving a
+    version supersedes the approval of the other versions of the same package after a grace
+    period. Exits 1 when the policy refuses or the entry changed."""
+    _decide("approve", entry_id, rationale, actor, database, revision, override, grace_days)
+
+
+@registry_app.command("reject")
+def registry_reject(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Reject a request."""
+    _decide("reject", entry_id, rationale, actor, database, revision)
+
+
+@registry_app.command("revoke")
+def registry_revoke(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Withdraw an approval: scans then report the server as revoked."""
+    _decide("revoke", entry_id, rationale, actor, database, revision)
+
+
+@registry_app.command("list")
+def registry_list(
+    status: Annotated[
+        str | None, typer.Option(help="requested, approved, rejected, revoked or expired.", metavar="STATUS")
+    ] = None,
+    database: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List entries (approved entries past their re-review date are marked expired first)."""
+    from mcpward.output.entries import write_entries
+    from mcpward.registry import RegistryError, Status
+
+    check_format(output_format, ("table", "json"))
+    try:
+        wanted = Status(status) if status else None
+    except ValueError:
+        raise fail(f"unknown status {status!r}; choose from {', '.join(s.value for s in Status)}") from None
+    registry = open_registry(database)
+    try:
+        registry.expire_due()
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    write_entries(registry.entries(status=wanted), output_format, sys.stdout, terminal=sys.stdout.isatty())
+
+
+@registry_app.command("show")
+def registry_show(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    database: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """One entry with its scope, vet and inspect findings, and its reviews."""
+    from mcpward.output.entries import write_entry
+    from mcpward.registry import NotFound
+
+    check_format(output_format, ("table", "json"))
+    registry = open_registry(database)
+    try:
+        entry = registry.get(entry_id)
+        write_entry(entry, output_format, sys.stdout, refusals=registry.refusals(entry))
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+
+
+@registry_app.command("export")
+def registry_export(
+    entry_id: Annotated[
+        list[int] | None, typer.Argument(metavar="[ID]...", help="Entries (default: all approved).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Write entries as the official MCP registry's server.json: one object for one ID, else a
+    list of them."""
+    import json
+
+    from mcpward.registry import NotFound, Status, export_server_json
+
+    registry = open_registry(database)
+    try:
+        entries = (
+            [registry.get(i) for i in entry_id] if entry_id else registry.entries(status=Status.APPROVED)
+        )
+    except NotFound as exc:
+        raise fail(str(exc)) from None
+    documents = [export_server_json(entry) for entry in entries]
+    text = json.dumps(
+        documents[0] if entry_id and len(documents) == 1 else documents, indent=2, ensure_ascii=False
+    )
+    emit(text, output)
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="A server.json, or a list of them.", metavar="FILE")],
+    owner: Annotated[
+        str | None, typer.Option(help="Owner of entries whose server.json names none.", metavar="WHO")
+    ] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Import server.json documents as requests (each still needs a review). Nothing is stored
+    unless every document is valid."""
+    import json
+
+    from mcpward._documents import DocumentError, read_text
+    from mcpward.registry import RegistryError, parse_server_json, request_from_server_json
+
+    try:
+        document = json.loads(read_text(file))
+    except DocumentError as exc:
+        raise fail(f"{file}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"{file}: JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    documents = document if isinstance(document, list) else [document]
+    try:
+        requests = [request_from_server_json(parse_server_json(d), owner=owner) for d in documents]
+    except RegistryError as exc:
+        raise fail(f"{file}: {exc}") from None
+    registry = open_registry(database)
+    try:
+        entries = registry.request_many(requests, actor_name(actor))
+    except RegistryError as exc:
+        raise fail(f"{file}: {exc}") from None
+    for entry in entries:
+        typer.echo(f"entry {entry.id}: {entry.name} {entry.identity.release} requested (Tier-{entry.tier})")
+
+
+@registry_app.command("audit")
+def registry_audit(
+    entry_id: Annotated[
+        int | None, typer.Option("--entry", help="Only this entry's events.", metavar="ID")
+    ] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain; exit 1 if broken.")] = False,
+    database: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The audit trail, newest first; --verify checks that no event was altered or removed."""
+    from mcpward.output.entries import write_audit
+    from mcpward.registry import RegistryError
+
+    registry = open_registry(database)
+    if verify:
+        try:
+            problem = registry.verify_audit()
+        except RegistryError as exc:  # a damaged heads file, an unreadable key: named, not a traceback
+            raise fail(f"audit trail not verified: {exc}") from None
+        if problem:
+            raise fail(f"audit trail broken: {problem}", EXIT_FINDINGS)
+        typer.echo("audit trail intact")
+        return
+    write_audit(registry.audit(entry_id), output_format, sys.stdout)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="The person or machine the token is for.")],
+    role: Annotated[str, typer.Option(help="viewer, requester, reviewer or admin.")],
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create an API token and print it once; only its hash is stored."""
+    from mcpward.registry import RegistryError, Role
+
+    try:
+        wanted = Role(role)
+    except ValueError:
+        raise fail(f"unknown role {role!r}; choose from {', '.join(r.value for r in Role)}") from None
+    try:
+        token = open_registry(database).create_token(name, wanted, actor_name(actor))
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument()],
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Revoke every token of NAME."""
+    from mcpward.registry import RegistryError
+
+    try:
+        count = open_registry(database).revoke_tokens(name, actor_name(actor))
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    if not count:
+        raise fail(f"no active token for {name}", EXIT_FINDINGS)
+    typer.echo(f"revoked {count} token(s) of {name}")
+
+
+@token_app.command("list")
+def token_list(
+    database: DatabaseOption = None,
+) -> None:
+    """Token holders and roles (never the tokens)."""
+    from mcpward.output.entries import printable
+
+    for holder, role, created, revoked in open_registry(database).tokens():
+        state = "revoked" if revoked else "active"
+        typer.echo(f"{printable(holder)}\t{role.value}\t{created:%Y-%m-%d}\t{state}")
+
+
+@registry_app.command("serve")
+def registry_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    database: DatabaseOption = None,
+    public_v0: Annotated[
+        bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
+    ] = True,
+    gateway_audit_log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve the held results of the gateway writing this audit log at /held, for reviewers.",
+            metavar="FILE",
+        ),
+    ] = None,
+    gateway_config: Annotated[
+        Path | None, typer.Option(help="That gateway's config (its [quarantine] settings).", metavar="FILE")
+    ] = None,
+) -> None:
+    """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
+    entries, fleet inventory and the reviewers' pages."""
+    import uvicorn
+
+    from mcpward.registry.web import HeldReview, create_app
+
+    held = None
+    if gateway_audit_log is not None or gateway_config is not None:
+        from mcpward.gateway import load_config
+
+        store, log_path = held_store(gateway_config, gateway_audit_log)
+        held = HeldReview(store, log_path, load_config(gateway_config).quarantine.release_hours)
+    app_ = create_app(open_registry(database), public_v0=public_v0, held=held)
+    uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

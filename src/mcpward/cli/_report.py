@@ -1,0 +1,116 @@
+"""``mcpward report``: documents for the people who govern MCP servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from mcpward.registry import ObservedServer
+from mcpward.cli._app import report_app
+from mcpward.cli._common import DatabaseOption, check_format, emit, fail, open_registry
+
+
+@report_app.command("audit")
+def report_audit(
+    since: Annotated[str, typer.Option(help="The period: 90d, 12w, 6m, 1y.")] = "90d",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "md",
+    audit_log: Annotated[
+        Path | None,
+        typer.Option(help="The gateway's audit log (default: the user data folder's).", metavar="FILE"),
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="A previous JSON audit report, for trends.", metavar="FILE")
+    ] = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="Also scan this machine and include its servers.")
+    ] = False,
+    database: DatabaseOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The quarterly MCP audit: fleet servers and their approval, unpinned, drifted and revoked
+    servers, reviews expired or due, advisories, unused servers, tool changes, DLP events,
+    egress denials and baseline alerts from the gateway's audit log, and trends."""
+    import json
+
+    from mcpward.gateway import default_audit_log
+    from mcpward.report.audit import build_audit, parse_since, render_html, render_json, render_markdown
+
+    check_format(output_format, ("md", "html", "json"))
+    try:
+        period = parse_since(since)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    before = None
+    if previous is not None:
+        try:
+            before = json.loads(previous.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
+    log = audit_log or default_audit_log()
+    here: list[tuple[str, ObservedServer]] = []
+    if local:
+        import socket
+
+        from mcpward.registry import observe
+        from mcpward.scan import ScanOptions, run_scan
+
+        machine = socket.gethostname() or "this machine"
+        here = [(machine, observe(spec)) for spec in run_scan(ScanOptions()).servers if not spec.disabled]
+    document = build_audit(
+        open_registry(database),
+        since=period,
+        audit_log=log if log.exists() else None,
+        previous=before,
+        local=here,
+    )
+    renderers = {"json": render_json, "md": render_markdown, "html": render_html}
+    text = renderers[output_format](document)
+    emit(text, output)
+
+
+@report_app.command("questionnaire")
+def report_questionnaire(
+    answer: Annotated[
+        bool,
+        typer.Option("--answer", help="Fill it in for this organisation from the registry and inventory."),
+    ] = False,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="md, csv or xlsx.")] = "md",
+    database: DatabaseOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The MCP section of a third-party risk questionnaire: blank, to send to vendors, or
+    answered with evidence (--answer), to answer customers."""
+    from mcpward.report.questionnaire import questionnaire, render_csv, render_markdown, write_xlsx
+
+    check_format(output_format, ("md", "csv", "xlsx"))
+    questions = questionnaire(open_registry(database) if answer else None)
+    if output_format == "xlsx":
+        if output is None:
+            raise fail("--format xlsx needs --output FILE")
+        try:
+            write_xlsx(questions, output)
+        except OSError as exc:
+            raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+        return
+    text = render_csv(questions) if output_format == "csv" else render_markdown(questions)
+    emit(text, output)
+
+
+@report_app.command("sbom")
+def report_sbom(
+    database: DatabaseOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
+) -> None:
+    """The approved servers and their packages, as a CycloneDX 1.6 BOM (JSON)."""
+    from datetime import UTC, datetime
+
+    from mcpward.registry import Status
+    from mcpward.report.sbom import approved_sbom
+
+    registry = open_registry(database)
+    registry.expire_due()
+    text = approved_sbom(registry.entries(status=Status.APPROVED), datetime.now(UTC))
+    emit(text, output)

@@ -1,0 +1,45 @@
+"""``mcpward vet``: a package judged before approval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+from mcpward.cli._app import app
+from mcpward.cli._common import EXIT_BLOCK, EXIT_FINDINGS, check_format, fail, write_output
+
+
+@app.command()
+def vet(
+    target: Annotated[
+        str, typer.Argument(help="npm:NAME@VERSION, pypi:NAME==VERSION, or a .tgz/.whl/.tar.gz/folder.")
+    ],
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare with this version or archive (default: the previous published release).",
+            metavar="OTHER",
+        ),
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the package cache.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.", metavar="FILE")
+    ] = None,
+) -> None:
+    """Judge an MCP server package before approval: identity, provenance, code, version diff.
+    Exits 0 on pass, 1 on review, 4 on block. Never runs or imports the package."""
+    from mcpward.vet import VetError, VetOptions, run_vet
+
+    check_format(output_format, ("table", "json", "sarif"))
+    try:
+        report = run_vet(VetOptions(target=target, baseline=baseline, offline=offline, cache_dir=cache_dir))
+    except VetError as exc:
+        raise fail(str(exc)) from None
+    write_output(report, output_format, output)
+    raise typer.Exit({"pass": 0, "review": EXIT_FINDINGS, "block": EXIT_BLOCK}[report.verdict or "pass"])
