@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mcpward.model import MessageAction
+
+if TYPE_CHECKING:
+    from mcpward.gateway._audit import AuditLog
+    from mcpward.gateway._config import GatewayConfig
+    from mcpward.gateway._sinks import AuditSink
 
 #: JSON-RPC error codes the gateway answers with.
 PARSE_ERROR = -32700
@@ -131,12 +136,31 @@ class Exchange:
         self.reasons.append(reason)
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineContext:
+    """What building one session's checks needs besides the config."""
+
+    audit_log: AuditLog
+    #: The stdio server's command line, or the remote server's URL.
+    command: tuple[str, ...] = ()
+    url: str | None = None
+    #: One baseline for every session of ``gateway serve`` (their counts add up).
+    shared_baseline: Interceptor | None = None
+    sinks: tuple[AuditSink, ...] = ()
+
+
 class Interceptor:
     """A check in the pipeline. Every hook is optional (the base ones do nothing); hooks run in
     pipeline order, and a hook that raises blocks."""
 
     #: Its name in the gateway config and the audit log.
     name: str = ""
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Interceptor | None:
+        """This check as its section of ``config`` sets it up for one session; None where the
+        config turns it off. Each check reads only its own section."""
+        raise NotImplementedError(f"{cls.__name__} is not built from a config")
 
     def launch(self, session: Session) -> None:
         """Before the server starts (or the upstream is contacted); raise :class:`Refusal`."""

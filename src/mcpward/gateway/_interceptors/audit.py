@@ -7,14 +7,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
-from mcpward.gateway.interface import Exchange, Interceptor, Refusal, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
+
+if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
@@ -26,6 +29,10 @@ class Audit(Interceptor):
     def __init__(self, log: AuditLog, sinks: Sequence[AuditSink] = ()) -> None:
         self.log = log
         self.sinks = list(sinks)
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Audit:
+        return cls(context.audit_log, context.sinks)  # always on: the gateway's record
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         record: dict[str, Any] = {

@@ -14,10 +14,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward._addresses import destinations as destinations_in
-from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
+
+if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
 
 
 class Baseline(Interceptor):
@@ -49,6 +52,26 @@ class Baseline(Interceptor):
         #: One instance serves every session of ``gateway serve``, whose large messages are
         #: judged in threads.
         self._lock = threading.RLock()
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Interceptor | None:
+        if not config.baseline.enabled:
+            return None
+        return context.shared_baseline or cls.configured(config)
+
+    @classmethod
+    def configured(cls, config: GatewayConfig) -> Baseline:
+        """A baseline as the config's section sets it (its file, by default in the user data
+        folder)."""
+        from mcpward._paths import user_data_dir
+
+        settings = config.baseline
+        return cls(
+            settings.path or user_data_dir() / "gateway-baseline.json",
+            learning_calls=settings.learning_calls,
+            dormant_days=settings.dormant_days,
+            spike_factor=settings.spike_factor,
+        )
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool

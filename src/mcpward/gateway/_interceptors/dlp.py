@@ -11,10 +11,11 @@ import orjson
 
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
-from mcpward.gateway.interface import Exchange, Interceptor, SecurityEvent, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
 from mcpward.inspect import result_texts
 
 if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
     from mcpward.gateway._quarantine import Quarantine
 
 
@@ -39,6 +40,24 @@ class Dlp(Interceptor):
             raise ValueError("injection = quarantine needs a place to hold results")
         if injection != "off":
             import mcpward.inspect.untrusted  # noqa: F401  (its rules compile now, not at the first result)
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Dlp | None:
+        if not config.dlp.enabled:
+            return None
+        from mcpward.dlp.policy import PolicyError, load_policy
+        from mcpward.gateway import ConfigError, quarantine
+
+        settings = config.dlp
+        try:
+            # Without a policy file secrets are masked and personal data recorded.
+            policy = (
+                load_policy(settings.policy) if settings.policy else DlpPolicy(actions={"secret": "redact"})
+            )
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from None
+        held = quarantine(config, context.audit_log.path) if settings.injection == "quarantine" else None
+        return cls(policy, scan_results=settings.scan_results, injection=settings.injection, quarantine=held)
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool

@@ -7,11 +7,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward.dlp import redact_text
-from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
 from mcpward.inspect import PinStore, compare, pin_record, signature
+
+if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
 
 _SEVERITY = {"tool-changed": "high", "tool-added": "medium", "tool-renamed": "medium", "tool-removed": "low"}
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
@@ -25,6 +28,14 @@ class Pins(Interceptor):
         #: "pin" trusts a server's first tool list (and records that it did); "withhold" shows
         #: no tool of a server that was never pinned.
         self.first_use = first_use
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Pins | None:
+        if not config.pins.enabled:
+            return None
+        from mcpward.inspect import default_pin_store
+
+        return cls(config.pins.store or default_pin_store(), first_use=config.pins.first_use)
 
     def _store(self) -> PinStore:
         return PinStore(self.store_path)

@@ -7,12 +7,15 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from mcpward.gateway.interface import Exchange, Interceptor, Refusal, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
+
+if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
 
 
 class ArgumentConstraint(BaseModel):
@@ -46,6 +49,10 @@ class Policy(Interceptor):
 
     def __init__(self, config: ToolPolicyConfig) -> None:
         self.config = config
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Policy | None:
+        return cls(config.policy) if config.policy.enabled else None
 
     def response(self, session: Session, exchange: Exchange) -> None:
         """``tools/list`` shows only the tools this policy lets the client call: a denied tool

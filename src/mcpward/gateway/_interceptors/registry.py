@@ -4,10 +4,14 @@ image by digest, or URL). An unapproved server is not started; the client is tol
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from mcpward.gateway.interface import Interceptor, Refusal, Session
+from mcpward.gateway.interface import Interceptor, PipelineContext, Refusal, Session
 from mcpward.registry import ApprovalIndex, ObservedServer, normalise_url
 from mcpward.scan import resolve_launch
+
+if TYPE_CHECKING:
+    from mcpward.gateway._config import GatewayConfig
 
 _WHAT_TO_DO = {
     "unapproved": "request a review with `mcpward registry request`",
@@ -27,6 +31,15 @@ class Registry(Interceptor):
         self.index = index
         self.command = command
         self.url = url
+
+    @classmethod
+    def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Registry | None:
+        if not config.registry.enabled:
+            return None
+        from mcpward.registry import approval_index
+
+        source = config.registry.source
+        return cls(lambda: approval_index(source), command=context.command, url=context.url)
 
     def launch(self, session: Session) -> None:
         observed = self._observed(session)

@@ -1,0 +1,153 @@
+"""The gateway's configuration, one TOML file: a section per interceptor (each interceptor's
+``from_config`` reads its own), the audit log, the front ends and the upstream servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mcpward._settings import load_settings
+from mcpward.errors import McpwardError
+from mcpward.gateway._interceptors.policy import ToolPolicyConfig
+from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE
+
+
+class ConfigError(McpwardError):
+    """A gateway config that cannot be used; the message names the file and the place."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AuditConfig(_Strict):
+    #: JSON lines file; default ``gateway-audit.jsonl`` in the user data folder.
+    path: Path | None = None
+    #: Also send logs and traces to this OTLP/HTTP collector (``http://host:4318``).
+    otlp_endpoint: str | None = Field(default=None, pattern=r"^https?://")
+    #: Also mirror the records into the registry database: ``local`` or a database URL.
+    registry: str | None = None
+
+
+class RegistryConfig(_Strict):
+    enabled: bool = False
+    #: ``local``, a database URL, or a registry server's URL.
+    source: str = "local"
+
+
+class PinsConfig(_Strict):
+    enabled: bool = True
+    #: Pin store file; default the one ``inspect --pin`` uses.
+    store: Path | None = None
+    first_use: Literal["pin", "withhold"] = "pin"
+
+
+class DlpConfig(_Strict):
+    enabled: bool = True
+    #: A DLP policy (``mcpward dlp scan --policy``'s TOML); without one secrets are redacted
+    #: and personal data is recorded.
+    policy: Path | None = None
+    scan_results: bool = True
+    #: What instructions for the model found in what a server sends do: alert (recorded, passed),
+    #: block, quarantine (an answer is held for a reviewer, see [quarantine]) or off.
+    injection: Literal["alert", "block", "quarantine", "off"] = "alert"
+
+
+class QuarantineConfig(_Strict):
+    #: Folder of held results; default ``LOG.held`` beside the audit log.
+    path: Path | None = None
+    #: Bounds on what is held (a result past one is refused, nothing held is evicted).
+    max_items: int = Field(default=1000, ge=1, le=1_000_000)
+    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    max_item_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    #: A released result's next identical answer passes once within this many hours.
+    release_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+
+
+class ClientToken(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    #: The sha256 (hex) of the token: the config never holds the token itself.
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ServeConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    #: Host header values (and Origin hosts) accepted; default the loopback names at the port.
+    allowed_hosts: tuple[str, ...] = ()
+    clients: tuple[ClientToken, ...] = ()
+    #: Seconds after which a session with no request is ended (its server stopped).
+    idle_timeout: float = Field(default=1800.0, ge=1)
+    # Per client (token). Each session is a server process: an assistant holds one per server,
+    # a few windows or agents a handful, so 8 is room to spare while one leaked or runaway
+    # token cannot start more than that (and 64 in all, whoever asks).
+    max_sessions_per_client: int = Field(default=8, ge=1, le=10_000)
+    max_sessions: int = Field(default=64, ge=1, le=100_000)
+    #: A reconnecting client opens a few a minute; a loop opening and ending sessions is stopped.
+    new_sessions_per_minute: int = Field(default=30, ge=1)
+    #: Tool calls are paced by a model (a few a second at most); the burst covers a session's
+    #: start (initialize, listings) and calls made in parallel.
+    requests_per_second: float = Field(default=20.0, gt=0)
+    request_burst: int = Field(default=60, ge=1)
+
+
+class UpstreamConfig(_Strict):
+    #: The server's command and arguments, started without a shell, one process per session;
+    command: tuple[str, ...] = ()
+    #: or a remote server's streamable-HTTP URL,
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    #: with headers whose values are read from these environment variables (header -> variable).
+    headers_from_env: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _one_upstream(self) -> UpstreamConfig:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give either command (a list) or url")
+        return self
+
+
+class BaselineConfig(_Strict):
+    enabled: bool = True
+    #: Default ``gateway-baseline.json`` in the user data folder.
+    path: Path | None = None
+    learning_calls: int = Field(default=20, ge=1)
+    dormant_days: float = Field(default=30.0, gt=0)
+    spike_factor: float = Field(default=5.0, gt=1)
+
+
+class SandboxConfig(_Strict):
+    #: Run every stdio server in the sandbox with this profile;
+    profile: Path | None = None
+    #: or with a profile made from its registry entry's data scope. Unset, this follows the
+    #: registry check: an approved server runs confined to what its review documented.
+    from_registry: bool | None = None
+
+
+class GatewayConfig(_Strict):
+    max_message: int = Field(default=DEFAULT_MAX_MESSAGE, ge=1024, le=1 << 30)
+    #: Seconds a server has to answer one request.
+    call_timeout: float = Field(default=120.0, gt=0, le=86400)
+    audit: AuditConfig = AuditConfig()
+    registry: RegistryConfig = RegistryConfig()
+    pins: PinsConfig = PinsConfig()
+    policy: ToolPolicyConfig = ToolPolicyConfig()
+    dlp: DlpConfig = DlpConfig()
+    quarantine: QuarantineConfig = QuarantineConfig()
+    baseline: BaselineConfig = BaselineConfig()
+    sandbox: SandboxConfig = SandboxConfig()
+    serve: ServeConfig = ServeConfig()
+    servers: dict[str, UpstreamConfig] = {}
+
+
+def default_audit_log() -> Path:
+    from mcpward._paths import user_data_dir
+
+    return user_data_dir() / "gateway-audit.jsonl"
+
+
+def load_config(path: Path | None) -> GatewayConfig:
+    if path is None:
+        return GatewayConfig()
+    return load_settings(path, GatewayConfig, ConfigError, root="config")
