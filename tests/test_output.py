@@ -296,3 +296,12 @@ def test_counts_and_articles_read_as_english() -> None:
     assert with_article("openai-project-key credential") == "an openai-project-key credential"
     assert with_article("GitHub token") == "a GitHub token"
     assert with_article("SSH key") == "an SSH key" and with_article("user") == "a user"
+
+
+def test_each_format_says_which_reports_it_renders() -> None:
+    from mcpward.output import format_names
+
+    assert format_names("scan") == ("csv", "cyclonedx", "json", "sarif", "table")
+    for command in ("vet", "inspect", "dlp"):  # an inventory's formats do not fit a verdict
+        assert format_names(command) == ("json", "sarif", "table")
+    assert format_names() == format_names("scan")

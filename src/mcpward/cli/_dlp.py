@@ -43,8 +43,9 @@ def dlp_scan(
     Exits 4 when a policy's action for a finding is block."""
     from mcpward.dlp.policy import PolicyError, load_policy
     from mcpward.dlp.report import scan_content
+    from mcpward.output import format_names
 
-    check_format(output_format, ("table", "json", "sarif"))
+    check_format(output_format, format_names("dlp"))
     threshold = severity_threshold(fail_on)
     try:
         policy = load_policy(policy_file) if policy_file is not None else None

@@ -82,8 +82,9 @@ def inspect(
 
     from mcpward.inspect import InspectOptions, PinStoreError, ServerTarget, run_inspect, targets_from_scan
     from mcpward.model import ScanError
+    from mcpward.output import format_names
 
-    check_format(output_format, ("table", "json", "sarif"))
+    check_format(output_format, format_names("inspect"))
     threshold = severity_threshold(fail_on)
     if results is not None:
         if tools_file or url or sse_url or scan or pin:

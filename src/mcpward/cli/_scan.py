@@ -104,7 +104,7 @@ def scan(
     from mcpward.output import format_names
     from mcpward.scan import DEFAULT_SKIP_DIRS, ScanOptions, TargetOS, host_ids, run_scan
 
-    check_format(output_format, format_names())
+    check_format(output_format, format_names("scan"))
     threshold = severity_threshold(fail_on)
     try:
         target_os = TargetOS(os_name.lower()) if os_name else TargetOS.running()

@@ -34,9 +34,10 @@ def vet(
 ) -> None:
     """Judge an MCP server package before approval: identity, provenance, code, version diff.
     Exits 0 on pass, 1 on review, 4 on block. Never runs or imports the package."""
+    from mcpward.output import format_names
     from mcpward.vet import VetError, VetOptions, run_vet
 
-    check_format(output_format, ("table", "json", "sarif"))
+    check_format(output_format, format_names("vet"))
     try:
         report = run_vet(VetOptions(target=target, baseline=baseline, offline=offline, cache_dir=cache_dir))
     except VetError as exc:

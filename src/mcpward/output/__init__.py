@@ -15,8 +15,9 @@ def formats() -> dict[str, OutputFormat]:
     return {f.name: f for f in implementations(__name__, __path__, OutputFormat)}
 
 
-def format_names() -> tuple[str, ...]:
-    return tuple(sorted(formats()))
+def format_names(command: str | None = None) -> tuple[str, ...]:
+    """The formats, or those that render ``command``'s report."""
+    return tuple(sorted(name for name, f in formats().items() if command is None or command in f.renders))
 
 
 def write_report(report: Report, format_name: str, out: TextIO, *, terminal: bool = False) -> None:

@@ -43,6 +43,7 @@ def safe_cell(value: object) -> str:
 
 class CsvFormat(OutputFormat):
     name = "csv"
+    renders = frozenset({"scan"})  # one row per server: an inventory
 
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
         by_server: dict[str, list[Finding]] = defaultdict(list)

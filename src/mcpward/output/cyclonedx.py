@@ -117,6 +117,7 @@ def cyclonedx_json(report: Report) -> str:
 
 class CycloneDxFormat(OutputFormat):
     name = "cyclonedx"
+    renders = frozenset({"scan"})  # a bill of materials of the servers found
 
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
         out.write(cyclonedx_json(report))

@@ -8,10 +8,15 @@ from typing import ClassVar, TextIO
 
 from mcpward.model import Report
 
+#: The commands whose :class:`~mcpward.model.Report` a format can render.
+EVERY_COMMAND = frozenset({"scan", "vet", "inspect", "dlp"})
+
 
 class OutputFormat(ABC):
     #: The value of ``--format`` that selects it.
     name: ClassVar[str]
+    #: The commands (``Report.command``) it renders; the command line offers it only for those.
+    renders: ClassVar[frozenset[str]] = EVERY_COMMAND
 
     @abstractmethod
     def write(self, report: Report, out: TextIO, *, terminal: bool = False) -> None:
