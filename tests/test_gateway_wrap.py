@@ -161,3 +161,31 @@ def test_wrap_moves_literal_secrets_out_of_the_config(cli: Any, tmp_path: Path) 
     answer = json.loads(process.stdout.splitlines()[0])
     assert answer["result"]["digest"] == hashlib.sha256(token.encode()).hexdigest()
     assert cli("unwrap").exit_code == 0 and config.read_bytes() == original
+
+
+def test_a_commented_file_that_would_be_rewritten_whole_is_refused_not_stripped(
+    cli: Any, tmp_path: Path
+) -> None:
+    # Moving a secret edits the entry's env as well, which only a whole rewrite does: in a file
+    # with comments that would drop them, so the file is left as it was and said so.
+    home = tmp_path / "home"
+    token = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8"
+    settings = write(
+        home / ".config" / "Code" / "User" / "settings.json",
+        f"""
+        // team settings: keep this comment
+        {{
+            "mcp": {{"servers": {{
+                "github": {{"command": "{sys.executable}", "args": ["{SERVER}", "stdio"],
+                            "env": {{"GITHUB_TOKEN": "{token}"}}}},
+            }}}},
+        }}
+        """,
+    )
+    original = settings.read_bytes()
+    secrets = tmp_path / "secrets.env"
+    result = cli("wrap", "--home", str(home), "--host", "vscode", "--move-secrets", str(secrets))
+    assert settings.read_bytes() == original
+    assert not secrets.exists()  # the secret was not copied out either
+    assert "comments that rewriting it whole would drop" in result.stdout, result.stdout
+    assert token not in result.stdout

@@ -69,6 +69,7 @@ def wrap(
         except (OSError, DocumentError) as exc:
             outcome.skipped += [(str(path), s.name, f"cannot read: {exc}") for s in servers]
             continue
+        plain = _plain_json(original)
         changed = False
         # (server name, its command and args as found, the new command and args)
         rewrites: list[tuple[str, str, tuple[str, ...], str, list[str]]] = []
@@ -83,7 +84,9 @@ def wrap(
             elif (node := _find(document, server.name, server.command, server.args)) is None:
                 outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
             else:
-                moved = _move_secrets(node, server.name, secrets_file, dry_run) if secrets_file else []
+                # A commented file is never written whole: its secrets stay until wrapped by hand.
+                keep = dry_run or not plain
+                moved = _move_secrets(node, server.name, secrets_file, keep) if secrets_file else []
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 node["command"] = launcher[0]
                 node["args"] = [*launcher[1:], server.command, *server.args]
@@ -95,8 +98,17 @@ def wrap(
         if changed and not dry_run:
             # The file as it was with only the wrapped entries' command and args replaced, so
             # comments, order and layout stay (VS Code's settings.json lost its comments);
-            # written whole only where that cannot be done exactly.
+            # written whole only where that cannot be done exactly, and never where writing it
+            # whole would drop what plain JSON cannot hold (comments, trailing commas).
             text = None if whole_file else _edited_in_place(original, rewrites, document)
+            if text is None and not plain:
+                outcome.wrapped = [item for item in outcome.wrapped if item[0] != str(path)]
+                outcome.moved = [item for item in outcome.moved if item[0] != str(path)]
+                outcome.skipped += [
+                    (str(path), name, "it has comments that rewriting it whole would drop; wrap it by hand")
+                    for name, *_ in rewrites
+                ]
+                continue
             if text is None:
                 text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
             _write_atomically(path, text.encode())
@@ -165,6 +177,15 @@ def _append_secrets(path: Path, values: dict[str, str]) -> None:
     kept = [line for line in existing if line.partition("=")[0] not in values]
     lines = kept + [f"{key}={value}" for key, value in values.items()]
     write_owner_only(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _plain_json(data: bytes) -> bool:
+    """Whether ``data`` is strict JSON (no comments, no trailing commas)."""
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
 
 
 def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict[str, Any] | None:
