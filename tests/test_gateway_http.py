@@ -235,3 +235,13 @@ def test_an_abandoned_session_is_ended_with_its_server() -> None:
         assert _children_running(SERVER) == []
         gone = httpx.post(url, json=ping, headers=auth | {"Mcp-Session-Id": session}, timeout=30)
         assert gone.status_code == 404 and "initialize again" in gone.text
+
+
+def test_a_new_client_token_is_random_and_its_config_line_holds_only_its_digest() -> None:
+    import hashlib
+
+    from mcpward.gateway import new_client_token
+
+    (first, digest), (second, _) = new_client_token(), new_client_token()
+    assert first != second and first.startswith("mcpg_") and len(first) > 40
+    assert digest == hashlib.sha256(first.encode()).hexdigest() and first not in digest

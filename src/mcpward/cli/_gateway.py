@@ -193,12 +193,11 @@ def gateway_serve(
 def gateway_token(name: Annotated[str, typer.Argument(help="The client the token is for.")]) -> None:
     """Create a client token: prints the token (give it to the client) and the config lines
     (which hold only its sha256)."""
-    import hashlib
-    import secrets
+    from mcpward.gateway import new_client_token
 
-    token = "mcpg_" + secrets.token_urlsafe(32)
+    token, digest = new_client_token()
     typer.echo(f"token: {token}")
-    typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"')
+    typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{digest}"')
 
 
 _HeldConfig = Annotated[Path | None, typer.Option("--config", help="Gateway config (TOML).", metavar="FILE")]

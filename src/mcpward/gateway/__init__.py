@@ -30,7 +30,7 @@ from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
-    from mcpward.gateway._http import ClientLimits, Upstream, create_app
+    from mcpward.gateway._http import ClientLimits, Upstream, create_app, new_client_token
     from mcpward.gateway._interceptors.pins import approve as approve_pins
     from mcpward.gateway._stdio import run_stdio
     from mcpward.gateway._wrap import unwrap, wrap
@@ -43,6 +43,7 @@ __getattr__ = lazy_attributes(
         "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
         "Upstream": ("mcpward.gateway._http", "Upstream"),
         "create_app": ("mcpward.gateway._http", "create_app"),
+        "new_client_token": ("mcpward.gateway._http", "new_client_token"),
         "approve_pins": ("mcpward.gateway._interceptors.pins", "approve"),
         "run_stdio": ("mcpward.gateway._stdio", "run_stdio"),
         "unwrap": ("mcpward.gateway._wrap", "unwrap"),
@@ -76,6 +77,7 @@ __all__ = [
     "load_config",
     "make_baseline",
     "make_sinks",
+    "new_client_token",
     "quarantine",
     "records",
     "run_stdio",

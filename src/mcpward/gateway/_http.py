@@ -418,6 +418,191 @@ class Upstream:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def new_client_token() -> tuple[str, str]:
+    """A client token for ``gateway serve`` and the sha256 its config lists (never the token)."""
+    token = "mcpg_" + secrets.token_urlsafe(32)
+    return token, _token_digest(token)
+
+
+def _refuse(status: int, why: str, *, retry: float | None = None) -> Response:
+    headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
+    return JSONResponse({"error": why}, status_code=status, headers=headers)
+
+
+class _Admission:
+    """Who may call: a Host (and Origin) the gateway serves, a client token the config lists,
+    and a client within its request rate."""
+
+    def __init__(
+        self,
+        token_hashes: dict[str, str],
+        allowed_hosts: tuple[str, ...],
+        limits: ClientLimits,
+        clock: Callable[[], float],
+    ) -> None:
+        self._token_hashes, self._allowed_hosts = token_hashes, allowed_hosts
+        self._limits, self._clock = limits, clock
+        #: Per client (token digest): its request bucket (tokens, when).
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def check(self, request: Request) -> Response | Caller:
+        host = request.headers.get("host", "")
+        if host not in self._allowed_hosts:
+            return _refuse(421, f"host {host!r} is not served here")  # DNS rebinding
+        origin = request.headers.get("origin")
+        if origin is not None and origin.split("://", 1)[-1] not in self._allowed_hosts:
+            return _refuse(403, "cross-origin request refused")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        digest = _token_digest(token.strip()) if scheme.lower() == "bearer" and token.strip() else ""
+        client = next(
+            (name for known, name in self._token_hashes.items() if hmac.compare_digest(known, digest)), None
+        )
+        if client is None:
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        caller = Caller(client, digest)
+        return self._within_rate(caller) or caller
+
+    def _within_rate(self, caller: Caller) -> Response | None:
+        """A token bucket per client: ``request_burst`` requests at once, refilled at
+        ``requests_per_second``."""
+        limits, now = self._limits, self._clock()
+        tokens, at = self._buckets.get(caller.key, (float(limits.request_burst), now))
+        tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
+        if tokens < 1:
+            self._buckets[caller.key] = (tokens, now)
+            wait = (1 - tokens) / limits.requests_per_second
+            return _refuse(429, "too many requests from this client; slow down", retry=wait)
+        self._buckets[caller.key] = (tokens - 1, now)
+        return None
+
+
+class _SessionTable:
+    """The sessions being served: each a server process (or remote connection) and its relay,
+    owned by the client that opened it, within that client's and the gateway's limits, ended
+    when its client ends it or leaves it idle."""
+
+    def __init__(
+        self,
+        servers: dict[str, Upstream],
+        make_interceptors: Callable[[str, Upstream], list[Interceptor]],
+        *,
+        max_message: int,
+        call_timeout: float,
+        idle_timeout: float,
+        clock: Callable[[], float],
+        limits: ClientLimits,
+        judge: Judge,
+    ) -> None:
+        self.servers, self._make_interceptors = servers, make_interceptors
+        self._max_message, self._call_timeout = max_message, call_timeout
+        self._idle_timeout, self._clock, self._limits, self._judge = idle_timeout, clock, limits, judge
+        self._sessions: dict[str, HttpSession] = {}
+        #: Per client (token digest): sessions starting, and the recent session starts.
+        self._opening: dict[str, int] = {}
+        self._opened: dict[str, collections.deque[float]] = {}
+
+    def owned(self, session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
+        """The session, if it exists on this server and the caller's token opened it; another
+        client is answered as if it did not exist (a leaked id grants nothing)."""
+        session = self._sessions.get(session_id or "")
+        if session is None or session.session.server != name:
+            return None
+        return session if hmac.compare_digest(session.owner, caller.key) else None
+
+    async def open(self, name: str, caller: Caller) -> HttpSession | str | Response:
+        """A started session, why it could not start (for the client), or the refusal of a
+        session over the caller's limits."""
+        refused = self._too_many(caller)
+        if refused is not None:
+            return refused
+        self._opening[caller.key] = self._opening.get(caller.key, 0) + 1  # counted while it starts
+        try:
+            return await self._start(name, caller)
+        finally:
+            self._opening[caller.key] -= 1
+
+    def _too_many(self, caller: Caller) -> Response | None:
+        """The refusal of a new session, if the caller has as many as it may (each is a server
+        process) or opened too many in the last minute, or the gateway is full."""
+        limits = self._limits
+        mine = self._opening.get(caller.key, 0) + sum(
+            1 for s in self._sessions.values() if s.owner == caller.key
+        )
+        if mine >= limits.max_sessions_per_client:
+            return _refuse(
+                429,
+                f"this client has {mine} sessions open, the most it may; end one (DELETE) or wait "
+                "for an idle one to time out",
+            )
+        if len(self._sessions) + sum(self._opening.values()) >= limits.max_sessions:
+            return _refuse(503, "the gateway serves as many sessions as it may; try again later", retry=30)
+        now = self._clock()
+        recent = self._opened.setdefault(caller.key, collections.deque())
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= limits.new_sessions_per_minute:
+            wait = recent[0] + 60 - now
+            return _refuse(429, "this client opened too many sessions in the last minute", retry=wait)
+        recent.append(now)
+        return None
+
+    async def _start(self, name: str, caller: Caller) -> HttpSession | str:
+        upstream = self.servers[name]
+        session = HttpSession(
+            name,
+            list(upstream.command),
+            self._make_interceptors(name, upstream),
+            max_message=self._max_message,
+            call_timeout=self._call_timeout,
+            url=upstream.url,
+            upstream_headers=upstream.headers,
+            clock=self._clock,
+            owner=caller.key,
+            judge=self._judge,
+        )
+        session.session.client = caller.name
+        try:
+            await session.start()
+        except Refusal as exc:
+            return f"mcpward gateway: {exc}"
+        except OSError as exc:
+            return f"mcpward gateway: cannot start {name}: {exc.strerror or exc}"
+        self._sessions[session.id] = session
+        return session
+
+    async def end(self, session: HttpSession) -> None:
+        self._sessions.pop(session.id, None)
+        await session.stop()
+
+    async def reap(self, every: float) -> None:
+        """Sessions a client left without a DELETE end after ``idle_timeout``, server and all."""
+        while True:
+            await asyncio.sleep(every)
+            cutoff = self._clock() - self._idle_timeout
+            for session in [s for s in self._sessions.values() if s.last_used < cutoff and not s.waiting]:
+                await self.end(session)
+
+    async def close(self) -> None:
+        for session in list(self._sessions.values()):  # no server outlives the gateway
+            await session.stop()
+
+
+async def _read_body(request: Request, max_message: int) -> bytes | Response:
+    """The posted message, refused on its declared length before it is read, and on what
+    actually arrives."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_message):
+        return _refuse(413, f"message larger than {max_message} bytes")
+    # Read as it arrives and stop at the limit: a chunked body declares no length, and
+    # reading it whole first held all of it (hundreds of MB) before the refusal.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_message:
+            return _refuse(413, f"message larger than {max_message} bytes")
+    return bytes(body)
+
+
 def create_app(
     servers: dict[str, Upstream],
     make_interceptors: Callable[[str, Upstream], list[Interceptor]],
@@ -439,140 +624,27 @@ def create_app(
     the checks (by default: :class:`Judge`'s defaults)."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     judge = judge or Judge()
-    sessions: dict[str, HttpSession] = {}
-    #: Per client (token digest): sessions starting, recent session starts, its request bucket.
-    opening: dict[str, int] = {}
-    opened: dict[str, collections.deque[float]] = {}
-    buckets: dict[str, tuple[float, float]] = {}
-
-    def refuse(status: int, why: str, *, retry: float | None = None) -> Response:
-        headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
-        return JSONResponse({"error": why}, status_code=status, headers=headers)
-
-    def within_rate(caller: Caller) -> Response | None:
-        """A token bucket per client: ``request_burst`` requests at once, refilled at
-        ``requests_per_second``."""
-        now = clock()
-        tokens, at = buckets.get(caller.key, (float(limits.request_burst), now))
-        tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
-        if tokens < 1:
-            buckets[caller.key] = (tokens, now)
-            wait = (1 - tokens) / limits.requests_per_second
-            return refuse(429, "too many requests from this client; slow down", retry=wait)
-        buckets[caller.key] = (tokens - 1, now)
-        return None
-
-    def check(request: Request) -> Response | Caller:
-        host = request.headers.get("host", "")
-        if host not in allowed_hosts:
-            return refuse(421, f"host {host!r} is not served here")  # DNS rebinding
-        origin = request.headers.get("origin")
-        if origin is not None and origin.split("://", 1)[-1] not in allowed_hosts:
-            return refuse(403, "cross-origin request refused")
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        digest = _token_digest(token.strip()) if scheme.lower() == "bearer" and token.strip() else ""
-        client = next(
-            (name for known, name in token_hashes.items() if hmac.compare_digest(known, digest)), None
-        )
-        if client is None:
-            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        caller = Caller(client, digest)
-        return within_rate(caller) or caller
-
-    def owned(session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
-        """The session, if it exists on this server and the caller's token opened it; another
-        client is answered as if it did not exist (a leaked id grants nothing)."""
-        session = sessions.get(session_id or "")
-        if session is None or session.session.server != name:
-            return None
-        return session if hmac.compare_digest(session.owner, caller.key) else None
-
-    def too_many(caller: Caller) -> Response | None:
-        """The refusal of a new session, if the caller has as many as it may (each is a server
-        process) or opened too many in the last minute, or the gateway is full."""
-        mine = opening.get(caller.key, 0) + sum(1 for s in sessions.values() if s.owner == caller.key)
-        if mine >= limits.max_sessions_per_client:
-            return refuse(
-                429,
-                f"this client has {mine} sessions open, the most it may; end one (DELETE) or wait "
-                "for an idle one to time out",
-            )
-        if len(sessions) + sum(opening.values()) >= limits.max_sessions:
-            return refuse(503, "the gateway serves as many sessions as it may; try again later", retry=30)
-        now = clock()
-        recent = opened.setdefault(caller.key, collections.deque())
-        while recent and recent[0] <= now - 60:
-            recent.popleft()
-        if len(recent) >= limits.new_sessions_per_minute:
-            wait = recent[0] + 60 - now
-            return refuse(429, "this client opened too many sessions in the last minute", retry=wait)
-        recent.append(now)
-        return None
-
-    async def open_session(name: str, caller: Caller) -> HttpSession | str | Response:
-        """A started session, why it could not start (for the client), or the refusal of a
-        session over the caller's limits."""
-        refused = too_many(caller)
-        if refused is not None:
-            return refused
-        opening[caller.key] = opening.get(caller.key, 0) + 1  # counted while it starts
-        try:
-            return await start_session(name, caller)
-        finally:
-            opening[caller.key] -= 1
-
-    async def start_session(name: str, caller: Caller) -> HttpSession | str:
-        upstream = servers[name]
-        session = HttpSession(
-            name,
-            list(upstream.command),
-            make_interceptors(name, upstream),
-            max_message=max_message,
-            call_timeout=call_timeout,
-            url=upstream.url,
-            upstream_headers=upstream.headers,
-            clock=clock,
-            owner=caller.key,
-            judge=judge,
-        )
-        session.session.client = caller.name
-        try:
-            await session.start()
-        except Refusal as exc:
-            return f"mcpward gateway: {exc}"
-        except OSError as exc:
-            return f"mcpward gateway: cannot start {name}: {exc.strerror or exc}"
-        sessions[session.id] = session
-        return session
+    admission = _Admission(token_hashes, allowed_hosts, limits, clock)
+    table = _SessionTable(
+        servers,
+        make_interceptors,
+        max_message=max_message,
+        call_timeout=call_timeout,
+        idle_timeout=idle_timeout,
+        clock=clock,
+        limits=limits,
+        judge=judge,
+    )
 
     def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
-        verdict = check(request)
+        verdict = admission.check(request)
         if isinstance(verdict, Response):
             return verdict
         name = request.path_params["name"]
         if name not in servers:
-            return refuse(404, f"no server {name!r}")
+            return _refuse(404, f"no server {name!r}")
         return verdict, name
-
-    async def read_body(request: Request) -> bytes | Response:
-        """The posted message, refused on its declared length before it is read, and on what
-        actually arrives."""
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > max_message):
-            return refuse(413, f"message larger than {max_message} bytes")
-        # Read as it arrives and stop at the limit: a chunked body declares no length, and
-        # reading it whole first held all of it (hundreds of MB) before the refusal.
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_message:
-                return refuse(413, f"message larger than {max_message} bytes")
-        return bytes(body)
-
-    async def end(session: HttpSession) -> None:
-        sessions.pop(session.id, None)
-        await session.stop()
 
     async def sse_stream(request: Request) -> Response:
         """The legacy SSE transport: this stream carries every answer; posts go to /messages."""
@@ -580,11 +652,11 @@ def create_app(
         if isinstance(admitted, Response):
             return admitted
         client, name = admitted
-        started = await open_session(name, client)
+        started = await table.open(name, client)
         if isinstance(started, Response):
             return started
         if isinstance(started, str):
-            return refuse(503, started)
+            return _refuse(503, started)
         session = started
 
         async def events() -> AsyncIterator[bytes]:
@@ -593,18 +665,18 @@ def create_app(
                 async for chunk in _events(session):
                     yield chunk
             finally:
-                await end(session)
+                await table.end(session)
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def sse_message(request: Request) -> Response:
-        verdict = check(request)
+        verdict = admission.check(request)
         if isinstance(verdict, Response):
             return verdict
-        session = owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
+        session = table.owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
         if session is None:
-            return refuse(404, "unknown session")
-        body = await read_body(request)
+            return _refuse(404, "unknown session")
+        body = await _read_body(request, max_message)
         if isinstance(body, Response):
             return body
 
@@ -630,22 +702,22 @@ def create_app(
             return admitted
         client, name = admitted
         session_id = request.headers.get(SESSION_HEADER)
-        session = owned(session_id, name, client) if session_id else None
+        session = table.owned(session_id, name, client) if session_id else None
         if session_id and session is None:
-            return refuse(404, "unknown session; initialize again")
+            return _refuse(404, "unknown session; initialize again")
         if request.method == "DELETE":
             if session is not None:
-                await end(session)
+                await table.end(session)
             return Response(status_code=204)
         if request.method == "GET":
             if session is None:
-                return refuse(400, "a GET stream needs a session")
+                return _refuse(400, "a GET stream needs a session")
             return StreamingResponse(_events(session), media_type="text/event-stream")
-        body = await read_body(request)
+        body = await _read_body(request, max_message)
         if isinstance(body, Response):
             return body
         if session is None:
-            started = await open_session(name, client)
+            started = await table.open(name, client)
             if isinstance(started, Response):
                 return started
             if isinstance(started, str):
@@ -655,28 +727,19 @@ def create_app(
         try:
             answer = await session.handle(body)
         except ServerNotReading as exc:
-            return refuse(503, str(exc), retry=_ROOM_WAIT)
+            return _refuse(503, str(exc), retry=_ROOM_WAIT)
         session.last_used = clock()
         headers = {SESSION_HEADER: session.id}
         if answer is None:
             return Response(status_code=202, headers=headers)
         return Response(answer, media_type="application/json", headers=headers)
 
-    async def reap() -> None:
-        """Sessions a client left without a DELETE end after ``idle_timeout``, server and all."""
-        while True:
-            await asyncio.sleep(every)
-            cutoff = clock() - idle_timeout
-            for session in [s for s in sessions.values() if s.last_used < cutoff and not s.waiting]:
-                await end(session)
-
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        reaper = asyncio.create_task(reap())
+        reaper = asyncio.create_task(table.reap(every))
         yield
         reaper.cancel()
-        for session in list(sessions.values()):  # no server outlives the gateway
-            await session.stop()
+        await table.close()
         judge.close()
 
     return Starlette(
