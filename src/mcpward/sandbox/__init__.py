@@ -7,7 +7,6 @@ Backends are in ``_backends/`` (one module each); ``sandbox check`` tries each f
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import re
 import shutil
@@ -18,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +30,7 @@ from mcpward.sandbox._backends.container import Docker, Podman
 from mcpward.sandbox._backends.landlock import Landlock
 from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._calls import CallTracker, pump_lines
+from mcpward.sandbox._cgroups import ControlGroups
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch as fetch_secret
 from mcpward.sandbox.interface import (
@@ -168,7 +167,7 @@ def run_sandboxed(
         inspection=inspection,
     )
     proxy.start()
-    groups = _limit_groups(profile, limit_group_name(state))
+    groups = ControlGroups.made(profile, limit_group_name(state))
     process: subprocess.Popen[bytes] | None = None
     launch: Launch | None = None
     try:
@@ -180,7 +179,7 @@ def run_sandboxed(
             env=launch.env or None,
             stdin=relayed,
             stdout=relayed,
-            preexec_fn=_enter(groups if chosen.enters_limit_groups else []),
+            preexec_fn=groups.entry() if chosen.enters_limit_groups else ControlGroups().entry(),
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -194,11 +193,11 @@ def run_sandboxed(
                 subprocess.run(launch.cleanup, capture_output=True, timeout=30, check=False)
         proxy.stop()
         shutil.rmtree(state, ignore_errors=True)
-        for limit, times in _limits_hit(groups).items():
+        for limit, times in groups.limits_hit().items():
             report({"method": "limit", "decision": "block", "limit": limit, "times": times,
                     "reason": f"the sandbox's {limit} limit stopped the server {times} time(s)"})  # fmt: skip
-        _kill_leftovers(process.pid if process is not None else None, groups)
-        _remove(groups)
+        groups.kill_leftovers(process.pid if process is not None else None)
+        groups.remove()
         if home is not None:
             strip_privilege_bits(home)
 
@@ -303,108 +302,3 @@ def _relay(process: subprocess.Popen[bytes], calls: CallTracker) -> int:
 def _address(target: str) -> tuple[str, int]:
     host, _, port = target.rpartition(":")
     return host.strip("[]"), int(port)
-
-
-def _limit_groups(profile: Profile, name: str) -> list[Path]:
-    """Where the machine lets us (root, cgroup v1 pids and memory controllers), control groups
-    with the profile's process and memory limits: rlimits on process counts do not bind root,
-    and address-space limits break JavaScript engines."""
-    base = Path("/sys/fs/cgroup")
-    if os.geteuid() != 0 or not (base / "pids").is_dir():
-        return []
-    groups = []
-    for controller, setting, value in (
-        ("pids", "pids.max", str(profile.limits.processes)),
-        ("memory", "memory.limit_in_bytes", str(profile.limits.memory_mb * 1024 * 1024)),
-    ):
-        group = base / controller / name
-        try:
-            group.mkdir(exist_ok=True)
-            (group / setting).write_text(value)
-        except OSError:
-            continue
-        groups.append(group)
-    return groups
-
-
-def _limits_hit(groups: list[Path]) -> dict[str, int]:
-    """How often the control groups refused a process or memory: a fork bomb, a memory hog."""
-    hits = {}
-    for group in groups:
-        counter, name = (
-            ("pids.events", "processes") if group.parent.name == "pids" else ("memory.failcnt", "memory")
-        )
-        try:
-            text = (group / counter).read_text()
-        except OSError:
-            continue
-        value = text.split()[-1] if text.split() else "0"
-        if value.isdigit() and int(value) > 0:
-            hits[name] = int(value)
-        elif name == "processes" and _reached(group):
-            hits[name] = 1
-    return hits
-
-
-def _reached(group: Path) -> bool:
-    """Whether the group's process count ever reached its maximum. A refused fork is counted
-    in the group of the process that asked (cgroup v1), and a container engine's group inside
-    ours is gone by now; the peak stays with ours."""
-    try:
-        peak, most = (group / "pids.peak").read_text().strip(), (group / "pids.max").read_text().strip()
-    except OSError:
-        return False
-    return peak.isdigit() and most.isdigit() and int(peak) >= int(most)
-
-
-def _kill_leftovers(pid: int | None, groups: list[Path]) -> None:
-    """Whatever the server left running (a backend without a pid namespace does not end them):
-    its process group, and every process still in its control groups."""
-    if pid is not None:
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
-    for group in _within(groups):
-        try:
-            pids = (group / "cgroup.procs").read_text().split()
-        except OSError:
-            continue
-        for text in pids:
-            with contextlib.suppress(OSError, ValueError):
-                os.kill(int(text), signal.SIGKILL)
-
-
-def _remove(groups: list[Path]) -> None:
-    """The groups, once the kernel has reaped what was in them (the pid namespace's processes
-    die with its first process, a moment after it)."""
-    deadline = time.monotonic() + 5
-    for group in _within(groups):
-        while True:
-            try:
-                group.rmdir()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-
-
-def _within(groups: list[Path]) -> list[Path]:
-    """The groups and the groups made inside them (a container engine's), innermost first."""
-    return [Path(folder) for group in groups for folder, _, _ in os.walk(group, topdown=False)]
-
-
-def _enter(groups: list[Path]) -> Callable[[], None]:
-    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-
-    def enter() -> None:  # in the child, before exec: everything it starts stays in the groups
-        for group in groups:
-            (group / "cgroup.procs").write_text(str(os.getpid()))
-        # Ended if we are killed outright: a container engine's client would otherwise keep
-        # its container running (it passes the signal on; bubblewrap dies with its parent).
-        if libc is not None:
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-    return enter
-
-
-_PR_SET_PDEATHSIG = 1
