@@ -284,7 +284,8 @@ def test_the_questionnaire_blank_and_answered_in_every_format(cli: Any, tmp_path
     assert "1 drifted" in answers["MCP-4"]["evidence"]
     assert "1 approvals are past their re-review date" in answers["MCP-7"]["answer"]
     assert (
-        "4 servers reported from machines; 1 approved, 1 unapproved, 1 revoked" in answers["MCP-8"]["answer"]
+        "4 servers reported from 1 machine (1 home); 1 approved, 1 unapproved, 1 revoked; 0 with"
+        in answers["MCP-8"]["answer"]
     )
     markdown = cli("report", "questionnaire", "--answer", "--database", database)
     assert (
@@ -368,7 +369,7 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
     markdown = cli("report", "audit", "--format", "md", *common).stdout
     html = cli("report", "audit", "--format", "html", *common).stdout
     listed = sections(report)
-    assert len(listed) == 14
+    assert len(listed) == 16  # with the fleet's advisories and its machines and homes
     for anchor, title, rows, _columns in listed:
         assert f"## {title} ({len(rows)})" in markdown, title
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
@@ -462,3 +463,48 @@ def test_calls_through_the_gateway_count_for_the_registry_entry_they_ran_under(
                            "--database", database).stdout)  # fmt: skip
     assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
     assert after["calls"]["by_entry"] == {str(idle.id): 1} and after["calls"]["by_server"]["memory"] == 1
+
+
+def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malicious_first(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mcpward.registry import STALE_DAYS, InventoryUpload, ObservedServer
+    from mcpward.report.audit import build_audit, render_markdown
+
+    def npm(name: str, package: str, version: str) -> ObservedServer:
+        return ObservedServer(
+            host="cursor", name=name, kind="package", ecosystem="npm", package=package, version=version
+        )
+
+    registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    reports = [
+        ("m1", "/home/alice", (npm("remote", "mcp-remote", "0.1.15"), npm("files", "@acme/files", "1.2.3"))),
+        ("m1", "/home/bob", (npm("mail", "postmark-mcp", "1.0.16"),)),
+        ("m1", "/mnt/image/home/carol", ()),
+    ]
+    for machine, home, servers in reports:
+        registry.record_inventory(
+            InventoryUpload(machine_id=machine, hostname="laptop-1", home=home, servers=servers), "agent"
+        )
+    silent = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=STALE_DAYS + 5))
+    silent.record_inventory(InventoryUpload(machine_id="m2", hostname="laptop-2", home="/home/dan"), "agent")
+
+    document = build_audit(registry, since=timedelta(days=90))
+    summary = document["summary"]
+    assert (summary["machines"], summary["homes"], summary["stale_homes"], summary["servers"]) == (2, 4, 1, 3)
+    assert summary["fleet_servers_with_advisories"] == 2
+    advised = document["fleet_advisories"]
+    assert [(row["server"], row["worst"], row["home"]) for row in advised] == [
+        ("mail", "malicious", "/home/bob"),
+        ("remote", "critical", "/home/alice"),
+    ]
+    assert advised[1]["fixed"] == "0.1.16" and advised[0]["fixed"] == "no fixed version"
+    homes = {row["home"]: row for row in document["machines"]}
+    assert homes["/mnt/image/home/carol"]["servers"] == 0 and homes["/home/dan"]["stale"]
+    markdown = render_markdown(document)
+    assert "## Fleet servers with known advisories (malicious first) (2)" in markdown
+    assert markdown.index("MCPWARD-MAL-2025-0001") < markdown.index("GHSA-6xpm-ggf7-wc3p")
+    assert "/home/dan" in markdown and "| homes | 4 |" in markdown
+    registry.database.dispose()

@@ -17,7 +17,7 @@ import orjson
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.registry import ObservedServer, Registry, Status
+from mcpward.registry import STALE_DAYS, FleetServer, ObservedServer, Registry, Status, fleet_advisories
 
 #: A re-review due within this many days is listed as due soon.
 DUE_SOON_DAYS = 30
@@ -39,25 +39,68 @@ def build_audit(
     registry.expire_due()
     entries = registry.entries()
     fleet_rows, _ = registry.fleet(limit=1_000_000)
+    machines = [
+        {
+            "machine": m.hostname,
+            "machine_id": m.machine,
+            "home": m.home,
+            "os": m.os,
+            "servers": m.servers,
+            "reported_at": m.reported_at.isoformat(),
+            "stale": m.stale,
+        }
+        for m in registry.machines()
+    ]
     if local:
         index = registry.approval_index()
+        known = fleet_advisories(server for _, server in local)
         fleet_rows = [
             *fleet_rows,
-            *((machine, now, server, index.judge(server)) for machine, server in local),
+            *(
+                FleetServer(
+                    hostname=machine,
+                    reported_at=now,
+                    server=server,
+                    judgement=index.judge(server),
+                    machine="local",
+                    advisories=known.get(server, ()),
+                )
+                for machine, server in local
+            ),
         ]
-    fleet = [
+        for hostname in dict.fromkeys(machine for machine, _ in local):
+            servers = sum(1 for machine, _ in local if machine == hostname)
+            machines.append({"machine": hostname, "machine_id": "local", "home": None, "os": None,
+                             "servers": servers, "reported_at": now.isoformat(), "stale": False})  # fmt: skip
+    fleet: list[dict[str, Any]] = [
         {
-            "machine": hostname,
-            "reported_at": reported.isoformat(),
-            "host": server.host,
-            "server": server.name,
-            "runs": server.launch or server.package,
-            "status": judgement.status,
-            "detail": judgement.message,
-            "entry": judgement.entry_id,
-            "pinned": bool(server.version or server.digest) or server.kind == "remote",
+            "machine": row.hostname,
+            "machine_id": row.machine,
+            "home": row.home,
+            "reported_at": row.reported_at.isoformat(),
+            "host": row.server.host,
+            "server": row.server.name,
+            "runs": row.server.launch or row.server.package,
+            "status": row.judgement.status,
+            "detail": row.judgement.message,
+            "entry": row.judgement.entry_id,
+            "pinned": bool(row.server.version or row.server.digest) or row.server.kind == "remote",
+            "advisories": [a.as_dict() for a in row.advisories],
+            "advisory": _advisory_label(row),
         }
-        for hostname, reported, server, judgement in fleet_rows
+        for row in fleet_rows
+    ]
+    fleet_advised = [
+        {
+            **row,
+            "worst": "malicious" if row["advisories"][0]["malicious"] else row["advisories"][0]["severity"],
+            "summary": row["advisories"][0]["summary"],
+            "fixed": ", ".join(row["advisories"][0]["fixed"]) or "no fixed version",
+        }
+        for row in sorted(
+            (row for row in fleet if row["advisories"]),
+            key=lambda row: (not row["advisories"][0]["malicious"], _rank(row["advisories"][0]["severity"])),
+        )
     ]
     calls = _calls(audit_log, start) if audit_log else None
     approved = [e for e in entries if e.status is Status.APPROVED]
@@ -67,6 +110,8 @@ def build_audit(
         "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
         "summary": {},
         "fleet": fleet,
+        "machines": machines,
+        "fleet_advisories": fleet_advised,
         "unapproved": [row for row in fleet if row["status"] == "unapproved"],
         "unpinned": [row for row in fleet if not row["pinned"]],
         "drifted": [row for row in fleet if row["status"] in ("version-drift", "integrity-mismatch")],
@@ -96,8 +141,11 @@ def build_audit(
         ]
         document["calls"] = calls
     summary = {
-        "machines": len({row["machine"] for row in fleet}),
+        "machines": len({(row["machine"], row["machine_id"]) for row in machines}),
+        "homes": len(machines),
+        "stale_homes": sum(1 for row in machines if row["stale"]),
         "servers": len(fleet),
+        "fleet_servers_with_advisories": len(fleet_advised),
         "unapproved": len(document["unapproved"]),
         "unpinned": len(document["unpinned"]),
         "drifted": len(document["drifted"]),
@@ -129,6 +177,17 @@ def build_audit(
             for key, value in summary.items()
         }
     return document
+
+
+def _advisory_label(row: FleetServer) -> str | None:
+    """The advisories of a fleet server in one cell: its ids, the worst first."""
+    if not row.advisories:
+        return None
+    return ", ".join(a.id for a in row.advisories)
+
+
+def _rank(severity: str) -> int:
+    return -_SEVERITIES.index(severity) if severity in _SEVERITIES else 1
 
 
 def _entry(entry: Any) -> dict[str, Any]:
@@ -263,18 +322,29 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
     format."""
     found: list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]] = [
         (
+            "fleet_advisories",
+            "Fleet servers with known advisories (malicious first)",
+            document["fleet_advisories"],
+            ("worst", "advisory", "machine", "home", "server", "runs", "status", "fixed"),
+        ),
+        (
             "unapproved",
             "Unapproved servers",
             document["unapproved"],
-            ("machine", "host", "server", "runs", "detail"),
+            ("machine", "home", "host", "server", "runs", "detail"),
         ),
-        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "host", "server", "runs")),
-        ("drifted", "Drifted servers", document["drifted"], ("machine", "host", "server", "runs", "detail")),
+        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "home", "host", "server", "runs")),
+        (
+            "drifted",
+            "Drifted servers",
+            document["drifted"],
+            ("machine", "home", "host", "server", "runs", "detail"),
+        ),
         (
             "revoked",
             "Revoked servers still configured",
             document["revoked"],
-            ("machine", "host", "server", "runs"),
+            ("machine", "home", "host", "server", "runs"),
         ),
         (
             "reviews_expired",
@@ -330,14 +400,20 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 ("at", "server", "tool", "kind", "seq"),
             ),
         ]
-    found.append(
+    found += [
+        (
+            "machines",
+            f"Machines and homes, by last report (stale after {STALE_DAYS} days)",
+            document["machines"],
+            ("machine", "machine_id", "home", "servers", "reported_at", "stale"),
+        ),
         (
             "fleet",
-            "Every server by machine",
+            "Every server by machine and home",
             document["fleet"],
-            ("machine", "host", "server", "runs", "status"),
-        )
-    )
+            ("machine", "home", "host", "server", "runs", "status", "advisory"),
+        ),
+    ]
     return found
 
 
@@ -395,7 +471,12 @@ def render_html(document: dict[str, Any]) -> str:
         loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
     )
     listed = sections(document)
-    anchors = {anchor: anchor for anchor, *_ in listed} | {"servers": "fleet", "machines": "fleet"}
+    anchors = {anchor: anchor for anchor, *_ in listed} | {
+        "servers": "fleet",
+        "homes": "machines",
+        "stale_homes": "machines",
+        "fleet_servers_with_advisories": "fleet_advisories",
+    }
     # ``trends`` is in the document only with --previous; passing it twice made that a TypeError.
     return environment.get_template("audit.html").render(
         **{"trends": None, **document},

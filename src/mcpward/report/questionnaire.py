@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcpward.registry import Registry, Status
-from mcpward.registry._service import REVIEW_DAYS
+from mcpward.output.words import counted
+from mcpward.registry import REVIEW_DAYS, Registry, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def questionnaire(registry: Registry | None) -> list[Question]:
     entries = registry.entries()
     approved = [e for e in entries if e.status is Status.APPROVED]
     fleet, total = registry.fleet(limit=1_000_000)
-    statuses = Counter(judgement.status for *_, judgement in fleet)
+    statuses = Counter(row.judgement.status for row in fleet)
     kinds = Counter(
         e.identity.kind if e.identity.kind != "package" else str(e.identity.ecosystem) for e in approved
     )
@@ -102,8 +102,11 @@ def questionnaire(registry: Registry | None) -> list[Question]:
             "registry review dates and owners",
         ),
         "MCP-8": (
-            f"Yes: {total} servers reported from machines; {statuses.get('approved', 0)} approved, "
-            f"{statuses.get('unapproved', 0)} unapproved, {statuses.get('revoked', 0)} revoked.",
+            f"Yes: {counted(total, 'server')} reported from {counted(registry.machine_count(), 'machine')} "
+            f"({counted(registry.home_count(), 'home')}); {statuses.get('approved', 0)} approved, "
+            f"{statuses.get('unapproved', 0)} unapproved, {statuses.get('revoked', 0)} revoked; "
+            f"{sum(1 for row in fleet if row.advisories)} with a known advisory "
+            f"({sum(1 for row in fleet if row.worst_advisory == 'malicious')} malicious).",
             "fleet inventory (mcpward scan --report-to)",
         ),
     }
