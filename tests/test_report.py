@@ -283,9 +283,14 @@ def test_the_questionnaire_blank_and_answered_in_every_format(cli: Any, tmp_path
     assert "Tier-2 (read-only): 4" in answers["MCP-3"]["answer"]
     assert "1 drifted" in answers["MCP-4"]["evidence"]
     assert "1 approvals are past their re-review date" in answers["MCP-7"]["answer"]
-    assert (
-        "4 servers reported from 1 machine (1 home); 1 approved, 1 unapproved, 1 revoked; 0 with"
-        in answers["MCP-8"]["answer"]
+    assert (  # every status of the fleet, the drifted server too
+        "4 servers reported from 1 machine (1 home, 0 stale); 1 approved, 1 version-drift, 1 revoked, "
+        "1 unapproved; 0 with a known advisory (0 malicious)." in answers["MCP-8"]["answer"]
+    )
+    # An approved version with an advisory is said to be one, not to have been revoked.
+    assert answers["MCP-5"]["answer"].startswith(
+        "1 approved version currently has a known advisory and is still approved: "
+        "npm:mcp-remote@0.1.15: GHSA-6xpm-ggf7-wc3p (critical)."
     )
     markdown = cli("report", "questionnaire", "--answer", "--database", database)
     assert (
@@ -508,3 +513,40 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     assert markdown.index("MCPWARD-MAL-2025-0001") < markdown.index("GHSA-6xpm-ggf7-wc3p")
     assert "/home/dan" in markdown and "| homes | 4 |" in markdown
     registry.database.dispose()
+
+
+def test_the_questionnaire_answers_with_the_audit_reports_numbers(cli: Any, tmp_path: Path) -> None:
+    import csv
+    import io
+    import re
+
+    from mcpward.registry import InventoryUpload, ObservedServer
+
+    database, _ = known_content(tmp_path)
+    registry = Registry.open(database)
+    mail = ObservedServer(host="cursor", name="mail", kind="package", ecosystem="npm", package="postmark-mcp",
+                          version="1.0.16")  # fmt: skip
+    upload = InventoryUpload(machine_id="m1", hostname="laptop-1", home="/home/bob", servers=(mail,))
+    registry.record_inventory(upload, "agent")
+    registry.database.dispose()
+    report = json.loads(cli("report", "audit", "--format", "json", "--database", database).stdout)
+    answered = cli("report", "questionnaire", "--answer", "--format", "csv", "--database", database)
+    answers = {r["id"]: r["answer"] for r in csv.DictReader(io.StringIO(answered.stdout))}
+    summary, statuses = report["summary"], report["fleet_by_status"]
+    listed = cli("registry", "list", "--status", "approved", "--format", "json", "--database", database)
+    assert len(listed.json()) == summary["approved_entries"] == 4
+    assert answers["MCP-1"].startswith(f"{summary['approved_entries']} approved servers:")
+    expected = (
+        f"{summary['servers']} servers reported from {summary['machines']} machine "
+        f"({summary['homes']} homes, {summary['stale_homes']} stale); "
+        + ", ".join(f"{count} {status}" for status, count in statuses.items())
+        + f"; {summary['fleet_servers_with_advisories']} with a known advisory (1 malicious)."
+    )
+    assert expected in answers["MCP-8"], answers["MCP-8"]
+    assert sum(statuses.values()) == summary["servers"] == 5
+    assert statuses["unapproved"] == summary["unapproved"] == 2
+    assert f"{summary['reviews_expired']} approvals are past" in answers["MCP-7"]
+    assert re.search(
+        rf"\b{summary['approved_with_advisories']} approved version currently has", answers["MCP-5"]
+    )
+    assert "Fleet: 1 server with a known advisory (1 malicious)." in answers["MCP-5"]

@@ -119,6 +119,9 @@ def build_audit(
         "reviews_expired": [_entry(e) for e in entries if e.status is Status.EXPIRED],
         "reviews_due": [_entry(e) for e in approved if e.review_due and e.review_due <= due_by],
         "advisories": _advisories(approved),
+        # What the questionnaire answers from, so that its numbers are this document's.
+        "approved": [_approved(e) for e in approved],
+        "fleet_by_status": dict(Counter(row["status"] for row in fleet).most_common()),
         "registry": Counter(e.status.value for e in entries),
         "review_findings": [
             {
@@ -199,6 +202,18 @@ def _entry(entry: Any) -> dict[str, Any]:
         "tier": entry.tier,
         "status": entry.status.value,
         "review_due": str(entry.review_due) if entry.review_due else None,
+    }
+
+
+def _approved(entry: Any) -> dict[str, Any]:
+    identity = entry.identity
+    return {
+        **_entry(entry),
+        "source": str(identity.ecosystem) if identity.kind == "package" else identity.kind,
+        "pinned_tools": bool(entry.pins),
+        "integrity": bool(identity.integrity or identity.digest),
+        "vet": entry.vet.verdict if entry.vet else "not vetted",
+        "provenance_verified": bool(entry.repository_verified),
     }
 
 
