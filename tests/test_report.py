@@ -476,7 +476,7 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     from datetime import UTC, datetime, timedelta
 
     from mcpward.registry import STALE_DAYS, InventoryUpload, ObservedServer
-    from mcpward.report.audit import build_audit, render_markdown
+    from mcpward.report.audit import build_audit, render_html, render_markdown
 
     def npm(name: str, package: str, version: str) -> ObservedServer:
         return ObservedServer(
@@ -512,6 +512,23 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     assert "## Fleet servers with known advisories (malicious first) (2)" in markdown
     assert markdown.index("MCPWARD-MAL-2025-0001") < markdown.index("GHSA-6xpm-ggf7-wc3p")
     assert "/home/dan" in markdown and "| homes | 4 |" in markdown
+    # The top says what to act on, worst first, each pointing at its list.
+    assert [(item["severity"], item["section"], item["count"]) for item in document["act_on"]] == [
+        ("critical", "fleet_advisories", 1),
+        ("high", "fleet_advisories", 1),
+        ("medium", "unapproved", 3),
+        ("low", "machines", 1),
+    ]
+    assert (
+        document["act_on"][0]["text"]
+        == "Remove 1 malicious package from machines: postmark-mcp on laptop-1 (/home/bob)."
+    )
+    assert markdown.index("## Act on") < markdown.index("## Summary")
+    assert "- **CRITICAL** Remove 1 malicious package" in markdown
+    html = render_html(document)
+    top = html.split('<h2 id="summary">', 1)[0]
+    assert top.index('class="sev-critical"') < top.index('class="sev-high"') < top.index('class="sev-medium"')
+    assert 'href="#fleet_advisories"' in top and "postmark-mcp on laptop-1 (/home/bob)" in top
     registry.database.dispose()
 
 
@@ -550,3 +567,18 @@ def test_the_questionnaire_answers_with_the_audit_reports_numbers(cli: Any, tmp_
         rf"\b{summary['approved_with_advisories']} approved version currently has", answers["MCP-5"]
     )
     assert "Fleet: 1 server with a known advisory (1 malicious)." in answers["MCP-5"]
+
+
+def test_an_approved_version_with_a_critical_advisory_is_a_critical_line_at_the_top(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from mcpward.report.audit import build_audit
+
+    database, _ = known_content(tmp_path)  # mcp-remote 0.1.15, approved with an override
+    registry = Registry.open(database)
+    document = build_audit(registry, since=timedelta(days=90))
+    registry.database.dispose()
+    levels = [item["severity"] for item in document["act_on"]]
+    assert levels == sorted(levels, key=["critical", "high", "medium", "low"].index)
+    (line,) = [item for item in document["act_on"] if item["section"] == "advisories"]
+    assert line["severity"] == "critical" and "npm:mcp-remote@0.1.15" in line["text"]

@@ -17,6 +17,7 @@ import orjson
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
+from mcpward.output.words import counted
 from mcpward.registry import STALE_DAYS, FleetServer, ObservedServer, Registry, Status, fleet_advisories
 
 #: A re-review due within this many days is listed as due soon.
@@ -169,6 +170,7 @@ def build_audit(
             "baseline_alerts": len(calls["baseline_alerts"]),
         }
     document["summary"] = summary
+    document["act_on"] = act_on(document)
     if previous is not None:
         before = previous.get("summary", {})
         document["trends"] = {
@@ -180,6 +182,78 @@ def build_audit(
             for key, value in summary.items()
         }
     return document
+
+
+def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an auditor must act on, worst first, in a few lines: each with its severity, a
+    sentence naming the count and the first items, and the section that lists them all."""
+    summary = document["summary"]
+    calls = document.get("calls") or {}
+    advised = document["fleet_advisories"]
+    malicious = [row for row in advised if row["worst"] == "malicious"]
+    mismatched = [row for row in document["drifted"] if row["status"] == "integrity-mismatch"]
+
+    def servers(rows: list[dict[str, Any]]) -> str:
+        named = [
+            f"{row['runs'] or row['server']} on {row['machine']}"
+            + (f" ({row['home']})" if row.get("home") else "")
+            for row in rows[:3]
+        ]
+        return "; ".join(named) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+
+    def entries(rows: list[dict[str, Any]]) -> str:
+        named = list(dict.fromkeys(str(row["identity"]) for row in rows))
+        return ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+
+    items: list[tuple[str, int, str, str]] = [
+        ("critical", len(malicious), "fleet_advisories",
+         f"Remove {counted(len(malicious), 'malicious package')} from machines: {servers(malicious)}."),
+        ("critical", len(document["revoked"]), "revoked",
+         f"Remove {counted(len(document['revoked']), 'revoked server')} still configured: "
+         f"{servers(document['revoked'])}."),
+        ("critical", len(mismatched), "drifted",
+         f"Investigate {counted(len(mismatched), 'server')} whose image or archive differs from the "
+         f"approved one: {servers(mismatched)}."),
+        (_worst_of(document["advisories"]), len({a["id"] for a in document["advisories"]}), "advisories",
+         f"Update or revoke {counted(len({a['id'] for a in document['advisories']}), 'approved version')} "
+         f"with known advisories: {entries(document['advisories'])}."),
+        ("high", len(advised) - len(malicious), "fleet_advisories",
+         f"Update {counted(len(advised) - len(malicious), 'fleet server')} with known advisories: "
+         f"{servers([row for row in advised if row['worst'] != 'malicious'])}."),
+        ("high", len(calls.get("egress_denials", ())), "egress_denials",
+         f"Investigate {counted(len(calls.get('egress_denials', ())), 'egress denial')} (a server "
+         "tried to reach what its profile does not allow)."),
+        ("medium", summary["unapproved"], "unapproved",
+         f"Request a review of, or remove, {counted(summary['unapproved'], 'unapproved server')}: "
+         f"{servers(document['unapproved'])}."),
+        ("medium", summary["drifted"] - len(mismatched), "drifted",
+         f"Move {counted(summary['drifted'] - len(mismatched), 'server')} to the approved version."),
+        ("medium", summary["reviews_expired"], "reviews_expired",
+         f"Re-review {counted(summary['reviews_expired'], 'expired approval')}: "
+         f"{entries(document['reviews_expired'])}."),
+        ("medium", len(calls.get("tool_changes", ())), "tool_changes",
+         f"Review {counted(len(calls.get('tool_changes', ())), 'tool description change')}."),
+        ("medium", len(calls.get("dlp_events", ())), "dlp_events",
+         f"Look into {counted(len(calls.get('dlp_events', ())), 'DLP event')}."),
+        ("low", summary["reviews_due"], "reviews_due",
+         f"Plan {counted(summary['reviews_due'], 're-review')} due within {DUE_SOON_DAYS} days."),
+        ("low", summary["stale_homes"], "machines",
+         f"Find out why {counted(summary['stale_homes'], 'home')} stopped reporting "
+         f"(no report for {STALE_DAYS} days)."),
+        ("low", summary["unpinned"], "unpinned",
+         f"Pin {counted(summary['unpinned'], 'server')} to an exact version."),
+    ]  # fmt: skip
+    ordered = sorted(items, key=lambda item: -_SEVERITIES.index(item[0]))  # stable within a level
+    return [
+        {"severity": severity, "count": count, "section": section, "text": text}
+        for severity, count, section, text in ordered
+        if count > 0
+    ]
+
+
+def _worst_of(advisories: list[dict[str, Any]]) -> str:
+    """An approved version with a critical or malicious advisory is critical; otherwise high."""
+    return "critical" if any(a["malicious"] or a["severity"] == "critical" for a in advisories) else "high"
 
 
 def _advisory_label(row: FleetServer) -> str | None:
@@ -440,6 +514,13 @@ def render_markdown(document: dict[str, Any]) -> str:
         "",
         f"Period: {period['from'][:10]} to {period['to'][:10]} ({period['days']} days). "
         f"Generated {document['generated_at'][:19]} UTC.",
+        "",
+        "## Act on",
+        "",
+        *(
+            [f"- **{item['severity'].upper()}** {item['text']}" for item in document["act_on"]]
+            or ["Nothing to act on."]
+        ),
         "",
         "## Summary",
         "",
