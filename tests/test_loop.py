@@ -4,10 +4,13 @@ vets the real @modelcontextprotocol/server-memory package (offline, from the sav
 inspects its real tools, a review and approval over the API, `wrap`, the official SDK client
 calling through `gateway run` (registry check on, against the server), and the audit report and
 fleet showing the calls under the approved entry and both homes. Then a revocation: the gateway
-no longer starts the server. The sandbox is left to test_sandbox (its start costs seconds)."""
+no longer starts the server, and the questionnaire answers with what now holds. The sandbox is
+left to test_sandbox (its start costs seconds)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -190,5 +193,14 @@ def _loop(
         )  # fmt: skip
         answer = json.loads(refused.stdout.splitlines()[0])
         assert "revoked" in answer["error"]["message"] and refused.returncode != 0
+
+        # 7. The questionnaire says what now holds, in the report's numbers.
+        answered = cli("report", "questionnaire", "--answer", "--format", "csv", "--database", database)
+        answers = {row["id"]: row["answer"] for row in csv.DictReader(io.StringIO(answered.stdout))}
+        assert answers["MCP-1"] == "None approved."
+        assert answers["MCP-8"].startswith(  # statuses in fleet order: alice's home, then bob's
+            "Yes: 2 servers reported from 1 machine (2 homes, 0 stale); 1 revoked, 1 unapproved; "
+            "1 with a known advisory (1 malicious)."
+        ), answers["MCP-8"]
     finally:
         del os.environ["MCPWARD_MACHINE_ID"], os.environ["MCPWARD_REGISTRY_TOKEN"]
