@@ -474,3 +474,96 @@ def _head(registry: Registry) -> tuple[int, str]:
     with registry.database.reading() as session:
         seq, head = session.execute(text("SELECT seq, hash FROM audit_events ORDER BY seq DESC")).first()  # type: ignore[misc]
     return int(seq), str(head)
+
+
+# -- the fleet: one record per (machine, home) ----------------------------------------------------
+
+
+def test_a_machine_reported_before_migration_0005_keeps_its_record_and_gains_homes(
+    database_url: str,
+) -> None:
+    """A report stored at 0004 (keyed by the bare machine id) is, after the upgrade, the record a
+    report without a home replaces; reports of homes stand beside it; a record that stopped
+    reporting stays listed, marked stale after STALE_DAYS."""
+    from alembic import command
+    from alembic.config import Config
+
+    from mcpward.registry import STALE_DAYS, InventoryUpload, ObservedServer
+    from mcpward.registry._database import _MIGRATIONS
+
+    def servers(*names: str) -> tuple[ObservedServer, ...]:
+        return tuple(ObservedServer(host="cursor", name=n, kind="local", launch=f"./{n}") for n in names)
+
+    registry = Registry.open(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with registry.database.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    old = datetime.now(UTC) - timedelta(days=STALE_DAYS + 1)
+    with registry.database.write_engine.begin() as connection:  # what mcpward 0004 stored
+        for key, host, server in (("m-1", "laptop-1", "old"), ("m-2", "laptop-2", "gone")):
+            connection.execute(
+                text("INSERT INTO machines (machine_key, hostname, os, reported_by, reported_at) "
+                     "VALUES (:key, :host, 'linux', 'agent', :at)"), {"key": key, "host": host, "at": old}
+            )  # fmt: skip
+            connection.execute(
+                text("INSERT INTO fleet_servers (machine_id, host, name, config_path, kind, launch) "
+                     "SELECT id, 'cursor', :name, '', 'local', './x' FROM machines WHERE machine_key = :key"),
+                {"name": server, "key": key},
+            )  # fmt: skip
+    registry.database.dispose()
+    registry = Registry.open(database_url)
+    try:
+        registry.record_inventory(
+            InventoryUpload(machine_id="m-1", hostname="laptop-1", servers=servers("own")), "agent"
+        )
+        for home, names in (("/home/alice", ("a1", "a2")), ("/home/bob", ())):
+            upload = InventoryUpload(
+                machine_id="m-1", hostname="laptop-1", home=home, servers=servers(*names)
+            )
+            registry.record_inventory(upload, "agent")
+        rows, total = registry.fleet()
+        assert total == 4 and {(r.hostname, r.home, r.server.name) for r in rows} == {
+            ("laptop-1", None, "own"),
+            ("laptop-1", "/home/alice", "a1"),
+            ("laptop-1", "/home/alice", "a2"),
+            ("laptop-2", None, "gone"),
+        }
+        listed = {(m.hostname, m.home): m for m in registry.machines()}
+        assert set(listed) == {("laptop-1", None), ("laptop-1", "/home/alice"), ("laptop-1", "/home/bob"),
+                               ("laptop-2", None)}  # fmt: skip
+        assert listed[("laptop-1", "/home/bob")].servers == 0 and not listed[("laptop-1", None)].stale
+        assert listed[("laptop-2", None)].stale and listed[("laptop-2", None)].reported_at < old + timedelta(
+            1
+        )
+        assert len({listed[("laptop-1", home)].machine for home in (None, "/home/alice", "/home/bob")}) == 1
+        assert registry.machine_count() == 2 and registry.home_count() == 4
+    finally:
+        registry.database.dispose()
+
+
+def test_the_fleet_names_the_advisories_of_what_machines_run(registry: Registry) -> None:
+    from mcpward.registry import InventoryUpload, ObservedServer
+
+    def npm(name: str, package: str, version: str) -> ObservedServer:
+        return ObservedServer(
+            host="cursor", name=name, kind="package", ecosystem="npm", package=package, version=version
+        )
+
+    upload = InventoryUpload(machine_id="m-1", hostname="laptop-1", home="/home/alice", servers=(
+        npm("remote", "mcp-remote", "0.1.15"),
+        npm("mail", "postmark-mcp", "1.0.16"),
+        npm("mail-before", "postmark-mcp", "1.0.15"),
+        npm("remote-fixed", "mcp-remote", "0.1.16"),
+    ))  # fmt: skip
+    registry.record_inventory(upload, "agent")
+    rows, _ = registry.fleet()
+    found = {row.server.name: [(a.id, a.malicious) for a in row.advisories] for row in rows}
+    assert found == {
+        "remote": [("GHSA-6xpm-ggf7-wc3p", False)],
+        "mail": [("MCPWARD-MAL-2025-0001", True)],
+        "mail-before": [],
+        "remote-fixed": [],
+    }
+    assert [row.server.name for row in rows if row.worst_advisory] == ["mail", "remote"]

@@ -318,11 +318,29 @@ def test_scan_reports_to_and_checks_against_a_registry_server(
         "other": "unapproved"
     }
     fleet, total = registry.fleet()
-    assert total == 2 and {(row[2].name, row[3].status) for row in fleet} == {
+    assert total == 2 and {(row.server.name, row.judgement.status) for row in fleet} == {
         ("files", "approved"),
         ("other", "unapproved"),
     }
     assert registry.machine_count() == 1 and token not in result.stdout + result.stderr
+
+    # Two more homes of the same machine: each report replaces its own home's, not the others'.
+    big, empty = tmp_path / "big", tmp_path / "empty"
+    write_json(
+        big / ".cursor" / "mcp.json", {"mcpServers": {f"s{i}": npx(f"s{i}-mcp@1.0.0") for i in range(17)}}
+    )
+    empty.mkdir()
+    for other in (big, empty):
+        again = cli("scan", "--home", str(other), "--host", "cursor", "--report-to", live_server)
+        assert again.exit_code == 0 and f"of {other.resolve()}" in again.stderr, again.stderr
+    fleet, total = registry.fleet()
+    by_home = {home: sum(1 for row in fleet if row.home == home) for home in {row.home for row in fleet}}
+    assert total == 19 and by_home == {str(home.resolve()): 2, str(big.resolve()): 17}
+    assert registry.machine_count() == 1 and {m.home for m in registry.machines()} == {
+        str(home.resolve()),
+        str(big.resolve()),
+        str(empty.resolve()),
+    }
 
 
 def test_v0_pages_follow_every_change_and_never_serve_a_lapsed_approval(site: Site) -> None:

@@ -283,8 +283,14 @@ def test_the_questionnaire_blank_and_answered_in_every_format(cli: Any, tmp_path
     assert "Tier-2 (read-only): 4" in answers["MCP-3"]["answer"]
     assert "1 drifted" in answers["MCP-4"]["evidence"]
     assert "1 approvals are past their re-review date" in answers["MCP-7"]["answer"]
-    assert (
-        "4 servers reported from machines; 1 approved, 1 unapproved, 1 revoked" in answers["MCP-8"]["answer"]
+    assert (  # every status of the fleet, the drifted server too
+        "4 servers reported from 1 machine (1 home, 0 stale); 1 approved, 1 version-drift, 1 revoked, "
+        "1 unapproved; 0 with a known advisory (0 malicious)." in answers["MCP-8"]["answer"]
+    )
+    # An approved version with an advisory is said to be one, not to have been revoked.
+    assert answers["MCP-5"]["answer"].startswith(
+        "1 approved version currently has a known advisory and is still approved: "
+        "npm:mcp-remote@0.1.15: GHSA-6xpm-ggf7-wc3p (critical)."
     )
     markdown = cli("report", "questionnaire", "--answer", "--database", database)
     assert (
@@ -368,7 +374,7 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
     markdown = cli("report", "audit", "--format", "md", *common).stdout
     html = cli("report", "audit", "--format", "html", *common).stdout
     listed = sections(report)
-    assert len(listed) == 14
+    assert len(listed) == 16  # with the fleet's advisories and its machines and homes
     for anchor, title, rows, _columns in listed:
         assert f"## {title} ({len(rows)})" in markdown, title
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
@@ -462,3 +468,117 @@ def test_calls_through_the_gateway_count_for_the_registry_entry_they_ran_under(
                            "--database", database).stdout)  # fmt: skip
     assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
     assert after["calls"]["by_entry"] == {str(idle.id): 1} and after["calls"]["by_server"]["memory"] == 1
+
+
+def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malicious_first(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mcpward.registry import STALE_DAYS, InventoryUpload, ObservedServer
+    from mcpward.report.audit import build_audit, render_html, render_markdown
+
+    def npm(name: str, package: str, version: str) -> ObservedServer:
+        return ObservedServer(
+            host="cursor", name=name, kind="package", ecosystem="npm", package=package, version=version
+        )
+
+    registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    reports = [
+        ("m1", "/home/alice", (npm("remote", "mcp-remote", "0.1.15"), npm("files", "@acme/files", "1.2.3"))),
+        ("m1", "/home/bob", (npm("mail", "postmark-mcp", "1.0.16"),)),
+        ("m1", "/mnt/image/home/carol", ()),
+    ]
+    for machine, home, servers in reports:
+        registry.record_inventory(
+            InventoryUpload(machine_id=machine, hostname="laptop-1", home=home, servers=servers), "agent"
+        )
+    silent = Registry(registry.database, clock=lambda: datetime.now(UTC) - timedelta(days=STALE_DAYS + 5))
+    silent.record_inventory(InventoryUpload(machine_id="m2", hostname="laptop-2", home="/home/dan"), "agent")
+
+    document = build_audit(registry, since=timedelta(days=90))
+    summary = document["summary"]
+    assert (summary["machines"], summary["homes"], summary["stale_homes"], summary["servers"]) == (2, 4, 1, 3)
+    assert summary["fleet_servers_with_advisories"] == 2
+    advised = document["fleet_advisories"]
+    assert [(row["server"], row["worst"], row["home"]) for row in advised] == [
+        ("mail", "malicious", "/home/bob"),
+        ("remote", "critical", "/home/alice"),
+    ]
+    assert advised[1]["fixed"] == "0.1.16" and advised[0]["fixed"] == "no fixed version"
+    homes = {row["home"]: row for row in document["machines"]}
+    assert homes["/mnt/image/home/carol"]["servers"] == 0 and homes["/home/dan"]["stale"]
+    markdown = render_markdown(document)
+    assert "## Fleet servers with known advisories (malicious first) (2)" in markdown
+    assert markdown.index("MCPWARD-MAL-2025-0001") < markdown.index("GHSA-6xpm-ggf7-wc3p")
+    assert "/home/dan" in markdown and "| homes | 4 |" in markdown
+    # The top says what to act on, worst first, each pointing at its list.
+    assert [(item["severity"], item["section"], item["count"]) for item in document["act_on"]] == [
+        ("critical", "fleet_advisories", 1),
+        ("high", "fleet_advisories", 1),
+        ("medium", "unapproved", 3),
+        ("low", "machines", 1),
+    ]
+    assert (
+        document["act_on"][0]["text"]
+        == "Remove 1 malicious package from machines: postmark-mcp on laptop-1 (/home/bob)."
+    )
+    assert markdown.index("## Act on") < markdown.index("## Summary")
+    assert "- **CRITICAL** Remove 1 malicious package" in markdown
+    html = render_html(document)
+    top = html.split('<h2 id="summary">', 1)[0]
+    assert top.index('class="sev-critical"') < top.index('class="sev-high"') < top.index('class="sev-medium"')
+    assert 'href="#fleet_advisories"' in top and "postmark-mcp on laptop-1 (/home/bob)" in top
+    registry.database.dispose()
+
+
+def test_the_questionnaire_answers_with_the_audit_reports_numbers(cli: Any, tmp_path: Path) -> None:
+    import csv
+    import io
+    import re
+
+    from mcpward.registry import InventoryUpload, ObservedServer
+
+    database, _ = known_content(tmp_path)
+    registry = Registry.open(database)
+    mail = ObservedServer(host="cursor", name="mail", kind="package", ecosystem="npm", package="postmark-mcp",
+                          version="1.0.16")  # fmt: skip
+    upload = InventoryUpload(machine_id="m1", hostname="laptop-1", home="/home/bob", servers=(mail,))
+    registry.record_inventory(upload, "agent")
+    registry.database.dispose()
+    report = json.loads(cli("report", "audit", "--format", "json", "--database", database).stdout)
+    answered = cli("report", "questionnaire", "--answer", "--format", "csv", "--database", database)
+    answers = {r["id"]: r["answer"] for r in csv.DictReader(io.StringIO(answered.stdout))}
+    summary, statuses = report["summary"], report["fleet_by_status"]
+    listed = cli("registry", "list", "--status", "approved", "--format", "json", "--database", database)
+    assert len(listed.json()) == summary["approved_entries"] == 4
+    assert answers["MCP-1"].startswith(f"{summary['approved_entries']} approved servers:")
+    expected = (
+        f"{summary['servers']} servers reported from {summary['machines']} machine "
+        f"({summary['homes']} homes, {summary['stale_homes']} stale); "
+        + ", ".join(f"{count} {status}" for status, count in statuses.items())
+        + f"; {summary['fleet_servers_with_advisories']} with a known advisory (1 malicious)."
+    )
+    assert expected in answers["MCP-8"], answers["MCP-8"]
+    assert sum(statuses.values()) == summary["servers"] == 5
+    assert statuses["unapproved"] == summary["unapproved"] == 2
+    assert f"{summary['reviews_expired']} approvals are past" in answers["MCP-7"]
+    assert re.search(
+        rf"\b{summary['approved_with_advisories']} approved version currently has", answers["MCP-5"]
+    )
+    assert "Fleet: 1 server with a known advisory (1 malicious)." in answers["MCP-5"]
+
+
+def test_an_approved_version_with_a_critical_advisory_is_a_critical_line_at_the_top(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from mcpward.report.audit import build_audit
+
+    database, _ = known_content(tmp_path)  # mcp-remote 0.1.15, approved with an override
+    registry = Registry.open(database)
+    document = build_audit(registry, since=timedelta(days=90))
+    registry.database.dispose()
+    levels = [item["severity"] for item in document["act_on"]]
+    assert levels == sorted(levels, key=["critical", "high", "medium", "low"].index)
+    (line,) = [item for item in document["act_on"] if item["section"] == "advisories"]
+    assert line["severity"] == "critical" and "npm:mcp-remote@0.1.15" in line["text"]

@@ -101,6 +101,33 @@ def advisories_for(package: PackageRef, records: Iterable[dict[str, Any]] | None
     return found
 
 
+def advisories_for_many(
+    packages: Iterable[PackageRef], records: Iterable[dict[str, Any]] | None = None
+) -> dict[PackageRef, list[Advisory]]:
+    """:func:`advisories_for` of many packages (a fleet's), reading each record once: the
+    records are grouped by the package they name, so the cost grows with packages plus records,
+    not their product. Packages with no advisory are left out."""
+    by_name: dict[tuple[Ecosystem, str], list[dict[str, Any]]] = {}
+    for record in records if records is not None else load_advisories():
+        named = set()
+        for affected in record.get("affected", []):
+            pkg = affected.get("package", {})
+            ecosystem = _OSV_ECOSYSTEMS.get(pkg.get("ecosystem"))
+            if ecosystem is not None:
+                named.add((ecosystem, _normal_name(ecosystem, str(pkg.get("name", "")))))
+        for key in named:
+            by_name.setdefault(key, []).append(record)
+    found: dict[PackageRef, list[Advisory]] = {}
+    for package in set(packages):
+        if package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
+            continue
+        candidates = by_name.get((package.ecosystem, _normal_name(package.ecosystem, package.name)))
+        advisories = advisories_for(package, candidates) if candidates else []
+        if advisories:
+            found[package] = advisories
+    return found
+
+
 def _normal_name(ecosystem: Ecosystem, name: str) -> str:
     return canonicalize_name(name) if ecosystem is Ecosystem.PYPI else name
 

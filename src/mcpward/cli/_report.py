@@ -86,7 +86,15 @@ def report_questionnaire(
     from mcpward.report.questionnaire import questionnaire, render_csv, render_markdown, write_xlsx
 
     check_format(output_format, ("md", "csv", "xlsx"))
-    questions = questionnaire(open_registry(database) if answer else None)
+    document = None
+    if answer:
+        from datetime import timedelta
+
+        from mcpward.report.audit import build_audit
+
+        # The audit report's own model: the two documents cannot disagree on a number.
+        document = build_audit(open_registry(database), since=timedelta(days=90))
+    questions = questionnaire(document)
     if output_format == "xlsx":
         if output is None:
             raise fail("--format xlsx needs --output FILE")

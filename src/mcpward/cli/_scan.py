@@ -133,12 +133,14 @@ def scan(
     with WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:
         report = run_scan(options, progress.callback())
     if registry or report_to:
-        report = _with_registry(report, registry, report_to)
+        # The home labels the fleet record, so that each home's report replaces only its own.
+        label = str((home or Path.home()).resolve())
+        report = _with_registry(report, registry, report_to, label)
     write_output(report, output_format, output)
     exit_on(report, threshold)
 
 
-def _with_registry(report: Report, source: str | None, report_to: str | None) -> Report:
+def _with_registry(report: Report, source: str | None, report_to: str | None, home: str) -> Report:
     from dataclasses import replace
 
     from mcpward.output.words import counted
@@ -147,8 +149,8 @@ def _with_registry(report: Report, source: str | None, report_to: str | None) ->
 
     try:
         if report_to:
-            stored = upload(report_to, report.servers)
-            typer.echo(f"mcpward: reported {counted(stored, 'server')} to {report_to}", err=True)
+            stored = upload(report_to, report.servers, home)
+            typer.echo(f"mcpward: reported {counted(stored, 'server')} of {home} to {report_to}", err=True)
         if source:
             findings = registry_findings(report.servers, approval_index(source))
             report = replace(report, findings=report.findings + tuple(findings))

@@ -6,6 +6,7 @@ Works offline on ``tools/list`` results saved as files; nothing leaves the machi
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,9 +136,34 @@ def surface_from_tools_file(path: Path) -> ServerSurface:
         raise DocumentError(
             f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
-    tools = tools_from_document(document)
+    tools = [_wire_names(tool) for tool in tools_from_document(document)]
     name = _server_name(document) or path.stem
     return ServerSurface(name, str(path), [tool_item(name, tool) for tool in tools])
+
+
+#: The official Python SDK's field names for the wire's, as its default ``model_dump()`` writes
+#: them into a saved file. Read only under the wire's names, a schema saved so was never inspected
+#: and its pins never matched the gateway's.
+_SDK_FIELD_NAMES = {"input_schema": "inputSchema", "output_schema": "outputSchema"}
+_SNAKE = re.compile(r"_([a-z])")
+
+
+def _wire_names(tool: dict[str, Any]) -> dict[str, Any]:
+    """A saved tool under the wire's field names (a wire name already present wins, as it does
+    for the SDK); annotation keys likewise (``read_only_hint`` -> ``readOnlyHint``)."""
+    if not any(key in tool for key in _SDK_FIELD_NAMES) and not isinstance(tool.get("annotations"), dict):
+        return tool
+    renamed = {key: value for key, value in tool.items() if key not in _SDK_FIELD_NAMES}
+    for snake, wire in _SDK_FIELD_NAMES.items():
+        if snake in tool and wire not in renamed:
+            renamed[wire] = tool[snake]
+    annotations = renamed.get("annotations")
+    if isinstance(annotations, dict):
+        camel = {key: value for key, value in annotations.items() if "_" not in key}
+        for key, value in annotations.items():
+            camel.setdefault(_SNAKE.sub(lambda match: match.group(1).upper(), key), value)
+        renamed["annotations"] = camel
+    return renamed
 
 
 def _server_name(document: Any) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
+from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
 from mcpward.registry._server_json import export as export_server_json
 from mcpward.registry._server_json import parse as parse_server_json
@@ -42,6 +43,7 @@ from mcpward.registry.interface import (
 
 __all__ = [
     "REVIEW_DAYS",
+    "STALE_DAYS",
     "ApprovalIndex",
     "AuditEvent",
     "Conflict",
@@ -50,6 +52,9 @@ __all__ = [
     "Decision",
     "Entry",
     "EntryRequest",
+    "FleetAdvisory",
+    "FleetMachine",
+    "FleetServer",
     "Forbidden",
     "Identity",
     "InvalidInput",
@@ -67,6 +72,7 @@ __all__ = [
     "approval_index",
     "default_url",
     "export_server_json",
+    "fleet_advisories",
     "gather_evidence",
     "normalise_url",
     "observe",
@@ -171,11 +177,12 @@ def approval_index(source: str) -> ApprovalIndex:
         registry.database.dispose()
 
 
-def report_to(base: str, servers: Sequence[ServerSpec]) -> int:
-    """Upload this machine's inventory to a registry server; the number of servers stored."""
+def report_to(base: str, servers: Sequence[ServerSpec], home: str | None = None) -> int:
+    """Upload this machine's inventory of ``home`` to a registry server; it replaces that
+    (machine, home)'s previous report only. The number of servers stored."""
     from mcpward.registry._remote import inventory, report_inventory
 
-    return report_inventory(base, inventory(servers))
+    return report_inventory(base, inventory(servers, home))
 
 
 def _plain(finding: Finding) -> dict[str, object]:

@@ -78,11 +78,20 @@ def machine_id() -> str:
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()
 
 
-def inventory(servers: Sequence[ServerSpec]) -> InventoryUpload:
+def inventory(servers: Sequence[ServerSpec], home: str | None = None) -> InventoryUpload:
+    try:
+        return _inventory(servers, home)
+    except ValidationError as exc:
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+        raise RegistryError(f"this inventory cannot be reported ({where})") from None
+
+
+def _inventory(servers: Sequence[ServerSpec], home: str | None) -> InventoryUpload:
     return InventoryUpload(
         machine_id=machine_id(),
         hostname=socket.gethostname()[:255] or "unknown",
         os=platform.system().lower()[:32] or None,
+        home=home,
         servers=tuple(observe(spec) for spec in servers),
     )
 

@@ -43,7 +43,15 @@ from mcpward.output.words import counted
 from mcpward.registry._anchor import AuditAnchor
 from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
 from mcpward.registry._database import Database
-from mcpward.registry._matching import ApprovalIndex, Judgement, identity_key
+from mcpward.registry._fleet import (
+    STALE_DAYS,
+    FleetMachine,
+    FleetServer,
+    fleet_advisories,
+    fleet_key,
+    machine_fingerprint,
+)
+from mcpward.registry._matching import ApprovalIndex, identity_key
 from mcpward.registry._tables import (
     AuditRow,
     EntryRow,
@@ -99,6 +107,10 @@ _ACTING = "by-token:"
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive times; everything here is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _machine_of(row: MachineRow) -> str:
+    return machine_fingerprint(row.machine if row.machine is not None else row.machine_key)
 
 
 def _digest(value: str) -> str:
@@ -862,13 +874,17 @@ class Registry:
     # -- the fleet inventory -----------------------------------------------------------------
 
     def record_inventory(self, upload: InventoryUpload, reporter: str) -> int:
-        """Replace what one machine reported before; returns the number of servers stored."""
+        """Replace what one (machine, home) reported before, and nothing else; returns the
+        number of servers stored."""
         now = self.now()
+        key = fleet_key(upload.machine_id, upload.home)
         with self.database.writing() as session:
-            machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == upload.machine_id))
+            machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == key))
             if machine is None:
                 machine = MachineRow(
-                    machine_key=upload.machine_id,
+                    machine_key=key,
+                    machine=upload.machine_id,
+                    home=upload.home,
                     hostname=upload.hostname,
                     os=upload.os,
                     reported_by=reporter,
@@ -893,16 +909,23 @@ class Registry:
 
     def fleet(
         self, *, status: str | None = None, limit: int = 500, offset: int = 0
-    ) -> tuple[list[tuple[str, datetime, ObservedServer, Judgement]], int]:
-        """Every server on every machine with its approval status, and the total count.
+    ) -> tuple[list[FleetServer], int]:
+        """Every server of every (machine, home) with its approval status and the advisories
+        known for its version, and the total count.
 
         A status filter is applied after judging (statuses are not stored: they change when the
         registry does), so it reads every row; the fleet view pages the unfiltered list."""
         index = self.approval_index()
         query = (
-            select(MachineRow.hostname, MachineRow.reported_at, FleetServerRow)
+            select(MachineRow, FleetServerRow)
             .join(MachineRow, MachineRow.id == FleetServerRow.machine_id)
-            .order_by(MachineRow.hostname, FleetServerRow.host, FleetServerRow.name)
+            .order_by(
+                MachineRow.hostname,
+                MachineRow.home,
+                FleetServerRow.host,
+                FleetServerRow.name,
+                FleetServerRow.id,
+            )
         )
         with self.database.reading() as session:
             if status is None:
@@ -911,8 +934,8 @@ class Registry:
             else:
                 rows = session.execute(query).all()
                 total = 0
-            judged = []
-            for hostname, reported_at, row in rows:
+            read = []
+            for machine, row in rows:
                 observed = ObservedServer(
                     host=row.host,
                     name=row.name,
@@ -924,12 +947,62 @@ class Registry:
                     digest=row.digest,
                     launch=row.launch,
                 )
-                judged.append((hostname, _utc(reported_at), observed, index.judge(observed)))
+                read.append(
+                    (
+                        machine.hostname,
+                        _utc(machine.reported_at),
+                        machine.home,
+                        _machine_of(machine),
+                        observed,
+                    )
+                )
+        advisories = fleet_advisories(observed for *_, observed in read)
+        judged = [
+            FleetServer(
+                hostname=hostname,
+                reported_at=reported_at,
+                server=observed,
+                judgement=index.judge(observed),
+                home=home,
+                machine=machine_label,
+                advisories=advisories.get(observed, ()),
+            )
+            for hostname, reported_at, home, machine_label, observed in read
+        ]
         if status is not None:
-            judged = [item for item in judged if item[3].status == status]
+            judged = [item for item in judged if item.judgement.status == status]
             total = len(judged)
             judged = judged[offset : offset + limit]
         return judged, total
+
+    def machines(self) -> list[FleetMachine]:
+        """Every (machine, home) that ever reported, those with no servers and those that
+        stopped reporting too, with the date of its last report."""
+        stale_before = self.now() - timedelta(days=STALE_DAYS)
+        counts = (
+            select(FleetServerRow.machine_id, func.count().label("servers"))
+            .group_by(FleetServerRow.machine_id)
+            .subquery()
+        )
+        query = (
+            select(MachineRow, func.coalesce(counts.c.servers, 0))
+            .outerjoin(counts, counts.c.machine_id == MachineRow.id)
+            .order_by(MachineRow.hostname, MachineRow.home, MachineRow.id)
+        )
+        with self.database.reading() as session:
+            return [
+                FleetMachine(
+                    machine=_machine_of(row),
+                    hostname=row.hostname,
+                    home=row.home,
+                    os=row.os,
+                    reported_by=row.reported_by,
+                    reported_at=_utc(row.reported_at),
+                    servers=int(servers),
+                    stale=_utc(row.reported_at) < stale_before,
+                )
+                for row, servers in session.execute(query).all()
+            ]
 
     def record_gateway_events(self, records: Sequence[dict[str, Any]]) -> None:
         """Mirror gateway audit records (not registry changes: no audit event of our own)."""
@@ -960,6 +1033,12 @@ class Registry:
             return list(session.scalars(query))
 
     def machine_count(self) -> int:
+        """Machines, not homes: the records of one machine's homes count once."""
+        reported = func.coalesce(MachineRow.machine, MachineRow.machine_key)
+        with self.database.reading() as session:
+            return int(session.scalar(select(func.count(func.distinct(reported)))) or 0)
+
+    def home_count(self) -> int:
         with self.database.reading() as session:
             return int(session.scalar(select(func.count()).select_from(MachineRow)) or 0)
 

@@ -137,10 +137,17 @@ class SessionRow(Base):
 
 
 class MachineRow(Base):
+    """One (machine, home) as it last reported: ``machine_key`` folds the home into the machine
+    id (see ``_fleet.fleet_key``), so each home's report replaces only its own."""
+
     __tablename__ = "machines"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     machine_key: Mapped[str] = mapped_column(String(128), unique=True)
+    #: The machine id as reported (NULL on rows from before 0005, whose key was that id).
+    machine: Mapped[str | None] = mapped_column(String(128))
+    #: The home the scan read; NULL for a report that named none.
+    home: Mapped[str | None] = mapped_column(String(500))
     hostname: Mapped[str] = mapped_column(String(255))
     os: Mapped[str | None] = mapped_column(String(32))
     reported_by: Mapped[str] = mapped_column(String(200))
@@ -148,7 +155,7 @@ class MachineRow(Base):
 
 
 class FleetServerRow(Base):
-    """One server as a machine last reported it (a report replaces the machine's rows)."""
+    """One server as a (machine, home) last reported it (a report replaces that record's rows)."""
 
     __tablename__ = "fleet_servers"
     __table_args__ = (Index("ix_fleet_servers_identity", "kind", "ecosystem", "package"),)

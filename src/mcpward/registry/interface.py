@@ -400,10 +400,17 @@ class ObservedServer(_Frozen):
 
 
 class InventoryUpload(_Frozen):
-    """What ``mcpward scan --report-to`` sends for one machine; it replaces that machine's
-    previous report."""
+    """What ``mcpward scan --report-to`` sends for one machine and home; it replaces the report
+    of that same (machine, home) and no other."""
 
     machine_id: str = Field(min_length=1, max_length=128)
     hostname: str = Field(min_length=1, max_length=255)
     os: str | None = Field(default=None, max_length=32)
+    #: The home folder the scan read (absolute); None from older clients.
+    home: str | None = Field(default=None, min_length=1, max_length=500)
     servers: tuple[ObservedServer, ...] = Field(default=(), max_length=5000)
+
+    @field_validator("machine_id", "hostname", "os", "home")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return no_control_characters(value)

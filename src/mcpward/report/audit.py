@@ -17,7 +17,8 @@ import orjson
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.registry import ObservedServer, Registry, Status
+from mcpward.output.words import counted
+from mcpward.registry import STALE_DAYS, FleetServer, ObservedServer, Registry, Status, fleet_advisories
 
 #: A re-review due within this many days is listed as due soon.
 DUE_SOON_DAYS = 30
@@ -39,25 +40,68 @@ def build_audit(
     registry.expire_due()
     entries = registry.entries()
     fleet_rows, _ = registry.fleet(limit=1_000_000)
+    machines = [
+        {
+            "machine": m.hostname,
+            "machine_id": m.machine,
+            "home": m.home,
+            "os": m.os,
+            "servers": m.servers,
+            "reported_at": m.reported_at.isoformat(),
+            "stale": m.stale,
+        }
+        for m in registry.machines()
+    ]
     if local:
         index = registry.approval_index()
+        known = fleet_advisories(server for _, server in local)
         fleet_rows = [
             *fleet_rows,
-            *((machine, now, server, index.judge(server)) for machine, server in local),
+            *(
+                FleetServer(
+                    hostname=machine,
+                    reported_at=now,
+                    server=server,
+                    judgement=index.judge(server),
+                    machine="local",
+                    advisories=known.get(server, ()),
+                )
+                for machine, server in local
+            ),
         ]
-    fleet = [
+        for hostname in dict.fromkeys(machine for machine, _ in local):
+            servers = sum(1 for machine, _ in local if machine == hostname)
+            machines.append({"machine": hostname, "machine_id": "local", "home": None, "os": None,
+                             "servers": servers, "reported_at": now.isoformat(), "stale": False})  # fmt: skip
+    fleet: list[dict[str, Any]] = [
         {
-            "machine": hostname,
-            "reported_at": reported.isoformat(),
-            "host": server.host,
-            "server": server.name,
-            "runs": server.launch or server.package,
-            "status": judgement.status,
-            "detail": judgement.message,
-            "entry": judgement.entry_id,
-            "pinned": bool(server.version or server.digest) or server.kind == "remote",
+            "machine": row.hostname,
+            "machine_id": row.machine,
+            "home": row.home,
+            "reported_at": row.reported_at.isoformat(),
+            "host": row.server.host,
+            "server": row.server.name,
+            "runs": row.server.launch or row.server.package,
+            "status": row.judgement.status,
+            "detail": row.judgement.message,
+            "entry": row.judgement.entry_id,
+            "pinned": bool(row.server.version or row.server.digest) or row.server.kind == "remote",
+            "advisories": [a.as_dict() for a in row.advisories],
+            "advisory": _advisory_label(row),
         }
-        for hostname, reported, server, judgement in fleet_rows
+        for row in fleet_rows
+    ]
+    fleet_advised = [
+        {
+            **row,
+            "worst": "malicious" if row["advisories"][0]["malicious"] else row["advisories"][0]["severity"],
+            "summary": row["advisories"][0]["summary"],
+            "fixed": ", ".join(row["advisories"][0]["fixed"]) or "no fixed version",
+        }
+        for row in sorted(
+            (row for row in fleet if row["advisories"]),
+            key=lambda row: (not row["advisories"][0]["malicious"], _rank(row["advisories"][0]["severity"])),
+        )
     ]
     calls = _calls(audit_log, start) if audit_log else None
     approved = [e for e in entries if e.status is Status.APPROVED]
@@ -67,6 +111,8 @@ def build_audit(
         "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
         "summary": {},
         "fleet": fleet,
+        "machines": machines,
+        "fleet_advisories": fleet_advised,
         "unapproved": [row for row in fleet if row["status"] == "unapproved"],
         "unpinned": [row for row in fleet if not row["pinned"]],
         "drifted": [row for row in fleet if row["status"] in ("version-drift", "integrity-mismatch")],
@@ -74,6 +120,9 @@ def build_audit(
         "reviews_expired": [_entry(e) for e in entries if e.status is Status.EXPIRED],
         "reviews_due": [_entry(e) for e in approved if e.review_due and e.review_due <= due_by],
         "advisories": _advisories(approved),
+        # What the questionnaire answers from, so that its numbers are this document's.
+        "approved": [_approved(e) for e in approved],
+        "fleet_by_status": dict(Counter(row["status"] for row in fleet).most_common()),
         "registry": Counter(e.status.value for e in entries),
         "review_findings": [
             {
@@ -96,8 +145,11 @@ def build_audit(
         ]
         document["calls"] = calls
     summary = {
-        "machines": len({row["machine"] for row in fleet}),
+        "machines": len({(row["machine"], row["machine_id"]) for row in machines}),
+        "homes": len(machines),
+        "stale_homes": sum(1 for row in machines if row["stale"]),
         "servers": len(fleet),
+        "fleet_servers_with_advisories": len(fleet_advised),
         "unapproved": len(document["unapproved"]),
         "unpinned": len(document["unpinned"]),
         "drifted": len(document["drifted"]),
@@ -118,6 +170,7 @@ def build_audit(
             "baseline_alerts": len(calls["baseline_alerts"]),
         }
     document["summary"] = summary
+    document["act_on"] = act_on(document)
     if previous is not None:
         before = previous.get("summary", {})
         document["trends"] = {
@@ -131,6 +184,89 @@ def build_audit(
     return document
 
 
+def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an auditor must act on, worst first, in a few lines: each with its severity, a
+    sentence naming the count and the first items, and the section that lists them all."""
+    summary = document["summary"]
+    calls = document.get("calls") or {}
+    advised = document["fleet_advisories"]
+    malicious = [row for row in advised if row["worst"] == "malicious"]
+    mismatched = [row for row in document["drifted"] if row["status"] == "integrity-mismatch"]
+
+    def servers(rows: list[dict[str, Any]]) -> str:
+        named = [
+            f"{row['runs'] or row['server']} on {row['machine']}"
+            + (f" ({row['home']})" if row.get("home") else "")
+            for row in rows[:3]
+        ]
+        return "; ".join(named) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
+
+    def entries(rows: list[dict[str, Any]]) -> str:
+        named = list(dict.fromkeys(str(row["identity"]) for row in rows))
+        return ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+
+    items: list[tuple[str, int, str, str]] = [
+        ("critical", len(malicious), "fleet_advisories",
+         f"Remove {counted(len(malicious), 'malicious package')} from machines: {servers(malicious)}."),
+        ("critical", len(document["revoked"]), "revoked",
+         f"Remove {counted(len(document['revoked']), 'revoked server')} still configured: "
+         f"{servers(document['revoked'])}."),
+        ("critical", len(mismatched), "drifted",
+         f"Investigate {counted(len(mismatched), 'server')} whose image or archive differs from the "
+         f"approved one: {servers(mismatched)}."),
+        (_worst_of(document["advisories"]), len({a["id"] for a in document["advisories"]}), "advisories",
+         f"Update or revoke {counted(len({a['id'] for a in document['advisories']}), 'approved version')} "
+         f"with known advisories: {entries(document['advisories'])}."),
+        ("high", len(advised) - len(malicious), "fleet_advisories",
+         f"Update {counted(len(advised) - len(malicious), 'fleet server')} with known advisories: "
+         f"{servers([row for row in advised if row['worst'] != 'malicious'])}."),
+        ("high", len(calls.get("egress_denials", ())), "egress_denials",
+         f"Investigate {counted(len(calls.get('egress_denials', ())), 'egress denial')} (a server "
+         "tried to reach what its profile does not allow)."),
+        ("medium", summary["unapproved"], "unapproved",
+         f"Request a review of, or remove, {counted(summary['unapproved'], 'unapproved server')}: "
+         f"{servers(document['unapproved'])}."),
+        ("medium", summary["drifted"] - len(mismatched), "drifted",
+         f"Move {counted(summary['drifted'] - len(mismatched), 'server')} to the approved version."),
+        ("medium", summary["reviews_expired"], "reviews_expired",
+         f"Re-review {counted(summary['reviews_expired'], 'expired approval')}: "
+         f"{entries(document['reviews_expired'])}."),
+        ("medium", len(calls.get("tool_changes", ())), "tool_changes",
+         f"Review {counted(len(calls.get('tool_changes', ())), 'tool description change')}."),
+        ("medium", len(calls.get("dlp_events", ())), "dlp_events",
+         f"Look into {counted(len(calls.get('dlp_events', ())), 'DLP event')}."),
+        ("low", summary["reviews_due"], "reviews_due",
+         f"Plan {counted(summary['reviews_due'], 're-review')} due within {DUE_SOON_DAYS} days."),
+        ("low", summary["stale_homes"], "machines",
+         f"Find out why {counted(summary['stale_homes'], 'home')} stopped reporting "
+         f"(no report for {STALE_DAYS} days)."),
+        ("low", summary["unpinned"], "unpinned",
+         f"Pin {counted(summary['unpinned'], 'server')} to an exact version."),
+    ]  # fmt: skip
+    ordered = sorted(items, key=lambda item: -_SEVERITIES.index(item[0]))  # stable within a level
+    return [
+        {"severity": severity, "count": count, "section": section, "text": text}
+        for severity, count, section, text in ordered
+        if count > 0
+    ]
+
+
+def _worst_of(advisories: list[dict[str, Any]]) -> str:
+    """An approved version with a critical or malicious advisory is critical; otherwise high."""
+    return "critical" if any(a["malicious"] or a["severity"] == "critical" for a in advisories) else "high"
+
+
+def _advisory_label(row: FleetServer) -> str | None:
+    """The advisories of a fleet server in one cell: its ids, the worst first."""
+    if not row.advisories:
+        return None
+    return ", ".join(a.id for a in row.advisories)
+
+
+def _rank(severity: str) -> int:
+    return -_SEVERITIES.index(severity) if severity in _SEVERITIES else 1
+
+
 def _entry(entry: Any) -> dict[str, Any]:
     return {
         "id": entry.id,
@@ -140,6 +276,18 @@ def _entry(entry: Any) -> dict[str, Any]:
         "tier": entry.tier,
         "status": entry.status.value,
         "review_due": str(entry.review_due) if entry.review_due else None,
+    }
+
+
+def _approved(entry: Any) -> dict[str, Any]:
+    identity = entry.identity
+    return {
+        **_entry(entry),
+        "source": str(identity.ecosystem) if identity.kind == "package" else identity.kind,
+        "pinned_tools": bool(entry.pins),
+        "integrity": bool(identity.integrity or identity.digest),
+        "vet": entry.vet.verdict if entry.vet else "not vetted",
+        "provenance_verified": bool(entry.repository_verified),
     }
 
 
@@ -263,18 +411,29 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
     format."""
     found: list[tuple[str, str, list[dict[str, Any]], tuple[str, ...]]] = [
         (
+            "fleet_advisories",
+            "Fleet servers with known advisories (malicious first)",
+            document["fleet_advisories"],
+            ("worst", "advisory", "machine", "home", "server", "runs", "status", "fixed"),
+        ),
+        (
             "unapproved",
             "Unapproved servers",
             document["unapproved"],
-            ("machine", "host", "server", "runs", "detail"),
+            ("machine", "home", "host", "server", "runs", "detail"),
         ),
-        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "host", "server", "runs")),
-        ("drifted", "Drifted servers", document["drifted"], ("machine", "host", "server", "runs", "detail")),
+        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "home", "host", "server", "runs")),
+        (
+            "drifted",
+            "Drifted servers",
+            document["drifted"],
+            ("machine", "home", "host", "server", "runs", "detail"),
+        ),
         (
             "revoked",
             "Revoked servers still configured",
             document["revoked"],
-            ("machine", "host", "server", "runs"),
+            ("machine", "home", "host", "server", "runs"),
         ),
         (
             "reviews_expired",
@@ -330,14 +489,20 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 ("at", "server", "tool", "kind", "seq"),
             ),
         ]
-    found.append(
+    found += [
+        (
+            "machines",
+            f"Machines and homes, by last report (stale after {STALE_DAYS} days)",
+            document["machines"],
+            ("machine", "machine_id", "home", "servers", "reported_at", "stale"),
+        ),
         (
             "fleet",
-            "Every server by machine",
+            "Every server by machine and home",
             document["fleet"],
-            ("machine", "host", "server", "runs", "status"),
-        )
-    )
+            ("machine", "home", "host", "server", "runs", "status", "advisory"),
+        ),
+    ]
     return found
 
 
@@ -349,6 +514,13 @@ def render_markdown(document: dict[str, Any]) -> str:
         "",
         f"Period: {period['from'][:10]} to {period['to'][:10]} ({period['days']} days). "
         f"Generated {document['generated_at'][:19]} UTC.",
+        "",
+        "## Act on",
+        "",
+        *(
+            [f"- **{item['severity'].upper()}** {item['text']}" for item in document["act_on"]]
+            or ["Nothing to act on."]
+        ),
         "",
         "## Summary",
         "",
@@ -395,7 +567,12 @@ def render_html(document: dict[str, Any]) -> str:
         loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
     )
     listed = sections(document)
-    anchors = {anchor: anchor for anchor, *_ in listed} | {"servers": "fleet", "machines": "fleet"}
+    anchors = {anchor: anchor for anchor, *_ in listed} | {
+        "servers": "fleet",
+        "homes": "machines",
+        "stale_homes": "machines",
+        "fleet_servers_with_advisories": "fleet_advisories",
+    }
     # ``trends`` is in the document only with --previous; passing it twice made that a TypeError.
     return environment.get_template("audit.html").render(
         **{"trends": None, **document},

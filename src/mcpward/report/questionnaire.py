@@ -1,6 +1,6 @@
 """``mcpward report questionnaire``: the MCP section of a third-party risk questionnaire, blank
-to send to vendors, or answered for this organisation (``--answer``) from the registry and the
-fleet inventory, each answer with the evidence it rests on."""
+to send to vendors, or answered for this organisation (``--answer``) from the audit report's
+document (registry, fleet inventory, audit log), each answer with the evidence it rests on."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from mcpward.registry import REVIEW_DAYS, Registry, Status
+from mcpward.output.words import counted
+from mcpward.registry import REVIEW_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +39,40 @@ QUESTIONS = (
 )
 
 
-def questionnaire(registry: Registry | None) -> list[Question]:
-    if registry is None:
+def questionnaire(document: dict[str, Any] | None) -> list[Question]:
+    """Blank without a document; else answered from the audit document
+    (:func:`mcpward.report.audit.build_audit`), the one model of the registry, fleet and audit
+    log that the audit report renders, so that every number here is one of the report's."""
+    if document is None:
         return [Question(qid, text) for qid, text in QUESTIONS]
-    registry.expire_due()
-    entries = registry.entries()
-    approved = [e for e in entries if e.status is Status.APPROVED]
-    fleet, total = registry.fleet(limit=1_000_000)
-    statuses = Counter(judgement.status for *_, judgement in fleet)
-    kinds = Counter(
-        e.identity.kind if e.identity.kind != "package" else str(e.identity.ecosystem) for e in approved
-    )
-    tiers = Counter(e.tier for e in approved)
-    pinned_tools = sum(1 for e in approved if e.pins)
-    with_integrity = sum(1 for e in approved if e.identity.integrity or e.identity.digest)
-    vetted = Counter(e.vet.verdict if e.vet else "not vetted" for e in approved)
-    verified = sum(1 for e in approved if e.repository_verified)
-    expired = sum(1 for e in entries if e.status is Status.EXPIRED)
-    owners = len({e.owner for e in approved})
-    names = ", ".join(f"{e.name} ({e.identity.display})" for e in approved[:50])
+    summary = document["summary"]
+    approved = document["approved"]
+    statuses = document["fleet_by_status"]
+    kinds = Counter(e["source"] for e in approved)
+    tiers = Counter(e["tier"] for e in approved)
+    pinned_tools = sum(1 for e in approved if e["pinned_tools"])
+    with_integrity = sum(1 for e in approved if e["integrity"])
+    vetted = Counter(e["vet"] for e in approved)
+    verified = sum(1 for e in approved if e["provenance_verified"])
+    owners = len({e["owner"] for e in approved})
+    names = ", ".join(f"{e['name']} ({e['identity']})" for e in approved[:50])
     more = f" and {len(approved) - 50} more" if len(approved) > 50 else ""
+    advised = document["advisories"]
+    fleet_advised = document["fleet_advisories"]
+    malicious = sum(1 for row in fleet_advised if row["worst"] == "malicious")
+    affected = len({a["id"] for a in advised})  # approved entries, each with one row per advisory
+    if affected:
+        listed = "; ".join(f"{a['identity']}: {a['advisory']} ({a['severity']})" for a in advised[:20])
+        verb = ("has", "is") if affected == 1 else ("have", "are")
+        standing = (
+            f"{counted(affected, 'approved version')} currently {verb[0]} a known advisory and "
+            f"{verb[1]} still approved: {listed}. "
+        )
+    else:
+        standing = "No approved version has a known advisory. "
     answers = {
         "MCP-1": (
-            f"{len(approved)} approved servers: {names}{more}." if approved else "None approved.",
+            f"{counted(len(approved), 'approved server')}: {names}{more}." if approved else "None approved.",
             f"registry: {len(approved)} approved entries (mcpward registry list --status approved)",
         ),
         "MCP-2": (
@@ -84,10 +97,12 @@ def questionnaire(registry: Registry | None) -> list[Question]:
             f"{statuses.get('integrity-mismatch', 0)} integrity mismatches",
         ),
         "MCP-5": (
-            "Advisories (OSV) are matched against every configured and approved server by "
-            "`mcpward scan` and the audit report; an affected entry is revoked, after which scans "
-            "and the gateway refuse it, and a fixed version goes through review.",
-            "mcpward advisories update; mcpward report audit (approved versions with advisories)",
+            standing + "Advisories (OSV) are matched against every configured and approved server by "
+            "`mcpward scan`, the fleet view and the audit report; approving a version with a known "
+            "advisory needs a recorded override; revoking an entry makes scans and the gateway "
+            "refuse it, and a fixed version goes through review. Fleet: "
+            f"{counted(len(fleet_advised), 'server')} with a known advisory ({malicious} malicious).",
+            "mcpward report audit (approved versions with advisories; fleet servers with advisories)",
         ),
         "MCP-6": (
             f"Yes: tool signatures are pinned ({pinned_tools} approved entries carry pins) and the "
@@ -96,14 +111,17 @@ def questionnaire(registry: Registry | None) -> list[Question]:
             "registry entries' pins; gateway audit log (tool-changed events)",
         ),
         "MCP-7": (
-            f"Every {REVIEW_DAYS} days; {expired} approvals are past their re-review date. Each "
-            f"entry has a named owner ({owners} owners for {len(approved)} approved servers).",
+            f"Every {REVIEW_DAYS} days; {summary['reviews_expired']} approvals are past their re-review "
+            f"date. Each entry has a named owner ({owners} owners for {len(approved)} approved servers).",
             "registry review dates and owners",
         ),
         "MCP-8": (
-            f"Yes: {total} servers reported from machines; {statuses.get('approved', 0)} approved, "
-            f"{statuses.get('unapproved', 0)} unapproved, {statuses.get('revoked', 0)} revoked.",
-            "fleet inventory (mcpward scan --report-to)",
+            f"Yes: {counted(summary['servers'], 'server')} reported from "
+            f"{counted(summary['machines'], 'machine')} ({counted(summary['homes'], 'home')}, "
+            f"{summary['stale_homes']} stale); "
+            + ", ".join(f"{count} {status}" for status, count in statuses.items())
+            + f"; {len(fleet_advised)} with a known advisory ({malicious} malicious).",
+            "fleet inventory (mcpward scan --report-to); mcpward report audit",
         ),
     }
     return [Question(qid, text, *answers[qid]) for qid, text in QUESTIONS]

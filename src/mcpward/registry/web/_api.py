@@ -80,12 +80,28 @@ class TokenBody(_Body):
 
 class FleetItem(BaseModel):
     hostname: str
+    #: A fingerprint of the machine id (the id itself is what an upload needs: never shown).
+    machine: str
+    home: str | None
     reported_at: str
     server: dict[str, Any]
     status: str
     severity: str
     message: str
     entry_id: int | None
+    #: Advisories known for the server's exact version, malicious first.
+    advisories: list[dict[str, Any]]
+
+
+class FleetMachineItem(BaseModel):
+    machine: str
+    hostname: str
+    home: str | None
+    os: str | None
+    reported_by: str
+    reported_at: str
+    servers: int
+    stale: bool
 
 
 @router.get("/entries", response_model=EntryPage)
@@ -214,15 +230,36 @@ def fleet_servers(
     rows, _total = _registry(request).fleet(status=status, limit=limit, offset=offset)
     return [
         FleetItem(
-            hostname=hostname,
-            reported_at=reported.isoformat(),
-            server=server.model_dump(),
-            status=judgement.status,
-            severity=judgement.severity.value,
-            message=judgement.message,
-            entry_id=judgement.entry_id,
+            hostname=row.hostname,
+            machine=row.machine,
+            home=row.home,
+            reported_at=row.reported_at.isoformat(),
+            server=row.server.model_dump(),
+            status=row.judgement.status,
+            severity=row.judgement.severity.value,
+            message=row.judgement.message,
+            entry_id=row.judgement.entry_id,
+            advisories=[advisory.as_dict() for advisory in row.advisories],
         )
-        for hostname, reported, server, judgement in rows
+        for row in rows
+    ]
+
+
+@router.get("/fleet/machines", response_model=list[FleetMachineItem])
+def fleet_machines(request: Request, _who: Viewer) -> list[FleetMachineItem]:
+    """Every (machine, home) that reported, with its last report (stale after STALE_DAYS)."""
+    return [
+        FleetMachineItem(
+            machine=m.machine,
+            hostname=m.hostname,
+            home=m.home,
+            os=m.os,
+            reported_by=m.reported_by,
+            reported_at=m.reported_at.isoformat(),
+            servers=m.servers,
+            stale=m.stale,
+        )
+        for m in _registry(request).machines()
     ]
 
 

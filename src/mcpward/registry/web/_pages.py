@@ -16,6 +16,7 @@ from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
 from mcpward.output.words import counted
+from mcpward.registry._fleet import STALE_DAYS, advised_first
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     MAX_INT,
@@ -268,6 +269,10 @@ def fleet(
             "rows": rows,
             "total": total,
             "machines": registry.machine_count(),
+            "homes": registry.machines(),
+            # Across the whole fleet, not this page: a malicious package must not hide on page 9.
+            "advised": advised_first(registry.fleet(limit=MAX_INT)[0]),
+            "stale_days": STALE_DAYS,
             "status": status or "",
             "page": page,
             "pages": max(1, -(-total // _PAGE)),
