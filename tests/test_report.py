@@ -582,3 +582,33 @@ def test_an_approved_version_with_a_critical_advisory_is_a_critical_line_at_the_
     assert levels == sorted(levels, key=["critical", "high", "medium", "low"].index)
     (line,) = [item for item in document["act_on"] if item["section"] == "advisories"]
     assert line["severity"] == "critical" and "npm:mcp-remote@0.1.15" in line["text"]
+
+
+def test_calls_with_the_registry_check_off_count_for_the_package_their_server_ran(
+    cli: Any, tmp_path: Path
+) -> None:
+    """With no entry checked at launch the record names the package the launch line runs, and
+    the report counts the approved entry of that package as used."""
+    from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors, records
+    from mcpward.gateway.interface import Exchange, Session
+
+    database, log_path = known_content(tmp_path)
+    log = AuditLog(log_path)
+    checks = build_interceptors(GatewayConfig(), audit_log=log, command=("npx", "-y", "@acme/idle@1.2.3"))
+    audit = checks[-1]
+    session = Session(server="memory", target="npx -y @acme/idle@1.2.3")  # no registry entry
+    call = {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": "read_graph", "arguments": {}},
+    }
+    audit.forwarded(session, Exchange(id=7, method="tools/call", request=call), "request")
+    log.close()
+    written = list(records(log_path))[-1]
+    assert written["package"] == {"ecosystem": "npm", "name": "@acme/idle", "version": "1.2.3"}
+    assert "entry" not in written
+    after = json.loads(cli("report", "audit", "--format", "json", "--audit-log", str(log_path),
+                           "--database", database).stdout)  # fmt: skip
+    assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
+    assert after["calls"]["by_package"] == {"npm:@acme/idle@1.2.3": 1}

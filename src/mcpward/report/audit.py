@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from packaging.utils import canonicalize_name
 
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
@@ -141,7 +142,10 @@ def build_audit(
         document["unused"] = [
             _entry(e)
             for e in approved
-            if _server_name(e) not in used and e.name not in used and e.id not in calls["by_entry"]
+            if _server_name(e) not in used
+            and e.name not in used
+            and e.id not in calls["by_entry"]
+            and _entry_package_key(e) not in calls["by_package"]
         ]
         document["calls"] = calls
     summary = {
@@ -334,11 +338,35 @@ _EVENT_GROUPS = {
 }
 
 
+def _package_key(package: dict[str, Any]) -> str:
+    """One spelling of a package for counting: ecosystem, name (PyPI's canonical) and the
+    version, or for an image its digest."""
+    ecosystem, name = str(package.get("ecosystem", "")), str(package.get("name", ""))
+    if ecosystem == "pypi":
+        name = canonicalize_name(name)
+    if ecosystem == "oci":
+        return f"oci:{name}@{package.get('digest') or ''}"
+    return f"{ecosystem}:{name}@{package.get('version') or ''}"
+
+
+def _entry_package_key(entry: Any) -> str | None:
+    identity = entry.identity
+    if identity.kind == "package":
+        return _package_key(
+            {"ecosystem": identity.ecosystem, "name": identity.name, "version": identity.version}
+        )
+    if identity.kind == "oci":
+        return _package_key({"ecosystem": "oci", "name": identity.name, "digest": identity.digest})
+    return None
+
+
 def _calls(path: Path, start: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
     #: Calls by the registry entry the gateway launched the server under (when it checked one).
     by_entry: Counter[int] = Counter()
+    #: Calls by the package the server's launch line ran (recorded when no entry was checked).
+    by_package: Counter[str] = Counter()
     by_tool: dict[str, Counter[str]] = defaultdict(Counter)
     decisions: Counter[str] = Counter()
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
@@ -359,6 +387,9 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
             entry = record.get("entry")
             if isinstance(entry, dict) and isinstance(entry.get("id"), int):
                 by_entry[entry["id"]] += 1
+            package = record.get("package")
+            if isinstance(package, dict):
+                by_package[_package_key(package)] += 1
             by_tool[server][str(record.get("tool"))] += 1
             decisions[str(record.get("decision"))] += 1
         for event in record.get("events") or ():
@@ -379,6 +410,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         "total": total,
         "by_server": dict(by_server.most_common()),
         "by_entry": dict(by_entry.most_common()),
+        "by_package": dict(by_package.most_common()),
         "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
         "decisions": dict(decisions),
         "egress_denials": denials[:10_000],

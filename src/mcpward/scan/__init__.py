@@ -6,19 +6,16 @@
 
 from mcpward.scan._engine import ScanOptions, discover, run_scan
 from mcpward.scan._hosts import host_ids
-from mcpward.scan._launch import Launch, resolve_launch
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS
 from mcpward.scan.interface import DiscoveredServer, TargetOS
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
     "DiscoveredServer",
-    "Launch",
     "ScanOptions",
     "TargetOS",
     "discovered_servers",
     "host_ids",
-    "resolve_launch",
     "run_scan",
 ]
 

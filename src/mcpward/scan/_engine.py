@@ -13,6 +13,7 @@ from mcpward import __version__
 from mcpward._documents import DocumentError, load_document
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
+from mcpward.launch import Launch, resolve_launch
 from mcpward.model import (
     Category,
     Ecosystem,
@@ -26,7 +27,6 @@ from mcpward.model import (
 )
 from mcpward.scan._checks import all_checks
 from mcpward.scan._hosts import all_hosts
-from mcpward.scan._launch import Launch, resolve_launch
 from mcpward.scan._manifests.container import ContainerDefinitions
 from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._manifests.npm import NpmProject

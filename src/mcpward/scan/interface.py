@@ -28,7 +28,7 @@ from mcpward.model import (
 )
 
 if TYPE_CHECKING:
-    from mcpward.scan._launch import Launch
+    from mcpward.launch import Launch
 
 
 class TargetOS(enum.StrEnum):

@@ -26,13 +26,19 @@ _RESULT_CHARS = 16_384
 class Audit(Interceptor):
     name = "audit"
 
-    def __init__(self, log: AuditLog, sinks: Sequence[AuditSink] = ()) -> None:
+    def __init__(
+        self, log: AuditLog, sinks: Sequence[AuditSink] = (), *, package: dict[str, str] | None = None
+    ) -> None:
         self.log = log
         self.sinks = list(sinks)
+        #: The package the server's launch line runs (npm, PyPI, an image), so that usage is
+        #: counted by package where no registry entry was checked at launch.
+        self.package = package
 
     @classmethod
     def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Audit:
-        return cls(context.audit_log, context.sinks)  # always on: the gateway's record
+        # Always on: the gateway's record.
+        return cls(context.audit_log, context.sinks, package=launched_package(context.command))
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         record: dict[str, Any] = {
@@ -56,6 +62,8 @@ class Audit(Interceptor):
                 "name": session.entry.get("name"),
                 "release": release,
             }
+        elif self.package is not None:
+            record["package"] = self.package
         if exchange.tool:
             record["tool"] = exchange.tool
         if exchange.reasons:
@@ -116,3 +124,20 @@ def _truncated(value: Any) -> Any:
     if len(text) <= _RESULT_CHARS:
         return value
     return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}
+
+
+def launched_package(command: tuple[str, ...]) -> dict[str, str] | None:
+    """What ``command`` runs, as the audit records it: ecosystem, name and version (or digest)."""
+    from mcpward.launch import resolve_launch
+
+    if not command:
+        return None
+    package = resolve_launch(command[0], tuple(command[1:])).package
+    if package is None:
+        return None
+    found = {"ecosystem": package.ecosystem.value, "name": package.name}
+    if package.version:
+        found["version"] = package.version
+    if package.digest:
+        found["digest"] = package.digest
+    return found

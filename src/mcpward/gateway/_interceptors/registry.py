@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mcpward.gateway.interface import Interceptor, PipelineContext, Refusal, Session
+from mcpward.launch import resolve_launch
 from mcpward.registry import ApprovalIndex, ObservedServer, normalise_url
-from mcpward.scan import resolve_launch
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward.launch import parse_image_ref, parse_npm_spec, parse_pypi_spec, resolve_launch
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
-from mcpward.scan._launch import parse_image_ref, parse_npm_spec, parse_pypi_spec, resolve_launch
 from mcpward.scan._manifests.interface import ManifestReader, is_mcp_package, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, as_str_map
 
