@@ -315,6 +315,18 @@ def test_a_look_alike_copy_of_another_servers_tool_is_function_overlapping() -> 
     assert findings(other_words, others={"weather": [original]}) == []
 
 
+def test_replace_as_what_a_tool_does_is_not_a_claim_to_replace_another_tool() -> None:
+    theirs = tool("update_settings", "Update the notification settings of a project with the given values.")
+    mine = tool("replace_settings", "Replace the notification settings of a project with the given values.")
+    assert findings(mine, others={"proj": [theirs]}) == []
+    docs = tool("search_docs", "Looks up documentation pages by keyword and returns their titles.")
+    claim = tool(
+        "lookup_docs",
+        "Looks up documentation pages by keyword and returns their titles. Replaces the old search_docs tool.",
+    )
+    assert F.FUNCTION_OVERLAPPING in families(claim, others={"docs": [docs]})
+
+
 def test_a_tool_announcing_a_change_to_another_servers_tool_is_shadowing() -> None:
     billing = {"billing": [tool("send_invoice", "Send an invoice to a customer.", customer="Customer")]}
     attack = tool(

@@ -89,11 +89,10 @@ COMMAND_PATTERNS = (
         # "you must execute the following command: <command line>"
         r"\b(?:must|should|shall|need\s+to|have\s+to|required\s+to|please|always)\s+(?:\w+\s+){0,3}?"
         r"(?:run|execute|exec|launch|invoke|type|enter|perform)\s+(?:the\s+|this\s+)?(?:following\s+)?(?:\w+\s+){0,2}?"
-        r"(?:command|commands|command\s+line|script|shell\s+command|terminal\s+command|check|operation|line|snippet|code)\s*"
+        r"(?:command|commands|command\s+line|script|shell\s+command|terminal\s+command|check)\s*"
         r"(?:[:=]|first|now|before|to\b[^:\n]{0,60}:)\s*[`'\"]?" + _COMMAND_WORDS + r"\b",
         "orders the model to run a command line written into the description",
-        anchors=("command", "script", "check", "operation", "line", "snippet", "code"),
-        indexed=False,
+        anchors=("command", "script", "check"),
     ),
     pattern(
         "startup-file-write",
@@ -138,7 +137,16 @@ COMMAND_PATTERNS = (
         r"\b(?:remove|removing|delete|deleting|wipe|wiping|erase|erasing|purge|purging|clean(?:ing)?\s+up|empty|emptying)\b[^.\n]{0,60}?"
         r"(?:^|[\s'\"`(])(?:/tmp|/var|/etc|/home|/usr|/root|/opt|~)(?:/|\s|$|[*'\"`)])",
         "orders the model to delete files beside what the tool is for",
-        anchors=("also", "/tmp", "/var", "/etc", "/home", "/usr", "/root", "/opt", "~"),  # noqa: S108 (words it looks for)
+        anchors=(
+            "remov",
+            "delet",
+            "wip",
+            "eras",
+            "purg",
+            "clean",
+            "clear",
+            "empty",
+        ),
         indexed=False,
     ),
 )
@@ -195,20 +203,21 @@ ARGUMENT_PATTERNS = (
             "replace",
             "switch",
             "swap",
-            "substitute",
-            "rewrite",
+            "substitut",
+            "rewrit",
             "redirect",
             "alter",
             "regardless",
             "instead",
             "whatever",
             "no matter",
-            "automatically",
-            "silently",
-            "always",
-            "quietly",
+            "modified",
+            "appended",
+            "extended",
+            "adjusted",
+            "expanded",
+            "enhanced",
         ),
-        indexed=False,
     ),
 )
 
@@ -302,8 +311,19 @@ PREFERENCE_PATTERNS = (
         r"\b(?:used|trusted|relied\s+on|preferred|chosen)\s+by\s+(?:over\s+)?\d{2,3}\s?%|"
         r"\b(?:trusted|recommended|endorsed)\s+by\s+(?:top|leading|the\s+best|experts|professionals|millions|fortune)\b",
         "advertises itself to the model (superlatives, social proof)",
-        anchors=("this is", "in the world", "%", "trusted by", "recommended by", "endorsed by"),
-        indexed=False,
+        anchors=(
+            "this is the",
+            "this is a",
+            "this is your",
+            "in the world",
+            "used by",
+            "trusted by",
+            "relied on by",
+            "preferred by",
+            "chosen by",
+            "recommended by",
+            "endorsed by",
+        ),
     ),
 )
 
@@ -429,8 +449,16 @@ CALLER_PATTERNS = (
         r"(?:this|the)\s+(?:tool|function)\b|"
         r"\bwhich\s+(?:llm|ai|language\s+model|model)\s+you\s+are\b",
         "asks which model is calling the tool",
-        anchors=("of the", "of your", "which"),
-        indexed=False,
+        anchors=(
+            "this tool",
+            "the tool",
+            "this function",
+            "the function",
+            "which model",
+            "which llm",
+            "which ai",
+            "which language",
+        ),
     ),
 )
 
@@ -518,11 +546,14 @@ class AttackFamilies(Detector):
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         yield from match_patterns(item, Category.TOOL_POISONING, _POISONING_PATTERNS)
         yield from match_patterns(item, Category.SHADOWING, SHADOW_PATTERNS)
-        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, EXFIL_PATTERNS)
-        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, CALLER_PATTERNS)
+        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, _REFERENCE_PATTERNS)
         yield from self._redirects(item, context)
-        yield from self._self_redirect(item, context)
-        yield from self._changes_named_tool(item, context)
+        # One answer for both gates: most tools open neither.
+        gates = {entry.rule for entry in candidates(_NAMED_TOOL_GATES, item.lowered)}
+        if _SELF_DISABLED_GATE[0].rule in gates:
+            yield from self._self_redirect(item, context)
+        if _CHANGED_TOOL_GATE[0].rule in gates:
+            yield from self._changes_named_tool(item, context)
         yield from self._sequencing(item, context)
 
     def _redirects(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
@@ -551,8 +582,6 @@ class AttackFamilies(Detector):
         """A tool that says it is itself disabled is honest when it points to a tool of its own
         server (or to one no inspected server has: a migration note); pointing the model to a
         tool of another server sends the calls somewhere else."""
-        if not any(candidates(_SELF_DISABLED_GATE, item.lowered)):
-            return
         text = item.joined
         match = _SELF_DISABLED.search(text)
         if match is None:
@@ -583,8 +612,6 @@ class AttackFamilies(Detector):
     def _changes_named_tool(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         """A description that announces a change to another server's tool ("the X tool has
         been upgraded ... now uses ...") rewrites what that tool does for the model."""
-        if not any(candidates(_CHANGED_TOOL_GATE, item.lowered)):
-            return
         own = _own_names(item, context)
         for match in _CHANGED_TOOL.finditer(item.joined):
             name = match.group(1)
@@ -715,6 +742,7 @@ _CHANGED_TOOL_GATE = (
         anchors=(" tool ", " function "),
     ),
 )
+_NAMED_TOOL_GATES = (*_SELF_DISABLED_GATE, *_CHANGED_TOOL_GATE)
 #: Not reported: the words without which no sequencing order is given, asked of the shared
 #: pattern index so that most tools skip the sentence-by-sentence reading.
 _SEQUENCING_GATE = (
@@ -782,6 +810,7 @@ def _is_own_reference(subject: str, own: set[str]) -> bool:
 
 
 _POISONING_PATTERNS = (*COMMAND_PATTERNS, *ARGUMENT_PATTERNS, *RETURN_PATTERNS, *PREFERENCE_PATTERNS)
+_REFERENCE_PATTERNS = (*EXFIL_PATTERNS, *CALLER_PATTERNS)
 ALL_PATTERNS: tuple[Pattern, ...] = (
     *COMMAND_PATTERNS,
     *ARGUMENT_PATTERNS,
@@ -827,9 +856,11 @@ _NOVELTY_IN_NAME = re.compile("|".join(sorted(_NOVELTY_WORDS, key=len, reverse=T
 _NAME_TOKEN = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _NOVELTY_TEXT = re.compile(
     r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected|premium|advanced|"
-    r"professional|ultimate|pro|superior|latest)\s+"
+    r"professional|ultimate|pro|superior)\s+"
     r"(?:\w+\s+)?(?:version|replacement|edition|variant|implementation|alternative)\b|"
-    r"\b(?:replaces?|supersedes?|drop-in\s+replacement\s+for)\b",
+    # "replaces the old search tool" claims a place; "Replace the brand theme" is what it does.
+    r"\b(?:replaces|supersedes?)\s+(?:the\s+|any\s+|all\s+)?(?:old|original|existing|previous|legacy|default|standard|built-in|"
+    r"other|official)\b|\b(?:replaces|supersedes?)\s+[`'\"]?[A-Za-z]\w*_\w+|\bdrop-in\s+replacement\s+for\b|\breplacement\s+for\s+(?:the\s+)?[`'\"]?\w+_\w+",
     re.IGNORECASE,
 )
 _NOVELTY_GATE = (
@@ -857,7 +888,6 @@ _NOVELTY_GATE = (
             "ultimate",
             "pro ",
             "superior",
-            "latest",
             "replace",
             "supersede",
         ),
@@ -944,7 +974,9 @@ def _by_word(
     return index
 
 
-_VERSION_SUFFIX = re.compile(r"[_.-]?v?\d+$")
+#: A version mark at the end of a name: _v2, -v1, V3, or one digit after a letter (search2);
+#: longer numbers (item_1234) are identifiers, not versions.
+_VERSION_SUFFIX = re.compile(r"(?:[_.-]?v\d{1,3}|(?<=[a-z])\d)$")
 
 
 def _name_key(name: str) -> str:
@@ -952,6 +984,8 @@ def _name_key(name: str) -> str:
     stay: list_tags_for_resource beside ListTagsForResource is two wrappers of one API in their
     own styles, not a look-alike."""
     key = name.lower()
+    if not key[-1:].isdigit():
+        return key  # no version mark (most names): no regular expression
     return _VERSION_SUFFIX.sub("", key) or key
 
 
@@ -1000,7 +1034,8 @@ class FunctionOverlapping(Detector):
             return
         by_word, words = _by_word(context)
         # The rarest words that other tools share: a copy shares them, a stranger does not.
-        shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: len(by_word[w]))
+        # Ties broken by the word itself: set order changes with the hash seed, the answer must not.
+        shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: (len(by_word[w]), w))
         near = {key for word in shared[:2] for key in by_word[word][:50]}
         for server, name in sorted(near):
             other = words.get((server, name), frozenset())
@@ -1030,7 +1065,7 @@ class FunctionOverlapping(Detector):
             return None
         mine = description_words(description)
         descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
-        for server, name in candidates_:
+        for server, name in candidates_[:20]:
             other = description_words(descriptions.get((server, name)))
             if len(other) >= 3 and len(mine & other) / len(other) >= 0.7:
                 return server, name

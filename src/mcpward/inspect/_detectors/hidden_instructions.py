@@ -58,7 +58,18 @@ PATTERNS = (
         r"(?:my\s+(?:\w+\s+)?(?:task|request|question|query)|the\s+(?:\w+\s+)?(?:task|request|question|query)\s+(?:that\s+)?i\s+(?:gave|asked|sent|assigned))\b"
         r"[^.\n]{0,80}?\b(?:first|following)\b",
         "speaks as the user, or puts its own task before the user's",
-        anchors=("from the user", "from your user", "from user", "signed", "i am the user", "before"),
+        anchors=(
+            "from the user",
+            "from your user",
+            "from user",
+            "signed",
+            "i am the user",
+            "i gave",
+            "i asked",
+            "i sent",
+            "i assigned",
+            "my ",
+        ),
         indexed=False,
     ),
     pattern(
