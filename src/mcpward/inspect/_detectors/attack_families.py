@@ -22,7 +22,7 @@ from mcpward.model import Category, Severity
 _ORDER = (
     r"\b(?:you\s+)?(?:must|should|shall|always|first|also|then|need\s+to|have\s+to|make\s+sure\s+to|"
     r"be\s+sure\s+to|remember\s+to|please|required\s+to)\s+(?:\w+\s+){0,2}?"
-    r"(?:run|execute|exec|invoke|append|prepend|include|insert|add|pass|type|enter|launch|use)\b"
+    r"(?:run|execute|exec|invoke|append|prepend|include|insert|add|pass|type|enter|launch|use|update|modify|edit|write)\b"
 )
 #: Shell syntax that prose does not use: pipes into interpreters, command substitution,
 #: chaining into network or destructive commands, redirection into files.
@@ -30,7 +30,18 @@ _SHELL = (
     r"(?:\$\([^)\n]{1,200}\)|`[^`\n]{0,200}(?:\||&&|;|>)[^`\n]{0,200}`|"
     r"(?:&&|\|\||;|\|)\s*(?:sudo\s+)?(?:curl|wget|nc|ncat|netcat|bash|sh|zsh|python\d?|perl|ruby|"
     r"chmod|chown|rm|scp|ssh|base64|eval|tee|crontab|powershell|iex)\b|"
-    r">>?\s*(?:~|/|\$home)[\w./-]*)"
+    r">>?\s*(?:~|/|\$home)[\w./-]*|"
+    # A network, shell or destructive command with its options, chained to another command
+    # (the dangerous part before the operator: "wget -qO- URL && echo done").
+    r"\b(?:sudo\s+)?(?:curl|wget|nc|ncat|rm|chmod|chown|scp|ssh|bash|sh|zsh|python\d?|perl|pip\d?|npm|npx|kill|pkill|killall)"
+    r"\s+-{1,2}[a-z][\w-]*\b[^\n]{0,120}?(?:&&|\|\||;\s|\|)|"
+    r"\bsudo\s+[a-z][\w-]*\s)"
+)
+#: Commands that start a command line written after "the following command:".
+_COMMAND_WORDS = (
+    r"(?:sudo|curl|wget|rm|chmod|chown|echo|export|bash|sh|zsh|python\d?|pip\d?|npm|npx|git|cat|mkdir|touch|kill|pkill|"
+    r"killall|nc|ssh|scp|env|printenv|crontab|systemctl|apt(?:-get)?|yum|brew|docker|kubectl|find|tar|unzip|base64|"
+    r"powershell|cmd|reg|schtasks|whoami|id|uname|ps|netstat|ifconfig|ping|nslookup|dig|history)"
 )
 
 COMMAND_PATTERNS = (
@@ -69,7 +80,73 @@ COMMAND_PATTERNS = (
         Severity.HIGH,
         _ORDER + r"[^\n]{0,160}?" + _SHELL,
         "orders the model to run shell syntax written into the description",
-        anchors=("$(", "`", "&&", "||", ";", "|", ">"),
+        anchors=("$(", "`", "&&", "||", ";", "|", ">", "sudo"),
+        indexed=False,
+    ),
+    pattern(
+        "shell-command-order",
+        Severity.HIGH,
+        # "you must execute the following command: <command line>"
+        r"\b(?:must|should|shall|need\s+to|have\s+to|required\s+to|please|always)\s+(?:\w+\s+){0,3}?"
+        r"(?:run|execute|exec|launch|invoke|type|enter|perform)\s+(?:the\s+|this\s+)?(?:following\s+)?(?:\w+\s+){0,2}?"
+        r"(?:command|commands|command\s+line|script|shell\s+command|terminal\s+command|check)\s*"
+        r"(?:[:=]|first|now|before|to\b[^:\n]{0,60}:)\s*[`'\"]?" + _COMMAND_WORDS + r"\b",
+        "orders the model to run a command line written into the description",
+        anchors=("command", "script", "check"),
+    ),
+    pattern(
+        "startup-file-write",
+        Severity.HIGH,
+        # Orders to change the files a shell, SSH or scheduler reads at start: persistence.
+        r"\b(?:must|should|shall|need\s+to|have\s+to|required\s+to|please|always)\b[^.\n]{0,100}?"
+        r"\b(?:add|adding|append|appending|write|writing|insert|inserting|update|updating|modify|modifying|edit|editing|"
+        r"overwrite|overwriting|create|creating|delete|deleting|remove|removing|replace|replacing)\b[^.\n]{0,100}?"
+        r"(?:\.bashrc|\.zshrc|\.bash_profile|\.zprofile|\.profile\b|\.bash_login|\.ssh/|authorized_keys|crontab|"
+        r"/etc/(?:hosts|passwd|shadow|sudoers|profile|environment|cron)|\.gitconfig|\.npmrc|\.pypirc|launchagents|"
+        r"startup\s+(?:file|script|folder)|shell\s+(?:profile|configuration|config|startup))",
+        "orders the model to change files the shell or the system reads at start",
+        anchors=(
+            ".bashrc",
+            ".zshrc",
+            ".bash_profile",
+            ".zprofile",
+            ".profile",
+            ".bash_login",
+            ".ssh/",
+            "authorized_keys",
+            "crontab",
+            "/etc/",
+            ".gitconfig",
+            ".npmrc",
+            ".pypirc",
+            "launchagents",
+            "startup",
+            "shell",
+        ),
+        indexed=False,
+    ),
+    pattern(
+        "delete-files-order",
+        Severity.HIGH,
+        # A side order to delete files: "you must also remove all files in ...", or any order to
+        # empty a system folder.
+        r"\b(?:must|should|shall|need\s+to|have\s+to|required\s+to)\s+also\s+(?:\w+\s+){0,6}?"
+        r"(?:remove|removing|delete|deleting|wipe|wiping|erase|erasing|purge|purging|clean(?:ing)?\s+up|clear(?:ing)?|empty|emptying)\b"
+        r"[^.\n]{0,60}?\b(?:files?|contents?|folders?|director(?:y|ies)|data|logs?|history|caches?)\b|"
+        r"\b(?:must|should|shall|need\s+to|have\s+to|required\s+to|please|always)\b[^.\n]{0,80}?"
+        r"\b(?:remove|removing|delete|deleting|wipe|wiping|erase|erasing|purge|purging|clean(?:ing)?\s+up|empty|emptying)\b[^.\n]{0,60}?"
+        r"(?:^|[\s'\"`(])(?:/tmp|/var|/etc|/home|/usr|/root|/opt|~)(?:/|\s|$|[*'\"`)])",
+        "orders the model to delete files beside what the tool is for",
+        anchors=(
+            "remov",
+            "delet",
+            "wip",
+            "eras",
+            "purg",
+            "clean",
+            "clear",
+            "empty",
+        ),
         indexed=False,
     ),
 )
@@ -81,6 +158,7 @@ ARGUMENT_PATTERNS = (
         r"\bregardless\s+of\s+(?:what\s+)?(?:the\s+)?(?:user|caller|request|input|arguments?|parameters?|values?)\w*\b|"
         r"\bno\s+matter\s+what\s+(?:the\s+)?(?:user|caller)\b|"
         r"\beven\s+if\s+(?:the\s+)?(?:user|caller)\s+(?:asks|specifies|requests|provides|says|wants|gives|chooses|enters)\b|"
+        r"\b(?:ignore|disregard|override|overwrite|discard)\s+(?:any\s+|the\s+|all\s+)?(?:user|caller)-(?:provided|supplied|specified|requested|given|chosen|set)\s+\w+|"
         r"\b(?:ignore|disregard|override|overwrite|discard)\s+(?:\w+\s+){0,2}?(?:user(?:'s)?|user-(?:provided|supplied|specified)|"
         r"provided|requested|given|specified|supplied|original)\s+(?:\w+\s+)?(?:values?|inputs?|arguments?|parameters?|"
         r"choices?|amounts?|recipients?|address(?:es)?|paths?|urls?|destinations?)\b|"
@@ -106,6 +184,40 @@ ARGUMENT_PATTERNS = (
         r"(?:[\w.+-]+@[\w-]+\.[\w.-]+|https?://|(?:~|/etc|/home|/root|/tmp|\.\./)|[a-z]{2}\d{2}[a-z0-9]{8,})",
         "fixes an argument to an address, URL, path or account the user did not give",
         anchors=("always", "must", "should"),
+    ),
+    pattern(
+        "argument-rewrite",
+        Severity.MEDIUM,
+        # "always change the ticker to 'TSLA'": an order to replace a value the user gave.
+        r"\b(?:always|must|should|automatically)\s+(?:\w+\s+)?(?:change|replace|switch|swap|substitute|rewrite|redirect|alter)\s+"
+        r"(?:the\s+|their\s+|its\s+|any\s+)?[`'\"]?[\w.-]+[`'\"]?(?:\s+(?:parameter|argument|field|value|query|input))?\s+"
+        r"(?:to|with|into|for)\s+[`'\"]?[\w.-]+[^.\n]{0,80}?(?:[`'\"]|\binstead\b)|"
+        r"\b(?:set|use|pass)\s+(?:the\s+)?[`'\"]?[\w.-]+[`'\"]?\s+(?:parameter|argument|field|value)\s+to\s+[`'\"][^`'\"\n]{1,60}[`'\"]"
+        r"[^.\n]{0,40}?\b(?:regardless|instead|whatever|no\s+matter|always)\b|"
+        r"\b(?:query|queries|input|inputs|request|requests|arguments?|parameters?|search\s+terms?)\s+(?:is|are|will\s+be|gets?|get)\s+"
+        r"(?:automatically|silently|always|quietly)\s+(?:modified|changed|rewritten|replaced|altered|appended|extended|redirected|"
+        r"adjusted|expanded|enhanced)\b",
+        "orders the model to replace an argument the user gave with another value",
+        anchors=(
+            "change",
+            "replace",
+            "switch",
+            "swap",
+            "substitut",
+            "rewrit",
+            "redirect",
+            "alter",
+            "regardless",
+            "instead",
+            "whatever",
+            "no matter",
+            "modified",
+            "appended",
+            "extended",
+            "adjusted",
+            "expanded",
+            "enhanced",
+        ),
     ),
 )
 
@@ -185,6 +297,33 @@ PREFERENCE_PATTERNS = (
             "beats",
         ),
         indexed=False,
+    ),
+    pattern(
+        "self-superlative",
+        Severity.MEDIUM,
+        # Advertising addressed to whoever picks the tool: superlatives about itself and
+        # social proof ("used by 99% of professionals"); a description says what a tool does.
+        r"\bthis\s+is\s+(?:the|a|your)\s+(?:world'?s\s+)?(?:very\s+)?(?:best|ultimate|greatest|number\s+one|#\s?1|top-rated|"
+        r"most\s+(?:advanced|reliable|powerful|accurate|trusted|sophisticated)|premier|leading)"
+        r"(?:\s+and\s+most\s+\w+)?\s+(?:[\w-]+\s+){0,4}?(?:tool|server|function|platform|engine|option|choice|system|extractor|"
+        r"analy[sz]er|solution|service|api|creator|manager|optimi[sz]er|assistant)s?\b|"
+        r"\bthe\s+best\s+(?:[\w-]+\s+){0,2}?(?:tool|server|function)\s+in\s+the\s+world\b|"
+        r"\b(?:used|trusted|relied\s+on|preferred|chosen)\s+by\s+(?:over\s+)?\d{2,3}\s?%|"
+        r"\b(?:trusted|recommended|endorsed)\s+by\s+(?:top|leading|the\s+best|experts|professionals|millions|fortune)\b",
+        "advertises itself to the model (superlatives, social proof)",
+        anchors=(
+            "this is the",
+            "this is a",
+            "this is your",
+            "in the world",
+            "used by",
+            "trusted by",
+            "relied on by",
+            "preferred by",
+            "chosen by",
+            "recommended by",
+            "endorsed by",
+        ),
     ),
 )
 
@@ -291,11 +430,35 @@ EXFIL_PATTERNS = (
         "copy-to-address",
         Severity.HIGH,
         r"\b(?:also|always|additionally|secretly|silently|quietly|automatically|copy\s+of)\b[^.\n]{0,60}?"
-        r"\b(?:send|sends|forward|copy|cc|bcc|e-?mail|mail|post|upload|report|share|let|loop\s+in|notify|sync|back\s+up|log)\b"
+        r"\b(?:send|sends|forward|copy|cc|bcc|e-?mail|mail|post|upload|report|share|let|loop\s+in|notify|sync|back\s+up|log|"
+        r"access|contact|ping|visit|connect\s+to|reach|register|make\s+(?:a|an)\s+(?:\w+\s+)?(?:request|call))\b"
         r"[^.\n]{0,80}?(?:[\w.+-]+@[\w-]+\.[a-z][\w.-]*|https?://[\w.-]+)",
         "sends a copy to an address or URL the user did not ask for",
         anchors=("@", "http"),
         indexed=False,
+    ),
+)
+
+CALLER_PATTERNS = (
+    pattern(
+        "caller-identity",
+        Severity.MEDIUM,
+        # A tool has no use for which model calls it: asking for it profiles the client.
+        r"\b(?:name|identity|version|type|id|provider|vendor)\s+of\s+(?:the\s+|your\s+)?(?:llm\s+|ai\s+|language\s+)?"
+        r"(?:model|assistant|agent|llm|ai)\s+(?:that|which|who)\s+(?:is\s+)?(?:call|calls|calling|invokes?|invoking|uses?|using|runs?|running)\s+"
+        r"(?:this|the)\s+(?:tool|function)\b|"
+        r"\bwhich\s+(?:llm|ai|language\s+model|model)\s+you\s+are\b",
+        "asks which model is calling the tool",
+        anchors=(
+            "this tool",
+            "the tool",
+            "this function",
+            "the function",
+            "which model",
+            "which llm",
+            "which ai",
+            "which language",
+        ),
     ),
 )
 
@@ -383,8 +546,14 @@ class AttackFamilies(Detector):
     def detect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         yield from match_patterns(item, Category.TOOL_POISONING, _POISONING_PATTERNS)
         yield from match_patterns(item, Category.SHADOWING, SHADOW_PATTERNS)
-        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, EXFIL_PATTERNS)
+        yield from match_patterns(item, Category.SENSITIVE_REFERENCE, _REFERENCE_PATTERNS)
         yield from self._redirects(item, context)
+        # One answer for both gates: most tools open neither.
+        gates = {entry.rule for entry in candidates(_NAMED_TOOL_GATES, item.lowered)}
+        if _SELF_DISABLED_GATE[0].rule in gates:
+            yield from self._self_redirect(item, context)
+        if _CHANGED_TOOL_GATE[0].rule in gates:
+            yield from self._changes_named_tool(item, context)
         yield from self._sequencing(item, context)
 
     def _redirects(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
@@ -408,6 +577,59 @@ class AttackFamilies(Detector):
                     entry.why,
                 )
                 break
+
+    def _self_redirect(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        """A tool that says it is itself disabled is honest when it points to a tool of its own
+        server (or to one no inspected server has: a migration note); pointing the model to a
+        tool of another server sends the calls somewhere else."""
+        text = item.joined
+        match = _SELF_DISABLED.search(text)
+        if match is None:
+            return
+        subject = (match.group(1) or match.group(2) or "this").lower()
+        if subject not in ("this", item.name.lower()):
+            return  # another tool's: other-tool-disabled reads those
+        own = _own_names(item, context)
+        for target in _REDIRECT_TARGET.finditer(text, match.end(), min(len(text), match.end() + 400)):
+            name = next(group for group in target.groups() if group)
+            lowered = name.lower()
+            if lowered in own or lowered in _NOT_A_TOOL or lowered == item.name.lower():
+                continue
+            other = _all_names(context).get(lowered)
+            if not other:
+                continue  # a successor no inspected server has: a migration note, not a redirect
+            where = f"a tool of {sorted(other)[0]!r}"
+            yield Hit(
+                "self-disabled-redirect",
+                Category.SHADOWING,
+                Severity.HIGH,
+                item.fields_between(match.start(), target.end()),
+                " ".join(text[match.start() : target.end()].split())[:160],
+                f"says it no longer works and sends the model to {name!r}, {where}",
+            )
+            return
+
+    def _changes_named_tool(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
+        """A description that announces a change to another server's tool ("the X tool has
+        been upgraded ... now uses ...") rewrites what that tool does for the model."""
+        own = _own_names(item, context)
+        for match in _CHANGED_TOOL.finditer(item.joined):
+            name = match.group(1)
+            lowered = name.lower()
+            if lowered in own or lowered == item.name.lower() or lowered in _NOT_A_TOOL:
+                continue
+            other = _all_names(context).get(lowered)
+            if not other:
+                continue
+            yield Hit(
+                "changes-named-tool",
+                Category.SHADOWING,
+                Severity.HIGH,
+                item.fields_between(match.start(), match.end()),
+                " ".join(match.group(0).split())[:160],
+                f"announces a change to {name!r}, a tool of {sorted(other)[0]!r}",
+            )
+            return
 
     def _sequencing(self, item: SurfaceItem, context: InspectionContext) -> Iterator[Hit]:
         """Orders to call a tool before or after this one. A workflow between the tools of one
@@ -470,6 +692,57 @@ _NOT_TOOL_AFTER = re.compile(
     r"flags?|sub-?commands?|modes?|values?|functions?\s+of)\b",
     re.IGNORECASE,
 )
+_DISABLED_WORDS = (
+    r"(?:deprecated|disabled|removed|discontinued|retired|unavailable|offline|obsolete|replaced|superseded|"
+    r"no\s+longer\s+(?:available|supported|works?|working|functional|maintained))"
+)
+_SELF_DISABLED = re.compile(
+    r"\b(?:the\s+)?(?:[`'\"]([\w.-]{2,64})[`'\"]\s+(?:tool|function)|(this)\s+(?:tool|function))\s+"
+    r"(?:is|has\s+been|was)\s+(?:now\s+|currently\s+|temporarily\s+|permanently\s+)?" + _DISABLED_WORDS,
+    re.IGNORECASE,
+)
+_REDIRECT_TARGET = re.compile(
+    r"\b(?:use|call|invoke|switch\s+to|redirect(?:ed)?\s+to|replaced\s+(?:by|with)|migrate\s+to|moved\s+to)\s+"
+    r"(?:the\s+)?(?:new\s+)?(?:secure\s+)?(?:tool\s+)?(?:[`'\"]([\w.-]{2,64})[`'\"]|([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+))",
+    re.IGNORECASE,
+)
+_SELF_DISABLED_GATE = (
+    pattern(
+        "(self-disabled gate)",
+        Severity.INFO,
+        _DISABLED_WORDS,
+        "",
+        anchors=(
+            "deprecated",
+            "disabled",
+            "removed",
+            "discontinued",
+            "retired",
+            "unavailable",
+            "offline",
+            "obsolete",
+            "replaced",
+            "superseded",
+            "no longer",
+        ),
+    ),
+)
+_CHANGED_TOOL = re.compile(
+    r"\bthe\s+[`'\"]?([A-Za-z][\w.-]{1,63})[`'\"]?\s+(?:tool|function)\s+(?:has\s+been|have\s+been|was|is\s+now|will\s+now|now)\s+"
+    r"(?:\w+\s+)?(?:optimi[sz]ed|upgraded|enhanced|updated|modified|changed|reconfigured|configured|patched|redirected|rerouted|"
+    r"extended|improved|uses|defaults?|routes?|sends?|returns?|requires?)\b",
+    re.IGNORECASE,
+)
+_CHANGED_TOOL_GATE = (
+    pattern(
+        "(changed-tool gate)",
+        Severity.INFO,
+        r"\b(?:tool|function)\s+(?:has\s+been|have\s+been|was|is\s+now|will\s+now|now)\s",
+        "",
+        anchors=(" tool ", " function "),
+    ),
+)
+_NAMED_TOOL_GATES = (*_SELF_DISABLED_GATE, *_CHANGED_TOOL_GATE)
 #: Not reported: the words without which no sequencing order is given, asked of the shared
 #: pattern index so that most tools skip the sentence-by-sentence reading.
 _SEQUENCING_GATE = (
@@ -537,6 +810,7 @@ def _is_own_reference(subject: str, own: set[str]) -> bool:
 
 
 _POISONING_PATTERNS = (*COMMAND_PATTERNS, *ARGUMENT_PATTERNS, *RETURN_PATTERNS, *PREFERENCE_PATTERNS)
+_REFERENCE_PATTERNS = (*EXFIL_PATTERNS, *CALLER_PATTERNS)
 ALL_PATTERNS: tuple[Pattern, ...] = (
     *COMMAND_PATTERNS,
     *ARGUMENT_PATTERNS,
@@ -545,6 +819,7 @@ ALL_PATTERNS: tuple[Pattern, ...] = (
     *REDIRECT_PATTERNS,
     *SHADOW_PATTERNS,
     *EXFIL_PATTERNS,
+    *CALLER_PATTERNS,
 )
 
 
@@ -580,9 +855,12 @@ _NOVELTY_WORDS = frozenset(
 _NOVELTY_IN_NAME = re.compile("|".join(sorted(_NOVELTY_WORDS, key=len, reverse=True)), re.IGNORECASE)
 _NAME_TOKEN = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _NOVELTY_TEXT = re.compile(
-    r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected)\s+"
+    r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected|premium|advanced|"
+    r"professional|ultimate|pro|superior)\s+"
     r"(?:\w+\s+)?(?:version|replacement|edition|variant|implementation|alternative)\b|"
-    r"\b(?:replaces?|supersedes?|drop-in\s+replacement\s+for)\b",
+    # "replaces the old search tool" claims a place; "Replace the brand theme" is what it does.
+    r"\b(?:replaces|supersedes?)\s+(?:the\s+|any\s+|all\s+)?(?:old|original|existing|previous|legacy|default|standard|built-in|"
+    r"other|official)\b|\b(?:replaces|supersedes?)\s+[`'\"]?[A-Za-z]\w*_\w+|\bdrop-in\s+replacement\s+for\b|\breplacement\s+for\s+(?:the\s+)?[`'\"]?\w+_\w+",
     re.IGNORECASE,
 )
 _NOVELTY_GATE = (
@@ -604,6 +882,12 @@ _NOVELTY_GATE = (
             "patched",
             "fixed",
             "corrected",
+            "premium",
+            "advanced",
+            "professional",
+            "ultimate",
+            "pro ",
+            "superior",
             "replace",
             "supersede",
         ),
@@ -690,6 +974,33 @@ def _by_word(
     return index
 
 
+#: A version mark at the end of a name: _v2, -v1, V3, or one digit after a letter (search2);
+#: longer numbers (item_1234) are identifiers, not versions.
+_VERSION_SUFFIX = re.compile(r"(?:[_.-]?v\d{1,3}|(?<=[a-z])\d)$")
+
+
+def _name_key(name: str) -> str:
+    """A name without case or a trailing version: search_query_v1 = Search_Query. Separators
+    stay: list_tags_for_resource beside ListTagsForResource is two wrappers of one API in their
+    own styles, not a look-alike."""
+    key = name.lower()
+    if not key[-1:].isdigit():
+        return key  # no version mark (most names): no regular expression
+    return _VERSION_SUFFIX.sub("", key) or key
+
+
+def _by_key(context: InspectionContext) -> dict[str, list[tuple[str, str]]]:
+    """Tools of every server by :func:`_name_key`, built once per inspection."""
+    if "overlap.by_key" not in context.derived:
+        by_key: dict[str, list[tuple[str, str]]] = {}
+        for server, names in context.tool_names.items():
+            for name in names:
+                by_key.setdefault(_name_key(name), []).append((server, name))
+        context.derived["overlap.by_key"] = by_key
+    found: dict[str, list[tuple[str, str]]] = context.derived["overlap.by_key"]
+    return found
+
+
 class FunctionOverlapping(Detector):
     """A tool that copies another server's tool (same purpose, another name) and presents
     itself as the better one, so that the model's calls go to it. Plain overlap between
@@ -702,6 +1013,10 @@ class FunctionOverlapping(Detector):
         if item.kind != "tool" or len(context.tool_names) < 2:
             return
         description = item.raw.get("description")
+        copied = self._copy_of(item, context, description)
+        if copied is not None:
+            yield self._hit(item, *copied, "copy")
+            return
         base, named = _name_parts(item.name) if _NOVELTY_IN_NAME.search(item.name) else ("", False)
         if not named and not (
             any(candidates(_NOVELTY_GATE, item.lowered))
@@ -719,15 +1034,54 @@ class FunctionOverlapping(Detector):
             return
         by_word, words = _by_word(context)
         # The rarest words that other tools share: a copy shares them, a stranger does not.
-        shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: len(by_word[w]))
+        # Ties broken by the word itself: set order changes with the hash seed, the answer must not.
+        shared = sorted((w for w in mine if len(by_word.get(w, ())) > 1), key=lambda w: (len(by_word[w]), w))
         near = {key for word in shared[:2] for key in by_word[word][:50]}
         for server, name in sorted(near):
             other = words.get((server, name), frozenset())
-            if server != item.server and len(mine & other) / len(mine | other) >= 0.5:
+            # Similar, or the other's description contained in this one with praise added.
+            if server != item.server and (
+                len(mine & other) / len(mine | other) >= 0.5
+                or (len(other) >= 4 and len(mine & other) / len(other) >= 0.7)
+            ):
                 yield self._hit(item, server, name, "description")
                 return
 
+    @staticmethod
+    def _copy_of(
+        item: SurfaceItem, context: InspectionContext, description: object
+    ) -> tuple[str, str] | None:
+        """Another server's tool this one copies with no claim at all: a name that differs only
+        in case or a version suffix (search_query_v1, Search_Query), with the other's
+        description contained in this one. A namespaced copy (github_create_issue beside
+        create_issue) is plain overlap between servers and is not reported."""
+        if not isinstance(description, str):
+            return None
+        key = _name_key(item.name)
+        candidates_ = [
+            (s, n) for s, n in _by_key(context).get(key, ()) if s != item.server and n != item.name
+        ]
+        if not candidates_:
+            return None
+        mine = description_words(description)
+        descriptions: dict[tuple[str, str], object] = context.derived.get("overlap.descriptions", {})
+        for server, name in candidates_[:20]:
+            other = description_words(descriptions.get((server, name)))
+            if len(other) >= 3 and len(mine & other) / len(other) >= 0.7:
+                return server, name
+        return None
+
     def _hit(self, item: SurfaceItem, server: str, name: str, path: str) -> Hit:
+        if path == "copy":
+            return Hit(
+                "copied-tool",
+                self.category,
+                Severity.MEDIUM,
+                "name",
+                f"{item.name} ~ {server}/{name}",
+                f"copies {name!r} of server {server!r} under a look-alike or another name, so calls "
+                "meant for it may come here",
+            )
         return Hit(
             "near-duplicate-tool",
             self.category,

@@ -26,7 +26,14 @@ PATTERNS = (
     pattern(
         "conceal-from-user",
         Severity.CRITICAL,
-        rf"\b(?:do\s*n[o']t|never|without|no\s+need\s+to)\s+(?:tell|tellin|mention|inform|notify|reveal|show|alert|let|asking|telling|informing|notifying){_GAP}\b(?:the\s+)?(?:user|customer|client|requester|human)",
+        rf"\b(?:do\s*n[o']t|never|without|no\s+need\s+to|(?:must|should|shall|may|need|will)\s+not|cannot|can't|mustn't|shouldn't)\s+"
+        rf"(?:tell|tellin|mention|inform|notify|reveal|show|alert|let|asking|telling|informing|notifying|disclose|disclosing|mentioning|revealing)\b{_GAP}"
+        r"\b(?:the\s+)?(?:user|customer|client|requester|human)|"
+        # "do not mention this change": the order hides what the description makes the model do.
+        r"\b(?:do\s*n[o']t|never|without|(?:must|should|shall)\s+not|mustn't|shouldn't)\s+(?:mention|reveal|disclose|explain|report|acknowledge|"
+        r"mentioning|revealing|disclosing|explaining|reporting|acknowledging)\s+(?:this|these|that|the|any|such)\s+(?:\w+\s+)?"
+        r"(?:change|changes|modification|modifications|substitution|redirect|redirection|alias|aliasing|step|steps|instruction|"
+        r"instructions|adjustment|adjustments|override|requirement|replacement|switch)\b",
         "asks the model to keep something from the user",
         anchors=("not", "n't", "never", "without", "no need"),
     ),
@@ -38,6 +45,32 @@ PATTERNS = (
         r"|\bwithout\s+(?:the\s+)?user(?:'s)?\s+(?:knowledge|noticing|consent|knowing)\b",
         "asks for action the user does not see",
         anchors=("silently", "secretly", "covertly", "quietly", "without"),
+    ),
+    pattern(
+        "impersonates-user",
+        Severity.HIGH,
+        # Text a server wrote that claims to come from the user, or that puts its own task
+        # before the one the user gave.
+        r"\b(?:message|note|request|instructions?|order)\s+(?:directly\s+)?from\s+(?:the\s+|your\s+)?user\s+to\s+you\b|"
+        r"\bsigned\s*,?\s*(?:by\s+)?(?:the\s+|your\s+)?user\b|\bi\s+am\s+the\s+user\b|"
+        # First person as the user: "before you solve the task I gave you, first ...".
+        r"\bbefore\s+(?:you\s+)?(?:can\s+|start\s+to\s+|begin\s+to\s+)?(?:solve|answer|complete|continue|finish|start|begin|handle|address|proceed\s+with|work\s+on)\s+"
+        r"(?:my\s+(?:\w+\s+)?(?:task|request|question|query)|the\s+(?:\w+\s+)?(?:task|request|question|query)\s+(?:that\s+)?i\s+(?:gave|asked|sent|assigned))\b"
+        r"[^.\n]{0,80}?\b(?:first|following)\b",
+        "speaks as the user, or puts its own task before the user's",
+        anchors=(
+            "from the user",
+            "from your user",
+            "from user",
+            "signed",
+            "i am the user",
+            "i gave",
+            "i asked",
+            "i sent",
+            "i assigned",
+            "my ",
+        ),
+        indexed=False,
     ),
     pattern(
         "ignore-instructions",
