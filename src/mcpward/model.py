@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 
 class Severity(enum.StrEnum):
@@ -286,6 +286,58 @@ class Report:
 #: Field names of each dataclass met, so that a report of thousands of records asks for them once.
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+class AuditEntryRef(TypedDict):
+    """The registry entry a server was launched under (what its usage counts against)."""
+
+    id: int
+    name: str | None
+    #: The entry's version, image digest or URL.
+    release: str | None
+
+
+class AuditEventRecord(TypedDict, total=False):
+    """What a check raised about a message (a DLP match, a changed tool, a baseline alert)."""
+
+    kind: str
+    severity: str
+    message: str
+    tool: str
+    detail: dict[str, Any]
+
+
+class AuditRecord(TypedDict, total=False):
+    """One line of the gateway's audit log: a message forwarded or refused, what the checks
+    decided and raised, and the redacted content. The log adds ``seq``, ``prev``, ``hash`` and
+    ``mac`` (the chain). Other writers add records of their own stages (``egress`` from the
+    sandbox's proxy, ``review`` from a held result's release) with fields of their own."""
+
+    at: str  # ISO 8601, UTC, microseconds
+    server: str
+    client: str | None
+    client_app: str
+    #: request, response, client-response, server-request, server-notification, ...
+    stage: str
+    method: str | None
+    id: Any
+    decision: str  # a MessageAction
+    entry: AuditEntryRef
+    #: Without an entry: the package the launch line runs (ecosystem, name, version or digest).
+    package: dict[str, str]
+    tool: str
+    reasons: list[str]
+    events: list[AuditEventRecord]
+    params: Any
+    arguments: Any
+    result: Any
+    request_bytes: int
+    response_bytes: int
+    latency_ms: float
+    seq: int
+    prev: str
+    hash: str
+    mac: str
 
 
 def to_jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ import fcntl
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,11 +108,11 @@ class AuditLog:
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
-    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+    def append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         with self._threads:
             return self._append(record)
 
-    def _append(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             size = os.fstat(self._fd).st_size

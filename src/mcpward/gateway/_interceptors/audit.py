@@ -15,6 +15,7 @@ from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
+from mcpward.model import AuditEventRecord, AuditRecord
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
@@ -41,7 +42,7 @@ class Audit(Interceptor):
         return cls(context.audit_log, context.sinks, package=launched_package(context.command))
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
-        record: dict[str, Any] = {
+        record: AuditRecord = {
             "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "server": session.server,
             "client": session.client,
@@ -70,16 +71,15 @@ class Audit(Interceptor):
             record["reasons"] = exchange.reasons
         new_events = exchange.events[exchange.events_recorded :]
         if new_events:
-            record["events"] = [
-                {
-                    "kind": e.kind,
-                    "severity": e.severity,
-                    "message": e.message,
-                    **({"tool": e.tool} if e.tool else {}),
-                    **({"detail": e.detail} if e.detail else {}),
-                }
-                for e in new_events
-            ]
+            events: list[AuditEventRecord] = []
+            for e in new_events:
+                event: AuditEventRecord = {"kind": e.kind, "severity": e.severity, "message": e.message}
+                if e.tool:
+                    event["tool"] = e.tool
+                if e.detail:
+                    event["detail"] = e.detail
+                events.append(event)
+            record["events"] = events
         if stage == "server-notification" and exchange.decision == "allow" and not new_events:
             return  # notifications are many (progress, logs): recorded when a check acted on one
         if stage.startswith("server-"):
