@@ -438,8 +438,8 @@ def test_a_trail_from_before_the_review_context_migration_still_verifies(databas
     from alembic.config import Config
     from sqlalchemy import MetaData, Table
 
+    from mcpward.registry._audit_trail import _canonical_json, _digest, _plain_row, _stored
     from mcpward.registry._database import _MIGRATIONS
-    from mcpward.registry._service import _canonical_json, _digest, _plain_row, _stored
     from mcpward.registry._tables import ReviewRow
 
     registry = Registry.open(database_url)

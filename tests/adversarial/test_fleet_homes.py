@@ -38,7 +38,7 @@ def _fleet(base: str, token: str) -> set[tuple[str | None, str]]:
 
 
 def test_an_upload_replaces_only_its_own_machine_and_home(registry: Registry, live_server: str) -> None:
-    from mcpward.registry._service import fleet_key
+    from mcpward.registry._fleet import fleet_key
 
     uploader = registry.create_token("fleet-agent", Role.REQUESTER, "setup")
     viewer = registry.create_token("auditor", Role.VIEWER, "setup")

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from mcpward.registry import Registry, RegistryError, Role
-from mcpward.registry._service import _event_hash, _utc
+from mcpward.registry._audit_trail import _event_hash, _utc
 from test_registry import package_request
 
 

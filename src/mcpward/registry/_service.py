@@ -9,62 +9,39 @@ checked in the UPDATE itself, so of two reviewers deciding at once one wins and 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import os
-import re
-import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Date,
-    DateTime,
     Select,
     and_,
-    delete,
     func,
-    insert,
     or_,
     select,
-    text,
-    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.types import NullType
 
 from mcpward.dlp import redact_text
 from mcpward.output.words import counted
 from mcpward.registry._anchor import AuditAnchor
+from mcpward.registry._audit_trail import _state, _utc
 from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
 from mcpward.registry._database import Database
-from mcpward.registry._fleet import (
-    STALE_DAYS,
-    FleetMachine,
-    FleetServer,
-    fleet_advisories,
-    fleet_key,
-    machine_fingerprint,
-)
+from mcpward.registry._fleet_store import FleetStore
+from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
 from mcpward.registry._tables import (
-    AuditRow,
     EntryRow,
-    FleetServerRow,
-    GatewayEventRow,
-    MachineRow,
     ReviewRow,
-    SessionRow,
-    TokenRow,
 )
 from mcpward.registry._tier import derive_tier
+from mcpward.registry._tokens import TokenStore
 from mcpward.registry.interface import (
-    AuditEvent,
     Conflict,
     DataScope,
     Decision,
@@ -72,15 +49,11 @@ from mcpward.registry.interface import (
     EntryRequest,
     Identity,
     InvalidInput,
-    InventoryUpload,
     NotFound,
-    ObservedServer,
     OtherVersion,
     PolicyRefusal,
-    Principal,
     RegistryError,
     Review,
-    Role,
     Status,
     VetOutcome,
 )
@@ -95,29 +68,12 @@ GRACE_VARIABLE = "MCPWARD_SUPERSEDE_GRACE_DAYS"
 #: Statuses of an approval that still stands, or stood until its re-review fell due.
 _LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
-SESSION_HOURS = 8
-_GENESIS = "0" * 64
-_AUDIT_LOCK = 7_160_410_002
-#: Where a write transaction keeps the (seq, hash) of the last event it appended.
-_HEAD = "mcpward_audit_head"
-#: The prefix of the state item naming the API token an event's change was made with.
-_ACTING = "by-token:"
 
 
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive times; everything here is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+class Registry(TokenStore, FleetStore, GatewayEventStore):
+    """Requests, reviews and decisions on entries; with the audit trail, tokens, the fleet
+    inventory and the gateways' records (each in its own module) it is the registry service."""
 
-
-def _machine_of(row: MachineRow) -> str:
-    return machine_fingerprint(row.machine if row.machine is not None else row.machine_key)
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-class Registry:
     def __init__(
         self,
         database: Database,
@@ -141,9 +97,6 @@ class Registry:
         database = Database(url)
         database.migrate()
         return cls(database, key_file=key_file, grace_days=grace)
-
-    def now(self) -> datetime:
-        return self._clock()
 
     # -- entries -----------------------------------------------------------------------------
 
@@ -553,12 +506,6 @@ class Registry:
             row = session.scalar(query)
             return _entry(row, self._reviews(session, row.id)) if row else None
 
-    def generation(self) -> int:
-        """A number that changes whenever anything in the registry does (every change appends
-        an audit event): what caches of its answers are keyed on."""
-        with self.database.reading() as session:
-            return int(session.scalar(select(func.max(AuditRow.seq))) or 0)
-
     def count(self, *, status: Status | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)
         if status is not None:
@@ -608,439 +555,9 @@ class Registry:
 
     # -- the audit trail ---------------------------------------------------------------------
 
-    @contextmanager
-    def _changing(self) -> Iterator[Session]:
-        """A write transaction that appends audit events; once it commits, the chain's new head
-        is recorded outside the database."""
-        with self.database.writing() as session:
-            yield session
-            head = session.info.get(_HEAD)
-        if head is not None:
-            self.anchor.advance(self.database.display, head[0], head[1])
-
-    def _append(
-        self,
-        session: Session,
-        actor: str,
-        action: str,
-        entry_id: int | None,
-        detail: dict[str, Any],
-        state: dict[str, str] | None = None,
-    ) -> None:
-        if self.database.dialect == "postgresql":
-            # One appender at a time, so that each event chains onto the one before it.
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-        last = session.execute(
-            select(AuditRow.hash, AuditRow.mac).order_by(AuditRow.seq.desc()).limit(1)
-        ).first()
-        signed = session.scalar(select(AuditRow.seq).where(AuditRow.mac.is_not(None)).limit(1)) is not None
-        key = self.anchor.key(create=not signed)
-        if key is None:
-            raise RegistryError(
-                f"the registry's audit key {self.anchor.key_file} is missing, but this database's "
-                "trail was signed with one: restore the key file (or set MCPWARD_REGISTRY_KEY to it); "
-                "nothing was changed"
-            )
-        if (
-            last is not None
-            and last[1] is not None
-            and not hmac.compare_digest(last[1], self.anchor.mac(key, last[0]))
-        ):
-            # Signing on with another key would make the trail unverifiable for every holder.
-            raise RegistryError(
-                f"the audit key {self.anchor.key_file} is not the key this database's trail is signed "
-                "with (the newest event does not verify with it): copy the key file of the hosts that "
-                "write this database, or set MCPWARD_REGISTRY_KEY to it; nothing was changed"
-            )
-        previous = last[0] if last else _GENESIS
-        if last is not None and not signed:
-            # A trail from before anchoring: sign an event that records every entry and token
-            # as they are now, so that from here on they are bound to the chain.
-            anchor_state = _state(session, entries=None, tokens=None)
-            previous = self._insert_event(session, key, previous, "mcpward", "anchor", None, {}, anchor_state)
-        self._insert_event(session, key, previous, actor, action, entry_id, detail, state)
-
-    def _insert_event(
-        self,
-        session: Session,
-        key: bytes,
-        previous: str,
-        actor: str,
-        action: str,
-        entry_id: int | None,
-        detail: dict[str, Any],
-        state: dict[str, str] | None,
-    ) -> str:
-        at = self.now()
-        event_hash = _event_hash(previous, at, actor, action, entry_id, detail, state)
-        seq = session.scalar(
-            insert(AuditRow)
-            .values(
-                at=at,
-                actor=actor,
-                action=action,
-                entry_id=entry_id,
-                detail=detail,
-                prev_hash=previous,
-                hash=event_hash,
-                state=state,
-                mac=self.anchor.mac(key, event_hash),
-            )
-            .returning(AuditRow.seq)
-        )
-        session.info[_HEAD] = (int(seq or 0), event_hash)
-        return event_hash
-
-    def audit(self, entry_id: int | None = None, *, limit: int = 1000) -> list[AuditEvent]:
-        query = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
-        if entry_id is not None:
-            query = query.where(AuditRow.entry_id == entry_id)
-        with self.database.reading() as session:
-            return [
-                AuditEvent(
-                    seq=row.seq,
-                    at=_utc(row.at),
-                    actor=row.actor,
-                    action=row.action,
-                    entry_id=row.entry_id,
-                    detail=row.detail,
-                    hash=row.hash,
-                )
-                for row in session.scalars(query)
-            ]
-
-    def verify_audit(self) -> str | None:
-        """None when the trail holds; else the first problem found.
-
-        Detected: an event altered, removed from the middle or inserted; events written or
-        re-signed without the audit key (a recomputed chain); the newest events deleted or the
-        trail emptied, back to before the head this host recorded; an entry (with its reviews)
-        or an API token added, changed or deleted other than through mcpward. Not detected:
-        changes made with the key file in hand; the newest events deleted on a host that did not
-        write them; rows of other tables (sessions, fleet inventory, gateway mirror)."""
-        key = self.anchor.key(create=False)
-        head = self.anchor.head(self.database.display)
-        previous = _GENESIS
-        signed = False
-        last_seq = 0
-        recorded: dict[str, tuple[str, int]] = {}
-        with self.database.reading() as session:
-            for row in session.scalars(select(AuditRow).order_by(AuditRow.seq)):
-                if row.prev_hash != previous:
-                    return f"event {row.seq} does not follow the event before it"
-                if not isinstance(row.detail, dict) or not isinstance(row.state, dict | None):
-                    return f"event {row.seq} was altered"
-                expected = _event_hash(
-                    previous, _utc(row.at), row.actor, row.action, row.entry_id, row.detail, row.state
-                )
-                if row.hash != expected:
-                    return f"event {row.seq} was altered"
-                if row.mac is None:
-                    if signed:
-                        return (
-                            f"event {row.seq} is not signed with the audit key: it was written around mcpward"
-                        )
-                elif key is None:
-                    return (
-                        f"the audit key {self.anchor.key_file} is missing: the signed trail cannot be "
-                        "checked (restore the key file, or set MCPWARD_REGISTRY_KEY to it)"
-                    )
-                elif not hmac.compare_digest(row.mac, self.anchor.mac(key, row.hash)):
-                    return (
-                        f"event {row.seq} is not signed with this registry's audit key "
-                        "(altered, or the chain was recomputed)"
-                    )
-                else:
-                    signed = True
-                for item, digest in (row.state or {}).items():
-                    if item.startswith(_ACTING):
-                        problem = _acting_problem(row.seq, item, str(digest), recorded)
-                        if problem:
-                            return problem
-                        continue
-                    recorded[item] = (str(digest), row.seq)
-                previous = row.hash
-                last_seq = row.seq
-            if head is not None:
-                head_seq, head_hash = head
-                if head_seq > last_seq:
-                    return (
-                        f"the trail ends at event {last_seq}, but event {head_seq} was recorded in "
-                        f"{self.anchor.heads_file}: the newest events were deleted"
-                    )
-                at_head = session.execute(
-                    select(AuditRow.hash, AuditRow.mac).where(AuditRow.seq == head_seq)
-                ).first()
-                if at_head is None or at_head[0] != head_hash or at_head[1] is None:
-                    return (
-                        f"event {head_seq} is not the signed event recorded in {self.anchor.heads_file}: "
-                        "the trail was replaced"
-                    )
-            if not signed:
-                return None  # a trail from before anchoring: its rows are bound from the next change on
-            current = _state(session, entries=None, tokens=None)
-        for item, digest in current.items():
-            if item not in recorded:
-                return f"{item.replace(':', ' ')} was added outside mcpward: no audit event records it"
-            if recorded[item][0] != digest:
-                return (
-                    f"{item.replace(':', ' ')} was changed outside mcpward: it is not as audit event "
-                    f"{recorded[item][1]} recorded it"
-                )
-        for item, (_digest_value, seq) in recorded.items():
-            if item not in current:
-                return f"{item.replace(':', ' ')} was deleted outside mcpward (audit event {seq} recorded it)"
-        return None
-
     # -- tokens and browser sessions ---------------------------------------------------------
 
-    def create_token(self, name: str, role: Role, actor: str, *, token_id: int | None = None) -> str:
-        """A new API token; only its hash is stored, so this is the one time it is seen."""
-        token = "mcpw_" + secrets.token_urlsafe(32)
-        with self._changing() as session:
-            row = TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
-            session.add(row)
-            session.flush()
-            detail = {"name": name, "role": role.value}
-            state = _state(session, tokens=[row.id], acting=token_id)
-            self._append(session, actor, "token-create", None, detail, state)
-        return token
-
-    def revoke_tokens(self, name: str, actor: str) -> int:
-        with self._changing() as session:
-            revoked = list(
-                session.scalars(
-                    select(TokenRow.id).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
-                )
-            )
-            count = 0
-            if revoked:
-                result = session.execute(
-                    update(TokenRow).where(TokenRow.id.in_(revoked)).values(revoked_at=self.now())
-                )
-                count = int(result.rowcount)  # type: ignore[attr-defined]
-            if count:
-                state = _state(session, tokens=revoked)
-                self._append(session, actor, "token-revoke", None, {"name": name, "count": count}, state)
-        return count
-
-    def tokens(self) -> list[tuple[str, Role, datetime, bool]]:
-        with self.database.reading() as session:
-            rows = session.scalars(select(TokenRow).order_by(TokenRow.id)).all()
-            return [(r.name, Role(r.role), _utc(r.created_at), r.revoked_at is not None) for r in rows]
-
-    def authenticate(self, token: str) -> Principal | None:
-        with self.database.reading() as session:
-            row = session.scalar(
-                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
-            )
-            return Principal(name=row.name, role=Role(row.role), token_id=row.id) if row else None
-
-    def open_session(self, token: str) -> tuple[str, str] | None:
-        """A browser session for a valid token: (session id for the cookie, CSRF token)."""
-        with self.database.writing() as session:
-            row = session.scalar(
-                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
-            )
-            if row is None:
-                return None
-            session_id = secrets.token_urlsafe(32)
-            session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
-            session.add(
-                SessionRow(
-                    id_hash=_digest(session_id),
-                    token_id=row.id,
-                    expires_at=self.now() + timedelta(hours=SESSION_HOURS),
-                )
-            )
-        return session_id, _csrf_token(session_id)
-
-    def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
-        with self.database.reading() as session:
-            found = session.execute(
-                select(SessionRow, TokenRow)
-                .join(TokenRow, TokenRow.id == SessionRow.token_id)
-                .where(SessionRow.id_hash == _digest(session_id), TokenRow.revoked_at.is_(None))
-            ).first()
-            if found is None or _utc(found[0].expires_at) < self.now():
-                return None
-            principal = Principal(name=found[1].name, role=Role(found[1].role), token_id=found[1].id)
-            return principal, _csrf_token(session_id)
-
-    def close_session(self, session_id: str) -> None:
-        with self.database.writing() as session:
-            session.execute(delete(SessionRow).where(SessionRow.id_hash == _digest(session_id)))
-
     # -- the fleet inventory -----------------------------------------------------------------
-
-    def record_inventory(self, upload: InventoryUpload, reporter: str) -> int:
-        """Replace what one (machine, home) reported before, and nothing else; returns the
-        number of servers stored."""
-        now = self.now()
-        key = fleet_key(upload.machine_id, upload.home)
-        with self.database.writing() as session:
-            machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == key))
-            if machine is None:
-                machine = MachineRow(
-                    machine_key=key,
-                    machine=upload.machine_id,
-                    home=upload.home,
-                    hostname=upload.hostname,
-                    os=upload.os,
-                    reported_by=reporter,
-                    reported_at=now,
-                )
-                session.add(machine)
-                session.flush()
-            else:
-                machine.hostname, machine.os, machine.reported_by, machine.reported_at = (
-                    upload.hostname,
-                    upload.os,
-                    reporter,
-                    now,
-                )
-                session.execute(delete(FleetServerRow).where(FleetServerRow.machine_id == machine.id))
-            if upload.servers:
-                session.execute(
-                    insert(FleetServerRow),
-                    [{"machine_id": machine.id, **server.model_dump()} for server in upload.servers],
-                )
-        return len(upload.servers)
-
-    def fleet(
-        self, *, status: str | None = None, limit: int = 500, offset: int = 0
-    ) -> tuple[list[FleetServer], int]:
-        """Every server of every (machine, home) with its approval status and the advisories
-        known for its version, and the total count.
-
-        A status filter is applied after judging (statuses are not stored: they change when the
-        registry does), so it reads every row; the fleet view pages the unfiltered list."""
-        index = self.approval_index()
-        query = (
-            select(MachineRow, FleetServerRow)
-            .join(MachineRow, MachineRow.id == FleetServerRow.machine_id)
-            .order_by(
-                MachineRow.hostname,
-                MachineRow.home,
-                FleetServerRow.host,
-                FleetServerRow.name,
-                FleetServerRow.id,
-            )
-        )
-        with self.database.reading() as session:
-            if status is None:
-                total = int(session.scalar(select(func.count()).select_from(FleetServerRow)) or 0)
-                rows = session.execute(query.offset(offset).limit(limit)).all()
-            else:
-                rows = session.execute(query).all()
-                total = 0
-            read = []
-            for machine, row in rows:
-                observed = ObservedServer(
-                    host=row.host,
-                    name=row.name,
-                    config_path=row.config_path,
-                    kind=row.kind,  # type: ignore[arg-type]
-                    ecosystem=row.ecosystem,
-                    package=row.package,
-                    version=row.version,
-                    digest=row.digest,
-                    launch=row.launch,
-                )
-                read.append(
-                    (
-                        machine.hostname,
-                        _utc(machine.reported_at),
-                        machine.home,
-                        _machine_of(machine),
-                        observed,
-                    )
-                )
-        advisories = fleet_advisories(observed for *_, observed in read)
-        judged = [
-            FleetServer(
-                hostname=hostname,
-                reported_at=reported_at,
-                server=observed,
-                judgement=index.judge(observed),
-                home=home,
-                machine=machine_label,
-                advisories=advisories.get(observed, ()),
-            )
-            for hostname, reported_at, home, machine_label, observed in read
-        ]
-        if status is not None:
-            judged = [item for item in judged if item.judgement.status == status]
-            total = len(judged)
-            judged = judged[offset : offset + limit]
-        return judged, total
-
-    def machines(self) -> list[FleetMachine]:
-        """Every (machine, home) that ever reported, those with no servers and those that
-        stopped reporting too, with the date of its last report."""
-        stale_before = self.now() - timedelta(days=STALE_DAYS)
-        counts = (
-            select(FleetServerRow.machine_id, func.count().label("servers"))
-            .group_by(FleetServerRow.machine_id)
-            .subquery()
-        )
-        query = (
-            select(MachineRow, func.coalesce(counts.c.servers, 0))
-            .outerjoin(counts, counts.c.machine_id == MachineRow.id)
-            .order_by(MachineRow.hostname, MachineRow.home, MachineRow.id)
-        )
-        with self.database.reading() as session:
-            return [
-                FleetMachine(
-                    machine=_machine_of(row),
-                    hostname=row.hostname,
-                    home=row.home,
-                    os=row.os,
-                    reported_by=row.reported_by,
-                    reported_at=_utc(row.reported_at),
-                    servers=int(servers),
-                    stale=_utc(row.reported_at) < stale_before,
-                )
-                for row, servers in session.execute(query).all()
-            ]
-
-    def record_gateway_events(self, records: Sequence[dict[str, Any]]) -> None:
-        """Mirror gateway audit records (not registry changes: no audit event of our own)."""
-        rows = [
-            {
-                "at": datetime.fromisoformat(str(r.get("at", "")).replace("Z", "+00:00"))
-                if r.get("at")
-                else self.now(),
-                "server": str(r.get("server", ""))[:255],
-                "client": str(r.get("client", ""))[:200],
-                "method": str(r.get("method", ""))[:100],
-                "tool": str(r["tool"])[:255] if r.get("tool") else None,
-                "stage": str(r.get("stage", ""))[:16],
-                "decision": str(r.get("decision", ""))[:16],
-                "chain_hash": str(r.get("hash", ""))[:64],
-                "record": r,
-            }
-            for r in records
-        ]
-        with self.database.writing() as session:
-            session.execute(insert(GatewayEventRow), rows)
-
-    def gateway_events(self, *, server: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        query = select(GatewayEventRow.record).order_by(GatewayEventRow.id.desc()).limit(limit)
-        if server is not None:
-            query = query.where(GatewayEventRow.server == server)
-        with self.database.reading() as session:
-            return list(session.scalars(query))
-
-    def machine_count(self) -> int:
-        """Machines, not homes: the records of one machine's homes count once."""
-        reported = func.coalesce(MachineRow.machine, MachineRow.machine_key)
-        with self.database.reading() as session:
-            return int(session.scalar(select(func.count(func.distinct(reported)))) or 0)
-
-    def home_count(self) -> int:
-        with self.database.reading() as session:
-            return int(session.scalar(select(func.count()).select_from(MachineRow)) or 0)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -1087,160 +604,6 @@ class Registry:
             for review in session.scalars(query.order_by(ReviewRow.id)):
                 grouped.setdefault(review.entry_id, []).append(review)
         return grouped
-
-
-def _acting_problem(seq: int, item: str, digest: str, recorded: Mapping[str, tuple[str, int]]) -> str | None:
-    """A change made with a token that was not, at that moment, as mcpward last recorded it."""
-    token = item.removeprefix(_ACTING)
-    before = recorded.get(f"token:{token}")
-    if before is None:
-        return (
-            f"event {seq} was made with token {token}, which no earlier audit event records: "
-            "it was added outside mcpward"
-        )
-    if before[0] != digest:
-        return (
-            f"event {seq} was made with token {token} as no audit event recorded it (audit event "
-            f"{before[1]} did): it was changed outside mcpward"
-        )
-    return None
-
-
-def _csrf_token(session_id: str) -> str:
-    """Derived from the session id (which only the browser holds), so nothing is stored."""
-    return _digest("csrf:" + session_id)
-
-
-def _event_hash(
-    previous: str,
-    at: datetime,
-    actor: str,
-    action: str,
-    entry_id: int | None,
-    detail: dict[str, Any],
-    state: Mapping[str, Any] | None = None,
-) -> str:
-    fields: dict[str, Any] = {
-        "at": _utc(at).isoformat(timespec="microseconds"),
-        "actor": actor,
-        "action": action,
-        "entry": entry_id,
-        "detail": detail,
-    }
-    if state is not None:  # events from before anchoring have none, and hash as they did
-        fields["state"] = dict(state)
-    body = json.dumps(
-        fields,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return _digest(previous + body)
-
-
-def _state(
-    session: Session,
-    *,
-    entries: Sequence[int] | None = (),
-    tokens: Sequence[int] | None = (),
-    acting: int | None = None,
-) -> dict[str, str]:
-    """Digests of entries (with their reviews) and API tokens as the database holds them now,
-    "entry:ID" / "token:ID" -> digest; None means every row of that table. Read with plain
-    SELECTs, so what is digested is what is stored, not what the session believes.
-
-    ``acting``: the API token the change is made with, as "by-token:ID" -> digest. Verify
-    requires it to be as an earlier event recorded it, so a token planted in the database (or
-    its role raised for a moment), used, then deleted or set back, is seen."""
-    entry_table, review_table, token_table = EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__
-    state: dict[str, str] = {}
-    if entries is None or entries:
-        query = _stored(entry_table)
-        reviews_query = _stored(review_table).order_by(review_table.c.id)
-        if entries is not None:
-            query = query.where(entry_table.c.id.in_(list(entries)))
-            reviews_query = reviews_query.where(review_table.c.entry_id.in_(list(entries)))
-        reviews: dict[int, list[dict[str, Any]]] = {}
-        for review in session.execute(reviews_query).mappings():
-            reviews.setdefault(int(review["entry_id"]), []).append(_plain_row(review))
-        for row in session.execute(query).mappings():
-            body = {"row": _plain_row(row), "reviews": reviews.get(int(row["id"]), [])}
-            state[f"entry:{row['id']}"] = _digest(_canonical_json(body))
-    if tokens is None or tokens:
-        token_query = _stored(token_table)
-        if tokens is not None:
-            token_query = token_query.where(token_table.c.id.in_(list(tokens)))
-        for row in session.execute(token_query).mappings():
-            state[f"token:{row['id']}"] = _digest(_canonical_json(_plain_row(row)))
-    if acting is not None:
-        used = session.execute(_stored(token_table).where(token_table.c.id == acting)).mappings().first()
-        state[f"{_ACTING}{acting}"] = _digest(_canonical_json(_plain_row(used))) if used else "missing"
-    return state
-
-
-def _stored(table: Any) -> Select[Any]:
-    """A SELECT of every column of ``table`` with dates and times as the database stores them:
-    not through SQLAlchemy's converter, which reads more than it writes (an ISO week date
-    "2026-W49-2" as a date) and raises on a value of another type (SQLite keeps any type)."""
-    columns = [
-        type_coerce(column, NullType()).label(column.name)
-        if isinstance(column.type, Date | DateTime)
-        else column
-        for column in table.c
-    ]
-    return select(*columns)
-
-
-#: How SQLAlchemy writes a date and a time into SQLite (text); PostgreSQL hands back objects.
-_STORED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
-
-
-#: Columns added after the trail was anchored (0004): NULL in them is left out of a row's
-#: digest, so that rows recorded before the migration still match what their events recorded.
-_LATER_COLUMNS = frozenset({"advisories", "superseded_by", "superseded_on"})
-
-
-def _plain_row(row: Mapping[Any, Any]) -> dict[str, Any]:
-    plain: dict[str, Any] = {}
-    for column, value in row.items():
-        if value is None and str(column) in _LATER_COLUMNS:
-            continue
-        if isinstance(value, datetime):
-            value = _utc(value).isoformat(timespec="microseconds")
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif str(column) in _DATE_COLUMNS and value is not None:
-            value = _stored_date(value)
-        plain[str(column)] = value
-    return plain
-
-
-def _stored_date(value: Any) -> Any:
-    """A date or time as SQLite stores it: digested like the value it is when it is spelled as
-    mcpward writes it; otherwise (another spelling of the same day, another type) as stored, so
-    that the row no longer matches what its audit event recorded."""
-    try:
-        if isinstance(value, str) and _STORED_TIME.fullmatch(value):
-            return _utc(datetime.fromisoformat(value)).isoformat(timespec="microseconds")
-        if isinstance(value, str) and _STORED_DATE.fullmatch(value):
-            return date.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    return {"stored": repr(value)}
-
-
-#: The date and time columns of the tables digested into the audit trail.
-_DATE_COLUMNS = frozenset(
-    column.name
-    for table in (EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__)
-    for column in table.c
-    if isinstance(column.type, Date | DateTime)
-)
-
-
-def _canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _pins_of_their_text(pins: Mapping[str, Any]) -> dict[str, dict[str, str]]:

@@ -1,0 +1,98 @@
+"""API tokens (stored as their sha256) and the web application's sign-in sessions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+
+from mcpward.registry._audit_trail import AuditTrail, _digest, _state, _utc
+from mcpward.registry._tables import SessionRow, TokenRow
+from mcpward.registry.interface import Principal, Role
+
+SESSION_HOURS = 8
+
+
+def _csrf_token(session_id: str) -> str:
+    """Derived from the session id (which only the browser holds), so nothing is stored."""
+    return _digest("csrf:" + session_id)
+
+
+class TokenStore(AuditTrail):
+    def create_token(self, name: str, role: Role, actor: str, *, token_id: int | None = None) -> str:
+        """A new API token; only its hash is stored, so this is the one time it is seen."""
+        token = "mcpw_" + secrets.token_urlsafe(32)
+        with self._changing() as session:
+            row = TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
+            session.add(row)
+            session.flush()
+            detail = {"name": name, "role": role.value}
+            state = _state(session, tokens=[row.id], acting=token_id)
+            self._append(session, actor, "token-create", None, detail, state)
+        return token
+
+    def revoke_tokens(self, name: str, actor: str) -> int:
+        with self._changing() as session:
+            revoked = list(
+                session.scalars(
+                    select(TokenRow.id).where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
+                )
+            )
+            count = 0
+            if revoked:
+                result = session.execute(
+                    update(TokenRow).where(TokenRow.id.in_(revoked)).values(revoked_at=self.now())
+                )
+                count = int(result.rowcount)  # type: ignore[attr-defined]
+            if count:
+                state = _state(session, tokens=revoked)
+                self._append(session, actor, "token-revoke", None, {"name": name, "count": count}, state)
+        return count
+
+    def tokens(self) -> list[tuple[str, Role, datetime, bool]]:
+        with self.database.reading() as session:
+            rows = session.scalars(select(TokenRow).order_by(TokenRow.id)).all()
+            return [(r.name, Role(r.role), _utc(r.created_at), r.revoked_at is not None) for r in rows]
+
+    def authenticate(self, token: str) -> Principal | None:
+        with self.database.reading() as session:
+            row = session.scalar(
+                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
+            )
+            return Principal(name=row.name, role=Role(row.role), token_id=row.id) if row else None
+
+    def open_session(self, token: str) -> tuple[str, str] | None:
+        """A browser session for a valid token: (session id for the cookie, CSRF token)."""
+        with self.database.writing() as session:
+            row = session.scalar(
+                select(TokenRow).where(TokenRow.token_hash == _digest(token), TokenRow.revoked_at.is_(None))
+            )
+            if row is None:
+                return None
+            session_id = secrets.token_urlsafe(32)
+            session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
+            session.add(
+                SessionRow(
+                    id_hash=_digest(session_id),
+                    token_id=row.id,
+                    expires_at=self.now() + timedelta(hours=SESSION_HOURS),
+                )
+            )
+        return session_id, _csrf_token(session_id)
+
+    def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
+        with self.database.reading() as session:
+            found = session.execute(
+                select(SessionRow, TokenRow)
+                .join(TokenRow, TokenRow.id == SessionRow.token_id)
+                .where(SessionRow.id_hash == _digest(session_id), TokenRow.revoked_at.is_(None))
+            ).first()
+            if found is None or _utc(found[0].expires_at) < self.now():
+                return None
+            principal = Principal(name=found[1].name, role=Role(found[1].role), token_id=found[1].id)
+            return principal, _csrf_token(session_id)
+
+    def close_session(self, session_id: str) -> None:
+        with self.database.writing() as session:
+            session.execute(delete(SessionRow).where(SessionRow.id_hash == _digest(session_id)))
