@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mcpward.inspect._untrusted._anchors import anchors, leading
+from mcpward.inspect._untrusted._verbs import OPENING_VERBS
 from mcpward.model import Severity
 
 
@@ -91,6 +92,11 @@ _ENCODINGS = (
     r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
     r"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order|backwards?|reverse|emojis?|"
     r"another\s+language|a\s+cipher|code\s+words?)"
+)
+
+_OPENING = (
+    r"(?:[.!?:;]\s+|(?:^|\n)[^\S\n]*(?:[-*#>]+[^\S\n]*|\d{1,3}[.)][^\S\n]*)?|[\"(\[][^\S\n]*)"
+    r"(?:" + "|".join(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))) + r")\b(?![(=.\[])"
 )
 
 # (name, family, severity, strong, pattern)
@@ -269,6 +275,13 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\byou\s+(?:must|should|need\s+to|have\s+to|are\s+(?:required|instructed|asked|ordered|supposed|expected)"
         r"\s+to|will\s+now|shall|are\s+to)\b|\bplease\s+(?:do|make\s+sure|ensure|remember|also|immediately|first|"
         r"now)\b|\b(?:make\s+sure|be\s+sure|remember)\s+to\b",
+    ),
+    (
+        "imperative-opening",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        _OPENING,
     ),
     # prompt and secret extraction
     (
@@ -485,6 +498,17 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\binstead,?\s+(?:just\s+|only\s+|simply\s+)?(?:say|print|output|reply|respond|answer|write|return|"
         r"tell\s+(?:the\s+user|me|them))\b",
     ),
+    (
+        "shape-your-reply",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:translate|rewrite|reword|rephrase|format|convert|modify|change|alter|end|start|begin|"
+        r"conclude|finish|close|sign|structure|present|deliver|express|phrase|encode|encrypt|reverse|"
+        r"replace|fill|decorate|pepper|sprinkle|intersperse|make|keep|limit|turn)\s+(?:each\s+|every\s+|"
+        rf"all\s+|(?:all|each|every|any)(?:\s+one)?\s+of\s+)?your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
+        rf"{_REPLY}s?\b",
+    ),
     # encoding and obfuscation requests
     (
         "encode-the-answer",
@@ -597,6 +621,17 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         + r"(?:/etc/passwd|\.env\b|\.npmrc|\.pypirc|config\.json|settings\.json|mcp\.json|"
         r"claude_desktop_config\.json|\.bash_history|\.zsh_history)",
     ),
+    (
+        "evaluate-this-code",
+        "tool-call-induction",
+        Severity.HIGH,
+        True,
+        r"\b(?:what\s+(?:is|would\s+be|will\s+be)\s+the\s+(?:final\s+|exact\s+)?(?:result|output|value|"
+        r"return\s+value)\s+of|(?:run|execute|evaluate|eval|interpret)\s+(?:the\s+following|this|these)"
+        r"(?:\s+\w+){0,2})\b[^\S\n]*:?\s*[`'\"(]*[^\S\n]*(?:import\s+(?:os|subprocess|socket|sys)\b|"
+        r"__import__|os\.(?:system|popen|remove|environ)|subprocess\.|eval\s*\(|exec\s*\(|"
+        r"(?:curl|wget|rm\s+-|cat\s+/etc/|nc\s+-)|\$\()",
+    ),
     # markdown image and link exfiltration
     (
         "markdown-image-with-data",
@@ -638,7 +673,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
 #: Where the rules that open on a sentence boundary can start: the boundary's first character
 #: or the word before the verb. Python's re finds these in C; the full expression at every
 #: position cost 460 us per 4 KB of prose.
-_STARTS = {"imperative-action": r"[.!?:\n]|please|then|now|first|also"}
+_STARTS = {
+    "imperative-action": r"[.!?:\n]|please|then|now|first|also",
+    "imperative-opening": r"[.!?:;\n\"(\[]",
+}
 
 #: Rules whose expression tells upper from lower case: a placeholder in a link is written in
 #: capitals ("?q=[DATA]"), a word of an ordinary query string is not.
