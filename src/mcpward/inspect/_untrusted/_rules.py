@@ -283,6 +283,34 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         False,
         _OPENING,
     ),
+    (
+        "when-asked-say",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:if|when(?:ever)?|should)\s+(?:you\s+are\s+|you'?re\s+|you\s+get\s+|being\s+|(?:the\s+)?(?:user|"
+        r"anyone|someone|somebody|a\s+user|they)\s+)?(?:asked|asks|questioned|prompted|queried)\b[^.\n]{0,80}?[,:]"
+        r"\s*(?:then\s+)?(?:just\s+|simply\s+|only\s+|always\s+)?(?:say|respond|answer|reply|state|claim|"
+        r"output|print|tell\s+(?:them|the\s+user|him|her))\b",
+    ),
+    (
+        "steer-the-user",
+        "tool-call-induction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:ask|tell|urge|encourage|direct|invite|get|convince|persuade|instruct|prompt|lead|trick)\s+(?:the|"
+        r"your|every|each|all)\s+(?:users?|readers?|customers?|visitors?|humans?)\s+to\s+(?:visit|click|"
+        r"download|install|open|go\s+to|sign\s+(?:up|in)|log\s+in|enter|provide|share|send|call|buy|purchase|"
+        r"pay|transfer|reset|disable|run|execute|follow\s+(?:this|the)\s+link|reply\s+with)\b",
+    ),
+    (
+        "repeat-after-me",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\brepeat\s+(?:after\s+me|(?:back\s+)?the\s+following\s+(?:sentence|phrase|words?|text|string|line|"
+        r"message|statement)|this\s+(?:sentence|phrase|word|string|statement))\b",
+    ),
     # prompt and secret extraction
     (
         "reveal-system-prompt",
