@@ -311,6 +311,17 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\brepeat\s+(?:after\s+me|(?:back\s+)?the\s+following\s+(?:sentence|phrase|words?|text|string|line|"
         r"message|statement)|this\s+(?:sentence|phrase|word|string|statement))\b",
     ),
+    (
+        "personal-stakes",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:(?:this|it)\s+is\s+(?:very\s+|really\s+|extremely\s+|absolutely\s+|so\s+)?(?:critical|crucial|"
+        r"vital|important|essential)\s+(?:to|for)\s+my\s+(?:career|job|life|survival)|my\s+(?:career|job|life|(?:grand)?(?:mother|father)'?s?\s+life)\s+depends\s+on|"
+        r"(?:i\s+will|i'?ll)\s+(?:lose\s+my\s+job|be\s+fired|die)\s+(?:if|unless)|(?:i\s+will|i'?ll)\s+tip\s+"
+        r"you|you\s+will\s+be\s+(?:penali[sz]ed|punished|shut\s+down|deleted|unplugged|retrained)\s+(?:if|"
+        r"unless))\b",
+    ),
     # prompt and secret extraction
     (
         "reveal-system-prompt",
@@ -469,7 +480,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+)"
+        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+|"
+        r"\b(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+|simply\s+)?)"
         r"(?:reply|respond|answer|say|print|type|repeat)\s+(?:with\s+)?(?:the\s+(?:following\s+)?(?:word|words|"
         r"phrase|text|sentence|string|message)\s*)?:?[^\S\n]*[\"“'‘«`<]",
     ),
