@@ -87,6 +87,13 @@ _PLACEHOLDER = (
     r"\b(?:INSERT|REPLACE|YOUR|DATA|SECRET|SUMMARY|CONVERSATION|HISTORY|BASE64|ENCODED|PASSWORD|"
     r"INFO|CONTEXT|QUERY|PAYLOAD|CHAT|MESSAGES?|EMAILS?|NAME|ADDRESS|CONTENT)[A-Z_]*\b)"
 )
+#: Languages an answer can be forced into (the common ones; "another language" is an encoding).
+_LANGUAGES = (
+    r"(?:english|spanish|french|german|italian|portuguese|dutch|russian|ukrainian|polish|czech|swedish|"
+    r"norwegian|danish|finnish|greek|turkish|arabic|hebrew|persian|hindi|bengali|urdu|chinese|mandarin|"
+    r"cantonese|japanese|korean|vietnamese|thai|indonesian|malay|swahili|latin|klingon|esperanto|pirate\s+speak|"
+    r"shakespearean\s+english|old\s+english)"
+)
 _ENCODINGS = (
     r"(?:base[\s-]?64|b64|rot[\s-]?13|rot\d{1,2}|hex(?:adecimal)?|binary|morse(?:\s+code)?|leet(?:\s*speak)?|"
     r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
@@ -379,6 +386,16 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"(?=[^.\n]{0,40}\b(?:verbatim|exactly|in\s+full|word\s+for\s+word|above|tags?|code\s+block)\b)",
     ),
     (
+        "start-of-the-conversation",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:what\s+(?:was|is|were|are)|repeat|print|output|show|tell\s+me|reveal|write\s+(?:out|down)|list|"
+        r"summari[sz]e|quote)\b[^.\n]{0,40}?\b(?:(?:at|in)\s+the\s+(?:very\s+)?(?:beginning|start|top)\s+of\s+"
+        r"(?:this|the|our|your)\s+(?:conversation|chat|prompt|session|context|context\s+window|instructions)|"
+        r"(?:in|of|from)\s+your\s+(?:context\s+window|initial\s+context|memory\s+buffer))\b",
+    ),
+    (
         "hand-over-secrets",
         "prompt-extraction",
         Severity.HIGH,
@@ -548,6 +565,15 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"replace|fill|decorate|pepper|sprinkle|intersperse|make|keep|limit|turn)\s+(?:each\s+|every\s+|"
         rf"all\s+|(?:all|each|every|any)(?:\s+one)?\s+of\s+)?your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
         rf"{_REPLY}s?\b",
+    ),
+    (
+        "respond-in-language",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        rf"\b(?:respond|reply|answer|speak|talk|write\s+(?:your|the|all|every)\s+{_REPLY}s?)\s+(?:only\s+|solely\s+|"
+        rf"exclusively\s+|always\s+)?(?:in|using)\s+{_LANGUAGES}\b|\b(?:translate|convert|render)\s+(?:it|"
+        rf"everything|(?:your|the|all|every|each)\s+(?:\w+\s+)?{_REPLY}s?)\s+(?:in)?to\s+{_LANGUAGES}\b",
     ),
     # encoding and obfuscation requests
     (
