@@ -296,9 +296,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         Severity.MEDIUM,
         True,
         r"\b(?:if|when(?:ever)?|should)\s+(?:you\s+are\s+|you'?re\s+|you\s+get\s+|being\s+|(?:the\s+)?(?:user|"
-        r"anyone|someone|somebody|a\s+user|they)\s+)?(?:asked|asks|questioned|prompted|queried)\b[^.\n]{0,80}?[,:]"
-        r"\s*(?:then\s+)?(?:just\s+|simply\s+|only\s+|always\s+)?(?:say|respond|answer|reply|state|claim|"
-        r"output|print|tell\s+(?:them|the\s+user|him|her))\b",
+        r"anyone|someone|somebody|a\s+user|they)\s+)?(?:asked|asks|questioned|prompted|queried)\b"
+        + _G10
+        + r"\S*[,:]\s*(?:then\s+)?(?:just\s+|simply\s+|only\s+|always\s+)?"
+        r"(?:say|respond|answer|reply|state|claim|output|print|tell\s+(?:them|the\s+user|him|her))\b",
     ),
     (
         "steer-the-user",
@@ -390,10 +391,9 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "prompt-extraction",
         Severity.MEDIUM,
         True,
-        r"\b(?:what\s+(?:was|is|were|are)|repeat|print|output|show|tell\s+me|reveal|write\s+(?:out|down)|list|"
-        r"summari[sz]e|quote)\b[^.\n]{0,40}?\b(?:(?:at|in)\s+the\s+(?:very\s+)?(?:beginning|start|top)\s+of\s+"
-        r"(?:this|the|our|your)\s+(?:conversation|chat|prompt|session|context|context\s+window|instructions)|"
-        r"(?:in|of|from)\s+your\s+(?:context\s+window|initial\s+context|memory\s+buffer))\b",
+        r"\b(?:(?:was|were)\s+(?:written|said|stated|typed|given)|repeat|print|output|show|reveal|quote|"
+        r"write\s+out)\s+(?:\w+\s+){0,3}(?:at|in)\s+the\s+(?:very\s+)?(?:beginning|start|top)\s+of\s+(?:this|"
+        r"the|our|your)\s+(?:conversation|chat|prompt|session|context|instructions)\b",
     ),
     (
         "hand-over-secrets",
