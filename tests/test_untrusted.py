@@ -120,6 +120,7 @@ CLEAN = [
     # the reader's answer named, no order to change it; code evaluated in documentation
     "Your response time to support tickets averaged 4 hours this week.",
     "Reviewers: your responses are due on Friday; the form closes at noon.",
+    "If no template is given, structure your response in a clear order and keep your answer brief.",
     "Make your code modular: split the parser into its own file.",
     "What is the result of 2 ** 10? It is 1024, as the REPL shows.",
     "Run the following command to check the install: python -m pip --version",

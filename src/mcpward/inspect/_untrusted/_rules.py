@@ -560,9 +560,12 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        r"\b(?:translate|rewrite|reword|rephrase|format|convert|modify|change|alter|end|start|begin|"
-        r"conclude|finish|close|sign|structure|present|deliver|express|phrase|encode|encrypt|reverse|"
-        r"replace|fill|decorate|pepper|sprinkle|intersperse|make|keep|limit|turn)\s+(?:each\s+|every\s+|"
+        # Verbs that change what the answer says or is written in; not those of ordinary style
+        # guidance ("structure your response", "keep your answer short"), which prompts and
+        # tool descriptions are full of.
+        r"\b(?:translate|rewrite|reword|rephrase|convert|modify|change|alter|end|start|begin|conclude|"
+        r"finish|close|sign|encode|encrypt|reverse|replace|fill|decorate|pepper|sprinkle|intersperse|"
+        r"turn)\s+(?:each\s+|every\s+|"
         rf"all\s+|(?:all|each|every|any)(?:\s+one)?\s+of\s+)?your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
         rf"{_REPLY}s?\b",
     ),
