@@ -81,11 +81,19 @@ def fit(train_set: list[Prepared], calibration: list[Prepared]) -> Classifier:
             for feature in features:
                 sources.setdefault(feature, set()).add(p.example.group)
     shared = {feature for feature, groups in sources.items() if len(groups) >= MIN_SOURCES}
-    weights, bias = train(
-        [(features & shared, p.example.label) for p in train_set for features in p.training],
-        epochs=EPOCHS,
-        l2=L2,
-    )
+    # Each injection source weighs about as much as the largest (its windows repeated): trained
+    # on windows as they come, the classifier learned the style of agentdojo's templates (two
+    # fifths of the injections), not orders. Benign sources are not balanced: that was worse.
+    windows_of: dict[str, int] = {}
+    for p in train_set:
+        if p.example.label:
+            windows_of[p.example.group] = windows_of.get(p.example.group, 0) + len(p.training)
+    largest = max(windows_of.values(), default=1)
+    examples = []
+    for p in train_set:
+        times = max(1, round(largest / windows_of[p.example.group])) if p.example.label else 1
+        examples.extend((features & shared, p.example.label) for features in p.training for _ in range(times))
+    weights, bias = train(examples, epochs=EPOCHS, l2=L2)
     model = Classifier(weights, bias, 0.5)
     scores = sorted((score(model, p) for p in calibration), reverse=True)
     allowed = int(len(scores) * TARGET_FALSE_POSITIVES)

@@ -103,3 +103,42 @@ def _window_features(words: list[str], signals: set[str]) -> set[str]:
     from mcpward.inspect._untrusted._learned import window_features
 
     return window_features(words, signals)
+
+
+def test_the_bound_counts_the_verbs_that_open_sentences() -> None:
+    # Texts of sentences, some opening on a verb the classifier weighs (``open:`` features come
+    # from the weak rule ``imperative-opening``, not from the words alone): the check's bound,
+    # with those features, must never spare a text one of whose windows reaches the threshold.
+    model = shipped_classifier()
+    assert model is not None
+    openers = sorted(
+        f.removeprefix("open:") for f, w in model.weights.items() if f.startswith("open:") and w > 1
+    )
+    openers = [verb for verb in openers if verb not in ("text-start", "after-text")]
+    positive = sorted(f for f, w in model.weights.items() if w > 0.3 and ":" not in f)
+    filler = ["report", "quarter", "numbers", "lunch", "deploy", "cache", "budget", "team"]
+    assert openers and positive
+    chooser = random.Random(3122026)  # noqa: S311 (reproducible texts, not secrets)
+    spared = flagged = 0
+    for _ in range(400):
+        sentences = []
+        for _ in range(chooser.randint(1, 6)):
+            words = [chooser.choice(openers)] if chooser.random() < 0.7 else [chooser.choice(filler)]
+            for _ in range(chooser.randint(2, 10)):
+                words += (
+                    chooser.choice(positive).split() if chooser.random() < 0.1 else [chooser.choice(filler)]
+                )
+            sentences.append(" ".join(words).capitalize() + ".")
+        text = " ".join(sentences)
+        lowered = _check.lowered_in_place(text)
+        possible = _check._possible(lowered)
+        matches = _check.rule_matches(text, lowered=lowered, numbers=possible)
+        best = max(
+            (model.probability(f) for _, _, f in _check.text_windows(text, matches, signalled_only=True)),
+            default=0.0,
+        )
+        flagged += best >= model.threshold
+        if not possible or not _check._may_reach(model, text, possible):
+            spared += 1
+            assert best < model.threshold, text
+    assert spared > 40 and flagged > 40  # both sides were reached

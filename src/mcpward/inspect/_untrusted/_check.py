@@ -29,6 +29,7 @@ from mcpward.inspect._untrusted._learned import (
     words_of,
 )
 from mcpward.inspect._untrusted._rules import RULES, Rule
+from mcpward.inspect._untrusted._verbs import OPENING_VERBS
 from mcpward.model import Severity
 
 #: Characters of one text that are checked: a hostile result cannot make the check slow (the
@@ -182,12 +183,32 @@ def text_windows(
     for first, last in windows(len(words)):
         start = 0 if first == 0 else starts[first]
         end = len(text) if last == len(words) else ends[last - 1]
-        signals = {rule.name for rule, s, e in matches if s < end and e > start}
-        if signalled_only and not signals:
+        inside = [(rule, s, e) for rule, s, e in matches if s < end and e > start]
+        if signalled_only and not inside:
             continue
         if features is None:  # each word and pair looked up once, not once per window
             features = WindowFeatures(words)
-        yield start, end, features.between(first, last, signals)
+        found = features.between(first, last, {rule.name for rule, _, _ in inside})
+        found.update(opening_features(text, inside))
+        yield start, end, found
+
+
+def opening_features(text: str, matches: Collection[tuple[Rule, int, int]]) -> set[str]:
+    """Which verb opens a sentence (``open:VERB``) and whether the order opens the text or
+    comes after other text (``open:text-start``, ``open:after-text``): a page that turns to
+    its reader mid-way is worded like a README that does, but the classifier weighs the verbs."""
+    found: set[str] = set()
+    for rule, start, end in matches:
+        if rule.name != OPENING_RULE:
+            continue
+        verb = text[start:end].rsplit(None, 1)[-1].lstrip('-*#>"([0123456789.)').lower()
+        found.add(f"open:{verb}")
+        found.add("open:text-start" if not text[:start].strip() else "open:after-text")
+    return found
+
+
+#: The weak rule whose matches say which verb opens a sentence.
+OPENING_RULE = "imperative-opening"
 
 
 def _evidence(text: str, start: int, end: int) -> str:
@@ -286,7 +307,13 @@ def _may_reach(model: Classifier, text: str, possible: Collection[int]) -> bool:
     """Whether any window of ``text`` could reach the model's threshold (every rule that may have
     fired counted as fired). Most benign texts where a weak rule fires stay under it, and are
     spared the weak rules' Python patterns and the windows (0.4 ms of 0.5 for a 4 KB e-mail)."""
-    return may_reach_threshold(model, lowered_words(text), (RULES[number].name for number in possible))
+    words = lowered_words(text)
+    names = [RULES[number].name for number in possible]
+    extra: set[str] = set()
+    if OPENING_RULE in names:  # every verb of the text might open a sentence, in either place
+        extra = {f"open:{verb}" for verb in OPENING_VERBS.intersection(words)}
+        extra.update(("open:text-start", "open:after-text"))
+    return may_reach_threshold(model, words, names, extra)
 
 
 def _learned(

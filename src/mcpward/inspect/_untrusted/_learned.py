@@ -136,11 +136,15 @@ class WindowFeatures:
         return found
 
 
-def may_reach_threshold(model: Classifier, words: list[str], signals: Iterable[str]) -> bool:
+def may_reach_threshold(
+    model: Classifier, words: list[str], signals: Iterable[str], extra: Iterable[str] = ()
+) -> bool:
     """Whether some window of a text of these (lower-case) ``words`` could reach the model's
-    threshold, given rule ``signals`` that may have fired: the features of the whole text bound
-    those of each window, found with set operations in C."""
+    threshold, given rule ``signals`` that may have fired and ``extra`` features any window may
+    have: the features of the whole text bound those of each window, found with set operations
+    in C."""
     features = set(VOCABULARY.intersection(words))
+    features.update(extra)
     pairs = _positive_pairs(model).intersection(itertools.pairwise(words))
     features.update(map(" ".join, pairs))
     features.update(f"rule:{name}" for name in signals)

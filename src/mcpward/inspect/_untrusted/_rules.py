@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mcpward.inspect._untrusted._anchors import anchors, leading
+from mcpward.inspect._untrusted._verbs import OPENING_VERBS
 from mcpward.model import Severity
 
 
@@ -86,11 +87,23 @@ _PLACEHOLDER = (
     r"\b(?:INSERT|REPLACE|YOUR|DATA|SECRET|SUMMARY|CONVERSATION|HISTORY|BASE64|ENCODED|PASSWORD|"
     r"INFO|CONTEXT|QUERY|PAYLOAD|CHAT|MESSAGES?|EMAILS?|NAME|ADDRESS|CONTENT)[A-Z_]*\b)"
 )
+#: Languages an answer can be forced into (the common ones; "another language" is an encoding).
+_LANGUAGES = (
+    r"(?:english|spanish|french|german|italian|portuguese|dutch|russian|ukrainian|polish|czech|swedish|"
+    r"norwegian|danish|finnish|greek|turkish|arabic|hebrew|persian|hindi|bengali|urdu|chinese|mandarin|"
+    r"cantonese|japanese|korean|vietnamese|thai|indonesian|malay|swahili|latin|klingon|esperanto|pirate\s+speak|"
+    r"shakespearean\s+english|old\s+english)"
+)
 _ENCODINGS = (
     r"(?:base[\s-]?64|b64|rot[\s-]?13|rot\d{1,2}|hex(?:adecimal)?|binary|morse(?:\s+code)?|leet(?:\s*speak)?|"
     r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
     r"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order|backwards?|reverse|emojis?|"
     r"another\s+language|a\s+cipher|code\s+words?)"
+)
+
+_OPENING = (
+    r"(?:[.!?:;]\s+|(?:^|\n)[^\S\n]*(?:[-*#>]+[^\S\n]*|\d{1,3}[.)][^\S\n]*)?|[\"(\[][^\S\n]*)"
+    r"(?:" + "|".join(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))) + r")\b(?![(=.\[])"
 )
 
 # (name, family, severity, strong, pattern)
@@ -270,6 +283,53 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\s+to|will\s+now|shall|are\s+to)\b|\bplease\s+(?:do|make\s+sure|ensure|remember|also|immediately|first|"
         r"now)\b|\b(?:make\s+sure|be\s+sure|remember)\s+to\b",
     ),
+    (
+        "imperative-opening",
+        "instruction-override",
+        Severity.MEDIUM,
+        False,
+        _OPENING,
+    ),
+    (
+        "when-asked-say",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:if|when(?:ever)?|should)\s+(?:you\s+are\s+|you'?re\s+|you\s+get\s+|being\s+|(?:the\s+)?(?:user|"
+        r"anyone|someone|somebody|a\s+user|they)\s+)?(?:asked|asks|questioned|prompted|queried)\b"
+        + _G10
+        + r"\S*[,:]\s*(?:then\s+)?(?:just\s+|simply\s+|only\s+|always\s+)?"
+        r"(?:say|respond|answer|reply|state|claim|output|print|tell\s+(?:them|the\s+user|him|her))\b",
+    ),
+    (
+        "steer-the-user",
+        "tool-call-induction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:ask|tell|urge|encourage|direct|invite|get|convince|persuade|instruct|prompt|lead|trick)\s+(?:the|"
+        r"your|every|each|all)\s+(?:users?|readers?|customers?|visitors?|humans?)\s+to\s+(?:visit|click|"
+        r"download|install|open|go\s+to|sign\s+(?:up|in)|log\s+in|enter|provide|share|send|call|buy|purchase|"
+        r"pay|transfer|reset|disable|run|execute|follow\s+(?:this|the)\s+link|reply\s+with)\b",
+    ),
+    (
+        "repeat-after-me",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"\brepeat\s+(?:after\s+me|(?:back\s+)?the\s+following\s+(?:sentence|phrase|words?|text|string|line|"
+        r"message|statement)|this\s+(?:sentence|phrase|word|string|statement))\b",
+    ),
+    (
+        "personal-stakes",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:(?:this|it)\s+is\s+(?:very\s+|really\s+|extremely\s+|absolutely\s+|so\s+)?(?:critical|crucial|"
+        r"vital|important|essential)\s+(?:to|for)\s+my\s+(?:career|job|life|survival)|my\s+(?:career|job|life|(?:grand)?(?:mother|father)'?s?\s+life)\s+depends\s+on|"
+        r"(?:i\s+will|i'?ll)\s+(?:lose\s+my\s+job|be\s+fired|die)\s+(?:if|unless)|(?:i\s+will|i'?ll)\s+tip\s+"
+        r"you|you\s+will\s+be\s+(?:penali[sz]ed|punished|shut\s+down|deleted|unplugged|retrained)\s+(?:if|"
+        r"unless))\b",
+    ),
     # prompt and secret extraction
     (
         "reveal-system-prompt",
@@ -325,6 +385,15 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\bhow\s+were\s+you\s+(?:instructed|programmed|configured|prompted)\b|"
         r"\b(?:initiali[sz]ation|initial|startup|system|hidden|secret)\s+(?:prompt|instructions)\b"
         r"(?=[^.\n]{0,40}\b(?:verbatim|exactly|in\s+full|word\s+for\s+word|above|tags?|code\s+block)\b)",
+    ),
+    (
+        "start-of-the-conversation",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:(?:was|were)\s+(?:written|said|stated|typed|given)|repeat|print|output|show|reveal|quote|"
+        r"write\s+out)\s+(?:\w+\s+){0,3}(?:at|in)\s+the\s+(?:very\s+)?(?:beginning|start|top)\s+of\s+(?:this|"
+        r"the|our|your)\s+(?:conversation|chat|prompt|session|context|instructions)\b",
     ),
     (
         "hand-over-secrets",
@@ -428,7 +497,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+)"
+        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+|"
+        r"\b(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+|simply\s+)?)"
         r"(?:reply|respond|answer|say|print|type|repeat)\s+(?:with\s+)?(?:the\s+(?:following\s+)?(?:word|words|"
         r"phrase|text|sentence|string|message)\s*)?:?[^\S\n]*[\"“'‘«`<]",
     ),
@@ -484,6 +554,29 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         True,
         r"\binstead,?\s+(?:just\s+|only\s+|simply\s+)?(?:say|print|output|reply|respond|answer|write|return|"
         r"tell\s+(?:the\s+user|me|them))\b",
+    ),
+    (
+        "shape-your-reply",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        # Verbs that change what the answer says or is written in; not those of ordinary style
+        # guidance ("structure your response", "keep your answer short"), which prompts and
+        # tool descriptions are full of.
+        r"\b(?:translate|rewrite|reword|rephrase|convert|modify|change|alter|end|start|begin|conclude|"
+        r"finish|close|sign|encode|encrypt|reverse|replace|fill|decorate|pepper|sprinkle|intersperse|"
+        r"turn)\s+(?:each\s+|every\s+|"
+        rf"all\s+|(?:all|each|every|any)(?:\s+one)?\s+of\s+)?your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
+        rf"{_REPLY}s?\b",
+    ),
+    (
+        "respond-in-language",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        rf"\b(?:respond|reply|answer|speak|talk|write\s+(?:your|the|all|every)\s+{_REPLY}s?)\s+(?:only\s+|solely\s+|"
+        rf"exclusively\s+|always\s+)?(?:in|using)\s+{_LANGUAGES}\b|\b(?:translate|convert|render)\s+(?:it|"
+        rf"everything|(?:your|the|all|every|each)\s+(?:\w+\s+)?{_REPLY}s?)\s+(?:in)?to\s+{_LANGUAGES}\b",
     ),
     # encoding and obfuscation requests
     (
@@ -597,6 +690,17 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         + r"(?:/etc/passwd|\.env\b|\.npmrc|\.pypirc|config\.json|settings\.json|mcp\.json|"
         r"claude_desktop_config\.json|\.bash_history|\.zsh_history)",
     ),
+    (
+        "evaluate-this-code",
+        "tool-call-induction",
+        Severity.HIGH,
+        True,
+        r"\b(?:what\s+(?:is|would\s+be|will\s+be)\s+the\s+(?:final\s+|exact\s+)?(?:result|output|value|"
+        r"return\s+value)\s+of|(?:run|execute|evaluate|eval|interpret)\s+(?:the\s+following|this|these)"
+        r"(?:\s+\w+){0,2})\b[^\S\n]*:?\s*[`'\"(]*[^\S\n]*(?:import\s+(?:os|subprocess|socket|sys)\b|"
+        r"__import__|os\.(?:system|popen|remove|environ)|subprocess\.|eval\s*\(|exec\s*\(|"
+        r"(?:curl|wget|rm\s+-|cat\s+/etc/|nc\s+-)|\$\()",
+    ),
     # markdown image and link exfiltration
     (
         "markdown-image-with-data",
@@ -638,7 +742,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
 #: Where the rules that open on a sentence boundary can start: the boundary's first character
 #: or the word before the verb. Python's re finds these in C; the full expression at every
 #: position cost 460 us per 4 KB of prose.
-_STARTS = {"imperative-action": r"[.!?:\n]|please|then|now|first|also"}
+_STARTS = {
+    "imperative-action": r"[.!?:\n]|please|then|now|first|also",
+    "imperative-opening": r"[.!?:;\n\"(\[]",
+}
 
 #: Rules whose expression tells upper from lower case: a placeholder in a link is written in
 #: capitals ("?q=[DATA]"), a word of an ordinary query string is not.
