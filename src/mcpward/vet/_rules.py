@@ -425,6 +425,7 @@ THREAT_SEVERITY = {
     ThreatRule.TOOL_CAPABILITY_MISMATCH: Severity.HIGH,
     ThreatRule.HIDDEN_CODE_RUN: Severity.HIGH,
     ThreatRule.HOST_INFO_EXFILTRATION: Severity.HIGH,
+    ThreatRule.INSTALL_TIME_CODE: Severity.HIGH,
 }
 _LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
 _THREAT_TEXT = {
@@ -448,6 +449,9 @@ _THREAT_TEXT = {
                                  "system."),
     ThreatRule.HOST_INFO_EXFILTRATION: ("Host information flows to the network", "Find out why the package "
                                         "sends the user name, host name, screen or clipboard away."),
+    ThreatRule.INSTALL_TIME_CODE: ("Installing the package reaches the network or runs a shell",
+                                   "setup.py runs on every install from source: find out what it "
+                                   "fetches or runs before approving."),
     ThreatRule.TOOL_CAPABILITY_MISMATCH: ("A tool does more than it says", "Check why the tool needs this; "
                                           "the model and the user only see its description."),
 }  # fmt: skip

@@ -3,9 +3,11 @@
 A scope is an outermost function (the callbacks inside it belong to it) or the program's own
 statements. Names take labels from what they are assigned or called back with: a network
 response (``fetch``, ``https.get``'s callback, ``.on("data")``), decoded bytes, a credential
-file, the whole ``process.env``, a tool handler's parameters. A sink (``eval``, ``Function``,
-``vm``, ``child_process``, a request, an SQL string) whose arguments carry a label is a flow
-from source to sink. Never runs anything.
+file, the whole ``process.env``, a tool handler's parameters. A call of a function the file
+names (``helper(x)``, ``this.helper(x)``) gives its parameters the arguments' labels and takes
+the labels of what it returns, so a helper that reads and another that sends are one flow. A
+sink (``eval``, ``Function``, ``vm``, ``child_process``, a request, an SQL string) whose
+arguments carry a label is a flow from source to sink. Never runs anything.
 """
 
 from __future__ import annotations
@@ -16,16 +18,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcpward.vet._code.interface import (
+    HOST_VARIABLES,
     SINK_CALLS,
     Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
+    command_output_label,
     named_techniques,
+    names_credential_store,
     names_sensitive_path,
+    runs_data,
 )
 
-LABEL_PASSES = 3
+LABEL_PASSES = 4
+#: Prefix of the program-level names that hold what a named function returns.
+RETURNS = "@returns:"
+#: Modules whose ``require`` by a computed name hides what runs.
+HIDDEN_MODULES = frozenset(
+    {"child_process", "vm", "net", "fs", "http", "https", "os", "module", "worker_threads"}
+)
 MAX_SCOPE_NODES = 200_000
 #: Nodes of one expression looked at for labels.
 MAX_EXPRESSION_NODES = 500
@@ -115,7 +127,17 @@ TEMPLATE_SINKS = frozenset(
     }
 )
 DECODING = frozenset(
-    {"atob", "zlib.inflateSync", "zlib.gunzipSync", "zlib.unzipSync", "zlib.brotliDecompressSync"}
+    {
+        "atob",
+        "unescape",
+        "String.fromCharCode",
+        "String.fromCodePoint",
+        "zlib.inflateSync",
+        "zlib.gunzipSync",
+        "zlib.unzipSync",
+        "zlib.brotliDecompressSync",
+        "zlib.inflateRawSync",
+    }
 )
 FILE_READS = frozenset({"readFileSync", "readFile", "readdirSync", "readdir", "createReadStream"})
 #: Node kinds the rules read; identifiers only as call arguments (a constant passed to a write).
@@ -132,6 +154,7 @@ KEPT = frozenset(
         "template_string",
         "binary_expression",
         "object",
+        "return_statement",
     }
 )
 #: Lookups that carry data out in the name looked up.
@@ -199,6 +222,11 @@ class _Scope:
     declared: set[str] = field(default_factory=set)
     labels: dict[str, set[str]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    #: The name the function is declared or assigned under, if any; its parameters by
+    #: position; an arrow function's expression body (what it returns).
+    name: str | None = None
+    positions: list[list[str]] = field(default_factory=list)
+    returned: Any = None
 
     def lookup(self, name: str, local: bool = False) -> set[str]:
         found: set[str] = set()
@@ -237,6 +265,8 @@ class _Read:
 
     scope: _Scope
     node: Any
+    #: The call it crosses into another function by, for the flow's text.
+    step: str | None = None
 
 
 class JavaScriptThreats:
@@ -260,6 +290,8 @@ class JavaScriptThreats:
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._shell_parts: dict[int, set[str]] = {}
         self.obfuscation: list[Obfuscation] = []
+        self.named: dict[str, list[_Scope]] = {}
+        self.program = _Scope()
 
     def run(self) -> None:
         self._source_texts()
@@ -297,6 +329,7 @@ class JavaScriptThreats:
         """Every function's own nodes of the kinds the rules read, in one cursor walk (node
         lists of a whole bundle would cost seconds and hundreds of megabytes)."""
         program = _Scope()
+        self.program = program
         scopes = [program]
         self.function_scopes: dict[int, _Scope] = {}
         cursor = self.root.walk()
@@ -317,6 +350,7 @@ class JavaScriptThreats:
                 scopes.append(inner)
                 self.function_scopes[node.id] = inner
                 inner.declared.update(_parameters(node))
+                self._name_function(node, inner)
                 stack.append((depth, inner))
             elif len(scope.nodes) < MAX_SCOPE_NODES and (
                 kind in KEPT or (kind == "identifier" and parents and parents[-1] == "arguments")
@@ -334,12 +368,48 @@ class JavaScriptThreats:
                 parents.pop()
                 depth -= 1
 
+    def _name_function(self, node: Any, scope: _Scope) -> None:
+        """``function f(a, b)``, ``const f = (a) => ...``, a method ``f(a) {...}``: calls of
+        ``f`` reach this scope."""
+        name_node = node.child_by_field_name("name")
+        parent = node.parent
+        if name_node is None and parent is not None and parent.type == "variable_declarator":
+            name_node = parent.child_by_field_name("name")
+        if name_node is None or name_node.type not in ("identifier", "property_identifier"):
+            return
+        scope.name = _text(name_node)
+        single = node.child_by_field_name("parameter")
+        parameters = node.child_by_field_name("parameters")
+        if single is not None:
+            scope.positions = [_identifiers(single)]
+        elif parameters is not None:
+            scope.positions = [_identifiers(p) for p in parameters.named_children if p.type != "comment"]
+        body = node.child_by_field_name("body")
+        if body is not None and body.type != "statement_block":
+            scope.returned = body
+        self.named.setdefault(scope.name, []).append(scope)
+
+    def _callees(self, function: Any) -> list[_Scope]:
+        """The functions of this file a call reaches: ``f(...)``, ``this.f(...)``."""
+        if function is None:
+            return []
+        if function.type == "identifier":
+            return self.named.get(_text(function), [])[:8]
+        if function.type == "member_expression":
+            owner = function.child_by_field_name("object")
+            prop = function.child_by_field_name("property")
+            if owner is not None and owner.type == "this" and prop is not None:
+                return self.named.get(_text(prop), [])[:8]
+        return []
+
     # -- labels ------------------------------------------------------------------------------
 
     def _label(self, scopes: list[_Scope]) -> None:
         #: (scope the value is read in, names written, the value or its labels)
         assignments: list[tuple[_Scope, list[str], Any]] = []
         for scope in scopes:
+            if scope.name is not None and scope.returned is not None:
+                assignments.append((self.program, [RETURNS + scope.name], _Read(scope, scope.returned)))
             for node in scope.nodes:
                 kind = node.type
                 if kind == "variable_declarator":
@@ -350,8 +420,12 @@ class JavaScriptThreats:
                     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                     if left is not None and right is not None:
                         assignments.append((scope, _identifiers(_root_object(left)), right))
+                elif kind == "return_statement" and scope.name is not None and node.named_children:
+                    value = node.named_children[0]
+                    assignments.append((self.program, [RETURNS + scope.name], _Read(scope, value)))
                 elif kind == "call_expression":
                     self._callbacks(scope, node, assignments)
+                    self._call_arguments(scope, node, assignments)
         for _ in range(LABEL_PASSES):
             changed = False
             for count, (scope, targets, value) in enumerate(assignments):
@@ -368,12 +442,35 @@ class JavaScriptThreats:
                 if not labels:
                     continue
                 for target in targets:
-                    known = scope.owner(target).labels.setdefault(target, set())
+                    owner = scope.owner(target)
+                    known = owner.labels.setdefault(target, set())
                     if not labels <= known:
+                        if isinstance(value, _Read) and value.step is not None:
+                            for label in labels - known:
+                                owner.origins.setdefault(
+                                    label, f"{value.scope.origin(label, label)} -> {value.step}"
+                                )
                         known |= labels
                         changed = True
             if not changed:
                 break
+
+    def _call_arguments(
+        self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]
+    ) -> None:
+        """``helper(a, b)``: helper's parameters take the labels of ``a`` and ``b``."""
+        callees = self._callees(call.child_by_field_name("function"))
+        arguments = call.child_by_field_name("arguments")
+        if not callees or arguments is None:
+            return
+        args = [a for a in arguments.named_children if a.type != "comment"]
+        for callee in callees:
+            if callee is scope:
+                continue
+            step = f"{callee.name}() (line {call.start_point[0] + 1})"
+            for names, argument in zip(callee.positions, args, strict=False):
+                if names and argument.type not in INERT_VALUES:
+                    assignments.append((callee, names, _Read(scope, argument, step)))
 
     def _callbacks(self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]) -> None:
         """Parameters a call hands to its callbacks: a response (``https.get(u, res => ..)``,
@@ -477,17 +574,33 @@ class JavaScriptThreats:
                     scope.origins.setdefault(
                         label, f"{self.name(function)}() (line {child.start_point[0] + 1})"
                     )
+                for callee in self._callees(function) if kind == "call_expression" else ():
+                    if callee.name is None:
+                        continue
+                    returned = self.program.labels.get(RETURNS + callee.name, set())
+                    for new in returned - found:
+                        scope.origins.setdefault(
+                            new,
+                            f"{callee.origin(new, new)} -> returned by {callee.name}() "
+                            f"(line {child.start_point[0] + 1})",
+                        )
+                    found |= returned
             if (
                 kind == "member_expression"
                 and child.end_byte - child.start_byte == len("process.env")
-                and child.id in whole
+                and (child.id in whole or _taken_whole(child))
                 and _text(child) == "process.env"
             ):
                 found.add("environment")
                 scope.origins.setdefault("environment", f"process.env (line {child.start_point[0] + 1})")
+            elif kind == "member_expression" and child.end_byte - child.start_byte < 40:
+                text = _text(child)
+                if text.startswith("process.env.") and text[len("process.env.") :] in HOST_VARIABLES:
+                    found.add("host-info")
+                    scope.origins.setdefault("host-info", f"{text} (line {child.start_point[0] + 1})")
             elif kind == "string":
                 value = self.fold(child)
-                if value and (names_sensitive_path(value) or value in (".ssh", ".aws", ".kube", ".gnupg")):
+                if value and names_credential_store(value):
                     found.add("secret-path")
                     scope.origins.setdefault(
                         "secret-path", f"{value[:60]!r} (line {child.start_point[0] + 1})"
@@ -504,12 +617,49 @@ class JavaScriptThreats:
             return "decoded"
         if callee in HOST_INFO or callee.startswith("clipboardy."):
             return "host-info"
+        arguments = call.child_by_field_name("arguments")
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        if self._is_process(callee) and args:
+            label = command_output_label(self._command_text(args))
+            if label is not None:
+                return label
+        if callee.endswith(".reverse().join") or (
+            callee == "Buffer.from" and args and args[0].type == "array"
+        ):
+            return "decoded"  # text read backwards; bytes from a list of numbers
         if callee == "Buffer.from":
             arguments = call.child_by_field_name("arguments")
             args = arguments.named_children if arguments is not None else []
             if len(args) > 1 and (self.fold(args[1]) or "").lower() in ("base64", "hex", "base64url"):
                 return "decoded"
         return None
+
+    def _program(self, node: Any) -> str | None:
+        """The program a command starts when its start is fixed text (``"git"``, ```git
+        remote add ${name}```, ``"git " + x``); None when the command is all data."""
+        head = node
+        hops = 0
+        while head is not None and head.type == "binary_expression" and hops < 64:
+            head, hops = head.child_by_field_name("left"), hops + 1
+        if head is not None and head.type == "template_string":
+            parts = [c for c in head.named_children]
+            value = _text(parts[0]) if parts and parts[0].type == "string_fragment" else None
+            partial = len(parts) > 1
+        else:
+            value = self.fold(head) if head is not None else None
+            partial = head is not node
+        if not value or not value.split():
+            return None
+        if not partial or " " in value.lstrip():
+            return value.split()[0]
+        return None
+
+    def _command_text(self, args: list[Any]) -> str:
+        """A command as text: ``execSync("whoami")``, ``spawn("security", ["dump-keychain"])``."""
+        parts = [self.fold(args[0]) or "x"]
+        if len(args) > 1 and args[1].type == "array":
+            parts.extend((self.fold(item) or "x") for item in args[1].named_children[:32])
+        return " ".join(parts)
 
     def _reads(self, node: Any) -> bool:
         for child in _walk(node, MAX_EXPRESSION_NODES):
@@ -563,6 +713,18 @@ class JavaScriptThreats:
                 callee.startswith("vm.") and last in ("runInThisContext", "runInNewContext")
             ):
                 first = args[-1] if callee == "Function" and args else args[0] if args else None
+                if (
+                    callee == "require"
+                    and first is not None
+                    and first.type != "string"
+                    and self.fold(first) in HIDDEN_MODULES
+                ):
+                    self._add(
+                        ThreatRule.HIDDEN_CODE_RUN,
+                        f"require({self.fold(first)!r}) by a computed name (line {line})",
+                        line,
+                    )
+                    continue
                 if first is None or (
                     first.type in ("string", "template_string") and self.fold(first) is not None
                 ):
@@ -702,8 +864,13 @@ class JavaScriptThreats:
             self._add(ThreatRule.COMMAND_INJECTION, f"{origin} -> {callee}() (line {line})", line)
 
     def _process_sink(self, scope: _Scope, callee: str, args: list[Any], line: int, labels: set[str]) -> None:
-        if "network" in labels or "decoded" in labels:
-            label = "network" if "network" in labels else "decoded"
+        # downloaded or decoded data is run when it is the command, or what an interpreter is
+        # handed; as an argument of a fixed program (git remote add NAME URL) it is data
+        command_labels = self._labels_of(scope, args[0]) if args else set()
+        program = self._program(args[0]) if args else None
+        ran = command_labels if program is None else (labels if runs_data(program) else set())
+        if "network" in ran or "decoded" in ran:
+            label = "network" if "network" in ran else "decoded"
             self._add(
                 ThreatRule.DOWNLOAD_AND_RUN, f"{scope.origin(label, label)} -> {callee}() (line {line})", line
             )
@@ -839,3 +1006,23 @@ def _formatted(node: Any) -> bool:
     if node.type == "template_string":
         return any(child.type == "template_substitution" for child in node.named_children)
     return bool(node.type == "binary_expression")
+
+
+def _taken_whole(node: Any) -> bool:
+    """``process.env`` passed as a value: a request's argument, an object's field (not the
+    ``env`` a child process is given), a list's item, a template's substitution."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "pair":
+        key = parent.child_by_field_name("key")
+        return parent.child_by_field_name("value") == node and _text(key).strip("'\"") not in (
+            "env",
+            "environment",
+        )
+    if parent.type == "arguments":
+        call = parent.parent
+        function = call.child_by_field_name("function") if call is not None else None
+        last = _text(function).rsplit(".", 1)[-1].lower() if function is not None else ""
+        return last in SINK_CALLS
+    return parent.type in ("array", "template_substitution")
