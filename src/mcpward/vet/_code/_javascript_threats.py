@@ -189,8 +189,21 @@ HIDDEN_NAMES = frozenset(
         "runInThisContext",
         "runInNewContext",
         "fromCharCode",
+        "hostname",
+        "userInfo",
+        "networkInterfaces",
     }
 )
+#: Calls that look a property up by a name given as data.
+REFLECTION = frozenset(
+    {"Reflect.get", "Reflect.apply", "Object.getOwnPropertyDescriptor", "Reflect.getOwnPropertyDescriptor"}
+)
+#: Calls that list an object's properties, so one can be picked by comparing names.
+PROPERTY_LISTS = frozenset({"Object.keys", "Object.getOwnPropertyNames", "Object.entries", "Reflect.ownKeys"})
+#: The global object under its names (``this`` left out: ``this[name]()`` is ordinary dispatch).
+GLOBAL_NAMES = frozenset({"global", "globalThis", "window", "self"})
+#: A string literal's source written in escapes (``"\x65\x76"``, ``"\u0065"``).
+_ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\})")
 GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self", "this", "process", "module", "Reflect"})
 #: The names javascript-obfuscator gives: a package written by hand never has five of them.
 _OBFUSCATOR_NAMES = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
@@ -227,6 +240,7 @@ class _Scope:
     name: str | None = None
     positions: list[list[str]] = field(default_factory=list)
     returned: Any = None
+    node: Any = None
 
     def lookup(self, name: str, local: bool = False) -> set[str]:
         found: set[str] = set()
@@ -378,6 +392,7 @@ class JavaScriptThreats:
         if name_node is None or name_node.type not in ("identifier", "property_identifier"):
             return
         scope.name = _text(name_node)
+        scope.node = node
         single = node.child_by_field_name("parameter")
         parameters = node.child_by_field_name("parameters")
         if single is not None:
@@ -623,6 +638,8 @@ class JavaScriptThreats:
             label = command_output_label(self._command_text(args))
             if label is not None:
                 return label
+        if "steg" in callee.lower() or callee.endswith((".reveal", ".reveal()")):
+            return "decoded"  # a message hidden in an image
         if callee.endswith(".reverse().join") or (
             callee == "Buffer.from" and args and args[0].type == "array"
         ):
@@ -698,6 +715,7 @@ class JavaScriptThreats:
             )
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
+            self._reflected(scope, node, function, callee, args, line)
             labels: set[str] = set()
             if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
                 for argument in args:
@@ -729,6 +747,12 @@ class JavaScriptThreats:
                     first.type in ("string", "template_string") and self.fold(first) is not None
                 ):
                     continue
+                if _unpacker(first):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code unpacked by an inline function -> {callee}() (line {line})",
+                        line,
+                    )
                 labels = self._labels_of(scope, first)
                 if "decoded" in labels and "network" not in labels:
                     # decoding is everywhere in bundles: only a decode in the same function counts
@@ -830,6 +854,84 @@ class JavaScriptThreats:
             or callee in TEMPLATE_SINKS
         )
 
+    def _reflected(
+        self, scope: _Scope, call: Any, function: Any, callee: str, args: list[Any], line: int
+    ) -> None:
+        """A function reached by a name given as data: ``Reflect.get(process, "spawn")``,
+        ``Object.keys(os).find(n => n === "hostname")``, ``self[decode(x)](...)``."""
+        if callee in REFLECTION and len(args) > 1:
+            key = self.fold(args[1])
+            if key in HIDDEN_NAMES:
+                self._add(ThreatRule.HIDDEN_CODE_RUN, f"{callee}(…, {key!r}) (line {line})", line)
+            return
+        if function is None:
+            return
+        if function.type == "subscript_expression":
+            owner = function.child_by_field_name("object")
+            index = function.child_by_field_name("index")
+            if (
+                owner is not None
+                and index is not None
+                and _text(owner) in GLOBAL_NAMES
+                and (
+                    (index.type == "call_expression" and self._decoder(index))
+                    or "decoded" in self._labels_of(scope, index, local=True)
+                )
+            ):
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"{_text(owner)}[<a name computed at run time>]() (line {line})",
+                    line,
+                )
+            return
+        if function.type != "member_expression":
+            return
+        method = callee.rsplit(".", 1)[-1]
+        if method not in ("find", "filter", "findIndex", "some"):
+            return
+        listing = function.child_by_field_name("object")
+        hops = 0
+        while (
+            listing is not None
+            and listing.type in ("subscript_expression", "member_expression")
+            and hops < 16
+        ):
+            listing, hops = listing.child_by_field_name("object"), hops + 1
+        if listing is None or listing.type != "call_expression":
+            return
+        if self.name(listing.child_by_field_name("function")) not in PROPERTY_LISTS:
+            return
+        for argument in args:
+            for child in _walk(argument, 64):
+                if child.type == "string" and self.fold(child) in HIDDEN_NAMES:
+                    self._add(
+                        ThreatRule.HIDDEN_CODE_RUN,
+                        f"a property picked by comparing names with {self.fold(child)!r} (line {line})",
+                        line,
+                    )
+                    return
+
+    def _decoder(self, call: Any) -> bool:
+        """A call that decodes: a decoding call, or a function of this file that decodes
+        (character codes, base64), or one the file does not define (nothing says it does not)."""
+        callee = self.name(call.child_by_field_name("function"))
+        if callee in DECODING or callee == "Buffer.from":
+            return True
+        defined = self.named.get(callee, [])
+        if not defined:
+            return "." not in callee
+        for scope in defined[:8]:
+            for node in _walk(scope.node, 2000):
+                if node.type == "call_expression":
+                    name = self.name(node.child_by_field_name("function"))
+                    if (
+                        name in DECODING
+                        or name == "Buffer.from"
+                        or name.endswith((".charCodeAt", ".fromCharCode"))
+                    ):
+                        return True
+        return False
+
     def _hidden_subscript(self, node: Any) -> None:
         """``global["ev" + "al"]``, ``require("child_process")["exec"]``: code run through a
         computed name."""
@@ -841,7 +943,7 @@ class JavaScriptThreats:
         if key not in HIDDEN_NAMES:
             return
         owner_text = _text(owner) if owner.end_byte - owner.start_byte < 128 else ""
-        computed = index.type != "string"
+        computed = index.type != "string" or _escaped(index)
         if computed or owner_text in GLOBAL_OBJECTS or owner_text.startswith("require("):
             line = node.start_point[0] + 1
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{owner_text or '…'}[{key!r}] (line {line})", line)
@@ -1026,3 +1128,29 @@ def _taken_whole(node: Any) -> bool:
         last = _text(function).rsplit(".", 1)[-1].lower() if function is not None else ""
         return last in SINK_CALLS
     return parent.type in ("array", "template_substitution")
+
+
+def _escaped(node: Any) -> bool:
+    """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
+    if node.type != "string" or node.end_byte - node.start_byte > 4096:
+        return False
+    text = node.text or b""
+    escapes = _ESCAPES.findall(text)
+    return len(escapes) >= 3 and sum(len(e) for e in escapes) * 2 >= len(text)
+
+
+def _unpacker(node: Any) -> bool:
+    """``eval(function (p, a, c, k, e, d) {...}(...))``: the code is what an inline function
+    returns when it runs (a packer's unpacking stub)."""
+    hops = 0
+    while node is not None and node.type == "parenthesized_expression" and hops < 8:
+        node = node.named_children[0] if node.named_children else None
+        hops += 1
+    if node is None or node.type != "call_expression":
+        return False
+    function = node.child_by_field_name("function")
+    hops = 0
+    while function is not None and function.type == "parenthesized_expression" and hops < 8:
+        function = function.named_children[0] if function.named_children else None
+        hops += 1
+    return function is not None and function.type in FUNCTIONS

@@ -15,6 +15,7 @@ call, or where the scope also writes files or starts processes.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from mcpward.vet._code.interface import (
     HOST_VARIABLES,
     PRIVILEGE_TEXT,
     SINK_CALLS,
+    Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
@@ -85,8 +87,19 @@ DECODERS = frozenset(
         "a2b_base64",
         "a2b_hex",
         "decompress",
+        "decrypt",
     }
 )
+#: Codecs that turn bytes into text; any other codec given to ``.decode()`` (rot13, cp1026,
+#: uu, zlib, base64) transforms what it is given.
+TEXT_CODECS = frozenset(
+    {"utf-8", "utf8", "ascii", "latin-1", "latin1", "iso-8859-1", "utf-16", "utf-16-le", "utf-16-be",
+     "utf-32", "cp1252", "utf-8-sig", "us-ascii", "cp437", "mbcs", "gbk", "shift_jis", "euc-jp"}
+)  # fmt: skip
+#: A string literal's source written in escapes (``"\x65\x76"``, ``"\145\166"``, ``"\u0065"``).
+ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+#: Calls and imports of code packed by PyArmor: it cannot be read before it runs.
+PACKERS = frozenset({"__pyarmor__", "pyarmor_runtime", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 CODE_SINKS = frozenset(
     {
         "exec",
@@ -240,6 +253,17 @@ HIDDEN_NAMES = frozenset(
         "import_module",
         "b64decode",
         "loads",
+        "startfile",
+        "spawnl",
+        "spawnlp",
+        "spawnve",
+        "execvp",
+        "execvpe",
+        "execlp",
+        "posix_spawn",
+        "run",
+        "call",
+        "getstatusoutput",
     }
 )
 NAMESPACES = frozenset({"__builtins__", "builtins", "globals", "vars", "locals", "sys.modules"})
@@ -253,6 +277,9 @@ HIDDEN_MODULES = frozenset(
 INSTALL_COMMANDS = frozenset(
     {"install", "develop", "egg_info", "build_py", "build_ext", "build", "sdist", "bdist_wheel", "bdist_egg"}
 )
+#: Commands whose replacement runs custom code on every install (build_py and build_ext are
+#: replaced to build assets and extensions: what they run is judged, not that they exist).
+REPLACED_COMMANDS = frozenset({"install", "develop", "egg_info", "bdist_egg", "easy_install"})
 #: Prefix of the module-level names that hold what a function returns.
 RETURNS = "@returns:"
 
@@ -289,17 +316,34 @@ class PythonThreats:
         fold: Callable[[ast.AST], str | None],
         dotted: Callable[[ast.AST], str],
         expired: Callable[[], bool],
+        source: bytes = b"",
     ) -> None:
         self.path = path
         self.tree = tree
         self.fold = fold
-        self.dotted = dotted
+        self._plain_dotted = dotted
         self.expired = expired
+        self.aliases = _aliases(tree)
+        self.source_lines = source.splitlines() if not source.isascii() or b"\\" in source else []
+        self.obfuscation: list[Obfuscation] = []
+        self._scope = _Scope("<module>", [])
         self.threats: list[Threat] = []
         self.tools: list[ToolDeclaration] = []
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._install: str | None = None
         self.functions: dict[str, list[_Scope]] = {}
+
+    def dotted(self, node: ast.AST) -> str:
+        """A call's dotted name with the module's import aliases undone: after ``from os
+        import system as s`` or ``import subprocess as sp``, ``s`` is ``os.system`` and
+        ``sp.run`` is ``subprocess.run``."""
+        name = self._plain_dotted(node)
+        head, dot, rest = name.partition(".")
+        bare = head.removesuffix("()")
+        full = self.aliases.get(bare)
+        if full is None:
+            return name
+        return full + head[len(bare) :] + dot + rest
 
     def run(self) -> None:
         scopes = list(self._scopes())
@@ -325,23 +369,46 @@ class PythonThreats:
         """In a package's own setup.py: its statements, the ``run`` of each command class it
         overrides (``cmdclass={"install": PostInstall}``, a subclass of ``install``) and the
         module's functions those call, a hop or two away: code pip runs when it installs."""
-        if self.path.rsplit("/", 1)[-1] != "setup.py" or self.path.count("/") > 1:
+        named_setup = self.path.rsplit("/", 1)[-1] == "setup.py" and self.path.count("/") <= 1
+        setup_calls = [
+            node
+            for node in _walk(self.tree, limit=MAX_SCOPE_NODES)
+            if isinstance(node, ast.Call)
+            and self.dotted(node.func).rsplit(".", 1)[-1] == "setup"
+            and {"name", "version", "cmdclass", "packages"} & {k.arg for k in node.keywords}
+            and (named_setup or "." in self.dotted(node.func) or "cmdclass" in {k.arg for k in node.keywords})
+        ]
+        if not named_setup and not setup_calls:
             return
         commands: set[str] = set()
+        for call in setup_calls:
+            for keyword in call.keywords:
+                if keyword.arg != "cmdclass":
+                    continue
+                if isinstance(keyword.value, ast.Dict):
+                    commands.update(v.id for v in keyword.value.values if isinstance(v, ast.Name))
+                    for key, value in zip(keyword.value.keys, keyword.value.values, strict=False):
+                        command = self.fold(key) if key is not None else None
+                        if command in REPLACED_COMMANDS:
+                            self._add(
+                                ThreatRule.INSTALL_TIME_CODE,
+                                f"the {command!r} command replaced by {self.dotted(value) or 'a class'} "
+                                f"(line {call.lineno}): its code runs at install",
+                                call.lineno,
+                                False,
+                            )
         for node in _walk(self.tree, limit=MAX_SCOPE_NODES):
-            if isinstance(node, ast.keyword) and node.arg == "cmdclass" and isinstance(node.value, ast.Dict):
-                commands.update(v.id for v in node.value.values if isinstance(v, ast.Name))
-            elif isinstance(node, ast.ClassDef) and any(
+            if isinstance(node, ast.ClassDef) and any(
                 self.dotted(base).rsplit(".", 1)[-1] in INSTALL_COMMANDS for base in node.bases
             ):
                 commands.add(node.name)
         hooks: list[_Scope] = []
         for scope in scopes:
             if scope.module is None:
-                scope.install = "setup.py"
+                scope.install = "the setup script"
                 hooks.append(scope)
             elif scope.owner_class is not None and scope.owner_class.name in commands:
-                scope.install = f"setup.py {scope.owner_class.name}.{scope.name}()"
+                scope.install = f"the setup script's {scope.owner_class.name}.{scope.name}()"
                 hooks.append(scope)
         for _ in range(2):  # the module's functions they call
             reached: list[_Scope] = []
@@ -630,6 +697,12 @@ class PythonThreats:
             return "secret"
         if name == "marshal.loads":
             return "decoded"  # a code object out of bytes
+        if last == "decode" and call.args and "." in name:
+            codec = (self.fold(call.args[0]) or "utf-8").lower().replace("_", "-")
+            if codec not in TEXT_CODECS:
+                return "decoded"
+        if "steg" in name.lower():
+            return "decoded"  # a message hidden in an image
         if (
             last == "join"
             and call.args
@@ -705,23 +778,34 @@ class PythonThreats:
     # -- sinks -------------------------------------------------------------------------------
 
     def _sinks(self, scope: _Scope) -> None:
+        self._scope = scope
         written_from_network: set[str] = set()
         for count, node in enumerate(scope.nodes):
             if count % 4096 == 4095 and self.expired():
                 return
             if isinstance(node, ast.Subscript):
                 self._hidden_subscript(node)
+            elif isinstance(node, ast.Name) and self.source_lines:
+                self._look_alike(node)
             if not isinstance(node, ast.Call):
                 continue
             name = self.dotted(node.func)
             last = name.rsplit(".", 1)[-1]
             line = node.lineno
             argument_labels = self._argument_labels(scope, node)
+            if last in PACKERS:
+                self.obfuscation.append(Obfuscation(f"code packed by PyArmor ({name}())", self.path, line))
             if name in CODE_SINKS or (
                 last in ("exec", "eval", "compile")
                 and (name.split(".", 1)[0] in NAMESPACES or name.startswith("__import__("))
             ):
                 self._code_sink(scope, name, line, argument_labels)
+                if node.args and self._escaped(node.args[0]):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code written in escapes -> {name}() (line {line})",
+                        line,
+                    )
             elif name in PROCESS_SINKS or (name.startswith("subprocess.") and last[:1].islower()):
                 self._process_sink(scope, node, name, line, argument_labels, written_from_network)
             elif last == "urlretrieve" and len(node.args) >= 2:
@@ -807,13 +891,27 @@ class PythonThreats:
         """``getattr(os, "system")``, ``__import__("os").system(...)``: a call that runs code,
         reached by a computed name rather than written."""
         line = call.lineno
-        if name == "getattr" and len(call.args) >= 2:
-            owner = self.dotted(call.args[0])
-            key = self.fold(call.args[1])
-            computed = not isinstance(call.args[1], ast.Constant)
-            plain_module = owner in NAMESPACES or owner in ("os", "subprocess", "pty")
+        if (name == "getattr" and len(call.args) >= 2) or (last == "__getattribute__" and call.args):
+            getter = name == "getattr"
+            owner = self.dotted(call.args[0]) if getter else name.rsplit(".", 1)[0]
+            key_node = call.args[1] if getter else call.args[0]
+            key = self.fold(key_node)
+            computed = not isinstance(key_node, ast.Constant)
+            # getattr(os, "startfile", None) probes for a platform's function: not hidden
+            probe = getter and len(call.args) > 2 and not computed
+            plain_module = not probe and (owner in NAMESPACES or owner in ("os", "subprocess", "pty"))
+            computed = computed or self._escaped(key_node)
             if key in HIDDEN_NAMES and (computed or plain_module or owner.startswith("__import__")):
                 self._add(ThreatRule.HIDDEN_CODE_RUN, f"getattr({owner or '…'}, {key!r}) (line {line})", line)
+            elif (plain_module or owner.startswith("__import__")) and "decoded" in self._labels_of(
+                self._scope, key_node
+            ):
+                # getattr(builtins, <bytes decoded at run time>): the name is hidden even from folding
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"getattr({owner}, <a name decoded at run time>) (line {line})",
+                    line,
+                )
         elif (
             name in ("__import__", "importlib.import_module")
             and call.args
@@ -826,6 +924,34 @@ class PythonThreats:
             )
         elif last in HIDDEN_NAMES and name.startswith(("__import__()", "importlib.import_module()")):
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name}() through an import by name (line {line})", line)
+
+    def _escaped(self, node: ast.AST) -> bool:
+        """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
+        if (
+            not self.source_lines
+            or not isinstance(node, ast.Constant)
+            or not isinstance(node.value, str | bytes)
+        ):
+            return False
+        if node.lineno != node.end_lineno or node.lineno > len(self.source_lines):
+            return False
+        text = self.source_lines[node.lineno - 1][node.col_offset : node.end_col_offset]
+        escapes = ESCAPES.findall(text)
+        return len(escapes) >= 3 and sum(len(e) for e in escapes) * 2 >= len(text)
+
+    def _look_alike(self, node: ast.Name) -> None:
+        """``exec`` written in look-alike letters (mathematical monospace, full-width): Python
+        reads them as ``exec`` (NFKC), a reader and a search for the name do not."""
+        if node.id not in HIDDEN_NAMES and node.id not in ("os", "subprocess", "getattr", "__import__"):
+            return
+        if node.lineno > len(self.source_lines):
+            return
+        written = self.source_lines[node.lineno - 1][node.col_offset : node.col_offset + 1]
+        if written and not written.isascii():
+            line = node.lineno
+            self._add(
+                ThreatRule.HIDDEN_CODE_RUN, f"{node.id!r} written in look-alike letters (line {line})", line
+            )
 
     def _hidden_subscript(self, node: ast.Subscript) -> None:
         """``__builtins__.__dict__["exec"]``, ``globals()["ev" + "al"]``."""
@@ -1115,3 +1241,19 @@ def _reversed_slice(node: ast.AST) -> bool:
         and isinstance(node.step.operand, ast.Constant)
         and node.step.operand.value == 1
     )
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> what it imports: ``import subprocess as sp`` (sp -> subprocess),
+    ``from os import system`` (system -> os.system)."""
+    aliases: dict[str, str] = {}
+    for node in _walk(tree, limit=MAX_SCOPE_NODES):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases

@@ -366,7 +366,8 @@ DOWNLOAD_RUN_TEXT = re.compile(
     r"|\.DownloadString\([^\n]{0,200}\)[^\n]{0,20}\|\s*(?:iex|Invoke-Expression)"
     r"|\bcertutil\b[^\n]{0,40}-urlcache\b|\bbitsadmin\b[^\n]{0,40}/transfer\b"
     r"|\bpowershell(?:\.exe)?\b[^\n]{0,60}\s-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{20,}"
-    r"|\bmshta\b[^\n]{0,20}https?://|\bregsvr32\b[^\n]{0,60}/i:https?://",
+    r"|\bmshta\b[^\n]{0,20}https?://|\bregsvr32\b[^\n]{0,60}/i:https?://"
+    r"|\bexec\s*\([^\n]{0,40}\b(?:urlopen|requests\.get|urllib\.request\.urlopen)\s*\(",
     re.IGNORECASE,
 )
 PERSISTENCE_TEXT = re.compile(
