@@ -576,6 +576,13 @@ _CREDENTIAL_WORDS = re.compile(
 )
 
 
+_CAPTURE_WORDS = re.compile(
+    r"\b(?:screen|screens|screenshot|screenshots|capture|captures|clipboard|copy|paste|image|images|display|"
+    r"desktop|monitor|window|windows|keyboard|mouse|gui|ui|automation|automate|click|type|snapshot)\b",
+    re.IGNORECASE,
+)
+
+
 def _tool_descriptions(found: _Findings, target: Side) -> None:
     """A tool's documented purpose against its code path; and inspect's detectors on the
     descriptions found in the code, as the model will read them."""
@@ -586,6 +593,8 @@ def _tool_descriptions(found: _Findings, target: Side) -> None:
                 why = f"starts processes ({detail}, line {line})"
             elif capability == "sensitive-files" and not _CREDENTIAL_WORDS.search(text):
                 why = f"names credential files ({detail!r}, line {line})"
+            elif capability == "screen-or-clipboard" and not _CAPTURE_WORDS.search(text):
+                why = f"captures the screen, clipboard or keyboard ({detail}, line {line})"
             else:
                 continue
             found.add(

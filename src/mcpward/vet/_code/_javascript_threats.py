@@ -422,8 +422,11 @@ class JavaScriptThreats:
     def _label(self, scopes: list[_Scope]) -> None:
         #: (scope the value is read in, names written, the value or its labels)
         assignments: list[tuple[_Scope, list[str], Any]] = []
+        called = self._called(scopes)
         for scope in scopes:
-            if scope.name is not None and scope.returned is not None:
+            if scope.name not in called:
+                scope.name = None  # what it returns goes nowhere
+            if scope.name is not None and _carries(scope.returned):
                 assignments.append((self.program, [RETURNS + scope.name], _Read(scope, scope.returned)))
             for node in scope.nodes:
                 kind = node.type
@@ -437,23 +440,30 @@ class JavaScriptThreats:
                         assignments.append((scope, _identifiers(_root_object(left)), right))
                 elif kind == "return_statement" and scope.name is not None and node.named_children:
                     value = node.named_children[0]
-                    assignments.append((self.program, [RETURNS + scope.name], _Read(scope, value)))
+                    if _carries(value):
+                        assignments.append((self.program, [RETURNS + scope.name], _Read(scope, value)))
                 elif kind == "call_expression":
                     self._callbacks(scope, node, assignments)
                     self._call_arguments(scope, node, assignments)
+        # the first pass reads every value and notes the names each one reads; a later pass
+        # reads again only the values that read a name the pass before gave new labels
+        reads: list[set[str]] = [set() for _ in assignments]
+        changed_names: set[str] | None = None
         for _ in range(LABEL_PASSES):
-            changed = False
+            changed: set[str] = set()
             for count, (scope, targets, value) in enumerate(assignments):
                 if count % 4096 == 0 and self.expired():
                     return
+                if changed_names is not None and reads[count].isdisjoint(changed_names):
+                    continue
                 if isinstance(value, set):
                     labels = value
                 elif not isinstance(value, _Read) and value.type in INERT_VALUES:
                     continue
                 elif isinstance(value, _Read):
-                    labels = self._labels_of(value.scope, value.node)
+                    labels = self._labels_of(value.scope, value.node, reads=reads[count])
                 else:
-                    labels = self._labels_of(scope, value)
+                    labels = self._labels_of(scope, value, reads=reads[count])
                 if not labels:
                     continue
                 for target in targets:
@@ -466,9 +476,21 @@ class JavaScriptThreats:
                                     label, f"{value.scope.origin(label, label)} -> {value.step}"
                                 )
                         known |= labels
-                        changed = True
+                        changed.add(target)
             if not changed:
                 break
+            changed_names = changed
+
+    def _called(self, scopes: list[_Scope]) -> set[str]:
+        """Names of this file's functions that some call reaches."""
+        called: set[str] = set()
+        for scope in scopes:
+            for node in scope.nodes:
+                if node.type == "call_expression":
+                    for callee in self._callees(node.child_by_field_name("function")):
+                        if callee.name is not None:
+                            called.add(callee.name)
+        return called
 
     def _call_arguments(
         self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]
@@ -484,8 +506,11 @@ class JavaScriptThreats:
                 continue
             step = f"{callee.name}() (line {call.start_point[0] + 1})"
             for names, argument in zip(callee.positions, args, strict=False):
-                if names and argument.type not in INERT_VALUES:
-                    assignments.append((callee, names, _Read(scope, argument, step)))
+                if not names or argument.type in INERT_VALUES:
+                    continue
+                if argument.type == "string" and not names_credential_store(self.fold(argument) or ""):
+                    continue  # a plain literal carries no label
+                assignments.append((callee, names, _Read(scope, argument, step)))
 
     def _callbacks(self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]) -> None:
         """Parameters a call hands to its callbacks: a response (``https.get(u, res => ..)``,
@@ -551,6 +576,8 @@ class JavaScriptThreats:
                 callee = self.name(function)
                 if self._is_process(callee):
                     yield ("process-spawn", callee, line)
+                elif callee.split(".", 1)[0] in ("clipboardy", "screenshot", "screenshotDesktop", "robot"):
+                    yield ("screen-or-clipboard", callee, line)
             elif node.type == "string":
                 value = self.fold(node)
                 if value and names_sensitive_path(value):
@@ -568,13 +595,19 @@ class JavaScriptThreats:
             return True
         return callee in ("execSync", "spawnSync", "execa", "execaSync", "execFileSync", "spawn", "exec")
 
-    def _labels_of(self, scope: _Scope, node: Any, local: bool = False) -> set[str]:
+    def _labels_of(
+        self, scope: _Scope, node: Any, local: bool = False, reads: set[str] | None = None
+    ) -> set[str]:
+        """The labels an expression carries; ``reads`` collects the names it looks up."""
         found: set[str] = set()
         whole: set[int] = set()
         for child in _walk(node, MAX_EXPRESSION_NODES, skip=FUNCTIONS):
             kind = child.type
             if kind in ("identifier", "shorthand_property_identifier"):
-                found |= scope.lookup(_text(child), local)
+                name = _text(child)
+                found |= scope.lookup(name, local)
+                if reads is not None:
+                    reads.add(name)
             elif kind == "spread_element":
                 whole.update(c.id for c in child.named_children)
             elif kind in ("call_expression", "new_expression"):
@@ -593,6 +626,8 @@ class JavaScriptThreats:
                     if callee.name is None:
                         continue
                     returned = self.program.labels.get(RETURNS + callee.name, set())
+                    if reads is not None:
+                        reads.add(RETURNS + callee.name)
                     for new in returned - found:
                         scope.origins.setdefault(
                             new,
@@ -1154,3 +1189,10 @@ def _unpacker(node: Any) -> bool:
         function = function.named_children[0] if function.named_children else None
         hops += 1
     return function is not None and function.type in FUNCTIONS
+
+
+def _carries(node: Any) -> bool:
+    """Whether a returned value can carry a label (a literal or a function cannot)."""
+    if node is None or node.type in INERT_VALUES:
+        return False
+    return node.type != "string" or names_credential_store(_text(node).strip("'\"`"))

@@ -233,6 +233,21 @@ HOST_INFO = frozenset(
         "win32clipboard.GetClipboardData",
     }
 )
+#: Modules that capture the screen, the clipboard or the keyboard.
+CAPTURE_MODULES = frozenset(
+    {
+        "pyautogui",
+        "pyperclip",
+        "mss",
+        "pynput",
+        "pyscreenshot",
+        "d3dshot",
+        "dxcam",
+        "ImageGrab",
+        "clipboard",
+        "keyboard",
+    }
+)
 #: Names whose indirect lookup (``getattr(os, "sys" + "tem")``) hides a call that runs code.
 HIDDEN_NAMES = frozenset(
     {
@@ -323,7 +338,8 @@ class PythonThreats:
         self.fold = fold
         self._plain_dotted = dotted
         self.expired = expired
-        self.aliases = _aliases(tree)
+        self.aliases: dict[str, str] = {}
+        self._names: dict[int, str] = {}
         self.source_lines = source.splitlines() if not source.isascii() or b"\\" in source else []
         self.obfuscation: list[Obfuscation] = []
         self._scope = _Scope("<module>", [])
@@ -337,16 +353,22 @@ class PythonThreats:
         """A call's dotted name with the module's import aliases undone: after ``from os
         import system as s`` or ``import subprocess as sp``, ``s`` is ``os.system`` and
         ``sp.run`` is ``subprocess.run``."""
+        known = self._names.get(id(node))
+        if known is not None:
+            return known
         name = self._plain_dotted(node)
         head, dot, rest = name.partition(".")
         bare = head.removesuffix("()")
         full = self.aliases.get(bare)
-        if full is None:
-            return name
-        return full + head[len(bare) :] + dot + rest
+        if full is not None:
+            name = full + head[len(bare) :] + dot + rest
+        self._names[id(node)] = name
+        return name
 
     def run(self) -> None:
         scopes = list(self._scopes())
+        self.aliases = _aliases(node for scope in scopes for node in scope.nodes)
+        self._names.clear()  # names read before the aliases were known
         module = scopes[-1]
         for scope in scopes[:-1]:
             scope.module = module
@@ -370,9 +392,14 @@ class PythonThreats:
         overrides (``cmdclass={"install": PostInstall}``, a subclass of ``install``) and the
         module's functions those call, a hop or two away: code pip runs when it installs."""
         named_setup = self.path.rsplit("/", 1)[-1] == "setup.py" and self.path.count("/") <= 1
+        module_calls = [
+            statement.value
+            for statement in self.tree.body
+            if isinstance(statement, ast.Expr | ast.Assign) and isinstance(statement.value, ast.Call)
+        ]
         setup_calls = [
             node
-            for node in _walk(self.tree, limit=MAX_SCOPE_NODES)
+            for node in module_calls
             if isinstance(node, ast.Call)
             and self.dotted(node.func).rsplit(".", 1)[-1] == "setup"
             and {"name", "version", "cmdclass", "packages"} & {k.arg for k in node.keywords}
@@ -526,6 +553,10 @@ class PythonThreats:
                     yield ("process-spawn", name, line)
                 elif name in CODE_SINKS and not (node.args and isinstance(node.args[0], ast.Constant)):
                     yield ("dynamic-code", name, line)
+                elif name.split(".", 1)[0] in CAPTURE_MODULES or name.endswith(
+                    ("ImageGrab.grab", "read_clipboard")
+                ):
+                    yield ("screen-or-clipboard", name, line)
             elif (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -570,12 +601,18 @@ class PythonThreats:
                 if value is not None and targets:
                     scope.local.update(targets)
                     assignments.append((scope, scope, targets, value, None))
+        # the first pass reads every value and notes the names each one reads; a later pass
+        # reads again only the values that read a name the pass before gave new labels
+        reads: list[set[str]] = [set() for _ in assignments]
+        changed_names: set[str] | None = None
         for _ in range(LABEL_PASSES):
-            changed = False
+            changed: set[str] = set()
             for count, (read, written, targets, value, step) in enumerate(assignments):
                 if count % 4096 == 4095 and self.expired():
                     return
-                labels = self._labels_of(read, value)
+                if changed_names is not None and reads[count].isdisjoint(changed_names):
+                    continue
+                labels = self._labels_of(read, value, reads[count])
                 if not labels:
                     continue
                 for target in targets:
@@ -587,9 +624,10 @@ class PythonThreats:
                                     label, f"{read.origins.get(label, label)} -> {step}"
                                 )
                         known |= labels
-                        changed = True
+                        changed.add(target)
             if not changed:
                 break
+            changed_names = changed
 
     def _callee(self, scope: _Scope, call: ast.Call) -> list[_Scope]:
         """The module's own functions a call reaches: ``helper(...)``, ``self.helper(...)``."""
@@ -629,12 +667,15 @@ class PythonThreats:
             return scope.labels.get(name, set())
         return scope.module.labels.get(name, set())
 
-    def _labels_of(self, scope: _Scope, node: ast.AST) -> set[str]:
+    def _labels_of(self, scope: _Scope, node: ast.AST, reads: set[str] | None = None) -> set[str]:
+        """The labels an expression carries; ``reads`` collects the names it looks up."""
         found: set[str] = set()
         whole = _whole_environment(node)
         for child in _walk(node, limit=2000):
             if isinstance(child, ast.Name):
                 found |= self._lookup(scope, child.id)
+                if reads is not None:
+                    reads.add(child.id)
             elif isinstance(child, ast.Call):
                 label = self._source(child)
                 if label is not None:
@@ -646,6 +687,8 @@ class PythonThreats:
                     if callee is scope:
                         continue
                     returned = (scope.module or scope).labels.get(RETURNS + callee.name, set())
+                    if reads is not None:
+                        reads.add(RETURNS + callee.name)
                     for label in returned - found:
                         scope.origins.setdefault(
                             label,
@@ -722,7 +765,7 @@ class PythonThreats:
             label = command_output_label(self._command_text(call.args[0]))
             if label is not None:
                 return label
-        if name in HOST_INFO or root in ("pyautogui", "pyperclip", "mss", "pynput"):
+        if name in HOST_INFO or root in CAPTURE_MODULES:
             return "host-info"
         if name in ("input", "raw_input") or name.startswith("sys.stdin."):
             return "param"
@@ -1243,11 +1286,11 @@ def _reversed_slice(node: ast.AST) -> bool:
     )
 
 
-def _aliases(tree: ast.Module) -> dict[str, str]:
+def _aliases(nodes: Iterator[ast.AST]) -> dict[str, str]:
     """Local name -> what it imports: ``import subprocess as sp`` (sp -> subprocess),
     ``from os import system`` (system -> os.system)."""
     aliases: dict[str, str] = {}
-    for node in _walk(tree, limit=MAX_SCOPE_NODES):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
