@@ -295,6 +295,8 @@ INSTALL_COMMANDS = frozenset(
 #: Commands whose replacement runs custom code on every install (build_py and build_ext are
 #: replaced to build assets and extensions: what they run is judged, not that they exist).
 REPLACED_COMMANDS = frozenset({"install", "develop", "egg_info", "bdist_egg", "easy_install"})
+#: Functions of one name a call is taken to reach, at most.
+MAX_CALLEES = 8
 #: Prefix of the module-level names that hold what a function returns.
 RETURNS = "@returns:"
 
@@ -348,6 +350,7 @@ class PythonThreats:
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._install: str | None = None
         self.functions: dict[str, list[_Scope]] = {}
+        self._methods: dict[str, list[_Scope]] = {}
 
     def dotted(self, node: ast.AST) -> str:
         """A call's dotted name with the module's import aliases undone: after ``from os
@@ -372,7 +375,11 @@ class PythonThreats:
         module = scopes[-1]
         for scope in scopes[:-1]:
             scope.module = module
-            self.functions.setdefault(scope.name, []).append(scope)
+            # at most MAX_CALLEES of one name: a call is not a search of thousands of methods
+            kind = self._methods if scope.method else self.functions
+            same = kind.setdefault(scope.name, [])
+            if len(same) < MAX_CALLEES:
+                same.append(scope)
         self._install_scopes(scopes)
         self._label(scopes)
         for scope in scopes:
@@ -442,7 +449,7 @@ class PythonThreats:
             for hook in hooks:
                 for node in hook.nodes:
                     if isinstance(node, ast.Call):
-                        for callee in self._callee(hook, node)[:8]:
+                        for callee in self._callee(hook, node):
                             if callee.install is None:
                                 callee.install = f"{callee.name}() called by {hook.install}"
                                 reached.append(callee)
@@ -633,10 +640,10 @@ class PythonThreats:
         """The module's own functions a call reaches: ``helper(...)``, ``self.helper(...)``."""
         name = self.dotted(call.func)
         if "." not in name:
-            return [s for s in self.functions.get(name, []) if not s.method]
+            return self.functions.get(name, [])
         owner, _, method = name.partition(".")
         if owner in ("self", "cls") and "." not in method:
-            return [s for s in self.functions.get(method, []) if s.method]
+            return self._methods.get(method, [])
         return []
 
     def _call_arguments(
@@ -683,7 +690,7 @@ class PythonThreats:
                     scope.origins.setdefault(
                         label, f"{self.dotted(child.func) or 'a call'}() (line {child.lineno})"
                     )
-                for callee in self._callee(scope, child)[:8]:
+                for callee in self._callee(scope, child):
                     if callee is scope:
                         continue
                     returned = (scope.module or scope).labels.get(RETURNS + callee.name, set())
@@ -779,7 +786,7 @@ class PythonThreats:
                 last = self.dotted(child.func).rsplit(".", 1)[-1]
                 if last in FILE_READS:
                     return True
-                if any(self._reads_files(callee) for callee in self._callee(scope, child)[:8]):
+                if any(self._reads_files(callee) for callee in self._callee(scope, child)):
                     return True
         return False
 
