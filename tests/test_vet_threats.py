@@ -998,3 +998,60 @@ def test_an_ordinary_postinstall_that_downloads_a_binary_is_not_a_threat(tmp_pat
     )
     threats = {m[1] for m in MALICIOUS} | {m[1] for m in MORE_MALICIOUS} | {"install-time-code"}
     assert [(f.rule, f.message) for f in report.findings if f.rule in threats] == []
+
+
+LOADED_OTHERWISE = [
+    (
+        "python",
+        "decoded-code-run",
+        "def boot(codes):\n    exec(''.join(map(chr, codes)))\n",
+    ),
+    (
+        "javascript",
+        "decoded-code-run",
+        "function boot(blob) {\n  const src = atob(blob);\n  setTimeout(src, 10);\n}\n",
+    ),
+    (
+        "javascript",
+        "decoded-code-run",
+        "async function boot() {\n  await import('data:text/javascript;base64,Y29uc29sZS5sb2coMSk=');\n}\n",
+    ),
+    (
+        "javascript",
+        "decoded-code-run",
+        "function boot(codes) {\n  const src = String.fromCharCode.apply(null, codes);\n  eval(src);\n}\n",
+    ),
+    (
+        "javascript",
+        "hidden-code-run",
+        "function run(cmd) {\n  return process.mainModule.require('child_process').execSync(cmd);\n}\n",
+    ),
+    (
+        "javascript",
+        "hidden-code-run",
+        "function run(cmd) {\n"
+        "  return require('\\x63\\x68\\x69\\x6c\\x64\\x5f\\x70\\x72\\x6f\\x63\\x65\\x73\\x73').execSync(cmd);\n}\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "rule", "source"), LOADED_OTHERWISE)
+def test_code_run_by_timers_data_urls_and_other_loaders(
+    tmp_path: Path, language: str, rule: str, source: str
+) -> None:
+    report = _vet(tmp_path, _package(tmp_path, language, source))
+    assert any(f.rule == rule for f in report.findings), [(f.rule, f.message) for f in report.findings]
+
+
+def test_ordinary_timers_and_dynamic_imports_stay_clean(tmp_path: Path) -> None:
+    source = (
+        "const path = require('path');\n\n"
+        "function poll(token) {\n  setTimeout(() => {\n    const claims = JSON.parse(atob(token.split('.')[1]));\n"
+        "    console.log(claims.exp);\n  }, 1000);\n}\n\n"
+        "function tick(handler) {\n  setInterval(handler, 5000);\n}\n\n"
+        "async function plugin(name) {\n  return import(path.join(__dirname, 'plugins', `${name}.js`));\n}\n\n"
+        "module.exports = { poll, tick, plugin };\n"
+    )
+    report = _vet(tmp_path, _package(tmp_path, "javascript", source))
+    serious = [(f.rule, f.message) for f in report.findings if f.severity.rank >= Severity.MEDIUM.rank]
+    assert serious == []

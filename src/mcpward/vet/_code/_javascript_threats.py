@@ -194,6 +194,21 @@ HIDDEN_NAMES = frozenset(
         "networkInterfaces",
     }
 )
+#: Ways to load a module that do not read as ``require``.
+LOADERS = frozenset(
+    {
+        "process.binding",
+        "process._linkedBinding",
+        "process.mainModule.require",
+        "module.constructor._load",
+        "Module._load",
+        "module.require",
+    }
+)
+#: Timers, which run a string they are given as code.
+TIMERS = frozenset({"setTimeout", "setInterval", "setImmediate"})
+#: JavaScript carried in a data: URL.
+_JS_DATA_URL = re.compile(r"\s*data:(?:text|application)/(?:x-)?(?:javascript|ecmascript)", re.IGNORECASE)
 #: Calls that look a property up by a name given as data.
 REFLECTION = frozenset(
     {"Reflect.get", "Reflect.apply", "Object.getOwnPropertyDescriptor", "Reflect.getOwnPropertyDescriptor"}
@@ -673,6 +688,8 @@ class JavaScriptThreats:
             label = command_output_label(self._command_text(args))
             if label is not None:
                 return label
+        if callee.endswith((".fromCharCode.apply", ".fromCharCode.call", ".fromCodePoint.apply")):
+            return "decoded"
         if "steg" in callee.lower() or callee.endswith((".reveal", ".reveal()")):
             return "decoded"  # a message hidden in an image
         if callee.endswith(".reverse().join") or (
@@ -762,14 +779,40 @@ class JavaScriptThreats:
                 marks.add(f"socket-at:{callee} (line {line})")
             if last == "pipe":
                 marks.add("pipe")
+            if (
+                callee in LOADERS
+                and args
+                and self.fold(args[0]) in HIDDEN_MODULES | {"spawn_sync", "process_wrap"}
+            ):
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"{callee}({self.fold(args[0])!r}): a module loaded past require (line {line})",
+                    line,
+                )
+            if callee in TIMERS and args and _text_like(args[0], self.name):
+                # setTimeout("code", ms): a string timer is eval; only downloaded or decoded text
+                # counts (what a call returns may as well be a function)
+                labels = self._labels_of(scope, args[0], local=True) & {"decoded", "network"}
+                self._code_sink(scope, callee, line, labels)
             if callee in CODE_SINKS or (
                 callee.startswith("vm.") and last in ("runInThisContext", "runInNewContext")
             ):
                 first = args[-1] if callee == "Function" and args else args[0] if args else None
                 if (
+                    callee in ("import", "require")
+                    and first is not None
+                    and _JS_DATA_URL.match(self.fold(first) or "")
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code in a data: URL -> {callee}() (line {line})",
+                        line,
+                    )
+                    continue
+                if (
                     callee == "require"
                     and first is not None
-                    and first.type != "string"
+                    and (first.type != "string" or _escaped(first))
                     and self.fold(first) in HIDDEN_MODULES
                 ):
                     self._add(
@@ -881,6 +924,7 @@ class JavaScriptThreats:
     def _may_sink(self, callee: str, last: str) -> bool:
         return (
             callee in CODE_SINKS
+            or callee in TIMERS
             or callee.startswith("vm.")
             or self._is_process(callee)
             or last.lower() in SINK_CALLS
@@ -1196,3 +1240,11 @@ def _carries(node: Any) -> bool:
     if node is None or node.type in INERT_VALUES:
         return False
     return node.type != "string" or names_credential_store(_text(node).strip("'\"`"))
+
+
+def _text_like(node: Any, name: Callable[[Any], str]) -> bool:
+    """A value that is text rather than a function: a name, a literal, a concatenation, a
+    decoding call."""
+    if node.type in ("identifier", "string", "template_string", "binary_expression"):
+        return True
+    return node.type == "call_expression" and name(node.child_by_field_name("function")) in DECODING

@@ -747,6 +747,8 @@ class PythonThreats:
             return "secret"
         if name == "marshal.loads":
             return "decoded"  # a code object out of bytes
+        if name == "map" and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "chr":
+            return "decoded"  # "".join(map(chr, codes))
         if last == "decode" and call.args and "." in name:
             codec = (self.fold(call.args[0]) or "utf-8").lower().replace("_", "-")
             if codec not in TEXT_CODECS:
