@@ -1055,3 +1055,17 @@ def test_ordinary_timers_and_dynamic_imports_stay_clean(tmp_path: Path) -> None:
     report = _vet(tmp_path, _package(tmp_path, "javascript", source))
     serious = [(f.rule, f.message) for f in report.findings if f.severity.rank >= Severity.MEDIUM.rank]
     assert serious == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "function boot() {\n  eval('\\x63\\x6f\\x6e\\x73\\x6f\\x6c\\x65\\x2e\\x6c\\x6f\\x67\\x28\\x31\\x29');\n}\n",
+        "function boot(blob) {\n  const src = Buffer.from(blob, 'hex').toString();\n  globalThis.eval(src);\n}\n",
+    ],
+)
+def test_javascript_code_in_escapes_or_through_the_global_eval(tmp_path: Path, source: str) -> None:
+    report = _vet(tmp_path, _package(tmp_path, "javascript", source))
+    assert any(f.rule == "decoded-code-run" for f in report.findings), [
+        (f.rule, f.message) for f in report.findings
+    ]

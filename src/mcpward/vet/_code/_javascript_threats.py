@@ -205,6 +205,8 @@ LOADERS = frozenset(
         "module.require",
     }
 )
+#: ``eval`` reached through the global object.
+GLOBAL_EVAL = frozenset(f"{owner}.eval" for owner in ("global", "globalThis", "window", "self"))
 #: Timers, which run a string they are given as code.
 TIMERS = frozenset({"setTimeout", "setInterval", "setImmediate"})
 #: JavaScript carried in a data: URL.
@@ -794,6 +796,8 @@ class JavaScriptThreats:
                 # counts (what a call returns may as well be a function)
                 labels = self._labels_of(scope, args[0], local=True) & {"decoded", "network"}
                 self._code_sink(scope, callee, line, labels)
+            if callee in GLOBAL_EVAL:
+                callee = "eval"  # global.eval(code), window["eval"] is eval
             if callee in CODE_SINKS or (
                 callee.startswith("vm.") and last in ("runInThisContext", "runInNewContext")
             ):
@@ -818,6 +822,13 @@ class JavaScriptThreats:
                     self._add(
                         ThreatRule.HIDDEN_CODE_RUN,
                         f"require({self.fold(first)!r}) by a computed name (line {line})",
+                        line,
+                    )
+                    continue
+                if first is not None and _escaped(first) and callee in ("eval", "Function"):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code written in escapes -> {callee}() (line {line})",
                         line,
                     )
                     continue
