@@ -1069,3 +1069,19 @@ def test_javascript_code_in_escapes_or_through_the_global_eval(tmp_path: Path, s
     assert any(f.rule == "decoded-code-run" for f in report.findings), [
         (f.rule, f.message) for f in report.findings
     ]
+
+
+def test_a_lambda_called_on_the_spot_carries_what_it_is_given(tmp_path: Path) -> None:
+    source = "import zlib\n\ndef boot(blob):\n    (lambda code: exec(code))(zlib.decompress(blob))\n"
+    report = _vet(tmp_path, _package(tmp_path, "python", source))
+    assert any(f.rule == "decoded-code-run" for f in report.findings)
+
+
+def test_a_command_replaced_through_dict_needs_review(tmp_path: Path) -> None:
+    setup = (
+        "from setuptools import setup\nfrom forecast_build import Develop\n\n"
+        "setup(name='forecast-mcp', version='1.0.0', cmdclass=dict(develop=Develop))\n"
+    )
+    report = _vet(tmp_path, _setup_package(tmp_path, setup))
+    found = [f for f in report.findings if f.rule == "install-time-code"]
+    assert found and "'develop'" in found[0].message

@@ -419,10 +419,17 @@ class PythonThreats:
             for keyword in call.keywords:
                 if keyword.arg != "cmdclass":
                     continue
+                entries: list[tuple[str | None, ast.expr]] = []
                 if isinstance(keyword.value, ast.Dict):
-                    commands.update(v.id for v in keyword.value.values if isinstance(v, ast.Name))
-                    for key, value in zip(keyword.value.keys, keyword.value.values, strict=False):
-                        command = self.fold(key) if key is not None else None
+                    entries = [
+                        (self.fold(k) if k is not None else None, v)
+                        for k, v in zip(keyword.value.keys, keyword.value.values, strict=False)
+                    ]
+                elif isinstance(keyword.value, ast.Call) and self.dotted(keyword.value.func) == "dict":
+                    entries = [(k.arg, k.value) for k in keyword.value.keywords]  # dict(install=X)
+                if entries:
+                    commands.update(v.id for _, v in entries if isinstance(v, ast.Name))
+                    for command, value in entries:
                         if command in REPLACED_COMMANDS:
                             self._add(
                                 ThreatRule.INSTALL_TIME_CODE,
@@ -597,6 +604,11 @@ class PythonThreats:
                     assignments.append((scope, scope.module, [RETURNS + scope.name], node.value, None))
                 elif isinstance(node, ast.Call):
                     self._call_arguments(scope, node, assignments)
+                    if isinstance(node.func, ast.Lambda):  # (lambda c: exec(c))(blob)
+                        names = [a.arg for a in node.func.args.args]
+                        for name, argument in zip(names, node.args, strict=False):
+                            scope.local.add(name)
+                            assignments.append((scope, scope, [name], argument, None))
                     if (
                         isinstance(node.func, ast.Attribute)
                         and node.func.attr in ("append", "extend", "update", "write", "add")
