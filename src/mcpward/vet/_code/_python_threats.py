@@ -4,32 +4,41 @@ A scope is a top-level function or method (nested functions and lambdas belong t
 module's own statements. In a scope, names take labels from what they are assigned (a network
 read, decoded bytes, a credential file, the whole environment, a tool's parameter), in a few
 passes over the assignments; a sink (``exec``, a process, a request, an SQL string) whose
-arguments carry a label is a flow from source to sink. Texts that do one thing only (a
-``/dev/tcp`` shell, ``curl | sh``) count where they reach a process or code call, or where the
-scope also writes files or starts processes.
+arguments carry a label is a flow from source to sink. Flows cross the functions of one module:
+a name a function does not assign is the module's, a call of the module's own function (or of
+``self.method``) gives its parameters the labels of the arguments and takes the labels of what
+it returns, so a helper that reads a key and another that sends it are one flow. Texts that do
+one thing only (a ``/dev/tcp`` shell, ``curl | sh``) count where they reach a process or code
+call, or where the scope also writes files or starts processes.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
+    HOST_VARIABLES,
     PRIVILEGE_TEXT,
     SINK_CALLS,
+    Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
+    command_output_label,
     named_techniques,
+    names_credential_store,
     names_sensitive_path,
+    runs_data,
 )
 
 #: What ``@server.call_tool()`` handlers are called instead of a tool name.
 DISPATCHER = "(every tool)"
 #: Passes over a scope's assignments to carry labels from name to name.
-LABEL_PASSES = 3
+LABEL_PASSES = 4
 #: Nodes of one scope looked at, at most (a hostile file is bounded by the parser's own limits
 #: first; this keeps one huge function from costing more than the rest).
 MAX_SCOPE_NODES = 200_000
@@ -78,8 +87,19 @@ DECODERS = frozenset(
         "a2b_base64",
         "a2b_hex",
         "decompress",
+        "decrypt",
     }
 )
+#: Codecs that turn bytes into text; any other codec given to ``.decode()`` (rot13, cp1026,
+#: uu, zlib, base64) transforms what it is given.
+TEXT_CODECS = frozenset(
+    {"utf-8", "utf8", "ascii", "latin-1", "latin1", "iso-8859-1", "utf-16", "utf-16-le", "utf-16-be",
+     "utf-32", "cp1252", "utf-8-sig", "us-ascii", "cp437", "mbcs", "gbk", "shift_jis", "euc-jp"}
+)  # fmt: skip
+#: A string literal's source written in escapes (``"\x65\x76"``, ``"\145\166"``, ``"\u0065"``).
+ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+#: Calls and imports of code packed by PyArmor: it cannot be read before it runs.
+PACKERS = frozenset({"__pyarmor__", "pyarmor_runtime", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 CODE_SINKS = frozenset(
     {
         "exec",
@@ -164,6 +184,21 @@ WRITE_METHODS = frozenset(
         "CreateKeyEx",
     }
 )
+#: Calls that read a file or a store of files (their result is the file's content).
+FILE_READS = frozenset(
+    {
+        "open",
+        "read",
+        "read_text",
+        "read_bytes",
+        "load",
+        "loads",
+        "readlines",
+        "glob",
+        "dotenv_values",
+        "iglob",
+    }
+)
 SECRET_READERS = frozenset({"keyring.get_password", "win32crypt.CryptUnprotectData", "CryptUnprotectData"})
 EXECUTABLE_SUFFIXES = (
     ".exe",
@@ -198,6 +233,21 @@ HOST_INFO = frozenset(
         "win32clipboard.GetClipboardData",
     }
 )
+#: Modules that capture the screen, the clipboard or the keyboard.
+CAPTURE_MODULES = frozenset(
+    {
+        "pyautogui",
+        "pyperclip",
+        "mss",
+        "pynput",
+        "pyscreenshot",
+        "d3dshot",
+        "dxcam",
+        "ImageGrab",
+        "clipboard",
+        "keyboard",
+    }
+)
 #: Names whose indirect lookup (``getattr(os, "sys" + "tem")``) hides a call that runs code.
 HIDDEN_NAMES = frozenset(
     {
@@ -218,11 +268,37 @@ HIDDEN_NAMES = frozenset(
         "import_module",
         "b64decode",
         "loads",
+        "startfile",
+        "spawnl",
+        "spawnlp",
+        "spawnve",
+        "execvp",
+        "execvpe",
+        "execlp",
+        "posix_spawn",
+        "run",
+        "call",
+        "getstatusoutput",
     }
 )
 NAMESPACES = frozenset({"__builtins__", "builtins", "globals", "vars", "locals", "sys.modules"})
 DNS_SINKS = frozenset({"gethostbyname", "gethostbyname_ex", "getaddrinfo", "resolve", "query"})
 ANTI_DEBUG = frozenset({"IsDebuggerPresent", "CheckRemoteDebuggerPresent", "sys.gettrace"})
+#: Modules whose import by a computed name hides what runs.
+HIDDEN_MODULES = frozenset(
+    {"os", "subprocess", "pty", "socket", "builtins", "ctypes", "marshal", "base64", "zlib", "urllib.request"}
+)
+#: setuptools commands a ``cmdclass`` overrides: their ``run`` is code pip runs at install.
+INSTALL_COMMANDS = frozenset(
+    {"install", "develop", "egg_info", "build_py", "build_ext", "build", "sdist", "bdist_wheel", "bdist_egg"}
+)
+#: Commands whose replacement runs custom code on every install (build_py and build_ext are
+#: replaced to build assets and extensions: what they run is judged, not that they exist).
+REPLACED_COMMANDS = frozenset({"install", "develop", "egg_info", "bdist_egg", "easy_install"})
+#: Functions of one name a call is taken to reach, at most.
+MAX_CALLEES = 8
+#: Prefix of the module-level names that hold what a function returns.
+RETURNS = "@returns:"
 
 
 @dataclass(slots=True)
@@ -230,9 +306,23 @@ class _Scope:
     name: str
     nodes: list[ast.AST]
     params: set[str] = field(default_factory=set)
+    owner_class: ast.ClassDef | None = None
     labels: dict[str, set[str]] = field(default_factory=dict)
     #: Where each label entered: label -> "requests.get() (line 3)".
     origins: dict[str, str] = field(default_factory=dict)
+    #: Names the scope assigns itself (the others are the module's).
+    local: set[str] = field(default_factory=set)
+    #: Positional parameters in order (``self``/``cls`` left out), keyword-only ones, and the
+    #: names of ``*args`` and ``**kwargs``: where a call's arguments go.
+    positional: list[str] = field(default_factory=list)
+    keyword_only: list[str] = field(default_factory=list)
+    star: str | None = None
+    double_star: str | None = None
+    method: bool = False
+    #: Code pip runs at install: setup.py's statements and its ``cmdclass`` commands.
+    install: str | None = None
+    module: _Scope | None = None
+    reads_files: bool | None = None
 
 
 class PythonThreats:
@@ -243,23 +333,152 @@ class PythonThreats:
         fold: Callable[[ast.AST], str | None],
         dotted: Callable[[ast.AST], str],
         expired: Callable[[], bool],
+        source: bytes = b"",
     ) -> None:
         self.path = path
         self.tree = tree
         self.fold = fold
-        self.dotted = dotted
+        self._plain_dotted = dotted
         self.expired = expired
+        self.aliases: dict[str, str] = {}
+        self._names: dict[int, str] = {}
+        self.source_lines = source.splitlines() if not source.isascii() or b"\\" in source else []
+        self.obfuscation: list[Obfuscation] = []
+        self._scope = _Scope("<module>", [])
         self.threats: list[Threat] = []
         self.tools: list[ToolDeclaration] = []
         self._seen: set[tuple[ThreatRule, int]] = set()
+        self._install: str | None = None
+        self.functions: dict[str, list[_Scope]] = {}
+        self._methods: dict[str, list[_Scope]] = {}
+
+    def dotted(self, node: ast.AST) -> str:
+        """A call's dotted name with the module's import aliases undone: after ``from os
+        import system as s`` or ``import subprocess as sp``, ``s`` is ``os.system`` and
+        ``sp.run`` is ``subprocess.run``."""
+        known = self._names.get(id(node))
+        if known is not None:
+            return known
+        name = self._plain_dotted(node)
+        head, dot, rest = name.partition(".")
+        bare = head.removesuffix("()")
+        full = self.aliases.get(bare)
+        if full is not None:
+            name = full + head[len(bare) :] + dot + rest
+        self._names[id(node)] = name
+        return name
 
     def run(self) -> None:
-        for scope in self._scopes():
+        scopes = list(self._scopes())
+        self.aliases = _aliases(node for scope in scopes for node in scope.nodes)
+        self._names.clear()  # names read before the aliases were known
+        module = scopes[-1]
+        for scope in scopes[:-1]:
+            scope.module = module
+            # at most MAX_CALLEES of one name: a call is not a search of thousands of methods
+            kind = self._methods if scope.method else self.functions
+            same = kind.setdefault(scope.name, [])
+            if len(same) < MAX_CALLEES:
+                same.append(scope)
+        self._install_scopes(scopes)
+        self._label(scopes)
+        for scope in scopes:
             if self.expired():
                 return
-            self._label(scope)
+            self._install = scope.install
             self._sinks(scope)
             self._texts(scope)
+            if scope.install is not None:
+                self._install_time(scope)
+        self._install = None
+
+    # -- install time ------------------------------------------------------------------------
+
+    def _install_scopes(self, scopes: list[_Scope]) -> None:
+        """In a package's own setup.py: its statements, the ``run`` of each command class it
+        overrides (``cmdclass={"install": PostInstall}``, a subclass of ``install``) and the
+        module's functions those call, a hop or two away: code pip runs when it installs."""
+        named_setup = self.path.rsplit("/", 1)[-1] == "setup.py" and self.path.count("/") <= 1
+        module_calls = [
+            statement.value
+            for statement in self.tree.body
+            if isinstance(statement, ast.Expr | ast.Assign) and isinstance(statement.value, ast.Call)
+        ]
+        setup_calls = [
+            node
+            for node in module_calls
+            if isinstance(node, ast.Call)
+            and self.dotted(node.func).rsplit(".", 1)[-1] == "setup"
+            and {"name", "version", "cmdclass", "packages"} & {k.arg for k in node.keywords}
+            and (named_setup or "." in self.dotted(node.func) or "cmdclass" in {k.arg for k in node.keywords})
+        ]
+        if not named_setup and not setup_calls:
+            return
+        commands: set[str] = set()
+        for call in setup_calls:
+            for keyword in call.keywords:
+                if keyword.arg != "cmdclass":
+                    continue
+                entries: list[tuple[str | None, ast.expr]] = []
+                if isinstance(keyword.value, ast.Dict):
+                    entries = [
+                        (self.fold(k) if k is not None else None, v)
+                        for k, v in zip(keyword.value.keys, keyword.value.values, strict=False)
+                    ]
+                elif isinstance(keyword.value, ast.Call) and self.dotted(keyword.value.func) == "dict":
+                    entries = [(k.arg, k.value) for k in keyword.value.keywords]  # dict(install=X)
+                if entries:
+                    commands.update(v.id for _, v in entries if isinstance(v, ast.Name))
+                    for command, value in entries:
+                        if command in REPLACED_COMMANDS:
+                            self._add(
+                                ThreatRule.INSTALL_TIME_CODE,
+                                f"the {command!r} command replaced by {self.dotted(value) or 'a class'} "
+                                f"(line {call.lineno}): its code runs at install",
+                                call.lineno,
+                                False,
+                            )
+        for node in _walk(self.tree, limit=MAX_SCOPE_NODES):
+            if isinstance(node, ast.ClassDef) and any(
+                self.dotted(base).rsplit(".", 1)[-1] in INSTALL_COMMANDS for base in node.bases
+            ):
+                commands.add(node.name)
+        hooks: list[_Scope] = []
+        for scope in scopes:
+            if scope.module is None:
+                scope.install = "the setup script"
+                hooks.append(scope)
+            elif scope.owner_class is not None and scope.owner_class.name in commands:
+                scope.install = f"the setup script's {scope.owner_class.name}.{scope.name}()"
+                hooks.append(scope)
+        for _ in range(2):  # the module's functions they call
+            reached: list[_Scope] = []
+            for hook in hooks:
+                for node in hook.nodes:
+                    if isinstance(node, ast.Call):
+                        for callee in self._callee(hook, node):
+                            if callee.install is None:
+                                callee.install = f"{callee.name}() called by {hook.install}"
+                                reached.append(callee)
+            hooks = reached
+
+    def _install_time(self, scope: _Scope) -> None:
+        """What install-time code should not do at all: reach the network, run a shell."""
+        for node in scope.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            name = self.dotted(node.func)
+            line = node.lineno
+            if self._source(node) == "network":
+                self._add(ThreatRule.INSTALL_TIME_CODE, f"{name}() reaches the network (line {line})", line)
+            elif name in SHELL_SINKS or (
+                (name in PROCESS_SINKS or name.startswith("subprocess."))
+                and any(
+                    k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in node.keywords
+                )
+            ):
+                self._add(ThreatRule.INSTALL_TIME_CODE, f"{name}() runs a shell command (line {line})", line)
 
     # -- scopes ------------------------------------------------------------------------------
 
@@ -271,15 +490,29 @@ class PythonThreats:
             elif isinstance(statement, ast.ClassDef):
                 for item in statement.body:
                     if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                        yield self._function(item)
+                        yield self._function(item, statement)
                     else:
                         module.extend(_walk(item))
             else:
                 module.extend(_walk(statement))
         yield _Scope("<module>", module[:MAX_SCOPE_NODES])
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Scope:
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, owner: ast.ClassDef | None = None
+    ) -> _Scope:
         scope = _Scope(node.name, list(_walk(node))[:MAX_SCOPE_NODES])
+        scope.owner_class = owner
+        arguments = node.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        if owner is not None and positional and positional[0] in ("self", "cls"):
+            positional = positional[1:]
+            scope.method = True
+        scope.positional = positional
+        scope.keyword_only = [a.arg for a in arguments.kwonlyargs]
+        scope.star = arguments.vararg.arg if arguments.vararg else None
+        scope.double_star = arguments.kwarg.arg if arguments.kwarg else None
+        scope.local.update(positional, scope.keyword_only)
+        scope.local.update(n for n in (scope.star, scope.double_star) if n)
         tool = self._tool_decorator(node)
         if tool is not None:
             arguments = node.args
@@ -334,6 +567,10 @@ class PythonThreats:
                     yield ("process-spawn", name, line)
                 elif name in CODE_SINKS and not (node.args and isinstance(node.args[0], ast.Constant)):
                     yield ("dynamic-code", name, line)
+                elif name.split(".", 1)[0] in CAPTURE_MODULES or name.endswith(
+                    ("ImageGrab.grab", "read_clipboard")
+                ):
+                    yield ("screen-or-clipboard", name, line)
             elif (
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
@@ -343,46 +580,121 @@ class PythonThreats:
 
     # -- labels ------------------------------------------------------------------------------
 
-    def _label(self, scope: _Scope) -> None:
-        assignments: list[tuple[list[str], ast.AST]] = []
-        for node in scope.nodes:
-            if isinstance(node, ast.Assign):
-                assignments.append((_names(node.targets), node.value))
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.NamedExpr) and node.value is not None:
-                assignments.append((_names([node.target]), node.value))
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                assignments.append((_names([node.optional_vars]), node.context_expr))
-            elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-                assignments.append((_names([node.target]), node.iter))
-            elif (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("append", "extend", "update", "write", "add")
-                and node.args
-                and isinstance(node.func.value, ast.Name)
-            ):
-                # buffer.append(chunk) / data.extend(...) / f.write(x): the object takes x's labels
-                assignments.append(([node.func.value.id], node.args[0]))
+    def _label(self, scopes: list[_Scope]) -> None:
+        """Labels to a fixed point over every scope at once: assignments in a scope, arguments
+        of a call into the called function's parameters, returned values into the call."""
+        # (scope the value is read in, scope written to, names written, the value, what the
+        # step is called when it crosses into another function)
+        assignments: list[tuple[_Scope, _Scope, list[str], ast.AST, str | None]] = []
+        for scope in scopes:
+            for node in scope.nodes:
+                targets: list[str] = []
+                value: ast.AST | None = None
+                if isinstance(node, ast.Assign):
+                    targets, value = _names(node.targets), node.value
+                elif (
+                    isinstance(node, ast.AugAssign | ast.AnnAssign | ast.NamedExpr) and node.value is not None
+                ):
+                    targets, value = _names([node.target]), node.value
+                elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                    targets, value = _names([node.optional_vars]), node.context_expr
+                elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+                    targets, value = _names([node.target]), node.iter
+                elif isinstance(node, ast.Return) and node.value is not None and scope.module is not None:
+                    assignments.append((scope, scope.module, [RETURNS + scope.name], node.value, None))
+                elif isinstance(node, ast.Call):
+                    self._call_arguments(scope, node, assignments)
+                    if isinstance(node.func, ast.Lambda):  # (lambda c: exec(c))(blob)
+                        names = [a.arg for a in node.func.args.args]
+                        for name, argument in zip(names, node.args, strict=False):
+                            scope.local.add(name)
+                            assignments.append((scope, scope, [name], argument, None))
+                    if (
+                        isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("append", "extend", "update", "write", "add")
+                        and node.args
+                        and isinstance(node.func.value, ast.Name)
+                    ):
+                        # buffer.append(chunk) / data.extend(...) / f.write(x): the object takes x's labels
+                        targets, value = [node.func.value.id], node.args[0]
+                if value is not None and targets:
+                    scope.local.update(targets)
+                    assignments.append((scope, scope, targets, value, None))
+        # the first pass reads every value and notes the names each one reads; a later pass
+        # reads again only the values that read a name the pass before gave new labels
+        reads: list[set[str]] = [set() for _ in assignments]
+        changed_names: set[str] | None = None
         for _ in range(LABEL_PASSES):
-            changed = False
-            for count, (targets, value) in enumerate(assignments):
+            changed: set[str] = set()
+            for count, (read, written, targets, value, step) in enumerate(assignments):
                 if count % 4096 == 4095 and self.expired():
                     return
-                labels = self._labels_of(scope, value)
+                if changed_names is not None and reads[count].isdisjoint(changed_names):
+                    continue
+                labels = self._labels_of(read, value, reads[count])
+                if not labels:
+                    continue
                 for target in targets:
-                    known = scope.labels.setdefault(target, set())
+                    known = written.labels.setdefault(target, set())
                     if not labels <= known:
+                        if step is not None:
+                            for label in labels - known:
+                                written.origins.setdefault(
+                                    label, f"{read.origins.get(label, label)} -> {step}"
+                                )
                         known |= labels
-                        changed = True
+                        changed.add(target)
             if not changed:
                 break
+            changed_names = changed
 
-    def _labels_of(self, scope: _Scope, node: ast.AST) -> set[str]:
+    def _callee(self, scope: _Scope, call: ast.Call) -> list[_Scope]:
+        """The module's own functions a call reaches: ``helper(...)``, ``self.helper(...)``."""
+        name = self.dotted(call.func)
+        if "." not in name:
+            return self.functions.get(name, [])
+        owner, _, method = name.partition(".")
+        if owner in ("self", "cls") and "." not in method:
+            return self._methods.get(method, [])
+        return []
+
+    def _call_arguments(
+        self,
+        scope: _Scope,
+        call: ast.Call,
+        assignments: list[tuple[_Scope, _Scope, list[str], ast.AST, str | None]],
+    ) -> None:
+        callees = self._callee(scope, call)
+        for callee in callees[:8]:
+            if callee is scope:
+                continue
+            step = f"{callee.name}() (line {call.lineno})"
+            for index, argument in enumerate(call.args):
+                value = argument.value if isinstance(argument, ast.Starred) else argument
+                if index < len(callee.positional) and not isinstance(argument, ast.Starred):
+                    assignments.append((scope, callee, [callee.positional[index]], value, step))
+                elif callee.star:
+                    assignments.append((scope, callee, [callee.star], value, step))
+            for keyword in call.keywords:
+                if keyword.arg in (*callee.positional, *callee.keyword_only):
+                    assignments.append((scope, callee, [keyword.arg], keyword.value, step))
+                elif callee.double_star:
+                    assignments.append((scope, callee, [callee.double_star], keyword.value, step))
+
+    def _lookup(self, scope: _Scope, name: str) -> set[str]:
+        if name in scope.local or scope.module is None:
+            return scope.labels.get(name, set())
+        return scope.module.labels.get(name, set())
+
+    def _labels_of(self, scope: _Scope, node: ast.AST, reads: set[str] | None = None) -> set[str]:
+        """The labels an expression carries; ``reads`` collects the names it looks up."""
         found: set[str] = set()
         whole = _whole_environment(node)
         for child in _walk(node, limit=2000):
             if isinstance(child, ast.Name):
-                found |= scope.labels.get(child.id, set())
+                found |= self._lookup(scope, child.id)
+                if reads is not None:
+                    reads.add(child.id)
             elif isinstance(child, ast.Call):
                 label = self._source(child)
                 if label is not None:
@@ -390,17 +702,37 @@ class PythonThreats:
                     scope.origins.setdefault(
                         label, f"{self.dotted(child.func) or 'a call'}() (line {child.lineno})"
                     )
-            elif isinstance(child, ast.Attribute | ast.Name) and id(child) in whole:
+                for callee in self._callee(scope, child):
+                    if callee is scope:
+                        continue
+                    returned = (scope.module or scope).labels.get(RETURNS + callee.name, set())
+                    if reads is not None:
+                        reads.add(RETURNS + callee.name)
+                    for label in returned - found:
+                        scope.origins.setdefault(
+                            label,
+                            f"{callee.origins.get(label, label)} -> returned by {callee.name}() "
+                            f"(line {child.lineno})",
+                        )
+                    found |= returned
+            elif isinstance(child, ast.Subscript):
+                if _reversed_slice(child.slice) and self.fold(child.value) is not None:
+                    found.add("decoded")
+                    scope.origins.setdefault("decoded", f"a string reversed (line {child.lineno})")
+                elif _is_environ(child.value) and (self.fold(child.slice) or "") in HOST_VARIABLES:
+                    found.add("host-info")
+                    scope.origins.setdefault("host-info", f"os.environ[...] (line {child.lineno})")
+            if isinstance(child, ast.Attribute | ast.Name) and id(child) in whole:
                 found.add("environment")
                 scope.origins.setdefault("environment", f"os.environ (line {child.lineno})")
             elif (
                 isinstance(child, ast.Constant)
                 and isinstance(child.value, str)
-                and names_sensitive_path(child.value)
+                and names_credential_store(child.value)
             ):
                 found.add("secret-path")
                 scope.origins.setdefault("secret-path", f"{child.value[:60]!r} (line {child.lineno})")
-        if "secret-path" in found and self._reads(node):
+        if "secret-path" in found and self._reads(scope, node):
             found.add("secret")
             scope.origins.setdefault("secret", scope.origins.get("secret-path", "a credential file"))
         return found
@@ -423,40 +755,121 @@ class PythonThreats:
             return "decoded"
         if name in ("chr", "bytes", "bytearray", "bytearray.fromhex") or last in STEGANOGRAPHY:
             return "decoded"
-        if name in SECRET_READERS or root in ("browser_cookie3", "keyring"):
+        if name in SECRET_READERS or root in ("browser_cookie3", "keyring", "secretstorage", "win32cred"):
             return "secret"
-        if name in HOST_INFO or root in ("pyautogui", "pyperclip", "mss", "pynput"):
+        if name == "marshal.loads":
+            return "decoded"  # a code object out of bytes
+        if name == "map" and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == "chr":
+            return "decoded"  # "".join(map(chr, codes))
+        if last == "decode" and call.args and "." in name:
+            codec = (self.fold(call.args[0]) or "utf-8").lower().replace("_", "-")
+            if codec not in TEXT_CODECS:
+                return "decoded"
+        if "steg" in name.lower():
+            return "decoded"  # a message hidden in an image
+        if (
+            last == "join"
+            and call.args
+            and isinstance(call.args[0], ast.Call)
+            and self.dotted(call.args[0].func) == "reversed"
+        ):
+            return "decoded"  # "".join(reversed(text))
+        owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if (
+            last in ("getenv", "get")
+            and call.args
+            and (name in ("os.getenv", "getenv") or (owner is not None and _is_environ(owner)))
+            and (self.fold(call.args[0]) or "") in HOST_VARIABLES
+        ):
+            return "host-info"
+        if (name in PROCESS_SINKS or name.startswith("subprocess.")) and call.args:
+            label = command_output_label(self._command_text(call.args[0]))
+            if label is not None:
+                return label
+        if name in HOST_INFO or root in CAPTURE_MODULES:
             return "host-info"
         if name in ("input", "raw_input") or name.startswith("sys.stdin."):
             return "param"
         return None
 
-    def _reads(self, node: ast.AST) -> bool:
-        """An expression that reads a file (so a credential path in it yields its content)."""
+    def _reads(self, scope: _Scope, node: ast.AST) -> bool:
+        """An expression that reads a file (so a credential path in it yields its content),
+        itself or through a function of the module that reads one."""
         for child in _walk(node, limit=500):
             if isinstance(child, ast.Call):
                 last = self.dotted(child.func).rsplit(".", 1)[-1]
-                if last in ("open", "read", "read_text", "read_bytes", "load", "loads", "readlines", "glob"):
+                if last in FILE_READS:
+                    return True
+                if any(self._reads_files(callee) for callee in self._callee(scope, child)):
                     return True
         return False
+
+    def _reads_files(self, scope: _Scope) -> bool:
+        if scope.reads_files is None:
+            scope.reads_files = any(
+                isinstance(n, ast.Call) and self.dotted(n.func).rsplit(".", 1)[-1] in FILE_READS
+                for n in scope.nodes
+            )
+        return scope.reads_files
+
+    def _program(self, node: ast.AST) -> str | None:
+        """The program a command starts when its start is fixed text: ``["git", ...]``,
+        ``f"git remote add {name}"``, ``"git " + x``; None when the command is all data."""
+        if isinstance(node, ast.List | ast.Tuple):
+            value = self.fold(node.elts[0]) if node.elts else None
+            words = value.split() if value else []
+            return words[0] if words else None
+        head: ast.AST | None = node
+        if isinstance(node, ast.JoinedStr):
+            head = node.values[0] if node.values else None
+        else:
+            hops = 0
+            while isinstance(head, ast.BinOp) and isinstance(head.op, ast.Add) and hops < 64:
+                head, hops = head.left, hops + 1
+        value = self.fold(head) if isinstance(head, ast.expr) else None
+        if not value or not value.split():
+            return None
+        if head is node or " " in value.lstrip():  # the whole command, or its start with a space
+            return value.split()[0]
+        return None
+
+    def _command_text(self, node: ast.AST) -> str:
+        """A command as text: a string, or a list's items joined (unknown items as ``x``)."""
+        if isinstance(node, ast.List | ast.Tuple):
+            return " ".join((self.fold(item) or "x") for item in node.elts[:32])
+        return self.fold(node) or ""
 
     # -- sinks -------------------------------------------------------------------------------
 
     def _sinks(self, scope: _Scope) -> None:
+        self._scope = scope
         written_from_network: set[str] = set()
         for count, node in enumerate(scope.nodes):
             if count % 4096 == 4095 and self.expired():
                 return
             if isinstance(node, ast.Subscript):
                 self._hidden_subscript(node)
+            elif isinstance(node, ast.Name) and self.source_lines:
+                self._look_alike(node)
             if not isinstance(node, ast.Call):
                 continue
             name = self.dotted(node.func)
             last = name.rsplit(".", 1)[-1]
             line = node.lineno
             argument_labels = self._argument_labels(scope, node)
-            if name in CODE_SINKS or (last in CODE_SINKS and "." in name):
+            if last in PACKERS:
+                self.obfuscation.append(Obfuscation(f"code packed by PyArmor ({name}())", self.path, line))
+            if name in CODE_SINKS or (
+                last in ("exec", "eval", "compile")
+                and (name.split(".", 1)[0] in NAMESPACES or name.startswith("__import__("))
+            ):
                 self._code_sink(scope, name, line, argument_labels)
+                if node.args and self._escaped(node.args[0]):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code written in escapes -> {name}() (line {line})",
+                        line,
+                    )
             elif name in PROCESS_SINKS or (name.startswith("subprocess.") and last[:1].islower()):
                 self._process_sink(scope, node, name, line, argument_labels, written_from_network)
             elif last == "urlretrieve" and len(node.args) >= 2:
@@ -542,15 +955,67 @@ class PythonThreats:
         """``getattr(os, "system")``, ``__import__("os").system(...)``: a call that runs code,
         reached by a computed name rather than written."""
         line = call.lineno
-        if name == "getattr" and len(call.args) >= 2:
-            owner = self.dotted(call.args[0])
-            key = self.fold(call.args[1])
-            computed = not isinstance(call.args[1], ast.Constant)
-            plain_module = owner in NAMESPACES or owner in ("os", "subprocess", "pty")
+        if (name == "getattr" and len(call.args) >= 2) or (last == "__getattribute__" and call.args):
+            getter = name == "getattr"
+            owner = self.dotted(call.args[0]) if getter else name.rsplit(".", 1)[0]
+            key_node = call.args[1] if getter else call.args[0]
+            key = self.fold(key_node)
+            computed = not isinstance(key_node, ast.Constant)
+            # getattr(os, "startfile", None) probes for a platform's function: not hidden
+            probe = getter and len(call.args) > 2 and not computed
+            plain_module = not probe and (owner in NAMESPACES or owner in ("os", "subprocess", "pty"))
+            computed = computed or self._escaped(key_node)
             if key in HIDDEN_NAMES and (computed or plain_module or owner.startswith("__import__")):
                 self._add(ThreatRule.HIDDEN_CODE_RUN, f"getattr({owner or '…'}, {key!r}) (line {line})", line)
+            elif (plain_module or owner.startswith("__import__")) and "decoded" in self._labels_of(
+                self._scope, key_node
+            ):
+                # getattr(builtins, <bytes decoded at run time>): the name is hidden even from folding
+                self._add(
+                    ThreatRule.HIDDEN_CODE_RUN,
+                    f"getattr({owner}, <a name decoded at run time>) (line {line})",
+                    line,
+                )
+        elif (
+            name in ("__import__", "importlib.import_module")
+            and call.args
+            and not isinstance(call.args[0], ast.Constant)
+            and self.fold(call.args[0]) in HIDDEN_MODULES
+        ):
+            module = self.fold(call.args[0])
+            self._add(
+                ThreatRule.HIDDEN_CODE_RUN, f"{name}() of {module!r} by a computed name (line {line})", line
+            )
         elif last in HIDDEN_NAMES and name.startswith(("__import__()", "importlib.import_module()")):
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name}() through an import by name (line {line})", line)
+
+    def _escaped(self, node: ast.AST) -> bool:
+        """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
+        if (
+            not self.source_lines
+            or not isinstance(node, ast.Constant)
+            or not isinstance(node.value, str | bytes)
+        ):
+            return False
+        if node.lineno != node.end_lineno or node.lineno > len(self.source_lines):
+            return False
+        text = self.source_lines[node.lineno - 1][node.col_offset : node.end_col_offset]
+        escapes = ESCAPES.findall(text)
+        return len(escapes) >= 3 and sum(len(e) for e in escapes) * 2 >= len(text)
+
+    def _look_alike(self, node: ast.Name) -> None:
+        """``exec`` written in look-alike letters (mathematical monospace, full-width): Python
+        reads them as ``exec`` (NFKC), a reader and a search for the name do not."""
+        if node.id not in HIDDEN_NAMES and node.id not in ("os", "subprocess", "getattr", "__import__"):
+            return
+        if node.lineno > len(self.source_lines):
+            return
+        written = self.source_lines[node.lineno - 1][node.col_offset : node.col_offset + 1]
+        if written and not written.isascii():
+            line = node.lineno
+            self._add(
+                ThreatRule.HIDDEN_CODE_RUN, f"{node.id!r} written in look-alike letters (line {line})", line
+            )
 
     def _hidden_subscript(self, node: ast.Subscript) -> None:
         """``__builtins__.__dict__["exec"]``, ``globals()["ev" + "al"]``."""
@@ -566,6 +1031,9 @@ class PythonThreats:
         labels: set[str] = set()
         for argument in (*call.args, *(k.value for k in call.keywords)):
             labels |= self._labels_of(scope, argument)
+            if _is_environ(argument) and self.dotted(call.func).rsplit(".", 1)[-1].lower() in SINK_CALLS:
+                labels.add("environment")  # requests.post(url, json=os.environ)
+                scope.origins.setdefault("environment", f"os.environ (line {call.lineno})")
         return labels
 
     def _code_sink(self, scope: _Scope, name: str, line: int, labels: set[str]) -> None:
@@ -591,8 +1059,16 @@ class PythonThreats:
         labels: set[str],
         downloaded: set[str],
     ) -> None:
-        if "network" in labels or "decoded" in labels:
-            label = "network" if "network" in labels else "decoded"
+        command = (
+            call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "args"), None)
+        )
+        # downloaded or decoded data is run when it is the command, or what an interpreter is
+        # handed; as an argument of a fixed program (git remote add NAME URL) it is data
+        command_labels = self._labels_of(scope, command) if command is not None else set()
+        program = self._program(command) if command is not None else None
+        ran = command_labels if program is None else (labels if runs_data(program) else set())
+        if "network" in ran or "decoded" in ran:
+            label = "network" if "network" in ran else "decoded"
             origin = scope.origins.get(label, label)
             self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
         for argument in call.args[:1]:
@@ -728,6 +1204,9 @@ class PythonThreats:
     def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
         if (rule, line) in self._seen:
             return
+        if self._install is not None:  # runs whenever the package is installed from source
+            reaches = True
+            flow = f"{flow}, run at install by {self._install}"
         self._seen.add((rule, line))
         self.threats.append(Threat(rule, flow, self.path, line, reaches))
 
@@ -788,9 +1267,12 @@ def _whole_environment(root: ast.AST) -> set[int]:
             ):
                 found.add(id(node.func.value))
         elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=False):
-                if key is None and _is_environ(value):
-                    found.add(id(value))
+            # {**os.environ} and {"env": os.environ}: the environment taken whole
+            found.update(id(value) for value in node.values if _is_environ(value))
+        elif isinstance(node, ast.FormattedValue) and _is_environ(node.value):
+            found.add(id(node.value))
+        elif isinstance(node, ast.List | ast.Tuple):
+            found.update(id(item) for item in node.elts if _is_environ(item))
     return found
 
 
@@ -810,3 +1292,32 @@ def _setuid(mode: ast.AST) -> bool:
         if isinstance(node, ast.Attribute) and node.attr in ("S_ISUID", "S_ISGID"):
             return True
     return False
+
+
+def _reversed_slice(node: ast.AST) -> bool:
+    """``[::-1]``: a text read backwards."""
+    return (
+        isinstance(node, ast.Slice)
+        and node.lower is None
+        and node.upper is None
+        and isinstance(node.step, ast.UnaryOp)
+        and isinstance(node.step.op, ast.USub)
+        and isinstance(node.step.operand, ast.Constant)
+        and node.step.operand.value == 1
+    )
+
+
+def _aliases(nodes: Iterator[ast.AST]) -> dict[str, str]:
+    """Local name -> what it imports: ``import subprocess as sp`` (sp -> subprocess),
+    ``from os import system`` (system -> os.system)."""
+    aliases: dict[str, str] = {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases

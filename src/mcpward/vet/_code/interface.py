@@ -67,6 +67,7 @@ class ThreatRule(enum.StrEnum):
     HIDDEN_CODE_RUN = "hidden-code-run"
     HOST_INFO_EXFILTRATION = "host-info-exfiltration"
     TOOL_CAPABILITY_MISMATCH = "tool-capability-mismatch"
+    INSTALL_TIME_CODE = "install-time-code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,13 @@ SINK_CALLS = frozenset(
         "axios",
         "got",
         "ky",
+        "sendall",
+        "sendfile",
+        "storbinary",
+        "storlines",
+        "upload_file",
+        "upload_fileobj",
+        "put_object",
     }
 )
 SENSITIVE_PATH = re.compile(
@@ -267,6 +275,81 @@ def names_sensitive_path(value: str) -> bool:
     )
 
 
+#: Credential and secret stores as a path or a path's part (``os.path.join(home, ".aws",
+#: "credentials")``, ``Path.home() / ".ssh"``): keys, cloud and registry credentials, browser
+#: password, cookie and token stores, keychains, wallets, shell histories, the password files.
+#: Used only for what flows to the network, never on its own.
+CREDENTIAL_STORE = re.compile(
+    r"\.ssh(?:/|\\|$)|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws(?:[/\\]|$)|\.azure(?:[/\\]|$)"
+    r"|\.config[/\\]gcloud|\bgcloud(?:[/\\]|$)|application_default_credentials\.json|\.kube(?:[/\\]|$)"
+    r"|\.docker(?:[/\\]config\.json|$)|\.gnupg|(?:^|[/\\])\.env(?:\.\w+)?$|\.netrc|\.git-credentials"
+    r"|\.npmrc|\.pypirc|Login Data|Web Data|(?:^|[/\\])Cookies$|Local State|cookies\.sqlite|logins\.json"
+    r"|key[34]\.db|signons\.sqlite|Local Storage[/\\]leveldb|\bleveldb$|Telegram Desktop|\btdata\b"
+    r"|Keychains|\.keychain(?:-db)?$|wallet\.dat|\.(?:kdbx|ppk)$|\.(?:bash|zsh|python)_history"
+    r"|^/etc/(?:shadow|passwd|master\.passwd)$|\.mozilla[/\\]firefox|User Data[/\\]Default"
+    r"|claude_desktop_config\.json|\.cursor[/\\]mcp\.json",
+    re.IGNORECASE,
+)
+#: Commands whose output is a secret: keychain and credential-manager dumps, Wi-Fi keys.
+CREDENTIAL_COMMAND = re.compile(
+    r"\bsecurity\s+(?:find-(?:generic|internet)-password|dump-keychain)|\bcmdkey\s+/list"
+    r"|\bnetsh\s+wlan\s+show\s+profiles?\b[^\n]*key=clear|\breg\s+(?:query|save)\s+[^\n]*\\(?:SAM|SECURITY)\b"
+    r"|\bvaultcmd\b|\bsecret-tool\s+lookup|\bcat\s+[^\n|;&]*(?:\.ssh/|\.aws/|/etc/shadow|\.env\b)",
+    re.IGNORECASE,
+)
+#: Commands whose output describes the host or its user.
+HOST_COMMAND = re.compile(
+    r"^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|systeminfo|quser|who|w|net\s+user|ip\s+a(?:ddr)?"
+    r"|sw_vers|lsb_release|cat\s+/etc/(?:os-release|hostname|issue))\b",
+    re.IGNORECASE,
+)
+#: Commands whose output is the whole environment.
+ENVIRONMENT_COMMAND = re.compile(r"^\s*(?:env|printenv|set|export\s+-p)\s*$", re.IGNORECASE)
+#: Environment variables that name the user or the machine.
+HOST_VARIABLES = frozenset({"USER", "USERNAME", "LOGNAME", "HOSTNAME", "COMPUTERNAME", "USERDOMAIN"})
+
+
+#: Programs that run the text or file they are given: data handed to one is code.
+INTERPRETERS = frozenset(
+    {
+        "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "node", "deno", "bun", "perl",
+        "ruby", "php", "powershell", "powershell.exe", "pwsh", "cmd", "cmd.exe", "osascript", "wscript",
+        "cscript", "mshta", "eval", "source", "exec", "xargs", "sudo", "env",
+    }
+)  # fmt: skip
+
+
+def runs_data(program: str | None) -> bool:
+    """Whether a command whose fixed start is ``program`` runs the data it is given: unknown
+    (``None``, the whole command is data) or an interpreter or shell."""
+    if program is None:
+        return True
+    name = program.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return name in INTERPRETERS or name.startswith("python")
+
+
+def names_credential_store(value: str) -> bool:
+    """A path, or a part of one, that names a credential or secret store."""
+    return (
+        len(value) < 512
+        and "\n" not in value
+        and value.count(" ") <= 3
+        and (SENSITIVE_PATH.search(value) is not None or CREDENTIAL_STORE.search(value) is not None)
+    )
+
+
+def command_output_label(command: str) -> str | None:
+    """What a command's output is, when the command is known to print one thing: ``secret``,
+    ``host-info`` or ``environment``."""
+    if CREDENTIAL_COMMAND.search(command):
+        return "secret"
+    if ENVIRONMENT_COMMAND.match(command):
+        return "environment"
+    if HOST_COMMAND.match(command):
+        return "host-info"
+    return None
+
+
 #: Text that only does one thing. Matched on folded string values (literals, constants,
 #: concatenations), never on comments.
 REVERSE_SHELL_TEXT = re.compile(
@@ -283,7 +366,8 @@ DOWNLOAD_RUN_TEXT = re.compile(
     r"|\.DownloadString\([^\n]{0,200}\)[^\n]{0,20}\|\s*(?:iex|Invoke-Expression)"
     r"|\bcertutil\b[^\n]{0,40}-urlcache\b|\bbitsadmin\b[^\n]{0,40}/transfer\b"
     r"|\bpowershell(?:\.exe)?\b[^\n]{0,60}\s-e(?:nc|ncodedcommand)?\s+[A-Za-z0-9+/=]{20,}"
-    r"|\bmshta\b[^\n]{0,20}https?://|\bregsvr32\b[^\n]{0,60}/i:https?://",
+    r"|\bmshta\b[^\n]{0,20}https?://|\bregsvr32\b[^\n]{0,60}/i:https?://"
+    r"|\bexec\s*\([^\n]{0,40}\b(?:urlopen|requests\.get|urllib\.request\.urlopen)\s*\(",
     re.IGNORECASE,
 )
 PERSISTENCE_TEXT = re.compile(

@@ -123,10 +123,11 @@ class PythonAnalyzer(SourceAnalyzer):
             visitor = _Visitor(path, facts, budget)
             visitor.run(tree)
             if isinstance(tree, ast.Module) and not budget.expired():
-                threats = PythonThreats(path, tree, visitor.fold, _dotted, budget.expired)
+                threats = PythonThreats(path, tree, visitor.fold, _dotted, budget.expired, source)
                 threats.run()
                 facts.threats.extend(threats.threats)
                 facts.tools.extend(threats.tools)
+                facts.obfuscation.extend(threats.obfuscation)
         except RecursionError:
             facts.incomplete.append((path, "analysis stopped: the syntax tree is nested too deeply"))
         return facts
