@@ -243,6 +243,8 @@ def main() -> None:
         command, passed, threads = _traced(command, hidden.split(":"), reports)
     else:
         command = _filtered(command)
+    #: The trace reader: what strace wrote before the server ended is reported before we exit.
+    tracing = list(threads)
     threads.append(threading.Thread(target=_serve, args=(listener, path), daemon=True))
     if resolver is not None:
         threads.append(threading.Thread(target=_report_dns, args=(resolver, reports), daemon=True))
@@ -279,7 +281,19 @@ def main() -> None:
 
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(number, forward)
-    sys.exit(server.wait())
+    status = server.wait()
+    # Our end of the trace pipe is the last writer once strace is gone: closed, the reader sees
+    # the end of what strace wrote. Exiting at once lost the last refusals under load.
+    for descriptor in passed:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    for reader in tracing:
+        reader.join(timeout=_DRAIN_SECONDS)
+    sys.exit(status)
+
+
+#: How long the trace lines left in the pipe may take to be reported once the server ended.
+_DRAIN_SECONDS = 5.0
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ def _ends_quietly(handler: _Handler) -> _Handler:
     return handle
 
 
+#: How long the bridge's last reports may take to be read once the server ended.
+_DRAIN_SECONDS = 5.0
+
+
 class EgressProxy:
     def __init__(
         self,
@@ -66,6 +70,8 @@ class EgressProxy:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Whether the report channel has had its one connection (the bridge's).
         self._reporter_seen = False
+        #: Set when the bridge's report channel has been read to its end.
+        self._reports_read = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcpward-egress", daemon=True)
 
@@ -75,6 +81,10 @@ class EgressProxy:
             raise RuntimeError("the egress proxy did not start")
 
     def stop(self) -> None:
+        # The server has ended, and with it the bridge: what it reported last is still in the
+        # channel. Read to the end first (bounded): stopping at once lost the last refusals.
+        if self._reporter_seen:
+            self._reports_read.wait(_DRAIN_SECONDS)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
@@ -136,6 +146,7 @@ class EgressProxy:
             pass
         finally:
             writer.close()
+            self._reports_read.set()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
