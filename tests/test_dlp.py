@@ -127,10 +127,21 @@ def test_not_flagged(text: str) -> None:
     assert [(m.rule, text[m.start : m.end]) for m in scan_text(text)] == []
 
 
-def test_every_credential_format_of_the_scan_has_a_dlp_rule() -> None:
+def test_one_table_of_credential_formats_serves_the_engine_the_scan_and_redaction() -> None:
+    from mcpward.dlp import find_credentials, redact_text
     from mcpward.dlp._credentials import CREDENTIAL_FORMATS
 
-    assert {f.kind for f in CREDENTIAL_FORMATS} <= {r.id for r in builtin_rules()}
+    secret_rules = {r.id for r in builtin_rules() if r.kind == "secret"}
+    assert {f.kind for f in CREDENTIAL_FORMATS} <= secret_rules
+    # Formats that once lived in the engine's own table only: found by all three now.
+    token = "cfut_" + "Q2x9Lm4Nb7Vc1Xz8Kj3Hg6Fd5Sa0Pw2Oe4Ri7Ty9Uu1Io3Pa"
+    text = f"CLOUDFLARE_API_TOKEN={token}"
+    assert [m.kind for m in find_credentials(text)] == ["cloudflare-api-token"]
+    assert [m.rule for m in scan_text(text)] == ["cloudflare-api-token"]
+    assert token not in redact_text(text) and "cfut_" in redact_text(text)
+    # A format whose match alone does not make a credential (a URL template's {password}) is
+    # not one of find_credentials' (whose callers refuse or report on a match alone).
+    assert find_credentials("DATABASE_URL=postgres://app:{password}@localhost/app") == []
 
 
 def test_at_least_sixty_credential_types() -> None:

@@ -24,6 +24,12 @@ class CredentialFormat:
     pattern: str
     #: Characters at the start that identify the format and are safe to show (``ghp_``).
     visible_prefix: int = 0
+    #: The DLP engine's one-pass trigger; empty: the pattern's fixed prefix (``ghp_``).
+    trigger: str = ""
+    #: Whether a match alone makes a credential. False: the match may be a template (a URL's
+    #: ``{password}``), so ``find_credentials``, whose callers refuse or report on a match
+    #: alone, leaves it to the DLP engine's judgement (``redact_text`` runs both).
+    by_format: bool = True
 
 
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
@@ -56,6 +62,11 @@ _KEY_HEADER = (
     r"|(?>[A-Za-z0-9_.-]{1,64}:" + _VALUE_CHAR + "{0,1024}(?:" + _CONTINUED + _VALUE_CHAR + "{0,1024}){0,16})"
     r"(?=\r|\n|\\{1,4}[rn]))"
 )
+#: The one table of credential formats, and where each applies: all of them, everywhere. The DLP
+#: engine's rules are made from it (gateway messages both ways, ``dlp scan``, the sandbox's
+#: outbound inspection); ``find_credentials`` reads it (scan's literal secrets in configs and
+#: launch lines, vet's secrets in package files, the registry's checks of what it stores); and
+#: ``redact_text`` masks what it matches in everything mcpward prints, logs or stores.
 CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     # A private key is masked whole: its armour, its headers (Proc-Type, DEK-Info, Version, an
     # SSH2 key's continued Comment) and every line of its body, up to its END line or, cut off,
@@ -79,6 +90,7 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         + "+)*"
         r"(?:" + _KEY_BREAK + r"{0,40}-{4,5} ?END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)? ?-{4,5})?",
         0,
+        trigger="PRIVATE KEY",
     ),
     # A PuTTY key file, from its first line to its MAC: named fields and base64 lines.
     CredentialFormat(
@@ -87,21 +99,29 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         r"(?:[A-Za-z0-9-]{1,40}:[ \t]{0,4}" + _VALUE_CHAR + "{0,200}|" + _B64 + "+))*",
         0,
     ),
-    CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4),
+    CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4, trigger="gh[pousr]_"),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
     # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
     # and OAuth application secrets have fixed lengths; agent tokens are longer. One format per
     # length of prefix, so that each shows its issuer prefix and not a character more.
-    CredentialFormat("gitlab-token", _B + r"gl(?:dt|rt|ft)-[A-Za-z0-9_-]{20,50}" + _E, 5),
+    CredentialFormat(
+        "gitlab-token", _B + r"gl(?:dt|rt|ft)-[A-Za-z0-9_-]{20,50}" + _E, 5, trigger="gl[a-z]+-"
+    ),
     CredentialFormat(
         "gitlab-token",
         _B + r"gl(?:pat-[A-Za-z0-9_-]{20,50}|cbt-(?:[0-9a-fA-F]{2}_)?[A-Za-z0-9_-]{20,50}"
         r"|imt-[A-Za-z0-9_-]{25}|ptt-[A-Za-z0-9_-]{40}|oas-[A-Za-z0-9_-]{64})" + _E,
         6,
+        trigger="gl[a-z]+-",
     ),
     CredentialFormat("gitlab-token", _B + r"glsoat-[A-Za-z0-9_-]{20,50}" + _E, 7),
     CredentialFormat("gitlab-token", _B + r"glagent-[A-Za-z0-9_-]{50,1024}" + _E, 8),
-    CredentialFormat("aws-access-key-id", _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E, 4),
+    CredentialFormat(
+        "aws-access-key-id",
+        _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E,
+        4,
+        trigger="(?:AKIA|ASIA|ABIA|ACCA)",
+    ),
     CredentialFormat("anthropic-api-key", _B + r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120}" + _E, 7),
     CredentialFormat(
         "openai-api-key",
@@ -109,7 +129,12 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         3,
     ),
     CredentialFormat("openai-project-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}" + _E, 8),
-    CredentialFormat("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E, 8),
+    CredentialFormat(
+        "stripe-key",
+        _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E,
+        8,
+        trigger="(?:sk|rk)_(?:live|test)_",
+    ),
     CredentialFormat("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E, 4),
     CredentialFormat("google-oauth-client-secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E, 7),
     CredentialFormat("slack-token", _B + r"xox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}" + _E, 5),
@@ -118,6 +143,7 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         "slack-webhook",
         r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}",
         23,
+        trigger="hooks\\.slack\\.com",
     ),
     CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
     # PyPI and TestPyPI API tokens: macaroons naming their index, far longer than 70 characters.
@@ -126,14 +152,19 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     ),
     CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E, 3),
     CredentialFormat("sendgrid-api-key", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E, 3),
-    CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E, 2),
+    CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E, 2, trigger="SK[0-9a-f]{32}"),
     CredentialFormat("mailgun-api-key", _B + r"key-[0-9a-f]{32}" + _E, 4),
-    CredentialFormat("notion-token", _B + r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})" + _E, 4),
+    CredentialFormat(
+        "notion-token",
+        _B + r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})" + _E,
+        4,
+        trigger="(?:secret_|ntn_)",
+    ),
     CredentialFormat("linear-api-key", _B + r"lin_(?:api|oauth)_[A-Za-z0-9]{40}" + _E, 8),
     CredentialFormat("atlassian-api-token", _B + r"ATATT3[A-Za-z0-9_=-]{180,}" + _E, 6),
-    CredentialFormat("telegram-bot-token", _B + r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _E, 0),
+    CredentialFormat("telegram-bot-token", _B + r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _E, 0, trigger=":AA"),
     CredentialFormat("databricks-token", _B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E, 4),
-    CredentialFormat("digitalocean-token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E, 7),
+    CredentialFormat("digitalocean-token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E, 7, trigger="do[opr]_v1_"),
     CredentialFormat("shopify-token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E, 6),
     CredentialFormat("sentry-token", _B + r"sntr[ysu]_[A-Za-z0-9_=+/-]{40,}" + _E, 6),
     CredentialFormat("supabase-token", _B + r"sbp_[a-f0-9]{40}" + _E, 4),
@@ -153,6 +184,179 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat(
         "jwt", _B + r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?" + _E, 3
     ),
+    # Formats whose trigger is written by hand (the pattern's fixed prefix is none or too short).
+    CredentialFormat(
+        "azure-ad-client-secret", r"[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34}", trigger=r"\dQ~"
+    ),
+    CredentialFormat(
+        "cloudflare-api-token",
+        r"(?<![A-Za-z0-9_-])(?:cfat|cfut)_[A-Za-z0-9_-]{40,50}",
+        visible_prefix=5,
+        trigger="cf[au]t_",
+    ),
+    CredentialFormat(
+        "gcp-service-account",
+        r"\"type\"\s*:\s*\"service_account\"[\s\S]{0,2000}?\"private_key\"",
+        trigger="service_account",
+    ),
+    CredentialFormat(
+        "github-app-token",
+        r"(?<![A-Za-z0-9_])(?:ghu|ghs)_[A-Za-z0-9]{36}",
+        visible_prefix=4,
+        trigger="gh[us]_",
+    ),
+    CredentialFormat(
+        "gitlab-runner-token",
+        r"(?<![A-Za-z0-9_])GR1348941[A-Za-z0-9_-]{20,50}(?![A-Za-z0-9_-])",
+        visible_prefix=9,
+        trigger="GR1348941",
+    ),
+    CredentialFormat(
+        "bitbucket-app-password",
+        r"(?<![A-Za-z0-9_])ATBB[A-Za-z0-9_=.-]{32}",
+        visible_prefix=4,
+        trigger="ATBB",
+    ),
+    CredentialFormat(
+        "discord-bot-token",
+        r"(?<![A-Za-z0-9_.-])[MNO][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}",
+        trigger=r"\.[A-Za-z0-9_-]{6}\.",
+    ),
+    CredentialFormat(
+        "discord-webhook",
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{60,68}",
+        trigger="discord",
+    ),
+    CredentialFormat(
+        "teams-webhook",
+        r"https://[a-z0-9]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9@/-]{40,200}",
+        trigger="webhook\\.office\\.com",
+    ),
+    CredentialFormat(
+        "mailchimp-api-key", r"(?<![a-f0-9])[a-f0-9]{32}-us\d{1,2}(?![a-z0-9])", trigger="-us[0-9]"
+    ),
+    CredentialFormat(
+        "square-access-token",
+        r"(?<![A-Za-z0-9_-])(?:EAAA|sq0atp-)[A-Za-z0-9_-]{22,60}",
+        visible_prefix=4,
+        trigger="(?:EAAA|sq0atp-)",
+    ),
+    CredentialFormat(
+        "square-oauth-secret",
+        r"(?<![A-Za-z0-9_-])sq0csp-[A-Za-z0-9_-]{43}",
+        visible_prefix=7,
+        trigger="sq0csp-",
+    ),
+    CredentialFormat(
+        "paypal-braintree-token",
+        r"access_token\$production\$[a-z0-9]{16}\$[a-f0-9]{32}",
+        trigger="access_token\\$production",
+    ),
+    CredentialFormat(
+        "facebook-access-token",
+        r"(?<![A-Za-z0-9])EAACEdEose0cBA[A-Za-z0-9]{20,}",
+        visible_prefix=4,
+        trigger="EAACEdEose0cBA",
+    ),
+    CredentialFormat(
+        "dropbox-token", r"(?<![A-Za-z0-9_-])sl\.[A-Za-z0-9_-]{130,152}", visible_prefix=3, trigger="sl\\."
+    ),
+    CredentialFormat(
+        "fly-io-token", r"(?<![A-Za-z0-9_])fo1_[A-Za-z0-9_-]{43}", visible_prefix=4, trigger="fo1_"
+    ),
+    CredentialFormat(
+        "planetscale-token",
+        r"(?<![A-Za-z0-9_])pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.=-]{32,64}",
+        visible_prefix=7,
+        trigger="pscale_",
+    ),
+    CredentialFormat("pulumi-token", r"(?<![A-Za-z0-9_])pul-[a-f0-9]{40}", visible_prefix=4, trigger="pul-"),
+    CredentialFormat(
+        "rubygems-token", r"(?<![A-Za-z0-9_])rubygems_[a-f0-9]{48}", visible_prefix=9, trigger="rubygems_"
+    ),
+    CredentialFormat(
+        "terraform-cloud-token",
+        r"(?<![A-Za-z0-9_])[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}",
+        trigger="\\.atlasv1\\.",
+    ),
+    CredentialFormat(
+        "vault-token", r"(?<![A-Za-z0-9_])hv[sb]\.[A-Za-z0-9_-]{24,}", visible_prefix=4, trigger="hv[sb]\\."
+    ),
+    CredentialFormat(
+        "age-secret-key",
+        r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        visible_prefix=16,
+        trigger="AGE-SECRET-KEY-1",
+    ),
+    CredentialFormat(
+        "grafana-token",
+        r"(?<![A-Za-z0-9_])glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}",
+        visible_prefix=5,
+        trigger="glsa_",
+    ),
+    CredentialFormat(
+        "grafana-cloud-token",
+        r"(?<![A-Za-z0-9_])glc_[A-Za-z0-9+/]{32,400}={0,2}",
+        visible_prefix=4,
+        trigger="glc_",
+    ),
+    CredentialFormat(
+        "openrouter-api-key", r"(?<![A-Za-z0-9_])sk-or-v1-[a-f0-9]{64}", visible_prefix=9, trigger="sk-or-v1-"
+    ),
+    CredentialFormat(
+        "xai-api-key", r"(?<![A-Za-z0-9_])xai-[A-Za-z0-9]{80}", visible_prefix=4, trigger="xai-"
+    ),
+    CredentialFormat(
+        "sourcegraph-token",
+        r"(?<![A-Za-z0-9_])sgp_(?:[a-fA-F0-9]{16}_|local_)?[a-fA-F0-9]{40}(?![A-Za-z0-9])",
+        visible_prefix=4,
+        trigger="sgp_",
+    ),
+    # A Facebook app access token is the app id and the app secret joined by a bar.
+    CredentialFormat(
+        "facebook-app-token",
+        r"(?<![\d|])\d{15,16}\|[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])",
+        trigger=r"[0-9]{15}\|",
+    ),
+    CredentialFormat(
+        "1password-service-account-token",
+        r"(?<![A-Za-z0-9_])ops_eyJ[A-Za-z0-9+/=_-]{100,}",
+        visible_prefix=7,
+        trigger="ops_eyJ",
+    ),
+    CredentialFormat(
+        "intra42-client-secret",
+        r"(?<![A-Za-z0-9_-])s-s4t2(?:ud|af)-[a-f0-9]{64}(?![a-f0-9])",
+        visible_prefix=9,
+        trigger="s-s4t2",
+    ),
+    CredentialFormat(
+        "facebook-page-token",
+        r"(?<![A-Za-z0-9])EAA[A-Za-z0-9]{100,}",
+        visible_prefix=3,
+        trigger="EAA[A-Za-z0-9]{20}",
+    ),
+    # Amazon Bedrock API keys: long-term ones are "ABSK" and the base64 of "BedrockAPIKey-...",
+    # short-term ones "bedrock-api-key-" and the base64 of a presigned bedrock.amazonaws.com URL.
+    CredentialFormat(
+        "aws-bedrock-api-key",
+        r"(?<![A-Za-z0-9+/])ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{40,400}={0,2}",
+        visible_prefix=4,
+        trigger="ABSKQmVkcm9ja0FQSUtleS",
+    ),
+    CredentialFormat(
+        "aws-bedrock-short-term-api-key",
+        r"(?<![A-Za-z0-9_-])bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=]{20,4000}",
+        visible_prefix=16,
+        trigger="bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
+    ),
+    # A password already masked (``****``) is none.
+    CredentialFormat(
+        "database-url-password",
+        r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql)://[^\s:@/'\"]{1,128}:(?!\*{3,}@)[^\s@/'\"]{3,128}@[^\s'\"]{1,256}",
+        trigger="://",
+        by_format=False,  # postgres://app:{password}@host is a template, not a password
+    ),
 )
 
 
@@ -160,7 +364,9 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
 def _combined() -> re.Pattern[str]:
     # Compiled when first used: most of this module's import time, which a command or a scan
     # that masks nothing need not pay.
-    return re.compile("|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS)))
+    return re.compile(
+        "|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS) if f.by_format)
+    )
 
 
 @dataclass(frozen=True, slots=True)
