@@ -34,12 +34,51 @@ def build_audit(
     now: datetime | None = None,
     local: Sequence[tuple[str, ObservedServer]] = (),
 ) -> dict[str, Any]:
-    """``local``: this machine's servers (from a scan) as (machine, server), judged like the
+    """The audit document: the fleet, the registry, the gateway's usage, their summary and
+    what to act on (one model: the report and the questionnaire are rendered from it).
+    ``local``: this machine's servers (from a scan) as (machine, server), judged like the
     fleet's, for a registry that has no fleet reports or to add this machine to them."""
     now = now or datetime.now(UTC)
     start = now - since
     registry.expire_due()
-    entries = registry.entries()
+    document: dict[str, Any] = {
+        "generated_at": now.isoformat(),
+        "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
+        "summary": {},
+    }
+    document |= _fleet_section(registry, now, local)
+    document |= _registry_section(registry, now)
+    if audit_log:
+        document |= _usage_section(_calls(audit_log, start), registry)
+    document["summary"] = _summary(document)
+    document["act_on"] = act_on(document)
+    # The sections in the order the JSON form has always had them.
+    document = {key: document[key] for key in _ORDER if key in document}
+    if previous is not None:
+        before = previous.get("summary", {})
+        document["trends"] = {
+            key: {
+                "now": value,
+                "before": before.get(key),
+                "change": value - before[key] if isinstance(before.get(key), int) else None,
+            }
+            for key, value in document["summary"].items()
+        }
+    return document
+
+
+_ORDER = (
+    "generated_at", "period", "summary", "fleet", "machines", "fleet_advisories", "unapproved",
+    "unpinned", "drifted", "revoked", "reviews_expired", "reviews_due", "advisories", "approved",
+    "fleet_by_status", "registry", "review_findings", "unused", "calls", "act_on",
+)  # fmt: skip
+
+
+def _fleet_section(
+    registry: Registry, now: datetime, local: Sequence[tuple[str, ObservedServer]]
+) -> dict[str, Any]:
+    """Every (machine, home) and every server they reported, judged against the registry;
+    the servers with advisories, malicious first; the fleet's problems by kind."""
     fleet_rows, _ = registry.fleet(limit=1_000_000)
     machines = [
         {
@@ -104,13 +143,7 @@ def build_audit(
             key=lambda row: (not row["advisories"][0]["malicious"], _rank(row["advisories"][0]["severity"])),
         )
     ]
-    calls = _calls(audit_log, start) if audit_log else None
-    approved = [e for e in entries if e.status is Status.APPROVED]
-    due_by = (now + timedelta(days=DUE_SOON_DAYS)).date()
-    document: dict[str, Any] = {
-        "generated_at": now.isoformat(),
-        "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
-        "summary": {},
+    return {
         "fleet": fleet,
         "machines": machines,
         "fleet_advisories": fleet_advised,
@@ -118,12 +151,22 @@ def build_audit(
         "unpinned": [row for row in fleet if not row["pinned"]],
         "drifted": [row for row in fleet if row["status"] in ("version-drift", "integrity-mismatch")],
         "revoked": [row for row in fleet if row["status"] == "revoked"],
+        "fleet_by_status": dict(Counter(row["status"] for row in fleet).most_common()),
+    }
+
+
+def _registry_section(registry: Registry, now: datetime) -> dict[str, Any]:
+    """The entries: reviews expired or due, approved versions with advisories or review
+    findings, and the approved entries the questionnaire answers from."""
+    entries = registry.entries()
+    approved = [e for e in entries if e.status is Status.APPROVED]
+    due_by = (now + timedelta(days=DUE_SOON_DAYS)).date()
+    return {
         "reviews_expired": [_entry(e) for e in entries if e.status is Status.EXPIRED],
         "reviews_due": [_entry(e) for e in approved if e.review_due and e.review_due <= due_by],
         "advisories": _advisories(approved),
         # What the questionnaire answers from, so that its numbers are this document's.
         "approved": [_approved(e) for e in approved],
-        "fleet_by_status": dict(Counter(row["status"] for row in fleet).most_common()),
         "registry": Counter(e.status.value for e in entries),
         "review_findings": [
             {
@@ -137,23 +180,35 @@ def build_audit(
             if (e.vet and (e.vet.verdict != "pass" or e.vet.findings)) or e.inspect_findings
         ],
     }
-    if calls is not None:
-        used = set(calls["by_server"])
-        document["unused"] = [
+
+
+def _usage_section(calls: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """The gateway's calls, and the approved entries none of them ran (by the entry a call
+    ran under, its server's name, or the package its launch line ran)."""
+    used = set(calls["by_server"])
+    approved = [e for e in registry.entries() if e.status is Status.APPROVED]
+    return {
+        "calls": calls,
+        "unused": [
             _entry(e)
             for e in approved
             if _server_name(e) not in used
             and e.name not in used
             and e.id not in calls["by_entry"]
             and _entry_package_key(e) not in calls["by_package"]
-        ]
-        document["calls"] = calls
+        ],
+    }
+
+
+def _summary(document: dict[str, Any]) -> dict[str, int]:
+    """Every section's count, as the summary table and the trends show them."""
+    machines, calls = document["machines"], document.get("calls")
     summary = {
         "machines": len({(row["machine"], row["machine_id"]) for row in machines}),
         "homes": len(machines),
         "stale_homes": sum(1 for row in machines if row["stale"]),
-        "servers": len(fleet),
-        "fleet_servers_with_advisories": len(fleet_advised),
+        "servers": len(document["fleet"]),
+        "fleet_servers_with_advisories": len(document["fleet_advisories"]),
         "unapproved": len(document["unapproved"]),
         "unpinned": len(document["unpinned"]),
         "drifted": len(document["drifted"]),
@@ -161,7 +216,7 @@ def build_audit(
         "reviews_expired": len(document["reviews_expired"]),
         "reviews_due": len(document["reviews_due"]),
         "approved_with_advisories": len(document["advisories"]),
-        "approved_entries": len(approved),
+        "approved_entries": len(document["approved"]),
         "approved_with_review_findings": len(document["review_findings"]),
     }
     if calls is not None:
@@ -173,19 +228,7 @@ def build_audit(
             "egress_denials": len(calls["egress_denials"]),
             "baseline_alerts": len(calls["baseline_alerts"]),
         }
-    document["summary"] = summary
-    document["act_on"] = act_on(document)
-    if previous is not None:
-        before = previous.get("summary", {})
-        document["trends"] = {
-            key: {
-                "now": value,
-                "before": before.get(key),
-                "change": value - before[key] if isinstance(before.get(key), int) else None,
-            }
-            for key, value in summary.items()
-        }
-    return document
+    return summary
 
 
 def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
