@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path("/work/shared/corpora/code_malicious_snippets.jsonl")
@@ -179,10 +180,9 @@ def main() -> None:
             )
             print(f"    {language:28s} {_ratio(sum(caught(r[2]) for r in group), len(group)):>18s}"
                   f" {sum(r[2] == 'block' for r in group):>15d}{theirs}")  # fmt: skip
-    print("\nper source (malicious caught / clean false alarms):")
-    sources = sorted({str(r[1].get("source", "")).split(":", 1)[0] for r in results})
-    for source in sources:
-        group = [r for r in results if str(r[1].get("source", "")).startswith(source + ":")]
+
+    def caught_line(title: str, group: list[Any]) -> str:
+        """Malicious caught / clean false alarms of ``group``, vet's and GuardDog's."""
         bad = [r for r in group if r[1].get("malicious")]
         good = [r for r in group if not r[1].get("malicious")]
         theirs = (
@@ -191,27 +191,19 @@ def main() -> None:
             if args.guarddog
             else ""
         )
-        print(
-            f"  {source:40s} vet {_ratio(sum(caught(r[2]) for r in bad), len(bad))}"
-            f" / {_ratio(sum(caught(r[2]) for r in good), len(good))}{theirs}"
-        )
-    print("\nheld out (rows never read) and in-corpus (misses read while writing rules):")
-    for title, chosen_rows in (
-        ("held out", [r for r in results if not looked_at(r[1])]),
-        ("in-corpus", [r for r in results if looked_at(r[1])]),
-    ):
-        bad = [r for r in chosen_rows if r[1].get("malicious")]
-        good = [r for r in chosen_rows if not r[1].get("malicious")]
-        theirs = (
-            f"   GuardDog {_ratio(sum(gd(r[4], r[5]) for r in bad), len(bad))}"
-            f" / {_ratio(sum(gd(r[4], r[5]) for r in good), len(good))}"
-            if args.guarddog
-            else ""
-        )
-        print(
+        return (
             f"  {title:40s} vet {_ratio(sum(caught(r[2]) for r in bad), len(bad))}"
             f" / {_ratio(sum(caught(r[2]) for r in good), len(good))}{theirs}"
         )
+
+    print("\nper source (malicious caught / clean false alarms):")
+    sources = sorted({str(r[1].get("source", "")).split(":", 1)[0] for r in results})
+    for source in sources:
+        group = [r for r in results if str(r[1].get("source", "")).startswith(source + ":")]
+        print(caught_line(source, group))
+    print("\nheld out (rows never read) and in-corpus (misses read while writing rules):")
+    print(caught_line("held out", [r for r in results if not looked_at(r[1])]))
+    print(caught_line("in-corpus", [r for r in results if looked_at(r[1])]))
     print("\nper source and category, malicious caught / clean false alarms (* = in-corpus):")
     groups = sorted(
         {(str(r[1].get("source", "")).split(":", 1)[0], str(r[1].get("category"))) for r in results}

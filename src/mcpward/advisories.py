@@ -158,7 +158,7 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
 def _affects(ecosystem: Ecosystem, version: str, affected: dict[str, Any]) -> bool:
     if version in affected.get("versions", []):
         return True
-    parsed = _parse_version(ecosystem, version)
+    parsed = parse_version(ecosystem, version)
     if parsed is None:
         return False
     for version_range in affected.get("ranges", []):
@@ -187,11 +187,13 @@ def _in_range(ecosystem: Ecosystem, version: Any, events: list[dict[str, str]]) 
 
 def _event_key(ecosystem: Ecosystem, event: dict[str, str]) -> Any:
     value = next(iter(event.values()))
-    parsed = _parse_version(ecosystem, "0.0.0" if value == "0" else value)
+    parsed = parse_version(ecosystem, "0.0.0" if value == "0" else value)
     return (parsed is None, parsed if parsed is not None else 0)
 
 
-def _parse_version(ecosystem: Ecosystem, text: str) -> Any:
+def parse_version(ecosystem: Ecosystem, text: str) -> Any:
+    """``text`` as a comparable version of its ecosystem (PEP 440 for PyPI, semver otherwise),
+    or None where it is not one."""
     import semver
     from packaging.version import InvalidVersion, Version
 
@@ -204,12 +206,12 @@ def _parse_version(ecosystem: Ecosystem, text: str) -> Any:
 
 
 def _ge(ecosystem: Ecosystem, version: Any, bound: str) -> bool:
-    other = _parse_version(ecosystem, bound)
+    other = parse_version(ecosystem, bound)
     return other is not None and version >= other
 
 
 def _gt(ecosystem: Ecosystem, version: Any, bound: str) -> bool:
-    other = _parse_version(ecosystem, bound)
+    other = parse_version(ecosystem, bound)
     return other is not None and version > other
 
 

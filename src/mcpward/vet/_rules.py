@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from mcpward.advisories import advisories_for, load_advisories
+from mcpward.advisories import advisories_for, load_advisories, parse_version
 from mcpward.identity import NameRiskKind, assess_name
-from mcpward.model import Category, Ecosystem, Finding, PackageRef, Severity
+from mcpward.model import Category, Finding, PackageRef, Severity
 from mcpward.vet._code import text_threats
 from mcpward.vet._code.interface import (
     Capability,
@@ -192,12 +192,12 @@ def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any],
     ref = package.ref
     if ref.version is None or not package.metadata.versions:
         return None
-    current = _version_key(ref.ecosystem, ref.version)
+    current = parse_version(ref.ecosystem, ref.version)
     if current is None:
         return None
     later = []
     for version in package.metadata.versions:
-        key = _version_key(ref.ecosystem, version)
+        key = parse_version(ref.ecosystem, version)
         if key is not None and key > current and not _prerelease(key):
             later.append((key, version))
     for _key, version in sorted(later)[:500]:
@@ -205,18 +205,6 @@ def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any],
         if not advisories_for(candidate, records):
             return candidate.display
     return None
-
-
-def _version_key(ecosystem: Ecosystem, text: str) -> Any:
-    import semver
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        if ecosystem is Ecosystem.PYPI:
-            return Version(text)
-        return semver.Version.parse(text.lstrip("v"))
-    except (InvalidVersion, ValueError, TypeError):
-        return None
 
 
 def _prerelease(key: Any) -> bool:
