@@ -101,6 +101,8 @@ def _possible(lowered: str) -> set[int]:
     return fired | _UNANCHORED
 
 
+#: Each rule's place in RULES, by name.
+_POSITION = {rule.name: number for number, rule in enumerate(RULES)}
 #: Rules with no anchor: the anchor path runs them on every text.
 _UNANCHORED = frozenset(number for number, rule in enumerate(RULES) if rule.anchors is None)
 
@@ -284,6 +286,7 @@ def check_text(text: str, classifier: Classifier | None = None, *, learned: bool
     lowered = lowered_in_place(scanned)
     possible = _possible(lowered)
     strong = [number for number in possible if RULES[number].strong]
+    weak = [number for number in possible if not RULES[number].strong]
     matches = rule_matches(scanned, lowered=lowered, numbers=strong) if strong else []
     reported: set[str] = set()
     for rule, start, end in matches:
@@ -298,7 +301,10 @@ def check_text(text: str, classifier: Classifier | None = None, *, learned: bool
         and not any(hit.severity.rank >= Severity.HIGH.rank for hit in hits)
         and _may_reach(model, scanned, possible)
     ):
-        matches = rule_matches(scanned, lowered=lowered, numbers=possible)
+        # The weak rules' matches beside the strong ones', in the order of RULES (as one pass
+        # over every possible rule gives them; the evidence of a tie is the first).
+        matches += rule_matches(scanned, lowered=lowered, numbers=weak)
+        matches.sort(key=lambda match: _POSITION[match[0].name])
         hits.extend(_learned(text, scanned, matches, model))
     return sorted(hits, key=lambda hit: (hit.start, hit.family))
 
