@@ -19,7 +19,15 @@ from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.output.words import counted
-from mcpward.registry import STALE_DAYS, FleetServer, ObservedServer, Registry, Status, fleet_advisories
+from mcpward.registry import (
+    STALE_DAYS,
+    Entry,
+    FleetServer,
+    ObservedServer,
+    Registry,
+    Status,
+    fleet_advisories,
+)
 
 #: A re-review due within this many days is listed as due soon.
 DUE_SOON_DAYS = 30
@@ -46,10 +54,12 @@ def build_audit(
         "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
         "summary": {},
     }
+    entries = registry.entries()
+    approved = [e for e in entries if e.status is Status.APPROVED]
     document |= _fleet_section(registry, now, local)
-    document |= _registry_section(registry, now)
+    document |= _registry_section(entries, approved, now)
     if audit_log:
-        document |= _usage_section(_calls(audit_log, start), registry)
+        document |= _usage_section(_calls(audit_log, start), approved)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
     # The sections in the order the JSON form has always had them.
@@ -155,11 +165,9 @@ def _fleet_section(
     }
 
 
-def _registry_section(registry: Registry, now: datetime) -> dict[str, Any]:
+def _registry_section(entries: Sequence[Entry], approved: Sequence[Entry], now: datetime) -> dict[str, Any]:
     """The entries: reviews expired or due, approved versions with advisories or review
     findings, and the approved entries the questionnaire answers from."""
-    entries = registry.entries()
-    approved = [e for e in entries if e.status is Status.APPROVED]
     due_by = (now + timedelta(days=DUE_SOON_DAYS)).date()
     return {
         "reviews_expired": [_entry(e) for e in entries if e.status is Status.EXPIRED],
@@ -182,11 +190,10 @@ def _registry_section(registry: Registry, now: datetime) -> dict[str, Any]:
     }
 
 
-def _usage_section(calls: dict[str, Any], registry: Registry) -> dict[str, Any]:
+def _usage_section(calls: dict[str, Any], approved: Sequence[Entry]) -> dict[str, Any]:
     """The gateway's calls, and the approved entries none of them ran (by the entry a call
     ran under, its server's name, or the package its launch line ran)."""
     used = set(calls["by_server"])
-    approved = [e for e in registry.entries() if e.status is Status.APPROVED]
     return {
         "calls": calls,
         "unused": [
@@ -350,7 +357,7 @@ def _server_name(entry: Any) -> str:
     return str(entry.name).rsplit("/", 1)[-1]
 
 
-def _advisories(approved: list[Any]) -> list[dict[str, Any]]:
+def _advisories(approved: Sequence[Any]) -> list[dict[str, Any]]:
     records = load_advisories()
     found = []
     for entry in approved:
