@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import audit_app
+from mcpward.cli._common import fail
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import audit_app
-from mcpward.cli._common import EXIT_FINDINGS, fail
 
 
 @audit_app.command("verify")
@@ -29,13 +31,14 @@ def audit_verify(
     target = path or default_audit_log()
     verdict = check_audit_log(target)
     if verdict.problem:
-        raise fail(f"{target}: {verdict.problem} ({verdict.count} records verified before it)", EXIT_FINDINGS)
+        raise fail(
+            f"{target}: {verdict.problem} ({verdict.count} records verified before it)", ExitCode.FINDINGS
+        )
     if not verdict.anchored and not unanchored:
         raise fail(
             f"{target}: {verdict.count} records, chain intact but NOT anchored: there is no key "
             f"{anchor_paths(target)[0]}, so records removed from its end, a recomputed chain or an "
             "emptied log would not show (--unanchored accepts this)",
-            EXIT_FINDINGS,
         )
     summary = f"{target}: {verdict.count} records, chain intact"
     if verdict.anchored and verdict.head is not None:

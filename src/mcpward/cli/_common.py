@@ -1,4 +1,4 @@
-"""What the command groups share: exit codes, one-line failures, formats, progress, the registry's options."""
+"""What the command groups share: one-line failures, formats, thresholds, progress, registry options."""
 
 from __future__ import annotations
 
@@ -18,19 +18,7 @@ if TYPE_CHECKING:
     from mcpward.registry import Registry
 
 
-EXIT_FINDINGS = ExitCode.FINDINGS
-
-
-EXIT_USAGE = ExitCode.USAGE
-
-
-EXIT_INCOMPLETE = ExitCode.NOT_DONE
-
-
-EXIT_BLOCK = ExitCode.BLOCK
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
     typer.echo(f"mcpward: {message}", err=True)
     return typer.Exit(code)
 
@@ -122,9 +110,9 @@ def exit_on(report: Report, threshold: Severity | None) -> None:
         return
     worst = report.worst_severity()
     if worst is not None and worst.at_least(threshold):
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(ExitCode.FINDINGS)
     if report.errors:
-        raise typer.Exit(EXIT_INCOMPLETE)
+        raise typer.Exit(ExitCode.NOT_DONE)
 
 
 def write_output(report: object, output_format: str, output: Path | None) -> None:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
 from mcpward.cli._app import advisories_app, identity_app
 from mcpward.cli._common import fail
+
+if TYPE_CHECKING:
+    pass
 
 
 @advisories_app.command("update")

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import dlp_app
+from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_output
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import dlp_app
-from mcpward.cli._common import EXIT_BLOCK, check_format, exit_on, fail, severity_threshold, write_output
 
 
 @dlp_app.command("scan")
@@ -64,5 +66,5 @@ def dlp_scan(
             raise fail(f"cannot write {redacted_output}: {exc.strerror or exc}") from None
     write_output(report, output_format, output)
     if any(finding.action == "block" for finding in report.findings):
-        raise typer.Exit(EXIT_BLOCK)
+        raise typer.Exit(ExitCode.BLOCK)
     exit_on(report, threshold)

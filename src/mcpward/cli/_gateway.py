@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from mcpward.gateway import Session
 from mcpward.cli._app import gateway_app
 from mcpward.cli._common import ActorOption, check_format, emit, fail, held_store, reviewer_name, run_loop
+
+if TYPE_CHECKING:
+    from mcpward.gateway import Session
 
 
 @gateway_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
 from mcpward.cli._app import app
 from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_output
+
+if TYPE_CHECKING:
+    pass
 
 
 @app.command()

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import pins_app
+from mcpward.cli._common import fail
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import pins_app
-from mcpward.cli._common import EXIT_FINDINGS, fail
 
 
 @pins_app.command("approve")
@@ -28,5 +30,5 @@ def pins_approve(
     except PinStoreError as exc:
         raise fail(str(exc)) from None
     if not approved:
-        raise fail(f"no tool change of {server} is waiting for approval", EXIT_FINDINGS)
+        raise fail(f"no tool change of {server} is waiting for approval", ExitCode.FINDINGS)
     typer.echo(f"approved {', '.join(approved)} of {server}")

@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from mcpward.registry import Identity
 from mcpward.cli._app import registry_app, token_app
 from mcpward.cli._common import (
-    EXIT_FINDINGS,
     ActorOption,
     DatabaseOption,
     actor_name,
@@ -22,6 +19,10 @@ from mcpward.cli._common import (
     held_store,
     open_registry,
 )
+from mcpward.errors import ExitCode
+
+if TYPE_CHECKING:
+    from mcpward.registry import Identity
 
 
 def _identity_of(target: str, digest: str | None) -> Identity:
@@ -188,7 +189,7 @@ def _decide(
             grace_days=grace_days,
         )
     except (Conflict, PolicyRefusal) as exc:
-        raise fail(str(exc), EXIT_FINDINGS) from None
+        raise fail(str(exc), ExitCode.FINDINGS) from None
     except RegistryError as exc:
         raise fail(str(exc)) from None
     write_entry(entry, "table", sys.stdout)
@@ -384,7 +385,7 @@ def registry_audit(
         except RegistryError as exc:  # a damaged heads file, an unreadable key: named, not a traceback
             raise fail(f"audit trail not verified: {exc}") from None
         if problem:
-            raise fail(f"audit trail broken: {problem}", EXIT_FINDINGS)
+            raise fail(f"audit trail broken: {problem}", ExitCode.FINDINGS)
         typer.echo("audit trail intact")
         return
     write_audit(registry.audit(entry_id), output_format, sys.stdout)
@@ -425,7 +426,7 @@ def token_revoke(
     except RegistryError as exc:
         raise fail(str(exc)) from None
     if not count:
-        raise fail(f"no active token for {name}", EXIT_FINDINGS)
+        raise fail(f"no active token for {name}", ExitCode.FINDINGS)
     typer.echo(f"revoked {count} token(s) of {name}")
 
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from mcpward.registry import ObservedServer
 from mcpward.cli._app import report_app
 from mcpward.cli._common import DatabaseOption, check_format, emit, fail, open_registry
+
+if TYPE_CHECKING:
+    from mcpward.registry import ObservedServer
 
 
 @report_app.command("audit")

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import sandbox_app
+from mcpward.cli._common import fail
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import sandbox_app
-from mcpward.cli._common import EXIT_FINDINGS, fail
 
 
 @sandbox_app.command("check")
@@ -24,7 +26,7 @@ def sandbox_check() -> None:
         working += availability.works and not backend.explicit_only
         typer.echo(f"{backend.name}: {'works' if availability.works else 'unavailable'} - {availability.why}")
     if not working:
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(ExitCode.FINDINGS)
 
 
 @sandbox_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

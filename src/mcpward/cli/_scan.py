@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from mcpward.model import Report
 from mcpward.cli._app import app
 from mcpward.cli._common import WalkProgress, check_format, exit_on, fail, severity_threshold, write_output
+
+if TYPE_CHECKING:
+    from mcpward.model import Report
 
 
 @app.command()

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import app
+from mcpward.cli._common import check_format, fail, write_output
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import app
-from mcpward.cli._common import EXIT_BLOCK, EXIT_FINDINGS, check_format, fail, write_output
 
 
 @app.command()
@@ -43,4 +45,6 @@ def vet(
     except VetError as exc:
         raise fail(str(exc)) from None
     write_output(report, output_format, output)
-    raise typer.Exit({"pass": 0, "review": EXIT_FINDINGS, "block": EXIT_BLOCK}[report.verdict or "pass"])
+    raise typer.Exit(
+        {"pass": 0, "review": ExitCode.FINDINGS, "block": ExitCode.BLOCK}[report.verdict or "pass"]
+    )

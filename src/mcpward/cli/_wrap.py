@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mcpward.cli._app import app
+from mcpward.cli._common import fail
+from mcpward.errors import ExitCode
+
 if TYPE_CHECKING:
     pass
-from mcpward.cli._app import app
-from mcpward.cli._common import EXIT_FINDINGS, fail
 
 
 def _wrap_backups() -> Path:
@@ -87,6 +89,6 @@ def unwrap_configs(
     for problem in problems:
         typer.echo(f"mcpward: {problem}", err=True)
     if problems:
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(ExitCode.FINDINGS)
     if not restored:
         typer.echo("nothing to restore")
