@@ -117,10 +117,6 @@ class _WholePatternIndex:
         self._native: NativeBuild[_BuiltIndex] = NativeBuild(self._load, "mcpward-pattern-index")
         self._recent: _RecentAnswers[set[int] | None] = _RecentAnswers()
 
-    def start(self) -> None:
-        """Prepare it in a background thread (until it is ready nothing changes)."""
-        self._native.start()
-
     def prepare(self, *, compile_missing: bool = True) -> bool:
         """Load the index now (compiling it unless ``compile_missing`` is false and it is not
         cached); whether it is ready."""
