@@ -172,6 +172,16 @@ class PackageRef:
             return f"{text}@{self.digest}" if self.digest else text
         return self.name
 
+    @property
+    def spec(self) -> str:
+        """The identity as ``vet`` and ``registry request`` take it: ``npm:NAME@VERSION``,
+        ``pypi:NAME==VERSION``, ``oci:IMAGE@DIGEST``; a path or URL as itself."""
+        if self.ecosystem is Ecosystem.OCI:
+            return f"oci:{self.name}@{self.digest}" if self.digest else f"oci:{self.display}"
+        if self.ecosystem in (Ecosystem.NPM, Ecosystem.PYPI):
+            return f"{self.ecosystem.value}:{self.display}"
+        return self.name
+
 
 ServerSource = Literal["config", "manifest"]
 

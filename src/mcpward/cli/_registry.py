@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -20,54 +20,6 @@ from mcpward.cli._common import (
     open_registry,
 )
 from mcpward.errors import ExitCode
-
-if TYPE_CHECKING:
-    from mcpward.registry import Identity
-
-
-def _identity_of(target: str, digest: str | None) -> Identity:
-    from pydantic import ValidationError
-
-    from mcpward.registry import Identity
-
-    text = target.strip()
-    try:
-        if text.startswith(("http://", "https://")):
-            return Identity(kind="remote", url=text)
-        if text.startswith("oci:"):
-            image, _, found = text[4:].partition("@")
-            return Identity(kind="oci", name=image, digest=found or digest)
-        from mcpward.vet import VetError, parse_target
-
-        try:
-            parsed = parse_target(text)
-        except VetError as exc:
-            raise fail(str(exc)) from None
-        if parsed.path is not None:
-            raise fail(f"{target}: give npm:NAME@VERSION, pypi:NAME==VERSION, oci:IMAGE@DIGEST or a URL")
-        return Identity(
-            kind="package", ecosystem=parsed.ecosystem.value, name=parsed.name, version=parsed.version
-        )
-    except ValidationError as exc:
-        raise fail(f"{target}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
-
-
-def _default_name(identity: Identity) -> str:
-    import re
-
-    if identity.kind == "remote":
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(str(identity.url))
-        base = ".".join(reversed((parts.hostname or "remote").split(".")))
-        return f"{base}/{re.sub(r'[^a-zA-Z0-9._-]+', '-', parts.path.strip('/')) or 'mcp'}"
-    name = str(identity.name)
-    namespace = {"npm": "npm", "pypi": "pypi"}.get(str(identity.ecosystem), "oci")
-    if name.startswith("@"):
-        scope, _, name = name[1:].partition("/")
-        namespace = f"{namespace}.{scope}"
-    clean = re.sub(r"[^a-zA-Z0-9._-]+", "-", name.rsplit("/", 1)[-1])
-    return f"{re.sub(r'[^a-zA-Z0-9.-]+', '-', namespace)}/{clean}"
 
 
 @registry_app.command("request")
@@ -118,10 +70,20 @@ def registry_request(
     from pydantic import ValidationError
 
     from mcpward.output.entries import write_entry
-    from mcpward.registry import DataScope, EntryRequest, RegistryError, gather_evidence
+    from mcpward.registry import (
+        DataScope,
+        EntryRequest,
+        RegistryError,
+        default_entry_name,
+        gather_evidence,
+        parse_identity,
+    )
 
     check_format(output_format, ("table", "json"))
-    identity = _identity_of(target, digest)
+    try:
+        identity = parse_identity(target, digest)
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
     evidence = gather_evidence(
         identity,
         tools_files=tuple(tool_file for tool_file in tools_file or ()),
@@ -135,7 +97,7 @@ def registry_request(
         identity = identity.model_copy(update={"integrity": evidence.vet.integrity})
     try:
         request = EntryRequest(
-            name=name or _default_name(identity),
+            name=name or default_entry_name(identity),
             description=description,
             identity=identity,
             scope=DataScope(

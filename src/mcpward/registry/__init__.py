@@ -15,6 +15,7 @@ from pathlib import Path
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
 from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
+from mcpward.registry._identity import default_entry_name, parse_identity
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
 from mcpward.registry._server_json import export as export_server_json
 from mcpward.registry._server_json import parse as parse_server_json
@@ -70,12 +71,14 @@ __all__ = [
     "Status",
     "VetOutcome",
     "approval_index",
+    "default_entry_name",
     "default_url",
     "export_server_json",
     "fleet_advisories",
     "gather_evidence",
     "normalise_url",
     "observe",
+    "parse_identity",
     "parse_server_json",
     "registry_findings",
     "report_to",
@@ -109,10 +112,8 @@ def gather_evidence(
     if identity.kind == "package":
         from mcpward.vet import VetError, VetOptions, vet_package
 
-        separator = "==" if identity.ecosystem == "pypi" else "@"
-        target = f"{identity.ecosystem}:{identity.name}{separator}{identity.version}"
         try:
-            result = vet_package(VetOptions(target=target, offline=offline, cache_dir=cache_dir))
+            result = vet_package(VetOptions(target=identity.display, offline=offline, cache_dir=cache_dir))
         except VetError as exc:
             evidence.notes.append(f"vet could not run: {exc}")
         else:

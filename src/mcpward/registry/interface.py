@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mcpward.errors import McpwardError
+from mcpward.model import Ecosystem, PackageRef
 
 
 class Status(enum.StrEnum):
@@ -156,13 +157,25 @@ class Identity(_Frozen):
         return self
 
     @property
-    def display(self) -> str:
+    def ref(self) -> PackageRef | None:
+        """The package or image as the rest of mcpward names one (None for a remote server)."""
         if self.kind == "package":
-            separator = "==" if self.ecosystem == "pypi" else "@"
-            return f"{self.ecosystem}:{self.name}{separator}{self.version}"
+            return PackageRef(
+                ecosystem=Ecosystem(str(self.ecosystem)),
+                name=str(self.name),
+                version=self.version,
+                pinned=True,
+            )
         if self.kind == "oci":
-            return f"{self.name}@{self.digest}"
-        return str(self.url)
+            return PackageRef(ecosystem=Ecosystem.OCI, name=str(self.name), digest=self.digest, pinned=True)
+        return None
+
+    @property
+    def display(self) -> str:
+        ref = self.ref
+        if ref is None:
+            return str(self.url)
+        return ref.spec if self.kind == "package" else ref.display
 
     @property
     def release(self) -> str:

@@ -33,11 +33,12 @@ class Target:
     path: Path | None = None
 
     @property
+    def ref(self) -> PackageRef:
+        return PackageRef(ecosystem=self.ecosystem, name=self.name, version=self.version)
+
+    @property
     def display(self) -> str:
-        if self.path is not None:
-            return str(self.path)
-        separator = "==" if self.ecosystem is Ecosystem.PYPI else "@"
-        return f"{self.ecosystem.value}:{self.name}{separator + self.version if self.version else ''}"
+        return str(self.path) if self.path is not None else self.ref.spec
 
 
 @dataclass(slots=True)
