@@ -17,7 +17,12 @@ def test_actions_on_a_message_only_rise() -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["npm:@scope/server-files@1.2.3", "npm:plain-server@0.1.0", "pypi:mcp-server-git==2025.1.14", "npm:unversioned"],
+    [
+        "npm:@scope/server-files@1.2.3",
+        "npm:plain-server@0.1.0",
+        "pypi:mcp-server-git==2025.1.14",
+        "npm:unversioned",
+    ],
 )
 def test_one_package_spelling_from_the_command_line_to_the_registry(spec: str) -> None:
     """vet's target, the registry's identity and the shared PackageRef spell a package the same
