@@ -218,8 +218,8 @@ class DlpPolicy(_Strict):
         return match.action
 
 
-def strongest_severity(severities: Iterable[str]) -> str:
-    return max(severities, key=lambda name: Severity(name).rank, default="low")
+def strongest_severity(severities: Iterable[str]) -> Severity:
+    return max(map(Severity, severities), key=lambda severity: severity.rank, default=Severity.LOW)
 
 
 def decision(matches: list[DlpMatch]) -> str:

@@ -36,6 +36,7 @@ from mcpward.gateway.interface import (
     error,
     request_key,
 )
+from mcpward.model import Severity
 
 #: Messages larger than this (bytes) are refused unless the config says otherwise.
 DEFAULT_MAX_MESSAGE = 8 * 1024 * 1024
@@ -183,7 +184,7 @@ class Relay:
             # Invalid JSON-RPC: a check judging one of the two would let the other through,
             # and the client may read either.
             why = "the server's answer carries both a result and an error (invalid JSON-RPC); refused"
-            exchange.events.append(SecurityEvent("invalid-answer", "high", why))
+            exchange.events.append(SecurityEvent("invalid-answer", Severity.HIGH, why))
             exchange.block(why)
         else:
             self._run("response", exchange)

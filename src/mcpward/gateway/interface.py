@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mcpward.model import MessageAction
+from mcpward.model import MessageAction, Severity
 
 if TYPE_CHECKING:
     from mcpward.gateway._audit import AuditLog
@@ -56,10 +56,13 @@ class SecurityEvent:
     """Something a security team should see: a withheld tool, a leak, a new destination."""
 
     kind: str
-    severity: str
+    severity: Severity
     message: str
     tool: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.severity = Severity(self.severity)  # a misspelt severity fails where it is made
 
 
 @dataclass(slots=True)

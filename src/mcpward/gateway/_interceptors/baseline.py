@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcpward._addresses import destinations as destinations_in
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
+from mcpward.model import Severity
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
@@ -126,7 +127,7 @@ class Baseline(Interceptor):
         profile["fields"] = sorted(set(profile["fields"]) | set(arguments))[:200]
         profile["destinations"] = sorted(set(profile["destinations"]) | set(destinations))[:1000]
         for kind, message in events:
-            exchange.events.append(SecurityEvent(kind, "medium", message, tool=tool))
+            exchange.events.append(SecurityEvent(kind, Severity.MEDIUM, message, tool=tool))
             exchange.note("alert", message)
         # Written at most once a second (a write per call cost 0.5 ms) and when the session ends.
         self._unsaved = True

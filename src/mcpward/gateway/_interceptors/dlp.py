@@ -13,6 +13,7 @@ from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
 from mcpward.inspect import result_texts
+from mcpward.model import Severity
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
@@ -190,7 +191,7 @@ class Dlp(Interceptor):
         exchange.events.append(
             SecurityEvent(
                 "injected-instruction",
-                severity.value,
+                severity,
                 f"{where} of {subject}: {', '.join(families)}",
                 tool=exchange.tool,
                 detail={"findings": summary},
@@ -225,7 +226,7 @@ class Dlp(Interceptor):
             exchange.events.append(
                 SecurityEvent(
                     "quarantine-release-used",
-                    "medium",
+                    Severity.MEDIUM,
                     f"the {where} of {subject} was released by a reviewer ({released}): passed once",
                     tool=exchange.tool,
                     detail={"id": released},
@@ -250,7 +251,7 @@ class Dlp(Interceptor):
         except (QuarantineError, OSError) as exc:
             why = str(exc) if isinstance(exc, QuarantineError) else type(exc).__name__
             exchange.events.append(
-                SecurityEvent("quarantine-refused", "high", f"not held: {why}", tool=exchange.tool)
+                SecurityEvent("quarantine-refused", Severity.HIGH, f"not held: {why}", tool=exchange.tool)
             )
             exchange.block(
                 f"the {where} of {subject} carries instructions for the model ({', '.join(families)}) "
@@ -261,7 +262,7 @@ class Dlp(Interceptor):
         exchange.events.append(
             SecurityEvent(
                 "quarantined",
-                "high",
+                Severity.HIGH,
                 f"the {where} of {subject} was held for review as {held_id}",
                 tool=exchange.tool,
                 # The audit keeps the redacted result as it keeps a forwarded one (truncated);

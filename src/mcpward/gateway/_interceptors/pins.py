@@ -12,11 +12,17 @@ from typing import TYPE_CHECKING, Any
 from mcpward.dlp import redact_text
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
 from mcpward.inspect import PinStore, compare, pin_record, signature
+from mcpward.model import Severity
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
 
-_SEVERITY = {"tool-changed": "high", "tool-added": "medium", "tool-renamed": "medium", "tool-removed": "low"}
+_SEVERITY = {
+    "tool-changed": Severity.HIGH,
+    "tool-added": Severity.MEDIUM,
+    "tool-renamed": Severity.MEDIUM,
+    "tool-removed": Severity.LOW,
+}
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
 
 
@@ -61,7 +67,7 @@ class Pins(Interceptor):
             exchange.events.append(
                 SecurityEvent(
                     "tool-duplicated",
-                    "high",
+                    Severity.HIGH,
                     f"tool {name!r} withheld: listed {counts[name]} times under one name",
                     tool=name,
                 )
@@ -78,7 +84,9 @@ class Pins(Interceptor):
                     store.save()
                     exchange.events.append(
                         SecurityEvent(
-                            "pinned-on-first-use", "info", f"{len(signed)} tools of {session.server} pinned"
+                            "pinned-on-first-use",
+                            Severity.INFO,
+                            f"{len(signed)} tools of {session.server} pinned",
                         )
                     )
                 else:
@@ -87,7 +95,7 @@ class Pins(Interceptor):
                 for change in compare(baseline, signed):
                     if change.kind == "tool-removed":
                         exchange.events.append(
-                            SecurityEvent(change.kind, "low", f"tool {change.name!r} was removed")
+                            SecurityEvent(change.kind, Severity.LOW, f"tool {change.name!r} was removed")
                         )
                         continue
                     withheld[change.name] = change.kind
