@@ -60,10 +60,9 @@ def attempt() -> dict:
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "spawn":  # hold this many processes (with --hold, until standard input closes)
-        held = []
         for _ in range(int(sys.argv[2])):
-            held.append(subprocess.Popen(["sleep", "20"], stdout=subprocess.DEVNULL))
-        return {"ok": True, "started": len(held)}
+            _HELD.append(subprocess.Popen(["sleep", "20"], stdout=subprocess.DEVNULL))
+        return {"ok": True, "started": len(_HELD)}
     if action == "fork":
         children: list[subprocess.Popen[bytes]] = []
         try:
@@ -344,6 +343,12 @@ ESCAPES = {
 }
 
 
+#: Processes "spawn" holds: ended with the server, so the sandbox need not wait out their sleep.
+_HELD: list[subprocess.Popen[bytes]] = []
+
 print(json.dumps(attempt()), flush=True)
 if "--hold" in sys.argv:  # stay up until standard input closes, as a server does
     sys.stdin.read()
+for _process in _HELD:
+    _process.kill()
+    _process.wait()
