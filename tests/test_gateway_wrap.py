@@ -189,3 +189,43 @@ def test_a_commented_file_that_would_be_rewritten_whole_is_refused_not_stripped(
     assert not secrets.exists()  # the secret was not copied out either
     assert "comments that rewriting it whole would drop" in result.stdout, result.stdout
     assert token not in result.stdout
+
+
+def test_an_opencode_entry_is_wrapped_in_its_own_shape_and_still_serves(cli: Any, tmp_path: Path) -> None:
+    """opencode writes a launch line as one ``command`` list and its environment under
+    ``environment``: the host says so, and wrap writes the gateway in that shape (a generic
+    ``command``/``args`` pair would not match the entry at all, or break it)."""
+    home = tmp_path / "home"
+    config = write(
+        home / ".config" / "opencode" / "opencode.jsonc",
+        f"""
+        // opencode settings
+        {{
+            "$schema": "https://opencode.ai/config.json",
+            "mcp": {{
+                "weather": {{
+                    "type": "local",
+                    "command": ["{sys.executable}", "{SERVER}", "stdio"], // the demo server
+                    "environment": {{"UNITS": "metric"}},
+                }},
+            }},
+        }}
+        """,
+    )
+    original = config.read_bytes()
+    result = cli("wrap", "--home", str(home), "--host", "opencode")
+    assert result.exit_code == 0 and "weather" in result.stdout, result.stdout
+    wrapped = config.read_text()
+    assert "// opencode settings" in wrapped and "// the demo server" in wrapped
+    from mcpward._documents import DocumentFormat, parse_text
+
+    entry = parse_text(wrapped, DocumentFormat.JSONC)["mcp"]["weather"]
+    assert set(entry) == {"type", "command", "environment"}  # no "args" key added
+    command = entry["command"]
+    assert command[command.index("--server") + 1] == "weather"
+    assert command[command.index("--") + 1 :] == [sys.executable, str(SERVER), "stdio"]
+    tools = anyio.run(
+        _tools_through, {"command": command[0], "args": command[1:], "env": entry["environment"]}
+    )
+    assert tools  # the server answers through the gateway
+    assert cli("unwrap", "--home", str(home)).exit_code == 0 and config.read_bytes() == original

@@ -20,7 +20,7 @@ from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward._paths import write_owner_only
-from mcpward.scan import ScanOptions, discovered_servers
+from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
 
 @dataclass(slots=True)
@@ -71,26 +71,28 @@ def wrap(
             continue
         plain = _plain_json(original)
         changed = False
-        # (server name, its command and args as found, the new command and args)
-        rewrites: list[tuple[str, str, tuple[str, ...], str, list[str]]] = []
+        rewrites: list[_Rewrite] = []
         whole_file = False
         for server in servers:
+            # The host knows how its entries write a launch line (opencode: one list).
+            keys = host(server.host).launch_keys
+            launch = (server.command, server.args)
             if server.url or not server.command:
                 outcome.skipped.append(
                     (str(path), server.name, "remote server: front it with `gateway serve`")
                 )
             elif _is_wrapped(server.command, server.args):
                 outcome.skipped.append((str(path), server.name, "already wrapped"))
-            elif (node := _find(document, server.name, server.command, server.args)) is None:
+            elif (node := _find(document, server.name, keys, launch)) is None:
                 outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
             else:
                 # A commented file is never written whole: its secrets stay until wrapped by hand.
                 keep = dry_run or not plain
-                moved = _move_secrets(node, server.name, secrets_file, keep) if secrets_file else []
+                moved = _move_secrets(node, keys.env, server.name, secrets_file, keep) if secrets_file else []
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
-                node["command"] = launcher[0]
-                node["args"] = [*launcher[1:], server.command, *server.args]
-                rewrites.append((server.name, server.command, server.args, node["command"], node["args"]))
+                fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
+                node.update(fields)
+                rewrites.append(_Rewrite(server.name, keys, launch, fields))
                 whole_file = whole_file or bool(moved)  # moved secrets edit env too: written whole
                 outcome.moved += [(str(path), server.name, flag.split("=", 1)[0]) for flag in moved[1::2]]
                 outcome.wrapped.append((str(path), server.name))
@@ -105,8 +107,12 @@ def wrap(
                 outcome.wrapped = [item for item in outcome.wrapped if item[0] != str(path)]
                 outcome.moved = [item for item in outcome.moved if item[0] != str(path)]
                 outcome.skipped += [
-                    (str(path), name, "it has comments that rewriting it whole would drop; wrap it by hand")
-                    for name, *_ in rewrites
+                    (
+                        str(path),
+                        rewrite.name,
+                        "it has comments that rewriting it whole would drop; wrap it by hand",
+                    )
+                    for rewrite in rewrites
                 ]
                 continue
             if text is None:
@@ -149,12 +155,14 @@ def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> t
     return restored, problems
 
 
-def _move_secrets(node: dict[str, Any], server: str, secrets_file: Path, dry_run: bool) -> list[str]:
-    """Literal secrets in the entry's ``env`` go to the secrets file under ``SERVER.VAR``; the
-    entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. The flags, in pairs."""
+def _move_secrets(
+    node: dict[str, Any], env_key: str, server: str, secrets_file: Path, dry_run: bool
+) -> list[str]:
+    """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
+    the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. The flags, in pairs."""
     from mcpward.dlp import assess_value
 
-    env = node.get("env")
+    env = node.get(env_key)
     if not isinstance(env, dict):
         return []
     flags: list[str] = []
@@ -188,8 +196,21 @@ def _plain_json(data: bytes) -> bool:
     return True
 
 
-def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict[str, Any] | None:
-    """The one object under key ``name`` whose command and args are the server's."""
+@dataclass(frozen=True, slots=True)
+class _Rewrite:
+    """One entry to route through the gateway: found by its name and launch line as they are,
+    given the ``fields`` that launch the gateway instead."""
+
+    name: str
+    keys: LaunchKeys
+    launch: tuple[str, tuple[str, ...]]
+    fields: dict[str, Any]
+
+
+def _find(
+    document: Any, name: str, keys: LaunchKeys, launch: tuple[str, tuple[str, ...]]
+) -> dict[str, Any] | None:
+    """The one object under key ``name`` whose launch line is the server's."""
     found: list[dict[str, Any]] = []
 
     def walk(node: Any, depth: int) -> None:
@@ -197,12 +218,7 @@ def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict
             return
         if isinstance(node, dict):
             for key, value in node.items():
-                if (
-                    key == name
-                    and isinstance(value, dict)
-                    and value.get("command") == command
-                    and [str(a) for a in value.get("args") or []] == list(args)
-                ):
+                if key == name and isinstance(value, dict) and keys.launch_of(value) == launch:
                     found.append(value)
                 walk(value, depth + 1)
         elif isinstance(node, list):
@@ -213,10 +229,8 @@ def _find(document: Any, name: str, command: str, args: tuple[str, ...]) -> dict
     return found[0] if len(found) == 1 else None
 
 
-def _edited_in_place(
-    original: bytes, rewrites: list[tuple[str, str, tuple[str, ...], str, list[str]]], expected: Any
-) -> str | None:
-    """``original`` with each entry's ``command`` and ``args`` values replaced in the text, or
+def _edited_in_place(original: bytes, rewrites: list[_Rewrite], expected: Any) -> str | None:
+    """``original`` with each entry's launch fields' values replaced in the text, or
     None when an entry is not found exactly once or the result does not read back as
     ``expected``. JSONC is read as a JavaScript object (tree-sitter's grammar takes its comments
     and trailing commas); nothing is run."""
@@ -241,7 +255,7 @@ def _edited_in_place(
             return None
 
     edits: list[tuple[int, int, bytes]] = []
-    for name, command, args, new_command, new_args in rewrites:
+    for rewrite in rewrites:
         found = []
         stack = [tree.root_node]
         while stack:
@@ -250,26 +264,26 @@ def _edited_in_place(
             key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
             if node.type != "pair" or key is None or value is None or value.type != "object":
                 continue
-            if value_of(key) != name:
+            if value_of(key) != rewrite.name:
                 continue
             fields = {}
             for pair in value.named_children:
                 if pair.type == "pair" and pair.child_by_field_name("key") is not None:
                     fields[value_of(pair.child_by_field_name("key"))] = pair.child_by_field_name("value")
-            if value_of(fields.get("command")) == command and [
-                str(a) for a in value_of(fields.get("args")) or []
-            ] == list(args):
+            launch_fields = {k: value_of(fields[k]) for k in rewrite.fields if k in fields}
+            if rewrite.keys.launch_of(launch_fields) == rewrite.launch:
                 found.append(fields)
         if len(found) != 1:
             return None
-        command_node, args_node = found[0]["command"], found[0].get("args")
+        command_node = found[0][rewrite.keys.command]
         assert command_node is not None  # its value matched the command
-        edits.append((command_node.start_byte, command_node.end_byte, json.dumps(new_command).encode()))
-        if args_node is not None:
-            edits.append((args_node.start_byte, args_node.end_byte, json.dumps(new_args).encode()))
-        else:
-            end = command_node.end_byte
-            edits.append((end, end, b', "args": ' + json.dumps(new_args).encode()))
+        for field_name, new_value in rewrite.fields.items():
+            replacement = json.dumps(new_value).encode()
+            if (existing := found[0].get(field_name)) is not None:
+                edits.append((existing.start_byte, existing.end_byte, replacement))
+            else:  # no args yet: added after the command
+                end = command_node.end_byte
+                edits.append((end, end, b", " + json.dumps(field_name).encode() + b": " + replacement))
     for start, end, replacement in sorted(edits, reverse=True):
         source = source[:start] + replacement + source[end:]
     edited = bom + source[1:-2].decode()

@@ -5,16 +5,19 @@
 """
 
 from mcpward.scan._engine import ScanOptions, discover, run_scan
-from mcpward.scan._hosts import host_ids
+from mcpward.scan._hosts import host, host_ids
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS
-from mcpward.scan.interface import DiscoveredServer, TargetOS
+from mcpward.scan.interface import DiscoveredServer, HostApp, LaunchKeys, TargetOS
 
 __all__ = [
     "DEFAULT_SKIP_DIRS",
     "DiscoveredServer",
+    "HostApp",
+    "LaunchKeys",
     "ScanOptions",
     "TargetOS",
     "discovered_servers",
+    "host",
     "host_ids",
     "run_scan",
 ]

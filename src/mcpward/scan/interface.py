@@ -190,6 +190,35 @@ class ServerContext:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LaunchKeys:
+    """How one server entry of a host's config writes what it runs: the keys ``wrap`` reads to
+    find the entry and writes to route it through the gateway."""
+
+    command: str = "command"
+    #: None when the command is one list holding the program and its arguments (opencode).
+    args: str | None = "args"
+    env: str = "env"
+
+    def launch_of(self, entry: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | None:
+        """The program and arguments ``entry`` runs, or None when it runs none in this shape."""
+        command = entry.get(self.command)
+        if self.args is None:
+            if not isinstance(command, list) or not command or not isinstance(command[0], str):
+                return None
+            return command[0], tuple(str(arg) for arg in command[1:])
+        args = entry.get(self.args) or []
+        if not isinstance(command, str) or not isinstance(args, list):
+            return None
+        return command, tuple(str(arg) for arg in args)
+
+    def fields_for(self, command: str, args: list[str]) -> dict[str, Any]:
+        """The fields of an entry that run ``command args``."""
+        if self.args is None:
+            return {self.command: [command, *args]}
+        return {self.command: command, self.args: args}
+
+
 class HostApp(ABC):
     """One AI client application: where it keeps MCP configs and how to read them."""
 
@@ -197,6 +226,8 @@ class HostApp(ABC):
     id: ClassVar[str]
     #: Paths relative to a project directory, POSIX style; ``*`` allowed in the last part.
     project_files: ClassVar[tuple[tuple[str, DocumentFormat], ...]] = ()
+    #: The keys of a server entry's launch line in this host's configs.
+    launch_keys: ClassVar[LaunchKeys] = LaunchKeys()
 
     @abstractmethod
     def user_configs(self, layout: HomeLayout) -> Iterable[ConfigLocation]:

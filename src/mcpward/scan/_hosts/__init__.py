@@ -16,3 +16,11 @@ def all_hosts() -> tuple[HostApp, ...]:
 
 def host_ids() -> tuple[str, ...]:
     return tuple(h.id for h in all_hosts())
+
+
+def host(host_id: str) -> HostApp:
+    """The host application whose id is ``host_id`` (KeyError for an unknown one)."""
+    for candidate in all_hosts():
+        if candidate.id == host_id:
+            return candidate
+    raise KeyError(host_id)

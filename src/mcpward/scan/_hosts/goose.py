@@ -14,6 +14,7 @@ from mcpward.scan.interface import (
     DiscoveredServer,
     EntryError,
     HomeLayout,
+    LaunchKeys,
     Parsed,
     TargetOS,
     ToolApproval,
@@ -25,6 +26,7 @@ _NOT_SERVERS = {"builtin", "platform", "frontend", "inline_python"}
 class Goose(McpServersHost):
     id = "goose"
     servers_key = "extensions"
+    launch_keys = LaunchKeys(command="cmd", env="envs")
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
         if layout.os is TargetOS.WINDOWS:

@@ -8,12 +8,13 @@ from typing import Any
 
 from mcpward._documents import Document, DocumentFormat
 from mcpward.scan._hosts._common import McpServersHost, build_server, user
-from mcpward.scan.interface import ConfigLocation, DiscoveredServer, EntryError, HomeLayout
+from mcpward.scan.interface import ConfigLocation, DiscoveredServer, EntryError, HomeLayout, LaunchKeys
 
 
 class OpenCode(McpServersHost):
     id = "opencode"
     servers_key = "mcp"
+    launch_keys = LaunchKeys(args=None, env="environment")
     project_files = (
         ("opencode.json", DocumentFormat.JSONC),
         ("opencode.jsonc", DocumentFormat.JSONC),
