@@ -229,3 +229,31 @@ def test_an_opencode_entry_is_wrapped_in_its_own_shape_and_still_serves(cli: Any
     )
     assert tools  # the server answers through the gateway
     assert cli("unwrap", "--home", str(home)).exit_code == 0 and config.read_bytes() == original
+
+
+def test_every_hosts_stdio_entries_are_found_in_their_own_shape(tmp_path: Path) -> None:
+    """The contract of a host's ``launch_keys``: in the fake home, which holds every host's
+    config shapes, wrap finds each stdio entry of a JSON/JSONC config by them (a new host
+    whose entries wrap cannot find fails here)."""
+    from fake_home import build_home
+    from mcpward.gateway import wrap
+    from mcpward.scan import ScanOptions, TargetOS
+
+    home, root = tmp_path / "home", tmp_path / "root"
+    build_home(home, root, TargetOS.LINUX)
+    outcome = wrap(
+        ScanOptions(home=home, target_os=TargetOS.LINUX, root=root), tmp_path / "backups", dry_run=True
+    )
+    # Two deprecated shapes are not rewritten (listed as not found, the file left alone): Zed's
+    # launch line as a nested {"path", "args"} object, and Continue's unnamed entries under
+    # experimental.modelContextProtocolServers.
+    not_found = {(Path(file).parent.name, name) for file, name, why in outcome.skipped if "not found" in why}
+    assert not_found == {("zed", "legacy"), (".continue", "server-1")}, not_found
+    assert {why for _, _, why in outcome.skipped if "not found" not in why} <= {
+        "remote server: front it with `gateway serve`",
+        "already wrapped",
+        "toml configs are not rewritten yet",
+        "yaml configs are not rewritten yet",
+    }, outcome.skipped
+    wrapped_hosts = {Path(file).name for file, _ in outcome.wrapped}
+    assert "opencode.json" in wrapped_hosts or "opencode.jsonc" in wrapped_hosts, outcome.wrapped
