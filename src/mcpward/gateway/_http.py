@@ -21,6 +21,7 @@ import collections
 import contextlib
 import hashlib
 import hmac
+import itertools
 import math
 import secrets
 import time
@@ -35,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from mcpward.gateway import _modern
 from mcpward.gateway._relay import Out, Relay
 from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
@@ -496,6 +498,7 @@ class _SessionTable:
         self.servers, self._make_interceptors = servers, make_interceptors
         self._max_message, self._call_timeout = max_message, call_timeout
         self._idle_timeout, self._clock, self._limits, self._judge = idle_timeout, clock, limits, judge
+        self.clock = clock
         self._sessions: dict[str, HttpSession] = {}
         #: Per client (token digest): sessions starting, and the recent session starts.
         self._opening: dict[str, int] = {}
@@ -570,6 +573,10 @@ class _SessionTable:
         self._sessions[session.id] = session
         return session
 
+    def alive(self, session: HttpSession) -> bool:
+        """Whether ``session`` is still served (not ended by its client or for idleness)."""
+        return self._sessions.get(session.id) is session
+
     async def end(self, session: HttpSession) -> None:
         self._sessions.pop(session.id, None)
         await session.stop()
@@ -585,6 +592,133 @@ class _SessionTable:
     async def close(self) -> None:
         for session in list(self._sessions.values()):  # no server outlives the gateway
             await session.stop()
+
+
+class _ModernSessions:
+    """MCP 2026-07-28 requests (see ``_modern``): each client's requests to a server go to one
+    upstream session of its own, opened by the gateway's handshake on the first of them, so
+    that clients stay apart (one client's server state is never another's) and every request
+    passes the session's interceptors; ended for idleness as any session."""
+
+    def __init__(self, table: _SessionTable) -> None:
+        self._table = table
+        self._sessions: dict[tuple[str, str], tuple[HttpSession, _modern.UpstreamView]] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._ids = itertools.count(1)
+
+    def upstream_id(self) -> str:
+        return f"mcpward-{next(self._ids)}"
+
+    async def session(
+        self, name: str, caller: Caller, client_info: Any
+    ) -> tuple[HttpSession, _modern.UpstreamView] | Response:
+        key = (caller.key, name)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            known = self._sessions.get(key)
+            if known is not None and self._table.alive(known[0]):
+                return known
+            started = await self._table.open(name, caller)
+            if isinstance(started, Response):
+                return started
+            if isinstance(started, str):
+                return _modern_refusal(503, None, BLOCKED, started)
+            view = _modern.UpstreamView()
+            info = (
+                client_info if isinstance(client_info, dict) else {"name": "mcpward-gateway", "version": "1"}
+            )
+            handshake = {"protocolVersion": _modern.UPSTREAM_VERSION, "capabilities": {}, "clientInfo": info}
+            try:
+                answer = await self._ask(started, "initialize", handshake)
+                if not isinstance(answer.get("result"), dict):
+                    raise ServerNotReading(f"the server {name!r} refused the gateway's handshake")
+                view.initialize = answer["result"]
+                await started.handle(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+                view.learn_tools((await self._ask(started, "tools/list", {})).get("result"))
+            except (ServerNotReading, orjson.JSONDecodeError) as exc:
+                await self._table.end(started)
+                return _modern_refusal(503, None, BLOCKED, f"mcpward gateway: {exc}")
+            self._sessions[key] = (started, view)
+            return started, view
+
+    async def _ask(self, session: HttpSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        message = {"jsonrpc": "2.0", "id": self.upstream_id(), "method": method, "params": params}
+        answer = await session.handle(orjson.dumps(message))
+        parsed = orjson.loads(answer) if answer is not None else {}
+        return parsed if isinstance(parsed, dict) else {}
+
+    async def answer(
+        self, request: Request, name: str, caller: Caller, message: dict[str, Any], version: str
+    ) -> Response:
+        """The answer to one request of the 2026-07-28 revision."""
+        request_id = message.get("id")
+        if version not in _modern.MODERN_VERSIONS:
+            supported = [*_modern.MODERN_VERSIONS, *_modern.HANDSHAKE_VERSIONS]
+            data = {"supported": supported, "requested": version}
+            why = f"protocol version {version!r} is not served"
+            return _modern_refusal(400, request_id, _modern.UNSUPPORTED_PROTOCOL_VERSION, why, data)
+        try:
+            _modern.check_headers(request.headers, message, version)
+        except _modern.HeaderMismatch as exc:
+            return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
+        if "id" not in message:
+            return Response(status_code=202)  # this revision defines no client notification over HTTP
+        method = str(message.get("method"))
+        if _modern.removed(method) or method == "subscriptions/listen":
+            why = f"{method} is not served under {version}"
+            return _modern_refusal(404, request_id, _modern.METHOD_NOT_FOUND, why)
+        given = message.get("params")
+        params: dict[str, Any] = given if isinstance(given, dict) else {}
+        given = params.get("_meta")
+        meta: dict[str, Any] = given if isinstance(given, dict) else {}
+        got = await self.session(name, caller, meta.get(_modern.META_CLIENT_INFO))
+        if isinstance(got, Response):
+            return got
+        session, view = got
+        if method == "server/discover":
+            return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": view.discover()})
+        if method == "tools/call":
+            tool = str(params.get("name"))
+            markings = view.markings.get(tool)
+            if isinstance(markings, str):
+                return _modern_answer(
+                    orjson.loads(
+                        encode(
+                            error(request_id, BLOCKED, f"mcpward gateway: tool {tool!r} refused: {markings}")
+                        )
+                    )
+                )
+            try:
+                _modern.check_parameters(request.headers, params.get("arguments"), markings or {})
+            except _modern.HeaderMismatch as exc:
+                return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
+        session.last_used = self._table.clock()
+        try:
+            raw = await session.handle(orjson.dumps(_modern.for_upstream(message, self.upstream_id())))
+        except ServerNotReading as exc:
+            return _modern_refusal(503, request_id, BLOCKED, str(exc))
+        session.last_used = self._table.clock()
+        reply = orjson.loads(raw) if raw is not None else {}
+        if not isinstance(reply, dict):
+            return _modern_refusal(
+                502, request_id, BLOCKED, "mcpward gateway: the server's answer is not an object"
+            )
+        reply["id"] = request_id
+        result = reply.get("result")
+        if isinstance(result, dict):
+            if method == "tools/list":
+                view.learn_tools(result)
+            reply["result"] = _modern.modern_result(method, result, view)
+        return _modern_answer(reply)
+
+
+def _modern_answer(reply: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(reply), media_type="application/json")
+
+
+def _modern_refusal(status: int, request_id: Any, code: int, why: str, data: Any = None) -> Response:
+    return Response(
+        _modern.error_body(request_id, code, why, data), status_code=status, media_type="application/json"
+    )
 
 
 async def _read_body(request: Request, max_message: int) -> bytes | Response:
@@ -635,6 +769,8 @@ def create_app(
         limits=limits,
         judge=judge,
     )
+
+    modern = _ModernSessions(table)
 
     def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
@@ -717,6 +853,17 @@ def create_app(
         if isinstance(body, Response):
             return body
         if session is None:
+            try:
+                message = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                message = None
+            version = _modern.requested_version(request.headers, message)
+            if version is not None:  # 2026-07-28: no session; the version travels in each request
+                if not isinstance(message, dict):
+                    return _modern_refusal(
+                        400, None, _modern.HEADER_MISMATCH, "the body is not a JSON-RPC request"
+                    )
+                return await modern.answer(request, name, client, message, version)
             started = await table.open(name, client)
             if isinstance(started, Response):
                 return started

@@ -1,0 +1,203 @@
+"""``gateway serve`` and MCP 2026-07-28: stateless requests (the version in each request's
+``_meta``, no session), served beside the session-based revisions, with the mirrored headers
+checked against the body before anything else, and ``x-mcp-header`` parameters."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from loopback import free_port, wait_for
+from mcpward.gateway import verify
+
+SERVERS = Path(__file__).parents[1] / "servers"
+TOKEN = "mcpg_test-token-for-the-modern-gateway-0123456789"
+SECRET = "ghp_" + "Z1y2X3w4V5u6T7s8R9q0P1o2N3m4L5k6J7i8"
+MODERN = "2026-07-28"
+META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientInfo": {"name": "raw-test-client", "version": "1"},
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("modern")
+    port = free_port()
+    config = folder / "gateway.toml"
+    config.write_text(
+        f"""
+max_message = 65536
+[serve]
+port = {port}
+[[serve.clients]]
+name = "laptop"
+sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
+[pins]
+store = "{folder / "pins.json"}"
+[servers.weather]
+command = ["{sys.executable}", "{SERVERS / "mcp_test_server.py"}", "stdio"]
+[servers.headers]
+command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
+""",
+        encoding="utf-8",
+    )
+    log = folder / "audit.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "mcpward",
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(log),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    wait_for(port, process)
+    yield f"http://127.0.0.1:{port}", log
+    process.terminate()
+    process.wait(timeout=30)
+
+
+async def _official_client(url: str, mode: str) -> tuple[str, list[str], str]:
+    from mcp.client import Client
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+    async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:  # type: ignore[arg-type]
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        result = await client.call_tool("get_weather", {"city": f"Oslo {SECRET}"})
+        return client.protocol_version, names, result.content[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mode", [MODERN, "auto"])
+def test_the_official_client_speaks_2026_07_28_through_the_gateway(
+    gateway: tuple[str, Path], mode: str
+) -> None:
+    """Pinned to the revision, or negotiating it with ``server/discover`` ("auto"): the same
+    checks as a session's (the secret masked in the answer, the audit chain whole)."""
+    base, log = gateway
+    version, names, text = anyio.run(_official_client, f"{base}/servers/weather/mcp", mode)
+    assert version == MODERN
+    assert names == ["get_weather"] and text == "Sunny in Oslo ghp_****"
+    count, problem = verify(log)
+    assert problem is None and count >= 4
+    assert SECRET not in log.read_text() and '"client":"laptop"' in log.read_text()
+
+
+def _post(base: str, server: str, body: dict[str, Any], **headers: str) -> httpx.Response:
+    sent = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json, text/event-stream", **headers}
+    return httpx.post(f"{base}/servers/{server}/mcp", json=body, headers=sent, timeout=30)
+
+
+def _call(name: str, arguments: dict[str, Any], request_id: int = 7) -> dict[str, Any]:
+    params = {"name": name, "arguments": arguments, "_meta": META}
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+def _standard(body: dict[str, Any], name: str | None = None) -> dict[str, str]:
+    headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": body["method"]}
+    if name is not None:
+        headers["Mcp-Name"] = name
+    return headers
+
+
+def test_headers_that_disagree_with_the_body_are_refused_before_any_check(gateway: tuple[str, Path]) -> None:
+    """A load balancer or policy that trusts ``Mcp-Name`` while the server runs the body's tool
+    is the bypass: such a request is refused (400, -32020) and reaches neither the checks, the
+    audit log nor the server."""
+    base, log = gateway
+    call = _call("get_weather", {"city": "Bergen"})
+    good = _post(base, "weather", call, **_standard(call, "get_weather"))
+    assert good.status_code == 200 and good.json()["id"] == 7, good.text
+    assert good.json()["result"]["resultType"] == "complete"
+    before = log.read_bytes()
+    for headers in (
+        _standard(call, "harmless_tool"),  # Mcp-Name names another tool
+        {**_standard(call, "get_weather"), "Mcp-Method": "tools/list"},  # another method
+        {"Mcp-Method": "tools/call", "Mcp-Name": "get_weather"},  # no MCP-Protocol-Version
+        {**_standard(call, "get_weather"), "MCP-Protocol-Version": "2025-11-25"},  # not the body's
+        {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call"},  # no Mcp-Name
+        _standard(call, "=?base64?" + base64.b64encode(b"other").decode() + "?="),  # encoded, other
+    ):
+        refused = _post(base, "weather", call, **headers)
+        assert refused.status_code == 400, (headers, refused.text)
+        assert refused.json()["error"]["code"] == -32020 and refused.json()["id"] == 7
+    assert log.read_bytes() == before  # nothing was judged, forwarded or recorded
+    encoded = _standard(call, "=?base64?" + base64.b64encode(b"get_weather").decode() + "?=")
+    assert _post(base, "weather", call, **encoded).status_code == 200
+
+
+def test_a_revision_the_gateway_does_not_serve_is_named_with_those_it_does(gateway: tuple[str, Path]) -> None:
+    base, _ = gateway
+    call = _call("get_weather", {"city": "Bergen"})
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/protocolVersion": "2027-01-01"}
+    answer = _post(
+        base, "weather", call, **{**_standard(call, "get_weather"), "MCP-Protocol-Version": "2027-01-01"}
+    )
+    assert answer.status_code == 400
+    failure = answer.json()["error"]
+    assert failure["code"] == -32022 and failure["data"]["requested"] == "2027-01-01"
+    assert MODERN in failure["data"]["supported"] and "2025-11-25" in failure["data"]["supported"]
+
+
+def test_x_mcp_header_parameters_must_mirror_the_body_and_bad_markings_are_withheld(
+    gateway: tuple[str, Path],
+) -> None:
+    base, log = gateway
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": META}}
+    listed = _post(base, "headers", listing, **_standard(listing)).json()["result"]
+    # A marking on a number, or inside an array item, makes the tool invalid: withheld.
+    assert [tool["name"] for tool in listed["tools"]] == ["run_query"]
+    assert listed["ttlMs"] == 0 and listed["cacheScope"] == "private"
+
+    def call(arguments: dict[str, Any], **params: str) -> httpx.Response:
+        body = _call("run_query", arguments)
+        headers = {**_standard(body, "run_query"), **{f"Mcp-Param-{k}": v for k, v in params.items()}}
+        return _post(base, "headers", body, **headers)
+
+    ok = call({"region": "eu-west1", "query": "select 1", "limit": 5}, Region="eu-west1", Limit="5.0")
+    assert ok.status_code == 200 and "eu-west1" in ok.json()["result"]["content"][0]["text"], ok.text
+    spaced = call(
+        {"region": " eu west ", "query": "q"},
+        Region="=?base64?" + base64.b64encode(b" eu west ").decode() + "?=",
+    )
+    assert spaced.status_code == 200, spaced.text
+    for arguments, params in (
+        ({"region": "eu-west1", "query": "q"}, {"Region": "us-east1"}),  # routed to another region
+        ({"region": "eu-west1", "query": "q"}, {}),  # the value is in the body, its header missing
+        ({"region": "eu-west1", "query": "q"}, {"Region": "eu-west1", "Limit": "9"}),  # no limit in the body
+        ({"region": "eu-west1", "query": "q", "limit": 5}, {"Region": "eu-west1", "Limit": "6"}),
+    ):
+        refused = call(arguments, **params)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == -32020, (
+            params,
+            refused.text,
+        )
+    withheld = _post(
+        base, "headers", _call("scale", {"factor": 2.5}), **_standard(_call("scale", {}), "scale")
+    )
+    assert withheld.status_code == 200 and "refused" in withheld.json()["error"]["message"]
+    assert "scale:" not in log.read_text()  # never forwarded to the server
+
+
+def test_a_secret_in_a_header_parameter_is_judged_as_the_body_is(gateway: tuple[str, Path]) -> None:
+    """The header must equal the body's value, and the body's arguments pass DLP: the secret
+    is recorded masked, never in clear (the header itself is not passed to a stdio server)."""
+    base, log = gateway
+    body = _call("run_query", {"region": "eu-west1", "query": f"select '{SECRET}'"})
+    answer = _post(base, "headers", body, **_standard(body, "run_query"), **{"Mcp-Param-Region": "eu-west1"})
+    assert answer.status_code == 200, answer.text
+    assert SECRET not in log.read_text() and SECRET not in answer.text
