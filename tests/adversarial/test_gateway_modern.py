@@ -8,6 +8,7 @@ import base64
 import hashlib
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     config.write_text(
         f"""
 max_message = 65536
+call_timeout = 3
 [serve]
 port = {port}
 [[serve.clients]]
@@ -49,6 +51,8 @@ store = "{folder / "pins.json"}"
 command = ["{sys.executable}", "{SERVERS / "mcp_test_server.py"}", "stdio"]
 [servers.headers]
 command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
+[servers.elicit]
+command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
 """,
         encoding="utf-8",
     )
@@ -201,3 +205,113 @@ def test_a_secret_in_a_header_parameter_is_judged_as_the_body_is(gateway: tuple[
     answer = _post(base, "headers", body, **_standard(body, "run_query"), **{"Mcp-Param-Region": "eu-west1"})
     assert answer.status_code == 200, answer.text
     assert SECRET not in log.read_text() and SECRET not in answer.text
+
+
+async def _confirmed_delete(url: str, secret_note: str) -> tuple[str, list[str]]:
+    import mcp_types as types
+    from mcp.client import Client
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+
+    asked: list[str] = []
+
+    async def confirm(context: Any, params: Any) -> Any:
+        asked.append(params.message)
+        return types.ElicitResult(action="accept", content={"approve": True, "note": secret_note})
+
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+    transport = streamable_http_client(url, http_client=http)
+    async with http, Client(transport, mode=MODERN, elicitation_callback=confirm) as client:  # type: ignore[arg-type]
+        result = await client.call_tool("delete_file", {"path": "/srv/report.csv"})
+        return result.content[0].text, asked  # type: ignore[union-attr]
+
+
+def test_a_mid_call_elicitation_becomes_a_round_trip_recorded_as_one_story(gateway: tuple[str, Path]) -> None:
+    """A session-era server asks the user mid-call (elicitation/create); a 2026-07-28 client has
+    no channel for that, so the gateway answers the call with input_required, and the client's
+    retry carries the answer back to the same call. The question is judged as a server request,
+    the answer as a client answer (DLP: the secret in it is masked), and the audit log holds the
+    call, the question, the answer and the result, in that order."""
+    base, log = gateway
+    text, asked = anyio.run(_confirmed_delete, f"{base}/servers/elicit/mcp", f"ok {SECRET}")
+    assert asked == ["Delete /srv/report.csv?"]
+    assert text.startswith("deleted /srv/report.csv (ok ")
+    import json
+
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    story = [
+        r
+        for r in records
+        if r.get("server") == "elicit" and r.get("method") in ("tools/call", "elicitation/create")
+    ]
+    stages = [(r["method"], r["stage"]) for r in story]
+    assert stages == [
+        ("tools/call", "request"),
+        ("elicitation/create", "server-request"),
+        ("elicitation/create", "client-response"),
+        ("tools/call", "response"),
+    ], stages
+    assert story[0]["id"] == story[3]["id"] and story[1]["id"] == story[2]["id"]
+    assert verify(log)[1] is None and SECRET not in log.read_text()
+
+
+def test_a_request_state_belongs_to_its_call_and_client(gateway: tuple[str, Path]) -> None:
+    """A requestState names one pending call: another tool, a made-up state or a second use
+    of it is refused (the pending call is not resumed by a request it was not issued for)."""
+    base, _ = gateway
+    capabilities = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+    first = _call("delete_file", {"path": "/srv/a.csv"})
+    first["params"]["_meta"] = capabilities
+    interim = _post(base, "elicit", first, **_standard(first, "delete_file")).json()["result"]
+    assert interim["resultType"] == "input_required"
+    ((key, question),) = interim["inputRequests"].items()
+    assert question["method"] == "elicitation/create"
+    for name, state in (("other_tool", interim["requestState"]), ("delete_file", "made-up-state")):
+        retry = _call(name, {"path": "/srv/a.csv"})
+        retry["params"].update(
+            _meta=capabilities,
+            requestState=state,
+            inputResponses={key: {"action": "accept", "content": {"approve": True}}},
+        )
+        refused = _post(base, "elicit", retry, **_standard(retry, name)).json()
+        assert refused["error"]["code"] == -32602, refused
+    retry = _call("delete_file", {"path": "/srv/a.csv"})
+    retry["params"].update(
+        _meta=capabilities, requestState=interim["requestState"], inputResponses={key: {"action": "decline"}}
+    )
+    final = _post(base, "elicit", retry, **_standard(retry, "delete_file")).json()
+    assert final["result"]["content"][0]["text"] == "kept /srv/a.csv"
+    again = _post(base, "elicit", retry, **_standard(retry, "delete_file")).json()
+    assert again["error"]["code"] == -32602  # used once
+
+
+def test_a_server_question_the_client_did_not_declare_is_refused_to_the_server(
+    gateway: tuple[str, Path],
+) -> None:
+    base, _ = gateway
+    call = _call("delete_file", {"path": "/srv/b.csv"})  # no elicitation capability declared
+    answer = _post(base, "elicit", call, **_standard(call, "delete_file")).json()
+    # The server was told no; the SDK server ends its call with that error. Either way the
+    # question never reached a client that did not ask for such questions.
+    assert answer["id"] == 7 and "input_required" not in str(answer), answer
+    assert "did not declare elicitation" in answer["error"]["message"]
+    listing = {"jsonrpc": "2.0", "id": 8, "method": "tools/list", "params": {"_meta": META}}
+    assert _post(base, "elicit", listing, **_standard(listing)).status_code == 200  # the session goes on
+
+
+def test_a_round_trip_the_client_abandons_ends_and_frees_the_session(gateway: tuple[str, Path]) -> None:
+    """A client that never retries holds nothing for long: after the call timeout the server's
+    question is refused (its call ends) and the next call of that client runs."""
+    base, log = gateway
+    capabilities = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+    first = _call("delete_file", {"path": "/srv/abandoned.csv"})
+    first["params"]["_meta"] = capabilities
+    interim = _post(base, "elicit", first, **_standard(first, "delete_file")).json()["result"]
+    assert interim["resultType"] == "input_required"
+    second = _call("delete_file", {"path": "/srv/next.csv"}, request_id=9)
+    second["params"]["_meta"] = capabilities
+    started = time.monotonic()
+    answer = _post(base, "elicit", second, **_standard(second, "delete_file")).json()
+    assert answer["result"]["resultType"] == "input_required", answer  # its own question, after
+    assert 1.5 < time.monotonic() - started < 20
+    refusals = [line for line in log.read_text().splitlines() if "the client gave no answer" in line]
+    assert refusals  # the abandoned question was answered to the server, and recorded

@@ -600,10 +600,16 @@ class _ModernSessions:
     that clients stay apart (one client's server state is never another's) and every request
     passes the session's interceptors; ended for idleness as any session."""
 
-    def __init__(self, table: _SessionTable) -> None:
+    def __init__(self, table: _SessionTable, call_timeout: float) -> None:
         self._table = table
+        self._call_timeout = call_timeout
         self._sessions: dict[tuple[str, str], tuple[HttpSession, _modern.UpstreamView]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        #: One upstream call at a time per session: what a session-era server asks mid-call
+        #: (it names no call) belongs to the one in flight.
+        self._calls: dict[tuple[str, str], asyncio.Lock] = {}
+        #: Calls waiting for the client's retry, by the requestState given to the client.
+        self._pending: dict[str, _Pending] = {}
         self._ids = itertools.count(1)
 
     def upstream_id(self) -> str:
@@ -626,7 +632,14 @@ class _ModernSessions:
             info = (
                 client_info if isinstance(client_info, dict) else {"name": "mcpward-gateway", "version": "1"}
             )
-            handshake = {"protocolVersion": _modern.UPSTREAM_VERSION, "capabilities": {}, "clientInfo": info}
+            # What the gateway can carry as multi-round-trip input requests (roots are deprecated
+            # and asked outside any call by some servers: not declared).
+            capabilities: dict[str, Any] = {"elicitation": {"form": {}}, "sampling": {}}
+            handshake = {
+                "protocolVersion": _modern.UPSTREAM_VERSION,
+                "capabilities": capabilities,
+                "clientInfo": info,
+            }
             try:
                 answer = await self._ask(started, "initialize", handshake)
                 if not isinstance(answer.get("result"), dict):
@@ -692,10 +705,46 @@ class _ModernSessions:
             except _modern.HeaderMismatch as exc:
                 return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
         session.last_used = self._table.clock()
-        try:
-            raw = await session.handle(orjson.dumps(_modern.for_upstream(message, self.upstream_id())))
-        except ServerNotReading as exc:
-            return _modern_refusal(503, request_id, BLOCKED, str(exc))
+        key = (caller.key, name)
+        subject = params.get("uri") if method == "resources/read" else params.get("name")
+        state = params.get("requestState")
+        if state is not None:  # a retry that carries the client's answers
+            # Looked up, and taken only by the call it was issued for: a guessed or misused
+            # state leaves the pending call to its own client.
+            pending = self._pending.get(str(state))
+            if pending is None or (pending.key, pending.method, pending.subject) != (key, method, subject):
+                why = "mcpward gateway: unknown or expired requestState (call the tool again)"
+                return _modern_answer(
+                    {"jsonrpc": "2.0", "id": request_id, "error": {"code": -32602, "message": why}}
+                )
+            del self._pending[str(state)]
+            pending.expiry.cancel()
+            await self._answer_upstream(session, pending.asked, params.get("inputResponses"))
+            call, lock = pending.call, pending.lock
+        else:
+            lock = self._calls.setdefault(key, asyncio.Lock())
+            try:
+                # A call waiting for its client's retry holds the session up to the call
+                # timeout, and its server then has as long to end it.
+                await asyncio.wait_for(lock.acquire(), timeout=2 * self._call_timeout)
+            except TimeoutError:
+                return _modern_refusal(503, request_id, BLOCKED, "mcpward gateway: another call is in flight")
+            upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
+            call = asyncio.ensure_future(session.handle(upstream))
+        declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
+        followed = await self._follow(session, call, lock, declared if isinstance(declared, dict) else {})
+        if isinstance(followed, ServerNotReading):
+            return _modern_refusal(503, request_id, BLOCKED, str(followed))
+        if isinstance(followed, dict):  # the server asks the client something: a round trip
+            token = secrets.token_urlsafe(24)
+            expiry = asyncio.get_running_loop().call_later(self._call_timeout, self._abandon, token, session)
+            keys = {upstream_id: f"r{number}" for number, upstream_id in enumerate(followed)}
+            asked = {keys[upstream_id]: upstream_id for upstream_id in followed}
+            self._pending[token] = _Pending(key, method, subject, call, lock, asked, expiry)
+            requests = {keys[upstream_id]: request for upstream_id, request in followed.items()}
+            interim = {"resultType": "input_required", "inputRequests": requests, "requestState": token}
+            return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": interim})
+        raw = followed
         session.last_used = self._table.clock()
         reply = orjson.loads(raw) if raw is not None else {}
         if not isinstance(reply, dict):
@@ -709,6 +758,96 @@ class _ModernSessions:
                 view.learn_tools(result)
             reply["result"] = _modern.modern_result(method, result, view)
         return _modern_answer(reply)
+
+    async def _follow(
+        self,
+        session: HttpSession,
+        call: asyncio.Future[bytes | None],
+        lock: asyncio.Lock,
+        capabilities: dict[str, Any],
+    ) -> bytes | dict[Any, dict[str, Any]] | ServerNotReading | None:
+        """The call's answer; or, when the server asks the client something first (judged and
+        recorded by the session's relay as any server request), those requests by their
+        upstream id, the call still in flight and the lock still held for the retry."""
+        while True:
+            asked: asyncio.Future[Any] = asyncio.ensure_future(
+                session.next_unasked(timeout=self._call_timeout)
+            )
+            await asyncio.wait([call, asked], return_when=asyncio.FIRST_COMPLETED)
+            if call.done():
+                asked.cancel()
+                lock.release()
+                try:
+                    return call.result()
+                except ServerNotReading as exc:
+                    return exc
+            try:
+                data = asked.result()
+            except TimeoutError:
+                continue
+            try:
+                message = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(message, dict) or "id" not in message or "method" not in message:
+                continue  # a notification: a JSON answer has no stream to carry it
+            needed = _ASKED_NEEDS.get(str(message["method"]))
+            if needed is None or needed not in capabilities:
+                why = f"the client did not declare {needed or message['method']} for this request"
+                refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
+                await session.handle(orjson.dumps(refusal))
+                continue
+            request = {"method": message["method"], "params": message.get("params") or {}}
+            return {message["id"]: request}
+
+    async def _answer_upstream(self, session: HttpSession, asked: dict[str, Any], responses: Any) -> None:
+        """The client's answers to what the server asked, as JSON-RPC responses to the server
+        (through the relay: DLP and the audit log, as a session client's answers)."""
+        for input_key, upstream_id in asked.items():
+            answer = responses.get(input_key) if isinstance(responses, dict) else None
+            if isinstance(answer, dict):
+                body: dict[str, Any] = {"jsonrpc": "2.0", "id": upstream_id, "result": answer}
+            else:
+                failure = {"code": -32600, "message": "the client gave no answer to this request"}
+                body = {"jsonrpc": "2.0", "id": upstream_id, "error": failure}
+            await session.handle(orjson.dumps(body))
+
+    def _abandon(self, token: str, session: HttpSession) -> None:
+        """A round trip the client did not complete in time: the server's questions are
+        refused, so that its call ends and the next call may start."""
+        pending = self._pending.pop(token, None)
+        if pending is None:
+            return
+
+        async def end() -> None:
+            try:
+                with contextlib.suppress(Exception):  # whatever ended it, the lock is given back
+                    await self._answer_upstream(session, pending.asked, None)
+                    await asyncio.wait_for(asyncio.shield(pending.call), timeout=self._call_timeout)
+            finally:
+                pending.lock.release()
+
+        session.tasks.add(task := asyncio.ensure_future(end()))
+        task.add_done_callback(session.tasks.discard)
+
+
+#: What a client must declare (per request) for the gateway to pass a server's request on.
+_ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A call whose server asked the client something, until the client's retry answers it."""
+
+    key: tuple[str, str]
+    method: str
+    #: The tool or prompt name (resource URI) of the call: its retry must be the same request.
+    subject: Any
+    call: asyncio.Future[bytes | None]
+    lock: asyncio.Lock
+    #: The input key given to the client -> the server's request id.
+    asked: dict[Any, Any]
+    expiry: asyncio.TimerHandle
 
 
 def _modern_answer(reply: dict[str, Any]) -> Response:
@@ -770,7 +909,7 @@ def create_app(
         judge=judge,
     )
 
-    modern = _ModernSessions(table)
+    modern = _ModernSessions(table, call_timeout)
 
     def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
