@@ -22,6 +22,7 @@ from mcpward.gateway import verify
 
 SERVERS = Path(__file__).parents[1] / "servers"
 TOKEN = "mcpg_test-token-for-the-modern-gateway-0123456789"
+OTHER_TOKEN = "mcpg_second-client-of-the-modern-gateway-9876543210"
 SECRET = "ghp_" + "Z1y2X3w4V5u6T7s8R9q0P1o2N3m4L5k6J7i8"
 MODERN = "2026-07-28"
 META = {
@@ -45,12 +46,18 @@ port = {port}
 [[serve.clients]]
 name = "laptop"
 sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
+[[serve.clients]]
+name = "desk"
+sha256 = "{hashlib.sha256(OTHER_TOKEN.encode()).hexdigest()}"
 [pins]
 store = "{folder / "pins.json"}"
 [servers.weather]
 command = ["{sys.executable}", "{SERVERS / "mcp_test_server.py"}", "stdio"]
 [servers.headers]
 command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
+[servers.pooled]
+command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
+shared_pool = 2
 [servers.elicit]
 command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
 """,
@@ -315,3 +322,42 @@ def test_a_round_trip_the_client_abandons_ends_and_frees_the_session(gateway: tu
     assert 1.5 < time.monotonic() - started < 20
     refusals = [line for line in log.read_text().splitlines() if "the client gave no answer" in line]
     assert refusals  # the abandoned question was answered to the server, and recorded
+
+
+def test_a_shared_pool_serves_every_client_within_its_size_and_records_each_caller(
+    gateway: tuple[str, Path],
+) -> None:
+    """``shared_pool = 2``: twelve concurrent calls of two clients run on at most two server
+    processes (two handshakes in the log), and each call's records name its own client. A
+    server without it gives each client a process of its own."""
+    import asyncio
+    import json
+
+    base, log = gateway
+
+    async def calls() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def one(number: int) -> int:
+                token = TOKEN if number % 2 else OTHER_TOKEN
+                body = _call(
+                    "run_query", {"region": "eu-west1", "query": f"pooled {number}"}, request_id=number
+                )
+                headers = {
+                    "Authorization": f"Bearer {token}",
+                    **_standard(body, "run_query"),
+                    "Mcp-Param-Region": "eu-west1",
+                }
+                answer = await http.post(f"{base}/servers/pooled/mcp", json=body, headers=headers)
+                return answer.status_code
+
+            return await asyncio.gather(*(one(number) for number in range(12)))
+
+    assert asyncio.run(calls()) == [200] * 12
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    pooled = [r for r in records if r.get("server") == "pooled"]
+    assert 1 <= sum(1 for r in pooled if r.get("method") == "initialize" and r.get("stage") == "request") <= 2
+    for record in pooled:
+        if record.get("method") == "tools/call" and record.get("stage") == "request":
+            number = int(record["arguments"]["query"].split()[-1])
+            assert record["client"] == ("laptop" if number % 2 else "desk"), record

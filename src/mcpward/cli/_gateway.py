@@ -159,7 +159,9 @@ def gateway_serve(
         if missing:
             raise fail(f"{config}: servers.{name}: environment variable(s) not set: {', '.join(missing)}")
         headers = {header: os.environ[variable] for header, variable in upstream.headers_from_env.items()}
-        upstreams[name] = Upstream(command=upstream.command, url=upstream.url, headers=headers)
+        upstreams[name] = Upstream(
+            command=upstream.command, url=upstream.url, headers=headers, shared_pool=upstream.shared_pool
+        )
     app_ = create_app(
         upstreams,
         lambda _name, upstream: build_interceptors(

@@ -100,6 +100,10 @@ class UpstreamConfig(_Strict):
     url: str | None = Field(default=None, pattern=r"^https?://")
     #: with headers whose values are read from these environment variables (header -> variable).
     headers_from_env: dict[str, str] = {}
+    #: MCP 2026-07-28 clients: 0 gives each client its own server process (one call at a time),
+    #: so that no client shares a server's state with another; N > 0 shares a pool of up to N
+    #: processes between all clients, for a server that keeps no per-user state.
+    shared_pool: int = Field(default=0, ge=0, le=256)
 
     @model_validator(mode="after")
     def _one_upstream(self) -> UpstreamConfig:
