@@ -35,6 +35,9 @@ class RegistryConfig(_Strict):
     enabled: bool = False
     #: ``local``, a database URL, or a registry server's URL.
     source: str = "local"
+    #: How often an open session's approval is read again: a revocation (or an expired review)
+    #: holds on every session of every replica sharing the registry within this many seconds.
+    recheck_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
 class PinsConfig(_Strict):

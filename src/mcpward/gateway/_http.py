@@ -325,8 +325,9 @@ class HttpSession:
         ):
             self.process.stdin.write(data)
 
-    async def handle(self, raw: bytes) -> bytes | None:
-        """The answer to a posted message (None for a notification or a response)."""
+    async def handle(self, raw: bytes, timeout: float | None = None) -> bytes | None:
+        """The answer to a posted message (None for a notification or a response), waited for
+        ``timeout`` seconds (the call timeout by default)."""
         try:
             request_id, outs, future = await self._send(raw)
         except ServerNotReading as exc:
@@ -338,7 +339,7 @@ class HttpSession:
         if future is None:
             return None
         try:
-            return await asyncio.wait_for(future, timeout=self.call_timeout)
+            return await asyncio.wait_for(future, timeout=timeout or self.call_timeout)
         except TimeoutError:
             self.waiting.pop(request_key(request_id), None)
             async with self.judging:
@@ -691,7 +692,9 @@ class _ModernSessions:
         try:
             answer = await self._ask(started, "initialize", handshake)
             if not isinstance(answer.get("result"), dict):
-                raise ServerNotReading(f"the server {name!r} refused the gateway's handshake")
+                failure = answer.get("error")
+                why = failure.get("message") if isinstance(failure, dict) else "no answer"
+                raise ServerNotReading(f"the server {name!r} refused the gateway's handshake: {why}")
             view.initialize = answer["result"]
             await started.handle(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
             view.learn_tools((await self._ask(started, "tools/list", {})).get("result"))
@@ -701,8 +704,10 @@ class _ModernSessions:
         return _Member(started, view)
 
     async def _ask(self, session: HttpSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The gateway's own request (the handshake, the first tool list): a server starting up
+        (an npx download, a cold interpreter) gets a minute at least, not just a call's time."""
         message = {"jsonrpc": "2.0", "id": self.upstream_id(), "method": method, "params": params}
-        answer = await session.handle(orjson.dumps(message))
+        answer = await session.handle(orjson.dumps(message), timeout=max(60.0, self._call_timeout))
         parsed = orjson.loads(answer) if answer is not None else {}
         return parsed if isinstance(parsed, dict) else {}
 

@@ -3,10 +3,12 @@ image by digest, or URL). An unapproved server is not started; the client is tol
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mcpward.gateway.interface import Interceptor, PipelineContext, Refusal, Session
+from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
 from mcpward.launch import resolve_launch
 from mcpward.registry import ApprovalIndex, ObservedServer, normalise_url
 
@@ -23,31 +25,47 @@ _WHAT_TO_DO = {
 
 
 class Registry(Interceptor):
+    """The server must be approved when it starts, and stay approved: the registry is read again
+    at most every ``recheck_seconds`` while the session is open, and from the first request after
+    an approval is withdrawn (revoked, review expired, entry changed) every request is refused."""
+
     name = "registry"
 
     def __init__(
-        self, index: Callable[[], ApprovalIndex], *, command: tuple[str, ...] = (), url: str | None = None
+        self,
+        index: Callable[[], ApprovalIndex],
+        *,
+        command: tuple[str, ...] = (),
+        url: str | None = None,
+        recheck_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.index = index
         self.command = command
         self.url = url
+        self._recheck, self._clock = recheck_seconds, clock
+        self._checked = float("-inf")
+        self._withdrawn: str | None = None
 
     @classmethod
     def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Registry | None:
         if not config.registry.enabled:
             return None
-        from mcpward.registry import approval_index
-
-        source = config.registry.source
-        return cls(lambda: approval_index(source), command=context.command, url=context.url)
+        source, seconds = config.registry.source, config.registry.recheck_seconds
+        return cls(
+            lambda: _shared_index(source, seconds),
+            command=context.command,
+            url=context.url,
+            recheck_seconds=seconds,
+        )
 
     def launch(self, session: Session) -> None:
-        observed = self._observed(session)
         try:
             index = self.index()
         except Exception as exc:  # noqa: BLE001 - fail closed: no registry, no launch
             raise Refusal(f"the registry could not be read ({type(exc).__name__}); not started") from None
-        judgement = index.judge(observed)
+        self._checked = self._clock()
+        judgement = index.judge(self._observed(session))
         if judgement.status != "approved":
             raise Refusal(
                 f"{session.server} is {judgement.status}: {judgement.message}; "
@@ -58,6 +76,15 @@ class Registry(Interceptor):
                 for entry in entries:
                     if entry.id == judgement.entry_id:
                         session.entry = entry.model_dump(mode="json")
+
+    def request(self, session: Session, exchange: Exchange) -> None:
+        if self._withdrawn is None and self._clock() - self._checked >= self._recheck:
+            try:
+                self.launch(session)  # the entry read again: its pins too, if they changed
+            except Refusal as exc:
+                self._withdrawn = str(exc).replace("; not started", "")
+        if self._withdrawn is not None:
+            raise Refusal(self._withdrawn)
 
     def _observed(self, session: Session) -> ObservedServer:
         if self.url:
@@ -81,3 +108,23 @@ class Registry(Interceptor):
             digest=package.digest,
             launch=package.display,
         )
+
+
+#: Approval indexes by source, each read at most once per recheck interval in a process (the
+#: sessions of one gateway share it instead of each opening the database).
+_INDEXES: dict[str, tuple[float, ApprovalIndex]] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def _shared_index(source: str, seconds: float) -> ApprovalIndex:
+    from mcpward.registry import approval_index
+
+    now = time.monotonic()
+    with _INDEXES_LOCK:
+        known = _INDEXES.get(source)
+        if known is not None and now - known[0] < seconds:
+            return known[1]
+    index = approval_index(source)
+    with _INDEXES_LOCK:
+        _INDEXES[source] = (now, index)
+    return index

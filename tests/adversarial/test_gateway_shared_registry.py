@@ -1,0 +1,117 @@
+"""Replicas of ``gateway serve`` share their approvals through the registry's PostgreSQL
+database: a server approved once is served by every replica, and a revocation holds on every
+replica within ``[registry] recheck_seconds``, for the clients already being served as well as
+for new ones (the attacker here is a server whose approval was withdrawn while sessions to it
+are open)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from loopback import free_port, wait_for
+
+SDK_SERVER = Path(__file__).parents[2] / "bench" / "sdk_echo_server.py"
+TOKENS = {
+    "laptop": "mcpg_shared-registry-laptop-0123456789abcdef",
+    "desk": "mcpg_shared-registry-desk-0123456789abcdef",
+}
+MODERN = "2026-07-28"
+
+
+@pytest.fixture
+def shared_database(postgres_url: str | None) -> str:
+    if postgres_url is None:
+        from needs import missing
+
+        missing(
+            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
+        )
+    from postgres_server import fresh_database
+
+    return fresh_database(postgres_url, f"mcpward_shared_{os.getpid()}")
+
+
+@pytest.fixture
+def upstream() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(SDK_SERVER), "http", str(port), "json"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    wait_for(port, process)
+    yield f"http://127.0.0.1:{port}/mcp"
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _replica(folder: Path, database: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
+    folder.mkdir()
+    port = free_port()
+    clients = "".join(
+        f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"\n'
+        for name, token in TOKENS.items()
+    )
+    config = folder / "gateway.toml"
+    config.write_text(
+        f'[serve]\nport = {port}\n{clients}[registry]\nenabled = true\nsource = "{database}"\n'
+        f'recheck_seconds = 1\n[pins]\nstore = "{folder / "pins.json"}"\n'
+        f'[baseline]\npath = "{folder / "baseline.json"}"\n[servers.echo]\nurl = "{url}"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config)]
+    process = subprocess.Popen(
+        [*command, "--audit-log", str(folder / "audit.jsonl")], stderr=subprocess.DEVNULL
+    )
+    wait_for(port, process)
+    return process, port
+
+
+def _call(port: int, client: str, text: str) -> dict[str, Any]:
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": text}, "_meta": meta}}  # fmt: skip
+    headers = {"Authorization": f"Bearer {TOKENS[client]}", "MCP-Protocol-Version": MODERN,
+               "Mcp-Method": "tools/call", "Mcp-Name": "echo"}  # fmt: skip
+    answer = httpx.post(f"http://127.0.0.1:{port}/servers/echo/mcp", json=body, headers=headers, timeout=30)
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def test_an_approval_and_its_revocation_hold_on_every_replica(
+    cli: Any, tmp_path: Path, shared_database: str, upstream: str
+) -> None:
+    requested = cli("registry", "request", upstream, "--owner", "platform", "--url", upstream,
+                    "--as", "alice", "--database", shared_database, "--format", "json")  # fmt: skip
+    assert requested.exit_code == 0, requested.stderr
+    entry = requested.json()
+    approved = cli("registry", "approve", str(entry["id"]), "-m", "tools read", "--as", "bob",
+                   "--database", shared_database)  # fmt: skip
+    assert approved.exit_code == 0, approved.stderr
+    replicas = [_replica(tmp_path / f"replica{n}", shared_database, upstream) for n in range(2)]
+    try:
+        for _, port in replicas:  # approved once, served by both
+            answer = _call(port, "laptop", "hello")
+            assert answer["result"]["content"][0]["text"] == "hello", answer
+        revoked = cli("registry", "revoke", str(entry["id"]), "-m", "compromised", "--as", "carol",
+                      "--database", shared_database)  # fmt: skip
+        assert revoked.exit_code == 0, revoked.stderr
+        time.sleep(1.5)  # past recheck_seconds
+        for _, port in replicas:
+            for client in ("laptop", "desk"):  # the client being served, and a new one
+                answer = _call(port, client, "after")
+                assert "result" not in answer or answer["result"].get("isError"), answer
+                assert "revoked" in str(answer), answer
+    finally:
+        for process, _ in replicas:
+            process.terminate()
+            process.wait(timeout=30)
