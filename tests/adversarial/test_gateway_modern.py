@@ -361,3 +361,31 @@ def test_a_shared_pool_serves_every_client_within_its_size_and_records_each_call
         if record.get("method") == "tools/call" and record.get("stage") == "request":
             number = int(record["arguments"]["query"].split()[-1])
             assert record["client"] == ("laptop" if number % 2 else "desk"), record
+
+
+@pytest.mark.parametrize("revision", ["2025-03-26", "2025-06-18", "2025-11-25"])
+def test_each_session_revision_is_served_beside_2026_07_28(gateway: tuple[str, Path], revision: str) -> None:
+    """A client of an earlier revision gets a session (initialize, Mcp-Session-Id) and the
+    revision it asked for, on the same endpoint; its calls pass the same checks."""
+    base, _ = gateway
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json, text/event-stream"}
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": revision, "capabilities": {}, "clientInfo": {"name": "old", "version": "1"}}}  # fmt: skip
+    answer = httpx.post(f"{base}/servers/weather/mcp", json=initialize, headers=headers, timeout=30)
+    assert answer.status_code == 200 and answer.json()["result"]["protocolVersion"] == revision, answer.text
+    session = {**headers, "Mcp-Session-Id": answer.headers["mcp-session-id"]}
+    if revision != "2025-03-26":
+        session["MCP-Protocol-Version"] = revision
+    initialized = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    assert (
+        httpx.post(f"{base}/servers/weather/mcp", json=initialized, headers=session, timeout=30).status_code
+        == 202
+    )
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    listed = httpx.post(f"{base}/servers/weather/mcp", json=listing, headers=session, timeout=30).json()
+    assert [tool["name"] for tool in listed["result"]["tools"]] == ["get_weather"]
+    call = {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+            "params": {"name": "get_weather", "arguments": {"city": f"Oslo {SECRET}"}}}  # fmt: skip
+    answered = httpx.post(f"{base}/servers/weather/mcp", json=call, headers=session, timeout=30).json()
+    assert "result" in answered, answered
+    assert answered["result"]["content"][0]["text"] == "Sunny in Oslo ghp_****"
