@@ -198,7 +198,7 @@ def test_an_abandoned_session_is_ended_with_its_server() -> None:
     """Idleness is measured on the app's clock, which the test moves: a session used at time 0
     stays alive however slowly the machine answers, and one left idle past the timeout is ended
     with its server process. No fixed sleep: the reaper looks every 50 ms of real time."""
-    from mcpward.gateway._http import Upstream, create_app
+    from mcpward.gateway import Upstream, create_app
 
     clock = Clock()
 

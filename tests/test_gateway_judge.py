@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from mcpward.gateway import AuditLog, verify
-from mcpward.gateway._http import Judge
+from mcpward.gateway._http_session import Judge
 
 
 class _Clock:

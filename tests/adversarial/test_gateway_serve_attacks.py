@@ -28,7 +28,7 @@ from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
 
 
 def _app(tmp_path: Path, port: int, **limits: Any) -> Any:
-    from mcpward.gateway._http import Upstream, create_app
+    from mcpward.gateway import Upstream, create_app
 
     log = AuditLog(tmp_path / "audit.jsonl")
     config = GatewayConfig.model_validate(

@@ -30,7 +30,8 @@ from mcpward.gateway._sinks import AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
-    from mcpward.gateway._http import ClientLimits, Upstream, create_app, new_client_token
+    from mcpward.gateway._http import ClientLimits, create_app, new_client_token
+    from mcpward.gateway._http_session import Upstream
     from mcpward.gateway._interceptors.pins import approve as approve_pins
     from mcpward.gateway._stdio import run_stdio
     from mcpward.gateway._wrap import unwrap, wrap
@@ -41,7 +42,7 @@ __getattr__ = lazy_attributes(
     __name__,
     {
         "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
-        "Upstream": ("mcpward.gateway._http", "Upstream"),
+        "Upstream": ("mcpward.gateway._http_session", "Upstream"),
         "create_app": ("mcpward.gateway._http", "create_app"),
         "new_client_token": ("mcpward.gateway._http", "new_client_token"),
         "approve_pins": ("mcpward.gateway._interceptors.pins", "approve"),

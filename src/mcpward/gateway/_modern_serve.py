@@ -1,0 +1,351 @@
+"""MCP 2026-07-28 requests to ``gateway serve`` (the checks and shapes are ``_modern``'s): the
+upstream sessions they go to, pooled per client or shared, and the multi-round-trip requests
+that carry a session-era server's mid-call questions to a stateless client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mcpward.gateway import _modern
+from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading
+from mcpward.gateway.interface import (
+    BLOCKED,
+)
+
+if TYPE_CHECKING:
+    from mcpward.gateway._http import _SessionTable
+
+
+@dataclass(slots=True)
+class _Member:
+    """One upstream session serving 2026-07-28 requests, one call at a time: what a
+    session-era server asks mid-call (it names no call) belongs to the one in flight."""
+
+    session: HttpSession
+    view: _modern.UpstreamView
+    busy: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class _ModernSessions:
+    """MCP 2026-07-28 requests (see ``_modern``). A server's requests go to upstream sessions the
+    gateway opens with its own handshake and that pass the same interceptors as any session:
+    by default one per client (no client shares a server's state with another; its calls to
+    that server run one at a time), or, for a server configured with ``shared_pool = N``, a
+    pool of up to N shared by every client (the calling client is the session's client for
+    the audit log and the judges while its call runs). Ended for idleness as any session."""
+
+    def __init__(self, table: _SessionTable, call_timeout: float) -> None:
+        self._table = table
+        self._call_timeout = call_timeout
+        self._pools: dict[tuple[str, str], list[_Member]] = {}
+        self._opening: dict[tuple[str, str], asyncio.Lock] = {}
+        self._freed: dict[tuple[str, str], asyncio.Event] = {}
+        #: Calls waiting for the client's retry, by the requestState given to the client.
+        self._pending: dict[str, _Pending] = {}
+        self._ids = itertools.count(1)
+
+    def upstream_id(self) -> str:
+        return f"mcpward-{next(self._ids)}"
+
+    async def acquire(self, name: str, caller: Caller, client_info: Any) -> _Member | Response:
+        """A member of the pool for this client and server, its ``busy`` lock held: a free one,
+        a new one while the pool has room, or the first one freed (up to twice the call
+        timeout: a call waiting for its client's retry holds a member that long at most)."""
+        size = self._table.servers[name].shared_pool
+        key = ("*" if size else caller.key, name)
+        freed = self._freed.setdefault(key, asyncio.Event())
+        deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
+        while True:
+            pool = self._pools[key] = [m for m in self._pools.get(key, []) if self._table.alive(m.session)]
+            for member in pool:
+                if not member.busy.locked():
+                    await member.busy.acquire()
+                    return self._for(member, caller)
+            if len(pool) < max(1, size):
+                async with self._opening.setdefault(key, asyncio.Lock()):
+                    if len(self._pools[key]) < max(1, size):
+                        opened = await self._open(
+                            name, caller if not size else _pool_caller(name), client_info
+                        )
+                        if isinstance(opened, Response):
+                            return opened
+                        await opened.busy.acquire()
+                        self._pools[key].append(opened)
+                        return self._for(opened, caller)
+                continue
+            freed.clear()
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return _modern_refusal(503, None, BLOCKED, "mcpward gateway: every server process is busy")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(freed.wait(), timeout=min(left, 1.0))
+
+    def release(self, name: str, caller: Caller, member: _Member) -> None:
+        member.busy.release()
+        key = ("*" if self._table.servers[name].shared_pool else caller.key, name)
+        self._freed.setdefault(key, asyncio.Event()).set()
+
+    @staticmethod
+    def _for(member: _Member, caller: Caller) -> _Member:
+        """The member, its session now the calling client's (audit log, judges)."""
+        member.session.session.client = caller.name
+        member.session.owner = caller.key
+        return member
+
+    async def _open(self, name: str, caller: Caller, client_info: Any) -> _Member | Response:
+        started = await self._table.open(name, caller)
+        if isinstance(started, Response):
+            return started
+        if isinstance(started, str):
+            return _modern_refusal(503, None, BLOCKED, started)
+        view = _modern.UpstreamView()
+        info = client_info if isinstance(client_info, dict) else {"name": "mcpward-gateway", "version": "1"}
+        # What the gateway can carry as multi-round-trip input requests (roots are deprecated
+        # and asked outside any call by some servers: not declared).
+        capabilities: dict[str, Any] = {"elicitation": {"form": {}}, "sampling": {}}
+        handshake = {
+            "protocolVersion": _modern.UPSTREAM_VERSION,
+            "capabilities": capabilities,
+            "clientInfo": info,
+        }
+        try:
+            answer = await self._ask(started, "initialize", handshake)
+            if not isinstance(answer.get("result"), dict):
+                failure = answer.get("error")
+                why = failure.get("message") if isinstance(failure, dict) else "no answer"
+                raise ServerNotReading(f"the server {name!r} refused the gateway's handshake: {why}")
+            view.initialize = answer["result"]
+            await started.handle(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+            view.learn_tools((await self._ask(started, "tools/list", {})).get("result"))
+        except (ServerNotReading, orjson.JSONDecodeError) as exc:
+            await self._table.end(started)
+            return _modern_refusal(503, None, BLOCKED, f"mcpward gateway: {exc}")
+        return _Member(started, view)
+
+    async def _ask(self, session: HttpSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The gateway's own request (the handshake, the first tool list)."""
+        message = {"jsonrpc": "2.0", "id": self.upstream_id(), "method": method, "params": params}
+        answer = await session.handle(orjson.dumps(message))
+        parsed = orjson.loads(answer) if answer is not None else {}
+        return parsed if isinstance(parsed, dict) else {}
+
+    async def answer(
+        self, request: Request, name: str, caller: Caller, message: dict[str, Any], version: str
+    ) -> Response:
+        """The answer to one request of the 2026-07-28 revision."""
+        request_id = message.get("id")
+        if version not in _modern.MODERN_VERSIONS:
+            supported = [*_modern.MODERN_VERSIONS, *_modern.HANDSHAKE_VERSIONS]
+            data = {"supported": supported, "requested": version}
+            why = f"protocol version {version!r} is not served"
+            return _modern_refusal(400, request_id, _modern.UNSUPPORTED_PROTOCOL_VERSION, why, data)
+        try:
+            _modern.check_headers(request.headers, message, version)
+        except _modern.HeaderMismatch as exc:
+            return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
+        if "id" not in message:
+            return Response(status_code=202)  # this revision defines no client notification over HTTP
+        method = str(message.get("method"))
+        if _modern.removed(method) or method == "subscriptions/listen":
+            why = f"{method} is not served under {version}"
+            return _modern_refusal(404, request_id, _modern.METHOD_NOT_FOUND, why)
+        given = message.get("params")
+        params: dict[str, Any] = given if isinstance(given, dict) else {}
+        given = params.get("_meta")
+        meta: dict[str, Any] = given if isinstance(given, dict) else {}
+        subject = params.get("uri") if method == "resources/read" else params.get("name")
+        state = params.get("requestState")
+        if state is not None:  # a retry that carries the client's answers
+            # Looked up, and taken only by the call it was issued for: a guessed or misused
+            # state leaves the pending call to its own client.
+            pending = self._pending.get(str(state))
+            if pending is None or (pending.caller, pending.name, pending.method, pending.subject) != (
+                caller,
+                name,
+                method,
+                subject,
+            ):
+                why = "mcpward gateway: unknown or expired requestState (call the tool again)"
+                failure = {"code": -32602, "message": why}
+                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "error": failure})
+            del self._pending[str(state)]
+            pending.expiry.cancel()
+            member, call = pending.member, pending.call
+            await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+        else:
+            acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
+            if isinstance(acquired, Response):
+                return acquired
+            member = acquired
+            refused = self._refused(request, method, params, member.view, request_id)
+            if refused is not None:
+                self.release(name, caller, member)
+                return refused
+            if method == "server/discover":
+                self.release(name, caller, member)
+                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": member.view.discover()})
+            upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
+            call = asyncio.ensure_future(member.session.handle(upstream))
+        session, view = member.session, member.view
+        session.last_used = self._table.clock()
+        declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
+        followed = await self._follow(session, call, declared if isinstance(declared, dict) else {})
+        if isinstance(followed, dict):  # the server asks the client something: a round trip
+            token = secrets.token_urlsafe(24)
+            expiry = asyncio.get_running_loop().call_later(self._call_timeout, self._abandon, token, name)
+            keys = {upstream_id: f"r{number}" for number, upstream_id in enumerate(followed)}
+            asked = {keys[upstream_id]: upstream_id for upstream_id in followed}
+            self._pending[token] = _Pending(caller, name, method, subject, member, call, asked, expiry)
+            requests = {keys[upstream_id]: request for upstream_id, request in followed.items()}
+            interim = {"resultType": "input_required", "inputRequests": requests, "requestState": token}
+            return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": interim})
+        self.release(name, caller, member)
+        if isinstance(followed, ServerNotReading):
+            return _modern_refusal(503, request_id, BLOCKED, str(followed))
+        session.last_used = self._table.clock()
+        reply = orjson.loads(followed) if followed is not None else {}
+        if not isinstance(reply, dict):
+            why = "mcpward gateway: the server's answer is not an object"
+            return _modern_refusal(502, request_id, BLOCKED, why)
+        reply["id"] = request_id
+        result = reply.get("result")
+        if isinstance(result, dict):
+            if method == "tools/list":
+                view.learn_tools(result)
+            reply["result"] = _modern.modern_result(method, result, view)
+        return _modern_answer(reply)
+
+    @staticmethod
+    def _refused(
+        request: Request, method: str, params: dict[str, Any], view: _modern.UpstreamView, request_id: Any
+    ) -> Response | None:
+        """A call of a tool withheld for its markings, or whose header parameters disagree."""
+        if method != "tools/call":
+            return None
+        tool = str(params.get("name"))
+        markings = view.markings.get(tool)
+        if isinstance(markings, str):
+            why = f"mcpward gateway: tool {tool!r} refused: {markings}"
+            return _modern_answer(
+                {"jsonrpc": "2.0", "id": request_id, "error": {"code": BLOCKED, "message": why}}
+            )
+        try:
+            _modern.check_parameters(request.headers, params.get("arguments"), markings or {})
+        except _modern.HeaderMismatch as exc:
+            return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
+        return None
+
+    async def _follow(
+        self,
+        session: HttpSession,
+        call: asyncio.Future[bytes | None],
+        capabilities: dict[str, Any],
+    ) -> bytes | dict[Any, dict[str, Any]] | ServerNotReading | None:
+        """The call's answer; or, when the server asks the client something first (judged and
+        recorded by the session's relay as any server request), those requests by their
+        upstream id, the call still in flight (its member still busy) for the retry."""
+        while True:
+            asked: asyncio.Future[Any] = asyncio.ensure_future(
+                session.next_unasked(timeout=self._call_timeout)
+            )
+            await asyncio.wait([call, asked], return_when=asyncio.FIRST_COMPLETED)
+            if call.done():
+                asked.cancel()
+                try:
+                    return call.result()
+                except ServerNotReading as exc:
+                    return exc
+            try:
+                data = asked.result()
+            except TimeoutError:
+                continue
+            try:
+                message = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                continue
+            if not isinstance(message, dict) or "id" not in message or "method" not in message:
+                continue  # a notification: a JSON answer has no stream to carry it
+            needed = _ASKED_NEEDS.get(str(message["method"]))
+            if needed is None or needed not in capabilities:
+                why = f"the client did not declare {needed or message['method']} for this request"
+                refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
+                await session.handle(orjson.dumps(refusal))
+                continue
+            request = {"method": message["method"], "params": message.get("params") or {}}
+            return {message["id"]: request}
+
+    async def _answer_upstream(self, session: HttpSession, asked: dict[str, Any], responses: Any) -> None:
+        """The client's answers to what the server asked, as JSON-RPC responses to the server
+        (through the relay: DLP and the audit log, as a session client's answers)."""
+        for input_key, upstream_id in asked.items():
+            answer = responses.get(input_key) if isinstance(responses, dict) else None
+            if isinstance(answer, dict):
+                body: dict[str, Any] = {"jsonrpc": "2.0", "id": upstream_id, "result": answer}
+            else:
+                failure = {"code": -32600, "message": "the client gave no answer to this request"}
+                body = {"jsonrpc": "2.0", "id": upstream_id, "error": failure}
+            await session.handle(orjson.dumps(body))
+
+    def _abandon(self, token: str, name: str) -> None:
+        """A round trip the client did not complete in time: the server's questions are
+        refused, so that its call ends and the member serves the next call."""
+        pending = self._pending.pop(token, None)
+        if pending is None:
+            return
+        session = pending.member.session
+
+        async def end() -> None:
+            try:
+                with contextlib.suppress(Exception):  # whatever ended it, the member is freed
+                    await self._answer_upstream(session, pending.asked, None)
+                    await asyncio.wait_for(asyncio.shield(pending.call), timeout=self._call_timeout)
+            finally:
+                self.release(name, pending.caller, pending.member)
+
+        session.tasks.add(task := asyncio.ensure_future(end()))
+        task.add_done_callback(session.tasks.discard)
+
+
+#: What a client must declare (per request) for the gateway to pass a server's request on.
+_ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A call whose server asked the client something, until the client's retry answers it."""
+
+    caller: Caller
+    name: str
+    method: str
+    #: The tool or prompt name (resource URI) of the call: its retry must be the same request.
+    subject: Any
+    member: _Member
+    call: asyncio.Future[bytes | None]
+    #: The input key given to the client -> the server's request id.
+    asked: dict[Any, Any]
+    expiry: asyncio.TimerHandle
+
+
+def _pool_caller(name: str) -> Caller:
+    """The gateway itself, opening a shared pool's processes: within the gateway's limit of
+    sessions, not a client's."""
+    return Caller(name="(shared pool)", key=f"pool:{name}")
+
+
+def _modern_answer(reply: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(reply), media_type="application/json")
+
+
+def _modern_refusal(status: int, request_id: Any, code: int, why: str, data: Any = None) -> Response:
+    return Response(
+        _modern.error_body(request_id, code, why, data), status_code=status, media_type="application/json"
+    )
