@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mcpward._multimatch import MultiMatcher, NativeBuild
 from mcpward.inspect.interface import Hit, SurfaceItem
@@ -144,14 +146,22 @@ class _WholePatternIndex:
         if not matcher.native:
             return None  # no native library, a pattern it refuses, or not cached: the anchor path
         held = set(ids)
-        return _BuiltIndex(matcher, ids, {e.index for e in registry if e.index not in held}, len(registry))
+        maps_symbols = not any(_names_beyond_ascii_or_stand_in(expression) for expression in expressions)
+        return _BuiltIndex(
+            matcher, ids, {e.index for e in registry if e.index not in held}, len(registry), maps_symbols
+        )
 
     def possible(self, text: str) -> set[int] | None:
         """The patterns that may match ``text`` (exactly those that do, for the patterns the
         database holds whole), or None where the anchor path must answer."""
         built = self._native.ready
-        if built is None or built.built_for != len(_REGISTRY) or not text.isascii():
+        if built is None or built.built_for != len(_REGISTRY):
             return None
+        if not text.isascii():
+            mapped = _symbols_as_ascii(text) if built.maps_symbols else None
+            if mapped is None:
+                return None
+            text = mapped
         try:  # one dict operation: safe while another thread clears the answers
             return self._recent[text]
         except KeyError:
@@ -167,6 +177,90 @@ class _BuiltIndex:
     ids: list[int]  # per expression: its pattern (-1: the separators)
     unanchored: set[int]
     built_for: int  # how many patterns were registered
+    #: Whether no expression names :data:`_SYMBOL_STAND_IN` or a non-ASCII character, so that
+    #: the stand-in may take the place of non-ASCII symbols (:func:`_symbols_as_ascii`).
+    maps_symbols: bool
+
+
+#: The ASCII character that stands for a non-ASCII symbol in the index's pass.
+_SYMBOL_STAND_IN = "\x00"
+_parser: Any = importlib.import_module("re._parser")  # Python's own (no typeshed stubs)
+_constants: Any = importlib.import_module("re._constants")
+#: Per non-ASCII character: whether every pattern treats it as it treats the stand-in.
+_INERT: dict[str, bool] = {}
+
+
+def _inert(char: str) -> bool:
+    """A character no pattern of the index can tell from :data:`_SYMBOL_STAND_IN`: not a word
+    character, a digit or a space for Python's ``\\w``, ``\\d``, ``\\s``, without case (so
+    that no caseless literal takes it), and no combining mark (``"İ".lower()`` leaves one after
+    an ASCII ``i``). The index's expressions name only ASCII characters (``same_in_hyperscan``,
+    or escaped ASCII anchors) and never the stand-in, so such a character and the stand-in are
+    taken by the same parts of every expression: negated classes, ``.``, ``\\W``, ``\\S``."""
+    verdict = _INERT.get(char)
+    if verdict is None:
+        verdict = _INERT[char] = not (
+            char.isalnum()
+            or char.isspace()
+            or char == "_"
+            or char.lower() != char
+            or char.upper() != char
+            or unicodedata.category(char).startswith("M")
+        )
+    return verdict
+
+
+def _symbols_as_ascii(text: str) -> str | None:
+    """``text`` with each non-ASCII character replaced by the stand-in (one for one, so every
+    pattern of the index matches the one exactly where it matches the other), or None when one
+    of them is a letter, digit, space or mark (such a text takes the anchor path). Typographic
+    quotes and dashes, arrows and emoji are common in descriptions; without this they sent
+    the whole text down the anchor path and its Python searches."""
+    table: dict[int, str] = {}
+    for char in set(text):
+        if not char.isascii():
+            if not _inert(char):
+                return None
+            table[ord(char)] = _SYMBOL_STAND_IN
+    return text.translate(table)
+
+
+def _names_beyond_ascii_or_stand_in(expression: str) -> bool:
+    """Whether ``expression`` names the stand-in or a non-ASCII character in a literal, a
+    class or a range; True when it cannot be parsed (the stand-in is then not used)."""
+    try:
+        tree = _parser.parse(expression, re.IGNORECASE | re.DOTALL)
+    except (re.error, RecursionError):
+        return True
+    stand_in = ord(_SYMBOL_STAND_IN)
+
+    def walk(nodes: Any) -> bool:
+        for op, value in nodes:
+            if op in (_constants.LITERAL, _constants.NOT_LITERAL) and (value == stand_in or value >= 0x80):
+                return True
+            if op is _constants.IN and walk(value):
+                return True
+            if op is _constants.RANGE and (value[0] <= stand_in <= value[1] or value[1] >= 0x80):
+                return True
+            if op is _constants.SUBPATTERN and walk(value[3]):
+                return True
+            if op is _constants.BRANCH and any(walk(branch) for branch in value[1]):
+                return True
+            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT) and walk(
+                value[2]
+            ):
+                return True
+            if op in (_constants.ASSERT, _constants.ASSERT_NOT) and walk(value[1]):
+                return True
+            if op is _constants.ATOMIC_GROUP and walk(value):
+                return True
+            if op is _constants.GROUPREF_EXISTS and (
+                walk(value[1]) or (value[2] is not None and walk(value[2]))
+            ):
+                return True
+        return False
+
+    return walk(tree)
 
 
 #: The position of the separators' expression in the whole-pattern database.
