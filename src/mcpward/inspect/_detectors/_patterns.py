@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import re
 import unicodedata
@@ -157,16 +158,15 @@ class _WholePatternIndex:
         built = self._native.ready
         if built is None or built.built_for != len(_REGISTRY):
             return None
-        if not text.isascii():
-            mapped = _symbols_as_ascii(text) if built.maps_symbols else None
-            if mapped is None:
-                return None
-            text = mapped
         try:  # one dict operation: safe while another thread clears the answers
             return self._recent[text]
         except KeyError:
             pass
-        fired = built.matcher.fired(text.encode())
+        if text.isascii():
+            data: bytes | None = text.encode()
+        else:
+            data = _symbols_as_ascii(text) if built.maps_symbols else None
+        fired = built.matcher.fired(data) if data is not None else {_SEPARATORS}
         answer = None if _SEPARATORS in fired else built.unanchored | {built.ids[i] for i in fired}
         return self._recent.keep(text, answer)
 
@@ -210,19 +210,28 @@ def _inert(char: str) -> bool:
     return verdict
 
 
-def _symbols_as_ascii(text: str) -> str | None:
-    """``text`` with each non-ASCII character replaced by the stand-in (one for one, so every
-    pattern of the index matches the one exactly where it matches the other), or None when one
-    of them is a letter, digit, space or mark (such a text takes the anchor path). Typographic
-    quotes and dashes, arrows and emoji are common in descriptions; without this they sent
-    the whole text down the anchor path and its Python searches."""
-    table: dict[int, str] = {}
-    for char in set(text):
-        if not char.isascii():
-            if not _inert(char):
-                return None
-            table[ord(char)] = _SYMBOL_STAND_IN
-    return text.translate(table)
+def _symbols_as_ascii(text: str) -> bytes | None:
+    """``text`` in ASCII with each non-ASCII character replaced by the stand-in (one for one,
+    so every pattern of the index matches the one exactly where it matches the other), or None
+    when one of them is a letter, digit, space or mark (such a text takes the anchor path).
+    Typographic quotes and dashes, arrows and emoji are common in descriptions; without this
+    they sent the whole text down the anchor path and its Python searches."""
+    if not all(map(_inert, set(_NON_ASCII.findall(text)))):
+        return None
+    return text.encode("ascii", _STAND_IN_ERRORS)
+
+
+_NON_ASCII = re.compile("[^\\x00-\\x7f]")
+_STAND_IN_ERRORS = "mcpward-symbol-stand-in"
+
+
+def _stand_in(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return _SYMBOL_STAND_IN * (error.end - error.start), error.end
+
+
+codecs.register_error(_STAND_IN_ERRORS, _stand_in)
 
 
 def _names_beyond_ascii_or_stand_in(expression: str) -> bool:
