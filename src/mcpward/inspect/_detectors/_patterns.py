@@ -147,9 +147,8 @@ class _WholePatternIndex:
         if not matcher.native:
             return None  # no native library, a pattern it refuses, or not cached: the anchor path
         held = set(ids)
-        maps_symbols = not any(_names_beyond_ascii_or_stand_in(expression) for expression in expressions)
         return _BuiltIndex(
-            matcher, ids, {e.index for e in registry if e.index not in held}, len(registry), maps_symbols
+            matcher, ids, {e.index for e in registry if e.index not in held}, len(registry), expressions
         )
 
     def possible(self, text: str) -> set[int] | None:
@@ -165,21 +164,29 @@ class _WholePatternIndex:
         if text.isascii():
             data: bytes | None = text.encode()
         else:
-            data = _symbols_as_ascii(text) if built.maps_symbols else None
+            data = _symbols_as_ascii(text) if built.maps_symbols() else None
         fired = built.matcher.fired(data) if data is not None else {_SEPARATORS}
         answer = None if _SEPARATORS in fired else built.unanchored | {built.ids[i] for i in fired}
         return self._recent.keep(text, answer)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _BuiltIndex:
     matcher: MultiMatcher
     ids: list[int]  # per expression: its pattern (-1: the separators)
     unanchored: set[int]
     built_for: int  # how many patterns were registered
-    #: Whether no expression names :data:`_SYMBOL_STAND_IN` or a non-ASCII character, so that
-    #: the stand-in may take the place of non-ASCII symbols (:func:`_symbols_as_ascii`).
-    maps_symbols: bool
+    expressions: list[str]
+    #: See :meth:`maps_symbols`; worked out at the first non-ASCII text (parsing every
+    #: expression costs more than most inspections of a few tools).
+    _maps_symbols: bool | None = None
+
+    def maps_symbols(self) -> bool:
+        """Whether no expression names :data:`_SYMBOL_STAND_IN` or a non-ASCII character, so
+        that the stand-in may take the place of non-ASCII symbols (:func:`_symbols_as_ascii`)."""
+        if self._maps_symbols is None:
+            self._maps_symbols = not any(map(_names_beyond_ascii_or_stand_in, self.expressions))
+        return self._maps_symbols
 
 
 #: The ASCII character that stands for a non-ASCII symbol in the index's pass.
