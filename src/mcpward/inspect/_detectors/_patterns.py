@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import codecs
-import importlib
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mcpward._multimatch import MultiMatcher, NativeBuild
 from mcpward.inspect.interface import Hit, SurfaceItem
@@ -147,9 +146,19 @@ class _WholePatternIndex:
         if not matcher.native:
             return None  # no native library, a pattern it refuses, or not cached: the anchor path
         held = set(ids)
-        return _BuiltIndex(
-            matcher, ids, {e.index for e in registry if e.index not in held}, len(registry), expressions
+        # The whole patterns name only ASCII characters (same_in_hyperscan), the anchors are
+        # escaped literals: what is left to rule out is a mention of the stand-in.
+        maps_symbols = all(
+            expression.isascii() and not _may_name_stand_in(expression) for expression in expressions
         )
+        return _BuiltIndex(
+            matcher, ids, {e.index for e in registry if e.index not in held}, len(registry), maps_symbols
+        )
+
+    @property
+    def ready(self) -> object:
+        """What is built (None before)."""
+        return self._native.ready
 
     def possible(self, text: str) -> set[int] | None:
         """The patterns that may match ``text`` (exactly those that do, for the patterns the
@@ -164,35 +173,24 @@ class _WholePatternIndex:
         if text.isascii():
             data: bytes | None = text.encode()
         else:
-            data = _symbols_as_ascii(text) if built.maps_symbols() else None
+            data = _symbols_as_ascii(text) if built.maps_symbols else None
         fired = built.matcher.fired(data) if data is not None else {_SEPARATORS}
         answer = None if _SEPARATORS in fired else built.unanchored | {built.ids[i] for i in fired}
         return self._recent.keep(text, answer)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _BuiltIndex:
     matcher: MultiMatcher
     ids: list[int]  # per expression: its pattern (-1: the separators)
     unanchored: set[int]
     built_for: int  # how many patterns were registered
-    expressions: list[str]
-    #: See :meth:`maps_symbols`; worked out at the first non-ASCII text (parsing every
-    #: expression costs more than most inspections of a few tools).
-    _maps_symbols: bool | None = None
-
-    def maps_symbols(self) -> bool:
-        """Whether no expression names :data:`_SYMBOL_STAND_IN` or a non-ASCII character, so
-        that the stand-in may take the place of non-ASCII symbols (:func:`_symbols_as_ascii`)."""
-        if self._maps_symbols is None:
-            self._maps_symbols = not any(map(_names_beyond_ascii_or_stand_in, self.expressions))
-        return self._maps_symbols
+    #: Whether the stand-in may take the place of non-ASCII symbols (:func:`_symbols_as_ascii`).
+    maps_symbols: bool
 
 
 #: The ASCII character that stands for a non-ASCII symbol in the index's pass.
 _SYMBOL_STAND_IN = "\x00"
-_parser: Any = importlib.import_module("re._parser")  # Python's own (no typeshed stubs)
-_constants: Any = importlib.import_module("re._constants")
 #: Per non-ASCII character: whether every pattern treats it as it treats the stand-in.
 _INERT: dict[str, bool] = {}
 
@@ -241,42 +239,15 @@ def _stand_in(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_STAND_IN_ERRORS, _stand_in)
 
 
-def _names_beyond_ascii_or_stand_in(expression: str) -> bool:
-    """Whether ``expression`` names the stand-in or a non-ASCII character in a literal, a
-    class or a range; True when it cannot be parsed (the stand-in is then not used)."""
-    try:
-        tree = _parser.parse(expression, re.IGNORECASE | re.DOTALL)
-    except (re.error, RecursionError):
-        return True
-    stand_in = ord(_SYMBOL_STAND_IN)
+#: Every way a pattern can name the character 0: the character itself, or an escape of it
+#: (hexadecimal, octal, Unicode, by name); over-cautious (an escaped backslash before a 0 counts too).
+_NAMES_STAND_IN = re.compile(r"\x00|\\(?:x00|0|u0000|U00000000|N\{)")
 
-    def walk(nodes: Any) -> bool:
-        for op, value in nodes:
-            if op in (_constants.LITERAL, _constants.NOT_LITERAL) and (value == stand_in or value >= 0x80):
-                return True
-            if op is _constants.IN and walk(value):
-                return True
-            if op is _constants.RANGE and (value[0] <= stand_in <= value[1] or value[1] >= 0x80):
-                return True
-            if op is _constants.SUBPATTERN and walk(value[3]):
-                return True
-            if op is _constants.BRANCH and any(walk(branch) for branch in value[1]):
-                return True
-            if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT) and walk(
-                value[2]
-            ):
-                return True
-            if op in (_constants.ASSERT, _constants.ASSERT_NOT) and walk(value[1]):
-                return True
-            if op is _constants.ATOMIC_GROUP and walk(value):
-                return True
-            if op is _constants.GROUPREF_EXISTS and (
-                walk(value[1]) or (value[2] is not None and walk(value[2]))
-            ):
-                return True
-        return False
 
-    return walk(tree)
+def _may_name_stand_in(expression: str) -> bool:
+    """Whether ``expression`` may name :data:`_SYMBOL_STAND_IN` (a look at its text: parsing
+    every expression in every process costs more than a small inspection)."""
+    return _NAMES_STAND_IN.search(expression) is not None
 
 
 #: The position of the separators' expression in the whole-pattern database.
@@ -285,15 +256,23 @@ _SEPARATORS = 0
 WHOLE_PATTERNS = _WholePatternIndex()
 
 
-def candidates(patterns: tuple[Pattern, ...], lowered: str) -> Iterator[Pattern]:
+#: The last answer of :func:`candidates`: (text, index it came from, patterns registered, answer).
+#: Each detector asks about the same text object in turn (ten questions per tool); one
+#: identity test answers the nine after the first. One tuple, swapped whole: thread-safe.
+_last_answer: tuple[str | None, object, int, set[int]] = (None, None, 0, set())
+
+
+def candidates(patterns: tuple[Pattern, ...], lowered: str) -> list[Pattern]:
     """The patterns that may match ``lowered`` (exactly those that do, for most patterns,
-    where the whole-pattern index is ready and the text is ASCII)."""
-    possible = WHOLE_PATTERNS.possible(lowered)
-    if possible is None:
-        possible = _ANCHORS.possible(lowered)
-    for entry in patterns:
-        if entry.index in possible:
-            yield entry
+    where the whole-pattern index is ready and the text is ASCII or its only non-ASCII
+    characters are symbols)."""
+    global _last_answer
+    text, index, registered, possible = _last_answer
+    if text is not lowered or index is not WHOLE_PATTERNS.ready or registered != len(_REGISTRY):
+        answer = WHOLE_PATTERNS.possible(lowered)
+        possible = _ANCHORS.possible(lowered) if answer is None else answer
+        _last_answer = (lowered, WHOLE_PATTERNS.ready, len(_REGISTRY), possible)
+    return [entry for entry in patterns if entry.index in possible]
 
 
 def match_patterns(
