@@ -135,6 +135,8 @@ class _WholePatternIndex:
         for entry in registry:
             if entry.indexed and same_in_hyperscan(entry.regex.pattern):
                 expressions.append(entry.regex.pattern)
+            elif entry.indexed and (trigger := _superset(entry.regex.pattern)) is not None:
+                expressions.append(trigger)  # fires almost only where the pattern matches
             elif entry.anchors:
                 expressions.append("|".join(re.escape(anchor) for anchor in entry.anchors))
             else:
@@ -147,7 +149,9 @@ class _WholePatternIndex:
             return None  # no native library, a pattern it refuses, or not cached: the anchor path
         held = set(ids)
         # The whole patterns name only ASCII characters (same_in_hyperscan), the anchors are
-        # escaped literals: what is left to rule out is a mention of the stand-in.
+        # escaped literals, the supersets take a non-ASCII character's bytes only where the
+        # pattern takes a word or space character (which a symbol is not) and take every byte
+        # a negated set does not name: what is left to rule out is a mention of the stand-in.
         maps_symbols = all(
             expression.isascii() and not _may_name_stand_in(expression) for expression in expressions
         )
@@ -177,6 +181,18 @@ class _WholePatternIndex:
         fired = built.matcher.fired(data) if data is not None else {_SEPARATORS}
         answer = None if _SEPARATORS in fired else built.unanchored | {built.ids[i] for i in fired}
         return self._recent.keep(text, answer)
+
+
+def _superset(pattern: str) -> str | None:
+    """An expression that matches wherever ``pattern`` does (its look-arounds dropped, its
+    bounds widened: :func:`mcpward._trigger.derived_trigger`), for a pattern Hyperscan cannot
+    take as written; None where none can be derived. Its anchors fire on common words ("use",
+    "key", "must"), and each firing cost a Python search. Python's ``.`` under DOTALL takes a
+    newline, the derived ``[^\\n]`` does not: a pattern with one keeps its anchors."""
+    from mcpward._trigger import derived_trigger
+
+    trigger = derived_trigger(pattern, True)
+    return None if trigger is None or "[^\\n]" in trigger else trigger
 
 
 @dataclass(frozen=True, slots=True)
