@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from mcpward._multimatch import MultiMatcher, NativeBuild
@@ -207,10 +208,10 @@ class _BuiltIndex:
 
 #: The ASCII character that stands for a non-ASCII symbol in the index's pass.
 _SYMBOL_STAND_IN = "\x00"
+
+
 #: Per non-ASCII character: whether every pattern treats it as it treats the stand-in.
-_INERT: dict[str, bool] = {}
-
-
+@lru_cache(maxsize=4096)  # bounded: a hostile text may hold a million distinct characters
 def _inert(char: str) -> bool:
     """A character no pattern of the index can tell from :data:`_SYMBOL_STAND_IN`: not a word
     character, a digit or a space for Python's ``\\w``, ``\\d``, ``\\s``, without case (so
@@ -218,17 +219,14 @@ def _inert(char: str) -> bool:
     an ASCII ``i``). The index's expressions name only ASCII characters (``same_in_hyperscan``,
     or escaped ASCII anchors) and never the stand-in, so such a character and the stand-in are
     taken by the same parts of every expression: negated classes, ``.``, ``\\W``, ``\\S``."""
-    verdict = _INERT.get(char)
-    if verdict is None:
-        verdict = _INERT[char] = not (
-            char.isalnum()
-            or char.isspace()
-            or char == "_"
-            or char.lower() != char
-            or char.upper() != char
-            or unicodedata.category(char).startswith("M")
-        )
-    return verdict
+    return not (
+        char.isalnum()
+        or char.isspace()
+        or char == "_"
+        or char.lower() != char
+        or char.upper() != char
+        or unicodedata.category(char).startswith("M")
+    )
 
 
 def _symbols_as_ascii(text: str) -> bytes | None:
@@ -237,12 +235,15 @@ def _symbols_as_ascii(text: str) -> bytes | None:
     when one of them is a letter, digit, space or mark (such a text takes the anchor path).
     Typographic quotes and dashes, arrows and emoji are common in descriptions; without this
     they sent the whole text down the anchor path and its Python searches."""
-    if not all(map(_inert, set(_NON_ASCII.findall(text)))):
-        return None
+    # Runs of non-ASCII characters, not one string per character: memory stays within the
+    # text's size however long it is.
+    for run in _NON_ASCII.findall(text):
+        if not all(map(_inert, set(run))):
+            return None
     return text.encode("ascii", _STAND_IN_ERRORS)
 
 
-_NON_ASCII = re.compile("[^\\x00-\\x7f]")
+_NON_ASCII = re.compile("[^\\x00-\\x7f]+")
 _STAND_IN_ERRORS = "mcpward-symbol-stand-in"
 
 
