@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -83,6 +84,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
+    parser.add_argument(
+        "--speed-only", action="store_true", help="time the 10,000 tools only (no detection figures)"
+    )
     parser.add_argument("--show-misses", action="store_true", help="print undetected malicious tools")
     parser.add_argument(
         "--cisco",
@@ -92,6 +96,9 @@ def main() -> None:
     args = parser.parse_args()
     cisco = _rows(args.corpora / "tool_descriptions_cisco_remote.jsonl")
     docker = _rows(args.corpora / "tool_descriptions_docker_registry_benign.jsonl")
+    if args.speed_only:
+        _speed(docker)
+        return
     print(
         "Rules alone, in-corpus (figures on sources left out, scorer included, are "
         "bench/inspect_generalisation.py's):"
@@ -121,6 +128,10 @@ def main() -> None:
         for mark, row in zip(marks, cisco, strict=True):
             if not mark and row["label"] == "malicious":
                 print("  missed:", row["description"][:120])
+    _speed(docker)
+
+
+def _speed(docker: list[dict[str, Any]]) -> None:
     tools = [
         _tool(docker[i % len(docker)]) | {"name": f"{docker[i % len(docker)]['tool_name']}_{i}"}
         for i in range(10_000)
@@ -159,23 +170,32 @@ def main() -> None:
         _time_command("10,000 tools, against their pins", single)
 
 
-def _command(arguments: list[str]) -> float:
+def _command(arguments: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the command and its forked workers)."""
     mcpward = shutil.which("mcpward") or str(Path(sys.executable).with_name("mcpward"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([mcpward, "inspect", *arguments, "-f", "json", "-o", os.devnull], check=True, env=env)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime)
 
 
 def _time_command(title: str, arguments: list[str]) -> None:
     """The median of five runs of the whole command (after one warm-up): one run on a 2-core
-    machine is noisy."""
+    machine is noisy. CPU seconds beside wall time: on a shared machine the wall time carries
+    the other jobs' load, the CPU time much less so."""
     _command(arguments)
-    runs = sorted(_command(arguments) for _ in range(5))
+    runs = [_command(arguments) for _ in range(5)]
+    walls = sorted(wall for wall, _ in runs)
+    cpus = sorted(cpu for _, cpu in runs)
     print(
-        f"mcpward inspect, {title} (whole command): median {runs[2] * 1000:.0f} ms, "
-        f"{10_000 / runs[2]:,.0f} tools per second "
-        f"(fastest {runs[0] * 1000:.0f} ms, slowest {runs[-1] * 1000:.0f} ms, of 5 runs)"
+        f"mcpward inspect, {title} (whole command): median {walls[2] * 1000:.0f} ms, "
+        f"{10_000 / walls[2]:,.0f} tools per second "
+        f"(fastest {walls[0] * 1000:.0f} ms, slowest {walls[-1] * 1000:.0f} ms, of 5 runs); "
+        f"CPU user+system median {cpus[2] * 1000:.0f} ms (least {cpus[0] * 1000:.0f} ms); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 

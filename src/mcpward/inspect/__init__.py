@@ -11,18 +11,18 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
 from mcpward._fork import default_workers, fork_map
+from mcpward._lazy import lazy_attributes
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, compare, pin_record, signature
-from mcpward.inspect._results import ResultsError, inspect_results, result_texts
 from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import (
     INSTRUCTIONS_NAME,
@@ -34,8 +34,24 @@ from mcpward.inspect._surface import (
     tools_from_document,
 )
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
-from mcpward.inspect.untrusted import ContentFinding, check_content
 from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
+
+if TYPE_CHECKING:
+    from mcpward.inspect._results import ResultsError, inspect_results, result_texts
+    from mcpward.inspect.untrusted import ContentFinding, check_content
+
+#: Exported, imported at the first use: the check of untrusted content compiles its rules when
+#: imported (about 75 ms), which a look at tools files never needs.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "ContentFinding": ("mcpward.inspect.untrusted", "ContentFinding"),
+        "check_content": ("mcpward.inspect.untrusted", "check_content"),
+        "ResultsError": ("mcpward.inspect._results", "ResultsError"),
+        "inspect_results": ("mcpward.inspect._results", "inspect_results"),
+        "result_texts": ("mcpward.inspect._results", "result_texts"),
+    },
+)
 
 __all__ = [
     "Change",

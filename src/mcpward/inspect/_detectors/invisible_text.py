@@ -103,7 +103,9 @@ class InvisibleText(Detector):
         looks = _names_by_look(context)
         if not looks:
             return
-        for server, name in looks.get(skeleton(item.name), ()):
+        known: dict[str, str] = context.derived.get("invisible_text.skeletons", {})
+        mine = known.get(item.name)
+        for server, name in looks.get(skeleton(item.name) if mine is None else mine, ()):
             if server != item.server and name != item.name and not _same_words(name, item.name):
                 yield Hit(
                     "lookalike-tool-name",
@@ -136,12 +138,17 @@ def _names_by_look(context: InspectionContext) -> dict[str, list[tuple[str, str]
     tools (thousands of tools on several servers made that quadratic). Empty with one server."""
     if "invisible_text.looks" not in context.derived:
         looks: dict[str, list[tuple[str, str]]] = {}
+        # Each name's skeleton, kept: every tool's own name is among them (one computation each).
+        skeletons: dict[str, str] = {}
         if len(context.tool_names) > 1:
             for server, names in context.tool_names.items():
                 for name in names:
-                    looks.setdefault(skeleton(name), []).append((server, name))
+                    if name not in skeletons:
+                        skeletons[name] = skeleton(name)
+                    looks.setdefault(skeletons[name], []).append((server, name))
             for owners in looks.values():
                 owners.sort()
+        context.derived["invisible_text.skeletons"] = skeletons
         context.derived["invisible_text.looks"] = looks
     found: dict[str, list[tuple[str, str]]] = context.derived["invisible_text.looks"]
     return found

@@ -107,6 +107,10 @@ class Shadowing(Detector):
         if not owners:
             return
         text = "\n".join(f.text for f in item.fields if f.path != "name")
+        # Most texts name no other server's tool: one pass over the distinct tokens settles it
+        # before the pass that looks at each mention in order.
+        if all(item.server in owners[name] for name in owners.keys() & set(_TOKEN.findall(text))):
+            return
         for match in _TOKEN.finditer(text):
             name = match.group(0)
             servers = owners.get(name)
