@@ -58,6 +58,8 @@ command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
 [servers.pooled]
 command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
 shared_pool = 2
+[servers.changing]
+command = ["{sys.executable}", "{SERVERS / "changing_server.py"}"]
 [servers.elicit]
 command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
 """,
@@ -389,3 +391,48 @@ def test_each_session_revision_is_served_beside_2026_07_28(gateway: tuple[str, P
     answered = httpx.post(f"{base}/servers/weather/mcp", json=call, headers=session, timeout=30).json()
     assert "result" in answered, answered
     assert answered["result"]["content"][0]["text"] == "Sunny in Oslo ghp_****"
+
+
+def test_a_list_change_reaches_subscribers_and_the_changed_tool_is_withheld(
+    gateway: tuple[str, Path],
+) -> None:
+    """``subscriptions/listen``: the acknowledgement names what is honoured (list changes, not
+    resource updates), the server's ``tools/list_changed`` arrives tagged with the
+    subscription, and the gateway lists the tools again before the next call: the tool whose
+    description changed after it was pinned is withheld and its call refused (a rug pull
+    through a live notification)."""
+    base, _ = gateway
+    lookup = _call("lookup", {"word": "gateway"})
+    assert "definition" in _post(base, "changing", lookup, **_standard(lookup, "lookup")).text
+    listen = {"jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen", "params": {"_meta": META,
+              "notifications": {"toolsListChanged": True, "resourceSubscriptions": ["file:///etc/hosts"]}}}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "Accept": "application/json, text/event-stream",
+        **_standard(listen),
+    }
+    import json
+
+    with httpx.stream(
+        "POST", f"{base}/servers/changing/mcp", json=listen, headers=headers, timeout=20
+    ) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = (json.loads(line[5:]) for line in stream.iter_lines() if line.startswith("data:"))
+        ack = next(events)
+        assert ack["method"] == "notifications/subscriptions/acknowledged"
+        assert ack["params"]["notifications"] == {"toolsListChanged": True}
+        assert ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
+        poison = _call("poison", {})
+        assert "updated" in _post(base, "changing", poison, **_standard(poison, "poison")).text
+        changed = next(events)
+        assert changed["method"] == "notifications/tools/list_changed"
+        assert changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
+    refused = _post(base, "changing", lookup, **_standard(lookup, "lookup")).json()
+    # Refused for the change itself (the gateway listed again), not for want of a listing.
+    assert "changed since it was approved" in refused["error"]["message"], refused
+    listing = {"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": {"_meta": META}}
+    names = [
+        tool["name"]
+        for tool in _post(base, "changing", listing, **_standard(listing)).json()["result"]["tools"]
+    ]
+    assert "lookup" not in names and "poison" in names

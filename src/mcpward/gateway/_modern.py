@@ -47,6 +47,13 @@ META_VERSION = "io.modelcontextprotocol/protocolVersion"
 META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo"
 META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
 META_SERVER_INFO = "io.modelcontextprotocol/serverInfo"
+META_SUBSCRIPTION = "io.modelcontextprotocol/subscriptionId"
+#: The list-change notifications a ``subscriptions/listen`` filter can ask for, by its field.
+LIST_CHANGED = {
+    "notifications/tools/list_changed": "toolsListChanged",
+    "notifications/prompts/list_changed": "promptsListChanged",
+    "notifications/resources/list_changed": "resourcesListChanged",
+}
 
 #: Methods whose ``params.name`` (or ``params.uri``) the ``Mcp-Name`` header mirrors.
 _NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
@@ -191,6 +198,8 @@ class UpstreamView:
     """What the gateway learnt of a server in its upstream session's handshake and tool list."""
 
     initialize: dict[str, Any] = field(default_factory=dict)
+    #: The server said its tools changed since they were last listed.
+    stale: bool = False
     #: Per tool: its x-mcp-header markings, or why the tool is invalid.
     markings: dict[str, dict[str, tuple[str, ...]] | str] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)

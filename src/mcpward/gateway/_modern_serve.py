@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from mcpward.gateway import _modern
 from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading
@@ -33,6 +33,9 @@ class _Member:
     session: HttpSession
     view: _modern.UpstreamView
     busy: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: What the server asks the client mid-call, for the call in flight (see ``_pump``).
+    asked: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=64))
+    pump: asyncio.Task[None] | None = None
 
 
 class _ModernSessions:
@@ -51,17 +54,22 @@ class _ModernSessions:
         self._freed: dict[tuple[str, str], asyncio.Event] = {}
         #: Calls waiting for the client's retry, by the requestState given to the client.
         self._pending: dict[str, _Pending] = {}
+        #: Open ``subscriptions/listen`` streams, by the pool whose notifications they carry.
+        self._listeners: dict[tuple[str, str], set[_Listener]] = {}
         self._ids = itertools.count(1)
 
     def upstream_id(self) -> str:
         return f"mcpward-{next(self._ids)}"
+
+    def _key(self, name: str, caller: Caller) -> tuple[str, str]:
+        return ("*" if self._table.servers[name].shared_pool else caller.key, name)
 
     async def acquire(self, name: str, caller: Caller, client_info: Any) -> _Member | Response:
         """A member of the pool for this client and server, its ``busy`` lock held: a free one,
         a new one while the pool has room, or the first one freed (up to twice the call
         timeout: a call waiting for its client's retry holds a member that long at most)."""
         size = self._table.servers[name].shared_pool
-        key = ("*" if size else caller.key, name)
+        key = self._key(name, caller)
         freed = self._freed.setdefault(key, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
         while True:
@@ -78,6 +86,7 @@ class _ModernSessions:
                         )
                         if isinstance(opened, Response):
                             return opened
+                        opened.pump = asyncio.ensure_future(self._pump(key, opened))
                         await opened.busy.acquire()
                         self._pools[key].append(opened)
                         return self._for(opened, caller)
@@ -91,8 +100,29 @@ class _ModernSessions:
 
     def release(self, name: str, caller: Caller, member: _Member) -> None:
         member.busy.release()
-        key = ("*" if self._table.servers[name].shared_pool else caller.key, name)
-        self._freed.setdefault(key, asyncio.Event()).set()
+        self._freed.setdefault(self._key(name, caller), asyncio.Event()).set()
+
+    async def _pump(self, key: tuple[str, str], member: _Member) -> None:
+        """What the server sends of its own, judged and recorded by the session's relay: its
+        requests go to the call in flight, its list changes to the pool's listeners (and the
+        member lists its tools again before its next call, so the pins judge the new list)."""
+        session = member.session
+        while self._table.alive(session):
+            try:
+                data = await session.next_unasked(timeout=5)
+                message = orjson.loads(data)
+            except (TimeoutError, orjson.JSONDecodeError):
+                continue
+            if not isinstance(message, dict):
+                continue
+            if "id" in message and "method" in message:
+                with contextlib.suppress(asyncio.QueueFull):
+                    member.asked.put_nowait(message)
+            elif message.get("method") in _modern.LIST_CHANGED:
+                member.view.stale = True
+                for listener in list(self._listeners.get(key, ())):
+                    with contextlib.suppress(asyncio.QueueFull):  # a stream not read drops them
+                        listener.queue.put_nowait(message)
 
     @staticmethod
     def _for(member: _Member, caller: Caller) -> _Member:
@@ -100,6 +130,13 @@ class _ModernSessions:
         member.session.session.client = caller.name
         member.session.owner = caller.key
         return member
+
+    async def _fresh(self, member: _Member) -> None:
+        """A member whose server said its tools changed lists them again before its next call:
+        the pins judge the new list (a changed tool withheld) whichever client calls next."""
+        if member.view.stale or not member.session.session.tools_listed:
+            member.view.stale = False
+            member.view.learn_tools((await self._ask(member.session, "tools/list", {})).get("result"))
 
     async def _open(self, name: str, caller: Caller, client_info: Any) -> _Member | Response:
         started = await self._table.open(name, caller)
@@ -155,13 +192,15 @@ class _ModernSessions:
         if "id" not in message:
             return Response(status_code=202)  # this revision defines no client notification over HTTP
         method = str(message.get("method"))
-        if _modern.removed(method) or method == "subscriptions/listen":
+        if _modern.removed(method):
             why = f"{method} is not served under {version}"
             return _modern_refusal(404, request_id, _modern.METHOD_NOT_FOUND, why)
         given = message.get("params")
         params: dict[str, Any] = given if isinstance(given, dict) else {}
         given = params.get("_meta")
         meta: dict[str, Any] = given if isinstance(given, dict) else {}
+        if method == "subscriptions/listen":
+            return await self._listen(name, caller, request_id, params, meta)
         subject = params.get("uri") if method == "resources/read" else params.get("name")
         state = params.get("requestState")
         if state is not None:  # a retry that carries the client's answers
@@ -186,6 +225,11 @@ class _ModernSessions:
             if isinstance(acquired, Response):
                 return acquired
             member = acquired
+            try:
+                await self._fresh(member)
+            except (ServerNotReading, orjson.JSONDecodeError) as exc:
+                self.release(name, caller, member)
+                return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {exc}")
             refused = self._refused(request, method, params, member.view, request_id)
             if refused is not None:
                 self.release(name, caller, member)
@@ -198,7 +242,7 @@ class _ModernSessions:
         session, view = member.session, member.view
         session.last_used = self._table.clock()
         declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
-        followed = await self._follow(session, call, declared if isinstance(declared, dict) else {})
+        followed = await self._follow(member, call, declared if isinstance(declared, dict) else {})
         if isinstance(followed, dict):  # the server asks the client something: a round trip
             token = secrets.token_urlsafe(24)
             expiry = asyncio.get_running_loop().call_later(self._call_timeout, self._abandon, token, name)
@@ -224,6 +268,53 @@ class _ModernSessions:
             reply["result"] = _modern.modern_result(method, result, view)
         return _modern_answer(reply)
 
+    async def _listen(
+        self, name: str, caller: Caller, request_id: Any, params: dict[str, Any], meta: dict[str, Any]
+    ) -> Response:
+        """``subscriptions/listen``: an SSE stream of the list changes the client asked for,
+        from the server its requests go to (started if need be), each as the relay judged and
+        recorded it. Resource updates (``resources/subscribe`` upstream) are not offered: the
+        acknowledgement says which of the asked-for kinds are honoured."""
+        given = params.get("notifications")
+        asked: dict[str, Any] = given if isinstance(given, dict) else {}
+        agreed = {kind: True for kind in _modern.LIST_CHANGED.values() if asked.get(kind) is True}
+        key = self._key(name, caller)
+        if sum(1 for listener in self._listeners.get(key, ()) if listener.owner == caller.key) >= _LISTENS:
+            why = f"at most {_LISTENS} open subscriptions per client"
+            return _modern_refusal(429, request_id, BLOCKED, why)
+        acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
+        if isinstance(acquired, Response):
+            return acquired
+        self.release(name, caller, acquired)  # the server runs; its notifications reach the pump
+        listener = _Listener(caller.key)
+        self._listeners.setdefault(key, set()).add(listener)
+        subscription = {_modern.META_SUBSCRIPTION: request_id}
+
+        def event(message: dict[str, Any]) -> bytes:
+            return b"event: message\ndata: " + orjson.dumps(message) + b"\n\n"
+
+        async def stream() -> Any:
+            try:
+                ack = {"_meta": subscription, "notifications": agreed}
+                method = "notifications/subscriptions/acknowledged"
+                yield event({"jsonrpc": "2.0", "method": method, "params": ack})
+                while True:
+                    try:
+                        message = await asyncio.wait_for(listener.queue.get(), timeout=15)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    if not agreed.get(_modern.LIST_CHANGED.get(str(message.get("method")), "")):
+                        continue
+                    given = message.get("params")
+                    carried = {**(given if isinstance(given, dict) else {}), "_meta": subscription}
+                    yield event({"jsonrpc": "2.0", "method": message["method"], "params": carried})
+            finally:
+                self._listeners.get(key, set()).discard(listener)
+
+        headers = {"X-Accel-Buffering": "no"}  # no proxy holds the stream's events back
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
     @staticmethod
     def _refused(
         request: Request, method: str, params: dict[str, Any], view: _modern.UpstreamView, request_id: Any
@@ -246,34 +337,26 @@ class _ModernSessions:
 
     async def _follow(
         self,
-        session: HttpSession,
+        member: _Member,
         call: asyncio.Future[bytes | None],
         capabilities: dict[str, Any],
     ) -> bytes | dict[Any, dict[str, Any]] | ServerNotReading | None:
         """The call's answer; or, when the server asks the client something first (judged and
         recorded by the session's relay as any server request), those requests by their
         upstream id, the call still in flight (its member still busy) for the retry."""
+        session = member.session
         while True:
-            asked: asyncio.Future[Any] = asyncio.ensure_future(
-                session.next_unasked(timeout=self._call_timeout)
-            )
-            await asyncio.wait([call, asked], return_when=asyncio.FIRST_COMPLETED)
+            asked: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(member.asked.get())
+            waited: list[asyncio.Future[Any]] = [call, asked]
+            await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
             if call.done():
-                asked.cancel()
+                if not asked.cancel() and asked.done():
+                    member.asked.put_nowait(asked.result())  # not this call's: kept for the next
                 try:
                     return call.result()
                 except ServerNotReading as exc:
                     return exc
-            try:
-                data = asked.result()
-            except TimeoutError:
-                continue
-            try:
-                message = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                continue
-            if not isinstance(message, dict) or "id" not in message or "method" not in message:
-                continue  # a notification: a JSON answer has no stream to carry it
+            message = asked.result()
             needed = _ASKED_NEEDS.get(str(message["method"]))
             if needed is None or needed not in capabilities:
                 why = f"the client did not declare {needed or message['method']} for this request"
@@ -314,6 +397,17 @@ class _ModernSessions:
         session.tasks.add(task := asyncio.ensure_future(end()))
         task.add_done_callback(session.tasks.discard)
 
+
+@dataclass(eq=False, slots=True)
+class _Listener:
+    """One open ``subscriptions/listen`` stream: what it has yet to send, and whose it is."""
+
+    owner: str
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
+
+
+#: Open subscriptions per client and server (each an open stream).
+_LISTENS = 8
 
 #: What a client must declare (per request) for the gateway to pass a server's request on.
 _ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
