@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mcpward.inspect._untrusted._check import check_text
+from mcpward.inspect._untrusted._check import LIMIT, check_text
 from mcpward.model import Severity
 
 __all__ = ["FAMILIES", "ContentFinding", "check_content"]
@@ -44,12 +44,26 @@ class ContentFinding:
 
 
 def check_content(texts: Sequence[str]) -> list[ContentFinding]:
-    """Findings in each of ``texts`` (by index), worst first within a text's position order.
-    Texts that are not strings are skipped; each text is read up to its first 262,144 characters."""
+    """Findings in each of ``texts`` (by index), in position order within a text. Texts that
+    are not strings are skipped. A text longer than the check's window (262,144 characters) is
+    read whole, in windows that overlap by 2,000 characters (an order longer than that is not
+    one sentence): the model reads past the first window, and an order placed there once
+    passed unread. Time stays linear in the text's length."""
     findings: list[ContentFinding] = []
     for index, text in enumerate(texts):
         if not isinstance(text, str) or not text:
             continue
-        for hit in check_text(text):
-            findings.append(ContentFinding(hit.family, hit.severity, index, hit.start, hit.end, hit.evidence))
+        seen: set[tuple[str, int]] = set()
+        for offset in range(0, len(text), _WINDOW - _OVERLAP):
+            for hit in check_text(text[offset : offset + _WINDOW]):
+                start, end = hit.start + offset, hit.end + offset
+                if (hit.family, start) not in seen:  # found again in the overlap
+                    seen.add((hit.family, start))
+                    findings.append(ContentFinding(hit.family, hit.severity, index, start, end, hit.evidence))
+            if offset + _WINDOW >= len(text):
+                break
     return findings
+
+
+_WINDOW = LIMIT
+_OVERLAP = 2_000

@@ -293,12 +293,16 @@ def _truncated(value: Any) -> Any:
     return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}
 
 
-def _strings(value: Any, limit: int = 50) -> list[str]:
-    """The strings of a JSON value (its leaves, at most ``limit``), for the injection check of
-    messages with no fixed shape (errors, sampling and elicitation requests, notifications)."""
+def _strings(value: Any, apart: int = 50) -> list[str]:
+    """The strings of a JSON value (all its leaves: the model reads all of them), for the
+    injection check of messages with no fixed shape (resource reads, prompts, errors, sampling
+    and elicitation requests, notifications, a task's deferred result). Up to ``apart`` leaves
+    are checked one by one (a finding names its string); past that they are joined into one
+    text, so that many small strings cost one linear pass, not a pass each. The message's
+    size bounds the work (``max_message``); a cap on the count let an order hide in the 51st."""
     found: list[str] = []
     stack = [value]
-    while stack and len(found) < limit:
+    while stack:
         item = stack.pop()
         if isinstance(item, str):
             found.append(item)
@@ -306,4 +310,4 @@ def _strings(value: Any, limit: int = 50) -> list[str]:
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, list):
             stack.extend(reversed(item))
-    return found
+    return found if len(found) <= apart else ["\n".join(found)]
