@@ -86,7 +86,9 @@ def fit(train_set: list[Prepared], calibration: list[Prepared]) -> Classifier:
             if p.example.label:
                 continue
             signalled = [f for f in p.windows if _signalled(f)]
-            worst = sorted(signalled, key=model.logit, reverse=True)[:HARD_NEGATIVES]
+            # Scores rounded: a set's order (the hash seed's) moves a sum in its last bits, and
+            # windows of equal score must be taken in the text's order, or runs differ.
+            worst = sorted(signalled, key=lambda f: -round(model.logit(f), 9))[:HARD_NEGATIVES]
             known = p.training + mined.get(number, [])
             mined.setdefault(number, []).extend(f for f in worst if f not in known)
         model = _fit_once(train_set, calibration, mined)
