@@ -39,6 +39,9 @@ EPOCHS = 10
 MIN_SOURCES = 2
 #: Windows of one benign text used in training (first, last and evenly between).
 NEGATIVE_WINDOWS = 4
+#: Rounds of hard-negative mining, and the windows each benign training text adds per round.
+MINING_ROUNDS = 2
+HARD_NEGATIVES = 2
 
 
 @dataclass
@@ -73,11 +76,37 @@ def prepare(examples: list[Example]) -> list[Prepared]:
 
 
 def fit(train_set: list[Prepared], calibration: list[Prepared]) -> Classifier:
+    """Train, then train again with each benign text's windows that the model scores highest
+    (hard negatives, ``MINING_ROUNDS`` times): the check scores a text as its worst window, and
+    the evenly spaced windows trained on first are rarely a benign text's worst one."""
+    mined: dict[int, list[set[str]]] = {}
+    model = _fit_once(train_set, calibration, mined)
+    for _ in range(MINING_ROUNDS):
+        for number, p in enumerate(train_set):
+            if p.example.label:
+                continue
+            signalled = [f for f in p.windows if _signalled(f)]
+            # Scores rounded: a set's order (the hash seed's) moves a sum in its last bits, and
+            # windows of equal score must be taken in the text's order, or runs differ.
+            worst = sorted(signalled, key=lambda f: -round(model.logit(f), 9))[:HARD_NEGATIVES]
+            known = p.training + mined.get(number, [])
+            mined.setdefault(number, []).extend(f for f in worst if f not in known)
+        model = _fit_once(train_set, calibration, mined)
+    return model
+
+
+def _signalled(features: set[str]) -> bool:
+    return any(x.startswith("rule:") for x in features)
+
+
+def _fit_once(
+    train_set: list[Prepared], calibration: list[Prepared], mined: dict[int, list[set[str]]]
+) -> Classifier:
     # Only features seen in at least two sources: a word of one source's topic (a name of its
     # scenario, its domain's vocabulary) says nothing about injections elsewhere.
     sources: dict[str, set[str]] = {}
-    for p in train_set:
-        for features in p.training:
+    for number, p in enumerate(train_set):
+        for features in p.training + mined.get(number, []):
             for feature in features:
                 sources.setdefault(feature, set()).add(p.example.group)
     shared = {feature for feature, groups in sources.items() if len(groups) >= MIN_SOURCES}
@@ -90,9 +119,10 @@ def fit(train_set: list[Prepared], calibration: list[Prepared]) -> Classifier:
             windows_of[p.example.group] = windows_of.get(p.example.group, 0) + len(p.training)
     largest = max(windows_of.values(), default=1)
     examples = []
-    for p in train_set:
+    for number, p in enumerate(train_set):
         times = max(1, round(largest / windows_of[p.example.group])) if p.example.label else 1
-        examples.extend((features & shared, p.example.label) for features in p.training for _ in range(times))
+        trained = p.training + mined.get(number, [])
+        examples.extend((features & shared, p.example.label) for features in trained for _ in range(times))
     weights, bias = train(examples, epochs=EPOCHS, l2=L2)
     model = Classifier(weights, bias, 0.5)
     scores = sorted((score(model, p) for p in calibration), reverse=True)
@@ -103,9 +133,7 @@ def fit(train_set: list[Prepared], calibration: list[Prepared]) -> Classifier:
 
 def score(model: Classifier, prepared: Prepared) -> float:
     """The text's score as the check computes it: its worst window among those a rule fired in."""
-    return max(
-        (model.probability(f) for f in prepared.windows if any(x.startswith("rule:") for x in f)), default=0.0
-    )
+    return max((model.probability(f) for f in prepared.windows if _signalled(f)), default=0.0)
 
 
 def calibration_share(prepared: Prepared) -> bool:

@@ -565,9 +565,25 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         # tool descriptions are full of.
         r"\b(?:translate|rewrite|reword|rephrase|convert|modify|change|alter|end|start|begin|conclude|"
         r"finish|close|sign|encode|encrypt|reverse|replace|fill|decorate|pepper|sprinkle|intersperse|"
-        r"turn)\s+(?:each\s+|every\s+|"
+        r"turn|render|couch|phrase|craft)\s+(?:each\s+|every\s+|"
         rf"all\s+|(?:all|each|every|any)(?:\s+one)?\s+of\s+)?your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
         rf"{_REPLY}s?\b",
+    ),
+    (
+        # Written after aggregate looks at BIPIA's misses (the family, not rows): an order to
+        # improve the reader's own work ("enhance your code", "enrich your answer") is an order
+        # to the model; documents say "your code" often, but not with these verbs before it.
+        "augment-your-work",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        # Not the verbs of migration guides ("modify your code to use ..."), and the work must
+        # end the noun phrase: "improve your code coverage" is a product's promise.
+        r"\b(?:enhance|augment|supplement|enrich|embellish)\s+(?:each\s+|every\s+|all\s+)?your\s+"
+        r"(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?"
+        rf"(?:code|implementation|solution|program|script|functions?|algorithm|codebase|snippet|{_REPLY}|"
+        r"summary|summaries|translation)s?\b"
+        r"(?=[^\S\n]*(?:[.,;:!?)]|$|(?:with|by|using|through|so|and|to|in)\b))",
     ),
     (
         "respond-in-language",
