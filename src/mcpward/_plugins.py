@@ -26,6 +26,11 @@ def implementations(package: str, search_path: Iterable[str], base: type) -> lis
         for _, cls in sorted(vars(module).items()):
             if not isinstance(cls, type):
                 continue
-            if issubclass(cls, base) and cls.__module__ == module.__name__ and not inspect.isabstract(cls):
+            if (
+                issubclass(cls, base)
+                and cls.__module__ == module.__name__
+                and not inspect.isabstract(cls)
+                and not cls.__name__.startswith("_")  # a shared base of the module's own
+            ):
                 found.append(cls())
     return found

@@ -25,10 +25,6 @@ from pydantic import ValidationError
 
 from mcpward._settings import load_settings
 from mcpward.sandbox._backends._layout import write_in_home
-from mcpward.sandbox._backends.bubblewrap import Bubblewrap
-from mcpward.sandbox._backends.container import Docker, Podman
-from mcpward.sandbox._backends.landlock import Landlock
-from mcpward.sandbox._backends.none import Unconfined
 from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._cgroups import ControlGroups
 from mcpward.sandbox._proxy import EgressProxy
@@ -103,7 +99,13 @@ def server_home(server: str) -> Path:
 def backends() -> list[Backend]:
     """In order of preference: namespaces where the kernel allows them (bubblewrap, the
     quickest to start, else a container engine), else Landlock."""
-    return [Bubblewrap(), Podman(), Docker(), Landlock(), Unconfined()]
+    from mcpward._plugins import implementations
+    from mcpward.sandbox import _backends
+
+    return sorted(
+        implementations(_backends.__name__, _backends.__path__, Backend),
+        key=lambda backend: backend.preference,
+    )
 
 
 def load_profile(path: Path | None) -> Profile:

@@ -266,6 +266,9 @@ def server_environment(
 
 class Backend(ABC):
     name: str
+    #: Where it comes in the order of preference (lowest first): ``backends()`` lists the
+    #: modules of ``sandbox/_backends``, so adding a backend is adding a module.
+    preference: int = 50
     #: True for a backend that is never chosen unless named (``none``).
     explicit_only: bool = False
     #: True when the server reaches the egress proxy on a loopback TCP port (no network

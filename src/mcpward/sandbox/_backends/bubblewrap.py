@@ -33,6 +33,7 @@ _NAMESPACES_BUT_USER = (
 
 
 class Bubblewrap(Backend):
+    preference = 10
     name = "bubblewrap"
 
     def check(self) -> Availability:

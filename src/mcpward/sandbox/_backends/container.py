@@ -102,6 +102,7 @@ class _ContainerEngine(Backend):
 
 
 class Podman(_ContainerEngine):
+    preference = 20
     name = "podman"
     program = "podman"
     package = "podman"
@@ -110,6 +111,7 @@ class Podman(_ContainerEngine):
 
 
 class Docker(_ContainerEngine):
+    preference = 30
     name = "docker"
     program = "docker"
     package = "docker.io"

@@ -51,6 +51,7 @@ ENFORCES = (
 
 
 class Landlock(Backend):
+    preference = 40
     name = "landlock"
     proxy_over_tcp = True
 

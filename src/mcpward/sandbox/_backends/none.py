@@ -9,6 +9,7 @@ from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
 
 
 class Unconfined(Backend):
+    preference = 100
     name = "none"
     #: Never chosen unless named.
     explicit_only = True
