@@ -24,6 +24,10 @@ from functools import cache
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
+    MANIFEST_FILE,
+    MANIFEST_RENAME,
+    PROPAGATION_TEXT,
+    REGISTRY_CREDENTIAL,
     THREAT_TEXTS,
     AnalysisBudget,
     Capability,
@@ -265,8 +269,38 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
             facts.threats.extend(file_facts.threats)
             facts.obfuscation.extend(file_facts.obfuscation)
     _scripts(files, facts)
+    _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+def _propagation(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:
+    """A file of code that runs (or a script) that publishes packages and either names a
+    registry's credentials or renames a package manifest: a worm spreading through its
+    victim's packages, or copies of itself under new names. Publishing alone is release
+    tooling (which bumps versions, never names)."""
+    for path in sorted(files.files):
+        script = path.lower().endswith(_SCRIPT_SUFFIXES)
+        if not (script or path in done) or _skipped(path) or path in files.dropped:
+            continue
+        text = files.files[path][:_MAX_SCRIPT_BYTES].decode("utf-8", "replace")
+        match = PROPAGATION_TEXT.search(text)
+        if match is None:
+            continue
+        credential = REGISTRY_CREDENTIAL.search(text)
+        if credential is not None:
+            why = f"names {credential.group(0)[:40]!r}"
+            at = credential.start()
+        else:
+            renamed = MANIFEST_RENAME.search(text) if MANIFEST_FILE.search(text) else None
+            if renamed is None:
+                continue
+            why = "renames a package manifest"
+            at = renamed.start()
+        line = text.count("\n", 0, match.start()) + 1
+        other = text.count("\n", 0, at) + 1
+        flow = f"{match.group(0)[:60]!r} (line {line}) in a file that also {why} (line {other})"
+        facts.threats.append(Threat(ThreatRule.SELF_PROPAGATION, flow, path, line, True))
 
 
 def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str, str, str]]]:

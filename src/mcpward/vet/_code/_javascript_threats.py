@@ -19,6 +19,7 @@ from typing import Any
 
 from mcpward.vet._code.interface import (
     HOST_VARIABLES,
+    SCREEN_COMMAND,
     SINK_CALLS,
     Obfuscation,
     Threat,
@@ -32,6 +33,16 @@ from mcpward.vet._code.interface import (
 )
 
 LABEL_PASSES = 4
+#: Objects that capture the screen (screenshot-desktop) or listen to the keyboard (iohook,
+#: uiohook-napi), by the names they are usually given.
+SCREEN_OBJECTS = frozenset({"screenshot", "screenshotDesktop", "screenshotdesktop", "takeScreenshot"})
+KEYBOARD_OBJECTS = frozenset(
+    {"iohook", "uiohook", "keylistener", "keyboardlistener", "globalkeyboardlistener"}
+)
+#: The running program's own file.
+SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
+#: package.json install hooks.
+INSTALL_HOOK_KEYS = frozenset({"preinstall", "postinstall"})
 #: Prefix of the program-level names that hold what a named function returns.
 RETURNS = "@returns:"
 #: Modules whose ``require`` by a computed name hides what runs.
@@ -320,6 +331,7 @@ class JavaScriptThreats:
         self.tools: list[ToolDeclaration] = []
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._shell_parts: dict[int, set[str]] = {}
+        self._host_commands: dict[int, set[str]] = {}
         self.obfuscation: list[Obfuscation] = []
         self.named: dict[str, list[_Scope]] = {}
         self.program = _Scope()
@@ -751,6 +763,7 @@ class JavaScriptThreats:
         for node in scope.nodes:
             if node.type == "object":
                 self._tool_object(node)
+                self._planted_hook(scope, node)
                 continue
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
@@ -769,6 +782,14 @@ class JavaScriptThreats:
             )
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
+            self._capture(scope, callee, last, args, line)
+            if last in ("copyFile", "copyFileSync", "cp", "cpSync") and args and _text(args[0]) in SELF_PATHS:
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"{callee}() copies the running program elsewhere (line {line})",
+                    line,
+                    False,
+                )
             self._reflected(scope, node, function, callee, args, line)
             labels: set[str] = set()
             if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
@@ -917,6 +938,35 @@ class JavaScriptThreats:
                 line,
                 piped,
             )
+
+    def _planted_hook(self, scope: _Scope, node: Any) -> None:
+        """``{..., postinstall: "node x.js"}`` built where files are written: a package.json's
+        install hook written into another package, how a worm runs again in the next one."""
+        for pair in node.named_children[:64]:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if key is None or _text(key).strip("'\"") not in INSTALL_HOOK_KEYS:
+                continue
+            if any(
+                child.type == "call_expression"
+                and self.name(child.child_by_field_name("function")).rsplit(".", 1)[-1]
+                in (
+                    "writeFile",
+                    "writeFileSync",
+                    "writeJson",
+                    "writeJsonSync",
+                    "outputJson",
+                    "outputJsonSync",
+                )
+                for child in scope.nodes
+            ):
+                line = pair.start_point[0] + 1
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"an install hook ({_text(key)[:20]}) written into a package.json (line {line})",
+                    line,
+                    False,
+                )
+            return
 
     def _tool_object(self, node: Any) -> None:
         """``{name, description, inputSchema}`` in a tools/list answer of the low-level API:
@@ -1134,11 +1184,49 @@ class JavaScriptThreats:
                 parts.append(_text(child))
         return "".join(parts)
 
-    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True, capture: str = "") -> None:
         if (rule, line) in self._seen:
             return
         self._seen.add((rule, line))
-        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches, capture))
+
+    def _capture(self, scope: _Scope, callee: str, last: str, args: list[Any], line: int) -> None:
+        """Capture of the screen, the clipboard, the keyboard, or of host facts by running two
+        or more of the commands that print them: ``covert-capture`` unless a tool of the
+        package documents it (decided with the package's tools)."""
+        root = callee.split(".", 1)[0]
+        kind = ""
+        if root.lower() == "clipboardy" and last.startswith("read"):
+            kind = "clipboard"
+        elif (root in SCREEN_OBJECTS and (callee == root or last in ("all", "capture"))) or callee.endswith(
+            ("screen.capture", "desktopCapturer.getSources")
+        ):
+            kind = "screen"
+        elif (
+            root.lower() in KEYBOARD_OBJECTS
+            and last in ("on", "addListener", "registerEvent")
+            and args
+            and (self.fold(args[0]) or "").lower() in ("keydown", "keyup", "keypress", "input")
+        ) or callee in ("GlobalKeyboardListener", "GlobalKeyboardListener.addListener"):
+            kind = "keyboard"
+        elif self._is_process(callee) and args:
+            command = self._command_text(args)
+            if SCREEN_COMMAND.match(command):
+                kind = "screen"
+            elif command_output_label(command) == "host-info" and command.split():
+                seen = self._host_commands.setdefault(id(scope), set())
+                seen.add(command.split()[0].lower())
+                if len(seen) >= 2:
+                    self._add(
+                        ThreatRule.COVERT_CAPTURE,
+                        f"host facts collected by running {', '.join(sorted(seen)[:4])} (line {line})",
+                        line,
+                        capture="host",
+                    )
+        if kind:
+            self._add(
+                ThreatRule.COVERT_CAPTURE, f"{callee}() captures the {kind} (line {line})", line, capture=kind
+            )
 
 
 def _walk(node: Any, limit: int, skip: frozenset[str] = frozenset()) -> Iterator[Any]:

@@ -23,6 +23,7 @@ from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
     HOST_VARIABLES,
     PRIVILEGE_TEXT,
+    SCREEN_COMMAND,
     SINK_CALLS,
     Obfuscation,
     Threat,
@@ -248,6 +249,27 @@ CAPTURE_MODULES = frozenset(
         "keyboard",
     }
 )
+#: Calls that capture the screen, the clipboard or the keyboard, by kind: a dotted name's end,
+#: or (for objects made by a capture module: ``sct = mss.mss()``) a method of one.
+CAPTURE_CALLS = {
+    "screen": frozenset(
+        {"ImageGrab.grab", "pyautogui.screenshot", "pyscreenshot.grab", "pyscreeze.screenshot",
+         "mss.mss().grab", "d3dshot.create().screenshot", "dxcam.create().grab"}
+    ),
+    "clipboard": frozenset(
+        {"pyperclip.paste", "clipboard.paste", "pyclip.paste", "xerox.paste", "GetClipboardData",
+         "read_clipboard", "clipboard_get", "pandas.read_clipboard"}
+    ),
+    "keyboard": frozenset(
+        {"keyboard.Listener", "keyboard.on_press", "keyboard.on_release", "keyboard.hook",
+         "keyboard.read_key", "keyboard.read_event", "keyboard.record", "keyboard.on_press_key",
+         "keyboard.hook_key", "GetAsyncKeyState", "SetWindowsHookExA", "SetWindowsHookExW",
+         "SetWindowsHookEx", "pyxhook.HookManager"}
+    ),
+}  # fmt: skip
+#: Modules whose objects capture the screen, and those objects' capturing methods.
+SCREEN_MODULES = frozenset({"mss", "d3dshot", "dxcam", "pyscreenshot"})
+SCREEN_METHODS = frozenset({"grab", "screenshot", "screenshot_to_disk", "shot", "get_latest_frame"})
 #: Names whose indirect lookup (``getattr(os, "sys" + "tem")``) hides a call that runs code.
 HIDDEN_NAMES = frozenset(
     {
@@ -281,6 +303,8 @@ HIDDEN_NAMES = frozenset(
         "getstatusoutput",
     }
 )
+#: Builtins that run code: referenced other than in a call, they are being hidden.
+CODE_RUNNERS = frozenset({"exec", "eval", "compile", "__import__"})
 NAMESPACES = frozenset({"__builtins__", "builtins", "globals", "vars", "locals", "sys.modules"})
 DNS_SINKS = frozenset({"gethostbyname", "gethostbyname_ex", "getaddrinfo", "resolve", "query"})
 ANTI_DEBUG = frozenset({"IsDebuggerPresent", "CheckRemoteDebuggerPresent", "sys.gettrace"})
@@ -844,9 +868,15 @@ class PythonThreats:
     def _sinks(self, scope: _Scope) -> None:
         self._scope = scope
         written_from_network: set[str] = set()
+        host_commands: set[str] = set()
+        called = {id(n.func) for n in scope.nodes if isinstance(n, ast.Call)}
         for count, node in enumerate(scope.nodes):
             if count % 4096 == 4095 and self.expired():
                 return
+            if isinstance(node, ast.Name | ast.Attribute) and id(node) not in called:
+                self._code_runner_as_value(node)
+            if isinstance(node, ast.Dict):
+                self._planted_hook(scope, node)
             if isinstance(node, ast.Subscript):
                 self._hidden_subscript(node)
             elif isinstance(node, ast.Name) and self.source_lines:
@@ -873,7 +903,15 @@ class PythonThreats:
             elif name in PROCESS_SINKS or (name.startswith("subprocess.") and last[:1].islower()):
                 self._process_sink(scope, node, name, line, argument_labels, written_from_network)
             elif last == "urlretrieve" and len(node.args) >= 2:
-                written_from_network |= self._path_keys(node.args[1])
+                keys = self._path_keys(node.args[1])
+                written_from_network |= keys
+                if any(k.lower().endswith(EXECUTABLE_SUFFIXES) for k in keys):
+                    self._add(
+                        ThreatRule.DOWNLOAD_AND_RUN,
+                        f"{name}() downloads an executable file (line {line})",
+                        line,
+                        False,
+                    )
             elif last in ("write", "write_bytes") and "network" in argument_labels:
                 owner = node.func.value if isinstance(node.func, ast.Attribute) else None
                 if isinstance(owner, ast.Call) and owner.args and self.dotted(owner.func).endswith("open"):
@@ -933,6 +971,18 @@ class PythonThreats:
                     f"(line {line})",
                     line,
                 )
+            self._capture(scope, node, name, last, host_commands)
+            if (
+                name in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree")
+                and node.args
+                and self._dotted_or_name(node.args[0]) in ("__file__", "sys.argv[0]", "sys.executable")
+            ):
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"{name}() copies the running program elsewhere (line {line})",
+                    line,
+                    False,
+                )
             if last in ANTI_DEBUG or name in ANTI_DEBUG:
                 self._add(ThreatRule.DEFENCE_EVASION, f"anti-debugging: {name}() (line {line})", line, False)
             if last == "dup2" and name.startswith("os.") and self._scope_has_socket(scope):
@@ -941,6 +991,94 @@ class PythonThreats:
                     f"a socket's descriptor -> os.dup2() onto the standard streams (line {line})",
                     line,
                 )
+
+    def _planted_hook(self, scope: _Scope, node: ast.Dict) -> None:
+        """``{"postinstall": "node x.js"}`` built where files are written: a package.json's
+        install hook written into another package, how a worm runs again in the next one."""
+        keys = {self.fold(k) for k in node.keys[:64] if k is not None}
+        if not keys & {"preinstall", "postinstall"}:
+            return
+        if any(
+            isinstance(n, ast.Call)
+            and self.dotted(n.func).rsplit(".", 1)[-1] in ("dump", "write", "write_text")
+            for n in scope.nodes
+        ):
+            line = node.lineno
+            self._add(
+                ThreatRule.SELF_PROPAGATION,
+                f"an install hook written into a package.json (line {line})",
+                line,
+                False,
+            )
+
+    def _dotted_or_name(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            return f"{self.dotted(node.value)}[{node.slice.value!r}]"
+        return self.dotted(node)
+
+    def _capture(self, scope: _Scope, call: ast.Call, name: str, last: str, host_commands: set[str]) -> None:
+        """Capture of the screen, the clipboard, the keyboard, or of host facts by running two
+        or more of the commands that print them (``whoami``, ``hostname``): ``covert-capture``
+        unless a tool of the package documents it (decided with the package's tools)."""
+        line = call.lineno
+        for kind, calls in CAPTURE_CALLS.items():
+            if name in calls or last in calls or any(name.endswith("." + c) for c in calls if "." in c):
+                self._add(
+                    ThreatRule.COVERT_CAPTURE, f"{name}() captures the {kind} (line {line})", line,
+                    capture=kind,
+                )  # fmt: skip
+                return
+        owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if last in SCREEN_METHODS and (
+            name.split(".", 1)[0] in SCREEN_MODULES
+            or (isinstance(owner, ast.Name) and self._made_by(scope, owner.id) & SCREEN_MODULES)
+        ):
+            self._add(
+                ThreatRule.COVERT_CAPTURE,
+                f"{name}() captures the screen (line {line})",
+                line,
+                capture="screen",
+            )
+            return
+        if (name in PROCESS_SINKS or name.startswith("subprocess.")) and call.args:
+            command = self._command_text(call.args[0])
+            if SCREEN_COMMAND.match(command):
+                self._add(
+                    ThreatRule.COVERT_CAPTURE,
+                    f"{name}() runs {command.split()[0]!r}: captures the screen (line {line})",
+                    line,
+                    capture="screen",
+                )
+            elif command_output_label(command) == "host-info" and command.split():
+                host_commands.add(command.split()[0].lower())
+                if len(host_commands) >= 2:
+                    self._add(
+                        ThreatRule.COVERT_CAPTURE,
+                        f"host facts collected by running {', '.join(sorted(host_commands)[:4])} "
+                        f"(line {line})",
+                        line,
+                        capture="host",
+                    )
+
+    def _made_by(self, scope: _Scope, variable: str) -> set[str]:
+        """The modules whose calls a name is bound to in a scope: ``sct = mss.mss()``, ``with
+        mss.mss() as sct``."""
+        modules: set[str] = set()
+        for node in scope.nodes:
+            value: ast.AST | None = None
+            if isinstance(node, ast.Assign) and variable in _names(node.targets):
+                value = node.value
+            elif (
+                isinstance(node, ast.withitem)
+                and isinstance(node.optional_vars, ast.Name)
+                and node.optional_vars.id == variable
+            ):
+                value = node.context_expr
+            if isinstance(value, ast.Call):
+                modules.add(self.dotted(value.func).split(".", 1)[0])
+            if len(modules) > 8:
+                break
+        return modules
 
     def _tool_object(self, call: ast.Call) -> None:
         """``types.Tool(name=..., description=..., inputSchema=...)`` of the low-level API."""
@@ -988,6 +1126,26 @@ class PythonThreats:
             )
         elif last in HIDDEN_NAMES and name.startswith(("__import__()", "importlib.import_module()")):
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name}() through an import by name (line {line})", line)
+
+    def _code_runner_as_value(self, node: ast.Name | ast.Attribute) -> None:
+        """``run = exec``, ``map(eval, texts)``, ``[exec][0](code)``: a builtin that runs code
+        handed on as a value, so the call that runs it does not read as one."""
+        if not isinstance(node.ctx, ast.Load):
+            return
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name not in CODE_RUNNERS or name in self.aliases or name in self.functions:
+                return
+            if name in self._scope.local or (
+                self._scope.module is not None and name in self._scope.module.local
+            ):
+                return  # a name of the module's own (eval = my_eval)
+        else:
+            name = self.dotted(node)
+            if name not in ("builtins.exec", "builtins.eval", "builtins.compile", "builtins.__import__"):
+                return
+        line = node.lineno
+        self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name} handed on as a value (line {line})", line)
 
     def _escaped(self, node: ast.AST) -> bool:
         """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
@@ -1071,8 +1229,18 @@ class PythonThreats:
             label = "network" if "network" in ran else "decoded"
             origin = scope.origins.get(label, label)
             self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
+        ran_names = (
+            {w.replace("\\", "/").rsplit("/", 1)[-1] for w in self._command_text(command).split()}
+            if command is not None
+            else set()
+        )
+        downloaded_names = {
+            k.split(":", 1)[1].replace("\\", "/").rsplit("/", 1)[-1]
+            for k in downloaded
+            if k.startswith("value:")
+        }
         for argument in call.args[:1]:
-            if self._path_keys(argument) & downloaded:
+            if self._path_keys(argument) & downloaded or (ran_names & downloaded_names - {""}):
                 self._add(
                     ThreatRule.DOWNLOAD_AND_RUN,
                     f"a file written from the network -> {name}() (line {line})",
@@ -1103,6 +1271,20 @@ class PythonThreats:
                     f"a socket -> {keyword.arg} of {name}() (line {line})",
                     line,
                 )
+        if (
+            command is not None
+            and _interactive_shell(self._command_text(command))
+            and self._scope_has_socket(scope)
+        ):
+            # a shell with no script of its own, started where a socket is opened: what it reads
+            # and writes is the socket's (threads copying between the two, a Windows cmd.exe)
+            self._add(
+                ThreatRule.REMOTE_SHELL,
+                f"an interactive shell ({self._command_text(command)[:40]!r}) started by {name}() beside a "
+                f"socket (line {line})",
+                line,
+                False,
+            )
         if name == "pty.spawn" and self._scope_has_socket(scope):
             self._add(ThreatRule.REMOTE_SHELL, f"a socket -> pty.spawn() (line {line})", line)
 
@@ -1201,14 +1383,14 @@ class PythonThreats:
             and last == "open"
         )
 
-    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True, capture: str = "") -> None:
         if (rule, line) in self._seen:
             return
         if self._install is not None:  # runs whenever the package is installed from source
             reaches = True
             flow = f"{flow}, run at install by {self._install}"
         self._seen.add((rule, line))
-        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches, capture))
 
 
 def _walk(node: ast.AST, limit: int = MAX_SCOPE_NODES) -> Iterator[ast.AST]:
@@ -1274,6 +1456,25 @@ def _whole_environment(root: ast.AST) -> set[int]:
         elif isinstance(node, ast.List | ast.Tuple):
             found.update(id(item) for item in node.elts if _is_environ(item))
     return found
+
+
+#: Shells, by the program's file name.
+SHELLS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "cmd", "cmd.exe", "powershell", "powershell.exe",
+     "pwsh", "pwsh.exe"}
+)  # fmt: skip
+
+
+def _interactive_shell(command: str) -> bool:
+    """A command that is a shell with no script or command of its own: ``/bin/sh -i``,
+    ``["cmd.exe"]``, ``bash``; ``bash -c "..."`` and ``sh script.sh`` run something named."""
+    words = command.split()
+    if not words or len(words) > 3:
+        return False
+    program = words[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return program in SHELLS and all(
+        w.startswith("-") and w.lower() not in ("-c", "/c", "-command") for w in words[1:]
+    )
 
 
 def _formatted(node: ast.AST) -> bool:

@@ -68,6 +68,8 @@ class ThreatRule(enum.StrEnum):
     HOST_INFO_EXFILTRATION = "host-info-exfiltration"
     TOOL_CAPABILITY_MISMATCH = "tool-capability-mismatch"
     INSTALL_TIME_CODE = "install-time-code"
+    COVERT_CAPTURE = "covert-capture"
+    SELF_PROPAGATION = "self-propagation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,9 @@ class Threat:
     #: True when the flow reaches its sink (or the text is unambiguous); False when the parts
     #: only meet in one function: one severity step lower.
     reaches: bool = True
+    #: What a ``covert-capture`` takes: screen, clipboard, keyboard or host (the finding is
+    #: dropped when a tool of the package documents that capture).
+    capture: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +400,28 @@ DEFENCE_EVASION_TEXT = re.compile(
     r"|\b(?:pkill|killall|taskkill|Stop-Process|Stop-Service|kill\s+-9)\b[^\n]{0,60}"
     r"(?:MsMpEng|defender|avast|kaspersky|norton|mcafee|sophos|bitdefender|falcon|crowdstrike|sentinel"
     r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)",
+    re.IGNORECASE,
+)
+#: Commands that publish packages or mint registry tokens: what a worm runs to spread through
+#: the maintainer's own packages; an MCP server's code has no reason to.
+PROPAGATION_TEXT = re.compile(
+    r"\b(?:npm|yarn|pnpm)\s+(?:--?[\w-]+\s+){0,4}publish\b|\btwine\s+upload\b|\bnpm\s+token\s+create\b"
+    r"|\bgem\s+push\b|\bcargo\s+publish\b",
+    re.IGNORECASE,
+)
+#: A package registry's credentials: the token files, variables and the search for a
+#: maintainer's packages a worm makes to find what to publish next.
+REGISTRY_CREDENTIAL = re.compile(
+    r"\.npmrc\b|\.pypirc\b|_authToken|\bNPM_TOKEN\b|\bNODE_AUTH_TOKEN\b|\bTWINE_PASSWORD\b"
+    r"|\bPYPI_(?:API_)?TOKEN\b|\bnpm\s+whoami\b|maintainer:|\bls-packages\b"
+)
+#: A package manifest's name rewritten (``pkg.name = ...``, ``data["name"] = ...``) in a file
+#: that names one: a release bumps a version, only a copy under a new identity renames.
+MANIFEST_RENAME = re.compile(r"\.name\s*=(?!=)|\[\s*[\"']name[\"']\s*\]\s*=(?!=)")
+MANIFEST_FILE = re.compile(r"\bpackage\.json\b|\bpyproject\.toml\b|\bsetup\.py\b")
+#: Commands that photograph the screen.
+SCREEN_COMMAND = re.compile(
+    r"^\s*(?:screencapture|scrot|gnome-screenshot|spectacle|grim|maim|xwd\s+-root|import\s+-window\s+root)\b",
     re.IGNORECASE,
 )
 #: Each fixed text with the rule it names.
