@@ -905,7 +905,10 @@ class PythonThreats:
             elif last == "urlretrieve" and len(node.args) >= 2:
                 keys = self._path_keys(node.args[1])
                 written_from_network |= keys
-                if any(k.lower().endswith(EXECUTABLE_SUFFIXES) for k in keys):
+                url = (self.fold(node.args[0]) or "").split("?", 1)[0].lower()
+                if any(k.lower().endswith(EXECUTABLE_SUFFIXES) for k in keys) or url.endswith(
+                    EXECUTABLE_SUFFIXES
+                ):
                     self._add(
                         ThreatRule.DOWNLOAD_AND_RUN,
                         f"{name}() downloads an executable file (line {line})",

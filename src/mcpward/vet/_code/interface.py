@@ -405,7 +405,8 @@ DEFENCE_EVASION_TEXT = re.compile(
 #: Commands that publish packages or mint registry tokens: what a worm runs to spread through
 #: the maintainer's own packages; an MCP server's code has no reason to.
 PROPAGATION_TEXT = re.compile(
-    r"\b(?:npm|yarn|pnpm)\s+(?:--?[\w-]+\s+){0,4}publish\b|\btwine\s+upload\b|\bnpm\s+token\s+create\b"
+    r"\b(?:npm|yarn|pnpm)(?:\s+|[\"'],\s*[\"'])(?:--?[\w-]+(?:\s+|[\"'],\s*[\"'])){0,4}publish\b"
+    r"|\btwine(?:\s+|[\"'],\s*[\"'])upload\b|\bnpm\s+token\s+create\b"
     r"|\bgem\s+push\b|\bcargo\s+publish\b",
     re.IGNORECASE,
 )

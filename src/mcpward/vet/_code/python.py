@@ -43,8 +43,9 @@ MAX_FOLD_CHARS = 32 * 1024 * 1024
 #: Of a file that does not parse: tokens read, string literals looked at, and the longest
 #: literal read (as text that does one thing, or as code of its own).
 MAX_UNPARSED_TOKENS = 200_000
-MAX_UNPARSED_STRINGS = 2_000
+MAX_UNPARSED_STRINGS = 500
 MAX_EMBEDDED_CODE = 100_000
+MAX_EMBEDDED_TOTAL = 1_000_000
 #: Dotted names longer than this are not names (a chain built to be expensive).
 MAX_NAME = 256
 _PROCESS_MODULES = {"subprocess", "pty", "pexpect", "sh", "plumbum"}
@@ -120,6 +121,7 @@ class PythonAnalyzer(SourceAnalyzer):
                     strings.append((token.start[0], token.string))
         except (tokenize.TokenError, SyntaxError, ValueError):
             pass  # the tokens up to the error are kept
+        read = 0
         for line, literal in strings:
             if budget.expired():
                 return
@@ -134,12 +136,12 @@ class PythonAnalyzer(SourceAnalyzer):
             where = f"in a string (line {line}) of a file that does not parse as Python"
             if not any(mark in value for mark in ("import ", ";", "(")):
                 continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    ast.parse(value)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
+            read += len(value)
+            if read > MAX_EMBEDDED_TOTAL:
+                facts.incomplete.append((path, "strings not read as code: too many characters of them"))
+                return
+            # parsed under the package's budget like any file; a string that is not code is
+            # skipped there and says nothing
             inner = self._analyze(path, value.encode("utf-8", "replace"), budget, nested=True)
             for threat in inner.threats:
                 flow = f"{threat.flow}, Python code {where}"
