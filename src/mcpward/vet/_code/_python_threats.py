@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
     HOST_VARIABLES,
+    NATIVE_LIBRARY,
     PRIVILEGE_TEXT,
     SCREEN_COMMAND,
     SINK_CALLS,
@@ -30,6 +31,7 @@ from mcpward.vet._code.interface import (
     ThreatRule,
     ToolDeclaration,
     command_output_label,
+    downloaded_file,
     named_techniques,
     names_credential_store,
     names_sensitive_path,
@@ -319,6 +321,10 @@ INSTALL_COMMANDS = frozenset(
 #: Commands whose replacement runs custom code on every install (build_py and build_ext are
 #: replaced to build assets and extensions: what they run is judged, not that they exist).
 REPLACED_COMMANDS = frozenset({"install", "develop", "egg_info", "bdist_egg", "easy_install"})
+#: Programs that run the file they are given (besides interpreters).
+LAUNCHERS = frozenset(
+    {"start", "open", "xdg-open", "msiexec", "rundll32", "regsvr32", "explorer", "nohup", "setsid", "wine"}
+)
 #: Functions of one name a call is taken to reach, at most.
 MAX_CALLEES = 8
 #: Prefix of the module-level names that hold what a function returns.
@@ -821,9 +827,13 @@ class PythonThreats:
         itself or through a function of the module that reads one."""
         for child in _walk(node, limit=500):
             if isinstance(child, ast.Call):
-                last = self.dotted(child.func).rsplit(".", 1)[-1]
-                if last in FILE_READS:
-                    return True
+                name = self.dotted(child.func)
+                if name.rsplit(".", 1)[-1] in FILE_READS or name in (
+                    "sqlite3.connect",
+                    "shutil.copy",
+                    "shutil.copyfile",
+                ):
+                    return True  # a browser's database opened or copied aside to be read
                 if any(self._reads_files(callee) for callee in self._callee(scope, child)):
                     return True
         return False
@@ -932,6 +942,7 @@ class PythonThreats:
                         )
             elif last == "chmod" and node.args:
                 self._chmod(scope, node, written_from_network)
+            self._planted_library(scope, node, name, last)
             self._hidden_call(node, name, last)
             if last == "Tool" and node.keywords:
                 self._tool_object(node)
@@ -994,6 +1005,41 @@ class PythonThreats:
                     f"a socket's descriptor -> os.dup2() onto the standard streams (line {line})",
                     line,
                 )
+
+    def _planted_library(self, scope: _Scope, call: ast.Call, name: str, last: str) -> None:
+        """A native library (a DLL) written or copied into place by the code: planted for a
+        program to load in its own name (DLL search-order hijacking)."""
+        target: ast.AST | None = None
+        if name in (
+            "shutil.copy",
+            "shutil.copy2",
+            "shutil.copyfile",
+            "shutil.move",
+            "os.rename",
+            "os.replace",
+        ):
+            target = call.args[1] if len(call.args) > 1 else None
+        elif last == "urlretrieve" and len(call.args) > 1:
+            target = call.args[1]
+        elif last in ("write_bytes", "write") and isinstance(call.func, ast.Attribute):
+            owner = call.func.value
+            if isinstance(owner, ast.Call) and owner.args and self.dotted(owner.func).endswith("open"):
+                target = owner.args[0]
+            elif last == "write_bytes":
+                target = owner
+            else:
+                keys = self._opened_paths(scope, owner)
+                value = next((k[6:] for k in keys if k.startswith("value:")), "")
+                target = ast.Constant(value) if value else None
+        value = (self.fold(target) or "") if target is not None else ""
+        if value and NATIVE_LIBRARY.search(value.strip()):
+            line = call.lineno
+            self._add(
+                ThreatRule.DEFENCE_EVASION,
+                f"a native library planted: {value[-60:]!r} written by {name}() (line {line})",
+                line,
+                False,
+            )
 
     def _planted_hook(self, scope: _Scope, node: ast.Dict) -> None:
         """``{"postinstall": "node x.js"}`` built where files are written: a package.json's
@@ -1232,16 +1278,24 @@ class PythonThreats:
             label = "network" if "network" in ran else "decoded"
             origin = scope.origins.get(label, label)
             self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
-        ran_names = (
-            {w.replace("\\", "/").rsplit("/", 1)[-1] for w in self._command_text(command).split()}
+        fetched = downloaded_file(self._command_text(command)) if command is not None else None
+        if fetched:
+            downloaded.add("value:" + fetched)
+        # the file a command runs: its program, or what a launcher or an interpreter is given
+        words = (
+            [w.replace("\\", "/").rsplit("/", 1)[-1] for w in self._command_text(command).split()[:64]]
             if command is not None
-            else set()
+            else []
         )
+        launches = bool(words) and (runs_data(words[0]) or words[0].lower() in LAUNCHERS)
+        ran_names = set(words if launches else words[:1])
         downloaded_names = {
             k.split(":", 1)[1].replace("\\", "/").rsplit("/", 1)[-1]
             for k in downloaded
             if k.startswith("value:")
         }
+        if fetched:
+            ran_names.discard(fetched)  # the download names its own file
         for argument in call.args[:1]:
             if self._path_keys(argument) & downloaded or (ran_names & downloaded_names - {""}):
                 self._add(

@@ -399,7 +399,8 @@ DEFENCE_EVASION_TEXT = re.compile(
     r"|(?:\brm\b|\bshred\b|\btruncate\b|>)[^\n]{0,40}(?:/var/log/|\.bash_history)"
     r"|\b(?:pkill|killall|taskkill|Stop-Process|Stop-Service|kill\s+-9)\b[^\n]{0,60}"
     r"(?:MsMpEng|defender|avast|kaspersky|norton|mcafee|sophos|bitdefender|falcon|crowdstrike|sentinel"
-    r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)",
+    r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)"
+    r"|\brundll32(?:\.exe)?\b[^\n]{0,120}\.dll\b|\bregsvr32(?:\.exe)?\s+/s\b",
     re.IGNORECASE,
 )
 #: Commands that publish packages or mint registry tokens: what a worm runs to spread through
@@ -420,6 +421,33 @@ REGISTRY_CREDENTIAL = re.compile(
 #: that names one: a release bumps a version, only a copy under a new identity renames.
 MANIFEST_RENAME = re.compile(r"\.name\s*=(?!=)|\[\s*[\"']name[\"']\s*\]\s*=(?!=)")
 MANIFEST_FILE = re.compile(r"\bpackage\.json\b|\bpyproject\.toml\b|\bsetup\.py\b")
+#: A command that downloads to a file: the file it writes (``curl -o F``, ``wget -O F``,
+#: ``Invoke-WebRequest -OutFile F``, ``certutil -urlcache -f URL F``).
+DOWNLOAD_COMMAND = re.compile(
+    r"\b(?:curl|wget)\b[^\n|;&]{0,300}?\s(?:-o|-O|--output|--output-document)(?:\s+|=)[\"']?([^\s\"';&|]+)"
+    r"|\b(?:Invoke-WebRequest|iwr|wget|curl)\b[^\n|;&]{0,300}?-OutFile\s+[\"']?([^\s\"';&|]+)"
+    r"|\bcertutil(?:\.exe)?\b[^\n]{0,40}-urlcache\b[^\n]{0,40}?\s\S+://\S+\s+[\"']?([^\s\"';&|]+)",
+    re.IGNORECASE,
+)
+#: A DLL written to a place of the system's or another program's (a drive's path, a Windows
+#: folder variable): planted to be loaded by that program in its name. A package's own folder
+#: (prebuilt binaries put beside its code) is not such a place.
+NATIVE_LIBRARY = re.compile(
+    r"^(?:[A-Za-z]:[\\/]|%\w+%|\\\\|[^\n]*(?:Program Files|System32|SysWOW64|AppData|ProgramData))"
+    r"[^\n]*\.dll$",
+    re.IGNORECASE,
+)
+
+
+def downloaded_file(command: str) -> str | None:
+    """The file a download command writes, its base name; None when it is not one."""
+    match = DOWNLOAD_COMMAND.search(command)
+    if match is None:
+        return None
+    target = next((g for g in match.groups() if g), "")
+    return target.replace("\\", "/").rsplit("/", 1)[-1] or None
+
+
 #: Commands that photograph the screen.
 SCREEN_COMMAND = re.compile(
     r"^\s*(?:screencapture|scrot|gnome-screenshot|spectacle|grim|maim|xwd\s+-root|import\s+-window\s+root)\b",
