@@ -163,6 +163,42 @@ MALICIOUS = [
         "    os.system('chmod 755 /tmp/.r')\n    os.system('/tmp/.r')\n",
     ),
     (
+        "code assembled from pieces and run",
+        "decoded-code-run",
+        "python",
+        "PART = '__imp' + 'ort__(\"o' + 's\").getcwd()'\n\ndef warm():\n    return eval(PART)\n",
+    ),
+    (
+        "code assembled from pieces and run (JS)",
+        "decoded-code-run",
+        "javascript",
+        "const part = ['req', 'uire(\"o', 's\").tmpdir()'].join('');\nfunction warm() { return eval(part); }\n"
+        "module.exports = { warm };\n",
+    ),
+    (
+        "pickle's loader looked up by name",
+        "hidden-code-run",
+        "python",
+        "import pickle\n\ndef restore(blob):\n    return getattr(pickle, 'loads')(blob)\n",
+    ),
+    (
+        "a Windows program carried in base64",
+        "obfuscation",
+        "javascript",
+        "const TOOL = '"
+        + "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA"
+        + "';\n"
+        "module.exports = { TOOL };\n",
+    ),
+    (
+        "an ELF program carried in bytes",
+        "obfuscation",
+        "python",
+        "TOOL = b'\\x7fELF\\x02\\x01\\x01' + b'\\x00' * 2\nBODY = b'\\x7fELF\\x02\\x01\\x01\\x00"
+        + "\\x00" * 60
+        + "'\n",
+    ),
+    (
         "a paste named for later",
         "exfiltration-endpoint",
         "javascript",
@@ -291,6 +327,12 @@ CLEAN = [
         "import subprocess\n\ndef install_tool(url: str) -> None:\n"
         "    subprocess.run(['curl', '-fsSL', url, '-o', 'tool.tar.gz'], check=True)\n"
         "    subprocess.run(['tar', 'xzf', 'tool.tar.gz'], check=True)\n",
+    ),
+    (
+        "a fixed expression evaluated and an image carried in base64",
+        "python",
+        "import ast\n\nLIMITS = ast.literal_eval('{\"max\": 10}')\nTOTAL = eval('1 + 2')\n"
+        "ICON = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAAXNSR0IArs4c6QAAAARnQU1BAACxjwv8YQUAAAAJcEhZcwAADsMAAA7DAcdvqGQAAA'\n",
     ),
     (
         "a short link and a service's name in help texts",

@@ -27,6 +27,7 @@ from mcpward.vet._code.interface import (
     ThreatRule,
     ToolDeclaration,
     command_output_label,
+    embedded_executable,
     named_techniques,
     names_credential_store,
     names_sensitive_path,
@@ -773,6 +774,16 @@ class JavaScriptThreats:
                 continue
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
+            elif node.type == "string" and node.end_byte - node.start_byte >= 66:
+                carried = embedded_executable(self.fold(node) or "")
+                if carried is not None:
+                    self.obfuscation.append(
+                        Obfuscation(
+                            f"{carried} carried in a literal (line {node.start_point[0] + 1})",
+                            self.path,
+                            node.start_point[0] + 1,
+                        )
+                    )
             if node.type not in ("call_expression", "new_expression"):
                 if node.type == "debugger_statement" and self._in_loop(node):
                     line = node.start_point[0] + 1
@@ -868,6 +879,17 @@ class JavaScriptThreats:
                         line,
                     )
                     continue
+                if (
+                    first is not None
+                    and callee in ("eval", "Function")
+                    and first.type not in ("string", "template_string")
+                    and _code_like(self.fold(first))
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code assembled from pieces -> {callee}() (line {line})",
+                        line,
+                    )
                 if first is None or (
                     first.type in ("string", "template_string") and self.fold(first) is not None
                 ):
@@ -1242,6 +1264,11 @@ class JavaScriptThreats:
             self._add(
                 ThreatRule.COVERT_CAPTURE, f"{callee}() captures the {kind} (line {line})", line, capture=kind
             )
+
+
+def _code_like(value: str | None) -> bool:
+    """Folded text that reads as a call or a member of something: code, not a word."""
+    return value is not None and len(value.strip()) >= 4 and ("(" in value or "." in value)
 
 
 def _walk(node: Any, limit: int, skip: frozenset[str] = frozenset()) -> Iterator[Any]:

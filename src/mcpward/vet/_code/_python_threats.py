@@ -32,6 +32,7 @@ from mcpward.vet._code.interface import (
     ToolDeclaration,
     command_output_label,
     downloaded_file,
+    embedded_executable,
     named_techniques,
     names_credential_store,
     names_sensitive_path,
@@ -111,6 +112,13 @@ CODE_SINKS = frozenset(
         "pickle.loads",
         "pickle.load",
         "cPickle.loads",
+        "cPickle.load",
+        "_pickle.loads",
+        "pickle._loads",
+        "pickle.Unpickler",
+        "dill.load",
+        "jsonpickle.decode",
+        "yaml.unsafe_load",
         "marshal.loads",
         "dill.loads",
         "importlib.import_module",
@@ -304,6 +312,10 @@ HIDDEN_NAMES = frozenset(
         "call",
         "getstatusoutput",
     }
+)
+#: Modules whose functions run code or commands: one looked up by name is hidden.
+CODE_MODULES = frozenset(
+    {"os", "subprocess", "pty", "pickle", "_pickle", "cPickle", "marshal", "dill", "builtins"}
 )
 #: Builtins that run code: referenced other than in a call, they are being hidden.
 CODE_RUNNERS = frozenset({"exec", "eval", "compile", "__import__"})
@@ -891,6 +903,14 @@ class PythonThreats:
                 self._hidden_subscript(node)
             elif isinstance(node, ast.Name) and self.source_lines:
                 self._look_alike(node)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+                carried = embedded_executable(node.value)
+                if carried is not None:
+                    self.obfuscation.append(
+                        Obfuscation(
+                            f"{carried} carried in a literal (line {node.lineno})", self.path, node.lineno
+                        )
+                    )
             if not isinstance(node, ast.Call):
                 continue
             name = self.dotted(node.func)
@@ -904,6 +924,18 @@ class PythonThreats:
                 and (name.split(".", 1)[0] in NAMESPACES or name.startswith("__import__("))
             ):
                 self._code_sink(scope, name, line, argument_labels)
+                first = node.args[0] if node.args else None
+                if (
+                    first is not None
+                    and not isinstance(first, ast.Constant)
+                    and last in ("exec", "eval", "compile")
+                    and _code_like(self.fold(first))
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code assembled from pieces -> {name}() (line {line})",
+                        line,
+                    )
                 if node.args and self._escaped(node.args[0]):
                     self._add(
                         ThreatRule.DECODED_CODE_RUN,
@@ -1150,7 +1182,7 @@ class PythonThreats:
             computed = not isinstance(key_node, ast.Constant)
             # getattr(os, "startfile", None) probes for a platform's function: not hidden
             probe = getter and len(call.args) > 2 and not computed
-            plain_module = not probe and (owner in NAMESPACES or owner in ("os", "subprocess", "pty"))
+            plain_module = not probe and (owner in NAMESPACES or owner in CODE_MODULES)
             computed = computed or self._escaped(key_node)
             if key in HIDDEN_NAMES and (computed or plain_module or owner.startswith("__import__")):
                 self._add(ThreatRule.HIDDEN_CODE_RUN, f"getattr({owner or '…'}, {key!r}) (line {line})", line)
@@ -1532,6 +1564,11 @@ def _interactive_shell(command: str) -> bool:
     return program in SHELLS and all(
         w.startswith("-") and w.lower() not in ("-c", "/c", "-command") for w in words[1:]
     )
+
+
+def _code_like(value: str | None) -> bool:
+    """Folded text that reads as a call or a member of something: code, not a word."""
+    return value is not None and len(value.strip()) >= 4 and ("(" in value or "." in value)
 
 
 def _formatted(node: ast.AST) -> bool:

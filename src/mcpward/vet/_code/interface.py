@@ -477,6 +477,40 @@ def named_techniques(value: str, line: int, in_call: bool) -> Iterator[tuple[Thr
             yield rule, f"{match.group(0)[:80]!r} (line {line}) {where}"
 
 
+#: How an executable file begins (Windows PE, ELF, Mach-O), written as bytes, as base64 or as hex.
+_EXECUTABLE_STARTS = (
+    (b"MZ\x90\x00", "a Windows executable"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\xcf\xfa\xed\xfe", "a Mach-O executable"),
+    (b"\xfe\xed\xfa\xcf", "a Mach-O executable"),
+)
+_EXECUTABLE_TEXT_STARTS = (
+    ("TVqQAAMAAAAEAAAA", "a Windows executable in base64"),
+    ("TVpQAAIAAAAEAA", "a Windows executable in base64"),
+    ("f0VMRgIBAQ", "an ELF executable in base64"),
+    ("f0VMRgEBAQ", "an ELF executable in base64"),
+    ("z/rt/gcAAA", "a Mach-O executable in base64"),
+    ("4d5a90000300", "a Windows executable in hex"),
+    ("7f454c460201", "an ELF executable in hex"),
+    ("7f454c460101", "an ELF executable in hex"),
+)
+
+
+def embedded_executable(value: str | bytes) -> str | None:
+    """What kind of executable file a long literal holds, if it holds one: a program carried
+    as text inside the code, to be written out and run."""
+    if len(value) < 64:
+        return None
+    if isinstance(value, bytes):
+        return next((what for start, what in _EXECUTABLE_STARTS if value.startswith(start)), None)
+    head = value[:32].lstrip()
+    for start, what in _EXECUTABLE_TEXT_STARTS:
+        if head.startswith(start) or (head.lower().startswith(start) and what.endswith("hex")):
+            return what
+    raw = head.encode("latin-1", "replace")
+    return next((what for start, what in _EXECUTABLE_STARTS if raw.startswith(start)), None)
+
+
 #: What binary data (an image, a font, a sound) starts with once decoded: a blob of it is data.
 _MEDIA_MAGIC = (
     b"\x89PNG",
