@@ -134,6 +134,13 @@ MALICIOUS = [
         "import base64\n\nrunner = exec\n\ndef start(blob):\n    runner(base64.b64decode(blob))\n",
     ),
     (
+        "eval handed on under another name (JS)",
+        "hidden-code-run",
+        "javascript",
+        "const runners = [eval];\nfunction start(blob) {\n  return runners[0](Buffer.from(blob, 'base64').toString());\n}\n"
+        "function again(code) { return eval.call(null, code); }\nmodule.exports = { start, again };\n",
+    ),
+    (
         "an executable downloaded",
         "download-and-run",
         "python",
@@ -314,6 +321,12 @@ CLEAN = [
         "import math\n\nclass Model:\n    def eval(self):\n        return self\n\n"
         "def evaluate(expression: str) -> float:\n    return float(expression)\n\n"
         "HANDLERS = {'eval': evaluate, 'sqrt': math.sqrt}\nModel().eval()\n",
+    ),
+    (
+        "the global object's idiom and a typeof check",
+        "javascript",
+        "var root = (0, eval)('this');\nvar hasEval = typeof eval === 'function';\n"
+        "function evaluate(expression) { return Number(expression); }\nmodule.exports = { root, hasEval, evaluate };\n",
     ),
     (
         "a data file downloaded",

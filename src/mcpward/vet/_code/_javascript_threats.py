@@ -46,6 +46,10 @@ PLANTING_CALLS = {
     "writeFile": 0, "writeFileSync": 0, "copyFile": 1, "copyFileSync": 1, "rename": 1, "renameSync": 1,
     "cp": 1, "cpSync": 1, "createWriteStream": 0, "move": 1, "moveSync": 1, "outputFile": 0,
 }  # fmt: skip
+#: Nodes that can hand ``eval`` on as a value.
+RUNNER_HOLDERS = frozenset(
+    {"variable_declarator", "assignment_expression", "call_expression", "subscript_expression"}
+)
 #: The running program's own file.
 SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
 #: package.json install hooks.
@@ -772,6 +776,8 @@ class JavaScriptThreats:
                 self._tool_object(node)
                 self._planted_hook(scope, node)
                 continue
+            if node.type in RUNNER_HOLDERS:
+                self._code_runner_as_value(node)
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
             elif node.type == "string" and node.end_byte - node.start_byte >= 66:
@@ -975,6 +981,33 @@ class JavaScriptThreats:
                 line,
                 piped,
             )
+
+    def _code_runner_as_value(self, node: Any) -> None:
+        """``const run = eval``, ``[eval][0](code)``, ``list.map(eval)``, ``eval.call(null,
+        code)``: the global ``eval`` handed on as a value, so the call that runs code does not
+        read as one (``(0, eval)("this")``, the global object's idiom, is a sequence: not this)."""
+        held: list[Any] = []
+        if node.type == "variable_declarator":
+            held = [node.child_by_field_name("value")]
+        elif node.type == "assignment_expression":
+            held = [node.child_by_field_name("right")]
+        elif node.type == "call_expression":
+            arguments = node.child_by_field_name("arguments")
+            held = list(arguments.named_children[:32]) if arguments is not None else []
+            function = node.child_by_field_name("function")
+            if function is not None and function.type == "member_expression":
+                prop = function.child_by_field_name("property")
+                if prop is not None and _text(prop) in ("call", "apply", "bind"):
+                    held.append(function.child_by_field_name("object"))
+        elif node.type == "subscript_expression":
+            owner = node.child_by_field_name("object")
+            if owner is not None and owner.type == "array":
+                held = list(owner.named_children[:32])
+        for value in held:
+            if value is not None and value.type == "identifier" and _text(value) == "eval":
+                line = value.start_point[0] + 1
+                self._add(ThreatRule.HIDDEN_CODE_RUN, f"eval handed on as a value (line {line})", line)
+                return
 
     def _planted_hook(self, scope: _Scope, node: Any) -> None:
         """``{..., postinstall: "node x.js"}`` built where files are written: a package.json's
