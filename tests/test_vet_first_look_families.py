@@ -163,6 +163,13 @@ MALICIOUS = [
         "  fs.writeFileSync('%APPDATA%\\\\Notes\\\\winmm.dll', bytes);\n}\nmodule.exports = { patch };\n",
     ),
     (
+        "a DLL planted in the temporary folder",
+        "defence-evasion",
+        "python",
+        "import os\nimport shutil\nimport tempfile\n\ndef stage(blob_path):\n"
+        "    shutil.copy(blob_path, os.path.join(tempfile.gettempdir(), 'Notes', 'version.dll'))\n",
+    ),
+    (
         "a file fetched by wget then run",
         "download-and-run",
         "python",
@@ -340,6 +347,12 @@ CLEAN = [
         "const fs = require('fs');\nconst path = require('path');\nfunction place(bytes) {\n"
         "  fs.writeFileSync(path.join(__dirname, 'prebuilds', 'win32-x64', 'addon.dll'), bytes);\n"
         "  fs.copyFileSync('build/Release/addon.dll', 'lib/addon.dll');\n}\nmodule.exports = { place };\n",
+    ),
+    (
+        "a prebuilt DLL put in the package's own folder",
+        "python",
+        "import os\nimport shutil\n\ndef place(build):\n"
+        "    shutil.copy(build, os.path.join(os.path.dirname(__file__), 'lib', 'addon.dll'))\n",
     ),
     (
         "a release archive fetched by curl and unpacked",

@@ -807,8 +807,9 @@ class JavaScriptThreats:
             last = callee.rsplit(".", 1)[-1]
             self._capture(scope, callee, last, args, line)
             if last in PLANTING_CALLS and len(args) > PLANTING_CALLS[last]:
-                planted = self.fold(args[PLANTING_CALLS[last]]) or ""
-                if NATIVE_LIBRARY.search(planted.strip()):
+                where = args[PLANTING_CALLS[last]]
+                planted = self.fold(where) or self._joined_dll(where) or ""
+                if NATIVE_LIBRARY.search(planted.strip()) or planted.startswith("<a folder"):
                     self._add(
                         ThreatRule.DEFENCE_EVASION,
                         f"a native library planted: {planted[-60:]!r} written by {callee}() (line {line})",
@@ -1008,6 +1009,27 @@ class JavaScriptThreats:
                 line = value.start_point[0] + 1
                 self._add(ThreatRule.HIDDEN_CODE_RUN, f"eval handed on as a value (line {line})", line)
                 return
+
+    def _joined_dll(self, target: Any) -> str | None:
+        """``path.join(os.tmpdir(), "version.dll")``: a DLL's name joined to a folder computed
+        at run time that is not the package's own (no ``__dirname``, ``__filename`` or
+        ``import.meta``); as ``<a folder of the machine's>/NAME``."""
+        if target.type != "call_expression" or self.name(target.child_by_field_name("function")) not in (
+            "path.join",
+            "path.resolve",
+            "join",
+            "resolve",
+        ):
+            return None
+        arguments = target.child_by_field_name("arguments")
+        parts = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        name = self.fold(parts[-1]) if parts else None
+        if not name or not name.lower().endswith(".dll"):
+            return None
+        text = _text(target)
+        if any(own in text for own in ("__dirname", "__filename", "import.meta", "process.cwd")):
+            return None
+        return f"<a folder of the machine's>/{name}"
 
     def _planted_hook(self, scope: _Scope, node: Any) -> None:
         """``{..., postinstall: "node x.js"}`` built where files are written: a package.json's

@@ -1076,7 +1076,9 @@ class PythonThreats:
                 value = next((k[6:] for k in keys if k.startswith("value:")), "")
                 target = ast.Constant(value) if value else None
         value = (self.fold(target) or "") if target is not None else ""
-        if value and NATIVE_LIBRARY.search(value.strip()):
+        if not value and target is not None and self._joined_dll(target):
+            value = "<a folder of the machine's>/" + str(self._joined_dll(target))
+        if value and (NATIVE_LIBRARY.search(value.strip()) or value.startswith("<a folder")):
             line = call.lineno
             self._add(
                 ThreatRule.DEFENCE_EVASION,
@@ -1084,6 +1086,31 @@ class PythonThreats:
                 line,
                 False,
             )
+
+    def _joined_dll(self, target: ast.AST) -> str | None:
+        """``os.path.join(tempfile.gettempdir(), "version.dll")``, ``Path(x) / "winmm.dll"``:
+        a DLL's name joined to a folder computed at run time that is not the package's own
+        (no ``__file__``, ``sys.prefix`` or site-packages in it); the DLL's name."""
+        last: ast.AST | None = None
+        if isinstance(target, ast.Call) and self.dotted(target.func) in ("os.path.join", "path.join", "join"):
+            last = target.args[-1] if target.args else None
+        elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Div):
+            last = target.right
+        name = self.fold(last) if last is not None else None
+        if not name or not name.lower().endswith(".dll"):
+            return None
+        for node in _walk(target, limit=200):
+            if isinstance(node, ast.Name) and node.id in ("__file__", "__path__"):
+                return None
+            if isinstance(node, ast.Attribute) and self.dotted(node) in ("sys.prefix", "sys.base_prefix"):
+                return None
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "site-packages" in node.value
+            ):
+                return None
+        return name
 
     def _planted_hook(self, scope: _Scope, node: ast.Dict) -> None:
         """``{"postinstall": "node x.js"}`` built where files are written: a package.json's
