@@ -277,6 +277,8 @@ CAPTURE_CALLS = {
          "SetWindowsHookEx", "pyxhook.HookManager"}
     ),
 }  # fmt: skip
+#: The last part of each capturing call's name: what a call must end in to be looked at.
+CAPTURE_LAST = frozenset(c.rsplit(".", 1)[-1] for calls in CAPTURE_CALLS.values() for c in calls)
 #: Modules whose objects capture the screen, and those objects' capturing methods.
 SCREEN_MODULES = frozenset({"mss", "d3dshot", "dxcam", "pyscreenshot"})
 SCREEN_METHODS = frozenset({"grab", "screenshot", "screenshot_to_disk", "shot", "get_latest_frame"})
@@ -1115,8 +1117,9 @@ class PythonThreats:
     def _planted_hook(self, scope: _Scope, node: ast.Dict) -> None:
         """``{"postinstall": "node x.js"}`` built where files are written: a package.json's
         install hook written into another package, how a worm runs again in the next one."""
-        keys = {self.fold(k) for k in node.keys[:64] if k is not None}
-        if not keys & {"preinstall", "postinstall"}:
+        if not any(
+            isinstance(k, ast.Constant) and k.value in ("preinstall", "postinstall") for k in node.keys[:64]
+        ):
             return
         if any(
             isinstance(n, ast.Call)
@@ -1141,6 +1144,12 @@ class PythonThreats:
         or more of the commands that print them (``whoami``, ``hostname``): ``covert-capture``
         unless a tool of the package documents it (decided with the package's tools)."""
         line = call.lineno
+        if (
+            last not in CAPTURE_LAST
+            and last not in SCREEN_METHODS
+            and not (name in PROCESS_SINKS or name.startswith("subprocess."))
+        ):
+            return
         for kind, calls in CAPTURE_CALLS.items():
             if name in calls or last in calls or any(name.endswith("." + c) for c in calls if "." in c):
                 self._add(
@@ -1261,6 +1270,8 @@ class PythonThreats:
             ):
                 return  # a name of the module's own (eval = my_eval)
         else:
+            if node.attr not in CODE_RUNNERS:
+                return
             name = self.dotted(node)
             if name not in ("builtins.exec", "builtins.eval", "builtins.compile", "builtins.__import__"):
                 return
