@@ -312,6 +312,14 @@ CLEAN = [
         "module.exports = { release };\n",
     ),
     (
+        "a bundle whose help text says publish, far from a package.json read and a .name set",
+        "javascript",
+        "const fs = require('fs');\nconst manifest = JSON.parse(fs.readFileSync('package.json', 'utf8'));\n"
+        "class UsageError extends Error {\n  constructor(m) { super(m); this.name = 'UsageError'; }\n}\n"
+        + "const pad = 0;\n" * 60
+        + "const HELP = 'Run npm publish once the build passes.';\nmodule.exports = { manifest, UsageError, HELP };\n",
+    ),
+    (
         "a scaffolder writing a package.json with build scripts",
         "python",
         "import json\nimport pathlib\n\ndef scaffold(target: pathlib.Path, name: str) -> None:\n"

@@ -287,20 +287,40 @@ def _propagation(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:
         match = PROPAGATION_TEXT.search(text)
         if match is None:
             continue
-        credential = REGISTRY_CREDENTIAL.search(text)
+        line = text.count("\n", 0, match.start()) + 1
+        # what goes with the publish is looked for near it (40 lines either side): a bundle
+        # names package.json and assigns some .name far from a help text that says "publish"
+        start = _line_start(text, max(1, line - _PROPAGATION_LINES))
+        end = _line_start(text, line + _PROPAGATION_LINES + 1)
+        near = text[start:end]
+        credential = REGISTRY_CREDENTIAL.search(near)
         if credential is not None:
             why = f"names {credential.group(0)[:40]!r}"
-            at = credential.start()
+            at = start + credential.start()
         else:
-            renamed = MANIFEST_RENAME.search(text) if MANIFEST_FILE.search(text) else None
+            renamed = MANIFEST_RENAME.search(near) if MANIFEST_FILE.search(near) else None
             if renamed is None:
                 continue
             why = "renames a package manifest"
-            at = renamed.start()
-        line = text.count("\n", 0, match.start()) + 1
+            at = start + renamed.start()
         other = text.count("\n", 0, at) + 1
         flow = f"{match.group(0)[:60]!r} (line {line}) in a file that also {why} (line {other})"
         facts.threats.append(Threat(ThreatRule.SELF_PROPAGATION, flow, path, line, True))
+
+
+#: Lines either side of a publish command searched for a registry's credentials or a rename.
+_PROPAGATION_LINES = 40
+
+
+def _line_start(text: str, line: int) -> int:
+    """Where 1-based ``line`` starts in ``text`` (its end when there are fewer lines)."""
+    position = 0
+    for _ in range(line - 1):
+        position = text.find("\n", position)
+        if position < 0:
+            return len(text)
+        position += 1
+    return position
 
 
 def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str, str, str]]]:

@@ -40,8 +40,8 @@ MAX_FOLD_DEPTH = 64
 MAX_TOKENS = 250_000
 #: Characters all folded values of one file may add up to (each is at most MAX_FOLDED).
 MAX_FOLD_CHARS = 32 * 1024 * 1024
-#: Of a file that does not parse: tokens read, string literals looked at, and the longest
-#: literal read (as text that does one thing, or as code of its own).
+#: Of a file that does not parse: tokens read, string literals looked at, the longest literal
+#: read as code of its own, and the characters of all of them.
 MAX_UNPARSED_TOKENS = 200_000
 MAX_UNPARSED_STRINGS = 500
 MAX_EMBEDDED_CODE = 100_000
@@ -133,9 +133,9 @@ class PythonAnalyzer(SourceAnalyzer):
                 value = value.decode("utf-8", "replace")
             if not isinstance(value, str):
                 continue
-            where = f"in a string (line {line}) of a file that does not parse as Python"
             if not any(mark in value for mark in ("import ", ";", "(")):
                 continue
+            where = f"in a string (line {line}) of a file that does not parse as Python"
             read += len(value)
             if read > MAX_EMBEDDED_TOTAL:
                 facts.incomplete.append((path, "strings not read as code: too many characters of them"))
