@@ -43,6 +43,8 @@ LOOKED_AT = frozenset(
         ("DataDog/guarddog", "obfuscation"),
         ("DataDog/guarddog", "credential-or-info-theft"),
         ("DataDog/guarddog", "install-time-or-persistence"),
+        # read on 2026-12-03 (session 10): its one malicious and one clean row
+        ("DataDog/guarddog", "self-propagation"),
     }
 )
 

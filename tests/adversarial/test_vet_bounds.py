@@ -118,6 +118,14 @@ HELPER_CHAIN_JS = (
     )
     + b"function h3000(a) { return fetch(a); }\neval(h0('u', 'v'));\n"
 )
+#: A file that is not Python whose string literals are all Python code with a shell in it: each
+#: is analysed as a module of its own (issue 22), so their number and size must be bounded.
+CODE_IN_STRINGS_PY = b"$ run these\n" + b"".join(
+    b'python -c "import os,socket;s=socket.socket();x='
+    + b'\\"a\\"+' * 10
+    + b'\\"a\\";os.dup2(s.fileno(),0);exec(x)"\n'
+    for _ in range(2_000)
+)
 
 
 @pytest.mark.parametrize(
@@ -133,6 +141,7 @@ HELPER_CHAIN_JS = (
         ("server.py", SAME_NAME_METHODS_PY),
         ("server.py", HELPER_CHAIN_PY),
         ("index.js", HELPER_CHAIN_JS),
+        ("server.py", CODE_IN_STRINGS_PY),
     ],
     ids=[
         "concatenation",
@@ -145,6 +154,7 @@ HELPER_CHAIN_JS = (
         "thousands of methods of one name",
         "a chain of python helpers",
         "a chain of javascript helpers",
+        "thousands of strings of code in a file that is not python",
     ],
 )
 def test_hostile_sources_are_analysed_in_bounded_time_and_memory(

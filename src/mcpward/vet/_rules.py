@@ -23,6 +23,7 @@ from mcpward.vet._code.interface import (
     CodeFacts,
     Destination,
     ThreatRule,
+    ToolDeclaration,
     destinations_in,
     domain_of,
 )
@@ -414,6 +415,11 @@ THREAT_SEVERITY = {
     ThreatRule.HIDDEN_CODE_RUN: Severity.HIGH,
     ThreatRule.HOST_INFO_EXFILTRATION: Severity.HIGH,
     ThreatRule.INSTALL_TIME_CODE: Severity.HIGH,
+    ThreatRule.SELF_PROPAGATION: Severity.HIGH,
+    # capture on its own is what a screenshot or clipboard server does: review, and only when
+    # no tool of the package says it captures (what reaches the network is
+    # host-info-exfiltration, high)
+    ThreatRule.COVERT_CAPTURE: Severity.MEDIUM,
 }
 _LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
 _THREAT_TEXT = {
@@ -440,9 +446,50 @@ _THREAT_TEXT = {
     ThreatRule.INSTALL_TIME_CODE: ("Installing the package reaches the network or runs a shell",
                                    "setup.py runs on every install from source: find out what it "
                                    "fetches or runs before approving."),
+    ThreatRule.SELF_PROPAGATION: ("The code spreads itself (publishes with a registry's credentials, "
+                                  "plants install hooks or copies its own file)", "Do not approve "
+                                  "before finding out why: an MCP server has no reason to publish "
+                                  "packages, write install hooks or copy itself; this is how a worm "
+                                  "spreads through its victim's packages and projects."),
+    ThreatRule.COVERT_CAPTURE: ("The code captures the screen, clipboard, keystrokes or host facts, and "
+                                "no tool says so", "Find out what the capture is for: no tool of "
+                                "the package documents it, so neither the user nor the model knows."),
     ThreatRule.TOOL_CAPABILITY_MISMATCH: ("A tool does more than it says", "Check why the tool needs this; "
                                           "the model and the user only see its description."),
 }  # fmt: skip
+
+
+#: Words in a tool's name or description that document each kind of capture.
+_CAPTURE_DOCUMENTED = {
+    "screen": re.compile(
+        r"\b(?:screen|screens|screenshot|screenshots|screen-?capture|display|displays|desktop|monitor|"
+        r"window|windows|snapshot|computer[ -]use|gui|automation|automate|click|vision|record|recording)\b",
+        re.IGNORECASE,
+    ),
+    "clipboard": re.compile(
+        r"\b(?:clipboard|clipboards|copy|copies|paste|pastes|pasteboard)\b", re.IGNORECASE
+    ),
+    "keyboard": re.compile(
+        r"\b(?:keyboard|keystroke|keystrokes|key ?press|keypress|keypresses|hotkey|hotkeys|shortcut|"
+        r"shortcuts|key events?|input events?|typing)\b",
+        re.IGNORECASE,
+    ),
+    "host": re.compile(
+        r"\b(?:system|systems|host|hostname|machine|computer|device|whoami|user|users|os|platform|"
+        r"diagnostic|diagnostics|info|information|environment)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def _documented_captures(tools: list[ToolDeclaration]) -> set[str]:
+    """Kinds of capture some tool of the package documents (a screenshot tool, a clipboard
+    tool): capture of that kind anywhere in it is the package's purpose, not covert."""
+    documented: set[str] = set()
+    for tool in tools[:2000]:
+        text = f"{tool.name.replace('_', ' ').replace('-', ' ')} {tool.description[:4000]}"
+        documented.update(kind for kind, words in _CAPTURE_DOCUMENTED.items() if words.search(text))
+    return documented
 
 
 def _threats(found: _Findings, target: Side) -> None:
@@ -450,7 +497,13 @@ def _threats(found: _Findings, target: Side) -> None:
     for hook, command in target.package.metadata.install_scripts.items():
         # an install script's text is what npm runs: it reaches
         threats.extend(text_threats(f"package.json scripts.{hook}", command[:100_000], reaches=True))
+    documented = _documented_captures(target.facts.tools)
+    reported_captures: set[str] = set()
     for threat in threats:
+        if threat.rule is ThreatRule.COVERT_CAPTURE:
+            if threat.capture in documented or threat.capture in reported_captures:
+                continue
+            reported_captures.add(threat.capture)  # one finding per kind of capture
         severity = THREAT_SEVERITY[threat.rule]
         if not threat.reaches:
             severity = _LOWER.get(severity, severity)
@@ -508,8 +561,20 @@ _DROP_DOMAINS = frozenset(
         "loca.lt",
         "trycloudflare.com",
         "canarytokens.com",
+        "ddns.net",
+        "hopto.org",
+        "zapto.org",
+        "sytes.net",
+        "no-ip.org",
+        "no-ip.biz",
+        "portmap.io",
+        "paste.rs",
+        "dpaste.org",
+        "localtunnel.me",
     }
 )
+#: Link shorteners: drops when sent to, but user-facing messages print their links too.
+_SHORTENERS = frozenset({"bit.ly", "tinyurl.com", "is.gd"})
 _DROP_PATHS = ("discord.com/api/webhooks", "discordapp.com/api/webhooks", "api.telegram.org/bot")
 
 
@@ -519,10 +584,37 @@ def _exfiltration_endpoints(found: _Findings, target: Side) -> None:
     own = own_domains(target.package)
     reported: set[str] = set()
     for destination in target.facts.destinations:
-        if not destination.sink or destination.value in reported:
+        if destination.value in reported:
             continue
         domain = domain_of(destination.value)
         dropped = domain in _DROP_DOMAINS or any(p in destination.value for p in _DROP_PATHS)
+        if not destination.sink:
+            # named but not seen sent to: a resource on a drop (a paste, a webhook, a tunnel:
+            # a URL with a path) is enough for a look; the service's name alone (an allow-list),
+            # a short link (help texts print them) and a bare IP address (common in
+            # configuration) are not
+            resource = destination.kind == "url" and "/" in destination.value.split("://", 1)[-1].rstrip("/")
+            if (
+                resource
+                and dropped
+                and domain not in _SHORTENERS
+                and not _is_own(domain, target.package, own)
+            ):
+                reported.add(destination.value)
+                found.add(
+                    "exfiltration-endpoint",
+                    Category.MALICIOUS_CODE,
+                    Severity.MEDIUM,
+                    f"Code names {destination.value!r} at {destination.path}:{destination.line}: a "
+                    "resource on a service anyone can post to or host on anonymously (no send to "
+                    "it was seen).",
+                    "Find out what the address is for; a server's own API does not live on a paste "
+                    "site, a tunnel or a chat webhook.",
+                    path=destination.path,
+                    line=destination.line,
+                    evidence=destination.value,
+                )
+            continue
         if (
             destination.kind == "ip"
             or destination.value.split("://", 1)[-1]

@@ -24,6 +24,10 @@ from functools import cache
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
+    MANIFEST_FILE,
+    MANIFEST_RENAME,
+    PROPAGATION_TEXT,
+    REGISTRY_CREDENTIAL,
     THREAT_TEXTS,
     AnalysisBudget,
     Capability,
@@ -265,8 +269,58 @@ def analyze_package(files: PackageFiles) -> CodeFacts:
             facts.threats.extend(file_facts.threats)
             facts.obfuscation.extend(file_facts.obfuscation)
     _scripts(files, facts)
+    _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+def _propagation(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:
+    """A file of code that runs (or a script) that publishes packages and either names a
+    registry's credentials or renames a package manifest: a worm spreading through its
+    victim's packages, or copies of itself under new names. Publishing alone is release
+    tooling (which bumps versions, never names)."""
+    for path in sorted(files.files):
+        script = path.lower().endswith(_SCRIPT_SUFFIXES)
+        if not (script or path in done) or _skipped(path) or path in files.dropped:
+            continue
+        text = files.files[path][:_MAX_SCRIPT_BYTES].decode("utf-8", "replace")
+        match = PROPAGATION_TEXT.search(text)
+        if match is None:
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        # what goes with the publish is looked for near it (40 lines either side): a bundle
+        # names package.json and assigns some .name far from a help text that says "publish"
+        start = _line_start(text, max(1, line - _PROPAGATION_LINES))
+        end = _line_start(text, line + _PROPAGATION_LINES + 1)
+        near = text[start:end]
+        credential = REGISTRY_CREDENTIAL.search(near)
+        if credential is not None:
+            why = f"names {credential.group(0)[:40]!r}"
+            at = start + credential.start()
+        else:
+            renamed = MANIFEST_RENAME.search(near) if MANIFEST_FILE.search(near) else None
+            if renamed is None:
+                continue
+            why = "renames a package manifest"
+            at = start + renamed.start()
+        other = text.count("\n", 0, at) + 1
+        flow = f"{match.group(0)[:60]!r} (line {line}) in a file that also {why} (line {other})"
+        facts.threats.append(Threat(ThreatRule.SELF_PROPAGATION, flow, path, line, True))
+
+
+#: Lines either side of a publish command searched for a registry's credentials or a rename.
+_PROPAGATION_LINES = 40
+
+
+def _line_start(text: str, line: int) -> int:
+    """Where 1-based ``line`` starts in ``text`` (its end when there are fewer lines)."""
+    position = 0
+    for _ in range(line - 1):
+        position = text.find("\n", position)
+        if position < 0:
+            return len(text)
+        position += 1
+    return position
 
 
 def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str, str, str]]]:

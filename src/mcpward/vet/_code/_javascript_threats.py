@@ -19,12 +19,15 @@ from typing import Any
 
 from mcpward.vet._code.interface import (
     HOST_VARIABLES,
+    NATIVE_LIBRARY,
+    SCREEN_COMMAND,
     SINK_CALLS,
     Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
     command_output_label,
+    embedded_executable,
     named_techniques,
     names_credential_store,
     names_sensitive_path,
@@ -32,6 +35,28 @@ from mcpward.vet._code.interface import (
 )
 
 LABEL_PASSES = 4
+#: Objects that capture the screen (screenshot-desktop) or listen to the keyboard (iohook,
+#: uiohook-napi), by the names they are usually given.
+SCREEN_OBJECTS = frozenset({"screenshot", "screenshotDesktop", "screenshotdesktop", "takeScreenshot"})
+KEYBOARD_OBJECTS = frozenset(
+    {"iohook", "uiohook", "keylistener", "keyboardlistener", "globalkeyboardlistener"}
+)
+#: Calls that put a file in place, with the index of the argument naming where.
+PLANTING_CALLS = {
+    "writeFile": 0, "writeFileSync": 0, "copyFile": 1, "copyFileSync": 1, "rename": 1, "renameSync": 1,
+    "cp": 1, "cpSync": 1, "createWriteStream": 0, "move": 1, "moveSync": 1, "outputFile": 0,
+}  # fmt: skip
+#: Nodes that can hand ``eval`` on as a value.
+RUNNER_HOLDERS = frozenset(
+    {"variable_declarator", "assignment_expression", "call_expression", "subscript_expression"}
+)
+#: ``const env = process.env`` (not ``process.env.X``), and how much of a file is searched.
+_ENV_ALIAS = re.compile(rb"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*process\.env\s*(?:;|\n|$)")
+MAX_ALIAS_SCAN = 4 * 1024 * 1024
+#: The running program's own file.
+SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
+#: package.json install hooks.
+INSTALL_HOOK_KEYS = frozenset({"preinstall", "postinstall"})
 #: Prefix of the program-level names that hold what a named function returns.
 RETURNS = "@returns:"
 #: Modules whose ``require`` by a computed name hides what runs.
@@ -320,9 +345,15 @@ class JavaScriptThreats:
         self.tools: list[ToolDeclaration] = []
         self._seen: set[tuple[ThreatRule, int]] = set()
         self._shell_parts: dict[int, set[str]] = {}
+        self._host_commands: dict[int, set[str]] = {}
         self.obfuscation: list[Obfuscation] = []
         self.named: dict[str, list[_Scope]] = {}
         self.program = _Scope()
+        #: Names bound to ``process.env`` itself (``const env = process.env``): taken whole
+        #: like it, read by one field (``env.TOKEN``) like one variable.
+        self.env_aliases = frozenset(
+            m.group(1).decode() for m in _ENV_ALIAS.finditer(source[:MAX_ALIAS_SCAN]) if len(m.group(1)) < 64
+        )
 
     def run(self) -> None:
         self._source_texts()
@@ -657,6 +688,11 @@ class JavaScriptThreats:
                 and child.end_byte - child.start_byte == len("process.env")
                 and (child.id in whole or _taken_whole(child))
                 and _text(child) == "process.env"
+            ) or (
+                kind == "identifier"
+                and self.env_aliases
+                and _text(child) in self.env_aliases
+                and (child.id in whole or _taken_whole(child))
             ):
                 found.add("environment")
                 scope.origins.setdefault("environment", f"process.env (line {child.start_point[0] + 1})")
@@ -751,9 +787,22 @@ class JavaScriptThreats:
         for node in scope.nodes:
             if node.type == "object":
                 self._tool_object(node)
+                self._planted_hook(scope, node)
                 continue
+            if node.type in RUNNER_HOLDERS:
+                self._code_runner_as_value(node)
             if node.type == "subscript_expression":
                 self._hidden_subscript(node)
+            elif node.type == "string" and node.end_byte - node.start_byte >= 66:
+                carried = embedded_executable(self.fold(node) or "")
+                if carried is not None:
+                    self.obfuscation.append(
+                        Obfuscation(
+                            f"{carried} carried in a literal (line {node.start_point[0] + 1})",
+                            self.path,
+                            node.start_point[0] + 1,
+                        )
+                    )
             if node.type not in ("call_expression", "new_expression"):
                 if node.type == "debugger_statement" and self._in_loop(node):
                     line = node.start_point[0] + 1
@@ -769,6 +818,24 @@ class JavaScriptThreats:
             )
             line = node.start_point[0] + 1
             last = callee.rsplit(".", 1)[-1]
+            self._capture(scope, callee, last, args, line)
+            if last in PLANTING_CALLS and len(args) > PLANTING_CALLS[last]:
+                where = args[PLANTING_CALLS[last]]
+                planted = self.fold(where) or self._joined_dll(where) or ""
+                if NATIVE_LIBRARY.search(planted.strip()) or planted.startswith("<a folder"):
+                    self._add(
+                        ThreatRule.DEFENCE_EVASION,
+                        f"a native library planted: {planted[-60:]!r} written by {callee}() (line {line})",
+                        line,
+                        False,
+                    )
+            if last in ("copyFile", "copyFileSync", "cp", "cpSync") and args and _text(args[0]) in SELF_PATHS:
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"{callee}() copies the running program elsewhere (line {line})",
+                    line,
+                    False,
+                )
             self._reflected(scope, node, function, callee, args, line)
             labels: set[str] = set()
             if self._may_sink(callee, last):  # the labels of every call's arguments cost seconds
@@ -832,6 +899,17 @@ class JavaScriptThreats:
                         line,
                     )
                     continue
+                if (
+                    first is not None
+                    and callee in ("eval", "Function")
+                    and first.type not in ("string", "template_string")
+                    and _code_like(self.fold(first))
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code assembled from pieces -> {callee}() (line {line})",
+                        line,
+                    )
                 if first is None or (
                     first.type in ("string", "template_string") and self.fold(first) is not None
                 ):
@@ -917,6 +995,83 @@ class JavaScriptThreats:
                 line,
                 piped,
             )
+
+    def _code_runner_as_value(self, node: Any) -> None:
+        """``const run = eval``, ``[eval][0](code)``, ``list.map(eval)``, ``eval.call(null,
+        code)``: the global ``eval`` handed on as a value, so the call that runs code does not
+        read as one (``(0, eval)("this")``, the global object's idiom, is a sequence: not this)."""
+        held: list[Any] = []
+        if node.type == "variable_declarator":
+            held = [node.child_by_field_name("value")]
+        elif node.type == "assignment_expression":
+            held = [node.child_by_field_name("right")]
+        elif node.type == "call_expression":
+            arguments = node.child_by_field_name("arguments")
+            held = list(arguments.named_children[:32]) if arguments is not None else []
+            function = node.child_by_field_name("function")
+            if function is not None and function.type == "member_expression":
+                prop = function.child_by_field_name("property")
+                if prop is not None and _text(prop) in ("call", "apply", "bind"):
+                    held.append(function.child_by_field_name("object"))
+        elif node.type == "subscript_expression":
+            owner = node.child_by_field_name("object")
+            if owner is not None and owner.type == "array":
+                held = list(owner.named_children[:32])
+        for value in held:
+            if value is not None and value.type == "identifier" and _text(value) == "eval":
+                line = value.start_point[0] + 1
+                self._add(ThreatRule.HIDDEN_CODE_RUN, f"eval handed on as a value (line {line})", line)
+                return
+
+    def _joined_dll(self, target: Any) -> str | None:
+        """``path.join(os.tmpdir(), "version.dll")``: a DLL's name joined to a folder computed
+        at run time that is not the package's own (no ``__dirname``, ``__filename`` or
+        ``import.meta``); as ``<a folder of the machine's>/NAME``."""
+        if target.type != "call_expression" or self.name(target.child_by_field_name("function")) not in (
+            "path.join",
+            "path.resolve",
+            "join",
+            "resolve",
+        ):
+            return None
+        arguments = target.child_by_field_name("arguments")
+        parts = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        name = self.fold(parts[-1]) if parts else None
+        if not name or not name.lower().endswith(".dll"):
+            return None
+        text = _text(target)
+        if any(own in text for own in ("__dirname", "__filename", "import.meta", "process.cwd")):
+            return None
+        return f"<a folder of the machine's>/{name}"
+
+    def _planted_hook(self, scope: _Scope, node: Any) -> None:
+        """``{..., postinstall: "node x.js"}`` built where files are written: a package.json's
+        install hook written into another package, how a worm runs again in the next one."""
+        for pair in node.named_children[:64]:
+            key = pair.child_by_field_name("key") if pair.type == "pair" else None
+            if key is None or _text(key).strip("'\"") not in INSTALL_HOOK_KEYS:
+                continue
+            if any(
+                child.type == "call_expression"
+                and self.name(child.child_by_field_name("function")).rsplit(".", 1)[-1]
+                in (
+                    "writeFile",
+                    "writeFileSync",
+                    "writeJson",
+                    "writeJsonSync",
+                    "outputJson",
+                    "outputJsonSync",
+                )
+                for child in scope.nodes
+            ):
+                line = pair.start_point[0] + 1
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"an install hook ({_text(key)[:20]}) written into a package.json (line {line})",
+                    line,
+                    False,
+                )
+            return
 
     def _tool_object(self, node: Any) -> None:
         """``{name, description, inputSchema}`` in a tools/list answer of the low-level API:
@@ -1134,11 +1289,54 @@ class JavaScriptThreats:
                 parts.append(_text(child))
         return "".join(parts)
 
-    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True, capture: str = "") -> None:
         if (rule, line) in self._seen:
             return
         self._seen.add((rule, line))
-        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches, capture))
+
+    def _capture(self, scope: _Scope, callee: str, last: str, args: list[Any], line: int) -> None:
+        """Capture of the screen, the clipboard, the keyboard, or of host facts by running two
+        or more of the commands that print them: ``covert-capture`` unless a tool of the
+        package documents it (decided with the package's tools)."""
+        root = callee.split(".", 1)[0]
+        kind = ""
+        if root.lower() == "clipboardy" and last.startswith("read"):
+            kind = "clipboard"
+        elif (root in SCREEN_OBJECTS and (callee == root or last in ("all", "capture"))) or callee.endswith(
+            ("screen.capture", "desktopCapturer.getSources")
+        ):
+            kind = "screen"
+        elif (
+            root.lower() in KEYBOARD_OBJECTS
+            and last in ("on", "addListener", "registerEvent")
+            and args
+            and (self.fold(args[0]) or "").lower() in ("keydown", "keyup", "keypress", "input")
+        ) or callee in ("GlobalKeyboardListener", "GlobalKeyboardListener.addListener"):
+            kind = "keyboard"
+        elif self._is_process(callee) and args:
+            command = self._command_text(args)
+            if SCREEN_COMMAND.match(command):
+                kind = "screen"
+            elif command_output_label(command) == "host-info" and command.split():
+                seen = self._host_commands.setdefault(id(scope), set())
+                seen.add(command.split()[0].lower())
+                if len(seen) >= 2:
+                    self._add(
+                        ThreatRule.COVERT_CAPTURE,
+                        f"host facts collected by running {', '.join(sorted(seen)[:4])} (line {line})",
+                        line,
+                        capture="host",
+                    )
+        if kind:
+            self._add(
+                ThreatRule.COVERT_CAPTURE, f"{callee}() captures the {kind} (line {line})", line, capture=kind
+            )
+
+
+def _code_like(value: str | None) -> bool:
+    """Folded text that reads as a call or a member of something: code, not a word."""
+    return value is not None and len(value.strip()) >= 4 and ("(" in value or "." in value)
 
 
 def _walk(node: Any, limit: int, skip: frozenset[str] = frozenset()) -> Iterator[Any]:

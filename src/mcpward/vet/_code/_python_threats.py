@@ -22,13 +22,17 @@ from dataclasses import dataclass, field
 from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
     HOST_VARIABLES,
+    NATIVE_LIBRARY,
     PRIVILEGE_TEXT,
+    SCREEN_COMMAND,
     SINK_CALLS,
     Obfuscation,
     Threat,
     ThreatRule,
     ToolDeclaration,
     command_output_label,
+    downloaded_file,
+    embedded_executable,
     named_techniques,
     names_credential_store,
     names_sensitive_path,
@@ -108,6 +112,13 @@ CODE_SINKS = frozenset(
         "pickle.loads",
         "pickle.load",
         "cPickle.loads",
+        "cPickle.load",
+        "_pickle.loads",
+        "pickle._loads",
+        "pickle.Unpickler",
+        "dill.load",
+        "jsonpickle.decode",
+        "yaml.unsafe_load",
         "marshal.loads",
         "dill.loads",
         "importlib.import_module",
@@ -248,6 +259,29 @@ CAPTURE_MODULES = frozenset(
         "keyboard",
     }
 )
+#: Calls that capture the screen, the clipboard or the keyboard, by kind: a dotted name's end,
+#: or (for objects made by a capture module: ``sct = mss.mss()``) a method of one.
+CAPTURE_CALLS = {
+    "screen": frozenset(
+        {"ImageGrab.grab", "pyautogui.screenshot", "pyscreenshot.grab", "pyscreeze.screenshot",
+         "mss.mss().grab", "d3dshot.create().screenshot", "dxcam.create().grab"}
+    ),
+    "clipboard": frozenset(
+        {"pyperclip.paste", "clipboard.paste", "pyclip.paste", "xerox.paste", "GetClipboardData",
+         "read_clipboard", "clipboard_get", "pandas.read_clipboard"}
+    ),
+    "keyboard": frozenset(
+        {"keyboard.Listener", "keyboard.on_press", "keyboard.on_release", "keyboard.hook",
+         "keyboard.read_key", "keyboard.read_event", "keyboard.record", "keyboard.on_press_key",
+         "keyboard.hook_key", "GetAsyncKeyState", "SetWindowsHookExA", "SetWindowsHookExW",
+         "SetWindowsHookEx", "pyxhook.HookManager"}
+    ),
+}  # fmt: skip
+#: The last part of each capturing call's name: what a call must end in to be looked at.
+CAPTURE_LAST = frozenset(c.rsplit(".", 1)[-1] for calls in CAPTURE_CALLS.values() for c in calls)
+#: Modules whose objects capture the screen, and those objects' capturing methods.
+SCREEN_MODULES = frozenset({"mss", "d3dshot", "dxcam", "pyscreenshot"})
+SCREEN_METHODS = frozenset({"grab", "screenshot", "screenshot_to_disk", "shot", "get_latest_frame"})
 #: Names whose indirect lookup (``getattr(os, "sys" + "tem")``) hides a call that runs code.
 HIDDEN_NAMES = frozenset(
     {
@@ -281,6 +315,12 @@ HIDDEN_NAMES = frozenset(
         "getstatusoutput",
     }
 )
+#: Modules whose functions run code or commands: one looked up by name is hidden.
+CODE_MODULES = frozenset(
+    {"os", "subprocess", "pty", "pickle", "_pickle", "cPickle", "marshal", "dill", "builtins"}
+)
+#: Builtins that run code: referenced other than in a call, they are being hidden.
+CODE_RUNNERS = frozenset({"exec", "eval", "compile", "__import__"})
 NAMESPACES = frozenset({"__builtins__", "builtins", "globals", "vars", "locals", "sys.modules"})
 DNS_SINKS = frozenset({"gethostbyname", "gethostbyname_ex", "getaddrinfo", "resolve", "query"})
 ANTI_DEBUG = frozenset({"IsDebuggerPresent", "CheckRemoteDebuggerPresent", "sys.gettrace"})
@@ -295,6 +335,10 @@ INSTALL_COMMANDS = frozenset(
 #: Commands whose replacement runs custom code on every install (build_py and build_ext are
 #: replaced to build assets and extensions: what they run is judged, not that they exist).
 REPLACED_COMMANDS = frozenset({"install", "develop", "egg_info", "bdist_egg", "easy_install"})
+#: Programs that run the file they are given (besides interpreters).
+LAUNCHERS = frozenset(
+    {"start", "open", "xdg-open", "msiexec", "rundll32", "regsvr32", "explorer", "nohup", "setsid", "wine"}
+)
 #: Functions of one name a call is taken to reach, at most.
 MAX_CALLEES = 8
 #: Prefix of the module-level names that hold what a function returns.
@@ -323,6 +367,7 @@ class _Scope:
     install: str | None = None
     module: _Scope | None = None
     reads_files: bool | None = None
+    environ_aliases: set[str] | None = None
 
 
 class PythonThreats:
@@ -412,7 +457,19 @@ class PythonThreats:
             and {"name", "version", "cmdclass", "packages"} & {k.arg for k in node.keywords}
             and (named_setup or "." in self.dotted(node.func) or "cmdclass" in {k.arg for k in node.keywords})
         ]
-        if not named_setup and not setup_calls:
+        # a setuptools command subclassed anywhere is install-time code: setup.py imports
+        # it from a module of the package as often as it defines it
+        command_classes = {
+            node.name
+            for node in self.tree.body
+            if isinstance(node, ast.ClassDef)
+            and any(
+                self.dotted(base).startswith(("setuptools.command.", "distutils.command."))
+                and self.dotted(base).rsplit(".", 1)[-1] in INSTALL_COMMANDS
+                for base in node.bases
+            )
+        }
+        if not named_setup and not setup_calls and not command_classes:
             return
         commands: set[str] = set()
         for call in setup_calls:
@@ -797,9 +854,13 @@ class PythonThreats:
         itself or through a function of the module that reads one."""
         for child in _walk(node, limit=500):
             if isinstance(child, ast.Call):
-                last = self.dotted(child.func).rsplit(".", 1)[-1]
-                if last in FILE_READS:
-                    return True
+                name = self.dotted(child.func)
+                if name.rsplit(".", 1)[-1] in FILE_READS or name in (
+                    "sqlite3.connect",
+                    "shutil.copy",
+                    "shutil.copyfile",
+                ):
+                    return True  # a browser's database opened or copied aside to be read
                 if any(self._reads_files(callee) for callee in self._callee(scope, child)):
                     return True
         return False
@@ -844,13 +905,27 @@ class PythonThreats:
     def _sinks(self, scope: _Scope) -> None:
         self._scope = scope
         written_from_network: set[str] = set()
+        host_commands: set[str] = set()
+        called = {id(n.func) for n in scope.nodes if isinstance(n, ast.Call)}
         for count, node in enumerate(scope.nodes):
             if count % 4096 == 4095 and self.expired():
                 return
+            if isinstance(node, ast.Name | ast.Attribute) and id(node) not in called:
+                self._code_runner_as_value(node)
+            if isinstance(node, ast.Dict):
+                self._planted_hook(scope, node)
             if isinstance(node, ast.Subscript):
                 self._hidden_subscript(node)
             elif isinstance(node, ast.Name) and self.source_lines:
                 self._look_alike(node)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+                carried = embedded_executable(node.value)
+                if carried is not None:
+                    self.obfuscation.append(
+                        Obfuscation(
+                            f"{carried} carried in a literal (line {node.lineno})", self.path, node.lineno
+                        )
+                    )
             if not isinstance(node, ast.Call):
                 continue
             name = self.dotted(node.func)
@@ -864,6 +939,18 @@ class PythonThreats:
                 and (name.split(".", 1)[0] in NAMESPACES or name.startswith("__import__("))
             ):
                 self._code_sink(scope, name, line, argument_labels)
+                first = node.args[0] if node.args else None
+                if (
+                    first is not None
+                    and not isinstance(first, ast.Constant)
+                    and last in ("exec", "eval", "compile")
+                    and _code_like(self.fold(first))
+                ):
+                    self._add(
+                        ThreatRule.DECODED_CODE_RUN,
+                        f"code assembled from pieces -> {name}() (line {line})",
+                        line,
+                    )
                 if node.args and self._escaped(node.args[0]):
                     self._add(
                         ThreatRule.DECODED_CODE_RUN,
@@ -873,7 +960,18 @@ class PythonThreats:
             elif name in PROCESS_SINKS or (name.startswith("subprocess.") and last[:1].islower()):
                 self._process_sink(scope, node, name, line, argument_labels, written_from_network)
             elif last == "urlretrieve" and len(node.args) >= 2:
-                written_from_network |= self._path_keys(node.args[1])
+                keys = self._path_keys(node.args[1])
+                written_from_network |= keys
+                url = (self.fold(node.args[0]) or "").split("?", 1)[0].lower()
+                if any(k.lower().endswith(EXECUTABLE_SUFFIXES) for k in keys) or url.endswith(
+                    EXECUTABLE_SUFFIXES
+                ):
+                    self._add(
+                        ThreatRule.DOWNLOAD_AND_RUN,
+                        f"{name}() downloads an executable file (line {line})",
+                        line,
+                        False,
+                    )
             elif last in ("write", "write_bytes") and "network" in argument_labels:
                 owner = node.func.value if isinstance(node.func, ast.Attribute) else None
                 if isinstance(owner, ast.Call) and owner.args and self.dotted(owner.func).endswith("open"):
@@ -891,6 +989,7 @@ class PythonThreats:
                         )
             elif last == "chmod" and node.args:
                 self._chmod(scope, node, written_from_network)
+            self._planted_library(scope, node, name, last)
             self._hidden_call(node, name, last)
             if last == "Tool" and node.keywords:
                 self._tool_object(node)
@@ -933,6 +1032,18 @@ class PythonThreats:
                     f"(line {line})",
                     line,
                 )
+            self._capture(scope, node, name, last, host_commands)
+            if (
+                name in ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree")
+                and node.args
+                and self._dotted_or_name(node.args[0]) in ("__file__", "sys.argv[0]", "sys.executable")
+            ):
+                self._add(
+                    ThreatRule.SELF_PROPAGATION,
+                    f"{name}() copies the running program elsewhere (line {line})",
+                    line,
+                    False,
+                )
             if last in ANTI_DEBUG or name in ANTI_DEBUG:
                 self._add(ThreatRule.DEFENCE_EVASION, f"anti-debugging: {name}() (line {line})", line, False)
             if last == "dup2" and name.startswith("os.") and self._scope_has_socket(scope):
@@ -941,6 +1052,163 @@ class PythonThreats:
                     f"a socket's descriptor -> os.dup2() onto the standard streams (line {line})",
                     line,
                 )
+
+    def _planted_library(self, scope: _Scope, call: ast.Call, name: str, last: str) -> None:
+        """A native library (a DLL) written or copied into place by the code: planted for a
+        program to load in its own name (DLL search-order hijacking)."""
+        target: ast.AST | None = None
+        if name in (
+            "shutil.copy",
+            "shutil.copy2",
+            "shutil.copyfile",
+            "shutil.move",
+            "os.rename",
+            "os.replace",
+        ):
+            target = call.args[1] if len(call.args) > 1 else None
+        elif last == "urlretrieve" and len(call.args) > 1:
+            target = call.args[1]
+        elif last in ("write_bytes", "write") and isinstance(call.func, ast.Attribute):
+            owner = call.func.value
+            if isinstance(owner, ast.Call) and owner.args and self.dotted(owner.func).endswith("open"):
+                target = owner.args[0]
+            elif last == "write_bytes":
+                target = owner
+            else:
+                keys = self._opened_paths(scope, owner)
+                value = next((k[6:] for k in keys if k.startswith("value:")), "")
+                target = ast.Constant(value) if value else None
+        value = (self.fold(target) or "") if target is not None else ""
+        if not value and target is not None and self._joined_dll(target):
+            value = "<a folder of the machine's>/" + str(self._joined_dll(target))
+        if value and (NATIVE_LIBRARY.search(value.strip()) or value.startswith("<a folder")):
+            line = call.lineno
+            self._add(
+                ThreatRule.DEFENCE_EVASION,
+                f"a native library planted: {value[-60:]!r} written by {name}() (line {line})",
+                line,
+                False,
+            )
+
+    def _joined_dll(self, target: ast.AST) -> str | None:
+        """``os.path.join(tempfile.gettempdir(), "version.dll")``, ``Path(x) / "winmm.dll"``:
+        a DLL's name joined to a folder computed at run time that is not the package's own
+        (no ``__file__``, ``sys.prefix`` or site-packages in it); the DLL's name."""
+        last: ast.AST | None = None
+        if isinstance(target, ast.Call) and self.dotted(target.func) in ("os.path.join", "path.join", "join"):
+            last = target.args[-1] if target.args else None
+        elif isinstance(target, ast.BinOp) and isinstance(target.op, ast.Div):
+            last = target.right
+        name = self.fold(last) if last is not None else None
+        if not name or not name.lower().endswith(".dll"):
+            return None
+        for node in _walk(target, limit=200):
+            if isinstance(node, ast.Name) and node.id in ("__file__", "__path__"):
+                return None
+            if isinstance(node, ast.Attribute) and self.dotted(node) in ("sys.prefix", "sys.base_prefix"):
+                return None
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "site-packages" in node.value
+            ):
+                return None
+        return name
+
+    def _planted_hook(self, scope: _Scope, node: ast.Dict) -> None:
+        """``{"postinstall": "node x.js"}`` built where files are written: a package.json's
+        install hook written into another package, how a worm runs again in the next one."""
+        if not any(
+            isinstance(k, ast.Constant) and k.value in ("preinstall", "postinstall") for k in node.keys[:64]
+        ):
+            return
+        if any(
+            isinstance(n, ast.Call)
+            and self.dotted(n.func).rsplit(".", 1)[-1] in ("dump", "write", "write_text")
+            for n in scope.nodes
+        ):
+            line = node.lineno
+            self._add(
+                ThreatRule.SELF_PROPAGATION,
+                f"an install hook written into a package.json (line {line})",
+                line,
+                False,
+            )
+
+    def _dotted_or_name(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            return f"{self.dotted(node.value)}[{node.slice.value!r}]"
+        return self.dotted(node)
+
+    def _capture(self, scope: _Scope, call: ast.Call, name: str, last: str, host_commands: set[str]) -> None:
+        """Capture of the screen, the clipboard, the keyboard, or of host facts by running two
+        or more of the commands that print them (``whoami``, ``hostname``): ``covert-capture``
+        unless a tool of the package documents it (decided with the package's tools)."""
+        line = call.lineno
+        if (
+            last not in CAPTURE_LAST
+            and last not in SCREEN_METHODS
+            and not (name in PROCESS_SINKS or name.startswith("subprocess."))
+        ):
+            return
+        for kind, calls in CAPTURE_CALLS.items():
+            if name in calls or last in calls or any(name.endswith("." + c) for c in calls if "." in c):
+                self._add(
+                    ThreatRule.COVERT_CAPTURE, f"{name}() captures the {kind} (line {line})", line,
+                    capture=kind,
+                )  # fmt: skip
+                return
+        owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if last in SCREEN_METHODS and (
+            name.split(".", 1)[0] in SCREEN_MODULES
+            or (isinstance(owner, ast.Name) and self._made_by(scope, owner.id) & SCREEN_MODULES)
+        ):
+            self._add(
+                ThreatRule.COVERT_CAPTURE,
+                f"{name}() captures the screen (line {line})",
+                line,
+                capture="screen",
+            )
+            return
+        if (name in PROCESS_SINKS or name.startswith("subprocess.")) and call.args:
+            command = self._command_text(call.args[0])
+            if SCREEN_COMMAND.match(command):
+                self._add(
+                    ThreatRule.COVERT_CAPTURE,
+                    f"{name}() runs {command.split()[0]!r}: captures the screen (line {line})",
+                    line,
+                    capture="screen",
+                )
+            elif command_output_label(command) == "host-info" and command.split():
+                host_commands.add(command.split()[0].lower())
+                if len(host_commands) >= 2:
+                    self._add(
+                        ThreatRule.COVERT_CAPTURE,
+                        f"host facts collected by running {', '.join(sorted(host_commands)[:4])} "
+                        f"(line {line})",
+                        line,
+                        capture="host",
+                    )
+
+    def _made_by(self, scope: _Scope, variable: str) -> set[str]:
+        """The modules whose calls a name is bound to in a scope: ``sct = mss.mss()``, ``with
+        mss.mss() as sct``."""
+        modules: set[str] = set()
+        for node in scope.nodes:
+            value: ast.AST | None = None
+            if isinstance(node, ast.Assign) and variable in _names(node.targets):
+                value = node.value
+            elif (
+                isinstance(node, ast.withitem)
+                and isinstance(node.optional_vars, ast.Name)
+                and node.optional_vars.id == variable
+            ):
+                value = node.context_expr
+            if isinstance(value, ast.Call):
+                modules.add(self.dotted(value.func).split(".", 1)[0])
+            if len(modules) > 8:
+                break
+        return modules
 
     def _tool_object(self, call: ast.Call) -> None:
         """``types.Tool(name=..., description=..., inputSchema=...)`` of the low-level API."""
@@ -963,7 +1231,7 @@ class PythonThreats:
             computed = not isinstance(key_node, ast.Constant)
             # getattr(os, "startfile", None) probes for a platform's function: not hidden
             probe = getter and len(call.args) > 2 and not computed
-            plain_module = not probe and (owner in NAMESPACES or owner in ("os", "subprocess", "pty"))
+            plain_module = not probe and (owner in NAMESPACES or owner in CODE_MODULES)
             computed = computed or self._escaped(key_node)
             if key in HIDDEN_NAMES and (computed or plain_module or owner.startswith("__import__")):
                 self._add(ThreatRule.HIDDEN_CODE_RUN, f"getattr({owner or '…'}, {key!r}) (line {line})", line)
@@ -988,6 +1256,28 @@ class PythonThreats:
             )
         elif last in HIDDEN_NAMES and name.startswith(("__import__()", "importlib.import_module()")):
             self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name}() through an import by name (line {line})", line)
+
+    def _code_runner_as_value(self, node: ast.Name | ast.Attribute) -> None:
+        """``run = exec``, ``map(eval, texts)``, ``[exec][0](code)``: a builtin that runs code
+        handed on as a value, so the call that runs it does not read as one."""
+        if not isinstance(node.ctx, ast.Load):
+            return
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name not in CODE_RUNNERS or name in self.aliases or name in self.functions:
+                return
+            if name in self._scope.local or (
+                self._scope.module is not None and name in self._scope.module.local
+            ):
+                return  # a name of the module's own (eval = my_eval)
+        else:
+            if node.attr not in CODE_RUNNERS:
+                return
+            name = self.dotted(node)
+            if name not in ("builtins.exec", "builtins.eval", "builtins.compile", "builtins.__import__"):
+                return
+        line = node.lineno
+        self._add(ThreatRule.HIDDEN_CODE_RUN, f"{name} handed on as a value (line {line})", line)
 
     def _escaped(self, node: ast.AST) -> bool:
         """A string literal written mostly in escapes: ``"\\x65\\x76\\x61\\x6c"``."""
@@ -1029,12 +1319,44 @@ class PythonThreats:
 
     def _argument_labels(self, scope: _Scope, call: ast.Call) -> set[str]:
         labels: set[str] = set()
+        sink = self.dotted(call.func).rsplit(".", 1)[-1].lower() in SINK_CALLS
         for argument in (*call.args, *(k.value for k in call.keywords)):
             labels |= self._labels_of(scope, argument)
-            if _is_environ(argument) and self.dotted(call.func).rsplit(".", 1)[-1].lower() in SINK_CALLS:
-                labels.add("environment")  # requests.post(url, json=os.environ)
+            if sink and (_is_environ(argument) or self._environ_alias_whole(scope, argument)):
+                labels.add("environment")  # requests.post(url, json=os.environ), json=dict(env)
                 scope.origins.setdefault("environment", f"os.environ (line {call.lineno})")
         return labels
+
+    def _environ_alias_whole(self, scope: _Scope, argument: ast.AST) -> bool:
+        """``env = os.environ`` then ``env`` itself in what is sent (``json=env``,
+        ``data=str(env)``, ``{**env}``); ``env["TOKEN"]`` and ``env.get("TOKEN")`` are one
+        variable and not this."""
+        aliases = self._environ_aliases(scope)
+        if not aliases:
+            return False
+        nodes = list(_walk(argument, limit=200))
+        read_one = {
+            id(n.value)
+            for n in nodes
+            if isinstance(n, ast.Subscript | ast.Attribute) and isinstance(n.value, ast.Name)
+        }
+        return any(isinstance(n, ast.Name) and n.id in aliases and id(n) not in read_one for n in nodes)
+
+    def _environ_aliases(self, scope: _Scope) -> set[str]:
+        """Names bound to ``os.environ`` itself in a scope or in the module."""
+        found: set[str] = set()
+        for owner in (scope, scope.module):
+            if owner is None:
+                continue
+            if owner.environ_aliases is None:
+                owner.environ_aliases = {
+                    name
+                    for node in owner.nodes
+                    if isinstance(node, ast.Assign) and _is_environ(node.value)
+                    for name in _names(node.targets)
+                }
+            found |= owner.environ_aliases
+        return found
 
     def _code_sink(self, scope: _Scope, name: str, line: int, labels: set[str]) -> None:
         if "network" in labels:
@@ -1071,8 +1393,26 @@ class PythonThreats:
             label = "network" if "network" in ran else "decoded"
             origin = scope.origins.get(label, label)
             self._add(ThreatRule.DOWNLOAD_AND_RUN, f"{origin} -> {name}() (line {line})", line)
+        fetched = downloaded_file(self._command_text(command)) if command is not None else None
+        if fetched:
+            downloaded.add("value:" + fetched)
+        # the file a command runs: its program, or what a launcher or an interpreter is given
+        words = (
+            [w.replace("\\", "/").rsplit("/", 1)[-1] for w in self._command_text(command).split()[:64]]
+            if command is not None
+            else []
+        )
+        launches = bool(words) and (runs_data(words[0]) or words[0].lower() in LAUNCHERS)
+        ran_names = set(words if launches else words[:1])
+        downloaded_names = {
+            k.split(":", 1)[1].replace("\\", "/").rsplit("/", 1)[-1]
+            for k in downloaded
+            if k.startswith("value:")
+        }
+        if fetched:
+            ran_names.discard(fetched)  # the download names its own file
         for argument in call.args[:1]:
-            if self._path_keys(argument) & downloaded:
+            if self._path_keys(argument) & downloaded or (ran_names & downloaded_names - {""}):
                 self._add(
                     ThreatRule.DOWNLOAD_AND_RUN,
                     f"a file written from the network -> {name}() (line {line})",
@@ -1103,6 +1443,20 @@ class PythonThreats:
                     f"a socket -> {keyword.arg} of {name}() (line {line})",
                     line,
                 )
+        if (
+            command is not None
+            and _interactive_shell(self._command_text(command))
+            and self._scope_has_socket(scope)
+        ):
+            # a shell with no script of its own, started where a socket is opened: what it reads
+            # and writes is the socket's (threads copying between the two, a Windows cmd.exe)
+            self._add(
+                ThreatRule.REMOTE_SHELL,
+                f"an interactive shell ({self._command_text(command)[:40]!r}) started by {name}() beside a "
+                f"socket (line {line})",
+                line,
+                False,
+            )
         if name == "pty.spawn" and self._scope_has_socket(scope):
             self._add(ThreatRule.REMOTE_SHELL, f"a socket -> pty.spawn() (line {line})", line)
 
@@ -1201,14 +1555,14 @@ class PythonThreats:
             and last == "open"
         )
 
-    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True) -> None:
+    def _add(self, rule: ThreatRule, flow: str, line: int, reaches: bool = True, capture: str = "") -> None:
         if (rule, line) in self._seen:
             return
         if self._install is not None:  # runs whenever the package is installed from source
             reaches = True
             flow = f"{flow}, run at install by {self._install}"
         self._seen.add((rule, line))
-        self.threats.append(Threat(rule, flow, self.path, line, reaches))
+        self.threats.append(Threat(rule, flow, self.path, line, reaches, capture))
 
 
 def _walk(node: ast.AST, limit: int = MAX_SCOPE_NODES) -> Iterator[ast.AST]:
@@ -1274,6 +1628,30 @@ def _whole_environment(root: ast.AST) -> set[int]:
         elif isinstance(node, ast.List | ast.Tuple):
             found.update(id(item) for item in node.elts if _is_environ(item))
     return found
+
+
+#: Shells, by the program's file name.
+SHELLS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "cmd", "cmd.exe", "powershell", "powershell.exe",
+     "pwsh", "pwsh.exe"}
+)  # fmt: skip
+
+
+def _interactive_shell(command: str) -> bool:
+    """A command that is a shell with no script or command of its own: ``/bin/sh -i``,
+    ``["cmd.exe"]``, ``bash``; ``bash -c "..."`` and ``sh script.sh`` run something named."""
+    words = command.split()
+    if not words or len(words) > 3:
+        return False
+    program = words[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return program in SHELLS and all(
+        w.startswith("-") and w.lower() not in ("-c", "/c", "-command") for w in words[1:]
+    )
+
+
+def _code_like(value: str | None) -> bool:
+    """Folded text that reads as a call or a member of something: code, not a word."""
+    return value is not None and len(value.strip()) >= 4 and ("(" in value or "." in value)
 
 
 def _formatted(node: ast.AST) -> bool:

@@ -68,6 +68,8 @@ class ThreatRule(enum.StrEnum):
     HOST_INFO_EXFILTRATION = "host-info-exfiltration"
     TOOL_CAPABILITY_MISMATCH = "tool-capability-mismatch"
     INSTALL_TIME_CODE = "install-time-code"
+    COVERT_CAPTURE = "covert-capture"
+    SELF_PROPAGATION = "self-propagation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,9 @@ class Threat:
     #: True when the flow reaches its sink (or the text is unambiguous); False when the parts
     #: only meet in one function: one severity step lower.
     reaches: bool = True
+    #: What a ``covert-capture`` takes: screen, clipboard, keyboard or host (the finding is
+    #: dropped when a tool of the package documents that capture).
+    capture: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,7 +399,58 @@ DEFENCE_EVASION_TEXT = re.compile(
     r"|(?:\brm\b|\bshred\b|\btruncate\b|>)[^\n]{0,40}(?:/var/log/|\.bash_history)"
     r"|\b(?:pkill|killall|taskkill|Stop-Process|Stop-Service|kill\s+-9)\b[^\n]{0,60}"
     r"(?:MsMpEng|defender|avast|kaspersky|norton|mcafee|sophos|bitdefender|falcon|crowdstrike|sentinel"
-    r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)",
+    r"|carbonblack|cylance|osquery|auditd|sysmon|clamd|wireshark|tcpdump|procmon|littlesnitch)"
+    r"|\brundll32(?:\.exe)?\b[^\n]{0,120}\.dll\b|\bregsvr32(?:\.exe)?\s+/s\b",
+    re.IGNORECASE,
+)
+#: Commands that publish packages or mint registry tokens: what a worm runs to spread through
+#: the maintainer's own packages; an MCP server's code has no reason to.
+PROPAGATION_TEXT = re.compile(
+    r"\b(?:npm|yarn|pnpm)(?:\s+|[\"'],\s*[\"'])(?:--?[\w-]+(?:\s+|[\"'],\s*[\"'])){0,4}publish\b"
+    r"|\btwine(?:\s+|[\"'],\s*[\"'])upload\b|\bnpm\s+token\s+create\b"
+    r"|\bgem\s+push\b|\bcargo\s+publish\b",
+    re.IGNORECASE,
+)
+#: A package registry's credentials: the token files, variables and the search for a
+#: maintainer's packages a worm makes to find what to publish next.
+REGISTRY_CREDENTIAL = re.compile(
+    r"\.npmrc\b|\.pypirc\b|_authToken|\bNPM_TOKEN\b|\bNODE_AUTH_TOKEN\b|\bTWINE_PASSWORD\b"
+    r"|\bPYPI_(?:API_)?TOKEN\b|\bnpm\s+whoami\b|maintainer:|\bls-packages\b"
+)
+#: A package manifest's name rewritten (``pkg.name = ...``, ``data["name"] = ...``) in a file
+#: that names one: a release bumps a version, only a copy under a new identity renames.
+MANIFEST_RENAME = re.compile(r"\.name\s*=(?!=)|\[\s*[\"']name[\"']\s*\]\s*=(?!=)")
+MANIFEST_FILE = re.compile(r"\bpackage\.json\b|\bpyproject\.toml\b|\bsetup\.py\b")
+#: A command that downloads to a file: the file it writes (``curl -o F``, ``wget -O F``,
+#: ``Invoke-WebRequest -OutFile F``, ``certutil -urlcache -f URL F``).
+DOWNLOAD_COMMAND = re.compile(
+    r"\b(?:curl|wget)\b[^\n|;&]{0,300}?\s(?:-o|-O|--output|--output-document)(?:\s+|=)[\"']?([^\s\"';&|]+)"
+    r"|\b(?:Invoke-WebRequest|iwr|wget|curl)\b[^\n|;&]{0,300}?-OutFile\s+[\"']?([^\s\"';&|]+)"
+    r"|\bcertutil(?:\.exe)?\b[^\n]{0,40}-urlcache\b[^\n]{0,40}?\s\S+://\S+\s+[\"']?([^\s\"';&|]+)",
+    re.IGNORECASE,
+)
+#: A DLL written to a place of the system's or another program's (a drive's path, a Windows
+#: folder variable): planted to be loaded by that program in its name. A package's own folder
+#: (prebuilt binaries put beside its code) is not such a place.
+NATIVE_LIBRARY = re.compile(
+    r"^(?:[A-Za-z]:[\\/]|%\w+%|\\\\|[^\n]*(?:Program Files|System32|SysWOW64|AppData|ProgramData))"
+    r"[^\n]*\.dll$",
+    re.IGNORECASE,
+)
+
+
+def downloaded_file(command: str) -> str | None:
+    """The file a download command writes, its base name; None when it is not one."""
+    match = DOWNLOAD_COMMAND.search(command)
+    if match is None:
+        return None
+    target = next((g for g in match.groups() if g), "")
+    return target.replace("\\", "/").rsplit("/", 1)[-1] or None
+
+
+#: Commands that photograph the screen.
+SCREEN_COMMAND = re.compile(
+    r"^\s*(?:screencapture|scrot|gnome-screenshot|spectacle|grim|maim|xwd\s+-root|import\s+-window\s+root)\b",
     re.IGNORECASE,
 )
 #: Each fixed text with the rule it names.
@@ -419,6 +475,40 @@ def named_techniques(value: str, line: int, in_call: bool) -> Iterator[tuple[Thr
         match = pattern.search(value)
         if match is not None:
             yield rule, f"{match.group(0)[:80]!r} (line {line}) {where}"
+
+
+#: How an executable file begins (Windows PE, ELF, Mach-O), written as bytes, as base64 or as hex.
+_EXECUTABLE_STARTS = (
+    (b"MZ\x90\x00", "a Windows executable"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\xcf\xfa\xed\xfe", "a Mach-O executable"),
+    (b"\xfe\xed\xfa\xcf", "a Mach-O executable"),
+)
+_EXECUTABLE_TEXT_STARTS = (
+    ("TVqQAAMAAAAEAAAA", "a Windows executable in base64"),
+    ("TVpQAAIAAAAEAA", "a Windows executable in base64"),
+    ("f0VMRgIBAQ", "an ELF executable in base64"),
+    ("f0VMRgEBAQ", "an ELF executable in base64"),
+    ("z/rt/gcAAA", "a Mach-O executable in base64"),
+    ("4d5a90000300", "a Windows executable in hex"),
+    ("7f454c460201", "an ELF executable in hex"),
+    ("7f454c460101", "an ELF executable in hex"),
+)
+
+
+def embedded_executable(value: str | bytes) -> str | None:
+    """What kind of executable file a long literal holds, if it holds one: a program carried
+    as text inside the code, to be written out and run."""
+    if len(value) < 64:
+        return None
+    if isinstance(value, bytes):
+        return next((what for start, what in _EXECUTABLE_STARTS if value.startswith(start)), None)
+    head = value[:32].lstrip()
+    for start, what in _EXECUTABLE_TEXT_STARTS:
+        if head.startswith(start) or (head.lower().startswith(start) and what.endswith("hex")):
+            return what
+    raw = head.encode("latin-1", "replace")
+    return next((what for start, what in _EXECUTABLE_STARTS if raw.startswith(start)), None)
 
 
 #: What binary data (an image, a font, a sound) starts with once decoded: a blob of it is data.

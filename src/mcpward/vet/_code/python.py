@@ -9,7 +9,10 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import dataclasses
+import io
 import posixpath
+import tokenize
 import warnings
 
 from mcpward.vet._code._python_threats import PythonThreats
@@ -37,6 +40,12 @@ MAX_FOLD_DEPTH = 64
 MAX_TOKENS = 250_000
 #: Characters all folded values of one file may add up to (each is at most MAX_FOLDED).
 MAX_FOLD_CHARS = 32 * 1024 * 1024
+#: Of a file that does not parse: tokens read, string literals looked at, the longest literal
+#: read as code of its own, and the characters of all of them.
+MAX_UNPARSED_TOKENS = 200_000
+MAX_UNPARSED_STRINGS = 500
+MAX_EMBEDDED_CODE = 100_000
+MAX_EMBEDDED_TOTAL = 1_000_000
 #: Dotted names longer than this are not names (a chain built to be expensive).
 MAX_NAME = 256
 _PROCESS_MODULES = {"subprocess", "pty", "pexpect", "sh", "plumbum"}
@@ -93,6 +102,52 @@ class PythonAnalyzer(SourceAnalyzer):
     suffixes = (".py", ".pyw", ".pth")
 
     def analyze(self, path: str, source: bytes, budget: AnalysisBudget | None = None) -> CodeFacts:
+        return self._analyze(path, source, budget, nested=False)
+
+    def _strings_of_unparsed(
+        self, path: str, source: bytes, budget: AnalysisBudget, facts: CodeFacts
+    ) -> None:
+        """A file that does not parse as Python (a shell line ``python -c '...'``, a snippet
+        pasted with its command) is still read through its tokens (its whole text is matched
+        against the texts that do one thing only elsewhere): each string literal that parses
+        as Python is analysed as a module of its own; what it finds keeps its rule and
+        severity and names the string's line."""
+        strings: list[tuple[int, str]] = []
+        try:
+            for count, token in enumerate(tokenize.tokenize(io.BytesIO(source).readline)):
+                if count >= MAX_UNPARSED_TOKENS or len(strings) >= MAX_UNPARSED_STRINGS:
+                    break
+                if token.type == tokenize.STRING and len(token.string) <= MAX_EMBEDDED_CODE:
+                    strings.append((token.start[0], token.string))
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            pass  # the tokens up to the error are kept
+        read = 0
+        for line, literal in strings:
+            if budget.expired():
+                return
+            try:
+                value = ast.literal_eval(literal)
+            except (SyntaxError, ValueError, MemoryError):
+                continue
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if not isinstance(value, str):
+                continue
+            if not any(mark in value for mark in ("import ", ";", "(")):
+                continue
+            where = f"in a string (line {line}) of a file that does not parse as Python"
+            read += len(value)
+            if read > MAX_EMBEDDED_TOTAL:
+                facts.incomplete.append((path, "strings not read as code: too many characters of them"))
+                return
+            # parsed under the package's budget like any file; a string that is not code is
+            # skipped there and says nothing
+            inner = self._analyze(path, value.encode("utf-8", "replace"), budget, nested=True)
+            for threat in inner.threats:
+                flow = f"{threat.flow}, Python code {where}"
+                facts.threats.append(dataclasses.replace(threat, flow=flow, line=line))
+
+    def _analyze(self, path: str, source: bytes, budget: AnalysisBudget | None, *, nested: bool) -> CodeFacts:
         facts = CodeFacts()
         if len(source) > MAX_SOURCE_BYTES:
             facts.skipped.append(
@@ -118,6 +173,12 @@ class PythonAnalyzer(SourceAnalyzer):
                 tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             facts.skipped.append((path, f"not parseable as Python ({type(exc).__name__})"))
+            if nested:
+                return facts
+            try:
+                self._strings_of_unparsed(path, source, budget, facts)
+            except RecursionError:
+                facts.incomplete.append((path, "analysis stopped: a string is nested too deeply"))
             return facts
         try:
             visitor = _Visitor(path, facts, budget)
