@@ -29,6 +29,15 @@ def vet(
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the package cache.")] = False,
     cache_dir: Annotated[Path | None, typer.Option(help="Package cache folder.", metavar="DIR")] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            max=3600,
+            metavar="SECONDS",
+            help="Seconds the code analysis may take; code left unread is reported, never passed.",
+        ),
+    ] = 30.0,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or sarif.")] = "table",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to FILE.", metavar="FILE")
@@ -41,7 +50,15 @@ def vet(
 
     check_format(output_format, format_names("vet"))
     try:
-        report = run_vet(VetOptions(target=target, baseline=baseline, offline=offline, cache_dir=cache_dir))
+        report = run_vet(
+            VetOptions(
+                target=target,
+                baseline=baseline,
+                offline=offline,
+                cache_dir=cache_dir,
+                analysis_seconds=time_limit,
+            )
+        )
     except VetError as exc:
         raise fail(str(exc)) from None
     write_output(report, output_format, output)

@@ -15,6 +15,7 @@ from pathlib import Path
 from mcpward import __version__
 from mcpward.model import Ecosystem, Report
 from mcpward.vet._code import analyze_package
+from mcpward.vet._code.interface import MAX_PACKAGE_SECONDS
 from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet._rules import Side, judge, verdict
 from mcpward.vet.interface import FetchedPackage, PackageSource, Target, VetError
@@ -28,6 +29,9 @@ class VetOptions:
     baseline: str | None = None
     offline: bool = False
     cache_dir: Path | None = None
+    #: Seconds the code analysis of one package may take (its archive and each side alike);
+    #: past them what is left is reported unanalysed (``analysis-incomplete``), never passed.
+    analysis_seconds: float = MAX_PACKAGE_SECONDS
 
 
 _REGISTRY_TARGET = re.compile(r"^(npm|pypi):(.+)$", re.IGNORECASE)
@@ -77,8 +81,8 @@ def _source(target: Target, options: VetOptions) -> PackageSource:
     return registry_source(target.ecosystem, offline=options.offline, cache_dir=options.cache_dir)
 
 
-def _side(package: FetchedPackage) -> Side:
-    return Side(package=package, facts=analyze_package(package.files))
+def _side(package: FetchedPackage, seconds: float) -> Side:
+    return Side(package=package, facts=analyze_package(package.files, seconds=seconds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,8 @@ def vet_package(options: VetOptions) -> VetResult:
     baseline = None
     if baseline_target is not None:
         baseline = _source(baseline_target, options).fetch(baseline_target)
-    target_side = _side(fetched)
-    baseline_side = _side(baseline) if baseline is not None else None
+    target_side = _side(fetched, options.analysis_seconds)
+    baseline_side = _side(baseline, options.analysis_seconds) if baseline is not None else None
     findings = judge(target_side, baseline_side)
     subject = fetched.ref.display + (f" against {baseline.ref.display}" if baseline else " (no baseline)")
     report = Report(

@@ -26,6 +26,7 @@ from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
     MANIFEST_FILE,
     MANIFEST_RENAME,
+    MAX_PACKAGE_SECONDS,
     PROPAGATION_TEXT,
     REGISTRY_CREDENTIAL,
     THREAT_TEXTS,
@@ -231,11 +232,11 @@ def _bundled_main(manifest_path: str, files: PackageFiles) -> str | None:
     return main.removeprefix("./") if isinstance(main, str) else None
 
 
-def analyze_package(files: PackageFiles) -> CodeFacts:
+def analyze_package(files: PackageFiles, *, seconds: float = MAX_PACKAGE_SECONDS) -> CodeFacts:
     """Facts of every source file of a package (tests, docs and bundled dependencies aside,
-    unless something that runs loads them)."""
+    unless something that runs loads them), within ``seconds`` of analysis."""
     facts = CodeFacts()
-    budget = AnalysisBudget()
+    budget = AnalysisBudget(seconds=seconds)
     pending: deque[tuple[str, bool]] = deque()
     for path in sorted(files.files):
         if not _skipped(path):
