@@ -19,6 +19,7 @@ INTERNAL_SIGNALS = {
     "ServerNotReading",  # gateway HTTP: a stalled stdio server, answered as a JSON-RPC error
     "UnreadableAnswer",  # inspect fetch: one server's answer, reported as that server's error
     "Refusal",  # gateway: an interceptor refusing a message, answered as a JSON-RPC error
+    "HeaderMismatch",  # gateway HTTP (2026-07-28): headers that disagree with the body, answered 400/-32020
 }
 
 
