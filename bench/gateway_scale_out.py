@@ -22,7 +22,6 @@ import hashlib
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,30 +31,14 @@ from pathlib import Path
 
 import httpx
 
+from gateway_http import free_port, wait_for  # this folder's: the same loopback helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 SDK_SERVER = ROOT / "bench" / "sdk_echo_server.py"
 TOKEN = "mcpg_bench-token-scale-out-0123456789abcdef0123456789"
 MODERN = "2026-07-28"
 TEXT = ("Status of the nightly build: all suites passed; the cache warm-up finished in 41 s. ") * 12
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("a server did not start") from None
-            time.sleep(0.05)
 
 
 def tree(roots: list[int]) -> list[int]:
