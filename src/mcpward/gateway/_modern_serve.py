@@ -73,6 +73,7 @@ class _ModernSessions:
         freed = self._freed.setdefault(key, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
         while True:
+            freed.clear()  # before looking: a member freed from here on wakes the wait below
             pool = self._pools[key] = [m for m in self._pools.get(key, []) if self._table.alive(m.session)]
             for member in pool:
                 if not member.busy.locked():
@@ -81,9 +82,9 @@ class _ModernSessions:
             if len(pool) < max(1, size):
                 async with self._opening.setdefault(key, asyncio.Lock()):
                     if len(self._pools[key]) < max(1, size):
-                        opened = await self._open(
-                            name, caller if not size else _pool_caller(name), client_info
-                        )
+                        # A shared process is the gateway's: no client's self-description in it.
+                        opener, info = (_pool_caller(name), None) if size else (caller, client_info)
+                        opened = await self._open(name, opener, info)
                         if isinstance(opened, Response):
                             return opened
                         opened.pump = asyncio.ensure_future(self._pump(key, opened))
@@ -91,7 +92,6 @@ class _ModernSessions:
                         self._pools[key].append(opened)
                         return self._for(opened, caller)
                 continue
-            freed.clear()
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
                 return _modern_refusal(503, None, BLOCKED, "mcpward gateway: every server process is busy")
