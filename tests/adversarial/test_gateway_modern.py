@@ -436,3 +436,47 @@ def test_a_list_change_reaches_subscribers_and_the_changed_tool_is_withheld(
         for tool in _post(base, "changing", listing, **_standard(listing)).json()["result"]["tools"]
     ]
     assert "lookup" not in names and "poison" in names
+
+
+def test_a_mirrored_header_sent_twice_or_as_a_non_json_number_is_refused(gateway: tuple[str, Path]) -> None:
+    """A load balancer may route on the last of two ``Mcp-Name`` lines (or on both, joined)
+    while the gateway compared the first with the body; and ``5_0`` or ``+50`` is 50 to
+    Python's float() but not to a router comparing text. Each is a header the gateway and a
+    router read differently: refused (-32020) before any check, never forwarded."""
+    base, log = gateway
+    call = _call("get_weather", {"city": "Bergen"})
+    auth = [("Authorization", f"Bearer {TOKEN}"), ("Accept", "application/json, text/event-stream")]
+    standard = [("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/call")]
+    query = _call("run_query", {"region": "eu-west1", "query": "q", "limit": 50})
+    query_headers = [*auth, *standard, ("Mcp-Name", "run_query")]
+    for limit in ("50", "50.0", "5e1"):  # the number as JSON writes it passes
+        passed = httpx.post(
+            f"{base}/servers/headers/mcp",
+            json=query,
+            headers=[*query_headers, ("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", limit)],
+            timeout=30,
+        )
+        assert passed.status_code == 200 and "result" in passed.json(), (limit, passed.text)
+    before = log.read_bytes()
+    for extra in (
+        [("Mcp-Name", "get_weather"), ("Mcp-Name", "harmless_tool")],
+        [("Mcp-Name", "get_weather"), ("Mcp-Method", "tools/list")],
+        [("Mcp-Name", "get_weather"), ("MCP-Protocol-Version", MODERN)],
+    ):
+        refused = httpx.post(
+            f"{base}/servers/weather/mcp", json=call, headers=[*auth, *standard, *extra], timeout=30
+        )
+        assert refused.status_code == 400, (extra, refused.text)
+        assert refused.json()["error"]["code"] == -32020 and refused.json()["id"] == 7
+    for params in (
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Region", "us-east1"), ("Mcp-Param-Limit", "50")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "5_0")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "+50")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "0x32")],
+    ):
+        refused = httpx.post(
+            f"{base}/servers/headers/mcp", json=query, headers=[*query_headers, *params], timeout=30
+        )
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json()["error"]["code"] == -32020
+    assert log.read_bytes() == before  # nothing judged, forwarded or recorded

@@ -185,6 +185,10 @@ class _ModernSessions:
             data = {"supported": supported, "requested": version}
             why = f"protocol version {version!r} is not served"
             return _modern_refusal(400, request_id, _modern.UNSUPPORTED_PROTOCOL_VERSION, why, data)
+        repeated = _modern.repeated_header(request.headers.keys())
+        if repeated is not None:
+            why = f"Header mismatch: {repeated} is sent more than once"
+            return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, why)
         try:
             _modern.check_headers(request.headers, message, version)
         except _modern.HeaderMismatch as exc:
