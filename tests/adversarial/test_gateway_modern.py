@@ -62,6 +62,9 @@ shared_pool = 2
 command = ["{sys.executable}", "{SERVERS / "changing_server.py"}"]
 [servers.elicit]
 command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
+[servers.late]
+command = ["{sys.executable}", "{SERVERS / "late_asking_server.py"}"]
+shared_pool = 1
 """,
         encoding="utf-8",
     )
@@ -480,3 +483,26 @@ def test_a_mirrored_header_sent_twice_or_as_a_non_json_number_is_refused(gateway
         assert refused.status_code == 400, (params, refused.text)
         assert refused.json()["error"]["code"] == -32020
     assert log.read_bytes() == before  # nothing judged, forwarded or recorded
+
+
+def test_a_server_question_asked_between_calls_goes_to_no_client(gateway: tuple[str, Path]) -> None:
+    """A shared pool's server asks for approval of one client's transfer after that call has
+    ended. What a session-era server asks belongs to the call in flight; with none in flight
+    it belongs to no client: it is refused to the server, not handed to the next caller (here
+    another client, who would read the first one's account and could approve its transfer)."""
+    base, _ = gateway
+    start = _call("start_transfer", {"account": "laptop-savings-4411"})
+    started = _post(base, "late", start, **_standard(start, "start_transfer")).json()
+    assert started["result"]["content"][0]["text"] == "started", started
+    time.sleep(0.6)  # the server asks 0.2 s after its answer
+    status = _call("status", {})
+    status["params"]["_meta"] = {
+        **META,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+    }
+    headers = {**_standard(status, "status"), "Authorization": f"Bearer {OTHER_TOKEN}"}
+    answer = _post(base, "late", status, **headers)
+    assert "laptop-savings" not in answer.text, answer.text
+    assert answer.json()["result"]["resultType"] == "complete", answer.text
+    # The server was told no one answers: its question did not hang on.
+    assert "error" in answer.json()["result"]["content"][0]["text"], answer.text

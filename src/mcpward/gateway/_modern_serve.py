@@ -36,6 +36,9 @@ class _Member:
     #: What the server asks the client mid-call, for the call in flight (see ``_pump``).
     asked: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=64))
     pump: asyncio.Task[None] | None = None
+    #: A client's call is in flight on it (from its sending until its answer or abandonment):
+    #: only then does a server request have a client to go to.
+    in_call: bool = False
 
 
 class _ModernSessions:
@@ -116,6 +119,9 @@ class _ModernSessions:
             if not isinstance(message, dict):
                 continue
             if "id" in message and "method" in message:
+                if not member.in_call:  # asked between calls: no client's to answer
+                    await _refuse_asked(session, message)
+                    continue
                 with contextlib.suppress(asyncio.QueueFull):
                     member.asked.put_nowait(message)
             elif message.get("method") in _modern.LIST_CHANGED:
@@ -242,6 +248,7 @@ class _ModernSessions:
                 self.release(name, caller, member)
                 return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": member.view.discover()})
             upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
+            member.in_call = True
             call = asyncio.ensure_future(member.session.handle(upstream))
         session, view = member.session, member.view
         session.last_used = self._table.clock()
@@ -355,7 +362,8 @@ class _ModernSessions:
             await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
             if call.done():
                 if not asked.cancel() and asked.done():
-                    member.asked.put_nowait(asked.result())  # not this call's: kept for the next
+                    member.asked.put_nowait(asked.result())
+                await _settle(member)
                 try:
                     return call.result()
                 except ServerNotReading as exc:
@@ -396,10 +404,27 @@ class _ModernSessions:
                     await self._answer_upstream(session, pending.asked, None)
                     await asyncio.wait_for(asyncio.shield(pending.call), timeout=self._call_timeout)
             finally:
+                with contextlib.suppress(Exception):
+                    await _settle(pending.member)
                 self.release(name, pending.caller, pending.member)
 
         session.tasks.add(task := asyncio.ensure_future(end()))
         task.add_done_callback(session.tasks.discard)
+
+
+async def _settle(member: _Member) -> None:
+    """The member's call has ended: what its server asked and no call took is refused to the
+    server (it is not the next caller's, who may be another client)."""
+    member.in_call = False
+    while not member.asked.empty():
+        await _refuse_asked(member.session, member.asked.get_nowait())
+
+
+async def _refuse_asked(session: HttpSession, message: dict[str, Any]) -> None:
+    why = "mcpward gateway: no call of this server is in flight, so no client to ask"
+    refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32603, "message": why}}
+    with contextlib.suppress(ServerNotReading):
+        await session.handle(orjson.dumps(refusal))
 
 
 @dataclass(eq=False, slots=True)
