@@ -142,7 +142,12 @@ class HttpSession:
         judge: Judge,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
-        #: The digest of the token that opened the session: only its holder may use it.
+        #: The digest of the token that opened the session: only its holder may use it, and
+        #: it counts among that client's sessions. Never changes (a shared pool's process is
+        #: opened by the gateway, whoever calls through it).
+        self.opened_by = owner
+        #: The client the session serves now, for the judge's share (a shared pool's member
+        #: serves one client per call).
         self.owner = owner
         self.clock = clock
         self.session = Session(server=name, target=url or command[0])
@@ -379,10 +384,12 @@ def _answer_key(data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """An authenticated client: its name in the config and the digest of its token."""
+    """An authenticated client: its name in the config and the digest of its token (or the
+    gateway itself, opening a shared pool's processes: ``gateway``)."""
 
     name: str
     key: str
+    gateway: bool = False
 
 
 @dataclass(frozen=True, slots=True)

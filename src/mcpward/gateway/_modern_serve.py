@@ -461,7 +461,7 @@ class _Pending:
 def _pool_caller(name: str) -> Caller:
     """The gateway itself, opening a shared pool's processes: within the gateway's limit of
     sessions, not a client's."""
-    return Caller(name="(shared pool)", key=f"pool:{name}")
+    return Caller(name="(shared pool)", key=f"pool:{name}", gateway=True)
 
 
 def _modern_answer(reply: dict[str, Any]) -> Response:
