@@ -221,8 +221,9 @@ class _SessionTable:
         return session
 
     def alive(self, session: HttpSession) -> bool:
-        """Whether ``session`` is still served (not ended by its client or for idleness)."""
-        return self._sessions.get(session.id) is session
+        """Whether ``session`` is still served (not ended by its client or for idleness) and
+        its server still runs."""
+        return self._sessions.get(session.id) is session and not session.gone
 
     async def end(self, session: HttpSession) -> None:
         self._sessions.pop(session.id, None)

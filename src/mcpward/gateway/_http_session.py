@@ -176,6 +176,8 @@ class HttpSession:
         self.last_used = clock()
         #: Whether the server has answered a request yet (see ``handle``).
         self.warm = False
+        #: The server process has exited: nothing sent to it will be answered.
+        self.gone = False
         #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -205,6 +207,7 @@ class HttpSession:
         async for raw in lines(self.process.stdout, self.max_message):
             await self._from_server(raw)
         code = await self.process.wait()
+        self.gone = True
         async with self.judging:
             gone = _keyed(self.relay.server_gone(f"exit status {code}"))
         self._deliver(gone)

@@ -76,7 +76,14 @@ class _ModernSessions:
         freed = self._freed.setdefault(key, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
         while True:
-            pool = self._pools[key] = [m for m in self._pools.get(key, []) if self._table.alive(m.session)]
+            pool: list[_Member] = []
+            dead: list[_Member] = []
+            for member in self._pools.get(key, []):
+                (pool if self._table.alive(member.session) else dead).append(member)
+            self._pools[key] = pool
+            for member in dead:  # its server exited: a new one replaces it
+                if not member.busy.locked():
+                    await self._table.end(member.session)
             for member in pool:
                 if not member.busy.locked():
                     await member.busy.acquire()
