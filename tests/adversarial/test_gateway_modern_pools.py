@@ -39,7 +39,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     server = f'command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]'
     config.write_text(
         f"""
-call_timeout = 3
+call_timeout = 1
 [serve]
 port = {port}
 max_sessions_per_client = 1
@@ -59,6 +59,8 @@ shared_pool = 1
 [servers.fragile]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{folder / "calls.log"}", "{folder / "pid"}"]
 shared_pool = 1
+[servers.stalling]
+command = ["{sys.executable}", "{SERVERS / "stalling_server.py"}"]
 """,
         encoding="utf-8",
     )
@@ -115,3 +117,37 @@ def test_a_pooled_server_that_dies_is_replaced_for_the_next_call(gateway: tuple[
     assert after.status_code == 200 and "result" in after.json(), after.text
     assert after.json()["result"]["content"][0]["text"] == "hello"
     assert int((folder / "pid").read_text()) != pid  # a new process
+
+
+def test_a_round_trip_whose_server_stops_reading_ends_with_an_error_and_frees_its_process(
+    gateway: tuple[str, Path],
+) -> None:
+    """The server asks, the client answers at length (300 kB), the server has stopped reading
+    and asks again: the gateway cannot pass its refusal on. The retry gets a JSON-RPC error
+    (not a 500 with a traceback in the gateway's log), and the hung process is ended, not left
+    holding the client's one slot for this server until it idles out."""
+    base, _ = gateway  # desk: its one session is this server's (the laptop's is "own")
+    capabilities = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+    params: dict[str, Any] = {"name": "ask", "arguments": {}, "_meta": capabilities}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
+    headers = {
+        "Authorization": f"Bearer {OTHER_TOKEN}",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": MODERN,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "ask",
+    }
+    url = f"{base}/servers/stalling/mcp"
+    interim = httpx.post(url, json=body, headers=headers, timeout=30).json()["result"]
+    assert interim["resultType"] == "input_required", interim
+    ((key, _question),) = interim["inputRequests"].items()
+    answer = {"action": "accept", "content": {"note": "x" * 300_000}}
+    retry = {
+        **body,
+        "params": {**params, "requestState": interim["requestState"], "inputResponses": {key: answer}},
+    }
+    failed = httpx.post(url, json=retry, headers=headers, timeout=30)
+    assert failed.headers["content-type"].startswith("application/json"), failed.text
+    assert "error" in failed.json() and failed.json()["id"] == 1, failed.text
+    again = httpx.post(url, json=body, headers=headers, timeout=30)
+    assert again.json()["result"]["resultType"] == "input_required", again.text  # a new process asks

@@ -112,6 +112,14 @@ class _ModernSessions:
         member.busy.release()
         self._freed.setdefault(self._key(name, caller), asyncio.Event()).set()
 
+    async def _discard(self, name: str, caller: Caller, member: _Member) -> None:
+        """A member whose server stopped reading mid-call: its call cannot end, so its process
+        is ended (a new one serves the next call) and the member freed."""
+        try:
+            await self._table.end(member.session)
+        finally:
+            self.release(name, caller, member)
+
     async def _pump(self, key: tuple[str, str], member: _Member) -> None:
         """What the server sends of its own, judged and recorded by the session's relay: its
         requests go to the call in flight, its list changes to the pool's listeners (and the
@@ -236,7 +244,11 @@ class _ModernSessions:
             del self._pending[str(state)]
             pending.expiry.cancel()
             member, call = pending.member, pending.call
-            await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+            try:
+                await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+            except ServerNotReading as exc:
+                await self._discard(name, caller, member)
+                return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {exc}")
         else:
             acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
             if isinstance(acquired, Response):
@@ -270,9 +282,10 @@ class _ModernSessions:
             requests = {keys[upstream_id]: request for upstream_id, request in followed.items()}
             interim = {"resultType": "input_required", "inputRequests": requests, "requestState": token}
             return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": interim})
-        self.release(name, caller, member)
         if isinstance(followed, ServerNotReading):
-            return _modern_refusal(503, request_id, BLOCKED, str(followed))
+            await self._discard(name, caller, member)
+            return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {followed}")
+        self.release(name, caller, member)
         session.last_used = self._table.clock()
         reply = orjson.loads(followed) if followed is not None else {}
         if not isinstance(reply, dict):
@@ -380,7 +393,10 @@ class _ModernSessions:
             if needed is None or needed not in capabilities:
                 why = f"the client did not declare {needed or message['method']} for this request"
                 refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
-                await session.handle(orjson.dumps(refusal))
+                try:
+                    await session.handle(orjson.dumps(refusal))
+                except ServerNotReading as exc:
+                    return exc
                 continue
             request = {"method": message["method"], "params": message.get("params") or {}}
             return {message["id"]: request}
