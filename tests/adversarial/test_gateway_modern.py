@@ -506,3 +506,25 @@ def test_a_server_question_asked_between_calls_goes_to_no_client(gateway: tuple[
     assert answer.json()["result"]["resultType"] == "complete", answer.text
     # The server was told no one answers: its question did not hang on.
     assert "error" in answer.json()["result"]["content"][0]["text"], answer.text
+
+
+def test_a_url_elicitation_reaches_only_a_client_that_declared_url_mode(gateway: tuple[str, Path]) -> None:
+    """A client that declared form elicitation only is not sent a server's "open this URL"
+    request (URL mode is declared apart, for its phishing risk): it is refused to the server."""
+    base, _ = gateway
+    call = _call("sign_in", {})
+    call["params"]["_meta"] = {
+        **META,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+    }
+    answer = _post(base, "late", call, **_standard(call, "sign_in"))
+    assert "sign-in.invalid" not in answer.text, answer.text
+    assert "did not declare" in answer.json()["result"]["content"][0]["text"], answer.text
+    declared = {"elicitation": {"form": {}, "url": {}}}
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": declared}
+    interim = _post(base, "late", call, **_standard(call, "sign_in")).json()["result"]
+    assert interim["resultType"] == "input_required" and "sign-in.invalid" in str(interim), interim
+    ((key, _),) = interim["inputRequests"].items()
+    call["params"].update(requestState=interim["requestState"], inputResponses={key: {"action": "accept"}})
+    final = _post(base, "late", call, **_standard(call, "sign_in")).json()
+    assert '"action": "accept"' in final["result"]["content"][0]["text"], final

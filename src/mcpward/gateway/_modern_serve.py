@@ -389,9 +389,9 @@ class _ModernSessions:
                 except ServerNotReading as exc:
                     return exc
             message = asked.result()
-            needed = _ASKED_NEEDS.get(str(message["method"]))
-            if needed is None or needed not in capabilities:
-                why = f"the client did not declare {needed or message['method']} for this request"
+            needed = _declared_need(message, capabilities)
+            if needed is not None:
+                why = f"the client did not declare {needed} for this request"
                 refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
                 try:
                     await session.handle(orjson.dumps(refusal))
@@ -463,6 +463,25 @@ _LISTENS = 8
 
 #: What a client must declare (per request) for the gateway to pass a server's request on.
 _ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
+
+
+def _declared_need(message: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """What the client would have had to declare for this server request and did not (None
+    when it did). An elicitation's mode is declared apart: ``"elicitation": {}`` is form mode
+    only, and a URL ("open this page") is passed only to a client that declared ``url``."""
+    method = str(message["method"])
+    needed = _ASKED_NEEDS.get(method)
+    if needed is None or needed not in capabilities:
+        return needed or method
+    if method == "elicitation/create":
+        params = message.get("params")
+        mode = params.get("mode", "form") if isinstance(params, dict) else "form"
+        if not isinstance(mode, str):
+            return "elicitation in that mode"
+        modes = capabilities[needed]
+        if not (mode in modes if isinstance(modes, dict) and modes else mode == "form"):
+            return f"elicitation in {mode!r} mode"
+    return None
 
 
 @dataclass(slots=True)
