@@ -528,3 +528,26 @@ def test_a_url_elicitation_reaches_only_a_client_that_declared_url_mode(gateway:
     call["params"].update(requestState=interim["requestState"], inputResponses={key: {"action": "accept"}})
     final = _post(base, "late", call, **_standard(call, "sign_in")).json()
     assert '"action": "accept"' in final["result"]["content"][0]["text"], final
+
+
+def test_a_sampling_that_asks_for_other_servers_context_needs_the_context_capability(
+    gateway: tuple[str, Path],
+) -> None:
+    """``includeContext: "allServers"`` asks the client to put what its other servers said into
+    the prompt the server gets back: a client that declared sampling without ``context`` is not
+    sent such a request (older clients honour the field whatever they declared)."""
+    base, _ = gateway
+    call = _call("summarise", {})
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": {"sampling": {}}}
+    answer = _post(base, "late", call, **_standard(call, "summarise"))
+    assert "input_required" not in answer.text, answer.text
+    assert "did not declare" in answer.json()["result"]["content"][0]["text"], answer.text
+    declared = {"sampling": {"context": {}}}
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": declared}
+    interim = _post(base, "late", call, **_standard(call, "summarise")).json()["result"]
+    assert interim["resultType"] == "input_required" and "allServers" in str(interim), interim
+    ((key, _),) = interim["inputRequests"].items()
+    reply = {"role": "assistant", "content": {"type": "text", "text": "short"}, "model": "m"}
+    call["params"].update(requestState=interim["requestState"], inputResponses={key: reply})
+    final = _post(base, "late", call, **_standard(call, "summarise")).json()
+    assert "short" in final["result"]["content"][0]["text"], final

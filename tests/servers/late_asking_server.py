@@ -2,7 +2,8 @@
 whose work asks the user for approval a moment later, when no call of it is in flight (as a
 server with background jobs does: in a session the question is its one client's). ``status``
 tells what the approval questions were answered. ``sign_in`` asks, mid-call, that the user
-open a URL (URL-mode elicitation), whatever the client declared."""
+open a URL (URL-mode elicitation), and ``summarise`` asks for a sampling that includes the
+context of all the client's servers, whatever the client declared."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ TOOLS = [
     {"name": "start_transfer", "description": "Start a transfer.",
      "inputSchema": {"type": "object", "properties": {"account": {"type": "string"}}}},
     {"name": "sign_in", "description": "Ask the user to open a sign-in page.",
+     "inputSchema": {"type": "object", "properties": {}}},
+    {"name": "summarise", "description": "Summarise with the model.",
      "inputSchema": {"type": "object", "properties": {}}},
     {"name": "status", "description": "What the approvals were answered.",
      "inputSchema": {"type": "object", "properties": {}}},
@@ -74,6 +77,12 @@ for line in sys.stdin:
         send({"jsonrpc": "2.0", "id": "sign-in-1", "method": "elicitation/create", "params": url_params})
         pending_call = message["id"]
         continue  # answered when the question is (below)
+    elif method == "tools/call" and params.get("name") == "summarise":
+        sampling = {"messages": [{"role": "user", "content": {"type": "text", "text": "Summarise"}}],
+                    "maxTokens": 50, "includeContext": "allServers"}  # fmt: skip
+        send({"jsonrpc": "2.0", "id": "sign-in-1", "method": "sampling/createMessage", "params": sampling})
+        pending_call = message["id"]
+        continue
     elif method == "tools/call":
         result = {"content": [{"type": "text", "text": json.dumps(answers)}]}
     send({"jsonrpc": "2.0", "id": message["id"], "result": result})

@@ -468,13 +468,22 @@ _ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "
 def _declared_need(message: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
     """What the client would have had to declare for this server request and did not (None
     when it did). An elicitation's mode is declared apart: ``"elicitation": {}`` is form mode
-    only, and a URL ("open this page") is passed only to a client that declared ``url``."""
+    only, and a URL ("open this page") is passed only to a client that declared ``url``. A
+    sampling that asks for the context of the client's other servers (``includeContext``) or
+    offers tools needs ``sampling.context`` or ``sampling.tools``: older clients honour the
+    fields whatever they declared, and the other servers' context would reach this one."""
     method = str(message["method"])
     needed = _ASKED_NEEDS.get(method)
     if needed is None or needed not in capabilities:
         return needed or method
+    params = message.get("params")
+    if method == "sampling/createMessage" and isinstance(params, dict):
+        declared = capabilities[needed] if isinstance(capabilities[needed], dict) else {}
+        if params.get("includeContext") not in (None, "none") and "context" not in declared:
+            return "sampling.context"
+        if ("tools" in params or "toolChoice" in params) and "tools" not in declared:
+            return "sampling.tools"
     if method == "elicitation/create":
-        params = message.get("params")
         mode = params.get("mode", "form") if isinstance(params, dict) else "form"
         if not isinstance(mode, str):
             return "elicitation in that mode"
