@@ -490,7 +490,7 @@ def test_a_server_question_asked_between_calls_goes_to_no_client(gateway: tuple[
     ended. What a session-era server asks belongs to the call in flight; with none in flight
     it belongs to no client: it is refused to the server, not handed to the next caller (here
     another client, who would read the first one's account and could approve its transfer)."""
-    base, _ = gateway
+    base, log = gateway
     start = _call("start_transfer", {"account": "laptop-savings-4411"})
     started = _post(base, "late", start, **_standard(start, "start_transfer")).json()
     assert started["result"]["content"][0]["text"] == "started", started
@@ -506,6 +506,13 @@ def test_a_server_question_asked_between_calls_goes_to_no_client(gateway: tuple[
     assert answer.json()["result"]["resultType"] == "complete", answer.text
     # The server was told no one answers: its question did not hang on.
     assert "error" in answer.json()["result"]["content"][0]["text"], answer.text
+    import json
+
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    asked = [r for r in records if r.get("server") == "late" and r.get("method") == "elicitation/create"]
+    assert [r.get("stage") for r in asked] == ["server-request", "client-response"], asked
+    # Recorded as the shared pool's, not as the client whose call had ended (the laptop).
+    assert {r.get("client") for r in asked} == {"(shared pool)"}, asked
 
 
 def test_a_url_elicitation_reaches_only_a_client_that_declared_url_mode(gateway: tuple[str, Path]) -> None:

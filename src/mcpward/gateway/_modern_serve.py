@@ -109,6 +109,8 @@ class _ModernSessions:
                 await asyncio.wait_for(freed.wait(), timeout=min(left, 1.0))
 
     def release(self, name: str, caller: Caller, member: _Member) -> None:
+        if self._table.servers[name].shared_pool:  # what it sends until the next call is no client's
+            self._for(member, _pool_caller(name))
         member.busy.release()
         self._freed.setdefault(self._key(name, caller), asyncio.Event()).set()
 
