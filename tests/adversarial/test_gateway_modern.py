@@ -62,6 +62,9 @@ shared_pool = 2
 command = ["{sys.executable}", "{SERVERS / "changing_server.py"}"]
 [servers.elicit]
 command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
+[servers.late]
+command = ["{sys.executable}", "{SERVERS / "late_asking_server.py"}"]
+shared_pool = 1
 """,
         encoding="utf-8",
     )
@@ -436,3 +439,122 @@ def test_a_list_change_reaches_subscribers_and_the_changed_tool_is_withheld(
         for tool in _post(base, "changing", listing, **_standard(listing)).json()["result"]["tools"]
     ]
     assert "lookup" not in names and "poison" in names
+
+
+def test_a_mirrored_header_sent_twice_or_as_a_non_json_number_is_refused(gateway: tuple[str, Path]) -> None:
+    """A load balancer may route on the last of two ``Mcp-Name`` lines (or on both, joined)
+    while the gateway compared the first with the body; and ``5_0`` or ``+50`` is 50 to
+    Python's float() but not to a router comparing text. Each is a header the gateway and a
+    router read differently: refused (-32020) before any check, never forwarded."""
+    base, log = gateway
+    call = _call("get_weather", {"city": "Bergen"})
+    auth = [("Authorization", f"Bearer {TOKEN}"), ("Accept", "application/json, text/event-stream")]
+    standard = [("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/call")]
+    query = _call("run_query", {"region": "eu-west1", "query": "q", "limit": 50})
+    query_headers = [*auth, *standard, ("Mcp-Name", "run_query")]
+    for limit in ("50", "50.0", "5e1"):  # the number as JSON writes it passes
+        passed = httpx.post(
+            f"{base}/servers/headers/mcp",
+            json=query,
+            headers=[*query_headers, ("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", limit)],
+            timeout=30,
+        )
+        assert passed.status_code == 200 and "result" in passed.json(), (limit, passed.text)
+    before = log.read_bytes()
+    for extra in (
+        [("Mcp-Name", "get_weather"), ("Mcp-Name", "harmless_tool")],
+        [("Mcp-Name", "get_weather"), ("Mcp-Method", "tools/list")],
+        [("Mcp-Name", "get_weather"), ("MCP-Protocol-Version", MODERN)],
+    ):
+        refused = httpx.post(
+            f"{base}/servers/weather/mcp", json=call, headers=[*auth, *standard, *extra], timeout=30
+        )
+        assert refused.status_code == 400, (extra, refused.text)
+        assert refused.json()["error"]["code"] == -32020 and refused.json()["id"] == 7
+    for params in (
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Region", "us-east1"), ("Mcp-Param-Limit", "50")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "5_0")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "+50")],
+        [("Mcp-Param-Region", "eu-west1"), ("Mcp-Param-Limit", "0x32")],
+    ):
+        refused = httpx.post(
+            f"{base}/servers/headers/mcp", json=query, headers=[*query_headers, *params], timeout=30
+        )
+        assert refused.status_code == 400, (params, refused.text)
+        assert refused.json()["error"]["code"] == -32020
+    assert log.read_bytes() == before  # nothing judged, forwarded or recorded
+
+
+def test_a_server_question_asked_between_calls_goes_to_no_client(gateway: tuple[str, Path]) -> None:
+    """A shared pool's server asks for approval of one client's transfer after that call has
+    ended. What a session-era server asks belongs to the call in flight; with none in flight
+    it belongs to no client: it is refused to the server, not handed to the next caller (here
+    another client, who would read the first one's account and could approve its transfer)."""
+    base, log = gateway
+    start = _call("start_transfer", {"account": "laptop-savings-4411"})
+    started = _post(base, "late", start, **_standard(start, "start_transfer")).json()
+    assert started["result"]["content"][0]["text"] == "started", started
+    time.sleep(0.6)  # the server asks 0.2 s after its answer
+    status = _call("status", {})
+    status["params"]["_meta"] = {
+        **META,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+    }
+    headers = {**_standard(status, "status"), "Authorization": f"Bearer {OTHER_TOKEN}"}
+    answer = _post(base, "late", status, **headers)
+    assert "laptop-savings" not in answer.text, answer.text
+    assert answer.json()["result"]["resultType"] == "complete", answer.text
+    # The server was told no one answers: its question did not hang on.
+    assert "error" in answer.json()["result"]["content"][0]["text"], answer.text
+    import json
+
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    asked = [r for r in records if r.get("server") == "late" and r.get("method") == "elicitation/create"]
+    assert [r.get("stage") for r in asked] == ["server-request", "client-response"], asked
+    # Recorded as the shared pool's, not as the client whose call had ended (the laptop).
+    assert {r.get("client") for r in asked} == {"(shared pool)"}, asked
+
+
+def test_a_url_elicitation_reaches_only_a_client_that_declared_url_mode(gateway: tuple[str, Path]) -> None:
+    """A client that declared form elicitation only is not sent a server's "open this URL"
+    request (URL mode is declared apart, for its phishing risk): it is refused to the server."""
+    base, _ = gateway
+    call = _call("sign_in", {})
+    call["params"]["_meta"] = {
+        **META,
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+    }
+    answer = _post(base, "late", call, **_standard(call, "sign_in"))
+    assert "sign-in.invalid" not in answer.text, answer.text
+    assert "did not declare" in answer.json()["result"]["content"][0]["text"], answer.text
+    declared = {"elicitation": {"form": {}, "url": {}}}
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": declared}
+    interim = _post(base, "late", call, **_standard(call, "sign_in")).json()["result"]
+    assert interim["resultType"] == "input_required" and "sign-in.invalid" in str(interim), interim
+    ((key, _),) = interim["inputRequests"].items()
+    call["params"].update(requestState=interim["requestState"], inputResponses={key: {"action": "accept"}})
+    final = _post(base, "late", call, **_standard(call, "sign_in")).json()
+    assert '"action": "accept"' in final["result"]["content"][0]["text"], final
+
+
+def test_a_sampling_that_asks_for_other_servers_context_needs_the_context_capability(
+    gateway: tuple[str, Path],
+) -> None:
+    """``includeContext: "allServers"`` asks the client to put what its other servers said into
+    the prompt the server gets back: a client that declared sampling without ``context`` is not
+    sent such a request (older clients honour the field whatever they declared)."""
+    base, _ = gateway
+    call = _call("summarise", {})
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": {"sampling": {}}}
+    answer = _post(base, "late", call, **_standard(call, "summarise"))
+    assert "input_required" not in answer.text, answer.text
+    assert "did not declare" in answer.json()["result"]["content"][0]["text"], answer.text
+    declared = {"sampling": {"context": {}}}
+    call["params"]["_meta"] = {**META, "io.modelcontextprotocol/clientCapabilities": declared}
+    interim = _post(base, "late", call, **_standard(call, "summarise")).json()["result"]
+    assert interim["resultType"] == "input_required" and "allServers" in str(interim), interim
+    ((key, _),) = interim["inputRequests"].items()
+    reply = {"role": "assistant", "content": {"type": "text", "text": "short"}, "model": "m"}
+    call["params"].update(requestState=interim["requestState"], inputResponses={key: reply})
+    final = _post(base, "late", call, **_standard(call, "summarise")).json()
+    assert "short" in final["result"]["content"][0]["text"], final

@@ -157,7 +157,7 @@ class _SessionTable:
         session = self._sessions.get(session_id or "")
         if session is None or session.session.server != name:
             return None
-        return session if hmac.compare_digest(session.owner, caller.key) else None
+        return session if hmac.compare_digest(session.opened_by, caller.key) else None
 
     async def open(self, name: str, caller: Caller) -> HttpSession | str | Response:
         """A started session, why it could not start (for the client), or the refusal of a
@@ -176,9 +176,9 @@ class _SessionTable:
         process) or opened too many in the last minute, or the gateway is full."""
         limits = self._limits
         mine = self._opening.get(caller.key, 0) + sum(
-            1 for s in self._sessions.values() if s.owner == caller.key
+            1 for s in self._sessions.values() if s.opened_by == caller.key
         )
-        if mine >= limits.max_sessions_per_client:
+        if mine >= limits.max_sessions_per_client and not caller.gateway:
             return _refuse(
                 429,
                 f"this client has {mine} sessions open, the most it may; end one (DELETE) or wait "
@@ -221,8 +221,9 @@ class _SessionTable:
         return session
 
     def alive(self, session: HttpSession) -> bool:
-        """Whether ``session`` is still served (not ended by its client or for idleness)."""
-        return self._sessions.get(session.id) is session
+        """Whether ``session`` is still served (not ended by its client or for idleness) and
+        its server still runs."""
+        return self._sessions.get(session.id) is session and not session.gone
 
     async def end(self, session: HttpSession) -> None:
         self._sessions.pop(session.id, None)

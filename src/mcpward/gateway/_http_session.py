@@ -142,7 +142,12 @@ class HttpSession:
         judge: Judge,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
-        #: The digest of the token that opened the session: only its holder may use it.
+        #: The digest of the token that opened the session: only its holder may use it, and
+        #: it counts among that client's sessions. Never changes (a shared pool's process is
+        #: opened by the gateway, whoever calls through it).
+        self.opened_by = owner
+        #: The client the session serves now, for the judge's share (a shared pool's member
+        #: serves one client per call).
         self.owner = owner
         self.clock = clock
         self.session = Session(server=name, target=url or command[0])
@@ -171,6 +176,8 @@ class HttpSession:
         self.last_used = clock()
         #: Whether the server has answered a request yet (see ``handle``).
         self.warm = False
+        #: The server process has exited: nothing sent to it will be answered.
+        self.gone = False
         #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -200,6 +207,7 @@ class HttpSession:
         async for raw in lines(self.process.stdout, self.max_message):
             await self._from_server(raw)
         code = await self.process.wait()
+        self.gone = True
         async with self.judging:
             gone = _keyed(self.relay.server_gone(f"exit status {code}"))
         self._deliver(gone)
@@ -379,10 +387,12 @@ def _answer_key(data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """An authenticated client: its name in the config and the digest of its token."""
+    """An authenticated client: its name in the config and the digest of its token (or the
+    gateway itself, opening a shared pool's processes: ``gateway``)."""
 
     name: str
     key: str
+    gateway: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,9 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(r"[\t\x20-\x7e]*")
 _SENTINEL = re.compile(r"=\?base64\?([A-Za-z0-9+/=]*)\?=")
 _SAFE_INTEGER = 2**53 - 1
+# A number as JSON writes it: float() also takes "5_0", "+50", " 50" and "inf", which a router
+# comparing the header's text reads otherwise.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 class HeaderMismatch(Exception):
@@ -97,8 +100,22 @@ def decoded(value: str, what: str) -> str:
         raise HeaderMismatch(f"the {what} header is not valid Base64 of UTF-8 text") from None
 
 
+def repeated_header(names: Iterable[str]) -> str | None:
+    """The first protocol header (``MCP-Protocol-Version``, ``Mcp-*``) sent more than once: a
+    router may read the last line, or all of them joined, where the gateway reads the first."""
+    seen: set[str] = set()
+    for name in names:
+        lowered = name.lower()
+        if lowered.startswith("mcp-") or lowered == "mcp-protocol-version":
+            if lowered in seen:
+                return name
+            seen.add(lowered)
+    return None
+
+
 def check_headers(headers: Mapping[str, str], message: dict[str, Any], version: str) -> None:
-    """The standard headers against the body (``headers`` with lower-case names)."""
+    """The standard headers against the body (``headers`` with lower-case names, each once:
+    see :func:`repeated_header`)."""
     if headers.get("mcp-protocol-version") != version:
         raise HeaderMismatch(
             f"MCP-Protocol-Version {headers.get('mcp-protocol-version')!r} is not the body's {version!r}"
@@ -174,12 +191,11 @@ def check_parameters(
         if isinstance(value, bool):
             same = text == ("true" if value else "false")
         elif isinstance(value, int):
-            try:
-                number = float(text)
-            except ValueError:
-                same = False
-            else:
-                same = abs(value) <= _SAFE_INTEGER and number == value
+            same = (
+                _JSON_NUMBER.fullmatch(text) is not None
+                and abs(value) <= _SAFE_INTEGER
+                and float(text) == value
+            )
         else:
             same = text == value
         if not same:

@@ -36,6 +36,9 @@ class _Member:
     #: What the server asks the client mid-call, for the call in flight (see ``_pump``).
     asked: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=64))
     pump: asyncio.Task[None] | None = None
+    #: A client's call is in flight on it (from its sending until its answer or abandonment):
+    #: only then does a server request have a client to go to.
+    in_call: bool = False
 
 
 class _ModernSessions:
@@ -74,7 +77,14 @@ class _ModernSessions:
         deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
         while True:
             freed.clear()  # before looking: a member freed from here on wakes the wait below
-            pool = self._pools[key] = [m for m in self._pools.get(key, []) if self._table.alive(m.session)]
+            pool: list[_Member] = []
+            dead: list[_Member] = []
+            for member in self._pools.get(key, []):
+                (pool if self._table.alive(member.session) else dead).append(member)
+            self._pools[key] = pool
+            for member in dead:  # its server exited: a new one replaces it
+                if not member.busy.locked():
+                    await self._table.end(member.session)
             for member in pool:
                 if not member.busy.locked():
                     await member.busy.acquire()
@@ -99,8 +109,18 @@ class _ModernSessions:
                 await asyncio.wait_for(freed.wait(), timeout=min(left, 1.0))
 
     def release(self, name: str, caller: Caller, member: _Member) -> None:
+        if self._table.servers[name].shared_pool:  # what it sends until the next call is no client's
+            self._for(member, _pool_caller(name))
         member.busy.release()
         self._freed.setdefault(self._key(name, caller), asyncio.Event()).set()
+
+    async def _discard(self, name: str, caller: Caller, member: _Member) -> None:
+        """A member whose server stopped reading mid-call: its call cannot end, so its process
+        is ended (a new one serves the next call) and the member freed."""
+        try:
+            await self._table.end(member.session)
+        finally:
+            self.release(name, caller, member)
 
     async def _pump(self, key: tuple[str, str], member: _Member) -> None:
         """What the server sends of its own, judged and recorded by the session's relay: its
@@ -116,6 +136,9 @@ class _ModernSessions:
             if not isinstance(message, dict):
                 continue
             if "id" in message and "method" in message:
+                if not member.in_call:  # asked between calls: no client's to answer
+                    await _refuse_asked(session, message)
+                    continue
                 with contextlib.suppress(asyncio.QueueFull):
                     member.asked.put_nowait(message)
             elif message.get("method") in _modern.LIST_CHANGED:
@@ -185,6 +208,10 @@ class _ModernSessions:
             data = {"supported": supported, "requested": version}
             why = f"protocol version {version!r} is not served"
             return _modern_refusal(400, request_id, _modern.UNSUPPORTED_PROTOCOL_VERSION, why, data)
+        repeated = _modern.repeated_header(request.headers.keys())
+        if repeated is not None:
+            why = f"Header mismatch: {repeated} is sent more than once"
+            return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, why)
         try:
             _modern.check_headers(request.headers, message, version)
         except _modern.HeaderMismatch as exc:
@@ -219,7 +246,11 @@ class _ModernSessions:
             del self._pending[str(state)]
             pending.expiry.cancel()
             member, call = pending.member, pending.call
-            await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+            try:
+                await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+            except ServerNotReading as exc:
+                await self._discard(name, caller, member)
+                return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {exc}")
         else:
             acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
             if isinstance(acquired, Response):
@@ -238,6 +269,7 @@ class _ModernSessions:
                 self.release(name, caller, member)
                 return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": member.view.discover()})
             upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
+            member.in_call = True
             call = asyncio.ensure_future(member.session.handle(upstream))
         session, view = member.session, member.view
         session.last_used = self._table.clock()
@@ -252,9 +284,10 @@ class _ModernSessions:
             requests = {keys[upstream_id]: request for upstream_id, request in followed.items()}
             interim = {"resultType": "input_required", "inputRequests": requests, "requestState": token}
             return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": interim})
-        self.release(name, caller, member)
         if isinstance(followed, ServerNotReading):
-            return _modern_refusal(503, request_id, BLOCKED, str(followed))
+            await self._discard(name, caller, member)
+            return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {followed}")
+        self.release(name, caller, member)
         session.last_used = self._table.clock()
         reply = orjson.loads(followed) if followed is not None else {}
         if not isinstance(reply, dict):
@@ -351,17 +384,21 @@ class _ModernSessions:
             await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
             if call.done():
                 if not asked.cancel() and asked.done():
-                    member.asked.put_nowait(asked.result())  # not this call's: kept for the next
+                    member.asked.put_nowait(asked.result())
+                await _settle(member)
                 try:
                     return call.result()
                 except ServerNotReading as exc:
                     return exc
             message = asked.result()
-            needed = _ASKED_NEEDS.get(str(message["method"]))
-            if needed is None or needed not in capabilities:
-                why = f"the client did not declare {needed or message['method']} for this request"
+            needed = _declared_need(message, capabilities)
+            if needed is not None:
+                why = f"the client did not declare {needed} for this request"
                 refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
-                await session.handle(orjson.dumps(refusal))
+                try:
+                    await session.handle(orjson.dumps(refusal))
+                except ServerNotReading as exc:
+                    return exc
                 continue
             request = {"method": message["method"], "params": message.get("params") or {}}
             return {message["id"]: request}
@@ -392,10 +429,27 @@ class _ModernSessions:
                     await self._answer_upstream(session, pending.asked, None)
                     await asyncio.wait_for(asyncio.shield(pending.call), timeout=self._call_timeout)
             finally:
+                with contextlib.suppress(Exception):
+                    await _settle(pending.member)
                 self.release(name, pending.caller, pending.member)
 
         session.tasks.add(task := asyncio.ensure_future(end()))
         task.add_done_callback(session.tasks.discard)
+
+
+async def _settle(member: _Member) -> None:
+    """The member's call has ended: what its server asked and no call took is refused to the
+    server (it is not the next caller's, who may be another client)."""
+    member.in_call = False
+    while not member.asked.empty():
+        await _refuse_asked(member.session, member.asked.get_nowait())
+
+
+async def _refuse_asked(session: HttpSession, message: dict[str, Any]) -> None:
+    why = "mcpward gateway: no call of this server is in flight, so no client to ask"
+    refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32603, "message": why}}
+    with contextlib.suppress(ServerNotReading):
+        await session.handle(orjson.dumps(refusal))
 
 
 @dataclass(eq=False, slots=True)
@@ -411,6 +465,34 @@ _LISTENS = 8
 
 #: What a client must declare (per request) for the gateway to pass a server's request on.
 _ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
+
+
+def _declared_need(message: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """What the client would have had to declare for this server request and did not (None
+    when it did). An elicitation's mode is declared apart: ``"elicitation": {}`` is form mode
+    only, and a URL ("open this page") is passed only to a client that declared ``url``. A
+    sampling that asks for the context of the client's other servers (``includeContext``) or
+    offers tools needs ``sampling.context`` or ``sampling.tools``: older clients honour the
+    fields whatever they declared, and the other servers' context would reach this one."""
+    method = str(message["method"])
+    needed = _ASKED_NEEDS.get(method)
+    if needed is None or needed not in capabilities:
+        return needed or method
+    params = message.get("params")
+    if method == "sampling/createMessage" and isinstance(params, dict):
+        declared = capabilities[needed] if isinstance(capabilities[needed], dict) else {}
+        if params.get("includeContext") not in (None, "none") and "context" not in declared:
+            return "sampling.context"
+        if ("tools" in params or "toolChoice" in params) and "tools" not in declared:
+            return "sampling.tools"
+    if method == "elicitation/create":
+        mode = params.get("mode", "form") if isinstance(params, dict) else "form"
+        if not isinstance(mode, str):
+            return "elicitation in that mode"
+        modes = capabilities[needed]
+        if not (mode in modes if isinstance(modes, dict) and modes else mode == "form"):
+            return f"elicitation in {mode!r} mode"
+    return None
 
 
 @dataclass(slots=True)
@@ -432,7 +514,7 @@ class _Pending:
 def _pool_caller(name: str) -> Caller:
     """The gateway itself, opening a shared pool's processes: within the gateway's limit of
     sessions, not a client's."""
-    return Caller(name="(shared pool)", key=f"pool:{name}")
+    return Caller(name="(shared pool)", key=f"pool:{name}", gateway=True)
 
 
 def _modern_answer(reply: dict[str, Any]) -> Response:
