@@ -26,6 +26,7 @@ TOKENS = {
     "desk": "mcpg_shared-registry-desk-0123456789abcdef",
 }
 MODERN = "2026-07-28"
+META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
 
 
 @pytest.fixture
@@ -111,6 +112,14 @@ def test_an_approval_and_its_revocation_hold_on_every_replica(
                 answer = _call(port, client, "after")
                 assert "result" not in answer or answer["result"].get("isError"), answer
                 assert "revoked" in str(answer), answer
+            # Nor is a revoked server described: server/discover passes the same checks.
+            discover = {"jsonrpc": "2.0", "id": 9, "method": "server/discover", "params": {"_meta": META}}
+            headers = {"Authorization": f"Bearer {TOKENS['laptop']}", "MCP-Protocol-Version": MODERN,
+                       "Mcp-Method": "server/discover"}  # fmt: skip
+            described = httpx.post(
+                f"http://127.0.0.1:{port}/servers/echo/mcp", json=discover, headers=headers, timeout=30
+            )
+            assert "revoked" in described.text and "supportedVersions" not in described.text, described.text
     finally:
         for process, _ in replicas:
             process.terminate()

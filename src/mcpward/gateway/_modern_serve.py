@@ -266,7 +266,14 @@ class _ModernSessions:
                 self.release(name, caller, member)
                 return refused
             if method == "server/discover":
-                self.release(name, caller, member)
+                # Answered from the handshake, after a ping through the session's checks: a
+                # server whose approval was withdrawn is not described to anyone.
+                try:
+                    checked = await self._ask(member.session, "ping", {})
+                finally:
+                    self.release(name, caller, member)
+                if "error" in checked:
+                    return _modern_answer({**checked, "id": request_id})
                 return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": member.view.discover()})
             upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
             member.in_call = True

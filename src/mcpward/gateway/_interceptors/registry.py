@@ -82,6 +82,11 @@ class Registry(Interceptor):
             try:
                 self.launch(session)  # the entry read again: its pins too, if they changed
             except Refusal as exc:
+                if self._checked < self._clock() - self._recheck:
+                    # The registry could not be read (launch sets the time only once it has
+                    # an index): this request is refused, the next one reads again; an
+                    # outage of the database does not end the session for good.
+                    raise Refusal(str(exc).replace("; not started", "")) from None
                 self._withdrawn = str(exc).replace("; not started", "")
         if self._withdrawn is not None:
             raise Refusal(self._withdrawn)
