@@ -51,6 +51,7 @@ from mcpward.dlp._pii import (
     phone_valid,
     ssn_valid,
 )
+from mcpward.model import Severity
 
 #: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
 CHUNK = 1 << 20
@@ -70,7 +71,7 @@ class DlpRule:
     visible_prefix: int = 0
     caseless: bool = False
     action: str = "alert"  # alert, redact, block
-    severity: str = "high"
+    severity: Severity = Severity.HIGH
     #: Words that, just before a match, say it is something else ("version 1.2.3.4").
     not_after: tuple[str, ...] = ()
     #: Named group ``secret`` of the pattern holds the sensitive part; ``key`` its name.
@@ -90,7 +91,7 @@ class DlpMatch:
     redacted: str
     action: str
     path: str | None = None
-    severity: str = "high"
+    severity: Severity = Severity.HIGH
 
 
 def _prefix_trigger(pattern: str) -> str:
@@ -208,7 +209,7 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
             0.7,
             keyed=True,
             caseless=True,
-            severity="medium",
+            severity=Severity.MEDIUM,
         )
     )
     # The same judgement for HTTP Authorization headers, `curl -u user:password` and URLs that
@@ -254,7 +255,7 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
                 pattern,
                 confidence,
                 validator=validator,
-                severity="medium",
+                severity=Severity.MEDIUM,
                 not_after=not_after,
                 starts=_STARTS.get(rule_id, ""),
             )
@@ -290,7 +291,7 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
                 0.5,
                 validator=phone_in_context_valid,
                 caseless=True,
-                severity="medium",
+                severity=Severity.MEDIUM,
             )
         )
     # Numbers in a national format with no word about them ("030 12345678", "(02) 9374 4000",
@@ -312,7 +313,7 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
             r"(?:[ -]\d{2,8}){0,3}|\d{2,5}[ -]\d{2}(?:[ -]\d{2}){2,4})(?![\w-]|[.,:/]\d)",
             0.5,
             validator=national_phone_validator(phone_regions),
-            severity="medium",
+            severity=Severity.MEDIUM,
             not_after=_IDENTIFIER_WORDS,
             starts=r"[(0-9]+",
         )

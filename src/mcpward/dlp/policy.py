@@ -111,7 +111,7 @@ class CustomRule(_Strict):
             0.9,
             caseless=not self.case_sensitive,
             action=self.action,
-            severity=self.severity,
+            severity=Severity(self.severity),
         )
 
 
