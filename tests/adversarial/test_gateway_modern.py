@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import subprocess
 import sys
 import time
@@ -60,6 +61,9 @@ command = ["{sys.executable}", "{SERVERS / "header_server.py"}"]
 shared_pool = 2
 [servers.changing]
 command = ["{sys.executable}", "{SERVERS / "changing_server.py"}"]
+[servers.elicit_pool]
+command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
+shared_pool = 2
 [servers.elicit]
 command = ["{sys.executable}", "{SERVERS / "elicit_server.py"}"]
 [servers.late]
@@ -558,3 +562,29 @@ def test_a_sampling_that_asks_for_other_servers_context_needs_the_context_capabi
     call["params"].update(requestState=interim["requestState"], inputResponses={key: reply})
     final = _post(base, "late", call, **_standard(call, "summarise")).json()
     assert "short" in final["result"]["content"][0]["text"], final
+
+
+def test_one_client_cannot_take_a_shared_pool_with_questions_it_never_answers(
+    gateway: tuple[str, Path],
+) -> None:
+    """A pool of two shared by every client: a client that leaves its round trips unanswered
+    may hold one member, not both; its second question is refused to the server, and another
+    client still gets a member (without the bound it waited and got 503)."""
+    base, _ = gateway
+    capabilities = {**META, "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}}}
+
+    def delete(path: str, token: str, request_id: int) -> dict[str, Any]:
+        body = _call("delete_file", {"path": path}, request_id=request_id)
+        body["params"]["_meta"] = capabilities
+        headers = {**_standard(body, "delete_file"), "Authorization": f"Bearer {token}"}
+        sent = {"Accept": "application/json, text/event-stream", **headers}
+        answer = httpx.post(f"{base}/servers/elicit_pool/mcp", json=body, headers=sent, timeout=30)
+        return answer.json()  # type: ignore[no-any-return]
+
+    first = delete("/srv/one.csv", TOKEN, 21)
+    assert first["result"]["resultType"] == "input_required", first
+    second = delete("/srv/two.csv", TOKEN, 22)  # left unanswered too: not a second member
+    assert second.get("result", {}).get("resultType") != "input_required", second
+    assert "as many questions open" in json.dumps(second), second
+    other = delete("/srv/three.csv", OTHER_TOKEN, 23)
+    assert other["result"]["resultType"] == "input_required", other

@@ -281,7 +281,16 @@ class _ModernSessions:
         session, view = member.session, member.view
         session.last_used = self._table.clock()
         declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
-        followed = await self._follow(member, call, declared if isinstance(declared, dict) else {})
+        size = self._table.servers[name].shared_pool
+        # In a shared pool a client may hold all but one member waiting for its answers, so a
+        # client that never answers cannot take the pool from the others.
+        held = sum(
+            1 for pending in self._pending.values() if (pending.caller, pending.name) == (caller, name)
+        )
+        may_ask = not size or held < max(1, size - 1)
+        followed = await self._follow(
+            member, call, declared if isinstance(declared, dict) else {}, may_ask=may_ask
+        )
         if isinstance(followed, dict):  # the server asks the client something: a round trip
             token = secrets.token_urlsafe(24)
             expiry = asyncio.get_running_loop().call_later(self._call_timeout, self._abandon, token, name)
@@ -380,6 +389,8 @@ class _ModernSessions:
         member: _Member,
         call: asyncio.Future[bytes | None],
         capabilities: dict[str, Any],
+        *,
+        may_ask: bool = True,
     ) -> bytes | dict[Any, dict[str, Any]] | ServerNotReading | None:
         """The call's answer; or, when the server asks the client something first (judged and
         recorded by the session's relay as any server request), those requests by their
@@ -399,8 +410,12 @@ class _ModernSessions:
                     return exc
             message = asked.result()
             needed = _declared_need(message, capabilities)
-            if needed is not None:
-                why = f"the client did not declare {needed} for this request"
+            if needed is not None or not may_ask:
+                why = (
+                    f"the client did not declare {needed} for this request"
+                    if needed is not None
+                    else "the client has as many questions open in this shared pool as it may"
+                )
                 refusal = {"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": why}}
                 try:
                     await session.handle(orjson.dumps(refusal))
