@@ -17,18 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from test_gateway_modern import META, MODERN, SERVERS
 
 from loopback import free_port, wait_for
 
-SERVERS = Path(__file__).parents[1] / "servers"
 TOKEN = "mcpg_test-token-for-the-shared-pool-quota-0123456789"
 OTHER_TOKEN = "mcpg_second-client-of-the-pool-tests-9876543210"
-MODERN = "2026-07-28"
-META = {
-    "io.modelcontextprotocol/protocolVersion": MODERN,
-    "io.modelcontextprotocol/clientInfo": {"name": "raw-test-client", "version": "1"},
-    "io.modelcontextprotocol/clientCapabilities": {},
-}
 
 
 @pytest.fixture(scope="module")
