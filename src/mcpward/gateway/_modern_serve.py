@@ -241,8 +241,7 @@ class _ModernSessions:
                 subject,
             ):
                 why = "mcpward gateway: unknown or expired requestState (call the tool again)"
-                failure = {"code": -32602, "message": why}
-                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "error": failure})
+                return _modern_refusal(200, request_id, -32602, why)
             del self._pending[str(state)]
             pending.expiry.cancel()
             member, call = pending.member, pending.call
@@ -375,9 +374,7 @@ class _ModernSessions:
         markings = view.markings.get(tool)
         if isinstance(markings, str):
             why = f"mcpward gateway: tool {tool!r} refused: {markings}"
-            return _modern_answer(
-                {"jsonrpc": "2.0", "id": request_id, "error": {"code": BLOCKED, "message": why}}
-            )
+            return _modern_refusal(200, request_id, BLOCKED, why)
         try:
             _modern.check_parameters(request.headers, params.get("arguments"), markings or {})
         except _modern.HeaderMismatch as exc:
@@ -544,6 +541,8 @@ def _modern_answer(reply: dict[str, Any]) -> Response:
 
 
 def _modern_refusal(status: int, request_id: Any, code: int, why: str, data: Any = None) -> Response:
+    """A JSON-RPC error answer, with the HTTP status the specification gives the case (200 for
+    a refusal the request's own rules decide, 4xx/5xx where the transport says so)."""
     return Response(
         _modern.error_body(request_id, code, why, data), status_code=status, media_type="application/json"
     )
