@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,14 +21,25 @@ def pins_approve(
     server: Annotated[str, typer.Argument(help="The server's name, as the gateway calls it.")],
     tool: Annotated[list[str] | None, typer.Option("--tool", help="Only this tool (repeatable).")] = None,
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="The registry database the gateways share pins in (`local` or a URL), not a file."),
+    ] = None,
 ) -> None:
     """Approve the tool changes the gateway withheld (review the diff in the audit log first)."""
     from mcpward.gateway import approve_pins
     from mcpward.inspect import PinStoreError, default_pin_store
+    from mcpward.registry import RegistryError
 
     try:
-        approved = approve_pins(store or default_pin_store(), server, list(tool) if tool else None)
-    except PinStoreError as exc:
+        approved = approve_pins(
+            store or default_pin_store(),
+            server,
+            list(tool) if tool else None,
+            database=database,
+            actor=getpass.getuser(),
+        )
+    except (PinStoreError, RegistryError) as exc:
         raise fail(str(exc)) from None
     if not approved:
         raise fail(f"no tool change of {server} is waiting for approval", ExitCode.FINDINGS)

@@ -44,6 +44,9 @@ class PinsConfig(_Strict):
     enabled: bool = True
     #: Pin store file; default the one ``inspect --pin`` uses.
     store: Path | None = None
+    #: Or the registry database (``local`` or a database URL): replicas sharing it compare with
+    #: the same pins, and a change approved once (``pins approve --database``) holds on all.
+    database: str | None = Field(default=None, min_length=1)
     first_use: Literal["pin", "withhold"] = "pin"
 
 
@@ -119,6 +122,9 @@ class BaselineConfig(_Strict):
     enabled: bool = True
     #: Default ``gateway-baseline.json`` in the user data folder.
     path: Path | None = None
+    #: Or the registry database (``local`` or a database URL): every replica's traffic feeds
+    #: one profile per tool (merged at most once a second), which each replica judges with.
+    database: str | None = Field(default=None, min_length=1)
     learning_calls: int = Field(default=20, ge=1)
     dormant_days: float = Field(default=30.0, gt=0)
     spike_factor: float = Field(default=5.0, gt=1)

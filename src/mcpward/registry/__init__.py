@@ -8,6 +8,7 @@ data scope and a named owner, reviewed before use and re-reviewed every 90 days.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
 from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
+from mcpward.registry._gateway_state import PinRecord, ProfileDelta
 from mcpward.registry._identity import default_entry_name, parse_identity
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
 from mcpward.registry._server_json import export as export_server_json
@@ -62,8 +64,10 @@ __all__ = [
     "InventoryUpload",
     "NotFound",
     "ObservedServer",
+    "PinRecord",
     "PolicyRefusal",
     "Principal",
+    "ProfileDelta",
     "Registry",
     "RegistryError",
     "RequestEvidence",
@@ -83,6 +87,7 @@ __all__ = [
     "registry_findings",
     "report_to",
     "request_from_server_json",
+    "shared_registry",
 ]
 
 
@@ -176,6 +181,20 @@ def approval_index(source: str) -> ApprovalIndex:
         return registry.approval_index()
     finally:
         registry.database.dispose()
+
+
+_SHARED: dict[str, Registry] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_registry(source: str) -> Registry:
+    """One open registry per database for this process (``local`` or a database URL): what the
+    gateway's sessions share instead of each opening the database."""
+    with _SHARED_LOCK:
+        registry = _SHARED.get(source)
+        if registry is None:
+            registry = _SHARED[source] = Registry.open(None if source == "local" else source)
+        return registry
 
 
 def report_to(base: str, servers: Sequence[ServerSpec], home: str | None = None) -> int:

@@ -34,6 +34,7 @@ from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, wi
 from mcpward.registry._database import Database
 from mcpward.registry._fleet_store import FleetStore
 from mcpward.registry._gateway_events import GatewayEventStore
+from mcpward.registry._gateway_state import GatewayStateStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
 from mcpward.registry._tables import (
     EntryRow,
@@ -70,9 +71,10 @@ _LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
-class Registry(TokenStore, FleetStore, GatewayEventStore):
+class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
     """Requests, reviews and decisions on entries; with the audit trail, tokens, the fleet
-    inventory and the gateways' records (each in its own module) it is the registry service."""
+    inventory, the gateways' records and their shared state (each in its own module) it is the
+    registry service."""
 
     def __init__(
         self,

@@ -8,9 +8,11 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -189,3 +191,39 @@ class GatewayEventRow(Base):
     decision: Mapped[str] = mapped_column(String(16))
     chain_hash: Mapped[str] = mapped_column(String(64))
     record: Mapped[dict[str, Any]]
+
+
+class GatewayPinnedServerRow(Base):
+    """A server whose tools the gateways pinned: the row is written once, by the first replica
+    that listed the server's tools, in the transaction that writes those pins."""
+
+    __tablename__ = "gateway_pinned_servers"
+
+    server: Mapped[str] = mapped_column(String(255), primary_key=True)
+    pinned_at: Mapped[datetime]
+
+
+class GatewayPinRow(Base):
+    """A tool signature every gateway replica compares with (``pinned``), or one a gateway saw
+    that differs from it and holds back until a reviewer approves it (``pending``)."""
+
+    __tablename__ = "gateway_pins"
+
+    server: Mapped[str] = mapped_column(String(255), primary_key=True)
+    item: Mapped[str] = mapped_column(String(600), primary_key=True)  # "tool:NAME"
+    state: Mapped[str] = mapped_column(String(8), primary_key=True)  # pinned | pending
+    sha256: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[str] = mapped_column(Text)
+
+
+class GatewayProfileRow(Base):
+    """The baseline's learned profile of one tool ("server/tool"), merged from every replica."""
+
+    __tablename__ = "gateway_profiles"
+
+    tool_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    calls: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[float] = mapped_column(Float)
+    fields: Mapped[list[Any]]
+    destinations: Mapped[list[Any]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -20,8 +21,13 @@ from mcpward._addresses import destinations as destinations_in
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
 from mcpward.model import Severity
 
+_log = logging.getLogger(__name__)
+#: Bounds of a tool's profile: argument field names and destinations kept.
+MAX_FIELDS, MAX_DESTINATIONS = 200, 1000
+
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
+    from mcpward.registry import ProfileDelta
 
 
 class Baseline(Interceptor):
@@ -36,14 +42,20 @@ class Baseline(Interceptor):
         spike_factor: float = 5.0,
         spike_floor: int = 30,
         clock: Callable[[], float] = time.time,
+        database: str | None = None,
     ) -> None:
         self.path = path
+        #: The registry database the replicas share profiles in (``local`` or a URL), or None.
+        self.database = database
+        #: What this replica saw since it last merged into the shared profiles.
+        self._deltas: dict[str, ProfileDelta] = {}
+        self._loaded = False
         self.learning_calls = learning_calls
         self.dormant_seconds = dormant_days * 86400
         self.spike_factor = spike_factor
         self.spike_floor = spike_floor
         self.clock = clock
-        self.data: dict[str, dict[str, Any]] = _load(path)
+        self.data: dict[str, dict[str, Any]] = {} if database else _load(path)
         self._recent: dict[str, deque[float]] = {}
         self._saved = 0.0
         self._touched: set[str] = set()
@@ -72,6 +84,7 @@ class Baseline(Interceptor):
             learning_calls=settings.learning_calls,
             dormant_days=settings.dormant_days,
             spike_factor=settings.spike_factor,
+            database=settings.database,
         )
 
     def request(self, session: Session, exchange: Exchange) -> None:
@@ -88,6 +101,9 @@ class Baseline(Interceptor):
         self, session: Session, exchange: Exchange, tool: str, arguments: dict[str, Any], found: set[str]
     ) -> None:
         now = self.clock()
+        if self.database is not None and not self._loaded and now - self._saved >= 1.0:
+            self._saved = now
+            self._merge()  # what the other replicas learned, before the first judgement
         key = f"{session.server}/{tool}"
         profile = self.data.setdefault(
             key, {"calls": 0, "first": now, "last": now, "fields": [], "destinations": []}
@@ -122,10 +138,22 @@ class Baseline(Interceptor):
         else:
             self._spiking.discard(key)
         self._touched.add(key)
+        if self.database is not None:
+            delta = self._deltas.get(key)
+            if delta is None:
+                from mcpward.registry import ProfileDelta  # SQLAlchemy only for shared profiles
+
+                delta = self._deltas[key] = ProfileDelta(0, now, now)
+            delta.calls += 1
+            delta.last = now
+            if len(delta.fields) < MAX_FIELDS:
+                delta.fields.update(arguments)
+            if len(delta.destinations) < MAX_DESTINATIONS:
+                delta.destinations.update(destinations)
         profile["calls"] += 1
         profile["last"] = now
-        profile["fields"] = sorted(set(profile["fields"]) | set(arguments))[:200]
-        profile["destinations"] = sorted(set(profile["destinations"]) | set(destinations))[:1000]
+        profile["fields"] = sorted(set(profile["fields"]) | set(arguments))[:MAX_FIELDS]
+        profile["destinations"] = sorted(set(profile["destinations"]) | set(destinations))[:MAX_DESTINATIONS]
         for kind, message in events:
             exchange.events.append(SecurityEvent(kind, Severity.MEDIUM, message, tool=tool))
             exchange.note("alert", message)
@@ -147,6 +175,9 @@ class Baseline(Interceptor):
             self._save()
 
     def _save(self) -> None:
+        if self.database is not None:
+            self._merge()
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -157,6 +188,22 @@ class Baseline(Interceptor):
             ) as handle:
                 json.dump({"version": 1, "tools": merged}, handle)
             os.replace(handle.name, self.path)
+        self._unsaved = False
+
+    def _merge(self) -> None:
+        """Add this replica's calls to the shared profiles and judge from then on with what all
+        replicas learned. A database that cannot be written keeps the calls for the next try."""
+        from mcpward.registry import shared_registry
+
+        try:
+            merged = shared_registry(self.database or "local").merge_profiles(self._deltas)
+        except Exception as exc:  # noqa: BLE001 - alerts only: traffic goes on, the calls are kept
+            _log.warning("baseline: the shared profiles could not be written (%s)", type(exc).__name__)
+            return
+        self._deltas.clear()
+        self._touched.clear()
+        self.data = merged
+        self._loaded = True
         self._unsaved = False
 
 

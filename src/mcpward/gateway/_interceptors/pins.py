@@ -5,17 +5,23 @@ the server matched one; otherwise the local pin store (``inspect --pin`` writes 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward.dlp import redact_text
+from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
 from mcpward.inspect import PinStore, compare, pin_record, signature
-from mcpward.model import Severity
+from mcpward.model import Severity, ToolSignature
 
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
+    from mcpward.registry import Registry
+
+#: "kind:name" -> {"sha256", "canonical"}: one server's pins.
+PinRecord = dict[str, dict[str, str]]
 
 _SEVERITY = {
     "tool-changed": Severity.HIGH,
@@ -26,11 +32,77 @@ _SEVERITY = {
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
 
 
+#: Tool names longer than this are withheld: the specification asks for at most 128
+#: characters, a longer name is room for instructions to the model, and the shared pin table
+#: keys on it.
+MAX_TOOL_NAME = 256
+
+
+class PinSource(ABC):
+    """Where a gateway's pins live: the pin file (one machine) or the registry database (every
+    replica compares with the same pins, and a change approved once holds on all of them)."""
+
+    @abstractmethod
+    def pinned(self, server: str) -> PinRecord | None:
+        """The pins of ``server``; None when it was never pinned."""
+
+    @abstractmethod
+    def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
+        """Pin a never-pinned server's tools: None when ``record`` now stands, else the pins
+        another gateway wrote first."""
+
+    @abstractmethod
+    def hold(self, server: str, record: PinRecord) -> None:
+        """Keep the signatures that differ from the pins for a reviewer (replacing earlier ones)."""
+
+
+class PinFile(PinSource):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pinned(self, server: str) -> PinRecord | None:
+        return PinStore(self.path).data.get(server)
+
+    def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
+        with _LOCK:
+            store = PinStore(self.path)
+            if server in store.data:
+                return store.data[server]
+            store.data[server] = record
+            store.save()
+            return None
+
+    def hold(self, server: str, record: PinRecord) -> None:
+        with _LOCK:
+            store = PinStore(self.path)
+            store.pending[server] = record
+            store.save()
+
+
+class PinDatabase(PinSource):
+    def __init__(self, source: str) -> None:
+        self.source = source  # "local" or a database URL
+
+    def _registry(self) -> Registry:
+        from mcpward.registry import shared_registry  # SQLAlchemy only for gateways that share pins
+
+        return shared_registry(self.source)
+
+    def pinned(self, server: str) -> PinRecord | None:
+        return self._registry().gateway_pins(server)
+
+    def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
+        return self._registry().pin_on_first_use(server, record)
+
+    def hold(self, server: str, record: PinRecord) -> None:
+        self._registry().hold_pins(server, record)
+
+
 class Pins(Interceptor):
     name = "pins"
 
-    def __init__(self, store: Path, *, first_use: str = "pin") -> None:
-        self.store_path = store
+    def __init__(self, store: Path | PinSource, *, first_use: str = "pin") -> None:
+        self.source = PinFile(store) if isinstance(store, Path) else store
         #: "pin" trusts a server's first tool list (and records that it did); "withhold" shows
         #: no tool of a server that was never pinned.
         self.first_use = first_use
@@ -39,12 +111,11 @@ class Pins(Interceptor):
     def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Pins | None:
         if not config.pins.enabled:
             return None
+        if config.pins.database:
+            return cls(PinDatabase(config.pins.database), first_use=config.pins.first_use)
         from mcpward.inspect import default_pin_store
 
         return cls(config.pins.store or default_pin_store(), first_use=config.pins.first_use)
-
-    def _store(self) -> PinStore:
-        return PinStore(self.store_path)
 
     def response(self, session: Session, exchange: Exchange) -> None:
         if exchange.method != "tools/list" or exchange.response is None:
@@ -60,8 +131,20 @@ class Pins(Interceptor):
         counts = Counter(tool["name"] for tool in listed)
         duplicated = sorted(name for name, count in counts.items() if count > 1)
         tools = [tool for tool in listed if counts[tool["name"]] == 1]
-        signed = [signature(session.server, "tool", tool) for tool in tools]
         withheld: dict[str, str] = {}
+        for tool in tools:
+            if len(tool["name"]) > MAX_TOOL_NAME:
+                withheld[tool["name"]] = "name too long"
+                exchange.events.append(
+                    SecurityEvent(
+                        "tool-name-too-long",
+                        Severity.HIGH,
+                        f"a tool whose name has {len(tool['name'])} characters withheld "
+                        f"(at most {MAX_TOOL_NAME})",
+                    )
+                )
+        tools = [tool for tool in tools if tool["name"] not in withheld]
+        signed = [signature(session.server, "tool", tool) for tool in tools]
         for name in duplicated:
             withheld[name] = "listed more than once under one name"
             exchange.events.append(
@@ -72,47 +155,13 @@ class Pins(Interceptor):
                     tool=name,
                 )
             )
-        with _LOCK:
-            store = self._store()
-            baseline = _entry_pins(session) or store.data.get(session.server)
-            if baseline is not None and duplicated:
-                # Its pin stays; it is neither removed nor the source of a rename.
-                baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
-            if baseline is None:
-                if self.first_use == "pin":
-                    store.pin(session.server, signed)
-                    store.save()
-                    exchange.events.append(
-                        SecurityEvent(
-                            "pinned-on-first-use",
-                            Severity.INFO,
-                            f"{len(signed)} tools of {session.server} pinned",
-                        )
-                    )
-                else:
-                    withheld.update({tool["name"]: "never approved" for tool in tools})
-            else:
-                for change in compare(baseline, signed):
-                    if change.kind == "tool-removed":
-                        exchange.events.append(
-                            SecurityEvent(change.kind, Severity.LOW, f"tool {change.name!r} was removed")
-                        )
-                        continue
-                    withheld[change.name] = change.kind
-                    exchange.events.append(
-                        SecurityEvent(
-                            change.kind,
-                            _SEVERITY[change.kind],
-                            f"tool {change.name!r} withheld: "
-                            f"{change.kind.replace('tool-', '')} since it was approved",
-                            tool=change.name,
-                            detail={"diff": redact_text(change.diff)} if change.diff else {},
-                        )
-                    )
-            waiting = [pair for pair in signed if pair[0].name in withheld]
-            if waiting:  # a duplicated name has nothing to approve: the server must list it once
-                store.pending[session.server] = pin_record(waiting)
-                store.save()
+        try:
+            self._judge(session, exchange, signed, tools, withheld)
+        except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+            withheld.update({tool["name"]: "the pins could not be read" for tool in tools})
+            exchange.events.append(
+                SecurityEvent("pins-unreadable", Severity.HIGH, f"every tool withheld: {_problem(exc)}")
+            )
         session.withheld_tools = withheld
         session.visible_tools = {tool["name"]: tool for tool in tools if tool["name"] not in withheld}
         session.tools_listed = True
@@ -124,6 +173,55 @@ class Pins(Interceptor):
             exchange.note(
                 "alert", f"withheld {len(withheld)} tool(s) pending approval: {', '.join(sorted(withheld))}"
             )
+
+    def _judge(
+        self,
+        session: Session,
+        exchange: Exchange,
+        signed: list[tuple[ToolSignature, str]],
+        tools: list[dict[str, Any]],
+        withheld: dict[str, str],
+    ) -> None:
+        """Compare the listed tools with the pins (pinning them on first use), recording in
+        ``withheld`` the ones the client must not see."""
+        baseline = _entry_pins(session) or self.source.pinned(session.server)
+        if baseline is None and self.first_use == "pin":
+            baseline = self.source.pin_first(session.server, pin_record(signed))
+            if baseline is None:
+                exchange.events.append(
+                    SecurityEvent(
+                        "pinned-on-first-use",
+                        Severity.INFO,
+                        f"{len(signed)} tools of {session.server} pinned",
+                    )
+                )
+                return
+        if baseline is None:
+            withheld.update({tool["name"]: "never approved" for tool in tools})
+        else:
+            if withheld:
+                # A duplicated name's pin stays; it is neither removed nor the source of a rename.
+                baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
+            for change in compare(baseline, signed):
+                if change.kind == "tool-removed":
+                    exchange.events.append(
+                        SecurityEvent(change.kind, Severity.LOW, f"tool {change.name!r} was removed")
+                    )
+                    continue
+                withheld[change.name] = change.kind
+                exchange.events.append(
+                    SecurityEvent(
+                        change.kind,
+                        _SEVERITY[change.kind],
+                        f"tool {change.name!r} withheld: "
+                        f"{change.kind.replace('tool-', '')} since it was approved",
+                        tool=change.name,
+                        detail={"diff": redact_text(change.diff)} if change.diff else {},
+                    )
+                )
+        waiting = [pair for pair in signed if pair[0].name in withheld]
+        if waiting:  # a duplicated or too long name has nothing to approve
+            self.source.hold(session.server, pin_record(waiting))
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
@@ -137,7 +235,10 @@ class Pins(Interceptor):
             )
         if not session.tools_listed:
             # The client called before listing: only tools pinned by name may pass.
-            baseline = _entry_pins(session) or self._store().data.get(session.server) or {}
+            try:
+                baseline = _entry_pins(session) or self.source.pinned(session.server) or {}
+            except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+                raise Refusal(f"the pins of {session.server} could not be read: {_problem(exc)}") from None
             if f"tool:{tool}" not in baseline:
                 raise Refusal(f"tool {tool!r} of {session.server} is not pinned; list the tools first")
         elif tool not in session.visible_tools:
@@ -148,6 +249,11 @@ class Pins(Interceptor):
             session.tools_listed = False  # the client lists again; the new list is checked then
 
 
+def _problem(exc: Exception) -> str:
+    # Our errors name the file and what is wrong; a driver's may carry connection details.
+    return str(exc) if isinstance(exc, McpwardError) else type(exc).__name__
+
+
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
     pins = (session.entry or {}).get("pins")
     if isinstance(pins, dict) and any(key.startswith("tool:") for key in pins):
@@ -155,8 +261,21 @@ def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
     return None
 
 
-def approve(store_path: Path, server: str, tools: list[str] | None = None) -> list[str]:
-    """Move pending signatures of ``server`` (all, or the named tools) into its pins."""
+def approve(
+    store_path: Path,
+    server: str,
+    tools: list[str] | None = None,
+    *,
+    database: str | None = None,
+    actor: str = "",
+) -> list[str]:
+    """Move pending signatures of ``server`` (all, or the named tools) into its pins: in the pin
+    file, or with ``database`` in the registry database the replicas share (an event in its
+    audit trail names ``actor``)."""
+    if database is not None:
+        from mcpward.registry import shared_registry
+
+        return shared_registry(database).approve_gateway_pins(server, actor, tools)
     with _LOCK:
         store = PinStore(store_path)
         pending = store.pending.get(server, {})

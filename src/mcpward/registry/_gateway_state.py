@@ -1,0 +1,180 @@
+"""What gateway replicas share through the registry database: the tool pins every replica
+compares a server's tools with, the changes held back for a reviewer, and the baseline's learned
+profile of each tool (merged from the traffic of all replicas)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mcpward.registry._audit_trail import AuditTrail
+from mcpward.registry._tables import GatewayPinnedServerRow, GatewayPinRow, GatewayProfileRow
+
+#: "kind:name" -> {"sha256": ..., "canonical": ...}, as the pin file holds one server's pins.
+PinRecord = dict[str, dict[str, str]]
+
+_PINNED, _PENDING = "pinned", "pending"
+#: Bounds of a learned profile, as the baseline keeps them.
+MAX_FIELDS, MAX_DESTINATIONS = 200, 1000
+
+
+@dataclass(slots=True)
+class ProfileDelta:
+    """What one replica saw of a tool since it last merged: added to the shared profile."""
+
+    calls: int
+    first: float
+    last: float
+    fields: set[str] = field(default_factory=set)
+    destinations: set[str] = field(default_factory=set)
+
+
+class GatewayStateStore(AuditTrail):
+    def _insert_or_skip(self, table: Any) -> Any:
+        """An INSERT that leaves an existing row (same key) as it is, in the database's dialect."""
+        dialect = postgresql if self.database.dialect == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
+
+    # -- pins ------------------------------------------------------------------------------------
+
+    def gateway_pins(self, server: str) -> PinRecord | None:
+        """The pins of ``server``, or None when no gateway has pinned it yet."""
+        with self.database.reading() as session:
+            if session.get(GatewayPinnedServerRow, server) is None:
+                return None
+            return _record(session.scalars(_rows(server, _PINNED)))
+
+    def gateway_pending_pins(self, server: str) -> PinRecord:
+        with self.database.reading() as session:
+            return _record(session.scalars(_rows(server, _PENDING)))
+
+    def pin_on_first_use(self, server: str, record: PinRecord) -> PinRecord | None:
+        """Pin ``record`` as ``server``'s tools unless a gateway pinned the server first: None
+        when these pins now stand, else the pins that were there (the first lister wins, so two
+        replicas that list a new server at once end up comparing with the same pins)."""
+        with self.database.writing() as session:
+            claimed = session.scalar(  # a row back only when this insert wrote it
+                self._insert_or_skip(GatewayPinnedServerRow)
+                .values(server=server, pinned_at=self.now())
+                .returning(GatewayPinnedServerRow.server)
+            )
+            if claimed is not None:
+                _write(session, server, _PINNED, record)
+                return None
+            return _record(session.scalars(_rows(server, _PINNED)))
+
+    def hold_pins(self, server: str, record: PinRecord) -> None:
+        """Replace the signatures of ``server`` waiting for a reviewer with ``record``."""
+        with self.database.writing() as session:
+            session.execute(
+                delete(GatewayPinRow).where(GatewayPinRow.server == server, GatewayPinRow.state == _PENDING)
+            )
+            _write(session, server, _PENDING, record)
+
+    def approve_gateway_pins(self, server: str, actor: str, tools: Iterable[str] | None = None) -> list[str]:
+        """Move the waiting signatures of ``server`` (all, or the named tools) into its pins, with
+        an event in the registry's audit trail; the names approved."""
+        wanted = None if tools is None else set(tools)
+        with self._changing() as session:
+            pending = list(session.scalars(_rows(server, _PENDING).with_for_update()))
+            chosen = [row for row in pending if wanted is None or row.item.split(":", 1)[1] in wanted]
+            if not chosen:
+                return []
+            session.execute(
+                self._insert_or_skip(GatewayPinnedServerRow).values(server=server, pinned_at=self.now())
+            )
+            items = [row.item for row in chosen]
+            session.execute(
+                delete(GatewayPinRow).where(GatewayPinRow.server == server, GatewayPinRow.item.in_(items))
+            )
+            record = {row.item: {"sha256": row.sha256, "canonical": row.canonical} for row in chosen}
+            _write(session, server, _PINNED, record)
+            detail = {
+                "server": server,
+                "tools": {item: pin["sha256"] for item, pin in sorted(record.items())},
+            }
+            self._append(session, actor, "gateway-pins-approve", None, detail)
+        return sorted(item.split(":", 1)[1] for item in items)
+
+    # -- the baseline's profiles -----------------------------------------------------------------
+
+    def merge_profiles(self, deltas: Mapping[str, ProfileDelta]) -> dict[str, dict[str, Any]]:
+        """Add what a replica saw to the shared profiles; every profile as it now stands."""
+        if deltas:
+            with self.database.writing() as session:
+                session.execute(
+                    self._insert_or_skip(GatewayProfileRow),
+                    [
+                        {
+                            "tool_key": key,
+                            "calls": 0,
+                            "first_seen": delta.first,
+                            "last_seen": delta.last,
+                            "fields": [],
+                            "destinations": [],
+                        }
+                        for key, delta in sorted(deltas.items())
+                    ],
+                )
+                rows = session.scalars(
+                    select(GatewayProfileRow)
+                    .where(GatewayProfileRow.tool_key.in_(sorted(deltas)))
+                    .order_by(GatewayProfileRow.tool_key)
+                    .with_for_update()
+                )
+                for row in rows:
+                    delta = deltas[row.tool_key]
+                    row.calls += delta.calls
+                    row.first_seen = min(row.first_seen, delta.first)
+                    row.last_seen = max(row.last_seen, delta.last)
+                    # New lists, not changed ones: the ORM writes a JSON column it sees replaced.
+                    row.fields = sorted(set(row.fields) | delta.fields)[:MAX_FIELDS]
+                    row.destinations = sorted(set(row.destinations) | delta.destinations)[:MAX_DESTINATIONS]
+        return self.profiles()
+
+    def profiles(self) -> dict[str, dict[str, Any]]:
+        """Every tool's learned profile, in the baseline's own shape."""
+        with self.database.reading() as session:
+            return {
+                row.tool_key: {
+                    "calls": row.calls,
+                    "first": row.first_seen,
+                    "last": row.last_seen,
+                    "fields": list(row.fields),
+                    "destinations": list(row.destinations),
+                }
+                for row in session.scalars(select(GatewayProfileRow))
+            }
+
+
+def _rows(server: str, state: str) -> Any:
+    return (
+        select(GatewayPinRow)
+        .where(GatewayPinRow.server == server, GatewayPinRow.state == state)
+        .order_by(GatewayPinRow.item)
+    )
+
+
+def _record(rows: Iterable[GatewayPinRow]) -> PinRecord:
+    return {row.item: {"sha256": row.sha256, "canonical": row.canonical} for row in rows}
+
+
+def _write(session: Any, server: str, state: str, record: PinRecord) -> None:
+    if record:
+        session.execute(
+            insert(GatewayPinRow),
+            [
+                {
+                    "server": server,
+                    "item": item,
+                    "state": state,
+                    "sha256": pin["sha256"],
+                    "canonical": pin["canonical"],
+                }
+                for item, pin in sorted(record.items())
+            ],
+        )

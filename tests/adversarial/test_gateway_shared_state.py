@@ -1,0 +1,197 @@
+"""Replicas of ``gateway serve`` share their tool pins and the baseline's learned profiles through
+the registry's PostgreSQL database. The attacker is a server that shows one replica a changed
+tool list (a rug pull reaching the machines one by one, or a replica started later that would
+otherwise pin whatever it first sees), and traffic spread over replicas so that none of them
+learns enough to notice a new destination."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from loopback import free_port, wait_for
+
+SERVER = Path(__file__).parents[1] / "servers" / "mcp_test_server.py"
+TOKEN = "mcpg_shared-state-laptop-0123456789abcdef"
+MODERN = "2026-07-28"
+_numbers = itertools.count()
+META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+@pytest.fixture
+def shared_database(postgres_url: str | None) -> str:
+    if postgres_url is None:
+        from needs import missing
+
+        missing(
+            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
+        )
+    from postgres_server import fresh_database
+
+    return fresh_database(postgres_url, f"mcpward_state_{os.getpid()}_{next(_numbers)}")
+
+
+def _replica(folder: Path, database: str, *flags: str) -> tuple[subprocess.Popen[bytes], int]:
+    folder.mkdir()
+    port = free_port()
+    command = ", ".join(f'"{part}"' for part in (sys.executable, str(SERVER), "stdio", *flags))
+    config = folder / "gateway.toml"
+    config.write_text(
+        f'[serve]\nport = {port}\n[[serve.clients]]\nname = "laptop"\n'
+        f'sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n'
+        f'[pins]\nstore = "{folder / "pins.json"}"\ndatabase = "{database}"\n'
+        f'[baseline]\npath = "{folder / "baseline.json"}"\n[servers.weather]\ncommand = [{command}]\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config),
+         "--audit-log", str(folder / "audit.jsonl")],
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for(port, process)
+    return process, port
+
+
+def _post(port: int, method: str, params: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": META}}
+    headers = {"Authorization": f"Bearer {TOKEN}", "MCP-Protocol-Version": MODERN, "Mcp-Method": method}
+    if name is not None:
+        headers["Mcp-Name"] = name
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/servers/weather/mcp", json=body, headers=headers, timeout=60
+    )
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def _listed(port: int) -> set[str]:
+    answer = _post(port, "tools/list", {})
+    return {tool["name"] for tool in answer["result"]["tools"]}
+
+
+def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
+    cli: Any, tmp_path: Path, shared_database: str
+) -> None:
+    # Replica "old" runs the server as approved; replica "new" runs the version that adds a
+    # tool telling the model to read ~/.ssh. Pinning on first use must not let "new" pin what
+    # it first sees: "old" listed the server first, and its pins are everyone's.
+    old = _replica(tmp_path / "old", shared_database)
+    try:
+        assert _listed(old[1]) == {"get_weather"}
+        new = _replica(tmp_path / "new", shared_database, "--poisoned")
+        try:
+            assert _listed(new[1]) == {"get_weather"}  # get_forecast withheld
+            refused = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
+                            "get_forecast")  # fmt: skip
+            assert "error" in refused or refused["result"].get("isError"), refused
+            assert "get_forecast" in str(refused) and "Rain" not in str(refused)
+            # The reviewer approves the addition once, in the shared database...
+            approved = cli(
+                "pins", "approve", "weather", "--tool", "get_forecast", "--database", shared_database
+            )
+            assert approved.exit_code == 0, approved.stderr
+            assert "get_forecast" in approved.stdout
+            # ...and it holds on the replica that saw it (from its next listing on).
+            assert _listed(new[1]) == {"get_weather", "get_forecast"}
+            called = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
+                           "get_forecast")  # fmt: skip
+            assert "Rain in Oslo" in str(called), called
+            again = cli("pins", "approve", "weather", "--database", shared_database)
+            assert again.exit_code != 0  # nothing waits any more
+        finally:
+            new[0].terminate()
+            new[0].wait(timeout=30)
+        # The approval is in the registry's audit trail, and the trail verifies.
+        from mcpward.registry import Registry
+
+        registry = Registry.open(shared_database)
+        try:
+            actions = [event.action for event in registry.audit()]
+            assert "gateway-pins-approve" in actions
+            assert registry.verify_audit() is None
+        finally:
+            registry.database.dispose()
+    finally:
+        old[0].terminate()
+        old[0].wait(timeout=30)
+
+
+def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(shared_database: str) -> None:
+    from mcpward.registry import Registry
+
+    registries = [Registry.open(shared_database) for _ in range(6)]
+    results: list[Any] = [None] * len(registries)
+    start = threading.Barrier(len(registries))
+
+    def pin(number: int) -> None:
+        record = {f"tool:t{number}": {"sha256": f"{number:064d}", "canonical": "{}"}}
+        start.wait(timeout=30)
+        results[number] = registries[number].pin_on_first_use("racy", record)
+
+    threads = [threading.Thread(target=pin, args=(number,)) for number in range(len(registries))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        winners = [number for number, result in enumerate(results) if result is None]
+        assert len(winners) == 1, results  # exactly one replica's list was pinned
+        stood = registries[0].gateway_pins("racy")
+        assert stood == {f"tool:t{winners[0]}": {"sha256": f"{winners[0]:064d}", "canonical": "{}"}}
+        assert all(result == stood for result in results if result is not None)  # the others compare with it
+    finally:
+        for registry in registries:
+            registry.database.dispose()
+
+
+def test_the_baseline_learns_from_every_replica_and_alerts_on_any(shared_database: str) -> None:
+    from mcpward.gateway import Exchange, Session
+    from mcpward.gateway._interceptors.baseline import Baseline
+
+    now = [1_000_000.0]
+
+    def replica(folder: str) -> Baseline:
+        return Baseline(Path(folder), learning_calls=6, clock=lambda: now[0], database=shared_database)
+
+    def send(baseline: Baseline, to: str) -> list[str]:
+        now[0] += 2  # past the once-a-second merge
+        request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                   "params": {"name": "send_email", "arguments": {"to": to, "body": "hi"}}}  # fmt: skip
+        exchange = Exchange(id=1, method="tools/call", request=orjson.loads(orjson.dumps(request)))
+        baseline.request(Session(server="mail", target="x"), exchange)
+        return [event.kind for event in exchange.events]
+
+    first, second = replica("/nonexistent/a.json"), replica("/nonexistent/b.json")
+    # Six calls spread over two replicas: neither saw six, together they did.
+    for _ in range(3):
+        assert send(first, "orders@north.example") == []
+        assert send(second, "orders@south.example") == []
+    first.save()
+    second.save()
+    third = replica("/nonexistent/c.json")  # a replica started now knows what they learned
+    assert send(third, "orders@south.example") == []  # learned on the second replica: not new
+    assert send(third, "drop@west.example") == ["new-destination"]
+    assert send(first, "orders@south.example") == []  # learned on the second replica
+    assert send(second, "drop@east.example") == ["new-destination"]
+    for baseline in (first, second, third):
+        baseline.save()
+    from mcpward.registry import Registry
+
+    registry = Registry.open(shared_database)
+    try:
+        profile = registry.profiles()["mail/send_email"]
+        assert profile["calls"] == 10  # every call of every replica, each counted once
+        assert {"north.example", "south.example", "west.example", "east.example"} <= set(
+            profile["destinations"]
+        ), profile
+    finally:
+        registry.database.dispose()
