@@ -97,6 +97,10 @@ class ServeConfig(_Strict):
     #: start (initialize, listings) and calls made in parallel.
     requests_per_second: float = Field(default=20.0, gt=0)
     request_burst: int = Field(default=60, ge=1)
+    #: MCP 2026-07-28 clients declaring the tasks extension: a tool call that has not answered
+    #: within ``task_after_seconds`` becomes a task the client polls (its answer judged as any).
+    tasks: bool = True
+    task_after_seconds: float = Field(default=2.0, ge=0, le=3600)
 
 
 class UpstreamConfig(_Strict):

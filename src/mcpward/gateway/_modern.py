@@ -56,7 +56,15 @@ LIST_CHANGED = {
 }
 
 #: Methods whose ``params.name`` (or ``params.uri``) the ``Mcp-Name`` header mirrors.
-_NAMED = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_NAMED = {
+    "tools/call": "name",
+    "prompts/get": "name",
+    "resources/read": "uri",
+    # The tasks extension: the task's id, so that a balancer routes its requests to its replica.
+    "tasks/get": "taskId",
+    "tasks/update": "taskId",
+    "tasks/cancel": "taskId",
+}
 #: Results a client may cache (``CacheableResult``).
 _CACHEABLE = {"tools/list", "prompts/list", "resources/list", "resources/read", "resources/templates/list"}
 #: Session-era methods this revision removed.
@@ -220,12 +228,16 @@ class UpstreamView:
     markings: dict[str, dict[str, tuple[str, ...]] | str] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def discover(self) -> dict[str, Any]:
-        """``server/discover``'s result, from the upstream's handshake."""
+    def discover(self, extensions: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``server/discover``'s result, from the upstream's handshake, with the extensions the
+        gateway itself offers."""
+        capabilities = dict(self.initialize.get("capabilities") or {})
+        if extensions:
+            capabilities["extensions"] = extensions
         result: dict[str, Any] = {
             "resultType": "complete",
             "supportedVersions": [*MODERN_VERSIONS, *HANDSHAKE_VERSIONS],
-            "capabilities": self.initialize.get("capabilities") or {},
+            "capabilities": capabilities,
             "ttlMs": 0,
             "cacheScope": "private",
         }

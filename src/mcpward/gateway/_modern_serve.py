@@ -17,6 +17,8 @@ from starlette.responses import Response, StreamingResponse
 
 from mcpward.gateway import _modern
 from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading
+from mcpward.gateway._modern_tasks import EXTENSION as TASKS_EXTENSION
+from mcpward.gateway._modern_tasks import Tasks, declares_tasks
 from mcpward.gateway.interface import (
     BLOCKED,
 )
@@ -49,8 +51,11 @@ class _ModernSessions:
     pool of up to N shared by every client (the calling client is the session's client for
     the audit log and the judges while its call runs). Ended for idleness as any session."""
 
-    def __init__(self, table: _SessionTable, call_timeout: float) -> None:
+    def __init__(self, table: _SessionTable, call_timeout: float, task_after: float | None = 2.0) -> None:
         self._table = table
+        #: Calls of clients declaring the tasks extension that outlast ``task_after`` seconds
+        #: become tasks (None: no tasks offered).
+        self._tasks = None if task_after is None else Tasks(self, call_timeout, task_after)
         self._call_timeout = call_timeout
         self._pools: dict[tuple[str, str], list[_Member]] = {}
         self._opening: dict[tuple[str, str], asyncio.Lock] = {}
@@ -108,13 +113,27 @@ class _ModernSessions:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(freed.wait(), timeout=min(left, 1.0))
 
+    def may_ask(self, caller: Caller, name: str) -> bool:
+        """Whether a server may put a question to this client now. In a shared pool a client may
+        hold all but one member waiting for its answers (round trips and tasks), so a client
+        that never answers cannot take the pool from the others."""
+        size = self._table.servers[name].shared_pool
+        if not size:
+            return True
+        held = sum(
+            1 for pending in self._pending.values() if (pending.caller, pending.name) == (caller, name)
+        )
+        if self._tasks is not None:
+            held += self._tasks.waiting(caller, name)
+        return held < max(1, size - 1)
+
     def release(self, name: str, caller: Caller, member: _Member) -> None:
         if self._table.servers[name].shared_pool:  # what it sends until the next call is no client's
             self._for(member, _pool_caller(name))
         member.busy.release()
         self._freed.setdefault(self._key(name, caller), asyncio.Event()).set()
 
-    async def _discard(self, name: str, caller: Caller, member: _Member) -> None:
+    async def discard(self, name: str, caller: Caller, member: _Member) -> None:
         """A member whose server stopped reading mid-call: its call cannot end, so its process
         is ended (a new one serves the next call) and the member freed."""
         try:
@@ -228,8 +247,13 @@ class _ModernSessions:
         meta: dict[str, Any] = given if isinstance(given, dict) else {}
         if method == "subscriptions/listen":
             return await self._listen(name, caller, request_id, params, meta)
+        declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
+        if method.startswith("tasks/") and self._tasks is not None:
+            answered = self._tasks.request(caller, name, method, params, declared, request_id)
+            return Response(answered, media_type="application/json")
         subject = params.get("uri") if method == "resources/read" else params.get("name")
         state = params.get("requestState")
+        upstream_id = ""
         if state is not None:  # a retry that carries the client's answers
             # Looked up, and taken only by the call it was issued for: a guessed or misused
             # state leaves the pending call to its own client.
@@ -246,9 +270,9 @@ class _ModernSessions:
             pending.expiry.cancel()
             member, call = pending.member, pending.call
             try:
-                await self._answer_upstream(member.session, pending.asked, params.get("inputResponses"))
+                await self.answer_upstream(member.session, pending.asked, params.get("inputResponses"))
             except ServerNotReading as exc:
-                await self._discard(name, caller, member)
+                await self.discard(name, caller, member)
                 return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {exc}")
         else:
             acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
@@ -273,23 +297,30 @@ class _ModernSessions:
                     self.release(name, caller, member)
                 if "error" in checked:
                     return _modern_answer({**checked, "id": request_id})
-                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": member.view.discover()})
-            upstream = orjson.dumps(_modern.for_upstream(message, self.upstream_id()))
+                extensions: dict[str, Any] = {} if self._tasks is None else {TASKS_EXTENSION: {}}
+                described = member.view.discover(extensions)
+                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": described})
+            upstream_id = self.upstream_id()
+            upstream = orjson.dumps(_modern.for_upstream(message, upstream_id))
             member.in_call = True
             call = asyncio.ensure_future(member.session.handle(upstream))
         session, view = member.session, member.view
         session.last_used = self._table.clock()
-        declared = meta.get(_modern.META_CLIENT_CAPABILITIES)
-        size = self._table.servers[name].shared_pool
-        # In a shared pool a client may hold all but one member waiting for its answers, so a
-        # client that never answers cannot take the pool from the others.
-        held = sum(
-            1 for pending in self._pending.values() if (pending.caller, pending.name) == (caller, name)
-        )
-        may_ask = not size or held < max(1, size - 1)
-        followed = await self._follow(
-            member, call, declared if isinstance(declared, dict) else {}, may_ask=may_ask
-        )
+        capabilities = declared if isinstance(declared, dict) else {}
+        may_ask = self.may_ask(caller, name)
+        follow = asyncio.ensure_future(self.follow(member, call, capabilities, may_ask=may_ask))
+        if (
+            self._tasks is not None
+            and state is None
+            and method == "tools/call"
+            and declares_tasks(capabilities)
+            and self._tasks.room_for(caller)
+        ):
+            await asyncio.wait({follow}, timeout=self._tasks.task_after)
+            if not follow.done():  # long-running: the client gets a task to poll
+                created = self._tasks.create(upstream_id, caller, name, member, call, follow, capabilities)
+                return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": created})
+        followed = await follow
         if isinstance(followed, dict):  # the server asks the client something: a round trip
             token = secrets.token_urlsafe(24)
             expiry = asyncio.get_running_loop().call_later(self._call_timeout, self._abandon, token, name)
@@ -300,7 +331,7 @@ class _ModernSessions:
             interim = {"resultType": "input_required", "inputRequests": requests, "requestState": token}
             return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": interim})
         if isinstance(followed, ServerNotReading):
-            await self._discard(name, caller, member)
+            await self.discard(name, caller, member)
             return _modern_refusal(503, request_id, BLOCKED, f"mcpward gateway: {followed}")
         self.release(name, caller, member)
         session.last_used = self._table.clock()
@@ -381,7 +412,7 @@ class _ModernSessions:
             return _modern_refusal(400, request_id, _modern.HEADER_MISMATCH, f"Header mismatch: {exc}")
         return None
 
-    async def _follow(
+    async def follow(
         self,
         member: _Member,
         call: asyncio.Future[bytes | None],
@@ -422,7 +453,7 @@ class _ModernSessions:
             request = {"method": message["method"], "params": message.get("params") or {}}
             return {message["id"]: request}
 
-    async def _answer_upstream(self, session: HttpSession, asked: dict[str, Any], responses: Any) -> None:
+    async def answer_upstream(self, session: HttpSession, asked: dict[str, Any], responses: Any) -> None:
         """The client's answers to what the server asked, as JSON-RPC responses to the server
         (through the relay: DLP and the audit log, as a session client's answers)."""
         for input_key, upstream_id in asked.items():
@@ -445,7 +476,7 @@ class _ModernSessions:
         async def end() -> None:
             try:
                 with contextlib.suppress(Exception):  # whatever ended it, the member is freed
-                    await self._answer_upstream(session, pending.asked, None)
+                    await self.answer_upstream(session, pending.asked, None)
                     await asyncio.wait_for(asyncio.shield(pending.call), timeout=self._call_timeout)
             finally:
                 with contextlib.suppress(Exception):
