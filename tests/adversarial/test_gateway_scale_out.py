@@ -24,6 +24,7 @@ from loopback import free_port, wait_for
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parents[1] / "servers" / "header_server.py"
+SLOW_SERVER = Path(__file__).parents[1] / "servers" / "slow_server.py"
 TOKEN = "mcpg_test-token-for-the-scale-out-0123456789abcdef"
 MODERN = "2026-07-28"
 CLIENTS = 8
@@ -36,6 +37,8 @@ def _replica(folder: Path, port: int, front: int) -> subprocess.Popen[bytes]:
         f"""
 [serve]
 port = {port}
+replica = "{folder.name}"
+task_after_seconds = 0.2
 allowed_hosts = ["127.0.0.1:{front}"]
 requests_per_second = 500
 request_burst = 500
@@ -48,6 +51,8 @@ store = "{folder / "pins.json"}"
 path = "{folder / "baseline.json"}"
 [servers.query]
 command = ["{sys.executable}", "{SERVER}"]
+[servers.slow]
+command = ["{sys.executable}", "{SLOW_SERVER}"]
 """,
         encoding="utf-8",
     )
@@ -76,6 +81,12 @@ def balanced(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]
         f"    server replica{number} 127.0.0.1:{port} check inter 200 fall 1 rise 1"
         for number, port in enumerate(ports)
     )
+    # A task's requests go to the replica that holds it: its id (the Mcp-Name header of
+    # tasks/get, update and cancel) begins with the replica's name.
+    routes = "\n".join(
+        f"    use-server replica{number} if {{ req.hdr(Mcp-Name) -m beg replica{number}~ }}"
+        for number in range(len(ports))
+    )
     config = tmp_path / "haproxy.cfg"
     config.write_text(
         f"""
@@ -96,6 +107,7 @@ backend gateways
     retries 2
     option redispatch 1
     retry-on conn-failure
+{routes}
 {servers}
 """,
         encoding="utf-8",
@@ -182,3 +194,37 @@ def test_a_replica_killed_under_load_loses_only_its_calls_in_flight(
             1 for r in records if r.get("method") == "tools/call" and r.get("stage") == "response"
         )
     assert answered >= sum(1 for o in outcomes if o[4])
+
+
+def test_a_tasks_requests_reach_the_replica_that_holds_it(
+    balanced: tuple[str, list[subprocess.Popen[bytes]], list[Path]],
+) -> None:
+    url = balanced[0].replace("/servers/query/", "/servers/slow/")
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+    }
+
+    def post(method: str, params: dict[str, Any], name: str) -> dict[str, Any]:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}}
+        headers = {"Authorization": f"Bearer {TOKEN}", "MCP-Protocol-Version": MODERN, "Mcp-Method": method,
+                   "Mcp-Name": name}  # fmt: skip
+        return httpx.post(url, json=body, headers=headers, timeout=30).json()  # type: ignore[no-any-return]
+
+    # Round robin spreads the calls, so the tasks are held by both replicas.
+    tasks = [
+        post("tools/call", {"name": "build", "arguments": {"seconds": 0.6}}, "build")["result"]["taskId"]
+        for _ in range(4)
+    ]
+    assert {task.split("~", 1)[0] for task in tasks} == {"replica0", "replica1"}, tasks
+    for _ in range(3):  # every poll finds its task (round robin alone would miss half)
+        for task in tasks:
+            answer = post("tasks/get", {"taskId": task}, task)
+            assert answer["result"]["taskId"] == task, answer
+    for task in tasks:
+        for _ in range(40):  # 10 s at most
+            answer = post("tasks/get", {"taskId": task}, task)
+            if answer["result"]["status"] == "completed":
+                break
+            time.sleep(0.25)
+        assert "build ok" in json.dumps(answer["result"]["result"]), answer

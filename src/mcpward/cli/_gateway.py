@@ -178,6 +178,7 @@ def gateway_serve(
         call_timeout=settings.call_timeout,
         idle_timeout=settings.serve.idle_timeout,
         task_after=settings.serve.task_after_seconds if settings.serve.tasks else None,
+        replica=settings.serve.replica,
         limits=ClientLimits(
             max_sessions_per_client=settings.serve.max_sessions_per_client,
             max_sessions=settings.serve.max_sessions,

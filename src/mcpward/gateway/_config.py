@@ -101,6 +101,10 @@ class ServeConfig(_Strict):
     #: within ``task_after_seconds`` becomes a task the client polls (its answer judged as any).
     tasks: bool = True
     task_after_seconds: float = Field(default=2.0, ge=0, le=3600)
+    #: This replica's name, when several serve behind a balancer: task ids begin with
+    #: ``NAME~`` so that the balancer routes a task's requests (their ``Mcp-Name`` header) to
+    #: the replica that holds it (README: "Replicas").
+    replica: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,64}$")
 
 
 class UpstreamConfig(_Strict):

@@ -272,13 +272,15 @@ def create_app(
     limits: ClientLimits = ClientLimits(),
     judge: Judge | None = None,
     task_after: float | None = 2.0,
+    replica: str = "",
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
     ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
     (by default half the timeout, at most a minute); tests set both instead of sleeping.
     ``limits`` bound what one client may use (sessions, their rate, requests); ``judge`` runs
     the checks (by default: :class:`Judge`'s defaults). A 2026-07-28 client declaring the tasks
-    extension gets a task for a call that outlasts ``task_after`` seconds (None: no tasks)."""
+    extension gets a task for a call that outlasts ``task_after`` seconds (None: no tasks); its
+    id begins with ``replica~`` when a replica name is given."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     judge = judge or Judge()
     admission = _Admission(token_hashes, allowed_hosts, limits, clock)
@@ -293,7 +295,7 @@ def create_app(
         judge=judge,
     )
 
-    modern = _ModernSessions(table, call_timeout, task_after)
+    modern = _ModernSessions(table, call_timeout, task_after, replica)
 
     def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""

@@ -51,11 +51,13 @@ class _ModernSessions:
     pool of up to N shared by every client (the calling client is the session's client for
     the audit log and the judges while its call runs). Ended for idleness as any session."""
 
-    def __init__(self, table: _SessionTable, call_timeout: float, task_after: float | None = 2.0) -> None:
+    def __init__(
+        self, table: _SessionTable, call_timeout: float, task_after: float | None = 2.0, replica: str = ""
+    ) -> None:
         self._table = table
         #: Calls of clients declaring the tasks extension that outlast ``task_after`` seconds
         #: become tasks (None: no tasks offered).
-        self._tasks = None if task_after is None else Tasks(self, call_timeout, task_after)
+        self._tasks = None if task_after is None else Tasks(self, call_timeout, task_after, replica)
         self._call_timeout = call_timeout
         self._pools: dict[tuple[str, str], list[_Member]] = {}
         self._opening: dict[tuple[str, str], asyncio.Lock] = {}

@@ -7,8 +7,8 @@ the session's relay judged and recorded (DLP, the injection check, pins: the sam
 direct result, since it is the same path). ``tasks/update`` carries the client's answers back,
 ``tasks/cancel`` ends the client's interest. A task is found only by the client and server it
 was made for (another client asking for its id is told it does not exist). Its id begins with
-the upstream request id the audit log records the call under, so a task's rounds are one story
-in the log."""
+the upstream request id the audit log records the call under (after the replica's name and
+``~`` when one is configured), so a task's rounds are one story in the log."""
 
 from __future__ import annotations
 
@@ -102,8 +102,12 @@ class Task:
 class Tasks:
     """The tasks of one ``gateway serve`` process."""
 
-    def __init__(self, sessions: _ModernSessions, call_timeout: float, task_after: float) -> None:
+    def __init__(
+        self, sessions: _ModernSessions, call_timeout: float, task_after: float, replica: str = ""
+    ) -> None:
         self._sessions = sessions
+        #: Task ids begin with it (``NAME~``): a balancer routes on the Mcp-Name header.
+        self._prefix = f"{replica}~" if replica else ""
         self._call_timeout = call_timeout
         #: Seconds a declaring client's call may take before it becomes a task.
         self.task_after = task_after
@@ -131,7 +135,7 @@ class Tasks:
         capabilities: dict[str, Any],
     ) -> dict[str, Any]:
         """Make the call in flight a task; the ``CreateTaskResult``."""
-        task = Task(f"{upstream_id}.{secrets.token_urlsafe(24)}", caller, name)
+        task = Task(f"{self._prefix}{upstream_id}.{secrets.token_urlsafe(24)}", caller, name)
         self._tasks[task.task_id] = task
         task.runner = asyncio.ensure_future(self._run(task, member, call, follow, capabilities))
         asyncio.get_running_loop().call_later(TASK_TTL_SECONDS, self._tasks.pop, task.task_id, None)
