@@ -1,13 +1,16 @@
-"""Several ``gateway serve`` replicas behind HAProxy (Debian's), serving stateless MCP
-2026-07-28 clients: one replica is killed in the middle of the load. Calls in flight on it
-fail, no other call does, the clients carry on through the other replica, and every answered
-call has its record in a whole audit chain."""
+"""Several ``gateway serve`` replicas behind HAProxy (Debian's), sharing pins, the baseline and
+the audit mirror in one PostgreSQL registry, serving stateless MCP 2026-07-28 clients: one
+replica is killed in the middle of the load. Calls in flight on it fail, no other call does,
+the clients carry on through the other replica, every answered call has its record in a whole
+audit chain, and the registry ends up holding every record of both chains."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -26,12 +29,13 @@ from mcpward.gateway import verify
 SERVER = Path(__file__).parents[1] / "servers" / "header_server.py"
 SLOW_SERVER = Path(__file__).parents[1] / "servers" / "slow_server.py"
 TOKEN = "mcpg_test-token-for-the-scale-out-0123456789abcdef"
+_numbers = itertools.count()
 MODERN = "2026-07-28"
 CLIENTS = 8
 CALLS = 24
 
 
-def _replica(folder: Path, port: int, front: int) -> subprocess.Popen[bytes]:
+def _replica(folder: Path, port: int, front: int, database: str) -> subprocess.Popen[bytes]:
     config = folder / "gateway.toml"
     config.write_text(
         f"""
@@ -45,10 +49,14 @@ request_burst = 500
 [[serve.clients]]
 name = "load"
 sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
+[audit]
+registry = "{database}"
 [pins]
 store = "{folder / "pins.json"}"
+database = "{database}"
 [baseline]
 path = "{folder / "baseline.json"}"
+database = "{database}"
 [servers.query]
 command = ["{sys.executable}", "{SERVER}"]
 [servers.slow]
@@ -64,7 +72,22 @@ command = ["{sys.executable}", "{SLOW_SERVER}"]
 
 
 @pytest.fixture
-def balanced(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]], list[Path]]]:
+def shared_database(postgres_url: str | None) -> str:
+    if postgres_url is None:
+        from needs import missing
+
+        missing(
+            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
+        )
+    from postgres_server import fresh_database
+
+    return fresh_database(postgres_url, f"mcpward_scale_{os.getpid()}_{next(_numbers)}")
+
+
+@pytest.fixture
+def balanced(
+    tmp_path: Path, shared_database: str
+) -> Iterator[tuple[str, list[subprocess.Popen[bytes]], list[Path], str]]:
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(haproxy).exists():
         from needs import missing
@@ -76,7 +99,7 @@ def balanced(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]
     replicas = []
     for folder, port in zip(folders, ports, strict=True):
         folder.mkdir()
-        replicas.append(_replica(folder, port, front))
+        replicas.append(_replica(folder, port, front, shared_database))
     servers = "\n".join(
         f"    server replica{number} 127.0.0.1:{port} check inter 200 fall 1 rise 1"
         for number, port in enumerate(ports)
@@ -117,7 +140,8 @@ backend gateways
     )
     wait_for(front, balancer)
     try:
-        yield f"http://127.0.0.1:{front}/servers/query/mcp", replicas, [f / "audit.jsonl" for f in folders]
+        logs = [f / "audit.jsonl" for f in folders]
+        yield f"http://127.0.0.1:{front}/servers/query/mcp", replicas, logs, shared_database
     finally:
         for process in [balancer, *replicas]:
             if process.poll() is None:
@@ -163,9 +187,9 @@ async def _load(url: str, kill: Any) -> list[tuple[int, int, float, float, bool]
 
 
 def test_a_replica_killed_under_load_loses_only_its_calls_in_flight(
-    balanced: tuple[str, list[subprocess.Popen[bytes]], list[Path]],
+    balanced: tuple[str, list[subprocess.Popen[bytes]], list[Path], str], cli: Any
 ) -> None:
-    url, replicas, logs = balanced
+    url, replicas, logs, database = balanced
     killed_at: list[float] = []
 
     def kill() -> None:
@@ -194,10 +218,33 @@ def test_a_replica_killed_under_load_loses_only_its_calls_in_flight(
             1 for r in records if r.get("method") == "tools/call" and r.get("stage") == "response"
         )
     assert answered >= sum(1 for o in outcomes if o[4])
+    # The registry holds every record of both chains: the survivor's mirror wrote its own; what
+    # the killed replica had written but not yet mirrored is added from its log (as its restart
+    # would), and nothing is added twice.
+    replicas[0].terminate()
+    replicas[0].wait(timeout=30)  # its mirror drains before it exits
+    mirrored = cli("audit", "mirror", str(logs[1]), "--database", database)
+    assert mirrored.exit_code == 0, mirrored.stderr
+    again = cli("audit", "mirror", str(logs[1]), "--database", database)
+    assert again.exit_code == 0 and " 0 record(s) added" in again.stdout, again.stdout
+    from mcpward.registry import Registry
+
+    registry = Registry.open(database)
+    try:
+        stored = [event["hash"] for event in registry.gateway_events(limit=100_000)]
+    finally:
+        registry.database.dispose()
+    written = [
+        json.loads(line)["hash"]
+        for log in logs
+        for line in log.read_text().splitlines()
+        if line.strip().endswith("}")
+    ]
+    assert sorted(stored) == sorted(written)
 
 
 def test_a_tasks_requests_reach_the_replica_that_holds_it(
-    balanced: tuple[str, list[subprocess.Popen[bytes]], list[Path]],
+    balanced: tuple[str, list[subprocess.Popen[bytes]], list[Path], str],
 ) -> None:
     url = balanced[0].replace("/servers/query/", "/servers/slow/")
     meta = {

@@ -50,3 +50,26 @@ def audit_verify(
             f"died (their calls were not forwarded): line {lines}"
         )
     typer.echo(summary)
+
+
+@audit_app.command("mirror")
+def audit_mirror(
+    path: Annotated[Path | None, typer.Argument(help="Audit log (default: the user data folder's).")] = None,
+    database: Annotated[
+        str, typer.Option(help="The registry database (`local` or a URL) the records are mirrored into.")
+    ] = "local",
+) -> None:
+    """Mirror into the registry database the records of an audit log that it lacks (those a
+    gateway wrote but had not mirrored when it was killed, or during a database outage). Records
+    already there are not added again; a log whose chain does not hold is not mirrored."""
+    from mcpward.gateway import AuditMirrorError, default_audit_log, mirror_audit_log
+    from mcpward.registry import RegistryError
+
+    target = path or default_audit_log()
+    if not target.is_file():
+        raise fail(f"{target}: no such audit log")
+    try:
+        added = mirror_audit_log(target, database)
+    except (AuditMirrorError, RegistryError) as exc:
+        raise fail(str(exc), ExitCode.FINDINGS) from None
+    typer.echo(f"{target}: {added} record(s) added to the registry")

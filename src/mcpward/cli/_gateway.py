@@ -150,7 +150,7 @@ def gateway_serve(
         raise fail(str(exc)) from None
     baseline = make_baseline(settings) if settings.baseline.enabled else None
     try:
-        sinks = make_sinks(settings)
+        sinks = make_sinks(settings, log_path)
     except ConfigError as exc:
         raise fail(str(exc)) from None
     upstreams = {}

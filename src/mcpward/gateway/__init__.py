@@ -26,7 +26,7 @@ from mcpward.gateway._pipeline import build_interceptors
 from mcpward.gateway._quarantine import Bounds, Quarantine, QuarantineError
 from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
 from mcpward.gateway._relay import Relay
-from mcpward.gateway._sinks import AuditSink
+from mcpward.gateway._sinks import AuditMirrorError, AuditSink
 from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __getattr__ = lazy_attributes(
 
 __all__ = [
     "AuditLog",
+    "AuditMirrorError",
     "ClientLimits",
     "ConfigError",
     "Exchange",
@@ -78,6 +79,7 @@ __all__ = [
     "load_config",
     "make_baseline",
     "make_sinks",
+    "mirror_audit_log",
     "new_client_token",
     "quarantine",
     "records",
@@ -95,8 +97,9 @@ def quarantine(config: GatewayConfig, audit_log: Path) -> Quarantine:
     return Quarantine(settings.path or default_quarantine_folder(audit_log), bounds)
 
 
-def make_sinks(config: GatewayConfig) -> list[AuditSink]:
-    """The audit mirrors the config asks for; made once per process and closed at its end."""
+def make_sinks(config: GatewayConfig, log: Path | None = None) -> list[AuditSink]:
+    """The audit mirrors the config asks for; made once per process and closed at its end. The
+    registry mirror first adds what ``log`` holds and the database lacks."""
     from mcpward.gateway._sinks import OtlpSink, RegistrySink
 
     sinks: list[AuditSink] = []
@@ -104,10 +107,25 @@ def make_sinks(config: GatewayConfig) -> list[AuditSink]:
         if config.audit.otlp_endpoint:
             sinks.append(OtlpSink(config.audit.otlp_endpoint))
         if config.audit.registry:
-            sinks.append(RegistrySink(None if config.audit.registry == "local" else config.audit.registry))
+            database = None if config.audit.registry == "local" else config.audit.registry
+            sinks.append(RegistrySink(database, catch_up=log))
     except Exception as exc:  # noqa: BLE001 - reported as a config problem
         raise ConfigError(f"audit sink: {exc}") from None
     return sinks
+
+
+def mirror_audit_log(path: Path, database: str) -> int:
+    """Mirror the records of the audit log at ``path`` that the registry database (``local`` or
+    a URL) lacks; how many were added. Raises :class:`AuditMirrorError` for a log whose chain
+    does not hold."""
+    from mcpward.gateway._sinks import mirror_log
+    from mcpward.registry import Registry
+
+    registry = Registry.open(None if database == "local" else database)
+    try:
+        return mirror_log(path, registry)
+    finally:
+        registry.database.dispose()
 
 
 def make_baseline(config: GatewayConfig) -> Interceptor:

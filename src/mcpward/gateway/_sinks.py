@@ -9,7 +9,13 @@ import queue
 import sys
 import threading
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcpward.errors import McpwardError
+
+if TYPE_CHECKING:
+    from mcpward.registry import Registry
 
 #: A record that cannot be queued (the database is down and the queue full) is dropped from the
 #: mirror, and counted; the JSONL log still has it.
@@ -81,10 +87,15 @@ class OtlpSink(AuditSink):
 
 
 class RegistrySink(AuditSink):
-    def __init__(self, database_url: str | None) -> None:
+    """Records mirrored into the registry database by a background thread. With ``catch_up``
+    (the gateway's own log), what that log holds and the database lacks is mirrored first: the
+    records a gateway killed before its mirror caught up wrote, or those of an outage."""
+
+    def __init__(self, database_url: str | None, *, catch_up: Path | None = None) -> None:
         from mcpward.registry import Registry
 
         self._registry = Registry.open(database_url)
+        self._catch_up = catch_up
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=_QUEUE)
         self.dropped = 0
         self._thread = threading.Thread(target=self._drain, name="mcpward-audit-db", daemon=True)
@@ -97,6 +108,11 @@ class RegistrySink(AuditSink):
             self.dropped += 1
 
     def _drain(self) -> None:
+        if self._catch_up is not None and self._catch_up.exists():
+            try:
+                mirror_log(self._catch_up, self._registry)
+            except Exception as exc:  # noqa: BLE001 - the live records are mirrored all the same
+                print(f"mcpward gateway: the audit log was not mirrored again: {exc}", file=sys.stderr)
         while True:
             batch = [self._queue.get()]
             while len(batch) < 500:
@@ -121,3 +137,27 @@ class RegistrySink(AuditSink):
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._registry.database.dispose()
+
+
+def mirror_log(path: Path, registry: Registry, *, batch: int = 500) -> int:
+    """Mirror the records of the audit log at ``path`` that the registry database lacks (found
+    by their chain hash); how many were added. A log whose chain does not hold is not mirrored:
+    the database would hold records the log's own check refuses."""
+    from mcpward.gateway._audit import check, records
+
+    verdict = check(path)
+    if verdict.problem is not None:
+        raise AuditMirrorError(f"{path}: {verdict.problem}; nothing mirrored")
+    added, pending = 0, []
+    for record in records(path):
+        pending.append(record)
+        if len(pending) == batch:
+            added += registry.record_gateway_events(pending)
+            pending = []
+    if pending:
+        added += registry.record_gateway_events(pending)
+    return added
+
+
+class AuditMirrorError(McpwardError):
+    """An audit log that cannot be mirrored; the message says why."""

@@ -13,8 +13,26 @@ from mcpward.registry._tables import GatewayEventRow
 
 
 class GatewayEventStore(AuditTrail):
-    def record_gateway_events(self, records: Sequence[dict[str, Any]]) -> None:
-        """Mirror gateway audit records (not registry changes: no audit event of our own)."""
+    def record_gateway_events(self, records: Sequence[dict[str, Any]]) -> int:
+        """Mirror gateway audit records (not registry changes: no audit event of our own); a
+        record already mirrored (same chain hash) is skipped, so a log can be mirrored again
+        after a crash or an outage. How many were added."""
+        hashes = [str(r.get("hash", ""))[:64] for r in records]
+        with self.database.reading() as session:
+            known = set(
+                session.scalars(
+                    select(GatewayEventRow.chain_hash).where(GatewayEventRow.chain_hash.in_(hashes))
+                )
+            )
+        fresh, seen = [], set(known)
+        for record, chain_hash in zip(records, hashes, strict=True):
+            if chain_hash and chain_hash in seen:
+                continue
+            seen.add(chain_hash)
+            fresh.append(record)
+        if not fresh:
+            return 0
+        records = fresh
         rows = [
             {
                 "at": datetime.fromisoformat(str(r.get("at", "")).replace("Z", "+00:00"))
@@ -33,6 +51,7 @@ class GatewayEventStore(AuditTrail):
         ]
         with self.database.writing() as session:
             session.execute(insert(GatewayEventRow), rows)
+        return len(rows)
 
     def gateway_events(self, *, server: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         query = select(GatewayEventRow.record).order_by(GatewayEventRow.id.desc()).limit(limit)

@@ -179,7 +179,10 @@ class GatewayEventRow(Base):
     """A gateway audit record mirrored from the JSONL log (whose chain is the authority)."""
 
     __tablename__ = "gateway_events"
-    __table_args__ = (Index("ix_gateway_events_server_at", "server", "at"),)
+    __table_args__ = (
+        Index("ix_gateway_events_server_at", "server", "at"),
+        Index("ix_gateway_events_chain_hash", "chain_hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime]

@@ -1,5 +1,6 @@
 """State the gateway replicas share: the tool pins (pinned and pending) and the baseline's
-learned profiles.
+learned profiles; mirrored audit records found by their chain hash (a log mirrored again after
+a crash adds only what is missing).
 
 Revision ID: 0006
 Revises: 0005
@@ -38,7 +39,10 @@ def upgrade() -> None:
         sa.Column("destinations", sa.JSON(), nullable=False),
     )
 
+    op.create_index("ix_gateway_events_chain_hash", "gateway_events", ["chain_hash"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_gateway_events_chain_hash", "gateway_events")
     for table in ("gateway_profiles", "gateway_pins", "gateway_pinned_servers"):
         op.drop_table(table)
