@@ -403,16 +403,17 @@ def test_each_session_revision_is_served_beside_2026_07_28(gateway: tuple[str, P
 def test_a_list_change_reaches_subscribers_and_the_changed_tool_is_withheld(
     gateway: tuple[str, Path],
 ) -> None:
-    """``subscriptions/listen``: the acknowledgement names what is honoured (list changes, not
-    resource updates), the server's ``tools/list_changed`` arrives tagged with the
+    """``subscriptions/listen``: the acknowledgement names what is honoured (list changes, and
+    the resources the server agreed to watch), the server's ``tools/list_changed`` arrives tagged with the
     subscription, and the gateway lists the tools again before the next call: the tool whose
     description changed after it was pinned is withheld and its call refused (a rug pull
     through a live notification)."""
     base, _ = gateway
     lookup = _call("lookup", {"word": "gateway"})
     assert "definition" in _post(base, "changing", lookup, **_standard(lookup, "lookup")).text
+    watch = ["dict://words", "file:///etc/hosts"]  # the server refuses the second
     listen = {"jsonrpc": "2.0", "id": "sub-1", "method": "subscriptions/listen", "params": {"_meta": META,
-              "notifications": {"toolsListChanged": True, "resourceSubscriptions": ["file:///etc/hosts"]}}}  # fmt: skip
+              "notifications": {"toolsListChanged": True, "resourceSubscriptions": watch}}}  # fmt: skip
     headers = {
         "Authorization": f"Bearer {TOKEN}",
         "Accept": "application/json, text/event-stream",
@@ -427,13 +428,22 @@ def test_a_list_change_reaches_subscribers_and_the_changed_tool_is_withheld(
         events = (json.loads(line[5:]) for line in stream.iter_lines() if line.startswith("data:"))
         ack = next(events)
         assert ack["method"] == "notifications/subscriptions/acknowledged"
-        assert ack["params"]["notifications"] == {"toolsListChanged": True}
+        assert ack["params"]["notifications"] == {
+            "toolsListChanged": True,
+            "resourceSubscriptions": ["dict://words"],
+        }
         assert ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
         poison = _call("poison", {})
         assert "updated" in _post(base, "changing", poison, **_standard(poison, "poison")).text
         changed = next(events)
         assert changed["method"] == "notifications/tools/list_changed"
         assert changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
+        # An update of a watched resource (a part of it) arrives; one of a resource it did not
+        # ask for (dict://grammar, sent first) does not.
+        updated = next(events)
+        assert updated["method"] == "notifications/resources/updated", updated
+        assert updated["params"]["uri"] == "dict://words/lookup"
+        assert updated["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"] == "sub-1"
     refused = _post(base, "changing", lookup, **_standard(lookup, "lookup")).json()
     # Refused for the change itself (the gateway listed again), not for want of a listing.
     assert "changed since it was approved" in refused["error"]["message"], refused

@@ -162,8 +162,9 @@ class _ModernSessions:
                     continue
                 with contextlib.suppress(asyncio.QueueFull):
                     member.asked.put_nowait(message)
-            elif message.get("method") in _modern.LIST_CHANGED:
-                member.view.stale = True
+            elif message.get("method") in _modern.LIST_CHANGED or message.get("method") == _RESOURCE_UPDATED:
+                if message.get("method") in _modern.LIST_CHANGED:
+                    member.view.stale = True
                 for listener in list(self._listeners.get(key, ())):
                     with contextlib.suppress(asyncio.QueueFull):  # a stream not read drops them
                         listener.queue.put_nowait(message)
@@ -354,11 +355,20 @@ class _ModernSessions:
     ) -> Response:
         """``subscriptions/listen``: an SSE stream of the list changes the client asked for,
         from the server its requests go to (started if need be), each as the relay judged and
-        recorded it. Resource updates (``resources/subscribe`` upstream) are not offered: the
-        acknowledgement says which of the asked-for kinds are honoured."""
+        recorded it, and the updates of the resources it asked to watch (``resources/subscribe``
+        upstream, see ``_subscribe``); the acknowledgement says which of the asked-for kinds and
+        resources are honoured."""
         given = params.get("notifications")
         asked: dict[str, Any] = given if isinstance(given, dict) else {}
-        agreed = {kind: True for kind in _modern.LIST_CHANGED.values() if asked.get(kind) is True}
+        agreed: dict[str, Any] = {
+            kind: True for kind in _modern.LIST_CHANGED.values() if asked.get(kind) is True
+        }
+        given = asked.get("resourceSubscriptions")
+        uris = (
+            [uri for uri in given if isinstance(uri, str) and 0 < len(uri) <= 2048]
+            if isinstance(given, list)
+            else []
+        )
         key = self._key(name, caller)
         if sum(1 for listener in self._listeners.get(key, ()) if listener.owner == caller.key) >= _LISTENS:
             why = f"at most {_LISTENS} open subscriptions per client"
@@ -366,8 +376,13 @@ class _ModernSessions:
         acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
         if isinstance(acquired, Response):
             return acquired
-        self.release(name, caller, acquired)  # the server runs; its notifications reach the pump
-        listener = _Listener(caller.key)
+        try:
+            watched = await self._subscribe(acquired, uris[:_RESOURCES_PER_LISTEN])
+        finally:
+            self.release(name, caller, acquired)  # the server runs; its notifications reach the pump
+        if watched:
+            agreed["resourceSubscriptions"] = watched
+        listener = _Listener(caller.key, frozenset(watched))
         self._listeners.setdefault(key, set()).add(listener)
         subscription = {_modern.META_SUBSCRIPTION: request_id}
 
@@ -385,7 +400,10 @@ class _ModernSessions:
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
-                    if not agreed.get(_modern.LIST_CHANGED.get(str(message.get("method")), "")):
+                    if not (
+                        agreed.get(_modern.LIST_CHANGED.get(str(message.get("method")), ""))
+                        or listener.watches(message)
+                    ):
                         continue
                     given = message.get("params")
                     carried = {**(given if isinstance(given, dict) else {}), "_meta": subscription}
@@ -395,6 +413,24 @@ class _ModernSessions:
 
         headers = {"X-Accel-Buffering": "no"}  # no proxy holds the stream's events back
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    async def _subscribe(self, member: _Member, uris: list[str]) -> list[str]:
+        """The resources of ``uris`` the server agreed to report updates of: each subscribed
+        upstream (``resources/subscribe``, judged and recorded as any request) when the server
+        offers subscriptions. An update reaches only the streams that asked for its resource."""
+        capabilities = member.view.initialize.get("capabilities")
+        resources = capabilities.get("resources") if isinstance(capabilities, dict) else None
+        if not uris or not (isinstance(resources, dict) and resources.get("subscribe") is True):
+            return []
+        watched = []
+        for uri in dict.fromkeys(uris):
+            try:
+                answer = await self._ask(member.session, "resources/subscribe", {"uri": uri})
+            except (ServerNotReading, orjson.JSONDecodeError):
+                break
+            if isinstance(answer.get("result"), dict):
+                watched.append(uri)
+        return watched
 
     @staticmethod
     def _refused(
@@ -509,11 +545,26 @@ class _Listener:
     """One open ``subscriptions/listen`` stream: what it has yet to send, and whose it is."""
 
     owner: str
+    #: The resources whose updates it asked for (and the server agreed to report).
+    resources: frozenset[str] = frozenset()
     queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=100))
+
+    def watches(self, message: dict[str, Any]) -> bool:
+        """An update of a resource it asked for (or of one under it: the server may name a part)."""
+        if message.get("method") != _RESOURCE_UPDATED:
+            return False
+        params = message.get("params")
+        uri = params.get("uri") if isinstance(params, dict) else None
+        return isinstance(uri, str) and any(
+            uri == watched or uri.startswith(watched.rstrip("/") + "/") for watched in self.resources
+        )
 
 
 #: Open subscriptions per client and server (each an open stream).
 _LISTENS = 8
+#: Resources one stream may watch (each a ``resources/subscribe`` upstream).
+_RESOURCES_PER_LISTEN = 32
+_RESOURCE_UPDATED = "notifications/resources/updated"
 
 #: What a client must declare (per request) for the gateway to pass a server's request on.
 _ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
