@@ -69,11 +69,20 @@ _database_counter = iter(range(1_000_000))
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each registry test runs on SQLite and on a real PostgreSQL server."""
-    import os
-
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'registry.db'}"
-    server = request.getfixturevalue("postgres_url")
+    return _fresh_postgres(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str | None) -> str:
+    """A new, empty database on the real PostgreSQL server (what gateway replicas share)."""
+    return _fresh_postgres(postgres_url)
+
+
+def _fresh_postgres(server: str | None) -> str:
+    import os
+
     if server is None:
         missing(
             "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"

@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 
@@ -62,3 +64,23 @@ def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def serve_gateway(config: Path, log: Path, port: int) -> subprocess.Popen[bytes]:
+    """``mcpward gateway serve`` with ``config`` and ``log``, once it listens on ``port``."""
+    command = [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config)]
+    process = subprocess.Popen([*command, "--audit-log", str(log)], stderr=subprocess.DEVNULL)
+    wait_for(port, process)
+    return process
+
+
+@contextlib.contextmanager
+def gateway_serving(config: Path, log: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """:func:`serve_gateway`, ended (and waited for) when the block ends."""
+    process = serve_gateway(config, log, port)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)

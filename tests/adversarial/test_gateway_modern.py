@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import anyio
 import httpx
 import pytest
 
-from loopback import free_port, wait_for
+from loopback import free_port, gateway_serving
 from mcpward.gateway import verify
 
 SERVERS = Path(__file__).parents[1] / "servers"
@@ -73,22 +72,8 @@ shared_pool = 1
         encoding="utf-8",
     )
     log = folder / "audit.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "mcpward",
-        "gateway",
-        "serve",
-        "--config",
-        str(config),
-        "--audit-log",
-        str(log),
-    ]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    wait_for(port, process)
-    yield f"http://127.0.0.1:{port}", log
-    process.terminate()
-    process.wait(timeout=30)
+    with gateway_serving(config, log, port):
+        yield f"http://127.0.0.1:{port}", log
 
 
 async def _official_client(url: str, mode: str) -> tuple[str, list[str], str]:

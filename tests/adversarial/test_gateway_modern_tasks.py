@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loopback import free_port, wait_for
+from loopback import free_port, gateway_serving
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parents[1] / "servers" / "slow_server.py"
@@ -57,24 +56,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Pat
         encoding="utf-8",
     )
     log = folder / "audit.jsonl"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mcpward",
-            "gateway",
-            "serve",
-            "--config",
-            str(config),
-            "--audit-log",
-            str(log),
-        ],
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for(port, process)
-    yield port, log
-    process.terminate()
-    process.wait(timeout=30)
+    with gateway_serving(config, log, port):
+        yield port, log
 
 
 def _post(

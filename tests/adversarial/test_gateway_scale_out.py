@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -23,13 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
-from loopback import free_port, wait_for
+from loopback import free_port, serve_gateway, wait_for
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parents[1] / "servers" / "header_server.py"
 SLOW_SERVER = Path(__file__).parents[1] / "servers" / "slow_server.py"
 TOKEN = "mcpg_test-token-for-the-scale-out-0123456789abcdef"
-_numbers = itertools.count()
 MODERN = "2026-07-28"
 CLIENTS = 8
 CALLS = 24
@@ -64,29 +61,12 @@ command = ["{sys.executable}", "{SLOW_SERVER}"]
 """,
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config)]
-    command += ["--audit-log", str(folder / "audit.jsonl")]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    wait_for(port, process)
-    return process
-
-
-@pytest.fixture
-def shared_database(postgres_url: str | None) -> str:
-    if postgres_url is None:
-        from needs import missing
-
-        missing(
-            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
-        )
-    from postgres_server import fresh_database
-
-    return fresh_database(postgres_url, f"mcpward_scale_{os.getpid()}_{next(_numbers)}")
+    return serve_gateway(config, folder / "audit.jsonl", port)
 
 
 @pytest.fixture
 def balanced(
-    tmp_path: Path, shared_database: str
+    tmp_path: Path, postgres_database: str
 ) -> Iterator[tuple[str, list[subprocess.Popen[bytes]], list[Path], str]]:
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(haproxy).exists():
@@ -99,7 +79,7 @@ def balanced(
     replicas = []
     for folder, port in zip(folders, ports, strict=True):
         folder.mkdir()
-        replicas.append(_replica(folder, port, front, shared_database))
+        replicas.append(_replica(folder, port, front, postgres_database))
     servers = "\n".join(
         f"    server replica{number} 127.0.0.1:{port} check inter 200 fall 1 rise 1"
         for number, port in enumerate(ports)
@@ -141,7 +121,7 @@ backend gateways
     wait_for(front, balancer)
     try:
         logs = [f / "audit.jsonl" for f in folders]
-        yield f"http://127.0.0.1:{front}/servers/query/mcp", replicas, logs, shared_database
+        yield f"http://127.0.0.1:{front}/servers/query/mcp", replicas, logs, postgres_database
     finally:
         for process in [balancer, *replicas]:
             if process.poll() is None:

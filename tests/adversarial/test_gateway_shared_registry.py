@@ -7,7 +7,6 @@ are open)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import time
@@ -27,19 +26,6 @@ TOKENS = {
 }
 MODERN = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-@pytest.fixture
-def shared_database(postgres_url: str | None) -> str:
-    if postgres_url is None:
-        from needs import missing
-
-        missing(
-            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
-        )
-    from postgres_server import fresh_database
-
-    return fresh_database(postgres_url, f"mcpward_shared_{os.getpid()}")
 
 
 @pytest.fixture
@@ -89,22 +75,22 @@ def _call(port: int, client: str, text: str) -> dict[str, Any]:
 
 
 def test_an_approval_and_its_revocation_hold_on_every_replica(
-    cli: Any, tmp_path: Path, shared_database: str, upstream: str
+    cli: Any, tmp_path: Path, postgres_database: str, upstream: str
 ) -> None:
     requested = cli("registry", "request", upstream, "--owner", "platform", "--url", upstream,
-                    "--as", "alice", "--database", shared_database, "--format", "json")  # fmt: skip
+                    "--as", "alice", "--database", postgres_database, "--format", "json")  # fmt: skip
     assert requested.exit_code == 0, requested.stderr
     entry = requested.json()
     approved = cli("registry", "approve", str(entry["id"]), "-m", "tools read", "--as", "bob",
-                   "--database", shared_database)  # fmt: skip
+                   "--database", postgres_database)  # fmt: skip
     assert approved.exit_code == 0, approved.stderr
-    replicas = [_replica(tmp_path / f"replica{n}", shared_database, upstream) for n in range(2)]
+    replicas = [_replica(tmp_path / f"replica{n}", postgres_database, upstream) for n in range(2)]
     try:
         for _, port in replicas:  # approved once, served by both
             answer = _call(port, "laptop", "hello")
             assert answer["result"]["content"][0]["text"] == "hello", answer
         revoked = cli("registry", "revoke", str(entry["id"]), "-m", "compromised", "--as", "carol",
-                      "--database", shared_database)  # fmt: skip
+                      "--database", postgres_database)  # fmt: skip
         assert revoked.exit_code == 0, revoked.stderr
         time.sleep(1.5)  # past recheck_seconds
         for _, port in replicas:

@@ -7,8 +7,6 @@ learns enough to notice a new destination."""
 from __future__ import annotations
 
 import hashlib
-import itertools
-import os
 import subprocess
 import sys
 import threading
@@ -17,28 +15,13 @@ from typing import Any
 
 import httpx
 import orjson
-import pytest
 
-from loopback import free_port, wait_for
+from loopback import free_port, serve_gateway
 
 SERVER = Path(__file__).parents[1] / "servers" / "mcp_test_server.py"
 TOKEN = "mcpg_shared-state-laptop-0123456789abcdef"
 MODERN = "2026-07-28"
-_numbers = itertools.count()
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
-
-
-@pytest.fixture
-def shared_database(postgres_url: str | None) -> str:
-    if postgres_url is None:
-        from needs import missing
-
-        missing(
-            "postgres", "no server could be started (install postgresql, or set MCPWARD_TEST_POSTGRES_URL)"
-        )
-    from postgres_server import fresh_database
-
-    return fresh_database(postgres_url, f"mcpward_state_{os.getpid()}_{next(_numbers)}")
 
 
 def _replica(folder: Path, database: str, *flags: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -53,12 +36,7 @@ def _replica(folder: Path, database: str, *flags: str) -> tuple[subprocess.Popen
         f'[baseline]\npath = "{folder / "baseline.json"}"\n[servers.weather]\ncommand = [{command}]\n',
         encoding="utf-8",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config),
-         "--audit-log", str(folder / "audit.jsonl")],
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    wait_for(port, process)
+    process = serve_gateway(config, folder / "audit.jsonl", port)
     return process, port
 
 
@@ -79,15 +57,15 @@ def _listed(port: int) -> set[str]:
 
 
 def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
-    cli: Any, tmp_path: Path, shared_database: str
+    cli: Any, tmp_path: Path, postgres_database: str
 ) -> None:
     # Replica "old" runs the server as approved; replica "new" runs the version that adds a
     # tool telling the model to read ~/.ssh. Pinning on first use must not let "new" pin what
     # it first sees: "old" listed the server first, and its pins are everyone's.
-    old = _replica(tmp_path / "old", shared_database)
+    old = _replica(tmp_path / "old", postgres_database)
     try:
         assert _listed(old[1]) == {"get_weather"}
-        new = _replica(tmp_path / "new", shared_database, "--poisoned")
+        new = _replica(tmp_path / "new", postgres_database, "--poisoned")
         try:
             assert _listed(new[1]) == {"get_weather"}  # get_forecast withheld
             refused = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
@@ -96,7 +74,7 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
             assert "get_forecast" in str(refused) and "Rain" not in str(refused)
             # The reviewer approves the addition once, in the shared database...
             approved = cli(
-                "pins", "approve", "weather", "--tool", "get_forecast", "--database", shared_database
+                "pins", "approve", "weather", "--tool", "get_forecast", "--database", postgres_database
             )
             assert approved.exit_code == 0, approved.stderr
             assert "get_forecast" in approved.stdout
@@ -105,7 +83,7 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
             called = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
                            "get_forecast")  # fmt: skip
             assert "Rain in Oslo" in str(called), called
-            again = cli("pins", "approve", "weather", "--database", shared_database)
+            again = cli("pins", "approve", "weather", "--database", postgres_database)
             assert again.exit_code != 0  # nothing waits any more
         finally:
             new[0].terminate()
@@ -113,7 +91,7 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
         # The approval is in the registry's audit trail, and the trail verifies.
         from mcpward.registry import Registry
 
-        registry = Registry.open(shared_database)
+        registry = Registry.open(postgres_database)
         try:
             actions = [event.action for event in registry.audit()]
             assert "gateway-pins-approve" in actions
@@ -125,10 +103,10 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
         old[0].wait(timeout=30)
 
 
-def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(shared_database: str) -> None:
+def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(postgres_database: str) -> None:
     from mcpward.registry import Registry
 
-    registries = [Registry.open(shared_database) for _ in range(6)]
+    registries = [Registry.open(postgres_database) for _ in range(6)]
     results: list[Any] = [None] * len(registries)
     start = threading.Barrier(len(registries))
 
@@ -153,14 +131,14 @@ def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(share
             registry.database.dispose()
 
 
-def test_the_baseline_learns_from_every_replica_and_alerts_on_any(shared_database: str) -> None:
+def test_the_baseline_learns_from_every_replica_and_alerts_on_any(postgres_database: str) -> None:
     from mcpward.gateway import Exchange, Session
     from mcpward.gateway._interceptors.baseline import Baseline
 
     now = [1_000_000.0]
 
     def replica(folder: str) -> Baseline:
-        return Baseline(Path(folder), learning_calls=6, clock=lambda: now[0], database=shared_database)
+        return Baseline(Path(folder), learning_calls=6, clock=lambda: now[0], database=postgres_database)
 
     def send(baseline: Baseline, to: str) -> list[str]:
         now[0] += 2  # past the once-a-second merge
@@ -186,7 +164,7 @@ def test_the_baseline_learns_from_every_replica_and_alerts_on_any(shared_databas
         baseline.save()
     from mcpward.registry import Registry
 
-    registry = Registry.open(shared_database)
+    registry = Registry.open(postgres_database)
     try:
         profile = registry.profiles()["mail/send_email"]
         assert profile["calls"] == 10  # every call of every replica, each counted once
