@@ -5,6 +5,7 @@ of sleeping)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import subprocess
 import sys
@@ -84,3 +85,11 @@ def gateway_serving(config: Path, log: Path, port: int) -> Iterator[subprocess.P
         if process.poll() is None:
             process.terminate()
         process.wait(timeout=30)
+
+
+def clients_toml(tokens: dict[str, str]) -> str:
+    """``[[serve.clients]]`` tables for client name -> token (the config holds only hashes)."""
+    return "".join(
+        f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"\n'
+        for name, token in tokens.items()
+    )

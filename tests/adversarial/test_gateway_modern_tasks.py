@@ -7,7 +7,6 @@ body; tasks asked for by a client that never declared the extension."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loopback import free_port, gateway_serving
+from loopback import clients_toml, free_port, gateway_serving
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parents[1] / "servers" / "slow_server.py"
@@ -44,10 +43,7 @@ def _meta(*, tasks: bool = True, elicitation: bool = False) -> dict[str, Any]:
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     folder = tmp_path_factory.mktemp("tasks")
     port = free_port()
-    clients = "".join(
-        f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"\n'
-        for name, token in TOKENS.items()
-    )
+    clients = clients_toml(TOKENS)
     config = folder / "gateway.toml"
     config.write_text(
         f"call_timeout = 20\n[serve]\nport = {port}\ntask_after_seconds = 0.3\n{clients}"

@@ -6,7 +6,6 @@ are open)."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loopback import free_port, wait_for
+from loopback import clients_toml, free_port, wait_for
 
 SDK_SERVER = Path(__file__).parents[2] / "bench" / "sdk_echo_server.py"
 TOKENS = {
@@ -42,10 +41,7 @@ def upstream() -> Iterator[str]:
 def _replica(folder: Path, database: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
     folder.mkdir()
     port = free_port()
-    clients = "".join(
-        f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"\n'
-        for name, token in TOKENS.items()
-    )
+    clients = clients_toml(TOKENS)
     config = folder / "gateway.toml"
     config.write_text(
         f'[serve]\nport = {port}\n{clients}[registry]\nenabled = true\nsource = "{database}"\n'
