@@ -28,6 +28,12 @@ from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
+#: Automation and agent platforms that launch MCP servers from their configuration: their own
+#: advisories (the 2026 stdio configuration-to-command CVEs) are kept with the MCP packages'.
+PLATFORM_PACKAGES: dict[Ecosystem, frozenset[str]] = {
+    Ecosystem.NPM: frozenset({"n8n", "flowise", "flowise-components"}),
+    Ecosystem.PYPI: frozenset({"litellm", "langflow", "langflow-base", "langchain-chatchat"}),
+}
 _MCP_NAME = re.compile(r"(?:^|[^a-z])mcp(?:[^a-z]|$)|modelcontextprotocol|fastmcp", re.IGNORECASE)
 #: A refreshed snapshot stays well below this; anything larger is not an OSV export of ours.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
@@ -241,7 +247,7 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     from mcpward.identity import official_names
 
     official = official_names()
-    extra = frozenset(official.npm | official.pypi)
+    extra = frozenset(official.npm | official.pypi).union(*PLATFORM_PACKAGES.values())
     records: dict[str, dict[str, Any]] = {}
     for source in sources:
         for record in _read_source(source):

@@ -32,6 +32,7 @@ from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._manifests.npm import NpmProject
 from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
+from mcpward.scan._platforms import PlatformFiles, platform_servers
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
 from mcpward.scan.interface import (
     ConfigCheck,
@@ -64,7 +65,7 @@ class ScanOptions:
 
 
 def manifest_readers() -> list[ManifestReader]:
-    return [NpmProject(), PythonProject(), ContainerDefinitions()]
+    return [NpmProject(), PythonProject(), ContainerDefinitions(), PlatformFiles()]
 
 
 def layout_for(options: ScanOptions) -> HomeLayout:
@@ -158,6 +159,12 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
             for location in host.user_configs(layout):
                 if _exists(location.path):
                     collected.read_config(host, location)
+        if options.hosts is None:
+            for item in platform_servers(layout):
+                if isinstance(item, tuple):
+                    collected.error(item[0], item[1], "platform")
+                else:
+                    collected.servers.append(item)
     tree = _TreeScan(hosts, manifest_readers(), options)
     for root in options.paths:
         root = Path(os.path.abspath(root))

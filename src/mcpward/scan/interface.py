@@ -126,6 +126,13 @@ class DiscoveredServer:
     source: ServerSource = "config"
     declared_package: PackageRef | None = None
     dependencies: tuple[PackageRef, ...] = ()
+    #: A server the host itself offers to others (an n8n MCP Server Trigger, a process found
+    #: listening), rather than one it connects to.
+    served: bool = False
+    #: How the host authenticates to the server, or requires callers to, when it keeps the
+    #: credential elsewhere (an n8n credential, LiteLLM's auth_type, a bearer check seen by a
+    #: probe); None when nothing is configured.
+    auth_via: str | None = None
 
     def __repr__(self) -> str:
         return f"DiscoveredServer(host={self.host!r}, name={self.name!r}, path={self.location.path})"

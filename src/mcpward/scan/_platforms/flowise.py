@@ -1,0 +1,82 @@
+"""Flowise: Custom MCP tools in chatflows and agentflows, from exported flow JSON and from
+Flowise's SQLite database (``~/.flowise/database.sqlite``, table ``chat_flow``, column
+``flowData``), read-only.
+
+A Custom MCP node (``customMCP``) holds its server as ``mcpServerConfig``: JSON text (or an
+object) in the Claude Desktop shape, ``command``/``args``/``env`` for stdio, ``url``/``headers``
+for a remote server. Agentflow v2 keeps the same object under ``agentSelectedToolConfig``; any
+mapping holding ``mcpServerConfig`` is read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mcpward._documents import Document
+from mcpward.model import Ecosystem
+from mcpward.scan._hosts._common import build_server, claude_style_fields
+from mcpward.scan._platforms._common import (
+    FlowSource,
+    Found,
+    Platform,
+    parse_json_value,
+    select_rows,
+    text,
+    walk_mappings,
+)
+from mcpward.scan.interface import DiscoveredServer, EntryError, HomeLayout
+
+
+class Flowise(Platform):
+    id = "flowise"
+    packages = ((Ecosystem.NPM, "flowise"),)
+
+    def data_files(self, layout: HomeLayout) -> Iterable[Path]:
+        folder = layout.environ.get("DATABASE_PATH")
+        return [(Path(folder) if folder else layout.home / ".flowise") / "database.sqlite"]
+
+    def recognises_export(self, data: Any) -> bool:
+        if not isinstance(data, Mapping) or not isinstance(data.get("nodes"), list):
+            return False
+        return "edges" in data and "connections" not in data
+
+    def from_export(self, data: Any, source: FlowSource) -> Iterator[Found]:
+        yield from self._flow(data, source)
+
+    def database_tables(self) -> tuple[str, ...]:
+        return ("chat_flow",)
+
+    def from_database(self, connection: sqlite3.Connection, source: FlowSource) -> Iterator[Found]:
+        for name, flow_data in select_rows(connection, "chat_flow", ("name", "flowData"), "flowData"):
+            yield from self._flow(
+                parse_json_value(flow_data), replace(source, flow=text(name, 200) or "(unnamed)")
+            )
+
+    def _flow(self, data: Any, source: FlowSource) -> Iterator[Found]:
+        count = 0
+        for mapping in walk_mappings(data):
+            if "mcpServerConfig" not in mapping:
+                continue
+            count += 1
+            config = parse_json_value(mapping["mcpServerConfig"])
+            name = f"{source.flow} / Custom MCP {count}"
+            if not isinstance(config, Mapping):
+                yield source.path, f"{name}: mcpServerConfig is not a JSON object"
+                continue
+            found = _server(name, config, source)
+            if isinstance(found, EntryError):
+                yield source.path, str(found)
+            else:
+                yield found
+
+
+def _server(name: str, config: Mapping[str, Any], source: FlowSource) -> DiscoveredServer | EntryError:
+    document = Document(path=source.path, text="", data=config)
+    server = build_server("flowise", source.location(), document, name, claude_style_fields(config))
+    if isinstance(server, DiscoveredServer):
+        server.project = source.project
+    return server
