@@ -62,6 +62,12 @@ class ScanOptions:
     skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
     #: Processes that share the walk of large trees (this one included).
     workers: int = field(default_factory=default_workers)
+    #: Also report MCP servers among the running processes (``--processes``, Linux).
+    processes: bool = False
+    #: Also probe this machine's listening ports over loopback (``--probe-ports``, Linux).
+    probe_ports: bool = False
+    #: With ``probe_ports``: only these ports (empty: every listening port).
+    ports: frozenset[int] = frozenset()
 
 
 def manifest_readers() -> list[ManifestReader]:
@@ -173,7 +179,44 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
         else:
             collected.error(root, "not a directory", None)
     _apply_approvals(collected)
+    if options.processes or options.probe_ports:
+        _add_running(collected, options)
     return collected
+
+
+def _add_running(collected: _Collector, options: ScanOptions) -> None:
+    """Servers running or listening now, each tied to the configured servers it runs."""
+    from dataclasses import replace
+
+    from mcpward.scan._processes import launch_key, running_servers
+
+    by_key: dict[str, list[str]] = {}
+    for server in collected.servers:
+        key = launch_key(server.command, server.args)
+        if key is not None:
+            by_key.setdefault(key, []).append(server_id(server))
+        if server.url:
+            by_key.setdefault(server.url.rstrip("/"), []).append(server_id(server))
+    found: list[DiscoveredServer] = []
+    if options.processes:
+        found += running_servers()
+    if options.probe_ports:
+        from mcpward.scan._probe import probed_servers
+
+        by_pid = {s.process.pid: s.process for s in found if s.process is not None}
+        for server in probed_servers(ports=options.ports):
+            process = server.process
+            if process is not None and process.pid in by_pid:
+                known = by_pid[process.pid]
+                process = replace(known, listening=process.listening)
+            server.process = process
+            found.append(server)
+    for server in found:
+        key = launch_key(server.command, server.args) if server.command else (server.url or "").rstrip("/")
+        matches = tuple(by_key.get(key or "", ()))
+        if server.process is not None and matches:
+            server.process = replace(server.process, configured_as=matches)
+        collected.servers.append(server)
 
 
 class _TreeScan:
@@ -313,6 +356,7 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         repository=git_remote(project) if project and location.scope is Scope.PROJECT else None,
         disabled=server.disabled,
         line=server.line,
+        process=server.process,
     )
 
 

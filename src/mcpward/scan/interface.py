@@ -20,6 +20,7 @@ from mcpward.model import (
     Category,
     Finding,
     PackageRef,
+    RunningProcess,
     Scope,
     ServerSource,
     ServerSpec,
@@ -133,6 +134,8 @@ class DiscoveredServer:
     #: credential elsewhere (an n8n credential, LiteLLM's auth_type, a bearer check seen by a
     #: probe); None when nothing is configured.
     auth_via: str | None = None
+    #: For servers found running or listening (``--processes``, ``--probe-ports``).
+    process: RunningProcess | None = None
 
     def __repr__(self) -> str:
         return f"DiscoveredServer(host={self.host!r}, name={self.name!r}, path={self.location.path})"
