@@ -185,7 +185,7 @@ class PackageRef:
         return self.name
 
 
-ServerSource = Literal["config", "manifest", "process"]
+ServerSource = Literal["config", "manifest", "process", "skill"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -237,6 +237,8 @@ class ServerSpec:
     line: int | None = None
     #: For servers found running or listening: the process, its parent and user.
     process: RunningProcess | None = None
+    #: The client plugin or editor extension that brings this server or skill with it.
+    plugin: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

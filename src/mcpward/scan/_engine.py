@@ -357,6 +357,7 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         disabled=server.disabled,
         line=server.line,
         process=server.process,
+        plugin=server.plugin,
     )
 
 
