@@ -30,6 +30,8 @@ ALL_HOSTS = {
     "opencode",
     "goose",
     "lm-studio",
+    "amp",
+    "antigravity",
 }
 
 

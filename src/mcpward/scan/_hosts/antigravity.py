@@ -1,0 +1,19 @@
+"""Google Antigravity: ``mcpServers`` in ``~/.gemini/antigravity/mcp_config.json`` (the IDE's
+agent, documented at antigravity.google/docs/mcp; ``serverUrl`` for remote servers), and
+``~/.gemini/config/mcp_config.json`` (the ``agy`` CLI's global customisation folder). The same
+paths under the home on every OS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mcpward.scan._hosts._common import McpServersHost, user
+from mcpward.scan.interface import ConfigLocation, HomeLayout
+
+
+class Antigravity(McpServersHost):
+    id = "antigravity"
+
+    def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
+        yield user(layout.home / ".gemini" / "antigravity" / "mcp_config.json")
+        yield user(layout.home / ".gemini" / "config" / "mcp_config.json")
