@@ -80,6 +80,14 @@ def scan(
             "only; servers answering without authentication are insecure-transport (Linux).",
         ),
     ] = False,
+    containers: Annotated[
+        bool,
+        typer.Option(
+            "--containers",
+            help="Also report MCP images and containers of the local Docker/Podman engine (its API "
+            "socket; packages read from image layers, nothing run).",
+        ),
+    ] = False,
     port: Annotated[
         list[int] | None,
         typer.Option("--port", help="With --probe-ports: only this port (repeatable).", metavar="PORT"),
@@ -160,6 +168,7 @@ def scan(
         skip_dirs=skip | frozenset(exclude or ()),
         processes=processes,
         probe_ports=probe_ports,
+        containers=containers,
         ports=frozenset(port or ()),
     )
     with WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:

@@ -68,6 +68,10 @@ class ScanOptions:
     probe_ports: bool = False
     #: With ``probe_ports``: only these ports (empty: every listening port).
     ports: frozenset[int] = frozenset()
+    #: Also report MCP images and containers of the local Docker/Podman engines (``--containers``).
+    containers: bool = False
+    #: The engines' API sockets; empty: the usual places.
+    container_sockets: tuple[Path, ...] = ()
 
 
 def manifest_readers() -> list[ManifestReader]:
@@ -178,6 +182,15 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
             tree.scan(root, collected, _tree_progress(progress, root))
         else:
             collected.error(root, "not a directory", None)
+    if options.containers:
+        from mcpward.scan._containers import container_servers
+
+        sockets = list(options.container_sockets) or None
+        for item in container_servers(os.environ, sockets):
+            if isinstance(item, tuple):
+                collected.error(item[0], item[1], "container")
+            else:
+                collected.servers.append(item)
     _apply_approvals(collected)
     if options.processes or options.probe_ports:
         _add_running(collected, options)
