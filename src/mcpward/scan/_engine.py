@@ -29,6 +29,7 @@ from mcpward.scan._checks import all_checks
 from mcpward.scan._hosts import all_hosts
 from mcpward.scan._manifests.container import ContainerDefinitions
 from mcpward.scan._manifests.interface import ManifestReader
+from mcpward.scan._manifests.kubernetes import KubernetesManifests
 from mcpward.scan._manifests.npm import NpmProject
 from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
@@ -75,7 +76,7 @@ class ScanOptions:
 
 
 def manifest_readers() -> list[ManifestReader]:
-    return [NpmProject(), PythonProject(), ContainerDefinitions(), PlatformFiles()]
+    return [NpmProject(), PythonProject(), ContainerDefinitions(), PlatformFiles(), KubernetesManifests()]
 
 
 def layout_for(options: ScanOptions) -> HomeLayout:
