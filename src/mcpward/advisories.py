@@ -25,15 +25,10 @@ from packaging.utils import canonicalize_name
 from mcpward._http import DownloadError, download
 from mcpward._paths import user_data_dir
 from mcpward.errors import McpwardError
+from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
-#: Automation and agent platforms that launch MCP servers from their configuration: their own
-#: advisories (the 2026 stdio configuration-to-command CVEs) are kept with the MCP packages'.
-PLATFORM_PACKAGES: dict[Ecosystem, frozenset[str]] = {
-    Ecosystem.NPM: frozenset({"n8n", "flowise", "flowise-components"}),
-    Ecosystem.PYPI: frozenset({"litellm", "langflow", "langflow-base", "langchain-chatchat"}),
-}
 _MCP_NAME = re.compile(r"(?:^|[^a-z])mcp(?:[^a-z]|$)|modelcontextprotocol|fastmcp", re.IGNORECASE)
 #: A refreshed snapshot stays well below this; anything larger is not an OSV export of ours.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024

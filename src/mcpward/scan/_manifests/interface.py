@@ -15,8 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from mcpward._documents import DocumentError, DocumentFormat, read_text
-from mcpward.advisories import PLATFORM_PACKAGES
-from mcpward.identity import official_names
+from mcpward.identity import PLATFORM_PACKAGES, official_names
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 

@@ -10,7 +10,6 @@ is. :func:`platform_servers` reads the platforms' default data folders and insta
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -73,6 +72,8 @@ def _export(path: Path, source: FlowSource) -> Iterator[Found]:
 
 
 def _database(path: Path, source: FlowSource) -> Iterator[Found]:
+    import sqlite3
+
     connection = open_read_only(path)
     try:
         tables = tables_of(connection)

@@ -13,18 +13,20 @@ import contextlib
 import json
 import os
 import re
-import sqlite3
 import time
 from abc import ABC
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from mcpward._documents import DocumentError, DocumentFormat
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, HomeLayout
+
+if TYPE_CHECKING:
+    import sqlite3
 
 #: Caps on hostile input: rows read from one database, bytes of one stored flow, the time one
 #: database may take, and the nodes looked at in one flow.
@@ -116,6 +118,8 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     """A SQLite database opened read-only, with no code of the file's own trusted and a time
     limit on every statement. Falls back to ``immutable`` (no lock, no journal) for a file on
     read-only media or without write access to its folder."""
+    import sqlite3
+
     uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=0.5)
@@ -134,7 +138,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _sqlite_reason(exc: sqlite3.Error) -> str:
+def _sqlite_reason(exc: Exception) -> str:
     return re.sub(r"[^\w .,:-]", "", str(exc))[:80] or type(exc).__name__
 
 
@@ -153,6 +157,8 @@ def select_rows(
 ) -> Iterator[tuple[Any, ...]]:
     """Up to :data:`MAX_ROWS` rows of ``table`` whose ``json_column`` is at most
     :data:`MAX_FLOW_BYTES` long; the names are the platform's own, never from the file."""
+    import sqlite3
+
     present = columns_of(connection, table)
     if json_column not in present:
         return

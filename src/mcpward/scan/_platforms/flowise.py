@@ -10,11 +10,10 @@ mapping holding ``mcpServerConfig`` is read.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward._documents import Document
 from mcpward.model import Ecosystem
@@ -29,6 +28,9 @@ from mcpward.scan._platforms._common import (
     walk_mappings,
 )
 from mcpward.scan.interface import DiscoveredServer, EntryError, HomeLayout
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class Flowise(Platform):

@@ -10,11 +10,10 @@ with ``command``/``args``/``env`` or ``url``/``headers``), and the earlier ``MCP
 from __future__ import annotations
 
 import shlex
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward._documents import Document
 from mcpward.model import Ecosystem, Transport
@@ -28,6 +27,9 @@ from mcpward.scan._platforms._common import (
     text,
 )
 from mcpward.scan.interface import DiscoveredServer, EntryError, HomeLayout, TargetOS
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _COMPONENTS = frozenset({"MCPTools", "MCPStdio", "MCPSse"})
 

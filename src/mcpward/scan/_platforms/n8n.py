@@ -10,11 +10,10 @@ Node types as n8n's source names them: ``@n8n/n8n-nodes-langchain.mcpClientTool`
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpward.model import Ecosystem, Transport
 from mcpward.scan._platforms._common import (
@@ -27,6 +26,9 @@ from mcpward.scan._platforms._common import (
     text,
 )
 from mcpward.scan.interface import DiscoveredServer, HomeLayout
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _CLIENT_TYPES = frozenset({"@n8n/n8n-nodes-langchain.mcpClientTool", "@n8n/n8n-nodes-langchain.mcpClient"})
 _TRIGGER_TYPE = "@n8n/n8n-nodes-langchain.mcpTrigger"
