@@ -157,3 +157,28 @@ def test_probe_finds_open_and_guarded_servers(
     assert (opened.id, "served-without-auth") in rules
     guarded = by_port[f"127.0.0.1:{guarded_port}"]
     assert not [r for r in rules if r[0] == guarded.id and r[1] == "served-without-auth"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (("npx", "-y", "@modelcontextprotocol/server-memory@2025.8.4"), True),
+        (("uvx", "mcp-server-fetch"), True),
+        (("/usr/bin/python3", "/srv/tools/github_mcp/server.py"), True),
+        (("fastmcp", "run", "app.py"), True),
+        (("docker", "run", "-i", "--rm", "mcp/fetch"), True),
+        # Clean: platforms (inventoried by their own modules), test runners, the scanner itself,
+        # shells, ordinary programs whose arguments merely mention MCP files.
+        (("uvx", "litellm", "--config", "config.yaml"), False),
+        (("npx", "n8n", "start"), False),
+        (("python", "-m", "pytest", "tests/test_mcp_things.py"), False),
+        (("/usr/local/bin/mcpward", "scan", "--processes"), False),
+        (("bash",), False),
+        (("vim", "mcp.json"), False),
+        (("/usr/bin/python3", "/opt/tools/server.py"), False),
+    ],
+)
+def test_what_is_an_mcp_process(argv: tuple[str, ...], expected: bool) -> None:
+    from mcpward.scan._processes import is_mcp_process
+
+    assert is_mcp_process(argv) is expected

@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from mcpward._documents import DocumentFormat
 from mcpward.dlp import redact_command_line
 from mcpward.errors import McpwardError
+from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.launch import program_name, resolve_launch
 from mcpward.model import Ecosystem, RunningProcess, Scope, Transport
 from mcpward.scan._manifests.interface import is_mcp_package
@@ -40,6 +41,8 @@ MAX_ANCESTORS = 16
 
 _MCP_WORD = re.compile(r"(?:^|[-_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
 _SDK_ENTRY = (("fastmcp", "run"), ("mcp", "run"), ("mcp", "dev"))
+_INTERPRETERS = frozenset({"python", "node", "deno", "bun", "ruby", "java", "dotnet", "pypy"})
+_DATA_SUFFIXES = frozenset({".json", ".jsonc", ".yaml", ".yml", ".toml", ".md", ".txt", ".log"})
 #: Between a client and its server: shells, package runners and the interpreters they use.
 _PASS_THROUGH = frozenset(
     {
@@ -123,19 +126,26 @@ def is_mcp_process(argv: tuple[str, ...]) -> bool:
     if not argv:
         return False
     launch = resolve_launch(argv[0], argv[1:])
-    if launch.package is not None and is_mcp_package(launch.package.ecosystem, launch.package.name):
+    package = launch.package
+    if package is not None and package.name.lower() in PLATFORM_PACKAGES.get(package.ecosystem, ()):
+        return False  # an automation platform (n8n, LiteLLM, ...): inventoried by its own module
+    if package is not None and is_mcp_package(package.ecosystem, package.name):
         return True
-    words = [program_name(argv[0])]
-    if len(argv) > 1:
-        words.append(argv[1])
-        if argv[1] == "-m" and len(argv) > 2:
-            words.append(argv[2])
-    if tuple(words[:2]) in _SDK_ENTRY:
+    program = program_name(argv[0])
+    words = [program]
+    if program.rstrip("0123456789.") in _INTERPRETERS and len(argv) > 1:
+        # The script or module an interpreter runs is the program (python -m x, node x.js).
+        script = argv[2] if argv[1] == "-m" and len(argv) > 2 else argv[1]
+        if not script.startswith("-"):
+            words.append(script)
+    if tuple(argv[:2]) in _SDK_ENTRY or (len(argv) > 1 and (program, argv[1]) in _SDK_ENTRY):
         return True
     for word in words:
         path = PurePosixPath(word.replace("\\", "/"))
+        if path.suffix.lower() in _DATA_SUFFIXES:
+            continue
         if _MCP_WORD.search(path.name) or (
-            path.name in ("server.py", "index.js") and _MCP_WORD.search(path.parent.name)
+            path.name in ("server.py", "index.js", "main.py") and _MCP_WORD.search(path.parent.name)
         ):
             return True
     return False
