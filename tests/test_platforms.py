@@ -192,3 +192,21 @@ def test_unusable_platform_files_are_errors_not_tracebacks(tmp_path: Path) -> No
     assert report.servers == ()
     paths = sorted(Path(e.path).name for e in report.errors)
     assert paths == ["broken-workflow.json", "database.sqlite", "n8n-odd.json"]
+
+
+def test_platform_servers_are_not_handed_to_wrap_or_inspect(tmp_path: Path) -> None:
+    # wrap rewrites, and inspect --run starts, what discovered_servers returns: a platform's
+    # database and an installed platform are inventoried only (wrap once failed on host "n8n").
+    from mcpward.scan import discovered_servers
+
+    home, root = tmp_path / "home", tmp_path / "root"
+    n8n_database(home / ".n8n" / "database.sqlite", [n8n_workflow(), n8n_server_workflow()])
+    flowise_database(
+        home / ".flowise" / "database.sqlite", {"F": flowise_chatflow({"command": "npx", "args": ["x"]})}
+    )
+    npm_global_package(root, "n8n", "1.110.1")
+    write_json(
+        home / ".cursor" / "mcp.json", {"mcpServers": {"memory": {"command": "npx", "args": ["-y", "m"]}}}
+    )
+    servers = discovered_servers(ScanOptions(home=home, root=root, target_os=TargetOS.LINUX))
+    assert [(s.host, s.name) for s in servers] == [("cursor", "memory")]
