@@ -124,30 +124,33 @@ def _not_mcp_listener() -> tuple[int, socket.socket]:
     return int(listener.getsockname()[1]), listener
 
 
-def probe(ports: set[int]) -> Report:
+def probe(ports: set[int], home: Path) -> Report:
     return run_scan(
-        ScanOptions(
-            home=Path("/nonexistent-home"),
-            target_os=TargetOS.LINUX,
-            probe_ports=True,
-            ports=frozenset(ports),
-            include_user_configs=False,
-            workers=1,
-        )
+        ScanOptions(home=home, target_os=TargetOS.LINUX, probe_ports=True, ports=frozenset(ports), workers=1)
     )
 
 
 def test_probe_finds_open_and_guarded_servers(
+    tmp_path: Path,
     listening_servers: dict[str, tuple[int, subprocess.Popen[bytes]]],
 ) -> None:
     other_port, listener = _not_mcp_listener()
+    # The guarded one is configured in Cursor (as localhost): a known server, not a shadow one.
+    guarded_url = f"http://localhost:{listening_servers['guarded'][0]}/mcp"
+    cursor = tmp_path / ".cursor" / "mcp.json"
+    cursor.parent.mkdir(parents=True)
+    cursor.write_text(
+        json.dumps(
+            {"mcpServers": {"notes": {"url": guarded_url, "headers": {"Authorization": "Bearer ${T}"}}}}
+        )
+    )
     try:
-        report = probe({port for port, _ in listening_servers.values()} | {other_port})
+        report = probe({port for port, _ in listening_servers.values()} | {other_port}, tmp_path)
     finally:
         listener.close()
     open_port, open_process = listening_servers["open"]
     guarded_port, _ = listening_servers["guarded"]
-    by_port = {s.process.listening[0]: s for s in report.servers if s.process}
+    by_port = {s.process.listening[0]: s for s in report.servers if s.process and s.process.listening}
     assert set(by_port) == {f"127.0.0.1:{open_port}", f"127.0.0.1:{guarded_port}"}
     opened = by_port[f"127.0.0.1:{open_port}"]
     assert opened.transport is Transport.HTTP and opened.url == f"http://127.0.0.1:{open_port}/mcp"
@@ -155,8 +158,11 @@ def test_probe_finds_open_and_guarded_servers(
     assert opened.process is not None and opened.process.pid == open_process.pid
     rules = {(f.server_id, f.rule) for f in report.findings}
     assert (opened.id, "served-without-auth") in rules
+    assert (opened.id, "unconfigured-server") in rules
     guarded = by_port[f"127.0.0.1:{guarded_port}"]
-    assert not [r for r in rules if r[0] == guarded.id and r[1] == "served-without-auth"]
+    configured = next(s for s in report.servers if s.host == "cursor")
+    assert guarded.process is not None and guarded.process.configured_as == (configured.id,)
+    assert not [r for r in rules if r[0] == guarded.id]
 
 
 @pytest.mark.parametrize(

@@ -198,6 +198,20 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
     return collected
 
 
+def _url_key(url: str) -> str:
+    """A URL as a configured server and a probed port both spell it: loopback names are one."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return url
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):  # noqa: S104 - a name compared, not bound
+        host = "loopback"
+    return f"{parts.scheme.lower()}://{host}:{port or ''}{parts.path.rstrip('/')}"
+
+
 def _add_running(collected: _Collector, options: ScanOptions) -> None:
     """Servers running or listening now, each tied to the configured servers it runs."""
     from dataclasses import replace
@@ -210,7 +224,7 @@ def _add_running(collected: _Collector, options: ScanOptions) -> None:
         if key is not None:
             by_key.setdefault(key, []).append(server_id(server))
         if server.url:
-            by_key.setdefault(server.url.rstrip("/"), []).append(server_id(server))
+            by_key.setdefault(_url_key(server.url), []).append(server_id(server))
     found: list[DiscoveredServer] = []
     if options.processes:
         found += running_servers()
@@ -226,7 +240,7 @@ def _add_running(collected: _Collector, options: ScanOptions) -> None:
             server.process = process
             found.append(server)
     for server in found:
-        key = launch_key(server.command, server.args) if server.command else (server.url or "").rstrip("/")
+        key = launch_key(server.command, server.args) if server.command else _url_key(server.url or "")
         matches = tuple(by_key.get(key or "", ()))
         if server.process is not None and matches:
             server.process = replace(server.process, configured_as=matches)
