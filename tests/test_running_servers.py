@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,11 @@ def test_what_is_an_mcp_process(argv: tuple[str, ...], expected: bool) -> None:
     from mcpward.scan._processes import is_mcp_process
 
     assert is_mcp_process(argv) is expected
+
+
+def test_cli_refuses_a_port_without_the_probe(cli: Any) -> None:
+    result = cli("scan", "--only-paths", "--port", "8080")
+    assert result.exit_code == 2
+    assert "--port is used with --probe-ports" in result.stderr
+    result = cli("scan", "--only-paths", "--probe-ports", "--port", "70000")
+    assert result.exit_code == 2 and "1 to 65535" in result.stderr
