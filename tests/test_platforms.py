@@ -210,3 +210,17 @@ def test_platform_servers_are_not_handed_to_wrap_or_inspect(tmp_path: Path) -> N
     )
     servers = discovered_servers(ScanOptions(home=home, root=root, target_os=TargetOS.LINUX))
     assert [(s.host, s.name) for s in servers] == [("cursor", "memory")]
+
+
+def test_default_data_folders_per_os(tmp_path: Path) -> None:
+    # LangFlow's cache folder differs by OS; n8n and Flowise keep theirs in the home everywhere.
+    for target, relative in (
+        (TargetOS.LINUX, ".cache/langflow/langflow.db"),
+        (TargetOS.MACOS, "Library/Caches/langflow/langflow.db"),
+        (TargetOS.WINDOWS, "AppData/Local/langflow/langflow/Cache/langflow.db"),
+    ):
+        home = tmp_path / target.value
+        langflow_database(home / relative, [langflow_flow("Stored agent")])
+        n8n_database(home / ".n8n" / "database.sqlite", [n8n_workflow()])
+        hosts = {s.host for s in scan_home(home, target).servers}
+        assert {"langflow", "n8n"} <= hosts, target
