@@ -431,4 +431,16 @@ def build_home(home: Path, root: Path, target: TargetOS) -> dict[str, set[str]]:
         },
     )
     expected["antigravity"] = {"firebase", "docs"}
+
+    # Junie: ~/.junie/mcp/mcp.json on every OS; stdio entries without a type field.
+    write_json(
+        home / ".junie" / "mcp" / "mcp.json",
+        {
+            "mcpServers": {
+                "jetbrains-docs": npx("@jetbrains/mcp-proxy@1.8.0"),
+                "sentry": {"url": "https://mcp.sentry.dev/mcp"},
+            }
+        },
+    )
+    expected["junie"] = {"jetbrains-docs", "sentry"}
     return expected

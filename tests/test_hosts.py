@@ -32,6 +32,7 @@ ALL_HOSTS = {
     "lm-studio",
     "amp",
     "antigravity",
+    "junie",
 }
 
 
