@@ -93,3 +93,17 @@ def plugin_of(path: Path, max_levels: int = 8) -> str | None:
                 name = data.get("name") if isinstance(data, dict) else None
                 return name[:200] if isinstance(name, str) and name else folder.name
     return None
+
+
+SKILL = "skill"
+
+
+def skill_locations(folder: Path) -> list[ConfigLocation]:
+    """The ``<folder>/<name>/SKILL.md`` files of a skills folder, as user-level locations."""
+    from mcpward.model import Scope
+    from mcpward.scan._hosts._common import bounded_glob
+
+    return [
+        ConfigLocation(path, Scope.USER, DocumentFormat.TEXT, variant=SKILL)
+        for path in bounded_glob(folder, "SKILL.md", max_depth=1)
+    ]
