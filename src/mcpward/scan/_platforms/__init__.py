@@ -58,6 +58,9 @@ def read_platform_file(path: Path, scope: Scope, project: Path | None) -> Iterat
             yield from _export(path, source)
     except DocumentError as exc:
         yield path, str(exc)
+    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+        # A platform module met a shape it did not expect: report it, keep scanning.
+        yield path, f"unexpected structure ({type(exc).__name__})"
 
 
 def _export(path: Path, source: FlowSource) -> Iterator[Found]:

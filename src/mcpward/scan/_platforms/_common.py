@@ -15,6 +15,7 @@ import os
 import re
 import time
 from abc import ABC
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,10 +188,10 @@ def parse_json_value(value: Any) -> Any:
 
 def walk_mappings(data: Any) -> Iterator[Mapping[str, Any]]:
     """Every mapping inside ``data``, breadth first, bounded in count and depth."""
-    queue: list[tuple[Any, int]] = [(data, 0)]
+    queue: deque[tuple[Any, int]] = deque([(data, 0)])
     seen = 0
     while queue and seen < MAX_NODES:
-        value, depth = queue.pop(0)
+        value, depth = queue.popleft()
         if isinstance(value, Mapping):
             seen += 1
             yield value
