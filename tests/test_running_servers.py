@@ -89,21 +89,25 @@ def test_servers_under_a_client_are_found_with_parent_user_and_match(
 
 @pytest.fixture
 def listening_servers() -> Iterator[dict[str, tuple[int, subprocess.Popen[bytes]]]]:
-    started: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    open_port, guarded_port = free_port(), free_port()
+    while guarded_port == open_port:
+        guarded_port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(SERVERS / "bearer_mcp_server.py"),
+            str(open_port),
+            str(guarded_port),
+            "s3cret-probe",
+        ]
+    )
     try:
-        for label, token in (("open", "-"), ("guarded", "s3cret-probe-token")):
-            port = free_port()
-            process = subprocess.Popen(
-                [sys.executable, str(SERVERS / "bearer_mcp_server.py"), str(port), token]
-            )
-            started[label] = (port, process)
-        for port, process in started.values():
-            wait_for(port, process)
-        yield started
+        wait_for(open_port, process)
+        wait_for(guarded_port, process)
+        yield {"open": (open_port, process), "guarded": (guarded_port, process)}
     finally:
-        for _, process in started.values():
-            process.kill()
-            process.wait()
+        process.kill()
+        process.wait()
 
 
 def _not_mcp_listener() -> tuple[int, socket.socket]:

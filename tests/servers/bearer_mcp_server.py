@@ -1,8 +1,10 @@
-"""A real MCP server (official SDK, streamable HTTP) behind a bearer-token check, for the port
-probe: ``python bearer_mcp_server.py PORT TOKEN``; TOKEN ``-`` serves without the check."""
+"""A real MCP server (official SDK, streamable HTTP) for the port probe, served on two ports by
+one process (one interpreter start instead of two): ``python bearer_mcp_server.py OPEN_PORT
+GUARDED_PORT TOKEN``; the first port without authentication, the second behind a bearer check."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import Any
 
@@ -36,9 +38,23 @@ def with_bearer(app: Any, token: str) -> Any:
     return guarded
 
 
-if __name__ == "__main__":
-    port, token = int(sys.argv[1]), sys.argv[2]
+async def main(open_port: int, guarded_port: int, token: str) -> None:
     app = server.streamable_http_app()
-    uvicorn.run(
-        app if token == "-" else with_bearer(app, token), host="127.0.0.1", port=port, log_level="warning"
-    )
+    servers = [
+        uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=open_port, log_level="warning")),
+        # One lifespan (the SDK's session manager) for both: the second server shares the app.
+        uvicorn.Server(
+            uvicorn.Config(
+                with_bearer(app, token),
+                host="127.0.0.1",
+                port=guarded_port,
+                log_level="warning",
+                lifespan="off",
+            )
+        ),
+    ]
+    await asyncio.gather(*(s.serve() for s in servers))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]))
