@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,18 @@ from mcpward.scan import ScanOptions, TargetOS, run_scan
 
 SERVERS = Path(__file__).parent / "servers"
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _interpreters_running(script: str) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                argv = Path(entry.path, "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            count += argv[0].decode(errors="replace") == sys.executable and script.encode() in argv
+    return count
 
 
 @pytest.fixture
@@ -45,6 +58,11 @@ def client_with_servers() -> Iterator[tuple[subprocess.Popen[str], list[list[str
     client.stdin.flush()
     for _ in range(3):
         assert client.stdout.readline().strip() == "started"
+    # A child is visible with its own command line only once it has exec'd (the shell's child
+    # later still): wait until both servers' interpreters run, as a client's would be by then.
+    deadline = time.monotonic() + 30
+    while _interpreters_running(str(SERVERS / "mcp_test_server.py")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     try:
         yield client, [server, unconfigured]
     finally:

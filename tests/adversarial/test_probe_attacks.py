@@ -25,7 +25,7 @@ def _listener(handle: Callable[[socket.socket], None]) -> Iterator[int]:
     stop = threading.Event()
 
     def serve() -> None:
-        listener.settimeout(0.2)
+        listener.settimeout(0.05)
         while not stop.is_set():
             try:
                 connection, _ = listener.accept()
@@ -84,7 +84,7 @@ def test_hostile_listeners_are_bounded_and_not_servers(
 ) -> None:
     import mcpward.scan._probe as probe
 
-    monkeypatch.setattr(probe, "READ_SECONDS", 0.5)
+    monkeypatch.setattr(probe, "READ_SECONDS", 0.25)
     started = time.monotonic()
     report = run_scan(
         ScanOptions(
