@@ -141,6 +141,21 @@ def flowise_chatflow(config: dict[str, Any]) -> dict[str, Any]:
                     },
                 },
             },
+            {
+                "id": "githubMCP_0",
+                "position": {"x": 400, "y": 600},
+                "type": "customNode",
+                "data": {
+                    "id": "githubMCP_0",
+                    "label": "GitHub MCP",
+                    "name": "githubMCP",
+                    "version": 1,
+                    "type": "GitHub MCP Tool",
+                    "category": "Tools (MCP)",
+                    "credential": "",
+                    "inputs": {"mcpActions": '["list_issues"]'},
+                },
+            },
         ],
         "edges": [{"source": "customMCP_0", "target": "toolAgent_0", "type": "buttonedge", "id": "e1"}],
     }

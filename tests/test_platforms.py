@@ -105,6 +105,14 @@ def test_flowise_custom_mcp_from_export_and_database(tmp_path: Path) -> None:
     assert exported.package.pinned
     assert rules(report, "Docs Chatflow / Custom MCP 1") == set()
     assert "shell-download-exec" in rules(report, "Helpdesk / Custom MCP 1")
+    # A built-in MCP tool node is recorded by name (Flowise chooses what it starts).
+    assert by["Docs Chatflow / GitHub MCP (githubMCP)"].command is None
+    assert set(by) == {
+        "Docs Chatflow / Custom MCP 1",
+        "Docs Chatflow / GitHub MCP (githubMCP)",
+        "Helpdesk / Custom MCP 1",
+        "Helpdesk / GitHub MCP (githubMCP)",
+    }
 
 
 def test_langflow_components_from_export_and_database(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ Flowise's SQLite database (``~/.flowise/database.sqlite``, table ``chat_flow``, 
 A Custom MCP node (``customMCP``) holds its server as ``mcpServerConfig``: JSON text (or an
 object) in the Claude Desktop shape, ``command``/``args``/``env`` for stdio, ``url``/``headers``
 for a remote server. Agentflow v2 keeps the same object under ``agentSelectedToolConfig``; any
-mapping holding ``mcpServerConfig`` is read.
+mapping holding ``mcpServerConfig`` is read. Flowise's built-in MCP tool nodes (category
+``Tools (MCP)``: ``githubMCP``, ``slackMCP``, ``postgreSQLMCP``, ...) start servers Flowise
+chooses; they are recorded by name, with no launch line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward._documents import Document
-from mcpward.model import Ecosystem
+from mcpward.model import Ecosystem, Transport
 from mcpward.scan._hosts._common import build_server, claude_style_fields
 from mcpward.scan._platforms._common import (
     FlowSource,
@@ -62,6 +64,9 @@ class Flowise(Platform):
         count = 0
         for mapping in walk_mappings(data):
             if "mcpServerConfig" not in mapping:
+                built_in = _built_in(mapping, source)
+                if built_in is not None:
+                    yield built_in
                 continue
             count += 1
             config = parse_json_value(mapping["mcpServerConfig"])
@@ -74,6 +79,21 @@ class Flowise(Platform):
                 yield source.path, str(found)
             else:
                 yield found
+
+
+def _built_in(node: Mapping[str, Any], source: FlowSource) -> DiscoveredServer | None:
+    """A node of Flowise's own MCP tools (not Custom MCP, which is read from its config)."""
+    name = node.get("name")
+    if node.get("category") != "Tools (MCP)" or not isinstance(name, str) or name == "customMCP":
+        return None
+    label = text(node.get("label"), 200) or name
+    return DiscoveredServer(
+        host="flowise",
+        location=source.location(),
+        name=f"{source.flow} / {label} ({name[:100]})",
+        transport=Transport.STDIO,
+        project=source.project,
+    )
 
 
 def _server(name: str, config: Mapping[str, Any], source: FlowSource) -> DiscoveredServer | EntryError:
