@@ -391,4 +391,56 @@ def build_home(home: Path, root: Path, target: TargetOS) -> dict[str, set[str]]:
         },
     )
     expected["lm-studio"] = {"hf"}
+
+    # Amp: the dotted key of its settings file (JSONC), and the admin's managed settings.
+    write(
+        home / ".config" / "amp" / "settings.json",
+        """
+        {
+          // Amp reads ~/.config/amp on every OS
+          "amp.mcpServers": {
+            "playwright": {"command": "npx", "args": ["-y", "@playwright/mcp@0.0.41", "--headless"]},
+            "linear": {"url": "https://mcp.linear.app/sse", "headers": {"Authorization": "Bearer ${LINEAR_TOKEN}"}},
+          },
+        }
+        """,
+    )
+    if target is TargetOS.MACOS:
+        amp_managed = root / "Library" / "Application Support" / "ampcode"
+    elif target is TargetOS.WINDOWS:
+        amp_managed = root / "ProgramData" / "ampcode"
+    else:
+        amp_managed = root / "etc" / "ampcode"
+    write_json(
+        amp_managed / "managed-settings.json",
+        {"amp.mcpServers": {"company-search": {"url": "https://mcp.example.internal/mcp"}}},
+    )
+    expected["amp"] = {"playwright", "linear", "company-search"}
+
+    # Antigravity: the IDE agent's mcp_config.json, serverUrl for a remote server.
+    write_json(
+        home / ".gemini" / "antigravity" / "mcp_config.json",
+        {
+            "mcpServers": {
+                "firebase": npx("firebase-tools@14.11.0", "experimental:mcp"),
+                "docs": {
+                    "serverUrl": "https://developerknowledge.googleapis.com/mcp",
+                    "headers": {"X-Goog-Api-Key": "${DK_API_KEY}"},
+                },
+            }
+        },
+    )
+    expected["antigravity"] = {"firebase", "docs"}
+
+    # Junie: ~/.junie/mcp/mcp.json on every OS; stdio entries without a type field.
+    write_json(
+        home / ".junie" / "mcp" / "mcp.json",
+        {
+            "mcpServers": {
+                "jetbrains-docs": npx("@jetbrains/mcp-proxy@1.8.0"),
+                "sentry": {"url": "https://mcp.sentry.dev/mcp"},
+            }
+        },
+    )
+    expected["junie"] = {"jetbrains-docs", "sentry"}
     return expected

@@ -30,6 +30,9 @@ ALL_HOSTS = {
     "opencode",
     "goose",
     "lm-studio",
+    "amp",
+    "antigravity",
+    "junie",
 }
 
 

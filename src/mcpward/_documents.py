@@ -30,6 +30,8 @@ class DocumentFormat(enum.StrEnum):
     JSONC = "jsonc"  # JSON with comments and trailing commas (VS Code, Zed, opencode)
     TOML = "toml"
     YAML = "yaml"
+    #: Markdown and other text read as it is (``SKILL.md``): the document's data is its text.
+    TEXT = "text"
 
 
 class DocumentError(McpwardError):
@@ -127,6 +129,8 @@ def parse_text(text: str, fmt: DocumentFormat) -> Any:
             return _parse_json(text, lenient=True)
         if fmt is DocumentFormat.TOML:
             return _parse_toml(text)
+        if fmt is DocumentFormat.TEXT:
+            return text
         return _parse_yaml(text)
     except RecursionError:
         raise DocumentError(f"{fmt.value.upper()} nested too deeply") from None

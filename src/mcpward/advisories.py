@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 from mcpward._http import DownloadError, download
 from mcpward._paths import user_data_dir
 from mcpward.errors import McpwardError
+from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
@@ -241,7 +242,7 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     from mcpward.identity import official_names
 
     official = official_names()
-    extra = frozenset(official.npm | official.pypi)
+    extra = frozenset(official.npm | official.pypi).union(*PLATFORM_PACKAGES.values())
     records: dict[str, dict[str, Any]] = {}
     for source in sources:
         for record in _read_source(source):

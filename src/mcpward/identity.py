@@ -23,6 +23,15 @@ from mcpward._paths import user_data_dir
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem
 
+#: Automation and agent platforms that launch MCP servers from their configuration (n8n,
+#: Flowise, LangFlow, LiteLLM, Langchain-Chatchat): a project depending on one is reported by
+#: scan, and their advisories (the 2026 stdio configuration-to-command CVEs) are kept in the
+#: advisory snapshot with the MCP packages'.
+PLATFORM_PACKAGES: dict[Ecosystem, frozenset[str]] = {
+    Ecosystem.NPM: frozenset({"n8n", "flowise", "flowise-components"}),
+    Ecosystem.PYPI: frozenset({"litellm", "langflow", "langflow-base", "langchain-chatchat"}),
+}
+
 
 class NameRiskKind(enum.StrEnum):
     HOMOGLYPH = "homoglyph"  # looks identical to an official name

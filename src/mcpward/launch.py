@@ -146,6 +146,19 @@ def _unwrap_shell(argv: list[str]) -> tuple[ShellWrap | None, list[str]]:
                 break
             if lowered in ("-file", "-f"):
                 break
+    elif program == "npx" or (program == "npm" and argv[1:2] in (["exec"], ["x"])):
+        # npx -c / --call runs its string in a shell (the Flowise CVE-2026-40933 bypass of an
+        # allow-list that admitted npx); before the package, so later arguments are the server's.
+        first = 2 if program == "npm" else 1
+        for index, arg in enumerate(argv[first:], start=first):
+            if arg in ("-c", "--call"):
+                script = " ".join(argv[index + 1 : index + 2])
+                break
+            if arg.startswith("--call="):
+                script = arg.partition("=")[2]
+                break
+            if not arg.startswith("-"):
+                break
     if script is None:
         return None, argv
     wrap = ShellWrap(

@@ -80,6 +80,8 @@ class Category(enum.StrEnum):
     KNOWN_VULNERABLE = "known-vulnerable"
     EXCESSIVE_SCOPE = "excessive-scope"
     PARSE_ERROR = "parse-error"
+    #: A running or listening MCP server that no configuration on the machine declares.
+    SHADOW_SERVER = "shadow-server"
     # vet: judging a package before approval
     PUBLISHER = "publisher"
     PROVENANCE = "provenance"
@@ -183,7 +185,24 @@ class PackageRef:
         return self.name
 
 
-ServerSource = Literal["config", "manifest"]
+ServerSource = Literal["config", "manifest", "process", "skill"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RunningProcess:
+    """A server found running (``scan --processes``) or answering on a port (``--probe-ports``)."""
+
+    pid: int | None = None
+    #: The account the process runs as.
+    user: str | None = None
+    #: The application that started it: the nearest ancestor that is not a shell or a package
+    #: runner (npx, uvx, ...), as its redacted command line.
+    parent_pid: int | None = None
+    parent: str | None = None
+    #: Ids of the configured servers that run the same package or command.
+    configured_as: tuple[str, ...] = ()
+    #: Addresses it accepts MCP connections on (``127.0.0.1:8000``, ``0.0.0.0:8000``).
+    listening: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,6 +235,10 @@ class ServerSpec:
     disabled: bool = False
     #: 1-based line of the entry in its file, if found.
     line: int | None = None
+    #: For servers found running or listening: the process, its parent and user.
+    process: RunningProcess | None = None
+    #: The client plugin or editor extension that brings this server or skill with it.
+    plugin: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -65,6 +65,33 @@ def scan(
     no_default_excludes: Annotated[
         bool, typer.Option("--no-default-excludes", help="Walk node_modules, .git, virtual environments too.")
     ] = False,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes",
+            help="Also report MCP servers running now, with the app that started them (Linux: /proc).",
+        ),
+    ] = False,
+    probe_ports: Annotated[
+        bool,
+        typer.Option(
+            "--probe-ports",
+            help="Also send a read-only MCP initialize to this machine's listening ports, over loopback "
+            "only; servers answering without authentication are insecure-transport (Linux).",
+        ),
+    ] = False,
+    containers: Annotated[
+        bool,
+        typer.Option(
+            "--containers",
+            help="Also report MCP images and containers of the local Docker/Podman engine (its API "
+            "socket; packages read from image layers, nothing run).",
+        ),
+    ] = False,
+    port: Annotated[
+        list[int] | None,
+        typer.Option("--port", help="With --probe-ports: only this port (repeatable).", metavar="PORT"),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table, json, csv, sarif or cyclonedx.")
     ] = "table",
@@ -121,6 +148,15 @@ def scan(
     for tree in path or ():
         if not tree.is_dir():
             raise fail(f"--path {tree}: not a directory")
+    if port and not probe_ports:
+        raise fail("--port is used with --probe-ports")
+    if any(not 0 < p < 65536 for p in port or ()):
+        raise fail("--port: a port is a number from 1 to 65535")
+    if (processes or probe_ports) and not sys.platform.startswith("linux"):
+        raise fail(
+            "--processes and --probe-ports read /proc, which this OS does not have (macOS would need "
+            "libproc, Windows the Toolhelp API, e.g. through psutil, which mcpward does not depend on)"
+        )
     skip = frozenset() if no_default_excludes else DEFAULT_SKIP_DIRS
     options = ScanOptions(
         home=home,
@@ -130,6 +166,10 @@ def scan(
         hosts=frozenset(host) if host else None,
         include_user_configs=not only_paths,
         skip_dirs=skip | frozenset(exclude or ()),
+        processes=processes,
+        probe_ports=probe_ports,
+        containers=containers,
+        ports=frozenset(port or ()),
     )
     with WalkProgress(enabled=bool(path) and sys.stderr.isatty()) as progress:
         report = run_scan(options, progress.callback())

@@ -456,7 +456,9 @@ def _is_password_key(name: str) -> bool:
 
 _REFERENCE = re.compile(
     r"^\s*(?:\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{env:[^}]*\}|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%"
-    r"|\$\([^)]*\)|\{file:[^}]*\}|op://\S+|vault:\S+|arn:aws:secretsmanager:\S+)\s*$"
+    r"|\$\([^)]*\)|\{file:[^}]*\}|op://\S+|vault:\S+|arn:aws:secretsmanager:\S+"
+    # LiteLLM's config reads os.environ/NAME from the environment
+    r"|os\.environ/[A-Za-z_][A-Za-z0-9_]*)\s*$"
 )
 _EMBEDDED_REFERENCE = re.compile(r"\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}")
 _PLACEHOLDER = re.compile(

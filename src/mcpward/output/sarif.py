@@ -29,6 +29,7 @@ CATEGORY_TITLES = {
     Category.KNOWN_VULNERABLE: "Server package version has a published advisory",
     Category.EXCESSIVE_SCOPE: "Server has more access than it needs",
     Category.PARSE_ERROR: "MCP config file could not be read",
+    Category.SHADOW_SERVER: "A running MCP server that no configuration declares",
     Category.PUBLISHER: "Package publisher or release history changed",
     Category.PROVENANCE: "Package provenance is missing or regressed",
     Category.NEW_DESTINATION: "Package version adds a hard-coded destination",

@@ -250,8 +250,8 @@ def _dependency_findings(spec: ServerSpec, index: ApprovalIndex) -> list[Finding
 def registry_findings(servers: Sequence[ServerSpec], index: ApprovalIndex) -> list[Finding]:
     findings = []
     for spec in servers:
-        if spec.disabled:
-            continue
+        if spec.disabled or spec.source == "skill":
+            continue  # a skill is no server: the registry approves servers
         if spec.source == "manifest":
             findings += _dependency_findings(spec, index)
             continue

@@ -24,6 +24,11 @@ __all__ = [
 
 
 def discovered_servers(options: ScanOptions) -> list[DiscoveredServer]:
-    """The servers the scan's hosts declare (no checks, no findings): what ``wrap`` rewrites
-    and ``inspect`` connects to."""
-    return discover(options).servers
+    """The servers the scan's host applications declare in their configs (no checks, no
+    findings): what ``wrap`` rewrites and ``inspect`` connects to. Not what platforms keep in
+    their databases and flows, nor what runs or listens: those are inventoried, never rewritten
+    or started from here."""
+    clients = set(host_ids())
+    return [
+        s for s in discover(options).servers if s.host in clients and s.source == "config" and not s.served
+    ]

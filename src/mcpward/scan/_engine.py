@@ -29,9 +29,11 @@ from mcpward.scan._checks import all_checks
 from mcpward.scan._hosts import all_hosts
 from mcpward.scan._manifests.container import ContainerDefinitions
 from mcpward.scan._manifests.interface import ManifestReader
+from mcpward.scan._manifests.kubernetes import KubernetesManifests
 from mcpward.scan._manifests.npm import NpmProject
 from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
+from mcpward.scan._platforms import PlatformFiles, platform_servers
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
 from mcpward.scan.interface import (
     ConfigCheck,
@@ -61,10 +63,20 @@ class ScanOptions:
     skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS
     #: Processes that share the walk of large trees (this one included).
     workers: int = field(default_factory=default_workers)
+    #: Also report MCP servers among the running processes (``--processes``, Linux).
+    processes: bool = False
+    #: Also probe this machine's listening ports over loopback (``--probe-ports``, Linux).
+    probe_ports: bool = False
+    #: With ``probe_ports``: only these ports (empty: every listening port).
+    ports: frozenset[int] = frozenset()
+    #: Also report MCP images and containers of the local Docker/Podman engines (``--containers``).
+    containers: bool = False
+    #: The engines' API sockets; empty: the usual places.
+    container_sockets: tuple[Path, ...] = ()
 
 
 def manifest_readers() -> list[ManifestReader]:
-    return [NpmProject(), PythonProject(), ContainerDefinitions()]
+    return [NpmProject(), PythonProject(), ContainerDefinitions(), PlatformFiles(), KubernetesManifests()]
 
 
 def layout_for(options: ScanOptions) -> HomeLayout:
@@ -158,6 +170,12 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
             for location in host.user_configs(layout):
                 if _exists(location.path):
                     collected.read_config(host, location)
+        if options.hosts is None:
+            for item in platform_servers(layout):
+                if isinstance(item, tuple):
+                    collected.error(item[0], item[1], "platform")
+                else:
+                    collected.servers.append(item)
     tree = _TreeScan(hosts, manifest_readers(), options)
     for root in options.paths:
         root = Path(os.path.abspath(root))
@@ -165,8 +183,68 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
             tree.scan(root, collected, _tree_progress(progress, root))
         else:
             collected.error(root, "not a directory", None)
+    if options.containers:
+        from mcpward.scan._containers import container_servers
+
+        sockets = list(options.container_sockets) or None
+        for item in container_servers(os.environ, sockets):
+            if isinstance(item, tuple):
+                collected.error(item[0], item[1], "container")
+            else:
+                collected.servers.append(item)
     _apply_approvals(collected)
+    if options.processes or options.probe_ports:
+        _add_running(collected, options)
     return collected
+
+
+def _url_key(url: str) -> str:
+    """A URL as a configured server and a probed port both spell it: loopback names are one."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return url
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0"):  # noqa: S104 - a name compared, not bound
+        host = "loopback"
+    return f"{parts.scheme.lower()}://{host}:{port or ''}{parts.path.rstrip('/')}"
+
+
+def _add_running(collected: _Collector, options: ScanOptions) -> None:
+    """Servers running or listening now, each tied to the configured servers it runs."""
+    from dataclasses import replace
+
+    from mcpward.scan._processes import launch_key, running_servers
+
+    by_key: dict[str, list[str]] = {}
+    for server in collected.servers:
+        key = launch_key(server.command, server.args)
+        if key is not None:
+            by_key.setdefault(key, []).append(server_id(server))
+        if server.url:
+            by_key.setdefault(_url_key(server.url), []).append(server_id(server))
+    found: list[DiscoveredServer] = []
+    if options.processes:
+        found += running_servers()
+    if options.probe_ports:
+        from mcpward.scan._probe import probed_servers
+
+        by_pid = {s.process.pid: s.process for s in found if s.process is not None}
+        for server in probed_servers(ports=options.ports):
+            process = server.process
+            if process is not None and process.pid in by_pid:
+                known = by_pid[process.pid]
+                process = replace(known, listening=process.listening)
+            server.process = process
+            found.append(server)
+    for server in found:
+        key = launch_key(server.command, server.args) if server.command else _url_key(server.url or "")
+        matches = tuple(by_key.get(key or "", ()))
+        if server.process is not None and matches:
+            server.process = replace(server.process, configured_as=matches)
+        collected.servers.append(server)
 
 
 class _TreeScan:
@@ -306,6 +384,8 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         repository=git_remote(project) if project and location.scope is Scope.PROJECT else None,
         disabled=server.disabled,
         line=server.line,
+        process=server.process,
+        plugin=server.plugin,
     )
 
 

@@ -20,6 +20,7 @@ from mcpward.model import (
     Category,
     Finding,
     PackageRef,
+    RunningProcess,
     Scope,
     ServerSource,
     ServerSpec,
@@ -97,6 +98,16 @@ class ConfigLocation:
     variant: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SkillContent:
+    """An agent skill's texts: the description the model reads to pick it, the instructions
+    it follows, and the scripts it ships (path relative to the skill, text)."""
+
+    description: str
+    body: str
+    scripts: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(slots=True)
 class DiscoveredServer:
     """A server entry as parsed from a config, with raw values, before redaction.
@@ -126,6 +137,19 @@ class DiscoveredServer:
     source: ServerSource = "config"
     declared_package: PackageRef | None = None
     dependencies: tuple[PackageRef, ...] = ()
+    #: A server the host itself offers to others (an n8n MCP Server Trigger, a process found
+    #: listening), rather than one it connects to.
+    served: bool = False
+    #: How the host authenticates to the server, or requires callers to, when it keeps the
+    #: credential elsewhere (an n8n credential, LiteLLM's auth_type, a bearer check seen by a
+    #: probe); None when nothing is configured.
+    auth_via: str | None = None
+    #: For servers found running or listening (``--processes``, ``--probe-ports``).
+    process: RunningProcess | None = None
+    #: The client plugin or editor extension this server comes with.
+    plugin: str | None = None
+    #: For an agent skill (``source="skill"``): what the checks read.
+    skill: SkillContent | None = None
 
     def __repr__(self) -> str:
         return f"DiscoveredServer(host={self.host!r}, name={self.name!r}, path={self.location.path})"

@@ -79,6 +79,9 @@ class InsecureTransport(ConfigCheck):
                 )
         yield from self._tls_disabled(server)
         raw = server.raw
+        if raw.served:
+            yield from self._served(server)
+            return
         if raw.url and not has_credentials:
             try:
                 host = urlsplit(raw.url).hostname
@@ -96,9 +99,28 @@ class InsecureTransport(ConfigCheck):
                     "token referenced from the environment).",
                 )
 
+    def _served(self, server: ServerContext) -> Iterator[Finding]:
+        """A server the host offers to others (an n8n MCP Server Trigger, a process answering
+        on a port) that lets anyone who reaches it call its tools."""
+        raw = server.raw
+        if raw.auth_via is not None or raw.disabled:
+            return
+        yield server.finding(
+            rule="served-without-auth",
+            category=self.category,
+            severity=Severity.HIGH,
+            message="This MCP server is offered to others without authentication: anyone who "
+            "can reach its address can list and call its tools.",
+            evidence=redact_url(raw.url) if raw.url else None,
+            remediation="Require authentication (a bearer token or header credential, or OAuth) "
+            "before the server is reachable by anyone else.",
+        )
+
     @staticmethod
     def _has_credentials(server: ServerContext) -> bool:
         raw = server.raw
+        if raw.auth_via is not None:
+            return True
         if any(is_secret_key(name) or name.lower() in ("authorization", "cookie") for name in raw.headers):
             return True
         if raw.url and (url_secret_parts(raw.url) or "@" in (urlsplit(raw.url).netloc or "")):

@@ -1,16 +1,20 @@
 """Claude Code: ``~/.claude.json`` (user and per-project servers), a project's ``.mcp.json``,
-the managed ``managed-mcp.json``, plugins' ``.mcp.json``, and ``permissions.allow`` entries
-in settings files that let MCP tools run without asking."""
+the managed ``managed-mcp.json``, plugins (``.mcp.json`` and the ``mcpServers`` of
+``.claude-plugin/plugin.json``, inline or a file in the plugin), skills (``SKILL.md`` in
+``~/.claude/skills``, a project's ``.claude/skills`` and plugins), and ``permissions.allow``
+entries in settings files that let MCP tools run without asking."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpward._documents import Document, DocumentFormat
+from mcpward._documents import Document, DocumentError, DocumentFormat, load_document
 from mcpward.model import Scope
 from mcpward.scan._hosts._common import McpServersHost, bounded_glob, managed, user
+from mcpward.scan._hosts._skills import parse_skill, plugin_of
 from mcpward.scan.interface import (
     ConfigLocation,
     EntryError,
@@ -23,6 +27,8 @@ from mcpward.scan.interface import (
 _SETTINGS = "settings"
 _USER_STATE = "user-state"
 _PLUGIN = "plugin"
+_PLUGIN_MANIFEST = "plugin-manifest"
+_SKILL = "skill"
 
 
 class ClaudeCode(McpServersHost):
@@ -31,6 +37,8 @@ class ClaudeCode(McpServersHost):
         (".mcp.json", DocumentFormat.JSON),
         (".claude/settings.json", DocumentFormat.JSON),
         (".claude/settings.local.json", DocumentFormat.JSON),
+        (".claude/skills/*/SKILL.md", DocumentFormat.TEXT),
+        (".claude-plugin/plugin.json", DocumentFormat.JSON),
     )
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
@@ -42,6 +50,14 @@ class ClaudeCode(McpServersHost):
         yield user(claude_dir / "settings.json", variant=_SETTINGS)
         for plugin_file in bounded_glob(claude_dir / "plugins", ".mcp.json", max_depth=6):
             yield user(plugin_file, variant=_PLUGIN)
+        for manifest in bounded_glob(claude_dir / "plugins", "plugin.json", max_depth=7):
+            if manifest.parent.name == ".claude-plugin":
+                yield user(manifest, variant=_PLUGIN_MANIFEST)
+        for skill in bounded_glob(claude_dir / "skills", "SKILL.md", max_depth=1):
+            yield user(skill, DocumentFormat.TEXT, variant=_SKILL)
+        for skill in bounded_glob(claude_dir / "plugins", "SKILL.md", max_depth=8):
+            if skill.parent.parent.name == "skills":
+                yield user(skill, DocumentFormat.TEXT, variant=_SKILL)
         system = _managed_dir(layout)
         if system is not None:
             yield from managed(system / "managed-mcp.json")
@@ -49,16 +65,20 @@ class ClaudeCode(McpServersHost):
 
     def project_configs(self, project: Path, relative: Any) -> Iterator[ConfigLocation]:
         for location in super().project_configs(project, relative):
-            is_settings = location.path.parent.name == ".claude"
+            if location.path.name == "SKILL.md":
+                variant = _SKILL
+            elif location.path.parent.name == ".claude-plugin":
+                variant = _PLUGIN_MANIFEST
+            else:
+                variant = _SETTINGS if location.path.parent.name == ".claude" else ""
             yield ConfigLocation(
-                location.path,
-                Scope.PROJECT,
-                location.format,
-                project=project,
-                variant=_SETTINGS if is_settings else "",
+                location.path, Scope.PROJECT, location.format, project=project, variant=variant
             )
 
     def parse(self, location: ConfigLocation, document: Document) -> Iterator[Parsed]:
+        if location.variant == _SKILL:
+            yield from parse_skill(self.id, location, document)
+            return
         data = document.data
         if not isinstance(data, Mapping):
             yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
@@ -69,7 +89,14 @@ class ClaudeCode(McpServersHost):
         servers = data.get("mcpServers")
         if location.variant == _PLUGIN and servers is None and _looks_like_server_map(data):
             servers = data  # plugins may put the server map at the top level
-        yield from self.parse_servers(location, document, servers)
+        if location.variant == _PLUGIN_MANIFEST and isinstance(servers, str):
+            yield from self._plugin_server_file(location, servers)
+            return
+        plugin = plugin_of(location.path) if location.variant in (_PLUGIN, _PLUGIN_MANIFEST) else None
+        for item in self.parse_servers(location, document, servers):
+            if plugin is not None and not isinstance(item, EntryError):
+                item.plugin = plugin
+            yield item
         if location.variant == _USER_STATE:
             yield from self._project_entries(location, document, data.get("projects"))
 
@@ -89,6 +116,31 @@ class ClaudeCode(McpServersHost):
                 variant=location.variant,
             )
             yield from self.parse_servers(scoped, document, state.get("mcpServers"))
+
+    def _plugin_server_file(self, location: ConfigLocation, relative: str) -> Iterator[Parsed]:
+        """``"mcpServers": "./mcp.json"``: a file in the plugin, never one outside it."""
+        root = location.path.parent.parent
+        target = root / relative.replace("${CLAUDE_PLUGIN_ROOT}", ".")
+        try:
+            inside = Path(os.path.realpath(target)).is_relative_to(os.path.realpath(root))
+        except (OSError, ValueError):
+            inside = False
+        if not inside:
+            yield EntryError("mcpServers", "the plugin's server file is outside the plugin; not read")
+            return
+        try:
+            document = load_document(target, DocumentFormat.JSON)
+        except DocumentError as exc:
+            yield EntryError("mcpServers", str(exc))
+            return
+        data = document.data
+        servers = data.get("mcpServers", data) if isinstance(data, Mapping) else None
+        plugin = plugin_of(location.path)
+        file_location = ConfigLocation(target, location.scope, DocumentFormat.JSON, project=location.project)
+        for item in self.parse_servers(file_location, document, servers):
+            if not isinstance(item, EntryError):
+                item.plugin = plugin
+            yield item
 
 
 def _managed_dir(layout: HomeLayout) -> Path | None:

@@ -18,6 +18,7 @@ from mcpward.scan._hosts._common import (
     managed,
     user,
 )
+from mcpward.scan._hosts._skills import plugin_of
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, EntryError, HomeLayout, TargetOS
 
 
@@ -47,4 +48,7 @@ class GeminiCli(McpServersHost):
             fields.setdefault("type", "http")
         elif "url" in entry:
             fields.setdefault("type", "sse")
-        return build_server(self.id, location, document, name, fields, url_transport=Transport.SSE)
+        server = build_server(self.id, location, document, name, fields, url_transport=Transport.SSE)
+        if isinstance(server, DiscoveredServer) and location.path.name == "gemini-extension.json":
+            server.plugin = plugin_of(location.path)
+        return server

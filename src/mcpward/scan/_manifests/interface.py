@@ -15,9 +15,13 @@ from functools import cache
 from pathlib import Path
 
 from mcpward._documents import DocumentError, DocumentFormat, read_text
-from mcpward.identity import official_names
+from mcpward.identity import PLATFORM_PACKAGES, official_names
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
+
+#: A project depending on an automation platform is reported too, so that the platform's own
+#: version is checked against advisories (the platforms' packages are in PLATFORM_PACKAGES).
+_PLATFORM_WORDS = ("n8n", "flowise", "langflow", "litellm", "langchain-chatchat")
 
 _MCP_TOKEN = re.compile(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
 
@@ -26,7 +30,7 @@ _MCP_TOKEN = re.compile(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastm
 def _mention_pattern() -> re.Pattern[str]:
     official = official_names()
     names = [n for n in official.npm | official.pypi | official.oci if "mcp" not in n.lower()]
-    alternatives = ["mcp", "modelcontextprotocol", *(re.escape(n) for n in sorted(names))]
+    alternatives = ["mcp", "modelcontextprotocol", *_PLATFORM_WORDS, *(re.escape(n) for n in sorted(names))]
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
@@ -36,7 +40,7 @@ def _ascii_mention_words() -> tuple[str, ...] | None:
     not ASCII. A name holding "modelcontextprotocol" is found by that word already."""
     official = official_names()
     names = [n.lower() for n in official.npm | official.pypi | official.oci]
-    words = ["mcp", "modelcontextprotocol"]
+    words = ["mcp", "modelcontextprotocol", *_PLATFORM_WORDS]
     words += sorted({n for n in names if "mcp" not in n and "modelcontextprotocol" not in n})
     return tuple(words) if all(word.isascii() for word in words) else None
 
@@ -58,6 +62,8 @@ def is_mcp_package(ecosystem: Ecosystem, name: str) -> bool:
     """The MCP SDKs, official servers and packages named as MCP servers (``*-mcp``, ``mcp-*``)."""
     official = official_names()
     if name in official.names(ecosystem) or official.is_known(ecosystem, name):
+        return True
+    if name.lower() in PLATFORM_PACKAGES.get(ecosystem, ()):
         return True
     return bool(_MCP_TOKEN.search(name)) or (ecosystem is Ecosystem.PYPI and name == "mcp")
 

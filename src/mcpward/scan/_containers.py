@@ -1,0 +1,291 @@
+"""``scan --containers``: MCP servers in the images and containers of the local Docker or
+Podman engine, through the engine's API on its unix socket, without running anything.
+
+An image is an MCP server when it carries the ``io.modelcontextprotocol.server.name`` label,
+holds MCP packages (read from its layers: ``node_modules/*/package.json`` and
+``site-packages/*.dist-info/METADATA``, bounded), or its command runs an MCP package. Each
+container of such an image is a record too, with the reference it was created from (pinned by
+digest or not) and the privileges its host configuration grants, so the scan's checks apply
+as they do to a ``docker run`` line: unpinned image, privileged, host network or PID, host
+mounts, the Docker socket, added capabilities.
+
+The sockets: ``DOCKER_HOST`` (``unix://`` only), ``/var/run/docker.sock``, and Podman's
+``$XDG_RUNTIME_DIR/podman/podman.sock`` and ``/run/podman/podman.sock`` (Podman serves the same
+API with ``podman system service``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from mcpward._documents import DocumentFormat
+from mcpward.errors import McpwardError
+from mcpward.model import Ecosystem, PackageRef, Scope, Transport
+from mcpward.scan._manifests.interface import is_mcp_package
+from mcpward.scan.interface import ConfigLocation, DiscoveredServer
+
+MCP_LABEL = "io.modelcontextprotocol.server.name"
+API = "/v1.41"
+MAX_IMAGES = 500
+MAX_CONTAINERS = 500
+MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024
+MAX_LAYER_MEMBERS = 500_000
+MAX_MANIFEST_BYTES = 1024 * 1024
+TIMEOUT = 30.0
+
+_NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
+_DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
+
+
+class ContainerEngineError(McpwardError):
+    """The container engine cannot be reached or answers what the scan cannot use."""
+
+
+def engine_sockets(environ: Mapping[str, str]) -> list[Path]:
+    candidates: list[Path] = []
+    host = environ.get("DOCKER_HOST", "")
+    if host.startswith("unix://"):
+        candidates.append(Path(host[len("unix://") :]))
+    candidates.append(Path("/var/run/docker.sock"))
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        candidates.append(Path(runtime) / "podman" / "podman.sock")
+    candidates.append(Path("/run/podman/podman.sock"))
+    seen: list[Path] = []
+    for path in candidates:
+        if path not in seen and path.is_socket():
+            seen.append(path)
+    return seen
+
+
+@dataclass
+class _Api:
+    socket: Path
+    client: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        import httpx
+
+        transport = httpx.HTTPTransport(uds=os.fspath(self.socket))
+        self.client = httpx.Client(
+            transport=transport, base_url="http://engine", timeout=TIMEOUT, trust_env=False
+        )
+
+    def get(self, path: str) -> Any:
+        import httpx
+
+        try:
+            response = self.client.get(API + path)
+        except httpx.HTTPError as exc:
+            raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
+        if response.status_code != 200 or len(response.content) > 64 * 1024 * 1024:
+            raise ContainerEngineError(f"{self.socket}: {path.split('?')[0]} answered {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise ContainerEngineError(f"{self.socket}: {path.split('?')[0]} answered no JSON") from None
+
+    def export(self, image_id: str, into: IO[bytes]) -> None:
+        """The image as a docker-archive, written to ``into`` (at most MAX_EXPORT_BYTES)."""
+        import httpx
+
+        size = 0
+        try:
+            with self.client.stream("GET", f"{API}/images/{quote(image_id, safe='')}/get") as response:
+                if response.status_code != 200:
+                    raise ContainerEngineError(f"{self.socket}: image export answered {response.status_code}")
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_EXPORT_BYTES:
+                        raise ContainerEngineError(f"{self.socket}: image larger than the scan reads")
+                    into.write(chunk)
+        except httpx.HTTPError as exc:
+            raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def image_packages(archive: IO[bytes]) -> list[PackageRef]:
+    """The MCP packages installed in an image's layers (docker-archive), read without running
+    it: npm ``package.json`` and Python ``dist-info/METADATA`` files."""
+    found: dict[tuple[Ecosystem, str], PackageRef] = {}
+    archive.seek(0)
+    with tarfile.open(fileobj=archive, mode="r:") as outer:
+        members = {m.name: m for m in outer.getmembers()[:100_000]}
+        layers = _layer_names(outer, members)
+        for name in layers:
+            member = members.get(name)
+            handle = outer.extractfile(member) if member is not None and member.isfile() else None
+            if handle is None:
+                continue
+            try:
+                with tarfile.open(fileobj=handle, mode="r|*") as layer:
+                    for count, entry in enumerate(layer):
+                        if count > MAX_LAYER_MEMBERS:
+                            break
+                        package = _package_of(layer, entry)
+                        if package is not None and is_mcp_package(package.ecosystem, package.name):
+                            found[(package.ecosystem, package.name)] = package
+            except (tarfile.TarError, OSError, EOFError):
+                continue
+    return sorted(found.values(), key=lambda p: (p.ecosystem.value, p.name))
+
+
+def _layer_names(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> list[str]:
+    manifest = members.get("manifest.json")
+    handle = outer.extractfile(manifest) if manifest is not None else None
+    if handle is not None:
+        try:
+            data = json.loads(handle.read(MAX_MANIFEST_BYTES))
+            layers = data[0].get("Layers") if isinstance(data, list) and data else None
+            if isinstance(layers, list):
+                return [str(layer) for layer in layers]
+        except (ValueError, AttributeError, RecursionError):
+            pass
+    return [name for name in members if name.endswith((".tar", "layer.tar"))]
+
+
+def _package_of(layer: tarfile.TarFile, entry: tarfile.TarInfo) -> PackageRef | None:
+    if not entry.isfile() or entry.size > MAX_MANIFEST_BYTES:
+        return None
+    name = entry.name.lstrip("./")
+    node = _NODE_MANIFEST.search(name)
+    if node is not None and name.count("node_modules/") == 1:
+        handle = layer.extractfile(entry)
+        try:
+            data = json.loads(handle.read(MAX_MANIFEST_BYTES)) if handle else None
+        except (ValueError, RecursionError):
+            return None
+        version = data.get("version") if isinstance(data, dict) else None
+        package = data.get("name") if isinstance(data, dict) else None
+        if isinstance(package, str) and isinstance(version, str):
+            return PackageRef(ecosystem=Ecosystem.NPM, name=package, version=version, pinned=True)
+        return None
+    python = _DIST_INFO.search(name)
+    if python is not None:
+        return PackageRef(
+            ecosystem=Ecosystem.PYPI, name=python[1].replace("_", "-").lower(), version=python[2], pinned=True
+        )
+    return None
+
+
+def _command(config: Mapping[str, Any]) -> list[str]:
+    entrypoint = config.get("Entrypoint") or []
+    cmd = config.get("Cmd") or []
+    words = [*(entrypoint if isinstance(entrypoint, list) else [entrypoint])]
+    words += cmd if isinstance(cmd, list) else [cmd]
+    return [str(w) for w in words][:200]
+
+
+def _runs_mcp(command: list[str]) -> bool:
+    from mcpward.scan._processes import is_mcp_process
+
+    return bool(command) and is_mcp_process(tuple(command))
+
+
+def _host_flags(host_config: Mapping[str, Any]) -> list[str]:
+    """The container's privileges, spelled as ``docker run`` flags for the scan's checks."""
+    flags: list[str] = []
+    if host_config.get("Privileged") is True:
+        flags.append("--privileged")
+    if host_config.get("NetworkMode") == "host":
+        flags.append("--network=host")
+    if host_config.get("PidMode") == "host":
+        flags.append("--pid=host")
+    for bind in (host_config.get("Binds") or [])[:100]:
+        flags += ["-v", str(bind)]
+    for cap in (host_config.get("CapAdd") or [])[:50]:
+        flags += ["--cap-add", str(cap)]
+    return flags
+
+
+def container_servers(
+    environ: Mapping[str, str], sockets: list[Path] | None = None
+) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+    """The MCP images and containers of every engine reachable on this machine."""
+    for socket in sockets if sockets is not None else engine_sockets(environ):
+        api = _Api(socket)
+        try:
+            yield from _engine(api, socket)
+        except ContainerEngineError as exc:
+            yield socket, str(exc)
+        finally:
+            api.close()
+
+
+def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, str]]:
+    version = api.get("/version")
+    engine = "podman" if "podman" in json.dumps(version.get("Components", "")).lower() else "docker"
+    mcp_images: dict[str, str] = {}  # image id -> the record's name
+    for summary in (api.get("/images/json") or [])[:MAX_IMAGES]:
+        image_id = str(summary.get("Id", ""))
+        details = api.get(f"/images/{quote(image_id, safe='')}/json")
+        config = details.get("Config") or {}
+        labels = config.get("Labels") or {}
+        tags = [t for t in (details.get("RepoTags") or []) if t and t != "<none>:<none>"]
+        digests = [d for d in (details.get("RepoDigests") or []) if "@" in d]
+        with tempfile.TemporaryFile() as archive:
+            try:
+                api.export(image_id, archive)
+                packages = image_packages(archive)
+            except (ContainerEngineError, tarfile.TarError, OSError) as exc:
+                yield socket, f"image {tags[0] if tags else image_id[:19]}: {exc}"
+                packages = []
+        command = _command(config)
+        label = labels.get(MCP_LABEL) if isinstance(labels, Mapping) else None
+        if not (label or packages or _runs_mcp(command)):
+            continue
+        reference = tags[0] if tags else image_id
+        repository, _, tag = reference.rpartition(":") if tags else (image_id, "", "")
+        digest = digests[0].partition("@")[2] if digests else None
+        name = f"{label or reference} (image)"
+        mcp_images[image_id] = str(label or reference)
+        yield DiscoveredServer(
+            host=engine,
+            location=ConfigLocation(Path(f"{engine}/images/{image_id}"), Scope.USER, DocumentFormat.JSON),
+            name=name[:300],
+            transport=None,
+            source="manifest",
+            declared_package=PackageRef(
+                ecosystem=Ecosystem.OCI,
+                name=repository,
+                version=tag or None,
+                pinned=digest is not None,
+                digest=digest,
+            ),
+            dependencies=tuple(packages),
+        )
+    for summary in (api.get("/containers/json?all=1") or [])[:MAX_CONTAINERS]:
+        image_id = str(summary.get("ImageID", ""))
+        details = api.get(f"/containers/{quote(str(summary.get('Id', '')), safe='')}/json")
+        config = details.get("Config") or {}
+        labels = config.get("Labels") or {}
+        label = labels.get(MCP_LABEL) if isinstance(labels, Mapping) else None
+        command = _command(config)
+        if image_id not in mcp_images and not label and not _runs_mcp(command):
+            continue
+        reference = str(config.get("Image") or summary.get("Image") or image_id)
+        names = details.get("Name") or (summary.get("Names") or [""])[0]
+        container = str(names).lstrip("/") or str(summary.get("Id", ""))[:12]
+        state = details.get("State") or {}
+        yield DiscoveredServer(
+            host=engine,
+            location=ConfigLocation(
+                Path(f"{engine}/containers/{container}"), Scope.USER, DocumentFormat.JSON
+            ),
+            name=f"{label or mcp_images.get(image_id) or reference} (container {container})"[:300],
+            transport=Transport.STDIO,
+            command=engine,
+            args=("run", *_host_flags(details.get("HostConfig") or {}), reference),
+            disabled=not (isinstance(state, Mapping) and state.get("Running") is True),
+        )
