@@ -75,6 +75,62 @@ class ClientToken(_Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class IssuerConfig(_Strict):
+    """An authorization server whose access tokens the gateway accepts."""
+
+    #: Its issuer identifier, compared with a token's ``iss`` exactly.
+    issuer: str = Field(pattern=r"^https?://")
+    #: Its JWKS; unset, found in its RFC 8414 metadata (``jwks_uri``).
+    jwks_url: str | None = Field(default=None, pattern=r"^https?://")
+    #: Signature algorithms accepted (asymmetric only).
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    #: The claim that lists the subject's groups (``groups``, ``roles``, ...).
+    groups_claim: str = "groups"
+    #: RFC 7662 introspection, for opaque (non-JWT) tokens, with this client's credentials;
+    introspection_url: str | None = Field(default=None, pattern=r"^https?://")
+    introspection_client_id: str | None = None
+    #: the secret from a secret source (``env:NAME``, ``file:PATH#KEY``, ``keyring:SERVICE/USER``).
+    introspection_secret: str | None = None
+
+    @model_validator(mode="after")
+    def _asymmetric(self) -> IssuerConfig:
+        from mcpward.gateway._oauth import ASYMMETRIC
+
+        wrong = [a for a in self.algorithms if a not in ASYMMETRIC]
+        if wrong or not self.algorithms:
+            raise ValueError(f"algorithms must be asymmetric ones of {', '.join(ASYMMETRIC)}; not {wrong}")
+        return self
+
+
+class AuthConfig(_Strict):
+    """``gateway serve`` as an OAuth 2.1 resource server (see ``_oauth``); off without issuers."""
+
+    #: The gateway's public base URL, as clients reach it (``https://gateway.example.com``).
+    resource: str | None = Field(default=None, pattern=r"^https?://[^#]+$")
+    issuers: tuple[IssuerConfig, ...] = ()
+    #: Scopes every token must carry.
+    scopes: tuple[str, ...] = ()
+    #: Seconds of clock difference allowed on exp and nbf.
+    leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    #: Tokens issued for longer than this (exp - iat) are refused: a bearer token is
+    #: replayable until it expires.
+    max_token_lifetime: float = Field(default=24 * 3600.0, gt=0)
+    #: Keys are fetched again after this many seconds,
+    jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    #: used at most this long when the issuer cannot be reached (then tokens are refused, 503),
+    jwks_max_age_seconds: float = Field(default=3600.0, gt=0)
+    #: and fetched for an unknown key id at most once per this many seconds.
+    jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
+    #: Static client tokens ([[serve.clients]]) are accepted beside access tokens.
+    static_tokens: bool = True
+
+    @model_validator(mode="after")
+    def _resource_named(self) -> AuthConfig:
+        if self.issuers and not self.resource:
+            raise ValueError("auth.resource (the gateway's public URL) is needed with issuers")
+        return self
+
+
 class ServeConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
@@ -101,8 +157,11 @@ class UpstreamConfig(_Strict):
     command: tuple[str, ...] = ()
     #: or a remote server's streamable-HTTP URL,
     url: str | None = Field(default=None, pattern=r"^https?://")
-    #: with headers whose values are read from these environment variables (header -> variable).
+    #: with headers whose values are read from these environment variables (header -> variable),
     headers_from_env: dict[str, str] = {}
+    #: or from secret sources (header -> ``env:NAME``, ``file:PATH#KEY``, ``keyring:SERVICE/USER``).
+    #: The client's own token is never passed upstream.
+    headers_from_secrets: dict[str, str] = {}
     #: MCP 2026-07-28 clients: 0 gives each client its own server process (one call at a time),
     #: so that no client shares a server's state with another; N > 0 shares a pool of up to N
     #: processes between all clients, for a server that keeps no per-user state.
@@ -145,6 +204,7 @@ class GatewayConfig(_Strict):
     baseline: BaselineConfig = BaselineConfig()
     sandbox: SandboxConfig = SandboxConfig()
     serve: ServeConfig = ServeConfig()
+    auth: AuthConfig = AuthConfig()
     servers: dict[str, UpstreamConfig] = {}
 
 

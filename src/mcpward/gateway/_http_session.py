@@ -26,6 +26,7 @@ from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import (
     TIMEOUT,
+    Identity,
     Interceptor,
     Session,
     encode,
@@ -393,6 +394,8 @@ class Caller:
     name: str
     key: str
     gateway: bool = False
+    #: Who it is (an access token's subject and claims, or a static token's holder).
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,7 @@ class _ModernSessions:
     def _for(member: _Member, caller: Caller) -> _Member:
         """The member, its session now the calling client's (audit log, judges)."""
         member.session.session.client = caller.name
+        member.session.session.identity = caller.identity
         member.session.owner = caller.key
         return member
 
