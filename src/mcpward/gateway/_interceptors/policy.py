@@ -204,8 +204,6 @@ class Policy(Interceptor):
         refusal = self._refusal(session, tool, session.visible_tools.get(tool))
         if refusal is not None:
             raise Refusal(refusal)
-        if config.rules and session.identity is not None:
-            exchange.authorized_by = self.decide(session, tool)[1]
         if config.read_only:
             scope = (session.entry or {}).get("scope") or {}
             if scope.get("writes") or scope.get("shell") or scope.get("production_write"):
@@ -218,6 +216,8 @@ class Policy(Interceptor):
                 continue
             for argument, value in _values(arguments, constraint.argument):
                 _check(tool, argument, value, constraint)
+        if config.rules and session.identity is not None:  # granted, within its constraints
+            exchange.authorized_by = self.decide(session, tool)[1]
 
 
 def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
