@@ -332,6 +332,8 @@ class AuditRecord(TypedDict, total=False):
     subject: str
     issuer: str
     client_id: str
+    #: The caller's groups (on request records).
+    groups: list[str]
     #: The identity rule that let the call through (``gateway serve`` with policy rules).
     authorized_by: str
     #: request, response, client-response, server-request, server-notification, ...

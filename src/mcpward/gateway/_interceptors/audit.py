@@ -61,6 +61,8 @@ class Audit(Interceptor):
                 record["issuer"] = identity.issuer
             if identity.client_id is not None:
                 record["client_id"] = identity.client_id
+            if identity.groups and stage == "request":  # for the reports by team
+                record["groups"] = list(identity.groups)
         if exchange.authorized_by is not None and stage == "request":
             record["authorized_by"] = exchange.authorized_by
         if session.entry and session.entry.get("id") is not None:
