@@ -12,9 +12,11 @@ the rule that made it."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -66,19 +68,6 @@ class IdentityRule(BaseModel):
     #: Argument constraints that hold for the callers the rule applies to.
     constraints: tuple[ArgumentConstraint, ...] = ()
 
-    def applies(self, identity: Identity, server: str, tier: str | None) -> bool:
-        if self.subjects and not any(fnmatch.fnmatchcase(identity.subject, s) for s in self.subjects):
-            return False
-        if self.groups and not any(g in identity.groups for g in self.groups):
-            return False
-        if self.clients and not any(fnmatch.fnmatchcase(identity.client_id or "", c) for c in self.clients):
-            return False
-        if self.scopes and not all(s in identity.scopes for s in self.scopes):
-            return False
-        if self.tiers and tier not in self.tiers:
-            return False
-        return any(fnmatch.fnmatchcase(server, s) for s in self.servers)
-
     def who(self) -> str:
         """The rule's conditions, for the decision's reason."""
         conditions = {
@@ -90,6 +79,86 @@ class IdentityRule(BaseModel):
         }
         parts = [f"{label} {'/'.join(values)}" for label, values in conditions.items() if values]
         return ", ".join(parts) or "everyone"
+
+
+def _globs(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled pattern for a list of globs (None for an empty list)."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """An identity rule with its globs compiled."""
+
+    rule: IdentityRule
+    subjects: re.Pattern[str] | None
+    clients: re.Pattern[str] | None
+    servers: re.Pattern[str] | None
+    allow: re.Pattern[str] | None
+    deny: re.Pattern[str] | None
+    who: str
+
+    def applies(self, identity: Identity, server: str, tier: str | None) -> bool:
+        rule = self.rule
+        if self.subjects is not None and not self.subjects.match(identity.subject):
+            return False
+        if rule.groups and not any(g in identity.groups for g in rule.groups):
+            return False
+        if self.clients is not None and not self.clients.match(identity.client_id or ""):
+            return False
+        if rule.scopes and not all(s in identity.scopes for s in rule.scopes):
+            return False
+        if rule.tiers and tier not in rule.tiers:
+            return False
+        return self.servers is not None and self.servers.match(server) is not None
+
+
+class _RuleSet:
+    """The rules compiled once per policy (not per session), indexed by group, and the rules
+    that apply to an (identity, server, tier) remembered: a decision is then two regular
+    expression matches per applicable rule."""
+
+    def __init__(self, rules: tuple[IdentityRule, ...]) -> None:
+        self.rules = [
+            _Rule(
+                r,
+                _globs(r.subjects),
+                _globs(r.clients),
+                _globs(r.servers),
+                _globs(r.allow),
+                _globs(r.deny),
+                r.who(),
+            )
+            for r in rules
+        ]
+        self._by_group: dict[str, list[int]] = {}
+        self._everyone: list[int] = []
+        for index, rule in enumerate(rules):
+            for group in rule.groups:
+                self._by_group.setdefault(group, []).append(index)
+            if not rule.groups:
+                self._everyone.append(index)
+        self._applicable: dict[tuple[Identity, str, str | None], list[_Rule]] = {}
+
+    def applicable(self, identity: Identity, server: str, tier: str | None) -> list[_Rule]:
+        key = (identity, server, tier)
+        found = self._applicable.get(key)
+        if found is None:
+            candidates = set(self._everyone)
+            for group in identity.groups:
+                candidates.update(self._by_group.get(group, ()))
+            found = [
+                self.rules[i] for i in sorted(candidates) if self.rules[i].applies(identity, server, tier)
+            ]
+            if len(self._applicable) >= 4096:  # bounded: identities come and go
+                self._applicable.clear()
+            self._applicable[key] = found
+        return found
+
+
+@functools.lru_cache(maxsize=32)
+def _rule_set(rules: tuple[IdentityRule, ...]) -> _RuleSet:
+    return _RuleSet(rules)
 
 
 class ToolPolicyConfig(BaseModel):
@@ -113,6 +182,8 @@ class Policy(Interceptor):
 
     def __init__(self, config: ToolPolicyConfig) -> None:
         self.config = config
+        # Looked up once per session: hashing the rules (pydantic models) costs more than a decision.
+        self._rules = _rule_set(config.rules)
 
     @classmethod
     def from_config(cls, config: GatewayConfig, context: PipelineContext) -> Policy | None:
@@ -172,16 +243,15 @@ class Policy(Interceptor):
         identity = session.identity
         if identity is None:
             return True, "no authenticated caller: the identity rules do not apply"
-        names = (tool, f"{session.server}.{tool}")
-        tier = (session.entry or {}).get("tier")
-        rules = [r for r in self.config.rules if r.applies(identity, session.server, tier)]
-        what = f"{session.server}.{tool} to {identity.subject}"
+        qualified = f"{session.server}.{tool}"
+        rules = self._rules.applicable(identity, session.server, _tier(session))
+        what = f"{qualified} to {identity.subject}"
         for rule in rules:
-            if any(fnmatch.fnmatchcase(n, p) for n in names for p in rule.deny):
-                return False, f"rule {rule.name!r} ({rule.who()}) denies {what}"
+            if rule.deny is not None and (rule.deny.match(tool) or rule.deny.match(qualified)):
+                return False, f"rule {rule.rule.name!r} ({rule.who}) denies {what}"
         for rule in rules:
-            if any(fnmatch.fnmatchcase(n, p) for n in names for p in rule.allow):
-                return True, f"rule {rule.name!r} ({rule.who()}) grants {what}"
+            if rule.allow is not None and (rule.allow.match(tool) or rule.allow.match(qualified)):
+                return True, f"rule {rule.rule.name!r} ({rule.who}) grants {what}"
         if self.config.identity_default == "allow":
             return True, f"no rule decides {session.server}.{tool} for {identity.subject}; the default allows"
         return False, f"no rule grants {session.server}.{tool} to {identity.subject}"
@@ -190,10 +260,8 @@ class Policy(Interceptor):
         identity = session.identity
         if identity is None:
             return
-        tier = (session.entry or {}).get("tier")
-        for rule in self.config.rules:
-            if rule.constraints and rule.applies(identity, session.server, tier):
-                yield from rule.constraints
+        for rule in self._rules.applicable(identity, session.server, _tier(session)):
+            yield from rule.rule.constraints
 
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
@@ -218,6 +286,11 @@ class Policy(Interceptor):
                 _check(tool, argument, value, constraint)
         if config.rules and session.identity is not None:  # granted, within its constraints
             exchange.authorized_by = self.decide(session, tool)[1]
+
+
+def _tier(session: Session) -> str | None:
+    tier = (session.entry or {}).get("tier")
+    return tier if isinstance(tier, str) else None
 
 
 def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
