@@ -90,6 +90,7 @@ class AuthServer:
     #: False: the JWKS answers 503 (the identity provider is down).
     jwks_up: bool = True
     jwks_fetches: int = 0
+    introspections: int = 0
     issuer: str = ""
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -153,6 +154,7 @@ class AuthServer:
                                  "scope": self.scope})  # fmt: skip
 
         async def introspect(request: Request) -> Response:
+            self.introspections += 1
             form = await request.form()
             found = self.opaque.get(str(form.get("token")))
             return JSONResponse({"active": True, **found} if found else {"active": False})

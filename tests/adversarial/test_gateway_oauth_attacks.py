@@ -269,6 +269,22 @@ def test_an_opaque_token_is_introspected(tmp_path: Path, idp: AuthServer) -> Non
         assert "not for this resource" in _refused(_call(base, "opaque-elsewhere"))
 
 
+def test_a_flood_of_made_up_opaque_tokens_is_not_passed_on_to_the_issuer(
+    tmp_path: Path, idp: AuthServer
+) -> None:
+    auth = {"issuers": [{"issuer": idp.issuer, "introspection_url": f"{idp.issuer}/introspect"}],
+            "introspections_per_second": 5}  # fmt: skip
+    with gateway(tmp_path, idp, **auth) as base, httpx.Client(timeout=30) as client:
+        before, statuses = idp.introspections, []
+        started = time.monotonic()
+        for n in range(40):
+            headers = {"Authorization": f"Bearer made-up-{n}"}
+            statuses.append(client.post(_for(base), json=INITIALIZE, headers=headers).status_code)
+        allowed = 10 + 5 * (time.monotonic() - started) + 1  # the burst, and the rate meanwhile
+        assert idp.introspections - before <= allowed
+        assert set(statuses) == {401, 503} and statuses.count(401) == idp.introspections - before
+
+
 def test_the_clients_token_never_reaches_the_upstream(tmp_path: Path, idp: AuthServer) -> None:
     seen: list[str | None] = []
 

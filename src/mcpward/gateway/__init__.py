@@ -160,6 +160,7 @@ def resource_server_from(
             jwks_refresh=auth.jwks_refresh_seconds,
             jwks_max_age=auth.jwks_max_age_seconds,
             jwks_min_refetch=auth.jwks_min_refetch_seconds,
+            introspections_per_second=auth.introspections_per_second,
         ),
         clock=clock,
     )

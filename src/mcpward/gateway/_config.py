@@ -121,6 +121,9 @@ class AuthConfig(_Strict):
     jwks_max_age_seconds: float = Field(default=3600.0, gt=0)
     #: and fetched for an unknown key id at most once per this many seconds.
     jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
+    #: Introspection requests per second, at most (twice that at once), whoever sends tokens:
+    #: an opaque token costs nothing to make up, so each would otherwise be a request to the issuer.
+    introspections_per_second: float = Field(default=20.0, gt=0, le=10_000)
     #: Static client tokens ([[serve.clients]]) are accepted beside access tokens.
     static_tokens: bool = True
 

@@ -102,6 +102,8 @@ class ResourceSettings:
     jwks_max_age: float = 3600.0
     jwks_min_refetch: float = 30.0
     fetch_timeout: float = 5.0
+    #: Introspection requests per second to the issuer, at most (twice that at once).
+    introspections_per_second: float = 20.0
 
 
 def canonical(uri: str) -> str:
@@ -223,6 +225,8 @@ class ResourceServer:
         self._issuers = {i.issuer: i for i in settings.issuers}
         self.keys = {i.issuer: _Keys(i, settings, self._client, clock) for i in settings.issuers}
         self._resource = canonical(settings.resource)
+        #: Introspections left (a token bucket) and when it was last filled.
+        self._introspections = (2 * settings.introspections_per_second, clock())
         #: sha256 of a token -> (identity, expiry, issuer, kid): checked once, until it expires.
         self._remembered: OrderedDict[str, tuple[Identity, float, str, str]] = OrderedDict()
 
@@ -276,6 +280,18 @@ class ResourceServer:
             self._remembered.popitem(last=False)
         return identity
 
+    def _spend_introspection(self) -> None:
+        """One introspection from a token bucket shared by every caller: opaque tokens need no
+        key to make up, so each made-up one would otherwise be a request to the issuer."""
+        rate = self.settings.introspections_per_second
+        burst, now = 2 * rate, self._clock()
+        tokens, at = self._introspections
+        tokens = min(burst, tokens + (now - at) * rate)
+        if tokens < 1:
+            self._introspections = (tokens, now)
+            raise IssuerUnavailable("too many token introspections at once")
+        self._introspections = (tokens - 1, now)
+
     def _check_audience(self, identity: Identity, server: str) -> None:
         """``aud`` names the gateway as a whole, or the server asked for (a token for one server
         is no key to the others)."""
@@ -326,6 +342,7 @@ class ResourceServer:
         settings = next((i for i in self.settings.issuers if i.introspection_url), None)
         if settings is None or settings.introspection_url is None:
             raise TokenRefused("the token is not a JWT and no issuer introspects tokens")
+        self._spend_introspection()
         auth = (settings.introspection_client_id or "", settings.introspection_secret or "")
         try:
             claims = await _get_json(
