@@ -91,6 +91,7 @@ class AuthServer:
     jwks_up: bool = True
     jwks_fetches: int = 0
     introspections: int = 0
+    exchanges: int = 0
     issuer: str = ""
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -143,6 +144,8 @@ class AuthServer:
 
         async def token(request: Request) -> Response:
             form = await request.form()
+            if form.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange":
+                return exchange(request, {k: str(v) for k, v in form.items()})
             grant = self.codes.pop(str(form.get("code")), None)
             verifier = str(form.get("code_verifier", ""))
             if grant is None or _b64(hashlib.sha256(verifier.encode()).digest()) != grant["challenge"]:
@@ -152,6 +155,24 @@ class AuthServer:
                                 groups=self.groups.get(user, []))  # fmt: skip
             return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 300,
                                  "scope": self.scope})  # fmt: skip
+
+        def exchange(request: Request, form: dict[str, str]) -> Response:
+            """RFC 8693: a token of ours for the gateway, exchanged for one for the upstream."""
+            expected = "Basic " + base64.b64encode(b"gateway:exchange-secret").decode()
+            if request.headers.get("authorization") != expected:
+                return JSONResponse({"error": "invalid_client"}, status_code=401)
+            by_kid = {k.kid: k for k in self.keys}
+            try:
+                kid = jwt.get_unverified_header(form["subject_token"])["kid"]
+                subject = jwt.decode(form["subject_token"], by_kid[kid].private.public_key(),
+                                     algorithms=[by_kid[kid].alg], options={"verify_aud": False})  # fmt: skip
+            except (jwt.PyJWTError, KeyError):
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            self.exchanges += 1
+            issued = self.token(sub=subject["sub"], aud=form.get("audience"), act={"sub": "gateway"},
+                                groups=subject.get("groups", []))  # fmt: skip
+            return JSONResponse({"access_token": issued, "token_type": "Bearer", "expires_in": 300,
+                                 "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"})  # fmt: skip
 
         async def introspect(request: Request) -> Response:
             self.introspections += 1

@@ -32,6 +32,7 @@ from mcpward.gateway import (
     build_interceptors,
     create_app,
     resource_server_from,
+    token_exchange_from,
 )
 from oauth_kit import TOOL_SERVER, AuthServer, ec_key, rsa_key
 
@@ -305,4 +306,22 @@ def test_the_clients_token_never_reaches_the_upstream(tmp_path: Path, idp: AuthS
         with gateway(tmp_path, idp, upstream=upstream) as base:
             token = idp.token(aud=base)
             assert _call(base, token).status_code == 200
-    assert seen and all(header == "Bearer upstream-credential" for header in seen)
+        assert seen and all(header == "Bearer upstream-credential" for header in seen)
+
+        # RFC 8693: the upstream gets a token the issuer exchanged for the caller's, for itself.
+        seen.clear()
+        settings = GatewayConfig.model_validate({"servers": {"up": {"url": f"{upstream_base}/mcp",
+            "token_exchange": {"token_url": f"{idp.issuer}/token", "client_id": "gateway",
+                               "client_secret": "env:EXCHANGE_SECRET", "audience": "https://upstream.example"}}}})  # fmt: skip
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("EXCHANGE_SECRET", "exchange-secret")
+            exchange = token_exchange_from(settings, "up")
+        exchanged = Upstream(url=f"{upstream_base}/mcp", exchange=exchange)
+        with gateway(tmp_path, idp, upstream=exchanged) as base:
+            token = idp.token(aud=base, sub="alice")
+            assert _call(base, token).status_code == 200
+            assert _call(base, token).status_code == 200  # a second session: the exchanged token is kept
+    assert len(seen) == 2 and idp.exchanges == 1 and all(token not in header for header in seen)
+    upstream_token = jwt.decode(seen[0].removeprefix("Bearer "), options={"verify_signature": False})
+    assert upstream_token["sub"] == "alice" and upstream_token["aud"] == "https://upstream.example"
+    assert upstream_token["act"] == {"sub": "gateway"}

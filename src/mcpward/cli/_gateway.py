@@ -128,6 +128,7 @@ def gateway_serve(
         make_baseline,
         make_sinks,
         resource_server_from,
+        token_exchange_from,
     )
     from mcpward.sandbox import SandboxError, fetch_secret
 
@@ -173,8 +174,16 @@ def gateway_serve(
             headers |= {header: fetch_secret(header, source) for header, source in secrets}
         except SandboxError as exc:
             raise fail(f"{config}: servers.{name}: {exc}") from None
+        try:
+            exchange = token_exchange_from(settings, name)
+        except ConfigError as exc:
+            raise fail(f"{config}: {exc}") from None
         upstreams[name] = Upstream(
-            command=upstream.command, url=upstream.url, headers=headers, shared_pool=upstream.shared_pool
+            command=upstream.command,
+            url=upstream.url,
+            headers=headers,
+            shared_pool=upstream.shared_pool,
+            exchange=exchange,
         )
     app_ = create_app(
         upstreams,

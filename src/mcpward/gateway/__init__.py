@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mcpward.gateway._http import ClientLimits, create_app, new_client_token
     from mcpward.gateway._http_session import Upstream
     from mcpward.gateway._interceptors.pins import approve as approve_pins
-    from mcpward.gateway._oauth import ResourceServer
+    from mcpward.gateway._oauth import ResourceServer, TokenExchange
     from mcpward.gateway._stdio import run_stdio
     from mcpward.gateway._wrap import unwrap, wrap
 
@@ -87,6 +87,7 @@ __all__ = [
     "records",
     "resource_server_from",
     "run_stdio",
+    "token_exchange_from",
     "unwrap",
     "verify",
     "wrap",
@@ -163,6 +164,31 @@ def resource_server_from(
             introspections_per_second=auth.introspections_per_second,
         ),
         clock=clock,
+    )
+
+
+def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | None:
+    """The RFC 8693 exchange ``[servers.NAME.token_exchange]`` sets up (None without one); a
+    secret source that cannot be read is a :class:`ConfigError`."""
+    from mcpward.gateway._oauth import ExchangeSettings, TokenExchange
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    settings = config.servers[server].token_exchange
+    if settings is None:
+        return None
+    try:
+        secret = fetch_secret("client_secret", settings.client_secret) if settings.client_secret else None
+    except SandboxError as exc:
+        raise ConfigError(f"servers.{server}.token_exchange: {exc}") from None
+    return TokenExchange(
+        ExchangeSettings(
+            token_url=settings.token_url,
+            client_id=settings.client_id,
+            client_secret=secret,
+            audience=settings.audience,
+            resource=settings.resource,
+            scope=settings.scope,
+        )
     )
 
 

@@ -155,6 +155,19 @@ class ServeConfig(_Strict):
     request_burst: int = Field(default=60, ge=1)
 
 
+class TokenExchangeConfig(_Strict):
+    """RFC 8693: the caller's access token exchanged at the identity provider for one this
+    remote server accepts (on the caller's behalf), sent in its Authorization header."""
+
+    token_url: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    #: The gateway's client secret, from a secret source (``env:NAME``, ``file:PATH#KEY``, ...).
+    client_secret: str | None = None
+    audience: str | None = None
+    resource: str | None = Field(default=None, pattern=r"^https?://")
+    scope: str | None = None
+
+
 class UpstreamConfig(_Strict):
     #: The server's command and arguments, started without a shell, one process per session;
     command: tuple[str, ...] = ()
@@ -169,11 +182,16 @@ class UpstreamConfig(_Strict):
     #: so that no client shares a server's state with another; N > 0 shares a pool of up to N
     #: processes between all clients, for a server that keeps no per-user state.
     shared_pool: int = Field(default=0, ge=0, le=256)
+    #: A remote server that takes, per caller, a token exchanged for the caller's own.
+    token_exchange: TokenExchangeConfig | None = None
 
     @model_validator(mode="after")
     def _one_upstream(self) -> UpstreamConfig:
         if bool(self.command) == bool(self.url):
             raise ValueError("give either command (a list) or url")
+        if self.token_exchange is not None and (self.url is None or self.shared_pool):
+            # A shared upstream session would carry one caller's token for the others.
+            raise ValueError("token_exchange is for a remote server (url) with shared_pool = 0")
         return self
 
 

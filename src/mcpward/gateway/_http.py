@@ -150,7 +150,7 @@ class _Admission:
                 "\0".join((identity.issuer or "", identity.subject, identity.client_id or "")).encode()
             ).hexdigest()
         )
-        return Caller(identity.subject, key, identity=identity)
+        return Caller(identity.subject, key, identity=identity, token=token)
 
     def _within_rate(self, caller: Caller) -> Response | None:
         """A token bucket per client: ``request_burst`` requests at once, refilled at
@@ -250,9 +250,11 @@ class _SessionTable:
             clock=self._clock,
             owner=caller.key,
             judge=self._judge,
+            exchange=upstream.exchange,
         )
         session.session.client = caller.name
         session.session.identity = caller.identity
+        session.subject_token = caller.token
         try:
             await session.start()
         except Refusal as exc:
@@ -391,7 +393,7 @@ def create_app(
             return body
 
         session.last_used = clock()
-        session.session.identity = verdict.identity
+        session.session.identity, session.subject_token = verdict.identity, verdict.token
 
         async def answer() -> None:
             try:
@@ -417,7 +419,7 @@ def create_app(
         if session_id and session is None:
             return _refuse(404, "unknown session; initialize again")
         if session is not None:  # the same person; their token (scopes, groups) may be newer
-            session.session.identity = client.identity
+            session.session.identity, session.subject_token = client.identity, client.token
         if request.method == "DELETE":
             if session is not None:
                 await table.end(session)
@@ -467,6 +469,9 @@ def create_app(
         judge.close()
         if resource_server is not None:
             await resource_server.close()
+        for upstream in servers.values():
+            if upstream.exchange is not None:
+                await upstream.exchange.close()
 
     return Starlette(
         routes=[

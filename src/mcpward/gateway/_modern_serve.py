@@ -152,6 +152,7 @@ class _ModernSessions:
         """The member, its session now the calling client's (audit log, judges)."""
         member.session.session.client = caller.name
         member.session.session.identity = caller.identity
+        member.session.subject_token = caller.token
         member.session.owner = caller.key
         return member
 
