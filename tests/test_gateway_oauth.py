@@ -210,3 +210,19 @@ def test_one_shared_process_shows_each_identity_its_own_tools_in_the_2026_protoc
         assert "no rule grants ledger-pool.pay_invoice to bob" in orjson.dumps(refused).decode()
         paid = _modern(base, alice, call, "pay_invoice")
         assert paid["result"]["content"][0]["text"].startswith("pay_invoice")
+
+
+def test_auth_config_mistakes_are_refused_with_the_reason(cli: Any, tmp_path: Path, idp: AuthServer) -> None:
+    """``gateway serve`` refuses an ``[auth]`` or a token exchange that would weaken it, with the
+    place and the reason (a real process is not started: its wiring is the app's, tested above)."""
+    config, resource = tmp_path / "gateway.toml", "https://gateway.example"
+    for section, why in (
+        (f'[[auth.issuers]]\nissuer = "{idp.issuer}"\n', "auth.resource"),
+        (f'[auth]\nresource = "{resource}"\n[[auth.issuers]]\nissuer = "{idp.issuer}"\nalgorithms = ["HS256"]\n',
+         "algorithms must be asymmetric"),
+        ('[servers.up]\nurl = "https://up.example/mcp"\nshared_pool = 2\n[servers.up.token_exchange]\n'
+         'token_url = "https://idp.example/token"\nclient_id = "gw"\n', "token_exchange is for a remote server"),
+    ):  # fmt: skip
+        config.write_text(section + '[servers.x]\ncommand = ["srv"]\n', encoding="utf-8")
+        result = cli("gateway", "serve", "--config", str(config))
+        assert result.exit_code == 2 and why in result.stderr, result.stderr
