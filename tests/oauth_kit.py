@@ -92,6 +92,8 @@ class AuthServer:
     jwks_fetches: int = 0
     introspections: int = 0
     exchanges: int = 0
+    #: Set: the ID token carries this nonce instead of the one asked for (a mix-up).
+    nonce: str | None = None
     issuer: str = ""
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -138,7 +140,8 @@ class AuthServer:
             q = request.query_params
             code = secrets.token_urlsafe(16)
             self.codes[code] = {"client_id": q["client_id"], "challenge": q["code_challenge"],
-                                "resource": q.get("resource"), "user": self.user}  # fmt: skip
+                                "resource": q.get("resource"), "user": self.user, "nonce": q.get("nonce"),
+                                "scope": q.get("scope", "")}  # fmt: skip
             back = {"code": code, "state": q["state"], "iss": issuer}
             return RedirectResponse(f"{q['redirect_uri']}?{urlencode(back)}", status_code=302)
 
@@ -153,8 +156,11 @@ class AuthServer:
             user = grant["user"]
             access = self.token(sub=user, aud=grant["resource"], azp=grant["client_id"],
                                 groups=self.groups.get(user, []))  # fmt: skip
-            return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 300,
-                                 "scope": self.scope})  # fmt: skip
+            answer = {"access_token": access, "token_type": "Bearer", "expires_in": 300, "scope": self.scope}
+            if "openid" in grant["scope"].split():  # OpenID Connect: who signed in, for the client
+                answer["id_token"] = self.token(sub=user, aud=grant["client_id"], nonce=self.nonce or grant["nonce"],
+                                                email=f"{user}@example.com", groups=self.groups.get(user, []))  # fmt: skip
+            return JSONResponse(answer)
 
         def exchange(request: Request, form: dict[str, str]) -> Response:
             """RFC 8693: a token of ours for the gateway, exchanged for one for the upstream."""
@@ -183,6 +189,7 @@ class AuthServer:
         return Starlette(
             routes=[
                 Route("/.well-known/oauth-authorization-server", metadata),
+                Route("/.well-known/openid-configuration", metadata),
                 Route("/jwks", jwks),
                 Route("/register", register, methods=["POST"]),
                 Route("/authorize", authorize),
