@@ -182,6 +182,24 @@ def test_a_token_hmac_signed_with_the_public_key_is_refused(served: str, idp: Au
         assert "algorithm 'HS256'" in _refused(_call(served, signing_input + "." + _b64(signature)))
 
 
+def test_a_token_bringing_its_own_key_is_refused(served: str, idp: AuthServer) -> None:
+    """Keys come from the issuer's JWKS only: a token that embeds its signer's key (``jwk``),
+    points at it (``jku``, ``x5u``) or names a published key while signed with another is refused;
+    so is a published RSA key used with an algorithm the gateway does not take for it."""
+    attacker = rsa_key("rsa-1")  # the issuer's key id, the attacker's key
+    headers = {
+        "kid": "rsa-1",
+        "jwk": attacker.jwk(),
+        "jku": "http://127.0.0.1:9/jwks",
+        "x5u": "http://127.0.0.1:9/x",
+    }
+    claims = jwt.decode(idp.token(aud=served), options={"verify_signature": False})
+    forged = jwt.encode(claims, attacker.private, algorithm="RS256", headers=headers)
+    assert "signature" in _refused(_call(served, forged))
+    other_algorithm = jwt.encode(claims, idp.keys[0].private, algorithm="PS256", headers={"kid": "rsa-1"})
+    assert _refused(_call(served, other_algorithm))
+
+
 def test_a_tampered_token_is_refused(served: str, idp: AuthServer) -> None:
     header, payload, signature = idp.token(aud=served).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))

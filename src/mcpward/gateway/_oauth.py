@@ -142,6 +142,8 @@ class _Keys:
         jwk = self._keys.get(kid)
         if jwk is None:
             raise TokenRefused("the token is signed with a key its issuer does not publish")
+        if jwk.get("alg", alg) != alg:  # a key published for one algorithm is used for no other
+            raise TokenRefused(f"the token's algorithm {alg} is not its key's")
         prepared = self._prepared.get((kid, alg))
         if prepared is None:
             try:
