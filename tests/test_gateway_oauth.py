@@ -220,6 +220,8 @@ def test_auth_config_mistakes_are_refused_with_the_reason(cli: Any, tmp_path: Pa
         (f'[[auth.issuers]]\nissuer = "{idp.issuer}"\n', "auth.resource"),
         (f'[auth]\nresource = "{resource}"\n[[auth.issuers]]\nissuer = "{idp.issuer}"\nalgorithms = ["HS256"]\n',
          "algorithms must be asymmetric"),
+        (f'[auth]\nresource = "{resource}"\n[[auth.issuers]]\nissuer = "https://login.example"\n'
+         'jwks_url = "http://login.example/jwks"\n', "jwks_url must be https://"),
         ('[servers.up]\nurl = "https://up.example/mcp"\nshared_pool = 2\n[servers.up.token_exchange]\n'
          'token_url = "https://idp.example/token"\nclient_id = "gw"\n', "token_exchange is for a remote server"),
     ):  # fmt: skip

@@ -152,3 +152,10 @@ def test_a_bad_oidc_config_is_a_clear_error(cli: Any, tmp_path: Path) -> None:
         )
         assert result.exit_code == 2 and why in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_an_identity_provider_over_plain_http_elsewhere_is_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="https"):
+        OidcSettings(issuer="http://login.example", client_id="r", public_url="https://registry.example")

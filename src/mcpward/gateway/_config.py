@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -75,6 +76,16 @@ class ClientToken(_Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+def _tls_or_loopback(url: str | None, what: str) -> None:
+    """Keys, introspection and token exchange over plain HTTP would let anyone on the path sign
+    in as anybody: HTTPS, except to this machine (tests, a sidecar)."""
+    if url is None or url.startswith("https://"):
+        return
+    host = (urlsplit(url).hostname or "").lower()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"{what} must be https:// (plain http only to this machine): {url}")
+
+
 class IssuerConfig(_Strict):
     """An authorization server whose access tokens the gateway accepts."""
 
@@ -96,6 +107,9 @@ class IssuerConfig(_Strict):
     def _asymmetric(self) -> IssuerConfig:
         from mcpward.gateway._oauth import ASYMMETRIC
 
+        _tls_or_loopback(self.issuer, "issuer")
+        _tls_or_loopback(self.jwks_url, "jwks_url")
+        _tls_or_loopback(self.introspection_url, "introspection_url")
         wrong = [a for a in self.algorithms if a not in ASYMMETRIC]
         if wrong or not self.algorithms:
             raise ValueError(f"algorithms must be asymmetric ones of {', '.join(ASYMMETRIC)}; not {wrong}")
@@ -166,6 +180,11 @@ class TokenExchangeConfig(_Strict):
     audience: str | None = None
     resource: str | None = Field(default=None, pattern=r"^https?://")
     scope: str | None = None
+
+    @model_validator(mode="after")
+    def _tls(self) -> TokenExchangeConfig:
+        _tls_or_loopback(self.token_url, "token_url")
+        return self
 
 
 class UpstreamConfig(_Strict):

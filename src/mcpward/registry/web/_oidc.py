@@ -22,7 +22,7 @@ import httpx
 import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward.registry.interface import Role
 
@@ -58,6 +58,13 @@ class OidcSettings(BaseModel):
     roles: dict[str, Role] = {}
     timeout: float = Field(default=10.0, gt=0, le=60)
 
+    @model_validator(mode="after")
+    def _tls(self) -> OidcSettings:
+        host = (urlsplit(self.issuer).hostname or "").lower()
+        if not self.issuer.startswith("https://") and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("issuer must be https:// (plain http only to this machine)")
+        return self
+
 
 class _Provider:
     """The provider's metadata (discovered once), the pending sign-ins and its keys."""
@@ -84,7 +91,10 @@ class _Provider:
                     found = _json(client.get(url))
                 except (httpx.HTTPError, ValueError):
                     continue
+                pkce = found.get("code_challenge_methods_supported")
                 if found.get("issuer") == issuer and isinstance(found.get("jwks_uri"), str):
+                    if not isinstance(pkce, list) or "S256" not in pkce:
+                        raise ValueError("the identity provider does not say it supports PKCE (S256)")
                     self.metadata = found
                     self.keys = jwt.PyJWKClient(found["jwks_uri"], timeout=int(self.settings.timeout))
                     break
@@ -147,8 +157,10 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     try:
         with httpx.Client(timeout=provider.settings.timeout, follow_redirects=False) as client:
             metadata = provider.discover(client)
-    except (httpx.HTTPError, ValueError):
+    except httpx.HTTPError:
         return _refused(request, "The identity provider cannot be reached; try again later.", 503)
+    except ValueError as exc:  # our own words: what is wrong with its metadata
+        return _refused(request, f"Single sign-on is not usable: {exc}.", 503)
     state, nonce, verifier = provider.start(_local(next))
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = {
