@@ -245,6 +245,9 @@ RULES = ToolPolicyConfig.model_validate({"rules": [
     {"name": "no-payments-by-bots", "clients": ["bot-*"], "deny": ["pay_*"]},
     {"name": "admins", "subjects": ["admin@*"], "scopes": ["ledger:admin"], "allow": ["*"]},
     {"name": "tier-0", "groups": ["platform"], "tiers": ["tier-0"], "allow": ["*"]},
+    {"name": "no-prod-writes-by-interns", "groups": ["interns"], "data_scope": ["production_write", "shell"],
+     "deny": ["*"]},
+    {"name": "interns", "groups": ["interns"], "allow": ["*"]},
 ]})  # fmt: skip
 
 
@@ -319,6 +322,15 @@ def test_identity_rules_use_the_registry_tier_and_leave_stdio_and_the_default_al
         exchange.authorized_by
         == "rule 'tier-0' (group platform, tier tier-0) grants ledger.drop_table to pat"
     )
+    # The reviewed data scope: interns may use a server that reads, not one that writes production.
+    intern = Identity("ivy", groups=("interns",))
+    reads = {"id": 2, "scope": {"reads": ["tickets"], "shell": False, "production_write": False}}
+    Policy(RULES).request(Session(server="tickets", target="x", identity=intern, entry=reads), exchange)
+    writes = {"id": 3, "scope": {"writes": ["orders"], "production_write": True}}
+    with pytest.raises(
+        Refusal, match=r"no-prod-writes-by-interns' \(group interns, data scope production_write/shell\)"
+    ):
+        Policy(RULES).request(Session(server="orders", target="x", identity=intern, entry=writes), exchange)
     # Over stdio nobody is authenticated: the rules are not about that client (global lists still are).
     Policy(RULES).request(Session(server="ledger", target="x", client="ann"), exchange)
     lenient = RULES.model_copy(update={"identity_default": "allow"})

@@ -42,6 +42,12 @@ class ArgumentConstraint(BaseModel):
     path_prefixes: tuple[str, ...] = ()
 
 
+#: What a registry entry's data scope can say of a server.
+DataFlag = Literal[
+    "reads", "writes", "credentials", "network", "shell", "credential_access", "production_write"
+]
+
+
 class IdentityRule(BaseModel):
     """Who (every condition given must hold; within one, any value) may call what."""
 
@@ -59,6 +65,9 @@ class IdentityRule(BaseModel):
     scopes: tuple[str, ...] = ()
     #: The server's registry tier is one of these (a server with no entry matches none).
     tiers: tuple[str, ...] = ()
+    #: The server's reviewed data scope (its registry entry) has one of these: it writes, runs
+    #: a shell, talks to the network, ... (a server with no entry has none).
+    data_scope: tuple[DataFlag, ...] = ()
     #: Globs of the servers the rule is about.
     servers: tuple[str, ...] = ("*",)
     #: Tools (globs, bare or ``server.tool``) the rule grants, and those it forbids (a deny of
@@ -76,6 +85,7 @@ class IdentityRule(BaseModel):
             "client": self.clients,
             "scope": self.scopes,
             "tier": self.tiers,
+            "data scope": self.data_scope,
         }
         parts = [f"{label} {'/'.join(values)}" for label, values in conditions.items() if values]
         return ", ".join(parts) or "everyone"
@@ -98,7 +108,7 @@ class _Rule:
     deny: re.Pattern[str] | None
     who: str
 
-    def applies(self, identity: Identity, server: str, tier: str | None) -> bool:
+    def applies(self, identity: Identity, server: str, tier: str | None, data: frozenset[str]) -> bool:
         rule = self.rule
         if self.subjects is not None and not self.subjects.match(identity.subject):
             return False
@@ -109,6 +119,8 @@ class _Rule:
         if rule.scopes and not all(s in identity.scopes for s in rule.scopes):
             return False
         if rule.tiers and tier not in rule.tiers:
+            return False
+        if rule.data_scope and not any(flag in data for flag in rule.data_scope):
             return False
         return self.servers is not None and self.servers.match(server) is not None
 
@@ -138,17 +150,21 @@ class _RuleSet:
                 self._by_group.setdefault(group, []).append(index)
             if not rule.groups:
                 self._everyone.append(index)
-        self._applicable: dict[tuple[Identity, str, str | None], list[_Rule]] = {}
+        self._applicable: dict[tuple[Identity, str, str | None, frozenset[str]], list[_Rule]] = {}
 
-    def applicable(self, identity: Identity, server: str, tier: str | None) -> list[_Rule]:
-        key = (identity, server, tier)
+    def applicable(
+        self, identity: Identity, server: str, tier: str | None, data: frozenset[str]
+    ) -> list[_Rule]:
+        key = (identity, server, tier, data)
         found = self._applicable.get(key)
         if found is None:
             candidates = set(self._everyone)
             for group in identity.groups:
                 candidates.update(self._by_group.get(group, ()))
             found = [
-                self.rules[i] for i in sorted(candidates) if self.rules[i].applies(identity, server, tier)
+                r
+                for r in (self.rules[i] for i in sorted(candidates))
+                if r.applies(identity, server, tier, data)
             ]
             if len(self._applicable) >= 4096:  # bounded: identities come and go
                 self._applicable.clear()
@@ -244,7 +260,7 @@ class Policy(Interceptor):
         if identity is None:
             return True, "no authenticated caller: the identity rules do not apply"
         qualified = f"{session.server}.{tool}"
-        rules = self._rules.applicable(identity, session.server, _tier(session))
+        rules = self._rules.applicable(identity, session.server, *_registry_facts(session))
         what = f"{qualified} to {identity.subject}"
         for rule in rules:
             if rule.deny is not None and (rule.deny.match(tool) or rule.deny.match(qualified)):
@@ -260,7 +276,7 @@ class Policy(Interceptor):
         identity = session.identity
         if identity is None:
             return
-        for rule in self._rules.applicable(identity, session.server, _tier(session)):
+        for rule in self._rules.applicable(identity, session.server, *_registry_facts(session)):
             yield from rule.rule.constraints
 
     def request(self, session: Session, exchange: Exchange) -> None:
@@ -288,9 +304,13 @@ class Policy(Interceptor):
             exchange.authorized_by = self.decide(session, tool)[1]
 
 
-def _tier(session: Session) -> str | None:
-    tier = (session.entry or {}).get("tier")
-    return tier if isinstance(tier, str) else None
+def _registry_facts(session: Session) -> tuple[str | None, frozenset[str]]:
+    """The server's registry tier and the flags its reviewed data scope has (none without an
+    entry)."""
+    entry = session.entry or {}
+    tier, scope = entry.get("tier"), entry.get("scope")
+    flags = frozenset(k for k, v in scope.items() if v) if isinstance(scope, dict) else frozenset()
+    return (tier if isinstance(tier, str) else None), flags
 
 
 def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
