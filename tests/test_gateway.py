@@ -744,3 +744,26 @@ def test_a_server_that_never_answers_gets_a_timeout_error_and_the_gateway_carrie
     assert 0.9 < time.monotonic() - started < 10
     process.stdin.close()
     process.wait(timeout=30)
+
+
+def test_a_log_written_before_identities_verifies_with_identity_records_after_it(tmp_path: Path) -> None:
+    log_path = tmp_path / "audit.jsonl"
+    log = AuditLog(log_path)
+    old = {"at": "2026-11-01T00:00:00Z", "server": "srv", "client": "laptop", "stage": "request",
+           "method": "tools/call", "id": 1, "decision": "allow", "tool": "read"}  # fmt: skip
+    log.append(old)  # as the gateway wrote them before this change
+    config = GatewayConfig.model_validate({"pins": {"enabled": False}, "dlp": {"enabled": False},
+                                           "baseline": {"enabled": False}})  # fmt: skip
+    audit = next(i for i in build_interceptors(config, audit_log=log) if i.name == "audit")
+    who = Identity("ann", issuer="https://login.example", client_id="agent", groups=("finance",))
+    exchange = Exchange(id=2, method="tools/call", request=orjson.loads(call(2, "read", {})))
+    exchange.authorized_by = "rule 'finance' (group finance) grants srv.read to ann"
+    audit.forwarded(Session(server="srv", target="x", client="ann", identity=who), exchange, "request")
+    log.close()
+    assert verify(log_path) == (2, None)
+    first, second = (json.loads(line) for line in log_path.read_text().splitlines())
+    assert (
+        "subject" not in first and second["subject"] == "ann" and second["issuer"] == "https://login.example"
+    )
+    assert second["client_id"] == "agent" and second["groups"] == ["finance"]
+    assert second["authorized_by"].startswith("rule 'finance'")
