@@ -307,10 +307,15 @@ class Policy(Interceptor):
 def _registry_facts(session: Session) -> tuple[str | None, frozenset[str]]:
     """The server's registry tier and the flags its reviewed data scope has (none without an
     entry)."""
+    kept = session.state.get("policy.registry")
+    if kept is not None and kept[0] is session.entry:  # read once per entry, not per call
+        return kept[1]  # type: ignore[no-any-return]
     entry = session.entry or {}
     tier, scope = entry.get("tier"), entry.get("scope")
     flags = frozenset(k for k, v in scope.items() if v) if isinstance(scope, dict) else frozenset()
-    return (tier if isinstance(tier, str) else None), flags
+    facts = (tier if isinstance(tier, str) else None), flags
+    session.state["policy.registry"] = (session.entry, facts)
+    return facts
 
 
 def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
