@@ -107,6 +107,7 @@ class AuthServer:
                 "exp": int(now + lifetime), "scope": self.scope, "groups": self.groups.get(self.user, []),
                 "azp": "test-agent", "jti": secrets.token_hex(8)}  # fmt: skip
         body.update(claims)
+        body = {name: value for name, value in body.items() if value is not None}  # None: left out
         return jwt.encode(body, key.private, algorithm=key.alg, headers={"kid": key.kid})
 
     def app(self, issuer: str) -> Starlette:

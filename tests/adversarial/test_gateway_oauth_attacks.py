@@ -143,6 +143,9 @@ def test_a_valid_token_is_served_and_an_uppercase_host_in_aud_is_the_same_resour
     assert _call(served, idp.token(aud=_for(served))).status_code == 200
     assert _admitted(served, idp.token(aud=served.replace("http://", "HTTP://") + "/"))
     assert _admitted(served, idp.token(key=idp.keys[1], aud=[served, "https://other.example"]))
+    # A client-credentials token (an agent on its own behalf) names its client, not a person.
+    assert _admitted(served, idp.token(aud=served, sub=None, azp=None, client_id="nightly-agent"))
+    assert "names no subject" in _refused(_call(served, idp.token(aud=served, sub=None, azp=None)))
 
 
 def test_an_expired_token_is_refused(served: str, idp: AuthServer) -> None:
