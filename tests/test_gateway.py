@@ -248,6 +248,8 @@ RULES = ToolPolicyConfig.model_validate({"rules": [
     {"name": "no-prod-writes-by-interns", "groups": ["interns"], "data_scope": ["production_write", "shell"],
      "deny": ["*"]},
     {"name": "interns", "groups": ["interns"], "allow": ["*"]},
+    {"name": "crown-jewels-for-sre-only", "tiers": ["crown-jewels"], "not_groups": ["sre"], "deny": ["*"]},
+    {"name": "sre", "groups": ["sre"], "allow": ["*"]},
 ]})  # fmt: skip
 
 
@@ -331,6 +333,16 @@ def test_identity_rules_use_the_registry_tier_and_leave_stdio_and_the_default_al
         Refusal, match=r"no-prod-writes-by-interns' \(group interns, data scope production_write/shell\)"
     ):
         Policy(RULES).request(Session(server="orders", target="x", identity=intern, entry=writes), exchange)
+    # A tier for one group only: a grant elsewhere (interns may use anything) does not reach it.
+    tier0_entry = {"id": 4, "tier": "crown-jewels", "scope": {"reads": ["keys"]}}
+    sre = Session(server="vault", target="x", identity=Identity("sam", groups=("sre",)), entry=tier0_entry)
+    Policy(RULES).request(sre, exchange)
+    with pytest.raises(
+        Refusal, match="crown-jewels-for-sre-only' \\(not in group sre, tier crown-jewels\\) denies"
+    ):
+        Policy(RULES).request(
+            Session(server="vault", target="x", identity=intern, entry=tier0_entry), exchange
+        )
     # Over stdio nobody is authenticated: the rules are not about that client (global lists still are).
     Policy(RULES).request(Session(server="ledger", target="x", client="ann"), exchange)
     lenient = RULES.model_copy(update={"identity_default": "allow"})

@@ -59,6 +59,9 @@ class IdentityRule(BaseModel):
     subjects: tuple[str, ...] = ()
     #: Groups (the issuer's groups claim): the caller is in one of them.
     groups: tuple[str, ...] = ()
+    #: Groups the caller must be in none of ("Tier-0 servers for the SRE group only" is a deny
+    #: rule with ``tiers = ["tier-0"]`` and ``not_groups = ["sre"]``).
+    not_groups: tuple[str, ...] = ()
     #: Globs of the client (agent) the token was issued to (``azp`` / ``client_id``).
     clients: tuple[str, ...] = ()
     #: Scopes the token must all carry.
@@ -82,6 +85,7 @@ class IdentityRule(BaseModel):
         conditions = {
             "subject": self.subjects,
             "group": self.groups,
+            "not in group": self.not_groups,
             "client": self.clients,
             "scope": self.scopes,
             "tier": self.tiers,
@@ -113,6 +117,8 @@ class _Rule:
         if self.subjects is not None and not self.subjects.match(identity.subject):
             return False
         if rule.groups and not any(g in identity.groups for g in rule.groups):
+            return False
+        if rule.not_groups and any(g in identity.groups for g in rule.not_groups):
             return False
         if self.clients is not None and not self.clients.match(identity.client_id or ""):
             return False
