@@ -111,7 +111,8 @@ def gateway_serve(
     audit_log: Annotated[Path | None, typer.Option(help="Audit log file.", metavar="FILE")] = None,
 ) -> None:
     """Serve the configured servers over streamable HTTP, one endpoint each
-    (/servers/NAME/mcp), to clients holding a configured bearer token."""
+    (/servers/NAME/mcp), to clients holding a configured bearer token or an OAuth access token
+    from an identity provider named in [auth]."""
     import os
 
     import uvicorn
