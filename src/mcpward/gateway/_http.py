@@ -3,8 +3,9 @@
 and its own relay, so stdio servers, which serve one client, are never shared.
 
 Clients authenticate with bearer tokens whose sha256 the config lists (the config holds no
-secret); Host and Origin are checked against the configured names, so a web page reached
-through DNS rebinding cannot talk to the gateway. A POST answers a request with JSON; what a
+secret), or with OAuth access tokens that ``_oauth``'s resource server accepts; Host and
+Origin are checked against the configured names, so a web page reached through DNS rebinding
+cannot talk to the gateway. A POST answers a request with JSON; what a
 server sends unasked (notifications, its own requests) waits for the session's GET stream.
 
 Sessions and their judging are ``_http_session``'s; MCP 2026-07-28 requests (no session) are
