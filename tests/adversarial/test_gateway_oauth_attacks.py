@@ -355,3 +355,21 @@ def test_the_clients_token_never_reaches_the_upstream(tmp_path: Path, idp: AuthS
     upstream_token = jwt.decode(seen[0].removeprefix("Bearer "), options={"verify_signature": False})
     assert upstream_token["sub"] == "alice" and upstream_token["aud"] == "https://upstream.example"
     assert upstream_token["act"] == {"sub": "gateway"}
+
+
+def test_a_session_answers_only_the_person_and_agent_that_opened_it(served: str, idp: AuthServer) -> None:
+    """Sessions belong to (issuer, subject, client): the same person with a refreshed token keeps
+    theirs; another person, or the same person through another agent, is told it does not exist."""
+    opened = _call(served, idp.token(aud=served, sub="alice", azp="agent-a"))
+    session = {"Mcp-Session-Id": opened.headers["mcp-session-id"]}
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+
+    def ping_as(sub: str, azp: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {idp.token(aud=served, sub=sub, azp=azp)}", **session}
+        return httpx.post(_for(served), json=ping, headers=headers, timeout=30)
+
+    assert ping_as("alice", "agent-a").json()["id"] == 2  # a new token of the same person and agent
+    assert ping_as("mallory", "agent-a").status_code == 404
+    assert ping_as("alice", "agent-b").status_code == 404
+    httpx.delete(_for(served), headers={"Authorization": f"Bearer {idp.token(aud=served, sub='alice', azp='agent-a')}",
+                                        **session}, timeout=30)  # fmt: skip
