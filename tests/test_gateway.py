@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors, verify
 from mcpward.gateway._interceptors.policy import ArgumentConstraint, Policy, ToolPolicyConfig
-from mcpward.gateway.interface import Exchange, Interceptor, Refusal
+from mcpward.gateway.interface import Exchange, Identity, Interceptor, Refusal
 
 SERVERS = Path(__file__).parent / "servers"
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -237,6 +237,138 @@ def test_path_prefixes(path: str, allowed: bool) -> None:
     else:
         with pytest.raises(Refusal, match="outside the allowed paths"):
             Policy(config).request(Session(server="srv", target="x"), exchange)
+
+
+RULES = ToolPolicyConfig.model_validate({"rules": [
+    {"name": "finance", "groups": ["finance"], "servers": ["ledger"], "allow": ["read_*", "pay_invoice"],
+     "constraints": [{"tool": "pay_invoice", "argument": "to", "domains": ["example.com"]}]},
+    {"name": "no-payments-by-bots", "clients": ["bot-*"], "deny": ["pay_*"]},
+    {"name": "admins", "subjects": ["admin@*"], "scopes": ["ledger:admin"], "allow": ["*"]},
+    {"name": "tier-0", "groups": ["platform"], "tiers": ["tier-0"], "allow": ["*"]},
+    {"name": "no-prod-writes-by-interns", "groups": ["interns"], "data_scope": ["production_write", "shell"],
+     "deny": ["*"]},
+    {"name": "interns", "groups": ["interns"], "allow": ["*"]},
+    {"name": "crown-jewels-for-sre-only", "tiers": ["crown-jewels"], "not_groups": ["sre"], "deny": ["*"]},
+    {"name": "sre", "groups": ["sre"], "allow": ["*"]},
+]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("identity", "server", "tool", "arguments", "refused"),
+    [
+        (Identity("ann", groups=("finance",)), "ledger", "read_ledger", {}, None),
+        (Identity("ann", groups=("finance",)), "ledger", "pay_invoice", {"to": "ap@example.com"}, None),
+        (
+            Identity("ann", groups=("finance",)),
+            "ledger",
+            "pay_invoice",
+            {"to": "x@evil.test"},
+            "allowed domains",
+        ),
+        (
+            Identity("ann", groups=("finance",)),
+            "wiki",
+            "read_page",
+            {},
+            "no rule grants wiki.read_page to ann",
+        ),
+        (Identity("ann", groups=("sales",)), "ledger", "read_ledger", {}, "no rule grants"),
+        # A deny of any rule that applies wins over a grant.
+        (
+            Identity("ann", client_id="bot-7", groups=("finance",)),
+            "ledger",
+            "pay_invoice",
+            {"to": "a@example.com"},
+            "rule 'no-payments-by-bots' \\(client bot-\\*\\) denies ledger.pay_invoice to ann",
+        ),
+        (
+            Identity("ann", client_id="cli-7", groups=("finance",)),
+            "ledger",
+            "pay_invoice",
+            {"to": "a@example.com"},
+            None,
+        ),
+        # Every condition of a rule must hold: the subject without the scope is not an admin.
+        (Identity("admin@corp", scopes=frozenset({"ledger:admin"})), "wiki", "delete_page", {}, None),
+        (Identity("admin@corp", scopes=frozenset({"mcp"})), "wiki", "delete_page", {}, "no rule grants"),
+        (
+            Identity("eve@corp", scopes=frozenset({"ledger:admin"})),
+            "wiki",
+            "delete_page",
+            {},
+            "no rule grants",
+        ),
+        # The registry's tier: a server without an entry matches no tier.
+        (Identity("pat", groups=("platform",)), "ledger", "read_ledger", {}, "no rule grants"),
+    ],
+)
+def test_identity_rules(
+    identity: Identity, server: str, tool: str, arguments: dict[str, Any], refused: str | None
+) -> None:
+    session = Session(server=server, target="x", identity=identity)
+    exchange = Exchange(id=1, method="tools/call", request=orjson.loads(call(1, tool, arguments)))
+    if refused is None:
+        Policy(RULES).request(session, exchange)
+        assert exchange.authorized_by and "grants" in exchange.authorized_by
+    else:
+        with pytest.raises(Refusal, match=refused):
+            Policy(RULES).request(session, exchange)
+
+
+def test_identity_rules_use_the_registry_tier_and_leave_stdio_and_the_default_alone() -> None:
+    tier0 = Session(server="ledger", target="x", identity=Identity("pat", groups=("platform",)),
+                    entry={"id": 1, "tier": "tier-0"})  # fmt: skip
+    exchange = Exchange(id=1, method="tools/call", request=orjson.loads(call(1, "drop_table", {})))
+    Policy(RULES).request(tier0, exchange)
+    assert (
+        exchange.authorized_by
+        == "rule 'tier-0' (group platform, tier tier-0) grants ledger.drop_table to pat"
+    )
+    # The reviewed data scope: interns may use a server that reads, not one that writes production.
+    intern = Identity("ivy", groups=("interns",))
+    reads = {"id": 2, "scope": {"reads": ["tickets"], "shell": False, "production_write": False}}
+    Policy(RULES).request(Session(server="tickets", target="x", identity=intern, entry=reads), exchange)
+    writes = {"id": 3, "scope": {"writes": ["orders"], "production_write": True}}
+    with pytest.raises(
+        Refusal, match=r"no-prod-writes-by-interns' \(group interns, data scope production_write/shell\)"
+    ):
+        Policy(RULES).request(Session(server="orders", target="x", identity=intern, entry=writes), exchange)
+    # A tier for one group only: a grant elsewhere (interns may use anything) does not reach it.
+    tier0_entry = {"id": 4, "tier": "crown-jewels", "scope": {"reads": ["keys"]}}
+    sre = Session(server="vault", target="x", identity=Identity("sam", groups=("sre",)), entry=tier0_entry)
+    Policy(RULES).request(sre, exchange)
+    with pytest.raises(
+        Refusal, match="crown-jewels-for-sre-only' \\(not in group sre, tier crown-jewels\\) denies"
+    ):
+        Policy(RULES).request(
+            Session(server="vault", target="x", identity=intern, entry=tier0_entry), exchange
+        )
+    # Over stdio nobody is authenticated: the rules are not about that client (global lists still are).
+    Policy(RULES).request(Session(server="ledger", target="x", client="ann"), exchange)
+    lenient = RULES.model_copy(update={"identity_default": "allow"})
+    Policy(lenient).request(Session(server="wiki", target="x", identity=Identity("ann")), exchange)
+    with pytest.raises(Refusal, match="denies"):
+        bot = Session(server="ledger", target="x", identity=Identity("ann", client_id="bot-1"))
+        Policy(lenient).request(
+            bot, Exchange(id=2, method="tools/call", request=orjson.loads(call(2, "pay_x", {})))
+        )
+
+
+def test_tools_list_shows_each_identity_its_own_tools() -> None:
+    tools = [{"name": "read_ledger"}, {"name": "pay_invoice"}, {"name": "drop_table"}]
+    seen = {}
+    for identity in (Identity("ann", groups=("finance",)), Identity("bob", groups=("staff",))):
+        session = Session(server="ledger", target="x", identity=identity)
+        session.visible_tools = {tool["name"]: tool for tool in tools}
+        exchange = Exchange(
+            id=1, method="tools/list", request={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        )
+        exchange.response = {"jsonrpc": "2.0", "id": 1, "result": {"tools": list(tools)}}
+        Policy(RULES).response(session, exchange)
+        seen[identity.subject] = [tool["name"] for tool in exchange.response["result"]["tools"]]
+        # Hidden from this caller only: a shared process keeps them for the next one.
+        assert set(session.visible_tools) == {"read_ledger", "pay_invoice", "drop_table"}
+    assert seen == {"ann": ["read_ledger", "pay_invoice"], "bob": []}
 
 
 # -- DLP and pins through the relay ------------------------------------------------------------
@@ -624,3 +756,26 @@ def test_a_server_that_never_answers_gets_a_timeout_error_and_the_gateway_carrie
     assert 0.9 < time.monotonic() - started < 10
     process.stdin.close()
     process.wait(timeout=30)
+
+
+def test_a_log_written_before_identities_verifies_with_identity_records_after_it(tmp_path: Path) -> None:
+    log_path = tmp_path / "audit.jsonl"
+    log = AuditLog(log_path)
+    old = {"at": "2026-11-01T00:00:00Z", "server": "srv", "client": "laptop", "stage": "request",
+           "method": "tools/call", "id": 1, "decision": "allow", "tool": "read"}  # fmt: skip
+    log.append(old)  # as the gateway wrote them before this change
+    config = GatewayConfig.model_validate({"pins": {"enabled": False}, "dlp": {"enabled": False},
+                                           "baseline": {"enabled": False}})  # fmt: skip
+    audit = next(i for i in build_interceptors(config, audit_log=log) if i.name == "audit")
+    who = Identity("ann", issuer="https://login.example", client_id="agent", groups=("finance",))
+    exchange = Exchange(id=2, method="tools/call", request=orjson.loads(call(2, "read", {})))
+    exchange.authorized_by = "rule 'finance' (group finance) grants srv.read to ann"
+    audit.forwarded(Session(server="srv", target="x", client="ann", identity=who), exchange, "request")
+    log.close()
+    assert verify(log_path) == (2, None)
+    first, second = (json.loads(line) for line in log_path.read_text().splitlines())
+    assert (
+        "subject" not in first and second["subject"] == "ann" and second["issuer"] == "https://login.example"
+    )
+    assert second["client_id"] == "agent" and second["groups"] == ["finance"]
+    assert second["authorized_by"].startswith("rule 'finance'")

@@ -374,7 +374,9 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
     markdown = cli("report", "audit", "--format", "md", *common).stdout
     html = cli("report", "audit", "--format", "html", *common).stdout
     listed = sections(report)
-    assert len(listed) == 16  # with the fleet's advisories and its machines and homes
+    assert (
+        len(listed) == 18
+    )  # with the fleet's advisories, its machines and homes, and calls by user and team
     for anchor, title, rows, _columns in listed:
         assert f"## {title} ({len(rows)})" in markdown, title
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title
@@ -612,3 +614,34 @@ def test_calls_with_the_registry_check_off_count_for_the_package_their_server_ra
                            "--database", database).stdout)  # fmt: skip
     assert "io.github.acme/idle" not in {e["name"] for e in after["unused"]}
     assert after["calls"]["by_package"] == {"npm:@acme/idle@1.2.3": 1}
+
+
+def test_the_audit_report_counts_calls_by_user_and_team(cli: Any, tmp_path: Path) -> None:
+    """``gateway serve`` records the token's subject and groups: the report groups by them
+    (a static token's holder is its ``client``), blocked calls counted apart."""
+    from datetime import UTC, datetime
+
+    from mcpward.gateway import AuditLog
+    from mcpward.registry import Registry
+
+    database, log_path = f"sqlite:///{tmp_path / 'registry.db'}", tmp_path / "audit.jsonl"
+    Registry.open(database).database.dispose()
+    log = AuditLog(log_path)
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    call = {"at": now, "stage": "request", "method": "tools/call", "tool": "pay", "decision": "allow"}
+    log.append({**call, "server": "ledger", "subject": "alice", "groups": ["finance", "staff"]})
+    log.append({**call, "server": "ledger", "subject": "alice", "groups": ["finance", "staff"]})
+    log.append({**call, "server": "wiki", "subject": "bob", "groups": ["staff"], "decision": "block"})
+    log.append({**call, "server": "ledger", "stage": "response", "subject": "bob", "groups": ["staff"]})
+    log.close()
+    result = cli("report", "audit", "--format", "json", "--audit-log", str(log_path), "--database", database)
+    calls = json.loads(result.stdout)["calls"]
+    users = {row["user"]: (row["calls"], row["blocked"], row["servers"]) for row in calls["by_user"]}
+    assert users["alice"] == (2, 0, "ledger") and users["bob"] == (1, 1, "wiki")
+    assert calls["by_team"] == [
+        {"team": "staff", "calls": 3, "blocked": 1},
+        {"team": "finance", "calls": 2, "blocked": 0},
+    ]
+    markdown = cli("report", "audit", "--audit-log", str(log_path), "--database", database)
+    assert "## Calls by user (2)" in markdown.stdout and "| alice | 2 | 0 | ledger |" in markdown.stdout
+    assert "## Calls by team (groups the token names) (2)" in markdown.stdout

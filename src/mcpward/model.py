@@ -350,6 +350,15 @@ class AuditRecord(TypedDict, total=False):
     server: str
     client: str | None
     client_app: str
+    #: Who called through ``gateway serve``: an access token's subject (or a static token's
+    #: holder), the token's issuer and the client (agent) it was issued to.
+    subject: str
+    issuer: str
+    client_id: str
+    #: The caller's groups (on request records).
+    groups: list[str]
+    #: The identity rule that let the call through (``gateway serve`` with policy rules).
+    authorized_by: str
     #: request, response, client-response, server-request, server-notification, ...
     stage: str
     method: str | None

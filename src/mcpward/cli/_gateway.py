@@ -111,7 +111,8 @@ def gateway_serve(
     audit_log: Annotated[Path | None, typer.Option(help="Audit log file.", metavar="FILE")] = None,
 ) -> None:
     """Serve the configured servers over streamable HTTP, one endpoint each
-    (/servers/NAME/mcp), to clients holding a configured bearer token."""
+    (/servers/NAME/mcp), to clients holding a configured bearer token or an OAuth access token
+    from an identity provider named in [auth]."""
     import os
 
     import uvicorn
@@ -127,7 +128,10 @@ def gateway_serve(
         load_config,
         make_baseline,
         make_sinks,
+        resource_server_from,
+        token_exchange_from,
     )
+    from mcpward.sandbox import SandboxError, fetch_secret
 
     try:
         settings = load_config(config)
@@ -135,8 +139,15 @@ def gateway_serve(
         raise fail(str(exc)) from None
     if not settings.servers:
         raise fail(f"{config}: no [servers.NAME] to serve")
-    if not settings.serve.clients:
-        raise fail(f"{config}: no [[serve.clients]]; create a token with `mcpward gateway token NAME`")
+    if not settings.serve.clients and not settings.auth.issuers:
+        raise fail(
+            f"{config}: no [[serve.clients]] and no [[auth.issuers]]; create a token with "
+            "`mcpward gateway token NAME` or name the identity provider whose tokens to accept"
+        )
+    try:
+        resource_server = resource_server_from(settings)
+    except ConfigError as exc:
+        raise fail(f"{config}: {exc}") from None
     log_path = audit_log or settings.audit.path or default_audit_log()
     try:
         log = AuditLog(log_path)
@@ -159,8 +170,21 @@ def gateway_serve(
         if missing:
             raise fail(f"{config}: servers.{name}: environment variable(s) not set: {', '.join(missing)}")
         headers = {header: os.environ[variable] for header, variable in upstream.headers_from_env.items()}
+        try:
+            secrets = upstream.headers_from_secrets.items()
+            headers |= {header: fetch_secret(header, source) for header, source in secrets}
+        except SandboxError as exc:
+            raise fail(f"{config}: servers.{name}: {exc}") from None
+        try:
+            exchange = token_exchange_from(settings, name)
+        except ConfigError as exc:
+            raise fail(f"{config}: {exc}") from None
         upstreams[name] = Upstream(
-            command=upstream.command, url=upstream.url, headers=headers, shared_pool=upstream.shared_pool
+            command=upstream.command,
+            url=upstream.url,
+            headers=headers,
+            shared_pool=upstream.shared_pool,
+            exchange=exchange,
         )
     app_ = create_app(
         upstreams,
@@ -172,7 +196,10 @@ def gateway_serve(
             shared_baseline=baseline,
             sinks=sinks,
         ),
-        token_hashes={client.sha256: client.name for client in settings.serve.clients},
+        token_hashes={client.sha256: client.name for client in settings.serve.clients}
+        if settings.auth.static_tokens
+        else {},
+        resource_server=resource_server,
         allowed_hosts=tuple(hosts),
         max_message=settings.max_message,
         call_timeout=settings.call_timeout,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -404,6 +404,27 @@ def token_list(
         typer.echo(f"{printable(holder)}\t{role.value}\t{created:%Y-%m-%d}\t{state}")
 
 
+def oidc_settings(path: Path) -> Any:
+    """``--oidc-config``: the TOML, its ``client_secret`` read from the secret source it names;
+    a problem is a clear error, never a traceback."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from mcpward.registry.web import load_oidc_settings
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    try:
+        source = tomllib.loads(path.read_text(encoding="utf-8")).get("client_secret")
+        secret = fetch_secret("client_secret", str(source)) if source else None
+        return load_oidc_settings(path, secret)
+    except (OSError, tomllib.TOMLDecodeError, SandboxError) as exc:
+        raise fail(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        raise fail(f"{path}: {'.'.join(map(str, problem['loc']))}: {problem['msg']}") from None
+
+
 @registry_app.command("serve")
 def registry_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -422,6 +443,13 @@ def registry_serve(
     gateway_config: Annotated[
         Path | None, typer.Option(help="That gateway's config (its [quarantine] settings).", metavar="FILE")
     ] = None,
+    oidc_config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Single sign-on for the pages: an OpenID Connect provider and its groups' roles (TOML).",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
@@ -435,5 +463,8 @@ def registry_serve(
 
         store, log_path = held_store(gateway_config, gateway_audit_log)
         held = HeldReview(store, log_path, load_config(gateway_config).quarantine.release_hours)
-    app_ = create_app(open_registry(database), public_v0=public_v0, held=held)
+    oidc = None
+    if oidc_config is not None:
+        oidc = oidc_settings(oidc_config)
+    app_ = create_app(open_registry(database), public_v0=public_v0, held=held, oidc=oidc)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

@@ -8,6 +8,8 @@ configured from one TOML file (:class:`GatewayConfig`, a section per interceptor
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,12 +29,13 @@ from mcpward.gateway._quarantine import Bounds, Quarantine, QuarantineError
 from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
 from mcpward.gateway._relay import Relay
 from mcpward.gateway._sinks import AuditMirrorError, AuditSink
-from mcpward.gateway.interface import Exchange, Interceptor, Refusal, SecurityEvent, Session
+from mcpward.gateway.interface import Exchange, Identity, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
     from mcpward.gateway._http import ClientLimits, create_app, new_client_token
     from mcpward.gateway._http_session import Upstream
     from mcpward.gateway._interceptors.pins import approve as approve_pins
+    from mcpward.gateway._oauth import ResourceServer, TokenExchange
     from mcpward.gateway._stdio import run_stdio
     from mcpward.gateway._wrap import unwrap, wrap
 
@@ -59,6 +62,7 @@ __all__ = [
     "ConfigError",
     "Exchange",
     "GatewayConfig",
+    "Identity",
     "Interceptor",
     "Quarantine",
     "QuarantineError",
@@ -83,7 +87,9 @@ __all__ = [
     "new_client_token",
     "quarantine",
     "records",
+    "resource_server_from",
     "run_stdio",
+    "token_exchange_from",
     "unwrap",
     "verify",
     "wrap",
@@ -126,6 +132,82 @@ def mirror_audit_log(path: Path, database: str) -> int:
         return mirror_log(path, registry)
     finally:
         registry.database.dispose()
+
+
+def resource_server_from(
+    config: GatewayConfig, *, resource: str | None = None, clock: Callable[[], float] = time.time
+) -> ResourceServer | None:
+    """``gateway serve``'s OAuth resource server as ``[auth]`` sets it up (None without
+    issuers); a secret source that cannot be read is a :class:`ConfigError`. ``resource``
+    replaces the configured public URL (tests serve on a port chosen at start); ``clock``
+    is the wall clock tokens are judged by."""
+    from mcpward.gateway._oauth import IssuerSettings, ResourceServer, ResourceSettings
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    auth = config.auth
+    resource = resource or auth.resource
+    if not auth.issuers or resource is None:
+        return None
+    issuers = []
+    for issuer in auth.issuers:
+        try:
+            secret = (
+                fetch_secret("introspection_secret", issuer.introspection_secret)
+                if issuer.introspection_secret
+                else None
+            )
+        except SandboxError as exc:
+            raise ConfigError(f"auth.issuers {issuer.issuer}: {exc}") from None
+        issuers.append(
+            IssuerSettings(
+                issuer=issuer.issuer,
+                jwks_url=issuer.jwks_url,
+                algorithms=issuer.algorithms,
+                groups_claim=issuer.groups_claim,
+                introspection_url=issuer.introspection_url,
+                introspection_client_id=issuer.introspection_client_id,
+                introspection_secret=secret,
+            )
+        )
+    return ResourceServer(
+        ResourceSettings(
+            resource=resource,
+            issuers=tuple(issuers),
+            scopes=auth.scopes,
+            leeway=auth.leeway_seconds,
+            max_token_lifetime=auth.max_token_lifetime,
+            jwks_refresh=auth.jwks_refresh_seconds,
+            jwks_max_age=auth.jwks_max_age_seconds,
+            jwks_min_refetch=auth.jwks_min_refetch_seconds,
+            introspections_per_second=auth.introspections_per_second,
+        ),
+        clock=clock,
+    )
+
+
+def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | None:
+    """The RFC 8693 exchange ``[servers.NAME.token_exchange]`` sets up (None without one); a
+    secret source that cannot be read is a :class:`ConfigError`."""
+    from mcpward.gateway._oauth import ExchangeSettings, TokenExchange
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    settings = config.servers[server].token_exchange
+    if settings is None:
+        return None
+    try:
+        secret = fetch_secret("client_secret", settings.client_secret) if settings.client_secret else None
+    except SandboxError as exc:
+        raise ConfigError(f"servers.{server}.token_exchange: {exc}") from None
+    return TokenExchange(
+        ExchangeSettings(
+            token_url=settings.token_url,
+            client_id=settings.client_id,
+            client_secret=secret,
+            audience=settings.audience,
+            resource=settings.resource,
+            scope=settings.scope,
+        )
+    )
 
 
 def make_baseline(config: GatewayConfig) -> Interceptor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -78,6 +79,78 @@ class ClientToken(_Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+def _tls_or_loopback(url: str | None, what: str) -> None:
+    """Keys, introspection and token exchange over plain HTTP would let anyone on the path sign
+    in as anybody: HTTPS, except to this machine (tests, a sidecar)."""
+    if url is None or url.startswith("https://"):
+        return
+    host = (urlsplit(url).hostname or "").lower()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"{what} must be https:// (plain http only to this machine): {url}")
+
+
+class IssuerConfig(_Strict):
+    """An authorization server whose access tokens the gateway accepts."""
+
+    #: Its issuer identifier, compared with a token's ``iss`` exactly.
+    issuer: str = Field(pattern=r"^https?://")
+    #: Its JWKS; unset, found in its RFC 8414 metadata (``jwks_uri``).
+    jwks_url: str | None = Field(default=None, pattern=r"^https?://")
+    #: Signature algorithms accepted (asymmetric only).
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    #: The claim that lists the subject's groups (``groups``, ``roles``, ...).
+    groups_claim: str = "groups"
+    #: RFC 7662 introspection, for opaque (non-JWT) tokens, with this client's credentials;
+    introspection_url: str | None = Field(default=None, pattern=r"^https?://")
+    introspection_client_id: str | None = None
+    #: the secret from a secret source (``env:NAME``, ``file:PATH#KEY``, ``keyring:SERVICE/USER``).
+    introspection_secret: str | None = None
+
+    @model_validator(mode="after")
+    def _asymmetric(self) -> IssuerConfig:
+        from mcpward.gateway._oauth import ASYMMETRIC
+
+        _tls_or_loopback(self.issuer, "issuer")
+        _tls_or_loopback(self.jwks_url, "jwks_url")
+        _tls_or_loopback(self.introspection_url, "introspection_url")
+        wrong = [a for a in self.algorithms if a not in ASYMMETRIC]
+        if wrong or not self.algorithms:
+            raise ValueError(f"algorithms must be asymmetric ones of {', '.join(ASYMMETRIC)}; not {wrong}")
+        return self
+
+
+class AuthConfig(_Strict):
+    """``gateway serve`` as an OAuth 2.1 resource server (see ``_oauth``); off without issuers."""
+
+    #: The gateway's public base URL, as clients reach it (``https://gateway.example.com``).
+    resource: str | None = Field(default=None, pattern=r"^https?://[^#]+$")
+    issuers: tuple[IssuerConfig, ...] = ()
+    #: Scopes every token must carry.
+    scopes: tuple[str, ...] = ()
+    #: Seconds of clock difference allowed on exp and nbf.
+    leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    #: Tokens issued for longer than this (exp - iat) are refused: a bearer token is
+    #: replayable until it expires.
+    max_token_lifetime: float = Field(default=24 * 3600.0, gt=0)
+    #: Keys are fetched again after this many seconds,
+    jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    #: used at most this long when the issuer cannot be reached (then tokens are refused, 503),
+    jwks_max_age_seconds: float = Field(default=3600.0, gt=0)
+    #: and fetched for an unknown key id at most once per this many seconds.
+    jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
+    #: Introspection requests per second, at most (twice that at once), whoever sends tokens:
+    #: an opaque token costs nothing to make up, so each would otherwise be a request to the issuer.
+    introspections_per_second: float = Field(default=20.0, gt=0, le=10_000)
+    #: Static client tokens ([[serve.clients]]) are accepted beside access tokens.
+    static_tokens: bool = True
+
+    @model_validator(mode="after")
+    def _resource_named(self) -> AuthConfig:
+        if self.issuers and not self.resource:
+            raise ValueError("auth.resource (the gateway's public URL) is needed with issuers")
+        return self
+
+
 class ServeConfig(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
@@ -107,22 +180,48 @@ class ServeConfig(_Strict):
     replica: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,64}$")
 
 
+class TokenExchangeConfig(_Strict):
+    """RFC 8693: the caller's access token exchanged at the identity provider for one this
+    remote server accepts (on the caller's behalf), sent in its Authorization header."""
+
+    token_url: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    #: The gateway's client secret, from a secret source (``env:NAME``, ``file:PATH#KEY``, ...).
+    client_secret: str | None = None
+    audience: str | None = None
+    resource: str | None = Field(default=None, pattern=r"^https?://")
+    scope: str | None = None
+
+    @model_validator(mode="after")
+    def _tls(self) -> TokenExchangeConfig:
+        _tls_or_loopback(self.token_url, "token_url")
+        return self
+
+
 class UpstreamConfig(_Strict):
     #: The server's command and arguments, started without a shell, one process per session;
     command: tuple[str, ...] = ()
     #: or a remote server's streamable-HTTP URL,
     url: str | None = Field(default=None, pattern=r"^https?://")
-    #: with headers whose values are read from these environment variables (header -> variable).
+    #: with headers whose values are read from these environment variables (header -> variable),
     headers_from_env: dict[str, str] = {}
+    #: or from secret sources (header -> ``env:NAME``, ``file:PATH#KEY``, ``keyring:SERVICE/USER``).
+    #: The client's own token is never passed upstream.
+    headers_from_secrets: dict[str, str] = {}
     #: MCP 2026-07-28 clients: 0 gives each client its own server process (one call at a time),
     #: so that no client shares a server's state with another; N > 0 shares a pool of up to N
     #: processes between all clients, for a server that keeps no per-user state.
     shared_pool: int = Field(default=0, ge=0, le=256)
+    #: A remote server that takes, per caller, a token exchanged for the caller's own.
+    token_exchange: TokenExchangeConfig | None = None
 
     @model_validator(mode="after")
     def _one_upstream(self) -> UpstreamConfig:
         if bool(self.command) == bool(self.url):
             raise ValueError("give either command (a list) or url")
+        if self.token_exchange is not None and (self.url is None or self.shared_pool):
+            # A shared upstream session would carry one caller's token for the others.
+            raise ValueError("token_exchange is for a remote server (url) with shared_pool = 0")
         return self
 
 
@@ -159,6 +258,7 @@ class GatewayConfig(_Strict):
     baseline: BaselineConfig = BaselineConfig()
     sandbox: SandboxConfig = SandboxConfig()
     serve: ServeConfig = ServeConfig()
+    auth: AuthConfig = AuthConfig()
     servers: dict[str, UpstreamConfig] = {}
 
 

@@ -3,8 +3,9 @@
 and its own relay, so stdio servers, which serve one client, are never shared.
 
 Clients authenticate with bearer tokens whose sha256 the config lists (the config holds no
-secret); Host and Origin are checked against the configured names, so a web page reached
-through DNS rebinding cannot talk to the gateway. A POST answers a request with JSON; what a
+secret), or with OAuth access tokens that ``_oauth``'s resource server accepts; Host and
+Origin are checked against the configured names, so a web page reached through DNS rebinding
+cannot talk to the gateway. A POST answers a request with JSON; what a
 server sends unasked (notifications, its own requests) waits for the session's GET stream.
 
 Sessions and their judging are ``_http_session``'s; MCP 2026-07-28 requests (no session) are
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from mcpward.gateway import _modern
+from mcpward.gateway import _modern, _oauth
 from mcpward.gateway._http_session import (
     _ROOM_WAIT,
     SESSION_HEADER,
@@ -42,13 +43,18 @@ from mcpward.gateway._http_session import (
     Upstream,
 )
 from mcpward.gateway._modern_serve import _modern_refusal, _ModernSessions
+from mcpward.gateway._oauth import ResourceServer
 from mcpward.gateway.interface import (
     BLOCKED,
+    Identity,
     Interceptor,
     Refusal,
     encode,
     error,
 )
+
+#: RFC 9728's well-known path (the per-server form adds the endpoint's path).
+_PRM = "/.well-known/oauth-protected-resource"
 
 
 def _token_digest(token: str) -> str:
@@ -73,14 +79,18 @@ def new_client_token() -> tuple[str, str]:
     return token, _token_digest(token)
 
 
-def _refuse(status: int, why: str, *, retry: float | None = None) -> Response:
-    headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
-    return JSONResponse({"error": why}, status_code=status, headers=headers)
+def _refuse(
+    status: int, why: str, *, retry: float | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    headers = dict(headers or {})
+    if retry is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(retry)))
+    return JSONResponse({"error": why}, status_code=status, headers=headers or None)
 
 
 class _Admission:
-    """Who may call: a Host (and Origin) the gateway serves, a client token the config lists,
-    and a client within its request rate."""
+    """Who may call: a Host (and Origin) the gateway serves, a client token the config lists or
+    an access token the resource server accepts, and a client within its request rate."""
 
     def __init__(
         self,
@@ -88,13 +98,15 @@ class _Admission:
         allowed_hosts: tuple[str, ...],
         limits: ClientLimits,
         clock: Callable[[], float],
+        resource_server: ResourceServer | None = None,
     ) -> None:
         self._token_hashes, self._allowed_hosts = token_hashes, allowed_hosts
         self._limits, self._clock = limits, clock
+        self.resource_server = resource_server
         #: Per client (token digest): its request bucket (tokens, when).
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def check(self, request: Request) -> Response | Caller:
+    async def check(self, request: Request, server: str) -> Response | Caller:
         host = request.headers.get("host", "")
         if host not in self._allowed_hosts:
             return _refuse(421, f"host {host!r} is not served here")  # DNS rebinding
@@ -102,14 +114,44 @@ class _Admission:
         if origin is not None and origin.split("://", 1)[-1] not in self._allowed_hosts:
             return _refuse(403, "cross-origin request refused")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        digest = _token_digest(token.strip()) if scheme.lower() == "bearer" and token.strip() else ""
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        digest = _token_digest(token) if token else ""
         client = next(
             (name for known, name in self._token_hashes.items() if hmac.compare_digest(known, digest)), None
         )
-        if client is None:
+        if client is not None:
+            caller = Caller(client, digest, identity=Identity(subject=client))
+        elif self.resource_server is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        caller = Caller(client, digest)
+        else:
+            verdict = await self._access_token(token, server)
+            if isinstance(verdict, Response):
+                return verdict
+            caller = verdict
         return self._within_rate(caller) or caller
+
+    async def _access_token(self, token: str, server: str) -> Response | Caller:
+        """The caller an access token names, or the 401/403/503 the MCP specification asks for."""
+        resource_server = self.resource_server
+        assert resource_server is not None
+        if not token:
+            challenge = _oauth.challenge(resource_server, server, None)
+            return _refuse(401, "an access token is needed", headers={"WWW-Authenticate": challenge})
+        try:
+            identity = await resource_server.identify(token, server)
+        except _oauth.TokenRefused as refused:
+            challenge = _oauth.challenge(resource_server, server, refused)
+            return _refuse(refused.status, refused.why, headers={"WWW-Authenticate": challenge})
+        except _oauth.IssuerUnavailable as exc:
+            return _refuse(503, f"{exc}; try again later", retry=30)
+        # One key per person and agent, not per token: a refreshed token keeps its sessions.
+        key = (
+            "oauth:"
+            + hashlib.sha256(
+                "\0".join((identity.issuer or "", identity.subject, identity.client_id or "")).encode()
+            ).hexdigest()
+        )
+        return Caller(identity.subject, key, identity=identity, token=token)
 
     def _within_rate(self, caller: Caller) -> Response | None:
         """A token bucket per client: ``request_burst`` requests at once, refilled at
@@ -209,8 +251,11 @@ class _SessionTable:
             clock=self._clock,
             owner=caller.key,
             judge=self._judge,
+            exchange=upstream.exchange,
         )
         session.session.client = caller.name
+        session.session.identity = caller.identity
+        session.subject_token = caller.token
         try:
             await session.start()
         except Refusal as exc:
@@ -273,17 +318,19 @@ def create_app(
     judge: Judge | None = None,
     task_after: float | None = 2.0,
     replica: str = "",
+    resource_server: ResourceServer | None = None,
 ) -> Starlette:
     """``servers``: name -> upstream; ``token_hashes``: sha256 of a client token -> client name.
     ``clock`` measures idleness and ``reap_interval`` is how often idle sessions are looked for
     (by default half the timeout, at most a minute); tests set both instead of sleeping.
     ``limits`` bound what one client may use (sessions, their rate, requests); ``judge`` runs
-    the checks (by default: :class:`Judge`'s defaults). A 2026-07-28 client declaring the tasks
-    extension gets a task for a call that outlasts ``task_after`` seconds (None: no tasks); its
-    id begins with ``replica~`` when a replica name is given."""
+    the checks (by default: :class:`Judge`'s defaults); ``resource_server`` accepts OAuth access
+    tokens beside the static ones and publishes the protected-resource metadata. A 2026-07-28
+    client declaring the tasks extension gets a task for a call that outlasts ``task_after``
+    seconds (None: no tasks); its id begins with ``replica~`` when a replica name is given."""
     every = reap_interval if reap_interval is not None else min(60.0, idle_timeout / 2)
     judge = judge or Judge()
-    admission = _Admission(token_hashes, allowed_hosts, limits, clock)
+    admission = _Admission(token_hashes, allowed_hosts, limits, clock, resource_server)
     table = _SessionTable(
         servers,
         make_interceptors,
@@ -297,19 +344,28 @@ def create_app(
 
     modern = _ModernSessions(table, call_timeout, task_after, replica)
 
-    def admit(request: Request) -> tuple[Caller, str] | Response:
+    async def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
-        verdict = admission.check(request)
+        name = request.path_params["name"]
+        verdict = await admission.check(request, name)
         if isinstance(verdict, Response):
             return verdict
-        name = request.path_params["name"]
         if name not in servers:
             return _refuse(404, f"no server {name!r}")
         return verdict, name
 
+    async def protected_resource(request: Request) -> Response:
+        """RFC 9728 metadata: at the root for the gateway, path-suffixed for each server."""
+        if resource_server is None:
+            return _refuse(404, "this gateway takes no OAuth access tokens")
+        name = request.path_params.get("name")
+        if name is not None and name not in servers:
+            return _refuse(404, f"no server {name!r}")
+        return JSONResponse(resource_server.metadata(name), headers={"Cache-Control": "max-age=300"})
+
     async def sse_stream(request: Request) -> Response:
         """The legacy SSE transport: this stream carries every answer; posts go to /messages."""
-        admitted = admit(request)
+        admitted = await admit(request)
         if isinstance(admitted, Response):
             return admitted
         client, name = admitted
@@ -331,7 +387,7 @@ def create_app(
         return StreamingResponse(events(), media_type="text/event-stream")
 
     async def sse_message(request: Request) -> Response:
-        verdict = admission.check(request)
+        verdict = await admission.check(request, request.path_params["name"])
         if isinstance(verdict, Response):
             return verdict
         session = table.owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
@@ -342,6 +398,7 @@ def create_app(
             return body
 
         session.last_used = clock()
+        session.session.identity, session.subject_token = verdict.identity, verdict.token
 
         async def answer() -> None:
             try:
@@ -358,7 +415,7 @@ def create_app(
         return Response(status_code=202)
 
     async def endpoint(request: Request) -> Response:
-        admitted = admit(request)
+        admitted = await admit(request)
         if isinstance(admitted, Response):
             return admitted
         client, name = admitted
@@ -366,6 +423,8 @@ def create_app(
         session = table.owned(session_id, name, client) if session_id else None
         if session_id and session is None:
             return _refuse(404, "unknown session; initialize again")
+        if session is not None:  # the same person; their token (scopes, groups) may be newer
+            session.session.identity, session.subject_token = client.identity, client.token
         if request.method == "DELETE":
             if session is not None:
                 await table.end(session)
@@ -413,12 +472,19 @@ def create_app(
         reaper.cancel()
         await table.close()
         judge.close()
+        if resource_server is not None:
+            await resource_server.close()
+        for upstream in servers.values():
+            if upstream.exchange is not None:
+                await upstream.exchange.close()
 
     return Starlette(
         routes=[
             Route("/servers/{name}/mcp", endpoint, methods=["GET", "POST", "DELETE"]),
             Route("/servers/{name}/sse", sse_stream, methods=["GET"]),
             Route("/servers/{name}/messages", sse_message, methods=["POST"]),
+            Route(_PRM, protected_resource, methods=["GET"]),
+            Route(_PRM + "/servers/{name}/mcp", protected_resource, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

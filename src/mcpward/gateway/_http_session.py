@@ -21,12 +21,15 @@ from typing import Any, TypeVar
 
 import orjson
 
+from mcpward.gateway._oauth import ExchangeFailed, TokenExchange
 from mcpward.gateway._relay import Out, Relay
 from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import (
     TIMEOUT,
+    Identity,
     Interceptor,
+    Refusal,
     Session,
     encode,
     error,
@@ -140,6 +143,7 @@ class HttpSession:
         clock: Callable[[], float] = time.monotonic,
         owner: str = "",
         judge: Judge,
+        exchange: TokenExchange | None = None,
     ) -> None:
         self.id = secrets.token_urlsafe(24)
         #: The digest of the token that opened the session: only its holder may use it, and
@@ -153,6 +157,9 @@ class HttpSession:
         self.session = Session(server=name, target=url or command[0])
         self.url = url
         self.upstream_headers = upstream_headers or {}
+        self.exchange = exchange
+        #: The current caller's access token, for the exchange (updated with each request).
+        self.subject_token = ""
         self.remote: RemoteUpstream | None = None
         self.relay = Relay(self.session, interceptors, max_message=max_message)
         self.judge = judge
@@ -185,12 +192,24 @@ class HttpSession:
         for interceptor in self.interceptors:
             interceptor.launch(self.session)  # a Refusal goes to the client as the answer
         if self.url is not None:
+            authorization = None
+            if self.exchange is not None:
+                exchange = self.exchange
+                try:  # refused now, with the reason, rather than as a call that times out
+                    await exchange.token_for(self.subject_token)
+                except ExchangeFailed as exc:
+                    raise Refusal(str(exc)) from None
+
+                async def authorization() -> str:
+                    return "Bearer " + await exchange.token_for(self.subject_token)
+
             self.remote = RemoteUpstream(
                 self.url,
                 self.upstream_headers,
                 self._from_server,
                 timeout=self.call_timeout,
                 max_message=self.max_message,
+                authorization=authorization,
             )
             return
         self.process = await asyncio.create_subprocess_exec(
@@ -393,6 +412,10 @@ class Caller:
     name: str
     key: str
     gateway: bool = False
+    #: Who it is (an access token's subject and claims, or a static token's holder).
+    identity: Identity | None = None
+    #: The access token itself, for a token exchange only (never logged, never sent upstream).
+    token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,3 +427,5 @@ class Upstream:
     headers: dict[str, str] = field(default_factory=dict)
     #: 2026-07-28 clients: 0, a process per client; N, a pool of N shared by all clients.
     shared_pool: int = 0
+    #: A remote server that takes a token exchanged for each caller's (RFC 8693).
+    exchange: TokenExchange | None = None

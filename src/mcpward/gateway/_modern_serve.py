@@ -123,7 +123,9 @@ class _ModernSessions:
         if not size:
             return True
         held = sum(
-            1 for pending in self._pending.values() if (pending.caller, pending.name) == (caller, name)
+            1
+            for pending in self._pending.values()
+            if (pending.caller.key, pending.name) == (caller.key, name)
         )
         if self._tasks is not None:
             held += self._tasks.waiting(caller, name)
@@ -173,6 +175,8 @@ class _ModernSessions:
     def _for(member: _Member, caller: Caller) -> _Member:
         """The member, its session now the calling client's (audit log, judges)."""
         member.session.session.client = caller.name
+        member.session.session.identity = caller.identity
+        member.session.subject_token = caller.token
         member.session.owner = caller.key
         return member
 
@@ -261,8 +265,8 @@ class _ModernSessions:
             # Looked up, and taken only by the call it was issued for: a guessed or misused
             # state leaves the pending call to its own client.
             pending = self._pending.get(str(state))
-            if pending is None or (pending.caller, pending.name, pending.method, pending.subject) != (
-                caller,
+            if pending is None or (pending.caller.key, pending.name, pending.method, pending.subject) != (
+                caller.key,
                 name,
                 method,
                 subject,

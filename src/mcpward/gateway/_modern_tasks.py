@@ -118,11 +118,11 @@ class Tasks:
         return sum(
             1
             for task in self._tasks.values()
-            if (task.caller, task.name) == (caller, name) and task.status == "input_required"
+            if (task.caller.key, task.name) == (caller.key, name) and task.status == "input_required"
         )
 
     def room_for(self, caller: Caller) -> bool:
-        return sum(1 for task in self._tasks.values() if task.caller == caller) < MAX_TASKS_PER_CLIENT
+        return sum(1 for task in self._tasks.values() if task.caller.key == caller.key) < MAX_TASKS_PER_CLIENT
 
     def create(
         self,
@@ -204,7 +204,8 @@ class Tasks:
             why = f"{method} needs the {EXTENSION} extension declared in the request"
             return _modern.error_body(request_id, MISSING_CAPABILITY, why, data)
         task = self._tasks.get(str(params.get("taskId")))
-        if task is None or (task.caller, task.name) != (caller, name):
+        # By the caller's key: its token may have been refreshed since (same issuer, subject, client).
+        if task is None or (task.caller.key, task.name) != (caller.key, name):
             # Another client's task is answered as if it did not exist: no oracle of ids.
             return _modern.error_body(request_id, -32602, "unknown or expired taskId")
         if method == "tasks/get":

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
+from mcpward.gateway._oauth import ExchangeFailed
 from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
 
 _ACCEPT = "application/json, text/event-stream"
@@ -25,8 +26,12 @@ class RemoteUpstream:
         *,
         timeout: float,
         max_message: int,
+        authorization: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.url = url
+        #: The Authorization header for each request (a token exchanged for the caller's), in
+        #: place of a configured one; None: the configured headers alone.
+        self.authorization = authorization
         self.deliver = deliver
         self.max_message = max_message
         self.session_id: str | None = None
@@ -47,6 +52,8 @@ class RemoteUpstream:
         headers = {"Content-Type": "application/json"}
         try:
             async with self._order:
+                if self.authorization is not None:
+                    headers["Authorization"] = await self.authorization()
                 if self.session_id:
                     headers["Mcp-Session-Id"] = self.session_id
                 request = self._client.build_request("POST", self.url, content=data, headers=headers)
@@ -54,7 +61,7 @@ class RemoteUpstream:
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
             async for message in _messages(response, self.max_message):
                 await self.deliver(message)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ExchangeFailed):
             return  # the request this carried times out in the relay, with a clear error
 
     async def close(self) -> None:

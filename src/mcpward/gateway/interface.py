@@ -65,6 +65,21 @@ class SecurityEvent:
         self.severity = Severity(self.severity)  # a misspelt severity fails where it is made
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who calls through ``gateway serve``: an access token's subject, or a static token's
+    holder (no issuer)."""
+
+    subject: str
+    issuer: str | None = None
+    #: The client (agent) the token was issued to: ``azp`` or ``client_id``.
+    client_id: str | None = None
+    groups: tuple[str, ...] = ()
+    scopes: frozenset[str] = frozenset()
+    #: The token's ``aud``, canonical (see ``_oauth.canonical``).
+    audience: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class Session:
     """One client talking to one server through the gateway."""
@@ -77,6 +92,9 @@ class Session:
     client: str = "unknown"
     #: The application's own name (``clientInfo`` of ``initialize``).
     client_app: str | None = None
+    #: Who the caller is over HTTP (its token's subject, groups, client, scopes); the current
+    #: request's caller in a shared pool. None over stdio.
+    identity: Identity | None = None
     #: The registry entry the server matched at launch, as a plain dict (or None).
     entry: dict[str, Any] | None = None
     #: Tools the client may see and call, by name (filled by the pins interceptor).
@@ -116,6 +134,8 @@ class Exchange:
     redacted_result: Any = None
     #: The quarantine ID when the answer was held for a reviewer instead of forwarded.
     held: str | None = None
+    #: Why the policy let this call through (the rule that granted it), for the audit record.
+    authorized_by: str | None = None
 
     @property
     def params(self) -> dict[str, Any]:

@@ -12,6 +12,9 @@ from mcpward.registry._tables import SessionRow, TokenRow
 from mcpward.registry.interface import Principal, Role
 
 SESSION_HOURS = 8
+#: The api_tokens row of a person signed in through the identity provider is named this and
+#: their name there; its hash is of a random value nobody holds, so it signs in only by SSO.
+SSO_PREFIX = "sso:"
 
 
 def _csrf_token(session_id: str) -> str:
@@ -79,6 +82,34 @@ class TokenStore(AuditTrail):
                     expires_at=self.now() + timedelta(hours=SESSION_HOURS),
                 )
             )
+        return session_id, _csrf_token(session_id)
+
+    def open_sso_session(self, person: str, role: Role) -> tuple[str, str]:
+        """A browser session for ``person``, whom the identity provider signed in, with the role
+        their groups map to (decided there, at each sign-in): their ``sso:PERSON`` row carries
+        it; a changed role replaces the row, both recorded in the audit trail."""
+        name = SSO_PREFIX + person
+        with self._changing() as session:
+            row = session.scalar(select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None)))
+            if row is not None and row.role != role.value:
+                row.revoked_at = self.now()
+                session.flush()
+                state = _state(session, tokens=[row.id])
+                self._append(
+                    session, name, "token-revoke", None, {"name": name, "count": 1, "sso": True}, state
+                )
+                row = None
+            if row is None:
+                unheld = _digest(secrets.token_urlsafe(32))
+                row = TokenRow(name=name, role=role.value, token_hash=unheld, created_at=self.now())
+                session.add(row)
+                session.flush()
+                detail = {"name": name, "role": role.value, "sso": True}
+                self._append(session, name, "token-create", None, detail, _state(session, tokens=[row.id]))
+            session_id = secrets.token_urlsafe(32)
+            session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
+            expires = self.now() + timedelta(hours=SESSION_HOURS)
+            session.add(SessionRow(id_hash=_digest(session_id), token_id=row.id, expires_at=expires))
         return session_id, _csrf_token(session_id)
 
     def session_principal(self, session_id: str) -> tuple[Principal, str] | None:

@@ -419,6 +419,11 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     by_package: Counter[str] = Counter()
     by_tool: dict[str, Counter[str]] = defaultdict(Counter)
     decisions: Counter[str] = Counter()
+    #: Calls by who made them (``gateway serve``: the token's subject) and by their teams
+    #: (the groups the token named): [calls, blocked] and the servers called.
+    by_user: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    user_servers: dict[str, set[str]] = defaultdict(set)
+    by_team: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
     denials: list[dict[str, Any]] = []
     total = 0
@@ -442,6 +447,18 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
                 by_package[_package_key(package)] += 1
             by_tool[server][str(record.get("tool"))] += 1
             decisions[str(record.get("decision"))] += 1
+            user = str(record.get("subject") or record.get("client") or "unknown")
+            blocked = int(record.get("decision") == "block")
+            if len(by_user) < 100_000 or user in by_user:
+                by_user[user][0] += 1
+                by_user[user][1] += blocked
+                if len(user_servers[user]) < 100:
+                    user_servers[user].add(server)
+            teams = record.get("groups")
+            for team in teams[:256] if isinstance(teams, list) else ():
+                if len(by_team) < 10_000 or str(team) in by_team:
+                    by_team[str(team)][0] += 1
+                    by_team[str(team)][1] += blocked
         for event in record.get("events") or ():
             for group, kinds in _EVENT_GROUPS.items():
                 if event.get("kind") in kinds and len(groups[group]) < 10_000:
@@ -463,6 +480,19 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         "by_package": dict(by_package.most_common()),
         "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
         "decisions": dict(decisions),
+        "by_user": [
+            {
+                "user": user,
+                "calls": calls,
+                "blocked": blocked,
+                "servers": ", ".join(sorted(user_servers[user])),
+            }
+            for user, (calls, blocked) in sorted(by_user.items(), key=lambda item: -item[1][0])
+        ],
+        "by_team": [
+            {"team": team, "calls": calls, "blocked": blocked}
+            for team, (calls, blocked) in sorted(by_team.items(), key=lambda item: -item[1][0])
+        ],
         "egress_denials": denials[:10_000],
         **groups,
     }
@@ -550,6 +580,13 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 "Approved servers with no calls in the period",
                 document["unused"],
                 ("id", "name", "identity", "owner"),
+            ),
+            ("by_user", "Calls by user", calls["by_user"], ("user", "calls", "blocked", "servers")),
+            (
+                "by_team",
+                "Calls by team (groups the token names)",
+                calls["by_team"],
+                ("team", "calls", "blocked"),
             ),
             (
                 "tool_changes",

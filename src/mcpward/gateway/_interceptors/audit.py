@@ -54,10 +54,21 @@ class Audit(Interceptor):
             "id": exchange.id,
             "decision": exchange.decision,
         }
+        identity = session.identity
+        if identity is not None:  # who called: the token's subject, its issuer and client (agent)
+            record["subject"] = identity.subject
+            if identity.issuer is not None:
+                record["issuer"] = identity.issuer
+            if identity.client_id is not None:
+                record["client_id"] = identity.client_id
+            if identity.groups and stage == "request":  # for the reports by team
+                record["groups"] = list(identity.groups)
+        if exchange.authorized_by is not None and stage == "request":
+            record["authorized_by"] = exchange.authorized_by
         if session.entry and session.entry.get("id") is not None:
             # The registry entry the server was launched under: what usage is counted against.
-            identity = session.entry.get("identity") or {}
-            release = identity.get("version") or identity.get("digest") or identity.get("url")
+            package = session.entry.get("identity") or {}
+            release = package.get("version") or package.get("digest") or package.get("url")
             record["entry"] = {
                 "id": session.entry["id"],
                 "name": session.entry.get("name"),

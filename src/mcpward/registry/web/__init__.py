@@ -6,7 +6,8 @@
   so clients' private-registry setting can point here;
 - ``/queue``, ``/entries/ID``, ``/fleet`` (and ``/held``, a gateway's held results, when
   served with one): reviewers' pages rendered on the server, with a
-  session cookie after signing in with a token, and a CSRF token in every form.
+  session cookie after signing in with a token or through the organisation's OpenID Connect
+  provider (``/login/sso``, groups mapped to roles), and a CSRF token in every form.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from mcpward.registry.interface import (
 from mcpward.registry.web._auth import FailureThrottle
 from mcpward.registry.web._held import HeldReview
 from mcpward.registry.web._limits import BodyLimit, SecurityHeaders
+from mcpward.registry.web._oidc import OidcSettings, load_oidc_settings
 
-__all__ = ["MAX_BODY_BYTES", "HeldReview", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "HeldReview", "OidcSettings", "create_app", "load_oidc_settings"]
 
 #: Larger bodies are refused with 413 before they are read: 1,000 servers of a fleet report fit
 #: in well under this.
@@ -50,11 +52,13 @@ def create_app(
     public_v0: bool = True,
     max_body: int = MAX_BODY_BYTES,
     held: HeldReview | None = None,
+    oidc: OidcSettings | None = None,
 ) -> FastAPI:
-    """``held``: a gateway's held results, for the reviewers' ``/held`` page."""
+    """``held``: a gateway's held results, for the reviewers' ``/held`` page; ``oidc``: single
+    sign-on for the pages through an OpenID Connect provider (API tokens stay)."""
     from pathlib import Path
 
-    from mcpward.registry.web import _api, _held, _official, _pages
+    from mcpward.registry.web import _api, _held, _official, _oidc, _pages
 
     app = FastAPI(
         title="mcpward registry",
@@ -68,6 +72,7 @@ def create_app(
     app.state.held = held
     app.state.v0_pages = _official.PageCache()
     app.state.auth_throttle = FailureThrottle()
+    app.state.oidc = _oidc.make_provider(oidc)
     _access_log_without_queries()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)
@@ -106,6 +111,7 @@ def create_app(
     app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
     app.include_router(_pages.router)
     app.include_router(_held.router)
+    app.include_router(_oidc.router)
     return app
 
 

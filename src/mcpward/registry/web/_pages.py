@@ -65,6 +65,8 @@ def _signed_in(request: Request) -> tuple[Principal, str] | RedirectResponse:
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    if name == "login.html":  # the single sign-on link, where it is set up
+        context = {"sso": getattr(request.app.state, "oidc", None) is not None, **context}
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 

@@ -1,0 +1,250 @@
+"""Single sign-on for the reviewers' pages: OpenID Connect's authorization-code flow with PKCE
+(S256), a ``state`` used once and a ``nonce`` bound into the ID token, the authorization
+response's ``iss`` checked (RFC 9207), and the ID token verified (signature with the issuer's
+published keys, ``iss``, ``aud`` = our client, ``exp``, ``nonce``). The person's groups map to
+the registry's roles at each sign-in; a person with no mapped group is refused. API tokens stay
+for automation (and the JSON API takes nothing else)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import jwt
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mcpward.registry.interface import Role
+
+router = APIRouter(include_in_schema=False)
+
+#: Binds a sign-in to the browser that started it (its state), so that nobody can finish their
+#: own sign-in in someone else's browser (login CSRF).
+_STARTED_COOKIE = "mcpward_sso_state"
+#: Sign-ins started and not finished, at most (each a few hundred bytes), and for how long.
+_PENDING = 1000
+_PENDING_SECONDS = 600.0
+_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+_MAX_DOCUMENT = 256 * 1024
+
+
+class OidcSettings(BaseModel):
+    """``mcpward registry serve --oidc-config FILE`` (TOML)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: The identity provider's issuer identifier, compared exactly.
+    issuer: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    #: The client secret's value (the CLI reads it from a secret source); None for a public client.
+    client_secret: str | None = None
+    #: This registry's public URL; the redirect URI is ``PUBLIC_URL/login/sso/callback``.
+    public_url: str = Field(pattern=r"^https?://")
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    groups_claim: str = "groups"
+    #: The claim that names the person (the first present of these).
+    name_claims: tuple[str, ...] = ("email", "preferred_username", "sub")
+    #: Group -> role; a person in several mapped groups gets the most powerful role.
+    roles: dict[str, Role] = {}
+    timeout: float = Field(default=10.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _tls(self) -> OidcSettings:
+        host = (urlsplit(self.issuer).hostname or "").lower()
+        if not self.issuer.startswith("https://") and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("issuer must be https:// (plain http only to this machine)")
+        return self
+
+
+class _Provider:
+    """The provider's metadata (discovered once), the pending sign-ins and its keys."""
+
+    def __init__(self, settings: OidcSettings) -> None:
+        self.settings = settings
+        self.metadata: dict[str, Any] | None = None
+        self.pending: OrderedDict[str, tuple[str, str, str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.keys: jwt.PyJWKClient | None = None
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.settings.public_url.rstrip("/") + "/login/sso/callback"
+
+    def discover(self, client: httpx.Client) -> dict[str, Any]:
+        if self.metadata is None:
+            issuer = self.settings.issuer
+            parts = urlsplit(issuer)
+            base, path = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
+            for url in (f"{issuer.rstrip('/')}/.well-known/openid-configuration",
+                        f"{base}/.well-known/oauth-authorization-server{path}"):  # fmt: skip
+                try:
+                    found = _json(client.get(url))
+                except (httpx.HTTPError, ValueError):
+                    continue
+                pkce = found.get("code_challenge_methods_supported")
+                if found.get("issuer") == issuer and isinstance(found.get("jwks_uri"), str):
+                    if not isinstance(pkce, list) or "S256" not in pkce:
+                        raise ValueError("the identity provider does not say it supports PKCE (S256)")
+                    self.metadata = found
+                    self.keys = jwt.PyJWKClient(found["jwks_uri"], timeout=int(self.settings.timeout))
+                    break
+            else:
+                raise ValueError("the identity provider's metadata cannot be read")
+        return self.metadata
+
+    def start(self, next_path: str) -> tuple[str, str, str]:
+        """(state, nonce, PKCE verifier) of a new sign-in, remembered for ten minutes."""
+        state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+        with self.lock:
+            now = time.monotonic()
+            while self.pending and (
+                len(self.pending) >= _PENDING or next(iter(self.pending.values()))[3] < now
+            ):
+                self.pending.popitem(last=False)
+            self.pending[state] = (nonce, verifier, next_path, now + _PENDING_SECONDS)
+        return state, nonce, verifier
+
+    def finish(self, state: str) -> tuple[str, str, str] | None:
+        """The sign-in ``state`` started (once: a replayed callback finds nothing)."""
+        with self.lock:
+            found = self.pending.pop(state, None)
+        if found is None or found[3] < time.monotonic():
+            return None
+        return found[0], found[1], found[2]
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code != 200 or len(response.content) > _MAX_DOCUMENT:
+        raise ValueError(f"HTTP {response.status_code}")
+    document = response.json()
+    if not isinstance(document, dict):
+        raise ValueError("not an object")
+    return document
+
+
+def provider_of(request: Request) -> _Provider | None:
+    provider = getattr(request.app.state, "oidc", None)
+    return provider if isinstance(provider, _Provider) else None
+
+
+def make_provider(settings: OidcSettings | None) -> _Provider | None:
+    return _Provider(settings) if settings is not None else None
+
+
+def _refused(request: Request, why: str, status: int = 400) -> HTMLResponse:
+    from mcpward.registry.web._pages import _render
+
+    return _render(request, "login.html", {"next": "/queue", "error": why, "who": None, "sso": True}, status)
+
+
+@router.get("/login/sso")
+def sso_start(request: Request, next: str = "/queue") -> Response:
+    from mcpward.registry.web._pages import _local
+
+    provider = provider_of(request)
+    if provider is None:
+        return _refused(request, "Single sign-on is not set up here.", 404)
+    try:
+        with httpx.Client(timeout=provider.settings.timeout, follow_redirects=False) as client:
+            metadata = provider.discover(client)
+    except httpx.HTTPError:
+        return _refused(request, "The identity provider cannot be reached; try again later.", 503)
+    except ValueError as exc:  # our own words: what is wrong with its metadata
+        return _refused(request, f"Single sign-on is not usable: {exc}.", 503)
+    state, nonce, verifier = provider.start(_local(next))
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code",
+        "client_id": provider.settings.client_id,
+        "redirect_uri": provider.redirect_uri,
+        "scope": " ".join(provider.settings.scopes),
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    response = RedirectResponse(f"{metadata['authorization_endpoint']}?{urlencode(query)}", status_code=303)
+    # Lax: the identity provider's redirect back is a top-level GET from another site.
+    response.set_cookie(_STARTED_COOKIE, state, httponly=True, samesite="lax", max_age=int(_PENDING_SECONDS),
+                        secure=request.url.scheme == "https", path="/login/sso")  # fmt: skip
+    return response
+
+
+@router.get("/login/sso/callback")
+def sso_callback(request: Request) -> Response:
+    from mcpward.registry.web._auth import SESSION_COOKIE
+    from mcpward.registry.web._pages import _registry
+
+    provider = provider_of(request)
+    if provider is None or provider.metadata is None:
+        return _refused(request, "Single sign-on is not set up here.", 404)
+    params = request.query_params
+    state = params.get("state", "")
+    if not secrets.compare_digest(request.cookies.get(_STARTED_COOKIE, ""), state):
+        return _refused(request, "This sign-in was started in another browser; sign in again.")
+    started = provider.finish(state)
+    if started is None:  # not started here, expired, or already used
+        return _refused(request, "This sign-in was not started here or has expired; sign in again.")
+    nonce, verifier, next_path = started
+    settings, metadata = provider.settings, provider.metadata
+    issuer = params.get("iss")
+    if (issuer is not None and issuer != settings.issuer) or (
+        issuer is None and metadata.get("authorization_response_iss_parameter_supported") is True
+    ):  # RFC 9207: another server's answer (a mix-up); its error text is not shown either
+        return _refused(request, "The sign-in answer came from another identity provider.")
+    if "code" not in params:
+        return _refused(request, "The identity provider did not sign you in.", 401)
+    form = {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": provider.redirect_uri,
+            "code_verifier": verifier, "client_id": settings.client_id}  # fmt: skip
+    auth: Any = (settings.client_id, settings.client_secret) if settings.client_secret else None
+    try:
+        with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
+            answer = _json(client.post(str(metadata["token_endpoint"]), data=form, auth=auth))
+        id_token = answer.get("id_token")
+        if not isinstance(id_token, str) or provider.keys is None:
+            raise ValueError("no ID token")
+        key = provider.keys.get_signing_key_from_jwt(id_token)
+        claims = jwt.decode(id_token, key.key, algorithms=_ALGORITHMS, audience=settings.client_id,
+                            issuer=settings.issuer, leeway=30,
+                            options={"require": ["exp", "iat", "iss", "aud", "sub"]})  # fmt: skip
+    except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError):
+        return _refused(request, "The identity provider's answer could not be verified; sign in again.", 401)
+    if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+        return _refused(request, "The sign-in answer was not for this sign-in; sign in again.", 401)
+    person = next((str(claims[c]) for c in settings.name_claims if isinstance(claims.get(c), str)), None)
+    groups = claims.get(settings.groups_claim) or []
+    groups = [groups] if isinstance(groups, str) else groups if isinstance(groups, list) else []
+    roles = [settings.roles[g] for g in groups if isinstance(g, str) and g in settings.roles]
+    if person is None or not roles:
+        return _refused(request, "Your account has no role in this registry; ask its admins.", 403)
+    role = max(roles, key=lambda r: list(Role).index(r))
+    session_id, _csrf = _registry(request).open_sso_session(person, role)
+    # A page that moves on by itself: the session cookie stays SameSite=Strict (as a token
+    # sign-in's), and a redirect straight from the provider's would be a cross-site step that
+    # does not carry it.
+    page = (f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(next_path)}">'
+            f'<p>Signed in. <a href="{html.escape(next_path)}">Continue</a></p>')  # fmt: skip
+    response = HTMLResponse(page)
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=8 * 3600)  # fmt: skip
+    response.delete_cookie(_STARTED_COOKIE, path="/login/sso")
+    return response
+
+
+def load_oidc_settings(path: Path, client_secret: str | None) -> OidcSettings:
+    """The TOML at ``path`` (its ``client_secret`` names a secret source, read by the caller)."""
+    import tomllib
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data.pop("client_secret", None)
+    return OidcSettings.model_validate({**data, "client_secret": client_secret})
