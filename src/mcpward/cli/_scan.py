@@ -99,6 +99,15 @@ def scan(
             metavar="URL",
         ),
     ] = None,
+    enforcement: Annotated[
+        Path | None,
+        typer.Option(
+            "--enforcement",
+            help="Report enforcement-drift: managed client files (under --root) that differ from "
+            "what `mcpward enforce` writes for this exported policy.",
+            metavar="POLICY",
+        ),
+    ] = None,
 ) -> None:
     """Inventory the MCP servers on this machine, with config risk findings. Offline unless
     --registry or --report-to names a server; starts no MCP server."""
@@ -137,8 +146,24 @@ def scan(
         # The home labels the fleet record, so that each home's report replaces only its own.
         label = str((home or Path.home()).resolve())
         report = _with_registry(report, registry, report_to, label)
+    if enforcement is not None:
+        report = _with_drift(report, enforcement, target_os.value, root or Path("/"))
     write_output(report, output_format, output)
     exit_on(report, threshold)
+
+
+def _with_drift(report: Report, policy_file: Path, platform: str, root: Path) -> Report:
+    from dataclasses import replace
+
+    from mcpward.enforce import EnforceError, Platform, Policy, drift
+
+    try:
+        policy = Policy.from_json(policy_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read --enforcement {policy_file}: {exc}") from None
+    except EnforceError as exc:
+        raise fail(f"--enforcement {policy_file}: {exc}") from None
+    return replace(report, findings=report.findings + tuple(drift(policy, Platform(platform), root)))
 
 
 def _with_registry(report: Report, source: str | None, report_to: str | None, home: str) -> Report:

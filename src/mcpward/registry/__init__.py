@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
@@ -70,6 +71,7 @@ __all__ = [
     "Role",
     "Status",
     "VetOutcome",
+    "all_entries",
     "approval_index",
     "default_entry_name",
     "default_url",
@@ -174,6 +176,22 @@ def approval_index(source: str) -> ApprovalIndex:
     registry = Registry.open(None if source == "local" else source)
     try:
         return registry.approval_index()
+    finally:
+        registry.database.dispose()
+
+
+def all_entries(source: str) -> tuple[list[Entry], date]:
+    """Every entry of ``source`` (as :func:`approval_index` names one), and the registry's
+    today, by which approvals are judged."""
+    from datetime import UTC, datetime
+
+    if source.startswith(("http://", "https://")):
+        from mcpward.registry._remote import fetch_entries
+
+        return fetch_entries(source), datetime.now(UTC).date()
+    registry = Registry.open(None if source == "local" else source)
+    try:
+        return registry.entries(), registry.now().date()
     finally:
         registry.database.dispose()
 

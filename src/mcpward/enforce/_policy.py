@@ -1,0 +1,130 @@
+"""From the registry's entries to the policy the clients' files are made from.
+
+An entry is allowed while its approval holds (approved, not past its re-review date, not past
+the end of a supersede grace period); rejected and revoked entries are denied, unless the very
+same launch line or URL is allowed through another entry (a remote endpoint approved again).
+Requested, expired and superseded entries are neither: a client whose allowlist names only the
+allowed servers refuses them anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
+from mcpward.registry import Entry, Identity, Status
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRoute:
+    """How a client starts the gateway in front of a stdio server on the managed machines."""
+
+    #: The gateway's program as the machines have it (``mcpward``, or an absolute path).
+    command: tuple[str, ...] = ("mcpward",)
+    #: The gateway config on the machines, if not the default.
+    config: str | None = None
+
+    def launch(self, key: str, direct: Sequence[str]) -> tuple[str, ...]:
+        config = ("--config", self.config) if self.config else ()
+        return (*self.command, "gateway", "run", *config, "--server", key, "--", *direct)
+
+
+def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
+    """How a client starts the approved identity: an exact, pinned launch line, or the URL."""
+    if identity.kind == "remote":
+        return (), identity.url
+    if identity.kind == "oci":
+        return ("docker", "run", "-i", "--rm", f"{identity.name}@{identity.digest}"), None
+    if identity.ecosystem == "pypi":
+        return ("uvx", f"{identity.name}=={identity.version}"), None
+    return ("npx", "-y", f"{identity.name}@{identity.version}"), None
+
+
+def server_key(name: str) -> str:
+    """A registry name as a key every client accepts: ``io.github.org/files`` ->
+    ``io-github-org-files``."""
+    key = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+    return (key or "server")[:64]
+
+
+def _approval_holds(entry: Entry, today: date) -> bool:
+    if entry.status is not Status.APPROVED:
+        return False
+    if entry.review_due is not None and entry.review_due < today:
+        return False
+    return entry.superseded_on is None or entry.superseded_on > today
+
+
+def _tools(entry: Entry) -> tuple[str, ...]:
+    names = {key.split(":", 1)[1] for key in entry.pins if key.startswith("tool:")}
+    return tuple(sorted(names))
+
+
+def compile_policy(
+    entries: Iterable[Entry],
+    today: date,
+    *,
+    registry_url: str | None = None,
+    gateway: GatewayRoute | None = None,
+    probation: Mapping[int, Sequence[str]] | None = None,
+) -> Policy:
+    """The policy for ``entries`` on ``today``. ``probation`` maps an approved entry's id to the
+    tools a reviewer confirmed read-only: that entry is allowed with those tools only."""
+    probation = probation or {}
+    allowed: list[PolicyServer] = []
+    refused: list[Entry] = []
+    keys: set[str] = set()
+    for entry in sorted(entries, key=lambda e: (e.name, e.id)):
+        if entry.status in (Status.REJECTED, Status.REVOKED):
+            refused.append(entry)
+            continue
+        if not _approval_holds(entry, today):
+            continue
+        key = server_key(entry.name)
+        if key in keys:  # two names that read alike, or two approved versions in their grace period
+            key = f"{key[:54]}-{entry.id}"
+        keys.add(key)
+        direct, url = direct_launch(entry.identity)
+        command = gateway.launch(key, direct) if gateway and direct else direct
+        read_only = tuple(probation.get(entry.id, ()))
+        allowed.append(
+            PolicyServer(
+                name=entry.name,
+                key=key,
+                entry_id=entry.id,
+                decision=Decision.PROBATION if entry.id in probation else Decision.ALLOW,
+                command=command,
+                direct_command=direct,
+                url=url,
+                tools=_tools(entry),
+                read_only_tools=read_only,
+                wrapped=bool(gateway and direct),
+            )
+        )
+    launches = {server.direct_command for server in allowed if server.direct_command}
+    urls = {server.url for server in allowed if server.url}
+    denied: list[PolicyServer] = []
+    seen: set[tuple[tuple[str, ...], str | None]] = set()
+    for entry in refused:
+        direct, url = direct_launch(entry.identity)
+        if direct in launches or url in urls or (direct, url) in seen:
+            continue
+        seen.add((direct, url))
+        denied.append(
+            PolicyServer(
+                name=entry.name,
+                key=server_key(entry.name),
+                entry_id=entry.id,
+                decision=Decision.DENY,
+                command=direct,
+                direct_command=direct,
+                url=url,
+            )
+        )
+    try:
+        return Policy(registry_url=registry_url, servers=(*allowed, *denied))
+    except ValueError as exc:
+        raise EnforceError(f"the registry cannot be made into a policy: {exc}") from None
