@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ __all__ = [
     "drift",
     "managed_files",
     "mdm_bundle",
+    "powershell",
+    "profile",
     "server_key",
     "write_tree",
 ]
@@ -175,6 +178,20 @@ def _differences(expected: Any, actual: Any, prefix: str = "", depth: int = 0) -
     return [] if expected == actual else [f"{prefix or 'the document'} changed"]
 
 
+def _read_managed(path: Path) -> bytes | None:
+    """At most one byte more than the largest managed file; None for anything but a regular
+    file. Opened without blocking, so a FIFO put at a managed path cannot hang the scan, and
+    checked on the open descriptor, so a swap after the check changes nothing."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read(MAX_MANAGED_FILE + 1)
+    finally:
+        os.close(descriptor)
+
+
 def drift(policy: Policy, platform: Platform, root: Path, only: Sequence[str] | None = None) -> list[Finding]:
     """``enforcement-drift`` findings: each managed file that is missing under ``root`` or
     differs from what ``enforce`` writes for ``policy`` (on macOS and Windows, the files an MDM
@@ -184,14 +201,15 @@ def drift(policy: Policy, platform: Platform, root: Path, only: Sequence[str] | 
         target = _under(root, file.path)
         problem: str | None = None
         try:
-            with target.open("rb") as handle:
-                content = handle.read(MAX_MANAGED_FILE + 1)
+            content = _read_managed(target)
         except FileNotFoundError:
             problem = "is missing"
         except OSError as exc:
             problem = f"cannot be read ({exc.strerror})"
         else:
-            if len(content) > MAX_MANAGED_FILE:
+            if content is None:
+                problem = "is not a regular file"
+            elif len(content) > MAX_MANAGED_FILE:
                 problem = "is larger than any file enforce writes"
             else:
                 try:
