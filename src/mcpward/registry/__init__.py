@@ -18,6 +18,7 @@ from mcpward.registry._database import Database, default_url
 from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
 from mcpward.registry._identity import default_entry_name, parse_identity
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
+from mcpward.registry._probation import BASELINE_ALERTS, client_key, probation_days, suggested_read_only
 from mcpward.registry._server_json import export as export_server_json
 from mcpward.registry._server_json import parse as parse_server_json
 from mcpward.registry._server_json import to_request as request_from_server_json
@@ -44,6 +45,7 @@ from mcpward.registry.interface import (
 )
 
 __all__ = [
+    "BASELINE_ALERTS",
     "REVIEW_DAYS",
     "STALE_DAYS",
     "ApprovalIndex",
@@ -73,6 +75,7 @@ __all__ = [
     "VetOutcome",
     "all_entries",
     "approval_index",
+    "client_key",
     "default_entry_name",
     "default_url",
     "export_server_json",
@@ -82,9 +85,11 @@ __all__ = [
     "observe",
     "parse_identity",
     "parse_server_json",
+    "probation_days",
     "registry_findings",
     "report_to",
     "request_from_server_json",
+    "suggested_read_only",
 ]
 
 

@@ -35,6 +35,7 @@ from mcpward.registry._database import Database
 from mcpward.registry._fleet_store import FleetStore
 from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
+from mcpward.registry._probation import ProbationStore, probation_values
 from mcpward.registry._tables import (
     EntryRow,
     ReviewRow,
@@ -70,7 +71,7 @@ _LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
-class Registry(TokenStore, FleetStore, GatewayEventStore):
+class Registry(TokenStore, FleetStore, GatewayEventStore, ProbationStore):
     """Requests, reviews and decisions on entries; with the audit trail, tokens, the fleet
     inventory and the gateways' records (each in its own module) it is the registry service."""
 
@@ -193,7 +194,10 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
         override: bool = False,
         token_id: int | None = None,
         grace_days: int | None = None,
+        read_only_tools: Sequence[str] | None = None,
     ) -> Entry:
+        """``read_only_tools``: the tools the reviewer confirms as read-only for the probation
+        the approval starts (None: inspect's suggestion, recorded as such)."""
         return self.decide(
             entry_id,
             Decision.APPROVE,
@@ -203,6 +207,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
             override,
             token_id=token_id,
             grace_days=grace_days,
+            read_only_tools=read_only_tools,
         )
 
     def reject(
@@ -238,6 +243,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
         *,
         token_id: int | None = None,
         grace_days: int | None = None,
+        read_only_tools: Sequence[str] | None = None,
     ) -> Entry:
         """``grace_days``: how long the approvals this one supersedes still stand; at most the
         registry's grace period (a reviewer may end them sooner, never later)."""
@@ -269,8 +275,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
                 "review_due": review_due,
                 "advisories": advisories or None,  # NULL when none: see _LATER_COLUMNS
             }
+            probation: dict[str, Any] = {}
             if status is Status.APPROVED:
                 values |= {"superseded_by": None, "superseded_on": None}
+                columns, probation = probation_values(row.tier, row.pins, read_only_tools, now.date())
+                values |= columns
             changed = session.execute(
                 update(EntryRow)
                 .where(EntryRow.id == entry_id, EntryRow.revision == row.revision)
@@ -296,6 +305,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
                 detail["overridden"] = overridden
             if note:
                 detail["note"] = note
+            if probation:
+                detail["probation"] = probation
             touched = [entry_id]
             if status is Status.APPROVED and entry.status is not Status.APPROVED:
                 superseded = self._supersede(session, row, now, grace)
@@ -516,7 +527,13 @@ class Registry(TokenStore, FleetStore, GatewayEventStore):
     def expire_due(self) -> int:
         """Approved entries past their re-review date become ``expired``, and those whose grace
         period after a newer approval has ended become ``superseded``, each recorded; the number
-        of entries changed."""
+        of entries changed. Probations whose period ended quietly are granted too
+        (:meth:`grant_quiet`)."""
+        changed = self._expire()
+        self.grant_quiet()
+        return changed
+
+    def _expire(self) -> int:
         today = self.now().date()
         changed = 0
         with self._changing() as session:
@@ -667,6 +684,9 @@ def _entry(
         approvals=approvals,
         approvals_needed=2 if row.tier == 0 else 1,
         advisories=tuple((row.advisories or ()) if advisories is None else advisories),
+        read_only_tools=tuple(row.read_only_tools or ()),
+        probation_until=row.probation_until,
+        write_granted_by=row.write_granted_by,
         worst_inspect=_worst(row.inspect_findings),
         change=change,  # type: ignore[arg-type]
         approved_versions=versions,
