@@ -160,9 +160,10 @@ def _npm(name: str, version: str) -> Identity:
 
 @pytest.fixture(scope="module")
 def registry_entries(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Entry], date, dict[str, int]]:
-    """A registry with an approved package (on probation below), an approved remote server,
-    an approved PyPI package, a rejected package, a revoked package, a revoked endpoint that
-    was approved again, and a request still waiting."""
+    """A registry with an approved package on probation (its read-only tools as inspect
+    suggests them), an approved remote server and an approved PyPI package whose write was
+    granted, a rejected package, a revoked package, a revoked endpoint that was approved again,
+    and a request still waiting."""
     url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
     registry = Registry.open(url)
     ids: dict[str, int] = {}
@@ -175,11 +176,11 @@ def registry_entries(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Ent
             return entry.id
 
         approved("files", _request("files", _npm("files", "1.2.3"), pins=_pins("read_file", "write_file")))
-        approved("search", _request("search", Identity(kind="remote", url="https://mcp.example.com/mcp")))
-        approved(
-            "notes",
-            _request("notes", Identity(kind="package", ecosystem="pypi", name="acme-notes", version="2.0.0")),
-        )
+        for key, identity in (
+            ("search", Identity(kind="remote", url="https://mcp.example.com/mcp")),
+            ("notes", Identity(kind="package", ecosystem="pypi", name="acme-notes", version="2.0.0")),
+        ):
+            registry.grant_write(approved(key, _request(key, identity)), "carol", "a quiet week")
         rejected = registry.request(_request("shady", _npm("shady", "0.1.0")), "alice")
         registry.reject(rejected.id, "bob", "exfiltrates")
         ids["shady"] = rejected.id
@@ -196,14 +197,9 @@ def registry_entries(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Ent
 
 @pytest.fixture(scope="module")
 def policy(registry_entries: tuple[list[Entry], date, dict[str, int]]) -> Policy:
-    entries, today, ids = registry_entries
-    return compile_policy(
-        entries,
-        today,
-        registry_url=REGISTRY_URL,
-        gateway=GatewayRoute(("mcpward",), "/etc/mcpward/gateway.toml"),
-        probation={ids["files"]: ("read_file",)},
-    )
+    entries, today, _ids = registry_entries
+    gateway = GatewayRoute(("mcpward",), "/etc/mcpward/gateway.toml")
+    return compile_policy(entries, today, registry_url=REGISTRY_URL, gateway=gateway)
 
 
 def _by_path(policy: Policy, platform: Platform = Platform.LINUX) -> dict[str, bytes]:

@@ -253,3 +253,41 @@ def test_the_gateway_refuses_write_tools_on_probation_and_allows_them_after_the_
     assert verify(log)[1] is None
     assert [e.action for e in registry.audit(entry.id)][:2] == ["grant-write", "approve"]
     registry.database.dispose()
+
+
+def test_the_api_confirms_read_only_tools_and_grants_and_the_page_shows_both(
+    tmp_path: Path, notes_pins: dict[str, dict[str, str]]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from mcpward.registry import Role
+    from mcpward.registry.web import create_app
+
+    registry = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
+    client = TestClient(create_app(registry))
+    reviewer = {"Authorization": f"Bearer {registry.create_token('bob', Role.REVIEWER, 'setup')}"}
+    viewer = {"Authorization": f"Bearer {registry.create_token('vic', Role.VIEWER, 'setup')}"}
+    entry = registry.request(_request(notes_pins), "alice")
+    page = client.post("/login", data={"token": reviewer["Authorization"][7:]}, follow_redirects=True)
+    assert page.status_code == 200
+    form = client.get(f"/entries/{entry.id}").text
+    assert 'name="read_only" value="read_note" checked' in form  # inspect's suggestion, ticked
+    assert 'name="read_only" value="tidy_notes">' in form and "only its readOnlyHint says it reads" in form
+    body = {"rationale": "read the code", "read_only_tools": ["read_note", "tidy_notes"]}
+    approved = client.post(f"/api/entries/{entry.id}/approve", json=body, headers=reviewer).json()
+    assert approved["read_only_tools"] == ["read_note", "tidy_notes"]  # the reviewer's call, recorded
+    assert registry.audit(entry.id)[0].detail["probation"]["read_only_from"] == "reviewer"
+    shown = client.get(f"/entries/{entry.id}").text
+    assert "the read-only tools read_note, tidy_notes" in shown and 'value="grant"' in shown
+    assert (
+        client.post(f"/api/entries/{entry.id}/grant", json={"rationale": "ok"}, headers=viewer).status_code
+        == 403
+    )
+    granted = client.post(
+        f"/api/entries/{entry.id}/grant", json={"rationale": "quiet week"}, headers=reviewer
+    )
+    assert granted.status_code == 200 and granted.json()["write_granted_by"] == "bob"
+    assert "write granted by bob" in client.get(f"/entries/{entry.id}").text
+    again = client.post(f"/api/entries/{entry.id}/grant", json={"rationale": "again"}, headers=reviewer)
+    assert again.status_code == 422 and "not on probation" in again.json()["detail"]
+    registry.database.dispose()

@@ -9,13 +9,12 @@ allowed servers refuses them anyway.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
-from mcpward.registry import Entry, Identity, Status
+from mcpward.registry import Entry, Identity, Status, client_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +44,9 @@ def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
 
 def server_key(name: str) -> str:
     """A registry name as a key every client accepts: ``io.github.org/files`` ->
-    ``io-github-org-files``."""
-    key = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
-    return (key or "server")[:64]
+    ``io-github-org-files`` (the registry's own ``client_key``, which the gateway's records of
+    the server carry too)."""
+    return client_key(name)
 
 
 def _approval_holds(entry: Entry, today: date) -> bool:
@@ -71,9 +70,11 @@ def compile_policy(
     gateway: GatewayRoute | None = None,
     probation: Mapping[int, Sequence[str]] | None = None,
 ) -> Policy:
-    """The policy for ``entries`` on ``today``. ``probation`` maps an approved entry's id to the
-    tools a reviewer confirmed read-only: that entry is allowed with those tools only."""
-    probation = probation or {}
+    """The policy for ``entries`` on ``today``. An entry on probation is allowed with its
+    read-only tools only; ``probation`` adds (or replaces) such periods: an approved entry's id ->
+    the tools confirmed read-only."""
+    entries = list(entries)
+    probation = {e.id: e.read_only_tools for e in entries if e.on_probation} | dict(probation or {})
     allowed: list[PolicyServer] = []
     refused: list[Entry] = []
     keys: set[str] = set()

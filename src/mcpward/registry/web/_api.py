@@ -60,6 +60,14 @@ class DecisionBody(_Body):
     override: bool = False
     #: Days the approvals this one supersedes still stand: at most the registry's grace period.
     grace_days: int | None = Field(default=None, ge=0, le=365)
+    #: Approving: the tools the reviewer confirms as read-only for the probation the approval
+    #: starts (None: inspect's suggestion, recorded as such).
+    read_only_tools: list[str] | None = Field(default=None, max_length=2000)
+
+
+class GrantBody(_Body):
+    rationale: str = Field(min_length=1, max_length=5000)
+    revision: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class EntryPage(BaseModel):
@@ -152,6 +160,7 @@ def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionB
             body.override,
             token_id=who.token_id,
             grace_days=body.grace_days,
+            read_only_tools=body.read_only_tools if decision is Decision.APPROVE else None,
         )
     )
 
@@ -169,6 +178,16 @@ def reject(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewe
 @router.post("/entries/{entry_id}/revoke", response_model=Entry)
 def revoke(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REVOKE, body, who)
+
+
+@router.post("/entries/{entry_id}/grant", response_model=Entry)
+def grant(request: Request, entry_id: EntryId, body: GrantBody, who: Reviewer) -> Entry:
+    """End the entry's read-only period: every tool may be called through the gateway."""
+    return _published(
+        _registry(request).grant_write(
+            entry_id, who.name, body.rationale, expected_revision=body.revision, token_id=who.token_id
+        )
+    )
 
 
 @router.get("/entries/{entry_id}/server.json")
