@@ -39,6 +39,7 @@ from mcpward.registry.interface import (
     PolicyRefusal,
     Principal,
     RegistryError,
+    RegistryUnavailable,
     Role,
     Status,
     VetOutcome,
@@ -69,6 +70,7 @@ __all__ = [
     "Principal",
     "Registry",
     "RegistryError",
+    "RegistryUnavailable",
     "RequestEvidence",
     "Role",
     "Status",
@@ -80,6 +82,7 @@ __all__ = [
     "default_url",
     "export_server_json",
     "fleet_advisories",
+    "fleet_report",
     "gather_evidence",
     "normalise_url",
     "observe",
@@ -89,6 +92,7 @@ __all__ = [
     "registry_findings",
     "report_to",
     "request_from_server_json",
+    "send_fleet_report",
     "suggested_read_only",
 ]
 
@@ -199,6 +203,20 @@ def all_entries(source: str) -> tuple[list[Entry], date]:
         return registry.entries(), registry.now().date()
     finally:
         registry.database.dispose()
+
+
+def fleet_report(servers: Sequence[ServerSpec], home: str | None = None) -> InventoryUpload:
+    """This machine's inventory of ``home``, as ``scan --report-to`` sends it."""
+    from mcpward.registry._remote import inventory
+
+    return inventory(servers, home)
+
+
+def send_fleet_report(base: str, upload: InventoryUpload, token: str | None = None) -> int:
+    """Send one report; :class:`RegistryUnavailable` when it is worth sending again later."""
+    from mcpward.registry._remote import report_inventory
+
+    return report_inventory(base, upload, token=token)
 
 
 def report_to(base: str, servers: Sequence[ServerSpec], home: str | None = None) -> int:

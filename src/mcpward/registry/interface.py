@@ -393,6 +393,11 @@ class RegistryError(McpwardError):
     """Base of the registry's errors; the message is meant for the user."""
 
 
+class RegistryUnavailable(RegistryError):
+    """The registry could not take a report now (not reachable, a server error, a refused
+    token): worth sending again later, unlike a report it refused as malformed."""
+
+
 class NotFound(RegistryError):
     pass
 
