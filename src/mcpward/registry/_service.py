@@ -489,6 +489,48 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, ProbationStore):
             newest = set(session.scalars(latest).all()) if rows else set()
             return [_entry(row, reviews.get(row.id, [])) for row in rows], newest
 
+    def published(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 30,
+        search: str | None = None,
+        name: str | None = None,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> tuple[list[Entry], set[int]]:
+        """What the official read API lists: the current approvals, and with ``include_deleted``
+        the withdrawn ones (revoked, superseded, expired), in id order; ``updated_since`` keeps
+        the entries changed after it. With the ids of each name's newest current approval."""
+        if not include_deleted and updated_since is None:
+            return self.approved(after=after, limit=limit, search=search, name=name)
+        statuses = [Status.APPROVED.value]
+        if include_deleted:
+            statuses += [Status.REVOKED.value, Status.SUPERSEDED.value, Status.EXPIRED.value]
+        query = (
+            select(EntryRow)
+            .where(EntryRow.status.in_(statuses), EntryRow.id > after)
+            .order_by(EntryRow.id)
+            .limit(limit)
+        )
+        if search:
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
+        if name is not None:
+            query = query.where(EntryRow.name == name)
+        if updated_since is not None:
+            query = query.where(EntryRow.updated_at > updated_since.astimezone(UTC).replace(tzinfo=None))
+        with self.database.reading() as session:
+            rows = session.scalars(query).all()
+            reviews = self._reviews_of(session, [row.id for row in rows])
+            entries = [_entry(row, reviews.get(row.id, [])) for row in rows]
+        names = {entry.name for entry in entries}
+        newest: set[int] = set()
+        for each in names:
+            _current, latest = self.approved(name=each, limit=1)
+            newest |= latest
+        return entries, newest
+
     def pinned_before(self, entry: Entry) -> Entry | None:
         """The newest other entry of the same package, image or endpoint that was approved: the
         version whose tool pins a new request is compared with."""
@@ -669,6 +711,7 @@ def _entry(
         revision=row.revision,
         requested_by=row.requested_by,
         requested_at=_utc(row.requested_at),
+        updated_at=_utc(row.updated_at),
         review_due=row.review_due,
         reviews=tuple(
             Review(

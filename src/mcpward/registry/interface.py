@@ -280,6 +280,8 @@ class Entry(_Frozen):
     revision: int
     requested_by: str
     requested_at: datetime
+    #: The last change to the entry (a decision, a grant, a supersession, an expiry).
+    updated_at: datetime | None = None
     review_due: date | None = None
     reviews: tuple[Review, ...] = ()
     server_json: dict[str, Any] | None = None
