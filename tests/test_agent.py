@@ -206,3 +206,31 @@ def test_the_agent_command_refuses_an_open_token_file_with_one_line(tmp_path: Pa
     with pytest.raises(AgentError, match="only this account"):
         spool.waiting()
     assert json.loads(json.dumps(AgentConfig.load(settings).model_dump()))["token_file"] == str(token)
+
+
+def test_the_fleet_shows_each_homes_last_report_its_age_and_who_stopped_reporting(
+    registry: Registry, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fastapi.testclient import TestClient
+
+    from mcpward.registry import InventoryUpload
+    from mcpward.registry.web import create_app
+
+    now = datetime.now(UTC)
+    fresh = InventoryUpload(machine_id="m1", hostname="laptop", home="/home/alice")
+    old = InventoryUpload(machine_id="m2", hostname="build", home="/home/ci")
+    Registry(registry.database, clock=lambda: now - timedelta(hours=3)).record_inventory(fresh, "agent")
+    Registry(registry.database, clock=lambda: now - timedelta(days=40)).record_inventory(old, "agent")
+    client = TestClient(create_app(registry))
+    viewer = {"Authorization": f"Bearer {registry.create_token('vic', Role.VIEWER, 'setup')}"}
+    machines = {m["hostname"]: m for m in client.get("/api/fleet/machines", headers=viewer).json()}
+    assert machines["laptop"]["age"] == "3 hours" and not machines["laptop"]["stale"]
+    assert machines["build"]["age"] == "40 days" and machines["build"]["stale"]
+    assert 40 * 86400 <= machines["build"]["age_seconds"] < 41 * 86400
+    stopped = client.get("/api/fleet/machines", params={"stale": "true"}, headers=viewer).json()
+    assert [m["hostname"] for m in stopped] == ["build"]
+    client.post("/login", data={"token": viewer["Authorization"][7:]})
+    page = client.get("/fleet").text
+    assert "Stopped reporting (1)" in page and "last report 40 days ago" in page and "3 hours" in page

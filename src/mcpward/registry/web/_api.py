@@ -108,7 +108,11 @@ class FleetMachineItem(BaseModel):
     os: str | None
     reported_by: str
     reported_at: str
+    #: Seconds since the last report, and the same in words.
+    age_seconds: int
+    age: str
     servers: int
+    #: No report for over STALE_DAYS: the machine (or that home) stopped reporting.
     stale: bool
 
 
@@ -265,8 +269,9 @@ def fleet_servers(
 
 
 @router.get("/fleet/machines", response_model=list[FleetMachineItem])
-def fleet_machines(request: Request, _who: Viewer) -> list[FleetMachineItem]:
-    """Every (machine, home) that reported, with its last report (stale after STALE_DAYS)."""
+def fleet_machines(request: Request, _who: Viewer, stale: bool | None = None) -> list[FleetMachineItem]:
+    """Every (machine, home) that reported, with its last report and its age (stale after
+    STALE_DAYS); ``stale=true``: only those that stopped reporting."""
     return [
         FleetMachineItem(
             machine=m.machine,
@@ -275,10 +280,13 @@ def fleet_machines(request: Request, _who: Viewer) -> list[FleetMachineItem]:
             os=m.os,
             reported_by=m.reported_by,
             reported_at=m.reported_at.isoformat(),
+            age_seconds=m.age_seconds,
+            age=m.age,
             servers=m.servers,
             stale=m.stale,
         )
         for m in _registry(request).machines()
+        if stale is None or m.stale is stale
     ]
 
 
