@@ -85,7 +85,11 @@ CLAUDE_SERVERS = {
                     {
                         "type": "object",
                         "required": ["type", "url"],
-                        "properties": {"type": {"enum": ["http", "sse"]}, "url": {"type": "string"}},
+                        "properties": {
+                            "type": {"enum": ["http", "sse"]},
+                            "url": {"type": "string"},
+                            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                        },
                         "additionalProperties": False,
                     },
                 ]
@@ -105,6 +109,7 @@ GEMINI_SETTINGS = {
                     "command": {"type": "string"},
                     "args": {"type": "array", "items": {"type": "string"}},
                     "httpUrl": {"type": "string"},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
                     "includeTools": {"type": "array", "items": {"type": "string"}},
                 },
                 "additionalProperties": False,
@@ -426,3 +431,28 @@ def test_enforce_writes_every_client_from_the_registry_and_scan_agrees(tmp_path:
     assert mdm.exit_code == 0 and (tmp_path / "mdm" / "windows" / "mcpward-enforce.ps1").is_file()
     bad = cli("enforce", "--root", str(tmp_path / "x"), "--policy", str(exported), "--client", "notepad")
     assert bad.exit_code == 2 and "unknown client notepad" in bad.stderr
+
+
+def test_remote_servers_can_be_reached_through_gateway_serve(
+    registry_entries: tuple[list[Entry], date, dict[str, int]],
+) -> None:
+    entries, today, _ids = registry_entries
+    routed = compile_policy(
+        entries, today, gateway=GatewayRoute(serve_url="https://gateway.example.internal/")
+    )
+    search = next(s for s in routed.servers if s.key == "io-github-acme-search")
+    assert search.url == "https://gateway.example.internal/servers/io-github-acme-search/mcp"
+    assert search.direct_url == "https://mcp.example.com/mcp" and search.wrapped
+    files = _by_path(routed)
+    servers = json.loads(files["/etc/claude-code/managed-mcp.json"])
+    jsonschema.validate(servers, CLAUDE_SERVERS)
+    entry = servers["mcpServers"]["io-github-acme-search"]
+    assert entry["headers"] == {"Authorization": "Bearer ${MCPWARD_GATEWAY_TOKEN}"}  # each user's token
+    settings = json.loads(files["/etc/claude-code/managed-settings.json"])
+    assert {"serverUrl": search.url} in settings["allowedMcpServers"]
+    assert {"serverUrl": "https://mcp.example.com/mcp"} not in settings["allowedMcpServers"]  # not around it
+    gemini = json.loads(files["/etc/gemini-cli/settings.json"])
+    jsonschema.validate(gemini, GEMINI_SETTINGS)
+    assert gemini["mcpServers"]["io-github-acme-search"]["headers"] == {
+        "Authorization": "Bearer $MCPWARD_GATEWAY_TOKEN"
+    }

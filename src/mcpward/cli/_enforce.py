@@ -54,6 +54,14 @@ def enforce(
     gateway_config: Annotated[
         str | None, typer.Option(help="The gateway config on the managed machines.", metavar="PATH")
     ] = None,
+    gateway_url: Annotated[
+        str | None,
+        typer.Option(
+            help="With --wrap: reach remote servers through `gateway serve` at URL (URL/servers/KEY/mcp; "
+            "each user's client token in MCPWARD_GATEWAY_TOKEN).",
+            metavar="URL",
+        ),
+    ] = None,
     export_policy: Annotated[
         Path | None,
         typer.Option(help="Also write the policy (for `scan --enforcement`).", metavar="FILE"),
@@ -92,7 +100,7 @@ def enforce(
                 policy = Policy.model_validate(policy.model_dump())
         else:
             entries, today = all_entries(registry)
-            gateway = GatewayRoute((gateway_command,), gateway_config) if wrap else None
+            gateway = GatewayRoute((gateway_command,), gateway_config, gateway_url) if wrap else None
             policy = compile_policy(entries, today, registry_url=registry_url, gateway=gateway)
         if output_format == "mdm":
             written = mdm_bundle(policy, root, client)

@@ -25,6 +25,9 @@ class GatewayRoute:
     command: tuple[str, ...] = ("mcpward",)
     #: The gateway config on the machines, if not the default.
     config: str | None = None
+    #: ``gateway serve``'s base URL: remote servers are reached through it
+    #: (``BASE/servers/KEY/mcp``) instead of directly.
+    serve_url: str | None = None
 
     def launch(self, key: str, direct: Sequence[str]) -> tuple[str, ...]:
         config = ("--config", self.config) if self.config else ()
@@ -88,8 +91,11 @@ def compile_policy(
         if key in keys:  # two names that read alike, or two approved versions in their grace period
             key = f"{key[:54]}-{entry.id}"
         keys.add(key)
-        direct, url = direct_launch(entry.identity)
+        direct, direct_url = direct_launch(entry.identity)
         command = gateway.launch(key, direct) if gateway and direct else direct
+        url = direct_url
+        if gateway and gateway.serve_url and direct_url:
+            url = f"{gateway.serve_url.rstrip('/')}/servers/{key}/mcp"
         read_only = tuple(probation.get(entry.id, ()))
         allowed.append(
             PolicyServer(
@@ -100,13 +106,14 @@ def compile_policy(
                 command=command,
                 direct_command=direct,
                 url=url,
+                direct_url=direct_url,
                 tools=_tools(entry),
                 read_only_tools=read_only,
-                wrapped=bool(gateway and direct),
+                wrapped=bool(gateway and (direct or url != direct_url)),
             )
         )
     launches = {server.direct_command for server in allowed if server.direct_command}
-    urls = {server.url for server in allowed if server.url}
+    urls = {server.direct_url for server in allowed if server.direct_url}
     denied: list[PolicyServer] = []
     seen: set[tuple[tuple[str, ...], str | None]] = set()
     for entry in refused:
@@ -123,6 +130,7 @@ def compile_policy(
                 command=direct,
                 direct_command=direct,
                 url=url,
+                direct_url=url,
             )
         )
     try:

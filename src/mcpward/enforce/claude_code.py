@@ -33,6 +33,10 @@ _FOLDERS = {
 
 
 def _server(server: PolicyServer) -> dict[str, Any]:
+    if server.url and server.wrapped:
+        # gateway serve wants its client token: each user's own, from their environment.
+        token = {"Authorization": "Bearer ${MCPWARD_GATEWAY_TOKEN}"}
+        return {"type": "http", "url": server.url, "headers": token}
     if server.url:
         return {"type": "http", "url": server.url}
     return {"type": "stdio", "command": server.command[0], "args": list(server.command[1:])}
@@ -40,8 +44,9 @@ def _server(server: PolicyServer) -> dict[str, Any]:
 
 def _match(server: PolicyServer, *, direct: bool) -> dict[str, Any] | None:
     if server.url:
+        url = server.direct_url if direct and server.direct_url else server.url
         # A '*' in a serverUrl is a wildcard: such a URL would allow more than itself.
-        return None if "*" in server.url else {"serverUrl": server.url}
+        return None if "*" in url else {"serverUrl": url}
     command = server.direct_command if direct else server.command
     return {"serverCommand": list(command)}
 

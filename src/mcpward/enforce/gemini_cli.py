@@ -31,6 +31,8 @@ def system_settings(policy: Policy) -> dict[str, Any]:
             if server.url
             else {"command": server.command[0], "args": list(server.command[1:])}
         )
+        if server.url and server.wrapped:  # gateway serve's client token, from the user's environment
+            entry["headers"] = {"Authorization": "Bearer $MCPWARD_GATEWAY_TOKEN"}
         if server.decision is Decision.PROBATION:
             entry["includeTools"] = list(server.read_only_tools)
         servers[server.key] = entry

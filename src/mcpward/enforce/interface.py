@@ -79,16 +79,20 @@ class PolicyServer(_Frozen):
     #: The launch line of the server itself, before wrapping: what a user's own config would
     #: name, and so what a denial matches.
     direct_command: tuple[str, ...] = Field(default=(), max_length=64)
-    #: A remote server's URL.
+    #: A remote server's URL (the gateway's, when the policy routes it through ``gateway serve``).
     url: str | None = Field(default=None, max_length=2000)
+    #: The remote server's own URL, before routing: what a user's own config would name.
+    direct_url: str | None = Field(default=None, max_length=2000)
     #: The tools it has (from its pinned signatures), when the registry knows them.
     tools: tuple[str, ...] = Field(default=(), max_length=2000)
     #: On probation: the tools a reviewer confirmed as read-only.
     read_only_tools: tuple[str, ...] = Field(default=(), max_length=2000)
-    #: True when ``command`` starts the gateway in front of the server.
+    #: True when the server is reached through the gateway (``gateway run`` in ``command``, or
+    #: ``gateway serve``'s URL); a routed remote needs the gateway's client token
+    #: (``MCPWARD_GATEWAY_TOKEN`` in each user's environment).
     wrapped: bool = False
 
-    @field_validator("name", "url")
+    @field_validator("name", "url", "direct_url")
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         return None if value is None else _printable(value)
