@@ -135,3 +135,11 @@ def test_drift_does_not_hang_on_a_fifo_or_read_a_device_or_a_huge_file(tmp_path:
     assert "not a regular file" in messages["managed-mcp.json"]
     assert "not a regular file" in messages["managed-settings.json"]
     assert "larger than any file enforce writes" in messages["settings.json"]
+
+
+def test_a_huge_policy_file_is_refused_without_being_read_whole(tmp_path: Path, cli: Any) -> None:
+    policy = tmp_path / "policy.json"
+    with policy.open("wb") as huge:
+        huge.truncate(1024 * 1024 * 1024)  # sparse: 1 GiB of nothing, on no disk
+    result = cli("scan", "--home", str(tmp_path), "--root", str(tmp_path), "--enforcement", str(policy))
+    assert result.exit_code == 2 and "larger than 32 MiB" in result.stderr

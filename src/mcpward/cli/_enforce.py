@@ -78,6 +78,7 @@ def enforce(
         compile_policy,
         managed_files,
         mdm_bundle,
+        read_policy,
         write_tree,
     )
     from mcpward.registry import RegistryError, all_entries
@@ -91,10 +92,7 @@ def enforce(
     try:
         clients(client)
         if policy_file is not None:
-            try:
-                policy = Policy.from_json(policy_file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise fail(f"cannot read --policy {policy_file}: {exc}") from None
+            policy = read_policy(policy_file)
             if registry_url:
                 policy = policy.model_copy(update={"registry_url": registry_url})
                 policy = Policy.model_validate(policy.model_dump())

@@ -155,12 +155,10 @@ def scan(
 def _with_drift(report: Report, policy_file: Path, platform: str, root: Path) -> Report:
     from dataclasses import replace
 
-    from mcpward.enforce import EnforceError, Platform, Policy, drift
+    from mcpward.enforce import EnforceError, Platform, drift, read_policy
 
     try:
-        policy = Policy.from_json(policy_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read --enforcement {policy_file}: {exc}") from None
+        policy = read_policy(policy_file)
     except EnforceError as exc:
         raise fail(f"--enforcement {policy_file}: {exc}") from None
     return replace(report, findings=report.findings + tuple(drift(policy, Platform(platform), root)))

@@ -55,12 +55,32 @@ __all__ = [
     "mdm_bundle",
     "powershell",
     "profile",
+    "read_policy",
     "server_key",
     "write_tree",
 ]
 
 #: The largest managed file read back when looking for drift.
 MAX_MANAGED_FILE = 4 * 1024 * 1024
+
+
+#: The largest policy file read (10,000 servers fit in a few MiB).
+MAX_POLICY_FILE = 32 * 1024 * 1024
+
+
+def read_policy(path: Path) -> Policy:
+    """The policy in ``path`` (``enforce --export-policy``); a clear error for anything else."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_POLICY_FILE + 1)
+    except OSError as exc:
+        raise EnforceError(f"cannot read the policy {path}: {exc.strerror}") from None
+    if len(raw) > MAX_POLICY_FILE:
+        raise EnforceError(f"the policy {path} is larger than {MAX_POLICY_FILE // (1024 * 1024)} MiB")
+    try:
+        return Policy.from_json(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise EnforceError(f"the policy {path} is not UTF-8 text") from None
 
 
 def clients(only: Sequence[str] | None = None) -> list[ClientPolicy]:
