@@ -155,38 +155,37 @@ def test_an_approval_starts_a_read_only_period_a_reviewer_ends(
     registry.database.dispose()
 
 
-def test_a_quiet_period_grants_write_and_a_baseline_alert_keeps_it_for_a_reviewer(
+def test_a_quiet_period_grants_write_and_an_alert_or_no_use_keeps_it_for_a_reviewer(
     tmp_path: Path, notes_pins: dict[str, dict[str, str]]
 ) -> None:
     registry = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
-    quiet = registry.approve(
-        registry.request(_request(notes_pins), "alice").id, "bob", "ok", read_only_tools=[]
-    )
-    noisy_request = _request(
-        notes_pins,
-        name="io.github.acme/notes2",
-        identity=Identity(kind="package", ecosystem="npm", name="@acme/notes2", version="1.0.0"),
-    )
-    noisy = registry.approve(
-        registry.request(noisy_request, "alice").id, "bob", "ok", read_only_tools=["read_note"]
-    )
+
+    def approved(name: str) -> int:
+        identity = Identity(kind="package", ecosystem="npm", name=f"@acme/{name}", version="1.0.0")
+        request = _request(notes_pins, name=f"io.github.acme/{name}", identity=identity)
+        return registry.approve(registry.request(request, "alice").id, "bob", "ok", read_only_tools=[]).id
+
+    quiet, noisy, unseen = approved("quiet"), approved("noisy"), approved("unseen")
+    now = datetime.now(UTC).isoformat()
     registry.record_gateway_events(
         [
+            {"at": now, "server": "io-github-acme-quiet", "stage": "request", "decision": "allow"},
             {
-                "at": datetime.now(UTC).isoformat(),
-                "server": "io-github-acme-notes2",
+                "at": now,
+                "server": "io-github-acme-noisy",
                 "stage": "request",
                 "decision": "alert",
                 "events": [{"kind": "new-destination", "message": "x"}],
-            }
+            },
         ]
     )
     assert registry.grant_quiet() == []  # the period has not ended
     later = Registry(registry.database, clock=lambda: datetime.now(UTC) + timedelta(days=8))
-    assert later.grant_quiet() == [quiet.id]
-    assert later.get(quiet.id).write_granted_by == "mcpward"
-    assert later.get(noisy.id).on_probation
-    event = later.audit(quiet.id)[0]
+    assert later.grant_quiet() == [quiet]
+    assert later.get(quiet).write_granted_by == "mcpward"
+    assert later.get(noisy).on_probation  # an alert: a reviewer decides
+    assert later.get(unseen).on_probation  # never seen in use: no evidence that it was quiet
+    event = later.audit(quiet)[0]
     assert (event.action, event.actor, event.detail["baseline_alerts"]) == ("grant-write", "mcpward", 0)
     registry.database.dispose()
 

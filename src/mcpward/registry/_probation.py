@@ -138,8 +138,11 @@ class ProbationStore(AuditTrail):
         return self.get(entry_id)  # type: ignore[attr-defined]
 
     def grant_quiet(self) -> list[int]:
-        """Grant write to entries whose read-only period has ended with no baseline alert from
-        the gateways for them (Tier-0 excepted: a reviewer decides); the entries granted."""
+        """Grant write to entries whose read-only period has ended quietly: the gateways
+        recorded the server in use during it (under its registry name or key) and raised no
+        baseline alert for it. Tier-0 is excepted (a reviewer decides), and so is a server no
+        gateway recorded: its calls may be recorded under another name, whose alerts this
+        cannot see. The entries granted."""
         today = self.now().date()
         granted: list[int] = []
         with self._changing() as session:
@@ -157,14 +160,16 @@ class ProbationStore(AuditTrail):
             for row in rows:
                 until: date = row.probation_until  # type: ignore[assignment]  # the query's condition
                 start = until - timedelta(days=probation_days()[row.tier])
-                alerts = self._baseline_alerts(session, row, start)
-                if alerts:
+                used, alerts = self._period_events(session, row, start)
+                if alerts or not used:
                     continue
-                self._grant(session, row, "mcpward", {"quiet_since": str(start), "baseline_alerts": 0}, None)
+                detail = {"quiet_since": str(start), "gateway_records": used, "baseline_alerts": 0}
+                self._grant(session, row, "mcpward", detail, None)
                 granted.append(row.id)
         return granted
 
-    def _baseline_alerts(self, session: Any, row: EntryRow, since: date) -> int:
+    def _period_events(self, session: Any, row: EntryRow, since: date) -> tuple[int, int]:
+        """The gateway records of the server since ``since``, and the baseline alerts in them."""
         names = {row.name, client_key(row.name)}
         records = session.scalars(
             select(GatewayEventRow.record)
@@ -172,12 +177,13 @@ class ProbationStore(AuditTrail):
             .order_by(GatewayEventRow.id.desc())
             .limit(_QUIET_SCAN)
         ).all()
-        return sum(
+        alerts = sum(
             1
             for record in records
             for event in (record.get("events") or [])
             if isinstance(event, dict) and event.get("kind") in BASELINE_ALERTS
         )
+        return len(records), alerts
 
     def _grant(
         self, session: Any, row: EntryRow, actor: str, detail: dict[str, Any], token_id: int | None
