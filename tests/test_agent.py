@@ -234,3 +234,18 @@ def test_the_fleet_shows_each_homes_last_report_its_age_and_who_stopped_reportin
     client.post("/login", data={"token": viewer["Authorization"][7:]})
     page = client.get("/fleet").text
     assert "Stopped reporting (1)" in page and "last report 40 days ago" in page and "3 hours" in page
+
+
+def test_homes_are_real_user_folders_only(tmp_path: Path) -> None:
+    from mcpward.agent import homes
+
+    for name in ("alice", "Shared", ".cache", "Public"):
+        (tmp_path / "Users" / name).mkdir(parents=True)
+    (tmp_path / "Users" / "link").symlink_to(tmp_path)
+    (tmp_path / "Users" / "notes.txt").write_text("x")
+    config = AgentConfig(
+        registry="https://r.example.internal", token_file="t", homes_under=(str(tmp_path / "Users"),)
+    )
+    assert [home.name for home in homes(config)] == ["alice"]
+    everyone = homes(AgentConfig(registry="https://r.example.internal", token_file="t"))
+    assert all(home.is_dir() for home in everyone)  # this machine's accounts (uid 1000 and up, root)

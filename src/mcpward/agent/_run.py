@@ -7,9 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pwd
 import random
 import stat
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,18 +54,35 @@ def read_token(path: Path) -> str:
     return token
 
 
+#: Where each platform keeps its users' homes, when the user database does not list them all
+#: (macOS keeps its accounts in Directory Services, which ``pwd`` does not enumerate).
+_HOME_FOLDERS = {"darwin": ("/Users",), "win32": ("C:/Users",)}
+_NOT_HOMES = frozenset({"Shared", "Public", "Default", "Default User", "All Users", "Guest"})
+
+
 def homes(config: AgentConfig) -> list[Path]:
-    """Every home to scan: the subfolders of ``homes_under``, or each account's home (uid 1000
-    and up, and root's) that exists."""
+    """Every home to scan: the subfolders of ``homes_under``; else, on macOS and Windows, those
+    of ``/Users`` or ``C:/Users`` (but Shared, Public, Default); else each account's home (uid
+    1000 and up, and root's) that exists."""
     found: list[Path] = []
-    if config.homes_under:
-        for parent in map(Path, config.homes_under):
+    parents = config.homes_under or _HOME_FOLDERS.get(sys.platform, ())
+    if parents:
+        for parent in map(Path, parents):
             try:
                 children = sorted(parent.iterdir())
             except OSError as exc:
                 raise AgentError(f"cannot list {parent}: {exc.strerror}") from None
-            found += [child for child in children if child.is_dir() and not child.is_symlink()]
+            found += [
+                child
+                for child in children
+                if child.is_dir()
+                and not child.is_symlink()
+                and child.name not in _NOT_HOMES
+                and not child.name.startswith(".")
+            ]
     else:
+        import pwd  # Unix only: Windows and macOS list their homes above
+
         for account in pwd.getpwall():
             home = Path(account.pw_dir)
             if (account.pw_uid >= 1000 or account.pw_uid == 0) and home.is_dir() and str(home) != "/":
