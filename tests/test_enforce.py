@@ -431,6 +431,12 @@ def test_enforce_writes_every_client_from_the_registry_and_scan_agrees(tmp_path:
     assert mdm.exit_code == 0 and (tmp_path / "mdm" / "windows" / "mcpward-enforce.ps1").is_file()
     bad = cli("enforce", "--root", str(tmp_path / "x"), "--policy", str(exported), "--client", "notepad")
     assert bad.exit_code == 2 and "unknown client notepad" in bad.stderr
+    # A mistyped --registry opens a new, empty database: its files would turn MCP off everywhere.
+    typo = f"sqlite:///{tmp_path / 'regsitry.db'}"
+    empty = cli("enforce", "--root", str(tmp_path / "y"), "--registry", typo)
+    assert empty.exit_code == 2 and "has no entry" in empty.stderr and not (tmp_path / "y").exists()
+    assert cli("enforce", "--root", str(tmp_path / "y"), "--registry", typo, "--allow-empty").exit_code == 0
+    assert json.loads((tmp_path / "y/etc/claude-code/managed-mcp.json").read_text()) == {"mcpServers": {}}
 
 
 def test_remote_servers_can_be_reached_through_gateway_serve(

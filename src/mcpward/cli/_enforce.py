@@ -66,6 +66,13 @@ def enforce(
         Path | None,
         typer.Option(help="Also write the policy (for `scan --enforcement`).", metavar="FILE"),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Write files for a registry with no entry (they disable every MCP server).",
+        ),
+    ] = False,
 ) -> None:
     """Compile the approved registry (and its denials) into the managed configuration of Claude
     Code, VS Code (and Insiders), Gemini CLI and Codex. Writes files only; changes no client."""
@@ -98,6 +105,13 @@ def enforce(
                 policy = Policy.model_validate(policy.model_dump())
         else:
             entries, today = all_entries(registry)
+            if not entries and not allow_empty:
+                # An empty registry is most often a mistyped --registry (a new database is
+                # created there): its files would turn every client's MCP servers off.
+                raise fail(
+                    f"the registry {registry} has no entry: its files would disable every MCP server "
+                    "(--allow-empty if that is meant)"
+                )
             gateway = GatewayRoute((gateway_command,), gateway_config, gateway_url) if wrap else None
             policy = compile_policy(entries, today, registry_url=registry_url, gateway=gateway)
         if output_format == "mdm":
