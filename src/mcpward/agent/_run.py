@@ -146,7 +146,8 @@ class Spool:
                 continue
             try:
                 send_fleet_report(base, upload, token)
-            except RegistryUnavailable:
+            except RegistryUnavailable as exc:
+                outcome.problems.append(f"spooled reports wait: {exc}")
                 return False
             except RegistryError as exc:  # refused as it is: sending it again would not help
                 outcome.problems.append(f"the registry refused a spooled report: {exc}")
@@ -188,7 +189,8 @@ def run(
         if reachable:
             try:
                 send_fleet_report(config.registry, upload, token)
-            except RegistryUnavailable:
+            except RegistryUnavailable as exc:
+                outcome.problems.append(f"reports spooled: {exc}")
                 reachable = False
             except RegistryError as exc:
                 outcome.problems.append(f"{home}: {exc}")

@@ -87,7 +87,7 @@ def agent_run(
     for home in outcome.reported:
         typer.echo(f"reported {home}", err=True)
     for home in outcome.spooled:
-        typer.echo(f"spooled {home}: the registry is not reachable", err=True)
+        typer.echo(f"spooled {home}", err=True)
     for problem in outcome.problems:
         typer.echo(f"mcpward: {problem}", err=True)
 
