@@ -22,7 +22,10 @@ from mcpward.registry import (
 URL = "https://mcp.example.com/mcp"
 
 
-def test_an_outage_refuses_a_request_and_a_revocation_the_session(tmp_path: Path) -> None:
+def test_an_outage_refuses_a_request_and_a_revocation_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MCPWARD_PROBATION_DAYS", "0")  # the call is allowed at once
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     registry = Registry.open(database)
     request = EntryRequest(name="com.example/mcp", identity=Identity(kind="remote", url=URL), owner="team",

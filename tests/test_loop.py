@@ -25,6 +25,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 
 from fake_home import npx, write_json
 from mcpward.gateway import verify
@@ -62,8 +63,11 @@ async def _session(
 
 
 def test_scan_request_vet_inspect_approve_wrap_call_audit(
-    cli: Any, tmp_path: Path, memory_server: Path, npx_cache: Path
+    cli: Any, tmp_path: Path, memory_server: Path, npx_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Written before approvals started a read-only period: the tools are called at once
+    # (test_probation.py has the period).
+    monkeypatch.setenv("MCPWARD_PROBATION_DAYS", "0")
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     tokens = {}
     for name, role in (("fleet-agent", "requester"), ("bob", "reviewer"), ("gateway", "viewer")):

@@ -362,7 +362,7 @@ def test_a_registry_entrys_scope_becomes_the_sandbox_profile(tmp_path: Path) -> 
 
 
 def test_an_approved_npx_server_runs_in_a_sandbox_made_from_its_registry_entry(
-    tmp_path: Path, npx_cache: Path
+    tmp_path: Path, npx_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the registry check on, the gateway confines each approved stdio server by default,
     in a profile made from its entry's data scope; the real npm package runs there with
@@ -373,6 +373,8 @@ def test_an_approved_npx_server_runs_in_a_sandbox_made_from_its_registry_entry(
 
     from mcpward.registry import DataScope, Identity, Registry
     from mcpward.sandbox import server_home
+
+    monkeypatch.setenv("MCPWARD_PROBATION_DAYS", "0")  # read_graph is called at once
     from test_gateway import _sdk_session
     from test_registry import package_request
 

@@ -71,8 +71,9 @@ def _call(port: int, client: str, text: str) -> dict[str, Any]:
 
 
 def test_an_approval_and_its_revocation_hold_on_every_replica(
-    cli: Any, tmp_path: Path, postgres_database: str, upstream: str
+    cli: Any, tmp_path: Path, postgres_database: str, upstream: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MCPWARD_PROBATION_DAYS", "0")  # echo is called at once, with no read-only period
     requested = cli("registry", "request", upstream, "--owner", "platform", "--url", upstream,
                     "--as", "alice", "--database", postgres_database, "--format", "json")  # fmt: skip
     assert requested.exit_code == 0, requested.stderr

@@ -16,6 +16,7 @@ import typer
 # isort: off
 from mcpward.cli import _scan, _vet, _inspect, _wrap  # noqa: F401
 from mcpward.cli import _data, _dlp, _registry, _gateway, _audit, _sandbox, _report, _pins  # noqa: F401
+from mcpward.cli import _enforce, _agent  # noqa: F401
 
 # isort: on
 from mcpward.cli._app import app

@@ -54,6 +54,10 @@ report_app = typer.Typer(help="Documents for the people who govern MCP servers."
 app.add_typer(report_app, name="report")
 pins_app = typer.Typer(help="Tool signature pins the gateway enforces.", no_args_is_help=True)
 app.add_typer(pins_app, name="pins")
+agent_app = typer.Typer(
+    help="The scheduled scan of every home on a machine, reported to the registry.", no_args_is_help=True
+)
+app.add_typer(agent_app, name="agent")
 
 
 def _version(value: bool) -> None:

@@ -135,6 +135,7 @@ def _decide(
     revision: int | None,
     override: bool = False,
     grace_days: int | None = None,
+    read_only_tools: list[str] | None = None,
 ) -> None:
     from mcpward.output.entries import write_entry
     from mcpward.registry import Conflict, Decision, PolicyRefusal, RegistryError
@@ -149,6 +150,7 @@ def _decide(
             revision,
             override,
             grace_days=grace_days,
+            read_only_tools=read_only_tools,
         )
     except (Conflict, PolicyRefusal) as exc:
         raise fail(str(exc), ExitCode.FINDINGS) from None
@@ -185,14 +187,51 @@ def registry_approve(
             metavar="N",
         ),
     ] = None,
+    read_only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--read-only",
+            help="A tool the reviewer confirms as read-only for the probation the approval starts "
+            "(repeatable; default: the tools inspect judges read-only, recorded as its suggestion).",
+            metavar="TOOL",
+        ),
+    ] = None,
+    no_read_only: Annotated[
+        bool, typer.Option("--no-read-only", help="Confirm that no tool is read-only: none may be called.")
+    ] = False,
     revision: Annotated[int | None, _REVISION] = None,
     actor: ActorOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Approve a request. Tier-0 needs two reviewers; the requester cannot approve. Approving a
     version supersedes the approval of the other versions of the same package after a grace
-    period. Exits 1 when the policy refuses or the entry changed."""
-    _decide("approve", entry_id, rationale, actor, database, revision, override, grace_days)
+    period, and starts a read-only period (MCPWARD_PROBATION_DAYS, default 7) in which the
+    gateway allows the read-only tools only. Exits 1 when the policy refuses or the entry changed."""
+    confirmed = [] if no_read_only else read_only
+    _decide("approve", entry_id, rationale, actor, database, revision, override, grace_days, confirmed)
+
+
+@registry_app.command("grant")
+def registry_grant(
+    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    rationale: Annotated[str, _RATIONALE],
+    revision: Annotated[int | None, _REVISION] = None,
+    actor: ActorOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """End an approval's read-only period: every tool may be called. Exits 1 when the entry is
+    not on probation or changed."""
+    from mcpward.output.entries import write_entry
+    from mcpward.registry import Conflict, PolicyRefusal, RegistryError
+
+    registry = open_registry(database)
+    try:
+        entry = registry.grant_write(entry_id, actor_name(actor), rationale, expected_revision=revision)
+    except (Conflict, PolicyRefusal) as exc:
+        raise fail(str(exc), ExitCode.FINDINGS) from None
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    write_entry(entry, "table", sys.stdout)
 
 
 @registry_app.command("reject")

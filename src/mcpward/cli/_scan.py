@@ -126,6 +126,15 @@ def scan(
             metavar="URL",
         ),
     ] = None,
+    enforcement: Annotated[
+        Path | None,
+        typer.Option(
+            "--enforcement",
+            help="Report enforcement-drift: managed client files (under --root) that differ from "
+            "what `mcpward enforce` writes for this exported policy.",
+            metavar="POLICY",
+        ),
+    ] = None,
 ) -> None:
     """Inventory the MCP servers on this machine, with config risk findings. Offline unless
     --registry or --report-to names a server; starts no MCP server."""
@@ -177,8 +186,22 @@ def scan(
         # The home labels the fleet record, so that each home's report replaces only its own.
         label = str((home or Path.home()).resolve())
         report = _with_registry(report, registry, report_to, label)
+    if enforcement is not None:
+        report = _with_drift(report, enforcement, target_os.value, root or Path("/"))
     write_output(report, output_format, output)
     exit_on(report, threshold)
+
+
+def _with_drift(report: Report, policy_file: Path, platform: str, root: Path) -> Report:
+    from dataclasses import replace
+
+    from mcpward.enforce import EnforceError, Platform, drift, read_policy
+
+    try:
+        policy = read_policy(policy_file)
+    except EnforceError as exc:
+        raise fail(f"--enforcement {policy_file}: {exc}") from None
+    return replace(report, findings=report.findings + tuple(drift(policy, Platform(platform), root)))
 
 
 def _with_registry(report: Report, source: str | None, report_to: str | None, home: str) -> Report:

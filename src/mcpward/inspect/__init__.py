@@ -23,6 +23,7 @@ from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import Change, PinStore, PinStoreError, compare, pin_record, signature
+from mcpward.inspect._read_only import ReadOnlyJudgement, classify_read_only
 from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import (
     INSTRUCTIONS_NAME,
@@ -59,11 +60,13 @@ __all__ = [
     "InspectOptions",
     "PinStore",
     "PinStoreError",
+    "ReadOnlyJudgement",
     "ResultsError",
     "ServerSurface",
     "ServerTarget",
     "SurfaceError",
     "check_content",
+    "classify_read_only",
     "compare",
     "fetch_all",
     "inspect_results",

@@ -46,6 +46,8 @@ def write_entries(
             status += f" ({entry.approvals}/{entry.approvals_needed} approvals)"
         if entry.superseded_on and entry.status.value == "approved":
             status += f" until {entry.superseded_on}"
+        if entry.on_probation:
+            status += f" (read-only until {entry.probation_until})"
         cells = (
             entry.id,
             entry.name,
@@ -107,6 +109,11 @@ def write_entry(
     if entry.superseded_by is not None:
         ends = "ended" if entry.status.value == "superseded" else "ends"
         status += f" (superseded by entry {entry.superseded_by}: approval {ends} on {entry.superseded_on})"
+    if entry.on_probation:
+        tools = ", ".join(entry.read_only_tools) or "none"
+        status += f" (probation: read-only tools only until {entry.probation_until} and a grant: {tools})"
+    elif entry.write_granted_by:
+        status += f" (write granted by {entry.write_granted_by})"
     lines = [
         f"entry {entry.id}: {entry.name} (revision {entry.revision})",
         f"  identity     {entry.identity.display}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
@@ -19,6 +20,7 @@ from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, Fle
 from mcpward.registry._gateway_state import PinRecord, ProfileDelta
 from mcpward.registry._identity import default_entry_name, parse_identity
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
+from mcpward.registry._probation import BASELINE_ALERTS, client_key, probation_days, suggested_read_only
 from mcpward.registry._server_json import export as export_server_json
 from mcpward.registry._server_json import parse as parse_server_json
 from mcpward.registry._server_json import to_request as request_from_server_json
@@ -39,12 +41,14 @@ from mcpward.registry.interface import (
     PolicyRefusal,
     Principal,
     RegistryError,
+    RegistryUnavailable,
     Role,
     Status,
     VetOutcome,
 )
 
 __all__ = [
+    "BASELINE_ALERTS",
     "REVIEW_DAYS",
     "STALE_DAYS",
     "ApprovalIndex",
@@ -70,24 +74,31 @@ __all__ = [
     "ProfileDelta",
     "Registry",
     "RegistryError",
+    "RegistryUnavailable",
     "RequestEvidence",
     "Role",
     "Status",
     "VetOutcome",
+    "all_entries",
     "approval_index",
+    "client_key",
     "default_entry_name",
     "default_url",
     "export_server_json",
     "fleet_advisories",
+    "fleet_report",
     "gather_evidence",
     "normalise_url",
     "observe",
     "parse_identity",
     "parse_server_json",
+    "probation_days",
     "registry_findings",
     "report_to",
     "request_from_server_json",
+    "send_fleet_report",
     "shared_registry",
+    "suggested_read_only",
 ]
 
 
@@ -195,6 +206,36 @@ def shared_registry(source: str) -> Registry:
         if registry is None:
             registry = _SHARED[source] = Registry.open(None if source == "local" else source)
         return registry
+
+
+def all_entries(source: str) -> tuple[list[Entry], date]:
+    """Every entry of ``source`` (as :func:`approval_index` names one), and the registry's
+    today, by which approvals are judged."""
+    from datetime import UTC, datetime
+
+    if source.startswith(("http://", "https://")):
+        from mcpward.registry._remote import fetch_entries
+
+        return fetch_entries(source), datetime.now(UTC).date()
+    registry = Registry.open(None if source == "local" else source)
+    try:
+        return registry.entries(), registry.now().date()
+    finally:
+        registry.database.dispose()
+
+
+def fleet_report(servers: Sequence[ServerSpec], home: str | None = None) -> InventoryUpload:
+    """This machine's inventory of ``home``, as ``scan --report-to`` sends it."""
+    from mcpward.registry._remote import inventory
+
+    return inventory(servers, home)
+
+
+def send_fleet_report(base: str, upload: InventoryUpload, token: str | None = None) -> int:
+    """Send one report; :class:`RegistryUnavailable` when it is worth sending again later."""
+    from mcpward.registry._remote import report_inventory
+
+    return report_inventory(base, upload, token=token)
 
 
 def report_to(base: str, servers: Sequence[ServerSpec], home: str | None = None) -> int:

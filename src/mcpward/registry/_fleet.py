@@ -81,6 +81,18 @@ class FleetMachine:
     reported_at: datetime
     servers: int
     stale: bool
+    #: Seconds since the last report, when the list was read.
+    age_seconds: int = 0
+
+    @property
+    def age(self) -> str:
+        """The age of the last report in words: ``5 minutes``, ``3 hours``, ``12 days``."""
+        seconds = max(self.age_seconds, 0)
+        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= size:
+                count = seconds // size
+                return f"{count} {unit}{'s' if count != 1 else ''}"
+        return "just now"
 
 
 _ORDER = ("critical", "high", "medium", "low", "info")

@@ -134,7 +134,8 @@ class FleetStore(AuditTrail):
     def machines(self) -> list[FleetMachine]:
         """Every (machine, home) that ever reported, those with no servers and those that
         stopped reporting too, with the date of its last report."""
-        stale_before = self.now() - timedelta(days=STALE_DAYS)
+        now = self.now()
+        stale_before = now - timedelta(days=STALE_DAYS)
         counts = (
             select(FleetServerRow.machine_id, func.count().label("servers"))
             .group_by(FleetServerRow.machine_id)
@@ -156,6 +157,7 @@ class FleetStore(AuditTrail):
                     reported_at=_utc(row.reported_at),
                     servers=int(servers),
                     stale=_utc(row.reported_at) < stale_before,
+                    age_seconds=int((now - _utc(row.reported_at)).total_seconds()),
                 )
                 for row, servers in session.execute(query).all()
             ]

@@ -16,20 +16,20 @@ from pydantic import ValidationError
 
 from mcpward.model import ServerSpec
 from mcpward.registry._matching import observe
-from mcpward.registry.interface import Entry, InventoryUpload, RegistryError
+from mcpward.registry.interface import Entry, InventoryUpload, RegistryError, RegistryUnavailable
 
 TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
 _PAGE = 500
 
 
-def _headers() -> dict[str, str]:
-    token = os.environ.get(TOKEN_VARIABLE)
+def _headers(token: str | None = None) -> dict[str, str]:
+    token = token or os.environ.get(TOKEN_VARIABLE)
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def _client(base: str, timeout: float) -> httpx.Client:
+def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client:
     return httpx.Client(
-        base_url=base.rstrip("/"), headers=_headers(), timeout=timeout, follow_redirects=False
+        base_url=base.rstrip("/"), headers=_headers(token), timeout=timeout, follow_redirects=False
     )
 
 
@@ -96,16 +96,21 @@ def _inventory(servers: Sequence[ServerSpec], home: str | None) -> InventoryUplo
     )
 
 
-def report_inventory(base: str, upload: InventoryUpload, *, timeout: float = 30.0) -> int:
+def report_inventory(
+    base: str, upload: InventoryUpload, *, timeout: float = 30.0, token: str | None = None
+) -> int:
     try:
-        with _client(base, timeout) as client:
+        with _client(base, timeout, token) as client:
             response = client.post(
                 "/api/fleet/reports",
                 content=upload.model_dump_json(),
                 headers={"Content-Type": "application/json"},
             )
     except httpx.HTTPError as exc:
-        raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
+        raise RegistryUnavailable(f"cannot reach the registry {base}: {exc}") from None
     if response.status_code != 201:
-        raise _explain(response, base)
+        problem = _explain(response, base)
+        if response.status_code in (401, 403, 429) or response.status_code >= 500:
+            raise RegistryUnavailable(str(problem))
+        raise problem
     return int(response.json().get("stored", 0))

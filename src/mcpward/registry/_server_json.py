@@ -1,6 +1,9 @@
 """The official MCP registry's ``server.json``: read into a registry request, written from an
-entry. Validation follows the published schema (2025-09-29): the name is reverse-DNS with one
-slash, the description at most 100 characters, versions exact, packages without unknown fields.
+entry. Validation follows the newest released schema (2025-12-11; documents of 2025-09-29 and
+2025-10-17 read the same): the name is reverse-DNS with one slash, the description at most 100
+characters, versions exact (a package's version is optional since 2025-10-11, as OCI and MCPB
+packages carry it in their identifier, but npm and PyPI packages still need one), remotes may
+declare URL template ``variables`` (2025-12-11), packages without unknown fields.
 Unknown top-level fields are refused too (extensions belong under ``_meta``), and input values
 marked secret are dropped on import: a registry never stores a secret value.
 """
@@ -22,7 +25,7 @@ from mcpward.registry.interface import (
     is_exact_version,
 )
 
-SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
+SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 #: Our extension, under ``_meta``: what the registry knows beyond the official fields.
 META_KEY = "io.mcpward/registry"
 
@@ -54,13 +57,15 @@ class Transport(_Strict):
     type: Literal["stdio", "streamable-http", "sse"]
     url: str | None = Field(default=None, max_length=2000)
     headers: list[KeyValueInput] = Field(default_factory=list, max_length=100)
+    #: URL template variables of a remote (``https://{tenant}.example.com/mcp``), 2025-12-11.
+    variables: dict[str, dict[str, Any]] | None = Field(default=None, max_length=50)
 
 
 class Package(_Strict):
     registryType: str = Field(min_length=1, max_length=32)
     registryBaseUrl: str | None = None
     identifier: str = Field(min_length=1, max_length=500)
-    version: str = Field(min_length=1, max_length=255)
+    version: str | None = Field(default=None, min_length=1, max_length=255)
     fileSha256: str | None = Field(default=None, pattern=r"^[a-f0-9]{64}$")
     runtimeHint: str | None = None
     transport: Transport
@@ -70,8 +75,8 @@ class Package(_Strict):
 
     @field_validator("version")
     @classmethod
-    def _exact(cls, version: str) -> str:
-        return _exact(version, "package version")
+    def _exact(cls, version: str | None) -> str | None:
+        return None if version is None else _exact(version, "package version")
 
 
 class ServerJson(_Strict):
@@ -156,6 +161,10 @@ def _identity(server: ServerJson) -> Identity:
         for package in server.packages:
             kind = package.registryType.lower()
             if kind in ("npm", "pypi"):
+                if package.version is None:
+                    raise InvalidInput(
+                        f"{server.name}: the {kind} package {package.identifier} names no version"
+                    )
                 integrity = f"sha256:{package.fileSha256}" if package.fileSha256 else None
                 return Identity(
                     kind="package",

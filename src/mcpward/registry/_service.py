@@ -36,6 +36,7 @@ from mcpward.registry._fleet_store import FleetStore
 from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._gateway_state import GatewayStateStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
+from mcpward.registry._probation import ProbationStore, probation_values
 from mcpward.registry._tables import (
     EntryRow,
     ReviewRow,
@@ -71,7 +72,7 @@ _LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
-class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
+class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, ProbationStore):
     """Requests, reviews and decisions on entries; with the audit trail, tokens, the fleet
     inventory, the gateways' records and their shared state (each in its own module) it is the
     registry service."""
@@ -195,7 +196,10 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
         override: bool = False,
         token_id: int | None = None,
         grace_days: int | None = None,
+        read_only_tools: Sequence[str] | None = None,
     ) -> Entry:
+        """``read_only_tools``: the tools the reviewer confirms as read-only for the probation
+        the approval starts (None: inspect's suggestion, recorded as such)."""
         return self.decide(
             entry_id,
             Decision.APPROVE,
@@ -205,6 +209,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
             override,
             token_id=token_id,
             grace_days=grace_days,
+            read_only_tools=read_only_tools,
         )
 
     def reject(
@@ -240,6 +245,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
         *,
         token_id: int | None = None,
         grace_days: int | None = None,
+        read_only_tools: Sequence[str] | None = None,
     ) -> Entry:
         """``grace_days``: how long the approvals this one supersedes still stand; at most the
         registry's grace period (a reviewer may end them sooner, never later)."""
@@ -271,8 +277,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
                 "review_due": review_due,
                 "advisories": advisories or None,  # NULL when none: see _LATER_COLUMNS
             }
+            probation: dict[str, Any] = {}
             if status is Status.APPROVED:
                 values |= {"superseded_by": None, "superseded_on": None}
+                columns, probation = probation_values(row.tier, row.pins, read_only_tools, now.date())
+                values |= columns
             changed = session.execute(
                 update(EntryRow)
                 .where(EntryRow.id == entry_id, EntryRow.revision == row.revision)
@@ -298,6 +307,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
                 detail["overridden"] = overridden
             if note:
                 detail["note"] = note
+            if probation:
+                detail["probation"] = probation
             touched = [entry_id]
             if status is Status.APPROVED and entry.status is not Status.APPROVED:
                 superseded = self._supersede(session, row, now, grace)
@@ -480,6 +491,48 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
             newest = set(session.scalars(latest).all()) if rows else set()
             return [_entry(row, reviews.get(row.id, [])) for row in rows], newest
 
+    def published(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 30,
+        search: str | None = None,
+        name: str | None = None,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> tuple[list[Entry], set[int]]:
+        """What the official read API lists: the current approvals, and with ``include_deleted``
+        the withdrawn ones (revoked, superseded, expired), in id order; ``updated_since`` keeps
+        the entries changed after it. With the ids of each name's newest current approval."""
+        if not include_deleted and updated_since is None:
+            return self.approved(after=after, limit=limit, search=search, name=name)
+        statuses = [Status.APPROVED.value]
+        if include_deleted:
+            statuses += [Status.REVOKED.value, Status.SUPERSEDED.value, Status.EXPIRED.value]
+        query = (
+            select(EntryRow)
+            .where(EntryRow.status.in_(statuses), EntryRow.id > after)
+            .order_by(EntryRow.id)
+            .limit(limit)
+        )
+        if search:
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
+        if name is not None:
+            query = query.where(EntryRow.name == name)
+        if updated_since is not None:
+            query = query.where(EntryRow.updated_at > updated_since.astimezone(UTC).replace(tzinfo=None))
+        with self.database.reading() as session:
+            rows = session.scalars(query).all()
+            reviews = self._reviews_of(session, [row.id for row in rows])
+            entries = [_entry(row, reviews.get(row.id, [])) for row in rows]
+        names = {entry.name for entry in entries}
+        newest: set[int] = set()
+        for each in names:
+            _current, latest = self.approved(name=each, limit=1)
+            newest |= latest
+        return entries, newest
+
     def pinned_before(self, entry: Entry) -> Entry | None:
         """The newest other entry of the same package, image or endpoint that was approved: the
         version whose tool pins a new request is compared with."""
@@ -518,7 +571,13 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore):
     def expire_due(self) -> int:
         """Approved entries past their re-review date become ``expired``, and those whose grace
         period after a newer approval has ended become ``superseded``, each recorded; the number
-        of entries changed."""
+        of entries changed. Probations whose period ended quietly are granted too
+        (:meth:`grant_quiet`)."""
+        changed = self._expire()
+        self.grant_quiet()
+        return changed
+
+    def _expire(self) -> int:
         today = self.now().date()
         changed = 0
         with self._changing() as session:
@@ -654,6 +713,7 @@ def _entry(
         revision=row.revision,
         requested_by=row.requested_by,
         requested_at=_utc(row.requested_at),
+        updated_at=_utc(row.updated_at),
         review_due=row.review_due,
         reviews=tuple(
             Review(
@@ -669,6 +729,9 @@ def _entry(
         approvals=approvals,
         approvals_needed=2 if row.tier == 0 else 1,
         advisories=tuple((row.advisories or ()) if advisories is None else advisories),
+        read_only_tools=tuple(row.read_only_tools or ()),
+        probation_until=row.probation_until,
+        write_granted_by=row.write_granted_by,
         worst_inspect=_worst(row.inspect_findings),
         change=change,  # type: ignore[arg-type]
         approved_versions=versions,

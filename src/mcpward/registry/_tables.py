@@ -77,6 +77,11 @@ class EntryRow(Base):
     #: The entry whose approval superseded this one, and the day this one's approval ends.
     superseded_by: Mapped[int | None] = mapped_column(Integer)
     superseded_on: Mapped[date | None] = mapped_column(Date)
+    #: Probation (0007): the confirmed read-only tools, the end of the read-only period, and
+    #: who granted write.
+    read_only_tools: Mapped[list[Any] | None]
+    probation_until: Mapped[date | None] = mapped_column(Date)
+    write_granted_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class ReviewRow(Base):

@@ -280,6 +280,8 @@ class Entry(_Frozen):
     revision: int
     requested_by: str
     requested_at: datetime
+    #: The last change to the entry (a decision, a grant, a supersession, an expiry).
+    updated_at: datetime | None = None
     review_due: date | None = None
     reviews: tuple[Review, ...] = ()
     server_json: dict[str, Any] | None = None
@@ -299,6 +301,23 @@ class Entry(_Frozen):
     #: one stops being approved (the end of the grace period).
     superseded_by: int | None = None
     superseded_on: date | None = None
+    #: Probation: from an approval until write is granted, only the tools a reviewer confirmed
+    #: as read-only may be called; ``probation_until`` is the end of the read-only period.
+    read_only_tools: tuple[str, ...] = ()
+    probation_until: date | None = None
+    #: Who granted write (a reviewer, or ``mcpward`` after a quiet period); None while on
+    #: probation.
+    write_granted_by: str | None = None
+
+    @property
+    def on_probation(self) -> bool:
+        return (
+            self.status is Status.APPROVED and self.probation_until is not None and not self.write_granted_by
+        )
+
+    def may_call(self, tool: str) -> bool:
+        """Whether the tool may be called now: any tool, or on probation a read-only one."""
+        return not self.on_probation or tool in self.read_only_tools
 
 
 class EntryRequest(_Frozen):
@@ -374,6 +393,11 @@ class Principal(_Frozen):
 
 class RegistryError(McpwardError):
     """Base of the registry's errors; the message is meant for the user."""
+
+
+class RegistryUnavailable(RegistryError):
+    """The registry could not take a report now (not reachable, a server error, a refused
+    token): worth sending again later, unlike a report it refused as malformed."""
 
 
 class NotFound(RegistryError):

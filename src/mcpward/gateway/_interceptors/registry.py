@@ -90,6 +90,8 @@ class Registry(Interceptor):
                 self._withdrawn = str(exc).replace("; not started", "")
         if self._withdrawn is not None:
             raise Refusal(self._withdrawn)
+        if exchange.method == "tools/call" and session.entry:
+            _on_probation(session, exchange)
 
     def _observed(self, session: Session) -> ObservedServer:
         if self.url:
@@ -113,6 +115,23 @@ class Registry(Interceptor):
             digest=package.digest,
             launch=package.display,
         )
+
+
+def _on_probation(session: Session, exchange: Exchange) -> None:
+    """An entry on probation (approved, write not yet granted) allows its read-only tools only;
+    what counts is the registry's list, never the server's own annotations."""
+    entry = session.entry or {}
+    if entry.get("status") != "approved" or not entry.get("probation_until") or entry.get("write_granted_by"):
+        return
+    params = exchange.request.get("params") if isinstance(exchange.request, dict) else None
+    tool = params.get("name") if isinstance(params, dict) else None
+    if isinstance(tool, str) and tool in (entry.get("read_only_tools") or ()):
+        return
+    raise Refusal(
+        f"{str(tool)[:100]!r} is not one of {session.server}'s read-only tools, and it is on probation "
+        f"until {entry['probation_until']}: a reviewer grants write with "
+        f"`mcpward registry grant {entry.get('id')}`"
+    )
 
 
 #: Approval indexes by source, each read at most once per recheck interval in a process (the

@@ -34,7 +34,7 @@ from mcpward.registry.interface import (
 )
 from mcpward.registry.web._auth import FailureThrottle
 from mcpward.registry.web._held import HeldReview
-from mcpward.registry.web._limits import BodyLimit, SecurityHeaders
+from mcpward.registry.web._limits import BodyLimit, ReadApiCors, SecurityHeaders
 from mcpward.registry.web._oidc import OidcSettings, load_oidc_settings
 
 __all__ = ["MAX_BODY_BYTES", "HeldReview", "OidcSettings", "create_app", "load_oidc_settings"]
@@ -76,6 +76,7 @@ def create_app(
     _access_log_without_queries()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(ReadApiCors)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
 
     @app.exception_handler(RegistryError)
@@ -107,7 +108,8 @@ def create_app(
         )
 
     app.include_router(_api.router)
-    app.include_router(_official.router)
+    app.include_router(_official.router, prefix="/v0")
+    # The official registry's stable version; VS Code asks for /v0.1/servers.
     app.include_router(_official.router, prefix="/v0.1", include_in_schema=False)
     app.include_router(_pages.router)
     app.include_router(_held.router)

@@ -60,6 +60,14 @@ class DecisionBody(_Body):
     override: bool = False
     #: Days the approvals this one supersedes still stand: at most the registry's grace period.
     grace_days: int | None = Field(default=None, ge=0, le=365)
+    #: Approving: the tools the reviewer confirms as read-only for the probation the approval
+    #: starts (None: inspect's suggestion, recorded as such).
+    read_only_tools: list[str] | None = Field(default=None, max_length=2000)
+
+
+class GrantBody(_Body):
+    rationale: str = Field(min_length=1, max_length=5000)
+    revision: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 class EntryPage(BaseModel):
@@ -100,7 +108,11 @@ class FleetMachineItem(BaseModel):
     os: str | None
     reported_by: str
     reported_at: str
+    #: Seconds since the last report, and the same in words.
+    age_seconds: int
+    age: str
     servers: int
+    #: No report for over STALE_DAYS: the machine (or that home) stopped reporting.
     stale: bool
 
 
@@ -152,6 +164,7 @@ def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionB
             body.override,
             token_id=who.token_id,
             grace_days=body.grace_days,
+            read_only_tools=body.read_only_tools if decision is Decision.APPROVE else None,
         )
     )
 
@@ -169,6 +182,16 @@ def reject(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewe
 @router.post("/entries/{entry_id}/revoke", response_model=Entry)
 def revoke(request: Request, entry_id: EntryId, body: DecisionBody, who: Reviewer) -> Entry:
     return _decide(request, entry_id, Decision.REVOKE, body, who)
+
+
+@router.post("/entries/{entry_id}/grant", response_model=Entry)
+def grant(request: Request, entry_id: EntryId, body: GrantBody, who: Reviewer) -> Entry:
+    """End the entry's read-only period: every tool may be called through the gateway."""
+    return _published(
+        _registry(request).grant_write(
+            entry_id, who.name, body.rationale, expected_revision=body.revision, token_id=who.token_id
+        )
+    )
 
 
 @router.get("/entries/{entry_id}/server.json")
@@ -246,8 +269,9 @@ def fleet_servers(
 
 
 @router.get("/fleet/machines", response_model=list[FleetMachineItem])
-def fleet_machines(request: Request, _who: Viewer) -> list[FleetMachineItem]:
-    """Every (machine, home) that reported, with its last report (stale after STALE_DAYS)."""
+def fleet_machines(request: Request, _who: Viewer, stale: bool | None = None) -> list[FleetMachineItem]:
+    """Every (machine, home) that reported, with its last report and its age (stale after
+    STALE_DAYS); ``stale=true``: only those that stopped reporting."""
     return [
         FleetMachineItem(
             machine=m.machine,
@@ -256,10 +280,13 @@ def fleet_machines(request: Request, _who: Viewer) -> list[FleetMachineItem]:
             os=m.os,
             reported_by=m.reported_by,
             reported_at=m.reported_at.isoformat(),
+            age_seconds=m.age_seconds,
+            age=m.age,
             servers=m.servers,
             stale=m.stale,
         )
         for m in _registry(request).machines()
+        if stale is None or m.stale is stale
     ]
 
 

@@ -89,3 +89,40 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+_READ_API = ("/v0/", "/v0.1/")
+_CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, OPTIONS"),
+    (b"access-control-allow-headers", b"Authorization, Content-Type"),
+    (b"access-control-max-age", b"600"),
+]
+
+
+class ReadApiCors:
+    """Cross-origin reads of the official read API (``/v0``, ``/v0.1``) only, for browser
+    clients such as vscode.dev: any origin may GET, never with credentials (a private read API
+    takes a bearer token, which a page sends itself); the JSON API and the pages, which a
+    session cookie opens, get no CORS header at all."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith(_READ_API) or scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        if scope["method"] == "OPTIONS" and b"origin" in headers:
+            await send({"type": "http.response.start", "status": 204, "headers": list(_CORS)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start" and b"origin" in headers:
+                message["headers"] = list(message.get("headers", [])) + _CORS[:1]
+            await send(message)
+
+        await self.app(scope, receive, with_cors)

@@ -1,20 +1,28 @@
-"""The official MCP registry's read API (``GET /v0/servers`` and a server's versions), serving
-approved entries only, so that an organisation's clients can use this registry as theirs."""
+"""The official MCP registry's read API (``GET /v0/servers`` and a server's versions, at ``/v0``
+and the stable ``/v0.1``), serving approved entries, so that an organisation's clients (VS Code's
+``chat.mcp.gallery.serviceUrl``, GitHub's MCP registry setting) can use this registry as theirs.
+
+A current approval is ``active`` (``deprecated`` during the grace period after a newer version's
+approval, with a ``statusMessage``); a withdrawn one (revoked, superseded, expired) is ``deleted``
+and listed only with ``include_deleted`` or ``updated_since``, as the official registry does. The
+status message says what happened, never the reviewer's rationale."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mcpward.registry._server_json import export
-from mcpward.registry.interface import MAX_INT, Entry, Role
+from mcpward.registry.interface import MAX_INT, Entry, Role, Status
 from mcpward.registry.web._auth import bearer
 
-router = APIRouter(prefix="/v0", tags=["official registry API"])
+#: Mounted at /v0 and at /v0.1 (the official registry's stable version).
+router = APIRouter(tags=["official registry API"])
 OFFICIAL = "io.modelcontextprotocol.registry/official"
 
 
@@ -26,20 +34,32 @@ def _check_access(request: Request) -> None:
         raise HTTPException(401, "a valid API token is needed", headers={"WWW-Authenticate": "Bearer"})
 
 
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _status(entry: Entry) -> tuple[str, str | None]:
+    if entry.status is Status.APPROVED and entry.superseded_on is not None:
+        return "deprecated", f"superseded by a newer approved version; approval ends on {entry.superseded_on}"
+    if entry.status is Status.APPROVED:
+        return "active", None
+    what = {Status.REVOKED: "approval revoked", Status.SUPERSEDED: "superseded by a newer approved version"}
+    return "deleted", f"{what.get(entry.status, 'approval expired')} (entry {entry.id})"
+
+
 def _item(entry: Entry, latest: bool) -> dict[str, Any]:
     approvals = [review.at for review in entry.reviews if review.decision.value == "approve"]
-    published = (approvals[-1] if approvals else entry.requested_at).isoformat().replace("+00:00", "Z")
-    return {
-        "server": export(entry),
-        "_meta": {
-            OFFICIAL: {
-                "status": "active",
-                "publishedAt": published,
-                "updatedAt": published,
-                "isLatest": latest,
-            }
-        },
+    published = _time(approvals[-1] if approvals else entry.requested_at)
+    status, message = _status(entry)
+    official: dict[str, Any] = {
+        "status": status,
+        "publishedAt": published,
+        "updatedAt": _time(entry.updated_at) if entry.updated_at else published,
+        "isLatest": latest and status != "deleted",
     }
+    if message:
+        official |= {"statusMessage": message, "statusChangedAt": official["updatedAt"]}
+    return {"server": export(entry), "_meta": {OFFICIAL: official}}
 
 
 class PageCache:
@@ -74,6 +94,18 @@ def _cursor(text: str | None) -> int:
 
 
 # Answers are plain JSON already: JSONResponse skips FastAPI's re-encoding of every value.
+def _since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(422, "updated_since: not an RFC 3339 time (2026-12-03T10:00:00Z)") from None
+    if moment.tzinfo is None:
+        raise HTTPException(422, "updated_since: an RFC 3339 time names its offset (Z or +01:00)")
+    return moment
+
+
 @router.get("/servers", response_class=JSONResponse)
 def list_servers(
     request: Request,
@@ -81,20 +113,28 @@ def list_servers(
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     search: Annotated[str | None, Query(max_length=200)] = None,
     version: str | None = None,
+    updated_since: Annotated[str | None, Query(max_length=64)] = None,
+    include_deleted: bool = False,
 ) -> Response:
-    """Approved servers, ``limit`` at a time; ``metadata.nextCursor`` fetches the next page."""
+    """Approved servers, ``limit`` at a time; ``metadata.nextCursor`` fetches the next page.
+    ``updated_since`` (RFC 3339): only those changed after it, withdrawn ones included;
+    ``include_deleted``: withdrawn approvals too, as ``deleted``."""
     from mcpward.registry.web import registry_of
 
     _check_access(request)
     registry = registry_of(request)
     after = _cursor(cursor)
+    since = _since(updated_since)
+    deleted = include_deleted or since is not None  # as the official registry does
     # Pages are built from validated entries (most of a read's cost) and change only when the
     # registry does, or when a day passes and approvals expire: keyed on both.
-    key = (after, limit, search, version, registry.generation(), registry.now().date())
+    key = (after, limit, search, version, since, deleted, registry.generation(), registry.now().date())
     pages: PageCache = request.app.state.v0_pages
     body = pages.get(key)
     if body is None:
-        entries, newest = registry.approved(after=after, limit=limit, search=search)
+        entries, newest = registry.published(
+            after=after, limit=limit, search=search, updated_since=since, include_deleted=deleted
+        )
         items = [_item(entry, entry.id in newest) for entry in entries]
         if version == "latest":
             items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
@@ -106,8 +146,10 @@ def list_servers(
 
 
 @router.get("/servers/{server_name:path}/versions/{version}")
-def server_version(request: Request, server_name: str, version: str) -> dict[str, Any]:
-    for item in _versions(request, server_name):
+def server_version(
+    request: Request, server_name: str, version: str, include_deleted: bool = False
+) -> dict[str, Any]:
+    for item in _versions(request, server_name, include_deleted):
         if version == "latest" and item["_meta"][OFFICIAL]["isLatest"]:
             return item
         if item["server"]["version"] == version:
@@ -116,16 +158,18 @@ def server_version(request: Request, server_name: str, version: str) -> dict[str
 
 
 @router.get("/servers/{server_name:path}/versions")
-def server_versions(request: Request, server_name: str) -> dict[str, Any]:
-    items = _versions(request, server_name)
+def server_versions(request: Request, server_name: str, include_deleted: bool = False) -> dict[str, Any]:
+    items = _versions(request, server_name, include_deleted)
     if not items:
         raise HTTPException(404, f"no approved server {server_name}")
     return {"servers": items, "metadata": {"count": len(items)}}
 
 
-def _versions(request: Request, server_name: str) -> list[dict[str, Any]]:
+def _versions(request: Request, server_name: str, include_deleted: bool = False) -> list[dict[str, Any]]:
     from mcpward.registry.web import registry_of
 
     _check_access(request)
-    entries, newest = registry_of(request).approved(name=server_name, limit=1000)
+    entries, newest = registry_of(request).published(
+        name=server_name, limit=1000, include_deleted=include_deleted
+    )
     return [_item(entry, entry.id in newest) for entry in entries]

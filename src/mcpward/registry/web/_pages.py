@@ -17,6 +17,7 @@ from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
 from mcpward.output.words import counted
 from mcpward.registry._fleet import STALE_DAYS, advised_first
+from mcpward.registry._probation import suggested_read_only
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     MAX_INT,
@@ -192,6 +193,9 @@ def _entry_page(
             "error": error,
             "can_review": who.role.allows(Role.REVIEWER),
             "can_override": who.role.allows(Role.ADMIN),
+            # inspect's judgement of each pinned tool, the starting point of the probation's
+            # read-only tools the reviewer confirms
+            "read_only": sorted(suggested_read_only(entry.pins).items()),
         },
         status,
     )
@@ -211,11 +215,12 @@ def _changes(previous: Entry, entry: Entry) -> list[Change]:
 def decide(
     request: Request,
     entry_id: _EntryId,
-    decision: Annotated[Decision, Form()],
+    decision: Annotated[str, Form(pattern="^(approve|reject|revoke|grant)$")],
     rationale: Annotated[str, Form(max_length=5000)],
     revision: Annotated[int, Form(ge=1, le=MAX_INT)],
     csrf: Annotated[str, Form()] = "",
     override: Annotated[bool, Form()] = False,
+    read_only: Annotated[list[str] | None, Form(max_length=2000)] = None,
 ) -> Response:
     found = _signed_in(request)
     if isinstance(found, RedirectResponse):
@@ -242,7 +247,24 @@ def decide(
             403,
         )
     try:
-        registry.decide(entry_id, decision, who.name, rationale, revision, override, token_id=who.token_id)
+        if decision == "grant":
+            registry.grant_write(
+                entry_id, who.name, rationale, expected_revision=revision, token_id=who.token_id
+            )
+        else:
+            # The form lists every pinned tool with inspect's suggestion ticked: what is sent is
+            # the reviewer's confirmation (nothing ticked: no tool is read-only).
+            confirmed = (read_only or []) if decision == "approve" else None
+            registry.decide(
+                entry_id,
+                Decision(decision),
+                who.name,
+                rationale,
+                revision,
+                override,
+                token_id=who.token_id,
+                read_only_tools=confirmed,
+            )
     except NotFound as exc:
         return _render(request, "error.html", {"who": who, "csrf": expected_csrf, "message": str(exc)}, 404)
     except (Conflict, PolicyRefusal) as exc:

@@ -1,0 +1,84 @@
+"""``mcpward agent``: a scheduled scan of every home on a machine, each reported to the registry
+as its own fleet record, installed as a systemd timer, a launchd daemon or a Windows scheduled
+task. Each scheduler is one module (a :class:`Scheduler`); ``_run`` is one run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mcpward._plugins import implementations
+from mcpward.agent._run import RunOutcome, Spool, homes, read_token, run
+from mcpward.agent.interface import CONFIG_PATH, AgentConfig, AgentError, Scheduler, SchedulerFile
+
+__all__ = [
+    "CONFIG_PATH",
+    "AgentConfig",
+    "AgentError",
+    "RunOutcome",
+    "Scheduler",
+    "SchedulerFile",
+    "Spool",
+    "homes",
+    "install",
+    "read_token",
+    "remove",
+    "run",
+    "scheduler",
+]
+
+
+def scheduler(platform: str) -> Scheduler:
+    found: list[Scheduler] = implementations(__name__, __path__, Scheduler)
+    for candidate in found:
+        if candidate.platform == platform:
+            return candidate
+    known = ", ".join(sorted(c.platform for c in found))
+    raise AgentError(f"unknown platform {platform!r}; choose from {known}")
+
+
+def _under(root: Path, path: str) -> Path:
+    parts = [part for part in path.replace(":", "").split("/") if part]
+    return root.joinpath(*parts)
+
+
+def _config_path(platform: str) -> str:
+    return "C:/ProgramData/mcpward/agent.toml" if platform == "windows" else CONFIG_PATH
+
+
+def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path], list[list[str]]]:
+    """Write the agent's settings and the scheduler's files under ``root`` (``/`` for this
+    machine); the commands that enable them, which are left to the caller."""
+    chosen = scheduler(platform)
+    config_path = _config_path(platform)
+    files = [SchedulerFile(config_path, config.to_toml().encode(), 0o644), *chosen.files(config, config_path)]
+    written = []
+    for file in files:
+        target = _under(root, file.path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.tmp")
+            temporary.write_bytes(file.content)
+            os.chmod(temporary, file.mode)
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise AgentError(f"cannot write {target}: {exc.strerror}") from None
+        written.append(target)
+    return written, chosen.enable()
+
+
+def remove(platform: str, root: Path) -> list[Path]:
+    """Delete what ``install`` wrote (the spool and the token file are left)."""
+    chosen = scheduler(platform)
+    placeholder = AgentConfig(registry="https://registry.invalid", token_file="-")  # noqa: S106 - a path
+    paths = [
+        _config_path(platform),
+        *(file.path for file in chosen.files(placeholder, _config_path(platform))),
+    ]
+    removed = []
+    for path in paths:
+        target = _under(root, path)
+        if target.exists():
+            target.unlink()
+            removed.append(target)
+    return removed

@@ -1,0 +1,203 @@
+"""One run of the agent: read the token (from a file only this account can read), wait a random
+part of the jitter, send the reports spooled while the registry was away, then scan every home
+and report each as its own fleet record, spooling what cannot be sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import stat
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mcpward.agent.interface import AgentConfig, AgentError
+
+#: The largest token file read (a token is under a hundred bytes).
+_MAX_TOKEN = 4096
+#: The largest spooled report read back (an upload is at most 2 MiB on the server).
+_MAX_SPOOLED = 4 * 1024 * 1024
+
+
+def read_token(path: Path) -> str:
+    """The token, if the file is a regular file owned by this account and readable by no one
+    else; otherwise refused (a token others can read is a token others have)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise AgentError(f"cannot open the token file {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise AgentError(f"the token file {path} is not a regular file")
+        if info.st_uid != os.geteuid():
+            raise AgentError(
+                f"the token file {path} is not owned by this account (uid {os.geteuid()}); refused"
+            )
+        if info.st_mode & 0o077:
+            mode = stat.S_IMODE(info.st_mode)
+            raise AgentError(
+                f"the token file {path} can be read or written by others (mode {mode:o}); chmod 600 it"
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(_MAX_TOKEN + 1)
+    finally:
+        os.close(descriptor)
+    token = raw.decode("utf-8", "replace").strip()
+    if not token or len(raw) > _MAX_TOKEN or any(c.isspace() for c in token):
+        raise AgentError(f"the token file {path} does not hold one token")
+    return token
+
+
+#: Where each platform keeps its users' homes, when the user database does not list them all
+#: (macOS keeps its accounts in Directory Services, which ``pwd`` does not enumerate).
+_HOME_FOLDERS = {"darwin": ("/Users",), "win32": ("C:/Users",)}
+_NOT_HOMES = frozenset({"Shared", "Public", "Default", "Default User", "All Users", "Guest"})
+
+
+def homes(config: AgentConfig) -> list[Path]:
+    """Every home to scan: the subfolders of ``homes_under``; else, on macOS and Windows, those
+    of ``/Users`` or ``C:/Users`` (but Shared, Public, Default); else each account's home (uid
+    1000 and up, and root's) that exists."""
+    found: list[Path] = []
+    parents = config.homes_under or _HOME_FOLDERS.get(sys.platform, ())
+    if parents:
+        for parent in map(Path, parents):
+            try:
+                children = sorted(parent.iterdir())
+            except OSError as exc:
+                raise AgentError(f"cannot list {parent}: {exc.strerror}") from None
+            found += [
+                child
+                for child in children
+                if child.is_dir()
+                and not child.is_symlink()
+                and child.name not in _NOT_HOMES
+                and not child.name.startswith(".")
+            ]
+    else:
+        import pwd  # Unix only: Windows and macOS list their homes above
+
+        for account in pwd.getpwall():
+            home = Path(account.pw_dir)
+            if (account.pw_uid >= 1000 or account.pw_uid == 0) and home.is_dir() and str(home) != "/":
+                found.append(home)
+    unique: dict[str, Path] = {}
+    for home in found:
+        unique.setdefault(str(home.resolve()), home.resolve())
+    return list(unique.values())
+
+
+class Spool:
+    """Reports waiting for the registry: one file per (machine, home), owner-only, replaced by
+    that home's newer report, deleted once the registry has taken it (so each is sent once)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _ready(self) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.stat(self.folder, follow_symlinks=False)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise AgentError(f"the spool {self.folder} is not a folder only this account can use; refused")
+
+    def put(self, upload: object) -> Path:
+        from mcpward.registry import InventoryUpload
+
+        assert isinstance(upload, InventoryUpload)
+        self._ready()
+        key = hashlib.sha256(json.dumps([upload.machine_id, upload.home]).encode()).hexdigest()[:32]
+        target = self.folder / f"{key}.json"
+        temporary = self.folder / f".{key}.tmp"
+        document = {"spooled_at": datetime.now(UTC).isoformat(), "report": upload.model_dump(mode="json")}
+        descriptor = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(document, handle)
+        os.replace(temporary, target)
+        return target
+
+    def waiting(self) -> list[Path]:
+        if not self.folder.exists():
+            return []
+        self._ready()
+        return sorted(self.folder.glob("*.json"), key=lambda path: path.stat().st_mtime)
+
+    def deliver(self, base: str, token: str, outcome: RunOutcome) -> bool:
+        """Send the waiting reports, oldest first; False when the registry is still away."""
+        from pydantic import ValidationError
+
+        from mcpward.registry import InventoryUpload, RegistryError, RegistryUnavailable, send_fleet_report
+
+        for path in self.waiting():
+            try:
+                with path.open("rb") as handle:
+                    raw = handle.read(_MAX_SPOOLED + 1)
+                upload = InventoryUpload.model_validate(json.loads(raw)["report"])
+            except (OSError, ValueError, KeyError, TypeError, ValidationError):
+                outcome.problems.append(f"dropped an unreadable spooled report {path.name}")
+                path.unlink(missing_ok=True)
+                continue
+            try:
+                send_fleet_report(base, upload, token)
+            except RegistryUnavailable as exc:
+                outcome.problems.append(f"spooled reports wait: {exc}")
+                return False
+            except RegistryError as exc:  # refused as it is: sending it again would not help
+                outcome.problems.append(f"the registry refused a spooled report: {exc}")
+            else:
+                outcome.delivered.append(upload.home or "")
+            path.unlink(missing_ok=True)
+        return True
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    reported: list[str] = field(default_factory=list)
+    spooled: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    waited: float = 0.0
+
+
+def run(
+    config: AgentConfig,
+    *,
+    jitter: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+    chance: Callable[[float, float], float] = random.uniform,
+) -> RunOutcome:
+    from mcpward.registry import RegistryError, RegistryUnavailable, fleet_report, send_fleet_report
+    from mcpward.scan import ScanOptions, run_scan
+
+    token = read_token(Path(config.token_file))
+    outcome = RunOutcome()
+    if jitter and config.jitter_minutes:
+        outcome.waited = chance(0.0, config.jitter_minutes * 60.0)
+        sleep(outcome.waited)
+    spool = Spool(Path(config.spool))
+    reachable = spool.deliver(config.registry, token, outcome)
+    for home in homes(config):
+        report = run_scan(ScanOptions(home=home))
+        upload = fleet_report(report.servers, str(home))
+        if reachable:
+            try:
+                send_fleet_report(config.registry, upload, token)
+            except RegistryUnavailable as exc:
+                outcome.problems.append(f"reports spooled: {exc}")
+                reachable = False
+            except RegistryError as exc:
+                outcome.problems.append(f"{home}: {exc}")
+                continue
+            else:
+                outcome.reported.append(str(home))
+                continue
+        spool.put(upload)
+        outcome.spooled.append(str(home))
+    return outcome

@@ -1,0 +1,66 @@
+"""Linux: a systemd service and timer. The service runs as the service account with only the
+capability to read every file (CAP_DAC_READ_SEARCH: each user's home), nothing else: no new
+privileges, a read-only system, its own state folder for the spool. The timer adds systemd's own
+randomised delay, so the run itself waits no more."""
+
+from __future__ import annotations
+
+import shlex
+
+from mcpward.agent.interface import AgentConfig, Scheduler, SchedulerFile
+
+UNIT = "mcpward-agent"
+
+
+class Systemd(Scheduler):
+    platform = "linux"
+
+    def files(self, config: AgentConfig, config_path: str) -> list[SchedulerFile]:
+        command = shlex.join([*config.command, "agent", "run", "--config", config_path, "--no-jitter"])
+        service = f"""[Unit]
+Description=mcpward agent: scan every home for MCP servers and report to the registry
+Documentation=https://github.com/mcpward/mcpward
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+User={config.user}
+ExecStart={command}
+StateDirectory=mcpward-agent
+StateDirectoryMode=0700
+AmbientCapabilities=CAP_DAC_READ_SEARCH
+CapabilityBoundingSet=CAP_DAC_READ_SEARCH
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=read-only
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+UMask=0077
+"""
+        timer = f"""[Unit]
+Description=Run the mcpward agent every {config.interval_minutes} minutes
+
+[Timer]
+OnBootSec=5min
+OnUnitActiveSec={config.interval_minutes}min
+RandomizedDelaySec={config.jitter_minutes}min
+Persistent=yes
+
+[Install]
+WantedBy=timers.target
+"""
+        folder = "/etc/systemd/system"
+        return [
+            SchedulerFile(f"{folder}/{UNIT}.service", service.encode()),
+            SchedulerFile(f"{folder}/{UNIT}.timer", timer.encode()),
+        ]
+
+    def enable(self) -> list[list[str]]:
+        return [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", f"{UNIT}.timer"]]

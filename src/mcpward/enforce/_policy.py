@@ -1,0 +1,139 @@
+"""From the registry's entries to the policy the clients' files are made from.
+
+An entry is allowed while its approval holds (approved, not past its re-review date, not past
+the end of a supersede grace period); rejected and revoked entries are denied, unless the very
+same launch line or URL is allowed through another entry (a remote endpoint approved again).
+Requested, expired and superseded entries are neither: a client whose allowlist names only the
+allowed servers refuses them anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
+from mcpward.registry import Entry, Identity, Status, client_key
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRoute:
+    """How a client starts the gateway in front of a stdio server on the managed machines."""
+
+    #: The gateway's program as the machines have it (``mcpward``, or an absolute path).
+    command: tuple[str, ...] = ("mcpward",)
+    #: The gateway config on the machines, if not the default.
+    config: str | None = None
+    #: ``gateway serve``'s base URL: remote servers are reached through it
+    #: (``BASE/servers/KEY/mcp``) instead of directly.
+    serve_url: str | None = None
+
+    def launch(self, key: str, direct: Sequence[str]) -> tuple[str, ...]:
+        config = ("--config", self.config) if self.config else ()
+        return (*self.command, "gateway", "run", *config, "--server", key, "--", *direct)
+
+
+def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
+    """How a client starts the approved identity: an exact, pinned launch line, or the URL."""
+    if identity.kind == "remote":
+        return (), identity.url
+    if identity.kind == "oci":
+        return ("docker", "run", "-i", "--rm", f"{identity.name}@{identity.digest}"), None
+    if identity.ecosystem == "pypi":
+        return ("uvx", f"{identity.name}=={identity.version}"), None
+    return ("npx", "-y", f"{identity.name}@{identity.version}"), None
+
+
+def server_key(name: str) -> str:
+    """A registry name as a key every client accepts: ``io.github.org/files`` ->
+    ``io-github-org-files`` (the registry's own ``client_key``, which the gateway's records of
+    the server carry too)."""
+    return client_key(name)
+
+
+def _approval_holds(entry: Entry, today: date) -> bool:
+    if entry.status is not Status.APPROVED:
+        return False
+    if entry.review_due is not None and entry.review_due < today:
+        return False
+    return entry.superseded_on is None or entry.superseded_on > today
+
+
+def _tools(entry: Entry) -> tuple[str, ...]:
+    names = {key.split(":", 1)[1] for key in entry.pins if key.startswith("tool:")}
+    return tuple(sorted(names))
+
+
+def compile_policy(
+    entries: Iterable[Entry],
+    today: date,
+    *,
+    registry_url: str | None = None,
+    gateway: GatewayRoute | None = None,
+    probation: Mapping[int, Sequence[str]] | None = None,
+) -> Policy:
+    """The policy for ``entries`` on ``today``. An entry on probation is allowed with its
+    read-only tools only; ``probation`` adds (or replaces) such periods: an approved entry's id ->
+    the tools confirmed read-only."""
+    entries = list(entries)
+    probation = {e.id: e.read_only_tools for e in entries if e.on_probation} | dict(probation or {})
+    allowed: list[PolicyServer] = []
+    refused: list[Entry] = []
+    keys: set[str] = set()
+    for entry in sorted(entries, key=lambda e: (e.name, e.id)):
+        if entry.status in (Status.REJECTED, Status.REVOKED):
+            refused.append(entry)
+            continue
+        if not _approval_holds(entry, today):
+            continue
+        key = server_key(entry.name)
+        if key in keys:  # two names that read alike, or two approved versions in their grace period
+            key = f"{key[:54]}-{entry.id}"
+        keys.add(key)
+        direct, direct_url = direct_launch(entry.identity)
+        command = gateway.launch(key, direct) if gateway and direct else direct
+        url = direct_url
+        if gateway and gateway.serve_url and direct_url:
+            url = f"{gateway.serve_url.rstrip('/')}/servers/{key}/mcp"
+        read_only = tuple(probation.get(entry.id, ()))
+        allowed.append(
+            PolicyServer(
+                name=entry.name,
+                key=key,
+                entry_id=entry.id,
+                decision=Decision.PROBATION if entry.id in probation else Decision.ALLOW,
+                command=command,
+                direct_command=direct,
+                url=url,
+                direct_url=direct_url,
+                tools=_tools(entry),
+                read_only_tools=read_only,
+                wrapped=bool(gateway and (direct or url != direct_url)),
+            )
+        )
+    launches = {server.direct_command for server in allowed if server.direct_command}
+    urls = {server.direct_url for server in allowed if server.direct_url}
+    denied: list[PolicyServer] = []
+    seen: set[tuple[tuple[str, ...], str | None]] = set()
+    for entry in refused:
+        direct, url = direct_launch(entry.identity)
+        if direct in launches or url in urls or (direct, url) in seen:
+            continue
+        seen.add((direct, url))
+        denied.append(
+            PolicyServer(
+                name=entry.name,
+                key=server_key(entry.name),
+                entry_id=entry.id,
+                decision=Decision.DENY,
+                command=direct,
+                direct_command=direct,
+                url=url,
+                direct_url=url,
+            )
+        )
+    try:
+        return Policy(registry_url=registry_url, servers=(*allowed, *denied))
+    except ValueError as exc:
+        raise EnforceError(f"the registry cannot be made into a policy: {exc}") from None
