@@ -20,6 +20,9 @@ INTERNAL_SIGNALS = {
     "UnreadableAnswer",  # inspect fetch: one server's answer, reported as that server's error
     "Refusal",  # gateway: an interceptor refusing a message, answered as a JSON-RPC error
     "HeaderMismatch",  # gateway HTTP (2026-07-28): headers that disagree with the body, answered 400/-32020
+    "TokenRefused",  # gateway OAuth: a token that grants nothing, answered 401/403 with WWW-Authenticate
+    "IssuerUnavailable",  # gateway OAuth: the issuer's keys out of reach, answered 503
+    "ExchangeFailed",  # gateway OAuth: no upstream token for this caller, answered as the call's error
 }
 
 
