@@ -471,11 +471,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             .order_by(EntryRow.id)
             .limit(limit)
         )
-        if search:
-            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
-        if name is not None:
-            query = query.where(EntryRow.name == name)
+        query = _by_name(query, search, name)
         latest = (
             select(func.max(EntryRow.id))
             .where(EntryRow.status == Status.APPROVED.value, current)
@@ -515,11 +511,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             .order_by(EntryRow.id)
             .limit(limit)
         )
-        if search:
-            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
-        if name is not None:
-            query = query.where(EntryRow.name == name)
+        query = _by_name(query, search, name)
         if updated_since is not None:
             query = query.where(EntryRow.updated_at > updated_since.astimezone(UTC).replace(tzinfo=None))
         with self.database.reading() as session:
@@ -738,6 +730,17 @@ def _entry(
         superseded_by=row.superseded_by,
         superseded_on=row.superseded_on,
     )
+
+
+def _by_name(query: Select[Any], search: str | None, name: str | None) -> Select[Any]:
+    """``query`` kept to the entries whose name holds ``search`` (as typed: ``%`` and ``_`` are
+    no wildcards) or is ``name``."""
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(EntryRow.name.ilike(f"%{escaped}%", escape="\\"))
+    if name is not None:
+        query = query.where(EntryRow.name == name)
+    return query
 
 
 def _worst(findings: Sequence[Any]) -> dict[str, Any] | None:

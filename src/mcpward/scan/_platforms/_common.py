@@ -17,7 +17,7 @@ import time
 from abc import ABC
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
@@ -184,6 +184,15 @@ def parse_json_value(value: Any) -> Any:
         return json.loads(value)
     except (ValueError, RecursionError):
         return None
+
+
+def named_flows(
+    connection: sqlite3.Connection, source: FlowSource, table: str, column: str
+) -> Iterator[tuple[Any, FlowSource]]:
+    """Each flow stored in ``table`` (its JSON in ``column``), parsed, with its source named
+    after the flow's ``name`` column."""
+    for name, data in select_rows(connection, table, ("name", column), column):
+        yield parse_json_value(data), replace(source, flow=text(name, 200) or "(unnamed)")
 
 
 def walk_mappings(data: Any) -> Iterator[Mapping[str, Any]]:

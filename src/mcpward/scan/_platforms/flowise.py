@@ -13,7 +13,6 @@ chooses; they are recorded by name, with no launch line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,8 @@ from mcpward.scan._platforms._common import (
     FlowSource,
     Found,
     Platform,
+    named_flows,
     parse_json_value,
-    select_rows,
     text,
     walk_mappings,
 )
@@ -55,10 +54,8 @@ class Flowise(Platform):
         return ("chat_flow",)
 
     def from_database(self, connection: sqlite3.Connection, source: FlowSource) -> Iterator[Found]:
-        for name, flow_data in select_rows(connection, "chat_flow", ("name", "flowData"), "flowData"):
-            yield from self._flow(
-                parse_json_value(flow_data), replace(source, flow=text(name, 200) or "(unnamed)")
-            )
+        for data, flow in named_flows(connection, source, "chat_flow", "flowData"):
+            yield from self._flow(data, flow)
 
     def _flow(self, data: Any, source: FlowSource) -> Iterator[Found]:
         count = 0

@@ -22,8 +22,8 @@ from mcpward.scan._platforms._common import (
     FlowSource,
     Found,
     Platform,
+    named_flows,
     parse_json_value,
-    select_rows,
     text,
 )
 from mcpward.scan.interface import DiscoveredServer, EntryError, HomeLayout, TargetOS
@@ -62,10 +62,8 @@ class LangFlow(Platform):
         return ("flow",)
 
     def from_database(self, connection: sqlite3.Connection, source: FlowSource) -> Iterator[Found]:
-        for name, data in select_rows(connection, "flow", ("name", "data"), "data"):
-            yield from self._flow(
-                parse_json_value(data), replace(source, flow=text(name, 200) or "(unnamed)")
-            )
+        for data, flow in named_flows(connection, source, "flow", "data"):
+            yield from self._flow(data, flow)
 
     def _flow(self, data: Any, source: FlowSource) -> Iterator[Found]:
         nodes = data.get("nodes") if isinstance(data, Mapping) else None
