@@ -19,26 +19,24 @@ import argparse
 import asyncio
 import hashlib
 import platform
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from loopback import serving
 from mcpward.gateway import (
     AuditLog,
     ClientLimits,
@@ -70,29 +68,6 @@ for line in sys.stdin:
     sys.stdout.flush()
 """
 STATIC = "mcpg_bench-static-token-0123456789abcdef0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app_for_port(port), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def drive(coroutine: Any) -> Any:
