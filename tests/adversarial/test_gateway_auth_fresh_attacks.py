@@ -1,0 +1,145 @@
+"""Fresh attacks on issue 26's per-identity policy and the identity an access token gives:
+group claims that hide a denying group (past a truncation, or as an object of booleans), a
+claim of the wrong type, and argument constraints dodged by nesting the value."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from loopback import serving
+from mcpward.gateway import GatewayConfig, resource_server_from
+from mcpward.gateway._interceptors.policy import ArgumentConstraint, IdentityRule, Policy, ToolPolicyConfig
+from mcpward.gateway.interface import Exchange, Identity, Refusal, Session
+from oauth_kit import AuthServer, rsa_key
+
+RESOURCE = "https://gateway.example"
+
+
+@pytest.fixture(scope="module")
+def idp() -> Iterator[AuthServer]:
+    server = AuthServer(keys=[rsa_key("rsa-1")])
+    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+        yield server
+
+
+def _identify(idp: AuthServer, **claims: Any) -> Identity:
+    """The identity the gateway's resource server gives a token with ``claims``."""
+    settings = GatewayConfig.model_validate(
+        {"auth": {"resource": RESOURCE, "issuers": [{"issuer": idp.issuer}]}}
+    )
+    server = resource_server_from(settings)
+    assert server is not None
+
+    async def run() -> Identity:
+        try:
+            return await server.identify(idp.token(aud=RESOURCE, **claims), "ledger")
+        finally:
+            await server.close()
+
+    return asyncio.run(run())
+
+
+#: Finance may call every ledger tool; whoever is in "suspended" may call none.
+RULES = ToolPolicyConfig(
+    rules=(
+        IdentityRule(name="finance", groups=("finance",), allow=("*",)),
+        IdentityRule(name="suspended", groups=("suspended",), deny=("*",)),
+    )
+)
+
+
+def _granted(identity: Identity) -> bool:
+    return Policy(RULES).decide(Session(server="ledger", target="x", identity=identity), "pay")[0]
+
+
+def test_a_denying_group_past_the_first_256_still_denies(idp: AuthServer) -> None:
+    # Self-service groups are cheap to join: 300 of them pushed "suspended" out of the identity.
+    padding = [f"club-{i}" for i in range(300)]
+    assert not _granted(_identify(idp, groups=["finance", *padding, "suspended"]))
+    assert _granted(_identify(idp, groups=["finance", *padding]))  # the other side: still granted
+
+
+def test_a_groups_claim_of_booleans_grants_only_the_true_ones(idp: AuthServer) -> None:
+    # Some identity providers send {"group": true|false}; a false one is not membership.
+    assert not _granted(_identify(idp, groups={"finance": False}))
+    assert _granted(_identify(idp, groups={"finance": True}))
+
+
+@pytest.mark.parametrize("claims", [{"groups": 7}, {"scp": 3}, {"groups": [["finance"]]}])
+def test_a_claim_of_the_wrong_type_is_a_clear_refusal_not_a_crash(
+    idp: AuthServer, claims: dict[str, Any]
+) -> None:
+    from mcpward.gateway._oauth import TokenRefused
+
+    try:
+        identity = _identify(idp, **claims)
+    except TokenRefused:
+        return
+    assert not _granted(identity)
+
+
+def test_an_scp_string_is_a_list_of_scopes_not_of_letters(idp: AuthServer) -> None:
+    identity = _identify(idp, scope=None, scp="mcp ledger:write")
+    assert identity.scopes == frozenset({"mcp", "ledger:write"})
+
+
+def _call(arguments: dict[str, Any], constraint: ArgumentConstraint) -> None:
+    exchange = Exchange(
+        id=1,
+        method="tools/call",
+        request=orjson.loads(orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                                           "params": {"name": "send_email", "arguments": arguments}})),
+    )  # fmt: skip
+    Policy(ToolPolicyConfig(constraints=(constraint,))).request(Session(server="mail", target="x"), exchange)
+
+
+TO_ACME = ArgumentConstraint(tool="send_*", argument="to", domains=("acme.com",))
+ANY_ACME = ArgumentConstraint(tool="send_*", argument="*", domains=("acme.com",))
+UNDER_SHARE = ArgumentConstraint(tool="send_*", argument="attachment", path_prefixes=("/srv/share",))
+
+
+@pytest.mark.parametrize(
+    ("constraint", "arguments"),
+    [
+        (TO_ACME, {"to": {"address": "leak@evil.example", "name": "Leak"}}),
+        (TO_ACME, {"to": [["leak@evil.example"]]}),
+        (TO_ACME, {"to": [{"email": "leak@evil.example"}]}),
+        (ANY_ACME, {"to": "ops@acme.com", "cc": [{"email": "leak@evil.example"}]}),
+        (UNDER_SHARE, {"attachment": {"path": "/etc/shadow"}}),
+        (UNDER_SHARE, {"attachment": [["/etc/shadow"]]}),
+    ],
+)
+def test_a_constrained_value_nested_in_an_object_or_list_is_still_checked(
+    constraint: ArgumentConstraint, arguments: dict[str, Any]
+) -> None:
+    with pytest.raises(Refusal, match="outside the allowed"):
+        _call(arguments, constraint)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "arguments"),
+    [
+        (TO_ACME, {"to": {"address": "ops@acme.com", "name": "Ops team"}}),
+        (TO_ACME, {"to": [{"email": "ops@mail.acme.com", "display": "Ops"}], "subject": "hello"}),
+        (ANY_ACME, {"to": "ops@acme.com", "cc": [{"email": "audit@acme.com", "name": "Audit"}]}),
+        (UNDER_SHARE, {"attachment": {"path": "/srv/share/q3.pdf"}}),
+        (TO_ACME, {"to": "ops@acme.com", "priority": 2}),
+    ],
+)
+def test_realistic_nested_values_within_the_constraint_pass(
+    constraint: ArgumentConstraint, arguments: dict[str, Any]
+) -> None:
+    _call(arguments, constraint)
+
+
+def test_a_value_nested_past_the_bound_is_refused() -> None:
+    deep: Any = "ops@acme.com"
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(Refusal):
+        _call({"to": deep}, TO_ACME)
