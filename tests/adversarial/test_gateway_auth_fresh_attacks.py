@@ -143,3 +143,29 @@ def test_a_value_nested_past_the_bound_is_refused() -> None:
         deep = [deep]
     with pytest.raises(Refusal):
         _call({"to": deep}, TO_ACME)
+
+
+URL_ACME = ArgumentConstraint(tool="send_*", argument="webhook", domains=("acme.com",))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A WHATWG parser (browsers, Node's fetch) reads "\" as "/" in an http(s) URL: the host is
+        # evil.example, while Python's urlsplit saw acme.com after the "@".
+        "https://evil.example\\@acme.com/hook",
+        "https://evil.example\\.acme.com/hook",
+        # and drops tabs and newlines anywhere in it
+        "https://evil.example\t\\@acme.com/",
+    ],
+)
+def test_a_url_that_parsers_read_differently_is_judged_by_the_host_it_reaches(url: str) -> None:
+    with pytest.raises(Refusal, match="outside the allowed"):
+        _call({"webhook": url}, URL_ACME)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hooks.acme.com/x?next=a\\b", "https://user@acme.com/path", "HTTPS://ACME.COM/x"]
+)
+def test_ordinary_urls_to_the_allowed_domain_pass(url: str) -> None:
+    _call({"webhook": url}, URL_ACME)

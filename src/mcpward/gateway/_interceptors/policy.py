@@ -360,11 +360,13 @@ def _check(
     tool: str, argument: str, value: str, constraint: ArgumentConstraint, *, nested: bool = False
 ) -> None:
     if constraint.domains:
-        domain = _domain(value)
-        if domain is None and nested and "@" not in value and "://" not in value:
+        domains = _domains(value)
+        if not domains and nested and "@" not in value and "://" not in value:
             return  # a field of an object that names no domain (a display name), not an address
         allowed = [d.lower().lstrip(".") for d in constraint.domains]
-        if domain is None or not any(domain == d or domain.endswith("." + d) for d in allowed):
+        outside = [d for d in domains if not any(d == a or d.endswith("." + a) for a in allowed)]
+        if not domains or outside:
+            domain = outside[0] if outside else None
             raise Refusal(
                 f"{tool}: {argument} goes to {domain or 'an address with no domain'}, "
                 f"outside the allowed domains ({', '.join(allowed)})"
@@ -376,10 +378,16 @@ def _check(
             raise Refusal(f"{tool}: {argument} is outside the allowed paths ({', '.join(prefixes)})")
 
 
-def _domain(value: str) -> str | None:
+def _domains(value: str) -> list[str]:
+    """The domain a value goes to, as each kind of parser reads it (empty: none). A URL is
+    read as Python's ``urlsplit`` does and as a WHATWG parser (browsers, Node's fetch) does:
+    that drops tabs and newlines and takes ``\\`` for ``/``, so in
+    ``https://evil.example\\@acme.com`` its host is evil.example, not acme.com."""
     text = value.strip().strip("<>").lower()
     if "@" in text and "://" not in text:
-        return text.rsplit("@", 1)[1] or None
+        return [text.rsplit("@", 1)[1]] if text.rsplit("@", 1)[1] else []
     if "://" in text:
-        return urlsplit(text).hostname
-    return text if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", text) else None
+        whatwg = re.sub(r"[\t\n\r]", "", text).replace("\\", "/")
+        hosts = [urlsplit(text).hostname, urlsplit(whatwg).hostname]
+        return [] if None in hosts else list(dict.fromkeys(h for h in hosts if h is not None))
+    return [text] if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", text) else []
