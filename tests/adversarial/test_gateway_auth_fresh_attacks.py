@@ -169,3 +169,12 @@ def test_a_url_that_parsers_read_differently_is_judged_by_the_host_it_reaches(ur
 )
 def test_ordinary_urls_to_the_allowed_domain_pass(url: str) -> None:
     _call({"webhook": url}, URL_ACME)
+
+
+def test_a_token_without_iat_is_held_to_the_longest_lifetime_too(idp: AuthServer) -> None:
+    from mcpward.gateway._oauth import TokenRefused
+
+    # max_token_lifetime defaults to a day; leaving iat out skipped the check entirely.
+    with pytest.raises(TokenRefused, match="lives longer"):
+        _identify(idp, iat=None, lifetime=30 * 24 * 3600)
+    assert _identify(idp, iat=None, lifetime=600).subject == "alice"  # a short one still passes
