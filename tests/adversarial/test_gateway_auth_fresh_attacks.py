@@ -178,3 +178,25 @@ def test_a_token_without_iat_is_held_to_the_longest_lifetime_too(idp: AuthServer
     with pytest.raises(TokenRefused, match="lives longer"):
         _identify(idp, iat=None, lifetime=30 * 24 * 3600)
     assert _identify(idp, iat=None, lifetime=600).subject == "alice"  # a short one still passes
+
+
+def test_a_tools_call_naming_its_tool_by_a_non_string_never_reaches_the_server() -> None:
+    # The checks key on the tool's name as a string and skipped a call without one; a server in
+    # JavaScript looking it up as handlers[name] reads ["pay"] as "pay".
+    from mcpward.gateway._relay import Relay
+
+    relay = Relay(
+        Session(server="ledger", target="x"), [Policy(ToolPolicyConfig(deny=("pay",)))], max_message=65536
+    )
+    for number, name in enumerate((["pay"], {"0": "pay"}, 7, None)):
+        call = {
+            "jsonrpc": "2.0",
+            "id": number,
+            "method": "tools/call",
+            "params": {"name": name, "arguments": {}},
+        }
+        outs = relay.client_message(orjson.dumps(call))
+        assert [out.to for out in outs] == ["client"], name
+        assert orjson.loads(outs[0].data)["error"]["code"] == -32602
+    named = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "read", "arguments": {}}}
+    assert [out.to for out in relay.client_message(orjson.dumps(named))] == ["server"]  # the other side
