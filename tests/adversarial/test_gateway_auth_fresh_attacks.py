@@ -200,3 +200,25 @@ def test_a_tools_call_naming_its_tool_by_a_non_string_never_reaches_the_server()
         assert orjson.loads(outs[0].data)["error"]["code"] == -32602
     named = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "read", "arguments": {}}}
     assert [out.to for out in relay.client_message(orjson.dumps(named))] == ["server"]  # the other side
+
+
+def test_a_token_header_with_characters_a_header_cannot_carry_gets_a_401_not_a_500(
+    idp: AuthServer, tmp_path: Any
+) -> None:
+    # The refusal's reason (which quotes the token's alg) goes into WWW-Authenticate, which
+    # carries latin-1 only: "€" there made the server fail (500) instead of refusing.
+    import base64
+
+    import httpx
+    from test_gateway_oauth_attacks import gateway
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(orjson.dumps(data)).rstrip(b"=").decode()
+
+    token = f"{part({'alg': 'RS€256', 'kid': 'rsa-1'})}.{part({'iss': idp.issuer, 'sub': 'x'})}.c2ln"
+    with gateway(tmp_path, idp) as base:
+        response = httpx.delete(
+            f"{base}/servers/ledger/mcp", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+    assert response.status_code == 401, response.text
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]

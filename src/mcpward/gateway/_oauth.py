@@ -424,7 +424,10 @@ def challenge(server: ResourceServer, name: str | None, refused: TokenRefused | 
     parts = []
     if refused is not None:
         parts.append(f'error="{refused.error}"')
-        parts.append(f'error_description="{refused.why.replace(chr(34), chr(39))}"')
+        # RFC 6750 allows printable ASCII but '"' and '\\' here; the reason may quote the
+        # token (its alg), and a header that cannot be encoded failed the response (a 500).
+        described = "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in refused.why)
+        parts.append(f'error_description="{described}"')
     scope = refused.scope if refused is not None and refused.scope else " ".join(server.settings.scopes)
     if scope:
         parts.append(f'scope="{scope}"')
