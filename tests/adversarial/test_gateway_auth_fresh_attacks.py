@@ -222,3 +222,21 @@ def test_a_token_header_with_characters_a_header_cannot_carry_gets_a_401_not_a_5
         )
     assert response.status_code == 401, response.text
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "leak@evil.example ops@acme.com",  # a space-separated list: only the last @ was looked at
+        "leak@evil.example\nBcc: ops@acme.com",  # a header injected into a mail tool
+        "leak@evil.example <ops@acme.com>",
+    ],
+)
+def test_every_address_in_a_recipient_value_is_judged(to: str) -> None:
+    with pytest.raises(Refusal, match="outside the allowed"):
+        _call({"to": to}, TO_ACME)
+
+
+@pytest.mark.parametrize("to", ["Ops <ops@mail.acme.com>", "ops@acme.com", "Ops Team <ops@acme.com>"])
+def test_ordinary_recipients_in_the_allowed_domain_pass(to: str) -> None:
+    _call({"to": to}, TO_ACME)

@@ -385,7 +385,12 @@ def _domains(value: str) -> list[str]:
     ``https://evil.example\\@acme.com`` its host is evil.example, not acme.com."""
     text = value.strip().strip("<>").lower()
     if "@" in text and "://" not in text:
-        return [text.rsplit("@", 1)[1]] if text.rsplit("@", 1)[1] else []
+        # Every address in it: a mail tool may split "a@evil.example b@acme.com" on spaces, or
+        # take "a@evil.example <b@acme.com>" as two; a line break is a header injected.
+        if re.search(r"[\x00-\x1f\x7f]", text):
+            return []
+        found = [d.rstrip(".") for d in re.findall(r"@([^\s<>,;\"'()\[\]@]*)", text)]
+        return [] if not found or "" in found else list(dict.fromkeys(found))
     if "://" in text:
         whatwg = re.sub(r"[\t\n\r]", "", text).replace("\\", "/")
         hosts = [urlsplit(text).hostname, urlsplit(whatwg).hostname]
