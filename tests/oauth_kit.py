@@ -94,6 +94,8 @@ class AuthServer:
     exchanges: int = 0
     #: Set: the ID token carries this nonce instead of the one asked for (a mix-up).
     nonce: str | None = None
+    #: A person's email as they typed it, unverified (the ID token says email_verified false).
+    emails: dict[str, str] = field(default_factory=dict)
     issuer: str = ""
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -160,7 +162,9 @@ class AuthServer:
             answer = {"access_token": access, "token_type": "Bearer", "expires_in": 300, "scope": self.scope}
             if "openid" in grant["scope"].split():  # OpenID Connect: who signed in, for the client
                 answer["id_token"] = self.token(sub=user, aud=grant["client_id"], nonce=self.nonce or grant["nonce"],
-                                                email=f"{user}@example.com", groups=self.groups.get(user, []))  # fmt: skip
+                                                email=self.emails.get(user, f"{user}@example.com"),
+                                                email_verified=user not in self.emails,
+                                                groups=self.groups.get(user, []))  # fmt: skip
             return JSONResponse(answer)
 
         def exchange(request: Request, form: dict[str, str]) -> Response:

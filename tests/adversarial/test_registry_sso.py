@@ -159,3 +159,42 @@ def test_an_identity_provider_over_plain_http_elsewhere_is_refused() -> None:
 
     with pytest.raises(ValidationError, match="https"):
         OidcSettings(issuer="http://login.example", client_id="r", public_url="https://registry.example")
+
+
+@pytest.mark.parametrize("next_path", ["/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example"])
+def test_after_sign_in_a_next_path_with_a_control_character_does_not_leave_the_registry(
+    site: tuple[str, Registry], idp: AuthServer, next_path: str
+) -> None:
+    # A browser strips tabs and newlines from a URL: "/\t/evil.example" is "//evil.example",
+    # another site, reached from the page that follows the sign-in.
+    base, _ = site
+    idp.user = "alice"
+    with httpx.Client() as browser:
+        sent = browser.get(f"{base}/login/sso?next={next_path}")
+        landed = browser.get(_authorize(sent.headers["location"]))
+        assert landed.status_code == 200
+        target = landed.text.split("url=", 1)[1].split('"', 1)[0]
+        stripped = "".join(c for c in target if c not in "\t\n\r")
+        assert stripped.startswith("/") and not stripped.startswith(("//", "/\\")), target
+        assert "evil.example" not in stripped
+
+
+def test_an_unverified_email_does_not_name_the_person_it_claims(
+    site: tuple[str, Registry], idp: AuthServer
+) -> None:
+    # Mallory, a reviewer, set her email at the provider to the admin's without verifying it:
+    # signing in as "sso:alice@example.com" would replace alice's row and act in her name.
+    base, registry = site
+    idp.user, idp.groups["mallory"], idp.emails["mallory"] = "mallory", ["mcp-reviewers"], "alice@example.com"
+    try:
+        with httpx.Client() as browser:
+            landed = browser.get(_authorize(_start(browser, base)))
+            assert landed.status_code == 200
+        names = [n for n, _, _, revoked in registry.tokens() if not revoked]
+        assert "sso:mallory" in names
+        assert not any(
+            n == "sso:alice@example.com" and r == Role.REVIEWER for n, r, _, _ in registry.tokens()
+        )
+    finally:
+        idp.user = "alice"
+        del idp.emails["mallory"]

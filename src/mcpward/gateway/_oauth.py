@@ -51,6 +51,8 @@ _MAX_DOCUMENT = 256 * 1024
 _MAX_REMEMBERED = 10_000
 #: An access token longer than this is refused before it is parsed.
 _MAX_TOKEN = 16 * 1024
+#: Groups or scopes a token may name (an introspection answer is bounded only by its size).
+_MAX_NAMES = 4096
 
 
 #: PyJWT checks the signature, the algorithm and ``iss``; the rest is checked here.
@@ -367,7 +369,10 @@ class ResourceServer:
 
     def _identity(self, claims: dict[str, Any], settings: IssuerSettings) -> Identity:
         issued, longest = claims.get("iat"), self.settings.max_token_lifetime
-        if isinstance(issued, int | float) and float(claims["exp"]) - issued > longest:
+        # Without iat, what is left of its life is held to the bound (not skipped: a token
+        # that leaves iat out would otherwise live as long as its exp says).
+        start = issued if isinstance(issued, int | float) else self._clock() + self.settings.leeway
+        if float(claims["exp"]) - start > longest:
             raise TokenRefused("the token lives longer than this gateway accepts")
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
@@ -376,15 +381,13 @@ class ResourceServer:
         if not isinstance(subject, str) or not subject:
             raise TokenRefused("the token names no subject")
         scope = claims.get("scope")
-        scopes = scope.split() if isinstance(scope, str) else claims.get("scp") or []
-        groups = claims.get(settings.groups_claim) or []
-        groups = [groups] if isinstance(groups, str) else groups
+        scopes = _names(scope if isinstance(scope, str) else claims.get("scp"), "scope")
         return Identity(
             subject=subject,
             issuer=settings.issuer,
             client_id=client if isinstance(client, str) else None,
-            groups=tuple(g for g in groups if isinstance(g, str))[:256],
-            scopes=frozenset(s for s in scopes if isinstance(s, str)),
+            groups=_names(claims.get(settings.groups_claim), "groups", split=False),
+            scopes=frozenset(scopes),
             audience=frozenset(canonical(a) for a in audiences if isinstance(a, str)),
         )
 
@@ -393,13 +396,38 @@ class ResourceServer:
             await self._client.aclose()
 
 
+def _names(claim: Any, what: str, *, split: bool = True) -> tuple[str, ...]:
+    """A scope or groups claim as its names: a string (space-separated for scopes), a list of
+    strings, or an object whose true members count (some issuers send ``{"group": true}``).
+    Any other form, or more than ``_MAX_NAMES``, refuses the token: a name dropped could be
+    the group a deny rule is about, so none is dropped silently (no truncation)."""
+    if claim is None:
+        return ()
+    if isinstance(claim, str):
+        names: list[Any] = claim.split() if split else [claim]
+    elif isinstance(claim, list):
+        names = claim
+    elif isinstance(claim, dict):
+        names = [name for name, member in claim.items() if member is True]
+    else:
+        raise TokenRefused(f"the token's {what} claim is neither a string nor a list")
+    if not all(isinstance(name, str) for name in names):
+        raise TokenRefused(f"the token's {what} claim holds something other than names")
+    if len(names) > _MAX_NAMES:
+        raise TokenRefused(f"the token's {what} claim names more than {_MAX_NAMES}")
+    return tuple(names)
+
+
 def challenge(server: ResourceServer, name: str | None, refused: TokenRefused | None) -> str:
     """The ``WWW-Authenticate`` value (RFC 6750 section 3, RFC 9728 section 5.1): no error when
     no token came; the quoted parts never carry a quote."""
     parts = []
     if refused is not None:
         parts.append(f'error="{refused.error}"')
-        parts.append(f'error_description="{refused.why.replace(chr(34), chr(39))}"')
+        # RFC 6750 allows printable ASCII but '"' and '\\' here; the reason may quote the
+        # token (its alg), and a header that cannot be encoded failed the response (a 500).
+        described = "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in refused.why)
+        parts.append(f'error_description="{described}"')
     scope = refused.scope if refused is not None and refused.scope else " ".join(server.settings.scopes)
     if scope:
         parts.append(f'scope="{scope}"')

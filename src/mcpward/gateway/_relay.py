@@ -22,6 +22,7 @@ import orjson
 from mcpward.gateway.interface import (
     BLOCKED,
     HELD,
+    INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
     SERVER_GONE,
@@ -103,6 +104,11 @@ class Relay:
 
     def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
+        if method == "tools/call" and exchange.tool is None:
+            # Every check keys on the tool's name: a call without one as a string (["pay"], which
+            # a JavaScript server reads as "pay") would pass them all unjudged.
+            why = "mcpward gateway: tools/call needs params.name as a string"
+            return [self._to_client(error(exchange.id, INVALID_PARAMS, why))]
         if method == "initialize":
             info = exchange.params.get("clientInfo")
             if isinstance(info, dict) and isinstance(info.get("name"), str):

@@ -304,8 +304,8 @@ class Policy(Interceptor):
         for constraint in (*config.constraints, *self._identity_constraints(session)):
             if not any(fnmatch.fnmatchcase(name, constraint.tool) for name in names):
                 continue
-            for argument, value in _values(arguments, constraint.argument):
-                _check(tool, argument, value, constraint)
+            for argument, value, nested in _values(arguments, constraint.argument):
+                _check(tool, argument, value, constraint, nested=nested)
         if config.rules and session.identity is not None:  # granted, within its constraints
             exchange.authorized_by = self.decide(session, tool)[1]
 
@@ -324,19 +324,49 @@ def _registry_facts(session: Session) -> tuple[str | None, frozenset[str]]:
     return facts
 
 
-def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str]]:
+#: How deep, and how many strings, a constrained argument's value is searched; past either the
+#: call is refused (a value the check cannot see whole is not let through).
+_MAX_DEPTH = 32
+_MAX_STRINGS = 10_000
+
+
+def _values(arguments: dict[str, Any], name: str) -> Iterator[tuple[str, str, bool]]:
+    """Each string a constraint judges: (argument, value, nested). Lists and objects are
+    searched, so a value wrapped in ``[[...]]`` or ``{"address": ...}`` is judged like a bare
+    one; ``nested`` is true inside an object, where fields that name no domain (a display
+    name) are not addresses."""
     chosen = arguments.items() if name == "*" else [(name, arguments.get(name))]
+    count = 0
     for key, value in chosen:
-        for item in value if isinstance(value, list) else [value]:
+        stack: list[tuple[Any, int, bool]] = [(value, 0, False)]
+        while stack:
+            item, depth, nested = stack.pop()
+            if depth > _MAX_DEPTH:
+                raise Refusal(f"{key}: the value is nested too deep to be checked")
             if isinstance(item, str):
-                yield from ((key, part.strip()) for part in re.split(r"[,;]", item) if part.strip())
+                for part in re.split(r"[,;]", item):
+                    if part.strip():
+                        count += 1
+                        if count > _MAX_STRINGS:
+                            raise Refusal(f"{key}: the value holds too many strings to be checked")
+                        yield key, part.strip(), nested
+            elif isinstance(item, list):
+                stack.extend((member, depth + 1, nested) for member in reversed(item))
+            elif isinstance(item, dict):
+                stack.extend((member, depth + 1, True) for member in reversed(item.values()))
 
 
-def _check(tool: str, argument: str, value: str, constraint: ArgumentConstraint) -> None:
+def _check(
+    tool: str, argument: str, value: str, constraint: ArgumentConstraint, *, nested: bool = False
+) -> None:
     if constraint.domains:
-        domain = _domain(value)
+        domains = _domains(value)
+        if not domains and nested and "@" not in value and "://" not in value:
+            return  # a field of an object that names no domain (a display name), not an address
         allowed = [d.lower().lstrip(".") for d in constraint.domains]
-        if domain is None or not any(domain == d or domain.endswith("." + d) for d in allowed):
+        outside = [d for d in domains if not any(d == a or d.endswith("." + a) for a in allowed)]
+        if not domains or outside:
+            domain = outside[0] if outside else None
             raise Refusal(
                 f"{tool}: {argument} goes to {domain or 'an address with no domain'}, "
                 f"outside the allowed domains ({', '.join(allowed)})"
@@ -348,10 +378,21 @@ def _check(tool: str, argument: str, value: str, constraint: ArgumentConstraint)
             raise Refusal(f"{tool}: {argument} is outside the allowed paths ({', '.join(prefixes)})")
 
 
-def _domain(value: str) -> str | None:
+def _domains(value: str) -> list[str]:
+    """The domain a value goes to, as each kind of parser reads it (empty: none). A URL is
+    read as Python's ``urlsplit`` does and as a WHATWG parser (browsers, Node's fetch) does:
+    that drops tabs and newlines and takes ``\\`` for ``/``, so in
+    ``https://evil.example\\@acme.com`` its host is evil.example, not acme.com."""
     text = value.strip().strip("<>").lower()
     if "@" in text and "://" not in text:
-        return text.rsplit("@", 1)[1] or None
+        # Every address in it: a mail tool may split "a@evil.example b@acme.com" on spaces, or
+        # take "a@evil.example <b@acme.com>" as two; a line break is a header injected.
+        if re.search(r"[\x00-\x1f\x7f]", text):
+            return []
+        found = [d.rstrip(".") for d in re.findall(r"@([^\s<>,;\"'()\[\]@]*)", text)]
+        return [] if not found or "" in found else list(dict.fromkeys(found))
     if "://" in text:
-        return urlsplit(text).hostname
-    return text if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", text) else None
+        whatwg = re.sub(r"[\t\n\r]", "", text).replace("\\", "/")
+        hosts = [urlsplit(text).hostname, urlsplit(whatwg).hostname]
+        return [] if None in hosts else list(dict.fromkeys(h for h in hosts if h is not None))
+    return [text] if re.fullmatch(r"[a-z0-9.-]+\.[a-z]{2,}", text) else []

@@ -221,7 +221,7 @@ def sso_callback(request: Request) -> Response:
         return _refused(request, "The identity provider's answer could not be verified; sign in again.", 401)
     if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
         return _refused(request, "The sign-in answer was not for this sign-in; sign in again.", 401)
-    person = next((str(claims[c]) for c in settings.name_claims if isinstance(claims.get(c), str)), None)
+    person = next((str(claims[c]) for c in settings.name_claims if _names_person(claims, c)), None)
     groups = claims.get(settings.groups_claim) or []
     groups = [groups] if isinstance(groups, str) else groups if isinstance(groups, list) else []
     roles = [settings.roles[g] for g in groups if isinstance(g, str) and g in settings.roles]
@@ -248,3 +248,12 @@ def load_oidc_settings(path: Path, client_secret: str | None) -> OidcSettings:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     data.pop("client_secret", None)
     return OidcSettings.model_validate({**data, "client_secret": client_secret})
+
+
+def _names_person(claims: dict[str, Any], claim: str) -> bool:
+    """Whether ``claim`` may name the person: an ``email`` only when the provider says it
+    verified it (``email_verified``), since at many providers a person types their own email
+    and another's would take over that person's ``sso:`` row (the nOAuth attack)."""
+    if not isinstance(claims.get(claim), str) or not claims[claim]:
+        return False
+    return claim != "email" or claims.get("email_verified") is True

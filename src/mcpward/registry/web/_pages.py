@@ -313,7 +313,8 @@ def fleet(
 
 
 def _local(target: str) -> str:
-    """Only a path on this server: ``next`` must not send a signed-in reviewer elsewhere."""
-    return (
-        target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/queue"
-    )
+    """Only a path on this server: ``next`` must not send a signed-in reviewer elsewhere. A
+    control character is refused too: a browser drops tabs and newlines from a URL, so
+    ``/<TAB>/evil.example`` would be ``//evil.example`` (the page after an SSO sign-in)."""
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) else "/queue"
