@@ -142,7 +142,6 @@ def resource_server_from(
     replaces the configured public URL (tests serve on a port chosen at start); ``clock``
     is the wall clock tokens are judged by."""
     from mcpward.gateway._oauth import IssuerSettings, ResourceServer, ResourceSettings
-    from mcpward.sandbox import SandboxError, fetch_secret
 
     auth = config.auth
     resource = resource or auth.resource
@@ -150,14 +149,9 @@ def resource_server_from(
         return None
     issuers = []
     for issuer in auth.issuers:
-        try:
-            secret = (
-                fetch_secret("introspection_secret", issuer.introspection_secret)
-                if issuer.introspection_secret
-                else None
-            )
-        except SandboxError as exc:
-            raise ConfigError(f"auth.issuers {issuer.issuer}: {exc}") from None
+        secret = _configured_secret(
+            "introspection_secret", issuer.introspection_secret, f"auth.issuers {issuer.issuer}"
+        )
         issuers.append(
             IssuerSettings(
                 issuer=issuer.issuer,
@@ -189,15 +183,11 @@ def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | N
     """The RFC 8693 exchange ``[servers.NAME.token_exchange]`` sets up (None without one); a
     secret source that cannot be read is a :class:`ConfigError`."""
     from mcpward.gateway._oauth import ExchangeSettings, TokenExchange
-    from mcpward.sandbox import SandboxError, fetch_secret
 
     settings = config.servers[server].token_exchange
     if settings is None:
         return None
-    try:
-        secret = fetch_secret("client_secret", settings.client_secret) if settings.client_secret else None
-    except SandboxError as exc:
-        raise ConfigError(f"servers.{server}.token_exchange: {exc}") from None
+    secret = _configured_secret("client_secret", settings.client_secret, f"servers.{server}.token_exchange")
     return TokenExchange(
         ExchangeSettings(
             token_url=settings.token_url,
@@ -208,6 +198,19 @@ def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | N
             scope=settings.scope,
         )
     )
+
+
+def _configured_secret(name: str, source: str | None, where: str) -> str | None:
+    """The secret a config section names by its source (None without one); a source that
+    cannot be read is a :class:`ConfigError` naming ``where``."""
+    if not source:
+        return None
+    from mcpward.sandbox import SandboxError, fetch_secret
+
+    try:
+        return fetch_secret(name, source)
+    except SandboxError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def make_baseline(config: GatewayConfig) -> Interceptor:
