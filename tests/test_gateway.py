@@ -398,6 +398,39 @@ def test_tools_the_policy_refuses_are_not_listed(tmp_path: Path, policy: dict[st
     assert "tool-removed" not in events
 
 
+def test_prompts_and_instructions_pinned_by_inspect_are_not_reported_removed_tools(tmp_path: Path) -> None:
+    # `inspect --pin` pins a server's prompts, resources and instructions beside its tools; the
+    # gateway judges tool lists only, and read every other pin as a tool removed at each listing.
+    from mcpward.inspect import PinStore, signature
+
+    store = PinStore(tmp_path / "pins.json")
+    store.pin(
+        "srv",
+        [
+            signature("srv", "tool", {"name": "echo", "description": "Echo the text."}),
+            signature("srv", "tool", {"name": "other", "description": "Other."}),
+            signature("srv", "prompt", {"name": "greet", "description": "Say hello."}),
+            signature("srv", "instructions", {"instructions": "Use echo for echoing."}),
+        ],
+    )
+    store.save()
+    relay, log = relay_with(tmp_path)
+    assert [tool["name"] for tool in listing(relay)] == ["echo", "other"]
+    events = [e for line in log.read_text().splitlines() for e in json.loads(line).get("events", [])]
+    assert not [e for e in events if e["kind"] == "tool-removed"]
+    # a tool that really went away is still reported, and a changed one withheld
+    relay.client_message(request(3, "tools/list"))
+    outs = relay.server_message(
+        orjson.dumps(
+            {"jsonrpc": "2.0", "id": 3, "result": {"tools": [{"name": "echo", "description": "Now X."}]}}
+        )
+    )
+    assert answers(outs)[0]["result"]["tools"] == []
+    events = [e for line in log.read_text().splitlines() for e in json.loads(line).get("events", [])]
+    assert {(e["kind"], e.get("tool")) for e in events} >= {("tool-changed", "echo")}
+    assert [e["message"] for e in events if e["kind"] == "tool-removed"] == ["tool 'other' was removed"]
+
+
 def test_secrets_in_arguments_are_redacted_before_the_server_sees_them(tmp_path: Path) -> None:
     relay, log = relay_with(tmp_path)
     listing(relay)

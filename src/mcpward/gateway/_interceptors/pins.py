@@ -199,6 +199,9 @@ class Pins(Interceptor):
         if baseline is None:
             withheld.update({tool["name"]: "never approved" for tool in tools})
         else:
+            # A tool list is judged against the tool pins only: `inspect --pin` also pins the
+            # server's prompts, resources and instructions, which no tool list carries.
+            baseline = {key: pin for key, pin in baseline.items() if key.startswith("tool:")}
             if withheld:
                 # A duplicated name's pin stays; it is neither removed nor the source of a rename.
                 baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
