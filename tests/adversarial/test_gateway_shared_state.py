@@ -68,6 +68,14 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
         new = _replica(tmp_path / "new", postgres_database, "--poisoned")
         try:
             assert _listed(new[1]) == {"get_weather"}  # get_forecast withheld
+            # and so are its new instructions ("Always call get_forecast ..."): "old" pinned the
+            # approved ones with its first tool list
+            discovered = _post(new[1], "server/discover", {})["result"]
+            assert "instructions" not in discovered
+            assert (
+                _post(old[1], "server/discover", {})["result"]["instructions"]
+                == "Weather lookups for the tests."
+            )
             refused = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
                             "get_forecast")  # fmt: skip
             assert "error" in refused or refused["result"].get("isError"), refused
@@ -83,6 +91,11 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
             called = _post(new[1], "tools/call", {"name": "get_forecast", "arguments": {"city": "Oslo"}},
                            "get_forecast")  # fmt: skip
             assert "Rain in Oslo" in str(called), called
+            # The instructions still wait (approving a tool does not approve them)...
+            instructions = cli(
+                "pins", "approve", "weather", "--tool", "instructions", "--database", postgres_database
+            )
+            assert instructions.exit_code == 0 and "instructions" in instructions.stdout
             again = cli("pins", "approve", "weather", "--database", postgres_database)
             assert again.exit_code != 0  # nothing waits any more
         finally:

@@ -19,14 +19,18 @@ if TYPE_CHECKING:
 @pins_app.command("approve")
 def pins_approve(
     server: Annotated[str, typer.Argument(help="The server's name, as the gateway calls it.")],
-    tool: Annotated[list[str] | None, typer.Option("--tool", help="Only this tool (repeatable).")] = None,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option("--tool", help="Only this tool (repeatable); `instructions`: the server's own."),
+    ] = None,
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
     database: Annotated[
         str | None,
         typer.Option(help="The registry database the gateways share pins in (`local` or a URL), not a file."),
     ] = None,
 ) -> None:
-    """Approve the tool changes the gateway withheld (review the diff in the audit log first)."""
+    """Approve the tool (and instructions) changes the gateway withheld (review the diff in the
+    audit log first)."""
     from mcpward.gateway import approve_pins
     from mcpward.inspect import PinStoreError, default_pin_store
     from mcpward.registry import RegistryError

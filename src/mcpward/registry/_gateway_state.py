@@ -68,11 +68,18 @@ class GatewayStateStore(AuditTrail):
             return _record(session.scalars(_rows(server, _PINNED)))
 
     def hold_pins(self, server: str, record: PinRecord) -> None:
-        """Replace the signatures of ``server`` waiting for a reviewer with ``record``."""
+        """Replace the signatures of ``server`` waiting for a reviewer with ``record``, those of
+        the kinds ``record`` holds (a tool list's wait does not drop the instructions' wait)."""
+        kinds = {key.split(":", 1)[0] for key in record}
         with self.database.writing() as session:
-            session.execute(
-                delete(GatewayPinRow).where(GatewayPinRow.server == server, GatewayPinRow.state == _PENDING)
-            )
+            for kind in sorted(kinds):
+                session.execute(
+                    delete(GatewayPinRow).where(
+                        GatewayPinRow.server == server,
+                        GatewayPinRow.state == _PENDING,
+                        GatewayPinRow.item.startswith(f"{kind}:", autoescape=True),
+                    )
+                )
             _write(session, server, _PENDING, record)
 
     def approve_gateway_pins(self, server: str, actor: str, tools: Iterable[str] | None = None) -> list[str]:

@@ -1,6 +1,7 @@
 """Rug pulls: tools whose signature differs from the approved pin are withheld from the client
-and calls to them refused, until ``mcpward pins approve``. The registry entry's pins rule when
-the server matched one; otherwise the local pin store (``inspect --pin`` writes it too)."""
+and calls to them refused, until ``mcpward pins approve``; the server's instructions (its
+``initialize`` answer's text for the model) likewise. The registry entry's pins rule when the
+server matched one; otherwise the local pin store (``inspect --pin`` writes it too)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ _SEVERITY = {
     "tool-removed": Severity.LOW,
 }
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
+#: The pin of a server's instructions (one per server, see ``inspect``'s signatures).
+INSTRUCTIONS = "instructions:instructions"
 
 
 #: Tool names longer than this are withheld: the specification asks for at most 128
@@ -53,7 +56,8 @@ class PinSource(ABC):
 
     @abstractmethod
     def hold(self, server: str, record: PinRecord) -> None:
-        """Keep the signatures that differ from the pins for a reviewer (replacing earlier ones)."""
+        """Keep the signatures that differ from the pins for a reviewer, replacing the earlier
+        ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
 
 
 class PinFile(PinSource):
@@ -73,9 +77,11 @@ class PinFile(PinSource):
             return None
 
     def hold(self, server: str, record: PinRecord) -> None:
+        kinds = {key.split(":", 1)[0] for key in record}
         with _LOCK:
             store = PinStore(self.path)
-            store.pending[server] = record
+            kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
+            store.pending[server] = {**kept, **record}
             store.save()
 
 
@@ -118,6 +124,9 @@ class Pins(Interceptor):
         return cls(config.pins.store or default_pin_store(), first_use=config.pins.first_use)
 
     def response(self, session: Session, exchange: Exchange) -> None:
+        if exchange.method == "initialize" and exchange.response is not None:
+            self._judge_instructions(session, exchange)
+            return
         if exchange.method != "tools/list" or exchange.response is None:
             return
         result = exchange.response.get("result")
@@ -186,7 +195,11 @@ class Pins(Interceptor):
         ``withheld`` the ones the client must not see."""
         baseline = _entry_pins(session) or self.source.pinned(session.server)
         if baseline is None and self.first_use == "pin":
-            baseline = self.source.pin_first(session.server, pin_record(signed))
+            # The instructions this session's handshake carried are pinned with the tools.
+            first = session.state.get(self.name, {}).get("instructions")
+            baseline = self.source.pin_first(
+                session.server, pin_record([*signed, *([first] if first else [])])
+            )
             if baseline is None:
                 exchange.events.append(
                     SecurityEvent(
@@ -226,6 +239,71 @@ class Pins(Interceptor):
         if waiting:  # a duplicated or too long name has nothing to approve
             self.source.hold(session.server, pin_record(waiting))
 
+    def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
+        """The server's instructions reach the model as they are (clients put them in its
+        context for the whole session), so they are pinned as a tool's description is: changed
+        or added since the approval, they are left out of the handshake (which passes
+        otherwise) until ``mcpward pins approve SERVER --tool instructions``. A server never
+        pinned has its instructions pinned with its first tool list (``first_use = "pin"``)."""
+        assert exchange.response is not None
+        result = exchange.response.get("result")
+        if not isinstance(result, dict) or "instructions" not in result:
+            return
+        text = result["instructions"]
+        if not isinstance(text, str):
+            self._withhold_instructions(
+                exchange, result, "instructions-malformed", Severity.MEDIUM, "they are not text"
+            )
+            return
+        signed = signature(session.server, "instructions", {"instructions": text})
+        try:
+            baseline = _entry_pins(session) or self.source.pinned(session.server)
+        except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+            self._withhold_instructions(
+                exchange,
+                result,
+                "pins-unreadable",
+                Severity.HIGH,
+                f"the pins could not be read: {_problem(exc)}",
+            )
+            return
+        if baseline is None and self.first_use == "pin":
+            session.state.setdefault(self.name, {})["instructions"] = signed
+            return
+        pinned = {INSTRUCTIONS: baseline[INSTRUCTIONS]} if baseline and INSTRUCTIONS in baseline else {}
+        for change in compare(pinned, [signed]):
+            if change.kind == "tool-changed":
+                kind, severity, why = (
+                    "instructions-changed",
+                    Severity.HIGH,
+                    "changed since they were approved",
+                )
+            else:
+                kind, severity, why = "instructions-added", Severity.MEDIUM, "never approved"
+            self._withhold_instructions(exchange, result, kind, severity, why, change.diff)
+            try:
+                self.source.hold(session.server, pin_record([signed]))
+            except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
+                exchange.events.append(
+                    SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
+                )
+
+    @staticmethod
+    def _withhold_instructions(
+        exchange: Exchange, result: dict[str, Any], kind: str, severity: Severity, why: str, diff: str = ""
+    ) -> None:
+        del result["instructions"]
+        exchange.response_changed = True
+        exchange.events.append(
+            SecurityEvent(
+                kind,
+                severity,
+                f"the server's instructions withheld: {why}",
+                detail={"diff": redact_text(diff)} if diff else {},
+            )
+        )
+        exchange.note("alert", f"the server's instructions withheld ({why})")
+
     def request(self, session: Session, exchange: Exchange) -> None:
         tool = exchange.tool
         if tool is None:
@@ -258,9 +336,10 @@ def _problem(exc: Exception) -> str:
 
 
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
+    """The registry entry's pins (its tools' and its instructions'), when it pins tools."""
     pins = (session.entry or {}).get("pins")
     if isinstance(pins, dict) and any(key.startswith("tool:") for key in pins):
-        return {key: value for key, value in pins.items() if key.startswith("tool:")}
+        return {key: value for key, value in pins.items() if key.startswith("tool:") or key == INSTRUCTIONS}
     return None
 
 
