@@ -261,6 +261,33 @@ class GatewayConfig(_Strict):
     auth: AuthConfig = AuthConfig()
     servers: dict[str, UpstreamConfig] = {}
 
+    @model_validator(mode="after")
+    def _rules_know_their_issuers(self) -> GatewayConfig:
+        """A subject or group is named by its issuer: with two identity providers, "alice" or
+        "finance" from one is not "alice" or "finance" from the other, and a rule that does not
+        say whose would grant (or, through ``not_groups``, spare) whoever either one names so."""
+        from mcpward.gateway._interceptors.policy import STATIC_SOURCE
+
+        known = {issuer.issuer for issuer in self.auth.issuers} | {STATIC_SOURCE}
+        for rule in self.policy.rules:
+            unknown = [name for name in rule.issuers if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"policy rule {rule.name!r}: issuers {', '.join(unknown)} are not in [[auth.issuers]] "
+                    f"(nor {STATIC_SOURCE!r}, a [[serve.clients]] token)"
+                )
+            if (
+                len(self.auth.issuers) > 1
+                and not rule.issuers
+                and (rule.subjects or rule.groups or rule.not_groups)
+            ):
+                raise ValueError(
+                    f"policy rule {rule.name!r} names subjects or groups but not their issuers; with "
+                    "several [[auth.issuers]] the same name from another issuer is another caller: "
+                    "add issuers = [...]"
+                )
+        return self
+
 
 def default_audit_log() -> Path:
     from mcpward._paths import user_data_dir

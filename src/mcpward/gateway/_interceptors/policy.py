@@ -48,6 +48,10 @@ DataFlag = Literal[
 ]
 
 
+#: The identity source of a static client token, in a rule's ``issuers``.
+STATIC_SOURCE = "static"
+
+
 class IdentityRule(BaseModel):
     """Who (every condition given must hold; within one, any value) may call what."""
 
@@ -55,6 +59,11 @@ class IdentityRule(BaseModel):
 
     #: Named in each decision it makes.
     name: str = Field(min_length=1, max_length=100)
+    #: The identity sources the caller must come from: issuer identifiers as ``[[auth.issuers]]``
+    #: names them, or ``static`` for a ``[[serve.clients]]`` token. A subject or group name is
+    #: only meaningful within its source; with several issuers, a rule on subjects or groups must
+    #: say whose (``GatewayConfig`` refuses it otherwise).
+    issuers: tuple[str, ...] = ()
     #: Globs of subjects (a token's ``sub``, or a static token's name).
     subjects: tuple[str, ...] = ()
     #: Groups (the issuer's groups claim): the caller is in one of them.
@@ -83,6 +92,7 @@ class IdentityRule(BaseModel):
     def who(self) -> str:
         """The rule's conditions, for the decision's reason."""
         conditions = {
+            "issuer": self.issuers,
             "subject": self.subjects,
             "group": self.groups,
             "not in group": self.not_groups,
@@ -114,6 +124,8 @@ class _Rule:
 
     def applies(self, identity: Identity, server: str, tier: str | None, data: frozenset[str]) -> bool:
         rule = self.rule
+        if rule.issuers and (identity.issuer or STATIC_SOURCE) not in rule.issuers:
+            return False
         if self.subjects is not None and not self.subjects.match(identity.subject):
             return False
         if rule.groups and not any(g in identity.groups for g in rule.groups):
