@@ -225,6 +225,8 @@ def test_the_gateway_refuses_write_tools_on_probation_and_allows_them_after_the_
         async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
             await client.initialize()
             seen["read"] = (await client.call_tool("read_note", {})).content[0].text
+            # what is refused is not offered either: the model sees the read-only tools only
+            seen["listed"] = sorted(tool.name for tool in (await client.list_tools()).tools)
             for tool, arguments in (("write_note", {"line": "during"}), ("tidy_notes", {})):
                 try:
                     await client.call_tool(tool, arguments)
@@ -233,10 +235,13 @@ def test_the_gateway_refuses_write_tools_on_probation_and_allows_them_after_the_
             registry.grant_write(entry.id, "carol", "a week of reads, nothing odd")
             await anyio.sleep(0.25)  # past recheck_seconds: the gateway reads the entry again
             seen["after"] = (await client.call_tool("write_note", {"line": "after"})).content[0].text
+            seen["listed after"] = sorted(tool.name for tool in (await client.list_tools()).tools)
         return seen
 
     seen = anyio.run(session)
     assert seen["read"] == ""
+    assert seen["listed"] == ["read_note"]
+    assert seen["listed after"] == ["read_note", "tidy_notes", "write_note"]
     assert "not one of io-github-acme-notes's read-only tools" in seen["write_note"]
     assert f"mcpward registry grant {entry.id}" in seen["write_note"]
     assert "tidy_notes" in seen["tidy_notes"]  # its readOnlyHint did not make it read-only

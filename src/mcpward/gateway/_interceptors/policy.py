@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcpward.gateway._interceptors.registry import probation_refusal
 from mcpward.gateway.interface import Exchange, Identity, Interceptor, PipelineContext, Refusal, Session
 
 if TYPE_CHECKING:
@@ -237,6 +238,9 @@ class Policy(Interceptor):
             if isinstance(tool, dict)
             and isinstance(tool.get("name"), str)
             and self._refusal(session, tool["name"], tool) is None
+            # A server on probation offers its read-only tools only (the registry check refuses
+            # the others); they stay callable in the session, for when write is granted.
+            and probation_refusal(session, tool["name"]) is None
         ]
         if len(callable_tools) != len(result["tools"]):
             hidden = sorted(str(tool.get("name")) for tool in result["tools"] if tool not in callable_tools)

@@ -118,16 +118,22 @@ class Registry(Interceptor):
 
 
 def _on_probation(session: Session, exchange: Exchange) -> None:
-    """An entry on probation (approved, write not yet granted) allows its read-only tools only;
-    what counts is the registry's list, never the server's own annotations."""
+    params = exchange.request.get("params") if isinstance(exchange.request, dict) else None
+    why = probation_refusal(session, params.get("name") if isinstance(params, dict) else None)
+    if why is not None:
+        raise Refusal(why)
+
+
+def probation_refusal(session: Session, tool: object) -> str | None:
+    """Why ``tool`` is refused while the server's entry is on probation (approved, write not
+    yet granted: its read-only tools only, by the registry's list, never the server's own
+    annotations), or None. The policy also leaves such tools out of ``tools/list``."""
     entry = session.entry or {}
     if entry.get("status") != "approved" or not entry.get("probation_until") or entry.get("write_granted_by"):
-        return
-    params = exchange.request.get("params") if isinstance(exchange.request, dict) else None
-    tool = params.get("name") if isinstance(params, dict) else None
+        return None
     if isinstance(tool, str) and tool in (entry.get("read_only_tools") or ()):
-        return
-    raise Refusal(
+        return None
+    return (
         f"{str(tool)[:100]!r} is not one of {session.server}'s read-only tools, and it is on probation "
         f"until {entry['probation_until']}: a reviewer grants write with "
         f"`mcpward registry grant {entry.get('id')}`"
