@@ -202,3 +202,22 @@ class AuthServer:
                 Route("/introspect", introspect, methods=["POST"]),
             ]
         )
+
+
+def identify_with(settings: Any, issuer: AuthServer, resource: str, **claims: Any) -> Any:
+    """The identity the gateway's resource server (built from ``settings``, a GatewayConfig)
+    gives a token ``issuer`` signs with ``claims`` for ``resource``."""
+    import asyncio
+
+    from mcpward.gateway import resource_server_from
+
+    server = resource_server_from(settings)
+    assert server is not None
+
+    async def run() -> Any:
+        try:
+            return await server.identify(issuer.token(aud=resource, **claims), "ledger")
+        finally:
+            await server.close()
+
+    return asyncio.run(run())

@@ -4,7 +4,6 @@ claim of the wrong type, and argument constraints dodged by nesting the value.""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,10 +11,10 @@ import orjson
 import pytest
 
 from loopback import serving
-from mcpward.gateway import GatewayConfig, resource_server_from
+from mcpward.gateway import GatewayConfig
 from mcpward.gateway._interceptors.policy import ArgumentConstraint, IdentityRule, Policy, ToolPolicyConfig
 from mcpward.gateway.interface import Exchange, Identity, Refusal, Session
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, identify_with, rsa_key
 
 RESOURCE = "https://gateway.example"
 
@@ -32,16 +31,8 @@ def _identify(idp: AuthServer, **claims: Any) -> Identity:
     settings = GatewayConfig.model_validate(
         {"auth": {"resource": RESOURCE, "issuers": [{"issuer": idp.issuer}]}}
     )
-    server = resource_server_from(settings)
-    assert server is not None
-
-    async def run() -> Identity:
-        try:
-            return await server.identify(idp.token(aud=RESOURCE, **claims), "ledger")
-        finally:
-            await server.close()
-
-    return asyncio.run(run())
+    identity: Identity = identify_with(settings, idp, RESOURCE, **claims)
+    return identity
 
 
 #: Finance may call every ledger tool; whoever is in "suspended" may call none.

@@ -7,7 +7,6 @@ Two real token issuers on loopback, the gateway's own token check."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +14,10 @@ import pytest
 from pydantic import ValidationError
 
 from loopback import serving
-from mcpward.gateway import GatewayConfig, resource_server_from
+from mcpward.gateway import GatewayConfig
 from mcpward.gateway._interceptors.policy import Policy
 from mcpward.gateway.interface import Identity, Session
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, identify_with, rsa_key
 
 RESOURCE = "https://gateway.example"
 
@@ -46,16 +45,8 @@ def _config(company: AuthServer, partner: AuthServer, rules: list[dict[str, Any]
 
 
 def _identify(settings: GatewayConfig, issuer: AuthServer, **claims: Any) -> Identity:
-    server = resource_server_from(settings)
-    assert server is not None
-
-    async def run() -> Identity:
-        try:
-            return await server.identify(issuer.token(aud=RESOURCE, **claims), "ledger")
-        finally:
-            await server.close()
-
-    return asyncio.run(run())
+    identity: Identity = identify_with(settings, issuer, RESOURCE, **claims)
+    return identity
 
 
 def _granted(settings: GatewayConfig, identity: Identity, tool: str = "pay", tier: str | None = None) -> bool:
