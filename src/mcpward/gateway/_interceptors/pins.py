@@ -250,14 +250,17 @@ class Pins(Interceptor):
         if not isinstance(result, dict) or "instructions" not in result:
             return
         text = result["instructions"]
+        if text is None:  # spelled out as null: there are none
+            return
         if not isinstance(text, str):
             self._withhold_instructions(
                 exchange, result, "instructions-malformed", Severity.MEDIUM, "they are not text"
             )
             return
         signed = signature(session.server, "instructions", {"instructions": text})
+        entry_pins = _entry_pins(session)
         try:
-            baseline = _entry_pins(session) or self.source.pinned(session.server)
+            baseline = entry_pins or self.source.pinned(session.server)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             self._withhold_instructions(
                 exchange,
@@ -280,6 +283,8 @@ class Pins(Interceptor):
                 )
             else:
                 kind, severity, why = "instructions-added", Severity.MEDIUM, "never approved"
+            if entry_pins:  # the registry entry's pins rule: a review approves, not `pins approve`
+                why += f" (registry entry {(session.entry or {}).get('id')}'s pins)"
             self._withhold_instructions(exchange, result, kind, severity, why, change.diff)
             try:
                 self.source.hold(session.server, pin_record([signed]))
