@@ -152,7 +152,7 @@ def split(prepared: list[Prepared], left_out: str | None) -> tuple[list[Prepared
             p.example.role == "train" and p.example.label == 0 and calibration_share(p)
         ):
             calibration.append(p)
-        elif p.example.role == "train":
+        elif p.example.role in ("train", "authored"):
             training.append(p)
     return training, calibration
 
@@ -169,6 +169,8 @@ def leave_one_source_out(examples: list[Example], prepared: list[Prepared] | Non
     full = fit(*split(prepared, None))
     for group in groups:
         left_out = [i for i, p in enumerate(prepared) if p.example.group == group]
+        if prepared[left_out[0]].example.role == "authored":
+            continue  # always trained on, never measured
         if prepared[left_out[0]].example.role != "train":
             model = full  # never trained on, whatever is left out
         else:

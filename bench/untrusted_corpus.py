@@ -26,6 +26,13 @@ DEFAULT_CORPORA = next(
     ROOT.parent / "shared" / "corpora",
 )
 OWN_BENIGN = ROOT / "bench" / "data" / "benign_results.jsonl"
+#: Texts written for mcpward from the attack families (issue 21; not from any corpus): injections,
+#: bare and planted in carriers, and benign texts with the same words. Trained on only when asked
+#: (``authored``), never left out or measured: as training data they did not generalise (README).
+AUTHORED = {
+    "injections": (ROOT / "bench" / "data" / "authored_injections.jsonl", 1, "authored-injections"),
+    "benign": (ROOT / "bench" / "data" / "authored_benign.jsonl", 0, "authored-benign"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +41,8 @@ class Example:
     label: int  # 1 injection, 0 benign
     group: str  # the source left out together
     #: "train" (may be trained on when its group is not left out), "calibration" (chooses the
-    #: threshold, never trained on), "measure" (only ever measured).
+    #: threshold, never trained on), "measure" (only ever measured), "authored" (always trained
+    #: on, never left out or measured).
     role: str = "train"
 
 
@@ -65,7 +73,10 @@ def mixed_group(source: str) -> str:
     return "mcp-poisoning-benches"
 
 
-def load(corpora: Path = DEFAULT_CORPORA, own: Path = OWN_BENIGN) -> list[Example]:
+def load(
+    corpora: Path = DEFAULT_CORPORA, own: Path = OWN_BENIGN, authored: tuple[str, ...] = ()
+) -> list[Example]:
+    """The labelled texts; ``authored``: which of the authored sets (keys of AUTHORED) to train on."""
     examples: list[Example] = []
     seen: set[str] = set()
 
@@ -108,4 +119,8 @@ def load(corpora: Path = DEFAULT_CORPORA, own: Path = OWN_BENIGN) -> list[Exampl
         for row in _jsonl(own):
             role = {"train": "train", "calibration": "calibration", "test": "measure"}[row["split"]]
             add(row["text"], 0, f"own-benign-results-{row['split']}", role)
+    for name in authored:
+        path, label, group = AUTHORED[name]
+        for row in _jsonl(path):
+            add(row["text"], label, group, "authored")
     return examples

@@ -1,6 +1,7 @@
 """How well the check of tool results finds injected instructions on sources it was not built on.
 
     python bench/untrusted_generalisation.py [--corpora DIR] [--last-layer /tmp/peer-ll/bin/python]
+        [--authored injections,benign]
 
 Leave one source out: for every source (an upstream project's injection set, or a benign set),
 the learned classifier is trained on every other source, its threshold chosen on benign data
@@ -113,9 +114,16 @@ def main() -> None:
     parser.add_argument(
         "--only-before", action="store_true", help="the gateway's old check and the peer only"
     )
+    parser.add_argument(
+        "--authored",
+        default="",
+        help="train on these of the sets written for mcpward too (comma-separated: injections, benign)",
+    )
     args = parser.parse_args()
-    examples = load(args.corpora)
-    texts = [e.text for e in examples]
+    examples = load(args.corpora, authored=tuple(filter(None, args.authored.split(","))))
+    # The authored sets are trained on, never measured.
+    measured = [i for i, e in enumerate(examples) if e.role != "authored"]
+    texts = [examples[i].text for i in measured]
     kilobytes = sum(len(t.encode()) for t in texts) / 1024
     columns: dict[str, list[bool]] = {}
     costs: dict[str, float] = {}
@@ -130,7 +138,9 @@ def main() -> None:
         from train_untrusted import leave_one_source_out, rules_only
 
         columns["rules alone"], costs["rules alone"] = timed(rules_only, texts)
-        columns["rules + classifier, left out"] = leave_one_source_out(examples)
+        left_out = leave_one_source_out(examples)
+        columns["rules + classifier, left out"] = [left_out[i] for i in measured]
+    examples = [examples[i] for i in measured]
     print(f"{len(examples)} texts, {kilobytes:.0f} KB; left-out figures unless the column says otherwise\n")
     print("\n".join(table(examples, columns)))
     print()
