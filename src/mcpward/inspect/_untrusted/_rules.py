@@ -263,90 +263,6 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"mention|letting)\w*\s+(?:it\s+to\s+|with\s+)?(?:the\s+)?(?:user|human|operator|owner)\b|"
         r"\b(?:secretly|covertly|silently|quietly|discreetly)\b",
     ),
-    # Written for issue 21 from the attack families (and checked on texts written for mcpward,
-    # bench/data/authored_injections.jsonl), not from corpus rows.
-    (
-        "tell-the-user",
-        "forced-output",
-        Severity.MEDIUM,
-        True,
-        # An order (at a sentence start or after "please", "also", ...), not "the team will tell
-        # the user".
-        r"(?:^|[.!?:;]\s+|\n\s*|\b(?:please|also|then|and|now|just|simply|always)\s+)(?:(?:tell|inform|notify|"
-        r"remind|warn|assure|convince|persuade)\s+(?:the|your)\s+(?:users?|readers?|customers?|recipients?)\s+"
-        r"(?:that|they|their|to\s+(?:subscribe|buy|visit|update|install|switch|click|call|reply|purchase|sell|"
-        r"invest))\b|let\s+(?:the|your)\s+(?:users?|readers?|customers?)\s+know\s+(?:that|they)\b)",
-    ),
-    (
-        "drop-the-users-request",
-        "instruction-override",
-        Severity.HIGH,
-        True,
-        r"\b(?:disregard|ignore|set\s+aside|drop|abandon|cancel|discard|forget|skip)\s+(?:the\s+user'?s?|"
-        r"your\s+(?:current|original)|whatever|the\s+(?:original|current))\s+(?:\w+\s+){0,3}?(?:request|"
-        r"question|task|query|objective|goal|job|assignment)\b|"
-        r"\b(?:instead\s+of|rather\s+than)\s+(?:what\s+the\s+user\s+(?:asked|wants|requested)|the\s+user'?s\s+"
-        r"(?:request|question|task))",
-    ),
-    (
-        "instructions-replaced",
-        "instruction-override",
-        Severity.HIGH,
-        True,
-        r"\b(?:your|the\s+(?:instructions?|rules|guidance|orders)\s+you\s+(?:were\s+given|received|have\s+been\s+"
-        r"given|got)|(?:your\s+)?(?:earlier|previous|prior|original|initial)\s+(?:instructions?|rules|guidance|"
-        r"orders|directives?|guidelines))\s+(?:\w+\s+){0,3}?(?:(?:are|is)\s+(?:now\s+)?(?:out\s+of\s+date|"
-        r"outdated|obsolete|void|invalid|cancell?ed|withdrawn|revoked|superseded|lifted)|no\s+longer\s+"
-        r"appl(?:y|ies)|(?:do|does)\s+not\s+apply\s+(?:any\s*more|here|now))\b",
-    ),
-    (
-        "address-ai-reader",
-        "instruction-override",
-        Severity.MEDIUM,
-        True,
-        # A model reading the data, named as such ("any AI summarising this", "note for the
-        # language model", "you, the model"); "note for the assistant" may be a person's.
-        r"\b(?:any|all|every|the|an?)\s+(?:ai|llms?|language\s+models?|ai\s+(?:assistants?|agents?|models?|"
-        r"tools?|systems?)|assistants?|chatbots?|bots?|automated\s+(?:readers?|systems?|agents?|tools?))\s+"
-        r"(?:that\s+is\s+|who\s+is\s+|which\s+is\s+)?(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|"
-        r"reviewing|scanning|ingesting)\s+(?:this|these|the\s+(?:above|following))\b|"
-        r"\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:any\s+|all\s+|the\s+)?(?:ai|llms?|"
-        r"language\s+models?|ai\s+(?:assistants?|agents?|models?|tools?)|chatbots?|automated\s+"
-        r"(?:readers?|systems?|agents?|tools?))\b|"
-        r"\bif\s+(?:you\s+are|you're)\s+an?\s+(?:ai|llm|language\s+model|ai\s+(?:assistant|agent|model)|"
-        r"assistant|chatbot|bot)\s+(?:reading|processing|summari[sz]ing|parsing)\b|"
-        r"\b(?:you,?\s+the\s+(?:ai|model|assistant|llm|bot)|(?:ai|llm)\s+(?:assistants?|agents?|models?)?\s*"
-        r"reading\s+this)\b",
-    ),
-    (
-        "address-ai-vocative",
-        "instruction-override",
-        Severity.MEDIUM,
-        True,
-        # "Assistant, ..." or "Language models: ..." opening a sentence: the data turns to its
-        # reader (a vocative needs an order or a time word after it).
-        r"(?:^|[.!?]\s+|\n\s*)(?:(?:hey|hi|hello|dear|ok|okay|psst),?\s+)?(?:ai|assistant|ai\s+assistant|"
-        r"chatbot|ai\s+agent|language\s+models?|llms?)\s*,\s+(?:please|you|while|when|after|before|now|"
-        r"also|first|make|write|tell|ask|add|list|send|say|ignore|forget|remember|do|don't|answer|respond|"
-        r"reply|include|recommend|describe)\b|"
-        r"(?:^|[.!?]\s+|\n\s*)(?:for\s+|to\s+)?(?:any\s+|all\s+)?(?:ai\s+(?:tools|assistants|agents|models)|"
-        r"language\s+models|llms|chatbots|automated\s+(?:readers|systems|agents|tools))\s*:",
-    ),
-    (
-        "when-you-summarise-also",
-        "forced-output",
-        Severity.MEDIUM,
-        True,
-        # A second task planted in the data for whoever summarises it (not "when you reply to this
-        # e-mail, include your order number", which support e-mails say).
-        r"\b(?:when|while|if|as|after|before)\s+(?:you(?:'re|\s+are)?\s+)?(?:summari[sz]|process|analy[sz]|"
-        r"translat)\w*\s+(?:this|these|it|the\s+(?:above|following|e-?mail|page|document|"
-        r"text|message|article|thread|ticket|review|post|file))\b" + _G10 + r"\b(?:also|additionally|make\s+"
-        r"sure\s+to|be\s+sure\s+to|tell|mention|say|state|claim|recommend|insert|add|include)\b|"
-        r"\bwhile\s+(?:summari[sz]ing|translating|answering|replying|you(?:'re|\s+are)\s+at\s+it)\b,?\s+(?:also\s+"
-        r"|please\s+)?(?:insert|add|include|mention|tell|say|write|recommend|ask|list|give|send)\b|"
-        r"\bin\s+addition\s+to\s+(?:the|your)\s+(?:summary|answer|reply|response|task|translation)\b",
-    ),
     (
         "imperative-action",
         "tool-call-induction",
@@ -845,8 +761,6 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
 _STARTS = {
     "imperative-action": r"[.!?:\n]|please|then|now|first|also",
     "imperative-opening": r"[.!?:;\n\"(\[]",
-    "address-ai-vocative": r"[.!?\n]",
-    "tell-the-user": r"[.!?:;\n]|please|also|then|and|now|just|simply|always",
 }
 
 #: Rules whose expression tells upper from lower case: a placeholder in a link is written in
