@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
-from mcpward.inspect import PinStore, compare, pin_record, signature
+from mcpward.inspect import PinStore, PinStoreError, chosen_pins, compare, pin_record, signature
 from mcpward.model import Severity, ToolSignature
 
 if TYPE_CHECKING:
@@ -353,7 +353,9 @@ def approve(
 ) -> list[str]:
     """Move pending signatures of ``server`` (all, or the named tools) into its pins: in the pin
     file, or with ``database`` in the registry database the replicas share (an event in its
-    audit trail names ``actor``)."""
+    audit trail names ``actor``). A name that fits two waiting signatures (a tool called
+    ``instructions`` and the server's instructions) approves neither: give ``tool:NAME`` or
+    ``instructions:instructions``."""
     if database is not None:
         from mcpward.registry import shared_registry
 
@@ -361,7 +363,11 @@ def approve(
     with _LOCK:
         store = PinStore(store_path)
         pending = store.pending.get(server, {})
-        chosen = {k: v for k, v in pending.items() if tools is None or k.split(":", 1)[1] in tools}
+        try:
+            keys = list(pending) if tools is None else chosen_pins(pending, tools)
+        except ValueError as exc:
+            raise PinStoreError(f"pins of {server}: {exc}") from None
+        chosen = {k: pending[k] for k in keys}
         if not chosen:
             return []
         store.data.setdefault(server, {}).update(chosen)
