@@ -183,6 +183,12 @@ class Pins(Interceptor):
                 "alert", f"withheld {len(withheld)} tool(s) pending approval: {', '.join(sorted(withheld))}"
             )
 
+    def _baseline(self, session: Session) -> PinRecord | None:
+        """The pins to judge by: the registry entry's when it has any (even none of a tool:
+        what was reviewed without tools or instructions has none approved), else the source's."""
+        entry = _entry_pins(session)
+        return entry if entry is not None else self.source.pinned(session.server)
+
     def _judge(
         self,
         session: Session,
@@ -193,7 +199,7 @@ class Pins(Interceptor):
     ) -> None:
         """Compare the listed tools with the pins (pinning them on first use), recording in
         ``withheld`` the ones the client must not see."""
-        baseline = _entry_pins(session) or self.source.pinned(session.server)
+        baseline = self._baseline(session)
         if baseline is None and self.first_use == "pin":
             # The instructions this session's handshake carried are pinned with the tools.
             first = session.state.get(self.name, {}).get("instructions")
@@ -257,7 +263,7 @@ class Pins(Interceptor):
             return
         signed = signature(session.server, "instructions", {"instructions": text})
         try:
-            baseline = _entry_pins(session) or self.source.pinned(session.server)
+            baseline = self._baseline(session)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             self._withhold_instructions(
                 exchange,
@@ -317,7 +323,7 @@ class Pins(Interceptor):
         if not session.tools_listed:
             # The client called before listing: only tools pinned by name may pass.
             try:
-                baseline = _entry_pins(session) or self.source.pinned(session.server) or {}
+                baseline = self._baseline(session) or {}
             except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
                 raise Refusal(f"the pins of {session.server} could not be read: {_problem(exc)}") from None
             if f"tool:{tool}" not in baseline:
@@ -336,9 +342,11 @@ def _problem(exc: Exception) -> str:
 
 
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
-    """The registry entry's pins (its tools' and its instructions'), when it pins tools."""
+    """The registry entry's pins (its tools' and its instructions'), when it has pins: a server
+    reviewed with prompts or instructions but no tool has no tool approved, and one reviewed
+    without instructions has none approved (neither is pinned again on first use here)."""
     pins = (session.entry or {}).get("pins")
-    if isinstance(pins, dict) and any(key.startswith("tool:") for key in pins):
+    if isinstance(pins, dict) and pins:
         return {key: value for key, value in pins.items() if key.startswith("tool:") or key == INSTRUCTIONS}
     return None
 
