@@ -199,14 +199,17 @@ class Pins(Interceptor):
     ) -> None:
         """Compare the listed tools with the pins (pinning them on first use), recording in
         ``withheld`` the ones the client must not see."""
+        # The instructions this session's handshake carried before the server had pins.
+        first = session.state.get(self.name, {}).get("instructions")
         baseline = self._baseline(session)
         if baseline is None and self.first_use == "pin":
-            # The instructions this session's handshake carried are pinned with the tools.
-            first = session.state.get(self.name, {}).get("instructions")
+            # They are pinned with the tools.
             baseline = self.source.pin_first(
                 session.server, pin_record([*signed, *([first] if first else [])])
             )
             if baseline is None:
+                if first is not None:
+                    session.state[self.name].pop("instructions", None)
                 exchange.events.append(
                     SecurityEvent(
                         "pinned-on-first-use",
@@ -215,6 +218,10 @@ class Pins(Interceptor):
                     )
                 )
                 return
+        if first is not None and baseline is not None:
+            # Another session (or replica) set the pins first: the instructions this one passed
+            # as the first ones are judged now, late (the client has them), for the record.
+            self._judge_late_instructions(session, exchange, first, baseline)
         if baseline is None:
             withheld.update({tool["name"]: "never approved" for tool in tools})
         else:
@@ -293,6 +300,26 @@ class Pins(Interceptor):
                 exchange.events.append(
                     SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
                 )
+
+    def _judge_late_instructions(
+        self, session: Session, exchange: Exchange, first: tuple[ToolSignature, str], baseline: PinRecord
+    ) -> None:
+        """Instructions passed on first use that differ from the pins another session set first:
+        recorded (they reached this session's client) and kept for a reviewer."""
+        session.state[self.name].pop("instructions", None)
+        pinned = {INSTRUCTIONS: baseline[INSTRUCTIONS]} if INSTRUCTIONS in baseline else {}
+        for change in compare(pinned, [first]):
+            exchange.events.append(
+                SecurityEvent(
+                    "instructions-changed" if change.kind == "tool-changed" else "instructions-added",
+                    Severity.HIGH,
+                    "the server's instructions this session passed before the server had pins "
+                    "differ from the pins another session set first",
+                    detail={"diff": redact_text(change.diff)} if change.diff else {},
+                )
+            )
+            exchange.note("alert", "the server's instructions this session passed differ from its pins")
+            self.source.hold(session.server, pin_record([first]))
 
     @staticmethod
     def _withhold_instructions(
