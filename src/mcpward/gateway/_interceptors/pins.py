@@ -5,9 +5,12 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +63,19 @@ class PinSource(ABC):
         ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One read-modify-write of the pin file at a time: of this process's sessions, and of the
+    other gateways (one per stdio server) and ``pins approve`` writing it beside them, which
+    would otherwise save what they read before another's write (an approval, a server's pins
+    or its wait for review, lost)."""
+    with _LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+
 class PinFile(PinSource):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -68,7 +84,7 @@ class PinFile(PinSource):
         return PinStore(self.path).data.get(server)
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
-        with _LOCK:
+        with _locked(self.path):
             store = PinStore(self.path)
             if server in store.data:
                 return store.data[server]
@@ -78,7 +94,7 @@ class PinFile(PinSource):
 
     def hold(self, server: str, record: PinRecord) -> None:
         kinds = {key.split(":", 1)[0] for key in record}
-        with _LOCK:
+        with _locked(self.path):
             store = PinStore(self.path)
             kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
             store.pending[server] = {**kept, **record}
@@ -395,7 +411,7 @@ def approve(
         from mcpward.registry import shared_registry
 
         return shared_registry(database).approve_gateway_pins(server, actor, tools)
-    with _LOCK:
+    with _locked(store_path):
         store = PinStore(store_path)
         pending = store.pending.get(server, {})
         try:
