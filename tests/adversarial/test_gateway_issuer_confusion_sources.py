@@ -13,6 +13,7 @@ Real token issuers on loopback, the gateway's own token check."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -106,3 +107,35 @@ def test_a_static_tokens_name_is_not_the_providers_subject(providers: tuple[Auth
             "policy": {"rules": [ci]},
         }
     )
+
+
+def test_one_providers_opaque_tokens_are_never_sent_to_anothers_introspection(
+    providers: tuple[AuthServer, AuthServer],
+) -> None:
+    """An opaque token went to the first issuer that introspects: with the partner listed first,
+    every opaque token of the company's users was handed to the partner's endpoint (a bearer
+    token it could use wherever the company's tokens are taken), and the partner answered for
+    it. Two introspecting issuers are refused; one still works."""
+    company, partner = providers
+    issuers = [
+        {"issuer": partner.issuer, "introspection_url": f"{partner.issuer}/introspect"},
+        {"issuer": company.issuer, "introspection_url": f"{company.issuer}/introspect"},
+    ]
+    with pytest.raises(ValidationError, match="at most one of"):
+        GatewayConfig.model_validate({"auth": {"resource": RESOURCE, "issuers": issuers}})
+    settings = GatewayConfig.model_validate(
+        {"auth": {"resource": RESOURCE, "issuers": [issuers[1], {"issuer": partner.issuer}]}}
+    )
+    company.opaque["company-opaque"] = {"sub": "alice", "aud": RESOURCE, "exp": int(time.time()) + 60}
+    server = resource_server_from(settings)
+    assert server is not None
+
+    async def run() -> Identity:
+        try:
+            return await server.identify("company-opaque", "ledger")
+        finally:
+            await server.close()
+
+    before = partner.introspections
+    assert asyncio.run(run()).issuer == company.issuer
+    assert partner.introspections == before

@@ -148,6 +148,15 @@ class AuthConfig(_Strict):
     def _resource_named(self) -> AuthConfig:
         if self.issuers and not self.resource:
             raise ValueError("auth.resource (the gateway's public URL) is needed with issuers")
+        introspecting = [issuer.issuer for issuer in self.issuers if issuer.introspection_url]
+        if len(introspecting) > 1:
+            # An opaque token does not say whose it is: it goes to one issuer's introspection,
+            # so one provider would be handed the other's users' tokens (and answer for them).
+            raise ValueError(
+                "at most one of [[auth.issuers]] may introspect opaque tokens, not "
+                f"{', '.join(introspecting)}: an opaque token names no issuer, and would be sent to "
+                "another's introspection"
+            )
         return self
 
 
