@@ -21,7 +21,11 @@ def pins_approve(
     server: Annotated[str, typer.Argument(help="The server's name, as the gateway calls it.")],
     tool: Annotated[
         list[str] | None,
-        typer.Option("--tool", help="Only this tool (repeatable); `instructions`: the server's own."),
+        typer.Option(
+            "--tool",
+            help="Only this tool (repeatable); `instructions`: the server's own "
+            "(`tool:NAME` or `instructions:instructions` when one name fits both).",
+        ),
     ] = None,
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
     database: Annotated[

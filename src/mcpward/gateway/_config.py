@@ -148,6 +148,15 @@ class AuthConfig(_Strict):
     def _resource_named(self) -> AuthConfig:
         if self.issuers and not self.resource:
             raise ValueError("auth.resource (the gateway's public URL) is needed with issuers")
+        introspecting = [issuer.issuer for issuer in self.issuers if issuer.introspection_url]
+        if len(introspecting) > 1:
+            # An opaque token does not say whose it is: it goes to one issuer's introspection,
+            # so one provider would be handed the other's users' tokens (and answer for them).
+            raise ValueError(
+                "at most one of [[auth.issuers]] may introspect opaque tokens, not "
+                f"{', '.join(introspecting)}: an opaque token names no issuer, and would be sent to "
+                "another's introspection"
+            )
         return self
 
 
@@ -265,10 +274,15 @@ class GatewayConfig(_Strict):
     def _rules_know_their_issuers(self) -> GatewayConfig:
         """A subject or group is named by its issuer: with two identity providers, "alice" or
         "finance" from one is not "alice" or "finance" from the other, and a rule that does not
-        say whose would grant (or, through ``not_groups``, spare) whoever either one names so."""
+        say whose would grant (or, through ``not_groups``, spare) whoever either one names so.
+        The same holds for a grant on a client id or a scope (each provider registers its own
+        clients and scopes), and for a subject named by a provider and by a static token
+        ("ci-bot" of ``[[serve.clients]]`` is not the provider's user "ci-bot")."""
         from mcpward.gateway._interceptors.policy import STATIC_SOURCE
 
         known = {issuer.issuer for issuer in self.auth.issuers} | {STATIC_SOURCE}
+        providers = len(known) - 1
+        static = self.auth.static_tokens and bool(self.serve.clients)
         for rule in self.policy.rules:
             unknown = [name for name in rule.issuers if name not in known]
             if unknown:
@@ -276,15 +290,17 @@ class GatewayConfig(_Strict):
                     f"policy rule {rule.name!r}: issuers {', '.join(unknown)} are not in [[auth.issuers]] "
                     f"(nor {STATIC_SOURCE!r}, a [[serve.clients]] token)"
                 )
-            if (
-                len(self.auth.issuers) > 1
-                and not rule.issuers
-                and (rule.subjects or rule.groups or rule.not_groups)
+            if rule.issuers:
+                continue
+            # A static token has a subject (its name) but no groups, client or scopes.
+            grants_on_provider_names = bool(rule.allow) and bool(rule.clients or rule.scopes)
+            if (rule.subjects and providers + static > 1) or (
+                providers > 1 and (rule.groups or rule.not_groups or grants_on_provider_names)
             ):
                 raise ValueError(
-                    f"policy rule {rule.name!r} names subjects or groups but not their issuers; with "
-                    "several [[auth.issuers]] the same name from another issuer is another caller: "
-                    "add issuers = [...]"
+                    f"policy rule {rule.name!r} names subjects, groups, clients or scopes but not their "
+                    "issuers; with several identity sources ([[auth.issuers]], [[serve.clients]] "
+                    "tokens) the same name from another source is another caller: add issuers = [...]"
                 )
         return self
 

@@ -22,7 +22,15 @@ from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._families import family_of
 from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
-from mcpward.inspect._pins import Change, PinStore, PinStoreError, compare, pin_record, signature
+from mcpward.inspect._pins import (
+    Change,
+    PinStore,
+    PinStoreError,
+    chosen_pins,
+    compare,
+    pin_record,
+    signature,
+)
 from mcpward.inspect._read_only import ReadOnlyJudgement, classify_read_only
 from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import (
@@ -66,6 +74,7 @@ __all__ = [
     "ServerTarget",
     "SurfaceError",
     "check_content",
+    "chosen_pins",
     "classify_read_only",
     "compare",
     "fetch_all",

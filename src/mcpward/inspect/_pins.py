@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,22 @@ def _malformed(section: Any) -> str | None:
 def pin_record(pins: list[tuple[ToolSignature, str]]) -> dict[str, dict[str, str]]:
     """Signatures as they are stored: "kind:name" -> {sha256, canonical}."""
     return {f"{s.kind}:{s.name}": {"sha256": s.sha256, "canonical": text} for s, text in pins}
+
+
+def chosen_pins(keys: Iterable[str], names: Iterable[str]) -> list[str]:
+    """The pin keys ("kind:name") a reviewer's names choose: a name is an item's name
+    (``get_weather``, ``instructions``) or its whole key (``tool:instructions``). A name that
+    fits more than one key (the server's instructions and a tool the server named
+    ``instructions``) chooses none: approving one must never approve the other unseen, so the
+    whole choice is refused (:class:`ValueError`, naming the keys to choose between)."""
+    keys = list(keys)
+    chosen: list[str] = []
+    for name in names:
+        fits = [key for key in keys if key == name or key.split(":", 1)[1] == name]
+        if len(fits) > 1:
+            raise ValueError(f"{name!r} names {' and '.join(sorted(fits))}: give the one meant")
+        chosen.extend(key for key in fits if key not in chosen)
+    return chosen
 
 
 def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:

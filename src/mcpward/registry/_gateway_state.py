@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mcpward.registry._audit_trail import AuditTrail
 from mcpward.registry._tables import GatewayPinnedServerRow, GatewayPinRow, GatewayProfileRow
+from mcpward.registry.interface import InvalidInput
 
 #: "kind:name" -> {"sha256": ..., "canonical": ...}, as the pin file holds one server's pins.
 PinRecord = dict[str, dict[str, str]]
@@ -84,11 +85,17 @@ class GatewayStateStore(AuditTrail):
 
     def approve_gateway_pins(self, server: str, actor: str, tools: Iterable[str] | None = None) -> list[str]:
         """Move the waiting signatures of ``server`` (all, or the named tools) into its pins, with
-        an event in the registry's audit trail; the names approved."""
-        wanted = None if tools is None else set(tools)
+        an event in the registry's audit trail; the names approved. A name that fits two waiting
+        signatures approves neither (see ``inspect.chosen_pins``)."""
+        from mcpward.inspect import chosen_pins
+
         with self._changing() as session:
             pending = list(session.scalars(_rows(server, _PENDING).with_for_update()))
-            chosen = [row for row in pending if wanted is None or row.item.split(":", 1)[1] in wanted]
+            try:
+                wanted = None if tools is None else set(chosen_pins((row.item for row in pending), tools))
+            except ValueError as exc:
+                raise InvalidInput(f"pins of {server}: {exc}") from None
+            chosen = [row for row in pending if wanted is None or row.item in wanted]
             if not chosen:
                 return []
             session.execute(

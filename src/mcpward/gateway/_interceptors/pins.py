@@ -5,16 +5,19 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
-from mcpward.inspect import PinStore, compare, pin_record, signature
+from mcpward.inspect import PinStore, PinStoreError, chosen_pins, compare, pin_record, signature
 from mcpward.model import Severity, ToolSignature
 
 if TYPE_CHECKING:
@@ -60,6 +63,19 @@ class PinSource(ABC):
         ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One read-modify-write of the pin file at a time: of this process's sessions, and of the
+    other gateways (one per stdio server) and ``pins approve`` writing it beside them, which
+    would otherwise save what they read before another's write (an approval, a server's pins
+    or its wait for review, lost)."""
+    with _LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+
 class PinFile(PinSource):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -68,7 +84,7 @@ class PinFile(PinSource):
         return PinStore(self.path).data.get(server)
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
-        with _LOCK:
+        with _locked(self.path):
             store = PinStore(self.path)
             if server in store.data:
                 return store.data[server]
@@ -78,7 +94,7 @@ class PinFile(PinSource):
 
     def hold(self, server: str, record: PinRecord) -> None:
         kinds = {key.split(":", 1)[0] for key in record}
-        with _LOCK:
+        with _locked(self.path):
             store = PinStore(self.path)
             kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
             store.pending[server] = {**kept, **record}
@@ -183,6 +199,12 @@ class Pins(Interceptor):
                 "alert", f"withheld {len(withheld)} tool(s) pending approval: {', '.join(sorted(withheld))}"
             )
 
+    def _baseline(self, session: Session) -> PinRecord | None:
+        """The pins to judge by: the registry entry's when it has any (even none of a tool:
+        what was reviewed without tools or instructions has none approved), else the source's."""
+        entry = _entry_pins(session)
+        return entry if entry is not None else self.source.pinned(session.server)
+
     def _judge(
         self,
         session: Session,
@@ -193,14 +215,17 @@ class Pins(Interceptor):
     ) -> None:
         """Compare the listed tools with the pins (pinning them on first use), recording in
         ``withheld`` the ones the client must not see."""
-        baseline = _entry_pins(session) or self.source.pinned(session.server)
+        # The instructions this session's handshake carried before the server had pins.
+        first = session.state.get(self.name, {}).get("instructions")
+        baseline = self._baseline(session)
         if baseline is None and self.first_use == "pin":
-            # The instructions this session's handshake carried are pinned with the tools.
-            first = session.state.get(self.name, {}).get("instructions")
+            # They are pinned with the tools.
             baseline = self.source.pin_first(
                 session.server, pin_record([*signed, *([first] if first else [])])
             )
             if baseline is None:
+                if first is not None:
+                    session.state[self.name].pop("instructions", None)
                 exchange.events.append(
                     SecurityEvent(
                         "pinned-on-first-use",
@@ -209,6 +234,10 @@ class Pins(Interceptor):
                     )
                 )
                 return
+        if first is not None and baseline is not None:
+            # Another session (or replica) set the pins first: the instructions this one passed
+            # as the first ones are judged now, late (the client has them), for the record.
+            self._judge_late_instructions(session, exchange, first, baseline)
         if baseline is None:
             withheld.update({tool["name"]: "never approved" for tool in tools})
         else:
@@ -260,7 +289,7 @@ class Pins(Interceptor):
         signed = signature(session.server, "instructions", {"instructions": text})
         entry_pins = _entry_pins(session)
         try:
-            baseline = entry_pins or self.source.pinned(session.server)
+            baseline = entry_pins if entry_pins is not None else self.source.pinned(session.server)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             self._withhold_instructions(
                 exchange,
@@ -283,7 +312,7 @@ class Pins(Interceptor):
                 )
             else:
                 kind, severity, why = "instructions-added", Severity.MEDIUM, "never approved"
-            if entry_pins:  # the registry entry's pins rule: a review approves, not `pins approve`
+            if entry_pins is not None:  # the entry's pins rule: a review approves, not `pins approve`
                 why += f" (registry entry {(session.entry or {}).get('id')}'s pins)"
             self._withhold_instructions(exchange, result, kind, severity, why, change.diff)
             try:
@@ -292,6 +321,26 @@ class Pins(Interceptor):
                 exchange.events.append(
                     SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
                 )
+
+    def _judge_late_instructions(
+        self, session: Session, exchange: Exchange, first: tuple[ToolSignature, str], baseline: PinRecord
+    ) -> None:
+        """Instructions passed on first use that differ from the pins another session set first:
+        recorded (they reached this session's client) and kept for a reviewer."""
+        session.state[self.name].pop("instructions", None)
+        pinned = {INSTRUCTIONS: baseline[INSTRUCTIONS]} if INSTRUCTIONS in baseline else {}
+        for change in compare(pinned, [first]):
+            exchange.events.append(
+                SecurityEvent(
+                    "instructions-changed" if change.kind == "tool-changed" else "instructions-added",
+                    Severity.HIGH,
+                    "the server's instructions this session passed before the server had pins "
+                    "differ from the pins another session set first",
+                    detail={"diff": redact_text(change.diff)} if change.diff else {},
+                )
+            )
+            exchange.note("alert", "the server's instructions this session passed differ from its pins")
+            self.source.hold(session.server, pin_record([first]))
 
     @staticmethod
     def _withhold_instructions(
@@ -322,7 +371,7 @@ class Pins(Interceptor):
         if not session.tools_listed:
             # The client called before listing: only tools pinned by name may pass.
             try:
-                baseline = _entry_pins(session) or self.source.pinned(session.server) or {}
+                baseline = self._baseline(session) or {}
             except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
                 raise Refusal(f"the pins of {session.server} could not be read: {_problem(exc)}") from None
             if f"tool:{tool}" not in baseline:
@@ -341,9 +390,11 @@ def _problem(exc: Exception) -> str:
 
 
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
-    """The registry entry's pins (its tools' and its instructions'), when it pins tools."""
+    """The registry entry's pins (its tools' and its instructions'), when it has pins: a server
+    reviewed with prompts or instructions but no tool has no tool approved, and one reviewed
+    without instructions has none approved (neither is pinned again on first use here)."""
     pins = (session.entry or {}).get("pins")
-    if isinstance(pins, dict) and any(key.startswith("tool:") for key in pins):
+    if isinstance(pins, dict) and pins:
         return {key: value for key, value in pins.items() if key.startswith("tool:") or key == INSTRUCTIONS}
     return None
 
@@ -358,15 +409,21 @@ def approve(
 ) -> list[str]:
     """Move pending signatures of ``server`` (all, or the named tools) into its pins: in the pin
     file, or with ``database`` in the registry database the replicas share (an event in its
-    audit trail names ``actor``)."""
+    audit trail names ``actor``). A name that fits two waiting signatures (a tool called
+    ``instructions`` and the server's instructions) approves neither: give ``tool:NAME`` or
+    ``instructions:instructions``."""
     if database is not None:
         from mcpward.registry import shared_registry
 
         return shared_registry(database).approve_gateway_pins(server, actor, tools)
-    with _LOCK:
+    with _locked(store_path):
         store = PinStore(store_path)
         pending = store.pending.get(server, {})
-        chosen = {k: v for k, v in pending.items() if tools is None or k.split(":", 1)[1] in tools}
+        try:
+            keys = list(pending) if tools is None else chosen_pins(pending, tools)
+        except ValueError as exc:
+            raise PinStoreError(f"pins of {server}: {exc}") from None
+        chosen = {k: pending[k] for k in keys}
         if not chosen:
             return []
         store.data.setdefault(server, {}).update(chosen)
