@@ -10,6 +10,8 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -221,3 +223,15 @@ def identify_with(settings: Any, issuer: AuthServer, resource: str, **claims: An
             await server.close()
 
     return asyncio.run(run())
+
+
+@contextmanager
+def issuers_serving(*kids: str) -> Iterator[list[AuthServer]]:
+    """One authorization server per key id, each serving on its own loopback port."""
+    from loopback import serving
+
+    servers = [AuthServer(keys=[rsa_key(kid)]) for kid in kids]
+    with ExitStack() as stack:
+        for server in servers:
+            stack.enter_context(serving(lambda port, server=server: server.app(f"http://127.0.0.1:{port}")))
+        yield servers

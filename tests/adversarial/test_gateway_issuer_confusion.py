@@ -13,22 +13,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._interceptors.policy import Policy
 from mcpward.gateway.interface import Identity, Session
-from oauth_kit import AuthServer, identify_with, rsa_key
+from oauth_kit import AuthServer, identify_with, issuers_serving
 
 RESOURCE = "https://gateway.example"
 
 
 @pytest.fixture(scope="module")
 def providers() -> Iterator[tuple[AuthServer, AuthServer]]:
-    company, partner = AuthServer(keys=[rsa_key("company-1")]), AuthServer(keys=[rsa_key("partner-1")])
-    with (
-        serving(lambda port: company.app(f"http://127.0.0.1:{port}")),
-        serving(lambda port: partner.app(f"http://127.0.0.1:{port}")),
-    ):
+    with issuers_serving("company-1", "partner-1") as (company, partner):
         yield company, partner
 
 

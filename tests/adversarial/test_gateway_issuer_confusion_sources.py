@@ -20,11 +20,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig, resource_server_from
 from mcpward.gateway._interceptors.policy import Policy
 from mcpward.gateway.interface import Identity, Session
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, identify_with, issuers_serving
 
 RESOURCE = "https://gateway.example"
 STATIC = {"name": "ci-deploy", "sha256": "0" * 64}
@@ -32,11 +31,7 @@ STATIC = {"name": "ci-deploy", "sha256": "0" * 64}
 
 @pytest.fixture(scope="module")
 def providers() -> Iterator[tuple[AuthServer, AuthServer]]:
-    company, partner = AuthServer(keys=[rsa_key("company-1")]), AuthServer(keys=[rsa_key("partner-1")])
-    with (
-        serving(lambda port: company.app(f"http://127.0.0.1:{port}")),
-        serving(lambda port: partner.app(f"http://127.0.0.1:{port}")),
-    ):
+    with issuers_serving("company-1", "partner-1") as (company, partner):
         yield company, partner
 
 
@@ -51,16 +46,8 @@ def _config(issuers: list[AuthServer], rules: list[dict[str, Any]], *, static: b
 
 
 def _identify(settings: GatewayConfig, issuer: AuthServer, **claims: Any) -> Identity:
-    server = resource_server_from(settings)
-    assert server is not None
-
-    async def run() -> Identity:
-        try:
-            return await server.identify(issuer.token(aud=RESOURCE, **claims), "ledger")
-        finally:
-            await server.close()
-
-    return asyncio.run(run())
+    identity: Identity = identify_with(settings, issuer, RESOURCE, **claims)
+    return identity
 
 
 def _granted(settings: GatewayConfig, identity: Identity) -> bool:
