@@ -48,6 +48,15 @@ def test_a_reviewed_server_without_tools_keeps_its_reviewed_instructions(tmp_pat
     assert "instructions" not in _answer(updated, 0, "initialize", {"instructions": PLANTED})
     tools = [{"name": "export_all", "description": "Export every page.", "inputSchema": {"type": "object"}}]
     assert _answer(updated, 1, "tools/list", {"tools": tools})["tools"] == []
+    # and the refusal says where the approval lives: the entry's review, not the local store
+    call = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {"name": "export_all", "arguments": {}},
+    }
+    refused = orjson.loads(updated.client_message(orjson.dumps(call))[0].data)["error"]["message"]
+    assert "registry entry 1's pins rule" in refused and "pins approve" not in refused
     # nothing was pinned locally on first use in place of the review
     assert not (tmp_path / "b" / "pins.json").exists() or "docs" not in orjson.loads(
         (tmp_path / "b" / "pins.json").read_bytes()

@@ -9,6 +9,7 @@ is unchanged but whose name changed is one rename, not a removal and an addition
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -178,14 +179,29 @@ def _without_name(text: str) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+#: A diff reads at most this much of each text, in lines of at most ``_DIFF_WIDTH`` characters:
+#: a description or instructions of megabytes (up to the message limit) would cost seconds of
+#: diffing and redaction in the gateway for every session, and no reviewer reads past this.
+_DIFF_CHARS = 65_536
+_DIFF_WIDTH = 200
+
+
 def readable_diff(before: str, after: str) -> str:
-    """A unified diff of the two canonical texts, pretty-printed so a person can read it."""
+    """A unified diff of the two canonical texts, pretty-printed so a person can read it (long
+    lines wrapped; past the first ``_DIFF_CHARS`` of either text, a note says what is left out)."""
 
     def pretty(text: str) -> list[str]:
-        try:
-            return json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False).splitlines()
-        except ValueError:
-            return text.splitlines()
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
+        return [
+            line[start : start + _DIFF_WIDTH]
+            for line in text[:_DIFF_CHARS].splitlines()
+            for start in range(0, max(len(line), 1), _DIFF_WIDTH)
+        ]
 
-    lines = difflib.unified_diff(pretty(before), pretty(after), "pinned", "now", lineterm="", n=1)
-    return "\n".join(list(lines)[:200])
+    lines = list(difflib.unified_diff(pretty(before), pretty(after), "pinned", "now", lineterm="", n=1))[:200]
+    if max(len(before), len(after)) > _DIFF_CHARS:
+        lines.append(
+            f"(texts of {len(before)} and {len(after)} characters: the diff covers the first {_DIFF_CHARS})"
+        )
+    return "\n".join(lines)
