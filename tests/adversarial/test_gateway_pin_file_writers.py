@@ -3,7 +3,8 @@ its own) and ``mcpward pins approve``. Each read the file, changed its part and 
 file back under a lock that only held within its own process, so a write made between another
 writer's read and its write was lost: a server's pins (pinned again on first use, trusting the
 server anew), a change waiting for review (the reviewer told nothing waits), or an approval the
-reviewer was told had been made. Processes writing at once now all keep what they wrote."""
+reviewer was told had been made. ``inspect --pin`` wrote the whole store it had read before
+fetching its servers (seconds earlier). Processes writing at once now all keep what they wrote."""
 
 from __future__ import annotations
 
@@ -31,11 +32,21 @@ def _approver(path: str) -> None:
         approve_pins(Path(path), "reviewed", [f"t{round_}"])
 
 
+def _inspector(path: str, tools_file: str) -> None:
+    from mcpward.inspect import InspectOptions, run_inspect
+
+    for _ in range(ROUNDS // 4):
+        run_inspect(InspectOptions(tools_files=(Path(tools_file),), pin=True, pin_store=Path(path)))
+
+
 def test_gateways_and_an_approval_writing_the_pin_file_at_once_lose_nothing(tmp_path: Path) -> None:
     path = str(tmp_path / "pins.json")
+    tools_file = tmp_path / "inspected.json"
+    tools_file.write_text('{"tools": [{"name": "look", "description": "Look a word up."}]}', encoding="utf-8")
     context = multiprocessing.get_context("fork")
     workers = [context.Process(target=_writer, args=(path, n)) for n in range(3)]
     workers.append(context.Process(target=_approver, args=(path,)))
+    workers.append(context.Process(target=_inspector, args=(path, str(tools_file))))
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -48,3 +59,4 @@ def test_gateways_and_an_approval_writing_the_pin_file_at_once_lose_nothing(tmp_
             f"tool:b{ROUNDS - 1}"
         }  # each wait replaces the last
     assert set(store.data["reviewed"]) == {f"tool:t{round_}" for round_ in range(ROUNDS)}
+    assert "tool:look" in store.data["inspected"]

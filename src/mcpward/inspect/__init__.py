@@ -29,6 +29,7 @@ from mcpward.inspect._pins import (
     chosen_pins,
     compare,
     pin_record,
+    pin_store_lock,
     signature,
 )
 from mcpward.inspect._read_only import ReadOnlyJudgement, classify_read_only
@@ -83,6 +84,7 @@ __all__ = [
     "inspect_tool_texts",
     "instructions_item",
     "pin_record",
+    "pin_store_lock",
     "prompt_item",
     "resource_item",
     "result_texts",
@@ -370,10 +372,16 @@ def run_inspect(options: InspectOptions) -> Report:
         fetched, failures = fetch_all(list(options.servers), options.timeout)
         servers.extend(ServerSurface(target.name, target.origin, items) for target, items in fetched)
         errors.extend(failures)
-    store = PinStore(options.pin_store or default_pin_store())
+    path = options.pin_store or default_pin_store()
+    store = PinStore(path)
     findings = inspect_servers(servers, store, record_pins=options.pin)
     if options.pin:
-        store.save()
+        # The servers inspected now, written into the store as it is now: gateways and
+        # approvals may have written it while the servers were fetched.
+        with pin_store_lock(path):
+            current = PinStore(path)
+            current.data.update({server.name: store.data[server.name] for server in servers})
+            current.save()
     return Report(
         tool_version=__version__,
         command="inspect",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,23 @@ _SIGNED_KEYS = {
 
 class PinStoreError(McpwardError):
     """A pin store that cannot be read or written; the message names the file."""
+
+
+_THREADS = threading.Lock()  # flock excludes other processes, not the threads of this one
+
+
+@contextlib.contextmanager
+def pin_store_lock(path: Path) -> Iterator[None]:
+    """One read-modify-write of the pin store at ``path`` at a time: of this process's threads
+    and of every other process writing it (a gateway per stdio server, ``pins approve``,
+    ``inspect --pin``), each of which would otherwise save what it read before another's write
+    and lose it (an approval, a server's pins, a change waiting for review). The lock is a file
+    beside the store."""
+    with _THREADS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
 
 def canonical(kind: str, item: dict[str, Any]) -> str:

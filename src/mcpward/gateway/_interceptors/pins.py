@@ -5,19 +5,24 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
-from mcpward.inspect import PinStore, PinStoreError, chosen_pins, compare, pin_record, signature
+from mcpward.inspect import (
+    PinStore,
+    PinStoreError,
+    chosen_pins,
+    compare,
+    pin_record,
+    pin_store_lock,
+    signature,
+)
 from mcpward.model import Severity, ToolSignature
 
 if TYPE_CHECKING:
@@ -63,19 +68,6 @@ class PinSource(ABC):
         ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One read-modify-write of the pin file at a time: of this process's sessions, and of the
-    other gateways (one per stdio server) and ``pins approve`` writing it beside them, which
-    would otherwise save what they read before another's write (an approval, a server's pins
-    or its wait for review, lost)."""
-    with _LOCK:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
-
-
 class PinFile(PinSource):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -84,7 +76,7 @@ class PinFile(PinSource):
         return PinStore(self.path).data.get(server)
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
-        with _locked(self.path):
+        with pin_store_lock(self.path):
             store = PinStore(self.path)
             if server in store.data:
                 return store.data[server]
@@ -94,7 +86,7 @@ class PinFile(PinSource):
 
     def hold(self, server: str, record: PinRecord) -> None:
         kinds = {key.split(":", 1)[0] for key in record}
-        with _locked(self.path):
+        with pin_store_lock(self.path):
             store = PinStore(self.path)
             kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
             store.pending[server] = {**kept, **record}
@@ -421,7 +413,7 @@ def approve(
         from mcpward.registry import shared_registry
 
         return shared_registry(database).approve_gateway_pins(server, actor, tools)
-    with _locked(store_path):
+    with pin_store_lock(store_path):
         store = PinStore(store_path)
         pending = store.pending.get(server, {})
         try:
