@@ -4,6 +4,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+# The SDK's stdio_client binds sys.stderr as its default errlog when first imported: first
+# imported inside a CliRunner call (a command that fetches a server), it kept that runner's
+# stream, which has no fileno, and every later test in the process that started a server failed.
+import mcp.client.stdio  # noqa: F401
 import pytest
 from typer.testing import CliRunner
 
