@@ -41,6 +41,14 @@ _SEVERITY = {
 _LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
 #: The pin of a server's instructions (one per server, see ``inspect``'s signatures).
 INSTRUCTIONS = "instructions:instructions"
+#: Lists other than tools, judged against the pins of their kind where the server has any
+#: (``inspect --pin`` and registry reviews make them; the gateway pins none of them on first
+#: use): the method, the list's key in its result, the pins' kind.
+_OTHER_LISTS = {
+    "prompts/list": ("prompts", "prompt"),
+    "resources/list": ("resources", "resource"),
+    "resources/templates/list": ("resourceTemplates", "resource-template"),
+}
 
 
 #: Tool names longer than this are withheld: the specification asks for at most 128
@@ -134,6 +142,9 @@ class Pins(Interceptor):
     def response(self, session: Session, exchange: Exchange) -> None:
         if exchange.method == "initialize" and exchange.response is not None:
             self._judge_instructions(session, exchange)
+            return
+        if exchange.method in _OTHER_LISTS and exchange.response is not None:
+            self._judge_other_list(session, exchange, *_OTHER_LISTS[exchange.method])
             return
         if exchange.method != "tools/list" or exchange.response is None:
             return
@@ -334,6 +345,67 @@ class Pins(Interceptor):
             exchange.note("alert", "the server's instructions this session passed differ from its pins")
             self.source.hold(session.server, pin_record([first]))
 
+    def _judge_other_list(self, session: Session, exchange: Exchange, key: str, kind: str) -> None:
+        """A prompt or resource list, where the server has pins of that kind: what changed,
+        appeared or was renamed since the approval (or is listed twice under one name) is left
+        out of the list, recorded with its diff and held for ``pins approve``; ``prompts/get``
+        or ``resources/read`` of it is refused. A server with no pins of the kind is not judged
+        here (its texts still pass the injection check, as every answer's do)."""
+        assert exchange.response is not None
+        result = exchange.response.get("result")
+        if not isinstance(result, dict) or not isinstance(result.get(key), list):
+            return
+        withheld: dict[str, str] = {}
+        state = session.state.setdefault(self.name, {}).setdefault("withheld", {})
+        try:
+            baseline = self._baseline(session) or {}
+        except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+            listed = [item for item in result[key] if isinstance(item, dict)]
+            state[kind] = {str(item.get("name")): item.get("uri") for item in listed}
+            result[key] = []
+            exchange.response_changed = True
+            exchange.events.append(
+                SecurityEvent("pins-unreadable", Severity.HIGH, f"every {kind} withheld: {_problem(exc)}")
+            )
+            return
+        pinned = {k: pin for k, pin in baseline.items() if k.startswith(f"{kind}:")}
+        if not pinned:
+            return
+        items = [item for item in result[key] if isinstance(item, dict) and isinstance(item.get("name"), str)]
+        counts = Counter(item["name"] for item in items)
+        unique = [item for item in items if counts[item["name"]] == 1]
+        withheld.update({name: "listed more than once" for name, count in counts.items() if count > 1})
+        signed = [signature(session.server, kind, item) for item in unique]
+        for change in compare(pinned, signed):
+            if change.kind == "tool-removed":
+                continue
+            what = change.kind.removeprefix("tool-")
+            withheld[change.name] = what
+            exchange.events.append(
+                SecurityEvent(
+                    f"{kind}-{what}",
+                    _SEVERITY[change.kind],
+                    f"{kind} {change.name!r} withheld: {what} since it was approved",
+                    detail={"diff": redact_text(change.diff)} if change.diff else {},
+                )
+            )
+        waiting = [pair for pair in signed if pair[0].name in withheld]
+        if waiting:
+            try:
+                self.source.hold(session.server, pin_record(waiting))
+            except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
+                exchange.events.append(
+                    SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
+                )
+        state[kind] = {item["name"]: item.get("uri") for item in items if item["name"] in withheld}
+        visible = [item for item in unique if item["name"] not in withheld]
+        if len(visible) != len(result[key]):
+            result[key] = visible
+            exchange.response_changed = True
+            exchange.note(
+                "alert", f"withheld {len(withheld)} {kind}(s) pending approval: {', '.join(sorted(withheld))}"
+            )
+
     @staticmethod
     def _withhold_instructions(
         exchange: Exchange, result: dict[str, Any], kind: str, severity: Severity, why: str, diff: str = ""
@@ -351,6 +423,9 @@ class Pins(Interceptor):
         exchange.note("alert", f"the server's instructions withheld ({why})")
 
     def request(self, session: Session, exchange: Exchange) -> None:
+        if exchange.method in ("prompts/get", "resources/read"):
+            self._refuse_withheld_item(session, exchange)
+            return
         tool = exchange.tool
         if tool is None:
             return
@@ -375,6 +450,25 @@ class Pins(Interceptor):
                 raise Refusal(f"tool {tool!r} of {session.server} is not pinned; list the tools first")
         elif tool not in session.visible_tools:
             raise Refusal(f"{session.server} offers no tool {tool!r}")
+
+    def _refuse_withheld_item(self, session: Session, exchange: Exchange) -> None:
+        """``prompts/get`` of a withheld prompt, ``resources/read`` of a withheld resource's URI."""
+        withheld = session.state.get(self.name, {}).get("withheld", {})
+        if exchange.method == "prompts/get":
+            name = exchange.params.get("name")
+            if isinstance(name, str) and name in withheld.get("prompt", {}):
+                raise Refusal(
+                    f"prompt {name!r} of {session.server} changed since it was approved; review it and run "
+                    f"`mcpward pins approve {session.server} --tool prompt:{name}`"
+                )
+            return
+        uri = exchange.params.get("uri")
+        for name, withheld_uri in withheld.get("resource", {}).items():
+            if isinstance(uri, str) and uri == withheld_uri:
+                raise Refusal(
+                    f"resource {name!r} of {session.server} changed since it was approved; review it and "
+                    f"run `mcpward pins approve {session.server} --tool resource:{name}`"
+                )
 
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
         if from_server and message.get("method") == "notifications/tools/list_changed":
