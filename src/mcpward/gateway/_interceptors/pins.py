@@ -481,12 +481,13 @@ def _problem(exc: Exception) -> str:
 
 
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
-    """The registry entry's pins (its tools' and its instructions'), when it has pins: a server
-    reviewed with prompts or instructions but no tool has no tool approved, and one reviewed
-    without instructions has none approved (neither is pinned again on first use here)."""
+    """The registry entry's pins (its tools', instructions', prompts' and resources'), when it
+    has pins: a server reviewed with prompts or instructions but no tool has no tool approved,
+    and one reviewed without instructions has none approved (neither is pinned again on first
+    use here)."""
     pins = (session.entry or {}).get("pins")
     if isinstance(pins, dict) and pins:
-        return {key: value for key, value in pins.items() if key.startswith("tool:") or key == INSTRUCTIONS}
+        return {key: value for key, value in pins.items() if isinstance(value, dict)}
     return None
 
 
