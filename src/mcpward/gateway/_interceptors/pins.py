@@ -161,7 +161,13 @@ class Pins(Interceptor):
         tools = [tool for tool in listed if counts[tool["name"]] == 1]
         withheld: dict[str, str] = {}
         for tool in tools:
-            if len(tool["name"]) > MAX_TOOL_NAME:
+            if not tool["name"]:
+                # Signed as "?", it would be withheld under that name and pass itself.
+                withheld[""] = "no name"
+                exchange.events.append(
+                    SecurityEvent("tool-unnamed", Severity.HIGH, "a tool without a name withheld")
+                )
+            elif len(tool["name"]) > MAX_TOOL_NAME:
                 withheld[tool["name"]] = "name too long"
                 exchange.events.append(
                     SecurityEvent(
