@@ -161,7 +161,13 @@ class Pins(Interceptor):
         tools = [tool for tool in listed if counts[tool["name"]] == 1]
         withheld: dict[str, str] = {}
         for tool in tools:
-            if len(tool["name"]) > MAX_TOOL_NAME:
+            if not tool["name"]:
+                # Signed as "?", it would be withheld under that name and pass itself.
+                withheld[""] = "no name"
+                exchange.events.append(
+                    SecurityEvent("tool-unnamed", Severity.HIGH, "a tool without a name withheld")
+                )
+            elif len(tool["name"]) > MAX_TOOL_NAME:
                 withheld[tool["name"]] = "name too long"
                 exchange.events.append(
                     SecurityEvent(
@@ -347,21 +353,29 @@ class Pins(Interceptor):
 
     def _judge_other_list(self, session: Session, exchange: Exchange, key: str, kind: str) -> None:
         """A prompt or resource list, where the server has pins of that kind: what changed,
-        appeared or was renamed since the approval (or is listed twice under one name) is left
-        out of the list, recorded with its diff and held for ``pins approve``; ``prompts/get``
-        or ``resources/read`` of it is refused. A server with no pins of the kind is not judged
-        here (its texts still pass the injection check, as every answer's do)."""
+        appeared or was renamed since the approval (or is listed twice under one name, or under
+        none) is left out of the list, recorded with its diff and held for ``pins approve``;
+        ``prompts/get`` or ``resources/read`` of it is refused. A server with no pins of the kind
+        is not judged here (its texts still pass the injection check, as every answer's do).
+        A list answered in pages is one list: a page asked for with a ``cursor`` adds to what
+        the earlier pages withheld and to their wait for review (a page replacing them let a
+        prompt withheld on the first page be fetched, and lost its wait); a list asked for
+        without one starts over."""
         assert exchange.response is not None
         result = exchange.response.get("result")
         if not isinstance(result, dict) or not isinstance(result.get(key), list):
             return
-        withheld: dict[str, str] = {}
-        state = session.state.setdefault(self.name, {}).setdefault("withheld", {})
+        state = session.state.setdefault(self.name, {})
+        withheld_items: dict[str, list[tuple[str, Any]]] = state.setdefault("withheld", {})
+        waiting_pins: dict[str, PinRecord] = state.setdefault("waiting", {})
+        if exchange.params.get("cursor") is None:
+            withheld_items[kind], waiting_pins[kind] = [], {}
+        earlier = withheld_items.setdefault(kind, [])
         try:
             baseline = self._baseline(session) or {}
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             listed = [item for item in result[key] if isinstance(item, dict)]
-            state[kind] = {str(item.get("name")): item.get("uri") for item in listed}
+            earlier.extend((str(item.get("name")), item.get("uri")) for item in listed)
             result[key] = []
             exchange.response_changed = True
             exchange.events.append(
@@ -371,10 +385,20 @@ class Pins(Interceptor):
         pinned = {k: pin for k, pin in baseline.items() if k.startswith(f"{kind}:")}
         if not pinned:
             return
-        items = [item for item in result[key] if isinstance(item, dict) and isinstance(item.get("name"), str)]
+        items = [item for item in result[key] if isinstance(item, dict)]
+        # An item is judged by its name, and signed as "?" without one: withheld under that
+        # name, the item itself would pass. One without a name is withheld, with nothing to approve.
+        nameless = [item for item in items if not (isinstance(item.get("name"), str) and item["name"])]
+        items = [item for item in items if isinstance(item.get("name"), str) and item["name"]]
         counts = Counter(item["name"] for item in items)
         unique = [item for item in items if counts[item["name"]] == 1]
-        withheld.update({name: "listed more than once" for name, count in counts.items() if count > 1})
+        withheld = {name: "listed more than once" for name, count in counts.items() if count > 1}
+        if nameless:
+            exchange.events.append(
+                SecurityEvent(
+                    f"{kind}-unnamed", Severity.HIGH, f"{len(nameless)} {kind}(s) without a name withheld"
+                )
+            )
         signed = [signature(session.server, kind, item) for item in unique]
         for change in compare(pinned, signed):
             if change.kind == "tool-removed":
@@ -389,22 +413,24 @@ class Pins(Interceptor):
                     detail={"diff": redact_text(change.diff)} if change.diff else {},
                 )
             )
-        waiting = [pair for pair in signed if pair[0].name in withheld]
+        waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
         if waiting:
+            # The earlier pages' waits with this page's: a hold replaces the kind's wait.
+            waiting_pins[kind] = {**waiting_pins.get(kind, {}), **waiting}
             try:
-                self.source.hold(session.server, pin_record(waiting))
+                self.source.hold(session.server, waiting_pins[kind])
             except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
                 exchange.events.append(
                     SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
                 )
-        state[kind] = {item["name"]: item.get("uri") for item in items if item["name"] in withheld}
+        earlier.extend((item["name"], item.get("uri")) for item in items if item["name"] in withheld)
+        earlier.extend(("", item.get("uri")) for item in nameless)
         visible = [item for item in unique if item["name"] not in withheld]
         if len(visible) != len(result[key]):
             result[key] = visible
             exchange.response_changed = True
-            exchange.note(
-                "alert", f"withheld {len(withheld)} {kind}(s) pending approval: {', '.join(sorted(withheld))}"
-            )
+            names = sorted({*withheld, *(["(no name)"] if nameless else [])})
+            exchange.note("alert", f"withheld {len(names)} {kind}(s) pending approval: {', '.join(names)}")
 
     @staticmethod
     def _withhold_instructions(
@@ -452,22 +478,35 @@ class Pins(Interceptor):
             raise Refusal(f"{session.server} offers no tool {tool!r}")
 
     def _refuse_withheld_item(self, session: Session, exchange: Exchange) -> None:
-        """``prompts/get`` of a withheld prompt, ``resources/read`` of a withheld resource's URI."""
+        """``prompts/get`` of a withheld prompt, or of one the server has no pin of where it has
+        prompt pins (fetched by name without being listed: a cached name, a 2026-07-28 client);
+        ``resources/read`` of a withheld resource's URI."""
         withheld = session.state.get(self.name, {}).get("withheld", {})
         if exchange.method == "prompts/get":
             name = exchange.params.get("name")
-            if isinstance(name, str) and name in withheld.get("prompt", {}):
+            if not isinstance(name, str):
+                return
+            if name in {listed for listed, _uri in withheld.get("prompt", [])}:
                 raise Refusal(
-                    f"prompt {name!r} of {session.server} changed since it was approved; review it and run "
-                    f"`mcpward pins approve {session.server} --tool prompt:{name}`"
+                    f"prompt {name!r} of {session.server} changed since it was approved; "
+                    + _how_approved(session, f"prompt:{name}")
+                )
+            try:
+                baseline = self._baseline(session) or {}
+            except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+                raise Refusal(f"the pins of {session.server} could not be read: {_problem(exc)}") from None
+            if f"prompt:{name}" not in baseline and any(key.startswith("prompt:") for key in baseline):
+                raise Refusal(
+                    f"prompt {name!r} of {session.server} was never approved; "
+                    + _how_approved(session, f"prompt:{name}")
                 )
             return
         uri = exchange.params.get("uri")
-        for name, withheld_uri in withheld.get("resource", {}).items():
+        for name, withheld_uri in withheld.get("resource", []):
             if isinstance(uri, str) and uri == withheld_uri:
                 raise Refusal(
-                    f"resource {name!r} of {session.server} changed since it was approved; review it and "
-                    f"run `mcpward pins approve {session.server} --tool resource:{name}`"
+                    f"resource {name!r} of {session.server} changed since it was approved; "
+                    + _how_approved(session, f"resource:{name}")
                 )
 
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
@@ -478,6 +517,15 @@ class Pins(Interceptor):
 def _problem(exc: Exception) -> str:
     # Our errors name the file and what is wrong; a driver's may carry connection details.
     return str(exc) if isinstance(exc, McpwardError) else type(exc).__name__
+
+
+def _how_approved(session: Session, pin: str) -> str:
+    """Where the approval of ``pin`` lives, for a refusal: the registry entry's review when its
+    pins rule, else ``pins approve``."""
+    if _entry_pins(session) is not None:
+        entry_id = (session.entry or {}).get("id")
+        return f"registry entry {entry_id}'s pins rule: a new review of the server approves it"
+    return f"review it and run `mcpward pins approve {session.server} --tool {pin}`"
 
 
 def _entry_pins(session: Session) -> dict[str, dict[str, str]] | None:
