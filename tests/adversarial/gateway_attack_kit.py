@@ -131,3 +131,16 @@ def post(base: str, server: str, body: Any, token: str, session: str | None = No
          timeout: float = 30) -> httpx.Response:  # fmt: skip
     headers = auth(token) | ({"Mcp-Session-Id": session} if session else {})
     return httpx.post(f"{base}/servers/{server}/mcp", json=body, headers=headers, timeout=timeout)
+
+
+def entry_relay(tmp_path: Path, pins: dict[str, Any]) -> Any:
+    """A relay for a server matched to registry entry 1 with ``pins`` (the local pin store in
+    ``tmp_path``, no baseline)."""
+    from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
+
+    config = GatewayConfig.model_validate(
+        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
+    )
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    session = Session(server="docs", target="t", entry={"id": 1, "status": "approved", "pins": pins})
+    return Relay(session, build_interceptors(config, audit_log=audit), max_message=1 << 16)

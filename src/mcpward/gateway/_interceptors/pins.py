@@ -456,15 +456,9 @@ class Pins(Interceptor):
         if tool is None:
             return
         if tool in session.withheld_tools:
-            entry = session.entry or {}
-            how = (
-                f"registry entry {entry.get('id')}'s pins rule: a new review of the server approves it"
-                if _entry_pins(session) is not None
-                else f"review it and run `mcpward pins approve {session.server} --tool {tool}`"
-            )
             raise Refusal(
                 f"tool {tool!r} of {session.server} changed since it was approved "
-                f"({session.withheld_tools[tool]}); {how}"
+                f"({session.withheld_tools[tool]}); {_how_approved(session, tool)}"
             )
         if not session.tools_listed:
             # The client called before listing: only tools pinned by name may pass.
