@@ -5,7 +5,6 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from pathlib import Path
@@ -38,7 +37,6 @@ _SEVERITY = {
     "tool-renamed": Severity.MEDIUM,
     "tool-removed": Severity.LOW,
 }
-_LOCK = threading.Lock()  # the HTTP gateway serves several sessions from one process
 #: The pin of a server's instructions (one per server, see ``inspect``'s signatures).
 INSTRUCTIONS = "instructions:instructions"
 #: Lists other than tools, judged against the pins of their kind where the server has any
@@ -270,7 +268,7 @@ class Pins(Interceptor):
                         f"tool {change.name!r} withheld: "
                         f"{change.kind.replace('tool-', '')} since it was approved",
                         tool=change.name,
-                        detail={"diff": redact_text(change.diff)} if change.diff else {},
+                        detail=_diff_detail(change.diff),
                     )
                 )
         waiting = [pair for pair in signed if pair[0].name in withheld]
@@ -296,9 +294,8 @@ class Pins(Interceptor):
             )
             return
         signed = signature(session.server, "instructions", {"instructions": text})
-        entry_pins = _entry_pins(session)
         try:
-            baseline = entry_pins if entry_pins is not None else self.source.pinned(session.server)
+            baseline = self._baseline(session)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             self._withhold_instructions(
                 exchange,
@@ -311,7 +308,7 @@ class Pins(Interceptor):
         if baseline is None and self.first_use == "pin":
             session.state.setdefault(self.name, {})["instructions"] = signed
             return
-        pinned = {INSTRUCTIONS: baseline[INSTRUCTIONS]} if baseline and INSTRUCTIONS in baseline else {}
+        pinned = _instructions_pin(baseline)
         for change in compare(pinned, [signed]):
             if change.kind == "tool-changed":
                 kind, severity, why = (
@@ -321,15 +318,10 @@ class Pins(Interceptor):
                 )
             else:
                 kind, severity, why = "instructions-added", Severity.MEDIUM, "never approved"
-            if entry_pins is not None:  # the entry's pins rule: a review approves, not `pins approve`
+            if _entry_pins(session) is not None:  # the entry's pins rule: a review approves them
                 why += f" (registry entry {(session.entry or {}).get('id')}'s pins)"
             self._withhold_instructions(exchange, result, kind, severity, why, change.diff)
-            try:
-                self.source.hold(session.server, pin_record([signed]))
-            except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
-                exchange.events.append(
-                    SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
-                )
+            self._hold_withheld(session, exchange, pin_record([signed]))
 
     def _judge_late_instructions(
         self, session: Session, exchange: Exchange, first: tuple[ToolSignature, str], baseline: PinRecord
@@ -337,7 +329,7 @@ class Pins(Interceptor):
         """Instructions passed on first use that differ from the pins another session set first:
         recorded (they reached this session's client) and kept for a reviewer."""
         session.state[self.name].pop("instructions", None)
-        pinned = {INSTRUCTIONS: baseline[INSTRUCTIONS]} if INSTRUCTIONS in baseline else {}
+        pinned = _instructions_pin(baseline)
         for change in compare(pinned, [first]):
             exchange.events.append(
                 SecurityEvent(
@@ -345,7 +337,7 @@ class Pins(Interceptor):
                     Severity.HIGH,
                     "the server's instructions this session passed before the server had pins "
                     "differ from the pins another session set first",
-                    detail={"diff": redact_text(change.diff)} if change.diff else {},
+                    detail=_diff_detail(change.diff),
                 )
             )
             exchange.note("alert", "the server's instructions this session passed differ from its pins")
@@ -410,19 +402,14 @@ class Pins(Interceptor):
                     f"{kind}-{what}",
                     _SEVERITY[change.kind],
                     f"{kind} {change.name!r} withheld: {what} since it was approved",
-                    detail={"diff": redact_text(change.diff)} if change.diff else {},
+                    detail=_diff_detail(change.diff),
                 )
             )
         waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
         if waiting:
             # The earlier pages' waits with this page's: a hold replaces the kind's wait.
             waiting_pins[kind] = {**waiting_pins.get(kind, {}), **waiting}
-            try:
-                self.source.hold(session.server, waiting_pins[kind])
-            except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
-                exchange.events.append(
-                    SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
-                )
+            self._hold_withheld(session, exchange, waiting_pins[kind])
         earlier.extend((item["name"], item.get("uri")) for item in items if item["name"] in withheld)
         earlier.extend(("", item.get("uri")) for item in nameless)
         visible = [item for item in unique if item["name"] not in withheld]
@@ -431,6 +418,16 @@ class Pins(Interceptor):
             exchange.response_changed = True
             names = sorted({*withheld, *(["(no name)"] if nameless else [])})
             exchange.note("alert", f"withheld {len(names)} {kind}(s) pending approval: {', '.join(names)}")
+
+    def _hold_withheld(self, session: Session, exchange: Exchange, record: PinRecord) -> None:
+        """Keep what was withheld for a reviewer; a store that cannot take it is recorded (what
+        it holds is withheld already)."""
+        try:
+            self.source.hold(session.server, record)
+        except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
+            exchange.events.append(
+                SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
+            )
 
     @staticmethod
     def _withhold_instructions(
@@ -443,7 +440,7 @@ class Pins(Interceptor):
                 kind,
                 severity,
                 f"the server's instructions withheld: {why}",
-                detail={"diff": redact_text(diff)} if diff else {},
+                detail=_diff_detail(diff),
             )
         )
         exchange.note("alert", f"the server's instructions withheld ({why})")
@@ -511,6 +508,16 @@ class Pins(Interceptor):
 def _problem(exc: Exception) -> str:
     # Our errors name the file and what is wrong; a driver's may carry connection details.
     return str(exc) if isinstance(exc, McpwardError) else type(exc).__name__
+
+
+def _diff_detail(diff: str) -> dict[str, Any]:
+    """An event's detail for a change: its diff, masked (a description may quote a secret)."""
+    return {"diff": redact_text(diff)} if diff else {}
+
+
+def _instructions_pin(baseline: PinRecord | None) -> PinRecord:
+    """The instructions' pin of ``baseline`` alone (empty when it has none)."""
+    return {INSTRUCTIONS: baseline[INSTRUCTIONS]} if baseline and INSTRUCTIONS in baseline else {}
 
 
 def _how_approved(session: Session, pin: str) -> str:
