@@ -241,3 +241,30 @@ def test_a_string_that_recurs_is_searched_once_and_reported_at_each_place(
         ("$.structuredContent.result", "us-ssn", 39, 50),
     ]
     assert sorted(searched[-1]) == sorted(set(json_strings(value).texts))  # each distinct once
+
+
+def _with_check_digits(country: str, rest: str) -> str:
+    """An IBAN of ``country`` with ``rest`` as its account part and check digits that hold."""
+    number = int("".join(str(int(c, 36)) for c in rest + country + "00"))
+    return f"{country}{98 - number % 97:02d}{rest}"
+
+
+@pytest.mark.parametrize("spelled", ["compact", "grouped", "lower"])
+def test_the_iban_trigger_fires_on_every_country_s_iban(spelled: str) -> None:
+    """The IBAN rule's native trigger is written, not derived (the derived one was the costliest
+    automaton of the pass): every country's IBAN, however spelled, must still fire it and be found."""
+    from mcpward.dlp._pii import _IBAN_LENGTHS
+
+    rule = next(r for r in builtin_rules() if r.id == "iban")
+    trigger = MultiMatcher([_engine._trigger_of(rule)], [rule.caseless])
+    assert trigger.native
+    engine = Engine()
+    for country, length in _IBAN_LENGTHS.items():
+        iban = _with_check_digits(country, ("7Q0B1234567890ABCD" * 3)[: length - 4])
+        if spelled != "compact":
+            iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+        if spelled == "lower":
+            iban = iban.lower()
+        text = f"Transfer to {iban}, thanks"
+        assert trigger.fired(text.encode()) == {0}, iban
+        assert [text[m.start : m.end] for m in engine.scan(text) if m.rule == "iban"] == [iban]

@@ -648,7 +648,15 @@ class Engine:
 def _trigger_of(rule: DlpRule) -> str:
     """The rule's exact pattern as its trigger where it can be derived: it fires almost only
     where the rule matches (the hand-written trigger ``[0-9]{3}`` fired on most prose)."""
-    return derived_trigger(rule.pattern, rule.caseless) or rule.trigger
+    return _NATIVE_TRIGGERS.get(rule.id) or derived_trigger(rule.pattern, rule.caseless) or rule.trigger
+
+
+#: Rules whose derived trigger costs more than the exact searches it spares: the IBAN pattern
+#: (each country's code and length, both cases) made an automaton that took 18 of the 20 us of
+#: the whole native pass over 4 KB of prose. Every IBAN has two letters, two digits and then at
+#: least eleven characters, compact or in groups of four: this fires in 8 % of the benign tool
+#: results (the derived one in 3 %), and the exact pattern then runs on those strings alone.
+_NATIVE_TRIGGERS = {"iban": r"[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11}|(?: [A-Za-z0-9]{4}){2} [A-Za-z0-9])"}
 
 
 def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:
