@@ -133,14 +133,19 @@ def post(base: str, server: str, body: Any, token: str, session: str | None = No
     return httpx.post(f"{base}/servers/{server}/mcp", json=body, headers=headers, timeout=timeout)
 
 
-def entry_relay(tmp_path: Path, pins: dict[str, Any]) -> Any:
+def entry_relay(tmp_path: Path, pins: dict[str, Any] | None, *, database: str | None = None) -> Any:
     """A relay for a server matched to registry entry 1 with ``pins`` (the local pin store in
-    ``tmp_path``, no baseline)."""
+    ``tmp_path``, no baseline); ``pins=None``: no entry, the pin store (or the registry
+    ``database``) rules and pins the server on first use."""
     from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
 
     config = GatewayConfig.model_validate(
-        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
+        {
+            "pins": {"store": str(tmp_path / "pins.json"), **({"database": database} if database else {})},
+            "baseline": {"enabled": False},
+        }
     )
     audit = AuditLog(tmp_path / "audit.jsonl")
-    session = Session(server="docs", target="t", entry={"id": 1, "status": "approved", "pins": pins})
+    entry = None if pins is None else {"id": 1, "status": "approved", "pins": pins}
+    session = Session(server="docs", target="t", entry=entry)
     return Relay(session, build_interceptors(config, audit_log=audit), max_message=1 << 16)

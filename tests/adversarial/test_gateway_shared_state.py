@@ -186,3 +186,31 @@ def test_the_baseline_learns_from_every_replica_and_alerts_on_any(postgres_datab
         ), profile
     finally:
         registry.database.dispose()
+
+
+def test_replicas_pinning_a_later_page_at_once_keep_one_pin_per_tool(postgres_database: str) -> None:
+    """The later pages of a first list pin only what has no pin: replicas racing on one tool
+    (each with its own copy of it) all end up comparing with the one that was written first."""
+    from mcpward.registry import Registry
+
+    registries = [Registry.open(postgres_database) for _ in range(6)]
+    results: list[Any] = [None] * len(registries)
+    start = threading.Barrier(len(registries))
+
+    def pin(number: int) -> None:
+        record = {"tool:paged": {"sha256": f"{number:064d}", "canonical": "{}"}}
+        start.wait(timeout=30)
+        results[number] = registries[number].pin_more_on_first_use("paged", record)
+
+    threads = [threading.Thread(target=pin, args=(number,)) for number in range(len(registries))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        stood = registries[0].gateway_pins("paged")
+        assert stood is not None and len(stood) == 1
+        assert all(result == stood for result in results), results
+    finally:
+        for registry in registries:
+            registry.database.dispose()

@@ -68,6 +68,25 @@ class GatewayStateStore(AuditTrail):
                 return None
             return _record(session.scalars(_rows(server, _PINNED)))
 
+    def pin_more_on_first_use(self, server: str, record: PinRecord) -> PinRecord:
+        """Pin the items of ``record`` that ``server`` has no pin of (the later pages of the
+        tool list a gateway pinned on first use): the pins of those items as they now stand,
+        another replica's where it pinned one first (a pin is never replaced here)."""
+        if not record:
+            return {}
+        with self.database.writing() as session:
+            session.execute(
+                self._insert_or_skip(GatewayPinnedServerRow).values(server=server, pinned_at=self.now())
+            )
+            rows = [
+                {"server": server, "item": item, "state": _PINNED, "sha256": pin["sha256"],
+                 "canonical": pin["canonical"]}
+                for item, pin in sorted(record.items())
+            ]  # fmt: skip
+            session.execute(self._insert_or_skip(GatewayPinRow), rows)
+            standing = session.scalars(_rows(server, _PINNED).where(GatewayPinRow.item.in_(sorted(record))))
+            return _record(standing)
+
     def hold_pins(self, server: str, record: PinRecord) -> None:
         """Replace the signatures of ``server`` waiting for a reviewer with ``record``, those of
         the kinds ``record`` holds (a tool list's wait does not drop the instructions' wait)."""

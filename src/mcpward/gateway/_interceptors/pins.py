@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,12 @@ class PinSource(ABC):
         another gateway wrote first."""
 
     @abstractmethod
+    def pin_more(self, server: str, record: PinRecord) -> PinRecord:
+        """Pin the items of ``record`` that have no pin yet (the later pages of the first tool
+        list, which this gateway pinned on first use): the pins of those items as they now
+        stand (another gateway's where it pinned one first)."""
+
+    @abstractmethod
     def hold(self, server: str, record: PinRecord) -> None:
         """Keep the signatures that differ from the pins for a reviewer, replacing the earlier
         ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
@@ -89,6 +96,16 @@ class PinFile(PinSource):
             store.data[server] = record
             store.save()
             return None
+
+    def pin_more(self, server: str, record: PinRecord) -> PinRecord:
+        with pin_store_lock(self.path):
+            store = PinStore(self.path)
+            pinned = store.data.setdefault(server, {})
+            missing = {key: pin for key, pin in record.items() if key not in pinned}
+            if missing:
+                pinned.update(missing)
+                store.save()
+            return {key: pinned[key] for key in record}
 
     def hold(self, server: str, record: PinRecord) -> None:
         kinds = {key.split(":", 1)[0] for key in record}
@@ -113,6 +130,9 @@ class PinDatabase(PinSource):
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
         return self._registry().pin_on_first_use(server, record)
+
+    def pin_more(self, server: str, record: PinRecord) -> PinRecord:
+        return self._registry().pin_more_on_first_use(server, record)
 
     def hold(self, server: str, record: PinRecord) -> None:
         self._registry().hold_pins(server, record)
@@ -149,14 +169,19 @@ class Pins(Interceptor):
         result = exchange.response.get("result")
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return
+        listing = self._listing(session, exchange)
         listed = [
             tool for tool in result["tools"] if isinstance(tool, dict) and isinstance(tool.get("name"), str)
         ]
-        # A name listed twice is judged nowhere: pins compare by name (the last copy would stand
-        # for all) while the client may show any copy. Every copy is withheld.
+        # A name listed twice (on one page, or on two pages of one list) is judged nowhere: pins
+        # compare by name (the last copy would stand for all) while the client may show any
+        # copy. Every copy is withheld, one an earlier page showed too (it cannot be taken back
+        # from the client's list, but it is no longer called).
         counts = Counter(tool["name"] for tool in listed)
-        duplicated = sorted(name for name, count in counts.items() if count > 1)
-        tools = [tool for tool in listed if counts[tool["name"]] == 1]
+        earlier = listing.other_pages(listing.page)
+        duplicated = sorted(name for name, count in counts.items() if count > 1 or name in earlier)
+        listing.pages[listing.page] = set(counts)
+        tools = [tool for tool in listed if tool["name"] not in duplicated]
         withheld: dict[str, str] = {}
         for tool in tools:
             if not tool["name"]:
@@ -183,28 +208,47 @@ class Pins(Interceptor):
                 SecurityEvent(
                     "tool-duplicated",
                     Severity.HIGH,
-                    f"tool {name!r} withheld: listed {counts[name]} times under one name",
+                    f"tool {name!r} withheld: listed {counts[name] + (name in earlier)} times under one name",
                     tool=name,
                 )
             )
         try:
-            self._judge(session, exchange, signed, tools, withheld)
+            self._judge(
+                session, exchange, signed, tools, withheld, listing, last=not result.get("nextCursor")
+            )
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             withheld.update({tool["name"]: "the pins could not be read" for tool in tools})
             exchange.events.append(
                 SecurityEvent("pins-unreadable", Severity.HIGH, f"every tool withheld: {_problem(exc)}")
             )
-        session.withheld_tools = withheld
-        session.visible_tools = {tool["name"]: tool for tool in tools if tool["name"] not in withheld}
+        # The pages of one list add up (a later page replacing the visible tools took every
+        # earlier page's tools away, and a tool an earlier page withheld became callable).
+        session.withheld_tools.update(withheld)
+        for name in withheld:
+            session.visible_tools.pop(name, None)
+        session.visible_tools.update((tool["name"], tool) for tool in tools if tool["name"] not in withheld)
         session.tools_listed = True
-        # What is forwarded is the list rebuilt from the tools judged visible, never the list
+        # What is forwarded is the page rebuilt from the tools judged visible, never the page
         # as it came (same length means same tools: the visible ones are taken from it in order).
-        if withheld or len(session.visible_tools) != len(result["tools"]):
-            result["tools"] = list(session.visible_tools.values())
+        visible = [tool for tool in tools if tool["name"] not in withheld]
+        if withheld or len(visible) != len(result["tools"]):
+            result["tools"] = visible
             exchange.response_changed = True
             exchange.note(
                 "alert", f"withheld {len(withheld)} tool(s) pending approval: {', '.join(sorted(withheld))}"
             )
+
+    def _listing(self, session: Session, exchange: Exchange) -> _ToolListing:
+        """The tool list this page belongs to: a request without a ``cursor`` starts a new one
+        (and the session's view of the tools with it), one with a cursor goes on with it."""
+        state = session.state.setdefault(self.name, {})
+        cursor = exchange.params.get("cursor")
+        listing = state.get("tool-listing")
+        if cursor is None or not isinstance(listing, _ToolListing):
+            listing = state["tool-listing"] = _ToolListing(whole=cursor is None)
+            session.visible_tools, session.withheld_tools = {}, {}
+        listing.page = None if cursor is None else cursor if isinstance(cursor, str) else repr(cursor)
+        return listing
 
     def _baseline(self, session: Session) -> PinRecord | None:
         """The pins to judge by: the registry entry's when it has any (even none of a tool:
@@ -219,18 +263,35 @@ class Pins(Interceptor):
         signed: list[tuple[ToolSignature, str]],
         tools: list[dict[str, Any]],
         withheld: dict[str, str],
+        listing: _ToolListing,
+        *,
+        last: bool,
     ) -> None:
-        """Compare the listed tools with the pins (pinning them on first use), recording in
-        ``withheld`` the ones the client must not see."""
+        """Compare one page of the listed tools with the pins (pinning them on first use),
+        recording in ``withheld`` the ones the client must not see. ``last``: no page follows."""
         # The instructions this session's handshake carried before the server had pins.
         first = session.state.get(self.name, {}).get("instructions")
         baseline = self._baseline(session)
+        if listing.first_use and listing.page is not None and baseline is not None:
+            # A later page of the list this session pinned on first use: it is the same first
+            # list, trusted as its first page was; a pin another gateway wrote meanwhile stands.
+            fresh = pin_record([pair for pair in signed if f"tool:{pair[0].name}" not in baseline])
+            if fresh:
+                baseline = {**baseline, **self.source.pin_more(session.server, fresh)}
+                exchange.events.append(
+                    SecurityEvent(
+                        "pinned-on-first-use",
+                        Severity.INFO,
+                        f"{len(fresh)} more tools of {session.server} pinned (its first list's next page)",
+                    )
+                )
         if baseline is None and self.first_use == "pin":
             # They are pinned with the tools.
             baseline = self.source.pin_first(
                 session.server, pin_record([*signed, *([first] if first else [])])
             )
             if baseline is None:
+                listing.first_use = True
                 if first is not None:
                     session.state[self.name].pop("instructions", None)
                 exchange.events.append(
@@ -256,10 +317,7 @@ class Pins(Interceptor):
                 baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
             for change in compare(baseline, signed):
                 if change.kind == "tool-removed":
-                    exchange.events.append(
-                        SecurityEvent(change.kind, Severity.LOW, f"tool {change.name!r} was removed")
-                    )
-                    continue
+                    continue  # the list's other pages may hold it: told once the list is whole
                 withheld[change.name] = change.kind
                 exchange.events.append(
                     SecurityEvent(
@@ -271,9 +329,18 @@ class Pins(Interceptor):
                         detail=_diff_detail(change.diff),
                     )
                 )
+            if last and listing.whole:
+                listed = listing.all_names()
+                for key in sorted(baseline):
+                    if key[5:] not in listed:
+                        exchange.events.append(
+                            SecurityEvent("tool-removed", Severity.LOW, f"tool {key[5:]!r} was removed")
+                        )
         waiting = [pair for pair in signed if pair[0].name in withheld]
         if waiting:  # a duplicated or too long name has nothing to approve
-            self.source.hold(session.server, pin_record(waiting))
+            # The earlier pages' waits with this page's: a hold replaces the tools' wait.
+            listing.waiting.update(pin_record(waiting))
+            self.source.hold(session.server, listing.waiting)
 
     def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
         """The server's instructions reach the model as they are (clients put them in its
@@ -503,6 +570,30 @@ class Pins(Interceptor):
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
         if from_server and message.get("method") == "notifications/tools/list_changed":
             session.tools_listed = False  # the client lists again; the new list is checked then
+
+
+@dataclass(slots=True)
+class _ToolListing:
+    """One tool list as a session received it, in pages (``nextCursor``)."""
+
+    #: Begun with a request without a cursor (so its pages add up to the server's whole list).
+    whole: bool
+    #: The page being judged: the cursor that asked for it (None: the first).
+    page: str | None = None
+    #: The names on each page, by the cursor that asked for it (a page asked for again replaces
+    #: what it listed before).
+    pages: dict[str | None, set[str]] = field(default_factory=dict)
+    #: This session pinned the list's first page on first use (its later pages are pinned too).
+    first_use: bool = False
+    #: What the pages withheld, kept for review together.
+    waiting: PinRecord = field(default_factory=dict)
+
+    def other_pages(self, page: str | None) -> set[str]:
+        """The names the list's other pages listed."""
+        return {name for cursor, names in self.pages.items() if cursor != page for name in names}
+
+    def all_names(self) -> set[str]:
+        return {name for names in self.pages.values() for name in names}
 
 
 def _problem(exc: Exception) -> str:
