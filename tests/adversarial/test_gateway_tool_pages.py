@@ -1,9 +1,9 @@
 """A tool list answered in pages (``nextCursor``) is one list. Judged page by page, each page
 replaced the last: the first page's tools were no longer callable once the second was listed,
-a tool withheld on the first page was callable after the second page (it was no longer among
-the withheld), a tool listed on two pages under one name passed (each page held it once),
-every page reported the other pages' tools as removed, and first use pinned only the first
-page, so every later page's tools were withheld as added on the server's first day."""
+the second page's wait for review replaced the first's in the pin store (a pending approval
+lost), a tool listed on two pages under one name passed (each page held it once), every page
+reported the other pages' tools as removed, and first use pinned only the first page, so
+every later page's tools were withheld as added on the server's first day."""
 
 from __future__ import annotations
 
