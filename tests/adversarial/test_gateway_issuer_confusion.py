@@ -98,3 +98,19 @@ def test_a_static_token_is_its_own_source(providers: tuple[AuthServer, AuthServe
     )
     assert _granted(settings, Identity("ci-runner"))  # a [[serve.clients]] token: no issuer
     assert not _granted(settings, _identify(settings, partner, sub="ci-runner"))
+
+
+def test_a_client_named_like_a_person_is_not_that_person(providers: tuple[AuthServer, AuthServer]) -> None:
+    """A token without ``sub`` (client credentials) was named by its client id: a client the
+    attacker registered as "alice" was the subject "alice", granted what her rules grant."""
+    company, partner = providers
+    settings = _config(
+        company,
+        partner,
+        [{"name": "alice", "issuers": [company.issuer], "subjects": ["alice"], "allow": ["*"]}],
+    )
+    alice = _identify(settings, company, sub="alice", azp="desktop-app")
+    assert alice.subject == "alice" and _granted(settings, alice)
+    robot = _identify(settings, company, sub=None, azp=None, client_id="alice")
+    assert robot.subject == "client:alice" and robot.client_id == "alice"
+    assert not _granted(settings, robot)

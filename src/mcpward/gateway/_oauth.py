@@ -377,7 +377,10 @@ class ResourceServer:
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         client = claims.get("azp") or claims.get("client_id")
-        subject = claims.get("sub") or client
+        # A token without ``sub`` (a client acting for itself; introspection may leave it out)
+        # is named by its client, marked as one: a client whose id was "alice" was the subject
+        # "alice", and every rule written for that person granted it.
+        subject = claims.get("sub") or (f"client:{client}" if isinstance(client, str) and client else None)
         if not isinstance(subject, str) or not subject:
             raise TokenRefused("the token names no subject")
         scope = claims.get("scope")
