@@ -102,3 +102,24 @@ def test_a_tool_without_a_name_is_withheld(tmp_path: Path) -> None:
     }
     assert _answer(relay, 0, "tools/list", {"tools": [search, nameless]})["tools"] == [search]
     assert _refused(relay, 1, "tools/call", {"name": "", "arguments": {}})
+
+
+PAGES = {"name": "pages", "uriTemplate": "docs://pages/{page}", "description": "A page of the docs."}
+
+
+def test_a_read_that_only_a_withheld_template_produces_is_refused(tmp_path: Path) -> None:
+    """A template added (or changed) since the review is left out of its list, but a read of a
+    URI it expands to went through: the model was told of the template some other way (its
+    description in a result, an earlier session), and the read reached the server's new code."""
+    relay = entry_relay(tmp_path, pin_record([signature("", "resource-template", PAGES)]))
+    planted = {"name": "vault", "uriTemplate": "vault://{+path}{?fields*}", "description": "Any secret."}
+    listed = _answer(relay, 0, "resources/templates/list", {"resourceTemplates": [PAGES, planted]})
+    assert listed["resourceTemplates"] == [PAGES]
+    assert _refused(relay, 1, "resources/read", {"uri": "vault://prod/db?fields=password"})
+    assert not _refused(relay, 2, "resources/read", {"uri": "docs://pages/intro"})
+    # a withheld template that overlaps an approved one does not take the approved reads away
+    wider = dict(PAGES, name="everything", uriTemplate="docs://{+rest}")
+    relisted = _answer(relay, 3, "resources/templates/list", {"resourceTemplates": [PAGES, wider]})
+    assert relisted["resourceTemplates"] == [PAGES]
+    assert not _refused(relay, 4, "resources/read", {"uri": "docs://pages/intro"})
+    assert _refused(relay, 5, "resources/read", {"uri": "docs://private/keys"})

@@ -5,6 +5,7 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -427,14 +428,19 @@ class Pins(Interceptor):
         state = session.state.setdefault(self.name, {})
         withheld_items: dict[str, list[tuple[str, Any]]] = state.setdefault("withheld", {})
         waiting_pins: dict[str, PinRecord] = state.setdefault("waiting", {})
+        #: What the session's lists showed of each kind: the URIs (or URI templates) that serve
+        #: a read openly, so a read a withheld template would also produce is not refused.
+        shown: dict[str, list[Any]] = state.setdefault("shown", {})
         if exchange.params.get("cursor") is None:
-            withheld_items[kind], waiting_pins[kind] = [], {}
+            withheld_items[kind], waiting_pins[kind], shown[kind] = [], {}, []
         earlier = withheld_items.setdefault(kind, [])
+        # A resource is read by its URI; a template by any URI it expands to.
+        address = "uriTemplate" if kind == "resource-template" else "uri"
         try:
             baseline = self._baseline(session) or {}
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
             listed = [item for item in result[key] if isinstance(item, dict)]
-            earlier.extend((str(item.get("name")), item.get("uri")) for item in listed)
+            earlier.extend((str(item.get("name")), item.get(address)) for item in listed)
             result[key] = []
             exchange.response_changed = True
             exchange.events.append(
@@ -477,9 +483,10 @@ class Pins(Interceptor):
             # The earlier pages' waits with this page's: a hold replaces the kind's wait.
             waiting_pins[kind] = {**waiting_pins.get(kind, {}), **waiting}
             self._hold_withheld(session, exchange, waiting_pins[kind])
-        earlier.extend((item["name"], item.get("uri")) for item in items if item["name"] in withheld)
-        earlier.extend(("", item.get("uri")) for item in nameless)
+        earlier.extend((item["name"], item.get(address)) for item in items if item["name"] in withheld)
+        earlier.extend(("", item.get(address)) for item in nameless)
         visible = [item for item in unique if item["name"] not in withheld]
+        shown.setdefault(kind, []).extend(item.get(address) for item in visible)
         if len(visible) != len(result[key]):
             result[key] = visible
             exchange.response_changed = True
@@ -560,11 +567,29 @@ class Pins(Interceptor):
                 )
             return
         uri = exchange.params.get("uri")
+        if not isinstance(uri, str):
+            return
         for name, withheld_uri in withheld.get("resource", []):
-            if isinstance(uri, str) and uri == withheld_uri:
+            if uri == withheld_uri:
                 raise Refusal(
                     f"resource {name!r} of {session.server} changed since it was approved; "
                     + _how_approved(session, f"resource:{name}")
+                )
+        shown = session.state.get(self.name, {}).get("shown", {})
+        for name, template in withheld.get("resource-template", []):
+            if (
+                isinstance(template, str)
+                and expands_to(template, uri)
+                # A URI an approved resource or template serves is read as approved (the server,
+                # not the gateway, picks which of two overlapping templates answers it).
+                and uri not in shown.get("resource", [])
+                and not any(
+                    isinstance(t, str) and expands_to(t, uri) for t in shown.get("resource-template", [])
+                )
+            ):
+                raise Refusal(
+                    f"the URI fits resource template {name!r} of {session.server}, which changed since "
+                    f"it was approved; " + _how_approved(session, f"resource-template:{name}")
                 )
 
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
@@ -594,6 +619,27 @@ class _ToolListing:
 
     def all_names(self) -> set[str]:
         return {name for names in self.pages.values() for name in names}
+
+
+def expands_to(template: str, uri: str) -> bool:
+    """Whether an RFC 6570 URI template may expand to ``uri``: its literal parts in order, each
+    expression standing for any text (a superset of every operator's expansions, so a read is
+    never missed). Literals are found left to right, each as early as it occurs, which decides
+    a pattern of literals and wildcards exactly, in time linear in the parts (no regular
+    expression a hostile template could make backtrack)."""
+    parts = re.split(r"\{[^{}]*\}", template)
+    if len(parts) == 1:
+        return template == uri
+    first, *middle, last = parts
+    if not (uri.startswith(first) and uri.endswith(last) and len(first) + len(last) <= len(uri)):
+        return False
+    position, end = len(first), len(uri) - len(last)
+    for literal in middle:
+        found = uri.find(literal, position, end)
+        if found < 0:
+            return False
+        position = found + len(literal)
+    return True
 
 
 def _problem(exc: Exception) -> str:
