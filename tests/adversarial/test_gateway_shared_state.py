@@ -10,6 +10,7 @@ import hashlib
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,32 +117,44 @@ def test_a_tool_pinned_on_one_replica_and_approved_once_holds_on_every_replica(
         old[0].wait(timeout=30)
 
 
-def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(postgres_database: str) -> None:
+def _race(database: str, act: Callable[[Any, int], Any], replicas: int = 6) -> tuple[list[Any], Any]:
+    """``act(registry, number)`` on each of ``replicas`` registries of ``database`` at once;
+    their results, and the first registry (open, for the caller to read and dispose of)."""
     from mcpward.registry import Registry
 
-    registries = [Registry.open(postgres_database) for _ in range(6)]
-    results: list[Any] = [None] * len(registries)
-    start = threading.Barrier(len(registries))
+    registries = [Registry.open(database) for _ in range(replicas)]
+    results: list[Any] = [None] * replicas
+    start = threading.Barrier(replicas)
 
-    def pin(number: int) -> None:
-        record = {f"tool:t{number}": {"sha256": f"{number:064d}", "canonical": "{}"}}
+    def run(number: int) -> None:
         start.wait(timeout=30)
-        results[number] = registries[number].pin_on_first_use("racy", record)
+        results[number] = act(registries[number], number)
 
-    threads = [threading.Thread(target=pin, args=(number,)) for number in range(len(registries))]
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(replicas)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    for registry in registries[1:]:
+        registry.database.dispose()
+    return results, registries[0]
+
+
+def test_replicas_listing_a_new_server_at_once_end_up_with_one_set_of_pins(postgres_database: str) -> None:
+    def pin(registry: Any, number: int) -> Any:
+        return registry.pin_on_first_use(
+            "racy", {f"tool:t{number}": {"sha256": f"{number:064d}", "canonical": "{}"}}
+        )
+
+    results, registry = _race(postgres_database, pin)
     try:
         winners = [number for number, result in enumerate(results) if result is None]
         assert len(winners) == 1, results  # exactly one replica's list was pinned
-        stood = registries[0].gateway_pins("racy")
+        stood = registry.gateway_pins("racy")
         assert stood == {f"tool:t{winners[0]}": {"sha256": f"{winners[0]:064d}", "canonical": "{}"}}
         assert all(result == stood for result in results if result is not None)  # the others compare with it
     finally:
-        for registry in registries:
-            registry.database.dispose()
+        registry.database.dispose()
 
 
 def test_the_baseline_learns_from_every_replica_and_alerts_on_any(postgres_database: str) -> None:
@@ -191,26 +204,16 @@ def test_the_baseline_learns_from_every_replica_and_alerts_on_any(postgres_datab
 def test_replicas_pinning_a_later_page_at_once_keep_one_pin_per_tool(postgres_database: str) -> None:
     """The later pages of a first list pin only what has no pin: replicas racing on one tool
     (each with its own copy of it) all end up comparing with the one that was written first."""
-    from mcpward.registry import Registry
 
-    registries = [Registry.open(postgres_database) for _ in range(6)]
-    results: list[Any] = [None] * len(registries)
-    start = threading.Barrier(len(registries))
+    def pin(registry: Any, number: int) -> Any:
+        return registry.pin_more_on_first_use(
+            "paged", {"tool:paged": {"sha256": f"{number:064d}", "canonical": "{}"}}
+        )
 
-    def pin(number: int) -> None:
-        record = {"tool:paged": {"sha256": f"{number:064d}", "canonical": "{}"}}
-        start.wait(timeout=30)
-        results[number] = registries[number].pin_more_on_first_use("paged", record)
-
-    threads = [threading.Thread(target=pin, args=(number,)) for number in range(len(registries))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results, registry = _race(postgres_database, pin)
     try:
-        stood = registries[0].gateway_pins("paged")
+        stood = registry.gateway_pins("paged")
         assert stood is not None and len(stood) == 1
         assert all(result == stood for result in results), results
     finally:
-        for registry in registries:
-            registry.database.dispose()
+        registry.database.dispose()
