@@ -143,11 +143,15 @@ def test_a_later_page_of_the_first_list_does_not_replace_pins_another_gateway_wr
 
 @pytest.mark.parametrize(("cursor", "shown"), [(7, ["fetch"]), ({"page": 2}, ["fetch"]), (None, [])])
 def test_odd_cursors(tmp_path: Path, cursor: object, shown: list[str]) -> None:
-    """A cursor that is no string still asks for a later page (of the list this session pinned
-    on first use, so its tools are pinned too); a null cursor asks for the list anew, and a
-    tool on it that the first page did not have is a new tool."""
+    """A cursor that is no string, as the first page handed it out, still asks for the next
+    page (of the list this session pinned on first use, so its tools are pinned too); a null
+    cursor asks for the list anew, and a tool on it that the first page did not have is a new
+    tool."""
     relay = entry_relay(tmp_path, None)
-    assert _page(relay, 0, [SEARCH], None, "2") == ["search"]
+    first = {"jsonrpc": "2.0", "id": 0, "method": "tools/list", "params": {}}
+    relay.client_message(orjson.dumps(first))
+    answer = {"jsonrpc": "2.0", "id": 0, "result": {"tools": [SEARCH], "nextCursor": cursor}}
+    relay.server_message(orjson.dumps(answer))
     params: dict[str, Any] = {"cursor": cursor}
     relay.client_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": params}))
     outs = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "result": {"tools": [FETCH]}}))

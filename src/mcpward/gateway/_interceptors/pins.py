@@ -213,15 +213,19 @@ class Pins(Interceptor):
                     tool=name,
                 )
             )
+        more = _page_key(result.get("nextCursor") or None)
         try:
-            self._judge(
-                session, exchange, signed, tools, withheld, listing, last=not result.get("nextCursor")
-            )
+            self._judge(session, exchange, signed, tools, withheld, listing, last=more is None)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
+            listing.first_use = False
             withheld.update({tool["name"]: "the pins could not be read" for tool in tools})
             exchange.events.append(
                 SecurityEvent("pins-unreadable", Severity.HIGH, f"every tool withheld: {_problem(exc)}")
             )
+        if listing.first_use:
+            # Only the page this one points to goes on with the first list; after the last, none.
+            listing.next_page = more
+            listing.first_use = more is not None
         # The pages of one list add up (a later page replacing the visible tools took every
         # earlier page's tools away, and a tool an earlier page withheld became callable).
         session.withheld_tools.update(withheld)
@@ -248,8 +252,16 @@ class Pins(Interceptor):
         if cursor is None or not isinstance(listing, _ToolListing):
             listing = state["tool-listing"] = _ToolListing(whole=cursor is None)
             session.visible_tools, session.withheld_tools = {}, {}
-        listing.page = None if cursor is None else cursor if isinstance(cursor, str) else repr(cursor)
+        listing.page = _page_key(cursor)
         return listing
+
+    def _end_first_list(self, session: Session) -> None:
+        """No later page is the server's first list any more: the client called a tool, listed
+        anew or asked for a page the first list did not point to, or the server said its tools
+        changed. A page answered from then on is judged against the pins, never pinned."""
+        listing = session.state.get(self.name, {}).get("tool-listing")
+        if isinstance(listing, _ToolListing):
+            listing.first_use = False
 
     def _baseline(self, session: Session) -> PinRecord | None:
         """The pins to judge by: the registry entry's when it has any (even none of a tool:
@@ -273,8 +285,10 @@ class Pins(Interceptor):
         # The instructions this session's handshake carried before the server had pins.
         first = session.state.get(self.name, {}).get("instructions")
         baseline = self._baseline(session)
+        if listing.first_use and listing.page is not None and listing.page != listing.next_page:
+            listing.first_use = False  # a page asked again, or one the first list never pointed to
         if listing.first_use and listing.page is not None and baseline is not None:
-            # A later page of the list this session pinned on first use: it is the same first
+            # The next page of the list this session pinned on first use: it is the same first
             # list, trusted as its first page was; a pin another gateway wrote meanwhile stands.
             fresh = pin_record([pair for pair in signed if f"tool:{pair[0].name}" not in baseline])
             if fresh:
@@ -523,9 +537,20 @@ class Pins(Interceptor):
         if exchange.method in ("prompts/get", "resources/read"):
             self._refuse_withheld_item(session, exchange)
             return
+        if exchange.method == "tools/list":
+            # Only the page the first list points to next goes on with it (a cursorless list
+            # has key None, which a first list that goes on never points to).
+            listing = session.state.get(self.name, {}).get("tool-listing")
+            if (
+                not isinstance(listing, _ToolListing)
+                or _page_key(exchange.params.get("cursor")) != listing.next_page
+            ):
+                self._end_first_list(session)
+            return
         tool = exchange.tool
         if tool is None:
             return
+        self._end_first_list(session)
         if tool in session.withheld_tools:
             raise Refusal(
                 f"tool {tool!r} of {session.server} changed since it was approved "
@@ -595,6 +620,7 @@ class Pins(Interceptor):
     def notification(self, session: Session, message: dict[str, Any], from_server: bool) -> None:
         if from_server and message.get("method") == "notifications/tools/list_changed":
             session.tools_listed = False  # the client lists again; the new list is checked then
+            self._end_first_list(session)
 
 
 @dataclass(slots=True)
@@ -608,8 +634,11 @@ class _ToolListing:
     #: The names on each page, by the cursor that asked for it (a page asked for again replaces
     #: what it listed before).
     pages: dict[str | None, set[str]] = field(default_factory=dict)
-    #: This session pinned the list's first page on first use (its later pages are pinned too).
+    #: This session pinned the list's first page on first use and the first list goes on: the
+    #: page ``next_page`` points to is pinned too (see ``Pins._end_first_list`` for what ends it).
     first_use: bool = False
+    #: The cursor the first list's latest page handed out (``nextCursor``), as ``page`` keys it.
+    next_page: str | None = None
     #: What the pages withheld, kept for review together.
     waiting: PinRecord = field(default_factory=dict)
 
@@ -640,6 +669,11 @@ def expands_to(template: str, uri: str) -> bool:
             return False
         position = found + len(literal)
     return True
+
+
+def _page_key(cursor: object) -> str | None:
+    """A cursor as a page's key: None for the first page; one that is no string, as written."""
+    return None if cursor is None else cursor if isinstance(cursor, str) else repr(cursor)
 
 
 def _problem(exc: Exception) -> str:
