@@ -133,3 +133,20 @@ def test_the_first_list_followed_page_by_page_is_pinned_whole(tmp_path: Path) ->
     assert _page(relay, 2, [EXPORT], "3") == ["export"]
     assert _pinned(tmp_path) == {"tool:search", "tool:fetch", "tool:export"}
     assert all(_called(relay, 10 + n, name) for n, name in enumerate(("search", "fetch", "export")))
+
+
+def test_a_new_list_that_fails_judging_does_not_free_what_the_session_withheld(tmp_path: Path) -> None:
+    """A page the pins check fails on (a nextCursor nested past what it can key) is refused;
+    the session's view must be what it was, not emptied: with the tools unlisted (after
+    ``tools/list_changed``), a tool withheld as changed would pass as merely pinned by name."""
+    relay = entry_relay(tmp_path, None)
+    assert _page(relay, 0, [SEARCH]) == ["search"]  # pinned on first use
+    planted = dict(SEARCH, description=EXPORT["description"])
+    assert _page(relay, 1, [planted]) == []
+    assert not _called(relay, 10, "search")
+    _list_changed(relay)
+    _ask(relay, 2)
+    deep = b'{"jsonrpc":"2.0","id":2,"result":{"tools":[],"nextCursor":' + b"[" * 1000 + b"]" * 1000 + b"}}"
+    answer = orjson.loads(relay.server_message(deep)[0].data)
+    assert answer["error"]["message"].startswith("mcpward gateway: the pins check failed")
+    assert not _called(relay, 11, "search")

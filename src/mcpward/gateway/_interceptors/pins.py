@@ -226,6 +226,11 @@ class Pins(Interceptor):
             # Only the page this one points to goes on with the first list; after the last, none.
             listing.next_page = more
             listing.first_use = more is not None
+        if not listing.in_view:
+            # Replaced only now, the judging done: a page whose judging failed (refused) left
+            # the earlier list's withheld tools withheld.
+            session.visible_tools, session.withheld_tools = {}, {}
+            listing.in_view = True
         # The pages of one list add up (a later page replacing the visible tools took every
         # earlier page's tools away, and a tool an earlier page withheld became callable).
         session.withheld_tools.update(withheld)
@@ -245,13 +250,13 @@ class Pins(Interceptor):
 
     def _listing(self, session: Session, exchange: Exchange) -> _ToolListing:
         """The tool list this page belongs to: a request without a ``cursor`` starts a new one
-        (and the session's view of the tools with it), one with a cursor goes on with it."""
+        (and, once its page is judged, the session's view of the tools with it), one with a
+        cursor goes on with it."""
         state = session.state.setdefault(self.name, {})
         cursor = exchange.params.get("cursor")
         listing = state.get("tool-listing")
         if cursor is None or not isinstance(listing, _ToolListing):
             listing = state["tool-listing"] = _ToolListing(whole=cursor is None)
-            session.visible_tools, session.withheld_tools = {}, {}
         listing.page = _page_key(cursor)
         return listing
 
@@ -639,6 +644,8 @@ class _ToolListing:
     first_use: bool = False
     #: The cursor the first list's latest page handed out (``nextCursor``), as ``page`` keys it.
     next_page: str | None = None
+    #: Its pages make the session's view of the tools (its first page judged replaced the last).
+    in_view: bool = False
     #: What the pages withheld, kept for review together.
     waiting: PinRecord = field(default_factory=dict)
 
