@@ -150,3 +150,47 @@ def test_a_new_list_that_fails_judging_does_not_free_what_the_session_withheld(t
     answer = orjson.loads(relay.server_message(deep)[0].data)
     assert answer["error"]["message"].startswith("mcpward gateway: the pins check failed")
     assert not _called(relay, 11, "search")
+
+
+def test_a_list_in_pages_does_not_grow_the_pin_store_without_bound(tmp_path: Path, monkeypatch: Any) -> None:
+    """One page was pinned on first use, or held for review, at most: in pages, every page's
+    tools were pinned (or held, the wait rewritten whole each page), so a server that answers
+    page after page (each up to ``max_message``) grew the pin file every server's sessions
+    read, without bound. Past ``MAX_LIST_BYTES`` a list's later pages are withheld whole
+    (and end the list for the client)."""
+    from mcpward.gateway._interceptors import pins
+
+    monkeypatch.setattr(pins, "MAX_LIST_BYTES", 4096)
+    relay = entry_relay(tmp_path, None)
+    filler = "x" * 1500
+    for page in range(8):
+        tools = [{"name": f"t{page}_{n}", "description": filler} for n in range(2)]
+        _ask(relay, page, None if page == 0 else str(page))
+        result = {"tools": tools, "nextCursor": str(page + 1)}
+        outs = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": page, "result": result}))
+        shown = orjson.loads(outs[0].data)["result"]
+        if page < 2:  # 3 KB a page: the first two pages are judged (and pinned on first use)
+            assert len(shown["tools"]) == 2 and shown["nextCursor"] == str(page + 1)
+        else:
+            assert shown == {"tools": []}
+    assert len(_pinned(tmp_path)) == 4
+    assert (tmp_path / "pins.json").stat().st_size < 16_000
+    # a later session: the waits for review are bounded as well
+    later = entry_relay(tmp_path, None)
+    for page in range(8):
+        tools = [{"name": f"u{page}_{n}", "description": filler} for n in range(2)]
+        _page(later, page, tools, None if page == 0 else str(page), str(page + 1))
+    assert len(_pinned(tmp_path, "pending")) == 4
+    assert "tool-list-too-long" in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_a_long_cursor_is_kept_as_a_digest(tmp_path: Path) -> None:
+    """The page keys (and the first list's next page) hold a long cursor as its digest: a
+    session keeping each cursor a server handed out held them all."""
+    relay = entry_relay(tmp_path, None)
+    long = "c" * 50_000
+    assert _page(relay, 0, [SEARCH], None, long) == ["search"]
+    assert _page(relay, 1, [FETCH], long) == ["fetch"]  # still the first list's next page
+    assert _pinned(tmp_path) == {"tool:search", "tool:fetch"}
+    listing = relay.session.state["pins"]["tool-listing"]
+    assert all(key is None or len(key) < 100 for key in listing.pages)

@@ -5,6 +5,7 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -55,6 +56,12 @@ _OTHER_LISTS = {
 #: characters, a longer name is room for instructions to the model, and the shared pin table
 #: keys on it.
 MAX_TOOL_NAME = 256
+#: The bytes of a tool list's pages past which its later pages are withheld whole (and the
+#: list ended for the client): each page judged may be pinned on first use or held for review,
+#: so a server answering page after page would grow the pin store and the session without bound.
+MAX_LIST_BYTES = 16 * 1024 * 1024
+#: A cursor longer than this is keyed by its digest (a session keeps the keys of its pages).
+_MAX_PAGE_KEY = 64
 
 
 class PinSource(ABC):
@@ -171,6 +178,22 @@ class Pins(Interceptor):
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return
         listing = self._listing(session, exchange)
+        if listing.page is not None and listing.received >= MAX_LIST_BYTES:
+            listing.first_use = False
+            exchange.events.append(
+                SecurityEvent(
+                    "tool-list-too-long",
+                    Severity.HIGH,
+                    f"a page of {len(result['tools'])} tools withheld: the list's pages passed "
+                    f"{MAX_LIST_BYTES} bytes",
+                )
+            )
+            exchange.note("alert", "a page of the tool list withheld: the list is too long")
+            result.pop("nextCursor", None)
+            result["tools"] = []
+            exchange.response_changed = True
+            return
+        listing.received += exchange.response_bytes
         listed = [
             tool for tool in result["tools"] if isinstance(tool, dict) and isinstance(tool.get("name"), str)
         ]
@@ -644,6 +667,8 @@ class _ToolListing:
     first_use: bool = False
     #: The cursor the first list's latest page handed out (``nextCursor``), as ``page`` keys it.
     next_page: str | None = None
+    #: The bytes of the answers its pages came in (see ``MAX_LIST_BYTES``).
+    received: int = 0
     #: Its pages make the session's view of the tools (its first page judged replaced the last).
     in_view: bool = False
     #: What the pages withheld, kept for review together.
@@ -679,8 +704,14 @@ def expands_to(template: str, uri: str) -> bool:
 
 
 def _page_key(cursor: object) -> str | None:
-    """A cursor as a page's key: None for the first page; one that is no string, as written."""
-    return None if cursor is None else cursor if isinstance(cursor, str) else repr(cursor)
+    """A cursor as a page's key: None for the first page; one that is no string, as written; a
+    long one, as its digest."""
+    if cursor is None:
+        return None
+    key = cursor if isinstance(cursor, str) else repr(cursor)
+    if len(key) <= _MAX_PAGE_KEY:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _problem(exc: Exception) -> str:
