@@ -194,3 +194,88 @@ def test_a_long_cursor_is_kept_as_a_digest(tmp_path: Path) -> None:
     assert _pinned(tmp_path) == {"tool:search", "tool:fetch"}
     listing = relay.session.state["pins"]["tool-listing"]
     assert all(key is None or len(key) < 100 for key in listing.pages)
+
+
+#: A session-era stdio server whose tools come in two pages: search, then fetch.
+PAGED_SERVER = """
+import json, sys
+pages = {None: ([{"name": "search", "description": "Search.", "inputSchema": {"type": "object"}}], "2"),
+         "2": ([{"name": "fetch", "description": "Fetch.", "inputSchema": {"type": "object"}}], None)}
+for line in sys.stdin:
+    m = json.loads(line)
+    if "id" not in m or "method" not in m:
+        continue
+    if m["method"] == "tools/list":
+        tools, more = pages.get((m.get("params") or {}).get("cursor"), ([], None))
+        result = {"tools": tools, **({"nextCursor": more} if more else {})}
+    elif m["method"] == "tools/call":
+        result = {"content": [{"type": "text", "text": "called " + m["params"]["name"]}]}
+    elif m["method"] == "initialize":
+        result = {"protocolVersion": m["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "paged", "version": "1"}}
+    else:
+        result = {}
+    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": result}) + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def test_the_2026_07_28_path_lists_and_pins_every_page(tmp_path: Path) -> None:
+    """``gateway serve`` for a 2026-07-28 client lists the server's tools itself (a process's
+    first list, and again after a list change), and listed the first page only: on first use
+    the later pages' tools were never pinned (withheld as added on the server's first day),
+    and a call of one was refused as a tool the server does not offer."""
+    import hashlib
+    import sys
+
+    import httpx
+
+    from loopback import free_port, gateway_serving
+
+    token = "mcpg_paged-tools-modern-client-0123456789abcdef"
+    (tmp_path / "paged_server.py").write_text(PAGED_SERVER, encoding="utf-8")
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f"""
+call_timeout = 5
+[serve]
+port = {port}
+[[serve.clients]]
+name = "laptop"
+sha256 = "{hashlib.sha256(token.encode()).hexdigest()}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[servers.paged]
+command = ["{sys.executable}", "{tmp_path / "paged_server.py"}"]
+""",
+        encoding="utf-8",
+    )
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "raw-test-client", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+
+    def post(method: str, params: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": {**params, "_meta": meta}}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": "2026-07-28",
+            "Mcp-Method": method,
+            **({"Mcp-Name": name} if name else {}),
+        }
+        url = f"http://127.0.0.1:{port}/servers/paged/mcp"
+        answer: dict[str, Any] = httpx.post(url, json=body, headers=headers, timeout=30).json()
+        return answer
+
+    with gateway_serving(config, tmp_path / "audit.jsonl", port):
+        called = post("tools/call", {"name": "fetch", "arguments": {}}, "fetch")
+        assert called.get("result", {}).get("content") == [{"type": "text", "text": "called fetch"}], called
+        pins = orjson.loads((tmp_path / "pins.json").read_bytes())["servers"]["paged"]
+        assert set(pins) == {"tool:search", "tool:fetch"}
+        first = post("tools/list", {})["result"]
+        assert [tool["name"] for tool in first["tools"]] == ["search"]
+        second = post("tools/list", {"cursor": first["nextCursor"]})["result"]
+        assert [tool["name"] for tool in second["tools"]] == ["fetch"]

@@ -185,7 +185,7 @@ class _ModernSessions:
         the pins judge the new list (a changed tool withheld) whichever client calls next."""
         if member.view.stale or not member.session.session.tools_listed:
             member.view.stale = False
-            member.view.learn_tools((await self._ask(member.session, "tools/list", {})).get("result"))
+            await self._list_tools(member.session, member.view)
 
     async def _open(self, name: str, caller: Caller, client_info: Any) -> _Member | Response:
         started = await self._table.open(name, caller)
@@ -211,11 +211,24 @@ class _ModernSessions:
                 raise ServerNotReading(f"the server {name!r} refused the gateway's handshake: {why}")
             view.initialize = answer["result"]
             await started.handle(b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
-            view.learn_tools((await self._ask(started, "tools/list", {})).get("result"))
+            await self._list_tools(started, view)
         except (ServerNotReading, orjson.JSONDecodeError) as exc:
             await self._table.end(started)
             return _modern_refusal(503, None, BLOCKED, f"mcpward gateway: {exc}")
         return _Member(started, view)
+
+    async def _list_tools(self, session: HttpSession, view: _modern.UpstreamView) -> None:
+        """The gateway's own tool list, every page (at most ``_LIST_PAGES``): the first page
+        alone left the later pages' tools unpinned on first use (withheld as added) and out
+        of the session's view (a call of one refused), whichever client called."""
+        params: dict[str, Any] = {}
+        for _ in range(_LIST_PAGES):
+            result = (await self._ask(session, "tools/list", params)).get("result")
+            view.learn_tools(result)
+            cursor = result.get("nextCursor") if isinstance(result, dict) else None
+            if not isinstance(cursor, str) or not cursor:
+                return
+            params = {"cursor": cursor}
 
     async def _ask(self, session: HttpSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """The gateway's own request (the handshake, the first tool list)."""
@@ -564,6 +577,8 @@ class _Listener:
         )
 
 
+#: The pages of a server's tool list the gateway asks for itself (see ``_list_tools``).
+_LIST_PAGES = 100
 #: Open subscriptions per client and server (each an open stream).
 _LISTENS = 8
 #: Resources one stream may watch (each a ``resources/subscribe`` upstream).
