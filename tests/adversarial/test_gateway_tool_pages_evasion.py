@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from gateway_attack_kit import entry_relay
 
 from mcpward.gateway import Relay
+from mcpward.registry import Registry
 
 SEARCH = {"name": "search", "description": "Search the docs.", "inputSchema": {"type": "object"}}
 FETCH = {"name": "fetch", "description": "Fetch one page.", "inputSchema": {"type": "object"}}
@@ -279,3 +281,39 @@ command = ["{sys.executable}", "{tmp_path / "paged_server.py"}"]
         assert [tool["name"] for tool in first["tools"]] == ["search"]
         second = post("tools/list", {"cursor": first["nextCursor"]})["result"]
         assert [tool["name"] for tool in second["tools"]] == ["fetch"]
+
+
+@pytest.mark.parametrize("store", ["file", "database"])
+def test_a_list_not_yet_whole_does_not_drop_the_waits_of_its_other_pages(tmp_path: Path, store: str) -> None:
+    """Each page's hold replaced every tool's wait for review with the list's so far: a session
+    that listed page 1 only (a client that stopped there, a server that failed page 2 for it,
+    a client sharing the gateway) dropped the wait of a tool on page 2, and the reviewer had
+    nothing to approve. A page's waits join those kept; the whole list's, at its last page,
+    replace them (a tool the server no longer lists is no longer waiting)."""
+    database = f"sqlite:///{tmp_path / 'registry.db'}" if store == "database" else None
+
+    def relay() -> Relay:
+        return entry_relay(tmp_path, None, database=database)
+
+    def pending() -> set[str]:
+        if database is None:
+            return _pinned(tmp_path, "pending")
+        registry = Registry.open(database)
+        try:
+            return set(registry.gateway_pending_pins("docs"))
+        finally:
+            registry.database.dispose()
+
+    _page(relay(), 0, [SEARCH], None, "2")
+    _page(relay(), 0, [SEARCH], None, "2")  # a pinned server now
+    planted = dict(SEARCH, description=EXPORT["description"])
+    both = relay()
+    assert _page(both, 0, [planted], None, "2") == []
+    assert _page(both, 1, [EXPORT], "2") == []
+    assert pending() == {"tool:search", "tool:export"}
+    assert _page(relay(), 0, [planted], None, "2") == []  # page 1 only
+    assert pending() == {"tool:search", "tool:export"}
+    whole = relay()  # export is gone from the server's list; its wait goes with it
+    assert _page(whole, 0, [planted], None, "2") == []
+    assert _page(whole, 1, [FETCH], "2") == []  # fetch: added, waiting
+    assert pending() == {"tool:search", "tool:fetch"}

@@ -19,6 +19,8 @@ from mcpward.registry.interface import InvalidInput
 PinRecord = dict[str, dict[str, str]]
 
 _PINNED, _PENDING = "pinned", "pending"
+#: Items named in one statement (a statement's parameters are bounded: PostgreSQL takes 65,535).
+_CHUNK = 1000
 #: Bounds of a learned profile, as the baseline keeps them.
 MAX_FIELDS, MAX_DESTINATIONS = 200, 1000
 
@@ -87,10 +89,11 @@ class GatewayStateStore(AuditTrail):
             standing = session.scalars(_rows(server, _PINNED).where(GatewayPinRow.item.in_(sorted(record))))
             return _record(standing)
 
-    def hold_pins(self, server: str, record: PinRecord) -> None:
+    def hold_pins(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
         """Replace the signatures of ``server`` waiting for a reviewer with ``record``, those of
-        the kinds ``record`` holds (a tool list's wait does not drop the instructions' wait)."""
-        kinds = {key.split(":", 1)[0] for key in record}
+        the kinds ``record`` holds (a tool list's wait does not drop the instructions' wait);
+        with ``replace=False`` only those of the items ``record`` holds (a page of a list)."""
+        kinds = {key.split(":", 1)[0] for key in record} if replace else set()
         with self.database.writing() as session:
             for kind in sorted(kinds):
                 session.execute(
@@ -98,6 +101,15 @@ class GatewayStateStore(AuditTrail):
                         GatewayPinRow.server == server,
                         GatewayPinRow.state == _PENDING,
                         GatewayPinRow.item.startswith(f"{kind}:", autoescape=True),
+                    )
+                )
+            items = [] if replace else sorted(record)
+            for start in range(0, len(items), _CHUNK):
+                session.execute(
+                    delete(GatewayPinRow).where(
+                        GatewayPinRow.server == server,
+                        GatewayPinRow.state == _PENDING,
+                        GatewayPinRow.item.in_(items[start : start + _CHUNK]),
                     )
                 )
             _write(session, server, _PENDING, record)

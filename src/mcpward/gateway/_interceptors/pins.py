@@ -84,9 +84,10 @@ class PinSource(ABC):
         stand (another gateway's where it pinned one first)."""
 
     @abstractmethod
-    def hold(self, server: str, record: PinRecord) -> None:
+    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
         """Keep the signatures that differ from the pins for a reviewer, replacing the earlier
-        ones of the same kinds (a tool list's wait does not drop the instructions' wait)."""
+        ones of the same kinds (a tool list's wait does not drop the instructions' wait); with
+        ``replace=False`` those stay, but for the items ``record`` holds."""
 
 
 class PinFile(PinSource):
@@ -115,8 +116,8 @@ class PinFile(PinSource):
                 store.save()
             return {key: pinned[key] for key in record}
 
-    def hold(self, server: str, record: PinRecord) -> None:
-        kinds = {key.split(":", 1)[0] for key in record}
+    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
+        kinds = {key.split(":", 1)[0] for key in record} if replace else set()
         with pin_store_lock(self.path):
             store = PinStore(self.path)
             kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
@@ -142,8 +143,8 @@ class PinDatabase(PinSource):
     def pin_more(self, server: str, record: PinRecord) -> PinRecord:
         return self._registry().pin_more_on_first_use(server, record)
 
-    def hold(self, server: str, record: PinRecord) -> None:
-        self._registry().hold_pins(server, record)
+    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
+        self._registry().hold_pins(server, record, replace=replace)
 
 
 class Pins(Interceptor):
@@ -379,11 +380,14 @@ class Pins(Interceptor):
                         exchange.events.append(
                             SecurityEvent("tool-removed", Severity.LOW, f"tool {key[5:]!r} was removed")
                         )
+        # A duplicated or too long name has nothing to approve (it is not signed).
         waiting = [pair for pair in signed if pair[0].name in withheld]
-        if waiting:  # a duplicated or too long name has nothing to approve
-            # The earlier pages' waits with this page's: a hold replaces the tools' wait.
-            listing.waiting.update(pin_record(waiting))
-            self.source.hold(session.server, listing.waiting)
+        listing.waiting.update(pin_record(waiting))
+        whole = last and listing.whole
+        if waiting or (whole and listing.waiting):
+            # The list's waits so far join the tools' waits kept (replacing them dropped the
+            # waits of the pages it had not reached); once the list is whole, they replace them.
+            self.source.hold(session.server, listing.waiting, replace=whole)
 
     def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
         """The server's instructions reach the model as they are (clients put them in its
