@@ -317,3 +317,33 @@ def test_a_list_not_yet_whole_does_not_drop_the_waits_of_its_other_pages(tmp_pat
     assert _page(whole, 0, [planted], None, "2") == []
     assert _page(whole, 1, [FETCH], "2") == []  # fetch: added, waiting
     assert pending() == {"tool:search", "tool:fetch"}
+
+
+@pytest.mark.parametrize("store", ["file", "database"])
+def test_waits_kept_across_lists_not_yet_whole_are_bounded(
+    tmp_path: Path, store: str, monkeypatch: Any
+) -> None:
+    """Kept across lists never whole (a server that says its tools changed, again and again,
+    and answers each list's first page with new tools and a nextCursor), the waits would grow
+    the pin store without bound: past ``MAX_KEPT_WAITS`` earlier ones, a page's waits replace
+    them."""
+    from mcpward.gateway._interceptors import pins
+
+    monkeypatch.setattr(pins, "MAX_KEPT_WAITS", 5)
+    database = f"sqlite:///{tmp_path / 'registry.db'}" if store == "database" else None
+    relay = entry_relay(tmp_path, None, database=database)
+    _page(relay, 0, [SEARCH])  # pinned on first use
+    for round_ in range(1, 12):
+        _list_changed(relay)
+        tools = [{"name": f"new{round_}_{n}", "description": "d"} for n in range(2)]
+        assert _page(relay, round_, tools, None, "next") == []
+    if database is None:
+        waiting = _pinned(tmp_path, "pending")
+    else:
+        registry = Registry.open(database)
+        try:
+            waiting = set(registry.gateway_pending_pins("docs"))
+        finally:
+            registry.database.dispose()
+    assert len(waiting) <= 5 + 2
+    assert {"tool:new11_0", "tool:new11_1"} <= waiting

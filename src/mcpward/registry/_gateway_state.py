@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mcpward.registry._audit_trail import AuditTrail
@@ -89,13 +89,22 @@ class GatewayStateStore(AuditTrail):
             standing = session.scalars(_rows(server, _PINNED).where(GatewayPinRow.item.in_(sorted(record))))
             return _record(standing)
 
-    def hold_pins(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
+    def hold_pins(self, server: str, record: PinRecord, *, keep: int = 0) -> None:
         """Replace the signatures of ``server`` waiting for a reviewer with ``record``, those of
         the kinds ``record`` holds (a tool list's wait does not drop the instructions' wait);
-        with ``replace=False`` only those of the items ``record`` holds (a page of a list)."""
-        kinds = {key.split(":", 1)[0] for key in record} if replace else set()
+        up to ``keep`` of those, only those of the items ``record`` holds (a page of a list)."""
+        if not record:
+            return
+        kinds = {key.split(":", 1)[0] for key in record}
+        of_kinds = or_(*(GatewayPinRow.item.startswith(f"{kind}:", autoescape=True) for kind in kinds))
         with self.database.writing() as session:
-            for kind in sorted(kinds):
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(GatewayPinRow)
+                .where(GatewayPinRow.server == server, GatewayPinRow.state == _PENDING, of_kinds)
+            )
+            replace = (waiting or 0) > keep
+            for kind in sorted(kinds) if replace else ():
                 session.execute(
                     delete(GatewayPinRow).where(
                         GatewayPinRow.server == server,

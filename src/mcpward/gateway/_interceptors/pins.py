@@ -60,6 +60,9 @@ MAX_TOOL_NAME = 256
 #: list ended for the client): each page judged may be pinned on first use or held for review,
 #: so a server answering page after page would grow the pin store and the session without bound.
 MAX_LIST_BYTES = 16 * 1024 * 1024
+#: The tools' waits for review a page of a list not yet whole keeps (see ``_judge``); past
+#: this many, its waits replace them (lists never whole would grow the pin store without bound).
+MAX_KEPT_WAITS = 10_000
 #: A cursor longer than this is keyed by its digest (a session keeps the keys of its pages).
 _MAX_PAGE_KEY = 64
 
@@ -84,10 +87,10 @@ class PinSource(ABC):
         stand (another gateway's where it pinned one first)."""
 
     @abstractmethod
-    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
+    def hold(self, server: str, record: PinRecord, *, keep: int = 0) -> None:
         """Keep the signatures that differ from the pins for a reviewer, replacing the earlier
-        ones of the same kinds (a tool list's wait does not drop the instructions' wait); with
-        ``replace=False`` those stay, but for the items ``record`` holds."""
+        ones of the same kinds (a tool list's wait does not drop the instructions' wait); up to
+        ``keep`` of those earlier ones, they stay (but for the items ``record`` holds)."""
 
 
 class PinFile(PinSource):
@@ -116,11 +119,14 @@ class PinFile(PinSource):
                 store.save()
             return {key: pinned[key] for key in record}
 
-    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
-        kinds = {key.split(":", 1)[0] for key in record} if replace else set()
+    def hold(self, server: str, record: PinRecord, *, keep: int = 0) -> None:
+        kinds = {key.split(":", 1)[0] for key in record}
         with pin_store_lock(self.path):
             store = PinStore(self.path)
-            kept = {k: v for k, v in store.pending.get(server, {}).items() if k.split(":", 1)[0] not in kinds}
+            pending = store.pending.get(server, {})
+            if sum(1 for k in pending if k.split(":", 1)[0] in kinds) <= keep:
+                kinds = set()
+            kept = {k: v for k, v in pending.items() if k.split(":", 1)[0] not in kinds}
             store.pending[server] = {**kept, **record}
             store.save()
 
@@ -143,8 +149,8 @@ class PinDatabase(PinSource):
     def pin_more(self, server: str, record: PinRecord) -> PinRecord:
         return self._registry().pin_more_on_first_use(server, record)
 
-    def hold(self, server: str, record: PinRecord, *, replace: bool = True) -> None:
-        self._registry().hold_pins(server, record, replace=replace)
+    def hold(self, server: str, record: PinRecord, *, keep: int = 0) -> None:
+        self._registry().hold_pins(server, record, keep=keep)
 
 
 class Pins(Interceptor):
@@ -387,7 +393,7 @@ class Pins(Interceptor):
         if waiting or (whole and listing.waiting):
             # The list's waits so far join the tools' waits kept (replacing them dropped the
             # waits of the pages it had not reached); once the list is whole, they replace them.
-            self.source.hold(session.server, listing.waiting, replace=whole)
+            self.source.hold(session.server, listing.waiting, keep=0 if whole else MAX_KEPT_WAITS)
 
     def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
         """The server's instructions reach the model as they are (clients put them in its
