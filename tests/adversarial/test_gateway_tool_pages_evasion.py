@@ -283,26 +283,41 @@ command = ["{sys.executable}", "{tmp_path / "paged_server.py"}"]
         assert [tool["name"] for tool in second["tools"]] == ["fetch"]
 
 
-@pytest.mark.parametrize("store", ["file", "database"])
-def test_a_list_not_yet_whole_does_not_drop_the_waits_of_its_other_pages(tmp_path: Path, store: str) -> None:
+@pytest.fixture(params=["file", "sqlite", "postgresql"])
+def pin_database(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """Where the pins live: the pin file (None), or a registry database's URL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'registry.db'}"
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_database"))
+    return None
+
+
+def _waiting(tmp_path: Path, database: str | None) -> set[str]:
+    if database is None:
+        return _pinned(tmp_path, "pending")
+    registry = Registry.open(database)
+    try:
+        return set(registry.gateway_pending_pins("docs"))
+    finally:
+        registry.database.dispose()
+
+
+def test_a_list_not_yet_whole_does_not_drop_the_waits_of_its_other_pages(
+    tmp_path: Path, pin_database: str | None
+) -> None:
     """Each page's hold replaced every tool's wait for review with the list's so far: a session
     that listed page 1 only (a client that stopped there, a server that failed page 2 for it,
     a client sharing the gateway) dropped the wait of a tool on page 2, and the reviewer had
     nothing to approve. A page's waits join those kept; the whole list's, at its last page,
     replace them (a tool the server no longer lists is no longer waiting)."""
-    database = f"sqlite:///{tmp_path / 'registry.db'}" if store == "database" else None
+    database = pin_database
 
     def relay() -> Relay:
         return entry_relay(tmp_path, None, database=database)
 
     def pending() -> set[str]:
-        if database is None:
-            return _pinned(tmp_path, "pending")
-        registry = Registry.open(database)
-        try:
-            return set(registry.gateway_pending_pins("docs"))
-        finally:
-            registry.database.dispose()
+        return _waiting(tmp_path, database)
 
     _page(relay(), 0, [SEARCH], None, "2")
     _page(relay(), 0, [SEARCH], None, "2")  # a pinned server now
@@ -319,9 +334,8 @@ def test_a_list_not_yet_whole_does_not_drop_the_waits_of_its_other_pages(tmp_pat
     assert pending() == {"tool:search", "tool:fetch"}
 
 
-@pytest.mark.parametrize("store", ["file", "database"])
 def test_waits_kept_across_lists_not_yet_whole_are_bounded(
-    tmp_path: Path, store: str, monkeypatch: Any
+    tmp_path: Path, pin_database: str | None, monkeypatch: Any
 ) -> None:
     """Kept across lists never whole (a server that says its tools changed, again and again,
     and answers each list's first page with new tools and a nextCursor), the waits would grow
@@ -330,20 +344,13 @@ def test_waits_kept_across_lists_not_yet_whole_are_bounded(
     from mcpward.gateway._interceptors import pins
 
     monkeypatch.setattr(pins, "MAX_KEPT_WAITS", 5)
-    database = f"sqlite:///{tmp_path / 'registry.db'}" if store == "database" else None
+    database = pin_database
     relay = entry_relay(tmp_path, None, database=database)
     _page(relay, 0, [SEARCH])  # pinned on first use
     for round_ in range(1, 12):
         _list_changed(relay)
         tools = [{"name": f"new{round_}_{n}", "description": "d"} for n in range(2)]
         assert _page(relay, round_, tools, None, "next") == []
-    if database is None:
-        waiting = _pinned(tmp_path, "pending")
-    else:
-        registry = Registry.open(database)
-        try:
-            waiting = set(registry.gateway_pending_pins("docs"))
-        finally:
-            registry.database.dispose()
+    waiting = _waiting(tmp_path, database)
     assert len(waiting) <= 5 + 2
     assert {"tool:new11_0", "tool:new11_1"} <= waiting
