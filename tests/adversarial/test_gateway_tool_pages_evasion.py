@@ -354,3 +354,18 @@ def test_waits_kept_across_lists_not_yet_whole_are_bounded(
     waiting = _waiting(tmp_path, database)
     assert len(waiting) <= 5 + 2
     assert {"tool:new11_0", "tool:new11_1"} <= waiting
+
+
+def test_a_list_of_very_many_small_pages_is_bounded(tmp_path: Path) -> None:
+    """The bytes alone did not bound a list: in small pages, each pinned on first use (or its
+    waits held), the pin file was written again whole at every page, as many times as the
+    server gave pages. Past ``MAX_LIST_PAGES`` pages a list's later pages are withheld whole."""
+    from mcpward.gateway._interceptors.pins import MAX_LIST_PAGES
+
+    relay = entry_relay(tmp_path, None)
+    shown = 0
+    for page in range(MAX_LIST_PAGES + 5):
+        tool = {"name": f"t{page}", "description": "d", "inputSchema": {"type": "object"}}
+        shown += len(_page(relay, page, [tool], None if page == 0 else str(page), str(page + 1)))
+    assert shown == MAX_LIST_PAGES
+    assert len(_pinned(tmp_path)) == MAX_LIST_PAGES

@@ -56,10 +56,12 @@ _OTHER_LISTS = {
 #: characters, a longer name is room for instructions to the model, and the shared pin table
 #: keys on it.
 MAX_TOOL_NAME = 256
-#: The bytes of a tool list's pages past which its later pages are withheld whole (and the
-#: list ended for the client): each page judged may be pinned on first use or held for review,
-#: so a server answering page after page would grow the pin store and the session without bound.
+#: The bytes, and the pages, of a tool list past which its later pages are withheld whole (and
+#: the list ended for the client): each page judged may be pinned on first use or held for
+#: review, so a server answering page after page would grow the pin store and the session
+#: without bound, and write the pin file again whole at every page.
 MAX_LIST_BYTES = 16 * 1024 * 1024
+MAX_LIST_PAGES = 100
 #: The tools' waits for review a page of a list not yet whole keeps (see ``_judge``); past
 #: this many, its waits replace them (lists never whole would grow the pin store without bound).
 MAX_KEPT_WAITS = 10_000
@@ -185,14 +187,16 @@ class Pins(Interceptor):
         if not isinstance(result, dict) or not isinstance(result.get("tools"), list):
             return
         listing = self._listing(session, exchange)
-        if listing.page is not None and listing.received >= MAX_LIST_BYTES:
+        if listing.page is not None and (
+            listing.received >= MAX_LIST_BYTES or len(listing.pages) >= MAX_LIST_PAGES
+        ):
             listing.first_use = False
             exchange.events.append(
                 SecurityEvent(
                     "tool-list-too-long",
                     Severity.HIGH,
                     f"a page of {len(result['tools'])} tools withheld: the list's pages passed "
-                    f"{MAX_LIST_BYTES} bytes",
+                    f"{MAX_LIST_BYTES} bytes or {MAX_LIST_PAGES} pages",
                 )
             )
             exchange.note("alert", "a page of the tool list withheld: the list is too long")
@@ -387,13 +391,15 @@ class Pins(Interceptor):
                             SecurityEvent("tool-removed", Severity.LOW, f"tool {key[5:]!r} was removed")
                         )
         # A duplicated or too long name has nothing to approve (it is not signed).
-        waiting = [pair for pair in signed if pair[0].name in withheld]
-        listing.waiting.update(pin_record(waiting))
-        whole = last and listing.whole
-        if waiting or (whole and listing.waiting):
-            # The list's waits so far join the tools' waits kept (replacing them dropped the
-            # waits of the pages it had not reached); once the list is whole, they replace them.
-            self.source.hold(session.server, listing.waiting, keep=0 if whole else MAX_KEPT_WAITS)
+        waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
+        listing.waiting.update(waiting)
+        if last and listing.whole and listing.waiting:
+            # The whole list's waits replace the tools' waits (a tool it no longer has waits no more).
+            self.source.hold(session.server, listing.waiting)
+        elif waiting:
+            # A page's waits join those kept: replacing them dropped the waits of the pages the
+            # list has not reached (and writing the list's so far at each page cost its square).
+            self.source.hold(session.server, waiting, keep=MAX_KEPT_WAITS)
 
     def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
         """The server's instructions reach the model as they are (clients put them in its
