@@ -369,3 +369,17 @@ def test_a_list_of_very_many_small_pages_is_bounded(tmp_path: Path) -> None:
         shown += len(_page(relay, page, [tool], None if page == 0 else str(page), str(page + 1)))
     assert shown == MAX_LIST_PAGES
     assert len(_pinned(tmp_path)) == MAX_LIST_PAGES
+
+
+def test_a_page_that_points_to_itself_counts_each_time(tmp_path: Path) -> None:
+    """Pages are counted as answered, not by their cursors: a page whose nextCursor is its own
+    cursor, asked again and again with new tools, would be one page forever."""
+    from mcpward.gateway._interceptors.pins import MAX_LIST_PAGES
+
+    relay = entry_relay(tmp_path, None)
+    shown = len(_page(relay, 0, [SEARCH], None, "2"))
+    for page in range(1, MAX_LIST_PAGES + 5):
+        tool = {"name": f"t{page}", "description": "d", "inputSchema": {"type": "object"}}
+        shown += len(_page(relay, page, [tool], "2", "2"))
+    assert shown == MAX_LIST_PAGES
+    assert len(_pinned(tmp_path)) == MAX_LIST_PAGES

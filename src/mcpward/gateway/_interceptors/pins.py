@@ -188,7 +188,7 @@ class Pins(Interceptor):
             return
         listing = self._listing(session, exchange)
         if listing.page is not None and (
-            listing.received >= MAX_LIST_BYTES or len(listing.pages) >= MAX_LIST_PAGES
+            listing.received >= MAX_LIST_BYTES or listing.answered >= MAX_LIST_PAGES
         ):
             listing.first_use = False
             exchange.events.append(
@@ -205,6 +205,7 @@ class Pins(Interceptor):
             exchange.response_changed = True
             return
         listing.received += exchange.response_bytes
+        listing.answered += 1
         listed = [
             tool for tool in result["tools"] if isinstance(tool, dict) and isinstance(tool.get("name"), str)
         ]
@@ -683,8 +684,10 @@ class _ToolListing:
     first_use: bool = False
     #: The cursor the first list's latest page handed out (``nextCursor``), as ``page`` keys it.
     next_page: str | None = None
-    #: The bytes of the answers its pages came in (see ``MAX_LIST_BYTES``).
+    #: The bytes of the answers its pages came in, and how many (a page asked again counts
+    #: again): see ``MAX_LIST_BYTES``.
     received: int = 0
+    answered: int = 0
     #: Its pages make the session's view of the tools (its first page judged replaced the last).
     in_view: bool = False
     #: What the pages withheld, kept for review together.
