@@ -117,6 +117,27 @@ def test_a_page_answered_after_a_new_list_was_asked_for_is_judged(tmp_path: Path
     assert _answer(relay, 2, [SEARCH]) == ["search"]
 
 
+def test_a_page_answered_after_a_newer_list_is_judged(tmp_path: Path) -> None:
+    """The newer list answered first: the older list's page lands in it, and is judged."""
+    relay = _first_page(tmp_path)
+    _ask(relay, 1, "2")
+    _ask(relay, 2)
+    assert _answer(relay, 2, [SEARCH], "2") == ["search"]
+    _not_pinned_on_first_use(tmp_path, relay, _answer(relay, 1, [EXPORT]))
+    assert _called(relay, 91, "search")
+
+
+def test_interleaved_first_lists_pin_only_the_one_answered_first(tmp_path: Path) -> None:
+    """Two lists asked at once of a server never pinned: the one answered first is its first
+    list; the other's pages, and a page of the first asked once the other began, are judged."""
+    relay = entry_relay(tmp_path, None)
+    _ask(relay, 0)
+    _ask(relay, 1)
+    assert _answer(relay, 0, [SEARCH], "2") == ["search"]  # pinned on first use
+    assert _answer(relay, 1, [SEARCH, EXPORT], "2") == ["search"]  # judged: export is new
+    _not_pinned_on_first_use(tmp_path, relay, _page(relay, 2, [EXPORT], "2"))
+
+
 def test_a_page_asked_once_the_client_called_a_tool_is_judged(tmp_path: Path) -> None:
     """A long-lived session (a shared pool's member) that never asked for page 2: asked for it
     days later, the server's answer then is no longer its first list."""
