@@ -404,3 +404,26 @@ def test_a_page_that_points_to_itself_counts_each_time(tmp_path: Path) -> None:
         shown += len(_page(relay, page, [tool], "2", "2"))
     assert shown == MAX_LIST_PAGES
     assert len(_pinned(tmp_path)) == MAX_LIST_PAGES
+
+
+def test_a_prompt_list_of_very_many_pages_is_bounded(tmp_path: Path) -> None:
+    """Prompts and resources, where the server has pins of their kind, are judged page by page
+    too, and every page held the list's waits so far, writing the pin file again whole: 400
+    pages of 100 new prompts took 64 s, growing as the square of the pages. Past
+    ``MAX_LIST_PAGES`` a list's later pages are withheld whole, as a tool list's are."""
+    from mcpward.gateway._interceptors.pins import MAX_LIST_PAGES
+    from mcpward.inspect import pin_record, signature
+
+    relay = entry_relay(tmp_path, pin_record([signature("", "prompt", {"name": "p", "description": "d"})]))
+    for page in range(MAX_LIST_PAGES + 5):
+        params = {} if page == 0 else {"cursor": str(page)}
+        message = {"jsonrpc": "2.0", "id": page, "method": "prompts/list", "params": params}
+        relay.client_message(orjson.dumps(message))
+        result = {"prompts": [{"name": f"p{page}", "description": "d"}], "nextCursor": str(page + 1)}
+        outs = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": page, "result": result}))
+        shown = orjson.loads(outs[0].data)["result"]
+        assert shown["prompts"] == []  # each new: withheld
+        assert ("nextCursor" in shown) == (page < MAX_LIST_PAGES)
+    waiting = _pinned(tmp_path, "pending")
+    assert len(waiting) == MAX_LIST_PAGES
+    assert "prompt-list-too-long" in (tmp_path / "audit.jsonl").read_text()

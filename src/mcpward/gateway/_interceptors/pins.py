@@ -490,8 +490,10 @@ class Pins(Interceptor):
         #: What the session's lists showed of each kind: the URIs (or URI templates) that serve
         #: a read openly, so a read a withheld template would also produce is not refused.
         shown: dict[str, list[Any]] = state.setdefault("shown", {})
+        # Per kind: the list's pages answered and their bytes (see ``MAX_LIST_BYTES``).
+        sizes: dict[str, tuple[int, int]] = state.setdefault("list-sizes", {})
         if exchange.params.get("cursor") is None:
-            withheld_items[kind], waiting_pins[kind], shown[kind] = [], {}, []
+            withheld_items[kind], waiting_pins[kind], shown[kind], sizes[kind] = [], {}, [], (0, 0)
         earlier = withheld_items.setdefault(kind, [])
         # A resource is read by its URI; a template by any URI it expands to.
         address = "uriTemplate" if kind == "resource-template" else "uri"
@@ -509,6 +511,26 @@ class Pins(Interceptor):
         pinned = {k: pin for k, pin in baseline.items() if k.startswith(f"{kind}:")}
         if not pinned:
             return
+        answered, received = sizes.get(kind, (0, 0))
+        if exchange.params.get("cursor") is not None and (
+            answered >= MAX_LIST_PAGES or received >= MAX_LIST_BYTES
+        ):
+            # Each page holds the list's waits so far, writing the pin store again: a list in
+            # pages without end cost the square of its pages.
+            exchange.events.append(
+                SecurityEvent(
+                    f"{kind}-list-too-long",
+                    Severity.HIGH,
+                    f"a page of {len(result[key])} {kind}s withheld: the list's pages passed "
+                    f"{MAX_LIST_BYTES} bytes or {MAX_LIST_PAGES} pages",
+                )
+            )
+            exchange.note("alert", f"a page of the {kind} list withheld: the list is too long")
+            result.pop("nextCursor", None)
+            result[key] = []
+            exchange.response_changed = True
+            return
+        sizes[kind] = (answered + 1, received + exchange.response_bytes)
         items = [item for item in result[key] if isinstance(item, dict)]
         # An item is judged by its name, and signed as "?" without one: withheld under that
         # name, the item itself would pass. One without a name is withheld, with nothing to approve.
