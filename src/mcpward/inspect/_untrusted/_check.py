@@ -65,11 +65,12 @@ def _anchor_matcher() -> MultiMatcher:
 
 
 def _rule_database(compile_missing: bool) -> MultiMatcher | None:
-    """Every rule in Hyperscan's prefilter mode (bounded gaps and look-arounds approximated, so
-    it fires for at least the texts the rule matches), after the separators Python's ``\\s``
-    takes and Hyperscan's does not. It is matched on the lower-cased text, so the rules that
-    tell case are compiled caseless. 2.4 s to compile here; kept in the user's cache folder."""
-    expressions = ["[\\x1c-\\x1f]", *(rule.regex.pattern for rule in RULES)]
+    """Every rule's index expression (its own, or a cheaper superset of it) in Hyperscan's
+    prefilter mode (bounded gaps and look-arounds approximated, so it fires for at least the
+    texts the rule matches), after the separators Python's ``\\s`` takes and Hyperscan's does
+    not. It is matched on the lower-cased text, so the rules that tell case are compiled
+    caseless. 2.4 s to compile here; kept in the user's cache folder."""
+    expressions = ["[\\x1c-\\x1f]", *(rule.index for rule in RULES)]
     caseless = [False, *(rule.cased for rule in RULES)]
     matcher = MultiMatcher(
         expressions, caseless, dotall=True, prefilter=True, compile_missing=compile_missing

@@ -10,6 +10,7 @@ learned classifier weighs with the words around it; shown as evidence when it de
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mcpward.inspect._untrusted._anchors import anchors, leading
@@ -31,6 +32,9 @@ class Rule:
     #: For a rule with no such literals: a cheap expression whose matches start wherever a
     #: match of the rule can start (besides the text's first character).
     starts: re.Pattern[str] | None
+    #: What the native index (Hyperscan) is given for the rule: its own expression, or a cheaper
+    #: one of which every match of the rule holds a match (``_INDEX``).
+    index: str
     #: Matched on the text as it is; every other rule on its lower-case copy (a case-blind
     #: expression is several times slower in Python's re).
     cased: bool = False
@@ -99,6 +103,14 @@ _ENCODINGS = (
     r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
     r"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order|backwards?|reverse|emojis?|"
     r"another\s+language|a\s+cipher|code\s+words?)"
+)
+
+#: The two parts of ``address-the-model`` its native index is given (see ``_INDEX``): the model
+#: named before a colon, comma or "!" ("... to the AI assistant:"), and "as an AI".
+_TO_THE_MODEL = rf"{_MODEL}s?\b\s*[,:!]"
+_AS_AN_AI = (
+    r"\b(?:if\s+you\s+are\s+an?|as\s+an?|attention)\s+(?:ai|language\s+model|llm|ai\s+assistant|ai\s+agent|"
+    r"assistant)\b"
 )
 
 _OPENING = (
@@ -223,10 +235,9 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "instruction-override",
         Severity.MEDIUM,
         False,
-        rf"\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for)|"
-        rf"to|you,|for\s+the|calling\s+all)\s+(?:the\s+|any\s+|all\s+)?{_MODEL}s?\b\s*[,:!]|"
-        rf"\b(?:if\s+you\s+are\s+an?|as\s+an?|attention)\s+(?:ai|language\s+model|llm|ai\s+assistant|ai\s+agent|"
-        rf"assistant)\b(?:\s+(?:reading|processing|summari[sz]ing|parsing)\s+this)?",
+        r"\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+(?:to|for)|"
+        rf"to|you,|for\s+the|calling\s+all)\s+(?:the\s+|any\s+|all\s+)?{_TO_THE_MODEL}|"
+        rf"{_AS_AN_AI}(?:\s+(?:reading|processing|summari[sz]ing|parsing)\s+this)?",
     ),
     (
         "important-message",
@@ -768,6 +779,33 @@ _STARTS = {
 _CASED = {"markdown-image-with-data", "markdown-link-with-data"}
 
 
+def _after_first_gap(pattern: str) -> str:
+    """What follows the first word gap of ``pattern`` (one outside any group): every match of
+    the pattern ends with a match of it (on the same characters, so its ``\\b`` and
+    look-arounds see what the rule's see)."""
+    at, gap = min((pattern.find(gap), gap) for gap in (_G2, _G4, _G6, _G10) if gap in pattern)
+    return pattern[at + len(gap) :]
+
+
+#: Rules whose own expression is slow in Hyperscan, and what the native index is given for each
+#: instead: a superset, so it fires for every text the rule matches (and a few more, where the
+#: rule's Python regex then finds nothing). A common verb opening a word gap ("read", "print",
+#: "this ... snippet") or "to the" before the model's name start Hyperscan's automaton again
+#: and again in ordinary prose; the rarer part after the gap (a secret file's path, "verbatim",
+#: "into your code") or the model named before a colon does not. Chosen by measuring
+#: (``bench/rule_index.py``): Hyperscan compiles all rules into one set of engines, so changes
+#: do not add up. Other rules cut so saved nothing or slowed the corpora: ``move-money`` after
+#: its gap opens on an amount ("balance", "payment", a number), common in tool results (10 us
+#: off the scan of the e-mail prose, 1 to 1.7 us onto that of each benign result).
+_INDEX: dict[str, Callable[[str], str]] = {
+    "read-secret-file": _after_first_gap,
+    "read-config-file": _after_first_gap,
+    "repeat-verbatim": _after_first_gap,
+    "insert-snippet-into-work": _after_first_gap,
+    "address-the-model": lambda pattern: rf"\b{_TO_THE_MODEL}|{_AS_AN_AI}",
+}
+
+
 def _compile() -> tuple[Rule, ...]:
     return tuple(
         Rule(
@@ -779,6 +817,7 @@ def _compile() -> tuple[Rule, ...]:
             anchors(pattern),
             leading(pattern),
             re.compile(_STARTS[name]) if name in _STARTS else None,
+            _INDEX[name](pattern) if name in _INDEX else pattern,
             name in _CASED,
         )
         for name, family, severity, strong, pattern in _TABLE
