@@ -41,9 +41,12 @@ class Rule:
 
 
 def _gap(words: int) -> str:
-    """At most ``words`` words between two parts, on one stretch of text (no blank line). Each
-    word ends at white space, so a text splits into words one way only (no backtracking blow-up)."""
-    return rf"[^\S\n]*\n?[^\S\n]*(?:\S+[^\S\n]+\n?[^\S\n]*){{0,{words}}}?"
+    """At most ``words`` words between two parts, on one stretch of text (no blank line). The
+    white space before and after each word is taken whole (possessive: a run of it is never
+    split two ways), so a text splits into words one way only. Spaces, a line break, spaces,
+    each optional and greedy, split a run of spaces as many ways as it is long, at each word:
+    a sentence of short words far apart took seconds (exponential in the words)."""
+    return rf"[^\S\n]*+(?:\n[^\S\n]*+)?+(?:\S++[^\S\n]++(?:\n[^\S\n]*+)?+){{0,{words}}}?"
 
 
 _G2, _G4, _G6, _G10 = _gap(2), _gap(4), _gap(6), _gap(10)
@@ -149,7 +152,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "instruction-override",
         Severity.HIGH,
         True,
-        r"(?:^|[.!?:;]\s+|\n\s*|[\"“'(\[]|\b(?:please|now|just|and|so|then)\s+)(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?"
+        r"(?:^|[.!?:;]\s++|\n[^\S\n]*+|[\"“'(\[]|\b(?:please|now|just|and|so|then)\s++)(?:ignore|disregard|forget)\s+"
+        r"(?:all\s+|any\s+)?"
         r"(?:instructions|rules|guidelines|prompts|directions|directives|filters|restrictions|safety)\b",
     ),
     (
@@ -279,7 +283,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "tool-call-induction",
         Severity.MEDIUM,
         False,
-        r"(?:^|[.!?:]\s+|\n\s*|\bplease\s+|\bthen\s+|\bnow\s+|\bfirst,?\s+|\balso\s+)(?:send|forward|delete|remove|"
+        r"(?:^|[.!?:]\s++|\n[^\S\n]*+|\bplease\s++|\bthen\s++|\bnow\s++|\bfirst,?\s++|\balso\s++)(?:send|forward|delete|"
+        r"remove|"
         r"transfer|create|invite|email|e-mail|post|visit|click|download|run|execute|book|reserve|change|"
         r"update|add|say|tell|print|give|share|publish|upload|pay|buy|call|open|read|summari[sz]e|"
         r"generate|provide|list|show|concatenate|write|make|grant|schedule|reply|respond|answer|output|"
@@ -443,11 +448,11 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "spoofed-delimiter",
         Severity.HIGH,
         True,
-        r"(?:^|\n)[^\S\n]*(?:#{1,6}[^\S\n]*\(?|\[|\(|\{|<|\*\*|={2,}[^\S\n]*|-{2,}[^\S\n]*)[^\S\n]*"
+        r"(?:^|\n)[^\S\n]*+(?:#{1,6}+[^\S\n]*+\(?|\[|\(|\{|<|\*\*|={2,}+|-{2,}+)[^\S\n]*+"
         r"(?:system|system[\s_-]message|system[\s_-]prompt|system[\s_-]note|system[\s_-]override|admin(?:istrator)?"
         r"(?:[\s_-]message)?|developer[\s_-]message|assistant|ai[\s_-]instructions?|instructions?[\s_-]for[\s_-]"
         r"(?:the[\s_-])?(?:ai|assistant|model)|tool[\s_-](?:output|result|response)|function[\s_-]result)"
-        r"[^\S\n]*(?:\]|\)|\}|>|\*\*|={2,}|-{2,}|:)",
+        r"[^\S\n]*+(?:\]|\)|\}|>|\*\*|={2,}|-{2,}|:)",
     ),
     (
         "fake-role-tag",
@@ -478,11 +483,12 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "spoofed-delimiter",
         Severity.HIGH,
         True,
-        r"(?:[\[<#=*(-]{1,}[^\S\n]*|(?:^|\n)[^\S\n]*)(?:end|close|closing|finish|stop)[\s_-]+(?:of[\s_-]+)?"
+        r"(?:(?<![\[<#=*(-])[\[<#=*(-]++[^\S\n]*+|(?:^|\n)[^\S\n]*+)(?:end|close|closing|finish|stop)[\s_-]+"
+        r"(?:of[\s_-]+)?"
         r"(?:the[\s_-]+)?(?:data|input|context|document|tool[\s_-]+(?:output|result|response)|results?|"
         r"search[\s_-]+results?|user[\s_-]+(?:input|data|message)|untrusted[\s_-]+(?:content|data)|text|"
         r"content|email|message|page|prompt|conversation|instructions|system[\s_-]+prompt|summary)\b"
-        r"[^\S\n]*(?:[\]>#=*)-]{1,}|[.:!]?[^\S\n]*(?:\n|$))",
+        r"[^\S\n]*+(?:[\]>#=*)-]++|[.:!]?[^\S\n]*+(?:\n|$))",
     ),
     (
         "data-was-a-test",
@@ -508,10 +514,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        r"(?:^|[.!?:;]\s+|\n|\b(?:instead|and|then|just|now|please|simply)\s+|"
-        r"\b(?:could|can|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+|simply\s+)?)"
-        r"(?:reply|respond|answer|say|print|type|repeat)\s+(?:with\s+)?(?:the\s+(?:following\s+)?(?:word|words|"
-        r"phrase|text|sentence|string|message)\s*)?:?[^\S\n]*[\"“'‘«`<]",
+        r"(?:^|[.!?:;]\s++|\n|\b(?:instead|and|then|just|now|please|simply)\s++|"
+        r"\b(?:could|can|would|will)\s+you\s++(?:please\s++|kindly\s++|just\s++|simply\s++)?)"
+        r"(?:reply|respond|answer|say|print|type|repeat)\s++(?:with\s++)?(?:the\s++(?:following\s++)?(?:word|"
+        r"words|phrase|text|sentence|string|message)\s*+)?:?[^\S\n]*+[\"“'‘«`<]",
     ),
     (
         "your-reply-must",
@@ -614,7 +620,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         rf"\b(?:encode|encrypt|convert|translate|transform|write|rewrite|respond|reply|answer|output|return|"
         rf"print|spell|give|send|express|format|obfuscate|say)\b{_G6}"
         rf"(?:(?:your|the|this|my)\s+(?:whole\s+|entire\s+|full\s+)?(?:{_REPLY}|password|secret|prompt|instructions|"
-        rf"system\s+prompt|conversation|words?)|it|everything)\s+{_G2}(?:in|into|to|using|as|with)\s+{_ENCODINGS}\b",
+        rf"system\s+prompt|conversation|words?)|it|everything)\s++{_G2}(?:in|into|to|using|as|with)\s+{_ENCODINGS}\b",
     ),
     (
         "respond-in-encoding",
@@ -724,7 +730,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         True,
         r"\b(?:what\s+(?:is|would\s+be|will\s+be)\s+the\s+(?:final\s+|exact\s+)?(?:result|output|value|"
         r"return\s+value)\s+of|(?:run|execute|evaluate|eval|interpret)\s+(?:the\s+following|this|these)"
-        r"(?:\s+\w+){0,2})\b[^\S\n]*:?\s*[`'\"(]*[^\S\n]*(?:import\s+(?:os|subprocess|socket|sys)\b|"
+        r"(?:\s+\w+){0,2})\b[^\S\n]*+:?\s*+[`'\"(]*+[^\S\n]*+(?:import\s+(?:os|subprocess|socket|sys)\b|"
         r"__import__|os\.(?:system|popen|remove|environ)|subprocess\.|eval\s*\(|exec\s*\(|"
         r"(?:curl|wget|rm\s+-|cat\s+/etc/|nc\s+-)|\$\()",
     ),
@@ -734,14 +740,14 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "markdown-exfiltration",
         Severity.HIGH,
         True,
-        r"!\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*(?:\?|&|/)[^\s)]*" + _PLACEHOLDER,
+        r"!\[[^\]\n]{0,200}\]\(\s*+<?(?:https?:)?//[^\s)?&/]*+[?&/][^\s)]*" + _PLACEHOLDER,
     ),
     (
         "markdown-link-with-data",
         "markdown-exfiltration",
         Severity.MEDIUM,
         True,
-        r"(?<!!)\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?//[^\s)]*\?[^\s)]*=[^\s)]*" + _PLACEHOLDER,
+        r"(?<!!)\[[^\]\n]{0,200}\]\(\s*+<?(?:https?:)?//[^\s)?]*+\?[^\s)=]*+=[^\s)]*" + _PLACEHOLDER,
     ),
     (
         "data-into-url",
