@@ -332,7 +332,8 @@ REDIRECT_PATTERNS = (
         "other-tool-disabled",
         Severity.HIGH,
         r"(?:[`'\"][\w.-]+[`'\"](?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
-        r"(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z0-9]+(?:-[a-z0-9]+){2,})(?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
+        r"(?:(?:(?<![A-Za-z0-9_])|(?<=__))[0-9_]*+[A-Za-z][A-Za-z0-9]*+(?:_[A-Za-z0-9]++)+|"
+        r"(?<![a-z0-9])(?<![a-z0-9]-)[a-z0-9]++(?:-[a-z0-9]++){2,})(?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
         r"(?:the\s+)?(?:other|original|old|previous|standard|default|built-in|existing|legacy)\s+(?:\w+\s+)?(?:tools?|functions?|servers?|versions?))"
         r"\s+(?:is|are|has\s+been|have\s+been|was|were)\s+(?:now\s+|currently\s+|temporarily\s+|permanently\s+)?"
         r"(?:deprecated|disabled|removed|discontinued|retired|broken|unavailable|offline|down|obsolete|compromised|unsafe|insecure|"
@@ -771,7 +772,7 @@ _SEQUENCING_GATE = (
 )
 _SELF_AROUND = re.compile(
     r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b[^.\n]{0,60}\b(?:before|after|first|prior\s+to|following)\b|"
-    r"\b(?:before|after|prior\s+to)\s+(?:using|calling|running|invoking|executing)?\s*(?:any|every|all|each)\b[^.\n]{0,60}"
+    r"\b(?:before|after|prior\s+to)\s++(?:(?:using|calling|running|invoking|executing)\s*+)?(?:any|every|all|each)\b[^.\n]{0,60}"
     r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b",
     re.IGNORECASE,
 )

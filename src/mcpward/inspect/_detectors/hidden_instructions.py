@@ -52,7 +52,7 @@ PATTERNS = (
         # Text a server wrote that claims to come from the user, or that puts its own task
         # before the one the user gave.
         r"\b(?:message|note|request|instructions?|order)\s+(?:directly\s+)?from\s+(?:the\s+|your\s+)?user\s+to\s+you\b|"
-        r"\bsigned\s*,?\s*(?:by\s+)?(?:the\s+|your\s+)?user\b|\bi\s+am\s+the\s+user\b|"
+        r"\bsigned\s*+(?:,\s*+)?(?:by\s+)?(?:the\s+|your\s+)?user\b|\bi\s+am\s+the\s+user\b|"
         # First person as the user: "before you solve the task I gave you, first ...".
         r"\bbefore\s+(?:you\s+)?(?:can\s+|start\s+to\s+|begin\s+to\s+)?(?:solve|answer|complete|continue|finish|start|begin|handle|address|proceed\s+with|work\s+on)\s+"
         r"(?:my\s+(?:\w+\s+)?(?:task|request|question|query)|the\s+(?:\w+\s+)?(?:task|request|question|query)\s+(?:that\s+)?i\s+(?:gave|asked|sent|assigned))\b"

@@ -14,7 +14,7 @@ PATTERNS = (
     pattern(
         "instructs-other-tools",
         Severity.HIGH,
-        r"\b(?:when|whenever|if|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|call|using|calling|invoke|invoking|run|running)\s+(?:any|another|other|all|every|a\s+different)\s+(?:\w+[\s_-]){0,3}(?:tools?|servers?|functions?)\b",
+        r"\b(?:when|whenever|if|each\s+time|every\s+time)\s+(?:you\s+)?(?:use|call|using|calling|invoke|invoking|run|running)\s+(?:any|another|other|all|every|a\s+different)\s+(?:\w++[\s-]){0,2}(?:\w++[\s-]|\w+_)?(?:tools?|servers?|functions?)\b",
         "gives orders about how other tools are used",
         anchors=("other", "any ", "all ", "every", "different"),
     ),
