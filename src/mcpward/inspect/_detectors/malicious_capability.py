@@ -46,7 +46,7 @@ PATTERNS = (
         # The words between verb and object never say where from ("extracted from the token" reads
         # a token, it does not take one), and "key" is a secret only when nothing makes it an
         # adjective ("extract key facts").
-        r"\b(?:dump|crack|brute[-\s]?forc\w*|sniff|intercept|capture|extract|scrape|grab)\w*\s+(?:(?!from\b|in\b|into\b|using\b|with\b|out\b)\w+\s+){0,3}"
+        r"\b(?:dump|crack|brute[-\s]?forc|sniff|intercept|capture|extract|scrape|grab)\w*\s+(?:(?!from\b|in\b|into\b|using\b|with\b|out\b)\w+\s+){0,3}"
         r"(?:credentials?|password(?:s|\s+hashes)?|hashes|ntlm|kerberos|tickets?|tokens?|secrets?|cookies?|sessions?|"
         r"keys?(?![\s-]+(?:facts?|information|info|points?|insights?|findings?|details?|takeaways?|terms?|phrases?|words?|"
         r"metrics?|data|features?|concepts?|ideas?|themes?|entities|dates?|events?|topics?|values?|fields?|moments?|"
