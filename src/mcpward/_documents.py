@@ -40,7 +40,9 @@ class DocumentError(McpwardError):
 
 _KEY_TOKEN = re.compile(
     r"""["']([^"'\n]{1,256})["']\s*:"""  # JSON and quoted YAML keys
-    r"""|^[ \t]*-[ \t]+name:[ \t]*["']?([^"'\n#]{1,256}?)["']?[ \t]*$"""  # YAML "- name: x"
+    # YAML "- name: x" (the name read whole, its white space cut by the caller; a name of white
+    # space only, quoted or not, is the empty name)
+    r"""|^[ \t]*-[ \t]+name:(?:[ \t]*+["']?([^"'\n#]{1,256}+)["']?|()(?:[ \t]++["']?|["'][ \t]))[ \t]*+$"""
     r"""|^[ \t]*(?:-[ \t]+)?([^\s:#"'\[\]{},][^:#\n]{0,255}?)[ \t]*:"""  # YAML keys
     r"""|^[ \t]*\[[^\]\n]*?\.(?:"([^"\n]{1,256})"|([^\]"'\n.]{1,256}))\]""",  # TOML [t.name]
     re.MULTILINE,

@@ -52,7 +52,7 @@ class NpmProject(DependencyManifestReader):
 
 #: A range that allows one version only: "1.9.0", "=1.9.0", "v1.9.0" (npm's semver reads them
 #: alike). "^1.9.0" and friends name no version: the lock file says which one is installed.
-_EXACT_VERSION = re.compile(r"^\s*=?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+_EXACT_VERSION = re.compile(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
 
 
 def _exact(spec: object) -> str | None:
