@@ -14,11 +14,11 @@ sentences written here for the purpose (a new rule brings one)."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from linear_time import cpu_cost, hostile_texts, matched_all, superlinear
 
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import _REGISTRY
@@ -108,30 +108,13 @@ def _text(name: str) -> str:
     return next(text for text in TEXTS if EXPRESSIONS[name].search(text))
 
 
-def _cost(regex: re.Pattern[str], text: str) -> float:
-    # This thread's CPU time: the machine may be shared (see test_dlp_linear).
-    started = time.thread_time()
-    for _ in regex.finditer(text):
-        pass
-    return time.thread_time() - started
-
-
 def _hostile(name: str, scale: int) -> list[str]:
-    """The expression's text cut at each place its match changes between word and not, with
-    a run put in there and a failing tail after it (or the rest of the match, less its last
-    character)."""
-    texts = []
-    for subject in [_text(name), *EXTRA.get(name, [])]:
-        match = EXPRESSIONS[name].search(subject)
-        assert match, (name, subject)
-        found = subject[match.start() : match.end()]
-        cuts = [i for i in range(1, len(found)) if found[i - 1].isalnum() != found[i].isalnum()][:12]
-        for cut in [0, *cuts]:
-            head, rest = subject[: match.start() + cut], found[cut:]
-            for run in RUNS.values():
-                filler = run * (scale * SIZE // len(run))
-                texts += [head + filler + tail for tail in (" x", rest[:-1])]
-    return texts
+    regex = EXPRESSIONS[name]
+    return [
+        text
+        for subject in [_text(name), *EXTRA.get(name, [])]
+        for text in hostile_texts(regex, subject, RUNS.values(), scale * SIZE, at_start=True)
+    ]
 
 
 def test_every_expression_has_a_text_it_matches() -> None:
@@ -141,17 +124,12 @@ def test_every_expression_has_a_text_it_matches() -> None:
 
 @pytest.mark.parametrize("name", list(EXPRESSIONS))
 def test_an_expression_is_linear_on_hostile_runs(name: str) -> None:
-    regex = EXPRESSIONS[name]
-    slow = []
-    for single, quadruple in zip(_hostile(name, 1), _hostile(name, 4), strict=True):
-        once = _cost(regex, quadruple)
-        if once < 0.01:  # four times 4,000 characters in 10 ms: linear at any rate
-            continue
-        small = min(_cost(regex, single) for _ in range(3))
-        large = min(once, *(_cost(regex, quadruple) for _ in range(2)))
-        # Linear: four times the run costs about four times as much (quadratic: sixteen).
-        if large > 10 * small + 0.01:
-            slow.append((re.sub(r"\s+", " ", single[:40]), round(small, 4), round(large, 4)))
+    call = matched_all(EXPRESSIONS[name])
+    slow = [
+        (re.sub(r"\s+", " ", single[:40]), costs)
+        for single, quadruple in zip(_hostile(name, 1), _hostile(name, 4), strict=True)
+        if (costs := superlinear(call, single, quadruple))
+    ]
     assert slow == []
 
 
@@ -167,7 +145,7 @@ def test_the_reported_shapes_are_checked_at_once() -> None:
     clean = ("The build passed on every platform; the report is attached below. " * 1000)[:size]
     for name, text in texts.items():
         regex = EXPRESSIONS[name]
-        floor = min(_cost(regex, clean) for _ in range(3))
-        spent = _cost(regex, text)
+        floor = min(cpu_cost(matched_all(regex), clean) for _ in range(3))
+        spent = cpu_cost(matched_all(regex), text)
         # The same order as clean prose of the same length (it took minutes).
         assert spent < 50 * floor + 0.05, (name, spent, floor)

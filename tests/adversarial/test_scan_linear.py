@@ -8,11 +8,11 @@ version spec of spaces and no version grew as their square in npm's exact-versio
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from linear_time import superlinear
 
 from mcpward._documents import Document
 from mcpward.scan._manifests.npm import _exact
@@ -33,22 +33,10 @@ SHAPES: dict[str, tuple[Callable[[str], object], Callable[[int], str]]] = {
 }
 
 
-def _cost(read: Callable[[str], object], text: str) -> float:
-    started = time.thread_time()
-    read(text)
-    return time.thread_time() - started
-
-
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_a_hostile_line_costs_its_length(name: str) -> None:
     read, shape = SHAPES[name]
-    once = _cost(read, shape(8000))
-    if once < 0.01:  # 8,000 characters in 10 ms: linear at any rate
-        return
-    small = min(_cost(read, shape(2000)) for _ in range(3))
-    large = min(once, *(_cost(read, shape(8000)) for _ in range(2)))
-    # Linear: four times the run costs about four times as much (quadratic: sixteen).
-    assert large < 10 * small + 0.01, (small, large)
+    assert superlinear(read, shape(2000), shape(8000)) is None
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ written here for the purpose, one per rule (a new rule brings one)."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from linear_time import cpu_cost, hostile_texts, matched_all, superlinear
 
 from mcpward.inspect._untrusted._check import LIMIT, check_text
 from mcpward.inspect._untrusted._rules import RULES, Rule
@@ -80,29 +80,8 @@ def _subject(rule: Rule, text: str) -> str:
     return text if rule.cased else text.lower()
 
 
-def _cost(rule: Rule, text: str) -> float:
-    # This thread's CPU time: the machine may be shared (see test_dlp_linear).
-    started = time.thread_time()
-    for _ in rule.regex.finditer(text):
-        pass
-    return time.thread_time() - started
-
-
 def _hostile(rule: Rule, scale: int) -> list[str]:
-    """The rule's text cut at each place its match changes between word and not, with a run
-    put in there and a failing tail after it (or the rest of the match, less its last character)."""
-    subject = _subject(rule, _text(rule))
-    match = rule.regex.search(subject)
-    assert match, rule.name
-    found = subject[match.start() : match.end()]
-    cuts = [i for i in range(1, len(found)) if found[i - 1].isalnum() != found[i].isalnum()][:12]
-    texts = []
-    for cut in cuts:
-        head, rest = subject[: match.start() + cut], found[cut:]
-        for run in RUNS.values():
-            filler = run * (scale * SIZE // len(run))
-            texts += [head + filler + tail for tail in (" x", rest[:-1])]
-    return texts
+    return hostile_texts(rule.regex, _subject(rule, _text(rule)), RUNS.values(), scale * SIZE)
 
 
 def test_every_rule_has_a_text_it_matches() -> None:
@@ -112,16 +91,12 @@ def test_every_rule_has_a_text_it_matches() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_a_rule_is_linear_on_hostile_runs(rule: Rule) -> None:
-    slow = []
-    for single, quadruple in zip(_hostile(rule, 1), _hostile(rule, 4), strict=True):
-        once = _cost(rule, quadruple)
-        if once < 0.01:  # four times 6,000 characters in 10 ms: linear at any rate
-            continue
-        small = min(_cost(rule, single) for _ in range(3))
-        large = min(once, *(_cost(rule, quadruple) for _ in range(2)))
-        # Linear: four times the run costs about four times as much (quadratic: sixteen).
-        if large > 10 * small + 0.01:
-            slow.append((re.sub(r"\s+", " ", single[:40]), round(small, 4), round(large, 4)))
+    call = matched_all(rule.regex)
+    slow = [
+        (re.sub(r"\s+", " ", single[:40]), costs)
+        for single, quadruple in zip(_hostile(rule, 1), _hostile(rule, 4), strict=True)
+        if (costs := superlinear(call, single, quadruple))
+    ]
     assert slow == []
 
 
@@ -135,12 +110,8 @@ def test_short_words_far_apart_are_checked_at_once() -> None:
         "=" * (LIMIT // 2) + " end of the data" + " " * (LIMIT // 2),
     ]
     clean = ("The build passed on every platform; the report is attached below. " * 4000)[:LIMIT]
-    started = time.thread_time()
-    check_text(clean)
-    floor = time.thread_time() - started
+    floor = cpu_cost(check_text, clean)
     for text in texts:
-        started = time.thread_time()
-        check_text(text)
-        spent = time.thread_time() - started
+        spent = cpu_cost(check_text, text)
         # The same order as clean prose of the same length (it took seconds to minutes).
         assert spent < 20 * floor + 0.5, (text[:30], spent, floor)

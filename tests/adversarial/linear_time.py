@@ -1,0 +1,55 @@
+"""What the linear-time attack tests share: the CPU cost of a call on a text, whether four
+times a hostile run costs about four times as much, and hostile texts made from a match."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+
+#: Four times a run in less than this is linear at any rate (nothing worth timing again).
+FAST = 0.01
+
+
+def cpu_cost(call: Callable[[str], object], text: str) -> float:
+    """This thread's CPU time for ``call(text)``: the machine may be shared (a ratio of
+    milliseconds of wall time failed on a loaded machine when another process took the core)."""
+    started = time.thread_time()
+    call(text)
+    return time.thread_time() - started
+
+
+def superlinear(call: Callable[[str], object], single: str, quadruple: str) -> tuple[float, float] | None:
+    """The costs (best of three) when ``quadruple``, four times the run of ``single``, costs
+    more than ten times as much (linear: four; quadratic: sixteen; the margin is for a shared
+    machine), else None."""
+    once = cpu_cost(call, quadruple)
+    if once < FAST:
+        return None
+    small = min(cpu_cost(call, single) for _ in range(3))
+    large = min(once, *(cpu_cost(call, quadruple) for _ in range(2)))
+    return (round(small, 4), round(large, 4)) if large > 10 * small + 0.01 else None
+
+
+def matched_all(regex: re.Pattern[str]) -> Callable[[str], object]:
+    """A call that runs ``regex`` over a whole text, every match."""
+    return lambda text: [None for _ in regex.finditer(text)]
+
+
+def hostile_texts(
+    regex: re.Pattern[str], subject: str, runs: Iterable[str], length: int, *, at_start: bool = False
+) -> list[str]:
+    """``subject`` cut at each place its match of ``regex`` changes between word and not (and at
+    its start, with ``at_start``), a run of ``length`` characters put in there, and a tail that
+    makes it fail (or the rest of the match, less its last character)."""
+    match = regex.search(subject)
+    assert match, (regex.pattern[:60], subject)
+    found = subject[match.start() : match.end()]
+    cuts = [i for i in range(1, len(found)) if found[i - 1].isalnum() != found[i].isalnum()][:12]
+    texts = []
+    for cut in [0, *cuts] if at_start else cuts:
+        head, rest = subject[: match.start() + cut], found[cut:]
+        for run in runs:
+            filler = run * (length // len(run))
+            texts += [head + filler + tail for tail in (" x", rest[:-1])]
+    return texts
