@@ -31,6 +31,18 @@ def superlinear(call: Callable[[str], object], single: str, quadruple: str) -> t
     return (round(small, 4), round(large, 4)) if large > 10 * small + 0.01 else None
 
 
+def superlinear_runs(
+    call: Callable[[str], object], singles: Iterable[str], quadruples: Iterable[str]
+) -> list[tuple[str, tuple[float, float]]]:
+    """The start of each text of ``singles`` (white space shown as one space) whose text of
+    ``quadruples``, four times its run, costs more than ten times as much, with the costs."""
+    return [
+        (re.sub(r"\s+", " ", single[:40]), costs)
+        for single, quadruple in zip(singles, quadruples, strict=True)
+        if (costs := superlinear(call, single, quadruple))
+    ]
+
+
 def matched_all(regex: re.Pattern[str]) -> Callable[[str], object]:
     """A call that runs ``regex`` over a whole text, every match."""
     return lambda text: [None for _ in regex.finditer(text)]
