@@ -33,6 +33,7 @@ def test_a_hostile_text_costs_its_length(name: str) -> None:
         "clone https://deploy:s3cr3t-Pa55word@git.example.org/team/repo.git today",
         "x" * 5000 + " postgres://app:s3cr3t-Pa55word@db.internal:5432/main",
         "(redis://:s3cr3t-Pa55word@cache.example.net:6379)",
+        "(redis://app:p@s3cr3t-Pa55word@cache.example.net:6379)",
         "9git+ssh://bob:s3cr3t-Pa55word@host.example.com/x",
     ],
 )

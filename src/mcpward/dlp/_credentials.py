@@ -690,8 +690,9 @@ def _engine_secrets(text: str) -> list[tuple[int, int, int]]:
     ]
 
 
-#: The password of a URL's authority, found without parsing the URL (see ``_redact_url_only``).
-_AUTHORITY_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#@:]*:)([^/?#@]+)@", re.IGNORECASE)
+#: The password of a URL's authority, found without parsing the URL (see ``_redact_url_only``):
+#: up to the authority's last "@", as ``redact_url`` reads it (a password may hold an "@").
+_AUTHORITY_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#@:]*:)([^/?#]+)@", re.IGNORECASE)
 
 
 def _redact_url_only(url: str) -> str:
