@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gateway_overhead import TEXT  # noqa: E402
+from mcpward._documents import string_values  # noqa: E402
 from mcpward._multimatch import MultiMatcher  # noqa: E402
 from mcpward.inspect._untrusted import _check  # noqa: E402
 from mcpward.inspect._untrusted._rules import RULES  # noqa: E402
@@ -65,17 +65,6 @@ def _new_index() -> MultiMatcher:
     return matcher
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 def _rows(path: Path) -> list[Any]:
     if path.suffix == ".jsonl":
         return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -89,7 +78,7 @@ def every_text() -> list[str]:
     paths = sorted(CORPORA.glob("*.json*")) + sorted((ROOT / "bench" / "data").glob("*.jsonl"))
     for path in paths:
         for row in _rows(path):
-            for text in _strings(row):
+            for text in string_values(row):
                 seen.setdefault(text)
             if isinstance(row, dict | list):
                 seen.setdefault(json.dumps(row, ensure_ascii=False))

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -143,6 +144,19 @@ def parse_text(text: str, fmt: DocumentFormat) -> Any:
 def load_document(path: Path, fmt: DocumentFormat) -> Document:
     text = read_text(path)
     return Document(path=path, text=text, data=parse_text(text, fmt))
+
+
+def string_values(value: object) -> Iterator[str]:
+    """The strings of a parsed document's values, in document order (member names left out):
+    as deep as the parser let the document be."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from string_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from string_values(item)
 
 
 def _parse_json(text: str, *, lenient: bool) -> Any:

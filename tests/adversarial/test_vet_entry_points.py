@@ -35,6 +35,12 @@ def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) ->
 BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
 
 
+def _nested(value: object, depth: int) -> object:
+    for _ in range(depth):
+        value = {"default": value}
+    return value
+
+
 @pytest.mark.parametrize(
     "manifest,files",
     [
@@ -53,6 +59,10 @@ BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
             {"exports": {".": {"import": "./test/esm.mjs"}}},
             {"index.js": CLEAN_INDEX, "test/esm.mjs": PAYLOAD},
         ),
+        (  # node resolves conditions nested at any depth: a walker with a depth bound would not
+            {"exports": _nested({"node": "./test/deep.js"}, 300)},
+            {"index.js": CLEAN_INDEX, "test/deep.js": PAYLOAD},
+        ),
     ],
     ids=[
         "require into test/",
@@ -64,6 +74,7 @@ BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
         "script with a shebang",
         "script named by a run script",
         "exports into test/",
+        "exports nested 300 conditions deep",
     ],
 )
 def test_code_that_runs_is_analysed_wherever_it_is(

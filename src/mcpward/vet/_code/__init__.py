@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterator
 from functools import cache
 
+from mcpward._documents import string_values
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
@@ -74,17 +75,6 @@ def _analyzer(path: str, data: bytes, *, loaded: bool) -> SourceAnalyzer | None:
 
 def _skipped(path: str) -> bool:
     return path.startswith(_SKIP_DIRECTORIES) or any(f"/{d}" in path for d in _SKIP_DIRECTORIES)
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _entry_points(files: PackageFiles) -> list[str]:
@@ -164,7 +154,7 @@ def _node_entry_points(files: PackageFiles) -> list[str]:
         return []
     named: list[str] = []
     for key in ("main", "module", "browser", "bin", "exports"):
-        named.extend(_strings(manifest.get(key)))
+        named.extend(string_values(manifest.get(key)))
     scripts = manifest.get("scripts")
     if isinstance(scripts, dict):
         for hook in _RUN_SCRIPTS:
