@@ -217,3 +217,52 @@ def test_replicas_pinning_a_later_page_at_once_keep_one_pin_per_tool(postgres_da
         assert all(result == stood for result in results), results
     finally:
         registry.database.dispose()
+
+
+def test_a_page_of_more_tools_than_a_statement_takes_parameters_is_pinned(postgres_database: str) -> None:
+    """PostgreSQL takes 65,535 parameters a statement: a later page of the first tool list with
+    more tools than that failed with a database error (the page withheld whole) where every
+    item was named in one statement."""
+    from mcpward.registry import Registry
+
+    record = {f"tool:t{i}": {"sha256": f"{i:064x}", "canonical": "{}"} for i in range(65_600)}
+    registry = Registry.open(postgres_database)
+    try:
+        assert registry.pin_on_first_use("wide", {"tool:t0": record["tool:t0"]}) is None
+        assert registry.pin_more_on_first_use("wide", record) == record
+    finally:
+        registry.database.dispose()
+
+
+def test_no_statement_names_more_items_than_a_chunk(postgres_database: str) -> None:
+    """Every way a gateway or a reviewer names many items at once (a page pinned on first use,
+    a page's waits, approving them all, profiles merged) stays within a statement's parameters
+    however many there are: each statement is watched here, with a few thousand items."""
+    from sqlalchemy import event
+
+    from mcpward.registry import ProfileDelta, Registry
+
+    many = 2_500
+    record = {f"tool:t{i}": {"sha256": f"{i:064x}", "canonical": "{}"} for i in range(many)}
+    changed = {item: {"sha256": "f" * 64, "canonical": "[]"} for item in record}
+    registry = Registry.open(postgres_database)
+    largest = [0]
+
+    def watch(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        if not executemany and isinstance(parameters, dict):
+            largest[0] = max(largest[0], len(parameters))
+
+    event.listen(registry.database.write_engine, "before_cursor_execute", watch)
+    try:
+        registry.pin_on_first_use("wide", {"tool:t0": record["tool:t0"]})
+        assert registry.pin_more_on_first_use("wide", record) == record
+        registry.hold_pins("wide", changed, keep=10_000)  # the waits of a page of a list not yet whole
+        registry.hold_pins("wide", changed)
+        assert len(registry.approve_gateway_pins("wide", "reviewer")) == many
+        assert registry.gateway_pins("wide") == changed
+        registry.merge_profiles({f"wide/t{i}": ProfileDelta(1, 1.0, 2.0) for i in range(many)})
+    finally:
+        registry.database.dispose()
+    assert 0 < largest[0] <= 1_010, largest[0]
