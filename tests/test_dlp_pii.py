@@ -55,9 +55,13 @@ PHONES = [
     ("Tél. 01.42.68.53.00 du lundi au vendredi", "01.42.68.53.00"),
     ("Telefon 030/12345678", "030/12345678"),
     ("ring 03-3224-5000 in Tokyo", "03-3224-5000"),
-    # a word before the number that calls it one
+    # a word before the number that calls it one, up to two short words away
     ("Contact: 6123 4567", "6123 4567"),
     ("mob. 07911 123456", "07911 123456"),
+    ("My phone number is 555 0143.", "555 0143"),
+    ("contact me at 2345 6789", "2345 6789"),
+    # a country whose own format leaves the trunk prefix out (Brazil)
+    ("Ligue (11) 2345-6789 ou (21) 98765-4321", "(11) 2345-6789"),
 ]
 
 
@@ -200,6 +204,8 @@ IP_ADDRESSES = [
     ("peer [2606:4700:3033::6815:3e2]:443 closed", "2606:4700:3033::6815:3e2"),
     ("client 2a02:8071::82.165.12.74 seen", "2a02:8071::82.165.12.74"),
     ("Teredo client 2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:4136:e378:8000:63bf:3fff:fdd2"),
+    # eight groups outside 2000::/3: not allocated yet, but written out as a logged address is
+    ("from a3f1:22:9bc0:1:0:77:abcd:1 at noon", "a3f1:22:9bc0:1:0:77:abcd:1"),
 ]
 
 
@@ -215,6 +221,8 @@ NOT_IP_ADDRESSES = [
     "anycast 192.0.0.9 and 2001:1::1, benchmark 198.18.0.5",  # IANA special-purpose blocks
     "at 12:30:45 the MAC 00:1a:2b:3c:4d:5e and std::vector<int>",
     "prefix 2a00:1450:4001:: and v 1.2.3.4.5",  # a network prefix, a five-part version
+    "examples dead:beef::1 and a00::1",  # short forms in unallocated space: examples
+    "loopback 0:0:0:0:0:0:0:1, multicast ff02:0:0:0:0:0:0:1",
 ]
 
 

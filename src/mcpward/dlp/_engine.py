@@ -279,11 +279,11 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
     # hyphen ("0612345678-Fax").
     for trigger, pattern in (
         (
-            _PHONE_LEAD_WORDS + r"[^0-9]{0,12}[0-9]",
+            _PHONE_LEAD_WORDS + r"[^0-9]{0,16}[0-9]",
+            # up to two short words between ("phone number is", "contact me at")
             _PHONE_LEAD_WORDS
-            + r"\b[^\w\n]{0,3}(?:\n[^\w\n]{0,8})?(?:(?:at|on|is|number|no\.?|#)[^\w\n]{1,3})?(?P<value>"
-            + _LOCAL_PHONE
-            + ")",
+            + r"\b[^\w\n]{0,3}(?:\n[^\w\n]{0,8})?(?:(?:at|on|is|me|us|number|no\.?|#)[^\w\n]{1,3}){0,2}"
+            r"(?P<value>" + _LOCAL_PHONE + ")",
         ),
         (
             r"[0-9](?:[ \t]{1,3}(?:\(|-[ \t])?|-)" + _PHONE_WORDS,
@@ -364,7 +364,10 @@ _IDENTIFIER_WORDS = (
 _CURL_USER = r"curl\b(?:[^\n\\]|\\\r?\n|\\){0,400}?\s(?:-u|--user)\s{1,4}"
 _PHONE_WORDS = r"(?:phone|tel|telephone|mobile|cell|fax|office|desk|home|landline|hotline|whatsapp|sms)"
 #: Words that say so only before a number ("contact 0612345678"; "1234567 contact" is none).
-_PHONE_LEAD_WORDS = _PHONE_WORDS[:-1] + r"|mob|contact|call\s+(?:me|us)|reach\s+(?:me|us)|text\s+me)"
+_PHONE_LEAD_WORDS = (
+    _PHONE_WORDS[:-1] + r"|mob|contact|dial|(?:call|ring|reach|text)\s+(?:me|us|him|her|them)"
+    r"|(?:my|your|his|her|our|their)\s+number)"
+)
 _LOCAL_PHONE_DIGITS = r"(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?"
 _LOCAL_PHONE = _LOCAL_PHONE_DIGITS + r"(?![\w-])"
 

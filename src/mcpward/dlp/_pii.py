@@ -14,7 +14,9 @@ from phonenumbers import (
     PhoneMetadata,
     PhoneNumber,
     PhoneNumberFormat,
+    PhoneNumberType,
     country_code_for_valid_region,
+    example_number_for_type,
     format_number,
     is_valid_number,
     is_valid_number_for_region,
@@ -277,6 +279,9 @@ _DOCUMENTATION = tuple(
     )
 )
 _TEREDO = ipaddress.ip_network("2001::/32")
+#: IPv6 blocks set aside (RFC 4291, RFC 6666): ::/8 (unspecified, loopback, IPv4-compatible and
+#: mapped forms) and the discard prefix.
+_IPV6_SPECIAL = tuple(ipaddress.ip_network(n) for n in ("::/8", "100::/64"))
 
 
 def _nobodys(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -327,7 +332,17 @@ def ipv6_valid(text: str) -> bool:
     except ValueError:
         return False
     # an address ending in "::" is a network prefix, not a host
-    return text.count(":") >= 2 and not text.endswith("::") and not _nobodys(address)
+    if text.count(":") < 2 or text.endswith("::"):
+        return False
+    if address.is_reserved and "::" not in text and not any(address in n for n in _IPV6_SPECIAL):
+        # ``ipaddress`` calls "reserved" most of the space outside 2000::/3, which IANA has
+        # not allocated yet rather than set aside: no host has such an address today, but one
+        # written out in eight groups is what a logged or generated address looks like; the
+        # short ones there are examples ("dead:beef::1", "a00::1")
+        return not (
+            address.is_unspecified or address.is_loopback or address.is_link_local or address.is_multicast
+        )
+    return not _nobodys(address)
 
 
 _EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}$", re.IGNORECASE)
@@ -405,6 +420,10 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
                 break
             if prefix:  # written with it, as the country's own numbers are
                 plans.setdefault((prefix == "0", length + len(prefix)), []).append((region, code, prefix))
+                if _written_without_prefix(region, prefix):
+                    # and without it where the country's own format leaves it out ("(11)
+                    # 2345-6789" in Brazil): then grouped as the country groups them
+                    plans.setdefault((False, length), []).append((region, code, ""))
             else:  # none: a leading zero is part of the number (Italy)
                 for zero in (False, True):
                     plans.setdefault((zero, length), []).append((region, code, ""))
@@ -430,6 +449,18 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
         return any(_valid_in(digits, groups, *plan) for plan in fitting)
 
     return valid
+
+
+def _written_without_prefix(region: str, prefix: str) -> bool:
+    """Whether the country's national format leaves its trunk prefix out of some numbers (as
+    libphonenumber formats its example numbers of each kind)."""
+    for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+        example = example_number_for_type(region, kind)
+        if example is not None:
+            written = format_number(example, PhoneNumberFormat.NATIONAL).lstrip("(")
+            if not written.startswith(prefix):
+                return True
+    return False
 
 
 #: Shapes other rules judge: a US social security number's, a North American number's (the
