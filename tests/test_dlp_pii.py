@@ -59,6 +59,7 @@ PHONES = [
     ("Contact: 6123 4567", "6123 4567"),
     ("mob. 07911 123456", "07911 123456"),
     ("My phone number is 555 0143.", "555 0143"),
+    ("ring us on 2345 6789", "2345 6789"),
     ("contact me at 2345 6789", "2345 6789"),
     # a country whose own format leaves the trunk prefix out (Brazil)
     ("Ligue (11) 2345-6789 ou (21) 98765-4321", "(11) 2345-6789"),
