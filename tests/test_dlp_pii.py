@@ -42,6 +42,27 @@ PHONES = [
     # international formats as before
     ("call +44 20 7946 0958 tomorrow", "+44 20 7946 0958"),
     ("ring 0044 20 7946 0958 from abroad", "20 7946 0958"),
+    # E.123 and its common variants: the country code in parentheses, the trunk prefix in
+    # parentheses before a one-digit area code, a slash after the area code, no separators
+    ("(+44) 20 7946 0958 is the switchboard", "(+44) 20 7946 0958"),
+    ("Portable +33 (0)6 12 34 56 78.", "+33 (0)6 12 34 56 78"),
+    ("Büro +49 30/1234567", "+49 30/1234567"),
+    ("whatsapp me on +447911123456!", "+447911123456"),
+    ("+1 (212) 555-0143 extension 12", "+1 (212) 555-0143 extension 12"),
+    # North American, the area code in parentheses with no space after it
+    ("reach the desk at (212)555-0143x204", "(212)555-0143x204"),
+    # national formats with dots (France, Belgium, Switzerland) or a slash (German-speaking)
+    ("Tél. 01.42.68.53.00 du lundi au vendredi", "01.42.68.53.00"),
+    ("Telefon 030/12345678", "030/12345678"),
+    ("ring 03-3224-5000 in Tokyo", "03-3224-5000"),
+    # a word before the number that calls it one, up to two short words away
+    ("Contact: 6123 4567", "6123 4567"),
+    ("mob. 07911 123456", "07911 123456"),
+    ("My phone number is 555 0143.", "555 0143"),
+    ("ring us on 2345 6789", "2345 6789"),
+    ("contact me at 2345 6789", "2345 6789"),
+    # a country whose own format leaves the trunk prefix out (Brazil)
+    ("Ligue (11) 2345-6789 ou (21) 98765-4321", "(11) 2345-6789"),
 ]
 
 
@@ -70,6 +91,13 @@ NOT_PHONES = [
     "Payment reference 3820 1596 5381",  # a number that fits Italy's plan, not its grouping
     "refund for order 330-318-2331-64 approved",
     "billing          35801053 310 2956   4.58%",  # seven digits: a local number at most
+    "order 12345678 contact support",  # "contact" says so only before a number
+    "Umsatz 123.456.789 EUR, Stand 03.12.2026",  # thousands separated by dots, a date
+    "see section 3.2.2.1 of the spec, step 1.2.3.4.",
+    "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "took 0:01:23.456, eta 00:12:30",
+    "pages 030/12, volume 1990/2",  # a slash, but too short for a number
+    "+5 10/20/2024 at 14:00",  # a date after a plus sign
 ]
 
 
@@ -106,6 +134,12 @@ def test_iban_shaped_strings_that_fail_the_check_stay_clean(engine: Engine, text
 
 
 CARDS = [
+    # Maestro numbers are 12 to 19 digits; RuPay and JCB's older ranges are issuers'
+    # too (the numbers here are made up, with their Luhn check digit)
+    ("Maestro 6759 6498 2643 8453 on file", "6759 6498 2643 8453"),
+    ("maestro=501800000009", "501800000009"),
+    ("RuPay 6080 1234 5678 9015 ok", "6080 1234 5678 9015"),
+    ("old JCB 3088 0000 0000 0009", "3088 0000 0000 0009"),
     ("Card 4539 1488 0343 6467 expires 04/29", "4539 1488 0343 6467"),
     ("card=4539148803436467;", "4539148803436467"),
     ("Amex 3782 822463 10005 on file", "3782 822463 10005"),
@@ -128,6 +162,9 @@ NOT_CARDS = [
     "transaction 8122052971482 settled",  # 13 digits that pass Luhn, no card issuer's prefix
     "transaction_id,6729995036124",  # 67... is Maestro's only in its own ranges
     "ref 4539 1488 0343 6468",  # fails Luhn
+    "batch 214921452386013",  # Diners Club enRoute's prefix: its numbers had no check digit
+    "ticket 123456789015 closed",  # 12 digits that pass Luhn: a card's only in Maestro's ranges
+    "ref 102030405060702",  # 15 digits that pass Luhn after UATP's single 1: not taken
 ]
 
 
@@ -157,3 +194,39 @@ def test_an_unknown_phone_region_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('phone_regions = ["XX"]\n')
     with pytest.raises(PolicyError, match="XX"):
         load_policy(path)
+
+
+IP_ADDRESSES = [
+    # an address at the end of a sentence, or with its octets zero-padded
+    ("The request came from 82.165.12.74.", "82.165.12.74"),
+    ("src=082.165.012.074 dst=…", "082.165.012.074"),
+    # "::" for a run of zero groups anywhere, and an IPv4 address as the last two groups
+    ("resolved to 2a00:1450:4001:82a::200e via DNS", "2a00:1450:4001:82a::200e"),
+    ("peer [2606:4700:3033::6815:3e2]:443 closed", "2606:4700:3033::6815:3e2"),
+    ("client 2a02:8071::82.165.12.74 seen", "2a02:8071::82.165.12.74"),
+    ("Teredo client 2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:4136:e378:8000:63bf:3fff:fdd2"),
+    # eight groups outside 2000::/3: not allocated yet, but written out as a logged address is
+    ("from a3f1:22:9bc0:1:0:77:abcd:1 at noon", "a3f1:22:9bc0:1:0:77:abcd:1"),
+]
+
+
+@pytest.mark.parametrize(("text", "address"), IP_ADDRESSES)
+def test_ip_addresses_are_found_in_their_written_forms(engine: Engine, text: str, address: str) -> None:
+    assert [text[m.start : m.end] for m in engine.scan(text) if m.rule.startswith("ip")] == [address], text
+
+
+NOT_IP_ADDRESSES = [
+    "as RFC 7231 sec 3.1.1.1 says, and section 2.3.2.3.",  # section numbers
+    "node@0.10.33 v8@3.14.5.9 ECMA 262 7.1.12.1.",  # versions
+    "queries to the 1.1.1.1 and 8.8.8.8 resolvers",  # public resolvers: no one's
+    "anycast 192.0.0.9 and 2001:1::1, benchmark 198.18.0.5",  # IANA special-purpose blocks
+    "at 12:30:45 the MAC 00:1a:2b:3c:4d:5e and std::vector<int>",
+    "prefix 2a00:1450:4001:: and v 1.2.3.4.5",  # a network prefix, a five-part version
+    "examples dead:beef::1 and a00::1",  # short forms in unallocated space: examples
+    "loopback 0:0:0:0:0:0:0:1, multicast ff02:0:0:0:0:0:0:1",
+]
+
+
+@pytest.mark.parametrize("text", NOT_IP_ADDRESSES)
+def test_numbers_that_are_not_ip_addresses_stay_clean(engine: Engine, text: str) -> None:
+    assert [m.rule for m in engine.scan(text) if m.rule.startswith("ip")] == [], text

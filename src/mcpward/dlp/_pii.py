@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import lru_cache
 
 from phonenumbers import (
     SUPPORTED_REGIONS,
@@ -14,7 +14,9 @@ from phonenumbers import (
     PhoneMetadata,
     PhoneNumber,
     PhoneNumberFormat,
+    PhoneNumberType,
     country_code_for_valid_region,
+    example_number_for_type,
     format_number,
     is_valid_number,
     is_valid_number_for_region,
@@ -141,42 +143,81 @@ def iban_pattern() -> str:
 
 
 #: Card issuers' number ranges (ISO/IEC 7812 issuer identification numbers) and the lengths
-#: each issues: (first digits from, to, lengths).
+#: each issues: (first digits from, to, lengths), the prefixes of one entry of equal length.
+#: The networks of the public IIN tables, current and withdrawn (cards of a closed network
+#: stay in old records), but not UATP (any 15 digits starting with a 1) nor China T-Union
+#: (19 digits starting 31): a prefix that short would take identifiers by the thousand; nor
+#: Diners Club's enRoute (2014, 2149), whose numbers carry no Luhn check digit.
 _CARD_ISSUERS: tuple[tuple[int, int, tuple[int, ...]], ...] = (
-    (4, 4, (13, 16, 19)),  # Visa
+    (4, 4, (13, 16, 19)),  # Visa (Visa Electron, Dankort's and Switch's co-brands included)
     (51, 55, (16,)),  # Mastercard
     (2221, 2720, (16,)),  # Mastercard's 2-series
     (34, 34, (15,)),  # American Express
     (37, 37, (15,)),
     (300, 305, (14, 16, 17, 18, 19)),  # Diners Club
+    (3095, 3095, (14, 16, 17, 18, 19)),
     (36, 36, (14, 16, 17, 18, 19)),
     (38, 39, (14, 16, 17, 18, 19)),
     (6011, 6011, (16, 17, 18, 19)),  # Discover
     (644, 649, (16, 17, 18, 19)),
-    (65, 65, (16, 17, 18, 19)),
+    (65, 65, (16, 17, 18, 19)),  # Discover, RuPay, Troy
     (3528, 3589, (16, 17, 18, 19)),  # JCB
-    (1800, 1800, (15,)),  # JCB's older ranges
+    (3088, 3094, (16,)),  # JCB's older ranges
+    (3096, 3102, (16,)),
+    (3112, 3120, (16,)),
+    (3158, 3159, (16,)),
+    (3337, 3349, (16,)),
+    (1800, 1800, (15,)),
     (2131, 2131, (15,)),
     (62, 62, (16, 17, 18, 19)),  # UnionPay
+    (8100, 8171, (16, 17, 18, 19)),
     (2200, 2204, (16, 17, 18, 19)),  # Mir
-    # Maestro: its own ranges, not all of 50 and 56-69 (which took every 13-digit number
-    # starting with a 6 that passed Luhn)
-    *((iin, iin, tuple(range(13, 20))) for iin in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763)),
+    (2205, 2205, (16,)),  # BORICA
+    (60, 60, (16,)),  # RuPay
+    (81, 82, (16,)),
+    (508, 508, (16,)),
+    (353, 353, (16,)),
+    (356, 356, (16,)),
+    (636, 636, (16, 17, 18, 19)),  # InterPayment
+    (637, 639, (16,)),  # InstaPayment
+    (5019, 5019, (16,)),  # Dankort
+    (9792, 9792, (16,)),  # Troy
+    (506099, 506198, (16, 18, 19)),  # Verve
+    (507865, 507964, (16, 18, 19)),
+    (8600, 8600, (16,)),  # Uzcard
+    (5614, 5614, (16,)),
+    (9860, 9860, (16,)),  # Humo
+    (9704, 9704, (16, 19)),  # Napas
+    (5610, 5610, (16,)),  # Bankcard (withdrawn)
+    (560221, 560225, (16,)),
+    (6706, 6706, (16, 17, 18, 19)),  # Laser (withdrawn; 6304 is Maestro's too)
+    (6709, 6709, (16, 17, 18, 19)),
+    (6771, 6771, (16, 17, 18, 19)),
+    (6334, 6334, (16, 18, 19)),  # Solo (withdrawn)
+    (6767, 6767, (16, 18, 19)),
+    (564182, 564182, (16, 18, 19)),  # Switch (withdrawn)
+    (633110, 633110, (16, 18, 19)),
+    (6333, 6333, (16, 18, 19)),
+    # Maestro: its own ranges, 12 to 19 digits, not all of 50 and 56-69 (which took every
+    # 13-digit number starting with a 6 that passed Luhn)
+    *((iin, iin, tuple(range(12, 20))) for iin in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763)),
+    (676770, 676770, tuple(range(12, 20))),  # Maestro UK
+    (676774, 676774, tuple(range(12, 20))),
 )
 
 
 def card_issued(digits: str) -> bool:
     """Whether a card issuer gives out numbers that begin so and are this long."""
-    return len(digits) in _issued_lengths(digits[:4])
+    return len(digits) in _issued_lengths(digits[:6])
 
 
-@cache
-def _issued_lengths(first_four: str) -> frozenset[int]:
-    """The lengths of the card numbers issued that begin with these four digits."""
+@lru_cache(maxsize=4096)
+def _issued_lengths(first_six: str) -> frozenset[int]:
+    """The lengths of the card numbers issued that begin with these six digits."""
     return frozenset(
         length
         for low, high, lengths in _CARD_ISSUERS
-        if low <= int(first_four[: len(str(low))]) <= high
+        if low <= int(first_six[: len(str(low))] or 0) <= high
         for length in lengths
     )
 
@@ -189,7 +230,7 @@ def card_valid(text: str) -> bool:
 
 def luhn_valid(text: str) -> bool:
     digits = [int(c) for c in text if c.isdigit()]
-    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
         return False
     total = 0
     for index, digit in enumerate(reversed(digits)):
@@ -226,10 +267,21 @@ def ssn_valid(text: str) -> bool:
     )
 
 
-#: Documentation ranges (RFC 5737, RFC 3849).
+#: Documentation ranges (RFC 5737, RFC 3849), and IANA's special-purpose blocks for protocol
+#: assignments and benchmarking (RFC 6890: 192.0.0.0/24, 198.18.0.0/15, 2001::/23), which hold
+#: anycast services and test networks, not hosts of anyone's. Teredo's 2001::/32 is left out:
+#: a Teredo address carries its client's public IPv4 address.
 _DOCUMENTATION = tuple(
-    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+    ipaddress.ip_network(n)
+    for n in (
+        *("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"),
+        *("192.0.0.0/24", "198.18.0.0/15", "2001::/23"),
+    )
 )
+_TEREDO = ipaddress.ip_network("2001::/32")
+#: IPv6 blocks set aside (RFC 4291, RFC 6666): ::/8 (unspecified, loopback, IPv4-compatible and
+#: mapped forms) and the discard prefix.
+_IPV6_SPECIAL = tuple(ipaddress.ip_network(n) for n in ("::/8", "100::/64"))
 
 
 def _nobodys(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -241,7 +293,10 @@ def _nobodys(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or address.is_link_local
         or address.is_multicast
         or address.is_reserved
-        or any(address in network for network in _DOCUMENTATION if network.version == address.version)
+        or (
+            any(address in network for network in _DOCUMENTATION if network.version == address.version)
+            and address not in _TEREDO
+        )
     )
 
 
@@ -256,12 +311,19 @@ def email_valid(text: str) -> bool:
 
 
 def ipv4_valid(text: str) -> bool:
-    try:
-        address = ipaddress.IPv4Address(text)
-    except ValueError:
+    """A host's address, its octets with or without leading zeros ("010.001.002.003", as
+    fixed-width logs write them). Not four numbers of which three are below 10: section and
+    version numbers ("RFC 7231 sec 3.1.1.1", "v8@3.14.5.9", "ECMA 262 7.1.12.1."), or the
+    public resolvers 1.1.1.1, 8.8.8.8 and 9.9.9.9, no one's; three octets of a random
+    address are below 10 about once in 4,000."""
+    octets = text.split(".")
+    if len(octets) != 4 or not all(octet.isdigit() and int(octet) <= 255 for octet in octets):
         return False
+    if sum(int(octet) >= 10 for octet in octets) < 2:
+        return False
+    address = ipaddress.IPv4Address(".".join(str(int(octet)) for octet in octets))
     # x.x.x.0 is a network, not a host
-    return not (_nobodys(address) or text.startswith("0.") or text.endswith(".0"))
+    return not (_nobodys(address) or octets[0].strip("0") == "" or octets[3].strip("0") == "")
 
 
 def ipv6_valid(text: str) -> bool:
@@ -270,16 +332,27 @@ def ipv6_valid(text: str) -> bool:
     except ValueError:
         return False
     # an address ending in "::" is a network prefix, not a host
-    return text.count(":") >= 2 and not text.endswith("::") and not _nobodys(address)
+    if text.count(":") < 2 or text.endswith("::"):
+        return False
+    if address.is_reserved and "::" not in text and not any(address in n for n in _IPV6_SPECIAL):
+        # ``ipaddress`` calls "reserved" most of the space outside 2000::/3, which IANA has
+        # not allocated yet rather than set aside: no host has such an address today, but one
+        # written out in eight groups is what a logged or generated address looks like; the
+        # short ones there are examples ("dead:beef::1", "a00::1")
+        return not (
+            address.is_unspecified or address.is_loopback or address.is_link_local or address.is_multicast
+        )
+    return not _nobodys(address)
 
 
-_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,6}$", re.IGNORECASE)
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}$", re.IGNORECASE)
 _DATE_OR_TIME = re.compile(r"\b(?:19|20)\d\d[-./]\d\d?[-./]\d\d?\b|\b\d\d?[-./]\d\d?[-./](?:19|20)\d\d\b")
 
 
 def phone_valid(text: str) -> bool:
-    digits = re.sub(r"\D", "", _EXTENSION.sub("", text))
-    return 10 <= len(digits) <= 15 and len(set(digits)) > 2
+    number = _EXTENSION.sub("", text)
+    digits = re.sub(r"\D", "", number)
+    return 10 <= len(digits) <= 15 and len(set(digits)) > 2 and not _DATE_OR_TIME.search(number)
 
 
 def phone_in_context_valid(text: str) -> bool:
@@ -308,10 +381,18 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
     "ES",
     "AU",
     "IN",
+    "JP",
+    "CN",
+    "KR",
+    "BR",
+    "ZA",
+    "NZ",
+    "SE",
 )
 
-#: Amounts and counts written with thousands separators ("1 234 567"), not numbers to call.
-_THOUSANDS = re.compile(r"^\d{1,2}(?:[ .]\d{3}){2,}$")
+#: Amounts and counts written with thousands separators ("1 234 567", "123.456.789"), and
+#: IPv4 addresses, not numbers to call.
+_THOUSANDS = re.compile(r"^\d{1,2}(?:[ .]\d{3}){2,}$|^\d{3}(?:\.\d{3}){2,}$|^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
 def known_phone_region(region: str) -> bool:
@@ -339,6 +420,10 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
                 break
             if prefix:  # written with it, as the country's own numbers are
                 plans.setdefault((prefix == "0", length + len(prefix)), []).append((region, code, prefix))
+                if _written_without_prefix(region, prefix):
+                    # and without it where the country's own format leaves it out ("(11)
+                    # 2345-6789" in Brazil): then grouped as the country groups them
+                    plans.setdefault((False, length), []).append((region, code, ""))
             else:  # none: a leading zero is part of the number (Italy)
                 for zero in (False, True):
                     plans.setdefault((zero, length), []).append((region, code, ""))
@@ -364,6 +449,18 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
         return any(_valid_in(digits, groups, *plan) for plan in fitting)
 
     return valid
+
+
+def _written_without_prefix(region: str, prefix: str) -> bool:
+    """Whether the country's national format leaves its trunk prefix out of some numbers (as
+    libphonenumber formats its example numbers of each kind)."""
+    for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+        example = example_number_for_type(region, kind)
+        if example is not None:
+            written = format_number(example, PhoneNumberFormat.NATIONAL).lstrip("(")
+            if not written.startswith(prefix):
+                return True
+    return False
 
 
 #: Shapes other rules judge: a US social security number's, a North American number's (the
