@@ -57,7 +57,9 @@ def parse_target(text: str) -> Target:
     name, _, version = spec.partition("==")
     name, version = name.strip(), version.strip()
     if not _PYPI_NAME.match(name):
-        at_version = re.match(r"^([A-Za-z0-9._-]+)\s*(?:@|=|\s)\s*v?(\d[\w.+!-]*)$", name)
+        # White space before and after a separator, or alone, each taken whole (possessive):
+        # "\s*(?:@|=|\s)\s*" split a run of spaces every way, as the square of the run.
+        at_version = re.match(r"^([A-Za-z0-9._-]+)(?:\s*+[@=]\s*+|\s++)v?(\d[\w.+!-]*)$", name)
         hint = (
             f"; a version is written NAME==VERSION: pypi:{at_version[1]}=={at_version[2]}"
             if at_version

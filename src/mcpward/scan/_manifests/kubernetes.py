@@ -30,9 +30,12 @@ MAX_CONTAINERS = 200
 
 class KubernetesManifests(ManifestReader):
     host = "kubernetes"
+    #: The name's first workload word is taken once (an atomic group): tried at each, the part
+    #: after it was read to its end each time, as the square of the name.
     file_pattern = (
         r"(?:values[\w.-]*"
-        r"|[\w.-]*(?:deploy|k8s|kube|pod|statefulset|daemonset|cronjob|workload|manifest|mcp)[\w.-]*)\.ya?ml"
+        r"|(?>[\w.-]*?(?:deploy|k8s|kube|pod|statefulset|daemonset|cronjob|workload|manifest|mcp))"
+        r"[\w.-]*)\.ya?ml"
     )
 
     def read(self, directory: str, files: list[str]) -> Iterator[DiscoveredServer | tuple[Path, str]]:

@@ -29,7 +29,9 @@ from mcpward.scan._platforms._common import (
 )
 from mcpward.scan.interface import HomeLayout
 
-_EXPORT = r"[^/]*(?i:flow|n8n)[^/]*\.json"
+#: The first "flow" or "n8n" of the name taken once (an atomic group): tried at each one, the
+#: part after it was read to its end each time, as the square of the name.
+_EXPORT = r"(?>[^/]*?(?i:flow|n8n))[^/]*\.json"
 _DATABASE = r"database\.sqlite|langflow\.db"
 _LITELLM = r"(?:config|proxy_config|litellm[\w.-]*)\.ya?ml"
 
