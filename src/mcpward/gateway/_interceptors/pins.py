@@ -327,6 +327,10 @@ class Pins(Interceptor):
         baseline = self._baseline(session)
         if listing.first_use and listing.page is not None and listing.page != listing.next_page:
             listing.first_use = False  # a page asked again, or one the first list never pointed to
+        if listing.first_use and _entry_pins(session) is not None:
+            # A review gave the registry entry pins since the first page (the registry check
+            # reads the entry again mid-session): they rule, and first use pins nothing beside them.
+            listing.first_use = False
         if listing.first_use and listing.page is not None and baseline is not None:
             # The next page of the list this session pinned on first use: it is the same first
             # list, trusted as its first page was; a pin another gateway wrote meanwhile stands.
