@@ -203,24 +203,41 @@ def _without_name(text: str) -> str:
 #: diffing and redaction in the gateway for every session, and no reviewer reads past this.
 _DIFF_CHARS = 65_536
 _DIFF_WIDTH = 200
+_DIFF_LINES = 200
 
 
 def readable_diff(before: str, after: str) -> str:
     """A unified diff of the two canonical texts, pretty-printed so a person can read it (long
-    lines wrapped; past the first ``_DIFF_CHARS`` of either text, a note says what is left out)."""
+    lines wrapped; past the first ``_DIFF_CHARS`` of either pretty-printed text, or past
+    ``_DIFF_LINES`` lines of diff, a note says that the rest is not shown: a reviewer reads it
+    before approving, and a change after a cut must not look like no change)."""
 
-    def pretty(text: str) -> list[str]:
+    def pretty(text: str) -> str:
         with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
+        return text
+
+    def wrapped(text: str) -> list[str]:
         return [
             line[start : start + _DIFF_WIDTH]
             for line in text[:_DIFF_CHARS].splitlines()
             for start in range(0, max(len(line), 1), _DIFF_WIDTH)
         ]
 
-    lines = list(difflib.unified_diff(pretty(before), pretty(after), "pinned", "now", lineterm="", n=1))[:200]
-    if max(len(before), len(after)) > _DIFF_CHARS:
+    old, new = pretty(before), pretty(after)
+    lines = list(difflib.unified_diff(wrapped(old), wrapped(new), "pinned", "now", lineterm="", n=1))
+    cut = len(lines) > _DIFF_LINES
+    lines = lines[:_DIFF_LINES]
+    if cut:
         lines.append(
-            f"(texts of {len(before)} and {len(after)} characters: the diff covers the first {_DIFF_CHARS})"
+            f"(the diff goes on: read the whole text waiting for review before approving it; the "
+            f"lines past its first {_DIFF_LINES} are not shown)"
+        )
+    # The pretty-printed texts are cut, not the canonical ones: indentation makes a deep schema
+    # of 40,000 characters three times as long, and its tail was cut without a note.
+    if max(len(old), len(new)) > _DIFF_CHARS:
+        lines.append(
+            f"(texts of {len(before)} and {len(after)} characters, {len(old)} and {len(new)} as shown: "
+            f"the diff covers the first {_DIFF_CHARS} shown, the rest is not shown)"
         )
     return "\n".join(lines)
