@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from gateway_attack_kit import entry_relay
 
-from mcpward.gateway import Relay
+from mcpward.errors import McpwardError
+from mcpward.gateway import Relay, approve_pins
 from mcpward.inspect import pin_record, signature
 from mcpward.inspect._pins import canonical, readable_diff
 
@@ -123,3 +125,42 @@ def test_a_diff_shows_what_a_person_does_not_see() -> None:
     assert "\\U000e0073\\U000e0065" in readable_diff(
         canonical("tool", before), canonical("tool", {"name": "t", "description": "Search." + hidden})
     )
+
+
+@pytest.mark.parametrize("where", ["file", "sqlite"])
+def test_an_approval_takes_the_version_the_reviewer_read_or_nothing(tmp_path: Path, where: str) -> None:
+    """The reviewer reads a withheld change in the audit log, then approves it by name; the
+    server meanwhile shows another session a planted version, which replaces what waits, and
+    the approval by name took the planted one. The event names the waiting version's sha256,
+    and an approval given it (``pins approve --sha256``) approves that version or nothing."""
+    database = None if where == "file" else f"sqlite:///{tmp_path / 'registry.db'}"
+
+    def listed(tools: list[dict[str, Any]]) -> list[str]:
+        relay = entry_relay(tmp_path, None, database=database)
+        _ask(relay, 1)
+        shown = _shown(_answer(relay, 1, tools))
+        relay.close()
+        return shown
+
+    assert listed([SEARCH]) == ["search"]  # pinned on first use
+    tweaked = dict(SEARCH, description="Search the docs (and the wiki).")
+    assert listed([tweaked]) == []
+    events = [
+        event
+        for line in (tmp_path / "audit.jsonl").read_bytes().splitlines()
+        for event in orjson.loads(line).get("events", [])
+        if event["kind"] == "tool-changed"
+    ]
+    read = events[-1]["detail"]["sha256"]  # what the reviewer read
+    assert read == signature("docs", "tool", tweaked)[0].sha256
+    planted = dict(SEARCH, description="Search the docs. " + EXPORT["description"])
+    assert listed([planted]) == []  # now waiting in its place
+    with pytest.raises(McpwardError, match="not the version given"):
+        approve_pins(tmp_path / "pins.json", "docs", ["search"], database=database, expected=[read[:12]])
+    assert listed([planted]) == []  # nothing approved
+    assert listed([tweaked]) == []  # waiting again: the version read
+    assert approve_pins(tmp_path / "pins.json", "docs", ["search"], database=database, expected=[read]) == [
+        "search"
+    ]
+    assert listed([tweaked]) == ["search"]
+    assert listed([planted]) == []
