@@ -27,6 +27,15 @@ def pins_approve(
             "(`tool:NAME` or `instructions:instructions` when one name fits both).",
         ),
     ] = None,
+    sha256: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sha256",
+            help="The version reviewed (repeatable): the sha256, or its first 12 hex digits at least, "
+            "that the withheld item's event in the audit log shows; if what waits now is another "
+            "version (the server changed it since), nothing is approved.",
+        ),
+    ] = None,
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,
     database: Annotated[
         str | None,
@@ -46,6 +55,7 @@ def pins_approve(
             list(tool) if tool else None,
             database=database,
             actor=getpass.getuser(),
+            expected=list(sha256) if sha256 else None,
         )
     except (PinStoreError, RegistryError) as exc:
         raise fail(str(exc)) from None

@@ -104,6 +104,12 @@ class Relay:
 
     def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
+        if request_key(exchange.id) in self.pending:
+            # JSON-RPC ids are unique among requests in flight: the server's answer to the first
+            # would be judged as the answer to this one (a tool list as a ping's, never by the
+            # pins), and reach the client, which may take it for the first's.
+            why = "mcpward gateway: a request with this id is still in flight; ids must not be reused"
+            return [self._to_client(error(exchange.id, INVALID_REQUEST, why))]
         if method == "tools/call" and exchange.tool is None:
             # Every check keys on the tool's name: a call without one as a string (["pay"], which
             # a JavaScript server reads as "pay") would pass them all unjudged.

@@ -12,11 +12,14 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fcntl
+import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,6 +161,24 @@ def chosen_pins(keys: Iterable[str], names: Iterable[str]) -> list[str]:
     return chosen
 
 
+def check_expected(chosen: dict[str, str], expected: Iterable[str]) -> None:
+    """Refuse (:class:`ValueError`) an approval whose chosen items ("kind:name" -> sha256) are
+    not the versions the reviewer read: each must start with one of the ``expected`` sha256
+    prefixes (at least 12 hex digits, as the withheld item's event shows its ``sha256``). A
+    server may change what waits between the review and the approval, and an approval by name
+    alone takes what waits then."""
+    prefixes = [prefix.lower() for prefix in expected]
+    bad = [p for p in prefixes if len(p) < 12 or len(p) > 64 or not all(c in "0123456789abcdef" for c in p)]
+    if bad:
+        raise ValueError(f"{bad[0][:80]!r} is not a sha256 (or its first 12 hex digits at least)")
+    other = sorted(key for key, digest in chosen.items() if not any(digest.startswith(p) for p in prefixes))
+    if prefixes and other:
+        raise ValueError(
+            f"{', '.join(other)} waiting now is not the version given (sha256 "
+            f"{chosen[other[0]][:16]}...): nothing approved; review what waits now"
+        )
+
+
 def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, str]]) -> Iterator[Change]:
     """What changed from the pinned record ``before`` to the signatures ``pins``."""
     now = {f"{s.kind}:{s.name}": (s, text) for s, text in pins}
@@ -203,24 +224,80 @@ def _without_name(text: str) -> str:
 #: diffing and redaction in the gateway for every session, and no reviewer reads past this.
 _DIFF_CHARS = 65_536
 _DIFF_WIDTH = 200
+_DIFF_LINES = 200
+
+
+#: What a person does not see in a diff but a model reads: controls, format characters (zero
+#: width, bidirectional overrides, Unicode tags, which spell ASCII invisibly), private use,
+#: line and paragraph separators, and variation selectors (which can carry bytes invisibly).
+_UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Zl", "Zp")
+_UNSEEN_RANGES = ((0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF))
+
+
+@functools.cache
+def _unseen() -> re.Pattern[str]:
+    """The characters :func:`visible` escapes: the Basic Multilingual Plane's by their category
+    (read once, a few milliseconds), and the other planes' that are format characters, tags,
+    variation selectors or private use."""
+    unseen = [
+        code
+        for code in range(0x10000)
+        if code != 0x0A
+        and (unicodedata.category(chr(code)) in _UNSEEN_CATEGORIES or 0xFE00 <= code <= 0xFE0F)
+    ]
+    unseen += [0x110BD, 0x110CD, *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)]
+    ranges: list[tuple[int, int]] = []
+    for code in unseen:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    ranges += _UNSEEN_RANGES
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
+
+
+def visible(text: str) -> str:
+    """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``): a diff a
+    reviewer reads before approving showed a description changed only by invisible Unicode tags
+    (which a model reads as text) as two lines that look the same. In the diff's JSON strings
+    a backslash of the text itself is doubled, so an escape here is never the text's own."""
+    return _unseen().sub(
+        lambda m: f"\\u{ord(m[0]):04x}" if ord(m[0]) < 0x10000 else f"\\U{ord(m[0]):08x}", text
+    )
 
 
 def readable_diff(before: str, after: str) -> str:
     """A unified diff of the two canonical texts, pretty-printed so a person can read it (long
-    lines wrapped; past the first ``_DIFF_CHARS`` of either text, a note says what is left out)."""
+    lines wrapped; past the first ``_DIFF_CHARS`` of either pretty-printed text, or past
+    ``_DIFF_LINES`` lines of diff, a note says that the rest is not shown: a reviewer reads it
+    before approving, and a change after a cut must not look like no change)."""
 
-    def pretty(text: str) -> list[str]:
+    def pretty(text: str) -> str:
         with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
+        return text
+
+    def wrapped(text: str) -> list[str]:
         return [
             line[start : start + _DIFF_WIDTH]
-            for line in text[:_DIFF_CHARS].splitlines()
+            for line in visible(text[:_DIFF_CHARS]).splitlines()
             for start in range(0, max(len(line), 1), _DIFF_WIDTH)
         ]
 
-    lines = list(difflib.unified_diff(pretty(before), pretty(after), "pinned", "now", lineterm="", n=1))[:200]
-    if max(len(before), len(after)) > _DIFF_CHARS:
+    old, new = pretty(before), pretty(after)
+    lines = list(difflib.unified_diff(wrapped(old), wrapped(new), "pinned", "now", lineterm="", n=1))
+    cut = len(lines) > _DIFF_LINES
+    lines = lines[:_DIFF_LINES]
+    if cut:
         lines.append(
-            f"(texts of {len(before)} and {len(after)} characters: the diff covers the first {_DIFF_CHARS})"
+            f"(the diff goes on: read the whole text waiting for review before approving it; the "
+            f"lines past its first {_DIFF_LINES} are not shown)"
+        )
+    # The pretty-printed texts are cut, not the canonical ones: indentation makes a deep schema
+    # of 40,000 characters three times as long, and its tail was cut without a note.
+    if max(len(old), len(new)) > _DIFF_CHARS:
+        lines.append(
+            f"(texts of {len(before)} and {len(after)} characters, {len(old)} and {len(new)} as shown: "
+            f"the diff covers the first {_DIFF_CHARS} shown, the rest is not shown)"
         )
     return "\n".join(lines)

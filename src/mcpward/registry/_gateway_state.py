@@ -126,19 +126,28 @@ class GatewayStateStore(AuditTrail):
                 )
             _write(session, server, _PENDING, record)
 
-    def approve_gateway_pins(self, server: str, actor: str, tools: Iterable[str] | None = None) -> list[str]:
+    def approve_gateway_pins(
+        self,
+        server: str,
+        actor: str,
+        tools: Iterable[str] | None = None,
+        *,
+        expected: Iterable[str] | None = None,
+    ) -> list[str]:
         """Move the waiting signatures of ``server`` (all, or the named tools) into its pins, with
         an event in the registry's audit trail; the names approved. A name that fits two waiting
-        signatures approves neither (see ``inspect.chosen_pins``)."""
-        from mcpward.inspect import chosen_pins
+        signatures approves neither (see ``inspect.chosen_pins``); with ``expected``, one waiting
+        that is not a version the reviewer read refuses them all (``inspect.check_expected``)."""
+        from mcpward.inspect import check_expected, chosen_pins
 
         with self._changing() as session:
             pending = list(session.scalars(_rows(server, _PENDING).with_for_update()))
             try:
                 wanted = None if tools is None else set(chosen_pins((row.item for row in pending), tools))
+                chosen = [row for row in pending if wanted is None or row.item in wanted]
+                check_expected({row.item: row.sha256 for row in chosen}, expected or ())
             except ValueError as exc:
                 raise InvalidInput(f"pins of {server}: {exc}") from None
-            chosen = [row for row in pending if wanted is None or row.item in wanted]
             if not chosen:
                 return []
             session.execute(

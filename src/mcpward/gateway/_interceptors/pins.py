@@ -19,6 +19,7 @@ from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Re
 from mcpward.inspect import (
     PinStore,
     PinStoreError,
+    check_expected,
     chosen_pins,
     compare,
     pin_record,
@@ -327,6 +328,10 @@ class Pins(Interceptor):
         baseline = self._baseline(session)
         if listing.first_use and listing.page is not None and listing.page != listing.next_page:
             listing.first_use = False  # a page asked again, or one the first list never pointed to
+        if listing.first_use and _entry_pins(session) is not None:
+            # A review gave the registry entry pins since the first page (the registry check
+            # reads the entry again mid-session): they rule, and first use pins nothing beside them.
+            listing.first_use = False
         if listing.first_use and listing.page is not None and baseline is not None:
             # The next page of the list this session pinned on first use: it is the same first
             # list, trusted as its first page was; a pin another gateway wrote meanwhile stands.
@@ -370,6 +375,7 @@ class Pins(Interceptor):
             if withheld:
                 # A duplicated name's pin stays; it is neither removed nor the source of a rename.
                 baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
+            digests = {sig.name: sig.sha256 for sig, _text in signed}
             for change in compare(baseline, signed):
                 if change.kind == "tool-removed":
                     continue  # the list's other pages may hold it: told once the list is whole
@@ -381,7 +387,7 @@ class Pins(Interceptor):
                         f"tool {change.name!r} withheld: "
                         f"{change.kind.replace('tool-', '')} since it was approved",
                         tool=change.name,
-                        detail=_diff_detail(change.diff),
+                        detail=_diff_detail(change.diff, digests.get(change.name, "")),
                     )
                 )
             if last and listing.whole:
@@ -447,7 +453,7 @@ class Pins(Interceptor):
                 kind, severity, why = "instructions-added", Severity.MEDIUM, "never approved"
             if _entry_pins(session) is not None:  # the entry's pins rule: a review approves them
                 why += f" (registry entry {(session.entry or {}).get('id')}'s pins)"
-            self._withhold_instructions(exchange, result, kind, severity, why, change.diff)
+            self._withhold_instructions(exchange, result, kind, severity, why, change.diff, signed[0].sha256)
             self._hold_withheld(session, exchange, pin_record([signed]))
 
     def _judge_late_instructions(
@@ -546,6 +552,7 @@ class Pins(Interceptor):
                 )
             )
         signed = [signature(session.server, kind, item) for item in unique]
+        digests = {sig.name: sig.sha256 for sig, _text in signed}
         for change in compare(pinned, signed):
             if change.kind == "tool-removed":
                 continue
@@ -556,7 +563,7 @@ class Pins(Interceptor):
                     f"{kind}-{what}",
                     _SEVERITY[change.kind],
                     f"{kind} {change.name!r} withheld: {what} since it was approved",
-                    detail=_diff_detail(change.diff),
+                    detail=_diff_detail(change.diff, digests.get(change.name, "")),
                 )
             )
         waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
@@ -586,7 +593,13 @@ class Pins(Interceptor):
 
     @staticmethod
     def _withhold_instructions(
-        exchange: Exchange, result: dict[str, Any], kind: str, severity: Severity, why: str, diff: str = ""
+        exchange: Exchange,
+        result: dict[str, Any],
+        kind: str,
+        severity: Severity,
+        why: str,
+        diff: str = "",
+        sha256: str = "",
     ) -> None:
         del result["instructions"]
         exchange.response_changed = True
@@ -595,7 +608,7 @@ class Pins(Interceptor):
                 kind,
                 severity,
                 f"the server's instructions withheld: {why}",
-                detail=_diff_detail(diff),
+                detail=_diff_detail(diff, sha256),
             )
         )
         exchange.note("alert", f"the server's instructions withheld ({why})")
@@ -760,9 +773,11 @@ def _problem(exc: Exception) -> str:
     return str(exc) if isinstance(exc, McpwardError) else type(exc).__name__
 
 
-def _diff_detail(diff: str) -> dict[str, Any]:
-    """An event's detail for a change: its diff, masked (a description may quote a secret)."""
-    return {"diff": redact_text(diff)} if diff else {}
+def _diff_detail(diff: str, sha256: str = "") -> dict[str, Any]:
+    """An event's detail for a change: its diff, masked (a description may quote a secret), and
+    the sha256 of the version waiting for review (``pins approve --sha256`` approves that one
+    only: the server may change what waits after the reviewer read this)."""
+    return {**({"diff": redact_text(diff)} if diff else {}), **({"sha256": sha256} if sha256 else {})}
 
 
 def _instructions_pin(baseline: PinRecord | None) -> PinRecord:
@@ -797,21 +812,24 @@ def approve(
     *,
     database: str | None = None,
     actor: str = "",
+    expected: list[str] | None = None,
 ) -> list[str]:
     """Move pending signatures of ``server`` (all, or the named tools) into its pins: in the pin
     file, or with ``database`` in the registry database the replicas share (an event in its
     audit trail names ``actor``). A name that fits two waiting signatures (a tool called
     ``instructions`` and the server's instructions) approves neither: give ``tool:NAME`` or
-    ``instructions:instructions``."""
+    ``instructions:instructions``. ``expected``: the sha256 (prefixes) of the versions the
+    reviewer read; anything else waiting among those chosen refuses the whole approval."""
     if database is not None:
         from mcpward.registry import shared_registry
 
-        return shared_registry(database).approve_gateway_pins(server, actor, tools)
+        return shared_registry(database).approve_gateway_pins(server, actor, tools, expected=expected)
     with pin_store_lock(store_path):
         store = PinStore(store_path)
         pending = store.pending.get(server, {})
         try:
             keys = list(pending) if tools is None else chosen_pins(pending, tools)
+            check_expected({k: pending[k]["sha256"] for k in keys}, expected or ())
         except ValueError as exc:
             raise PinStoreError(f"pins of {server}: {exc}") from None
         chosen = {k: pending[k] for k in keys}
