@@ -121,7 +121,7 @@ class Allow(_Strict):
     paths: tuple[str, ...] = ()
 
     @cached_property
-    def _path_patterns(self) -> list[re.Pattern[str]]:
+    def _path_patterns(self) -> list[_PathGlob | re.Pattern[str]]:
         return [_path_pattern(path) for path in self.paths]
 
     def allows(self, value: str, path: str | None) -> bool:
@@ -231,11 +231,85 @@ def load_policy(path: Path) -> DlpPolicy:
     return load_settings(path, DlpPolicy, PolicyError, root="policy")
 
 
-def _path_pattern(path: str) -> re.Pattern[str]:
-    """A field path with wildcards: ``[*]`` is any index, ``*`` any one name, ``**`` anything."""
+def _path_pattern(path: str) -> _PathGlob | re.Pattern[str]:
+    """A field path with wildcards: ``[*]`` is any index, ``*`` any one name, ``**`` anything.
+    With two wildcards of names or more (`*`, `**`) the expression backtracks (``**.a.**.b`` took the
+    square of a path's length, and an attacker makes the path of a match long with a long
+    key): such paths are matched by :class:`_PathGlob` instead, in time linear in the path."""
+    tokens = _glob_tokens(path)
+    if sum(kind in (_ANY, _NAME) for kind, _ in tokens) > 1:
+        return _PathGlob(tokens)
     expression = re.escape(path)
     expression = expression.replace(r"\[\*\]", r"\[\d+\]").replace(r"\*\*", ".*").replace(r"\*", r"[^.\[]*")
     return re.compile(expression)
+
+
+_LITERAL, _DIGIT, _DIGITS, _NAME, _ANY = range(5)
+
+
+def _glob_tokens(path: str) -> list[tuple[int, str]]:
+    """The path's pieces, read as ``_path_pattern``'s expression reads them: ``[*]`` first (an
+    index: "[", a digit, more digits, "]"), then ``**`` (any run of characters but a line
+    break), then ``*`` (any run within a name: no "." or "["), else a literal character."""
+    tokens: list[tuple[int, str]] = []
+    position = 0
+    while position < len(path):
+        if path.startswith("[*]", position):
+            tokens += [(_LITERAL, "["), (_DIGIT, ""), (_DIGITS, ""), (_LITERAL, "]")]
+            position += 3
+        elif path.startswith("**", position):
+            tokens.append((_ANY, ""))
+            position += 2
+        elif path[position] == "*":
+            tokens.append((_NAME, ""))
+            position += 1
+        else:
+            tokens.append((_LITERAL, path[position]))
+            position += 1
+    return tokens
+
+
+class _PathGlob:
+    """A path pattern as a set of states stepped once per character (a Thompson automaton, its
+    states the bits of an integer): no backtracking, whatever the wildcards."""
+
+    def __init__(self, tokens: list[tuple[int, str]]) -> None:
+        self._accept = 1 << len(tokens)
+        self._literals: dict[str, int] = {}
+        self._digit = self._digits = self._name = self._any = 0
+        for index, (kind, char) in enumerate(tokens):
+            bit = 1 << index
+            if kind == _LITERAL:
+                self._literals[char] = self._literals.get(char, 0) | bit
+            elif kind == _DIGIT:
+                self._digit |= bit
+            elif kind == _DIGITS:
+                self._digits |= bit
+            elif kind == _NAME:
+                self._name |= bit
+            else:
+                self._any |= bit
+        #: The states a wildcard holds, which may also be passed without reading anything.
+        self._optional = self._digits | self._name | self._any
+        self._start = self._skip(1)
+
+    def _skip(self, states: int) -> int:
+        while (more := states | ((states & self._optional) << 1)) != states:
+            states = more
+        return states
+
+    def fullmatch(self, path: str) -> bool:
+        states = self._start
+        for char in path:
+            decimal = char.isdecimal()
+            advance = self._literals.get(char, 0) | (self._digit if decimal else 0)
+            stay = (self._any if char != "\n" else 0) | (self._name if char not in ".[" else 0)
+            if decimal:
+                stay |= self._digits
+            states = self._skip(((states & advance) << 1) | (states & stay))
+            if not states:
+                return False
+        return bool(states & self._accept)
 
 
 _HOST = re.compile(r"@([A-Za-z0-9.-]+)$|://(?:[^@/\s]*@)?([A-Za-z0-9.-]+)")
