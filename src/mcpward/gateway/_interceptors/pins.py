@@ -498,8 +498,15 @@ class Pins(Interceptor):
         shown: dict[str, list[Any]] = state.setdefault("shown", {})
         # Per kind: the list's pages answered and their bytes (see ``MAX_LIST_BYTES``).
         sizes: dict[str, tuple[int, int]] = state.setdefault("list-sizes", {})
-        if exchange.params.get("cursor") is None:
+        #: Per kind: the cursor the list's next page is asked with while every page so far came
+        #: in order from its start (the list is then whole at its last page); None once not.
+        following: dict[str, Any] = state.setdefault("list-next", {})
+        cursor = exchange.params.get("cursor")
+        if cursor is None:
             withheld_items[kind], waiting_pins[kind], shown[kind], sizes[kind] = [], {}, [], (0, 0)
+        in_order = cursor is None or (following.get(kind) is not None and following.get(kind) == cursor)
+        following[kind] = result.get("nextCursor") if in_order else None
+        whole = in_order and result.get("nextCursor") is None
         earlier = withheld_items.setdefault(kind, [])
         # A resource is read by its URI; a template by any URI it expands to.
         address = "uriTemplate" if kind == "resource-template" else "uri"
@@ -567,10 +574,14 @@ class Pins(Interceptor):
                 )
             )
         waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
-        if waiting:
-            # The earlier pages' waits with this page's: a hold replaces the kind's wait.
-            waiting_pins[kind] = {**waiting_pins.get(kind, {}), **waiting}
+        waiting_pins[kind] = {**waiting_pins.get(kind, {}), **waiting}
+        if whole and waiting_pins[kind]:
+            # The whole list's waits replace the kind's (one it no longer has waits no more).
             self._hold_withheld(session, exchange, waiting_pins[kind])
+        elif waiting:
+            # A page's waits join those kept: replacing them dropped the waits of the pages the
+            # list has not reached (as a tool list's page does).
+            self._hold_withheld(session, exchange, waiting, keep=MAX_KEPT_WAITS)
         earlier.extend((item["name"], item.get(address)) for item in items if item["name"] in withheld)
         earlier.extend(("", item.get(address)) for item in nameless)
         visible = [item for item in unique if item["name"] not in withheld]
@@ -581,11 +592,13 @@ class Pins(Interceptor):
             names = sorted({*withheld, *(["(no name)"] if nameless else [])})
             exchange.note("alert", f"withheld {len(names)} {kind}(s) pending approval: {', '.join(names)}")
 
-    def _hold_withheld(self, session: Session, exchange: Exchange, record: PinRecord) -> None:
-        """Keep what was withheld for a reviewer; a store that cannot take it is recorded (what
-        it holds is withheld already)."""
+    def _hold_withheld(
+        self, session: Session, exchange: Exchange, record: PinRecord, *, keep: int = 0
+    ) -> None:
+        """Keep what was withheld for a reviewer (``keep``: see ``PinSource.hold``); a store that
+        cannot take it is recorded (what it holds is withheld already)."""
         try:
-            self.source.hold(session.server, record)
+            self.source.hold(session.server, record, keep=keep)
         except Exception as exc:  # noqa: BLE001 - withheld already; the reviewer sees why
             exchange.events.append(
                 SecurityEvent("pins-unreadable", Severity.HIGH, f"not kept for review: {_problem(exc)}")
