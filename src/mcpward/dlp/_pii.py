@@ -405,28 +405,40 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
     of ``regions``, and written there as that country writes its numbers. Only the regions
     whose trunk prefix and lengths fit the number are asked (about 20 us each): the plans are
     sorted beforehand by whether a number starts with 0 and by its length."""
-    # (starts with the trunk prefix 0, digits) -> (region, country code, prefix written)
-    plans: dict[tuple[bool, int], list[tuple[str, int, str]]] = {}
-    for region in dict.fromkeys(r.upper() for r in regions):
-        metadata = PhoneMetadata.metadata_for_region(region)
-        if not known_phone_region(region) or metadata is None or metadata.general_desc is None:
-            raise ValueError(f"unknown telephone region {region!r}")
-        code = country_code_for_valid_region(region)
-        prefix = metadata.national_prefix or ""
-        for length in metadata.general_desc.possible_length or ():
-            if prefix == "1":
-                # North America: its numbers are grouped 3-3-4 ("(212) 555-0143"), which the
-                # rule of that shape reports in every region already
-                break
-            if prefix:  # written with it, as the country's own numbers are
-                plans.setdefault((prefix == "0", length + len(prefix)), []).append((region, code, prefix))
-                if _written_without_prefix(region, prefix):
-                    # and without it where the country's own format leaves it out ("(11)
-                    # 2345-6789" in Brazil): then grouped as the country groups them
-                    plans.setdefault((False, length), []).append((region, code, ""))
-            else:  # none: a leading zero is part of the number (Italy)
-                for zero in (False, True):
-                    plans.setdefault((zero, length), []).append((region, code, ""))
+    wanted = list(dict.fromkeys(r.upper() for r in regions))
+    unknown = [region for region in wanted if not known_phone_region(region)]
+    if unknown:
+        raise ValueError(f"unknown telephone region {unknown[0]!r}")
+    # Built at the first number asked about: each region's numbering plan is a module of its
+    # own (loading them all cost every process that builds an engine about 50 ms, most of which
+    # never meet a national number).
+    built: list[dict[tuple[bool, int], list[tuple[str, int, str]]]] = []
+
+    def build() -> dict[tuple[bool, int], list[tuple[str, int, str]]]:
+        # Made whole, then published: a thread judging beside this one sees all or none.
+        plans: dict[tuple[bool, int], list[tuple[str, int, str]]] = {}
+        for region in wanted:
+            metadata = PhoneMetadata.metadata_for_region(region)
+            if metadata is None or metadata.general_desc is None:
+                continue  # a code the library lists without a plan: no number is valid there
+            code = country_code_for_valid_region(region)
+            prefix = metadata.national_prefix or ""
+            for length in metadata.general_desc.possible_length or ():
+                if prefix == "1":
+                    # North America: its numbers are grouped 3-3-4 ("(212) 555-0143"), which
+                    # the rule of that shape reports in every region already
+                    break
+                if prefix:  # written with it, as the country's own numbers are
+                    plans.setdefault((prefix == "0", length + len(prefix)), []).append((region, code, prefix))
+                    if _written_without_prefix(region, prefix):
+                        # and without it where the country's own format leaves it out ("(11)
+                        # 2345-6789" in Brazil): then grouped as the country groups them
+                        plans.setdefault((False, length), []).append((region, code, ""))
+                else:  # none: a leading zero is part of the number (Italy)
+                    for zero in (False, True):
+                        plans.setdefault((zero, length), []).append((region, code, ""))
+        built[:] = [plans]
+        return plans
 
     def valid(text: str) -> bool:
         if _OTHER_RULES_SHAPES.match(text):
@@ -442,6 +454,7 @@ def national_phone_validator(regions: Iterable[str]) -> Callable[[str], bool]:
                 return bool(is_valid_number(parse("+" + digits[2:], None)))
             except NumberParseException:
                 return False
+        plans = built[0] if built else build()
         fitting = plans.get((digits[0] == "0", len(digits)))
         if not fitting:
             return False
