@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
 from mcpward.launch import resolve_launch
-from mcpward.registry import ApprovalIndex, ObservedServer, normalise_url
 
+# The registry (and SQLAlchemy) load only where a gateway checks it: every gateway imports this
+# module (the policy asks it about probation), and importing them was 0.1 s of every start.
 if TYPE_CHECKING:
     from mcpward.gateway._config import GatewayConfig
+    from mcpward.registry import ApprovalIndex, ObservedServer
 
 _WHAT_TO_DO = {
     "unapproved": "request a review with `mcpward registry request`",
@@ -94,6 +96,8 @@ class Registry(Interceptor):
             _on_probation(session, exchange)
 
     def _observed(self, session: Session) -> ObservedServer:
+        from mcpward.registry import ObservedServer, normalise_url
+
         if self.url:
             return ObservedServer(
                 host="gateway", name=session.server, kind="remote", package=normalise_url(self.url)
