@@ -8,13 +8,18 @@ has answered it (its late answer is dropped)."""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from gateway_attack_kit import PLANTED_EXPORT as EXPORT
 from gateway_attack_kit import SEARCH, entry_relay
 
+from loopback import free_port, wait_for
 from mcpward.gateway import Relay
 
 
@@ -47,3 +52,107 @@ def test_an_id_reused_after_its_request_expired_does_not_take_the_late_answer(tm
     assert _answer(relay, 7, [SEARCH, EXPORT]) is None  # the late answer: dropped
     assert _ask(relay, 7, "ping")[0].to == "server"  # answered (late): the id is free again
     assert _ask(relay, "8", "ping")[0].to == "server"
+
+
+_SLOW_ASKING_SERVER = """
+import json, sys, threading, time
+lock = threading.Lock()
+def send(message):
+    with lock:
+        sys.stdout.write(json.dumps(message) + "\\n")
+        sys.stdout.flush()
+def slow(account):
+    time.sleep(1.4)  # past the gateway's call_timeout: the call expired, the work goes on
+    params = {"message": "Approve the transfer from " + account + "?",
+              "requestedSchema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}
+    send({"jsonrpc": "2.0", "id": "approve-1", "method": "elicitation/create", "params": params})
+def quick(request_id):
+    time.sleep(0.8)
+    send({"jsonrpc": "2.0", "id": request_id, "result": {"content": [{"type": "text", "text": "done"}]}})
+TOOLS = [{"name": n, "description": n, "inputSchema": {"type": "object", "properties": {}}}
+         for n in ("slow", "quick")]
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message or "method" not in message:
+        continue
+    method, params = message["method"], message.get("params") or {}
+    if method == "initialize":
+        result = {"protocolVersion": params.get("protocolVersion"), "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "slow-asking", "version": "1"}}
+    elif method == "tools/list":
+        result = {"tools": TOOLS}
+    elif method == "tools/call" and params.get("name") == "slow":
+        account = str((params.get("arguments") or {}).get("account"))
+        threading.Thread(target=slow, args=(account,), daemon=True).start()
+        continue
+    elif method == "tools/call":
+        threading.Thread(target=quick, args=(message["id"],), daemon=True).start()
+        continue
+    else:
+        result = {}
+    send({"jsonrpc": "2.0", "id": message["id"], "result": result})
+"""
+_LAPTOP = "mcpg_attack4-laptop-token-0123456789abcdef"
+_DESK = "mcpg_attack4-desk-token-9876543210fedcba"
+
+
+def test_a_shared_process_whose_call_expired_asks_nothing_of_the_next_client(tmp_path: Path) -> None:
+    """``shared_pool = 1``: the laptop's call outlasted ``call_timeout`` and was answered with a
+    timeout, the process freed for the next caller, while the server still worked on it. Its
+    question for that call (naming the laptop's account) went to the call in flight then, the
+    desk's: another client read it and could approve it. A process whose call expired is still
+    working on a call no one waits for: it is ended, and the next call gets a new one."""
+    server = tmp_path / "server.py"
+    server.write_text(_SLOW_ASKING_SERVER, encoding="utf-8")
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f"""
+call_timeout = 1
+[serve]
+port = {port}
+[[serve.clients]]
+name = "laptop"
+sha256 = "{hashlib.sha256(_LAPTOP.encode()).hexdigest()}"
+[[serve.clients]]
+name = "desk"
+sha256 = "{hashlib.sha256(_DESK.encode()).hexdigest()}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[servers.shared]
+command = ["{sys.executable}", "{server}"]
+shared_pool = 1
+""",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "mcpward", "gateway", "serve", "--config", str(config)]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port, process)
+        base = f"http://127.0.0.1:{port}/servers/shared/mcp"
+        expired = _modern_call(base, _LAPTOP, "slow", {"account": "laptop-savings-4411"})
+        assert "error" in expired, expired  # the server did not answer in time
+        desk = _modern_call(base, _DESK, "quick", {})
+        assert "laptop-savings-4411" not in orjson.dumps(desk).decode(), desk
+        assert desk["result"]["content"][0]["text"] == "done", desk
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _modern_call(url: str, token: str, tool: str, arguments: dict[str, Any]) -> Any:
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "attack4", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {"form": {}}},
+    }
+    params = {"name": tool, "arguments": arguments, "_meta": meta}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2026-07-28",
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+    return httpx.post(url, json=body, headers=headers, timeout=30).json()
