@@ -156,3 +156,27 @@ def _modern_call(url: str, token: str, tool: str, arguments: dict[str, Any]) -> 
         "Mcp-Name": tool,
     }
     return httpx.post(url, json=body, headers=headers, timeout=30).json()
+
+
+def test_ids_one_number_to_a_javascript_server_are_one_id(tmp_path: Path) -> None:
+    """The relay keyed ids by their JSON type and exact value, and refused an id in flight under
+    that key; a JavaScript server (most MCP servers) reads 1.0 as 1, and 2**53 + 1 as 2**53, so
+    it answers ``tools/list`` sent as 1.0 with id 1: a ``ping`` sent as 1 beside it took the
+    tool list as its answer, never judged by the pins (the reused id of
+    test_pins_attack3.py, spelt another way). Numbers are keyed by their value as a double."""
+    for listed, pinged in ((1.0, 1), (2**53 + 1, 2**53), (-0.0, 0)):
+        relay = entry_relay(tmp_path / repr(listed), None)
+        _ask(relay, 100)
+        _answer(relay, 100, [SEARCH])  # pinned on first use
+        assert _ask(relay, listed)[0].to == "server"
+        pinged_too = _ask(relay, pinged, "ping")
+        if pinged_too[0].to == "server":  # the JavaScript server answers the list as `pinged`
+            late = _answer(relay, pinged, [SEARCH, EXPORT])
+            assert "export" not in [tool["name"] for tool in late["result"]["tools"]], (listed, pinged)
+            raise AssertionError(f"{pinged!r} was taken while {listed!r} was in flight")
+        assert orjson.loads(pinged_too[0].data)["error"]["code"] == -32600
+        answer = _answer(relay, pinged, [SEARCH, EXPORT])  # the list, judged as the list
+        assert [tool["name"] for tool in answer["result"]["tools"]] == ["search"]
+    relay = entry_relay(tmp_path / "strings", None)
+    assert _ask(relay, "1")[0].to == "server"
+    assert _ask(relay, 1, "ping")[0].to == "server"  # a string is another id, in JavaScript too
