@@ -180,3 +180,17 @@ def test_ids_one_number_to_a_javascript_server_are_one_id(tmp_path: Path) -> Non
     relay = entry_relay(tmp_path / "strings", None)
     assert _ask(relay, "1")[0].to == "server"
     assert _ask(relay, 1, "ping")[0].to == "server"  # a string is another id, in JavaScript too
+
+
+def test_a_request_id_that_is_no_string_or_number_is_refused(tmp_path: Path) -> None:
+    """MCP ids are strings or integers. The relay forwarded any JSON value as an id and keyed it
+    by its Python form: a ``tools/list`` sent as [1.0] beside a ``ping`` sent as [1], which a
+    JavaScript server reads (and echoes) alike, had the tool list answered as [1] and taken for
+    the ping's answer, never judged by the pins. Such an id is refused (null too: MCP forbids it)."""
+    relay = entry_relay(tmp_path, None)
+    _ask(relay, 100)
+    _answer(relay, 100, [SEARCH])
+    for odd in ([1.0], {"n": 1}, None, True):
+        refused = _ask(relay, odd)
+        assert len(refused) == 1 and refused[0].to == "client", odd
+        assert orjson.loads(refused[0].data)["error"]["code"] == -32600, odd

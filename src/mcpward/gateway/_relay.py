@@ -109,6 +109,11 @@ class Relay:
 
     def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
+        if not isinstance(exchange.id, str | int | float) or isinstance(exchange.id, bool):
+            # MCP ids are strings or integers: an array or object id ([1.0] and [1] are one to a
+            # JavaScript server) would escape the check below, and null is forbidden.
+            why = "mcpward gateway: a request id must be a string or a number"
+            return [self._to_client(error(None, INVALID_REQUEST, why))]
         if request_key(exchange.id) in self.pending:
             # JSON-RPC ids are unique among requests in flight: the server's answer to the first
             # would be judged as the answer to this one (a tool list as a ping's, never by the
