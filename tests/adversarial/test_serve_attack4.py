@@ -194,3 +194,16 @@ def test_a_request_id_that_is_no_string_or_number_is_refused(tmp_path: Path) -> 
         refused = _ask(relay, odd)
         assert len(refused) == 1 and refused[0].to == "client", odd
         assert orjson.loads(refused[0].data)["error"]["code"] == -32600, odd
+
+
+def test_a_server_request_id_that_is_no_string_or_number_is_refused_to_the_server(tmp_path: Path) -> None:
+    """The same of the server's own requests (an elicitation, a sampling): an array id reached
+    the 2026-07-28 pools' round trip, which keys the server's questions by their id (a list is
+    no key: by reading, the call fails with a 500 and its process stays busy, the pool's slot gone).
+    Answered for the client with a refusal; the client never sees it."""
+    relay = entry_relay(tmp_path, None)
+    for odd in ([1], {"n": 1}, None, True):
+        asked = {"jsonrpc": "2.0", "id": odd, "method": "elicitation/create", "params": {"message": "?"}}
+        outs = relay.server_message(orjson.dumps(asked))
+        assert [out.to for out in outs] == ["server"], odd
+        assert orjson.loads(outs[0].data)["error"]["code"] == -32600, odd

@@ -235,6 +235,13 @@ class Relay:
     def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         """What the server sends of its own goes through the same checks as its answers: the
         notification hooks, then ``server_message`` (DLP, injection), then the audit."""
+        if "id" in message and (
+            not isinstance(message["id"], str | int | float) or isinstance(message["id"], bool)
+        ):
+            # As a client's (see ``_client_request``): an array id is no key where requests are
+            # kept by id (the 2026-07-28 pools' round trips), nor one id to every peer.
+            why = "mcpward gateway: a request id must be a string or a number"
+            return [Out("server", encode(error(None, INVALID_REQUEST, why)))]
         outs = self._notification(message, raw, from_server=True)
         if not outs or outs[0].to != "client":
             return outs  # refused by a notification hook
