@@ -132,6 +132,12 @@ class _ModernSessions:
         return held < max(1, size - 1)
 
     def release(self, name: str, caller: Caller, member: _Member) -> None:
+        if member.session.relay.expired:
+            # Its server did not answer a request in time and may still be working on it: what
+            # it asks for that call would go to the next call in flight on it (in a shared pool
+            # another client's, who could read and approve it). Not handed out again: ended
+            # (``acquire``), and the next call gets a new process.
+            member.session.gone = True
         if self._table.servers[name].shared_pool:  # what it sends until the next call is no client's
             self._for(member, _pool_caller(name))
         member.busy.release()

@@ -44,6 +44,9 @@ DEFAULT_MAX_MESSAGE = 8 * 1024 * 1024
 #: Requests of the server the client has not answered yet, kept (their method) to name the
 #: answer in the audit; the oldest are forgotten past this many (a server may ask and ask).
 _MAX_ASKED = 1024
+#: Requests that expired unanswered, kept (their ids) until the server's late answer comes; the
+#: oldest are forgotten past this many (a server that never answers must not grow them).
+_MAX_EXPIRED = 1024
 _LEADING_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
 
@@ -63,6 +66,8 @@ class Relay:
         self.pending: dict[str, Exchange] = {}
         #: The server's requests forwarded to the client, by id: their method.
         self.asked: dict[str, str] = {}
+        #: The ids of requests that expired unanswered (see ``expire``).
+        self.expired: dict[str, None] = {}
 
     # -- client to server --------------------------------------------------------------------
 
@@ -104,11 +109,24 @@ class Relay:
 
     def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
+        if not isinstance(exchange.id, str | int | float) or isinstance(exchange.id, bool):
+            # MCP ids are strings or integers: an array or object id ([1.0] and [1] are one to a
+            # JavaScript server) would escape the check below, and null is forbidden.
+            why = "mcpward gateway: a request id must be a string or a number"
+            return [self._to_client(error(None, INVALID_REQUEST, why))]
         if request_key(exchange.id) in self.pending:
             # JSON-RPC ids are unique among requests in flight: the server's answer to the first
             # would be judged as the answer to this one (a tool list as a ping's, never by the
             # pins), and reach the client, which may take it for the first's.
             why = "mcpward gateway: a request with this id is still in flight; ids must not be reused"
+            return [self._to_client(error(exchange.id, INVALID_REQUEST, why))]
+        if request_key(exchange.id) in self.expired:
+            # The server may still answer the request that expired: its late answer would be
+            # taken (and judged) as this one's, a tool list as a ping's.
+            why = (
+                "mcpward gateway: a request with this id timed out and the server has not answered "
+                "it yet; use another id"
+            )
             return [self._to_client(error(exchange.id, INVALID_REQUEST, why))]
         if method == "tools/call" and exchange.tool is None:
             # Every check keys on the tool's name: a call without one as a string (["pay"], which
@@ -167,6 +185,8 @@ class Relay:
         request_id = _leading_id(head)
         exchange = self.pending.pop(request_key(request_id), None) if request_id is not None else None
         if exchange is None:
+            if request_id is not None:
+                self.expired.pop(request_key(request_id), None)
             return []
         exchange.block(f"the server's answer is larger than {self.max_message} bytes")
         self._forwarded(exchange, "response")
@@ -189,7 +209,9 @@ class Relay:
             return []
         exchange = self.pending.pop(request_key(message["id"]), None)
         if exchange is None:
-            return []  # an answer to nothing pending: late after a timeout, or forged
+            # An answer to nothing pending: late after a timeout (its id is free again), or forged.
+            self.expired.pop(request_key(message["id"]), None)
+            return []
         exchange.response = message
         exchange.response_bytes = len(raw)
         if "result" in message and "error" in message:
@@ -213,6 +235,13 @@ class Relay:
     def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         """What the server sends of its own goes through the same checks as its answers: the
         notification hooks, then ``server_message`` (DLP, injection), then the audit."""
+        if "id" in message and (
+            not isinstance(message["id"], str | int | float) or isinstance(message["id"], bool)
+        ):
+            # As a client's (see ``_client_request``): an array id is no key where requests are
+            # kept by id (the 2026-07-28 pools' round trips), nor one id to every peer.
+            why = "mcpward gateway: a request id must be a string or a number"
+            return [Out("server", encode(error(None, INVALID_REQUEST, why)))]
         outs = self._notification(message, raw, from_server=True)
         if not outs or outs[0].to != "client":
             return outs  # refused by a notification hook
@@ -251,6 +280,10 @@ class Relay:
         exchange = self.pending.pop(request_key(request_id), None)
         if exchange is None:
             return []
+        # Its id stays taken until the server's late answer comes (see ``_client_request``).
+        if len(self.expired) >= _MAX_EXPIRED:
+            del self.expired[next(iter(self.expired))]
+        self.expired[request_key(request_id)] = None
         exchange.block("the server did not answer in time")
         self._forwarded(exchange, "response")
         return [
@@ -269,6 +302,7 @@ class Relay:
                 )
             )
         self.pending.clear()
+        self.expired.clear()
         return outs
 
     def close(self) -> None:

@@ -44,7 +44,15 @@ def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
 
 
 def request_key(request_id: Any) -> str:
-    """A JSON-RPC id as a key: ids are strings or numbers, and 1 and "1" are different requests."""
+    """A JSON-RPC id as a key: ids are strings or numbers, and 1 and "1" are different requests.
+    A number is keyed by its value as a double, as a JavaScript peer (most MCP servers) reads
+    it: 1, 1.0 and 1e0 are one id there, as are 2**53 and 2**53 + 1, and 0 and -0, and its
+    answer to one would be taken for the other's."""
+    if isinstance(request_id, int | float) and not isinstance(request_id, bool):
+        try:
+            return f"number:{float(request_id) + 0.0!r}"  # + 0.0: -0.0 is 0.0
+        except OverflowError:  # an int past a double (orjson gives floats there; others may not)
+            return f"number:{request_id}"
     return f"{type(request_id).__name__}:{request_id}"
 
 
