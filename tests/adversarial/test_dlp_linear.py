@@ -79,8 +79,8 @@ def test_four_times_the_input_costs_about_four_times_the_time() -> None:
     # The best of two runs at each size: the machine is shared. Four times the text must
     # cost under eight times as much (linear: about four; the pairwise resolution this test
     # was written against cost sixteen times).
-    small = min(_scan_in_child(1 * MB, timeout=120)["seconds"] for _ in range(2))
-    large = min(_scan_in_child(4 * MB, timeout=240)["seconds"] for _ in range(2))
+    small = min(_scan_in_child(MB // 2, timeout=120)["seconds"] for _ in range(2))
+    large = min(_scan_in_child(2 * MB, timeout=240)["seconds"] for _ in range(2))
     assert large / small < 8, (small, large)
 
 
