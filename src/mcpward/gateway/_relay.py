@@ -109,18 +109,19 @@ class Relay:
 
     def _client_request(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         exchange = Exchange(id=message["id"], method=method, request=message, request_bytes=len(raw))
-        if not isinstance(exchange.id, str | int | float) or isinstance(exchange.id, bool):
+        if not _is_request_id(exchange.id):
             # MCP ids are strings or integers: an array or object id ([1.0] and [1] are one to a
             # JavaScript server) would escape the check below, and null is forbidden.
             why = "mcpward gateway: a request id must be a string or a number"
             return [self._to_client(error(None, INVALID_REQUEST, why))]
-        if request_key(exchange.id) in self.pending:
+        key = request_key(exchange.id)
+        if key in self.pending:
             # JSON-RPC ids are unique among requests in flight: the server's answer to the first
             # would be judged as the answer to this one (a tool list as a ping's, never by the
             # pins), and reach the client, which may take it for the first's.
             why = "mcpward gateway: a request with this id is still in flight; ids must not be reused"
             return [self._to_client(error(exchange.id, INVALID_REQUEST, why))]
-        if request_key(exchange.id) in self.expired:
+        if key in self.expired:
             # The server may still answer the request that expired: its late answer would be
             # taken (and judged) as this one's, a tool list as a ping's.
             why = (
@@ -155,7 +156,7 @@ class Relay:
             ]
         outs = _forward("server", exchange.request)
         if outs[0].to == "server":
-            self.pending[request_key(exchange.id)] = exchange
+            self.pending[key] = exchange
         return outs
 
     def _client_answer(self, message: dict[str, Any], raw: bytes) -> list[Out]:
@@ -235,9 +236,7 @@ class Relay:
     def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         """What the server sends of its own goes through the same checks as its answers: the
         notification hooks, then ``server_message`` (DLP, injection), then the audit."""
-        if "id" in message and (
-            not isinstance(message["id"], str | int | float) or isinstance(message["id"], bool)
-        ):
+        if "id" in message and not _is_request_id(message["id"]):
             # As a client's (see ``_client_request``): an array id is no key where requests are
             # kept by id (the 2026-07-28 pools' round trips), nor one id to every peer.
             why = "mcpward gateway: a request id must be a string or a number"
@@ -255,9 +254,7 @@ class Relay:
                 return [Out("server", encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
             return []
         if is_request:
-            if len(self.asked) >= _MAX_ASKED:
-                del self.asked[next(iter(self.asked))]
-            self.asked[request_key(message["id"])] = method
+            _keep_last(self.asked, request_key(message["id"]), method, _MAX_ASKED)
         return _forward("client", exchange.request)
 
     # -- both ways ---------------------------------------------------------------------------
@@ -281,9 +278,7 @@ class Relay:
         if exchange is None:
             return []
         # Its id stays taken until the server's late answer comes (see ``_client_request``).
-        if len(self.expired) >= _MAX_EXPIRED:
-            del self.expired[next(iter(self.expired))]
-        self.expired[request_key(request_id)] = None
+        _keep_last(self.expired, request_key(request_id), None, _MAX_EXPIRED)
         exchange.block("the server did not answer in time")
         self._forwarded(exchange, "response")
         return [
@@ -357,6 +352,18 @@ def _forward(to: Literal["client", "server"], message: dict[str, Any]) -> list[O
             back: Literal["client", "server"] = "client" if to == "server" else "server"
             return [Out(back, encode(error(_id_of(message), INVALID_REQUEST, why)))]
         return []
+
+
+def _is_request_id(value: Any) -> bool:
+    """A string or a number (not a boolean): what a request id may be here (see ``request_key``)."""
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _keep_last(kept: dict[str, Any], key: str, value: Any, most: int) -> None:
+    """``kept[key] = value``, the oldest entry forgotten first past ``most``."""
+    if len(kept) >= most:
+        del kept[next(iter(kept))]
+    kept[key] = value
 
 
 def _id_of(message: Any) -> Any:
