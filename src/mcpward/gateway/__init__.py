@@ -14,36 +14,54 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcpward._lazy import lazy_attributes
-from mcpward.gateway._audit import AuditLog, anchor_paths, records, verify
-from mcpward.gateway._audit import check as check_audit_log
-from mcpward.gateway._config import (
-    ConfigError,
-    GatewayConfig,
-    ServeConfig,
-    default_audit_log,
-    load_config,
-)
-from mcpward.gateway._interceptors.baseline import learned_destinations
-from mcpward.gateway._pipeline import build_interceptors
-from mcpward.gateway._quarantine import Bounds, Quarantine, QuarantineError
-from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
-from mcpward.gateway._relay import Relay
-from mcpward.gateway._sinks import AuditMirrorError, AuditSink
 from mcpward.gateway.interface import Exchange, Identity, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
+    from mcpward.gateway._audit import AuditLog, anchor_paths, default_audit_log, records, verify
+    from mcpward.gateway._audit import check as check_audit_log
+    from mcpward.gateway._config import (
+        ConfigError,
+        GatewayConfig,
+        ServeConfig,
+        load_config,
+    )
     from mcpward.gateway._http import ClientLimits, create_app, new_client_token
     from mcpward.gateway._http_session import Upstream
+    from mcpward.gateway._interceptors.baseline import learned_destinations
     from mcpward.gateway._interceptors.pins import approve as approve_pins
     from mcpward.gateway._oauth import ResourceServer, TokenExchange
+    from mcpward.gateway._pipeline import build_interceptors
+    from mcpward.gateway._quarantine import Quarantine, QuarantineError
+    from mcpward.gateway._quarantine import default_folder as default_quarantine_folder
+    from mcpward.gateway._relay import Relay
+    from mcpward.gateway._sinks import AuditMirrorError, AuditSink
     from mcpward.gateway._stdio import run_stdio
     from mcpward.gateway._wrap import unwrap, wrap
 
-#: Exported, imported at the first use: the HTTP front end pulls in FastAPI, the pins every
-#: detector of inspect, wrap the scan's hosts.
+#: Exported, imported at the first use: the configuration pulls in pydantic and every
+#: interceptor's settings, the HTTP front end FastAPI, the pins every detector of inspect, wrap
+#: the scan's hosts; a sandbox run needs only the audit log and the message types (a sandbox
+#: per server start paid 0.25 s of imports for the configuration it never read).
 __getattr__ = lazy_attributes(
     __name__,
     {
+        "AuditLog": ("mcpward.gateway._audit", "AuditLog"),
+        "anchor_paths": ("mcpward.gateway._audit", "anchor_paths"),
+        "records": ("mcpward.gateway._audit", "records"),
+        "verify": ("mcpward.gateway._audit", "verify"),
+        "check_audit_log": ("mcpward.gateway._audit", "check"),
+        "ConfigError": ("mcpward.gateway._config", "ConfigError"),
+        "GatewayConfig": ("mcpward.gateway._config", "GatewayConfig"),
+        "ServeConfig": ("mcpward.gateway._config", "ServeConfig"),
+        "default_audit_log": ("mcpward.gateway._audit", "default_audit_log"),
+        "load_config": ("mcpward.gateway._config", "load_config"),
+        "learned_destinations": ("mcpward.gateway._interceptors.baseline", "learned_destinations"),
+        "build_interceptors": ("mcpward.gateway._pipeline", "build_interceptors"),
+        "Quarantine": ("mcpward.gateway._quarantine", "Quarantine"),
+        "QuarantineError": ("mcpward.gateway._quarantine", "QuarantineError"),
+        "default_quarantine_folder": ("mcpward.gateway._quarantine", "default_folder"),
+        "Relay": ("mcpward.gateway._relay", "Relay"),
+        "AuditMirrorError": ("mcpward.gateway._sinks", "AuditMirrorError"),
         "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
         "Upstream": ("mcpward.gateway._http_session", "Upstream"),
         "create_app": ("mcpward.gateway._http", "create_app"),
@@ -98,14 +116,17 @@ __all__ = [
 
 def quarantine(config: GatewayConfig, audit_log: Path) -> Quarantine:
     """The folder of held results the config names (default beside ``audit_log``)."""
+    from mcpward.gateway._quarantine import Bounds, Quarantine, default_folder
+
     settings = config.quarantine
     bounds = Bounds(settings.max_items, settings.max_bytes, settings.max_item_bytes)
-    return Quarantine(settings.path or default_quarantine_folder(audit_log), bounds)
+    return Quarantine(settings.path or default_folder(audit_log), bounds)
 
 
 def make_sinks(config: GatewayConfig, log: Path | None = None) -> list[AuditSink]:
     """The audit mirrors the config asks for; made once per process and closed at its end. The
     registry mirror first adds what ``log`` holds and the database lacks."""
+    from mcpward.gateway._config import ConfigError
     from mcpward.gateway._sinks import OtlpSink, RegistrySink
 
     sinks: list[AuditSink] = []
@@ -205,6 +226,7 @@ def _configured_secret(name: str, source: str | None, where: str) -> str | None:
     cannot be read is a :class:`ConfigError` naming ``where``."""
     if not source:
         return None
+    from mcpward.gateway._config import ConfigError
     from mcpward.sandbox import SandboxError, fetch_secret
 
     try:

@@ -40,6 +40,13 @@ def _hash(previous: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(previous.encode() + orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def default_audit_log() -> Path:
+    """Where the gateway and the sandbox append their records when no path is given."""
+    from mcpward._paths import user_data_dir
+
+    return user_data_dir() / "gateway-audit.jsonl"
+
+
 def anchor_paths(path: Path) -> tuple[Path, Path]:
     """The key and the head of the log at ``path``."""
     return path.with_name(path.name + ".key"), path.with_name(path.name + ".head")

@@ -305,12 +305,6 @@ class GatewayConfig(_Strict):
         return self
 
 
-def default_audit_log() -> Path:
-    from mcpward._paths import user_data_dir
-
-    return user_data_dir() / "gateway-audit.jsonl"
-
-
 def load_config(path: Path | None) -> GatewayConfig:
     if path is None:
         return GatewayConfig()
