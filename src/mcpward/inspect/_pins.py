@@ -1,8 +1,9 @@
 """Pinning what a server tells the model, and reporting rug pulls.
 
 A signature is the sha256 of a canonical JSON (sorted keys, no insignificant space, UTF-8) of
-everything the model sees of a tool: name, title, description, input and output schema and
-annotations; of a prompt or resource likewise; and of the server's instructions. The pin store
+everything the server tells the client of a tool: every field the protocol defines for it (name,
+title, description, input and output schema, annotations, icons, execution, ``_meta``); of a
+prompt or resource likewise; and of the server's instructions. The pin store
 keeps the canonical text too, so that a change is shown as a readable diff. A tool whose content
 is unchanged but whose name changed is one rename, not a removal and an addition.
 """
@@ -28,12 +29,28 @@ from typing import Any
 from mcpward.errors import McpwardError
 from mcpward.model import ToolSignature
 
+#: What is signed of each kind: every field the protocol defines for it (2026-07-28, and the
+#: tasks extension's ``execution``), for each reaches the client: a tool's ``_meta`` (which MCP
+#: Apps read a user interface from and some clients show the model) or its icons (URLs the
+#: client fetches) left unsigned could change after approval. An item without the fields added
+#: to this list signs as it did before them.
 _SIGNED_KEYS = {
-    "tool": ("name", "title", "description", "inputSchema", "outputSchema", "annotations"),
-    "prompt": ("name", "title", "description", "arguments"),
-    "resource": ("name", "title", "description", "uri", "mimeType"),
-    "resource-template": ("name", "title", "description", "uriTemplate", "mimeType"),
+    "tool": (
+        "name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons",
+        "execution", "_meta",
+    ),
+    "prompt": ("name", "title", "description", "arguments", "icons", "_meta"),
+    "resource": ("name", "title", "description", "uri", "mimeType", "icons", "annotations", "_meta"),
+    "resource-template": (
+        "name", "title", "description", "uriTemplate", "mimeType", "icons", "annotations", "_meta",
+    ),
     "instructions": ("instructions",),
+}  # fmt: skip
+#: Fields forwarded unsigned: they change with the resource's content, which is not pinned
+#: either (its size; ``lastModified`` of its annotations is left out of the signed annotations).
+_UNSIGNED_KEYS = {"resource": ("size",)}
+_FORWARDED_KEYS = {
+    kind: frozenset(keys) | frozenset(_UNSIGNED_KEYS.get(kind, ())) for kind, keys in _SIGNED_KEYS.items()
 }
 
 
@@ -60,7 +77,20 @@ def pin_store_lock(path: Path) -> Iterator[None]:
 
 def canonical(kind: str, item: dict[str, Any]) -> str:
     signed = {key: item[key] for key in _SIGNED_KEYS[kind] if key in item and item[key] is not None}
+    annotations = signed.get("annotations")
+    if kind.startswith("resource") and isinstance(annotations, dict) and "lastModified" in annotations:
+        signed["annotations"] = {k: v for k, v in annotations.items() if k != "lastModified"}
     return json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def forwarded(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` as the gateway forwards it: without the fields the protocol does not define for
+    its kind, which no pin covers (a server's own top-level field could change after approval;
+    extensions belong under ``_meta``). The item itself when it has none."""
+    allowed = _FORWARDED_KEYS[kind]
+    if item.keys() <= allowed:
+        return item
+    return {key: value for key, value in item.items() if key in allowed}
 
 
 def signature(server: str, kind: str, item: dict[str, Any]) -> tuple[ToolSignature, str]:

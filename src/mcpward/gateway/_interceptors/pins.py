@@ -22,6 +22,7 @@ from mcpward.inspect import (
     check_expected,
     chosen_pins,
     compare,
+    forwarded,
     pin_record,
     pin_store_lock,
     signature,
@@ -237,7 +238,9 @@ class Pins(Interceptor):
                         f"(at most {MAX_TOOL_NAME})",
                     )
                 )
-        tools = [tool for tool in tools if tool["name"] not in withheld]
+        # Judged and forwarded as signed: a field outside the protocol's is dropped, not passed
+        # on unpinned.
+        tools = [forwarded("tool", tool) for tool in tools if tool["name"] not in withheld]
         signed = [signature(session.server, "tool", tool) for tool in tools]
         for name in duplicated:
             withheld[name] = "listed more than once under one name"
@@ -283,6 +286,9 @@ class Pins(Interceptor):
             exchange.note(
                 "alert", f"withheld {len(withheld)} tool(s) pending approval: {', '.join(sorted(withheld))}"
             )
+        elif _stripped(visible, result["tools"]):
+            result["tools"] = visible
+            exchange.response_changed = True
 
     def _listing(self, session: Session, exchange: Exchange) -> _ToolListing:
         """The tool list this page belongs to: a request without a ``cursor`` starts a new one
@@ -548,7 +554,8 @@ class Pins(Interceptor):
         # An item is judged by its name, and signed as "?" without one: withheld under that
         # name, the item itself would pass. One without a name is withheld, with nothing to approve.
         nameless = [item for item in items if not (isinstance(item.get("name"), str) and item["name"])]
-        items = [item for item in items if isinstance(item.get("name"), str) and item["name"]]
+        named = [item for item in items if isinstance(item.get("name"), str) and item["name"]]
+        items = [forwarded(kind, item) for item in named]
         counts = Counter(item["name"] for item in items)
         unique = [item for item in items if counts[item["name"]] == 1]
         withheld = {name: "listed more than once" for name, count in counts.items() if count > 1}
@@ -591,6 +598,9 @@ class Pins(Interceptor):
             exchange.response_changed = True
             names = sorted({*withheld, *(["(no name)"] if nameless else [])})
             exchange.note("alert", f"withheld {len(names)} {kind}(s) pending approval: {', '.join(names)}")
+        elif _stripped(visible, result[key]):
+            result[key] = visible
+            exchange.response_changed = True
 
     def _hold_withheld(
         self, session: Session, exchange: Exchange, record: PinRecord, *, keep: int = 0
@@ -768,6 +778,12 @@ def expands_to(template: str, uri: str) -> bool:
             return False
         position = found + len(literal)
     return True
+
+
+def _stripped(visible: list[dict[str, Any]], listed: list[Any]) -> bool:
+    """Whether an item of ``visible`` (the listed ones, in order) lost fields outside the
+    protocol's: the page is then forwarded rebuilt."""
+    return any(kept is not item for kept, item in zip(visible, listed, strict=True))
 
 
 def _page_key(cursor: object) -> str | None:
