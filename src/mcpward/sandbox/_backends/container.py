@@ -15,16 +15,21 @@ home and runtime folder is absent unless the profile mounts it.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import resource
 import shutil
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from mcpward._paths import user_cache_dir, write_owner_only
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
@@ -208,39 +213,121 @@ class _Engine:
 def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
     """Whether the engine runs a confined container here (the empty image made first if
     missing), with which runtime flags, and why not. Podman's default runtime (crun) refuses
-    hosts with both cgroup hierarchies; runc, where installed, is tried next."""
+    hosts with both cgroup hierarchies; runc, where installed, is tried next.
+
+    A probe that found the engine working is kept (``_ProbeCache``): it costs a container run
+    and ``engine info`` (0.9 s with Podman here), and every sandboxed server start made it."""
     binary = shutil.which(program)
     if binary is None:
         return _Engine(False, f"{program} is not installed (Debian package {package})")
     if os.uname().machine not in SECCOMP_MACHINES:
         return _Engine(False, f"the bridge's seccomp filter knows {' and '.join(SECCOMP_MACHINES)} only")
     try:
-        engine = _run([binary, "version", "--format", "{{.Server.Version}}"])
-        if engine.returncode != 0:
-            return _Engine(False, f"no {program} engine is reachable: {_last_line(engine)}")
-        if _run([binary, "image", "inspect", IMAGE]).returncode != 0:
-            made = _run([binary, "import", "-", IMAGE], stdin=_empty_image())
-            if made.returncode != 0:
-                return _Engine(False, f"{program} could not make its empty image: {_last_line(made)}")
-        refusals = []
-        runtimes: list[tuple[str, ...]] = [()]
-        if program == "podman" and shutil.which("runc"):
-            runtimes.append(("--runtime", "runc"))
-        for runtime in runtimes:
-            tried = _run([binary, "run", "--rm", "--pull", "never", *runtime, *_confinement(program),
-                          "--ulimit", "nproc=64:64", *_system_mounts(), IMAGE, "/bin/true"])  # fmt: skip
-            if tried.returncode == 0:
-                version = engine.stdout.decode("utf-8", "replace").strip()
-                using = f" with {runtime[1]}" if runtime else ""
-                why = f"{program} {version}{using}: no network, read-only root, no capabilities; {_FILES}"
-                manager = _run([binary, "info", "--format", cgroup_manager]).stdout.decode().strip()
-                return _Engine(True, why, runtime, cgroupfs=manager == "cgroupfs")
-            refusals.append(_last_line(tried))
-        return _Engine(False, f"{program} could not run a confined container: {'; '.join(refusals)}")
+        trial = [binary, "run", "--rm", "--pull", "never", *_confinement(program),
+                 "--ulimit", "nproc=64:64", *_system_mounts(), IMAGE, "/bin/true"]  # fmt: skip
+        kept = _ProbeCache(binary, trial)
+        engine = kept.read()
+        if engine is not None and _run([binary, "image", "inspect", IMAGE]).returncode == 0:
+            return engine
+        engine = _probe_now(program, binary, trial, cgroup_manager)
+        if engine.works:
+            kept.write(engine)
+        return engine
     except (OSError, subprocess.TimeoutExpired) as exc:
         return _Engine(False, f"{program} did not answer: {exc}")
     except SandboxError as exc:  # a system folder it cannot mount
         return _Engine(False, str(exc))
+
+
+def _probe_now(program: str, binary: str, trial: list[str], cgroup_manager: str) -> _Engine:
+    engine = _run([binary, "version", "--format", "{{.Server.Version}}"])
+    if engine.returncode != 0:
+        return _Engine(False, f"no {program} engine is reachable: {_last_line(engine)}")
+    if _run([binary, "image", "inspect", IMAGE]).returncode != 0:
+        made = _run([binary, "import", "-", IMAGE], stdin=_empty_image())
+        if made.returncode != 0:
+            return _Engine(False, f"{program} could not make its empty image: {_last_line(made)}")
+    refusals = []
+    runtimes: list[tuple[str, ...]] = [()]
+    if program == "podman" and shutil.which("runc"):
+        runtimes.append(_RUNTIMES["runc"])
+    for runtime in runtimes:
+        tried = _run([*trial[:4], *runtime, *trial[4:]])
+        if tried.returncode == 0:
+            version = engine.stdout.decode("utf-8", "replace").strip()
+            using = f" with {runtime[1]}" if runtime else ""
+            why = f"{program} {version}{using}: no network, read-only root, no capabilities; {_FILES}"
+            manager = _run([binary, "info", "--format", cgroup_manager]).stdout.decode().strip()
+            return _Engine(True, why, runtime, cgroupfs=manager == "cgroupfs")
+        refusals.append(_last_line(tried))
+    return _Engine(False, f"{program} could not run a confined container: {'; '.join(refusals)}")
+
+
+#: The runtimes a probe may choose, by the name a kept probe records (never flags read back).
+_RUNTIMES: dict[str, tuple[str, ...]] = {"": (), "runc": ("--runtime", "runc")}
+#: How long a kept probe stands; a boot, another engine binary, another engine address in
+#: the environment or other confinement flags start anew at once.
+_PROBE_LIFETIME = 24 * 3600
+
+
+class _ProbeCache:
+    """A working probe's outcome in the user's cache folder, under a key made of all that
+    decides it: the trial's command line (the engine binary, the confinement flags, the uid,
+    the system mounts), the binary's identity on disk, the machine's boot and the variables
+    that choose which engine the client talks to. Read back only from a file of this user's
+    that no one else may write, and only as a runtime name of ``_RUNTIMES``: a forged file can
+    name a runtime that fails (the launch then fails, closed), never add a flag. A probe that
+    found the engine not working is not kept."""
+
+    def __init__(self, binary: str, trial: list[str]) -> None:
+        facts = os.stat(binary)
+        try:
+            boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        except OSError:
+            boot = ""
+        chosen = {name: os.environ.get(name, "") for name in sorted(_CLIENT_VARIABLES)}
+        identity = [trial, facts.st_ino, facts.st_size, facts.st_mtime_ns, boot, chosen]
+        self.key = hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+        self.path = user_cache_dir() / "sandbox" / "engines.json"
+
+    def _entries(self) -> dict[str, Any]:
+        try:
+            with open(self.path, "rb") as handle:
+                facts = os.fstat(handle.fileno())
+                if facts.st_uid != os.getuid() or facts.st_mode & 0o022:
+                    return {}
+                entries = json.loads(handle.read(1 << 20))
+        except (OSError, ValueError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def read(self) -> _Engine | None:
+        entry = self._entries().get(self.key)
+        if not isinstance(entry, dict):
+            return None
+        runtime, why, at = entry.get("runtime"), entry.get("why"), entry.get("at")
+        if not isinstance(runtime, str) or runtime not in _RUNTIMES or not isinstance(why, str):
+            return None
+        if not isinstance(at, (int, float)):
+            return None
+        if not 0 <= time.time() - at < _PROBE_LIFETIME:
+            return None
+        return _Engine(True, why[:500], _RUNTIMES[runtime], cgroupfs=entry.get("cgroupfs") is True)
+
+    def write(self, engine: _Engine) -> None:
+        runtime = next(name for name, flags in _RUNTIMES.items() if flags == engine.runtime)
+        now = time.time()
+        entries = {key: entry for key, entry in self._entries().items()
+                   if isinstance(entry, dict) and isinstance(entry.get("at"), (int, float))
+                   and 0 <= now - entry["at"] < _PROBE_LIFETIME}  # fmt: skip
+        entries[self.key] = {"runtime": runtime, "why": engine.why, "cgroupfs": engine.cgroupfs, "at": now}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            write_owner_only(partial, json.dumps(entries).encode())
+            os.replace(partial, self.path)
+        except OSError:
+            pass  # a read-only home: probe each time
 
 
 def _run(argv: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
