@@ -8,6 +8,7 @@ bounded walk, never in a crash.
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import partial
 from typing import Any
@@ -89,6 +90,8 @@ def _fields(
     for key in schema_keys:
         if key in data:
             _schema_fields(collector, data[key], key, 0, set())
+    if "_meta" in data:
+        _meta_fields(collector, data["_meta"], "_meta", 0)
     if arguments and isinstance(data.get("arguments"), list):
         for index, argument in enumerate(data["arguments"]):
             if isinstance(argument, dict):
@@ -148,6 +151,28 @@ def _as_text(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (RecursionError, ValueError):
         return "(a value nested too deeply to read)"
+
+
+def _meta_fields(collector: _Collector, node: Any, path: str, depth: int) -> None:
+    """Adds every string under an item's ``_meta``, within the depth and field budgets: clients
+    show the model some of it (OpenAI's Apps SDK a widget's description), and a pin now signs
+    it, so a reviewer must have read it."""
+    if collector.full:
+        return
+    if isinstance(node, str):
+        collector.add(path, node)
+        return
+    if not isinstance(node, dict | list):
+        return
+    if depth > MAX_DEPTH:
+        collector.too_deep()
+        return
+    if isinstance(node, list):
+        for index, value in enumerate(node[:MAX_FIELDS]):
+            _meta_fields(collector, value, f"{path}[{index}]", depth + 1)
+        return
+    for key, value in itertools.islice(node.items(), MAX_FIELDS):
+        _meta_fields(collector, value, f"{path}.{key}", depth + 1)
 
 
 def _schema_fields(collector: _Collector, node: Any, path: str, depth: int, seen: set[int]) -> None:
