@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mcpward._multimatch import MultiMatcher
@@ -31,7 +33,10 @@ def test_no_expressions_match_nothing() -> None:
     assert MultiMatcher([], []).fired(b"anything") == set()
 
 
-def test_dot_all_and_a_database_only_from_the_cache_when_asked() -> None:
+def test_dot_all_and_a_database_only_from_the_cache_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MCPWARD_CACHE_DIR", str(tmp_path))  # a cache of its own: the run's is shared
     expressions = ["before.{0,20}after"]
     assert not MultiMatcher(expressions, [True], compile_missing=False).native  # nothing cached yet
     for dotall, expected in ((False, set()), (True, {0})):
