@@ -9,6 +9,7 @@ learned classifier weighs with the words around it; shown as evidence when it de
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,21 +24,38 @@ class Rule:
     name: str
     family: str
     severity: Severity
-    regex: re.Pattern[str]
+    #: The rule's expression; compiled (``regex``) at its first use: a text fires few rules,
+    #: and compiling all 69 cost every process that imports the check 60 ms.
+    pattern: str
     strong: bool
     #: Literals of which every match holds one (None: the rule always runs).
     anchors: frozenset[str] | None
-    #: Literals every match starts with (None: tried at every position).
-    leading: frozenset[str] | None
-    #: For a rule with no such literals: a cheap expression whose matches start wherever a
-    #: match of the rule can start (besides the text's first character).
-    starts: re.Pattern[str] | None
+    #: For a rule with no literals every match starts with: a cheap expression whose matches
+    #: start wherever a match of the rule can start (besides the text's first character).
+    starts_pattern: str | None
     #: What the native index (Hyperscan) is given for the rule: its own expression, or a cheaper
     #: one of which every match of the rule holds a match (``_INDEX``).
     index: str
     #: Matched on the text as it is; every other rule on its lower-case copy (a case-blind
     #: expression is several times slower in Python's re).
     cased: bool = False
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+    @property
+    def leading(self) -> frozenset[str] | None:
+        """Literals every match starts with (None: tried at every position)."""
+        return _leading(self.pattern)
+
+    @property
+    def starts(self) -> re.Pattern[str] | None:
+        return None if self.starts_pattern is None else _compiled(self.starts_pattern)
+
+
+_compiled = functools.cache(re.compile)
+_leading = functools.cache(leading)
 
 
 def _gap(words: int) -> str:
@@ -821,11 +839,10 @@ def _compile() -> tuple[Rule, ...]:
             name,
             family,
             severity,
-            re.compile(pattern),
+            pattern,
             strong,
             anchors(pattern),
-            leading(pattern),
-            re.compile(_STARTS[name]) if name in _STARTS else None,
+            _STARTS.get(name),
             _INDEX[name](pattern) if name in _INDEX else pattern,
             name in _CASED,
         )
