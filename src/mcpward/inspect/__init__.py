@@ -32,6 +32,7 @@ from mcpward.inspect._pins import (
     forwarded,
     pin_record,
     pin_store_lock,
+    readable_diff,
     signature,
 )
 from mcpward.inspect._read_only import ReadOnlyJudgement, classify_read_only
@@ -90,6 +91,7 @@ __all__ = [
     "pin_record",
     "pin_store_lock",
     "prompt_item",
+    "readable_diff",
     "resource_item",
     "result_texts",
     "run_inspect",

@@ -17,6 +17,7 @@ from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
 from mcpward.inspect import (
+    Change,
     PinStore,
     PinStoreError,
     check_expected,
@@ -25,6 +26,7 @@ from mcpward.inspect import (
     forwarded,
     pin_record,
     pin_store_lock,
+    readable_diff,
     signature,
 )
 from mcpward.model import Severity, ToolSignature
@@ -381,7 +383,7 @@ class Pins(Interceptor):
             if withheld:
                 # A duplicated name's pin stays; it is neither removed nor the source of a rename.
                 baseline = {key: pin for key, pin in baseline.items() if key[5:] not in withheld}
-            digests = {sig.name: sig.sha256 for sig, _text in signed}
+            details = _ChangeDetails(signed)
             for change in compare(baseline, signed):
                 if change.kind == "tool-removed":
                     continue  # the list's other pages may hold it: told once the list is whole
@@ -393,7 +395,7 @@ class Pins(Interceptor):
                         f"tool {change.name!r} withheld: "
                         f"{change.kind.replace('tool-', '')} since it was approved",
                         tool=change.name,
-                        detail=_diff_detail(change.diff, digests.get(change.name, "")),
+                        detail=details.of(change),
                     )
                 )
             if last and listing.whole:
@@ -566,7 +568,7 @@ class Pins(Interceptor):
                 )
             )
         signed = [signature(session.server, kind, item) for item in unique]
-        digests = {sig.name: sig.sha256 for sig, _text in signed}
+        details = _ChangeDetails(signed)
         for change in compare(pinned, signed):
             if change.kind == "tool-removed":
                 continue
@@ -577,7 +579,7 @@ class Pins(Interceptor):
                     f"{kind}-{what}",
                     _SEVERITY[change.kind],
                     f"{kind} {change.name!r} withheld: {what} since it was approved",
-                    detail=_diff_detail(change.diff, digests.get(change.name, "")),
+                    detail=details.of(change),
                 )
             )
         waiting = pin_record([pair for pair in signed if pair[0].name in withheld])
@@ -800,6 +802,30 @@ def _page_key(cursor: object) -> str | None:
 def _problem(exc: Exception) -> str:
     # Our errors name the file and what is wrong; a driver's may carry connection details.
     return str(exc) if isinstance(exc, McpwardError) else type(exc).__name__
+
+
+#: Added items of one page whose whole text their event shows; past these, the texts wait in
+#: the pin store only (a page of 60,000 added tools would otherwise write 60,000 texts).
+_ADDED_SHOWN = 50
+
+
+class _ChangeDetails:
+    """The details of a page's change events: a changed item's diff; an added one's whole text
+    (a diff from nothing: a reviewer approving by the sha256 must have read what it approves,
+    and an added tool's event carried its name alone); each with its sha256."""
+
+    def __init__(self, signed: list[tuple[ToolSignature, str]]) -> None:
+        self._signed = {sig.name: (sig.sha256, text) for sig, text in signed}
+        self._added = 0
+
+    def of(self, change: Change) -> dict[str, Any]:
+        sha256, text = self._signed.get(change.name, ("", ""))
+        if change.kind != "tool-added":
+            return _diff_detail(change.diff, sha256)
+        self._added += 1
+        if self._added > _ADDED_SHOWN:
+            return {**_diff_detail("", sha256), "text": "not shown (past the page's first added items)"}
+        return _diff_detail(readable_diff("", text), sha256)
 
 
 def _diff_detail(diff: str, sha256: str = "") -> dict[str, Any]:
