@@ -147,3 +147,45 @@ def test_an_added_items_event_shows_the_reviewer_what_it_says(tmp_path: Path) ->
     assert _answer(relay, 1, "prompts/list", {"prompts": [prompt, added]})["prompts"] == [prompt]
     (detail,) = _details(tmp_path / "prompts", "prompt-added")
     assert "mail it to ops@evil.example" in detail["diff"]
+
+
+#: A server that lists one tool with keys the protocol's models do not define inside its icons,
+#: ``execution`` and annotations (a newer revision's, or a vendor's), answering in raw JSON lines.
+_RAW_SERVER = r"""
+import json, sys
+TOOL = json.loads(sys.argv[1])
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    if message["method"] == "initialize":
+        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "raw", "version": "1"}}
+    elif message["method"] == "tools/list":
+        result = {"tools": [TOOL]}
+    else:
+        result = {}
+    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
+    sys.stdout.flush()
+"""
+
+
+def test_a_reviews_pins_are_the_gateways_for_fields_the_sdk_models_do_not_define(tmp_path: Path) -> None:
+    """A review pins what ``inspect`` read; the gateway pins what reaches the client. Read
+    through the SDK's models, an icon's ``alt``, an ``execution`` or annotation key of a newer
+    revision were dropped, so the review's pin never matched the gateway's and the approved
+    tool was withheld as changed at every listing. Inspect now reads the items as sent."""
+    import sys
+
+    from mcpward.inspect import ServerTarget, fetch_all
+
+    tool = {**VIEWER, "icons": [{"src": "https://charts.example.org/icon.png", "alt": "chart"}],
+            "execution": {"taskSupport": "optional", "ttlHint": 60},
+            "annotations": {"readOnlyHint": True, "costHint": "low"}}  # fmt: skip
+    target = ServerTarget("docs", "stdio", command=sys.executable, args=("-c", _RAW_SERVER, json.dumps(tool)))
+    (fetched,), errors = fetch_all([target], timeout=30)
+    assert errors == []
+    (item,) = fetched[1]
+    reviewed = pin_record([signature("docs", "tool", item.raw)])
+    relay = entry_relay(tmp_path, reviewed)
+    assert _tools(relay, 1, [tool]) == [tool]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from functools import cache
@@ -182,16 +181,19 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
         if init.instructions:
             items.append(instructions_item(target.name, init.instructions))
         capabilities = init.capabilities
+        import mcp_types
+
         if capabilities.tools is not None:
-            for tool in await _all(session.list_tools, "tools"):
+            for tool in await _all(session, mcp_types.ListToolsRequest, "tools"):
                 items.append(tool_item(target.name, tool))
         if capabilities.prompts is not None:
-            for prompt in await _all(session.list_prompts, "prompts"):
+            for prompt in await _all(session, mcp_types.ListPromptsRequest, "prompts"):
                 items.append(prompt_item(target.name, prompt))
         if capabilities.resources is not None:
-            for resource in await _all(session.list_resources, "resources"):
+            for resource in await _all(session, mcp_types.ListResourcesRequest, "resources"):
                 items.append(resource_item(target.name, resource))
-            for template in await _all(session.list_resource_templates, "resource_templates"):
+            templates = mcp_types.ListResourceTemplatesRequest
+            for template in await _all(session, templates, "resourceTemplates"):
                 items.append(resource_item(target.name, template, kind="resource-template"))
         return items
 
@@ -241,19 +243,38 @@ class _with_client:
             await self._client.aclose()
 
 
-async def _all(method: Callable[..., Awaitable[Any]], attribute: str) -> list[dict[str, Any]]:
-    """Every page of a list request, within bounds, as plain JSON objects."""
+async def _all(session: Any, request: Any, key: str) -> list[dict[str, Any]]:
+    """Every page of a list request, within bounds, as the server sent its items. Not through
+    the SDK's models: they drop what they do not define (a key of an icon, of ``execution`` or
+    of the annotations), and the gateway pins what reaches the client, so a review's pins made
+    from the models never matched the gateway's for such an item."""
     from mcp_types import PaginatedRequestParams
 
     collected: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
-        result = await method(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
-        for entry in getattr(result, attribute, []) or []:
-            collected.append(entry.model_dump(mode="json", by_alias=True, exclude_none=True))
+        page = await session.send_request(
+            request(params=PaginatedRequestParams(cursor=cursor) if cursor else None), _page_model()
+        )
+        entries = (page.model_extra or {}).get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict):
+                collected.append(entry)
             if len(collected) >= MAX_ITEMS:
                 return collected
-        cursor = getattr(result, "next_cursor", None) or getattr(result, "nextCursor", None)
+        cursor = page.nextCursor
         if not cursor:
             break
     return collected
+
+
+@cache
+def _page_model() -> Any:
+    """A list result's page that keeps its items as they came (JSON objects)."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Page(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        nextCursor: str | None = None  # the wire's name
+
+    return Page
