@@ -266,3 +266,32 @@ def test_no_statement_names_more_items_than_a_chunk(postgres_database: str) -> N
     finally:
         registry.database.dispose()
     assert 0 < largest[0] <= 1_010, largest[0]
+
+
+def test_more_tokens_of_one_name_than_a_statement_takes_are_revoked(postgres_database: str) -> None:
+    """Revoking a name's tokens named each token in one statement (and again in the audit
+    event's digest of them): past PostgreSQL's 65,535 parameters the revocation failed with a
+    database error and every token stayed valid. Rows made here directly, as many as that."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, insert, select
+
+    from mcpward.registry import Registry
+    from mcpward.registry._tables import TokenRow
+
+    registry = Registry.open(postgres_database)
+    try:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [{"name": "ci-bots", "role": "reader", "token_hash": f"{i:064x}", "created_at": now}
+                for i in range(65_600)]  # fmt: skip
+        with registry.database.write_engine.begin() as connection:
+            for start in range(0, len(rows), 5_000):
+                connection.execute(insert(TokenRow), rows[start : start + 5_000])
+        assert registry.revoke_tokens("ci-bots", "admin") == 65_600
+        with registry.database.write_engine.connect() as connection:
+            left = connection.execute(
+                select(func.count()).where(TokenRow.name == "ci-bots", TokenRow.revoked_at.is_(None))
+            ).scalar()
+        assert left == 0
+    finally:
+        registry.database.dispose()

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -103,28 +103,40 @@ def _state(
     its role raised for a moment), used, then deleted or set back, is seen."""
     entry_table, review_table, token_table = EntryRow.__table__, ReviewRow.__table__, TokenRow.__table__
     state: dict[str, str] = {}
-    if entries is None or entries:
+    for chosen in _chunks(entries):
         query = _stored(entry_table)
         reviews_query = _stored(review_table).order_by(review_table.c.id)
-        if entries is not None:
-            query = query.where(entry_table.c.id.in_(list(entries)))
-            reviews_query = reviews_query.where(review_table.c.entry_id.in_(list(entries)))
+        if chosen is not None:
+            query = query.where(entry_table.c.id.in_(chosen))
+            reviews_query = reviews_query.where(review_table.c.entry_id.in_(chosen))
         reviews: dict[int, list[dict[str, Any]]] = {}
         for review in session.execute(reviews_query).mappings():
             reviews.setdefault(int(review["entry_id"]), []).append(_plain_row(review))
         for row in session.execute(query).mappings():
             body = {"row": _plain_row(row), "reviews": reviews.get(int(row["id"]), [])}
             state[f"entry:{row['id']}"] = _digest(_canonical_json(body))
-    if tokens is None or tokens:
+    for chosen in _chunks(tokens):
         token_query = _stored(token_table)
-        if tokens is not None:
-            token_query = token_query.where(token_table.c.id.in_(list(tokens)))
+        if chosen is not None:
+            token_query = token_query.where(token_table.c.id.in_(chosen))
         for row in session.execute(token_query).mappings():
             state[f"token:{row['id']}"] = _digest(_canonical_json(_plain_row(row)))
     if acting is not None:
         used = session.execute(_stored(token_table).where(token_table.c.id == acting)).mappings().first()
         state[f"{_ACTING}{acting}"] = _digest(_canonical_json(_plain_row(used))) if used else "missing"
     return state
+
+
+def _chunks(ids: Iterable[int] | None) -> Iterator[list[int] | None]:
+    """``ids`` in lists of at most 1,000 (PostgreSQL takes at most 65,535 parameters in a
+    statement: revoking more tokens of one name than that failed, and left them valid); None
+    (every row) once; nothing for none."""
+    if ids is None:
+        yield None
+        return
+    chosen = list(ids)
+    for start in range(0, len(chosen), 1000):
+        yield chosen[start : start + 1000]
 
 
 def _stored(table: Any) -> Select[Any]:

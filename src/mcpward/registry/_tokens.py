@@ -44,8 +44,10 @@ class TokenStore(AuditTrail):
             )
             count = 0
             if revoked:
-                result = session.execute(
-                    update(TokenRow).where(TokenRow.id.in_(revoked)).values(revoked_at=self.now())
+                result = session.execute(  # by name, not by the ids read: no list of parameters
+                    update(TokenRow)
+                    .where(TokenRow.name == name, TokenRow.revoked_at.is_(None))
+                    .values(revoked_at=self.now())
                 )
                 count = int(result.rowcount)  # type: ignore[attr-defined]
             if count:
