@@ -531,6 +531,12 @@ class Pins(Interceptor):
             return
         pinned = {k: pin for k, pin in baseline.items() if k.startswith(f"{kind}:")}
         if not pinned:
+            # Nothing of the kind to judge; still forwarded as a pinned list is (no field
+            # outside the protocol's), so that pinning the kind later changes no item's shape.
+            kept = [forwarded(kind, item) if isinstance(item, dict) else item for item in result[key]]
+            if _stripped(kept, result[key]):
+                result[key] = kept
+                exchange.response_changed = True
             return
         answered, received = sizes.get(kind, (0, 0))
         if exchange.params.get("cursor") is not None and (
@@ -782,7 +788,7 @@ def expands_to(template: str, uri: str) -> bool:
     return True
 
 
-def _stripped(visible: list[dict[str, Any]], listed: list[Any]) -> bool:
+def _stripped(visible: list[Any], listed: list[Any]) -> bool:
     """Whether an item of ``visible`` (the listed ones, in order) lost fields outside the
     protocol's: the page is then forwarded rebuilt."""
     return any(kept is not item for kept, item in zip(visible, listed, strict=True))
