@@ -47,7 +47,8 @@ _SIGNED_KEYS = {
     "instructions": ("instructions",),
 }  # fmt: skip
 #: Fields forwarded unsigned: they change with the resource's content, which is not pinned
-#: either (its size; ``lastModified`` of its annotations is left out of the signed annotations).
+#: either (its size; ``lastModified`` of its annotations is left out of the signed annotations),
+#: when they have the protocol's shape (see ``canonical``).
 _UNSIGNED_KEYS = {"resource": ("size",)}
 _FORWARDED_KEYS = {
     kind: frozenset(keys) | frozenset(_UNSIGNED_KEYS.get(kind, ())) for kind, keys in _SIGNED_KEYS.items()
@@ -75,12 +76,33 @@ def pin_store_lock(path: Path) -> Iterator[None]:
             yield
 
 
+#: An ISO 8601 date or date and time, as the protocol writes ``lastModified``.
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII
+)
+
+
 def canonical(kind: str, item: dict[str, Any]) -> str:
     signed = {key: item[key] for key in _SIGNED_KEYS[kind] if key in item and item[key] is not None}
-    annotations = signed.get("annotations")
-    if kind.startswith("resource") and isinstance(annotations, dict) and "lastModified" in annotations:
-        signed["annotations"] = {k: v for k, v in annotations.items() if k != "lastModified"}
+    if kind.startswith("resource"):
+        # A resource's size and last modification are left unsigned only in the protocol's
+        # shape (a number, an ISO 8601 date): any value was, and a text there (which a client
+        # may show beside the resource, or give the model with it) changed after approval and
+        # passed unpinned. Any other value is signed.
+        annotations = signed.get("annotations")
+        if isinstance(annotations, dict) and _a_date(annotations.get("lastModified")):
+            signed["annotations"] = {k: v for k, v in annotations.items() if k != "lastModified"}
+        size = item.get("size") if kind == "resource" else None  # a template has none
+        if size is not None and not (isinstance(size, int | float) and not isinstance(size, bool)):
+            signed["size"] = size
     return json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _a_date(value: Any) -> bool:
+    """An ISO 8601 date (or null: it says nothing), as ``lastModified`` is left unsigned."""
+    return value is None or (
+        isinstance(value, str) and len(value) <= 40 and _ISO_DATE.fullmatch(value) is not None
+    )
 
 
 def forwarded(kind: str, item: dict[str, Any]) -> dict[str, Any]:
