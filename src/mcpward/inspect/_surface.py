@@ -21,6 +21,9 @@ MAX_FIELDS = 2_000
 #: The characters read of one item, over all its fields (a description may take them all).
 MAX_ITEM_CHARS = 1_000_000
 MAX_ITEMS = 50_000
+#: The characters of a key a field's path names it by: a path held each key whole, and one long
+#: key over a list made each of the item's fields a path as long (2,000 copies of a key of 1 MB).
+_PATH_KEY = 100
 _SCHEMA_TEXT_KEYS = ("description", "title", "default", "enum", "examples", "example", "const", "pattern")
 
 
@@ -153,6 +156,13 @@ def _as_text(value: Any) -> str:
         return "(a value nested too deeply to read)"
 
 
+def _step(key: Any) -> str:
+    """A key as a field's path names it: its first ``_PATH_KEY`` characters (the text itself,
+    a parameter's name, is read whole)."""
+    text = str(key)
+    return text if len(text) <= _PATH_KEY else text[:_PATH_KEY] + "..."
+
+
 def _meta_fields(collector: _Collector, node: Any, path: str, depth: int) -> None:
     """Adds every string under an item's ``_meta``, within the depth and field budgets: clients
     show the model some of it (OpenAI's Apps SDK a widget's description), and a pin now signs
@@ -172,7 +182,7 @@ def _meta_fields(collector: _Collector, node: Any, path: str, depth: int) -> Non
             _meta_fields(collector, value, f"{path}[{index}]", depth + 1)
         return
     for key, value in itertools.islice(node.items(), MAX_FIELDS):
-        _meta_fields(collector, value, f"{path}.{key}", depth + 1)
+        _meta_fields(collector, value, f"{path}.{_step(key)}", depth + 1)
 
 
 def _schema_fields(collector: _Collector, node: Any, path: str, depth: int, seen: set[int]) -> None:
@@ -192,10 +202,10 @@ def _schema_fields(collector: _Collector, node: Any, path: str, depth: int, seen
         if key in _SCHEMA_TEXT_KEYS and not isinstance(value, dict):
             collector.add(f"{path}.{key}", value)
         elif isinstance(value, dict | list):
-            child = f"{path}.{key}"
+            child = f"{path}.{_step(key)}"
             if key == "properties" and isinstance(value, dict):
                 for name in value:  # parameter names are read by the model too
-                    collector.add(f"{child}.{name}(name)", str(name))
+                    collector.add(f"{child}.{_step(name)}(name)", str(name))
             _schema_fields(collector, value, child, depth + 1, seen)
         elif key == "annotations" or path.endswith("annotations"):
             collector.add(f"{path}.{key}", value)
