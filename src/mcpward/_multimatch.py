@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from bisect import bisect_right
@@ -19,7 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from mcpward._paths import user_cache_dir, write_owner_only
+from mcpward._paths import replace_owner_only, user_cache_dir
 
 
 class MultiMatcher:
@@ -262,9 +261,7 @@ def _keep(key: str, data: bytes) -> None:
     folder = _cache_folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f"{key}.{os.getpid()}.tmp"
-        write_owner_only(partial, data)
-        os.replace(partial, folder / f"{key}.db")
+        replace_owner_only(folder / f"{key}.db", data)  # never through a planted link
     except OSError:
         pass  # a read-only home: compile each time
 
@@ -395,9 +392,7 @@ def _start_tracking_database(
         _keep(key, hyperscan.dumpb(database))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / f"{key}.ids.{os.getpid()}.tmp"
-        write_owner_only(partial, json.dumps(kept).encode())
-        os.replace(partial, folder / f"{key}.ids.json")
+        replace_owner_only(folder / f"{key}.ids.json", json.dumps(kept).encode())
     except OSError:
         pass
     if database is None:

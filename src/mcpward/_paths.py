@@ -3,7 +3,9 @@ the files only their owner may read."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -34,3 +36,20 @@ def write_owner_only(path: Path, data: bytes) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         os.fchmod(handle.fileno(), 0o600)
         handle.write(data)
+
+
+def replace_owner_only(path: Path, data: bytes) -> None:
+    """``path`` replaced whole by a file of ``data`` only its owner may read, written first under
+    a name of its own made anew (``O_EXCL``, so never through a link) beside it: a cache file
+    was written through ``NAME.<pid>.tmp``, and where another user may write the folder (a cache
+    folder set to a shared place) a link planted under that name made the write overwrite, and
+    narrow, whatever file of the user's it pointed to."""
+    descriptor, partial = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mcpward._paths import user_cache_dir, write_owner_only
+from mcpward._paths import replace_owner_only, user_cache_dir
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
@@ -323,9 +323,7 @@ class _ProbeCache:
         entries[self.key] = {"runtime": runtime, "why": engine.why, "cgroupfs": engine.cgroupfs, "at": now}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            write_owner_only(partial, json.dumps(entries).encode())
-            os.replace(partial, self.path)
+            replace_owner_only(self.path, json.dumps(entries).encode())  # never through a planted link
         except OSError:
             pass  # a read-only home: probe each time
 
