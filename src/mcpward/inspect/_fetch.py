@@ -8,6 +8,7 @@ garbage becomes an error for that server, and the others are still inspected.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -259,13 +260,30 @@ async def _all(session: Any, request: Any, key: str) -> list[dict[str, Any]]:
         entries = (page.model_extra or {}).get(key)
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
-                collected.append(entry)
+                collected.append(_as_the_gateway_reads(entry))
             if len(collected) >= MAX_ITEMS:
                 return collected
         cursor = page.nextCursor
         if not cursor:
             break
     return collected
+
+
+def _as_the_gateway_reads(entry: dict[str, Any]) -> dict[str, Any]:
+    """An item as the gateway's parser (orjson) reads it: the SDK's (jiter) keeps an integer past
+    64 bits exact where orjson reads a float, so a review's pin of a schema holding one (a
+    ``maximum`` of 10**20) never matched the gateway's, and the approved tool was withheld as
+    changed at every listing. What orjson cannot read at all (a number past a double's range)
+    the gateway refuses whole: the server's error here too."""
+    import orjson
+
+    try:
+        read = orjson.loads(json.dumps(entry))
+    except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
+        raise UnreadableAnswer(
+            "the server listed an item the gateway cannot read (a number out of range)"
+        ) from None
+    return read if isinstance(read, dict) else entry
 
 
 @cache
