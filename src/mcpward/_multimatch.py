@@ -18,7 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from mcpward._paths import replace_owner_only, user_cache_dir
+from mcpward._paths import read_own, replace_owner_only, user_cache_dir
 
 
 class MultiMatcher:
@@ -250,11 +250,13 @@ def _cache_folder() -> Path:
 
 
 def _cached(key: str, hyperscan: Any) -> Any:
+    data = read_own(_cache_folder() / f"{key}.db")
+    if data is None:
+        return None  # absent, unreadable, or not this user's own (see read_own)
     try:
-        data = (_cache_folder() / f"{key}.db").read_bytes()
         return _Scanner(hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK))
-    except (OSError, hyperscan.error):
-        return None  # absent, unreadable, damaged (the format has a checksum) or for another CPU
+    except hyperscan.error:
+        return None  # damaged (the format has a checksum) or for another CPU
 
 
 def _keep(key: str, data: bytes) -> None:
@@ -357,7 +359,10 @@ def _start_tracking_database(
     ).hexdigest()
     folder = _cache_folder()
     try:
-        indices = frozenset(json.loads((folder / f"{key}.ids.json").read_text()))
+        listed = read_own(folder / f"{key}.ids.json")
+        if listed is None:
+            raise ValueError("no list of its own")
+        indices = frozenset(json.loads(listed))
         database = _cached(key, hyperscan) if indices else None
         if database is not None or not indices:
             return database, indices

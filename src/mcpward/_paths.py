@@ -53,3 +53,20 @@ def replace_owner_only(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise
+
+
+def read_own(path: Path, limit: int | None = None) -> bytes | None:
+    """The bytes of ``path`` (at most ``limit``) if it is a file of this user's that no one else
+    may write, else None (absent too). For what mcpward keeps to read back (a compiled pattern
+    database, a container engine's probe): where the folder is shared, another user's file
+    there must not be taken for one's own (a Hyperscan database that matches nothing blinds
+    the checks that use it). Checked on the open descriptor, so a file swapped in between
+    counts as what was read."""
+    try:
+        with open(path, "rb") as handle:
+            facts = os.fstat(handle.fileno())
+            if facts.st_uid != os.getuid() or facts.st_mode & 0o022:
+                return None
+            return handle.read() if limit is None else handle.read(limit)
+    except OSError:
+        return None

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mcpward._paths import replace_owner_only, user_cache_dir
+from mcpward._paths import read_own, replace_owner_only, user_cache_dir
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
@@ -291,13 +291,10 @@ class _ProbeCache:
         self.path = user_cache_dir() / "sandbox" / "engines.json"
 
     def _entries(self) -> dict[str, Any]:
+        kept = read_own(self.path, 1 << 20)
         try:
-            with open(self.path, "rb") as handle:
-                facts = os.fstat(handle.fileno())
-                if facts.st_uid != os.getuid() or facts.st_mode & 0o022:
-                    return {}
-                entries = json.loads(handle.read(1 << 20))
-        except (OSError, ValueError):
+            entries = json.loads(kept) if kept is not None else {}
+        except ValueError:
             return {}
         return entries if isinstance(entries, dict) else {}
 
