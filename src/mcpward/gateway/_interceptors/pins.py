@@ -489,7 +489,8 @@ class Pins(Interceptor):
         appeared or was renamed since the approval (or is listed twice under one name, or under
         none) is left out of the list, recorded with its diff and held for ``pins approve``;
         ``prompts/get`` or ``resources/read`` of it is refused. A server with no pins of the kind
-        is not judged here (its texts still pass the injection check, as every answer's do).
+        in the local pin store is not judged here (its texts still pass the injection check, as
+        every answer's do); under a registry entry's pins every kind is judged.
         A list answered in pages is one list: a page asked for with a ``cursor`` adds to what
         the earlier pages withheld and to their wait for review (a page replacing them let a
         prompt withheld on the first page be fetched, and lost its wait); a list asked for
@@ -530,9 +531,11 @@ class Pins(Interceptor):
             )
             return
         pinned = {k: pin for k, pin in baseline.items() if k.startswith(f"{kind}:")}
-        if not pinned:
-            # Nothing of the kind to judge; still forwarded as a pinned list is (no field
-            # outside the protocol's), so that pinning the kind later changes no item's shape.
+        if not pinned and _entry_pins(session) is None:
+            # Nothing of the kind to judge (under a registry entry's pins it is judged even with
+            # none of the kind: its review saw none, so each one listed now was added since).
+            # Still forwarded as a pinned list is (no field outside the protocol's), so that
+            # pinning the kind later changes no item's shape.
             kept = [forwarded(kind, item) if isinstance(item, dict) else item for item in result[key]]
             if _stripped(kept, result[key]):
                 result[key] = kept
@@ -696,7 +699,10 @@ class Pins(Interceptor):
                 baseline = self._baseline(session) or {}
             except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
                 raise Refusal(f"the pins of {session.server} could not be read: {_problem(exc)}") from None
-            if f"prompt:{name}" not in baseline and any(key.startswith("prompt:") for key in baseline):
+            reviewed = _entry_pins(session) is not None  # a review that saw no prompt approved none
+            if f"prompt:{name}" not in baseline and (
+                reviewed or any(key.startswith("prompt:") for key in baseline)
+            ):
                 raise Refusal(
                     f"prompt {name!r} of {session.server} was never approved; "
                     + _how_approved(session, f"prompt:{name}")
