@@ -110,6 +110,10 @@ backend gateways
     retries 2
     option redispatch 1
     retry-on conn-failure
+    # A fresh connection per request: an idle one kept to the killed replica, reused in the
+    # moment before HAProxy read its reset, carried a call that was sent (not refused) and so
+    # not retried; a run on a loaded machine failed a call sent 18 us after the kill that way.
+    http-reuse never
 {routes}
 {servers}
 """,
