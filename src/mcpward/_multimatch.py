@@ -249,21 +249,30 @@ def _cache_folder() -> Path:
     return user_cache_dir() / "hyperscan"
 
 
+def _named(key: str) -> bytes:
+    """What a kept file begins with: the key it was made for. The owner check alone took a file
+    of the user's own standing under another database's name (a link planted in a shared
+    folder, or the user's own file renamed where others may write the folder): a database of
+    other expressions, one that matches nothing among them, blinded the check that loaded it."""
+    return f"mcpward-hyperscan {key}\n".encode()
+
+
 def _cached(key: str, hyperscan: Any) -> Any:
     data = read_own(_cache_folder() / f"{key}.db")
-    if data is None:
-        return None  # absent, unreadable, or not this user's own (see read_own)
+    name = _named(key)
+    if data is None or not data.startswith(name):
+        return None  # absent, unreadable, not this user's own (see read_own), or another key's
     try:
-        return _Scanner(hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK))
+        return _Scanner(hyperscan.loadb(data[len(name) :], hyperscan.HS_MODE_BLOCK))
     except hyperscan.error:
         return None  # damaged (the format has a checksum) or for another CPU
 
 
-def _keep(key: str, data: bytes) -> None:
+def _keep(key: str, data: bytes, suffix: str = ".db") -> None:
     folder = _cache_folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        replace_owner_only(folder / f"{key}.db", data)  # never through a planted link
+        replace_owner_only(folder / f"{key}{suffix}", _named(key) + data)  # never through a planted link
     except OSError:
         pass  # a read-only home: compile each time
 
@@ -360,9 +369,9 @@ def _start_tracking_database(
     folder = _cache_folder()
     try:
         listed = read_own(folder / f"{key}.ids.json")
-        if listed is None:
-            raise ValueError("no list of its own")
-        indices = frozenset(json.loads(listed))
+        if listed is None or not listed.startswith(_named(key)):
+            raise ValueError("no list of its own")  # or another key's (see _named)
+        indices = frozenset(json.loads(listed[len(_named(key)) :]))
         database = _cached(key, hyperscan) if indices else None
         if database is not None or not indices:
             return database, indices
@@ -395,11 +404,7 @@ def _start_tracking_database(
     database = compiled(kept) if kept else None
     if database is not None:
         _keep(key, hyperscan.dumpb(database))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        replace_owner_only(folder / f"{key}.ids.json", json.dumps(kept).encode())
-    except OSError:
-        pass
+    _keep(key, json.dumps(kept).encode(), ".ids.json")
     if database is None:
         return None, frozenset()
     return _Scanner(database), frozenset(kept)

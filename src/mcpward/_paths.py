@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -56,16 +57,29 @@ def replace_owner_only(path: Path, data: bytes) -> None:
 
 
 def read_own(path: Path, limit: int | None = None) -> bytes | None:
-    """The bytes of ``path`` (at most ``limit``) if it is a file of this user's that no one else
-    may write, else None (absent too). For what mcpward keeps to read back (a compiled pattern
-    database, a container engine's probe): where the folder is shared, another user's file
-    there must not be taken for one's own (a Hyperscan database that matches nothing blinds
+    """The bytes of ``path`` (at most ``limit``) if it is a regular file of this user's that no
+    one else may write, else None (absent too). For what mcpward keeps to read back (a compiled
+    pattern database, a container engine's probe): where the folder is shared, another user's
+    file there must not be taken for one's own (a Hyperscan database that matches nothing blinds
     the checks that use it). Checked on the open descriptor, so a file swapped in between
-    counts as what was read."""
+    counts as what was read. Opened without blocking and without following a link as the last
+    part of the path: a FIFO planted under the name blocked ``open`` for ever (before any
+    check), hanging every start; the writer, ``replace_owner_only``, makes neither. Where the
+    platform has no user ids (Windows) the owner cannot be checked here: None, so the caller
+    makes the data anew (``os.getuid`` raised ``AttributeError`` out of every check that
+    compiles a pattern database)."""
+    own = getattr(os, "geteuid", None)  # the owner of the files this process creates
+    if own is None:
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
             facts = os.fstat(handle.fileno())
-            if facts.st_uid != os.getuid() or facts.st_mode & 0o022:
+            if not stat.S_ISREG(facts.st_mode) or facts.st_uid != own() or facts.st_mode & 0o022:
                 return None
             return handle.read() if limit is None else handle.read(limit)
     except OSError:
