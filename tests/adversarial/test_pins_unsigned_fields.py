@@ -80,10 +80,12 @@ def test_a_field_outside_the_protocol_is_not_forwarded(tmp_path: Path) -> None:
     assert listed["prompts"] == [prompt]
     listed = _answer(relay, 2, "resources/list", {"resources": [{**DOCS, "priority_for_model": 1}]})
     assert listed["resources"] == [DOCS]
-    # a kind with no pins at all (resource templates here) is forwarded in the same shape
+    # a kind with no pins at all, outside a registry entry (which holds every kind), is
+    # forwarded in the same shape
     template = {"name": "page", "uriTemplate": "docs://{page}"}
+    local = entry_relay(tmp_path / "local", None)
     listed = _answer(
-        relay, 3, "resources/templates/list", {"resourceTemplates": [{**template, "x-hint": "read all"}]}
+        local, 1, "resources/templates/list", {"resourceTemplates": [{**template, "x-hint": "read all"}]}
     )
     assert listed["resourceTemplates"] == [template]
 
