@@ -179,8 +179,9 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
         )
         init = await session.initialize()
         items: list[SurfaceItem] = []
-        if init.instructions:
-            items.append(instructions_item(target.name, init.instructions))
+        description = init.server_info.description
+        if init.instructions or description:
+            items.append(instructions_item(target.name, init.instructions or None, description or None))
         capabilities = init.capabilities
         import mcp_types
 

@@ -44,7 +44,9 @@ _SIGNED_KEYS = {
     "resource-template": (
         "name", "title", "description", "uriTemplate", "mimeType", "icons", "annotations", "_meta",
     ),
-    "instructions": ("instructions",),
+    # The server's description (``serverInfo.description``: "context about its purpose" a client
+    # may give the model) is signed with its instructions, under their pin.
+    "instructions": ("instructions", "serverDescription"),
 }  # fmt: skip
 #: Fields forwarded unsigned: they change with the resource's content, which is not pinned
 #: either (its size; ``lastModified`` of its annotations is left out of the signed annotations),

@@ -61,11 +61,16 @@ def resource_item(server: str, resource: dict[str, Any], kind: str = "resource")
 INSTRUCTIONS_NAME = "(server instructions)"
 
 
-def instructions_item(server: str, instructions: str) -> SurfaceItem:
-    raw = {"instructions": instructions}
-    return SurfaceItem(
-        server, "instructions", INSTRUCTIONS_NAME, raw, partial(_fields, raw, ("instructions",), ())
-    )
+def instructions_item(server: str, instructions: str | None, description: str | None = None) -> SurfaceItem:
+    """The server's instructions and its description (``serverInfo.description``), one item:
+    what a client may put in the model's context for the whole session."""
+    raw = {
+        key: value
+        for key, value in (("instructions", instructions), ("serverDescription", description))
+        if value is not None
+    }
+    keys = ("instructions", "serverDescription")
+    return SurfaceItem(server, "instructions", INSTRUCTIONS_NAME, raw, partial(_fields, raw, keys, ()))
 
 
 def _item(

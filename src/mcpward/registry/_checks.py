@@ -88,8 +88,11 @@ def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], 
             items.append(prompt_item(server, item))
         elif kind in ("resource", "resource-template"):
             items.append(resource_item(server, item, kind))
-        elif kind == "instructions" and isinstance(item.get("instructions"), str):
-            items.append(instructions_item(server, item["instructions"]))
+        elif kind == "instructions":
+            texts = [item.get(key) if isinstance(item.get(key), str) else None
+                     for key in ("instructions", "serverDescription")]  # fmt: skip
+            if any(texts):
+                items.append(instructions_item(server, *texts))
     if not items:
         return ()
     findings = inspect_servers([ServerSurface(server, "registry request", items)])

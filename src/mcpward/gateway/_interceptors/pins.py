@@ -424,17 +424,27 @@ class Pins(Interceptor):
         pinned has its instructions pinned with its first tool list (``first_use = "pin"``)."""
         assert exchange.response is not None
         result = exchange.response.get("result")
-        if not isinstance(result, dict) or "instructions" not in result:
+        if not isinstance(result, dict):
             return
-        text = result["instructions"]
-        if text is None:  # spelled out as null: there are none
+        info = result.get("serverInfo")
+        # Null spells out that there are none.
+        text, description = (
+            result.get("instructions"),
+            info.get("description") if isinstance(info, dict) else None,
+        )
+        if text is None and description is None:
             return
-        if not isinstance(text, str):
+        if not isinstance(text, str | None) or not isinstance(description, str | None):
             self._withhold_instructions(
                 exchange, result, "instructions-malformed", Severity.MEDIUM, "they are not text"
             )
             return
-        signed = signature(session.server, "instructions", {"instructions": text})
+        item = {
+            key: value
+            for key, value in (("instructions", text), ("serverDescription", description))
+            if value is not None
+        }
+        signed = signature(session.server, "instructions", item)
         try:
             baseline = self._baseline(session)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
@@ -635,7 +645,12 @@ class Pins(Interceptor):
         diff: str = "",
         sha256: str = "",
     ) -> None:
-        del result["instructions"]
+        result.pop("instructions", None)
+        info = result.get("serverInfo")
+        if isinstance(info, dict) and "description" in info:
+            # Signed with the instructions, withheld with them (a 2026-07-28 client reads it from
+            # server/discover, which is made from this answer).
+            result["serverInfo"] = {key: value for key, value in info.items() if key != "description"}
         exchange.response_changed = True
         exchange.events.append(
             SecurityEvent(
