@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from loopback import free_port, wait_for
 
@@ -155,3 +157,57 @@ def entry_relay(tmp_path: Path, pins: dict[str, Any] | None, *, database: str | 
     entry = None if pins is None else {"id": 1, "status": "approved", "pins": pins}
     session = Session(server="docs", target="t", entry=entry)
     return Relay(session, build_interceptors(config, audit_log=audit), max_message=1 << 16)
+
+
+def list_answer(
+    relay: Any, request_id: int, method: str, result: dict[str, Any], params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The result the client gets when the server answers ``method`` with ``result``."""
+    request = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or {}}
+    relay.client_message(orjson.dumps(request))
+    outs = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}))
+    return dict(orjson.loads(outs[0].data)["result"])
+
+
+def refused(relay: Any, request_id: int, method: str, params: dict[str, Any]) -> bool:
+    """Whether the gateway answers the client's request itself, with an error."""
+    request = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+    outs = relay.client_message(orjson.dumps(request))
+    return bool(outs) and "error" in orjson.loads(outs[0].data)
+
+
+#: A server in JSON lines scripted by its argument (JSON): its ``serverInfo`` and, per list
+#: method, the result it answers with as JSON text, written as it is (an integer past 64 bits
+#: stays as written); the capabilities of the kinds it lists, an empty result to the rest.
+SCRIPTED_SERVER = r"""
+import json, sys
+SCRIPT = json.loads(sys.argv[1])
+KINDS = {"tools/list": "tools", "prompts/list": "prompts", "resources/list": "resources",
+         "resources/templates/list": "resources"}
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    if message["method"] == "initialize":
+        result = json.dumps({"protocolVersion": message["params"]["protocolVersion"],
+                             "capabilities": {KINDS[method]: {} for method in SCRIPT["lists"]},
+                             "serverInfo": SCRIPT["serverInfo"]})
+    else:
+        result = SCRIPT["lists"].get(message["method"], "{}")
+    sys.stdout.write('{"jsonrpc": "2.0", "id": %s, "result": %s}\n' % (json.dumps(message["id"]), result))
+    sys.stdout.flush()
+"""
+
+
+def scripted_server(name: str, lists: Mapping[str, Any], server_info: dict[str, Any] | None = None) -> Any:
+    """An inspect target running ``SCRIPTED_SERVER``: ``lists`` maps a list method to its
+    result (a string is JSON text sent as it is; anything else is encoded)."""
+    from mcpward.inspect import ServerTarget
+
+    script = {
+        "serverInfo": server_info or {"name": "raw", "version": "1"},
+        "lists": {method: r if isinstance(r, str) else json.dumps(r) for method, r in lists.items()},
+    }
+    return ServerTarget(
+        name, "stdio", command=sys.executable, args=("-c", SCRIPTED_SERVER, json.dumps(script))
+    )

@@ -5,34 +5,14 @@ as that server's error or a bounded read, never as a traceback or a hang."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from typing import Any
 
 import pytest
+from gateway_attack_kit import scripted_server
 
-from mcpward.inspect import ServerSurface, ServerTarget, fetch_all, inspect_servers, pin_record, signature
+from mcpward.inspect import ServerSurface, fetch_all, inspect_servers, pin_record, signature
 from mcpward.inspect._fetch import MAX_PAGES
-
-_SERVER = r"""
-import json, sys
-PAGE = json.loads(sys.argv[1])
-for line in sys.stdin:
-    message = json.loads(line)
-    if "id" not in message:
-        continue
-    if message["method"] == "initialize":
-        result = {"protocolVersion": message["params"]["protocolVersion"],
-                  "capabilities": {"tools": {}, "prompts": {}, "resources": {}},
-                  "serverInfo": {"name": "raw", "version": "1"}}
-    elif message["method"] in ("tools/list", "prompts/list", "resources/list", "resources/templates/list"):
-        result = PAGE
-    else:
-        result = {}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
-    sys.stdout.flush()
-"""
 
 ODD = [1, "tool", None, [], {"name": 5}, {"name": ["a"]},
        {"name": "odd", "description": ["a", {"b": 1}], "title": 3, "inputSchema": "schema",
@@ -55,9 +35,8 @@ PAGES: dict[str, Any] = {
 
 @pytest.mark.parametrize("case", sorted(PAGES))
 def test_a_hostile_page_is_an_error_or_a_bounded_read(case: str) -> None:
-    target = ServerTarget(
-        "raw", "stdio", command=sys.executable, args=("-c", _SERVER, json.dumps(PAGES[case]))
-    )
+    lists = ("tools/list", "prompts/list", "resources/list", "resources/templates/list")
+    target = scripted_server("raw", dict.fromkeys(lists, PAGES[case]))
     started = time.monotonic()
     fetched, errors = fetch_all([target], timeout=30)
     assert time.monotonic() - started < 30

@@ -7,32 +7,13 @@ changed at every listing. Inspect now reads each item as the gateway does."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import orjson
-from gateway_attack_kit import entry_relay
+from gateway_attack_kit import entry_relay, scripted_server
 
-from mcpward.inspect import ServerTarget, fetch_all, pin_record, signature
+from mcpward.inspect import fetch_all, pin_record, signature
 
-_SERVER = r"""
-import sys
-TOOLS = sys.argv[1]
-for line in sys.stdin:
-    import json
-    message = json.loads(line)
-    if "id" not in message:
-        continue
-    if message["method"] == "initialize":
-        result = json.dumps({"protocolVersion": message["params"]["protocolVersion"],
-                             "capabilities": {"tools": {}}, "serverInfo": {"name": "raw", "version": "1"}})
-    elif message["method"] == "tools/list":
-        result = TOOLS
-    else:
-        result = "{}"
-    sys.stdout.write('{"jsonrpc": "2.0", "id": %s, "result": %s}\n' % (json.dumps(message["id"]), result))
-    sys.stdout.flush()
-"""
 #: As the server writes it: an integer of 67 bits.
 TOOLS = (
     '{"tools": [{"name": "count", "description": "Count up to a bound.", "inputSchema": {"type": '
@@ -41,7 +22,7 @@ TOOLS = (
 
 
 def test_a_reviews_pin_of_a_large_integer_is_the_gateways(tmp_path: Path) -> None:
-    target = ServerTarget("docs", "stdio", command=sys.executable, args=("-c", _SERVER, TOOLS))
+    target = scripted_server("docs", {"tools/list": TOOLS})
     (fetched,), errors = fetch_all([target], timeout=30)
     assert errors == []
     (item,) = fetched[1]
@@ -57,6 +38,6 @@ def test_an_item_the_gateway_cannot_read_is_the_servers_error() -> None:
     """A number past a double's range: jiter reads infinity, orjson refuses the whole answer
     (the gateway forwards no such list), so no review pins it."""
     tools = TOOLS.replace("100000000000000000000", "1e400")
-    target = ServerTarget("docs", "stdio", command=sys.executable, args=("-c", _SERVER, tools))
+    target = scripted_server("docs", {"tools/list": tools})
     fetched, errors = fetch_all([target], timeout=30)
     assert fetched == [] and "cannot read" in errors[0].message

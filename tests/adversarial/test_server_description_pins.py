@@ -7,11 +7,11 @@ with them when changed, and read by inspect's detectors."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
+from gateway_attack_kit import scripted_server
 
 from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
 
@@ -72,33 +72,14 @@ def test_pins_of_instructions_without_a_description_sign_as_before(tmp_path: Pat
     )
 
 
-#: A server whose description carries orders for the model (raw JSON lines).
-_SERVER = r"""
-import json, sys
-for line in sys.stdin:
-    message = json.loads(line)
-    if "id" not in message:
-        continue
-    if message["method"] == "initialize":
-        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
-                  "serverInfo": {"name": "weather", "version": "1", "description": sys.argv[1]}}
-    else:
-        result = {"tools": []} if message["method"] == "tools/list" else {}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
-    sys.stdout.flush()
-"""
-
-
 def test_inspect_reads_the_description() -> None:
-    from mcpward.inspect import ServerSurface, ServerTarget, fetch_all, inspect_servers
+    from mcpward.inspect import ServerSurface, fetch_all, inspect_servers
 
-    target = ServerTarget("weather", "stdio", command=sys.executable, args=("-c", _SERVER, PLANTED))
+    target = scripted_server("weather", {"tools/list": {"tools": []}}, {**INFO, "description": PLANTED})
     (fetched,), errors = fetch_all([target], timeout=30)
     assert errors == []
     findings = inspect_servers([ServerSurface("weather", "test", fetched[1])])
     assert any(f.field == "serverDescription" for f in findings), findings
-    ordinary = ServerTarget(
-        "weather", "stdio", command=sys.executable, args=("-c", _SERVER, INFO["description"])
-    )
+    ordinary = scripted_server("weather", {"tools/list": {"tools": []}}, INFO)
     (fetched,), _ = fetch_all([ordinary], timeout=30)
     assert inspect_servers([ServerSurface("weather", "test", fetched[1])]) == []
