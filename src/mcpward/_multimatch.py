@@ -18,7 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from mcpward._paths import read_own, replace_owner_only, user_cache_dir
+from mcpward._paths import keep_owner_only, read_own, user_cache_dir
 
 
 class MultiMatcher:
@@ -269,12 +269,8 @@ def _cached(key: str, hyperscan: Any) -> Any:
 
 
 def _keep(key: str, data: bytes, suffix: str = ".db") -> None:
-    folder = _cache_folder()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        replace_owner_only(folder / f"{key}{suffix}", _named(key) + data)  # never through a planted link
-    except OSError:
-        pass  # a read-only home: compile each time
+    # Not kept where it cannot be written (a read-only home): compiled each time then.
+    keep_owner_only(_cache_folder() / f"{key}{suffix}", _named(key) + data)
 
 
 class SpanFinder:

@@ -39,21 +39,28 @@ def write_owner_only(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def replace_owner_only(path: Path, data: bytes) -> None:
-    """``path`` replaced whole by a file of ``data`` only its owner may read, written first under
-    a name of its own made anew (``O_EXCL``, so never through a link) beside it: a cache file
-    was written through ``NAME.<pid>.tmp``, and where another user may write the folder (a cache
-    folder set to a shared place) a link planted under that name made the write overwrite, and
-    narrow, whatever file of the user's it pointed to."""
-    descriptor, partial = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+def keep_owner_only(path: Path, data: bytes) -> None:
+    """Keep ``data`` as ``path`` (its folder made if missing), a file only its owner may read,
+    replaced whole: written first under a name of its own made anew (``O_EXCL``, so never
+    through a link) beside it. A cache file was written through ``NAME.<pid>.tmp``, and where
+    another user may write the folder (a cache folder set to a shared place) a link planted
+    under that name made the write overwrite, and narrow, whatever file of the user's it
+    pointed to. What cannot be written (a read-only home) is not kept: the caller makes it
+    anew next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, partial = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(partial)
-        raise
+        if not isinstance(exc, OSError):
+            raise
 
 
 def read_own(path: Path, limit: int | None = None) -> bytes | None:
@@ -64,7 +71,7 @@ def read_own(path: Path, limit: int | None = None) -> bytes | None:
     the checks that use it). Checked on the open descriptor, so a file swapped in between
     counts as what was read. Opened without blocking and without following a link as the last
     part of the path: a FIFO planted under the name blocked ``open`` for ever (before any
-    check), hanging every start; the writer, ``replace_owner_only``, makes neither. Where the
+    check), hanging every start; the writer, ``keep_owner_only``, makes neither. Where the
     platform has no user ids (Windows) the owner cannot be checked here: None, so the caller
     makes the data anew (``os.getuid`` raised ``AttributeError`` out of every check that
     compiles a pattern database)."""

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mcpward._paths import read_own, replace_owner_only, user_cache_dir
+from mcpward._paths import keep_owner_only, read_own, user_cache_dir
 from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
@@ -302,27 +302,29 @@ class _ProbeCache:
         entry = self._entries().get(self.key)
         if not isinstance(entry, dict):
             return None
-        runtime, why, at = entry.get("runtime"), entry.get("why"), entry.get("at")
+        runtime, why = entry.get("runtime"), entry.get("why")
         if not isinstance(runtime, str) or runtime not in _RUNTIMES or not isinstance(why, str):
             return None
-        if not isinstance(at, (int, float)):
-            return None
-        if not 0 <= time.time() - at < _PROBE_LIFETIME:
+        if not _fresh(entry.get("at"), time.time()):
             return None
         return _Engine(True, why[:500], _RUNTIMES[runtime], cgroupfs=entry.get("cgroupfs") is True)
 
     def write(self, engine: _Engine) -> None:
         runtime = next(name for name, flags in _RUNTIMES.items() if flags == engine.runtime)
         now = time.time()
-        entries = {key: entry for key, entry in self._entries().items()
-                   if isinstance(entry, dict) and isinstance(entry.get("at"), (int, float))
-                   and 0 <= now - entry["at"] < _PROBE_LIFETIME}  # fmt: skip
+        entries = {
+            key: entry
+            for key, entry in self._entries().items()
+            if isinstance(entry, dict) and _fresh(entry.get("at"), now)
+        }
         entries[self.key] = {"runtime": runtime, "why": engine.why, "cgroupfs": engine.cgroupfs, "at": now}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_owner_only(self.path, json.dumps(entries).encode())  # never through a planted link
-        except OSError:
-            pass  # a read-only home: probe each time
+        keep_owner_only(self.path, json.dumps(entries).encode())  # a read-only home: probed each time
+
+
+def _fresh(at: object, now: float) -> bool:
+    """Whether a probe kept at ``at`` still stands (one from the future does not: a clock set
+    back would keep it for ever)."""
+    return isinstance(at, (int, float)) and 0 <= now - at < _PROBE_LIFETIME
 
 
 def _run(argv: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
