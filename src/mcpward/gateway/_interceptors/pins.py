@@ -24,6 +24,7 @@ from mcpward.inspect import (
     chosen_pins,
     compare,
     forwarded,
+    instructions_item,
     pin_record,
     pin_store_lock,
     readable_diff,
@@ -439,12 +440,9 @@ class Pins(Interceptor):
                 exchange, result, "instructions-malformed", Severity.MEDIUM, "they are not text"
             )
             return
-        item = {
-            key: value
-            for key, value in (("instructions", text), ("serverDescription", description))
-            if value is not None
-        }
-        signed = signature(session.server, "instructions", item)
+        signed = signature(
+            session.server, "instructions", instructions_item(session.server, text, description).raw
+        )
         try:
             baseline = self._baseline(session)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
