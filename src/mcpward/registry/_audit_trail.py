@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from mcpward.registry._anchor import AuditAnchor
-from mcpward.registry._database import Database
+from mcpward.registry._database import Database, in_chunks
 from mcpward.registry._tables import AuditRow, EntryRow, ReviewRow, TokenRow
 from mcpward.registry.interface import AuditEvent, RegistryError
 
@@ -127,16 +127,13 @@ def _state(
     return state
 
 
-def _chunks(ids: Iterable[int] | None) -> Iterator[list[int] | None]:
-    """``ids`` in lists of at most 1,000 (PostgreSQL takes at most 65,535 parameters in a
-    statement: revoking more tokens of one name than that failed, and left them valid); None
-    (every row) once; nothing for none."""
+def _chunks(ids: Sequence[int] | None) -> Iterator[Sequence[int] | None]:
+    """None (every row) once, else ``ids`` in chunks (``in_chunks``; revoking more tokens of one
+    name than a statement takes parameters failed, and left them valid); nothing for none."""
     if ids is None:
         yield None
-        return
-    chosen = list(ids)
-    for start in range(0, len(chosen), 1000):
-        yield chosen[start : start + 1000]
+    else:
+        yield from in_chunks(ids)
 
 
 def _stored(table: Any) -> Select[Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -17,6 +17,18 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mcpward.registry.interface import RegistryError
+
+_T = TypeVar("_T")
+#: Items a statement names at most: PostgreSQL takes 65,535 parameters a statement (a page of
+#: more tools pinned on first use, or more tokens of one name revoked, failed past them).
+CHUNK = 1000
+
+
+def in_chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
+    """``items`` in slices of at most ``size``, for statements that name each (``IN``)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 _MIGRATIONS = Path(__file__).with_name("_migrations")
 #: Any number that no other program on a shared PostgreSQL is likely to lock.

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mcpward.registry._audit_trail import AuditTrail
+from mcpward.registry._database import in_chunks
 from mcpward.registry._tables import GatewayPinnedServerRow, GatewayPinRow, GatewayProfileRow
 from mcpward.registry.interface import InvalidInput
 
@@ -19,8 +20,6 @@ from mcpward.registry.interface import InvalidInput
 PinRecord = dict[str, dict[str, str]]
 
 _PINNED, _PENDING = "pinned", "pending"
-#: Items named in one statement (a statement's parameters are bounded: PostgreSQL takes 65,535).
-_CHUNK = 1000
 #: Bounds of a learned profile, as the baseline keeps them.
 MAX_FIELDS, MAX_DESTINATIONS = 200, 1000
 
@@ -116,12 +115,12 @@ class GatewayStateStore(AuditTrail):
                 )
             items = [] if replace else sorted(record)
             _custom_plans(session)
-            for start in range(0, len(items), _CHUNK):
+            for chunk in in_chunks(items):
                 session.execute(
                     delete(GatewayPinRow).where(
                         GatewayPinRow.server == server,
                         GatewayPinRow.state == _PENDING,
-                        GatewayPinRow.item.in_(items[start : start + _CHUNK]),
+                        GatewayPinRow.item.in_(chunk),
                     )
                 )
             _write(session, server, _PENDING, record)
@@ -155,10 +154,9 @@ class GatewayStateStore(AuditTrail):
             )
             items = [row.item for row in chosen]
             _custom_plans(session)
-            for start in range(0, len(items), _CHUNK):
+            for chunk in in_chunks(items):
                 # Not matched against the rows loaded above in Python (each chunk against every
                 # row: minutes for 70,000): they are not used again.
-                chunk = items[start : start + _CHUNK]
                 session.execute(
                     delete(GatewayPinRow)
                     .where(GatewayPinRow.server == server, GatewayPinRow.item.in_(chunk))
@@ -197,10 +195,10 @@ class GatewayStateStore(AuditTrail):
                 _custom_plans(session)
                 rows = (
                     row
-                    for start in range(0, len(keys), _CHUNK)
+                    for chunk in in_chunks(keys)
                     for row in session.scalars(
                         select(GatewayProfileRow)
-                        .where(GatewayProfileRow.tool_key.in_(keys[start : start + _CHUNK]))
+                        .where(GatewayProfileRow.tool_key.in_(chunk))
                         .order_by(GatewayProfileRow.tool_key)
                         .with_for_update()
                     )
@@ -239,7 +237,7 @@ def _rows(server: str, state: str) -> Any:
 
 
 def _custom_plans(session: Any) -> None:
-    """Statements that name items in chunks (``_CHUNK`` parameters each) planned for their
+    """Statements that name items in chunks (``in_chunks``) planned for their
     values on PostgreSQL, for the rest of the transaction: psycopg prepares a statement run
     five times, and the generic plan of ``item IN ($1, ..., $1000)`` compared every row of the
     table with every item of the chunk (70,000 waits of a page kept took a minute, not 3 s)."""

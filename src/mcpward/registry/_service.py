@@ -31,7 +31,7 @@ from mcpward.output.words import counted
 from mcpward.registry._anchor import AuditAnchor
 from mcpward.registry._audit_trail import _state, _utc
 from mcpward.registry._checks import check_pins, check_secrets, inspect_pins, without_secret_values
-from mcpward.registry._database import Database
+from mcpward.registry._database import Database, in_chunks
 from mcpward.registry._fleet_store import FleetStore
 from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._gateway_state import GatewayStateStore
@@ -622,10 +622,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         update, downgrade or replacement), and those approvals, newest first."""
         packages = sorted({row.package for row in rows})
         live: dict[tuple[str, str | None, str], list[EntryRow]] = {}
-        for chunk in range(0, len(packages), 500):
-            query = select(EntryRow).where(
-                EntryRow.package.in_(packages[chunk : chunk + 500]), EntryRow.status.in_(_LIVE)
-            )
+        for chunk in in_chunks(packages, 500):
+            query = select(EntryRow).where(EntryRow.package.in_(chunk), EntryRow.status.in_(_LIVE))
             for other in session.scalars(query):
                 live.setdefault((other.kind, other.ecosystem, other.package), []).append(other)
         lineage = {}
@@ -652,8 +650,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         grouped: dict[int, list[ReviewRow]] = {}
         if not entry_ids:
             return grouped
-        for chunk in range(0, len(entry_ids), 500):
-            query = select(ReviewRow).where(ReviewRow.entry_id.in_(entry_ids[chunk : chunk + 500]))
+        for chunk in in_chunks(entry_ids, 500):
+            query = select(ReviewRow).where(ReviewRow.entry_id.in_(chunk))
             for review in session.scalars(query.order_by(ReviewRow.id)):
                 grouped.setdefault(review.entry_id, []).append(review)
         return grouped
