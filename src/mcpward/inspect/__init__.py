@@ -39,10 +39,12 @@ from mcpward.inspect._read_only import ReadOnlyJudgement, classify_read_only
 from mcpward.inspect._scorer import Scorer
 from mcpward.inspect._surface import (
     INSTRUCTIONS_NAME,
+    SERVER_INFO_KEYS,
     SurfaceError,
     instructions_item,
     prompt_item,
     resource_item,
+    signed_server_info,
     tool_item,
     tools_from_document,
 )
@@ -67,6 +69,7 @@ __getattr__ = lazy_attributes(
 )
 
 __all__ = [
+    "SERVER_INFO_KEYS",
     "Change",
     "ContentFinding",
     "InspectOptions",
@@ -96,6 +99,7 @@ __all__ = [
     "result_texts",
     "run_inspect",
     "signature",
+    "signed_server_info",
     "targets_from_scan",
     "tool_item",
 ]

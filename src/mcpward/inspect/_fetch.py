@@ -173,15 +173,19 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
 
     async with AsyncExitStack() as stack:
         streams = await stack.enter_async_context(_transport(target))
-        read, write = streams[0], streams[1]
+        read, write = _AnswersKept(streams[0]), streams[1]
         session = await stack.enter_async_context(
             ClientSession(read, write, message_handler=stray.on_message)
         )
         init = await session.initialize()
         items: list[SurfaceItem] = []
-        description = init.server_info.description
-        if init.instructions or description:
-            items.append(instructions_item(target.name, init.instructions or None, description or None))
+        # serverInfo as the server sent it: the SDK's model drops what it does not define (a key
+        # of an icon), and the gateway signs what reaches the client.
+        info = read.first_result.get("serverInfo")
+        info = _as_the_gateway_reads(info) if isinstance(info, dict) else {}
+        instructions_or_info = instructions_item(target.name, init.instructions or None, info)
+        if instructions_or_info.raw:
+            items.append(instructions_or_info)
         capabilities = init.capabilities
         import mcp_types
 
@@ -243,6 +247,37 @@ class _with_client:
             await self._transport.__aexit__(*exc)
         finally:
             await self._client.aclose()
+
+
+class _AnswersKept:
+    """The transport's read stream, keeping the ``initialize`` answer's result as it came (a JSON
+    object; the SDK reads it into its models after this)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.first_result: dict[str, Any] = {}
+        self._kept = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    async def __aenter__(self) -> _AnswersKept:
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._stream.__aexit__(*exc)
+
+    def __aiter__(self) -> _AnswersKept:
+        return self
+
+    async def __anext__(self) -> Any:
+        item = await self._stream.__anext__()
+        if not self._kept:
+            result = getattr(getattr(item, "message", None), "result", None)
+            if isinstance(result, dict) and "protocolVersion" in result:
+                self.first_result, self._kept = result, True
+        return item
 
 
 async def _all(session: Any, request: Any, key: str) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward.errors import McpwardError
+from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
 
 #: What is signed of each kind: every field the protocol defines for it (2026-07-28, and the
@@ -44,9 +45,9 @@ _SIGNED_KEYS = {
     "resource-template": (
         "name", "title", "description", "uriTemplate", "mimeType", "icons", "annotations", "_meta",
     ),
-    # The server's description (``serverInfo.description``: "context about its purpose" a client
-    # may give the model) is signed with its instructions, under their pin.
-    "instructions": ("instructions", "serverDescription"),
+    # What the server says of itself in ``serverInfo`` (its description, title, website and
+    # icons: ``SERVER_INFO_KEYS``) is signed with its instructions, under their pin.
+    "instructions": ("instructions", *(key for _, key in SERVER_INFO_KEYS)),
 }  # fmt: skip
 #: Fields forwarded unsigned: they change with the resource's content, which is not pinned
 #: either (its size; ``lastModified`` of its annotations is left out of the signed annotations),

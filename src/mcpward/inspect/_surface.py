@@ -61,16 +61,37 @@ def resource_item(server: str, resource: dict[str, Any], kind: str = "resource")
 INSTRUCTIONS_NAME = "(server instructions)"
 
 
-def instructions_item(server: str, instructions: str | None, description: str | None = None) -> SurfaceItem:
-    """The server's instructions and its description (``serverInfo.description``), one item:
-    what a client may put in the model's context for the whole session."""
-    raw = {
-        key: value
-        for key, value in (("instructions", instructions), ("serverDescription", description))
-        if value is not None
-    }
-    keys = ("instructions", "serverDescription")
+#: What of ``serverInfo`` is signed and read with the instructions, and its key in the item:
+#: every field the protocol gives it (2026-07-28 ``Implementation``) that a client shows the
+#: model or the user: its description ("context about its purpose" a client may give the
+#: model), its title and website (shown to the user, where a changed one passes for another
+#: server) and its icons (URLs the client fetches). Not its ``name`` and ``version``: the
+#: version changes with every release, and neither tells the model anything.
+SERVER_INFO_KEYS = (
+    ("description", "serverDescription"),
+    ("title", "serverTitle"),
+    ("websiteUrl", "serverWebsiteUrl"),
+    ("icons", "serverIcons"),
+)
+
+
+def instructions_item(
+    server: str, instructions: str | None, server_info: dict[str, Any] | None = None
+) -> SurfaceItem:
+    """The server's instructions and what it says of itself in ``serverInfo`` (see
+    ``SERVER_INFO_KEYS``), one item: what a client may put in the model's context for the whole
+    session, and show the user of the server."""
+    raw: dict[str, Any] = {} if instructions is None else {"instructions": instructions}
+    for field, key in SERVER_INFO_KEYS:
+        if server_info is not None and server_info.get(field) is not None:
+            raw[key] = server_info[field]
+    keys = ("instructions", "serverDescription", "serverTitle", "serverWebsiteUrl")
     return SurfaceItem(server, "instructions", INSTRUCTIONS_NAME, raw, partial(_fields, raw, keys, ()))
+
+
+def signed_server_info(signed: dict[str, Any]) -> dict[str, Any]:
+    """The ``serverInfo`` fields an instructions item (its signed canonical form) was made from."""
+    return {field: signed[key] for field, key in SERVER_INFO_KEYS if key in signed}
 
 
 def _item(

@@ -74,6 +74,7 @@ def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], 
         instructions_item,
         prompt_item,
         resource_item,
+        signed_server_info,
         tool_item,
     )
     from mcpward.model import to_jsonable
@@ -89,10 +90,10 @@ def inspect_pins(server: str, pins: Mapping[str, Any]) -> tuple[dict[str, Any], 
         elif kind in ("resource", "resource-template"):
             items.append(resource_item(server, item, kind))
         elif kind == "instructions":
-            texts = [item.get(key) if isinstance(item.get(key), str) else None
-                     for key in ("instructions", "serverDescription")]  # fmt: skip
-            if any(texts):
-                items.append(instructions_item(server, *texts))
+            text = item.get("instructions") if isinstance(item.get("instructions"), str) else None
+            surface = instructions_item(server, text, signed_server_info(item))
+            if surface.raw:
+                items.append(surface)
     if not items:
         return ()
     findings = inspect_servers([ServerSurface(server, "registry request", items)])

@@ -17,6 +17,7 @@ from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, SecurityEvent, Session
 from mcpward.inspect import (
+    SERVER_INFO_KEYS,
     Change,
     PinStore,
     PinStoreError,
@@ -427,22 +428,18 @@ class Pins(Interceptor):
         result = exchange.response.get("result")
         if not isinstance(result, dict):
             return
-        info = result.get("serverInfo")
+        found = result.get("serverInfo")
+        info: dict[str, Any] = found if isinstance(found, dict) else {}
+        text = result.get("instructions")
         # Null spells out that there are none.
-        text, description = (
-            result.get("instructions"),
-            info.get("description") if isinstance(info, dict) else None,
-        )
-        if text is None and description is None:
+        if text is None and all(info.get(field) is None for field, _ in SERVER_INFO_KEYS):
             return
-        if not isinstance(text, str | None) or not isinstance(description, str | None):
+        if not isinstance(text, str | None) or not _server_info_well_formed(info):
             self._withhold_instructions(
                 exchange, result, "instructions-malformed", Severity.MEDIUM, "they are not text"
             )
             return
-        signed = signature(
-            session.server, "instructions", instructions_item(session.server, text, description).raw
-        )
+        signed = signature(session.server, "instructions", instructions_item(session.server, text, info).raw)
         try:
             baseline = self._baseline(session)
         except Exception as exc:  # noqa: BLE001 - the pin file or the database: fail closed
@@ -645,10 +642,11 @@ class Pins(Interceptor):
     ) -> None:
         result.pop("instructions", None)
         info = result.get("serverInfo")
-        if isinstance(info, dict) and "description" in info:
-            # Signed with the instructions, withheld with them (a 2026-07-28 client reads it from
-            # server/discover, which is made from this answer).
-            result["serverInfo"] = {key: value for key, value in info.items() if key != "description"}
+        signed = {field for field, _ in SERVER_INFO_KEYS}
+        if isinstance(info, dict) and not signed.isdisjoint(info):
+            # Signed with the instructions, withheld with them (a 2026-07-28 client reads them
+            # from server/discover, which is made from this answer).
+            result["serverInfo"] = {key: value for key, value in info.items() if key not in signed}
         exchange.response_changed = True
         exchange.events.append(
             SecurityEvent(
@@ -822,6 +820,15 @@ def _page_key(cursor: object) -> str | None:
     if len(key) <= _MAX_PAGE_KEY:
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _server_info_well_formed(info: dict[str, Any]) -> bool:
+    """Whether the signed fields of ``serverInfo`` have the protocol's types (null: none)."""
+    return all(
+        value is None or isinstance(value, list if field == "icons" else str)
+        for field, _ in SERVER_INFO_KEYS
+        for value in (info.get(field),)
+    )
 
 
 def _problem(exc: Exception) -> str:
