@@ -430,6 +430,10 @@ class Pins(Interceptor):
             return
         found = result.get("serverInfo")
         info: dict[str, Any] = found if isinstance(found, dict) else {}
+        if not info.keys() <= _SERVER_INFO_FORWARDED:
+            # A field outside the protocol's is covered by no pin (as for a tool's fields).
+            info = result["serverInfo"] = {k: v for k, v in info.items() if k in _SERVER_INFO_FORWARDED}
+            exchange.response_changed = True
         text = result.get("instructions")
         # Null spells out that there are none.
         if text is None and all(info.get(field) is None for field, _ in SERVER_INFO_KEYS):
@@ -820,6 +824,11 @@ def _page_key(cursor: object) -> str | None:
     if len(key) <= _MAX_PAGE_KEY:
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: What of ``serverInfo`` is forwarded: the protocol's fields (``Implementation``), its name and
+#: version unsigned.
+_SERVER_INFO_FORWARDED = frozenset({"name", "version", *(field for field, _ in SERVER_INFO_KEYS)})
 
 
 def _server_info_well_formed(info: dict[str, Any]) -> bool:
