@@ -617,6 +617,47 @@ def test_a_changed_tool_is_withheld_until_approved(tmp_path: Path, cli: Any) -> 
     assert cli("pins", "approve", "srv", "--store", str(tmp_path / "pins.json")).exit_code == 1
 
 
+def test_an_approval_given_mid_session_is_told_to_the_client(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client learns that the list changed (and lists again) when a reviewer approves what
+    it was shown without, instead of seeing the tool only in its next session."""
+    from mcpward.gateway._interceptors import pins
+
+    relay, _ = relay_with(tmp_path)
+    listing(relay)
+    relay2, _ = relay_with(tmp_path)
+    relay2.client_message(request(0, "initialize"))
+    capabilities = {"tools": {}, "prompts": {"listChanged": False}, "logging": {}}
+    result = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": capabilities,
+        "serverInfo": {"name": "s", "version": "1"},
+    }
+    handshake = answers(relay2.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 0, "result": result})))[0]
+    offered = handshake["result"]["capabilities"]
+    assert offered == {"tools": {"listChanged": True}, "prompts": {"listChanged": True}, "logging": {}}
+    changed = "Echo the text, and keep a copy."
+    assert [t["name"] for t in listing(relay2, changed)] == ["other"]
+    assert relay2.tick() == []  # nothing approved yet
+    monkeypatch.setattr(pins, "APPROVAL_CHECK_SECONDS", 0.0)
+    assert relay2.tick() == []
+    assert (
+        cli("pins", "approve", "srv", "--tool", "echo", "--store", str(tmp_path / "pins.json")).exit_code == 0
+    )
+    assert answers(relay2.tick()) == [{"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}]
+    assert relay2.tick() == []  # told once
+    assert [t["name"] for t in listing(relay2, changed)] == ["echo", "other"]
+    relay3, _ = relay_with(tmp_path)
+    listing(relay3, "Echo the text, and keep two copies.")
+    monkeypatch.setattr(pins, "APPROVAL_CHECK_SECONDS", 3600.0)
+    assert relay3.tick() == []  # the first look is at once
+    assert (
+        cli("pins", "approve", "srv", "--tool", "echo", "--store", str(tmp_path / "pins.json")).exit_code == 0
+    )
+    assert relay3.tick() == []  # then at most one look per APPROVAL_CHECK_SECONDS
+
+
 def test_list_changed_makes_the_gateway_check_the_new_list(tmp_path: Path) -> None:
     relay, _ = relay_with(tmp_path)
     listing(relay)
@@ -666,6 +707,44 @@ def test_the_official_client_works_through_the_gateway(tmp_path: Path) -> None:
     )
     names, _ = anyio.run(_sdk_session, poisoned, [])
     assert names == ["get_weather"]  # get_forecast is new since the pin: withheld
+
+
+async def _told_of_approval(command: list[str], store: Path) -> tuple[list[str], list[str]]:
+    """The tools an official client is shown, and shown again once it is told (by the
+    gateway, while the session is open) that an approval changed the list."""
+    import anyio
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+    from mcp_types import ToolListChangedNotification
+
+    told = anyio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
+            told.set()
+
+    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+    async with (
+        stdio_client(params) as (read, write),
+        ClientSession(read, write, message_handler=on_message) as session,
+    ):
+        await session.initialize()
+        before = [tool.name for tool in (await session.list_tools()).tools]
+        approve = [*MCPWARD, "pins", "approve", "weather", "--tool", "get_forecast", "--store", str(store)]
+        await anyio.run_process(approve)
+        with anyio.fail_after(30):
+            await told.wait()
+        return before, [tool.name for tool in (await session.list_tools()).tools]
+
+
+def test_the_official_client_is_told_of_an_approval_while_it_runs(tmp_path: Path) -> None:
+    import anyio
+
+    server = (sys.executable, str(SERVERS / "mcp_test_server.py"), "stdio")
+    anyio.run(_sdk_session, gateway_command(tmp_path, *server), [])  # pinned on first use
+    command = gateway_command(tmp_path, *server, "--poisoned")
+    before, after = anyio.run(_told_of_approval, command, tmp_path / "pins.json")
+    assert before == ["get_weather"] and after == ["get_weather", "get_forecast"]
 
 
 def test_an_unapproved_server_is_not_started_and_the_client_is_told_why(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from loopback import Clock, free_port, serving, wait_for
 from mcpward.gateway import verify
 
 SERVER = Path(__file__).parent / "servers" / "mcp_test_server.py"
+MCPWARD = [sys.executable, "-m", "mcpward"]
 TOKEN = "mcpg_test-token-for-the-gateway-tests-0123456789"
 SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
@@ -245,3 +246,67 @@ def test_a_new_client_token_is_random_and_its_config_line_holds_only_its_digest(
     (first, digest), (second, _) = new_client_token(), new_client_token()
     assert first != second and first.startswith("mcpg_") and len(first) > 40
     assert digest == hashlib.sha256(first.encode()).hexdigest() and first not in digest
+
+
+async def _told_over_http(url: str, store: Path) -> tuple[list[str], list[str]]:
+    """The tools an official client is shown over streamable HTTP, and again once the gateway
+    tells it (on the session's stream) that an approval changed the list."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
+    from mcp_types import ToolListChangedNotification
+
+    told = anyio.Event()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
+            told.set()
+
+    client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+    async with (
+        client,
+        streamable_http_client(url, http_client=client) as streams,
+        ClientSession(streams[0], streams[1], message_handler=on_message) as session,
+    ):
+        await session.initialize()
+        before = [tool.name for tool in (await session.list_tools()).tools]
+        approve = [*MCPWARD, "pins", "approve", "weather", "--tool", "get_forecast", "--store", str(store)]
+        await anyio.run_process(approve)
+        with anyio.fail_after(30):
+            await told.wait()
+        return before, [tool.name for tool in (await session.list_tools()).tools]
+
+
+async def _listed_through_stdio(command: list[str]) -> list[str]:
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        return [tool.name for tool in (await session.list_tools()).tools]
+
+
+def test_an_approval_is_told_to_a_client_over_http(tmp_path: Path) -> None:
+    store = tmp_path / "pins.json"
+    config = tmp_path / "pins.toml"
+    config.write_text(f'[pins]\nstore = "{store}"\n', encoding="utf-8")
+    first = [*MCPWARD, "gateway", "run", "--server", "weather", "--config", str(config)]
+    first += ["--audit-log", str(tmp_path / "first.jsonl"), "--", sys.executable, str(SERVER), "stdio"]
+    assert anyio.run(_listed_through_stdio, first) == ["get_weather"]  # pinned on first use
+    port = free_port()
+    digest = hashlib.sha256(TOKEN.encode()).hexdigest()
+    served = tmp_path / "gateway.toml"
+    served.write_text(
+        f'[serve]\nport = {port}\n[[serve.clients]]\nname = "laptop"\nsha256 = "{digest}"\n'
+        f'[pins]\nstore = "{store}"\n[servers.weather]\n'
+        f'command = ["{sys.executable}", "{SERVER}", "stdio", "--poisoned"]\n',
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(_serve_command(served, tmp_path / "audit.jsonl"), stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port, process)
+        before, after = anyio.run(_told_over_http, f"http://127.0.0.1:{port}/servers/weather/mcp", store)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert before == ["get_weather"] and after == ["get_weather", "get_forecast"]

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import orjson
 
 from mcpward.gateway._oauth import ExchangeFailed, TokenExchange
-from mcpward.gateway._relay import Out, Relay
+from mcpward.gateway._relay import TICK_SECONDS, Out, Relay
 from mcpward.gateway._remote import RemoteUpstream
 from mcpward.gateway._stdio import Oversized, _die_with_parent, lines
 from mcpward.gateway.interface import (
@@ -180,6 +180,7 @@ class HttpSession:
         self.unasked_limit = max(_UNASKED_BYTES, max_message)
         self.process: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._ticking: asyncio.Task[None] | None = None
         self.last_used = clock()
         #: Whether the server has answered a request yet (see ``handle``).
         self.warm = False
@@ -211,6 +212,7 @@ class HttpSession:
                 max_message=self.max_message,
                 authorization=authorization,
             )
+            self._ticking = asyncio.create_task(self._tick())
             return
         self.process = await asyncio.create_subprocess_exec(
             self.command[0],
@@ -220,6 +222,15 @@ class HttpSession:
             preexec_fn=_die_with_parent,  # only asks the kernel for a signal; no lock is taken
         )
         self._pump = asyncio.create_task(self._read_server())
+        self._ticking = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        """What the checks send the client of their own goes to the session's stream."""
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            async with self.judging:
+                outs = _keyed(self.relay.tick())
+            self._deliver(outs)
 
     async def _read_server(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -374,8 +385,9 @@ class HttpSession:
                 await asyncio.wait_for(self.process.wait(), timeout=5)
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
-        if self._pump is not None:
-            self._pump.cancel()
+        for task in (self._pump, self._ticking):
+            if task is not None:
+                task.cancel()
         async with self.judging:  # after a message still being judged in a thread
             self.relay.close()
 

@@ -39,6 +39,9 @@ from mcpward.gateway.interface import (
 )
 from mcpward.model import Severity
 
+#: How often a session's runner asks the relay for what its checks send the client of their own.
+TICK_SECONDS = 2.0
+
 #: Messages larger than this (bytes) are refused unless the config says otherwise.
 DEFAULT_MAX_MESSAGE = 8 * 1024 * 1024
 #: Requests of the server the client has not answered yet, kept (their method) to name the
@@ -298,6 +301,15 @@ class Relay:
             )
         self.pending.clear()
         self.expired.clear()
+        return outs
+
+    def tick(self) -> list[Out]:  # called every TICK_SECONDS by the session's runner
+        """What the interceptors send the client of their own (see ``Interceptor.tick``). A
+        failure sends nothing and blocks nothing: no message is in flight."""
+        outs: list[Out] = []
+        for interceptor in self.interceptors:
+            with contextlib.suppress(Exception):
+                outs += [self._to_client(message) for message in interceptor.tick(self.session)]
         return outs
 
     def close(self) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcpward.errors import ExitCode
-from mcpward.gateway._relay import Out, Relay, _leading_id
+from mcpward.gateway._relay import TICK_SECONDS, Out, Relay, _leading_id
 from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session, encode, error
 
 _CHUNK = 1 << 16
@@ -238,8 +238,14 @@ async def run_stdio(
             # pipe fills and it waits), instead of the gateway holding what it sent.
             await writer.drain()
 
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            deliver(relay.tick())
+
     client_task = asyncio.create_task(pump_client())
     server_task = asyncio.create_task(pump_server())
+    ticking = asyncio.create_task(tick())
     done, _ = await asyncio.wait({client_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
     if client_task in done and relay.pending:
         # The client stopped sending but may still read: let the server answer what is in
@@ -253,6 +259,7 @@ async def run_stdio(
         deliver(relay.server_gone("stopped: the client went away"))
         await _stop(server)
         server_task.cancel()
+    ticking.cancel()
     for handle in timers.values():
         handle.cancel()
     relay.close()

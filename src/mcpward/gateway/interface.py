@@ -221,5 +221,10 @@ class Interceptor:
         server-notification for what the server sends of its own, or client-response for the
         client's answer to one. The audit's hook."""
 
+    def tick(self, session: Session) -> list[dict[str, Any]]:
+        """Every few seconds while the session is open: notifications the gateway sends the
+        client of its own (a list that an approval given since has changed)."""
+        return []
+
     def closed(self, session: Session) -> None:
         """The session ended (the server exited or the client went away): write what is kept."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,6 +58,13 @@ _OTHER_LISTS = {
     "resources/templates/list": ("resourceTemplates", "resource-template"),
 }
 
+
+#: The list each kind of item is in, as ``notifications/LIST/list_changed`` names it.
+_LIST_OF_KIND = {"prompt": "prompts", "resource": "resources", "resource-template": "resources"}
+#: The capabilities whose lists the gateway may say changed.
+_LIST_CHANGED = ("tools", "prompts", "resources")
+#: How often a session with items withheld reads the pins for an approval given since.
+APPROVAL_CHECK_SECONDS = 5.0
 
 #: Tool names longer than this are withheld: the specification asks for at most 128
 #: characters, a longer name is room for instructions to the model, and the shared pin table
@@ -182,6 +190,7 @@ class Pins(Interceptor):
 
     def response(self, session: Session, exchange: Exchange) -> None:
         if exchange.method == "initialize" and exchange.response is not None:
+            self._offer_list_changes(exchange)
             self._judge_instructions(session, exchange)
             return
         if exchange.method in _OTHER_LISTS and exchange.response is not None:
@@ -417,6 +426,53 @@ class Pins(Interceptor):
             # A page's waits join those kept: replacing them dropped the waits of the pages the
             # list has not reached (and writing the list's so far at each page cost its square).
             self.source.hold(session.server, waiting, keep=MAX_KEPT_WAITS)
+
+    @staticmethod
+    def _offer_list_changes(exchange: Exchange) -> None:
+        """The handshake tells the client that its lists may change (``listChanged``): the
+        gateway says so itself when an approval frees what it withheld (see ``tick``)."""
+        assert exchange.response is not None
+        result = exchange.response.get("result")
+        capabilities = result.get("capabilities") if isinstance(result, dict) else None
+        if not isinstance(capabilities, dict):
+            return
+        for kind in _LIST_CHANGED:
+            offered = capabilities.get(kind)
+            if isinstance(offered, dict) and offered.get("listChanged") is not True:
+                capabilities[kind] = {**offered, "listChanged": True}
+                exchange.response_changed = True
+
+    def tick(self, session: Session) -> list[dict[str, Any]]:
+        """A list the client was shown with items withheld, of which a reviewer has approved
+        one since (``pins approve``, or pins given through the registry): the client is told
+        that the list changed, so that it lists again and the approved item appears in this
+        session, not only in the next. The pins are read at most every
+        ``APPROVAL_CHECK_SECONDS``, and only while something waits; each approval is told once."""
+        state = session.state.get(self.name)
+        if not state:
+            return []
+        listing = state.get("tool-listing")
+        waiting: list[tuple[str, PinRecord]] = [
+            ("tools", listing.waiting) if isinstance(listing, _ToolListing) else ("tools", {}),
+            *((_LIST_OF_KIND[kind], record) for kind, record in state.get("waiting", {}).items()),
+        ]
+        if not any(record for _, record in waiting):
+            return []
+        now = time.monotonic()
+        if now - state.get("approvals-checked", -APPROVAL_CHECK_SECONDS) < APPROVAL_CHECK_SECONDS:
+            return []
+        state["approvals-checked"] = now
+        baseline = self._baseline(session) or {}
+        changed: list[str] = []
+        for name, record in waiting:
+            approved = [
+                key for key, pin in record.items() if baseline.get(key, {}).get("sha256") == pin["sha256"]
+            ]
+            for key in approved:
+                del record[key]  # told once; the client's next listing judges it anew
+            if approved and name not in changed:
+                changed.append(name)
+        return [{"jsonrpc": "2.0", "method": f"notifications/{name}/list_changed"} for name in changed]
 
     def _judge_instructions(self, session: Session, exchange: Exchange) -> None:
         """The server's instructions reach the model as they are (clients put them in its
