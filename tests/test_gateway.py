@@ -709,41 +709,20 @@ def test_the_official_client_works_through_the_gateway(tmp_path: Path) -> None:
     assert names == ["get_weather"]  # get_forecast is new since the pin: withheld
 
 
-async def _told_of_approval(command: list[str], store: Path) -> tuple[list[str], list[str]]:
-    """The tools an official client is shown, and shown again once it is told (by the
-    gateway, while the session is open) that an approval changed the list."""
-    import anyio
-    from mcp import ClientSession, StdioServerParameters
-    from mcp.client.stdio import stdio_client
-    from mcp_types import ToolListChangedNotification
-
-    told = anyio.Event()
-
-    async def on_message(message: Any) -> None:
-        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
-            told.set()
-
-    params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
-    async with (
-        stdio_client(params) as (read, write),
-        ClientSession(read, write, message_handler=on_message) as session,
-    ):
-        await session.initialize()
-        before = [tool.name for tool in (await session.list_tools()).tools]
-        approve = [*MCPWARD, "pins", "approve", "weather", "--tool", "get_forecast", "--store", str(store)]
-        await anyio.run_process(approve)
-        with anyio.fail_after(30):
-            await told.wait()
-        return before, [tool.name for tool in (await session.list_tools()).tools]
-
-
 def test_the_official_client_is_told_of_an_approval_while_it_runs(tmp_path: Path) -> None:
     import anyio
 
     server = (sys.executable, str(SERVERS / "mcp_test_server.py"), "stdio")
     anyio.run(_sdk_session, gateway_command(tmp_path, *server), [])  # pinned on first use
+    from mcp import StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    from approval_kit import shown_before_and_after_approval
+
     command = gateway_command(tmp_path, *server, "--poisoned")
-    before, after = anyio.run(_told_of_approval, command, tmp_path / "pins.json")
+    streams = stdio_client(StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ)))
+    store = tmp_path / "pins.json"
+    before, after = anyio.run(shown_before_and_after_approval, streams, store, "weather", "get_forecast")
     assert before == ["get_weather"] and after == ["get_weather", "get_forecast"]
 
 

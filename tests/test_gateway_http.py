@@ -3,12 +3,13 @@ client, with bearer tokens and Host/Origin checks."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -248,32 +249,14 @@ def test_a_new_client_token_is_random_and_its_config_line_holds_only_its_digest(
     assert digest == hashlib.sha256(first.encode()).hexdigest() and first not in digest
 
 
-async def _told_over_http(url: str, store: Path) -> tuple[list[str], list[str]]:
-    """The tools an official client is shown over streamable HTTP, and again once the gateway
-    tells it (on the session's stream) that an approval changed the list."""
-    from mcp import ClientSession
+@contextlib.asynccontextmanager
+async def _streams(url: str) -> AsyncIterator[Any]:
+    """Streamable HTTP to the gateway with the test's token."""
     from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
-    from mcp_types import ToolListChangedNotification
-
-    told = anyio.Event()
-
-    async def on_message(message: Any) -> None:
-        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
-            told.set()
 
     client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
-    async with (
-        client,
-        streamable_http_client(url, http_client=client) as streams,
-        ClientSession(streams[0], streams[1], message_handler=on_message) as session,
-    ):
-        await session.initialize()
-        before = [tool.name for tool in (await session.list_tools()).tools]
-        approve = [*MCPWARD, "pins", "approve", "weather", "--tool", "get_forecast", "--store", str(store)]
-        await anyio.run_process(approve)
-        with anyio.fail_after(30):
-            await told.wait()
-        return before, [tool.name for tool in (await session.list_tools()).tools]
+    async with client, streamable_http_client(url, http_client=client) as streams:
+        yield streams
 
 
 async def _listed_through_stdio(command: list[str]) -> list[str]:
@@ -287,6 +270,8 @@ async def _listed_through_stdio(command: list[str]) -> list[str]:
 
 
 def test_an_approval_is_told_to_a_client_over_http(tmp_path: Path) -> None:
+    from approval_kit import shown_before_and_after_approval
+
     store = tmp_path / "pins.json"
     config = tmp_path / "pins.toml"
     config.write_text(f'[pins]\nstore = "{store}"\n', encoding="utf-8")
@@ -305,7 +290,8 @@ def test_an_approval_is_told_to_a_client_over_http(tmp_path: Path) -> None:
     process = subprocess.Popen(_serve_command(served, tmp_path / "audit.jsonl"), stderr=subprocess.DEVNULL)
     try:
         wait_for(port, process)
-        before, after = anyio.run(_told_over_http, f"http://127.0.0.1:{port}/servers/weather/mcp", store)
+        streams = _streams(f"http://127.0.0.1:{port}/servers/weather/mcp")
+        before, after = anyio.run(shown_before_and_after_approval, streams, store, "weather", "get_forecast")
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -211,3 +211,24 @@ def scripted_server(name: str, lists: Mapping[str, Any], server_info: dict[str, 
     return ServerTarget(
         name, "stdio", command=sys.executable, args=("-c", SCRIPTED_SERVER, json.dumps(script))
     )
+
+
+def handshake(tmp_path: Path, result: dict[str, Any], server: str = "weather") -> dict[str, Any]:
+    """The ``initialize`` result the client gets when the server answers with ``result``, in a
+    session (pins in ``tmp_path``) that then lists no tools (pinning on first use)."""
+    from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
+
+    config = GatewayConfig.model_validate({"pins": {"store": str(tmp_path / "pins.json")}})
+    relay = Relay(Session(server=server, target="x"),
+                  build_interceptors(config, audit_log=AuditLog(tmp_path / "audit.jsonl")), max_message=1 << 20)  # fmt: skip
+    relay.client_message(orjson.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}}))
+    outs = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 0, "result": result}))
+    relay.client_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+    relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "result": {"tools": []}}))
+    return dict(orjson.loads(outs[0].data)["result"])
+
+
+def audit_events(log: Path, kind: str | None = None) -> list[dict[str, Any]]:
+    """The events of every record of the audit ``log`` (of one ``kind``)."""
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    return [e for r in records for e in r.get("events", []) if kind is None or e["kind"] == kind]
