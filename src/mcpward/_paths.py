@@ -4,9 +4,12 @@ the files only their owner may read."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -91,3 +94,99 @@ def read_own(path: Path, limit: int | None = None) -> bytes | None:
             return handle.read() if limit is None else handle.read(limit)
     except OSError:
         return None
+
+
+def _trusted(facts: os.stat_result, own: int) -> bool:
+    """Only this account or root can change what is in (or at) it: owned by one of them and
+    writable by no one else, unless sticky (``/tmp``: others cannot replace what we put there)."""
+    sticky = stat.S_ISDIR(facts.st_mode) and facts.st_mode & stat.S_ISVTX
+    return facts.st_uid in (own, 0) and (not facts.st_mode & 0o022 or bool(sticky))
+
+
+def _refuse(path: str, why: str) -> OSError:
+    return OSError(errno.EPERM, f"{path} {why}; refused")
+
+
+def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644) -> Path:
+    """``data`` as ``root/parts...`` with ``mode``, for a file other accounts or the system read
+    (a client's managed settings, a scheduler's unit), usually written as root. The folders
+    below ``root`` are made 0755 whatever the umask (a 0700 folder would keep each user's client
+    from reading its managed file, which turns enforcement off). The file is written under a
+    name made anew (``O_EXCL``) and moved into place, so a link planted at the target or at the
+    temporary name is replaced, never followed; each folder on the way (root's own ancestors
+    included) is opened without following a link below ``root`` and must be one that only
+    this account or root can change: before, a predictable temporary name was written and
+    chmod-ed through a link, so another account that made a folder of the tree first could have
+    a root run overwrite any file and make it world-readable."""
+    own = getattr(os, "geteuid", None)
+    if own is None or not {os.open, os.mkdir, os.rename} <= os.supports_dir_fd:
+        return _place_plainly(root.joinpath(*parts), data, mode)  # Windows: no owners, no dir_fd
+    uid = own()
+    root.mkdir(parents=True, exist_ok=True)
+    # A link on the way to root that another account owns (one planted in /tmp) is theirs to
+    # point anywhere, as the kernel's protected_symlinks says; links root or we made are kept.
+    for prefix in (root.absolute(), *root.absolute().parents):
+        facts = os.lstat(prefix)
+        if stat.S_ISLNK(facts.st_mode) and facts.st_uid not in (uid, 0):
+            raise _refuse(str(prefix), "is a symbolic link another account owns")
+    resolved = root.resolve(strict=True)
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    descriptor = os.open("/", flags)
+    try:
+        walked = Path("/")
+        for index, part in enumerate((*resolved.parts[1:], *parts[:-1])):
+            below_root = index >= len(resolved.parts) - 1
+            walked = walked / part
+            if below_root:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o755, dir_fd=descriptor)
+                    folder = os.open(part, flags, dir_fd=descriptor)
+                    os.fchmod(folder, 0o755)
+                    os.close(folder)
+            try:
+                folder = os.open(part, flags, dir_fd=descriptor)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise _refuse(str(walked), "is a symbolic link or not a folder") from None
+                raise
+            os.close(descriptor)
+            descriptor = folder
+            if not _trusted(os.fstat(descriptor), uid):
+                raise _refuse(str(walked), "can be changed by another account")
+        name = parts[-1]
+        partial = f".{name}.{secrets.token_hex(8)}.tmp"
+        exclusive = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        handle = os.open(partial, exclusive, 0o600, dir_fd=descriptor)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fchmod(out.fileno(), mode)
+                os.fsync(out.fileno())  # whole on disk before it replaces the old file
+            os.replace(partial, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial, dir_fd=descriptor)
+            raise
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    return root.joinpath(*parts)
+
+
+def _place_plainly(target: Path, data: bytes, mode: int) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(partial, mode)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    return target

@@ -4,9 +4,9 @@ task. Each scheduler is one module (a :class:`Scheduler`); ``_run`` is one run."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from mcpward._paths import place_file
 from mcpward._plugins import implementations
 from mcpward.agent._run import RunOutcome, Spool, homes, read_token, run
 from mcpward.agent.interface import CONFIG_PATH, AgentConfig, AgentError, Scheduler, SchedulerFile
@@ -37,9 +37,12 @@ def scheduler(platform: str) -> Scheduler:
     raise AgentError(f"unknown platform {platform!r}; choose from {known}")
 
 
+def _parts(path: str) -> list[str]:
+    return [part for part in path.replace(":", "").split("/") if part]
+
+
 def _under(root: Path, path: str) -> Path:
-    parts = [part for part in path.replace(":", "").split("/") if part]
-    return root.joinpath(*parts)
+    return root.joinpath(*_parts(path))
 
 
 def _config_path(platform: str) -> str:
@@ -56,11 +59,8 @@ def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path],
     for file in files:
         target = _under(root, file.path)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            temporary.write_bytes(file.content)
-            os.chmod(temporary, file.mode)
-            os.replace(temporary, target)
+            # Never through a link planted at a temporary name or on the way (see place_file).
+            place_file(root, _parts(file.path), file.content, file.mode)
         except OSError as exc:
             raise AgentError(f"cannot write {target}: {exc.strerror}") from None
         written.append(target)

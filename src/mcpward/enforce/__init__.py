@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcpward._paths import place_file
 from mcpward._plugins import implementations
 from mcpward.enforce._mdm import powershell, profile
 from mcpward.enforce._policy import GatewayRoute, compile_policy, direct_launch, server_key
@@ -99,13 +100,19 @@ def managed_files(policy: Policy, platform: Platform, only: Sequence[str] | None
     return [file for client in clients(only) for file in client.files(policy, platform)]
 
 
-def _under(root: Path, path: str) -> Path:
-    """``path`` (absolute on its platform) below ``root``: ``C:/Program Files/x`` ->
-    ``root/C/Program Files/x``."""
+def _parts(path: str) -> list[str]:
+    """``path`` (absolute on its platform) as the names below a root: ``C:/Program Files/x`` ->
+    ``C``, ``Program Files``, ``x``."""
     parts = [part for part in path.replace(":", "").split("/") if part]
     if any(part in (".", "..") for part in parts):
         raise EnforceError(f"not a plain path: {path}")
-    return root.joinpath(*parts)
+    return parts
+
+
+def _under(root: Path, path: str) -> Path:
+    """``path`` (absolute on its platform) below ``root``: ``C:/Program Files/x`` ->
+    ``root/C/Program Files/x``."""
+    return root.joinpath(*_parts(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +121,19 @@ class Written:
     client: str
 
 
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.mcpward-tmp")
-    # Readable by every user, as the clients need; written whole, then moved into place.
-    temporary.write_bytes(content)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+def _write(root: Path, path: str, content: bytes) -> Path:
+    # Readable by every user, as the clients need; written whole under a name made anew, then
+    # moved into place, through folders only this account or root can change (never a link).
+    return place_file(root, _parts(path), content, 0o644)
 
 
 def write_tree(files: Sequence[ManagedFile], root: Path) -> list[Written]:
     written = []
     for file in files:
-        target = _under(root, file.path)
         try:
-            _write(target, file.content)
+            target = _write(root, file.path, file.content)
         except OSError as exc:
-            raise EnforceError(f"cannot write {target}: {exc.strerror}") from None
+            raise EnforceError(f"cannot write {_under(root, file.path)}: {exc.strerror}") from None
         written.append(Written(target, file.client))
     return written
 
@@ -159,14 +162,12 @@ def mdm_bundle(policy: Policy, out: Path, only: Sequence[str] | None = None) -> 
     mac_files = _installed_files(policy, Platform.MACOS, only)
     try:
         if payloads:
-            target = out / "macos" / "mcpward.mobileconfig"
-            _write(target, profile(payloads))
+            target = _write(out, "macos/mcpward.mobileconfig", profile(payloads))
             written.append(Written(target, "macos-profile"))
         written += write_tree(mac_files, out / "macos" / "files")
         values = [value for client in chosen for value in client.registry_values(policy)]
         win_files = _installed_files(policy, Platform.WINDOWS, only)
-        target = out / "windows" / "mcpward-enforce.ps1"
-        _write(target, powershell(values, win_files))
+        target = _write(out, "windows/mcpward-enforce.ps1", powershell(values, win_files))
         written.append(Written(target, "windows-script"))
         written += write_tree(managed_files(policy, Platform.LINUX, only), out / "linux" / "files")
     except OSError as exc:
