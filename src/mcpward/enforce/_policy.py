@@ -35,9 +35,14 @@ class GatewayRoute:
 
 
 def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
-    """How a client starts the approved identity: an exact, pinned launch line, or the URL."""
+    """How a client starts the approved identity: an exact, pinned launch line, or the URL.
+    A package or image named like an option is refused: written after ``npx -y`` (``uvx``,
+    ``docker run``) it is read as one (``--call=CMD@1.0.0`` runs CMD in a shell), and no
+    registry's package or image name begins with ``-``."""
     if identity.kind == "remote":
         return (), identity.url
+    if str(identity.name).startswith("-"):
+        raise EnforceError(f"entry identity {identity.kind} name begins with '-', like an option; refused")
     if identity.kind == "oci":
         return ("docker", "run", "-i", "--rm", f"{identity.name}@{identity.digest}"), None
     if identity.ecosystem == "pypi":
@@ -91,7 +96,10 @@ def compile_policy(
         if key in keys:  # two names that read alike, or two approved versions in their grace period
             key = f"{key[:54]}-{entry.id}"
         keys.add(key)
-        direct, direct_url = direct_launch(entry.identity)
+        try:
+            direct, direct_url = direct_launch(entry.identity)
+        except EnforceError as exc:
+            raise EnforceError(f"entry {entry.id}: {exc}") from None
         command = gateway.launch(key, direct) if gateway and direct else direct
         url = direct_url
         if gateway and gateway.serve_url and direct_url:
@@ -117,7 +125,10 @@ def compile_policy(
     denied: list[PolicyServer] = []
     seen: set[tuple[tuple[str, ...], str | None]] = set()
     for entry in refused:
-        direct, url = direct_launch(entry.identity)
+        try:
+            direct, url = direct_launch(entry.identity)
+        except EnforceError:
+            continue  # a launch line no launcher runs as a package: nothing to deny
         if direct in launches or url in urls or (direct, url) in seen:
             continue
         seen.add((direct, url))

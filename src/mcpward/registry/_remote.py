@@ -5,11 +5,13 @@ machine's inventory for ``scan --report-to URL``. The token comes from
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import socket
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
@@ -44,21 +46,42 @@ def _explain(response: httpx.Response, base: str) -> RegistryError:
     )
 
 
+#: The most entries and the largest page read from a registry server: a hostile or broken
+#: server that answered full pages for ever (or one endless page) held ``enforce`` and
+#: ``scan --registry`` in a loop that grew without end.
+MAX_ENTRIES = 50_000
+MAX_PAGE_BYTES = 128 * 1024 * 1024
+
+
+def _page(client: httpx.Client, base: str, offset: int) -> Any:
+    with client.stream("GET", "/api/entries", params={"limit": _PAGE, "offset": offset}) as response:
+        if response.status_code != 200:
+            response.read()
+            raise _explain(response, base)
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_PAGE_BYTES:
+                raise RegistryError(
+                    f"{base} answered a page of entries larger than {MAX_PAGE_BYTES >> 20} MiB"
+                )
+    return json.loads(body)
+
+
 def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
     entries: list[Entry] = []
     try:
         with _client(base, timeout) as client:
             while True:
-                response = client.get("/api/entries", params={"limit": _PAGE, "offset": len(entries)})
-                if response.status_code != 200:
-                    raise _explain(response, base)
-                page = [Entry.model_validate(item) for item in response.json()["entries"]]
+                page = [Entry.model_validate(item) for item in _page(client, base, len(entries))["entries"]]
                 entries += page
+                if len(entries) > MAX_ENTRIES:
+                    raise RegistryError(f"{base} answered more than {MAX_ENTRIES:,} entries; refused")
                 if len(page) < _PAGE:
                     return entries
     except httpx.HTTPError as exc:
         raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
-    except (ValueError, KeyError, ValidationError):
+    except (ValueError, KeyError, TypeError, ValidationError):
         raise RegistryError(f"{base} did not answer like an mcpward registry") from None
 
 

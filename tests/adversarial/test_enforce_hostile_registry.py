@@ -1,0 +1,121 @@
+"""A hostile (or impersonated) registry server answering ``mcpward enforce --registry URL``:
+pages of entries that never end (the loop grew without bound), one endless page, and an approved
+package whose name is an option of the launcher it is written after (``npx -y --call=CMD@1.0.0``
+runs CMD in a shell on every managed machine)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def _entry(entry_id: int, name: str, package: str) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "name": name,
+        "identity": {"kind": "package", "ecosystem": "npm", "name": package, "version": "1.0.0"},
+        "scope": {},
+        "owner": "team",
+        "tier": 2,
+        "derived_tier": 2,
+        "status": "approved",
+        "revision": 2,
+        "requested_by": "alice",
+        "requested_at": "2026-12-01T00:00:00Z",
+        "updated_at": "2026-12-01T00:00:00Z",
+        "review_due": "2099-01-01",
+    }
+
+
+@contextlib.contextmanager
+def _registry(answer: Any) -> Iterator[tuple[str, list[str]]]:
+    """A registry on loopback; ``answer(path)`` gives each answer's body (bytes, or an iterator
+    of chunks)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            body = answer(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if isinstance(body, bytes):
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.end_headers()  # no length: read until the connection closes
+            with contextlib.suppress(OSError):
+                for chunk in body:
+                    self.wfile.write(chunk)
+            self.close_connection = True
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _enforce(url: str, root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", "enforce", "--root", str(root), "--registry", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=SRC),
+    )
+
+
+def test_pages_of_entries_that_never_end_are_refused(tmp_path: Path) -> None:
+    page = json.dumps({"entries": [_entry(i, f"io.github.acme/s{i}", f"@acme/s{i}") for i in range(500)]})
+    with _registry(lambda path: page.encode()) as (url, seen):
+        done = _enforce(url, tmp_path / "tree")
+    assert done.returncode != 0
+    assert "more than 50,000 entries" in done.stderr
+    assert len(seen) <= 101
+    assert not (tmp_path / "tree" / "etc").exists()
+
+
+def test_one_endless_page_is_refused(tmp_path: Path) -> None:
+    def endless(path: str) -> Iterator[bytes]:
+        yield b'{"entries": ["'
+        chunk = b"x" * (1 << 20)
+        for _ in range(1024):  # bounded: 1 GiB, well past the largest page read
+            yield chunk
+
+    with _registry(endless) as (url, _):
+        done = _enforce(url, tmp_path / "tree")
+    assert done.returncode != 0
+    assert "larger than 128 MiB" in done.stderr
+
+
+def test_an_approved_package_named_like_an_option_is_not_written_as_a_launch_line(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    hostile = f"--call=touch {marker} #"
+    page = json.dumps(
+        {"entries": [_entry(1, "io.github.acme/ok", "@acme/ok"), _entry(2, "io.github.acme/evil", hostile)]}
+    )
+    with _registry(lambda path: page.encode()) as (url, _):
+        done = _enforce(url, tmp_path / "tree")
+    assert done.returncode != 0
+    assert "option" in done.stderr and hostile not in done.stderr
+    for written in (tmp_path / "tree").rglob("*") if (tmp_path / "tree").exists() else ():
+        assert "--call" not in written.read_text() if written.is_file() else True
