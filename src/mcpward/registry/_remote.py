@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from mcpward.model import ServerSpec
 from mcpward.registry._matching import observe
-from mcpward.registry.interface import Entry, InventoryUpload, RegistryError, RegistryUnavailable
+from mcpward.registry.interface import _CONTROL, Entry, InventoryUpload, RegistryError, RegistryUnavailable
 
 TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
 _PAGE = 500
@@ -41,9 +41,10 @@ def _explain(response: httpx.Response, base: str) -> RegistryError:
     except ValueError:
         detail = None
     hint = f" (set {TOKEN_VARIABLE})" if response.status_code == 401 else ""
-    return RegistryError(
-        f"registry {base} answered {response.status_code}: {detail or response.reason_phrase}{hint}"
-    )
+    # The server's words, shown escaped and cut: printed as they came (the agent's log, a
+    # terminal), a newline forged log lines and escapes acted on whoever read them.
+    shown = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(detail or response.reason_phrase)[:500])
+    return RegistryError(f"registry {base} answered {response.status_code}: {shown}{hint}")
 
 
 #: The most entries and the largest page read from a registry server: a hostile or broken
