@@ -17,6 +17,7 @@ from typing import Any
 from mcpward.enforce.interface import (
     ClientPolicy,
     Control,
+    Decision,
     ManagedFile,
     Platform,
     Policy,
@@ -65,7 +66,15 @@ def managed_settings(policy: Policy) -> dict[str, Any]:
         "allowedMcpServers": allowed,
         "deniedMcpServers": denied,
     }
-    rules = [f"mcp__{server.key}__{tool}" for server in policy.allowed for tool in server.write_tools]
+    rules: list[str] = []
+    for server in policy.allowed:
+        if server.decision is Decision.PROBATION and not (server.read_only_tools and server.tools):
+            # Nothing confirmed read-only, or no tool known to deny one by one: every tool of
+            # the server (``mcp__KEY``), as the gateway refuses every call and Gemini CLI's
+            # settings leave it out. Before, no rule at all: every tool could be called.
+            rules.append(f"mcp__{server.key}")
+        else:
+            rules += [f"mcp__{server.key}__{tool}" for tool in server.write_tools]
     if rules:
         settings["permissions"] = {"deny": rules}
     return settings
@@ -82,7 +91,8 @@ class ClaudeCode(ClientPolicy):
         allow="managed-mcp.json: exactly the approved servers (users cannot add others); "
         "allowedMcpServers by exact command or URL, managed-only",
         deny="deniedMcpServers by exact command or URL (rejected, revoked)",
-        read_only="permissions.deny rules for the known tools not confirmed read-only",
+        read_only="permissions.deny rules for the known tools not confirmed read-only (the whole "
+        "server while none is confirmed or no tool is known)",
         limits="a user cannot override; the managed files are readable by every user (no "
         "secrets in them); per-tool rules only for tools the registry knows from pins",
     )
