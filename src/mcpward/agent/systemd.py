@@ -5,18 +5,27 @@ randomised delay, so the run itself waits no more."""
 
 from __future__ import annotations
 
-import shlex
-
 from mcpward.agent.interface import AgentConfig, Scheduler, SchedulerFile
 
 UNIT = "mcpward-agent"
+
+
+def _word(argument: str) -> str:
+    """``argument`` as one word of a unit's command line that systemd reads back unchanged: in
+    double quotes, with its backslash escapes, its specifiers (``%``) and its variables (``$``)
+    escaped. A shell's quoting (``shlex``) left ``%h`` expanded to the account's home and ``\\n``
+    read as a newline, so the unit ran another program than the one given."""
+    escaped = argument.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+    return f'"{escaped}"'
 
 
 class Systemd(Scheduler):
     platform = "linux"
 
     def files(self, config: AgentConfig, config_path: str) -> list[SchedulerFile]:
-        command = shlex.join([*config.command, "agent", "run", "--config", config_path, "--no-jitter"])
+        command = " ".join(
+            _word(part) for part in [*config.command, "agent", "run", "--config", config_path, "--no-jitter"]
+        )
         service = f"""[Unit]
 Description=mcpward agent: scan every home for MCP servers and report to the registry
 Documentation=https://github.com/mcpward/mcpward

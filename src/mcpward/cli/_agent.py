@@ -43,6 +43,10 @@ def agent_install(
     from mcpward.agent import AgentConfig, AgentError, install
 
     try:
+        words = shlex.split(command)
+    except ValueError as exc:  # an unclosed quote: the user's to fix, not an internal error
+        raise fail(f"--command: {exc}") from None
+    try:
         config = AgentConfig(
             registry=registry,
             token_file=token_file,
@@ -50,7 +54,7 @@ def agent_install(
             interval_minutes=interval,
             jitter_minutes=jitter,
             homes_under=tuple(homes_under or ()),
-            command=tuple(shlex.split(command)) or ("mcpward",),
+            command=tuple(words) or ("mcpward",),
         )
         written, enable = install(config, platform, root)
     except ValidationError as exc:
