@@ -86,6 +86,10 @@ def compile_policy(
     allowed: list[PolicyServer] = []
     refused: list[Entry] = []
     keys: set[str] = set()
+    holding = [
+        e for e in entries if e.status not in (Status.REJECTED, Status.REVOKED) and _approval_holds(e, today)
+    ]
+    plain = {server_key(entry.name) for entry in holding}
     for entry in sorted(entries, key=lambda e: (e.name, e.id)):
         if entry.status in (Status.REJECTED, Status.REVOKED):
             refused.append(entry)
@@ -94,7 +98,14 @@ def compile_policy(
             continue
         key = server_key(entry.name)
         if key in keys:  # two names that read alike, or two approved versions in their grace period
-            key = f"{key[:54]}-{entry.id}"
+            # Made unique against every key in use or to come: ``-ID`` alone could be another
+            # entry's own name (``io.x/s-7``), and two servers under one key made the whole
+            # policy fail, so no later revocation reached the clients.
+            stem, extra = key[:53], 0
+            key = f"{stem}-{entry.id}"
+            while key in keys or key in plain:
+                extra += 1
+                key = f"{stem[: 52 - len(str(extra))]}-{entry.id}-{extra}"
         keys.add(key)
         try:
             direct, direct_url = direct_launch(entry.identity)
