@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import ValidationError
+
 from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
 from mcpward.registry import Entry, Identity, Status, client_key
 
@@ -116,8 +118,8 @@ def compile_policy(
         if gateway and gateway.serve_url and direct_url:
             url = f"{gateway.serve_url.rstrip('/')}/servers/{key}/mcp"
         read_only = tuple(probation.get(entry.id, ()))
-        allowed.append(
-            PolicyServer(
+        try:
+            server = PolicyServer(
                 name=entry.name,
                 key=key,
                 entry_id=entry.id,
@@ -130,7 +132,12 @@ def compile_policy(
                 read_only_tools=read_only,
                 wrapped=bool(gateway and (direct or url != direct_url)),
             )
-        )
+        except ValidationError as exc:  # named by entry, not as a bare validation error
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise EnforceError(
+                f"entry {entry.id} cannot be written into the clients' files: {message}"
+            ) from None
+        allowed.append(server)
     launches = {server.direct_command for server in allowed if server.direct_command}
     urls = {server.direct_url for server in allowed if server.direct_url}
     denied: list[PolicyServer] = []
@@ -143,8 +150,8 @@ def compile_policy(
         if direct in launches or url in urls or (direct, url) in seen:
             continue
         seen.add((direct, url))
-        denied.append(
-            PolicyServer(
+        try:
+            denial = PolicyServer(
                 name=entry.name,
                 key=server_key(entry.name),
                 entry_id=entry.id,
@@ -154,7 +161,12 @@ def compile_policy(
                 url=url,
                 direct_url=url,
             )
-        )
+        except ValidationError:
+            # A refused request the policy cannot hold (a URL past its bound): the allowlists
+            # refuse it without a line of its own. Raising here let one rejected request stop
+            # every later enforce, approvals and revocations alike.
+            continue
+        denied.append(denial)
     try:
         return Policy(registry_url=registry_url, servers=(*allowed, *denied))
     except ValueError as exc:

@@ -57,6 +57,13 @@ class _Frozen(BaseModel):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+# What the clients replace with the user's environment when they read their files: Claude Code
+# ``${VAR}`` and ``${VAR:-default}`` in a server's command, arguments and URL, Gemini CLI ``$VAR``
+# and ``${VAR}`` in every string. A registry value holding one would send each user's secret to
+# the approved server's host, or put it on a command line every local user can read.
+_EXPANDED = re.compile(r"\$[\w{]")
+
+
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("control characters are not allowed")
@@ -112,6 +119,14 @@ class PolicyServer(_Frozen):
             raise ValueError("a server has either a command or a URL")
         if self.url is not None and not re.match(r"^https?://[^\s/]+", self.url):
             raise ValueError("a remote server's URL is http(s)")
+        # A denial is only matched, never started or reached (Claude Code's deny list takes it
+        # as written; Gemini CLI's by key), so it may hold anything printable.
+        if self.decision is not Decision.DENY and any(
+            _EXPANDED.search(item) for item in (*self.command, self.url or "")
+        ):
+            raise ValueError(
+                "a command or URL holds $NAME or ${...}, which clients fill in from the user's environment"
+            )
         if (
             self.decision is Decision.PROBATION
             and self.tools
