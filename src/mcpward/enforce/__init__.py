@@ -177,7 +177,12 @@ def mdm_bundle(policy: Policy, out: Path, only: Sequence[str] | None = None) -> 
 
 def _parsed(file: ManagedFile, content: bytes) -> Any:
     if file.compare == "json":
-        return json.loads(content)
+        # As the clients read it: UTF-8 text, no byte order mark. ``json.loads`` of the bytes
+        # also took UTF-16, UTF-32 and a BOM, which a client's JSON.parse does not: a managed
+        # file the client cannot read passed as no drift.
+        if content.startswith(b"\xef\xbb\xbf"):
+            raise ValueError("a byte order mark")
+        return json.loads(content.decode("utf-8"))
     if file.compare == "toml":
         return tomllib.loads(content.decode())
     return content
