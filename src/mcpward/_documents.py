@@ -75,8 +75,9 @@ class Document:
         return self._key_lines.get(key)
 
 
-def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """Read a small text file, refusing anything that is not a plain, decodable text file."""
+def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> str:
+    """Read a small text file, refusing anything that is not a plain, decodable text file (and,
+    with ``owner``, a file that account does not own: checked on the open descriptor)."""
     try:
         # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -86,6 +87,8 @@ def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise DocumentError("not a regular file")
+        if owner is not None and info.st_uid != owner:
+            raise DocumentError("not owned by the home's owner (a link to another account's file?); not read")
         if info.st_size > max_bytes:
             raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
         chunks = []
@@ -141,8 +144,8 @@ def parse_text(text: str, fmt: DocumentFormat) -> Any:
         raise DocumentError(f"{fmt.value.upper()} too large to parse") from None
 
 
-def load_document(path: Path, fmt: DocumentFormat) -> Document:
-    text = read_text(path)
+def load_document(path: Path, fmt: DocumentFormat, owner: int | None = None) -> Document:
+    text = read_text(path, owner=owner)
     return Document(path=path, text=text, data=parse_text(text, fmt))
 
 

@@ -73,6 +73,10 @@ class ScanOptions:
     containers: bool = False
     #: The engines' API sockets; empty: the usual places.
     container_sockets: tuple[Path, ...] = ()
+    #: Read only the config files this account owns (the agent, which reads every home with
+    #: more rights than its owner: a link or a hard link there to another account's config
+    #: made it report that file as the home's).
+    owner: int | None = None
 
 
 def manifest_readers() -> list[ManifestReader]:
@@ -93,7 +97,8 @@ def layout_for(options: ScanOptions) -> HomeLayout:
 class _Collector:
     """Accumulates what parsing yields, converting failures into errors and findings."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: int | None = None) -> None:
+        self.owner = owner
         self.servers: list[DiscoveredServer] = []
         self.approvals: list[ToolApproval] = []
         self.errors: list[ScanError] = []
@@ -128,7 +133,7 @@ class _Collector:
             return
         self.seen_files.add((key, location.project, host.id))
         try:
-            document = load_document(location.path, location.format)
+            document = load_document(location.path, location.format, self.owner)
         except DocumentError as exc:
             self.error(location.path, str(exc), host.id)
             return
@@ -164,7 +169,7 @@ def _exists(path: Path) -> bool:
 def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> _Collector:
     layout = layout_for(options)
     hosts = [h for h in all_hosts() if options.hosts is None or h.id in options.hosts]
-    collected = _Collector()
+    collected = _Collector(options.owner)
     if options.include_user_configs:
         for host in hosts:
             for location in host.user_configs(layout):
