@@ -3,12 +3,14 @@ base every scheduler module implements (systemd, launchd, the Windows task sched
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,6 +28,15 @@ def _no_control(value: str) -> str:
     if re.search(r"[\x00-\x1f\x7f]", value):
         raise ValueError("control characters are not allowed")
     return value
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class AgentConfig(BaseModel):
@@ -55,6 +66,18 @@ class AgentConfig(BaseModel):
     @classmethod
     def _plain(cls, value: str) -> str:
         return _no_control(value)
+
+    @field_validator("registry")
+    @classmethod
+    def _private(cls, value: str) -> str:
+        # The token goes with every report from every machine: over plain HTTP off this
+        # machine anyone on the path could take it (loopback, a tunnel's end, is allowed).
+        parts = urlsplit(value)
+        if parts.scheme.lower() == "http" and not _loopback(parts.hostname or ""):
+            raise ValueError(
+                "the registry must be https (the token is sent with every report), or on loopback"
+            )
+        return value
 
     @field_validator("homes_under", "command")
     @classmethod
