@@ -22,13 +22,17 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 FORGED = "refused\nreported /home/forged\x1b]0;owned\x07\x1b[2J"
 
 
+ANSWERS: dict[str, tuple[int, bytes]] = {"refusal": (400, json.dumps({"detail": FORGED}).encode())}
+
+
 @pytest.fixture
-def hostile_registry() -> Iterator[str]:
+def hostile_registry(request: pytest.FixtureRequest) -> Iterator[str]:
+    status, body = ANSWERS[getattr(request, "param", "refusal")]
+
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            body = json.dumps({"detail": FORGED}).encode()
-            self.send_response(400)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -70,3 +74,40 @@ def test_a_refusals_detail_cannot_forge_log_lines_or_reach_the_terminal(
     assert "\x1b" not in done.stderr and "\x07" not in done.stderr
     assert not any(line.startswith("reported") for line in done.stderr.splitlines()), done.stderr
     assert "a" * 40 not in done.stderr + done.stdout
+
+
+ANSWERS |= {
+    "html": (201, b"<html>stored</html>"),
+    "list": (201, b"[1, 2]"),
+    "string-count": (201, b'{"stored": "many"}'),
+}
+
+
+@pytest.mark.parametrize("hostile_registry", ["html", "list", "string-count"], indirect=True)
+def test_an_unreadable_acceptance_does_not_stop_the_run(tmp_path: Path, hostile_registry: str) -> None:
+    # 201 is the registry's "stored": what follows it may be anything (a proxy's page). The
+    # run went no further (an internal error), so no later home was reported or spooled.
+    homes = tmp_path / "homes"
+    for name in ("alice", "bob"):
+        (homes / name).mkdir(parents=True)
+    token = tmp_path / "token"
+    token.write_text("mcpw_" + "a" * 40 + "\n")
+    token.chmod(0o600)
+    settings = tmp_path / "agent.toml"
+    config = AgentConfig(registry=hostile_registry, token_file=str(token), spool=str(tmp_path / "spool"),
+                         homes_under=(str(homes),))  # fmt: skip
+    settings.write_text(config.to_toml())
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpward", "agent", "run", "--config", str(settings), "--no-jitter"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=SRC, MCPWARD_MACHINE_ID="agent-attack"),
+    )
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
+    assert sorted(
+        line.rsplit("/", 1)[-1] for line in done.stderr.splitlines() if line.startswith("reported")
+    ) == [
+        "alice",
+        "bob",
+    ]

@@ -137,4 +137,10 @@ def report_inventory(
         if response.status_code in (401, 403, 429) or response.status_code >= 500:
             raise RegistryUnavailable(str(problem))
         raise problem
-    return int(response.json().get("stored", 0))
+    # 201 is the registry's "stored"; a body that does not say how many (a proxy's page) is
+    # no reason to stop: it raised out of the agent's run, so no later home was reported.
+    try:
+        stored = response.json().get("stored", 0)
+        return stored if isinstance(stored, int) and not isinstance(stored, bool) else 0
+    except (ValueError, AttributeError):
+        return 0
