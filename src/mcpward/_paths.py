@@ -107,6 +107,24 @@ def _refuse(path: str, why: str) -> OSError:
     return OSError(errno.EPERM, f"{path} {why}; refused")
 
 
+def below(root: Path, path: str) -> Path:
+    """``path`` (absolute on its platform) below ``root``: ``C:/Program Files/x`` ->
+    ``root/C/Program Files/x``; ValueError for a ``.`` or ``..`` in it."""
+    return root.joinpath(*_plain_parts(path))
+
+
+def _plain_parts(path: str) -> list[str]:
+    parts = [part for part in path.replace(":", "").split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        raise ValueError(f"not a plain path: {path}")
+    return parts
+
+
+def place_at(root: Path, path: str, data: bytes, mode: int = 0o644) -> Path:
+    """``place_file`` of ``path`` (absolute on its platform, see ``below``) under ``root``."""
+    return place_file(root, _plain_parts(path), data, mode)
+
+
 def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644) -> Path:
     """``data`` as ``root/parts...`` with ``mode``, for a file other accounts or the system read
     (a client's managed settings, a scheduler's unit), usually written as root. The folders

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcpward._paths import place_file
+from mcpward._paths import below, place_at
 from mcpward._plugins import implementations
 from mcpward.agent._run import RunOutcome, Spool, homes, read_token, run
 from mcpward.agent.interface import CONFIG_PATH, AgentConfig, AgentError, Scheduler, SchedulerFile
@@ -37,14 +37,6 @@ def scheduler(platform: str) -> Scheduler:
     raise AgentError(f"unknown platform {platform!r}; choose from {known}")
 
 
-def _parts(path: str) -> list[str]:
-    return [part for part in path.replace(":", "").split("/") if part]
-
-
-def _under(root: Path, path: str) -> Path:
-    return root.joinpath(*_parts(path))
-
-
 def _config_path(platform: str) -> str:
     return "C:/ProgramData/mcpward/agent.toml" if platform == "windows" else CONFIG_PATH
 
@@ -57,10 +49,10 @@ def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path],
     files = [SchedulerFile(config_path, config.to_toml().encode(), 0o644), *chosen.files(config, config_path)]
     written = []
     for file in files:
-        target = _under(root, file.path)
+        target = below(root, file.path)
         try:
             # Never through a link planted at a temporary name or on the way (see place_file).
-            place_file(root, _parts(file.path), file.content, file.mode)
+            place_at(root, file.path, file.content, file.mode)
         except OSError as exc:
             raise AgentError(f"cannot write {target}: {exc.strerror}") from None
         written.append(target)
@@ -77,7 +69,7 @@ def remove(platform: str, root: Path) -> list[Path]:
     ]
     removed = []
     for path in paths:
-        target = _under(root, path)
+        target = below(root, path)
         if target.exists():
             target.unlink()
             removed.append(target)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcpward._paths import place_file
+from mcpward._paths import below, place_at
 from mcpward._plugins import implementations
 from mcpward.enforce._mdm import powershell, profile
 from mcpward.enforce._policy import GatewayRoute, compile_policy, direct_launch, server_key
@@ -100,19 +100,13 @@ def managed_files(policy: Policy, platform: Platform, only: Sequence[str] | None
     return [file for client in clients(only) for file in client.files(policy, platform)]
 
 
-def _parts(path: str) -> list[str]:
-    """``path`` (absolute on its platform) as the names below a root: ``C:/Program Files/x`` ->
-    ``C``, ``Program Files``, ``x``."""
-    parts = [part for part in path.replace(":", "").split("/") if part]
-    if any(part in (".", "..") for part in parts):
-        raise EnforceError(f"not a plain path: {path}")
-    return parts
-
-
 def _under(root: Path, path: str) -> Path:
     """``path`` (absolute on its platform) below ``root``: ``C:/Program Files/x`` ->
     ``root/C/Program Files/x``."""
-    return root.joinpath(*_parts(path))
+    try:
+        return below(root, path)
+    except ValueError as exc:
+        raise EnforceError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +118,8 @@ class Written:
 def _write(root: Path, path: str, content: bytes) -> Path:
     # Readable by every user, as the clients need; written whole under a name made anew, then
     # moved into place, through folders only this account or root can change (never a link).
-    return place_file(root, _parts(path), content, 0o644)
+    _under(root, path)  # a plain path, or EnforceError
+    return place_at(root, path, content, 0o644)
 
 
 def write_tree(files: Sequence[ManagedFile], root: Path) -> list[Written]:
