@@ -38,12 +38,15 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except McpwardError as exc:  # one a command did not word itself: its message is for the user
-        typer.echo(f"mcpward: {exc}", err=True)
+        from mcpward.cli._common import say
+
+        say(f"mcpward: {exc}", err=True)  # it may name what a server or a config said
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+        from mcpward.cli._common import say
         from mcpward.dlp import redact_text
 
-        typer.echo(
+        say(
             f"mcpward: internal error ({type(exc).__name__}): {redact_text(str(exc))[:300]}"
             " - please report it",
             err=True,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mcpward.cli._app import agent_app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, say
 
 
 @agent_app.command("install")
@@ -87,13 +87,13 @@ def agent_run(
     except (AgentError, RegistryError) as exc:
         raise fail(str(exc)) from None
     for home in outcome.delivered:
-        typer.echo(f"delivered the spooled report of {home}", err=True)
+        say(f"delivered the spooled report of {home}", err=True)
     for home in outcome.reported:
-        typer.echo(f"reported {home}", err=True)
+        say(f"reported {home}", err=True)
     for home in outcome.spooled:
-        typer.echo(f"spooled {home}", err=True)
+        say(f"spooled {home}", err=True)
     for problem in outcome.problems:
-        typer.echo(f"mcpward: {problem}", err=True)
+        say(f"mcpward: {problem}", err=True)
 
 
 @agent_app.command("remove")

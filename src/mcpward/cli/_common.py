@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from mcpward.registry import Registry
 
 
+def say(line: str, *, err: bool = False) -> None:
+    """One line for the user's terminal. Lines name what came from outside (a config's server
+    name, a server's tool name or error, a package's file name): shown through ``printable``,
+    so an OSC 52 in a server name cannot write the clipboard, nor a CR or LF forge a line."""
+    from mcpward.output.text import printable
+
+    typer.echo(printable(line), err=err)
+
+
 def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
-    typer.echo(f"mcpward: {message}", err=True)
+    say(f"mcpward: {message}", err=True)
     return typer.Exit(code)
 
 

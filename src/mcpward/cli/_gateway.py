@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import gateway_app
-from mcpward.cli._common import ActorOption, check_format, emit, fail, held_store, reviewer_name, run_loop
+from mcpward.cli._common import (
+    ActorOption,
+    check_format,
+    emit,
+    fail,
+    held_store,
+    reviewer_name,
+    run_loop,
+    say,
+)
 
 if TYPE_CHECKING:
     from mcpward.gateway import Session
@@ -94,7 +103,7 @@ def gateway_run(
             env=server_env,
             max_message=settings.max_message,
             call_timeout=settings.call_timeout,
-            log=lambda line: typer.echo(line, err=True),
+            log=lambda line: say(line, err=True),
             confine=confine,
         )
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import pins_app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, say
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -61,4 +61,4 @@ def pins_approve(
         raise fail(str(exc)) from None
     if not approved:
         raise fail(f"no tool change of {server} is waiting for approval", ExitCode.FINDINGS)
-    typer.echo(f"approved {', '.join(approved)} of {server}")
+    say(f"approved {', '.join(approved)} of {server}")  # the server names its tools

@@ -18,6 +18,7 @@ from mcpward.cli._common import (
     fail,
     held_store,
     open_registry,
+    say,
 )
 from mcpward.errors import ExitCode
 
@@ -92,7 +93,7 @@ def registry_request(
         cache_dir=cache_dir,
     )
     for note in evidence.notes:
-        typer.echo(f"mcpward: {note}", err=True)
+        say(f"mcpward: {note}", err=True)
     if evidence.vet and evidence.vet.integrity and identity.kind == "package":
         identity = identity.model_copy(update={"integrity": evidence.vet.integrity})
     try:
@@ -363,7 +364,7 @@ def registry_import(
     except RegistryError as exc:
         raise fail(f"{file}: {exc}") from None
     for entry in entries:
-        typer.echo(f"entry {entry.id}: {entry.name} {entry.identity.release} requested (Tier-{entry.tier})")
+        say(f"entry {entry.id}: {entry.name} {entry.identity.release} requested (Tier-{entry.tier})")
 
 
 @registry_app.command("audit")
@@ -436,7 +437,7 @@ def token_list(
     database: DatabaseOption = None,
 ) -> None:
     """Token holders and roles (never the tokens)."""
-    from mcpward.output.entries import printable
+    from mcpward.output.text import printable
 
     for holder, role, created, revoked in open_registry(database).tokens():
         state = "revoked" if revoked else "active"

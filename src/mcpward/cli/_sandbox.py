@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import sandbox_app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, say
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def sandbox_run(
         log.append({"at": stamp, "server": name, "stage": "egress", **record})
 
     if chosen.name == "none":
-        typer.echo(f"mcpward: {name} runs UNCONFINED (--backend none); this is recorded", err=True)
+        say(f"mcpward: {name} runs UNCONFINED (--backend none); this is recorded", err=True)
         report({"method": "sandbox-unconfined", "decision": "alert", "severity": "high",
                 "reason": "the server runs with the user's files, network and environment"})  # fmt: skip
     report({"method": "sandbox-start", "decision": "allow", "backend": chosen.name,

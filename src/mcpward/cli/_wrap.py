@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, say
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -57,13 +57,11 @@ def wrap_configs(
         secrets_file=move_secrets.expanduser().resolve() if move_secrets else None,
     )
     for path, name in outcome.wrapped:
-        typer.echo(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
+        say(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
     for path, name, variable in outcome.moved:
-        typer.echo(
-            f"{'would move' if dry_run else 'moved'} the literal secret {variable} of {name} in {path}"
-        )
+        say(f"{'would move' if dry_run else 'moved'} the literal secret {variable} of {name} in {path}")
     for path, name, why in outcome.skipped:
-        typer.echo(f"skipped {name} in {path}: {why}")
+        say(f"skipped {name} in {path}: {why}")
     if not outcome.wrapped:
         typer.echo("nothing to wrap")
 
@@ -85,9 +83,9 @@ def unwrap_configs(
         raise fail(f"--home {home}: not a directory")
     restored, problems = unwrap(_wrap_backups(), force=force, home=home)
     for path in restored:
-        typer.echo(f"restored {path}")
+        say(f"restored {path}")
     for problem in problems:
-        typer.echo(f"mcpward: {problem}", err=True)
+        say(f"mcpward: {problem}", err=True)
     if problems:
         raise typer.Exit(ExitCode.FINDINGS)
     if not restored:

