@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
+from mcpward.output.text import markdown_text
 from mcpward.output.words import counted
 from mcpward.registry import (
     STALE_DAYS,
@@ -637,7 +638,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         "## Act on",
         "",
         *(
-            [f"- **{item['severity'].upper()}** {item['text']}" for item in document["act_on"]]
+            [f"- **{item['severity'].upper()}** {markdown_text(item['text'])}" for item in document["act_on"]]
             or ["Nothing to act on."]
         ),
         "",
@@ -744,7 +745,11 @@ def _charts(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")[:200]
+    """A value as literal text in a Markdown table cell: fleet server names, hosts, homes and
+    launch lines are what any machine's configs say; a CR (a line ending to CommonMark) ended
+    the row and began a heading or a row of its own, and a link or an image in a name rendered
+    as one (an image fetched from the attacker's host when the report is viewed)."""
+    return "" if value is None else markdown_text(str(value)[:200])
 
 
 def parse_since(text: str) -> timedelta:
