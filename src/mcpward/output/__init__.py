@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from functools import cache
 from typing import TextIO
 
 from mcpward._plugins import implementations
 from mcpward.model import Report
 from mcpward.output.interface import OutputFormat
+from mcpward.output.text import encodable
 
 
 @cache
@@ -25,7 +27,12 @@ def write_report(report: Report, format_name: str, out: TextIO, *, terminal: boo
         formatter = formats()[format_name]
     except KeyError:
         raise ValueError(f"unknown format {format_name!r}; choose from {', '.join(format_names())}") from None
-    formatter.write(report, out, terminal=terminal)
+    # Written whole, each lone surrogate replaced: JSON read from a config or a package
+    # (``"\\ud800"`` in a server's name) gives text no UTF-8 writer can encode, and every format
+    # failed on it, the whole report lost to one name.
+    text = io.StringIO()
+    formatter.write(report, text, terminal=terminal)
+    out.write(encodable(text.getvalue()))
 
 
 __all__ = ["OutputFormat", "format_names", "write_report"]

@@ -4,10 +4,12 @@ with their endpoints; known-vulnerable findings are vulnerabilities that affect 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
 from mcpward.output.interface import OutputFormat
+from mcpward.output.text import encodable
 
 if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is used
     from cyclonedx.model import Property
@@ -18,6 +20,10 @@ if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is 
 
 def _purl(package: PackageRef) -> PackageURL | None:
     from packageurl import PackageURL
+
+    # A package URL is percent-encoded UTF-8: a lone surrogate in a config's package name
+    # (JSON may spell one) raised, and the whole BOM was lost.
+    package = dataclasses.replace(package, name=encodable(package.name))
 
     if package.ecosystem is Ecosystem.NPM:
         namespace, _, name = package.name.rpartition("/")

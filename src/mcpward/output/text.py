@@ -13,8 +13,9 @@ import unicodedata
 #: the sequences that move the cursor, write the clipboard (OSC 52), retitle the window or make
 #: a link (OSC 8); CR and LF forge lines), format characters (zero width, bidirectional
 #: overrides, Unicode tags, which spell ASCII invisibly), private use, line and paragraph
-#: separators, and variation selectors (which can carry bytes invisibly).
-_UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Zl", "Zp")
+#: separators, variation selectors (which can carry bytes invisibly), and lone surrogates (JSON
+#: may spell one; no UTF-8 writer can encode it).
+_UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
 _UNSEEN_RANGES = ((0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF))
 
 
@@ -43,6 +44,15 @@ def _unseen(keep_newline: bool) -> re.Pattern[str]:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match[0])
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with each lone surrogate (which JSON may spell, ``"\\ud800"``, and no UTF-8
+    writer can encode) replaced by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def visible(text: str) -> str:
