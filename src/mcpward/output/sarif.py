@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from mcpward.model import AttackFamily, Category, Finding, Report, Severity
 from mcpward.output.interface import OutputFormat
 from mcpward.output.json import orjson_text
+from mcpward.output.text import printable
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/mcpward/"
@@ -99,6 +100,15 @@ def artifact_location(path: str) -> dict[str, str]:
         return {"uri": absolute.as_uri()}
 
 
+def plain_text(text: str) -> str:
+    """A message as one line that no SARIF viewer reads as an embedded link: a plain text
+    message's ``[text](target)`` is a link to any URI (SARIF 3.11.6), and Microsoft's viewers
+    (VS Code's, the web component) render it as one, so a server named ``[Approve it](https://
+    evil.example/)`` in a config was a link in the scan's result. The spec escapes brackets in
+    link text only, and those viewers match across a backslash: ``](`` is parted instead."""
+    return printable(text).replace("](", "] (")
+
+
 def _rule_id(finding: Finding) -> str:
     return finding.family.value if finding.family is not None else finding.rule
 
@@ -110,7 +120,7 @@ def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": title},
         "fullDescription": {"text": f"{title} ({rule_id})."},
-        "help": {"text": finding.remediation},
+        "help": {"text": plain_text(finding.remediation)},
         "defaultConfiguration": {"level": _LEVEL[finding.severity]},
         "properties": {
             "tags": ["security", "mcp", finding.category.value],
@@ -152,7 +162,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": _rule_id(finding),
         "ruleIndex": rule_index,
         "level": _LEVEL[finding.severity],
-        "message": {"text": message},
+        "message": {"text": plain_text(message)},
         "locations": [location],
         "partialFingerprints": {"mcpwardFinding/v1": fingerprint},
         "properties": properties,
@@ -188,7 +198,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
                         "executionSuccessful": True,
                         "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "toolExecutionNotifications": [
-                            {"level": "warning", "message": {"text": f"{e.path}: {e.message}"}}
+                            {"level": "warning", "message": {"text": plain_text(f"{e.path}: {e.message}")}}
                             for e in report.errors
                         ],
                     }
