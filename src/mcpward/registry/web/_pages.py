@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
+from mcpward.output.text import visible
 from mcpward.output.words import counted
 from mcpward.registry._fleet import STALE_DAYS, advised_first
 from mcpward.registry._probation import suggested_read_only
@@ -42,6 +43,10 @@ from mcpward.registry.web._auth import (
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 machine", "2 machines"
+# Names a server or a machine chose (tools, fleet servers), with what a reviewer does not see
+# escaped: a tool named "\u202eeton_daer" read as "read_note" among the read-only tools to tick,
+# and its override reversed the names after it.
+templates.env.filters["visible"] = visible
 # The same words as ``registry list``: "update of 1.0 (entry 3)", "critical conceal-from-user".
 templates.env.globals |= {
     "change_text": change_text,
