@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import quote
 
 from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
 from mcpward.output.interface import OutputFormat
@@ -78,7 +79,10 @@ def cyclonedx_json(report: Report) -> str:
             node: Component | Service = Service(
                 name=server.name,
                 bom_ref=ref,
-                endpoints=[XsUri(server.url)],
+                # What a URI may not hold as it is (controls, spaces, lone surrogates) encoded:
+                # one config's URL with a control character made the whole BOM fail the
+                # schema (iri-reference), and a consumer that validates refuse it.
+                endpoints=[XsUri(quote(encodable(server.url), safe="!#$%&'()*+,/:;=?@[]~"))],
                 authenticated=bool(server.header_names) or None,
                 x_trust_boundary=True,
                 properties=_properties(server),

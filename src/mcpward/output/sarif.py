@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote_from_bytes
 
 from mcpward.model import AttackFamily, Category, Finding, Report, Severity
 from mcpward.output.interface import OutputFormat
@@ -95,9 +96,13 @@ def artifact_location(path: str) -> dict[str, str]:
     as code scanning expects; an absolute ``file://`` URI otherwise (a home directory)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return {"uri": absolute.relative_to(Path.cwd()).as_posix(), "uriBaseId": SOURCE_ROOT}
+        relative = absolute.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return {"uri": absolute.as_uri()}
+    # Percent-encoded as as_uri() does the absolute one (from the name's bytes): a folder named
+    # with a space, "#", "%", "?" or a LF in a scanned repository made the URI invalid
+    # (SARIF1002) and the log one that code scanning may refuse whole.
+    return {"uri": quote_from_bytes(os.fsencode(relative), safe="/!$&'()*+,;=@~"), "uriBaseId": SOURCE_ROOT}
 
 
 def plain_text(text: str) -> str:
