@@ -58,3 +58,13 @@ def test_a_cr_in_a_server_name_cannot_end_the_row_and_forge_headings(cli: Any, t
     assert "<p>Nothing to act on.</p>" not in forged
     # The name stays in its cells, its CRs shown.
     assert "<td>files\\x0d\\x0d## Act on" in forged
+
+
+def test_the_html_report_shows_an_override_in_a_name_escaped(cli: Any, tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    servers = (ObservedServer(host="cursor", name="files\u202e.lanretni", kind="local", launch="node x"),)
+    registry.record_inventory(InventoryUpload(machine_id="m1", hostname="laptop-1", servers=servers), "agent")
+    registry.database.dispose()
+    page = cli("report", "audit", "--format", "html", "--database", database).stdout
+    assert "\u202e" not in page and "files\\u202e.lanretni" in page

@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.output.text import markdown_text
+from mcpward.output.text import markdown_text, visible
 from mcpward.output.words import counted
 from mcpward.registry import (
     STALE_DAYS,
@@ -686,6 +686,9 @@ def render_html(document: dict[str, Any]) -> str:
     environment = Environment(
         loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape(["html"])
     )
+    # Names the fleet's configs chose, with what a reader does not see escaped: a right-to-left
+    # override in a server's name reversed the rest of its line under "Act on".
+    environment.filters["visible"] = lambda value: visible(str(value))
     listed = sections(document)
     anchors = {anchor: anchor for anchor, *_ in listed} | {
         "servers": "fleet",
