@@ -51,11 +51,14 @@ def approved_sbom(entries: Sequence[Entry], generated_at: datetime) -> str:
             "mcpward:credentials": " ".join(scope.credentials) or None,
             "mcpward:network": " ".join(scope.network) or None,
             "mcpward:pinned-tools": str(len(entry.pins)) if entry.pins else None,
+            # A repository the requester typed is a link for the BOM's readers only as a web or
+            # git address: "javascript:..." there was a VCS reference a consumer makes a link of.
+            "mcpward:repository": None if _linkable(entry.repository) else entry.repository,
         }
         properties = [Property(name=key, value=value) for key, value in facts.items() if value]
         references = (
-            [ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(entry.repository))]
-            if entry.repository
+            [ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(str(entry.repository)))]
+            if _linkable(entry.repository)
             else []
         )
         ref = f"registry-entry:{entry.id}"
@@ -112,3 +115,8 @@ def _hashes(value: str | None) -> list[HashType]:
     kind, _, digest = value.partition(":")
     table = {"sha256": HashAlgorithm.SHA_256, "sha1": HashAlgorithm.SHA_1, "sha512": HashAlgorithm.SHA_512}
     return [HashType(alg=table[kind], content=digest)] if kind in table and digest else []
+
+
+def _linkable(address: str | None) -> bool:
+    schemes = ("https://", "http://", "git://", "ssh://", "git+https://", "git+ssh://")
+    return bool(address) and str(address).lower().startswith(schemes)
