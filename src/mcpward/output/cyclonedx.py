@@ -39,6 +39,10 @@ def _purl(package: PackageRef) -> PackageURL | None:
     return None
 
 
+def _web(url: str) -> bool:
+    return url.lower().startswith(("https://", "http://", "wss://", "ws://"))
+
+
 def _properties(server: ServerSpec) -> list[Property]:
     from cyclonedx.model import Property
 
@@ -54,6 +58,7 @@ def _properties(server: ServerSpec) -> list[Property]:
         "mcpward:repository": server.repository,
         "mcpward:project": server.project,
         "mcpward:disabled": "true" if server.disabled else None,
+        "mcpward:url": server.url if server.url and not _web(server.url) else None,
     }
     return [Property(name=k, value=v) for k, v in values.items() if v]
 
@@ -82,7 +87,11 @@ def cyclonedx_json(report: Report) -> str:
                 # What a URI may not hold as it is (controls, spaces, lone surrogates) encoded:
                 # one config's URL with a control character made the whole BOM fail the
                 # schema (iri-reference), and a consumer that validates refuse it.
-                endpoints=[XsUri(quote(encodable(server.url), safe="!#$%&'()*+,/:;=?@[]~"))],
+                # A web address only (a consumer makes a link of it; "javascript:..." stays the
+                # property below, as text).
+                endpoints=[XsUri(quote(encodable(server.url), safe="!#$%&'()*+,/:;=?@[]~"))]
+                if _web(server.url)
+                else None,
                 authenticated=bool(server.header_names) or None,
                 x_trust_boundary=True,
                 properties=_properties(server),
