@@ -106,12 +106,12 @@ def artifact_location(path: str) -> dict[str, str]:
 
 
 def plain_text(text: str) -> str:
-    """A message as one line that no SARIF viewer reads as an embedded link: a plain text
-    message's ``[text](target)`` is a link to any URI (SARIF 3.11.6), and Microsoft's viewers
-    (VS Code's, the web component) render it as one, so a server named ``[Approve it](https://
-    evil.example/)`` in a config was a link in the scan's result. The spec escapes brackets in
-    link text only, and those viewers match across a backslash: ``](`` is parted instead."""
-    return printable(text).replace("](", "] (")
+    """A message that no SARIF viewer reads as an embedded link: a plain text message's
+    ``[text](target)`` is a link to any URI (SARIF 3.11.6), and Microsoft's viewers (VS Code's,
+    the web component) render it as one, so a server named ``[Approve it](https://evil.example/)``
+    in a config was a link in the scan's result. The spec escapes brackets in link text only,
+    and those viewers match across a backslash: ``](`` is parted instead."""
+    return text.replace("](", "] (")
 
 
 def _rule_id(finding: Finding) -> str:
@@ -138,7 +138,9 @@ def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     message = finding.message
     if finding.server:
-        message = f"[{finding.host}] {finding.server}: {message}"
+        # The name on one line: a LF in it pushed the finding off the alert's first line, the
+        # only one a list of alerts shows.
+        message = f"[{finding.host}] {printable(finding.server)}: {message}"
     if finding.evidence:
         message += f" Evidence: {finding.evidence}"
     location: dict[str, Any] = {
@@ -203,7 +205,10 @@ def sarif_document(report: Report) -> dict[str, Any]:
                         "executionSuccessful": True,
                         "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                         "toolExecutionNotifications": [
-                            {"level": "warning", "message": {"text": plain_text(f"{e.path}: {e.message}")}}
+                            {
+                                "level": "warning",
+                                "message": {"text": plain_text(f"{printable(e.path)}: {e.message}")},
+                            }
                             for e in report.errors
                         ],
                     }
