@@ -29,14 +29,15 @@ HOSTILE = "ok\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b[1A\x1b[2K\nall clear
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
 
 
-def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """The CLI's exit code and everything it wrote to its terminal (standard output and error)."""
+def _on_a_terminal(*args: str, env: dict[str, str] | None = None, stderr: bool = True) -> tuple[int, str]:
+    """The CLI's exit code and everything it wrote to its terminal (standard output, and error
+    unless ``stderr`` is false)."""
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [*MCPWARD, *args],
         stdin=subprocess.DEVNULL,
         stdout=follower,
-        stderr=follower,
+        stderr=follower if stderr else subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(Path(mcpward.__file__).parents[1]), **(env or {})},
     )
     os.close(follower)
@@ -119,3 +120,22 @@ def test_a_file_name_in_a_scanned_tree_cannot_forge_a_line_of_the_scan(tmp_path:
     assert "Files that could not be read" in shown
     lines = shown.replace("\r\n", "\n").split("\n")
     assert not [line for line in lines if "0 servers, 0 findings" in line and "\\x0a" not in line], shown
+
+
+def test_a_report_printed_whole_on_a_terminal_carries_no_control(tmp_path: Path) -> None:
+    # JSON escapes C0 but not C1 (U+009B is CSI to xterm and VTE); CSV escapes nothing.
+    name = "ok\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\u009b2J"
+    (tmp_path / ".cursor").mkdir()
+    (tmp_path / ".cursor" / "mcp.json").write_text(
+        json.dumps({"mcpServers": {name: {"command": "npx", "args": ["-y", "some-mcp@1.0.0"]}}}),
+        encoding="utf-8",
+    )
+    for fmt in ("json", "csv", "sarif"):
+        # Standard error has the walk's progress line, drawn with escapes of mcpward's own.
+        code, shown = _on_a_terminal(
+            "scan", "--only-paths", "--path", str(tmp_path), "--format", fmt, stderr=False
+        )
+        assert code == 0, shown
+        assert not any(raw in shown for raw in (*RAW, "\x9b")), fmt
+        if fmt == "json":  # the same document: the escapes are JSON's own
+            assert [s["name"] for s in json.loads(shown.replace("\r\n", "\n"))["servers"]] == [name]

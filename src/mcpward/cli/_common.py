@@ -89,7 +89,11 @@ def run_loop(main: Coroutine[Any, Any, int]) -> int:
 def emit(text: str, output: Path | None) -> None:
     """A finished document to standard output, or to ``output``."""
     if output is None:
-        typer.echo(text)
+        from mcpward.output.text import for_terminal
+
+        # A document printed on a terminal (an audit report, a questionnaire) names what the
+        # fleet and the registry hold: none of its controls reach the terminal raw.
+        typer.echo(for_terminal(text) if sys.stdout.isatty() else text)
         return
     try:
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

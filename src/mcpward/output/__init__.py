@@ -9,7 +9,7 @@ from typing import TextIO
 from mcpward._plugins import implementations
 from mcpward.model import Report
 from mcpward.output.interface import OutputFormat
-from mcpward.output.text import encodable
+from mcpward.output.text import encodable, for_terminal
 
 
 @cache
@@ -32,7 +32,10 @@ def write_report(report: Report, format_name: str, out: TextIO, *, terminal: boo
     # failed on it, the whole report lost to one name.
     text = io.StringIO()
     formatter.write(report, text, terminal=terminal)
-    out.write(encodable(text.getvalue()))
+    written = encodable(text.getvalue())
+    # The table shows each value through printable; any other format printed on a terminal
+    # (JSON, CSV, SARIF) carried a name's controls to it raw.
+    out.write(for_terminal(written) if terminal and format_name != "table" else written)
 
 
 __all__ = ["OutputFormat", "format_names", "write_report"]

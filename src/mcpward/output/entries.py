@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from mcpward.output.text import printable
+from mcpward.output.text import for_terminal, printable
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:
@@ -17,8 +17,12 @@ def write_entries(
     entries: Sequence[Entry], output_format: str, out: TextIO, *, terminal: bool = False
 ) -> None:
     if output_format == "json":
+        # for_terminal: the same JSON, without a raw C1 control (a tool's description holds any).
         out.write(
-            json.dumps([e.model_dump(mode="json") for e in entries], indent=2, ensure_ascii=False) + "\n"
+            for_terminal(
+                json.dumps([e.model_dump(mode="json") for e in entries], indent=2, ensure_ascii=False)
+            )
+            + "\n"
         )
         return
     from rich.console import Console
@@ -89,7 +93,7 @@ def write_entry(
 ) -> None:
     """``refusals``: what the approval policy holds against approving it, shown on a request."""
     if output_format == "json":
-        out.write(entry.model_dump_json(indent=2) + "\n")
+        out.write(for_terminal(entry.model_dump_json(indent=2)) + "\n")
         return
     scope = entry.scope
     status = entry.status.value
@@ -146,7 +150,10 @@ def write_entry(
 def write_audit(events: Sequence[AuditEvent], output_format: str, out: TextIO) -> None:
     if output_format == "json":
         out.write(
-            json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False) + "\n"
+            for_terminal(
+                json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False)
+            )
+            + "\n"
         )
         return
     for event in events:

@@ -55,6 +55,18 @@ def encodable(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
+#: What a terminal acts on in a document printed whole (JSON, CSV, Markdown, HTML): C0 but LF
+#: and tab, DEL and C1. JSON escapes C0 itself but not C1, and U+009B is CSI to xterm and VTE.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_terminal(document: str) -> str:
+    """A finished document for a terminal: each control it would act on written as ``\\u00XX``,
+    which in a JSON string is the same character (a JSON document means what it meant), and
+    elsewhere shows. A server named with an OSC 52 wrote the clipboard from ``scan -f csv``."""
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", document)
+
+
 def visible(text: str) -> str:
     """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``), lines
     kept: a diff a reviewer reads before approving showed a description changed only by
