@@ -68,3 +68,19 @@ def test_the_html_report_shows_an_override_in_a_name_escaped(cli: Any, tmp_path:
     registry.database.dispose()
     page = cli("report", "audit", "--format", "html", "--database", database).stdout
     assert "\u202e" not in page and "files\\u202e.lanretni" in page
+
+
+def test_an_approved_identity_cannot_add_an_image_to_the_questionnaire(cli: Any, tmp_path: Path) -> None:
+    from mcpward.registry import Identity
+    from test_registry import package_request
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    url = f"https://files.example.com/{IMAGE}"
+    entry = registry.request(package_request(identity=Identity(kind="remote", url=url)), "alice")
+    registry.approve(entry.id, "bob", "ok")
+    registry.database.dispose()
+    result = cli("report", "questionnaire", "--answer", "--database", database)
+    assert result.exit_code == 0, result.stderr
+    page = str(MarkdownIt("commonmark").render(result.stdout))
+    assert "<img" not in page and IMAGE in html.unescape(re.sub(r"<[^>]+>", "", page))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcpward.output.text import markdown_text
 from mcpward.output.words import counted
 from mcpward.registry import REVIEW_DAYS
 
@@ -128,11 +129,15 @@ def questionnaire(document: dict[str, Any] | None) -> list[Question]:
 
 
 def render_markdown(questions: list[Question]) -> str:
+    # Answers and evidence as literal text: they name what requesters typed (an identity's
+    # package name or URL path, "![x](https://evil.example/p.png)", was an image fetched when
+    # the answers were viewed), as the CSV and the workbook show them.
     lines = ["# MCP servers: third-party risk questions", ""]
     for question in questions:
-        lines += [f"## {question.id}. {question.text}", "", question.answer or "_Answer:_", ""]
+        answer = markdown_text(question.answer) if question.answer else "_Answer:_"
+        lines += [f"## {question.id}. {question.text}", "", answer, ""]
         if question.evidence:
-            lines += [f"Evidence: {question.evidence}", ""]
+            lines += [f"Evidence: {markdown_text(question.evidence)}", ""]
     return "\n".join(lines)
 
 
