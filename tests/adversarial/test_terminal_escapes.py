@@ -139,3 +139,31 @@ def test_a_report_printed_whole_on_a_terminal_carries_no_control(tmp_path: Path)
         assert not any(raw in shown for raw in (*RAW, "\x9b")), fmt
         if fmt == "json":  # the same document: the escapes are JSON's own
             assert [s["name"] for s in json.loads(shown.replace("\r\n", "\n"))["servers"]] == [name]
+
+
+def test_printable_escapes_every_character_a_person_does_not_see() -> None:
+    # printable passes a text Python calls printable without its table (a plain name costs no
+    # 20 ms build): every character of the class must still be escaped, alone or in a name.
+    import unicodedata
+
+    from mcpward.output.text import printable
+
+    astral = (
+        (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+        (0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF), (0xFE00, 0xFE0F),
+    )  # fmt: skip
+
+    def unseen(code: int) -> bool:
+        if code < 0x10000 and unicodedata.category(chr(code)) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"):
+            return True
+        return any(low <= code <= high for low, high in astral)
+
+    wrong = [
+        hex(code)
+        for code in range(0x110000)
+        if (printable(f"a{chr(code)}") == f"a{chr(code)}") == unseen(code)
+    ]
+    assert wrong == []
+    assert [printable(c) for c in ("\u200b", "\ufe0f", "\U000e0041", "\U000e0100", "\ud800", "\n")] == [
+        "\\u200b", "\\ufe0f", "\\U000e0041", "\\U000e0100", "\\ud800", "\\x0a",
+    ]  # fmt: skip
