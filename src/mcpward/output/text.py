@@ -67,18 +67,20 @@ def for_terminal(document: str) -> str:
     return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", document)
 
 
+#: The escaped characters that Python counts as printable (combining marks): with them, what
+#: ``str.isprintable`` passes needs no escape, and a plain name costs no table (20 ms to build).
+_PRINTABLE_BUT_UNSEEN = re.compile("[\ufe00-\ufe0f\U00013430-\U0001343f\U000e0100-\U000e01ef]")
+
+
 def visible(text: str) -> str:
     """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``), lines
     kept: a diff a reviewer reads before approving showed a description changed only by
     invisible Unicode tags (which a model reads as text) as two lines that look the same."""
+    if text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text):
+        return text  # nothing to escape (a plain name): no table to build
     return _unseen(True).sub(
         lambda m: f"\\u{ord(m[0]):04x}" if ord(m[0]) < 0x10000 else f"\\U{ord(m[0]):08x}", text
     )
-
-
-#: The escaped characters that Python counts as printable (combining marks): with them, what
-#: ``str.isprintable`` passes needs no escape, and a plain name costs no table (20 ms to build).
-_PRINTABLE_BUT_UNSEEN = re.compile("[\ufe00-\ufe0f\U00013430-\U0001343f\U000e0100-\U000e01ef]")
 
 
 def printable(text: object) -> str:
