@@ -84,11 +84,9 @@ def cyclonedx_json(report: Report) -> str:
             node: Component | Service = Service(
                 name=server.name,
                 bom_ref=ref,
-                # What a URI may not hold as it is (controls, spaces, lone surrogates) encoded:
-                # one config's URL with a control character made the whole BOM fail the
-                # schema (iri-reference), and a consumer that validates refuse it.
-                # A web address only (a consumer makes a link of it; "javascript:..." stays the
-                # property below, as text).
+                # A web address only, as consumers make a link of it ("javascript:..." stays a
+                # property, as text), and percent-encoded: one config's URL with a control
+                # character failed the schema (iri-reference), and the whole BOM was refused.
                 endpoints=[XsUri(quote(encodable(server.url), safe="!#$%&'()*+,/:;=?@[]~"))]
                 if _web(server.url)
                 else None,
