@@ -178,9 +178,14 @@ def test_bad_sources_give_clear_errors_and_keep_the_old_snapshot(
     assert target.read_text() == '{"vulns": []}'
 
 
-def test_a_damaged_user_snapshot_does_not_hide_the_bundled_one(tmp_path: Path) -> None:
+def test_a_damaged_user_snapshot_is_an_error_not_the_bundled_one_alone(tmp_path: Path) -> None:
+    # Falling back to the bundled records dropped every refreshed advisory without a word
+    # (tests/adversarial/test_advisories_fail_open.py); deleting the file is the way back to them.
     damaged = tmp_path / "snap.json"
     damaged.write_text("{broken")
+    with pytest.raises(AdvisoryError, match="cannot be read"):
+        load_advisories(damaged)
+    damaged.unlink()
     assert any(r["id"] == "GHSA-6xpm-ggf7-wc3p" for r in load_advisories(damaged))
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ _MCP_NAME = re.compile(r"(?:^|[^a-z])mcp(?:[^a-z]|$)|modelcontextprotocol|fastmc
 #: A refreshed snapshot stays well below this; anything larger is not an OSV export of ours.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+#: OSV records nest a few levels; a deeper one is hostile (it broke the JSON reader further
+#: down the stack of every later scan).
+MAX_RECORD_DEPTH = 32
+_EVENT_KINDS = frozenset({"introduced", "fixed", "last_affected", "limit"})
 
 
 class AdvisoryError(McpwardError):
@@ -56,30 +61,121 @@ def user_snapshot_path() -> Path:
 
 
 @cache
-def _load_snapshot(path: Path | None) -> tuple[dict[str, Any], ...]:
-    if path is None:
-        text = resources.files("mcpward.data").joinpath("advisories.json").read_text("utf-8")
-    else:
+def _bundled_snapshot() -> tuple[dict[str, Any], ...]:
+    text = resources.files("mcpward.data").joinpath("advisories.json").read_text("utf-8")
+    return _snapshot_records("the bundled advisory snapshot", text)
+
+
+@lru_cache(maxsize=4)
+def _load_snapshot(path: Path, signature: tuple[int, int, int]) -> tuple[dict[str, Any], ...]:
+    """The records of a refreshed snapshot, cached by the file's identity (inode, size,
+    modification time) rather than its path: a registry server read the snapshot once and kept
+    it, so a refresh made by another process (a scheduled `advisories update`) was not seen
+    until it restarted, although approvals are said to look advisories up at every decision."""
+    try:
         text = path.read_text("utf-8")
-    data = json.loads(text)
-    return tuple(data.get("vulns", []))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AdvisoryError(_damaged(path, type(exc).__name__)) from None
+    return _snapshot_records(str(path), text)
+
+
+def _snapshot_records(name: str, text: str) -> tuple[dict[str, Any], ...]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise AdvisoryError(_damaged(name, type(exc).__name__)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("vulns", []), list):
+        raise AdvisoryError(_damaged(name, "not a snapshot"))
+    # A record of another shape would raise in the matching of every package (which the scan
+    # reports as an informational check failure): it is left out alone.
+    return tuple(r for r in data.get("vulns", []) if well_formed(r))
+
+
+def _damaged(name: str | Path, why: str) -> str:
+    return (
+        f"{name}: the advisory snapshot cannot be read ({why}); run `mcpward advisories update` "
+        "again, or delete the file to rely on the bundled snapshot alone"
+    )
 
 
 def load_advisories(snapshot: Path | None = None) -> tuple[dict[str, Any], ...]:
-    """The bundled records merged with the user's refreshed snapshot, newest record per id."""
-    records: dict[str, dict[str, Any]] = {r["id"]: r for r in _load_snapshot(None)}
-    candidates = [snapshot] if snapshot else [user_snapshot_path()]
-    for path in candidates:
-        if path is None or not path.is_file():
-            continue
-        try:
-            for record in _load_snapshot(path):
-                current = records.get(record.get("id", ""))
-                if current is None or str(record.get("modified", "")) >= str(current.get("modified", "")):
-                    records[record["id"]] = record
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a damaged user snapshot must not hide the bundled one
+    """The bundled records merged with the user's refreshed snapshot, newest record per id.
+
+    A refreshed snapshot that exists but cannot be read raises :class:`AdvisoryError`: it was
+    skipped, so the advisories only it held were dropped without a word and a malicious
+    release they name was vetted ``pass`` (fail open)."""
+    records: dict[str, dict[str, Any]] = {r["id"]: r for r in _bundled_snapshot()}
+    path = snapshot or user_snapshot_path()
+    try:
+        facts = path.stat()
+    except FileNotFoundError:
+        return tuple(records.values())
+    except OSError as exc:
+        raise AdvisoryError(_damaged(path, exc.strerror or type(exc).__name__)) from None
+    if not stat.S_ISREG(facts.st_mode):
+        raise AdvisoryError(_damaged(path, "not a regular file"))
+    for record in _load_snapshot(path, (facts.st_ino, facts.st_size, facts.st_mtime_ns)):
+        current = records.get(record["id"])
+        if current is None or str(record.get("modified", "")) >= str(current.get("modified", "")):
+            records[record["id"]] = record
     return tuple(records.values())
+
+
+def well_formed(record: Any) -> bool:
+    """Whether ``record`` has the shape matching reads (OSV's types for the fields it uses)
+    and a bounded depth. Checked on every record refreshed or loaded: one record of another
+    shape (an event with no key, a number for a version, ranges as a string) raised in the
+    matching of every package, and the scan turned that into an informational finding."""
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
+        return False
+    if _depth_over(record, MAX_RECORD_DEPTH):
+        return False
+    if not _list_of(record.get("aliases") or [], str) or not _list_of(record.get("references", []), dict):
+        return False
+    if not all(isinstance(r.get("url", ""), str) for r in record.get("references", [])):
+        return False
+    if not isinstance(record.get("database_specific") or {}, dict):
+        return False
+    affected = record.get("affected", [])
+    if not _list_of(affected, dict):
+        return False
+    for entry in affected:
+        package = entry.get("package", {})
+        if not isinstance(package, dict) or not _list_of(entry.get("versions", []), str):
+            return False
+        if not all(isinstance(package.get(key, ""), str) for key in ("ecosystem", "name")):
+            return False
+        ranges = entry.get("ranges", [])
+        if not _list_of(ranges, dict):
+            return False
+        for version_range in ranges:
+            events = version_range.get("events", [])
+            if not _list_of(events, dict):
+                return False
+            for event in events:
+                if len(event) != 1 or not set(event) <= _EVENT_KINDS:
+                    return False
+                if not all(isinstance(value, str) for value in event.values()):
+                    return False
+    return True
+
+
+def _list_of(value: Any, kind: type) -> bool:
+    return isinstance(value, list) and all(isinstance(item, kind) for item in value)
+
+
+def _depth_over(node: Any, limit: int) -> bool:
+    """Whether ``node`` nests deeper than ``limit``, without recursion."""
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, dict):
+            stack.extend((value, depth + 1) for value in current.values())
+        elif isinstance(current, list):
+            stack.extend((value, depth + 1) for value in current)
+    return False
 
 
 def advisories_for(package: PackageRef, records: Iterable[dict[str, Any]] | None = None) -> list[Advisory]:
@@ -246,7 +342,7 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     records: dict[str, dict[str, Any]] = {}
     for source in sources:
         for record in _read_source(source):
-            if isinstance(record, dict) and "id" in record and is_mcp_record(record, extra):
+            if well_formed(record) and is_mcp_record(record, extra):
                 records[str(record["id"])] = record
     target = destination or user_snapshot_path()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +356,6 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     ) as handle:
         json.dump(payload, handle, indent=1)
     Path(handle.name).replace(target)
-    _load_snapshot.cache_clear()
     return target, len(records)
 
 
@@ -314,7 +409,7 @@ def _records_from_bytes(name: str, data: bytes) -> Iterator[Any]:
 def _records_from_json(name: str, data: bytes) -> Iterator[Any]:
     try:
         parsed = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise AdvisoryError(f"{name}: not OSV JSON ({type(exc).__name__})") from None
     if isinstance(parsed, dict) and isinstance(parsed.get("vulns"), list):
         yield from parsed["vulns"]

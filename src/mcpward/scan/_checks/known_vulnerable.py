@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mcpward.advisories import advisories_for
-from mcpward.model import Category, Finding, PackageRef
+from mcpward.advisories import AdvisoryError, advisories_for
+from mcpward.model import Category, Finding, PackageRef, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
 
@@ -16,7 +16,21 @@ class KnownVulnerable(ConfigCheck):
         packages: list[PackageRef] = [server.launch.package] if server.launch.package else []
         packages += [d for d in server.spec.dependencies if d not in packages]
         for package in packages:
-            for advisory in advisories_for(package):
+            try:
+                advisories = advisories_for(package)
+            except AdvisoryError as exc:
+                # Not checked is not clean: a snapshot that cannot be read was skipped before,
+                # and a failed check is only informational, so a malicious release showed none.
+                yield server.finding(
+                    rule="check-failed",
+                    category=self.category,
+                    severity=Severity.HIGH,
+                    message=f"{package.display} was not checked against advisories: {exc}",
+                    evidence=package.display,
+                    remediation="Refresh the snapshot with `mcpward advisories update`, then scan again.",
+                )
+                return
+            for advisory in advisories:
                 ids = ", ".join((advisory.id, *advisory.aliases))
                 if advisory.malicious:
                     remediation = (

@@ -1,0 +1,191 @@
+"""Attacks on the advisory data path that make a known-bad version read as clean: a refreshed
+snapshot that cannot be read, one hostile record in a feed, spellings of a version the installer
+reads as the affected one, a refresh made by another process, names the refresh filter dropped.
+
+The advisory for a package is the only thing under test: the packages are served by a loopback
+registry with a placeholder archive (vet), or named in a client config (scan)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpward.advisories import (
+    AdvisoryError,
+    advisories_for,
+    update_snapshot,
+    user_snapshot_path,
+)
+from mcpward.model import Ecosystem, PackageRef
+from mcpward.vet import VetOptions, run_vet
+from vet_fixtures import FakeRegistry, npm_tarball, serve
+
+MCPWARD = [sys.executable, "-m", "mcpward"]
+PLACEHOLDER_JS = "module.exports = function main() { return 1; };\n"
+
+
+def osv(vuln_id: str, ecosystem: str, name: str, **affected: Any) -> dict[str, Any]:
+    """An OSV record as OSV's exports write them (MAL- ids are malicious packages)."""
+    return {
+        "schema_version": "1.6.0",
+        "id": vuln_id,
+        "modified": "2026-11-30T00:00:00Z",
+        "published": "2026-11-29T00:00:00Z",
+        "summary": f"Malicious code in {name} ({ecosystem})",
+        "affected": [{"package": {"ecosystem": ecosystem, "name": name}, **affected}],
+        "database_specific": {"malicious-packages-origins": [{"source": "ghsa-malware"}]},
+    }
+
+
+ALL_VERSIONS = {"ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}]}]}
+
+
+def _vet_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, version: str) -> Any:
+    registry = FakeRegistry()
+    with serve(registry) as base:
+        monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
+        manifest = {"name": name, "version": version, "main": "index.js"}
+        tarball = npm_tarball({"package.json": json.dumps(manifest), "index.js": PLACEHOLDER_JS})
+        registry.add_npm(name, {version: tarball}, base)
+        return run_vet(VetOptions(target=f"npm:{name}@{version}", cache_dir=tmp_path / "cache"))
+
+
+def _scan(tmp_path: Path, servers: dict[str, Any]) -> dict[str, Any]:
+    home = tmp_path / "home"
+    (home / ".cursor").mkdir(parents=True, exist_ok=True)
+    (home / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    done = subprocess.run(
+        [*MCPWARD, "scan", "--home", str(home), "--os", "linux", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+    )
+    assert done.stdout, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def _worst_about(report: dict[str, Any], server: str) -> list[tuple[str, str]]:
+    return sorted(
+        (f["rule"], f["severity"])
+        for f in report["findings"]
+        if f.get("server") == server and f["category"] == "known-vulnerable"
+    )
+
+
+# -- a refreshed snapshot that cannot be read --------------------------------------------------
+
+
+def test_a_truncated_refreshed_snapshot_does_not_let_a_malicious_release_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "mal.json"
+    source.write_text(json.dumps(osv("MAL-2026-9001", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)))
+    snapshot, count = update_snapshot([str(source)])
+    assert count == 1 and snapshot == user_snapshot_path()
+    # A write cut short (a full disk, a copy from another machine) leaves half a file: the
+    # advisory was silently dropped with the rest of the refresh and the release passed.
+    snapshot.write_bytes(snapshot.read_bytes()[:-40])
+    try:
+        report = _vet_served(tmp_path, monkeypatch, "mcp-server-kubernetes", "2.4.0")
+    except Exception as exc:  # noqa: BLE001 - refusing to judge is the safe answer
+        assert "advisor" in str(exc).lower()
+    else:
+        assert report.verdict != "pass"
+
+
+def test_a_damaged_refreshed_snapshot_is_named_by_scan_not_hidden(tmp_path: Path) -> None:
+    user_snapshot_path().parent.mkdir(parents=True, exist_ok=True)
+    user_snapshot_path().write_text('{"snapshot_date": "2026-12-01", "vulns": [{"id": "MAL-2026-9')
+    report = _scan(tmp_path, {"k8s": {"command": "npx", "args": ["-y", "mcp-server-kubernetes@2.4.0"]}})
+    # Before: nothing about it at all, the scan said this server had no known advisory.
+    assert any(severity in ("high", "critical") for _, severity in _worst_about(report, "k8s"))
+
+
+# -- one hostile record in a feed ----------------------------------------------------------------
+
+HOSTILE_RECORDS = {
+    "an event with no key": {"ranges": [{"type": "SEMVER", "events": [{}]}]},
+    "a number for a version": {"ranges": [{"type": "SEMVER", "events": [{"introduced": 0}]}]},
+    "ranges as a string": {"ranges": "0"},
+    "versions as null": {"versions": None},
+    "an affected entry as a string": None,
+}
+
+
+@pytest.mark.parametrize("shape", sorted(HOSTILE_RECORDS))
+def test_one_malformed_record_in_a_feed_does_not_blind_every_other_match(tmp_path: Path, shape: str) -> None:
+    # A newer record about the same package (or, for the last shape, about any): postmark-mcp
+    # 1.0.16 is in the bundled snapshot as malicious, and the scan must still say so. Before:
+    # the known-vulnerable check raised on the hostile record, which the scan turned into an
+    # informational "check-failed", and the malicious release had no finding above info.
+    hostile = osv("GHSA-zzzz-zzzz-zzzz", "npm", "postmark-mcp", **(HOSTILE_RECORDS[shape] or {}))
+    if HOSTILE_RECORDS[shape] is None:
+        hostile["affected"] = ["postmark-mcp"]
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps([hostile]))
+    with contextlib.suppress(AdvisoryError):  # refusing the feed is a fine answer too
+        update_snapshot([str(source)])
+    report = _scan(tmp_path, {"mail": {"command": "npx", "args": ["-y", "postmark-mcp@1.0.16"]}})
+    assert ("known-vulnerable", "critical") in _worst_about(report, "mail")
+
+
+_DEEPEST_ACCEPTED = """
+import json, sys
+from mcpward.cli import main
+source, record = sys.argv[1], json.loads(sys.argv[2])
+for depth in range(1000, 900, -1):
+    text = json.dumps(record)[:-1] + ', "database_specific": {"x": ' + "[" * depth + "]" * depth + "}}"
+    open(source, "w").write(text)
+    try:
+        main(["advisories", "update", "--source", source])
+    except SystemExit as exit:
+        if exit.code == 0:
+            break
+"""
+
+
+def test_a_deeply_nested_record_does_not_break_later_scans(tmp_path: Path) -> None:
+    # The deepest record `advisories update` accepts: its snapshot (two levels deeper) is read
+    # again further down the stack, inside the scan's check. Before: a RecursionError there, so
+    # "check-failed" (info) for every server and the malicious release's finding gone.
+    hostile = osv("GHSA-deep-deep-deep", "npm", "evil-mcp-helper", **ALL_VERSIONS)
+    subprocess.run(
+        [sys.executable, "-c", _DEEPEST_ACCEPTED, str(tmp_path / "feed.json"), json.dumps(hostile)],
+        capture_output=True,
+        timeout=60,
+        env=os.environ,
+        check=False,
+    )
+    report = _scan(tmp_path, {"mail": {"command": "npx", "args": ["-y", "postmark-mcp@1.0.16"]}})
+    assert ("known-vulnerable", "critical") in _worst_about(report, "mail")
+
+
+# -- a refresh made by another process ---------------------------------------------------------
+
+
+def test_a_long_running_process_sees_a_refresh_made_by_another(tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(osv("MAL-2026-9000", "npm", "other-mcp", **ALL_VERSIONS)))
+    update_snapshot([str(first)])
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="mcp-server-kubernetes", version="2.4.0", pinned=True)
+    assert advisories_for(ref) == []  # read once, as a registry server does at its first request
+    source = tmp_path / "mal.json"
+    source.write_text(json.dumps(osv("MAL-2026-9003", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)))
+    done = subprocess.run(
+        [*MCPWARD, "advisories", "update", "--source", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ,
+    )
+    assert done.returncode == 0, done.stderr
+    # Before: the snapshot stayed cached as first read until the process ended.
+    assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9003"]
