@@ -37,6 +37,8 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 #: OSV records nest a few levels; a deeper one is hostile (it broke the JSON reader further
 #: down the stack of every later scan).
 MAX_RECORD_DEPTH = 32
+#: Longer than any real version: not parsed (bounded work on a hostile string).
+MAX_VERSION_CHARS = 256
 _EVENT_KINDS = frozenset({"introduced", "fixed", "last_affected", "limit"})
 
 
@@ -253,11 +255,16 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
 
 
 def _affects(ecosystem: Ecosystem, version: str, affected: dict[str, Any]) -> bool:
-    if version in affected.get("versions", []):
+    listed = affected.get("versions", [])
+    if version in listed:
         return True
     parsed = parse_version(ecosystem, version)
     if parsed is None:
         return False
+    # Listed versions are compared as versions, not strings: pip installs the listed 0.3.1 for
+    # `==0.3.1.0` or `==v0.3.1`, npm the listed 1.2.3 for `@=1.2.3` or `@1.2.3+x`.
+    if listed and parsed in _parsed_versions(ecosystem, tuple(listed)):
+        return True
     for version_range in affected.get("ranges", []):
         if version_range.get("type") not in ("SEMVER", "ECOSYSTEM"):
             continue
@@ -282,6 +289,12 @@ def _in_range(ecosystem: Ecosystem, version: Any, events: list[dict[str, str]]) 
     return affected
 
 
+@lru_cache(maxsize=1024)
+def _parsed_versions(ecosystem: Ecosystem, versions: tuple[str, ...]) -> frozenset[Any]:
+    """A record's listed versions, parsed once per list (a vet looks up to 500 releases)."""
+    return frozenset(p for v in versions if (p := parse_version(ecosystem, v)) is not None)
+
+
 def _event_key(ecosystem: Ecosystem, event: dict[str, str]) -> Any:
     value = next(iter(event.values()))
     parsed = parse_version(ecosystem, "0.0.0" if value == "0" else value)
@@ -294,12 +307,35 @@ def parse_version(ecosystem: Ecosystem, text: str) -> Any:
     import semver
     from packaging.version import InvalidVersion, Version
 
+    if not isinstance(text, str) or len(text) > MAX_VERSION_CHARS:
+        return None
     try:
         if ecosystem is Ecosystem.PYPI:
             return Version(text)
-        return semver.Version.parse(text.lstrip("v"))
+        loose = _NPM_LOOSE.fullmatch(text.strip())
+        if loose is None:
+            return None
+        return semver.Version.parse(_npm_canonical(loose))
     except (InvalidVersion, ValueError, TypeError):
         return None
+
+
+# node-semver's loose form, which npm uses to read a version it is asked to install: `=`, `v`
+# and spaces before it, leading zeros, a pre-release without its hyphen. `npx pkg@=1.0.16`,
+# `@01.0.16` and `@=v01.00.016` all install 1.0.16; read strictly, none matched its advisory.
+_NPM_LOOSE = re.compile(
+    r"[=v\s]*(\d+)\.(\d+)\.(\d+)"
+    r"(?:-?([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+)
+
+
+def _npm_canonical(loose: re.Match[str]) -> str:
+    major, minor, patch, prerelease, build = loose.groups()
+    text = f"{int(major)}.{int(minor)}.{int(patch)}"
+    if prerelease:
+        text += "-" + ".".join(str(int(p)) if p.isdigit() else p for p in prerelease.split("."))
+    return f"{text}+{build}" if build else text
 
 
 def _ge(ecosystem: Ecosystem, version: Any, bound: str) -> bool:

@@ -168,6 +168,36 @@ def test_a_deeply_nested_record_does_not_break_later_scans(tmp_path: Path) -> No
     assert ("known-vulnerable", "critical") in _worst_about(report, "mail")
 
 
+# -- spellings of the affected version that the installer reads as that version ----------------
+
+
+@pytest.mark.parametrize("spelling", ["=1.0.16", "01.0.16", "=v01.00.016", "v1.0.16", " 1.0.16"])
+def test_npm_reads_these_spellings_as_the_malicious_release(spelling: str) -> None:
+    # npm-package-arg and npm-pick-manifest (npm 10) resolve each of these to 1.0.16 (loose
+    # semver), so `npx postmark-mcp@=1.0.16` runs the malicious release.
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="postmark-mcp", version=spelling, pinned=True)
+    assert [a.id for a in advisories_for(ref)] == ["MCPWARD-MAL-2025-0001"]
+
+
+@pytest.mark.parametrize("spelling", ["0.3.1.0", "v0.3.1", "0.03.1", "0.3.1.0.0"])
+def test_pip_reads_these_spellings_as_the_listed_release(spelling: str) -> None:
+    # The langchain-chatchat record lists its affected version (0.3.1) and has no range; pip's
+    # `==0.3.1.0` installs 0.3.1 (PEP 440 equality), but the list was compared as strings.
+    ref = PackageRef(ecosystem=Ecosystem.PYPI, name="langchain-chatchat", version=spelling, pinned=True)
+    assert [a.id for a in advisories_for(ref)] == ["CVE-2026-30617"]
+
+
+def test_a_listed_npm_version_matches_with_build_metadata() -> None:
+    records = [osv("MAL-2026-9002", "npm", "evil-mcp", versions=["1.2.3"])]
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="evil-mcp", version="1.2.3+x", pinned=True)
+    assert [a.id for a in advisories_for(ref, records)] == ["MAL-2026-9002"]
+
+
+def test_scan_finds_the_malicious_release_under_another_spelling(tmp_path: Path) -> None:
+    report = _scan(tmp_path, {"mail": {"command": "npx", "args": ["-y", "postmark-mcp@01.0.16"]}})
+    assert ("known-vulnerable", "critical") in _worst_about(report, "mail")
+
+
 # -- a refresh made by another process ---------------------------------------------------------
 
 
