@@ -30,7 +30,9 @@ from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.model import Ecosystem, PackageRef, Severity
 
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
-_MCP_NAME = re.compile(r"(?:^|[^a-z])mcp(?:[^a-z]|$)|modelcontextprotocol|fastmcp", re.IGNORECASE)
+# "mcp" anywhere in the name: a token of its own missed MCP packages that run it into a word
+# (`@mcpjam/inspector`, `mcpo`, `mcpadapt`), so their advisories were dropped by every refresh.
+_MCP_NAME = re.compile(r"mcp|modelcontextprotocol", re.IGNORECASE)
 #: A refreshed snapshot stays well below this; anything larger is not an OSV export of ours.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
 MAX_RECORD_BYTES = 4 * 1024 * 1024
@@ -377,9 +379,15 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     extra = frozenset(official.npm | official.pypi).union(*PLATFORM_PACKAGES.values())
     records: dict[str, dict[str, Any]] = {}
     for source in sources:
+        read = 0
         for record in _read_source(source):
+            read += isinstance(record, dict) and "id" in record
             if well_formed(record) and is_mcp_record(record, extra):
                 records[str(record["id"])] = record
+        if not read:
+            # A wrong file (`{}`, an export with no JSON member) replaced the refreshed
+            # snapshot with an empty one: every advisory only it held was gone.
+            raise AdvisoryError(f"{source}: no OSV records in it")
     target = destination or user_snapshot_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {

@@ -20,6 +20,7 @@ import pytest
 from mcpward.advisories import (
     AdvisoryError,
     advisories_for,
+    load_advisories,
     update_snapshot,
     user_snapshot_path,
 )
@@ -219,3 +220,36 @@ def test_a_long_running_process_sees_a_refresh_made_by_another(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     # Before: the snapshot stayed cached as first read until the process ended.
     assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9003"]
+
+
+# -- names the refresh kept no record of -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ecosystem,name",
+    [("npm", "@mcpjam/inspector"), ("PyPI", "mcpo"), ("npm", "mcpdoc"), ("PyPI", "MCPAdapt")],
+)
+def test_the_refresh_keeps_mcp_packages_whose_name_runs_mcp_into_a_word(
+    tmp_path: Path, ecosystem: str, name: str
+) -> None:
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps([osv("GHSA-mcp0-0000-0001", ecosystem, name, **ALL_VERSIONS)]))
+    _, count = update_snapshot([str(source)], tmp_path / "snap.json")
+    assert count == 1
+    kind = Ecosystem.NPM if ecosystem == "npm" else Ecosystem.PYPI
+    ref = PackageRef(ecosystem=kind, name=name, version="1.0.0", pinned=True)
+    assert [a.id for a in advisories_for(ref, load_advisories(tmp_path / "snap.json"))] == [
+        "GHSA-mcp0-0000-0001"
+    ]
+
+
+def test_a_source_with_no_records_does_not_replace_the_refreshed_snapshot(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([osv("MAL-2026-9004", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)]))
+    update_snapshot([str(good)])
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}")  # a wrong file: an error page saved as JSON, an export of nothing
+    with pytest.raises(AdvisoryError, match="no OSV records"):
+        update_snapshot([str(empty)])
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="mcp-server-kubernetes", version="2.4.0", pinned=True)
+    assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9004"]
