@@ -13,6 +13,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -442,10 +443,18 @@ def _records_from_bytes(name: str, data: bytes) -> Iterator[Any]:
         for info in archive.infolist():
             if not info.filename.endswith(".json") or info.file_size > MAX_RECORD_BYTES:
                 continue
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                # bzip2 and LZMA are decompressed a whole read at a time: a few kilobytes grow
+                # to gigabytes before the claimed size cuts them. OSV's exports use deflate.
+                raise AdvisoryError(f"{name}: {info.filename} is not stored or deflated")
             try:
-                yield from _records_from_json(f"{name}:{info.filename}", archive.read(info))
-            except (zipfile.BadZipFile, OSError):
+                # read(n), not read(): zipfile's read() inflates the whole member before it
+                # cuts it to the size the headers claim (1 MB claiming 100 bytes took 2 GiB).
+                with archive.open(info) as member:
+                    data = member.read(MAX_RECORD_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
                 raise AdvisoryError(f"{name}: damaged member {info.filename}") from None
+            yield from _records_from_json(f"{name}:{info.filename}", data)
         return
     yield from _records_from_json(name, data)
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import struct
 import subprocess
 import sys
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +256,67 @@ def test_a_source_with_no_records_does_not_replace_the_refreshed_snapshot(tmp_pa
         update_snapshot([str(empty)])
     ref = PackageRef(ecosystem=Ecosystem.NPM, name="mcp-server-kubernetes", version="2.4.0", pinned=True)
     assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9004"]
+
+
+# -- memory on a hostile export ------------------------------------------------------------------
+
+
+def _zip_member_claiming(size: int, name: str, stream: bytes, method: int) -> bytes:
+    """A zip of one member whose headers claim ``size`` bytes, whatever ``stream`` expands to."""
+    local = struct.pack(
+        "<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, method, 0, 0, 0, len(stream), size, len(name), 0
+    )
+    central = struct.pack(
+        "<4sHHHHHHIIIHHHHHII",
+        b"PK\x01\x02",
+        20,
+        20,
+        0,
+        method,
+        0,
+        0,
+        0,
+        len(stream),
+        size,
+        len(name),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
+    body = local + name.encode() + stream
+    directory = central + name.encode()
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(directory), len(body), 0)
+    return body + directory + end
+
+
+_PEAK_MEMORY = """
+import resource, sys
+from mcpward.cli import main
+try:
+    main(["advisories", "update", "--source", sys.argv[1], "--output", sys.argv[2]])
+except SystemExit:
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_zip_member_that_expands_past_what_it_claims_is_not_held_in_memory(tmp_path: Path) -> None:
+    # A member of 1 MB claiming 100 bytes: zipfile's read() decompressed all of it (1 GiB of
+    # spaces) before cutting it to the claimed size, so a 2 GB export could ask for ~2 TB.
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(b" " * (1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    stream = block * 1024 + compressor.flush()
+    bomb = tmp_path / "all.zip"
+    bomb.write_bytes(_zip_member_claiming(100, "MAL-2026-9005.json", stream, zipfile.ZIP_DEFLATED))
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_MEMORY, str(bomb), str(tmp_path / "snap.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ,
+        check=True,
+    )
+    assert int(done.stdout.split()[-1]) < 400, done.stdout  # MiB; the bomb is 1,024
