@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import stat
 import tempfile
@@ -76,12 +77,30 @@ def _load_snapshot(path: Path, signature: tuple[int, int, int]) -> tuple[dict[st
     """The records of a refreshed snapshot, cached by the file's identity (inode, size,
     modification time) rather than its path: a registry server read the snapshot once and kept
     it, so a refresh made by another process (a scheduled `advisories update`) was not seen
-    until it restarted, although approvals are said to look advisories up at every decision."""
+    until it restarted, although approvals are said to look advisories up at every decision.
+    Read through the descriptor whose facts are checked, so that it is the file signed for."""
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as handle:
+            facts = os.fstat(handle.fileno())
+            if (facts.st_ino, facts.st_size, facts.st_mtime_ns) != signature:
+                raise AdvisoryError(_damaged(path, "replaced while it was read; try again"))
+            _check_writers(path, facts)
+            text = handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AdvisoryError(_damaged(path, type(exc).__name__)) from None
     return _snapshot_records(str(path), text)
+
+
+def _check_writers(path: Path, facts: os.stat_result) -> None:
+    """Only the user (or root, for a snapshot an administrator refreshes for everyone) may be
+    able to write the snapshot: where the data folder is shared, another user's file there
+    "updated" a bundled advisory to affect nothing (a later `modified` wins the merge) and
+    scan and vet stopped reporting it. Not checked where there are no user ids (Windows)."""
+    own = getattr(os, "geteuid", None)
+    if own is None:
+        return
+    if facts.st_mode & 0o022 or facts.st_uid not in (own(), 0):
+        raise AdvisoryError(_damaged(path, "another user may write it"))
 
 
 def _snapshot_records(name: str, text: str) -> tuple[dict[str, Any], ...]:

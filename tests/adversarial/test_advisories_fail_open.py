@@ -320,3 +320,40 @@ def test_a_zip_member_that_expands_past_what_it_claims_is_not_held_in_memory(tmp
         check=True,
     )
     assert int(done.stdout.split()[-1]) < 400, done.stdout  # MiB; the bomb is 1,024
+
+
+# -- a snapshot another user may write -----------------------------------------------------------
+
+
+def _plant_withdrawal(path: Path) -> None:
+    """A snapshot that 'updates' the bundled mcp-remote record (CVE-2025-6514) to affect nothing:
+    later modified, so the merge takes it over the bundled one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"id": "GHSA-6xpm-ggf7-wc3p", "modified": "2099-01-01T00:00:00Z", "affected": []}
+    path.write_text(json.dumps({"snapshot_date": "2099-01-01", "vulns": [record]}))
+
+
+MCP_REMOTE = PackageRef(ecosystem=Ecosystem.NPM, name="mcp-remote", version="0.1.15", pinned=True)
+
+
+def test_a_snapshot_others_may_write_is_not_taken(tmp_path: Path) -> None:
+    # MCPWARD_DATA_DIR set to a shared folder: another user's group- or world-writable file
+    # there withdrew the bundled advisory of mcp-remote 0.1.15, and scan and vet said nothing.
+    snapshot = user_snapshot_path()
+    _plant_withdrawal(snapshot)
+    snapshot.chmod(0o666)
+    with pytest.raises(AdvisoryError, match="another user"):
+        advisories_for(MCP_REMOTE)
+    snapshot.chmod(0o600)
+    assert advisories_for(MCP_REMOTE) == []  # the user's own file is the user's to decide
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_a_snapshot_of_another_user_is_not_taken(tmp_path: Path) -> None:
+    # Written by another account (here: nobody) into a folder both may write, 0644.
+    snapshot = user_snapshot_path()
+    _plant_withdrawal(snapshot)
+    os.chown(snapshot, 65534, 65534)
+    snapshot.chmod(0o644)
+    with pytest.raises(AdvisoryError, match="another user"):
+        advisories_for(MCP_REMOTE)
