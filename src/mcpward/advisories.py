@@ -203,8 +203,9 @@ def _depth_over(node: Any, limit: int) -> bool:
 
 
 def advisories_for(package: PackageRef, records: Iterable[dict[str, Any]] | None = None) -> list[Advisory]:
-    """Advisories affecting the exact version of ``package``; none for unversioned refs."""
-    if package.version is None or package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
+    """Advisories affecting the exact version of ``package``; for a package run without one
+    (or with a range, a tag), those that affect every version (OSV's malicious packages)."""
+    if package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
         return []
     found = []
     for record in records if records is not None else load_advisories():
@@ -276,7 +277,13 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
     )
 
 
-def _affects(ecosystem: Ecosystem, version: str, affected: dict[str, Any]) -> bool:
+def _affects(ecosystem: Ecosystem, version: str | None, affected: dict[str, Any]) -> bool:
+    if _every_version(affected):
+        # Whatever is installed is affected: `npx -y evil-mcp` (no version, as most configs
+        # are written) had no finding although every release of it is malicious.
+        return True
+    if version is None:
+        return False
     listed = affected.get("versions", [])
     if version in listed:
         return True
@@ -309,6 +316,16 @@ def _in_range(ecosystem: Ecosystem, version: Any, events: list[dict[str, str]]) 
         elif "last_affected" in event:
             affected = affected and not _gt(ecosystem, version, event["last_affected"])
     return affected
+
+
+def _every_version(affected: dict[str, Any]) -> bool:
+    """A range that opens at 0 and never closes: every version, known or not, is affected."""
+    return any(
+        version_range.get("type") in ("SEMVER", "ECOSYSTEM")
+        and version_range.get("events")
+        and all(event.get("introduced") == "0" for event in version_range["events"])
+        for version_range in affected.get("ranges", [])
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -357,3 +357,23 @@ def test_a_snapshot_of_another_user_is_not_taken(tmp_path: Path) -> None:
     snapshot.chmod(0o644)
     with pytest.raises(AdvisoryError, match="another user"):
         advisories_for(MCP_REMOTE)
+
+
+# -- a package malicious in every version, run without a version ------------------------------
+
+
+@pytest.mark.parametrize("spec", ["@evil/mcp-helper", "@evil/mcp-helper@latest", "@evil/mcp-helper@^1.0.0"])
+def test_a_package_malicious_in_every_version_is_found_however_it_is_run(tmp_path: Path, spec: str) -> None:
+    # OSV's malicious-package records cover every version (introduced 0, no end): whatever npx
+    # installs is malicious. Before: only an exact version was looked up, and most configs name
+    # none, so `npx -y @evil/mcp-helper` had no finding.
+    source = tmp_path / "mal.json"
+    source.write_text(json.dumps(osv("MAL-2026-9006", "npm", "@evil/mcp-helper", **ALL_VERSIONS)))
+    update_snapshot([str(source)])
+    report = _scan(tmp_path, {"helper": {"command": "npx", "args": ["-y", spec]}})
+    assert ("known-vulnerable", "critical") in _worst_about(report, "helper")
+
+
+def test_a_range_of_versions_is_not_taken_for_every_version() -> None:
+    # mcp-remote's CVE covers 0.0.5 to before 0.1.16: an unpinned mcp-remote may be fixed.
+    assert advisories_for(PackageRef(ecosystem=Ecosystem.NPM, name="mcp-remote", version=None)) == []

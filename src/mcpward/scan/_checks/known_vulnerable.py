@@ -1,4 +1,5 @@
-"""``known-vulnerable``: an exact version with a published advisory in the offline snapshot."""
+"""``known-vulnerable``: an exact version with a published advisory in the offline snapshot, or
+any version of a package every version of which is affected (a malicious package)."""
 
 from __future__ import annotations
 
