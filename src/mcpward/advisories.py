@@ -83,12 +83,16 @@ def _load_snapshot(path: Path, signature: tuple[int, int, int]) -> tuple[dict[st
         with path.open("rb") as handle:
             facts = os.fstat(handle.fileno())
             if (facts.st_ino, facts.st_size, facts.st_mtime_ns) != signature:
-                raise AdvisoryError(_damaged(path, "replaced while it was read; try again"))
+                raise _Replaced
             _check_writers(path, facts)
             text = handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AdvisoryError(_damaged(path, type(exc).__name__)) from None
     return _snapshot_records(str(path), text)
+
+
+class _Replaced(Exception):
+    """The snapshot opened is not the one stat'ed (a refresh replaced it in between)."""
 
 
 def _check_writers(path: Path, facts: os.stat_result) -> None:
@@ -130,15 +134,22 @@ def load_advisories(snapshot: Path | None = None) -> tuple[dict[str, Any], ...]:
     release they name was vetted ``pass`` (fail open)."""
     records: dict[str, dict[str, Any]] = {r["id"]: r for r in _bundled_snapshot()}
     path = snapshot or user_snapshot_path()
-    try:
-        facts = path.stat()
-    except FileNotFoundError:
-        return tuple(records.values())
-    except OSError as exc:
-        raise AdvisoryError(_damaged(path, exc.strerror or type(exc).__name__)) from None
-    if not stat.S_ISREG(facts.st_mode):
-        raise AdvisoryError(_damaged(path, "not a regular file"))
-    for record in _load_snapshot(path, (facts.st_ino, facts.st_size, facts.st_mtime_ns)):
+    for attempt in range(3):  # a refresh replacing the file between stat and open: read it again
+        try:
+            facts = path.stat()
+        except FileNotFoundError:
+            return tuple(records.values())
+        except OSError as exc:
+            raise AdvisoryError(_damaged(path, exc.strerror or type(exc).__name__)) from None
+        if not stat.S_ISREG(facts.st_mode):
+            raise AdvisoryError(_damaged(path, "not a regular file"))
+        try:
+            refreshed = _load_snapshot(path, (facts.st_ino, facts.st_size, facts.st_mtime_ns))
+            break
+        except _Replaced:
+            if attempt == 2:
+                raise AdvisoryError(_damaged(path, "replaced while it was read; try again")) from None
+    for record in refreshed:
         current = records.get(record["id"])
         if current is None or str(record.get("modified", "")) >= str(current.get("modified", "")):
             records[record["id"]] = record

@@ -377,3 +377,41 @@ def test_a_package_malicious_in_every_version_is_found_however_it_is_run(tmp_pat
 def test_a_range_of_versions_is_not_taken_for_every_version() -> None:
     # mcp-remote's CVE covers 0.0.5 to before 0.1.16: an unpinned mcp-remote may be fixed.
     assert advisories_for(PackageRef(ecosystem=Ecosystem.NPM, name="mcp-remote", version=None)) == []
+
+
+def test_a_refresh_replacing_the_snapshot_while_it_is_read_is_not_an_error(tmp_path: Path) -> None:
+    # Reading through the descriptor checked against the stat'ed file (above) refused a file
+    # replaced in between; a scheduled refresh beside a busy registry must not fail decisions.
+    import threading
+
+    snapshot = user_snapshot_path()
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    versions = [
+        json.dumps(
+            {"vulns": [osv(f"MAL-2026-{n}", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)] * (n % 7 + 1)}
+        )
+        for n in range(9100, 9110)
+    ]
+    snapshot.write_text(versions[0])
+    snapshot.chmod(0o600)
+    done = threading.Event()
+
+    def refresh() -> None:
+        for n in range(200):
+            partial = snapshot.with_name(f"advisories.{n}.tmp")
+            partial.write_text(versions[n % len(versions)])
+            partial.chmod(0o600)
+            os.replace(partial, snapshot)
+        done.set()
+
+    writer = threading.Thread(target=refresh)
+    writer.start()
+    errors = []
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="mcp-server-kubernetes", version="2.4.0", pinned=True)
+    while not done.is_set():
+        try:
+            assert len(advisories_for(ref)) == 1
+        except AdvisoryError as exc:
+            errors.append(str(exc))
+    writer.join()
+    assert errors == []
