@@ -269,7 +269,9 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
     specific = record.get("database_specific") or {}
     malicious = bool(specific.get("malicious")) or str(record.get("id", "")).startswith("MAL-")
     label = str(specific.get("severity", "")).upper().replace("MODERATE", "MEDIUM")
-    severity = Severity.CRITICAL if malicious else Severity.__members__.get(label, Severity.HIGH)
+    # GitHub's and OSV's labels only; anything else (INFO, a typo) is high, never below low.
+    rated = {"CRITICAL", "HIGH", "MEDIUM", "LOW"}
+    severity = Severity.CRITICAL if malicious else Severity[label] if label in rated else Severity.HIGH
     fixed = tuple(
         event["fixed"]
         for r in affected.get("ranges", [])

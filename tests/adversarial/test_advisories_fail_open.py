@@ -415,3 +415,23 @@ def test_a_refresh_replacing_the_snapshot_while_it_is_read_is_not_an_error(tmp_p
             errors.append(str(exc))
     writer.join()
     assert errors == []
+
+
+# -- an advisory of low severity -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ["LOW", "INFO"])
+def test_a_low_advisory_does_not_leave_the_verdict_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, label: str
+) -> None:
+    # GitHub rates many advisories LOW; vet's verdict passes low and info findings, so a version
+    # with a published advisory was `pass`, which SECURITY.md says it never is.
+    record = osv("GHSA-low0-0000-0001", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)
+    record["summary"] = "Regular expression denial of service in a helper"
+    record["database_specific"] = {"severity": label}
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps(record))
+    update_snapshot([str(source)])
+    report = _vet_served(tmp_path, monkeypatch, "mcp-server-kubernetes", "2.4.0")
+    assert [f.rule for f in report.findings if f.rule == "known-advisory"] == ["known-advisory"]
+    assert report.verdict != "pass"

@@ -176,10 +176,13 @@ def _advisories(found: _Findings, target: Side) -> None:
                 if advisory.fixed
                 else "No fixed release is known: do not approve this package."
             )
+        # A low advisory is raised to medium: the verdict passes low findings, and a version
+        # with a published advisory is never `pass` (it was, for GitHub's many LOW ones).
+        severity = max(advisory.severity, Severity.MEDIUM, key=lambda s: s.rank)
         found.add(
             "known-advisory",
             Category.KNOWN_VULNERABLE,
-            Severity.CRITICAL if advisory.malicious else advisory.severity,
+            Severity.CRITICAL if advisory.malicious else severity,
             message,
             remediation,
             evidence=advisory.id,
