@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,8 @@ from mcpward.vet._provenance import ProvenanceStatus
 from mcpward.vet.interface import FetchedPackage
 
 DORMANCY = timedelta(days=365)
+#: How long vet looks for the nearest release no advisory affects before giving up on the hint.
+_SAFE_RELEASE_SECONDS = 2.0
 #: Findings of one rule listed at most; the rest are counted in one summary finding, so that a
 #: package of 300,000 links cannot produce a report of hundreds of megabytes.
 MAX_FINDINGS_PER_RULE = 100
@@ -204,10 +207,15 @@ def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any],
         key = parse_version(ref.ecosystem, version)
         if key is not None and key > current and not _prerelease(key):
             later.append((key, version))
+    # A hint, not a verdict: bounded in time too, since a feed's records can make each look-up
+    # slow (many records with many events for one package).
+    deadline = time.monotonic() + _SAFE_RELEASE_SECONDS
     for _key, version in sorted(later)[:500]:
         candidate = PackageRef(ecosystem=ref.ecosystem, name=ref.name, version=version, pinned=True)
         if not advisories_for(candidate, records):
             return candidate.display
+        if time.monotonic() > deadline:
+            break
     return None
 
 
