@@ -167,27 +167,27 @@ def well_formed(record: Any) -> bool:
         return False
     if _depth_over(record, MAX_RECORD_DEPTH):
         return False
-    if not _list_of(record.get("aliases") or [], str) or not _list_of(record.get("references", []), dict):
+    if not _list_of(record.get("aliases") or [], str) or not _list_of(record.get("references") or [], dict):
         return False
-    if not all(isinstance(r.get("url", ""), str) for r in record.get("references", [])):
+    if not all(isinstance(r.get("url", ""), str) for r in record.get("references") or []):
         return False
     if not isinstance(record.get("database_specific") or {}, dict):
         return False
-    affected = record.get("affected", [])
+    affected = record.get("affected") or []
     if not _list_of(affected, dict):
         return False
     events_seen = 0
     for entry in affected:
-        package = entry.get("package", {})
-        if not isinstance(package, dict) or not _list_of(entry.get("versions", []), str):
+        package = entry.get("package") or {}
+        if not isinstance(package, dict) or not _list_of(entry.get("versions") or [], str):
             return False
         if not all(isinstance(package.get(key, ""), str) for key in ("ecosystem", "name")):
             return False
-        ranges = entry.get("ranges", [])
+        ranges = entry.get("ranges") or []
         if not _list_of(ranges, dict):
             return False
         for version_range in ranges:
-            events = version_range.get("events", [])
+            events = version_range.get("events") or []
             if not _list_of(events, dict):
                 return False
             events_seen += len(events)
@@ -226,9 +226,9 @@ def advisories_for(package: PackageRef, records: Iterable[dict[str, Any]] | None
         return []
     found = []
     for record in records if records is not None else load_advisories():
-        for affected in record.get("affected", []):
-            pkg = affected.get("package", {})
-            if _OSV_ECOSYSTEMS.get(pkg.get("ecosystem")) is not package.ecosystem:
+        for affected in record.get("affected") or []:
+            pkg = affected.get("package") or {}
+            if _OSV_ECOSYSTEMS.get(str(pkg.get("ecosystem"))) is not package.ecosystem:
                 continue
             if _normal_name(package.ecosystem, pkg.get("name", "")) != _normal_name(
                 package.ecosystem, package.name
@@ -249,9 +249,9 @@ def advisories_for_many(
     by_name: dict[tuple[Ecosystem, str], list[dict[str, Any]]] = {}
     for record in records if records is not None else load_advisories():
         named = set()
-        for affected in record.get("affected", []):
-            pkg = affected.get("package", {})
-            ecosystem = _OSV_ECOSYSTEMS.get(pkg.get("ecosystem"))
+        for affected in record.get("affected") or []:
+            pkg = affected.get("package") or {}
+            ecosystem = _OSV_ECOSYSTEMS.get(str(pkg.get("ecosystem")))
             if ecosystem is not None:
                 named.add((ecosystem, _normal_name(ecosystem, str(pkg.get("name", "")))))
         for key in named:
@@ -280,8 +280,8 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
     severity = Severity.CRITICAL if malicious else Severity[label] if label in rated else Severity.HIGH
     fixed = tuple(
         event["fixed"]
-        for r in affected.get("ranges", [])
-        for event in r.get("events", [])
+        for r in affected.get("ranges") or []
+        for event in r.get("events") or []
         if "fixed" in event
     )
     return Advisory(
@@ -290,7 +290,7 @@ def _advisory(record: dict[str, Any], affected: dict[str, Any]) -> Advisory:
         summary=str(record.get("summary") or record.get("details", ""))[:300],
         severity=severity,
         malicious=malicious,
-        references=tuple(r["url"] for r in record.get("references", []) if "url" in r),
+        references=tuple(r["url"] for r in record.get("references") or [] if "url" in r),
         fixed=fixed,
         record=record,
     )
@@ -303,7 +303,7 @@ def _affects(ecosystem: Ecosystem, version: str | None, affected: dict[str, Any]
         return True
     if version is None:
         return False
-    listed = affected.get("versions", [])
+    listed = affected.get("versions") or []
     if version in listed:
         return True
     parsed = parse_version(ecosystem, version)
@@ -313,10 +313,10 @@ def _affects(ecosystem: Ecosystem, version: str | None, affected: dict[str, Any]
     # `==0.3.1.0` or `==v0.3.1`, npm the listed 1.2.3 for `@=1.2.3` or `@1.2.3+x`.
     if listed and parsed in _parsed_versions(ecosystem, tuple(listed)):
         return True
-    for version_range in affected.get("ranges", []):
+    for version_range in affected.get("ranges") or []:
         if version_range.get("type") not in ("SEMVER", "ECOSYSTEM"):
             continue
-        if _in_range(ecosystem, parsed, version_range.get("events", [])):
+        if _in_range(ecosystem, parsed, version_range.get("events") or []):
             return True
     return False
 
@@ -357,7 +357,7 @@ def _every_version(affected: dict[str, Any]) -> bool:
         version_range.get("type") in ("SEMVER", "ECOSYSTEM")
         and version_range.get("events")
         and all(event.get("introduced") == "0" for event in version_range["events"])
-        for version_range in affected.get("ranges", [])
+        for version_range in affected.get("ranges") or []
     )
 
 
@@ -419,8 +419,8 @@ DEFAULT_SOURCES = (
 
 
 def is_mcp_record(record: dict[str, Any], extra_names: frozenset[str] = frozenset()) -> bool:
-    for affected in record.get("affected", []):
-        pkg = affected.get("package", {})
+    for affected in record.get("affected") or []:
+        pkg = affected.get("package") or {}
         name = str(pkg.get("name", ""))
         if pkg.get("ecosystem") in _OSV_ECOSYSTEMS and (_MCP_NAME.search(name) or name in extra_names):
             return True

@@ -484,3 +484,16 @@ def test_a_record_with_more_events_than_any_real_one_is_left_out(tmp_path: Path)
         )
     )
     assert update_snapshot([str(source)], tmp_path / "snap.json")[1] == 0
+
+
+def test_null_fields_in_a_record_are_read_as_empty(tmp_path: Path) -> None:
+    # Tools that write OSV emit null for an empty list; such a record must still match (the
+    # shape check of this file's first fix left it out, and the matching raised on it before).
+    record = osv("MAL-2026-9007", "npm", "evil-mcp", **ALL_VERSIONS)
+    record |= {"references": None, "aliases": None}
+    record["affected"][0] |= {"versions": None}
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps(record))
+    update_snapshot([str(source)])
+    ref = PackageRef(ecosystem=Ecosystem.NPM, name="evil-mcp", version="1.0.0", pinned=True)
+    assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9007"]
