@@ -497,3 +497,40 @@ def test_null_fields_in_a_record_are_read_as_empty(tmp_path: Path) -> None:
     update_snapshot([str(source)])
     ref = PackageRef(ecosystem=Ecosystem.NPM, name="evil-mcp", version="1.0.0", pinned=True)
     assert [a.id for a in advisories_for(ref)] == ["MAL-2026-9007"]
+
+
+def test_a_running_registry_refuses_an_approval_after_another_process_refreshed(
+    registry: Any, live_server: str, tmp_path: Path
+) -> None:
+    # The registry server looks advisories up again at every decision; it read the snapshot
+    # once and kept it, so a malicious-package advisory refreshed by cron did not stop a
+    # reviewer's one-click approval of a release requested (and vetted clean) before it.
+    import httpx
+
+    from mcpward.registry import Identity, Role, Status
+    from test_registry import package_request
+
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(osv("MAL-2026-9000", "npm", "other-mcp", **ALL_VERSIONS)))
+    update_snapshot([str(first)])
+    identity = Identity(kind="package", ecosystem="npm", name="mcp-server-kubernetes", version="2.4.0")
+    entry = registry.request(package_request(name="k8s", identity=identity), "alice")
+    assert entry.advisories == ()
+    source = tmp_path / "mal.json"
+    source.write_text(json.dumps(osv("MAL-2026-9008", "npm", "mcp-server-kubernetes", **ALL_VERSIONS)))
+    refreshed = subprocess.run(
+        [*MCPWARD, "advisories", "update", "--source", str(source)],
+        capture_output=True,
+        timeout=60,
+        env=os.environ,
+    )
+    assert refreshed.returncode == 0
+    token = registry.create_token("reviewer-1", Role.REVIEWER, "setup")
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        answer = client.post(
+            f"/api/entries/{entry.id}/approve",
+            json={"rationale": "vetted clean"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 422 and "MAL-2026-9008" in answer.text
+    assert registry.get(entry.id).status is Status.REQUESTED
