@@ -422,7 +422,12 @@ def is_mcp_record(record: dict[str, Any], extra_names: frozenset[str] = frozense
     for affected in record.get("affected") or []:
         pkg = affected.get("package") or {}
         name = str(pkg.get("name", ""))
-        if pkg.get("ecosystem") in _OSV_ECOSYSTEMS and (_MCP_NAME.search(name) or name in extra_names):
+        ecosystem = _OSV_ECOSYSTEMS.get(str(pkg.get("ecosystem")))
+        if ecosystem is None:
+            continue
+        # Normalised as the matching normalises it: GHSA spells a PyPI project as the project
+        # does (`LiteLLM`), and the exact-spelling test dropped its advisory at refresh.
+        if _MCP_NAME.search(name) or _normal_name(ecosystem, name) in extra_names:
             return True
     return False
 
@@ -436,7 +441,9 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
     from mcpward.identity import official_names
 
     official = official_names()
-    extra = frozenset(official.npm | official.pypi).union(*PLATFORM_PACKAGES.values())
+    extra = frozenset(official.npm | official.pypi).union(
+        *(frozenset(_normal_name(e, n) for n in names) for e, names in PLATFORM_PACKAGES.items())
+    )
     records: dict[str, dict[str, Any]] = {}
     for source in sources:
         read = 0

@@ -534,3 +534,22 @@ def test_a_running_registry_refuses_an_approval_after_another_process_refreshed(
         )
     assert answer.status_code == 422 and "MAL-2026-9008" in answer.text
     assert registry.get(entry.id).status is Status.REQUESTED
+
+
+@pytest.mark.parametrize("spelling", ["LiteLLM", "Langchain_Chatchat"])
+def test_the_refresh_keeps_a_platform_package_spelled_otherwise(tmp_path: Path, spelling: str) -> None:
+    # PyPI names are compared normalised (PEP 503) when matched, but the refresh kept a platform
+    # package's record only under the exact spelling of mcpward's list: GHSA spells some
+    # packages as their project does, and the advisory was dropped at refresh.
+    source = tmp_path / "feed.json"
+    source.write_text(
+        json.dumps(
+            osv(
+                "GHSA-plat-0000-0001",
+                "PyPI",
+                spelling,
+                ranges=[{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0"}]}],
+            )
+        )
+    )
+    assert update_snapshot([str(source)], tmp_path / "snap.json")[1] == 1
