@@ -1,9 +1,13 @@
-"""Attacks on the advisory data path that make a known-bad version read as clean: a refreshed
-snapshot that cannot be read, one hostile record in a feed, spellings of a version the installer
-reads as the affected one, a refresh made by another process, names the refresh filter dropped.
+"""Attacks on the advisory data path that make a known-bad version read as clean, or that hold
+mcpward up: a refreshed snapshot that cannot be read or that another user may write, one hostile
+record in a feed (malformed, deeply nested, thousands of events), spellings of a version the
+installer reads as the affected one, a package malicious in every version run without one, a
+low-rated advisory, a refresh made by another process (a running registry), names the refresh
+filter dropped, a zip member that inflates past what it claims.
 
 The advisory for a package is the only thing under test: the packages are served by a loopback
-registry with a placeholder archive (vet), or named in a client config (scan)."""
+registry with a placeholder archive (vet), named in a client config (scan), or requested in a
+registry served on loopback."""
 
 from __future__ import annotations
 
