@@ -74,27 +74,38 @@ def _bundled_snapshot() -> tuple[dict[str, Any], ...]:
     return _snapshot_records("the bundled advisory snapshot", text)
 
 
-@lru_cache(maxsize=4)
-def _load_snapshot(path: Path, signature: tuple[int, int, int]) -> tuple[dict[str, Any], ...]:
-    """The records of a refreshed snapshot, cached by the file's identity (inode, size,
-    modification time) rather than its path: a registry server read the snapshot once and kept
-    it, so a refresh made by another process (a scheduled `advisories update`) was not seen
-    until it restarted, although approvals are said to look advisories up at every decision.
-    Read through the descriptor whose facts are checked, so that it is the file signed for."""
+#: Refreshed snapshots read, by path and the file's identity (inode, size, modification time).
+_SNAPSHOTS: dict[tuple[Path, int, int, int], tuple[dict[str, Any], ...]] = {}
+
+
+def _load_snapshot(path: Path) -> tuple[dict[str, Any], ...] | None:
+    """The records of a refreshed snapshot (None where there is none), cached by the file's
+    identity rather than its path: a registry server read the snapshot once and kept it, so a
+    refresh made by another process (a scheduled `advisories update`) was not seen until it
+    restarted, although approvals are said to look advisories up at every decision. The file
+    is opened first and its facts taken from the descriptor read, so a refresh replacing it
+    meanwhile is not a mismatch; opened without blocking (a FIFO under the name)."""
     try:
-        with path.open("rb") as handle:
-            facts = os.fstat(handle.fileno())
-            if (facts.st_ino, facts.st_size, facts.st_mtime_ns) != signature:
-                raise _Replaced
-            _check_writers(path, facts)
-            text = handle.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AdvisoryError(_damaged(path, type(exc).__name__)) from None
-    return _snapshot_records(str(path), text)
-
-
-class _Replaced(Exception):
-    """The snapshot opened is not the one stat'ed (a refresh replaced it in between)."""
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AdvisoryError(_damaged(path, exc.strerror or type(exc).__name__)) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        facts = os.fstat(handle.fileno())
+        if not stat.S_ISREG(facts.st_mode):
+            raise AdvisoryError(_damaged(path, "not a regular file"))
+        _check_writers(path, facts)
+        key = (path, facts.st_ino, facts.st_size, facts.st_mtime_ns)
+        if key not in _SNAPSHOTS:
+            try:
+                text = handle.read().decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise AdvisoryError(_damaged(path, type(exc).__name__)) from None
+            if len(_SNAPSHOTS) >= 4:
+                _SNAPSHOTS.clear()
+            _SNAPSHOTS[key] = _snapshot_records(str(path), text)
+        return _SNAPSHOTS[key]
 
 
 def _check_writers(path: Path, facts: os.stat_result) -> None:
@@ -135,23 +146,8 @@ def load_advisories(snapshot: Path | None = None) -> tuple[dict[str, Any], ...]:
     skipped, so the advisories only it held were dropped without a word and a malicious
     release they name was vetted ``pass`` (fail open)."""
     records: dict[str, dict[str, Any]] = {r["id"]: r for r in _bundled_snapshot()}
-    path = snapshot or user_snapshot_path()
-    for attempt in range(3):  # a refresh replacing the file between stat and open: read it again
-        try:
-            facts = path.stat()
-        except FileNotFoundError:
-            return tuple(records.values())
-        except OSError as exc:
-            raise AdvisoryError(_damaged(path, exc.strerror or type(exc).__name__)) from None
-        if not stat.S_ISREG(facts.st_mode):
-            raise AdvisoryError(_damaged(path, "not a regular file"))
-        try:
-            refreshed = _load_snapshot(path, (facts.st_ino, facts.st_size, facts.st_mtime_ns))
-            break
-        except _Replaced:
-            if attempt == 2:
-                raise AdvisoryError(_damaged(path, "replaced while it was read; try again")) from None
-    for record in refreshed:
+    refreshed = _load_snapshot(snapshot or user_snapshot_path())
+    for record in refreshed or ():
         current = records.get(record["id"])
         if current is None or str(record.get("modified", "")) >= str(current.get("modified", "")):
             records[record["id"]] = record

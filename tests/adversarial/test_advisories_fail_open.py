@@ -557,3 +557,18 @@ def test_the_refresh_keeps_a_platform_package_spelled_otherwise(tmp_path: Path, 
         )
     )
     assert update_snapshot([str(source)], tmp_path / "snap.json")[1] == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_place_of_the_snapshot_is_refused_without_waiting(tmp_path: Path) -> None:
+    user_snapshot_path().parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(user_snapshot_path(), 0o600)
+    # Opened for reading, a FIFO blocks until a writer comes: every scan and vet would hang.
+    code = (
+        "from mcpward.advisories import AdvisoryError, load_advisories\n"
+        "try:\n    load_advisories()\nexcept AdvisoryError as exc:\n    print(exc)\n"
+    )
+    refused = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=os.environ
+    )
+    assert "not a regular file" in refused.stdout
