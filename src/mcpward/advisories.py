@@ -481,10 +481,18 @@ def _read_source(source: str) -> Iterator[Any]:
 
 
 def _read_bounded(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_SOURCE_BYTES. Checked on the descriptor read and
+    opened without blocking: an unpacked export with `x.json -> /dev/zero` has size 0 and was
+    read until memory ran out; a FIFO blocked for ever."""
     try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            raise AdvisoryError(f"{path}: larger than {MAX_SOURCE_BYTES} bytes")
-        return path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            facts = os.fstat(handle.fileno())
+            if not stat.S_ISREG(facts.st_mode):
+                raise AdvisoryError(f"{path}: not a regular file")
+            if facts.st_size > MAX_SOURCE_BYTES:
+                raise AdvisoryError(f"{path}: larger than {MAX_SOURCE_BYTES} bytes")
+            return handle.read(facts.st_size)  # what it held when checked, not what it grows to
     except OSError as exc:
         raise AdvisoryError(f"{path}: {exc.strerror or exc}") from None
 

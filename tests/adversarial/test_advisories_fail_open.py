@@ -572,3 +572,30 @@ def test_a_fifo_in_place_of_the_snapshot_is_refused_without_waiting(tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=os.environ
     )
     assert "not a regular file" in refused.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_folder_export_with_a_link_to_a_device_is_refused_not_read_for_ever(tmp_path: Path) -> None:
+    # An unpacked export (a tarball keeps links) with `x.json -> /dev/zero`: its size reads 0, so
+    # the bound passed, and read_bytes() filled memory until the process died.
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "GHSA-good.json").write_text(
+        json.dumps(osv("GHSA-good-0000-0001", "npm", "evil-mcp", **ALL_VERSIONS))
+    )
+    (export / "zz.json").symlink_to("/dev/zero")
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from mcpward.advisories import AdvisoryError, update_snapshot\n"
+        "try:\n    update_snapshot([sys.argv[1]], __import__('pathlib').Path(sys.argv[2]))\n"
+        "except AdvisoryError as exc:\n    print('refused:', exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(export), str(tmp_path / "snap.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ,
+    )
+    assert "refused:" in done.stdout and "not a regular file" in done.stdout, done.stderr[-500:]
