@@ -5,34 +5,20 @@ run; loopback (a tunnel, a local proxy) stays allowed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import mcpward
 from pydantic import ValidationError
 
 from mcpward.agent import AgentConfig, AgentError
-
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-def _mcpward(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-    )
 
 
 @pytest.mark.parametrize(
     "url", ["http://registry.example.internal", "http://10.0.0.5:8080", "HTTP://Registry.example"]
 )
 def test_a_cleartext_registry_off_this_machine_is_refused(tmp_path: Path, url: str) -> None:
-    done = _mcpward("agent", "install", "--registry", url, "--token-file", "/etc/mcpward/agent.token",
+    done = mcpward("agent", "install", "--registry", url, "--token-file", "/etc/mcpward/agent.token",
                     "--root", str(tmp_path / "root"))  # fmt: skip
     assert done.returncode != 0 and "https" in done.stderr, done.stderr
     assert not (tmp_path / "root" / "etc" / "mcpward" / "agent.toml").exists()
@@ -40,7 +26,7 @@ def test_a_cleartext_registry_off_this_machine_is_refused(tmp_path: Path, url: s
     settings.write_text(f'registry = "{url}"\ntoken_file = "/nonexistent"\n')
     with pytest.raises(AgentError, match="https"):
         AgentConfig.load(settings)
-    done = _mcpward("agent", "run", "--config", str(settings), "--no-jitter")
+    done = mcpward("agent", "run", "--config", str(settings), "--no-jitter")
     assert done.returncode != 0 and "https" in done.stderr
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import mcpward
 
 from loopback import free_port
 from mcpward.agent import AgentConfig
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 ALICE, BOB = 4301, 4302
 
 
@@ -46,11 +44,7 @@ def test_a_link_in_one_home_to_another_accounts_config_is_not_read(tmp_path: Pat
     settings = tmp_path / "agent.toml"
     settings.write_text(AgentConfig(registry=f"http://127.0.0.1:{free_port()}", token_file=str(token),
                                     spool=str(spool), homes_under=(str(homes),)).to_toml())  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "agent", "run", "--config", str(settings), "--no-jitter"],
-        capture_output=True, text=True, timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC, MCPWARD_MACHINE_ID="agent-links"),
-    )  # fmt: skip
+    done = mcpward("agent", "run", "--config", str(settings), "--no-jitter", MCPWARD_MACHINE_ID="agent-links")
     assert done.returncode == 0, done.stderr
     reports = {
         Path(report["home"]).name: {server["name"] for server in report["servers"]}

@@ -5,9 +5,7 @@ refusal was printed as it came, so a newline forged lines of the agent's log (``
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from enforce_kit import mcpward
 
 from mcpward.agent import AgentConfig
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 FORGED = "refused\nreported /home/forged\x1b]0;owned\x07\x1b[2J"
 
 
@@ -51,25 +49,27 @@ def hostile_registry(request: pytest.FixtureRequest) -> Iterator[str]:
         server.server_close()
 
 
-def test_a_refusals_detail_cannot_forge_log_lines_or_reach_the_terminal(
-    tmp_path: Path, hostile_registry: str
-) -> None:
-    homes = tmp_path / "homes"
-    (homes / "alice").mkdir(parents=True)
+def _agent_run(tmp_path: Path, registry: str, *homes: str) -> subprocess.CompletedProcess[str]:
+    """``agent run`` once, reporting these (empty) homes to ``registry`` with a token."""
+    under = tmp_path / "homes"
+    for name in homes:
+        (under / name).mkdir(parents=True)
     token = tmp_path / "token"
     token.write_text("mcpw_" + "a" * 40 + "\n")
     token.chmod(0o600)
     settings = tmp_path / "agent.toml"
-    config = AgentConfig(registry=hostile_registry, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(homes),))  # fmt: skip
+    config = AgentConfig(registry=registry, token_file=str(token), spool=str(tmp_path / "spool"),
+                         homes_under=(str(under),))  # fmt: skip
     settings.write_text(config.to_toml())
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "agent", "run", "--config", str(settings), "--no-jitter"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC, MCPWARD_MACHINE_ID="agent-attack"),
+    return mcpward(
+        "agent", "run", "--config", str(settings), "--no-jitter", MCPWARD_MACHINE_ID="agent-attack"
     )
+
+
+def test_a_refusals_detail_cannot_forge_log_lines_or_reach_the_terminal(
+    tmp_path: Path, hostile_registry: str
+) -> None:
+    done = _agent_run(tmp_path, hostile_registry, "alice")
     assert "answered 400" in done.stderr, done.stderr  # the refusal is reported
     assert "\x1b" not in done.stderr and "\x07" not in done.stderr
     assert not any(line.startswith("reported") for line in done.stderr.splitlines()), done.stderr
@@ -87,23 +87,7 @@ ANSWERS |= {
 def test_an_unreadable_acceptance_does_not_stop_the_run(tmp_path: Path, hostile_registry: str) -> None:
     # 201 is the registry's "stored": what follows it may be anything (a proxy's page). The
     # run went no further (an internal error), so no later home was reported or spooled.
-    homes = tmp_path / "homes"
-    for name in ("alice", "bob"):
-        (homes / name).mkdir(parents=True)
-    token = tmp_path / "token"
-    token.write_text("mcpw_" + "a" * 40 + "\n")
-    token.chmod(0o600)
-    settings = tmp_path / "agent.toml"
-    config = AgentConfig(registry=hostile_registry, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(homes),))  # fmt: skip
-    settings.write_text(config.to_toml())
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "agent", "run", "--config", str(settings), "--no-jitter"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC, MCPWARD_MACHINE_ID="agent-attack"),
-    )
+    done = _agent_run(tmp_path, hostile_registry, "alice", "bob")
     assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
     assert sorted(
         line.rsplit("/", 1)[-1] for line in done.stderr.splitlines() if line.startswith("reported")

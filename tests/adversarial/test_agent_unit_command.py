@@ -9,12 +9,10 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from enforce_kit import mcpward
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
@@ -22,12 +20,9 @@ def test_the_units_command_line_is_read_back_by_systemd_as_given(tmp_path: Path)
     program = tmp_path / "bin%h" / "mcpward"
     arguments = ["x\\ny", 'q"z', "p'r", "$HOME", "100%"]
     command = shlex.join([str(program), *arguments])
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "agent", "install", "--registry", "https://r.example.internal",
-         "--token-file", "/etc/mcpward/agent.token", "--root", str(tmp_path / "root"), "--user", "root",
-         "--command", command],
-        capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=SRC),
-    )  # fmt: skip
+    done = mcpward("agent", "install", "--registry", "https://r.example.internal",
+                   "--token-file", "/etc/mcpward/agent.token", "--root", str(tmp_path / "root"), "--user", "root",
+                   "--command", command)  # fmt: skip
     assert done.returncode == 0, done.stderr
     unit = tmp_path / "root" / "etc" / "systemd" / "system" / "mcpward-agent.service"
     verified = subprocess.run(

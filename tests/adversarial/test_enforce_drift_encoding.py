@@ -8,12 +8,10 @@ answer) was taken, then failed half-way through writing an MDM bundle."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import mcpward
 
 from mcpward.enforce import (
     Decision,
@@ -25,8 +23,6 @@ from mcpward.enforce import (
     managed_files,
     read_policy,
 )
-
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _policy() -> Policy:
@@ -61,9 +57,6 @@ def test_a_policy_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))  # ensure_ascii: the surrogate travels as \ud800
     with pytest.raises(EnforceError):
         read_policy(path)
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "enforce", "--root", str(tmp_path / "mdm"), "--policy", str(path), "--format", "mdm"],
-        capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=SRC),
-    )  # fmt: skip
+    done = mcpward("enforce", "--root", str(tmp_path / "mdm"), "--policy", str(path), "--format", "mdm")
     assert done.returncode != 0 and "internal error" not in done.stderr
     assert not (tmp_path / "mdm").exists() or not any(p.is_file() for p in (tmp_path / "mdm").rglob("*"))

@@ -8,27 +8,13 @@ which every local user can read, and into the package registry's logs."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import decided, mcpward
 
 from mcpward.enforce import Decision, EnforceError, Policy, PolicyServer, read_policy
-from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
-
-SRC = str(Path(__file__).resolve().parents[2] / "src")
-
-
-def _enforce(root: Path, *source: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", "enforce", "--root", str(root), *source],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-    )
+from mcpward.registry import Identity, Registry
 
 
 @pytest.mark.parametrize(
@@ -44,23 +30,14 @@ def test_a_value_the_clients_would_expand_is_not_written(tmp_path: Path, identit
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     registry = Registry.open(database)
     try:
-        request = EntryRequest(
-            name="io.github.acme/files",
-            identity=identity,
-            owner="team",
-            scope=DataScope(),
-            vet=VetOutcome(verdict="pass"),
-        )
-        entry = registry.request(request, "mallory")
-        registry.approve(entry.id, "bob", "reviewed", override=True)
-        registry.grant_write(entry.id, "bob", "reviewed")
+        entry_id = decided(registry, "io.github.acme/files", identity)
     finally:
         registry.database.dispose()
-    done = _enforce(tmp_path / "tree", "--registry", database)
+    done = mcpward("enforce", "--root", str(tmp_path / "tree"), "--registry", database)
     assert done.returncode != 0, "written: " + "".join(
         p.read_text() for p in (tmp_path / "tree").rglob("*") if p.is_file()
     )
-    assert f"entry {entry.id}" in done.stderr and "environment" in done.stderr
+    assert f"entry {entry_id}" in done.stderr and "environment" in done.stderr
     assert not (tmp_path / "tree" / "etc").exists()
 
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from enforce_kit import mcpward
 
 
 def _entry(entry_id: int, name: str, package: str) -> dict[str, Any]:
@@ -75,13 +73,7 @@ def _registry(answer: Any) -> Iterator[tuple[str, list[str]]]:
 
 
 def _enforce(url: str, root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", "enforce", "--root", str(root), "--registry", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-    )
+    return mcpward("enforce", "--root", str(root), "--registry", url)
 
 
 def test_pages_of_entries_that_never_end_are_refused(tmp_path: Path) -> None:

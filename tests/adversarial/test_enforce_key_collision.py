@@ -6,57 +6,25 @@ with two harmless-looking approvals stopped every later revocation from reaching
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
+from enforce_kit import decided, mcpward, npm
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from mcpward.registry import Registry
 
 
 def test_keys_that_collide_in_a_chain_still_give_one_key_each(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     registry = Registry.open(database)
     try:
-
-        def approve(name: str, package: str) -> int:
-            request = EntryRequest(
-                name=name,
-                identity=Identity(kind="package", ecosystem="npm", name=package, version="1.0.0"),
-                owner="team",
-                scope=DataScope(),
-                vet=VetOutcome(verdict="pass"),
-            )
-            entry = registry.request(request, "mallory")
-            registry.approve(entry.id, "bob", "reviewed", override=True)
-            registry.grant_write(entry.id, "bob", "reviewed")
-            return entry.id
-
-        approve("io.x/s", "@acme/s")
-        dotted = approve("io.x/s.", "@acme/dotted")
-        approve(f"io.x/s-{dotted}", "@acme/third")  # the key the dotted one falls back to
-        revoked = approve("io.x/bad", "@acme/bad")
+        decided(registry, "io.x/s", npm("@acme/s"))
+        dotted = decided(registry, "io.x/s.", npm("@acme/dotted"))
+        decided(registry, f"io.x/s-{dotted}", npm("@acme/third"))  # the key the dotted one falls back to
+        revoked = decided(registry, "io.x/bad", npm("@acme/bad"))
         registry.revoke(revoked, "bob", "malicious")
     finally:
         registry.database.dispose()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mcpward",
-            "enforce",
-            "--root",
-            str(tmp_path / "tree"),
-            "--registry",
-            database,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-    )
+    done = mcpward("enforce", "--root", str(tmp_path / "tree"), "--registry", database)
     assert done.returncode == 0, done.stderr
     managed = json.loads((tmp_path / "tree" / "etc" / "claude-code" / "managed-mcp.json").read_text())
     launched = sorted(server["args"][-1] for server in managed["mcpServers"].values())

@@ -6,47 +6,22 @@ deny, so every tool of the server could be called on a machine enforce governs."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
+from enforce_kit import decided, mcpward, npm
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+from mcpward.registry import Registry
 
 
 def test_a_probation_server_with_no_known_tools_gets_no_tool_in_claude_code(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     registry = Registry.open(database)
     try:
-        request = EntryRequest(
-            name="io.github.acme/files",
-            identity=Identity(kind="package", ecosystem="npm", name="@acme/files", version="1.0.0"),
-            owner="team",
-            scope=DataScope(),
-            vet=VetOutcome(verdict="pass"),
-        )
-        entry = registry.approve(registry.request(request, "alice").id, "bob", "reviewed", override=True)
+        entry = registry.get(decided(registry, "io.github.acme/files", npm("@acme/files"), write=False))
         assert entry.on_probation and not entry.pins
     finally:
         registry.database.dispose()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mcpward",
-            "enforce",
-            "--root",
-            str(tmp_path / "tree"),
-            "--registry",
-            database,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-    )
+    done = mcpward("enforce", "--root", str(tmp_path / "tree"), "--registry", database)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "tree" / "etc"
     settings = json.loads((folder / "claude-code" / "managed-settings.json").read_text())

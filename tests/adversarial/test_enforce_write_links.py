@@ -14,14 +14,13 @@ import resource
 import signal
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import mcpward
 
 from mcpward.enforce import Decision, Policy, PolicyServer
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
 OTHER_UID = 4242
 
 
@@ -48,14 +47,7 @@ def _mcpward(
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
 
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=SRC),
-        preexec_fn=tighten,
-    )
+    return mcpward(*args, preexec_fn=tighten)
 
 
 def _enforce(

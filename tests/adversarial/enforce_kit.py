@@ -1,0 +1,51 @@
+"""The enforce and agent attack tests' shared steps: the real CLI in a child process (this
+checkout's code), and a registry entry a requester asked for and a reviewer decided."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def mcpward(
+    *args: str, preexec_fn: Callable[[], None] | None = None, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """``mcpward ARGS`` in a child process of this checkout's code, with these environment
+    ``variables`` added."""
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=SRC, **variables),
+        preexec_fn=preexec_fn,
+    )
+
+
+def decided(
+    registry: Registry, name: str, identity: Identity, *, approve: bool = True, write: bool = True
+) -> int:
+    """The id of an entry Mallory asked for and Bob approved (with write access unless
+    ``write`` is false, so not on probation) or rejected."""
+    request = EntryRequest(
+        name=name, identity=identity, owner="team", scope=DataScope(), vet=VetOutcome(verdict="pass")
+    )
+    entry = registry.request(request, "mallory")
+    if not approve:
+        registry.reject(entry.id, "bob", "no")
+    else:
+        registry.approve(entry.id, "bob", "reviewed", override=True)
+        if write:
+            registry.grant_write(entry.id, "bob", "reviewed")
+    return entry.id
+
+
+def npm(name: str, version: str = "1.0.0") -> Identity:
+    return Identity(kind="package", ecosystem="npm", name=name, version=version)
