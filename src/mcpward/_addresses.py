@@ -4,6 +4,7 @@ server sends with what its call named)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -61,3 +62,17 @@ def destinations(value: Any, depth: int = 0) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value[:1000]:
             yield from destinations(item, depth + 1)
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a URL's host: a name, an address, an IPv6 address in brackets) is this
+    machine's loopback, which no one on the network can see or change."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

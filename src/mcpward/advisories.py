@@ -22,9 +22,11 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
+from mcpward._addresses import is_loopback
 from mcpward._http import DownloadError, download
 from mcpward._paths import user_data_dir
 from mcpward.errors import McpwardError
@@ -467,7 +469,11 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
 
 
 def _read_source(source: str) -> Iterator[Any]:
-    if re.match(r"^https?://", source):
+    if re.match(r"^https?://", source, re.IGNORECASE):
+        if source[:5].lower() == "http:" and not is_loopback(urlsplit(source).hostname):
+            # Anyone on the path could rewrite it: a record with a later `modified` replaces
+            # the bundled one, so a forged "affects nothing" silenced a malicious package.
+            raise AdvisoryError(f"{source}: advisories are fetched over https only (or from loopback)")
         yield from _records_from_bytes(source, _download(source))
         return
     path = Path(source).expanduser()

@@ -599,3 +599,18 @@ def test_a_folder_export_with_a_link_to_a_device_is_refused_not_read_for_ever(tm
         env=os.environ,
     )
     assert "refused:" in done.stdout and "not a regular file" in done.stdout, done.stderr[-500:]
+
+
+def test_advisories_are_not_fetched_over_plain_http_off_this_machine(tmp_path: Path) -> None:
+    """Anyone on the path could rewrite a plain-http answer: a record with a later ``modified``
+    replaces the bundled one, so a forged "affects nothing" silenced a malicious package. The
+    source is refused before any connection (a name that does not resolve, so nothing is sent)."""
+    snapshot = tmp_path / "advisories.json"
+    snapshot.write_text('{"vulns": []}')
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpward", "advisories", "update", "--source",
+         "HTTP://advisories.example.invalid/npm/all.zip", "--output", str(snapshot)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "https only" in done.stderr and "Traceback" not in done.stderr
+    assert snapshot.read_text() == '{"vulns": []}'

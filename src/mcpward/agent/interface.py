@@ -3,7 +3,6 @@ base every scheduler module implements (systemd, launchd, the Windows task sched
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from abc import ABC, abstractmethod
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mcpward._addresses import is_loopback
 from mcpward.errors import McpwardError
 
 #: Where ``agent install`` puts the agent's settings on Linux and macOS.
@@ -28,15 +28,6 @@ def _no_control(value: str) -> str:
     if re.search(r"[\x00-\x1f\x7f]", value):
         raise ValueError("control characters are not allowed")
     return value
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class AgentConfig(BaseModel):
@@ -73,7 +64,7 @@ class AgentConfig(BaseModel):
         # The token goes with every report from every machine: over plain HTTP off this
         # machine anyone on the path could take it (loopback, a tunnel's end, is allowed).
         parts = urlsplit(value)
-        if parts.scheme.lower() == "http" and not _loopback(parts.hostname or ""):
+        if parts.scheme.lower() == "http" and not is_loopback(parts.hostname):
             raise ValueError(
                 "the registry must be https (the token is sent with every report), or on loopback"
             )

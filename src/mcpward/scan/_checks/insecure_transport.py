@@ -3,11 +3,11 @@ TLS verification switched off, or no credentials configured at all."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+from mcpward._addresses import is_loopback
 from mcpward.dlp import is_secret_key, redact_url, url_secret_parts
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
@@ -22,18 +22,6 @@ _INSECURE_FLAGS = {
     "--disable-ssl-verification",
     "--skip-tls-verify",
 }
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def remote_urls(server: ServerContext) -> list[str]:
