@@ -44,26 +44,33 @@ def write_owner_only(path: Path, data: bytes) -> None:
 
 def keep_owner_only(path: Path, data: bytes) -> None:
     """Keep ``data`` as ``path`` (its folder made if missing), a file only its owner may read,
-    replaced whole: written first under a name of its own made anew (``O_EXCL``, so never
-    through a link) beside it. A cache file was written through ``NAME.<pid>.tmp``, and where
-    another user may write the folder (a cache folder set to a shared place) a link planted
-    under that name made the write overwrite, and narrow, whatever file of the user's it
-    pointed to. What cannot be written (a read-only home) is not kept: the caller makes it
-    anew next time."""
+    replaced whole (see ``replace_whole``). A cache file was written through
+    ``NAME.<pid>.tmp``, and where another user may write the folder (a cache folder set to a
+    shared place) a link planted under that name made the write overwrite, and narrow, whatever
+    file of the user's it pointed to. What cannot be written (a read-only home) is not kept:
+    the caller makes it anew next time."""
+    with contextlib.suppress(OSError):
+        replace_whole(path, data)
+
+
+def replace_whole(target: Path, data: bytes, mode: int = 0o600) -> Path:
+    """``data`` as ``target`` with ``mode`` (its folder made if missing), replaced whole: written
+    under a name made anew beside it (``O_EXCL``, never through a link), synced, then moved into
+    place; on any failure nothing is left behind and the old file stands."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, partial = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(partial, path)
-    except BaseException as exc:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(partial, mode)
+        os.replace(partial, target)
+    except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(partial)
-        if not isinstance(exc, OSError):
-            raise
+        raise
+    return target
 
 
 def read_own(path: Path, limit: int | None = None) -> bytes | None:
@@ -138,7 +145,7 @@ def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644)
     a root run overwrite any file and make it world-readable."""
     own = getattr(os, "geteuid", None)
     if own is None or not {os.open, os.mkdir, os.rename} <= os.supports_dir_fd:
-        return _place_plainly(root.joinpath(*parts), data, mode)  # Windows: no owners, no dir_fd
+        return replace_whole(root.joinpath(*parts), data, mode)  # Windows: no owners, no dir_fd
     uid = own()
     root.mkdir(parents=True, exist_ok=True)
     # A link on the way to root that another account owns (one planted in /tmp) is theirs to
@@ -191,20 +198,3 @@ def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644)
     finally:
         os.close(descriptor)
     return root.joinpath(*parts)
-
-
-def _place_plainly(target: Path, data: bytes, mode: int) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(partial, mode)
-        os.replace(partial, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
-    return target

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -28,7 +27,7 @@ from packaging.utils import canonicalize_name
 
 from mcpward._addresses import is_loopback
 from mcpward._http import DownloadError, download
-from mcpward._paths import user_data_dir
+from mcpward._paths import replace_whole, user_data_dir
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.model import Ecosystem, PackageRef, Severity
@@ -454,17 +453,15 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
             # snapshot with an empty one: every advisory only it held was gone.
             raise AdvisoryError(f"{source}: no OSV records in it")
     target = destination or user_snapshot_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "snapshot_date": datetime.now(UTC).date().isoformat(),
         "sources": list(sources),
         "vulns": sorted(records.values(), key=lambda r: str(r["id"])),
     }
-    with tempfile.NamedTemporaryFile(
-        "w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8"
-    ) as handle:
-        json.dump(payload, handle, indent=1)
-    Path(handle.name).replace(target)
+    try:
+        replace_whole(target, json.dumps(payload, indent=1).encode("utf-8"))
+    except OSError as exc:  # the old snapshot stands, and no partial file is left beside it
+        raise AdvisoryError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target, len(records)
 
 

@@ -614,3 +614,32 @@ def test_advisories_are_not_fetched_over_plain_http_off_this_machine(tmp_path: P
     )  # fmt: skip
     assert done.returncode != 0 and "https only" in done.stderr and "Traceback" not in done.stderr
     assert snapshot.read_text() == '{"vulns": []}'
+
+
+def test_a_refresh_that_cannot_be_written_leaves_the_old_snapshot_and_nothing_beside_it(
+    tmp_path: Path,
+) -> None:
+    """A full disk mid-write (the child may write 4 KB a file): the old snapshot stands, the
+    command says why in one line, and no partial ``.tmp`` is left in the data folder."""
+    import resource
+    import signal
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    snapshot = folder / "advisories.json"
+    snapshot.write_text('{"vulns": []}')
+    source = tmp_path / "source.json"
+    records = [osv(f"MAL-2026-{n}", "npm", f"evil-mcp-{n}", **ALL_VERSIONS) for n in range(9100, 9200)]
+    source.write_text(json.dumps({"vulns": records}))
+
+    def full_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    done = subprocess.run(
+        [*MCPWARD, "advisories", "update", "--source", str(source), "--output", str(snapshot)],
+        capture_output=True, text=True, timeout=60, preexec_fn=full_disk,
+    )  # fmt: skip
+    assert done.returncode != 0 and "cannot write" in done.stderr and "Traceback" not in done.stderr
+    assert snapshot.read_text() == '{"vulns": []}'
+    assert sorted(path.name for path in folder.iterdir()) == ["advisories.json"]
