@@ -204,13 +204,19 @@ def chosen_pins(keys: Iterable[str], names: Iterable[str]) -> list[str]:
     (``get_weather``, ``instructions``) or its whole key (``tool:instructions``). A name that
     fits more than one key (the server's instructions and a tool the server named
     ``instructions``) chooses none: approving one must never approve the other unseen, so the
-    whole choice is refused (:class:`ValueError`, naming the keys to choose between)."""
+    whole choice is refused (:class:`ValueError`, naming the keys to choose between). So is a
+    name that fits none while others wait (a misspelt name must not leave the reviewer believing
+    it was approved, nor approve the other names alone), naming what waits."""
     keys = list(keys)
     chosen: list[str] = []
     for name in names:
         fits = [key for key in keys if key == name or key.split(":", 1)[1] == name]
         if len(fits) > 1:
             raise ValueError(f"{name!r} names {' and '.join(sorted(fits))}: give the one meant")
+        if not fits and keys:
+            waiting = sorted(key.removeprefix("tool:") for key in keys)
+            shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
+            raise ValueError(f"{name[:80]!r} is not waiting for approval; waiting: {shown}")
         chosen.extend(key for key in fits if key not in chosen)
     return chosen
 
