@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +343,7 @@ def test_the_audit_lists_review_findings_and_can_include_this_machine(
         {"mcpServers": {"files": npx("@acme/files@1.2.3"), "other": npx("other-mcp@2.0.0")}},
     )
     monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "none.jsonl").write_text("")  # no calls (a log named but missing is an error)
     result = cli(
         "report",
         "audit",
@@ -400,6 +403,23 @@ def test_without_a_previous_report_the_summary_has_no_empty_before_and_change_co
         "report", "audit", "--format", "html", *common, "--previous", str(tmp_path / "previous.json")
     )
     assert "<th>before</th><th>change</th>" in compared.stdout
+
+
+def test_an_audit_log_named_but_missing_or_a_folder_is_an_error_not_an_empty_usage_section(
+    tmp_path: Path,
+) -> None:
+    # A misspelt --audit-log made a report of no calls, tool changes or egress denials, exit 0;
+    # a folder was an internal error (exit 70).
+    database, _ = known_content(tmp_path)
+    (tmp_path / "logs").mkdir()
+    for given, problem in (("gateway-audt.jsonl", "no such file"), ("logs", "not a file")):
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "report", "audit", "--database", database,
+             "--audit-log", str(tmp_path / given)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr == f"mcpward: --audit-log {tmp_path / given}: {problem}\n"
 
 
 def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(

@@ -51,6 +51,11 @@ def report_audit(
         except (OSError, ValueError) as exc:
             raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
     log = audit_log or default_audit_log()
+    # A log named on the command line must be there: a misspelt path made a report of no calls,
+    # no tool changes and no egress denials, with nothing said (the default log may be absent:
+    # no gateway ran here).
+    if audit_log is not None and not audit_log.is_file():
+        raise fail(f"--audit-log {audit_log}: {'not a file' if audit_log.exists() else 'no such file'}")
     here: list[tuple[str, ObservedServer]] = []
     if local:
         import socket
@@ -60,13 +65,17 @@ def report_audit(
 
         machine = socket.gethostname() or "this machine"
         here = [(machine, observe(spec)) for spec in run_scan(ScanOptions()).servers if not spec.disabled]
-    document = build_audit(
-        open_registry(database),
-        since=period,
-        audit_log=log if log.exists() else None,
-        previous=before,
-        local=here,
-    )
+    registry = open_registry(database)
+    try:
+        document = build_audit(
+            registry,
+            since=period,
+            audit_log=log if log.exists() else None,
+            previous=before,
+            local=here,
+        )
+    except OSError as exc:
+        raise fail(f"cannot read the audit log {log}: {exc.strerror or exc}") from None
     renderers = {"json": render_json, "md": render_markdown, "html": render_html}
     text = renderers[output_format](document)
     emit(text, output)
