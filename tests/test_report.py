@@ -422,6 +422,25 @@ def test_an_audit_log_named_but_missing_or_a_folder_is_an_error_not_an_empty_usa
         assert result.stderr == f"mcpward: --audit-log {tmp_path / given}: {problem}\n"
 
 
+def test_a_previous_report_that_is_missing_or_not_an_audit_report_is_one_line(tmp_path: Path) -> None:
+    # A JSON list was an internal error (exit 70); a missing file was "not a JSON audit report".
+    database, log_path = known_content(tmp_path)
+    (tmp_path / "list.json").write_text("[]")
+    (tmp_path / "scan.json").write_text('{"servers": []}')
+    for given, problem in (
+        ("gone.json", "cannot read: No such file or directory"),
+        ("list.json", "not a JSON audit report (no summary)"),
+        ("scan.json", "not a JSON audit report (no summary)"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "report", "audit", "--database", database,
+             "--audit-log", str(log_path), "--previous", str(tmp_path / given)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert result.stderr == f"mcpward: --previous {tmp_path / given}: {problem}\n"
+
+
 def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
     cli: Any, tmp_path: Path
 ) -> None:

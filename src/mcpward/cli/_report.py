@@ -48,8 +48,14 @@ def report_audit(
     if previous is not None:
         try:
             before = json.loads(previous.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            raise fail(f"--previous {previous}: cannot read: {exc.strerror or type(exc).__name__}") from None
+        except ValueError as exc:
             raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
+        # Another JSON document (a list, a scan report) was an internal error (exit 70), or a
+        # report whose every "before" column was empty.
+        if not isinstance(before, dict) or not isinstance(before.get("summary"), dict):
+            raise fail(f"--previous {previous}: not a JSON audit report (no summary)")
     log = audit_log or default_audit_log()
     # A log named on the command line must be there: a misspelt path made a report of no calls,
     # no tool changes and no egress denials, with nothing said (the default log may be absent:
