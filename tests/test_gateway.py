@@ -750,6 +750,24 @@ def test_the_official_client_is_told_of_an_approval_while_it_runs(tmp_path: Path
     assert before == ["get_weather"] and after == ["get_weather", "get_forecast"]
 
 
+def test_standard_input_and_output_may_be_files_or_dev_null(tmp_path: Path) -> None:
+    # Under uvloop a regular file or /dev/null as standard input or output aborted the gateway
+    # (SIGABRT, exit 134, nothing said): `gateway run ... < calls.jsonl > answers.jsonl`.
+    command = gateway_command(tmp_path, sys.executable, str(SERVERS / "mcp_test_server.py"), "stdio")
+    calls, answers = tmp_path / "calls.jsonl", tmp_path / "answers.jsonl"
+    calls.write_bytes(request(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                                "clientInfo": {"name": "t", "version": "1"}}) + b"\n")  # fmt: skip
+    with calls.open("rb") as stdin, answers.open("wb") as stdout:
+        process = subprocess.run(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=60)
+    assert process.returncode == 0, process.stderr
+    assert orjson.loads(answers.read_bytes().splitlines()[0])["result"]["serverInfo"]
+    with calls.open("rb") as stdin:
+        process = subprocess.run(command, stdin=stdin, capture_output=True, timeout=60)
+    assert process.returncode == 0 and orjson.loads(process.stdout.splitlines()[0])["id"] == 1, process.stderr
+    process = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert (process.returncode, process.stdout) == (0, b""), process.stderr
+
+
 def test_an_unapproved_server_is_not_started_and_the_client_is_told_why(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     command = gateway_command(tmp_path, "npx", "-y", "unknown-mcp@1.0.0",

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import stat
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -89,19 +90,32 @@ async def split_lines(
         yield bytes(buffer)
 
 
+def _is_stream(fd: int) -> bool:
+    """A pipe, a socket or a terminal: what the loop's pipe transports take. uvloop (libuv)
+    aborts the whole process (SIGABRT, exit 134, nothing said) on anything else, a regular
+    file or ``/dev/null``, where asyncio's loop raises ValueError; so both are asked first."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
+
+
 async def _stdin_reader() -> asyncio.StreamReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_CHUNK)
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
-    except ValueError:
-        # Standard input is a regular file (``< calls.jsonl``): read it in a thread instead.
-        async def feed() -> None:
-            while chunk := await asyncio.to_thread(os.read, sys.stdin.fileno(), _CHUNK):
-                reader.feed_data(chunk)
-            reader.feed_eof()
+    if _is_stream(sys.stdin.fileno()):
+        with contextlib.suppress(ValueError):
+            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+            return reader
 
-        reader.feeder = asyncio.create_task(feed())  # type: ignore[attr-defined]
+    # Standard input is a regular file (``< calls.jsonl``) or ``/dev/null``: read it in a thread.
+    async def feed() -> None:
+        while chunk := await asyncio.to_thread(os.read, sys.stdin.fileno(), _CHUNK):
+            reader.feed_data(chunk)
+        reader.feed_eof()
+
+    reader.feeder = asyncio.create_task(feed())  # type: ignore[attr-defined]
     return reader
 
 
@@ -133,10 +147,12 @@ class _ClientWriter:
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
+        if not _is_stream(sys.stdout.fileno()):
+            return  # a regular file (``> answers.jsonl``): plain writes never block for long
         try:
             self._transport, self._flow = await loop.connect_write_pipe(_FlowControl, sys.stdout.buffer)
         except ValueError:
-            self._transport = None  # a regular file: plain writes never block for long
+            self._transport = None
 
     def write(self, data: bytes) -> None:
         if self._transport is None:
