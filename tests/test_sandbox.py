@@ -475,3 +475,17 @@ def test_no_confinement_only_when_asked_and_then_reported(
     monkeypatch.setattr(Landlock, "check", lambda self: Availability(False, "no Landlock"))
     with pytest.raises(SandboxError, match="bubblewrap: refused by the kernel"):
         choose_backend(None)  # never falls back to no confinement by itself
+
+
+def test_a_misspelt_backend_is_named_with_the_choices(tmp_path: Path) -> None:
+    # `--backend bwrap` was told "no sandbox backend works on this machine", with every working
+    # backend listed after it.
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", "bwrap", "--audit-log",
+         str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", "pass"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert result.stderr == (
+        "mcpward: unknown sandbox backend 'bwrap'; choose from bubblewrap, podman, docker, landlock, none\n"
+    )

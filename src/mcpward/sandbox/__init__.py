@@ -116,6 +116,10 @@ def load_profile(path: Path | None) -> Profile:
 
 
 def choose_backend(name: str | None) -> Backend:
+    known = [backend.name for backend in backends()]
+    if name is not None and name not in known:
+        # A misspelt name (`bwrap`) was told that no backend works here, every working one listed.
+        raise SandboxError(f"unknown sandbox backend {name[:80]!r}; choose from {', '.join(known)}")
     for backend in backends():
         if name not in (None, backend.name) or (name is None and backend.explicit_only):
             continue
