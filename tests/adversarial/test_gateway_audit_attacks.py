@@ -183,6 +183,16 @@ def test_removing_recomputing_or_emptying_the_log_is_detected(tmp_path: Path) ->
     emptied.write_bytes(b"")
     assert _verify(emptied).returncode == 1
 
+    # Deleted beside its key and head: a break. A path with nothing there is a typo: exit 2.
+    deleted = _tampered(log, tmp_path, "deleted")
+    deleted.unlink()
+    assert _verify(deleted).returncode == 1
+    typo = _verify(tmp_path / "logs" / "audti.jsonl")
+    assert (typo.returncode, typo.stderr) == (
+        2,
+        f"mcpward: {tmp_path / 'logs' / 'audti.jsonl'}: no such audit log\n",
+    )
+
     # A gateway started on the truncated log must not make the loss disappear by writing on.
     refused = _session(tmp_path, truncated, ["later"])
     assert (

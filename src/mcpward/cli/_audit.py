@@ -29,6 +29,10 @@ def audit_verify(
     from mcpward.gateway import anchor_paths, check_audit_log, default_audit_log
 
     target = path or default_audit_log()
+    if not target.exists() and not any(anchor.exists() for anchor in anchor_paths(target)):
+        # A misspelt path is not a break of the chain (exit 1); a log deleted beside its key
+        # and head still is.
+        raise fail(f"{target}: no such audit log")
     verdict = check_audit_log(target)
     if verdict.problem:
         raise fail(
