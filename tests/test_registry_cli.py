@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -235,6 +237,18 @@ def test_scan_registry_errors_are_clear(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unsupported database 'mysql'" in result.stderr
     result = cli("scan", "--home", str(tmp_path), "--registry", "http://127.0.0.1:9/")
     assert result.exit_code == 2 and "cannot reach the registry" in result.stderr
+
+
+def test_serve_refuses_a_port_that_does_not_exist(tmp_path: Path) -> None:
+    # --port 99999 started, saying "Uvicorn running on http://127.0.0.1:99999", on another port.
+    for port in ("99999", "0"):
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "registry", "serve", "--port", port,
+             "--database", f"sqlite:///{tmp_path / 'registry.db'}"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and "not in the range 1<=x<=65535" in result.stderr, result.stderr
+        assert "running on" not in result.stderr
 
 
 def test_a_lock_file_with_another_integrity_is_an_integrity_mismatch(cli: Any, tmp_path: Path) -> None:

@@ -468,7 +468,7 @@ def oidc_settings(path: Path) -> Any:
 @registry_app.command("serve")
 def registry_serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
     database: DatabaseOption = None,
     public_v0: Annotated[
         bool, typer.Option("--public-v0/--private-v0", help="Serve /v0/servers without a token.")
