@@ -8,6 +8,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -406,6 +408,24 @@ def test_cli_exit_codes_follow_the_verdict(tmp_path: Path, cli) -> None:  # type
     assert result["ruleId"] == "new-destination-in-sink" and result["level"] == "error"
     missing = cli("vet", str(tmp_path / "nope.tgz"), "--cache-dir", cache)
     assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_a_registry_package_written_without_its_registry_is_told_how_to_write_it(tmp_path: Path) -> None:
+    # `vet mcp-remote@0.15.1` said only "no such file or folder".
+    for given, hint in (
+        ("mcp-remote@0.15.1", "; a package from npm is written npm:mcp-remote@0.15.1"),
+        ("@acme/files@1.2.3", "; a package from npm is written npm:@acme/files@1.2.3"),
+        (
+            "mcp-server-fetch==2026.10.24",
+            "; a package from PyPI is written pypi:mcp-server-fetch==2026.10.24",
+        ),
+        ("nope.tgz", ""),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "vet", given, "--offline", "--cache-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+        )  # fmt: skip
+        assert (result.returncode, result.stderr) == (2, f"mcpward: {given}: no such file or folder{hint}\n")
 
 
 # -- identity, publisher, provenance ---------------------------------------------------------

@@ -16,12 +16,27 @@ _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
 _MCP_NAME = re.compile(r"mcp-name:\s*([A-Za-z0-9._-]+/[A-Za-z0-9._/-]+)")
 
 
+def _registry_hint(target: Target) -> str:
+    """For a missing path written as a registry package (``mcp-remote@0.15.1``): the target
+    meant, since a package from a registry is named with its registry."""
+    text = str(target.path)
+    if _NPM_SPEC.match(text):
+        return f"; a package from npm is written npm:{text}"
+    if _PYPI_SPEC.match(text):
+        return f"; a package from PyPI is written pypi:{text}"
+    return ""
+
+
+_NPM_SPEC = re.compile(r"^(?:@[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+@[0-9][\w.+-]*$")
+_PYPI_SPEC = re.compile(r"^[A-Za-z0-9._-]+==[0-9][\w.+!-]*$")
+
+
 class LocalSource(PackageSource):
     ecosystem = Ecosystem.LOCAL
 
     def fetch(self, target: Target) -> FetchedPackage:
         if target.path is None or not target.path.exists():
-            raise VetError(f"{target.display}: no such file or folder")
+            raise VetError(f"{target.display}: no such file or folder{_registry_hint(target)}")
         try:
             files = read_archive(target.path)
         except ArchiveError as exc:
