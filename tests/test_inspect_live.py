@@ -3,6 +3,7 @@ streamable HTTP on loopback; servers that hang, crash or answer garbage."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -72,6 +73,45 @@ def test_streamable_http_server_on_loopback(http_server: str, tmp_path: Path) ->
     report = run_inspect(InspectOptions(servers=(target,), timeout=60, pin_store=tmp_path / "pins.json"))
     assert report.errors == ()
     assert ("get_forecast", "instruction-marker") in {(f.tool, f.rule) for f in report.findings}
+
+
+def test_a_refused_token_and_a_missing_program_are_said_as_such(tmp_path: Path) -> None:
+    # A 401 read "MCPError: Server returned an error response"; a program that is not installed
+    # "FileNotFoundError: [Errno 2] No such file or directory: 'uvx'".
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    bearer = Path(__file__).parent / "servers" / "bearer_mcp_server.py"
+    server = subprocess.Popen(
+        [sys.executable, str(bearer), str(ports[0]), str(ports[1]), "the-token"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", ports[1])) == 0:
+                    break
+            time.sleep(0.1)
+        guarded = f"http://127.0.0.1:{ports[1]}/mcp"
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "inspect", "--url", guarded, "--pins", str(tmp_path / "pins.json"),
+             "--format", "json"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        errors = {e["path"]: e["message"] for e in json.loads(result.stdout)["errors"]}
+        assert errors[guarded].startswith("the server answered HTTP 401 ("), errors
+        gone = ServerTarget("gone", "stdio", command="mcpward-no-such-program", args=("x",))
+        report = run_inspect(InspectOptions(servers=(gone,), timeout=60, pin_store=tmp_path / "pins.json"))
+        assert [e.message for e in report.errors] == [
+            "cannot start mcpward-no-such-program: No such file or directory"
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_broken_servers_are_errors_and_the_others_still_inspected(tmp_path: Path) -> None:

@@ -98,7 +98,12 @@ def fetch_all(
                 message += f" (it also sent {stray.count} line(s) that are not MCP messages)"
             errors.append(ScanError(path=target.origin, message=message, host=target.name))
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
-            errors.append(ScanError(path=target.origin, message=_describe(exc), host=target.name))
+            message = _describe(exc)
+            if stray.http_status is not None:
+                # The SDK says only "Server returned an error response": a missing token (401)
+                # read as a broken server.
+                message = f"the server answered HTTP {stray.http_status} ({message})"
+            errors.append(ScanError(path=target.origin, message=message, host=target.name))
 
     async def main() -> None:
         async with anyio.create_task_group() as group:
@@ -114,6 +119,9 @@ def fetch_all(
 def _describe(exc: BaseException) -> str:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        # A stdio server whose program is not installed (`uvx` missing), as the gateway says it.
+        return redact_text(f"cannot start {exc.filename}: {exc.strerror}"[:300])
     text = str(exc).splitlines()[0] if str(exc) else ""
     return redact_text(f"{type(exc).__name__}: {text}"[:300])
 
@@ -131,6 +139,13 @@ class _StrayLines:
         self.count = 0
         self.lost_answer: str | None = None
         self.scope: Any = None
+        #: The first HTTP error status a remote server answered a message with (401: no or a
+        #: wrong token); not its answer to the optional GET stream (405 is allowed there).
+        self.http_status: int | None = None
+
+    async def on_response(self, response: Any) -> None:
+        if response.status_code >= 400 and response.request.method == "POST" and self.http_status is None:
+            self.http_status = response.status_code
 
     async def on_message(self, message: Any) -> None:
         if not isinstance(message, Exception):
@@ -172,7 +187,7 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
     from mcp import ClientSession
 
     async with AsyncExitStack() as stack:
-        streams = await stack.enter_async_context(_transport(target))
+        streams = await stack.enter_async_context(_transport(target, stray))
         read, write = _AnswersKept(streams[0]), streams[1]
         session = await stack.enter_async_context(
             ClientSession(read, write, message_handler=stray.on_message)
@@ -210,7 +225,7 @@ def _devnull() -> TextIO:
     return open(os.devnull, "w")
 
 
-def _transport(target: ServerTarget) -> Any:
+def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     if target.transport == "stdio":
         from mcp import StdioServerParameters
         from mcp.client.stdio import stdio_client
@@ -228,7 +243,11 @@ def _transport(target: ServerTarget) -> Any:
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    client = httpx2.AsyncClient(headers=target.headers, timeout=httpx2.Timeout(30.0, read=300.0))
+    client = httpx2.AsyncClient(
+        headers=target.headers,
+        timeout=httpx2.Timeout(30.0, read=300.0),
+        event_hooks={"response": [stray.on_response]},
+    )
     return _with_client(client, streamable_http_client(target.url, http_client=client))
 
 
