@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -444,6 +446,18 @@ def test_bad_tools_files_are_per_file_errors(tmp_path: Path) -> None:
         "wrong.json",
     ]
     assert "good (1 items)" in report.subject
+
+
+def test_the_table_lists_servers_that_could_not_be_asked_as_servers(tmp_path: Path) -> None:
+    # A server that refused the connection was listed under "Files that could not be read".
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "inspect", "--url", "http://127.0.0.1:9/mcp", "--timeout", "20",
+         "--pins", str(tmp_path / "pins.json")],
+        capture_output=True, text=True, timeout=120, check=False, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert "Servers and files that could not be read\nhttp://127.0.0.1:9/mcp: " in result.stdout, (
+        result.stdout
+    )
 
 
 def test_huge_and_recursive_inputs_are_bounded(tmp_path: Path) -> None:

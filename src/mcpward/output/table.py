@@ -105,7 +105,9 @@ class TableFormat(OutputFormat):
         if report.findings:
             self._findings(console, report.findings)
         if report.errors:
-            console.print(Text("Files that could not be read", style="bold"))
+            # inspect's are mostly servers (a launch line, a URL) that could not be asked.
+            what = "Servers and files" if report.command == "inspect" else "Files"
+            console.print(Text(f"{what} that could not be read", style="bold"))
             for error in report.errors:
                 line = plain(error.path, 300)
                 line.append(f": {printable(error.message)}")
