@@ -80,6 +80,35 @@ def test_request_vets_a_real_package_and_pins_its_tools(
     assert audit.exit_code == 0 and "intact" in audit.stdout
 
 
+def test_a_tools_file_that_cannot_be_read_stores_nothing(package_cache: Path, tmp_path: Path) -> None:
+    # A misspelt --tools-file was a warning: the request was stored with no pins (an approval
+    # then let the gateway allow no tool) and the version could not be requested again.
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    (tmp_path / "broken.json").write_text("{not json")
+    base = [sys.executable, "-m", "mcpward", "registry", "request", "npm:@modelcontextprotocol/server-filesystem@2026.8.31",
+            "--owner", "team-devtools", "--offline", "--cache-dir", str(package_cache), "--database", database]  # fmt: skip
+    for given in ("tool.json", "broken.json"):
+        result = subprocess.run(
+            [*base, "--tools-file", str(tmp_path / given)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (result.returncode, result.stdout) == (2, ""), result.stderr
+        assert f"inspect could not read {tmp_path / given}: " in result.stderr
+        assert result.stderr.endswith("(nothing was stored)\n")
+    result = subprocess.run(
+        [*base, "--tools-file", str(tools_file(tmp_path / "tools.json")), "--format", "json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (json.loads(result.stdout)["id"], sorted(json.loads(result.stdout)["pins"])) == (
+        1,
+        ["tool:read_file", "tool:write_file"],
+    )
+
+
 def test_a_server_that_spawns_processes_is_tier0(cli: Any, database_url: str, package_cache: Path) -> None:
     result = cli(
         "registry", "request", "npm:@heroku/mcp-server@1.2.8", "--owner", "team-devtools",

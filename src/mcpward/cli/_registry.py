@@ -85,13 +85,16 @@ def registry_request(
         identity = parse_identity(target, digest)
     except RegistryError as exc:
         raise fail(str(exc)) from None
-    evidence = gather_evidence(
-        identity,
-        tools_files=tuple(tool_file for tool_file in tools_file or ()),
-        urls=tuple(url or ()),
-        offline=offline,
-        cache_dir=cache_dir,
-    )
+    try:
+        evidence = gather_evidence(
+            identity,
+            tools_files=tuple(tool_file for tool_file in tools_file or ()),
+            urls=tuple(url or ()),
+            offline=offline,
+            cache_dir=cache_dir,
+        )
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
     for note in evidence.notes:
         say(f"mcpward: {note}", err=True)
     if evidence.vet and evidence.vet.integrity and identity.kind == "package":

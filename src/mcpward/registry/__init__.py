@@ -167,7 +167,9 @@ def _inspect(
         try:
             surfaces.append(surface_from_tools_file(path))
         except (DocumentError, SurfaceError) as exc:
-            evidence.notes.append(f"inspect could not read {path}: {exc}")
+            # The requester's own file (a misspelt path): stored without its pins, the entry
+            # approved no tool, and its version could not be requested again.
+            raise InvalidInput(f"inspect could not read {path}: {exc} (nothing was stored)") from None
     if urls:
         fetched, failures = fetch_all([ServerTarget(url, "http", url=url) for url in urls], timeout)
         surfaces += [ServerSurface(target.name, target.origin, items) for target, items in fetched]
