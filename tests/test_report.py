@@ -441,6 +441,21 @@ def test_a_previous_report_that_is_missing_or_not_an_audit_report_is_one_line(tm
         assert result.stderr == f"mcpward: --previous {tmp_path / given}: {problem}\n"
 
 
+def test_act_on_names_the_drifted_and_unpinned_servers_as_it_names_the_others(tmp_path: Path) -> None:
+    # "Move 1 server to the approved version." and "Pin 1 server to an exact version." named
+    # none: the README promises each line its first items.
+    database, log_path = known_content(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "report", "audit", "--format", "json", "--database", database,
+         "--audit-log", str(log_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = {line["section"]: line["text"] for line in json.loads(result.stdout)["act_on"]}
+    assert lines["drifted"] == "Move 1 server to the approved version: @acme/files on laptop-1."
+    assert lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1."
+
+
 def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
     cli: Any, tmp_path: Path
 ) -> None:

@@ -282,7 +282,8 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
          f"Request a review of, or remove, {counted(summary['unapproved'], 'unapproved server')}: "
          f"{servers(document['unapproved'])}."),
         ("medium", summary["drifted"] - len(mismatched), "drifted",
-         f"Move {counted(summary['drifted'] - len(mismatched), 'server')} to the approved version."),
+         f"Move {counted(summary['drifted'] - len(mismatched), 'server')} to the approved version: "
+         f"{servers([row for row in document['drifted'] if row['status'] != 'integrity-mismatch'])}."),
         ("medium", summary["reviews_expired"], "reviews_expired",
          f"Re-review {counted(summary['reviews_expired'], 'expired approval')}: "
          f"{entries(document['reviews_expired'])}."),
@@ -296,7 +297,8 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
          f"Find out why {counted(summary['stale_homes'], 'home')} stopped reporting "
          f"(no report for {STALE_DAYS} days)."),
         ("low", summary["unpinned"], "unpinned",
-         f"Pin {counted(summary['unpinned'], 'server')} to an exact version."),
+         f"Pin {counted(summary['unpinned'], 'server')} to an exact version: "
+         f"{servers(document['unpinned'])}."),
     ]  # fmt: skip
     ordered = sorted(items, key=lambda item: -_SEVERITIES.index(item[0]))  # stable within a level
     return [
