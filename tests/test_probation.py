@@ -155,6 +155,28 @@ def test_an_approval_starts_a_read_only_period_a_reviewer_ends(
     registry.database.dispose()
 
 
+def test_a_revoked_entry_is_not_shown_with_write_granted(
+    tmp_path: Path, notes_pins: dict[str, dict[str, str]]
+) -> None:
+    import subprocess
+
+    database = f"sqlite:///{tmp_path / 'r.db'}"
+    registry = Registry.open(database)
+    entry = registry.request(_request(notes_pins), "alice")
+    registry.approve(entry.id, "bob", "read the code")
+    registry.grant_write(entry.id, "carol", "a week of reads, nothing odd")
+
+    def status() -> str:
+        shown = subprocess.run([*MCPWARD, "registry", "show", str(entry.id), "--database", database],
+                               capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+        return next(line for line in shown.stdout.splitlines() if line.startswith("  status"))
+
+    assert status() == "  status       approved (write granted by carol)"
+    registry.revoke(entry.id, "carol", "compromised")
+    assert status() == "  status       revoked"  # was "revoked (write granted by carol)"
+    registry.database.dispose()
+
+
 def test_a_quiet_period_grants_write_and_an_alert_or_no_use_keeps_it_for_a_reviewer(
     tmp_path: Path, notes_pins: dict[str, dict[str, str]]
 ) -> None:

@@ -105,7 +105,8 @@ def write_entry(
     if entry.on_probation:
         tools = ", ".join(entry.read_only_tools) or "none"
         status += f" (probation: read-only tools only until {entry.probation_until} and a grant: {tools})"
-    elif entry.write_granted_by:
+    elif entry.write_granted_by and entry.status.value == "approved":
+        # A revoked or superseded entry grants nothing ("revoked (write granted by bob)").
         status += f" (write granted by {entry.write_granted_by})"
     lines = [
         f"entry {entry.id}: {entry.name} (revision {entry.revision})",
