@@ -316,4 +316,18 @@ def test_the_api_confirms_read_only_tools_and_grants_and_the_page_shows_both(
     assert "write granted by bob" in client.get(f"/entries/{entry.id}").text
     again = client.post(f"/api/entries/{entry.id}/grant", json={"rationale": "again"}, headers=reviewer)
     assert again.status_code == 422 and "not on probation" in again.json()["detail"]
+    # Revoked on probation: the page said "Probation ended: write granted by None."
+    other = registry.request(
+        _request(
+            notes_pins,
+            name="io.github.acme/notes-two",
+            identity=Identity(kind="package", ecosystem="npm", name="@acme/notes-two", version="1.0.0"),
+        ),
+        "alice",
+    )
+    registry.approve(other.id, "bob", "read the code")
+    registry.revoke(other.id, "bob", "compromised")
+    page = client.get(f"/entries/{other.id}").text
+    assert "Probation ended with the approval (revoked); write was never granted." in page
+    assert "granted by None" not in page
     registry.database.dispose()
