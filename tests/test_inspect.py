@@ -460,6 +460,23 @@ def test_the_table_lists_servers_that_could_not_be_asked_as_servers(tmp_path: Pa
     )
 
 
+def test_stdio_servers_left_unstarted_are_each_named(tmp_path: Path) -> None:
+    # Each was "CONFIG: stdio server not started; inspect it with --run", the same line for all.
+    config = tmp_path / "home" / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True)
+    servers = {"notes": {"command": "notes-mcp"}, "files": {"command": "files-mcp"}}
+    config.write_text(json.dumps({"mcpServers": servers}))
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "inspect", "--scan", "--format", "json", "--pins", str(tmp_path / "p.json")],
+        capture_output=True, text=True, timeout=120, check=False, env={**os.environ, "HOME": str(tmp_path / "home")},
+    )  # fmt: skip
+    messages = {e["message"] for e in json.loads(result.stdout)["errors"] if e["path"] == str(config)}
+    assert messages == {
+        "stdio server notes not started; inspect it with --run",
+        "stdio server files not started; inspect it with --run",
+    }
+
+
 def test_huge_and_recursive_inputs_are_bounded(tmp_path: Path) -> None:
     recursive: dict[str, Any] = {"type": "object", "properties": {}}
     recursive["properties"]["self"] = recursive  # a cycle, as a client could build from $ref

@@ -156,7 +156,8 @@ def targets_from_scan(
                 ScanError(
                     path=str(server.location.path),
                     host=name,
-                    message="stdio server not started; inspect it with --run",
+                    # Named: three of one config read as the same line three times.
+                    message=f"stdio server {server.name} not started; inspect it with --run",
                 )
             )
     return targets, skipped
