@@ -134,6 +134,24 @@ def test_cli_policy_block_exits_4_and_reports_actions(tmp_path, cli) -> None:  #
     assert allowed.exit_code == 4  # the custom rule still blocks for this tool
 
 
+def test_cli_tool_without_a_policy_is_a_usage_error(tmp_path: Path) -> None:
+    # --tool without --policy was ignored without a word: no policy, no tool settings.
+    import subprocess
+    import sys
+
+    call = tmp_path / "call.json"
+    call.write_text(json.dumps({"params": {"arguments": {"to": "b@rival.io"}}}))
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "dlp", "scan", str(call), "--tool", "crm.lookup_customer"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == "mcpward: --tool is used with --policy (it picks that policy's settings for a tool)\n"
+    )
+
+
 def test_cli_bad_policy_is_one_clear_line(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
     policy = tmp_path / "policy.toml"
     policy.write_text("[[rules]]\nid = 'x'\npattern = 'a('\n")

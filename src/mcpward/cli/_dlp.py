@@ -49,6 +49,9 @@ def dlp_scan(
 
     check_format(output_format, format_names("dlp"))
     threshold = severity_threshold(fail_on)
+    if tool is not None and policy_file is None:
+        # Without a policy there are no tool settings: the option was ignored, nothing said.
+        raise fail("--tool is used with --policy (it picks that policy's settings for a tool)")
     try:
         policy = load_policy(policy_file) if policy_file is not None else None
     except PolicyError as exc:
