@@ -780,6 +780,17 @@ def test_an_unapproved_server_is_not_started_and_the_client_is_told_why(tmp_path
     assert process.returncode == 3
 
 
+def test_a_registry_that_cannot_be_read_is_said_why(tmp_path: Path) -> None:
+    # The client and the user were told "the registry could not be read (RegistryError)".
+    command = gateway_command(tmp_path, "npx", "-y", "unknown-mcp@1.0.0",
+                              config='[registry]\nenabled = true\nsource = "nonsense"\n')  # fmt: skip
+    process = subprocess.run(command, input=request(1, "initialize") + b"\n", capture_output=True, timeout=60)
+    answer = orjson.loads(process.stdout.splitlines()[0])
+    why = "the registry could not be read: not a database URL: nonsense; not started"
+    assert answer["error"]["message"] == f"mcpward gateway: {why}"
+    assert why in process.stderr.decode() and process.returncode == 3
+
+
 def test_sigkill_mid_stream_leaves_a_whole_chain_and_every_received_call_recorded(tmp_path: Path) -> None:
     received, pid_file = tmp_path / "received.txt", tmp_path / "server.pid"
     command = gateway_command(

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mcpward.errors import McpwardError
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
 from mcpward.launch import resolve_launch
 
@@ -65,7 +66,10 @@ class Registry(Interceptor):
         try:
             index = self.index()
         except Exception as exc:  # noqa: BLE001 - fail closed: no registry, no launch
-            raise Refusal(f"the registry could not be read ({type(exc).__name__}); not started") from None
+            # mcpward's own errors say why in a line that quotes no secret (a refused token, an
+            # unreachable server); "(RegistryError)" alone left the user to guess which.
+            why = f": {exc}" if isinstance(exc, McpwardError) else f" ({type(exc).__name__})"
+            raise Refusal(f"the registry could not be read{why}; not started") from None
         self._checked = self._clock()
         judgement = index.judge(self._observed(session))
         if judgement.status != "approved":
