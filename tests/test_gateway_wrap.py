@@ -257,3 +257,27 @@ def test_every_hosts_stdio_entries_are_found_in_their_own_shape(tmp_path: Path) 
     }, outcome.skipped
     wrapped_hosts = {Path(file).name for file, _ in outcome.wrapped}
     assert "opencode.json" in wrapped_hosts or "opencode.jsonc" in wrapped_hosts, outcome.wrapped
+
+
+def test_a_config_that_is_a_symbolic_link_is_skipped_and_stays_a_link(tmp_path: Path) -> None:
+    # wrap replaced the link (a config kept in a dotfiles repository) with a file, and unwrap
+    # restored a file: the config no longer followed the repository.
+    import subprocess
+
+    home = tmp_path / "home"
+    kept = write_json(
+        tmp_path / "dotfiles" / "cursor-mcp.json", {"mcpServers": {"notes": npx("notes-mcp@1.0.0")}}
+    )
+    link = home / ".cursor" / "mcp.json"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(kept)
+    before = kept.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "mcpward", "wrap", "--home", str(home)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"skipped notes in {link}: a symbolic link (to {kept}): rewriting it would replace the link" in (
+        result.stdout
+    )
+    assert link.is_symlink() and kept.read_bytes() == before

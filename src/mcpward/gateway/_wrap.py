@@ -63,6 +63,13 @@ def wrap(
                 (str(path), s.name, f"{fmt.value} configs are not rewritten yet") for s in servers
             ]
             continue
+        if path.is_symlink():
+            # Written anew (atomically) the file would replace the link, and unwrap would restore
+            # a file: a config kept in a dotfiles repository would no longer follow it.
+            why = f"a symbolic link (to {os.readlink(path)}): rewriting it would replace the link"
+            why += "; wrap by hand"
+            outcome.skipped += [(str(path), s.name, why) for s in servers]
+            continue
         try:
             original = path.read_bytes()
             document = parse_text(read_text(path), fmt)
