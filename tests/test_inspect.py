@@ -477,6 +477,17 @@ def test_stdio_servers_left_unstarted_are_each_named(tmp_path: Path) -> None:
     }
 
 
+def test_a_timeout_of_no_time_is_a_usage_error(tmp_path: Path) -> None:
+    # --timeout 0 or -1 asked every server "at most 0 s" and reported each as not answering.
+    for value in ("0", "-1"):
+        result = subprocess.run(
+            [sys.executable, "-m", "mcpward", "inspect", "--url", "http://127.0.0.1:9/mcp", "--timeout", value],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 2 and "Invalid value for '--timeout'" in result.stderr, result.stderr
+        assert "asking" not in result.stderr
+
+
 def test_huge_and_recursive_inputs_are_bounded(tmp_path: Path) -> None:
     recursive: dict[str, Any] = {"type": "object", "properties": {}}
     recursive["properties"]["self"] = recursive  # a cycle, as a client could build from $ref

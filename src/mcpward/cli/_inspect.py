@@ -58,7 +58,7 @@ def inspect(
     run: Annotated[
         bool, typer.Option("--run", help="Also start stdio servers to ask them: this runs their code.")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per server.")] = 20.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per server.", min=0.1)] = 20.0,
     pin: Annotated[bool, typer.Option("--pin", help="Record the signatures as approved.")] = False,
     pins: Annotated[
         Path | None,
