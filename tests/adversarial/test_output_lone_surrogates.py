@@ -67,4 +67,5 @@ def test_a_folder_name_that_is_not_utf8_loses_no_report(cli: Any, tmp_path: Path
         )
         assert result.exit_code == 0, (fmt, result.stderr)
         text = out.read_text(encoding="utf-8")  # strict: whole UTF-8
-        assert "caf" in text and "github" in text, fmt
+        # The table may cut a long path short to fit its column; every other format keeps it.
+        assert "github" in text and ("caf" in text or fmt == "table"), fmt

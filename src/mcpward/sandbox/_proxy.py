@@ -41,6 +41,11 @@ def _ends_quietly(handler: _Handler) -> _Handler:
     return handle
 
 
+def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
+
+
 #: How long the bridge's last reports may take to be read once the server ended.
 _DRAIN_SECONDS = 5.0
 
@@ -117,10 +122,19 @@ class EgressProxy:
                 reports.close()
             # Connections still open end here, with the loop still running their cleanup (a
             # closed loop would leave their coroutines to fail when collected); bounded.
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            if pending:
+            # Cancelling is the stop itself: a connection's task cancelled before its first step
+            # never reaches _ends_quietly's handler, and asyncio's stream callback then logged
+            # the CancelledError it read from the task as an error.
+            loop.set_exception_handler(_quiet_cancellations)
+            # A connection accepted just before the stop starts its task while the first ones
+            # are cancelled: it was left pending when the loop closed ("Task was destroyed but it
+            # is pending!"), so the tasks are swept until none is left (a few rounds at most).
+            for _ in range(5):
+                pending = asyncio.all_tasks(loop)
+                if not pending:
+                    break
+                for task in pending:
+                    task.cancel()
                 loop.run_until_complete(asyncio.wait(pending, timeout=2))
             loop.close()
 
@@ -150,7 +164,10 @@ class EgressProxy:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
+            # asyncio.timeout, not wait_for: wait_for runs the read as a task of its own, whose
+            # error nobody reads when the proxy stops mid-read (a logged "never retrieved").
+            async with asyncio.timeout(30):
+                head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ConnectionError):
             writer.close()
             return
