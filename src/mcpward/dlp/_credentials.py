@@ -15,8 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from mcpward._multimatch import MultiMatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,13 +365,58 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
 )
 
 
-@cache
+#: The formats a match alone makes a credential of, by their place in CREDENTIAL_FORMATS.
+_BY_FORMAT = frozenset(i for i, f in enumerate(CREDENTIAL_FORMATS) if f.by_format)
+#: Texts from this long on are searched with only the formats whose trigger occurs in them: the
+#: alternation of every format costs Python's ``re`` about 4 us a character, tried at each one
+#: (scan read an 8 MB config of long base64 server names for 40 s of CPU); one native pass over
+#: the triggers costs microseconds. Shorter texts (nearly every value) take the alternation.
+_FILTERED_FROM = 4096
+
+
 def _combined() -> re.Pattern[str]:
-    # Compiled when first used: most of this module's import time, which a command or a scan
-    # that masks nothing need not pay.
+    return _combined_of(_BY_FORMAT)
+
+
+@lru_cache(maxsize=128)
+def _combined_of(formats: frozenset[int]) -> re.Pattern[str]:
+    """The alternation of these formats in the table's order: the same matches as the whole
+    table's wherever the others cannot match. Compiled when first used (most of this module's
+    import time, which a command or a scan that masks nothing need not pay)."""
     return re.compile(
-        "|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS) if f.by_format)
+        "|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS) if i in formats)
     )
+
+
+def prefix_trigger(pattern: str) -> str:
+    """A literal that starts a credential format (``ghp_``, ``AKIA``), as its trigger."""
+    body = pattern.removeprefix(r"(?<![A-Za-z0-9_+/-])")
+    body = body.replace("\\.", ".").replace("\\-", "-")
+    literal = re.match(r"[A-Za-z0-9_\-.:=]+", body)
+    if literal is None or body[literal.end() : literal.end() + 1] in ("?", "*", "{"):
+        return ""  # the literal's last character is optional: no fixed prefix
+    return re.escape(literal.group(0)) if len(literal.group(0)) >= 3 else ""
+
+
+@cache
+def _format_triggers() -> tuple[MultiMatcher, tuple[int, ...], frozenset[int]]:
+    """One native pass telling which formats may match: each format's trigger derived from its
+    pattern (a superset of its matches; the hand-written one on the pure-Python path), the
+    places in the table they stand for, and the formats with no trigger (always searched)."""
+    from mcpward._multimatch import MultiMatcher
+    from mcpward._trigger import derived_trigger
+
+    with_trigger, derived, written = [], [], []
+    for index in sorted(_BY_FORMAT):
+        fmt = CREDENTIAL_FORMATS[index]
+        hand = fmt.trigger or prefix_trigger(fmt.pattern)
+        exact = derived_trigger(fmt.pattern)
+        if exact or hand:
+            with_trigger.append(index)
+            derived.append(exact or hand)
+            written.append(hand or exact or "")
+    matcher = MultiMatcher(derived, [False] * len(derived), fallbacks=written)
+    return matcher, tuple(with_trigger), _BY_FORMAT - frozenset(with_trigger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +430,15 @@ class CredentialMatch:
 def find_credentials(text: str) -> list[CredentialMatch]:
     """Every credential of a known format in ``text``, in order."""
     matches: list[CredentialMatch] = []
-    for match in _combined().finditer(text):
+    pattern = _combined()
+    if len(text) >= _FILTERED_FROM:
+        matcher, places, always = _format_triggers()
+        fired = matcher.fired(text.encode("utf-8", "surrogatepass"))
+        possible = always | {places[number] for number in fired}
+        if not possible:
+            return matches  # (an empty alternation would match everywhere)
+        pattern = _combined_of(frozenset(possible))
+    for match in pattern.finditer(text):
         index = int((match.lastgroup or "f0")[1:])
         fmt = CREDENTIAL_FORMATS[index]
         matches.append(CredentialMatch(fmt.kind, match.start(), match.end(), fmt.visible_prefix))

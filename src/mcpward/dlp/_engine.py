@@ -37,6 +37,7 @@ from mcpward.dlp._credentials import (
     is_plausible,
     looks_like_literal_secret,
     mask,
+    prefix_trigger,
 )
 from mcpward.dlp._pii import (
     DEFAULT_PHONE_REGIONS,
@@ -94,20 +95,10 @@ class DlpMatch:
     severity: Severity = Severity.HIGH
 
 
-def _prefix_trigger(pattern: str) -> str:
-    """A literal that starts a credential format (``ghp_``, ``AKIA``), as its trigger."""
-    body = pattern.removeprefix(r"(?<![A-Za-z0-9_+/-])")
-    body = body.replace("\\.", ".").replace("\\-", "-")
-    literal = re.match(r"[A-Za-z0-9_\-.:=]+", body)
-    if literal is None or body[literal.end() : literal.end() + 1] in ("?", "*", "{"):
-        return ""  # the literal's last character is optional: no fixed prefix
-    return re.escape(literal.group(0)) if len(literal.group(0)) >= 3 else ""
-
-
 def _credential_rules() -> list[DlpRule]:
     rules = []
     for fmt in CREDENTIAL_FORMATS:
-        trigger = fmt.trigger or _prefix_trigger(fmt.pattern)
+        trigger = fmt.trigger or prefix_trigger(fmt.pattern)
         if not trigger:
             continue
         rules.append(
