@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import orjson
+import pytest
 from gateway_attack_kit import MCPWARD
 
 import mcpward
@@ -167,3 +168,25 @@ def test_printable_escapes_every_character_a_person_does_not_see() -> None:
     assert [printable(c) for c in ("\u200b", "\ufe0f", "\U000e0041", "\U000e0100", "\ud800", "\n")] == [
         "\\u200b", "\\ufe0f", "\\U000e0041", "\\U000e0100", "\\ud800", "\\x0a",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["bubblewrap", "landlock"])
+def test_a_command_that_cannot_start_in_the_sandbox_is_named_escaped(tmp_path: Path, backend: str) -> None:
+    """The sandbox's launchers (standard library only, apart from the rest of mcpward) printed a
+    config's command raw when it could not start: an OSC 52 in it wrote the clipboard of the
+    terminal that ran ``sandbox run`` or ``gateway run --sandbox``."""
+    from mcpward.sandbox import backends
+    from needs import missing
+
+    chosen = next(b for b in backends() if b.name == backend)
+    availability = chosen.check()
+    if not availability.works:
+        missing(backend, availability.why)
+    command = "/nonexistent/x\x1b]52;c;aGk=\x07y"
+    done = subprocess.run(
+        [*MCPWARD, "sandbox", "run", "--backend", backend, "--audit-log", str(tmp_path / "audit.jsonl"), "--", command],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=120, env=dict(os.environ, HOME=str(tmp_path)),
+    )  # fmt: skip
+    assert b"cannot start" in done.stderr, done.stderr
+    assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr
+    assert b"\\x1b]52" in done.stderr  # named, escaped

@@ -36,6 +36,13 @@ import sys
 import threading
 
 
+def _shown(text: str) -> str:
+    """A command's name for a line of standard error: as it is when plain printable ASCII, else
+    escaped (``ascii``), so that a config's command holding an OSC 52 or a line break writes
+    no clipboard and forges no line where the error is shown (this file imports no mcpward)."""
+    return text if text.isascii() and text.isprintable() else ascii(text)
+
+
 def _pump(source: socket.socket, target: socket.socket) -> None:
     try:
         while True:
@@ -263,7 +270,7 @@ def main() -> None:
     try:
         server = subprocess.Popen(command, pass_fds=passed, **as_identity)  # type: ignore[call-overload]
     except OSError as exc:
-        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)
     if identity is not None:
         try:

@@ -86,6 +86,13 @@ class _NetPort(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
 
 
+def _shown(text: str) -> str:
+    """A command's name for a line of standard error: as it is when plain printable ASCII, else
+    escaped (``ascii``), so that a config's command holding an OSC 52 or a line break writes
+    no clipboard and forges no line where the error is shown (this file imports no mcpward)."""
+    return text if text.isascii() and text.isprintable() else ascii(text)
+
+
 def abi() -> int:
     libc = ctypes.CDLL(None, use_errno=True)
     return int(libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
@@ -554,7 +561,7 @@ def filter_only(inherited: str, command: list[str]) -> None:
     try:
         os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
     except OSError as exc:
-        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)
 
 
@@ -607,7 +614,7 @@ def main() -> None:
     try:
         os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
     except OSError as exc:
-        sys.stderr.write(f"mcpward sandbox: cannot start {command[0]}: {exc.strerror}\n")
+        sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)
 
 
