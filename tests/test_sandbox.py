@@ -489,3 +489,28 @@ def test_a_misspelt_backend_is_named_with_the_choices(tmp_path: Path) -> None:
     assert result.stderr == (
         "mcpward: unknown sandbox backend 'bwrap'; choose from bubblewrap, podman, docker, landlock, none\n"
     )
+
+
+def test_a_server_that_exits_after_a_refusal_is_told_why_on_standard_error(tmp_path: Path) -> None:
+    """A client shows only that the server exited: the line in its log (the server's standard
+    error) names what the sandbox refused, the first few of them, and where the rest are."""
+    profile = tmp_path / "profile.toml"
+    profile.write_text("[network]\nallow = []\n", encoding="utf-8")
+    fetch = "import urllib.request; urllib.request.urlopen('http://pkgs.example.com/x', timeout=10)"
+    done = subprocess.run(
+        [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", "bubblewrap", "--profile", str(profile),
+         "--server", "fetcher", "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", fetch],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=str(tmp_path)),
+    )  # fmt: skip
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "mcpward sandbox: fetcher exited with status 1 after the sandbox refused GET pkgs.example.com:80"
+    )
+    assert str(tmp_path / "audit.jsonl") in last
+    ok = subprocess.run(
+        [sys.executable, "-m", "mcpward", "sandbox", "run", "--backend", "bubblewrap", "--profile", str(profile),
+         "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", "print('fine')"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=dict(os.environ, HOME=str(tmp_path)),
+    )  # fmt: skip
+    assert ok.returncode == 0 and "refused" not in ok.stderr

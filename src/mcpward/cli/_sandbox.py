@@ -63,9 +63,13 @@ def sandbox_run(
     except OSError as exc:
         raise fail(f"cannot open the audit log {log_path}: {exc.strerror or exc}") from None
 
+    refused: dict[str, None] = {}  # what the sandbox refused, in order, for the exit line
+
     def report(record: dict[str, object]) -> None:
         stamp = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         log.append({"at": stamp, "server": name, "stage": "egress", **record})
+        if record.get("decision") == "block" and len(refused) < 100:
+            refused[_refusal(record)] = None
 
     if chosen.name == "none":
         say(f"mcpward: {name} runs UNCONFINED (--backend none); this is recorded", err=True)
@@ -83,4 +87,24 @@ def sandbox_run(
         report({"method": "sandbox-refused", "decision": "block", "reason": str(exc)})
         raise fail(str(exc)) from None
     report({"method": "sandbox-exit", "decision": "allow", "status": code})
+    if code != 0 and refused:
+        # The client shows only that the server exited; its log (this standard error) says
+        # what the sandbox refused it, which is most often why.
+        shown = list(refused)
+        more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+        say(f"mcpward sandbox: {name} exited with status {code} after the sandbox refused "
+            f"{', '.join(shown[:3])}{more} (each in the audit log {log_path})", err=True)  # fmt: skip
     raise typer.Exit(code)
+
+
+def _refusal(record: dict[str, object]) -> str:
+    """A refused attempt in a few words: ``connect registry.npmjs.org:443``, ``read ~/.npmrc``."""
+    method = str(record.get("method", ""))
+    if method == "FILE":
+        return f"{record.get('operation', 'read')} {record.get('path', '?')}"
+    if method == "DNS":
+        return f"a DNS lookup of {record.get('host', '?')}"
+    if record.get("host"):
+        port = f":{record['port']}" if record.get("port") else ""
+        return f"{'connect' if method == 'CONNECT' else method} {record['host']}{port}"
+    return f"{method or 'an operation'} ({record.get('reason', 'refused')})"
