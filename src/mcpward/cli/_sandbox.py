@@ -98,7 +98,7 @@ def sandbox_run(
 
 
 def _refusal(record: dict[str, object]) -> str:
-    """A refused attempt in a few words: ``connect registry.npmjs.org:443``, ``read ~/.npmrc``."""
+    """A refused attempt in a few words: ``connect pkgs.example.com:443``, ``read ~/.npmrc``."""
     method = str(record.get("method", ""))
     if method == "FILE":
         return f"{record.get('operation', 'read')} {record.get('path', '?')}"
