@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -29,6 +30,15 @@ class WrapOutcome:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, why)
     files: list[str] = field(default_factory=list)
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
+
+
+# What wrap writes into an entry's arguments (the server's name, the config's and secrets file's
+# paths, moved variables' names) must reach the gateway as written. The clients replace
+# ``${VAR}`` (Claude Code, Cursor, VS Code's ``${env:VAR}``) and ``$VAR`` (Gemini CLI) in
+# arguments, though never in a key: an entry keyed ``${GITHUB_TOKEN}`` put the user's token on
+# the gateway's command line, which every local user can read. A control character (a NUL) is
+# an argument no client can start.
+_UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 
 
 def gateway_prefix(config: Path | None) -> list[str]:
@@ -90,6 +100,10 @@ def wrap(
                 )
             elif _is_wrapped(server.command, server.args):
                 outcome.skipped.append((str(path), server.name, "already wrapped"))
+            elif any(_UNSAFE_ARGUMENT.search(text) for text in (server.name, str(config), str(secrets_file))):
+                why = "its name or a path holds `$` or a control character, which the client would"
+                why += " replace or cannot pass in an argument; rename it or wrap it by hand"
+                outcome.skipped.append((str(path), server.name, why))
             elif (node := _find(document, server.name, keys, launch)) is None:
                 outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
             else:
@@ -175,6 +189,8 @@ def _move_secrets(
     flags: list[str] = []
     found: dict[str, str] = {}
     for variable, value in list(env.items()):
+        if _UNSAFE_ARGUMENT.search(variable):
+            continue  # its name would be replaced in the --secret argument: left where it is
         if isinstance(value, str) and assess_value(f"env:{variable}", variable, value):
             key = f"{server}.{variable}"
             found[key] = value
