@@ -48,6 +48,9 @@ def wrap_configs(
     unknown = sorted(set(host or ()) - set(host_ids()))
     if unknown:
         raise fail(f"unknown --host {', '.join(unknown)}; known: {', '.join(host_ids())}")
+    if move_secrets is not None and "#" in str(move_secrets.expanduser().resolve()):
+        # The entry names the file as ``file:PATH#KEY``, which the gateway cuts at the first ``#``.
+        raise fail(f"--move-secrets {move_secrets}: a path holding '#' cannot be named to the gateway")
     options = ScanOptions(home=home, hosts=frozenset(host) if host else None)
     outcome = wrap(
         options,
@@ -60,6 +63,9 @@ def wrap_configs(
         say(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
     for path, name, variable in outcome.moved:
         say(f"{'would move' if dry_run else 'moved'} the literal secret {variable} of {name} in {path}")
+    for path, name, variable in outcome.kept:
+        why = "the gateway would not read it back exactly"
+        say(f"kept the literal secret {variable} of {name} in {path}: {why}")
     for path, name, why in outcome.skipped:
         say(f"skipped {name} in {path}: {why}")
     if not outcome.wrapped:

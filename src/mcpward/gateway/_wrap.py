@@ -30,6 +30,7 @@ class WrapOutcome:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, why)
     files: list[str] = field(default_factory=list)
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
+    kept: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
 
 
 # What wrap writes into an entry's arguments (the server's name, the config's and secrets file's
@@ -109,7 +110,11 @@ def wrap(
             else:
                 # A commented file is never written whole: its secrets stay until wrapped by hand.
                 keep = dry_run or not plain
-                moved = _move_secrets(node, keys.env, server.name, secrets_file, keep) if secrets_file else []
+                moved: list[str] = []
+                kept: list[str] = []
+                if secrets_file:
+                    moved, kept = _move_secrets(node, keys.env, server.name, secrets_file, keep)
+                outcome.kept += [(str(path), server.name, variable) for variable in kept]
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
                 node.update(fields)
@@ -178,27 +183,36 @@ def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> t
 
 def _move_secrets(
     node: dict[str, Any], env_key: str, server: str, secrets_file: Path, dry_run: bool
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
-    the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. The flags, in pairs."""
+    the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. (The flags, in pairs;
+    the secrets left in the entry because the gateway would not read them back exactly.)"""
     from mcpward.dlp import assess_value
+    from mcpward.sandbox._secrets import secret_line
 
     env = node.get(env_key)
     if not isinstance(env, dict):
-        return []
+        return [], []
     flags: list[str] = []
+    kept: list[str] = []
     found: dict[str, str] = {}
     for variable, value in list(env.items()):
-        if _UNSAFE_ARGUMENT.search(variable):
-            continue  # its name would be replaced in the --secret argument: left where it is
         if isinstance(value, str) and assess_value(f"env:{variable}", variable, value):
             key = f"{server}.{variable}"
+            # The gateway reads one ``KEY=value`` line, spaces and quotes around the value
+            # dropped: a PEM key (many lines) came back as its first line, a quoted value
+            # without its quotes, a key holding ``=`` not at all. Such a secret stays put, as
+            # does one whose name the client would replace in the --secret argument.
+            lines = f"{key}={value}".splitlines()
+            if _UNSAFE_ARGUMENT.search(variable) or len(lines) != 1 or secret_line(lines[0]) != (key, value):
+                kept.append(variable)
+                continue
             found[key] = value
             flags += ["--secret", f"{variable}=file:{secrets_file}#{key}"]
             del env[variable]
     if found and not dry_run:
         _append_secrets(secrets_file, found)
-    return flags
+    return flags, kept
 
 
 def _append_secrets(path: Path, values: dict[str, str]) -> None:

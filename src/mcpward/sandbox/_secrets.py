@@ -47,7 +47,13 @@ def _from_file(path: Path, key: str, name: str) -> str:
     if info.st_mode & 0o077 or info.st_uid != os.geteuid():
         raise SandboxError(f"secret {name}: {path} must be yours and readable by you only (chmod 600)")
     for line in path.read_text("utf-8").splitlines():
-        field, separator, value = line.partition("=")
-        if separator and field.strip() == key:
-            return value.strip().strip("\"'")
+        if (pair := secret_line(line)) is not None and pair[0] == key:
+            return pair[1]
     raise SandboxError(f"secret {name}: {path} has no {key}")
+
+
+def secret_line(line: str) -> tuple[str, str] | None:
+    """The (key, value) a ``KEY=value`` line of a secrets file gives, quotes and spaces around
+    the value dropped; None for a line without ``=``."""
+    field, separator, value = line.partition("=")
+    return (field.strip(), value.strip().strip("\"'")) if separator else None
