@@ -74,3 +74,25 @@ def test_a_moved_secret_reads_back_exactly_or_is_not_moved(
     except SandboxError as exc:
         pytest.fail(f"moved, but the gateway cannot read it back: {exc}")
     assert fetched == value, "moved, but the gateway would start the server with another value"
+
+
+def test_one_server_name_in_two_clients_configs_keeps_each_token(tmp_path: Path) -> None:
+    """Claude Code's and Cursor's ``github`` entries, each with its own token: both were moved
+    under ``github.GITHUB_TOKEN``, the second replaced the first, and both servers started
+    with the second token (a user's work account's server acting as another account)."""
+    home = tmp_path / "home"
+    (home / ".cursor").mkdir(parents=True)
+    tokens = {home / ".claude.json": TOKEN, home / ".cursor" / "mcp.json": "ghp_" + "A" + TOKEN[5:]}
+    for config, token in tokens.items():
+        entry = {"command": "node", "args": [config.name], "env": {"GITHUB_TOKEN": token}}
+        config.write_text(json.dumps({"mcpServers": {"github": entry}}))
+    secrets = tmp_path / "secrets" / "mcp.env"
+    done = mcpward(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
+    assert done.returncode == 0, done.stderr
+    for config, token in tokens.items():
+        written = json.loads(config.read_text())["mcpServers"]["github"]
+        if written.get("env", {}).get("GITHUB_TOKEN") == token:
+            continue
+        args = written["args"]
+        source = args[args.index("--secret") + 1].partition("=")[2]
+        assert fetch_secret("GITHUB_TOKEN", source) == token, f"{config.name}'s server gets another token"

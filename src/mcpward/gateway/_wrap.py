@@ -67,6 +67,7 @@ def wrap(
     for server in discovered_servers(options):
         by_file[server.location.path].append(server)
     manifest = _Manifest(backups)
+    taken = _secrets_in(secrets_file) if secrets_file else {}
     for path, servers in sorted(by_file.items()):
         fmt = servers[0].location.format
         if fmt not in (DocumentFormat.JSON, DocumentFormat.JSONC):
@@ -113,7 +114,7 @@ def wrap(
                 moved: list[str] = []
                 kept: list[str] = []
                 if secrets_file:
-                    moved, kept = _move_secrets(node, keys.env, server.name, secrets_file, keep)
+                    moved, kept = _move_secrets(node, keys.env, server.name, secrets_file, keep, taken)
                 outcome.kept += [(str(path), server.name, variable) for variable in kept]
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
@@ -182,7 +183,12 @@ def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> t
 
 
 def _move_secrets(
-    node: dict[str, Any], env_key: str, server: str, secrets_file: Path, dry_run: bool
+    node: dict[str, Any],
+    env_key: str,
+    server: str,
+    secrets_file: Path,
+    dry_run: bool,
+    taken: dict[str, str],
 ) -> tuple[list[str], list[str]]:
     """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
     the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. (The flags, in pairs;
@@ -204,15 +210,32 @@ def _move_secrets(
             # without its quotes, a key holding ``=`` not at all. Such a secret stays put, as
             # does one whose name the client would replace in the --secret argument.
             lines = f"{key}={value}".splitlines()
-            if _UNSAFE_ARGUMENT.search(variable) or len(lines) != 1 or secret_line(lines[0]) != (key, value):
+            # ``taken``: the keys the file holds and this run moved. The same server name in two
+            # clients' configs (each with its own token) made one key, and the second value
+            # replaced the first: both servers started with it.
+            exact = len(lines) == 1 and secret_line(lines[0]) == (key, value)
+            if _UNSAFE_ARGUMENT.search(variable) or not exact or taken.get(key, value) != value:
                 kept.append(variable)
                 continue
+            taken[key] = value
             found[key] = value
             flags += ["--secret", f"{variable}=file:{secrets_file}#{key}"]
             del env[variable]
     if found and not dry_run:
         _append_secrets(secrets_file, found)
     return flags, kept
+
+
+def _secrets_in(path: Path) -> dict[str, str]:
+    """The values a secrets file gives the gateway, by key (the first line of a key is read)."""
+    from mcpward.sandbox._secrets import secret_line
+
+    values: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text("utf-8").splitlines():
+            if (pair := secret_line(line)) is not None:
+                values.setdefault(*pair)
+    return values
 
 
 def _append_secrets(path: Path, values: dict[str, str]) -> None:
