@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -48,7 +49,9 @@ def wrap_configs(
     unknown = sorted(set(host or ()) - set(host_ids()))
     if unknown:
         raise fail(f"unknown --host {', '.join(unknown)}; known: {', '.join(host_ids())}")
-    if move_secrets is not None and "#" in str(move_secrets.expanduser().resolve()):
+    # Absolute, links not resolved: a link planted under that name is replaced, not written through.
+    secrets = Path(os.path.abspath(move_secrets.expanduser())) if move_secrets else None
+    if move_secrets is not None and "#" in str(secrets):
         # The entry names the file as ``file:PATH#KEY``, which the gateway cuts at the first ``#``.
         raise fail(f"--move-secrets {move_secrets}: a path holding '#' cannot be named to the gateway")
     options = ScanOptions(home=home, hosts=frozenset(host) if host else None)
@@ -57,7 +60,7 @@ def wrap_configs(
         _wrap_backups(),
         config=config.resolve() if config else None,
         dry_run=dry_run,
-        secrets_file=move_secrets.expanduser().resolve() if move_secrets else None,
+        secrets_file=secrets,
     )
     for path, name in outcome.wrapped:
         say(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
-from mcpward._paths import write_owner_only
+from mcpward._paths import replace_whole
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
 
@@ -231,7 +231,7 @@ def _secrets_in(path: Path) -> dict[str, str]:
     from mcpward.sandbox._secrets import secret_line
 
     values: dict[str, str] = {}
-    if path.is_file():
+    if path.is_file() and not path.is_symlink():  # a planted link's target is not taken in
         for line in path.read_text("utf-8").splitlines():
             if (pair := secret_line(line)) is not None:
                 values.setdefault(*pair)
@@ -239,12 +239,14 @@ def _secrets_in(path: Path) -> dict[str, str]:
 
 
 def _append_secrets(path: Path, values: dict[str, str]) -> None:
-    """Add ``KEY=value`` lines to a file created for its owner only (mode 600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.read_text("utf-8").splitlines() if path.exists() else []
+    """Add ``KEY=value`` lines to a file only its owner can read (mode 600), made anew beside it
+    and moved into place: opened for writing, a link planted under its name was followed and
+    the file it pointed to overwritten."""
+    regular = path.is_file() and not path.is_symlink()
+    existing = path.read_text("utf-8").splitlines() if regular else []
     kept = [line for line in existing if line.partition("=")[0] not in values]
     lines = kept + [f"{key}={value}" for key, value in values.items()]
-    write_owner_only(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    replace_whole(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def _plain_json(data: bytes) -> bool:
