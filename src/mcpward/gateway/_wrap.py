@@ -65,7 +65,9 @@ def wrap(
     outcome = WrapOutcome()
     by_file: dict[Path, list[Any]] = defaultdict(list)
     for server in discovered_servers(options):
-        by_file[server.location.path].append(server)
+        # Absolute (links kept): the restore list is read from wherever unwrap runs, and a
+        # relative ``--home`` made every file missing there.
+        by_file[Path(os.path.abspath(server.location.path))].append(server)
     manifest = _Manifest(backups)
     taken = _secrets_in(secrets_file) if secrets_file else {}
     for path, servers in sorted(by_file.items()):
