@@ -8,10 +8,12 @@ what wrap wrote, so an edit made since is not lost unless ``force`` says so.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import defaultdict
@@ -80,9 +82,9 @@ def wrap(
         if path.is_symlink():
             # Written anew (atomically) the file would replace the link, and unwrap would restore
             # a file: a config kept in a dotfiles repository would no longer follow it.
-            why = f"a symbolic link (to {os.readlink(path)}): rewriting it would replace the link"
-            why += "; wrap by hand"
-            outcome.skipped += [(str(path), s.name, why) for s in servers]
+            link = f"a symbolic link (to {os.readlink(path)}): rewriting it would replace the link"
+            link += "; wrap by hand"
+            outcome.skipped += [(str(path), s.name, link) for s in servers]
             continue
         try:
             original = path.read_bytes()
@@ -132,26 +134,54 @@ def wrap(
             # written whole only where that cannot be done exactly, and never where writing it
             # whole would drop what plain JSON cannot hold (comments, trailing commas).
             text = None if whole_file else _edited_in_place(original, rewrites, document)
+            refused: str | None = None
             if text is None and not plain:
+                refused = "it has comments that rewriting it whole would drop; wrap it by hand"
+            elif text is None and (text := _whole_json(document)) is None:
+                refused = "it holds a number JSON cannot write back (beyond a float's range); wrap it by hand"
+            if refused is None:
+                assert text is not None
+                refused = _write_recorded(manifest, path, original, text.encode())
+            if refused is not None:
                 outcome.wrapped = [item for item in outcome.wrapped if item[0] != str(path)]
                 outcome.moved = [item for item in outcome.moved if item[0] != str(path)]
-                outcome.skipped += [
-                    (
-                        str(path),
-                        rewrite.name,
-                        "it has comments that rewriting it whole would drop; wrap it by hand",
-                    )
-                    for rewrite in rewrites
-                ]
+                outcome.skipped += [(str(path), rewrite.name, refused) for rewrite in rewrites]
                 continue
-            if text is None:
-                text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            _write_atomically(path, text.encode())
-            manifest.record(path, original, text.encode())
             outcome.files.append(str(path))
-    if not dry_run:
-        manifest.save()
     return outcome
+
+
+def _whole_json(document: Any) -> str | None:
+    """``document`` as strict JSON text, or None where it cannot be written back: ``1e999``
+    reads as infinity, which dumps as ``Infinity`` (no client's parser reads it); a lone
+    surrogate (``"\\ud800"``) has no UTF-8, so such a file is written with ASCII escapes."""
+    try:
+        text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        return None
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    return text
+
+
+def _write_recorded(manifest: _Manifest, path: Path, original: bytes, wrapped: bytes) -> str | None:
+    """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
+    The restore list was saved only after every file: a failure on a later file (a read-only
+    folder, a full disk) left the earlier ones wrapped and nothing for unwrap to restore."""
+    key = str(path)
+    previous = dict(manifest.entries[key]) if key in manifest.entries else None
+    try:
+        manifest.record(path, original, wrapped)
+        manifest.save()
+        _write_atomically(path, wrapped)
+    except OSError as exc:
+        manifest.forget(path, previous)
+        with contextlib.suppress(OSError):
+            manifest.save()
+        return f"cannot write it ({exc.strerror or exc}); left as it was"
+    return None
 
 
 def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> tuple[list[str], list[str]]:
@@ -170,6 +200,10 @@ def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> t
             original = backup.read_bytes()
         except OSError as exc:
             problems.append(f"{path}: cannot read ({exc.strerror or exc})")
+            continue
+        if current == original:  # wrap stopped before writing it (recorded first): nothing to do
+            backup.unlink(missing_ok=True)
+            del manifest.entries[path_text]
             continue
         if hashlib.sha256(current).hexdigest() != record["wrapped_sha256"] and not force:
             problems.append(
@@ -360,11 +394,28 @@ def _edited_in_place(original: bytes, rewrites: list[_Rewrite], expected: Any) -
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o600
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, prefix=f".{path.name}.") as handle:
-        handle.write(data)
-    os.chmod(handle.name, mode)
-    os.replace(handle.name, path)
+    """``data`` as ``path``, made anew beside it (``O_EXCL``), synced and moved into place, with
+    the file's mode and, when root writes another user's config (``--home``), its owner: made
+    root's, a mode-600 config was no longer readable by the client it belongs to. On a failure
+    the old file stands and nothing is left beside it."""
+    try:
+        info: os.stat_result | None = path.lstat()
+    except FileNotFoundError:
+        info = None
+    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if info is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.chown(partial, info.st_uid, info.st_gid)
+        os.chmod(partial, stat.S_IMODE(info.st_mode) if info is not None else 0o600)
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
 
 
 class _Manifest:
@@ -376,6 +427,7 @@ class _Manifest:
             self.entries = json.loads(self.path.read_text("utf-8")).get("files", {})
 
     def record(self, path: Path, original: bytes, wrapped: bytes) -> None:
+        """Keep ``original`` (the first time only) and the digest of what wrap writes."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
@@ -383,6 +435,14 @@ class _Manifest:
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup}
         self.entries[key]["wrapped_sha256"] = hashlib.sha256(wrapped).hexdigest()
+
+    def forget(self, path: Path, previous: dict[str, str] | None) -> None:
+        """Put back the record ``record`` replaced (the file was not written after all)."""
+        key = str(path)
+        if previous is not None:
+            self.entries[key] = previous
+        elif key in self.entries:
+            (self.folder / self.entries.pop(key)["backup"]).unlink(missing_ok=True)
 
     def save(self) -> None:
         if not self.entries and not self.path.exists():

@@ -1,0 +1,71 @@
+"""How ``wrap`` writes: a file it cannot write (a read-only folder, a full disk, here a folder
+in the way of its backup) stopped the run with a traceback after the earlier configs were
+already rewritten, and the restore list was saved only at the end, so ``unwrap`` had nothing
+to restore them from. Root wrapping another user's home (``--home``) made each config root's:
+mode 600 kept, the user's own client could no longer read it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def configs(home: Path) -> dict[Path, bytes]:
+    (home / ".cursor").mkdir(parents=True)
+    written = {}
+    for config, script in ((home / ".claude.json", "a.js"), (home / ".cursor" / "mcp.json", "b.js")):
+        config.write_text(json.dumps({"mcpServers": {"s": {"command": "node", "args": [script]}}}))
+        written[config] = config.read_bytes()
+    return written
+
+
+def test_a_file_that_cannot_be_written_leaves_the_others_restorable(tmp_path: Path) -> None:
+    home, data = tmp_path / "home", tmp_path / "data"
+    before = configs(home)
+    second = str(home / ".cursor" / "mcp.json")
+    in_the_way = data / "wrap-backups" / (hashlib.sha256(second.encode()).hexdigest()[:32] + ".bak")
+    (in_the_way / "x").mkdir(parents=True)
+    done = mcpward(data, "wrap", "--home", str(home))
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-500:]
+    assert (home / ".claude.json").read_bytes() != before[home / ".claude.json"]
+    assert Path(second).read_bytes() == before[Path(second)] and "cannot write" in done.stdout
+    restored = mcpward(data, "unwrap")
+    assert restored.returncode == 0, restored.stderr
+    assert {config: config.read_bytes() for config in before} == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_root_wrapping_another_users_home_leaves_the_files_theirs(tmp_path: Path) -> None:
+    home, data = tmp_path / "home", tmp_path / "data"
+    before = configs(home)
+    for config in before:
+        os.chown(config, 4321, 4321)
+        config.chmod(0o600)
+    assert mcpward(data, "wrap", "--home", str(home)).returncode == 0
+    for config in before:
+        info = config.stat()
+        assert config.read_bytes() != before[config]
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (4321, 4321, 0o600), config
+    assert mcpward(data, "unwrap").returncode == 0
+    for config in before:
+        assert config.read_bytes() == before[config] and config.stat().st_uid == 4321
