@@ -433,8 +433,12 @@ class _Manifest:
         if key not in self.entries:  # the first backup is the original; keep it
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
-            self.entries[key] = {"backup": backup}
-        self.entries[key]["wrapped_sha256"] = hashlib.sha256(wrapped).hexdigest()
+            self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
+        # Only a file still as wrap last wrote it takes the new digest. One edited since (a
+        # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
+        # unless forced: the backup lacks the edit, which unwrap restored away without a word.
+        if self.entries[key]["wrapped_sha256"] == hashlib.sha256(original).hexdigest():
+            self.entries[key]["wrapped_sha256"] = hashlib.sha256(wrapped).hexdigest()
 
     def forget(self, path: Path, previous: dict[str, str] | None) -> None:
         """Put back the record ``record`` replaced (the file was not written after all)."""
