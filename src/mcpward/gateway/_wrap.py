@@ -23,6 +23,7 @@ from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward._paths import replace_whole
+from mcpward.errors import McpwardError
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
 
@@ -70,6 +71,12 @@ def wrap(
         # Absolute (links kept): the restore list is read from wherever unwrap runs, and a
         # relative ``--home`` made every file missing there.
         by_file[Path(os.path.abspath(server.location.path))].append(server)
+    if secrets_file is not None and any(_same_file(secrets_file, config) for config in by_file):
+        # Its KEY=value lines went into a config its client then could not parse, or the config
+        # was written over them and the moved secret was left only in the backup.
+        raise McpwardError(
+            f"--move-secrets {secrets_file}: a client config wrap rewrites; name a file of its own"
+        )
     manifest = _Manifest(backups)
     taken = _secrets_in(secrets_file) if secrets_file else {}
     for path, servers in sorted(by_file.items()):
@@ -149,6 +156,13 @@ def wrap(
                 continue
             outcome.files.append(str(path))
     return outcome
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one == other or os.path.samefile(one, other)
+    except OSError:  # one of them is not there
+        return False
 
 
 def _whole_json(document: Any) -> str | None:
