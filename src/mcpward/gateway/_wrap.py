@@ -412,8 +412,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     the file's mode and, when root writes another user's config (``--home``), its owner: made
     root's, a mode-600 config was no longer readable by the client it belongs to. On a failure
     the old file stands and nothing is left beside it."""
-    try:
-        info: os.stat_result | None = path.lstat()
+    try:  # followed: a link's own mode is 777, which a config holding secrets must not take
+        info: os.stat_result | None = path.stat()
     except FileNotFoundError:
         info = None
     descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
