@@ -69,3 +69,19 @@ def test_root_wrapping_another_users_home_leaves_the_files_theirs(tmp_path: Path
     assert mcpward(data, "unwrap").returncode == 0
     for config in before:
         assert config.read_bytes() == before[config] and config.stat().st_uid == 4321
+
+
+def test_unwrap_through_a_config_since_made_a_link_keeps_the_files_mode(tmp_path: Path) -> None:
+    """A link's own mode is 777: taken as the file's, the original (secrets and all) would be
+    written readable and writable by every local user."""
+    home, data = tmp_path / "home", tmp_path / "data"
+    before = configs(home)
+    config = home / ".cursor" / "mcp.json"
+    config.chmod(0o600)
+    assert mcpward(data, "wrap", "--home", str(home)).returncode == 0
+    kept = tmp_path / "dotfiles" / "mcp.json"
+    kept.parent.mkdir()
+    config.rename(kept)
+    config.symlink_to(kept)
+    assert mcpward(data, "unwrap").returncode == 0
+    assert config.read_bytes() == before[config] and (config.stat().st_mode & 0o777) == 0o600
