@@ -85,3 +85,29 @@ def test_unwrap_through_a_config_since_made_a_link_keeps_the_files_mode(tmp_path
     config.symlink_to(kept)
     assert mcpward(data, "unwrap").returncode == 0
     assert config.read_bytes() == before[config] and (config.stat().st_mode & 0o777) == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_root_moving_another_users_secrets_leaves_them_a_server_that_starts(tmp_path: Path) -> None:
+    """The secrets file root writes is root's; the user's gateway reads only a file of the
+    user's own (``chmod 600``, theirs), so each moved secret's server could not start."""
+    home, data = tmp_path / "home", tmp_path / "data"
+    home.mkdir()
+    token = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
+    config = home / ".claude.json"
+    entry = {"command": "node", "args": ["a.js"], "env": {"GITHUB_TOKEN": token}}
+    config.write_text(json.dumps({"mcpServers": {"github": entry}}))
+    for path in (tmp_path, home, config):
+        os.chown(path, 4321, 4321)
+    tmp_path.chmod(0o755)
+    done = mcpward(data, "wrap", "--home", str(home), "--move-secrets", str(home / "mcp.env"))
+    assert done.returncode == 0, done.stderr
+    written = json.loads(config.read_text())["mcpServers"]["github"]
+    assert "gateway" in written["args"]
+    if written.get("env", {}).get("GITHUB_TOKEN") == token:
+        assert "another user's" in done.stdout
+        return
+    source = written["args"][written["args"].index("--secret") + 1].partition("=")[2]
+    # The gateway's own rule (sandbox/_secrets.py): a regular file of the reading user's, 600.
+    info = Path(source.removeprefix("file:").partition("#")[0]).stat()
+    assert info.st_uid == 4321, "the user's gateway cannot read the moved secret (the file is root's)"

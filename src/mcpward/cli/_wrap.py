@@ -66,8 +66,7 @@ def wrap_configs(
         say(f"{'would wrap' if dry_run else 'wrapped'} {name} in {path}")
     for path, name, variable in outcome.moved:
         say(f"{'would move' if dry_run else 'moved'} the literal secret {variable} of {name} in {path}")
-    for path, name, variable in outcome.kept:
-        why = "the secrets file cannot give it back exactly (or holds another value under its key)"
+    for path, name, variable, why in outcome.kept:
         say(f"kept the literal secret {variable} of {name} in {path}: {why}")
     for path, name, why in outcome.skipped:
         say(f"skipped {name} in {path}: {why}")

@@ -33,7 +33,7 @@ class WrapOutcome:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, why)
     files: list[str] = field(default_factory=list)
     moved: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
-    kept: list[tuple[str, str, str]] = field(default_factory=list)  # (file, server, variable)
+    kept: list[tuple[str, str, str, str]] = field(default_factory=list)  # (file, server, variable, why)
 
 
 # What wrap writes into an entry's arguments (the server's name, the config's and secrets file's
@@ -100,6 +100,9 @@ def wrap(
             outcome.skipped += [(str(path), s.name, f"cannot read: {exc}") for s in servers]
             continue
         plain = _plain_json(original)
+        # Root wrapping another user's home: a secrets file it writes is root's, and the user's
+        # gateway reads only a file of the user's own, so their servers could not start.
+        foreign = hasattr(os, "geteuid") and os.geteuid() == 0 and path.stat().st_uid != 0
         objects = _objects_by_key(document)
         changed = False
         rewrites: list[_Rewrite] = []
@@ -125,9 +128,13 @@ def wrap(
                 keep = dry_run or not plain
                 moved: list[str] = []
                 kept: list[str] = []
-                if secrets_file:
+                why = "the secrets file cannot give it back exactly (or holds another value under its key)"
+                if secrets_file and foreign:
+                    kept = _literal_secrets(node.get(keys.env))
+                    why = "the config is another user's; their gateway reads only a secrets file of theirs"
+                elif secrets_file:
                     moved, kept = _move_secrets(node, keys.env, server.name, secrets_file, keep, taken)
-                outcome.kept += [(str(path), server.name, variable) for variable in kept]
+                outcome.kept += [(str(path), server.name, variable, why) for variable in kept]
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
                 node.update(fields)
@@ -244,7 +251,6 @@ def _move_secrets(
     """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
     the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. (The flags, in pairs;
     the secrets left in the entry because the gateway would not read them back exactly.)"""
-    from mcpward.dlp import assess_value
     from mcpward.sandbox._secrets import secret_line
 
     env = node.get(env_key)
@@ -253,28 +259,41 @@ def _move_secrets(
     flags: list[str] = []
     kept: list[str] = []
     found: dict[str, str] = {}
-    for variable, value in list(env.items()):
-        if isinstance(value, str) and assess_value(f"env:{variable}", variable, value):
-            key = f"{server}.{variable}"
-            # The gateway reads one ``KEY=value`` line, spaces and quotes around the value
-            # dropped: a PEM key (many lines) came back as its first line, a quoted value
-            # without its quotes, a key holding ``=`` not at all. Such a secret stays put, as
-            # does one whose name the client would replace in the --secret argument.
-            lines = f"{key}={value}".splitlines()
-            # ``taken``: the keys the file holds and this run moved. The same server name in two
-            # clients' configs (each with its own token) made one key, and the second value
-            # replaced the first: both servers started with it.
-            exact = len(lines) == 1 and secret_line(lines[0]) == (key, value)
-            if _UNSAFE_ARGUMENT.search(variable) or not exact or taken.get(key, value) != value:
-                kept.append(variable)
-                continue
-            taken[key] = value
-            found[key] = value
-            flags += ["--secret", f"{variable}=file:{secrets_file}#{key}"]
-            del env[variable]
+    for variable in _literal_secrets(env):
+        value = env[variable]
+        key = f"{server}.{variable}"
+        # The gateway reads one ``KEY=value`` line, spaces and quotes around the value
+        # dropped: a PEM key (many lines) came back as its first line, a quoted value
+        # without its quotes, a key holding ``=`` not at all. Such a secret stays put, as
+        # does one whose name the client would replace in the --secret argument.
+        lines = f"{key}={value}".splitlines()
+        # ``taken``: the keys the file holds and this run moved. The same server name in two
+        # clients' configs (each with its own token) made one key, and the second value
+        # replaced the first: both servers started with it.
+        exact = len(lines) == 1 and secret_line(lines[0]) == (key, value)
+        if _UNSAFE_ARGUMENT.search(variable) or not exact or taken.get(key, value) != value:
+            kept.append(variable)
+            continue
+        taken[key] = value
+        found[key] = value
+        flags += ["--secret", f"{variable}=file:{secrets_file}#{key}"]
+        del env[variable]
     if found and not dry_run:
         _append_secrets(secrets_file, found)
     return flags, kept
+
+
+def _literal_secrets(env: Any) -> list[str]:
+    """The variables of an entry's environment that hold a literal secret (as scan judges)."""
+    from mcpward.dlp import assess_value
+
+    if not isinstance(env, dict):
+        return []
+    return [
+        variable
+        for variable, value in env.items()
+        if isinstance(value, str) and assess_value(f"env:{variable}", variable, value)
+    ]
 
 
 def _secrets_in(path: Path) -> dict[str, str]:
