@@ -102,7 +102,9 @@ def wrap(
         plain = _plain_json(original)
         # Root wrapping another user's home: a secrets file it writes is root's, and the user's
         # gateway reads only a file of the user's own, so their servers could not start.
-        foreign = hasattr(os, "geteuid") and os.geteuid() == 0 and path.stat().st_uid != 0
+        foreign = secrets_file is not None and hasattr(os, "geteuid") and os.geteuid() == 0
+        with contextlib.suppress(OSError):
+            foreign = foreign and os.stat(path).st_uid != 0
         objects = _objects_by_key(document)
         changed = False
         rewrites: list[_Rewrite] = []
