@@ -53,10 +53,11 @@ def keep_owner_only(path: Path, data: bytes) -> None:
         replace_whole(path, data)
 
 
-def replace_whole(target: Path, data: bytes, mode: int = 0o600) -> Path:
-    """``data`` as ``target`` with ``mode`` (its folder made if missing), replaced whole: written
-    under a name made anew beside it (``O_EXCL``, never through a link), synced, then moved into
-    place; on any failure nothing is left behind and the old file stands."""
+def replace_whole(target: Path, data: bytes, mode: int = 0o600, owner: tuple[int, int] | None = None) -> Path:
+    """``data`` as ``target`` with ``mode`` (and ``owner``, uid and gid, when given) (its folder
+    made if missing), replaced whole: written under a name made anew beside it (``O_EXCL``,
+    never through a link), synced, then moved into place; on any failure nothing is left
+    behind and the old file stands."""
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -64,6 +65,8 @@ def replace_whole(target: Path, data: bytes, mode: int = 0o600) -> Path:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        if owner is not None:
+            os.chown(partial, *owner)
         os.chmod(partial, mode)
         os.replace(partial, target)
     except BaseException:

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -450,20 +449,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         info: os.stat_result | None = path.stat()
     except FileNotFoundError:
         info = None
-    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if info is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
-            os.chown(partial, info.st_uid, info.st_gid)
-        os.chmod(partial, stat.S_IMODE(info.st_mode) if info is not None else 0o600)
-        os.replace(partial, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
+    as_root = info is not None and hasattr(os, "geteuid") and os.geteuid() == 0
+    mode = stat.S_IMODE(info.st_mode) if info is not None else 0o600
+    replace_whole(path, data, mode, (info.st_uid, info.st_gid) if info is not None and as_root else None)
 
 
 class _Manifest:
