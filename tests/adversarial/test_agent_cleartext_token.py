@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 from pydantic import ValidationError
 
 from mcpward.agent import AgentConfig, AgentError

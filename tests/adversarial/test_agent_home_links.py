@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 from loopback import free_port
 from mcpward.agent import AgentConfig

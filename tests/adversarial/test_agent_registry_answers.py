@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 from mcpward.agent import AgentConfig
 

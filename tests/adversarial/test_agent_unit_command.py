@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 from mcpward.enforce import (
     Decision,

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from enforce_kit import decided, mcpward
+from cli_kit import decided, mcpward
 
 from mcpward.enforce import Decision, EnforceError, Policy, PolicyServer, read_policy
 from mcpward.registry import Identity, Registry

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 
 def _entry(entry_id: int, name: str, package: str) -> dict[str, Any]:

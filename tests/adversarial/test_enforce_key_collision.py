@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from enforce_kit import decided, mcpward, npm
+from cli_kit import decided, mcpward, npm
 
 from mcpward.registry import Registry
 

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from enforce_kit import mcpward
+from cli_kit import mcpward
 
 from mcpward.enforce import Decision, Policy, PolicyServer
 

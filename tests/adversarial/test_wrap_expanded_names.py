@@ -9,26 +9,10 @@ A NUL in a name made an argument no client can start at all."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+from cli_kit import mcpward_with_data
 
 
 @pytest.mark.parametrize("name", ["${GITHUB_TOKEN}", "$AWS_SECRET_ACCESS_KEY", "x${env:HOME}", "a\x00b"])
@@ -38,7 +22,7 @@ def test_a_name_the_client_would_expand_is_not_put_in_the_arguments(tmp_path: Pa
     config = home / ".claude.json"
     servers = {name: {"command": "node", "args": ["a.js"]}, "plain": {"command": "node", "args": ["b.js"]}}
     config.write_text(json.dumps({"mcpServers": servers}))
-    done = mcpward(tmp_path / "data", "wrap", "--home", str(home))
+    done = mcpward_with_data(tmp_path / "data", "wrap", "--home", str(home))
     assert done.returncode == 0, done.stderr
     written = json.loads(config.read_text())["mcpServers"]
     assert written[name] == servers[name], "the name reached the client's arguments"

@@ -6,25 +6,9 @@ wherever it ran (or failed with a traceback), leaving the real configs wrapped."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def mcpward(data: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
+from cli_kit import mcpward_with_data
 
 
 def test_unwrap_from_another_folder_restores_a_relative_homes_configs(tmp_path: Path) -> None:
@@ -34,11 +18,11 @@ def test_unwrap_from_another_folder_restores_a_relative_homes_configs(tmp_path: 
     config.write_text(json.dumps({"mcpServers": {"memory": {"command": "node", "args": ["m.js"]}}}))
     original = config.read_bytes()
     data = tmp_path / "data"
-    assert mcpward(data, work, "wrap", "--home", "home").returncode == 0
+    assert mcpward_with_data(data, "wrap", "--home", "home", cwd=work).returncode == 0
     assert config.read_bytes() != original
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = mcpward(data, elsewhere, "unwrap")
+    done = mcpward_with_data(data, "unwrap", cwd=elsewhere)
     assert done.returncode == 0, done.stderr
     assert config.read_bytes() == original
     assert not any(elsewhere.iterdir())

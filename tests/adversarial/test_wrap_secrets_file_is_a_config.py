@@ -6,14 +6,11 @@ was left nowhere but in the backup. Such a FILE is refused and nothing changes."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_kit import mcpward_with_data
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 
 
@@ -26,14 +23,8 @@ def test_a_secrets_file_that_is_a_config_is_refused(tmp_path: Path, target: str)
     entry = {"command": "node", "args": ["b.js"], "env": {"GITHUB_TOKEN": TOKEN}}
     (home / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": {"github": entry}}))
     before = {p: p.read_bytes() for p in (home / ".claude.json", home / ".cursor" / "mcp.json")}
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "wrap", "--home", str(home), "--move-secrets", str(home / target)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+    done = mcpward_with_data(
+        tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(home / target)
     )
     for config in before:
         json.loads(config.read_text())  # still a config its client reads

@@ -6,13 +6,11 @@ lines and narrow it to mode 600. The file is now made anew beside and moved into
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+from cli_kit import mcpward_with_data
+
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 
 
@@ -29,15 +27,7 @@ def test_a_link_planted_at_the_secrets_file_is_replaced_not_followed(tmp_path: P
     shared.mkdir()
     secrets = shared / "mcp.env"
     secrets.symlink_to(victim)
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-m", "mcpward", "wrap", "--home", str(home), "--move-secrets", str(secrets)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = mcpward_with_data(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
     assert victim.read_text() == "export PATH=$HOME/bin:$PATH\n", "the link's target was overwritten"
     assert stat.S_IMODE(victim.stat().st_mode) == 0o644
     if done.returncode == 0 and "moved" in done.stdout:

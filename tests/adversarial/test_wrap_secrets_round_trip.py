@@ -9,31 +9,16 @@ at the path cut at the ``#``. A secret that would not come back exactly stays in
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_kit import mcpward_with_data
 
 from mcpward.sandbox import SandboxError, fetch_secret
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL"
 PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{BODY}\n{BODY[::-1]}\n-----END RSA PRIVATE KEY-----\n"
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
-
-
-def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -57,7 +42,7 @@ def test_a_moved_secret_reads_back_exactly_or_is_not_moved(
     config.write_text(json.dumps({"mcpServers": {server: entry}}))
     secrets = tmp_path / folder / "mcp.env"
     before = config.read_bytes()
-    done = mcpward(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
+    done = mcpward_with_data(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
     if done.returncode != 0:  # refused whole: nothing changed
         assert "#" in folder and "'#'" in done.stderr and config.read_bytes() == before
         return
@@ -87,7 +72,7 @@ def test_one_server_name_in_two_clients_configs_keeps_each_token(tmp_path: Path)
         entry = {"command": "node", "args": [config.name], "env": {"GITHUB_TOKEN": token}}
         config.write_text(json.dumps({"mcpServers": {"github": entry}}))
     secrets = tmp_path / "secrets" / "mcp.env"
-    done = mcpward(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
+    done = mcpward_with_data(tmp_path / "data", "wrap", "--home", str(home), "--move-secrets", str(secrets))
     assert done.returncode == 0, done.stderr
     for config, token in tokens.items():
         written = json.loads(config.read_text())["mcpServers"]["github"]

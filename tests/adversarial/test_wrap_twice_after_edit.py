@@ -6,24 +6,9 @@ first backup without a word, and the added server was gone."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+from cli_kit import mcpward_with_data
 
 
 def test_a_server_added_between_two_wraps_is_not_dropped_by_unwrap(tmp_path: Path) -> None:
@@ -31,11 +16,11 @@ def test_a_server_added_between_two_wraps_is_not_dropped_by_unwrap(tmp_path: Pat
     (home / ".cursor").mkdir(parents=True)
     config = home / ".cursor" / "mcp.json"
     config.write_text(json.dumps({"mcpServers": {"a": {"command": "node", "args": ["a.js"]}}}))
-    assert mcpward(data, "wrap", "--home", str(home)).returncode == 0
+    assert mcpward_with_data(data, "wrap", "--home", str(home)).returncode == 0
     document = json.loads(config.read_text())
     document["mcpServers"]["added"] = {"command": "node", "args": ["added.js"]}
     config.write_text(json.dumps(document))
-    assert "wrapped added" in mcpward(data, "wrap", "--home", str(home)).stdout
-    done = mcpward(data, "unwrap")
+    assert "wrapped added" in mcpward_with_data(data, "wrap", "--home", str(home)).stdout
+    done = mcpward_with_data(data, "unwrap")
     assert "added" in json.loads(config.read_text())["mcpServers"], "unwrap dropped the added server"
     assert done.returncode == 1 and "changed since it was wrapped" in done.stderr

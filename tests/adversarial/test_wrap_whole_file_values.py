@@ -8,27 +8,12 @@ after earlier configs were already rewritten and before the restore list was sav
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_kit import mcpward_with_data
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
-
-
-def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def _not_json(name: str) -> None:
@@ -47,11 +32,13 @@ def test_every_config_stays_readable_and_restorable(tmp_path: Path, odd: str) ->
     second.write_text(f'{{"odd": {odd}, "mcpServers": {{"gh": {other}}}}}')
     before = {first: first.read_bytes(), second: second.read_bytes()}
     data = tmp_path / "data"
-    done = mcpward(data, "wrap", "--home", str(home), "--move-secrets", str(tmp_path / "s" / "mcp.env"))
+    done = mcpward_with_data(
+        data, "wrap", "--home", str(home), "--move-secrets", str(tmp_path / "s" / "mcp.env")
+    )
     assert "Traceback" not in done.stderr, done.stderr[-600:]
     for config in before:
         text = config.read_bytes().decode("utf-8")  # what every client reads: strict UTF-8 JSON
         json.loads(text, parse_constant=_not_json)
-    restored = mcpward(data, "unwrap")
+    restored = mcpward_with_data(data, "unwrap")
     assert restored.returncode == 0, restored.stderr
     assert {config: config.read_bytes() for config in before} == before

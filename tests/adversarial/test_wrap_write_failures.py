@@ -9,25 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def mcpward(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MCPWARD_DATA_DIR": str(data), "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+from cli_kit import mcpward_with_data
 
 
 def configs(home: Path) -> dict[Path, bytes]:
@@ -45,11 +30,11 @@ def test_a_file_that_cannot_be_written_leaves_the_others_restorable(tmp_path: Pa
     second = str(home / ".cursor" / "mcp.json")
     in_the_way = data / "wrap-backups" / (hashlib.sha256(second.encode()).hexdigest()[:32] + ".bak")
     (in_the_way / "x").mkdir(parents=True)
-    done = mcpward(data, "wrap", "--home", str(home))
+    done = mcpward_with_data(data, "wrap", "--home", str(home))
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-500:]
     assert (home / ".claude.json").read_bytes() != before[home / ".claude.json"]
     assert Path(second).read_bytes() == before[Path(second)] and "cannot write" in done.stdout
-    restored = mcpward(data, "unwrap")
+    restored = mcpward_with_data(data, "unwrap")
     assert restored.returncode == 0, restored.stderr
     assert {config: config.read_bytes() for config in before} == before
 
@@ -61,12 +46,12 @@ def test_root_wrapping_another_users_home_leaves_the_files_theirs(tmp_path: Path
     for config in before:
         os.chown(config, 4321, 4321)
         config.chmod(0o600)
-    assert mcpward(data, "wrap", "--home", str(home)).returncode == 0
+    assert mcpward_with_data(data, "wrap", "--home", str(home)).returncode == 0
     for config in before:
         info = config.stat()
         assert config.read_bytes() != before[config]
         assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (4321, 4321, 0o600), config
-    assert mcpward(data, "unwrap").returncode == 0
+    assert mcpward_with_data(data, "unwrap").returncode == 0
     for config in before:
         assert config.read_bytes() == before[config] and config.stat().st_uid == 4321
 
@@ -78,12 +63,12 @@ def test_unwrap_through_a_config_since_made_a_link_keeps_the_files_mode(tmp_path
     before = configs(home)
     config = home / ".cursor" / "mcp.json"
     config.chmod(0o600)
-    assert mcpward(data, "wrap", "--home", str(home)).returncode == 0
+    assert mcpward_with_data(data, "wrap", "--home", str(home)).returncode == 0
     kept = tmp_path / "dotfiles" / "mcp.json"
     kept.parent.mkdir()
     config.rename(kept)
     config.symlink_to(kept)
-    assert mcpward(data, "unwrap").returncode == 0
+    assert mcpward_with_data(data, "unwrap").returncode == 0
     assert config.read_bytes() == before[config] and (config.stat().st_mode & 0o777) == 0o600
 
 
@@ -100,7 +85,7 @@ def test_root_moving_another_users_secrets_leaves_them_a_server_that_starts(tmp_
     for path in (tmp_path, home, config):
         os.chown(path, 4321, 4321)
     tmp_path.chmod(0o755)
-    done = mcpward(data, "wrap", "--home", str(home), "--move-secrets", str(home / "mcp.env"))
+    done = mcpward_with_data(data, "wrap", "--home", str(home), "--move-secrets", str(home / "mcp.env"))
     assert done.returncode == 0, done.stderr
     written = json.loads(config.read_text())["mcpServers"]["github"]
     assert "gateway" in written["args"]

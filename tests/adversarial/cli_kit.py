@@ -1,5 +1,6 @@
-"""The enforce and agent attack tests' shared steps: the real CLI in a child process (this
-checkout's code), and a registry entry a requester asked for and a reviewer decided."""
+"""The attack tests' shared steps around the real CLI: ``mcpward`` in a child process (this
+checkout's code), with a data folder of its own, and a registry entry a requester asked for and
+a reviewer decided."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def mcpward(
-    *args: str, preexec_fn: Callable[[], None] | None = None, **variables: str
+    *args: str, preexec_fn: Callable[[], None] | None = None, cwd: Path | None = None, **variables: str
 ) -> subprocess.CompletedProcess[str]:
     """``mcpward ARGS`` in a child process of this checkout's code, with these environment
     ``variables`` added."""
@@ -26,7 +27,13 @@ def mcpward(
         timeout=60,
         env=dict(os.environ, PYTHONPATH=SRC, **variables),
         preexec_fn=preexec_fn,
+        cwd=cwd,
     )
+
+
+def mcpward_with_data(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``mcpward ARGS`` keeping its data (wrap's backups and restore list) in ``data``."""
+    return mcpward(*args, cwd=cwd, MCPWARD_DATA_DIR=str(data))
 
 
 def decided(
