@@ -16,16 +16,22 @@ API with ``podman system service``).
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
+import lzma
 import os
 import re
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
+from zlib import error as zlib_error
 
 from mcpward._documents import DocumentFormat
 from mcpward.errors import McpwardError
@@ -40,7 +46,16 @@ MAX_CONTAINERS = 500
 MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024
 MAX_LAYER_MEMBERS = 500_000
 MAX_MANIFEST_BYTES = 1024 * 1024
+#: Layer content read per image, once decompressed: an export may hold compressed blobs (an OCI
+#: layout), and 1 MB of gzip inflating to 1 GB held the scan for a minute per layer.
+MAX_LAYER_BYTES = 2 * 1024 * 1024 * 1024
+MAX_LAYERS = 1000
+#: One JSON answer of the engine (inspect, lists): parsed whole, so bounded well below memory.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 TIMEOUT = 30.0
+#: A whole answer, not one read: an engine that drips a byte under TIMEOUT must not hold the scan.
+ANSWER_SECONDS = 60.0
+EXPORT_SECONDS = 600.0
 
 _NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
 _DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
@@ -81,24 +96,39 @@ class _Api:
         )
 
     def get(self, path: str) -> Any:
+        """One JSON answer, read in chunks up to MAX_ANSWER_BYTES and ANSWER_SECONDS: the engine
+        (another user's socket, a proxy) is not trusted to answer in size or in time."""
         import httpx
 
+        where = path.split("?")[0]
+        body = bytearray()
+        deadline = time.monotonic() + ANSWER_SECONDS
         try:
-            response = self.client.get(API + path)
+            with self.client.stream("GET", API + path) as response:
+                if response.status_code != 200:
+                    raise ContainerEngineError(f"{self.socket}: {where} answered {response.status_code}")
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise ContainerEngineError(
+                            f"{self.socket}: {where} answered more than the scan reads"
+                        )
+                    if time.monotonic() > deadline:
+                        raise ContainerEngineError(f"{self.socket}: {where} took over {ANSWER_SECONDS:.0f} s")
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
-        if response.status_code != 200 or len(response.content) > 64 * 1024 * 1024:
-            raise ContainerEngineError(f"{self.socket}: {path.split('?')[0]} answered {response.status_code}")
         try:
-            return response.json()
-        except ValueError:
-            raise ContainerEngineError(f"{self.socket}: {path.split('?')[0]} answered no JSON") from None
+            return json.loads(bytes(body))
+        except (ValueError, RecursionError):
+            raise ContainerEngineError(f"{self.socket}: {where} answered no JSON") from None
 
     def export(self, image_id: str, into: IO[bytes]) -> None:
-        """The image as a docker-archive, written to ``into`` (at most MAX_EXPORT_BYTES)."""
+        """The image as a docker-archive, written to ``into`` (at most MAX_EXPORT_BYTES, in
+        EXPORT_SECONDS)."""
         import httpx
 
         size = 0
+        deadline = time.monotonic() + EXPORT_SECONDS
         try:
             with self.client.stream("GET", f"{API}/images/{quote(image_id, safe='')}/get") as response:
                 if response.status_code != 200:
@@ -107,6 +137,10 @@ class _Api:
                     size += len(chunk)
                     if size > MAX_EXPORT_BYTES:
                         raise ContainerEngineError(f"{self.socket}: image larger than the scan reads")
+                    if time.monotonic() > deadline:
+                        raise ContainerEngineError(
+                            f"{self.socket}: image export took over {EXPORT_SECONDS:.0f} s"
+                        )
                     into.write(chunk)
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
@@ -120,36 +154,84 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
     it: npm ``package.json`` and Python ``dist-info/METADATA`` files."""
     found: dict[tuple[Ecosystem, str], PackageRef] = {}
     archive.seek(0)
+    budget = _Budget(MAX_LAYER_BYTES)
     with tarfile.open(fileobj=archive, mode="r:") as outer:
         members = {m.name: m for m in outer.getmembers()[:100_000]}
-        layers = _layer_names(outer, members)
+        # Each layer once: a manifest naming one layer a thousand times read it a thousand times.
+        layers = list(dict.fromkeys(_layer_names(outer, members)))[:MAX_LAYERS]
         for name in layers:
             member = members.get(name)
             handle = outer.extractfile(member) if member is not None and member.isfile() else None
             if handle is None:
                 continue
             try:
-                with tarfile.open(fileobj=handle, mode="r|*") as layer:
+                plain = cast(IO[bytes], _decompressed(handle, budget))
+                with tarfile.open(fileobj=plain, mode="r|") as layer:
                     for count, entry in enumerate(layer):
                         if count > MAX_LAYER_MEMBERS:
                             break
                         package = _package_of(layer, entry)
                         if package is not None and is_mcp_package(package.ecosystem, package.name):
                             found[(package.ecosystem, package.name)] = package
-            except (tarfile.TarError, OSError, EOFError):
+            except (tarfile.TarError, OSError, EOFError, zlib_error, lzma.LZMAError):
                 continue
     return sorted(found.values(), key=lambda p: (p.ecosystem.value, p.name))
 
 
+class _Budget:
+    """Bytes of layer content left to read for one image."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+
+class _Counted(io.RawIOBase):
+    """A layer's (decompressed) bytes, counted against the image's budget; over it, the image
+    is an error rather than minutes of inflating."""
+
+    def __init__(self, stream: io.IOBase | IO[bytes], budget: _Budget) -> None:
+        super().__init__()
+        self._stream = stream
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._stream.read(size if size is not None and size >= 0 else 1024 * 1024)
+        self._budget.left -= len(data)
+        if self._budget.left < 0:
+            raise ContainerEngineError("image layers larger than the scan reads, once decompressed")
+        return data
+
+
+def _decompressed(handle: IO[bytes], budget: _Budget) -> _Counted:
+    """A layer as plain tar: decompressed here (gzip, bzip2, xz) rather than by tarfile's stream
+    mode, which inflates in small pieces it concatenates (a minute for 1 GB) and counts nothing."""
+    magic = handle.read(6)
+    handle.seek(0)
+    stream: io.IOBase | IO[bytes] = handle
+    # Not closed here: each reads from ``handle``, which the outer archive owns.
+    if magic.startswith(b"\x1f\x8b"):
+        stream = gzip.GzipFile(fileobj=handle, mode="rb")
+    elif magic.startswith(b"BZh"):
+        stream = bz2.BZ2File(handle, mode="rb")
+    elif magic.startswith(b"\xfd7zXZ\x00"):
+        stream = lzma.LZMAFile(handle, mode="rb")  # noqa: SIM115
+    return _Counted(stream, budget)
+
+
 def _layer_names(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> list[str]:
     manifest = members.get("manifest.json")
-    handle = outer.extractfile(manifest) if manifest is not None else None
+    # A regular file only: tarfile follows a link member to its target, and two links naming
+    # each other recursed until RecursionError ended the whole scan.
+    handle = outer.extractfile(manifest) if manifest is not None and manifest.isfile() else None
     if handle is not None:
         try:
             data = json.loads(handle.read(MAX_MANIFEST_BYTES))
             layers = data[0].get("Layers") if isinstance(data, list) and data else None
             if isinstance(layers, list):
-                return [str(layer) for layer in layers]
+                return [str(layer) for layer in layers[: MAX_LAYERS * 10]]
         except (ValueError, AttributeError, RecursionError):
             pass
     return [name for name in members if name.endswith((".tar", "layer.tar"))]
@@ -219,21 +301,39 @@ def container_servers(
             yield from _engine(api, socket)
         except ContainerEngineError as exc:
             yield socket, str(exc)
+        except (AttributeError, TypeError, ValueError, KeyError, RecursionError) as exc:
+            # An answer of a shape no engine gives (a list of numbers, a dict for a list) ended
+            # the whole scan with an internal error: it is this engine's error line instead.
+            yield socket, f"{socket}: the engine answered what the scan cannot use ({type(exc).__name__})"
         finally:
             api.close()
 
 
+def _object(value: Any) -> Mapping[str, Any]:
+    """An engine's JSON object, or an empty one for anything else it answered."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _objects(value: Any, limit: int) -> list[Mapping[str, Any]]:
+    """The objects of an engine's JSON list (at most ``limit``), skipping what is not one."""
+    return [item for item in value[:limit] if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value[:1000] if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, str]]:
-    version = api.get("/version")
+    version = _object(api.get("/version"))
     engine = "podman" if "podman" in json.dumps(version.get("Components", "")).lower() else "docker"
     mcp_images: dict[str, str] = {}  # image id -> the record's name
-    for summary in (api.get("/images/json") or [])[:MAX_IMAGES]:
+    for summary in _objects(api.get("/images/json"), MAX_IMAGES):
         image_id = str(summary.get("Id", ""))
-        details = api.get(f"/images/{quote(image_id, safe='')}/json")
-        config = details.get("Config") or {}
-        labels = config.get("Labels") or {}
-        tags = [t for t in (details.get("RepoTags") or []) if t and t != "<none>:<none>"]
-        digests = [d for d in (details.get("RepoDigests") or []) if "@" in d]
+        details = _object(api.get(f"/images/{quote(image_id, safe='')}/json"))
+        config = _object(details.get("Config"))
+        labels = _object(config.get("Labels"))
+        tags = [t for t in _strings(details.get("RepoTags")) if t and t != "<none>:<none>"]
+        digests = [d for d in _strings(details.get("RepoDigests")) if "@" in d]
         with tempfile.TemporaryFile() as archive:
             try:
                 api.export(image_id, archive)
@@ -265,11 +365,11 @@ def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, 
             ),
             dependencies=tuple(packages),
         )
-    for summary in (api.get("/containers/json?all=1") or [])[:MAX_CONTAINERS]:
+    for summary in _objects(api.get("/containers/json?all=1"), MAX_CONTAINERS):
         image_id = str(summary.get("ImageID", ""))
-        details = api.get(f"/containers/{quote(str(summary.get('Id', '')), safe='')}/json")
-        config = details.get("Config") or {}
-        labels = config.get("Labels") or {}
+        details = _object(api.get(f"/containers/{quote(str(summary.get('Id', '')), safe='')}/json"))
+        config = _object(details.get("Config"))
+        labels = _object(config.get("Labels"))
         label = labels.get(MCP_LABEL) if isinstance(labels, Mapping) else None
         command = _command(config)
         if image_id not in mcp_images and not label and not _runs_mcp(command):
@@ -286,6 +386,6 @@ def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, 
             name=f"{label or mcp_images.get(image_id) or reference} (container {container})"[:300],
             transport=Transport.STDIO,
             command=engine,
-            args=("run", *_host_flags(details.get("HostConfig") or {}), reference),
+            args=("run", *_host_flags(_object(details.get("HostConfig"))), reference),
             disabled=not (isinstance(state, Mapping) and state.get("Running") is True),
         )
