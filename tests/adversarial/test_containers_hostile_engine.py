@@ -266,3 +266,25 @@ def test_a_gzip_bomb_layer_named_many_times_is_read_once_and_within_a_budget(tmp
         report, _, seconds, _ = _scan(socket, tmp_path, timeout=60, setup=setup)
         assert any("larger than the scan reads, once decompressed" in m for m in _errors(report))
         assert seconds < 10
+
+
+def test_a_layer_of_many_empty_files_ends_at_the_layers_deadline(tmp_path: Path) -> None:
+    # 200,000 members (100 MB): about 8 s of tarfile's stream mode; a real 2 GB export holds
+    # some four million. The deadline is 60 s; 0.5 here so that the test is short.
+    member = tarfile.TarInfo("usr/lib/node_modules/x/empty").tobuf(format=tarfile.USTAR_FORMAT)
+    layer = member * 200_000 + bytes(1024)
+    manifest = json.dumps([{"Layers": ["layer.tar"]}]).encode()
+
+    def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
+        if not path.endswith("/get"):
+            return False
+        members = [tarfile.TarInfo("layer.tar"), tarfile.TarInfo("manifest.json")]
+        _body(handler, _export(members, {"layer.tar": layer, "manifest.json": manifest}))
+        return True
+
+    for socket in _engine(tmp_path, special):
+        setup = "import mcpward.scan._containers as c\nc.LAYERS_SECONDS = 0.5"
+        report, _, seconds, _ = _scan(socket, tmp_path, timeout=60, setup=setup)
+    assert any("image layers took over 0 s to read" in m for m in _errors(report)), _errors(report)
+    assert [s["name"] for s in report["servers"]] == ["io.github.acme/x (image)"]
+    assert seconds < 6

@@ -56,6 +56,9 @@ TIMEOUT = 30.0
 #: A whole answer, not one read: an engine that drips a byte under TIMEOUT must not hold the scan.
 ANSWER_SECONDS = 60.0
 EXPORT_SECONDS = 600.0
+#: Reading one image's layers: a 2 GB export of empty files is some four million members, about
+#: 40 us each in tarfile's stream mode (two and a half minutes for one image pulled at no cost).
+LAYERS_SECONDS = 60.0
 
 _NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
 _DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
@@ -155,6 +158,7 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
     found: dict[tuple[Ecosystem, str], PackageRef] = {}
     archive.seek(0)
     budget = _Budget(MAX_LAYER_BYTES)
+    deadline = time.monotonic() + LAYERS_SECONDS
     with tarfile.open(fileobj=archive, mode="r:") as outer:
         members = {m.name: m for m in outer.getmembers()[:100_000]}
         # Each layer once: a manifest naming one layer a thousand times read it a thousand times.
@@ -170,6 +174,10 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
                     for count, entry in enumerate(layer):
                         if count > MAX_LAYER_MEMBERS:
                             break
+                        if count % 1024 == 0 and time.monotonic() > deadline:
+                            raise ContainerEngineError(
+                                f"image layers took over {LAYERS_SECONDS:.0f} s to read"
+                            )
                         package = _package_of(layer, entry)
                         if package is not None and is_mcp_package(package.ecosystem, package.name):
                             found[(package.ecosystem, package.name)] = package
