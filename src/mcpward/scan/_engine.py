@@ -221,7 +221,7 @@ def _add_running(collected: _Collector, options: ScanOptions) -> None:
     """Servers running or listening now, each tied to the configured servers it runs."""
     from dataclasses import replace
 
-    from mcpward.scan._processes import launch_key, running_servers
+    from mcpward.scan._processes import MAX_RUNNING_SERVERS, PROC, launch_key, running_servers
 
     by_key: dict[str, list[str]] = {}
     for server in collected.servers:
@@ -233,6 +233,13 @@ def _add_running(collected: _Collector, options: ScanOptions) -> None:
     found: list[DiscoveredServer] = []
     if options.processes:
         found += running_servers()
+        if len(found) >= MAX_RUNNING_SERVERS:  # said, so that a flood of them hides nothing silently
+            collected.errors.append(
+                ScanError(
+                    path=os.fspath(PROC),
+                    message=f"{len(found)} MCP processes or more: the first are reported",
+                )
+            )
     if options.probe_ports:
         from mcpward.scan._probe import probed_servers
 
