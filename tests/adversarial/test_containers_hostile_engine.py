@@ -288,3 +288,34 @@ def test_a_layer_of_many_empty_files_ends_at_the_layers_deadline(tmp_path: Path)
     assert any("image layers took over 0 s to read" in m for m in _errors(report)), _errors(report)
     assert [s["name"] for s in report["servers"]] == ["io.github.acme/x (image)"]
     assert seconds < 6
+
+
+def _pax_layer(megabytes: int) -> bytes:
+    """A layer whose first member has a pax header of one record ``megabytes`` long."""
+    body = b" comment=" + b"a" * (megabytes * 1024 * 1024) + b"\n"
+    length = len(body) + len(str(len(body)))
+    length = len(body) + len(str(length))
+    record = str(length).encode() + body
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type, header.size = tarfile.XHDTYPE, len(record)
+    plain = tarfile.TarInfo("usr/lib/node_modules/x/package.json").tobuf(format=tarfile.USTAR_FORMAT)
+    return (
+        header.tobuf(format=tarfile.USTAR_FORMAT) + record + bytes(-len(record) % 512) + plain + bytes(1024)
+    )
+
+
+def test_a_pax_header_of_200_mb_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    layer = _pax_layer(200)
+    manifest = json.dumps([{"Layers": ["layer.tar"]}]).encode()
+
+    def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
+        if not path.endswith("/get"):
+            return False
+        members = [tarfile.TarInfo("layer.tar"), tarfile.TarInfo("manifest.json")]
+        _body(handler, _export(members, {"layer.tar": layer, "manifest.json": manifest}))
+        return True
+
+    for socket in _engine(tmp_path, special):
+        report, _, _, peak_kb = _scan(socket, tmp_path, timeout=60)
+    assert [s["name"] for s in report["servers"]] == ["io.github.acme/x (image)"]
+    assert peak_kb < 150 * 1024, f"{peak_kb} KB resident for a 200 MB pax header"

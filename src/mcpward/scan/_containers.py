@@ -159,7 +159,7 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
     archive.seek(0)
     budget = _Budget(MAX_LAYER_BYTES)
     deadline = time.monotonic() + LAYERS_SECONDS
-    with tarfile.open(fileobj=archive, mode="r:") as outer:
+    with tarfile.open(fileobj=archive, mode="r:", tarinfo=_Member) as outer:
         members = {m.name: m for m in outer.getmembers()[:100_000]}
         # Each layer once: a manifest naming one layer a thousand times read it a thousand times.
         layers = list(dict.fromkeys(_layer_names(outer, members)))[:MAX_LAYERS]
@@ -170,7 +170,7 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
                 continue
             try:
                 plain = cast(IO[bytes], _decompressed(handle, budget))
-                with tarfile.open(fileobj=plain, mode="r|") as layer:
+                with tarfile.open(fileobj=plain, mode="r|", tarinfo=_Member) as layer:
                     for count, entry in enumerate(layer):
                         if count > MAX_LAYER_MEMBERS:
                             break
@@ -184,6 +184,29 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
             except (tarfile.TarError, OSError, EOFError, zlib_error, lzma.LZMAError):
                 continue
     return sorted(found.values(), key=lambda p: (p.ecosystem.value, p.name))
+
+
+_EXTENDED = frozenset(
+    (
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    )
+)
+
+
+class _Member(tarfile.TarInfo):
+    """A member whose long-name or pax header is refused over 1 MB: tarfile reads one whole,
+    with copies (a 400 MB pax header held 1.2 GB); Go's archive/tar, which engines write layers
+    with, refuses them over 1 MB too."""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED and self.size > MAX_MANIFEST_BYTES:
+            raise tarfile.HeaderError("extended header larger than the scan reads")
+        member: tarfile.TarInfo = super()._proc_member(tarfile_)  # type: ignore[misc]
+        return member
 
 
 class _Budget:
