@@ -319,3 +319,32 @@ def test_a_pax_header_of_200_mb_is_refused_before_it_is_read(tmp_path: Path) -> 
         report, _, _, peak_kb = _scan(socket, tmp_path, timeout=60)
     assert [s["name"] for s in report["servers"]] == ["io.github.acme/x (image)"]
     assert peak_kb < 150 * 1024, f"{peak_kb} KB resident for a 200 MB pax header"
+
+
+def _many_members(count: int) -> bytes:
+    """An export of ``count`` empty files with distinct names, headers written directly."""
+    template = bytearray(tarfile.TarInfo("x0000000").tobuf(format=tarfile.USTAR_FORMAT))
+    template[148:156] = b" " * 8
+    headers = []
+    for index in range(count):
+        header = bytearray(template)
+        header[0:8] = f"x{index:07d}".encode()
+        header[148:156] = b"%06o\0 " % sum(header)
+        headers.append(bytes(header))
+    return b"".join(headers) + bytes(1024)
+
+
+def test_an_export_of_400000_members_is_read_up_to_the_limit_only(tmp_path: Path) -> None:
+    export = _many_members(400_000)
+
+    def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
+        if not path.endswith("/get"):
+            return False
+        _body(handler, export)
+        return True
+
+    for socket in _engine(tmp_path, special):
+        report, _, _, peak_kb = _scan(socket, tmp_path, timeout=60)
+    assert [s["name"] for s in report["servers"]] == ["io.github.acme/x (image)"]
+    # Every header parsed, then cut to 100,000: 240 MB resident for these 200 MB.
+    assert peak_kb < 160 * 1024, peak_kb

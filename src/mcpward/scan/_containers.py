@@ -45,6 +45,7 @@ MAX_IMAGES = 500
 MAX_CONTAINERS = 500
 MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024
 MAX_LAYER_MEMBERS = 500_000
+MAX_ARCHIVE_MEMBERS = 100_000
 MAX_MANIFEST_BYTES = 1024 * 1024
 #: Layer content read per image, once decompressed: an export may hold compressed blobs (an OCI
 #: layout), and 1 MB of gzip inflating to 1 GB held the scan for a minute per layer.
@@ -160,7 +161,13 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
     budget = _Budget(MAX_LAYER_BYTES)
     deadline = time.monotonic() + LAYERS_SECONDS
     with tarfile.open(fileobj=archive, mode="r:", tarinfo=_Member) as outer:
-        members = {m.name: m for m in outer.getmembers()[:100_000]}
+        # Read up to the limit, not all then cut: getmembers() parsed every header of a 2 GB
+        # export (four million) before the cut.
+        members: dict[str, tarfile.TarInfo] = {}
+        for each in outer:
+            if len(members) >= MAX_ARCHIVE_MEMBERS:
+                break
+            members[each.name] = each
         # Each layer once: a manifest naming one layer a thousand times read it a thousand times.
         layers = list(dict.fromkeys(_layer_names(outer, members)))[:MAX_LAYERS]
         for name in layers:
