@@ -252,7 +252,7 @@ def _move_secrets(
     """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
     the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. (The flags, in pairs;
     the secrets left in the entry because the gateway would not read them back exactly.)"""
-    from mcpward.sandbox._secrets import secret_line
+    from mcpward.sandbox import secret_line
 
     env = node.get(env_key)
     if not isinstance(env, dict):
@@ -299,7 +299,7 @@ def _literal_secrets(env: Any) -> list[str]:
 
 def _secrets_in(path: Path) -> dict[str, str]:
     """The values a secrets file gives the gateway, by key (the first line of a key is read)."""
-    from mcpward.sandbox._secrets import secret_line
+    from mcpward.sandbox import secret_line
 
     values: dict[str, str] = {}
     if path.is_file() and not path.is_symlink():  # a planted link's target is not taken in

@@ -29,6 +29,7 @@ from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._cgroups import ControlGroups
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch as fetch_secret
+from mcpward.sandbox._secrets import secret_line
 from mcpward.sandbox.interface import (
     CA_BUNDLE,
     Availability,
@@ -53,6 +54,7 @@ __all__ = [
     "load_profile",
     "profile_from_entry",
     "run_sandboxed",
+    "secret_line",
     "server_home",
 ]
 
