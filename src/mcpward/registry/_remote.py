@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import socket
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,10 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
     )
 
 
-def _explain(response: httpx.Response, base: str) -> RegistryError:
+def _explain(response: httpx.Response, base: str, body: bytes) -> RegistryError:
     try:
-        detail = response.json().get("detail")
-    except ValueError:
+        detail = json.loads(body).get("detail")
+    except (ValueError, AttributeError):
         detail = None
     hint = f" (set {TOKEN_VARIABLE})" if response.status_code == 401 else ""
     # The server's words, shown escaped and cut: printed as they came (the agent's log, a
@@ -52,20 +53,36 @@ def _explain(response: httpx.Response, base: str) -> RegistryError:
 #: ``scan --registry`` in a loop that grew without end.
 MAX_ENTRIES = 50_000
 MAX_PAGE_BYTES = 128 * 1024 * 1024
+#: The most read of any other answer (a refusal, the answer to a report): they were read whole,
+#: so a hostile server's endless refusal filled the agent's memory.
+MAX_ANSWER_BYTES = 64 * 1024
+#: Each answer must be whole within this many times the timeout: the timeout bounds each read,
+#: so a server dripping a byte at a time held ``enforce`` and the agent for ever.
+ANSWER_DEADLINE_FACTOR = 4
 
 
-def _page(client: httpx.Client, base: str, offset: int) -> Any:
+def _read(response: httpx.Response, base: str, limit: int, timeout: float, too_large: str = "") -> bytes:
+    """The body of ``response`` within the deadline: a page (200) whole if at most ``limit`` bytes
+    (else ``too_large``, or a plain error), any other answer's first ``limit`` bytes."""
+    deadline = time.monotonic() + timeout * ANSWER_DEADLINE_FACTOR
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            if response.status_code != 200:
+                break  # not a page of entries (a refusal, a report's receipt): its start says enough
+            raise RegistryError(too_large or f"{base} answered a body larger than {limit:,} bytes; refused")
+        if time.monotonic() > deadline:
+            raise RegistryError(f"{base} took too long to answer; gave up")
+    return bytes(body[:limit])
+
+
+def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:
     with client.stream("GET", "/api/entries", params={"limit": _PAGE, "offset": offset}) as response:
         if response.status_code != 200:
-            response.read()
-            raise _explain(response, base)
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > MAX_PAGE_BYTES:
-                raise RegistryError(
-                    f"{base} answered a page of entries larger than {MAX_PAGE_BYTES >> 20} MiB"
-                )
+            raise _explain(response, base, _read(response, base, MAX_ANSWER_BYTES, timeout))
+        too_large = f"{base} answered a page of entries larger than {MAX_PAGE_BYTES >> 20} MiB"
+        body = _read(response, base, MAX_PAGE_BYTES, timeout, too_large)
     return json.loads(body)
 
 
@@ -74,7 +91,10 @@ def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
     try:
         with _client(base, timeout) as client:
             while True:
-                page = [Entry.model_validate(item) for item in _page(client, base, len(entries))["entries"]]
+                page = [
+                    Entry.model_validate(item)
+                    for item in _page(client, base, len(entries), timeout)["entries"]
+                ]
                 entries += page
                 if len(entries) > MAX_ENTRIES:
                     raise RegistryError(f"{base} answered more than {MAX_ENTRIES:,} entries; refused")
@@ -124,23 +144,29 @@ def report_inventory(
     base: str, upload: InventoryUpload, *, timeout: float = 30.0, token: str | None = None
 ) -> int:
     try:
-        with _client(base, timeout, token) as client:
-            response = client.post(
+        with (
+            _client(base, timeout, token) as client,
+            client.stream(
+                "POST",
                 "/api/fleet/reports",
                 content=upload.model_dump_json(),
                 headers={"Content-Type": "application/json"},
-            )
+            ) as response,
+        ):
+            body = _read(response, base, MAX_ANSWER_BYTES, timeout)
     except httpx.HTTPError as exc:
         raise RegistryUnavailable(f"cannot reach the registry {base}: {exc}") from None
+    except RegistryError as exc:  # an answer too long in coming: the registry is not answering
+        raise RegistryUnavailable(str(exc)) from None
     if response.status_code != 201:
-        problem = _explain(response, base)
+        problem = _explain(response, base, body)
         if response.status_code in (401, 403, 429) or response.status_code >= 500:
             raise RegistryUnavailable(str(problem))
         raise problem
     # 201 is the registry's "stored"; a body that does not say how many (a proxy's page) is
     # no reason to stop: it raised out of the agent's run, so no later home was reported.
     try:
-        stored = response.json().get("stored", 0)
+        stored = json.loads(body).get("stored", 0)
         return stored if isinstance(stored, int) and not isinstance(stored, bool) else 0
     except (ValueError, AttributeError):
         return 0
