@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mcpward.errors import McpwardError
 
+if TYPE_CHECKING:
+    import httpx
+
 TIMEOUT_SECONDS = 60.0
+MAX_REDIRECTS = 10
 
 
 class DownloadError(McpwardError):
@@ -16,22 +22,35 @@ def download(url: str, limit: int) -> bytes:
     import httpx
 
     try:
-        with httpx.stream(
-            "GET",
-            url,
-            timeout=TIMEOUT_SECONDS,
-            follow_redirects=True,
-            headers={"Accept": "application/json, */*"},
-        ) as response:
-            if response.status_code == 404:
-                raise DownloadError(f"not found: {url}")
-            response.raise_for_status()
-            chunks, total = [], 0
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limit:
-                    raise DownloadError(f"{url}: larger than {limit} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+            request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
+            for _ in range(MAX_REDIRECTS + 1):
+                response = client.send(request, stream=True)
+                try:
+                    following = response.next_request
+                    if following is None:
+                        return _body(url, response, limit)
+                finally:
+                    response.close()
+                # Redirects are followed one by one so that none leaves https for plain http:
+                # an https-only source (advisories) was read from a cleartext answer anyone on
+                # the path could rewrite.
+                if request.url.scheme == "https" and following.url.scheme != "https":
+                    raise DownloadError(f"{url}: redirected to plain http; refused")
+                request = following
+            raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.HTTPError as exc:
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
+
+
+def _body(url: str, response: httpx.Response, limit: int) -> bytes:
+    if response.status_code == 404:
+        raise DownloadError(f"not found: {url}")
+    response.raise_for_status()
+    chunks, total = [], 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > limit:
+            raise DownloadError(f"{url}: larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
