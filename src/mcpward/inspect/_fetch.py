@@ -138,6 +138,7 @@ class _StrayLines:
     def __init__(self) -> None:
         self.count = 0
         self.lost_answer: str | None = None
+        self.refused: str | None = None
         self.scope: Any = None
         #: The first HTTP error status a remote server answered a message with (401: no or a
         #: wrong token); not its answer to the optional GET stream (405 is allowed there).
@@ -146,6 +147,12 @@ class _StrayLines:
     async def on_response(self, response: Any) -> None:
         if response.status_code >= 400 and response.request.method == "POST" and self.http_status is None:
             self.http_status = response.status_code
+
+    def refuse(self, reason: str) -> None:
+        """End the wait for an answer that is not read (too large, compressed)."""
+        self.refused = self.refused or reason
+        if self.scope is not None:
+            self.scope.cancel()
 
     async def on_message(self, message: Any) -> None:
         if not isinstance(message, Exception):
@@ -178,6 +185,8 @@ async def _fetch(target: ServerTarget, stray: _StrayLines) -> list[SurfaceItem]:
     with anyio.CancelScope() as scope:
         stray.scope = scope
         items = await _fetch_items(target, stray)
+    if stray.refused is not None:
+        raise UnreadableAnswer(stray.refused)
     if stray.lost_answer is not None:
         raise UnreadableAnswer(f"the server sent an answer the MCP client cannot read: {stray.lost_answer}")
     return items
@@ -244,11 +253,58 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     from mcp.client.streamable_http import streamable_http_client
 
     client = httpx2.AsyncClient(
-        headers=target.headers,
+        # Compression is not asked for, and an answer that comes compressed anyway is refused
+        # (see _bounded_transport): a few MB of gzip inflated to gigabytes.
+        headers={**target.headers, "Accept-Encoding": "identity"},
         timeout=httpx2.Timeout(30.0, read=300.0),
         event_hooks={"response": [stray.on_response]},
+        transport=_bounded_transport(stray),
     )
     return _with_client(client, streamable_http_client(target.url, http_client=client))
+
+
+#: The most bytes read of any one answer of a remote server: the SDK reads a JSON answer whole
+#: before looking at it, so one endless answer (a 1 GB line) was held in memory.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+def _bounded_transport(stray: _StrayLines) -> Any:
+    """An HTTP transport whose answers are refused past MAX_ANSWER_BYTES or when compressed;
+    the refusal ends the server's wait at once and becomes its error."""
+    import httpx2
+
+    class Bounded(httpx2.AsyncByteStream):
+        def __init__(self, stream: Any) -> None:
+            self._stream = stream
+
+        async def __aiter__(self) -> Any:
+            total = 0
+            async for chunk in self._stream:
+                total += len(chunk)
+                if total > MAX_ANSWER_BYTES:
+                    stray.refuse(f"the server sent an answer too large (over {MAX_ANSWER_BYTES >> 20} MiB)")
+                    raise httpx2.ReadError("answer too large")
+                yield chunk
+
+        async def aclose(self) -> None:
+            await self._stream.aclose()
+
+    class Transport(httpx2.AsyncHTTPTransport):
+        async def handle_async_request(self, request: Any) -> Any:
+            response = await super().handle_async_request(request)
+            encoding = response.headers.get("content-encoding", "").strip().lower()
+            if encoding not in ("", "identity"):
+                await response.aclose()
+                stray.refuse("the server sent a compressed answer, which was not asked for")
+                raise httpx2.ReadError("compressed answer")
+            return httpx2.Response(
+                status_code=response.status_code,
+                headers=response.headers,
+                stream=Bounded(response.stream),
+                extensions=response.extensions,
+            )
+
+    return Transport()
 
 
 class _with_client:
