@@ -34,6 +34,7 @@ class RemoteUpstream:
         self.authorization = authorization
         self.deliver = deliver
         self.max_message = max_message
+        self._timeout = timeout
         self.session_id: str | None = None
         self._client = httpx.AsyncClient(
             headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False
@@ -68,8 +69,16 @@ class RemoteUpstream:
         for task in list(self._tasks):
             task.cancel()
         if self.session_id:
-            with contextlib.suppress(httpx.HTTPError):
-                await self._client.delete(self.url, headers={"Mcp-Session-Id": self.session_id})
+            # The answer is not read, and the whole request has the timeout: a hostile upstream
+            # answered with an endless body, read whole into memory, or a drip that held the
+            # close for ever.
+            with contextlib.suppress(httpx.HTTPError, TimeoutError):
+                async with asyncio.timeout(self._timeout):
+                    request = self._client.build_request(
+                        "DELETE", self.url, headers={"Mcp-Session-Id": self.session_id}
+                    )
+                    response = await self._client.send(request, stream=True)
+                    await response.aclose()
         await self._client.aclose()
 
 
