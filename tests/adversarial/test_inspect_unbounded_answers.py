@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,9 +45,18 @@ def _server(kind: str) -> Iterator[tuple[str, list[int]]]:
             self.close_connection = True
 
         def do_GET(self) -> None:
-            self.send_response(405)
-            self.send_header("Content-Length", "0")
+            if kind != "sse":
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(b"event: endpoint\ndata: /messages?session_id=1\n\n")
+                self.wfile.flush()
+                time.sleep(5)
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -61,9 +71,10 @@ def _server(kind: str) -> Iterator[tuple[str, list[int]]]:
         server.server_close()
 
 
-def test_an_endless_json_answer_is_not_read_whole() -> None:
-    with _server("endless") as (url, sent):
-        done = mcpward("inspect", "--url", url, "--timeout", "10")
+@pytest.mark.parametrize("kind", ["endless", "sse"])
+def test_an_endless_json_answer_is_not_read_whole(kind: str) -> None:
+    with _server(kind) as (url, sent):
+        done = mcpward("inspect", "--sse-url" if kind == "sse" else "--url", url, "--timeout", "10")
     assert sent[0] < 64 << 20
     assert "too large" in done.stdout + done.stderr
 

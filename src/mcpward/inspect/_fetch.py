@@ -248,19 +248,30 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     if target.transport == "sse":
         from mcp.client.sse import sse_client
 
-        return sse_client(target.url, headers=target.headers or None)
-    import httpx2
+        def bounded_client(
+            headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None
+        ) -> Any:
+            return _bounded_client(headers or {}, timeout, stray, auth)
+
+        return sse_client(target.url, headers=target.headers or None, httpx_client_factory=bounded_client)
     from mcp.client.streamable_http import streamable_http_client
 
-    client = httpx2.AsyncClient(
+    client = _bounded_client(target.headers, None, stray)
+    return _with_client(client, streamable_http_client(target.url, http_client=client))
+
+
+def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, auth: Any = None) -> Any:
+    import httpx2
+
+    return httpx2.AsyncClient(
         # Compression is not asked for, and an answer that comes compressed anyway is refused
         # (see _bounded_transport): a few MB of gzip inflated to gigabytes.
-        headers={**target.headers, "Accept-Encoding": "identity"},
-        timeout=httpx2.Timeout(30.0, read=300.0),
+        headers={**headers, "Accept-Encoding": "identity"},
+        timeout=timeout or httpx2.Timeout(30.0, read=300.0),
+        auth=auth,
         event_hooks={"response": [stray.on_response]},
         transport=_bounded_transport(stray),
     )
-    return _with_client(client, streamable_http_client(target.url, http_client=client))
 
 
 #: The most bytes read of any one answer of a remote server: the SDK reads a JSON answer whole
