@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from mcpward.errors import McpwardError
@@ -10,6 +11,9 @@ if TYPE_CHECKING:
     import httpx
 
 TIMEOUT_SECONDS = 60.0
+#: The whole download's bound: the timeout bounds each read, so a source that dripped a byte at
+#: a time held vet or a refresh for as long as it liked.
+DEADLINE_SECONDS = 600.0
 MAX_REDIRECTS = 10
 
 
@@ -17,10 +21,11 @@ class DownloadError(McpwardError):
     """The download failed; the message names the URL and the reason, nothing more."""
 
 
-def download(url: str, limit: int) -> bytes:
+def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> bytes:
     """The body at ``url``, refusing more than ``limit`` bytes; a 404 says "not found"."""
     import httpx
 
+    give_up = time.monotonic() + deadline
     try:
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
             request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
@@ -29,7 +34,7 @@ def download(url: str, limit: int) -> bytes:
                 try:
                     following = response.next_request
                     if following is None:
-                        return _body(url, response, limit)
+                        return _body(url, response, limit, give_up)
                 finally:
                     response.close()
                 # Redirects are followed one by one so that none leaves https for plain http:
@@ -43,7 +48,7 @@ def download(url: str, limit: int) -> bytes:
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
 
 
-def _body(url: str, response: httpx.Response, limit: int) -> bytes:
+def _body(url: str, response: httpx.Response, limit: int, give_up: float) -> bytes:
     if response.status_code == 404:
         raise DownloadError(f"not found: {url}")
     response.raise_for_status()
@@ -52,5 +57,7 @@ def _body(url: str, response: httpx.Response, limit: int) -> bytes:
         total += len(chunk)
         if total > limit:
             raise DownloadError(f"{url}: larger than {limit} bytes")
+        if time.monotonic() > give_up:
+            raise DownloadError(f"{url}: took too long")
         chunks.append(chunk)
     return b"".join(chunks)

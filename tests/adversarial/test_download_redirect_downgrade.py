@@ -9,6 +9,7 @@ import contextlib
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -91,3 +92,34 @@ def test_a_redirect_that_keeps_the_scheme_is_still_followed() -> None:
             server.shutdown()
             server.server_close()
     assert hits == ["/moved.json"]
+
+
+def test_a_download_that_drips_ends_in_bounded_time() -> None:
+    """A source answering one byte every 0.1 s: the timeout bounds each read, so the download
+    went on as long as the drip did (vet, advisories and identity refreshes hung)."""
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(100):  # bounded: 10 s
+                    time.sleep(0.1)
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(DownloadError, match="too long"):
+            download(f"http://127.0.0.1:{server.server_address[1]}/a.json", 1 << 20, deadline=1.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 5
