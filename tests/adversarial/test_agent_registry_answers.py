@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_kit import mcpward
 
+from loopback import handler_serving
 from mcpward.agent import AgentConfig
 
 FORGED = "refused\nreported /home/forged\x1b]0;owned\x07\x1b[2J"
@@ -39,14 +39,8 @@ def hostile_registry(request: pytest.FixtureRequest) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler) as base:
+        yield f"{base}"
 
 
 def _agent_run(tmp_path: Path, registry: str, *homes: str) -> subprocess.CompletedProcess[str]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from cli_kit import mcpward
+
+from loopback import handler_serving
 
 
 def _entry(entry_id: int, name: str, package: str) -> dict[str, Any]:
@@ -61,15 +62,8 @@ def _registry(answer: Any) -> Iterator[tuple[str, list[str]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler) as base:
+        yield f"{base}", seen
 
 
 def _enforce(url: str, root: Path) -> subprocess.CompletedProcess[str]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from loopback import handler_serving
 from mcpward.gateway._remote import RemoteUpstream
 
 _CHUNK = b"x" * (1 << 20)
@@ -41,14 +41,8 @@ def _upstream(drip: bool) -> Iterator[tuple[str, list[int]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/mcp", sent
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler) as base:
+        yield f"{base}/mcp", sent
 
 
 async def _close(url: str) -> None:

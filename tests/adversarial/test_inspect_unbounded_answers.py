@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from cli_kit import mcpward
+
+from loopback import handler_serving
 
 _CHUNK = b" " * (1 << 20)
 _ENDLESS_MIB = 512  # bounded: far past any answer the client should hold
@@ -61,14 +62,8 @@ def _server(kind: str) -> Iterator[tuple[str, list[int]]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/mcp", sent
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler) as base:
+        yield f"{base}/mcp", sent
 
 
 @pytest.mark.parametrize("kind", ["endless", "sse"])

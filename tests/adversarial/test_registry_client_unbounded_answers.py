@@ -7,14 +7,14 @@ bounds each read, not the answer."""
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from loopback import handler_serving
 from mcpward.registry._remote import fetch_entries, inventory, report_inventory
 from mcpward.registry.interface import RegistryError
 
@@ -54,15 +54,8 @@ def _registry(status: int, *, drip: bool = False) -> Iterator[tuple[str, list[in
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", sent
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler) as base:
+        yield f"{base}", sent
 
 
 def test_an_endless_refusal_is_not_read_whole() -> None:
