@@ -244,16 +244,23 @@ def _gzip_bomb(megabytes: int) -> bytes:
     return b"".join(parts)
 
 
-def test_a_gzip_bomb_layer_named_many_times_is_read_once_and_within_a_budget(tmp_path: Path) -> None:
-    bomb = _gzip_bomb(256)
-    manifest = json.dumps([{"Layers": ["blobs/sha256/bomb"] * 20}]).encode()
+def _exporting(files: dict[str, bytes]) -> Callable[[BaseHTTPRequestHandler, str], bool]:
+    """The engine's answer to an image export: an archive of ``files``, in this order."""
 
     def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
         if not path.endswith("/get"):
             return False
-        members = [tarfile.TarInfo("blobs/sha256/bomb"), tarfile.TarInfo("manifest.json")]
-        _body(handler, _export(members, {"blobs/sha256/bomb": bomb, "manifest.json": manifest}))
+        _body(handler, _export([tarfile.TarInfo(name) for name in files], files))
         return True
+
+    return special
+
+
+def test_a_gzip_bomb_layer_named_many_times_is_read_once_and_within_a_budget(tmp_path: Path) -> None:
+    bomb = _gzip_bomb(256)
+    manifest = json.dumps([{"Layers": ["blobs/sha256/bomb"] * 20}]).encode()
+
+    special = _exporting({"blobs/sha256/bomb": bomb, "manifest.json": manifest})
 
     for socket in _engine(tmp_path, special):
         # Read once: 256 MB inflated in well under the time tarfile's stream took for one
@@ -275,12 +282,7 @@ def test_a_layer_of_many_empty_files_ends_at_the_layers_deadline(tmp_path: Path)
     layer = member * 200_000 + bytes(1024)
     manifest = json.dumps([{"Layers": ["layer.tar"]}]).encode()
 
-    def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
-        if not path.endswith("/get"):
-            return False
-        members = [tarfile.TarInfo("layer.tar"), tarfile.TarInfo("manifest.json")]
-        _body(handler, _export(members, {"layer.tar": layer, "manifest.json": manifest}))
-        return True
+    special = _exporting({"layer.tar": layer, "manifest.json": manifest})
 
     for socket in _engine(tmp_path, special):
         setup = "import mcpward.scan._containers as c\nc.LAYERS_SECONDS = 0.5"
@@ -308,12 +310,7 @@ def test_a_pax_header_of_200_mb_is_refused_before_it_is_read(tmp_path: Path) -> 
     layer = _pax_layer(200)
     manifest = json.dumps([{"Layers": ["layer.tar"]}]).encode()
 
-    def special(handler: BaseHTTPRequestHandler, path: str) -> bool:
-        if not path.endswith("/get"):
-            return False
-        members = [tarfile.TarInfo("layer.tar"), tarfile.TarInfo("manifest.json")]
-        _body(handler, _export(members, {"layer.tar": layer, "manifest.json": manifest}))
-        return True
+    special = _exporting({"layer.tar": layer, "manifest.json": manifest})
 
     for socket in _engine(tmp_path, special):
         report, _, _, peak_kb = _scan(socket, tmp_path, timeout=60)
