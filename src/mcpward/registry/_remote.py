@@ -18,8 +18,9 @@ import httpx
 from pydantic import ValidationError
 
 from mcpward.model import ServerSpec
+from mcpward.output.text import printable
 from mcpward.registry._matching import observe
-from mcpward.registry.interface import _CONTROL, Entry, InventoryUpload, RegistryError, RegistryUnavailable
+from mcpward.registry.interface import Entry, InventoryUpload, RegistryError, RegistryUnavailable
 
 TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
 _PAGE = 500
@@ -44,7 +45,7 @@ def _explain(response: httpx.Response, base: str, body: bytes) -> RegistryError:
     hint = f" (set {TOKEN_VARIABLE})" if response.status_code == 401 else ""
     # The server's words, shown escaped and cut: printed as they came (the agent's log, a
     # terminal), a newline forged log lines and escapes acted on whoever read them.
-    shown = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(detail or response.reason_phrase)[:500])
+    shown = printable(str(detail or response.reason_phrase)[:500])
     return RegistryError(f"registry {base} answered {response.status_code}: {shown}{hint}")
 
 
