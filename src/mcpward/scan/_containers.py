@@ -60,6 +60,11 @@ EXPORT_SECONDS = 600.0
 #: Reading one image's layers: a 2 GB export of empty files is some four million members, about
 #: 40 us each in tarfile's stream mode (two and a half minutes for one image pulled at no cost).
 LAYERS_SECONDS = 60.0
+#: The whole containers pass (every engine, image and container together): the limits above are
+#: per image, and 500 images at those limits were days of exports and a terabyte inflated. What
+#: is left when either runs out is said in the report (an error line per engine), never skipped.
+PASS_SECONDS = 900.0
+PASS_LAYER_BYTES = 8 * 1024 * 1024 * 1024
 
 _NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
 _DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
@@ -67,6 +72,25 @@ _DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.
 
 class ContainerEngineError(McpwardError):
     """The container engine cannot be reached or answers what the scan cannot use."""
+
+
+class _Pass:
+    """What the whole containers pass may still spend: seconds and decompressed layer bytes."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + PASS_SECONDS
+        self.layer_bytes = PASS_LAYER_BYTES
+
+    def seconds_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.seconds_left() <= 0
+
+    def why(self) -> str:
+        if self.expired():
+            return f"the containers pass took over {PASS_SECONDS:.0f} s"
+        return f"the containers pass read {PASS_LAYER_BYTES} bytes of layers, its limit"
 
 
 def engine_sockets(environ: Mapping[str, str]) -> list[Path]:
@@ -89,6 +113,7 @@ def engine_sockets(environ: Mapping[str, str]) -> list[Path]:
 @dataclass
 class _Api:
     socket: Path
+    budget: _Pass = field(default_factory=_Pass)
     client: Any = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,7 +131,9 @@ class _Api:
 
         where = path.split("?")[0]
         body = bytearray()
-        deadline = time.monotonic() + ANSWER_SECONDS
+        if self.budget.expired():
+            raise ContainerEngineError(f"{self.socket}: {where} not read: {self.budget.why()}")
+        deadline = min(time.monotonic() + ANSWER_SECONDS, self.budget.deadline)
         try:
             with self.client.stream("GET", API + path) as response:
                 if response.status_code != 200:
@@ -118,7 +145,7 @@ class _Api:
                             f"{self.socket}: {where} answered more than the scan reads"
                         )
                     if time.monotonic() > deadline:
-                        raise ContainerEngineError(f"{self.socket}: {where} took over {ANSWER_SECONDS:.0f} s")
+                        raise ContainerEngineError(f"{self.socket}: {where} {self._late(ANSWER_SECONDS)}")
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
         try:
@@ -132,7 +159,7 @@ class _Api:
         import httpx
 
         size = 0
-        deadline = time.monotonic() + EXPORT_SECONDS
+        deadline = min(time.monotonic() + EXPORT_SECONDS, self.budget.deadline)
         try:
             with self.client.stream("GET", f"{API}/images/{quote(image_id, safe='')}/get") as response:
                 if response.status_code != 200:
@@ -143,23 +170,35 @@ class _Api:
                         raise ContainerEngineError(f"{self.socket}: image larger than the scan reads")
                     if time.monotonic() > deadline:
                         raise ContainerEngineError(
-                            f"{self.socket}: image export took over {EXPORT_SECONDS:.0f} s"
+                            f"{self.socket}: image export {self._late(EXPORT_SECONDS)}"
                         )
                     into.write(chunk)
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
 
+    def _late(self, limit: float) -> str:
+        return f"not read whole: {self.budget.why()}" if self.budget.expired() else f"took over {limit:.0f} s"
+
     def close(self) -> None:
         self.client.close()
 
 
-def image_packages(archive: IO[bytes]) -> list[PackageRef]:
+def image_packages(archive: IO[bytes], spent: _Pass | None = None) -> list[PackageRef]:
     """The MCP packages installed in an image's layers (docker-archive), read without running
-    it: npm ``package.json`` and Python ``dist-info/METADATA`` files."""
-    found: dict[tuple[Ecosystem, str], PackageRef] = {}
+    it: npm ``package.json`` and Python ``dist-info/METADATA`` files. ``spent`` is the whole
+    pass's budget, which this image's bytes and seconds come out of too."""
+    spent = spent or _Pass()
     archive.seek(0)
-    budget = _Budget(MAX_LAYER_BYTES)
-    deadline = time.monotonic() + LAYERS_SECONDS
+    budget = _Budget(min(MAX_LAYER_BYTES, spent.layer_bytes))
+    try:
+        return _image_packages(archive, budget, spent)
+    finally:
+        spent.layer_bytes -= budget.used
+
+
+def _image_packages(archive: IO[bytes], budget: _Budget, spent: _Pass) -> list[PackageRef]:
+    found: dict[tuple[Ecosystem, str], PackageRef] = {}
+    deadline = min(time.monotonic() + LAYERS_SECONDS, spent.deadline)
     with tarfile.open(fileobj=archive, mode="r:", tarinfo=_Member) as outer:
         # Read up to the limit, not all then cut: getmembers() parsed every header of a 2 GB
         # export (four million) before the cut.
@@ -183,7 +222,9 @@ def image_packages(archive: IO[bytes]) -> list[PackageRef]:
                             break
                         if count % 1024 == 0 and time.monotonic() > deadline:
                             raise ContainerEngineError(
-                                f"image layers took over {LAYERS_SECONDS:.0f} s to read"
+                                f"image layers not read whole: {spent.why()}"
+                                if spent.expired()
+                                else f"image layers took over {LAYERS_SECONDS:.0f} s to read"
                             )
                         package = _package_of(layer, entry)
                         if package is not None and is_mcp_package(package.ecosystem, package.name):
@@ -221,6 +262,7 @@ class _Budget:
 
     def __init__(self, limit: int) -> None:
         self.left = limit
+        self.used = 0
 
 
 class _Counted(io.RawIOBase):
@@ -238,6 +280,7 @@ class _Counted(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         data = self._stream.read(size if size is not None and size >= 0 else 1024 * 1024)
         self._budget.left -= len(data)
+        self._budget.used += len(data)
         if self._budget.left < 0:
             raise ContainerEngineError("image layers larger than the scan reads, once decompressed")
         return data
@@ -332,9 +375,14 @@ def _host_flags(host_config: Mapping[str, Any]) -> list[str]:
 def container_servers(
     environ: Mapping[str, str], sockets: list[Path] | None = None
 ) -> Iterator[DiscoveredServer | tuple[Path, str]]:
-    """The MCP images and containers of every engine reachable on this machine."""
+    """The MCP images and containers of every engine reachable on this machine, within one
+    budget of time and layer bytes for them all."""
+    spent = _Pass()
     for socket in sockets if sockets is not None else engine_sockets(environ):
-        api = _Api(socket)
+        if spent.expired():
+            yield socket, f"{socket}: engine not read: {spent.why()}"
+            continue
+        api = _Api(socket, spent)
         try:
             yield from _engine(api, socket)
         except ContainerEngineError as exc:
@@ -365,20 +413,31 @@ def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, 
     version = _object(api.get("/version"))
     engine = "podman" if "podman" in json.dumps(version.get("Components", "")).lower() else "docker"
     mcp_images: dict[str, str] = {}  # image id -> the record's name
-    for summary in _objects(api.get("/images/json"), MAX_IMAGES):
+    images = _objects(api.get("/images/json"), MAX_IMAGES)
+    unread: list[str] = []  # images inventoried without their layers: the pass's budget ran out
+    for index, summary in enumerate(images):
+        if api.budget.expired():
+            yield (
+                socket,
+                f"{socket}: {len(images) - index} images and the containers not read: {api.budget.why()}",
+            )
+            return
         image_id = str(summary.get("Id", ""))
         details = _object(api.get(f"/images/{quote(image_id, safe='')}/json"))
         config = _object(details.get("Config"))
         labels = _object(config.get("Labels"))
         tags = [t for t in _strings(details.get("RepoTags")) if t and t != "<none>:<none>"]
         digests = [d for d in _strings(details.get("RepoDigests")) if "@" in d]
-        with tempfile.TemporaryFile() as archive:
-            try:
-                api.export(image_id, archive)
-                packages = image_packages(archive)
-            except (ContainerEngineError, tarfile.TarError, OSError) as exc:
-                yield socket, f"image {tags[0] if tags else image_id[:19]}: {exc}"
-                packages = []
+        packages: list[PackageRef] = []
+        if api.budget.layer_bytes <= 0 or api.budget.expired():
+            unread.append(tags[0] if tags else image_id[:19])
+        else:
+            with tempfile.TemporaryFile() as archive:
+                try:
+                    api.export(image_id, archive)
+                    packages = image_packages(archive, api.budget)
+                except (ContainerEngineError, tarfile.TarError, OSError) as exc:
+                    yield socket, f"image {tags[0] if tags else image_id[:19]}: {exc}"
         command = _command(config)
         label = labels.get(MCP_LABEL) if isinstance(labels, Mapping) else None
         if not (label or packages or _runs_mcp(command)):
@@ -403,7 +462,14 @@ def _engine(api: _Api, socket: Path) -> Iterator[DiscoveredServer | tuple[Path, 
             ),
             dependencies=tuple(packages),
         )
-    for summary in _objects(api.get("/containers/json?all=1"), MAX_CONTAINERS):
+    if unread:
+        named = ", ".join(unread[:10]) + (f" and {len(unread) - 10} more" if len(unread) > 10 else "")
+        yield socket, f"{socket}: layers of {len(unread)} images not read ({named}): {api.budget.why()}"
+    containers = _objects(api.get("/containers/json?all=1"), MAX_CONTAINERS)
+    for index, summary in enumerate(containers):
+        if api.budget.expired():
+            yield socket, f"{socket}: {len(containers) - index} containers not read: {api.budget.why()}"
+            return
         image_id = str(summary.get("ImageID", ""))
         details = _object(api.get(f"/containers/{quote(str(summary.get('Id', '')), safe='')}/json"))
         config = _object(details.get("Config"))
