@@ -90,6 +90,38 @@ _SECURITY_SEVERITY = {
 
 SOURCE_ROOT = "%SRCROOT%"
 
+# What a SARIF log holds, so that hostile input (a config's names and values, a server's tool
+# texts) cannot make it one that GitHub refuses: it takes 25,000 results a run at most (and
+# shows the 5,000 most severe), and a file of 10 MB at most once gzip'd. Names and texts were
+# written whole, so a few long ones (or a tool-changed diff per tool of a large server) made
+# the log too large to upload, and the whole scan's alerts were lost. Cuts are marked.
+#: Results written, the most severe first (GitHub shows 5,000 a run).
+MAX_RESULTS = 5_000
+#: The results' JSON in all, in UTF-8: 8 MiB holds 5,000 ordinary results several times over,
+#: and stays under GitHub's 10 MB even if nothing in it compresses.
+MAX_RESULTS_BYTES = 8 * 1024 * 1024
+#: A result's message (the finding, the server's name and the evidence: a diff is cut at a line).
+MAX_MESSAGE_CHARS = 8_000
+#: A server's name in a message, and each property text (remediation, tool, field).
+MAX_NAME_CHARS = 200
+MAX_PROPERTY_CHARS = 1_000
+#: Notifications (the report's errors) written, each cut like a property.
+MAX_NOTIFICATIONS = 1_000
+
+
+def cut(text: str, limit: int, *, at_line: bool = False) -> str:
+    """``text`` up to ``limit`` characters, and past that a marker saying how much is left out
+    (never cut silently); ``at_line`` ends the kept part at a line break when one is near, so a
+    diff keeps whole lines."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    if at_line and (end := kept.rfind("\n")) > limit // 2:
+        kept = kept[:end]
+    # On a line of its own after a diff's whole lines; on the same line otherwise (one-line texts).
+    mark = f"[... {len(text) - len(kept)} more characters not in SARIF; `--format json` has them]"
+    return f"{kept}{chr(10) if at_line and chr(10) in kept else ' '}{mark}"
+
 
 def artifact_location(path: str) -> dict[str, str]:
     """Relative to the working directory (the repository, in CI) when the file lies inside it,
@@ -125,7 +157,7 @@ def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
         "name": "".join(part.capitalize() for part in rule_id.split("-")),
         "shortDescription": {"text": title},
         "fullDescription": {"text": f"{title} ({rule_id})."},
-        "help": {"text": plain_text(finding.remediation)},
+        "help": {"text": plain_text(cut(finding.remediation, MAX_PROPERTY_CHARS))},
         "defaultConfiguration": {"level": _LEVEL[finding.severity]},
         "properties": {
             "tags": ["security", "mcp", finding.category.value],
@@ -136,13 +168,17 @@ def _rule(rule_id: str, finding: Finding) -> dict[str, Any]:
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    message = finding.message
+    message = cut(finding.message, MAX_PROPERTY_CHARS)
     if finding.server:
         # The name on one line: a LF in it pushed the finding off the alert's first line, the
         # only one a list of alerts shows.
-        message = f"[{finding.host}] {printable(finding.server)}: {message}"
+        name = printable(finding.server)
+        if len(name) > MAX_NAME_CHARS:
+            name = f"{name[:MAX_NAME_CHARS]}[... {len(name) - MAX_NAME_CHARS} more characters]"
+        message = f"[{cut(str(finding.host), MAX_NAME_CHARS)}] {name}: {message}"
     if finding.evidence:
         message += f" Evidence: {finding.evidence}"
+    message = cut(message, MAX_MESSAGE_CHARS, at_line=True)
     location: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": artifact_location(finding.config_path or "."),
@@ -157,14 +193,14 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "severity": finding.severity.value,
         "category": finding.category.value,
-        "remediation": finding.remediation,
+        "remediation": cut(finding.remediation, MAX_PROPERTY_CHARS),
     }
     if finding.family is not None:
         properties |= {"family": finding.family.value, "detectorRule": finding.rule}
         if finding.tool:
-            properties["tool"] = finding.tool
+            properties["tool"] = cut(finding.tool, MAX_PROPERTY_CHARS)
         if finding.field:
-            properties["field"] = finding.field
+            properties["field"] = cut(finding.field, MAX_PROPERTY_CHARS)
     return {
         "ruleId": _rule_id(finding),
         "ruleIndex": rule_index,
@@ -176,14 +212,64 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
 
 
+def _kept(findings: list[Finding]) -> tuple[list[tuple[Finding, dict[str, Any]]], int]:
+    """The findings written (each with its result, rule index still to set), the most severe
+    first while the caps allow, in the report's order; and how many were left out."""
+    order = sorted(range(len(findings)), key=lambda i: -findings[i].severity.rank)
+    chosen: list[tuple[int, dict[str, Any]]] = []
+    size = 0
+    for index in order[:MAX_RESULTS]:
+        result = _result(findings[index], 0)
+        size += len(json.dumps(result, ensure_ascii=False).encode("utf-8", "replace"))
+        if size > MAX_RESULTS_BYTES:
+            break
+        chosen.append((index, result))
+    chosen.sort(key=lambda pair: pair[0])
+    return [(findings[i], result) for i, result in chosen], len(findings) - len(chosen)
+
+
+def _notifications(report: Report, left_out: int) -> list[dict[str, Any]]:
+    notes = [
+        {
+            "level": "warning",
+            "message": {"text": plain_text(cut(f"{printable(e.path)}: {e.message}", MAX_PROPERTY_CHARS))},
+        }
+        for e in report.errors[:MAX_NOTIFICATIONS]
+    ]
+    if len(report.errors) > MAX_NOTIFICATIONS:
+        more = len(report.errors) - MAX_NOTIFICATIONS
+        notes.append(
+            {
+                "level": "warning",
+                "message": {"text": f"{more} more errors not in SARIF; `--format json` has them"},
+            }
+        )
+    if left_out:
+        # Said where code scanning shows the run's status, and first: never a silent cut.
+        notes.insert(
+            0,
+            {
+                "level": "error",
+                "message": {
+                    "text": f"{left_out} of {len(report.findings)} findings not in SARIF (it holds the"
+                    f" {MAX_RESULTS} most severe, {MAX_RESULTS_BYTES // (1024 * 1024)} MiB of results at"
+                    " most, which GitHub accepts); `--format json` has them all"
+                },
+            },
+        )
+    return notes
+
+
 def sarif_document(report: Report) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     results = []
-    for finding in report.findings:
+    kept, left_out = _kept(list(report.findings))
+    for finding, result in kept:
         rule_id = _rule_id(finding)
         if rule_id not in rules:
             rules[rule_id] = _rule(rule_id, finding)
-        results.append(_result(finding, list(rules).index(rule_id)))
+        result["ruleIndex"] = list(rules).index(rule_id)
+        results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -204,13 +290,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "endTimeUtc": report.generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "toolExecutionNotifications": [
-                            {
-                                "level": "warning",
-                                "message": {"text": plain_text(f"{printable(e.path)}: {e.message}")},
-                            }
-                            for e in report.errors
-                        ],
+                        "toolExecutionNotifications": _notifications(report, left_out),
                     }
                 ],
                 "results": results,
