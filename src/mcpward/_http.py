@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mcpward.errors import McpwardError
@@ -23,6 +24,16 @@ class DownloadError(McpwardError):
 
 def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> bytes:
     """The body at ``url``, refusing more than ``limit`` bytes; a 404 says "not found"."""
+    chunks: list[bytes] = []
+    download_into(url, limit, chunks.append, deadline=deadline)
+    return b"".join(chunks)
+
+
+def download_into(
+    url: str, limit: int, sink: Callable[[bytes], object], *, deadline: float = DEADLINE_SECONDS
+) -> None:
+    """The body at ``url`` given to ``sink`` chunk by chunk (a file: a large export is not held
+    in memory), refusing more than ``limit`` bytes; ``sink`` may raise to stop early."""
     import httpx
 
     give_up = time.monotonic() + deadline
@@ -34,7 +45,8 @@ def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> byt
                 try:
                     following = response.next_request
                     if following is None:
-                        return _body(url, response, limit, give_up)
+                        _body(url, response, limit, give_up, sink)
+                        return
                 finally:
                     response.close()
                 # Redirects are followed one by one so that none leaves https for plain http:
@@ -48,16 +60,21 @@ def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> byt
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
 
 
-def _body(url: str, response: httpx.Response, limit: int, give_up: float) -> bytes:
+def _body(
+    url: str, response: httpx.Response, limit: int, give_up: float, sink: Callable[[bytes], object]
+) -> None:
     if response.status_code == 404:
         raise DownloadError(f"not found: {url}")
     response.raise_for_status()
-    chunks, total = [], 0
+    # Refused before a byte of it is read when the answer says its size (an uncompressed one).
+    claimed = response.headers.get("Content-Length", "")
+    if claimed.isdigit() and "Content-Encoding" not in response.headers and int(claimed) > limit:
+        raise DownloadError(f"{url}: larger than {limit} bytes")
+    total = 0
     for chunk in response.iter_bytes():
         total += len(chunk)
         if total > limit:
             raise DownloadError(f"{url}: larger than {limit} bytes")
         if time.monotonic() > give_up:
             raise DownloadError(f"{url}: took too long")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        sink(chunk)

@@ -7,11 +7,12 @@ folder of OSV JSON files, or one JSON file), read from a URL or a local path.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import stat
+import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -20,13 +21,13 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
 from mcpward._addresses import is_loopback
-from mcpward._http import DownloadError, download
+from mcpward._http import DownloadError, download_into
 from mcpward._paths import replace_whole, user_data_dir
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
@@ -36,9 +37,20 @@ _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
 # "mcp" anywhere in the name: a token of its own missed MCP packages that run it into a word
 # (`@mcpjam/inspector`, `mcpo`, `mcpadapt`), so their advisories were dropped by every refresh.
 _MCP_NAME = re.compile(r"mcp|modelcontextprotocol", re.IGNORECASE)
-#: A refreshed snapshot stays well below this; anything larger is not an OSV export of ours.
+#: An export (a zip), downloaded or read: kept in a file, never in memory, and read a member at
+#: a time. Anything larger is not an OSV export.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
+#: A JSON document parsed whole (a source that is not a zip, a file of a folder export): parsing
+#: holds many times its size, and a 2 GB one (or a sparse file of that size) was read into memory
+#: and parsed whole before 2026-12-05. OSV records are far smaller; a snapshot of ours too.
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+#: A zip member (one OSV record): larger is refused, the whole source with it (it was skipped).
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+#: A zip's central directory, which zipfile reads whole into an object per member (hundreds of
+#: bytes each): 64 MiB is about a million members.
+MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
+#: The members of one zip inflated in all: each is bounded, their number not (time).
+MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024
 #: OSV records nest a few levels; a deeper one is hostile (it broke the JSON reader further
 #: down the stack of every later scan).
 MAX_RECORD_DEPTH = 32
@@ -471,65 +483,153 @@ def _read_source(source: str) -> Iterator[Any]:
             # Anyone on the path could rewrite it: a record with a later `modified` replaces
             # the bundled one, so a forged "affects nothing" silenced a malicious package.
             raise AdvisoryError(f"{source}: advisories are fetched over https only (or from loopback)")
-        yield from _records_from_bytes(source, _download(source))
+        with tempfile.TemporaryFile() as spool:
+            _download(source, spool)
+            yield from _records_from_file(source, spool)
         return
     path = Path(source).expanduser()
     if path.is_dir():
         for child in sorted(path.rglob("*.json")):
-            yield from _records_from_bytes(str(child), _read_bounded(child))
+            with _open_regular(child) as handle:
+                yield from _records_from_file(str(child), handle)
         return
     if not path.is_file():
         raise AdvisoryError(f"{source}: no such file or folder")
-    yield from _records_from_bytes(source, _read_bounded(path))
+    with _open_regular(path) as handle:
+        yield from _records_from_file(source, handle)
 
 
-def _read_bounded(path: Path) -> bytes:
-    """A regular file's bytes, at most MAX_SOURCE_BYTES. Checked on the descriptor read and
-    opened without blocking: an unpacked export with `x.json -> /dev/zero` has size 0 and was
-    read until memory ran out; a FIFO blocked for ever."""
+def _open_regular(path: Path) -> IO[bytes]:
+    """A regular file of at most MAX_SOURCE_BYTES, opened for reading. Checked on the descriptor
+    read and opened without blocking: an unpacked export with `x.json -> /dev/zero` has size 0
+    and was read until memory ran out; a FIFO blocked for ever."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            facts = os.fstat(handle.fileno())
-            if not stat.S_ISREG(facts.st_mode):
-                raise AdvisoryError(f"{path}: not a regular file")
-            if facts.st_size > MAX_SOURCE_BYTES:
-                raise AdvisoryError(f"{path}: larger than {MAX_SOURCE_BYTES} bytes")
-            return handle.read(facts.st_size)  # what it held when checked, not what it grows to
+        handle = os.fdopen(descriptor, "rb")
     except OSError as exc:
         raise AdvisoryError(f"{path}: {exc.strerror or exc}") from None
+    facts = os.fstat(handle.fileno())
+    if not stat.S_ISREG(facts.st_mode) or facts.st_size > MAX_SOURCE_BYTES:
+        handle.close()
+        why = (
+            "not a regular file"
+            if not stat.S_ISREG(facts.st_mode)
+            else f"larger than {MAX_SOURCE_BYTES} bytes"
+        )
+        raise AdvisoryError(f"{path}: {why}")
+    return handle
 
 
-def _download(url: str) -> bytes:
+def _size(handle: IO[bytes]) -> int:
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(0)
+    return size
+
+
+def _read_document(name: str, handle: IO[bytes]) -> bytes:
+    """A JSON document's bytes, refused over MAX_DOCUMENT_BYTES before any is read."""
+    size = _size(handle)
+    if size > MAX_DOCUMENT_BYTES:
+        raise AdvisoryError(
+            f"{name}: a JSON document of {size} bytes, over the {MAX_DOCUMENT_BYTES} read whole"
+            " (an export larger than that is a zip)"
+        )
     try:
-        return download(url, MAX_SOURCE_BYTES)
+        return handle.read(size)  # what it held when checked, not what it grows to
+    except OSError as exc:
+        raise AdvisoryError(f"{name}: {exc.strerror or exc}") from None
+
+
+class _Spool:
+    """A download's bytes into a file, stopped early once they cannot be a zip and pass the
+    most a JSON document may be (a 2 GB answer of JSON was written whole, then parsed)."""
+
+    def __init__(self, source: str, into: IO[bytes]) -> None:
+        self.source, self.into, self.size, self.head = source, into, 0, b""
+
+    def __call__(self, chunk: bytes) -> None:
+        if len(self.head) < 4:
+            self.head = (self.head + chunk)[:4]
+        self.size += len(chunk)
+        if self.size > MAX_DOCUMENT_BYTES and len(self.head) == 4 and self.head != b"PK\x03\x04":
+            raise AdvisoryError(
+                f"{self.source}: a JSON document over the {MAX_DOCUMENT_BYTES} bytes read whole"
+                " (an export larger than that is a zip)"
+            )
+        self.into.write(chunk)
+
+
+def _download(url: str, into: IO[bytes]) -> None:
+    try:
+        download_into(url, MAX_SOURCE_BYTES, _Spool(url, into))
     except DownloadError as exc:
         raise AdvisoryError(str(exc)) from None
+    into.seek(0)
 
 
-def _records_from_bytes(name: str, data: bytes) -> Iterator[Any]:
-    if data[:4] == b"PK\x03\x04":
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile:
-            raise AdvisoryError(f"{name}: not a readable zip archive") from None
-        for info in archive.infolist():
-            if not info.filename.endswith(".json") or info.file_size > MAX_RECORD_BYTES:
-                continue
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                # bzip2 and LZMA are decompressed a whole read at a time: a few kilobytes grow
-                # to gigabytes before the claimed size cuts them. OSV's exports use deflate.
-                raise AdvisoryError(f"{name}: {info.filename} is not stored or deflated")
-            try:
-                # read(n), not read(): zipfile's read() inflates the whole member before it
-                # cuts it to the size the headers claim (1 MB claiming 100 bytes took 2 GiB).
-                with archive.open(info) as member:
-                    data = member.read(MAX_RECORD_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-                raise AdvisoryError(f"{name}: damaged member {info.filename}") from None
-            yield from _records_from_json(f"{name}:{info.filename}", data)
+def _records_from_file(name: str, handle: IO[bytes]) -> Iterator[Any]:
+    try:
+        magic = handle.read(4)
+        handle.seek(0)
+    except OSError as exc:
+        raise AdvisoryError(f"{name}: {exc.strerror or exc}") from None
+    if magic != b"PK\x03\x04":
+        yield from _records_from_json(name, _read_document(name, handle))
         return
-    yield from _records_from_json(name, data)
+    directory = _directory_bytes(handle)
+    if directory > MAX_DIRECTORY_BYTES:
+        raise AdvisoryError(
+            f"{name}: a zip directory of {directory} bytes, over the {MAX_DIRECTORY_BYTES} read"
+        )
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise AdvisoryError(f"{name}: not a readable zip archive") from None
+    inflated = 0
+    for info in archive.infolist():
+        if not info.filename.endswith(".json"):
+            continue
+        if info.file_size > MAX_RECORD_BYTES:
+            # Refused, not skipped: a record left out silently is an advisory lost.
+            raise AdvisoryError(
+                f"{name}: member {info.filename[:200]!r} of {info.file_size} bytes, over the"
+                f" {MAX_RECORD_BYTES} a record may be"
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # bzip2 and LZMA are decompressed a whole read at a time: a few kilobytes grow
+            # to gigabytes before the claimed size cuts them. OSV's exports use deflate.
+            raise AdvisoryError(f"{name}: {info.filename} is not stored or deflated")
+        try:
+            # read(n), not read(): zipfile's read() inflates the whole member before it
+            # cuts it to the size the headers claim (1 MB claiming 100 bytes took 2 GiB).
+            with archive.open(info) as member:
+                data = member.read(MAX_RECORD_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            raise AdvisoryError(f"{name}: damaged member {info.filename}") from None
+        inflated += len(data)
+        if inflated > MAX_INFLATED_BYTES:
+            raise AdvisoryError(f"{name}: members inflating to over {MAX_INFLATED_BYTES} bytes in all")
+        yield from _records_from_json(f"{name}:{info.filename}", data)
+
+
+def _directory_bytes(handle: IO[bytes]) -> int:
+    """The size a zip's end record gives its central directory (zip64's where it defers to
+    it), which zipfile reads whole; 0 where there is no end record (zipfile refuses it)."""
+    size = _size(handle)
+    handle.seek(max(0, size - 65_557))
+    tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return 0
+    directory: int = struct.unpack_from("<I", tail, at + 12)[0]
+    if directory == 0xFFFFFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        handle.seek(struct.unpack_from("<Q", tail, at - 12)[0])
+        record = handle.read(56)
+        if len(record) == 56 and record[:4] == b"PK\x06\x06":
+            directory = struct.unpack_from("<Q", record, 40)[0]
+    handle.seek(0)
+    return directory
 
 
 def _records_from_json(name: str, data: bytes) -> Iterator[Any]:
