@@ -11,7 +11,6 @@ import json
 import os
 import re
 import stat
-import struct
 import tempfile
 import zipfile
 import zlib
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
@@ -577,13 +576,8 @@ def _records_from_file(name: str, handle: IO[bytes]) -> Iterator[Any]:
     if magic != b"PK\x03\x04":
         yield from _records_from_json(name, _read_document(name, handle))
         return
-    directory = _directory_bytes(handle)
-    if directory > MAX_DIRECTORY_BYTES:
-        raise AdvisoryError(
-            f"{name}: a zip directory of {directory} bytes, over the {MAX_DIRECTORY_BYTES} read"
-        )
     try:
-        archive = zipfile.ZipFile(handle)
+        archive = zipfile.ZipFile(cast(IO[bytes], _ReadsBounded(name, handle)))
     except (zipfile.BadZipFile, OSError, ValueError):
         raise AdvisoryError(f"{name}: not a readable zip archive") from None
     inflated = 0
@@ -613,23 +607,37 @@ def _records_from_file(name: str, handle: IO[bytes]) -> Iterator[Any]:
         yield from _records_from_json(f"{name}:{info.filename}", data)
 
 
-def _directory_bytes(handle: IO[bytes]) -> int:
-    """The size a zip's end record gives its central directory (zip64's where it defers to
-    it), which zipfile reads whole; 0 where there is no end record (zipfile refuses it)."""
-    size = _size(handle)
-    handle.seek(max(0, size - 65_557))
-    tail = handle.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) < at + 22:
-        return 0
-    directory: int = struct.unpack_from("<I", tail, at + 12)[0]
-    if directory == 0xFFFFFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":
-        handle.seek(struct.unpack_from("<Q", tail, at - 12)[0])
-        record = handle.read(56)
-        if len(record) == 56 and record[:4] == b"PK\x06\x06":
-            directory = struct.unpack_from("<Q", record, 40)[0]
-    handle.seek(0)
-    return directory
+class _ReadsBounded:
+    """A zip file whose every read is refused past MAX_DIRECTORY_BYTES at once: zipfile reads a
+    central directory in one read of the size its end records give (whichever record it takes),
+    then holds an object per member. Member reads stay far below (a record is 4 MiB at most)."""
+
+    def __init__(self, name: str, handle: IO[bytes]) -> None:
+        self._name, self._handle = name, handle
+
+    def read(self, size: int | None = -1) -> bytes:
+        wanted = size if size is not None and size >= 0 else _size_left(self._handle)
+        if wanted > MAX_DIRECTORY_BYTES:
+            raise AdvisoryError(
+                f"{self._name}: a zip directory of {wanted} bytes, over the {MAX_DIRECTORY_BYTES} read"
+            )
+        return self._handle.read(wanted)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+
+def _size_left(handle: IO[bytes]) -> int:
+    here = handle.tell()
+    end = handle.seek(0, os.SEEK_END)
+    handle.seek(here)
+    return end - here
 
 
 def _records_from_json(name: str, data: bytes) -> Iterator[Any]:

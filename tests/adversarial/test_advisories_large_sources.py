@@ -156,3 +156,22 @@ def test_a_zip_directory_over_its_limit_is_refused_before_it_is_parsed(
     with pytest.raises(AdvisoryError, match=r"a zip directory of \d+ bytes, over the 524288 read"):
         update_snapshot([os.fspath(export)], snapshot)
     assert snapshot.read_bytes() == before
+
+
+def test_members_inflating_past_the_total_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each member within its 4 MiB, their number unbounded: a 10 MB zip of a thousand members
+    # of 4 MiB of spaces each inflated and parsed 4 GiB. 4 GiB in all; 1 MiB here.
+    monkeypatch.setattr(advisories, "MAX_INFLATED_BYTES", 1024 * 1024, raising=False)
+    snapshot = _previous(tmp_path)
+    before = snapshot.read_bytes()
+    export = tmp_path / "all.zip"
+    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(3):
+            archive.writestr(
+                f"MAL-2026-{index:06d}.json", json.dumps(dict(RECORD, id=f"MAL-2026-{index}")) + " " * 600_000
+            )
+    with pytest.raises(AdvisoryError, match="members inflating to over 1048576 bytes in all"):
+        update_snapshot([os.fspath(export)], snapshot)
+    assert snapshot.read_bytes() == before
