@@ -4,7 +4,7 @@ severe (docs.github.com, "SARIF support for code scanning" and "SARIF results ex
 Until 2026-12-05 every name and text was written whole and every finding was a result: a
 cloned repository's config of 100 servers named with 200 KB each made a 15 MB (gzip'd) log,
 refused whole with every alert of the scan in it, and a server's tool-changed diffs were each
-written in full. The log now holds the 5,000 most severe results within 8 MiB, names and texts
+written in full. The log now holds the 5,000 most severe results within 7 MiB, names and texts
 cut with a marker, a diff at a whole line, and a notification says what was left out."""
 
 from __future__ import annotations
@@ -126,3 +126,39 @@ def test_more_findings_than_github_takes_keep_the_most_severe_and_say_so() -> No
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
     assert notes and notes[0].startswith("25000 of 30000 findings not in SARIF")
+
+
+def test_results_past_the_byte_budget_are_left_out_the_most_severe_kept_and_counted() -> None:
+    # 3,000 findings, each with 7,000 characters of evidence gzip cannot shrink much (21 MB):
+    # under the count cap, over what GitHub takes.
+    noise = _random_text(7, 3_000 * 7_000)
+    findings = [
+        Finding(
+            rule="secret-known-format",
+            category=Category.PLAINTEXT_SECRET,
+            severity=Severity.HIGH if index % 10 else Severity.CRITICAL,
+            message=f"finding {index}",
+            remediation="rotate it",
+            host="cursor",
+            server=f"s{index}",
+            config_path="/x/.cursor/mcp.json",
+            evidence=noise[index * 7_000 : (index + 1) * 7_000],
+        )
+        for index in range(3_000)
+    ]
+    report = Report(
+        tool_version="0",
+        command="scan",
+        generated_at=datetime.now(UTC),
+        subject="x",
+        findings=tuple(findings),
+    )
+    out = io.StringIO()
+    SarifFormat().write(report, out)
+    data = out.getvalue().encode()
+    assert len(gzip.compress(data)) < GITHUB_GZIP_BYTES
+    run = json.loads(data)["runs"][0]
+    kept = {r["message"]["text"].split(": ", 1)[1].split(" Evidence: ", 1)[0] for r in run["results"]}
+    assert {f"finding {index}" for index in range(0, 3_000, 10)} <= kept  # every critical one
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert notes[0].startswith(f"{3_000 - len(kept)} of 3000 findings not in SARIF")

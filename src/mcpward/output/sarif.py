@@ -97,16 +97,18 @@ SOURCE_ROOT = "%SRCROOT%"
 # the log too large to upload, and the whole scan's alerts were lost. Cuts are marked.
 #: Results written, the most severe first (GitHub shows 5,000 a run).
 MAX_RESULTS = 5_000
-#: The results' JSON in all, in UTF-8: 8 MiB holds 5,000 ordinary results several times over,
-#: and stays under GitHub's 10 MB even if nothing in it compresses.
-MAX_RESULTS_BYTES = 8 * 1024 * 1024
+#: The results' JSON in all, in UTF-8: 7 MiB holds 5,000 ordinary results (about 1 KB each),
+#: and with the notifications and rules the log stays under GitHub's 10 MB even if nothing in it
+#: compresses.
+MAX_RESULTS_BYTES = 7 * 1024 * 1024
 #: A result's message (the finding, the server's name and the evidence: a diff is cut at a line).
 MAX_MESSAGE_CHARS = 8_000
 #: A server's name in a message, and each property text (remediation, tool, field).
 MAX_NAME_CHARS = 200
 MAX_PROPERTY_CHARS = 1_000
-#: Notifications (the report's errors) written, each cut like a property.
-MAX_NOTIFICATIONS = 1_000
+#: Notifications (the report's errors) written, each cut to MAX_NOTE_CHARS.
+MAX_NOTIFICATIONS = 500
+MAX_NOTE_CHARS = 500
 
 
 def cut(text: str, limit: int, *, at_line: bool = False) -> str:
@@ -232,7 +234,7 @@ def _notifications(report: Report, left_out: int) -> list[dict[str, Any]]:
     notes = [
         {
             "level": "warning",
-            "message": {"text": plain_text(cut(f"{printable(e.path)}: {e.message}", MAX_PROPERTY_CHARS))},
+            "message": {"text": plain_text(cut(f"{printable(e.path)}: {e.message}", MAX_NOTE_CHARS))},
         }
         for e in report.errors[:MAX_NOTIFICATIONS]
     ]
