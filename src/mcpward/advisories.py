@@ -108,6 +108,8 @@ def _load_snapshot(path: Path) -> tuple[dict[str, Any], ...] | None:
         if not stat.S_ISREG(facts.st_mode):
             raise AdvisoryError(_damaged(path, "not a regular file"))
         _check_writers(path, facts)
+        if facts.st_size > MAX_DOCUMENT_BYTES:  # what update writes stays below; parsed whole
+            raise AdvisoryError(_damaged(path, f"larger than {MAX_DOCUMENT_BYTES} bytes"))
         key = (path, facts.st_ino, facts.st_size, facts.st_mtime_ns)
         if key not in _SNAPSHOTS:
             try:
@@ -453,12 +455,24 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
         *(frozenset(_normal_name(e, n) for n in names) for e, names in PLATFORM_PACKAGES.items())
     )
     records: dict[str, dict[str, Any]] = {}
+    # The snapshot kept is a JSON document every later scan and vet reads whole: held to the
+    # same bound, counted as records are kept (a zip of MCP-named records of 4 MiB each was all
+    # held, then written, however many).
+    sizes: dict[str, int] = {}
+    kept = 0
     for source in sources:
         read = 0
         for record in _read_source(source):
             read += isinstance(record, dict) and "id" in record
             if well_formed(record) and is_mcp_record(record, extra):
-                records[str(record["id"])] = record
+                key, size = str(record["id"]), len(json.dumps(record))
+                records[key] = record
+                kept += size - sizes.get(key, 0)
+                sizes[key] = size
+                if kept > MAX_DOCUMENT_BYTES:
+                    raise AdvisoryError(
+                        f"{source}: its MCP records make a snapshot over {MAX_DOCUMENT_BYTES} bytes"
+                    )
         if not read:
             # A wrong file (`{}`, an export with no JSON member) replaced the refreshed
             # snapshot with an empty one: every advisory only it held was gone.
@@ -469,8 +483,11 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
         "sources": list(sources),
         "vulns": sorted(records.values(), key=lambda r: str(r["id"])),
     }
+    encoded = json.dumps(payload, indent=1).encode("utf-8")
+    if len(encoded) > MAX_DOCUMENT_BYTES:
+        raise AdvisoryError(f"the MCP records read make a snapshot over {MAX_DOCUMENT_BYTES} bytes")
     try:
-        replace_whole(target, json.dumps(payload, indent=1).encode("utf-8"))
+        replace_whole(target, encoded)
     except OSError as exc:  # the old snapshot stands, and no partial file is left beside it
         raise AdvisoryError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target, len(records)

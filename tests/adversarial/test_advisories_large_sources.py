@@ -175,3 +175,27 @@ def test_members_inflating_past_the_total_are_refused(
     with pytest.raises(AdvisoryError, match="members inflating to over 1048576 bytes in all"):
         update_snapshot([os.fspath(export)], snapshot)
     assert snapshot.read_bytes() == before
+
+
+def test_mcp_records_past_what_a_snapshot_may_hold_are_refused(tmp_path: Path) -> None:
+    # Ten MCP-named records of 3.8 MiB each (a few KB each once deflated): all were held, then
+    # written as a snapshot of 40 MiB that every later scan and vet parses whole.
+    snapshot = _previous(tmp_path)
+    before = snapshot.read_bytes()
+    export = tmp_path / "all.zip"
+    with zipfile.ZipFile(export, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(10):
+            record = dict(RECORD, id=f"MAL-2026-{index:06d}", details="a" * 4_000_000)
+            archive.writestr(f"MAL-2026-{index:06d}.json", json.dumps(record))
+    with pytest.raises(AdvisoryError, match="its MCP records make a snapshot over 33554432 bytes"):
+        update_snapshot([os.fspath(export)], snapshot)
+    assert snapshot.read_bytes() == before
+
+
+def test_a_refreshed_snapshot_past_the_document_limit_is_not_parsed(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot.json"
+    with snapshot.open("wb") as handle:
+        handle.truncate(64 * 1024 * 1024)  # sparse
+    snapshot.chmod(0o600)
+    with pytest.raises(AdvisoryError, match="larger than 33554432 bytes"):
+        advisories.load_advisories(snapshot)
