@@ -17,11 +17,13 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 from cli_kit import mcpward
 
 from mcpward.model import Category, Finding, Report, Severity
 from mcpward.output.sarif import SarifFormat
 
+DATA = Path(__file__).parents[1] / "data"
 GITHUB_GZIP_BYTES = 10 * 1024 * 1024
 GITHUB_RESULTS = 25_000
 MARK = "more characters not in SARIF; `--format json` has them"
@@ -126,6 +128,11 @@ def test_more_findings_than_github_takes_keep_the_most_severe_and_say_so() -> No
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
     assert notes and notes[0].startswith("25000 of 30000 findings not in SARIF")
+    # Still a valid SARIF log, cut: a consumer that validates takes it.
+    schema = json.loads((DATA / "sarif-2.1.0-rtm.5.json").read_text())
+    document = json.loads(out.getvalue())
+    document["runs"][0]["results"] = results[:50]
+    jsonschema.validate(document, schema, cls=jsonschema.Draft4Validator)
 
 
 def test_results_past_the_byte_budget_are_left_out_the_most_severe_kept_and_counted() -> None:
