@@ -2,7 +2,7 @@
 file over 10 MB once gzip'd and a run of more than 25,000 results, and shows the 5,000 most
 severe (docs.github.com, "SARIF support for code scanning" and "SARIF results exceed limit").
 Until 2026-12-05 every name and text was written whole and every finding was a result: a
-cloned repository's config of 100 servers named with 200 KB each made a 15 MB (gzip'd) log,
+cloned repository's config of 30 servers named with 200 KB each made an 18 MB (gzip'd) log,
 refused whole with every alert of the scan in it, and a server's tool-changed diffs were each
 written in full. The log now holds the 5,000 most severe results within 7 MiB, names and texts
 cut with a marker, a diff at a whole line, and a notification says what was left out."""
@@ -37,8 +37,13 @@ def _random_text(seed: int, characters: int) -> str:
 def test_long_server_names_in_a_config_keep_the_sarif_under_githubs_size_limit(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / ".cursor").mkdir(parents=True)
-    names = [_random_text(index, 200_000) for index in range(100)]
-    servers = {name: {"command": "npx", "args": ["-y", "some-mcp"]} for name in names}
+    names = [_random_text(index, 200_000) for index in range(30)]
+    # Four findings each (a shell, no version, two secrets by their names), each quoting the name.
+    launch = {"command": "sh", "args": ["-c", "npx -y some-mcp | tee x"]}
+    servers = {
+        name: {**launch, "env": {"API_TOKEN": "t0k3n-v4lu3-0001", "DB_PASSWORD": "pa55-w0rd-v4lu3"}}
+        for name in names
+    }
     (tree / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
     out = tmp_path / "scan.sarif"
     done = mcpward("scan", "--only-paths", "--path", str(tree), "--format", "sarif", "-o", str(out))
@@ -46,12 +51,12 @@ def test_long_server_names_in_a_config_keep_the_sarif_under_githubs_size_limit(t
     data = out.read_bytes()
     assert len(gzip.compress(data)) < GITHUB_GZIP_BYTES, f"{len(data)} bytes, refused by GitHub"
     results = json.loads(data)["runs"][0]["results"]
-    # Every server still has its finding, its name cut where it says so.
-    assert len(results) == 100
-    for result, name in zip(sorted(results, key=lambda r: r["message"]["text"]), sorted(names), strict=True):
+    # Every finding is still a result, the server's name cut where it says so.
+    assert len(results) == 4 * len(names)
+    for result in results:
         text = result["message"]["text"]
-        assert name[:200] in text and name not in text
-        assert f"[... {len(name) - 200} more characters]" in text
+        name = next(name for name in names if name[:200] in text)
+        assert name not in text and f"[... {len(name) - 200} more characters]" in text
 
 
 def test_a_tool_changed_diff_is_cut_at_a_whole_line_with_a_marker(tmp_path: Path) -> None:
