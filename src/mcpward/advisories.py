@@ -7,6 +7,7 @@ folder of OSV JSON files, or one JSON file), read from a URL or a local path.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -50,6 +51,11 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 #: The members of one zip inflated in all: each is bounded, their number not (time).
 MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024
+#: Files of a folder source (an unpacked export): each is bounded by MAX_SOURCE_BYTES and parsed
+#: whole, their number was not (a folder of millions held the refresh for hours). A million is
+#: some four times the largest ecosystem's export; their bytes in all are held to
+#: MAX_INFLATED_BYTES, as a zip's members are.
+MAX_FOLDER_FILES = 1_000_000
 #: OSV records nest a few levels; a deeper one is hostile (it broke the JSON reader further
 #: down the stack of every later scan).
 MAX_RECORD_DEPTH = 32
@@ -505,8 +511,15 @@ def _read_source(source: str) -> Iterator[Any]:
         return
     path = Path(source).expanduser()
     if path.is_dir():
-        for child in sorted(path.rglob("*.json")):
+        children = list(itertools.islice(path.rglob("*.json"), MAX_FOLDER_FILES + 1))
+        if len(children) > MAX_FOLDER_FILES:
+            raise AdvisoryError(f"{source}: more than {MAX_FOLDER_FILES} files, more than an export holds")
+        read = 0
+        for child in sorted(children):
             with _open_regular(child) as handle:
+                read += os.fstat(handle.fileno()).st_size
+                if read > MAX_INFLATED_BYTES:
+                    raise AdvisoryError(f"{source}: its files hold more than {MAX_INFLATED_BYTES} bytes")
                 yield from _records_from_file(str(child), handle)
         return
     if not path.is_file():

@@ -199,3 +199,29 @@ def test_a_refreshed_snapshot_past_the_document_limit_is_not_parsed(tmp_path: Pa
     snapshot.chmod(0o600)
     with pytest.raises(AdvisoryError, match="larger than 33554432 bytes"):
         advisories.load_advisories(snapshot)
+
+
+def test_a_folder_of_more_files_than_an_export_holds_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder source's files were each bounded but not their number: millions of them held
+    the refresh for hours. Past the limit (lowered here) the source is refused before any is
+    parsed, and the snapshot stays."""
+    snapshot = _previous(tmp_path)
+    before = snapshot.read_bytes()
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for number in range(9):
+        (folder / f"MAL-{number}.json").write_text(json.dumps({**RECORD, "id": f"MAL-2026-{number}"}))
+    monkeypatch.setattr(advisories, "MAX_FOLDER_FILES", 8)
+    with pytest.raises(AdvisoryError, match="more than 8 files"):
+        update_snapshot([str(folder)], snapshot)
+    assert snapshot.read_bytes() == before
+    monkeypatch.setattr(advisories, "MAX_FOLDER_FILES", 9)
+    monkeypatch.setattr(advisories, "MAX_INFLATED_BYTES", 4 * len(json.dumps(RECORD)))
+    with pytest.raises(AdvisoryError, match="bytes"):
+        update_snapshot([str(folder)], snapshot)
+    assert snapshot.read_bytes() == before
+    monkeypatch.setattr(advisories, "MAX_INFLATED_BYTES", 1024 * 1024)
+    _, count = update_snapshot([str(folder)], snapshot)
+    assert count == 9
