@@ -8,8 +8,10 @@ import errno
 import os
 import secrets
 import stat
+import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -74,6 +76,42 @@ def replace_whole(target: Path, data: bytes, mode: int = 0o600, owner: tuple[int
             os.unlink(partial)
         raise
     return target
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, wait: float) -> Iterator[None]:
+    """Hold an advisory lock on the file ``path`` (made owner-only if missing, never through a
+    link) for one read-modify-write across processes; ``TimeoutError`` when another process
+    holds it for more than ``wait`` seconds (a run that hangs must not hang every later one).
+    Closing the file releases the lock, also when the holder dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while not _try_lock(descriptor):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(errno.EAGAIN, f"{path} is held by another process")
+            time.sleep(0.05)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _try_lock(descriptor: int) -> bool:
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+            return False
+        raise
+    return True
 
 
 def read_own(path: Path, limit: int | None = None) -> bytes | None:

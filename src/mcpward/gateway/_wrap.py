@@ -16,12 +16,13 @@ import re
 import stat
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
-from mcpward._paths import replace_whole
+from mcpward._paths import exclusive_lock, replace_whole
 from mcpward.errors import McpwardError
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
@@ -44,6 +45,32 @@ class WrapOutcome:
 _UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 
 
+#: How long a run waits for another wrap or unwrap to let go of the restore list.
+RESTORE_LIST_WAIT = 30.0
+
+
+@contextlib.contextmanager
+def _restore_list(backups: Path, wait: float, *, enabled: bool = True) -> Iterator[None]:
+    """Hold the restore list for one run: each run read it when it began and wrote back what it
+    had read after each file, so two runs at once (wrap over two homes, a wrap and an unwrap)
+    lost each other's records and unwrap could no longer restore those configs. The lock is a
+    file beside the list; a run that holds it too long is an error, not a wait for ever."""
+    if not enabled:
+        yield
+        return
+    with contextlib.ExitStack() as held:
+        try:  # only taking the lock: what fails while it is held is the run's own to report
+            held.enter_context(exclusive_lock(backups / "manifest.lock", wait))
+        except TimeoutError:
+            raise McpwardError(
+                f"the restore list {backups / 'manifest.json'} is in use by another wrap or unwrap"
+                f" (waited {wait:g} s); try again when it has ended"
+            ) from None
+        except OSError as exc:
+            raise McpwardError(f"cannot lock the restore list in {backups}: {exc.strerror or exc}") from None
+        yield
+
+
 def gateway_prefix(config: Path | None) -> list[str]:
     """How a client starts the gateway: this interpreter, so that no PATH lookup is needed."""
     return [sys.executable, "-m", "mcpward", "gateway", "run", *(["--config", str(config)] if config else [])]
@@ -61,10 +88,11 @@ def wrap(
     config: Path | None = None,
     dry_run: bool = False,
     secrets_file: Path | None = None,
+    wait: float = RESTORE_LIST_WAIT,
 ) -> WrapOutcome:
     """``secrets_file``: move literal secrets of the wrapped servers' environments there (a file
-    only the user can read), leaving the config a reference the gateway resolves at launch."""
-    outcome = WrapOutcome()
+    only the user can read), leaving the config a reference the gateway resolves at launch.
+    ``wait``: how long to wait for another wrap or unwrap to let go of the restore list."""
     by_file: dict[Path, list[Any]] = defaultdict(list)
     for server in discovered_servers(options):
         # Absolute (links kept): the restore list is read from wherever unwrap runs, and a
@@ -76,6 +104,20 @@ def wrap(
         raise McpwardError(
             f"--move-secrets {secrets_file}: a client config wrap rewrites; name a file of its own"
         )
+    # One run at a time reads, changes and writes back the restore list (see _restore_list).
+    with _restore_list(backups, wait, enabled=not dry_run):
+        return _rewrite(by_file, backups, config, dry_run, secrets_file)
+
+
+def _rewrite(
+    by_file: dict[Path, list[Any]],
+    backups: Path,
+    config: Path | None,
+    dry_run: bool,
+    secrets_file: Path | None,
+) -> WrapOutcome:
+    """Route each file's stdio servers through the gateway, recording each file for unwrap."""
+    outcome = WrapOutcome()
     manifest = _Manifest(backups)
     taken = _secrets_in(secrets_file) if secrets_file else {}
     for path, servers in sorted(by_file.items()):
@@ -207,9 +249,18 @@ def _write_recorded(manifest: _Manifest, path: Path, original: bytes, wrapped: b
     return None
 
 
-def unwrap(backups: Path, *, force: bool = False, home: Path | None = None) -> tuple[list[str], list[str]]:
+def unwrap(
+    backups: Path, *, force: bool = False, home: Path | None = None, wait: float = RESTORE_LIST_WAIT
+) -> tuple[list[str], list[str]]:
     """Restore every wrapped file (or those under ``home``, as ``wrap --home`` chose them);
     (restored files, problems)."""
+    if not (backups / "manifest.json").exists():
+        return [], []  # nothing wrapped: no folder or lock file made
+    with _restore_list(backups, wait):
+        return _unwrap(backups, force, home)
+
+
+def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], list[str]]:
     manifest = _Manifest(backups)
     restored, problems = [], []
     under = home.resolve() if home is not None else None
