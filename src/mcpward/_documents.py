@@ -78,6 +78,11 @@ class Document:
 def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> str:
     """Read a small text file, refusing anything that is not a plain, decodable text file (and,
     with ``owner``, a file that account does not own: checked on the open descriptor)."""
+    return decode_text(read_raw(path, max_bytes, owner))
+
+
+def read_raw(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> bytes:
+    """The bytes of a small regular file, as ``read_text`` checks it (its text undecoded)."""
     try:
         # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -106,7 +111,7 @@ def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int 
     raw = b"".join(chunks)
     if len(raw) > max_bytes:
         raise DocumentError(f"too large (over {max_bytes} bytes)")
-    return decode_text(raw)
+    return raw
 
 
 def decode_text(raw: bytes) -> str:

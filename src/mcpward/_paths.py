@@ -173,7 +173,15 @@ def place_at(root: Path, path: str, data: bytes, mode: int = 0o644) -> Path:
     return place_file(root, _plain_parts(path), data, mode)
 
 
-def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644) -> Path:
+def place_file(
+    root: Path,
+    parts: Sequence[str],
+    data: bytes,
+    mode: int = 0o644,
+    *,
+    owner: tuple[int, int] | None = None,
+    tenant: int | None = None,
+) -> Path:
     """``data`` as ``root/parts...`` with ``mode``, for a file other accounts or the system read
     (a client's managed settings, a scheduler's unit), usually written as root. The folders
     below ``root`` are made 0755 whatever the umask (a 0700 folder would keep each user's client
@@ -183,10 +191,15 @@ def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644)
     included) is opened without following a link below ``root`` and must be one that only
     this account or root can change: before, a predictable temporary name was written and
     chmod-ed through a link, so another account that made a folder of the tree first could have
-    a root run overwrite any file and make it world-readable."""
+    a root run overwrite any file and make it world-readable.
+
+    ``owner`` (uid, gid): the file's, when not this account's. ``tenant``: an account that may
+    own the folders on the way too (root writing into that user's home: the folders are
+    theirs, whatever they put there is theirs already, and what the walk refuses is a link of
+    theirs, which made root's write land in another account's folder or in one of root's)."""
     own = getattr(os, "geteuid", None)
     if own is None or not {os.open, os.mkdir, os.rename} <= os.supports_dir_fd:
-        return replace_whole(root.joinpath(*parts), data, mode)  # Windows: no owners, no dir_fd
+        return replace_whole(root.joinpath(*parts), data, mode, owner)  # Windows: no owners, no dir_fd
     uid = own()
     root.mkdir(parents=True, exist_ok=True)
     # A link on the way to root that another account owns (one planted in /tmp) is theirs to
@@ -217,7 +230,9 @@ def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644)
                 raise
             os.close(descriptor)
             descriptor = folder
-            if not _trusted(os.fstat(descriptor), uid):
+            facts = os.fstat(descriptor)
+            theirs = tenant is not None and _trusted(facts, tenant)
+            if not _trusted(facts, uid) and not theirs:
                 raise _refuse(str(walked), "can be changed by another account")
         name = parts[-1]
         partial = f".{name}.{secrets.token_hex(8)}.tmp"
@@ -227,6 +242,8 @@ def place_file(root: Path, parts: Sequence[str], data: bytes, mode: int = 0o644)
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
                 out.flush()
+                if owner is not None:
+                    os.fchown(out.fileno(), *owner)
                 os.fchmod(out.fileno(), mode)
                 os.fsync(out.fileno())  # whole on disk before it replaces the old file
             os.replace(partial, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)

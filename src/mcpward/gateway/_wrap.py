@@ -17,12 +17,12 @@ import stat
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
-from mcpward._paths import exclusive_lock, replace_whole
+from mcpward._documents import DocumentError, DocumentFormat, decode_text, parse_text, read_raw
+from mcpward._paths import exclusive_lock, place_file, replace_whole
 from mcpward.errors import McpwardError
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
@@ -93,6 +93,11 @@ def wrap(
     """``secrets_file``: move literal secrets of the wrapped servers' environments there (a file
     only the user can read), leaving the config a reference the gateway resolves at launch.
     ``wait``: how long to wait for another wrap or unwrap to let go of the restore list."""
+    tenant = _tenant(options.home)
+    if tenant is not None and options.owner is None:
+        # Root over another user's home: only the configs they own (a link of theirs to another
+        # account's config, or a hard link, is not read, as the agent reads homes).
+        options = replace(options, owner=tenant.uid)
     by_file: dict[Path, list[Any]] = defaultdict(list)
     for server in discovered_servers(options):
         # Absolute (links kept): the restore list is read from wherever unwrap runs, and a
@@ -106,7 +111,7 @@ def wrap(
         )
     # One run at a time reads, changes and writes back the restore list (see _restore_list).
     with _restore_list(backups, wait, enabled=not dry_run):
-        return _rewrite(by_file, backups, config, dry_run, secrets_file)
+        return _rewrite(by_file, backups, config, dry_run, secrets_file, tenant)
 
 
 def _rewrite(
@@ -115,6 +120,7 @@ def _rewrite(
     config: Path | None,
     dry_run: bool,
     secrets_file: Path | None,
+    tenant: _Tenant | None,
 ) -> WrapOutcome:
     """Route each file's stdio servers through the gateway, recording each file for unwrap."""
     outcome = WrapOutcome()
@@ -135,8 +141,8 @@ def _rewrite(
             outcome.skipped += [(str(path), s.name, link) for s in servers]
             continue
         try:
-            original = path.read_bytes()
-            document = parse_text(read_text(path), fmt)
+            original = read_raw(path, owner=tenant.uid if tenant else None)
+            document = parse_text(decode_text(original), fmt)
         except (OSError, DocumentError) as exc:
             outcome.skipped += [(str(path), s.name, f"cannot read: {exc}") for s in servers]
             continue
@@ -199,7 +205,7 @@ def _rewrite(
                 refused = "it holds a number JSON cannot write back (beyond a float's range); wrap it by hand"
             if refused is None:
                 assert text is not None
-                refused = _write_recorded(manifest, path, original, text.encode())
+                refused = _write_recorded(manifest, path, original, text.encode(), tenant)
             if refused is not None:
                 outcome.wrapped = [item for item in outcome.wrapped if item[0] != str(path)]
                 outcome.moved = [item for item in outcome.moved if item[0] != str(path)]
@@ -231,16 +237,18 @@ def _whole_json(document: Any) -> str | None:
     return text
 
 
-def _write_recorded(manifest: _Manifest, path: Path, original: bytes, wrapped: bytes) -> str | None:
+def _write_recorded(
+    manifest: _Manifest, path: Path, original: bytes, wrapped: bytes, tenant: _Tenant | None
+) -> str | None:
     """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
     The restore list was saved only after every file: a failure on a later file (a read-only
     folder, a full disk) left the earlier ones wrapped and nothing for unwrap to restore."""
     key = str(path)
     previous = dict(manifest.entries[key]) if key in manifest.entries else None
     try:
-        manifest.record(path, original, wrapped)
+        manifest.record(path, original, wrapped, tenant)
         manifest.save()
-        _write_atomically(path, wrapped)
+        _write_atomically(path, wrapped, tenant)
     except OSError as exc:
         manifest.forget(path, previous)
         with contextlib.suppress(OSError):
@@ -284,7 +292,11 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
                 f"{path}: changed since it was wrapped; not restored (use --force to restore anyway)"
             )
             continue
-        _write_atomically(path, original)
+        try:
+            _write_atomically(path, original, _tenant(Path(record["home"])) if "home" in record else None)
+        except OSError as exc:
+            problems.append(f"{path}: cannot restore it ({exc.strerror or exc}); its backup is kept")
+            continue
         backup.unlink(missing_ok=True)
         del manifest.entries[path_text]
         restored.append(str(path))
@@ -491,11 +503,48 @@ def _edited_in_place(original: bytes, rewrites: list[_Rewrite], expected: Any) -
     return edited
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+@dataclass(frozen=True, slots=True)
+class _Tenant:
+    """Another account's home that root wraps (``--home``), and that account."""
+
+    home: Path
+    uid: int
+    gid: int
+
+
+def _tenant(home: Path | None) -> _Tenant | None:
+    """``home`` and its owner when this is root and the home is another account's; else None."""
+    if home is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    absolute = Path(os.path.abspath(home))
+    try:
+        info = absolute.stat()
+    except OSError:
+        return None
+    return None if info.st_uid == 0 else _Tenant(absolute, info.st_uid, info.st_gid)
+
+
+def _write_atomically(path: Path, data: bytes, tenant: _Tenant | None = None) -> None:
     """``data`` as ``path``, made anew beside it (``O_EXCL``), synced and moved into place, with
     the file's mode and, when root writes another user's config (``--home``), its owner: made
     root's, a mode-600 config was no longer readable by the client it belongs to. On a failure
-    the old file stands and nothing is left beside it."""
+    the old file stands and nothing is left beside it.
+
+    In a ``tenant``'s home the folders are walked without following a link, as ``enforce``
+    writes (``place_file``): the user owns them, and a folder of theirs made a link
+    (``~/.cursor -> /home/bob/.cursor``, or to a folder of root's) carried root's write there."""
+    if tenant is not None and path.is_relative_to(tenant.home):
+        try:
+            facts: os.stat_result | None = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            facts = None
+        if facts is not None and not stat.S_ISREG(facts.st_mode):
+            facts = None  # a link's own mode and owner are not the file's
+        mode = stat.S_IMODE(facts.st_mode) if facts is not None else 0o600
+        owner = (facts.st_uid, facts.st_gid) if facts is not None else (tenant.uid, tenant.gid)
+        parts = path.relative_to(tenant.home).parts
+        place_file(tenant.home, parts, data, mode, owner=owner, tenant=tenant.uid)
+        return
     try:  # followed: a link's own mode is 777, which a config holding secrets must not take
         info: os.stat_result | None = path.stat()
     except FileNotFoundError:
@@ -513,14 +562,17 @@ class _Manifest:
         if self.path.exists():
             self.entries = json.loads(self.path.read_text("utf-8")).get("files", {})
 
-    def record(self, path: Path, original: bytes, wrapped: bytes) -> None:
-        """Keep ``original`` (the first time only) and the digest of what wrap writes."""
+    def record(self, path: Path, original: bytes, wrapped: bytes, tenant: _Tenant | None = None) -> None:
+        """Keep ``original`` (the first time only) and the digest of what wrap writes (and the
+        other account's home it is in, which unwrap writes into as wrap did)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
+            if tenant is not None:
+                self.entries[key]["home"] = str(tenant.home)
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
