@@ -153,6 +153,7 @@ def _rewrite(
         with contextlib.suppress(OSError):
             foreign = foreign and os.stat(path).st_uid != 0
         objects = _objects_by_key(document)
+        secrets_moved: dict[str, str] = {}  # key: the sha256 of the value moved under it
         changed = False
         rewrites: list[_Rewrite] = []
         whole_file = False
@@ -182,7 +183,10 @@ def _rewrite(
                     kept = _literal_secrets(node.get(keys.env))
                     why = "the config is another user's; their gateway reads only a secrets file of theirs"
                 elif secrets_file:
-                    moved, kept = _move_secrets(node, keys.env, server.name, secrets_file, keep, taken)
+                    moved, kept, values = _move_secrets(
+                        node, keys.env, server.name, secrets_file, keep, taken
+                    )
+                    secrets_moved |= {key: _digest(value) for key, value in values.items()}
                 outcome.kept += [(str(path), server.name, variable, why) for variable in kept]
                 launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
@@ -205,8 +209,12 @@ def _rewrite(
                 refused = "it holds a number JSON cannot write back (beyond a float's range); wrap it by hand"
             if refused is None:
                 assert text is not None
-                refused = _write_recorded(manifest, path, original, text.encode(), tenant)
+                moved_to = (secrets_file, secrets_moved) if secrets_file and secrets_moved else None
+                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to)
             if refused is not None:
+                if secrets_file is not None and secrets_moved:  # the config keeps them: so not twice
+                    with contextlib.suppress(OSError, UnicodeDecodeError):
+                        _drop_secrets(secrets_file, _unread(secrets_moved, manifest, secrets_file))
                 outcome.wrapped = [item for item in outcome.wrapped if item[0] != str(path)]
                 outcome.moved = [item for item in outcome.moved if item[0] != str(path)]
                 outcome.skipped += [(str(path), rewrite.name, refused) for rewrite in rewrites]
@@ -238,7 +246,12 @@ def _whole_json(document: Any) -> str | None:
 
 
 def _write_recorded(
-    manifest: _Manifest, path: Path, original: bytes, wrapped: bytes, tenant: _Tenant | None
+    manifest: _Manifest,
+    path: Path,
+    original: bytes,
+    wrapped: bytes,
+    tenant: _Tenant | None,
+    secrets: tuple[Path, dict[str, str]] | None = None,
 ) -> str | None:
     """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
     The restore list was saved only after every file: a failure on a later file (a read-only
@@ -246,7 +259,7 @@ def _write_recorded(
     key = str(path)
     previous = dict(manifest.entries[key]) if key in manifest.entries else None
     try:
-        manifest.record(path, original, wrapped, tenant)
+        manifest.record(path, original, wrapped, tenant, secrets)
         manifest.save()
         _write_atomically(path, wrapped, tenant)
     except OSError as exc:
@@ -271,6 +284,7 @@ def unwrap(
 def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], list[str]]:
     manifest = _Manifest(backups)
     restored, problems = [], []
+    moved: dict[str, dict[str, str]] = defaultdict(dict)  # secrets file: key: digest, of restored files
     under = home.resolve() if home is not None else None
     for path_text, record in sorted(manifest.entries.items()):
         path = Path(path_text)
@@ -285,7 +299,8 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
             continue
         if current == original:  # wrap stopped before writing it (recorded first): nothing to do
             backup.unlink(missing_ok=True)
-            del manifest.entries[path_text]
+            for file, keys in manifest.entries.pop(path_text).get("secrets", {}).items():
+                moved[file] |= keys
             continue
         if hashlib.sha256(current).hexdigest() != record["wrapped_sha256"] and not force:
             problems.append(
@@ -298,9 +313,20 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
             problems.append(f"{path}: cannot restore it ({exc.strerror or exc}); its backup is kept")
             continue
         backup.unlink(missing_ok=True)
-        del manifest.entries[path_text]
+        for file, keys in manifest.entries.pop(path_text).get("secrets", {}).items():
+            moved[file] |= keys
         restored.append(str(path))
     manifest.save()
+    # The restored configs hold their literal secrets again: the lines wrap moved out of them
+    # are taken out of the secrets file (each unwrap left one more copy of the user's tokens
+    # there), but a value changed since (a rotated token) and a key a config still wrapped
+    # reads (the same server and token in two configs) stay.
+    for file, keys in moved.items():
+        try:
+            _drop_secrets(Path(file), _unread(keys, manifest, Path(file)))
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            problems.append(f"{file}: cannot take the moved secrets out ({why}); remove them by hand")
     return restored, problems
 
 
@@ -311,15 +337,16 @@ def _move_secrets(
     secrets_file: Path,
     dry_run: bool,
     taken: dict[str, str],
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], dict[str, str]]:
     """Literal secrets in the entry's environment go to the secrets file under ``SERVER.VAR``;
     the entry keeps ``--secret VAR=file:...#SERVER.VAR`` for the gateway. (The flags, in pairs;
-    the secrets left in the entry because the gateway would not read them back exactly.)"""
+    the secrets left in the entry because the gateway would not read them back exactly; the
+    values moved, by key.)"""
     from mcpward.sandbox import secret_line
 
     env = node.get(env_key)
     if not isinstance(env, dict):
-        return [], []
+        return [], [], {}
     flags: list[str] = []
     kept: list[str] = []
     found: dict[str, str] = {}
@@ -344,7 +371,7 @@ def _move_secrets(
         del env[variable]
     if found and not dry_run:
         _append_secrets(secrets_file, found)
-    return flags, kept
+    return flags, kept, found
 
 
 def _literal_secrets(env: Any) -> list[str]:
@@ -381,6 +408,44 @@ def _append_secrets(path: Path, values: dict[str, str]) -> None:
     kept = [line for line in existing if line.partition("=")[0] not in values]
     lines = kept + [f"{key}={value}" for key, value in values.items()]
     replace_whole(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _digest(value: str) -> str:
+    """What the restore list keeps of a moved secret: enough to tell the value unchanged (the
+    backup beside it holds the config, value and all, anyway)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unread(digests: dict[str, str], manifest: _Manifest, secrets_file: Path) -> dict[str, str]:
+    """The moved secrets of ``digests`` that no config still wrapped reads from the file."""
+    read = {
+        key
+        for record in manifest.entries.values()
+        for key in record.get("secrets", {}).get(str(secrets_file), {})
+    }
+    return {key: digest for key, digest in digests.items() if key not in read}
+
+
+def _drop_secrets(path: Path, digests: dict[str, str]) -> None:
+    """Take the ``KEY=value`` lines out of the secrets file whose key is in ``digests`` and whose
+    value is still the one moved; the file is replaced whole (mode 600) or, left with no line,
+    removed. A link under its name is not followed (see ``_append_secrets``)."""
+    from mcpward.sandbox import secret_line
+
+    if not digests or not path.is_file() or path.is_symlink():
+        return
+    existing = path.read_text("utf-8").splitlines()
+    kept = [
+        line
+        for line in existing
+        if (pair := secret_line(line)) is None or digests.get(pair[0]) != _digest(pair[1])
+    ]
+    if len(kept) == len(existing):
+        return
+    if kept:
+        replace_whole(path, ("\n".join(kept) + "\n").encode("utf-8"))
+    else:
+        path.unlink()
 
 
 def _plain_json(data: bytes) -> bool:
@@ -558,13 +623,21 @@ class _Manifest:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "manifest.json"
-        self.entries: dict[str, dict[str, str]] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
         if self.path.exists():
             self.entries = json.loads(self.path.read_text("utf-8")).get("files", {})
 
-    def record(self, path: Path, original: bytes, wrapped: bytes, tenant: _Tenant | None = None) -> None:
+    def record(
+        self,
+        path: Path,
+        original: bytes,
+        wrapped: bytes,
+        tenant: _Tenant | None = None,
+        secrets: tuple[Path, dict[str, str]] | None = None,
+    ) -> None:
         """Keep ``original`` (the first time only) and the digest of what wrap writes (and the
-        other account's home it is in, which unwrap writes into as wrap did)."""
+        other account's home it is in, which unwrap writes into as wrap did; and the keys of
+        the secrets moved out of it, by secrets file, which unwrap takes out again)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
@@ -573,13 +646,17 @@ class _Manifest:
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
             if tenant is not None:
                 self.entries[key]["home"] = str(tenant.home)
+        if secrets is not None:  # new dictionaries: ``forget`` puts back the record as it was
+            file, moved = str(secrets[0]), secrets[1]
+            earlier = self.entries[key].get("secrets", {})
+            self.entries[key]["secrets"] = {**earlier, file: {**earlier.get(file, {}), **moved}}
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
         if self.entries[key]["wrapped_sha256"] == hashlib.sha256(original).hexdigest():
             self.entries[key]["wrapped_sha256"] = hashlib.sha256(wrapped).hexdigest()
 
-    def forget(self, path: Path, previous: dict[str, str] | None) -> None:
+    def forget(self, path: Path, previous: dict[str, Any] | None) -> None:
         """Put back the record ``record`` replaced (the file was not written after all)."""
         key = str(path)
         if previous is not None:
