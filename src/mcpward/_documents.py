@@ -8,6 +8,7 @@ position but never quote the document (a config file is full of secrets).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import enum
 import json
 import os
@@ -15,6 +16,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -75,14 +77,39 @@ class Document:
         return self._key_lines.get(key)
 
 
+#: The account whose files alone may be read, while ``owned_by`` says so.
+_OWNER: ContextVar[int | None] = ContextVar("mcpward_read_owner", default=None)
+
+
+@contextlib.contextmanager
+def owned_by(owner: int | None) -> Iterator[None]:
+    """Within it, every file read here (and a platform's database, see ``required_owner``) must
+    be owned by ``owner`` (None: any). The agent scans each home with more rights than its
+    owner: the client configs were checked, but a link or a hard link in the home to another
+    account's platform database, skill, plugin file or installed package was read and reported
+    as the home's."""
+    token = _OWNER.set(owner)
+    try:
+        yield
+    finally:
+        _OWNER.reset(token)
+
+
+def required_owner() -> int | None:
+    """The account ``owned_by`` requires of what is read now, or None."""
+    return _OWNER.get()
+
+
 def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> str:
     """Read a small text file, refusing anything that is not a plain, decodable text file (and,
-    with ``owner``, a file that account does not own: checked on the open descriptor)."""
+    with ``owner`` or within ``owned_by``, a file that account does not own: checked on the open
+    descriptor)."""
     return decode_text(read_raw(path, max_bytes, owner))
 
 
 def read_raw(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> bytes:
     """The bytes of a small regular file, as ``read_text`` checks it (its text undecoded)."""
+    owner = owner if owner is not None else _OWNER.get()
     try:
         # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
-from mcpward._documents import DocumentError, load_document
+from mcpward._documents import DocumentError, load_document, owned_by
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.launch import Launch, resolve_launch
@@ -167,6 +167,13 @@ def _exists(path: Path) -> bool:
 
 
 def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> _Collector:
+    # With ``owner``, whatever the discovery reads (configs, skills and their scripts, plugin
+    # files, platform databases and installations) must be that account's.
+    with owned_by(options.owner):
+        return _discover(options, progress)
+
+
+def _discover(options: ScanOptions, progress: ProgressCallback | None) -> _Collector:
     layout = layout_for(options)
     hosts = [h for h in all_hosts() if options.hosts is None or h.id in options.hosts]
     collected = _Collector(options.owner)

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import time
 from abc import ABC
 from collections import deque
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from mcpward._documents import DocumentError, DocumentFormat
+from mcpward._documents import DocumentError, DocumentFormat, read_raw, required_owner
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, HomeLayout
 
@@ -121,6 +122,8 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     read-only media or without write access to its folder."""
     import sqlite3
 
+    owner = required_owner()
+    before = _open_files() if owner is not None else None
     uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
     try:
         connection = sqlite3.connect(uri, uri=True, timeout=0.5)
@@ -131,12 +134,54 @@ def open_read_only(path: Path) -> sqlite3.Connection:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             raise PlatformError(f"not a readable SQLite database ({_sqlite_reason(exc)})") from None
+    if owner is not None and not _opened_only_files_of(owner, before, path):
+        connection.close()
+        raise PlatformError("not owned by the home's owner (a link to another account's file?); not read")
     deadline = time.monotonic() + MAX_DATABASE_SECONDS
     # A non-zero return aborts the statement: a hostile view or a huge table cannot hold the scan.
     connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     connection.execute("PRAGMA query_only = ON")
     connection.execute("PRAGMA trusted_schema = OFF")
     return connection
+
+
+#: Where a process sees its open files, one entry per descriptor.
+_DESCRIPTORS = ("/proc/self/fd", "/dev/fd")
+
+
+def _open_files() -> tuple[str, set[tuple[int, int]]] | None:
+    """The regular files this process has open (device, inode), and where they were listed."""
+    for folder in _DESCRIPTORS:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        return folder, {(facts.st_dev, facts.st_ino) for facts in _regular(folder, names)}
+    return None
+
+
+def _regular(folder: str, names: Iterable[str]) -> Iterator[os.stat_result]:
+    for name in names:
+        with contextlib.suppress(OSError):  # the listing's own descriptor, closed since
+            facts = os.stat(f"{folder}/{name}")
+            if stat.S_ISREG(facts.st_mode):
+                yield facts
+
+
+def _opened_only_files_of(owner: int, before: tuple[str, set[tuple[int, int]]] | None, path: Path) -> bool:
+    """Whether every file SQLite opened (the database, its journal) is ``owner``'s, checked on
+    the open files: SQLite opens by name, and a link swapped in after a check of the name would
+    pass. Where the open files cannot be listed, the file the name gives now."""
+    opened: list[os.stat_result] = []
+    if before is not None:
+        folder, earlier = before
+        opened = [f for f in _regular(folder, os.listdir(folder)) if (f.st_dev, f.st_ino) not in earlier]
+    if not opened:
+        try:
+            opened = [os.stat(path)]
+        except OSError:
+            return False
+    return all(facts.st_uid == owner for facts in opened)
 
 
 def _sqlite_reason(exc: Exception) -> str:
@@ -258,10 +303,20 @@ def installed_versions(layout: HomeLayout, ecosystem: Ecosystem, name: str) -> I
                 entries = list(os.scandir(site))
             except OSError:
                 continue
+            owner = required_owner()
             for entry in entries[:20_000]:
                 match = _DIST_INFO.match(entry.name)
                 if match and re.sub(r"[-_.]+", "_", match["name"]).lower() == normal:
+                    if owner is not None and not _owned_by(entry, owner):
+                        continue  # another account's venv, reached through a link in this home
                     yield Path(entry.path), match["version"]
+
+
+def _owned_by(entry: os.DirEntry[str], owner: int) -> bool:
+    try:
+        return entry.stat().st_uid == owner
+    except OSError:
+        return False
 
 
 def _site_packages(venv: Path) -> list[Path]:
@@ -274,11 +329,9 @@ def _site_packages(venv: Path) -> list[Path]:
 
 
 def _npm_version(manifest: Path) -> str | None:
-    try:
-        if not manifest.is_file() or manifest.stat().st_size > 1024 * 1024:
-            return None
-        data = json.loads(manifest.read_text("utf-8", "replace"))
-    except (OSError, ValueError, RecursionError):
+    try:  # read_raw: only the home owner's file, where the agent requires it
+        data = json.loads(read_raw(manifest, 1024 * 1024).decode("utf-8", "replace"))
+    except (DocumentError, ValueError, RecursionError):
         return None
     version = data.get("version") if isinstance(data, dict) else None
     return version if isinstance(version, str) and re.fullmatch(r"[0-9][\w.+-]{0,63}", version) else None
