@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_kit import mcpward_with_data
+from cli_kit import mcpward, mcpward_with_data
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to own homes as others"
@@ -31,7 +31,8 @@ def owned(top: Path, uid: int) -> None:
         os.chown(path, uid, uid, follow_symlinks=False)
 
 
-def test_a_folder_link_in_the_home_does_not_carry_roots_write_elsewhere(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["--home", "sudo keeping HOME"])
+def test_a_folder_link_in_the_home_does_not_carry_roots_write_elsewhere(tmp_path: Path, how: str) -> None:
     alice, bob, data = tmp_path / "alice", tmp_path / "bob", tmp_path / "data"
     (bob / ".cursor").mkdir(parents=True)
     (bob / ".cursor" / "mcp.json").write_bytes(config("bob-private"))
@@ -40,7 +41,12 @@ def test_a_folder_link_in_the_home_does_not_carry_roots_write_elsewhere(tmp_path
     (alice / ".claude.json").write_bytes(config("alice-own"))
     owned(bob, BOB)
     owned(alice, ALICE)
-    done = mcpward_with_data(data, "wrap", "--home", str(alice))
+    if how == "--home":
+        done = mcpward_with_data(data, "wrap", "--home", str(alice))
+    else:  # ``sudo mcpward wrap`` where sudo keeps the user's HOME
+        done = mcpward(
+            "wrap", "--host", "cursor", "--host", "claude-code", MCPWARD_DATA_DIR=str(data), HOME=str(alice)
+        )
     assert done.returncode == 0, done.stderr
     assert (bob / ".cursor" / "mcp.json").read_bytes() == config("bob-private")  # bob's file untouched
     assert (bob / ".cursor").stat().st_uid == BOB and sorted(os.listdir(bob / ".cursor")) == ["mcp.json"]

@@ -93,7 +93,8 @@ def wrap(
     """``secrets_file``: move literal secrets of the wrapped servers' environments there (a file
     only the user can read), leaving the config a reference the gateway resolves at launch.
     ``wait``: how long to wait for another wrap or unwrap to let go of the restore list."""
-    tenant = _tenant(options.home)
+    # Without --home, the home is $HOME: ``sudo`` that keeps it has root write into a user's.
+    tenant = _tenant(options.home if options.home is not None else Path.home())
     if tenant is not None and options.owner is None:
         # Root over another user's home: only the configs they own (a link of theirs to another
         # account's config, or a hard link, is not read, as the agent reads homes).
