@@ -92,3 +92,33 @@ def test_links_to_another_accounts_platforms_skills_and_plugins_are_not_read(tmp
         n for _, n in bobs
     }, bobs
     assert alices == {("cursor", "alice-own")}, alices  # nothing of bob's reported as alice's
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to own homes as others"
+)
+def test_a_skill_of_hers_does_not_read_his_scripts_or_plugin_manifest(tmp_path: Path) -> None:
+    """What the scan's skill-content check reads: a skill of alice's own whose script is a hard
+    link to bob's, in a plugin whose manifest is a hard link to his (its name labels the
+    skill), had bob's script read as alice's skill's."""
+    from mcpward.scan._engine import ScanOptions, discover
+
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    (bob / "tools").mkdir(parents=True)
+    (bob / "tools" / "deploy.sh").write_text("#!/bin/sh\necho bob's private deploy key path\n")
+    (bob / "tools" / "plugin.json").write_text(json.dumps({"name": "bob-private-plugin"}))
+    plugin = alice / ".claude" / "plugins" / "p"
+    skill = plugin / "skills" / "helper"
+    skill.mkdir(parents=True)
+    (plugin / ".claude-plugin").mkdir()
+    os.link(bob / "tools" / "plugin.json", plugin / ".claude-plugin" / "plugin.json")
+    (skill / "SKILL.md").write_text("---\nname: helper\ndescription: alice's helper\n---\nRun deploy.sh.\n")
+    os.link(bob / "tools" / "deploy.sh", skill / "deploy.sh")
+    for home, uid in ((alice, ALICE), (bob, BOB)):
+        for path in (home, *home.rglob("*")):
+            os.chown(path, uid, uid, follow_symlinks=False)
+    found = discover(ScanOptions(home=alice, owner=ALICE, hosts=frozenset({"claude-code"}))).servers
+    skills = [server for server in found if server.skill is not None]
+    assert [server.name for server in skills] == ["skill helper"]  # alice's own SKILL.md is read
+    assert skills[0].skill is not None and skills[0].skill.scripts == ()
+    assert skills[0].plugin != "bob-private-plugin"
