@@ -144,6 +144,20 @@ def read_own(path: Path, limit: int | None = None) -> bytes | None:
         return None
 
 
+def foreign_home(home: Path) -> os.stat_result | None:
+    """The status of the folder ``home`` when this process is root and another account owns
+    it, else None. Root reads and writes such a home with more rights than its owner, who can
+    plant links there to what is not theirs: what is read is then only what that account owns
+    (scan, the agent, wrap), and what is written goes through no link of theirs (wrap)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    try:
+        facts = os.stat(home)
+    except OSError:
+        return None
+    return facts if facts.st_uid != 0 else None
+
+
 def _trusted(facts: os.stat_result, own: int) -> bool:
     """Only this account or root can change what is in (or at) it: owned by one of them and
     writable by no one else, unless sticky (``/tmp``: others cannot replace what we put there)."""

@@ -138,6 +138,7 @@ def scan(
 ) -> None:
     """Inventory the MCP servers on this machine, with config risk findings. Offline unless
     --registry or --report-to names a server; starts no MCP server."""
+    from mcpward._paths import foreign_home
     from mcpward.output import format_names
     from mcpward.scan import DEFAULT_SKIP_DIRS, ScanOptions, TargetOS, host_ids, run_scan
 
@@ -167,8 +168,12 @@ def scan(
             "libproc, Windows the Toolhelp API, e.g. through psutil, which mcpward does not depend on)"
         )
     skip = frozenset() if no_default_excludes else DEFAULT_SKIP_DIRS
+    # Root over another account's home reads only that account's files there, as the agent
+    # does: a link of theirs to a third account's config was listed (and reported) as theirs.
+    foreign = foreign_home(home) if home is not None else None
     options = ScanOptions(
         home=home,
+        owner=foreign.st_uid if foreign is not None else None,
         paths=tuple(path or ()),
         target_os=target_os,
         root=root,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, decode_text, parse_text, read_raw
-from mcpward._paths import exclusive_lock, place_file, replace_whole
+from mcpward._paths import exclusive_lock, foreign_home, place_file, replace_whole
 from mcpward.errors import McpwardError
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
 
@@ -580,14 +580,9 @@ class _Tenant:
 
 def _tenant(home: Path | None) -> _Tenant | None:
     """``home`` and its owner when this is root and the home is another account's; else None."""
-    if home is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None
-    absolute = Path(os.path.abspath(home))
-    try:
-        info = absolute.stat()
-    except OSError:
-        return None
-    return None if info.st_uid == 0 else _Tenant(absolute, info.st_uid, info.st_gid)
+    absolute = Path(os.path.abspath(home)) if home is not None else None
+    info = foreign_home(absolute) if absolute is not None else None
+    return _Tenant(absolute, info.st_uid, info.st_gid) if absolute is not None and info is not None else None
 
 
 def _write_atomically(path: Path, data: bytes, tenant: _Tenant | None = None) -> None:

@@ -167,27 +167,14 @@ def _exists(path: Path) -> bool:
 
 
 def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> _Collector:
-    # With ``owner``, whatever the discovery reads (configs, skills and their scripts, plugin
-    # files, platform databases and installations) must be that account's.
-    with owned_by(options.owner):
-        return _discover(options, progress)
-
-
-def _discover(options: ScanOptions, progress: ProgressCallback | None) -> _Collector:
     layout = layout_for(options)
     hosts = [h for h in all_hosts() if options.hosts is None or h.id in options.hosts]
     collected = _Collector(options.owner)
     if options.include_user_configs:
-        for host in hosts:
-            for location in host.user_configs(layout):
-                if _exists(location.path):
-                    collected.read_config(host, location)
-        if options.hosts is None:
-            for item in platform_servers(layout):
-                if isinstance(item, tuple):
-                    collected.error(item[0], item[1], "platform")
-                else:
-                    collected.servers.append(item)
+        # With ``owner``, whatever is read of the home (configs, skills and their scripts,
+        # plugin files, platform databases and installations) must be that account's.
+        with owned_by(options.owner):
+            _read_home(layout, hosts, collected, options)
     tree = _TreeScan(hosts, manifest_readers(), options)
     for root in options.paths:
         root = Path(os.path.abspath(root))
@@ -208,6 +195,19 @@ def _discover(options: ScanOptions, progress: ProgressCallback | None) -> _Colle
     if options.processes or options.probe_ports:
         _add_running(collected, options)
     return collected
+
+
+def _read_home(layout: HomeLayout, hosts: list[HostApp], collected: _Collector, options: ScanOptions) -> None:
+    for host in hosts:
+        for location in host.user_configs(layout):
+            if _exists(location.path):
+                collected.read_config(host, location)
+    if options.hosts is None:
+        for item in platform_servers(layout):
+            if isinstance(item, tuple):
+                collected.error(item[0], item[1], "platform")
+            else:
+                collected.servers.append(item)
 
 
 def _url_key(url: str) -> str:
