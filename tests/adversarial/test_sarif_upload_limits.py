@@ -34,6 +34,20 @@ def _random_text(seed: int, characters: int) -> str:
     return base64.b64encode(random.Random(seed).randbytes(characters)).decode()[:characters]  # noqa: S311
 
 
+def _sarif(findings: list[Finding]) -> str:
+    """The SARIF log of a scan report holding ``findings``."""
+    report = Report(
+        tool_version="0",
+        command="scan",
+        generated_at=datetime.now(UTC),
+        subject="x",
+        findings=tuple(findings),
+    )
+    out = io.StringIO()
+    SarifFormat().write(report, out)
+    return out.getvalue()
+
+
 def test_long_server_names_in_a_config_keep_the_sarif_under_githubs_size_limit(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / ".cursor").mkdir(parents=True)
@@ -116,16 +130,8 @@ def test_more_findings_than_github_takes_keep_the_most_severe_and_say_so() -> No
         )
         for index in range(30_000)
     ]
-    report = Report(
-        tool_version="0",
-        command="scan",
-        generated_at=datetime.now(UTC),
-        subject="x",
-        findings=tuple(findings),
-    )
-    out = io.StringIO()
-    SarifFormat().write(report, out)
-    run = json.loads(out.getvalue())["runs"][0]
+    written = _sarif(findings)
+    run = json.loads(written)["runs"][0]
     results = run["results"]
     assert len(results) <= 5_000 < GITHUB_RESULTS
     assert sum(r["ruleId"] == "secret-known-format" for r in results) == 100  # every critical kept
@@ -135,7 +141,7 @@ def test_more_findings_than_github_takes_keep_the_most_severe_and_say_so() -> No
     assert notes and notes[0].startswith("25000 of 30000 findings not in SARIF")
     # Still a valid SARIF log, cut: a consumer that validates takes it.
     schema = json.loads((DATA / "sarif-2.1.0-rtm.5.json").read_text())
-    document = json.loads(out.getvalue())
+    document = json.loads(written)
     document["runs"][0]["results"] = results[:50]
     jsonschema.validate(document, schema, cls=jsonschema.Draft4Validator)
 
@@ -158,16 +164,7 @@ def test_results_past_the_byte_budget_are_left_out_the_most_severe_kept_and_coun
         )
         for index in range(3_000)
     ]
-    report = Report(
-        tool_version="0",
-        command="scan",
-        generated_at=datetime.now(UTC),
-        subject="x",
-        findings=tuple(findings),
-    )
-    out = io.StringIO()
-    SarifFormat().write(report, out)
-    data = out.getvalue().encode()
+    data = _sarif(findings).encode()
     assert len(gzip.compress(data)) < GITHUB_GZIP_BYTES
     run = json.loads(data)["runs"][0]
     kept = {r["message"]["text"].split(": ", 1)[1].split(" Evidence: ", 1)[0] for r in run["results"]}
