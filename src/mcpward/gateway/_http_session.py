@@ -211,6 +211,7 @@ class HttpSession:
                 timeout=self.call_timeout,
                 max_message=self.max_message,
                 authorization=authorization,
+                unsent=self._unsent,
             )
             self._ticking = asyncio.create_task(self._tick())
             return
@@ -241,6 +242,16 @@ class HttpSession:
         async with self.judging:
             gone = _keyed(self.relay.server_gone(f"exit status {code}"))
         self._deliver(gone)
+
+    async def _unsent(self, data: bytes, why: str) -> None:
+        """A message the remote server was not sent: the request it carries is answered with
+        why, now (it waited for its call's whole timeout, then got "no answer in time")."""
+        request_id = _request_id(data)
+        if request_id is None:
+            return
+        async with self.judging:
+            outs = _keyed(self.relay.unsent(request_id, why))
+        self._deliver(outs)
 
     async def _judged(self, size: int, work: Callable[[], _T]) -> _T:
         """``work()``, which runs the relay, by the judge for this session's client."""

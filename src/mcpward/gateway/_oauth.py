@@ -453,6 +453,7 @@ class ExchangeSettings:
     audience: str | None = None
     resource: str | None = None
     scope: str | None = None
+    #: Seconds for the whole exchange (and so for each read).
     timeout: float = 5.0
 
 
@@ -471,8 +472,14 @@ class TokenExchange:
         self._clock = clock
         self._client = httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
         self._issued: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        #: Exchanges under way, by the digest of the caller's token: whoever needs the same one
+        #: meanwhile waits for it (and fails with it) instead of asking the issuer again.
+        self._under_way: dict[str, asyncio.Task[str]] = {}
 
     async def token_for(self, subject_token: str) -> str:
+        """The upstream token for the caller's; :class:`ExchangeFailed` within ``timeout``
+        seconds as a whole (each read had the timeout, so an issuer answering a byte at a time
+        held the session, and every message waiting for its token, for as long as it dripped)."""
         if not subject_token:
             raise ExchangeFailed(
                 "this server takes a token exchanged for the caller's access token; sign in "
@@ -482,6 +489,21 @@ class TokenExchange:
         kept = self._issued.get(digest)
         if kept is not None and kept[1] - 30 > self._clock():
             return kept[0]
+        task = self._under_way.get(digest)
+        if task is None:
+            task = asyncio.create_task(self._exchange(subject_token, digest))
+            self._under_way[digest] = task
+            task.add_done_callback(lambda done: self._ended(digest, done))
+        # Shielded: one caller giving up (its request cancelled) does not end the others' exchange.
+        return await asyncio.shield(task)
+
+    def _ended(self, digest: str, task: asyncio.Task[str]) -> None:
+        if self._under_way.get(digest) is task:
+            del self._under_way[digest]
+        if not task.cancelled():
+            task.exception()  # retrieved: no "never retrieved" warning when every waiter left
+
+    async def _exchange(self, subject_token: str, digest: str) -> str:
         settings = self.settings
         form = {
             "grant_type": self.GRANT,
@@ -492,12 +514,15 @@ class TokenExchange:
         wanted = {"audience": settings.audience, "resource": settings.resource, "scope": settings.scope}
         form |= {k: v for k, v in wanted.items() if v}
         try:
-            answer = await _get_json(
-                self._client,
-                settings.token_url,
-                data=form,
-                auth=(settings.client_id, settings.client_secret or ""),
-            )
+            async with asyncio.timeout(settings.timeout):
+                answer = await _get_json(
+                    self._client,
+                    settings.token_url,
+                    data=form,
+                    auth=(settings.client_id, settings.client_secret or ""),
+                )
+        except TimeoutError:
+            raise ExchangeFailed(f"the token exchange took longer than {settings.timeout:g} s") from None
         except (httpx.HTTPError, ValueError, orjson.JSONDecodeError) as exc:
             raise ExchangeFailed(f"the token exchange failed ({exc.__class__.__name__})") from None
         token, lifetime = answer.get("access_token"), answer.get("expires_in", 300)

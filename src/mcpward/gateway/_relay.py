@@ -288,6 +288,18 @@ class Relay:
             self._to_client(error(exchange.id, TIMEOUT, "mcpward gateway: the server did not answer in time"))
         ]
 
+    def unsent(self, request_id: Any, why: str) -> list[Out]:
+        """The request was never sent to the server (a remote one whose token for this caller
+        could not be had): its answer is why. Its id is free again, as the server never saw it."""
+        exchange = self.pending.pop(request_key(request_id), None)
+        if exchange is None:
+            return []
+        exchange.block(why)
+        self._forwarded(exchange, "response")
+        return [
+            self._to_client(error(exchange.id, BLOCKED, f"mcpward gateway: not sent to the server: {why}"))
+        ]
+
     def server_gone(self, why: str) -> list[Out]:
         """The server exited: every request in flight gets an error, none is left hanging."""
         outs = []

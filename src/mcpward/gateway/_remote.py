@@ -27,11 +27,15 @@ class RemoteUpstream:
         timeout: float,
         max_message: int,
         authorization: Callable[[], Awaitable[str]] | None = None,
+        unsent: Callable[[bytes, str], Awaitable[None]] | None = None,
     ) -> None:
         self.url = url
         #: The Authorization header for each request (a token exchanged for the caller's), in
         #: place of a configured one; None: the configured headers alone.
         self.authorization = authorization
+        #: Told of a message that was not sent, and why (its token could not be had), so that
+        #: the request it carries is answered now rather than left to time out.
+        self.unsent = unsent
         self.deliver = deliver
         self.max_message = max_message
         self._timeout = timeout
@@ -52,9 +56,18 @@ class RemoteUpstream:
     async def _post(self, data: bytes) -> None:
         headers = {"Content-Type": "application/json"}
         try:
-            async with self._order:
-                if self.authorization is not None:
+            # The token is had before the lock, not under it: a renewal that hung held every
+            # later message of the session behind it. A kept token is had without waiting, and
+            # the messages that wait for one renewal wake in the order they came, so they still
+            # take the lock in the order they were sent.
+            if self.authorization is not None:
+                try:
                     headers["Authorization"] = await self.authorization()
+                except ExchangeFailed as exc:
+                    if self.unsent is not None:
+                        await self.unsent(data, str(exc))
+                    return
+            async with self._order:
                 if self.session_id:
                     headers["Mcp-Session-Id"] = self.session_id
                 request = self._client.build_request("POST", self.url, content=data, headers=headers)
@@ -62,7 +75,7 @@ class RemoteUpstream:
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
             async for message in _messages(response, self.max_message):
                 await self.deliver(message)
-        except (httpx.HTTPError, ExchangeFailed):
+        except httpx.HTTPError:
             return  # the request this carried times out in the relay, with a clear error
 
     async def close(self) -> None:
