@@ -103,6 +103,7 @@ class ResourceSettings:
     jwks_refresh: float = 300.0
     jwks_max_age: float = 3600.0
     jwks_min_refetch: float = 30.0
+    #: Seconds for a whole key fetch, metadata document or introspection (and so for each read).
     fetch_timeout: float = 5.0
     #: Introspection requests per second to the issuer, at most (twice that at once).
     introspections_per_second: float = 20.0
@@ -164,7 +165,7 @@ class _Keys:
             self.fetches += 1
             try:
                 url = self._jwks_url or await self._discover()
-                document = await _get_json(self._client, url)
+                document = await _get_json(self._client, url, deadline=self._resource.fetch_timeout)
                 keys = document.get("keys")
                 if not isinstance(keys, list):
                     raise ValueError("no keys")
@@ -193,7 +194,7 @@ class _Keys:
                     f"{base}/.well-known/openid-configuration{path}",
                     f"{issuer.rstrip('/')}/.well-known/openid-configuration"):  # fmt: skip
             try:
-                metadata = await _get_json(self._client, url)
+                metadata = await _get_json(self._client, url, deadline=self._resource.fetch_timeout)
             except (httpx.HTTPError, ValueError, orjson.JSONDecodeError):
                 continue
             if metadata.get("issuer") == issuer and isinstance(metadata.get("jwks_uri"), str):
@@ -201,17 +202,27 @@ class _Keys:
         raise ValueError("no usable metadata")
 
 
-async def _get_json(client: httpx.AsyncClient, url: str, **post: Any) -> dict[str, Any]:
-    """A JSON object from ``url`` (POSTed ``post`` when given), read up to the size bound."""
+class _TooSlow(ValueError):
+    """The answer was not whole within its deadline."""
+
+
+async def _get_json(client: httpx.AsyncClient, url: str, *, deadline: float, **post: Any) -> dict[str, Any]:
+    """A JSON object from ``url`` (POSTed ``post`` when given), read up to the size bound and
+    whole within ``deadline`` seconds: the client's timeout bounds each read, so an endpoint
+    answering a byte at a time held a key fetch (under its issuer's lock: every token of that
+    issuer waited), an introspection or a token exchange for as long as it dripped."""
     method = "POST" if post else "GET"
-    async with client.stream(method, url, **post) as response:
-        if response.status_code != 200:
-            raise ValueError(f"HTTP {response.status_code}")
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > _MAX_DOCUMENT:
-                raise ValueError("document too large")
+    try:
+        async with asyncio.timeout(deadline), client.stream(method, url, **post) as response:
+            if response.status_code != 200:
+                raise ValueError(f"HTTP {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > _MAX_DOCUMENT:
+                    raise ValueError("document too large")
+    except TimeoutError:
+        raise _TooSlow(f"no whole answer within {deadline:g} s") from None
     document = orjson.loads(body)
     if not isinstance(document, dict):
         raise ValueError("not an object")
@@ -352,6 +363,7 @@ class ResourceServer:
             claims = await _get_json(
                 self._client,
                 settings.introspection_url,
+                deadline=self.settings.fetch_timeout,
                 data={"token": token, "token_type_hint": "access_token"},
                 auth=auth,
             )
@@ -514,14 +526,14 @@ class TokenExchange:
         wanted = {"audience": settings.audience, "resource": settings.resource, "scope": settings.scope}
         form |= {k: v for k, v in wanted.items() if v}
         try:
-            async with asyncio.timeout(settings.timeout):
-                answer = await _get_json(
-                    self._client,
-                    settings.token_url,
-                    data=form,
-                    auth=(settings.client_id, settings.client_secret or ""),
-                )
-        except TimeoutError:
+            answer = await _get_json(
+                self._client,
+                settings.token_url,
+                deadline=settings.timeout,
+                data=form,
+                auth=(settings.client_id, settings.client_secret or ""),
+            )
+        except _TooSlow:
             raise ExchangeFailed(f"the token exchange took longer than {settings.timeout:g} s") from None
         except (httpx.HTTPError, ValueError, orjson.JSONDecodeError) as exc:
             raise ExchangeFailed(f"the token exchange failed ({exc.__class__.__name__})") from None

@@ -8,6 +8,7 @@ callers' tokens, a token endpoint that drips, the remote MCP server, and the gat
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import json
@@ -34,7 +35,14 @@ from mcpward.gateway import (
     create_app,
     resource_server_from,
 )
-from mcpward.gateway._oauth import ExchangeSettings, TokenExchange
+from mcpward.gateway._oauth import (
+    ExchangeSettings,
+    IssuerSettings,
+    IssuerUnavailable,
+    ResourceServer,
+    ResourceSettings,
+    TokenExchange,
+)
 from oauth_kit import AuthServer, rsa_key
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -206,3 +214,61 @@ def test_requests_waiting_for_a_dripping_renewal_are_answered_with_the_reason(
         endpoint.drip = False
         took, answer = ping(20)
         assert answer == {"jsonrpc": "2.0", "id": 20, "result": {}} and took < 4
+
+
+class Dripping(BaseHTTPRequestHandler):
+    """A JWKS or introspection endpoint whose answer comes a byte every 0.2 s."""
+
+    def do_GET(self) -> None:
+        self._drip()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        self._drip()
+
+    def _drip(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        ends = time.monotonic() + DRIP_SECONDS
+        with contextlib.suppress(OSError):
+            while time.monotonic() < ends:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("token", ["jwt", "opaque"])
+def test_a_dripping_jwks_or_introspection_refuses_within_the_deadline(idp: AuthServer, token: str) -> None:
+    """The keys and the introspection are fetched with the same deadline as a whole: a JWKS that
+    dripped held its issuer's lock, and so every token of that issuer not yet checked, for as
+    long as it liked."""
+    with handler_serving(Dripping) as dripping:
+        issuer = IssuerSettings(
+            issuer=idp.issuer, jwks_url=f"{dripping}/jwks", introspection_url=f"{dripping}/introspect"
+        )
+        resource = "https://gateway.example"
+        server = ResourceServer(
+            ResourceSettings(resource=resource, issuers=(issuer,), fetch_timeout=EXCHANGE_TIMEOUT)
+        )
+        presented = idp.token(aud=resource) if token == "jwt" else "opaque-token"
+
+        async def identify() -> tuple[float, BaseException | None]:
+            started = time.monotonic()
+            try:
+                # Bounded here so that the unfixed code fails the test rather than hanging it.
+                async with asyncio.timeout(DRIP_SECONDS - 5):
+                    await asyncio.gather(*(server.identify(presented, "ledger") for _ in range(3)))
+            except BaseException as exc:  # noqa: BLE001 - what it ended with is the result
+                return time.monotonic() - started, exc
+            finally:
+                await server.close()
+            return time.monotonic() - started, None
+
+        took, ended = asyncio.run(identify())
+    assert isinstance(ended, IssuerUnavailable), ended
+    assert took < EXCHANGE_TIMEOUT + 3, took
