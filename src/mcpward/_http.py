@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from mcpward._addresses import is_loopback
 from mcpward.errors import McpwardError
 
 if TYPE_CHECKING:
@@ -16,6 +19,9 @@ TIMEOUT_SECONDS = 60.0
 #: a time held vet or a refresh for as long as it liked.
 DEADLINE_SECONDS = 600.0
 MAX_REDIRECTS = 10
+#: Cloud instance metadata services outside the link-local ranges (AWS over IPv6, Alibaba,
+#: Oracle); the link-local ones (169.254.169.254 of AWS, Azure, Google...) are refused as such.
+_METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")))
 
 
 class DownloadError(McpwardError):
@@ -54,10 +60,55 @@ def download_into(
                 # the path could rewrite.
                 if request.url.scheme == "https" and following.url.scheme != "https":
                     raise DownloadError(f"{url}: redirected to plain http; refused")
+                refused = refused_redirect(request.url.host, following.url.host)
+                if refused:
+                    raise DownloadError(f"{url}: redirected {refused}; refused")
                 request = following
             raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.HTTPError as exc:
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
+
+
+def refused_redirect(source: str, target: str) -> str | None:
+    """Why a redirect from the host ``source`` to the host ``target`` is not followed (None: it
+    is). A source anyone on the path can answer (plain http, which vet and the official-package
+    data accept anywhere) could send the download to a cloud's metadata service, whose answer
+    holds the machine's credentials; and loopback is trusted for being this machine: a plain-http
+    source there (allowed for advisories) that sent the download off it had a cleartext answer
+    from the network read as its own, and one from the network that sent it onto loopback had
+    the machine's local services asked. So no redirect reaches a link-local or metadata address,
+    and none crosses between loopback and the network. ``target`` is judged by every address it
+    resolves to (a name, or ``2852039166`` for 169.254.169.254); a name that resolves to another
+    address when it is connected to (DNS rebinding) is not caught."""
+    addresses = _addresses_of(target)
+    if any(address.is_link_local or address in _METADATA for address in addresses):
+        return "to a link-local or cloud metadata address"
+    local = _on_loopback(target, addresses)
+    if _on_loopback(source, _addresses_of(source)) != local:
+        return "onto loopback" if local else "off loopback"
+    return None
+
+
+def _on_loopback(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    """Whether ``host`` (with ``addresses``, what it resolves to) reaches this machine itself:
+    a loopback name or address, or the unspecified one (``0.0.0.0`` connects to this machine)."""
+    return is_loopback(host) or any(a.is_loopback or a.is_unspecified for a in addresses)
+
+
+def _addresses_of(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses ``host`` resolves to (none when it does not), an IPv4 address in IPv6
+    (``::ffff:169.254.169.254``) as itself."""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    addresses = []
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        addresses.append(address)
+    return addresses
 
 
 def _body(

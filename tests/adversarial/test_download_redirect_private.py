@@ -1,0 +1,122 @@
+"""A download source (advisories, official-package data, vet's registry) redirecting where it
+should not: to a link-local address (a cloud's metadata service, 169.254.169.254, whose answer
+holds the machine's credentials), off loopback from a plain-http source on loopback (the
+advisories accept plain http there only, for being this machine: the redirect had a cleartext
+answer from the network read as the source's), or from the network onto loopback (the machine's
+local services asked). Each was followed. Real servers: on loopback and on this machine's own
+non-loopback address (found without sending a packet), so no request leaves the machine; the
+metadata address itself is only judged, never connected to."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from mcpward._http import DownloadError, download, refused_redirect
+
+
+@contextlib.contextmanager
+def _server(address: str, location: str | None, hits: list[str]) -> Iterator[str]:
+    """An HTTP server on ``address`` redirecting to ``location`` (or answering a body when None);
+    yields its base URL and records the paths asked in ``hits``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            if location is not None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = b'{"AccessKeyId": "not-a-real-credential"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((address, 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{address}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _own_address() -> str:
+    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            pytest.skip("this machine has no route off loopback")
+        address = str(probe.getsockname()[0])
+    if address.startswith("127."):
+        pytest.skip("this machine has no address off loopback")
+    return address
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["169.254.169.254", "2852039166", "0xa9fea9fe", "169.254.43518", "::ffff:169.254.169.254", "fe80::1"],
+)
+def test_every_spelling_of_a_link_local_address_is_refused(spelling: str) -> None:
+    # Judged as the connection would read it (2852039166 is 169.254.169.254 to the resolver).
+    assert refused_redirect("127.0.0.1", spelling) == "to a link-local or cloud metadata address"
+    assert refused_redirect("registry.example", spelling) == "to a link-local or cloud metadata address"
+
+
+def _refusal(url: str) -> str:
+    """Why downloading ``url`` failed (the test fails if it did not)."""
+    with pytest.raises(DownloadError) as failed:
+        download(url, 1 << 20)
+    return str(failed.value)
+
+
+def test_a_redirect_to_a_link_local_address_is_refused() -> None:
+    # fe80::1 without an interface cannot be connected to: before the fix the download failed
+    # on the connection (after trying it), not on the redirect.
+    with _server("127.0.0.1", "http://[fe80::1]:9/latest/meta-data/", []) as source:
+        why = _refusal(f"{source}/advisories.json")
+    assert why.endswith("redirected to a link-local or cloud metadata address; refused"), why
+
+
+def test_a_plain_http_source_on_loopback_is_not_redirected_off_it() -> None:
+    hits: list[str] = []
+    with (
+        _server(_own_address(), None, hits) as network,
+        _server("127.0.0.1", f"{network}/forged.json", []) as source,
+    ):
+        why = _refusal(f"{source}/advisories.json")
+    assert why.endswith("redirected off loopback; refused") and hits == [], why
+
+
+def test_a_source_on_the_network_is_not_redirected_onto_loopback() -> None:
+    hits: list[str] = []
+    with _server("127.0.0.1", None, hits) as local, _server(_own_address(), f"{local}/admin", []) as source:
+        why = _refusal(f"{source}/index.json")
+    assert why.endswith("redirected onto loopback; refused") and hits == [], why
+
+
+def test_redirects_within_loopback_and_within_the_network_are_still_followed() -> None:
+    hits: list[str] = []
+    with (
+        _server("127.0.0.1", None, hits) as target,
+        _server("localhost", f"{target}/moved.json", []) as source,
+    ):
+        assert download(f"{source}/a.json", 1 << 20).startswith(b'{"AccessKeyId"')
+    own = _own_address()
+    with _server(own, None, hits) as target, _server(own, f"{target}/moved.json", []) as source:
+        assert download(f"{source}/a.json", 1 << 20).startswith(b'{"AccessKeyId"')
+    assert hits == ["/moved.json", "/moved.json"]
