@@ -1,11 +1,14 @@
-"""Downloading with a size cap, for the few commands that refresh data or fetch packages."""
+"""Downloading with a size cap, for the few commands that refresh data or fetch packages; and
+the reading of an HTTP body within a size and a deadline that every part's client shares
+(:func:`bounded`, :func:`abounded`, :func:`read_bounded`)."""
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from mcpward._addresses import is_loopback
@@ -26,6 +29,64 @@ _METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.2
 
 class DownloadError(McpwardError):
     """The download failed; the message names the URL and the reason, nothing more."""
+
+
+class BodyTooLarge(Exception):
+    """More of a body came than its limit. ``last``: the chunk that went past it."""
+
+    def __init__(self, limit: int, last: bytes) -> None:
+        super().__init__(f"larger than {limit} bytes")
+        self.limit, self.last = limit, last
+
+
+class BodyTooSlow(Exception):
+    """A body was not whole by its deadline."""
+
+
+def bounded(chunks: Iterable[bytes], limit: int, *, give_up: float = math.inf) -> Iterator[bytes]:
+    """The chunks of a body, with :class:`BodyTooLarge` once more than ``limit`` bytes came
+    (that chunk not given) and :class:`BodyTooSlow` once ``time.monotonic()`` is past
+    ``give_up``. mcpward's clients of servers it does not trust read their answers through
+    this: a timeout bounds each read, not the whole, so an endless body filled memory and a
+    drip of a byte at a time held the command for ever."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise BodyTooLarge(limit, chunk)
+        if time.monotonic() > give_up:
+            raise BodyTooSlow()
+        yield chunk
+
+
+async def abounded(
+    chunks: AsyncIterable[bytes], limit: int, *, give_up: float = math.inf
+) -> AsyncGenerator[bytes, None]:
+    """:func:`bounded` for an asynchronous body."""
+    total = 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise BodyTooLarge(limit, chunk)
+        if time.monotonic() > give_up:
+            raise BodyTooSlow()
+        yield chunk
+
+
+def read_bounded(
+    chunks: Iterable[bytes], limit: int, *, give_up: float = math.inf, keep_start: bool = False
+) -> bytes:
+    """A whole body through :func:`bounded`; with ``keep_start``, one past ``limit`` is its first
+    ``limit`` bytes instead of :class:`BodyTooLarge` (a refusal, whose start says enough)."""
+    body = bytearray()
+    try:
+        for chunk in bounded(chunks, limit, give_up=give_up):
+            body += chunk
+    except BodyTooLarge as exc:
+        if not keep_start:
+            raise
+        body += exc.last[: limit - len(body)]
+    return bytes(body)
 
 
 def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> bytes:
@@ -121,11 +182,10 @@ def _body(
     claimed = response.headers.get("Content-Length", "")
     if claimed.isdigit() and "Content-Encoding" not in response.headers and int(claimed) > limit:
         raise DownloadError(f"{url}: larger than {limit} bytes")
-    total = 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > limit:
-            raise DownloadError(f"{url}: larger than {limit} bytes")
-        if time.monotonic() > give_up:
-            raise DownloadError(f"{url}: took too long")
-        sink(chunk)
+    try:
+        for chunk in bounded(response.iter_bytes(), limit, give_up=give_up):
+            sink(chunk)
+    except BodyTooLarge:
+        raise DownloadError(f"{url}: larger than {limit} bytes") from None
+    except BodyTooSlow:
+        raise DownloadError(f"{url}: took too long") from None

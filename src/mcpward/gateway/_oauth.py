@@ -41,6 +41,7 @@ import httpx
 import jwt
 import orjson
 
+from mcpward._http import BodyTooLarge, abounded
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -217,10 +218,10 @@ async def _get_json(client: httpx.AsyncClient, url: str, *, deadline: float, **p
             if response.status_code != 200:
                 raise ValueError(f"HTTP {response.status_code}")
             body = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in abounded(response.aiter_bytes(), _MAX_DOCUMENT):
                 body += chunk
-                if len(body) > _MAX_DOCUMENT:
-                    raise ValueError("document too large")
+    except BodyTooLarge:
+        raise ValueError("document too large") from None
     except TimeoutError:
         raise _TooSlow(f"no whole answer within {deadline:g} s") from None
     document = orjson.loads(body)

@@ -12,11 +12,12 @@ import json
 import logging
 import os
 import re
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TextIO
 
+from mcpward._http import BodyTooLarge, abounded
 from mcpward.dlp import redact_text, redact_url
 from mcpward.inspect._surface import (
     MAX_ITEMS,
@@ -289,13 +290,13 @@ def _bounded_transport(stray: _StrayLines) -> Any:
             self._stream = stream
 
         async def __aiter__(self) -> Any:
-            total = 0
-            async for chunk in self._stream:
-                total += len(chunk)
-                if total > MAX_ANSWER_BYTES:
-                    stray.refuse(f"the server sent an answer too large (over {MAX_ANSWER_BYTES >> 20} MiB)")
-                    raise httpx2.ReadError("answer too large")
-                yield chunk
+            try:
+                async with aclosing(abounded(self._stream, MAX_ANSWER_BYTES)) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
+            except BodyTooLarge:
+                stray.refuse(f"the server sent an answer too large (over {MAX_ANSWER_BYTES >> 20} MiB)")
+                raise httpx2.ReadError("answer too large") from None
 
         async def aclose(self) -> None:
             await self._stream.aclose()

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded
 from mcpward.model import ServerSpec
 from mcpward.output.text import printable
 from mcpward.registry._matching import observe
@@ -65,17 +66,18 @@ ANSWER_DEADLINE_FACTOR = 4
 def _read(response: httpx.Response, base: str, limit: int, timeout: float, too_large: str = "") -> bytes:
     """The body of ``response`` within the deadline: a page (200) whole if at most ``limit`` bytes
     (else ``too_large``, or a plain error), any other answer's first ``limit`` bytes."""
-    deadline = time.monotonic() + timeout * ANSWER_DEADLINE_FACTOR
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) > limit:
-            if response.status_code != 200:
-                break  # not a page of entries (a refusal, a report's receipt): its start says enough
-            raise RegistryError(too_large or f"{base} answered a body larger than {limit:,} bytes; refused")
-        if time.monotonic() > deadline:
-            raise RegistryError(f"{base} took too long to answer; gave up")
-    return bytes(body[:limit])
+    give_up = time.monotonic() + timeout * ANSWER_DEADLINE_FACTOR
+    try:
+        # Not a page of entries (a refusal, a report's receipt): its start says enough.
+        return read_bounded(
+            response.iter_bytes(), limit, give_up=give_up, keep_start=response.status_code != 200
+        )
+    except BodyTooLarge:
+        raise RegistryError(
+            too_large or f"{base} answered a body larger than {limit:,} bytes; refused"
+        ) from None
+    except BodyTooSlow:
+        raise RegistryError(f"{base} took too long to answer; gave up") from None
 
 
 def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:

@@ -34,6 +34,7 @@ from urllib.parse import quote
 from zlib import error as zlib_error
 
 from mcpward._documents import DocumentFormat
+from mcpward._http import BodyTooLarge, BodyTooSlow, bounded, read_bounded
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
 from mcpward.scan._manifests.interface import is_mcp_package
@@ -130,7 +131,6 @@ class _Api:
         import httpx
 
         where = path.split("?")[0]
-        body = bytearray()
         if self.budget.expired():
             raise ContainerEngineError(f"{self.socket}: {where} not read: {self.budget.why()}")
         deadline = min(time.monotonic() + ANSWER_SECONDS, self.budget.deadline)
@@ -138,14 +138,11 @@ class _Api:
             with self.client.stream("GET", API + path) as response:
                 if response.status_code != 200:
                     raise ContainerEngineError(f"{self.socket}: {where} answered {response.status_code}")
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        raise ContainerEngineError(
-                            f"{self.socket}: {where} answered more than the scan reads"
-                        )
-                    if time.monotonic() > deadline:
-                        raise ContainerEngineError(f"{self.socket}: {where} {self._late(ANSWER_SECONDS)}")
+                body = read_bounded(response.iter_bytes(), MAX_ANSWER_BYTES, give_up=deadline)
+        except BodyTooLarge:
+            raise ContainerEngineError(f"{self.socket}: {where} answered more than the scan reads") from None
+        except BodyTooSlow:
+            raise ContainerEngineError(f"{self.socket}: {where} {self._late(ANSWER_SECONDS)}") from None
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
         try:
@@ -158,21 +155,17 @@ class _Api:
         EXPORT_SECONDS)."""
         import httpx
 
-        size = 0
         deadline = min(time.monotonic() + EXPORT_SECONDS, self.budget.deadline)
         try:
             with self.client.stream("GET", f"{API}/images/{quote(image_id, safe='')}/get") as response:
                 if response.status_code != 200:
                     raise ContainerEngineError(f"{self.socket}: image export answered {response.status_code}")
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_EXPORT_BYTES:
-                        raise ContainerEngineError(f"{self.socket}: image larger than the scan reads")
-                    if time.monotonic() > deadline:
-                        raise ContainerEngineError(
-                            f"{self.socket}: image export {self._late(EXPORT_SECONDS)}"
-                        )
+                for chunk in bounded(response.iter_bytes(), MAX_EXPORT_BYTES, give_up=deadline):
                     into.write(chunk)
+        except BodyTooLarge:
+            raise ContainerEngineError(f"{self.socket}: image larger than the scan reads") from None
+        except BodyTooSlow:
+            raise ContainerEngineError(f"{self.socket}: image export {self._late(EXPORT_SECONDS)}") from None
         except httpx.HTTPError as exc:
             raise ContainerEngineError(f"{self.socket}: {type(exc).__name__}") from None
 
