@@ -58,8 +58,9 @@ class RemoteUpstream:
         try:
             # The token is had before the lock, not under it: a renewal that hung held every
             # later message of the session behind it. A kept token is had without waiting, and
-            # the messages that wait for one renewal wake in the order they came, so they still
-            # take the lock in the order they were sent.
+            # the messages that wait for one renewal wake in the order they came, so they take
+            # the lock in the order they were sent (but for one posted just as the renewal ends,
+            # which may pass them: requests in flight together have no order over HTTP).
             if self.authorization is not None:
                 try:
                     headers["Authorization"] = await self.authorization()
