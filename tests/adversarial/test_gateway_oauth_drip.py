@@ -209,6 +209,8 @@ def test_requests_waiting_for_a_dripping_renewal_are_answered_with_the_reason(
             assert took < EXCHANGE_TIMEOUT + 4, (took, answer)
             assert "token exchange" in answer["error"]["message"], answer
         assert [answer["id"] for _, answer in answers] == list(range(10, 14))
+        # One renewal for the four (the same caller's token), not one after another.
+        assert endpoint.dripped <= 2, endpoint.dripped
 
         # The endpoint answers again: the same session serves at once, nothing is left stuck.
         endpoint.drip = False
