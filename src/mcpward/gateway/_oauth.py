@@ -41,6 +41,7 @@ import httpx
 import jwt
 import orjson
 
+from mcpward._addresses import is_loopback
 from mcpward._http import BodyTooLarge, abounded
 from mcpward.gateway.interface import Identity
 
@@ -198,9 +199,18 @@ class _Keys:
                 metadata = await _get_json(self._client, url, deadline=self._resource.fetch_timeout)
             except (httpx.HTTPError, ValueError, orjson.JSONDecodeError):
                 continue
-            if metadata.get("issuer") == issuer and isinstance(metadata.get("jwks_uri"), str):
-                return str(metadata["jwks_uri"])
+            jwks = metadata.get("jwks_uri")
+            if metadata.get("issuer") == issuer and isinstance(jwks, str) and _tls_or_loopback(jwks):
+                return jwks
         raise ValueError("no usable metadata")
+
+
+def _tls_or_loopback(url: str) -> bool:
+    """Whether keys may be fetched from ``url``: https, or plain http to this machine, as the
+    config asks of a ``jwks_url``. A discovered one was used whatever it was, and over plain http
+    anyone on the path could put in a key of their own and sign in as anybody."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "https" or (parts.scheme.lower() == "http" and is_loopback(parts.hostname))
 
 
 class _TooSlow(ValueError):
