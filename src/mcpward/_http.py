@@ -10,6 +10,7 @@ import socket
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from mcpward._addresses import is_loopback
 from mcpward.errors import McpwardError
@@ -128,6 +129,14 @@ def download_into(
             raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
     except httpx.HTTPError as exc:
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
+
+
+def tls_or_loopback(url: str) -> bool:
+    """Whether ``url`` is https, or plain http to this machine: where mcpward takes keys, tokens
+    or sign-ins from, nobody on the path may read or write them."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme == "https" or (scheme == "http" and is_loopback(parts.hostname))
 
 
 def refused_redirect(source: str, target: str) -> str | None:

@@ -41,8 +41,7 @@ import httpx
 import jwt
 import orjson
 
-from mcpward._addresses import is_loopback
-from mcpward._http import BodyTooLarge, abounded
+from mcpward._http import BodyTooLarge, abounded, tls_or_loopback
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -200,17 +199,11 @@ class _Keys:
             except (httpx.HTTPError, ValueError, orjson.JSONDecodeError):
                 continue
             jwks = metadata.get("jwks_uri")
-            if metadata.get("issuer") == issuer and isinstance(jwks, str) and _tls_or_loopback(jwks):
+            # Held to the rule the config holds a jwks_url to: a discovered one was used whatever
+            # it was, and over plain http anyone on the path could add a key and sign in as anybody.
+            if metadata.get("issuer") == issuer and isinstance(jwks, str) and tls_or_loopback(jwks):
                 return jwks
         raise ValueError("no usable metadata")
-
-
-def _tls_or_loopback(url: str) -> bool:
-    """Whether keys may be fetched from ``url``: https, or plain http to this machine, as the
-    config asks of a ``jwks_url``. A discovered one was used whatever it was, and over plain http
-    anyone on the path could put in a key of their own and sign in as anybody."""
-    parts = urlsplit(url)
-    return parts.scheme.lower() == "https" or (parts.scheme.lower() == "http" and is_loopback(parts.hostname))
 
 
 class _TooSlow(ValueError):

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mcpward._http import tls_or_loopback
 from mcpward.registry.interface import Role
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +37,8 @@ _PENDING = 1000
 _PENDING_SECONDS = 600.0
 _ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 _MAX_DOCUMENT = 256 * 1024
+#: The provider's endpoints the registry (or the browser, signing in) sends to or reads from.
+_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
 
 class OidcSettings(BaseModel):
@@ -95,6 +98,19 @@ class _Provider:
                 if found.get("issuer") == issuer and isinstance(found.get("jwks_uri"), str):
                     if not isinstance(pkce, list) or "S256" not in pkce:
                         raise ValueError("the identity provider does not say it supports PKCE (S256)")
+                    # Held to the issuer's rule: they were used as named, so the code, the PKCE
+                    # verifier and the client secret went out in cleartext, and the ID token and
+                    # its keys came from answers anyone on the path could write.
+                    cleartext = [
+                        n
+                        for n in _ENDPOINTS
+                        if isinstance(found.get(n), str) and not tls_or_loopback(found[n])
+                    ]
+                    if cleartext:
+                        raise ValueError(
+                            f"the identity provider's {', '.join(cleartext)} is over plain http "
+                            "(https only, or this machine)"
+                        )
                     self.metadata = found
                     self.keys = jwt.PyJWKClient(found["jwks_uri"], timeout=int(self.settings.timeout))
                     break
