@@ -90,20 +90,35 @@ def read_bounded(
     return bytes(body)
 
 
-def download(url: str, limit: int, *, deadline: float = DEADLINE_SECONDS) -> bytes:
+def download(
+    url: str, limit: int, *, deadline: float = DEADLINE_SECONDS, named_by: str | None = None
+) -> bytes:
     """The body at ``url``, refusing more than ``limit`` bytes; a 404 says "not found"."""
     chunks: list[bytes] = []
-    download_into(url, limit, chunks.append, deadline=deadline)
+    download_into(url, limit, chunks.append, deadline=deadline, named_by=named_by)
     return b"".join(chunks)
 
 
 def download_into(
-    url: str, limit: int, sink: Callable[[bytes], object], *, deadline: float = DEADLINE_SECONDS
+    url: str,
+    limit: int,
+    sink: Callable[[bytes], object],
+    *,
+    deadline: float = DEADLINE_SECONDS,
+    named_by: str | None = None,
 ) -> None:
     """The body at ``url`` given to ``sink`` chunk by chunk (a file: a large export is not held
-    in memory), refusing more than ``limit`` bytes; ``sink`` may raise to stop early."""
+    in memory), refusing more than ``limit`` bytes; ``sink`` may raise to stop early.
+    ``named_by``: the URL of the document that linked ``url`` (a registry's archive link),
+    judged as a redirect from it would be (:func:`refused_redirect`)."""
     import httpx
 
+    if named_by is not None:
+        # A link is a redirect written into a document: whoever wrote the document (anyone on
+        # the path of a plain-http registry) chose where vet goes next, as with a redirect.
+        refused = refused_redirect(named_by, url)
+        if refused:
+            raise DownloadError(f"{url}: linked from {named_by} {refused}; refused")
     give_up = time.monotonic() + deadline
     try:
         with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
@@ -122,7 +137,7 @@ def download_into(
                 # the path could rewrite.
                 if request.url.scheme == "https" and following.url.scheme != "https":
                     raise DownloadError(f"{url}: redirected to plain http; refused")
-                refused = refused_redirect(request.url.host, following.url.host)
+                refused = refused_redirect(str(request.url), str(following.url))
                 if refused:
                     raise DownloadError(f"{url}: redirected {refused}; refused")
                 request = following
@@ -140,22 +155,27 @@ def tls_or_loopback(url: str) -> bool:
 
 
 def refused_redirect(source: str, target: str) -> str | None:
-    """Why a redirect from the host ``source`` to the host ``target`` is not followed (None: it
-    is). A source anyone on the path can answer (plain http, which vet and the official-package
-    data accept anywhere) could send the download to a cloud's metadata service, whose answer
-    holds the machine's credentials; and loopback is trusted for being this machine: a plain-http
-    source there (allowed for advisories) that sent the download off it had a cleartext answer
-    from the network read as its own, and one from the network that sent it onto loopback had
-    the machine's local services asked. So no redirect reaches a link-local or metadata address,
-    and none crosses between loopback and the network. ``target`` is judged by every address it
-    resolves to (a name, or ``2852039166`` for 169.254.169.254); a name that resolves to another
-    address when it is connected to (DNS rebinding) is not caught."""
-    addresses = _addresses_of(target)
+    """Why a redirect (or a document's link) from the URL ``source`` to the URL ``target`` is
+    not followed (None: it is). A source anyone on the path can answer (plain http, which vet
+    and the official-package data accept anywhere) could send the download to a cloud's metadata
+    service, whose answer holds the machine's credentials, or to the machine's own local
+    services; and loopback is trusted for being this machine: a plain-http source there (allowed
+    for advisories) that sent the download to plain http on the network had a cleartext answer
+    anyone on that path could write read as its own. So none reaches a link-local or metadata
+    address, none goes from the network onto loopback, and none from loopback to the network but
+    over https. ``target``'s host is judged by every address it resolves to (a name, or
+    ``2852039166`` for 169.254.169.254); a name that resolves to another address when it is
+    connected to (DNS rebinding) is not caught."""
+    source_host, parts = urlsplit(source).hostname or "", urlsplit(target)
+    host = parts.hostname or ""
+    addresses = _addresses_of(host)
     if any(address.is_link_local or address in _METADATA for address in addresses):
         return "to a link-local or cloud metadata address"
-    local = _on_loopback(target, addresses)
-    if _on_loopback(source, _addresses_of(source)) != local:
-        return "onto loopback" if local else "off loopback"
+    local, from_local = _on_loopback(host, addresses), _on_loopback(source_host, _addresses_of(source_host))
+    if local and not from_local:
+        return "onto loopback"
+    if from_local and not local and parts.scheme.lower() != "https":
+        return "off loopback to plain http"
     return None
 
 

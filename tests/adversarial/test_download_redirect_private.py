@@ -73,8 +73,26 @@ def _own_address() -> str:
 )
 def test_every_spelling_of_a_link_local_address_is_refused(spelling: str) -> None:
     # Judged as the connection would read it (2852039166 is 169.254.169.254 to the resolver).
-    assert refused_redirect("127.0.0.1", spelling) == "to a link-local or cloud metadata address"
-    assert refused_redirect("registry.example", spelling) == "to a link-local or cloud metadata address"
+    target = f"http://[{spelling}]/latest" if ":" in spelling else f"http://{spelling}/latest"
+    for source in ("http://127.0.0.1/advisories.json", "https://192.0.2.10/pkg"):
+        assert refused_redirect(source, target) == "to a link-local or cloud metadata address"
+        assert (
+            refused_redirect(source, target.replace("http:", "https:"))
+            == "to a link-local or cloud metadata address"
+        )
+
+
+def test_a_source_on_loopback_may_send_the_download_to_the_network_over_https_only() -> None:
+    # Over https the answer is the named host's, whoever is on the path; over plain http it
+    # is anyone's, read as the loopback source's own.
+    assert refused_redirect("http://127.0.0.1/a.json", "https://192.0.2.10/a.json") is None
+    assert (
+        refused_redirect("http://127.0.0.1/a.json", "http://192.0.2.10/a.json")
+        == "off loopback to plain http"
+    )
+    assert refused_redirect("https://192.0.2.10/a", "https://127.0.0.1/a") == "onto loopback"
+    assert refused_redirect("http://192.0.2.10/a", "http://0.0.0.0:8080/a") == "onto loopback"
+    assert refused_redirect("http://localhost/a", "http://127.0.0.1/b") is None
 
 
 def _refusal(url: str) -> str:
@@ -99,7 +117,7 @@ def test_a_plain_http_source_on_loopback_is_not_redirected_off_it() -> None:
         _server("127.0.0.1", f"{network}/forged.json", []) as source,
     ):
         why = _refusal(f"{source}/advisories.json")
-    assert why.endswith("redirected off loopback; refused") and hits == [], why
+    assert why.endswith("redirected off loopback to plain http; refused") and hits == [], why
 
 
 def test_a_source_on_the_network_is_not_redirected_onto_loopback() -> None:

@@ -102,16 +102,24 @@ class _Cache:
         safe = [re.sub(r"[^A-Za-z0-9._@+-]", "_", part) for part in parts]
         return self.root.joinpath(*safe)
 
-    def get(self, key: Path, url: Callable[[], str], limit: int, *, refresh: bool = False) -> bytes:
+    def get(
+        self,
+        key: Path,
+        url: Callable[[], str],
+        limit: int,
+        *,
+        refresh: bool = False,
+        named_by: Callable[[], str] | None = None,
+    ) -> bytes:
         """The cached bytes at ``key``, downloading ``url()`` first when missing (or when
-        ``refresh`` and online)."""
+        ``refresh`` and online); ``named_by()``: the document that linked it (see download)."""
         if key.is_file() and (self.offline or not refresh):
             return key.read_bytes()
         if self.offline:
             if key.is_file():
                 return key.read_bytes()
             raise VetError(f"not in the cache ({key}) and --offline was given")
-        data = _download(url(), limit)
+        data = _download(url(), limit, named_by() if named_by is not None else None)
         key.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=key.parent, delete=False) as handle:
             handle.write(data)
@@ -119,9 +127,9 @@ class _Cache:
         return data
 
 
-def _download(url: str, limit: int) -> bytes:
+def _download(url: str, limit: int, named_by: str | None = None) -> bytes:
     try:
-        return download(url, limit)
+        return download(url, limit, named_by=named_by)
     except DownloadError as exc:
         raise VetError(str(exc)) from None
 
@@ -185,11 +193,12 @@ class NpmRegistry(PackageSource):
             self._base = npm_registry_url()
         return self._base
 
+    def packument_url(self, name: str) -> str:
+        return self.base() + quote(name, safe="@")
+
     def packument(self, name: str, *, refresh: bool) -> dict[str, Any]:
         key = self.cache.path("npm", name, "packument.json")
-        data = self.cache.get(
-            key, lambda: self.base() + quote(name, safe="@"), MAX_METADATA_BYTES, refresh=refresh
-        )
+        data = self.cache.get(key, lambda: self.packument_url(name), MAX_METADATA_BYTES, refresh=refresh)
         document = _json(data, f"npm:{name}")
         if not isinstance(document, dict) or not isinstance(document.get("versions"), dict):
             raise VetError(f"npm:{name}: no such package")
@@ -207,7 +216,12 @@ class NpmRegistry(PackageSource):
         manifest = versions[version]
         dist = manifest.get("dist") or {}
         archive = self.cache.path("npm", target.name, f"{version}.tgz")
-        data = self.cache.get(archive, lambda: str(dist["tarball"]), MAX_ARCHIVE_BYTES)
+        data = self.cache.get(
+            archive,
+            lambda: str(dist["tarball"]),
+            MAX_ARCHIVE_BYTES,
+            named_by=lambda: self.packument_url(target.name),
+        )
         files = _read_verified(
             archive,
             data,
@@ -244,7 +258,9 @@ class NpmRegistry(PackageSource):
     def _provenance(self, name: str, version: str, url: str, tarball: bytes) -> ProvenanceResult:
         key = self.cache.path("npm", name, f"{version}.attestations.json")
         try:
-            document = self.cache.get(key, lambda: url, MAX_METADATA_BYTES)
+            document = self.cache.get(
+                key, lambda: url, MAX_METADATA_BYTES, named_by=lambda: self.packument_url(name)
+            )
         except VetError as exc:
             return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail=f"attestations not fetched: {exc}")
         return verify_npm(document, name, version, tarball)
@@ -343,7 +359,12 @@ class PyPIRegistry(PackageSource):
         archive = self.cache.path("pypi", normal, str(chosen["filename"]))
         # Mirrors may answer with file URLs relative to the JSON document.
         document_url = f"{self.base()}pypi/{normal}/json"
-        data = self.cache.get(archive, lambda: urljoin(document_url, str(chosen["url"])), MAX_ARCHIVE_BYTES)
+        data = self.cache.get(
+            archive,
+            lambda: urljoin(document_url, str(chosen["url"])),
+            MAX_ARCHIVE_BYTES,
+            named_by=lambda: document_url,
+        )
         expected = (chosen.get("digests") or {}).get("sha256")
         files = _read_verified(
             archive,
@@ -405,7 +426,10 @@ class PyPIRegistry(PackageSource):
                 if not url:
                     return ProvenanceResult(ProvenanceStatus.UNKNOWN, detail="the index lists no provenance")
                 document = self.cache.get(
-                    key, lambda: urljoin(f"{self.base()}simple/{name}/", str(url)), MAX_METADATA_BYTES
+                    key,
+                    lambda: urljoin(f"{self.base()}simple/{name}/", str(url)),
+                    MAX_METADATA_BYTES,
+                    named_by=lambda: f"{self.base()}simple/{name}/",
                 )
             else:
                 document = key.read_bytes()
