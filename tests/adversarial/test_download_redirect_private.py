@@ -1,9 +1,9 @@
 """A download source (advisories, official-package data, vet's registry) redirecting where it
 should not: to a link-local address (a cloud's metadata service, 169.254.169.254, whose answer
-holds the machine's credentials), off loopback from a plain-http source on loopback (the
-advisories accept plain http there only, for being this machine: the redirect had a cleartext
-answer from the network read as the source's), or from the network onto loopback (the machine's
-local services asked). Each was followed. Real servers: on loopback and on this machine's own
+holds the machine's credentials), to plain http on the network from a plain-http source on
+loopback (the advisories accept plain http there only, for being this machine: the redirect
+had a cleartext answer from the network read as the source's), or from the network onto
+loopback (the machine's local services asked). Each was followed. Real servers: on loopback and on this machine's own
 non-loopback address (found without sending a packet), so no request leaves the machine; the
 metadata address itself is only judged, never connected to."""
 

@@ -1,6 +1,7 @@
 """A registry document's links (npm's ``dist.tarball`` and attestations, PyPI's file URLs) are
 where vet downloads next, as a redirect is: a registry on loopback whose package named an
-archive on the network, or one naming a link-local (cloud metadata) address, had vet fetch it,
+archive over plain http on the network, or one naming a link-local (cloud metadata) address,
+had vet fetch it,
 where the same move by a redirect was refused. Whoever writes a plain-http registry's answer
 (anyone on its path) chose them. Real servers: the registry on loopback, the linked archive on
 this machine's own non-loopback address (found without sending a packet), so nothing leaves
