@@ -42,7 +42,7 @@ _MCP_NAME = re.compile(r"mcp|modelcontextprotocol", re.IGNORECASE)
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
 #: A JSON document parsed whole (a source that is not a zip, a file of a folder export): parsing
 #: holds many times its size, and a 2 GB one (or a sparse file of that size) was read into memory
-#: and parsed whole before 2026-12-05. OSV records are far smaller; a snapshot of ours too.
+#: and parsed whole before 2026-12-04. OSV records are far smaller; a snapshot of ours too.
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 #: A zip member (one OSV record): larger is refused, the whole source with it (it was skipped).
 MAX_RECORD_BYTES = 4 * 1024 * 1024

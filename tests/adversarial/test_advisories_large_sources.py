@@ -1,7 +1,7 @@
 """``mcpward advisories update`` on sources too large to parse: a source that is not a zip was
 read whole into memory (up to 2 GB, twice over for a download) and parsed whole, a zip was held
 in memory, a member over 4 MiB was skipped without a word (an advisory lost), and a zip's
-central directory was read whole into an object per member, however many. Until 2026-12-05.
+central directory was read whole into an object per member, however many. Until 2026-12-04.
 
 Now a zip export is spooled to a file and read a member at a time; a JSON document over 32 MiB,
 a member over 4 MiB or a central directory over 64 MiB is refused with one line, and the

@@ -1,6 +1,6 @@
 """``scan --containers`` against an engine of many hostile images: each within the per-image
 limits (2 GB once decompressed, 600 s of export, 60 s of layers), together far past anything a
-scan should spend. Until 2026-12-05 there was no limit on the whole pass: 500 images at the
+scan should spend. Until 2026-12-04 there was no limit on the whole pass: 500 images at the
 per-image limits were a terabyte inflated and days of exports, and nothing said so.
 
 Now the pass has one budget of time and decompressed layer bytes for every engine and image;

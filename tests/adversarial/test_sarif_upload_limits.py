@@ -1,7 +1,7 @@
 """A SARIF log that hostile input makes too large for GitHub code scanning. GitHub refuses a
 file over 10 MB once gzip'd and a run of more than 25,000 results, and shows the 5,000 most
 severe (docs.github.com, "SARIF support for code scanning" and "SARIF results exceed limit").
-Until 2026-12-05 every name and text was written whole and every finding was a result: a
+Until 2026-12-04 every name and text was written whole and every finding was a result: a
 cloned repository's config of 30 servers named with 200 KB each made an 18 MB (gzip'd) log,
 refused whole with every alert of the scan in it, and a server's tool-changed diffs were each
 written in full. The log now holds the 5,000 most severe results within 7 MiB, names and texts
