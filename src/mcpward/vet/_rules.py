@@ -801,8 +801,11 @@ def mentioned_domains(package: FetchedPackage) -> set[str]:
 
 def _diff(found: _Findings, target: Side, baseline: Side) -> None:
     before_values = {d.value for d in baseline.facts.destinations}
+    # The domains a package owns are those the release before it named: the release judged
+    # writes its own homepage and repository, and one naming the domain of its new recipient
+    # made that recipient "the package's own" (low), so the backdoor passed.
     known_domains = (
-        own_domains(target.package)
+        own_domains(baseline.package)
         | {domain_of(v) for v in before_values}
         | mentioned_domains(baseline.package)
     )
