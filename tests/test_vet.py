@@ -489,10 +489,12 @@ def test_impersonating_names_and_ownership_markers(tmp_path: Path) -> None:
     assert lookalike.verdict == "block" and ("impersonation-homoglyph", Severity.CRITICAL) in rules(lookalike)
     brand = vet(tmp_path, package("postmark-mcp", repository="https://github.com/phanpak/postmark-mcp"))
     assert ("impersonation-brand", Severity.MEDIUM) in rules(brand)
+    # a repository field is the package's own claim: only verified provenance lowers it
+    # (tests/adversarial/test_vet_brand_repository_claim.py)
     vendor = vet(
         tmp_path, package("stripe-tools-mcp", repository="https://github.com/stripe/stripe-tools-mcp")
     )
-    assert ("impersonation-brand", Severity.LOW) in rules(vendor) and vendor.verdict == "pass"
+    assert ("impersonation-brand", Severity.MEDIUM) in rules(vendor) and vendor.verdict == "review"
     marker = vet(
         tmp_path,
         package(

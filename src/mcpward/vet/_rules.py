@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from mcpward.advisories import advisories_for, load_advisories, parse_version
-from mcpward.identity import NameRiskKind, assess_name
+from mcpward.identity import NameRiskKind, assess_name, official_names
 from mcpward.model import Category, Finding, PackageRef, Severity
 from mcpward.vet._code import text_threats
 from mcpward.vet._code.interface import (
@@ -29,7 +29,7 @@ from mcpward.vet._code.interface import (
     domain_of,
 )
 from mcpward.vet._provenance import ProvenanceStatus
-from mcpward.vet.interface import FetchedPackage
+from mcpward.vet.interface import FetchedPackage, PackageMetadata
 
 DORMANCY = timedelta(days=365)
 #: How long vet looks for the nearest release no advisory affects before giving up on the hint.
@@ -230,13 +230,20 @@ def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
     ref, meta = target.package.ref, target.package.metadata
     for risk in assess_name(ref.ecosystem, ref.name):
         severity = _SEVERITY_OF_NAME_RISK[risk.kind]
-        if risk.kind is NameRiskKind.BRAND and risk.imitates in repository_owner(meta.repository):
-            severity = Severity.LOW  # the brand's own organisation hosts the repository
+        detail = f"{risk.detail}."
+        if risk.kind is NameRiskKind.BRAND:
+            if _verified_owner(meta) in _brand_owners(risk.imitates):
+                severity = Severity.LOW  # a verified build from the brand's own organisation
+            elif meta.repository:
+                detail += (
+                    f" The repository it names ({meta.repository}) is its own claim: no verified "
+                    "provenance attests a build from the vendor's organisation."
+                )
         found.add(
             f"impersonation-{risk.kind.value}",
             Category.IMPERSONATION,
             severity,
-            f"{risk.detail}.",
+            detail,
             "Confirm who publishes it; prefer the vendor's package under its official scope.",
             evidence=meta.repository or None,
         )
@@ -282,6 +289,23 @@ def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
             f"First release after {gap} days of silence: taken-over packages often look like this.",
             "Review the release and its publisher with care.",
         )
+
+
+def _verified_owner(meta: PackageMetadata) -> str:
+    """The owner of the repository a verified provenance attestation names; empty without one.
+
+    Not the manifest's ``repository``: an impersonator writes the vendor's repository there
+    (``stripe-mcp`` naming ``github.com/stripe/agent-toolkit`` was low, and passed)."""
+    result = meta.provenance
+    if result is None or result.status is not ProvenanceStatus.VERIFIED or not result.repository:
+        return ""
+    return _repository_path(result.repository).split("/", 1)[0]
+
+
+def _brand_owners(brand: str) -> set[str]:
+    """The organisations that are the brand's: its name and its npm scopes, exactly (anyone
+    may create an organisation whose name contains the brand, ``stripe-mcp-community``)."""
+    return {brand} | {scope.removeprefix("@") for scope in official_names().brands.get(brand, ())}
 
 
 _OWNER_START = re.compile(r"://|@")
