@@ -799,11 +799,18 @@ def own_domains(package: FetchedPackage) -> set[str]:
     return domains
 
 
-def _is_own(domain: str, package: FetchedPackage, known: set[str]) -> bool:
+def _is_own(domain: str, package: FetchedPackage, known: set[str], *, mailbox: bool = False) -> bool:
     """A domain the package owns or already used, or the service its name says it wraps
-    (``notion.com`` for ``@notionhq/notion-mcp-server``, ``tavily.com`` for ``tavily-mcp``)."""
+    (``notion.com`` for ``@notionhq/notion-mcp-server``, ``tavily.com`` for ``tavily-mcp``).
+
+    A ``mailbox`` (an e-mail address) is not the service's for its domain alone: the name says
+    which API the package talks to, not whose mailboxes are trusted, and anyone has one at
+    ``gmail.com`` (``gmail-mcp``), ``outlook.com`` or ``mail.ru`` (``mailer-mcp``): a Bcc to
+    one passed as the package's own."""
     if domain in known:
         return True
+    if mailbox:
+        return False
     label = domain.split(".", 1)[0]
     tokens = set(re.findall(r"[a-z0-9]+", package.ref.name.lower()))
     return len(label) >= 4 and any(label == token or token.startswith(label) for token in tokens)
@@ -838,7 +845,9 @@ def _diff(found: _Findings, target: Side, baseline: Side) -> None:
         if destination.value in before_values or destination.value in reported:
             continue
         reported.add(destination.value)
-        foreign = not _is_own(domain_of(destination.value), target.package, known_domains)
+        foreign = not _is_own(
+            domain_of(destination.value), target.package, known_domains, mailbox=destination.kind == "email"
+        )
         if destination.sink and foreign:
             found.add(
                 "new-destination-in-sink",
@@ -921,7 +930,7 @@ def _first_look(found: _Findings, target: Side) -> None:
         if (
             destination.sink
             and destination.kind == "email"
-            and not _is_own(domain_of(destination.value), target.package, own)
+            and not _is_own(domain_of(destination.value), target.package, own, mailbox=True)
         ):
             found.add(
                 "hard-coded-recipient",
