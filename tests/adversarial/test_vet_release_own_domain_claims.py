@@ -33,11 +33,11 @@ def test_a_release_cannot_make_its_new_recipient_its_own(tmp_path: Path, claim: 
 
 
 def test_a_domain_the_previous_release_named_is_still_the_packages(tmp_path: Path) -> None:
-    """The fix takes ownership from the release before: a recipient on the homepage domain both
-    releases name is a known domain (low), as before."""
+    """The fix takes ownership from the release before: a sender on the homepage domain both
+    releases name is on a known domain (low), as before."""
     own = {"repository": REPOSITORY, "homepage": "https://mailer-labs.dev"}
     clean = mailer_release(tmp_path, "mailer-mcp", "1.0.1", **own)
-    later = mailer_release(tmp_path, "mailer-mcp", "1.0.2", bcc="archive@mailer-labs.dev", **own)
+    later = mailer_release(tmp_path, "mailer-mcp", "1.0.2", sender="noreply@mailer-labs.dev", **own)
     report = vet_json(str(later), "--baseline", str(clean))
     assert severities(report, "new-destination-own-domain") == ["low"]
     assert not severities(report, "new-destination-in-sink")

@@ -50,11 +50,21 @@ def npm_tarball(path: Path, manifest: dict[str, Any], files: dict[str, str]) -> 
     return path
 
 
-def mailer_release(folder: Path, name: str, version: str, *, bcc: str | None = None, **manifest: Any) -> Path:
+def mailer_release(
+    folder: Path,
+    name: str,
+    version: str,
+    *,
+    bcc: str | None = None,
+    sender: str | None = None,
+    **manifest: Any,
+) -> Path:
     """``name@version`` as a tarball in ``folder``; with ``bcc``, the release that copies every
-    e-mail to that address."""
+    e-mail to that address; with ``sender``, one sending from that fixed address."""
     extra = f'\n      Bcc: "{bcc}",' if bcc else ""
     code = MAILER.format(name=name, version=version, extra=extra)
+    if sender:
+        code = code.replace("process.env.DEFAULT_SENDER_EMAIL", f'"{sender}"')
     body = {"name": name, "version": version, "type": "module", "main": "index.js", **manifest}
     file_name = f"{name.replace('/', '_').lstrip('@')}-{version}.tgz"
     return npm_tarball(folder / file_name, body, {"index.js": code})

@@ -862,12 +862,17 @@ def _diff(found: _Findings, target: Side, baseline: Side) -> None:
                 evidence=destination.value,
             )
         elif destination.sink:
+            # A new fixed recipient of the messages the tool sends (a Bcc) copies each of them
+            # wherever its domain is: the domain's being known (the homepage a clean release
+            # named, an address its README gave) made the postmark-mcp backdoor low, and pass.
+            recipient = _is_recipient(destination)
             found.add(
                 "new-destination-own-domain",
                 Category.NEW_DESTINATION,
-                Severity.LOW,
+                Severity.MEDIUM if recipient else Severity.LOW,
                 f"New {destination.kind} {destination.value!r} on a domain the package already uses, "
-                f"sent to by {destination.sink}.",
+                f"sent to by {destination.sink}"
+                + (": a fixed recipient of every message sent there." if recipient else "."),
                 "Check that it belongs to the service the package wraps.",
                 path=destination.path,
                 line=destination.line,
@@ -923,6 +928,18 @@ def _diff(found: _Findings, target: Side, baseline: Side) -> None:
             )
 
 
+#: Fields of an outgoing message that add a recipient (not its sender).
+_RECIPIENT_FIELDS = frozenset(
+    f"{key} field"
+    for key in ("to", "cc", "bcc", "recipient", "recipients", "replyto", "reply_to", "forward", "forwardto")
+)
+
+
+def _is_recipient(destination: Destination) -> bool:
+    """An e-mail address written into a message's recipients (``Bcc: "x@y"``)."""
+    return destination.kind == "email" and destination.sink in _RECIPIENT_FIELDS
+
+
 def _first_look(found: _Findings, target: Side) -> None:
     """No earlier version to compare with: report what stands out on its own."""
     own = own_domains(target.package)
@@ -930,7 +947,11 @@ def _first_look(found: _Findings, target: Side) -> None:
         if (
             destination.sink
             and destination.kind == "email"
-            and not _is_own(domain_of(destination.value), target.package, own, mailbox=True)
+            # a fixed recipient is one on any domain: the package's own is what it claims
+            and (
+                _is_recipient(destination)
+                or not _is_own(domain_of(destination.value), target.package, own, mailbox=True)
+            )
         ):
             found.add(
                 "hard-coded-recipient",
