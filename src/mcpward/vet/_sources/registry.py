@@ -200,8 +200,15 @@ class NpmRegistry(PackageSource):
         key = self.cache.path("npm", name, "packument.json")
         data = self.cache.get(key, lambda: self.packument_url(name), MAX_METADATA_BYTES, refresh=refresh)
         document = _json(data, f"npm:{name}")
+        if isinstance(document, dict) and document.get("name") not in (None, name) and not refresh:
+            # The cache writes "/" as "_": @a_b/c and @a/b_c share a folder, and one package
+            # was judged on the other's cached document (its archive and hash with it).
+            data = self.cache.get(key, lambda: self.packument_url(name), MAX_METADATA_BYTES, refresh=True)
+            document = _json(data, f"npm:{name}")
         if not isinstance(document, dict) or not isinstance(document.get("versions"), dict):
             raise VetError(f"npm:{name}: no such package")
+        if document.get("name") not in (None, name):
+            raise VetError(f"npm:{name}: the cached registry document is another package's ({key})")
         return document
 
     def fetch(self, target: Target) -> FetchedPackage:
@@ -216,16 +223,26 @@ class NpmRegistry(PackageSource):
         manifest = versions[version]
         dist = manifest.get("dist") or {}
         archive = self.cache.path("npm", target.name, f"{version}.tgz")
+        check = _sri_check(dist.get("integrity"), dist.get("shasum"))
         data = self.cache.get(
             archive,
             lambda: str(dist["tarball"]),
             MAX_ARCHIVE_BYTES,
             named_by=lambda: self.packument_url(target.name),
         )
+        if not check(data) and not self.cache.offline:
+            # a cached archive of another package of the same cache folder: fetched again
+            data = self.cache.get(
+                archive,
+                lambda: str(dist["tarball"]),
+                MAX_ARCHIVE_BYTES,
+                refresh=True,
+                named_by=lambda: self.packument_url(target.name),
+            )
         files = _read_verified(
             archive,
             data,
-            _sri_check(dist.get("integrity"), dist.get("shasum")),
+            check,
             f"npm:{target.name}@{version}",
             Layout.NPM,
         )
