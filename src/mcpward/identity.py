@@ -317,6 +317,41 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                         f"under {', '.join(scopes)}",
                     )
                 ]
+    if ecosystem is Ecosystem.NPM and scope:
+        return _mcp_scope_with_brand(scope, official)
+    return []
+
+
+def _mcp_scope_with_brand(scope: str, official: OfficialNames) -> list[NameRisk]:
+    """A scope that joins a vendor's brand or an official scope to ``mcp`` (``@stripe-mcp``,
+    ``@mcp-notionhq``, ``@modelcontextprotocol-servers``): shaped as the vendor's MCP scope
+    and owned by whoever made it, it was no finding, while the unscoped ``stripe-mcp`` was."""
+    words = _TOKEN.findall(skeleton(scope.removeprefix("@")))[:20]
+    tokens = set(words)
+    # runs of words, for official scopes of several (@anthropic-ai, @mongodb-js)
+    runs = {"-".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+    if "mcp" not in tokens and not any(skeleton("modelcontextprotocol") in word for word in words):
+        return []
+    for brand, scopes in sorted(official.brands.items()):
+        if scope not in scopes and skeleton(brand) in tokens:
+            return [
+                NameRisk(
+                    NameRiskKind.BRAND,
+                    brand,
+                    f"scope {scope!r} joins the brand {brand!r} to mcp; the vendor publishes under "
+                    f"{', '.join(scopes)}",
+                )
+            ]
+    for official_scope in sorted(official.npm_scopes):
+        core = skeleton(official_scope.removeprefix("@"))
+        if scope != official_scope and core in runs:
+            return [
+                NameRisk(
+                    NameRiskKind.BRAND,
+                    official_scope,
+                    f"scope {scope!r} joins the official scope {official_scope!r} to other words",
+                )
+            ]
     return []
 
 

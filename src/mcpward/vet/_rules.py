@@ -305,7 +305,9 @@ def _verified_owner(meta: PackageMetadata) -> str:
 def _brand_owners(brand: str) -> set[str]:
     """The organisations that are the brand's: its name and its npm scopes, exactly (anyone
     may create an organisation whose name contains the brand, ``stripe-mcp-community``)."""
-    return {brand} | {scope.removeprefix("@") for scope in official_names().brands.get(brand, ())}
+    return {brand.removeprefix("@")} | {
+        scope.removeprefix("@") for scope in official_names().brands.get(brand, ())
+    }
 
 
 _OWNER_START = re.compile(r"://|@")
