@@ -8,6 +8,7 @@ or request, on a domain the package never used and does not own, blocks the rele
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -832,6 +833,76 @@ def mentioned_domains(package: FetchedPackage) -> set[str]:
     return domains
 
 
+#: Data files code reads its settings from: a recipient moved out of the code into one (a
+#: ``defaults.json`` read for ``Bcc``, a ``package.json`` field) was no finding, and passed.
+_DATA_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".txt", ".cfg")
+#: package.json fields that describe the package rather than set what its code does.
+_DESCRIPTIVE_FIELDS = frozenset(
+    {
+        "homepage",
+        "repository",
+        "bugs",
+        "funding",
+        "author",
+        "contributors",
+        "maintainers",
+        "license",
+        "$schema",
+    }
+)
+
+
+def data_destinations(package: FetchedPackage) -> dict[str, tuple[str, str]]:
+    """``value -> (kind, path)`` of the e-mail addresses and URLs in a package's data files."""
+    found: dict[str, tuple[str, str]] = {}
+    for path, data in sorted(package.files.files.items()):
+        if not path.endswith(_DATA_SUFFIXES) or len(data) > 4 * 1024 * 1024:
+            continue
+        text = data.decode("utf-8", "replace")
+        if path.rsplit("/", 1)[-1] == "package.json":
+            text = _settings_text(text)
+        for start in range(0, len(text), 99_000):  # destinations_in reads 100,000 characters
+            for value, kind in destinations_in(text[start : start + 100_000]):
+                if kind in ("email", "url"):
+                    found.setdefault(value, (kind, path))
+    return found
+
+
+def _settings_text(manifest: str) -> str:
+    """A package.json without the fields that describe the package (its author's address)."""
+    try:
+        document = json.loads(manifest)
+    except (ValueError, RecursionError):
+        return manifest
+    if not isinstance(document, dict):
+        return manifest
+    return json.dumps({k: v for k, v in document.items() if k not in _DESCRIPTIVE_FIELDS})
+
+
+def _new_data_destinations(found: _Findings, target: Side, baseline: Side, known: set[str]) -> None:
+    """An address or URL new in a data file, on a domain the package never used: code may read
+    it and send there, as it would a literal."""
+    before = data_destinations(baseline.package)
+    before_domains = {domain_of(value) for value in before}
+    code_values = {d.value for d in target.facts.destinations}
+    for value, (kind, path) in data_destinations(target.package).items():
+        domain = domain_of(value)
+        if value in before or value in code_values or domain in before_domains:
+            continue
+        if _is_own(domain, target.package, known, mailbox=kind == "email"):
+            continue
+        found.add(
+            "new-destination-in-data",
+            Category.NEW_DESTINATION,
+            Severity.MEDIUM,
+            f"New {kind} {value!r} in {path}, on a domain the previous version never used: code "
+            "may read it from there and send to it.",
+            "Check what reads this file and where the value goes.",
+            path=path,
+            evidence=value,
+        )
+
+
 def _diff(found: _Findings, target: Side, baseline: Side) -> None:
     before_values = {d.value for d in baseline.facts.destinations}
     # The domains a package owns are those the release before it named: the release judged
@@ -891,6 +962,7 @@ def _diff(found: _Findings, target: Side, baseline: Side) -> None:
                 line=destination.line,
                 evidence=destination.value,
             )
+    _new_data_destinations(found, target, baseline, known_domains)
     before_capabilities = {c.capability for c in baseline.facts.capabilities}
     for capability in sorted({c.capability for c in target.facts.capabilities} - before_capabilities):
         first = next(c for c in target.facts.capabilities if c.capability is capability)
