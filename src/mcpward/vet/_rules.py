@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from mcpward.advisories import advisories_for, load_advisories, parse_version
 from mcpward.identity import NameRiskKind, assess_name, official_names
@@ -250,8 +251,10 @@ def _identity(found: _Findings, target: Side, baseline: Side | None) -> None:
         )
     if meta.mcp_name and meta.repository:
         namespace = meta.mcp_name.split("/", 1)[0].lower()
-        if namespace.startswith("io.github.") and f"github.com/{namespace[len('io.github.') :]}/" not in (
-            meta.repository.lower() + "/"
+        # The owner the repository URL names, not a substring of it: a repository of
+        # "https://github.com/mallory/x#github.com/stripe/" held "github.com/stripe/".
+        if namespace.startswith("io.github.") and _github_owner(meta.repository) != namespace.removeprefix(
+            "io.github."
         ):
             found.add(
                 "mcp-name-mismatch",
@@ -419,6 +422,25 @@ def _repository_path(url: str | None) -> str:
         if name is not None:
             return text[owner : name.end()]
     return text if text.count("/") == 1 else ""
+
+
+def _github_owner(url: str) -> str:
+    """The GitHub owner a repository field names (a URL whose host is github.com, ``git@github.com:``,
+    ``github:owner/repo`` or npm's ``owner/repo`` shorthand); empty for another host."""
+    text = url.strip().lower().removeprefix("git+").removeprefix("github:")
+    if "://" in text:
+        try:
+            host = urlsplit(text).hostname
+        except ValueError:
+            return ""
+        path = urlsplit(text).path
+    elif text.startswith("git@"):
+        host, _, path = text.removeprefix("git@").partition(":")
+    else:
+        host, path = ("github.com", text) if text.count("/") == 1 and ":" not in text else ("", "")
+    if host not in ("github.com", "www.github.com"):
+        return ""
+    return path.strip("/").split("/", 1)[0]
 
 
 def _package_content(found: _Findings, target: Side) -> None:
