@@ -367,6 +367,25 @@ def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
             f"Provenance verified: built by {result.publisher}.",
             "Nothing to do.",
         )
+        earlier = baseline.package.metadata.provenance if baseline is not None else None
+        if (
+            earlier is not None
+            and earlier.status is ProvenanceStatus.VERIFIED
+            and earlier.repository
+            and result.repository
+            and _repository_path(earlier.repository) != _repository_path(result.repository)
+        ):
+            # A verified build from another repository than the release before (a stolen
+            # token used from the thief's own fork, its manifest naming that fork) only said
+            # "provenance verified".
+            found.add(
+                "provenance-repository-changed",
+                Category.PROVENANCE,
+                Severity.HIGH,
+                f"This version was built from {result.repository!r}; the previous one from "
+                f"{earlier.repository!r}.",
+                "Confirm with the project that its releases now come from that repository.",
+            )
         claimed = _repository_path(meta.repository)
         if claimed and result.repository and _repository_path(result.repository) != claimed:
             found.add(
