@@ -703,7 +703,10 @@ _DROP_PATHS = ("discord.com/api/webhooks", "discordapp.com/api/webhooks", "api.t
 def _exfiltration_endpoints(found: _Findings, target: Side) -> None:
     """A hard-coded anonymous drop (a paste site, a tunnel, a chat webhook, a bare IP address)
     that code sends to; the package's own service (a Discord server for Discord) excepted."""
-    own = own_domains(target.package)
+    # The service is the one the package's name names, never its homepage or repository:
+    # those are the package's own claims, and one naming the drop (a webhook.site URL, a bare
+    # IP address, a tunnel) made the drop "its own" and the package passed.
+    own = set(_NEUTRAL_DOMAINS)
     reported: set[str] = set()
     for destination in target.facts.destinations:
         if destination.value in reported:
