@@ -957,9 +957,20 @@ def _diff(found: _Findings, target: Side, baseline: Side) -> None:
         | {domain_of(v) for v in before_values}
         | mentioned_domains(baseline.package)
     )
+    # A value is new where it now goes: one the previous release only wrote (a help text's
+    # contact address) and this one puts in a Bcc was skipped as "not new", and passed.
+    before_sent = {d.value for d in baseline.facts.destinations if d.sink}
+    before_recipients = {d.value for d in baseline.facts.destinations if _is_recipient(d)}
     reported: set[str] = set()
     for destination in _in_sinks_first(target.facts.destinations):
-        if destination.value in before_values or destination.value in reported:
+        seen = (
+            before_recipients
+            if _is_recipient(destination)
+            else before_sent
+            if destination.sink
+            else before_values
+        )
+        if destination.value in seen or destination.value in reported:
             continue
         reported.add(destination.value)
         foreign = not _is_own(
