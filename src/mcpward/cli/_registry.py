@@ -85,6 +85,7 @@ def registry_request(
         identity = parse_identity(target, digest)
     except RegistryError as exc:
         raise fail(str(exc)) from None
+    registry = open_registry(database)
     try:
         evidence = gather_evidence(
             identity,
@@ -92,6 +93,8 @@ def registry_request(
             urls=tuple(url or ()),
             offline=offline,
             cache_dir=cache_dir,
+            # vetted against what reviewers approved last, not an unreviewed release before it
+            approved=registry.approved_release_before(identity),
         )
     except RegistryError as exc:
         raise fail(str(exc)) from None
@@ -122,7 +125,6 @@ def registry_request(
     except ValidationError as exc:
         error = exc.errors()[0]
         raise fail(f"{'.'.join(map(str, error['loc']))}: {error['msg']}") from None
-    registry = open_registry(database)
     try:
         entry = registry.request(request, actor_name(actor))
     except RegistryError as exc:

@@ -121,15 +121,30 @@ def gather_evidence(
     offline: bool = False,
     cache_dir: Path | None = None,
     timeout: float = 20.0,
+    approved: Identity | None = None,
 ) -> RequestEvidence:
     """Vet the package (never running it) and inspect what the server tells the model, from
-    saved ``tools/list`` results or by asking a remote server."""
+    saved ``tools/list`` results or by asking a remote server. With ``approved``, the release
+    of the package reviewers approved last, the package is vetted against it rather than the
+    release before it on the package registry, which nobody may have reviewed."""
     evidence = RequestEvidence()
     if identity.kind == "package":
-        from mcpward.vet import VetError, VetOptions, vet_package
+        from mcpward.vet import VetError, VetOptions, VetResult, vet_package
 
+        result: VetResult | None = None
         try:
-            result = vet_package(VetOptions(target=identity.display, offline=offline, cache_dir=cache_dir))
+            if approved is not None:
+                options = VetOptions(identity.display, approved.display, offline=offline, cache_dir=cache_dir)
+                try:
+                    result = vet_package(options)
+                except VetError as exc:
+                    evidence.notes.append(
+                        f"vet could not compare with the approved {approved.display}: {exc}"
+                    )
+            if result is None:
+                result = vet_package(
+                    VetOptions(target=identity.display, offline=offline, cache_dir=cache_dir)
+                )
         except VetError as exc:
             evidence.notes.append(f"vet could not run: {exc}")
         else:

@@ -553,6 +553,40 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             row = session.scalar(query)
             return _entry(row, self._reviews(session, row.id)) if row else None
 
+    def approved_release_before(self, identity: Identity) -> Identity | None:
+        """The highest version of the same package below ``identity`` that reviewers approved
+        (still approved, expired or superseded; not revoked): what a new version is vetted
+        against. The registry's previous release may be one nobody reviewed, published
+        minutes before with the same backdoor, so that the diff shows nothing."""
+        if identity.kind != "package" or identity.ecosystem is None or identity.version is None:
+            return None
+        from mcpward.advisories import parse_version
+        from mcpward.model import Ecosystem
+
+        ecosystem = Ecosystem(identity.ecosystem)
+        current = parse_version(ecosystem, identity.version)
+        if current is None:
+            return None
+        _kind, package = identity_key(identity)
+        statuses = [Status.APPROVED.value, Status.EXPIRED.value, Status.SUPERSEDED.value]
+        query = select(EntryRow.identity).where(
+            EntryRow.kind == "package",
+            EntryRow.ecosystem == identity.ecosystem,
+            EntryRow.package == package,
+            EntryRow.status.in_(statuses),
+        )
+        best: tuple[Any, Identity] | None = None
+        with self.database.reading() as session:
+            for stored in session.scalars(query).all():
+                try:
+                    other = Identity.model_validate(stored)
+                except ValueError:
+                    continue
+                key = parse_version(ecosystem, other.version or "")
+                if key is not None and key < current and (best is None or key > best[0]):
+                    best = (key, other)
+        return best[1] if best else None
+
     def count(self, *, status: Status | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)
         if status is not None:
