@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -86,10 +88,10 @@ def official_names() -> OfficialNames:
         resources.files("mcpward.data").joinpath("official_packages.json").read_text("utf-8")
     )
     try:
-        extra = json.loads(user_official_path().read_text("utf-8"))
+        extra = json.loads(_read_trusted(user_official_path()).decode("utf-8"))
         _merge(raw, extra)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        pass  # no refreshed list, or a damaged one: the bundled list stands
+        pass  # no refreshed list, a damaged one or one others may write: the bundled list stands
     npm, pypi, oci = raw["npm"], raw["pypi"], raw["oci"]
     return OfficialNames(
         npm_scopes=frozenset(npm["official_scopes"]),
@@ -101,6 +103,23 @@ def official_names() -> OfficialNames:
         known=frozenset(npm["known_community"] + pypi["known_community"]),
         brands={brand: tuple(scopes) for brand, scopes in raw["brands"].items()},
     )
+
+
+def _read_trusted(path: Path) -> bytes:
+    """The bytes of the user's list if only the user (or root) may have written it: a name the
+    list holds is never reported, so in a shared data folder another user's file, or one others
+    may write, made ``postmark-mcp`` a known package. Checked on the open descriptor, opened
+    without following a last link or waiting on a FIFO; not checked where there are no user
+    ids (Windows)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        facts = os.fstat(handle.fileno())
+        own = getattr(os, "geteuid", None)
+        if not stat.S_ISREG(facts.st_mode) or (
+            own is not None and (facts.st_mode & 0o022 or facts.st_uid not in (own(), 0))
+        ):
+            raise OSError(f"{path}: another user may have written it")
+        return handle.read(64 * 1024 * 1024)
 
 
 _LIST_KEYS = {
@@ -162,6 +181,7 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(merged, indent=1), "utf-8")
+    temporary.chmod(0o644)  # read back only if no one else may write it (_read_trusted)
     temporary.replace(target)
     official_names.cache_clear()
     _skeletons.cache_clear()
