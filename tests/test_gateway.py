@@ -1044,3 +1044,38 @@ def test_a_log_written_before_identities_verifies_with_identity_records_after_it
     )
     assert second["client_id"] == "agent" and second["groups"] == ["finance"]
     assert second["authorized_by"].startswith("rule 'finance'")
+
+
+def test_a_server_stopped_because_the_client_left_ends_the_gateway_cleanly(tmp_path: Path) -> None:
+    # A server that does not end when its input does is signalled after 2 s; its -15 from
+    # asyncio became the gateway's exit status 241 (under CI's load a starting SDK server did).
+    lingering = [sys.executable, "-c", "import time; time.sleep(30)"]
+    process = subprocess.run(
+        gateway_command(tmp_path, *lingering), stdin=subprocess.DEVNULL, capture_output=True, timeout=60
+    )
+    assert process.returncode == 0, process.stderr
+
+
+def test_a_server_ended_by_a_signal_is_128_plus_the_signal_as_a_shell_says(tmp_path: Path) -> None:
+    # Its own end, while the client still talks: the status a shell would give the server.
+    killed = [
+        sys.executable,
+        "-c",
+        "import os, signal, sys; sys.stdin.readline(); os.kill(os.getpid(), signal.SIGKILL)",
+    ]
+    gateway = subprocess.Popen(
+        gateway_command(tmp_path, *killed),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert gateway.stdin is not None
+    gateway.stdin.write(request(1, "ping", {}) + b"\n")
+    gateway.stdin.flush()
+    try:
+        assert gateway.wait(timeout=60) == 128 + 9
+    finally:
+        gateway.kill()
+        for stream in (gateway.stdin, gateway.stdout, gateway.stderr):
+            stream.close()  # type: ignore[union-attr]
+        gateway.wait()

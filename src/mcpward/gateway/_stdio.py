@@ -267,20 +267,29 @@ async def run_stdio(
         # The client stopped sending but may still read: let the server answer what is in
         # flight (a little while) before it is stopped.
         await asyncio.wait({server_task}, timeout=min(call_timeout, 5.0))
-    if server_task.done():
-        code = await server.wait()
-        deliver(relay.server_gone(f"exit status {code}"))
-        client_task.cancel()
-    else:
+    stopped = not server_task.done()
+    if stopped:
         deliver(relay.server_gone("stopped: the client went away"))
         await _stop(server)
         server_task.cancel()
+    else:
+        code = await server.wait()
+        deliver(relay.server_gone(f"exit status {code}"))
+        client_task.cancel()
     ticking.cancel()
     for handle in timers.values():
         handle.cancel()
     relay.close()
     await asyncio.sleep(0)  # let the last writes reach the client
-    return server.returncode or 0
+    return 0 if stopped else _exit_status(server.returncode)
+
+
+def _exit_status(returncode: int | None) -> int:
+    """The gateway's exit status for its server's end, as a shell reports it: a server ended by
+    a signal is 128 + its number (asyncio gives -N, and ``exit(-15)`` was status 241)."""
+    if returncode is None:
+        return 0
+    return 128 - returncode if returncode < 0 else returncode
 
 
 def _id_from_key(key: str) -> Any:
