@@ -23,6 +23,8 @@ INTERNAL_SIGNALS = {
     "TokenRefused",  # gateway OAuth: a token that grants nothing, answered 401/403 with WWW-Authenticate
     "IssuerUnavailable",  # gateway OAuth: the issuer's keys out of reach, answered 503
     "ExchangeFailed",  # gateway OAuth: no upstream token for this caller, answered as the call's error
+    "BodyTooLarge",  # _http.bounded: an answer past its limit, turned into each client's own error
+    "BodyTooSlow",  # _http.bounded: an answer not whole by its deadline, likewise
 }
 
 
