@@ -7,6 +7,8 @@ gets exactly the verdict the gateway would have given each of them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +35,9 @@ class ResultsError(McpwardError):
 def result_texts(result: Any, *, strict: bool = False) -> list[tuple[str, str]]:
     """The texts of one result as (path, text): a string is itself; a ``CallToolResult`` (or
     a JSON-RPC answer carrying one) gives the text of its text items, the text of its embedded
-    resources and the strings of its ``structuredContent``. ``strict`` raises
+    resources (and of their blobs, and images' and audio's data, that are base64 of text), the
+    name, title, description and URI of its resource links and the strings of its
+    ``structuredContent``. ``strict`` raises
     :class:`ResultsError` on a shape that is not a result; otherwise what is not text is skipped."""
     if isinstance(result, str):
         return [("", result)]
@@ -49,18 +53,47 @@ def result_texts(result: Any, *, strict: bool = False) -> list[tuple[str, str]]:
             if strict:
                 raise ResultsError(f"content[{position}] is not a content item (an object with a 'type')")
             continue
+        where = f".content[{position}]"
         if part["type"] == "text" and isinstance(part.get("text"), str):
-            texts.append((f".content[{position}].text", part["text"]))
+            texts.append((f"{where}.text", part["text"]))
         elif part["type"] == "resource" and isinstance(part.get("resource"), dict):
             text = part["resource"].get("text")
             if isinstance(text, str):
-                texts.append((f".content[{position}].resource.text", text))
+                texts.append((f"{where}.resource.text", text))
+            decoded = decoded_text(part["resource"].get("blob"))
+            if decoded is not None:
+                texts.append((f"{where}.resource.blob", decoded))
+        elif part["type"] == "resource_link":
+            # Clients show a link to the model by its name, title and description.
+            texts.extend(
+                (f"{where}.{key}", part[key])
+                for key in ("name", "title", "description", "uri")
+                if isinstance(part.get(key), str)
+            )
+        elif part["type"] in ("image", "audio"):
+            # The server names the media type: text under an image's type may be read as text.
+            decoded = decoded_text(part.get("data"))
+            if decoded is not None:
+                texts.append((f"{where}.data", decoded))
     structured = result.get("structuredContent")
     if structured is not None:
         # SDK servers repeat a text result as {"result": text}: read once, checked once.
         seen = {text for _, text in texts}
         texts.extend(item for item in _strings(structured, ".structuredContent") if item[1] not in seen)
     return texts
+
+
+def decoded_text(data: Any) -> str | None:
+    """The text base64 ``data`` (a blob, an image's or audio's data) spells, or None when it is
+    not base64 of UTF-8 text. Whatever its ``mimeType`` says (the server chooses it), text sent
+    encoded can reach the model as text (clients decode text blobs), so it is read as text; real
+    images and sound are not UTF-8 (a PNG starts with 0x89), and decoding costs one native pass."""
+    if not isinstance(data, str) or not data:
+        return None
+    try:
+        return base64.b64decode("".join(data.split()), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
 
 
 def _strings(value: Any, path: str) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
 from mcpward.inspect import result_texts
+from mcpward.inspect._results import decoded_text
 from mcpward.model import Severity
 
 if TYPE_CHECKING:
@@ -85,7 +86,9 @@ class Dlp(Interceptor):
         # server's initialize instructions as much as a tool result. The tools of a tool list
         # are judged by inspect and pinned (pins run first and withhold what changed); an
         # injection verdict here would take every tool away at once, so they get DLP only.
-        if exchange.tool is not None:
+        # A call answered with no content (a task, whose status message a client shows) is
+        # read whole, as other answers are.
+        if exchange.tool is not None and isinstance(result, dict) and isinstance(result.get("content"), list):
             texts = [text for _, text in result_texts(result)]
         elif exchange.method == "tools/list":
             texts = []
@@ -296,7 +299,8 @@ def _truncated(value: Any) -> Any:
 def _strings(value: Any, apart: int = 50) -> list[str]:
     """The strings of a JSON value (all its leaves: the model reads all of them), for the
     injection check of messages with no fixed shape (resource reads, prompts, errors, sampling
-    and elicitation requests, notifications, a task's deferred result). Up to ``apart`` leaves
+    and elicitation requests, notifications, a task's deferred result), and the text base64
+    blobs and data spell. Up to ``apart`` leaves
     are checked one by one (a finding names its string); past that they are joined into one
     text, so that many small strings cost one linear pass, not a pass each. The message's
     size bounds the work (``max_message``); a cap on the count let an order hide in the 51st."""
@@ -308,6 +312,12 @@ def _strings(value: Any, apart: int = 50) -> list[str]:
             found.append(item)
         elif isinstance(item, dict):
             stack.extend(reversed(list(item.values())))
+            # A blob of resource contents, an image's or audio's data: text sent as base64
+            # (see ``decoded_text``) is read as the text it spells.
+            encoded = item.get("blob", item.get("data") if "mimeType" in item else None)
+            decoded = decoded_text(encoded)
+            if decoded is not None:
+                found.append(decoded)
         elif isinstance(item, list):
             stack.extend(reversed(item))
     return found if len(found) <= apart else ["\n".join(found)]
