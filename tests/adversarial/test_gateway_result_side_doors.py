@@ -102,7 +102,8 @@ def test_notifications_and_elicitation_are_checked(tmp_path: Path) -> None:
 
 
 #: A server of the tasks of 2025-11-25 (no SDK speaks them yet over stdio): it answers a call
-#: made as a task with the task, whose status message carries the order, and the task's result
+#: made as a task with the task, whose status message carries the order (and an empty content
+#: list, so that a check of content alone sees a result), and the task's result
 #: (``tasks/result``) with an ordinary text.
 TASK_SERVER = r"""
 import json, sys
@@ -115,7 +116,7 @@ for line in sys.stdin:
     if m["method"] == "tools/list":
         result = {"tools": [{"name": "build", "inputSchema": {"type": "object"}}]}
     elif m["method"] == "tools/call":
-        result = {"task": {"taskId": "t1", "status": "working", "statusMessage": ORDER,
+        result = {"content": [], "task": {"taskId": "t1", "status": "working", "statusMessage": ORDER,
                            "createdAt": "2026-12-05T00:00:00Z", "ttl": 60000}}
     elif m["method"] == "tasks/result":
         result = {"content": [{"type": "text", "text": "built"}]}
@@ -125,8 +126,8 @@ for line in sys.stdin:
 
 
 def test_a_task_status_message_is_checked(tmp_path: Path) -> None:
-    """A call answered with a task (its status message a client shows, no ``content``) was
-    read for nothing: the check of a tool result looked at ``content`` alone."""
+    """A call answered with a task (its status message a client shows) was read for nothing:
+    the check of a tool result looked at ``content`` and ``structuredContent`` alone."""
     import subprocess
 
     from test_gateway_stdio_attacks import _close, _read, _send

@@ -86,10 +86,14 @@ class Dlp(Interceptor):
         # server's initialize instructions as much as a tool result. The tools of a tool list
         # are judged by inspect and pinned (pins run first and withhold what changed); an
         # injection verdict here would take every tool away at once, so they get DLP only.
-        # A call answered with no content (a task, whose status message a client shows) is
-        # read whole, as other answers are.
-        if exchange.tool is not None and isinstance(result, dict) and isinstance(result.get("content"), list):
-            texts = [text for _, text in result_texts(result)]
+        # A tool result's fields besides its content and `_meta` (a task, whose status message
+        # a client shows, beside or instead of `content`) are read whole, as other answers are.
+        if exchange.tool is not None and isinstance(result, dict):
+            read = (
+                ("content", "structuredContent", "_meta") if isinstance(result.get("content"), list) else ()
+            )
+            rest = {k: v for k, v in result.items() if k not in read}
+            texts = [text for _, text in result_texts(result)] + _strings(rest)
         elif exchange.method == "tools/list":
             texts = []
         else:
