@@ -53,7 +53,7 @@ from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Se
 
 if TYPE_CHECKING:
     from mcpward.inspect._results import ResultsError, inspect_results, result_texts
-    from mcpward.inspect.untrusted import ContentFinding, check_content
+    from mcpward.inspect.untrusted import ContentFinding, check_answer, check_content
 
 #: Exported, imported at the first use: the check of untrusted content compiles its rules when
 #: imported (about 75 ms), which a look at tools files never needs.
@@ -61,6 +61,7 @@ __getattr__ = lazy_attributes(
     __name__,
     {
         "ContentFinding": ("mcpward.inspect.untrusted", "ContentFinding"),
+        "check_answer": ("mcpward.inspect.untrusted", "check_answer"),
         "check_content": ("mcpward.inspect.untrusted", "check_content"),
         "ResultsError": ("mcpward.inspect._results", "ResultsError"),
         "inspect_results": ("mcpward.inspect._results", "inspect_results"),
@@ -80,6 +81,7 @@ __all__ = [
     "ServerSurface",
     "ServerTarget",
     "SurfaceError",
+    "check_answer",
     "check_content",
     "check_expected",
     "chosen_pins",

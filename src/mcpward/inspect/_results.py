@@ -18,7 +18,7 @@ from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
 from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
-from mcpward.inspect.untrusted import check_content
+from mcpward.inspect.untrusted import check_answer
 from mcpward.model import Category, Finding, Report
 
 #: A results file larger than this is refused (a saved session's results, not a data dump).
@@ -159,8 +159,9 @@ def inspect_results(path: Path) -> Report:
             texts = result_texts(result, strict=True)
         except ResultsError as exc:
             raise ResultsError(f"{path}: result {index}: {exc}") from None
-        for hit in check_content([text for _, text in texts]):
-            where = texts[hit.index][0]
+        hits, together = check_answer([text for _, text in texts])
+        for hit in hits:
+            where = " (its texts read together)" if together else texts[hit.index][0]
             findings.append(
                 (
                     index,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from mcpward.inspect._untrusted._check import LIMIT, check_text
 from mcpward.model import Severity
 
-__all__ = ["FAMILIES", "ContentFinding", "check_content"]
+__all__ = ["FAMILIES", "ContentFinding", "check_answer", "check_content"]
 
 #: The families a finding can belong to. "learned-classifier" is the classifier deciding
 #: alone (no rule family fired in the words it weighed).
@@ -63,6 +63,53 @@ def check_content(texts: Sequence[str]) -> list[ContentFinding]:
             if offset + _WINDOW >= len(text):
                 break
     return findings
+
+
+#: An answer's texts up to this many are read one by one (a finding names its text); past it
+#: they are read joined (one pass, not a pass each).
+APART = 50
+
+
+def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
+    """The findings in the texts of one answer (a result, an error, a server's request or
+    notification), and whether they are of the texts read together. The model reads an
+    answer's texts one after the other, so an order split between two ("Ign" and "ore all
+    previous instructions...", neither an order alone) is one order to it: around each seam
+    between two texts, joined by a line break and by nothing (a split inside a word), as far
+    as the check's windows overlap (an order longer than that is not one sentence), is read
+    too. Read together, a finding's index and offsets are those of the stretch it was found
+    in. The time stays linear: the stretches are at most the joined text, twice."""
+    strings = [text for text in texts if isinstance(text, str) and text]
+    if len(strings) <= APART:
+        findings = check_content(texts)
+        if findings or len(strings) < 2:
+            return findings, False
+    else:
+        findings = check_content(["\n".join(strings)])
+        if findings:
+            return findings, True
+    for glue in ("\n", ""):
+        findings = check_content(_seams(strings, glue))
+        if findings:
+            return findings, True
+    return [], True
+
+
+def _seams(strings: list[str], glue: str) -> list[str]:
+    """The stretches of ``glue.join(strings)`` within ``_OVERLAP`` characters of a seam
+    between two strings, those that meet merged."""
+    joined = glue.join(strings)
+    stretches: list[tuple[int, int]] = []
+    position = 0
+    for text in strings[:-1]:
+        position += len(text)
+        start, end = max(0, position - _OVERLAP), position + len(glue) + _OVERLAP
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1] = (stretches[-1][0], end)
+        else:
+            stretches.append((start, end))
+        position += len(glue)
+    return [joined[start:end] for start, end in stretches]
 
 
 _WINDOW = LIMIT

@@ -180,11 +180,11 @@ class Dlp(Interceptor):
         """inspect's check of untrusted content on the texts the model will read; the worst
         finding decides (the evidence is masked by the DLP rules before it is recorded)."""
         from mcpward.dlp import redact_text
-        from mcpward.inspect import check_content
+        from mcpward.inspect import check_answer
 
         if not texts:
             return
-        findings = check_content(texts)
+        findings, _ = check_answer(texts)
         if not findings:
             return
         subject = exchange.tool or exchange.method
@@ -300,14 +300,14 @@ def _truncated(value: Any) -> Any:
     return {"truncated": True, "json": text[:_RESULT_CHARS].decode("utf-8", "replace")}
 
 
-def _strings(value: Any, apart: int = 50) -> list[str]:
+def _strings(value: Any) -> list[str]:
     """The strings of a JSON value (all its leaves: the model reads all of them), for the
     injection check of messages with no fixed shape (resource reads, prompts, errors, sampling
     and elicitation requests, notifications, a task's deferred result), and the text base64
-    blobs and data spell. Up to ``apart`` leaves
-    are checked one by one (a finding names its string); past that they are joined into one
-    text, so that many small strings cost one linear pass, not a pass each. The message's
-    size bounds the work (``max_message``); a cap on the count let an order hide in the 51st."""
+    blobs and data spell. ``check_answer`` reads up to 50 one by one (a finding names its
+    string), and them all together, so that many small strings cost one linear pass, not a
+    pass each. The message's size bounds the work (``max_message``); a cap on the count let an
+    order hide in the 51st."""
     found: list[str] = []
     stack = [value]
     while stack:
@@ -324,4 +324,4 @@ def _strings(value: Any, apart: int = 50) -> list[str]:
                 found.append(decoded)
         elif isinstance(item, list):
             stack.extend(reversed(item))
-    return found if len(found) <= apart else ["\n".join(found)]
+    return found
