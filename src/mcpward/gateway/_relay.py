@@ -363,8 +363,16 @@ def _reason(interceptor: Interceptor, exc: Exception) -> str:
     return f"the {interceptor.name} check failed ({type(exc).__name__}); refused"
 
 
+#: The members of a JSON-RPC 2.0 message; MCP adds none beside them (its own go in ``_meta``).
+_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
+
+
 def _forward(to: Literal["client", "server"], message: dict[str, Any]) -> list[Out]:
-    """The judged message, encoded again (see the module's docstring for why not the raw bytes)."""
+    """The judged message, encoded again (see the module's docstring for why not the raw bytes),
+    with its JSON-RPC members only: the checks read ``params``, ``result`` and ``error``, and a
+    member of the sender's own (``"leak": "ghp_..."``) passed them unread to the peer."""
+    if any(key not in _MEMBERS for key in message):
+        message = {key: message[key] for key in _MEMBERS if key in message}
     try:
         return [Out(to, encode(message))]
     except orjson.JSONEncodeError:
