@@ -19,9 +19,7 @@ from mcpward.gateway import _modern
 from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading
 from mcpward.gateway._modern_tasks import EXTENSION as TASKS_EXTENSION
 from mcpward.gateway._modern_tasks import Tasks, declares_tasks
-from mcpward.gateway.interface import (
-    BLOCKED,
-)
+from mcpward.gateway.interface import ASKED_NEEDS, BLOCKED, undeclared_part
 
 if TYPE_CHECKING:
     from mcpward.gateway._http import _SessionTable
@@ -202,8 +200,13 @@ class _ModernSessions:
         view = _modern.UpstreamView()
         info = client_info if isinstance(client_info, dict) else {"name": "mcpward-gateway", "version": "1"}
         # What the gateway can carry as multi-round-trip input requests (roots are deprecated
-        # and asked outside any call by some servers: not declared).
-        capabilities: dict[str, Any] = {"elicitation": {"form": {}}, "sampling": {}}
+        # and asked outside any call by some servers: not declared). Each part reaches only a
+        # client whose request declared it (``_declared_need``); the relay refuses a part not
+        # declared here (``undeclared_part``).
+        capabilities: dict[str, Any] = {
+            "elicitation": {"form": {}, "url": {}},
+            "sampling": {"context": {}, "tools": {}},
+        }
         handshake = {
             "protocolVersion": _modern.UPSTREAM_VERSION,
             "capabilities": capabilities,
@@ -591,36 +594,16 @@ _LISTENS = 8
 _RESOURCES_PER_LISTEN = 32
 _RESOURCE_UPDATED = "notifications/resources/updated"
 
-#: What a client must declare (per request) for the gateway to pass a server's request on.
-_ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
-
 
 def _declared_need(message: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
-    """What the client would have had to declare for this server request and did not (None
-    when it did). An elicitation's mode is declared apart: ``"elicitation": {}`` is form mode
-    only, and a URL ("open this page") is passed only to a client that declared ``url``. A
-    sampling that asks for the context of the client's other servers (``includeContext``) or
-    offers tools needs ``sampling.context`` or ``sampling.tools``: older clients honour the
-    fields whatever they declared, and the other servers' context would reach this one."""
+    """What the client would have had to declare (per request) for this server request and
+    did not (None when it did): the method's capability, and the parts of it the request uses
+    (``undeclared_part``)."""
     method = str(message["method"])
-    needed = _ASKED_NEEDS.get(method)
+    needed = ASKED_NEEDS.get(method)
     if needed is None or needed not in capabilities:
         return needed or method
-    params = message.get("params")
-    if method == "sampling/createMessage" and isinstance(params, dict):
-        declared = capabilities[needed] if isinstance(capabilities[needed], dict) else {}
-        if params.get("includeContext") not in (None, "none") and "context" not in declared:
-            return "sampling.context"
-        if ("tools" in params or "toolChoice" in params) and "tools" not in declared:
-            return "sampling.tools"
-    if method == "elicitation/create":
-        mode = params.get("mode", "form") if isinstance(params, dict) else "form"
-        if not isinstance(mode, str):
-            return "elicitation in that mode"
-        modes = capabilities[needed]
-        if not (mode in modes if isinstance(modes, dict) and modes else mode == "form"):
-            return f"elicitation in {mode!r} mode"
-    return None
+    return undeclared_part(message, capabilities)
 
 
 @dataclass(slots=True)

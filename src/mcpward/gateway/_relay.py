@@ -20,6 +20,7 @@ from typing import Any, Literal
 import orjson
 
 from mcpward.gateway.interface import (
+    ASKED_NEEDS,
     BLOCKED,
     HELD,
     INVALID_PARAMS,
@@ -36,6 +37,7 @@ from mcpward.gateway.interface import (
     encode,
     error,
     request_key,
+    undeclared_part,
 )
 from mcpward.model import Severity
 
@@ -71,6 +73,8 @@ class Relay:
         self.asked: dict[str, str] = {}
         #: The ids of requests that expired unanswered (see ``expire``).
         self.expired: dict[str, None] = {}
+        #: The capabilities the client declared in its ``initialize`` (None: not seen).
+        self.client_capabilities: dict[str, Any] | None = None
 
     # -- client to server --------------------------------------------------------------------
 
@@ -138,6 +142,8 @@ class Relay:
             why = "mcpward gateway: tools/call needs params.name as a string"
             return [self._to_client(error(exchange.id, INVALID_PARAMS, why))]
         if method == "initialize":
+            declared = exchange.params.get("capabilities")
+            self.client_capabilities = declared if isinstance(declared, dict) else {}
             info = exchange.params.get("clientInfo")
             if isinstance(info, dict) and isinstance(info.get("name"), str):
                 self.session.client_app = info["name"][:100]
@@ -249,7 +255,22 @@ class Relay:
             return outs  # refused by a notification hook
         exchange = Exchange(id=message.get("id"), method=method, request=message, request_bytes=len(raw))
         is_request = "id" in message
-        self._run("server_message", exchange)
+        capabilities = self.client_capabilities
+        needed = ASKED_NEEDS.get(method)
+        part = (
+            undeclared_part(message, capabilities)
+            if is_request and capabilities is not None and needed in capabilities
+            else None
+        )
+        if part is not None:
+            # The client declared the method but not this part of it (other servers' context,
+            # a URL to open): older clients honour it anyway. A client that declared no such
+            # method refuses it itself.
+            why = f"the client did not declare {part} for this request"
+            exchange.events.append(SecurityEvent("undeclared-request", Severity.MEDIUM, f"{method}: {why}"))
+            exchange.block(why)
+        else:
+            self._run("server_message", exchange)
         stage = "server-request" if is_request else "server-notification"
         if not self._forwarded(exchange, stage) or exchange.decision == "block":
             if is_request:  # answered for the client, which never sees it

@@ -43,6 +43,37 @@ def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
 
+#: What a client must declare for a server's request of it: the method's capability.
+ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
+
+
+def undeclared_part(message: dict[str, Any], capabilities: dict[str, Any]) -> str | None:
+    """The part of a server's sampling or elicitation request that the client, which declared
+    the method's capability, did not declare (None: none). An elicitation's mode is declared
+    apart: ``"elicitation": {}`` is form mode only, and a URL ("open this page") is passed only
+    to a client that declared ``url``. A sampling that asks for the context of the client's
+    other servers (``includeContext``) or offers tools needs ``sampling.context`` or
+    ``sampling.tools``: older clients honour the fields whatever they declared, and the other
+    servers' context would reach this one."""
+    method = str(message["method"])
+    needed = ASKED_NEEDS[method]
+    params = message.get("params")
+    if method == "sampling/createMessage" and isinstance(params, dict):
+        declared = capabilities[needed] if isinstance(capabilities[needed], dict) else {}
+        if params.get("includeContext") not in (None, "none") and "context" not in declared:
+            return "sampling.context"
+        if ("tools" in params or "toolChoice" in params) and "tools" not in declared:
+            return "sampling.tools"
+    if method == "elicitation/create":
+        mode = params.get("mode", "form") if isinstance(params, dict) else "form"
+        if not isinstance(mode, str):
+            return "elicitation in that mode"
+        modes = capabilities[needed]
+        if not (mode in modes if isinstance(modes, dict) and modes else mode == "form"):
+            return f"elicitation in {mode!r} mode"
+    return None
+
+
 def request_key(request_id: Any) -> str:
     """A JSON-RPC id as a key: ids are strings or numbers, and 1 and "1" are different requests.
     A number is keyed by its value as a double, as a JavaScript peer (most MCP servers) reads
