@@ -52,7 +52,7 @@ from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceI
 from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
 
 if TYPE_CHECKING:
-    from mcpward.inspect._results import ResultsError, inspect_results, result_texts
+    from mcpward.inspect._results import ResultsError, decoded_text, inspect_results, result_texts
     from mcpward.inspect.untrusted import ContentFinding, check_answer, check_content
 
 #: Exported, imported at the first use: the check of untrusted content compiles its rules when
@@ -64,6 +64,7 @@ __getattr__ = lazy_attributes(
         "check_answer": ("mcpward.inspect.untrusted", "check_answer"),
         "check_content": ("mcpward.inspect.untrusted", "check_content"),
         "ResultsError": ("mcpward.inspect._results", "ResultsError"),
+        "decoded_text": ("mcpward.inspect._results", "decoded_text"),
         "inspect_results": ("mcpward.inspect._results", "inspect_results"),
         "result_texts": ("mcpward.inspect._results", "result_texts"),
     },
@@ -87,6 +88,7 @@ __all__ = [
     "chosen_pins",
     "classify_read_only",
     "compare",
+    "decoded_text",
     "fetch_all",
     "forwarded",
     "inspect_results",

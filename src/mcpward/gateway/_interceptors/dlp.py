@@ -12,8 +12,7 @@ import orjson
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
-from mcpward.inspect import result_texts
-from mcpward.inspect._results import decoded_text
+from mcpward.inspect import decoded_text, result_texts
 from mcpward.model import Severity
 
 if TYPE_CHECKING:
