@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import plistlib
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -49,15 +50,29 @@ def profile(payloads: Sequence[ProfilePayload]) -> bytes:
     return plistlib.dumps(document, fmt=plistlib.FMT_XML, sort_keys=True)
 
 
-#: PowerShell treats the typographic single quotes as quotes too: each is doubled, as ' is.
-_QUOTES = ("'", "\u2018", "\u2019", "\u201a", "\u201b")
+#: PowerShell treats the typographic single quotes (U+2018 to U+201B) as quotes too: being
+#: non-ASCII, they are never written inside a literal (ps_literal), only ' is, doubled.
+_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
 
 
 def ps_literal(text: str) -> str:
-    """``text`` as a PowerShell single-quoted string, which expands nothing."""
-    for quote in _QUOTES:
-        text = text.replace(quote, quote * 2)
-    return f"'{text}'"
+    """``text`` as a PowerShell single-quoted string, which expands nothing, in ASCII only:
+    Windows PowerShell 5.1 reads a script without a byte order mark in the machine's ANSI code
+    page, where the UTF-8 of a requester's ``\u0111`` (``C4 91``) reads as ``\u00c4\u2018``,
+    a quote that ended the literal and ran the rest of the value as a command. Non-ASCII
+    characters are written as ``[char]`` code units concatenated in parentheses: the same string
+    in every code page."""
+    if text.isascii():
+        return "'" + text.replace("'", "''") + "'"
+    parts = ["''"]
+    for index, run in enumerate(_NON_ASCII.split(text)):
+        if index % 2 == 0:
+            if run:
+                parts.append("'" + run.replace("'", "''") + "'")
+            continue
+        units = run.encode("utf-16-le", "surrogatepass")  # PowerShell's strings are UTF-16
+        parts += (f"[char]0x{units[i + 1]:02X}{units[i]:02X}" for i in range(0, len(units), 2))
+    return "(" + " + ".join(parts) + ")"
 
 
 def _windows_path(path: str) -> str:
@@ -88,7 +103,8 @@ def powershell(values: Sequence[RegistryValue], files: Sequence[ManagedFile]) ->
     for file in files:
         text = file.content.decode()
         lines.append(f"Write-McpwardFile {ps_literal(_windows_path(file.path))} {ps_literal(text)}")
-    return ("\r\n".join(lines) + "\r\n").encode()
+    # ASCII whatever the values: read the same in every code page (ps_literal).
+    return ("\r\n".join(lines) + "\r\n").encode("ascii")
 
 
 def registry_export(values: Sequence[RegistryValue]) -> str:
