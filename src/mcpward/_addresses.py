@@ -76,3 +76,11 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_this_machine(host: str | None) -> bool:
+    """Whether ``host`` is this machine however it is resolved: a loopback address, or
+    ``localhost`` itself. Where plain http is trusted for it (a token sent, keys or advisories
+    taken), a name under ``.localhost`` is not: glibc's resolver asks the DNS for it, and
+    whoever answers (anyone on the path of the query) would get the token in clear."""
+    return is_loopback(host) and not str(host).strip("[]").lower().endswith(".localhost")

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, I
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from mcpward._addresses import is_loopback
+from mcpward._addresses import is_loopback, is_this_machine
 from mcpward.errors import McpwardError
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def tls_or_loopback(url: str) -> bool:
     or sign-ins from, nobody on the path may read or write them."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    return scheme == "https" or (scheme == "http" and is_loopback(parts.hostname))
+    return scheme == "https" or (scheme == "http" and is_this_machine(parts.hostname))
 
 
 def refused_redirect(source: str, target: str) -> str | None:

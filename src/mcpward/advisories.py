@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
-from mcpward._addresses import is_loopback
+from mcpward._addresses import is_this_machine
 from mcpward._http import DownloadError, download_into
 from mcpward._paths import replace_whole, user_data_dir
 from mcpward.errors import McpwardError
@@ -501,7 +501,7 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
 
 def _read_source(source: str) -> Iterator[Any]:
     if re.match(r"^https?://", source, re.IGNORECASE):
-        if source[:5].lower() == "http:" and not is_loopback(urlsplit(source).hostname):
+        if source[:5].lower() == "http:" and not is_this_machine(urlsplit(source).hostname):
             # Anyone on the path could rewrite it: a record with a later `modified` replaces
             # the bundled one, so a forged "affects nothing" silenced a malicious package.
             raise AdvisoryError(f"{source}: advisories are fetched over https only (or from loopback)")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from mcpward._addresses import is_loopback
+from mcpward._addresses import is_this_machine
 from mcpward.errors import McpwardError
 
 #: Where ``agent install`` puts the agent's settings on Linux and macOS.
@@ -64,7 +64,7 @@ class AgentConfig(BaseModel):
         # The token goes with every report from every machine: over plain HTTP off this
         # machine anyone on the path could take it (loopback, a tunnel's end, is allowed).
         parts = urlsplit(value)
-        if parts.scheme.lower() == "http" and not is_loopback(parts.hostname):
+        if parts.scheme.lower() == "http" and not is_this_machine(parts.hostname):
             raise ValueError(
                 "the registry must be https (the token is sent with every report), or on loopback"
             )
