@@ -55,7 +55,8 @@ class _Frozen(BaseModel):
 # Refused in anything written into a client's file: a control character can end a TOML or
 # PowerShell string early, and none belongs in a command, a URL or a tool name.
 # A lone surrogate (a \ud800 escape in JSON) is no text: it cannot be written as UTF-8 at all.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# U+FFFE and U+FFFF are no XML 1.0 character: one made the whole macOS profile unreadable.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 # What the clients replace with the user's environment when they read their files: Claude Code
