@@ -12,6 +12,7 @@ permission deny rules (``mcp__<server>__<tool>``) for each known tool not confir
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mcpward.enforce.interface import (
@@ -52,6 +53,15 @@ def _match(server: PolicyServer, *, direct: bool) -> dict[str, Any] | None:
     return {"serverCommand": list(command)}
 
 
+def _claude_tool_name(tool: str) -> str:
+    """``tool`` as Claude Code names it, and so matches its permission rules: every character
+    outside ``[A-Za-z0-9_-]`` made ``_`` (its ``normalizeNameForMCP``; the Anthropic API takes no
+    other tool name). A rule naming ``files.delete`` as the server does matched no tool: the
+    tool, ``files_delete`` there, could be called on probation. Two tools that read alike are
+    both denied (Claude Code cannot tell them apart either)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", tool)
+
+
 def managed_servers(policy: Policy) -> dict[str, Any]:
     """``managed-mcp.json``: the allowed servers, and no others."""
     return {"mcpServers": {server.key: _server(server) for server in policy.allowed}}
@@ -74,7 +84,7 @@ def managed_settings(policy: Policy) -> dict[str, Any]:
             # settings leave it out. Before, no rule at all: every tool could be called.
             rules.append(f"mcp__{server.key}")
         else:
-            rules += [f"mcp__{server.key}__{tool}" for tool in server.write_tools]
+            rules += [f"mcp__{server.key}__{_claude_tool_name(tool)}" for tool in server.write_tools]
     if rules:
         settings["permissions"] = {"deny": rules}
     return settings
