@@ -210,6 +210,8 @@ class ProbationStore(AuditTrail):
 def client_key(name: str) -> str:
     """A registry name as the key clients and the gateway know the server by (``enforce``
     writes it, ``wrap`` passes it as ``--server``): ``io.github.org/files`` ->
-    ``io-github-org-files``."""
-    key = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
-    return (key or "server")[:64]
+    ``io-github-org-files``. No ``__`` and no ``_`` at either end: Claude Code reads
+    ``mcp__SERVER__TOOL`` by splitting at each ``__``, so a key ``files__x`` (or ``files_``)
+    made the rule that denies a probation server whole name a tool of another server."""
+    key = re.sub(r"_{2,}", "_", re.sub(r"[^A-Za-z0-9_-]+", "-", name)).strip("-_")
+    return key[:64].strip("-_") or "server"
