@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded
+from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
 from mcpward.model import ServerSpec
 from mcpward.output.text import printable
 from mcpward.registry._matching import observe
@@ -33,9 +33,15 @@ def _headers(token: str | None = None) -> dict[str, str]:
 
 
 def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client:
-    return httpx.Client(
-        base_url=base.rstrip("/"), headers=_headers(token), timeout=timeout, follow_redirects=False
-    )
+    headers = _headers(token)
+    if headers and not tls_or_loopback(base):
+        # As the agent's rule: over plain http off this machine anyone on the path could take
+        # the token (`scan --report-to`, `scan --registry`, `enforce --registry` sent it).
+        raise RegistryError(
+            f"{printable(base)}: the registry token is sent over https only, or over plain http to "
+            "this machine; refused"
+        )
+    return httpx.Client(base_url=base.rstrip("/"), headers=headers, timeout=timeout, follow_redirects=False)
 
 
 def _explain(response: httpx.Response, base: str, body: bytes) -> RegistryError:
@@ -146,9 +152,10 @@ def _inventory(servers: Sequence[ServerSpec], home: str | None) -> InventoryUplo
 def report_inventory(
     base: str, upload: InventoryUpload, *, timeout: float = 30.0, token: str | None = None
 ) -> int:
+    connected = _client(base, timeout, token)  # a refusal to send the token is no outage
     try:
         with (
-            _client(base, timeout, token) as client,
+            connected as client,
             client.stream(
                 "POST",
                 "/api/fleet/reports",
