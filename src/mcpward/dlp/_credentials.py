@@ -38,8 +38,8 @@ class CredentialFormat:
 
 
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
-_B = r"(?<![A-Za-z0-9_+/-])"
-_E = r"(?![A-Za-z0-9_+/=-])"
+_B = r"(?<![A-Za-z0-9_+-])"
+_E = r"(?![A-Za-z0-9_+=-])"
 #: What separates the lines of a key: white space, or a line break or tab written as an escape.
 _KEY_BREAK = r"(?:[ \t\r\n]|\\{1,4}[rnt])"
 #: A line break only (with the spaces around it), raw or escaped: for line-oriented key files.
@@ -390,7 +390,7 @@ def _combined_of(formats: frozenset[int]) -> re.Pattern[str]:
 
 def prefix_trigger(pattern: str) -> str:
     """A literal that starts a credential format (``ghp_``, ``AKIA``), as its trigger."""
-    body = pattern.removeprefix(r"(?<![A-Za-z0-9_+/-])")
+    body = pattern.removeprefix(_B)
     body = body.replace("\\.", ".").replace("\\-", "-")
     literal = re.match(r"[A-Za-z0-9_\-.:=]+", body)
     if literal is None or body[literal.end() : literal.end() + 1] in ("?", "*", "{"):
