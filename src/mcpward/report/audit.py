@@ -16,6 +16,7 @@ import orjson
 from packaging.utils import canonicalize_name
 
 from mcpward.advisories import advisories_for, load_advisories
+from mcpward.gateway import check_audit_log as records_check
 from mcpward.gateway import records
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.output.text import markdown_text, visible
@@ -61,6 +62,7 @@ def build_audit(
     document |= _registry_section(entries, approved, now)
     if audit_log:
         document |= _usage_section(_calls(audit_log, start), approved)
+        document["audit_log"] = _chain(audit_log)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
     # The sections in the order the JSON form has always had them.
@@ -81,7 +83,7 @@ def build_audit(
 _ORDER = (
     "generated_at", "period", "summary", "fleet", "machines", "fleet_advisories", "unapproved",
     "unpinned", "drifted", "revoked", "reviews_expired", "reviews_due", "advisories", "approved",
-    "fleet_by_status", "registry", "review_findings", "unused", "calls", "act_on",
+    "fleet_by_status", "registry", "review_findings", "unused", "calls", "audit_log", "act_on",
 )  # fmt: skip
 
 
@@ -208,6 +210,20 @@ def _usage_section(calls: dict[str, Any], approved: Sequence[Entry]) -> dict[str
     }
 
 
+def _chain(path: Path) -> dict[str, Any]:
+    """The log's chain as ``mcpward audit verify`` checks it (its MACs, its head). The counts
+    are read from every record, as before; a report citing records by ``seq`` must say when
+    they do not hold: a DLP event cut out, the newest records removed or a call replayed
+    changed the counts, and the report said nothing."""
+    verdict = records_check(path)
+    return {
+        "records": verdict.count,
+        "verified": verdict.problem is None,
+        "anchored": verdict.anchored,
+        "problem": verdict.problem,
+    }
+
+
 def _summary(document: dict[str, Any]) -> dict[str, int]:
     """Every section's count, as the summary table and the trends show them."""
     machines, calls = document["machines"], document.get("calls")
@@ -260,7 +276,11 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         named = list(dict.fromkeys(str(row["identity"]) for row in rows))
         return ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
 
+    chain = document.get("audit_log") or {}
     items: list[tuple[str, int, str, str]] = [
+        ("critical", int(chain.get("verified") is False), "audit_log",
+         f"The gateway's audit log does not verify ({chain.get('problem')}): the calls and events "
+         "counted from it are not evidence until it is explained (mcpward audit verify)."),
         ("critical", len(malicious), "fleet_advisories",
          f"Remove {counted(len(malicious), 'malicious package')} from machines: {servers(malicious)}."),
         ("critical", len(document["revoked"]), "revoked",
@@ -611,6 +631,11 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 ("at", "server", "tool", "kind", "seq"),
             ),
         ]
+    if "audit_log" in document:
+        found.append(
+            ("audit_log", "Gateway audit log chain", [document["audit_log"]],
+             ("records", "verified", "anchored", "problem"))
+        )  # fmt: skip
     found += [
         (
             "machines",
