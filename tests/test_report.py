@@ -378,8 +378,8 @@ def test_every_section_has_the_same_count_in_every_format(cli: Any, tmp_path: Pa
     html = cli("report", "audit", "--format", "html", *common).stdout
     listed = sections(report)
     assert (
-        len(listed) == 19
-    )  # with the fleet's advisories, its machines and homes, calls by user and team, the log's chain
+        len(listed) == 20
+    )  # with the fleet's advisories, its machines and homes, calls by user and team, the two chains
     for anchor, title, rows, _columns in listed:
         assert f"## {title} ({len(rows)})" in markdown, title
         assert re.search(rf'<h2 id="{anchor}">{re.escape(title)} \({len(rows)}\)</h2>', html), title

@@ -9,6 +9,7 @@ import typer
 
 from mcpward.cli._app import report_app
 from mcpward.cli._common import DatabaseOption, check_format, emit, fail, open_registry
+from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
     from mcpward.registry import ObservedServer
@@ -110,6 +111,14 @@ def report_questionnaire(
 
         # The audit report's own model: the two documents cannot disagree on a number.
         document = build_audit(open_registry(database), since=timedelta(days=90))
+        # Answers sent to customers as evidence: not from a registry whose tables were edited
+        # around mcpward (the audit report shows the same problem first under "Act on").
+        if not document["registry_trail"]["verified"]:
+            raise fail(
+                "the registry's audit trail does not verify, so its records cannot answer "
+                f"for this organisation: {document['registry_trail']['problem']}",
+                ExitCode.FINDINGS,
+            )
     questions = questionnaire(document)
     if output_format == "xlsx":
         if output is None:

@@ -27,6 +27,7 @@ from mcpward.registry import (
     FleetServer,
     ObservedServer,
     Registry,
+    RegistryError,
     Status,
     fleet_advisories,
 )
@@ -50,6 +51,10 @@ def build_audit(
     fleet's, for a registry that has no fleet reports or to add this machine to them."""
     now = now or datetime.now(UTC)
     start = now - since
+    # Before anything is written (expire_due records what it changes, binding an entry edited
+    # in the database to the chain): statuses read from tables someone edited straight in SQL
+    # were reported as the registry's decisions.
+    trail = _trail(registry)
     registry.expire_due()
     document: dict[str, Any] = {
         "generated_at": now.isoformat(),
@@ -58,6 +63,7 @@ def build_audit(
     }
     entries = registry.entries()
     approved = [e for e in entries if e.status is Status.APPROVED]
+    document["registry_trail"] = trail
     document |= _fleet_section(registry, now, local)
     document |= _registry_section(entries, approved, now)
     if audit_log:
@@ -81,9 +87,9 @@ def build_audit(
 
 
 _ORDER = (
-    "generated_at", "period", "summary", "fleet", "machines", "fleet_advisories", "unapproved",
-    "unpinned", "drifted", "revoked", "reviews_expired", "reviews_due", "advisories", "approved",
-    "fleet_by_status", "registry", "review_findings", "unused", "calls", "audit_log", "act_on",
+    "generated_at", "period", "registry_trail", "summary", "fleet", "machines", "fleet_advisories",
+    "unapproved", "unpinned", "drifted", "revoked", "reviews_expired", "reviews_due", "advisories",
+    "approved", "fleet_by_status", "registry", "review_findings", "unused", "calls", "audit_log", "act_on",
 )  # fmt: skip
 
 
@@ -210,6 +216,15 @@ def _usage_section(calls: dict[str, Any], approved: Sequence[Entry]) -> dict[str
     }
 
 
+def _trail(registry: Registry) -> dict[str, Any]:
+    """The registry's audit trail as ``mcpward registry audit --verify`` checks it."""
+    try:
+        problem = registry.verify_audit()
+    except RegistryError as exc:  # an unreadable key or heads file: not verified, said why
+        problem = str(exc)
+    return {"verified": problem is None, "problem": problem}
+
+
 def _chain(path: Path) -> dict[str, Any]:
     """The log's chain as ``mcpward audit verify`` checks it (its MACs, its head). The counts
     are read from every record, as before; a report citing records by ``seq`` must say when
@@ -277,7 +292,11 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         return ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
 
     chain = document.get("audit_log") or {}
+    trail = document.get("registry_trail") or {}
     items: list[tuple[str, int, str, str]] = [
+        ("critical", int(trail.get("verified") is False), "registry_trail",
+         f"The registry's audit trail does not verify ({trail.get('problem')}): the approvals and "
+         "statuses below are not evidence until it is explained (mcpward registry audit --verify)."),
         ("critical", int(chain.get("verified") is False), "audit_log",
          f"The gateway's audit log does not verify ({chain.get('problem')}): the calls and events "
          "counted from it are not evidence until it is explained (mcpward audit verify)."),
@@ -631,6 +650,10 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
                 ("at", "server", "tool", "kind", "seq"),
             ),
         ]
+    if "registry_trail" in document:
+        found.append(
+            ("registry_trail", "Registry audit trail", [document["registry_trail"]], ("verified", "problem"))
+        )
     if "audit_log" in document:
         found.append(
             ("audit_log", "Gateway audit log chain", [document["audit_log"]],
