@@ -74,12 +74,18 @@ def build_audit(
     # The sections in the order the JSON form has always had them.
     document = {key: document[key] for key in _ORDER if key in document}
     if previous is not None:
-        before = previous.get("summary", {})
+        # Only a count is a previous count: the file may be kept where others write, and its
+        # values went raw into the Markdown table (a CR forged headings) and the HTML's chart.
+        before = {
+            key: value
+            for key, value in previous.get("summary", {}).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        }
         document["trends"] = {
             key: {
                 "now": value,
                 "before": before.get(key),
-                "change": value - before[key] if isinstance(before.get(key), int) else None,
+                "change": value - before[key] if key in before else None,
             }
             for key, value in document["summary"].items()
         }
