@@ -458,6 +458,11 @@ def _entry_package_key(entry: Any) -> str | None:
     return None
 
 
+#: Tool names counted one by one for each server; the rest under :data:`_OTHER_TOOLS`.
+_TOOLS_A_SERVER = 1_000
+_OTHER_TOOLS = "(other tools)"
+
+
 def _calls(path: Path, start: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
@@ -493,7 +498,10 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
             package = record.get("package")
             if isinstance(package, dict):
                 by_package[_package_key(package)] += 1
-            by_tool[server][str(record.get("tool"))] += 1
+            # The tool a call names is the client's choice: made-up names grew this without
+            # bound (in memory and the JSON report); past the limit they are counted together.
+            tools, tool = by_tool[server], str(record.get("tool"))
+            tools[tool if len(tools) < _TOOLS_A_SERVER or tool in tools else _OTHER_TOOLS] += 1
             decisions[str(record.get("decision"))] += 1
             user = str(record.get("subject") or record.get("client") or "unknown")
             blocked = int(record.get("decision") == "block")
