@@ -49,3 +49,11 @@ def test_a_previous_report_cannot_forge_the_markdown_or_break_the_html(tmp_path:
         mcpward("report", "audit", "--format", "json", *common, MCPWARD_DATA_DIR=data).stdout
     )
     assert document["trends"]["unapproved"] == {"now": 1, "before": None, "change": None}
+
+
+def test_a_deeply_nested_previous_report_is_refused_not_an_internal_error(tmp_path: Path) -> None:
+    previous = tmp_path / "previous.json"
+    previous.write_text("[" * 100_000 + "]" * 100_000)
+    result = mcpward("report", "audit", "--database", _database(tmp_path), "--previous", str(previous),
+                     MCPWARD_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
+    assert result.returncode == 2 and "not a JSON audit report" in result.stderr, result.stderr

@@ -51,7 +51,7 @@ def report_audit(
             before = json.loads(previous.read_text("utf-8"))
         except OSError as exc:
             raise fail(f"--previous {previous}: cannot read: {exc.strerror or type(exc).__name__}") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested past the parser's depth: exit 70 before
             raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
         # Another JSON document (a list, a scan report) was an internal error (exit 70), or a
         # report whose every "before" column was empty.
