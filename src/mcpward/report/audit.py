@@ -268,10 +268,10 @@ def _summary(document: dict[str, Any]) -> dict[str, int]:
         summary |= {
             "calls": calls["total"],
             "unused_servers": len(document["unused"]),
-            "tool_changes": len(calls["tool_changes"]),
-            "dlp_events": len(calls["dlp_events"]),
-            "egress_denials": len(calls["egress_denials"]),
-            "baseline_alerts": len(calls["baseline_alerts"]),
+            "tool_changes": calls["counted"]["tool_changes"],
+            "dlp_events": calls["counted"]["dlp_events"],
+            "egress_denials": calls["counted"]["egress_denials"],
+            "baseline_alerts": calls["counted"]["baseline_alerts"],
         }
     return summary
 
@@ -281,6 +281,7 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
     sentence naming the count and the first items, and the section that lists them all."""
     summary = document["summary"]
     calls = document.get("calls") or {}
+    events: dict[str, int] = calls.get("counted", {})  # every one of the period, listed or not
     advised = document["fleet_advisories"]
     malicious = [row for row in advised if row["worst"] == "malicious"]
     mismatched = [row for row in document["drifted"] if row["status"] == "integrity-mismatch"]
@@ -320,8 +321,8 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         ("high", len(advised) - len(malicious), "fleet_advisories",
          f"Update {counted(len(advised) - len(malicious), 'fleet server')} with known advisories: "
          f"{servers([row for row in advised if row['worst'] != 'malicious'])}."),
-        ("high", len(calls.get("egress_denials", ())), "egress_denials",
-         f"Investigate {counted(len(calls.get('egress_denials', ())), 'egress denial')} (a server "
+        ("high", events.get("egress_denials", 0), "egress_denials",
+         f"Investigate {counted(events.get('egress_denials', 0), 'egress denial')} (a server "
          "tried to reach what its profile does not allow)."),
         ("medium", summary["unapproved"], "unapproved",
          f"Request a review of, or remove, {counted(summary['unapproved'], 'unapproved server')}: "
@@ -332,10 +333,10 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         ("medium", summary["reviews_expired"], "reviews_expired",
          f"Re-review {counted(summary['reviews_expired'], 'expired approval')}: "
          f"{entries(document['reviews_expired'])}."),
-        ("medium", len(calls.get("tool_changes", ())), "tool_changes",
-         f"Review {counted(len(calls.get('tool_changes', ())), 'tool description change')}."),
-        ("medium", len(calls.get("dlp_events", ())), "dlp_events",
-         f"Look into {counted(len(calls.get('dlp_events', ())), 'DLP event')}."),
+        ("medium", events.get("tool_changes", 0), "tool_changes",
+         f"Review {counted(events.get('tool_changes', 0), 'tool description change')}."),
+        ("medium", events.get("dlp_events", 0), "dlp_events",
+         f"Look into {counted(events.get('dlp_events', 0), 'DLP event')}."),
         ("low", summary["reviews_due"], "reviews_due",
          f"Plan {counted(summary['reviews_due'], 're-review')} due within {DUE_SOON_DAYS} days."),
         ("low", summary["stale_homes"], "machines",
@@ -458,6 +459,8 @@ def _entry_package_key(entry: Any) -> str | None:
     return None
 
 
+#: Events of each kind listed (all are counted).
+_LISTED = 10_000
 #: Tool names counted one by one for each server; the rest under :data:`_OTHER_TOOLS`.
 _TOOLS_A_SERVER = 1_000
 _OTHER_TOOLS = "(other tools)"
@@ -479,6 +482,9 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     by_team: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
     denials: list[dict[str, Any]] = []
+    #: Every event of the period, listed or not: a flood of 10,000 made the count 10,000 and
+    #: put every later one (the attempt it covered) in no count at all.
+    seen: Counter[str] = Counter()
     total = 0
     since = start.isoformat().replace("+00:00", "Z")
     for record in records(path):
@@ -487,7 +493,9 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
         server = str(record.get("server", ""))
         if record.get("stage") == "egress":
             if record.get("decision") == "block":
-                denials.append(_denial(record))
+                seen["egress_denials"] += 1
+                if len(denials) < _LISTED:  # kept whole until the end before: memory grew with the log
+                    denials.append(_denial(record))
             continue
         if record.get("stage") == "request" and record.get("method") == "tools/call":
             total += 1
@@ -517,7 +525,10 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
                     by_team[str(team)][1] += blocked
         for event in record.get("events") or ():
             for group, kinds in _EVENT_GROUPS.items():
-                if event.get("kind") in kinds and len(groups[group]) < 10_000:
+                if event.get("kind") not in kinds:
+                    continue
+                seen[group] += 1
+                if len(groups[group]) < _LISTED:
                     groups[group].append(
                         {
                             "at": record.get("at"),
@@ -549,8 +560,13 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
             {"team": team, "calls": calls, "blocked": blocked}
             for team, (calls, blocked) in sorted(by_team.items(), key=lambda item: -item[1][0])
         ],
-        "egress_denials": denials[:10_000],
+        "egress_denials": denials,
         **groups,
+        # Events of each kind in the period (the summary's counts) and those not listed.
+        "counted": {name: seen[name] for name in (*_EVENT_GROUPS, "egress_denials")},
+        "unlisted": {
+            name: seen[name] - len(listed) for name, listed in (*groups.items(), ("egress_denials", denials))
+        },
     }
 
 
@@ -723,7 +739,8 @@ def render_markdown(document: dict[str, Any]) -> str:
             f"| {key.replace('_', ' ')} | {value} | {'' if before is None else before} | "
             f"{'' if change is None else f'{change:+d}'} |"
         )
-    for _anchor, title, rows, columns in sections(document):
+    unlisted = (document.get("calls") or {}).get("unlisted", {})
+    for anchor, title, rows, columns in sections(document):
         lines += ["", f"## {title} ({len(rows)})", ""]
         if not rows:
             lines.append("None.")
@@ -734,6 +751,8 @@ def render_markdown(document: dict[str, Any]) -> str:
             lines.append("| " + " | ".join(_cell(row.get(column)) for column in columns) + " |")
         if len(rows) > 500:
             lines.append(f"\n{len(rows) - 500} more in the JSON report.")
+        if unlisted.get(anchor):
+            lines.append(f"\n{unlisted[anchor]} more not listed in any format (counted in the summary).")
     lines += [
         "",
         "Audit log records are cited by their `seq` (verify the chain with `mcpward audit verify`);",
@@ -766,6 +785,7 @@ def render_html(document: dict[str, Any]) -> str:
         anchors={key: value for key, value in anchors.items() if key in document["summary"]},
         sections=[{"anchor": a, "title": t, "rows": r, "columns": c} for a, t, r, c in listed],
         charts=_charts(document),
+        unlisted=(document.get("calls") or {}).get("unlisted", {}),
     )
 
 
@@ -791,7 +811,8 @@ def _charts(document: dict[str, Any]) -> list[dict[str, Any]]:
             for group in ("tool_changes", "dlp_events", "baseline_alerts")
             for event in calls[group]
         )
-        severities["high"] += len(calls["egress_denials"])  # a refused connection is an attempt to leave
+        # A refused connection is an attempt to leave; every one of the period, listed or not.
+        severities["high"] += calls["counted"]["egress_denials"]
         ordered = {level: severities[level] for level in reversed(_SEVERITIES) if severities[level]}
         charts.append({"title": "Findings in the period by severity", "bars": bars(ordered, "#b00020")})
     trends = document.get("trends")
