@@ -187,7 +187,13 @@ def run(
         # Only the files the home's owner owns: the agent reads with more rights than they have.
         owner = home.stat().st_uid if hasattr(os, "geteuid") else None
         report = run_scan(ScanOptions(home=home, owner=owner))
-        upload = fleet_report(report.servers, str(home))
+        try:
+            upload = fleet_report(report.servers, str(home))
+        except RegistryError as exc:
+            # Its configs are its user's to write (a 3,000-character command line): refusing
+            # the run here left every later home unreported, its record going stale unseen.
+            outcome.problems.append(f"{home}: {exc}")
+            continue
         if reachable:
             try:
                 send_fleet_report(config.registry, upload, token)
