@@ -80,7 +80,12 @@ def seed_registry(registry: Registry, entries: int) -> None:
 
 
 def write_log(path: Path, calls: int, servers: int) -> None:
+    """A chained log (no key, as one from before logs had keys): the report checks the chain
+    in the pass that counts, and stops counting where it breaks."""
+    import hashlib
+
     now = datetime.now(UTC)
+    previous = "0" * 64
     with path.open("wb") as handle:
         for number in range(calls):
             at = (now - timedelta(seconds=calls - number)).isoformat().replace("+00:00", "Z")
@@ -95,13 +100,14 @@ def write_log(path: Path, calls: int, servers: int) -> None:
                 "decision": "allow",
                 "arguments": {"text": "status of build 812"},
                 "request_bytes": 120,
-                "prev": "0" * 64,
-                "hash": "0" * 64,
+                "prev": previous,
             }
             if number % 5000 == 0:
                 record["decision"] = "redact"
                 record["events"] = [{"kind": "dlp-argument", "severity": "high", "message": "1 match"}]
-            handle.write(orjson.dumps(record) + b"\n")
+            encoded = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+            previous = hashlib.sha256(previous.encode() + encoded).hexdigest()
+            handle.write(orjson.dumps({**record, "hash": previous}) + b"\n")
 
 
 def main() -> None:

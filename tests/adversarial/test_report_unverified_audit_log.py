@@ -95,3 +95,22 @@ def test_the_markdown_and_html_reports_say_the_log_does_not_verify(tmp_path: Pat
                          MCPWARD_DATA_DIR=str(tmp_path / "data"))  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert "audit log does not verify" in result.stdout, form
+
+
+def test_a_forged_record_is_not_counted_with_the_ones_that_hold(tmp_path: Path) -> None:
+    """A record appended by someone without the key (hash chained, no MAC): the counts are of
+    the records that verify, read in the same pass as the check (two reads could be of two
+    files, one swapped in between)."""
+    log = _log(tmp_path)
+    last = json.loads(log.read_bytes().splitlines()[-1])
+    from mcpward.gateway._audit import _hash
+
+    body = {key: value for key, value in last.items() if key not in ("hash", "mac")}
+    body |= {"seq": last["seq"] + 1, "prev": last["hash"], "tool": "delete_all"}
+    forged = {**body, "hash": _hash(last["hash"], body)}
+    with log.open("ab") as handle:
+        handle.write(json.dumps(forged).encode() + b"\n")
+    document = _report(tmp_path, log)
+    assert _warned(document) and "not written with the log's key" in document["audit_log"]["problem"]
+    assert document["summary"]["calls"] == 3  # the forged call is not one of them
+    assert "delete_all" not in document["calls"]["by_tool"]["files"]

@@ -18,7 +18,9 @@ from mcpward.gateway.interface import Exchange, Identity, Interceptor, Refusal, 
 
 if TYPE_CHECKING:
     from mcpward.gateway._audit import AuditLog, anchor_paths, default_audit_log, records, verify
+    from mcpward.gateway._audit import Verdict as AuditVerdict
     from mcpward.gateway._audit import check as check_audit_log
+    from mcpward.gateway._audit import checked as checked_audit_records
     from mcpward.gateway._config import (
         ConfigError,
         GatewayConfig,
@@ -50,6 +52,8 @@ __getattr__ = lazy_attributes(
         "records": ("mcpward.gateway._audit", "records"),
         "verify": ("mcpward.gateway._audit", "verify"),
         "check_audit_log": ("mcpward.gateway._audit", "check"),
+        "checked_audit_records": ("mcpward.gateway._audit", "checked"),
+        "AuditVerdict": ("mcpward.gateway._audit", "Verdict"),
         "ConfigError": ("mcpward.gateway._config", "ConfigError"),
         "GatewayConfig": ("mcpward.gateway._config", "GatewayConfig"),
         "ServeConfig": ("mcpward.gateway._config", "ServeConfig"),
@@ -76,6 +80,7 @@ __getattr__ = lazy_attributes(
 __all__ = [
     "AuditLog",
     "AuditMirrorError",
+    "AuditVerdict",
     "ClientLimits",
     "ConfigError",
     "Exchange",
@@ -94,6 +99,7 @@ __all__ = [
     "approve_pins",
     "build_interceptors",
     "check_audit_log",
+    "checked_audit_records",
     "create_app",
     "default_audit_log",
     "default_quarantine_folder",

@@ -230,6 +230,16 @@ def check(path: Path) -> Verdict:
     """The chain, each record's MAC and the head; the head is read first, since the log only
     grows after it."""
     verdict = Verdict()
+    for _ in checked(path, verdict):
+        pass
+    return verdict
+
+
+def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
+    """The records of the log that hold (without their hash and MAC), in order, as
+    :func:`check` checks them, filling ``verdict``; it ends at the first problem. What reads
+    the records (the audit report) and what verifies them read the same bytes in one pass: a
+    second read could be of another file swapped in between."""
     key_path, head_path = anchor_paths(path)
     key: bytes | None = None
     try:
@@ -240,18 +250,18 @@ def check(path: Path) -> Verdict:
                 verdict.problem = (
                     f"the head {head_path} is missing: records removed from the end would not show"
                 )
-                return verdict
+                return
             verdict.anchored = True
     except AnchorError as exc:
         verdict.problem = str(exc)
-        return verdict
+        return
     head = verdict.head
     previous, last_seq, reached = GENESIS, 0, head is None or head.seq == 0
     try:
         handle = path.open("rb")
     except OSError as exc:
         verdict.problem = f"cannot read {path}: {exc.strerror or exc}"
-        return verdict
+        return
     with handle:
         for number, line in enumerate(handle, 1):
             try:
@@ -265,36 +275,36 @@ def check(path: Path) -> Verdict:
                 seq = int(record.get("seq", 0))
             except (KeyError, AttributeError, TypeError, ValueError):
                 verdict.problem = f"line {number} is not an audit record"
-                return verdict
+                return
             if seq != last_seq + 1:
                 # Writers number records one by one; a record's own seq must not decide
                 # whether its MAC is checked (one numbered below ``since`` would skip it).
                 verdict.problem = f"line {number} is out of sequence (inserted or forged)"
-                return verdict
+                return
             if record.get("prev") != previous:
                 verdict.problem = f"line {number} does not follow the record before it (removed or reordered)"
-                return verdict
+                return
             if _hash(previous, record) != claimed:
                 verdict.problem = f"line {number} was altered"
-                return verdict
+                return
             if key is not None and head is not None:
                 if seq >= head.since and not sealed(key, "record", claimed, mac):
                     verdict.problem = (
                         f"line {number} was not written with the log's key (forged or recomputed)"
                     )
-                    return verdict
+                    return
                 if seq == head.seq:
                     if claimed != head.hash:
                         verdict.problem = f"line {number} is not the record the head names (rewritten)"
-                        return verdict
+                        return
                     reached = True
             previous, last_seq, verdict.count = claimed, seq, verdict.count + 1
+            yield record
     if not reached and head is not None:
         verdict.problem = (
             f"the log ends at record {last_seq} but its head names record {head.seq}: "
             "records were removed from its end, or it was emptied"
         )
-    return verdict
 
 
 def verify(path: Path) -> tuple[int, str | None]:

@@ -7,7 +7,7 @@ The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the form
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,7 @@ import orjson
 from packaging.utils import canonicalize_name
 
 from mcpward.advisories import advisories_for, load_advisories
-from mcpward.gateway import check_audit_log as records_check
-from mcpward.gateway import records
+from mcpward.gateway import AuditVerdict, checked_audit_records
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.output.text import markdown_text, visible
 from mcpward.output.words import counted
@@ -67,8 +66,11 @@ def build_audit(
     document |= _fleet_section(registry, now, local)
     document |= _registry_section(entries, approved, now)
     if audit_log:
-        document |= _usage_section(_calls(audit_log, start), approved)
-        document["audit_log"] = _chain(audit_log)
+        # One pass: the records counted are the records verified (read twice, the file could
+        # be swapped between the count and the check).
+        verdict = AuditVerdict()
+        document |= _usage_section(_calls(checked_audit_records(audit_log, verdict), start), approved)
+        document["audit_log"] = _chain(verdict)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
     # The sections in the order the JSON form has always had them.
@@ -231,12 +233,11 @@ def _trail(registry: Registry) -> dict[str, Any]:
     return {"verified": problem is None, "problem": problem}
 
 
-def _chain(path: Path) -> dict[str, Any]:
-    """The log's chain as ``mcpward audit verify`` checks it (its MACs, its head). The counts
-    are read from every record, as before; a report citing records by ``seq`` must say when
-    they do not hold: a DLP event cut out, the newest records removed or a call replayed
+def _chain(verdict: AuditVerdict) -> dict[str, Any]:
+    """The log's chain as ``mcpward audit verify`` checks it (its MACs, its head); the counts
+    are of the records up to its first problem. A report citing records by ``seq`` must say
+    when they do not hold: a DLP event cut out, the newest records removed or a call replayed
     changed the counts, and the report said nothing."""
-    verdict = records_check(path)
     return {
         "records": verdict.count,
         "verified": verdict.problem is None,
@@ -466,7 +467,7 @@ _TOOLS_A_SERVER = 1_000
 _OTHER_TOOLS = "(other tools)"
 
 
-def _calls(path: Path, start: datetime) -> dict[str, Any]:
+def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
     #: Calls by the registry entry the gateway launched the server under (when it checked one).
@@ -487,7 +488,7 @@ def _calls(path: Path, start: datetime) -> dict[str, Any]:
     seen: Counter[str] = Counter()
     total = 0
     since = start.isoformat().replace("+00:00", "Z")
-    for record in records(path):
+    for record in records:
         if str(record.get("at", "")) < since:
             continue
         server = str(record.get("server", ""))
