@@ -54,10 +54,17 @@ def normalise_image(name: str) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Scheme, host and path: the query may carry a key, and is not what identifies the server."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    """Scheme, host and path: the query may carry a key, and is not what identifies the server.
+
+    A URL the parser refuses (a port out of range, a broken IPv6 host) is kept as it is, behind
+    a prefix no parsed URL has, so it matches no approved endpoint: it raised, and one such
+    server in one machine's upload failed every fleet read (the page, the API, the report)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    except ValueError:
+        return "unparsable " + url.strip()  # a space: no scheme has one
     return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
 
 
