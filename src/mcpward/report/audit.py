@@ -94,10 +94,14 @@ def build_audit(
     return document
 
 
+#: Fleet servers read into one report (memory); more are counted and said, never cut silently.
+MAX_FLEET_ROWS = 1_000_000
+
 _ORDER = (
-    "generated_at", "period", "registry_trail", "summary", "fleet", "machines", "fleet_advisories",
-    "unapproved", "unpinned", "drifted", "revoked", "reviews_expired", "reviews_due", "advisories",
-    "approved", "fleet_by_status", "registry", "review_findings", "unused", "calls", "audit_log", "act_on",
+    "generated_at", "period", "registry_trail", "summary", "fleet", "fleet_unread", "machines",
+    "fleet_advisories", "unapproved", "unpinned", "drifted", "revoked", "reviews_expired",
+    "reviews_due", "advisories", "approved", "fleet_by_status", "registry", "review_findings",
+    "unused", "calls", "audit_log", "act_on",
 )  # fmt: skip
 
 
@@ -106,7 +110,11 @@ def _fleet_section(
 ) -> dict[str, Any]:
     """Every (machine, home) and every server they reported, judged against the registry;
     the servers with advisories, malicious first; the fleet's problems by kind."""
-    fleet_rows, _ = registry.fleet(limit=1_000_000)
+    fleet_rows, total = registry.fleet(limit=MAX_FLEET_ROWS)
+    # Read within a bound (memory), but never cut silently: rows are read by host name, so a
+    # machine's token uploading many servers under names that sort first pushed every other
+    # machine's servers out of the lists and counts without a word.
+    unread = max(0, total - len(fleet_rows))
     machines = [
         {
             "machine": m.hostname,
@@ -172,6 +180,7 @@ def _fleet_section(
     ]
     return {
         "fleet": fleet,
+        "fleet_unread": unread,
         "machines": machines,
         "fleet_advisories": fleet_advised,
         "unapproved": [row for row in fleet if row["status"] == "unapproved"],
@@ -308,6 +317,10 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         ("critical", int(chain.get("verified") is False), "audit_log",
          f"The gateway's audit log does not verify ({chain.get('problem')}): the calls and events "
          "counted from it are not evidence until it is explained (mcpward audit verify)."),
+        ("critical", document.get("fleet_unread", 0), "fleet",
+         f"{counted(document.get('fleet_unread', 0), 'fleet server')} not read into this report (it "
+         f"reads {MAX_FLEET_ROWS:,} at most, by host name): its lists and counts leave them out; "
+         "look for a machine reporting far more servers than others (the fleet page lists all)."),
         ("critical", len(malicious), "fleet_advisories",
          f"Remove {counted(len(malicious), 'malicious package')} from machines: {servers(malicious)}."),
         ("critical", len(document["revoked"]), "revoked",
