@@ -56,14 +56,26 @@ def open_registry(database: str | None) -> Registry:
 def actor_name(name: str | None) -> str:
     import getpass
 
-    return name or getpass.getuser()
+    return _not_a_secret(name) or getpass.getuser()
+
+
+def _not_a_secret(name: str | None) -> str | None:
+    """``--as`` as given, refused when it holds what DLP masks: the name is stored as typed in
+    the registry's audit trail (never masked there: a requester's name must compare equal to
+    itself), and a token pasted into ``--as`` would have been kept for good."""
+    from mcpward.dlp import redact_text
+
+    if name and redact_text(name) != name:
+        raise fail("--as: that looks like a secret (a name is stored as typed in the audit trail); not used")
+    return name
 
 
 def reviewer_name(actor: str | None) -> str:
     import getpass
 
-    if actor:
-        return actor[:100]
+    named = _not_a_secret(actor)
+    if named:
+        return named[:100]
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 
 from mcpward.registry._audit_trail import AuditTrail, _digest, _state, _utc
 from mcpward.registry._tables import SessionRow, TokenRow
-from mcpward.registry.interface import Principal, Role
+from mcpward.registry.interface import Principal, RegistryError, Role
 
 SESSION_HOURS = 8
 #: The api_tokens row of a person signed in through the identity provider is named this and
@@ -24,7 +24,13 @@ def _csrf_token(session_id: str) -> str:
 
 class TokenStore(AuditTrail):
     def create_token(self, name: str, role: Role, actor: str, *, token_id: int | None = None) -> str:
-        """A new API token; only its hash is stored, so this is the one time it is seen."""
+        """A new API token; only its hash is stored, so this is the one time it is seen. Its
+        ``name`` is stored as given (it is the actor of what the token does), so one that holds
+        what DLP masks (a token pasted as the name) is refused."""
+        from mcpward.dlp import redact_text
+
+        if redact_text(name) != name:
+            raise RegistryError("a token's name must not hold a secret (it is stored and shown as given)")
         token = "mcpw_" + secrets.token_urlsafe(32)
         with self._changing() as session:
             row = TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
