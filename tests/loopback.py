@@ -97,14 +97,30 @@ def clients_toml(tokens: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def handler_serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """A loopback HTTP server answering with ``handler``, in a thread: its base URL; stopped
-    after."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def handler_serving(handler: type[BaseHTTPRequestHandler], address: str = "127.0.0.1") -> Iterator[str]:
+    """An HTTP server on ``address`` (loopback unless told) answering with ``handler``, in a
+    thread: its base URL; stopped after."""
+    server = ThreadingHTTPServer((address, 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{address}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def own_address() -> str:
+    """This machine's address toward the network, for a server "off loopback" that no packet
+    leaves the machine to reach (a UDP socket's connect sends nothing)."""
+    import pytest
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            pytest.skip("this machine has no route off loopback")
+        address = str(probe.getsockname()[0])
+    if address.startswith("127."):
+        pytest.skip("this machine has no address off loopback")
+    return address

@@ -10,14 +10,13 @@ metadata address itself is only judged, never connected to."""
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from loopback import handler_serving, own_address
 from mcpward._http import DownloadError, download, refused_redirect
 
 
@@ -44,27 +43,8 @@ def _server(address: str, location: str | None, hits: list[str]) -> Iterator[str
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _own_address() -> str:
-    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            pytest.skip("this machine has no route off loopback")
-        address = str(probe.getsockname()[0])
-    if address.startswith("127."):
-        pytest.skip("this machine has no address off loopback")
-    return address
+    with handler_serving(Handler, address) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
@@ -113,7 +93,7 @@ def test_a_redirect_to_a_link_local_address_is_refused() -> None:
 def test_a_plain_http_source_on_loopback_is_not_redirected_off_it() -> None:
     hits: list[str] = []
     with (
-        _server(_own_address(), None, hits) as network,
+        _server(own_address(), None, hits) as network,
         _server("127.0.0.1", f"{network}/forged.json", []) as source,
     ):
         why = _refusal(f"{source}/advisories.json")
@@ -122,7 +102,7 @@ def test_a_plain_http_source_on_loopback_is_not_redirected_off_it() -> None:
 
 def test_a_source_on_the_network_is_not_redirected_onto_loopback() -> None:
     hits: list[str] = []
-    with _server("127.0.0.1", None, hits) as local, _server(_own_address(), f"{local}/admin", []) as source:
+    with _server("127.0.0.1", None, hits) as local, _server(own_address(), f"{local}/admin", []) as source:
         why = _refusal(f"{source}/index.json")
     assert why.endswith("redirected onto loopback; refused") and hits == [], why
 
@@ -134,7 +114,7 @@ def test_redirects_within_loopback_and_within_the_network_are_still_followed() -
         _server("localhost", f"{target}/moved.json", []) as source,
     ):
         assert download(f"{source}/a.json", 1 << 20).startswith(b'{"AccessKeyId"')
-    own = _own_address()
+    own = own_address()
     with _server(own, None, hits) as target, _server(own, f"{target}/moved.json", []) as source:
         assert download(f"{source}/a.json", 1 << 20).startswith(b'{"AccessKeyId"')
     assert hits == ["/moved.json", "/moved.json"]

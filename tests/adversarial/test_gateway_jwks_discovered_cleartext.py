@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
-import pytest
 
+from loopback import handler_serving, own_address
 from mcpward.gateway._oauth import IssuerSettings, IssuerUnavailable, ResourceServer, ResourceSettings
 from oauth_kit import SigningKey, rsa_key
 
@@ -43,27 +41,8 @@ def _serving(address: str, answer: dict[str, Any], hits: list[str]) -> Iterator[
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _own_address() -> str:
-    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            pytest.skip("this machine has no route off loopback")
-        address = str(probe.getsockname()[0])
-    if address.startswith("127."):
-        pytest.skip("this machine has no address off loopback")
-    return address
+    with handler_serving(Handler, address) as url:
+        yield url
 
 
 def _signed(key: SigningKey, issuer: str) -> str:
@@ -90,7 +69,7 @@ def _identify(issuer: str, token: str) -> BaseException | None:
 def test_a_discovered_plain_http_jwks_off_this_machine_is_not_used() -> None:
     forged = rsa_key("attacker")
     jwks_hits: list[str] = []
-    with _serving(_own_address(), {"keys": [forged.jwk()]}, jwks_hits) as cleartext:
+    with _serving(own_address(), {"keys": [forged.jwk()]}, jwks_hits) as cleartext:
         metadata: dict[str, Any] = {"jwks_uri": f"{cleartext}/jwks"}
         with _serving("127.0.0.1", metadata, []) as issuer:
             metadata["issuer"] = issuer

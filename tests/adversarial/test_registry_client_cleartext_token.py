@@ -7,15 +7,15 @@ loopback (no packet leaves the machine) records the Authorization headers it get
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_kit import mcpward
+
+from loopback import handler_serving, own_address
 
 TOKEN = "mcpward-test-token-not-a-secret"
 
@@ -36,23 +36,8 @@ def _recording(address: str, seen: list[str]) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _own_address() -> str:
-    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect(("192.0.2.1", 9))
-        address = str(probe.getsockname()[0])
-    assert not address.startswith("127."), "this machine has no address off loopback"
-    return address
+    with handler_serving(Handler, address) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
@@ -64,7 +49,7 @@ def _own_address() -> str:
 )  # fmt: skip
 def test_the_token_is_not_sent_over_plain_http_off_this_machine(tmp_path: Path, command: list[str]) -> None:
     seen: list[str] = []
-    with _recording(_own_address(), seen) as url:
+    with _recording(own_address(), seen) as url:
         done = mcpward(
             *(part.format(tree=tmp_path, url=url) for part in command), MCPWARD_REGISTRY_TOKEN=TOKEN
         )

@@ -8,12 +8,8 @@ address (found without sending a packet), so nothing leaves the machine."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -21,34 +17,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from loopback import serving
+from loopback import handler_serving, own_address, serving
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
-
-
-@contextlib.contextmanager
-def _server(address: str, handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer((address, 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _own_address() -> str:
-    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            pytest.skip("this machine has no route off loopback")
-        address = str(probe.getsockname()[0])
-    if address.startswith("127."):
-        pytest.skip("this machine has no address off loopback")
-    return address
 
 
 class Cleartext(BaseHTTPRequestHandler):
@@ -80,7 +51,7 @@ def test_a_provider_endpoint_over_plain_http_off_this_machine_is_not_used(
     handler = type("Seen", (Cleartext,), {"seen": []})
     registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
 
-    with _server(_own_address(), handler) as off_machine:
+    with handler_serving(handler, own_address()) as off_machine:
         provider: dict[str, str] = {}
 
         class Provider(BaseHTTPRequestHandler):
@@ -112,7 +83,7 @@ def test_a_provider_endpoint_over_plain_http_off_this_machine_is_not_used(
             def log_message(self, *args: Any) -> None:
                 pass
 
-        with _server("127.0.0.1", Provider) as issuer:
+        with handler_serving(Provider, "127.0.0.1") as issuer:
             provider["issuer"] = issuer
 
             def app_for(port: int) -> Any:

@@ -11,32 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loopback import handler_serving, own_address
 from mcpward.vet import VetError, VetOptions, run_vet
 from vet_fixtures import FakeRegistry, npm_tarball, serve
 
 TARBALL = "/tarballs/relay-mcp-1.0.0.tgz"
-
-
-def _own_address() -> str:
-    """This machine's address toward the network (a UDP socket's connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            pytest.skip("this machine has no route off loopback")
-        address = str(probe.getsockname()[0])
-    if address.startswith("127."):
-        pytest.skip("this machine has no address off loopback")
-    return address
 
 
 @contextlib.contextmanager
@@ -54,14 +40,8 @@ def _archive_on(address: str, data: bytes, hits: list[str]) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((address, 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with handler_serving(Handler, address) as url:
+        yield url
 
 
 @pytest.mark.parametrize("where", ["off loopback to plain http", "to a link-local or cloud metadata address"])
@@ -72,7 +52,7 @@ def test_a_registry_link_is_judged_as_a_redirect(
     tarball = npm_tarball({"package.json": manifest, "index.js": "module.exports = 1\n"})
     hits: list[str] = []
     registry = FakeRegistry()
-    with _archive_on(_own_address(), tarball, hits) as network, serve(registry) as base:
+    with _archive_on(own_address(), tarball, hits) as network, serve(registry) as base:
         monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
         registry.add_npm("relay-mcp", {"1.0.0": tarball}, base)
         document = json.loads(registry.routes["/relay-mcp"])
