@@ -2,7 +2,12 @@
 
 String values are folded the way a reviewer reads them: concatenations, template strings,
 constants, ``[...].join("")``, ``String.fromCharCode``, ``atob`` and ``Buffer.from(..,
-"base64")`` all give their literal, so a recipient assembled from pieces is still found.
+"base64")`` all give their literal, so a recipient assembled from pieces is still found. So do
+the common string obfuscations: a string read backwards (``.split("").reverse().join("")``),
+percent-encoding (``decodeURIComponent``, ``decodeURI``, ``unescape``), character codes mapped
+or spread into ``String.fromCharCode`` (``codes.map(c => String.fromCharCode(c ^ 7))``) and
+``.replace()``/``.replaceAll()`` chains. All of it is read from the tree, never run, and bounded:
+arrays as strings are, regular expressions to a subset that cannot backtrack far.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ import base64
 import binascii
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from mcpward.vet._code._javascript_threats import JavaScriptThreats
@@ -39,6 +45,20 @@ MAX_FOLD_DEPTH = 64
 MAX_FOLD_CHARS = 32 * 1024 * 1024
 #: Callee and member names longer than this are not names (an inline function, a huge chain).
 MAX_NAME = 256
+#: Items of a folded array (``"...".split("")``, ``[120, 64, ...]``): a folded string's length.
+MAX_ITEMS = MAX_FOLDED
+#: A regular expression's ``.replace`` is folded on strings up to this long, and a file's
+#: replacements may scan this many characters in all (a repeated atom costs the subject's length
+#: squared): a hostile file cannot make the matching, which is Python's, slow.
+MAX_PATTERN_SUBJECT = 1024
+MAX_PATTERN_WORK = 64 * 1024 * 1024
+_DOLLAR = re.compile(r"\$([$&`'])")
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+#: What ``decodeURI`` leaves encoded: the URI's reserved characters and ``#``.
+_URI_RESERVED = frozenset(";/?:@&=+$,#")
+#: Calls whose string argument is folded into the call's value: their literal is reported with it.
+_DECODING_CALLS = {"decodeURIComponent", "decodeURI", "unescape", "String.fromCharCode.apply"}
+_STRING_METHODS = {"replace", "replaceAll"}
 _ENCODED_BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
 _PROCESS_MODULES = {"child_process", "node:child_process", "execa", "shelljs", "cross-spawn"}
 _NETWORK_MODULES = {
@@ -124,7 +144,10 @@ class _FileWalk:
         self.budget = budget
         self.constants: dict[str, Any] = {}
         self.folded: dict[int, str | None] = {}
+        self.arrays: dict[int, list[str] | None] = {}
         self.fold_chars = 0
+        self.pattern_work = 0
+        self.patterns_spent = False
         self.analysed: dict[tuple[str, bool], tuple[list[tuple[str, str]], bool]] = {}
         self.seen: set[tuple[str, int]] = set()
 
@@ -169,6 +192,97 @@ class _FileWalk:
                 )
         self.folded[key] = value
         return value
+
+    def fold_array(self, node: Any, depth: int = 0) -> list[str] | None:
+        """The items of an array whose every item is a constant string (numbers as written),
+        memoised and counted against the file's folded characters like strings."""
+        key = node.id
+        if key in self.arrays:
+            return self.arrays[key]
+        self.arrays[key] = None
+        if depth >= MAX_FOLD_DEPTH or self.fold_chars > MAX_FOLD_CHARS:
+            return None
+        items = self._fold_array(node, depth)
+        if items is not None and len(items) > MAX_ITEMS:
+            items = None
+        if items is not None:
+            self.fold_chars += len(items) + sum(map(len, items))
+        self.arrays[key] = items
+        return items
+
+    def _fold_array(self, node: Any, depth: int) -> list[str] | None:
+        kind = node.type
+        if kind == "array":
+            items: list[str] = []
+            for child in node.named_children:
+                if child.type == "spread_element":  # [..."abc"], [...codes]
+                    inner = self._fold_spread(child, depth + 1)
+                    if inner is None:
+                        return None
+                    items.extend(inner)
+                else:
+                    value = self.fold(child, depth + 1)
+                    if value is None:
+                        return None
+                    items.append(value)
+                if len(items) > MAX_ITEMS:
+                    return None
+            return items
+        if kind == "parenthesized_expression" and node.named_children:
+            return self.fold_array(node.named_children[0], depth + 1)
+        if kind == "identifier":
+            target = self.constants.get(_text(node))
+            return self.fold_array(target, depth + 1) if target is not None else None
+        if kind != "call_expression":
+            return None
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            return None
+        args = arguments.named_children
+        if _name(function) == "Array.from" and args:  # Array.from("abc"), Array.from(codes, fn)
+            items_from = self._fold_spread(args[0], depth + 1)
+            return self._map(items_from, args[1]) if items_from is not None and len(args) > 1 else items_from
+        if function.type != "member_expression":
+            return None
+        target = function.child_by_field_name("object")
+        method = _text(function.child_by_field_name("property"))
+        if target is None:
+            return None
+        if method == "split" and len(args) <= 1:
+            value = self.fold(target, depth + 1)
+            separator = self.fold(args[0], depth + 1) if args else None
+            if value is None or (args and separator is None):
+                return None
+            if separator is None:
+                return [value]
+            return list(value) if separator == "" else value.split(separator)
+        if method in ("reverse", "toReversed") and not args:
+            items_of = self.fold_array(target, depth + 1)
+            return items_of[::-1] if items_of is not None else None
+        if method == "map" and len(args) == 1:
+            return self._map(self.fold_array(target, depth + 1), args[0])
+        return None
+
+    def _fold_spread(self, node: Any, depth: int) -> list[str] | None:
+        """What ``...x`` spreads: an array's items, or a string's characters."""
+        inner = node.named_children[0] if node.type == "spread_element" and node.named_children else node
+        items = self.fold_array(inner, depth + 1)
+        if items is not None:
+            return items
+        value = self.fold(inner, depth + 1)
+        return list(value) if value is not None else None
+
+    def _map(self, items: list[str] | None, function: Any) -> list[str] | None:
+        """``items.map(c => String.fromCharCode(c - 3))``: the mapper read as an expression of its
+        parameter (see ``_Mapper``), applied to each item; None when it is anything else."""
+        if items is None:
+            return None
+        mapper = _Mapper.of(function)
+        if mapper is None:
+            return None
+        mapped = [mapper.apply(item) for item in items]
+        return None if any(m is None for m in mapped) else [m for m in mapped if m is not None]
 
     def _fold(self, node: Any, depth: int) -> str | None:
         kind = node.type
@@ -216,12 +330,6 @@ class _FileWalk:
         if function.type == "member_expression":
             target = function.child_by_field_name("object")
             method = _text(function.child_by_field_name("property"))
-            if method == "join" and target is not None and target.type == "array":
-                separator = self.fold(args[0], depth + 1) if args else ","
-                items = [self.fold(item, depth + 1) for item in target.named_children]
-                if separator is None or any(i is None for i in items):
-                    return None
-                return separator.join(i for i in items if i is not None)
             if method in ("join", "resolve") and _is_path_module(target, args):
                 # path.join(__dirname, "test", "x.js"): a file of the package, named by its path
                 joined = [self.fold(a, depth + 1) for a in args]
@@ -229,22 +337,70 @@ class _FileWalk:
                     return None
                 value = posixpath.join(*(p for p in joined if p is not None))
                 return value if value.startswith(("./", "../", "/")) else "./" + value
+            if method == "join" and target is not None:  # [..].join(""), "..".split("").reverse().join("")
+                separator = self.fold(args[0], depth + 1) if args else ","
+                items = self.fold_array(target, depth + 1)
+                return separator.join(items) if separator is not None and items is not None else None
+            if method in ("replace", "replaceAll") and target is not None and len(args) == 2:
+                return self._fold_replace(target, args, method == "replaceAll", depth)
+            if name == "String.fromCharCode.apply" and len(args) == 2:  # .apply(null, codes)
+                return _char_codes(self.fold_array(args[1], depth + 1))
             if method == "concat" and target is not None:
                 parts = [self.fold(target, depth + 1), *(self.fold(a, depth + 1) for a in args)]
                 return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
             if name == "String.fromCharCode":
-                codes = [self.fold(a, depth + 1) for a in args]
-                try:
-                    return (
-                        "".join(chr(int(c, 0)) for c in codes if c is not None) if None not in codes else None
-                    )
-                except (ValueError, OverflowError):
-                    return None
+                codes: list[str] = []
+                for argument in args:  # String.fromCharCode(...codes) spreads an array
+                    if argument.type == "spread_element":
+                        spread = self.fold_array(argument.named_children[0], depth + 1)
+                        if spread is None:
+                            return None
+                        codes.extend(spread)
+                    else:
+                        code = self.fold(argument, depth + 1)
+                        if code is None:
+                            return None
+                        codes.append(code)
+                return _char_codes(codes)
             if method == "toString" and target is not None and target.type == "call_expression":
                 return self._fold_buffer(target, depth)
         if name == "atob" and args:
             return _decode(self.fold(args[0], depth + 1), "base64")
+        if name in ("decodeURIComponent", "decodeURI", "unescape") and args:
+            return _percent_decode(self.fold(args[0], depth + 1), name)
         return None
+
+    def _fold_replace(self, target: Any, args: list[Any], every: bool, depth: int) -> str | None:
+        r"""``"a#b".replace("#", "@")``, ``.replace(/ \[at\] /g, "@")``, ``.replaceAll``: a
+        string pattern, or a regular expression within ``_safe_pattern``, on a constant string,
+        with a constant replacement (a function's result is not folded)."""
+        value = self.fold(target, depth + 1)
+        replacement = self.fold(args[1], depth + 1)
+        if value is None or replacement is None:
+            return None
+        if args[0].type == "regex":
+            pattern = _safe_pattern(args[0])
+            if pattern is None or len(value) > MAX_PATTERN_SUBJECT:
+                return None
+            compiled, global_, repeats = pattern
+            self.pattern_work += len(value) * (len(value) if repeats else max(1, len(compiled.pattern)))
+            if self.pattern_work > MAX_PATTERN_WORK:
+                if not self.patterns_spent:  # reported once: what it hid is then unread
+                    self.patterns_spent = True
+                    self.facts.incomplete.append(
+                        (self.path, f"string replacements folded only in part (limit {MAX_PATTERN_WORK})")
+                    )
+                return None
+            every = every or global_
+            try:
+                spans = ((m.start(), m.end()) for m in compiled.finditer(value))
+                return _replaced(value, spans if every else islice(spans, 1), replacement)
+            except (re.error, RecursionError):
+                return None
+        search = self.fold(args[0], depth + 1)
+        if search is None:
+            return None
+        return _replaced(value, _occurrences(value, search, every), replacement)
 
     def _fold_buffer(self, node: Any, depth: int) -> str | None:
         """``Buffer.from("...", "base64"|"hex").toString()``."""
@@ -313,9 +469,12 @@ class _FileWalk:
             call = ancestors[-2] if len(ancestors) > 1 else None
             function = call.child_by_field_name("function") if call is not None else None
             name = _name(function)
-            return name in ("String.fromCharCode", "atob", "Buffer.from") or name.endswith(
-                (".join", ".concat")
-            )
+            if name in ("String.fromCharCode", "atob", "Buffer.from") or name.endswith((".join", ".concat")):
+                return True
+            # the newer decodings take a literal only when the call folds: text.replace("{u}",
+            # "https://...") on a run-time text still reports its URL
+            method = name.rsplit(".", 1)[-1]
+            return (name in _DECODING_CALLS or method in _STRING_METHODS) and self.fold(call) is not None
         return self.fold(parent) is not None
 
     def _destination_key(self, node: Any, ancestors: list[Any]) -> str | None:
@@ -590,6 +749,269 @@ def _decode(value: str | None, encoding: str) -> str | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     return value if encoding.lower() in ("utf8", "utf-8", "") else None
+
+
+def _char_codes(codes: list[str] | None) -> str | None:
+    """``String.fromCharCode`` of constant codes: each taken to 16 bits as JavaScript does,
+    surrogate pairs joined into their character."""
+    if codes is None:
+        return None
+    try:
+        units = "".join(chr(int(code, 0) & 0xFFFF) for code in codes)
+    except (ValueError, OverflowError):
+        return None
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _percent_decode(value: str | None, function: str) -> str | None:
+    """``decodeURIComponent``/``decodeURI`` (UTF-8 escapes; ``decodeURI`` keeps the reserved
+    characters encoded; a malformed escape throws, so nothing) and ``unescape`` (``%XX`` as
+    Latin-1, ``%uXXXX``; malformed escapes stay as written)."""
+    if value is None:
+        return None
+    if function == "unescape":
+        return re.sub(
+            r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), value
+        )
+    out: list[str] = []
+    at = 0
+    for run in _PERCENT_RUN.finditer(value):
+        if "%" in value[at : run.start()]:
+            return None  # a "%" not followed by two hex digits: URIError
+        out.append(value[at : run.start()])
+        escapes = run.group(0)
+        data = bytes.fromhex(escapes.replace("%", ""))
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if function == "decodeURI":  # the reserved characters (one escape each) stay encoded
+            kept, position = [], 0
+            for char in decoded:
+                width = 3 * len(char.encode("utf-8"))
+                kept.append(escapes[position : position + width] if char in _URI_RESERVED else char)
+                position += width
+            decoded = "".join(kept)
+        out.append(decoded)
+        at = run.end()
+    if "%" in value[at:]:
+        return None
+    out.append(value[at:])
+    return "".join(out)
+
+
+#: A regular expression is folded only when it is this plain: characters, escapes of one
+#: character, classes, ``.``, anchors and at most one repeated atom; no groups, alternation or
+#: back-references, so Python's matching of it costs at most the subject's length squared.
+_PATTERN_TOKEN = re.compile(
+    r"\\(?:[dDwWsSbBtnrfv0]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|[^A-Za-z0-9])"  # an escape
+    r"|\[\^?(?:\\(?:[dDwWsStnrfv0b]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|[^A-Za-z0-9])|[^\\\]\[])+\]"  # a class
+    r"|(?P<repeat>[*+?]|\{\d{1,3}(?:,\d{0,3})?\})\??"  # a quantifier, maybe lazy
+    r"|[^\\()|\[\]{}*+?]"  # one plain character, '.', '^' or '$'
+)
+
+
+def _safe_pattern(node: Any) -> tuple[re.Pattern[str], bool, bool] | None:
+    """A ``/pattern/flags`` literal within the plain subset above, compiled, with whether it
+    replaces every match (``g``) and whether it repeats an atom."""
+    pattern_node = node.child_by_field_name("pattern")
+    flags_node = node.child_by_field_name("flags")
+    pattern, flags = _text(pattern_node), _text(flags_node)
+    if not pattern or len(pattern) > MAX_NAME or set(flags) - set("gimsu"):
+        return None
+    repeats, at = 0, 0
+    while at < len(pattern):
+        token = _PATTERN_TOKEN.match(pattern, at)
+        if token is None or (token.group("repeat") and at == 0):
+            return None
+        repeats += token.group("repeat") is not None
+        at = token.end()
+    if repeats > 1:
+        return None
+    options = (re.IGNORECASE if "i" in flags else 0) | (re.MULTILINE if "m" in flags else 0)
+    options |= re.DOTALL if "s" in flags else 0
+    try:
+        return re.compile(pattern, options), "g" in flags, repeats > 0
+    except (re.error, OverflowError):
+        return None
+
+
+def _occurrences(value: str, search: str, every: bool) -> Iterator[tuple[int, int]]:
+    """Where ``search`` is in ``value``: the first place, or every one (an empty search matches
+    between every two characters, as in JavaScript)."""
+    at = value.find(search)
+    while at >= 0:
+        yield at, at + len(search)
+        if not every or at >= len(value):
+            return
+        at = value.find(search, at + max(1, len(search)))
+
+
+def _replaced(value: str, spans: Iterable[tuple[int, int]], replacement: str) -> str:
+    """``value`` with each span replaced, its ``$`` patterns expanded (``$$``, ``$&``, ``$` ``,
+    ``$'``; the patterns folded have no groups, so ``$1`` stays as written, as in JavaScript),
+    built only up to ``MAX_FOLDED`` characters: a replacement cannot grow a value past it."""
+    out: list[str] = []
+    size = at = 0
+    for start, end in spans:
+        piece = value[at:start]
+        if "$" in replacement:
+            for index, part in enumerate(_DOLLAR.split(replacement)):
+                if index % 2:  # sliced when used, and only up to what the value may still take
+                    room = MAX_FOLDED + 1 - len(piece)
+                    if part == "&":
+                        part = value[start : min(end, start + room)]
+                    elif part == "`":
+                        part = value[: min(start, room)]
+                    elif part == "'":
+                        part = value[end : end + room]
+                piece += part
+                if len(piece) > MAX_FOLDED:
+                    break
+        else:
+            piece += replacement
+        out.append(piece)
+        size += len(piece)
+        at = end
+        if size > MAX_FOLDED:
+            return "".join(out)[:MAX_FOLDED]
+    out.append(value[at:])
+    return "".join(out)[:MAX_FOLDED]
+
+
+class _Mapper:
+    """A mapping function read as an expression of its first parameter: ``c =>
+    String.fromCharCode(c)``, ``function (c) { return String.fromCharCode(c - 3); }``, ``c =>
+    String.fromCharCode(c.charCodeAt(0) ^ 7)``, ``h => parseInt(h, 16)``. Numbers are integers
+    kept within 53 bits; anything else (another name, a call of anything else) is not read."""
+
+    def __init__(self, parameter: str, body: Any) -> None:
+        self.parameter = parameter
+        self.body = body
+
+    @classmethod
+    def of(cls, function: Any) -> _Mapper | None:
+        if function.type not in ("arrow_function", "function_expression", "function"):
+            return None
+        parameter = function.child_by_field_name("parameter")
+        if parameter is None:
+            parameters = function.child_by_field_name("parameters")
+            first = (
+                parameters.named_children[0] if parameters is not None and parameters.named_children else None
+            )
+            parameter = (
+                first.child_by_field_name("pattern")
+                if first is not None and first.type == "required_parameter"
+                else first
+            )
+        body = function.child_by_field_name("body")
+        if parameter is None or parameter.type != "identifier" or body is None:
+            return None
+        if body.type == "statement_block":
+            statements = body.named_children
+            if (
+                len(statements) != 1
+                or statements[0].type != "return_statement"
+                or not statements[0].named_children
+            ):
+                return None
+            body = statements[0].named_children[0]
+        return cls(_text(parameter), body)
+
+    def apply(self, item: str) -> str | None:
+        value = self._value(self.body, item, 0)
+        return str(value) if value is not None else None
+
+    def _value(self, node: Any, item: str, depth: int) -> str | int | None:
+        if depth > MAX_FOLD_DEPTH:
+            return None
+        kind = node.type
+        if kind == "identifier":
+            return item if _text(node) == self.parameter else None
+        if kind == "number":
+            return _integer(_text(node))
+        if kind == "string":
+            return _string_value(node)
+        if kind == "parenthesized_expression" and node.named_children:
+            return self._value(node.named_children[0], item, depth + 1)
+        if kind == "unary_expression" and _text(node.child_by_field_name("operator")) == "-":
+            number = self._number(node.child_by_field_name("argument"), item, depth)
+            return -number if number is not None else None
+        if kind == "binary_expression":
+            return self._binary(node, item, depth)
+        if kind == "call_expression":
+            return self._call(node, item, depth)
+        return None
+
+    def _number(self, node: Any, item: str, depth: int) -> int | None:
+        value = self._value(node, item, depth + 1) if node is not None else None
+        number = _integer(value) if isinstance(value, str) else value
+        return number if number is not None and abs(number) < 2**53 else None
+
+    def _binary(self, node: Any, item: str, depth: int) -> int | None:
+        operator = _text(node.child_by_field_name("operator"))
+        operation: Callable[[int, int], int] | None = _INTEGER_OPERATIONS.get(operator)
+        left = self._number(node.child_by_field_name("left"), item, depth)
+        right = self._number(node.child_by_field_name("right"), item, depth)
+        if operation is None or left is None or right is None:
+            return None
+        if operator in ("^", "|", "&"):  # JavaScript's bitwise operators work on 32-bit integers
+            left, right = _int32(left), _int32(right)
+        result = operation(left, right)
+        return _int32(result) if operator in ("^", "|", "&") else result
+
+    def _call(self, node: Any, item: str, depth: int) -> str | int | None:
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            return None
+        args = arguments.named_children
+        name = _name(function)
+        if name == "String.fromCharCode":
+            codes = [self._number(a, item, depth) for a in args]
+            return None if None in codes else _char_codes([str(c) for c in codes])
+        if name in ("parseInt", "Number") and 1 <= len(args) <= 2:
+            text = self._value(args[0], item, depth + 1)
+            base = self._number(args[1], item, depth) if len(args) == 2 else 10
+            if text is None or base is None or not 2 <= base <= 36:
+                return None
+            try:
+                return int(str(text).strip(), base) if name == "parseInt" else _integer(str(text))
+            except ValueError:
+                return None
+        if (
+            function.type == "member_expression"
+            and _text(function.child_by_field_name("property")) == "charCodeAt"
+        ):
+            text = self._value(function.child_by_field_name("object"), item, depth + 1)
+            index = self._number(args[0], item, depth) if args else 0
+            if not isinstance(text, str) or index is None or not 0 <= index < len(text):
+                return None
+            return ord(text[index])
+        return None
+
+
+_INTEGER_OPERATIONS: dict[str, Callable[[int, int], int]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "^": lambda a, b: a ^ b,
+    "|": lambda a, b: a | b,
+    "&": lambda a, b: a & b,
+}
+
+
+def _int32(value: int) -> int:
+    value &= 0xFFFFFFFF
+    return value - 2**32 if value >= 2**31 else value
+
+
+def _integer(text: str) -> int | None:
+    """A JavaScript integer literal (``112``, ``0x70``, ``0o160``, ``0b1110000``)."""
+    try:
+        return int(text.replace("_", ""), 0) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _short(value: str) -> str:
