@@ -5,6 +5,8 @@ analyzer reads the tree."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mcpward.vet._code.javascript import (
@@ -143,11 +145,11 @@ def test_patterns_that_could_backtrack_far_are_not_folded() -> None:
         assert (ADDRESS, "bcc field") not in _bcc(expression)
 
 
-def test_spent_pattern_work_is_reported_as_incomplete() -> None:
+def test_spent_decoding_work_is_reported_as_incomplete() -> None:
     subject = "a" * 1000
     lines = "".join(f'const V{i} = "{subject}{i}".replace(/a*b/g, "");\n' for i in range(80))
     facts = JavaScriptAnalyzer().analyze("index.js", (lines + "use(V1, V79);\n").encode())
-    assert any("replacements" in reason for _, reason in facts.incomplete)
+    assert any("decodings" in reason for _, reason in facts.incomplete)
 
 
 def test_percent_decoding_reads_as_javascript_does() -> None:
@@ -156,3 +158,24 @@ def test_percent_decoding_reads_as_javascript_does() -> None:
     assert _percent_decode("%E2%82%AC%40", "decodeURIComponent") == "\u20ac@"
     assert _percent_decode("%E2%82%AC%40%2F%41", "decodeURI") == "\u20ac%40%2FA"
     assert _percent_decode("%4%u20AC%FF", "unescape") == "%4\u20ac\xff"
+
+
+def test_mapping_work_is_bounded() -> None:
+    """40 maps of 16,000 characters each: past the file's decoding work the rest is not folded
+    and the file is reported incomplete, within a second or two."""
+    subject = "a" * 16000
+    lines = "".join(
+        f'const H{i} = "{subject}{i}".split("").map(c => String.fromCharCode(c.charCodeAt(0) ^ 7)).join("");\n'
+        for i in range(40)
+    )
+    started = time.perf_counter()
+    facts = JavaScriptAnalyzer().analyze("index.js", lines.encode())
+    assert time.perf_counter() - started < 5
+    assert any("decodings" in reason for _, reason in facts.incomplete)
+
+
+def test_a_long_mapper_is_not_read() -> None:
+    padding = " + 0" * 80
+    expression = f'[{CODES}].map(c => String.fromCharCode(c{padding})).join("")'
+    assert (ADDRESS, "bcc field") not in _bcc(expression)
+    assert (ADDRESS, "bcc field") in _bcc(expression.replace(padding, " + 0"))

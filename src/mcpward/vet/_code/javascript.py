@@ -47,11 +47,11 @@ MAX_FOLD_CHARS = 32 * 1024 * 1024
 MAX_NAME = 256
 #: Items of a folded array (``"...".split("")``, ``[120, 64, ...]``): a folded string's length.
 MAX_ITEMS = MAX_FOLDED
-#: A regular expression's ``.replace`` is folded on strings up to this long, and a file's
-#: replacements may scan this many characters in all (a repeated atom costs the subject's length
-#: squared): a hostile file cannot make the matching, which is Python's, slow.
+#: A regular expression's ``.replace`` is folded on strings up to this long; a file's decodings
+#: may take this many steps in all (a pattern scans its subject, its length squared when it
+#: repeats an atom; a mapper takes its size per item): a hostile file cannot make them slow.
 MAX_PATTERN_SUBJECT = 1024
-MAX_PATTERN_WORK = 64 * 1024 * 1024
+MAX_DECODING_WORK = 64 * 1024 * 1024
 _DOLLAR = re.compile(r"\$([$&`'])")
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 #: What ``decodeURI`` leaves encoded: the URI's reserved characters and ``#``.
@@ -146,8 +146,8 @@ class _FileWalk:
         self.folded: dict[int, str | None] = {}
         self.arrays: dict[int, list[str] | None] = {}
         self.fold_chars = 0
-        self.pattern_work = 0
-        self.patterns_spent = False
+        self.work = 0
+        self.work_spent = False
         self.analysed: dict[tuple[str, bool], tuple[list[tuple[str, str]], bool]] = {}
         self.seen: set[tuple[str, int]] = set()
 
@@ -275,14 +275,29 @@ class _FileWalk:
 
     def _map(self, items: list[str] | None, function: Any) -> list[str] | None:
         """``items.map(c => String.fromCharCode(c - 3))``: the mapper read as an expression of its
-        parameter (see ``_Mapper``), applied to each item; None when it is anything else."""
+        parameter (see ``_Mapper``), applied to each item; None when it is anything else. Its
+        steps count against the file's decoding work."""
         if items is None:
             return None
         mapper = _Mapper.of(function)
-        if mapper is None:
+        # a mapper's step is a Python call, some 32 times a pattern's character step
+        if mapper is None or not self._spend(32 * len(items) * mapper.size):
             return None
         mapped = [mapper.apply(item) for item in items]
         return None if any(m is None for m in mapped) else [m for m in mapped if m is not None]
+
+    def _spend(self, work: int) -> bool:
+        """Charge decoding work (characters a pattern scans, steps of a mapper) to the file;
+        once spent, further decodings are not folded and the file is reported incomplete."""
+        self.work += work
+        if self.work <= MAX_DECODING_WORK:
+            return True
+        if not self.work_spent:  # reported once: what the rest hid is unread
+            self.work_spent = True
+            self.facts.incomplete.append(
+                (self.path, f"string decodings folded only in part (limit {MAX_DECODING_WORK} steps)")
+            )
+        return False
 
     def _fold(self, node: Any, depth: int) -> str | None:
         kind = node.type
@@ -383,13 +398,7 @@ class _FileWalk:
             if pattern is None or len(value) > MAX_PATTERN_SUBJECT:
                 return None
             compiled, global_, repeats = pattern
-            self.pattern_work += len(value) * (len(value) if repeats else max(1, len(compiled.pattern)))
-            if self.pattern_work > MAX_PATTERN_WORK:
-                if not self.patterns_spent:  # reported once: what it hid is then unread
-                    self.patterns_spent = True
-                    self.facts.incomplete.append(
-                        (self.path, f"string replacements folded only in part (limit {MAX_PATTERN_WORK})")
-                    )
+            if not self._spend(len(value) * (len(value) if repeats else max(1, len(compiled.pattern)))):
                 return None
             every = every or global_
             try:
@@ -879,19 +888,32 @@ def _replaced(value: str, spans: Iterable[tuple[int, int]], replacement: str) ->
     return "".join(out)[:MAX_FOLDED]
 
 
+#: A mapping function folded per item is read once into Python closures (``_Mapper``); one
+#: longer than this is not a decoder.
+MAX_MAPPER = 256
+
+_Value = str | int | None
+_Step = Callable[[str], _Value]
+
+
 class _Mapper:
     """A mapping function read as an expression of its first parameter: ``c =>
     String.fromCharCode(c)``, ``function (c) { return String.fromCharCode(c - 3); }``, ``c =>
-    String.fromCharCode(c.charCodeAt(0) ^ 7)``, ``h => parseInt(h, 16)``. Numbers are integers
-    kept within 53 bits; anything else (another name, a call of anything else) is not read."""
+    String.fromCharCode(c.charCodeAt(0) ^ 7)``, ``h => parseInt(h, 16)``. The tree is read once
+    into closures (``size`` of them), each item then costs that many small steps. Numbers are
+    integers kept within 53 bits; anything else (another name, a call of anything else) is not
+    read."""
 
-    def __init__(self, parameter: str, body: Any) -> None:
+    def __init__(self, parameter: str) -> None:
         self.parameter = parameter
-        self.body = body
+        self.size = 0
+        self.apply_step: _Step = lambda _item: None
 
     @classmethod
     def of(cls, function: Any) -> _Mapper | None:
         if function.type not in ("arrow_function", "function_expression", "function"):
+            return None
+        if function.end_byte - function.start_byte > MAX_MAPPER:
             return None
         parameter = function.child_by_field_name("parameter")
         if parameter is None:
@@ -916,51 +938,70 @@ class _Mapper:
             ):
                 return None
             body = statements[0].named_children[0]
-        return cls(_text(parameter), body)
+        mapper = cls(_text(parameter))
+        step = mapper._read(body)
+        if step is None:
+            return None
+        mapper.apply_step = step
+        return mapper
 
     def apply(self, item: str) -> str | None:
-        value = self._value(self.body, item, 0)
+        value = self.apply_step(item)
         return str(value) if value is not None else None
 
-    def _value(self, node: Any, item: str, depth: int) -> str | int | None:
-        if depth > MAX_FOLD_DEPTH:
-            return None
+    def _read(self, node: Any) -> _Step | None:
+        """The closure computing ``node``'s value from the item, or None when not read."""
+        self.size += 1
         kind = node.type
         if kind == "identifier":
-            return item if _text(node) == self.parameter else None
+            return (lambda item: item) if _text(node) == self.parameter else None
         if kind == "number":
-            return _integer(_text(node))
+            number = _integer(_text(node))
+            return (lambda _item: number) if number is not None else None
         if kind == "string":
-            return _string_value(node)
+            text = _string_value(node)
+            return (lambda _item: text) if text is not None else None
         if kind == "parenthesized_expression" and node.named_children:
-            return self._value(node.named_children[0], item, depth + 1)
+            return self._read(node.named_children[0])
         if kind == "unary_expression" and _text(node.child_by_field_name("operator")) == "-":
-            number = self._number(node.child_by_field_name("argument"), item, depth)
-            return -number if number is not None else None
+            inner = self._number(node.child_by_field_name("argument"))
+            return None if inner is None else lambda item: _negate(inner(item))
         if kind == "binary_expression":
-            return self._binary(node, item, depth)
+            return self._binary(node)
         if kind == "call_expression":
-            return self._call(node, item, depth)
+            return self._call(node)
         return None
 
-    def _number(self, node: Any, item: str, depth: int) -> int | None:
-        value = self._value(node, item, depth + 1) if node is not None else None
-        number = _integer(value) if isinstance(value, str) else value
-        return number if number is not None and abs(number) < 2**53 else None
+    def _number(self, node: Any) -> Callable[[str], int | None] | None:
+        step = self._read(node) if node is not None else None
+        if step is None:
+            return None
 
-    def _binary(self, node: Any, item: str, depth: int) -> int | None:
+        def number(item: str) -> int | None:
+            value = step(item)
+            value = _integer(value) if isinstance(value, str) else value
+            return value if value is not None and abs(value) < 2**53 else None
+
+        return number
+
+    def _binary(self, node: Any) -> _Step | None:
         operator = _text(node.child_by_field_name("operator"))
-        operation: Callable[[int, int], int] | None = _INTEGER_OPERATIONS.get(operator)
-        left = self._number(node.child_by_field_name("left"), item, depth)
-        right = self._number(node.child_by_field_name("right"), item, depth)
+        operation = _INTEGER_OPERATIONS.get(operator)
+        left = self._number(node.child_by_field_name("left"))
+        right = self._number(node.child_by_field_name("right"))
         if operation is None or left is None or right is None:
             return None
-        if operator in ("^", "|", "&"):  # JavaScript's bitwise operators work on 32-bit integers
-            left, right = _int32(left), _int32(right)
-        result = operation(left, right)
-        return _int32(result) if operator in ("^", "|", "&") else result
+        bitwise = operator in ("^", "|", "&")  # JavaScript's bitwise operators work on 32 bits
 
-    def _call(self, node: Any, item: str, depth: int) -> str | int | None:
+        def binary(item: str) -> int | None:
+            a, b = left(item), right(item)
+            if a is None or b is None or operation is None:
+                return None
+            return _int32(operation(_int32(a), _int32(b))) if bitwise else operation(a, b)
+
+        return binary
+
+    def _call(self, node: Any) -> _Step | None:
         function = node.child_by_field_name("function")
         arguments = node.child_by_field_name("arguments")
         if function is None or arguments is None:
@@ -968,27 +1009,54 @@ class _Mapper:
         args = arguments.named_children
         name = _name(function)
         if name == "String.fromCharCode":
-            codes = [self._number(a, item, depth) for a in args]
-            return None if None in codes else _char_codes([str(c) for c in codes])
+            codes = [self._number(a) for a in args]
+            if any(c is None for c in codes):
+                return None
+            readers = [c for c in codes if c is not None]
+
+            def characters(item: str) -> str | None:
+                values = [read(item) for read in readers]
+                return None if None in values else _char_codes([str(v) for v in values])
+
+            return characters
         if name in ("parseInt", "Number") and 1 <= len(args) <= 2:
-            text = self._value(args[0], item, depth + 1)
-            base = self._number(args[1], item, depth) if len(args) == 2 else 10
-            if text is None or base is None or not 2 <= base <= 36:
+            text = self._read(args[0])
+            base = self._number(args[1]) if len(args) == 2 else (lambda _item: 10)
+            if text is None or base is None:
                 return None
-            try:
-                return int(str(text).strip(), base) if name == "parseInt" else _integer(str(text))
-            except ValueError:
-                return None
+            whole = name == "Number"
+
+            def parse(item: str) -> int | None:
+                value, radix = text(item), base(item)
+                if value is None or radix is None or not 2 <= radix <= 36:
+                    return None
+                try:
+                    return _integer(str(value)) if whole else int(str(value).strip(), radix)
+                except ValueError:
+                    return None
+
+            return parse
         if (
             function.type == "member_expression"
             and _text(function.child_by_field_name("property")) == "charCodeAt"
         ):
-            text = self._value(function.child_by_field_name("object"), item, depth + 1)
-            index = self._number(args[0], item, depth) if args else 0
-            if not isinstance(text, str) or index is None or not 0 <= index < len(text):
+            subject = self._read(function.child_by_field_name("object"))
+            index = self._number(args[0]) if args else (lambda _item: 0)
+            if subject is None or index is None:
                 return None
-            return ord(text[index])
+
+            def code(item: str) -> int | None:
+                value, at = subject(item), index(item)
+                if not isinstance(value, str) or at is None or not 0 <= at < len(value):
+                    return None
+                return ord(value[at])
+
+            return code
         return None
+
+
+def _negate(value: int | None) -> int | None:
+    return -value if value is not None else None
 
 
 _INTEGER_OPERATIONS: dict[str, Callable[[int, int], int]] = {
