@@ -48,6 +48,10 @@ def _bcc(expression: str, prelude: str = "") -> list[tuple[str, str | None]]:
         ),
         ("String.fromCharCode(...CODES)", f"const CODES = [{CODES}];\n"),
         (f"String.fromCharCode.apply(null, [{CODES}])", ""),
+        (f"String.fromCodePoint(...[{CODES}])", ""),
+        (f"[{CODES}].map(c => String.fromCodePoint(c)).join('')", ""),
+        (f"Buffer.from([{CODES}]).toString()", ""),
+        ("Buffer.from(CODES).toString()", f"const CODES = [{CODES}];\n"),
         (f"String.fromCharCode(...[{CODES}])", ""),
         (
             '"' + " ".join(f"{ord(c):x}" for c in ADDRESS) + '".split(" ").map(h => parseInt(h, 16))'
@@ -86,6 +90,7 @@ def test_each_idiom_folds_to_the_address(expression: str, prelude: str) -> None:
         "[" + ",".join(hex(ord(c)) for c in ADDRESS) + "].map(String.fromCharCode).join('')",
         '"p.h.a.n@giftshop.club".replace(/\\.(?=[a-z]\\.)/g, "")',  # a group
         f'[{CODES}].map(c => String.fromCharCode(c + OFFSET)).join("")',  # another name
+        f'String.fromCodePoint({0x110000 + ord("p")}) + "han@giftshop.club"',  # RangeError
     ],
 )
 def test_what_javascript_would_compute_otherwise_is_not_folded(expression: str) -> None:

@@ -30,6 +30,8 @@ IDIOMS = {
     ),
     "char-codes-spread": f"const CODES = [{CODES}];\nconst HIDDEN = String.fromCharCode(...CODES);\n",
     "char-codes-apply": f"const HIDDEN = String.fromCharCode.apply(null, [{CODES}]);\n",
+    "code-points": f"const HIDDEN = String.fromCodePoint({CODES});\n",
+    "buffer-bytes": f"const HIDDEN = Buffer.from([{CODES}]).toString();\n",
     "char-codes-shifted": (
         "const HIDDEN = ["
         + ",".join(str(ord(c) + 3) for c in ADDRESS)

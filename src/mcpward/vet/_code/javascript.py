@@ -57,7 +57,13 @@ _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 #: What ``decodeURI`` leaves encoded: the URI's reserved characters and ``#``.
 _URI_RESERVED = frozenset(";/?:@&=+$,#")
 #: Calls whose string argument is folded into the call's value: their literal is reported with it.
-_DECODING_CALLS = {"decodeURIComponent", "decodeURI", "unescape", "String.fromCharCode.apply"}
+_DECODING_CALLS = {
+    "decodeURIComponent",
+    "decodeURI",
+    "unescape",
+    "String.fromCharCode.apply",
+    "String.fromCodePoint.apply",
+}
 _STRING_METHODS = {"replace", "replaceAll"}
 _ENCODED_BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
 _PROCESS_MODULES = {"child_process", "node:child_process", "execa", "shelljs", "cross-spawn"}
@@ -358,12 +364,13 @@ class _FileWalk:
                 return separator.join(items) if separator is not None and items is not None else None
             if method in ("replace", "replaceAll") and target is not None and len(args) == 2:
                 return self._fold_replace(target, args, method == "replaceAll", depth)
-            if name == "String.fromCharCode.apply" and len(args) == 2:  # .apply(null, codes)
-                return _char_codes(self.fold_array(args[1], depth + 1))
+            if name in ("String.fromCharCode.apply", "String.fromCodePoint.apply") and len(args) == 2:
+                # String.fromCharCode.apply(null, codes)
+                return _char_codes(self.fold_array(args[1], depth + 1), points="Point" in name)
             if method == "concat" and target is not None:
                 parts = [self.fold(target, depth + 1), *(self.fold(a, depth + 1) for a in args)]
                 return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
-            if name == "String.fromCharCode":
+            if name in ("String.fromCharCode", "String.fromCodePoint"):
                 codes: list[str] = []
                 for argument in args:  # String.fromCharCode(...codes) spreads an array
                     if argument.type == "spread_element":
@@ -376,7 +383,7 @@ class _FileWalk:
                         if code is None:
                             return None
                         codes.append(code)
-                return _char_codes(codes)
+                return _char_codes(codes, points=name == "String.fromCodePoint")
             if method == "toString" and target is not None and target.type == "call_expression":
                 return self._fold_buffer(target, depth)
         if name == "atob" and args:
@@ -421,6 +428,14 @@ class _FileWalk:
         if not args:
             return None
         encoding = self.fold(args[1], depth + 1) if len(args) > 1 else "utf8"
+        if args[0].type in ("array", "identifier") and len(args) == 1:
+            # Buffer.from([112, 104, ...]).toString(): bytes (each taken to 8 bits), read as UTF-8
+            codes = self.fold_array(args[0], depth + 1)
+            if codes is not None:
+                try:
+                    return bytes(int(code, 0) & 0xFF for code in codes).decode("utf-8")
+                except (ValueError, OverflowError, UnicodeDecodeError):
+                    return None
         return _decode(self.fold(args[0], depth + 1), encoding or "")
 
     # -- facts ------------------------------------------------------------------------------
@@ -478,7 +493,12 @@ class _FileWalk:
             call = ancestors[-2] if len(ancestors) > 1 else None
             function = call.child_by_field_name("function") if call is not None else None
             name = _name(function)
-            if name in ("String.fromCharCode", "atob", "Buffer.from") or name.endswith((".join", ".concat")):
+            if name in (
+                "String.fromCharCode",
+                "String.fromCodePoint",
+                "atob",
+                "Buffer.from",
+            ) or name.endswith((".join", ".concat")):
                 return True
             # the newer decodings take a literal only when the call folds: text.replace("{u}",
             # "https://...") on a run-time text still reports its URL
@@ -760,13 +780,15 @@ def _decode(value: str | None, encoding: str) -> str | None:
     return value if encoding.lower() in ("utf8", "utf-8", "") else None
 
 
-def _char_codes(codes: list[str] | None) -> str | None:
+def _char_codes(codes: list[str] | None, points: bool = False) -> str | None:
     """``String.fromCharCode`` of constant codes: each taken to 16 bits as JavaScript does,
-    surrogate pairs joined into their character."""
+    surrogate pairs joined into their character; ``String.fromCodePoint``: code points, one
+    past Unicode's last a RangeError (nothing)."""
     if codes is None:
         return None
     try:
-        units = "".join(chr(int(code, 0) & 0xFFFF) for code in codes)
+        numbers = [int(code, 0) for code in codes]
+        units = "".join(chr(n) if points else chr(n & 0xFFFF) for n in numbers)
     except (ValueError, OverflowError):
         return None
     return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -1008,7 +1030,8 @@ class _Mapper:
             return None
         args = arguments.named_children
         name = _name(function)
-        if name == "String.fromCharCode":
+        if name in ("String.fromCharCode", "String.fromCodePoint"):
+            points = name == "String.fromCodePoint"
             codes = [self._number(a) for a in args]
             if any(c is None for c in codes):
                 return None
@@ -1016,7 +1039,7 @@ class _Mapper:
 
             def characters(item: str) -> str | None:
                 values = [read(item) for read in readers]
-                return None if None in values else _char_codes([str(v) for v in values])
+                return None if None in values else _char_codes([str(v) for v in values], points)
 
             return characters
         if name in ("parseInt", "Number") and 1 <= len(args) <= 2:
