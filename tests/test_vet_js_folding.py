@@ -49,6 +49,8 @@ def _bcc(expression: str, prelude: str = "") -> list[tuple[str, str | None]]:
         ("String.fromCharCode(...CODES)", f"const CODES = [{CODES}];\n"),
         (f"String.fromCharCode.apply(null, [{CODES}])", ""),
         (f"String.fromCodePoint(...[{CODES}])", ""),
+        (f'String.fromCharCode(..."{CODES}".split(",").map(Number))', ""),
+        (f'"{CODES}".split(",").map((c) => String.fromCharCode(+c)).join("")', ""),
         (f"[{CODES}].map(c => String.fromCodePoint(c)).join('')", ""),
         (f"Buffer.from([{CODES}]).toString()", ""),
         ("Buffer.from(CODES).toString()", f"const CODES = [{CODES}];\n"),

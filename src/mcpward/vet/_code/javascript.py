@@ -933,6 +933,11 @@ class _Mapper:
 
     @classmethod
     def of(cls, function: Any) -> _Mapper | None:
+        if function.type == "identifier" and _text(function) == "Number":  # .map(Number)
+            number = cls("")
+            number.size = 1
+            number.apply_step = _integer
+            return number
         if function.type not in ("arrow_function", "function_expression", "function"):
             return None
         if function.end_byte - function.start_byte > MAX_MAPPER:
@@ -985,9 +990,13 @@ class _Mapper:
             return (lambda _item: text) if text is not None else None
         if kind == "parenthesized_expression" and node.named_children:
             return self._read(node.named_children[0])
-        if kind == "unary_expression" and _text(node.child_by_field_name("operator")) == "-":
+        if kind == "unary_expression" and _text(node.child_by_field_name("operator")) in ("-", "+"):
             inner = self._number(node.child_by_field_name("argument"))
-            return None if inner is None else lambda item: _negate(inner(item))
+            if inner is None:
+                return None
+            if _text(node.child_by_field_name("operator")) == "+":  # +c: the item as a number
+                return inner
+            return lambda item: _negate(inner(item))
         if kind == "binary_expression":
             return self._binary(node)
         if kind == "call_expression":
