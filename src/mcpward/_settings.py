@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from mcpward._documents import DocumentError, read_raw
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -25,10 +27,15 @@ def load_settings(
     ``accept_json``: a ``.json`` file is read as JSON (what mcpward itself writes)."""
     as_json = accept_json and path.suffix == ".json"
     try:
-        text = path.read_text("utf-8")
+        # Through the bounded reader: a FIFO blocked the command forever and /dev/zero ran it
+        # out of memory (an internal error); a settings file is a small regular file.
+        text = read_raw(path).decode("utf-8")
         document = json.loads(text) if as_json else tomllib.loads(text)
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except DocumentError as exc:
+        raise error(f"{path}: {exc}") from None
+    except RecursionError:
+        # JSON nested thousands of levels deep exhausts the parser's stack.
+        raise error(f"{path}: nested too deeply") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
     except (tomllib.TOMLDecodeError, ValueError) as exc:

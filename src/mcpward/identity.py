@@ -193,21 +193,28 @@ class IdentityDataError(McpwardError):
     """An official-package source that cannot be read."""
 
 
+_MAX_SOURCE_BYTES = 64 * 1024 * 1024
+
+
 def _read_json_source(source: str) -> Any:
     if re.match(r"^https?://", source):
         from mcpward._http import DownloadError, download
 
         try:
-            return json.loads(download(source, 64 * 1024 * 1024))
+            return json.loads(download(source, _MAX_SOURCE_BYTES))
         except DownloadError as exc:
             raise IdentityDataError(str(exc)) from None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
             raise IdentityDataError(f"{source}: not JSON") from None
+    from mcpward._documents import DocumentError, read_raw
+
     try:
-        return json.loads(Path(source).read_text("utf-8"))
-    except OSError as exc:
-        raise IdentityDataError(f"{source}: {exc.strerror or exc}") from None
-    except ValueError:
+        # The bounded reader, as for a URL: a FIFO blocked the update forever and /dev/zero ran
+        # it out of memory (an internal error).
+        return json.loads(read_raw(source, _MAX_SOURCE_BYTES).decode("utf-8"))
+    except DocumentError as exc:
+        raise IdentityDataError(f"{source}: {exc}") from None
+    except (ValueError, RecursionError):
         raise IdentityDataError(f"{source}: not JSON") from None
 
 

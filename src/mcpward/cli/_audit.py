@@ -33,6 +33,9 @@ def audit_verify(
         # A misspelt path is not a break of the chain (exit 1); a log deleted beside its key
         # and head still is.
         raise fail(f"{target}: no such audit log")
+    if target.exists() and not target.is_file():
+        # A FIFO blocked the check forever and /dev/zero (one endless line) ran it out of memory.
+        raise fail(f"{target}: not a file")
     verdict = check_audit_log(target)
     if verdict.problem:
         raise fail(

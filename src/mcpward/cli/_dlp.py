@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -57,7 +57,7 @@ def dlp_scan(
     except PolicyError as exc:
         raise fail(f"policy not used: {exc}") from None
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        data = _read_source(source)
     except OSError as exc:
         raise fail(f"cannot read {source}: {exc.strerror or exc}") from None
     scanned = scan_content(data, "standard input" if source == "-" else source, policy, tool)
@@ -71,3 +71,29 @@ def dlp_scan(
     if any(finding.action == "block" for finding in report.findings):
         raise typer.Exit(ExitCode.BLOCK)
     exit_on(report, threshold)
+
+
+def _read_source(source: str) -> bytes:
+    """The bytes to scan: a regular file, or a pipe (standard input, ``<(command)``), read up to
+    one byte past the scan's limit (``scan_content`` reports the cut). A device such as
+    /dev/zero, or an endless pipe, ran the command out of memory (an internal error)."""
+    import os
+    import stat
+
+    from mcpward.dlp.report import MAX_INPUT_BYTES
+
+    if source == "-":
+        return _read_limited(sys.stdin.buffer, MAX_INPUT_BYTES + 1)
+    with Path(source).open("rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            raise OSError(0, "not a file or a pipe")
+        return _read_limited(handle, MAX_INPUT_BYTES + 1)
+
+
+def _read_limited(handle: BinaryIO, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    while limit > 0 and (chunk := handle.read(min(limit, 1 << 20))):
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)

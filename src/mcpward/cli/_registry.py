@@ -358,6 +358,9 @@ def registry_import(
         raise fail(f"{file}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise fail(f"{file}: JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        # Arrays or objects nested thousands of levels deep exhaust the parser's stack.
+        raise fail(f"{file}: JSON nested too deeply") from None
     documents = document if isinstance(document, list) else [document]
     try:
         requests = [request_from_server_json(parse_server_json(d), owner=owner) for d in documents]

@@ -47,11 +47,15 @@ def report_audit(
         raise fail(str(exc)) from None
     before = None
     if previous is not None:
+        from mcpward._documents import DocumentError, read_raw
+
         try:
-            before = json.loads(previous.read_text("utf-8"))
-        except OSError as exc:
-            raise fail(f"--previous {previous}: cannot read: {exc.strerror or type(exc).__name__}") from None
-        except (ValueError, RecursionError) as exc:  # nested past the parser's depth: exit 70 before
+            # The bounded reader: a FIFO blocked the report forever and /dev/zero ran it out of
+            # memory; JSON nested thousands of levels deep exhausted the parser's stack.
+            before = json.loads(read_raw(previous, 256 * 1024 * 1024).decode("utf-8"))
+        except DocumentError as exc:
+            raise fail(f"--previous {previous}: {exc}") from None
+        except (ValueError, RecursionError) as exc:
             raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
         # Another JSON document (a list, a scan report) was an internal error (exit 70), or a
         # report whose every "before" column was empty.

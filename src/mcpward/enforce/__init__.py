@@ -72,8 +72,16 @@ MAX_POLICY_FILE = 32 * 1024 * 1024
 def read_policy(path: Path) -> Policy:
     """The policy in ``path`` (``enforce --export-policy``); a clear error for anything else."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_POLICY_FILE + 1)
+        # Opened without blocking and checked on the descriptor: a FIFO given as the policy
+        # blocked the command forever.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise EnforceError(f"the policy {path} is not a file")
+            with os.fdopen(descriptor, "rb", closefd=False) as handle:
+                raw = handle.read(MAX_POLICY_FILE + 1)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         raise EnforceError(f"cannot read the policy {path}: {exc.strerror}") from None
     if len(raw) > MAX_POLICY_FILE:
@@ -82,6 +90,8 @@ def read_policy(path: Path) -> Policy:
         return Policy.from_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise EnforceError(f"the policy {path} is not UTF-8 text") from None
+    except EnforceError as exc:
+        raise EnforceError(f"{path}: {exc}") from None  # the message named no file
 
 
 def clients(only: Sequence[str] | None = None) -> list[ClientPolicy]:

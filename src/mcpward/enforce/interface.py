@@ -193,9 +193,18 @@ class Policy(_Frozen):
     @classmethod
     def from_json(cls, text: str) -> Policy:
         try:
-            return cls.model_validate(json.loads(text))
+            document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise EnforceError(f"the policy file is not JSON (line {exc.lineno})") from None
+        except RecursionError:
+            # Nested thousands of levels deep: the parser's stack ran out (an internal error).
+            raise EnforceError("the policy file is not an mcpward policy: nested too deeply") from None
+        if not isinstance(document, dict) or "format" not in document:
+            # ``{}`` (any JSON object without our fields) validated as a policy of no server:
+            # files that turn every client's MCP servers off, which --allow-empty guards.
+            raise EnforceError("the policy file is not an mcpward policy: it names no format")
+        try:
+            return cls.model_validate(document)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "the document"

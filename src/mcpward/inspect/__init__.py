@@ -181,6 +181,9 @@ def surface_from_tools_file(path: Path) -> ServerSurface:
         raise DocumentError(
             f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        # Nested thousands of levels deep: the parser's stack ran out (an internal error).
+        raise DocumentError("JSON nested too deeply") from None
     tools = [_wire_names(tool) for tool in tools_from_document(document)]
     name = _server_name(document) or path.stem
     return ServerSurface(name, str(path), [tool_item(name, tool) for tool in tools])

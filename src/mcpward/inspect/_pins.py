@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcpward._documents import DocumentError, read_raw
 from mcpward.errors import McpwardError
 from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
@@ -72,8 +73,14 @@ def pin_store_lock(path: Path) -> Iterator[None]:
     and lose it (an approval, a server's pins, a change waiting for review). The lock is a file
     beside the store."""
     with _THREADS:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_suffix(".lock"), "w") as lock:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            # A store under a file (ENOTDIR, EEXIST) or in a folder not writable was an
+            # internal error (exit 70).
+            raise PinStoreError(f"{path}: cannot use the pin store: {exc.strerror or exc}") from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
@@ -133,6 +140,10 @@ class Change:
     diff: str = ""
 
 
+#: The largest pin store read: far more than thousands of servers' tools.
+MAX_STORE_BYTES = 256 * 1024 * 1024
+
+
 class PinStore:
     """A JSON file of pins: server -> "kind:name" -> {sha256, canonical}."""
 
@@ -143,8 +154,13 @@ class PinStore:
         self.pending: dict[str, dict[str, dict[str, str]]] = {}
         if path.exists():
             try:
-                loaded = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError) as exc:
+                # The bounded reader: a FIFO blocked the command (or a gateway) forever and
+                # /dev/zero ran it out of memory; JSON nested thousands of levels deep
+                # exhausted the parser's stack (internal errors).
+                loaded = json.loads(read_raw(path, MAX_STORE_BYTES).decode("utf-8"))
+            except DocumentError as exc:
+                raise PinStoreError(f"{path}: cannot read the pin store: {exc}") from None
+            except (ValueError, RecursionError) as exc:
                 raise PinStoreError(f"{path}: cannot read the pin store ({type(exc).__name__})") from None
             servers = loaded.get("servers") if isinstance(loaded, dict) else None
             if not isinstance(servers, dict):
