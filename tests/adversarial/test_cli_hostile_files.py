@@ -90,6 +90,8 @@ CASES = [
     ("gateway-config", "fifo"),
     ("gateway-config", "devzero"),
     ("sandbox-profile", "deep.json"),
+    ("agent-config", "fifo"),
+    ("agent-config", "devzero"),
 ]
 
 
@@ -117,6 +119,7 @@ def command(family: str, path: str, tmp_path: Path) -> list[str]:
         "inspect-pins": ["inspect", "--tools-file", str(tools), "--pins", path, "--pin"],
         "enforce-policy": ["enforce", "--policy", path, "--root", str(tmp_path / "root")],
         "gateway-config": ["gateway", "run", "--config", path, "--", "true"],
+        "agent-config": ["agent", "run", "--config", path, "--no-jitter"],
         "sandbox-profile": ["sandbox", "run", "--profile", path, "--", "true"],
         "scan-enforcement": ["scan", "--only-paths", "--path", str(tmp_path / "home"), "--enforcement", path],
     }[family]

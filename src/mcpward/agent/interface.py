@@ -79,10 +79,14 @@ class AgentConfig(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> AgentConfig:
+        from mcpward._documents import DocumentError, read_raw
+
         try:
-            return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise AgentError(f"cannot read the agent settings {path}: {exc.strerror}") from None
+            # The bounded reader: a FIFO at the settings path blocked the agent forever and
+            # /dev/zero ran it out of memory (an internal error).
+            return cls.model_validate(tomllib.loads(read_raw(path).decode("utf-8")))
+        except DocumentError as exc:
+            raise AgentError(f"cannot read the agent settings {path}: {exc}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise AgentError(f"{path} is not TOML: {exc}") from None
         except ValidationError as exc:
