@@ -138,6 +138,31 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
         into["brands"][str(brand)] = sorted(set(into["brands"].get(brand, [])) | {str(s) for s in scopes})
 
 
+def _own_list_problem(document: dict[str, Any]) -> str | None:
+    """What in a list of our own format is not the shape ``_merge`` reads, or None."""
+    for section, keys in _LIST_KEYS.items():
+        part = document.get(section)
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            return f"{section} is not an object"
+        for key in keys:
+            values = part.get(key)
+            if values is not None and not (
+                isinstance(values, list) and all(isinstance(v, str) for v in values)
+            ):
+                return f"{section}.{key} is not a list of names"
+    brands = document.get("brands")
+    if brands is not None and not (
+        isinstance(brands, dict)
+        and all(
+            isinstance(scopes, list) and all(isinstance(s, str) for s in scopes) for scopes in brands.values()
+        )
+    ):
+        return "brands is not an object of lists of names"
+    return None
+
+
 def official_from_registry(document: Any) -> dict[str, Any]:
     """The packages of an official MCP registry listing (``/v0/servers``: ``servers`` with
     ``packages`` of ``registryType``/``identifier``), in the shape of our own list."""
@@ -145,7 +170,10 @@ def official_from_registry(document: Any) -> dict[str, Any]:
     servers = document.get("servers", []) if isinstance(document, dict) else document
     for item in servers if isinstance(servers, list) else []:
         server = item.get("server", item) if isinstance(item, dict) else {}
-        for package in server.get("packages") or []:
+        # A listing's wrong types (a number for a server or its packages) were internal errors;
+        # like a package that is not an object, they name nothing and are skipped.
+        packages = server.get("packages") if isinstance(server, dict) else None
+        for package in packages if isinstance(packages, list) else []:
             if not isinstance(package, dict):
                 continue
             kind = str(
@@ -174,6 +202,10 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
     for source in sources:
         document = _read_json_source(source)
         if isinstance(document, dict) and "npm" in document and "servers" not in document:
+            problem = _own_list_problem(document)
+            if problem:
+                # Merged as it was, a number or null in place of a list was an internal error.
+                raise IdentityDataError(f"{source}: not an official package list ({problem})")
             _merge(merged, document)
         else:
             _merge(merged, official_from_registry(document))

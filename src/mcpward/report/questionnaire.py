@@ -168,4 +168,8 @@ def write_xlsx(questions: list[Question], path: Path) -> None:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    book.save(path)
+    # Built in memory, then written whole: saved to the path, a failed write (ENOSPC) left the
+    # zip file open, and its finaliser printed a traceback after the one-line error.
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())

@@ -1,0 +1,80 @@
+"""Documents that parse but hold the wrong types (a number or null where a list or an object is
+expected), and an output that cannot be written: one line on standard error and exit 2, never
+an internal error (exit 70) or a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_kit import SRC
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(home), MCPWARD_DATA_DIR=str(home / "data"))
+    env.pop("MCPWARD_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=home,
+    )
+
+
+# Our own official-list format with a number, null or a list of numbers where names belong.
+OWN_LISTS: list[Any] = [
+    {"npm": 1},
+    {"npm": {"packages": 1}},
+    {"npm": {"packages": [1, None]}},
+    {"npm": {}, "brands": 1},
+    {"npm": {}, "brands": {"acme": 1}},
+]
+
+
+@pytest.mark.parametrize("document", OWN_LISTS)
+def test_identity_update_refuses_a_list_of_wrong_types(tmp_path: Path, document: Any) -> None:
+    source = tmp_path / "official.json"
+    source.write_text(json.dumps(document))
+    result = run(tmp_path, "identity", "update", "--source", str(source), "-o", str(tmp_path / "out.json"))
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(source) in lines[0] and "not an official package list" in lines[0]
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_identity_update_skips_a_listings_wrong_types(tmp_path: Path) -> None:
+    # A registry listing's servers that are numbers, or whose packages are, name nothing; the
+    # well-formed package beside them is still taken.
+    listing = {
+        "servers": [
+            1,
+            {"server": 1},
+            {"server": {"packages": 1}},
+            {"server": {"packages": [{"registryType": "npm", "identifier": "@acme/mcp"}]}},
+        ]
+    }
+    source = tmp_path / "listing.json"
+    source.write_text(json.dumps(listing))
+    out = tmp_path / "out.json"
+    result = run(tmp_path, "identity", "update", "--source", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr[-400:]
+    assert json.loads(out.read_text())["npm"]["packages"] == ["@acme/mcp"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_questionnaire_that_cannot_be_written_says_so_in_one_line(tmp_path: Path) -> None:
+    result = run(tmp_path, "report", "questionnaire", "-f", "xlsx", "-o", "/dev/full")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["mcpward: cannot write /dev/full: No space left on device"]
+    written = run(tmp_path, "report", "questionnaire", "-f", "xlsx", "-o", str(tmp_path / "q.xlsx"))
+    assert written.returncode == 0 and (tmp_path / "q.xlsx").read_bytes()[:2] == b"PK"
