@@ -59,7 +59,12 @@ def replace_whole(target: Path, data: bytes, mode: int = 0o600, owner: tuple[int
     """``data`` as ``target`` with ``mode`` (and ``owner``, uid and gid, when given) (its folder
     made if missing), replaced whole: written under a name made anew beside it (``O_EXCL``,
     never through a link), synced, then moved into place; on any failure nothing is left
-    behind and the old file stands."""
+    behind and the old file stands. A device, FIFO or socket at ``target`` is refused: moved
+    over, ``-o /dev/full`` replaced the device itself."""
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        kind = os.lstat(target).st_mode
+        if not (stat.S_ISREG(kind) or stat.S_ISLNK(kind) or stat.S_ISDIR(kind)):
+            raise OSError(errno.EINVAL, "not a regular file", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

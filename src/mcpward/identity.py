@@ -21,7 +21,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from mcpward._paths import user_data_dir
+from mcpward._paths import replace_whole, user_data_dir
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem
 
@@ -210,11 +210,14 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
         else:
             _merge(merged, official_from_registry(document))
     target = destination or user_official_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(merged, indent=1), "utf-8")
-    temporary.chmod(0o644)  # read back only if no one else may write it (_read_trusted)
-    temporary.replace(target)
+    try:
+        # Mode 644: read back only if no one else may write it (_read_trusted). Replaced whole
+        # through a fresh name: written as TARGET.tmp, a failure (a folder below a file) was an
+        # internal error, a fixed name clobbered a file of that name, and -o /dev/full replaced
+        # the device with a regular file.
+        replace_whole(target, json.dumps(merged, indent=1).encode("utf-8"), mode=0o644)
+    except OSError as exc:
+        raise IdentityDataError(f"cannot write {target}: {exc.strerror or exc}") from None
     official_names.cache_clear()
     _skeletons.cache_clear()
     count = sum(len(merged[s]["packages"]) for s in ("npm", "pypi")) + len(merged["oci"]["images"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,57 @@ def test_a_questionnaire_that_cannot_be_written_says_so_in_one_line(tmp_path: Pa
     assert result.stderr.strip().splitlines() == ["mcpward: cannot write /dev/full: No space left on device"]
     written = run(tmp_path, "report", "questionnaire", "-f", "xlsx", "-o", str(tmp_path / "q.xlsx"))
     assert written.returncode == 0 and (tmp_path / "q.xlsx").read_bytes()[:2] == b"PK"
+
+
+def data_dir_is_a_file(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "afile").write_text("x")
+    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(tmp_path), MCPWARD_DATA_DIR=str(tmp_path / "afile"))
+    env.pop("MCPWARD_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [("registry", "list"), ("report", "sbom"), ("identity", "update", "--source", "{listing}")]
+)
+def test_a_data_folder_that_is_a_file_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    listing = tmp_path / "listing.json"
+    listing.write_text('{"servers": []}')
+    result = data_dir_is_a_file(tmp_path, *(arg.format(listing=listing) for arg in args))
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(tmp_path / "afile") in lines[0] and "internal error" not in lines[0]
+
+
+def test_a_database_url_naming_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a database\n" * 100)
+    result = run(tmp_path, "registry", "list", "--database", f"sqlite:///{tmp_path}/notes.txt")
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    assert result.stderr.strip().splitlines() == [
+        f"mcpward: cannot open the registry database sqlite:///{tmp_path}/notes.txt: file is not a database"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "source"),
+    [("identity", '{"servers": []}'), ("advisories", '{"id": "OSV-1", "affected": []}')],
+)
+def test_an_update_does_not_replace_a_fifo_given_as_its_output(
+    tmp_path: Path, command: str, source: str
+) -> None:
+    # -o names a FIFO (as it could name /dev/full or /dev/stdout, as root): moved over it, the
+    # new file replaced the special file itself.
+    (tmp_path / "source.json").write_text(source)
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    result = run(tmp_path, command, "update", "--source", str(tmp_path / "source.json"), "-o", str(fifo))
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    assert result.stderr.strip().splitlines()[0].endswith(f"cannot write {fifo}: not a regular file")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out", "source.json"]

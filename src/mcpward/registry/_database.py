@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mcpward.registry.interface import RegistryError
@@ -128,7 +128,9 @@ class Database:
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            # DatabaseError, not only OperationalError: a file that is not a database (``file
+            # is not a database``) was an internal error (exit 70).
             raise RegistryError(f"cannot open the registry database {self.display}: {exc.orig}") from None
 
     def dispose(self) -> None:
@@ -140,7 +142,11 @@ def _create_owner_only(path: Path) -> None:
     """Make a new database file (and its folder) readable by its owner only: it holds the
     reviews, the audit trail and token hashes. SQLite gives its -wal and -shm files the mode of
     the database file. An existing file keeps the mode it was given."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        # A folder below a file (MCPWARD_DATA_DIR naming a file) was an internal error (exit 70).
+        raise RegistryError(f"cannot create the registry database {path}: {exc.strerror}") from None
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
