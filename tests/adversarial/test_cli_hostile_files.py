@@ -46,7 +46,13 @@ def hostile(tmp_path: Path, kind: str) -> str:
         (tmp_path / "plain").write_text("{}")
         return str(tmp_path / "plain" / "sub")
     (tmp_path / kind).write_bytes(
-        {"deep": DEEP_ARRAY, "deep.json": DEEP_ARRAY, "deepobj": DEEP_OBJECT, "empty-object": b"{}"}[kind]
+        {
+            "deep": DEEP_ARRAY,
+            "deep.json": DEEP_ARRAY,
+            "latin1": b'issuer = "caf\xe9"\n',
+            "deepobj": DEEP_OBJECT,
+            "empty-object": b"{}",
+        }[kind]
     )
     return str(tmp_path / kind)
 
@@ -92,6 +98,9 @@ CASES = [
     ("sandbox-profile", "deep.json"),
     ("agent-config", "fifo"),
     ("agent-config", "devzero"),
+    ("registry-oidc", "fifo"),
+    ("registry-oidc", "devzero"),
+    ("registry-oidc", "latin1"),
 ]
 
 
@@ -119,6 +128,7 @@ def command(family: str, path: str, tmp_path: Path) -> list[str]:
         "inspect-pins": ["inspect", "--tools-file", str(tools), "--pins", path, "--pin"],
         "enforce-policy": ["enforce", "--policy", path, "--root", str(tmp_path / "root")],
         "gateway-config": ["gateway", "run", "--config", path, "--", "true"],
+        "registry-oidc": ["registry", "serve", "--port", "1", "--database", database, "--oidc-config", path],
         "agent-config": ["agent", "run", "--config", path, "--no-jitter"],
         "sandbox-profile": ["sandbox", "run", "--profile", path, "--", "true"],
         "scan-enforcement": ["scan", "--only-paths", "--path", str(tmp_path / "home"), "--enforcement", path],

@@ -459,14 +459,19 @@ def oidc_settings(path: Path) -> Any:
 
     from pydantic import ValidationError
 
+    from mcpward._documents import DocumentError, read_raw
     from mcpward.registry.web import load_oidc_settings
     from mcpward.sandbox import SandboxError, fetch_secret
 
     try:
-        source = tomllib.loads(path.read_text(encoding="utf-8")).get("client_secret")
+        # The bounded reader (here and in load_oidc_settings): a FIFO or /dev/zero held the
+        # server from starting forever, and text not UTF-8 was an internal error.
+        source = tomllib.loads(read_raw(path).decode("utf-8")).get("client_secret")
         secret = fetch_secret("client_secret", str(source)) if source else None
         return load_oidc_settings(path, secret)
-    except (OSError, tomllib.TOMLDecodeError, SandboxError) as exc:
+    except UnicodeDecodeError:
+        raise fail(f"{path}: not UTF-8 text") from None
+    except (OSError, tomllib.TOMLDecodeError, SandboxError, DocumentError) as exc:
         raise fail(f"{path}: {exc}") from None
     except ValidationError as exc:
         problem = exc.errors()[0]

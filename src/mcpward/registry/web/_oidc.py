@@ -261,7 +261,9 @@ def load_oidc_settings(path: Path, client_secret: str | None) -> OidcSettings:
     """The TOML at ``path`` (its ``client_secret`` names a secret source, read by the caller)."""
     import tomllib
 
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    from mcpward._documents import read_raw
+
+    data = tomllib.loads(read_raw(path).decode("utf-8"))  # a small regular file, read bounded
     data.pop("client_secret", None)
     return OidcSettings.model_validate({**data, "client_secret": client_secret})
 
