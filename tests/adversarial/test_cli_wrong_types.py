@@ -133,3 +133,24 @@ def test_an_update_does_not_replace_a_fifo_given_as_its_output(
     assert result.stderr.strip().splitlines()[0].endswith(f"cannot write {fifo}: not a regular file")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "out", "source.json"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("registry", "show", "{big}"),
+        ("registry", "approve", "{big}", "-m", "x"),
+        ("registry", "approve", "1", "--revision", "{big}", "-m", "x"),
+        ("registry", "export", "{big}"),
+        ("registry", "audit", "--entry", "{big}"),
+    ],
+)
+def test_an_id_larger_than_the_database_stores_is_a_usage_error(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    # SQLite's OverflowError was an internal error (exit 70).
+    big = str(10**22)
+    result = run(tmp_path, *(a.format(big=big) for a in args), "--database", f"sqlite:///{tmp_path}/r.db")
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert f"{big} is not in the range" in result.stderr

@@ -165,15 +165,19 @@ def _decide(
     write_entry(entry, "table", sys.stdout)
 
 
+#: The largest id a database stores (a signed 64-bit integer): a larger one given on the command
+#: line was an internal error (OverflowError from SQLite) rather than a usage error.
+MAX_ID = 2**63 - 1
+
 _RATIONALE = typer.Option("--rationale", "-m", help="Why: recorded with the decision.", metavar="TEXT")
 
 
-_REVISION = typer.Option(help="Refuse if the entry changed since this revision.", metavar="N")
+_REVISION = typer.Option(help="Refuse if the entry changed since this revision.", metavar="N", max=MAX_ID)
 
 
 @registry_app.command("approve")
 def registry_approve(
-    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID)],
     rationale: Annotated[str, _RATIONALE],
     override: Annotated[
         bool,
@@ -219,7 +223,7 @@ def registry_approve(
 
 @registry_app.command("grant")
 def registry_grant(
-    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID)],
     rationale: Annotated[str, _RATIONALE],
     revision: Annotated[int | None, _REVISION] = None,
     actor: ActorOption = None,
@@ -242,7 +246,7 @@ def registry_grant(
 
 @registry_app.command("reject")
 def registry_reject(
-    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID)],
     rationale: Annotated[str, _RATIONALE],
     revision: Annotated[int | None, _REVISION] = None,
     actor: ActorOption = None,
@@ -254,7 +258,7 @@ def registry_reject(
 
 @registry_app.command("revoke")
 def registry_revoke(
-    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID)],
     rationale: Annotated[str, _RATIONALE],
     revision: Annotated[int | None, _REVISION] = None,
     actor: ActorOption = None,
@@ -291,7 +295,7 @@ def registry_list(
 
 @registry_app.command("show")
 def registry_show(
-    entry_id: Annotated[int, typer.Argument(metavar="ID")],
+    entry_id: Annotated[int, typer.Argument(metavar="ID", max=MAX_ID)],
     database: DatabaseOption = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
@@ -311,7 +315,8 @@ def registry_show(
 @registry_app.command("export")
 def registry_export(
     entry_id: Annotated[
-        list[int] | None, typer.Argument(metavar="[ID]...", help="Entries (default: all approved).")
+        list[int] | None,
+        typer.Argument(metavar="[ID]...", help="Entries (default: all approved).", max=MAX_ID),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE")] = None,
     database: DatabaseOption = None,
@@ -378,7 +383,7 @@ def registry_import(
 @registry_app.command("audit")
 def registry_audit(
     entry_id: Annotated[
-        int | None, typer.Option("--entry", help="Only this entry's events.", metavar="ID")
+        int | None, typer.Option("--entry", help="Only this entry's events.", metavar="ID", max=MAX_ID)
     ] = None,
     verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain; exit 1 if broken.")] = False,
     database: DatabaseOption = None,
