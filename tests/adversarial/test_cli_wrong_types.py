@@ -154,3 +154,15 @@ def test_an_id_larger_than_the_database_stores_is_a_usage_error(
     assert result.returncode == 2, (result.returncode, result.stderr[-400:])
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert f"{big} is not in the range" in result.stderr
+
+
+def test_gateway_token_lines_hold_any_name_as_one_toml_string(tmp_path: Path) -> None:
+    import tomllib
+
+    name = 'o"brien\nadmin = true\x1b[31m'
+    result = run(tmp_path, "gateway", "token", name)
+    assert result.returncode == 0, result.stderr[-400:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("token: ") and "\x1b" not in result.stdout
+    table = tomllib.loads("\n".join(lines[1:]))["serve"]["clients"][0]
+    assert table.keys() == {"name", "sha256"} and table["name"] == name

@@ -234,11 +234,16 @@ def gateway_serve(
 def gateway_token(name: Annotated[str, typer.Argument(help="The client the token is for.")]) -> None:
     """Create a client token: prints the token (give it to the client) and the config lines
     (which hold only its sha256)."""
+    import json
+
     from mcpward.gateway import new_client_token
 
     token, digest = new_client_token()
     typer.echo(f"token: {token}")
-    typer.echo(f'[[serve.clients]]\nname = "{name}"\nsha256 = "{digest}"')
+    # The name as a TOML string (JSON's escapes are TOML's): put between quotes raw, a " or a
+    # newline in it made lines that did not parse, or added keys to the client's table, and an
+    # ESC reached the terminal.
+    typer.echo(f'[[serve.clients]]\nname = {json.dumps(name)}\nsha256 = "{digest}"')
 
 
 _HeldConfig = Annotated[Path | None, typer.Option("--config", help="Gateway config (TOML).", metavar="FILE")]
