@@ -142,7 +142,7 @@ def download_into(
                     raise DownloadError(f"{url}: redirected {refused}; refused")
                 request = following
             raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: `https://[::1` was exit 70
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
 
 

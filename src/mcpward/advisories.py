@@ -501,7 +501,11 @@ def update_snapshot(sources: Iterable[str], destination: Path | None = None) -> 
 
 def _read_source(source: str) -> Iterator[Any]:
     if re.match(r"^https?://", source, re.IGNORECASE):
-        if source[:5].lower() == "http:" and not is_this_machine(urlsplit(source).hostname):
+        try:
+            host = urlsplit(source).hostname
+        except ValueError:  # `http://[::1`: an internal error (exit 70)
+            raise AdvisoryError(f"{source}: not a URL") from None
+        if source[:5].lower() == "http:" and not is_this_machine(host):
             # Anyone on the path could rewrite it: a record with a later `modified` replaces
             # the bundled one, so a forged "affects nothing" silenced a malicious package.
             raise AdvisoryError(f"{source}: advisories are fetched over https only (or from loopback)")

@@ -166,3 +166,23 @@ def test_gateway_token_lines_hold_any_name_as_one_toml_string(tmp_path: Path) ->
     assert lines[0].startswith("token: ") and "\x1b" not in result.stdout
     table = tomllib.loads("\n".join(lines[1:]))["serve"]["clients"][0]
     assert table.keys() == {"name", "sha256"} and table["name"] == name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("scan", "--only-paths", "--path", "{tmp}", "--report-to", "{url}"),
+        ("scan", "--only-paths", "--path", "{tmp}", "--registry", "{url}"),
+        ("advisories", "update", "--source", "{url}", "-o", "{tmp}/out.json"),
+        ("identity", "update", "--source", "{url}", "-o", "{tmp}/out.json"),
+        ("enforce", "--registry", "{url}", "--root", "{tmp}/root"),
+    ],
+)
+@pytest.mark.parametrize("url", ["http://[::1", "https://[::1"])
+def test_a_url_that_does_not_parse_is_one_line(tmp_path: Path, args: tuple[str, ...], url: str) -> None:
+    # An unclosed IPv6 address (httpx's InvalidURL, urllib's ValueError) was an internal error.
+    result = run(tmp_path, *(a.format(tmp=tmp_path, url=url) for a in args))
+    assert result.returncode == 2, (result.returncode, result.stderr[-400:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0] and "internal error" not in lines[0]
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "root").exists()

@@ -34,14 +34,20 @@ def _headers(token: str | None = None) -> dict[str, str]:
 
 def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client:
     headers = _headers(token)
-    if headers and not tls_or_loopback(base):
-        # As the agent's rule: over plain http off this machine anyone on the path could take
-        # the token (`scan --report-to`, `scan --registry`, `enforce --registry` sent it).
-        raise RegistryError(
-            f"{printable(base)}: the registry token is sent over https only, or over plain http to "
-            "this machine; refused"
+    try:
+        if headers and not tls_or_loopback(base):
+            # As the agent's rule: over plain http off this machine anyone on the path could take
+            # the token (`scan --report-to`, `scan --registry`, `enforce --registry` sent it).
+            raise RegistryError(
+                f"{printable(base)}: the registry token is sent over https only, or over plain http "
+                "to this machine; refused"
+            )
+        return httpx.Client(
+            base_url=base.rstrip("/"), headers=headers, timeout=timeout, follow_redirects=False
         )
-    return httpx.Client(base_url=base.rstrip("/"), headers=headers, timeout=timeout, follow_redirects=False)
+    except (httpx.InvalidURL, ValueError) as exc:
+        # `http://[::1` (a bad port, an unclosed IPv6 address) was an internal error (exit 70).
+        raise RegistryError(f"{printable(base)}: not a URL ({exc})") from None
 
 
 def _explain(response: httpx.Response, base: str, body: bytes) -> RegistryError:
