@@ -142,6 +142,8 @@ def test_a_hostile_file_is_refused_in_one_line(tmp_path: Path, family: str, kind
     refused(result, path)
     assert not (tmp_path / "out.json").exists()
     assert not (tmp_path / "root").exists()  # enforce wrote no managed file
+    if kind == "devzero":
+        assert not Path("/dev/zero.lock").exists()  # the pin store's lock was made there
 
 
 def test_dlp_still_reads_a_pipe_and_a_plain_file(tmp_path: Path) -> None:

@@ -394,7 +394,12 @@ def _secrets_in(path: Path) -> dict[str, str]:
 
     values: dict[str, str] = {}
     if path.is_file() and not path.is_symlink():  # a planted link's target is not taken in
-        for line in path.read_text("utf-8").splitlines():
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:  # was an internal error (exit 70)
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise McpwardError(f"--move-secrets {path}: cannot read: {reason or exc}") from None
+        for line in text.splitlines():
             if (pair := secret_line(line)) is not None:
                 values.setdefault(*pair)
     return values
@@ -404,11 +409,17 @@ def _append_secrets(path: Path, values: dict[str, str]) -> None:
     """Add ``KEY=value`` lines to a file only its owner can read (mode 600), made anew beside it
     and moved into place: opened for writing, a link planted under its name was followed and
     the file it pointed to overwritten."""
-    regular = path.is_file() and not path.is_symlink()
-    existing = path.read_text("utf-8").splitlines() if regular else []
-    kept = [line for line in existing if line.partition("=")[0] not in values]
-    lines = kept + [f"{key}={value}" for key, value in values.items()]
-    replace_whole(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    try:
+        regular = path.is_file() and not path.is_symlink()
+        existing = path.read_text("utf-8").splitlines() if regular else []
+        kept = [line for line in existing if line.partition("=")[0] not in values]
+        lines = kept + [f"{key}={value}" for key, value in values.items()]
+        replace_whole(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        # A folder, a FIFO or a device, a path below a file, a file not UTF-8: an internal error
+        # (exit 70). Raised before this config is written: its secrets stay where they were.
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise McpwardError(f"--move-secrets {path}: cannot write: {reason or exc}") from None
 
 
 def _digest(value: str) -> str:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -73,6 +74,10 @@ def pin_store_lock(path: Path) -> Iterator[None]:
     and lose it (an approval, a server's pins, a change waiting for review). The lock is a file
     beside the store."""
     with _THREADS:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # Before the lock beside it is made: --store /dev/zero made /dev/zero.lock.
+                raise PinStoreError(f"{path}: cannot use the pin store: not a regular file")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             lock = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 - closed below
