@@ -31,6 +31,25 @@ def mcpward(
     )
 
 
+def mcpward_in_home(
+    home: Path, *args: str, data: Path | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """``mcpward ARGS`` as a fresh user would run it: ``home`` its home and working folder, its
+    data in ``data`` (``home/data`` unless told), no database URL of this environment, nothing
+    on standard input; a hang fails the test within ``timeout`` seconds."""
+    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(home), MCPWARD_DATA_DIR=str(data or home / "data"))
+    env.pop("MCPWARD_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "mcpward", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=home,
+    )
+
+
 def mcpward_with_data(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``mcpward ARGS`` keeping its data (wrap's backups and restore list) in ``data``."""
     return mcpward(*args, cwd=cwd, MCPWARD_DATA_DIR=str(data))

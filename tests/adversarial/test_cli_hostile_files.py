@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_kit import SRC
+from cli_kit import SRC, mcpward_in_home
 
 DEEP_ARRAY = b"[" * 10_000 + b"]" * 10_000
 DEEP_OBJECT = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
@@ -23,17 +23,7 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``mcpward ARGS`` with its own home and data folder; a hang fails the test in seconds."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(home), MCPWARD_DATA_DIR=str(home / "data"))
-    env.pop("MCPWARD_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        cwd=home,
-    )
+    return mcpward_in_home(home, *args, timeout=20)
 
 
 def hostile(tmp_path: Path, kind: str) -> str:

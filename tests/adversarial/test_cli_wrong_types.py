@@ -8,28 +8,17 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_kit import SRC
+from cli_kit import mcpward_in_home
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(home), MCPWARD_DATA_DIR=str(home / "data"))
-    env.pop("MCPWARD_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        cwd=home,
-    )
+    return mcpward_in_home(home, *args)
 
 
 # Our own official-list format with a number, null or a list of numbers where names belong.
@@ -83,16 +72,7 @@ def test_a_questionnaire_that_cannot_be_written_says_so_in_one_line(tmp_path: Pa
 
 def data_dir_is_a_file(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "afile").write_text("x")
-    env = dict(os.environ, PYTHONPATH=SRC, HOME=str(tmp_path), MCPWARD_DATA_DIR=str(tmp_path / "afile"))
-    env.pop("MCPWARD_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mcpward", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=env,
-        cwd=tmp_path,
-    )
+    return mcpward_in_home(tmp_path, *args, data=tmp_path / "afile")
 
 
 @pytest.mark.parametrize(
