@@ -219,21 +219,7 @@ class _FileWalk:
     def _fold_array(self, node: Any, depth: int) -> list[str] | None:
         kind = node.type
         if kind == "array":
-            items: list[str] = []
-            for child in node.named_children:
-                if child.type == "spread_element":  # [..."abc"], [...codes]
-                    inner = self._fold_spread(child, depth + 1)
-                    if inner is None:
-                        return None
-                    items.extend(inner)
-                else:
-                    value = self.fold(child, depth + 1)
-                    if value is None:
-                        return None
-                    items.append(value)
-                if len(items) > MAX_ITEMS:
-                    return None
-            return items
+            return self._fold_elements(node.named_children, depth)
         if kind == "parenthesized_expression" and node.named_children:
             return self.fold_array(node.named_children[0], depth + 1)
         if kind == "identifier":
@@ -269,6 +255,25 @@ class _FileWalk:
         if method == "map" and len(args) == 1:
             return self._map(self.fold_array(target, depth + 1), args[0])
         return None
+
+    def _fold_elements(self, nodes: list[Any], depth: int) -> list[str] | None:
+        """The values of an array literal's elements or a call's arguments, each ``...x``
+        spread into its items ([..."abc"], [...codes], f(...codes)); None when one is unknown."""
+        items: list[str] = []
+        for child in nodes:
+            if child.type == "spread_element":
+                inner = self._fold_spread(child, depth + 1)
+                if inner is None:
+                    return None
+                items.extend(inner)
+            else:
+                value = self.fold(child, depth + 1)
+                if value is None:
+                    return None
+                items.append(value)
+            if len(items) > MAX_ITEMS:
+                return None
+        return items
 
     def _fold_spread(self, node: Any, depth: int) -> list[str] | None:
         """What ``...x`` spreads: an array's items, or a string's characters."""
@@ -371,18 +376,8 @@ class _FileWalk:
                 parts = [self.fold(target, depth + 1), *(self.fold(a, depth + 1) for a in args)]
                 return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
             if name in ("String.fromCharCode", "String.fromCodePoint"):
-                codes: list[str] = []
-                for argument in args:  # String.fromCharCode(...codes) spreads an array
-                    if argument.type == "spread_element":
-                        spread = self.fold_array(argument.named_children[0], depth + 1)
-                        if spread is None:
-                            return None
-                        codes.extend(spread)
-                    else:
-                        code = self.fold(argument, depth + 1)
-                        if code is None:
-                            return None
-                        codes.append(code)
+                # String.fromCharCode(...codes) spreads an array, as an array literal does
+                codes = self._fold_elements(args, depth)
                 return _char_codes(codes, points=name == "String.fromCodePoint")
             if method == "toString" and target is not None and target.type == "call_expression":
                 return self._fold_buffer(target, depth)
