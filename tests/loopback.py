@@ -110,6 +110,34 @@ def handler_serving(handler: type[BaseHTTPRequestHandler], address: str = "127.0
         server.server_close()
 
 
+def answering(
+    body: bytes, hits: list[str], *, location: str | None = None, content_type: str | None = None
+) -> type[BaseHTTPRequestHandler]:
+    """A handler that records the path of each GET in ``hits`` and answers ``body``, or
+    redirects to ``location`` (302) when one is given."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            if location is not None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            if content_type is not None:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
 def own_address() -> str:
     """This machine's address toward the network, for a server "off loopback" that no packet
     leaves the machine to reach (a UDP socket's connect sends nothing)."""

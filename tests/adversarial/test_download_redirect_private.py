@@ -10,41 +10,19 @@ metadata address itself is only judged, never connected to."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 
 import pytest
 
-from loopback import handler_serving, own_address
+from loopback import answering, handler_serving, own_address
 from mcpward._http import DownloadError, download, refused_redirect
 
 
-@contextlib.contextmanager
-def _server(address: str, location: str | None, hits: list[str]) -> Iterator[str]:
+def _server(address: str, location: str | None, hits: list[str]) -> contextlib.AbstractContextManager[str]:
     """An HTTP server on ``address`` redirecting to ``location`` (or answering a body when None);
-    yields its base URL and records the paths asked in ``hits``."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            if location is not None:
-                self.send_response(302)
-                self.send_header("Location", location)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = b'{"AccessKeyId": "not-a-real-credential"}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with handler_serving(Handler, address) as url:
-        yield url
+    its base URL, the paths asked recorded in ``hits``."""
+    return handler_serving(
+        answering(b'{"AccessKeyId": "not-a-real-credential"}', hits, location=location), address
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,37 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from loopback import handler_serving, own_address
+from loopback import answering, handler_serving, own_address
 from mcpward.vet import VetError, VetOptions, run_vet
 from vet_fixtures import FakeRegistry, npm_tarball, serve
 
 TARBALL = "/tarballs/relay-mcp-1.0.0.tgz"
 
 
-@contextlib.contextmanager
-def _archive_on(address: str, data: bytes, hits: list[str]) -> Iterator[str]:
+def _archive_on(address: str, data: bytes, hits: list[str]) -> contextlib.AbstractContextManager[str]:
     """The archive served at ``TARBALL`` on ``address``; its base URL."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with handler_serving(Handler, address) as url:
-        yield url
+    return handler_serving(answering(data, hits), address)
 
 
 @pytest.mark.parametrize("where", ["off loopback to plain http", "to a link-local or cloud metadata address"])
