@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from gateway_attack_kit import INITIALIZE
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,10 +36,6 @@ from mcpward.gateway import (
     token_exchange_from,
 )
 from oauth_kit import TOOL_SERVER, AuthServer, ec_key, rsa_key
-
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                         "clientInfo": {"name": "attack", "version": "1"}}}  # fmt: skip
 
 
 class WallClock:

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from gateway_attack_kit import INITIALIZE
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,9 +46,6 @@ from mcpward.gateway._oauth import (
 )
 from oauth_kit import AuthServer, rsa_key
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                         "clientInfo": {"name": "attack", "version": "1"}}}  # fmt: skip
 #: The exchange's timeout in the test (5 s by default): each read, and now the whole exchange.
 EXCHANGE_TIMEOUT = 1.0
 #: How long the endpoint drips at most (a byte every 0.2 s), so that no thread outlives the test long.
