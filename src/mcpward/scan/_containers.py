@@ -182,11 +182,12 @@ def image_packages(archive: IO[bytes], spent: _Pass | None = None) -> list[Packa
     pass's budget, which this image's bytes and seconds come out of too."""
     spent = spent or _Pass()
     archive.seek(0)
-    budget = _Budget(min(MAX_LAYER_BYTES, spent.layer_bytes))
+    limit = min(MAX_LAYER_BYTES, spent.layer_bytes)
+    budget = _Budget(limit)
     try:
         return _image_packages(archive, budget, spent)
     finally:
-        spent.layer_bytes -= budget.used
+        spent.layer_bytes -= limit - budget.left  # what this image read
 
 
 def _image_packages(archive: IO[bytes], budget: _Budget, spent: _Pass) -> list[PackageRef]:
@@ -255,7 +256,6 @@ class _Budget:
 
     def __init__(self, limit: int) -> None:
         self.left = limit
-        self.used = 0
 
 
 class _Counted(io.RawIOBase):
@@ -273,7 +273,6 @@ class _Counted(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         data = self._stream.read(size if size is not None and size >= 0 else 1024 * 1024)
         self._budget.left -= len(data)
-        self._budget.used += len(data)
         if self._budget.left < 0:
             raise ContainerEngineError("image layers larger than the scan reads, once decompressed")
         return data
