@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import secrets
 import threading
 import time
@@ -24,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mcpward._http import tls_or_loopback
+from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
 from mcpward.registry.interface import Role
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +38,11 @@ _PENDING = 1000
 _PENDING_SECONDS = 600.0
 _ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 _MAX_DOCUMENT = 256 * 1024
+#: The provider's keys are fetched again after this long (a key it withdrew stops verifying),
+#: and for a token signed with a key not known yet (a rotation), but not more often than every
+#: ``_KEYS_REFETCH`` seconds: made-up key ids do not make the registry hammer the provider.
+_KEYS_MAX_AGE = 300.0
+_KEYS_REFETCH = 30.0
 #: The provider's endpoints the registry (or the browser, signing in) sends to or reads from.
 _ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 
@@ -77,7 +83,8 @@ class _Provider:
         self.metadata: dict[str, Any] | None = None
         self.pending: OrderedDict[str, tuple[str, str, str, float]] = OrderedDict()
         self.lock = threading.Lock()
-        self.keys: jwt.PyJWKClient | None = None
+        self._keys: dict[str | None, jwt.PyJWK] = {}
+        self._keys_fetched: float | None = None
 
     @property
     def redirect_uri(self) -> str:
@@ -91,7 +98,7 @@ class _Provider:
             for url in (f"{issuer.rstrip('/')}/.well-known/openid-configuration",
                         f"{base}/.well-known/oauth-authorization-server{path}"):  # fmt: skip
                 try:
-                    found = _json(client.get(url))
+                    found = _json(client, self.settings.timeout, "GET", url)
                 except (httpx.HTTPError, ValueError):
                     continue
                 pkce = found.get("code_challenge_methods_supported")
@@ -112,11 +119,32 @@ class _Provider:
                             "(https only, or this machine)"
                         )
                     self.metadata = found
-                    self.keys = jwt.PyJWKClient(found["jwks_uri"], timeout=int(self.settings.timeout))
                     break
             else:
                 raise ValueError("the identity provider's metadata cannot be read")
         return self.metadata
+
+    def signing_key(self, client: httpx.Client, token: str) -> jwt.PyJWK:
+        """The provider's key that signed ``token`` (by its ``kid``), its key set fetched as
+        every other answer of the provider is read: within a size and a deadline, no redirect
+        followed (PyJWT's own key client read the whole answer, however large or slow).
+        Raises ``ValueError`` or a ``jwt.PyJWTError``."""
+        assert self.metadata is not None
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is not None and not isinstance(kid, str):  # a list would not even be looked up
+            raise ValueError("the token's key id is not a string")
+        now = time.monotonic()
+        with self.lock:
+            keys, fetched = self._keys, self._keys_fetched
+        stale = fetched is None or now - fetched > _KEYS_MAX_AGE
+        if stale or (kid not in keys and now - (fetched or 0.0) >= _KEYS_REFETCH):
+            document = _json(client, self.settings.timeout, "GET", str(self.metadata["jwks_uri"]))
+            keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
+            with self.lock:
+                self._keys, self._keys_fetched = keys, now
+        if kid not in keys:
+            raise ValueError("no key of the provider signed this token")
+        return keys[kid]
 
     def start(self, next_path: str) -> tuple[str, str, str]:
         """(state, nonce, PKCE verifier) of a new sign-in, remembered for ten minutes."""
@@ -139,10 +167,21 @@ class _Provider:
         return found[0], found[1], found[2]
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code != 200 or len(response.content) > _MAX_DOCUMENT:
-        raise ValueError(f"HTTP {response.status_code}")
-    document = response.json()
+def _json(client: httpx.Client, deadline: float, method: str, url: str, **send: Any) -> dict[str, Any]:
+    """The provider's JSON answer, read within ``_MAX_DOCUMENT`` bytes and ``deadline`` seconds
+    in all (the client's timeout bounds each read, so an endless or dripping answer held a
+    worker and filled its memory). Raises ``ValueError`` (or an ``httpx.HTTPError``)."""
+    with client.stream(method, url, **send) as response:
+        if response.status_code != 200:
+            raise ValueError(f"HTTP {response.status_code}")
+        try:
+            body = read_bounded(response.iter_bytes(), _MAX_DOCUMENT, give_up=time.monotonic() + deadline)
+        except (BodyTooLarge, BodyTooSlow) as exc:
+            raise ValueError(str(exc) or "too slow") from None
+    try:
+        document = json.loads(body)
+    except RecursionError:  # ``[[[[...``: too deep for the parser, not a provider's document
+        raise ValueError("nested too deeply") from None
     if not isinstance(document, dict):
         raise ValueError("not an object")
     return document
@@ -225,11 +264,12 @@ def sso_callback(request: Request) -> Response:
     auth: Any = (settings.client_id, settings.client_secret) if settings.client_secret else None
     try:
         with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
-            answer = _json(client.post(str(metadata["token_endpoint"]), data=form, auth=auth))
-        id_token = answer.get("id_token")
-        if not isinstance(id_token, str) or provider.keys is None:
-            raise ValueError("no ID token")
-        key = provider.keys.get_signing_key_from_jwt(id_token)
+            token_endpoint = str(metadata["token_endpoint"])
+            answer = _json(client, settings.timeout, "POST", token_endpoint, data=form, auth=auth)
+            id_token = answer.get("id_token")
+            if not isinstance(id_token, str):
+                raise ValueError("no ID token")
+            key = provider.signing_key(client, id_token)
         claims = jwt.decode(id_token, key.key, algorithms=_ALGORITHMS, audience=settings.client_id,
                             issuer=settings.issuer, leeway=30,
                             options={"require": ["exp", "iat", "iss", "aud", "sub"]})  # fmt: skip
