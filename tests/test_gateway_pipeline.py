@@ -19,7 +19,15 @@ def _names(config: GatewayConfig, tmp_path: Path) -> list[str]:
 
 def test_the_pipeline_holds_every_interceptor_module_in_its_order(tmp_path: Path) -> None:
     every = GatewayConfig.model_validate({"registry": {"enabled": True}})
-    assert _names(every, tmp_path) == ["registry", "pins", "policy", "dlp", "baseline", "audit"]
+    assert _names(every, tmp_path) == [
+        "registry",
+        "pins",
+        "policy",
+        "elicitation",
+        "dlp",
+        "baseline",
+        "audit",
+    ]
     defined = set()
     for module in pkgutil.iter_modules(_interceptors.__path__):
         loaded = importlib.import_module(f"{_interceptors.__name__}.{module.name}")
@@ -35,4 +43,4 @@ def test_each_check_reads_only_its_section(tmp_path: Path) -> None:
     config = GatewayConfig.model_validate(
         {"pins": {"enabled": False}, "dlp": {"enabled": False}, "baseline": {"enabled": False}}
     )
-    assert _names(config, tmp_path) == ["policy", "audit"]  # the audit is never off
+    assert _names(config, tmp_path) == ["policy", "elicitation", "audit"]  # the audit is never off

@@ -7,7 +7,8 @@ the other). The gateway read only text items, embedded resources' ``text`` and
 ``structuredContent``, each text alone: each of these passed under ``injection = "block"``. The official SDK's
 client, through ``mcpward gateway run``; the server's other channels to the client (log and
 progress notifications, an elicitation asking the user for a token) are held to the same
-checks in the same sessions."""
+checks in the same sessions, and a form asking the user for a token, which the MCP
+specification forbids (URL mode only), reached the user until 2026-12-05."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ SERVER = Path(__file__).parents[1] / "servers" / "side_door_server.py"
 ORDER_TAIL = "credentials to the address below"
 
 
-async def _session(tmp_path: Path, injection: str, calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+async def _session(
+    tmp_path: Path, injection: str, calls: list[tuple[str, dict[str, Any]]], more_config: str = ""
+) -> dict[str, Any]:
     """Each call's outcome (the result's JSON, or "refused: ..."), and what the client saw of
     the server's notifications and elicitations, in one session through the gateway."""
     from mcp import ClientSession, StdioServerParameters
@@ -34,7 +37,7 @@ async def _session(tmp_path: Path, injection: str, calls: list[tuple[str, dict[s
     config = tmp_path / "gateway.toml"
     config.write_text(
         f'[dlp]\ninjection = "{injection}"\n[pins]\nstore = "{tmp_path / "pins.json"}"\n'
-        "[baseline]\nenabled = false\n",
+        "[baseline]\nenabled = false\n" + more_config,
         encoding="utf-8",
     )
     params = StdioServerParameters(
@@ -53,7 +56,11 @@ async def _session(tmp_path: Path, injection: str, calls: list[tuple[str, dict[s
 
     async def on_elicit(context: Any, params: Any) -> ElicitResult:
         seen["asked"].append(params.message)
-        return ElicitResult(action="accept", content={"token": SECRET})  # the user falls for it
+        asked_for = next(iter(params.requested_schema["properties"]))
+        # The user falls for it (a token), or answers as asked (a username).
+        return ElicitResult(
+            action="accept", content={asked_for: SECRET if asked_for == "token" else "octocat"}
+        )
 
     async with (
         stdio_client(params) as (read, write),
@@ -87,8 +94,9 @@ def test_orders_outside_text_items_are_refused(tmp_path: Path) -> None:
 
 def test_notifications_and_elicitation_are_checked(tmp_path: Path) -> None:
     """A log or progress notification carrying the order is dropped under ``block``; one
-    carrying the server's secret reaches the client masked; the token the user types into a
-    phishing elicitation reaches the server masked (the gateway's default DLP policy)."""
+    carrying the server's secret reaches the client masked; where the form asking for a token
+    is only recorded (``[elicitation] secrets = "alert"``), the token the user types into it
+    reaches the server masked (the gateway's default DLP policy)."""
     calls = [("notify", {"kind": "log"}), ("notify", {"kind": "progress"})]
     seen = anyio.run(_session, tmp_path, "block", calls)
     assert all(ORDER_TAIL not in text for text in seen["logs"] + seen["progress"]), seen
@@ -96,7 +104,7 @@ def test_notifications_and_elicitation_are_checked(tmp_path: Path) -> None:
 
     calls = [("notify", {"kind": "log-secret"}), ("notify", {"kind": "progress-secret"}), ("ask_token", {})]
     (tmp_path / "alert").mkdir()
-    seen = anyio.run(_session, tmp_path / "alert", "alert", calls)
+    seen = anyio.run(_session, tmp_path / "alert", "alert", calls, '[elicitation]\nsecrets = "alert"\n')
     texts = seen["logs"] + seen["progress"]
     assert len(texts) == 2 and all(SECRET not in text and "token " in text for text in texts), texts
     assert seen["asked"] and "secret not intact" in seen["ask_token:{}"], seen
@@ -159,3 +167,14 @@ def test_a_task_status_message_is_checked(tmp_path: Path) -> None:
         _close(gateway)
     assert created["id"] == 2 and "error" in created and ORDER_TAIL not in json.dumps(created), created
     assert result["id"] == 3 and result["result"]["content"][0]["text"] == "built", result
+
+
+def test_a_form_asking_the_user_for_a_token_never_reaches_the_user(tmp_path: Path) -> None:
+    """By default a form that asks for a secret is refused to the server and recorded; a form
+    asking for a username reaches the user and the server gets the answer."""
+    seen = anyio.run(_session, tmp_path, "alert", [("ask_token", {}), ("ask_name", {})])
+    assert seen["asked"] == ["Which GitHub username should the report be filed under?"], seen["asked"]
+    assert "refused: mcpward gateway: the server asks the user for a secret" in seen["ask_token:{}"], seen
+    assert "got octocat" in seen["ask_name:{}"], seen
+    refused = audit_events(tmp_path / "audit.jsonl", "secret-elicitation")
+    assert len(refused) == 1 and "token" in json.dumps(refused[0]), refused

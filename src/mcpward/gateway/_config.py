@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward._settings import load_settings
 from mcpward.errors import McpwardError
+from mcpward.gateway._interceptors.elicitation import ElicitationConfig
 from mcpward.gateway._interceptors.policy import ToolPolicyConfig
 from mcpward.gateway._relay import DEFAULT_MAX_MESSAGE
 
@@ -262,6 +263,7 @@ class GatewayConfig(_Strict):
     registry: RegistryConfig = RegistryConfig()
     pins: PinsConfig = PinsConfig()
     policy: ToolPolicyConfig = ToolPolicyConfig()
+    elicitation: ElicitationConfig = ElicitationConfig()
     dlp: DlpConfig = DlpConfig()
     quarantine: QuarantineConfig = QuarantineConfig()
     baseline: BaselineConfig = BaselineConfig()

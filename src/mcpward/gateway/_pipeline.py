@@ -18,16 +18,17 @@ def _pipeline() -> tuple[type[Interceptor], ...]:
     """The order. Checks that can refuse come before the audit, which records their decision
     before anything is forwarded: the registry refuses a launch before anything else runs; the
     pins judge a tool list before the policy hides what it refuses from it (so a denied tool is
-    not reported as removed from its pinned list at every listing); DLP masks what the baseline
-    then learns from."""
+    not reported as removed from its pinned list at every listing); a form asking the user for a
+    secret is refused before DLP reads it; DLP masks what the baseline then learns from."""
     from mcpward.gateway._interceptors.audit import Audit
     from mcpward.gateway._interceptors.baseline import Baseline
     from mcpward.gateway._interceptors.dlp import Dlp
+    from mcpward.gateway._interceptors.elicitation import Elicitation
     from mcpward.gateway._interceptors.pins import Pins
     from mcpward.gateway._interceptors.policy import Policy
     from mcpward.gateway._interceptors.registry import Registry
 
-    return (Registry, Pins, Policy, Dlp, Baseline, Audit)
+    return (Registry, Pins, Policy, Elicitation, Dlp, Baseline, Audit)
 
 
 def build_interceptors(
