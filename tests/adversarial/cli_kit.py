@@ -32,15 +32,25 @@ def mcpward(
 
 
 def mcpward_in_home(
-    home: Path, *args: str, data: Path | None = None, timeout: float = 30
+    home: Path, *args: str, data: Path | None = None, timeout: float = 30, max_file_bytes: int | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``mcpward ARGS`` as a fresh user would run it: ``home`` its home and working folder, its
     data in ``data`` (``home/data`` unless told), no database URL of this environment, nothing
-    on standard input; a hang fails the test within ``timeout`` seconds."""
+    on standard input; a hang fails the test within ``timeout`` seconds. ``max_file_bytes``: no
+    file it writes may grow past this (a full disk, as the kernel's file size limit: a write
+    past it fails with EFBIG)."""
     env = dict(os.environ, PYTHONPATH=SRC, HOME=str(home), MCPWARD_DATA_DIR=str(data or home / "data"))
     env.pop("MCPWARD_DATABASE_URL", None)
+
+    def limited() -> None:
+        import resource
+
+        if max_file_bytes is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
     return subprocess.run(
         [sys.executable, "-m", "mcpward", *args],
+        preexec_fn=limited if max_file_bytes is not None else None,
         capture_output=True,
         text=True,
         timeout=timeout,

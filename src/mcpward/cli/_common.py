@@ -107,8 +107,41 @@ def emit(text: str, output: Path | None) -> None:
         # fleet and the registry hold: none of its controls reach the terminal raw.
         typer.echo(for_terminal(text) if sys.stdout.isatty() else text)
         return
+    write_file(output, text if text.endswith("\n") else text + "\n")
+
+
+def write_file(output: Path, text: str | bytes) -> None:
+    """``text`` (or bytes) as the file ``output`` (``-o FILE``), whole or not at all: a disk that filled up
+    halfway left a cut report (or redacted copy, or exported policy) in place of the previous
+    one, which a CI job then read as complete. Written beside it and moved into place, keeping
+    the previous file's permissions (a new one gets the umask's); a link at ``output`` is
+    replaced, not written through. A device or pipe (``/dev/stdout``, a shell's process
+    substitution) is written to as it is, as nothing can be moved over it."""
+    import errno
+    import os
+    import stat
+
+    from mcpward._paths import replace_whole
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        if not output.parent.is_dir():  # a mistyped folder is an error, not made
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(output))
+        try:
+            found = os.stat(output).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            found = None
+        if found is not None and not (stat.S_ISREG(found) or stat.S_ISDIR(found)):
+            with output.open("wb") as stream:
+                stream.write(data)
+            return
+        if found is not None and not output.is_symlink():
+            mode = stat.S_IMODE(found)
+        else:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        replace_whole(output, data, mode)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -148,11 +181,11 @@ def write_output(report: object, output_format: str, output: Path | None) -> Non
     if output is None:
         write_report(report, output_format, sys.stdout, terminal=sys.stdout.isatty())
         return
-    try:
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            write_report(report, output_format, handle)
-    except OSError as exc:
-        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    import io
+
+    rendered = io.StringIO(newline="")
+    write_report(report, output_format, rendered)
+    write_file(output, rendered.getvalue())
 
 
 class WalkProgress:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 
 from mcpward.cli._app import dlp_app
-from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_output
+from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_file, write_output
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -63,10 +63,7 @@ def dlp_scan(
     scanned = scan_content(data, "standard input" if source == "-" else source, policy, tool)
     report = scanned.report
     if redacted_output is not None:
-        try:
-            redacted_output.write_text(scanned.redacted(), "utf-8")
-        except OSError as exc:
-            raise fail(f"cannot write {redacted_output}: {exc.strerror or exc}") from None
+        write_file(redacted_output, scanned.redacted())
     write_output(report, output_format, output)
     if any(finding.action == "block" for finding in report.findings):
         raise typer.Exit(ExitCode.BLOCK)

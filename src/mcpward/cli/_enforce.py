@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mcpward.cli._app import app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, write_file
 
 
 @app.command("enforce")
@@ -119,10 +119,7 @@ def enforce(
         else:
             written = write_tree(managed_files(policy, target, client), root)
         if export_policy is not None:
-            try:
-                export_policy.write_text(policy.to_json(), encoding="utf-8")
-            except OSError as exc:
-                raise fail(f"cannot write {export_policy}: {exc.strerror}") from None
+            write_file(export_policy, policy.to_json())
     except (EnforceError, RegistryError) as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import report_app
-from mcpward.cli._common import DatabaseOption, check_format, emit, fail, open_registry
+from mcpward.cli._common import DatabaseOption, check_format, emit, fail, open_registry, write_file
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def report_questionnaire(
 ) -> None:
     """The MCP section of a third-party risk questionnaire: blank, to send to vendors, or
     answered with evidence (--answer), to answer customers."""
-    from mcpward.report.questionnaire import questionnaire, render_csv, render_markdown, write_xlsx
+    from mcpward.report.questionnaire import questionnaire, render_csv, render_markdown, render_xlsx
 
     check_format(output_format, ("md", "csv", "xlsx"))
     document = None
@@ -127,10 +127,7 @@ def report_questionnaire(
     if output_format == "xlsx":
         if output is None:
             raise fail("--format xlsx needs --output FILE")
-        try:
-            write_xlsx(questions, output)
-        except OSError as exc:
-            raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+        write_file(output, render_xlsx(questions))
         return
     text = render_csv(questions) if output_format == "csv" else render_markdown(questions)
     emit(text, output)

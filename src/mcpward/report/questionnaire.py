@@ -8,7 +8,6 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from mcpward.output.text import markdown_text
@@ -150,7 +149,7 @@ def render_csv(questions: list[Question]) -> str:
     return buffer.getvalue()
 
 
-def write_xlsx(questions: list[Question], path: Path) -> None:
+def render_xlsx(questions: list[Question]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -168,8 +167,8 @@ def write_xlsx(questions: list[Question], path: Path) -> None:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    # Built in memory, then written whole: saved to the path, a failed write (ENOSPC) left the
-    # zip file open, and its finaliser printed a traceback after the one-line error.
+    # Built in memory for the caller to write whole: saved to the path, a failed write (ENOSPC)
+    # left the zip file open, and its finaliser printed a traceback after the one-line error.
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
