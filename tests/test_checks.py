@@ -353,6 +353,7 @@ def test_lookalike_names_are_flagged(tmp_path: Path) -> None:
             "typo": npx("-y", "mcp-remot@0.1.29", "https://x.example.com/mcp"),
             "pypi-typo": {"command": "uvx", "args": ["mcp-server-fetc==1.0.0"]},
             "brand": npx("-y", "postmark-mcp@1.0.15"),
+            "pypi-brand": {"command": "uvx", "args": ["postmark_mcp==1.0.15"]},
             "image": {
                 "command": "docker",
                 "args": ["run", "-i", "--rm", "ghcr.io/githbu/github-mcp-server:v1.0.0"],
@@ -366,6 +367,7 @@ def test_lookalike_names_are_flagged(tmp_path: Path) -> None:
         "typo": [("impersonation-typosquat", Severity.HIGH)],
         "pypi-typo": [("impersonation-typosquat", Severity.HIGH)],
         "brand": [("impersonation-brand", Severity.MEDIUM)],
+        "pypi-brand": [("impersonation-brand", Severity.MEDIUM)],
         "image": [("impersonation-typosquat", Severity.HIGH)],
     }
     assert_findings(report, Category.IMPERSONATION, expected)
@@ -383,6 +385,8 @@ def test_official_and_ordinary_community_names_are_not_flagged(tmp_path: Path) -
             "generic": npx("-y", "weather-mcp-server@1.2.0"),
             "k8s": npx("-y", "mcp-server-kubernetes@2.5.0"),
             "python": {"command": "uvx", "args": ["mcp-server-fetch==2025.4.7"]},
+            "python-vendor": {"command": "uvx", "args": ["mcp-atlassian==0.11.9"]},
+            "python-generic": {"command": "uvx", "args": ["weather-mcp-server==1.0.0"]},
             "aws": {"command": "uvx", "args": ["awslabs.cdk-mcp-server@1.0.0"]},
             "image": {"command": "docker", "args": ["run", "-i", "--rm", "mcp/postgres@sha256:" + "b" * 64]},
         },

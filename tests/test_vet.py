@@ -495,6 +495,12 @@ def test_impersonating_names_and_ownership_markers(tmp_path: Path) -> None:
         tmp_path, package("stripe-tools-mcp", repository="https://github.com/stripe/stripe-tools-mcp")
     )
     assert ("impersonation-brand", Severity.MEDIUM) in rules(vendor) and vendor.verdict == "review"
+    # PyPI has no scopes: a brand in a name the vendor is not known to publish is the same sign
+    python = tmp_path / "python-postmark"
+    python.mkdir()
+    (python / "pyproject.toml").write_text('[project]\nname = "postmark_mcp"\nversion = "1.0.0"\n')
+    (python / "server.py").write_text("print('hello')\n")
+    assert ("impersonation-brand", Severity.MEDIUM) in rules(vet(tmp_path, str(python)))
     marker = vet(
         tmp_path,
         package(

@@ -366,19 +366,22 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                     NameRiskKind.TYPOSQUAT, candidate, f"{name!r} is {distance} edit(s) from {candidate!r}"
                 )
             ]
-    if ecosystem is Ecosystem.NPM and not scope:
+    # npm: a vendor publishes under its scope, so an unscoped name with its brand is someone
+    # else's. PyPI has no scopes: a name with a brand that is not one of the vendor's listed
+    # packages is someone else's the same way (``postmark-mcp`` published there instead).
+    if (ecosystem is Ecosystem.NPM and not scope) or ecosystem is Ecosystem.PYPI:
         tokens = set(_TOKEN.findall(name.lower()))
         skeleton_tokens = set(_TOKEN.findall(name_skeleton))
         for brand, scopes in official.brands.items():
             if brand in tokens or skeleton(brand) in skeleton_tokens:
-                return [
-                    NameRisk(
-                        NameRiskKind.BRAND,
-                        brand,
-                        f"unscoped {name!r} uses the brand {brand!r}; the vendor publishes "
-                        f"under {', '.join(scopes)}",
-                    )
-                ]
+                publishes = (
+                    f"the vendor publishes under {', '.join(scopes)}"
+                    if ecosystem is Ecosystem.NPM
+                    else "it is not a package the vendor is known to publish"
+                )
+                where = "unscoped " if ecosystem is Ecosystem.NPM else ""
+                detail = f"{where}{name!r} uses the brand {brand!r}; {publishes}"
+                return [NameRisk(NameRiskKind.BRAND, brand, detail)]
     if ecosystem is Ecosystem.NPM and scope:
         return _mcp_scope_with_brand(scope, official)
     return []
