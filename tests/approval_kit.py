@@ -1,8 +1,10 @@
 """An official MCP client that watches for the gateway's word that an approval changed its tool
-list (the stdio and HTTP gateway tests share it)."""
+list (the stdio and HTTP gateway tests share it), and the pins a review carries."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,3 +35,15 @@ async def shown_before_and_after_approval(
         with anyio.fail_after(30):
             await told.wait()
         return before, [listed.name for listed in (await session.list_tools()).tools]
+
+
+def tool_pins(*names: str) -> dict[str, dict[str, str]]:
+    """A review's pins of tools ``names`` (each described "x"), as the registry stores them."""
+    pins = {}
+    for name in names:
+        canonical = json.dumps({"description": "x", "name": name}, sort_keys=True, separators=(",", ":"))
+        pins[f"tool:{name}"] = {
+            "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+            "canonical": canonical,
+        }
+    return pins

@@ -6,7 +6,6 @@ back with plistlib, the PowerShell script's literals decoded), and ``scan`` find
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import plistlib
 import tomllib
@@ -17,6 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from approval_kit import tool_pins
 from mcpward.enforce import (
     Decision,
     GatewayRoute,
@@ -137,17 +137,6 @@ VSCODE_POLICY = {
 }
 
 
-def _pins(*names: str) -> dict[str, dict[str, str]]:
-    pins = {}
-    for name in names:
-        canonical = json.dumps({"description": "x", "name": name}, sort_keys=True, separators=(",", ":"))
-        pins[f"tool:{name}"] = {
-            "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
-            "canonical": canonical,
-        }
-    return pins
-
-
 def _request(name: str, identity: Identity, **changes: Any) -> EntryRequest:
     return EntryRequest(
         name=f"io.github.acme/{name}",
@@ -180,7 +169,9 @@ def registry_entries(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Ent
             ids[key] = entry.id
             return entry.id
 
-        approved("files", _request("files", _npm("files", "1.2.3"), pins=_pins("read_file", "write_file")))
+        approved(
+            "files", _request("files", _npm("files", "1.2.3"), pins=tool_pins("read_file", "write_file"))
+        )
         for key, identity in (
             ("search", Identity(kind="remote", url="https://mcp.example.com/mcp")),
             ("notes", Identity(kind="package", ecosystem="pypi", name="acme-notes", version="2.0.0")),

@@ -8,25 +8,14 @@ gateway refused it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 
 from cli_kit import mcpward, npm
 
+from approval_kit import tool_pins
 from mcpward.registry import DataScope, EntryRequest, Registry, VetOutcome
-
-
-def _pins(*names: str) -> dict[str, dict[str, str]]:
-    pins = {}
-    for name in names:
-        canonical = json.dumps({"description": "x", "name": name}, sort_keys=True, separators=(",", ":"))
-        pins[f"tool:{name}"] = {
-            "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
-            "canonical": canonical,
-        }
-    return pins
 
 
 def _claude_code_name(key: str, tool: str) -> str:
@@ -40,7 +29,7 @@ def test_a_dotted_write_tool_is_denied_under_the_name_claude_code_gives_it(tmp_p
     tools = ("files.read", "files.delete", "admin/wipe", "send mail")
     try:
         request = EntryRequest(name="io.github.acme/files", identity=npm("@acme/files"), owner="team",
-                               scope=DataScope(), vet=VetOutcome(verdict="pass"), pins=_pins(*tools))  # fmt: skip
+                               scope=DataScope(), vet=VetOutcome(verdict="pass"), pins=tool_pins(*tools))  # fmt: skip
         entry = registry.request(request, "mallory")
         registry.approve(entry.id, "bob", "reviewed", override=True, read_only_tools=["files.read"])
         assert registry.get(entry.id).on_probation
