@@ -242,6 +242,37 @@ def test_pypi_registry_target(tmp_path: Path, monkeypatch) -> None:  # type: ign
     assert report.verdict == "block" and "against mail-mcp==0.1.0" in report.subject
 
 
+def test_a_pypi_release_naming_new_authors_or_maintainers_is_reviewed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PyPI keeps no per-release list of who may publish; the release's own metadata is compared.
+    Read from the project document (the newest release's ``info``), both sides were the same and
+    the finding never fired."""
+    code = {"mail_mcp/s.py": "def send(to):\n    return to\n"}
+    before = "Author-email: Ana Silva <ana@mailer.dev>\n"
+    registry = FakeRegistry()
+    with serve(registry) as base:
+        monkeypatch.setenv("MCPWARD_PYPI_URL", base)
+        releases = {
+            "0.1.0": before,
+            "0.2.0": "Author-email: Ana Silva <ANA@mailer.dev>\n",  # the same person
+            "0.3.0": before + "Maintainer-email: releases <releases@proton.example>\n",
+        }
+        registry.add_pypi(
+            "mail-mcp",
+            {
+                v: (f"mail_mcp-{v}-py3-none-any.whl", wheel("mail_mcp", v, code, h))
+                for v, h in releases.items()
+            },
+            base,
+        )
+        same = vet(tmp_path, "pypi:mail-mcp==0.2.0")
+        added = vet(tmp_path, "pypi:mail-mcp==0.3.0")
+    assert "maintainers-added" not in [rule for rule, _ in rules(same)]
+    assert ("maintainers-added", Severity.MEDIUM) in rules(added)
+    assert "releases@proton.example" in next(
+        f.message for f in added.findings if f.rule == "maintainers-added"
+    )
+
+
 @pytest.mark.parametrize(
     "target,message",
     [

@@ -36,14 +36,15 @@ def folder_files(folder: Path) -> dict[str, bytes | str]:
     }
 
 
-def wheel(name: str, version: str, files: dict[str, str]) -> bytes:
+def wheel(name: str, version: str, files: dict[str, str], headers: str = "") -> bytes:
+    """A wheel of ``files``; ``headers``: more lines of its core metadata (``Author-email: ...\n``)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, text in files.items():
             archive.writestr(path, text)
         archive.writestr(
             f"{name}-{version}.dist-info/METADATA",
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nA server.\n",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{headers}\nA server.\n",
         )
     return buffer.getvalue()
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from email.message import Message
 from email.parser import HeaderParser
+from email.utils import getaddresses
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
@@ -209,4 +211,24 @@ def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:
         homepage=headers.get("Home-page"),
         mcp_name=mcp_name,
         install_scripts={"setup.py": "runs at install"} if sdist else {},
+        maintainers=_declared_people(headers),
     )
+
+
+def _declared_people(headers: Message) -> tuple[str, ...]:
+    """The authors and maintainers a release's core metadata names: their e-mail addresses,
+    lowered (``Author-email: A <a@x.org>, b@y.org``), or the names given without one. PyPI
+    keeps no list of who may publish per release, so this release's own word is what a later
+    one is compared with (a project document's ``info`` is the newest release's, the same for
+    both sides of a comparison)."""
+    people: set[str] = set()
+    for field in ("Author-email", "Maintainer-email"):
+        for _name, address in getaddresses(headers.get_all(field) or []):
+            if "@" in address:
+                people.add(address.lower()[:200])
+    if not people:
+        for field in ("Author", "Maintainer"):
+            value = (headers.get(field) or "").strip()
+            if value and value.upper() != "UNKNOWN":
+                people.add(" ".join(value.split())[:200])
+    return tuple(sorted(people)[:50])

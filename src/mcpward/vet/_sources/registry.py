@@ -416,8 +416,6 @@ class PyPIRegistry(PackageSource):
         metadata.versions = tuple(str(v) for v, f in releases.items() if f)
         if previous and releases.get(previous):
             metadata.previous_published = _time(releases[previous][0].get("upload_time_iso_8601"))
-        info = document.get("info") or {}
-        metadata.maintainers = tuple(x for x in (info.get("author"), info.get("maintainer")) if x)
         metadata.provenance = self._provenance(normal, str(chosen["filename"]), data)
         metadata.has_provenance = True if metadata.provenance.status is ProvenanceStatus.VERIFIED else None
         ref = PackageRef(ecosystem=Ecosystem.PYPI, name=normal, version=version, pinned=True)
