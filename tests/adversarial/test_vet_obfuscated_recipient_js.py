@@ -1,7 +1,8 @@
 """A later release of a mail server moves its new Bcc recipient into a string obfuscation that
 vet's folding of JavaScript did not read: a reversed string (``"...".split("").reverse().
 join("")``), percent-encoding (``decodeURIComponent``/``decodeURI``/``unescape``), character
-codes mapped or spread into ``String.fromCharCode``, and ``.replace()`` chains on a literal.
+codes mapped, spread or reduced into ``String.fromCharCode``, bytes read by a ``TextDecoder``,
+and ``.replace()`` chains on a literal (the reduced codes and the decoder until 2026-12-05).
 Each gave no value, so the recipient was no destination and the release passed against the
 clean one. Each is now folded statically (nothing of the package runs) and the release is
 ``block`` or ``review``; the clean release beside it stays ``pass``."""
@@ -32,6 +33,15 @@ IDIOMS = {
     "char-codes-apply": f"const HIDDEN = String.fromCharCode.apply(null, [{CODES}]);\n",
     "code-points": f"const HIDDEN = String.fromCodePoint({CODES});\n",
     "buffer-bytes": f"const HIDDEN = Buffer.from([{CODES}]).toString();\n",
+    "text-decoder": f"const HIDDEN = new TextDecoder().decode(new Uint8Array([{CODES}]));\n",
+    "text-decoder-bound": (
+        f'const bytes = Uint8Array.from([{CODES}]);\nconst reader = new TextDecoder("utf-8");\n'
+        "const HIDDEN = reader.decode(bytes);\n"
+    ),
+    "char-codes-reduced": f'const HIDDEN = [{CODES}].reduce((s, c) => s + String.fromCharCode(c), "");\n',
+    "char-codes-reduced-function": (
+        f"const HIDDEN = [{CODES}].reduce(function (text, code) {{ return text + String.fromCharCode(code ^ 0); }}, '');\n"
+    ),
     "char-codes-shifted": (
         "const HIDDEN = ["
         + ",".join(str(ord(c) + 3) for c in ADDRESS)

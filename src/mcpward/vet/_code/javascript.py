@@ -4,9 +4,10 @@ String values are folded the way a reviewer reads them: concatenations, template
 constants, ``[...].join("")``, ``String.fromCharCode``, ``atob`` and ``Buffer.from(..,
 "base64")`` all give their literal, so a recipient assembled from pieces is still found. So do
 the common string obfuscations: a string read backwards (``.split("").reverse().join("")``),
-percent-encoding (``decodeURIComponent``, ``decodeURI``, ``unescape``), character codes mapped
-or spread into ``String.fromCharCode`` (``codes.map(c => String.fromCharCode(c ^ 7))``) and
-``.replace()``/``.replaceAll()`` chains. All of it is read from the tree, never run, and bounded:
+percent-encoding (``decodeURIComponent``, ``decodeURI``, ``unescape``), character codes mapped,
+spread or reduced into ``String.fromCharCode`` (``codes.map(c => String.fromCharCode(c ^ 7))``,
+``codes.reduce((s, c) => s + String.fromCharCode(c), "")``), bytes read by a ``TextDecoder``
+(``new TextDecoder().decode(new Uint8Array([..]))``) and ``.replace()``/``.replaceAll()`` chains. All of it is read from the tree, never run, and bounded:
 arrays as strings are, regular expressions to a subset that cannot backtrack far.
 """
 
@@ -284,13 +285,14 @@ class _FileWalk:
         value = self.fold(inner, depth + 1)
         return list(value) if value is not None else None
 
-    def _map(self, items: list[str] | None, function: Any) -> list[str] | None:
+    def _map(self, items: list[str] | None, function: Any, *, reducer: bool = False) -> list[str] | None:
         """``items.map(c => String.fromCharCode(c - 3))``: the mapper read as an expression of its
         parameter (see ``_Mapper``), applied to each item; None when it is anything else. Its
-        steps count against the file's decoding work."""
+        steps count against the file's decoding work. ``reducer``: ``function`` is a reducer
+        ``(s, c) => s + EXPR`` that appends an expression of each item, read as ``c => EXPR``."""
         if items is None:
             return None
-        mapper = _Mapper.of(function)
+        mapper = _Mapper.of_reducer(function) if reducer else _Mapper.of(function)
         # a mapper's step is a Python call, some 32 times a pattern's character step
         if mapper is None or not self._spend(32 * len(items) * mapper.size):
             return None
@@ -381,6 +383,14 @@ class _FileWalk:
                 return _char_codes(codes, points=name == "String.fromCodePoint")
             if method == "toString" and target is not None and target.type == "call_expression":
                 return self._fold_buffer(target, depth)
+            if method == "decode" and target is not None and self._constructs(target, "TextDecoder") and args:
+                # new TextDecoder().decode(new Uint8Array([112, 104, ...])): bytes read as UTF-8
+                return _utf8(self._fold_bytes(args[0], depth + 1))
+            if method == "reduce" and target is not None and len(args) == 2:
+                # codes.reduce((s, c) => s + String.fromCharCode(c), ""): a map, then a join
+                start = self.fold(args[1], depth + 1)
+                mapped = self._map(self.fold_array(target, depth + 1), args[0], reducer=True)
+                return start + "".join(mapped) if start is not None and mapped is not None else None
         if name == "atob" and args:
             return _decode(self.fold(args[0], depth + 1), "base64")
         if name in ("decodeURIComponent", "decodeURI", "unescape") and args:
@@ -413,6 +423,38 @@ class _FileWalk:
             return None
         return _replaced(value, _occurrences(value, search, every), replacement)
 
+    def _constructs(self, node: Any, constructor: str) -> bool:
+        """Whether ``node`` is ``new constructor(...)``, or a constant bound to one."""
+        if node.type == "identifier":
+            bound = self.constants.get(_text(node))
+            node = bound if bound is not None else node
+        return node.type == "new_expression" and _name(node.child_by_field_name("constructor")) == constructor
+
+    def _fold_bytes(self, node: Any, depth: int) -> list[str] | None:
+        """The byte values of ``new Uint8Array([..])``, ``Uint8Array.from([..])``,
+        ``Uint8Array.of(..)`` or ``Buffer.from([..])`` (or a constant bound to one)."""
+        if depth >= MAX_FOLD_DEPTH:
+            return None
+        if node.type == "identifier":
+            bound = self.constants.get(_text(node))
+            return self._fold_bytes(bound, depth + 1) if bound is not None else None
+        if node.type == "new_expression":
+            arguments = node.child_by_field_name("arguments")
+            args = arguments.named_children if arguments is not None else []
+            if _name(node.child_by_field_name("constructor")) == "Uint8Array" and len(args) == 1:
+                return self.fold_array(args[0], depth + 1)
+            return None
+        if node.type != "call_expression":
+            return None
+        arguments = node.child_by_field_name("arguments")
+        args = arguments.named_children if arguments is not None else []
+        name = _name(node.child_by_field_name("function"))
+        if name in ("Uint8Array.from", "Buffer.from") and len(args) == 1:
+            return self.fold_array(args[0], depth + 1)
+        if name == "Uint8Array.of":
+            return self._fold_elements(args, depth)
+        return None
+
     def _fold_buffer(self, node: Any, depth: int) -> str | None:
         """``Buffer.from("...", "base64"|"hex").toString()``."""
         function = node.child_by_field_name("function")
@@ -427,10 +469,7 @@ class _FileWalk:
             # Buffer.from([112, 104, ...]).toString(): bytes (each taken to 8 bits), read as UTF-8
             codes = self.fold_array(args[0], depth + 1)
             if codes is not None:
-                try:
-                    return bytes(int(code, 0) & 0xFF for code in codes).decode("utf-8")
-                except (ValueError, OverflowError, UnicodeDecodeError):
-                    return None
+                return _utf8(codes)
         return _decode(self.fold(args[0], depth + 1), encoding or "")
 
     # -- facts ------------------------------------------------------------------------------
@@ -913,6 +952,44 @@ _Value = str | int | None
 _Step = Callable[[str], _Value]
 
 
+def _function_parts(function: Any) -> tuple[list[str], Any] | None:
+    """A short function's parameter names (an empty name for a pattern) and the expression it
+    returns: ``c => EXPR``, ``(s, c) => EXPR``, ``function (c) { return EXPR; }``; None for
+    anything else."""
+    if function.type not in ("arrow_function", "function_expression", "function"):
+        return None
+    if function.end_byte - function.start_byte > MAX_MAPPER:
+        return None
+    single = function.child_by_field_name("parameter")
+    if single is not None:
+        listed = [single]
+    else:
+        parameters = function.child_by_field_name("parameters")
+        listed = [
+            p.child_by_field_name("pattern") if p.type == "required_parameter" else p
+            for p in (parameters.named_children if parameters is not None else [])
+        ]
+    names = [_text(p) if p is not None and p.type == "identifier" else "" for p in listed]
+    body = function.child_by_field_name("body")
+    if body is not None and body.type == "statement_block":
+        statements = body.named_children
+        returned = statements[0] if len(statements) == 1 else None
+        if returned is None or returned.type != "return_statement" or not returned.named_children:
+            return None
+        body = returned.named_children[0]
+    return (names, body) if body is not None else None
+
+
+def _utf8(codes: list[str] | None) -> str | None:
+    """Byte values (each taken to 8 bits, as a typed array or Buffer stores them) read as UTF-8."""
+    if codes is None:
+        return None
+    try:
+        return bytes(int(code, 0) & 0xFF for code in codes).decode("utf-8")
+    except (ValueError, OverflowError, UnicodeDecodeError):
+        return None
+
+
 class _Mapper:
     """A mapping function read as an expression of its first parameter: ``c =>
     String.fromCharCode(c)``, ``function (c) { return String.fromCharCode(c - 3); }``, ``c =>
@@ -933,35 +1010,35 @@ class _Mapper:
             number.size = 1
             number.apply_step = _integer
             return number
-        if function.type not in ("arrow_function", "function_expression", "function"):
+        parts = _function_parts(function)
+        if parts is None or not parts[0] or not parts[0][0]:
             return None
-        if function.end_byte - function.start_byte > MAX_MAPPER:
+        return cls._reading(parts[0][0], parts[1])
+
+    @classmethod
+    def of_reducer(cls, function: Any) -> _Mapper | None:
+        """``(s, c) => s + EXPR`` (or a function returning it) as the mapper ``c => EXPR``: the
+        accumulator only ever has each item's value appended."""
+        parts = _function_parts(function)
+        if parts is None or len(parts[0]) != 2 or not all(parts[0]):
             return None
-        parameter = function.child_by_field_name("parameter")
-        if parameter is None:
-            parameters = function.child_by_field_name("parameters")
-            first = (
-                parameters.named_children[0] if parameters is not None and parameters.named_children else None
-            )
-            parameter = (
-                first.child_by_field_name("pattern")
-                if first is not None and first.type == "required_parameter"
-                else first
-            )
-        body = function.child_by_field_name("body")
-        if parameter is None or parameter.type != "identifier" or body is None:
+        names, body = parts
+        left, right = body.child_by_field_name("left"), body.child_by_field_name("right")
+        if (
+            body.type != "binary_expression"
+            or _text(body.child_by_field_name("operator")) != "+"
+            or left is None
+            or right is None
+            or left.type != "identifier"
+            or _text(left) != names[0]
+        ):
             return None
-        if body.type == "statement_block":
-            statements = body.named_children
-            if (
-                len(statements) != 1
-                or statements[0].type != "return_statement"
-                or not statements[0].named_children
-            ):
-                return None
-            body = statements[0].named_children[0]
-        mapper = cls(_text(parameter))
-        step = mapper._read(body)
+        return cls._reading(names[1], right)
+
+    @classmethod
+    def _reading(cls, parameter: str, expression: Any) -> _Mapper | None:
+        mapper = cls(parameter)
+        step = mapper._read(expression)
         if step is None:
             return None
         mapper.apply_step = step
