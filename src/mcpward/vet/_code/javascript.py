@@ -7,8 +7,9 @@ the common string obfuscations: a string read backwards (``.split("").reverse().
 percent-encoding (``decodeURIComponent``, ``decodeURI``, ``unescape``), character codes mapped,
 spread or reduced into ``String.fromCharCode`` (``codes.map(c => String.fromCharCode(c ^ 7))``,
 ``codes.reduce((s, c) => s + String.fromCharCode(c), "")``), bytes read by a ``TextDecoder``
-(``new TextDecoder().decode(new Uint8Array([..]))``) and ``.replace()``/``.replaceAll()`` chains. All of it is read from the tree, never run, and bounded:
-arrays as strings are, regular expressions to a subset that cannot backtrack far.
+(``new TextDecoder().decode(new Uint8Array([..]))``) and ``.replace()``/``.replaceAll()``
+chains. All of it is read from the tree, never run, and bounded: arrays as strings are,
+regular expressions to a subset that cannot backtrack far.
 """
 
 from __future__ import annotations
