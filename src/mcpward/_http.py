@@ -9,7 +9,7 @@ import math
 import socket
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mcpward._addresses import is_loopback, is_this_machine
@@ -26,6 +26,7 @@ MAX_REDIRECTS = 10
 #: Cloud instance metadata services outside the link-local ranges (AWS over IPv6, Alibaba,
 #: Oracle); the link-local ones (169.254.169.254 of AWS, Azure, Google...) are refused as such.
 _METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")))
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class DownloadError(McpwardError):
@@ -113,17 +114,24 @@ def download_into(
     judged as a redirect from it would be (:func:`refused_redirect`)."""
     import httpx
 
+    # None: a URL the operator gave, which may be anywhere (a mirror on the company network).
+    source: str | None = None
     if named_by is not None:
         # A link is a redirect written into a document: whoever wrote the document (anyone on
         # the path of a plain-http registry) chose where vet goes next, as with a redirect.
+        source = _side_of_source(urlsplit(named_by).hostname or "")
         refused = refused_redirect(named_by, url)
         if refused:
             raise DownloadError(f"{url}: linked from {named_by} {refused}; refused")
     give_up = time.monotonic() + deadline
     try:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+        # No connection kept for the next request: each one is made, and judged, anew.
+        limits = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, limits=limits) as client:
             request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
             for _ in range(MAX_REDIRECTS + 1):
+                connection = ConnectionCheck(source, request.url.raw_host.decode("ascii"), request.url.scheme)
+                request.extensions = {**request.extensions, "trace": connection}
                 response = client.send(request, stream=True)
                 try:
                     following = response.next_request
@@ -137,13 +145,86 @@ def download_into(
                 # the path could rewrite.
                 if request.url.scheme == "https" and following.url.scheme != "https":
                     raise DownloadError(f"{url}: redirected to plain http; refused")
-                refused = refused_redirect(str(request.url), str(following.url))
+                # The next hop's source is where this one connected (through a proxy, where its
+                # name resolves now).
+                source = connection.side or _side_of_source(request.url.host)
+                refused = _refused_target(source, str(following.url))
                 if refused:
                     raise DownloadError(f"{url}: redirected {refused}; refused")
                 request = following
             raise DownloadError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    except AddressRefused as exc:
+        how = "redirected" if named_by is None else f"linked from {named_by}"
+        raise DownloadError(f"{url}: {how} {exc}; refused") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: `https://[::1` was exit 70
         raise DownloadError(f"{url}: {type(exc).__name__}") from None
+
+
+class AddressRefused(McpwardError, ValueError):
+    """A request went, or was to go, where it may not (:func:`refused_redirect`,
+    :class:`ConnectionCheck`); the message says why. A ``ValueError`` as a client's other
+    refusals of a server's answer are."""
+
+
+class ConnectionCheck:
+    """The ``trace`` extension of a request (httpcore's, passed through by httpx: a public API)
+    that judges the address each connection of the request actually reached, as a redirect from
+    a ``source`` side (:func:`refused_redirect`; None: the operator's own URL, not judged),
+    raising :class:`AddressRefused` with the connection closed; ``side``: where it connected.
+    :meth:`asynchronous` is the same for an ``httpx.AsyncClient``.
+
+    Judging the host's addresses by a lookup before connecting left the connection to a lookup
+    of its own, which a name's DNS may answer otherwise (rebinding). The check is on the socket's
+    peer once TCP connects, before TLS and before a byte of the request is sent: httpx has no
+    public way to give httpcore a network backend that would judge before connecting, and
+    ``network_stream``'s ``server_addr`` on the answer would come after the request was sent
+    (the harm of a forged request is done by then). A connection to another host than the
+    request's is to a proxy, the operator's, whose own lookup cannot be seen: the request's
+    host was judged by its addresses before. A connection a client kept from an earlier request
+    to the same host is not judged again (:func:`download_into` keeps none)."""
+
+    def __init__(self, source: str | None, host: str, scheme: str) -> None:
+        self.source, self.host, self.scheme = source, host, scheme
+        self.side: str | None = None
+        self._to_host = False
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        refused = self._judge(event, info)
+        if refused:
+            info["return_value"].close()
+            raise AddressRefused(refused)
+
+    async def asynchronous(self, event: str, info: dict[str, Any]) -> None:
+        refused = self._judge(event, info)
+        if refused:
+            await info["return_value"].aclose()
+            raise AddressRefused(refused)
+
+    def _judge(self, event: str, info: dict[str, Any]) -> str | None:
+        if event == "connection.connect_tcp.started":
+            self._to_host = str(info.get("host", "")).lower() == self.host.lower()
+        elif event == "connection.connect_tcp.complete" and self._to_host:
+            self.side = _side(_address(info["return_value"].get_extra_info("server_addr")[0]))
+            return _refused(self.source, {self.side}, self.scheme) if self.source else None
+        return None
+
+
+def linked_from(document: str, url: str, *, asynchronous: bool = False) -> dict[str, Any]:
+    """The extensions of a request to ``url``, a link in the document at the URL ``document``
+    (an identity provider's metadata naming its key set or token endpoint), judged as
+    :func:`download_into` judges a registry document's links: :class:`AddressRefused` now when
+    its host's addresses are refused, and at the connection when the address reached is."""
+    import httpx
+
+    refused = refused_redirect(document, url)
+    if refused:
+        raise AddressRefused(f"{url}: linked from {document} {refused}; refused")
+    try:
+        host = httpx.URL(url).raw_host.decode("ascii")
+    except httpx.InvalidURL:
+        raise AddressRefused(f"{url}: not a URL") from None
+    check = ConnectionCheck(_side_of_source(urlsplit(document).hostname or ""), host, urlsplit(url).scheme)
+    return {"trace": check.asynchronous if asynchronous else check}
 
 
 def tls_or_loopback(url: str) -> bool:
@@ -162,43 +243,74 @@ def refused_redirect(source: str, target: str) -> str | None:
     services; and loopback is trusted for being this machine: a plain-http source there (allowed
     for advisories) that sent the download to plain http on the network had a cleartext answer
     anyone on that path could write read as its own. So none reaches a link-local or metadata
-    address, none goes from the network onto loopback, and none from loopback to the network but
-    over https. ``target``'s host is judged by every address it resolves to (a name, or
-    ``2852039166`` for 169.254.169.254); a name that resolves to another address when it is
-    connected to (DNS rebinding) is not caught."""
-    source_host, parts = urlsplit(source).hostname or "", urlsplit(target)
+    address, none goes from the network onto loopback, none from the public network to a private
+    one (a public registry's document does not send vet into the company's network; a mirror on
+    it may send vet anywhere but loopback), and none from loopback to the network but over
+    https. ``target``'s host is judged by every address it resolves to (a name, or
+    ``2852039166`` for 169.254.169.254), ``source``'s by where they lie (on loopback if any is,
+    private if all are); :class:`ConnectionCheck` judges the address then connected to, which
+    a name's DNS may answer otherwise (rebinding)."""
+    return _refused_target(_side_of_source(urlsplit(source).hostname or ""), target)
+
+
+def _refused_target(source: str, target: str) -> str | None:
+    """:func:`refused_redirect` from a source on the side ``source`` (:func:`_side`)."""
+    parts = urlsplit(target)
     host = parts.hostname or ""
-    addresses = _addresses_of(host)
-    if any(address.is_link_local or address in _METADATA for address in addresses):
+    sides = {_side(a) for a in _addresses_of(host)} | ({"loopback"} if is_loopback(host) else set())
+    return _refused(source, sides, parts.scheme.lower())
+
+
+def _refused(source: str, target: set[str], scheme: str) -> str | None:
+    """Why a download is not sent from the side ``source`` to a host on the sides ``target``."""
+    if "metadata" in target:
         return "to a link-local or cloud metadata address"
-    local, from_local = _on_loopback(host, addresses), _on_loopback(source_host, _addresses_of(source_host))
-    if local and not from_local:
+    if "loopback" in target and source != "loopback":
         return "onto loopback"
-    if from_local and not local and parts.scheme.lower() != "https":
+    if source == "loopback" and "loopback" not in target and scheme != "https":
         return "off loopback to plain http"
+    if source == "network" and "private" in target:
+        return "from the network to a private address"
     return None
 
 
-def _on_loopback(host: str, addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
-    """Whether ``host`` (with ``addresses``, what it resolves to) reaches this machine itself:
-    a loopback name or address, or the unspecified one (``0.0.0.0`` connects to this machine)."""
-    return is_loopback(host) or any(a.is_loopback or a.is_unspecified for a in addresses)
+def _side(address: _Address) -> str:
+    """Where ``address`` lies: "metadata" (link-local, or a cloud's metadata service),
+    "loopback" (this machine; the unspecified address connects to it too), "network" (globally
+    reachable) or "private": any other, not reachable from the internet, so a company's or a
+    cloud's network behind the machine (RFC 1918's ranges, fc00::/7, 100.64.0.0/10 of carriers
+    and clouds, and the reserved ones IANA lists as not global)."""
+    if address.is_link_local or address in _METADATA:
+        return "metadata"
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"
+    return "network" if address.is_global else "private"
 
 
-def _addresses_of(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The addresses ``host`` resolves to (none when it does not), an IPv4 address in IPv6
-    (``::ffff:169.254.169.254``) as itself."""
+def _side_of_source(host: str) -> str:
+    """The side of a source known only by its ``host``: loopback if it is or resolves there,
+    private if every address is (a name that does not resolve is on the network)."""
+    sides = {_side(a) for a in _addresses_of(host)}
+    if is_loopback(host) or "loopback" in sides:
+        return "loopback"
+    return "private" if sides and sides <= {"private", "metadata"} else "network"
+
+
+def _addresses_of(host: str) -> list[_Address]:
+    """The addresses ``host`` resolves to (none when it does not)."""
     try:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return []
-    addresses = []
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        addresses.append(address)
-    return addresses
+    return [_address(sockaddr[0]) for *_, sockaddr in found]
+
+
+def _address(text: object) -> _Address:
+    """An address of a socket, an IPv4 address in IPv6 (``::ffff:169.254.169.254``) as itself."""
+    address = ipaddress.ip_address(str(text).partition("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def _body(
