@@ -41,7 +41,7 @@ import httpx
 import jwt
 import orjson
 
-from mcpward._http import BodyTooLarge, abounded, tls_or_loopback
+from mcpward._http import BodyTooLarge, abounded, linked_from, tls_or_loopback
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -166,7 +166,16 @@ class _Keys:
             self.fetches += 1
             try:
                 url = self._jwks_url or await self._discover()
-                document = await _get_json(self._client, url, deadline=self._resource.fetch_timeout)
+                # A key set the issuer's metadata named is a link: it goes where the issuer's
+                # side may send a download, as the connection reaches it (not a configured one).
+                linked = (
+                    {}
+                    if self._settings.jwks_url
+                    else linked_from(self._settings.issuer, url, asynchronous=True)
+                )
+                document = await _get_json(
+                    self._client, url, deadline=self._resource.fetch_timeout, extensions=linked
+                )
                 keys = document.get("keys")
                 if not isinstance(keys, list):
                     raise ValueError("no keys")
@@ -210,14 +219,25 @@ class _TooSlow(ValueError):
     """The answer was not whole within its deadline."""
 
 
-async def _get_json(client: httpx.AsyncClient, url: str, *, deadline: float, **post: Any) -> dict[str, Any]:
-    """A JSON object from ``url`` (POSTed ``post`` when given), read up to the size bound and
+async def _get_json(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    deadline: float,
+    extensions: dict[str, Any] | None = None,
+    **post: Any,
+) -> dict[str, Any]:
+    """A JSON object from ``url`` (POSTed ``post`` when given; the request's ``extensions``,
+    :func:`~mcpward._http.linked_from`'s), read up to the size bound and
     whole within ``deadline`` seconds: the client's timeout bounds each read, so an endpoint
     answering a byte at a time held a key fetch (under its issuer's lock: every token of that
     issuer waited), an introspection or a token exchange for as long as it dripped."""
     method = "POST" if post else "GET"
     try:
-        async with asyncio.timeout(deadline), client.stream(method, url, **post) as response:
+        async with (
+            asyncio.timeout(deadline),
+            client.stream(method, url, extensions=extensions, **post) as response,
+        ):
             if response.status_code != 200:
                 raise ValueError(f"HTTP {response.status_code}")
             body = bytearray()

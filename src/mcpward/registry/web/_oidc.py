@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
+from mcpward._http import BodyTooLarge, BodyTooSlow, linked_from, read_bounded, tls_or_loopback
 from mcpward.registry.interface import Role
 
 router = APIRouter(include_in_schema=False)
@@ -138,7 +138,10 @@ class _Provider:
             keys, fetched = self._keys, self._keys_fetched
         stale = fetched is None or now - fetched > _KEYS_MAX_AGE
         if stale or (kid not in keys and now - (fetched or 0.0) >= _KEYS_REFETCH):
-            document = _json(client, self.settings.timeout, "GET", str(self.metadata["jwks_uri"]))
+            jwks = str(self.metadata["jwks_uri"])
+            document = _json(
+                client, self.settings.timeout, "GET", jwks, extensions=linked_from(self.settings.issuer, jwks)
+            )
             keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(document).keys}
             with self.lock:
                 self._keys, self._keys_fetched = keys, now
@@ -265,7 +268,13 @@ def sso_callback(request: Request) -> Response:
     try:
         with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
             token_endpoint = str(metadata["token_endpoint"])
-            answer = _json(client, settings.timeout, "POST", token_endpoint, data=form, auth=auth)
+            # The metadata's endpoints are links: they go where the issuer's side may send a
+            # download, as the connection reaches them (a name rebound onto this machine's
+            # services or into the network behind it was sent the code and the client secret).
+            linked = linked_from(settings.issuer, token_endpoint)
+            answer = _json(
+                client, settings.timeout, "POST", token_endpoint, data=form, auth=auth, extensions=linked
+            )
             id_token = answer.get("id_token")
             if not isinstance(id_token, str):
                 raise ValueError("no ID token")
