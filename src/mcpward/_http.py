@@ -1,6 +1,9 @@
 """Downloading with a size cap, for the few commands that refresh data or fetch packages; and
-the reading of an HTTP body within a size and a deadline that every part's client shares
-(:func:`bounded`, :func:`abounded`, :func:`read_bounded`)."""
+what every part's client shares: the reading of an HTTP body within a size and a deadline
+(:func:`bounded`, :func:`abounded`, :func:`read_bounded`), and the judging of where a request
+goes that someone other than the operator chose, a redirect, a document's link or a server's
+name looked up again, at the address its connection reached (:func:`refused_redirect`,
+:class:`ConnectionCheck`, :func:`linked_from`, :class:`FirstSide`)."""
 
 from __future__ import annotations
 
@@ -183,8 +186,8 @@ class ConnectionCheck:
     host was judged by its addresses before. A connection a client kept from an earlier request
     to the same host is not judged again (:func:`download_into` keeps none)."""
 
-    def __init__(self, source: str | None, host: str, scheme: str) -> None:
-        self.source, self.host, self.scheme = source, host, scheme
+    def __init__(self, source: str | None, host: str, scheme: str, first: FirstSide | None = None) -> None:
+        self.source, self.host, self.scheme, self.first = source, host, scheme, first
         self.side: str | None = None
         self._to_host = False
 
@@ -205,8 +208,25 @@ class ConnectionCheck:
             self._to_host = str(info.get("host", "")).lower() == self.host.lower()
         elif event == "connection.connect_tcp.complete" and self._to_host:
             self.side = _side(_address(info["return_value"].get_extra_info("server_addr")[0]))
+            if self.first is not None and self.first.side is None:
+                self.first.side = self.side
             return _refused(self.source, {self.side}, self.scheme) if self.source else None
         return None
+
+
+class FirstSide:
+    """Where a client's first connection to a server reached (a URL the operator gave: not
+    judged), each later connection judged as a redirect from there (:class:`ConnectionCheck`):
+    the server's name may answer a later lookup with loopback or the network behind the machine
+    (DNS rebinding) when a connection is made again, and the requests meant for the server, with
+    their credentials, went to whatever listened there."""
+
+    def __init__(self) -> None:
+        self.side: str | None = None
+
+    def check(self, url: Any) -> ConnectionCheck:
+        """The check of a request to ``url`` (an ``httpx.URL``)."""
+        return ConnectionCheck(self.side, url.raw_host.decode("ascii"), url.scheme, self)
 
 
 def linked_from(document: str, url: str, *, asynchronous: bool = False) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
+from mcpward._http import AddressRefused, FirstSide
 from mcpward.gateway._oauth import ExchangeFailed
 from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
 
@@ -43,6 +44,10 @@ class RemoteUpstream:
         self._client = httpx.AsyncClient(
             headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False
         )
+        #: Each connection after the first is judged from where the first reached: the
+        #: upstream's name answering a later lookup with loopback (DNS rebinding) had the
+        #: session's messages and credentials go to whatever listened there.
+        self._first = FirstSide()
         # Messages leave in order (initialize before everything else); the lock is released once
         # an answer's headers are in, so a long-running call does not hold up the others.
         self._order = asyncio.Lock()
@@ -72,11 +77,12 @@ class RemoteUpstream:
                 if self.session_id:
                     headers["Mcp-Session-Id"] = self.session_id
                 request = self._client.build_request("POST", self.url, content=data, headers=headers)
+                request.extensions["trace"] = self._first.check(request.url).asynchronous
                 response = await self._client.send(request, stream=True)
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
             async for message in _messages(response, self.max_message):
                 await self.deliver(message)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, AddressRefused):
             return  # the request this carried times out in the relay, with a clear error
 
     async def close(self) -> None:
@@ -86,11 +92,12 @@ class RemoteUpstream:
             # The answer is not read, and the whole request has the timeout: a hostile upstream
             # answered with an endless body, read whole into memory, or a drip that held the
             # close for ever.
-            with contextlib.suppress(httpx.HTTPError, TimeoutError):
+            with contextlib.suppress(httpx.HTTPError, TimeoutError, AddressRefused):
                 async with asyncio.timeout(self._timeout):
                     request = self._client.build_request(
                         "DELETE", self.url, headers={"Mcp-Session-Id": self.session_id}
                     )
+                    request.extensions["trace"] = self._first.check(request.url).asynchronous
                     response = await self._client.send(request, stream=True)
                     await response.aclose()
         await self._client.aclose()

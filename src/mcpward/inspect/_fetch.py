@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TextIO
 
-from mcpward._http import BodyTooLarge, abounded
+from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded
 from mcpward.dlp import redact_text, redact_url
 from mcpward.inspect._surface import (
     MAX_ITEMS,
@@ -301,9 +301,17 @@ def _bounded_transport(stray: _StrayLines) -> Any:
         async def aclose(self) -> None:
             await self._stream.aclose()
 
+    # Every connection after the first judged from where the first reached (DNS rebinding).
+    first = FirstSide()
+
     class Transport(httpx2.AsyncHTTPTransport):
         async def handle_async_request(self, request: Any) -> Any:
-            response = await super().handle_async_request(request)
+            request.extensions = {**request.extensions, "trace": first.check(request.url).asynchronous}
+            try:
+                response = await super().handle_async_request(request)
+            except AddressRefused as exc:
+                stray.refuse(f"the server's name led a later connection {exc} (DNS rebinding); refused")
+                raise httpx2.ConnectError(str(exc)) from None
             encoding = response.headers.get("content-encoding", "").strip().lower()
             if encoding not in ("", "identity"):
                 await response.aclose()
