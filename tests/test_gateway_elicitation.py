@@ -37,6 +37,20 @@ ASKING = [
     _form({"field": {"type": "string", "format": "password"}}),
     _form({"aws_secret_access_key": TEXT}),
     _form({"answer": TEXT}, "Please provide the API key of your Stripe account"),
+    # Names, titles and descriptions as servers write them.
+    _form({"newpassword": TEXT, "password2": TEXT}),
+    _form({"db_pass": TEXT}),
+    _form({"value": {"type": "string", "title": "API key *"}}),
+    _form({"value": {"type": "string", "description": "Your GitHub personal access token (classic)"}}),
+    _form({"value": {"type": "string", "description": "Password for your Acme account"}}),
+    _form({"value": {"type": "string", "description": "e.g. ghp_..."}}),
+    # Messages that ask in other words.
+    _form({"value": TEXT}, "What's your OpenAI API key?"),
+    _form({"value": TEXT}, "Please confirm your password."),
+    _form({"value": TEXT}, "Your access token was revoked; enter the new one below."),
+    # A field the client draws as a text box whatever its schema says.
+    _form({"password": {"description": "Your password"}}),
+    _form({"pin": {"type": ["integer", "null"]}}),
 ]
 
 ORDINARY = [
@@ -68,6 +82,23 @@ ORDINARY = [
     ),
     _form({"reason": TEXT}, "Why should the access token be revoked?"),
     _form({"confirm": {"type": "boolean"}}, "Enter your password on the sign-in page that opens next"),
+    _form({"label": {"type": "string", "title": "Name of the API key"}}),
+    _form({"name": {"type": "string", "description": "Name for your new API key"}}),
+    _form({"var": {"type": "string", "title": "Environment variable holding the API key"}}),
+    _form({"purpose": TEXT}, "What is the new API key for?"),
+    _form({"label": TEXT}, "Give the access token a memorable label"),
+    _form({"folder": TEXT}, "Enter a password-protected folder name"),
+    _form({"kind": TEXT}, "Type of the token?"),
+    _form({"lifetime": {"type": "integer", "description": "The session token lifetime in hours"}}),
+    _form({"note": {"type": "string", "description": "Anything else? (Never include passwords.)"}}),
+    _form({"boarding_pass_number": TEXT, "seat": TEXT}, "Check in for your flight"),
+    _form({"code": TEXT}, "Enter your booking confirmation code"),
+    _form({"key": TEXT, "value": TEXT}, "Set a configuration entry"),
+    _form({"repo": TEXT}, "Which repository? (Your token stays on your machine.)"),
+    _form(
+        {"keys": {"type": "array", "items": {"type": "string", "enum": ["ci", "laptop"]}}},
+        "Revoke which keys?",
+    ),
     # URL mode is the specification's way for secrets.
     {
         "mode": "url",

@@ -8,18 +8,25 @@ answered. So a form request that asks for one is refused to the server (``block`
 or recorded and passed (``alert``).
 
 What counts as asking for a secret, decided here (the specification names the kinds, not the
-words): a field of the form that is free text or a number (not a yes/no, not a choice from a
-list) whose name or title names a credential (a password or passphrase, a PIN, an API key,
-access, refresh or session token, a client secret, a private key, a recovery phrase, a card
-number or its security code, a one-time or verification code), or whose description, or the
-form's message, asks the user to enter, paste or give one. A credential's *name*, id, label,
-expiry, scope, length or path is not the credential ("api_key_name", "the name of the API key
-to rotate", "private_key_path"); a username or an e-mail address is not a secret (the
-specification says so)."""
+words): a field of the form that the user types into (anything but a yes/no and a choice from
+the server's list: a client draws a text box for a type it does not know, or none) whose name
+names a credential (a password or passphrase, a PIN, an API key, access, refresh or session
+token, a client secret, a private key, a recovery phrase, a card number or its security code, a
+one-time or verification code), or whose title or description is one's name ("Your OpenAI API
+key", "GitHub token (required)") or asks the user to enter, paste or give one, or hints at a
+token's start ("ghp_"); or the form's message asks for one ("Paste your GitHub token", "What is
+your API key?", "Your token expired. Paste a new one below."). Text is read as the user sees
+it: compatibility forms folded, invisible characters and marks left out, letters of other
+scripts drawn as Latin ones read as those (a Cyrillic "a" in "password"). A credential's
+*name*, id, label, expiry, scope, length or path is not the credential ("api_key_name", "the
+name of the API key to rotate", "private_key_path"); a username or an e-mail address is not a
+secret (the specification says so)."""
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -36,90 +43,249 @@ if TYPE_CHECKING:
 _MAX_FIELDS, _MAX_TEXT = 200, 64 * 1024
 
 _CREDENTIAL = (
-    r"(?:pass(?:word|wd|phrase|code)s?|pwd|pin(?:\s?(?:code|number))?"
+    r"(?:pass\s?(?:word|wd|phrase|code)s?|pwd|pin(?:\s?(?:code|number))?|creds?|pat"
     r"|(?:api|access|auth|bearer|refresh|session|secret|personal\s+access|oauth|private|signing"
     r"|client|app|bot|deploy|github|gitlab|slack|npm|pypi|aws|openai|anthropic|stripe)\s?(?:key|token)s?"
+    r"|bearer|(?:session|auth|login)\scookie"
     r"|(?:client\s|app\s|api\s|aws\s|secret\s)?secret(?:\s?access\s?key)?|token"
     r"|(?:seed|recovery|backup|mnemonic)\s(?:phrase|words?|codes?|keys?)|mnemonic"
     r"|(?:credit|debit|payment|bank)?\s?card\s?(?:number|num|no|details)|cvv2?|cvc2?|card\s(?:security\s)?code"
-    r"|security\s(?:code|answer)|one[\s-]?time\s(?:pass(?:word|code)|code)|otp|totp|(?:2fa|mfa|two[\s-]factor)\scode"
+    r"|security\s(?:code|answer)|one[\s-]?time\s(?:pass(?:word|code)|code)|otp|totp"
+    r"|(?:2fa|mfa|two[\s-]factor|login|sign[\s-]?in|sms|access|auth(?:orization)?)\scode"
     r"|verification\scode|authenticator\scode|credentials?)"
 )
-#: A credential named with one of these after it is about the credential, not the credential.
+#: A credential named with one of these after it is about the credential, not the credential
+#: ("password-protected", "token-based" too).
 _QUALIFIED = (
-    r"(?:\s(?:names?|ids?|identifiers?|labels?|hints?|polic(?:y|ies)|length|counts?|limits?|types?|kinds?"
+    r"(?:-\w|\s(?:names?|ids?|identifiers?|labels?|hints?|polic(?:y|ies)|length|counts?|limits?|types?|kinds?"
     r"|expiry|expiration|expires|scopes?|urls?|paths?|files?|locations?|formats?|prefix|descriptions?"
     r"|usage|rotation|reset|strength|rules?|requirements?|manager|store|vault|env(?:ironment)?"
     r"|variables?|fingerprints?|created|age|status))"
 )
-#: A field named for a credential: its name (as words) ends on one, so that nothing qualifies it
-#: ("api key name", "private key path" end otherwise).
-_NAMES_ONE = re.compile(rf"(?:^|\s){_CREDENTIAL}$")
-#: Text that asks for one: a verb of giving, then (within a clause) "your"/"the" credential,
-#: which no qualifier follows and no word for its name or id comes between.
+#: Words after a credential that still name its value: "password confirmation", "password 2",
+#: "api key value", "token here".
+_STILL_THE_VALUE = (
+    r"(?:\s(?:value|input|field|text|string|str|here|again|confirm(?:ation|ed)?|repeat(?:ed)?|verify"
+    r"|verification|required|optional|please|below|\d{1,2}))*"
+)
+#: A field named for a credential: its name (as words) ends on one, or on one and words that
+#: still name its value, so that nothing qualifies it ("api key name", "private key path" end
+#: otherwise); written as one word ("newpassword"); a bare "pass" or "pw" too (not "boarding
+#: pass").
+_NAMES_ONE = re.compile(
+    rf"(?:^|\s){_CREDENTIAL}{_STILL_THE_VALUE}$"
+    rf"|(?:^|\s)[a-z]*(?:password|passwd|passphrase|passcode|apikey|accesstoken|secret){_STILL_THE_VALUE}$"
+    rf"|^(?:(?:user|login|account|admin|root|db|database|wifi|my)\s)?(?:pass|pw){_STILL_THE_VALUE}$"
+)
+#: A title or a description that is a credential's name, as a clause of its own ("Your OpenAI
+#: API key", "GitHub personal access token (classic)", "Password *", "Password for your Acme
+#: account"): a few words before it, and after it only words that still name its value, or
+#: what it is for.
+_IS_ONE = re.compile(
+    rf"^(?P<before>(?:[\w']+\s){{0,4}}?){_CREDENTIAL}{_STILL_THE_VALUE}"
+    r"(?:\s(?:for|of|to|from|on|at|in|with)\s.*)?$"
+)
+#: "Name of the API key", "a label for your new token": about the credential.
+_ABOUT_ONE = re.compile(
+    r"\b(?:names?|labels?|ids?|identifiers?|nicknames?|descriptions?|titles?|expir\w*|scopes?|lengths?"
+    r"|types?|kinds?|hints?|paths?|locations?|urls?|formats?|owners?|purpose)\s(?:of|for)\b"
+)
+#: Words before a credential in a clause that make it not the clause's subject: against giving
+#: one ("never share your password"), or about one ("the variable holding the API key").
+_NOT_ITSELF = re.compile(
+    r"\b(?:not|never|no|without|except|of|for|with|holding|containing|storing|about|to|from|in|on|at|by"
+    r"|where|which|that|using|via)\b|n't\b"
+)
+#: Text that asks for one: a verb of giving, then (within a clause) a credential ("your
+#: GitHub token", "the org's API key", "API key"), which no qualifier follows and no word for
+#: its name or id comes between.
 _ASKS_FOR_ONE = re.compile(
-    r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit)\b"
-    rf"(?P<between>[^.?!;:\n]{{0,40}}?)\b(?:your|the|an?|its)\s(?:[\w-]+\s){{0,2}}?{_CREDENTIAL}\b"
-    # "the token's name", "give the new token a label"
-    rf"(?!(?:'s)?(?:\s(?:a|an|the|its))?{_QUALIFIED})",
+    r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit|confirm|verify|fill\sin"
+    r"|copy|send|tell\sus|what(?:'s|\sis|\sare)|(?:we|i)\s(?:need|require))\b(?!\sof\b)"
+    rf"(?P<between>[^.?!;:\n]{{0,60}}?)\b{_CREDENTIAL}\b"
+    # "the token's name", "give the new token a (memorable) label", "what is the token for?"
+    rf"(?!(?:'s)?(?:\s(?:a|an|the|its)(?:\s\w+)?)?{_QUALIFIED}|\sfor\s?[?.!])",
 )
 _NOT_THE_VALUE = re.compile(
     r"\b(?:names?|labels?|ids?|nicknames?|descriptions?|titles?|expir\w*|scopes?|lengths?|numbers\sof|types?)\b"
 )
+#: "Your token expired. Paste a new one below.": a credential named, then asked for as "it".
+_MENTIONS_ONE = re.compile(rf"\b(?:your|the|an?)\s(?:[\w'-]+\s){{0,3}}?{_CREDENTIAL}\b(?!{_QUALIFIED})")
+_ASKS_FOR_IT = re.compile(
+    r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit|confirm|copy)\s"
+    r"(?:it|them|(?:a|the)\s(?:(?:new|fresh|valid|current|correct|right)\s)?one)\b"
+    rf"(?!(?:\s(?:a|an|the|its))?{_QUALIFIED})"  # "give it a name"
+)
+#: "Password required", "Your API key is needed to continue".
+_REQUIRED = re.compile(rf"\b{_CREDENTIAL}\s(?:is\s|are\s)?(?:required|needed)\b")
+#: The start of a token of a known kind, quoted as a hint or a default ("starts with ghp_").
+_TOKEN_START = re.compile(
+    r"(?<![a-z0-9])(?:gh[pousr]_|github_pat_|glpat-|xox[abpr]-|sk-proj-|sk-ant-|sk_live_|rk_live_|akia)"
+)
+
+
+@functools.cache
+def _latin(char: str) -> str:
+    """The Latin letter ``char`` is drawn as (the Cyrillic "\\u0430" is "a"), or ``char``."""
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(char, preferred_aliases=["latin"], greedy=True) or []
+    latin = [glyph["c"] for item in found for glyph in item["homoglyphs"] if glyph["c"].isascii()]
+    return latin[0] if latin else char
+
+
+@functools.cache
+def _unseen() -> re.Pattern[str]:
+    """What a form shows as nothing: format characters (zero width, bidirectional marks, the
+    soft hyphen), marks ("pássword" reads as a password) and the blank letters (read once, a few
+    milliseconds)."""
+    codes = [code for code in range(0x10000) if unicodedata.category(chr(code)) in ("Cf", "Mn", "Me")]
+    codes += [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800]
+    return re.compile(
+        "[" + "".join(re.escape(chr(code)) for code in sorted(codes)) + "\U000e0000-\U000e01ef]"
+    )
+
+
+#: Letters of other scripts that are drawn as Latin ones (Greek, Cyrillic, Armenian, Cherokee,
+#: Lisu...; not the CJK ideographs, which no Latin letter is taken for).
+_OTHER_SCRIPT = re.compile("[\u00c0-\u2fff\ua4d0-\ua4ff\uab70-\uabbf\U00010000-\U0001ffff]")
+
+
+def _decomposed(text: str) -> str:
+    """Compatibility forms folded (full-width and mathematical letters) and accents apart from
+    their letters."""
+    return text if text.isascii() else unicodedata.normalize("NFKD", text)
+
+
+def _plain(text: str) -> str:
+    """``text`` as it reads: compatibility forms folded, what is not seen left out
+    ("pass\\u200bword"), letters of other scripts drawn as Latin ones read as those."""
+    if text.isascii():
+        return text
+    seen = _unseen().sub("", _decomposed(text))
+    return _OTHER_SCRIPT.sub(lambda letter: _latin(letter[0]) if letter[0].isalpha() else letter[0], seen)
 
 
 def _words(text: str) -> str:
-    """``apiKey``, ``api_key``, ``X-API-Key``, ``API Key``: ``api key`` (a field's name as words;
-    only its end, where a credential would name it)."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_\-.:/]+", " ", text[-100:])
+    """``apiKey``, ``api_key``, ``X-API-Key``, ``API Key``, ``password2``: ``api key`` (a
+    field's name as words)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|[^A-Za-z0-9']+", " ", _plain(text))
     return " ".join(spaced.lower().split())
 
 
 _NEGATED = re.compile(r"\b(?:not|never|no)\s(?:\w+\s)?$|n't\s$")
 
 
+def _names(name: str) -> bool:
+    """Whether a field's name names a credential, not something about one."""
+    words = _words(name)
+    found = _NAMES_ONE.search(words)
+    return found is not None and not _ABOUT_ONE.search(words[: found.start()])
+
+
+def _is_one(text: str) -> bool:
+    """Whether a clause of ``text`` (a title, a description) is a credential's name."""
+    for clause in re.split(r"[.;:!?,()\[\]{}|*\n]|\s[-\u2013\u2014]\s", _plain(text).lower()):
+        words = " ".join(re.sub(r"[^a-z0-9']+", " ", clause).split())
+        found = _IS_ONE.match(words)
+        if found and not _NOT_ITSELF.search(found["before"]):
+            return True
+    return False
+
+
 def _asks(text: str) -> bool:
-    """Whether ``text`` asks the reader to give a credential ("Paste your GitHub token"), not
-    for its name ("Enter the name of the API key to rotate") and not against it ("never
-    paste your password here")."""
-    text = " ".join(text.lower().split())
+    """Whether ``text`` asks the reader to give a credential ("Paste your GitHub token", "What
+    is your API key?", "Your token expired; paste a new one"), not for its name ("Enter the
+    name of the API key to rotate") and not against it ("never paste your password here")."""
+    text = " ".join(_plain(text).lower().split())
     for match in _ASKS_FOR_ONE.finditer(text):
         before = text[max(0, match.start() - 20) : match.start()]
         if not _NOT_THE_VALUE.search(match.group("between")) and not _NEGATED.search(before):
             return True
+    for match in _REQUIRED.finditer(text):
+        if not _NEGATED.search(text[max(0, match.start() - 20) : match.start()]):
+            return True
+    for match in _ASKS_FOR_IT.finditer(text):
+        before = text[max(0, match.start() - 20) : match.start()]
+        if not _NEGATED.search(before) and _MENTIONS_ONE.search(
+            text, max(0, match.start() - 100), match.start()
+        ):
+            return True
     return False
+
+
+def _a_choice(field: dict[str, Any]) -> bool:
+    """Whether the field is a choice among the server's own values (an enum, ``oneOf`` or
+    ``anyOf`` of constants, a constant): no text box."""
+    if "const" in field or (isinstance(field.get("enum"), list) and field["enum"]):
+        return True
+    return any(
+        isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options)
+        for options in (field.get("oneOf"), field.get("anyOf"))
+    )
+
+
+def _free(field: dict[str, Any]) -> bool:
+    """Whether the user types the field's value: any field but a yes/no and a choice (a client
+    draws a text box for a type it does not know, a list of types, or none)."""
+    if field.get("type") == "boolean" or _a_choice(field):
+        return False
+    items = field.get("items")
+    return not (field.get("type") == "array" and isinstance(items, dict) and _a_choice(items))
+
+
+def _form_fields(params: Any) -> dict[Any, Any] | None:
+    """A form-mode request's fields by name (None for another request, or none)."""
+    if not isinstance(params, dict) or params.get("mode", "form") != "form":
+        return None
+    schema = params.get("requestedSchema")
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return properties if isinstance(properties, dict) else None
+
+
+def _form_text(params: Any) -> int:
+    """The characters of a form the check reads: its message and its fields' names, titles,
+    descriptions and defaults (a character that folds into 18, "\ufdfa", counted as 18)."""
+    properties = _form_fields(params) or {}
+    fields = [field for field in properties.values() if isinstance(field, dict)]
+    texts = [
+        params.get("message") if isinstance(params, dict) else None,
+        *properties,
+        *(field.get(key) for field in fields for key in ("title", "description", "default")),
+    ]
+    return sum(len(_decomposed(text)) for text in texts if isinstance(text, str))
 
 
 def secret_fields(params: Any) -> list[str]:
     """The fields of an ``elicitation/create`` form (its ``params``) that ask the user for a
     secret, by name (``(message)`` when the form's message asks for one and a field could hold
     it); none for a URL-mode request."""
-    if not isinstance(params, dict) or params.get("mode", "form") != "form":
+    properties = _form_fields(params)
+    if properties is None:
         return []
-    schema = params.get("requestedSchema")
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return []
-    message = params.get("message")
-    fields = [field for field in properties.values() if isinstance(field, dict)]
-    texts = [message, *(field.get(key) for field in fields for key in ("title", "description"))]
-    if len(properties) > _MAX_FIELDS or sum(len(t) for t in texts if isinstance(t, str)) > _MAX_TEXT:
+    if len(properties) > _MAX_FIELDS or _form_text(params) > _MAX_TEXT:
         return [f"(a form of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text)"]
+    message = params.get("message")
     found: list[str] = []
     free = False
     for name, field in properties.items():
-        if not isinstance(field, dict) or field.get("type") not in ("string", "number", "integer"):
-            continue  # a yes/no holds no secret
-        if any(key in field for key in ("enum", "oneOf", "anyOf", "const")):
-            continue  # a choice among the server's own values
+        if not isinstance(field, dict) or not _free(field):
+            continue  # a yes/no or a choice holds no secret
         free = True
-        title, description = field.get("title"), field.get("description")
-        named = [str(name), title if isinstance(title, str) else ""]
+        shown = [
+            text for text in (field.get(key) for key in ("title", "description")) if isinstance(text, str)
+        ]
+        default = field.get("default")
         if (
             field.get("format") == "password"
             or field.get("writeOnly") is True
-            or any(_NAMES_ONE.search(_words(text)) for text in named if text)
-            or (isinstance(description, str) and _asks(description))
+            or _names(str(name))
+            or any(_is_one(text) or _asks(text) for text in shown)
+            or any(
+                _TOKEN_START.search(_plain(text).lower())
+                for text in [*shown, default]
+                if isinstance(text, str)
+            )
         ):
             found.append(str(name))
     if not found and free and isinstance(message, str) and _asks(message):
@@ -146,9 +312,10 @@ class Elicitation(Interceptor):
         return cls(config.elicitation) if config.elicitation.secrets != "off" else None
 
     def server_message(self, session: Session, exchange: Exchange) -> None:
-        if exchange.method != "elicitation/create" or exchange.id is None:
-            return
-        fields = secret_fields(exchange.request.get("params"))
+        if exchange.method == "elicitation/create" and exchange.id is not None:
+            self._judge(exchange, secret_fields(exchange.request.get("params")))
+
+    def _judge(self, exchange: Exchange, fields: list[str]) -> None:
         if not fields:
             return
         why = (
