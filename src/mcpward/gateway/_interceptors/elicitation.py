@@ -20,7 +20,11 @@ it: compatibility forms folded, invisible characters and marks left out, letters
 scripts drawn as Latin ones read as those (a Cyrillic "a" in "password"). A credential's
 *name*, id, label, expiry, scope, length or path is not the credential ("api_key_name", "the
 name of the API key to rotate", "private_key_path"); a username or an e-mail address is not a
-secret (the specification says so)."""
+secret (the specification says so).
+
+A server of the 2026-07-28 revision asks in its answer instead (``input_required`` with
+``inputRequests``, or a task's state): such an answer is read the same way and refused (the
+client gets an error for its call), as ``gateway run`` passes that revision through."""
 
 from __future__ import annotations
 
@@ -293,6 +297,28 @@ def secret_fields(params: Any) -> list[str]:
     return found
 
 
+def _answer_asks(result: Any) -> list[str]:
+    """What the forms of a 2026-07-28 answer ask for (``secret_fields``): the
+    ``elicitation/create`` input requests of an ``input_required`` result or of a task's state
+    (``tasks/get``, ``notifications/tasks``: at its top or under ``task``). The forms are read
+    within the fields and text one form may have, in all."""
+    places = [result, result.get("task")] if isinstance(result, dict) else []
+    asked = [place.get("inputRequests") for place in places if isinstance(place, dict)]
+    forms = [
+        request.get("params")
+        for requests in asked
+        if isinstance(requests, dict)
+        for request in requests.values()
+        if isinstance(request, dict) and request.get("method") == "elicitation/create"
+    ]
+    if len(forms) > 1 and (
+        sum(len(_form_fields(form) or ()) for form in forms) > _MAX_FIELDS
+        or sum(_form_text(form) for form in forms) > _MAX_TEXT
+    ):
+        return [f"(forms of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text in all)"]
+    return [field for form in forms for field in secret_fields(form)]
+
+
 class ElicitationConfig(BaseModel):
     """``[elicitation]``: what a form that asks the user for a secret does."""
 
@@ -312,8 +338,18 @@ class Elicitation(Interceptor):
         return cls(config.elicitation) if config.elicitation.secrets != "off" else None
 
     def server_message(self, session: Session, exchange: Exchange) -> None:
+        params = exchange.request.get("params")
         if exchange.method == "elicitation/create" and exchange.id is not None:
-            self._judge(exchange, secret_fields(exchange.request.get("params")))
+            self._judge(exchange, secret_fields(params))
+        elif exchange.method == "notifications/tasks":  # a task's state, pushed
+            self._judge(exchange, _answer_asks(params))
+
+    def response(self, session: Session, exchange: Exchange) -> None:
+        """A server of the 2026-07-28 revision asks in its answer (``input_required``, or a
+        task's state), which ``gateway run`` passes through: refused as its request would be
+        (the client gets an error for its call)."""
+        if exchange.response is not None:
+            self._judge(exchange, _answer_asks(exchange.response.get("result")))
 
     def _judge(self, exchange: Exchange, fields: list[str]) -> None:
         if not fields:
