@@ -372,6 +372,8 @@ class AuditRecord(TypedDict, total=False):
     events: list[AuditEventRecord]
     params: Any
     arguments: Any
+    #: A 2026-07-28 client's answers to the server's questions, in its retry of the call.
+    input_responses: Any
     result: Any
     request_bytes: int
     response_bytes: int

@@ -1,12 +1,14 @@
 """A real MCP server (official SDK, stdio) that puts the form it is given before the user, as
 written: ``ask(form)`` asks with the JSON ``form``'s ``message`` and ``requestedSchema`` (any
 shape: the SDK's client takes any schema), and answers with what the user did ("accept:
-{...}", or "refused: ..." when the request was refused). A session-era client is sent an
+{...}", or "refused: ..." when the request was refused; with ``digest``, the SHA-256 of the
+answer's content as JSON with sorted keys, which says whether it arrived as the user typed it). A session-era client is sent an
 ``elicitation/create`` request; a 2026-07-28 client (which the SDK's client speaks by default,
 over stdio too) gets it as an input request of the call (``input_required``)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -16,7 +18,7 @@ server = MCPServer("form-test")
 
 
 @server.tool(description="Put a form before the user.")
-async def ask(form: str, ctx: Context) -> str | InputRequiredResult:
+async def ask(form: str, ctx: Context, digest: bool = False) -> str | InputRequiredResult:
     given = json.loads(form)
     if ctx.protocol_version is not None and ctx.protocol_version >= "2026":
         answer = (ctx.input_responses or {}).get("form")
@@ -32,7 +34,8 @@ async def ask(form: str, ctx: Context) -> str | InputRequiredResult:
             )
         except Exception as exc:  # noqa: BLE001 - the gateway's refusal comes back as an error
             return f"refused: {exc}"
-    return f"{answer.action}: {json.dumps(answer.content, sort_keys=True)}"
+    content = json.dumps(answer.content, sort_keys=True)
+    return f"{answer.action}: {hashlib.sha256(content.encode()).hexdigest() if digest else content}"
 
 
 if __name__ == "__main__":

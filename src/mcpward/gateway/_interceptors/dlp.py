@@ -61,6 +61,16 @@ class Dlp(Interceptor):
         return cls(policy, scan_results=settings.scan_results, injection=settings.injection, quarantine=held)
 
     def request(self, session: Session, exchange: Exchange) -> None:
+        answers = exchange.params.get("inputResponses")
+        if answers is not None:
+            # A 2026-07-28 client's answers to what the server asked (what the user typed into
+            # a form) ride in its retry of the call (or in tasks/update): judged as a session
+            # client's answers are (``client_response``).
+            redacted = self._judge(session, exchange, answers, "answer")
+            if redacted is not answers and exchange.decision == "redact":
+                params = {**exchange.params, "inputResponses": redacted}
+                exchange.request = {**exchange.request, "params": params}
+                exchange.request_changed = True
         tool = exchange.tool
         if tool is None:
             return
@@ -170,6 +180,8 @@ class Dlp(Interceptor):
 
     @staticmethod
     def _keep(exchange: Exchange, where: str, value: Any) -> None:
+        if where == "answer" and exchange.response is None:
+            return  # answers in a request: the audit masks them itself
         if where in ("argument", "message"):
             exchange.redacted_arguments = value
         else:
