@@ -14,13 +14,15 @@ names a credential (a password or passphrase, a PIN, an API key, access, refresh
 token, a client secret, a private key, a recovery phrase, a card number or its security code, a
 one-time or verification code), or whose title or description is one's name ("Your OpenAI API
 key", "GitHub token (required)") or asks the user to enter, paste or give one, or hints at a
-token's start ("ghp_"); or the form's message asks for one ("Paste your GitHub token", "What is
-your API key?", "Your token expired. Paste a new one below."). Text is read as the user sees
-it: compatibility forms folded, invisible characters and marks left out, letters of other
-scripts drawn as Latin ones read as those (a Cyrillic "a" in "password"). A credential's
-*name*, id, label, expiry, scope, length or path is not the credential ("api_key_name", "the
-name of the API key to rotate", "private_key_path"); a username or an e-mail address is not a
-secret (the specification says so).
+token's start ("ghp_", as its description, default or example); or the form's message (or the
+schema's own title or description, which a client may show as its heading) asks for one ("Paste
+your GitHub token", "What is your API key?", "Your token expired. Paste a new one below."). Text
+is read as the user sees it: compatibility forms folded, invisible characters and marks left
+out, letters of other scripts drawn as Latin ones read as those (a Cyrillic "a" in "password");
+a form written with bidirectional overrides (shown in another order than it reads) is refused. A
+credential's *name*, id, label, expiry, scope, length or path is not the credential
+("api_key_name", "the name of the API key to rotate", "private_key_path"); a username or an
+e-mail address is not a secret (the specification says so).
 
 A server of the 2026-07-28 revision asks in its answer instead (``input_required`` with
 ``inputRequests``, or a task's state): such an answer is read the same way and refused (the
@@ -247,17 +249,39 @@ def _form_fields(params: Any) -> dict[Any, Any] | None:
     return properties if isinstance(properties, dict) else None
 
 
+def _headings(params: Any) -> list[str]:
+    """What a form says before its fields: its message, and the schema's own title and
+    description (a client may show them as the form's heading)."""
+    schema = params.get("requestedSchema") if isinstance(params, dict) else None
+    texts = [params.get("message") if isinstance(params, dict) else None]
+    texts += [schema.get("title"), schema.get("description")] if isinstance(schema, dict) else []
+    return [text for text in texts if isinstance(text, str)]
+
+
+def _hints(field: dict[str, Any]) -> list[str]:
+    """What a field shows in its box before the user types (its default, its examples)."""
+    examples = field.get("examples")
+    hints = [field.get("default"), *(examples[:10] if isinstance(examples, list) else ())]
+    return [hint for hint in hints if isinstance(hint, str)]
+
+
 def _form_text(params: Any) -> int:
-    """The characters of a form the check reads: its message and its fields' names, titles,
-    descriptions and defaults (a character that folds into 18, "\ufdfa", counted as 18)."""
+    """The characters of a form the check reads: its headings and its fields' names, titles,
+    descriptions and hints (a character that folds into 18, "\ufdfa", counted as 18)."""
     properties = _form_fields(params) or {}
     fields = [field for field in properties.values() if isinstance(field, dict)]
     texts = [
-        params.get("message") if isinstance(params, dict) else None,
+        *_headings(params),
         *properties,
-        *(field.get(key) for field in fields for key in ("title", "description", "default")),
+        *(field.get(key) for field in fields for key in ("title", "description")),
+        *(hint for field in fields for hint in _hints(field)),
     ]
     return sum(len(_decomposed(text)) for text in texts if isinstance(text, str))
+
+
+#: Bidirectional overrides: text written backwards and shown forwards ("\u202enekot ruoy
+#: etsaP" reads "Paste your token"), which no form of a service needs.
+_OVERRIDE = re.compile("[\u202d\u202e]")
 
 
 def secret_fields(params: Any) -> list[str]:
@@ -269,30 +293,30 @@ def secret_fields(params: Any) -> list[str]:
         return []
     if len(properties) > _MAX_FIELDS or _form_text(params) > _MAX_TEXT:
         return [f"(a form of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text)"]
-    message = params.get("message")
+    fields = {str(name): field for name, field in properties.items() if isinstance(field, dict)}
+    shown = [
+        *_headings(params),
+        *fields,
+        *(text for field in fields.values() for text in (field.get("title"), field.get("description"))),
+    ]
+    if any(_OVERRIDE.search(text) for text in shown if isinstance(text, str)):
+        return ["(a form written with bidirectional overrides)"]
     found: list[str] = []
     free = False
-    for name, field in properties.items():
-        if not isinstance(field, dict) or not _free(field):
+    for name, field in fields.items():
+        if not _free(field):
             continue  # a yes/no or a choice holds no secret
         free = True
-        shown = [
-            text for text in (field.get(key) for key in ("title", "description")) if isinstance(text, str)
-        ]
-        default = field.get("default")
+        texts = [text for text in (field.get("title"), field.get("description")) if isinstance(text, str)]
         if (
             field.get("format") == "password"
             or field.get("writeOnly") is True
-            or _names(str(name))
-            or any(_is_one(text) or _asks(text) for text in shown)
-            or any(
-                _TOKEN_START.search(_plain(text).lower())
-                for text in [*shown, default]
-                if isinstance(text, str)
-            )
+            or _names(name)
+            or any(_is_one(text) or _asks(text) for text in texts)
+            or any(_TOKEN_START.search(_plain(text).lower()) for text in [*texts, *_hints(field)])
         ):
-            found.append(str(name))
-    if not found and free and isinstance(message, str) and _asks(message):
+            found.append(name)
+    if not found and free and any(_asks(text) for text in _headings(params)):
         found.append("(message)")
     return found
 
