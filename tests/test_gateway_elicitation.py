@@ -93,6 +93,7 @@ ORDINARY = [
     _form({"note": {"type": "string", "description": "Anything else? (Never include passwords.)"}}),
     _form({"boarding_pass_number": TEXT, "seat": TEXT}, "Check in for your flight"),
     _form({"code": TEXT}, "Enter your booking confirmation code"),
+    _form({"ssid": TEXT}, "Wi-Fi setup: is a password required for the network?"),
     _form({"key": TEXT, "value": TEXT}, "Set a configuration entry"),
     _form({"repo": TEXT}, "Which repository? (Your token stays on your machine.)"),
     _form(

@@ -122,8 +122,9 @@ _ASKS_FOR_IT = re.compile(
     r"(?:it|them|(?:a|the)\s(?:(?:new|fresh|valid|current|correct|right)\s)?one)\b"
     rf"(?!(?:\s(?:a|an|the|its))?{_QUALIFIED})"  # "give it a name"
 )
-#: "Password required", "Your API key is needed to continue".
-_REQUIRED = re.compile(rf"\b{_CREDENTIAL}\s(?:is\s|are\s)?(?:required|needed)\b")
+#: "Password required", "Your API key is needed to continue"; not a question ("Is a password
+#: required for the network?").
+_REQUIRED = re.compile(rf"\b{_CREDENTIAL}\s(?:is\s|are\s)?(?:required|needed)\b(?![^.!;\n]{{0,80}}\?)")
 #: The start of a token of a known kind, quoted as a hint or a default ("starts with ghp_").
 _TOKEN_START = re.compile(
     r"(?<![a-z0-9])(?:gh[pousr]_|github_pat_|glpat-|xox[abpr]-|sk-proj-|sk-ant-|sk_live_|rk_live_|akia)"
