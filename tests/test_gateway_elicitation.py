@@ -68,6 +68,8 @@ ORDINARY = [
     _form({"api_key_name": TEXT}, "Enter the name of the API key to rotate"),
     _form({"label": TEXT}, "Give the new token a label so you can find it later"),
     _form({"label": TEXT}, "Enter the token's name as it appears in the list"),
+    _form({"note": TEXT}, "Tell us what Pat said about the order"),
+    _form({"count": {"type": "integer"}}, "What is a token? Pick how many the summary may use."),
     _form({"private_key_path": TEXT}),
     _form({"token_expiry_days": {"type": "integer"}}),
     _form({"max_tokens": {"type": "integer"}}, "How long may the answer be?"),

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 _MAX_FIELDS, _MAX_TEXT = 200, 64 * 1024
 
 _CREDENTIAL = (
-    r"(?:pass\s?(?:word|wd|phrase|code)s?|pwd|pin(?:\s?(?:code|number))?|creds?|pat"
+    # "pat" only as GitHub's or GitLab's ("what Pat said" is a person)
+    r"(?:pass\s?(?:word|wd|phrase|code)s?|pwd|pin(?:\s?(?:code|number))?|creds?|(?:github|gitlab|gh)\s?pat"
     r"|(?:api|access|auth|bearer|refresh|session|secret|personal\s+access|oauth|private|signing"
     r"|client|app|bot|deploy|github|gitlab|slack|npm|pypi|aws|openai|anthropic|stripe)\s?(?:key|token)s?"
     r"|bearer|(?:session|auth|login)\scookie"
@@ -107,7 +108,7 @@ _NOT_ITSELF = re.compile(
 #: its name or id comes between.
 _ASKS_FOR_ONE = re.compile(
     r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit|confirm|verify|fill\sin"
-    r"|copy|send|tell\sus|what(?:'s|\sis|\sare)|(?:we|i)\s(?:need|require))\b(?!\sof\b)"
+    r"|copy|send|tell\sus|what(?:'s|\sis|\sare)\syour|(?:we|i)\s(?:need|require))\b(?!\sof\b)"
     rf"(?P<between>[^.?!;:\n]{{0,60}}?)\b{_CREDENTIAL}\b"
     # "the token's name", "give the new token a (memorable) label", "what is the token for?"
     rf"(?!(?:'s)?(?:\s(?:a|an|the|its)(?:\s\w+)?)?{_QUALIFIED}|\sfor\s?[?.!])",
