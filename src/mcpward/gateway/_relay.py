@@ -37,6 +37,7 @@ from mcpward.gateway.interface import (
     encode,
     error,
     request_key,
+    undeclared_in_answer,
     undeclared_part,
 )
 from mcpward.model import Severity
@@ -232,6 +233,8 @@ class Relay:
             exchange.block(why)
         else:
             self._run("response", exchange)
+            if exchange.decision != "block":
+                self._undeclared_in_answer(exchange)
         if exchange.decision == "block":
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
             if exchange.held is not None:  # no content, only where a reviewer finds it
@@ -241,6 +244,21 @@ class Relay:
             exchange.response = error(exchange.id, BLOCKED, "mcpward gateway: " + "; ".join(exchange.reasons))
             exchange.response_changed = True
         return _forward("client", exchange.response)
+
+    def _undeclared_in_answer(self, exchange: Exchange) -> None:
+        """A 2026-07-28 answer that asks the client what its request did not declare it can be
+        asked (another server's context, a URL to open): refused as the same question in a
+        request of the server's is (``_from_server``)."""
+        assert exchange.response is not None
+        part = undeclared_in_answer(
+            exchange.request, exchange.response.get("result"), self.client_capabilities
+        )
+        if part is not None:
+            why = f"the client did not declare {part} for this request"
+            exchange.events.append(
+                SecurityEvent("undeclared-request", Severity.MEDIUM, f"{exchange.method}: {why}")
+            )
+            exchange.block(why)
 
     def _from_server(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
         """What the server sends of its own goes through the same checks as its answers: the

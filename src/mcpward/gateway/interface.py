@@ -74,6 +74,48 @@ def undeclared_part(message: dict[str, Any], capabilities: dict[str, Any]) -> st
     return None
 
 
+#: Where a 2026-07-28 client declares, in each request, what it can be asked.
+CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
+
+
+def answer_input_requests(result: Any) -> list[dict[str, Any]]:
+    """The requests a 2026-07-28 answer puts to the client: the ``inputRequests`` of an
+    ``input_required`` result or of a task's state (at its top or under ``task``)."""
+    places = [result, result.get("task")] if isinstance(result, dict) else []
+    asked = [place.get("inputRequests") for place in places if isinstance(place, dict)]
+    return [
+        request
+        for requests in asked
+        if isinstance(requests, dict)
+        for request in list(requests.values())[:1000]
+        if isinstance(request, dict) and isinstance(request.get("method"), str)
+    ]
+
+
+def undeclared_in_answer(request: dict[str, Any], result: Any, session: dict[str, Any] | None) -> str | None:
+    """What of a 2026-07-28 answer's input requests the client's request did not declare it
+    can be asked (its ``_meta`` capabilities; without them, the session's from ``initialize``;
+    without either, nothing): the method's capability, or a part of it (``undeclared_part``).
+    None when each is declared. ``gateway run`` passes that revision through, and a server
+    asked the client for another server's context or to open a URL in its answer, which the
+    session-era check of the same request never read."""
+    params = request.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    declared = meta.get(CLIENT_CAPABILITIES_META) if isinstance(meta, dict) else None
+    capabilities = declared if isinstance(declared, dict) else session if session is not None else {}
+    for asked in answer_input_requests(result):
+        method = str(asked["method"])
+        needed = ASKED_NEEDS.get(method)
+        if needed is None:
+            continue  # roots and the like: asked of every client
+        if needed not in capabilities:
+            return needed
+        part = undeclared_part(asked, capabilities)
+        if part is not None:
+            return part
+    return None
+
+
 def request_key(request_id: Any) -> str:
     """A JSON-RPC id as a key: ids are strings or numbers, and 1 and "1" are different requests.
     A number is keyed by its value as a double, as a JavaScript peer (most MCP servers) reads

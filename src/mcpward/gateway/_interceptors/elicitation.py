@@ -37,7 +37,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
+from mcpward.gateway.interface import (
+    Exchange,
+    Interceptor,
+    PipelineContext,
+    SecurityEvent,
+    Session,
+    answer_input_requests,
+)
 from mcpward.model import Severity
 
 if TYPE_CHECKING:
@@ -328,14 +335,10 @@ def _answer_asks(result: Any) -> list[str]:
     ``elicitation/create`` input requests of an ``input_required`` result or of a task's state
     (``tasks/get``, ``notifications/tasks``: at its top or under ``task``). The forms are read
     within the fields and text one form may have, in all."""
-    places = [result, result.get("task")] if isinstance(result, dict) else []
-    asked = [place.get("inputRequests") for place in places if isinstance(place, dict)]
     forms = [
         request.get("params")
-        for requests in asked
-        if isinstance(requests, dict)
-        for request in requests.values()
-        if isinstance(request, dict) and request.get("method") == "elicitation/create"
+        for request in answer_input_requests(result)
+        if request["method"] == "elicitation/create"
     ]
     if len(forms) > 1 and (
         sum(len(_form_fields(form) or ()) for form in forms) > _MAX_FIELDS
