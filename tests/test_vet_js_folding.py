@@ -175,9 +175,9 @@ def test_mapping_work_is_bounded() -> None:
         f'const H{i} = "{subject}{i}".split("").map(c => String.fromCharCode(c.charCodeAt(0) ^ 7)).join("");\n'
         for i in range(40)
     )
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the bound is on the work, not on the machine's load
     facts = JavaScriptAnalyzer().analyze("index.js", lines.encode())
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert any("decodings" in reason for _, reason in facts.incomplete)
 
 
