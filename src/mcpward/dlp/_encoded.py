@@ -15,9 +15,15 @@ the run, so the work stays linear in the input.
 from __future__ import annotations
 
 import binascii
+import bisect
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mcpward._multimatch import SpanFinder
 
 #: The one-pass matcher's triggers (Hyperscan syntax; the pure-Python path runs them as they
 #: are): 16 base64 characters in a row, and a byte escape.
@@ -70,16 +76,78 @@ class EncodedRun:
     text: str  # what it spells
 
 
-def encoded_runs(text: str, fired: Collection[int] = (0, 1)) -> Iterator[EncodedRun]:
+def encoded_runs(
+    text: str, fired: Collection[int] = (0, 1), places: Places | None = None
+) -> Iterator[EncodedRun]:
     """The runs of ``text`` that spell text, in order of their starts (a run of escapes may
     hold a run of base64 characters: both are given), of the kinds whose trigger ``fired``
-    (positions in ``TRIGGERS``)."""
-    if 1 not in fired:
-        yield from _base64_runs(text)
-    elif 0 not in fired:
-        yield from _escaped_runs(text)
-    else:
-        yield from _sorted_merge(_base64_runs(text), _escaped_runs(text))
+    (positions in ``TRIGGERS``); ``places``: where they may start (``native_places``), else
+    found in the whole text."""
+    base64 = _base64_runs(text, places[0] if places else None) if 0 in fired else iter(())
+    escaped = _escaped_runs(text, places[1] if places else None) if 1 in fired else iter(())
+    yield from _sorted_merge(base64, escaped)
+
+
+#: For each kind of run (positions in ``TRIGGERS``), windows of a text that hold the start of
+#: each run of base64 characters, or each byte escape.
+Places = dict[int, list[list[int]]]
+
+
+def native_places(texts: Sequence[str]) -> list[Places | None]:
+    """Where the runs of each long text may start, from one native pass over all of them
+    (``_PLACES``): Python's ``re`` looking for them at every position cost 35 us per KB of
+    prose (120 for escapes), the native pass about 2. None for a short text (a call into the
+    native library and its reports cost more there than the expressions), one that is not
+    ASCII (its byte offsets are not its characters'), and for all without the native library
+    or past the budget of reports: their expressions run over the whole text."""
+    found: list[Places | None] = [None] * len(texts)
+    finder = _places_finder()
+    ascii_texts = [
+        number for number, text in enumerate(texts) if len(text) >= _NATIVE_FROM and text.isascii()
+    ]
+    if finder is None or not ascii_texts:
+        return found
+    starts = []
+    position = 0
+    for number in ascii_texts:
+        starts.append(position)
+        position += len(texts[number]) + 1
+    joined = "\n".join(texts[number] for number in ascii_texts).encode("ascii")
+    windows = finder.windows(joined, len(joined) // 4 + 4096)
+    if windows is None:
+        return found
+    for number in ascii_texts:
+        found[number] = {0: [], 1: []}
+    for kind, spans in windows.items():
+        for window_start, window_end in spans:
+            # a window may begin on the separator before a text, or (joined) reach over one
+            place = max(0, bisect.bisect_right(starts, window_start) - 1)
+            while place < len(starts) and starts[place] < window_end:
+                number, offset = ascii_texts[place], starts[place]
+                local_start = max(window_start, offset) - offset
+                local_end = min(window_end, offset + len(texts[number])) - offset
+                if local_start < local_end:
+                    places = found[number]
+                    assert places is not None
+                    places[kind].append([local_start, local_end])
+                place += 1
+    return found
+
+
+#: Texts from this long on have their runs found by the native pass.
+_NATIVE_FROM = 1024
+
+
+@cache
+def _places_finder() -> SpanFinder | None:
+    from mcpward._multimatch import SpanFinder
+
+    finder = SpanFinder(_PLACES, {})
+    return finder if finder.native and finder.indices == frozenset(_PLACES) else None
+
+
+#: A run's start (the character before it, or the text's start), and a byte escape.
+_PLACES = {0: EVERY_MATCH_TRIGGERS[0], 1: TRIGGERS[1]}
 
 
 def _sorted_merge(first: Iterator[EncodedRun], second: Iterator[EncodedRun]) -> Iterator[EncodedRun]:
@@ -94,9 +162,9 @@ def _sorted_merge(first: Iterator[EncodedRun], second: Iterator[EncodedRun]) -> 
             right = next(second, None)
 
 
-def _base64_runs(text: str) -> Iterator[EncodedRun]:
+def _base64_runs(text: str, windows: list[list[int]] | None) -> Iterator[EncodedRun]:
     end = 0
-    for run in _RUN.finditer(text):
+    for run in _run_matches(text, windows):
         start = run.start()
         if start < end:
             continue  # a line of a wrapped run already read
@@ -106,6 +174,26 @@ def _base64_runs(text: str) -> Iterator[EncodedRun]:
         decoded = _decoded_run(body)
         if decoded is not None:
             yield EncodedRun(start, end, *decoded)
+
+
+def _run_matches(text: str, windows: list[list[int]] | None) -> Iterator[re.Match[str]]:
+    """``_RUN``'s matches in ``text``, or in the windows that hold their starts: a run starts
+    at a window's first character or the one after (the trigger's character before the run),
+    or, where windows were joined, after any character of the window that is none of its."""
+    if windows is None:
+        yield from _RUN.finditer(text)
+        return
+    for window_start, window_end in windows:
+        for position in range(window_start, min(window_end, len(text))):
+            if position and _BASE64_CHARACTER[ord(text[position - 1])]:
+                continue
+            run = _RUN.match(text, position)
+            if run is not None:
+                yield run
+
+
+#: For each ASCII character, whether it is one of base64's (either alphabet).
+_BASE64_CHARACTER = [bool(re.fullmatch(r"[A-Za-z0-9+/_-]", chr(code))) for code in range(128)]
 
 
 def _wrapped(text: str, first: str, end: int) -> tuple[str, int]:
@@ -129,12 +217,17 @@ def _decoded_run(run: str) -> tuple[str, str] | None:
         digits = run[2:] if run[1] in "xX" else run
         if len(digits) < _SHORTEST_HEX or len(digits) % 2:
             return None
+        if len(digits) > 2 * _PROBE and not _starts_as_text(bytes.fromhex(digits[: 2 * _PROBE])):
+            return None
         text = _text(bytes.fromhex(digits))
         return None if text is None else ("hex", text)
     body = run.rstrip("=").translate(_URL_SAFE)
     if len(body) % 4 == 1:
         body = body[:-1]  # a character too many: no whole byte in it
     try:
+        # A long run (an image) is first decoded in part: data shows at its first bytes.
+        if len(body) > _PROBE * 4 // 3 and not _starts_as_text(binascii.a2b_base64(body[: _PROBE * 4 // 3])):
+            return None
         data = binascii.a2b_base64(body + "=" * (-len(body) % 4))
     except binascii.Error:
         return None
@@ -142,16 +235,50 @@ def _decoded_run(run: str) -> tuple[str, str] | None:
     return None if text is None else ("base64", text)
 
 
-def _escaped_runs(text: str) -> Iterator[EncodedRun]:
-    for token in _ESCAPED.finditer(text):
+def _escaped_runs(text: str, windows: list[list[int]] | None) -> Iterator[EncodedRun]:
+    for token in _escaped_tokens(text, windows):
         data = _BYTE_ESCAPE.sub(_byte, token.group().encode("utf-8", "surrogatepass"))
         decoded = _text(data)
         if decoded is not None:
             yield EncodedRun(token.start(), token.end(), "escapes", decoded)
 
 
+def _escaped_tokens(text: str, windows: list[list[int]] | None) -> Iterator[re.Match[str]]:
+    """``_ESCAPED``'s matches in ``text``, or from the windows of its escapes: each token is
+    searched for from the last delimiter before its first escape, and the escapes inside it
+    are skipped."""
+    if windows is None:
+        yield from _ESCAPED.finditer(text)
+        return
+    end = 0
+    for window_start, _ in windows:
+        if window_start < end:
+            continue
+        before = max(end, *(text.rfind(delimiter, end, window_start) + 1 for delimiter in _DELIMITERS))
+        token = _ESCAPED.search(text, before)
+        if token is not None:
+            end = token.end()
+            yield token
+
+
+#: What ends a token of escapes (``_ESCAPED``'s ``[\s"'<>`]``, ASCII: only ASCII texts have
+#: windows).
+_DELIMITERS = (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", '"', "'", "<", ">", "`")
+
+
 def _byte(escape: re.Match[bytes]) -> bytes:
     return bytes((int(escape.group(1) or escape.group(2), 16),))
+
+
+#: Bytes decoded first from a long run, to tell data from text.
+_PROBE = 255
+
+
+def _starts_as_text(data: bytes) -> bool:
+    """Whether the first bytes of a longer run read as text (a character cut at their end
+    aside)."""
+    head = data.decode("utf-8", "surrogateescape")
+    return _NOT_TEXT.search(head, 0, len(head) - 3) is None
 
 
 def _text(data: bytes) -> str | None:

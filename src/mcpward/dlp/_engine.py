@@ -45,7 +45,7 @@ from mcpward.dlp._credentials import (
     mask,
     prefix_trigger,
 )
-from mcpward.dlp._encoded import EVERY_MATCH_TRIGGERS, EncodedRun, encoded_runs
+from mcpward.dlp._encoded import EVERY_MATCH_TRIGGERS, EncodedRun, encoded_runs, native_places
 from mcpward.dlp._encoded import TRIGGERS as ENCODED_TRIGGERS
 from mcpward.dlp._pii import (
     DEFAULT_PHONE_REGIONS,
@@ -579,8 +579,10 @@ class Engine:
         batch: list[tuple[int, EncodedRun]] = []
         size = 0
         written: dict[int, list[DlpMatch]] = {}
+        places = native_places([text for text, _, _ in texts])
         for number, (text, _, fired) in enumerate(texts):
-            for run in encoded_runs(text, {index - self._first_encoded for index in fired}):
+            kinds = {index - self._first_encoded for index in fired}
+            for run in encoded_runs(text, kinds, places[number]):
                 batch.append((number, run))
                 size += len(run.text)
                 if size >= CHUNK:
