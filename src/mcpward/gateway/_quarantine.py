@@ -101,11 +101,14 @@ class Quarantine:
         allows it; the allowance is spent (only one caller can unlink it)."""
         path = self.folder / f"{_ALLOW}{key}"
         try:
+            # Only in a folder of this account, as results are held: an allowance planted in
+            # another account's folder, or behind a link, would pass an answer no one reviewed.
+            self._ensure_folder()
             grant = orjson.loads(_read(path, 4096))
             path.unlink()
             if not isinstance(grant, dict) or float(grant.get("expires", 0)) < time.time():
                 return None
-        except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
+        except (QuarantineError, OSError, orjson.JSONDecodeError, TypeError, ValueError):
             return None
         held_id = grant.get("id")
         return held_id if isinstance(held_id, str) and ID.fullmatch(held_id) else None
@@ -181,6 +184,7 @@ class Quarantine:
     def _path(self, held_id: str) -> Path:
         if not ID.fullmatch(held_id):
             raise QuarantineError(f"{held_id[:80]!r} is not a quarantine ID (32 hexadecimal digits)")
+        self._ensure_folder()  # what another account planted is neither shown nor decided on
         return self.folder / f"{held_id}.json"
 
     def _take(self, path: Path) -> Path:

@@ -241,6 +241,12 @@ class Dlp(Interceptor):
         key = allowance_key(session.server, subject, {where: redacted})
         released = self.quarantine.use_allowance(key)
         if released is not None:
+            # The release matched the answer with every DLP match masked, so the server's values
+            # under the masks may differ from the held one's: what passes is what the reviewer
+            # released, masks and all, never values no reviewer saw.
+            assert exchange.response is not None
+            exchange.response = {**exchange.response, where: redacted}
+            exchange.response_changed = True
             exchange.events.append(
                 SecurityEvent(
                     "quarantine-release-used",
