@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -63,23 +64,68 @@ def held(request: Request) -> Response:
     except (QuarantineError, OSError) as exc:
         message = str(exc) if isinstance(exc, QuarantineError) else f"cannot read the held results ({exc})"
         return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 500)
-    rows = [
-        {
-            "id": record["id"],
-            "at": record.get("at", "?"),
-            "where": f"{record.get('server')}.{record.get('subject')}",
-            "families": ", ".join(map(str, record.get("families") or ())),
-            "bytes": record["bytes"],
-            "unreadable": bool(record.get("unreadable")),
-            "text": _visible(record.get("result"))[:_SHOWN],
-        }
-        for record in pending
+    can_review = who.role.allows(Role.REVIEWER)
+    rows = [_row(record, content=can_review, shown=_SHOWN) for record in pending]
+    return _render(request, "held.html", {"who": who, "csrf": csrf, "rows": rows, "can_review": can_review})
+
+
+@router.get("/held/{held_id}", response_class=HTMLResponse)
+def held_one(request: Request, held_id: _HeldId) -> Response:
+    """One held result whole, for the reviewer to read all of it before deciding."""
+    from mcpward.registry.web._pages import _render, _signed_in
+
+    found = _signed_in(request)
+    if isinstance(found, RedirectResponse):
+        return found
+    who, csrf = found
+    review = _review(request)
+    if review is None:
+        return _render(request, "error.html", {"who": who, "csrf": csrf, "message": _NOT_ENABLED}, 404)
+    if not who.role.allows(Role.REVIEWER):
+        message = "Held results are shown to reviewers."
+        return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 403)
+    from mcpward.gateway import QuarantineError
+
+    try:
+        record = review.store.show(held_id)
+    except (QuarantineError, OSError) as exc:
+        message = str(exc) if isinstance(exc, QuarantineError) else f"cannot read the held result ({exc})"
+        return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 404)
+    size = len(orjson.dumps(record))
+    row = _row({**record, "bytes": size}, content=True, shown=None)
+    return _render(request, "held.html", {"who": who, "csrf": csrf, "rows": [row], "can_review": True})
+
+
+def _row(record: dict[str, Any], *, content: bool, shown: int | None) -> dict[str, Any]:
+    """What the page shows of a held result: the content and findings only to those who decide
+    (tool results of someone's session; DLP masks only what it detects), and a cut said."""
+    row: dict[str, Any] = {
+        "id": record["id"],
+        "at": record.get("at", "?"),
+        # A server names its tools: shown escaped, so that no name poses as another.
+        "where": _visible(f"{record.get('server')}.{record.get('subject')}")[1:-1],
+        "families": ", ".join(map(str, record.get("families") or ())),
+        "bytes": record["bytes"],
+        "unreadable": bool(record.get("unreadable")),
+        "findings": [],
+        "text": None,
+        "cut": 0,
+    }
+    if not content or row["unreadable"]:
+        return row
+    text = _visible(record.get("result"))
+    if shown is not None and len(text) > shown:
+        # The order can sit past what is shown: the findings' evidence shows it, and the cut
+        # is said, with the page of the whole.
+        text, row["cut"] = text[:shown], len(text) - shown
+    row["text"] = text
+    row["findings"] = [
+        f"{_visible(finding.get('family'))} ({_visible(finding.get('severity'))}): "
+        f"{_visible(finding.get('evidence'))}"
+        for finding in record.get("findings") or ()
+        if isinstance(finding, dict)
     ]
-    return _render(
-        request,
-        "held.html",
-        {"who": who, "csrf": csrf, "rows": rows, "can_review": who.role.allows(Role.REVIEWER)},
-    )
+    return row
 
 
 @router.post("/held/{held_id}/{decision}", response_class=HTMLResponse)
