@@ -14,8 +14,9 @@
   key of its server's injected answer (server, tool and content: all known to the server): the
   gateway read allowances there without checking the folder it refuses to hold results in, so
   the injected answer passed to the model with a ``quarantine-release-used`` event and no
-  reviewer, until 2026-12-05. Now an allowance is read only in a folder of this account that is
-  not a link, as results are held; the answer is refused.
+  reviewer, until 2026-12-05. Now an allowance is read only through one descriptor of a folder
+  of this account that is not a link (no swap of the folder between check and read), and only
+  from a file of this account; the answer is refused (or held, in the gateway's own folder).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _plant_allowance(folder: Path, text: str) -> Path:
     return planted
 
 
-@pytest.mark.parametrize("how", ["link", "another account's folder"])
+@pytest.mark.parametrize("how", ["link", "another account's folder", "another account's file"])
 def test_an_allowance_planted_in_a_folder_not_the_gateways_lets_nothing_pass(
     tmp_path: Path, how: str
 ) -> None:
@@ -103,15 +104,22 @@ def test_an_allowance_planted_in_a_folder_not_the_gateways_lets_nothing_pass(
         elsewhere = tmp_path / "elsewhere"
         elsewhere.mkdir(mode=0o777)
         held.symlink_to(elsewhere)
-    else:
-        if os.geteuid() != 0:
-            pytest.skip("making a folder of another account needs root")
+    elif os.geteuid() != 0:
+        pytest.skip("making a folder or file of another account needs root")
+    elif how == "another account's folder":
         held.mkdir(mode=0o777)
         os.chown(held, 54321, 54321)
+    else:
+        held.mkdir(mode=0o700)
     planted = _plant_allowance(held, ORDER)
+    if how == "another account's file":
+        os.chown(planted, 54321, 54321)
     answer = _answer(_relay(tmp_path), ORDER)
     assert "result" not in answer, "the injected answer reached the model through a planted allowance"
-    assert answer["error"]["code"] == BLOCKED and "could not be held" in answer["error"]["message"]
+    if how == "another account's file":
+        assert answer["error"]["code"] == HELD  # the folder is the gateway's: held for review
+    else:
+        assert answer["error"]["code"] == BLOCKED and "could not be held" in answer["error"]["message"]
     assert planted.exists()
     records = [orjson.loads(line) for line in (tmp_path / "audit.jsonl").read_bytes().splitlines()]
     assert not any(e["kind"] == "quarantine-release-used" for r in records for e in r.get("events", ()))

@@ -99,17 +99,23 @@ class Quarantine:
     def use_allowance(self, key: str) -> str | None:
         """The ID a reviewer released this result under, if an unused, unexpired release
         allows it; the allowance is spent (only one caller can unlink it)."""
-        path = self.folder / f"{_ALLOW}{key}"
+        name = f"{_ALLOW}{key}"
         try:
-            # Only in a folder of this account, as results are held: an allowance planted in
-            # another account's folder, or behind a link, would pass an answer no one reviewed.
-            self._ensure_folder()
-            grant = orjson.loads(_read(path, 4096))
-            path.unlink()
+            # Only in a folder of this account, as results are held, read through one descriptor
+            # of it (a folder swapped for a link or another's after the check is not read): an
+            # allowance planted by another account would pass an answer no one reviewed.
+            folder = self._open_folder()
+        except (QuarantineError, OSError):
+            return None
+        try:
+            grant = orjson.loads(_read(Path(name), 4096, folder, owned=True))
+            os.unlink(name, dir_fd=folder)
             if not isinstance(grant, dict) or float(grant.get("expires", 0)) < time.time():
                 return None
-        except (QuarantineError, OSError, orjson.JSONDecodeError, TypeError, ValueError):
+        except (OSError, orjson.JSONDecodeError, TypeError, ValueError):
             return None
+        finally:
+            os.close(folder)
         held_id = grant.get("id")
         return held_id if isinstance(held_id, str) and ID.fullmatch(held_id) else None
 
@@ -259,6 +265,15 @@ class Quarantine:
         finally:
             os.close(descriptor)
 
+    def _open_folder(self) -> int:
+        """A descriptor of the folder, if it is a folder of this account and not a link."""
+        descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        info = os.fstat(descriptor)
+        if info.st_uid != os.geteuid():
+            os.close(descriptor)
+            raise QuarantineError(f"{self.folder} is not a folder of this account")
+        return descriptor
+
     def _ensure_folder(self) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = os.lstat(self.folder)
@@ -268,11 +283,14 @@ class Quarantine:
             os.chmod(self.folder, 0o700)
 
 
-def _read(path: Path, limit: int) -> bytes:
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+def _read(path: Path, limit: int, folder: int | None = None, *, owned: bool = False) -> bytes:
+    """``path`` (in the folder of descriptor ``folder``, if given), a regular file (of this
+    account if ``owned``), up to ``limit`` bytes."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(f"{path.name} is not a regular file")
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or (owned and info.st_uid != os.geteuid()):
+            raise OSError(f"{path.name} is not a regular file{' of this account' if owned else ''}")
         data = os.read(descriptor, limit + 1)
     finally:
         os.close(descriptor)
