@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
-from mcpward.dlp.scanning import redact_json
+from mcpward.dlp.scanning import redact, redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
 from mcpward.inspect import decoded_text, result_texts
 from mcpward.model import Severity
@@ -203,7 +203,7 @@ class Dlp(Interceptor):
         severity = max((finding.severity for finding in findings), key=lambda s: s.rank)
         summary = [
             {"family": f.family, "severity": f.severity.value, "index": f.index,
-             "evidence": redact_text(f.evidence)[:200]}
+             "evidence": redact_text(self._masked(session, subject, f.evidence))[:200]}
             for f in findings[:20]
         ]  # fmt: skip
         exchange.events.append(
@@ -223,6 +223,12 @@ class Dlp(Interceptor):
             exchange.block(reason)
         else:
             exchange.note("alert", reason)
+
+    def _masked(self, session: Session, subject: str, text: str) -> str:
+        """``text`` with every match of the policy masked, as the answer it came from is in the
+        record: a finding's words can hold a card or phone number the answer's copy masks."""
+        matches = self.policy.scan_text(text, tool=f"{session.server}.{subject}")
+        return redact(text, matches) if matches else text
 
     def _hold(
         self,
