@@ -62,6 +62,17 @@ class DlpConfig(_Strict):
     #: block, quarantine (an answer is held for a reviewer, see [quarantine]) or off.
     injection: Literal["alert", "block", "quarantine", "off"] = "alert"
 
+    @model_validator(mode="after")
+    def _injection_checked(self) -> DlpConfig:
+        # The injection check runs in the DLP interceptor, on the results it scans: with DLP off
+        # or results unscanned, "block" or "quarantine" would pass every injected answer unseen.
+        if self.injection in ("block", "quarantine") and not (self.enabled and self.scan_results):
+            raise ValueError(
+                f'injection = "{self.injection}" needs enabled = true and scan_results = true '
+                "(the check reads the results DLP scans)"
+            )
+        return self
+
 
 class QuarantineConfig(_Strict):
     #: Folder of held results; default ``LOG.held`` beside the audit log.
