@@ -232,3 +232,23 @@ def audit_events(log: Path, kind: str | None = None) -> list[dict[str, Any]]:
     """The events of every record of the audit ``log`` (of one ``kind``)."""
     records = [json.loads(line) for line in log.read_text().splitlines()]
     return [e for r in records for e in r.get("events", []) if kind is None or e["kind"] == kind]
+
+
+def form_server_through_run(tmp_path: Path) -> Any:
+    """The stdio parameters of the form server (tests/servers/form_server.py) behind ``mcpward
+    gateway run --server forms``: its pins in ``tmp_path``, no baseline, the audit log
+    ``tmp_path/audit.jsonl``; the environment passed whole, so PYTHONPATH picks the code tested."""
+    import os
+
+    from mcp import StdioServerParameters
+
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
+    )
+    return StdioServerParameters(
+        command=MCPWARD[0],
+        args=[*MCPWARD[1:], "gateway", "run", "--server", "forms", "--config", str(config),
+              "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(SERVERS / "form_server.py")],
+        env=dict(os.environ),
+    )  # fmt: skip

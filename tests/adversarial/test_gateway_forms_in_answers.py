@@ -9,14 +9,12 @@ a form is now refused as a request is (the client gets an error for its call), a
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from gateway_attack_kit import MCPWARD, SERVERS, audit_events
+from gateway_attack_kit import audit_events, form_server_through_run
 
 from mcpward.gateway._interceptors.elicitation import Elicitation, ElicitationConfig
 from mcpward.gateway.interface import Exchange, Session
@@ -33,21 +31,11 @@ NAME_FORM = {
 
 async def _asked_through_run(tmp_path: Path, forms: list[dict[str, Any]]) -> tuple[str, list[str], list[str]]:
     """The protocol version spoken, what the user was shown, and each call's outcome."""
-    from mcp import StdioServerParameters
     from mcp.client import Client
     from mcp.client.stdio import stdio_client
     from mcp_types import ElicitResult
 
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
-    params = StdioServerParameters(
-        command=MCPWARD[0],
-        args=[*MCPWARD[1:], "gateway", "run", "--server", "forms", "--config", str(config),
-              "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(SERVERS / "form_server.py")],
-        env=dict(os.environ),  # PYTHONPATH picks the code tested
-    )  # fmt: skip
+    params = form_server_through_run(tmp_path)
     asked: list[str] = []
 
     async def on_elicit(context: Any, params: Any) -> Any:

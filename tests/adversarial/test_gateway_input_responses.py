@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import anyio
-from gateway_attack_kit import MCPWARD, SECRET, SERVERS
+from gateway_attack_kit import SECRET, form_server_through_run
 
 NOTE_FORM = {
     "message": "Anything to add to the report?",
@@ -26,21 +24,11 @@ NOTE_FORM = {
 
 async def _answered_through_run(tmp_path: Path, mode: str) -> tuple[str, str]:
     """The protocol version spoken and the server's digest of the answer it got."""
-    from mcp import StdioServerParameters
     from mcp.client import Client
     from mcp.client.stdio import stdio_client
     from mcp_types import ElicitResult
 
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
-    params = StdioServerParameters(
-        command=MCPWARD[0],
-        args=[*MCPWARD[1:], "gateway", "run", "--server", "forms", "--config", str(config),
-              "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(SERVERS / "form_server.py")],
-        env=dict(os.environ),  # PYTHONPATH picks the code tested
-    )  # fmt: skip
+    params = form_server_through_run(tmp_path)
 
     async def on_elicit(context: Any, params: Any) -> Any:
         return ElicitResult(action="accept", content={"note": f"see {SECRET}"})  # pasted by mistake

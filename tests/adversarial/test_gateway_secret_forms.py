@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import anyio
 import pytest
-from gateway_attack_kit import MCPWARD, SERVERS, audit_events
+from gateway_attack_kit import SERVERS, audit_events, form_server_through_run
 from linear_time import cpu_cost
 
 from loopback import free_port, gateway_serving
@@ -151,19 +150,10 @@ def _answer(params: Any) -> Any:
 
 
 async def _through_run(tmp_path: Path) -> tuple[list[str], list[str]]:
-    from mcp import ClientSession, StdioServerParameters
+    from mcp import ClientSession
     from mcp.client.stdio import stdio_client
 
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
-    params = StdioServerParameters(
-        command=MCPWARD[0],
-        args=[*MCPWARD[1:], "gateway", "run", "--server", "forms", "--config", str(config),
-              "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(SERVERS / "form_server.py")],
-        env=dict(os.environ),  # PYTHONPATH picks the code tested
-    )  # fmt: skip
+    params = form_server_through_run(tmp_path)
     asked: list[str] = []
 
     async def on_elicit(context: Any, params: Any) -> Any:

@@ -46,8 +46,9 @@ def _visible(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, indent=2, sort_keys=True)
 
 
-@router.get("/held", response_class=HTMLResponse)
-def held(request: Request) -> Response:
+def _opened(request: Request) -> tuple[Principal, str, HeldReview] | Response:
+    """Who is signed in, their form token and the review of held results; or the page to answer
+    instead (the sign-in, or that this registry reviews none)."""
     from mcpward.registry.web._pages import _render, _signed_in
 
     found = _signed_in(request)
@@ -57,6 +58,17 @@ def held(request: Request) -> Response:
     review = _review(request)
     if review is None:
         return _render(request, "error.html", {"who": who, "csrf": csrf, "message": _NOT_ENABLED}, 404)
+    return who, csrf, review
+
+
+@router.get("/held", response_class=HTMLResponse)
+def held(request: Request) -> Response:
+    from mcpward.registry.web._pages import _render
+
+    opened = _opened(request)
+    if isinstance(opened, Response):
+        return opened
+    who, csrf, review = opened
     from mcpward.gateway import QuarantineError
 
     try:
@@ -72,15 +84,12 @@ def held(request: Request) -> Response:
 @router.get("/held/{held_id}", response_class=HTMLResponse)
 def held_one(request: Request, held_id: _HeldId) -> Response:
     """One held result whole, for the reviewer to read all of it before deciding."""
-    from mcpward.registry.web._pages import _render, _signed_in
+    from mcpward.registry.web._pages import _render
 
-    found = _signed_in(request)
-    if isinstance(found, RedirectResponse):
-        return found
-    who, csrf = found
-    review = _review(request)
-    if review is None:
-        return _render(request, "error.html", {"who": who, "csrf": csrf, "message": _NOT_ENABLED}, 404)
+    opened = _opened(request)
+    if isinstance(opened, Response):
+        return opened
+    who, csrf, review = opened
     if not who.role.allows(Role.REVIEWER):
         message = "Held results are shown to reviewers."
         return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 403)
