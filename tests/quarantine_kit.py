@@ -1,5 +1,6 @@
 """A gateway in front of tests/servers/injecting_server.py and the official SDK client calling
-it: the quarantine's tests and its attacks share these."""
+it, an answer held by the gateway's own relay, and the registry's page of held results: the
+quarantine's tests and its attacks share these."""
 
 from __future__ import annotations
 
@@ -47,3 +48,60 @@ async def session(command: list[str], calls: list[dict[str, Any]]) -> list[dict[
             else:
                 outcomes.append({"text": result.content[0].text, "is_error": result.is_error})
     return outcomes
+
+
+def hold_through_relay(tmp_path: Path, text: str, tool: str = "read_page") -> str:
+    """The id of ``text``, the answer of a call of ``tool``, held by a gateway's relay with
+    ``injection = "quarantine"`` (its pins, audit log and held folder in ``tmp_path``)."""
+    import orjson
+
+    from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
+
+    config = GatewayConfig.model_validate(
+        {"pins": {"store": str(tmp_path / "pins.json")}, "dlp": {"injection": "quarantine"}}
+    )
+    log = AuditLog(tmp_path / "audit.jsonl")
+    relay = Relay(Session(server="pages", target="t"), build_interceptors(config, audit_log=log))
+    relay.client_message(b'{"jsonrpc":"2.0","id":0,"method":"tools/list","params":{}}')
+    tools = {"tools": [{"name": tool, "description": "Read."}]}
+    relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 0, "result": tools}))
+    relay.client_message(
+        orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool}})
+    )
+    result = {"content": [{"type": "text", "text": text}]}
+    reply = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "result": result}))
+    log.close()
+    held_id: str = orjson.loads(reply[0].data)["error"]["data"]["quarantine_id"]
+    return held_id
+
+
+class HeldSite:
+    """A registry's pages reviewing the held results of the gateway whose audit log is in
+    ``tmp_path`` (none with ``held=False``), a token of each role."""
+
+    def __init__(self, tmp_path: Path, held: bool = True) -> None:
+        from fastapi.testclient import TestClient
+
+        from mcpward.gateway import GatewayConfig, quarantine
+        from mcpward.registry import Registry, Role
+        from mcpward.registry.web import HeldReview, create_app
+
+        self.registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+        log = tmp_path / "audit.jsonl"
+        review = HeldReview(quarantine(GatewayConfig(), log), log) if held else None
+        self.client = TestClient(create_app(self.registry, held=review))
+        self.tokens = {
+            role: self.registry.create_token(f"{role.value}-person", role, "setup") for role in Role
+        }
+
+    def sign_in(self, role: Any) -> str:
+        """Signs in with the token of ``role``: the form token of the held page."""
+        import re
+
+        response = self.client.post(
+            "/login", data={"token": self.tokens[role], "next": "/held"}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        found = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/held").text)
+        assert found
+        return found.group(1)
