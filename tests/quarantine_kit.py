@@ -5,6 +5,7 @@ quarantine's tests and its attacks share these."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,17 @@ class HeldSite:
         found = re.search(r'name="csrf" value="([^"]+)"', self.client.get("/held").text)
         assert found
         return found.group(1)
+
+
+def calls(command: list[str], *made: dict[str, Any]) -> list[dict[str, Any]]:
+    """:func:`session` run to its end: each call's outcome."""
+    import anyio
+
+    return anyio.run(session, command, list(made))
+
+
+def gateway_command(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``mcpward gateway ARGS`` (held, release, discard) on the config and audit log of
+    :func:`gateway` in ``tmp_path``."""
+    config = ["--config", str(tmp_path / "gateway.toml"), "--audit-log", str(tmp_path / "audit.jsonl")]
+    return subprocess.run([*MCPWARD, "gateway", *args, *config], capture_output=True, text=True, timeout=120)
