@@ -51,9 +51,9 @@ async def session(command: list[str], calls: list[dict[str, Any]]) -> list[dict[
     return outcomes
 
 
-def hold_through_relay(tmp_path: Path, text: str, tool: str = "read_page") -> str:
-    """The id of ``text``, the answer of a call of ``tool``, held by a gateway's relay with
-    ``injection = "quarantine"`` (its pins, audit log and held folder in ``tmp_path``)."""
+def quarantining_relay(tmp_path: Path, tool: str = "read_page") -> Any:
+    """A gateway's relay with ``injection = "quarantine"`` (its pins, audit log and held folder
+    in ``tmp_path``) that has listed the server's one tool, ``tool``."""
     import orjson
 
     from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
@@ -66,12 +66,19 @@ def hold_through_relay(tmp_path: Path, text: str, tool: str = "read_page") -> st
     relay.client_message(b'{"jsonrpc":"2.0","id":0,"method":"tools/list","params":{}}')
     tools = {"tools": [{"name": tool, "description": "Read."}]}
     relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 0, "result": tools}))
+    return relay
+
+
+def hold_through_relay(tmp_path: Path, text: str, tool: str = "read_page") -> str:
+    """The id of ``text``, the answer of a call of ``tool``, held by :func:`quarantining_relay`."""
+    import orjson
+
+    relay = quarantining_relay(tmp_path, tool)
     relay.client_message(
         orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool}})
     )
     result = {"content": [{"type": "text", "text": text}]}
     reply = relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": 1, "result": result}))
-    log.close()
     held_id: str = orjson.loads(reply[0].data)["error"]["data"]["quarantine_id"]
     return held_id
 
