@@ -64,12 +64,14 @@ def _scan_in_child(size: int, timeout: float) -> dict[str, Any]:
 
 
 def test_fifty_megabytes_of_dense_personal_data_scan_in_seconds_with_bounded_memory() -> None:
-    result = _scan_in_child(50 * MB, timeout=300)
+    result = _scan_in_child(50 * MB, timeout=360)
     assert result["matches"] > 200_000  # dense: a match every 250 bytes at least
-    # 18 s of CPU here (20,000 matches a MB, nine times the density of the logs that once took
-    # minutes); quadratic was 3 s for 4 MB and unbounded past it.
-    assert result["seconds"] < 60, result
-    assert result["elapsed"] < 180, result
+    # 18 s of CPU on the machine of 2026-12-03, 58 to 63 s on the slower VM of 2026-12-05 (10 MB:
+    # 11.7 s before that day's decoding of encoded runs, 12.0 s after); 20,000 matches a MB, nine
+    # times the density of the logs that once took minutes. Quadratic was 3 s for 4 MB and
+    # unbounded past it; that four times the input costs four times as much is the test below.
+    assert result["seconds"] < 120, result
+    assert result["elapsed"] < 240, result
     # The text (50 MB), its UTF-8 bytes for the native pass (50 MB) and the matches: a bound
     # of a small multiple of the input, not of the matches squared (about 310 MB here).
     assert result["peak_kib"] < 800 * 1024, result

@@ -332,7 +332,10 @@ REDIRECT_PATTERNS = (
         "other-tool-disabled",
         Severity.HIGH,
         r"(?:[`'\"][\w.-]+[`'\"](?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
-        r"(?:(?:(?<![A-Za-z0-9_])|(?<=__))[0-9_]*+[A-Za-z][A-Za-z0-9]*+(?:_[A-Za-z0-9]++)+|"
+        # A name starts after a non-word character or after the "__" that joins two names
+        # ("mcp__server__tool"), right after it: from every place in a run of underscores
+        # each start read the rest of the run (as its square).
+        r"(?:(?:(?<![A-Za-z0-9_])|(?<=[A-Za-z0-9]__))[0-9_]*+[A-Za-z][A-Za-z0-9]*+(?:_[A-Za-z0-9]++)+|"
         r"(?<![a-z0-9])(?<![a-z0-9]-)[a-z0-9]++(?:-[a-z0-9]++){2,})(?:\s+(?:tool|function|server|endpoint|api|command)s?)?|"
         r"(?:the\s+)?(?:other|original|old|previous|standard|default|built-in|existing|legacy)\s+(?:\w+\s+)?(?:tools?|functions?|servers?|versions?))"
         r"\s+(?:is|are|has\s+been|have\s+been|was|were)\s+(?:now\s+|currently\s+|temporarily\s+|permanently\s+)?"
