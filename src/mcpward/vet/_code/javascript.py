@@ -227,13 +227,10 @@ class _FileWalk:
         if kind == "identifier":
             target = self.constants.get(_text(node))
             return self.fold_array(target, depth + 1) if target is not None else None
-        if kind != "call_expression":
+        parts = _call_parts(node) if kind == "call_expression" else None
+        if parts is None:
             return None
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
-        if function is None or arguments is None:
-            return None
-        args = arguments.named_children
+        function, args = parts
         if _name(function) == "Array.from" and args:  # Array.from("abc"), Array.from(codes, fn)
             items_from = self._fold_spread(args[0], depth + 1)
             return self._map(items_from, args[1]) if items_from is not None and len(args) > 1 else items_from
@@ -350,11 +347,10 @@ class _FileWalk:
         return None
 
     def _fold_call(self, node: Any, depth: int) -> str | None:
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
-        if function is None or arguments is None:
+        call = _call_parts(node)
+        if call is None:
             return None
-        args = arguments.named_children
+        function, args = call
         name = _name(function)
         if function.type == "member_expression":
             target = function.child_by_field_name("object")
@@ -458,13 +454,10 @@ class _FileWalk:
 
     def _fold_buffer(self, node: Any, depth: int) -> str | None:
         """``Buffer.from("...", "base64"|"hex").toString()``."""
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
-        if function is None or arguments is None or _name(function) != "Buffer.from":
+        parts = _call_parts(node)
+        if parts is None or _name(parts[0]) != "Buffer.from" or not parts[1]:
             return None
-        args = arguments.named_children
-        if not args:
-            return None
+        args = parts[1]
         encoding = self.fold(args[1], depth + 1) if len(args) > 1 else "utf8"
         if args[0].type in ("array", "identifier") and len(args) == 1:
             # Buffer.from([112, 104, ...]).toString(): bytes (each taken to 8 bits), read as UTF-8
@@ -953,6 +946,15 @@ _Value = str | int | None
 _Step = Callable[[str], _Value]
 
 
+def _call_parts(node: Any) -> tuple[Any, list[Any]] | None:
+    """A call's function and its arguments; None when the tree lacks either."""
+    function = node.child_by_field_name("function")
+    arguments = node.child_by_field_name("arguments")
+    if function is None or arguments is None:
+        return None
+    return function, arguments.named_children
+
+
 def _function_parts(function: Any) -> tuple[list[str], Any] | None:
     """A short function's parameter names (an empty name for a pattern) and the expression it
     returns: ``c => EXPR``, ``(s, c) => EXPR``, ``function (c) { return EXPR; }``; None for
@@ -1106,11 +1108,10 @@ class _Mapper:
         return binary
 
     def _call(self, node: Any) -> _Step | None:
-        function = node.child_by_field_name("function")
-        arguments = node.child_by_field_name("arguments")
-        if function is None or arguments is None:
+        parts = _call_parts(node)
+        if parts is None:
             return None
-        args = arguments.named_children
+        function, args = parts
         name = _name(function)
         if name in ("String.fromCharCode", "String.fromCodePoint"):
             points = name == "String.fromCodePoint"
