@@ -69,14 +69,19 @@ def test_wrap_routes_stdio_servers_through_the_gateway_and_unwrap_restores_exact
 def test_unwrap_keeps_edits_made_after_wrapping_unless_forced(cli: Any, tmp_path: Path) -> None:
     home = tmp_path / "home"
     claude, _ = build(home)
-    original = claude.read_bytes()
+    original = claude.read_text()
     cli("wrap", "--home", str(home), "--host", "claude-desktop")
-    edited = claude.read_text().replace("Ctrl+Space", "Alt+Space")
-    claude.write_text(edited)
-    refused = cli("unwrap")
-    assert refused.exit_code == 1 and "changed since it was wrapped" in refused.stderr
-    assert claude.read_text() == edited
-    assert cli("unwrap", "--force").exit_code == 0 and claude.read_bytes() == original
+    claude.write_text(claude.read_text().replace("Ctrl+Space", "Alt+Space"))
+    done = cli("unwrap")
+    # Only the wrapped entry is put back, in place: the edit stays, and so does the layout.
+    assert done.exit_code == 0 and f"restored {claude}" in done.stdout, done.stderr
+    assert claude.read_text() == original.replace("Ctrl+Space", "Alt+Space")
+    assert "nothing to restore" in cli("unwrap").stdout
+
+    cli("wrap", "--home", str(home), "--host", "claude-desktop")
+    claude.write_text(claude.read_text().replace("Alt+Space", "Ctrl+Space"))
+    assert cli("unwrap", "--force").exit_code == 0  # the original whole, the edit dropped
+    assert claude.read_text() == original.replace("Ctrl+Space", "Alt+Space")
 
 
 def test_unwrap_home_restores_only_that_homes_configs(cli: Any, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def wrap_configs(
     ] = None,
 ) -> None:
     """Rewrite discovered client configs so that their stdio servers run through the gateway,
-    keeping a backup of each file; `mcpward unwrap` restores them exactly."""
+    keeping a backup of each file; `mcpward unwrap` restores them (edits made since kept)."""
     from mcpward.gateway import wrap
     from mcpward.scan import ScanOptions, host_ids
 
@@ -77,14 +77,15 @@ def wrap_configs(
 @app.command("unwrap")
 def unwrap_configs(
     force: Annotated[
-        bool, typer.Option("--force", help="Restore files edited since they were wrapped.")
+        bool, typer.Option("--force", help="Restore the original bytes, dropping edits made since wrap.")
     ] = False,
     home: Annotated[
         Path | None,
         typer.Option(help="Only the configs under DIR (as `wrap --home DIR` chose them).", metavar="DIR"),
     ] = None,
 ) -> None:
-    """Restore every config `mcpward wrap` changed, byte for byte."""
+    """Restore every config `mcpward wrap` changed: byte for byte, or only its wrapped entries where
+    the file was edited since."""
     from mcpward.gateway import unwrap
 
     if home is not None and not home.is_dir():

@@ -2,8 +2,9 @@
 through the gateway, and put the configs back exactly as they were.
 
 Each changed file's original bytes are kept (once: wrapping again never replaces the first
-backup) with the sha256 of what wrap wrote; unwrap restores the bytes only if the file is still
-what wrap wrote, so an edit made since is not lost unless ``force`` says so.
+backup) with the sha256 of what wrap wrote; unwrap restores the bytes if the file is still what
+wrap wrote, and else puts back only the entries wrap routed through the gateway, so an edit made
+since is kept; ``force`` restores the original bytes whatever was written since.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from mcpward._documents import DocumentError, DocumentFormat, decode_text, parse_text, read_raw
 from mcpward._paths import exclusive_lock, foreign_home, place_file, replace_whole
 from mcpward.errors import McpwardError
-from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host
+from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host, host_ids
 
 
 @dataclass(slots=True)
@@ -303,18 +304,31 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
             for file, keys in manifest.entries.pop(path_text).get("secrets", {}).items():
                 moved[file] |= keys
             continue
+        restore, given_back = original, record.get("secrets", {})
+        tenant = _tenant(Path(record["home"])) if "home" in record else None
         if hashlib.sha256(current).hexdigest() != record["wrapped_sha256"] and not force:
-            problems.append(
-                f"{path}: changed since it was wrapped; not restored (use --force to restore anyway)"
-            )
-            continue
+            # Edited since (Claude Code rewrites its config as it runs): only the entries wrap
+            # routed through the gateway are put back, every other edit kept. Restoring the
+            # original whole lost what the client and the user wrote since.
+            try:
+                if tenant is not None:  # root: a link to another account's file is not read
+                    current = read_raw(path, owner=tenant.uid)
+                restore, given_back = _unwrapped_entries(current, given_back)
+            except (DocumentError, _NotUnwrapped) as exc:
+                problems.append(
+                    f"{path}: changed since it was wrapped, and {exc}; not restored"
+                    " (use --force to restore the original whole)"
+                )
+                continue
         try:
-            _write_atomically(path, original, _tenant(Path(record["home"])) if "home" in record else None)
+            if restore != current:
+                _write_atomically(path, restore, tenant)
         except OSError as exc:
             problems.append(f"{path}: cannot restore it ({exc.strerror or exc}); its backup is kept")
             continue
         backup.unlink(missing_ok=True)
-        for file, keys in manifest.entries.pop(path_text).get("secrets", {}).items():
+        manifest.entries.pop(path_text)
+        for file, keys in given_back.items():
             moved[file] |= keys
         restored.append(str(path))
     manifest.save()
@@ -329,6 +343,107 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
             why = getattr(exc, "strerror", None) or exc
             problems.append(f"{file}: cannot take the moved secrets out ({why}); remove them by hand")
     return restored, problems
+
+
+class _NotUnwrapped(Exception):
+    """Why a config edited since it was wrapped cannot have its wrapped entries put back."""
+
+
+def _unwrapped_entries(
+    current: bytes, recorded: dict[str, dict[str, str]]
+) -> tuple[bytes, dict[str, dict[str, str]]]:
+    """``current`` with each entry wrap routed through the gateway running its own server again
+    (the program and arguments after the gateway's ``--``, the secrets it moved back in its
+    environment), the rest of the file as it is now; and the moved secrets given back, by
+    secrets file. Only an entry whose ``--server`` names its own key is wrap's; a ``--secret``
+    is read back only from the file and key the restore list recorded for this config: a
+    config edited by someone else (a project's) must not have unwrap copy another secret into it."""
+    try:
+        document = parse_text(decode_text(current), DocumentFormat.JSONC)
+    except DocumentError as exc:
+        raise _NotUnwrapped(f"it cannot be read ({exc})") from None
+    shapes = sorted({host(host_id).launch_keys for host_id in host_ids()}, key=repr)
+    secrets: dict[str, dict[str, str]] = {}
+    given_back: dict[str, dict[str, str]] = defaultdict(dict)
+    rewrites: list[_Rewrite] = []
+    for name, nodes in _objects_by_key(document).items():
+        for node in nodes:
+            for keys in shapes:
+                launch = keys.launch_of(node)
+                if launch is None or not _is_wrapped(*launch):
+                    continue
+                wrapped = _wrapped_launch(launch)
+                if wrapped is None or wrapped[0] != name:
+                    if _server_named(launch) == name:  # wrap's, edited past reading
+                        raise _NotUnwrapped(f"server {name}'s gateway arguments were edited")
+                    break  # wrapped by hand, not by wrap: left as it is
+                _, moved, command, args = wrapped
+                fields = keys.fields_for(command, list(args))
+                env: dict[str, Any] = {}
+                for variable, file, key in moved:
+                    if key not in recorded.get(file, {}):
+                        raise _NotUnwrapped(f"server {name}'s secret {variable} is not one wrap moved")
+                    if file not in secrets:
+                        try:
+                            secrets[file] = _secrets_in(Path(file))
+                        except McpwardError:
+                            secrets[file] = {}
+                    if key not in secrets[file]:
+                        raise _NotUnwrapped(f"{file} no longer holds {key} (server {name}'s {variable})")
+                    env[variable] = secrets[file][key]
+                    given_back[file][key] = recorded[file][key]
+                if env:
+                    present = node.get(keys.env, {})
+                    if not isinstance(present, dict):
+                        raise _NotUnwrapped(f"server {name}'s {keys.env} is no longer an object")
+                    fields[keys.env] = {**present, **env}
+                rewrites.append(_Rewrite(name, keys, launch, fields))
+                node.update(fields)
+                break
+    if not rewrites:
+        return current, {}
+    text = _edited_in_place(current, rewrites, document)
+    if text is None and _plain_json(current):
+        text = _whole_json(document)
+    if text is None:
+        raise _NotUnwrapped("its wrapped entries cannot be put back in place exactly")
+    return text.encode(), dict(given_back)
+
+
+def _wrapped_launch(
+    launch: tuple[str, tuple[str, ...]],
+) -> tuple[str, list[tuple[str, str, str]], str, tuple[str, ...]] | None:
+    """(the ``--server`` name, the moved secrets as (variable, file, key), the program and its
+    arguments) of a launch line wrap wrote, or None when it is not in wrap's shape."""
+    line = [launch[0], *launch[1]]
+    try:
+        start, end = line.index("run") + 1, line.index("--")
+    except ValueError:
+        return None
+    options, server, moved = line[start:end], None, []
+    if len(options) % 2 or end + 1 >= len(line):
+        return None
+    for flag, value in zip(options[::2], options[1::2], strict=True):
+        if flag == "--server":
+            server = value
+        elif flag == "--secret":
+            variable, _, reference = value.partition("=file:")
+            file, _, key = reference.rpartition("#")
+            if not (variable and file and key):
+                return None
+            moved.append((variable, file, key))
+        elif flag != "--config":
+            return None
+    if server is None:
+        return None
+    return server, moved, line[end + 1], tuple(line[end + 2 :])
+
+
+def _server_named(launch: tuple[str, tuple[str, ...]]) -> str | None:
+    """The value after ``--server`` in a gateway launch line, however the rest reads."""
+    line = [launch[0], *launch[1]]
+    at = line.index("--server") + 1 if "--server" in line else len(line)
+    return line[at] if at < len(line) else None
 
 
 def _move_secrets(
