@@ -167,7 +167,8 @@ def test_root_does_not_read_another_accounts_file_through_a_link_the_user_plante
     (alice / ".claude.json").unlink()
     (alice / ".claude.json").symlink_to(rooted / ".claude.json")
     os.chown(alice / ".claude.json", 4321, 4321, follow_symlinks=False)
-    done = mcpward_with_data(data, "unwrap")
-    assert done.returncode == 1 and "not owned by the home's owner" in done.stderr, done.stderr
+    for scope in (("--home", str(alice)), ()):  # the home named, or every config
+        done = mcpward_with_data(data, "unwrap", *scope)
+        assert done.returncode == 1 and "not owned by the home's owner" in done.stderr, done.stderr
     assert (alice / ".claude.json").is_symlink()
     assert "root-private-setting" not in done.stdout + done.stderr

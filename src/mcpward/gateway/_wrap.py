@@ -287,10 +287,13 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
     manifest = _Manifest(backups)
     restored, problems = [], []
     moved: dict[str, dict[str, str]] = defaultdict(dict)  # secrets file: key: digest, of restored files
-    under = home.resolve() if home is not None else None
+    under = (Path(os.path.abspath(home)), home.resolve()) if home is not None else None
     for path_text, record in sorted(manifest.entries.items()):
         path = Path(path_text)
-        if under is not None and not path.resolve().is_relative_to(under):
+        # As recorded (links kept) or resolved: a config the user has made a link since is
+        # still theirs to unwrap (resolved alone, it was skipped as "nothing to restore").
+        recorded_under = path.is_relative_to(under[0]) if under is not None else True
+        if under is not None and not (recorded_under or path.resolve().is_relative_to(under[1])):
             continue
         backup = backups / record["backup"]
         try:
