@@ -2,17 +2,21 @@
 what every part's client shares: the reading of an HTTP body within a size and a deadline
 (:func:`bounded`, :func:`abounded`, :func:`read_bounded`), and the judging of where a request
 goes that someone other than the operator chose, a redirect, a document's link or a server's
-name looked up again, at the address its connection reached (:func:`refused_redirect`,
-:class:`ConnectionCheck`, :func:`linked_from`, :class:`FirstSide`)."""
+name looked up again, at every address its connection's lookup answers, connecting only to
+those (:func:`refused_redirect`, :class:`ConnectionCheck`, :func:`pin_connections`,
+:func:`linked_from`, :class:`FirstSide`)."""
 
 from __future__ import annotations
 
+import contextvars
+import inspect
 import ipaddress
 import math
 import socket
+import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from mcpward._addresses import is_loopback, is_this_machine
@@ -30,6 +34,7 @@ MAX_REDIRECTS = 10
 #: Oracle); the link-local ones (169.254.169.254 of AWS, Azure, Google...) are refused as such.
 _METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")))
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Client = TypeVar("_Client")
 
 
 class DownloadError(McpwardError):
@@ -130,7 +135,8 @@ def download_into(
     try:
         # No connection kept for the next request: each one is made, and judged, anew.
         limits = httpx.Limits(max_keepalive_connections=0)
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, limits=limits) as client:
+        client = pin_connections(httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, limits=limits))
+        with client:
             request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
             for _ in range(MAX_REDIRECTS + 1):
                 connection = ConnectionCheck(source, request.url.raw_host.decode("ascii"), request.url.scheme)
@@ -171,25 +177,29 @@ class AddressRefused(McpwardError, ValueError):
 
 class ConnectionCheck:
     """The ``trace`` extension of a request (httpcore's, passed through by httpx: a public API)
-    that judges the address each connection of the request actually reached, as a redirect from
-    a ``source`` side (:func:`refused_redirect`; None: the operator's own URL, not judged),
-    raising :class:`AddressRefused` with the connection closed; ``side``: where it connected.
-    :meth:`asynchronous` is the same for an ``httpx.AsyncClient``.
+    that judges where each connection of the request goes, as a redirect from a ``source`` side
+    (:func:`refused_redirect`; None: the operator's own URL, not judged), raising
+    :class:`AddressRefused`; ``side``: where it connected. :meth:`asynchronous` is the same for
+    an ``httpx.AsyncClient``.
 
-    Judging the host's addresses by a lookup before connecting left the connection to a lookup
-    of its own, which a name's DNS may answer otherwise (rebinding). The check is on the socket's
-    peer once TCP connects, before TLS and before a byte of the request is sent: httpx has no
-    public way to give httpcore a network backend that would judge before connecting, and
-    ``network_stream``'s ``server_addr`` on the answer would come after the request was sent
-    (the harm of a forged request is done by then). A connection to another host than the
-    request's is to a proxy, the operator's, whose own lookup cannot be seen: the request's
-    host was judged by its addresses before. A connection a client kept from an earlier request
-    to the same host is not judged again (:func:`download_into` keeps none)."""
+    On a client of :func:`pin_connections`, the request's host is looked up once as the
+    connection starts, every address it resolves to is judged, and the connection is made only
+    to them (:meth:`judged`): nothing reaches a refused address, not even the TCP handshake,
+    and no second lookup can answer otherwise (DNS rebinding). On any client, the address the
+    connection reached is judged once TCP connects, before TLS and before a byte of the request
+    is sent, the connection closed when it is refused: on a client that is not pinned, the
+    handshake has reached it by then (a port probe of this machine's or the network's hosts).
+    A connection to another host than the request's is to a proxy, the operator's, whose own
+    lookup cannot be seen: the request's host was judged by its addresses before. A connection
+    a client kept from an earlier request to the same host is not judged again: it reaches the
+    address judged (or, for the operator's URL, reached) when it was made, and no other
+    (:func:`download_into` keeps none)."""
 
     def __init__(self, source: str | None, host: str, scheme: str, first: FirstSide | None = None) -> None:
         self.source, self.host, self.scheme, self.first = source, host, scheme, first
         self.side: str | None = None
         self._to_host = False
+        self._pinning: contextvars.Token[ConnectionCheck | None] | None = None
 
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         refused = self._judge(event, info)
@@ -203,15 +213,114 @@ class ConnectionCheck:
             await info["return_value"].aclose()
             raise AddressRefused(refused)
 
+    def judged(self, found: Iterable[tuple[Any, ...]]) -> list[str]:
+        """The addresses of ``found`` (``getaddrinfo``'s answer for the request's host) that a
+        connection may be made to, in its order; :class:`AddressRefused` when any is refused (a
+        name that answers loopback beside a public address is not connected to either)."""
+        hosts = list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in found))
+        for host in hosts:
+            refused = _refused(self.source, {_side(_address(host))}, self.scheme) if self.source else None
+            if refused:
+                raise AddressRefused(refused)
+        return hosts
+
     def _judge(self, event: str, info: dict[str, Any]) -> str | None:
         if event == "connection.connect_tcp.started":
             self._to_host = str(info.get("host", "")).lower() == self.host.lower()
-        elif event == "connection.connect_tcp.complete" and self._to_host:
+            if self._to_host and self.source:
+                # For the client's network backend, which httpcore calls right after this, in
+                # the same thread or task (pin_connections).
+                self._pinning = _connecting.set(self)
+            return None
+        if self._pinning is not None and event.startswith("connection.connect_tcp."):
+            _connecting.reset(self._pinning)
+            self._pinning = None
+        if event == "connection.connect_tcp.complete" and self._to_host:
             self.side = _side(_address(info["return_value"].get_extra_info("server_addr")[0]))
             if self.first is not None and self.first.side is None:
                 self.first.side = self.side
             return _refused(self.source, {self.side}, self.scheme) if self.source else None
         return None
+
+
+#: The check of the connection httpcore is about to make in this thread or task, when it judges.
+_connecting: contextvars.ContextVar[ConnectionCheck | None] = contextvars.ContextVar(
+    "_connecting", default=None
+)
+
+
+def pin_connections(client: _Client) -> _Client:
+    """``client`` (httpx's or httpx2's), whose connection for a request with a judging
+    :class:`ConnectionCheck` is made only to the addresses the check judged: its host looked up
+    once, each address judged, then connected to as an address (each in turn, as a connection
+    by name is). TLS still verifies the request's host, which httpcore gives it, not the
+    address connected to. Without this, the connection's own lookup was connected to and only
+    then judged: the handshake reached a refused address, and the name's DNS could answer that
+    lookup otherwise than the check's (DNS rebinding). A client's transport for a proxy is left
+    as it is: its connections are to the proxy."""
+    # httpx has no public way to give httpcore a network backend; the pool's default one is
+    # wrapped. Were it not there (another httpx), the check at the address reached remains.
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None and not isinstance(backend, _PinnedBackend):
+        asynchronous = inspect.iscoroutinefunction(backend.connect_tcp)
+        pool._network_backend = (_AsyncPinnedBackend if asynchronous else _PinnedBackend)(backend)  # type: ignore[union-attr]
+    return client
+
+
+class _PinnedBackend:
+    """A network backend of httpcore (or httpcore2) around its own, for :func:`pin_connections`."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        # The library's own connection errors, so that httpx reports a failed one as it would.
+        core = sys.modules[type(inner).__module__.partition(".")[0]]
+        self._failed: tuple[type[Exception], ...] = (core.ConnectError, core.ConnectTimeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def connect_tcp(self, host: str, port: int, **options: Any) -> Any:
+        check = _connecting.get()
+        if check is None or host.lower() != check.host.lower():
+            return self._inner.connect_tcp(host, port, **options)
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise self._failed[0](str(exc)) from None
+        failure: Exception = self._failed[0](f"{host}: no address")
+        for address in check.judged(found):
+            try:
+                return self._inner.connect_tcp(address, port, **options)
+            except self._failed as exc:
+                failure = exc
+        raise failure
+
+
+class _AsyncPinnedBackend(_PinnedBackend):
+    """:class:`_PinnedBackend` for an asynchronous client."""
+
+    async def connect_tcp(self, host: str, port: int, **options: Any) -> Any:
+        import anyio
+
+        check = _connecting.get()
+        if check is None or host.lower() != check.host.lower():
+            return await self._inner.connect_tcp(host, port, **options)
+        try:
+            # Within the connection's timeout, as anyio's lookup of a name it connects to is.
+            with anyio.fail_after(options.get("timeout")):
+                found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except TimeoutError:
+            raise self._failed[1](f"{host}: no answer to its lookup") from None
+        except (OSError, UnicodeError) as exc:
+            raise self._failed[0](str(exc)) from None
+        failure: Exception = self._failed[0](f"{host}: no address")
+        for address in check.judged(found):
+            try:
+                return await self._inner.connect_tcp(address, port, **options)
+            except self._failed as exc:
+                failure = exc
+        raise failure
 
 
 class FirstSide:
@@ -233,7 +342,8 @@ def linked_from(document: str, url: str, *, asynchronous: bool = False) -> dict[
     """The extensions of a request to ``url``, a link in the document at the URL ``document``
     (an identity provider's metadata naming its key set or token endpoint), judged as
     :func:`download_into` judges a registry document's links: :class:`AddressRefused` now when
-    its host's addresses are refused, and at the connection when the address reached is."""
+    its host's addresses are refused, and at the connection when an address it would reach is
+    (connected only to judged ones on a client of :func:`pin_connections`)."""
     import httpx
 
     refused = refused_redirect(document, url)
@@ -268,7 +378,7 @@ def refused_redirect(source: str, target: str) -> str | None:
     it may send vet anywhere but loopback), and none from loopback to the network but over
     https. ``target``'s host is judged by every address it resolves to (a name, or
     ``2852039166`` for 169.254.169.254), ``source``'s by where they lie (on loopback if any is,
-    private if all are); :class:`ConnectionCheck` judges the address then connected to, which
+    private if all are); :class:`ConnectionCheck` judges the addresses then connected to, which
     a name's DNS may answer otherwise (rebinding)."""
     return _refused_target(_side_of_source(urlsplit(source).hostname or ""), target)
 

@@ -41,7 +41,7 @@ import httpx
 import jwt
 import orjson
 
-from mcpward._http import BodyTooLarge, abounded, linked_from, tls_or_loopback
+from mcpward._http import BodyTooLarge, abounded, linked_from, pin_connections, tls_or_loopback
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -260,7 +260,10 @@ class ResourceServer:
     def __init__(self, settings: ResourceSettings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self._clock = clock
-        self._client = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+        # A key set's connection is made only to an address its link may go to (linked_from).
+        self._client = pin_connections(
+            httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+        )
         self._issuers = {i.issuer: i for i in settings.issuers}
         self.keys = {i.issuer: _Keys(i, settings, self._client, clock) for i in settings.issuers}
         self._resource = canonical(settings.resource)

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
-from mcpward._http import AddressRefused, FirstSide
+from mcpward._http import AddressRefused, FirstSide, pin_connections
 from mcpward.gateway._oauth import ExchangeFailed
 from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
 
@@ -41,12 +41,13 @@ class RemoteUpstream:
         self.max_message = max_message
         self._timeout = timeout
         self.session_id: str | None = None
-        self._client = httpx.AsyncClient(
-            headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False
+        #: Each connection after the first is judged from where the first reached, and made
+        #: only to an address so judged: the upstream's name answering a later lookup with
+        #: loopback (DNS rebinding) had the session's messages and credentials go to whatever
+        #: listened there.
+        self._client = pin_connections(
+            httpx.AsyncClient(headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False)
         )
-        #: Each connection after the first is judged from where the first reached: the
-        #: upstream's name answering a later lookup with loopback (DNS rebinding) had the
-        #: session's messages and credentials go to whatever listened there.
         self._first = FirstSide()
         # Messages leave in order (initialize before everything else); the lock is released once
         # an answer's headers are in, so a long-running call does not hold up the others.

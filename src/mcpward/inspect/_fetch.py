@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TextIO
 
-from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded
+from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded, pin_connections
 from mcpward.dlp import redact_text, redact_url
 from mcpward.inspect._surface import (
     MAX_ITEMS,
@@ -264,7 +264,9 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
 def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, auth: Any = None) -> Any:
     import httpx2
 
-    return httpx2.AsyncClient(
+    # Every connection after the first made only to an address judged from where the first
+    # reached (see _bounded_transport).
+    client = httpx2.AsyncClient(
         # Compression is not asked for, and an answer that comes compressed anyway is refused
         # (see _bounded_transport): a few MB of gzip inflated to gigabytes.
         headers={**headers, "Accept-Encoding": "identity"},
@@ -273,6 +275,7 @@ def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, a
         event_hooks={"response": [stray.on_response]},
         transport=_bounded_transport(stray),
     )
+    return pin_connections(client)
 
 
 #: The most bytes read of any one answer of a remote server: the SDK reads a JSON answer whole

@@ -25,7 +25,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mcpward._http import BodyTooLarge, BodyTooSlow, linked_from, read_bounded, tls_or_loopback
+from mcpward._http import (
+    BodyTooLarge,
+    BodyTooSlow,
+    linked_from,
+    pin_connections,
+    read_bounded,
+    tls_or_loopback,
+)
 from mcpward.registry.interface import Role
 
 router = APIRouter(include_in_schema=False)
@@ -266,7 +273,9 @@ def sso_callback(request: Request) -> Response:
             "code_verifier": verifier, "client_id": settings.client_id}  # fmt: skip
     auth: Any = (settings.client_id, settings.client_secret) if settings.client_secret else None
     try:
-        with httpx.Client(timeout=settings.timeout, follow_redirects=False) as client:
+        # The token endpoint's and key set's connections are made only to addresses their
+        # links may go to (linked_from).
+        with pin_connections(httpx.Client(timeout=settings.timeout, follow_redirects=False)) as client:
             token_endpoint = str(metadata["token_endpoint"])
             # The metadata's endpoints are links: they go where the issuer's side may send a
             # download, as the connection reaches them (a name rebound onto this machine's
