@@ -33,6 +33,12 @@ MAX_REDIRECTS = 10
 #: Cloud instance metadata services outside the link-local ranges (AWS over IPv6, Alibaba,
 #: Oracle); the link-local ones (169.254.169.254 of AWS, Azure, Google...) are refused as such.
 _METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")))
+#: IPv6 prefixes whose last 32 bits are an IPv4 address that a packet to them reaches: NAT64's
+#: well-known one (what DNS64 answers on an IPv6-only network; the translator connects to the
+#: IPv4 address), the IPv4-translated and the deprecated IPv4-compatible forms.
+_CARRYING_IPV4 = tuple(map(ipaddress.ip_network, ("64:ff9b::/96", "::ffff:0:0/96", "::/96")))
+#: NAT64's local-use prefix (RFC 8215), translated into whatever network its operator routes.
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _Client = TypeVar("_Client")
 
@@ -414,7 +420,7 @@ def _side(address: _Address) -> str:
         return "metadata"
     if address.is_loopback or address.is_unspecified:
         return "loopback"
-    return "network" if address.is_global else "private"
+    return "network" if address.is_global and address not in _NAT64_LOCAL else "private"
 
 
 def _side_of_source(host: str) -> str:
@@ -436,10 +442,19 @@ def _addresses_of(host: str) -> list[_Address]:
 
 
 def _address(text: object) -> _Address:
-    """An address of a socket, an IPv4 address in IPv6 (``::ffff:169.254.169.254``) as itself."""
+    """An address of a socket, an IPv6 one that carries an IPv4 address as that address:
+    ``::ffff:169.254.169.254``, NAT64's ``64:ff9b::10.0.0.5``, 6to4's ``2002:a00:5::``, the
+    deprecated ``::10.0.0.5``. Judged as IPv6 addresses, which Python calls globally reachable,
+    they sent a download from the network to the private or metadata address they carry."""
     address = ipaddress.ip_address(str(text).partition("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    if not isinstance(address, ipaddress.IPv6Address) or address.is_loopback or address.is_unspecified:
+        return address
+    if address.ipv4_mapped is not None:
         return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in prefix for prefix in _CARRYING_IPV4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address
 
 
