@@ -31,8 +31,12 @@ TIMEOUT_SECONDS = 60.0
 DEADLINE_SECONDS = 600.0
 MAX_REDIRECTS = 10
 #: Cloud instance metadata services outside the link-local ranges (AWS over IPv6, Alibaba,
-#: Oracle); the link-local ones (169.254.169.254 of AWS, Azure, Google...) are refused as such.
-_METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")))
+#: Oracle), and Azure's WireServer (a global address only its VMs reach, which hands them their
+#: goal state and extension settings); the link-local ones (169.254.169.254 of AWS, Azure,
+#: Google...) are refused as such.
+_METADATA = frozenset(
+    map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200", "192.0.0.192", "168.63.129.16"))
+)
 #: IPv6 prefixes whose last 32 bits are an IPv4 address that a packet to them reaches: NAT64's
 #: well-known one (what DNS64 answers on an IPv6-only network; the translator connects to the
 #: IPv4 address), the IPv4-translated and the deprecated IPv4-compatible forms.
