@@ -215,8 +215,28 @@ OPENING_RULE = "imperative-opening"
 
 
 def _evidence(text: str, start: int, end: int) -> str:
+    """The words of ``text[start:end]``, whole: the gateway and ``inspect`` mask secrets in the
+    evidence after this, and a token cut in two is no longer of a format a mask knows, so its
+    part was kept in clear. A word the span cuts is taken whole, or left out if it is longer
+    than the evidence may be; past ``EVIDENCE`` characters the evidence is cut between words."""
+    if 0 < start < end and not (text[start - 1].isspace() or text[start].isspace()):
+        before = text[max(0, start - EVIDENCE) : start]
+        head = before.rsplit(None, 1)[-1]
+        if len(head) < len(before) or start <= EVIDENCE:
+            start -= len(head)
+        else:
+            start += len(text[start:end].split(None, 1)[0])
+    if start < end < len(text) and not (text[end - 1].isspace() or text[end].isspace()):
+        after = text[end : end + EVIDENCE]
+        rest = after.split(None, 1)[0]
+        if len(rest) < len(after) or end + EVIDENCE >= len(text):
+            end += len(rest)
+        else:
+            end -= len(text[start:end].rsplit(None, 1)[-1])
     snippet = " ".join(text[start:end].split())
-    return snippet if len(snippet) <= EVIDENCE else snippet[: EVIDENCE - 1] + "…"
+    if len(snippet) <= EVIDENCE:
+        return snippet
+    return snippet[: max(snippet.rfind(" ", 0, EVIDENCE), 0)] + "…"
 
 
 def hidden_text(text: str) -> Iterator[Hit]:
