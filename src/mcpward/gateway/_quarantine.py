@@ -3,22 +3,26 @@
 
 A folder beside the audit log (``LOG.held``, mode 700) holds one file per result, named by an
 ID the gateway draws at random (128 bits): nothing of the result decides a name, so a result
-cannot name, overwrite or reach another one. Files are created exclusively (``O_EXCL``, never
-through a link), mode 600, and never rewritten; what is stored is the DLP-redacted result (every
-match masked), never a secret value. The folder is bounded in items and bytes, counted under a
-lock shared by every gateway: a result that would pass a bound is refused, not held, and
-nothing held is ever evicted to make room.
+cannot name, overwrite or reach another one. Every file is reached through one descriptor of
+the folder, opened without following a link and checked after it is opened (a folder another
+account swaps after the check is never written or read). Files are created exclusively
+(``O_EXCL``, never through a link), mode 600, and never rewritten; what is stored is the
+DLP-redacted result (every match masked), never a secret value. The folder is bounded in items
+and bytes, counted under a lock shared by every gateway: a result that would pass a bound is
+refused, not held, and nothing held is ever evicted to make room.
 
 The sha256 of each file is recorded in the quarantine event of the audit chain, and a release
-checks it, so a file altered after it was held is not released. A reviewer's release or
-discard takes the file out atomically (one reviewer wins), is recorded in the chain, and a
-release leaves a one-time allowance: the next identical result (same server, tool and redacted
-content) passes once, within ``release_hours``.
+checks it, so a file altered after it was held is not released. A reviewer's release or discard
+takes the file out atomically (one reviewer wins), is recorded in the chain, and a release
+leaves a one-time allowance (written whole before the release is recorded, put in place after:
+a step that fails puts the held file back, so no ID is left stuck): the next identical result
+(same server, tool and redacted content) passes once, within ``release_hours``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -40,6 +44,7 @@ from mcpward.gateway._audit import AuditLog, check, records
 ID = re.compile(r"[0-9a-f]{32}")
 _ALLOW = "allow-"
 _TAKEN = ".taken"
+_NOT_OURS = "{} is not a folder of this account; nothing is held there"
 
 
 class QuarantineError(McpwardError):
@@ -87,13 +92,13 @@ class Quarantine:
             raise QuarantineFull(
                 f"the result is larger than a held result may be ({self.bounds.max_item_bytes} bytes)"
             )
-        with self._locked():
-            count, size = self._usage()
+        with self._opened() as folder, _locked(folder):
+            count, size = _usage(folder)
             if count >= self.bounds.max_items:
                 raise QuarantineFull(f"{count} results are already held (at most {self.bounds.max_items})")
             if size + len(data) > self.bounds.max_bytes:
                 raise QuarantineFull(f"held results would pass {self.bounds.max_bytes} bytes")
-            self._create(f"{held_id}.json", data)
+            _create(folder, f"{held_id}.json", data)
         return held_id, hashlib.sha256(data).hexdigest()
 
     def use_allowance(self, key: str) -> str | None:
@@ -108,7 +113,7 @@ class Quarantine:
         except (QuarantineError, OSError):
             return None
         try:
-            grant = orjson.loads(_read(Path(name), 4096, folder, owned=True))
+            grant = orjson.loads(_read(folder, name, 4096, owned=True))
             os.unlink(name, dir_fd=folder)
             if not isinstance(grant, dict) or float(grant.get("expires", 0)) < time.time():
                 return None
@@ -124,11 +129,11 @@ class Quarantine:
     def pending(self) -> list[dict[str, Any]]:
         """The held results, oldest first, each with ``bytes``; unreadable files are named."""
         found: list[dict[str, Any]] = []
-        with self._locked():
-            for entry in self._entries():
+        with self._opened() as folder, _locked(folder):
+            for entry in _entries(folder):
                 held_id = entry.name.removesuffix(".json")
                 try:
-                    record = orjson.loads(_read(Path(entry.path), self.bounds.max_item_bytes))
+                    record = orjson.loads(_read(folder, entry.name, self.bounds.max_item_bytes))
                 except (OSError, orjson.JSONDecodeError):
                     record = {"unreadable": True}
                 if not isinstance(record, dict) or record.get("id") != held_id:
@@ -141,161 +146,199 @@ class Quarantine:
         return sorted(found, key=lambda r: str(r.get("at", "")))
 
     def show(self, held_id: str) -> dict[str, Any]:
-        record, _ = self._read_held(self._path(held_id))
+        name = _name(held_id)
+        with self._opened() as folder:
+            record, _ = self._read_held(folder, name)
         return record
 
     def release(self, held_id: str, *, log: Path, reviewer: str, hours: float) -> dict[str, Any]:
         """Take the result out, check it against its audit record, record the release, and
-        allow its next identical answer once; the record (for the reviewer to pass on)."""
-        path = self._path(held_id)
-        taken = self._take(path)
-        try:
-            record, data = self._read_held(taken)
-            expected = _held_digest(log, held_id)
-            if hashlib.sha256(data).hexdigest() != expected:
-                raise QuarantineError(
-                    f"the held result {held_id} does not match its audit record (altered or forged); "
-                    "it was not released (discard it)"
+        allow its next identical answer once; the record (for the reviewer to pass on). Whole
+        or nothing: a step that fails (a full disk) takes back the steps before it, and the
+        result stays held for the reviewer to decide again."""
+        name = _name(held_id)
+        with self._opened() as folder:
+            taken = _take(folder, name)
+            draft = None
+            try:
+                record, data = self._read_held(folder, taken)
+                expected = _held_digest(log, held_id)
+                if hashlib.sha256(data).hexdigest() != expected:
+                    raise QuarantineError(
+                        f"the held result {held_id} does not match its audit record (altered or forged); "
+                        "it was not released (discard it)"
+                    )
+                key = allowance_key(
+                    str(record.get("server")), str(record.get("subject")), record.get("result")
                 )
-            _record_decision(log, "release", record, reviewer, expected)
-        except BaseException:
-            os.replace(taken, path)
-            raise
-        key = allowance_key(str(record.get("server")), str(record.get("subject")), record.get("result"))
-        grant = {"id": held_id, "expires": time.time() + hours * 3600}
-        with self._locked():
-            self._prune_allowances()
-            with contextlib.suppress(FileExistsError):  # released before and unused: one will do
-                self._create(f"{_ALLOW}{key}", orjson.dumps(grant))
-        taken.unlink()
+                grant = orjson.dumps({"id": held_id, "expires": time.time() + hours * 3600})
+                with _locked(folder):
+                    _prune_allowances(folder)
+                    # Written whole before the release is recorded, put in place after: no gateway
+                    # passes an answer on a release the chain does not hold.
+                    draft = f"{_ALLOW}{key}.{secrets.token_hex(8)}"
+                    _create(folder, draft, grant)
+                _record_decision(log, "release", record, reviewer, expected)
+                # Released before and unused: the newer grant replaces the older, of the same answer.
+                os.replace(draft, f"{_ALLOW}{key}", src_dir_fd=folder, dst_dir_fd=folder)
+            except BaseException:
+                if draft is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(draft, dir_fd=folder)
+                os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
+                raise
+            os.unlink(taken, dir_fd=folder)
         return record
 
     def discard(self, held_id: str, *, log: Path, reviewer: str) -> dict[str, Any]:
-        path = self._path(held_id)
-        taken = self._take(path)
-        try:
+        name = _name(held_id)
+        with self._opened() as folder:
+            taken = _take(folder, name)
             try:
-                record, data = self._read_held(taken)
-            except QuarantineError:
-                record, data = {"id": held_id}, _read(taken, self.bounds.max_item_bytes)
-            _record_decision(log, "discard", record, reviewer, hashlib.sha256(data).hexdigest())
-        except BaseException:
-            os.replace(taken, path)
-            raise
-        taken.unlink()
+                try:
+                    record, data = self._read_held(folder, taken)
+                except QuarantineError:
+                    record, data = {"id": held_id}, _read(folder, taken, self.bounds.max_item_bytes)
+                _record_decision(log, "discard", record, reviewer, hashlib.sha256(data).hexdigest())
+            except BaseException:
+                os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
+                raise
+            os.unlink(taken, dir_fd=folder)
         return record
 
     # -- the folder --------------------------------------------------------------------------
 
-    def _path(self, held_id: str) -> Path:
-        if not ID.fullmatch(held_id):
-            raise QuarantineError(f"{held_id[:80]!r} is not a quarantine ID (32 hexadecimal digits)")
-        self._ensure_folder()  # what another account planted is neither shown nor decided on
-        return self.folder / f"{held_id}.json"
-
-    def _take(self, path: Path) -> Path:
-        """Rename the held file aside: of two reviewers deciding at once, one gets it."""
-        taken = path.with_name(path.name + _TAKEN)
+    def _read_held(self, folder: int, name: str) -> tuple[dict[str, Any], bytes]:
+        held_id = name.split(".")[0]
         try:
-            os.rename(path, taken)
+            data = _read(folder, name, self.bounds.max_item_bytes)
         except FileNotFoundError:
-            raise QuarantineError(f"no held result {path.stem} (released, discarded or never held)") from None
-        return taken
-
-    def _read_held(self, path: Path) -> tuple[dict[str, Any], bytes]:
-        try:
-            data = _read(path, self.bounds.max_item_bytes)
-        except FileNotFoundError:
-            raise QuarantineError(f"no held result {path.name.split('.')[0]}") from None
+            raise QuarantineError(f"no held result {held_id}") from None
         except OSError as exc:
             raise QuarantineError(f"cannot read the held result: {exc.strerror or exc}") from None
         try:
             record = orjson.loads(data)
         except orjson.JSONDecodeError:
             raise QuarantineError("the held result is not readable (altered)") from None
-        if not isinstance(record, dict) or record.get("id") != path.name.split(".")[0]:
+        if not isinstance(record, dict) or record.get("id") != held_id:
             raise QuarantineError("the held result does not carry its own ID (altered or forged)")
         return record, data
 
-    def _entries(self) -> Iterator[os.DirEntry[str]]:
-        for entry in os.scandir(self.folder):
-            if entry.name.endswith(".json") and ID.fullmatch(entry.name[:-5]):
-                yield entry
-
-    def _usage(self) -> tuple[int, int]:
-        count = size = 0
-        for entry in os.scandir(self.folder):
-            if entry.name.startswith("."):
-                continue
-            count += not entry.name.startswith(_ALLOW)
-            with contextlib.suppress(OSError):
-                size += entry.stat(follow_symlinks=False).st_size
-        return count, size
-
-    def _prune_allowances(self) -> None:
-        for entry in os.scandir(self.folder):
-            if not entry.name.startswith(_ALLOW):
-                continue
-            try:
-                grant = orjson.loads(_read(Path(entry.path), 4096))
-                if float(grant.get("expires", 0)) < time.time():
-                    os.unlink(entry.path)
-            except (OSError, orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
-                continue
-
-    def _create(self, name: str, data: bytes) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        descriptor = os.open(self.folder / name, flags, 0o600)
-        try:
-            if os.write(descriptor, data) != len(data):
-                raise OSError(f"short write to {name}")
-        except BaseException:
-            os.close(descriptor)
-            os.unlink(self.folder / name)
-            raise
-        os.close(descriptor)
-
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self._ensure_folder()
-        descriptor = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    def _opened(self) -> Iterator[int]:
+        """A descriptor of the folder (made if missing), checked after it is opened: every name
+        in it is used through this descriptor, so a folder another account swaps for a link or
+        its own after the check is never written or read."""
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = self._open_folder()
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
+            if stat.S_IMODE(os.fstat(folder).st_mode) & 0o077:
+                os.fchmod(folder, 0o700)
+            yield folder
         finally:
-            os.close(descriptor)
+            os.close(folder)
 
     def _open_folder(self) -> int:
         """A descriptor of the folder, if it is a folder of this account and not a link."""
-        descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except (NotADirectoryError, OSError) as exc:
+            if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            raise QuarantineError(
+                f"{self.folder} is not a folder of this account; nothing is held there"
+            ) from None
         info = os.fstat(descriptor)
         if info.st_uid != os.geteuid():
             os.close(descriptor)
-            raise QuarantineError(f"{self.folder} is not a folder of this account")
+            raise QuarantineError(f"{self.folder} is not a folder of this account; nothing is held there")
         return descriptor
 
-    def _ensure_folder(self) -> None:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(self.folder)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-            raise QuarantineError(f"{self.folder} is not a folder of this account; nothing is held there")
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            os.chmod(self.folder, 0o700)
+
+def _name(held_id: str) -> str:
+    if not ID.fullmatch(held_id):
+        raise QuarantineError(f"{held_id[:80]!r} is not a quarantine ID (32 hexadecimal digits)")
+    return f"{held_id}.json"
 
 
-def _read(path: Path, limit: int, folder: int | None = None, *, owned: bool = False) -> bytes:
-    """``path`` (in the folder of descriptor ``folder``, if given), a regular file (of this
-    account if ``owned``), up to ``limit`` bytes."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+def _take(folder: int, name: str) -> str:
+    """Rename the held file aside: of two reviewers deciding at once, one gets it."""
+    taken = name + _TAKEN
+    try:
+        os.rename(name, taken, src_dir_fd=folder, dst_dir_fd=folder)
+    except FileNotFoundError:
+        raise QuarantineError(
+            f"no held result {name.split('.')[0]} (released, discarded or never held)"
+        ) from None
+    return taken
+
+
+@contextlib.contextmanager
+def _locked(folder: int) -> Iterator[None]:
+    """The lock every gateway and reviewer of the folder shares for its counts and allowances."""
+    descriptor = os.open(".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _entries(folder: int) -> Iterator[os.DirEntry[str]]:
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".json") and ID.fullmatch(entry.name[:-5]):
+            yield entry
+
+
+def _usage(folder: int) -> tuple[int, int]:
+    count = size = 0
+    for entry in os.scandir(folder):
+        if entry.name.startswith("."):
+            continue
+        count += not entry.name.startswith(_ALLOW)
+        with contextlib.suppress(OSError):
+            size += entry.stat(follow_symlinks=False).st_size
+    return count, size
+
+
+def _prune_allowances(folder: int) -> None:
+    for entry in os.scandir(folder):
+        if not entry.name.startswith(_ALLOW):
+            continue
+        try:
+            grant = orjson.loads(_read(folder, entry.name, 4096))
+            if float(grant.get("expires", 0)) < time.time():
+                os.unlink(entry.name, dir_fd=folder)
+        except (OSError, orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+            continue
+
+
+def _create(folder: int, name: str, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    descriptor = os.open(name, flags, 0o600, dir_fd=folder)
+    try:
+        if os.write(descriptor, data) != len(data):
+            raise OSError(f"short write to {name}")
+    except BaseException:
+        os.close(descriptor)
+        os.unlink(name, dir_fd=folder)
+        raise
+    os.close(descriptor)
+
+
+def _read(folder: int, name: str, limit: int, *, owned: bool = False) -> bytes:
+    """``name`` in the folder of descriptor ``folder``, a regular file (of this account if
+    ``owned``), up to ``limit`` bytes."""
+    descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or (owned and info.st_uid != os.geteuid()):
-            raise OSError(f"{path.name} is not a regular file{' of this account' if owned else ''}")
+            raise OSError(f"{name} is not a regular file{' of this account' if owned else ''}")
         data = os.read(descriptor, limit + 1)
     finally:
         os.close(descriptor)
     if len(data) > limit:
-        raise OSError(f"{path.name} is larger than a held result may be")
+        raise OSError(f"{name} is larger than a held result may be")
     return data
 
 
