@@ -10,6 +10,11 @@ and its bytes counted against the folder's bounds for ever, until 2026-12-05. No
 is written whole under a name of its own before the release is recorded, and put in place
 after: a failure at any step takes back what was done (the allowance, the taken file), nothing
 is recorded, and the reviewer can decide again.
+
+A decision that dies (the reviewer's process killed, a web worker's timeout) cannot take back
+anything: its taken file was stuck the same way, until 2026-12-05. Now a decision holds a lock
+on the held file while it decides; a file taken aside whose lock is gone is listed and decided
+again, one whose decision is alive is not.
 """
 
 from __future__ import annotations
@@ -138,3 +143,60 @@ def test_a_discard_whose_record_cannot_be_written_leaves_the_result_held(
         store.discard(held_id, log=log, reviewer="first try")
     monkeypatch.undo()
     _as_before(tmp_path, held_id)
+
+
+_RELEASE_KILLED_MIDWAY = """
+import os, signal, sys
+from pathlib import Path
+from mcpward.gateway import GatewayConfig, _quarantine, quarantine
+
+def killed(*args, **kwargs):  # the reviewer's process dies while it decides
+    os.kill(os.getpid(), signal.SIGKILL)
+
+_quarantine._held_digest = killed
+log = Path(sys.argv[1])
+quarantine(GatewayConfig(), log).release(sys.argv[2], log=log, reviewer="first try", hours=1)
+"""
+
+
+def test_a_release_killed_midway_leaves_the_result_decidable(tmp_path: Path) -> None:
+    """A decision that dies (killed, a worker's timeout) cannot clean up: the file it took aside
+    was invisible and undecidable for ever. Now it is listed and decided again, while a file
+    a live decision holds is not."""
+    held_id = hold_through_relay(tmp_path, ORDER)
+    done = subprocess.run(
+        [sys.executable, "-c", _RELEASE_KILLED_MIDWAY, str(tmp_path / "audit.jsonl"), held_id],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    assert done.returncode == -9, done.stderr
+    folder = tmp_path / "audit.jsonl.held"
+    assert (folder / f"{held_id}.json.taken").exists()  # what the killed decision left
+    store = quarantine(GatewayConfig(), tmp_path / "audit.jsonl")
+    assert [r["id"] for r in store.pending()] == [held_id]
+    assert store.show(held_id)["id"] == held_id
+    store.release(held_id, log=tmp_path / "audit.jsonl", reviewer="second try", hours=1)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("allow-")) == [".lock"]
+    relay = quarantining_relay(tmp_path)
+    assert "result" in _answer(relay, 2, ORDER)
+    with pytest.raises(QuarantineError, match="no held result"):
+        store.discard(held_id, log=tmp_path / "audit.jsonl", reviewer="third try")
+
+
+def test_a_result_a_live_decision_took_aside_is_not_taken_again(tmp_path: Path) -> None:
+    from mcpward.gateway import _quarantine
+
+    held_id = hold_through_relay(tmp_path, ORDER)
+    store, log = quarantine(GatewayConfig(), tmp_path / "audit.jsonl"), tmp_path / "audit.jsonl"
+    with store._opened() as folder:
+        _, lock = _quarantine._take(folder, f"{held_id}.json")  # a reviewer deciding
+        try:
+            assert store.pending() == []
+            for decide in (
+                lambda: store.release(held_id, log=log, reviewer="second", hours=1),
+                lambda: store.discard(held_id, log=log, reviewer="second"),
+            ):
+                with pytest.raises(QuarantineError, match="being decided"):
+                    decide()
+        finally:
+            os.close(lock)
+    assert _reviews(log) == []

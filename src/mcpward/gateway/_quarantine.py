@@ -13,10 +13,11 @@ refused, not held, and nothing held is ever evicted to make room.
 
 The sha256 of each file is recorded in the quarantine event of the audit chain, and a release
 checks it, so a file altered after it was held is not released. A reviewer's release or discard
-takes the file out atomically (one reviewer wins), is recorded in the chain, and a release
-leaves a one-time allowance (written whole before the release is recorded, put in place after:
-a step that fails puts the held file back, so no ID is left stuck): the next identical result
-(same server, tool and redacted content) passes once, within ``release_hours``.
+takes the file out atomically under a lock (one reviewer wins; a file a decision that died left
+aside is decided again), is recorded in the chain, and a release leaves a one-time allowance
+(written whole before the release is recorded, put in place after: a step that fails puts the
+held file back, so no ID is left stuck): the next identical result (same server, tool and
+redacted content) passes once, within ``release_hours``.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class Quarantine:
         found: list[dict[str, Any]] = []
         with self._opened() as folder, _locked(folder):
             for entry in _entries(folder):
-                held_id = entry.name.removesuffix(".json")
+                held_id = entry.name.split(".")[0]
                 try:
                     record = orjson.loads(_read(folder, entry.name, self.bounds.max_item_bytes))
                 except (OSError, orjson.JSONDecodeError):
@@ -148,7 +149,10 @@ class Quarantine:
     def show(self, held_id: str) -> dict[str, Any]:
         name = _name(held_id)
         with self._opened() as folder:
-            record, _ = self._read_held(folder, name)
+            try:
+                record, _ = self._read_held(folder, name)
+            except QuarantineError:  # or taken aside, by a decision under way or one that died
+                record, _ = self._read_held(folder, name + _TAKEN)
         return record
 
     def release(self, held_id: str, *, log: Path, reviewer: str, hours: float) -> dict[str, Any]:
@@ -158,7 +162,7 @@ class Quarantine:
         result stays held for the reviewer to decide again."""
         name = _name(held_id)
         with self._opened() as folder:
-            taken = _take(folder, name)
+            taken, lock = _take(folder, name)
             draft = None
             try:
                 record, data = self._read_held(folder, taken)
@@ -187,13 +191,16 @@ class Quarantine:
                         os.unlink(draft, dir_fd=folder)
                 os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
                 raise
-            os.unlink(taken, dir_fd=folder)
+            else:
+                os.unlink(taken, dir_fd=folder)
+            finally:
+                os.close(lock)
         return record
 
     def discard(self, held_id: str, *, log: Path, reviewer: str) -> dict[str, Any]:
         name = _name(held_id)
         with self._opened() as folder:
-            taken = _take(folder, name)
+            taken, lock = _take(folder, name)
             try:
                 try:
                     record, data = self._read_held(folder, taken)
@@ -203,7 +210,10 @@ class Quarantine:
             except BaseException:
                 os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
                 raise
-            os.unlink(taken, dir_fd=folder)
+            else:
+                os.unlink(taken, dir_fd=folder)
+            finally:
+                os.close(lock)
         return record
 
     # -- the folder --------------------------------------------------------------------------
@@ -261,16 +271,49 @@ def _name(held_id: str) -> str:
     return f"{held_id}.json"
 
 
-def _take(folder: int, name: str) -> str:
-    """Rename the held file aside: of two reviewers deciding at once, one gets it."""
+def _take(folder: int, name: str) -> tuple[str, int]:
+    """Lock the held file and rename it aside: of two reviewers deciding at once, one gets it.
+    The lock (held on the descriptor returned, until the decision is done) dies with a decision
+    that dies (killed, a worker's timeout): the file it left aside is taken again, and is not
+    stuck there for ever, unlisted and undecidable."""
     taken = name + _TAKEN
+    for current in (name, taken):
+        try:
+            descriptor = os.open(current, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Still the file of that name: not decided and removed, or put back, meanwhile.
+            here = os.stat(current, dir_fd=folder, follow_symlinks=False)
+            if not os.path.samestat(os.fstat(descriptor), here):
+                raise FileNotFoundError(current)
+            if current == name:
+                os.rename(name, taken, src_dir_fd=folder, dst_dir_fd=folder)
+        except (BlockingIOError, FileNotFoundError):
+            os.close(descriptor)
+            break  # another reviewer is deciding, or has decided
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return taken, descriptor
+    held_id = name.split(".")[0]
+    raise QuarantineError(f"no held result {held_id} (released, discarded, being decided or never held)")
+
+
+def _left_aside(folder: int, name: str) -> bool:
+    """Whether ``name`` (a file taken aside) was left by a decision that died (no lock on it)."""
     try:
-        os.rename(name, taken, src_dir_fd=folder, dst_dir_fd=folder)
-    except FileNotFoundError:
-        raise QuarantineError(
-            f"no held result {name.split('.')[0]} (released, discarded or never held)"
-        ) from None
-    return taken
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
 
 
 @contextlib.contextmanager
@@ -285,8 +328,12 @@ def _locked(folder: int) -> Iterator[None]:
 
 
 def _entries(folder: int) -> Iterator[os.DirEntry[str]]:
+    """The held files, and those a decision that died left aside (decided again)."""
     for entry in os.scandir(folder):
-        if entry.name.endswith(".json") and ID.fullmatch(entry.name[:-5]):
+        held_id, _, kind = entry.name.partition(".")
+        if ID.fullmatch(held_id) and (
+            kind == "json" or (kind == "json" + _TAKEN and _left_aside(folder, entry.name))
+        ):
             yield entry
 
 
