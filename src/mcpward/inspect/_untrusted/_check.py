@@ -218,7 +218,8 @@ def _evidence(text: str, start: int, end: int) -> str:
     """The words of ``text[start:end]``, whole: the gateway and ``inspect`` mask secrets in the
     evidence after this, and a token cut in two is no longer of a format a mask knows, so its
     part was kept in clear. A word the span cuts is taken whole, or left out if it is longer
-    than the evidence may be; past ``EVIDENCE`` characters the evidence is cut between words."""
+    than the evidence may be; past ``EVIDENCE`` characters the evidence is cut between words;
+    a number written in groups (a card, a phone, an IBAN) is not cut in its groups either."""
     if 0 < start < end and not (text[start - 1].isspace() or text[start].isspace()):
         before = text[max(0, start - EVIDENCE) : start]
         head = before.rsplit(None, 1)[-1]
@@ -233,10 +234,31 @@ def _evidence(text: str, start: int, end: int) -> str:
             end += len(rest)
         else:
             end -= len(text[start:end].rsplit(None, 1)[-1])
-    snippet = " ".join(text[start:end].split())
+    words = text[start:end].split()
+    first, last = 0, len(words)
+    if _grouped(text[max(0, start - EVIDENCE) : start].split()[-1:] + words[:1]):
+        while first < last and _DIGIT.search(words[first]):
+            first += 1
+    if _grouped(words[-1:] + text[end : end + EVIDENCE].split()[:1]):
+        while last > first and _DIGIT.search(words[last - 1]):
+            last -= 1
+    snippet = " ".join(words[first:last])
     if len(snippet) <= EVIDENCE:
         return snippet
-    return snippet[: max(snippet.rfind(" ", 0, EVIDENCE), 0)] + "…"
+    cut = snippet.count(" ", 0, max(snippet.rfind(" ", 0, EVIDENCE), 0) + 1)  # the words kept
+    kept = words[first : first + cut]
+    if _grouped(kept[-1:] + words[first + cut : first + cut + 1]):
+        while kept and _DIGIT.search(kept[-1]):
+            kept.pop()
+    return " ".join(kept) + "…"
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _grouped(pair: list[str]) -> bool:
+    """Whether two words next to each other may be groups of one number (both hold a digit)."""
+    return len(pair) == 2 and all(_DIGIT.search(word) for word in pair)
 
 
 def hidden_text(text: str) -> Iterator[Hit]:
