@@ -508,12 +508,22 @@ def registry_serve(
             metavar="FILE",
         ),
     ] = None,
+    fleet_uploads_per_minute: Annotated[
+        int | None,
+        typer.Option(help="Fleet reports a minute one token may send, then 429 [default: 1200].", min=1),
+    ] = None,
+    fleet_records_per_token: Annotated[
+        int | None,
+        typer.Option(
+            help="(machine, home) records one token's reports may fill, then 409 [default: 100000].", min=1
+        ),
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     import uvicorn
 
-    from mcpward.registry.web import HeldReview, create_app
+    from mcpward.registry.web import FleetLimits, HeldReview, create_app
 
     held = None
     if gateway_audit_log is not None or gateway_config is not None:
@@ -524,5 +534,10 @@ def registry_serve(
     oidc = None
     if oidc_config is not None:
         oidc = oidc_settings(oidc_config)
-    app_ = create_app(open_registry(database), public_v0=public_v0, held=held, oidc=oidc)
+    defaults = FleetLimits()
+    fleet = FleetLimits(
+        fleet_uploads_per_minute or defaults.uploads_per_minute,
+        fleet_records_per_token or defaults.records_per_token,
+    )
+    app_ = create_app(open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

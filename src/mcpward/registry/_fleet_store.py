@@ -18,7 +18,7 @@ from mcpward.registry._fleet import (
 )
 from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry._tables import FleetServerRow, MachineRow
-from mcpward.registry.interface import InventoryUpload, ObservedServer
+from mcpward.registry.interface import Conflict, InventoryUpload, ObservedServer
 
 
 def _machine_of(row: MachineRow) -> str:
@@ -29,13 +29,26 @@ class FleetStore(AuditTrail):
     def approval_index(self) -> ApprovalIndex:  # the entries' (Registry)
         raise NotImplementedError
 
-    def record_inventory(self, upload: InventoryUpload, reporter: str) -> int:
+    def record_inventory(
+        self, upload: InventoryUpload, reporter: str, *, max_records: int | None = None
+    ) -> int:
         """Replace what one (machine, home) reported before, and nothing else; returns the
-        number of servers stored."""
+        number of servers stored. ``max_records``: the most (machine, home) records whose last
+        report may be ``reporter``'s; a report that would make it one more is a conflict."""
         now = self.now()
         key = fleet_key(upload.machine_id, upload.home)
         with self.database.writing() as session:
             machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == key))
+            if max_records is not None and (machine is None or machine.reported_by != reporter):
+                held = session.scalar(
+                    select(func.count()).select_from(MachineRow).where(MachineRow.reported_by == reporter)
+                )
+                if int(held or 0) >= max_records:
+                    raise Conflict(
+                        f"the last reports of {max_records} (machine, home) records are this token's, "
+                        "its limit: nothing was stored (an admin raises `registry serve "
+                        "--fleet-records-per-token`)"
+                    )
             if machine is None:
                 machine = MachineRow(
                     machine_key=key,

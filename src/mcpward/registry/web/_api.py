@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpward.registry._checks import masked
@@ -237,9 +237,26 @@ def import_server_json(
     return _registry(request).request_many(requests, who.name, from_requester=True, token_id=who.token_id)
 
 
+def _fleet_reporter(request: Request, who: Requester) -> Principal:
+    """The requester, if it has not sent its minute's share of reports (counted before the body is
+    read: a refused body costs the server too)."""
+    rate = request.app.state.fleet_rate
+    wait = rate.take(who.name)
+    if wait:
+        raise HTTPException(
+            429,
+            f"at most {rate.per_minute} fleet reports a minute per token; try again later",
+            headers={"Retry-After": str(wait)},
+        )
+    return who
+
+
 @router.post("/fleet/reports", status_code=201)
-def fleet_report(request: Request, body: InventoryUpload, who: Requester) -> dict[str, int]:
-    return {"stored": _registry(request).record_inventory(body, who.name)}
+def fleet_report(
+    request: Request, body: InventoryUpload, who: Annotated[Principal, Depends(_fleet_reporter)]
+) -> dict[str, int]:
+    most = request.app.state.fleet_limits.records_per_token
+    return {"stored": _registry(request).record_inventory(body, who.name, max_records=most)}
 
 
 @router.get("/fleet/servers", response_model=list[FleetItem])

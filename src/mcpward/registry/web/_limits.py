@@ -1,11 +1,71 @@
 """Two small ASGI layers every response goes through: a cap on request bodies (checked on the
-declared length and again on the bytes that arrive), and the security headers of the pages."""
+declared length and again on the bytes that arrive), and the security headers of the pages; and
+the limits on what one token holder may send to the fleet inventory."""
 
 from __future__ import annotations
 
 import json
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(frozen=True, slots=True)
+class FleetLimits:
+    """What one token holder may send to the fleet inventory (``registry serve
+    --fleet-uploads-per-minute``, ``--fleet-records-per-token``). An upload is itself bounded by
+    the body limit (2 MiB) and 5,000 servers; these bound how many and how fast, so one token
+    cannot fill the database or hold its writers from every other machine's reports. The
+    defaults fit one agent token shared by a fleet of tens of thousands of machines (every six
+    hours, within a 30-minute jitter)."""
+
+    #: Reports a minute, per holder (then 429 with Retry-After; the agent keeps the report).
+    uploads_per_minute: int = 1200
+    #: (machine, home) records whose last report is the holder's; a new one past it is 409.
+    records_per_token: int = 100_000
+
+
+class UploadRate:
+    """Uploads per holder within the last minute: a holder that sent ``per_minute`` is told how
+    many seconds to wait, and what it sends meanwhile is not counted. Memory is bounded: at most
+    ``max_holders`` holders (holders are tokens an admin made), the least recent forgotten."""
+
+    window = 60.0
+
+    def __init__(
+        self, per_minute: int, *, max_holders: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_minute = per_minute
+        self.max_holders = max_holders
+        self._clock = clock
+        self._sent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, holder: str) -> int:
+        """0, and the upload counted, when ``holder`` may send one now; else the seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            times = self._sent.get(holder)
+            if times is None:
+                times = self._sent[holder] = deque(maxlen=self.per_minute)
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            self._sent.move_to_end(holder)
+            while len(self._sent) > self.max_holders:
+                self._sent.popitem(last=False)
+            if len(times) >= self.per_minute:
+                return max(1, math.ceil(times[0] + self.window - now))
+            times.append(now)
+            return 0
+
+    def tracked(self) -> int:
+        with self._lock:
+            return len(self._sent)
 
 
 class _TooLarge(Exception):
