@@ -4,11 +4,13 @@ machine's inventory for ``scan --report-to URL``. The token comes from
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import socket
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,10 +20,11 @@ import httpx
 from pydantic import ValidationError
 
 from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
+from mcpward._paths import exclusive_lock, keep_owner_only, read_own, user_data_dir
 from mcpward.model import ServerSpec
 from mcpward.output.text import printable
 from mcpward.registry._matching import observe
-from mcpward.registry.interface import Entry, InventoryUpload, RegistryError, RegistryUnavailable
+from mcpward.registry.interface import MAX_INT, Entry, InventoryUpload, RegistryError, RegistryUnavailable
 
 TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
 _PAGE = 500
@@ -102,23 +105,102 @@ def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:
 
 
 def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
+    """Every entry of the registry server at ``base``, unless the answer is older than one this
+    account has read from it before (see ``check_generation``)."""
     entries: list[Entry] = []
+    generations: list[int | None] = []
     try:
         with _client(base, timeout) as client:
             while True:
-                page = [
-                    Entry.model_validate(item)
-                    for item in _page(client, base, len(entries), timeout)["entries"]
-                ]
+                answer = _page(client, base, len(entries), timeout)
+                generations.append(_generation(answer))
+                page = [Entry.model_validate(item) for item in answer["entries"]]
                 entries += page
                 if len(entries) > MAX_ENTRIES:
                     raise RegistryError(f"{base} answered more than {MAX_ENTRIES:,} entries; refused")
                 if len(page) < _PAGE:
-                    return entries
+                    break
     except httpx.HTTPError as exc:
         raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
     except (ValueError, KeyError, TypeError, ValidationError):
         raise RegistryError(f"{base} did not answer like an mcpward registry") from None
+    # The whole answer is as new as its oldest page.
+    check_generation(base, None if None in generations else min(g for g in generations if g is not None))
+    return entries
+
+
+def _generation(answer: Any) -> int | None:
+    """The generation a page of entries says it is as new as; None from a registry before them."""
+    value = answer.get("generation")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        raise ValueError("not a generation")
+    return value
+
+
+#: The newest generation this account has read from each registry server, kept between runs in
+#: its data folder (owner-only), and in this process (where that file cannot be kept).
+GENERATIONS_FILE = "registry-generations.json"
+_MAX_REMEMBERED = 1000
+_SEEN: dict[tuple[str, str], int] = {}  # (the file's path, the registry): as the file keeps it
+_SEEN_LOCK = threading.Lock()
+
+
+def _remembered(path: Path) -> dict[str, int]:
+    raw = read_own(path, 256 * 1024)
+    try:
+        kept = json.loads(raw) if raw else {}
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        key: value
+        for key, value in kept.items()
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT
+    }
+
+
+def check_generation(base: str, generation: int | None) -> None:
+    """Refuse an answer of ``base`` older than the newest this account has read from it (a stale
+    replica or cache, or a replayed answer would bring back what the registry has revoked since),
+    or one that says no generation after one did; else remember it. Generations are the
+    registry's audit events, so they only grow: a registry restored from a backup goes back, and
+    its consumers refuse it until its line is removed from the file named."""
+    key = base.rstrip("/")
+    path = user_data_dir() / GENERATIONS_FILE
+    with _SEEN_LOCK, contextlib.ExitStack() as held:
+        try:
+            held.enter_context(exclusive_lock(path.with_name(path.name + ".lock"), wait=5))
+            kept: dict[str, int] | None = _remembered(path)
+        except (OSError, TimeoutError):
+            kept = None  # this process's memory only
+        remembered = ((kept or {}).get(key), _SEEN.get((str(path), key)))
+        newest = max((seen for seen in remembered if seen is not None), default=None)
+        undo = f"after restoring the registry from a backup, remove {json.dumps(key)} from {path}"
+        if newest is not None and generation is None:
+            raise RegistryError(
+                f"{printable(base)}'s answer says no generation, where its answers said generation "
+                f"{newest} before: an older registry's answer, or one altered on the way; refused "
+                f"({printable(undo)})"
+            )
+        if newest is not None and generation is not None and generation < newest:
+            raise RegistryError(
+                f"{printable(base)} answered as of generation {generation}, older than generation "
+                f"{newest} this account has already read from it: a stale replica or cache, or a "
+                f"replayed answer, which could bring back what was revoked since; refused "
+                f"({printable(undo)})"
+            )
+        if generation is None or generation == newest:
+            return
+        _SEEN[str(path), key] = generation
+        if kept is not None:
+            kept.pop(key, None)
+            kept[key] = generation  # the most recently read last: the oldest forgotten first
+            while len(kept) > _MAX_REMEMBERED:
+                del kept[next(iter(kept))]
+            keep_owner_only(path, json.dumps(kept, indent=1).encode())
 
 
 def machine_id() -> str:

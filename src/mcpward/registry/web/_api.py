@@ -73,6 +73,9 @@ class GrantBody(_Body):
 class EntryPage(BaseModel):
     entries: list[Entry]
     total: int
+    #: The registry's generation (its newest audit event) this answer is at least as new as: a
+    #: consumer that has seen a higher one refuses it (a stale replica or cache, a replayed answer).
+    generation: int
 
 
 class TokenBody(_Body):
@@ -126,8 +129,10 @@ def list_entries(
     offset: Offset = 0,
 ) -> EntryPage:
     registry = _registry(request)
+    generation = registry.generation()  # read first: a change made meanwhile is newer, never older
     entries = [_published(e) for e in registry.entries(status=status, name=name, limit=limit, offset=offset)]
-    return EntryPage(entries=entries, total=registry.count(status=status) if name is None else len(entries))
+    total = registry.count(status=status) if name is None else len(entries)
+    return EntryPage(entries=entries, total=total, generation=generation)
 
 
 def _published(entry: Entry) -> Entry:
