@@ -53,9 +53,20 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
         raise RegistryError(f"{printable(base)}: not a URL ({exc})") from None
 
 
+def _parsed(body: bytes) -> Any:
+    """The JSON of a registry's answer; ValueError for anything else. An answer nested thousands
+    of levels deep (well within the size limits) ran the parser out of stack: a RecursionError no
+    caller expected ended the agent's run at its first home, and ``enforce`` with an internal
+    error."""
+    try:
+        return _parsed(body)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _explain(response: httpx.Response, base: str, body: bytes) -> RegistryError:
     try:
-        detail = json.loads(body).get("detail")
+        detail = _parsed(body).get("detail")
     except (ValueError, AttributeError):
         detail = None
     hint = f" (set {TOKEN_VARIABLE})" if response.status_code == 401 else ""
@@ -101,7 +112,7 @@ def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:
             raise _explain(response, base, _read(response, base, MAX_ANSWER_BYTES, timeout))
         too_large = f"{base} answered a page of entries larger than {MAX_PAGE_BYTES >> 20} MiB"
         body = _read(response, base, MAX_PAGE_BYTES, timeout, too_large)
-    return json.loads(body)
+    return _parsed(body)
 
 
 def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
@@ -264,7 +275,7 @@ def report_inventory(
     # 201 is the registry's "stored"; a body that does not say how many (a proxy's page) is
     # no reason to stop: it raised out of the agent's run, so no later home was reported.
     try:
-        stored = json.loads(body).get("stored", 0)
+        stored = _parsed(body).get("stored", 0)
         return stored if isinstance(stored, int) and not isinstance(stored, bool) else 0
     except (ValueError, AttributeError):
         return 0
