@@ -4,10 +4,10 @@ record of up to 5,000 servers, as fast as the server answered. Before 2026-12-05
 the records a token made or the uploads it sent, so one token filled the registry's database
 and held its writers from every other machine's reports.
 
-Now a token holder makes at most ``records_per_token`` (machine, home) records (a new one past
-that is 409, its own records still replaced), and sends at most ``uploads_per_minute`` reports
-(then 429 with Retry-After); both are ``registry serve`` options, and another holder is not
-held by them."""
+Now a token holder is the last reporter of at most ``records_per_token`` (machine, home) records
+and ``servers_per_token`` servers in them (a report past either is 409, nothing of it stored; its
+own records are still replaced), and sends at most ``uploads_per_minute`` reports (then 429 with
+Retry-After); all are ``registry serve`` options, and another holder is not held by them."""
 
 from __future__ import annotations
 
@@ -64,6 +64,24 @@ def test_one_token_makes_at_most_its_quota_of_records(registry: Registry) -> Non
     assert registry.home_count() == 4
 
 
+def test_one_token_fills_at_most_its_quota_of_servers(registry: Registry) -> None:
+    limits = FleetLimits(uploads_per_minute=1000, servers_per_token=10)
+    client = TestClient(create_app(registry, fleet=limits))
+    mallory = registry.create_token("mallory", Role.REQUESTER, "setup")
+    fleet = registry.create_token("fleet-agent", Role.REQUESTER, "setup")
+    assert _report(client, mallory, "fake-0", servers=6).status_code == 201
+    refused = _report(client, mallory, "fake-1", servers=5)  # 11 in all
+    assert refused.status_code == 409, refused.text
+    assert "more than 10 servers" in refused.json()["detail"]
+    assert _report(client, mallory, "fake-1", servers=4).status_code == 201  # 10 in all
+    # A record's next report replaces its servers: growing it counts only what it adds.
+    assert _report(client, mallory, "fake-0", servers=7).status_code == 409
+    assert _report(client, mallory, "fake-0", servers=3).status_code == 201
+    assert _report(client, mallory, "fake-1", servers=7).status_code == 201  # 3 + 7
+    assert _report(client, fleet, "real-laptop", servers=10).status_code == 201
+    assert sum(machine.servers for machine in registry.machines()) == 20
+
+
 def test_uploads_past_the_rate_get_429_with_retry_after(registry: Registry) -> None:
     client = TestClient(create_app(registry, fleet=FleetLimits(uploads_per_minute=5)))
     mallory = registry.create_token("mallory", Role.REQUESTER, "setup")
@@ -96,6 +114,7 @@ def test_the_default_limits_are_stated() -> None:
     limits = FleetLimits()
     assert limits.uploads_per_minute == 1200
     assert limits.records_per_token == 100_000
+    assert limits.servers_per_token == 1_000_000
 
 
 def test_registry_serve_takes_the_limits(cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
@@ -106,6 +125,6 @@ def test_registry_serve_takes_the_limits(cli: Any, monkeypatch: pytest.MonkeyPat
     database = f"sqlite:///{tmp_path / 'r.db'}"
     result = cli("registry", "serve", "--database", database, "--fleet-uploads-per-minute", "7")
     assert result.exit_code == 0, result.stderr
-    assert served[0].state.fleet_limits == FleetLimits(uploads_per_minute=7, records_per_token=100_000)
+    assert served[0].state.fleet_limits == FleetLimits(uploads_per_minute=7)
     assert served[0].state.fleet_rate.per_minute == 7
     assert cli("registry", "serve", "--database", database, "--fleet-records-per-token", "0").exit_code == 2

@@ -518,6 +518,10 @@ def registry_serve(
             help="(machine, home) records one token's reports may fill, then 409 [default: 100000].", min=1
         ),
     ] = None,
+    fleet_servers_per_token: Annotated[
+        int | None,
+        typer.Option(help="Servers one token's reports may fill, then 409 [default: 1000000].", min=1),
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
@@ -538,6 +542,7 @@ def registry_serve(
     fleet = FleetLimits(
         fleet_uploads_per_minute or defaults.uploads_per_minute,
         fleet_records_per_token or defaults.records_per_token,
+        fleet_servers_per_token or defaults.servers_per_token,
     )
     app_ = create_app(open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet)
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
 
 from mcpward.registry._audit_trail import AuditTrail, _utc
 from mcpward.registry._fleet import (
@@ -25,30 +26,76 @@ def _machine_of(row: MachineRow) -> str:
     return machine_fingerprint(row.machine if row.machine is not None else row.machine_key)
 
 
+def _within_quota(
+    session: Session,
+    machine: MachineRow | None,
+    upload: InventoryUpload,
+    reporter: str,
+    max_records: int | None,
+    max_servers: int | None,
+) -> None:
+    """Conflict when ``upload`` would make ``reporter`` the last reporter of more records, or of
+    more servers, than it may be. Counted only when the report adds to what is the reporter's
+    (a new record, or more servers than its record had): a machine's next like report reads
+    nothing more."""
+    own = machine is not None and machine.reported_by == reporter
+    if max_records is not None and not own:
+        held = session.scalar(
+            select(func.count()).select_from(MachineRow).where(MachineRow.reported_by == reporter)
+        )
+        if int(held or 0) >= max_records:
+            raise Conflict(
+                f"the last reports of {max_records} (machine, home) records are this token's, its "
+                "limit: nothing was stored (an admin raises `registry serve --fleet-records-per-token`)"
+            )
+    if max_servers is None or not upload.servers:
+        return
+    before = 0
+    if own and machine is not None:
+        before = int(
+            session.scalar(
+                select(func.count())
+                .select_from(FleetServerRow)
+                .where(FleetServerRow.machine_id == machine.id)
+            )
+            or 0
+        )
+    if len(upload.servers) <= before:
+        return
+    held = session.scalar(
+        select(func.count())
+        .select_from(FleetServerRow)
+        .join(MachineRow, MachineRow.id == FleetServerRow.machine_id)
+        .where(MachineRow.reported_by == reporter)
+    )
+    if int(held or 0) - before + len(upload.servers) > max_servers:
+        raise Conflict(
+            f"this token's reports would hold more than {max_servers} servers, its limit: nothing "
+            "was stored (an admin raises `registry serve --fleet-servers-per-token`)"
+        )
+
+
 class FleetStore(AuditTrail):
     def approval_index(self) -> ApprovalIndex:  # the entries' (Registry)
         raise NotImplementedError
 
     def record_inventory(
-        self, upload: InventoryUpload, reporter: str, *, max_records: int | None = None
+        self,
+        upload: InventoryUpload,
+        reporter: str,
+        *,
+        max_records: int | None = None,
+        max_servers: int | None = None,
     ) -> int:
         """Replace what one (machine, home) reported before, and nothing else; returns the
-        number of servers stored. ``max_records``: the most (machine, home) records whose last
-        report may be ``reporter``'s; a report that would make it one more is a conflict."""
+        number of servers stored. ``max_records``, ``max_servers``: the most (machine, home)
+        records, and servers in them, whose last report may be ``reporter``'s; a report that
+        would pass either is a conflict, and nothing of it is stored."""
         now = self.now()
         key = fleet_key(upload.machine_id, upload.home)
         with self.database.writing() as session:
             machine = session.scalar(select(MachineRow).where(MachineRow.machine_key == key))
-            if max_records is not None and (machine is None or machine.reported_by != reporter):
-                held = session.scalar(
-                    select(func.count()).select_from(MachineRow).where(MachineRow.reported_by == reporter)
-                )
-                if int(held or 0) >= max_records:
-                    raise Conflict(
-                        f"the last reports of {max_records} (machine, home) records are this token's, "
-                        "its limit: nothing was stored (an admin raises `registry serve "
-                        "--fleet-records-per-token`)"
-                    )
+            _within_quota(session, machine, upload, reporter, max_records, max_servers)
             if machine is None:
                 machine = MachineRow(
                     machine_key=key,

@@ -260,8 +260,11 @@ def _fleet_reporter(request: Request, who: Requester) -> Principal:
 def fleet_report(
     request: Request, body: InventoryUpload, who: Annotated[Principal, Depends(_fleet_reporter)]
 ) -> dict[str, int]:
-    most = request.app.state.fleet_limits.records_per_token
-    return {"stored": _registry(request).record_inventory(body, who.name, max_records=most)}
+    limits = request.app.state.fleet_limits
+    stored = _registry(request).record_inventory(
+        body, who.name, max_records=limits.records_per_token, max_servers=limits.servers_per_token
+    )
+    return {"stored": stored}
 
 
 @router.get("/fleet/servers", response_model=list[FleetItem])

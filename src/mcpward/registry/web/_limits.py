@@ -18,16 +18,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 @dataclass(frozen=True, slots=True)
 class FleetLimits:
     """What one token holder may send to the fleet inventory (``registry serve
-    --fleet-uploads-per-minute``, ``--fleet-records-per-token``). An upload is itself bounded by
-    the body limit (2 MiB) and 5,000 servers; these bound how many and how fast, so one token
-    cannot fill the database or hold its writers from every other machine's reports. The
-    defaults fit one agent token shared by a fleet of tens of thousands of machines (every six
-    hours, within a 30-minute jitter)."""
+    --fleet-uploads-per-minute``, ``--fleet-records-per-token``, ``--fleet-servers-per-token``).
+    An upload is itself bounded by the body limit (2 MiB) and 5,000 servers; these bound how many
+    and how fast, so one token cannot fill the database or hold its writers from every other
+    machine's reports. The defaults fit one agent token shared by a fleet of tens of thousands
+    of machines (every six hours, within a 30-minute jitter)."""
 
     #: Reports a minute, per holder (then 429 with Retry-After; the agent keeps the report).
     uploads_per_minute: int = 1200
     #: (machine, home) records whose last report is the holder's; a new one past it is 409.
     records_per_token: int = 100_000
+    #: Servers in those records; a report that would pass it is 409 (this bounds the rows one
+    #: token fills, and what every read of the fleet view reads).
+    servers_per_token: int = 1_000_000
 
 
 class UploadRate:
