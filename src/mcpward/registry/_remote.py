@@ -120,8 +120,17 @@ def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
     account has read from it before (see ``check_generation``)."""
     entries: list[Entry] = []
     generations: list[int | None] = []
+    connected = _client(base, timeout)  # a token it would not send is refused first
+    if not tls_or_loopback(base):
+        # The answer is the registry's approvals: over plain http off this machine anyone on the
+        # path could write them (the token rule guarded the token; with none set, nothing did).
+        connected.close()
+        raise RegistryError(
+            f"{printable(base)}: the registry's entries are read over https only, or over plain http "
+            "on this machine (anyone on the path could write them); refused"
+        )
     try:
-        with _client(base, timeout) as client:
+        with connected as client:
             while True:
                 answer = _page(client, base, len(entries), timeout)
                 generations.append(_generation(answer))
