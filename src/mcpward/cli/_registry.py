@@ -522,12 +522,16 @@ def registry_serve(
         int | None,
         typer.Option(help="Servers one token's reports may fill, then 409 [default: 1000000].", min=1),
     ] = None,
+    requests_per_minute: Annotated[
+        int | None,
+        typer.Option(help="Entries one token may ask for a minute, then 429 [default: 2000].", min=1),
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     import uvicorn
 
-    from mcpward.registry.web import FleetLimits, HeldReview, create_app
+    from mcpward.registry.web import FleetLimits, HeldReview, RequestLimits, create_app
 
     held = None
     if gateway_audit_log is not None or gateway_config is not None:
@@ -544,5 +548,8 @@ def registry_serve(
         fleet_records_per_token or defaults.records_per_token,
         fleet_servers_per_token or defaults.servers_per_token,
     )
-    app_ = create_app(open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet)
+    requests = RequestLimits(requests_per_minute) if requests_per_minute else None
+    app_ = create_app(
+        open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet, requests=requests
+    )
     uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

@@ -34,10 +34,25 @@ from mcpward.registry.interface import (
 )
 from mcpward.registry.web._auth import FailureThrottle
 from mcpward.registry.web._held import HeldReview
-from mcpward.registry.web._limits import BodyLimit, FleetLimits, ReadApiCors, SecurityHeaders, UploadRate
+from mcpward.registry.web._limits import (
+    BodyLimit,
+    FleetLimits,
+    ReadApiCors,
+    RequestLimits,
+    SecurityHeaders,
+    UploadRate,
+)
 from mcpward.registry.web._oidc import OidcSettings, load_oidc_settings
 
-__all__ = ["MAX_BODY_BYTES", "FleetLimits", "HeldReview", "OidcSettings", "create_app", "load_oidc_settings"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "FleetLimits",
+    "HeldReview",
+    "OidcSettings",
+    "RequestLimits",
+    "create_app",
+    "load_oidc_settings",
+]
 
 #: Larger bodies are refused with 413 before they are read: 1,000 servers of a fleet report fit
 #: in well under this.
@@ -54,10 +69,11 @@ def create_app(
     held: HeldReview | None = None,
     oidc: OidcSettings | None = None,
     fleet: FleetLimits | None = None,
+    requests: RequestLimits | None = None,
 ) -> FastAPI:
     """``held``: a gateway's held results, for the reviewers' ``/held`` page; ``oidc``: single
     sign-on for the pages through an OpenID Connect provider (API tokens stay); ``fleet``: what
-    one token holder may send to the fleet inventory."""
+    one token holder may send to the fleet inventory; ``requests``: the entries it may ask for."""
     from pathlib import Path
 
     from mcpward.registry.web import _api, _held, _official, _oidc, _pages
@@ -76,6 +92,7 @@ def create_app(
     app.state.auth_throttle = FailureThrottle()
     app.state.fleet_limits = fleet = fleet or FleetLimits()
     app.state.fleet_rate = UploadRate(fleet.uploads_per_minute)
+    app.state.request_rate = UploadRate((requests or RequestLimits()).per_minute)
     app.state.oidc = _oidc.make_provider(oidc)
     _access_log_without_queries()
     app.add_middleware(SecurityHeaders)

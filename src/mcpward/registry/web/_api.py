@@ -153,7 +153,27 @@ def request_entry(request: Request, body: EntryRequest, who: Requester) -> Entry
     """A ``vet`` in the body is the requester's claim: stored as ``vet_claim``, never as a
     verdict (an unvetted package still needs an admin's recorded override to be approved).
     Inspect findings are mcpward's own, made from the pinned tools, whatever the body says."""
+    _within_request_rate(request, who, 1)
     return _registry(request).request(body, who.name, from_requester=True, token_id=who.token_id)
+
+
+def _within_request_rate(request: Request, who: Principal, count: int) -> None:
+    """429 when ``who`` has asked for its minute's share of entries: one token could otherwise
+    bury the reviewers' queue (an import of 1,000 a call, as fast as the server answers)."""
+    rate = request.app.state.request_rate
+    if count > rate.per_minute:
+        raise InvalidInput(
+            f"at most {rate.per_minute} entry requests a minute per token, this asks for {count}; "
+            "nothing was stored: split the list"
+        )
+    wait = rate.take(who.name, count)
+    if wait:
+        raise HTTPException(
+            429,
+            f"at most {rate.per_minute} entry requests a minute per token; nothing was stored, "
+            "try again later",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _decide(request: Request, entry_id: int, decision: Decision, body: DecisionBody, who: Principal) -> Entry:
@@ -239,6 +259,7 @@ def import_server_json(
         except InvalidInput as exc:
             where = f"document {index + 1} of {len(documents)}: " if len(documents) > 1 else ""
             raise InvalidInput(f"{where}{exc} (nothing was stored)") from None
+    _within_request_rate(request, who, len(requests))
     return _registry(request).request_many(requests, who.name, from_requester=True, token_id=who.token_id)
 
 

@@ -33,10 +33,20 @@ class FleetLimits:
     servers_per_token: int = 1_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class RequestLimits:
+    """What one token holder may ask the registry for (``registry serve --requests-per-minute``):
+    entries a minute, each document of an import counted (then 429 with Retry-After). Two whole
+    imports of 1,000 a minute fit; a flood that buries the reviewers' queue does not."""
+
+    per_minute: int = 2000
+
+
 class UploadRate:
-    """Uploads per holder within the last minute: a holder that sent ``per_minute`` is told how
-    many seconds to wait, and what it sends meanwhile is not counted. Memory is bounded: at most
-    ``max_holders`` holders (holders are tokens an admin made), the least recent forgotten."""
+    """Uploads (or entry requests) per holder within the last minute: a holder that sent
+    ``per_minute`` is told how many seconds to wait, and what it sends meanwhile is not counted.
+    Memory is bounded: at most ``max_holders`` holders (holders are tokens an admin made), the
+    least recent forgotten."""
 
     window = 60.0
 
@@ -49,8 +59,9 @@ class UploadRate:
         self._sent: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, holder: str) -> int:
-        """0, and the upload counted, when ``holder`` may send one now; else the seconds to wait."""
+    def take(self, holder: str, count: int = 1) -> int:
+        """0, and ``count`` counted, when ``holder`` may send that many now; else the seconds to
+        wait (``count`` over ``per_minute`` never fits: the caller refuses it first)."""
         with self._lock:
             now = self._clock()
             times = self._sent.get(holder)
@@ -61,9 +72,11 @@ class UploadRate:
             self._sent.move_to_end(holder)
             while len(self._sent) > self.max_holders:
                 self._sent.popitem(last=False)
-            if len(times) >= self.per_minute:
-                return max(1, math.ceil(times[0] + self.window - now))
-            times.append(now)
+            if len(times) + count > self.per_minute:
+                # Until enough of the oldest have left the window for ``count`` to fit.
+                leaving = times[min(len(times) + count - self.per_minute, len(times)) - 1]
+                return max(1, math.ceil(leaving + self.window - now))
+            times.extend([now] * count)
             return 0
 
     def tracked(self) -> int:
