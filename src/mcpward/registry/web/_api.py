@@ -264,8 +264,8 @@ def import_server_json(
 
 
 def _fleet_reporter(request: Request, who: Requester) -> Principal:
-    """The requester, if it has not sent its minute's share of reports (counted before the body is
-    read: a refused body costs the server too)."""
+    """The requester, if it has not sent its minute's share of reports (one refused as invalid
+    counts too: it cost the server all the same)."""
     rate = request.app.state.fleet_rate
     wait = rate.take(who.name)
     if wait:
