@@ -9,7 +9,11 @@ import hashlib
 import json
 import os
 import platform
+import re
+import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -223,19 +227,80 @@ def check_generation(base: str, generation: int | None) -> None:
             keep_owner_only(path, json.dumps(kept, indent=1).encode())
 
 
+#: Where Linux keeps the machine's id (systemd, D-Bus): readable on that machine only.
+_OS_ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
+#: Where Windows keeps its MachineGuid (under HKEY_LOCAL_MACHINE).
+_WINDOWS_ID_KEY = r"SOFTWARE\Microsoft\Cryptography"
+#: A random id kept (owner-only, in the data folder) where the machine has no id to read.
+_KEPT_ID = "machine-id"
+
+
 def machine_id() -> str:
-    """A stable pseudonymous id: the sha256 of the OS machine id (or of the host name), so the
-    raw id never leaves the machine. ``MCPWARD_MACHINE_ID`` overrides it."""
+    """A stable pseudonymous id: the sha256 of what only this machine reads (the OS machine id,
+    the Windows MachineGuid, the Mac's IOPlatformUUID), so the raw id never leaves the machine;
+    else a random id kept in the data folder. Never of the host name, which the report carries
+    and every viewer reads: on macOS and Windows (no /etc/machine-id) it was its digest, so anyone
+    holding the fleet's agent token named any such machine's id and replaced its record.
+    ``MCPWARD_MACHINE_ID`` overrides it."""
     override = os.environ.get("MCPWARD_MACHINE_ID")
     if override:
         return override[:128]
-    for path in (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id")):
+    for path in _OS_ID_FILES:
         try:
             raw = path.read_text().strip()
         except OSError:
             continue
         if raw:
             return hashlib.sha256(raw.encode()).hexdigest()
+    found = _platform_id()
+    if found:
+        return hashlib.sha256(found.encode()).hexdigest()
+    return _kept_id()
+
+
+def _platform_id() -> str | None:
+    """The Windows MachineGuid or the Mac's IOPlatformUUID; None elsewhere or unreadable."""
+    if sys.platform == "win32":
+        import winreg
+
+        try:
+            access = winreg.KEY_READ | winreg.KEY_WOW64_64KEY
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, _WINDOWS_ID_KEY, 0, access) as key:
+                value, _kind = winreg.QueryValueEx(key, "MachineGuid")
+        except OSError:
+            return None
+        return str(value).strip() or None
+    if sys.platform == "darwin":
+        try:
+            done = subprocess.run(  # a fixed system program, no input of anyone's
+                ["/usr/sbin/ioreg", "-rd1", "-c", "IOPlatformExpertDevice"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        uuid = re.search(r'"IOPlatformUUID"\s*=\s*"([0-9A-Fa-f-]{36})"', done.stdout)
+        return uuid[1] if uuid else None
+    return None
+
+
+def kept_machine_id_paths() -> list[Path]:
+    """Where a machine with no id of its own keeps the one made for it."""
+    return [user_data_dir() / _KEPT_ID]
+
+
+def _kept_id() -> str:
+    path = kept_machine_id_paths()[0]
+    for attempt in range(2):
+        raw = read_own(path, 256)
+        if raw is not None and re.fullmatch(rb"[0-9a-f]{64}\n?", raw):
+            return raw.decode().strip()
+        if attempt == 0:
+            keep_owner_only(path, (secrets.token_hex(32) + "\n").encode())
+    # Not kept (a read-only folder, or no owner to check, on Windows): a new id each run would
+    # make a new record each run, so the host name's digest, as before (a name others can read).
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()
 
 
