@@ -13,10 +13,13 @@ per KB of each set's text (JSON: its serialised size):
 - images in JSON: tool results each carrying an image (random bytes after a PNG header,
   48 KB, base64) and a caption; and audio base64 wrapped at 76;
 - hashes and ids: JSON lists of SHA-256 and SHA-1 digests in hex, UUIDs, random URL-safe ids;
-- base64 of text: clean prose base64-encoded (what a text blob looks like).
+- base64 of text: clean prose base64-encoded (what a text blob looks like);
+- HTML and escaped text: tool results of HTML pages with character references (``&amp;``,
+  ``&#39;``, ``&#x2014;``) and JSON text written with ``\\u`` escapes, and words in capitals.
 
 Then the encoded credentials: a made-up GitHub token, and an AWS credentials file (a made-up
-key id and secret), each in every encoding, as a tool call's argument: how many are found.
+key id and secret), each in every encoding (base64, base32, hex, escapes of bytes and of
+characters, UTF-16), as a tool call's argument: how many are found.
 Run it with the code before and after a change (``PYTHONPATH``) to compare.
 """
 
@@ -94,6 +97,25 @@ def _sets(corpora: Path) -> dict[str, list[Any] | str]:
     ]
     prose = plain_text(64 << 10)
     blobs = [{"blob": base64.b64encode(plain_text(4 << 10, seed).encode()).decode()} for seed in range(16)]
+    html = "".join(
+        f"<p>{words} &mdash; caf&eacute;&nbsp;&#x2014; O&#39;Neil &amp; sons</p>"
+        for words in plain_text(3 << 10, 3).split(" the ")
+    )
+    escaped_text = [
+        {
+            "jsonrpc": "2.0",
+            "id": n,
+            "result": {
+                "content": [
+                    {"type": "text", "text": f"<html><body>{html}</body></html>"},
+                    # JSON written into a text: its escapes are text
+                    {"type": "text", "text": json.dumps({"note": f"{plain_text(1 << 10, n)} caf\u00e9"})},
+                    {"type": "text", "text": "FIGURES: REVENUEGROWTHABOVEPLAN OPERATINGMARGINSTEADY " * 8},
+                ]
+            },
+        }
+        for n in range(16)
+    ]  # fmt: skip
     return {
         "prose": prose,
         "tool results": results,
@@ -101,6 +123,7 @@ def _sets(corpora: Path) -> dict[str, list[Any] | str]:
         "images in JSON": images,
         "hashes and ids": ids,
         "base64 of text": blobs,
+        "HTML and escaped text": escaped_text,
     }
 
 
@@ -126,6 +149,12 @@ def _attacks() -> list[tuple[str, str]]:
             "percent": "".join(f"%{byte:02X}" for byte in data),
             "\\x escapes": "".join(f"\\x{byte:02x}" for byte in data),
             "base64 twice": base64.b64encode(base64.b64encode(data)).decode(),
+            "\\u escapes": "".join(f"\\u{ord(character):04x}" for character in plain),
+            "HTML references": "".join(f"&#{ord(character)};" for character in plain),
+            "HTML hex references": "".join(f"&#x{ord(character):x};" for character in plain),
+            "base32": base64.b32encode(data).decode(),
+            "UTF-16LE base64": base64.b64encode(plain.encode("utf-16-le")).decode(),
+            "UTF-16LE hex": plain.encode("utf-16-le").hex(),
         }
         cases += [(f"{name}, {encoding}", text) for encoding, text in encodings.items()]
     return cases

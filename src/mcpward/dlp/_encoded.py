@@ -2,14 +2,16 @@
 
 A model told to send a credential where DLP would see it can be told to encode it first:
 base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it),
-hex (``0x`` or not, in lines as ``xxd -p`` writes it), or byte escapes (``%67%68``,
-``\\x67\\x68``). Each such run is decoded once here; the engine reads what it spells (and runs
-in that, one level more) and reports a secret found there against the run.
+base32 (RFC 4648's capitals, as ``base32`` writes it), hex (``0x`` or not, in lines as ``xxd -p``
+writes it), or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``,
+HTML's ``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them). Each
+such run is decoded once here; the engine reads what it spells (and runs in that, one level
+more) and reports a secret found there against the run.
 
-Only text is read: decoded bytes that are not UTF-8, or that hold control characters other
-than white space, are data (an image, a hash, a random id, compressed bytes) and are left. Every
-run is found and decoded in one pass of linear expressions, and what it spells is shorter than
-the run, so the work stays linear in the input.
+Only text is read: UTF-8, or UTF-16 (what PowerShell's ``-EncodedCommand`` takes), with at most
+one control character (other than white space) in 16; other bytes are data (an image, a hash, a
+random id, compressed bytes) and are left. Every run is found and decoded in one pass of linear
+expressions, and what it spells is shorter than the run, so the work stays linear in the input.
 """
 
 from __future__ import annotations
@@ -20,14 +22,27 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from html.entities import html5
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mcpward._multimatch import SpanFinder
 
+#: The codes, in decimal and in hex, of the characters whose escapes start a token of escapes:
+#: printable ASCII but for ``"&'<>``, which HTML and JSON encoders escape in ordinary text, as
+#: they escape what is not ASCII (``&#39;``, ``\\u003c``, ``&#8212;``, ``\\u00e9`` are everywhere,
+#: and read as tokens made an HTML page cost 20 times as much): a secret's letters, digits and
+#: signs.
+_DECIMAL_ASCII = r"0*(?:33|3[5-7]|[45][0-9]|61|6[3-9]|[7-9][0-9]|1[01][0-9]|12[0-6])"
+_HEX_ASCII = r"(?:2[13-58-9A-Fa-f]|3[0-9ABDFabdf]|[4-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
 #: The one-pass matcher's triggers (Hyperscan syntax; the pure-Python path runs them as they
-#: are): 16 base64 characters in a row, and a byte escape.
-TRIGGERS = (r"[A-Za-z0-9+/_-]{16}", r"%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2}")
+#: are): 16 base64 characters in a row (base32's too), and an escape: of a byte, or of a
+#: character (``\\u``, HTML's numeric references, whose semicolon browsers do without).
+TRIGGERS = (
+    r"[A-Za-z0-9+/_-]{16}",
+    rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u00{_HEX_ASCII}|&#{_DECIMAL_ASCII}(?:[^0-9]|$)"
+    rf"|&#[xX]0*{_HEX_ASCII}(?:[^0-9A-Fa-f]|$)",
+)
 #: The base64 trigger where every report is taken (the strings of a JSON message in one pass):
 #: from the start of a run only, so a run is reported once, not at each of its characters
 #: (an image of 64 KB made 64,000 reports). It costs twice as much as the first over prose
@@ -44,24 +59,40 @@ _SHORTEST_TEXT = 8
 #: A run of base64 characters (both alphabets: a run mixing them decodes to no text), whole
 #: (never from inside a longer one), with its padding; only one with letters of both cases (a
 #: name or a path has one, base64 of text both: at most 1 in 5,000 runs of 16 characters has
-#: not), or hex digits. The look-aheads are possessive: each reads the run once.
+#: not), or hex digits, or base32's alphabet only (capitals and 2 to 7: words in capitals have
+#: it, and decode to data at once). The look-aheads are possessive: each reads the run once.
 _RUN = re.compile(
     r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{16})"
-    r"(?:(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])|(?=(?:0[xX])?[0-9A-Fa-f]{20}))"
+    r"(?:(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])|(?=(?:0[xX])?[0-9A-Fa-f]{20})"
+    r"|(?=[A-Z2-7]++(?![A-Za-z0-9+/_-])))"
     r"[A-Za-z0-9+/_-]++={0,2}"
 )
 #: The next line of a wrapped run: a line break, raw or written as a JSON escape, indentation,
 #: and the line.
-_NEXT_LINE = re.compile(r"(?:\r?\n|\\r\\n|\\n)[ \t]{0,16}([A-Za-z0-9+/_-]{4,}={0,2})(?![A-Za-z0-9+/_=-])")
+_NEXT_LINE = re.compile(r"(?:\r?\n|\\r\\n|\\n)[ \t]{0,16}([A-Za-z0-9+/_-]{4,}={0,6})(?![A-Za-z0-9+/_=-])")
 _HEX_RUN = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
+_BASE32_RUN = re.compile(r"[A-Z2-7]+=*")
+#: Base32's alphabet as that of its "extended hex" form, which ``int`` reads in base 32.
+_TO_BASE32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
 _LINE_BREAKS = ("\n", "\r\n", "\\n", "\\r")
-#: A token (no white space or quote) holding a byte escape, from its start: the characters
-#: before the first escape read one way only, so a token without one fails once, at its end.
+#: A token (no white space or quote) holding an escape (``TRIGGERS[1]``), from its start: the
+#: characters before the first escape read one way only, so a token without one fails once, at
+#: its end.
 _ESCAPED = re.compile(
-    r"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\]|%(?![0-9A-Fa-f]{2})|\\(?!x[0-9A-Fa-f]{2}))*"
-    r"(?:%[0-9A-Fa-f]{2}|\\x[0-9A-Fa-f]{2})[^\s\"'<>`]*"
+    r"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\&]|%(?![0-9A-Fa-f]{2})|\\(?!x[0-9A-Fa-f]{2}|u00" + _HEX_ASCII + ")"
+    rf"|&(?!#{_DECIMAL_ASCII}(?![0-9])|#[xX]0*{_HEX_ASCII}(?![0-9A-Fa-f])))*"
+    rf"(?:%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u00{_HEX_ASCII}|&#{_DECIMAL_ASCII}(?![0-9])"
+    rf"|&#[xX]0*{_HEX_ASCII}(?![0-9A-Fa-f]))"
+    r"[^\s\"'<>`]*"
 )
-_BYTE_ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})|\\x([0-9A-Fa-f]{2})")
+#: An escape in a token: of a byte (percent, ``\\x``), or of a character (a UTF-16 pair of
+#: ``\\u`` escapes, one ``\\u`` escape, HTML's numeric references, whose semicolon browsers do
+#: without, and named ones).
+_ESCAPE = re.compile(
+    rb"%([0-9A-Fa-f]{2})|\\x([0-9A-Fa-f]{2})"
+    rb"|\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})"
+    rb"|&#([0-9]{1,7});?|&#[xX]([0-9A-Fa-f]{1,6});?|&([A-Za-z][A-Za-z0-9]{1,31};)"
+)
 #: Characters that text has none of (control characters, and the lone surrogates that bytes
 #: which are not UTF-8 decode to): decoded bytes holding one are data.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
@@ -72,7 +103,7 @@ _URL_SAFE = str.maketrans("-_", "+/")
 class EncodedRun:
     start: int
     end: int
-    encoding: str  # base64, hex, escapes
+    encoding: str  # base64, base32, hex, escapes; "/utf-16" after it where it spells UTF-16
     text: str  # what it spells
 
 
@@ -168,12 +199,22 @@ def _base64_runs(text: str, windows: list[list[int]] | None) -> Iterator[Encoded
         start = run.start()
         if start < end:
             continue  # a line of a wrapped run already read
-        body, end = run.group(), run.end()
-        if len(body) % 4 == 0 and body[-1] != "=" and text.startswith(_LINE_BREAKS, end):
-            body, end = _wrapped(text, body, end)
-        decoded = _decoded_run(body)
-        if decoded is not None:
-            yield EncodedRun(start, end, *decoded)
+        lines, ends = [run.group()], [run.end()]
+        if len(lines[0]) % 4 == 0 and lines[0][-1] != "=" and text.startswith(_LINE_BREAKS, ends[0]):
+            lines, ends = _wrapped(text, lines[0], ends[0])
+        end = ends[-1]
+        read = [("".join(lines), end)]
+        if len(lines) > 1 and len(lines[-1]) < len(lines[0]) and lines[-1][-1] != "=":
+            # A shorter last line without padding may be a word after the run ("Thanks"),
+            # which glued to it hid the secret's end: the run is read without it too.
+            read.append(("".join(lines[:-1]), ends[-2]))
+        for body, body_end in read:
+            decoded = _decoded_run(body)
+            if decoded is not None:
+                if decoded[0].startswith("base32"):  # its padding: up to 6 characters
+                    padding = text[body_end : body_end + 6]
+                    body_end += len(padding) - len(padding.lstrip("="))
+                yield EncodedRun(start, body_end, *decoded)
 
 
 def _run_matches(text: str, windows: list[list[int]] | None) -> Iterator[re.Match[str]]:
@@ -196,31 +237,29 @@ def _run_matches(text: str, windows: list[list[int]] | None) -> Iterator[re.Matc
 _BASE64_CHARACTER = [bool(re.fullmatch(r"[A-Za-z0-9+/_-]", chr(code))) for code in range(128)]
 
 
-def _wrapped(text: str, first: str, end: int) -> tuple[str, int]:
-    """A run wrapped in lines from its ``first``, and where it ends: every line as long as the
-    first (a multiple of 4), the last no longer; a line after padding, or of another length,
-    is something else."""
-    lines = [first]
+def _wrapped(text: str, first: str, end: int) -> tuple[list[str], list[int]]:
+    """The lines of a run wrapped from its ``first``, and where each ends: every line as long
+    as the first (a multiple of 4), the last no longer; a line after padding, or of another
+    length, is something else."""
+    lines, ends = [first], [end]
     width = len(first)
     while not lines[-1].endswith("=") and len(lines[-1]) == width:
-        more = _NEXT_LINE.match(text, end)
+        more = _NEXT_LINE.match(text, ends[-1])
         if more is None or len(more.group(1)) > width:
             break
         lines.append(more.group(1))
-        end = more.end()
-    return "".join(lines), end
+        ends.append(more.end())
+    return lines, ends
 
 
 def _decoded_run(run: str) -> tuple[str, str] | None:
     """(encoding, text) of a run of base64 characters that spells text, else None."""
     if _HEX_RUN.fullmatch(run):
-        digits = run[2:] if run[1] in "xX" else run
-        if len(digits) < _SHORTEST_HEX or len(digits) % 2:
-            return None
-        if len(digits) > 2 * _PROBE and not _starts_as_text(bytes.fromhex(digits[: 2 * _PROBE])):
-            return None
-        text = _text(bytes.fromhex(digits))
-        return None if text is None else ("hex", text)
+        decoded = _decoded_hex(run)
+        if decoded is not None or not _BASE32_RUN.fullmatch(run):
+            return decoded
+    if _BASE32_RUN.fullmatch(run):
+        return _decoded_base32(run.rstrip("="))
     body = run.rstrip("=").translate(_URL_SAFE)
     if len(body) % 4 == 1:
         body = body[:-1]  # a character too many: no whole byte in it
@@ -231,32 +270,65 @@ def _decoded_run(run: str) -> tuple[str, str] | None:
         data = binascii.a2b_base64(body + "=" * (-len(body) % 4))
     except binascii.Error:
         return None
-    text = _text(data)
-    return None if text is None else ("base64", text)
+    return _named("base64", _text(data))
+
+
+def _decoded_hex(run: str) -> tuple[str, str] | None:
+    digits = run[2:] if run[1] in "xX" else run
+    if len(digits) < _SHORTEST_HEX or len(digits) % 2:
+        return None
+    if len(digits) > 2 * _PROBE and not _starts_as_text(bytes.fromhex(digits[: 2 * _PROBE])):
+        return None
+    return _named("hex", _text(bytes.fromhex(digits)))
+
+
+def _decoded_base32(body: str) -> tuple[str, str] | None:
+    """Base32 without its padding, as ``int`` reads it (in linear time: base 32 is a power of
+    two, which the limit on the digits of a number read does not apply to)."""
+    if len(body) % 8 in (1, 3, 6):
+        return None  # no length base32 writes
+    if len(body) > _PROBE * 8 // 5 and not _starts_as_text(_base32_bytes(body[: _PROBE * 8 // 5])):
+        return None
+    return _named("base32", _text(_base32_bytes(body)))
+
+
+def _base32_bytes(body: str) -> bytes:
+    size = len(body) * 5 // 8
+    value = int(body.translate(_TO_BASE32HEX), 32) >> (len(body) * 5 - size * 8)
+    return value.to_bytes(size, "big")
+
+
+def _named(encoding: str, text: tuple[str, bool] | None) -> tuple[str, str] | None:
+    """(encoding, text) of what a run spells (``_text``), else None."""
+    if text is None:
+        return None
+    return (encoding + "/utf-16" if text[1] else encoding), text[0]
 
 
 def _escaped_runs(text: str, windows: list[list[int]] | None) -> Iterator[EncodedRun]:
     for token in _escaped_tokens(text, windows):
-        data = _BYTE_ESCAPE.sub(_byte, token.group().encode("utf-8", "surrogatepass"))
-        decoded = _text(data)
+        data = _ESCAPE.sub(_unescaped, token.group().encode("utf-8", "surrogatepass"))
+        decoded = _named("escapes", _text(data))
         if decoded is not None:
-            yield EncodedRun(token.start(), token.end(), "escapes", decoded)
+            yield EncodedRun(token.start(), token.end(), *decoded)
 
 
 def _escaped_tokens(text: str, windows: list[list[int]] | None) -> Iterator[re.Match[str]]:
     """``_ESCAPED``'s matches in ``text``, or from the windows of its escapes: each token is
     searched for from the last delimiter before its first escape, and the escapes inside it
-    are skipped."""
+    are skipped. A window may hold more than one token (a reference's trigger takes the
+    character after it, a quote that ends its token: the window of the next escape joins it)."""
     if windows is None:
         yield from _ESCAPED.finditer(text)
         return
     end = 0
-    for window_start, _ in windows:
-        if window_start < end:
-            continue
-        before = max(end, *(text.rfind(delimiter, end, window_start) + 1 for delimiter in _DELIMITERS))
-        token = _ESCAPED.search(text, before)
-        if token is not None:
+    for window_start, window_end in windows:
+        while end < window_end:
+            start = max(window_start, end)
+            before = max(end, *(text.rfind(delimiter, end, start) + 1 for delimiter in _DELIMITERS))
+            token = _ESCAPED.search(text, before)
+            if token is None:
+                return
             end = token.end()
             yield token
 
@@ -266,8 +338,24 @@ def _escaped_tokens(text: str, windows: list[list[int]] | None) -> Iterator[re.M
 _DELIMITERS = (" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", '"', "'", "<", ">", "`")
 
 
-def _byte(escape: re.Match[bytes]) -> bytes:
-    return bytes((int(escape.group(1) or escape.group(2), 16),))
+def _unescaped(escape: re.Match[bytes]) -> bytes:
+    """The bytes an escape stands for: a byte, or a character in UTF-8 (one no text has, as a
+    lone surrogate, as HTML reads it: U+FFFD, so it does not make the token data)."""
+    byte, high, code = escape.group(1) or escape.group(2), escape.group(3), escape.group(5)
+    if byte:
+        return bytes((int(byte, 16),))
+    if high:
+        point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + int(escape.group(4), 16) - 0xDC00
+    elif code or escape.group(7):
+        point = int(code or escape.group(7), 16)
+    elif escape.group(6):
+        point = int(escape.group(6))
+    else:
+        named = html5.get(escape.group(8).decode("ascii"))
+        return escape.group() if named is None else named.encode("utf-8")
+    if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        return "\ufffd".encode()
+    return chr(point).encode("utf-8")
 
 
 #: Bytes decoded first from a long run, to tell data from text.
@@ -277,15 +365,57 @@ _PROBE = 255
 def _starts_as_text(data: bytes) -> bool:
     """Whether the first bytes of a longer run read as text (a character cut at their end
     aside)."""
-    head = data.decode("utf-8", "surrogateescape")
-    return _NOT_TEXT.search(head, 0, len(head) - 3) is None
+    return _text(data[: len(data) & ~1], cut=True) is not None
 
 
-def _text(data: bytes) -> str | None:
-    """The text ``data`` spells, or None where it is data (not UTF-8, or control characters).
-    Bytes that are not UTF-8 are read as lone surrogates, and one search finds them with the
-    control characters: random bytes (nearly every run read) raise no exception to catch."""
+def _text(data: bytes, cut: bool = False) -> tuple[str, bool] | None:
+    """The text ``data`` spells, and whether as UTF-16, or None where it is data: not UTF-8
+    or UTF-16, or more than one character in 16 that no text has (a NUL put after a secret does
+    not make it data; random bytes have one in two). Bytes that are not UTF-8 are read as lone
+    surrogates, and one search finds them with the control characters: random bytes (nearly
+    every run read) raise no exception to catch. ``cut``: the first bytes of a longer run (a
+    character may be cut at their end)."""
     if len(data) < _SHORTEST_TEXT:
         return None
     text = data.decode("utf-8", "surrogateescape")
-    return None if _NOT_TEXT.search(text) else text
+    end = len(text) - 3 if cut else len(text)
+    first = _NOT_TEXT.search(text, 0, end)
+    if first is None:
+        return text, False
+    # UTF-16 of ASCII or Latin text has a zero in 3 bytes of 8 at least, random bytes 1 in 256
+    if data.count(0) * 8 >= len(data) * 3 or data.startswith(_BOMS):
+        utf16 = _utf16(data)
+        if utf16 is not None:
+            text = utf16.decode("utf-16", "replace")  # (a BOM says the order; else the one found)
+            found = _NOT_TEXT.search(text)
+            return (text, True) if found is None or _mostly_text(text, found, len(text)) else None
+    return (text, False) if _mostly_text(text, first, end) else None
+
+
+_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16(data: bytes) -> bytes | None:
+    """``data`` with the BOM of its order in front where it is UTF-16 (a BOM, or a zero byte
+    in 3 of 4 places of one parity, as UTF-16 of ASCII or Latin text has), else None."""
+    data = data[: len(data) & ~1]
+    if data.startswith(_BOMS):
+        return data
+    half = len(data) // 2
+    if data[1::2].count(0) * 4 >= half * 3:
+        return b"\xff\xfe" + data
+    if data[0::2].count(0) * 4 >= half * 3:
+        return b"\xfe\xff" + data
+    return None
+
+
+def _mostly_text(text: str, first: re.Match[str], end: int) -> bool:
+    """At most one character in 16 of ``text`` up to ``end`` is no text's (``_NOT_TEXT``), the
+    ``first`` of them found: a search for each allowed (random bytes fail at the second)."""
+    position = first.end()
+    for _ in range(end // 16 - 1):
+        found = _NOT_TEXT.search(text, position, end)
+        if found is None:
+            return True
+        position = found.end()
+    return end >= 16 and _NOT_TEXT.search(text, position, end) is None

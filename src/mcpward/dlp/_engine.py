@@ -19,10 +19,11 @@ Every exact pattern is linear: bounded repetitions, and nested ones only where w
 cannot be split two ways (a key's lines and the breaks between them), so hostile input cannot
 make matching backtrack catastrophically (tests/adversarial/test_dlp_linear.py).
 
-Two more triggers in the same pass find runs of base64 and hex and byte escapes
-(``mcpward.dlp._encoded``): where one fires, the runs are decoded, and what they spell is
-scanned in turn (two levels at most) for secrets, each reported against its run
-(tests/adversarial/test_dlp_encoded_secrets.py).
+Two more triggers in the same pass find runs of base64, base32 and hex and escapes of bytes
+and characters (``mcpward.dlp._encoded``): where one fires, the runs are decoded, and what they
+spell (UTF-8 or UTF-16) is scanned in turn (two levels at most) for secrets, each reported
+against its run (tests/adversarial/test_dlp_encoded_secrets.py,
+tests/adversarial/test_dlp_encoded_secrets_other_encodings.py).
 """
 
 from __future__ import annotations
@@ -101,8 +102,9 @@ class DlpMatch:
     action: str
     path: str | None = None
     severity: Severity = Severity.HIGH
-    #: How the text the match was found in was encoded ("base64", "hex", "escapes"; two levels
-    #: joined by "+"): the match is the encoded run. Empty for a match in the text as written.
+    #: How the text the match was found in was encoded ("base64", "base32", "hex", "escapes",
+    #: with "/utf-16" after it where the text was UTF-16; two levels joined by "+"): the match
+    #: is the encoded run. Empty for a match in the text as written.
     encoding: str = ""
 
 
