@@ -19,10 +19,17 @@ schema's own title or description, which a client may show as its heading) asks 
 your GitHub token", "What is your API key?", "Your token expired. Paste a new one below."). Text
 is read as the user sees it: compatibility forms folded, invisible characters and marks left
 out, letters of other scripts drawn as Latin ones read as those (a Cyrillic "a" in "password");
-a form written with bidirectional overrides (shown in another order than it reads) is refused. A
-credential's *name*, id, label, expiry, scope, length or path is not the credential
-("api_key_name", "the name of the API key to rotate", "private_key_path"); a username or an
-e-mail address is not a secret (the specification says so).
+a form written with bidirectional overrides (shown in another order than it reads) is refused;
+digits and signs for letters are read as the letters ("passw0rd", "p@ssword"), and letters
+written apart as one word ("P A S S W O R D"). The words of German, French, Spanish,
+Portuguese, Italian, Dutch, Japanese, Chinese, Korean and Russian for those secrets, for asking
+and for what is about one are read too (``_form_words``). A field named for a part of one
+("token_part1", "password_second_half") asks for one; so do an object field's own fields
+("auth.password"), which some clients draw. A field named only "key" is a secret's only in a
+form about signing in, unlocking or an API (it is a configuration entry's, a map legend's, a
+song's otherwise). A credential's *name*, id, label, expiry, scope, length or path is not the
+credential ("api_key_name", "the name of the API key to rotate", "private_key_path", "Länge des
+Passworts"); a username or an e-mail address is not a secret (the specification says so).
 
 A server of the 2026-07-28 revision asks in its answer instead (``input_required`` with
 ``inputRequests``, or a task's state): such an answer is read the same way and refused (the
@@ -37,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from mcpward.gateway._interceptors import _form_words
 from mcpward.gateway.interface import (
     Exchange,
     Interceptor,
@@ -80,7 +88,10 @@ _QUALIFIED = (
 #: "api key value", "token here".
 _STILL_THE_VALUE = (
     r"(?:\s(?:value|input|field|text|string|str|here|again|confirm(?:ation|ed)?|repeat(?:ed)?|verify"
-    r"|verification|required|optional|please|below|\d{1,2}))*"
+    r"|verification|required|optional|please|below|\d{1,2}"
+    # a part of one: "token part 1", "password first half", "api key chunk a", "pin digit 3"
+    r"|parts?|pieces?|chunks?|halves|half|segments?|fragments?|first|second|third|last|rest"
+    r"|digits?|chars?|characters?|[a-d]))*"
 )
 #: A field named for a credential: its name (as words) ends on one, or on one and words that
 #: still name its value, so that nothing qualifies it ("api key name", "private key path" end
@@ -172,13 +183,42 @@ def _decomposed(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKD", text)
 
 
+#: Digits and signs between letters, or before two at a word's start, written for the letters
+#: they look like ("passw0rd", "p@ssword", "pa55word", "t0k3n", "0TP"); a digit after the
+#: letters ("password2") is left as it is.
+_FOR_LETTERS = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])|(?<![\w@$])[013457@$]+(?=[^\W\d_]{2})")
+_LETTERS_OF = str.maketrans("013457@$", "oieastas")
+#: Letters written apart, one by one ("P A S S W O R D", "p.a.s.s.w.o.r.d", "t-o-k-e-n"):
+#: three or more single letters, each followed by one space, dot, hyphen or underscore.
+_LETTERS_APART = re.compile(r"(?<![^\W_])[^\W\d_](?:[ ._-][^\W\d_](?![^\W_])){2,}")
+
+
+def _respelled(text: str) -> str:
+    """``text`` with digits and signs for letters read as the letters, and letters written
+    apart read as one word."""
+    text = _FOR_LETTERS.sub(lambda run: run[0].translate(_LETTERS_OF), text)
+    return _LETTERS_APART.sub(lambda run: run[0][::2], text)
+
+
 def _plain(text: str) -> str:
     """``text`` as it reads: compatibility forms folded, what is not seen left out
-    ("pass\\u200bword"), letters of other scripts drawn as Latin ones read as those."""
+    ("pass\\u200bword"), letters of other scripts drawn as Latin ones read as those, digits
+    for letters and letters apart read as the word ("passw0rd", "P A S S W O R D")."""
     if text.isascii():
-        return text
+        return _respelled(text)
     seen = _unseen().sub("", _decomposed(text))
-    return _OTHER_SCRIPT.sub(lambda letter: _latin(letter[0]) if letter[0].isalpha() else letter[0], seen)
+    latin = _OTHER_SCRIPT.sub(lambda letter: _latin(letter[0]) if letter[0].isalpha() else letter[0], seen)
+    return _respelled(latin)
+
+
+def _native(text: str) -> str:
+    """``text`` as the words of other languages are read (``_form_words``): as ``_plain`` reads
+    it, but letters of other scripts kept as they are ("пароль" is not "пapoль"), and case
+    folded."""
+    if text.isascii():
+        return _respelled(text).casefold()
+    # composed again: a Korean syllable is one letter ("확" does not begin with "화")
+    return unicodedata.normalize("NFC", _respelled(_unseen().sub("", _decomposed(text)))).casefold()
 
 
 def _words(text: str) -> str:
@@ -203,7 +243,12 @@ def _is_one(text: str) -> bool:
     for clause in re.split(r"[.;:!?,()\[\]{}|*\n]|\s[-\u2013\u2014]\s", _plain(text).lower()):
         words = " ".join(re.sub(r"[^a-z0-9']+", " ", clause).split())
         found = _IS_ONE.match(words)
-        if found and not _NOT_ITSELF.search(found["before"]):
+        if (
+            found
+            and not _NOT_ITSELF.search(found["before"])
+            # "Nome del token", "Lunghezza minima della password": the English word, borrowed
+            and not _form_words.compiled(_native)["about before"].search(found["before"])
+        ):
             return True
     return False
 
@@ -227,6 +272,77 @@ def _asks(text: str) -> bool:
         ):
             return True
     return False
+
+
+#: Where a clause ends (in the scripts written without spaces too: "。", "、").
+_CLAUSE_END = re.compile(r"[.;:!?,()\[\]{}|*\n\u3001\u3002\uff0c\uff1a\uff1f\uff01]|\s[-\u2013\u2014]\s")
+#: A title that is a secret's name is a few words ("Ihr API-Schlüssel", "Chave de API").
+_FEW_WORDS, _FEW_CHARACTERS = 8, 80
+
+
+#: An English word for a credential in a clause of another language ("Inserisci la tua
+#: password", "Pega aquí tu token").
+_ENGLISH_CREDENTIAL = re.compile(rf"\b{_CREDENTIAL}\b")
+
+
+def _named_in_another_language(clause: str, found: re.Match[str]) -> bool:
+    """Whether the credential ``found`` in ``clause`` (as ``_native`` spells it) is one, not
+    something about one ("Länge des Passworts", "パスワードの長さ", "longueur du mot de passe")."""
+    words = _form_words.compiled(_native)
+    return not (
+        words["about after"].match(clause, found.end())
+        or words["about before"].search(clause[max(0, found.start() - 60) : found.start()])
+    )
+
+
+def _asks_in_another_language(text: str, *, label: bool) -> bool:
+    """Whether ``text`` asks for a secret in another language than English: a clause names one
+    (a German, French, Spanish, Portuguese, Italian, Dutch, Japanese, Chinese, Korean or
+    Russian word for it, or an English one they borrow, "password", "token") and asks for it (a
+    verb of giving, or "required", in that language), or, in a field's title or description
+    (``label``), is a few words naming one of those languages' words ("Ihr API-Schlüssel"); not
+    a clause that warns against giving one, nor one about one ("Nombre del token")."""
+    words = _form_words.compiled(_native)
+    for clause in _CLAUSE_END.split(_native(text)):
+        if words["against"].search(clause):
+            continue
+        asking = words["asking"].search(clause) is not None
+        few = len(clause) <= _FEW_CHARACTERS and len(clause.split()) <= _FEW_WORDS
+        if (asking or (label and few) or words["asking in english"].search(clause)) and any(
+            _named_in_another_language(clause, found) for found in words["credential"].finditer(clause)
+        ):
+            return True
+        if asking and any(
+            _named_in_another_language(clause, found) for found in _ENGLISH_CREDENTIAL.finditer(clause)
+        ):
+            return True
+    return False
+
+
+def _names_in_another_language(name: str) -> bool:
+    """Whether a field's name is a word for a secret in another language ("passwort",
+    "mot_de_passe", "contraseña", "パスワード"), not one about one ("passwort_laenge")."""
+    clause = re.sub(r"[\W_]+", " ", _native(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)))
+    return any(
+        _named_in_another_language(clause, found)
+        for found in _form_words.compiled(_native)["credential"].finditer(clause)
+    )
+
+
+def _bare_key(name: str, texts: list[str]) -> bool:
+    """Whether a field named only "key" ("your key", "the key"; in the languages read here,
+    "Schlüssel", "clé") asks for a secret. Such a field is a configuration entry's key, a map
+    legend's, a song's, a sort key, a keyboard's; it is a secret's only in a form about signing
+    in, unlocking or an API ("Sign in to your OpenAI account: paste the key below"), which is
+    what makes a user take it for one: when ``texts`` (its title and description, the form's
+    headings) say so. (A name that says more, "apiKey", "secret_key", "access key", is read as
+    a credential's by itself.)"""
+    words = _form_words.compiled(_native)
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    named = " ".join(re.sub(r"[\W_]+", " ", _native(spaced)).split())
+    return words["bare key"].fullmatch(re.sub(r"^(?:your|the|my) ", "", named)) is not None and any(
+        words["signing in"].search(_native(text)) for text in texts
+    )
 
 
 def _a_choice(field: dict[str, Any]) -> bool:
@@ -274,14 +390,42 @@ def _hints(field: dict[str, Any]) -> list[str]:
     return [hint for hint in hints if isinstance(hint, str)]
 
 
+#: The specification's fields are flat, but a client may draw an object field's own fields
+#: (and those of an array's items) as a group of boxes: they are read as fields ("auth.password"),
+#: within the same 200 in all, to this depth; a form nested deeper is refused unread.
+_MAX_DEPTH = 4
+
+
+def _all_fields(properties: dict[Any, Any]) -> tuple[list[tuple[str, str, dict[str, Any]]], bool]:
+    """A form's fields, each with its path ("auth.password"), its own name and its schema, an
+    object's fields after it; and whether the form has more than 200 in all, or deeper than
+    ``_MAX_DEPTH`` (read no further)."""
+    fields: list[tuple[str, str, dict[str, Any]]] = []
+    groups: list[tuple[str, dict[Any, Any], int]] = [("", properties, 0)]
+    for prefix, group, depth in groups:  # grows as objects are found: read breadth first
+        for name, field in group.items():
+            if not isinstance(field, dict):
+                continue
+            fields.append((f"{prefix}{name}", str(name), field))
+            if len(fields) > _MAX_FIELDS:
+                return fields, True
+            for holder in (field, field.get("items")):
+                inner = holder.get("properties") if isinstance(holder, dict) else None
+                if isinstance(inner, dict) and inner:
+                    if depth >= _MAX_DEPTH:
+                        return fields, True
+                    groups.append((f"{prefix}{name}.", inner, depth + 1))
+    return fields, False
+
+
 def _form_text(params: Any) -> int:
     """The characters of a form the check reads: its headings and its fields' names, titles,
     descriptions and hints (a character that folds into 18, "\ufdfa", counted as 18)."""
-    properties = _form_fields(params) or {}
-    fields = [field for field in properties.values() if isinstance(field, dict)]
+    named = _all_fields(_form_fields(params) or {})[0]
+    fields = [field for _, _, field in named]
     texts = [
         *_headings(params),
-        *properties,
+        *(name for _, name, _ in named),
         *(field.get(key) for field in fields for key in ("title", "description")),
         *(hint for field in fields for hint in _hints(field)),
     ]
@@ -293,6 +437,22 @@ def _form_text(params: Any) -> int:
 _OVERRIDE = re.compile("[\u202d\u202e]")
 
 
+def _asks_for_one(field: dict[str, Any], path: str, name: str, headings: list[str]) -> bool:
+    """Whether a field the user types into asks for a secret: masked, named for one (in English
+    or another language read here; a bare "key" in a form about signing in), titled or
+    described as one or asking for one, or hinting at a token's start."""
+    texts = [text for text in (field.get("title"), field.get("description")) if isinstance(text, str)]
+    return (
+        field.get("format") == "password"
+        or field.get("writeOnly") is True
+        or _names(path)
+        or _names_in_another_language(name)
+        or _bare_key(name, [*texts, *headings])
+        or any(_is_one(text) or _asks(text) or _asks_in_another_language(text, label=True) for text in texts)
+        or any(_TOKEN_START.search(_plain(text).lower()) for text in [*texts, *_hints(field)])
+    )
+
+
 def secret_fields(params: Any) -> list[str]:
     """The fields of an ``elicitation/create`` form (its ``params``) that ask the user for a
     secret, by name (``(message)`` when the form's message asks for one and a field could hold
@@ -300,32 +460,28 @@ def secret_fields(params: Any) -> list[str]:
     properties = _form_fields(params)
     if properties is None:
         return []
-    if len(properties) > _MAX_FIELDS or _form_text(params) > _MAX_TEXT:
+    fields, over = _all_fields(properties)
+    if over and len(fields) <= _MAX_FIELDS:
+        return [f"(a form of fields nested deeper than {_MAX_DEPTH})"]
+    if over or len(properties) > _MAX_FIELDS or _form_text(params) > _MAX_TEXT:
         return [f"(a form of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text)"]
-    fields = {str(name): field for name, field in properties.items() if isinstance(field, dict)}
+    headings = _headings(params)
     shown = [
-        *_headings(params),
-        *fields,
-        *(text for field in fields.values() for text in (field.get("title"), field.get("description"))),
+        *headings,
+        *(name for _, name, _ in fields),
+        *(text for _, _, field in fields for text in (field.get("title"), field.get("description"))),
     ]
     if any(_OVERRIDE.search(text) for text in shown if isinstance(text, str)):
         return ["(a form written with bidirectional overrides)"]
-    found: list[str] = []
-    free = False
-    for name, field in fields.items():
-        if not _free(field):
-            continue  # a yes/no or a choice holds no secret
-        free = True
-        texts = [text for text in (field.get("title"), field.get("description")) if isinstance(text, str)]
-        if (
-            field.get("format") == "password"
-            or field.get("writeOnly") is True
-            or _names(name)
-            or any(_is_one(text) or _asks(text) for text in texts)
-            or any(_TOKEN_START.search(_plain(text).lower()) for text in [*texts, *_hints(field)])
-        ):
-            found.append(name)
-    if not found and free and any(_asks(text) for text in _headings(params)):
+    free = [
+        (path, name, field) for path, name, field in fields if _free(field)
+    ]  # a yes/no or a choice holds none
+    found = [path for path, name, field in free if _asks_for_one(field, path, name, headings)]
+    if (
+        not found
+        and free
+        and any(_asks(text) or _asks_in_another_language(text, label=False) for text in headings)
+    ):
         found.append("(message)")
     return found
 
@@ -341,7 +497,7 @@ def _answer_asks(result: Any) -> list[str]:
         if request["method"] == "elicitation/create"
     ]
     if len(forms) > 1 and (
-        sum(len(_form_fields(form) or ()) for form in forms) > _MAX_FIELDS
+        sum(len(_all_fields(_form_fields(form) or {})[0]) for form in forms) > _MAX_FIELDS
         or sum(_form_text(form) for form in forms) > _MAX_TEXT
     ):
         return [f"(forms of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text in all)"]
