@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from linear_time import cpu_cost
+from linear_time import cpu_cost, superlinear
 
 from mcpward.gateway._interceptors.elicitation import secret_fields
 
@@ -353,6 +353,124 @@ MORE_ORDINARY = [
 ASKING["more"] = MORE_ASKING
 ORDINARY["more"] = MORE_ORDINARY
 
+#: Written after the forms above passed, and run before the check was changed again: 41 of the
+#: 47 asking forms were caught and 5 of the 47 ordinary ones refused ("Indiquez la date
+#: d'expiration du jeton", "Укажите срок действия токена", a "pincode_area", a primary "key"
+#: in a form that mentions signing in); the misses were "API-Key" with a hyphen, "code reçu
+#: par SMS", "Tu token personal", a code named by its length ("código de 6 dígitos", as "the
+#: 6-digit code" was in English too), and "SeCrEt_KeY".
+HELD_OUT_ASKING = [
+    _ask("Um fortzufahren, benötigen wir Ihr Kennwort."),
+    _ask("Bitte tragen Sie Ihren API-Key ein."),
+    _titled("Ihr persönliches Zugriffstoken"),
+    _described("Das Einmalpasswort aus Ihrer Authenticator-App"),
+    _ask("Tapez le code reçu par SMS.", {"code": TEXT}),
+    _ask("Merci d'indiquer votre mot de passe actuel."),
+    _titled("Votre clé secrète Stripe"),
+    _described("Collez ici la phrase secrète de 24 mots"),
+    _ask("Por favor, escribe tu contraseña de GitHub."),
+    _titled("Tu token personal"),
+    _described("Código de 6 dígitos de tu app de autenticación"),
+    _ask("Necesitamos tu clave privada para firmar."),
+    _ask("Digite o código de 6 dígitos enviado ao seu celular."),
+    _titled("Sua chave privada"),
+    _ask("Cole aqui sua frase de recuperação."),
+    _ask("Inserisci il codice OTP ricevuto via SMS."),
+    _titled("La tua chiave segreta"),
+    _ask("Digita la password del Wi-Fi."),
+    _ask("Vul je pincode in."),
+    _titled("Je toegangstoken"),
+    _ask("Geef je wachtwoord op om door te gaan."),
+    _ask("続行するには暗証番号を入力してください。"),
+    _titled("シークレットキー"),
+    _described("認証アプリに表示された6桁の確認コード"),
+    _ask("请输入您的支付密码。"),
+    _titled("访问令牌"),
+    _ask("请填写短信验证码"),
+    _described("钱包私钥"),
+    _ask("계속하려면 암호를 입력하세요."),
+    _titled("액세스 토큰"),
+    _ask("휴대폰으로 받은 인증번호를 입력해 주세요."),
+    _ask("Введите ваш секретный ключ."),
+    _titled("Токен доступа"),
+    _ask("Укажите одноразовый код из приложения."),
+    _ask("", {"senha_do_banco": TEXT}),
+    _ask("", {"mot_de_passe_actuel": TEXT}),
+    _ask("", {"kennwort": TEXT}),
+    _ask("", {"contraseña_nueva": TEXT}),
+    _ask("", {"токен": TEXT}),
+    _ask("", {"暗証番号": TEXT}),
+    _ask("", {"访问令牌": TEXT}),
+    _ask("", {"인증번호": TEXT}),
+    _ask(
+        "",
+        {
+            "creds": {
+                "type": "object",
+                "properties": {"u": TEXT, "p": {"type": "string", "title": "Passwort"}},
+            }
+        },
+    ),
+    _ask("Enter your p4ssw0rd"),
+    _ask("", {"pwd_part_2": TEXT}),
+    _ask("", {"SeCrEt_KeY": TEXT}),
+    _ask("Paste your gh token, p-l-e-a-s-e: t o k e n"),
+]
+HELD_OUT_ORDINARY = [
+    _ask("Wie viele Schlüssel brauchen Sie für die Wohnung?", {"anzahl": {"type": "integer"}}),
+    _ask("Welches Passwort-Manager-Programm verwenden Sie?", {"programm": TEXT}),
+    _ask("Geben Sie den Namen Ihres Tokens ein."),
+    _ask("Wann läuft Ihr Token ab?", {"datum": TEXT}),
+    _ask(
+        "Soll das Passwort regelmäßig geändert werden?",
+        {"ja": {"type": "boolean"}, "tage": {"type": "integer"}},
+    ),
+    _ask("Quelle est la longueur minimale des mots de passe ?", {"n": {"type": "integer"}}),
+    _ask("Combien de jetons de casino voulez-vous acheter ?", {"n": {"type": "integer"}}),
+    _ask("Indiquez la date d'expiration du jeton.", {"date": TEXT}),
+    _ask("¿Cuántos tokens quieres como máximo?", {"n": {"type": "integer"}}),
+    _ask("Escribe la descripción del token.", {"descripcion": TEXT}),
+    _ask("¿Qué política de contraseñas aplica tu empresa?", {"politica": TEXT}),
+    _ask("Qual o número máximo de tokens?", {"n": {"type": "integer"}}),
+    _ask("Informe o nome da chave de API a revogar.", {"nome": TEXT}),
+    _ask("Quanti token può usare la risposta?", {"n": {"type": "integer"}}),
+    _ask("Inserisci il nome della chiave API da eliminare.", {"nome": TEXT}),
+    _ask("Hoeveel tokens mag het antwoord gebruiken?", {"n": {"type": "integer"}}),
+    _ask("Wat is de naam van je toegangstoken?", {"naam": TEXT}),
+    _ask("トークンの有効期限を入力してください。", {"days": {"type": "integer"}}),
+    _ask("APIキーの名前を入力してください。", {"name": TEXT}),
+    _ask("使用するトークン数の上限を入力してください。", {"n": {"type": "integer"}}),
+    _ask("请输入令牌的名称。", {"name": TEXT}),
+    _ask("请输入密码的最小长度。", {"n": {"type": "integer"}}),
+    _ask("토큰 만료일을 입력하세요.", {"date": TEXT}),
+    _ask("API 키 이름을 입력하세요.", {"name": TEXT}),
+    _ask("Введите название API-ключа.", {"name": TEXT}),
+    _ask("Укажите срок действия токена.", {"days": {"type": "integer"}}),
+    _ask("Сколько токенов использовать?", {"n": {"type": "integer"}}),
+    _ask("Which keyboard layout?", {"layout": TEXT}),
+    _ask("Name the key of the song", {"key": TEXT}),
+    _ask("Enter the sort key for the account table", {"key": TEXT}),
+    _ask("Which column is the primary key? Sign-in data lives in users.", {"key": TEXT}),
+    _ask("Password policy: how many days until expiry?", {"days": {"type": "integer"}}),
+    _ask("Token budget for the summary", {"token_budget": {"type": "integer"}}),
+    _ask("Enter the 1st line of the address", {"line1": TEXT}),
+    _ask("Enter the 3rd party vendor", {"vendor": TEXT}),
+    _ask("ipv4 or ipv6?", {"ipv4": TEXT}),
+    _ask("Which S3 bucket?", {"s3_bucket": TEXT}),
+    _ask("Which AWS region (e.g. us-east-1)?", {"region": TEXT}),
+    _ask("", {"passport_number": TEXT}),
+    _ask("", {"pinyin": TEXT}),
+    _ask("", {"tokenizer": TEXT}),
+    _ask("", {"keynote_title": TEXT}),
+    _ask("", {"pincode_area": TEXT}),
+    _ask("Pin code of the map marker's location?", {"zip": TEXT}),
+    _ask("Secret Santa: who gets a gift from you?", {"name": TEXT}),
+    _ask("One-time setup: which folder?", {"folder": TEXT}),
+    _ask("", {"config": {"type": "object", "properties": {"key": TEXT, "value": TEXT}}}),
+]
+ASKING["held-out"] = HELD_OUT_ASKING
+ORDINARY["held-out"] = HELD_OUT_ORDINARY
+
 
 def _cases(forms: dict[str, list[dict[str, Any]]]) -> list[Any]:
     return [
@@ -387,3 +505,19 @@ def test_an_ordinary_form_in_another_language_is_not(form: dict[str, Any]) -> No
 def test_the_check_of_a_hostile_form_in_other_words_is_bounded(form: dict[str, Any]) -> None:
     """Within 64 KiB of text a form is read in a fraction of a second."""
     assert cpu_cost(lambda _: secret_fields(form), "") < 1.0
+
+
+@pytest.mark.parametrize(
+    "run",
+    ["введите ", "6-", "code de ", "nom de la ", "p@", "a ", "パスワードの", "비밀번호 ", "mot de passe de ",
+     "passwortpasswort ", "a0", "ne ", "clave de ", "api-", "t o k e n "],
+)  # fmt: skip
+def test_four_times_a_hostile_run_costs_about_four_times_as_much(run: str) -> None:
+    """The words' expressions, the respelling and the windows read around each word found are
+    linear: a run of 60,000 characters costs about four times one of 15,000."""
+
+    def check(text: str) -> None:
+        secret_fields(_asked(text))
+        secret_fields(_titled(text))
+
+    assert superlinear(check, run * (15_000 // len(run)), run * (60_000 // len(run))) is None

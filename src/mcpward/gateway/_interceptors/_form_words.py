@@ -29,30 +29,32 @@ CREDENTIALS = (
     "|~apischluessel*|~zugangsschlüssel*|~zugangscode*|tan|sms tan|push tan|mobile tan"
     "|~zugriffsschlüssel*|geheim* schlüssel*|privat* schlüssel*|~zugriffstoken*|~zugangstoken*|pin code*"
     "|~pincode*|geheimzahl|~einmalcode*|~bestätigungscode*|~verifizierungscode*|~sicherheitscode*"
-    "|~wiederherstellungsphrase*|~wiederherstellungscode*|~wiederherstellungsschlüssel*|~anmeldecode*"
+    "|~smscode*|~smstan*|persönlich* token*|persönlich* zugriffstoken*|~wiederherstellungsphrase*"
+    "|~wiederherstellungscode*|~wiederherstellungsschlüssel*|~anmeldecode*"
     # French
     "|mot* de passe*|mdp|code* secret*|clé* d? api|clé* secrète*|clé* privée*|clé* d? accès|code* d? accès"
-    "|jeton*|code* pin|code* confidentiel*|code* à usage unique|code* de? vérification|code* de? sécurité"
+    "|jeton*|code* pin|code* sms|code* reçu* par sms|code* par sms|code* confidentiel*|code* à usage unique"
+    "|code* de? vérification|code* de? sécurité"
     "|phrase* de récupération|phrase* secrète*|identifiants de connexion"
     # Spanish
     "|contraseña*|clave* de? acceso|clave* de? la? api|clave* secreta*|clave* privada*|tu clave|su clave"
     "|token* de? acceso|código* pin|código* de? verificación|código* de? seguridad|código* de? acceso"
-    "|código* de un solo uso"
+    "|código* de un solo uso|código* sms|código* por sms|código* de autenticación|token* personal"
     "|frase* de recuperación|frase* semilla|credenciales"
     # Portuguese
     "|senha*|chave* de? api|chave* secreta*|chave* privada*|chave* de? acesso|token* de? acesso"
     "|código* de? verificação|código* de? segurança|código* de? acesso"
-    "|código* de uso único|frase* de recuperação"
+    "|código* de uso único|token* pessoal|frase* de recuperação"
     "|frase* semente|credenciais"
     # Italian
     "|parola* d ordine|chiave* api|chiave* segreta*|chiave* privata*|chiave* di? accesso|token* di? accesso"
     "|codice* pin|codice* di? verifica|codice* di? sicurezza|codice* di? accesso"
-    "|codice* monouso|password monouso"
+    "|codice* monouso|codice* sms|token* personale|password monouso"
     "|frase* di recupero|credenziali"
     # Dutch
     "|~wachtwoord*|~toegangscode*|api sleutel*|~apisleutel*|geheime sleutel*|privé sleutel*"
     "|~privésleutel*|~toegangstoken*|eenmalige code*|~verificatiecode*|~beveiligingscode*|~herstelzin*"
-    "|~herstelcode*|~herstelfrase*|inloggegevens"
+    "|~herstelcode*|~smscode*|persoonlijk* token*|~herstelfrase*|inloggegevens"
     # Japanese
     "|パスワード|パスコード|暗証番号|api キー|アクセストークン|トークン|秘密鍵|シークレット|pin コード"
     "|ワンタイムコード|確認コード|認証コード|検証コード|セキュリティコード|アクセスコード|リカバリーフレーズ|復元フレーズ"
@@ -68,7 +70,17 @@ CREDENTIALS = (
     # Russian
     "|парол*|api ключ*|ключ* api|апи ключ*|секретн* ключ*|закрыт* ключ*|приватн* ключ*|ключ* доступа"
     "|токен*|пин код*|pin код*|одноразов* код*|код* подтверждения|код* из смс|код* проверки|код* доступа"
+    "|смс код*|персональн* токен*"
     "|код* безопасности|фраз* восстановления|сид фраз*|мнемоническ* фраз*|учетн* данн*"
+)
+
+#: A code named by its length ("6-stelliger Code", "código de 6 dígitos", "6桁のコード",
+#: "6자리 코드", "6-значный код"): what an authenticator app or a text message shows.
+DIGIT_CODE = (
+    r"\d[\s-]*(?:stellig\w{0,3}[\s-]+code|cijferig\w{0,2}[\s-]+code|桁の?コード|자리[\s-]*코드"
+    r"|значн\w{0,3}[\s-]+код|位数?(?:验证|驗證)?[码碼])"
+    r"|(?<![^\W\d_])(?:code|codes|código|códigos|codigo|codice|codici|код)[\s-]+(?:de|à|a|di|из)[\s-]+\d[\s-]*"
+    r"(?:chiffres|digitos|cifre|цифр)"
 )
 
 #: Words that ask the reader to give something (a verb of entering, pasting, giving; "what is
@@ -122,18 +134,21 @@ AGAINST = (
 ABOUT = (
     "name*|label*|length*|polic*|count*|limit*|type*|expir*|scope*|rule*|manager*|reset*|hint*"
     "|format*|usage|strength|requirement*|minim*|maxim*|min|max|path*|file*|forgot*|without|protected"
-    "|rotat*|revok*|delet*|colou*|map"
+    "|rotat*|revok*|delet*|colou*|map|date*|description*|expiration*|area|region*|district*|city"
+    "|locality|location*|address*|postal|delivery|zip"
     # German
     "|namen|bezeichnung*|länge*|laenge*|mindest*|richtlinie*|regel*|anforderung*|stärke*|staerke*"
-    "|ablauf*|gültigkeit*|gueltigkeit*|anzahl|zahl|typ*|pfad*|datei*|verwaltung*|hinweis*"
+    "|ablauf*|datum*|beschreibung*|gültigkeit*|gueltigkeit*|anzahl|zahl|typ*|pfad*|datei*|verwaltung*"
+    "|hinweis*"
     "|zurücksetz*|zuruecksetz*|vergessen|geschützt*|geschuetzt*|ohne|nutzung*|verbrauch*|speicher*"
     "|tresor*|farbe*|karte*|rotier*|widerruf*|lösch*|verbraucht*"
     # French
-    "|nom*|libellé*|longueur*|politique*|règle*|exigence*|nombre*|durée*|chemin*|fichier*"
+    "|nom*|libellé*|longueur*|politique*|règle*|exigence*|nombre*|durée*|chemin*|fichier*|expiration*"
     "|gestionnaire*|réinitialis*|oubli*|protégé*|sans|utilisation*|consommation*|force|couleur*|carte*"
     "|révoqu*|supprim*|renouvel*"
     # Spanish, Portuguese, Italian
-    "|longitud*|política*|regla*|requisito*|número*|cantidad*|validez|caducidad|ruta*|archivo*"
+    "|longitud*|política*|regla*|requisito*|número*|cantidad*|validez|caducidad|ruta*|archivo*|fecha*"
+    "|descripción|descrição|descrizione|data"
     "|gestor*|restablec*|olvid*|olvidaste|olvidó|protegid*|sin|uso|consumo|tamanho*|comprimento*|regra*"
     "|quantidade*|mapa*|revoca*|revoga*|elimin*|exclu*|cor|mappa*|colore*"
     "|validade*|expiração*|caminho*|arquivo*|gerenciador*|redefini*|esquec*|sem|lunghezza*|criteri*"
@@ -141,13 +156,14 @@ ABOUT = (
     "|protett*|senza|massim*"
     # Dutch
     "|naam*|lengte*|beleid*|eis*|vereiste*|aantal*|limiet*|vervaldatum*|geldigheid*|pad*|bestand*"
-    "|beheerder*|herstel*|vergeten|beveiligd*|zonder|kleur*|kaart*|intrekk*|verwijder*"
+    "|beheerder*|herstel*|vergeten|beveiligd*|zonder|kleur*|kaart*|intrekk*|verwijder*|beschrijving*"
 )
 
 #: Words about a credential that need no "of" before it: Russian ones, which put it in the
 #: genitive ("длина пароля"), and "without" ("sans mot de passe", "ohne Passwort").
 ABOUT_WITHOUT_OF = (
-    "имя|имени|назван*|длин*|политик*|правил*|требован*|количеств*|числ*|лимит*|тип*|срок*|путь"
+    "имя|имени|назван*|описан*|срок* действия|дат*|длин*|политик*|правил*|требован*|количеств*|числ*"
+    "|лимит*|тип*|срок*|путь"
     "|пути|файл*|менеджер*|сброс*|восстановлен*|забыл*|защищ*|без|минимальн*|максимальн*"
     "|использован*|расход*|цвет*|карт*|отозва*|удал*|without|sans|ohne|sin|sem|senza|zonder"
 )
@@ -181,6 +197,12 @@ ABOUT_BEFORE = "忘记|忘記|重置|修改|更改|找回|没有|沒有|无|無"
 
 #: A field's name that is only "key".
 BARE_KEY = "key|schlüssel|clé|clave|chave|chiave|sleutel|ключ|キー|키"
+
+#: A key of another kind, named in a form: a table's, a sort's, a map's, a song's, a keyboard's.
+OTHER_KEY = (
+    "primary key|foreign key|sort key|partition key|map key|legend|key signature|keyboard|hotkey"
+    "|shortcut|registry key|dictionary key|json key|config key|configuration key"
+)
 
 #: What a form about signing in, unlocking or an API says.
 SIGNING_IN = (
@@ -259,12 +281,14 @@ def compiled(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
         return expression(words, native)
 
     return {
-        "credential": re.compile(of(CREDENTIALS)),
+        # (the code's word spelled as the text is: "コード" without its marks)
+        "credential": re.compile(f"{of(CREDENTIALS)}|{DIGIT_CODE.replace('コード', native('コード'))}"),
         "asking": re.compile(of(ASKING)),
         "asking in english": re.compile(of(ASKING_IN_ENGLISH)),
         "against": re.compile(of(AGAINST)),
         "bare key": re.compile(of(BARE_KEY)),
         "signing in": re.compile(of(SIGNING_IN)),
+        "other key": re.compile(of(OTHER_KEY)),
         # "longueur du", "nome della", "Anzahl der": a word about it, then at least one word
         # between (a Romance or Germanic language says "of"); or one that needs none; or a
         # Chinese one ("忘记密码").

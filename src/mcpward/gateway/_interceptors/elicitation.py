@@ -74,7 +74,9 @@ _CREDENTIAL = (
     r"|(?:credit|debit|payment|bank)?\s?card\s?(?:number|num|no|details)|cvv2?|cvc2?|card\s(?:security\s)?code"
     r"|security\s(?:code|answer)|one[\s-]?time\s(?:pass(?:word|code)|code)|otp|totp"
     r"|(?:2fa|mfa|two[\s-]factor|login|sign[\s-]?in|sms|access|auth(?:orization)?)\scode"
-    r"|verification\scode|authenticator\scode|credentials?)"
+    r"|verification\scode|authenticator\scode|credentials?"
+    # "the 6-digit code" an authenticator app or a text message shows
+    r"|\d[\s-]?digits?\scode)"
 )
 #: A credential named with one of these after it is about the credential, not the credential
 #: ("password-protected", "token-based" too).
@@ -233,9 +235,12 @@ _NEGATED = re.compile(r"\b(?:not|never|no)\s(?:\w+\s)?$|n't\s$")
 
 def _names(name: str) -> bool:
     """Whether a field's name names a credential, not something about one."""
-    words = _words(name)
-    found = _NAMES_ONE.search(words)
-    return found is not None and not _ABOUT_ONE.search(words[: found.start()])
+    # "SeCrEt_KeY" is not "se cr et ke y": the name in one case is read too
+    for words in (_words(name), _words(name.lower())):
+        found = _NAMES_ONE.search(words)
+        if found is not None and not _ABOUT_ONE.search(words[: found.start()]):
+            return True
+    return False
 
 
 def _is_one(text: str) -> bool:
@@ -277,7 +282,7 @@ def _asks(text: str) -> bool:
 #: Where a clause ends (in the scripts written without spaces too: "。", "、").
 _CLAUSE_END = re.compile(r"[.;:!?,()\[\]{}|*\n\u3001\u3002\uff0c\uff1a\uff1f\uff01]|\s[-\u2013\u2014]\s")
 #: A title that is a secret's name is a few words ("Ihr API-Schlüssel", "Chave de API").
-_FEW_WORDS, _FEW_CHARACTERS = 8, 80
+_FEW_WORDS, _FEW_CHARACTERS = 10, 80
 
 
 #: An English word for a credential in a clause of another language ("Inserisci la tua
@@ -312,8 +317,10 @@ def _asks_in_another_language(text: str, *, label: bool) -> bool:
             _named_in_another_language(clause, found) for found in words["credential"].finditer(clause)
         ):
             return True
+        # "API-Key" as "api key", as the English check reads it
         if asking and any(
-            _named_in_another_language(clause, found) for found in _ENGLISH_CREDENTIAL.finditer(clause)
+            _named_in_another_language(clause, found)
+            for found in _ENGLISH_CREDENTIAL.finditer(re.sub(r"[-_]", " ", clause))
         ):
             return True
     return False
@@ -340,8 +347,10 @@ def _bare_key(name: str, texts: list[str]) -> bool:
     words = _form_words.compiled(_native)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     named = " ".join(re.sub(r"[\W_]+", " ", _native(spaced)).split())
-    return words["bare key"].fullmatch(re.sub(r"^(?:your|the|my) ", "", named)) is not None and any(
-        words["signing in"].search(_native(text)) for text in texts
+    return (
+        words["bare key"].fullmatch(re.sub(r"^(?:your|the|my) ", "", named)) is not None
+        and any(words["signing in"].search(_native(text)) for text in texts)
+        and not any(words["other key"].search(_native(text)) for text in texts)
     )
 
 
