@@ -471,6 +471,34 @@ HELD_OUT_ORDINARY = [
 ASKING["held-out"] = HELD_OUT_ASKING
 ORDINARY["held-out"] = HELD_OUT_ORDINARY
 
+#: Against the check's own rules: a "no" after the secret, a "without" or a minimum after it
+#: (which say what to type, not what it is about), a code named by its length in English; and
+#: on the other side, a sentence that says something of a password in a field's description, a
+#: header's key and value in a form about an API, a password manager's name.
+OWN_RULES_ASKING = [
+    _ask("Introduce tu contraseña o no podrás continuar"),
+    _ask("Saisissez votre mot de passe sans espaces"),
+    _ask("Geben Sie Ihr Passwort mindestens 8 Zeichen ein"),
+    _titled("Passwort min. 8 Zeichen"),
+    _ask("Enter the 6-digit code we sent you"),
+    _ask("Enter your 0TP"),
+]
+OWN_RULES_ORDINARY = [
+    _ask(
+        "Which branch?", {"branch": {"type": "string", "description": "Ihr Passwort bleibt auf Ihrem Gerät"}}
+    ),
+    _ask(
+        "Quelle branche ?",
+        {"b": {"type": "string", "description": "Votre mot de passe reste sur votre appareil"}},
+    ),
+    _ask("Add a header to the API request", {"key": TEXT, "value": TEXT}),
+    _ask("Which 1Password vault?", {"1password_vault": TEXT}),
+    _ask("请输入密码最小长度", {"n": {"type": "integer"}}),
+    _ask("Enter the 5-digit zip code", {"zip": TEXT}),
+]
+ASKING["own-rules"] = OWN_RULES_ASKING
+ORDINARY["own-rules"] = OWN_RULES_ORDINARY
+
 
 def _cases(forms: dict[str, list[dict[str, Any]]]) -> list[Any]:
     return [

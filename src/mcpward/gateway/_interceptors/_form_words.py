@@ -123,40 +123,43 @@ ASKING_IN_ENGLISH = "enter|paste|type|provide|give|share|submit|please|input|wha
 
 #: Words that make a clause a warning against giving one ("Ne partagez jamais votre mot de
 #: passe", "パスワードは絶対に入力しないでください").
-AGAINST = (
-    "nie|niemals|nicht|kein*|ne|jamais|nunca|no|não|non|mai|niet|nooit|geen|не|никогда|нельзя"
-    "|ないで|絶対|決して|不要|请勿|請勿|切勿|不得|禁止|절대|마세요|마십시오|않"
-)
+AGAINST = "nie|niemals|nicht|kein*|ne|jamais|nunca|no|não|non|mai|niet|nooit|geen|не|никогда|нельзя"
+
+#: The same in the languages that say it after the secret and the verb ("パスワードは絶対に入力
+#: しないでください", "비밀번호는 절대 입력하지 마세요"); the others say it before the secret
+#: ("Nunca compartas tu contraseña"), and one after it is about something else ("Introduce tu
+#: contraseña o no podrás continuar").
+AGAINST_AFTER = "ないで|絶対|決して|不要|请勿|請勿|切勿|不得|禁止|절대|마세요|마십시오|않"
 
 #: What is about a credential, not one: its name, length, policy, count...; "without" one;
 #: a forgotten one; a minimum or maximum (words of every language here, and English ones,
 #: which the others borrow).
 ABOUT = (
     "name*|label*|length*|polic*|count*|limit*|type*|expir*|scope*|rule*|manager*|reset*|hint*"
-    "|format*|usage|strength|requirement*|minim*|maxim*|min|max|path*|file*|forgot*|without|protected"
+    "|format*|usage|strength|requirement*|path*|file*|forgot*|protected"
     "|rotat*|revok*|delet*|colou*|map|date*|description*|expiration*|area|region*|district*|city"
     "|locality|location*|address*|postal|delivery|zip"
     # German
-    "|namen|bezeichnung*|länge*|laenge*|mindest*|richtlinie*|regel*|anforderung*|stärke*|staerke*"
+    "|namen|bezeichnung*|länge*|laenge*|richtlinie*|regel*|anforderung*|stärke*|staerke*"
     "|ablauf*|datum*|beschreibung*|gültigkeit*|gueltigkeit*|anzahl|zahl|typ*|pfad*|datei*|verwaltung*"
     "|hinweis*"
-    "|zurücksetz*|zuruecksetz*|vergessen|geschützt*|geschuetzt*|ohne|nutzung*|verbrauch*|speicher*"
+    "|zurücksetz*|zuruecksetz*|vergessen|geschützt*|geschuetzt*|nutzung*|verbrauch*|speicher*"
     "|tresor*|farbe*|karte*|rotier*|widerruf*|lösch*|verbraucht*"
     # French
     "|nom*|libellé*|longueur*|politique*|règle*|exigence*|nombre*|durée*|chemin*|fichier*|expiration*"
-    "|gestionnaire*|réinitialis*|oubli*|protégé*|sans|utilisation*|consommation*|force|couleur*|carte*"
+    "|gestionnaire*|réinitialis*|oubli*|protégé*|utilisation*|consommation*|force|couleur*|carte*"
     "|révoqu*|supprim*|renouvel*"
     # Spanish, Portuguese, Italian
     "|longitud*|política*|regla*|requisito*|número*|cantidad*|validez|caducidad|ruta*|archivo*|fecha*"
     "|descripción|descrição|descrizione|data"
-    "|gestor*|restablec*|olvid*|olvidaste|olvidó|protegid*|sin|uso|consumo|tamanho*|comprimento*|regra*"
+    "|gestor*|restablec*|olvid*|olvidaste|olvidó|protegid*|uso|consumo|tamanho*|comprimento*|regra*"
     "|quantidade*|mapa*|revoca*|revoga*|elimin*|exclu*|cor|mappa*|colore*"
     "|validade*|expiração*|caminho*|arquivo*|gerenciador*|redefini*|esquec*|sem|lunghezza*|criteri*"
     "|regol*|requisit*|numero*|quantità|scadenza*|durata*|percorso*|gestore*|reimposta*|dimenticat*"
-    "|protett*|senza|massim*"
+    "|protett*"
     # Dutch
     "|naam*|lengte*|beleid*|eis*|vereiste*|aantal*|limiet*|vervaldatum*|geldigheid*|pad*|bestand*"
-    "|beheerder*|herstel*|vergeten|beveiligd*|zonder|kleur*|kaart*|intrekk*|verwijder*|beschrijving*"
+    "|beheerder*|herstel*|vergeten|beveiligd*|kleur*|kaart*|intrekk*|verwijder*|beschrijving*"
 )
 
 #: Words about a credential that need no "of" before it: Russian ones, which put it in the
@@ -164,9 +167,26 @@ ABOUT = (
 ABOUT_WITHOUT_OF = (
     "имя|имени|назван*|описан*|срок* действия|дат*|длин*|политик*|правил*|требован*|количеств*|числ*"
     "|лимит*|тип*|срок*|путь"
-    "|пути|файл*|менеджер*|сброс*|восстановлен*|забыл*|защищ*|без|минимальн*|максимальн*"
+    "|пути|файл*|менеджер*|сброс*|восстановлен*|забыл*|защищ*|без"
     "|использован*|расход*|цвет*|карт*|отозва*|удал*|without|sans|ohne|sin|sem|senza|zonder"
 )
+
+#: What may follow a secret's word in a title that is its name: what it is of or for, where it
+#: came from ("Frase de recuperación *de la billetera*", "Code à usage unique *reçu par SMS*"),
+#: that it is the current or a new one, or asked again; not a clause that says something of it
+#: ("Ihr Passwort *bleibt* auf Ihrem Gerät").
+STILL_ITS_NAME = (
+    "de|du|des|d|da|do|das|dos|di|del|della|dello|von|vom|der|für|pour|para|per|van|voor|of|for|from"
+    "|to|on|in|at|with|par|por|via|aus|из|для|от|на|reçu*|envoy*|recibid*|enviad*|ricevut*|inviat*"
+    "|erhalten*|gesendet*|ontvangen|verzonden|получен*|отправлен*|bitte|please|required|erforderlich"
+    "|obligatoire|requis*|obligatori*|obrigatóri*|obbligatori*|verplicht|value|wert|valeur|valor|valore"
+    "|waarde|значение|actual|actuel*|aktuell*|atual|attuale|huidig*|текущ*|nuev*|neu*|nouve*|nov*|nuov*"
+    "|nieuw*|нов*|confirm*|bestätig*|repet*|wiederhol*|herhal*|повтор*|ripet*"
+)
+
+#: A minimum or a maximum, before what is about a credential ("longueur *minimale* du mot de
+#: passe", "密码*最小*长度"); not about one by itself ("Passwort mindestens 8 Zeichen").
+MINIMUM = "min|max|minim*|maxim*|mindest*|massim*|минимальн*|максимальн*|最小|最大|최소|최대|最低|最高"
 
 #: Words between a word about a credential and the credential ("longueur *du* mot de passe",
 #: "nome *della* password", "Anzahl *der* Token"): prepositions, articles, possessives.
@@ -184,7 +204,7 @@ BETWEEN = (
 #: one ("パスワードの長さ", "令牌数量", "비밀번호 길이"; "密码学" is cryptography, "암호화" encryption).
 ABOUT_AFTER = (
     "長さ|長度|长度|길이|ポリシー|ポリシ|策略|政策|정책|名前|名称|名稱|名|이름|数量|數量|件数|数|數|수|上限"
-    "|下限|最小|最大|최소|최대|文字数|マネージャ|管理|관리|リセット|重置|재설정|찾기|を忘れ|忘れ|를 잊|을 잊"
+    "|下限|文字数|マネージャ|管理|관리|リセット|重置|재설정|찾기|を忘れ|忘れ|를 잊|을 잊"
     "|有効期限|期限|过期|過期|만료|学|學|학|化|화|子|形式|格式|형식|类型|類型|種類|유형|保護|保护|보호"
     "|なし|없이|強度|强度|강도|要件|要求|요구|規則|规则|규칙|をお忘れ|お忘れ|地図|地图|지도|色|颜色|顏色|색상"
     "|削除|删除|삭제|無効化|撤销|撤銷|폐기"
@@ -201,7 +221,8 @@ BARE_KEY = "key|schlüssel|clé|clave|chave|chiave|sleutel|ключ|キー|키"
 #: A key of another kind, named in a form: a table's, a sort's, a map's, a song's, a keyboard's.
 OTHER_KEY = (
     "primary key|foreign key|sort key|partition key|map key|legend|key signature|keyboard|hotkey"
-    "|shortcut|registry key|dictionary key|json key|config key|configuration key"
+    "|shortcut|registry key|dictionary key|json key|config key|configuration key|header*|query|parameter*"
+    "|param*|variable*|tag*|attribute*|propert*|metadata|column*"
 )
 
 #: What a form about signing in, unlocking or an API says.
@@ -285,7 +306,9 @@ def compiled(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
         "credential": re.compile(f"{of(CREDENTIALS)}|{DIGIT_CODE.replace('コード', native('コード'))}"),
         "asking": re.compile(of(ASKING)),
         "asking in english": re.compile(of(ASKING_IN_ENGLISH)),
+        "still its name": re.compile(of(STILL_ITS_NAME)),
         "against": re.compile(of(AGAINST)),
+        "against after": re.compile(of(AGAINST_AFTER)),
         "bare key": re.compile(of(BARE_KEY)),
         "signing in": re.compile(of(SIGNING_IN)),
         "other key": re.compile(of(OTHER_KEY)),
@@ -293,12 +316,12 @@ def compiled(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
         # between (a Romance or Germanic language says "of"); or one that needs none; or a
         # Chinese one ("忘记密码").
         "about before": re.compile(
-            rf"(?:{of(ABOUT)}(?:[\s'_-]+{of(BETWEEN)}){{1,3}}|{of(ABOUT_WITHOUT_OF)}(?:[\s'_-]+{of(BETWEEN)}){{0,3}}"
+            rf"(?:(?:{of(ABOUT)}|{of(MINIMUM)})(?:[\s'_-]+{of(BETWEEN)}){{1,3}}|{of(ABOUT_WITHOUT_OF)}(?:[\s'_-]+{of(BETWEEN)}){{0,3}}"
             rf"|{of(ABOUT_BEFORE)})[\s'_-]*$"
         ),
         # "Passwort-Richtlinie", "token name"; "パスワードの長さ", "密码长度", "비밀번호의 길이" (in
         # those languages what is of a thing comes after it; "the file's password" is one).
         "about after": re.compile(
-            rf"[\s'_-]*(?:{of('の|的|의')}[\s'_-]*)?(?:{of(ABOUT)}|{of(ABOUT_WITHOUT_OF)}|{of(ABOUT_AFTER)})"
+            rf"[\s'_-]*(?:{of('の|的|의')}[\s'_-]*)?(?:{of(MINIMUM)}[\s'_-]*)?(?:{of(ABOUT)}|{of(ABOUT_AFTER)})"
         ),
     }

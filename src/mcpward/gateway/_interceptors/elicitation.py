@@ -187,8 +187,8 @@ def _decomposed(text: str) -> str:
 
 #: Digits and signs between letters, or before two at a word's start, written for the letters
 #: they look like ("passw0rd", "p@ssword", "pa55word", "t0k3n", "0TP"); a digit after the
-#: letters ("password2") is left as it is.
-_FOR_LETTERS = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])|(?<![\w@$])[013457@$]+(?=[^\W\d_]{2})")
+#: letters ("password2") is left as it is, and a "1" before them ("1Password", "1st").
+_FOR_LETTERS = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])|(?<![\w@$])[03457@$]+(?=[^\W\d_]{2})")
 _LETTERS_OF = str.maketrans("013457@$", "oieastas")
 #: Letters written apart, one by one ("P A S S W O R D", "p.a.s.s.w.o.r.d", "t-o-k-e-n"):
 #: three or more single letters, each followed by one space, dot, hyphen or underscore.
@@ -281,10 +281,10 @@ def _asks(text: str) -> bool:
 
 #: Where a clause ends (in the scripts written without spaces too: "。", "、").
 _CLAUSE_END = re.compile(r"[.;:!?,()\[\]{}|*\n\u3001\u3002\uff0c\uff1a\uff1f\uff01]|\s[-\u2013\u2014]\s")
-#: A title that is a secret's name is a few words ("Ihr API-Schlüssel", "Chave de API").
-_FEW_WORDS, _FEW_CHARACTERS = 10, 80
-
-
+#: A title that is a secret's name is a few words ("Ihr API-Schlüssel", "Chave de API"): a
+#: clause of a few words, a few before the secret's, and after it nothing or what it is of
+#: ("Ihr Passwort bleibt auf Ihrem Gerät" says something of it).
+_FEW_WORDS, _FEW_CHARACTERS, _FEW_BEFORE = 10, 80, 4
 #: An English word for a credential in a clause of another language ("Inserisci la tua
 #: password", "Pega aquí tu token").
 _ENGLISH_CREDENTIAL = re.compile(rf"\b{_CREDENTIAL}\b")
@@ -300,6 +300,18 @@ def _named_in_another_language(clause: str, found: re.Match[str]) -> bool:
     )
 
 
+def _its_name(clause: str, found: re.Match[str]) -> bool:
+    """Whether a short ``clause`` is the name of the secret ``found`` in it: a few words
+    before it, and after it a name ("Votre clé secrète Stripe"), what is joined to it (the
+    scripts without spaces: "パスワードを"), or what it is of ("de la billetera")."""
+    after = clause[found.end() :].strip()
+    return len(clause[: found.start()].split()) <= _FEW_BEFORE and (
+        len(after.split()) <= 1
+        or not clause[found.end()].isspace()
+        or _form_words.compiled(_native)["still its name"].match(after) is not None
+    )
+
+
 def _asks_in_another_language(text: str, *, label: bool) -> bool:
     """Whether ``text`` asks for a secret in another language than English: a clause names one
     (a German, French, Spanish, Portuguese, Italian, Dutch, Japanese, Chinese, Korean or
@@ -309,20 +321,26 @@ def _asks_in_another_language(text: str, *, label: bool) -> bool:
     a clause that warns against giving one, nor one about one ("Nombre del token")."""
     words = _form_words.compiled(_native)
     for clause in _CLAUSE_END.split(_native(text)):
-        if words["against"].search(clause):
+        if words["against after"].search(clause):
             continue
         asking = words["asking"].search(clause) is not None
+        asking_in_english = words["asking in english"].search(clause) is not None
         few = len(clause) <= _FEW_CHARACTERS and len(clause.split()) <= _FEW_WORDS
-        if (asking or (label and few) or words["asking in english"].search(clause)) and any(
-            _named_in_another_language(clause, found) for found in words["credential"].finditer(clause)
-        ):
-            return True
+        # "Nunca compartas tu contraseña": a warning before the secret (read once, not for each
+        # word found: a clause is read in one pass whatever it holds)
+        against = words["against"].search(clause)
+        warned_from = against.end() if against else len(clause) + 1
+        for found in words["credential"].finditer(clause):
+            if (
+                (asking or asking_in_english or (label and few and _its_name(clause, found)))
+                and warned_from > found.start()
+                and _named_in_another_language(clause, found)
+            ):
+                return True
         # "API-Key" as "api key", as the English check reads it
-        if asking and any(
-            _named_in_another_language(clause, found)
-            for found in _ENGLISH_CREDENTIAL.finditer(re.sub(r"[-_]", " ", clause))
-        ):
-            return True
+        for found in _ENGLISH_CREDENTIAL.finditer(re.sub(r"[-_]", " ", clause)) if asking else ():
+            if warned_from > found.start() and _named_in_another_language(clause, found):
+                return True
     return False
 
 
@@ -336,14 +354,15 @@ def _names_in_another_language(name: str) -> bool:
     )
 
 
-def _bare_key(name: str, texts: list[str]) -> bool:
+def _bare_key(name: str, texts: list[str], names: list[str]) -> bool:
     """Whether a field named only "key" ("your key", "the key"; in the languages read here,
     "Schlüssel", "clé") asks for a secret. Such a field is a configuration entry's key, a map
     legend's, a song's, a sort key, a keyboard's; it is a secret's only in a form about signing
     in, unlocking or an API ("Sign in to your OpenAI account: paste the key below"), which is
     what makes a user take it for one: when ``texts`` (its title and description, the form's
-    headings) say so. (A name that says more, "apiKey", "secret_key", "access key", is read as
-    a credential's by itself.)"""
+    headings) say so, name no other kind of key, and no field of the form (``names``) is its
+    "value" (an HTTP header's key and value). (A name that says more, "apiKey", "secret_key",
+    "access key", is read as a credential's by itself.)"""
     words = _form_words.compiled(_native)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     named = " ".join(re.sub(r"[\W_]+", " ", _native(spaced)).split())
@@ -351,6 +370,7 @@ def _bare_key(name: str, texts: list[str]) -> bool:
         words["bare key"].fullmatch(re.sub(r"^(?:your|the|my) ", "", named)) is not None
         and any(words["signing in"].search(_native(text)) for text in texts)
         and not any(words["other key"].search(_native(text)) for text in texts)
+        and not any(_words(other) in ("value", "val", "values") for other in names)
     )
 
 
@@ -446,7 +466,7 @@ def _form_text(params: Any) -> int:
 _OVERRIDE = re.compile("[\u202d\u202e]")
 
 
-def _asks_for_one(field: dict[str, Any], path: str, name: str, headings: list[str]) -> bool:
+def _asks_for_one(field: dict[str, Any], path: str, name: str, headings: list[str], names: list[str]) -> bool:
     """Whether a field the user types into asks for a secret: masked, named for one (in English
     or another language read here; a bare "key" in a form about signing in), titled or
     described as one or asking for one, or hinting at a token's start."""
@@ -456,7 +476,7 @@ def _asks_for_one(field: dict[str, Any], path: str, name: str, headings: list[st
         or field.get("writeOnly") is True
         or _names(path)
         or _names_in_another_language(name)
-        or _bare_key(name, [*texts, *headings])
+        or _bare_key(name, [*texts, *headings], names)
         or any(_is_one(text) or _asks(text) or _asks_in_another_language(text, label=True) for text in texts)
         or any(_TOKEN_START.search(_plain(text).lower()) for text in [*texts, *_hints(field)])
     )
@@ -485,7 +505,8 @@ def secret_fields(params: Any) -> list[str]:
     free = [
         (path, name, field) for path, name, field in fields if _free(field)
     ]  # a yes/no or a choice holds none
-    found = [path for path, name, field in free if _asks_for_one(field, path, name, headings)]
+    names = [name for _, name, _ in fields]
+    found = [path for path, name, field in free if _asks_for_one(field, path, name, headings, names)]
     if (
         not found
         and free
