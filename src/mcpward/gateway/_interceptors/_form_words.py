@@ -89,30 +89,31 @@ ASKING = (
     # German
     "gib*|geben|eingeben|einfügen|füge|fügen|tippe|tippen|teile|teilen|nenne|nennen|bestätige*"
     "|angeben|übermittle*|sende|senden|schicke*|trage|tragen|kopiere*|lautet|benötig*|brauche*"
-    "|erforderlich|notwendig"
+    "|erforderlich|notwendig|bestätigen|wiederholen"
     # French
     "|entrez|entrer|saisissez|saisir|saisis|saisie|collez|coller|colle|indiquez|indiquer|fournissez"
     "|fournir|donnez|donner|tapez|taper|confirmez|renseignez|renseigner|communiquez|partagez|envoyez"
-    "|quel est|quelle est|besoin|requis|requise|obligatoire"
+    "|quel est|quelle est|besoin|requis|requise|obligatoire|confirmer|ressaisir|retaper"
     # Spanish
     "|introduce|introduzca|introducir|ingresa|ingrese|ingresar|escribe|escriba|pega|pegue|pegar"
     "|proporciona|proporcione|indica|indique|facilita|facilite|comparte|comparta|confirma|confirme"
-    "|envía|envíe|necesitamos|cuál es|dinos|requerid*|necesari*|obligatori*"
+    "|envía|envíe|necesitamos|cuál es|dinos|requerid*|necesari*|obligatori*|confirmar|escribir|reescribir"
     # Portuguese
     "|digite|digita|insira|inserir|informe|informar|cole|colar|forneça|fornecer|envie|compartilhe"
-    "|introduza|precisamos|qual é|obrigatóri*"
+    "|introduza|precisamos|qual é|obrigatóri*|escrever|digitar"
     # Italian
     "|inserisci|inserire|inserisca|immetti|immettere|digitare|incolla|incollare|fornisci|fornire"
-    "|condividi|conferma|scrivi|qual è|bisogno|richiest*|obbligatori*"
+    "|condividi|conferma|confermare|scrivi|scrivere|reinserire|qual è|bisogno|richiest*|obbligatori*"
     # Dutch
-    "|voer|vul|plak|plakken|geef|geven|deel|typ|bevestig|invoeren|wat is|nodig|vereist|verplicht"
+    "|voer|vul|plak|plakken|geef|geven|deel|typ|bevestig|bevestigen|herhaal|herhalen|invoeren|wat is|nodig"
+    "|vereist|verplicht"
     # Japanese, Chinese, Korean
     "|入力|貼り付け|貼りつけ|貼付|ペースト|教えて|送信|提供|記入|入れて|確認|必要|必須|输入|輸入|粘贴|粘貼"
     "|贴上|貼上|填写|填寫|告诉|告訴|发送|發送|确认|键入|鍵入|填入|需要|必须|입력|붙여넣|붙여 넣|알려|제공"
     "|적어|보내|확인|필요|필수"
     # Russian
     "|введите|ввести|вводите|вставьте|вставить|укажите|указать|сообщите|сообщить|предоставьте"
-    "|отправьте|пришлите|подтвердите|напишите|назовите|скопируйте|требуется|необходим*|нужен|нужна"
+    "|отправьте|пришлите|подтвердите|подтвердить|повторите|напишите|назовите|скопируйте|требуется|необходим*|нужен|нужна"
     # "please" ("Ihr Passwort bitte", "Votre code PIN, s'il vous plaît")
     "|bitte|s il vous plaît|por favor|per favore|alstublieft|пожалуйста|ください|请|請|주세요|주십시오"
 )
@@ -222,7 +223,8 @@ BARE_KEY = "key|schlüssel|clé|clave|chave|chiave|sleutel|ключ|キー|키"
 OTHER_KEY = (
     "primary key|foreign key|sort key|partition key|map key|legend|key signature|keyboard|hotkey"
     "|shortcut|registry key|dictionary key|json key|config key|configuration key|header*|query|parameter*"
-    "|param*|variable*|tag*|attribute*|propert*|metadata|column*"
+    "|param*|variable*|tag*|attribute*|propert*|metadata|column*|musical key|melod*|song*|chord*|tonart*"
+    "|tonalité*|tonalidad*|tonalità|toonsoort*|тональн*"
 )
 
 #: What a form about signing in, unlocking or an API says.
