@@ -425,20 +425,67 @@ def _hints(field: dict[str, Any]) -> list[str]:
 _MAX_DEPTH = 4
 
 
-def _all_fields(properties: dict[Any, Any]) -> tuple[list[tuple[str, str, dict[str, Any]]], bool]:
-    """A form's fields, each with its path ("auth.password"), its own name and its schema, an
-    object's fields after it; and whether the form has more than 200 in all, or deeper than
-    ``_MAX_DEPTH`` (read no further)."""
-    fields: list[tuple[str, str, dict[str, Any]]] = []
-    groups: list[tuple[str, dict[Any, Any], int]] = [("", properties, 0)]
+#: A field is drawn with what it refers to (``{"$ref": "#/$defs/token"}``) and the parts it
+#: combines (``allOf``, ``anyOf``, ``oneOf``), whose titles a form library shows: read with
+#: them, references to ``_MAX_DEPTH`` steps, and this many parts in all.
+_MAX_PARTS = 16
+
+
+def _referred(field: dict[str, Any], definitions: dict[str, Any]) -> list[dict[str, Any]]:
+    """``field`` and the schemas its local reference names, step by step (``#/$defs/...``,
+    ``#/definitions/...``; not copied into one: a schema of many keys is not copied for each
+    field that refers to it), to ``_MAX_DEPTH`` steps."""
+    chain = [field]
+    for _ in range(_MAX_DEPTH):
+        reference = chain[-1].get("$ref")
+        if not isinstance(reference, str) or not reference.startswith("#/"):
+            break
+        kind, _, name = reference[2:].partition("/")
+        table = definitions.get(kind) if kind in ("$defs", "definitions") else None
+        target = table.get(name) if isinstance(table, dict) else None
+        if not isinstance(target, dict):
+            break
+        chain.append(target)
+    return chain
+
+
+def _parts(field: dict[str, Any], definitions: dict[str, Any]) -> list[dict[str, Any]]:
+    """A field's schemas as a client draws it: what it refers to last (the schema drawn, first
+    here), the field itself, the rest of its references, then the parts each of those
+    combines, ``_MAX_PARTS`` in all."""
+    chain = _referred(field, definitions)
+    parts = [chain[-1], *chain[:-1]]
+    for schema in list(parts):
+        for combined in ("allOf", "anyOf", "oneOf"):
+            listed = schema.get(combined)
+            for part in listed[:_MAX_PARTS] if isinstance(listed, list) else ():
+                if isinstance(part, dict):
+                    parts += _referred(part, definitions)
+        if len(parts) >= _MAX_PARTS:
+            break
+    return parts[:_MAX_PARTS]
+
+
+def _all_fields(params: Any) -> tuple[list[tuple[str, str, list[dict[str, Any]]]], bool]:
+    """A form's fields, each with its path ("auth.password"), its own name and its schema's
+    parts (``_parts``: the field as drawn first), an object's fields after it; and whether the
+    form has more than 200 in all, or deeper than ``_MAX_DEPTH`` (read no further)."""
+    schema = params.get("requestedSchema") if isinstance(params, dict) else None
+    definitions = (
+        {kind: schema.get(kind) for kind in ("$defs", "definitions")} if isinstance(schema, dict) else {}
+    )
+    fields: list[tuple[str, str, list[dict[str, Any]]]] = []
+    groups: list[tuple[str, dict[Any, Any], int]] = [("", _form_fields(params) or {}, 0)]
     for prefix, group, depth in groups:  # grows as objects are found: read breadth first
         for name, field in group.items():
             if not isinstance(field, dict):
                 continue
-            fields.append((f"{prefix}{name}", str(name), field))
+            parts = _parts(field, definitions)
+            fields.append((f"{prefix}{name}", str(name), parts))
             if len(fields) > _MAX_FIELDS:
                 return fields, True
-            for holder in (field, field.get("items")):
+            items = parts[0].get("items")
+            for holder in (parts[0], _referred(items, definitions)[-1] if isinstance(items, dict) else None):
                 inner = holder.get("properties") if isinstance(holder, dict) else None
                 if isinstance(inner, dict) and inner:
                     if depth >= _MAX_DEPTH:
@@ -447,18 +494,28 @@ def _all_fields(properties: dict[Any, Any]) -> tuple[list[tuple[str, str, dict[s
     return fields, False
 
 
+def _shown(parts: list[dict[str, Any]]) -> list[str]:
+    """The titles and descriptions of a field's parts."""
+    return [
+        text
+        for part in parts
+        for text in (part.get("title"), part.get("description"))
+        if isinstance(text, str)
+    ]
+
+
 def _form_text(params: Any) -> int:
     """The characters of a form the check reads: its headings and its fields' names, titles,
-    descriptions and hints (a character that folds into 18, "\ufdfa", counted as 18)."""
-    named = _all_fields(_form_fields(params) or {})[0]
-    fields = [field for _, _, field in named]
+    descriptions and hints, with their parts' (a character that folds into 18, "\ufdfa",
+    counted as 18)."""
+    named = _all_fields(params)[0]
     texts = [
         *_headings(params),
         *(name for _, name, _ in named),
-        *(field.get(key) for field in fields for key in ("title", "description")),
-        *(hint for field in fields for hint in _hints(field)),
+        *(text for _, _, parts in named for text in _shown(parts)),
+        *(hint for _, _, parts in named for part in parts for hint in _hints(part)),
     ]
-    return sum(len(_decomposed(text)) for text in texts if isinstance(text, str))
+    return sum(len(_decomposed(text)) for text in texts)
 
 
 #: Bidirectional overrides: text written backwards and shown forwards ("\u202enekot ruoy
@@ -466,19 +523,23 @@ def _form_text(params: Any) -> int:
 _OVERRIDE = re.compile("[\u202d\u202e]")
 
 
-def _asks_for_one(field: dict[str, Any], path: str, name: str, headings: list[str], names: list[str]) -> bool:
+def _asks_for_one(
+    parts: list[dict[str, Any]], path: str, name: str, headings: list[str], names: list[str]
+) -> bool:
     """Whether a field the user types into asks for a secret: masked, named for one (in English
     or another language read here; a bare "key" in a form about signing in), titled or
-    described as one or asking for one, or hinting at a token's start."""
-    texts = [text for text in (field.get("title"), field.get("description")) if isinstance(text, str)]
+    described as one or asking for one, or hinting at a token's start (in any of its parts)."""
+    texts = _shown(parts)
     return (
-        field.get("format") == "password"
-        or field.get("writeOnly") is True
+        any(part.get("format") == "password" or part.get("writeOnly") is True for part in parts)
         or _names(path)
         or _names_in_another_language(name)
         or _bare_key(name, [*texts, *headings], names)
         or any(_is_one(text) or _asks(text) or _asks_in_another_language(text, label=True) for text in texts)
-        or any(_TOKEN_START.search(_plain(text).lower()) for text in [*texts, *_hints(field)])
+        or any(
+            _TOKEN_START.search(_plain(text).lower())
+            for text in [*texts, *(hint for part in parts for hint in _hints(part))]
+        )
     )
 
 
@@ -489,7 +550,7 @@ def secret_fields(params: Any) -> list[str]:
     properties = _form_fields(params)
     if properties is None:
         return []
-    fields, over = _all_fields(properties)
+    fields, over = _all_fields(params)
     if over and len(fields) <= _MAX_FIELDS:
         return [f"(a form of fields nested deeper than {_MAX_DEPTH})"]
     if over or len(properties) > _MAX_FIELDS or _form_text(params) > _MAX_TEXT:
@@ -498,15 +559,15 @@ def secret_fields(params: Any) -> list[str]:
     shown = [
         *headings,
         *(name for _, name, _ in fields),
-        *(text for _, _, field in fields for text in (field.get("title"), field.get("description"))),
+        *(text for _, _, parts in fields for text in _shown(parts)),
     ]
-    if any(_OVERRIDE.search(text) for text in shown if isinstance(text, str)):
+    if any(_OVERRIDE.search(text) for text in shown):
         return ["(a form written with bidirectional overrides)"]
     free = [
-        (path, name, field) for path, name, field in fields if _free(field)
+        (path, name, parts) for path, name, parts in fields if _free(parts[0])
     ]  # a yes/no or a choice holds none
     names = [name for _, name, _ in fields]
-    found = [path for path, name, field in free if _asks_for_one(field, path, name, headings, names)]
+    found = [path for path, name, parts in free if _asks_for_one(parts, path, name, headings, names)]
     if (
         not found
         and free
@@ -527,7 +588,7 @@ def _answer_asks(result: Any) -> list[str]:
         if request["method"] == "elicitation/create"
     ]
     if len(forms) > 1 and (
-        sum(len(_all_fields(_form_fields(form) or {})[0]) for form in forms) > _MAX_FIELDS
+        sum(len(_all_fields(form)[0]) for form in forms) > _MAX_FIELDS
         or sum(_form_text(form) for form in forms) > _MAX_TEXT
     ):
         return [f"(forms of more than {_MAX_FIELDS} fields or {_MAX_TEXT // 1024} KiB of text in all)"]
