@@ -140,6 +140,11 @@ ABOUT = (
     "|format*|usage|strength|requirement*|path*|file*|forgot*|protected"
     "|rotat*|revok*|delet*|colou*|map|date*|description*|expiration*|area|region*|district*|city"
     "|locality|location*|address*|postal|delivery|zip"
+    # a token of a blockchain or a game: its address, contract, balance, symbol, amount, price
+    "|contract*|balance*|symbol*|amount*|price*|supply|decimals|adresse*|vertrag*|kontostand|betrag*"
+    "|menge*|preis*|montant*|solde*|prix|symbole*|dirección|direccion|contrato*|saldo*|símbolo*"
+    "|cantidad*|precio*|endereço*|quantia*|preço*|indirizzo*|contratto*|importo*|prezzo*|adres"
+    "|bedrag*|prijs*"
     # German
     "|namen|bezeichnung*|länge*|laenge*|richtlinie*|regel*|anforderung*|stärke*|staerke*"
     "|ablauf*|datum*|beschreibung*|gültigkeit*|gueltigkeit*|anzahl|zahl|typ*|pfad*|datei*|verwaltung*"
@@ -169,7 +174,8 @@ ABOUT_WITHOUT_OF = (
     "имя|имени|назван*|описан*|срок* действия|дат*|длин*|политик*|правил*|требован*|количеств*|числ*"
     "|лимит*|тип*|срок*|путь"
     "|пути|файл*|менеджер*|сброс*|восстановлен*|забыл*|защищ*|без"
-    "|использован*|расход*|цвет*|карт*|отозва*|удал*|without|sans|ohne|sin|sem|senza|zonder"
+    "|использован*|расход*|цвет*|карт*|отозва*|удал*|адрес*|контракт*|баланс*|символ*|сумм*|цен*"
+    "|without|sans|ohne|sin|sem|senza|zonder"
 )
 
 #: What may follow a secret's word in a title that is its name: what it is of or for, where it
@@ -194,7 +200,7 @@ MINIMUM = "min|max|minim*|maxim*|mindest*|massim*|минимальн*|макси
 BETWEEN = (
     "of|the|your|for|by|with|de|du|des|d|la|le|les|l|del|della|dello|delle|dei|degli|di|do|da|dos"
     "|das|van|het|der|die|den|dem|el|los|las|il|lo|o|a|os|as|tu|tus|su|sus|seu|sua|tuo|tua|votre|vos"
-    "|ton|ta|uw|je|ihr|ihre|ihres|ihren|durch|mit|met|par|por|con|com|per|pour|para|für|voor|un|une"
+    "|ton|ta|uw|je|ihr|ihre|ihres|ihren|durch|mit|met|par|por|con|com|per|pour|para|für|voor|un|une|en|in|em"
     # "Name des *neuen* API-Schlüssels", "le nom de votre *nouveau* jeton"
     "|new|old|current|used|neu*|alt*|aktuell*|verbraucht*|nouve*|nouvel*|ancien*|actuel*|utilisé*|nuev*"
     "|antigu*|actual*|usad*|nov*|atual*|nuov*|vecchi*|attual*|usat*|nieuw*|oud*|huidig*|gebruikt*|нов*"
@@ -208,7 +214,8 @@ ABOUT_AFTER = (
     "|下限|文字数|マネージャ|管理|관리|リセット|重置|재설정|찾기|を忘れ|忘れ|를 잊|을 잊"
     "|有効期限|期限|过期|過期|만료|学|學|학|化|화|子|形式|格式|형식|类型|類型|種類|유형|保護|保护|보호"
     "|なし|없이|強度|强度|강도|要件|要求|요구|規則|规则|규칙|をお忘れ|お忘れ|地図|地图|지도|色|颜色|顏色|색상"
-    "|削除|删除|삭제|無効化|撤销|撤銷|폐기"
+    "|削除|删除|삭제|無効化|撤销|撤銷|폐기|アドレス|地址|주소|コントラクト|合约|合約|컨트랙트|残高|余额|餘額|잔액"
+    "|シンボル|符号|심볼|金額|金额|금액|価格|价格|가격"
 )
 
 #: What comes right before a credential's word in Chinese and makes it about one ("忘记密码",

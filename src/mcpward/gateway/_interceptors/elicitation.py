@@ -84,7 +84,9 @@ _QUALIFIED = (
     r"(?:-\w|\s(?:names?|ids?|identifiers?|labels?|hints?|polic(?:y|ies)|length|counts?|limits?|types?|kinds?"
     r"|expiry|expiration|expires|scopes?|urls?|paths?|files?|locations?|formats?|prefix|descriptions?"
     r"|usage|rotation|reset|strength|rules?|requirements?|manager|store|vault|env(?:ironment)?"
-    r"|variables?|fingerprints?|created|age|status))"
+    r"|variables?|fingerprints?|created|age|status"
+    # a token of a blockchain or a game ("the token address", "token balance")
+    r"|address(?:es)?|contracts?|balances?|symbols?|amounts?|prices?|supply|decimals))"
 )
 #: Words after a credential that still name its value: "password confirmation", "password 2",
 #: "api key value", "token here".
