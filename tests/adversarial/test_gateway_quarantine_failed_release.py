@@ -83,8 +83,9 @@ def test_a_release_whose_allowance_cannot_be_written_leaves_the_result_held(
     _as_before(tmp_path, held_id)
 
 
-def test_a_release_whose_record_cannot_be_written_leaves_the_result_held(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("decision", ["release", "discard"])
+def test_a_decision_whose_record_cannot_be_written_leaves_the_result_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decision: str
 ) -> None:
     from mcpward.gateway import AuditLog
 
@@ -96,7 +97,10 @@ def test_a_release_whose_record_cannot_be_written_leaves_the_result_held(
 
     monkeypatch.setattr(AuditLog, "append", full_disk)
     with pytest.raises((QuarantineError, OSError)):
-        store.release(held_id, log=log, reviewer="first try", hours=1)
+        if decision == "release":
+            store.release(held_id, log=log, reviewer="first try", hours=1)
+        else:
+            store.discard(held_id, log=log, reviewer="first try")
     monkeypatch.undo()
     _as_before(tmp_path, held_id)
 
@@ -124,24 +128,6 @@ def test_a_release_past_the_file_size_limit_leaves_the_result_held(tmp_path: Pat
         capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )  # fmt: skip
     assert done.returncode == 0 and "refused:" in done.stdout, done.stderr
-    _as_before(tmp_path, held_id)
-
-
-def test_a_discard_whose_record_cannot_be_written_leaves_the_result_held(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from mcpward.gateway import AuditLog
-
-    held_id = hold_through_relay(tmp_path, ORDER)
-    store, log = quarantine(GatewayConfig(), tmp_path / "audit.jsonl"), tmp_path / "audit.jsonl"
-
-    def full_disk(self: Any, record: Any) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(AuditLog, "append", full_disk)
-    with pytest.raises((QuarantineError, OSError)):
-        store.discard(held_id, log=log, reviewer="first try")
-    monkeypatch.undo()
     _as_before(tmp_path, held_id)
 
 

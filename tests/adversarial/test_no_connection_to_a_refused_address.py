@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -29,12 +28,11 @@ import httpcore
 import httpx
 import jwt
 import pytest
-from test_remote_server_rebound import SECRET, _mcp_server, _running
+from test_remote_server_rebound import SECRET, _mcp_server, _running, initialize_and_list
 
 from loopback import answering, handler_serving, own_address
 from mcpward._http import DownloadError, download, pin_connections
 from mcpward.gateway._oauth import IssuerSettings, ResourceServer, ResourceSettings, _Keys
-from mcpward.gateway._remote import RemoteUpstream
 from mcpward.inspect._fetch import ServerTarget, fetch_all
 from mcpward.registry.web._oidc import OidcSettings, _Provider
 from mcpward.sandbox._authority import CertificateAuthority
@@ -274,26 +272,8 @@ def test_inspect_opens_no_connection_to_a_server_name_rebound_onto_loopback(
 def test_the_gateway_opens_no_connection_to_an_upstream_name_rebound_onto_loopback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    delivered: list[Any] = []
-
-    async def session(url: str) -> None:
-        async def deliver(message: Any) -> None:
-            delivered.append(message)
-
-        upstream = RemoteUpstream(url, {"Authorization": SECRET}, deliver, timeout=2.0, max_message=1 << 20)
-        initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                      "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                                 "clientInfo": {"name": "client", "version": "1"}}}  # fmt: skip
-        for message in (initialize, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}):
-            upstream.send(json.dumps(message).encode())
-            for _ in range(100):  # each answered (or dropped) before the next is sent
-                await asyncio.sleep(0.02)
-                if not upstream._tasks:
-                    break
-        await upstream.close()
-
     with _rebinding_server(monkeypatch) as (url, listener):
-        asyncio.run(session(url))
+        delivered = initialize_and_list(url)
         assert listener.connections() == 0
     assert len(delivered) == 1  # the server answered initialize
 

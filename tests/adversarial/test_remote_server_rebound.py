@@ -130,12 +130,12 @@ def test_inspect_sends_a_server_name_rebound_onto_loopback_no_request(
     assert "onto loopback" in errors[0].message, errors[0].message
 
 
-def test_the_gateway_sends_an_upstream_name_rebound_onto_loopback_no_message(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def initialize_and_list(url: str) -> list[Any]:
+    """What the gateway's remote upstream at ``url`` delivers of initialize and tools/list, each
+    answered (or dropped) before the next is sent."""
     delivered: list[Any] = []
 
-    async def session(url: str) -> None:
+    async def session() -> None:
         async def deliver(message: Any) -> None:
             delivered.append(message)
 
@@ -145,13 +145,20 @@ def test_the_gateway_sends_an_upstream_name_rebound_onto_loopback_no_message(
                                  "clientInfo": {"name": "client", "version": "1"}}}  # fmt: skip
         for message in (initialize, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}):
             upstream.send(json.dumps(message).encode())
-            for _ in range(100):  # each answered (or dropped) before the next is sent
+            for _ in range(100):
                 await asyncio.sleep(0.02)
                 if not upstream._tasks:
                     break
         await upstream.close()
 
+    asyncio.run(session())
+    return delivered
+
+
+def test_the_gateway_sends_an_upstream_name_rebound_onto_loopback_no_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with _rebinding(monkeypatch) as (url, seen, connections):
-        asyncio.run(session(url))
+        delivered = initialize_and_list(url)
     assert len(connections) >= 2 and len(delivered) == 1  # the server answered initialize
     assert seen == [], seen  # before: tools/list, and the upstream's token, went to loopback
