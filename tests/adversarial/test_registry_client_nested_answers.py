@@ -9,7 +9,6 @@ nothing readable, or a page that is refused in one line."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import Any
 
 import pytest
 from cli_kit import mcpward
+from test_agent_registry_answers import _agent_run
 
 from loopback import handler_serving
-from mcpward.agent import AgentConfig
 from mcpward.registry import RegistryError, RegistryUnavailable
 from mcpward.registry._remote import fetch_entries, inventory, report_inventory
 
@@ -55,22 +54,6 @@ def test_the_client_reads_a_deeply_nested_answer_as_no_registrys(deep_registry: 
         report_inventory(deep_registry, inventory([], "/home/alice"), timeout=5)
     with pytest.raises(RegistryError):
         fetch_entries(deep_registry, timeout=5)
-
-
-def _agent_run(tmp_path: Path, registry: str, *homes: str) -> subprocess.CompletedProcess[str]:
-    under = tmp_path / "homes"
-    for name in homes:
-        (under / name).mkdir(parents=True)
-    token = tmp_path / "token"
-    token.write_text("mcpw_" + "a" * 40 + "\n")
-    token.chmod(0o600)
-    settings = tmp_path / "agent.toml"
-    config = AgentConfig(registry=registry, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(under),))  # fmt: skip
-    settings.write_text(config.to_toml())
-    return mcpward(
-        "agent", "run", "--config", str(settings), "--no-jitter", MCPWARD_MACHINE_ID="agent-attack"
-    )
 
 
 @pytest.mark.parametrize("deep_registry", [201, 400], indirect=True)
