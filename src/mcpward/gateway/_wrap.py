@@ -297,28 +297,43 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
         if under is not None and not (recorded_under or path.resolve().is_relative_to(under[1])):
             continue
         backup = backups / record["backup"]
+        tenant = _tenant(Path(record["home"])) if "home" in record else None
         try:
-            current = path.read_bytes() if path.exists() else b""
             original = backup.read_bytes()
         except OSError as exc:
             problems.append(f"{path}: cannot read ({exc.strerror or exc})")
             continue
+        try:
+            current: bytes | None = _config_now(path, tenant)
+        except DocumentError as exc:
+            if not force:
+                problems.append(f"{path}: {exc}; not restored (use --force to restore the original whole)")
+                continue
+            current = None  # replaced whole, never written through (see _write_atomically)
         if current == original:  # wrap stopped before writing it (recorded first): nothing to do
             backup.unlink(missing_ok=True)
             for file, keys in manifest.entries.pop(path_text).get("secrets", {}).items():
                 moved[file] |= keys
             continue
         restore, given_back = original, record.get("secrets", {})
-        tenant = _tenant(Path(record["home"])) if "home" in record else None
-        if hashlib.sha256(current).hexdigest() != record["wrapped_sha256"] and not force:
+        as_wrapped = current is not None and hashlib.sha256(current).hexdigest() == record["wrapped_sha256"]
+        if current is not None and not as_wrapped and not force:
             # Edited since (Claude Code rewrites its config as it runs): only the entries wrap
             # routed through the gateway are put back, every other edit kept. Restoring the
             # original whole lost what the client and the user wrote since.
+            if path.is_symlink():
+                # wrap writes no link (it skips a config that is one): this one was made since,
+                # and what it points to is not this config's to edit. A project's
+                # .cursor/mcp.json checked out as a link to another wrapped config had that
+                # config read and written here as this one, its settings and secrets with it.
+                problems.append(
+                    f"{path}: a symbolic link now (to {os.readlink(path)}) to a file not as wrap"
+                    " wrote it; not restored (use --force to restore the original in its place)"
+                )
+                continue
             try:
-                if tenant is not None:  # root: a link to another account's file is not read
-                    current = read_raw(path, owner=tenant.uid)
                 restore, given_back = _unwrapped_entries(current, given_back)
-            except (DocumentError, _NotUnwrapped) as exc:
+            except _NotUnwrapped as exc:
                 problems.append(
                     f"{path}: changed since it was wrapped, and {exc}; not restored"
                     " (use --force to restore the original whole)"
@@ -347,6 +362,16 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
             why = getattr(exc, "strerror", None) or exc
             problems.append(f"{file}: cannot take the moved secrets out ({why}); remove them by hand")
     return restored, problems
+
+
+def _config_now(path: Path, tenant: _Tenant | None) -> bytes:
+    """A wrapped config's bytes now (none when it is gone), read as the scan reads a config: a
+    regular file, bounded, a FIFO opened without blocking, in another account's home (root)
+    only a file that account owns. A FIFO or a link to ``/dev/zero`` held unwrap (and the
+    restore list) for ever."""
+    if not os.path.lexists(path):
+        return b""
+    return read_raw(path, owner=tenant.uid if tenant else None)
 
 
 class _NotUnwrapped(Exception):
