@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -213,7 +213,8 @@ def _rewrite(
             if refused is None:
                 assert text is not None
                 moved_to = (secrets_file, secrets_moved) if secrets_file and secrets_moved else None
-                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to)
+                names = [rewrite.name for rewrite in rewrites]
+                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to, names)
             if refused is not None:
                 if secrets_file is not None and secrets_moved:  # the config keeps them: so not twice
                     with contextlib.suppress(OSError, UnicodeDecodeError):
@@ -255,6 +256,7 @@ def _write_recorded(
     wrapped: bytes,
     tenant: _Tenant | None,
     secrets: tuple[Path, dict[str, str]] | None = None,
+    servers: list[str] | None = None,
 ) -> str | None:
     """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
     The restore list was saved only after every file: a failure on a later file (a read-only
@@ -262,7 +264,7 @@ def _write_recorded(
     key = str(path)
     previous = dict(manifest.entries[key]) if key in manifest.entries else None
     try:
-        manifest.record(path, original, wrapped, tenant, secrets)
+        manifest.record(path, original, wrapped, tenant, secrets, servers or [])
         manifest.save()
         _write_atomically(path, wrapped, tenant)
     except OSError as exc:
@@ -332,7 +334,7 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
                 )
                 continue
             try:
-                restore, given_back = _unwrapped_entries(current, given_back)
+                restore, given_back = _unwrapped_entries(current, given_back, record.get("servers"))
             except _NotUnwrapped as exc:
                 problems.append(
                     f"{path}: changed since it was wrapped, and {exc}; not restored"
@@ -379,14 +381,18 @@ class _NotUnwrapped(Exception):
 
 
 def _unwrapped_entries(
-    current: bytes, recorded: dict[str, dict[str, str]]
+    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None
 ) -> tuple[bytes, dict[str, dict[str, str]]]:
     """``current`` with each entry wrap routed through the gateway running its own server again
     (the program and arguments after the gateway's ``--``, the secrets it moved back in its
     environment), the rest of the file as it is now; and the moved secrets given back, by
-    secrets file. Only an entry whose ``--server`` names its own key is wrap's; a ``--secret``
+    secrets file. Only an entry under a name wrap routed whose ``--server`` names that key is
+    wrap's (no more of a name than wrap routed); a ``--secret``
     is read back only from the file and key the restore list recorded for this config: a
-    config edited by someone else (a project's) must not have unwrap copy another secret into it."""
+    config edited by someone else (a project's) must not have unwrap copy another secret into it.
+    ``servers``: the names of the entries wrap routed (each as often as it did), None in a
+    record from before 2026-12-05: an entry routed by hand under its own name (or added by an
+    edit) was put back as a bare server too."""
     try:
         document = parse_text(decode_text(current), DocumentFormat.JSONC)
     except DocumentError as exc:
@@ -395,17 +401,27 @@ def _unwrapped_entries(
     secrets: dict[str, dict[str, str]] = {}
     given_back: dict[str, dict[str, str]] = defaultdict(dict)
     rewrites: list[_Rewrite] = []
+    routed = Counter(servers) if servers is not None else None
+    put_back: Counter[str] = Counter()
     for name, nodes in _objects_by_key(document).items():
         for node in nodes:
             for keys in shapes:
                 launch = keys.launch_of(node)
                 if launch is None or not _is_wrapped(*launch):
                     continue
+                if routed is not None and name not in routed:
+                    break  # wrap routed no entry of this name: the user's own, left as it is
                 wrapped = _wrapped_launch(launch)
                 if wrapped is None or wrapped[0] != name:
                     if _server_named(launch) == name:  # wrap's, edited past reading
                         raise _NotUnwrapped(f"server {name}'s gateway arguments were edited")
                     break  # wrapped by hand, not by wrap: left as it is
+                put_back[name] += 1
+                if routed is not None and put_back[name] > routed[name]:
+                    raise _NotUnwrapped(
+                        f"server {name} is routed through the gateway in more entries than wrap routed"
+                        f" ({routed[name]}): which are the user's is not known"
+                    )
                 _, moved, command, args = wrapped
                 fields = keys.fields_for(command, list(args))
                 env: dict[str, Any] = {}
@@ -809,22 +825,28 @@ class _Manifest:
         wrapped: bytes,
         tenant: _Tenant | None = None,
         secrets: tuple[Path, dict[str, str]] | None = None,
+        servers: list[str] | None = None,
     ) -> None:
         """Keep ``original`` (the first time only) and the digest of what wrap writes (and the
-        other account's home it is in, which unwrap writes into as wrap did; and the keys of
-        the secrets moved out of it, by secrets file, which unwrap takes out again)."""
+        other account's home it is in, which unwrap writes into as wrap did; the keys of the
+        secrets moved out of it, by secrets file, which unwrap takes out again; and the names of
+        the entries routed through the gateway, which alone unwrap puts back in a file edited
+        since)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
+            self.entries[key]["servers"] = []
             if tenant is not None:
                 self.entries[key]["home"] = str(tenant.home)
         if secrets is not None:  # new dictionaries: ``forget`` puts back the record as it was
             file, moved = str(secrets[0]), secrets[1]
             earlier = self.entries[key].get("secrets", {})
             self.entries[key]["secrets"] = {**earlier, file: {**earlier.get(file, {}), **moved}}
+        if "servers" in self.entries[key]:  # a record from before 2026-12-05 has none: left so
+            self.entries[key]["servers"] = [*self.entries[key]["servers"], *(servers or [])]
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
