@@ -473,7 +473,9 @@ def _wrapped_launch(
             server = value
         elif flag == "--secret":
             variable, _, reference = value.partition("=file:")
-            file, _, key = reference.rpartition("#")
+            # As the gateway reads it (sandbox._secrets): cut at the first '#', which the secrets
+            # file's path never holds and a server's name (the key's first part) may.
+            file, _, key = reference.partition("#")
             if not (variable and file and key):
                 return None
             moved.append((variable, file, key))
