@@ -422,8 +422,11 @@ def _unwrapped_entries(
                         f"server {name} is routed through the gateway in more entries than wrap routed"
                         f" ({routed[name]}): which are the user's is not known"
                     )
-                _, moved, command, args = wrapped
-                fields = keys.fields_for(command, list(args))
+                _, moved, _, args = wrapped
+                # The program and arguments as the entry holds them: the launch line is read as
+                # text, and a port written as a number came back as "8080", a true as "True".
+                line = node[keys.command] if keys.args is None else [node[keys.command], *node[keys.args]]
+                fields = keys.fields_for(line[-len(args) - 1], line[len(line) - len(args) :])
                 env: dict[str, Any] = {}
                 for variable, file, key in moved:
                     if key not in recorded.get(file, {}):
