@@ -428,6 +428,9 @@ def _unwrapped_entries(
                 line = node[keys.command] if keys.args is None else [node[keys.command], *node[keys.args]]
                 fields = keys.fields_for(line[-len(args) - 1], line[len(line) - len(args) :])
                 env: dict[str, Any] = {}
+                present = node.get(keys.env, {}) if moved else {}
+                if not isinstance(present, dict):
+                    raise _NotUnwrapped(f"server {name}'s {keys.env} is no longer an object")
                 for variable, file, key in moved:
                     if key not in recorded.get(file, {}):
                         raise _NotUnwrapped(f"server {name}'s secret {variable} is not one wrap moved")
@@ -438,12 +441,18 @@ def _unwrapped_entries(
                             secrets[file] = {}
                     if key not in secrets[file]:
                         raise _NotUnwrapped(f"{file} no longer holds {key} (server {name}'s {variable})")
-                    env[variable] = secrets[file][key]
+                    # A value put back over another was lost: the other secret's line is taken
+                    # out of the secrets file too, and a token written in the entry since is
+                    # the user's newer one.
+                    value = secrets[file][key]
+                    if variable in env:
+                        raise _NotUnwrapped(f"server {name}'s {variable} is read from two moved secrets")
+                    if present.get(variable, value) != value:
+                        why = f"server {name}'s {keys.env} holds {variable} again, another value"
+                        raise _NotUnwrapped(why)
+                    env[variable] = value
                     given_back[file][key] = recorded[file][key]
                 if env:
-                    present = node.get(keys.env, {})
-                    if not isinstance(present, dict):
-                        raise _NotUnwrapped(f"server {name}'s {keys.env} is no longer an object")
                     fields[keys.env] = {**present, **env}
                 rewrites.append(_Rewrite(name, keys, launch, fields))
                 node.update(fields)
