@@ -7,7 +7,7 @@ Before 2026-12-05 unwrap put such an entry back as a bare server: a server the u
 behind the gateway by hand lost it without a word, and an entry wrap never wrote was rewritten.
 wrap now records the names of the entries it routes, and unwrap puts back only as many entries
 of each name as wrap routed (more of one name is refused, said why); a record written before
-then has no names and keeps the earlier rule."""
+then has no names and keeps the earlier rule (and puts no moved secret back)."""
 
 from __future__ import annotations
 
@@ -83,9 +83,20 @@ def test_more_entries_of_a_name_than_wrap_routed_are_refused(tmp_path: Path) -> 
 def test_a_record_from_before_the_names_keeps_the_earlier_rule(tmp_path: Path) -> None:
     config, data, _ = _wrapped(tmp_path)
     manifest = json.loads((data / "manifest.json").read_text())
-    assert manifest["files"][str(config)].pop("servers") == ["github"]
+    record = manifest["files"][str(config)]
+    assert record.pop("servers") == ["github"] and len(record.pop("launches")) == 1
     (data / "manifest.json").write_text(json.dumps(manifest))
-    config.write_text(config.read_text() + "\n")
+    document = json.loads(config.read_text())
+    document["mcpServers"]["time"] = _by_hand("time")
+    config.write_text(json.dumps(document, indent=2))
     restored, problems = unwrap(data)
-    assert restored == [str(config)] and not problems
-    assert json.loads(config.read_text())["mcpServers"]["github"]["env"] == {"GITHUB_TOKEN": TOKEN}
+    # Its moved secret goes back into no entry (test_unwrap_secret_into_another_program.py).
+    assert not restored and len(problems) == 1 and "moved before 2026-12-05" in problems[0], problems
+    del document["mcpServers"]["github"]["args"][6:8]  # its --secret: put back by hand
+    document["mcpServers"]["github"]["env"] = {"GITHUB_TOKEN": TOKEN}
+    config.write_text(json.dumps(document, indent=2))
+    restored, problems = unwrap(data)
+    assert restored == [str(config)] and not problems, problems
+    after = json.loads(config.read_text())["mcpServers"]
+    assert after["time"] == {"command": "uvx", "args": ["mcp-server-time"]}  # the earlier rule
+    assert after["github"]["env"] == {"GITHUB_TOKEN": TOKEN} and after["github"]["command"] == "npx"

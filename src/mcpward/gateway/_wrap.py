@@ -213,8 +213,8 @@ def _rewrite(
             if refused is None:
                 assert text is not None
                 moved_to = (secrets_file, secrets_moved) if secrets_file and secrets_moved else None
-                names = [rewrite.name for rewrite in rewrites]
-                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to, names)
+                routed = [(rewrite.name, rewrite.launch) for rewrite in rewrites]
+                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to, routed)
             if refused is not None:
                 if secrets_file is not None and secrets_moved:  # the config keeps them: so not twice
                     with contextlib.suppress(OSError, UnicodeDecodeError):
@@ -256,7 +256,7 @@ def _write_recorded(
     wrapped: bytes,
     tenant: _Tenant | None,
     secrets: tuple[Path, dict[str, str]] | None = None,
-    servers: list[str] | None = None,
+    routed: list[tuple[str, tuple[str, tuple[str, ...]]]] | None = None,
 ) -> str | None:
     """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
     The restore list was saved only after every file: a failure on a later file (a read-only
@@ -264,7 +264,7 @@ def _write_recorded(
     key = str(path)
     previous = dict(manifest.entries[key]) if key in manifest.entries else None
     try:
-        manifest.record(path, original, wrapped, tenant, secrets, servers or [])
+        manifest.record(path, original, wrapped, tenant, secrets, routed or [])
         manifest.save()
         _write_atomically(path, wrapped, tenant)
     except OSError as exc:
@@ -334,7 +334,9 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
                 )
                 continue
             try:
-                restore, given_back = _unwrapped_entries(current, given_back, record.get("servers"))
+                restore, given_back = _unwrapped_entries(
+                    current, given_back, record.get("servers"), record.get("launches")
+                )
             except _NotUnwrapped as exc:
                 problems.append(
                     f"{path}: changed since it was wrapped, and {exc}; not restored"
@@ -381,7 +383,7 @@ class _NotUnwrapped(Exception):
 
 
 def _unwrapped_entries(
-    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None
+    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None, launches: list[str] | None
 ) -> tuple[bytes, dict[str, dict[str, str]]]:
     """``current`` with each entry wrap routed through the gateway running its own server again
     (the program and arguments after the gateway's ``--``, the secrets it moved back in its
@@ -392,7 +394,9 @@ def _unwrapped_entries(
     config edited by someone else (a project's) must not have unwrap copy another secret into it.
     ``servers``: the names of the entries wrap routed (each as often as it did), None in a
     record from before 2026-12-05: an entry routed by hand under its own name (or added by an
-    edit) was put back as a bare server too."""
+    edit) was put back as a bare server too. ``launches``: digests of the name, program and
+    arguments of each entry wrap routed; a moved secret goes back only into an entry that still
+    runs them (None: into none)."""
     try:
         document = parse_text(decode_text(current), DocumentFormat.JSONC)
     except DocumentError as exc:
@@ -422,7 +426,15 @@ def _unwrapped_entries(
                         f"server {name} is routed through the gateway in more entries than wrap routed"
                         f" ({routed[name]}): which are the user's is not known"
                     )
-                _, moved, _, args = wrapped
+                _, moved, command, args = wrapped
+                if moved and _launch_digest(name, (command, args)) not in (launches or []):
+                    # While wrapped, the gateway gives the secret to what follows its -- only
+                    # inside its sandbox and interceptors; put back, the client would hand it
+                    # to whatever program an edit put there, bare.
+                    raise _NotUnwrapped(
+                        f"server {name} runs another program or arguments than its moved secrets were"
+                        " moved from (or they were moved before 2026-12-05); put them back by hand"
+                    )
                 # The program and arguments as the entry holds them: the launch line is read as
                 # text, and a port written as a number came back as "8080", a true as "True".
                 line = node[keys.command] if keys.args is None else [node[keys.command], *node[keys.args]]
@@ -465,6 +477,12 @@ def _unwrapped_entries(
     if text is None:
         raise _NotUnwrapped("its wrapped entries cannot be put back in place exactly")
     return text.encode(), dict(given_back)
+
+
+def _launch_digest(name: str, launch: tuple[str, tuple[str, ...]]) -> str:
+    """What the restore list keeps of what a routed entry ran: enough to tell it unchanged."""
+    line = json.dumps([name, launch[0], *launch[1]], ensure_ascii=False)
+    return hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _wrapped_launch(
@@ -839,20 +857,20 @@ class _Manifest:
         wrapped: bytes,
         tenant: _Tenant | None = None,
         secrets: tuple[Path, dict[str, str]] | None = None,
-        servers: list[str] | None = None,
+        routed: list[tuple[str, tuple[str, tuple[str, ...]]]] | None = None,
     ) -> None:
         """Keep ``original`` (the first time only) and the digest of what wrap writes (and the
         other account's home it is in, which unwrap writes into as wrap did; the keys of the
         secrets moved out of it, by secrets file, which unwrap takes out again; and the names of
         the entries routed through the gateway, which alone unwrap puts back in a file edited
-        since)."""
+        since, with a digest of what each ran, into which alone it puts their secrets back)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
-            self.entries[key]["servers"] = []
+            self.entries[key] |= {"servers": [], "launches": []}
             if tenant is not None:
                 self.entries[key]["home"] = str(tenant.home)
         if secrets is not None:  # new dictionaries: ``forget`` puts back the record as it was
@@ -860,7 +878,10 @@ class _Manifest:
             earlier = self.entries[key].get("secrets", {})
             self.entries[key]["secrets"] = {**earlier, file: {**earlier.get(file, {}), **moved}}
         if "servers" in self.entries[key]:  # a record from before 2026-12-05 has none: left so
-            self.entries[key]["servers"] = [*self.entries[key]["servers"], *(servers or [])]
+            earlier = self.entries[key]
+            self.entries[key]["servers"] = [*earlier["servers"], *(name for name, _ in routed or [])]
+            launches = [_launch_digest(name, launch) for name, launch in routed or []]
+            self.entries[key]["launches"] = [*earlier.get("launches", []), *launches]
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
