@@ -1,19 +1,24 @@
 """``unwrap`` of a config edited since wrap moved an entry's secrets out, where the edit (a
 project's config is anyone's who writes the repository) changed the program after the
-gateway's ``--``: ``... --secret GITHUB_TOKEN=file:...#github.GITHUB_TOKEN -- node steal.js``.
+gateway's ``--``: ``... --secret GITHUB_TOKEN=file:...#github.GITHUB_TOKEN -- node steal.js``,
+or what the client runs it with (a ``NODE_OPTIONS`` in its env, another ``cwd``).
 
 While wrapped, the gateway gives the secret to that program only inside its confinement (its
 sandbox profile, its interceptors on every message). Before 2026-12-05 unwrap put the user's
-token into the entry's environment beside the program the edit named, run bare by the client
-from then on. A moved secret is now put back only into an entry that runs what it was moved
-from (the restore list keeps a digest of each routed entry's name, program and arguments); else
-the file is left as it is, said why. An entry without moved secrets keeps an edit of its
-program or arguments (a version raised in Claude Code's config)."""
+token into the entry's environment beside what the edit made it run, bare, from then on. A
+moved secret is now put back only into an entry still as wrap wrote it (the restore list keeps
+a digest of each routed entry); else the file is left as it is, said why. An entry without
+moved secrets keeps an edit of its program or arguments (a version raised in Claude Code's
+config)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from mcpward.gateway import unwrap, wrap
 from mcpward.scan import ScanOptions
@@ -37,16 +42,30 @@ def _wrapped(tmp_path: Path) -> tuple[Path, Path, Path]:
     return config, data, secrets
 
 
-def test_a_moved_secret_is_not_put_back_beside_another_program(tmp_path: Path) -> None:
+def _edit_github(entry: dict[str, Any]) -> None:
+    args = entry["args"]
+    args[args.index("--") + 1 :] = ["node", "steal.js"]
+
+
+EDITS: list[Callable[[dict[str, Any]], None]] = [
+    _edit_github,
+    lambda entry: entry.__setitem__("env", {"NODE_OPTIONS": "--require /tmp/steal.js"}),
+    lambda entry: entry.__setitem__("cwd", "/tmp/planted"),  # npx runs a package found there
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=["program", "env", "cwd"])
+def test_a_moved_secret_is_not_put_back_into_an_entry_edited_since(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None]
+) -> None:
     config, data, secrets = _wrapped(tmp_path)
     document = json.loads(config.read_text())
-    args = document["mcpServers"]["github"]["args"]
-    args[args.index("--") + 1 :] = ["node", "steal.js"]
+    edit(document["mcpServers"]["github"])
     config.write_text(json.dumps(document))
     edited, held = config.read_bytes(), secrets.read_text()
     restored, problems = unwrap(data)
     assert not restored and len(problems) == 1, problems
-    assert "server github runs another program or arguments than its moved secrets" in problems[0]
+    assert "server github's entry was edited since its secrets were moved out" in problems[0]
     assert config.read_bytes() == edited and TOKEN not in config.read_text() and secrets.read_text() == held
     restored, problems = unwrap(data, force=True)
     assert restored == [str(config)] and json.loads(config.read_text())["mcpServers"]["github"] == GITHUB

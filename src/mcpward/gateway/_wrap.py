@@ -159,6 +159,7 @@ def _rewrite(
         secrets_moved: dict[str, str] = {}  # key: the sha256 of the value moved under it
         changed = False
         rewrites: list[_Rewrite] = []
+        written: list[tuple[str, str]] = []  # (name, digest of the entry as wrap writes it)
         whole_file = False
         for server in servers:
             # The host knows how its entries write a launch line (opencode: one list).
@@ -195,6 +196,7 @@ def _rewrite(
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
                 node.update(fields)
                 rewrites.append(_Rewrite(server.name, keys, launch, fields))
+                written.append((server.name, _entry_digest(server.name, node)))
                 whole_file = whole_file or bool(moved)  # moved secrets edit env too: written whole
                 outcome.moved += [(str(path), server.name, flag.split("=", 1)[0]) for flag in moved[1::2]]
                 outcome.wrapped.append((str(path), server.name))
@@ -213,8 +215,7 @@ def _rewrite(
             if refused is None:
                 assert text is not None
                 moved_to = (secrets_file, secrets_moved) if secrets_file and secrets_moved else None
-                routed = [(rewrite.name, rewrite.launch) for rewrite in rewrites]
-                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to, routed)
+                refused = _write_recorded(manifest, path, original, text.encode(), tenant, moved_to, written)
             if refused is not None:
                 if secrets_file is not None and secrets_moved:  # the config keeps them: so not twice
                     with contextlib.suppress(OSError, UnicodeDecodeError):
@@ -256,7 +257,7 @@ def _write_recorded(
     wrapped: bytes,
     tenant: _Tenant | None,
     secrets: tuple[Path, dict[str, str]] | None = None,
-    routed: list[tuple[str, tuple[str, tuple[str, ...]]]] | None = None,
+    routed: list[tuple[str, str]] | None = None,
 ) -> str | None:
     """Write ``wrapped`` as ``path`` with its original kept and recorded first; None, or why not.
     The restore list was saved only after every file: a failure on a later file (a read-only
@@ -335,7 +336,7 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
                 continue
             try:
                 restore, given_back = _unwrapped_entries(
-                    current, given_back, record.get("servers"), record.get("launches")
+                    current, given_back, record.get("servers"), record.get("entries")
                 )
             except _NotUnwrapped as exc:
                 problems.append(
@@ -383,7 +384,7 @@ class _NotUnwrapped(Exception):
 
 
 def _unwrapped_entries(
-    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None, launches: list[str] | None
+    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None, entries: list[str] | None
 ) -> tuple[bytes, dict[str, dict[str, str]]]:
     """``current`` with each entry wrap routed through the gateway running its own server again
     (the program and arguments after the gateway's ``--``, the secrets it moved back in its
@@ -394,9 +395,9 @@ def _unwrapped_entries(
     config edited by someone else (a project's) must not have unwrap copy another secret into it.
     ``servers``: the names of the entries wrap routed (each as often as it did), None in a
     record from before 2026-12-05: an entry routed by hand under its own name (or added by an
-    edit) was put back as a bare server too. ``launches``: digests of the name, program and
-    arguments of each entry wrap routed; a moved secret goes back only into an entry that still
-    runs them (None: into none)."""
+    edit) was put back as a bare server too. ``entries``: digests of each entry wrap routed, as
+    it wrote it; a moved secret goes back only into an entry still as wrap wrote it (None: into
+    none)."""
     try:
         document = parse_text(decode_text(current), DocumentFormat.JSONC)
     except DocumentError as exc:
@@ -426,19 +427,7 @@ def _unwrapped_entries(
                         f"server {name} is routed through the gateway in more entries than wrap routed"
                         f" ({routed[name]}): which are the user's is not known"
                     )
-                _, moved, command, args = wrapped
-                if moved and _launch_digest(name, (command, args)) not in (launches or []):
-                    # While wrapped, the gateway gives the secret to what follows its -- only
-                    # inside its sandbox and interceptors; put back, the client would hand it
-                    # to whatever program an edit put there, bare.
-                    raise _NotUnwrapped(
-                        f"server {name} runs another program or arguments than its moved secrets were"
-                        " moved from (or they were moved before 2026-12-05); put them back by hand"
-                    )
-                # The program and arguments as the entry holds them: the launch line is read as
-                # text, and a port written as a number came back as "8080", a true as "True".
-                line = node[keys.command] if keys.args is None else [node[keys.command], *node[keys.args]]
-                fields = keys.fields_for(line[-len(args) - 1], line[len(line) - len(args) :])
+                _, moved, _, args = wrapped
                 env: dict[str, Any] = {}
                 present = node.get(keys.env, {}) if moved else {}
                 if not isinstance(present, dict):
@@ -464,6 +453,19 @@ def _unwrapped_entries(
                         raise _NotUnwrapped(why)
                     env[variable] = value
                     given_back[file][key] = recorded[file][key]
+                if moved and _entry_digest(name, node) not in (entries or []):
+                    # While wrapped, the gateway gives the secret to what follows its -- only
+                    # inside its sandbox and interceptors; put back, the client would hand it,
+                    # bare, to whatever an edit made the entry run: another program or
+                    # arguments, a NODE_OPTIONS or LD_PRELOAD in its env, another cwd.
+                    raise _NotUnwrapped(
+                        f"server {name}'s entry was edited since its secrets were moved out (or they"
+                        " were moved before 2026-12-05); put them back by hand"
+                    )
+                # The program and arguments as the entry holds them: the launch line is read as
+                # text, and a port written as a number came back as "8080", a true as "True".
+                line = node[keys.command] if keys.args is None else [node[keys.command], *node[keys.args]]
+                fields = keys.fields_for(line[-len(args) - 1], line[len(line) - len(args) :])
                 if env:
                     fields[keys.env] = {**present, **env}
                 rewrites.append(_Rewrite(name, keys, launch, fields))
@@ -479,10 +481,11 @@ def _unwrapped_entries(
     return text.encode(), dict(given_back)
 
 
-def _launch_digest(name: str, launch: tuple[str, tuple[str, ...]]) -> str:
-    """What the restore list keeps of what a routed entry ran: enough to tell it unchanged."""
-    line = json.dumps([name, launch[0], *launch[1]], ensure_ascii=False)
-    return hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
+def _entry_digest(name: str, entry: dict[str, Any]) -> str:
+    """What the restore list keeps of an entry wrap routed, as it wrote it: enough to tell it
+    unchanged (its keys in any order)."""
+    text = json.dumps([name, entry], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _wrapped_launch(
@@ -857,20 +860,21 @@ class _Manifest:
         wrapped: bytes,
         tenant: _Tenant | None = None,
         secrets: tuple[Path, dict[str, str]] | None = None,
-        routed: list[tuple[str, tuple[str, tuple[str, ...]]]] | None = None,
+        routed: list[tuple[str, str]] | None = None,
     ) -> None:
         """Keep ``original`` (the first time only) and the digest of what wrap writes (and the
         other account's home it is in, which unwrap writes into as wrap did; the keys of the
         secrets moved out of it, by secrets file, which unwrap takes out again; and the names of
         the entries routed through the gateway, which alone unwrap puts back in a file edited
-        since, with a digest of what each ran, into which alone it puts their secrets back)."""
+        since, with a digest of each entry as wrap wrote it, into which alone it puts their
+        secrets back)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         key = str(path)
         if key not in self.entries:  # the first backup is the original; keep it
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
-            self.entries[key] |= {"servers": [], "launches": []}
+            self.entries[key] |= {"servers": [], "entries": []}
             if tenant is not None:
                 self.entries[key]["home"] = str(tenant.home)
         if secrets is not None:  # new dictionaries: ``forget`` puts back the record as it was
@@ -880,8 +884,8 @@ class _Manifest:
         if "servers" in self.entries[key]:  # a record from before 2026-12-05 has none: left so
             earlier = self.entries[key]
             self.entries[key]["servers"] = [*earlier["servers"], *(name for name, _ in routed or [])]
-            launches = [_launch_digest(name, launch) for name, launch in routed or []]
-            self.entries[key]["launches"] = [*earlier.get("launches", []), *launches]
+            digests = [digest for _, digest in routed or []]
+            self.entries[key]["entries"] = [*earlier.get("entries", []), *digests]
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
