@@ -84,7 +84,7 @@ def test_a_record_from_before_the_names_keeps_the_earlier_rule(tmp_path: Path) -
     config, data, _ = _wrapped(tmp_path)
     manifest = json.loads((data / "manifest.json").read_text())
     record = manifest["files"][str(config)]
-    assert record.pop("servers") == ["github"] and len(record.pop("entries")) == 1
+    assert record.pop("servers") == ["github"] and len(record.pop("entry_digests")) == 1
     (data / "manifest.json").write_text(json.dumps(manifest))
     document = json.loads(config.read_text())
     document["mcpServers"]["time"] = _by_hand("time")

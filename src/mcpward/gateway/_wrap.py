@@ -336,7 +336,7 @@ def _unwrap(backups: Path, force: bool, home: Path | None) -> tuple[list[str], l
                 continue
             try:
                 restore, given_back = _unwrapped_entries(
-                    current, given_back, record.get("servers"), record.get("entries")
+                    current, given_back, record.get("servers"), record.get("entry_digests")
                 )
             except _NotUnwrapped as exc:
                 problems.append(
@@ -384,20 +384,19 @@ class _NotUnwrapped(Exception):
 
 
 def _unwrapped_entries(
-    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None, entries: list[str] | None
+    current: bytes, recorded: dict[str, dict[str, str]], servers: list[str] | None, digests: list[str] | None
 ) -> tuple[bytes, dict[str, dict[str, str]]]:
     """``current`` with each entry wrap routed through the gateway running its own server again
     (the program and arguments after the gateway's ``--``, the secrets it moved back in its
     environment), the rest of the file as it is now; and the moved secrets given back, by
     secrets file. Only an entry under a name wrap routed whose ``--server`` names that key is
-    wrap's (no more of a name than wrap routed); a ``--secret``
-    is read back only from the file and key the restore list recorded for this config: a
-    config edited by someone else (a project's) must not have unwrap copy another secret into it.
-    ``servers``: the names of the entries wrap routed (each as often as it did), None in a
-    record from before 2026-12-05: an entry routed by hand under its own name (or added by an
-    edit) was put back as a bare server too. ``entries``: digests of each entry wrap routed, as
-    it wrote it; a moved secret goes back only into an entry still as wrap wrote it (None: into
-    none)."""
+    wrap's (no more of a name than wrap routed); a ``--secret`` is read back only from the file
+    and key the restore list recorded for this config: a config edited by someone else (a
+    project's) must not have unwrap copy another secret into it. ``servers``: the names of the
+    entries wrap routed (each as often as it did), None in a record from before 2026-12-05: an
+    entry routed by hand under its own name (or added by an edit) was put back as a bare server
+    too. ``digests``: of each entry wrap routed, as it wrote it; a moved secret goes back only
+    into an entry still as wrap wrote it (None: into none)."""
     try:
         document = parse_text(decode_text(current), DocumentFormat.JSONC)
     except DocumentError as exc:
@@ -453,7 +452,7 @@ def _unwrapped_entries(
                         raise _NotUnwrapped(why)
                     env[variable] = value
                     given_back[file][key] = recorded[file][key]
-                if moved and _entry_digest(name, node) not in (entries or []):
+                if moved and _entry_digest(name, node) not in (digests or []):
                     # While wrapped, the gateway gives the secret to what follows its -- only
                     # inside its sandbox and interceptors; put back, the client would hand it,
                     # bare, to whatever an edit made the entry run: another program or
@@ -874,7 +873,7 @@ class _Manifest:
             backup = hashlib.sha256(key.encode()).hexdigest()[:32] + ".bak"
             _write_atomically(self.folder / backup, original)
             self.entries[key] = {"backup": backup, "wrapped_sha256": hashlib.sha256(original).hexdigest()}
-            self.entries[key] |= {"servers": [], "entries": []}
+            self.entries[key] |= {"servers": [], "entry_digests": []}
             if tenant is not None:
                 self.entries[key]["home"] = str(tenant.home)
         if secrets is not None:  # new dictionaries: ``forget`` puts back the record as it was
@@ -882,10 +881,10 @@ class _Manifest:
             earlier = self.entries[key].get("secrets", {})
             self.entries[key]["secrets"] = {**earlier, file: {**earlier.get(file, {}), **moved}}
         if "servers" in self.entries[key]:  # a record from before 2026-12-05 has none: left so
-            earlier = self.entries[key]
-            self.entries[key]["servers"] = [*earlier["servers"], *(name for name, _ in routed or [])]
+            record = self.entries[key]
+            record["servers"] = [*record["servers"], *(name for name, _ in routed or [])]
             digests = [digest for _, digest in routed or []]
-            self.entries[key]["entries"] = [*earlier.get("entries", []), *digests]
+            record["entry_digests"] = [*record.get("entry_digests", []), *digests]
         # Only a file still as wrap last wrote it takes the new digest. One edited since (a
         # server added, then wrapped by a second wrap) keeps the old one, so unwrap refuses it
         # unless forced: the backup lacks the edit, which unwrap restored away without a word.
