@@ -161,8 +161,7 @@ class Quarantine:
         or nothing: a step that fails (a full disk) takes back the steps before it, and the
         result stays held for the reviewer to decide again."""
         name = _name(held_id)
-        with self._opened() as folder:
-            taken, lock = _take(folder, name)
+        with self._opened() as folder, _decision(folder, name) as taken:
             draft = None
             try:
                 record, data = self._read_held(folder, taken)
@@ -189,31 +188,17 @@ class Quarantine:
                 if draft is not None:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(draft, dir_fd=folder)
-                os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
                 raise
-            else:
-                os.unlink(taken, dir_fd=folder)
-            finally:
-                os.close(lock)
         return record
 
     def discard(self, held_id: str, *, log: Path, reviewer: str) -> dict[str, Any]:
         name = _name(held_id)
-        with self._opened() as folder:
-            taken, lock = _take(folder, name)
+        with self._opened() as folder, _decision(folder, name) as taken:
             try:
-                try:
-                    record, data = self._read_held(folder, taken)
-                except QuarantineError:
-                    record, data = {"id": held_id}, _read(folder, taken, self.bounds.max_item_bytes)
-                _record_decision(log, "discard", record, reviewer, hashlib.sha256(data).hexdigest())
-            except BaseException:
-                os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
-                raise
-            else:
-                os.unlink(taken, dir_fd=folder)
-            finally:
-                os.close(lock)
+                record, data = self._read_held(folder, taken)
+            except QuarantineError:
+                record, data = {"id": held_id}, _read(folder, taken, self.bounds.max_item_bytes)
+            _record_decision(log, "discard", record, reviewer, hashlib.sha256(data).hexdigest())
         return record
 
     # -- the folder --------------------------------------------------------------------------
@@ -299,6 +284,22 @@ def _take(folder: int, name: str) -> tuple[str, int]:
         return taken, descriptor
     held_id = name.split(".")[0]
     raise QuarantineError(f"no held result {held_id} (released, discarded, being decided or never held)")
+
+
+@contextlib.contextmanager
+def _decision(folder: int, name: str) -> Iterator[str]:
+    """The held file ``name`` taken aside (see ``_take``) for one decision: put back where the
+    decision fails, so the result stays held, and removed once it is made."""
+    taken, lock = _take(folder, name)
+    try:
+        yield taken
+    except BaseException:
+        os.replace(taken, name, src_dir_fd=folder, dst_dir_fd=folder)
+        raise
+    else:
+        os.unlink(taken, dir_fd=folder)
+    finally:
+        os.close(lock)
 
 
 def _left_aside(folder: int, name: str) -> bool:
