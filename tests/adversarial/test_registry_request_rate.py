@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from test_registry_import_limit import _document
 
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import RequestLimits, create_app
@@ -24,15 +25,6 @@ def registry(tmp_path: Any) -> Iterator[Registry]:
     opened = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
     yield opened
     opened.database.dispose()
-
-
-def _document(index: int) -> dict[str, object]:
-    return {
-        "name": f"io.github.acme/s{index}",
-        "description": "A server.",
-        "version": "1.0.0",
-        "remotes": [{"type": "streamable-http", "url": f"https://s{index}.example.com/mcp"}],
-    }
 
 
 def _request(index: int) -> dict[str, object]:
