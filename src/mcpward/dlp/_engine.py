@@ -61,6 +61,7 @@ from mcpward.dlp._pii import (
     phone_valid,
     ssn_valid,
 )
+from mcpward.dlp._respelled import has_respelling, kinds, respelled
 from mcpward.model import Severity
 
 #: Longest text scanned as one unit; longer strings are scanned in overlapping chunks.
@@ -449,6 +450,13 @@ class Engine:
 
     def _scan(self, text: str, path: str | None, level: int) -> list[DlpMatch]:
         """``scan`` of a text spelled by ``level`` levels of encoded runs."""
+        matches = self._scan_as_written(text, path, level)
+        if not has_respelling(text):
+            return matches
+        return self._with_respelled([(text, matches)], path, level)[0]
+
+    def _scan_as_written(self, text: str, path: str | None, level: int) -> list[DlpMatch]:
+        """``_scan`` of the text as written, not as its respelling characters read."""
         results: list[DlpMatch] = []
         encoded: set[int] = set()
         # Per rule, where its last match completed past its chunk ends: a later chunk's match
@@ -531,6 +539,7 @@ class Engine:
         if fired is None:  # no native matcher, or too many reports: a pass per string
             return [(index, match) for index, text in enumerate(texts) for match in scan(text)]
         found: list[tuple[int, DlpMatch]] = []
+        scanned_whole: set[int] = set()  # by ``scan``, their respelling read too
         # Strings with encoded runs to read, read together after the others: their indices,
         # and each with its matches as written and the triggers of runs that fired in it.
         run_indices: list[int] = []
@@ -541,6 +550,7 @@ class Engine:
             # trigger matches, as a text is; short ones have their patterns run whole.
             if index in long or len(text) > _WHOLE_SEARCH_LIMIT:
                 found += [(index, match) for match in scan(text)]
+                scanned_whole.add(index)
                 continue
             rules = fired[index] - self._encoded
             matches = _without_overlaps(self._matches(text, None, rules)) if rules else []
@@ -555,7 +565,75 @@ class Engine:
             ):
                 found += [(index, match) for match in matches]
             found.sort(key=lambda item: item[0])
+        if has_respelling(joined):  # ASCII (nearly every message) holds none
+            found = self._respelled_many(texts, found, scanned_whole, level)
         return found
+
+    def _respelled_many(
+        self, texts: Sequence[str], found: list[tuple[int, DlpMatch]], done: set[int], level: int
+    ) -> list[tuple[int, DlpMatch]]:
+        """``found`` (the matches of ``texts`` as written, by index) with the secrets of those
+        texts as their respelling characters read (``_with_respelled``), but for the texts
+        ``done`` already."""
+        respelt = [index for index, text in enumerate(texts) if index not in done and has_respelling(text)]
+        if not respelt:
+            return found
+        by_index: dict[int, list[DlpMatch]] = {}
+        for index, match in found:
+            by_index.setdefault(index, []).append(match)
+        read = self._with_respelled(
+            [(texts[index], by_index.get(index, [])) for index in respelt], None, level
+        )
+        for index, matches in zip(respelt, read, strict=True):
+            by_index[index] = matches
+        return [(index, match) for index in sorted(by_index) for match in by_index[index]]
+
+    def _with_respelled(
+        self, texts: list[tuple[str, list[DlpMatch]]], path: str | None, level: int
+    ) -> list[list[DlpMatch]]:
+        """For each text, its matches as written (``plain``) with the secrets of the text as
+        a reader sees it (``mcpward.dlp._respelled``: invisible characters dropped, tags,
+        full-width and mathematical letters as ASCII), each reported against the span it was
+        read from, invisible characters around it included, which it masks whole. A secret
+        found at the span of one found as written is that one. The views are scanned together
+        (one native pass), at the same level of encoding: they hold no respelling, so they are
+        not read again, and runs in them are decoded as in any text."""
+        views = [respelled(text) for text, _ in texts]
+        if len(views) == 1:
+            found = [(0, match) for match in self._scan(views[0].text, path, level)]
+        else:
+            found = self._scan_many([view.text for view in views], level)
+        written = [{(m.start, m.end) for m in plain if m.kind == "secret"} for _, plain in texts]
+        reported: list[list[DlpMatch]] = [[] for _ in texts]
+        whole_kinds: dict[int, str] = {}
+        for number, match in found:
+            view = views[number]
+            if match.kind != "secret" or not view.text[match.start : match.end].isascii():
+                # every format is ASCII; a keyed "value" in another script is prose that
+                # full-width signs made look assigned ("Token" and Chinese's full-width colon
+                # before Chinese words)
+                continue
+            span = view.span(match.start, match.end)
+            if span in written[number]:
+                continue
+            text = texts[number][0]
+            start, end = view.around(*span)
+            # the characters that hid it; where the span holds none, the text's (the key of
+            # a keyed value was respelled, not the value)
+            how = kinds(text[start:end]) or whole_kinds.setdefault(number, kinds(text))
+            reported[number].append(
+                replace(
+                    match,
+                    start=start,
+                    end=end,
+                    redacted=mask("", 0),
+                    encoding=how + ("+" + match.encoding if match.encoding else ""),
+                )
+            )
+        return [
+            _merged(plain, found) if found else plain
+            for (_, plain), found in zip(texts, reported, strict=True)
+        ]
 
     def _with_decoded(
         self, text: str, path: str | None, plain: list[DlpMatch], level: int, fired: set[int]

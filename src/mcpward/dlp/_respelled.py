@@ -1,0 +1,180 @@
+"""Text as a reader sees it where it is respelled in characters that show as nothing or as ASCII,
+for the DLP engine to read for secrets.
+
+A model told to send a credential where DLP would see it can respell it so that no rule's
+ASCII pattern matches while a model (or the attacker's server) still reads it: in Unicode tag
+characters (U+E0020..U+E007E, ASCII shifted, shown as nothing: "ASCII smuggling"), with
+invisible characters between its letters (zero-width spaces and joiners, marks of direction,
+word joiners, the BOM, soft hyphens, variation selectors: Unicode's default-ignorable code
+points) or combining marks over them, in full-width ASCII (U+FF01..U+FF5E), or in look-alike
+letters and digits (mathematical bold or monospace, circled, superscripts).
+``respelled`` gives the text with the invisible characters dropped and the others as the ASCII
+they stand for, and maps a span of it back to the text as written. Only text that holds such a
+character where it changes what is read is read again (``str.isascii`` answers for the rest
+without reading it); the view is made by one ``str.translate`` and is no longer than the text,
+and mapping a span back costs a few counts over a block of the text: linear.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterator
+
+#: Unicode's default-ignorable code points (DerivedCoreProperties.txt): characters that show as
+#: nothing where a font has no glyph for them. The tags among them that stand for ASCII are
+#: read as ASCII instead (``_AS_ASCII``).
+_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE001F), (0xE007F, 0xE0FFF),
+)  # fmt: skip
+#: Combining marks (accents over the letter before them: a tilde over each of a token's), which
+#: a model told to read past them does; dropped as the invisible characters are.
+_COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+
+
+#: Blocks of letters and digits in other forms, each read as the one NFKC makes of it where
+#: that is an ASCII letter or digit: mathematical alphanumerics, the letterlike symbols that
+#: fill their gaps (U+210E is mathematical italic h), circled and squared letters, superscripts
+#: and subscripts.
+_LOOK_ALIKES = (
+    (0x00B2, 0x00B3), (0x00B9, 0x00B9), (0x1D2C, 0x1D6A), (0x2070, 0x209F), (0x2100, 0x214F),
+    (0x2460, 0x24FF), (0x1D400, 0x1D7FF), (0x1F100, 0x1F1FF),
+)  # fmt: skip
+
+
+def _codes(ranges: tuple[tuple[int, int], ...]) -> Iterator[int]:
+    for first, last in ranges:
+        yield from range(first, last + 1)
+
+
+def _as_ascii() -> dict[int, str]:
+    """The characters read as one ASCII character: tags (U+E0020..U+E007E), full-width ASCII and
+    the ideographic space, and the look-alikes."""
+    table = {code: chr(code - 0xE0000) for code in range(0xE0020, 0xE007F)}
+    table.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+    table[0x3000] = " "
+    for code in _codes(_LOOK_ALIKES):
+        read = unicodedata.normalize("NFKC", chr(code))
+        if len(read) == 1 and read.isascii() and read.isalnum():
+            table[code] = read
+    return table
+
+
+_AS_ASCII = _as_ascii()
+_TABLE: dict[int, str | None] = {
+    **{code: None for code in _codes((*_IGNORABLE, *_COMBINING))},
+    **_AS_ASCII,
+}
+
+
+def _character_class(codes: list[int]) -> str:
+    """A character class of ``codes`` written as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return (
+        "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+    )
+
+
+_IGNORABLE_CLASS = _character_class([code for code, read in _TABLE.items() if read is None])
+_ASCII_CLASS = _character_class(list(_AS_ASCII))
+#: What makes a text read otherwise: a character read as ASCII, or invisible ones between two
+#: visible ASCII characters (dropped elsewhere, between emoji, letters of other scripts or
+#: before a space, they join nothing a rule reads: emoji sequences and Persian's non-joiners
+#: are not read again).
+_RESPELLING = re.compile(_ASCII_CLASS + "|(?<=[!-~])" + _IGNORABLE_CLASS + "++(?=[!-~])")
+#: Each invisible character as one (U+200B), the others as they are: what ``Respelled`` counts.
+_MARKS = {code: "\u200b" for code, read in _TABLE.items() if read is None}
+
+#: Each kind of character, as it names a match's encoding.
+_KINDS = (
+    ("unicode-tags", re.compile("[\U000e0020-\U000e007e]")),
+    ("full-width", re.compile("[\u3000\uff01-\uff5e]")),
+    (
+        "look-alikes",
+        re.compile(_character_class([code for code in _codes(_LOOK_ALIKES) if code in _AS_ASCII])),
+    ),
+    ("invisible-characters", re.compile(_character_class(list(_codes(_IGNORABLE))))),
+    ("combining-marks", re.compile(_character_class(list(_codes(_COMBINING))))),
+)
+
+
+def has_respelling(text: str) -> bool:
+    """Whether ``text`` reads otherwise than as written (``Respelled``); ASCII never does."""
+    return not text.isascii() and _RESPELLING.search(text) is not None
+
+
+class Respelled:
+    """A text as a reader sees it (``text``): invisible characters dropped, the others read as
+    the ASCII they stand for (one for one), made by one ``str.translate``. ``span`` maps a span
+    of it back to the text as written (``written``), counting the dropped characters with
+    ``str.count`` between checkpoints every ``_BLOCK`` characters, made the first time."""
+
+    def __init__(self, written: str) -> None:
+        self.written = written
+        self.text = written.translate(_TABLE)
+        self._marks = ""
+        self._kept: list[int] = []  # characters kept before each block of ``written``
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the text as written that ``text[start:end]`` (not empty) was read from."""
+        if len(self.text) == len(self.written):
+            return start, end  # nothing dropped: each character stands for one
+        return self._written(start), self._written(end - 1) + 1
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """A span of the text as written with the invisible characters right before and after
+        it, which are masked with it (a language tag before tags, a cancel tag after them)."""
+        if not self._marks:
+            return start, end  # none dropped, or none mapped back: ``span`` made the marks
+        while start and self._marks[start - 1] == "\u200b":
+            piece = self._marks[max(0, start - _BLOCK) : start]
+            visible = piece.rstrip("\u200b")
+            start -= len(piece) - len(visible)
+            if visible:
+                break
+        run = _INVISIBLE_RUN.match(self._marks, end)
+        assert run is not None  # (it may be empty)
+        return start, run.end()
+
+    def _written(self, position: int) -> int:
+        """Where the character at ``position`` of ``text`` is in ``written``."""
+        marks = self._marks
+        if not marks:
+            marks = self._marks = self.written.translate(_MARKS)
+            kept = 0
+            for block in range(0, len(marks), _BLOCK):
+                self._kept.append(kept)
+                kept += min(_BLOCK, len(marks) - block) - marks.count("\u200b", block, block + _BLOCK)
+        block = bisect.bisect_right(self._kept, position) - 1
+        low, high = block * _BLOCK, min(len(marks), (block + 1) * _BLOCK) - 1
+        before = self._kept[block] - block * _BLOCK  # kept before ``i``: i + before - dropped
+        while low < high:  # the first place in the block with ``position + 1`` kept up to it
+            middle = (low + high) // 2
+            if middle + 1 + before - marks.count("\u200b", block * _BLOCK, middle + 1) > position:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+
+_BLOCK = 256
+_INVISIBLE_RUN = re.compile("\u200b*")
+
+
+def respelled(text: str) -> Respelled:
+    """``text`` as a reader sees it (``Respelled``)."""
+    return Respelled(text)
+
+
+def kinds(text: str) -> str:
+    """The kinds of respelling characters in ``text``, as a match's encoding names them."""
+    return "+".join(name for name, pattern in _KINDS if pattern.search(text))
