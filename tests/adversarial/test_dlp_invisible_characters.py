@@ -253,6 +253,7 @@ HOSTILE = {
     "letter, zero-width": "a\u200b",
     "letter, tag": "a\U000e0062",
     "tag, zero-width": "\U000e0061\u200b",
+    "other script, zero-width": "日\u200b",
     "full-width, soft hyphen": "ｑ\u00ad",
     "mathematical, joiner": "𝐪\u200d",
     "flag": "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f ",

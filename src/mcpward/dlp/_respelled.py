@@ -85,14 +85,36 @@ def _character_class(codes: list[int]) -> str:
 
 
 _IGNORABLE_CLASS = _character_class([code for code, read in _TABLE.items() if read is None])
-_ASCII_CLASS = _character_class(list(_AS_ASCII))
-#: What makes a text read otherwise: a character read as ASCII, or invisible ones between two
-#: visible ASCII characters (dropped elsewhere, between emoji, letters of other scripts or
-#: before a space, they join nothing a rule reads: emoji sequences and Persian's non-joiners
-#: are not read again).
-_RESPELLING = re.compile(_ASCII_CLASS + "|(?<=[!-~])" + _IGNORABLE_CLASS + "++(?=[!-~])")
 #: Each invisible character as one (U+200B), the others as they are: what ``Respelled`` counts.
 _MARKS = {code: "\u200b" for code, read in _TABLE.items() if read is None}
+
+
+def _utf8_expression(characters: list[str]) -> bytes:
+    """An expression over UTF-8 bytes matching each of ``characters``: a tree by their bytes, so
+    that it begins with a set of bytes (what Python's ``re`` scans for without trying each
+    position: 2 ms per MB of text with none, against 30 to 90 for a class of characters)."""
+    tree: dict[int, dict] = {}  # type: ignore[type-arg]
+    for character in characters:
+        node = tree
+        for byte in character.encode():
+            node = node.setdefault(byte, {})
+
+    def written(node: dict) -> str:  # type: ignore[type-arg]
+        last = [byte for byte, child in node.items() if not child]
+        parts = [_character_class(last)] if last else []
+        parts += [re.escape(chr(byte)) + written(child) for byte, child in sorted(node.items()) if child]
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return written(tree).encode("latin-1")
+
+
+#: Any character read otherwise, in the UTF-8 bytes of a text; those read as ASCII.
+_RESPELLING_BYTES = re.compile(_utf8_expression([chr(code) for code in _TABLE]))
+_AS_ASCII_BYTES = frozenset(chr(code).encode() for code in _AS_ASCII)
+_INVISIBLE_BYTES = re.compile(
+    b"(?:" + _utf8_expression([chr(code) for code, read in _TABLE.items() if read is None]) + b")++"
+)
+
 
 #: Each kind of character, as it names a match's encoding.
 _KINDS = (
@@ -108,8 +130,26 @@ _KINDS = (
 
 
 def has_respelling(text: str) -> bool:
-    """Whether ``text`` reads otherwise than as written (``Respelled``); ASCII never does."""
-    return not text.isascii() and _RESPELLING.search(text) is not None
+    """Whether ``text`` reads otherwise than as written (``Respelled``): it holds a character
+    read as ASCII, or invisible ones between two visible ASCII characters (dropped elsewhere,
+    between emoji, letters of other scripts or before a space, they join nothing a rule reads:
+    emoji sequences and Persian's non-joiners are not read again). ASCII never does, and
+    ``str.isascii`` says so without reading it."""
+    if text.isascii():
+        return False
+    data = text.encode("utf-8", "surrogatepass")
+    position = 0
+    while (found := _RESPELLING_BYTES.search(data, position)) is not None:
+        if found.group() in _AS_ASCII_BYTES:
+            return True
+        run = _INVISIBLE_BYTES.match(data, found.start())  # the whole run of invisible ones
+        assert run is not None
+        before = data[run.start() - 1] if run.start() else 0
+        after = data[run.end()] if run.end() < len(data) else 0
+        if 0x21 <= before <= 0x7E and 0x21 <= after <= 0x7E:
+            return True
+        position = run.end()
+    return False
 
 
 class Respelled:
