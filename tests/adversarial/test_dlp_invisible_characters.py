@@ -351,3 +351,18 @@ def test_respelled_tokens_reach_the_server_masked(tmp_path: Path) -> None:
     assert received.count("backup: ") == len(respelled), received
     assert all(not _leaks(received, secret) for secret in SECRETS.values()), received
     assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(respelled)
+
+
+def test_the_byte_expressions_match_exactly_the_characters_read_otherwise() -> None:
+    """Whether a text reads otherwise is found over its UTF-8 bytes: each character is one of
+    those the view changes exactly when the expression over its bytes matches it."""
+    from mcpward.dlp import _respelled
+
+    for code in (*range(0x20000), *range(0xE0000, 0xE1100)):
+        if 0xD800 <= code < 0xE000:
+            continue
+        data = chr(code).encode()
+        assert bool(_respelled._RESPELLING_BYTES.fullmatch(data)) == (code in _respelled._TABLE), hex(code)
+        assert bool(_respelled._INVISIBLE_BYTES.fullmatch(data)) == (
+            code in _respelled._TABLE and _respelled._TABLE[code] is None
+        ), hex(code)
