@@ -24,6 +24,11 @@ and characters (``mcpward.dlp._encoded``): where one fires, the runs are decoded
 spell (UTF-8 or UTF-16) is scanned in turn (two levels at most) for secrets, each reported
 against its run (tests/adversarial/test_dlp_encoded_secrets.py,
 tests/adversarial/test_dlp_encoded_secrets_other_encodings.py).
+
+A text that a reader sees otherwise than as written (``mcpward.dlp._respelled``: tag
+characters, invisible characters between ASCII ones, full-width and look-alike letters) is read
+again as the reader sees it, and a secret found only there masks its whole span as written
+(tests/adversarial/test_dlp_invisible_characters.py). ASCII text never is.
 """
 
 from __future__ import annotations
