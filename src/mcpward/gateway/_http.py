@@ -379,7 +379,7 @@ def create_app(
         async def events() -> AsyncIterator[bytes]:
             try:
                 yield f"event: endpoint\ndata: /servers/{name}/messages?session_id={session.id}\n\n".encode()
-                async for chunk in _events(session):
+                async for chunk in _events(session, table.alive):
                     yield chunk
             finally:
                 await table.end(session)
@@ -432,7 +432,9 @@ def create_app(
         if request.method == "GET":
             if session is None:
                 return _refuse(400, "a GET stream needs a session")
-            return StreamingResponse(_events(session), media_type="text/event-stream")
+            if session.streaming:
+                return _refuse(409, "this session's stream is open already; a session has one")
+            return StreamingResponse(_events(session, table.alive), media_type="text/event-stream")
         body = await _read_body(request, max_message)
         if isinstance(body, Response):
             return body
@@ -490,15 +492,26 @@ def create_app(
     )
 
 
-async def _events(session: HttpSession) -> AsyncIterator[bytes]:
-    while True:
-        session.last_used = session.clock()  # an open stream keeps its session alive
-        try:
-            data = await session.next_unasked(timeout=15)
-        except TimeoutError:
-            yield b": keep-alive\n\n"
-            continue
-        yield b"event: message\ndata: " + data.rstrip(b"\n") + b"\n\n"
+async def _events(session: HttpSession, served: Callable[[HttpSession], bool]) -> AsyncIterator[bytes]:
+    """The session's stream, one at a time (each is a connection and a file descriptor that no
+    session limit counts): it ends with the session (a DELETE, idleness), or once its server
+    is gone and what it left was sent. A stream kept after its session held its connection
+    forever (tests/adversarial/test_gateway_serve_streams.py)."""
+    if session.streaming:  # a second GET that passed the check beside the first
+        return
+    session.streaming = True
+    try:
+        while served(session) or (session.gone and not session.unasked.empty()):
+            session.last_used = session.clock()  # an open stream keeps its session alive
+            try:
+                data = await session.next_unasked(timeout=15)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            if data:  # b"": the session ended, or its server is gone
+                yield b"event: message\ndata: " + data.rstrip(b"\n") + b"\n\n"
+    finally:
+        session.streaming = False
 
 
 def _id(body: bytes) -> Any:

@@ -188,6 +188,9 @@ class HttpSession:
         self.gone = False
         #: Answers being awaited for the legacy SSE transport (kept so they are not collected).
         self.tasks: set[asyncio.Task[None]] = set()
+        #: Whether the session's stream (its GET) is open: it has one at a time, each an open
+        #: connection that no session limit would count otherwise.
+        self.streaming = False
 
     async def start(self) -> None:
         for interceptor in self.interceptors:
@@ -242,6 +245,7 @@ class HttpSession:
         async with self.judging:
             gone = _keyed(self.relay.server_gone(f"exit status {code}"))
         self._deliver(gone)
+        self._wake_reader()
 
     async def _unsent(self, data: bytes, why: str) -> None:
         """A message the remote server was not sent: the request it carries is answered with
@@ -292,9 +296,15 @@ class HttpSession:
             self.unasked_bytes += len(data)
 
     async def next_unasked(self, timeout: float) -> bytes:
+        """What waits for the stream, or ``b""`` once the session ended or its server is gone
+        (the reader looks whether it still has a session to read)."""
         data = await asyncio.wait_for(self.unasked.get(), timeout=timeout)
         self.unasked_bytes -= len(data)
         return data
+
+    def _wake_reader(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # full: the reader is not waiting
+            self.unasked.put_nowait(b"")
 
     def _unread_by_server(self) -> int:
         """Bytes written to the server's input that it has not read yet (held by us)."""
@@ -401,6 +411,7 @@ class HttpSession:
                 task.cancel()
         async with self.judging:  # after a message still being judged in a thread
             self.relay.close()
+        self._wake_reader()  # its stream ends now, not at its next keep-alive
 
 
 def _request_id(raw: bytes) -> Any:
