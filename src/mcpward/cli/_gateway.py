@@ -25,6 +25,9 @@ from mcpward.cli._common import (
 if TYPE_CHECKING:
     from mcpward.gateway import Session
 
+#: The most of a request's head (request line and headers) `gateway serve` reads, in bytes.
+_MAX_REQUEST_HEAD = 64 * 1024
+
 
 @gateway_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def gateway_run(
@@ -224,7 +227,20 @@ def gateway_serve(
         ),
     )
     try:
-        uvicorn.run(app_, host=settings.serve.host, port=port, log_level="warning", server_header=False)
+        # h11, not httptools (uvicorn's choice when installed): httptools held a request's head
+        # whole however long it grew, before any check (1.4 GB for 192 MB of header lines, with
+        # no token); h11 refuses a head past its bound, here room for an access token of the
+        # most the resource server reads (16 KiB) and a call's Mcp-Param-* headers
+        # (tests/adversarial/test_gateway_serve_headers.py).
+        uvicorn.run(
+            app_,
+            host=settings.serve.host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            http="h11",
+            h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
+        )
     finally:
         for sink in sinks:
             sink.close()
