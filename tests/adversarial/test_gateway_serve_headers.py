@@ -5,12 +5,18 @@ when that is installed) kept a request's head in memory however long it grew: a 
 that never ended, or header lines that never stopped, were held whole before any check ran
 (the token, the Host), so one connection with no token made the gateway hold 320 MB for 200 MB
 sent, and a few such connections ended it. Now the head is parsed by h11 with its bound
-(16 KiB): past it the connection is refused and closed."""
+(16 KiB): past it the connection is refused and closed.
+
+Nor was there a deadline for the head: a connection that sent nothing, half a head, or one
+byte of its next request after an answer (which stops uvicorn's keep-alive timer) stayed open
+for good, each a file descriptor of the gateway held by a client with no token. Now a head
+must be whole within 10 s of the connection's opening or its last answer."""
 
 from __future__ import annotations
 
 import socket
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -34,8 +40,8 @@ def _endless_head(base: str, line: bytes, total_mb: int) -> int:
     return sent
 
 
-def test_an_endless_request_head_is_refused_not_held(tmp_path: Path) -> None:
-    config = f"""[[serve.clients]]
+def _config(tmp_path: Path) -> str:
+    return f"""[[serve.clients]]
 name = "alice"
 sha256 = "{digest(TOKEN_A)}"
 [pins]
@@ -43,7 +49,10 @@ store = "{tmp_path / "pins.json"}"
 [servers.echo]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]
 """
-    with serve_process(tmp_path, config) as (base, process, _log):
+
+
+def test_an_endless_request_head_is_refused_not_held(tmp_path: Path) -> None:
+    with serve_process(tmp_path, _config(tmp_path)) as (base, process, _log):
         before = memory_kb(process.pid, "VmRSS")
         one_value = _endless_head(base, b"X-Long: " + b"a" * 1024, 96)  # its value never ends
         many_lines = _endless_head(base, b"X-A: b\r\n", 96)
@@ -55,3 +64,46 @@ command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / 
         headers = auth(TOKEN_A) | {"X-Padding": "p" * 20_000}
         answer = httpx.post(f"{base}/servers/echo/mcp", json=INITIALIZE, headers=headers, timeout=30)
         assert answer.status_code == 200 and "result" in answer.json()
+
+
+def _closed_within(connection: socket.socket, seconds: float) -> bool:
+    """Whether the gateway closed ``connection`` within ``seconds`` (what it sent is read)."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        connection.settimeout(left)
+        try:
+            if connection.recv(65536) == b"":
+                return True
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def test_a_request_head_that_never_comes_does_not_hold_a_connection(tmp_path: Path) -> None:
+    with serve_process(tmp_path, _config(tmp_path)) as (base, _process, _log):
+        host, port = base.removeprefix("http://").split(":")
+        head = f"GET /servers/echo/mcp HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        silent = socket.create_connection((host, int(port)))
+        half = socket.create_connection((host, int(port)))
+        half.sendall(head.encode())
+        after_answer = socket.create_connection((host, int(port)))
+        after_answer.sendall(f"{head}\r\n".encode())  # a whole request: answered (401)
+        after_answer.settimeout(10)
+        assert after_answer.recv(65536).startswith(b"HTTP/1.1 401")
+        after_answer.sendall(b"G")  # the next request's first byte, and no more
+        # A session's stream, whose head came whole, is no head waited for: it stays open.
+        session = httpx.post(f"{base}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=30)
+        stream = socket.create_connection((host, int(port)))
+        stream.sendall(
+            f"{head}Authorization: Bearer {TOKEN_A}\r\n"
+            f"Mcp-Session-Id: {session.headers['mcp-session-id']}\r\n\r\n".encode()
+        )
+        stream.settimeout(10)
+        assert stream.recv(65536).startswith(b"HTTP/1.1 200")
+        for name, connection in (("silent", silent), ("half a head", half), ("one byte", after_answer)):
+            with connection:
+                assert _closed_within(connection, 25), f"a connection that sent {name} was held"
+        with stream:
+            assert not _closed_within(stream, 1), "a session's stream was cut"

@@ -143,6 +143,7 @@ def gateway_serve(
         resource_server_from,
         token_exchange_from,
     )
+    from mcpward.gateway._http_protocol import HeadDeadlineProtocol
     from mcpward.sandbox import SandboxError, fetch_secret
 
     try:
@@ -230,7 +231,8 @@ def gateway_serve(
         # h11, not httptools (uvicorn's choice when installed): httptools held a request's head
         # whole however long it grew, before any check (1.4 GB for 192 MB of header lines, with
         # no token); h11 refuses a head past its bound, here room for an access token of the
-        # most the resource server reads (16 KiB) and a call's Mcp-Param-* headers
+        # most the resource server reads (16 KiB) and a call's Mcp-Param-* headers, and the
+        # protocol closes a connection whose head does not come in time
         # (tests/adversarial/test_gateway_serve_headers.py).
         uvicorn.run(
             app_,
@@ -238,7 +240,7 @@ def gateway_serve(
             port=port,
             log_level="warning",
             server_header=False,
-            http="h11",
+            http=HeadDeadlineProtocol,
             h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
         )
     finally:
