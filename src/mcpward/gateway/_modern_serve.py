@@ -396,20 +396,30 @@ class _ModernSessions:
             else []
         )
         key = self._key(name, caller)
-        if sum(1 for listener in self._listeners.get(key, ()) if listener.owner == caller.key) >= _LISTENS:
+        listeners = self._listeners.setdefault(key, set())
+        if sum(1 for listener in listeners if listener.owner == caller.key) >= _LISTENS:
             why = f"at most {_LISTENS} open subscriptions per client"
             return _modern_refusal(429, request_id, BLOCKED, why)
-        acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
-        if isinstance(acquired, Response):
-            return acquired
+        # Counted from now, before the waits below: listens sent at once all passed the count
+        # while the first started the server (24 streams held where 8 are allowed).
+        listener = _Listener(caller.key)
+        listeners.add(listener)
+        streaming = False
         try:
-            watched = await self._subscribe(acquired, uris[:_RESOURCES_PER_LISTEN])
+            acquired = await self.acquire(name, caller, meta.get(_modern.META_CLIENT_INFO))
+            if isinstance(acquired, Response):
+                return acquired
+            try:
+                watched = await self._subscribe(acquired, uris[:_RESOURCES_PER_LISTEN])
+            finally:
+                self.release(name, caller, acquired)  # the server runs; its notifications reach the pump
+            streaming = True
         finally:
-            self.release(name, caller, acquired)  # the server runs; its notifications reach the pump
+            if not streaming:
+                listeners.discard(listener)
         if watched:
             agreed["resourceSubscriptions"] = watched
-        listener = _Listener(caller.key, frozenset(watched))
-        self._listeners.setdefault(key, set()).add(listener)
+        listener.resources = frozenset(watched)
         subscription = {_modern.META_SUBSCRIPTION: request_id}
 
         def event(message: dict[str, Any]) -> bytes:
