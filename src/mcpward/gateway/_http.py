@@ -55,6 +55,9 @@ from mcpward.gateway.interface import (
 
 #: RFC 9728's well-known path (the per-server form adds the endpoint's path).
 _PRM = "/.well-known/oauth-protected-resource"
+#: Seconds a posted message has to arrive whole (a message of ``max_message`` at a slow
+#: link's pace fits; one that never finishes does not hold its connection).
+_BODY_SECONDS = 60.0
 
 
 def _token_digest(token: str) -> str:
@@ -288,18 +291,25 @@ class _SessionTable:
 
 
 async def _read_body(request: Request, max_message: int) -> bytes | Response:
-    """The posted message, refused on its declared length before it is read, and on what
-    actually arrives."""
+    """The posted message, refused on its declared length before it is read, on what
+    actually arrives, and when it has not arrived within ``_BODY_SECONDS``."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > max_message):
         return _refuse(413, f"message larger than {max_message} bytes")
     # Read as it arrives and stop at the limit: a chunked body declares no length, and
     # reading it whole first held all of it (hundreds of MB) before the refusal.
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_message:
-            return _refuse(413, f"message larger than {max_message} bytes")
+    try:
+        async with asyncio.timeout(_BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_message:
+                    return _refuse(413, f"message larger than {max_message} bytes")
+    except TimeoutError:
+        # The rate bounds how often a client posts, not how long a post takes: bodies that
+        # never finished each held a connection for good (test_gateway_serve_slow_bodies.py).
+        why = f"the message did not arrive within {_BODY_SECONDS:g} s"
+        return _refuse(408, why, headers={"Connection": "close"})
     return bytes(body)
 
 
