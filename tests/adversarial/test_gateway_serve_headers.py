@@ -4,8 +4,9 @@ Before 2026-12-05 the gateway's HTTP server (uvicorn with its httptools parser, 
 when that is installed) kept a request's head in memory however long it grew: a header value
 that never ended, or header lines that never stopped, were held whole before any check ran
 (the token, the Host), so one connection with no token made the gateway hold 320 MB for 200 MB
-sent, and a few such connections ended it. Now the head is parsed by h11 with its bound
-(16 KiB): past it the connection is refused and closed.
+sent, and a few such connections ended it. Now a head past 64 KiB is refused (431) and its
+connection closed (still parsed by httptools, compiled: h11 cost a third of the gateway's CPU
+per call).
 
 Nor was there a deadline for the head: a connection that sent nothing, half a head, or one
 byte of its next request after an answer (which stops uvicorn's keep-alive timer) stayed open

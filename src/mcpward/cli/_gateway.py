@@ -25,9 +25,6 @@ from mcpward.cli._common import (
 if TYPE_CHECKING:
     from mcpward.gateway import Session
 
-#: The most of a request's head (request line and headers) `gateway serve` reads, in bytes.
-_MAX_REQUEST_HEAD = 64 * 1024
-
 
 @gateway_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def gateway_run(
@@ -127,8 +124,6 @@ def gateway_serve(
     from an identity provider named in [auth]."""
     import os
 
-    import uvicorn
-
     from mcpward.gateway import (
         AuditLog,
         ClientLimits,
@@ -141,9 +136,9 @@ def gateway_serve(
         make_baseline,
         make_sinks,
         resource_server_from,
+        serve_http,
         token_exchange_from,
     )
-    from mcpward.gateway._http_protocol import HeadDeadlineProtocol
     from mcpward.sandbox import SandboxError, fetch_secret
 
     try:
@@ -228,21 +223,7 @@ def gateway_serve(
         ),
     )
     try:
-        # h11, not httptools (uvicorn's choice when installed): httptools held a request's head
-        # whole however long it grew, before any check (1.4 GB for 192 MB of header lines, with
-        # no token); h11 refuses a head past its bound, here room for an access token of the
-        # most the resource server reads (16 KiB) and a call's Mcp-Param-* headers, and the
-        # protocol closes a connection whose head does not come in time
-        # (tests/adversarial/test_gateway_serve_headers.py).
-        uvicorn.run(
-            app_,
-            host=settings.serve.host,
-            port=port,
-            log_level="warning",
-            server_header=False,
-            http=HeadDeadlineProtocol,
-            h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
-        )
+        serve_http(app_, settings.serve.host, port)  # a request's head bounded and timed
     finally:
         for sink in sinks:
             sink.close()

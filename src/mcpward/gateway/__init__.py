@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         load_config,
     )
     from mcpward.gateway._http import ClientLimits, create_app, new_client_token
+    from mcpward.gateway._http_protocol import serve_http
     from mcpward.gateway._http_session import Upstream
     from mcpward.gateway._interceptors.baseline import learned_destinations
     from mcpward.gateway._interceptors.pins import approve as approve_pins
@@ -68,6 +69,7 @@ __getattr__ = lazy_attributes(
         "AuditMirrorError": ("mcpward.gateway._sinks", "AuditMirrorError"),
         "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
         "Upstream": ("mcpward.gateway._http_session", "Upstream"),
+        "serve_http": ("mcpward.gateway._http_protocol", "serve_http"),
         "create_app": ("mcpward.gateway._http", "create_app"),
         "new_client_token": ("mcpward.gateway._http", "new_client_token"),
         "approve_pins": ("mcpward.gateway._interceptors.pins", "approve"),
@@ -113,6 +115,7 @@ __all__ = [
     "records",
     "resource_server_from",
     "run_stdio",
+    "serve_http",
     "token_exchange_from",
     "unwrap",
     "verify",
