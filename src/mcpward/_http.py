@@ -414,6 +414,12 @@ def _refused(source: str, target: set[str], scheme: str) -> str | None:
     return None
 
 
+def address_side(text: str) -> str:
+    """Where the address ``text`` lies (:func:`_side`), an IPv6 form carrying an IPv4 address
+    judged as that address."""
+    return _side(_address(text))
+
+
 def _side(address: _Address) -> str:
     """Where ``address`` lies: "metadata" (link-local, or a cloud's metadata service),
     "loopback" (this machine; the unspecified address connects to it too), "network" (globally

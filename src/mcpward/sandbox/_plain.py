@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import h11
 
+from mcpward._http import AddressRefused
 from mcpward.sandbox._interception import (
     TWO_LENGTHS,
     _next,
@@ -76,7 +77,12 @@ async def plain_requests(
                 upstream.close()  # a connection to one site never carries a request for another
                 upstream = None
             upstream_site = (host, port)
-            address = proxy.resolve.get(f"{host}:{port}", (host, port))
+            try:
+                address = await proxy.destination(host, port)
+            except AddressRefused as exc:
+                proxy.report({**record, "path": _path(event.target), "decision": "block", "reason": str(exc)})
+                await _refuse(client, writer, [str(exc)])
+                return
             inspection = proxy.inspection
             if inspection is not None and inspection.rules.covers(host, port):
                 upstream, go_on = await inspection.exchange(

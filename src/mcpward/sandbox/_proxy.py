@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import os
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcpward._http import AddressRefused, address_side
 from mcpward.sandbox.interface import NetworkRules
 
 if TYPE_CHECKING:
@@ -195,7 +198,20 @@ class EgressProxy:
                 {**record, "decision": "block", "reason": "not in the sandbox profile's network allow list"}
             )
             return
-        address = self.resolve.get(f"{host}:{port}", (host, port))
+        try:
+            address = await self.destination(host, port)
+        except AddressRefused as exc:
+            writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+            writer.close()
+            self.report({**record, "decision": "block", "reason": str(exc)})
+            return
+        except OSError as exc:  # the name does not resolve
+            writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            writer.close()
+            self.report({**record, "decision": "allow", "error": type(exc).__name__})
+            return
         inspection = self.inspection
         if inspection is not None and inspection.rules.covers(host, port):
             await inspection.tunnel(reader, writer, record, address)
@@ -212,6 +228,40 @@ class EgressProxy:
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         sent, received = await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
         self.report({**record, "decision": "allow", "sent": sent, "received": received})
+
+    async def destination(self, host: str, port: int) -> tuple[str, int]:
+        """The address a request for the allowed ``host``:``port`` is sent to: the profile's
+        own mapping (``network.resolve``), the address itself when a rule names it, or else what
+        the name resolves to, here, once, and only if every address is on the public network.
+        The name's DNS is the server's to answer when the server's author owns the name (its
+        own API, a sub-domain of an allowed ``*.domain``): it answered with the host's loopback
+        (the sandbox's namespace hides it; the proxy, on the host, reached it), a cloud's
+        metadata address or the network behind the machine. The address judged is the one
+        connected to: a second lookup could answer otherwise (rebinding). Raises
+        :class:`AddressRefused`, or OSError when the name does not resolve."""
+        mapped = self.resolve.get(f"{host}:{port}")
+        if mapped is not None:
+            return mapped
+        if _is_address(host):
+            if host in {rule.partition(":")[0] for rule in self.rules.allow}:
+                return host, port  # an address the profile names itself: its author's choice
+            raise AddressRefused(f"{host}: an address the profile does not name")
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+        except UnicodeError as exc:
+            raise OSError(str(exc)) from None
+        addresses = [str(sockaddr[0]) for *_, sockaddr in found]
+        if not addresses:
+            raise OSError(f"{host} has no address")
+        for address in addresses:
+            side = address_side(address)
+            if side != "network":
+                raise AddressRefused(
+                    f"{host} resolves to {address} ({side}); only a network.resolve entry of the profile "
+                    "sends a name there"
+                )
+        return addresses[0], port
 
     def _file_denial(self, text: str) -> None:
         """A refused read or write (read-only, no permission), or a file the sandbox hides that
@@ -230,6 +280,14 @@ class EgressProxy:
         self.report({"method": "FILE", "operation": "write" if operation == "write" else "read",
                      "path": path, "call": str(attempt.get("call", ""))[:20], "decision": "block",
                      "reason": reason})  # fmt: skip
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> int:

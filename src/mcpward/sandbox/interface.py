@@ -33,7 +33,9 @@ class NetworkRules(_Strict):
     #: ``host``, ``host:port`` or ``*.domain[:port]``; without a port, 443 and 80.
     allow: tuple[str, ...] = ()
     #: ``name:port`` -> ``host:port`` the proxy connects to instead (a local mirror standing for
-    #: a real host, or a test's loopback server); the name must still be allowed.
+    #: a real host, or a test's loopback server); the name must still be allowed. The only way
+    #: for a name to reach loopback, link-local or private addresses (the proxy refuses a name
+    #: resolving there: the name's DNS may be the server's author's).
     resolve: dict[str, str] = {}
 
     @field_validator("allow")

@@ -1,0 +1,185 @@
+"""The egress proxy resolves the names the server asks for, outside the sandbox: an allowed name
+whose DNS the server's author controls (its own API, say, or a sub-domain under an allowed
+``*.domain``) could answer with the host's loopback, a cloud's metadata address or a private
+one, and the proxy connected there. The sandbox's own network namespace hides the host's
+loopback; the proxy, on the host, handed it back: the gateway's ``serve`` port, a container
+engine's TCP API, the metadata service's credentials. Before, a ``CONNECT`` or a plain request
+for such a name reached a loopback service of the host. The DNS answer is stood in for by
+a patched ``getaddrinfo`` (no network here); the service on loopback records what reached it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpward.sandbox._proxy import EgressProxy
+from mcpward.sandbox.interface import NetworkRules
+
+_NAME = "api.vendor.test"
+
+
+class _HostService:
+    """A service of the host on loopback that records every connection it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.listener.settimeout(0.2)
+        self.port = int(self.listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    self.received.append(connection.recv(200) or b"<connected>")
+                except OSError:
+                    self.received.append(b"<connected>")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.listener.close()
+
+
+@pytest.fixture
+def service() -> Iterator[_HostService]:
+    found = _HostService()
+    yield found
+    found.close()
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, address: str, family: int) -> None:
+    """The server's DNS answering ``address`` for ``_NAME``."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if (
+            isinstance(host, (str, bytes))
+            and (host.decode() if isinstance(host, bytes) else host).rstrip(".") == _NAME
+        ):
+            sockaddr = (
+                (address, int(port or 0)) if family == socket.AF_INET else (address, int(port or 0), 0, 0)
+            )
+            return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr)]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def proxied(tmp_path: Path, service: _HostService) -> Iterator[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    rules = NetworkRules(allow=(f"{_NAME}:{service.port}", f"*.vendor.test:{service.port}"))
+    proxy = EgressProxy(tmp_path / "unused.sock", rules, records.append, tcp=True)
+    proxy.start()
+    try:
+        yield {"port": proxy.port, "records": records, "service": service}
+    finally:
+        proxy.stop()
+
+
+def _ask(port: int, payload: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as tcp:
+        tcp.sendall(payload)
+        got = b""
+        for _ in range(20):  # bounded
+            try:
+                chunk = tcp.recv(4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+            if got.startswith(b"HTTP/1.1 200 Connection established"):
+                tcp.sendall(b"GET /secrets HTTP/1.1\r\n\r\n")  # through the tunnel, if one opened
+                time.sleep(0.3)
+        return got
+
+
+def _settle(records: list[dict[str, Any]]) -> None:
+    deadline = time.monotonic() + 5
+    while not records and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("address", "family"),
+    [("127.0.0.1", socket.AF_INET), ("127.9.9.9", socket.AF_INET), ("::ffff:127.0.0.1", socket.AF_INET6)],
+)
+def test_connect_to_an_allowed_name_resolving_to_loopback_is_refused(
+    proxied: dict[str, Any], monkeypatch: pytest.MonkeyPatch, address: str, family: int
+) -> None:
+    if family == socket.AF_INET6 and not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    _answering(monkeypatch, address, family)
+    service = proxied["service"]
+    got = _ask(proxied["port"], f"CONNECT {_NAME}:{service.port} HTTP/1.1\r\n\r\n".encode())
+    time.sleep(0.3)
+    assert not got.startswith(b"HTTP/1.1 200")
+    assert service.received == []
+    _settle(proxied["records"])
+    assert proxied["records"][0]["decision"] == "block"
+    assert proxied["records"][0]["host"] == _NAME
+
+
+def test_a_plain_request_to_a_name_resolving_to_loopback_is_refused(
+    proxied: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _answering(monkeypatch, "127.0.0.1", socket.AF_INET)
+    service = proxied["service"]
+    _answering(monkeypatch, "127.0.0.1", socket.AF_INET)
+    payload = f"GET http://{_NAME}:{service.port}/admin HTTP/1.1\r\nHost: {_NAME}:{service.port}\r\n\r\n"
+    got = _ask(proxied["port"], payload.encode())
+    time.sleep(0.3)
+    assert not got.startswith(b"HTTP/1.1 200")
+    assert service.received == []
+    _settle(proxied["records"])
+    assert proxied["records"][0]["decision"] == "block"
+
+
+@pytest.mark.parametrize("address", ["169.254.169.254", "10.0.0.5", "0.0.0.0"])  # noqa: S104 (an answer, not a bind)
+def test_metadata_private_and_unspecified_answers_are_refused(
+    proxied: dict[str, Any], monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    _answering(monkeypatch, address, socket.AF_INET)
+    got = _ask(proxied["port"], f"CONNECT {_NAME}:{proxied['service'].port} HTTP/1.1\r\n\r\n".encode())
+    assert got.startswith(b"HTTP/1.1 403")
+    _settle(proxied["records"])
+    assert proxied["records"][0]["decision"] == "block"
+    assert proxied["service"].received == []
+
+
+def test_an_explicit_mapping_or_address_in_the_profile_still_reaches_loopback(
+    tmp_path: Path, service: _HostService
+) -> None:
+    """What the profile itself names (an address, or ``network.resolve``) is its author's choice."""
+    records: list[dict[str, Any]] = []
+    rules = NetworkRules(allow=(f"127.0.0.1:{service.port}", f"mirror.test:{service.port}"))
+    proxy = EgressProxy(
+        tmp_path / "unused.sock", rules, records.append, tcp=True,
+        resolve={f"mirror.test:{service.port}": ("127.0.0.1", service.port)},
+    )  # fmt: skip
+    proxy.start()
+    try:
+        for host in ("127.0.0.1", "mirror.test"):
+            got = _ask(proxy.port, f"CONNECT {host}:{service.port} HTTP/1.1\r\n\r\n".encode())
+            assert got.startswith(b"HTTP/1.1 200")
+    finally:
+        proxy.stop()
+    assert len(service.received) == 2
