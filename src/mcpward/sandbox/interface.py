@@ -27,6 +27,11 @@ class _Strict(BaseModel):
 
 
 _HOST = re.compile(r"^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$")
+#: What a host the server asks for may be: a name (underscores too, as some have) or an
+#: address. Judged before any rule: the rules compare text, and the resolver that gets the host
+#: next reads a name only up to a NUL (``outside.test\x00.example.com`` matched
+#: ``*.example.com`` and the proxy connected to ``outside.test``).
+_ASKED_HOST = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")
 
 
 class NetworkRules(_Strict):
@@ -48,6 +53,8 @@ class NetworkRules(_Strict):
 
     def allows(self, host: str, port: int) -> bool:
         host = host.lower().rstrip(".")
+        if not _ASKED_HOST.fullmatch(host):
+            return False
         for rule in self.allow:
             name, _, wanted = rule.partition(":")
             ports = {int(wanted)} if wanted else {80, 443}
