@@ -5,8 +5,9 @@ server's process group and whatever was left in its control groups: those exist 
 cgroup v1's pids and memory controllers, as root. On a machine with cgroup v2 alone (the
 default of current distributions; stood in for here by a folder with no v1 controllers) and
 for every run by an ordinary user, nothing found the child: it ran on, confined still but past
-the end of the sandbox and of its gateway, with the server's files and mounts. Now the run
-adopts its orphans (a child subreaper) and ends every process it adopted."""
+the end of the sandbox and of its gateway, with the server's files and mounts. Now the
+Landlock launcher stays as the server's parent, a child subreaper outside the sandbox, and
+ends every process it adopted."""
 
 from __future__ import annotations
 

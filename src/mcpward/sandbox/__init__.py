@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from mcpward._settings import load_settings
 from mcpward.sandbox._backends._layout import write_in_home
 from mcpward.sandbox._calls import CallTracker, pump_lines
-from mcpward.sandbox._cgroups import ControlGroups, Orphans
+from mcpward.sandbox._cgroups import ControlGroups
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch as fetch_secret
 from mcpward.sandbox._secrets import secret_line
@@ -176,9 +176,6 @@ def run_sandboxed(
     )
     proxy.start()
     groups = ControlGroups.made(profile, limit_group_name(state))
-    orphans = Orphans()
-    if chosen.shares_host_processes:
-        orphans.adopt()
     process: subprocess.Popen[bytes] | None = None
     launch: Launch | None = None
     try:
@@ -193,7 +190,6 @@ def run_sandboxed(
             preexec_fn=groups.entry() if chosen.enters_limit_groups else ControlGroups().entry(),
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
-        orphans.watch(process.pid)
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(number, lambda signum, frame: process.send_signal(signum))
         if calls is None:
@@ -209,7 +205,6 @@ def run_sandboxed(
             report({"method": "limit", "decision": "block", "limit": limit, "times": times,
                     "reason": f"the sandbox's {limit} limit stopped the server {times} time(s)"})  # fmt: skip
         groups.kill_leftovers(process.pid if process is not None else None)
-        orphans.end()
         groups.remove()
         if home is not None:
             strip_privilege_bits(home)

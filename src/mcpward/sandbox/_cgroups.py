@@ -10,7 +10,6 @@ import ctypes
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +19,6 @@ from mcpward.sandbox.interface import Profile
 
 _BASE = Path("/sys/fs/cgroup")
 _PR_SET_PDEATHSIG = 1
-_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
-#: Rounds of ending adopted processes (each ended one's own children are adopted next).
-_MOST_ROUNDS = 200
-#: How often adopted processes that have ended are reaped while the run goes on.
-_REAP_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,75 +123,3 @@ def _reached(group: Path) -> bool:
     except OSError:
         return False
     return peak.isdigit() and most.isdigit() and int(peak) >= int(most)
-
-
-class Orphans:
-    """The processes a run's server leaves behind, wherever no control group holds them (cgroup
-    v2 alone, or a run by an ordinary user) and no pid namespace ends them (Landlock): one that
-    starts a session of its own leaves the server's process group too. This process becomes a
-    child subreaper, so they are adopted here when their parents end, and are ended with the
-    run. Not when this process is killed outright: they go to the next subreaper then."""
-
-    def __init__(self) -> None:
-        self._libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-        self._before: set[int] = set()
-        self._adopting = False
-        self._was_reaper = False
-        self._launched = 0
-        self._ended = threading.Event()
-
-    def adopt(self) -> None:
-        if self._libc is None:
-            return
-        self._before = _children()
-        flag = ctypes.c_int(0)
-        self._libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
-        self._was_reaper = bool(flag.value)  # a caller's own setting is given back as it was
-        self._libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        self._adopting = True
-
-    def watch(self, launched: int) -> None:
-        """Adopted processes that end while the run goes on are reaped (each would hold a pid
-        until the run ends); ``launched`` is the server's launcher, which its Popen reaps."""
-        if not self._adopting:
-            return
-        self._launched = launched
-        threading.Thread(target=self._reap_ended, name="mcpward-orphans", daemon=True).start()
-
-    def _reap_ended(self) -> None:
-        while not self._ended.wait(_REAP_SECONDS):
-            for pid in _children() - self._before - {self._launched}:
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, os.WNOHANG)  # a zombie is reaped; a live one is left
-
-    def end(self) -> None:
-        """Every child this process did not have before :meth:`adopt` (the server's launcher is
-        reaped already), killed and reaped, and theirs, adopted in turn (bounded)."""
-        if self._libc is None or not self._adopting:
-            return
-        self._ended.set()
-        for _ in range(_MOST_ROUNDS):
-            adopted = _children() - self._before
-            if not adopted:
-                break
-            for pid in adopted:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            for pid in adopted:
-                with contextlib.suppress(ChildProcessError, OSError):
-                    os.waitpid(pid, 0)
-        if not self._was_reaper:
-            self._libc.prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
-
-
-def _children() -> set[int]:
-    """The processes whose parent is this one (from /proc: adopted ones are no Popen of ours)."""
-    mine, found = os.getpid(), set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            if int(fields[1]) == mine:
-                found.add(int(entry.name))
-    return found

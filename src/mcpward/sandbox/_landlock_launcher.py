@@ -20,7 +20,9 @@ mount namespaces, so everything it could reach there is closed here, before it s
   connect without connect()); no io_uring (it makes sockets past seccomp), no ptrace-like or
   kernel-facing calls, no System V or POSIX IPC (the host's), no namespaces, no setuid or
   setgid mode bits; any other architecture's
-  entry (i386's int 0x80, x32) kills the process.
+  entry (i386's int 0x80, x32) kills the process;
+- the launcher itself stays outside, as the server's parent and a child subreaper (``keep``):
+  what the server leaves running ends with it, and with the run if the run is killed.
 
     python -I _landlock_launcher.py SPEC_JSON -- COMMAND ARGS...
 
@@ -565,6 +567,79 @@ def filter_only(inherited: str, command: list[str]) -> None:
         sys.exit(127)
 
 
+#: What the keeper asks for at the death of the `sandbox run` process (a signal the server
+#: cannot send it: the keeper is outside the server's Landlock domain, which scopes signals).
+_RUN_ENDED = signal.SIGUSR2
+_PR_SET_CHILD_SUBREAPER = 36
+#: Rounds of ending the processes the keeper adopted (each ended one's children come next).
+_MOST_ROUNDS = 200
+
+
+def keep(server: int) -> None:
+    """The server's parent for as long as it runs, outside its sandbox (no pid namespace here
+    ends what it starts): a child subreaper, so that whatever the server leaves behind (a
+    process in a session of its own) is adopted here, and ended with it. A stop from the run
+    is passed on; when the run itself dies (killed outright), the server and everything
+    adopted are killed at once. Before, the server was the process the run started, and one
+    that ignored the SIGTERM asked for at the run's death, or had left a child, ran on."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    parent = os.getppid()
+    for descriptor in (0, 1):  # the server's streams: their end is the server's alone
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, descriptor)
+        os.close(null)
+
+    def pass_on(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(server, signum)
+
+    def run_ended(signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(server, signal.SIGKILL)
+
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, pass_on)
+    signal.signal(_RUN_ENDED, run_ended)
+    libc.prctl(_PR_SET_PDEATHSIG, _RUN_ENDED, 0, 0, 0)
+    if os.getppid() != parent:  # the run was gone already
+        run_ended(_RUN_ENDED, None)
+    status = 0
+    while True:  # adopted processes that end meanwhile are reaped too (each would hold a pid)
+        try:
+            pid, ended = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if pid == server:
+            status = ended
+            break
+    _end_adopted()
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)
+
+
+def _end_adopted() -> None:
+    """Every process the keeper adopted, killed and reaped, and theirs in turn (bounded)."""
+    mine = os.getpid()
+    for _ in range(_MOST_ROUNDS):
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry}/stat") as handle:
+                        fields = handle.read().rpartition(")")[2].split()
+                    if int(fields[1]) == mine:
+                        children.append(int(entry))
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+
+
 def main() -> None:
     separator = sys.argv.index("--")
     command = sys.argv[separator + 1 :]
@@ -575,9 +650,13 @@ def main() -> None:
         # Forked before the limits: a server must not wear the supervisor out (RLIMIT_CPU).
         identity = spec.get("identity")
         supervisor = start_supervisor(spec["connect_ports"][0] if spec["connect_ports"] else 0, identity)
+        server = os.fork()
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
         sys.exit(126)
+    if server != 0:
+        supervisor.close()
+        keep(server)
     for limit, value in (
         (resource.RLIMIT_CPU, spec["cpu_seconds"]),
         (resource.RLIMIT_FSIZE, spec["file_size_mb"] * 1024 * 1024),

@@ -286,9 +286,6 @@ class Backend(ABC):
     #: False when the backend puts the server in the profile's control groups itself (a
     #: container engine, through its cgroup parent) rather than the launched host process.
     enters_limit_groups: bool = True
-    #: True when the server shares the host's process namespace and no engine holds it (no pid
-    #: namespace ends what it leaves running): the run adopts its orphans and ends them.
-    shares_host_processes: bool = False
 
     @abstractmethod
     def check(self) -> Availability:

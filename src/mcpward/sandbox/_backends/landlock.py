@@ -54,7 +54,6 @@ class Landlock(Backend):
     preference = 40
     name = "landlock"
     proxy_over_tcp = True
-    shares_host_processes = True
 
     def check(self) -> Availability:
         from mcpward.sandbox import _landlock_launcher as launcher
