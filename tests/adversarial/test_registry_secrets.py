@@ -171,8 +171,11 @@ def test_a_server_json_with_variables_and_placeholders_is_taken_as_written(
     )
     assert created.status_code == 201, created.text
     registry.approve(created.json()[0]["id"], "bob", "ok", override=True)
+    # The remote beside the judged package is kept as written, but only the package is
+    # published (tests/adversarial/test_registry_published_identity.py).
+    stored = registry.get(created.json()[0]["id"]).server_json or {}
+    assert stored["remotes"][0]["headers"][0]["value"] == "Bearer {api_key}"
     published = httpx.get(f"{live_server}/v0/servers").json()["servers"][0]["server"]
-    assert published["remotes"][0]["headers"][0]["value"] == "Bearer {api_key}"
     assert (
         published["packages"][0]["environmentVariables"][1]["default"]
         == "postgres://app:{password}@localhost/app"

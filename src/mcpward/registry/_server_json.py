@@ -206,6 +206,44 @@ def _drop_values(item: dict[str, Any]) -> None:
         item.pop("default", None)
 
 
+def _only_the_identity(document: dict[str, Any], identity: Identity) -> None:
+    """What a client installs from ``document`` is the identity reviewers judged, and nothing
+    else: a requester's server.json (sent as it liked over the API, or imported with several
+    packages and remotes, the identity taken from the first) named a backdoor, a second package
+    or remote beside it, or the judged name on another package registry (``registryBaseUrl``),
+    and clients installed that once the entry was approved. The judged package's or remote's
+    own settings (arguments, variables, headers) stay."""
+    if identity.kind == "remote":
+        document.pop("packages", None)
+        same = [
+            r for r in document.get("remotes") or [] if isinstance(r, dict) and r.get("url") == identity.url
+        ]
+        document["remotes"] = same[:1] or [{"type": "streamable-http", "url": identity.url}]
+        return
+    document.pop("remotes", None)
+    kind = identity.ecosystem if identity.kind == "package" else "oci"
+    identifier = identity.name if identity.kind == "package" else f"{identity.name}@{identity.digest}"
+    same = [
+        p
+        for p in document.get("packages") or []
+        if isinstance(p, dict)
+        and str(p.get("registryType", "")).lower() == kind
+        and p.get("identifier") == identifier
+    ]
+    package: dict[str, Any] = dict(same[0]) if same else {"transport": {"type": "stdio"}}
+    # Vet fetched the identity from the ecosystem's own registry, by its hash if recorded.
+    package.pop("registryBaseUrl", None)
+    package.pop("fileSha256", None)
+    package |= {
+        "registryType": kind,
+        "identifier": identifier,
+        "version": identity.version or identity.release,
+    }
+    if identity.integrity and identity.integrity.startswith("sha256:"):
+        package["fileSha256"] = identity.integrity[7:]
+    document["packages"] = [package]
+
+
 def export(entry: Entry) -> dict[str, Any]:
     """The entry as a ``server.json``, our registry's facts under ``_meta``."""
     document: dict[str, Any] = dict(entry.server_json or {})
@@ -219,20 +257,7 @@ def export(entry: Entry) -> dict[str, Any]:
     if entry.repository and "repository" not in document:
         source = entry.repository.split("/")[2].split(".")[0] if entry.repository.count("/") >= 2 else "git"
         document["repository"] = {"url": entry.repository, "source": source}
-    if identity.kind == "remote" and not document.get("remotes"):
-        document["remotes"] = [{"type": "streamable-http", "url": identity.url}]
-    elif identity.kind != "remote" and not document.get("packages"):
-        package: dict[str, Any] = {
-            "registryType": identity.ecosystem if identity.kind == "package" else "oci",
-            "identifier": identity.name
-            if identity.kind == "package"
-            else f"{identity.name}@{identity.digest}",
-            "version": identity.version or identity.release,
-            "transport": {"type": "stdio"},
-        }
-        if identity.integrity and identity.integrity.startswith("sha256:"):
-            package["fileSha256"] = identity.integrity[7:]
-        document["packages"] = [package]
+    _only_the_identity(document, identity)
     meta = dict(document.get("_meta") or {})
     meta[META_KEY] = {
         "id": entry.id,
