@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+import math
 import re
 from datetime import date, datetime
 from typing import Any, Literal
@@ -115,6 +116,19 @@ def _encodable(node: Any) -> bool:
         return all(_encodable(key) and _encodable(value) for key, value in node.items())
     if isinstance(node, list | tuple):
         return all(_encodable(item) for item in node)
+    return True
+
+
+def _finite(node: Any) -> bool:
+    """Every number in ``node`` is one JSON can hold: Python's JSON reader takes ``NaN``,
+    ``Infinity`` and ``1e999`` (read as infinity), which PostgreSQL refuses to store and which
+    no strict JSON answer can carry."""
+    if isinstance(node, float):
+        return math.isfinite(node)
+    if isinstance(node, dict):
+        return all(_finite(value) for value in node.values())
+    if isinstance(node, list | tuple):
+        return all(_finite(item) for item in node)
     return True
 
 
@@ -363,6 +377,8 @@ class EntryRequest(_Frozen):
         # UTF-8: refused here as bad input, not left to fail in the driver.
         if not _encodable(self.model_dump(mode="python")):
             raise ValueError("a string holds a lone UTF-16 surrogate, which is not text")
+        if not _finite(self.model_dump(mode="python")):
+            raise ValueError("a number is NaN or infinite, which JSON cannot hold")
         if self.identity.integrity is not None and not is_integrity(self.identity.integrity):
             raise ValueError(
                 "identity.integrity is not a registry's integrity hash: sha512-<base64> (npm), "
