@@ -3,6 +3,7 @@ findings and the diff of its tools against the approved version, decisions, the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from mcpward.output.text import visible
 from mcpward.output.words import counted
 from mcpward.registry._fleet import STALE_DAYS, advised_first
 from mcpward.registry._probation import suggested_read_only
+from mcpward.registry._server_json import export
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     MAX_INT,
@@ -201,9 +203,20 @@ def _entry_page(
             # inspect's judgement of each pinned tool, the starting point of the probation's
             # read-only tools the reviewer confirms
             "read_only": sorted(suggested_read_only(entry.pins).items()),
+            "published": _what_clients_run(entry),
         },
         status,
     )
+
+
+def _what_clients_run(entry: Entry) -> str:
+    """The package or remote /v0 publishes for ``entry``, as clients read it: its runtime
+    command and arguments come from the requester's server.json (``"runtimeHint": "sh"`` with
+    ``-c …`` runs anything), so the reviewer sees them before approving. Non-ASCII escaped:
+    no invisible or reversed character hides part of a command."""
+    document = export(entry)
+    shown = {key: document[key] for key in ("packages", "remotes") if key in document}
+    return json.dumps(shown, indent=2, ensure_ascii=True)
 
 
 def _changes(previous: Entry, entry: Entry) -> list[Change]:
