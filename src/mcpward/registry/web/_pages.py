@@ -140,7 +140,12 @@ def login(
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     found = session_of(request)
-    if found is not None and csrf_ok(found[1], csrf):
+    # A sign-out from another site (its Origin; SameSite keeps the cookie from it) or without
+    # the form's token changes nothing: its answer cleared the cookie, so any site signed a
+    # reviewer out at will.
+    if not same_origin(request) or (found is not None and not csrf_ok(found[1], csrf)):
+        return RedirectResponse("/queue" if found else "/login", status_code=303)
+    if found is not None:
         _registry(request).close_session(request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
