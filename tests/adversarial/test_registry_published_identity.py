@@ -112,3 +112,20 @@ def test_a_remote_entry_publishes_only_its_own_endpoint(registry: Registry, live
     assert created.status_code == 201, created.text
     for document in _published(registry, live_server, created.json()["id"]):
         assert _what_installs(document) == [("remote", "https://mcp.acme.example/mcp")]
+
+
+def test_the_published_repository_is_the_one_reviewers_saw(registry: Registry, live_server: str) -> None:
+    """The entry page shows the request's ``repository`` ("verified by provenance" when vet
+    checked it); /v0 published the server.json's own, which the requester set to another."""
+    requester = {"Authorization": f"Bearer {registry.create_token('mallory', Role.REQUESTER, 'setup')}"}
+    body = {
+        "name": "io.github.acme/files",
+        "identity": {"kind": "package", "ecosystem": "npm", "name": "@acme/files", "version": "1.0.0"},
+        "owner": "team-platform",
+        "repository": "https://github.com/acme/files",
+        "server_json": _document(repository={"url": "https://github.com/mallory/files", "source": "github"}),
+    }
+    created = httpx.post(f"{live_server}/api/entries", json=body, headers=requester, timeout=30)
+    assert created.status_code == 201, created.text
+    for document in _published(registry, live_server, created.json()["id"]):
+        assert document["repository"]["url"] == "https://github.com/acme/files"

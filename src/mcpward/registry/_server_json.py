@@ -254,6 +254,10 @@ def export(entry: Entry) -> dict[str, Any]:
         document["title"] = entry.title[:100]
     identity = entry.identity
     document["version"] = identity.version or identity.release
+    published = document.get("repository")
+    if not (isinstance(published, dict) and published.get("url") == entry.repository):
+        # The repository reviewers saw (and vet verified), never another the document names.
+        document.pop("repository", None)
     if entry.repository and "repository" not in document:
         source = entry.repository.split("/")[2].split(".")[0] if entry.repository.count("/") >= 2 else "git"
         document["repository"] = {"url": entry.repository, "source": source}
