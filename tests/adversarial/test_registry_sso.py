@@ -191,7 +191,7 @@ def test_an_unverified_email_does_not_name_the_person_it_claims(
             landed = browser.get(_authorize(_start(browser, base)))
             assert landed.status_code == 200
         names = [n for n, _, _, revoked in registry.tokens() if not revoked]
-        assert "sso:mallory" in names
+        assert "sso:sub:mallory" in names
         assert not any(
             n == "sso:alice@example.com" and r == Role.REVIEWER for n, r, _, _ in registry.tokens()
         )

@@ -295,7 +295,7 @@ def sso_callback(request: Request) -> Response:
         return _refused(request, "The identity provider's answer could not be verified; sign in again.", 401)
     if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
         return _refused(request, "The sign-in answer was not for this sign-in; sign in again.", 401)
-    person = next((str(claims[c]) for c in settings.name_claims if _names_person(claims, c)), None)
+    person = next((_person(claims, c) for c in settings.name_claims if _names_person(claims, c)), None)
     groups = claims.get(settings.groups_claim) or []
     groups = [groups] if isinstance(groups, str) else groups if isinstance(groups, list) else []
     roles = [settings.roles[g] for g in groups if isinstance(g, str) and g in settings.roles]
@@ -333,3 +333,10 @@ def _names_person(claims: dict[str, Any], claim: str) -> bool:
     if not isinstance(claims.get(claim), str) or not claims[claim]:
         return False
     return claim != "email" or claims.get("email_verified") is True
+
+
+def _person(claims: dict[str, Any], claim: str) -> str:
+    """The person's name in the registry: a verified email as it is; another claim's value
+    after the claim's name, since a username or subject may be spelled as someone else's email
+    (``sso:alice@example.com`` from an account whose username is that took alice's row)."""
+    return str(claims[claim]) if claim == "email" else f"{claim}:{claims[claim]}"
