@@ -43,6 +43,8 @@ def _pin_problem(key: str, pin: Any) -> str | None:
         return "sha256 and canonical are strings"
     try:
         item = json.loads(text)
+    except RecursionError:  # not a ValueError: it went uncaught, a 500 for any requester
+        return "the canonical text is nested too deeply"
     except ValueError:
         return "the canonical text is not JSON"
     if not isinstance(item, dict):
@@ -54,6 +56,8 @@ def _pin_problem(key: str, pin: Any) -> str | None:
         expected, expected_text = signature("", kind, item)
     except KeyError:
         return f"unknown kind {kind[:40]!r} (tool, prompt, resource, resource-template, instructions)"
+    except RecursionError:
+        return "the canonical text is nested too deeply"
     if expected_text != text:
         return (
             "the canonical text is not in mcpward inspect's canonical form (or has fields it does not sign)"
