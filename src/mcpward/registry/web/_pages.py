@@ -215,13 +215,11 @@ def _entry_page(
 
 
 def _what_clients_run(entry: Entry) -> str:
-    """The package or remote /v0 publishes for ``entry``, as clients read it: its runtime
-    command and arguments come from the requester's server.json (``"runtimeHint": "sh"`` with
-    ``-c …`` runs anything), so the reviewer sees them before approving. Non-ASCII escaped:
-    no invisible or reversed character hides part of a command."""
-    document = export(entry)
-    shown = {key: document[key] for key in ("packages", "remotes") if key in document}
-    return json.dumps(shown, indent=2, ensure_ascii=True)
+    """The server.json /v0 publishes for ``entry``, as clients read it: its runtime command and
+    arguments, title and links come from the requester's document (``"runtimeHint": "sh"`` with
+    ``-c …`` runs anything), so the reviewer sees them before approving. Non-ASCII escaped: no
+    invisible or reversed character hides part of a command."""
+    return json.dumps(export(entry), indent=2, ensure_ascii=True)
 
 
 def _changes(previous: Entry, entry: Entry) -> list[Change]:
