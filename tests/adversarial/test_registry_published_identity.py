@@ -129,3 +129,24 @@ def test_the_published_repository_is_the_one_reviewers_saw(registry: Registry, l
     assert created.status_code == 201, created.text
     for document in _published(registry, live_server, created.json()["id"]):
         assert document["repository"]["url"] == "https://github.com/acme/files"
+
+
+def test_a_server_json_of_the_wrong_shape_publishes_the_identity(
+    registry: Registry, live_server: str
+) -> None:
+    """A server.json sent over ``POST /api/entries`` is stored as sent: "packages" and "remotes"
+    that are not lists publish the identity, and a "_meta" that is not an object is replaced by
+    ours: before, such a "_meta" made every /v0 page carrying the approved entry a 500."""
+    requester = {"Authorization": f"Bearer {registry.create_token('mallory', Role.REQUESTER, 'setup')}"}
+    body = {
+        "name": "io.github.acme/files",
+        "identity": {"kind": "package", "ecosystem": "npm", "name": "@acme/files", "version": "1.0.0"},
+        "owner": "team-platform",
+        "server_json": _document(
+            packages=5, remotes={"url": "https://mcp.mallory.example/mcp"}, _meta=[1, 2]
+        ),
+    }
+    created = httpx.post(f"{live_server}/api/entries", json=body, headers=requester, timeout=30)
+    assert created.status_code == 201, created.text
+    for document in _published(registry, live_server, created.json()["id"]):
+        assert _what_installs(document) == [("npm", "@acme/files", "1.0.0", None)]

@@ -216,7 +216,7 @@ def _only_the_identity(document: dict[str, Any], identity: Identity) -> None:
     if identity.kind == "remote":
         document.pop("packages", None)
         same = [
-            r for r in document.get("remotes") or [] if isinstance(r, dict) and r.get("url") == identity.url
+            r for r in _listed(document, "remotes") if isinstance(r, dict) and r.get("url") == identity.url
         ]
         document["remotes"] = same[:1] or [{"type": "streamable-http", "url": identity.url}]
         return
@@ -225,7 +225,7 @@ def _only_the_identity(document: dict[str, Any], identity: Identity) -> None:
     identifier = identity.name if identity.kind == "package" else f"{identity.name}@{identity.digest}"
     same = [
         p
-        for p in document.get("packages") or []
+        for p in _listed(document, "packages")
         if isinstance(p, dict)
         and str(p.get("registryType", "")).lower() == kind
         and p.get("identifier") == identifier
@@ -242,6 +242,12 @@ def _only_the_identity(document: dict[str, Any], identity: Identity) -> None:
     if identity.integrity and identity.integrity.startswith("sha256:"):
         package["fileSha256"] = identity.integrity[7:]
     document["packages"] = [package]
+
+
+def _listed(document: dict[str, Any], key: str) -> list[Any]:
+    # A server.json sent over POST /api/entries is stored unparsed: "packages" may be anything.
+    items = document.get(key)
+    return items if isinstance(items, list) else []
 
 
 def export(entry: Entry) -> dict[str, Any]:
@@ -262,7 +268,8 @@ def export(entry: Entry) -> dict[str, Any]:
         source = entry.repository.split("/")[2].split(".")[0] if entry.repository.count("/") >= 2 else "git"
         document["repository"] = {"url": entry.repository, "source": source}
     _only_the_identity(document, identity)
-    meta = dict(document.get("_meta") or {})
+    published_meta = document.get("_meta")
+    meta = dict(published_meta) if isinstance(published_meta, dict) else {}
     meta[META_KEY] = {
         "id": entry.id,
         "status": entry.status.value,
