@@ -529,8 +529,7 @@ def registry_serve(
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
-    import uvicorn
-
+    from mcpward._http_server import serve_http
     from mcpward.registry.web import FleetLimits, HeldReview, RequestLimits, create_app
 
     held = None
@@ -552,4 +551,5 @@ def registry_serve(
     app_ = create_app(
         open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet, requests=requests
     )
-    uvicorn.run(app_, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    # A request's head bounded and timed, which uvicorn's own protocol does not (see _http_server).
+    serve_http(app_, host, port, log_level="info", proxy_headers=False)

@@ -17,6 +17,7 @@ from mcpward._lazy import lazy_attributes
 from mcpward.gateway.interface import Exchange, Identity, Interceptor, Refusal, SecurityEvent, Session
 
 if TYPE_CHECKING:
+    from mcpward._http_server import serve_http
     from mcpward.gateway._audit import AuditLog, anchor_paths, default_audit_log, records, verify
     from mcpward.gateway._audit import Verdict as AuditVerdict
     from mcpward.gateway._audit import check as check_audit_log
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
         load_config,
     )
     from mcpward.gateway._http import ClientLimits, create_app, new_client_token
-    from mcpward.gateway._http_protocol import serve_http
     from mcpward.gateway._http_session import Upstream
     from mcpward.gateway._interceptors.baseline import learned_destinations
     from mcpward.gateway._interceptors.pins import approve as approve_pins
@@ -69,7 +69,7 @@ __getattr__ = lazy_attributes(
         "AuditMirrorError": ("mcpward.gateway._sinks", "AuditMirrorError"),
         "ClientLimits": ("mcpward.gateway._http", "ClientLimits"),
         "Upstream": ("mcpward.gateway._http_session", "Upstream"),
-        "serve_http": ("mcpward.gateway._http_protocol", "serve_http"),
+        "serve_http": ("mcpward._http_server", "serve_http"),
         "create_app": ("mcpward.gateway._http", "create_app"),
         "new_client_token": ("mcpward.gateway._http", "new_client_token"),
         "approve_pins": ("mcpward.gateway._interceptors.pins", "approve"),

@@ -1,13 +1,14 @@
-"""The HTTP/1.1 protocol ``gateway serve`` runs under uvicorn: httptools (compiled: h11, in pure
-Python, was a third of the gateway's CPU per call), with a bound on a request's head and a
-deadline for it, which uvicorn sets on neither.
+"""The HTTP/1.1 protocol ``gateway serve`` and ``registry serve`` run under uvicorn: httptools
+(compiled: h11, in pure Python, was a third of the gateway's CPU per call), with a bound on a
+request's head and a deadline for it, which uvicorn sets on neither.
 
 httptools keeps a request's head until it is whole, before any check runs (the token, the
 Host): a header value that never ended, or header lines that never stopped, were held whole
 (1.4 GB for 192 MB sent, by a client holding no token). And uvicorn waits for a head as long as
 its client likes: a connection that sent nothing, half a head, or one byte of its next request
 after an answer (which stops the keep-alive timer) was held open for good, its file descriptor
-with it (tests/adversarial/test_gateway_serve_headers.py)."""
+with it (tests/adversarial/test_gateway_serve_headers.py,
+tests/adversarial/test_registry_serve_headers.py)."""
 
 from __future__ import annotations
 
@@ -89,9 +90,10 @@ class BoundedHeadProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-def serve_http(app: Any, host: str, port: int) -> None:
-    """Run ``app`` under uvicorn on ``host``:``port`` with :class:`BoundedHeadProtocol`, until
-    it is stopped."""
+def serve_http(app: Any, host: str, port: int, **options: Any) -> None:
+    """Run ``app`` under uvicorn on ``host``:``port`` with :class:`BoundedHeadProtocol` (and
+    uvicorn's ``options``), until it is stopped."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, http=BoundedHeadProtocol)
+    settings: dict[str, Any] = {"log_level": "warning", "server_header": False} | options
+    uvicorn.run(app, host=host, port=port, http=BoundedHeadProtocol, **settings)
