@@ -1,5 +1,5 @@
 """Serving on loopback in tests: a free port, waiting for a process to listen, an ASGI app in a
-uvicorn thread, and a clock a test moves by hand (for idle timeouts and rate limits, instead
+uvicorn thread, a raw TCP service in a thread (:class:`Accepting`), and a clock a test moves by hand (for idle timeouts and rate limits, instead
 of sleeping)."""
 
 from __future__ import annotations
@@ -15,6 +15,41 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+
+class Accepting:
+    """A TCP service on a loopback port, in a thread: each connection it accepts is handed to
+    :meth:`handle` (with ``connection_timeout`` set), one at a time; :meth:`close` stops it."""
+
+    connection_timeout = 5.0
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.listener.settimeout(0.2)
+        self.port = int(self.listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def handle(self, connection: socket.socket) -> None:
+        raise NotImplementedError
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(self.connection_timeout)
+                self.handle(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.listener.close()
 
 
 def free_port() -> int:

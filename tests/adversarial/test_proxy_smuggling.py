@@ -6,7 +6,6 @@ A real proxy on loopback, a real site behind it that records every request it is
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,36 +14,20 @@ from typing import Any
 import h11
 import pytest
 
+from loopback import Accepting
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 
-class _Site:
+class _Site(Accepting):
     """An allowed HTTP/1.1 site on loopback that reads requests with h11 (bodies included),
     keeps connections alive, and records each request's target and Host header."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.listener.settimeout(0.2)
-        self.port = int(self.listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                self._answer(connection)
-
-    def _answer(self, connection: socket.socket) -> None:
+    def handle(self, connection: socket.socket) -> None:
         server = h11.Connection(h11.SERVER)
         for _ in range(200):  # bounded: events on one connection
             try:
@@ -66,11 +49,6 @@ class _Site:
                 server.start_next_cycle()
             elif not isinstance(event, h11.Data):
                 return
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.listener.close()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import orjson
 import pytest
 from gateway_attack_kit import MCPWARD, SECRET
 
+from loopback import Accepting
+
 #: A server whose tools are harmless, but whose resources and prompts carry its secret and an
 #: instruction for the model; it also reports what the client sent it (on standard error).
 _READER_SERVER = """
@@ -186,54 +188,30 @@ command = ["{sys.executable}", "{script}"]
         assert grown_mb < 48, f"the gateway held {grown_mb:.0f} MB for a server that does not read"
 
 
-class _RecordingSite:
+class _RecordingSite(Accepting):
     """An allowed HTTP/1.1 site on loopback that keeps connections open and records the
     request line and Host header of every request it is sent."""
 
     def __init__(self) -> None:
-        import socket
-        import threading
-
         self.seen: list[str] = []
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(8)
-        self.socket.settimeout(0.2)
-        self.port = int(self.socket.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
+    def handle(self, connection: Any) -> None:
+        buffered = b""
+        for _ in range(20):  # bounded: requests on one connection
             try:
-                connection, _ = self.socket.accept()
+                while b"\r\n\r\n" not in buffered:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        raise ConnectionError
+                    buffered += chunk
             except OSError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                buffered = b""
-                for _ in range(20):  # bounded: requests on one connection
-                    try:
-                        while b"\r\n\r\n" not in buffered:
-                            chunk = connection.recv(4096)
-                            if not chunk:
-                                raise ConnectionError
-                            buffered += chunk
-                    except OSError:
-                        break
-                    head, buffered = buffered.split(b"\r\n\r\n", 1)
-                    lines = head.decode("latin-1").split("\r\n")
-                    host = next(
-                        (x.split(":", 1)[1].strip() for x in lines if x.lower().startswith("host:")), ""
-                    )
-                    self.seen.append(f"{lines[0]} host={host}")
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.socket.close()
+                break
+            head, buffered = buffered.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            host = next((x.split(":", 1)[1].strip() for x in lines if x.lower().startswith("host:")), "")
+            self.seen.append(f"{lines[0]} host={host}")
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
 
 #: Run inside the sandbox: through the proxy it was given (HTTP_PROXY), one request to the

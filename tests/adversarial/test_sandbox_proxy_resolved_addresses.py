@@ -10,7 +10,6 @@ a patched ``getaddrinfo`` (no network here); the service on loopback records wha
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,43 +17,27 @@ from typing import Any
 
 import pytest
 
+from loopback import Accepting
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 _NAME = "api.vendor.test"
 
 
-class _HostService:
+class _HostService(Accepting):
     """A service of the host on loopback that records every connection it accepts."""
+
+    connection_timeout = 1.0
 
     def __init__(self) -> None:
         self.received: list[bytes] = []
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.listener.settimeout(0.2)
-        self.port = int(self.listener.getsockname()[1])
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                try:
-                    self.received.append(connection.recv(200) or b"<connected>")
-                except OSError:
-                    self.received.append(b"<connected>")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.listener.close()
+    def handle(self, connection: socket.socket) -> None:
+        try:
+            self.received.append(connection.recv(200) or b"<connected>")
+        except OSError:
+            self.received.append(b"<connected>")
 
 
 @pytest.fixture
