@@ -440,7 +440,6 @@ def test_a_trail_from_before_the_review_context_migration_still_verifies(databas
 
     from mcpward.registry._audit_trail import _canonical_json, _digest, _plain_row, _stored
     from mcpward.registry._database import _MIGRATIONS
-    from mcpward.registry._tables import ReviewRow
 
     registry = Registry.open(database_url)
     entry = registry.request(package_request(), "alice")
@@ -455,7 +454,7 @@ def test_a_trail_from_before_the_review_context_migration_still_verifies(databas
         session.execute(text("UPDATE entries SET owner = 'team-security', revision = revision + 1"))
         table = Table("entries", MetaData(), autoload_with=session.connection())
         row = session.execute(_stored(table)).mappings().one()
-        review_table = ReviewRow.__table__  # the same at 0003 and 0004
+        review_table = Table("reviews", MetaData(), autoload_with=session.connection())
         reviews = session.execute(_stored(review_table).order_by(review_table.c.id)).mappings().all()
         body = {"row": _plain_row(row), "reviews": [_plain_row(r) for r in reviews]}
         state = {f"entry:{entry.id}": _digest(_canonical_json(body))}

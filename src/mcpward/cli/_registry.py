@@ -410,10 +410,20 @@ def registry_audit(
 def token_create(
     name: Annotated[str, typer.Argument(help="The person or machine the token is for.")],
     role: Annotated[str, typer.Option(help="viewer, requester, reviewer or admin.")],
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            help="Who holds the token, as they sign in (their SSO e-mail): a requester cannot "
+            "approve with another of their tokens or their sign-in (default: NAME).",
+            metavar="WHO",
+        ),
+    ] = None,
     actor: ActorOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Create an API token and print it once; only its hash is stored."""
+    """Create an API token and print it once; only its hash is stored. What it does counts as
+    its person's and as the creator's (who saw it) when separation of duties is checked."""
     from mcpward.registry import RegistryError, Role
 
     try:
@@ -421,7 +431,7 @@ def token_create(
     except ValueError:
         raise fail(f"unknown role {role!r}; choose from {', '.join(r.value for r in Role)}") from None
     try:
-        token = open_registry(database).create_token(name, wanted, actor_name(actor))
+        token = open_registry(database).create_token(name, wanted, actor_name(actor), person=person)
     except RegistryError as exc:
         raise fail(str(exc)) from None
     typer.echo(token)

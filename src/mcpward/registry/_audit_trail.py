@@ -157,7 +157,20 @@ _STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 #: Columns added after the trail was anchored (0004): NULL in them is left out of a row's
 #: digest, so that rows recorded before the migration still match what their events recorded.
 _LATER_COLUMNS = frozenset(
-    {"advisories", "superseded_by", "superseded_on", "read_only_tools", "probation_until", "write_granted_by"}
+    {
+        "advisories",
+        "superseded_by",
+        "superseded_on",
+        "read_only_tools",
+        "probation_until",
+        "write_granted_by",
+        "requester_person",
+        "requester_minted_by",
+        "reviewer_person",
+        "reviewer_minted_by",
+        "person",
+        "minted_by",
+    }
 )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from mcpward.dlp import redact_text
 from mcpward.registry._audit_trail import AuditTrail, _state
+from mcpward.registry._persons import acting, one_person, requester_of
 from mcpward.registry._tables import EntryRow, GatewayEventRow
 from mcpward.registry.interface import Conflict, InvalidInput, NotFound, PolicyRefusal, RegistryError, Status
 
@@ -126,7 +127,8 @@ class ProbationStore(AuditTrail):
                 raise Conflict(f"entry {entry_id} changed since revision {expected_revision}")
             if row.status != Status.APPROVED.value or row.probation_until is None or row.write_granted_by:
                 raise PolicyRefusal(f"entry {entry_id} is not on probation")
-            if actor == row.requested_by:
+            if one_person(acting(session, actor, token_id), requester_of(row)):
+                # Compared as persons, as approvals are (see _persons.py).
                 raise PolicyRefusal("the requester cannot grant write to their own request")
             self._grant(
                 session,

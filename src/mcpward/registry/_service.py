@@ -36,6 +36,7 @@ from mcpward.registry._fleet_store import FleetStore
 from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._gateway_state import GatewayStateStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
+from mcpward.registry._persons import Acting, acting, one_person, requester_of, reviewer_of
 from mcpward.registry._probation import ProbationStore, probation_values
 from mcpward.registry._tables import (
     EntryRow,
@@ -131,8 +132,10 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         ids = []
         try:
             with self._changing() as session:
+                requester = acting(session, actor, token_id)
                 for request in requests:
                     row = self._request_row(request, actor, from_requester)
+                    row.requester_person, row.requester_minted_by = requester
                     session.add(row)
                     session.flush()
                     ids.append(row.id)
@@ -264,12 +267,15 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             # Advisories published since the request count too: looked up again at every decision.
             advisories = _merged(row.advisories or [], known_advisories(_identity_of(row), row.vet))
             entry = _entry(row, reviews, self._lineage(session, [row]).get(row.id), advisories)
-            approvers = {
-                r.reviewer
+            approvers = [
+                (r.reviewer, reviewer_of(r))
                 for r in reviews
                 if r.revision >= row.round_revision and r.decision == Decision.APPROVE.value
-            }
-            status, review_due, note, overridden = self._outcome(entry, decision, actor, approvers, override)
+            ]
+            deciding = acting(session, actor, token_id)
+            status, review_due, note, overridden = self._outcome(
+                entry, decision, (actor, deciding), requester_of(row), approvers, override
+            )
             values: dict[str, Any] = {
                 "status": status.value,
                 "revision": row.revision + 1,
@@ -298,6 +304,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                     override=override,
                     revision=row.revision,
                     at=now,
+                    reviewer_person=deciding.person,
+                    reviewer_minted_by=deciding.minted_by,
                 )
             )
             detail: dict[str, Any] = {"from": entry.status.value, "to": status.value, "rationale": rationale}
@@ -383,10 +391,18 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         return restored
 
     def _outcome(
-        self, entry: Entry, decision: Decision, actor: str, approvers: set[str], override: bool
+        self,
+        entry: Entry,
+        decision: Decision,
+        deciding: tuple[str, Acting],
+        requester: Acting,
+        approvers: Sequence[tuple[str, Acting]],
+        override: bool,
     ) -> tuple[Status, date | None, str | None, list[str]]:
         """The new status, re-review date, note and the policy checks an override set aside,
-        or a refusal; the approval policy lives here."""
+        or a refusal; the approval policy lives here. Separation of duties compares persons
+        (see _persons.py): a token, an SSO sign-in and ``--as`` of one person are one reviewer."""
+        actor, acting_as = deciding
         if decision is Decision.REVOKE:
             if entry.status not in (Status.APPROVED, Status.EXPIRED, Status.SUPERSEDED):
                 raise PolicyRefusal(
@@ -397,12 +413,15 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             raise Conflict(f"entry {entry.id} is already {entry.status.value}{_last_decision(entry)}")
         if decision is Decision.REJECT:
             return Status.REJECTED, None, None, []
-        if actor == entry.requested_by:
-            raise PolicyRefusal("the requester cannot approve their own request")
-        if actor in approvers:
+        if one_person(acting_as, requester):
             raise PolicyRefusal(
-                f"{actor} has already approved entry {entry.id}; Tier-{entry.tier} needs "
-                f"{entry.approvals_needed} different reviewers"
+                f"the requester cannot approve their own request{_as_whom(actor, entry.requested_by)}"
+            )
+        earlier = next((name for name, approver in approvers if one_person(acting_as, approver)), None)
+        if earlier is not None:
+            raise PolicyRefusal(
+                f"{actor} has already approved entry {entry.id}{_as_whom(actor, earlier)}; "
+                f"Tier-{entry.tier} needs {entry.approvals_needed} different reviewers"
             )
         refusals = policy_refusals(entry)
         refusal = "; ".join(text for _code, text in refusals) or None
@@ -934,6 +953,13 @@ def _vet_refusal(entry: Entry) -> str | None:
     if entry.vet.verdict == "block":
         return f"vet's verdict on {entry.identity.display} is block"
     return None
+
+
+def _as_whom(actor: str, other: str) -> str:
+    """Why ``actor`` counts as ``other``, when their names differ."""
+    if actor == other:
+        return ""
+    return f" ({actor} and {other} are one person, or one acted with a token the other made)"
 
 
 def _last_decision(entry: Entry) -> str:

@@ -82,6 +82,10 @@ class EntryRow(Base):
     read_only_tools: Mapped[list[Any] | None]
     probation_until: Mapped[date | None] = mapped_column(Date)
     write_granted_by: Mapped[str | None] = mapped_column(String(200))
+    #: The requester as a person, and who made the token they requested with (0008; NULL on
+    #: older rows: ``requested_by`` is the person). See _persons.py.
+    requester_person: Mapped[str | None] = mapped_column(Text)
+    requester_minted_by: Mapped[str | None] = mapped_column(Text)
 
 
 class ReviewRow(Base):
@@ -96,6 +100,10 @@ class ReviewRow(Base):
     #: The entry revision the decision was made on.
     revision: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
+    #: The reviewer as a person, and who made the token they decided with (0008; NULL on older
+    #: rows: ``reviewer`` is the person).
+    reviewer_person: Mapped[str | None] = mapped_column(Text)
+    reviewer_minted_by: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):
@@ -130,6 +138,10 @@ class TokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: The person who holds the token, bound when it is made, and the person who made it (who
+    #: saw it once). NULL on rows from before 0008, whose name is their holder's.
+    person: Mapped[str | None] = mapped_column(Text)
+    minted_by: Mapped[str | None] = mapped_column(Text)
 
 
 class SessionRow(Base):

@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from mcpward.registry._audit_trail import AuditTrail, _digest, _state, _utc
+from mcpward.registry._persons import SSO_PREFIX, acting, folded, person_of
 from mcpward.registry._tables import SessionRow, TokenRow
-from mcpward.registry.interface import Principal, RegistryError, Role
+from mcpward.registry.interface import InvalidInput, Principal, RegistryError, Role
 
 SESSION_HOURS = 8
-#: The api_tokens row of a person signed in through the identity provider is named this and
-#: their name there; its hash is of a random value nobody holds, so it signs in only by SSO.
-SSO_PREFIX = "sso:"
 
 
 def _csrf_token(session_id: str) -> str:
@@ -23,20 +21,41 @@ def _csrf_token(session_id: str) -> str:
 
 
 class TokenStore(AuditTrail):
-    def create_token(self, name: str, role: Role, actor: str, *, token_id: int | None = None) -> str:
+    def create_token(
+        self, name: str, role: Role, actor: str, *, token_id: int | None = None, person: str | None = None
+    ) -> str:
         """A new API token; only its hash is stored, so this is the one time it is seen. Its
         ``name`` is stored as given (it is the actor of what the token does), so one that holds
-        what DLP masks (a token pasted as the name) is refused."""
+        what DLP masks (a token pasted as the name) is refused. It is bound to ``person``, who
+        holds it (their SSO name where they sign in; default: the name), and records the person
+        of ``actor`` as who made it: separation of duties compares these (see _persons.py)."""
         from mcpward.dlp import redact_text
 
-        if redact_text(name) != name:
+        if redact_text(name) != name or (person is not None and redact_text(person) != person):
             raise RegistryError("a token's name must not hold a secret (it is stored and shown as given)")
+        if folded(name).startswith(SSO_PREFIX):
+            # The name of an SSO sign-in's row: the person's sign-in would take this row, whose
+            # token its maker holds, as theirs.
+            raise InvalidInput(
+                f"a token's name must not start with {SSO_PREFIX} (sign-ins' rows are named so)"
+            )
+        holder = person_of(name if person is None else person)
+        if not holder:
+            raise InvalidInput("a token must name the person or machine that holds it")
         token = "mcpw_" + secrets.token_urlsafe(32)
         with self._changing() as session:
-            row = TokenRow(name=name, role=role.value, token_hash=_digest(token), created_at=self.now())
+            maker = acting(session, actor, token_id).person
+            row = TokenRow(
+                name=name,
+                role=role.value,
+                token_hash=_digest(token),
+                created_at=self.now(),
+                person=holder,
+                minted_by=maker,
+            )
             session.add(row)
             session.flush()
-            detail = {"name": name, "role": role.value}
+            detail = {"name": name, "role": role.value, "person": holder}
             state = _state(session, tokens=[row.id], acting=token_id)
             self._append(session, actor, "token-create", None, detail, state)
         return token
@@ -109,7 +128,13 @@ class TokenStore(AuditTrail):
                 row = None
             if row is None:
                 unheld = _digest(secrets.token_urlsafe(32))
-                row = TokenRow(name=name, role=role.value, token_hash=unheld, created_at=self.now())
+                row = TokenRow(
+                    name=name,
+                    role=role.value,
+                    token_hash=unheld,
+                    created_at=self.now(),
+                    person=person_of(name),
+                )
                 session.add(row)
                 session.flush()
                 detail = {"name": name, "role": role.value, "sso": True}

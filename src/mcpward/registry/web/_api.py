@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Reques
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpward.registry._checks import masked
+from mcpward.registry._persons import person_of
 from mcpward.registry._server_json import export, parse, to_request
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
@@ -81,12 +82,14 @@ class EntryPage(BaseModel):
 class TokenBody(_Body):
     name: str = Field(min_length=1, max_length=200)
     role: Role
+    #: The person who holds the token, as they sign in (their SSO e-mail): separation of duties
+    #: takes the token's actions as theirs. Default: the name.
+    person: str | None = Field(default=None, min_length=1, max_length=200)
 
-    @field_validator("name")
+    @field_validator("name", "person")
     @classmethod
-    def _printable(cls, name: str) -> str:
-        no_control_characters(name)
-        return name
+    def _printable(cls, name: str | None) -> str | None:
+        return no_control_characters(name)
 
 
 class FleetItem(BaseModel):
@@ -338,9 +341,14 @@ def fleet_machines(request: Request, _who: Viewer, stale: bool | None = None) ->
 
 @router.post("/tokens", status_code=201)
 def create_token(request: Request, body: TokenBody, who: Admin) -> dict[str, str]:
-    """The token is in this answer only; the registry keeps its hash."""
+    """The token is in this answer only; the registry keeps its hash. It is bound to ``person``
+    (default: the name), and records the caller as who made it."""
+    token = _registry(request).create_token(
+        body.name, body.role, who.name, token_id=who.token_id, person=body.person
+    )
     return {
         "name": body.name,
         "role": body.role.value,
-        "token": _registry(request).create_token(body.name, body.role, who.name, token_id=who.token_id),
+        "person": person_of(body.name if body.person is None else body.person),
+        "token": token,
     }
