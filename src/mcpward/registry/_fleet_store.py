@@ -3,7 +3,8 @@ when it is read."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -20,6 +21,12 @@ from mcpward.registry._fleet import (
 from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry._tables import FleetServerRow, MachineRow
 from mcpward.registry.interface import Conflict, InventoryUpload, ObservedServer
+
+
+def _stopped(stale_before: datetime) -> Any:
+    """Records whose last report is older than ``stale_before`` (compared as stored: UTC
+    without a zone on SQLite, as ``published`` compares ``updated_at``)."""
+    return MachineRow.reported_at < stale_before.astimezone(UTC).replace(tzinfo=None)
 
 
 def _machine_of(row: MachineRow) -> str:
@@ -124,13 +131,14 @@ class FleetStore(AuditTrail):
         return len(upload.servers)
 
     def fleet(
-        self, *, status: str | None = None, limit: int = 500, offset: int = 0
+        self, *, status: str | None = None, limit: int = 500, offset: int = 0, read_at_most: int | None = None
     ) -> tuple[list[FleetServer], int]:
         """Every server of every (machine, home) with its approval status and the advisories
         known for its version, and the total count.
 
         A status filter is applied after judging (statuses are not stored: they change when the
-        registry does), so it reads every row; the fleet view pages the unfiltered list."""
+        registry does), so it reads every row, or the first ``read_at_most`` (then the total is
+        of those); the fleet view pages the unfiltered list."""
         index = self.approval_index()
         query = (
             select(MachineRow, FleetServerRow)
@@ -148,7 +156,7 @@ class FleetStore(AuditTrail):
                 total = int(session.scalar(select(func.count()).select_from(FleetServerRow)) or 0)
                 rows = session.execute(query.offset(offset).limit(limit)).all()
             else:
-                rows = session.execute(query).all()
+                rows = session.execute(query.limit(read_at_most)).all()
                 total = 0
             read = []
             for machine, row in rows:
@@ -191,9 +199,10 @@ class FleetStore(AuditTrail):
             judged = judged[offset : offset + limit]
         return judged, total
 
-    def machines(self) -> list[FleetMachine]:
+    def machines(self, *, stale: bool | None = None, limit: int | None = None) -> list[FleetMachine]:
         """Every (machine, home) that ever reported, those with no servers and those that
-        stopped reporting too, with the date of its last report."""
+        stopped reporting too, with the date of its last report; ``stale``: only those that
+        stopped (True) or not (False); ``limit``: the first so many."""
         now = self.now()
         stale_before = now - timedelta(days=STALE_DAYS)
         counts = (
@@ -205,7 +214,10 @@ class FleetStore(AuditTrail):
             select(MachineRow, func.coalesce(counts.c.servers, 0))
             .outerjoin(counts, counts.c.machine_id == MachineRow.id)
             .order_by(MachineRow.hostname, MachineRow.home, MachineRow.id)
+            .limit(limit)
         )
+        if stale is not None:
+            query = query.where(_stopped(stale_before) if stale else ~_stopped(stale_before))
         with self.database.reading() as session:
             return [
                 FleetMachine(
@@ -228,6 +240,14 @@ class FleetStore(AuditTrail):
         with self.database.reading() as session:
             return int(session.scalar(select(func.count(func.distinct(reported)))) or 0)
 
-    def home_count(self) -> int:
+    def home_count(self, *, stale: bool | None = None) -> int:
+        query = select(func.count()).select_from(MachineRow)
+        if stale is not None:
+            stale_before = self.now() - timedelta(days=STALE_DAYS)
+            query = query.where(_stopped(stale_before) if stale else ~_stopped(stale_before))
         with self.database.reading() as session:
-            return int(session.scalar(select(func.count()).select_from(MachineRow)) or 0)
+            return int(session.scalar(query) or 0)
+
+    def server_count(self) -> int:
+        with self.database.reading() as session:
+            return int(session.scalar(select(func.count()).select_from(FleetServerRow)) or 0)

@@ -56,6 +56,13 @@ templates.env.globals |= {
     "advisories_text": advisories_text,
 }
 _PAGE = 200
+#: Fleet servers /fleet judges at most for its list of advisories and for a status filter (each
+#: is matched against the approvals and the advisories when read); past it the page says how many
+#: it did not read. A fleet holds up to a million servers per token, and every view read and
+#: judged all of them.
+_FLEET_READ = 20_000
+#: (machine, home) records /fleet lists at most, in each of its two lists (counts are of all).
+_HOMES_SHOWN = 1_000
 _EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 
 
@@ -304,7 +311,10 @@ def fleet(
     who, csrf = found
     registry = _registry(request)
     page = max(page, 1)
-    rows, total = registry.fleet(status=status or None, limit=_PAGE, offset=(page - 1) * _PAGE)
+    rows, total = registry.fleet(
+        status=status or None, limit=_PAGE, offset=(page - 1) * _PAGE, read_at_most=_FLEET_READ
+    )
+    servers = registry.server_count()
     return _render(
         request,
         "fleet.html",
@@ -314,9 +324,16 @@ def fleet(
             "rows": rows,
             "total": total,
             "machines": registry.machine_count(),
-            "homes": registry.machines(),
-            # Across the whole fleet, not this page: a malicious package must not hide on page 9.
-            "advised": advised_first(registry.fleet(limit=MAX_INT)[0]),
+            "home_count": registry.home_count(),
+            "homes": registry.machines(limit=_HOMES_SHOWN),
+            "stopped": registry.machines(stale=True, limit=_HOMES_SHOWN),
+            "stopped_count": registry.home_count(stale=True),
+            "homes_shown": _HOMES_SHOWN,
+            # Across the fleet, not this page (a malicious package must not hide on page 9), up
+            # to _FLEET_READ servers; the page says how many it did not read.
+            "advised": advised_first(registry.fleet(limit=_FLEET_READ)[0]),
+            "servers": servers,
+            "unread": max(0, servers - _FLEET_READ),
             "stale_days": STALE_DAYS,
             "status": status or "",
             "page": page,
