@@ -4,9 +4,10 @@ A model told to send a credential where DLP would see it can be told to encode i
 base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it),
 base32 (RFC 4648's capitals, as ``base32`` writes it), hex (``0x`` or not, in lines as ``xxd -p``
 writes it), or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``,
-HTML's ``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them). Each
-such run is decoded once here; the engine reads what it spells (and runs in that, one level
-more) and reports a secret found there against the run.
+HTML's ``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them, and
+escapes of invisible characters between a token's letters: ``gh\\u200bp_``). Each such run is
+decoded once here; the engine reads what it spells (and runs in that, one level more) and
+reports a secret found there against the run.
 
 Only text is read: UTF-8, or UTF-16 (what PowerShell's ``-EncodedCommand`` takes), with at most
 one control character (other than white space) in 16; other bytes are data (an image, a hash, a
@@ -35,13 +36,27 @@ if TYPE_CHECKING:
 #: signs.
 _DECIMAL_ASCII = r"0*(?:33|3[5-7]|[45][0-9]|61|6[3-9]|[7-9][0-9]|1[01][0-9]|12[0-6])"
 _HEX_ASCII = r"(?:2[13-58-9A-Fa-f]|3[0-9ABDFabdf]|[4-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
+#: And of the invisible characters a token's letters may be parted by (``mcpward.dlp._respelled``
+#: reads past them): the soft hyphen, U+034F, U+180E, U+200B..U+200F, U+202A..U+202E,
+#: U+2060..U+2064, the BOM. ``gh\\u200bp_...`` in a JSON text spells a token a model reads
+#: (none is an encoder's ordinary escape, as ``\\u2014`` and ``\\u00e9`` are: those stay out).
+_HEX_INVISIBLE = r"(?:00[aA][dD]|034[fF]|180[eE]|200[b-fB-F]|202[a-eA-E]|206[0-4]|[fF][eE][fF][fF])"
+_DECIMAL_INVISIBLE = r"0*(?:173|847|6158|820[3-7]|823[4-8]|828[89]|829[0-2]|65279)"
+_HEX_REFERENCE_INVISIBLE = r"0*(?:[aA][dD]|34[fF]|180[eE]|200[b-fB-F]|202[a-eA-E]|206[0-4]|[fF][eE][fF][fF])"
+#: HTML's names of those characters (with their semicolon, as the names of invisible characters
+#: are written: ``&it`` is no reference).
+_NAMED_INVISIBLE = (
+    r"&(?:shy|zwn?j|lrm|rlm|ZeroWidthSpace|NoBreak|af|it|ic|ApplyFunction|InvisibleTimes|InvisibleComma"
+    r"|Negative(?:VeryThin|Thin|Medium|Thick)Space);"
+)
 #: The one-pass matcher's triggers (Hyperscan syntax; the pure-Python path runs them as they
 #: are): 16 base64 characters in a row (base32's too), and an escape: of a byte, or of a
 #: character (``\\u``, HTML's numeric references, whose semicolon browsers do without).
 TRIGGERS = (
     r"[A-Za-z0-9+/_-]{16}",
-    rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u00{_HEX_ASCII}|&#{_DECIMAL_ASCII}(?:[^0-9]|$)"
-    rf"|&#[xX]0*{_HEX_ASCII}(?:[^0-9A-Fa-f]|$)",
+    rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u(?:00{_HEX_ASCII}|{_HEX_INVISIBLE})"
+    rf"|&#(?:{_DECIMAL_ASCII}|{_DECIMAL_INVISIBLE})(?:[^0-9]|$)"
+    rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?:[^0-9A-Fa-f]|$)|{_NAMED_INVISIBLE}",
 )
 #: The base64 trigger where every report is taken (the strings of a JSON message in one pass):
 #: from the start of a run only, so a run is reported once, not at each of its characters
@@ -78,11 +93,14 @@ _LINE_BREAKS = ("\n", "\r\n", "\\n", "\\r")
 #: A token (no white space or quote) holding an escape (``TRIGGERS[1]``), from its start: the
 #: characters before the first escape read one way only, so a token without one fails once, at
 #: its end.
+_FIRST_ESCAPE = (
+    rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u(?:00{_HEX_ASCII}|{_HEX_INVISIBLE})"
+    rf"|&#(?:{_DECIMAL_ASCII}|{_DECIMAL_INVISIBLE})(?![0-9])"
+    rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?![0-9A-Fa-f])|{_NAMED_INVISIBLE}"
+)
 _ESCAPED = re.compile(
-    r"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\&]|%(?![0-9A-Fa-f]{2})|\\(?!x[0-9A-Fa-f]{2}|u00" + _HEX_ASCII + ")"
-    rf"|&(?!#{_DECIMAL_ASCII}(?![0-9])|#[xX]0*{_HEX_ASCII}(?![0-9A-Fa-f])))*"
-    rf"(?:%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u00{_HEX_ASCII}|&#{_DECIMAL_ASCII}(?![0-9])"
-    rf"|&#[xX]0*{_HEX_ASCII}(?![0-9A-Fa-f]))"
+    rf"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\&]|(?!{_FIRST_ESCAPE})[%\\&])*"
+    rf"(?:{_FIRST_ESCAPE})"
     r"[^\s\"'<>`]*"
 )
 #: An escape in a token: of a byte (percent, ``\\x``), or of a character (a UTF-16 pair of

@@ -7,7 +7,8 @@ characters (U+E0020..U+E007E, ASCII shifted, shown as nothing: "ASCII smuggling"
 invisible characters between its letters (zero-width spaces and joiners, marks of direction,
 word joiners, the BOM, soft hyphens, variation selectors: Unicode's default-ignorable code
 points) or combining marks over them, in full-width ASCII (U+FF01..U+FF5E), or in look-alike
-letters and digits (mathematical bold or monospace, circled, superscripts).
+letters and digits (mathematical bold or monospace, circled, superscripts; Cyrillic and Greek
+letters drawn as Latin ones, in a text where one touches an ASCII letter or digit).
 ``respelled`` gives the text with the invisible characters dropped and the others as the ASCII
 they stand for, and maps a span of it back to the text as written. Only text that holds such a
 character where it changes what is read is read again (``str.isascii`` answers for the rest
@@ -51,6 +52,25 @@ def _codes(ranges: tuple[tuple[int, int], ...]) -> Iterator[int]:
         yield from range(first, last + 1)
 
 
+#: Letters of other scripts drawn as an ASCII letter (Unicode's confusables of the Latin
+#: alphabet among Cyrillic, Greek and IPA): "gh", U+0440 (Cyrillic er, drawn as "p"), "_..." is
+#: a GitHub token to a reader and to a model, and no rule's ASCII pattern. Read as ASCII only in
+#: a text where one touches an ASCII letter, digit or underscore (``_OTHER_SCRIPT_BESIDE_ASCII``):
+#: Russian or Greek prose alone holds no token, and reading all of it again would double its cost.
+_OTHER_SCRIPTS = {
+    # Cyrillic capitals and small letters
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Ү": "Y", "Ӏ": "I", "Ԛ": "Q",
+    "Ԝ": "W", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "ѕ": "s",
+    "і": "i", "ј": "j", "һ": "h", "ӏ": "l", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    # Greek
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o", "ν": "v", "ϲ": "c", "ϳ": "j",
+    # IPA's script g, Armenian's o
+    "ɡ": "g", "օ": "o",
+}  # fmt: skip
+
+
 def _as_ascii() -> dict[int, str]:
     """The characters read as one ASCII character: tags (U+E0020..U+E007E), full-width ASCII and
     the look-alikes. (Not the ideographic space: it is white space, ``\\s``, as written, and
@@ -64,10 +84,37 @@ def _as_ascii() -> dict[int, str]:
     return table
 
 
+_OTHER_SCRIPT_CLASS = "[" + "".join(sorted(_OTHER_SCRIPTS)) + "]"
+#: A look-alike letter of another script next to an ASCII letter, digit or underscore.
+_OTHER_SCRIPT_BESIDE_ASCII = re.compile(_OTHER_SCRIPT_CLASS + "(?:(?<=[0-9A-Za-z_].)|(?=[0-9A-Za-z_]))")
+#: Each byte of UTF-8 as what it is to ``_other_script_beside_ascii``: "a" an ASCII letter,
+#: digit or underscore, "L" the first byte of a letter from U+0240 to U+05BF (IPA, Greek,
+#: Cyrillic, Armenian), "c" a continuation byte.
+_BYTE_KINDS = bytes(
+    ord("a") if chr(byte).isascii() and (chr(byte).isalnum() or byte == ord("_"))
+    else ord("L") if 0xC9 <= byte <= 0xD6
+    else ord("c") if 0x80 <= byte < 0xC0
+    else ord(" ")
+    for byte in range(256)
+)  # fmt: skip
+
+
+def _other_script_beside_ascii(text: str, data: bytes) -> bool:
+    """Whether ``text`` (``data`` its UTF-8) holds a look-alike of another script next to an ASCII
+    letter or digit. The expression searched over Russian prose stops at nearly every letter
+    (40 ms per MB); the bytes as their kinds, searched for the two orders of such a pair, say
+    where there is none (2 ms), and the expression runs only where there may be."""
+    kinds = data.translate(_BYTE_KINDS)
+    if b"aL" not in kinds and b"Lca" not in kinds:
+        return False
+    return _OTHER_SCRIPT_BESIDE_ASCII.search(text) is not None
+
+
 _AS_ASCII = _as_ascii()
 _TABLE: dict[int, str | None] = {
     **{code: None for code in _codes((*_IGNORABLE, *_COMBINING))},
     **_AS_ASCII,
+    **{ord(letter): read for letter, read in _OTHER_SCRIPTS.items()},
 }
 
 
@@ -137,6 +184,7 @@ _KINDS = (
     ),
     ("invisible-characters", re.compile(_character_class(list(_codes(_IGNORABLE))))),
     ("combining-marks", re.compile(_character_class(list(_codes(_COMBINING))))),
+    ("other-scripts", _OTHER_SCRIPT_BESIDE_ASCII),
 )
 
 
@@ -147,6 +195,8 @@ def has_respelling(text: str) -> bool:
     if text.isascii():
         return False
     data = text.encode("utf-8", "surrogatepass")
+    if _other_script_beside_ascii(text, data):
+        return True
     first = _RESPELLING_BYTES.search(data)
     if first is None and chr(_HANGUL_FILLER) not in text:
         return False
@@ -164,7 +214,7 @@ class Respelled:
     def __init__(self, written: str) -> None:
         self.written = written
         data = written.encode("utf-8", "surrogatepass")
-        if _READ_AS_ASCII_BYTES.search(data):
+        if _READ_AS_ASCII_BYTES.search(data) or _other_script_beside_ascii(written, data):
             self.text = written.translate(_TABLE)
         else:
             self.text = _INVISIBLE_BYTES.sub(b"", data).decode("utf-8", "surrogatepass")
