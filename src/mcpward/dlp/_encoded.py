@@ -1,13 +1,15 @@
 """Runs of encoded text and the text they spell, for the DLP engine to read for secrets.
 
 A model told to send a credential where DLP would see it can be told to encode it first:
-base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it),
-base32 (RFC 4648's capitals, as ``base32`` writes it), hex (``0x`` or not, in lines as ``xxd -p``
-writes it), or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``,
-HTML's ``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them, and
-escapes of invisible characters between a token's letters: ``gh\\u200bp_``). Each such run is
-decoded once here; the engine reads what it spells (and runs in that, one level more) and
-reports a secret found there against the run.
+base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it, or
+split into groups by spaces), base32 (RFC 4648's capitals, as ``base32`` writes it, or in small
+letters), hex (``0x`` or not, in lines as ``xxd -p`` writes it, or its bytes parted: ``67 68``,
+``67:68``, ``0x67, 0x68``), bytes as decimal numbers (``[103, 104]``), or escapes: of bytes
+(``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``, HTML's ``&#103;`` and ``&#x67;``,
+with named references such as ``&lowbar;`` among them, and escapes of invisible characters
+between a token's letters: ``gh\\u200bp_``). Each such run is decoded once here; the engine
+reads what it spells (and runs in that, one level more) and reports a secret found there
+against the run.
 
 Only text is read: UTF-8, or UTF-16 (what PowerShell's ``-EncodedCommand`` takes), with at most
 one control character (other than white space) in 16; other bytes are data (an image, a hash, a
@@ -49,14 +51,35 @@ _NAMED_INVISIBLE = (
     r"&(?:shy|zwn?j|lrm|rlm|ZeroWidthSpace|NoBreak|af|it|ic|ApplyFunction|InvisibleTimes|InvisibleComma"
     r"|Negative(?:VeryThin|Thin|Medium|Thick)Space);"
 )
+#: What parts the numbers of a run of bytes written as numbers (``_PARTED``): a comma (with a
+#: space around it, and a line break after it), a space, a colon, a dash, or a line break (raw or
+#: as a JSON escape) with its indentation.
+_PARTED_SEPARATOR = (
+    r"(?:[ \t]?,[ \t]?(?:\r?\n[ \t]{0,16}|\\n[ \t]{0,16})?|[ :-]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
+)
+#: What parts the groups of a run of base64 split by spaces (``_SPACED``): a space, or a line
+#: break (raw or as a JSON escape) with its indentation.
+_GROUP_SEPARATOR = r"(?:[ ]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
+#: Two characters base64 of text has and prose rarely has in a word: a small letter before a
+#: capital, a letter beside a digit.
+_MIXED_PAIR = r"(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])"
 #: The one-pass matcher's triggers (Hyperscan syntax; the pure-Python path runs them as they
-#: are): 16 base64 characters in a row (base32's too), and an escape: of a byte, or of a
-#: character (``\\u``, HTML's numeric references, whose semicolon browsers do without).
+#: are): 16 base64 characters in a row (base32's too), an escape: of a byte, or of a
+#: character (``\\u``, HTML's numeric references, whose semicolon browsers do without), ten
+#: numbers parted (bytes in hex, two digits each, or in decimal: ``_PARTED``), and four groups of
+#: base64 characters parted by spaces, with a mixed pair in the last 14 characters of a group
+#: before the last three (``_SPACED``). Each of the last two, an expression of classes with no
+#: literal, costs the native pass about 2 us per KB of prose; the end of each is fixed, so that
+#: a run reports once for each of its numbers or groups, not at each character.
 TRIGGERS = (
     r"[A-Za-z0-9+/_-]{16}",
     rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u(?:00{_HEX_ASCII}|{_HEX_INVISIBLE})"
     rf"|&#(?:{_DECIMAL_ASCII}|{_DECIMAL_INVISIBLE})(?:[^0-9]|$)"
     rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?:[^0-9A-Fa-f]|$)|{_NAMED_INVISIBLE}",
+    rf"[0-9A-Fa-f]{{2}}(?:{_PARTED_SEPARATOR}(?:0[xX])?[0-9A-Fa-f]{{2}}){{9}}(?:[^0-9A-Fa-f]|$)"
+    rf"|[0-9]{{1,3}}(?:{_PARTED_SEPARATOR}[0-9]{{1,3}}){{9}}(?:[^0-9]|$)",
+    rf"{_MIXED_PAIR}[A-Za-z0-9+/_-]{{0,12}}(?: [A-Za-z0-9+/_-]{{4}}[A-Za-z0-9+/_-]*){{2}}"
+    r" [A-Za-z0-9+/_-]{4}",
 )
 #: The base64 trigger where every report is taken (the strings of a JSON message in one pass):
 #: from the start of a run only, so a run is reported once, not at each of its characters
@@ -74,19 +97,20 @@ _SHORTEST_TEXT = 8
 #: A run of base64 characters (both alphabets: a run mixing them decodes to no text), whole
 #: (never from inside a longer one), with its padding; only one with letters of both cases (a
 #: name or a path has one, base64 of text both: at most 1 in 5,000 runs of 16 characters has
-#: not), or hex digits, or base32's alphabet only (capitals and 2 to 7: words in capitals have
-#: it, and decode to data at once). The look-aheads are possessive: each reads the run once.
+#: not), or hex digits, or base32's alphabet only (capitals and 2 to 7, or small letters and 2
+#: to 7, as ``base32 | tr A-Z a-z`` and DNS labels write it: words have it, and decode to data at
+#: once). The look-aheads are possessive: each reads the run once.
 _RUN = re.compile(
     r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{16})"
     r"(?:(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])|(?=(?:0[xX])?[0-9A-Fa-f]{20})"
-    r"|(?=[A-Z2-7]++(?![A-Za-z0-9+/_-])))"
+    r"|(?=[A-Z2-7]++(?![A-Za-z0-9+/_-]))|(?=[a-z2-7]++(?![A-Za-z0-9+/_-])))"
     r"[A-Za-z0-9+/_-]++={0,2}"
 )
 #: The next line of a wrapped run: a line break, raw or written as a JSON escape, indentation,
 #: and the line.
 _NEXT_LINE = re.compile(r"(?:\r?\n|\\r\\n|\\n)[ \t]{0,16}([A-Za-z0-9+/_-]{4,}={0,6})(?![A-Za-z0-9+/_=-])")
 _HEX_RUN = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
-_BASE32_RUN = re.compile(r"[A-Z2-7]+=*")
+_BASE32_RUN = re.compile(r"[A-Z2-7]+=*|[a-z2-7]+=*")
 #: Base32's alphabet as that of its "extended hex" form, which ``int`` reads in base 32.
 _TO_BASE32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
 _LINE_BREAKS = ("\n", "\r\n", "\\n", "\\r")
@@ -126,15 +150,18 @@ class EncodedRun:
 
 
 def encoded_runs(
-    text: str, fired: Collection[int] = (0, 1), places: Places | None = None
+    text: str, fired: Collection[int] = (0, 1, 2, 3), places: Places | None = None
 ) -> Iterator[EncodedRun]:
     """The runs of ``text`` that spell text, in order of their starts (a run of escapes may
     hold a run of base64 characters: both are given), of the kinds whose trigger ``fired``
     (positions in ``TRIGGERS``); ``places``: where they may start (``native_places``), else
-    found in the whole text."""
+    found in the whole text (runs of numbers always are: their trigger fires seldom, on tables
+    of numbers, where a report for each number would cost more than the search)."""
     base64 = _base64_runs(text, places[0] if places else None) if 0 in fired else iter(())
     escaped = _escaped_runs(text, places[1] if places else None) if 1 in fired else iter(())
-    yield from _sorted_merge(base64, escaped)
+    parted = _parted_runs(text) if 2 in fired else iter(())
+    spaced = _spaced_runs(text, places[3] if places else None) if 3 in fired else iter(())
+    yield from _sorted_merge(_sorted_merge(base64, escaped), _sorted_merge(parted, spaced))
 
 
 #: For each kind of run (positions in ``TRIGGERS``), windows of a text that hold the start of
@@ -166,7 +193,7 @@ def native_places(texts: Sequence[str]) -> list[Places | None]:
     if windows is None:
         return found
     for number in ascii_texts:
-        found[number] = {0: [], 1: []}
+        found[number] = {0: [], 1: [], 3: []}
     for kind, spans in windows.items():
         for window_start, window_end in spans:
             # a window may begin on the separator before a text, or (joined) reach over one
@@ -195,8 +222,9 @@ def _places_finder() -> SpanFinder | None:
     return finder if finder.native and finder.indices == frozenset(_PLACES) else None
 
 
-#: A run's start (the character before it, or the text's start), and a byte escape.
-_PLACES = {0: EVERY_MATCH_TRIGGERS[0], 1: TRIGGERS[1]}
+#: A run's start (the character before it, or the text's start), a byte escape, and groups of
+#: base64 parted by spaces.
+_PLACES = {0: EVERY_MATCH_TRIGGERS[0], 1: TRIGGERS[1], 3: TRIGGERS[3]}
 
 
 def _sorted_merge(first: Iterator[EncodedRun], second: Iterator[EncodedRun]) -> Iterator[EncodedRun]:
@@ -270,6 +298,100 @@ def _wrapped(text: str, first: str, end: int) -> tuple[list[str], list[int]]:
     return lines, ends
 
 
+#: Ten numbers or more parted by separators (``_PARTED_SEPARATOR``): bytes in hex as CyberChef,
+#: ``bytes.hex(" ")``, ``xxd -g1`` and C arrays write them (``67 68``, ``67:68``, ``0x67, 0x68``),
+#: or in decimal (``103, 104``, ``[103, 104]``, ``bytes([103, 104])``), wrapped in lines too. Not
+#: inside a word, a number with a decimal point, or a longer run of digits.
+_PARTED = re.compile(
+    # (from a hex digit, and what is before it looked at after it: a search skips to each)
+    r"[0-9A-Fa-f](?<![0-9A-Za-z_.][0-9A-Fa-f])(?:(?<=0)[xX][0-9A-Fa-f]{1,3}|[0-9A-Fa-f]{0,2})"
+    rf"(?:{_PARTED_SEPARATOR}(?:0[xX])?[0-9A-Fa-f]{{1,3}}){{9,}}(?![0-9A-Za-z_])"
+)
+_NUMBER = re.compile(r"(0[xX])?([0-9A-Fa-f]+)")
+#: Groups of base64 characters (base32's and hex's among them) parted by spaces or lines, four
+#: or more (the last may be shorter, with the padding): ``Z2hw XzEy ...`` as a sender splits a
+#: run to hide it, ``6768 705f`` as ``xxd`` groups hex. Read where every group but the last is as
+#: long as the first, and the last no longer (prose's words are not), joined, as a run
+#: (``_decoded_run``).
+_SPACED = re.compile(
+    rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{4,76}}(?:{_GROUP_SEPARATOR}[A-Za-z0-9+/_-]{{4,76}}){{2,}}"
+    rf"(?:{_GROUP_SEPARATOR}[A-Za-z0-9+/_-]{{1,76}})?={{0,6}}"
+    r"(?![A-Za-z0-9+/=_-])"
+)
+_GROUP = re.compile(r"[A-Za-z0-9+/_-]+=*")
+
+
+def _parted_runs(text: str) -> Iterator[EncodedRun]:
+    """Runs of bytes written as numbers (``_PARTED``) that spell text: read as hex where every
+    number is two hex digits, and as decimal where every number is a decimal one up to 255
+    (``41 42 43`` is both: both are read)."""
+    for run in _PARTED.finditer(text):
+        numbers = _NUMBER.findall(run.group())
+        if all(len(digits) == 2 for _, digits in numbers):
+            decoded = _named("hex", _text(bytes.fromhex("".join(digits for _, digits in numbers))))
+            if decoded is not None:
+                yield EncodedRun(run.start(), run.end(), *decoded)
+        if not any(prefix for prefix, _ in numbers) and all(
+            digits.isdigit() and int(digits) < 256 for _, digits in numbers
+        ):
+            decoded = _named("decimal", _text(bytes(int(digits) for _, digits in numbers)))
+            if decoded is not None:
+                yield EncodedRun(run.start(), run.end(), *decoded)
+
+
+def _spaced_runs(text: str, windows: list[list[int]] | None) -> Iterator[EncodedRun]:
+    """Runs of base64 split into groups (``_SPACED``) that spell text, joined; and without
+    their last group where it has no padding: a word after the run ("kept" on the next line)
+    may have been read as its last group, and glued to it hide the secret's end. ``windows``:
+    where the trigger matched (``native_places``), else the whole text is searched."""
+    for run in _spaced_matches(text, windows):
+        found = list(_GROUP.finditer(text, run.start(), run.end()))
+        groups = [group.group() for group in found]
+        width = len(groups[0])
+        ends = [(groups, run.end())]
+        if not groups[-1].strip("_-"):
+            ends = []  # dashes after the run ("-- end"), not a group of it
+        if not groups[-1].endswith("=") and len(groups) > 4:
+            ends.append((groups[:-1], found[-2].end()))
+        for read, end in ends:
+            if any(len(group) != width for group in read[:-1]) or len(read[-1].rstrip("=")) > width:
+                continue  # words of prose, not a run cut at one width
+            joined = "".join(read)
+            whole = _RUN.match(joined)
+            if whole is None or whole.end() < len(joined.rstrip("=")):
+                continue  # of one case: a name's or prose's letters, not base64 of text
+            decoded = _decoded_run(joined)
+            if decoded is not None:
+                yield EncodedRun(run.start(), end, *decoded)
+
+
+def _spaced_matches(text: str, windows: list[list[int]] | None) -> Iterator[re.Match[str]]:
+    """``_SPACED``'s matches in ``text``, or around the windows of its trigger: from up to
+    ``_GROUPS_BEFORE`` characters before each (the groups before the first mixed pair) to the
+    end of the groups and separators after it. Prose is full of words of four letters and more,
+    which the expression tries from each (40 us per KB), and a run's groups of five or more
+    (190 us per KB with the checks of each in Python)."""
+    if windows is None:
+        yield from _SPACED.finditer(text)
+        return
+    end = 0
+    for window_start, window_end in windows:
+        if window_end <= end:
+            continue
+        start = max(end, window_start - _GROUPS_BEFORE)
+        after = _GROUPS_AFTER.match(text, window_end)
+        assert after is not None  # (it may be empty)
+        end = after.end()
+        yield from _SPACED.finditer(text, start, end)
+
+
+#: How far before its trigger's window a run of groups is looked for from: base64 of text has
+#: a mixed pair in every few groups.
+_GROUPS_BEFORE = 1024
+#: What may go on a run of groups past its trigger's window: group characters and separators.
+_GROUPS_AFTER = re.compile(rf"(?:[A-Za-z0-9+/=_-]|{_GROUP_SEPARATOR})*")
+
+
 def _decoded_run(run: str) -> tuple[str, str] | None:
     """(encoding, text) of a run of base64 characters that spells text, else None."""
     if _HEX_RUN.fullmatch(run):
@@ -277,7 +399,7 @@ def _decoded_run(run: str) -> tuple[str, str] | None:
         if decoded is not None or not _BASE32_RUN.fullmatch(run):
             return decoded
     if _BASE32_RUN.fullmatch(run):
-        return _decoded_base32(run.rstrip("="))
+        return _decoded_base32(run.rstrip("=").upper())
     body = run.rstrip("=").translate(_URL_SAFE)
     if len(body) % 4 == 1:
         body = body[:-1]  # a character too many: no whole byte in it

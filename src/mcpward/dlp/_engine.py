@@ -19,16 +19,20 @@ Every exact pattern is linear: bounded repetitions, and nested ones only where w
 cannot be split two ways (a key's lines and the breaks between them), so hostile input cannot
 make matching backtrack catastrophically (tests/adversarial/test_dlp_linear.py).
 
-Two more triggers in the same pass find runs of base64, base32 and hex and escapes of bytes
-and characters (``mcpward.dlp._encoded``): where one fires, the runs are decoded, and what they
-spell (UTF-8 or UTF-16) is scanned in turn (two levels at most) for secrets, each reported
-against its run (tests/adversarial/test_dlp_encoded_secrets.py,
-tests/adversarial/test_dlp_encoded_secrets_other_encodings.py).
+Four more triggers in the same pass find runs of base64, base32 and hex, escapes of bytes and
+characters, bytes written as numbers parted by separators, and base64 split into groups
+(``mcpward.dlp._encoded``): where one fires, the runs are decoded, and what they spell (UTF-8
+or UTF-16) is scanned in turn (two levels at most) for secrets, each reported against its run
+(tests/adversarial/test_dlp_encoded_secrets.py,
+tests/adversarial/test_dlp_encoded_secrets_other_encodings.py,
+tests/adversarial/test_dlp_parted_encodings.py).
 
 A text that a reader sees otherwise than as written (``mcpward.dlp._respelled``: tag
-characters, invisible characters between ASCII ones, full-width and look-alike letters) is read
-again as the reader sees it, and a secret found only there masks its whole span as written
-(tests/adversarial/test_dlp_invisible_characters.py). ASCII text never is.
+characters, invisible characters between ASCII ones, full-width and look-alike letters, Cyrillic
+and Greek letters drawn as Latin ones beside ASCII ones) is read again as the reader sees it,
+and a secret found only there masks its whole span as written
+(tests/adversarial/test_dlp_invisible_characters.py,
+tests/adversarial/test_dlp_other_scripts_and_escaped_invisibles.py). ASCII text never is.
 """
 
 from __future__ import annotations
@@ -108,7 +112,7 @@ class DlpMatch:
     action: str
     path: str | None = None
     severity: Severity = Severity.HIGH
-    #: How the text the match was found in was encoded ("base64", "base32", "hex", "escapes",
+    #: How the text the match was found in was encoded ("base64", "base32", "hex", "decimal", "escapes",
     #: with "/utf-16" after it where the text was UTF-16; two levels joined by "+"): the match
     #: is the encoded run. Empty for a match in the text as written.
     encoding: str = ""
