@@ -1,12 +1,14 @@
 """A model told by an injected instruction to send a GitHub token or `~/.aws/credentials`, or a
 server returning one, writes its bytes in a form the DLP engine did not read: base64 split into
-groups by spaces (``Z2hw XzEy ...``, every 4, 8 or 10 characters, in lines too), hex bytes with
+groups by spaces (``Z2hw XzEy ...``, every 4, 8 or 10 characters, in lines too) or wrapped in
+lines at a width that is no multiple of 4 (50, 30: only ``base64``'s 76 and PEM's 64, multiples
+of 4, were read as one run), hex bytes with
 separators (``67 68 70``, ``67:68:70``, ``67-68``, a C array ``0x67, 0x68``, ``xxd``'s groups of
 four), bytes as decimal numbers (``[103, 104, 112]``, ``bytes([...])``, ``103 104 112``), or
 base32 in small letters (``base32 | tr A-Z a-z``, DNS labels). Each passed `dlp scan`, the
 gateway's DLP (its default policy masks secrets, on a tool's arguments and on its result) and
 `redact_text` unmasked: SECURITY.md listed them as known gaps until 2026-12-05 (found by a review
-of the DLP engine that day; 36 of 36 spellings of the two secrets missed).
+of the DLP engine that day; 40 of 40 spellings of the two secrets missed).
 
 They are now read as the other encodings are (``mcpward.dlp._encoded``): a run of ten numbers or
 more parted by separators is read as hex bytes (every number two hex digits) and as decimal ones
@@ -59,6 +61,8 @@ def _spellings(secret: str) -> dict[str, str]:
         "base64 in groups of 8": _split(encoded, 8),
         "base64 in groups of 10": _split(encoded, 10),
         "base64 in groups of 4, lines of 10 groups": _split(_split(encoded, 4), 50, "\n"),
+        "base64 wrapped at 50 (no multiple of 4)": _split(encoded, 50, "\n"),
+        "base64 wrapped at 30, CRLF": _split(encoded, 30, "\r\n"),
         "url-safe base64 unpadded in groups of 6": _split(base64.urlsafe_b64encode(data).decode().rstrip("="), 6),
         "hex in groups of 4 (xxd)": _split(data.hex(), 4),
         "base32 in groups of 8": _split(base64.b32encode(data).decode(), 8),
@@ -177,6 +181,9 @@ def _clean_texts() -> dict[str, str]:
         "names in capitals, four letters each": "Mary Anne Will Take John Paul Home Soon " * 30,
         "random base64 in groups of 4": _split(base64.b64encode(chooser.randbytes(300)).decode(), 4),
         "base64 of prose in groups of 4": _split(base64.b64encode(data).decode(), 4),
+        "identifiers on lines of equal width": "\n".join(
+            "".join(chooser.choice(string.ascii_letters) for _ in range(50)) for _ in range(40)
+        ),
         "product codes": " ".join(f"SKU{chooser.randrange(10**6)} A1B2 C3D4 E5F6" for _ in range(50)),
     }  # fmt: skip
 

@@ -1,15 +1,15 @@
 """Runs of encoded text and the text they spell, for the DLP engine to read for secrets.
 
 A model told to send a credential where DLP would see it can be told to encode it first:
-base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it, or
-split into groups by spaces), base32 (RFC 4648's capitals, as ``base32`` writes it, or in small
-letters), hex (``0x`` or not, in lines as ``xxd -p`` writes it, or its bytes parted: ``67 68``,
-``67:68``, ``0x67, 0x68``), bytes as decimal numbers (``[103, 104]``), or escapes: of bytes
-(``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``, HTML's ``&#103;`` and ``&#x67;``,
-with named references such as ``&lowbar;`` among them, and escapes of invisible characters
-between a token's letters: ``gh\\u200bp_``). Each such run is decoded once here; the engine
-reads what it spells (and runs in that, one level more) and reports a secret found there
-against the run.
+base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it or
+at any other width, or split into groups by spaces), base32 (RFC 4648's capitals, as ``base32``
+writes it, or in small letters), hex (``0x`` or not, in lines as ``xxd -p`` writes it, or its
+bytes parted: ``67 68``, ``67:68``, ``0x67, 0x68``), bytes as decimal numbers (``[103, 104]``),
+or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``, HTML's
+``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them, and escapes of
+invisible characters between a token's letters: ``gh\\u200bp_``). Each such run is decoded once
+here; the engine reads what it spells (and runs in that, one level more) and reports a secret
+found there against the run.
 
 Only text is read: UTF-8, or UTF-16 (what PowerShell's ``-EncodedCommand`` takes), with at most
 one control character (other than white space) in 16; other bytes are data (an image, a hash, a
@@ -246,7 +246,9 @@ def _base64_runs(text: str, windows: list[list[int]] | None) -> Iterator[Encoded
         if start < end:
             continue  # a line of a wrapped run already read
         lines, ends = [run.group()], [run.end()]
-        if len(lines[0]) % 4 == 0 and lines[0][-1] != "=" and text.startswith(_LINE_BREAKS, ends[0]):
+        # (at any width: a sender wraps at 50 as well as ``base64`` at 76, and a line whose length
+        # is no multiple of 4 is no whole run)
+        if lines[0][-1] != "=" and text.startswith(_LINE_BREAKS, ends[0]):
             lines, ends = _wrapped(text, lines[0], ends[0])
         end = ends[-1]
         read = [("".join(lines), end)]
@@ -285,8 +287,8 @@ _BASE64_CHARACTER = [bool(re.fullmatch(r"[A-Za-z0-9+/_-]", chr(code))) for code 
 
 def _wrapped(text: str, first: str, end: int) -> tuple[list[str], list[int]]:
     """The lines of a run wrapped from its ``first``, and where each ends: every line as long
-    as the first (a multiple of 4), the last no longer; a line after padding, or of another
-    length, is something else."""
+    as the first, the last no longer; a line after padding, or of another length, is something
+    else."""
     lines, ends = [first], [end]
     width = len(first)
     while not lines[-1].endswith("=") and len(lines[-1]) == width:
