@@ -4,11 +4,11 @@ groups by spaces (``Z2hw XzEy ...``, every 4, 8 or 10 characters, in lines too) 
 lines at a width that is no multiple of 4 (50, 30: only ``base64``'s 76 and PEM's 64, multiples
 of 4, were read as one run), hex bytes with
 separators (``67 68 70``, ``67:68:70``, ``67-68``, a C array ``0x67, 0x68``, ``xxd``'s groups of
-four), bytes as decimal numbers (``[103, 104, 112]``, ``bytes([...])``, ``103 104 112``), or
+four; a hex dump of ``xxd``, ``xxd -g1`` or ``hexdump -C``, offsets and characters on each line), bytes as decimal numbers (``[103, 104, 112]``, ``bytes([...])``, ``103 104 112``), or
 base32 in small letters (``base32 | tr A-Z a-z``, DNS labels). Each passed `dlp scan`, the
 gateway's DLP (its default policy masks secrets, on a tool's arguments and on its result) and
 `redact_text` unmasked: SECURITY.md listed them as known gaps until 2026-12-05 (found by a review
-of the DLP engine that day; 40 of 40 spellings of the two secrets missed).
+of the DLP engine that day; 46 of 46 spellings of the two secrets missed).
 
 They are now read as the other encodings are (``mcpward.dlp._encoded``): a run of ten numbers or
 more parted by separators is read as hex bytes (every number two hex digits) and as decimal ones
@@ -75,9 +75,34 @@ def _spellings(secret: str) -> dict[str, str]:
         "decimal bytes, a JSON list": json.dumps(list(data)),
         "decimal bytes, Python's bytes()": f"bytes({list(data)})",
         "decimal bytes parted by spaces": " ".join(map(str, data)),
+        "xxd": _xxd(data, 2) + "\n",
+        "xxd -g1": _xxd(data, 1) + "\n",
+        "hexdump -C": _hexdump(data) + "\n",
         "base32 in small letters": base64.b32encode(data).decode().lower(),
         "base32 in small letters, unpadded": base64.b32encode(data).decode().lower().rstrip("="),
     }  # fmt: skip
+
+
+def _xxd(data: bytes, group: int) -> str:
+    """``xxd``'s lines: an offset, the bytes in hex in groups, and the printable characters."""
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        groups = " ".join(chunk.hex()[at : at + 2 * group] for at in range(0, 2 * len(chunk), 2 * group))
+        shown = "".join(chr(byte) if 32 <= byte < 127 else "." for byte in chunk)
+        lines.append(f"{offset:08x}: {groups:<40}  {shown}")
+    return "\n".join(lines)
+
+
+def _hexdump(data: bytes) -> str:
+    """``hexdump -C``'s lines: two halves of eight bytes, and the characters between bars."""
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        halves = "  ".join(" ".join(f"{byte:02x}" for byte in half) for half in (chunk[:8], chunk[8:]))
+        shown = "".join(chr(byte) if 32 <= byte < 127 else "." for byte in chunk)
+        lines.append(f"{offset:08x}  {halves:<49}  |{shown}|")
+    return "\n".join(lines)
 
 
 def _leaks(redacted: str, secret: str) -> list[str]:
@@ -135,17 +160,6 @@ def test_base64_of_a_parted_secret_and_a_parted_run_among_long_text() -> None:
 # -- clean text in these forms holds no match ----------------------------------------------------
 
 
-def _xxd(data: bytes, group: int) -> str:
-    """``xxd``'s lines: an offset, the bytes in hex in groups, and the printable characters."""
-    lines = []
-    for offset in range(0, len(data), 16):
-        chunk = data[offset : offset + 16]
-        groups = " ".join(chunk.hex()[at : at + 2 * group] for at in range(0, 2 * len(chunk), 2 * group))
-        shown = "".join(chr(byte) if 32 <= byte < 127 else "." for byte in chunk)
-        lines.append(f"{offset:08x}: {groups:<40}  {shown}")
-    return "\n".join(lines)
-
-
 def _clean_texts() -> dict[str, str]:
     chooser = random.Random(84)  # noqa: S311 - noise, not a secret
     prose = "The quarterly figures are attached; revenue grew 4% and the team shipped 12 features. " * 6
@@ -153,6 +167,8 @@ def _clean_texts() -> dict[str, str]:
     return {
         "xxd of prose": _xxd(data, 2),
         "xxd -g1 of random bytes": _xxd(chooser.randbytes(512), 1),
+        "hexdump -C of prose": _hexdump(data),
+        "hexdump -C of a PNG": _hexdump(b"\x89PNG\r\n\x1a\n" + chooser.randbytes(300)),
         "hex bytes of prose parted by spaces": data.hex(" "),
         "hex bytes of prose parted by colons": data.hex(":"),
         "a C array of prose": ", ".join(f"0x{byte:02x}" for byte in data),
@@ -199,7 +215,9 @@ def test_clean_text_in_these_forms_holds_no_match(name: str) -> None:
 
 HOSTILE_PIECES = ["41 ", "41:", "0x41, ", "0x4", "65, ", "1,", "255 ", "999 ", "41 42 43 44 45 46 47 48 49 4",
                   "Z2hw ", "aB1 ", "Z2hw\n", "Z2hw\\n ", "abcd efgh ", "aB12 aB12 aB1 ", "a1 ", "Q" * 76 + " ",
-                  "abc2" * 4, "mfrgg===", "41 42 43-", "0x" * 3 + " "]  # fmt: skip
+                  "abc2" * 4, "mfrgg===", "41 42 43-", "0x" * 3 + " ", "41  42  ",
+                  "00000000: 6768 705f 4731 4476 4a49 7945 3162 6b6a  ghp_G1DvJIyE1bkj\n",
+                  "0000 41 42 43 44 45 46 47 48 49 4a\n", "x 0010: 41 42\n", "abcd: ab\n" * 3 + "w" * 50]  # fmt: skip
 
 
 @pytest.mark.parametrize("piece", HOSTILE_PIECES)

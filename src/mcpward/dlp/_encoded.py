@@ -3,13 +3,13 @@
 A model told to send a credential where DLP would see it can be told to encode it first:
 base64 (standard or URL-safe, padded or not, wrapped in lines as ``base64`` and PEM write it or
 at any other width, or split into groups by spaces), base32 (RFC 4648's capitals, as ``base32``
-writes it, or in small letters), hex (``0x`` or not, in lines as ``xxd -p`` writes it, or its
-bytes parted: ``67 68``, ``67:68``, ``0x67, 0x68``), bytes as decimal numbers (``[103, 104]``),
-or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters (``\\u0067``, HTML's
-``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;`` among them, and escapes of
-invisible characters between a token's letters: ``gh\\u200bp_``). Each such run is decoded once
-here; the engine reads what it spells (and runs in that, one level more) and reports a secret
-found there against the run.
+writes it, or in small letters), hex (``0x`` or not, in lines as ``xxd -p`` writes it, its
+bytes parted: ``67 68``, ``67:68``, ``0x67, 0x68``, or a dump), bytes as decimal numbers
+(``[103, 104]``), or escapes: of bytes (``%67%68``, ``\\x67\\x68``) or of characters
+(``\\u0067``, HTML's ``&#103;`` and ``&#x67;``, with named references such as ``&lowbar;``
+among them, and escapes of invisible characters between a token's letters: ``gh\\u200bp_``).
+Each such run is decoded once here; the engine reads what it spells (and runs in that, one
+level more) and reports a secret found there against the run.
 
 Only text is read: UTF-8, or UTF-16 (what PowerShell's ``-EncodedCommand`` takes), with at most
 one control character (other than white space) in 16; other bytes are data (an image, a hash, a
@@ -26,6 +26,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html.entities import html5
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ _NAMED_INVISIBLE = (
     r"|Negative(?:VeryThin|Thin|Medium|Thick)Space);"
 )
 #: What parts the numbers of a run of bytes written as numbers (``_PARTED``): a comma (with a
-#: space around it, and a line break after it), a space, a colon, a dash, or a line break (raw or
-#: as a JSON escape) with its indentation.
+#: space around it, and a line break after it), one or two spaces (``hexdump -C`` puts two in
+#: the middle of a line), a colon, a dash, or a line break (raw or as a JSON escape) with its
+#: indentation.
 _PARTED_SEPARATOR = (
-    r"(?:[ \t]?,[ \t]?(?:\r?\n[ \t]{0,16}|\\n[ \t]{0,16})?|[ :-]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
+    r"(?:[ \t]?,[ \t]?(?:\r?\n[ \t]{0,16}|\\n[ \t]{0,16})?|[ ]{1,2}|[:-]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
 )
 #: What parts the groups of a run of base64 split by spaces (``_SPACED``): a space, or a line
 #: break (raw or as a JSON escape) with its indentation.
@@ -161,7 +163,11 @@ def encoded_runs(
     escaped = _escaped_runs(text, places[1] if places else None) if 1 in fired else iter(())
     parted = _parted_runs(text) if 2 in fired else iter(())
     spaced = _spaced_runs(text, places[3] if places else None) if 3 in fired else iter(())
-    yield from _sorted_merge(_sorted_merge(base64, escaped), _sorted_merge(parted, spaced))
+    # a hex dump's lines fire one of the two: 16 bytes parted, or groups of 4 digits
+    dumps = _dump_runs(text) if 2 in fired or 3 in fired else iter(())
+    yield from _sorted_merge(
+        _sorted_merge(base64, escaped), _sorted_merge(_sorted_merge(parted, spaced), dumps)
+    )
 
 
 #: For each kind of run (positions in ``TRIGGERS``), windows of a text that hold the start of
@@ -339,6 +345,76 @@ def _parted_runs(text: str) -> Iterator[EncodedRun]:
             decoded = _named("decimal", _text(bytes(int(digits) for _, digits in numbers)))
             if decoded is not None:
                 yield EncodedRun(run.start(), run.end(), *decoded)
+
+
+#: A line of a hex dump: its offset, and its bytes in hex, in groups of 2 to 8 digits parted by
+#: one or two spaces (``xxd``, ``xxd -g1``, ``hexdump -C``, ``od -A x -t x1z``); what follows
+#: (the bytes as characters) is not read.
+_DUMP_LINE = re.compile(r"^([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)", re.MULTILINE)
+#: Bytes a dump's line shows at most.
+_DUMP_WIDTH = 64
+
+
+def _dump_runs(text: str) -> Iterator[EncodedRun]:
+    """Hex dumps (``_DUMP_LINE``) that spell text: the bytes of consecutive lines, each offset
+    the last plus the bytes of its line, joined (each line holds a piece of the secret, and its
+    characters column shows it too: the run is the lines whole, to their ends)."""
+    lines: list[re.Match[str]] = []
+    for line in _DUMP_LINE.finditer(text):
+        if lines and not _follows(lines[-1], line, text):
+            yield from _dump_run(lines, text)
+            lines = []
+        if not lines and line.start():
+            # The first line may follow words on it ("data: 00000000: 6768 ..."): a dump's
+            # first bytes cut off would leave its token without its prefix.
+            first = _first_dump_line(text, line)
+            if first is not None:
+                lines.append(first)
+        lines.append(line)
+    yield from _dump_run(lines, text)
+
+
+#: A dump's line after other words on its line.
+_DUMP_LINE_AFTER_WORDS = re.compile(r"(?<![0-9A-Za-z])([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)")
+
+
+def _first_dump_line(text: str, second: re.Match[str]) -> re.Match[str] | None:
+    """The dump's line before ``second`` where it follows words on its line."""
+    start = text.rfind("\n", 0, second.start() - 1) + 1
+    found = None
+    for line in _DUMP_LINE_AFTER_WORDS.finditer(text, start, second.start() - 1):
+        found = line
+    return found if found is not None and found.start() > start and _follows(found, second, text) else None
+
+
+def _follows(before: re.Match[str], line: re.Match[str], text: str) -> bool:
+    """Whether ``line`` is the line right after ``before`` in one dump: the next line of the
+    text, at the offset after ``before``'s bytes."""
+    end = text.find("\n", before.end())
+    if end == -1 or end + 1 != line.start():
+        return False
+    width = int(line.group(1), 16) - int(before.group(1), 16)
+    return 0 < width <= _DUMP_WIDTH and len(_dump_digits(before.group(2))) >= 2 * width
+
+
+def _dump_digits(groups: str) -> str:
+    return groups.replace(" ", "")
+
+
+def _dump_run(lines: list[re.Match[str]], text: str) -> Iterator[EncodedRun]:
+    if len(lines) < 2:
+        return  # one line is a parted run at most (``_parted_runs``)
+    digits = []
+    width = 0
+    for before, after in pairwise(lines):
+        width = int(after.group(1), 16) - int(before.group(1), 16)
+        digits.append(_dump_digits(before.group(2))[: 2 * width])
+    last = _dump_digits(lines[-1].group(2))[: 2 * width]  # no wider than the line before
+    digits.append(last[: len(last) & ~1])
+    decoded = _named("hex", _text(bytes.fromhex("".join(digits))))
+    if decoded is not None:
+        end = text.find("\n", lines[-1].end())
+        yield EncodedRun(lines[0].start(), len(text) if end == -1 else end, *decoded)
 
 
 def _spaced_runs(text: str, windows: list[list[int]] | None) -> Iterator[EncodedRun]:
