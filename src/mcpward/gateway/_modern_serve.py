@@ -346,7 +346,9 @@ class _ModernSessions:
             and self._tasks.room_for(caller)
         ):
             await asyncio.wait({follow}, timeout=self._tasks.task_after)
-            if not follow.done():  # long-running: the client gets a task to poll
+            # Room looked for again, with no wait before the task is made: calls that all found
+            # room before their wait each made one (the limit passed by one per server).
+            if not follow.done() and self._tasks.room_for(caller):  # long-running: a task to poll
                 created = self._tasks.create(upstream_id, caller, name, member, call, follow, capabilities)
                 return _modern_answer({"jsonrpc": "2.0", "id": request_id, "result": created})
         followed = await follow
