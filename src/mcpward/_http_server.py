@@ -8,12 +8,20 @@ Host): a header value that never ended, or header lines that never stopped, were
 its client likes: a connection that sent nothing, half a head, or one byte of its next request
 after an answer (which stops the keep-alive timer) was held open for good, its file descriptor
 with it (tests/adversarial/test_gateway_serve_headers.py,
-tests/adversarial/test_registry_serve_headers.py)."""
+tests/adversarial/test_registry_serve_headers.py).
+
+Nor does it bound the connections: a client with no token opened them until the process had
+no file left to accept anyone's with, or start a server with; it bounds neither the rest of a
+body left unread after an answer (a 401 to a post declaring a gigabyte), sent a byte at a time,
+nor the requests pipelined in one read (each parsed and queued: 2.3 MB held for 256 KiB sent)
+(tests/adversarial/test_gateway_serve_connections.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import sys
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -23,17 +31,48 @@ MAX_REQUEST_HEAD = 64 * 1024
 #: Seconds a connection has to send a whole request head, from its opening or from the end of
 #: its last answer.
 HEAD_SECONDS = 10.0
+#: Requests a connection may have waiting behind the one being answered (HTTP/1.1 pipelining,
+#: which no MCP client uses): past it the connection is closed, its queue with it.
+MAX_PIPELINED = 8
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"content-type: text/plain; charset=utf-8\r\ncontent-length: 31\r\nconnection: close\r\n\r\n"
     b"the request's head is too large"
 )
+_FULL = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"content-type: text/plain; charset=utf-8\r\ncontent-length: 47\r\nretry-after: 5\r\n"
+    b"connection: close\r\n\r\n"
+    b"the server holds as many connections as it may\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """What the server's connections may hold, and for how long."""
+
+    #: Connections at once; past it the one that has waited longest for a request is closed,
+    #: and a new one is refused (503) when every other is answering one.
+    max_connections: int = 1000
+    #: Seconds a connection has to send a whole request head (see :data:`HEAD_SECONDS`).
+    head_seconds: float = HEAD_SECONDS
+    #: Seconds a connection that sends nothing after an answer is kept (uvicorn's keep-alive).
+    keep_alive_seconds: float = 5.0
+
+
+class _Overflow(Exception):
+    """More requests pipelined on a connection than :data:`MAX_PIPELINED`."""
 
 
 class BoundedHeadProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing (431) and closing a connection whose request head
-    passes :data:`MAX_REQUEST_HEAD` bytes, and closing one that has not sent a whole head within
-    :data:`HEAD_SECONDS` while no answer is under way (a body and a stream are not timed here)."""
+    passes :data:`MAX_REQUEST_HEAD` bytes, closing one that has not sent a whole head within
+    ``limits.head_seconds`` of its opening or its last answer while no answer is under way
+    (the rest of a body the answer left unread counts as waiting: a request's own body and a
+    stream are not timed here), closing one that pipelines more than :data:`MAX_PIPELINED`
+    requests, and holding at most ``limits.max_connections`` connections."""
+
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -41,10 +80,39 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._messages = 0  # requests whose message ended, to tell a chunk that ended one
         self._head_deadline: asyncio.TimerHandle | None = None
+        #: When it last began to wait for a request (its opening, its last answer).
+        self._waiting_since = 0.0
+        self._overflowed = False
+
+    @classmethod
+    def with_limits(cls, limits: ConnectionLimits) -> type[BoundedHeadProtocol]:
+        """The protocol, holding its connections to ``limits`` (uvicorn makes one per connection)."""
+        return type(cls.__name__, (cls,), {"limits": limits})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_deadline()
+        if not self._room():
+            self.transport.write(_FULL)
+            self.transport.close()
+
+    def _room(self) -> bool:
+        """Whether this new connection may stay: within the limit, or once the connection that
+        has waited longest for a request (no answer under way: its client may not be one the
+        gateway knows) is closed for it. Connections answering are never cut for a newcomer."""
+        live = [c for c in self.connections if not c.transport.is_closing()]
+        if len(live) <= self.limits.max_connections:
+            return True
+        waiting = [
+            c for c in live if c is not self and isinstance(c, BoundedHeadProtocol) and not c._answering()
+        ]
+        if not waiting:
+            return False
+        min(waiting, key=lambda c: c._waiting_since).transport.close()
+        return True
+
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
 
     def data_received(self, data: bytes) -> None:
         awaiting, messages = self._awaiting_head, self._messages
@@ -62,8 +130,18 @@ class BoundedHeadProtocol(HttpToolsProtocol):
                 self.transport.close()
 
     def on_headers_complete(self) -> None:
+        if len(self.pipeline) >= MAX_PIPELINED:
+            # Raised through the parser, which stops (the rest of the read is not parsed).
+            self._overflowed = True
+            raise _Overflow
         self._awaiting_head = False
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._overflowed:  # answers are owed to earlier requests: no 400 can go before them
+            self.transport.close()
+            return
+        super().send_400_response(msg)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
@@ -82,18 +160,52 @@ class BoundedHeadProtocol(HttpToolsProtocol):
     def _arm_head_deadline(self) -> None:
         if self._head_deadline is not None:
             self._head_deadline.cancel()
-        self._head_deadline = self.loop.call_later(HEAD_SECONDS, self._head_overdue)
+        self._waiting_since = self.loop.time()
+        self._head_deadline = self.loop.call_later(self.limits.head_seconds, self._head_overdue)
 
     def _head_overdue(self) -> None:
-        answering = self.cycle is not None and not self.cycle.response_complete
-        if self._awaiting_head and not answering and not self.transport.is_closing():
+        # Whatever came since the answer: the next head not yet whole, or the rest of a body
+        # the answer did not read (a byte at a time stops the keep-alive timer, for good).
+        if not self._answering() and not self.transport.is_closing():
             self.transport.close()
 
 
-def serve_http(app: Any, host: str, port: int, **options: Any) -> None:
-    """Run ``app`` under uvicorn on ``host``:``port`` with :class:`BoundedHeadProtocol` (and
-    uvicorn's ``options``), until it is stopped."""
+def connection_room(wanted: int, reserved: int) -> int:
+    """The connections a server may hold: ``wanted``, or fewer when the process's limit of open
+    files (raised towards its hard limit first) leaves less beside ``reserved`` files for the
+    rest (the servers it starts, its logs): each connection is a file, and a process out of
+    files accepts no one's connection and starts no server."""
+    if sys.platform == "win32":
+        return wanted
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + reserved
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return min(wanted, max(8, soft - reserved))
+
+
+def serve_http(
+    app: Any, host: str, port: int, limits: ConnectionLimits = ConnectionLimits(), **options: Any
+) -> None:
+    """Run ``app`` under uvicorn on ``host``:``port`` with :class:`BoundedHeadProtocol` held to
+    ``limits`` (and uvicorn's ``options``), until it is stopped. No WebSocket is served: an
+    upgrade is an invalid request."""
     import uvicorn
 
-    settings: dict[str, Any] = {"log_level": "warning", "server_header": False} | options
-    uvicorn.run(app, host=host, port=port, http=BoundedHeadProtocol, **settings)
+    settings: dict[str, Any] = {
+        "log_level": "warning",
+        "server_header": False,
+        "ws": "none",
+        "timeout_keep_alive": limits.keep_alive_seconds,
+    } | options
+    protocol = BoundedHeadProtocol.with_limits(limits)
+    uvicorn.run(app, host=host, port=port, http=protocol, **settings)

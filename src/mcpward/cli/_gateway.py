@@ -124,6 +124,7 @@ def gateway_serve(
     from an identity provider named in [auth]."""
     import os
 
+    from mcpward._http_server import ConnectionLimits, connection_room
     from mcpward.gateway import (
         AuditLog,
         ClientLimits,
@@ -222,8 +223,23 @@ def gateway_serve(
             request_burst=settings.serve.request_burst,
         ),
     )
+    # Files kept beside the connections: each session's server (its pipes), logs, listeners.
+    reserved = 64 + 4 * settings.serve.max_sessions
+    room = connection_room(settings.serve.max_connections, reserved)
+    if room < settings.serve.max_connections:
+        say(
+            f"mcpward gateway: at most {room} connections (not {settings.serve.max_connections}): "
+            "the open-file limit leaves no more room beside the sessions' servers",
+            err=True,
+        )
+    limits = ConnectionLimits(
+        max_connections=room,
+        head_seconds=settings.serve.request_head_seconds,
+        keep_alive_seconds=settings.serve.keep_alive_seconds,
+    )
     try:
-        serve_http(app_, settings.serve.host, port)  # a request's head bounded and timed
+        # Bounded connections, and a request's head bounded and timed.
+        serve_http(app_, settings.serve.host, port, limits)
     finally:
         for sink in sinks:
             sink.close()

@@ -191,6 +191,15 @@ class ServeConfig(_Strict):
     #: start (initialize, listings) and calls made in parallel.
     requests_per_second: float = Field(default=20.0, gt=0)
     request_burst: int = Field(default=60, ge=1)
+    #: Connections at once, whoever opens them (each is a file of the gateway's, as a server's
+    #: pipes are): past it the connection that has waited longest for a request is closed to
+    #: make room, and a new one is refused (503) while every other is answering. Fewer when the
+    #: open-file limit leaves less room beside ``max_sessions`` servers.
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    #: Seconds a connection has to send a request's head, from its opening or its last answer.
+    request_head_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: Seconds a connection that sends nothing after an answer is kept open.
+    keep_alive_seconds: float = Field(default=5.0, gt=0, le=300)
     #: MCP 2026-07-28 clients declaring the tasks extension: a tool call that has not answered
     #: within ``task_after_seconds`` becomes a task the client polls (its answer judged as any).
     tasks: bool = True

@@ -1,0 +1,230 @@
+"""Connections against ``mcpward gateway serve``, from clients holding no token: how many the
+gateway holds, for how long, and what one connection can make it hold.
+
+Before 2026-12-05 the number of connections had no bound but the process's open-file limit: a
+client with no token opened connections from 127.0.0.2 until the gateway (its limit lowered
+to 256 files, as a service manager's default of 1024 is soon reached) could accept no other,
+and a client holding a token was shut out (its post answered by a closed connection, nor
+could a session start: a server's pipes are files too). The head's deadline (10 s) only makes
+the attacker open them again. Now the gateway holds at most ``[serve] max_connections``
+(1000; fewer when the open-file limit leaves less room beside the sessions' servers): past it
+the connection that has waited longest for a request is closed to make room, and when every
+connection is answering a request the new one is refused (503) and closed.
+
+A request answered before its body was read (a 401 to a post of no token declaring a gigabyte)
+left the rest of the body to come at the client's pace: a byte every few seconds stopped
+uvicorn's keep-alive timer, and the head's deadline waited only for heads, so the connection
+was held for good (still open after 16 s of a byte a second). Now the deadline runs from each
+answer whatever the client sends, until its next request's head is whole.
+
+One connection's requests sent at once, none read (HTTP/1.1 pipelining), were all parsed from
+each read (256 KiB) and queued: 100 such connections with no token made the gateway hold
+230 MB, for as long as the client did not read its answers. Now a connection may have at most
+8 requests waiting behind the one being answered; past that it is closed.
+
+What held: a request with no token starts no server (neither a session, a 2026-07-28 request
+nor the legacy SSE stream); a WebSocket upgrade is refused as an invalid request (the gateway
+serves no WebSocket); a keep-alive connection that sends nothing after an answer is closed
+after ``[serve] keep_alive_seconds``."""
+
+from __future__ import annotations
+
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+import httpx
+from gateway_attack_kit import INITIALIZE, MCPWARD, SERVERS, TOKEN_A, auth, children_of, digest, memory_kb
+
+from loopback import free_port, wait_for
+
+
+def _config(tmp_path: Path, port: int, serve: str = "") -> str:
+    return f"""[[serve.clients]]
+name = "alice"
+sha256 = "{digest(TOKEN_A)}"
+[pins]
+store = "{tmp_path / "pins.json"}"
+[servers.echo]
+command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]
+[serve]
+port = {port}
+{serve}
+"""
+
+
+@contextmanager
+def _gateway(tmp_path: Path, serve: str = "", open_files: int | None = None) -> Iterator[tuple[int, int]]:
+    """A ``gateway serve`` process (its open-file limit lowered to ``open_files``): its port and pid."""
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(_config(tmp_path, port, serve), encoding="utf-8")
+
+    def limit_open_files() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+    command = [
+        *MCPWARD,
+        "gateway",
+        "serve",
+        "--config",
+        str(config),
+        "--audit-log",
+        str(tmp_path / "a.jsonl"),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, preexec_fn=limit_open_files)
+    try:
+        wait_for(port, process)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def _connect(port: int, source: str = "127.0.0.1") -> socket.socket:
+    connection = socket.socket()
+    connection.bind((source, 0))
+    connection.settimeout(5)
+    connection.connect(("127.0.0.1", port))
+    return connection
+
+
+def _closed_within(connection: socket.socket, seconds: float, *, drip: bool = False) -> bool:
+    """Whether the gateway closed ``connection`` within ``seconds`` (what it sent is read); with
+    ``drip``, a byte is sent every half second meanwhile."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        connection.settimeout(min(left, 0.5))
+        try:
+            if drip:
+                connection.sendall(b"x")
+            if connection.recv(65536) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:  # reset, or a broken pipe on the drip
+            return True
+    return False
+
+
+def test_idle_connections_without_a_token_do_not_shut_out_a_client(tmp_path: Path) -> None:
+    with _gateway(tmp_path, "max_sessions = 8", open_files=256) as (port, pid), ExitStack() as held:
+        for _ in range(400):  # more than the gateway has files
+            try:
+                held.enter_context(_connect(port, "127.0.0.2"))
+            except OSError:
+                break
+        time.sleep(0.5)  # the gateway accepts what the kernel queued
+        assert len(os.listdir(f"/proc/{pid}/fd")) < 256, "the gateway ran out of files"
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=10
+        )
+        assert answer.status_code == 200 and "result" in answer.json(), answer.text
+
+
+def test_past_the_limit_a_connection_is_refused_while_every_other_is_answering(tmp_path: Path) -> None:
+    with _gateway(tmp_path, "max_connections = 3") as (port, _pid), ExitStack() as held:
+        base = f"http://127.0.0.1:{port}/servers/echo/mcp"
+        streams = []  # session streams: connections answering (no request head is waited for)
+        for _ in range(3):
+            session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=10)
+            stream = held.enter_context(_connect(port))
+            stream.sendall(
+                f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN_A}\r\n"
+                f"Mcp-Session-Id: {session.headers['mcp-session-id']}\r\n\r\n".encode()
+            )
+            assert stream.recv(65536).startswith(b"HTTP/1.1 200")
+            streams.append(stream)
+        with _connect(port) as refused:
+            assert refused.recv(65536).startswith(b"HTTP/1.1 503"), "the fourth connection was not refused"
+        # An idle connection is what gives way to a newcomer; the streams are untouched.
+        streams.pop().close()
+        time.sleep(0.3)
+        with _connect(port) as idle, _connect(port) as newcomer:
+            newcomer.sendall(f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert newcomer.recv(65536).startswith(b"HTTP/1.1 401")
+            assert _closed_within(idle, 2), "the idle connection was kept past the limit"
+        for stream in streams:
+            assert not _closed_within(stream, 0.3), "a session's stream was cut"
+
+
+def test_a_body_left_unread_after_an_answer_does_not_hold_the_connection(tmp_path: Path) -> None:
+    with _gateway(tmp_path, "request_head_seconds = 2") as (port, _pid), _connect(port) as connection:
+        connection.sendall(
+            f"POST /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 1000000000\r\n"
+            "Content-Type: application/json\r\n\r\n{".encode()
+        )
+        assert connection.recv(65536).startswith(b"HTTP/1.1 401")
+        assert _closed_within(connection, 8, drip=True), "a byte now and then held the connection"
+
+
+def test_pipelined_requests_are_bounded_per_connection(tmp_path: Path) -> None:
+    with _gateway(tmp_path) as (port, pid), ExitStack() as held:
+        request = f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        # A few pipelined requests are answered, in order.
+        with _connect(port) as few:
+            few.sendall(request * 3)
+            answers = b""
+            while answers.count(b"HTTP/1.1 401") < 3:
+                chunk = few.recv(65536)
+                assert chunk, f"the connection closed after {answers.count(b'HTTP/1.1 401')} answers"
+                answers += chunk
+        before = memory_kb(pid, "VmRSS")
+        for _ in range(60):
+            connection = held.enter_context(_connect(port))
+            connection.setblocking(False)
+            with suppress(BlockingIOError):  # what the kernel takes of it
+                connection.send(request * (262144 // len(request)))  # read by none
+        time.sleep(2)
+        grown_mb = (memory_kb(pid, "VmRSS") - before) / 1024
+        assert grown_mb < 40, f"the gateway held {grown_mb:.0f} MB of pipelined requests"
+
+
+def test_a_websocket_upgrade_is_not_served(tmp_path: Path) -> None:
+    with _gateway(tmp_path) as (port, _pid), _connect(port) as connection:
+        connection.sendall(
+            f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\n"
+            "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        assert connection.recv(65536).startswith(b"HTTP/1.1 401")
+        assert _closed_within(connection, 8, drip=True), "the upgraded connection was held"
+
+
+def test_a_keep_alive_connection_that_sends_nothing_is_closed(tmp_path: Path) -> None:
+    with _gateway(tmp_path, "keep_alive_seconds = 1") as (port, _pid), _connect(port) as connection:
+        connection.sendall(f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        assert connection.recv(65536).startswith(b"HTTP/1.1 401")
+        started = time.monotonic()
+        assert _closed_within(connection, 5)
+        assert time.monotonic() - started < 3
+
+
+def test_no_server_starts_for_a_request_without_a_token(tmp_path: Path) -> None:
+    modern = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/list",
+        "params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}},
+    }
+    modern_headers = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}
+    with _gateway(tmp_path) as (port, pid):
+        base = f"http://127.0.0.1:{port}/servers/echo"
+        wrong = auth("mcpg_a-token-the-gateway-does-not-know-0123456789")
+        for headers in ({}, wrong):
+            assert httpx.post(f"{base}/mcp", json=INITIALIZE, headers=headers, timeout=10).status_code == 401
+            answer = httpx.post(f"{base}/mcp", json=modern, headers=headers | modern_headers, timeout=10)
+            assert answer.status_code == 401
+            assert httpx.get(f"{base}/sse", headers=headers, timeout=10).status_code == 401
+        assert children_of(pid) == [], "a request with no token started a server"
