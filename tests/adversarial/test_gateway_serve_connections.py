@@ -22,6 +22,11 @@ each read (256 KiB) and queued: 100 such connections with no token made the gate
 230 MB, for as long as the client did not read its answers. Now a connection may have at most
 8 requests waiting behind the one being answered; past that it is closed.
 
+An answer written whole but never read by its client (a call answering 4 MB, from a client
+holding a token) was kept, its connection with it, for good: the deadline's close waited for
+the client to read it (20 such calls held 152 MB and 20 files after 15 s). Now an answer of
+which the client took nothing between two deadlines is dropped with its connection.
+
 What held: a request with no token starts no server (neither a session, a 2026-07-28 request
 nor the legacy SSE stream); a WebSocket upgrade is refused as an invalid request (the gateway
 serves no WebSocket); a keep-alive connection that sends nothing after an answer is closed
@@ -40,19 +45,38 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import httpx
-from gateway_attack_kit import INITIALIZE, MCPWARD, SERVERS, TOKEN_A, auth, children_of, digest, memory_kb
+import orjson
+from gateway_attack_kit import (
+    HOSTILE_SERVER,
+    INITIALIZE,
+    MCPWARD,
+    SERVERS,
+    TOKEN_A,
+    TOKEN_B,
+    auth,
+    children_of,
+    digest,
+    memory_kb,
+)
 
 from loopback import free_port, wait_for
 
 
 def _config(tmp_path: Path, port: int, serve: str = "") -> str:
+    hostile = tmp_path / "hostile.py"
+    hostile.write_text(HOSTILE_SERVER, encoding="utf-8")
     return f"""[[serve.clients]]
 name = "alice"
 sha256 = "{digest(TOKEN_A)}"
+[[serve.clients]]
+name = "mallory"
+sha256 = "{digest(TOKEN_B)}"
 [pins]
 store = "{tmp_path / "pins.json"}"
 [servers.echo]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]
+[servers.hostile]
+command = ["{sys.executable}", "{hostile}", "its-own-secret"]
 [serve]
 port = {port}
 {serve}
@@ -167,6 +191,41 @@ def test_a_body_left_unread_after_an_answer_does_not_hold_the_connection(tmp_pat
         )
         assert connection.recv(65536).startswith(b"HTTP/1.1 401")
         assert _closed_within(connection, 8, drip=True), "a byte now and then held the connection"
+
+
+def test_answers_never_read_do_not_hold_their_connections(tmp_path: Path) -> None:
+    serve = "request_head_seconds = 1\nrequests_per_second = 100\nrequest_burst = 100"
+    with _gateway(tmp_path, serve) as (port, pid), ExitStack() as held:
+        base = f"http://127.0.0.1:{port}/servers/hostile/mcp"
+        session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=10).headers[
+            "mcp-session-id"
+        ]
+        headers = auth(TOKEN_A) | {"Mcp-Session-Id": session}
+        httpx.post(
+            base, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers, timeout=10
+        )
+        httpx.post(
+            base, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=headers, timeout=10
+        )
+        files = len(os.listdir(f"/proc/{pid}/fd"))
+        for number in range(5):  # answers of 4 MB each, none read
+            call = {"name": "huge", "arguments": {"size": 4_000_000}}
+            body = orjson.dumps({"jsonrpc": "2.0", "id": 10 + number, "method": "tools/call", "params": call})
+            connection = held.enter_context(socket.socket())
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            connection.connect(("127.0.0.1", port))
+            connection.sendall(
+                f"POST /servers/hostile/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Authorization: Bearer {TOKEN_A}\r\nMcp-Session-Id: {session}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+        deadline = time.monotonic() + 15
+        while len(os.listdir(f"/proc/{pid}/fd")) > files and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(os.listdir(f"/proc/{pid}/fd")) <= files, (
+            "connections whose answer was never read were held"
+        )
 
 
 def test_pipelined_requests_are_bounded_per_connection(tmp_path: Path) -> None:
