@@ -11,6 +11,12 @@ the attacker open them again. Now the gateway holds at most ``[serve] max_connec
 the connection that has waited longest for a request is closed to make room, and when every
 connection is answering a request the new one is refused (503) and closed.
 
+A client holding a token filled that limit alone, within its request rate: posts whose body
+never finishes are each a connection answering for 60 s (the body's deadline), 1,200 at 20 a
+second; 40 of them took every connection of a gateway allowing 40, and another client's post
+was refused (503). Now a client may have ``[serve] max_requests_in_flight_per_client`` (32)
+requests being answered at once; past it a request gets 429 and its connection is closed.
+
 A request answered before its body was read (a 401 to a post of no token declaring a gigabyte)
 left the rest of the body to come at the client's pace: a byte every few seconds stopped
 uvicorn's keep-alive timer, and the head's deadline waited only for heads, so the connection
@@ -144,11 +150,16 @@ def _closed_within(connection: socket.socket, seconds: float, *, drip: bool = Fa
 
 def test_idle_connections_without_a_token_do_not_shut_out_a_client(tmp_path: Path) -> None:
     with _gateway(tmp_path, "max_sessions = 8", open_files=256) as (port, pid), ExitStack() as held:
-        for _ in range(400):  # more than the gateway has files
+        for number in range(400):  # more than the gateway has files
             try:
-                held.enter_context(_connect(port, "127.0.0.2"))
+                connection = held.enter_context(_connect(port, "127.0.0.2"))
             except OSError:
                 break
+            if number % 2:  # half a head; the others send nothing
+                with suppress(OSError):  # closed already, for a newer one
+                    connection.sendall(
+                        f"POST /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+                    )
         time.sleep(0.5)  # the gateway accepts what the kernel queued
         assert len(os.listdir(f"/proc/{pid}/fd")) < 256, "the gateway ran out of files"
         answer = httpx.post(
@@ -181,6 +192,24 @@ def test_past_the_limit_a_connection_is_refused_while_every_other_is_answering(t
             assert _closed_within(idle, 2), "the idle connection was kept past the limit"
         for stream in streams:
             assert not _closed_within(stream, 0.3), "a session's stream was cut"
+
+
+def test_one_clients_slow_posts_do_not_take_every_connection(tmp_path: Path) -> None:
+    with _gateway(tmp_path, "max_connections = 40") as (port, _pid), ExitStack() as held:
+        session = httpx.post(
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_B), timeout=10
+        ).headers["mcp-session-id"]
+        for _ in range(40):  # posts whose body never finishes (60 s allowed each), within the rate
+            connection = held.enter_context(_connect(port, "127.0.0.2"))
+            connection.sendall(
+                f"POST /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN_B}\r\n"
+                f"Mcp-Session-Id: {session}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{".encode()
+            )
+        time.sleep(0.5)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=10
+        )
+        assert answer.status_code == 200 and "result" in answer.json(), answer.text
 
 
 def test_a_body_left_unread_after_an_answer_does_not_hold_the_connection(tmp_path: Path) -> None:

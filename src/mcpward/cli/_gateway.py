@@ -221,6 +221,7 @@ def gateway_serve(
             new_sessions_per_minute=settings.serve.new_sessions_per_minute,
             requests_per_second=settings.serve.requests_per_second,
             request_burst=settings.serve.request_burst,
+            max_requests_in_flight_per_client=settings.serve.max_requests_in_flight_per_client,
         ),
     )
     # Files kept beside the connections: each session's server (its pipes), logs, listeners.

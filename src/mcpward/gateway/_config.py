@@ -191,6 +191,9 @@ class ServeConfig(_Strict):
     #: start (initialize, listings) and calls made in parallel.
     requests_per_second: float = Field(default=20.0, gt=0)
     request_burst: int = Field(default=60, ge=1)
+    #: Requests of one client being answered at once (a body arriving, a call): a few calls in
+    #: parallel and a session's start; its streams are bounded by its sessions instead.
+    max_requests_in_flight_per_client: int = Field(default=32, ge=1, le=100_000)
     #: Connections at once, whoever opens them (each is a file of the gateway's, as a server's
     #: pipes are): past it the connection that has waited longest for a request is closed to
     #: make room, and a new one is refused (503) while every other is answering. Fewer when the

@@ -74,6 +74,7 @@ class ClientLimits:
     new_sessions_per_minute: int = 30
     requests_per_second: float = 20.0
     request_burst: int = 60
+    max_requests_in_flight_per_client: int = 32
 
 
 def new_client_token() -> tuple[str, str]:
@@ -353,6 +354,17 @@ def create_app(
     )
 
     modern = _ModernSessions(table, call_timeout, task_after, replica)
+    #: Per client: its requests being answered (a body arriving, a call), each a connection.
+    in_flight: collections.Counter[str] = collections.Counter()
+
+    def too_busy(caller: Caller) -> Response | None:
+        """The refusal of a request past the client's limit of requests under way: within its
+        rate, slow bodies (60 s each) held 1,200 connections, past the gateway's limit of
+        connections, so that no other client could connect."""
+        if in_flight[caller.key] < limits.max_requests_in_flight_per_client:
+            return None
+        why = f"this client has {in_flight[caller.key]} requests under way, the most it may"
+        return _refuse(429, why, retry=1, headers={"Connection": "close"})
 
     async def admit(request: Request) -> tuple[Caller, str] | Response:
         """(the client, the server it asks for), or the refusal to send."""
@@ -400,6 +412,16 @@ def create_app(
         verdict = await admission.check(request, request.path_params["name"])
         if isinstance(verdict, Response):
             return verdict
+        refused = too_busy(verdict)
+        if refused is not None:
+            return refused
+        in_flight[verdict.key] += 1
+        try:
+            return await sse_post(request, verdict)
+        finally:
+            in_flight[verdict.key] -= 1
+
+    async def sse_post(request: Request, verdict: Caller) -> Response:
         session = table.owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
         if session is None:
             return _refuse(404, "unknown session")
@@ -429,6 +451,17 @@ def create_app(
         if isinstance(admitted, Response):
             return admitted
         client, name = admitted
+        refused = too_busy(client)
+        if refused is not None:
+            return refused
+        in_flight[client.key] += 1
+        try:
+            return await answer_request(request, client, name)
+        finally:
+            in_flight[client.key] -= 1
+
+    async def answer_request(request: Request, client: Caller, name: str) -> Response:
+        """A request of an admitted client (a stream it opens is answered once it starts)."""
         session_id = request.headers.get(SESSION_HEADER)
         session = table.owned(session_id, name, client) if session_id else None
         if session_id and session is None:
