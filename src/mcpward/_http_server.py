@@ -14,6 +14,7 @@ Nor does it bound the connections: a client with no token opened them until the 
 no file left to accept anyone's with, or start a server with; it bounds neither the rest of a
 body left unread after an answer (a 401 to a post declaring a gigabyte), sent a byte at a time,
 nor the requests pipelined in one read (each parsed and queued: 2.3 MB held for 256 KiB sent),
+nor the header lines of a head within its size (1 MB held for 60 KB of short lines),
 and its close of a connection waits for good for a client that does not read its answer
 (tests/adversarial/test_gateway_serve_connections.py)."""
 
@@ -36,6 +37,9 @@ HEAD_SECONDS = 10.0
 #: Requests a connection may have waiting behind the one being answered (HTTP/1.1 pipelining,
 #: which no MCP client uses): past it the connection is closed, its queue with it.
 MAX_PIPELINED = 8
+#: Header lines of one request (a client sends a dozen, a call's ``Mcp-Param-*`` a few more,
+#: proxies a few): each is kept as Python objects, 1 MB held for 60 KB of short lines.
+MAX_HEADER_LINES = 128
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
     b"content-type: text/plain; charset=utf-8\r\ncontent-length: 31\r\nconnection: close\r\n\r\n"
@@ -62,8 +66,9 @@ class ConnectionLimits:
     keep_alive_seconds: float = 5.0
 
 
-class _Overflow(Exception):
-    """More requests pipelined on a connection than :data:`MAX_PIPELINED`."""
+class _Refused(Exception):
+    """Raised through the parser, which stops (the rest of the read is not parsed): more
+    requests pipelined than :data:`MAX_PIPELINED`, or header lines than :data:`MAX_HEADER_LINES`."""
 
 
 class BoundedHeadProtocol(HttpToolsProtocol):
@@ -72,8 +77,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
     ``limits.head_seconds`` of its opening or its last answer while no answer is under way
     (the rest of a body the answer left unread counts as waiting: a request's own body and a
     stream are not timed here), dropping one whose client took nothing of its last answer
-    between two such deadlines, closing one that pipelines more than :data:`MAX_PIPELINED`
-    requests, and holding at most ``limits.max_connections`` connections."""
+    between two such deadlines, refusing (431) a head of more than :data:`MAX_HEADER_LINES`
+    lines, closing one that pipelines more than :data:`MAX_PIPELINED` requests, and holding at
+    most ``limits.max_connections`` connections."""
 
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
 
@@ -87,7 +93,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._waiting_since = 0.0
         #: What of its last answer its client had not taken at the last deadline.
         self._unsent = math.inf
-        self._overflowed = False
+        self._header_lines = 0
+        #: What to answer a request refused from a parser callback (b"": nothing, only close).
+        self._refusal: bytes | None = None
 
     @classmethod
     def with_limits(cls, limits: ConnectionLimits) -> type[BoundedHeadProtocol]:
@@ -144,19 +152,31 @@ class BoundedHeadProtocol(HttpToolsProtocol):
                     self.transport.write(_TOO_LARGE)
                 self.transport.close()
 
+    def on_message_begin(self) -> None:
+        self._header_lines = 0
+        super().on_message_begin()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_lines += 1
+        if self._header_lines > MAX_HEADER_LINES:
+            self._refusal = _TOO_LARGE
+            raise _Refused
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
         if len(self.pipeline) >= MAX_PIPELINED:
-            # Raised through the parser, which stops (the rest of the read is not parsed).
-            self._overflowed = True
-            raise _Overflow
+            self._refusal = b""  # answers are owed to earlier requests: none can go before them
+            raise _Refused
         self._awaiting_head = False
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        if self._overflowed:  # answers are owed to earlier requests: no 400 can go before them
-            self.transport.close()
+        if self._refusal is None:  # the parser's own error
+            super().send_400_response(msg)
             return
-        super().send_400_response(msg)
+        if self._refusal and (self.cycle is None or self.cycle.response_complete):
+            self.transport.write(self._refusal)
+        self.transport.close()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

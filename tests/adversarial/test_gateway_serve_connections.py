@@ -33,6 +33,11 @@ holding a token) was kept, its connection with it, for good: the deadline's clos
 the client to read it (20 such calls held 152 MB and 20 files after 15 s). Now an answer of
 which the client took nothing between two deadlines is dropped with its connection.
 
+A head within its size (64 KiB) of short header lines was kept as a Python object per line:
+200 connections with no token, each sending 60 KB of ``X: b`` lines, made the gateway hold
+193 MB (about 1 GB at the limit of connections). Now a request may have 128 header lines;
+past that it is refused (431) and its connection closed.
+
 What held: a request with no token starts no server (neither a session, a 2026-07-28 request
 nor the legacy SSE stream); a WebSocket upgrade is refused as an invalid request (the gateway
 serves no WebSocket); a keep-alive connection that sends nothing after an answer is closed
@@ -277,6 +282,25 @@ def test_pipelined_requests_are_bounded_per_connection(tmp_path: Path) -> None:
         time.sleep(2)
         grown_mb = (memory_kb(pid, "VmRSS") - before) / 1024
         assert grown_mb < 40, f"the gateway held {grown_mb:.0f} MB of pipelined requests"
+
+
+def test_header_lines_are_bounded_per_request(tmp_path: Path) -> None:
+    with _gateway(tmp_path) as (port, pid), ExitStack() as held:
+        head = f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+        before = memory_kb(pid, "VmRSS")
+        for _ in range(200):  # 60 KB of short lines each, within the bound of a head's size
+            held.enter_context(_connect(port)).sendall(head + b"X: b\r\n" * 10_000)
+        time.sleep(1)
+        grown_mb = (memory_kb(pid, "VmRSS") - before) / 1024
+        assert grown_mb < 40, f"the gateway held {grown_mb:.0f} MB of header lines"
+        with _connect(port) as connection:
+            connection.sendall(head + b"X: b\r\n" * 200 + b"\r\n")
+            assert connection.recv(65536).startswith(b"HTTP/1.1 431")
+        # A request of a hundred header lines is served.
+        padding = {f"X-Trace-{number}": "t" for number in range(100)}
+        url = f"http://127.0.0.1:{port}/servers/echo/mcp"
+        answer = httpx.post(url, json=INITIALIZE, headers=auth(TOKEN_A) | padding, timeout=30)
+        assert answer.status_code == 200 and "result" in answer.json(), answer.text
 
 
 def test_a_websocket_upgrade_is_not_served(tmp_path: Path) -> None:
