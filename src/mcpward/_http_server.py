@@ -37,8 +37,9 @@ HEAD_SECONDS = 10.0
 #: Requests a connection may have waiting behind the one being answered (HTTP/1.1 pipelining,
 #: which no MCP client uses): past it the connection is closed, its queue with it.
 MAX_PIPELINED = 8
-#: Header lines of one request (a client sends a dozen, a call's ``Mcp-Param-*`` a few more,
-#: proxies a few): each is kept as Python objects, 1 MB held for 60 KB of short lines.
+#: Header lines of one request, a chunked body's trailer lines among them (a client sends a
+#: dozen, a call's ``Mcp-Param-*`` a few more, proxies a few): each is kept as Python objects,
+#: 1 MB held for 60 KB of short lines, and trailers were bounded by nothing (979 MB held).
 MAX_HEADER_LINES = 128
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"

@@ -38,6 +38,11 @@ A head within its size (64 KiB) of short header lines was kept as a Python objec
 193 MB (about 1 GB at the limit of connections). Now a request may have 128 header lines;
 past that it is refused (431) and its connection closed.
 
+Nor was any bound on the trailer lines of a chunked body, kept the same way (uvicorn adds them
+to the request's headers) and never counted as a head: one connection with no token, its
+post refused (401) and its body's trailer lines sent for 8 s, made the gateway hold 979 MB for
+52 MB sent. Trailer lines count among the 128 now.
+
 What held: a request with no token starts no server (neither a session, a 2026-07-28 request
 nor the legacy SSE stream); a WebSocket upgrade is refused as an invalid request (the gateway
 serves no WebSocket); a keep-alive connection that sends nothing after an answer is closed
@@ -301,6 +306,23 @@ def test_header_lines_are_bounded_per_request(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{port}/servers/echo/mcp"
         answer = httpx.post(url, json=INITIALIZE, headers=auth(TOKEN_A) | padding, timeout=30)
         assert answer.status_code == 200 and "result" in answer.json(), answer.text
+
+
+def test_endless_trailer_lines_after_a_refused_post_are_not_held(tmp_path: Path) -> None:
+    with _gateway(tmp_path) as (port, pid), _connect(port) as connection:
+        before = memory_kb(pid, "VmRSS")
+        connection.sendall(
+            f"POST /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n0\r\n".encode()
+        )
+        sent, lines = 0, b"X: b\r\n" * 65536
+        with suppress(OSError):  # the gateway closed the connection: what we want
+            while sent < 32 << 20:
+                connection.sendall(lines)
+                sent += len(lines)
+        grown_mb = (memory_kb(pid, "VmRSS") - before) / 1024
+        assert sent < 32 << 20, "the gateway read 32 MB of trailer lines"
+        assert grown_mb < 40, f"the gateway held {grown_mb:.0f} MB of trailer lines"
 
 
 def test_a_websocket_upgrade_is_not_served(tmp_path: Path) -> None:
