@@ -172,8 +172,10 @@ def test_idle_connections_without_a_token_do_not_shut_out_a_client(tmp_path: Pat
                     )
         time.sleep(0.5)  # the gateway accepts what the kernel queued
         assert len(os.listdir(f"/proc/{pid}/fd")) < 256, "the gateway ran out of files"
+        # A session's first answer starts its server: 3 s here on a quiet machine, 16 s with
+        # three such tests running at once on two cores (a closed connection fails at once).
         answer = httpx.post(
-            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=10
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=60
         )
         assert answer.status_code == 200 and "result" in answer.json(), answer.text
 
