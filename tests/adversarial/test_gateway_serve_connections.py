@@ -185,7 +185,7 @@ def test_past_the_limit_a_connection_is_refused_while_every_other_is_answering(t
         base = f"http://127.0.0.1:{port}/servers/echo/mcp"
         streams = []  # session streams: connections answering (no request head is waited for)
         for _ in range(3):
-            session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=10)
+            session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=60)
             stream = held.enter_context(_connect(port))
             stream.sendall(
                 f"GET /servers/echo/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN_A}\r\n"
@@ -209,7 +209,7 @@ def test_past_the_limit_a_connection_is_refused_while_every_other_is_answering(t
 def test_one_clients_slow_posts_do_not_take_every_connection(tmp_path: Path) -> None:
     with _gateway(tmp_path, "max_connections = 40") as (port, _pid), ExitStack() as held:
         session = httpx.post(
-            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_B), timeout=10
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_B), timeout=60
         ).headers["mcp-session-id"]
         for _ in range(40):  # posts whose body never finishes (60 s allowed each), within the rate
             connection = held.enter_context(_connect(port, "127.0.0.2"))
@@ -219,7 +219,7 @@ def test_one_clients_slow_posts_do_not_take_every_connection(tmp_path: Path) -> 
             )
         time.sleep(0.5)
         answer = httpx.post(
-            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=10
+            f"http://127.0.0.1:{port}/servers/echo/mcp", json=INITIALIZE, headers=auth(TOKEN_A), timeout=60
         )
         assert answer.status_code == 200 and "result" in answer.json(), answer.text
 
@@ -238,7 +238,7 @@ def test_answers_never_read_do_not_hold_their_connections(tmp_path: Path) -> Non
     serve = "request_head_seconds = 1\nrequests_per_second = 100\nrequest_burst = 100"
     with _gateway(tmp_path, serve) as (port, pid), ExitStack() as held:
         base = f"http://127.0.0.1:{port}/servers/hostile/mcp"
-        session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=10).headers[
+        session = httpx.post(base, json=INITIALIZE, headers=auth(TOKEN_A), timeout=60).headers[
             "mcp-session-id"
         ]
         headers = auth(TOKEN_A) | {"Mcp-Session-Id": session}
