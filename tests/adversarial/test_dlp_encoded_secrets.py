@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dlp_spelling_kit import assert_native_and_python_agree, notes_through_gateway
 
 from mcpward.dlp import redact_text
-from mcpward.dlp._engine import Engine
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
@@ -95,11 +95,7 @@ def test_an_encoded_secret_is_found_and_its_run_masked(name: str, encoding: str)
 
 def test_the_pure_python_path_finds_the_same() -> None:
     texts = [f"send {value} now" for secret in SECRETS.values() for value in _encodings(secret).values()]
-    native, python = Engine(), Engine(use_hyperscan=False)
-    for text in texts:
-        assert [(m.rule, m.start, m.end) for m in native.scan(text)] == [
-            (m.rule, m.start, m.end) for m in python.scan(text)
-        ], text
+    assert_native_and_python_agree(texts)
 
 
 def test_inside_a_json_argument_through_the_gateway_policy() -> None:
@@ -300,41 +296,12 @@ def test_nested_runs_are_decoded_two_levels_deep_at_most() -> None:
 
 # -- end to end: the official SDK's client through `mcpward gateway run` ------------------------
 
-SERVERS = Path(__file__).parents[1] / "servers"
-
 
 def test_an_encoded_credentials_file_reaches_the_server_masked(tmp_path: Path) -> None:
-    import os
+    from gateway_attack_kit import audit_events
 
-    import anyio
-    from gateway_attack_kit import MCPWARD, audit_events
-
-    notes = tmp_path / "notes.txt"
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
     encoded = _encodings(AWS_FILE)
-
-    async def session() -> None:
-        from mcp import ClientSession, StdioServerParameters
-        from mcp.client.stdio import stdio_client
-
-        params = StdioServerParameters(
-            command=MCPWARD[0],
-            args=[*MCPWARD[1:], "gateway", "run", "--server", "notes", "--config", str(config),
-                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
-                  str(SERVERS / "notes_server.py"), str(notes)],
-            env=dict(os.environ),
-        )  # fmt: skip
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
-            await client.initialize()
-            await client.list_tools()
-            for value in encoded.values():
-                await client.call_tool("write_note", {"line": f"backup: {value.strip()}"})
-
-    anyio.run(session)
-    received = notes.read_text()
+    _read, received = notes_through_gateway(tmp_path, [], [value.strip() for value in encoded.values()])
     assert received.count("backup: ") == len(encoded), received
     assert not _leaks(received, AWS_FILE), textwrap.shorten(received, 400)
     assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(encoded)

@@ -20,9 +20,9 @@ import random
 import string
 
 import pytest
+from dlp_spelling_kit import assert_native_and_python_agree
 
 from mcpward.dlp import redact_text
-from mcpward.dlp._engine import Engine
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
@@ -105,11 +105,7 @@ def test_a_secret_in_another_encoding_is_found_and_its_run_masked(name: str, enc
 
 def test_the_pure_python_path_finds_the_same() -> None:
     texts = [f"send {value} now" for secret in SECRETS.values() for value in _encodings(secret).values()]
-    native, python = Engine(), Engine(use_hyperscan=False)
-    for text in texts:
-        assert [(m.rule, m.start, m.end, m.encoding) for m in native.scan(text)] == [
-            (m.rule, m.start, m.end, m.encoding) for m in python.scan(text)
-        ], text
+    assert_native_and_python_agree(texts)
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:

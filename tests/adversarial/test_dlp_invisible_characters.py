@@ -21,14 +21,13 @@ from __future__ import annotations
 import json
 import random
 import string
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
+from dlp_spelling_kit import assert_native_and_python_agree, notes_through_gateway
 
 from mcpward.dlp import redact_text
-from mcpward.dlp._engine import Engine
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
@@ -202,11 +201,7 @@ def test_base64_of_a_respelled_token_and_a_respelled_run_of_base64() -> None:
 def test_the_pure_python_path_finds_the_same() -> None:
     texts = [f"send {value} now" for secret in SECRETS.values() for value in _spellings(secret).values()]
     texts += BENIGN
-    native, python = Engine(), Engine(use_hyperscan=False)
-    for text in texts:
-        assert [(m.rule, m.start, m.end, m.encoding) for m in native.scan(text)] == [
-            (m.rule, m.start, m.end, m.encoding) for m in python.scan(text)
-        ], text
+    assert_native_and_python_agree(texts)
 
 
 #: Text that uses these characters as they are meant: no match in any.
@@ -321,41 +316,12 @@ def test_spans_map_back_to_the_characters_they_were_read_from() -> None:
 
 # -- end to end: the official SDK's client through `mcpward gateway run` ------------------------
 
-SERVERS = Path(__file__).parents[1] / "servers"
-
 
 def test_respelled_tokens_reach_the_server_masked(tmp_path: Path) -> None:
-    import os
+    from gateway_attack_kit import audit_events
 
-    import anyio
-    from gateway_attack_kit import MCPWARD, audit_events
-
-    notes = tmp_path / "notes.txt"
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
     respelled = [value for secret in SECRETS.values() for value in _spellings(secret).values()]
-
-    async def session() -> None:
-        from mcp import ClientSession, StdioServerParameters
-        from mcp.client.stdio import stdio_client
-
-        params = StdioServerParameters(
-            command=MCPWARD[0],
-            args=[*MCPWARD[1:], "gateway", "run", "--server", "notes", "--config", str(config),
-                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
-                  str(SERVERS / "notes_server.py"), str(notes)],
-            env=dict(os.environ),
-        )  # fmt: skip
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
-            await client.initialize()
-            await client.list_tools()
-            for value in respelled:
-                await client.call_tool("write_note", {"line": f"backup: {value}"})
-
-    anyio.run(session)
-    received = notes.read_text(encoding="utf-8")
+    _read, received = notes_through_gateway(tmp_path, [], respelled)
     assert received.count("backup: ") == len(respelled), received
     assert all(not _leaks(received, secret) for secret in SECRETS.values()), received
     assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(respelled)

@@ -25,14 +25,13 @@ import hashlib
 import json
 import random
 import string
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from dlp_spelling_kit import assert_native_and_python_agree, notes_through_gateway
 
 from mcpward.dlp import redact_text
-from mcpward.dlp._engine import Engine
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
@@ -130,11 +129,7 @@ def test_a_parted_secret_is_found_and_its_run_masked(name: str, spelling: str) -
 
 def test_the_pure_python_path_finds_the_same() -> None:
     texts = [f"send {value} now" for secret in SECRETS.values() for value in _spellings(secret).values()]
-    native, python = Engine(), Engine(use_hyperscan=False)
-    for text in texts:
-        assert [(m.rule, m.start, m.end, m.encoding) for m in native.scan(text)] == [
-            (m.rule, m.start, m.end, m.encoding) for m in python.scan(text)
-        ], text
+    assert_native_and_python_agree(texts)
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:
@@ -249,52 +244,17 @@ def test_dense_parted_tokens_cost_linear_time(spelling: str) -> None:
 
 # -- end to end: the official SDK's client through `mcpward gateway run` ------------------------
 
-SERVERS = Path(__file__).parents[1] / "servers"
-
 
 def test_parted_secrets_in_arguments_and_results_pass_the_gateway_masked(tmp_path: Path) -> None:
     """A tool call's arguments (``write_note``) and a tool's result (``read_note`` of notes the
     server holds): the gateway's default policy masks the secrets in both directions."""
-    import os
-
-    import anyio
-    from gateway_attack_kit import MCPWARD, audit_events
+    from gateway_attack_kit import audit_events
 
     spelled = [value for secret in SECRETS.values() for value in _spellings(secret).values()]
-    notes = tmp_path / "notes.txt"
-    # (a blank line between: a word on the line right after a run may be masked with it)
-    notes.write_text("".join(f"kept: {value}\n\n" for value in spelled), encoding="utf-8")
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
-    results: list[str] = []
-
-    async def session() -> None:
-        from mcp import ClientSession, StdioServerParameters
-        from mcp.client.stdio import stdio_client
-        from mcp.types import TextContent
-
-        params = StdioServerParameters(
-            command=MCPWARD[0],
-            args=[*MCPWARD[1:], "gateway", "run", "--server", "notes", "--config", str(config),
-                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
-                  str(SERVERS / "notes_server.py"), str(notes)],
-            env=dict(os.environ),
-        )  # fmt: skip
-        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
-            await client.initialize()
-            await client.list_tools()
-            result = await client.call_tool("read_note", {})
-            results.extend(item.text for item in result.content if isinstance(item, TextContent))
-            for value in spelled:
-                await client.call_tool("write_note", {"line": f"backup: {value}"})
-
-    anyio.run(session)
-    read = "".join(results)
+    read, notes = notes_through_gateway(tmp_path, spelled, spelled)
     assert read.count("kept: ") == len(spelled), read
     assert all(not _leaks(read, secret) for secret in SECRETS.values()), read
-    received = notes.read_text(encoding="utf-8").split("backup: ", 1)[1]
+    received = notes.split("backup: ", 1)[1]
     assert all(not _leaks(received, secret) for secret in SECRETS.values()), received
     assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(spelled)
     assert audit_events(tmp_path / "audit.jsonl", "dlp-result")

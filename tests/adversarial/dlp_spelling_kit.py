@@ -1,0 +1,66 @@
+"""What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: the
+official SDK's client through ``mcpward gateway run`` in front of the notes server, and the
+native pass compared with the pure-Python one."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from mcpward.dlp._engine import Engine
+
+SERVERS = Path(__file__).parents[1] / "servers"
+
+
+def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence[str]) -> tuple[str, str]:
+    """The notes server holding a ``kept: VALUE`` line for each of ``kept`` (a blank line after
+    each: a word on the line right after a run may be masked with it), read by the client
+    through the gateway (``read_note``, when there are any), then each of ``written`` sent as a
+    ``backup: VALUE`` line (``write_note``). What the client read, and the notes file after.
+    The gateway's default policy; its audit log is ``tmp_path / "audit.jsonl"``."""
+    import anyio
+    from gateway_attack_kit import MCPWARD
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("".join(f"kept: {value}\n\n" for value in kept), encoding="utf-8")
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
+    )
+    results: list[str] = []
+
+    async def session() -> None:
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+        from mcp.types import TextContent
+
+        params = StdioServerParameters(
+            command=MCPWARD[0],
+            args=[*MCPWARD[1:], "gateway", "run", "--server", "notes", "--config", str(config),
+                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
+                  str(SERVERS / "notes_server.py"), str(notes)],
+            env=dict(os.environ),
+        )  # fmt: skip
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
+            await client.list_tools()
+            if kept:
+                result = await client.call_tool("read_note", {})
+                results.extend(item.text for item in result.content if isinstance(item, TextContent))
+            for value in written:
+                await client.call_tool("write_note", {"line": f"backup: {value}"})
+
+    anyio.run(session)
+    return "".join(results), notes.read_text(encoding="utf-8")
+
+
+def assert_native_and_python_agree(texts: Iterable[str]) -> None:
+    """The engine with Hyperscan's one pass and without it report the same matches (rule,
+    place, encoding) in each of ``texts``."""
+    native, python = Engine(), Engine(use_hyperscan=False)
+    for text in texts:
+        assert [(m.rule, m.start, m.end, m.encoding) for m in native.scan(text)] == [
+            (m.rule, m.start, m.end, m.encoding) for m in python.scan(text)
+        ], text
