@@ -86,10 +86,16 @@ def auth(token: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def serve_process(
-    tmp_path: Path, config: str, *, env: dict[str, str] | None = None
+    tmp_path: Path, config: str, *, env: dict[str, str] | None = None, open_files: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """A real ``mcpward gateway serve`` with ``config`` (the [serve] port is added): its base
-    URL, its process and its audit log."""
+    """A real ``mcpward gateway serve`` with ``config`` (the [serve] port is added; its limit of
+    open files lowered to ``open_files``): its base URL, its process and its audit log."""
+
+    def limit_open_files() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     port = free_port()
     config_file = tmp_path / "gateway.toml"
     config_file.write_text(f"{config}\n[serve]\nport = {port}\n" if "[serve]" not in config
@@ -99,6 +105,7 @@ def serve_process(
         [*MCPWARD, "gateway", "serve", "--config", str(config_file), "--audit-log", str(log)],
         stderr=subprocess.DEVNULL,
         env=env,
+        preexec_fn=limit_open_files if open_files is not None else None,
     )
     try:
         wait_for(port, process)

@@ -51,9 +51,7 @@ after ``[serve] keep_alive_seconds``."""
 from __future__ import annotations
 
 import os
-import resource
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -65,7 +63,6 @@ import orjson
 from gateway_attack_kit import (
     HOSTILE_SERVER,
     INITIALIZE,
-    MCPWARD,
     SERVERS,
     TOKEN_A,
     TOKEN_B,
@@ -73,12 +70,11 @@ from gateway_attack_kit import (
     children_of,
     digest,
     memory_kb,
+    serve_process,
 )
 
-from loopback import free_port, wait_for
 
-
-def _config(tmp_path: Path, port: int, serve: str = "") -> str:
+def _config(tmp_path: Path, serve: str = "") -> str:
     hostile = tmp_path / "hostile.py"
     hostile.write_text(HOSTILE_SERVER, encoding="utf-8")
     return f"""[[serve.clients]]
@@ -94,7 +90,6 @@ command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / 
 [servers.hostile]
 command = ["{sys.executable}", "{hostile}", "its-own-secret"]
 [serve]
-port = {port}
 {serve}
 """
 
@@ -102,34 +97,8 @@ port = {port}
 @contextmanager
 def _gateway(tmp_path: Path, serve: str = "", open_files: int | None = None) -> Iterator[tuple[int, int]]:
     """A ``gateway serve`` process (its open-file limit lowered to ``open_files``): its port and pid."""
-    port = free_port()
-    config = tmp_path / "gateway.toml"
-    config.write_text(_config(tmp_path, port, serve), encoding="utf-8")
-
-    def limit_open_files() -> None:
-        if open_files is not None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
-
-    command = [
-        *MCPWARD,
-        "gateway",
-        "serve",
-        "--config",
-        str(config),
-        "--audit-log",
-        str(tmp_path / "a.jsonl"),
-    ]
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, preexec_fn=limit_open_files)
-    try:
-        wait_for(port, process)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+    with serve_process(tmp_path, _config(tmp_path, serve), open_files=open_files) as (base, process, _log):
+        yield int(base.rsplit(":", 1)[1]), process.pid
 
 
 def _connect(port: int, source: str = "127.0.0.1") -> socket.socket:
