@@ -475,7 +475,6 @@ def oidc_settings(path: Path) -> Any:
     from pydantic import ValidationError
 
     from mcpward._documents import DocumentError, read_raw
-    from mcpward.registry.web import load_oidc_settings
     from mcpward.sandbox import SandboxError, fetch_secret
 
     try:
@@ -483,6 +482,8 @@ def oidc_settings(path: Path) -> Any:
         # server from starting forever, and text not UTF-8 was an internal error.
         source = tomllib.loads(read_raw(path).decode("utf-8")).get("client_secret")
         secret = fetch_secret("client_secret", str(source)) if source else None
+        from mcpward.registry.web import load_oidc_settings  # the web stack: a second
+
         return load_oidc_settings(path, secret)
     except UnicodeDecodeError:
         raise fail(f"{path}: not UTF-8 text") from None
@@ -539,6 +540,9 @@ def registry_serve(
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
+    # The files named are read before the web stack is imported (a second): a bad one is
+    # refused at once.
+    oidc = oidc_settings(oidc_config) if oidc_config is not None else None
     from mcpward._http_server import serve_http
     from mcpward.registry.web import FleetLimits, HeldReview, RequestLimits, create_app
 
@@ -548,9 +552,6 @@ def registry_serve(
 
         store, log_path = held_store(gateway_config, gateway_audit_log)
         held = HeldReview(store, log_path, load_config(gateway_config).quarantine.release_hours)
-    oidc = None
-    if oidc_config is not None:
-        oidc = oidc_settings(oidc_config)
     defaults = FleetLimits()
     fleet = FleetLimits(
         fleet_uploads_per_minute or defaults.uploads_per_minute,
