@@ -41,8 +41,9 @@ def _endless_head(base: str, line: bytes, total_mb: int) -> int:
     return sent
 
 
-def _config(tmp_path: Path) -> str:
-    return f"""[[serve.clients]]
+def _config(tmp_path: Path, serve: str = "") -> str:
+    return f"""{serve}
+[[serve.clients]]
 name = "alice"
 sha256 = "{digest(TOKEN_A)}"
 [pins]
@@ -83,7 +84,12 @@ def _closed_within(connection: socket.socket, seconds: float) -> bool:
 
 
 def test_a_request_head_that_never_comes_does_not_hold_a_connection(tmp_path: Path) -> None:
-    with serve_process(tmp_path, _config(tmp_path)) as (base, _process, _log):
+    # The deadline made 2 s (10 by default: the test below) to spare the suite the wait.
+    with serve_process(tmp_path, _config(tmp_path, "[serve]\nrequest_head_seconds = 2")) as (
+        base,
+        _process,
+        _log,
+    ):
         host, port = base.removeprefix("http://").split(":")
         head = f"GET /servers/echo/mcp HTTP/1.1\r\nHost: {host}:{port}\r\n"
         silent = socket.create_connection((host, int(port)))
@@ -108,3 +114,10 @@ def test_a_request_head_that_never_comes_does_not_hold_a_connection(tmp_path: Pa
                 assert _closed_within(connection, 25), f"a connection that sent {name} was held"
         with stream:
             assert not _closed_within(stream, 1), "a session's stream was cut"
+
+
+def test_the_head_deadline_is_ten_seconds_unless_configured() -> None:
+    from mcpward._http_server import HEAD_SECONDS, ConnectionLimits
+    from mcpward.gateway import GatewayConfig
+
+    assert HEAD_SECONDS == ConnectionLimits().head_seconds == GatewayConfig().serve.request_head_seconds == 10
