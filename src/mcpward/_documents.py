@@ -240,11 +240,24 @@ def _parse_toml(text: str) -> Any:
         raise DocumentError(f"TOML syntax error{where}: {reason}") from None
 
 
+#: How deep a YAML document may nest: as deep as Python's JSON parser lets a JSON one. libyaml's
+#: composer recurses in C: 100,000 levels (200 KB of "[") crashed the process.
+MAX_YAML_DEPTH = 1_000
+#: Nodes that one node of a YAML text may stand for, aliases and merge keys expanded, beyond
+#: what the text could hold written out: a few aliases to aliases (a "billion laughs") or many
+#: to one large node multiply what every reader of the document walks.
+MAX_YAML_EXTRA_NODES = 10_000
+#: The characters each level of nesting needs one of (flow brackets, block indicators).
+_YAML_NESTING = ("[", "{", "-", ":", "?")
+
+
 def _parse_yaml(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        if "*" in text or sum(map(text.count, _YAML_NESTING)) > MAX_YAML_DEPTH:
+            _check_yaml_shape(text, loader)
         return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -254,6 +267,40 @@ def _parse_yaml(text: str) -> Any:
         raise DocumentError(f"YAML syntax error{where}: {problem}") from None
     except yaml.YAMLError:
         raise DocumentError("YAML syntax error") from None
+
+
+def _check_yaml_shape(text: str, loader: Any) -> None:
+    """Refuse, before it is composed, a YAML text nested deeper than :data:`MAX_YAML_DEPTH`, with
+    an alias inside the node it names (a cyclic document), or whose nodes with their aliases
+    expanded outnumber its characters by more than :data:`MAX_YAML_EXTRA_NODES`. libyaml's event
+    parser keeps its own stack, so reading the events costs the text's length and never
+    recurses."""
+    import yaml
+
+    budget = len(text) + MAX_YAML_EXTRA_NODES
+    expanded = 0  # nodes so far, each alias counted as the nodes of what it names
+    sizes: dict[str, int] = {}  # anchor -> nodes its node stands for
+    open_nodes: list[tuple[str | None, int]] = []  # collections entered: anchor, count before
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_nodes):
+                raise DocumentError("YAML alias inside the node it names (a cyclic document)")
+            expanded += sizes.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_nodes.append((event.anchor, expanded))
+            expanded += 1
+            if len(open_nodes) > MAX_YAML_DEPTH:
+                raise DocumentError(f"YAML nested too deeply (over {MAX_YAML_DEPTH} levels)")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before = open_nodes.pop()
+            if anchor is not None:
+                sizes[anchor] = expanded - before
+        if expanded > budget:
+            raise DocumentError(f"YAML aliases expand to more than {budget} nodes")
 
 
 def _os_reason(exc: OSError) -> str:
