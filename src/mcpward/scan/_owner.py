@@ -7,7 +7,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from mcpward._documents import DocumentError, read_text
 from mcpward.dlp import redact_url
+
+#: Larger than any real ``.git/config``; ``.git`` and ``commondir`` files hold one path.
+MAX_GIT_FILE_BYTES = 1_000_000
 
 
 def file_owner(path: Path) -> str | None:
@@ -46,16 +50,17 @@ def _git_config_path(dot_git: Path) -> Path | None:
         if dot_git.is_dir():
             return dot_git / "config"
         if dot_git.is_file():  # worktree or submodule: "gitdir: <path>"
-            text = dot_git.read_text(encoding="utf-8", errors="replace")[:4096]
+            # Read as a config is (a tree's files are anyone's): a regular file, bounded.
+            text = read_text(dot_git, MAX_GIT_FILE_BYTES)
             if text.startswith("gitdir:"):
                 gitdir = Path(text.split(":", 1)[1].strip())
                 if not gitdir.is_absolute():
                     gitdir = dot_git.parent / gitdir
                 commondir = gitdir / "commondir"
                 if commondir.is_file():
-                    gitdir = gitdir / commondir.read_text(encoding="utf-8").strip()
+                    gitdir = gitdir / read_text(commondir, MAX_GIT_FILE_BYTES).strip()
                 return gitdir / "config"
-    except OSError:
+    except (OSError, ValueError, DocumentError):
         return None
     return None
 
@@ -63,10 +68,9 @@ def _git_config_path(dot_git: Path) -> Path | None:
 def _remote_from_config(config_path: Path) -> str | None:
     parser = configparser.RawConfigParser(strict=False)
     try:
-        if config_path.stat().st_size > 1_000_000:
-            return None
-        parser.read(os.fspath(config_path), encoding="utf-8")
-    except (OSError, configparser.Error, UnicodeDecodeError):
+        # Not parser.read: it blocks on a FIFO, and reads a link to /dev/zero (size 0) forever.
+        parser.read_string(read_text(config_path, MAX_GIT_FILE_BYTES), os.fspath(config_path))
+    except (configparser.Error, DocumentError):
         return None
     remotes = [s for s in parser.sections() if s.startswith("remote ")]
     remotes.sort(key=lambda s: s != 'remote "origin"')
