@@ -404,7 +404,10 @@ def parse_pypi_spec(spec: str) -> PackageRef:
 
     spec = spec.strip()
     if spec.startswith(("git+", "hg+", "svn+")):
-        url, _, ref = spec.rpartition("@") if "@" in spec.split("://", 1)[-1] else (spec, "", "")
+        # A ref follows the path ("...repo@v1"); an "@" before it ends the URL's credentials.
+        url, _, ref = (
+            spec.rpartition("@") if "@" in spec.split("://", 1)[-1].partition("/")[2] else (spec, "", "")
+        )
         return PackageRef(
             ecosystem=Ecosystem.GIT, name=url or spec, version=ref or None, pinned=bool(_COMMIT.match(ref))
         )

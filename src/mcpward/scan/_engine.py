@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -226,7 +226,6 @@ def _url_key(url: str) -> str:
 
 def _add_running(collected: _Collector, options: ScanOptions) -> None:
     """Servers running or listening now, each tied to the configured servers it runs."""
-    from dataclasses import replace
 
     from mcpward.scan._processes import MAX_RUNNING_SERVERS, PROC, launch_key, running_servers
 
@@ -375,9 +374,32 @@ def _endpoint(url: str | None) -> PackageRef | None:
     return PackageRef(ecosystem=Ecosystem.URL, name=redact_url(url)) if url else None
 
 
+def masked_package(package: PackageRef | None) -> PackageRef | None:
+    """``package`` with a credential in its name or version masked: a private repository or
+    package server named with its token (``git+https://oauth2:TOKEN@...``), a token pasted
+    where the package goes. What is shown of a package (the record, the findings' words) is
+    built from this."""
+    if package is None:
+        return None
+    name = redact_text(redact_url(package.name) if "://" in package.name else package.name)
+    version = package.version
+    if version is not None:
+        version = redact_text(redact_url(version) if "://" in version else version)
+    if name == package.name and version == package.version:
+        return package
+    return replace(package, name=name, version=version)
+
+
+def _masked_arg(arg: str) -> str:
+    """An argument that is itself a command line (``sh -c "curl -H 'Authorization: ...' ..."``)
+    masked word by word: ``redact_argv`` judges each argument whole."""
+    return redact_command_line(arg) if " " in arg.strip() else arg
+
+
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
+    args = tuple(_masked_arg(arg) for arg in args)
     command = server.command
     if command:
         command = redact_command_line(command) if " " in command.strip() else redact_text(command)
@@ -396,8 +418,8 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         url=redact_url(server.url) if server.url else None,
         env_names=tuple(sorted(server.env)),
         header_names=tuple(sorted(server.headers)),
-        package=launch.package or server.declared_package or _endpoint(server.url),
-        dependencies=server.dependencies,
+        package=masked_package(launch.package or server.declared_package) or _endpoint(server.url),
+        dependencies=tuple(p for p in map(masked_package, server.dependencies) if p is not None),
         project=os.fspath(project) if project else None,
         owner=file_owner(location.path),
         repository=git_remote(project) if project and location.scope is Scope.PROJECT else None,
@@ -417,6 +439,8 @@ def evaluate(
         if checks is None:
             checks = all_checks()
         launch = resolve_launch(server.command, server.args)
+        # The checks word their findings with the package: masked before they see it.
+        launch = replace(launch, package=masked_package(launch.package))
         spec = build_spec(server, launch)
         context = ServerContext(raw=server, launch=launch, spec=spec, home=home_text)
         findings: list[Finding] = []
