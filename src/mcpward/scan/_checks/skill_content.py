@@ -14,7 +14,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 
-from mcpward.dlp import find_credentials
+from mcpward.dlp import find_credentials, redact_command_line
 from mcpward.launch import resolve_launch
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext, SkillContent
@@ -65,7 +65,8 @@ class SkillContentCheck(ConfigCheck):
                     severity=Severity.HIGH,
                     message=f"The skill's {where} downloads code and runs it: whatever the URL serves "
                     "when the model follows the skill runs with the user's credentials.",
-                    evidence=f"{where}: {line[:160]}",
+                    # Masked as a launch line is: a skill's command carries tokens as one does.
+                    evidence=f"{where}: {redact_command_line(line)[:160]}",
                     remediation="Ship the script in the skill (reviewed, pinned) instead of fetching it.",
                 )
                 return
