@@ -355,11 +355,35 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _apply_approvals(collected: _Collector) -> None:
+    """Give each server the tools its host's settings approve (see ``ToolApproval.applies_to``).
+    The approvals are gathered once per host, server name and project, and shared: matching
+    each against each server, and copying a server's tuple at every match, cost servers times
+    rules and rules squared (100,000 allow rules and 200 servers: minutes)."""
+    gathered: dict[tuple[str, str | None, Path | None], tuple[dict[str, None], dict[str, None]]] = {}
+    for approval in collected.approvals:
+        key = (approval.host, approval.server, approval.location.project)
+        tools, settings = gathered.setdefault(key, ({}, {}))
+        tools.update(dict.fromkeys(approval.tools))
+        settings[approval.setting] = None
+    if not gathered:
+        return
+    shared = {key: (tuple(tools), tuple(settings)) for key, (tools, settings) in gathered.items()}
     for server in collected.servers:
-        for approval in collected.approvals:
-            if approval.applies_to(server):
-                server.auto_approve = (*server.auto_approve, *approval.tools)
-                server.auto_approve_via = (*server.auto_approve_via, approval.setting)
+        keys = dict.fromkeys(
+            (server.host, name, project) for name in (server.name, None) for project in (None, server.project)
+        )
+        found = [shared[key] for key in keys if key in shared]
+        if not found:
+            continue
+        if len(found) == 1 and not server.auto_approve and not server.auto_approve_via:
+            server.auto_approve, server.auto_approve_via = found[0]
+            continue
+        server.auto_approve = tuple(
+            dict.fromkeys([*server.auto_approve, *(t for tools, _ in found for t in tools)])
+        )
+        server.auto_approve_via = tuple(
+            dict.fromkeys([*server.auto_approve_via, *(s for _, settings in found for s in settings)])
+        )
 
 
 def server_id(server: DiscoveredServer) -> str:

@@ -220,7 +220,11 @@ class ExcessiveScope(ConfigCheck):
         tools = server.raw.auto_approve
         if not tools:
             return
-        via = "; ".join(dict.fromkeys(server.raw.auto_approve_via)) or "client settings"
+        settings = list(dict.fromkeys(server.raw.auto_approve_via))
+        # The first few settings name where to look; a file may hold a thousand rules.
+        via = "; ".join(settings[:3]) or "client settings"
+        if len(settings) > 3:
+            via += f" and {len(settings) - 3} more"
         if "*" in tools:
             yield server.finding(
                 rule="auto-approve-all",

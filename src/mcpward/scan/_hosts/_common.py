@@ -30,6 +30,8 @@ from mcpward.scan.interface import (
 #: Caps on what one entry may hold; real configs are far below them.
 MAX_SERVERS_PER_FILE = 10_000
 MAX_ARGS = 1_000
+#: MCP auto-approval rules read from one settings file (``mcp__server__tool``, ``@server/tool``).
+MAX_APPROVALS_PER_FILE = 1_000
 
 Scalar = str | int | float | bool | None
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import Document, DocumentFormat
-from mcpward.scan._hosts._common import McpServersHost, bounded_glob, user
-from mcpward.scan.interface import ConfigLocation, HomeLayout, Parsed, ToolApproval
+from mcpward.scan._hosts._common import MAX_APPROVALS_PER_FILE, McpServersHost, bounded_glob, user
+from mcpward.scan.interface import ConfigLocation, EntryError, HomeLayout, Parsed, ToolApproval
 
 
 class AmazonQ(McpServersHost):
@@ -36,11 +36,18 @@ def _allowed_tools(host: str, location: ConfigLocation, allowed: Any) -> Iterato
     """Agent ``allowedTools``: ``@server`` (every tool) or ``@server/tool``."""
     if not isinstance(allowed, list):
         return
+    count = 0
     for item in allowed:
         if not isinstance(item, str) or not item.startswith("@"):
             continue
         server, _, tool = item[1:].partition("/")
         if server:
+            count += 1
+            if count > MAX_APPROVALS_PER_FILE:
+                yield EntryError(
+                    "allowedTools", f"more than {MAX_APPROVALS_PER_FILE} MCP rules; the rest skipped"
+                )
+                return
             yield ToolApproval(
                 host,
                 location,

@@ -13,7 +13,7 @@ from typing import Any
 
 from mcpward._documents import Document, DocumentError, DocumentFormat, load_document
 from mcpward.model import Scope
-from mcpward.scan._hosts._common import McpServersHost, bounded_glob, managed, user
+from mcpward.scan._hosts._common import MAX_APPROVALS_PER_FILE, McpServersHost, bounded_glob, managed, user
 from mcpward.scan._hosts._skills import parse_skill, plugin_of
 from mcpward.scan.interface import (
     ConfigLocation,
@@ -163,12 +163,19 @@ def _approvals(host: str, location: ConfigLocation, data: Mapping[str, Any]) -> 
     allow = permissions.get("allow") if isinstance(permissions, Mapping) else None
     if not isinstance(allow, list):
         return
+    count = 0
     for rule in allow:
         if not isinstance(rule, str) or not rule.startswith("mcp__"):
             continue
         server, _, tool = rule[len("mcp__") :].partition("__")
         if not server:
             continue
+        count += 1
+        if count > MAX_APPROVALS_PER_FILE:
+            yield EntryError(
+                "permissions.allow", f"more than {MAX_APPROVALS_PER_FILE} MCP rules; the rest skipped"
+            )
+            return
         yield ToolApproval(
             host,
             location,
