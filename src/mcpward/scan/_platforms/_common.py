@@ -122,6 +122,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     read-only media or without write access to its folder."""
     import sqlite3
 
+    _require_regular_file(path)
     owner = required_owner()
     before = _open_files() if owner is not None else None
     uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
@@ -143,6 +144,23 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA query_only = ON")
     connection.execute("PRAGMA trusted_schema = OFF")
     return connection
+
+
+def _require_regular_file(path: Path) -> None:
+    """Refuse anything but a regular file, looked at through a descriptor opened without
+    blocking: SQLite opens by name and would block forever on a FIFO named like a database."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise PlatformError(f"cannot read: {exc.strerror or type(exc).__name__}") from None
+    try:
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+    except OSError:
+        regular = False
+    finally:
+        os.close(descriptor)
+    if not regular:
+        raise PlatformError("not a regular file")
 
 
 #: Where a process sees its open files, one entry per descriptor.
