@@ -319,11 +319,16 @@ class _TreeScan:
             return
         for (reader_index, directory), files in sorted(found.manifests.items()):
             reader = self._readers[reader_index]
-            for item in reader.read(directory, sorted(files)):
-                if isinstance(item, tuple):
-                    collected.error(item[0], item[1], reader.host)
-                else:
-                    collected.servers.append(item)
+            try:
+                for item in reader.read(directory, sorted(files)):
+                    if isinstance(item, tuple):
+                        collected.error(item[0], item[1], reader.host)
+                    else:
+                        collected.servers.append(item)
+            except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+                # A reader met a shape it did not expect (a repository's files are anyone's):
+                # report it, keep scanning, as for a config's host module.
+                collected.error(Path(directory), f"unexpected structure ({type(exc).__name__})", reader.host)
 
 
 def _warm_up() -> None:
