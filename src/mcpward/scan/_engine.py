@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
-from mcpward._documents import DocumentError, load_document, owned_by
+from mcpward._documents import Document, DocumentError, load_document, owned_by
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.launch import Launch, resolve_launch
@@ -27,6 +27,7 @@ from mcpward.model import (
 )
 from mcpward.scan._checks import all_checks
 from mcpward.scan._hosts import all_hosts
+from mcpward.scan._hosts._common import MAX_SERVERS_PER_FILE
 from mcpward.scan._manifests.container import ContainerDefinitions
 from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._manifests.kubernetes import KubernetesManifests
@@ -42,6 +43,7 @@ from mcpward.scan.interface import (
     EntryError,
     HomeLayout,
     HostApp,
+    Parsed,
     ServerContext,
     TargetOS,
     ToolApproval,
@@ -138,7 +140,7 @@ class _Collector:
             self.error(location.path, str(exc), host.id)
             return
         try:
-            items = list(host.parse(location, document))
+            items = _entries_of(host, location, document)
         except (RecursionError, ValueError, TypeError, AttributeError) as exc:
             # A host module met a shape it did not expect: report it, keep scanning.
             self.error(location.path, f"unexpected structure ({type(exc).__name__})", host.id)
@@ -150,6 +152,23 @@ class _Collector:
                 self.approvals.append(item)
             else:
                 self.servers.append(item)
+
+
+def _entries_of(host: HostApp, location: ConfigLocation, document: Document) -> list[Parsed]:
+    """What ``host`` parses of one document, at most :data:`MAX_SERVERS_PER_FILE` servers and
+    entry errors: a list of entries (Continue's) or a map per project (``~/.claude.json``) was
+    not counted, and 100,000 entries of 4 bytes each made an 82 MB report in a minute."""
+    items: list[Parsed] = []
+    entries = 0
+    for item in host.parse(location, document):
+        if not isinstance(item, ToolApproval):
+            entries += 1
+            if entries > MAX_SERVERS_PER_FILE:
+                cut = f"more than {MAX_SERVERS_PER_FILE} servers or malformed entries; the rest skipped"
+                items.append(EntryError("(file)", cut))
+                break
+        items.append(item)
+    return items
 
 
 def _identity(path: Path) -> str:

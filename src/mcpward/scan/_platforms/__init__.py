@@ -17,6 +17,7 @@ from pathlib import Path
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
 from mcpward._plugins import implementations
 from mcpward.model import Scope
+from mcpward.scan._hosts._common import MAX_SERVERS_PER_FILE
 from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._platforms._common import (
     FlowSource,
@@ -46,7 +47,16 @@ def platform_ids() -> tuple[str, ...]:
 
 
 def read_platform_file(path: Path, scope: Scope, project: Path | None) -> Iterator[Found]:
-    """The servers in one platform file: an exported flow, a database or a LiteLLM config."""
+    """The servers in one platform file: an exported flow, a database or a LiteLLM config; at
+    most :data:`MAX_SERVERS_PER_FILE` servers and errors, as a client's config gives."""
+    for count, found in enumerate(_platform_file(path, scope, project)):
+        if count >= MAX_SERVERS_PER_FILE:
+            yield path, f"more than {MAX_SERVERS_PER_FILE} servers or malformed entries; the rest skipped"
+            return
+        yield found
+
+
+def _platform_file(path: Path, scope: Scope, project: Path | None) -> Iterator[Found]:
     source = FlowSource(path=path, scope=scope, project=project, flow=path.stem)
     name = path.name
     try:
