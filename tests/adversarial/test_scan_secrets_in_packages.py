@@ -106,3 +106,17 @@ def test_a_dependency_fetched_with_a_token_is_masked(tmp_path: Path, output: str
     assert done.returncode == 0, done.stderr[-500:]
     assert output == "csv" or "server-github" in done.stdout  # a CSV row is the project's
     assert "depSECRET0008" not in done.stdout + done.stderr
+
+
+def test_only_a_shells_script_is_split_into_words(tmp_path: Path) -> None:
+    """Splitting every argument as shell words, to mask the words of a script, cost 30 s for
+    one plain argument of 5 MB: only the script a shell runs is split."""
+    import time
+
+    (tmp_path / ".cursor").mkdir()
+    servers = {"long": {"command": "node", "args": ["server.js", "word " * 1_000_000]}}
+    (tmp_path / ".cursor" / "mcp.json").write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
+    started = time.monotonic()
+    done = mcpward_in_home(tmp_path, "scan", "--home", str(tmp_path), "-f", "json", timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert time.monotonic() - started < 15

@@ -438,16 +438,15 @@ def masked_package(package: PackageRef | None) -> PackageRef | None:
     return replace(package, name=name, version=version)
 
 
-def _masked_arg(arg: str) -> str:
-    """An argument that is itself a command line (``sh -c "curl -H 'Authorization: ...' ..."``)
-    masked word by word: ``redact_argv`` judges each argument whole."""
-    return redact_command_line(arg) if " " in arg.strip() else arg
-
-
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
-    args = tuple(_masked_arg(arg) for arg in args)
+    if launch.shell is not None and launch.shell.script in server.args:
+        # The script a shell runs (``sh -c "curl -H 'Authorization: ...' ..."``) masked word
+        # by word: ``redact_argv`` judges each argument whole. Only the script: splitting
+        # every argument as shell words cost 30 s for one argument of 5 MB.
+        script = server.args.index(launch.shell.script)
+        args = (*args[:script], redact_command_line(launch.shell.script), *args[script + 1 :])
     command = server.command
     if command:
         command = redact_command_line(command) if " " in command.strip() else redact_text(command)
