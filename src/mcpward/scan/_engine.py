@@ -463,8 +463,9 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         command=command,
         args=args,
         url=redact_url(server.url) if server.url else None,
-        env_names=tuple(sorted(server.env)),
-        header_names=tuple(sorted(server.headers)),
+        # Names masked too: a token pasted as a variable's or header's name is still a token.
+        env_names=tuple(sorted(map(redact_text, server.env))),
+        header_names=tuple(sorted(map(redact_text, server.headers))),
         package=masked_package(launch.package or server.declared_package) or _endpoint(server.url),
         dependencies=tuple(p for p in map(masked_package, server.dependencies) if p is not None),
         project=os.fspath(project) if project else None,

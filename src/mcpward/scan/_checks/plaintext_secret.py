@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mcpward.dlp import SecretHit, assess_value, redact_argv, shell_words
+from mcpward.dlp import SecretHit, assess_value, redact_argv, redact_text, shell_words
 from mcpward.model import Category, Finding, Severity
 from mcpward.output.words import with_article
 from mcpward.scan.interface import ConfigCheck, ServerContext
@@ -18,10 +18,11 @@ from mcpward.scan.interface import ConfigCheck, ServerContext
 def secret_hits(server: ServerContext) -> list[SecretHit]:
     raw = server.raw
     hits: list[SecretHit] = []
+    # A name is shown masked (where it says the value is): a token pasted as a name is a token.
     for name, value in raw.env.items():
-        hits.extend(assess_value(f"env:{name}", name, value))
+        hits.extend(assess_value(f"env:{redact_text(name)}", name, value))
     for name, value in raw.headers.items():
-        hits.extend(assess_value(f"header:{name}", name, value))
+        hits.extend(assess_value(f"header:{redact_text(name)}", name, value))
     if raw.url:
         hits.extend(assess_value("url", None, raw.url))
     hits.extend(redact_argv(raw.args)[1])
