@@ -174,6 +174,10 @@ def parse_text(text: str, fmt: DocumentFormat) -> Any:
         raise DocumentError(f"{fmt.value.upper()} nested too deeply") from None
     except MemoryError:
         raise DocumentError(f"{fmt.value.upper()} too large to parse") from None
+    except ValueError:
+        # What the parsers' own errors leave: Python converts no decimal of more than 4,300
+        # digits to an integer (sys.get_int_max_str_digits), and one such number ended the scan.
+        raise DocumentError(f"{fmt.value.upper()} holds a number too long to read") from None
 
 
 def load_document(path: Path, fmt: DocumentFormat, owner: int | None = None) -> Document:

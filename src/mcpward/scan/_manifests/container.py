@@ -130,7 +130,7 @@ def _exec_form(value: str) -> list[str]:
             parsed = json.loads(stripped)
             if isinstance(parsed, list):
                 return [str(p) for p in parsed]
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or a number too long to read
             pass  # not a JSON list: Docker runs it in shell form
     if re.search(r"\|\||&&|[|;`]|\$\(", stripped):
         return ["/bin/sh", "-c", stripped]  # Docker's shell form

@@ -1,0 +1,63 @@
+"""A number of more than 4,300 digits in a config file (JSON, JSONC, TOML or YAML): Python
+refuses to convert so long a decimal to an integer (CVE-2020-10735's limit) with a ValueError,
+which none of the parsers' error handling expected.
+
+Before, one such number anywhere in any config the scan read (``"timeout": 1111...``, 5 KB)
+ended the whole scan with an internal error (exit 70) and no inventory, in a home or in a
+tree; the same for every command that reads a client config. Now it is that file's parse error,
+worded without the document, and the rest of the inventory is kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_kit import mcpward_in_home
+
+from mcpward._documents import DocumentError, DocumentFormat, parse_text
+
+LONG = "1" * 5_000
+
+#: A config of each format, where its host reads it, holding a long number.
+CONFIGS = {
+    "json": (".cursor/mcp.json", '{"mcpServers": {"x": {"command": "npx", "timeout": ' + LONG + "}}}"),
+    "jsonc": (".config/zed/settings.json", '{"context_servers": {}, "n": ' + LONG + ", // c\n}"),
+    "toml": (".codex/config.toml", "[mcp_servers.x]\ncommand = 'npx'\ntimeout = " + LONG + "\n"),
+    "yaml": (
+        ".config/goose/config.yaml",
+        "extensions:\n  x: {type: stdio, cmd: npx, timeout: " + LONG + "}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", list(CONFIGS))
+def test_a_long_number_is_the_files_parse_error(tmp_path: Path, fmt: str) -> None:
+    relative, text = CONFIGS[fmt]
+    (tmp_path / relative).parent.mkdir(parents=True)
+    (tmp_path / relative).write_text(text, encoding="utf-8")
+    (tmp_path / ".gemini").mkdir()
+    kept = {"mcpServers": {"kept": {"command": "npx", "args": ["-y", "kept-mcp@1.0.0"]}}}
+    (tmp_path / ".gemini" / "settings.json").write_text(json.dumps(kept), encoding="utf-8")
+    done = mcpward_in_home(tmp_path, "scan", "--home", str(tmp_path), "-f", "json", timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    report = json.loads(done.stdout)
+    assert [s["name"] for s in report["servers"]] == ["kept"]
+    errors = [e["message"] for e in report["errors"] if e["path"].endswith(relative.rsplit("/", 1)[-1])]
+    assert len(errors) == 1 and "number" in errors[0], report["errors"]
+
+
+def test_a_long_number_in_a_trees_config_does_not_end_the_scan(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / ".cursor").mkdir(parents=True)
+    (tree / ".cursor" / "mcp.json").write_text(CONFIGS["json"][1], encoding="utf-8")
+    done = mcpward_in_home(tmp_path, "scan", "--only-paths", "--path", str(tree), "-f", "json", timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert len(json.loads(done.stdout)["errors"]) == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonc", "toml", "yaml"])
+def test_the_message_quotes_nothing(fmt: str) -> None:
+    with pytest.raises(DocumentError) as raised:
+        parse_text(CONFIGS[fmt][1], DocumentFormat(fmt))
+    assert "1111" not in str(raised.value)
