@@ -4,7 +4,10 @@
 Before, such a file was handed to SQLite as it was, and SQLite opens without O_NONBLOCK: a FIFO
 named ``database.sqlite`` held ``scan --path`` forever, with no report. Now a platform database
 must be a regular file (checked on a descriptor opened without blocking), else it is that
-file's error line and the rest of the inventory is kept.
+file's error line and the rest of the inventory is kept. The same held SQLite at a FIFO in
+place of the database's rollback journal (``database.sqlite-journal``), which SQLite opens to
+check for a hot journal: now, when a journal, WAL or shared-memory file beside the database is
+not a regular file, the database is read as it is on disk (``immutable``), none of them opened.
 
 Also kept here, as they held: databases of the right names with a hostile content (the
 platform's table as a view, a column of the wrong type, a flow nested 100,000 levels deep, a row
@@ -91,3 +94,22 @@ def test_a_hostile_platform_database_costs_only_its_own_servers(tmp_path: Path, 
     _n8n(tree / "database.sqlite", schema, rows)
     report = _scan(tmp_path, tree)
     assert [s["name"] for s in report["servers"]] == ["kept"]
+
+
+@pytest.mark.parametrize(
+    ("journal_mode", "beside"),
+    [("DELETE", "-journal"), ("WAL", "-wal"), ("WAL", "-shm")],
+)
+def test_a_fifo_beside_a_database_does_not_hold_the_scan(
+    tmp_path: Path, journal_mode: str, beside: str
+) -> None:
+    tree = _tree(tmp_path)
+    database = tree / "database.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute(f"PRAGMA journal_mode={journal_mode}")
+        connection.execute("CREATE TABLE workflow_entity (name, active, nodes)")
+        connection.execute("INSERT INTO workflow_entity VALUES ('w', 1, ?)", (json.dumps([MCP_NODE]),))
+    connection.close()  # the last connection of a WAL database checkpoints it, removing -wal and -shm
+    os.mkfifo(tree / f"database.sqlite{beside}")
+    report = _scan(tmp_path, tree)
+    assert sorted(s["name"] for s in report["servers"]) == ["kept", "w / tool"]

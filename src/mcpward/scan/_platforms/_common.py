@@ -127,6 +127,10 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     before = _open_files() if owner is not None else None
     uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"
     try:
+        if not _companions_regular(path):
+            # SQLite opens its journal, WAL and shared memory by name, and blocks on a FIFO
+            # there: the file is read as it is on disk instead, none of them opened.
+            raise sqlite3.OperationalError("a journal that is not a regular file")
         connection = sqlite3.connect(uri, uri=True, timeout=0.5)
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error:
@@ -161,6 +165,20 @@ def _require_regular_file(path: Path) -> None:
         os.close(descriptor)
     if not regular:
         raise PlatformError("not a regular file")
+
+
+def _companions_regular(path: Path) -> bool:
+    """Whether each file SQLite may open beside the database (rollback journal, WAL, shared
+    memory) is absent or a regular file."""
+    for suffix in ("-journal", "-wal", "-shm"):
+        companion = Path(f"{path}{suffix}")
+        if not os.path.lexists(companion):
+            continue
+        try:
+            _require_regular_file(companion)
+        except PlatformError:
+            return False
+    return True
 
 
 #: Where a process sees its open files, one entry per descriptor.
