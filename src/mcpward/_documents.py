@@ -276,12 +276,12 @@ def _parse_yaml(text: str) -> Any:
 def _check_yaml_shape(text: str, loader: Any) -> None:
     """Refuse, before it is composed, a YAML text nested deeper than :data:`MAX_YAML_DEPTH`, with
     an alias inside the node it names (a cyclic document), or whose nodes with their aliases
-    expanded outnumber its characters by more than :data:`MAX_YAML_EXTRA_NODES`. libyaml's event
+    expanded outnumber twice its characters by more than :data:`MAX_YAML_EXTRA_NODES`. libyaml's event
     parser keeps its own stack, so reading the events costs the text's length and never
     recurses."""
     import yaml
 
-    budget = len(text) + MAX_YAML_EXTRA_NODES
+    budget = 2 * len(text) + MAX_YAML_EXTRA_NODES  # a text without aliases holds fewer: [?,?]
     expanded = 0  # nodes so far, each alias counted as the nodes of what it names
     sizes: dict[str, int] = {}  # anchor -> nodes its node stands for
     open_nodes: list[tuple[str | None, int]] = []  # collections entered: anchor, count before
