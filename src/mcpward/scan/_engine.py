@@ -245,7 +245,6 @@ def _url_key(url: str) -> str:
 
 def _add_running(collected: _Collector, options: ScanOptions) -> None:
     """Servers running or listening now, each tied to the configured servers it runs."""
-
     from mcpward.scan._processes import MAX_RUNNING_SERVERS, PROC, launch_key, running_servers
 
     by_key: dict[str, list[str]] = {}
