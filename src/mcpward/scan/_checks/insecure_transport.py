@@ -24,6 +24,15 @@ _INSECURE_FLAGS = {
 }
 
 
+def _netloc(url: str) -> str:
+    """The authority of ``url``; empty when it cannot be split (``http://[``): an entry with
+    such a URL beside what it runs made this check raise, and its other findings went unsaid."""
+    try:
+        return urlsplit(url).netloc or ""
+    except ValueError:
+        return ""
+
+
 def remote_urls(server: ServerContext) -> list[str]:
     """The server's URL and URLs handed to stdio bridges such as mcp-remote."""
     urls = [server.raw.url] if server.raw.url else []
@@ -111,7 +120,7 @@ class InsecureTransport(ConfigCheck):
             return True
         if any(is_secret_key(name) or name.lower() in ("authorization", "cookie") for name in raw.headers):
             return True
-        if raw.url and (url_secret_parts(raw.url) or "@" in (urlsplit(raw.url).netloc or "")):
+        if raw.url and (url_secret_parts(raw.url) or "@" in _netloc(raw.url)):
             return True
         return any(
             a.lower().startswith(("authorization:", "--header=authorization"))
