@@ -253,6 +253,19 @@ MAX_YAML_DEPTH = 1_000
 MAX_YAML_EXTRA_NODES = 10_000
 #: The characters each level of nesting needs one of (flow brackets, block indicators).
 _YAML_NESTING = ("[", "{", "-", ":", "?")
+#: The longest scalar read as a number: as long as Python converts a decimal. YAML 1.1 reads
+#: ``1:2:3`` as base 60, one multiplication per part of a growing number: the square of its length.
+MAX_YAML_NUMBER_CHARS = 4_300
+_YAML_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+#: Each byte that may spell part of a YAML number made "#", every other byte " ".
+_NUMBER_BYTES = bytes(35 if chr(byte) in "0123456789abcdefABCDEFxXoObB_:.+-" else 32 for byte in range(256))
+
+
+def _may_hold_long_number(text: str) -> bool:
+    """Whether ``text`` has a run of characters long enough to spell a number past the limit
+    (looked for in one pass of C: a pattern repeated that many times scans each run again)."""
+    spelled = text.encode("utf-8", "surrogatepass").translate(_NUMBER_BYTES)
+    return b"#" * (MAX_YAML_NUMBER_CHARS + 1) in spelled
 
 
 def _parse_yaml(text: str) -> Any:
@@ -260,7 +273,7 @@ def _parse_yaml(text: str) -> Any:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        if "*" in text or sum(map(text.count, _YAML_NESTING)) > MAX_YAML_DEPTH:
+        if "*" in text or sum(map(text.count, _YAML_NESTING)) > MAX_YAML_DEPTH or _may_hold_long_number(text):
             _check_yaml_shape(text, loader)
         return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader/SafeLoader only
     except yaml.MarkedYAMLError as exc:
@@ -281,6 +294,7 @@ def _check_yaml_shape(text: str, loader: Any) -> None:
     recurses."""
     import yaml
 
+    resolver = yaml.resolver.Resolver()
     budget = 2 * len(text) + MAX_YAML_EXTRA_NODES  # a text without aliases holds fewer: [?,?]
     expanded = 0  # nodes so far, each alias counted as the nodes of what it names
     sizes: dict[str, int] = {}  # anchor -> nodes its node stands for
@@ -294,6 +308,8 @@ def _check_yaml_shape(text: str, loader: Any) -> None:
             expanded += 1
             if event.anchor is not None:
                 sizes[event.anchor] = 1
+            if len(event.value) > MAX_YAML_NUMBER_CHARS and _yaml_number(event, resolver):
+                raise DocumentError("YAML holds a number too long to read")
         elif isinstance(event, yaml.CollectionStartEvent):
             open_nodes.append((event.anchor, expanded))
             expanded += 1
@@ -305,6 +321,18 @@ def _check_yaml_shape(text: str, loader: Any) -> None:
                 sizes[anchor] = expanded - before
         if expanded > budget:
             raise DocumentError(f"YAML aliases expand to more than {budget} nodes")
+
+
+def _yaml_number(event: Any, resolver: Any) -> bool:
+    """Whether a scalar event is built as a number: tagged one, or plain and spelled as one."""
+    import yaml
+
+    if event.tag in _YAML_NUMBER_TAGS:
+        return True
+    return (
+        bool(event.implicit[0])
+        and resolver.resolve(yaml.ScalarNode, event.value, (True, False)) in _YAML_NUMBER_TAGS
+    )
 
 
 def _os_reason(exc: OSError) -> str:

@@ -5,7 +5,12 @@ which none of the parsers' error handling expected.
 Before, one such number anywhere in any config the scan read (``"timeout": 1111...``, 5 KB)
 ended the whole scan with an internal error (exit 70) and no inventory, in a home or in a
 tree; the same for every command that reads a client config. Now it is that file's parse error,
-worded without the document, and the rest of the inventory is kept."""
+worded without the document, and the rest of the inventory is kept.
+
+YAML 1.1 also reads ``1:2:3`` as a base-60 integer, one multiplication per part of a number that
+grows: a 160 KB scalar ``1:1:1:...`` took 1.9 s to load, as the square of its length (a 32 MB
+one, most of a day). A plain YAML scalar that reads as a number longer than Python converts
+is now refused before it is built."""
 
 from __future__ import annotations
 
@@ -61,3 +66,35 @@ def test_the_message_quotes_nothing(fmt: str) -> None:
     with pytest.raises(DocumentError) as raised:
         parse_text(CONFIGS[fmt][1], DocumentFormat(fmt))
     assert "1111" not in str(raised.value)
+
+
+def test_a_long_base_60_number_costs_its_length(tmp_path: Path) -> None:
+    import time
+
+    (tmp_path / ".config" / "goose").mkdir(parents=True)
+    text = "extensions: {}\nx: 1" + ":1" * 1_000_000 + "\n"  # 2 MB: hours, as a number
+    (tmp_path / ".config" / "goose" / "config.yaml").write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    done = mcpward_in_home(tmp_path, "scan", "--home", str(tmp_path), "-f", "json", timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert time.monotonic() - started < 20
+    errors = [e["message"] for e in json.loads(done.stdout)["errors"]]
+    assert any("number" in message for message in errors), errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 0x" + "f" * 5_000,
+        "a: " + "1_" * 3_000 + "1",
+        "a: 1.5e+" + "1" * 5_000,
+        "a: !!int '" + "1:" * 3_000 + "1'",
+    ],
+)
+def test_long_numbers_of_every_yaml_spelling_are_refused(text: str) -> None:
+    with pytest.raises(DocumentError, match="number"):
+        parse_text(text, DocumentFormat.YAML)
+
+
+def test_a_long_quoted_string_of_digits_is_still_text() -> None:
+    assert parse_text("a: '" + "1" * 5_000 + "'", DocumentFormat.YAML) == {"a": "1" * 5_000}
