@@ -98,3 +98,19 @@ def test_long_numbers_of_every_yaml_spelling_are_refused(text: str) -> None:
 
 def test_a_long_quoted_string_of_digits_is_still_text() -> None:
     assert parse_text("a: '" + "1" * 5_000 + "'", DocumentFormat.YAML) == {"a": "1" * 5_000}
+
+
+def test_a_long_hex_number_in_one_entry_costs_only_that_entry(tmp_path: Path) -> None:
+    """TOML and JSON5 spell integers in hex, which Python converts at any length, but then
+    writes in decimal only up to 4,300 digits: one entry's ``args = [0xfff...]`` made writing
+    it raise, and every server of the file was lost to "unexpected structure"."""
+    (tmp_path / ".codex").mkdir()
+    text = (
+        "[mcp_servers.hexed]\ncommand = 'npx'\nargs = [0x" + "f" * 5_000 + "]\n"
+        "[mcp_servers.plain]\ncommand = 'npx'\nargs = ['-y', 'plain-mcp@1.0.0']\n"
+    )
+    (tmp_path / ".codex" / "config.toml").write_text(text, encoding="utf-8")
+    done = mcpward_in_home(tmp_path, "scan", "--home", str(tmp_path), "-f", "json", timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    report = json.loads(done.stdout)
+    assert sorted(s["name"] for s in report["servers"]) == ["hexed", "plain"], report["errors"]

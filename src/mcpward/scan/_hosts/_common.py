@@ -39,6 +39,10 @@ Scalar = str | int | float | bool | None
 def _scalar_text(value: Scalar) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 14_000:
+        # TOML and JSON5 spell integers in hex at any length; Python writes no more than 4,300
+        # decimal digits (str() raises), and one such argument lost every server of the file.
+        return hex(value)
     return "" if value is None else str(value)
 
 
