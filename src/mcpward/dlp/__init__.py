@@ -8,7 +8,6 @@ only the masked text; the raw value never leaves the function that looked at it.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from mcpward.dlp._credentials import (
@@ -127,10 +126,42 @@ def redact_command_line(text: str) -> str:
 
 
 def shell_words(text: str) -> list[str]:
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
+    """The words ``shlex.split`` makes of ``text`` (POSIX quoting, no comments), in one pass:
+    ``shlex`` adds each character to its word as an attribute, the square of the word's length
+    (a 200 KB launch line took 0.7 s, a 32 MB one hours). Text with an unclosed quote or a
+    trailing backslash is split at white space."""
+    words: list[str] = []
+    position, end = 0, len(text)
+    while True:
+        position = _BLANK.match(text, position).end()  # type: ignore[union-attr] # matches empty
+        if position == end:
+            return words
+        word = _SHELL_WORD.match(text, position)
+        if word is None:  # what shlex refuses: "No closing quotation", "No escaped character"
+            return text.split()
+        words.append("".join(map(_unquoted, _WORD_PART.findall(word[0]))))
+        position = word.end()
+
+
+#: shlex's white space, and a word's parts: plain text, '...' (literal), "..." (with its
+#: escapes) and a backslash with the character it escapes. Possessive, so that an unclosed
+#: quote costs one pass.
+_BLANK = re.compile(r"[ \t\r\n]*+")
+_PART = r"""[^ \t\r\n'"\\]++|'[^']*+'|"(?:[^"\\]++|\\[\s\S])*+"|\\[\s\S]"""
+_SHELL_WORD = re.compile(f"(?:{_PART})++")
+_WORD_PART = re.compile(_PART)
+_QUOTED_ESCAPE = re.compile(r"\\([\s\S])")
+
+
+def _unquoted(part: str) -> str:
+    first = part[0]
+    if first == "'":
+        return part[1:-1]
+    if first == '"':  # a backslash escapes only a quote or a backslash there, as in shlex
+        return _QUOTED_ESCAPE.sub(lambda m: m[1] if m[1] in '"\\' else m[0], part[1:-1])
+    if first == "\\":
+        return part[1]
+    return part
 
 
 def _split_keyed(arg: str) -> tuple[str | None, str, str]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
-import shlex
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward.dlp import shell_words
 from mcpward.launch import parse_image_ref, parse_npm_spec, parse_pypi_spec, resolve_launch
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
 from mcpward.scan._manifests.interface import ManifestReader, is_mcp_package, mentions_mcp
@@ -134,17 +134,11 @@ def _exec_form(value: str) -> list[str]:
             pass  # not a JSON list: Docker runs it in shell form
     if re.search(r"\|\||&&|[|;`]|\$\(", stripped):
         return ["/bin/sh", "-c", stripped]  # Docker's shell form
-    try:
-        return shlex.split(stripped)
-    except ValueError:
-        return stripped.split()
+    return shell_words(stripped)
 
 
 def _env_pairs(value: str) -> dict[str, str]:
-    try:
-        words = shlex.split(value)
-    except ValueError:
-        words = value.split()
+    words = shell_words(value)
     if words and "=" not in words[0] and len(words) >= 2:  # legacy "ENV KEY value"
         return {words[0]: " ".join(words[1:])}
     return dict(w.split("=", 1) for w in words if "=" in w)

@@ -9,13 +9,13 @@ with ``command``/``args``/``env`` or ``url``/``headers``), and the earlier ``MCP
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward._documents import Document
+from mcpward.dlp import shell_words
 from mcpward.model import Ecosystem, Transport
 from mcpward.scan._hosts._common import build_server, claude_style_fields
 from mcpward.scan._platforms._common import (
@@ -96,10 +96,7 @@ def _component(
         line = text(_value(template, "command"))
         if line is None:
             return None
-        try:
-            argv = shlex.split(line)
-        except ValueError:
-            argv = []
+        argv = shell_words(line)
         fields: dict[str, Any] = {"command": argv[0], "args": argv[1:]} if argv else {"command": line}
     elif kind == "MCPSse":
         url = text(_value(template, "url"))
