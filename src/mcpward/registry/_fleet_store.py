@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from mcpward.registry._audit_trail import AuditTrail, _utc
@@ -18,7 +18,7 @@ from mcpward.registry._fleet import (
     fleet_key,
     machine_fingerprint,
 )
-from mcpward.registry._matching import ApprovalIndex
+from mcpward.registry._matching import ApprovalIndex, Judgement
 from mcpward.registry._tables import FleetServerRow, MachineRow
 from mcpward.registry.interface import Conflict, InventoryUpload, ObservedServer
 
@@ -31,6 +31,37 @@ def _stopped(stale_before: datetime) -> Any:
 
 def _machine_of(row: MachineRow) -> str:
     return machine_fingerprint(row.machine if row.machine is not None else row.machine_key)
+
+
+def _observed(row: FleetServerRow) -> ObservedServer:
+    return ObservedServer(
+        host=row.host,
+        name=row.name,
+        config_path=row.config_path,
+        kind=row.kind,  # type: ignore[arg-type]
+        ecosystem=row.ecosystem,
+        package=row.package,
+        version=row.version,
+        digest=row.digest,
+        launch=row.launch,
+    )
+
+
+def _server_count() -> Any:
+    """A (machine, home) record's servers, counted on the index of its own rows (a count grouped
+    over the whole fleet read every server to list a few records)."""
+    return (
+        select(func.count())
+        .select_from(FleetServerRow)
+        .where(FleetServerRow.machine_id == MachineRow.id)
+        .correlate(MachineRow)
+        .scalar_subquery()
+    )
+
+
+#: A position in the API's fleet lists: the last (record, server) ids read. Records keep their
+#: id when reported again, and new ones get higher ids, so what is made meanwhile comes later.
+ServerCursor = tuple[int, int]
 
 
 def _within_quota(
@@ -80,6 +111,45 @@ def _within_quota(
             f"this token's reports would hold more than {max_servers} servers, its limit: nothing "
             "was stored (an admin raises `registry serve --fleet-servers-per-token`)"
         )
+
+
+#: What a fleet server's list shows of its (machine, home) record: host name, last report, home,
+#: machine fingerprint (read in the session: its rows are not usable after).
+_Record = tuple[str, datetime, str | None, str]
+
+
+def _record(machine: MachineRow) -> _Record:
+    return machine.hostname, _utc(machine.reported_at), machine.home, _machine_of(machine)
+
+
+def _judged(read: list[tuple[_Record, ObservedServer, Judgement]]) -> list[FleetServer]:
+    advisories = fleet_advisories(observed for _, observed, _ in read)
+    return [
+        FleetServer(
+            hostname=hostname,
+            reported_at=reported_at,
+            server=observed,
+            judgement=judgement,
+            home=home,
+            machine=label,
+            advisories=advisories.get(observed, ()),
+        )
+        for (hostname, reported_at, home, label), observed, judgement in read
+    ]
+
+
+def _listed(row: MachineRow, servers: int | None, now: datetime, stale_before: datetime) -> FleetMachine:
+    return FleetMachine(
+        machine=_machine_of(row),
+        hostname=row.hostname,
+        home=row.home,
+        os=row.os,
+        reported_by=row.reported_by,
+        reported_at=_utc(row.reported_at),
+        servers=int(servers or 0),
+        stale=_utc(row.reported_at) < stale_before,
+        age_seconds=int((now - _utc(row.reported_at)).total_seconds()),
+    )
 
 
 class FleetStore(AuditTrail):
@@ -158,41 +228,8 @@ class FleetStore(AuditTrail):
             else:
                 rows = session.execute(query.limit(read_at_most)).all()
                 total = 0
-            read = []
-            for machine, row in rows:
-                observed = ObservedServer(
-                    host=row.host,
-                    name=row.name,
-                    config_path=row.config_path,
-                    kind=row.kind,  # type: ignore[arg-type]
-                    ecosystem=row.ecosystem,
-                    package=row.package,
-                    version=row.version,
-                    digest=row.digest,
-                    launch=row.launch,
-                )
-                read.append(
-                    (
-                        machine.hostname,
-                        _utc(machine.reported_at),
-                        machine.home,
-                        _machine_of(machine),
-                        observed,
-                    )
-                )
-        advisories = fleet_advisories(observed for *_, observed in read)
-        judged = [
-            FleetServer(
-                hostname=hostname,
-                reported_at=reported_at,
-                server=observed,
-                judgement=index.judge(observed),
-                home=home,
-                machine=machine_label,
-                advisories=advisories.get(observed, ()),
-            )
-            for hostname, reported_at, home, machine_label, observed in read
-        ]
+            read = [(_record(machine), _observed(row)) for machine, row in rows]
+        judged = _judged([(record, observed, index.judge(observed)) for record, observed in read])
         if status is not None:
             judged = [item for item in judged if item.judgement.status == status]
             total = len(judged)
@@ -205,34 +242,102 @@ class FleetStore(AuditTrail):
         stopped (True) or not (False); ``limit``: the first so many."""
         now = self.now()
         stale_before = now - timedelta(days=STALE_DAYS)
-        counts = (
-            select(FleetServerRow.machine_id, func.count().label("servers"))
-            .group_by(FleetServerRow.machine_id)
-            .subquery()
-        )
         query = (
-            select(MachineRow, func.coalesce(counts.c.servers, 0))
-            .outerjoin(counts, counts.c.machine_id == MachineRow.id)
+            select(MachineRow, _server_count())
             .order_by(MachineRow.hostname, MachineRow.home, MachineRow.id)
             .limit(limit)
         )
         if stale is not None:
             query = query.where(_stopped(stale_before) if stale else ~_stopped(stale_before))
         with self.database.reading() as session:
-            return [
-                FleetMachine(
-                    machine=_machine_of(row),
-                    hostname=row.hostname,
-                    home=row.home,
-                    os=row.os,
-                    reported_by=row.reported_by,
-                    reported_at=_utc(row.reported_at),
-                    servers=int(servers),
-                    stale=_utc(row.reported_at) < stale_before,
-                    age_seconds=int((now - _utc(row.reported_at)).total_seconds()),
+            return [_listed(row, servers, now, stale_before) for row, servers in session.execute(query).all()]
+
+    def fleet_after(
+        self,
+        after: ServerCursor | None,
+        *,
+        status: str | None,
+        limit: int,
+        offset: int = 0,
+        read_at_most: int,
+    ) -> tuple[list[FleetServer], ServerCursor | None]:
+        """The servers after ``after`` in the order their records were made (``None``: from the
+        first), at most ``limit`` of them, the first ``offset`` (of those ``status`` keeps) left
+        out, and where to read on (``None``: nothing more). Reads at most ``read_at_most`` rows:
+        a status filter that matches few of them answers fewer, or none, and where to read on."""
+        index = self.approval_index()
+        query = select(MachineRow, FleetServerRow).join(
+            MachineRow, MachineRow.id == FleetServerRow.machine_id
+        )
+        if after is not None:
+            machine_id, server_id = after
+            query = query.where(
+                or_(
+                    FleetServerRow.machine_id > machine_id,
+                    and_(FleetServerRow.machine_id == machine_id, FleetServerRow.id > server_id),
                 )
-                for row, servers in session.execute(query).all()
+            )
+        query = query.order_by(FleetServerRow.machine_id, FleetServerRow.id)
+        if status is None:
+            query = query.offset(offset).limit(min(limit + 1, read_at_most))
+        else:
+            query = query.limit(read_at_most)
+        with self.database.reading() as session:
+            read = [
+                (_record(machine), row.machine_id, row.id, _observed(row))
+                for machine, row in session.execute(query)
             ]
+        kept: list[tuple[_Record, ObservedServer, Judgement]] = []
+        cursor: ServerCursor | None = None
+        skipped = 0 if status is None else offset
+        for position, (record, machine_id, server_id, observed) in enumerate(read):
+            judgement = index.judge(observed)
+            if status is not None and judgement.status != status:
+                continue
+            if skipped:
+                skipped -= 1
+                continue
+            kept.append((record, observed, judgement))
+            if len(kept) == limit:
+                if position + 1 < len(read) or len(read) == read_at_most:
+                    cursor = (machine_id, server_id)
+                break
+        else:
+            if read and len(read) == read_at_most:
+                cursor = read[-1][1], read[-1][2]
+        return _judged(kept), cursor
+
+    def machines_after(
+        self, after: int | None, *, stale: bool | None, limit: int, read_at_most: int
+    ) -> tuple[list[FleetMachine], int | None]:
+        """The (machine, home) records after the record ``after`` in the order they were made,
+        at most ``limit``, and where to read on (``None``: nothing more). Reads at most
+        ``read_at_most`` records: a ``stale`` filter that keeps few answers fewer, or none."""
+        now = self.now()
+        stale_before = now - timedelta(days=STALE_DAYS)
+        window = select(MachineRow.id).order_by(MachineRow.id).limit(read_at_most)
+        if after is not None:
+            window = window.where(MachineRow.id > after)
+        ids = window.subquery()
+        query = (
+            select(MachineRow, _server_count())
+            .where(MachineRow.id.in_(select(ids.c.id)))
+            .order_by(MachineRow.id)
+            .limit(limit + 1)
+        )
+        if stale is not None:
+            query = query.where(_stopped(stale_before) if stale else ~_stopped(stale_before))
+        with self.database.reading() as session:
+            rows = session.execute(query).all()
+            cursor: int | None = None
+            if len(rows) > limit:
+                rows = rows[:limit]
+                cursor = rows[-1][0].id
+            else:
+                read, last = session.execute(select(func.count(), func.max(ids.c.id))).one()
+                if int(read or 0) == read_at_most:
+                    cursor = int(last)
+            return [_listed(row, servers, now, stale_before) for row, servers in rows], cursor
 
     def machine_count(self) -> int:
         """Machines, not homes: the records of one machine's homes count once."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpward.registry._checks import masked
@@ -291,15 +292,52 @@ def fleet_report(
     return {"stored": stored}
 
 
+#: Fleet rows one answer of the fleet API reads at most (servers judged for a status filter,
+#: records for a stale filter): a fleet holds up to a million servers per token, and each answer
+#: read and judged all of them. Past it the answer holds fewer, and its Link names where to go on.
+_FLEET_READ = 20_000
+#: ``after``: the cursor a ``Link: <...>; rel="next"`` header of the previous answer names.
+_ServerAfter = Annotated[str | None, Query(pattern=r"^[0-9]{1,19}\.[0-9]{1,19}$")]
+_MachineAfter = Annotated[int | None, Query(ge=0, le=MAX_INT)]
+
+
+def _server_cursor(after: str | None) -> tuple[int, int] | None:
+    if after is None:
+        return None
+    machine_id, server_id = (int(part) for part in after.split("."))
+    if machine_id > MAX_INT or server_id > MAX_INT:
+        raise InvalidInput("after: not a cursor of this list")
+    return machine_id, server_id
+
+
+def _link_next(request: Request, response: Response, cursor: str | None) -> None:
+    """Name the next part of the list: the same request read on after ``cursor`` (an offset
+    applies to the first part only). Relative, so no Host header a client sent is repeated."""
+    if cursor is None:
+        return
+    query = [
+        (key, value) for key, value in request.query_params.multi_items() if key not in ("after", "offset")
+    ]
+    response.headers["Link"] = f'<{request.url.path}?{urlencode([*query, ("after", cursor)])}>; rel="next"'
+
+
 @router.get("/fleet/servers", response_model=list[FleetItem])
 def fleet_servers(
     request: Request,
+    response: Response,
     _who: Viewer,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Offset = 0,
+    after: _ServerAfter = None,
 ) -> list[FleetItem]:
-    rows, _total = _registry(request).fleet(status=status, limit=limit, offset=offset)
+    """The fleet's servers in the order their records were made, at most ``limit``; a ``Link``
+    header with ``rel="next"`` names the rest. Reads at most _FLEET_READ servers an answer: with
+    a ``status`` that few match, an answer may hold fewer than ``limit``, or none, and a next."""
+    rows, cursor = _registry(request).fleet_after(
+        _server_cursor(after), status=status, limit=limit, offset=offset, read_at_most=_FLEET_READ
+    )
+    _link_next(request, response, None if cursor is None else f"{cursor[0]}.{cursor[1]}")
     return [
         FleetItem(
             hostname=row.hostname,
@@ -318,9 +356,22 @@ def fleet_servers(
 
 
 @router.get("/fleet/machines", response_model=list[FleetMachineItem])
-def fleet_machines(request: Request, _who: Viewer, stale: bool | None = None) -> list[FleetMachineItem]:
-    """Every (machine, home) that reported, with its last report and its age (stale after
-    STALE_DAYS); ``stale=true``: only those that stopped reporting."""
+def fleet_machines(
+    request: Request,
+    response: Response,
+    _who: Viewer,
+    stale: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    after: _MachineAfter = None,
+) -> list[FleetMachineItem]:
+    """The (machine, home) records that reported, in the order they were made, with the last
+    report and its age (stale after STALE_DAYS); ``stale=true``: only those that stopped
+    reporting. At most ``limit``, reading at most _FLEET_READ records; a ``Link`` header with
+    ``rel="next"`` names the rest."""
+    machines, cursor = _registry(request).machines_after(
+        after, stale=stale, limit=limit, read_at_most=_FLEET_READ
+    )
+    _link_next(request, response, None if cursor is None else str(cursor))
     return [
         FleetMachineItem(
             machine=m.machine,
@@ -334,8 +385,7 @@ def fleet_machines(request: Request, _who: Viewer, stale: bool | None = None) ->
             servers=m.servers,
             stale=m.stale,
         )
-        for m in _registry(request).machines()
-        if stale is None or m.stale is stale
+        for m in machines
     ]
 
 
