@@ -78,10 +78,12 @@ def build_audit(
     if previous is not None:
         # Only a count is a previous count: the file may be kept where others write, and its
         # values went raw into the Markdown table (a CR forged headings) and the HTML's chart.
+        # A count of 2**64 made the JSON report an internal error, and one of thousands of digits
+        # was written whole: a count is one every JSON reader takes exactly.
         before = {
             key: value
             for key, value in previous.get("summary", {}).items()
-            if isinstance(value, int) and not isinstance(value, bool)
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
         }
         document["trends"] = {
             key: {
@@ -93,6 +95,12 @@ def build_audit(
         }
     return document
 
+
+#: The largest count a previous report's summary may give (the largest integer a JSON reader
+#: that takes numbers as doubles holds exactly).
+MAX_COUNT = 2**53 - 1
+#: The longest period, in days (100 years): --since 9000y went past the first date there is.
+MAX_PERIOD_DAYS = 36_500
 
 #: Fleet servers read into one report (memory); more are counted and said, never cut silently.
 MAX_FLEET_ROWS = 1_000_000
@@ -858,6 +866,16 @@ def parse_since(text: str) -> timedelta:
     """``90d``, ``12w``, ``6m`` (30-day months), ``1y``."""
     units = {"d": 1, "w": 7, "m": 30, "y": 365}
     number, unit = text[:-1], text[-1:].lower()
-    if unit not in units or not number.isdigit() or int(number) <= 0:
-        raise ValueError(f"--since {text!r}: give a number and d, w, m or y (90d)")
-    return timedelta(days=int(number) * units[unit])
+    # ASCII digits, few of them: "²" passed isdigit() and failed int(), and past what a date
+    # holds (99999999999d, 9000y) the report was an internal error.
+    if (
+        unit not in units
+        or not (number.isascii() and number.isdigit())
+        or len(number) > 6
+        or int(number) <= 0
+    ):
+        raise ValueError(f"--since {text[:40]!r}: give a number and d, w, m or y (90d)")
+    days = int(number) * units[unit]
+    if days > MAX_PERIOD_DAYS:
+        raise ValueError(f"--since {text!r}: at most {MAX_PERIOD_DAYS} days (100y)")
+    return timedelta(days=days)
