@@ -6,6 +6,7 @@ The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the form
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -502,7 +503,14 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]
     by_user: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     user_servers: dict[str, set[str]] = defaultdict(set)
     by_team: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    groups: dict[str, list[dict[str, Any]]] = {name: [] for name in _EVENT_GROUPS}
+    #: The events each group lists, as a heap of (severity rank, -position, event): the most
+    #: severe kept, the earliest of a severity first. The first 10,000 of the log were kept, and a
+    #: flood of low ones ahead (a client's arguments that look like secrets) pushed a critical
+    #: one out of every list.
+    kept: dict[str, list[tuple[int, int, dict[str, Any]]]] = {name: [] for name in _EVENT_GROUPS}
+    #: Every event of the period by severity, listed or not (the chart counted the listed only).
+    severities: Counter[str] = Counter()
+    position = 0
     denials: list[dict[str, Any]] = []
     #: Every event of the period, listed or not: a flood of 10,000 made the count 10,000 and
     #: put every later one (the attempt it covered) in no count at all.
@@ -550,18 +558,30 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]
                 if event.get("kind") not in kinds:
                     continue
                 seen[group] += 1
-                if len(groups[group]) < _LISTED:
-                    groups[group].append(
-                        {
-                            "at": record.get("at"),
-                            "server": server,
-                            "seq": record.get("seq"),
-                            "kind": event.get("kind"),
-                            "tool": event.get("tool"),
-                            "message": event.get("message"),
-                            "severity": event.get("severity"),
-                        }
-                    )
+                severity = str(event.get("severity") or "medium")
+                rank = _SEVERITIES.index(severity) if severity in _SEVERITIES else 2
+                severities[_SEVERITIES[rank]] += 1
+                position += 1
+                listed = kept[group]
+                if len(listed) == _LISTED and (rank, -position) < listed[0][:2]:
+                    continue
+                item = {
+                    "at": record.get("at"),
+                    "server": server,
+                    "seq": record.get("seq"),
+                    "kind": event.get("kind"),
+                    "tool": event.get("tool"),
+                    "message": event.get("message"),
+                    "severity": event.get("severity"),
+                }
+                if len(listed) < _LISTED:
+                    heapq.heappush(listed, (rank, -position, item))
+                else:
+                    heapq.heapreplace(listed, (rank, -position, item))
+    groups = {
+        name: [item for *_, item in sorted(listed, key=lambda entry: -entry[1])]
+        for name, listed in kept.items()
+    }
     return {
         "total": total,
         "by_server": dict(by_server.most_common()),
@@ -584,6 +604,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]
         ],
         "egress_denials": denials,
         **groups,
+        "by_severity": {level: severities[level] for level in reversed(_SEVERITIES) if severities[level]},
         # Events of each kind in the period (the summary's counts) and those not listed.
         "counted": {name: seen[name] for name in (*_EVENT_GROUPS, "egress_denials")},
         "unlisted": {
@@ -828,11 +849,7 @@ def _charts(document: dict[str, Any]) -> list[dict[str, Any]]:
     if "calls" in document:
         calls = document["calls"]
         charts.append({"title": "Calls by server", "bars": bars(dict(list(calls["by_server"].items())[:12]))})
-        severities: Counter[str] = Counter(
-            str(event.get("severity") or "medium")
-            for group in ("tool_changes", "dlp_events", "baseline_alerts")
-            for event in calls[group]
-        )
+        severities: Counter[str] = Counter(calls["by_severity"])
         # A refused connection is an attempt to leave; every one of the period, listed or not.
         severities["high"] += calls["counted"]["egress_denials"]
         ordered = {level: severities[level] for level in reversed(_SEVERITIES) if severities[level]}
