@@ -107,8 +107,11 @@ def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int 
     return decode_text(read_raw(path, max_bytes, owner))
 
 
-def read_raw(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None) -> bytes:
-    """The bytes of a small regular file, as ``read_text`` checks it (its text undecoded)."""
+def read_raw(
+    path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None, *, head: bool = False
+) -> bytes:
+    """The bytes of a small regular file, as ``read_text`` checks it (its text undecoded);
+    ``head``: its first ``max_bytes``, however large it is."""
     owner = owner if owner is not None else _OWNER.get()
     try:
         # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
@@ -121,10 +124,10 @@ def read_raw(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int |
             raise DocumentError("not a regular file")
         if owner is not None and info.st_uid != owner:
             raise DocumentError("not owned by the home's owner (a link to another account's file?); not read")
-        if info.st_size > max_bytes:
+        if info.st_size > max_bytes and not head:
             raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
         chunks = []
-        remaining = max_bytes + 1
+        remaining = max_bytes + (not head)
         while remaining > 0:
             chunk = os.read(descriptor, min(remaining, 1 << 20))
             if not chunk:

@@ -35,7 +35,6 @@ def report_audit(
     """The quarterly MCP audit: fleet servers and their approval, unpinned, drifted and revoked
     servers, reviews expired or due, advisories, unused servers, tool changes, DLP events,
     egress denials and baseline alerts from the gateway's audit log, and trends."""
-    import json
 
     from mcpward.gateway import default_audit_log
     from mcpward.report.audit import build_audit, parse_since, render_html, render_json, render_markdown
@@ -47,20 +46,27 @@ def report_audit(
         raise fail(str(exc)) from None
     before = None
     if previous is not None:
+        import codecs
+
         from mcpward._documents import DocumentError, read_raw
+        from mcpward.report.audit import PREVIOUS_HEAD, previous_summary
 
         try:
             # The bounded reader: a FIFO blocked the report forever and /dev/zero ran it out of
-            # memory; JSON nested thousands of levels deep exhausted the parser's stack.
-            before = json.loads(read_raw(previous, 256 * 1024 * 1024).decode("utf-8"))
+            # memory; JSON nested thousands of levels deep exhausted the parser's stack. Only its
+            # start, up to the summary, is decoded: the whole file (256 MiB of empty lists) took
+            # gigabytes of memory.
+            head = read_raw(previous, PREVIOUS_HEAD, head=True)
+            summary = previous_summary(codecs.getincrementaldecoder("utf-8")().decode(head))
         except DocumentError as exc:
             raise fail(f"--previous {previous}: {exc}") from None
         except (ValueError, RecursionError) as exc:
             raise fail(f"--previous {previous}: not a JSON audit report ({type(exc).__name__})") from None
         # Another JSON document (a list, a scan report) was an internal error (exit 70), or a
         # report whose every "before" column was empty.
-        if not isinstance(before, dict) or not isinstance(before.get("summary"), dict):
+        if summary is None:
             raise fail(f"--previous {previous}: not a JSON audit report (no summary)")
+        before = {"summary": summary}
     log = audit_log or default_audit_log()
     # A log named on the command line must be there: a misspelt path made a report of no calls,
     # no tool changes and no egress denials, with nothing said (the default log may be absent:

@@ -7,6 +7,8 @@ The data is built once (:func:`build_audit`) as plain JSON-ready dicts; the form
 from __future__ import annotations
 
 import heapq
+import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -627,6 +629,41 @@ def _denial(record: dict[str, Any]) -> dict[str, Any]:
     else:
         denial["target"] = str(record.get("method") or "")
     return denial
+
+
+#: The start of a previous report read for its summary: the JSON report writes it after three
+#: small fields, so it is in the first kilobytes of a report of any fleet.
+PREVIOUS_HEAD = 1024 * 1024
+
+
+def previous_summary(text: str) -> dict[str, Any] | None:
+    """The ``summary`` object of a JSON audit report, from the report's start: its top-level
+    values are decoded one by one up to it, and nothing after it (``None``: not found). Raises
+    ValueError for text that is not JSON up to there (a cut string, a stray character)."""
+    decoder = json.JSONDecoder()
+    spaces = re.compile(r"[ \t\n\r]*")
+
+    def after_space(index: int) -> int:
+        found = spaces.match(text, index)
+        return found.end() if found else index
+
+    index = after_space(0)
+    if text[index : index + 1] != "{":
+        return None
+    index = after_space(index + 1)
+    while text[index : index + 1] == '"':
+        key, index = decoder.raw_decode(text, index)
+        index = after_space(index)
+        if text[index : index + 1] != ":":
+            raise ValueError("a key without a value")
+        value, index = decoder.raw_decode(text, after_space(index + 1))
+        if key == "summary":
+            return value if isinstance(value, dict) else None
+        index = after_space(index)
+        if text[index : index + 1] != ",":
+            return None
+        index = after_space(index + 1)
+    return None
 
 
 def render_json(document: dict[str, Any]) -> str:
