@@ -381,6 +381,9 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
 def run_inspect(options: InspectOptions) -> Report:
     servers: list[ServerSurface] = []
     errors: list[ScanError] = []
+    #: Servers a part of whose look failed: what was read is inspected, never pinned, and what
+    #: was not read is not reported as removed.
+    partial: set[str] = set()
     for path in options.tools_files:
         try:
             servers.append(surface_from_tools_file(path))
@@ -390,15 +393,18 @@ def run_inspect(options: InspectOptions) -> Report:
         fetched, failures = fetch_all(list(options.servers), options.timeout)
         servers.extend(ServerSurface(target.name, target.origin, items) for target, items in fetched)
         errors.extend(failures)
+        partial = {failure.host for failure in failures if failure.host is not None}
     path = options.pin_store or default_pin_store()
     store = PinStore(path)
     findings = inspect_servers(servers, store, record_pins=options.pin)
+    findings = [f for f in findings if not (f.rule == "tool-removed" and f.server in partial)]
+    whole = [server for server in servers if server.name not in partial]
     if options.pin:
         # The servers inspected now, written into the store as it is now: gateways and
         # approvals may have written it while the servers were fetched.
         with pin_store_lock(path):
             current = PinStore(path)
-            current.data.update({server.name: store.data[server.name] for server in servers})
+            current.data.update({server.name: store.data[server.name] for server in whole})
             current.save()
     return Report(
         tool_version=__version__,
@@ -410,6 +416,6 @@ def run_inspect(options: InspectOptions) -> Report:
         examined=(
             ("servers", len(servers)),
             ("items", sum(len(s.items) for s in servers)),
-            *((("pinned", sum(len(s.items) for s in servers)),) if options.pin else ()),
+            *((("pinned", sum(len(s.items) for s in whole)),) if options.pin else ()),
         ),
     )

@@ -89,22 +89,29 @@ def fetch_all(
 
     async def one(target: ServerTarget) -> None:
         stray = _StrayLines()
+        # What the server listed before a later part failed is still inspected, beside its
+        # error: a server whose tools came poisoned and whose prompts/list answer could not be
+        # read (or never came) was one error line, its poisoned tools' findings lost.
+        items: list[SurfaceItem] = []
         try:
             with anyio.fail_after(timeout):
-                items = await _fetch(target, stray)
+                await _fetch(target, stray, items)
             results.append((target, items))
+            return
         except TimeoutError:
             message = f"no complete answer within {timeout:g} s"
             if stray.count:
                 message += f" (it also sent {stray.count} line(s) that are not MCP messages)"
-            errors.append(ScanError(path=target.origin, message=message, host=target.name))
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
             message = _describe(exc)
             if stray.http_status is not None:
                 # The SDK says only "Server returned an error response": a missing token (401)
                 # read as a broken server.
                 message = f"the server answered HTTP {stray.http_status} ({message})"
-            errors.append(ScanError(path=target.origin, message=message, host=target.name))
+        if items:
+            results.append((target, items))
+            message += f"; the {len(items)} item(s) read before are inspected, not pinned"
+        errors.append(ScanError(path=target.origin, message=message, host=target.name))
 
     async def main() -> None:
         async with anyio.create_task_group() as group:
@@ -139,6 +146,8 @@ class _StrayLines:
     def __init__(self) -> None:
         self.count = 0
         self.lost_answer: str | None = None
+        #: Why a listed item was left out (the others are still read).
+        self.unreadable_item: str | None = None
         self.refused: str | None = None
         self.scope: Any = None
         #: The first HTTP error status a remote server answered a message with (401: no or a
@@ -175,25 +184,34 @@ def _lost_answer(exc: Exception) -> str | None:
     if not isinstance(first, dict):
         return None
     line = first.get("input")
-    if not isinstance(line, str) or '"jsonrpc"' not in line[:200]:
+    # An answer that is valid JSON but no message (a result that is not an object) comes
+    # parsed; it was taken for a stray line, and its request waited for until the deadline.
+    answer = (
+        isinstance(line, dict)
+        and {"jsonrpc", "id"} <= line.keys()
+        and not line.keys().isdisjoint(("result", "error"))
+    )
+    if not answer and (not isinstance(line, str) or '"jsonrpc"' not in line[:200]):
         return None
     return str(first.get("msg") or "unreadable")[:200]
 
 
-async def _fetch(target: ServerTarget, stray: _StrayLines) -> list[SurfaceItem]:
+async def _fetch(target: ServerTarget, stray: _StrayLines, items: list[SurfaceItem]) -> None:
+    """Adds what the server lists to ``items`` as it comes (kept when a later part fails)."""
     import anyio
 
     with anyio.CancelScope() as scope:
         stray.scope = scope
-        items = await _fetch_items(target, stray)
+        await _fetch_items(target, stray, items)
     if stray.refused is not None:
         raise UnreadableAnswer(stray.refused)
     if stray.lost_answer is not None:
         raise UnreadableAnswer(f"the server sent an answer the MCP client cannot read: {stray.lost_answer}")
-    return items
+    if stray.unreadable_item is not None:
+        raise UnreadableAnswer(stray.unreadable_item)
 
 
-async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[SurfaceItem]:
+async def _fetch_items(target: ServerTarget, stray: _StrayLines, items: list[SurfaceItem]) -> None:
     from mcp import ClientSession
 
     async with AsyncExitStack() as stack:
@@ -203,7 +221,6 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
             ClientSession(read, write, message_handler=stray.on_message)
         )
         init = await session.initialize()
-        items: list[SurfaceItem] = []
         # serverInfo as the server sent it: the SDK's model drops what it does not define (a key
         # of an icon), and the gateway signs what reaches the client.
         info = read.first_result.get("serverInfo")
@@ -215,18 +232,17 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines) -> list[Surface
         import mcp_types
 
         if capabilities.tools is not None:
-            for tool in await _all(session, mcp_types.ListToolsRequest, "tools"):
+            for tool in await _all(session, mcp_types.ListToolsRequest, "tools", stray):
                 items.append(tool_item(target.name, tool))
         if capabilities.prompts is not None:
-            for prompt in await _all(session, mcp_types.ListPromptsRequest, "prompts"):
+            for prompt in await _all(session, mcp_types.ListPromptsRequest, "prompts", stray):
                 items.append(prompt_item(target.name, prompt))
         if capabilities.resources is not None:
-            for resource in await _all(session, mcp_types.ListResourcesRequest, "resources"):
+            for resource in await _all(session, mcp_types.ListResourcesRequest, "resources", stray):
                 items.append(resource_item(target.name, resource))
             templates = mcp_types.ListResourceTemplatesRequest
-            for template in await _all(session, templates, "resourceTemplates"):
+            for template in await _all(session, templates, "resourceTemplates", stray):
                 items.append(resource_item(target.name, template, kind="resource-template"))
-        return items
 
 
 @cache
@@ -378,11 +394,13 @@ class _AnswersKept:
         return item
 
 
-async def _all(session: Any, request: Any, key: str) -> list[dict[str, Any]]:
+async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list[dict[str, Any]]:
     """Every page of a list request, within bounds, as the server sent its items. Not through
     the SDK's models: they drop what they do not define (a key of an icon, of ``execution`` or
     of the annotations), and the gateway pins what reaches the client, so a review's pins made
-    from the models never matched the gateway's for such an item."""
+    from the models never matched the gateway's for such an item. An item that cannot be read
+    is left out and becomes the server's error (``stray``): one such item hid the others'
+    findings."""
     from mcp_types import PaginatedRequestParams
 
     collected: list[dict[str, Any]] = []
@@ -394,7 +412,10 @@ async def _all(session: Any, request: Any, key: str) -> list[dict[str, Any]]:
         entries = (page.model_extra or {}).get(key)
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
-                collected.append(_as_the_gateway_reads(entry))
+                try:
+                    collected.append(_as_the_gateway_reads(entry))
+                except UnreadableAnswer as exc:
+                    stray.unreadable_item = stray.unreadable_item or str(exc)
             if len(collected) >= MAX_ITEMS:
                 return collected
         cursor = page.nextCursor

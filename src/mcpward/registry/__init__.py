@@ -178,6 +178,7 @@ def _inspect(
     )
 
     surfaces: list[ServerSurface] = []
+    partial: set[str | None] = set()
     for path in tools_files:
         try:
             surfaces.append(surface_from_tools_file(path))
@@ -189,10 +190,13 @@ def _inspect(
         fetched, failures = fetch_all([ServerTarget(url, "http", url=url) for url in urls], timeout)
         surfaces += [ServerSurface(target.name, target.origin, items) for target, items in fetched]
         evidence.notes += [f"inspect could not ask {f.path}: {f.message}" for f in failures]
+        # A server a part of whose look failed is inspected for what was read, never pinned.
+        partial = {f.host for f in failures}
     if not surfaces:
         return
     evidence.inspect_findings = tuple(_plain(f) for f in inspect_servers(surfaces))
-    evidence.pins = pin_record([signature("", item.kind, item.raw) for s in surfaces for item in s.items])
+    whole = [s for s in surfaces if s.name not in partial]
+    evidence.pins = pin_record([signature("", item.kind, item.raw) for s in whole for item in s.items])
 
 
 def approval_index(source: str) -> ApprovalIndex:
