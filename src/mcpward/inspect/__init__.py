@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -394,11 +395,20 @@ def run_inspect(options: InspectOptions) -> Report:
         servers.extend(ServerSurface(target.name, target.origin, items) for target, items in fetched)
         errors.extend(failures)
         partial = {failure.host for failure in failures if failure.host is not None}
+    # A name two servers of this run share (``--scan`` names a plugin's or a project's
+    # ``github`` like the user's own) is pinned for neither: the pins of the one listed last
+    # replaced the other's under the shared name.
+    shared = Counter(server.name for server in servers)
+    for name, count in shared.items():
+        if count > 1 and options.pin:
+            message = f"{count} servers are named {name!r} here; none of them pinned"
+            message += " (the pins of one would replace the others')"
+            errors.append(ScanError(path=name, message=message, host=name))
     path = options.pin_store or default_pin_store()
     store = PinStore(path)
     findings = inspect_servers(servers, store, record_pins=options.pin)
     findings = [f for f in findings if not (f.rule == "tool-removed" and f.server in partial)]
-    whole = [server for server in servers if server.name not in partial]
+    whole = [server for server in servers if server.name not in partial and shared[server.name] == 1]
     if options.pin:
         # The servers inspected now, written into the store as it is now: gateways and
         # approvals may have written it while the servers were fetched.
