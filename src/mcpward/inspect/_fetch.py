@@ -30,6 +30,10 @@ from mcpward.inspect.interface import SurfaceItem
 from mcpward.model import ScanError
 
 MAX_PAGES = 100
+#: The most requests and notifications of its own a server may send while it is looked at: the
+#: SDK handles each in a task of its own (a request's answer waits on the server to read it),
+#: and a listing needs none of them.
+MAX_SERVER_MESSAGES = 1_000
 
 # The SDK logs what it cannot read with a traceback; each problem becomes its server's error
 # here. A handler on its logger keeps Python from printing those records to the terminal when
@@ -216,7 +220,7 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines, items: list[Sur
 
     async with AsyncExitStack() as stack:
         streams = await stack.enter_async_context(_transport(target, stray))
-        read, write = _AnswersKept(streams[0]), streams[1]
+        read, write = _AnswersKept(streams[0], stray), streams[1]
         session = await stack.enter_async_context(
             ClientSession(read, write, message_handler=stray.on_message)
         )
@@ -365,10 +369,13 @@ class _with_client:
 
 class _AnswersKept:
     """The transport's read stream, keeping the ``initialize`` answer's result as it came (a JSON
-    object; the SDK reads it into its models after this)."""
+    object; the SDK reads it into its models after this), and ending the look at a flood of the
+    server's own messages (see ``MAX_SERVER_MESSAGES``)."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, stray: _StrayLines) -> None:
         self._stream = stream
+        self._stray = stray
+        self._own = 0
         self.first_result: dict[str, Any] = {}
         self._kept = False
 
@@ -387,6 +394,12 @@ class _AnswersKept:
 
     async def __anext__(self) -> Any:
         item = await self._stream.__anext__()
+        if getattr(getattr(item, "message", None), "method", None) is not None:
+            self._own += 1
+            if self._own > MAX_SERVER_MESSAGES:
+                self._stray.refuse(
+                    f"the server sent over {MAX_SERVER_MESSAGES:,} requests and notifications of its own"
+                )
         if not self._kept:
             result = getattr(getattr(item, "message", None), "result", None)
             if isinstance(result, dict) and "protocolVersion" in result:
