@@ -34,6 +34,10 @@ MAX_PAGES = 100
 #: SDK handles each in a task of its own (a request's answer waits on the server to read it),
 #: and a listing needs none of them.
 MAX_SERVER_MESSAGES = 1_000
+#: The most bytes of items (as JSON) read of one server over all its lists: each answer is
+#: bounded, but up to MAX_PAGES answers of items kept whole grew memory for as long as the
+#: deadline allowed.
+MAX_LISTED_BYTES = 64 * 1024 * 1024
 
 # The SDK logs what it cannot read with a traceback; each problem becomes its server's error
 # here. A handler on its logger keeps Python from printing those records to the terminal when
@@ -152,6 +156,8 @@ class _StrayLines:
         self.lost_answer: str | None = None
         #: Why a listed item was left out (the others are still read).
         self.unreadable_item: str | None = None
+        #: The bytes of items read so far (see MAX_LISTED_BYTES).
+        self.listed_bytes = 0
         self.refused: str | None = None
         self.scope: Any = None
         #: The first HTTP error status a remote server answered a message with (401: no or a
@@ -419,6 +425,11 @@ async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list
     collected: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
+        if stray.listed_bytes > MAX_LISTED_BYTES:
+            stray.unreadable_item = stray.unreadable_item or (
+                f"the server listed over {MAX_LISTED_BYTES >> 20} MiB of items; the rest was not read"
+            )
+            break
         page = await session.send_request(
             request(params=PaginatedRequestParams(cursor=cursor) if cursor else None), _page_model()
         )
@@ -426,7 +437,7 @@ async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
                 try:
-                    collected.append(_as_the_gateway_reads(entry))
+                    collected.append(_as_the_gateway_reads(entry, stray))
                 except UnreadableAnswer as exc:
                     stray.unreadable_item = stray.unreadable_item or str(exc)
             if len(collected) >= MAX_ITEMS:
@@ -437,16 +448,19 @@ async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list
     return collected
 
 
-def _as_the_gateway_reads(entry: dict[str, Any]) -> dict[str, Any]:
+def _as_the_gateway_reads(entry: dict[str, Any], stray: _StrayLines | None = None) -> dict[str, Any]:
     """An item as the gateway's parser (orjson) reads it: the SDK's (jiter) keeps an integer past
     64 bits exact where orjson reads a float, so a review's pin of a schema holding one (a
     ``maximum`` of 10**20) never matched the gateway's, and the approved tool was withheld as
     changed at every listing. What orjson cannot read at all (a number past a double's range)
-    the gateway refuses whole: the server's error here too."""
+    the gateway refuses whole: the server's error here too. ``stray``: counts the bytes read."""
     import orjson
 
     try:
-        read = orjson.loads(json.dumps(entry))
+        text = json.dumps(entry)
+        if stray is not None:
+            stray.listed_bytes += len(text)
+        read = orjson.loads(text)
     except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         raise UnreadableAnswer(
             "the server listed an item the gateway cannot read (a number out of range)"
