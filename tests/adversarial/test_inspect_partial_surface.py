@@ -99,3 +99,23 @@ def test_a_partial_look_is_not_pinned_nor_its_unread_items_reported_removed(tmp_
     assert json.loads((tmp_path / "pins.json").read_text()) == pinned
     report = _inspect(broken, tmp_path)
     assert "tool-removed" not in {f.rule for f in report.findings}
+
+
+def test_a_registry_request_keeps_the_findings_of_a_partial_look_but_not_its_pins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request's evidence asks a server as inspect does: a partial look is noted, its
+    findings stored, and no pins are made of it (they would approve what was read only)."""
+    import mcpward.inspect
+    from mcpward.registry import RequestEvidence, _inspect
+
+    url = "http://127.0.0.1:9/mcp"
+    target = scripted_server(url, {"tools/list": {"tools": [POISON]}, "prompts/list": '"not an object"'})
+    fetched, errors = mcpward.inspect.fetch_all([target], timeout=15)
+    assert fetched and errors  # a partial look
+    monkeypatch.setattr(mcpward.inspect, "fetch_all", lambda targets, timeout: (fetched, errors))
+    evidence = RequestEvidence()
+    _inspect(evidence, (), (url,), 15)
+    assert {finding["tool"] for finding in evidence.inspect_findings} >= {"evil"}
+    assert evidence.pins == {}
+    assert len(evidence.notes) == 1
