@@ -34,10 +34,11 @@ MAX_PAGES = 100
 #: SDK handles each in a task of its own (a request's answer waits on the server to read it),
 #: and a listing needs none of them.
 MAX_SERVER_MESSAGES = 1_000
-#: The most bytes of items (as JSON) read of one server over all its lists: each answer is
-#: bounded, but up to MAX_PAGES answers of items kept whole grew memory for as long as the
-#: deadline allowed.
-MAX_LISTED_BYTES = 64 * 1024 * 1024
+#: The most bytes of items (as JSON) read of one server over all its lists (twice the largest
+#: message the gateway passes by default): each answer is bounded, but up to MAX_PAGES answers of
+#: items kept whole grew memory for as long as the deadline allowed, and the detectors then took
+#: about two seconds a MiB of text written to match them.
+MAX_LISTED_BYTES = 16 * 1024 * 1024
 
 # The SDK logs what it cannot read with a traceback; each problem becomes its server's error
 # here. A handler on its logger keeps Python from printing those records to the terminal when
