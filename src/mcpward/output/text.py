@@ -57,11 +57,13 @@ def encodable(text: str) -> str:
 
 #: What a terminal acts on in a document printed whole (JSON, CSV, Markdown, HTML): C0 but LF
 #: and tab, DEL and C1. JSON escapes C0 itself but not C1, and U+009B is CSI to xterm and VTE.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: And the bidirectional controls, which terminals that lay out bidirectional text (VTE, by
+#: default) obey: a tool's name with U+202E showed the rest of its line of ``-f json`` reversed.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def for_terminal(document: str) -> str:
-    """A finished document for a terminal: each control it would act on written as ``\\u00XX``,
+    """A finished document for a terminal: each control it would act on written as ``\\uXXXX``,
     which in a JSON string is the same character (a JSON document means what it meant), and
     elsewhere shows. A server named with an OSC 52 wrote the clipboard from ``scan -f csv``."""
     return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", document)
