@@ -18,38 +18,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fleet_kit import fill_fleet
 from sqlalchemy import event
 
 from mcpward.registry import Registry, Role
 from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry._tables import FleetServerRow, MachineRow
-from mcpward.registry.interface import InventoryUpload, ObservedServer
 from mcpward.registry.web import _api, create_app
 
 READ = 40
 
 
 def _fill(registry: Registry, machines: int, servers: int, first: str = "mmm") -> None:
-    for index in range(machines):
-        registry.record_inventory(
-            InventoryUpload(
-                machine_id=f"{first}-{index:03}",
-                hostname=f"{first}-{index:03}",
-                home="/home/u",
-                servers=tuple(
-                    ObservedServer(
-                        host="claude-code",
-                        name=f"s{number}",
-                        kind="package",
-                        ecosystem="npm",
-                        package=f"made-up-{number}",
-                        version="1.0.0",
-                    )
-                    for number in range(servers)
-                ),
-            ),
-            "mallory",
-        )
+    fill_fleet(registry, machines, servers, first)
 
 
 class _Loads:

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fleet_kit import fill_fleet
 
 from mcpward.registry import Registry, Role
 from mcpward.registry._fleet import STALE_DAYS
 from mcpward.registry._matching import ApprovalIndex
-from mcpward.registry.interface import InventoryUpload, ObservedServer
 from mcpward.registry.web import _pages, create_app
 from mcpward.registry.web._auth import SESSION_COOKIE
 
@@ -27,26 +27,7 @@ SHOWN = 3
 
 
 def _fill(registry: Registry, machines: int, servers: int, first: str = "aaa") -> None:
-    for index in range(machines):
-        registry.record_inventory(
-            InventoryUpload(
-                machine_id=f"{first}-{index:03}",
-                hostname=f"{first}-{index:03}",
-                home="/home/u",
-                servers=tuple(
-                    ObservedServer(
-                        host="claude-code",
-                        name=f"s{number}",
-                        kind="package",
-                        ecosystem="npm",
-                        package=f"made-up-{number}",
-                        version="1.0.0",
-                    )
-                    for number in range(servers)
-                ),
-            ),
-            "mallory",
-        )
+    fill_fleet(registry, machines, servers, first)
 
 
 def test_the_fleet_page_reads_a_bounded_number_of_servers(
