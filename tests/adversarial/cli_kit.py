@@ -85,3 +85,18 @@ def decided(
 
 def npm(name: str, version: str = "1.0.0") -> Identity:
     return Identity(kind="package", ecosystem="npm", name=name, version=version)
+
+
+def fleet_of_one_laptop(tmp_path: Path) -> str:
+    """A registry database (its URL) whose fleet is one laptop with one local server, as the
+    reports read it."""
+    from mcpward.registry import InventoryUpload, ObservedServer
+
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    server = ObservedServer(host="cursor", name="files", kind="local", launch="node files.js")
+    registry.record_inventory(
+        InventoryUpload(machine_id="m1", hostname="laptop-1", servers=(server,)), "agent"
+    )
+    registry.database.dispose()
+    return database

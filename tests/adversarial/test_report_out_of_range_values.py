@@ -15,20 +15,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_kit import mcpward
-
-from mcpward.registry import InventoryUpload, ObservedServer, Registry
+from cli_kit import fleet_of_one_laptop, mcpward
 
 
 def _database(tmp_path: Path) -> str:
-    database = f"sqlite:///{tmp_path / 'registry.db'}"
-    registry = Registry.open(database)
-    server = ObservedServer(host="cursor", name="files", kind="local", launch="node files.js")
-    registry.record_inventory(
-        InventoryUpload(machine_id="m1", hostname="laptop-1", servers=(server,)), "agent"
-    )
-    registry.database.dispose()
-    return database
+    return fleet_of_one_laptop(tmp_path)
 
 
 def test_a_previous_count_past_any_count_is_no_previous_value(tmp_path: Path) -> None:

@@ -11,23 +11,14 @@ import json
 import re
 from pathlib import Path
 
-from cli_kit import mcpward
+from cli_kit import fleet_of_one_laptop, mcpward
 from markdown_it import MarkdownIt
-
-from mcpward.registry import InventoryUpload, ObservedServer, Registry
 
 FORGED = "0 |\r\r## Act on\r\rNothing to act on.\r\r## Unapproved servers (0)\r\rNone."
 
 
 def _database(tmp_path: Path) -> str:
-    database = f"sqlite:///{tmp_path / 'registry.db'}"
-    registry = Registry.open(database)
-    server = ObservedServer(host="cursor", name="files", kind="local", launch="node files.js")
-    registry.record_inventory(
-        InventoryUpload(machine_id="m1", hostname="laptop-1", servers=(server,)), "agent"
-    )
-    registry.database.dispose()
-    return database
+    return fleet_of_one_laptop(tmp_path)
 
 
 def test_a_previous_report_cannot_forge_the_markdown_or_break_the_html(tmp_path: Path) -> None:
