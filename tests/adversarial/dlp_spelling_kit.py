@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from mcpward.dlp._engine import Engine
@@ -64,3 +64,16 @@ def assert_native_and_python_agree(texts: Iterable[str]) -> None:
         assert [(m.rule, m.start, m.end, m.encoding) for m in native.scan(text)] == [
             (m.rule, m.start, m.end, m.encoding) for m in python.scan(text)
         ], text
+
+
+def assert_masked_in_place(text: str, opening: str, closing: str, leaks: Callable[[str], object]) -> None:
+    """``text`` (``opening``, a secret spelled otherwise, ``closing``) masked by ``redact`` and by
+    ``redact_text``: nothing of the secret left in either (``leaks`` names what is), the words
+    around it kept as they were."""
+    from mcpward.dlp import redact_text
+    from mcpward.dlp.scanning import redact
+
+    masked = redact(text)
+    assert not leaks(masked), masked
+    assert masked.startswith(opening) and masked.endswith(closing), masked
+    assert not leaks(redact_text(text)), redact_text(text)
