@@ -49,7 +49,9 @@ def read_token(path: Path) -> str:
     finally:
         os.close(descriptor)
     token = raw.decode("utf-8", "replace").strip()
-    if not token or len(raw) > _MAX_TOKEN or any(c.isspace() for c in token):
+    # Visible ASCII only, as a header carries it: the HTTP library refused a NUL or a newline
+    # inside by quoting the whole header, token and all, into the agent's log on every run.
+    if not token or len(raw) > _MAX_TOKEN or not all("!" <= c <= "~" for c in token):
         raise AgentError(f"the token file {path} does not hold one token")
     return token
 

@@ -35,12 +35,19 @@ _PAGE = 500
 
 
 def _headers(token: str | None = None) -> dict[str, str]:
-    token = token or os.environ.get(TOKEN_VARIABLE)
+    token = (token or os.environ.get(TOKEN_VARIABLE) or "").strip()  # a secret store's newline
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client:
     headers = _headers(token)
+    if headers and not all("!" <= c <= "~" for c in headers["Authorization"][len("Bearer ") :]):
+        # The HTTP library refuses a NUL or a newline in a header by quoting the header whole:
+        # the token was printed (the agent's log, a CI job's output). Never quoted here.
+        raise RegistryError(
+            f"the registry token ({TOKEN_VARIABLE} or the token file) holds a character other than "
+            "visible ASCII; refused"
+        )
     try:
         if headers and not tls_or_loopback(base):
             # As the agent's rule: over plain http off this machine anyone on the path could take
