@@ -27,6 +27,10 @@ class AgentError(McpwardError):
 def _no_control(value: str) -> str:
     if re.search(r"[\x00-\x1f\x7f]", value):
         raise ValueError("control characters are not allowed")
+    if re.search(r"[\ud800-\udfff]", value):
+        # A name that is not UTF-8 (the shell's bytes, kept as surrogates) has no TOML spelling:
+        # written escaped, the settings were refused by every run.
+        raise ValueError("not UTF-8 (the settings are TOML, which holds UTF-8 text only)")
     return value
 
 
@@ -57,6 +61,15 @@ class AgentConfig(BaseModel):
     @classmethod
     def _plain(cls, value: str) -> str:
         return _no_control(value)
+
+    @field_validator("user")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # A backslash ends a systemd unit's line into the next: `User=mcpward\` took the
+        # service's ExecStart= into the account's name. Windows names hold one inside only.
+        if value.endswith("\\"):
+            raise ValueError("an account name cannot end with a backslash")
+        return value
 
     @field_validator("registry")
     @classmethod
@@ -99,8 +112,10 @@ class AgentConfig(BaseModel):
 
         def value(item: object) -> str:
             if isinstance(item, tuple):
-                return "[" + ", ".join(json.dumps(part) for part in item) + "]"
-            return json.dumps(item)
+                return "[" + ", ".join(json.dumps(part, ensure_ascii=False) for part in item) + "]"
+            # As written, not \u-escaped: JSON escapes a character past U+FFFF as two surrogates,
+            # which TOML refuses, so every run refused the settings install had written.
+            return json.dumps(item, ensure_ascii=False)
 
         lines = ["# mcpward agent settings (written by `mcpward agent install`)"]
         for name, item in self.model_dump().items():
