@@ -170,6 +170,29 @@ def _trusted(facts: os.stat_result, own: int) -> bool:
     return facts.st_uid in (own, 0) and (not facts.st_mode & 0o022 or bool(sticky))
 
 
+def changeable_by_others(path: Path) -> Path | None:
+    """The first place on the way to the file ``path`` names (a link on the way, the file, a
+    folder holding it) that an account other than this one or root can change; None when there
+    is none, or the platform has no user ids (Windows). For settings that say where a secret
+    goes: whoever can change them chooses where it goes."""
+    own = getattr(os, "geteuid", None)
+    if own is None:
+        return None
+    absolute = path.absolute()
+    try:
+        for prefix in (absolute, *absolute.parents):
+            facts = os.lstat(prefix)
+            if stat.S_ISLNK(facts.st_mode) and facts.st_uid not in (own(), 0):
+                return prefix
+        target = absolute.resolve(strict=True)
+        for place in (target, *target.parents):
+            if not _trusted(os.stat(place), own()):
+                return place
+    except OSError:
+        return None  # absent or unreadable: the reader says which
+    return None
+
+
 def _refuse(path: str, why: str) -> OSError:
     return OSError(errno.EPERM, f"{path} {why}; refused")
 

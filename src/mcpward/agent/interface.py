@@ -93,7 +93,16 @@ class AgentConfig(BaseModel):
     @classmethod
     def load(cls, path: Path) -> AgentConfig:
         from mcpward._documents import DocumentError, read_raw
+        from mcpward._paths import changeable_by_others
 
+        # They say where the token goes: settings another account could write (a file left
+        # 0666, a folder anyone may write) let it point `registry` at its own server and be sent
+        # the fleet's token by the next run.
+        exposed = changeable_by_others(path)
+        if exposed is not None:
+            raise AgentError(
+                f"the agent settings {path}: {exposed} can be changed by another account; refused"
+            )
         try:
             # The bounded reader: a FIFO at the settings path blocked the agent forever and
             # /dev/zero ran it out of memory (an internal error).
