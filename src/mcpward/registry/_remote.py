@@ -350,7 +350,11 @@ def report_inventory(
         raise RegistryUnavailable(str(exc)) from None
     if response.status_code != 201:
         problem = _explain(response, base, body)
-        if response.status_code in (401, 403, 429) or response.status_code >= 500:
+        # A redirect is not the registry's refusal but something in front of it (a proxy, a
+        # move, a portal), never followed: taken as a refusal, the agent deleted every spooled
+        # report and dropped each new one while it lasted. They wait for the registry itself.
+        redirected = 300 <= response.status_code < 400
+        if response.status_code in (401, 403, 429) or redirected or response.status_code >= 500:
             raise RegistryUnavailable(str(problem))
         raise problem
     # 201 is the registry's "stored"; a body that does not say how many (a proxy's page) is
