@@ -77,6 +77,10 @@ class AgentConfig(BaseModel):
         # The token goes with every report from every machine: over plain HTTP off this
         # machine anyone on the path could take it (loopback, a tunnel's end, is allowed).
         parts = urlsplit(value)
+        if parts.username is not None or parts.password is not None:
+            # Sent as Basic authentication in place of the token, and printed with the URL in
+            # every line of the agent's log that names the registry.
+            raise ValueError("the registry URL cannot hold a user or password (the token file authenticates)")
         if parts.scheme.lower() == "http" and not is_this_machine(parts.hostname):
             raise ValueError(
                 "the registry must be https (the token is sent with every report), or on loopback"
