@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,14 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
                 f"{printable(base)}: the registry token is sent over https only, or over plain http "
                 "to this machine; refused"
             )
+        # A connection per request: ``_cut_off`` finds the socket to shut as it is connected
+        # (a page's headers dripping on a kept-alive connection would not be cut).
         return httpx.Client(
-            base_url=base.rstrip("/"), headers=headers, timeout=timeout, follow_redirects=False
+            base_url=base.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
     except (httpx.InvalidURL, ValueError) as exc:
         # `http://[::1` (a bad port, an unclosed IPv6 address) was an internal error (exit 70).
@@ -117,8 +123,42 @@ def _read(response: httpx.Response, base: str, limit: int, timeout: float, too_l
         raise RegistryError(f"{base} took too long to answer; gave up") from None
 
 
+@contextlib.contextmanager
+def _cut_off(timeout: float) -> Iterator[dict[str, Any]]:
+    """Request extensions that shut the connection down once the whole exchange has taken longer
+    than its answer may (one timeout more, so that ``_read`` says why first). The timeout bounds
+    each read and ``_read``'s deadline starts once the headers are in: a server that dripped its
+    headers a byte a read held the agent for days (its oneshot unit never ended, so it never
+    ran again), and ``enforce --registry`` with it."""
+    sockets: list[socket.socket] = []
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            found = getattr(info.get("return_value"), "get_extra_info", lambda _: None)("socket")
+            if isinstance(found, socket.socket):
+                sockets.append(found)
+
+    def shut() -> None:
+        for each in sockets:
+            with contextlib.suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(timeout * (ANSWER_DEADLINE_FACTOR + 1), shut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield {"trace": trace}
+    finally:
+        timer.cancel()
+
+
 def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:
-    with client.stream("GET", "/api/entries", params={"limit": _PAGE, "offset": offset}) as response:
+    with (
+        _cut_off(timeout) as extensions,
+        client.stream(
+            "GET", "/api/entries", params={"limit": _PAGE, "offset": offset}, extensions=extensions
+        ) as response,
+    ):
         if response.status_code != 200:
             raise _explain(response, base, _read(response, base, MAX_ANSWER_BYTES, timeout))
         too_large = f"{base} answered a page of entries larger than {MAX_PAGE_BYTES >> 20} MiB"
@@ -336,11 +376,13 @@ def report_inventory(
     try:
         with (
             connected as client,
+            _cut_off(timeout) as extensions,
             client.stream(
                 "POST",
                 "/api/fleet/reports",
                 content=upload.model_dump_json(),
                 headers={"Content-Type": "application/json"},
+                extensions=extensions,
             ) as response,
         ):
             body = _read(response, base, MAX_ANSWER_BYTES, timeout)
