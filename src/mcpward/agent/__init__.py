@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcpward._paths import below, place_at
+from mcpward._paths import below, changeable_by_others, place_at
 from mcpward._plugins import implementations
 from mcpward.agent._run import RunOutcome, Spool, homes, read_token, run
 from mcpward.agent.interface import CONFIG_PATH, AgentConfig, AgentError, Scheduler, SchedulerFile
@@ -67,9 +67,15 @@ def remove(platform: str, root: Path) -> list[Path]:
         _config_path(platform),
         *(file.path for file in chosen.files(placeholder, _config_path(platform))),
     ]
+    targets = [below(root, path) for path in paths]
+    for target in targets:
+        # As install refuses it (place_file): another account's link on the way (DIR/etc ->
+        # /etc) had root delete the machine's own settings and units. Checked before any.
+        exposed = changeable_by_others(target.parent)
+        if exposed is not None:
+            raise AgentError(f"{exposed} can be changed by another account; refused")
     removed = []
-    for path in paths:
-        target = below(root, path)
+    for target in targets:
         if target.exists():
             target.unlink()
             removed.append(target)
