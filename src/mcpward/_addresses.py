@@ -5,6 +5,7 @@ server sends with what its call named)."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -84,3 +85,39 @@ def is_this_machine(host: str | None) -> bool:
     taken), a name under ``.localhost`` is not: glibc's resolver asks the DNS for it, and
     whoever answers (anyone on the path of the query) would get the token in clear."""
     return is_loopback(host) and not str(host).strip("[]").lower().endswith(".localhost")
+
+
+#: Where Linux lists its TCP sockets, each with its owner's uid (the eighth column).
+_SOCKET_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
+_LISTENING = "0A"
+
+
+def listening_accounts(port: int) -> set[int]:
+    """The accounts (uids) with a TCP socket listening on ``port`` here, at any address; empty
+    where the system does not list them (not Linux)."""
+    holders: set[int] = set()
+    for table in _SOCKET_TABLES:
+        try:
+            with open(table, encoding="ascii") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 7 and fields[3] == _LISTENING and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                holders.add(int(fields[7]))
+    return holders
+
+
+def others_listening(url: str) -> list[int]:
+    """For a plain-http URL on this machine: the accounts other than root and this one that
+    listen on its port (any of them could have taken an unprivileged port before the tunnel or
+    proxy meant to hold it, and would be sent what goes there in clear, and answer as it)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or not is_this_machine(parts.hostname) or not hasattr(os, "geteuid"):
+        return []  # https: the certificate says who answers
+    try:
+        port = parts.port or 80
+    except ValueError:  # not a port: the client refuses the URL itself
+        return []
+    return sorted(uid for uid in listening_accounts(port) if uid not in (0, os.geteuid()))

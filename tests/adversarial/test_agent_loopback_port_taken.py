@@ -2,9 +2,11 @@
 proxy's end, ``http://127.0.0.1:8080``). It scans every home, so it runs on machines with
 other accounts, and any of them may listen on an unprivileged loopback port: one that took the
 port first (at boot, before the tunnel; or when the tunnel stopped) was sent the fleet's token
-in clear with the next report, and could then report as any machine. On Linux the agent now
-looks up who holds the port (``/proc/net/tcp``) and sends nothing to a listener of another
-account than root or its own."""
+in clear with the next report, and could then report as any machine. ``scan --report-to``
+sent a user's token the same way, and ``enforce --registry`` (run as root) took that
+account's answer for the registry's approvals. On Linux the port's listener is now looked up
+(``/proc/net/tcp``): nothing is sent to, or taken from, one of another account than root or
+this one."""
 
 from __future__ import annotations
 
@@ -12,38 +14,31 @@ import contextlib
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cli_kit import mcpward
 
 from mcpward.agent import AgentConfig
+from mcpward.registry._remote import fetch_entries, inventory, report_inventory
+from mcpward.registry.interface import RegistryError
 
 OTHER = 4398
 SECRET = "mcpw_" + "L" * 40
 
-
-def _agent_run(tmp_path: Path, registry: str) -> str:
-    (tmp_path / "homes" / "alice").mkdir(parents=True, exist_ok=True)
-    token = tmp_path / "token"
-    token.write_text(SECRET + "\n")
-    token.chmod(0o600)
-    settings = tmp_path / "agent.toml"
-    config = AgentConfig(registry=registry, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(tmp_path / "homes"),))  # fmt: skip
-    settings.write_text(config.to_toml())
-    done = mcpward("agent", "run", "--config", str(settings), "--no-jitter", MCPWARD_MACHINE_ID="port")
-    return done.stderr
-
-
-@pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     sys.platform != "linux" or os.geteuid() != 0, reason="needs Linux and root to listen as another account"
 )
-def test_a_loopback_port_another_account_holds_gets_no_token(tmp_path: Path) -> None:
+
+
+@contextlib.contextmanager
+def _anothers_listener() -> Iterator[tuple[str, list[bytes]]]:
+    """Another local account's listener on a loopback port: its URL, and what it was sent."""
     port_out, port_in = os.pipe()
     sent_out, sent_in = os.pipe()
     child = os.fork()
-    if child == 0:  # another local account's listener, on the port the tunnel was to hold
+    if child == 0:
         try:
             os.close(port_out)
             os.close(sent_out)
@@ -65,13 +60,36 @@ def test_a_loopback_port_another_account_holds_gets_no_token(tmp_path: Path) -> 
     os.close(sent_in)
     port = int(os.read(port_out, 16))
     os.close(port_out)
+    sent: list[bytes] = []
     try:
-        stderr = _agent_run(tmp_path, f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}", sent
     finally:
         with contextlib.suppress(OSError):  # a listener still waiting: let it end
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
         os.waitpid(child, 0)
-    with os.fdopen(sent_out, "rb") as received:
-        sent = received.read()
-    assert SECRET.encode() not in sent, stderr
-    assert "another account" in stderr and str(OTHER) in stderr, stderr
+        with os.fdopen(sent_out, "rb") as received:
+            sent.append(received.read())
+
+
+def test_the_agent_sends_no_token_to_a_loopback_port_another_account_holds(tmp_path: Path) -> None:
+    (tmp_path / "homes" / "alice").mkdir(parents=True)
+    token = tmp_path / "token"
+    token.write_text(SECRET + "\n")
+    token.chmod(0o600)
+    settings = tmp_path / "agent.toml"
+    with _anothers_listener() as (url, sent):
+        config = AgentConfig(registry=url, token_file=str(token), spool=str(tmp_path / "spool"),
+                             homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+        settings.write_text(config.to_toml())
+        done = mcpward("agent", "run", "--config", str(settings), "--no-jitter", MCPWARD_MACHINE_ID="port")
+    assert SECRET.encode() not in b"".join(sent), done.stderr
+    assert "another account" in done.stderr and str(OTHER) in done.stderr, done.stderr
+
+
+def test_the_registry_client_neither_sends_nor_takes_from_it() -> None:
+    with _anothers_listener() as (url, sent), pytest.raises(RegistryError, match="another account"):
+        report_inventory(url, inventory([], "/home/alice"), token=SECRET, timeout=5)
+    assert SECRET.encode() not in b"".join(sent)
+    with _anothers_listener() as (url, sent), pytest.raises(RegistryError, match="another account"):
+        fetch_entries(url, timeout=5)
+    assert b"".join(sent) == b""

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from mcpward.agent.interface import AgentConfig, AgentError
 
@@ -160,43 +159,16 @@ class Spool:
         return True
 
 
-#: Where Linux lists its TCP sockets, each with its owner's uid (the eighth column).
-_SOCKET_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
-_LISTENING = "0A"
-
-
-def port_holders(port: int) -> set[int]:
-    """The accounts (uids) with a TCP socket listening on ``port`` here, at any address; empty
-    where the system does not list them (not Linux)."""
-    holders: set[int] = set()
-    for table in _SOCKET_TABLES:
-        try:
-            with open(table, encoding="ascii") as handle:
-                rows = handle.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) > 7 and fields[3] == _LISTENING and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                holders.add(int(fields[7]))
-    return holders
-
-
 def check_registry_port(registry: str) -> None:
     """Refuse a plain-http registry on this machine whose port another account listens on: the
     agent runs where other accounts do, and any of them may take an unprivileged loopback port
     (before the tunnel starts, or once it stops) and was sent the fleet's token in clear."""
-    parts = urlsplit(registry)
-    if parts.scheme.lower() != "http" or not hasattr(os, "geteuid"):
-        return  # https: the certificate says who answers
-    try:
-        port = parts.port or 80
-    except ValueError:  # not a port: the client refuses the URL itself
-        return
-    others = sorted(uid for uid in port_holders(port) if uid not in (0, os.geteuid()))
+    from mcpward._addresses import others_listening
+
+    others = others_listening(registry)
     if others:
         raise AgentError(
-            f"port {port} of this machine, the registry's, is held by another account "
+            f"the registry's port on this machine is held by another account "
             f"(uid {', '.join(map(str, others))}); the token is not sent there"
         )
 
