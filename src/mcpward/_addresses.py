@@ -109,10 +109,15 @@ def listening_accounts(port: int) -> set[int]:
     return holders
 
 
+#: The first uid of the accounts of people (Linux's default), as the agent's homes are found.
+_FIRST_USER_UID = 1000
+
+
 def others_listening(url: str) -> list[int]:
-    """For a plain-http URL on this machine: the accounts other than root and this one that
-    listen on its port (any of them could have taken an unprivileged port before the tunnel or
-    proxy meant to hold it, and would be sent what goes there in clear, and answer as it)."""
+    """For a plain-http URL on this machine: the accounts of people (uid 1000 and up) other than
+    this one that listen on its port. Any of them could have taken an unprivileged port before
+    the tunnel or proxy meant to hold it, would be sent what goes there in clear and answer as
+    it; root and the system's own accounts (a tunnel's, a registry service's) are the admin's."""
     parts = urlsplit(url)
     if parts.scheme.lower() != "http" or not is_this_machine(parts.hostname) or not hasattr(os, "geteuid"):
         return []  # https: the certificate says who answers
@@ -120,4 +125,4 @@ def others_listening(url: str) -> list[int]:
         port = parts.port or 80
     except ValueError:  # not a port: the client refuses the URL itself
         return []
-    return sorted(uid for uid in listening_accounts(port) if uid not in (0, os.geteuid()))
+    return sorted(uid for uid in listening_accounts(port) if uid >= _FIRST_USER_UID and uid != os.geteuid())

@@ -5,8 +5,8 @@ port first (at boot, before the tunnel; or when the tunnel stopped) was sent the
 in clear with the next report, and could then report as any machine. ``scan --report-to``
 sent a user's token the same way, and ``enforce --registry`` (run as root) took that
 account's answer for the registry's approvals. On Linux the port's listener is now looked up
-(``/proc/net/tcp``): nothing is sent to, or taken from, one of another account than root or
-this one."""
+(``/proc/net/tcp``): nothing is sent to, or taken from, one of another person's account
+(uid 1000 and up; root's and the system's accounts, a tunnel's, are the admin's)."""
 
 from __future__ import annotations
 
