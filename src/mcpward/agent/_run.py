@@ -192,6 +192,14 @@ def run(
     from mcpward.registry import RegistryError, RegistryUnavailable, fleet_report, send_fleet_report
     from mcpward.scan import ScanOptions, run_scan
 
+    if not hasattr(os, "geteuid"):
+        # Who may read the token file and write the spool is an ACL question on Windows, which
+        # this version does not read; the owner checks it makes elsewhere mean nothing there
+        # (every file is uid 0, mode 0o666), and the run ended in an internal error.
+        raise AgentError(
+            "agent run is not supported on Windows yet: it cannot check who may read its token file "
+            "(Windows ACLs); report with `mcpward scan --report-to` from a task of the account instead"
+        )
     token = read_token(Path(config.token_file))
     outcome = RunOutcome()
     if jitter and config.jitter_minutes:
