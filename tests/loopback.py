@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import socket
 import subprocess
 import sys
@@ -187,3 +188,43 @@ def own_address() -> str:
     if address.startswith("127."):
         pytest.skip("this machine has no address off loopback")
     return address
+
+
+@contextlib.contextmanager
+def anothers_listener(uid: int) -> Iterator[tuple[str, list[bytes]]]:
+    """A listener on a loopback port, of the account ``uid`` (the test runs as root), answering
+    one connection: its URL, and (once the block ends) what it was sent."""
+    port_out, port_in = os.pipe()
+    sent_out, sent_in = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(port_out)
+            os.close(sent_out)
+            os.setgid(uid)
+            os.setuid(uid)
+            with socket.socket() as listener:
+                listener.bind(("127.0.0.1", 0))
+                listener.listen(4)
+                listener.settimeout(20)
+                os.write(port_in, str(listener.getsockname()[1]).encode())
+                connection, _ = listener.accept()
+                connection.settimeout(5)
+                os.write(sent_in, connection.recv(1 << 16))
+                connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}")
+                connection.close()
+        finally:
+            os._exit(0)
+    os.close(port_in)
+    os.close(sent_in)
+    port = int(os.read(port_out, 16))
+    os.close(port_out)
+    sent: list[bytes] = []
+    try:
+        yield f"http://127.0.0.1:{port}", sent
+    finally:
+        with contextlib.suppress(OSError):  # a listener still waiting: let it end
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        os.waitpid(child, 0)
+        with os.fdopen(sent_out, "rb") as received:
+            sent.append(received.read())

@@ -126,3 +126,12 @@ def others_listening(url: str) -> list[int]:
     except ValueError:  # not a port: the client refuses the URL itself
         return []
     return sorted(uid for uid in listening_accounts(port) if uid >= _FIRST_USER_UID and uid != os.geteuid())
+
+
+def held_by_another(url: str) -> str | None:
+    """Why nothing may be sent to or taken from ``url``: its plain-http port on this machine is
+    held by another person's account (:func:`others_listening`); None when it is not."""
+    others = others_listening(url)
+    if not others:
+        return None
+    return f"its port on this machine is held by another account (uid {', '.join(map(str, others))})"

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
-from mcpward._addresses import is_this_machine
+from mcpward._addresses import held_by_another, is_this_machine
 from mcpward._http import DownloadError, download_into
 from mcpward._paths import replace_whole, user_data_dir
 from mcpward.errors import McpwardError
@@ -509,6 +509,9 @@ def _read_source(source: str) -> Iterator[Any]:
             # Anyone on the path could rewrite it: a record with a later `modified` replaces
             # the bundled one, so a forged "affects nothing" silenced a malicious package.
             raise AdvisoryError(f"{source}: advisories are fetched over https only (or from loopback)")
+        held = held_by_another(source)
+        if held is not None:  # another account's answer: a forged "affects nothing"
+            raise AdvisoryError(f"{source}: {held}; refused")
         with tempfile.TemporaryFile() as spool:
             _download(source, spool)
             yield from _records_from_file(source, spool)

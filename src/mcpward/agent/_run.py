@@ -163,14 +163,11 @@ def check_registry_port(registry: str) -> None:
     """Refuse a plain-http registry on this machine whose port another account listens on: the
     agent runs where other accounts do, and any of them may take an unprivileged loopback port
     (before the tunnel starts, or once it stops) and was sent the fleet's token in clear."""
-    from mcpward._addresses import others_listening
+    from mcpward._addresses import held_by_another
 
-    others = others_listening(registry)
-    if others:
-        raise AgentError(
-            f"the registry's port on this machine is held by another account "
-            f"(uid {', '.join(map(str, others))}); the token is not sent there"
-        )
+    held = held_by_another(registry)
+    if held is not None:
+        raise AgentError(f"the registry: {held}; the token is not sent there")
 
 
 @dataclass(slots=True)

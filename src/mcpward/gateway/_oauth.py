@@ -41,6 +41,7 @@ import httpx
 import jwt
 import orjson
 
+from mcpward._addresses import held_by_another
 from mcpward._http import BodyTooLarge, abounded, linked_from, pin_connections, tls_or_loopback
 from mcpward.gateway.interface import Identity
 
@@ -233,6 +234,11 @@ async def _get_json(
     answering a byte at a time held a key fetch (under its issuer's lock: every token of that
     issuer waited), an introspection or a token exchange for as long as it dripped."""
     method = "POST" if post else "GET"
+    held = held_by_another(url)
+    if held is not None:
+        # A key set, an introspection or a token exchange answered by another local account
+        # (a loopback http issuer whose port it took first) would let it mint any identity.
+        raise ValueError(held)
     try:
         async with (
             asyncio.timeout(deadline),

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from mcpward._addresses import others_listening
+from mcpward._addresses import held_by_another
 from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
 from mcpward._paths import exclusive_lock, keep_owner_only, read_own, user_data_dir
 from mcpward.model import ServerSpec
@@ -42,14 +42,11 @@ def _headers(token: str | None = None) -> dict[str, str]:
 
 def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client:
     headers = _headers(token)
-    others = others_listening(base)
-    if others:
+    held = held_by_another(base)
+    if held is not None:
         # Plain http on this machine is trusted as this machine's: a port another account took
         # first was sent the token in clear, and its answers taken as the registry's approvals.
-        raise RegistryError(
-            f"{printable(base)}: its port on this machine is held by another account "
-            f"(uid {', '.join(map(str, others))}); refused"
-        )
+        raise RegistryError(f"{printable(base)}: {held}; refused")
     if headers and not all("!" <= c <= "~" for c in headers["Authorization"][len("Bearer ") :]):
         # The HTTP library refuses a NUL or a newline in a header by quoting the header whole:
         # the token was printed (the agent's log, a CI job's output). Never quoted here.

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from mcpward._addresses import held_by_another
 from mcpward._http import (
     BodyTooLarge,
     BodyTooSlow,
@@ -181,6 +182,9 @@ def _json(client: httpx.Client, deadline: float, method: str, url: str, **send: 
     """The provider's JSON answer, read within ``_MAX_DOCUMENT`` bytes and ``deadline`` seconds
     in all (the client's timeout bounds each read, so an endless or dripping answer held a
     worker and filled its memory). Raises ``ValueError`` (or an ``httpx.HTTPError``)."""
+    held = held_by_another(url)
+    if held is not None:  # its keys would sign anyone in (a loopback http provider's port taken)
+        raise ValueError(held)
     with client.stream(method, url, **send) as response:
         if response.status_code != 200:
             raise ValueError(f"HTTP {response.status_code}")
