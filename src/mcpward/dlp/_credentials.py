@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from mcpward._multimatch import MultiMatcher
@@ -38,7 +38,9 @@ class CredentialFormat:
 
 
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
-_B = r"(?<![A-Za-z0-9_+-])"
+# A token may follow a hyphen (a server named ``name-ghp_...``), but not a "+" or "_" (inside
+# base64, or a longer identifier); the end refuses "-" (the token would be cut short).
+_B = r"(?<![A-Za-z0-9_+])"
 _E = r"(?![A-Za-z0-9_+=-])"
 #: What separates the lines of a key: white space, or a line break or tab written as an escape.
 _KEY_BREAK = r"(?:[ \t\r\n]|\\{1,4}[rnt])"
@@ -632,14 +634,75 @@ _SECRET_QUERY_KEY = re.compile(
 )
 
 
+#: A run of a key's characters: a literal secret is random over a long stretch of one.
+_KEY_RUN = re.compile(r"[A-Za-z0-9]{16,}")
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~+=-]{16,512}")
+
+
+def looks_random(value: str) -> bool:
+    """True for a bare value that reads as a generated key, not a name: of a key's characters
+    only, with a run of at least 16 letters and digits that mixes both (at least three of
+    each) with the variety of random text. Words, e-mail addresses, UUIDs (runs of 12 at most),
+    version and date stamps (``v1.2.3``, ``20240101T120000Z``) and ``x-access-token`` are not."""
+    if not _UNRESERVED.fullmatch(value) or is_placeholder(value):
+        return False
+    for run in _KEY_RUN.findall(value):
+        digits = sum(c.isdigit() for c in run)
+        if digits >= 3 and len(run) - digits >= 3 and shannon_entropy(run) >= 3.0:
+            return True
+    return False
+
+
+def _is_user_key(user: str) -> bool:
+    """A URL's user name that is a key (``https://<token>@github.com/...``, git's form for a
+    personal access token): random, not a name; ``git@``, ``alice@``, ``oauth2`` stay."""
+    return looks_random(unquote(user)) and not _REPEATED.search(user) and not _DUMMY_WORDS.search(user)
+
+
+#: Path segments that say a URL is an MCP endpoint, and the segments that may follow a
+#: client-specific key in one (its transport).
+_MCP_SEGMENTS = frozenset({"mcp", "sse"})
+_TRANSPORT_SEGMENTS = frozenset({"mcp", "sse", "messages", "message", "stream", "events"})
+#: A commit's or a blob's name (SHA-1, SHA-256): a repository's URL, not a key.
+_GIT_OBJECT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _path_key_segments(parts: SplitResult) -> list[int]:
+    """Indexes of the path segments of an MCP endpoint's URL that are keys: a hosted service
+    gives each client its own URL (``/mcp/<key>``, ``/api/mcp/s/<key>/sse``, ``/<key>/mcp``).
+    Only in an MCP endpoint (a path segment ``mcp`` or ``sse``, or a host name label starting
+    with ``mcp``), only a random segment (``looks_random``) and only where nothing but
+    transport segments follows it: documentation and repository URLs (``/org/mcp/<commit>/
+    README.md``), commit and blob names (``/org/mcp/commit/<sha>``) and UUIDs stay readable."""
+    segments = parts.path.split("/")
+    host_labels = (parts.hostname or "").split(".")
+    lowered = [segment.lower() for segment in segments]
+    if not (_MCP_SEGMENTS & set(lowered)) and not any(label.startswith("mcp") for label in host_labels):
+        return []
+    found = []
+    for index in range(len(segments) - 1, 0, -1):
+        segment = segments[index]
+        if looks_random(segment) and not _REPEATED.search(segment) and not _GIT_OBJECT.fullmatch(segment):
+            found.append(index)
+            continue
+        if lowered[index] and lowered[index] not in _TRANSPORT_SEGMENTS:
+            break  # a segment that is neither key nor transport: what comes before is a path
+    return found
+
+
 def url_secret_parts(url: str) -> list[str]:
-    """Names of the parts of ``url`` that carry a literal secret: ``password``, ``query:token``."""
+    """Names of the parts of ``url`` that carry a literal secret: ``password``, ``username``
+    (a key as the user), ``path`` (an MCP endpoint's key), ``query:token``."""
     parts = _split(url)
     if parts is None:
         return []
     found = []
     if parts.password and not is_reference(parts.password) and not is_placeholder(parts.password):
         found.append("password")
+    if parts.username and _is_user_key(parts.username):
+        found.append("username")
+    if _path_key_segments(parts):
+        found.append("path")
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if _SECRET_QUERY_KEY.match(key) and value and not (is_reference(value) or is_placeholder(value)):
             found.append(f"query:{key}")
@@ -652,10 +715,18 @@ def redact_url(url: str) -> str:
     if parts is None:
         return redact_text(url)
     netloc = parts.netloc
-    if parts.password is not None:
+    if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:****@{hostport}"
+        user, colon, _password = userinfo.partition(":")
+        user = "****" if _is_user_key(user) else user
+        netloc = f"{user}:****@{hostport}" if colon else f"{user}@{hostport}"
+    path = parts.path
+    keys = _path_key_segments(parts)
+    if keys:
+        segments = path.split("/")
+        for index in keys:
+            segments[index] = "****"
+        path = "/".join(segments)
     query = parts.query
     if query:
         pieces = []
@@ -665,7 +736,7 @@ def redact_url(url: str) -> str:
                 value = "****"
             pieces.append(f"{key}{sep}{value}")
         query = "&".join(pieces)
-    rebuilt = urlunsplit(SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment))
+    rebuilt = urlunsplit(SplitResult(parts.scheme, netloc, path, query, parts.fragment))
     return redact_text(rebuilt)
 
 
@@ -750,6 +821,7 @@ def _engine_secrets(text: str) -> list[tuple[int, int, int]]:
 #: The password of a URL's authority, found without parsing the URL (see ``_redact_url_only``):
 #: up to the authority's last "@", as ``redact_url`` reads it (a password may hold an "@").
 _AUTHORITY_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#@:]*:)([^/?#]+)@", re.IGNORECASE)
+_AUTHORITY_USER = re.compile(r"([a-z][a-z0-9+.-]*://)([^/?#@:]+)@", re.IGNORECASE)
 
 
 def _redact_url_only(url: str) -> str:
@@ -759,5 +831,8 @@ def _redact_url_only(url: str) -> str:
     # around it) is still a password after its user: masked, unless it names where one is.
     found = _AUTHORITY_PASSWORD.match(url)
     if found is None or is_reference(found[2]) or is_placeholder(found[2]):
+        user = _AUTHORITY_USER.match(url)  # or a key as its user, with no password
+        if user is not None and _is_user_key(user[2]):
+            return f"{user[1]}****@{url[user.end() :]}"
         return url
     return f"{found[1]}****@{url[found.end() :]}"
