@@ -25,6 +25,7 @@ from linear_time import superlinear
 
 from mcpward.dlp import assess_value, redact_text, redact_url, url_secret_parts
 from mcpward.dlp._credentials import find_credentials
+from mcpward.dlp.scanning import default_engine
 
 
 def _random(alphabet: str, length: int, seed: int) -> str:
@@ -62,6 +63,17 @@ def test_a_key_as_a_urls_user_name_is_masked() -> None:
         assert secret not in redact_url(url), url
         assert "username" in url_secret_parts(url), url
         assert url.split("@", 1)[1] in redact_text(url)  # the host and path stay readable
+
+
+def test_the_engine_reports_a_user_key_as_a_secret(tmp_path: Path) -> None:
+    source = tmp_path / "result.json"
+    source.write_text(json.dumps({"remote": USER_KEY_URLS[0], "log": f"cloning {USER_KEY_URLS[2]} done"}))
+    redacted = tmp_path / "redacted.json"
+    done = mcpward("dlp", "scan", str(source), "--format", "json", "--redacted", str(redacted))
+    assert KEY not in done.stdout and HEX_TOKEN not in done.stdout
+    assert done.stdout.count("url-user-key") >= 2, done.stdout
+    assert KEY not in redacted.read_text() and HEX_TOKEN not in redacted.read_text()
+    assert "github.com/acme/tools.git" in redacted.read_text()
 
 
 def test_an_mcp_endpoints_path_key_is_masked() -> None:
@@ -132,6 +144,7 @@ def test_ordinary_urls_stay_readable() -> None:
         assert redact_url(url) == url, url
         assert url_secret_parts(url) == [], url
         assert assess_value("url", None, url) == [], url
+        assert [m.rule for m in default_engine().scan(url) if m.kind == "secret"] == [], url
     for name in ("my-server", "github-mcp-server", "server-2024-v2", "name-ghp_short"):
         assert redact_text(name) == name
 

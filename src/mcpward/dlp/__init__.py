@@ -76,7 +76,14 @@ def assess_value(where: str, name: str | None, value: str) -> list[SecretHit]:
 
 #: Engine rules judged here by other means: key names, and URLs by their parts.
 _JUDGED_HERE = frozenset(
-    ("keyed-secret", "authorization-header", "curl-user-password", "url-password", "database-url-password")
+    (
+        "keyed-secret",
+        "authorization-header",
+        "curl-user-password",
+        "url-password",
+        "url-user-key",
+        "database-url-password",
+    )
 )
 
 

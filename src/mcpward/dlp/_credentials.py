@@ -653,7 +653,7 @@ def looks_random(value: str) -> bool:
     return False
 
 
-def _is_user_key(user: str) -> bool:
+def is_user_key(user: str) -> bool:
     """A URL's user name that is a key (``https://<token>@github.com/...``, git's form for a
     personal access token): random, not a name; ``git@``, ``alice@``, ``oauth2`` stay."""
     return looks_random(unquote(user)) and not _REPEATED.search(user) and not _DUMMY_WORDS.search(user)
@@ -699,7 +699,7 @@ def url_secret_parts(url: str) -> list[str]:
     found = []
     if parts.password and not is_reference(parts.password) and not is_placeholder(parts.password):
         found.append("password")
-    if parts.username and _is_user_key(parts.username):
+    if parts.username and is_user_key(parts.username):
         found.append("username")
     if _path_key_segments(parts):
         found.append("path")
@@ -718,7 +718,7 @@ def redact_url(url: str) -> str:
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
-        user = "****" if _is_user_key(user) else user
+        user = "****" if is_user_key(user) else user
         netloc = f"{user}:****@{hostport}" if colon else f"{user}@{hostport}"
     path = parts.path
     keys = _path_key_segments(parts)
@@ -832,7 +832,7 @@ def _redact_url_only(url: str) -> str:
     found = _AUTHORITY_PASSWORD.match(url)
     if found is None or is_reference(found[2]) or is_placeholder(found[2]):
         user = _AUTHORITY_USER.match(url)  # or a key as its user, with no password
-        if user is not None and _is_user_key(user[2]):
+        if user is not None and is_user_key(user[2]):
             return f"{user[1]}****@{url[user.end() :]}"
         return url
     return f"{found[1]}****@{url[found.end() :]}"

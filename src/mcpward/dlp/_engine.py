@@ -51,6 +51,7 @@ from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
     is_code_expression,
     is_plausible,
+    is_user_key,
     looks_like_literal_secret,
     mask,
     prefix_trigger,
@@ -269,6 +270,20 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
             r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:@/'\"]{1,128}:(?P<key>)(?P<secret>[^\s@/'\"]{3,128})@[^\s'\"/]{1,256}",
             0.9,
             keyed=True,
+            caseless=True,
+        )
+    )
+    # A key as a URL's user name, with or without a password (git's form for a personal
+    # access token: https://<token>@github.com/...): random, not a name (is_user_key).
+    rules.append(
+        DlpRule(
+            "url-user-key",
+            "secret",
+            "://",
+            r"\b[a-z][a-z0-9+.-]{1,20}://(?P<value>[A-Za-z0-9._~+=%-]{16,128})"
+            r"(?=(?::[^\s@/'\"]{0,128})?@[^\s'\"/@]{1,256})",
+            0.9,  # over the e-mail address its user and host make
+            validator=is_user_key,
             caseless=True,
         )
     )
