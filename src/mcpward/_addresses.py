@@ -118,12 +118,14 @@ def others_listening(url: str) -> list[int]:
     this one that listen on its port. Any of them could have taken an unprivileged port before
     the tunnel or proxy meant to hold it, would be sent what goes there in clear and answer as
     it; root and the system's own accounts (a tunnel's, a registry service's) are the admin's."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "http" or not is_this_machine(parts.hostname) or not hasattr(os, "geteuid"):
-        return []  # https: the certificate says who answers
+    if not hasattr(os, "geteuid"):
+        return []  # no owner to look up
     try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "http" or not is_this_machine(parts.hostname):
+            return []  # https: the certificate says who answers
         port = parts.port or 80
-    except ValueError:  # not a port: the client refuses the URL itself
+    except ValueError:  # not a URL (`http://[::1`) or not a port: the client refuses it itself
         return []
     return sorted(uid for uid in listening_accounts(port) if uid >= _FIRST_USER_UID and uid != os.geteuid())
 
