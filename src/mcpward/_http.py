@@ -8,6 +8,7 @@ those (:func:`refused_redirect`, :class:`ConnectionCheck`, :func:`pin_connection
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import inspect
 import ipaddress
@@ -365,6 +366,19 @@ def linked_from(document: str, url: str, *, asynchronous: bool = False) -> dict[
         raise AddressRefused(f"{url}: not a URL") from None
     check = ConnectionCheck(_side_of_source(urlsplit(document).hostname or ""), host, urlsplit(url).scheme)
     return {"trace": check.asynchronous if asynchronous else check}
+
+
+async def alinked_from(document: str, url: str, *, timeout: float) -> dict[str, Any]:
+    """:func:`linked_from` for an asynchronous client, its hosts looked up in a thread and within
+    ``timeout`` seconds (:class:`AddressRefused` after): looked up in the event loop's own, a
+    link's DNS that answered slowly on purpose held every other task of the loop (each client
+    and session of the gateway) for as long as it took. The connection's lookup is the pinned
+    one (:func:`pin_connections`), off the loop too."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await asyncio.to_thread(linked_from, document, url, asynchronous=True)
+    except TimeoutError:
+        raise AddressRefused(f"{url}: linked from {document}: its lookup took over {timeout:g} s") from None
 
 
 def tls_or_loopback(url: str) -> bool:

@@ -42,7 +42,7 @@ import jwt
 import orjson
 
 from mcpward._addresses import held_by_another
-from mcpward._http import BodyTooLarge, abounded, linked_from, pin_connections, tls_or_loopback
+from mcpward._http import BodyTooLarge, abounded, alinked_from, pin_connections, tls_or_loopback
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -172,7 +172,7 @@ class _Keys:
                 linked = (
                     {}
                     if self._settings.jwks_url
-                    else linked_from(self._settings.issuer, url, asynchronous=True)
+                    else await alinked_from(self._settings.issuer, url, timeout=self._resource.fetch_timeout)
                 )
                 document = await _get_json(
                     self._client, url, deadline=self._resource.fetch_timeout, extensions=linked
