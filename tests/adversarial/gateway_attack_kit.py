@@ -259,3 +259,30 @@ def form_server_through_run(tmp_path: Path) -> Any:
               "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable, str(SERVERS / "form_server.py")],
         env=dict(os.environ),
     )  # fmt: skip
+
+
+def echo_app(tmp_path: Path, port: int, **limits: Any) -> Any:
+    """``gateway serve``'s app in this process, serving the counting echo server (what it
+    receives in ``tmp_path / "received.txt"``) to alice and mallory on ``port``, pins on, no
+    baseline; ``limits``: more of ``create_app``'s arguments."""
+    from mcpward.gateway import AuditLog, GatewayConfig, Upstream, build_interceptors, create_app
+
+    log = AuditLog(tmp_path / "audit.jsonl")
+    config = GatewayConfig.model_validate(
+        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
+    )
+    command = (
+        sys.executable,
+        str(SERVERS / "counting_server.py"),
+        str(tmp_path / "received.txt"),
+        str(tmp_path / "pid"),
+    )
+    return create_app(
+        {"echo": Upstream(command=command)},
+        lambda _name, upstream: build_interceptors(config, audit_log=log, command=upstream.command),
+        token_hashes={digest(TOKEN_A): "alice", digest(TOKEN_B): "mallory"},
+        allowed_hosts=(f"127.0.0.1:{port}",),
+        max_message=65536,
+        call_timeout=30,
+        **limits,
+    )

@@ -20,35 +20,11 @@ from gateway_attack_kit import (
     auth,
     children_of,
     digest,
+    echo_app,
     post,
 )
 
 from loopback import serving
-from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
-
-
-def _app(tmp_path: Path, port: int, **limits: Any) -> Any:
-    from mcpward.gateway import Upstream, create_app
-
-    log = AuditLog(tmp_path / "audit.jsonl")
-    config = GatewayConfig.model_validate(
-        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
-    )
-    command = (
-        sys.executable,
-        str(SERVERS / "counting_server.py"),
-        str(tmp_path / "received.txt"),
-        str(tmp_path / "pid"),
-    )
-    return create_app(
-        {"echo": Upstream(command=command)},
-        lambda _name, upstream: build_interceptors(config, audit_log=log, command=upstream.command),
-        token_hashes={digest(TOKEN_A): "alice", digest(TOKEN_B): "mallory"},
-        allowed_hosts=(f"127.0.0.1:{port}",),
-        max_message=65536,
-        call_timeout=30,
-        **limits,
-    )
 
 
 def _call(number: int, text: str) -> dict[str, Any]:
@@ -65,7 +41,7 @@ def test_a_session_answers_only_the_client_that_opened_it(tmp_path: Path) -> Non
     (leaked in a log, a proxy, a shared screen). She must not call tools in Alice's session,
     read its stream, end it, or post to it over the legacy SSE transport; to her the session
     does not exist, and nothing is recorded under Alice's name."""
-    with serving(lambda port: _app(tmp_path, port)) as base:
+    with serving(lambda port: echo_app(tmp_path, port)) as base:
         first = post(base, "echo", INITIALIZE, TOKEN_A)
         session = first.headers["mcp-session-id"]
         assert (
@@ -180,7 +156,7 @@ def test_one_token_cannot_start_a_server_per_request(tmp_path: Path) -> None:
     """With the default limits, one client asking for 30 sessions in a row gets 8 (each is a
     server process) and 429 for the rest; another client still gets its own; ending a session
     frees its place. (One token opened 70 server processes in 4 s.)"""
-    with serving(lambda port: _app(tmp_path, port)) as base:
+    with serving(lambda port: echo_app(tmp_path, port)) as base:
         statuses = [post(base, "echo", INITIALIZE, TOKEN_B) for _ in range(30)]
         opened = [r.headers["mcp-session-id"] for r in statuses if r.status_code == 200]
         assert len(_servers_running()) == len(opened) == 8
@@ -204,7 +180,7 @@ def test_requests_and_new_sessions_are_rate_limited_per_client(tmp_path: Path) -
 
     clock = Clock()
     limits = ClientLimits(requests_per_second=5, request_burst=10, new_sessions_per_minute=3)
-    with serving(lambda port: _app(tmp_path, port, clock=clock, limits=limits)) as base:
+    with serving(lambda port: echo_app(tmp_path, port, clock=clock, limits=limits)) as base:
         session = post(base, "echo", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
         ping = {"jsonrpc": "2.0", "id": 9, "method": "ping"}
         codes = [post(base, "echo", ping, TOKEN_A, session).status_code for _ in range(12)]

@@ -10,39 +10,13 @@ here), else the post is refused with 408 and its connection closed."""
 from __future__ import annotations
 
 import socket
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from gateway_attack_kit import SERVERS, TOKEN_A, digest
+from gateway_attack_kit import TOKEN_A, echo_app
 
 from loopback import serving
-from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
-
-
-def _app(tmp_path: Path, port: int) -> Any:
-    from mcpward.gateway import Upstream, create_app
-
-    log = AuditLog(tmp_path / "audit.jsonl")
-    config = GatewayConfig.model_validate(
-        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
-    )
-    command = (
-        sys.executable,
-        str(SERVERS / "counting_server.py"),
-        str(tmp_path / "r.txt"),
-        str(tmp_path / "pid"),
-    )
-    return create_app(
-        {"echo": Upstream(command=command)},
-        lambda _name, upstream: build_interceptors(config, audit_log=log, command=upstream.command),
-        token_hashes={digest(TOKEN_A): "alice"},
-        allowed_hosts=(f"127.0.0.1:{port}",),
-        max_message=65536,
-        call_timeout=30,
-    )
 
 
 def test_a_body_that_never_finishes_is_refused_in_time(
@@ -51,7 +25,7 @@ def test_a_body_that_never_finishes_is_refused_in_time(
     from mcpward.gateway import _http
 
     monkeypatch.setattr(_http, "_BODY_SECONDS", 2.0, raising=False)
-    with serving(lambda port: _app(tmp_path, port)) as base:
+    with serving(lambda port: echo_app(tmp_path, port)) as base:
         host, port = base.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port))) as connection:
             connection.sendall(

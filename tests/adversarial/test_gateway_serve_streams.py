@@ -14,44 +14,18 @@ the session."""
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-from gateway_attack_kit import INITIALIZE, SERVERS, TOKEN_A, auth, digest, post
+from gateway_attack_kit import INITIALIZE, TOKEN_A, auth, echo_app, post
 
 from loopback import serving
-from mcpward.gateway import AuditLog, GatewayConfig, build_interceptors
-
-
-def _app(tmp_path: Path, port: int) -> Any:
-    from mcpward.gateway import Upstream, create_app
-
-    log = AuditLog(tmp_path / "audit.jsonl")
-    config = GatewayConfig.model_validate(
-        {"pins": {"store": str(tmp_path / "pins.json")}, "baseline": {"enabled": False}}
-    )
-    command = (
-        sys.executable,
-        str(SERVERS / "counting_server.py"),
-        str(tmp_path / "received.txt"),
-        str(tmp_path / "pid"),
-    )
-    return create_app(
-        {"echo": Upstream(command=command)},
-        lambda _name, upstream: build_interceptors(config, audit_log=log, command=upstream.command),
-        token_hashes={digest(TOKEN_A): "alice"},
-        allowed_hosts=(f"127.0.0.1:{port}",),
-        max_message=65536,
-        call_timeout=30,
-    )
 
 
 def test_a_session_has_one_stream_at_a_time(tmp_path: Path) -> None:
     """Twenty GET streams on one session: every one was a 200 and an open connection."""
-    with serving(lambda port: _app(tmp_path, port)) as base:
+    with serving(lambda port: echo_app(tmp_path, port)) as base:
         session = post(base, "echo", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
         headers = auth(TOKEN_A) | {"Mcp-Session-Id": session}
         with contextlib.ExitStack() as streams:
@@ -76,7 +50,7 @@ def test_a_session_has_one_stream_at_a_time(tmp_path: Path) -> None:
 def test_a_stream_ends_with_its_session(tmp_path: Path) -> None:
     """A stream kept open after its session's DELETE: it sent keep-alives forever, a
     connection no limit counted (the client's next session was free to open)."""
-    with serving(lambda port: _app(tmp_path, port)) as base:
+    with serving(lambda port: echo_app(tmp_path, port)) as base:
         session = post(base, "echo", INITIALIZE, TOKEN_A).headers["mcp-session-id"]
         headers = auth(TOKEN_A) | {"Mcp-Session-Id": session}
         url = f"{base}/servers/echo/mcp"
