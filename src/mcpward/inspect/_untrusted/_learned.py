@@ -145,13 +145,13 @@ def may_reach_threshold(
     in C."""
     features = set(VOCABULARY.intersection(words))
     features.update(extra)
-    pairs = _positive_pairs(model).intersection(itertools.pairwise(words))
+    pairs = positive_pairs(model).intersection(itertools.pairwise(words))
     features.update(map(" ".join, pairs))
     features.update(f"rule:{name}" for name in signals)
     return model.may_reach_threshold(features)
 
 
-def _positive_pairs(model: Classifier) -> frozenset[tuple[str, str]]:
+def positive_pairs(model: Classifier) -> frozenset[tuple[str, str]]:
     """The word pairs with a positive weight in ``model`` (the others cannot raise a bound)."""
     known = _PAIRS.get(id(model))
     if known is None or known[0] is not model:
