@@ -72,7 +72,8 @@ def build_audit(
         # One pass: the records counted are the records verified (read twice, the file could
         # be swapped between the count and the check).
         verdict = AuditVerdict()
-        document |= _usage_section(_calls(checked_audit_records(audit_log, verdict), start), approved)
+        records = checked_audit_records(audit_log, verdict)
+        document |= _usage_section(_calls(records, start, now), approved)
         document["audit_log"] = _chain(verdict)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
@@ -303,6 +304,7 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
     summary = document["summary"]
     calls = document.get("calls") or {}
     events: dict[str, int] = calls.get("counted", {})  # every one of the period, listed or not
+    misdated: dict[str, Any] = calls.get("misdated", {})
     advised = document["fleet_advisories"]
     malicious = [row for row in advised if row["worst"] == "malicious"]
     mismatched = [row for row in document["drifted"] if row["status"] == "integrity-mismatch"]
@@ -346,6 +348,12 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         ("high", len(advised) - len(malicious), "fleet_advisories",
          f"Update {counted(len(advised) - len(malicious), 'fleet server')} with known advisories: "
          f"{servers([row for row in advised if row['worst'] != 'malicious'])}."),
+        ("high", misdated.get("records", 0), "audit_log",
+         f"Find out why {counted(misdated.get('records', 0), 'audit record')} of the gateway's log "
+         f"{'is' if misdated.get('records') == 1 else 'are'} dated after this report or not dated at all "
+         f"(the first: seq {misdated.get('first_seq')}, at {misdated.get('first_at')!r}): a clock set "
+         "wrong where the gateway ran, or records written by someone holding the log's key; they are "
+         "counted in no list of this period."),
         ("high", events.get("egress_denials", 0), "egress_denials",
          f"Investigate {counted(events.get('egress_denials', 0), 'egress denial')} (a server "
          "tried to reach what its profile does not allow)."),
@@ -491,7 +499,24 @@ _TOOLS_A_SERVER = 1_000
 _OTHER_TOOLS = "(other tools)"
 
 
-def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]:
+#: How far after the report's time a record may be dated and still be counted in its period: a
+#: gateway's clock a little fast. A record dated later is reported, not counted.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _record_time(record: dict[str, Any]) -> datetime | None:
+    """When a record says it was written (UTC), or None when its ``at`` is no date."""
+    at = record.get("at")
+    if not isinstance(at, str):
+        return None
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
     #: Calls by the registry entry the gateway launched the server under (when it checked one).
@@ -518,9 +543,19 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]
     #: put every later one (the attempt it covered) in no count at all.
     seen: Counter[str] = Counter()
     total = 0
-    since = start.isoformat().replace("+00:00", "Z")
+    #: Records dated after the report (or not dated): a record's date was compared with the
+    #: period's start only, so one dated years ahead (a clock set wrong, or written by someone
+    #: holding the log's key) was counted in the period of every report until then.
+    misdated: dict[str, Any] = {"records": 0, "first_seq": None, "first_at": None}
+    latest = now + CLOCK_SKEW
     for record in records:
-        if str(record.get("at", "")) < since:
+        when = _record_time(record)
+        if when is None or when > latest:
+            if not misdated["records"]:
+                misdated["first_seq"], misdated["first_at"] = record.get("seq"), str(record.get("at"))[:64]
+            misdated["records"] += 1
+            continue
+        if when < start:
             continue
         server = str(record.get("server", ""))
         if record.get("stage") == "egress":
@@ -612,6 +647,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime) -> dict[str, Any]
         "unlisted": {
             name: seen[name] - len(listed) for name, listed in (*groups.items(), ("egress_denials", denials))
         },
+        "misdated": misdated,
     }
 
 
