@@ -178,9 +178,12 @@ def test_an_answer_the_client_cannot_read_is_an_error_at_once(tmp_path: Path) ->
     )
     assert time.monotonic() - started < 30  # not the 60 s deadline
     (error,) = report.errors
-    assert error.host == "too-deep" and "answer the MCP client cannot read" in error.message
-    assert "recursion limit" in error.message
-    assert "good (4 items)" in report.subject
+    # The SDK refuses the whole page for the one tool: it is set aside for it, and the others
+    # are read (tests/adversarial/test_inspect_unreadable_items.py).
+    assert error.host == "too-deep" and "cannot read (the first: tool 'deep_schema'" in error.message
+    assert "nested too deeply" in error.message
+    assert "good (4 items)" in report.subject and "too-deep (4502 items)" in report.subject
+    assert [f.tool for f in report.findings if f.rule == "unreadable-item"] == ["deep_schema"]
 
 
 def test_sdk_tracebacks_are_not_printed(tmp_path: Path) -> None:

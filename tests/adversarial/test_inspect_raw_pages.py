@@ -40,7 +40,8 @@ def test_a_hostile_page_is_an_error_or_a_bounded_read(case: str) -> None:
     started = time.monotonic()
     fetched, errors = fetch_all([target], timeout=30)
     assert time.monotonic() - started < 30
-    assert len(fetched) + len(errors) == 1
+    # Read, an error, or both (items the SDK cannot read are set aside and are the error).
+    assert len(fetched) <= 1 and len(errors) <= 1 and (fetched or errors)
     for error in errors:
         assert "Traceback" not in error.message
     if case == "cursor-forever":  # the same page again and again: read up to the bound
@@ -53,8 +54,8 @@ def test_a_hostile_page_is_an_error_or_a_bounded_read(case: str) -> None:
 
 
 def test_items_of_every_odd_shape_reach_the_detectors_and_pins_without_a_traceback() -> None:
-    """The SDK refuses such a page whole today (its models check the result): read raw, the
-    items must still be safe should a page pass it (a newer SDK, a registry's own read)."""
+    """The SDK refuses such a page whole (its models check the result); inspect sets such
+    items aside for it and reads them raw, so they must be safe here."""
     from mcpward.inspect._surface import prompt_item, resource_item, tool_item
 
     objects = [item for item in ODD if isinstance(item, dict)]

@@ -22,7 +22,7 @@ from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
 from mcpward.inspect._families import family_of
-from mcpward.inspect._fetch import ServerTarget, expand, fetch_all
+from mcpward.inspect._fetch import RefusedItem, ServerTarget, expand, fetch_all
 from mcpward.inspect._pins import (
     Change,
     PinStore,
@@ -379,6 +379,23 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
     )
 
 
+def _refused_finding(item: RefusedItem) -> Finding:
+    """A listed item the official SDK cannot read: a client built on it refuses the server's
+    whole list for it (so it hides the server's other tools from such a client's review), and
+    a server that sends one is broken or hiding something."""
+    return Finding(
+        rule="unreadable-item",
+        category=Category.PARSE_ERROR,
+        severity=Severity.MEDIUM,
+        message=f"{item.kind} {item.name!r} is listed in a form the MCP client cannot read "
+        f"({item.reason}); an SDK-based client refuses the whole list for it.",
+        remediation="Find out why the server lists it so; do not approve the server until it is explained.",
+        server=item.server,
+        config_path=item.origin,
+        tool=item.name,
+    )
+
+
 def run_inspect(options: InspectOptions) -> Report:
     servers: list[ServerSurface] = []
     errors: list[ScanError] = []
@@ -391,7 +408,8 @@ def run_inspect(options: InspectOptions) -> Report:
         except (DocumentError, SurfaceError) as exc:
             errors.append(ScanError(path=str(path), message=str(exc)))
     if options.servers:
-        fetched, failures = fetch_all(list(options.servers), options.timeout)
+        refused: list[RefusedItem] = []
+        fetched, failures = fetch_all(list(options.servers), options.timeout, refused)
         servers.extend(ServerSurface(target.name, target.origin, items) for target, items in fetched)
         errors.extend(failures)
         partial = {failure.host for failure in failures if failure.host is not None}
@@ -408,6 +426,8 @@ def run_inspect(options: InspectOptions) -> Report:
     store = PinStore(path)
     findings = inspect_servers(servers, store, record_pins=options.pin)
     findings = [f for f in findings if not (f.rule == "tool-removed" and f.server in partial)]
+    if options.servers:
+        findings.extend(_refused_finding(item) for item in refused)
     whole = [server for server in servers if server.name not in partial and shared[server.name] == 1]
     if options.pin:
         # The servers inspected now, written into the store as it is now: gateways and

@@ -28,6 +28,7 @@ from mcpward.inspect._surface import (
 )
 from mcpward.inspect.interface import SurfaceItem
 from mcpward.model import ScanError
+from mcpward.output.words import counted
 
 MAX_PAGES = 100
 #: The most requests and notifications of its own a server may send while it is looked at: the
@@ -88,9 +89,23 @@ def expand(value: str, environ: dict[str, str] | None = None) -> str | None:
     return None if missing else result
 
 
+@dataclass(frozen=True, slots=True)
+class RefusedItem:
+    """An item a server listed that the official SDK cannot read: it refuses the whole list
+    for one such item, so a client built on it sees none of the server's tools."""
+
+    server: str
+    origin: str
+    kind: str  # tool, prompt, resource, resource-template
+    name: str
+    reason: str
+
+
 def fetch_all(
-    targets: list[ServerTarget], timeout: float
+    targets: list[ServerTarget], timeout: float, refused: list[RefusedItem] | None = None
 ) -> tuple[list[tuple[ServerTarget, list[SurfaceItem]]], list[ScanError]]:
+    """``refused``: where the items no client built on the SDK can read are added (each is
+    also inspected as sent, and its server's look is an error, so that it is not pinned)."""
     import anyio
 
     results: list[tuple[ServerTarget, list[SurfaceItem]]] = []
@@ -117,6 +132,12 @@ def fetch_all(
                 # The SDK says only "Server returned an error response": a missing token (401)
                 # read as a broken server.
                 message = f"the server answered HTTP {stray.http_status} ({message})"
+        finally:
+            if refused is not None:
+                refused.extend(
+                    RefusedItem(target.name, target.origin, kind, name, reason)
+                    for kind, name, reason in stray.refused_items
+                )
         if items:
             results.append((target, items))
             message += f"; the {len(items)} item(s) read before are inspected, not pinned"
@@ -159,6 +180,13 @@ class _StrayLines:
         self.unreadable_item: str | None = None
         #: The bytes of items read so far (see MAX_LISTED_BYTES).
         self.listed_bytes = 0
+        #: The list request waited for (its method), while one is.
+        self.listing: str | None = None
+        #: Items taken out of a list's answer before the SDK reads it (it refuses the whole
+        #: answer for one of them), to be inspected as sent; and each as (kind, name, why).
+        self.set_aside: list[dict[str, Any]] = []
+        self.refused_items: list[tuple[str, str, str]] = []
+        self.refused_count = 0
         self.refused: str | None = None
         self.scope: Any = None
         #: The first HTTP error status a remote server answered a message with (401: no or a
@@ -218,8 +246,21 @@ async def _fetch(target: ServerTarget, stray: _StrayLines, items: list[SurfaceIt
         raise UnreadableAnswer(stray.refused)
     if stray.lost_answer is not None:
         raise UnreadableAnswer(f"the server sent an answer the MCP client cannot read: {stray.lost_answer}")
-    if stray.unreadable_item is not None:
-        raise UnreadableAnswer(stray.unreadable_item)
+    problems = [stray.unreadable_item] if stray.unreadable_item is not None else []
+    if stray.refused_items:
+        kind, name, reason = stray.refused_items[0]
+        problems.insert(
+            0,
+            f"the server listed {counted(stray.refused_count, 'item')} the MCP client cannot read "
+            f"(the first: {kind} {name!r}, {reason}); "
+            + (
+                "each is a finding"
+                if stray.refused_count <= MAX_REFUSED_NAMED
+                else f"the first {MAX_REFUSED_NAMED} are findings"
+            ),
+        )
+    if problems:
+        raise UnreadableAnswer("; ".join(problems))
 
 
 async def _fetch_items(target: ServerTarget, stray: _StrayLines, items: list[SurfaceItem]) -> None:
@@ -232,6 +273,8 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines, items: list[Sur
             ClientSession(read, write, message_handler=stray.on_message)
         )
         init = await session.initialize()
+        # The version the SDK checks every answer against (its own fallback when none was agreed).
+        read.version = session.protocol_version or "2025-11-25"
         # serverInfo as the server sent it: the SDK's model drops what it does not define (a key
         # of an icon), and the gateway signs what reaches the client.
         info = read.first_result.get("serverInfo")
@@ -385,6 +428,8 @@ class _AnswersKept:
         self._own = 0
         self.first_result: dict[str, Any] = {}
         self._kept = False
+        #: The protocol version the session speaks (the SDK checks answers against it).
+        self.version: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -411,7 +456,143 @@ class _AnswersKept:
             result = getattr(getattr(item, "message", None), "result", None)
             if isinstance(result, dict) and "protocolVersion" in result:
                 self.first_result, self._kept = result, True
+        if self._stray.listing is not None and self.version is not None:
+            return _readable_answer(item, self._stray.listing, self.version, self._stray)
         return item
+
+
+#: Each list request's method, and the key of its items in the answer.
+_LIST_KEYS = {
+    "tools/list": "tools",
+    "prompts/list": "prompts",
+    "resources/list": "resources",
+    "resources/templates/list": "resourceTemplates",
+}
+_ITEM_KINDS = {
+    "tools": "tool",
+    "prompts": "prompt",
+    "resources": "resource",
+    "resourceTemplates": "resource-template",
+}
+
+
+def _readable_answer(item: Any, method: str, version: str, stray: _StrayLines) -> Any:
+    """A list's answer as the SDK will read it whole, with the items it cannot read set aside
+    (``stray.set_aside``, each named in ``stray.refused_items``): the SDK refuses the whole
+    answer for one schema nested past its parser's depth (about 100 levels) or one item that
+    does not fit its models, so a server hid every other tool, poisoned ones too, behind one
+    such tool. The items are judged one by one by the SDK's own parser and models; an answer
+    it still cannot read is passed on as it came (the server's error, as before)."""
+    import mcp_types
+    import orjson
+    from mcp.shared.message import SessionMessage
+    from mcp_types.methods import validate_server_result
+
+    key = _LIST_KEYS[method]
+    if isinstance(item, Exception):
+        # An answer the transport could not parse (stdio, SSE: the line comes with the error).
+        line = _answer_text(item)
+        try:
+            data = orjson.loads(line) if line is not None else None  # the gateway's parser
+        except orjson.JSONDecodeError:
+            return item
+        result = data.get("result") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or not isinstance(result, dict)
+            or not isinstance(result.get(key), list)
+        ):
+            return item
+        kept = []
+        for entry in _judged(result[key], stray):
+            # Written by the standard library: orjson writes no more than 254 levels.
+            try:
+                mcp_types.jsonrpc_message_adapter.validate_json(
+                    json.dumps({"jsonrpc": "2.0", "id": 0, "result": {key: [entry]}}), by_name=False
+                )
+            except (ValueError, RecursionError):
+                _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
+                continue
+            kept.append(entry)
+        try:
+            item = SessionMessage(
+                mcp_types.jsonrpc_message_adapter.validate_json(
+                    json.dumps({**data, "result": {**result, key: kept}}), by_name=False
+                )
+            )
+        except (ValueError, RecursionError):
+            return item  # too deep elsewhere than in an item
+    message = getattr(item, "message", None)
+    if not isinstance(message, mcp_types.JSONRPCResponse) or not isinstance(message.result.get(key), list):
+        return item
+    try:
+        validate_server_result(method, version, message.result)
+        return item
+    except (KeyError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        if not hasattr(exc, "errors"):
+            return item  # a version or method the SDK does not check
+    kept = []
+    refused = stray.refused_count
+    for entry in _judged(message.result[key], stray):
+        try:
+            validate_server_result(method, version, {key: [entry]})
+        except ValueError as exc:
+            _set_aside(stray, key, entry, _first_error(exc))
+            continue
+        kept.append(entry)
+    if stray.refused_count == refused:
+        return item  # no item is the cause: the answer is the server's error, as before
+    response = mcp_types.JSONRPCResponse(jsonrpc="2.0", id=message.id, result={**message.result, key: kept})
+    return SessionMessage(response, metadata=getattr(item, "metadata", None))
+
+
+def _judged(entries: list[Any], stray: _StrayLines) -> list[Any]:
+    """The entries of an answer judged one by one: no more than are ever read of a server (each
+    judgement costs about what the SDK's check of the whole answer does per item)."""
+    if len(entries) > MAX_ITEMS:
+        stray.unreadable_item = stray.unreadable_item or (
+            f"the server listed over {MAX_ITEMS:,} items in one answer; the rest was not read"
+        )
+    return entries[:MAX_ITEMS]
+
+
+#: The items the SDK cannot read that are named one by one (each a finding); the rest counted.
+MAX_REFUSED_NAMED = 100
+
+
+def _set_aside(stray: _StrayLines, key: str, entry: Any, reason: str) -> None:
+    stray.refused_count += 1
+    if isinstance(entry, dict):
+        stray.set_aside.append(entry)
+    if len(stray.refused_items) >= MAX_REFUSED_NAMED:
+        return
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if isinstance(name, str):
+        shown = redact_text(name[:200])
+    else:
+        shown = "(no name)" if isinstance(entry, dict) else "(not an object)"
+    stray.refused_items.append((_ITEM_KINDS[key], shown, reason))
+
+
+def _first_error(exc: Exception) -> str:
+    """Where an item does not fit the SDK's model, and why (its first error)."""
+    try:
+        first = exc.errors()[0]  # type: ignore[attr-defined]
+        where = ".".join(str(part) for part in first["loc"][2:]) or "the item"
+        return redact_text(f"{where}: {first['msg']}"[:200])
+    except Exception:  # noqa: BLE001 - an error we cannot read is named as such
+        return "not what the MCP client reads"
+
+
+def _answer_text(exc: Exception) -> str | None:
+    """The text of an answer the transport could not parse, as its error carries it."""
+    errors = getattr(exc, "errors", None)
+    try:
+        first = errors()[0] if callable(errors) else None
+    except Exception:  # noqa: BLE001 - an error we cannot read carries no answer
+        return None
+    line = first.get("input") if isinstance(first, dict) else None
+    return line if isinstance(line, str) and '"jsonrpc"' in line[:200] else None
 
 
 async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list[dict[str, Any]]:
@@ -431,11 +612,17 @@ async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list
                 f"the server listed over {MAX_LISTED_BYTES >> 20} MiB of items; the rest was not read"
             )
             break
-        page = await session.send_request(
-            request(params=PaginatedRequestParams(cursor=cursor) if cursor else None), _page_model()
-        )
+        stray.listing = request.model_fields["method"].default
+        try:
+            page = await session.send_request(
+                request(params=PaginatedRequestParams(cursor=cursor) if cursor else None), _page_model()
+            )
+        finally:
+            stray.listing = None
         entries = (page.model_extra or {}).get(key)
-        for entry in entries if isinstance(entries, list) else []:
+        # What the SDK could not read is inspected as sent too (its server is not pinned).
+        set_aside, stray.set_aside = stray.set_aside, []
+        for entry in [*(entries if isinstance(entries, list) else []), *set_aside]:
             if isinstance(entry, dict):
                 try:
                     collected.append(_as_the_gateway_reads(entry, stray))
@@ -462,10 +649,12 @@ def _as_the_gateway_reads(entry: dict[str, Any], stray: _StrayLines | None = Non
         if stray is not None:
             stray.listed_bytes += len(text)
         read = orjson.loads(text)
-    except (ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
+    except ValueError:  # orjson.JSONDecodeError is a ValueError
         raise UnreadableAnswer(
             "the server listed an item the gateway cannot read (a number out of range)"
         ) from None
+    except RecursionError:
+        raise UnreadableAnswer("the server listed an item nested too deeply to read") from None
     return read if isinstance(read, dict) else entry
 
 
