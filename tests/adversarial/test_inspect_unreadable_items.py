@@ -115,7 +115,7 @@ def test_a_page_of_unreadable_items_is_judged_within_bounds(
     are judged (each judgement costs about what the SDK's check of the page does per item), the
     first 100 refused are named, the rest counted."""
     monkeypatch.setattr(_fetch, "MAX_ITEMS", 1_000)
-    page = '{"tools": [%s%s]}' % (json.dumps(POISON), ", 1" * 1_200)
+    page = f'{{"tools": [{json.dumps(POISON)}{", 1" * 1_200}]}}'
     report = _inspect(scripted_server("hostile", {"tools/list": page}), tmp_path)
     assert "evil" in {f.tool for f in report.findings if f.rule == "secret-file"}
     assert len([f for f in report.findings if f.rule == "unreadable-item"]) == 100

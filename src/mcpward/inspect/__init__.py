@@ -242,17 +242,20 @@ def inspect_servers(
     scorer: Scorer | None = None,
 ) -> list[Finding]:
     """``scorer``: weights to use instead of the shipped ones (the benchmarks train their own)."""
-    context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in servers})
+    looked = _told_apart(servers)
+    context = InspectionContext({s.name: {i.name for i in s.items if i.kind == "tool"} for s in looked})
     context.scorer = scorer
-    if len(servers) > 1:  # function overlapping compares descriptions across servers (lazily)
+    if len(looked) > 1:  # function overlapping compares descriptions across servers (lazily)
         context.derived["overlap.descriptions"] = {
-            (s.name, i.name): i.raw.get("description") for s in servers for i in s.items if i.kind == "tool"
+            (s.name, i.name): i.raw.get("description") for s in looked for i in s.items if i.kind == "tool"
         }
     detectors = [d for d in all_detectors() if use_scorer or not d.learned]
-    pairs = [(server, item) for server in servers for item in server.items]
+    # The detectors read the items as ``looked`` names them; findings and pins name the server.
+    pairs = [(server, item) for server, seen in zip(servers, looked, strict=True) for item in seen.items]
     # One native pass decides most patterns (before any worker is forked, which inherits it);
     # the one-off compile pays only on a large surface, a cached database always.
     WHOLE_PATTERNS.prepare(compile_missing=len(pairs) >= _PARALLEL_FROM)
+    shared = Counter(server.name for server in servers)
     findings: list[Finding] = []
     # Signatures are made only where they are compared or recorded: a first look at a server
     # (no pins for it yet) does not pay for them.
@@ -273,7 +276,13 @@ def inspect_servers(
                 severity=severity,
                 family=family,
                 message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}"
-                + (f" ({family.value.replace('-', ' ')})." if family else "."),
+                + (f" ({family.value.replace('-', ' ')})." if family else ".")
+                + (
+                    f" {item.server} is one of {shared[server.name]} servers of this name here: "
+                    f"{server.origin}."
+                    if shared[server.name] > 1
+                    else ""
+                ),
                 remediation="Do not approve this server until the text is explained; a "
                 "description is read by the model as instructions.",
                 server=server.name,
@@ -294,6 +303,29 @@ def inspect_servers(
         else:
             pins.pin(server.name, mine)
     return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
+
+
+def _told_apart(servers: list[ServerSurface]) -> list[ServerSurface]:
+    """The servers as the detectors see them: those sharing a name (``--scan`` names a
+    plugin's or a project's ``github`` like the user's own) as ``name#1``, ``name#2``. Under one
+    name the detectors that compare servers took each for the other's own tools: a description
+    ordering the model to call the trusted server's ``create_issue``, or a tool named to look
+    like it, passed as the same server's, and two such servers alone were "one server"."""
+    count = Counter(server.name for server in servers)
+    taken = set(count)  # a label is no other server's name ("github#1" may be one)
+    seen: Counter[str] = Counter()
+    looked = []
+    for server in servers:
+        if count[server.name] == 1:
+            looked.append(server)
+            continue
+        label = server.name
+        while label in taken:
+            seen[server.name] += 1
+            label = f"{server.name}#{seen[server.name]}"
+        taken.add(label)
+        looked.append(ServerSurface(label, server.origin, [item.under(label) for item in server.items]))
+    return looked
 
 
 def inspect_tool_texts(server: str, tools: list[tuple[str, str]]) -> list[Finding]:

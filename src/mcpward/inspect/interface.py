@@ -62,6 +62,10 @@ class SurfaceItem:
     def __repr__(self) -> str:
         return f"SurfaceItem({self.server!r}, {self.kind!r}, {self.name!r})"
 
+    def under(self, server: str) -> SurfaceItem:
+        """The same item as one of ``server`` (its fields collected anew)."""
+        return SurfaceItem(server, self.kind, self.name, self.raw, self._collect)
+
     @property
     def fields(self) -> list[Field]:
         """Every text a model reads of the item, with its path."""
