@@ -10,20 +10,30 @@ it), the items the SDK cannot read are taken out for it and judged one by one by
 parser and models; every item is inspected as sent, each unreadable one is a finding of its
 own (``unreadable-item``), and the server's look is an error, so it is not pinned.
 
+The same over every transport: stdio and SSE hand the client the answer it could not parse
+with the error; over streamable HTTP a JSON answer to a list request is read first (bounded,
+as the SDK reads it whole) and given to the SDK with such items set aside.
+
 Not changed: an answer nested past 1,024 levels (the gateway's parser's limit) is still one
-error, as the gateway refuses it whole."""
+error, as the gateway refuses it whole; so is one sent as an event stream over streamable HTTP
+and nested past the SDK's depth (the stream is the SDK's to read as it comes)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gateway_attack_kit import scripted_server
 
-from mcpward.inspect import InspectOptions, _fetch, run_inspect
+from loopback import handler_serving
+from mcpward.inspect import InspectOptions, ServerTarget, _fetch, run_inspect
 
 POISON = {
     "name": "evil",
@@ -122,3 +132,84 @@ def test_a_page_of_unreadable_items_is_judged_within_bounds(
     (error,) = report.errors
     assert "999 items the MCP client cannot read" in error.message
     assert "the first 100 are findings" in error.message and "over 1,000 items" in error.message
+
+
+def _answer(message: dict[str, Any], page: str) -> bytes:
+    if message["method"] == "initialize":
+        result = json.dumps({"protocolVersion": message["params"]["protocolVersion"],
+                             "capabilities": {"tools": {}}, "serverInfo": {"name": "h", "version": "1"}})  # fmt: skip
+    else:
+        result = page
+    return f'{{"jsonrpc": "2.0", "id": {json.dumps(message["id"])}, "result": {result}}}'.encode()
+
+
+@contextlib.contextmanager
+def _remote(page: str, kind: str) -> Iterator[ServerTarget]:
+    """A server on loopback answering every list with ``page``: over streamable HTTP as JSON
+    (``http``) or as an event stream (``http-events``), or over the older SSE transport."""
+    answers: queue.Queue[bytes] = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            message = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if "id" not in message or kind == "sse":
+                if "id" in message:
+                    answers.put(_answer(message, page))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = _answer(message, page)
+            if kind == "http-events":
+                body = b"event: message\ndata: " + body + b"\n\n"
+            self.send_response(200)
+            self.send_header(
+                "Content-Type", "text/event-stream" if kind == "http-events" else "application/json"
+            )
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if kind != "sse":
+                self.send_response(405)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(b"event: endpoint\ndata: /messages?session_id=1\n\n")
+                self.wfile.flush()
+                for _ in range(100):  # bounded: a look takes a few answers
+                    with contextlib.suppress(queue.Empty):
+                        self.wfile.write(b"event: message\ndata: " + answers.get(timeout=0.2) + b"\n\n")
+                        self.wfile.flush()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with handler_serving(Handler) as base:
+        yield ServerTarget("hostile", "sse" if kind == "sse" else "http", url=f"{base}/mcp")
+
+
+@pytest.mark.parametrize("kind", ["http", "http-events", "sse"])
+@pytest.mark.parametrize("case", ["schema-100-deep", "name-not-a-string"])
+def test_over_remote_transports_too(case: str, kind: str, tmp_path: Path) -> None:
+    page, odd_name = CASES[case]
+    with _remote(page, kind) as target:
+        report = _inspect(target, tmp_path)
+    (error,) = report.errors
+    if case == "schema-100-deep" and kind == "http-events":  # not changed: the SDK's stream
+        assert "Failed to parse SSE message" in error.message
+        return
+    assert {f.tool for f in report.findings if f.rule == "secret-file"} == {"evil"}, error.message
+    assert [f.tool for f in report.findings if f.rule == "unreadable-item"] == [odd_name]
+
+
+def test_a_well_formed_remote_listing_is_read_as_before(tmp_path: Path) -> None:
+    with _remote(json.dumps({"tools": [CLEAN, POISON]}), "http") as target:
+        report = _inspect(target, tmp_path)
+    assert not report.errors
+    assert {f.tool for f in report.findings} == {"evil"}

@@ -390,14 +390,55 @@ def _bounded_transport(stray: _StrayLines) -> Any:
                 await response.aclose()
                 stray.refuse("the server sent a compressed answer, which was not asked for")
                 raise httpx2.ReadError("compressed answer")
+            bounded = Bounded(response.stream)
+            if stray.listing is not None and _answers_listing(request, response, stray.listing):
+                # The SDK reads a JSON answer whole and, when its parser refuses it, keeps only
+                # its own error: the answer is read here first (as the SDK would, bounded) and
+                # one item nested past the parser's depth set aside (see _shallow_enough).
+                body = b"".join([chunk async for chunk in bounded])
+                if not _sdk_parses(body):
+                    readable = _shallow_enough(body, _LIST_KEYS[stray.listing], stray)
+                    body = body if readable is None else readable.encode()
+                headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-length"]
+                return httpx2.Response(
+                    status_code=response.status_code,
+                    headers=[*headers, (b"content-length", str(len(body)).encode())],
+                    content=body,
+                    extensions=response.extensions,
+                )
             return httpx2.Response(
                 status_code=response.status_code,
                 headers=response.headers,
-                stream=Bounded(response.stream),
+                stream=bounded,
                 extensions=response.extensions,
             )
 
     return Transport()
+
+
+def _sdk_parses(body: bytes) -> bool:
+    import mcp_types
+
+    try:
+        mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _answers_listing(request: Any, response: Any, method: str) -> bool:
+    """Whether ``response`` is a JSON answer to the list request ``method`` the SDK posted."""
+    import orjson
+
+    if request.method != "POST" or response.status_code != 200:
+        return False
+    if not response.headers.get("content-type", "").lower().startswith("application/json"):
+        return False
+    try:
+        sent = orjson.loads(request.content)
+    except Exception:  # noqa: BLE001 - a body not read or not JSON is no list request of ours
+        return False
+    return isinstance(sent, dict) and sent.get("method") == method
 
 
 class _with_client:
@@ -484,7 +525,6 @@ def _readable_answer(item: Any, method: str, version: str, stray: _StrayLines) -
     such tool. The items are judged one by one by the SDK's own parser and models; an answer
     it still cannot read is passed on as it came (the server's error, as before)."""
     import mcp_types
-    import orjson
     from mcp.shared.message import SessionMessage
     from mcp_types.methods import validate_server_result
 
@@ -492,36 +532,10 @@ def _readable_answer(item: Any, method: str, version: str, stray: _StrayLines) -
     if isinstance(item, Exception):
         # An answer the transport could not parse (stdio, SSE: the line comes with the error).
         line = _answer_text(item)
-        try:
-            data = orjson.loads(line) if line is not None else None  # the gateway's parser
-        except orjson.JSONDecodeError:
+        readable = _shallow_enough(line, key, stray) if line is not None else None
+        if readable is None:
             return item
-        result = data.get("result") if isinstance(data, dict) else None
-        if (
-            not isinstance(data, dict)
-            or not isinstance(result, dict)
-            or not isinstance(result.get(key), list)
-        ):
-            return item
-        kept = []
-        for entry in _judged(result[key], stray):
-            # Written by the standard library: orjson writes no more than 254 levels.
-            try:
-                mcp_types.jsonrpc_message_adapter.validate_json(
-                    json.dumps({"jsonrpc": "2.0", "id": 0, "result": {key: [entry]}}), by_name=False
-                )
-            except (ValueError, RecursionError):
-                _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
-                continue
-            kept.append(entry)
-        try:
-            item = SessionMessage(
-                mcp_types.jsonrpc_message_adapter.validate_json(
-                    json.dumps({**data, "result": {**result, key: kept}}), by_name=False
-                )
-            )
-        except (ValueError, RecursionError):
-            return item  # too deep elsewhere than in an item
+        item = SessionMessage(mcp_types.jsonrpc_message_adapter.validate_json(readable, by_name=False))
     message = getattr(item, "message", None)
     if not isinstance(message, mcp_types.JSONRPCResponse) or not isinstance(message.result.get(key), list):
         return item
@@ -544,6 +558,39 @@ def _readable_answer(item: Any, method: str, version: str, stray: _StrayLines) -
         return item  # no item is the cause: the answer is the server's error, as before
     response = mcp_types.JSONRPCResponse(jsonrpc="2.0", id=message.id, result={**message.result, key: kept})
     return SessionMessage(response, metadata=getattr(item, "metadata", None))
+
+
+def _shallow_enough(text: str | bytes, key: str, stray: _StrayLines) -> str | None:
+    """A list's answer that the SDK's JSON parser refuses, as JSON text it reads, with the items
+    nested past its depth set aside; None when that is not what it refuses. Read by the
+    gateway's parser (orjson, 1,024 levels): what that cannot read the gateway refuses whole."""
+    import mcp_types
+    import orjson
+
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    result = data.get("result") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(result, dict) or not isinstance(result.get(key), list):
+        return None
+    kept = []
+    for entry in _judged(result[key], stray):
+        # Written by the standard library: orjson writes no more than 254 levels.
+        try:
+            mcp_types.jsonrpc_message_adapter.validate_json(
+                json.dumps({"jsonrpc": "2.0", "id": 0, "result": {key: [entry]}}), by_name=False
+            )
+        except (ValueError, RecursionError):
+            _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
+            continue
+        kept.append(entry)
+    try:
+        readable = json.dumps({**data, "result": {**result, key: kept}})
+        mcp_types.jsonrpc_message_adapter.validate_json(readable, by_name=False)
+    except (ValueError, RecursionError):
+        return None  # too deep elsewhere than in an item
+    return readable
 
 
 def _judged(entries: list[Any], stray: _StrayLines) -> list[Any]:
