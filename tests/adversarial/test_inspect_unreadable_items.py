@@ -14,6 +14,10 @@ The same over every transport: stdio and SSE hand the client the answer it could
 with the error; over streamable HTTP a JSON answer to a list request is read first (bounded,
 as the SDK reads it whole) and given to the SDK with such items set aside.
 
+A field of the answer the SDK refuses (a ``nextCursor`` that is a number, a ``_meta`` that is
+no object) hid the page's tools the same way; it is now left out for it, and the server's look
+is an error.
+
 Not changed: an answer nested past 1,024 levels (the gateway's parser's limit) is still one
 error, as the gateway refuses it whole; so is one sent as an event stream over streamable HTTP
 and nested past the SDK's depth (the stream is the SDK's to read as it comes)."""
@@ -96,6 +100,21 @@ def test_unreadable_prompts_do_not_hide_the_poisoned_prompt(tmp_path: Path) -> N
     assert "summary" in {f.tool for f in report.findings if f.rule == "secret-file"}
     assert sorted(f.tool or "" for f in report.findings if f.rule == "unreadable-item") == ["(no name)", "ok"]
     assert len(report.errors) == 1
+
+
+@pytest.mark.parametrize("field", [{"nextCursor": 5}, {"nextCursor": {"a": 1}}, {"_meta": 5}])
+def test_a_field_of_the_answer_the_sdk_cannot_read_does_not_hide_its_tools(
+    field: dict[str, Any], tmp_path: Path
+) -> None:
+    """No item at fault: a field of the answer is. It is left out for the SDK (the list ends
+    there when it is the cursor), the items are inspected, the server's look is an error."""
+    report = _inspect(
+        scripted_server("hostile", {"tools/list": {"tools": [CLEAN, POISON], **field}}), tmp_path, pin=True
+    )
+    assert {f.tool for f in report.findings if f.rule == "secret-file"} == {"evil"}
+    (error,) = report.errors
+    assert f"had {next(iter(field))} in a form the MCP client cannot read" in error.message
+    assert "hostile" not in json.loads((tmp_path / "pins.json").read_text())["servers"]
 
 
 def test_a_well_formed_listing_is_read_and_pinned_as_before(tmp_path: Path) -> None:

@@ -554,9 +554,18 @@ def _readable_answer(item: Any, method: str, version: str, stray: _StrayLines) -
             _set_aside(stray, key, entry, _first_error(exc))
             continue
         kept.append(entry)
+    result = {**message.result, key: kept}
     if stray.refused_count == refused:
-        return item  # no item is the cause: the answer is the server's error, as before
-    response = mcp_types.JSONRPCResponse(jsonrpc="2.0", id=message.id, result={**message.result, key: kept})
+        # No item is at fault: a field of the answer is (a nextCursor that is a number).
+        wrong = _wrong_fields(method, version, key, result)
+        if not wrong:
+            return item
+        result = {name: value for name, value in result.items() if name not in wrong}
+        stray.unreadable_item = stray.unreadable_item or (
+            f"the server's answer to {method} had {redact_text(', '.join(sorted(wrong)[:5])[:200])} in a "
+            "form the MCP client cannot read (left out; its items are inspected)"
+        )
+    response = mcp_types.JSONRPCResponse(jsonrpc="2.0", id=message.id, result=result)
     return SessionMessage(response, metadata=getattr(item, "metadata", None))
 
 
@@ -605,6 +614,24 @@ def _judged(entries: list[Any], stray: _StrayLines) -> list[Any]:
 
 #: The items the SDK cannot read that are named one by one (each a finding); the rest counted.
 MAX_REFUSED_NAMED = 100
+
+
+#: The most fields of one answer judged one by one (a server may add any it likes).
+MAX_FIELDS_JUDGED = 100
+
+
+def _wrong_fields(method: str, version: str, key: str, result: dict[str, Any]) -> set[str]:
+    """The fields of a list's answer, other than its items, that the SDK refuses (judged one by
+    one, the first MAX_FIELDS_JUDGED); with them left out it reads the rest."""
+    from mcp_types.methods import validate_server_result
+
+    wrong = set()
+    for name in [name for name in result if name != key][:MAX_FIELDS_JUDGED]:
+        try:
+            validate_server_result(method, version, {key: [], name: result[name]})
+        except ValueError:
+            wrong.add(name)
+    return wrong
 
 
 def _set_aside(stray: _StrayLines, key: str, entry: Any, reason: str) -> None:
