@@ -14,7 +14,9 @@ The same over every transport: stdio and SSE hand the client the answer it could
 with the error; over streamable HTTP a JSON answer to a list request is read first (bounded,
 as the SDK reads it whole) and given to the SDK with such items set aside.
 
-A field of the answer the SDK refuses (a ``nextCursor`` that is a number, a ``_meta`` that is
+The same when the answer's ``jsonrpc`` member comes last (it was taken for a stray log line
+and waited for until the deadline), and for a member of the result other than its items that
+is nested as deeply (left out). A field of the answer the SDK refuses (a ``nextCursor`` that is a number, a ``_meta`` that is
 no object) hid the page's tools the same way; it is now left out for it, and the server's look
 is an error.
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import sys
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -151,6 +154,44 @@ def test_a_page_of_unreadable_items_is_judged_within_bounds(
     (error,) = report.errors
     assert "999 items the MCP client cannot read" in error.message
     assert "the first 100 are findings" in error.message and "over 1,000 items" in error.message
+
+
+#: Answers every list with its argument, the ``jsonrpc`` member written last.
+JSONRPC_LAST = r"""
+import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    if message["method"] == "initialize":
+        result = json.dumps({"protocolVersion": message["params"]["protocolVersion"],
+                             "capabilities": {"tools": {}}, "serverInfo": {"name": "s", "version": "1"}})
+    else:
+        result = sys.argv[1]
+    sys.stdout.write('{"id": %s, "result": %s, "jsonrpc": "2.0"}\n' % (json.dumps(message["id"]), result))
+    sys.stdout.flush()
+"""
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        CASES["schema-100-deep"][0],
+        f'{{"tools": [{json.dumps(POISON)}], "_meta": {_deep_schema(100)}}}',
+    ],
+    ids=["deep-item", "deep-meta"],
+)
+def test_an_answer_with_its_jsonrpc_member_last_is_read_too(page: str, tmp_path: Path) -> None:
+    """The ``jsonrpc`` member after the deep part: the answer the parser refused was taken for
+    a stray log line, and waited for until the deadline, the server one error ("no complete
+    answer"). A member of the result as deep as an item (``_meta``) is left out the same way."""
+    target = ServerTarget("hostile", "stdio", command=sys.executable, args=("-c", JSONRPC_LAST, page))
+    started = time.monotonic()
+    report = _inspect(target, tmp_path)
+    assert time.monotonic() - started < 10
+    assert {f.tool for f in report.findings if f.rule == "secret-file"} == {"evil"}
+    (error,) = report.errors
+    assert "nested too deeply for the MCP client to read" in error.message
 
 
 def _answer(message: dict[str, Any], page: str) -> bytes:

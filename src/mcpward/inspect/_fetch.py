@@ -225,14 +225,33 @@ def _lost_answer(exc: Exception) -> str | None:
     line = first.get("input")
     # An answer that is valid JSON but no message (a result that is not an object) comes
     # parsed; it was taken for a stray line, and its request waited for until the deadline.
-    answer = (
-        isinstance(line, dict)
-        and {"jsonrpc", "id"} <= line.keys()
-        and not line.keys().isdisjoint(("result", "error"))
-    )
-    if not answer and (not isinstance(line, str) or '"jsonrpc"' not in line[:200]):
+    # One the client's parser refused comes as text: with its "jsonrpc" last (after a result
+    # nested past the parser's depth) it was taken for a stray line too.
+    if not _is_answer(line) and (
+        not isinstance(line, str) or ('"jsonrpc"' not in line[:200] and not _is_answer(_parsed(line)))
+    ):
         return None
     return str(first.get("msg") or "unreadable")[:200]
+
+
+def _is_answer(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and {"jsonrpc", "id"} <= value.keys()
+        and not value.keys().isdisjoint(("result", "error"))
+    )
+
+
+def _parsed(text: str | bytes) -> Any:
+    """``text`` as the gateway's parser (orjson, 1,024 levels) reads it, or None."""
+    import orjson
+
+    if text.lstrip()[:1] not in ("{", b"{"):
+        return None  # a log line: not parsed
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
 
 
 async def _fetch(target: ServerTarget, stray: _StrayLines, items: list[SurfaceItem]) -> None:
@@ -573,33 +592,45 @@ def _shallow_enough(text: str | bytes, key: str, stray: _StrayLines) -> str | No
     """A list's answer that the SDK's JSON parser refuses, as JSON text it reads, with the items
     nested past its depth set aside; None when that is not what it refuses. Read by the
     gateway's parser (orjson, 1,024 levels): what that cannot read the gateway refuses whole."""
-    import mcp_types
-    import orjson
-
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
+    data = _parsed(text)
     result = data.get("result") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(result, dict) or not isinstance(result.get(key), list):
         return None
     kept = []
     for entry in _judged(result[key], stray):
-        # Written by the standard library: orjson writes no more than 254 levels.
-        try:
-            mcp_types.jsonrpc_message_adapter.validate_json(
-                json.dumps({"jsonrpc": "2.0", "id": 0, "result": {key: [entry]}}), by_name=False
-            )
-        except (ValueError, RecursionError):
+        if _sdk_reads({key: [entry]}):
+            kept.append(entry)
+        else:
             _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
-            continue
-        kept.append(entry)
+    # The answer's other fields likewise (a _meta nested as deep): left out, the look an error.
+    others = [name for name in result if name != key][:MAX_FIELDS_JUDGED]
+    deep = {name for name in others if not _sdk_reads({name: result[name]})}
+    if deep:
+        stray.unreadable_item = stray.unreadable_item or (
+            f"the server's answer had {redact_text(', '.join(sorted(deep)[:5])[:200])} nested too "
+            "deeply for the MCP client to read (left out; its items are inspected)"
+        )
+    # Only what the SDK reads of a message: a member beside them may be what is too deep.
+    readable_result = {name: value for name, value in result.items() if name not in deep} | {key: kept}
+    answer = {"jsonrpc": data.get("jsonrpc"), "id": data.get("id"), "result": readable_result}
     try:
-        readable = json.dumps({**data, "result": {**result, key: kept}})
-        mcp_types.jsonrpc_message_adapter.validate_json(readable, by_name=False)
+        readable = json.dumps(answer)
     except (ValueError, RecursionError):
-        return None  # too deep elsewhere than in an item
-    return readable
+        return None  # fields past the ones judged
+    return readable if _sdk_reads(readable_result, readable) else None
+
+
+def _sdk_reads(result: dict[str, Any], text: str | None = None) -> bool:
+    """Whether the SDK's JSON parser reads a message holding ``result`` (as ``text``, when
+    written already). Written by the standard library: orjson writes no more than 254 levels."""
+    import mcp_types
+
+    try:
+        text = text or json.dumps({"jsonrpc": "2.0", "id": 0, "result": result})
+        mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _judged(entries: list[Any], stray: _StrayLines) -> list[Any]:
@@ -666,7 +697,7 @@ def _answer_text(exc: Exception) -> str | None:
     except Exception:  # noqa: BLE001 - an error we cannot read carries no answer
         return None
     line = first.get("input") if isinstance(first, dict) else None
-    return line if isinstance(line, str) and '"jsonrpc"' in line[:200] else None
+    return line if isinstance(line, str) else None
 
 
 async def _all(session: Any, request: Any, key: str, stray: _StrayLines) -> list[dict[str, Any]]:
