@@ -228,7 +228,8 @@ def _remote(page: str, kind: str) -> Iterator[ServerTarget]:
             )
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(OSError):  # a refused answer's reader hangs up
+                self.wfile.write(body)
 
         def do_GET(self) -> None:
             if kind != "sse":
@@ -273,3 +274,14 @@ def test_a_well_formed_remote_listing_is_read_as_before(tmp_path: Path) -> None:
         report = _inspect(target, tmp_path)
     assert not report.errors
     assert {f.tool for f in report.findings} == {"evil"}
+
+
+def test_a_list_answer_read_ahead_is_bounded_as_every_answer(tmp_path: Path) -> None:
+    """The JSON answer to a list request read ahead for the SDK: past 32 MiB it is refused
+    with the same words as any other answer (tests/adversarial/test_inspect_unbounded_answers.py)."""
+    description = "x" * (40 << 20)
+    page = f'{{"tools": [{{"name": "big", "inputSchema": {{"type": "object"}}, "description": "{description}"}}]}}'
+    with _remote(page, "http") as target:
+        report = _inspect(target, tmp_path)
+    (error,) = report.errors
+    assert error.message == "the server sent an answer too large (over 32 MiB)"

@@ -127,7 +127,8 @@ def fetch_all(
             if stray.count:
                 message += f" (it also sent {stray.count} line(s) that are not MCP messages)"
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
-            message = _describe(exc)
+            # A refusal says why (an answer read ahead for the SDK fails with it).
+            message = stray.refused or _describe(exc)
             if stray.http_status is not None:
                 # The SDK says only "Server returned an error response": a missing token (401)
                 # read as a broken server.
@@ -414,7 +415,10 @@ def _bounded_transport(stray: _StrayLines) -> Any:
                 # The SDK reads a JSON answer whole and, when its parser refuses it, keeps only
                 # its own error: the answer is read here first (as the SDK would, bounded) and
                 # one item nested past the parser's depth set aside (see _shallow_enough).
-                body = b"".join([chunk async for chunk in bounded])
+                try:
+                    body = b"".join([chunk async for chunk in bounded])
+                finally:
+                    await bounded.aclose()
                 if not _sdk_parses(body):
                     readable = _shallow_enough(body, _LIST_KEYS[stray.listing], stray)
                     body = body if readable is None else readable.encode()
@@ -433,16 +437,6 @@ def _bounded_transport(stray: _StrayLines) -> Any:
             )
 
     return Transport()
-
-
-def _sdk_parses(body: bytes) -> bool:
-    import mcp_types
-
-    try:
-        mcp_types.jsonrpc_message_adapter.validate_json(body, by_name=False)
-    except ValueError:
-        return False
-    return True
 
 
 def _answers_listing(request: Any, response: Any, method: str) -> bool:
@@ -596,39 +590,47 @@ def _shallow_enough(text: str | bytes, key: str, stray: _StrayLines) -> str | No
     result = data.get("result") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(result, dict) or not isinstance(result.get(key), list):
         return None
-    kept = []
-    for entry in _judged(result[key], stray):
-        if _sdk_reads({key: [entry]}):
-            kept.append(entry)
-        else:
-            _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
+    entries = _judged(result[key], stray)
+    kept: list[Any] = []
+    deep_entries: list[Any] = []
+    for entry in entries:
+        (kept if _sdk_parses(_message_text({key: [entry]})) else deep_entries).append(entry)
     # The answer's other fields likewise (a _meta nested as deep): left out, the look an error.
     others = [name for name in result if name != key][:MAX_FIELDS_JUDGED]
-    deep = {name for name in others if not _sdk_reads({name: result[name]})}
+    deep = {name for name in others if not _sdk_parses(_message_text({name: result[name]}))}
+    readable_result = {name: value for name, value in result.items() if name not in deep} | {key: kept}
+    # Only what the SDK reads of a message: a member beside them may be what is too deep.
+    readable = _message_text(readable_result, data.get("jsonrpc"), data.get("id"))
+    if not _sdk_parses(readable):
+        return None  # too deep past what was judged: the server's error, as before
+    for entry in deep_entries:
+        _set_aside(stray, key, entry, "nested too deeply for the MCP client to read")
     if deep:
         stray.unreadable_item = stray.unreadable_item or (
             f"the server's answer had {redact_text(', '.join(sorted(deep)[:5])[:200])} nested too "
             "deeply for the MCP client to read (left out; its items are inspected)"
         )
-    # Only what the SDK reads of a message: a member beside them may be what is too deep.
-    readable_result = {name: value for name, value in result.items() if name not in deep} | {key: kept}
-    answer = {"jsonrpc": data.get("jsonrpc"), "id": data.get("id"), "result": readable_result}
+    return readable
+
+
+def _message_text(result: dict[str, Any], jsonrpc: Any = "2.0", id: Any = 0) -> str | None:
+    """A JSON-RPC answer holding ``result`` as JSON text, or None when it is nested too deeply to
+    write. Written by the standard library: orjson writes no more than 254 levels."""
     try:
-        readable = json.dumps(answer)
+        return json.dumps({"jsonrpc": jsonrpc, "id": id, "result": result})
     except (ValueError, RecursionError):
-        return None  # fields past the ones judged
-    return readable if _sdk_reads(readable_result, readable) else None
+        return None
 
 
-def _sdk_reads(result: dict[str, Any], text: str | None = None) -> bool:
-    """Whether the SDK's JSON parser reads a message holding ``result`` (as ``text``, when
-    written already). Written by the standard library: orjson writes no more than 254 levels."""
+def _sdk_parses(text: str | bytes | None) -> bool:
+    """Whether the SDK's JSON parser reads ``text`` as a JSON-RPC message."""
     import mcp_types
 
+    if text is None:
+        return False
     try:
-        text = text or json.dumps({"jsonrpc": "2.0", "id": 0, "result": result})
         mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)
-    except (ValueError, RecursionError):
+    except ValueError:
         return False
     return True
 
