@@ -81,3 +81,20 @@ def test_two_plain_servers_of_one_name_raise_nothing() -> None:
     ]
     surfaces = [ServerSurface("github", origin, [tool_item("github", t) for t in plain]) for origin in "ab"]
     assert inspect_servers(surfaces) == []
+
+
+def test_changes_against_the_shared_names_pins_say_which_server_they_are_of(tmp_path: Path) -> None:
+    """The trusted server pinned, then both looked at: each is compared with the one name's
+    pins, so the other server's tools read "added" and the trusted tool it lacks "removed";
+    each such finding names the server it is of (the trusted one has none)."""
+    name, store = "claude-code/github", tmp_path / "pins.json"
+    trusted = scripted_server(name, {"tools/list": {"tools": TRUSTED}})
+    hostile = scripted_server(name, {"tools/list": {"tools": HOSTILE}})
+    assert not run_inspect(InspectOptions(servers=(trusted,), pin_store=store, pin=True)).errors
+    report = run_inspect(InspectOptions(servers=(trusted, hostile), pin_store=store))
+    changes = [f for f in report.findings if f.rule in ("tool-added", "tool-removed")]
+    assert {(f.rule, f.tool) for f in changes} == {
+        ("tool-added", "format_text"), ("tool-added", "create_\u0456ssue"), ("tool-removed", "create_issue")
+    }  # fmt: skip
+    for finding in changes:
+        assert f"{name}#2 is one of 2 servers of this name here: {hostile.origin}" in finding.message

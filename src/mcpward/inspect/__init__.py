@@ -277,12 +277,7 @@ def inspect_servers(
                 family=family,
                 message=f"{item.kind} {item.name!r}, {hit.path}: {hit.why}"
                 + (f" ({family.value.replace('-', ' ')})." if family else ".")
-                + (
-                    f" {item.server} is one of {shared[server.name]} servers of this name here: "
-                    f"{server.origin}."
-                    if shared[server.name] > 1
-                    else ""
-                ),
+                + _one_of(item.server, server, shared),
                 remediation="Do not approve this server until the text is explained; a "
                 "description is read by the model as instructions.",
                 server=server.name,
@@ -293,16 +288,28 @@ def inspect_servers(
             )
         )
     position = 0  # pairs, and so the signatures made, run server by server
-    for server in servers:
+    for server, seen in zip(servers, looked, strict=True):
         if pins is None or server.name not in signing:
             continue
         mine = signatures[position : position + len(server.items)]
         position += len(server.items)
         if not record_pins:
-            findings.extend(_change_finding(server, change) for change in pins.compare(server.name, mine))
+            # Each server of a shared name is compared with the one name's pins: what one
+            # lacks of the other's reads "removed" unless the finding says which it is.
+            note = _one_of(seen.name, server, shared)
+            findings.extend(
+                _change_finding(server, change, note) for change in pins.compare(server.name, mine)
+            )
         else:
             pins.pin(server.name, mine)
     return sorted(findings, key=lambda f: (-f.severity.rank, f.server or "", f.tool or "", f.rule))
+
+
+def _one_of(label: str, server: ServerSurface, shared: Counter[str]) -> str:
+    """What tells a finding's server from the others of its name in the run (nothing if none)."""
+    if shared[server.name] < 2:
+        return ""
+    return f" {label} is one of {shared[server.name]} servers of this name here: {server.origin}."
 
 
 def _told_apart(servers: list[ServerSurface]) -> list[ServerSurface]:
@@ -386,7 +393,7 @@ _INSTRUCTIONS_CHANGE = {
 }
 
 
-def _change_finding(server: ServerSurface, change: Change) -> Finding:
+def _change_finding(server: ServerSurface, change: Change, note: str = "") -> Finding:
     what = {
         "tool-changed": "changed since it was pinned",
         "tool-added": "is new since the pin",
@@ -400,9 +407,12 @@ def _change_finding(server: ServerSurface, change: Change) -> Finding:
         category=Category.TOOL_CHANGED,
         family=AttackFamily.RUG_PULL,
         severity=_CHANGE_SEVERITY[change.kind],
-        message=f"{change.item_kind} {change.name!r} {what}."
-        if change.item_kind != "instructions"
-        else f"the server's instructions {_INSTRUCTIONS_CHANGE[change.kind]}.",
+        message=(
+            f"{change.item_kind} {change.name!r} {what}."
+            if change.item_kind != "instructions"
+            else f"the server's instructions {_INSTRUCTIONS_CHANGE[change.kind]}."
+        )
+        + note,
         remediation="Review the change; approve it with `mcpward inspect --pin` once it is understood.",
         server=server.name,
         config_path=server.origin,
