@@ -150,8 +150,10 @@ def fetch_all(
                 group.start_soon(one, target)
 
     anyio.run(main)
-    order = {t.name: i for i, t in enumerate(targets)}
-    results.sort(key=lambda pair: order[pair[0].name])
+    # In the targets' order, not the answers': servers that share a name are told apart by
+    # their place (``name#1``, ``name#2``), which must not depend on which answered first.
+    order = {id(target): place for place, target in enumerate(targets)}
+    results.sort(key=lambda pair: order[id(pair[0])])
     return results, errors
 
 
