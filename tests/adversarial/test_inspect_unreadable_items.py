@@ -76,7 +76,7 @@ CASES = {
 
 def _inspect(target: Any, tmp_path: Path, *, pin: bool = False) -> Any:
     return run_inspect(
-        InspectOptions(servers=(target,), pin_store=tmp_path / "pins.json", timeout=15, pin=pin)
+        InspectOptions(servers=(target,), pin_store=tmp_path / "pins.json", timeout=30, pin=pin)
     )
 
 
@@ -85,7 +85,7 @@ def test_one_unreadable_tool_does_not_hide_the_others(case: str, tmp_path: Path)
     page, odd_name = CASES[case]
     started = time.monotonic()
     report = _inspect(scripted_server("hostile", {"tools/list": page}), tmp_path, pin=True)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # not the 30 s deadline
     assert {f.tool for f in report.findings if f.rule == "secret-file"} == {"evil"}
     (refused,) = [f for f in report.findings if f.rule == "unreadable-item"]
     assert refused.tool == odd_name and refused.server == "hostile"
@@ -134,7 +134,7 @@ def test_an_answer_past_the_gateways_depth_is_still_one_error(tmp_path: Path) ->
     started = time.monotonic()
     page = _page(f'{{"name": "deep", "inputSchema": {_deep_schema(600)}}}')
     report = _inspect(scripted_server("hostile", {"tools/list": page}), tmp_path)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # not the 30 s deadline
     (error,) = report.errors
     assert "cannot read" in error.message
 
@@ -188,7 +188,7 @@ def test_an_answer_with_its_jsonrpc_member_last_is_read_too(page: str, tmp_path:
     target = ServerTarget("hostile", "stdio", command=sys.executable, args=("-c", JSONRPC_LAST, page))
     started = time.monotonic()
     report = _inspect(target, tmp_path)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 20  # not the 30 s deadline
     assert {f.tool for f in report.findings if f.rule == "secret-file"} == {"evil"}
     (error,) = report.errors
     assert "nested too deeply for the MCP client to read" in error.message
