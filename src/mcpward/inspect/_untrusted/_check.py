@@ -131,12 +131,14 @@ def rule_matches(
         subject = text if rule.cased else lowered
         if rule.leading is not None:
             starts: list[int] | None = _starts(subject, rule.leading)
-        elif rule.starts is not None:
+        elif rule.starts is not None and rule.search_pattern is None:
+            # (a rule with a search form is searched in C from one place it may open to the
+            # next, cheaper than trying each place from Python however few they are)
             starts = [0, *(match.start() for match in rule.starts.finditer(subject))]
         else:
             starts = None
         if starts is None or len(starts) > len(subject) // _SPARSE:
-            matches = rule.regex.finditer(subject)  # in C over the text: cheaper than many tries
+            matches = rule.finditer(subject)  # in C over the text: cheaper than many tries
         else:
             matches = _matches_from(rule, subject, starts)
         for count, match in enumerate(matches):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mcpward.inspect._untrusted._anchors import anchors, leading
@@ -39,10 +39,27 @@ class Rule:
     #: Matched on the text as it is; every other rule on its lower-case copy (a case-blind
     #: expression is several times slower in Python's re).
     cased: bool = False
+    #: For a rule one of whose branches opens at the text's start (``^``): the same expression
+    #: without that branch, every branch opening on a character (``_SEARCHED``).
+    search_pattern: str | None = None
 
     @property
     def regex(self) -> re.Pattern[str]:
         return _compiled(self.pattern)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """What ``regex.finditer`` finds. A rule with a ``search_pattern`` is matched at the
+        first character as written and searched past it with that: a ``^`` branch keeps Python's
+        ``re`` from skipping, in C, to where a branch can open, so it tried every branch at every
+        place (4.5 times the time over the benign results corpus)."""
+        if self.search_pattern is None:
+            yield from self.regex.finditer(text)
+            return
+        first = self.regex.match(text)
+        if first is not None:
+            yield first
+        # every match is at least a word long: the search goes on where the first one ended
+        yield from _compiled(self.search_pattern).finditer(text, 0 if first is None else first.end())
 
     @property
     def leading(self) -> frozenset[str] | None:
@@ -137,9 +154,34 @@ _AS_AN_AI = (
     r"assistant)\b"
 )
 
+_SENTENCE_OPENERS = r"(?:[.!?:;]\s+|(?:^|\n)[^\S\n]*(?:[-*#>]+[^\S\n]*|\d{1,3}[.)][^\S\n]*)?|[\"(\[][^\S\n]*)"
 _OPENING = (
-    r"(?:[.!?:;]\s+|(?:^|\n)[^\S\n]*(?:[-*#>]+[^\S\n]*|\d{1,3}[.)][^\S\n]*)?|[\"(\[][^\S\n]*)"
-    r"(?:" + "|".join(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))) + r")\b(?![(=.\[])"
+    _SENTENCE_OPENERS
+    + r"(?:"
+    + "|".join(sorted(OPENING_VERBS, key=lambda v: (-len(v), v)))
+    + r")\b(?![(=.\[])"
+)
+#: Where ``imperative-action``'s order may stand: the text's start, a sentence's or a line's,
+#: after "please", "then", "now", "first" or "also".
+_ACTION_OPENERS = r"(?:^|[.!?:]\s++|\n[^\S\n]*+|\bplease\s++|\bthen\s++|\bnow\s++|\bfirst,?\s++|\balso\s++)"
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """An alternation of ``words`` (each of letters) grouped by first letter, in their order:
+    Python's ``re`` tries an alternation's branches one by one (200 verbs at every place a
+    sentence may open) and tries one group here. Branches of different first letters never
+    both match at one place and each group keeps its order, so the matches are the same (the
+    rule's time over the benign results corpus halved)."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    return "(?:" + "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"
+
+
+#: ``_OPENING`` as Python's ``re`` runs it fastest (see ``_by_first_letter``).
+_OPENING_GROUPED = _OPENING.replace(
+    "(?:" + "|".join(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))) + ")",
+    _by_first_letter(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))),
 )
 
 # (name, family, severity, strong, pattern)
@@ -304,7 +346,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "tool-call-induction",
         Severity.MEDIUM,
         False,
-        r"(?:^|[.!?:]\s++|\n[^\S\n]*+|\bplease\s++|\bthen\s++|\bnow\s++|\bfirst,?\s++|\balso\s++)(?:send|forward|delete|"
+        _ACTION_OPENERS + r"(?:send|forward|delete|"
         r"remove|"
         r"transfer|create|invite|email|e-mail|post|visit|click|download|run|execute|book|reserve|change|"
         r"update|add|say|tell|print|give|share|publish|upload|pay|buy|call|open|read|summari[sz]e|"
@@ -325,7 +367,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "instruction-override",
         Severity.MEDIUM,
         False,
-        _OPENING,
+        _OPENING_GROUPED,
     ),
     (
         "when-asked-say",
@@ -841,13 +883,44 @@ def _compile() -> tuple[Rule, ...]:
             severity,
             pattern,
             strong,
-            anchors(pattern),
+            anchors(_WRITTEN_OUT.get(name, pattern)),
             _STARTS.get(name),
-            _INDEX[name](pattern) if name in _INDEX else pattern,
+            _INDEX[name](pattern) if name in _INDEX else _WRITTEN_OUT.get(name, pattern),
             name in _CASED,
+            _searched(name, pattern),
         )
         for name, family, severity, strong, pattern in _TABLE
     )
+
+
+#: The openers of rules with a ``^`` branch, and the same without it, every branch opening on a
+#: character (a word boundary before a word taken after its first letter), for searching past
+#: the text's first character (``Rule.finditer``).
+_SEARCHED = {
+    "imperative-action": (
+        _ACTION_OPENERS,
+        r"(?:[.!?:]\s++|\n[^\S\n]*+|p(?<!\wp)lease\s++|t(?<!\wt)hen\s++|n(?<!\wn)ow\s++|f(?<!\wf)irst,?\s++|"
+        r"a(?<!\wa)lso\s++)",
+    ),
+    "imperative-opening": (
+        _SENTENCE_OPENERS,
+        r"(?:[.!?:;]\s+|\n[^\S\n]*(?:[-*#>]+[^\S\n]*|\d{1,3}[.)][^\S\n]*)?|[\"(\[][^\S\n]*)",
+    ),
+}
+
+
+def _searched(name: str, pattern: str) -> str | None:
+    if name not in _SEARCHED:
+        return None
+    openers, searched = _SEARCHED[name]
+    if not pattern.startswith(openers):
+        raise ValueError(f"rule {name}: its search form no longer fits its expression")
+    return searched + pattern[len(openers) :]
+
+
+#: Rules whose expression is grouped for Python's ``re``, as written out (the same matches):
+#: what reads expressions (the anchors' finder, Hyperscan's index) is given this form.
+_WRITTEN_OUT = {"imperative-opening": _OPENING}
 
 
 RULES: tuple[Rule, ...] = _compile()
