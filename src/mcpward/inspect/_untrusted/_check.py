@@ -376,8 +376,9 @@ def _may_reach(model: Classifier, text: str, possible: Collection[int], lowered:
             features.update(f"rule:{name}" for name in names)
             if opening:
                 features.update(_OPENING_PLACES)
-            if not model.may_reach_threshold(features):
-                return False
+            # Nearly exact (4 of the 3,045 texts of the benign results corpus it lets through
+            # the exact bound stops): the windows give the same verdict at once.
+            return model.may_reach_threshold(features)
     words = lowered_words(text)
     extra: set[str] = set()
     if opening:  # every verb of the text might open a sentence, in either place
@@ -393,7 +394,7 @@ class _BoundIndex:
     (the split's words are those runs, an apostrophe joining two of them; ``'`` in a word is a
     space here too). Where the bound of this superset stays under the threshold, so does the
     bound of the words themselves, and the text is spared the split and the set operations
-    (0.15 ms of a 4 KB e-mail's 0.22); where it does not, the exact bound decides."""
+    (0.15 ms of a 4 KB e-mail's 0.22); where it does not, the windows decide."""
 
     #: Separators between two words a pair's expression spans: runs longer are shortened first.
     GAP = 4
