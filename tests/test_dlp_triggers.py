@@ -232,7 +232,9 @@ def test_a_string_that_recurs_is_searched_once_and_reported_at_each_place(
     value = {"content": [{"type": "text", "text": text}], "structuredContent": {"result": text}, "n": "text"}
     searched: list[list[str]] = []
     many = engine.scan_many
-    monkeypatch.setattr(engine, "scan_many", lambda texts: searched.append(list(texts)) or many(texts))
+    monkeypatch.setattr(
+        engine, "scan_many", lambda texts, **options: searched.append(list(texts)) or many(texts, **options)
+    )
     found = _found(scan_json(value, engine))
     assert found == [
         ("$.content[0].text", "email-address", 9, 33),

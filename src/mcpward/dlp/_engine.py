@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 import importlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -416,7 +416,7 @@ class Engine:
         # The triggers of encoded runs come after the rules' in the one pass: indices from
         # ``len(self.rules)`` on name no rule.
         self._first_encoded = len(self.rules)
-        #: Short strings ``scan_many`` found clean (see there).
+        #: Short member names ``scan_many`` found clean (see there).
         self._clean: set[str] = set()
         self._encoded = frozenset(range(len(self.rules), len(self.rules) + len(ENCODED_TRIGGERS)))
         self._triggers = MultiMatcher(
@@ -524,14 +524,18 @@ class Engine:
             return match, max(match.end, whole.end())
         return completed, whole.end()
 
-    def scan_many(self, texts: Sequence[str]) -> list[tuple[int, DlpMatch]]:
+    def scan_many(self, texts: Sequence[str], *, names: Collection[int] = ()) -> list[tuple[int, DlpMatch]]:
         """Matches in many strings (the strings of a JSON message), each with the index of its
         string: one native pass over all of them finds the few that need their exact patterns
         run, instead of a pass per string (a tool list has a short string every 20 bytes).
-        Short strings found clean before are not searched again: the member names every
-        message repeats (``structuredContent``, ``additionalProperties``) read as runs of
-        base64, which took 25 us each to rule out. Clean ones only: no secret is kept."""
+        ``names``: the indices of the texts that are member names. Short names found clean are
+        remembered and not searched again: the names every message repeats
+        (``structuredContent``, ``additionalProperties``) read as runs of base64, which took
+        25 us each to rule out. Names only, and clean ones: a value (a password no rule knows)
+        is never kept past its message."""
         clean = self._clean
+        if not clean and not names:
+            return self._scan_many(texts, 0)
         unknown = [index for index, text in enumerate(texts) if len(text) > _CLEAN_CHARS or text not in clean]
         if len(unknown) == len(texts):
             found = self._scan_many(texts, 0)
@@ -539,13 +543,14 @@ class Engine:
             found = [
                 (unknown[number], match) for number, match in self._scan_many([texts[i] for i in unknown], 0)
             ]
-        matched = {index for index, _ in found}
-        for index in unknown:
-            text = texts[index]
-            if len(text) <= _CLEAN_CHARS and index not in matched:
-                if len(clean) >= _CLEAN_KEPT:
-                    clean.clear()
-                clean.add(text)
+        if names:
+            matched = {index for index, _ in found}
+            for index in names:
+                text = texts[index]
+                if len(text) <= _CLEAN_CHARS and index not in matched and text not in clean:
+                    if len(clean) >= _CLEAN_KEPT:
+                        clean.clear()
+                    clean.add(text)
         return found
 
     def _scan_many(self, texts: Sequence[str], level: int) -> list[tuple[int, DlpMatch]]:

@@ -34,7 +34,7 @@ policy's, then the rule's own, then ``alert``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from functools import cache, cached_property
 from pathlib import Path
@@ -175,17 +175,19 @@ class DlpPolicy(_Strict):
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
         strings = json_strings(value)
-        return self._scan_many(strings.texts, strings.path, tool)
+        return self._scan_many(strings.texts, strings.path, tool, strings.names())
 
     def scan_strings(self, strings: Sequence[tuple[str, str]], tool: str | None = None) -> list[DlpMatch]:
         """Matches in ``(path, text)`` pairs already taken from a value (by ``strings_of``)."""
         return self._scan_many([text for _, text in strings], lambda index: strings[index][0], tool)
 
-    def _scan_many(self, texts: list[str], path_of: Callable[[int], str], tool: str | None) -> list[DlpMatch]:
+    def _scan_many(
+        self, texts: list[str], path_of: Callable[[int], str], tool: str | None, names: Collection[int] = ()
+    ) -> list[DlpMatch]:
         tool_policy = self._tool(tool)
         return [
             match
-            for index, found in self.engine.scan_many(texts)
+            for index, found in self.engine.scan_many(texts, names=names)
             for match in self._apply([replace(found, path=path_of(index))], texts[index], tool_policy)
         ]
 

@@ -37,7 +37,7 @@ def scan_json(value: Any, engine: Engine | None = None) -> list[DlpMatch]:
     strings = json_strings(value)
     return [
         replace(match, path=strings.path(index))
-        for index, match in (engine or default_engine()).scan_many(strings.texts)
+        for index, match in (engine or default_engine()).scan_many(strings.texts, names=strings.names())
     ]
 
 
@@ -64,6 +64,12 @@ class JsonStrings:
 
     def path(self, index: int) -> str:
         return _path_of(self.places[index])
+
+    def names(self) -> list[int]:
+        """The indices of the strings that are member names (keys)."""
+        return [
+            index for index, place in enumerate(self.places) if place is not None and place[2] == _MEMBER_NAME
+        ]
 
 
 def _path_of(place: _Place) -> str:
