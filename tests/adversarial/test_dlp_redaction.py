@@ -250,6 +250,7 @@ _WRITTEN: dict[str, Callable[[], str]] = {
     "curl-user-password": lambda: "curl -u admin:Sup3rS3cret! https://api.example.io",
     "url-password": lambda: "pip index https://deploy:Wq8Lm2Vb9R@pypi.corp-internal.io/simple",
     "url-user-key": lambda: "git clone https://Wq8Lm2Vb9RtN4pZs1TyW8c@git.corp-internal.io/acme/tools.git",
+    "url-path-key": lambda: "endpoint: https://mcp.corp-internal.io/mcp/Wq8Lm2Vb9RtN4pZs1TyW8c/sse",
     "database-url-password": lambda: "DATABASE_URL=postgres://app:Wq8Lm2Vb9Rt@db.internal:5432/prod",
     "gcp-service-account": lambda: '{"type": "service_account", "project_id": "p-7", "private_key": "x"}',
     "private-key": lambda: KEYS["rsa-pkcs8"],

@@ -82,6 +82,7 @@ _JUDGED_HERE = frozenset(
         "curl-user-password",
         "url-password",
         "url-user-key",
+        "url-path-key",
         "database-url-password",
     )
 )

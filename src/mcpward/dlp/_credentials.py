@@ -690,6 +690,31 @@ def _path_key_segments(parts: SplitResult) -> list[int]:
     return found
 
 
+def path_key_span(url: str) -> tuple[int, int] | None:
+    """Where in ``url`` (a URL as it stands in a text, punctuation after it included) the keys
+    of an MCP endpoint's path are (``_path_key_segments``): from the first key to the end of
+    the last, the transport segments between them masked too. None where it holds none. The
+    punctuation of the sentence around it (``.../mcp/<key>.``, ``(.../sse)``, a JSON text's
+    ``\\``) is not part of the URL: a segment with it would not read as a key."""
+    url = url.rstrip(_AFTER_URL)
+    parts = _split(url)
+    if parts is None or url != url.strip():
+        return None
+    keys = _path_key_segments(parts)
+    if not keys:
+        return None
+    path_start = len(parts.scheme) + 3 + len(parts.netloc)  # the path follows the authority
+    starts = [path_start]
+    for segment in parts.path.split("/")[:-1]:
+        starts.append(starts[-1] + len(segment) + 1)
+    first, last = min(keys), max(keys)
+    return starts[first], starts[last] + len(parts.path.split("/")[last])
+
+
+#: Characters that end a sentence or close a bracket or quote around a URL, not part of it.
+_AFTER_URL = ".,;:!?)]}\\"
+
+
 def url_secret_parts(url: str) -> list[str]:
     """Names of the parts of ``url`` that carry a literal secret: ``password``, ``username``
     (a key as the user), ``path`` (an MCP endpoint's key), ``query:token``."""

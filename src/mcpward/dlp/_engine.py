@@ -54,6 +54,7 @@ from mcpward.dlp._credentials import (
     is_user_key,
     looks_like_literal_secret,
     mask,
+    path_key_span,
     prefix_trigger,
 )
 from mcpward.dlp._encoded import EVERY_MATCH_TRIGGERS, EncodedRun, encoded_runs, native_places
@@ -100,6 +101,9 @@ class DlpRule:
     #: A pattern for runs of the characters a match can begin with: the exact pattern is tried
     #: only at positions in such runs instead of at every position of the text.
     starts: str = ""
+    #: Where in a match (or its ``value``) the secret is, as (start, end), or None where it holds
+    #: none: a URL judged by its parts, whose key is one of its path's segments.
+    locate: Callable[[str], tuple[int, int] | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +289,21 @@ def builtin_rules(phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> tup
             0.9,  # over the e-mail address its user and host make
             validator=is_user_key,
             caseless=True,
+        )
+    )
+    # The key a hosted MCP service puts in a client's own URL (/mcp/<key>, /api/mcp/s/<key>/sse):
+    # the URL whole (to its end: read once, however many "://" it holds), judged as redact_url
+    # judges it (path_key_span), and its key segment reported. redact_text masked it before, but
+    # the engine did not, so it passed the gateway both ways.
+    rules.append(
+        DlpRule(
+            "url-path-key",
+            "secret",
+            "://",
+            r"\b[a-z][a-z0-9+.-]{1,20}://[^\s'\"<>`]+",
+            0.9,
+            caseless=True,
+            locate=path_key_span,
         )
     )
     for rule_id, pattern, trigger, validator, confidence in _PII:
@@ -830,9 +849,15 @@ class Engine:
                 return None  # token = options.token: code, not a value
         else:
             value, start, end = match.group(0), match.start(), match.end()
+        if rule.locate is not None:
+            span = rule.locate(value)
+            if span is None:
+                return None
+            value, start, end = value[span[0] : span[1]], start + span[0], start + span[1]
         if rule.validator is not None and not rule.validator(value):
             return None
-        if rule.kind == "secret" and not rule.keyed and not _plausible(rule, match, text):
+        located = rule.locate is not None  # judged by its locator, on its part
+        if rule.kind == "secret" and not rule.keyed and not located and not _plausible(rule, match, text):
             return None
         before = text[max(0, start - 12) : start].lower().rstrip(" :=v")
         if rule.not_after and before.endswith(rule.not_after):
@@ -952,7 +977,12 @@ def _trigger_of(rule: DlpRule) -> str:
 #: the whole native pass over 4 KB of prose. Every IBAN has two letters, two digits and then at
 #: least eleven characters, compact or in groups of four: this fires in 8 % of the benign tool
 #: results (the derived one in 3 %), and the exact pattern then runs on those strings alone.
-_NATIVE_TRIGGERS = {"iban": r"[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11}|(?: [A-Za-z0-9]{4}){2} [A-Za-z0-9])"}
+_NATIVE_TRIGGERS = {
+    "iban": r"[A-Za-z]{2}[0-9]{2}(?:[A-Za-z0-9]{11}|(?: [A-Za-z0-9]{4}){2} [A-Za-z0-9])",
+    # A URL that says it is an MCP endpoint (path_key_span reads no other): every URL fired
+    # the rule's own pattern, and cost a Python search of its string.
+    "url-path-key": r"://[^\s'\"<>`]*(?:mcp|/sse)",
+}
 
 
 def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:
