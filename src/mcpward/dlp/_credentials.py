@@ -39,9 +39,14 @@ class CredentialFormat:
 
 # Each pattern is anchored on token boundaries; the character classes are the issuers' alphabets.
 # A token may follow a hyphen (a server named ``name-ghp_...``), but not a "+" or "_" (inside
-# base64, or a longer identifier); the end refuses "-" (the token would be cut short).
+# base64, or a longer identifier); the end refuses "-" and "_" where the alphabet holds them
+# (the token would be cut short: the rest of it left readable).
 _B = r"(?<![A-Za-z0-9_+])"
 _E = r"(?![A-Za-z0-9_+=-])"
+#: The end of a token whose alphabet holds neither "-" nor "_": one of them after it starts a
+#: suffix (``ghp_...-prod``, ``..._staging``, as a token is named in a config), not more token.
+#: ``_E`` there left such a token unfound and readable.
+_E_ALNUM = r"(?![A-Za-z0-9+=])"
 #: What separates the lines of a key: white space, or a line break or tab written as an escape.
 _KEY_BREAK = r"(?:[ \t\r\n]|\\{1,4}[rnt])"
 #: A line break only (with the spaces around it), raw or escaped: for line-oriented key files.
@@ -106,7 +111,9 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
         r"(?:[A-Za-z0-9-]{1,40}:[ \t]{0,4}" + _VALUE_CHAR + "{0,200}|" + _B64 + "+))*",
         0,
     ),
-    CredentialFormat("github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E, 4, trigger="gh[pousr]_"),
+    CredentialFormat(
+        "github-token", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E_ALNUM, 4, trigger="gh[pousr]_"
+    ),
     CredentialFormat("github-fine-grained-token", _B + r"github_pat_[A-Za-z0-9_]{82}" + _E, 11),
     # GitLab's token formats: most are 20 to 50 characters; incoming-mail, pipeline-trigger
     # and OAuth application secrets have fixed lengths; agent tokens are longer. One format per
@@ -125,7 +132,7 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("gitlab-token", _B + r"glagent-[A-Za-z0-9_-]{50,1024}" + _E, 8),
     CredentialFormat(
         "aws-access-key-id",
-        _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E,
+        _B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E_ALNUM,
         4,
         trigger="(?:AKIA|ASIA|ABIA|ACCA)",
     ),
@@ -138,54 +145,58 @@ CREDENTIAL_FORMATS: tuple[CredentialFormat, ...] = (
     CredentialFormat("openai-project-key", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}" + _E, 8),
     CredentialFormat(
         "stripe-key",
-        _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E,
+        _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,99}" + _E_ALNUM,
         8,
         trigger="(?:sk|rk)_(?:live|test)_",
     ),
     CredentialFormat("google-api-key", _B + r"AIza[0-9A-Za-z_-]{35}" + _E, 4),
     CredentialFormat("google-oauth-client-secret", _B + r"GOCSPX-[A-Za-z0-9_-]{28}" + _E, 7),
     CredentialFormat("slack-token", _B + r"xox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}" + _E, 5),
-    CredentialFormat("slack-app-token", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}" + _E, 5),
+    CredentialFormat("slack-app-token", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}" + _E_ALNUM, 5),
     CredentialFormat(
         "slack-webhook",
         r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_+-]{20,}",
         23,
         trigger="hooks\\.slack\\.com",
     ),
-    CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, 4),
+    CredentialFormat("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E_ALNUM, 4),
     # PyPI and TestPyPI API tokens: macaroons naming their index, far longer than 70 characters.
     CredentialFormat(
         "pypi-token", _B + r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{70,}" + _E, 5
     ),
-    CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E, 3),
+    CredentialFormat("huggingface-token", _B + r"hf_[A-Za-z]{34}" + _E_ALNUM, 3),
     CredentialFormat("sendgrid-api-key", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E, 3),
-    CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E, 2, trigger="SK[0-9a-f]{32}"),
-    CredentialFormat("mailgun-api-key", _B + r"key-[0-9a-f]{32}" + _E, 4),
+    CredentialFormat("twilio-api-key", _B + r"SK[0-9a-f]{32}" + _E_ALNUM, 2, trigger="SK[0-9a-f]{32}"),
+    CredentialFormat("mailgun-api-key", _B + r"key-[0-9a-f]{32}" + _E_ALNUM, 4),
     CredentialFormat(
         "notion-token",
-        _B + r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})" + _E,
+        _B + r"(?:secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})" + _E_ALNUM,
         4,
         trigger="(?:secret_|ntn_)",
     ),
-    CredentialFormat("linear-api-key", _B + r"lin_(?:api|oauth)_[A-Za-z0-9]{40}" + _E, 8),
+    CredentialFormat("linear-api-key", _B + r"lin_(?:api|oauth)_[A-Za-z0-9]{40}" + _E_ALNUM, 8),
     CredentialFormat("atlassian-api-token", _B + r"ATATT3[A-Za-z0-9_=-]{180,}" + _E, 6),
     CredentialFormat("telegram-bot-token", _B + r"\d{8,10}:AA[A-Za-z0-9_-]{33}" + _E, 0, trigger=":AA"),
-    CredentialFormat("databricks-token", _B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E, 4),
-    CredentialFormat("digitalocean-token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E, 7, trigger="do[opr]_v1_"),
-    CredentialFormat("shopify-token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E, 6),
+    CredentialFormat("databricks-token", _B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E_ALNUM, 4),
+    CredentialFormat(
+        "digitalocean-token", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E_ALNUM, 7, trigger="do[opr]_v1_"
+    ),
+    CredentialFormat("shopify-token", _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E_ALNUM, 6),
     CredentialFormat("sentry-token", _B + r"sntr[ysu]_[A-Za-z0-9_=+/-]{40,}" + _E, 6),
-    CredentialFormat("supabase-token", _B + r"sbp_[a-f0-9]{40}" + _E, 4),
-    CredentialFormat("groq-api-key", _B + r"gsk_[A-Za-z0-9]{52}" + _E, 4),
-    CredentialFormat("perplexity-api-key", _B + r"pplx-[A-Za-z0-9]{48}" + _E, 5),
-    CredentialFormat("tavily-api-key", _B + r"tvly-(?:dev-)?[A-Za-z0-9]{32}" + _E, 5),
-    CredentialFormat("firecrawl-api-key", _B + r"fc-[a-f0-9]{32}" + _E, 3),
-    CredentialFormat("replicate-token", _B + r"r8_[A-Za-z0-9]{37}" + _E, 3),
+    CredentialFormat("supabase-token", _B + r"sbp_[a-f0-9]{40}" + _E_ALNUM, 4),
+    CredentialFormat("groq-api-key", _B + r"gsk_[A-Za-z0-9]{52}" + _E_ALNUM, 4),
+    CredentialFormat("perplexity-api-key", _B + r"pplx-[A-Za-z0-9]{48}" + _E_ALNUM, 5),
+    CredentialFormat("tavily-api-key", _B + r"tvly-(?:dev-)?[A-Za-z0-9]{32}" + _E_ALNUM, 5),
+    CredentialFormat("firecrawl-api-key", _B + r"fc-[a-f0-9]{32}" + _E_ALNUM, 3),
+    CredentialFormat("replicate-token", _B + r"r8_[A-Za-z0-9]{37}" + _E_ALNUM, 3),
     CredentialFormat("figma-token", _B + r"figd_[A-Za-z0-9_-]{40}" + _E, 5),
-    CredentialFormat("newrelic-key", _B + r"NRAK-[A-Z0-9]{27}" + _E, 5),
-    CredentialFormat("doppler-token", _B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _E, 6),
+    CredentialFormat("newrelic-key", _B + r"NRAK-[A-Z0-9]{27}" + _E_ALNUM, 5),
+    CredentialFormat(
+        "doppler-token", _B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _E_ALNUM, 6
+    ),
     CredentialFormat("heroku-api-key", _B + r"HRKU-[A-Za-z0-9_-]{60}" + _E, 5),
-    CredentialFormat("postman-api-key", _B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E, 5),
-    CredentialFormat("airtable-token", _B + r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _E, 3),
+    CredentialFormat("postman-api-key", _B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E_ALNUM, 5),
+    CredentialFormat("airtable-token", _B + r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}" + _E_ALNUM, 3),
     CredentialFormat("azure-storage-key", r"AccountKey=[A-Za-z0-9+/]{86}==", 11),
     # The signature may be empty or absent (unsecured tokens); is_plausible decodes the rest.
     CredentialFormat(
