@@ -4,10 +4,12 @@ native pass compared with the pure-Python one."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mcpward.dlp._engine import Engine
 
@@ -54,6 +56,48 @@ def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence
 
     anyio.run(session)
     return "".join(results), notes.read_text(encoding="utf-8")
+
+
+def json_through_gateway(
+    tmp_path: Path, kept: dict[str, Any], stored: Sequence[Any]
+) -> tuple[Any, list[Any]]:
+    """The JSON server answering with ``kept`` as its tool result's ``structuredContent``, read
+    by the client through the gateway (``read_kept``), then each of ``stored`` sent as a tool
+    call's argument (``store``). The structured result the client read, and the values that
+    reached the server. The gateway's default policy; its audit log is ``tmp_path / "audit.jsonl"``."""
+    import anyio
+    from gateway_attack_kit import MCPWARD
+
+    (tmp_path / "kept.json").write_text(json.dumps(kept), encoding="utf-8")
+    received = tmp_path / "stored.jsonl"
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
+    )
+    read: list[Any] = []
+
+    async def session() -> None:
+        from mcp import ClientSession, StdioServerParameters
+        from mcp.client.stdio import stdio_client
+
+        params = StdioServerParameters(
+            command=MCPWARD[0],
+            args=[*MCPWARD[1:], "gateway", "run", "--server", "records", "--config", str(config),
+                  "--audit-log", str(tmp_path / "audit.jsonl"), "--", sys.executable,
+                  str(SERVERS / "json_server.py"), str(tmp_path / "kept.json"), str(received)],
+            env=dict(os.environ),
+        )  # fmt: skip
+        async with stdio_client(params) as (reader, writer), ClientSession(reader, writer) as client:
+            await client.initialize()
+            await client.list_tools()
+            result = await client.call_tool("read_kept", {})
+            read.append(result.structured_content)
+            for value in stored:
+                await client.call_tool("store", {"value": value})
+
+    anyio.run(session)
+    lines = received.read_text(encoding="utf-8").splitlines() if received.exists() else []
+    return read[0], [json.loads(line) for line in lines]
 
 
 def assert_native_and_python_agree(texts: Iterable[str]) -> None:

@@ -174,20 +174,26 @@ class DlpPolicy(_Strict):
 
     def scan_json(self, value: Any, tool: str | None = None) -> list[DlpMatch]:
         """Matches in a JSON value (its strings, with paths) after allow-lists, with actions."""
-        strings = json_strings(value)
-        return self._scan_many(strings.texts, strings.path, tool, strings.names())
+        strings = json_strings(value, joined=True)
+        return self._scan_many(strings.texts, strings.path, tool, strings.read_as_text, strings.names())
 
     def scan_strings(self, strings: Sequence[tuple[str, str]], tool: str | None = None) -> list[DlpMatch]:
         """Matches in ``(path, text)`` pairs already taken from a value (by ``strings_of``)."""
         return self._scan_many([text for _, text in strings], lambda index: strings[index][0], tool)
 
     def _scan_many(
-        self, texts: list[str], path_of: Callable[[int], str], tool: str | None, names: Collection[int] = ()
+        self,
+        texts: list[str],
+        path_of: Callable[[int], str],
+        tool: str | None,
+        reported: Callable[[int, DlpMatch], bool] = lambda index, match: True,
+        names: Collection[int] = (),
     ) -> list[DlpMatch]:
         tool_policy = self._tool(tool)
         return [
             match
             for index, found in self.engine.scan_many(texts, names=names)
+            if reported(index, found)
             for match in self._apply([replace(found, path=path_of(index))], texts[index], tool_policy)
         ]
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
@@ -33,11 +34,13 @@ def scan_text(text: str, engine: Engine | None = None) -> list[DlpMatch]:
 
 
 def scan_json(value: Any, engine: Engine | None = None) -> list[DlpMatch]:
-    """Matches in every string (keys included) of a JSON value, each with its JSONPath."""
-    strings = json_strings(value)
+    """Matches in every string (keys included) of a JSON value, each with its JSONPath, and the
+    secrets of its lists of bytes or of pieces (``joined_text``), each with the list's path."""
+    strings = json_strings(value, joined=True)
     return [
         replace(match, path=strings.path(index))
         for index, match in (engine or default_engine()).scan_many(strings.texts, names=strings.names())
+        if strings.read_as_text(index, match)
     ]
 
 
@@ -49,9 +52,10 @@ def strings_of(value: Any) -> Iterator[tuple[str, str]]:
 
 
 #: Where a string is: ``None`` for the value itself, else (the place of its container, the
-#: member name or item index, which of the three below it is).
+#: member name or item index, which of the four below it is: a list's joined text is at the
+#: list's own place).
 _Place = tuple[Any, Any, int] | None
-_MEMBER_VALUE, _MEMBER_NAME, _ITEM = 0, 1, 2
+_MEMBER_VALUE, _MEMBER_NAME, _ITEM, _JOINED = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,13 @@ class JsonStrings:
             index for index, place in enumerate(self.places) if place is not None and place[2] == _MEMBER_NAME
         ]
 
+    def read_as_text(self, index: int, match: DlpMatch) -> bool:
+        """Whether ``match`` of the text at ``index`` is reported: every match of a string, only
+        secrets of a list's joined text (its pieces may join into a card number's digits or a
+        telephone number by chance; a secret's format or its encoding does not)."""
+        place = self.places[index]
+        return place is None or place[2] != _JOINED or match.kind == "secret"
+
 
 def _path_of(place: _Place) -> str:
     steps = []
@@ -79,6 +90,8 @@ def _path_of(place: _Place) -> str:
         place = place[0]
     path = "$"
     for _container, step, kind in reversed(steps):
+        if kind == _JOINED:
+            continue  # the list's own path
         if kind == _ITEM:
             path += f"[{step}]"
         else:
@@ -86,8 +99,10 @@ def _path_of(place: _Place) -> str:
     return path
 
 
-def json_strings(value: Any) -> JsonStrings:
-    """The strings of a JSON value; bounded in depth and count (:class:`ScanLimitError`)."""
+def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
+    """The strings of a JSON value; bounded in depth and count (:class:`ScanLimitError`).
+    ``joined``: after the items of each list of bytes or of pieces, the text they make
+    (``joined_text``), at the list's place."""
     texts: list[str] = []
     places: list[_Place] = []
 
@@ -111,11 +126,42 @@ def json_strings(value: Any) -> JsonStrings:
         elif isinstance(item, list):
             for index, child in enumerate(item):
                 visit(child, (place, index, _ITEM), depth + 1)
+            if joined and (text := joined_text(item)) is not None:
+                add_text(text)
+                add_place((place, None, _JOINED))
 
     visit(value, None, 0)
     if len(texts) > MAX_STRINGS:  # the last string of all
         raise ScanLimitError(f"more than {MAX_STRINGS} strings")
     return JsonStrings(texts, places)
+
+
+def joined_text(items: list[Any]) -> str | None:
+    """The text a list spells as a whole, where it may hide a secret that no item holds: ten
+    or more integers from 0 to 255 (bytes, as ``Buffer.toJSON`` and ``list(b"...")`` write
+    them) or strings of up to three digits, joined by commas (the engine reads such runs as
+    decimal bytes); or two or more pieces of base64's characters (a token, its base64 or hex cut
+    into a list), joined as they were cut, but for a list of UUIDs. ``None`` for any other
+    list (a few checks of each item: linear in the list)."""
+    if len(items) >= _FEWEST_BYTES and all(type(item) is int and 0 <= item <= 255 for item in items):
+        return ",".join(map(str, items))
+    if len(items) < 2 or not all(type(item) is str and _PIECE.fullmatch(item) for item in items):
+        return None
+    if all(_UUID.fullmatch(item) for item in items):
+        return None  # identifiers: joined, their hex and dashes read as base64 spell nothing
+    if len(items) >= _FEWEST_BYTES and all(_BYTE_DIGITS.fullmatch(item) for item in items):
+        return ",".join(items)
+    text = "".join(items)
+    return text if len(text) >= _SHORTEST_JOINED else None
+
+
+#: What a list's joined text is read from: ten bytes (the engine's shortest run of numbers), a
+#: piece of base64's characters as a cut makes it, 16 characters (its shortest run of base64).
+_FEWEST_BYTES = 10
+_PIECE = re.compile(r"[A-Za-z0-9+/=_-]{1,76}")
+_BYTE_DIGITS = re.compile(r"[0-9]{1,3}")
+_SHORTEST_JOINED = 16
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _member_path(where: str, key: Any) -> str:
@@ -145,6 +191,9 @@ def redact_json(value: Any, matches: list[DlpMatch]) -> Any:
                 for key, child in item.items()
             }
         if isinstance(item, list):
+            found = by_path.get(where)
+            if found and (text := joined_text(item)) is not None:
+                return redact(text, found)  # a secret in its joined text: the list is its mask
             return [copy(child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item)]
         return item
 
