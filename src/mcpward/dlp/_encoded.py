@@ -59,9 +59,18 @@ _NAMED_INVISIBLE = (
 _PARTED_SEPARATOR = (
     r"(?:[ \t]?,[ \t]?(?:\r?\n[ \t]{0,16}|\\n[ \t]{0,16})?|[ ]{1,2}|[:-]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
 )
-#: What parts the groups of a run of base64 split by spaces (``_SPACED``): a space, or a line
-#: break (raw or as a JSON escape) with its indentation.
-_GROUP_SEPARATOR = r"(?:[ ]|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
+#: What parts the groups of a run of base64 split by spaces (``_SPACED``): a space, a comma (a
+#: space after it, quotes around it: ``Z2hw,X2lL``, a list written as text: ``"Z2hw", "X2lL"``),
+#: or a line break (raw or as a JSON escape) with its indentation.
+_GROUP_SEPARATOR = r"(?:[ ]|[\"']?,[ ]?[\"']?|[ ]?(?:\r?\n|\\n)[ \t]{0,16})"
+#: The separators of groups that the trigger takes, each in an alternative of its own: a class
+#: of them (``[ ,]``) made the native pass cost a quarter more over base64 (images, blobs), and
+#: an alternative of a comma and a space (unquoted) beside the space's crashed the native
+#: library (Vectorscan) on images: such groups are read only where another trigger fires.
+_TRIGGER_SEPARATORS = (" ", ",", '", "', '","', "', '")
+#: An octal escape of a byte that is printable ASCII but for ``"&'<>`` (``\\147``, ``\\60``), as
+#: ``printf``, shells' ``$'...'``, C and Python write them: it starts a token of escapes.
+_OCTAL_ASCII = r"\\(?:0?4[13-5]|0?[56][0-7]|0?7[0-357]|1[0-6][0-7]|17[0-6])"
 #: Two characters base64 of text has and prose rarely has in a word: a small letter before a
 #: capital, a letter beside a digit.
 _MIXED_PAIR = r"(?:[a-z][A-Z]|[A-Za-z][0-9]|[0-9][A-Za-z])"
@@ -77,11 +86,15 @@ TRIGGERS = (
     r"[A-Za-z0-9+/_-]{16}",
     rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u(?:00{_HEX_ASCII}|{_HEX_INVISIBLE})"
     rf"|&#(?:{_DECIMAL_ASCII}|{_DECIMAL_INVISIBLE})(?:[^0-9]|$)"
-    rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?:[^0-9A-Fa-f]|$)|{_NAMED_INVISIBLE}",
+    rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?:[^0-9A-Fa-f]|$)|{_NAMED_INVISIBLE}"
+    rf"|{_OCTAL_ASCII}",  # (no look at the digit after it: "(?:[^0-7]|$)" cost images 25 %)
     rf"[0-9A-Fa-f]{{2}}(?:{_PARTED_SEPARATOR}(?:0[xX])?[0-9A-Fa-f]{{2}}){{9}}(?:[^0-9A-Fa-f]|$)"
     rf"|[0-9]{{1,3}}(?:{_PARTED_SEPARATOR}[0-9]{{1,3}}){{9}}(?:[^0-9]|$)",
-    rf"{_MIXED_PAIR}[A-Za-z0-9+/_-]{{0,12}}(?: [A-Za-z0-9+/_-]{{4}}[A-Za-z0-9+/_-]*){{2}}"
-    r" [A-Za-z0-9+/_-]{4}",
+    "|".join(
+        rf"{_MIXED_PAIR}[A-Za-z0-9+/_-]{{0,12}}(?:{separator}[A-Za-z0-9+/_-]{{4}}[A-Za-z0-9+/_-]*){{2}}"
+        rf"{separator}[A-Za-z0-9+/_-]{{4}}"
+        for separator in _TRIGGER_SEPARATORS
+    ),
 )
 #: The base64 trigger where every report is taken (the strings of a JSON message in one pass):
 #: from the start of a run only, so a run is reported once, not at each of its characters
@@ -123,19 +136,21 @@ _FIRST_ESCAPE = (
     rf"%[0-9A-Fa-f]{{2}}|\\x[0-9A-Fa-f]{{2}}|\\u(?:00{_HEX_ASCII}|{_HEX_INVISIBLE})"
     rf"|&#(?:{_DECIMAL_ASCII}|{_DECIMAL_INVISIBLE})(?![0-9])"
     rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?![0-9A-Fa-f])|{_NAMED_INVISIBLE}"
+    rf"|{_OCTAL_ASCII}(?![0-7])"
 )
 _ESCAPED = re.compile(
     rf"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\&]|(?!{_FIRST_ESCAPE})[%\\&])*"
     rf"(?:{_FIRST_ESCAPE})"
     r"[^\s\"'<>`]*"
 )
-#: An escape in a token: of a byte (percent, ``\\x``), or of a character (a UTF-16 pair of
-#: ``\\u`` escapes, one ``\\u`` escape, HTML's numeric references, whose semicolon browsers do
-#: without, and named ones).
+#: An escape in a token: of a byte (percent, ``\\x``, octal: up to three digits, as C reads
+#: them), or of a character (a UTF-16 pair of ``\\u`` escapes, one ``\\u`` escape, HTML's
+#: numeric references, whose semicolon browsers do without, and named ones).
 _ESCAPE = re.compile(
     rb"%([0-9A-Fa-f]{2})|\\x([0-9A-Fa-f]{2})"
     rb"|\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})"
     rb"|&#([0-9]{1,7});?|&#[xX]([0-9A-Fa-f]{1,6});?|&([A-Za-z][A-Za-z0-9]{1,31};)"
+    rb"|\\([0-3][0-7]{2}|[0-7]{1,2})"
 )
 #: Characters that text has none of (control characters, and the lone surrogates that bytes
 #: which are not UTF-8 decode to): decoded bytes holding one are data.
@@ -562,6 +577,8 @@ def _unescaped(escape: re.Match[bytes]) -> bytes:
     byte, high, code = escape.group(1) or escape.group(2), escape.group(3), escape.group(5)
     if byte:
         return bytes((int(byte, 16),))
+    if escape.group(9):
+        return bytes((int(escape.group(9), 8),))
     if high:
         point = 0x10000 + ((int(high, 16) - 0xD800) << 10) + int(escape.group(4), 16) - 0xDC00
     elif code or escape.group(7):
