@@ -9,15 +9,13 @@ in for by one that records each name it is asked for (no network here)."""
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_proxy_kit import ask, egress_proxy, stand_in_resolver, wait_for_record
 
-from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 _HOSTS = [
@@ -43,47 +41,16 @@ def test_ordinary_names_and_addresses_are_still_judged_by_the_rules() -> None:
 
 @pytest.fixture
 def proxied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    lookups: list[str] = []
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name.endswith("example.com"):
-            lookups.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, "no network in this test")
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    records: list[dict[str, Any]] = []
-    proxy = EgressProxy(
-        tmp_path / "unused.sock", NetworkRules(allow=("*.example.com",)), records.append, tcp=True
-    )
-    proxy.start()
-    try:
+    lookups = stand_in_resolver(monkeypatch, lambda name: name.endswith("example.com"))
+    with egress_proxy(tmp_path, NetworkRules(allow=("*.example.com",))) as (proxy, records):
         yield {"port": proxy.port, "records": records, "lookups": lookups}
-    finally:
-        proxy.stop()
-
-
-def _ask(port: int, payload: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as tcp:
-        tcp.sendall(payload)
-        got = b""
-        for _ in range(20):  # bounded
-            chunk = tcp.recv(4096)
-            if not chunk:
-                break
-            got += chunk
-        return got
 
 
 @pytest.mark.parametrize("host", ["outside.test\x00.example.com", "outside.test\x00.api.example.com"])
 def test_a_connect_to_a_name_cut_at_a_nul_is_refused_unresolved(proxied: dict[str, Any], host: str) -> None:
-    got = _ask(proxied["port"], f"CONNECT {host}:443 HTTP/1.1\r\n\r\n".encode("latin-1"))
+    got = ask(proxied["port"], f"CONNECT {host}:443 HTTP/1.1\r\n\r\n".encode("latin-1"))
     assert got.startswith(b"HTTP/1.1 403")
-    deadline = time.monotonic() + 5
-    while not proxied["records"] and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_record(proxied["records"])
     assert proxied["records"][0]["decision"] == "block"
     assert proxied["lookups"] == []
 
@@ -92,6 +59,6 @@ def test_a_plain_request_to_a_name_cut_at_a_nul_is_refused_unresolved(proxied: d
     payload = (
         b"GET http://outside.test\x00.example.com/ HTTP/1.1\r\nHost: outside.test\x00.example.com\r\n\r\n"
     )
-    got = _ask(proxied["port"], payload)
+    got = ask(proxied["port"], payload)
     assert got.startswith(b"HTTP/1.1 4")
     assert proxied["lookups"] == []

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sandbox_proxy_kit import ask, egress_proxy, stand_in_resolver, wait_for_record
 
 from loopback import Accepting
-from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 _NAME = "api.vendor.test"
@@ -47,58 +47,16 @@ def service() -> Iterator[_HostService]:
     found.close()
 
 
-def _answering(monkeypatch: pytest.MonkeyPatch, address: str, family: int) -> None:
+def _answering(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
     """The server's DNS answering ``address`` for ``_NAME``."""
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if (
-            isinstance(host, (str, bytes))
-            and (host.decode() if isinstance(host, bytes) else host).rstrip(".") == _NAME
-        ):
-            sockaddr = (
-                (address, int(port or 0)) if family == socket.AF_INET else (address, int(port or 0), 0, 0)
-            )
-            return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr)]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    stand_in_resolver(monkeypatch, lambda name: name.rstrip(".") == _NAME, address)
 
 
 @pytest.fixture
 def proxied(tmp_path: Path, service: _HostService) -> Iterator[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
     rules = NetworkRules(allow=(f"{_NAME}:{service.port}", f"*.vendor.test:{service.port}"))
-    proxy = EgressProxy(tmp_path / "unused.sock", rules, records.append, tcp=True)
-    proxy.start()
-    try:
+    with egress_proxy(tmp_path, rules) as (proxy, records):
         yield {"port": proxy.port, "records": records, "service": service}
-    finally:
-        proxy.stop()
-
-
-def _ask(port: int, payload: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as tcp:
-        tcp.sendall(payload)
-        got = b""
-        for _ in range(20):  # bounded
-            try:
-                chunk = tcp.recv(4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            got += chunk
-            if got.startswith(b"HTTP/1.1 200 Connection established"):
-                tcp.sendall(b"GET /secrets HTTP/1.1\r\n\r\n")  # through the tunnel, if one opened
-                time.sleep(0.3)
-        return got
-
-
-def _settle(records: list[dict[str, Any]]) -> None:
-    deadline = time.monotonic() + 5
-    while not records and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(
@@ -110,13 +68,13 @@ def test_connect_to_an_allowed_name_resolving_to_loopback_is_refused(
 ) -> None:
     if family == socket.AF_INET6 and not socket.has_ipv6:
         pytest.skip("no IPv6")
-    _answering(monkeypatch, address, family)
+    _answering(monkeypatch, address)
     service = proxied["service"]
-    got = _ask(proxied["port"], f"CONNECT {_NAME}:{service.port} HTTP/1.1\r\n\r\n".encode())
+    got = ask(proxied["port"], f"CONNECT {_NAME}:{service.port} HTTP/1.1\r\n\r\n".encode())
     time.sleep(0.3)
     assert not got.startswith(b"HTTP/1.1 200")
     assert service.received == []
-    _settle(proxied["records"])
+    wait_for_record(proxied["records"])
     assert proxied["records"][0]["decision"] == "block"
     assert proxied["records"][0]["host"] == _NAME
 
@@ -124,15 +82,14 @@ def test_connect_to_an_allowed_name_resolving_to_loopback_is_refused(
 def test_a_plain_request_to_a_name_resolving_to_loopback_is_refused(
     proxied: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _answering(monkeypatch, "127.0.0.1", socket.AF_INET)
+    _answering(monkeypatch, "127.0.0.1")
     service = proxied["service"]
-    _answering(monkeypatch, "127.0.0.1", socket.AF_INET)
     payload = f"GET http://{_NAME}:{service.port}/admin HTTP/1.1\r\nHost: {_NAME}:{service.port}\r\n\r\n"
-    got = _ask(proxied["port"], payload.encode())
+    got = ask(proxied["port"], payload.encode())
     time.sleep(0.3)
     assert not got.startswith(b"HTTP/1.1 200")
     assert service.received == []
-    _settle(proxied["records"])
+    wait_for_record(proxied["records"])
     assert proxied["records"][0]["decision"] == "block"
 
 
@@ -140,10 +97,10 @@ def test_a_plain_request_to_a_name_resolving_to_loopback_is_refused(
 def test_metadata_private_and_unspecified_answers_are_refused(
     proxied: dict[str, Any], monkeypatch: pytest.MonkeyPatch, address: str
 ) -> None:
-    _answering(monkeypatch, address, socket.AF_INET)
-    got = _ask(proxied["port"], f"CONNECT {_NAME}:{proxied['service'].port} HTTP/1.1\r\n\r\n".encode())
+    _answering(monkeypatch, address)
+    got = ask(proxied["port"], f"CONNECT {_NAME}:{proxied['service'].port} HTTP/1.1\r\n\r\n".encode())
     assert got.startswith(b"HTTP/1.1 403")
-    _settle(proxied["records"])
+    wait_for_record(proxied["records"])
     assert proxied["records"][0]["decision"] == "block"
     assert proxied["service"].received == []
 
@@ -152,17 +109,10 @@ def test_an_explicit_mapping_or_address_in_the_profile_still_reaches_loopback(
     tmp_path: Path, service: _HostService
 ) -> None:
     """What the profile itself names (an address, or ``network.resolve``) is its author's choice."""
-    records: list[dict[str, Any]] = []
     rules = NetworkRules(allow=(f"127.0.0.1:{service.port}", f"mirror.test:{service.port}"))
-    proxy = EgressProxy(
-        tmp_path / "unused.sock", rules, records.append, tcp=True,
-        resolve={f"mirror.test:{service.port}": ("127.0.0.1", service.port)},
-    )  # fmt: skip
-    proxy.start()
-    try:
+    resolve = {f"mirror.test:{service.port}": ("127.0.0.1", service.port)}
+    with egress_proxy(tmp_path, rules, resolve=resolve) as (proxy, _records):
         for host in ("127.0.0.1", "mirror.test"):
-            got = _ask(proxy.port, f"CONNECT {host}:{service.port} HTTP/1.1\r\n\r\n".encode())
+            got = ask(proxy.port, f"CONNECT {host}:{service.port} HTTP/1.1\r\n\r\n".encode())
             assert got.startswith(b"HTTP/1.1 200")
-    finally:
-        proxy.stop()
     assert len(service.received) == 2
