@@ -8,18 +8,13 @@ subreaper: at the run's death it kills the server and everything it adopted."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from needs import missing
+from landlock_kit import fresh_marker, holders, holders_after, landlock_backend, server_script
 
 _SERVER = """
 import os, signal, sys, time
@@ -35,35 +30,15 @@ time.sleep(30)
 """
 
 
-def _holders(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):
-            line = (entry / "cmdline").read_bytes().split(b"\0")
-            if entry.name.isdigit() and marker.encode() in line and b"sandbox" not in line:
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.fixture
 def marker() -> Iterator[str]:
-    text = f"kept-{os.urandom(6).hex()}"
-    yield text
-    for pid in _holders(text):  # the test's own leftover, if the sandbox left it
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    with fresh_marker("kept") as text:
+        yield text
 
 
 def test_a_server_ignoring_sigterm_ends_when_its_gateway_is_killed(tmp_path: Path, marker: str) -> None:
-    from mcpward.sandbox import backends
-
-    availability = next(b for b in backends() if b.name == "landlock").check()
-    if not availability.works:
-        missing("landlock", availability.why)
-    tmp_path.chmod(0o755)
-    script = tmp_path / "server.py"
-    script.write_text(_SERVER, encoding="utf-8")
-    script.chmod(0o644)
+    landlock_backend()
+    script = server_script(tmp_path, _SERVER)
     config = tmp_path / "profile.toml"
     config.write_text("", encoding="utf-8")
     command = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(config), "--server", "kept",
@@ -72,11 +47,7 @@ def test_a_server_ignoring_sigterm_ends_when_its_gateway_is_killed(tmp_path: Pat
     with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as running:
         assert running.stdout is not None
         assert running.stdout.readline().strip() == b"up"
-        assert _holders(marker)
+        assert holders(marker)
         running.kill()  # the gateway killed outright
         running.wait(timeout=30)
-    for _ in range(50):  # bounded: five seconds
-        if not _holders(marker):
-            break
-        time.sleep(0.1)
-    assert _holders(marker) == []
+    assert holders_after(marker, seconds=5) == []

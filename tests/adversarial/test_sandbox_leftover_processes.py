@@ -11,18 +11,13 @@ ends every process it adopted."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from needs import missing
+from landlock_kit import fresh_marker, holders_after, landlock_backend, server_script
 
 _SERVER = """
 import os, sys, time
@@ -36,46 +31,24 @@ time.sleep(0.5)
 """
 
 
-def _holders(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):
-            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.fixture
 def marker() -> Iterator[str]:
-    text = f"left-{os.urandom(6).hex()}"
-    yield text
-    for pid in _holders(text):  # the test's own leftover, if the sandbox left it
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    with fresh_marker("left") as text:
+        yield text
 
 
 def test_a_process_the_server_leaves_in_its_own_session_is_ended_with_the_run(
     tmp_path: Path, marker: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mcpward.sandbox import backends, run_sandboxed
+    from mcpward.sandbox import run_sandboxed
     from mcpward.sandbox.interface import Profile
 
-    landlock = next(b for b in backends() if b.name == "landlock")
-    availability = landlock.check()
-    if not availability.works:
-        missing("landlock", availability.why)
+    landlock = landlock_backend()
     monkeypatch.setattr("mcpward.sandbox._cgroups._BASE", tmp_path / "cgroup-v2-only")
-    script = tmp_path / "server.py"
-    script.write_text(_SERVER, encoding="utf-8")
-    script.chmod(0o644)
-    tmp_path.chmod(0o755)
+    script = server_script(tmp_path, _SERVER)
     records: list[dict[str, Any]] = []
     status = run_sandboxed(
         Profile(), [sys.executable, str(script), marker], report=records.append, backend=landlock
     )
     assert status == 0
-    for _ in range(30):  # bounded: three seconds
-        if not _holders(marker):
-            break
-        time.sleep(0.1)
-    assert _holders(marker) == []
+    assert holders_after(marker, seconds=3) == []
