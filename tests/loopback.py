@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,27 @@ def clients_toml(tokens: dict[str, str]) -> str:
         f'[[serve.clients]]\nname = "{name}"\nsha256 = "{hashlib.sha256(token.encode()).hexdigest()}"\n'
         for name, token in tokens.items()
     )
+
+
+@contextlib.contextmanager
+def gateway_serving_one(
+    folder: Path, token: str, server: str, command: Sequence[str], *, head: str = "", tail: str = ""
+) -> Iterator[tuple[str, Path]]:
+    """:func:`gateway_serving` of the stdio server ``command`` as ``server`` to one client,
+    ``laptop`` with ``token``: its config, pins and audit log in ``folder``; ``head`` and
+    ``tail``: more of its config (TOML), before the ``[serve]`` table and after the server's.
+    The server's MCP URL and the audit log."""
+    port = free_port()
+    config = folder / "gateway.toml"
+    words = ", ".join(f'"{word}"' for word in command)
+    config.write_text(
+        f"{head}[serve]\nport = {port}\n{clients_toml({'laptop': token})}"
+        f'[pins]\nstore = "{folder / "pins.json"}"\n[servers.{server}]\ncommand = [{words}]\n{tail}',
+        encoding="utf-8",
+    )
+    log = folder / "audit.jsonl"
+    with gateway_serving(config, log, port):
+        yield f"http://127.0.0.1:{port}/servers/{server}/mcp", log
 
 
 @contextlib.contextmanager

@@ -10,13 +10,12 @@ place before it waits, and gives it back if it is refused."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sys
 from pathlib import Path
 
 import httpx
 
-from loopback import free_port, gateway_serving
+from loopback import gateway_serving_one
 
 SERVERS = Path(__file__).parents[1] / "servers"
 TOKEN = "mcpg_listen-limit-test-token-0123456789abcdef"
@@ -55,23 +54,8 @@ async def _listens_at_once(url: str, count: int) -> list[int]:
 
 
 def test_listens_sent_at_once_hold_no_more_streams_than_the_limit(tmp_path: Path) -> None:
-    port = free_port()
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f"""
-[serve]
-port = {port}
-[[serve.clients]]
-name = "laptop"
-sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
-[pins]
-store = "{tmp_path / "pins.json"}"
-[servers.changing]
-command = ["{sys.executable}", "{SERVERS / "changing_server.py"}"]
-""",
-        encoding="utf-8",
-    )
-    with gateway_serving(config, tmp_path / "audit.jsonl", port):
-        statuses = asyncio.run(_listens_at_once(f"http://127.0.0.1:{port}/servers/changing/mcp", 24))
+    changing = [sys.executable, str(SERVERS / "changing_server.py")]
+    with gateway_serving_one(tmp_path, TOKEN, "changing", changing) as (url, _log):
+        statuses = asyncio.run(_listens_at_once(url, 24))
     assert statuses.count(200) == 8, f"{statuses.count(200)} streams open for one client"
     assert statuses.count(429) == 16

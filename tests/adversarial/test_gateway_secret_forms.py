@@ -16,7 +16,6 @@ a username, a booking) still pass, and the check's time on a hostile form is bou
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ import pytest
 from gateway_attack_kit import SERVERS, audit_events, form_server_through_run
 from linear_time import cpu_cost
 
-from loopback import free_port, gateway_serving
+from loopback import gateway_serving_one
 from mcpward.gateway._interceptors.elicitation import secret_fields
 
 TOKEN = "mcpg_form-test-token-for-the-gateway-0123456789abcdef"
@@ -197,27 +196,9 @@ async def _through_serve(url: str, mode: str) -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("forms")
-    port = free_port()
-    config = folder / "gateway.toml"
-    config.write_text(
-        f"""
-[serve]
-port = {port}
-[[serve.clients]]
-name = "laptop"
-sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"
-[pins]
-store = "{folder / "pins.json"}"
-[baseline]
-enabled = false
-[servers.forms]
-command = ["{sys.executable}", "{SERVERS / "form_server.py"}"]
-""",
-        encoding="utf-8",
-    )
-    log = folder / "audit.jsonl"
-    with gateway_serving(config, log, port):
-        yield f"http://127.0.0.1:{port}/servers/forms/mcp", log
+    forms = [sys.executable, str(SERVERS / "form_server.py")]
+    with gateway_serving_one(folder, TOKEN, "forms", forms, tail="[baseline]\nenabled = false\n") as served:
+        yield served
 
 
 def _judged(asked: list[str], outcomes: list[str]) -> None:

@@ -241,32 +241,15 @@ def test_the_2026_07_28_path_lists_and_pins_every_page(tmp_path: Path) -> None:
     first list, and again after a list change), and listed the first page only: on first use
     the later pages' tools were never pinned (withheld as added on the server's first day),
     and a call of one was refused as a tool the server does not offer."""
-    import hashlib
     import sys
 
     import httpx
 
-    from loopback import free_port, gateway_serving
+    from loopback import gateway_serving_one
 
     token = "mcpg_paged-tools-modern-client-0123456789abcdef"
     (tmp_path / "paged_server.py").write_text(PAGED_SERVER, encoding="utf-8")
-    port = free_port()
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f"""
-call_timeout = 5
-[serve]
-port = {port}
-[[serve.clients]]
-name = "laptop"
-sha256 = "{hashlib.sha256(token.encode()).hexdigest()}"
-[pins]
-store = "{tmp_path / "pins.json"}"
-[servers.paged]
-command = ["{sys.executable}", "{tmp_path / "paged_server.py"}"]
-""",
-        encoding="utf-8",
-    )
+    paged = [sys.executable, str(tmp_path / "paged_server.py")]
     meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "raw-test-client", "version": "1"},
@@ -282,11 +265,10 @@ command = ["{sys.executable}", "{tmp_path / "paged_server.py"}"]
             "Mcp-Method": method,
             **({"Mcp-Name": name} if name else {}),
         }
-        url = f"http://127.0.0.1:{port}/servers/paged/mcp"
         answer: dict[str, Any] = httpx.post(url, json=body, headers=headers, timeout=30).json()
         return answer
 
-    with gateway_serving(config, tmp_path / "audit.jsonl", port):
+    with gateway_serving_one(tmp_path, token, "paged", paged, head="call_timeout = 5\n") as (url, _log):
         called = post("tools/call", {"name": "fetch", "arguments": {}}, "fetch")
         assert called.get("result", {}).get("content") == [{"type": "text", "text": "called fetch"}], called
         pins = orjson.loads((tmp_path / "pins.json").read_bytes())["servers"]["paged"]
