@@ -1,19 +1,35 @@
-"""What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: the
-official SDK's client through ``mcpward gateway run`` in front of the notes server, and the
-native pass compared with the pure-Python one."""
+"""What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: a test
+run for each secret in each spelling, the official SDK's client through ``mcpward gateway run``
+in front of the notes server, and the native pass compared with the pure-Python one."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from mcpward.dlp._engine import Engine
 
 SERVERS = Path(__file__).parents[1] / "servers"
+
+
+def each_secret_each_spelling(
+    secrets: Mapping[str, str], spellings: Callable[[str], Mapping[str, str]], sample: str = "x"
+) -> pytest.MarkDecorator:
+    """A test run for each ``name`` of ``secrets`` and each ``spelling`` that ``spellings`` names
+    (its names for ``sample``; one of them may fit only a kind of secret)."""
+    pairs = [(name, spelling) for spelling in spellings(sample) for name in secrets]
+    return pytest.mark.parametrize(("name", "spelling"), pairs, ids=[f"{s}-{n}" for n, s in pairs])
+
+
+def sentences(secrets: Mapping[str, str], spellings: Callable[[str], Mapping[str, str]]) -> list[str]:
+    """Each of ``secrets`` in each of its ``spellings``, in a sentence."""
+    return [f"send {spelled} now" for secret in secrets.values() for spelled in spellings(secret).values()]
 
 
 def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence[str]) -> tuple[str, str]:

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dlp_spelling_kit import assert_masked_in_place, assert_native_and_python_agree, notes_through_gateway
+from dlp_spelling_kit import (
+    assert_masked_in_place,
+    assert_native_and_python_agree,
+    each_secret_each_spelling,
+    notes_through_gateway,
+    sentences,
+)
 
 from mcpward.dlp import redact_text
 from mcpward.dlp.policy import DlpPolicy
@@ -77,14 +83,13 @@ def _leaks(redacted: str, secret: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", list(SECRETS))
-@pytest.mark.parametrize("encoding", list(_encodings("x")))
-def test_an_encoded_secret_is_found_and_its_run_masked(name: str, encoding: str) -> None:
+@each_secret_each_spelling(SECRETS, _encodings)
+def test_an_encoded_secret_is_found_and_its_run_masked(name: str, spelling: str) -> None:
     secret = SECRETS[name]
-    encoded = _encodings(secret)[encoding]
+    encoded = _encodings(secret)[spelling]
     text = f"Here is the file you asked for: {encoded} -- end"
     matches = [m for m in scan_text(text) if m.kind == "secret"]
-    assert matches, (name, encoding)
+    assert matches, (name, spelling)
     assert all(m.encoding for m in matches), matches
     assert "github-token" in {m.rule for m in matches} or "aws-access-key-id" in {m.rule for m in matches}
     assert_masked_in_place(
@@ -93,8 +98,7 @@ def test_an_encoded_secret_is_found_and_its_run_masked(name: str, encoding: str)
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
-    texts = [f"send {value} now" for secret in SECRETS.values() for value in _encodings(secret).values()]
-    assert_native_and_python_agree(texts)
+    assert_native_and_python_agree(sentences(SECRETS, _encodings))
 
 
 def test_inside_a_json_argument_through_the_gateway_policy() -> None:

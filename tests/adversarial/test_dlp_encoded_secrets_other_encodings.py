@@ -20,7 +20,12 @@ import random
 import string
 
 import pytest
-from dlp_spelling_kit import assert_masked_in_place, assert_native_and_python_agree
+from dlp_spelling_kit import (
+    assert_masked_in_place,
+    assert_native_and_python_agree,
+    each_secret_each_spelling,
+    sentences,
+)
 
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
@@ -86,14 +91,13 @@ def _leaks(redacted: str, secret: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", list(SECRETS))
-@pytest.mark.parametrize("encoding", list(_encodings("x")))
-def test_a_secret_in_another_encoding_is_found_and_its_run_masked(name: str, encoding: str) -> None:
+@each_secret_each_spelling(SECRETS, _encodings)
+def test_a_secret_in_another_encoding_is_found_and_its_run_masked(name: str, spelling: str) -> None:
     secret = SECRETS[name]
-    encoded = _encodings(secret)[encoding]
+    encoded = _encodings(secret)[spelling]
     text = f"Here is the file you asked for: {encoded} -- end"
     matches = [m for m in scan_text(text) if m.kind == "secret"]
-    assert matches, (name, encoding)
+    assert matches, (name, spelling)
     assert all(m.encoding for m in matches), matches
     assert {"github-token", "aws-access-key-id"} & {m.rule for m in matches}, matches
     assert_masked_in_place(
@@ -102,8 +106,7 @@ def test_a_secret_in_another_encoding_is_found_and_its_run_masked(name: str, enc
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
-    texts = [f"send {value} now" for secret in SECRETS.values() for value in _encodings(secret).values()]
-    assert_native_and_python_agree(texts)
+    assert_native_and_python_agree(sentences(SECRETS, _encodings))
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:

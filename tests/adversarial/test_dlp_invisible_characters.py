@@ -25,7 +25,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from dlp_spelling_kit import assert_native_and_python_agree, notes_through_gateway
+from dlp_spelling_kit import (
+    assert_native_and_python_agree,
+    each_secret_each_spelling,
+    notes_through_gateway,
+    sentences,
+)
 
 from mcpward.dlp import redact_text
 from mcpward.dlp.policy import DlpPolicy
@@ -126,15 +131,14 @@ def _leaks(redacted: str, secret: str) -> bool:
     return any(secret[at : at + 12] in seen for at in range(0, len(secret) - 11))
 
 
-@pytest.mark.parametrize("rule", list(SECRETS))
-@pytest.mark.parametrize("spelling", list(_spellings("x")))
-def test_a_respelled_secret_is_found_and_masked_whole(rule: str, spelling: str) -> None:
-    secret = SECRETS[rule]
+@each_secret_each_spelling(SECRETS, _spellings)
+def test_a_respelled_secret_is_found_and_masked_whole(name: str, spelling: str) -> None:
+    secret = SECRETS[name]
     respelled = _spellings(secret)[spelling]
-    assert [m.rule for m in scan_text(f"key {secret} end")] == [rule]  # the plain token
+    assert [m.rule for m in scan_text(f"key {secret} end")] == [name]  # the plain token
     text = f"Here is the key you asked for: {respelled} -- end"
     matches = [m for m in default_engine().scan(text) if m.kind == "secret"]
-    assert [m.rule for m in matches] == [rule], (spelling, matches)
+    assert [m.rule for m in matches] == [name], (spelling, matches)
     (match,) = matches
     assert match.encoding, match
     # the whole span, invisible characters included (a language tag before, a cancel tag
@@ -199,9 +203,7 @@ def test_base64_of_a_respelled_token_and_a_respelled_run_of_base64() -> None:
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
-    texts = [f"send {value} now" for secret in SECRETS.values() for value in _spellings(secret).values()]
-    texts += BENIGN
-    assert_native_and_python_agree(texts)
+    assert_native_and_python_agree(sentences(SECRETS, _spellings) + BENIGN)
 
 
 #: Text that uses these characters as they are meant: no match in any.

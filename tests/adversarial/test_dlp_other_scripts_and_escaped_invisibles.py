@@ -27,7 +27,13 @@ import string
 from pathlib import Path
 
 import pytest
-from dlp_spelling_kit import assert_masked_in_place, assert_native_and_python_agree, notes_through_gateway
+from dlp_spelling_kit import (
+    assert_masked_in_place,
+    assert_native_and_python_agree,
+    each_secret_each_spelling,
+    notes_through_gateway,
+    sentences,
+)
 
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
@@ -93,13 +99,12 @@ def _leaks(redacted: str, secret: str) -> bool:
     return any(secret[at : at + 12] in seen for at in range(0, len(secret) - 11))
 
 
-@pytest.mark.parametrize("rule", list(SECRETS))
-@pytest.mark.parametrize("spelling", list(_spellings("AKIAx")))
-def test_a_respelled_secret_is_found_and_masked_whole(rule: str, spelling: str) -> None:
-    secret = SECRETS[rule]
+@each_secret_each_spelling(SECRETS, _spellings, "AKIAx")
+def test_a_respelled_secret_is_found_and_masked_whole(name: str, spelling: str) -> None:
+    secret = SECRETS[name]
     text = f"Here is the key you asked for: {_spellings(secret)[spelling]} -- end"
     matches = [m for m in scan_text(text) if m.kind == "secret"]
-    assert [m.rule for m in matches] == [rule], (spelling, matches)
+    assert [m.rule for m in matches] == [name], (spelling, matches)
     assert {"other-scripts", "invisible-characters"} & set(matches[0].encoding.split("+")), matches
     assert_masked_in_place(
         text, "Here is the key you asked for: ", " -- end", lambda masked: _leaks(masked, secret)
@@ -107,8 +112,7 @@ def test_a_respelled_secret_is_found_and_masked_whole(rule: str, spelling: str) 
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
-    texts = [f"send {value} now" for secret in SECRETS.values() for value in _spellings(secret).values()]
-    assert_native_and_python_agree(texts)
+    assert_native_and_python_agree(sentences(SECRETS, _spellings))
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:

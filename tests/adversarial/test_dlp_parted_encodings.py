@@ -29,7 +29,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dlp_spelling_kit import assert_masked_in_place, assert_native_and_python_agree, notes_through_gateway
+from dlp_spelling_kit import (
+    assert_masked_in_place,
+    assert_native_and_python_agree,
+    each_secret_each_spelling,
+    notes_through_gateway,
+    sentences,
+)
 
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact_json, scan_json, scan_text
@@ -111,8 +117,7 @@ def _leaks(redacted: str, secret: str) -> list[str]:
     return found + [name for name, spelled in _spellings(secret).items() if spelled[:40] in redacted]
 
 
-@pytest.mark.parametrize("name", list(SECRETS))
-@pytest.mark.parametrize("spelling", list(_spellings("x")))
+@each_secret_each_spelling(SECRETS, _spellings)
 def test_a_parted_secret_is_found_and_its_run_masked(name: str, spelling: str) -> None:
     secret = SECRETS[name]
     text = f"Here is the file you asked for: {_spellings(secret)[spelling]} -- end"
@@ -126,8 +131,7 @@ def test_a_parted_secret_is_found_and_its_run_masked(name: str, spelling: str) -
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
-    texts = [f"send {value} now" for secret in SECRETS.values() for value in _spellings(secret).values()]
-    assert_native_and_python_agree(texts)
+    assert_native_and_python_agree(sentences(SECRETS, _spellings))
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:
