@@ -1,11 +1,13 @@
-"""What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: a test
-run for each secret in each spelling, the official SDK's client through ``mcpward gateway run``
+"""What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: made-up
+credentials in their issuers' formats, a test run for each secret in each spelling, the official SDK's client through ``mcpward gateway run``
 in front of the notes server, and the native pass compared with the pure-Python one."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
+import string
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,6 +18,26 @@ import pytest
 from mcpward.dlp._engine import Engine
 
 SERVERS = Path(__file__).parents[1] / "servers"
+
+
+def made_up_token(prefix: str, alphabet: str, length: int, seed: int) -> str:
+    """``prefix`` and ``length`` characters of ``alphabet``, the same for the same ``seed``."""
+    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
+    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
+
+
+def made_up_credentials(seed: int) -> tuple[str, str, str]:
+    """A GitHub token, an AWS access key id and its secret key, from ``seed`` and the two after."""
+    return (
+        made_up_token("ghp_", string.ascii_letters + string.digits, 36, seed),
+        made_up_token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, seed + 1),
+        made_up_token("", string.ascii_letters + string.digits + "+/", 40, seed + 2),
+    )
+
+
+def aws_credentials_file(key_id: str, secret_key: str) -> str:
+    """The file an injection asks for, as the AWS CLI writes it."""
+    return f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret_key}\n"
 
 
 def each_secret_each_spelling(

@@ -14,7 +14,6 @@ import base64
 import binascii
 import json
 import random
-import string
 import subprocess
 import sys
 import textwrap
@@ -25,7 +24,9 @@ import pytest
 from dlp_spelling_kit import (
     assert_masked_in_place,
     assert_native_and_python_agree,
+    aws_credentials_file,
     each_secret_each_spelling,
+    made_up_credentials,
     notes_through_gateway,
     sentences,
 )
@@ -34,19 +35,8 @@ from mcpward.dlp import redact_text
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
-
-def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
-    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
-    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
-
-
-GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 11)
-AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 12)
-AWS_SECRET = _token("", string.ascii_letters + string.digits + "+/", 40, 13)
-#: The file an injection asks for, as the AWS CLI writes it.
-AWS_FILE = (
-    f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1\n"
-)
+GITHUB, AWS_ID, AWS_SECRET = made_up_credentials(11)
+AWS_FILE = aws_credentials_file(AWS_ID, AWS_SECRET) + "region = eu-west-1\n"
 
 
 def _percent(text: str) -> str:

@@ -23,23 +23,18 @@ import pytest
 from dlp_spelling_kit import (
     assert_masked_in_place,
     assert_native_and_python_agree,
+    aws_credentials_file,
     each_secret_each_spelling,
+    made_up_credentials,
+    made_up_token,
     sentences,
 )
 
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
-
-def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
-    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
-    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
-
-
-GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 61)
-AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 62)
-AWS_SECRET = _token("", string.ascii_letters + string.digits + "+/", 40, 63)
-AWS_FILE = f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+GITHUB, AWS_ID, AWS_SECRET = made_up_credentials(61)
+AWS_FILE = aws_credentials_file(AWS_ID, AWS_SECRET)
 
 #: Named references an encoder of every character uses where HTML has one (the rest numeric).
 _NAMED = {"_": "&lowbar;", "/": "&sol;", "+": "&plus;", "=": "&equals;", "[": "&lsqb;", "]": "&rsqb;",
@@ -198,7 +193,7 @@ def test_dense_encoded_tokens_cost_linear_time(encoding: str) -> None:
 
     engine = default_engine()
     unit = "\n".join(
-        f"token {seed}: " + _encodings(_token("ghp_", string.ascii_letters, 36, seed))[encoding]
+        f"token {seed}: " + _encodings(made_up_token("ghp_", string.ascii_letters, 36, seed))[encoding]
         for seed in range(50)
     )
     single = (unit * (40_000 // len(unit) + 1))[:40_000]
@@ -226,7 +221,7 @@ def test_a_control_character_added_to_the_secret_does_not_make_it_data(poisoned:
         assert GITHUB[4:] not in redact(text) and poisoned(data)[:40] not in redact(text)
 
 
-FINE_GRAINED = _token("github_pat_", string.ascii_letters + string.digits + "_", 82, 64)
+FINE_GRAINED = made_up_token("github_pat_", string.ascii_letters + string.digits + "_", 82, 64)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import random
-import string
 import unicodedata
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pytest
 from dlp_spelling_kit import (
     assert_native_and_python_agree,
     each_secret_each_spelling,
+    made_up_credentials,
     notes_through_gateway,
     sentences,
 )
@@ -36,14 +36,7 @@ from mcpward.dlp import redact_text
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
-
-def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
-    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
-    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
-
-
-GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 74)
-AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 75)
+GITHUB, AWS_ID, _ = made_up_credentials(74)
 SECRETS = {"github-token": GITHUB, "aws-access-key-id": AWS_ID}
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\u2061", "\u2062", "\u2063",

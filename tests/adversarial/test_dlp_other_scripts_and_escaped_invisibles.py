@@ -22,7 +22,6 @@ stays linear on input dense with either."""
 from __future__ import annotations
 
 import json
-import random
 import string
 from pathlib import Path
 
@@ -31,6 +30,8 @@ from dlp_spelling_kit import (
     assert_masked_in_place,
     assert_native_and_python_agree,
     each_secret_each_spelling,
+    made_up_credentials,
+    made_up_token,
     notes_through_gateway,
     sentences,
 )
@@ -38,14 +39,7 @@ from dlp_spelling_kit import (
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
 
-
-def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
-    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
-    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
-
-
-GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 91)
-AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 92)
+GITHUB, AWS_ID, _ = made_up_credentials(91)
 SECRETS = {"github-token": GITHUB, "aws-access-key-id": AWS_ID}
 
 CYRILLIC = dict(zip("ABEKMHOPCTXYaeopcyxsijh", "АВЕКМНОРСТХУаеорсухѕіјһ", strict=True))
@@ -182,7 +176,7 @@ def test_dense_respelled_tokens_cost_linear_time() -> None:
 
     engine = default_engine()
     unit = "\n".join(
-        f"token {seed}: " + _spellings(_token("ghp_", string.ascii_letters, 36, seed))[spelling]
+        f"token {seed}: " + _spellings(made_up_token("ghp_", string.ascii_letters, 36, seed))[spelling]
         for seed in range(20)
         for spelling in ("one Cyrillic letter", "\\u200b between every letter")
     )

@@ -32,7 +32,10 @@ import pytest
 from dlp_spelling_kit import (
     assert_masked_in_place,
     assert_native_and_python_agree,
+    aws_credentials_file,
     each_secret_each_spelling,
+    made_up_credentials,
+    made_up_token,
     notes_through_gateway,
     sentences,
 )
@@ -40,16 +43,8 @@ from dlp_spelling_kit import (
 from mcpward.dlp.policy import DlpPolicy
 from mcpward.dlp.scanning import default_engine, redact_json, scan_json, scan_text
 
-
-def _token(prefix: str, alphabet: str, length: int, seed: int) -> str:
-    chooser = random.Random(seed)  # noqa: S311 - a made-up token in the issuer's format, seeded
-    return prefix + "".join(chooser.choice(alphabet) for _ in range(length))
-
-
-GITHUB = _token("ghp_", string.ascii_letters + string.digits, 36, 81)
-AWS_ID = _token("AKIA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 82)
-AWS_SECRET = _token("", string.ascii_letters + string.digits + "+/", 40, 83)
-AWS_FILE = f"[default]\naws_access_key_id = {AWS_ID}\naws_secret_access_key = {AWS_SECRET}\n"
+GITHUB, AWS_ID, AWS_SECRET = made_up_credentials(81)
+AWS_FILE = aws_credentials_file(AWS_ID, AWS_SECRET)
 SECRETS = {"github token": GITHUB, "aws credentials file": AWS_FILE}
 
 
@@ -235,7 +230,7 @@ def test_dense_parted_tokens_cost_linear_time(spelling: str) -> None:
 
     engine = default_engine()
     unit = "\n".join(
-        f"token {seed}: " + _spellings(_token("ghp_", string.ascii_letters, 36, seed))[spelling]
+        f"token {seed}: " + _spellings(made_up_token("ghp_", string.ascii_letters, 36, seed))[spelling]
         for seed in range(20)
     )
     single = (unit * (40_000 // len(unit) + 1))[:40_000]
