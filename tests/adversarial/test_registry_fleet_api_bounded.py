@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from fleet_kit import fill_fleet
+from fleet_kit import count_judged, fill_fleet
 from sqlalchemy import event
 
 from mcpward.registry import Registry, Role
-from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry._tables import FleetServerRow, MachineRow
 from mcpward.registry.web import _api, create_app
 
@@ -76,14 +75,7 @@ def test_a_status_filter_reads_a_bounded_number_of_servers(
 ) -> None:
     monkeypatch.setattr(_api, "_FLEET_READ", READ, raising=False)
     _fill(registry, machines=10, servers=30)
-    judged = []
-    judge = ApprovalIndex.judge
-
-    def counting(self: ApprovalIndex, *args: Any, **kwargs: Any) -> Any:
-        judged.append(1)
-        return judge(self, *args, **kwargs)
-
-    monkeypatch.setattr(ApprovalIndex, "judge", counting)
+    judged = count_judged(monkeypatch)
     loads = _Loads(FleetServerRow)
     client, headers = _client(registry)
     try:

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from fleet_kit import fill_fleet
+from fleet_kit import count_judged, fill_fleet
 
 from mcpward.registry import Registry, Role
 from mcpward.registry._fleet import STALE_DAYS
-from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry.web import _pages, create_app
 from mcpward.registry.web._auth import SESSION_COOKIE
 
@@ -40,14 +39,7 @@ def test_the_fleet_page_reads_a_bounded_number_of_servers(
     _fill(registry, machines=1, servers=1, first="zzz")  # stopped reporting; sorts last
     registry._clock = lambda: now
     _fill(registry, machines=10, servers=30)
-    judged = []
-    judge = ApprovalIndex.judge
-
-    def counting(self: ApprovalIndex, *args: Any, **kwargs: Any) -> Any:
-        judged.append(1)
-        return judge(self, *args, **kwargs)
-
-    monkeypatch.setattr(ApprovalIndex, "judge", counting)
+    judged = count_judged(monkeypatch)
     listed: list[int] = []
     machines = registry.machines
 
