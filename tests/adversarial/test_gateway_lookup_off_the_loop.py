@@ -99,13 +99,13 @@ async def _longest_stall(work: Any) -> tuple[float, float]:
     return longest, took
 
 
-def test_a_slow_lookup_of_a_key_sets_host_does_not_stall_the_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
-    threads = _slow_lookups(monkeypatch, 1.5)
-    server = _server(monkeypatch)
+def _stall_while_identifying(server: ResourceServer, token: str) -> tuple[float, float]:
+    """:func:`_longest_stall` of ``server`` identifying ``token`` (accepted or refused), the
+    server closed after."""
 
     async def identify() -> None:
         with contextlib.suppress(Exception):
-            await server.identify(_token(), "ledger")
+            await server.identify(token, "ledger")
 
     async def main() -> tuple[float, float]:
         try:
@@ -113,7 +113,13 @@ def test_a_slow_lookup_of_a_key_sets_host_does_not_stall_the_gateway(monkeypatch
         finally:
             await server.close()
 
-    stall, took = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_a_slow_lookup_of_a_key_sets_host_does_not_stall_the_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads = _slow_lookups(monkeypatch, 1.5)
+    server = _server(monkeypatch)
+    stall, took = _stall_while_identifying(server, _token())
     assert server.keys[ISSUER].fetches == 1
     assert took >= 1.5  # the lookups were made, and waited for
     # Before, the loop was held for the whole lookup (1.5 s): no other session was served.
@@ -123,19 +129,7 @@ def test_a_slow_lookup_of_a_key_sets_host_does_not_stall_the_gateway(monkeypatch
 
 def test_a_key_sets_lookup_is_held_to_the_fetch_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     _slow_lookups(monkeypatch, 3.0)
-    server = _server(monkeypatch, fetch_timeout=0.5)
-
-    async def main() -> tuple[float, float]:
-        async def identify() -> None:
-            with contextlib.suppress(Exception):
-                await server.identify(_token(), "ledger")
-
-        try:
-            return await _longest_stall(identify())
-        finally:
-            await server.close()
-
-    stall, took = asyncio.run(main())
+    stall, took = _stall_while_identifying(_server(monkeypatch, fetch_timeout=0.5), _token())
     # The issuer's lock (every token of that issuer) was held as long as its DNS answered.
     assert took < 2.0, took
     assert stall < 0.5, stall
@@ -165,18 +159,7 @@ def test_a_slow_lookup_of_the_introspection_endpoint_does_not_stall_the_gateway(
     threads = _slow_lookups(monkeypatch, 1.5)
     issuer = IssuerSettings(issuer=ISSUER, introspection_url=f"https://{SLOW}/introspect")
     server = ResourceServer(ResourceSettings(resource="https://gateway.example", issuers=(issuer,)))
-
-    async def identify() -> None:
-        with contextlib.suppress(Exception):
-            await server.identify("an-opaque-token", "ledger")
-
-    async def main() -> tuple[float, float]:
-        try:
-            return await _longest_stall(identify())
-        finally:
-            await server.close()
-
-    stall, took = asyncio.run(main())
+    stall, took = _stall_while_identifying(server, "an-opaque-token")
     assert took >= 1.5
     assert stall < 0.5, stall
     assert threads and "MainThread" not in threads, threads
