@@ -10,9 +10,12 @@ fails the run if any test skipped at all (tests/conftest.py).
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from mcpward.sandbox import Backend
 
 #: Everything a test may need that .ci/run installs.
 KNOWN = frozenset(
@@ -31,3 +34,14 @@ def missing(what: str, why: str) -> NoReturn:
     if required(what):
         pytest.fail(f"{what} is required here (MCPWARD_REQUIRE) but {why}", pytrace=False)
     pytest.skip(f"{what}: {why}")
+
+
+def sandbox_backend(name: str) -> Backend:
+    """The sandbox backend ``name``, where it works on this machine (else :func:`missing`)."""
+    from mcpward.sandbox import backends
+
+    chosen = next(b for b in backends() if b.name == name)
+    availability = chosen.check()
+    if not availability.works:
+        missing(name, availability.why)
+    return chosen

@@ -22,16 +22,14 @@ import pytest
 
 from mcpward.gateway import verify
 from mcpward.sandbox._backends.bubblewrap import Bubblewrap
-from needs import missing
+from needs import sandbox_backend
 
 HOSTILE = Path(__file__).parent / "servers" / "hostile_server.py"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def bubblewrap() -> None:
-    availability = Bubblewrap().check()
-    if not availability.works:
-        missing("bubblewrap", availability.why)
+    sandbox_backend("bubblewrap")
 
 
 BACKENDS = ["bubblewrap", "podman", "docker", "landlock"]
@@ -62,14 +60,9 @@ def docker_host() -> Iterator[None]:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The tests that hold for every confining backend run on each that works here."""
-    from mcpward.sandbox import backends
-
     if request.param == "docker":
         request.getfixturevalue("docker_host")
-    chosen = next(b for b in backends() if b.name == request.param)
-    availability = chosen.check()
-    if not availability.works:
-        missing(request.param, availability.why)
+    sandbox_backend(request.param)
     return str(request.param)
 
 

@@ -1,6 +1,6 @@
 """What the attacks on processes a server under the Landlock backend leaves running share: the
-backend (or the test skipped where it does not work), the server's script where the sandbox
-may read it, and the processes found by a marker in their command line."""
+server's script where the sandbox may read it, and the processes found by a marker in their
+command line."""
 
 from __future__ import annotations
 
@@ -10,21 +10,6 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from needs import missing
-
-
-def landlock_backend() -> Any:
-    """The Landlock backend, where it works here (else the test is skipped, or failed where
-    MCPWARD_REQUIRE asks for it)."""
-    from mcpward.sandbox import backends
-
-    landlock = next(b for b in backends() if b.name == "landlock")
-    availability = landlock.check()
-    if not availability.works:
-        missing("landlock", availability.why)
-    return landlock
 
 
 def server_script(tmp_path: Path, source: str) -> Path:

@@ -243,12 +243,9 @@ def test_the_proxy_lets_no_request_reach_a_host_it_did_not_check(tmp_path: Path,
     the rest of it to that host unread: a second request on the same connection, for a host
     outside the allow list, was sent on (and never recorded), and so was a Host header naming
     another site than the URL (a virtual host of the allowed address: domain fronting)."""
-    from mcpward.sandbox import backends
-    from needs import missing
+    from needs import sandbox_backend
 
-    availability = next(b for b in backends() if b.name == backend).check()
-    if not availability.works:
-        missing(backend, availability.why)
+    sandbox_backend(backend)
     site = _RecordingSite()
     try:
         profile = tmp_path / "profile.toml"
@@ -401,12 +398,9 @@ def test_the_connect_supervisor_cannot_be_worn_out_and_replaced(tmp_path: Path) 
     longer."""
     import socket
 
-    from mcpward.sandbox._backends.landlock import Landlock
-    from needs import missing
+    from needs import sandbox_backend
 
-    availability = Landlock().check()
-    if not availability.works:
-        missing("landlock", availability.why)
+    sandbox_backend("landlock")
     script = tmp_path / "unhook.py"
     script.write_text(_UNHOOK, encoding="utf-8")
     profile = tmp_path / "profile.toml"
@@ -560,12 +554,9 @@ def test_a_root_only_file_under_usr_is_hidden_too(tmp_path: Path, backend: str) 
     when root runs the sandbox (issue 19), and the file's permissions refuse it."""
     import os
 
-    from mcpward.sandbox import backends
-    from needs import missing
+    from needs import sandbox_backend
 
-    availability = next(b for b in backends() if b.name == backend).check()
-    if not availability.works:
-        missing(backend, availability.why)
+    sandbox_backend(backend)
     if os.geteuid() != 0:
         pytest.skip("needs root to leave a root-only file under /usr")
     secret = "ghp_" + os.urandom(18).hex()

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from needs import missing
+from needs import missing, sandbox_backend
 from test_sandbox import BACKENDS, docker_host, hostile_command, sandboxed
 
 __all__ = ["docker_host"]  # the fixture the docker backend needs, used through `backend`
@@ -40,13 +40,9 @@ def landlock(request: pytest.FixtureRequest) -> str:
 
 
 def _working(request: pytest.FixtureRequest, name: str) -> str:
-    from mcpward.sandbox import backends
-
     if name == "docker":
         request.getfixturevalue("docker_host")
-    availability = next(b for b in backends() if b.name == name).check()
-    if not availability.works:
-        missing(name, availability.why)
+    sandbox_backend(name)
     return name
 
 

@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from landlock_kit import fresh_marker, holders, holders_after, landlock_backend, server_script
+from landlock_kit import fresh_marker, holders, holders_after, server_script
+
+from needs import sandbox_backend
 
 _SERVER = """
 import os, signal, sys, time
@@ -37,7 +39,7 @@ def marker() -> Iterator[str]:
 
 
 def test_a_server_ignoring_sigterm_ends_when_its_gateway_is_killed(tmp_path: Path, marker: str) -> None:
-    landlock_backend()
+    sandbox_backend("landlock")
     script = server_script(tmp_path, _SERVER)
     config = tmp_path / "profile.toml"
     config.write_text("", encoding="utf-8")

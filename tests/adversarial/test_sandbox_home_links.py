@@ -13,17 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from needs import missing
+from needs import sandbox_backend
 
 MCPWARD = [sys.executable, "-m", "mcpward"]
 
 
 def _run_inspected(tmp_path: Path, server: str) -> subprocess.CompletedProcess[bytes]:
-    from mcpward.sandbox import backends
-
-    availability = next(b for b in backends() if b.name == "bubblewrap").check()
-    if not availability.works:
-        missing("bubblewrap", availability.why)
+    sandbox_backend("bubblewrap")
     profile = tmp_path / "profile.toml"
     profile.write_text('[network]\nallow = ["api.example.com"]\n[inspect]\ntls = true\n', encoding="utf-8")
     return subprocess.run(
@@ -82,13 +78,9 @@ def test_a_linked_folder_on_the_way_to_a_mount_in_the_home_is_not_followed(tmp_p
     """Run by root, the folders a mount inside the home needs are made passable (0755) for the
     sandbox's uid: a link a server left at one of them must be replaced, not followed (root
     would open a host folder to every user)."""
-    from mcpward.sandbox import backends
-
     if os.geteuid() != 0:
         pytest.skip("the folders are made passable only when the server runs as the sandbox's uid")
-    availability = next(b for b in backends() if b.name == "bubblewrap").check()
-    if not availability.works:
-        missing("bubblewrap", availability.why)
+    sandbox_backend("bubblewrap")
     server = f"links-{os.urandom(3).hex()}"
     user_home = tmp_path / "user-home"
     data = user_home / "project" / "data"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from needs import missing
+from needs import sandbox_backend
 from test_sandbox import BACKENDS, docker_host
 
 __all__ = ["docker_host"]  # the fixture the docker backend needs, used through `backend`
@@ -29,14 +29,10 @@ MCPWARD = [sys.executable, "-m", "mcpward"]
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
-    from mcpward.sandbox import backends
-
     name = str(request.param)
     if name == "docker":
         request.getfixturevalue("docker_host")
-    availability = next(b for b in backends() if b.name == name).check()
-    if not availability.works:
-        missing(name, availability.why)
+    sandbox_backend(name)
     return name
 
 

@@ -14,17 +14,13 @@ from pathlib import Path
 import pytest
 from test_sandbox_escape import Listener
 
-from needs import missing
+from needs import sandbox_backend
 from test_sandbox import sandboxed
 
 
 @pytest.fixture(params=["bubblewrap", "landlock"])
 def backend(request: pytest.FixtureRequest) -> str:
-    from mcpward.sandbox import backends
-
-    availability = next(b for b in backends() if b.name == request.param).check()
-    if not availability.works:
-        missing(str(request.param), availability.why)
+    sandbox_backend(str(request.param))
     return str(request.param)
 
 

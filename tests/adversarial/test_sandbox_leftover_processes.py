@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from landlock_kit import fresh_marker, holders_after, landlock_backend, server_script
+from landlock_kit import fresh_marker, holders_after, server_script
+
+from needs import sandbox_backend
 
 _SERVER = """
 import os, sys, time
@@ -43,7 +45,7 @@ def test_a_process_the_server_leaves_in_its_own_session_is_ended_with_the_run(
     from mcpward.sandbox import run_sandboxed
     from mcpward.sandbox.interface import Profile
 
-    landlock = landlock_backend()
+    landlock = sandbox_backend("landlock")
     monkeypatch.setattr("mcpward.sandbox._cgroups._BASE", tmp_path / "cgroup-v2-only")
     script = server_script(tmp_path, _SERVER)
     records: list[dict[str, Any]] = []

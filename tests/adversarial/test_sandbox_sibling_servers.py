@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.sandbox.interface import SERVER_ID
-from needs import missing
+from needs import sandbox_backend
 from test_sandbox import hostile_command
 
 _READER = """
@@ -55,13 +55,9 @@ def _server_pid(marker: str) -> int:
 
 
 def test_one_landlock_server_cannot_read_or_signal_another(tmp_path: Path) -> None:
-    from mcpward.sandbox import backends
-
     if os.geteuid() != 0:
         pytest.skip("the servers share one uid only when run by root")
-    availability = next(b for b in backends() if b.name == "landlock").check()
-    if not availability.works:
-        missing("landlock", availability.why)
+    sandbox_backend("landlock")
     secret = f"secret-{os.urandom(8).hex()}"
     first, second = tmp_path / "b", tmp_path / "a"
     for folder in (first, second):

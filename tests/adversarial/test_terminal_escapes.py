@@ -176,13 +176,9 @@ def test_a_command_that_cannot_start_in_the_sandbox_is_named_escaped(tmp_path: P
     """The sandbox's launchers (standard library only, apart from the rest of mcpward) printed a
     config's command raw when it could not start: an OSC 52 in it wrote the clipboard of the
     terminal that ran ``sandbox run`` or ``gateway run --sandbox``."""
-    from mcpward.sandbox import backends
-    from needs import missing
+    from needs import sandbox_backend
 
-    chosen = next(b for b in backends() if b.name == backend)
-    availability = chosen.check()
-    if not availability.works:
-        missing(backend, availability.why)
+    sandbox_backend(backend)
     command = "/nonexistent/x\x1b]52;c;aGk=\x07y"
     done = subprocess.run(
         [*MCPWARD, "sandbox", "run", "--backend", backend, "--audit-log", str(tmp_path / "audit.jsonl"), "--", command],
