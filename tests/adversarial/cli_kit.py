@@ -1,13 +1,14 @@
 """The attack tests' shared steps around the real CLI: ``mcpward`` in a child process (this
-checkout's code), with a data folder of its own, and a registry entry a requester asked for and
-a reviewer decided."""
+checkout's code), with a data folder of its own, a command's peak memory, and a registry entry
+a requester asked for and a reviewer decided."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
@@ -29,6 +30,34 @@ def mcpward(
         preexec_fn=preexec_fn,
         cwd=cwd,
     )
+
+
+#: Runs its arguments after the first, then writes their peak resident memory (KB) to the first
+#: and exits with their status.
+_PEAK = """
+import resource, subprocess, sys
+status = subprocess.run(sys.argv[2:]).returncode
+with open(sys.argv[1], "w") as figure:
+    figure.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(status)
+"""
+
+
+def with_peak_memory(
+    command: Sequence[str], *, env: Mapping[str, str], timeout: float
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """``command`` run from a parent of its own (the test's other children would count in the
+    test's own figure): what it did, and its peak resident memory in KB, as the kernel counts it."""
+    with tempfile.TemporaryDirectory() as folder:
+        figure = Path(folder) / "peak"
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK, str(figure), *command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+        return done, int(figure.read_text())
 
 
 def mcpward_in_home(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 import zipfile
@@ -21,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from cli_kit import with_peak_memory
 
 import mcpward
 from mcpward import advisories
@@ -44,19 +44,11 @@ def _previous(tmp_path: Path) -> Path:
 
 def _update(source: str, snapshot: Path) -> tuple[int, str, int]:
     """The real CLI in a child process: exit status, stderr, and its peak resident MiB."""
-    program = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "sys.stderr.write(done.stderr)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
-        "sys.exit(done.returncode)\n"
+    command = [sys.executable, "-m", "mcpward", "advisories", "update", "--source", source]
+    done, peak_kb = with_peak_memory(
+        [*command, "--output", os.fspath(snapshot)], env={**os.environ, "PYTHONPATH": SRC}, timeout=60
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program, sys.executable, "-m", "mcpward", "advisories", "update",
-         "--source", source, "--output", os.fspath(snapshot)],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": SRC},
-    )  # fmt: skip
-    return done.returncode, done.stderr, int(done.stdout.split()[-1])
+    return done.returncode, done.stderr, peak_kb // 1024
 
 
 def test_a_sparse_json_file_of_a_gigabyte_is_refused_before_it_is_read(tmp_path: Path) -> None:

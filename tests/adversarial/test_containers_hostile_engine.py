@@ -15,7 +15,6 @@ import io
 import json
 import os
 import socketserver
-import subprocess
 import sys
 import tarfile
 import threading
@@ -26,6 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from cli_kit import with_peak_memory
 
 import mcpward
 
@@ -109,13 +109,6 @@ def _engine(tmp_path: Path, special: Answer) -> Iterator[Path]:
 
 def _scan(socket: Path, tmp_path: Path, timeout: float, setup: str = "") -> tuple[dict, str, float, int]:
     """The real CLI on the engine; its report, stderr, seconds and peak resident KB."""
-    program = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "sys.stderr.write(done.stderr)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        "sys.exit(done.returncode)\n"
-    )
     output = tmp_path / "report.json"
     cli = f"{setup}\nfrom mcpward.cli import main\nmain()"
     env = {
@@ -125,15 +118,15 @@ def _scan(socket: Path, tmp_path: Path, timeout: float, setup: str = "") -> tupl
         "XDG_RUNTIME_DIR": os.fspath(tmp_path),
     }
     start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", program, sys.executable, "-c", cli, "scan", "--containers", "--home",
-         os.fspath(tmp_path), "--format", "json", "-o", os.fspath(output)],
-        capture_output=True, text=True, timeout=timeout, env=env,
+    done, peak_kb = with_peak_memory(
+        [sys.executable, "-c", cli, "scan", "--containers", "--home", os.fspath(tmp_path), "--format", "json",
+         "-o", os.fspath(output)],
+        env=env, timeout=timeout,
     )  # fmt: skip
     seconds = time.monotonic() - start
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-500:]
     report = json.loads(output.read_text())
-    return report, done.stderr, seconds, int(done.stdout.split()[-1])
+    return report, done.stderr, seconds, peak_kb
 
 
 def _errors(report: dict) -> list[str]:

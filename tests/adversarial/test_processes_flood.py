@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from cli_kit import with_peak_memory
 
 import mcpward
 
@@ -45,22 +46,16 @@ def _flood(count: int, words: int) -> Iterator[list[int]]:
 
 
 def _scan(tmp_path: Path, setup: str = "") -> tuple[dict, float, int]:
-    program = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "sys.stderr.write(done.stderr)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
     output = tmp_path / "report.json"
     cli = f"{setup}\nfrom mcpward.cli import main\nmain()"
     start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", program, sys.executable, "-c", cli, "scan", "--processes", "--home",
-         os.fspath(tmp_path), "--format", "json", "-o", os.fspath(output)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": SRC},
+    done, peak_kb = with_peak_memory(
+        [sys.executable, "-c", cli, "scan", "--processes", "--home", os.fspath(tmp_path), "--format", "json",
+         "-o", os.fspath(output)],
+        env={**os.environ, "PYTHONPATH": SRC}, timeout=120,
     )  # fmt: skip
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-300:]
-    return json.loads(output.read_text()), time.monotonic() - start, int(done.stdout.split()[-1])
+    return json.loads(output.read_text()), time.monotonic() - start, peak_kb
 
 
 def test_thousands_of_secret_words_on_a_command_line_are_bounded(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_kit import SRC, mcpward
+from cli_kit import SRC, mcpward, with_peak_memory
 
 from mcpward.registry import Registry
 
@@ -31,22 +31,14 @@ def _database(tmp_path: Path) -> str:
 
 
 def _peak_kb(tmp_path: Path, previous: Path) -> tuple[int, subprocess.CompletedProcess[str]]:
-    """The report's peak resident memory, from a parent of its own (the test's other children
-    count in the test's own figure)."""
-    measure = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "sys.stderr.write(done.stderr)\n"
-        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", measure, sys.executable, "-m", "mcpward", "report", "audit",
-         "--format", "json", "--database", _database(tmp_path), "--previous", str(previous)],
-        capture_output=True, text=True, timeout=120,
+    """The report's peak resident memory (KB), and what it did."""
+    done, peak = with_peak_memory(
+        [sys.executable, "-m", "mcpward", "report", "audit", "--format", "json",
+         "--database", _database(tmp_path), "--previous", str(previous)],
         env={"PYTHONPATH": SRC, "MCPWARD_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"},
+        timeout=120,
     )  # fmt: skip
-    code, peak = done.stdout.split()
-    return int(peak), subprocess.CompletedProcess(done.args, int(code), "", done.stderr)
+    return peak, done
 
 
 def test_a_huge_previous_report_is_not_decoded_whole(tmp_path: Path) -> None:
