@@ -19,12 +19,11 @@ from gateway_attack_kit import (
     TOKEN_B,
     auth,
     children_of,
-    digest,
     echo_app,
     post,
 )
 
-from loopback import serving
+from loopback import clients_toml, serving
 
 
 def _call(number: int, text: str) -> dict[str, Any]:
@@ -124,10 +123,7 @@ def test_a_chunked_body_is_refused_while_it_arrives_not_after(tmp_path: Path) ->
     from gateway_attack_kit import memory_kb, serve_process
 
     config = f"""max_message = 65536
-[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[servers.echo]
+{clients_toml({"alice": TOKEN_A})}[servers.echo]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]
 """
     with serve_process(tmp_path, config) as (base, process, _log):
@@ -214,10 +210,7 @@ def test_what_a_server_sends_unasked_is_bounded_when_the_client_never_reads_it(t
 
     script = tmp_path / "hostile.py"
     script.write_text(HOSTILE_SERVER, encoding="utf-8")
-    config = f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[pins]
+    config = f"""{clients_toml({"alice": TOKEN_A})}[pins]
 store = "{tmp_path / "pins.json"}"
 [dlp]
 scan_results = false
@@ -279,10 +272,7 @@ def test_a_remote_upstreams_huge_answer_is_cut_at_the_limit(tmp_path: Path) -> N
     from gateway_attack_kit import memory_kb, serve_process
 
     with serving(_hostile_remote) as remote:
-        config = f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[pins]
+        config = f"""{clients_toml({"alice": TOKEN_A})}[pins]
 store = "{tmp_path / "pins.json"}"
 [servers.remote]
 url = "{remote}/mcp"

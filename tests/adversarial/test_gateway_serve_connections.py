@@ -68,22 +68,17 @@ from gateway_attack_kit import (
     TOKEN_B,
     auth,
     children_of,
-    digest,
     memory_kb,
     serve_process,
 )
+
+from loopback import clients_toml
 
 
 def _config(tmp_path: Path, serve: str = "") -> str:
     hostile = tmp_path / "hostile.py"
     hostile.write_text(HOSTILE_SERVER, encoding="utf-8")
-    return f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[[serve.clients]]
-name = "mallory"
-sha256 = "{digest(TOKEN_B)}"
-[pins]
+    return f"""{clients_toml({"alice": TOKEN_A, "mallory": TOKEN_B})}[pins]
 store = "{tmp_path / "pins.json"}"
 [servers.echo]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]

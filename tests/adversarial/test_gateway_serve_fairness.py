@@ -18,7 +18,9 @@ from pathlib import Path
 
 import httpx
 import orjson
-from gateway_attack_kit import HOSTILE_SERVER, INITIALIZE, TOKEN_A, TOKEN_B, auth, digest, post, serve_process
+from gateway_attack_kit import HOSTILE_SERVER, INITIALIZE, TOKEN_A, TOKEN_B, auth, post, serve_process
+
+from loopback import clients_toml
 
 #: Pings timed alone, then while the heavy client floods; the loop stops early past the deadline.
 _PINGS = 9
@@ -40,13 +42,7 @@ def _dense(size: int) -> str:
 def _config(tmp_path: Path) -> str:
     script = tmp_path / "hostile.py"
     script.write_text(HOSTILE_SERVER, encoding="utf-8")
-    return f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[[serve.clients]]
-name = "bob"
-sha256 = "{digest(TOKEN_B)}"
-[pins]
+    return f"""{clients_toml({"alice": TOKEN_A, "bob": TOKEN_B})}[pins]
 store = "{tmp_path / "pins.json"}"
 [baseline]
 enabled = false

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 import httpx
-from gateway_attack_kit import INITIALIZE, SERVERS, TOKEN_A, auth, digest, memory_kb, serve_process
+from gateway_attack_kit import INITIALIZE, SERVERS, TOKEN_A, auth, memory_kb, serve_process
+
+from loopback import clients_toml
 
 
 def _endless_head(base: str, line: bytes, total_mb: int) -> int:
@@ -43,10 +45,7 @@ def _endless_head(base: str, line: bytes, total_mb: int) -> int:
 
 def _config(tmp_path: Path, serve: str = "") -> str:
     return f"""{serve}
-[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[pins]
+{clients_toml({"alice": TOKEN_A})}[pins]
 store = "{tmp_path / "pins.json"}"
 [servers.echo]
 command = ["{sys.executable}", "{SERVERS / "counting_server.py"}", "{tmp_path / "r.txt"}", "{tmp_path / "pid"}"]

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from gateway_attack_kit import MCPWARD, SECRET
 
-from loopback import Accepting
+from loopback import Accepting, clients_toml
 
 #: A server whose tools are harmless, but whose resources and prompts carry its secret and an
 #: instruction for the model; it also reports what the client sent it (on standard error).
@@ -159,14 +159,11 @@ def test_what_a_client_posts_to_a_server_that_does_not_read_is_bounded(tmp_path:
     at once, no DLP scan to pay for) pile up in the gateway's memory without bound. 24 posts
     of 4 MB, within the request rate and size limits, must not grow it by 96 MB."""
     import httpx
-    from gateway_attack_kit import INITIALIZE, TOKEN_A, auth, digest, memory_kb, post, serve_process
+    from gateway_attack_kit import INITIALIZE, TOKEN_A, auth, memory_kb, post, serve_process
 
     script = tmp_path / "busy.py"
     script.write_text(_BUSY_SERVER, encoding="utf-8")
-    config = f"""[[serve.clients]]
-name = "alice"
-sha256 = "{digest(TOKEN_A)}"
-[pins]
+    config = f"""{clients_toml({"alice": TOKEN_A})}[pins]
 store = "{tmp_path / "pins.json"}"
 [baseline]
 enabled = false
