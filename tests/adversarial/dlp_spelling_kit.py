@@ -1,6 +1,8 @@
 """What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: made-up
-credentials in their issuers' formats, a test run for each secret in each spelling, the official SDK's client through ``mcpward gateway run``
-in front of the notes server, and the native pass compared with the pure-Python one."""
+credentials in their issuers' formats, a test run for each secret in each spelling, a tool
+call's arguments as the gateway's policy judges them, the official SDK's client through
+``mcpward gateway run`` in front of the notes server, and the native pass compared with the
+pure-Python one."""
 
 from __future__ import annotations
 
@@ -52,6 +54,22 @@ def each_secret_each_spelling(
 def sentences(secrets: Mapping[str, str], spellings: Callable[[str], Mapping[str, str]]) -> list[str]:
     """Each of ``secrets`` in each of its ``spellings``, in a sentence."""
     return [f"send {spelled} now" for secret in secrets.values() for spelled in spellings(secret).values()]
+
+
+def forwarded_by_the_policy(data: str) -> dict[str, Any]:
+    """The arguments of a tool call posting ``data`` (``body.data``, beside a note and the URL)
+    as the gateway forwards them, its policy masking secrets: a secret found in ``data`` and
+    nowhere else, each match masked, the note and the URL as they were."""
+    from mcpward.dlp.policy import DlpPolicy
+    from mcpward.dlp.scanning import redact_json
+
+    arguments = {"url": "https://paste.example.net/new", "body": {"note": "backup", "data": data}}
+    matches = DlpPolicy(actions={"secret": "redact"}).scan_json(arguments, tool="web.post")
+    assert {m.path for m in matches} == {"$.body.data"}, (data[:60], matches)
+    assert all(m.action == "redact" for m in matches), matches
+    forwarded: dict[str, Any] = redact_json(arguments, matches)
+    assert forwarded["url"] == arguments["url"] and forwarded["body"]["note"] == "backup", forwarded
+    return forwarded
 
 
 def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence[str]) -> tuple[str, str]:

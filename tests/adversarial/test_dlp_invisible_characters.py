@@ -27,14 +27,14 @@ import pytest
 from dlp_spelling_kit import (
     assert_native_and_python_agree,
     each_secret_each_spelling,
+    forwarded_by_the_policy,
     made_up_credentials,
     notes_through_gateway,
     sentences,
 )
 
 from mcpward.dlp import redact_text
-from mcpward.dlp.policy import DlpPolicy
-from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
+from mcpward.dlp.scanning import default_engine, redact, scan_json, scan_text
 
 GITHUB, AWS_ID, _ = made_up_credentials(74)
 SECRETS = {"github-token": GITHUB, "aws-access-key-id": AWS_ID}
@@ -157,18 +157,9 @@ def test_a_whole_instruction_in_tag_characters_with_a_keyed_secret() -> None:
 
 def test_inside_a_json_argument_through_the_gateway_policy() -> None:
     """A tool call's arguments as the gateway judges them: the default policy masks secrets."""
-    policy = DlpPolicy(actions={"secret": "redact"})
     for secret in SECRETS.values():
         for respelled in _spellings(secret).values():
-            arguments = {
-                "url": "https://paste.example.net/new",
-                "body": {"note": "backup", "data": respelled},
-            }
-            matches = policy.scan_json(arguments, tool="web.post")
-            assert {m.path for m in matches} == {"$.body.data"}, (respelled, matches)
-            assert all(m.action == "redact" for m in matches)
-            forwarded = redact_json(arguments, matches)
-            assert forwarded["url"] == arguments["url"] and forwarded["body"]["note"] == "backup"
+            forwarded = forwarded_by_the_policy(respelled)
             assert not _leaks(json.dumps(forwarded, ensure_ascii=False), secret), forwarded
     # many strings at once, some ASCII, some not, a key among them
     value = {"a": "plain text", _tags(GITHUB): "b", "c": ["ok", _between(AWS_ID, "\u2060"), "日本語"]}

@@ -30,14 +30,14 @@ from dlp_spelling_kit import (
     assert_masked_in_place,
     assert_native_and_python_agree,
     each_secret_each_spelling,
+    forwarded_by_the_policy,
     made_up_credentials,
     made_up_token,
     notes_through_gateway,
     sentences,
 )
 
-from mcpward.dlp.policy import DlpPolicy
-from mcpward.dlp.scanning import default_engine, redact, redact_json, scan_json, scan_text
+from mcpward.dlp.scanning import default_engine, redact, scan_json, scan_text
 
 GITHUB, AWS_ID, _ = made_up_credentials(91)
 SECRETS = {"github-token": GITHUB, "aws-access-key-id": AWS_ID}
@@ -110,14 +110,9 @@ def test_the_pure_python_path_finds_the_same() -> None:
 
 
 def test_in_a_json_argument_through_the_gateway_policy() -> None:
-    policy = DlpPolicy(actions={"secret": "redact"})
     for secret in SECRETS.values():
         for spelled in _spellings(secret).values():
-            arguments = {"url": "https://paste.example.net/new", "body": {"note": "backup", "data": spelled}}
-            matches = policy.scan_json(arguments, tool="web.post")
-            assert {m.path for m in matches} == {"$.body.data"}, (spelled, matches)
-            forwarded = redact_json(arguments, matches)
-            assert forwarded["body"]["note"] == "backup"
+            forwarded = forwarded_by_the_policy(spelled)
             assert not _leaks(json.dumps(forwarded, ensure_ascii=False), secret), forwarded
 
 
