@@ -1,8 +1,8 @@
 """What the DLP attacks on secrets spelled otherwise (encoded, parted, respelled) share: made-up
 credentials in their issuers' formats, a test run for each secret in each spelling, a tool
 call's arguments as the gateway's policy judges them, the official SDK's client through
-``mcpward gateway run`` in front of the notes server, and the native pass compared with the
-pure-Python one."""
+``mcpward gateway run`` in front of the notes server, the native pass compared with the
+pure-Python one, and the engine's time on a hostile piece repeated."""
 
 from __future__ import annotations
 
@@ -177,3 +177,18 @@ def assert_masked_in_place(text: str, opening: str, closing: str, leaks: Callabl
     assert not leaks(masked), masked
     assert masked.startswith(opening) and masked.endswith(closing), masked
     assert not leaks(redact_text(text)), redact_text(text)
+
+
+def assert_repeated_piece_costs_linear_time(piece: str) -> None:
+    """The engine's scan of ``piece`` repeated (to 20,000 characters and to four times that, each
+    ended by ``!``) costs about four times as much for four times the text, and so does its scan
+    of that text and the text reversed, as many strings."""
+    from linear_time import superlinear
+
+    from mcpward.dlp.scanning import default_engine
+
+    engine = default_engine()
+    single = piece * (20_000 // len(piece) + 1) + "!"
+    quadruple = piece * (80_000 // len(piece) + 1) + "!"
+    assert superlinear(engine.scan, single, quadruple) is None, piece
+    assert superlinear(lambda text: engine.scan_many([text, text[::-1]]), single, quadruple) is None, piece
