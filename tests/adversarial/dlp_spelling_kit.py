@@ -156,6 +156,27 @@ def json_through_gateway(
     return read[0], [json.loads(line) for line in lines]
 
 
+def assert_masked_through_gateway(
+    tmp_path: Path, kept: Sequence[str], written: Sequence[str], leaks: Callable[[str], object]
+) -> None:
+    """:func:`notes_through_gateway` with ``kept`` and ``written`` (at least one): every note
+    reaches each side, and nothing of a secret in the ones the client reads or in the ones the
+    server receives (``leaks`` names what is left); the audit log counts a masked argument per
+    written note, and masked results where the client read any."""
+    import textwrap
+
+    from gateway_attack_kit import audit_events
+
+    read, notes = notes_through_gateway(tmp_path, kept, written)
+    assert read.count("kept: ") == len(kept), read
+    assert not leaks(read), read
+    assert notes.count("backup: ") == len(written), notes
+    received = notes.split("backup: ", 1)[1]
+    assert not leaks(received), textwrap.shorten(received, 400)
+    assert len(audit_events(tmp_path / "audit.jsonl", "dlp-argument")) == len(written)
+    assert not kept or audit_events(tmp_path / "audit.jsonl", "dlp-result")
+
+
 def assert_native_and_python_agree(texts: Iterable[str]) -> None:
     """The engine with Hyperscan's one pass and without it report the same matches (rule,
     place, encoding) in each of ``texts``."""
