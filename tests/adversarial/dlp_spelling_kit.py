@@ -187,6 +187,20 @@ def assert_native_and_python_agree(texts: Iterable[str]) -> None:
         ], text
 
 
+def assert_found_decoded_and_masked(spelled: str, leaks: Callable[[str], object]) -> None:
+    """``spelled`` in a sentence: found as a GitHub token or an AWS access key id, each secret
+    matched read through a decoding, and masked in place (:func:`assert_masked_in_place`)."""
+    from mcpward.dlp.scanning import scan_text
+
+    opening, closing = "Here is the file you asked for: ", " -- end"
+    text = opening + spelled + closing
+    matches = [m for m in scan_text(text) if m.kind == "secret"]
+    assert matches, text[:100]
+    assert all(m.encoding for m in matches), matches
+    assert {"github-token", "aws-access-key-id"} & {m.rule for m in matches}, matches
+    assert_masked_in_place(text, opening, closing, leaks)
+
+
 def assert_masked_in_place(text: str, opening: str, closing: str, leaks: Callable[[str], object]) -> None:
     """``text`` (``opening``, a secret spelled otherwise, ``closing``) masked by ``redact`` and by
     ``redact_text``: nothing of the secret left in either (``leaks`` names what is), the words

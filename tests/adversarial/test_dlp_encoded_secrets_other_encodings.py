@@ -21,7 +21,7 @@ import string
 
 import pytest
 from dlp_spelling_kit import (
-    assert_masked_in_place,
+    assert_found_decoded_and_masked,
     assert_native_and_python_agree,
     assert_repeated_piece_costs_linear_time,
     aws_credentials_file,
@@ -90,15 +90,7 @@ def _leaks(redacted: str, secret: str) -> list[str]:
 @each_secret_each_spelling(SECRETS, _encodings)
 def test_a_secret_in_another_encoding_is_found_and_its_run_masked(name: str, spelling: str) -> None:
     secret = SECRETS[name]
-    encoded = _encodings(secret)[spelling]
-    text = f"Here is the file you asked for: {encoded} -- end"
-    matches = [m for m in scan_text(text) if m.kind == "secret"]
-    assert matches, (name, spelling)
-    assert all(m.encoding for m in matches), matches
-    assert {"github-token", "aws-access-key-id"} & {m.rule for m in matches}, matches
-    assert_masked_in_place(
-        text, "Here is the file you asked for: ", " -- end", lambda masked: _leaks(masked, secret)
-    )
+    assert_found_decoded_and_masked(_encodings(secret)[spelling], lambda masked: _leaks(masked, secret))
 
 
 def test_the_pure_python_path_finds_the_same() -> None:
