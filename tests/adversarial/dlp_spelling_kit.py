@@ -2,7 +2,7 @@
 credentials in their issuers' formats, a test run for each secret in each spelling, a tool
 call's arguments as the gateway's policy judges them, the official SDK's client through
 ``mcpward gateway run`` in front of the notes server, the native pass compared with the
-pure-Python one, and the engine's time on a hostile piece repeated."""
+pure-Python one, and the engine's time on a hostile piece repeated and on dense tokens."""
 
 from __future__ import annotations
 
@@ -227,3 +227,19 @@ def assert_repeated_piece_costs_linear_time(piece: str) -> None:
     quadruple = piece * (80_000 // len(piece) + 1) + "!"
     assert superlinear(engine.scan, single, quadruple) is None, piece
     assert superlinear(lambda text: engine.scan_many([text, text[::-1]]), single, quadruple) is None, piece
+
+
+def assert_dense_tokens_cost_linear_time(lines: Sequence[str]) -> None:
+    """``lines`` (a token spelled otherwise on each) over and over, to 40,000 characters and to
+    four times that: the engine finds at least half the tokens, and the scan of four times the
+    text costs about four times as much."""
+    from linear_time import superlinear
+
+    from mcpward.dlp.scanning import default_engine
+
+    engine = default_engine()
+    unit = "\n".join(lines)
+    single = (unit * (40_000 // len(unit) + 1))[:40_000]
+    quadruple = (unit * (160_000 // len(unit) + 1))[:160_000]
+    assert len(engine.scan(single)) > 40_000 // (len(unit) // len(lines)) // 2
+    assert superlinear(engine.scan, single, quadruple) is None, unit[:100]
