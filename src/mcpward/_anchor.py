@@ -24,10 +24,12 @@ the registry's audit trail (key and MACs; its heads, one per database, in regist
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +46,15 @@ class AnchorError(McpwardError):
     """The key or the head cannot be used (unreadable, or forged): the message says which."""
 
 
-def load_key(path: Path, *, create: bool) -> bytes | None:
+def load_key(path: Path, *, create: bool, private: bool = False) -> bytes | None:
     """The key in ``path`` (hex); with ``create``, a new random one if there is none (made
-    atomically, so that writers starting together agree on one key). None if absent."""
+    atomically, so that writers starting together agree on one key). None if absent.
+
+    ``private``: a key mcpward makes beside what it anchors, which must be this account's own
+    file, not a link, that no one else can read or write (a key someone else made or read
+    signs their forgeries as well as ours); the registry's may be a mounted secret."""
     try:
-        text = path.read_text("ascii").strip()
+        text = (_private_text(path) if private else path.read_text("ascii")).strip()
     except FileNotFoundError:
         if not create:
             return None
@@ -66,7 +72,9 @@ def load_key(path: Path, *, create: bool) -> bytes | None:
         with contextlib.suppress(FileExistsError):  # another writer made one first: use theirs
             os.link(draft, path)
         draft.unlink()
-        return load_key(path, create=False)
+        return load_key(path, create=False, private=private)
+    except AnchorError:
+        raise
     except (OSError, UnicodeDecodeError) as exc:
         raise AnchorError(f"cannot read the key {path}: {getattr(exc, 'strerror', None) or exc}") from None
     try:
@@ -76,6 +84,44 @@ def load_key(path: Path, *, create: bool) -> bytes | None:
     if len(key) < 16:
         raise AnchorError(f"the key {path} is too short")
     return key
+
+
+def open_own(path: Path, flags: int, what: str, mode: int = 0o600) -> int:
+    """A descriptor of the regular file at ``path``, never through a symbolic link: whoever can
+    write the folder could otherwise point the name at any file of ours, which we would then
+    write into (the log, the head) or take a key from."""
+    try:
+        descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise AnchorError(f"{what} {path} is a symbolic link: refused (use the file itself)") from None
+        raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise AnchorError(f"{what} {path} is not a regular file")
+    return descriptor
+
+
+def _private_text(path: Path) -> str:
+    descriptor = open_own(path, os.O_RDONLY, "the key")
+    try:
+        status = os.fstat(descriptor)
+        owner = os.geteuid()
+        if owner == 0:  # root checking another account's log: the key is that account's
+            owner = path.parent.stat().st_uid
+        if status.st_uid != owner:
+            raise AnchorError(
+                f"the key {path} is not owned by the account that writes the log (uid {owner}): "
+                "someone else made it, and can sign records with it"
+            )
+        if status.st_mode & 0o077:
+            raise AnchorError(
+                f"the key {path} has mode {stat.S_IMODE(status.st_mode):o}: others can read or replace "
+                "it, so records signed with it prove nothing (if no one else read it: chmod 600)"
+            )
+        return os.read(descriptor, 4096).decode("ascii")
+    finally:
+        os.close(descriptor)
 
 
 def seal(key: bytes, label: str, value: str) -> str:
@@ -113,7 +159,14 @@ class HeadFile:
         """The head, None if there is no head file; :class:`AnchorError` if it is not one the
         key sealed."""
         try:
-            raw = self.path.read_bytes() if self._fd is None else os.pread(self._fd, _HEAD_SIZE, 0)
+            if self._fd is None:
+                descriptor = open_own(self.path, os.O_RDONLY, "the head")
+                try:
+                    raw = os.read(descriptor, _HEAD_SIZE)
+                finally:
+                    os.close(descriptor)
+            else:
+                raw = os.pread(self._fd, _HEAD_SIZE, 0)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -133,7 +186,8 @@ class HeadFile:
     def write(self, head: Head) -> None:
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Opened by name again after it was read: not through a link put there since.
+            self._fd = open_own(self.path, os.O_RDWR | os.O_CREAT, "the head")
         document = {"seq": head.seq, "hash": head.hash, "since": head.since,
                     "mac": seal(self.key, "head", head.text())}  # fmt: skip
         data = orjson.dumps(document).ljust(_HEAD_SIZE - 1) + b"\n"

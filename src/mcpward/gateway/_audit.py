@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from mcpward._anchor import AnchorError, Head, HeadFile, load_key, seal, sealed
+from mcpward._anchor import AnchorError, Head, HeadFile, load_key, open_own, seal, sealed
 from mcpward.errors import McpwardError
 
 GENESIS = "0" * 64
@@ -76,7 +76,10 @@ class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            self._fd = open_own(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, "the audit log")
+        except AnchorError as exc:
+            raise OSError(str(exc)) from None
         #: flock excludes other processes, not the threads of this one sharing the descriptor
         #: (``gateway serve`` judges large messages, and writes their records, in threads).
         self._threads = threading.Lock()
@@ -95,7 +98,7 @@ class AuditLog:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             existed = key_path.exists()
-            key = load_key(key_path, create=True)
+            key = load_key(key_path, create=True, private=True)
             assert key is not None
             head_file = HeadFile(head_path, key)
             head = head_file.read()
@@ -141,7 +144,10 @@ class AuditLog:
             written = os.write(self._fd, line)
             if written != len(line):
                 raise OSError(f"short write to the audit log {self.path}")
-            self._head.write(Head(seq + 1, digest, self._since))
+            try:
+                self._head.write(Head(seq + 1, digest, self._since))
+            except AnchorError as exc:  # the record stands: the log is one past its head
+                raise AuditLogBroken(self.path, str(exc)) from None
             # Under the lock, on an O_APPEND descriptor: the file grew by our line alone.
             self._last = (seq + 1, digest, size + written)
             return {**body, "hash": digest, "mac": mac}
@@ -243,7 +249,7 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
     key_path, head_path = anchor_paths(path)
     key: bytes | None = None
     try:
-        key = load_key(key_path, create=False)
+        key = load_key(key_path, create=False, private=True)
         if key is not None:
             verdict.head = HeadFile(head_path, key).read()
             if verdict.head is None:
