@@ -168,6 +168,12 @@ class AuditLog:
         ):
             self._since = head.since
             return
+        if tail.seq > head.seq + 1:
+            raise AuditLogBroken(
+                self.path,
+                f"it runs to record {tail.seq} but its head names record {head.seq}: an earlier head "
+                "was put back in place of the current one, or records were added past it",
+            )
         raise AuditLogBroken(
             self.path, f"it no longer reaches its head (record {head.seq}): records were removed or rewritten"
         )
@@ -263,6 +269,8 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
         return
     head = verdict.head
     previous, last_seq, reached = GENESIS, 0, head is None or head.seq == 0
+    #: The hashes of the last two records read, for the head as it is once they are read.
+    recent: dict[int, str] = {}
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -305,12 +313,36 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
                         return
                     reached = True
             previous, last_seq, verdict.count = claimed, seq, verdict.count + 1
+            recent = {seq: claimed, seq - 1: recent.get(seq - 1, "")}
             yield record
     if not reached and head is not None:
         verdict.problem = (
             f"the log ends at record {last_seq} but its head names record {head.seq}: "
             "records were removed from its end, or it was emptied"
         )
+    elif key is not None and head is not None:
+        verdict.problem = _head_now(HeadFile(head_path, key), last_seq, recent)
+
+
+def _head_now(head_file: HeadFile, last_seq: int, recent: dict[int, str]) -> str | None:
+    """The head read again once the log is read: writers move it after each record, so it is
+    at most one record behind the last one read (a writer killed between the two), or past it.
+    One further behind, though sealed, is an earlier head put back: it let the log's newest
+    records be cut back to it unnoticed."""
+    try:
+        now = head_file.read()
+    except AnchorError as exc:
+        return str(exc)
+    if now is None:
+        return f"the head {head_file.path} is gone"
+    if now.seq < last_seq - 1:
+        return (
+            f"the log runs to record {last_seq} but its head names record {now.seq}: an earlier head "
+            "was put back in place of the current one"
+        )
+    if now.seq in recent and recent[now.seq] != now.hash:
+        return f"record {now.seq} is not the record the head names (rewritten)"
+    return None
 
 
 def verify(path: Path) -> tuple[int, str | None]:
