@@ -402,6 +402,15 @@ class AuditTrail:
                         "the trail was replaced"
                     )
             if not signed:
+                if key is not None and last_seq:
+                    # Without a head here, an old trail and one stripped of its MACs and
+                    # recomputed by whoever can write the database look the same: a host with
+                    # the key (a second writer, a reviewer's copy) must not call it whole.
+                    return (
+                        f"no event of the trail is signed, though this host has the audit key "
+                        f"{self.anchor.key_file}: it is a trail from before anchoring (any change "
+                        "anchors it), or one stripped of its signatures and rewritten in the database"
+                    )
                 return None  # a trail from before anchoring: its rows are bound from the next change on
             current = _state(session, entries=None, tokens=None)
         for item, digest in current.items():
