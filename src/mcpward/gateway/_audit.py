@@ -104,10 +104,14 @@ class AuditLog:
             head = head_file.read()
             if head is None:
                 tail = self._tail(os.fstat(self._fd).st_size)
-                if tail.seq and existed:
+                if existed:
+                    # The key and the head are made together: a key without its head is a log
+                    # whose head was deleted, with its records or not (an emptied log anchored
+                    # afresh at record 0 verified as whole).
+                    held = "it has records" if tail.seq else "it has its key"
                     raise AuditLogBroken(
                         self.path,
-                        f"it has records but its head {head_path.name} is gone, so records may have "
+                        f"{held} but its head {head_path.name} is gone, so records may have "
                         "been removed (move the log, its .key and .head aside to start a new one)",
                     )
                 head = Head(tail.seq, tail.hash, tail.seq + 1)
