@@ -107,12 +107,13 @@ def _private_text(path: Path) -> str:
     try:
         status = os.fstat(descriptor)
         owner = os.geteuid()
-        if owner == 0:  # root checking another account's log: the key is that account's
-            owner = path.parent.stat().st_uid
-        if status.st_uid != owner:
+        # Root checking another account's log: the key is that account's (the folder's owner).
+        owners = {owner, path.parent.stat().st_uid} if owner == 0 else {owner}
+        if status.st_uid not in owners:
             raise AnchorError(
-                f"the key {path} is not owned by the account that writes the log (uid {owner}): "
-                "someone else made it, and can sign records with it"
+                f"the key {path} is not owned by the account that writes the log (uid "
+                f"{' or '.join(map(str, sorted(owners)))}): someone else made it, and can sign "
+                "records with it"
             )
         if status.st_mode & 0o077:
             raise AnchorError(

@@ -134,6 +134,9 @@ def test_a_key_of_another_user_is_refused(tmp_path: Path, cli: Any) -> None:
         AuditLog(path).close()
     result = cli("audit", "verify", str(path))
     assert result.exit_code == 1 and "not owned by" in result.stderr, result.stderr
+    # Root checking the log of the account whose folder it is: that account's key.
+    os.chown(path.parent, 65534, 65534)
+    assert check_audit_log(path).problem is None
 
 
 def test_a_key_that_is_a_link_is_refused(tmp_path: Path, cli: Any) -> None:
