@@ -330,6 +330,10 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         ("critical", int(chain.get("verified") is False), "audit_log",
          f"The gateway's audit log does not verify ({chain.get('problem')}): the calls and events "
          "counted from it are not evidence until it is explained (mcpward audit verify)."),
+        ("high", int(chain.get("verified") is True and chain.get("anchored") is False), "audit_log",
+         "The gateway's audit log is not anchored (it has no key beside it): its chain holds only "
+         "against someone who cannot write the file, who could have removed records and recomputed "
+         "it (mcpward audit verify)."),
         ("critical", document.get("fleet_unread", 0), "fleet",
          f"{counted(document.get('fleet_unread', 0), 'fleet server')} not read into this report (it "
          f"reads {MAX_FLEET_ROWS:,} at most, by host name): its lists and counts leave them out; "
