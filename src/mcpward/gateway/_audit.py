@@ -260,10 +260,10 @@ def check(path: Path) -> Verdict:
 
 
 def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
-    """The records of the log that hold (without their hash and MAC), in order, as
+    """The records of the log that hold (with their hash, without their MAC), in order, as
     :func:`check` checks them, filling ``verdict``; it ends at the first problem. What reads
-    the records (the audit report) and what verifies them read the same bytes in one pass: a
-    second read could be of another file swapped in between."""
+    the records (the audit report, the mirror) and what verifies them read the same bytes in
+    one pass: a second read could be of another file swapped in between, or of lines appended."""
     key_path, head_path = anchor_paths(path)
     key: bytes | None = None
     try:
@@ -335,6 +335,7 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
                 reached = True
             recent = {seq - 1: previous, seq: claimed}
             previous, last_seq, verdict.count = claimed, seq, verdict.count + 1
+            record["hash"] = claimed  # what the mirror knows a record by
             yield record
     if not reached and head is not None:
         verdict.problem = (

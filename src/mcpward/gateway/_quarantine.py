@@ -40,7 +40,7 @@ from typing import Any
 import orjson
 
 from mcpward.errors import McpwardError
-from mcpward.gateway._audit import AuditLog, check, records
+from mcpward.gateway._audit import AuditLog, Verdict, check, checked
 
 ID = re.compile(r"[0-9a-f]{32}")
 _ALLOW = "allow-"
@@ -395,7 +395,10 @@ def _held_digest(log: Path, held_id: str) -> str:
     verdict = check(log)
     if verdict.problem is not None:
         raise QuarantineError(f"the audit log does not verify ({verdict.problem}); nothing is released")
-    for record in records(log):
+    # Read again, and checked as read: lines appended after the check (a record of holding
+    # made without the key, naming a planted file's digest) were taken from a second read.
+    again = Verdict()
+    for record in checked(log, again):
         if record.get("stage") != "response":
             continue
         for event in record.get("events") or ():
@@ -408,6 +411,8 @@ def _held_digest(log: Path, held_id: str) -> str:
                 digest = detail.get("sha256")
                 if isinstance(digest, str):
                     return digest
+    if again.problem is not None:
+        raise QuarantineError(f"the audit log does not verify ({again.problem}); nothing is released")
     raise QuarantineError(
         f"the audit log {log} has no record of holding {held_id}; it was not released (discard it, "
         "or give the audit log the gateway wrote with --audit-log)"

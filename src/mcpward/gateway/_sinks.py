@@ -142,20 +142,24 @@ class RegistrySink(AuditSink):
 def mirror_log(path: Path, registry: Registry, *, batch: int = 500) -> int:
     """Mirror the records of the audit log at ``path`` that the registry database lacks (found
     by their chain hash); how many were added. A log whose chain does not hold is not mirrored:
-    the database would hold records the log's own check refuses."""
-    from mcpward.gateway._audit import check, records
+    the database would hold records the log's own check refuses. The records copied are those
+    the copying pass verifies (a second read after the check took lines appended in between)."""
+    from mcpward.gateway._audit import Verdict, check, checked
 
     verdict = check(path)
     if verdict.problem is not None:
         raise AuditMirrorError(f"{path}: {verdict.problem}; nothing mirrored")
+    copied = Verdict()
     added, pending = 0, []
-    for record in records(path):
+    for record in checked(path, copied):
         pending.append(record)
         if len(pending) == batch:
             added += registry.record_gateway_events(pending)
             pending = []
     if pending:
         added += registry.record_gateway_events(pending)
+    if copied.problem is not None:
+        raise AuditMirrorError(f"{path}: {copied.problem}; {added} record(s) before it mirrored")
     return added
 
 
