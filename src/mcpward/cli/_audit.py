@@ -50,10 +50,10 @@ def audit_verify(
     summary = f"{target}: {verdict.count} records, chain intact"
     if verdict.anchored and verdict.head is not None:
         summary += f" and anchored (its head names record {verdict.head.seq})"
-    if verdict.incomplete:
+    if verdict.incomplete_lines:
         lines = ", ".join(map(str, verdict.incomplete[:10]))
         summary += (
-            f"; {len(verdict.incomplete)} incomplete line(s) skipped, cut short by a writer that "
+            f"; {verdict.incomplete_lines} incomplete line(s) skipped, cut short by a writer that "
             f"died (their calls were not forwarded): line {lines}"
         )
     typer.echo(summary)
