@@ -188,11 +188,8 @@ class AuditLog:
         """The last whole record's number and hash (however long it is), skipping lines cut short."""
         cut = size > 0 and os.pread(self._fd, 1, size - 1) != b"\n"
         for line in _lines_backward(self._fd, size):
-            if not line.strip():
-                continue
-            try:
-                last = orjson.loads(line)
-            except orjson.JSONDecodeError:
+            last = _parsed(line)
+            if last is None:
                 continue  # a line cut short by a writer that died: verify skips it too
             try:
                 return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut)
@@ -352,9 +349,9 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
 
 
 def _parsed(line: bytes) -> Any:
-    """The line's JSON value, None when it does not parse (a line cut short); one that cannot
-    be a record, whole or cut, is ruled out without a parse (raising costs microseconds a line)."""
-    if line[:1] != b"{":
+    """The line's JSON value, None when it does not parse (a line cut short); a blank line is
+    ruled out without a parse (raising costs microseconds a line, a flood of them seconds)."""
+    if line[:1] != b"{" and not line.strip():
         return None
     try:
         return orjson.loads(line)
