@@ -15,6 +15,7 @@ Several hosts writing one PostgreSQL database need the same key file; each keeps
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -77,7 +78,9 @@ class AuditAnchor:
                 return
             heads[database] = {"seq": seq, "hash": event_hash}
             temporary = self.heads_file.with_name(self.heads_file.name + ".tmp")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # Never through a link: whoever can write the folder would have each change
+            # truncate and write the file it names.
+            descriptor = _opened(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             # Replaced whole, never written in place; not fsynced (6 ms a change): a head lost
             # in a crash only lags, which weakens the truncation check for that moment.
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -98,11 +101,20 @@ class AuditAnchor:
         lock = self.heads_file.with_name(self.heads_file.name + ".lock")
         try:
             self.heads_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise RegistryError(f"cannot open {lock}: {exc.strerror}") from None
+        descriptor = _opened(lock, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield
         finally:
             os.close(descriptor)
+
+
+def _opened(path: Path, flags: int) -> int:
+    """``path`` opened owner-only, not through a symbolic link."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise RegistryError(f"cannot open {path}: {why}") from None
