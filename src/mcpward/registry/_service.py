@@ -491,10 +491,8 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             .limit(limit)
         )
         query = _by_name(query, search, name)
-        latest = (
-            select(func.max(EntryRow.id))
-            .where(EntryRow.status == Status.APPROVED.value, current)
-            .group_by(EntryRow.name)
+        latest = select(EntryRow.name, EntryRow.id, EntryRow.superseded_on).where(
+            EntryRow.status == Status.APPROVED.value, current
         )
         with self.database.reading() as session:
             rows = session.scalars(query).all()
@@ -503,7 +501,13 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                 latest = latest.where(EntryRow.name == name)
             elif rows:
                 latest = latest.where(EntryRow.name.in_({row.name for row in rows}))
-            newest = set(session.scalars(latest).all()) if rows else set()
+            # A name's latest is the approval reviewers made current (not superseded), the newest
+            # of those; the newest request was the latest until 2026-12-05, so a version
+            # requested later but approved first (and superseded, in its grace period) was it.
+            best: dict[str, tuple[bool, int]] = {}
+            for each, entry_id, superseded_on in session.execute(latest).all() if rows else ():
+                best[each] = max(best.get(each, (False, 0)), (superseded_on is None, entry_id))
+            newest = {entry_id for _current, entry_id in best.values()}
             return [_entry(row, reviews.get(row.id, [])) for row in rows], newest
 
     def published(
@@ -532,7 +536,16 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         )
         query = _by_name(query, search, name)
         if updated_since is not None:
-            query = query.where(EntryRow.updated_at > updated_since.astimezone(UTC).replace(tzinfo=None))
+            # An approval that lapsed (its review date or grace period passed) is not rewritten
+            # until the next sweep (expire_due): listed as changed until then, or a syncing
+            # client never learns that it ended.
+            today = self.now().date()
+            lapsed = and_(
+                EntryRow.status == Status.APPROVED.value,
+                or_(EntryRow.review_due < today, EntryRow.superseded_on <= today),
+            )
+            changed = EntryRow.updated_at > updated_since.astimezone(UTC).replace(tzinfo=None)
+            query = query.where(or_(changed, lapsed))
         with self.database.reading() as session:
             rows = session.scalars(query).all()
             reviews = self._reviews_of(session, [row.id for row in rows])

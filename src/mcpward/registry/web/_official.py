@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -38,19 +38,27 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _status(entry: Entry) -> tuple[str, str | None]:
-    if entry.status is Status.APPROVED and entry.superseded_on is not None:
+def _status(entry: Entry, today: date) -> tuple[str, str | None]:
+    status = entry.status
+    # An approval whose grace period or review date has passed ended that day, though nothing
+    # recorded it yet (expire_due does, at the next sweep): until 2026-12-05 it was listed as
+    # active (or deprecated) to a client asking for withdrawn approvals too.
+    if status is Status.APPROVED and entry.superseded_on is not None and entry.superseded_on <= today:
+        status = Status.SUPERSEDED
+    elif status is Status.APPROVED and entry.review_due is not None and entry.review_due < today:
+        status = Status.EXPIRED
+    if status is Status.APPROVED and entry.superseded_on is not None:
         return "deprecated", f"superseded by a newer approved version; approval ends on {entry.superseded_on}"
-    if entry.status is Status.APPROVED:
+    if status is Status.APPROVED:
         return "active", None
     what = {Status.REVOKED: "approval revoked", Status.SUPERSEDED: "superseded by a newer approved version"}
-    return "deleted", f"{what.get(entry.status, 'approval expired')} (entry {entry.id})"
+    return "deleted", f"{what.get(status, 'approval expired')} (entry {entry.id})"
 
 
-def _item(entry: Entry, latest: bool) -> dict[str, Any]:
+def _item(entry: Entry, latest: bool, today: date) -> dict[str, Any]:
     approvals = [review.at for review in entry.reviews if review.decision.value == "approve"]
     published = _time(approvals[-1] if approvals else entry.requested_at)
-    status, message = _status(entry)
+    status, message = _status(entry, today)
     official: dict[str, Any] = {
         "status": status,
         "publishedAt": published,
@@ -112,7 +120,7 @@ def list_servers(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     search: Annotated[str | None, Query(max_length=200)] = None,
-    version: str | None = None,
+    version: Annotated[str | None, Query(max_length=200)] = None,
     updated_since: Annotated[str | None, Query(max_length=64)] = None,
     include_deleted: bool = False,
 ) -> Response:
@@ -135,9 +143,14 @@ def list_servers(
         entries, newest = registry.published(
             after=after, limit=limit, search=search, updated_since=since, include_deleted=deleted
         )
-        items = [_item(entry, entry.id in newest) for entry in entries]
+        today = registry.now().date()
+        items = [_item(entry, entry.id in newest, today) for entry in entries]
         if version == "latest":
             items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
+        elif version is not None:
+            # An exact version, as the official registry reads it (it was ignored: every
+            # version listed until 2026-12-05).
+            items = [item for item in items if item["server"]["version"] == version]
         next_cursor = str(entries[-1].id) if len(entries) == limit else None
         page = {"servers": items, "metadata": {"nextCursor": next_cursor, "count": len(items)}}
         body = bytes(JSONResponse(page).body)
@@ -169,7 +182,7 @@ def _versions(request: Request, server_name: str, include_deleted: bool = False)
     from mcpward.registry.web import registry_of
 
     _check_access(request)
-    entries, newest = registry_of(request).published(
-        name=server_name, limit=1000, include_deleted=include_deleted
-    )
-    return [_item(entry, entry.id in newest) for entry in entries]
+    registry = registry_of(request)
+    entries, newest = registry.published(name=server_name, limit=1000, include_deleted=include_deleted)
+    today = registry.now().date()
+    return [_item(entry, entry.id in newest, today) for entry in entries]
