@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from mcpward.dlp import redact_text
 from mcpward.registry._audit_trail import AuditTrail, _state
@@ -30,8 +30,8 @@ PROBATION_VARIABLE = "MCPWARD_PROBATION_DAYS"
 MAX_PROBATION_DAYS = 365
 #: The gateway's baseline alerts: any of them during the period keeps write for a reviewer.
 BASELINE_ALERTS = frozenset({"new-argument-field", "new-destination", "call-spike", "dormant-tool-used"})
-#: The most gateway records read when judging whether a period was quiet (a period with as
-#: many is left for a reviewer).
+#: The most flagged gateway records (not a plain allow) read when judging whether a period was
+#: quiet; a period with more is left to a reviewer.
 _QUIET_SCAN = 10_000
 
 
@@ -164,31 +164,38 @@ class ProbationStore(AuditTrail):
                 until: date = row.probation_until  # type: ignore[assignment]  # the query's condition
                 start = until - timedelta(days=probation_days()[row.tier])
                 used, alerts = self._period_events(session, row, start)
-                if alerts or not used or used >= _QUIET_SCAN:
-                    # More records than are read: an alert older than the newest of them (the
-                    # server's own requests to the client push it out) would not be seen.
+                if alerts is None or alerts or not used:
                     continue
                 detail = {"quiet_since": str(start), "gateway_records": used, "baseline_alerts": 0}
                 self._grant(session, row, "mcpward", detail, None)
                 granted.append(row.id)
         return granted
 
-    def _period_events(self, session: Any, row: EntryRow, since: date) -> tuple[int, int]:
-        """The gateway records of the server since ``since``, and the baseline alerts in them."""
+    def _period_events(self, session: Any, row: EntryRow, since: date) -> tuple[int, int | None]:
+        """The gateway records of the server since ``since``, and the baseline alerts in them
+        (None when there were more records to read for them than one scan reads).
+
+        Only records that are not a plain allow are read (an alert makes its record at least
+        ``alert``): reading the newest 10,000 records of any kind let an alert followed by
+        10,000 ordinary calls (a call spike's own) go unseen until 2026-12-05."""
         names = {row.name, client_key(row.name)}
-        records = session.scalars(
+        period = (GatewayEventRow.server.in_(names), GatewayEventRow.at >= since)
+        used = session.scalar(select(func.count()).select_from(GatewayEventRow).where(*period))
+        flagged = session.scalars(
             select(GatewayEventRow.record)
-            .where(GatewayEventRow.server.in_(names), GatewayEventRow.at >= since)
+            .where(*period, GatewayEventRow.decision != "allow")
             .order_by(GatewayEventRow.id.desc())
-            .limit(_QUIET_SCAN)
+            .limit(_QUIET_SCAN + 1)
         ).all()
+        if len(flagged) > _QUIET_SCAN:
+            return int(used or 0), None
         alerts = sum(
             1
-            for record in records
+            for record in flagged
             for event in (record.get("events") or [])
             if isinstance(event, dict) and event.get("kind") in BASELINE_ALERTS
         )
-        return len(records), alerts
+        return int(used or 0), alerts
 
     def _grant(
         self, session: Any, row: EntryRow, actor: str, detail: dict[str, Any], token_id: int | None
