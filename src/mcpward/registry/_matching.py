@@ -132,7 +132,13 @@ class ApprovalIndex:
         if not candidates:
             return Judgement("unapproved", Severity.HIGH, "not in the registry")
         exact = [entry for entry in candidates if _same_release(entry.identity, server)]
-        for entry in sorted(exact, key=_status_order):
+        # Of two approvals of what runs (a remote's versions share its URL; a package version
+        # under two names), the one reviewers made current, not the one it superseded: the
+        # older one's write grant let every tool of a new version on probation be called
+        # during the grace period until 2026-12-05, and after it the server was refused as drift.
+        for entry in sorted(
+            exact, key=lambda entry: (_status_order(entry), entry.superseded_on is not None, -entry.id)
+        ):
             return self._judge_exact(entry, server)
         approved = sorted(
             {e.identity.release for e in candidates if e.status in (Status.APPROVED, Status.EXPIRED)}
