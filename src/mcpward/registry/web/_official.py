@@ -111,7 +111,10 @@ def _since(text: str | None) -> datetime | None:
         raise HTTPException(422, "updated_since: not an RFC 3339 time (2026-12-03T10:00:00Z)") from None
     if moment.tzinfo is None:
         raise HTTPException(422, "updated_since: an RFC 3339 time names its offset (Z or +01:00)")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is past what a datetime holds in UTC: was a 500
+        raise HTTPException(422, "updated_since: not a time this registry can compare") from None
 
 
 @router.get("/servers", response_class=JSONResponse)
@@ -167,14 +170,15 @@ def server_version(
             return item
         if item["server"]["version"] == version:
             return item
-    raise HTTPException(404, f"no approved version {version} of {server_name}")
+    # What the caller wrote is not sent back (it was, whole, until 2026-12-05).
+    raise HTTPException(404, "no approved version by that name and version")
 
 
 @router.get("/servers/{server_name:path}/versions")
 def server_versions(request: Request, server_name: str, include_deleted: bool = False) -> dict[str, Any]:
     items = _versions(request, server_name, include_deleted)
     if not items:
-        raise HTTPException(404, f"no approved server {server_name}")
+        raise HTTPException(404, "no approved server by that name")
     return {"servers": items, "metadata": {"count": len(items)}}
 
 
