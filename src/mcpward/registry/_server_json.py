@@ -17,12 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mcpward._settings import validation_problems
 from mcpward.registry._checks import masked
 from mcpward.registry.interface import (
+    MAX_SERVER_JSON_DEPTH,
     DataScope,
     Entry,
     EntryRequest,
     Identity,
     InvalidInput,
     is_exact_version,
+    nesting_depth,
 )
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
@@ -108,6 +110,9 @@ def parse(document: Any) -> ServerJson:
     """A validated ``server.json``, or :class:`InvalidInput` naming every problem."""
     if not isinstance(document, dict):
         raise InvalidInput("server.json must be a JSON object")
+    if nesting_depth(document) > MAX_SERVER_JSON_DEPTH:
+        # Read first: the model holds it, and then fails to write it out (a 500 on import).
+        raise InvalidInput(f"a server.json is nested at most {MAX_SERVER_JSON_DEPTH} levels deep")
     try:
         return ServerJson.model_validate(document)
     except ValidationError as exc:

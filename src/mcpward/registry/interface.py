@@ -61,6 +61,10 @@ _NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", 
 
 #: The largest ``server.json`` an entry keeps, as JSON text.
 MAX_SERVER_JSON = 64 * 1024
+#: How deeply a ``server.json`` may nest (a published one nests 5 or 6 levels): 300 levels were
+#: stored and then failed every answer listing the entry (the serializer stops at a depth), and
+#: a few hundred more failed the request itself, a 500 either way, until 2026-12-05.
+MAX_SERVER_JSON_DEPTH = 32
 #: The largest id, revision or offset the database's integer columns hold.
 MAX_INT = 2_147_483_647
 
@@ -117,6 +121,17 @@ def _encodable(node: Any) -> bool:
     if isinstance(node, list | tuple):
         return all(_encodable(item) for item in node)
     return True
+
+
+def nesting_depth(node: Any) -> int:
+    """How deeply ``node`` nests objects and arrays, found without recursion (the reason to ask)."""
+    deepest, pending = 0, [(node, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list | tuple):
+            deepest = max(deepest, level)
+            pending += [(child, level + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
 
 
 def _finite(node: Any) -> bool:
@@ -362,6 +377,8 @@ class EntryRequest(_Frozen):
     def _bounded(cls, document: dict[str, Any] | None) -> dict[str, Any] | None:
         # Every string of it is checked for secrets before it is stored, at a few microseconds
         # a character: a published server.json is a few kilobytes.
+        if document is not None and nesting_depth(document) > MAX_SERVER_JSON_DEPTH:
+            raise ValueError(f"a server.json is nested at most {MAX_SERVER_JSON_DEPTH} levels deep")
         if document is not None and len(json.dumps(document)) > MAX_SERVER_JSON:
             raise ValueError(f"a server.json is at most {MAX_SERVER_JSON // 1024} KiB")
         return document
