@@ -69,3 +69,18 @@ def test_a_server_json_as_deep_as_real_ones_is_stored_and_served(
     assert client.get("/api/entries", headers=headers).status_code == 200
     versions = client.get("/v0.1/servers/io.github.acme%2Ffiles/versions")
     assert versions.status_code == 200, versions.text[:200]
+
+
+def test_a_deeply_nested_vet_claim_is_a_422(site: tuple[Registry, TestClient, dict[str, str]]) -> None:
+    """The requester's own vet claim, with a finding nested 300 levels: a 500 until 2026-12-05
+    (the secret check could not write it out), nothing stored."""
+    registry, client, headers = site
+    nested = "[" * 300 + "]" * 300
+    body = (
+        '{"name": "io.github.acme/files", "owner": "team-platform", "identity": {"kind": "package", '
+        '"ecosystem": "npm", "name": "@acme/files", "version": "1.0.0"}, '
+        '"vet": {"verdict": "pass", "findings": [{"severity": "low", "x": %s}]}}'
+    )
+    requested = client.post("/api/entries", content=body % nested, headers=headers)
+    assert requested.status_code == 422, requested.text[:200]  # was 500
+    assert registry.count() == 0

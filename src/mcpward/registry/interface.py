@@ -266,6 +266,15 @@ class VetOutcome(_Frozen):
     #: What the code can do, as vet's static analysis found: process-spawn, network, ...
     capabilities: tuple[str, ...] = ()
 
+    @field_validator("findings")
+    @classmethod
+    def _shallow(cls, findings: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        # A requester's claim is free-form: one nested 300 levels could not be written out to
+        # be checked for secrets, a 500 until 2026-12-05.
+        if nesting_depth(findings) > MAX_SERVER_JSON_DEPTH:
+            raise ValueError(f"vet findings are nested at most {MAX_SERVER_JSON_DEPTH} levels deep")
+        return findings
+
 
 #: What a version is to the approved versions of the same package, image or endpoint: the first
 #: one, a newer one, an older one, or one whose order cannot be told (an image by digest).
