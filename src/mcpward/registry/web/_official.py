@@ -71,11 +71,16 @@ def _item(entry: Entry, latest: bool, today: date) -> dict[str, Any]:
 
 
 class PageCache:
-    """The last few hundred pages, by key; shared by the worker threads."""
+    """The last few hundred pages, by key, at most ``max_bytes`` of them; shared by the worker
+    threads. Bounded in bytes as well as pages: a page holds up to 100 server.json of 64 KiB,
+    and every search string or limit is a page of its own, so an anonymous caller made 512
+    copies of the biggest page held (up to 3 GiB) until 2026-12-05."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         self._size = size
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> bytes | None:
@@ -86,10 +91,16 @@ class PageCache:
             return body
 
     def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        if len(body) > self._max_bytes // 8:
+            return  # built again when asked: a few such pages would push out every other
         with self._lock:
+            earlier = self._pages.pop(key, None)
+            self._bytes -= len(earlier) if earlier is not None else 0
             self._pages[key] = body
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._pages) > self._size or self._bytes > self._max_bytes:
+                _key, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped)
 
 
 def _cursor(text: str | None) -> int:
