@@ -12,7 +12,6 @@ such records than one scan reads is left to a reviewer.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,13 +20,6 @@ import pytest
 from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome, _probation
 
 SERVER = "io-github-acme-files"
-
-
-@pytest.fixture
-def registry(tmp_path: Any) -> Iterator[Registry]:
-    registry = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
-    yield registry
-    registry.database.dispose()
 
 
 def _on_probation(registry: Registry) -> int:

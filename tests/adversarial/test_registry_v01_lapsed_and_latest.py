@@ -18,11 +18,9 @@ Attacks, each on the real app and database:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
@@ -30,13 +28,6 @@ from mcpward.registry.web import create_app
 
 OFFICIAL = "io.modelcontextprotocol.registry/official"
 NAME = "io.github.acme/files"
-
-
-@pytest.fixture
-def registry(tmp_path: Any) -> Iterator[Registry]:
-    registry = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
-    yield registry
-    registry.database.dispose()
 
 
 def _request(registry: Registry, version: str) -> int:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mcpward.registry._server_json import export
-from mcpward.registry.interface import MAX_INT, Entry, Role, Status
+from mcpward.registry.interface import MAX_INT, Entry, Role, Status, no_control_characters
 from mcpward.registry.web._auth import bearer
 
 #: Mounted at /v0 and at /v0.1 (the official registry's stable version).
@@ -112,6 +112,15 @@ def _cursor(text: str | None) -> int:
     return int(text)
 
 
+def _no_control(what: str, text: str | None) -> None:
+    # PostgreSQL's driver refuses a NUL in a query parameter: an uncaught error, a 500 for any
+    # caller, until 2026-12-05 (SQLite took it and found nothing).
+    try:
+        no_control_characters(text)
+    except ValueError:
+        raise HTTPException(422, f"{what}: control characters are not allowed") from None
+
+
 # Answers are plain JSON already: JSONResponse skips FastAPI's re-encoding of every value.
 def _since(text: str | None) -> datetime | None:
     if text is None:
@@ -146,6 +155,7 @@ def list_servers(
     _check_access(request)
     registry = registry_of(request)
     after = _cursor(cursor)
+    _no_control("search", search)
     since = _since(updated_since)
     deleted = include_deleted or since is not None  # as the official registry does
     # Pages are built from validated entries (most of a read's cost) and change only when the
@@ -197,6 +207,10 @@ def _versions(request: Request, server_name: str, include_deleted: bool = False)
     from mcpward.registry.web import registry_of
 
     _check_access(request)
+    try:
+        no_control_characters(server_name)
+    except ValueError:
+        return []  # no name holds one, and PostgreSQL's driver refuses a NUL (a 500 until 2026-12-05)
     registry = registry_of(request)
     entries, newest = registry.published(name=server_name, limit=1000, include_deleted=include_deleted)
     today = registry.now().date()
