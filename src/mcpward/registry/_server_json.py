@@ -285,6 +285,13 @@ def export(entry: Entry) -> dict[str, Any]:
         "reviewDue": entry.review_due.isoformat() if entry.review_due else None,
         "pins": {key: pin.get("sha256") for key, pin in entry.pins.items()},
     }
+    if entry.on_probation:
+        # Only the confirmed read-only tools may be called yet: a client reading this as its
+        # gallery was told "approved" and nothing more until 2026-12-05.
+        meta[META_KEY]["probation"] = {
+            "until": entry.probation_until.isoformat() if entry.probation_until else None,
+            "readOnlyTools": list(entry.read_only_tools),
+        }
     document["_meta"] = meta
     # What was stored before secrets were refused, or written around the service, is still
     # never published.
