@@ -24,6 +24,7 @@ _WRITES = _vocabulary(
     "reset grant revoke add assign schedule cancel book share invite lock unlock enable disable clear",
     "purge truncate overwrite replace sync import mutate store email mail notify click type fill press",
     "navigate eval evaluate spawn shell bash sudo chmod chown mkdir touch upsert increment decrement",
+    "forward",
 )
 #: Verbs that only look.
 _READS = _vocabulary(
@@ -31,10 +32,12 @@ _READS = _vocabulary(
     "status info diff explain summarize summarise stat ls cat whoami peek preview validate parse",
     "analyze analyse lint estimate compare download export retrieve load",
 )
-#: Parameters that carry something to write or to run.
+#: Parameters that carry something to write or to run (a statement, a mutation, an HTTP method
+#: or body: ``query(sql)`` and ``fetch(url, method, json)`` were suggested read-only until
+#: 2026-12-05).
 _PAYLOAD = re.compile(
     r"^(content|contents|body|payload|data|new_?\w*|command|cmd|script|code|patch|replacement|value|"
-    r"message|html|markdown|file_?content|text_?to_?write)$",
+    r"message|html|markdown|file_?content|text_?to_?write|sql|statement|mutation|method|json|form)$",
     re.IGNORECASE,
 )
 #: Descriptions that say the tool changes or sends something.
