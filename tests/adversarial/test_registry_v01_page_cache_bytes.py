@@ -54,3 +54,30 @@ def test_many_spellings_of_one_big_page_do_not_grow_the_cache_without_bound(
     # A page is still served from the cache when asked again.
     again = client.get("/v0.1/servers", params={"limit": ENTRIES + 44, "search": "io.github"})
     assert len(again.content) == page
+
+
+def test_a_new_spelling_of_a_page_does_not_build_its_entries_again(
+    site: tuple[Registry, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each entry's server.json is built (every string checked for secrets: 10 ms for 60 KB) once
+    per change of the registry, not once per page: every new search string or limit, which
+    anyone may send, built a whole page of them again until 2026-12-05 (0.3 s a request here)."""
+    from mcpward.registry.web import _official
+
+    registry, client = site
+    built: list[int] = []
+    real = _official.export
+
+    def counted(entry: Any) -> dict[str, Any]:
+        built.append(entry.id)
+        return real(entry)
+
+    monkeypatch.setattr(_official, "export", counted)
+    for spelling in ("io", "io.", "io.g", "github", "acme", "files", "-1", "s-"):
+        assert client.get("/v0.1/servers", params={"search": spelling, "limit": 100}).status_code == 200
+    assert client.get("/v0.1/servers/io.github.acme%2Ffiles-3/versions").status_code == 200
+    assert sorted(built) == sorted(set(built)) and len(built) == ENTRIES  # was 8 pages of them
+    # A change of the registry is published at once.
+    registry.revoke(1, "carol", "withdrawn")
+    listed = client.get("/v0.1/servers", params={"search": "io", "limit": 100}).json()["servers"]
+    assert len(listed) == ENTRIES - 1

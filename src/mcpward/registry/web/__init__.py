@@ -89,6 +89,7 @@ def create_app(
     app.state.public_v0 = public_v0
     app.state.held = held
     app.state.v0_pages = _official.PageCache()
+    app.state.v0_exports = _official.ExportCache()
     app.state.auth_throttle = FailureThrottle()
     app.state.fleet_limits = fleet = fleet or FleetLimits()
     app.state.fleet_rate = UploadRate(fleet.uploads_per_minute)

@@ -9,6 +9,7 @@ status message says what happened, never the reviewer's rationale."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime
@@ -55,7 +56,7 @@ def _status(entry: Entry, today: date) -> tuple[str, str | None]:
     return "deleted", f"{what.get(status, 'approval expired')} (entry {entry.id})"
 
 
-def _item(entry: Entry, latest: bool, today: date) -> dict[str, Any]:
+def _item(entry: Entry, latest: bool, today: date, server: dict[str, Any]) -> dict[str, Any]:
     approvals = [review.at for review in entry.reviews if review.decision.value == "approve"]
     published = _time(approvals[-1] if approvals else entry.requested_at)
     status, message = _status(entry, today)
@@ -67,7 +68,40 @@ def _item(entry: Entry, latest: bool, today: date) -> dict[str, Any]:
     }
     if message:
         official |= {"statusMessage": message, "statusChangedAt": official["updatedAt"]}
-    return {"server": export(entry), "_meta": {OFFICIAL: official}}
+    return {"server": server, "_meta": {OFFICIAL: official}}
+
+
+class ExportCache:
+    """What each entry publishes (its ``server.json``), by registry generation and entry, at
+    most ``max_bytes`` of it (as JSON); shared by the worker threads. Building one is most of a
+    page's cost (every string checked for secrets, 10 ms for a 64 KiB document): pages are
+    cached by their query, so every new search string or limit built all of its entries again,
+    a second of work for one anonymous request, until 2026-12-05."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self._exports: OrderedDict[tuple[int, int, int], tuple[dict[str, Any], int]] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def export(self, entry: Entry, generation: int) -> dict[str, Any]:
+        """``export(entry)``, built once per change of the registry (never altered by callers)."""
+        key = (generation, entry.id, entry.revision)
+        with self._lock:
+            known = self._exports.get(key)
+            if known is not None:
+                self._exports.move_to_end(key)
+                return known[0]
+        document = export(entry)
+        size = len(json.dumps(document))
+        with self._lock:
+            if key not in self._exports and size <= self._max_bytes // 8:
+                self._exports[key] = (document, size)
+                self._bytes += size
+                while self._bytes > self._max_bytes:
+                    _key, (_document, dropped) = self._exports.popitem(last=False)
+                    self._bytes -= dropped
+        return document
 
 
 class PageCache:
@@ -160,7 +194,8 @@ def list_servers(
     deleted = include_deleted or since is not None  # as the official registry does
     # Pages are built from validated entries (most of a read's cost) and change only when the
     # registry does, or when a day passes and approvals expire: keyed on both.
-    key = (after, limit, search, version, since, deleted, registry.generation(), registry.now().date())
+    generation = registry.generation()
+    key = (after, limit, search, version, since, deleted, generation, registry.now().date())
     pages: PageCache = request.app.state.v0_pages
     body = pages.get(key)
     if body is None:
@@ -168,7 +203,10 @@ def list_servers(
             after=after, limit=limit, search=search, updated_since=since, include_deleted=deleted
         )
         today = registry.now().date()
-        items = [_item(entry, entry.id in newest, today) for entry in entries]
+        exports: ExportCache = request.app.state.v0_exports
+        items = [
+            _item(entry, entry.id in newest, today, exports.export(entry, generation)) for entry in entries
+        ]
         if version == "latest":
             items = [item for item in items if item["_meta"][OFFICIAL]["isLatest"]]
         elif version is not None:
@@ -212,6 +250,8 @@ def _versions(request: Request, server_name: str, include_deleted: bool = False)
     except ValueError:
         return []  # no name holds one, and PostgreSQL's driver refuses a NUL (a 500 until 2026-12-05)
     registry = registry_of(request)
+    generation = registry.generation()
     entries, newest = registry.published(name=server_name, limit=1000, include_deleted=include_deleted)
     today = registry.now().date()
-    return [_item(entry, entry.id in newest, today) for entry in entries]
+    exports: ExportCache = request.app.state.v0_exports
+    return [_item(entry, entry.id in newest, today, exports.export(entry, generation)) for entry in entries]
