@@ -22,8 +22,16 @@ from sqlalchemy import func, select, update
 from mcpward.dlp import redact_text
 from mcpward.registry._audit_trail import AuditTrail, _state
 from mcpward.registry._persons import acting, one_person, requester_of
-from mcpward.registry._tables import EntryRow, GatewayEventRow
-from mcpward.registry.interface import Conflict, InvalidInput, NotFound, PolicyRefusal, RegistryError, Status
+from mcpward.registry._tables import EntryRow, GatewayEventRow, ReviewRow
+from mcpward.registry.interface import (
+    Conflict,
+    Decision,
+    InvalidInput,
+    NotFound,
+    PolicyRefusal,
+    RegistryError,
+    Status,
+)
 
 PROBATION_DAYS = 7
 PROBATION_VARIABLE = "MCPWARD_PROBATION_DAYS"
@@ -162,7 +170,16 @@ class ProbationStore(AuditTrail):
             ).all()
             for row in rows:
                 until: date = row.probation_until  # type: ignore[assignment]  # the query's condition
-                start = until - timedelta(days=probation_days()[row.tier])
+                # The period began with the approval, whatever the days configured now: its end
+                # less today's days (lowered since, or 0) read its last day alone until 2026-12-05.
+                approved = session.scalar(
+                    select(func.max(ReviewRow.at)).where(
+                        ReviewRow.entry_id == row.id, ReviewRow.decision == Decision.APPROVE.value
+                    )
+                )
+                start = (
+                    min(approved.date(), until) if approved else until - timedelta(days=MAX_PROBATION_DAYS)
+                )
                 used, alerts = self._period_events(session, row, start)
                 if alerts is None or alerts or not used:
                     continue
