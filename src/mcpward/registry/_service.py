@@ -274,7 +274,13 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             ]
             deciding = acting(session, actor, token_id)
             status, review_due, note, overridden = self._outcome(
-                entry, decision, (actor, deciding), requester_of(row), approvers, override
+                entry,
+                decision,
+                (actor, deciding),
+                requester_of(row),
+                approvers,
+                override,
+                _name_taken(session, row),
             )
             values: dict[str, Any] = {
                 "status": status.value,
@@ -398,6 +404,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         requester: Acting,
         approvers: Sequence[tuple[str, Acting]],
         override: bool,
+        name_taken: Sequence[tuple[str, str]] = (),
     ) -> tuple[Status, date | None, str | None, list[str]]:
         """The new status, re-review date, note and the policy checks an override set aside,
         or a refusal; the approval policy lives here. Separation of duties compares persons
@@ -423,7 +430,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                 f"{actor} has already approved entry {entry.id}{_as_whom(actor, earlier)}; "
                 f"Tier-{entry.tier} needs {entry.approvals_needed} different reviewers"
             )
-        refusals = policy_refusals(entry)
+        refusals = policy_refusals(entry) + list(name_taken)
         refusal = "; ".join(text for _code, text in refusals) or None
         if refusal and not override:
             raise PolicyRefusal(refusal + "; approving needs an explicit, recorded override")
@@ -438,7 +445,10 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         """What the approval policy holds against approving ``entry`` now (advisories looked up
         again), as (check, explanation); empty when a reviewer may approve without an override."""
         current = _merged(entry.advisories, known_advisories(entry.identity, entry.vet))
-        return policy_refusals(entry.model_copy(update={"advisories": tuple(current)}))
+        with self.database.reading() as session:
+            row = session.get(EntryRow, entry.id)
+            taken = _name_taken(session, row) if row is not None else []
+        return policy_refusals(entry.model_copy(update={"advisories": tuple(current)})) + taken
 
     def get(self, entry_id: int) -> Entry:
         with self.database.reading() as session:
@@ -721,6 +731,33 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             for review in session.scalars(query.order_by(ReviewRow.id)):
                 grouped.setdefault(review.entry_id, []).append(review)
         return grouped
+
+
+def _name_taken(session: Session, row: EntryRow) -> list[tuple[str, str]]:
+    """The approval policy's objection to ``row``'s name, when it (compared case-insensitively:
+    clients show ``io.github.Acme/files`` as ``io.github.acme/files``) is approved for another
+    package, image or endpoint: the newest approval of a name is its ``isLatest`` on /v0.1, so
+    a request naming another package under a known name took the name's clients with it when
+    approved in one click, until 2026-12-05."""
+    others = session.scalars(
+        select(EntryRow)
+        .where(
+            func.lower(EntryRow.name) == row.name.lower(),
+            EntryRow.status.in_(_LIVE),
+            EntryRow.id != row.id,
+        )
+        .order_by(EntryRow.id.desc())
+        .limit(50)
+    ).all()
+    holders = [
+        o for o in others if (o.kind, o.ecosystem, o.package) != (row.kind, row.ecosystem, row.package)
+    ]
+    if not holders:
+        return []
+    held = ", ".join(
+        sorted({f"{_identity_of(o).name or _identity_of(o).url} (entry {o.id})" for o in holders})
+    )
+    return [("name", f"the name {holders[0].name} is approved for {held}")]
 
 
 def _pins_of_their_text(pins: Mapping[str, Any]) -> dict[str, dict[str, str]]:
