@@ -167,6 +167,26 @@ def handler_serving(handler: type[BaseHTTPRequestHandler], address: str = "127.0
         server.server_close()
 
 
+def opened_sse_stream(handler: BaseHTTPRequestHandler, kind: str) -> bool:
+    """A GET answered as a server of ``kind`` answers it: 405 unless "sse" (the old transport);
+    for "sse", the event stream opened with its endpoint event. Whether it was opened (the caller
+    then keeps it open its own way)."""
+    if kind != "sse":
+        handler.send_response(405)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return False
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/event-stream")
+    handler.end_headers()
+    try:
+        handler.wfile.write(b"event: endpoint\ndata: /messages?session_id=1\n\n")
+        handler.wfile.flush()
+    except OSError:
+        return False
+    return True
+
+
 def answering(
     body: bytes, hits: list[str], *, location: str | None = None, content_type: str | None = None
 ) -> type[BaseHTTPRequestHandler]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from cli_kit import mcpward
 
-from loopback import handler_serving
+from loopback import handler_serving, opened_sse_stream
 
 _CHUNK = b" " * (1 << 20)
 _ENDLESS_MIB = 512  # bounded: far past any answer the client should hold
@@ -46,18 +46,8 @@ def _server(kind: str) -> Iterator[tuple[str, list[int]]]:
             self.close_connection = True
 
         def do_GET(self) -> None:
-            if kind != "sse":
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
-            with contextlib.suppress(OSError):
-                self.wfile.write(b"event: endpoint\ndata: /messages?session_id=1\n\n")
-                self.wfile.flush()
-                time.sleep(5)
+            if opened_sse_stream(self, kind):
+                time.sleep(5)  # the stream held open while the answer is refused
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -39,7 +39,7 @@ from typing import Any
 import pytest
 from gateway_attack_kit import scripted_server
 
-from loopback import handler_serving
+from loopback import handler_serving, opened_sse_stream
 from mcpward.inspect import InspectOptions, ServerTarget, _fetch, run_inspect
 
 POISON = {
@@ -232,17 +232,9 @@ def _remote(page: str, kind: str) -> Iterator[ServerTarget]:
                 self.wfile.write(body)
 
         def do_GET(self) -> None:
-            if kind != "sse":
-                self.send_response(405)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+            if not opened_sse_stream(self, kind):
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.end_headers()
             with contextlib.suppress(OSError):
-                self.wfile.write(b"event: endpoint\ndata: /messages?session_id=1\n\n")
-                self.wfile.flush()
                 for _ in range(100):  # bounded: a look takes a few answers
                     with contextlib.suppress(queue.Empty):
                         self.wfile.write(b"event: message\ndata: " + answers.get(timeout=0.2) + b"\n\n")
