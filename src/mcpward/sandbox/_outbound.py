@@ -25,7 +25,7 @@ import orjson
 
 from mcpward._addresses import emails, url_hosts
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
-from mcpward.dlp.scanning import ScanLimitError, redact_json, strings_of
+from mcpward.dlp.scanning import ScanLimitError, json_strings, redact_json, strings_of
 from mcpward.model import MessageAction
 from mcpward.sandbox._calls import InFlightCall
 from mcpward.sandbox.interface import InspectionRules
@@ -126,7 +126,9 @@ class OutboundInspector:
 
     def _document(self, request: OutboundRequest) -> dict[str, Any]:
         parts = urlsplit(request.target)
-        document: dict[str, Any] = {"path": parts.path}
+        # The path as the URL it is: the engine reads an MCP endpoint's key only in a URL (its
+        # ``url-path-key`` rule), and the key sent as the request's own path passed unread.
+        document: dict[str, Any] = {"path": _site_url(request) + parts.path}
         if parts.query:
             document["query"] = _form(parts.query)
         if request.body:
@@ -216,18 +218,32 @@ class OutboundInspector:
         judgement: Judgement,
     ) -> None:
         tool = f"{self.server}.{calls[0].tool}" if len(calls) == 1 else None
-        found = self.policy.scan_strings(list(leaves.items()), tool=tool)
+        # Every string, and the text each list of bytes or of short pieces spells (at the
+        # list's path): a token sent as ``list(token.encode())``, cut into a list, or over a
+        # repeated query parameter has no string of its own that is a secret.
+        try:
+            strings = json_strings(document, joined=True)
+        except ScanLimitError as exc:
+            raise Uninspectable(str(exc)) from None
+        texts = {strings.path(index): text for index, text in enumerate(strings.texts)}
+        found = [
+            match
+            for match in self.policy.scan_strings(list(texts.items()), tool=tool)
+            # A list's joined text is read for secrets only (as ``scan_json`` reads it): its
+            # pieces may join into a card number's digits by chance.
+            if match.path in leaves or match.kind == "secret"
+        ]
         # What the address checks reported already is not reported twice.
         reported = {str(event.get("value", "")).lower() for event in judgement.events}
         reported |= {_digits(value) for value in reported if _PHONE.match(value)}
         matches = []
         for match in found:
-            value = leaves.get(match.path or "", "")[match.start : match.end]
+            value = texts.get(match.path or "", "")[match.start : match.end]
             # Addresses are judged above; what the call carried was judged on the way in; the
             # server's own credentials are expected at its API.
             if (
                 match.kind == "email"
-                or value in self.known_secrets
+                or self._own(value)
                 or named.carries(value)
                 or value.lower() in reported
                 or (match.rule == "phone-number" and _digits(value) in named.digits | reported)
@@ -248,17 +264,30 @@ class OutboundInspector:
                 f"did not ({len(matches)} match(es))",
             }
         )
+        masked = None
         if action == "redact" and "body" in document and not request.header("content-encoding"):
             masked = redact_json(document, [m for m in matches if m.action in ("redact", "block")])
+        site = _site_url(request)
+        if masked is not None and masked["path"].startswith(site):
             judgement.body = _encoded(masked["body"], request.header("content-type"))
-            if "query" in masked:
-                judgement.target = masked["path"] + "?" + urlencode(masked["query"], doseq=True)
+            # The target too when a secret was masked in it: a masked path was sent as it came
+            # when the request had no query string.
+            if masked["path"] != document["path"] or masked.get("query") != document.get("query"):
+                query = urlsplit(request.target).query
+                if masked.get("query") != document.get("query"):
+                    query = urlencode(masked["query"], doseq=True)
+                judgement.target = masked["path"].removeprefix(site) + ("?" + query if query else "")
         elif action == "redact":
             action = "block"  # a compressed body is not re-encoded: refuse rather than leak
             judgement.events[-1]["action"] = "block"
         judgement.raise_to(action if action != "pass" else "alert")
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _own(self, value: str) -> bool:
+        """Whether ``value`` is one of the server's own credentials or part of one (the key of
+        its MCP endpoint's URL, given whole)."""
+        return value in self.known_secrets or any(value in secret for secret in self.known_secrets)
 
     def _declared(self, address: str, *, learned: bool) -> bool:
         domain = address.rpartition("@")[2]
@@ -314,6 +343,13 @@ def _site(host: str) -> str:
     labels = host.rstrip(".").split(".")
     keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
     return ".".join(labels[-keep:])
+
+
+def _site_url(request: OutboundRequest) -> str:
+    """The scheme and authority of the URL ``request`` is for (its path follows)."""
+    host = f"[{request.host}]" if ":" in request.host else request.host
+    scheme = "http" if request.port == 80 else "https"
+    return f"{scheme}://{host}" + ("" if request.port in (80, 443) else f":{request.port}")
 
 
 def _keys(path: str) -> list[str]:
