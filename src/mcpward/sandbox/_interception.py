@@ -17,6 +17,7 @@ import contextlib
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import h11
 import orjson
@@ -137,6 +138,12 @@ class Interception:
         judged, then sent on (over ``upstream`` if open) or refused. Returns the upstream
         connection still open and whether the client's connection may carry another request."""
         request_record = {**record, "method": event.method.decode("latin-1"), "path": _path(event.target)}
+        if tls and not names_only(event, record["host"], record["port"]):
+            # Inside a tunnel the request's Host header is what a shared front end (a CDN) routes
+            # by: another name there reached another site at the allowed address, unjudged.
+            self.report({**request_record, "decision": "block", "reason": ANOTHER_SITE})
+            await _refuse(client, writer, [ANOTHER_SITE], status=400)
+            return upstream, False
         if two_lengths(event):
             self.report({**request_record, "decision": "block", "reason": TWO_LENGTHS})
             await _refuse(client, writer, [TWO_LENGTHS], status=400)
@@ -416,6 +423,34 @@ def two_lengths(event: h11.Request) -> bool:
     unjudged (RFC 9112 section 6.1 lets a proxy refuse such a request)."""
     names = {name for name, _ in event.headers}
     return b"transfer-encoding" in names and b"content-length" in names
+
+
+ANOTHER_SITE = "the Host header or the request target names another site than the CONNECT"
+
+
+def names_only(event: h11.Request, host: str, port: int) -> bool:
+    """Whether a request inside a tunnel to ``host``:``port`` names that site alone: its Host
+    header and, in absolute form, its target (h11 requires one Host header in HTTP/1.1)."""
+    authorities = [value.decode("latin-1").strip() for name, value in event.headers if name == b"host"]
+    target = event.target.decode("latin-1")
+    if "://" in target:
+        authorities.append(urlsplit(target).netloc)
+    wanted = (host.rstrip("."), port)
+    return all(authority_site(authority, 443) == wanted for authority in authorities)
+
+
+def authority_site(authority: str, default_port: int) -> tuple[str, int] | None:
+    """``host[:port]`` as a lower-case host (no trailing dot) and a port; None if not one."""
+    parts = urlsplit(f"//{authority}")
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return None
+    if parts.netloc != authority or not 0 < port < 65536:
+        return None  # a path, query or fragment after the authority
+    return parts.hostname.lower().rstrip("."), port
 
 
 def _header(event: h11.Request, name: bytes) -> str:

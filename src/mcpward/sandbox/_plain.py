@@ -27,6 +27,7 @@ from mcpward.sandbox._interception import (
     _refuse,
     _upgrade,
     _Upstream,
+    authority_site,
     two_lengths,
 )
 
@@ -174,16 +175,7 @@ def _unframeable(event: h11.Request) -> str:
 
 def _site(authority: str) -> tuple[str, int] | None:
     """``host[:port]`` as a lower-case host and a port (80 by default); None if not one."""
-    parts = urlsplit(f"//{authority}")
-    try:
-        port = parts.port or 80
-    except ValueError:
-        return None
-    if parts.username is not None or parts.password is not None or not parts.hostname:
-        return None
-    if parts.netloc != authority or not 0 < port < 65536:
-        return None  # a path, query or fragment after the authority
-    return parts.hostname.lower(), port
+    return authority_site(authority, 80)
 
 
 def _with_host(event: h11.Request, record: dict[str, Any]) -> h11.Request:
