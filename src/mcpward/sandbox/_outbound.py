@@ -14,6 +14,7 @@ The proxy (``_proxy.py``) acts on the judgement; this module only judges, so it 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 from collections.abc import Iterable
@@ -149,6 +150,11 @@ class OutboundInspector:
                 return text
         if kind == "application/x-www-form-urlencoded":
             return _form(text)
+        # Many APIs parse JSON whatever the header says: read as one text, a token cut into a
+        # list of strings, or a "bcc" member, sent as text/plain was neither secret nor recipient.
+        if text.lstrip()[:1] in ("{", "["):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                return orjson.loads(text)
         return text
 
     # -- the checks --------------------------------------------------------------------------
