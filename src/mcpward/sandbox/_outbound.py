@@ -227,8 +227,11 @@ class OutboundInspector:
         # Every string, and the text each list of bytes or of short pieces spells (at the
         # list's path): a token sent as ``list(token.encode())``, cut into a list, or over a
         # repeated query parameter has no string of its own that is a secret.
+        # The headers too, for secrets only (their other values are a client's, not the call's):
+        # a token in "X-Data" or a cookie, or cut over a header repeated, left unread before.
+        headers = _headers(request)
         try:
-            strings = json_strings(document, joined=True)
+            strings = json_strings({**document, "headers": headers} if headers else document, joined=True)
         except ScanLimitError as exc:
             raise Uninspectable(str(exc)) from None
         texts = {strings.path(index): text for index, text in enumerate(strings.texts)}
@@ -271,8 +274,15 @@ class OutboundInspector:
             }
         )
         masked = None
-        if action == "redact" and "body" in document and not request.header("content-encoding"):
-            masked = redact_json(document, [m for m in matches if m.action in ("redact", "block")])
+        redacted = [m for m in matches if m.action in ("redact", "block")]
+        in_headers = any((m.path or "").startswith("$.headers") for m in redacted)
+        if (
+            action == "redact"
+            and "body" in document
+            and not request.header("content-encoding")
+            and not in_headers
+        ):
+            masked = redact_json(document, redacted)
         site = _site_url(request)
         if masked is not None and masked["path"].startswith(site):
             judgement.body = _encoded(masked["body"], request.header("content-type"))
@@ -284,7 +294,7 @@ class OutboundInspector:
                     query = urlencode(masked["query"], doseq=True)
                 judgement.target = masked["path"].removeprefix(site) + ("?" + query if query else "")
         elif action == "redact":
-            action = "block"  # a compressed body is not re-encoded: refuse rather than leak
+            action = "block"  # a compressed body or a header is not rewritten: refuse rather than leak
             judgement.events[-1]["action"] = "block"
         judgement.raise_to(action if action != "pass" else "alert")
 
@@ -349,6 +359,20 @@ def _site(host: str) -> str:
     labels = host.rstrip(".").split(".")
     keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else 2
     return ".".join(labels[-keep:])
+
+
+#: Headers not read for secrets: the proxy's own (not sent on), and the server's credential to
+#: the API (its job; a token it obtained at run time is not in its launch environment).
+_UNREAD_HEADERS = frozenset({"authorization", "proxy-authorization", "proxy-connection"})
+
+
+def _headers(request: OutboundRequest) -> dict[str, Any]:
+    """The request's headers by lower-case name (a list where one is repeated)."""
+    fields: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        if name.lower() not in _UNREAD_HEADERS:
+            fields.setdefault(name.lower(), []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
 
 
 def _site_url(request: OutboundRequest) -> str:
