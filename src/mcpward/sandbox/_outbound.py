@@ -143,6 +143,14 @@ class OutboundInspector:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise Uninspectable(f"a binary body ({kind or 'no content type'}) is not inspected") from None
+        # Read as UTF-8, a body the API reads otherwise hides what it says: the ASCII of UTF-16
+        # or UTF-32 (which Python's json.loads detects in bytes by their NULs, with no charset
+        # named) is valid UTF-8 with NULs between the letters, and UTF-7 spells "_" as "+AF8-".
+        if "\x00" in text:
+            raise Uninspectable(f"a body with NUL bytes ({kind or 'no content type'}) is not inspected")
+        charset = _charset(request.header("content-type"))
+        if charset not in _ASCII_SUPERSETS:
+            raise Uninspectable(f"a body in the charset {charset!r} is not inspected")
         if kind == "application/json" or kind.endswith("+json"):
             try:
                 return orjson.loads(text)
@@ -364,6 +372,21 @@ def _site(host: str) -> str:
 #: Headers not read for secrets: the proxy's own (not sent on), and the server's credential to
 #: the API (its job; a token it obtained at run time is not in its launch environment).
 _UNREAD_HEADERS = frozenset({"authorization", "proxy-authorization", "proxy-connection"})
+
+
+#: Charsets that read ASCII as ASCII, as the UTF-8 the body is read in does ("" when none is named).
+_ASCII_SUPERSETS = frozenset(
+    {"", "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252"}
+)
+
+
+def _charset(content_type: str) -> str:
+    """The charset parameter of a Content-Type, lower-case and unquoted ("" if none)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
 
 
 def _headers(request: OutboundRequest) -> dict[str, Any]:
