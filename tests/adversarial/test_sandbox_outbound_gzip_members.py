@@ -5,7 +5,9 @@ first and left the rest, where a sandboxed server put the secret: ``gzip(b"hello
 gzip(token)`` was judged clean (``allow``) and the API read the token. The same with bytes
 after the end of a deflate stream. Now every gzip member is read (bounded by the body limit as
 a whole), and bytes after a stream that are not one make the body uninspectable (the
-profile's ``uninspectable`` policy decides)."""
+profile's ``uninspectable`` policy decides). A Content-Encoding given twice (``identity``
+then ``gzip``) was read as its first header alone (hardening: the gzip bytes then failed as
+UTF-8 and were uninspectable anyway, as "binary"); it is read as the list the API reads."""
 
 from __future__ import annotations
 
@@ -58,3 +60,16 @@ def test_ordinary_compressed_bodies_still_pass() -> None:
     assert judge(gzip.compress(b"hello"), "gzip").events == []
     assert judge(zlib.compress(b"hello"), "deflate").events == []
     assert judge(zlib.compress(b"hello")[2:-4], "deflate").events == []
+
+
+def test_a_content_encoding_given_twice_is_read_as_one_list() -> None:
+    request = OutboundRequest(
+        "POST",
+        "api.mail.test",
+        443,
+        "/notes",
+        (("Content-Type", "text/plain"), ("Content-Encoding", "identity"), ("Content-Encoding", "gzip")),
+        gzip.compress(TOKEN),
+    )
+    with pytest.raises(Uninspectable, match="identity, gzip"):
+        OutboundInspector("mail", InspectionRules(tls=True)).judge(request, [CALL])

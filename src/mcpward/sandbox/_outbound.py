@@ -68,6 +68,11 @@ class OutboundRequest:
         wanted = name.lower()
         return next((value for key, value in self.headers if key.lower() == wanted), "")
 
+    def codings(self) -> str:
+        """The Content-Encoding as the API reads it: every such header, in order, as one list
+        (the first alone, ``identity``, hid a ``gzip`` the API applied after it)."""
+        return ", ".join(value for key, value in self.headers if key.lower() == "content-encoding")
+
 
 @dataclass(slots=True)
 class Judgement:
@@ -137,7 +142,7 @@ class OutboundInspector:
         return document
 
     def _body(self, request: OutboundRequest) -> Any:
-        data = _decoded(request.body, request.header("content-encoding"), self.max_body)
+        data = _decoded(request.body, request.codings(), self.max_body)
         kind = request.header("content-type").split(";")[0].strip().lower()
         try:
             text = data.decode("utf-8")
@@ -284,12 +289,7 @@ class OutboundInspector:
         masked = None
         redacted = [m for m in matches if m.action in ("redact", "block")]
         in_headers = any((m.path or "").startswith("$.headers") for m in redacted)
-        if (
-            action == "redact"
-            and "body" in document
-            and not request.header("content-encoding")
-            and not in_headers
-        ):
+        if action == "redact" and "body" in document and not request.codings() and not in_headers:
             masked = redact_json(document, redacted)
         site = _site_url(request)
         if masked is not None and masked["path"].startswith(site):
