@@ -417,9 +417,16 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+_MOST_FIELDS = 10_000
+
+
 def _form(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True, max_num_fields=10_000):
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=_MOST_FIELDS)
+    except ValueError:  # raised unread, it ended the connection with no record
+        raise Uninspectable(f"a form of more than {_MOST_FIELDS} fields is not inspected") from None
+    for key, value in pairs:
         fields.setdefault(key, []).append(value)
     return {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
 
