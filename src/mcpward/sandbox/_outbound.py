@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
@@ -131,12 +131,14 @@ class OutboundInspector:
     # -- what the request carries ------------------------------------------------------------
 
     def _document(self, request: OutboundRequest) -> dict[str, Any]:
-        parts = urlsplit(request.target)
+        # Split at the "?" alone: urlsplit reads "//<token>/x" as a host and the path "/x",
+        # where the API reads an origin-form target as all path.
+        path, _, query = request.target.partition("?")
         # The path as the URL it is: the engine reads an MCP endpoint's key only in a URL (its
         # ``url-path-key`` rule), and the key sent as the request's own path passed unread.
-        document: dict[str, Any] = {"path": _site_url(request) + parts.path}
-        if parts.query:
-            document["query"] = _form(parts.query)
+        document: dict[str, Any] = {"path": _site_url(request) + path}
+        if query:
+            document["query"] = _form(query)
         if request.body:
             document["body"] = self._body(request)
         return document
@@ -190,7 +192,7 @@ class OutboundInspector:
                 flagged.add(address)
                 judgement.events.append(self._event(
                     "undeclared-recipient", "critical", self.rules.recipients, path, address,
-                    f"{request.method} {request.host}{urlsplit(request.target).path} sends to {address} "
+                    f"{request.method} {request.host}{request.target.partition('?')[0]} sends to {address} "
                     f"({path}), an address the tool call did not name (it named: "
                     f"{', '.join(sorted(named.emails)) or 'no address'})",
                 ))  # fmt: skip
@@ -297,7 +299,7 @@ class OutboundInspector:
             # The target too when a secret was masked in it: a masked path was sent as it came
             # when the request had no query string.
             if masked["path"] != document["path"] or masked.get("query") != document.get("query"):
-                query = urlsplit(request.target).query
+                query = request.target.partition("?")[2]
                 if masked.get("query") != document.get("query"):
                     query = urlencode(masked["query"], doseq=True)
                 judgement.target = masked["path"].removeprefix(site) + ("?" + query if query else "")
