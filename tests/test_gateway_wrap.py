@@ -50,7 +50,7 @@ def test_wrap_routes_stdio_servers_through_the_gateway_and_unwrap_restores_exact
     assert "skipped remote" in result.stdout and "gateway serve" in result.stdout
     entry = json.loads(claude.read_text())["mcpServers"]["weather"]
     assert entry["command"] == sys.executable
-    assert entry["args"][:5] == ["-m", "mcpward", "gateway", "run", "--server"]
+    assert entry["args"][:7] == ["-E", "-P", "-m", "mcpward", "gateway", "run", "--server"]
     assert entry["args"][entry["args"].index("--") + 1 :] == [sys.executable, str(SERVER), "stdio"]
     assert entry["env"] == {"UNITS": "metric"}
     assert json.loads(claude.read_text())["globalShortcut"] == "Ctrl+Space"

@@ -92,7 +92,8 @@ def test_a_record_from_before_the_names_keeps_the_earlier_rule(tmp_path: Path) -
     restored, problems = unwrap(data)
     # Its moved secret goes back into no entry (test_unwrap_secret_into_another_program.py).
     assert not restored and len(problems) == 1 and "moved before 2026-12-05" in problems[0], problems
-    del document["mcpServers"]["github"]["args"][6:8]  # its --secret: put back by hand
+    args = document["mcpServers"]["github"]["args"]
+    del args[args.index("--secret") : args.index("--secret") + 2]  # its --secret: put back by hand
     document["mcpServers"]["github"]["env"] = {"GITHUB_TOKEN": TOKEN}
     config.write_text(json.dumps(document, indent=2))
     restored, problems = unwrap(data)

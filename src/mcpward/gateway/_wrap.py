@@ -73,8 +73,20 @@ def _restore_list(backups: Path, wait: float, *, enabled: bool = True) -> Iterat
 
 
 def gateway_prefix(config: Path | None) -> list[str]:
-    """How a client starts the gateway: this interpreter, so that no PATH lookup is needed."""
-    return [sys.executable, "-m", "mcpward", "gateway", "run", *(["--config", str(config)] if config else [])]
+    """How a client starts the gateway: this interpreter, so that no PATH lookup is needed.
+    ``-P``: ``-m`` put the working directory first on the path, and the client starts a server in
+    the project the user has open, so a repository's ``mcpward/`` ran in place of the gateway;
+    ``-E``: an entry's ``env`` (a project's config) set ``PYTHONPATH`` to the same end."""
+    return [
+        sys.executable,
+        "-E",
+        "-P",
+        "-m",
+        "mcpward",
+        "gateway",
+        "run",
+        *(["--config", str(config)] if config else []),
+    ]
 
 
 def _is_wrapped(command: str | None, args: tuple[str, ...]) -> bool:
