@@ -38,7 +38,6 @@ def hostile_policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
     registry = Registry.open(f"sqlite:///{tmp_path_factory.mktemp('reg') / 'r.db'}")
     try:
         for name, identity in (
-            ("pkg", Identity(kind="package", ecosystem="npm", name=HOSTILE_NAME, version="1.0.0")),
             ("remote", Identity(kind="remote", url=HOSTILE_URL)),
             ("wild", Identity(kind="remote", url="https://*.example.com/mcp")),
         ):
@@ -51,11 +50,18 @@ def hostile_policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
             )
             entry = registry.request(request, "alice")
             registry.approve(entry.id, "bob", "reviewed", override=True)
-        return compile_policy(
+        compiled = compile_policy(
             registry.entries(), registry.now().date(), registry_url="https://r.example.internal"
         )
     finally:
         registry.database.dispose()
+    # enforce refuses such a package from a registry (test_enforce_package_specs.py); a policy
+    # file (``--policy``) may still hold its launch line, which must stay inside its strings.
+    hostile = ("npx", "-y", f"{HOSTILE_NAME}@1.0.0")
+    package = PolicyServer(
+        name="io.github.acme/pkg", key="io-github-acme-pkg", decision=Decision.ALLOW, command=hostile
+    )
+    return Policy(registry_url=compiled.registry_url, servers=(package, *compiled.servers))
 
 
 def test_hostile_values_stay_inside_their_strings_in_every_format(hostile_policy: Policy) -> None:

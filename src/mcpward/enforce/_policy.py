@@ -9,6 +9,7 @@ allowed servers refuses them anyway.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +37,14 @@ class GatewayRoute:
         return (*self.command, "gateway", "run", *config, "--server", key, "--", *direct)
 
 
+#: npm's package names (legacy ones may hold capitals), with an optional ``@scope/``.
+_NPM_NAME = re.compile(r"(@[A-Za-z0-9~][\w.~-]*/)?[A-Za-z0-9~][\w.~-]*", re.ASCII)
+#: PyPI's project names (PEP 508 names: no extras, no ``@ URL``).
+_PYPI_NAME = re.compile(r"[A-Za-z0-9]([\w.-]*[A-Za-z0-9])?", re.ASCII)
+#: A release: semver (``1.0.0-beta.2+build``) or PEP 440 (``1!2.0.post1``, ``1.0rc1``).
+_RELEASE = re.compile(r"v?[0-9][0-9A-Za-z.+!_-]*", re.ASCII)
+
+
 def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
     """How a client starts the approved identity: an exact, pinned launch line, or the URL.
     A package or image named like an option is refused: written after ``npx -y`` (``uvx``,
@@ -47,6 +56,16 @@ def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:
         raise EnforceError(f"entry identity {identity.kind} name begins with '-', like an option; refused")
     if identity.kind == "oci":
         return ("docker", "run", "-i", "--rm", f"{identity.name}@{identity.digest}"), None
+    # The launcher reads NAME@VERSION (NAME==VERSION) as a package spec, which names other
+    # sources too: ``ok@npm:evil@1.0.0`` is an alias, ``ok@github:m/x`` a repository,
+    # ``ok@https://host/x.whl?==1.0.0`` an archive, ``ok@beta`` a moving tag; the approval was of
+    # ``ok`` at a release. Only the ecosystem's plain names and release versions are written.
+    plain_name = _NPM_NAME if identity.ecosystem == "npm" else _PYPI_NAME
+    if not plain_name.fullmatch(str(identity.name)) or not _RELEASE.fullmatch(str(identity.version)):
+        raise EnforceError(
+            f"entry identity {identity.ecosystem} package is not a plain name at a release version;"
+            " the launcher would read it as another package's source; refused"
+        )
     if identity.ecosystem == "pypi":
         return ("uvx", f"{identity.name}=={identity.version}"), None
     return ("npx", "-y", f"{identity.name}@{identity.version}"), None
