@@ -384,7 +384,10 @@ def _confinement(
             chosen.write_text(derived.model_dump_json(), encoding="utf-8")
         if chosen is None:
             return argv  # no entry, no profile: the registry check decides whether it runs at all
-        wrapped = [sys.executable, "-m", "mcpward", "sandbox", "run", "--profile", str(chosen.resolve())]
+        # -E -P: started in the project the user has open, with the entry's env, ``-m`` read a
+        # repository's ``mcpward/`` (or its PYTHONPATH) in place of the runner: no sandbox at all.
+        runner = [sys.executable, "-E", "-P", "-m", "mcpward", "sandbox", "run"]
+        wrapped = [*runner, "--profile", str(chosen.resolve())]
         return [*wrapped, "--server", session.server, "--audit-log", str(log_path), "--", *argv]
 
     return confine
