@@ -279,13 +279,26 @@ def _write_recorded(
     try:
         manifest.record(path, original, wrapped, tenant, secrets, routed or [])
         manifest.save()
-        _write_atomically(path, wrapped, tenant)
+        # The client may have rewritten its file since it was read (Claude Code rewrites
+        # ``~/.claude.json`` as it runs): replacing it then lost that write, backup and all.
+        if _still(path, original, tenant):
+            _write_atomically(path, wrapped, tenant)
+            return None
+        why = "it changed while wrap was writing it (its client rewrote it?); left as it is: wrap again"
     except OSError as exc:
-        manifest.forget(path, previous)
-        with contextlib.suppress(OSError):
-            manifest.save()
-        return f"cannot write it ({exc.strerror or exc}); left as it was"
-    return None
+        why = f"cannot write it ({exc.strerror or exc}); left as it was"
+    manifest.forget(path, previous)
+    with contextlib.suppress(OSError):
+        manifest.save()
+    return why
+
+
+def _still(path: Path, original: bytes, tenant: _Tenant | None) -> bool:
+    """Whether ``path`` still holds ``original`` (read as wrap read it)."""
+    try:
+        return read_raw(path, owner=tenant.uid if tenant else None) == original
+    except DocumentError:
+        return False
 
 
 def unwrap(
