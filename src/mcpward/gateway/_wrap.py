@@ -89,9 +89,29 @@ def gateway_prefix(config: Path | None) -> list[str]:
     ]
 
 
+#: An interpreter's options before ``-m`` (``-E -P``, as wrap writes them).
+_INTERPRETER_OPTION = re.compile(r"-[EIPsSuBqO]+")
+
+
 def _is_wrapped(command: str | None, args: tuple[str, ...]) -> bool:
-    joined = " ".join([command or "", *args[:4]])
-    return "mcpward" in joined and "gateway" in args and "run" in args
+    """Whether the launch line starts the gateway: ``mcpward gateway run`` (the program by name
+    or absolute path) or ``PYTHON [-E -P] -m mcpward gateway run``. ``mcpward`` among the first
+    words and ``gateway run`` anywhere let a project's entry (``node evil.js mcpward gateway
+    run``, ``./mcpward gateway run``) be skipped as already wrapped, with no gateway in front."""
+    if not command or not (os.path.isabs(command) or ("/" not in command and "\\" not in command)):
+        return False  # relative: a program of the project's (``./mcpward``)
+    program = re.split(r"[\\/]", command)[-1].lower().removesuffix(".exe")
+    if program == "mcpward":
+        return list(args[:2]) == ["gateway", "run"]
+    rest = list(args)
+    while rest and _INTERPRETER_OPTION.fullmatch(rest[0]):
+        rest.pop(0)
+    return re.fullmatch(r"python[0-9.]*w?", program) is not None and rest[:4] == [
+        "-m",
+        "mcpward",
+        "gateway",
+        "run",
+    ]
 
 
 def wrap(
