@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -209,18 +210,32 @@ def _differences(expected: Any, actual: Any, prefix: str = "", depth: int = 0) -
     return [] if expected == actual else [f"{prefix or 'the document'} changed"]
 
 
-def _read_managed(path: Path) -> bytes | None:
-    """At most one byte more than the largest managed file; None for anything but a regular
-    file. Opened without blocking, so a FIFO put at a managed path cannot hang the scan, and
-    checked on the open descriptor, so a swap after the check changes nothing."""
+def _read_managed(path: Path) -> tuple[bytes, os.stat_result] | None:
+    """At most one byte more than the largest managed file, and the file's facts; None for
+    anything but a regular file. Opened without blocking, so a FIFO put at a managed path cannot
+    hang the scan, and checked on the open descriptor, so a swap after the check changes nothing."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        facts = os.fstat(descriptor)
+        if not stat.S_ISREG(facts.st_mode):
             return None
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            return handle.read(MAX_MANAGED_FILE + 1)
+            return handle.read(MAX_MANAGED_FILE + 1), facts
     finally:
         os.close(descriptor)
+
+
+def _writable_by_others(file: os.stat_result, folder: os.stat_result, tree: os.stat_result) -> bool:
+    """Whether an account other than root or the tree's owner (root, for ``/``) may change a
+    managed file: it or its folder is another's, or writable by group or others (a folder unless
+    sticky). Such a file read as enforce wrote it passed, though its user could widen the
+    allowlist at will and put it back before the next scan."""
+    if sys.platform == "win32":
+        return False  # ACLs, not modes (the MDM script writes those files)
+    trusted = {0, tree.st_uid}
+    if file.st_uid not in trusted or file.st_mode & 0o022:
+        return True
+    return folder.st_uid not in trusted or bool(folder.st_mode & 0o022 and not folder.st_mode & stat.S_ISVTX)
 
 
 def drift(policy: Policy, platform: Platform, root: Path, only: Sequence[str] | None = None) -> list[Finding]:
@@ -232,14 +247,18 @@ def drift(policy: Policy, platform: Platform, root: Path, only: Sequence[str] | 
         target = _under(root, file.path)
         problem: str | None = None
         try:
-            content = _read_managed(target)
+            read = _read_managed(target)
+            folder, tree = os.stat(target.parent), os.stat(root)
         except FileNotFoundError:
             problem = "is missing"
         except OSError as exc:
             problem = f"cannot be read ({exc.strerror})"
         else:
-            if content is None:
+            content = read[0] if read is not None else b""
+            if read is None:
                 problem = "is not a regular file"
+            elif _writable_by_others(read[1], folder, tree):
+                problem = "is writable by an account other than root (the file or its folder)"
             elif len(content) > MAX_MANAGED_FILE:
                 problem = "is larger than any file enforce writes"
             else:
