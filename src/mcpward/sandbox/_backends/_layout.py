@@ -32,6 +32,11 @@ TEMPORARY = "/tmp"  # noqa: S108 - the sandbox's own, private and empty
 #: The host's folders a server sees, read-only: what runs it. Not /var, /srv, /boot and the
 #: like, where services keep their data and sockets (a root-only database, /var/tmp's sockets).
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+#: Where the engines (``bwrap``, ``podman``, ``docker``, ``runc``) are looked for: never the
+#: ``PATH`` the gateway was given, which a project's config entry sets (``./bin`` first, the
+#: client starting it in the project's folder), so the repository's ``bin/bwrap`` ran as the
+#: sandbox and started the server with no confinement.
+ENGINE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/homebrew/bin"
 #: System folders that also hold secrets (shadow passwords, host keys, private TLS keys): when
 #: the server runs as an ordinary user, the entries in them that other users may not read are
 #: hidden (that user's groups may open some). Never searched when root runs the sandbox: the

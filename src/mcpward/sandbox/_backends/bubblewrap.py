@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, namespace_layout
+from mcpward.sandbox._backends._layout import ENGINE_PATH, SYSTEM_FOLDERS, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
 
@@ -37,7 +37,7 @@ class Bubblewrap(Backend):
     name = "bubblewrap"
 
     def check(self) -> Availability:
-        binary = shutil.which("bwrap")
+        binary = shutil.which("bwrap", path=ENGINE_PATH)
         if binary is None:
             return Availability(False, "bwrap is not installed (Debian package bubblewrap)")
         if os.uname().machine not in SECCOMP_MACHINES:
@@ -72,7 +72,7 @@ class Bubblewrap(Backend):
         env: dict[str, str],
         proxy_port: int = 0,
     ) -> Launch:
-        binary = shutil.which("bwrap") or "bwrap"
+        binary = shutil.which("bwrap", path=ENGINE_PATH) or "/usr/bin/bwrap"
         layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env)
         # No user namespace of its own inside either: the bridge's seccomp filter refuses it
         # (bwrap's --disable-userns puts the server in a namespace that does not own its

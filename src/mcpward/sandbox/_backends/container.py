@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._paths import keep_owner_only, read_own, user_cache_dir
-from mcpward.sandbox._backends._layout import SYSTEM_FOLDERS, Layout, namespace_layout
+from mcpward.sandbox._backends._layout import ENGINE_PATH, SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
     Availability,
@@ -77,7 +77,7 @@ class _ContainerEngine(Backend):
         engine = _probe(self.program, self.package, self.cgroup_manager)
         if not engine.works:
             raise SandboxError(f"the {self.name} backend does not work here: {engine.why}")
-        binary = shutil.which(self.program) or self.program
+        binary = shutil.which(self.program, path=ENGINE_PATH) or self.program
         layout = namespace_layout(profile, argv, state=state, proxy_socket=proxy_socket, env=env)
         name = limit_group_name(state)
         args = [binary, "run", "--rm", "--interactive", "--name", name, "--pull", "never", *engine.runtime]
@@ -217,7 +217,7 @@ def _probe(program: str, package: str, cgroup_manager: str) -> _Engine:
 
     A probe that found the engine working is kept (``_ProbeCache``): it costs a container run
     and ``engine info`` (0.9 s with Podman here), and every sandboxed server start made it."""
-    binary = shutil.which(program)
+    binary = shutil.which(program, path=ENGINE_PATH)
     if binary is None:
         return _Engine(False, f"{program} is not installed (Debian package {package})")
     if os.uname().machine not in SECCOMP_MACHINES:
@@ -249,7 +249,7 @@ def _probe_now(program: str, binary: str, trial: list[str], cgroup_manager: str)
             return _Engine(False, f"{program} could not make its empty image: {_last_line(made)}")
     refusals = []
     runtimes: list[tuple[str, ...]] = [()]
-    if program == "podman" and shutil.which("runc"):
+    if program == "podman" and shutil.which("runc", path=ENGINE_PATH):
         runtimes.append(_RUNTIMES["runc"])
     for runtime in runtimes:
         tried = _run([*trial[:4], *runtime, *trial[4:]])
