@@ -46,6 +46,25 @@ class WrapOutcome:
 _UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 
 
+# Variables the gateway (and the loader starting it) reads for itself: the client starts the
+# wrapped entry with its env, and the gateway is the process it starts. A project's entry set
+# ``MCPWARD_DATA_DIR`` (``XDG_DATA_HOME``, ``HOME``) to have the gateway read a registry database
+# and pin store of the repository's, ``SSL_CERT_FILE`` to have it trust its certificates, and
+# ``LD_PRELOAD`` to run its code in the gateway, outside any sandbox. (``PYTHON*``: ``-E``.)
+_STEERS_THE_GATEWAY = re.compile(
+    r"(MCPWARD_|LD_|DYLD_|XDG_)\w*|HOME|USERPROFILE|APPDATA|LOCALAPPDATA"
+    r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE",
+    re.IGNORECASE,
+)
+
+
+def _steering(env: Any) -> list[str]:
+    """The variables of an entry's ``env`` that the gateway would read for itself."""
+    return (
+        sorted(str(k) for k in env if _STEERS_THE_GATEWAY.fullmatch(str(k))) if isinstance(env, dict) else []
+    )
+
+
 #: How long a run waits for another wrap or unwrap to let go of the restore list.
 RESTORE_LIST_WAIT = 30.0
 
@@ -209,6 +228,10 @@ def _rewrite(
                 outcome.skipped.append((str(path), server.name, why))
             elif (node := _find(objects, server.name, keys, launch, launches)) is None:
                 outcome.skipped.append((str(path), server.name, "entry not found unambiguously"))
+            elif steering := _steering(node.get(keys.env)):
+                why = f"its env sets {', '.join(steering)}, which the gateway itself would read (its"
+                why += " registry, pins, trust or libraries); wrap it by hand"
+                outcome.skipped.append((str(path), server.name, why))
             else:
                 # A commented file is never written whole: its secrets stay until wrapped by hand.
                 keep = dry_run or not plain
