@@ -12,33 +12,20 @@ from pathlib import Path
 
 import pytest
 from cli_kit import mcpward
+from enforce_kit import one_server_policy
 
 from mcpward.enforce import (
-    Decision,
     EnforceError,
     Platform,
-    Policy,
-    PolicyServer,
     drift,
     managed_files,
     read_policy,
 )
 
 
-def _policy() -> Policy:
-    server = PolicyServer(
-        name="io.github.acme/files",
-        key="io-github-acme-files",
-        decision=Decision.ALLOW,
-        command=("npx", "-y", "@acme/files@1.0.0"),
-        direct_command=("npx", "-y", "@acme/files@1.0.0"),
-    )
-    return Policy(servers=(server,))
-
-
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
 def test_a_managed_file_in_another_encoding_is_drift(tmp_path: Path, encoding: str) -> None:
-    policy = _policy()
+    policy = one_server_policy()
     for file in managed_files(policy, Platform.LINUX, ["claude-code"]):
         target = tmp_path / file.path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +38,7 @@ def test_a_managed_file_in_another_encoding_is_drift(tmp_path: Path, encoding: s
 
 
 def test_a_policy_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
-    document = json.loads(_policy().to_json())
+    document = json.loads(one_server_policy().to_json())
     document["servers"][0]["command"][2] = "@acme/files@1.0.0\ud800"
     path = tmp_path / "policy.json"
     path.write_text(json.dumps(document))  # ensure_ascii: the surrogate travels as \ud800

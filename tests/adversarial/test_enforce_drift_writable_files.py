@@ -12,21 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from enforce_kit import one_server_policy
 
-from mcpward.enforce import Decision, Platform, Policy, PolicyServer, drift, managed_files
+from mcpward.enforce import Platform, Policy, drift, managed_files
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
 
 
 def _written(root: Path) -> Policy:
-    server = PolicyServer(
-        name="io.github.acme/files",
-        key="io-github-acme-files",
-        decision=Decision.ALLOW,
-        command=("npx", "-y", "@acme/files@1.0.0"),
-        direct_command=("npx", "-y", "@acme/files@1.0.0"),
-    )
-    policy = Policy(servers=(server,))
+    policy = one_server_policy()
     for file in managed_files(policy, Platform.LINUX, ["claude-code"]):
         target = root / file.path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)

@@ -14,26 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from cli_kit import mcpward
+from enforce_kit import approved_entry
 
 from loopback import handler_serving
-
-
-def _entry(entry_id: int, name: str, package: str) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "name": name,
-        "identity": {"kind": "package", "ecosystem": "npm", "name": package, "version": "1.0.0"},
-        "scope": {},
-        "owner": "team",
-        "tier": 2,
-        "derived_tier": 2,
-        "status": "approved",
-        "revision": 2,
-        "requested_by": "alice",
-        "requested_at": "2026-12-01T00:00:00Z",
-        "updated_at": "2026-12-01T00:00:00Z",
-        "review_due": "2099-01-01",
-    }
 
 
 @contextlib.contextmanager
@@ -71,7 +54,9 @@ def _enforce(url: str, root: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_pages_of_entries_that_never_end_are_refused(tmp_path: Path) -> None:
-    page = json.dumps({"entries": [_entry(i, f"io.github.acme/s{i}", f"@acme/s{i}") for i in range(500)]})
+    page = json.dumps(
+        {"entries": [approved_entry(i, f"io.github.acme/s{i}", f"@acme/s{i}") for i in range(500)]}
+    )
     with _registry(lambda path: page.encode()) as (url, seen):
         done = _enforce(url, tmp_path / "tree")
     assert done.returncode != 0
@@ -97,7 +82,12 @@ def test_an_approved_package_named_like_an_option_is_not_written_as_a_launch_lin
     marker = tmp_path / "ran"
     hostile = f"--call=touch {marker} #"
     page = json.dumps(
-        {"entries": [_entry(1, "io.github.acme/ok", "@acme/ok"), _entry(2, "io.github.acme/evil", hostile)]}
+        {
+            "entries": [
+                approved_entry(1, "io.github.acme/ok", "@acme/ok"),
+                approved_entry(2, "io.github.acme/evil", hostile),
+            ]
+        }
     )
     with _registry(lambda path: page.encode()) as (url, _):
         done = _enforce(url, tmp_path / "tree")

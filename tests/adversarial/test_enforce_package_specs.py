@@ -13,31 +13,18 @@ now stops enforce, named by entry (as a name like an option does)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
+from enforce_kit import approved_entry
 
 from mcpward.enforce import EnforceError, compile_policy
 from mcpward.registry import Entry
 
 
 def _entry(ecosystem: str, name: str, version: str) -> Entry:
-    document: dict[str, Any] = {
-        "id": 7,
-        "name": "io.github.acme/ok",
-        "identity": {"kind": "package", "ecosystem": ecosystem, "name": name, "version": version},
-        "scope": {},
-        "owner": "team",
-        "tier": 2,
-        "derived_tier": 2,
-        "status": "approved",
-        "revision": 2,
-        "requested_by": "alice",
-        "requested_at": "2026-12-01T00:00:00Z",
-        "updated_at": "2026-12-01T00:00:00Z",
-        "review_due": "2099-01-01",
-    }
-    return Entry.model_validate(document)
+    return Entry.model_validate(
+        approved_entry(7, "io.github.acme/ok", name, ecosystem=ecosystem, version=version)
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,22 +18,14 @@ from pathlib import Path
 
 import pytest
 from cli_kit import mcpward
-
-from mcpward.enforce import Decision, Policy, PolicyServer
+from enforce_kit import one_server_policy
 
 OTHER_UID = 4242
 
 
 def _policy(tmp_path: Path) -> Path:
-    server = PolicyServer(
-        name="io.github.acme/files",
-        key="io-github-acme-files",
-        decision=Decision.ALLOW,
-        command=("npx", "-y", "@acme/files@1.0.0"),
-        direct_command=("npx", "-y", "@acme/files@1.0.0"),
-    )
     path = tmp_path / "policy.json"
-    path.write_text(Policy(servers=(server,)).to_json())
+    path.write_text(one_server_policy().to_json())
     return path
 
 
