@@ -50,7 +50,6 @@ def test_the_native_index_gives_the_anchor_paths_findings(monkeypatch: pytest.Mo
     index = NativeBuild(_check._rule_database, "test-index")
     monkeypatch.setattr(_check, "RULE_INDEX", index)
     monkeypatch.setattr(_check, "COMPILE_AFTER", 3)
-    monkeypatch.setattr(_check, "_unindexed", [0])
     for text in texts[:3]:
         _check.check_text(text)
     deadline = time.monotonic() + 120

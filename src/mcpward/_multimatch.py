@@ -149,6 +149,8 @@ class NativeBuild(Generic[_Built]):
         self._built: _Built | None = None
         self._cache_tried = self._failed = self._started = False
         self._lock = threading.Lock()
+        #: Uses that went without it (``missed``).
+        self._misses = 0
 
     @property
     def ready(self) -> _Built | None:
@@ -159,6 +161,13 @@ class NativeBuild(Generic[_Built]):
         if self._built is None and not self._cache_tried:
             self.prepare(compile_missing=False)
         return self._built
+
+    def missed(self, after: int) -> None:
+        """A use that went without it: the ``after``-th starts the compile in the background
+        (a process that needs it that often pays for the compile; a short-lived one never does)."""
+        self._misses += 1
+        if self._misses >= after:
+            self.start()
 
     def start(self) -> None:
         if self._built is None and not self._failed and not self._started:

@@ -86,7 +86,6 @@ def _rule_database(compile_missing: bool) -> MultiMatcher | None:
 #: while a short-lived one, most tests among them, never pays it).
 RULE_INDEX = NativeBuild(_rule_database, "mcpward-untrusted-index")
 COMPILE_AFTER = 200
-_unindexed = [0]
 
 
 def _possible(lowered: str) -> set[int]:
@@ -97,9 +96,7 @@ def _possible(lowered: str) -> set[int]:
         if 0 not in fired:  # no separator: the native answer holds
             return {number - 1 for number in fired}
     elif lowered.isascii():
-        _unindexed[0] += 1
-        if _unindexed[0] >= COMPILE_AFTER:
-            RULE_INDEX.start()
+        RULE_INDEX.missed(COMPILE_AFTER)
     fired = _anchor_matcher().fired(lowered.encode("utf-8", "surrogatepass"))
     return fired | _UNANCHORED
 
@@ -384,9 +381,7 @@ def _may_reach(model: Classifier, text: str, possible: Collection[int], lowered:
     if lowered is not None and model is shipped_classifier() and lowered.isascii():
         index = BOUND_INDEX.from_cache()
         if index is None:
-            _unbounded[0] += 1
-            if _unbounded[0] >= COMPILE_AFTER:
-                BOUND_INDEX.start()
+            BOUND_INDEX.missed(COMPILE_AFTER)
         else:
             features = index.features(lowered.encode(), opening=opening)
             features.update(f"rule:{name}" for name in names)
@@ -462,7 +457,6 @@ def _bound_database(compile_missing: bool) -> _BoundIndex | None:
 
 #: The bound's native index, made as the rules' is (``RULE_INDEX``).
 BOUND_INDEX = NativeBuild(_bound_database, "mcpward-untrusted-bound")
-_unbounded = [0]
 
 
 def _learned(
