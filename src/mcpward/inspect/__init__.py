@@ -79,6 +79,7 @@ __all__ = [
     "PinStore",
     "PinStoreError",
     "ReadOnlyJudgement",
+    "RefusedItem",
     "ResultsError",
     "ServerSurface",
     "ServerTarget",
@@ -100,6 +101,7 @@ __all__ = [
     "pin_store_lock",
     "prompt_item",
     "readable_diff",
+    "refused_finding",
     "resource_item",
     "result_texts",
     "run_inspect",
@@ -421,10 +423,10 @@ def _change_finding(server: ServerSurface, change: Change, note: str = "") -> Fi
     )
 
 
-def _refused_finding(item: RefusedItem) -> Finding:
-    """A listed item the official SDK cannot read: a client built on it refuses the server's
-    whole list for it (so it hides the server's other tools from such a client's review), and
-    a server that sends one is broken or hiding something."""
+def refused_finding(item: RefusedItem) -> Finding:
+    """A listed item the official SDK cannot read (as :func:`fetch_all` gives them): a client
+    built on it refuses the server's whole list for it (so it hides the server's other tools
+    from such a client's review), and a server that sends one is broken or hiding something."""
     return Finding(
         rule="unreadable-item",
         category=Category.PARSE_ERROR,
@@ -469,7 +471,7 @@ def run_inspect(options: InspectOptions) -> Report:
     findings = inspect_servers(servers, store, record_pins=options.pin)
     findings = [f for f in findings if not (f.rule == "tool-removed" and f.server in partial)]
     if options.servers:
-        findings.extend(_refused_finding(item) for item in refused)
+        findings.extend(refused_finding(item) for item in refused)
     whole = [server for server in servers if server.name not in partial and shared[server.name] == 1]
     if options.pin:
         # The servers inspected now, written into the store as it is now: gateways and

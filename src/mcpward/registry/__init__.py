@@ -167,18 +167,23 @@ def _inspect(
 ) -> None:
     from mcpward._documents import DocumentError
     from mcpward.inspect import (
+        RefusedItem,
         ServerSurface,
         ServerTarget,
         SurfaceError,
         fetch_all,
         inspect_servers,
         pin_record,
+        refused_finding,
         signature,
         surface_from_tools_file,
     )
 
     surfaces: list[ServerSurface] = []
     partial: set[str | None] = set()
+    #: Listed items the SDK cannot read: each a finding, as ``mcpward inspect`` makes it (a
+    #: note alone left the entry a reviewer approves with no word of them).
+    refused: list[RefusedItem] = []
     for path in tools_files:
         try:
             surfaces.append(surface_from_tools_file(path))
@@ -187,14 +192,16 @@ def _inspect(
             # approved no tool, and its version could not be requested again.
             raise InvalidInput(f"inspect could not read {path}: {exc} (nothing was stored)") from None
     if urls:
-        fetched, failures = fetch_all([ServerTarget(url, "http", url=url) for url in urls], timeout)
+        targets = [ServerTarget(url, "http", url=url) for url in urls]
+        fetched, failures = fetch_all(targets, timeout, refused)
         surfaces += [ServerSurface(target.name, target.origin, items) for target, items in fetched]
         evidence.notes += [f"inspect could not ask {f.path}: {f.message}" for f in failures]
         # A server a part of whose look failed is inspected for what was read, never pinned.
         partial = {f.host for f in failures}
-    if not surfaces:
+    if not surfaces and not refused:
         return
-    evidence.inspect_findings = tuple(_plain(f) for f in inspect_servers(surfaces))
+    findings = [*inspect_servers(surfaces), *map(refused_finding, refused)]
+    evidence.inspect_findings = tuple(_plain(f) for f in findings)
     whole = [s for s in surfaces if s.name not in partial]
     evidence.pins = pin_record([signature("", item.kind, item.raw) for s in whole for item in s.items])
 
