@@ -150,6 +150,24 @@ _HEADERS = [
 ]
 
 
+#: On every answer but the public read API's and the static files: without it a page a session
+#: cookie opened (the review queue, an entry, a gateway's held results, its forms' CSRF token)
+#: or a JSON API answer could be kept by a shared cache (a company proxy, a CDN) for the next
+#: person asking for its URL, and by the browser on disk after signing out.
+_NO_STORE = (b"cache-control", b"no-store")
+
+
+def _cacheable(scope: Scope) -> bool:
+    """Whether an answer is the same for everyone: the static files, and the read API of a
+    registry that serves it without a token."""
+    path = scope.get("path", "")
+    if path.startswith("/static/"):
+        return True
+    app = scope.get("app")
+    public = bool(getattr(getattr(app, "state", None), "public_v0", False))
+    return public and path.startswith(_READ_API)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -158,10 +176,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        private = not _cacheable(scope)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + _HEADERS
+                headers = list(message.get("headers", [])) + _HEADERS
+                if private and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(_NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -174,6 +196,20 @@ _CORS = [
     (b"access-control-allow-headers", b"Authorization, Content-Type"),
     (b"access-control-max-age", b"600"),
 ]
+
+
+#: The CORS header is sent only to a request with an Origin, so every answer says so, the one
+#: without it too: a shared cache kept a server-side client's answer (no Origin, no CORS
+#: header) and served it to browser clients under the same URL, which refused it.
+_VARY = (b"vary", b"Origin")
+
+
+def _with_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"vary":
+            headers[index] = (name, value + b", Origin")
+            return headers
+    return [*headers, _VARY]
 
 
 class ReadApiCors:
@@ -192,13 +228,14 @@ class ReadApiCors:
             return
         headers = dict(scope.get("headers") or [])
         if scope["method"] == "OPTIONS" and b"origin" in headers:
-            await send({"type": "http.response.start", "status": 204, "headers": list(_CORS)})
+            await send({"type": "http.response.start", "status": 204, "headers": [*_CORS, _VARY]})
             await send({"type": "http.response.body", "body": b""})
             return
 
         async def with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start" and b"origin" in headers:
-                message["headers"] = list(message.get("headers", [])) + _CORS[:1]
+            if message["type"] == "http.response.start":
+                answer = list(message.get("headers", [])) + (_CORS[:1] if b"origin" in headers else [])
+                message["headers"] = _with_vary(answer)
             await send(message)
 
         await self.app(scope, receive, with_cors)
