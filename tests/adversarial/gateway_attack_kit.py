@@ -241,6 +241,23 @@ def audit_events(log: Path, kind: str | None = None) -> list[dict[str, Any]]:
     return [e for r in records for e in r.get("events", []) if kind is None or e["kind"] == kind]
 
 
+def forged_line(record: dict[str, Any]) -> bytes:
+    """``record`` as an audit log line, its sha256 chained onto ``record["prev"]`` but with no
+    MAC: what someone who may write the log, not read its key, can compute."""
+    encoded = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(record["prev"].encode() + encoded).hexdigest()
+    return encoded[:-1] + b',"hash":"%s"}\n' % digest.encode()
+
+
+def append_forged(log: Path, fields: dict[str, Any], *, seq: int | None = None) -> None:
+    """A record of ``fields`` appended to the audit ``log`` without the key, chained onto its
+    last record, numbered ``seq`` (the next number unless given)."""
+    last = orjson.loads(log.read_bytes().splitlines()[-1])
+    record = {**fields, "seq": last["seq"] + 1 if seq is None else seq, "prev": last["hash"]}
+    with log.open("ab") as handle:
+        handle.write(forged_line(record))
+
+
 def form_server_through_run(tmp_path: Path) -> Any:
     """The stdio parameters of the form server (tests/servers/form_server.py) behind ``mcpward
     gateway run --server forms``: its pins in ``tmp_path``, no baseline, the audit log

@@ -10,13 +10,13 @@ on": its counts hold only against someone who cannot write the file."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from gateway_attack_kit import forged_line
 
 from mcpward.gateway import AuditLog, anchor_paths, check_audit_log
 
@@ -43,9 +43,8 @@ def _rechained_without_the_dlp_event(path: Path) -> None:
         record.pop("hash")
         record.pop("mac")
         record |= {"seq": len(out) + 1, "prev": previous}
-        encoded = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
-        previous = hashlib.sha256(previous.encode() + encoded).hexdigest()
-        out.append(encoded[:-1] + b',"hash":"%s"}\n' % previous.encode())
+        out.append(forged_line(record))
+        previous = orjson.loads(out[-1])["hash"]
     path.write_bytes(b"".join(out))
 
 

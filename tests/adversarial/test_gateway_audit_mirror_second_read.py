@@ -9,12 +9,11 @@ copy is now made of the records its own pass verifies, and stops at the first th
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
+from gateway_attack_kit import append_forged
 
 import mcpward.gateway._audit as audit
 from mcpward.gateway import AuditLog, AuditMirrorError, mirror_audit_log
@@ -26,13 +25,8 @@ def _forged_after_the_check(path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
     def check_then_append(checked_path: Path) -> Any:
         verdict = check(checked_path)
-        last = orjson.loads(checked_path.read_bytes().splitlines()[-1])
-        body = {"at": last["at"], "server": "shadow", "stage": "request", "method": "tools/call",
-                "tool": "exfiltrate", "decision": "allow", "seq": last["seq"] + 1, "prev": last["hash"]}  # fmt: skip
-        encoded = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-        digest = hashlib.sha256(last["hash"].encode() + encoded).hexdigest()
-        with checked_path.open("ab") as handle:
-            handle.write(encoded[:-1] + b',"hash":"%s"}\n' % digest.encode())
+        append_forged(checked_path, {"at": "2026-12-05T10:00:00Z", "server": "shadow", "stage": "request",
+                                     "method": "tools/call", "tool": "exfiltrate", "decision": "allow"})  # fmt: skip
         return verdict
 
     monkeypatch.setattr(audit, "check", check_then_append)
@@ -75,15 +69,10 @@ def test_a_hold_appended_after_the_check_does_not_release(
 
     def check_then_append(checked_path: Path) -> Any:
         verdict = check(checked_path)
-        last = orjson.loads(checked_path.read_bytes().splitlines()[-1])
         event = {"kind": "quarantined", "severity": "high", "message": "held",
                  "detail": {"id": "q-planted", "sha256": "b" * 64}}  # fmt: skip
-        body = {"at": last["at"], "server": "files", "stage": "response", "events": [event],
-                "seq": last["seq"] + 1, "prev": last["hash"]}  # fmt: skip
-        encoded = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-        digest = hashlib.sha256(last["hash"].encode() + encoded).hexdigest()
-        with checked_path.open("ab") as handle:
-            handle.write(encoded[:-1] + b',"hash":"%s"}\n' % digest.encode())
+        append_forged(checked_path, {"at": "2026-12-05T10:00:00Z", "server": "files", "stage": "response",
+                                     "events": [event]})  # fmt: skip
         return verdict
 
     monkeypatch.setattr(quarantine, "check", check_then_append)

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
-from gateway_attack_kit import MCPWARD, SECRET
+from gateway_attack_kit import MCPWARD, SECRET, append_forged
 
 from loopback import Accepting, clients_toml
 
@@ -266,26 +266,19 @@ def test_a_record_appended_without_the_key_is_not_taken_for_the_gateways(tmp_pat
     head's ``since``: a record appended after the last one with ``"seq": 0`` (chained to it,
     its sha256 computed, no MAC; no key needed) passed ``mcpward audit verify`` as the
     gateway's, although SECURITY.md says an inserted record is detected."""
-    import hashlib
-
     from mcpward.gateway import AuditLog
 
     log_path = tmp_path / "audit.jsonl"
     log = AuditLog(log_path)
-    last: dict[str, Any] = {}
     for number in range(3):
-        last = log.append({"stage": "request", "method": "tools/call", "id": number, "decision": "allow"})
+        log.append({"stage": "request", "method": "tools/call", "id": number, "decision": "allow"})
     log.close()
     verified = subprocess.run([*MCPWARD, "audit", "verify", str(log_path)], capture_output=True, timeout=60)
     assert verified.returncode == 0, verified.stdout + verified.stderr  # the genuine log holds
 
     forged = {"at": "2026-12-03T12:00:00.000000Z", "server": "github", "client": "alice", "stage": "request",
-              "method": "tools/call", "id": 99, "tool": "delete_repository", "decision": "allow",
-              "seq": 0, "prev": last["hash"]}  # fmt: skip
-    encoded = orjson.dumps(forged, option=orjson.OPT_SORT_KEYS)
-    digest = hashlib.sha256(last["hash"].encode() + encoded).hexdigest()
-    with log_path.open("ab") as handle:
-        handle.write(encoded[:-1] + b',"hash":"%s"}\n' % digest.encode())
+              "method": "tools/call", "id": 99, "tool": "delete_repository", "decision": "allow"}  # fmt: skip
+    append_forged(log_path, forged, seq=0)
     verified = subprocess.run([*MCPWARD, "audit", "verify", str(log_path)], capture_output=True, timeout=60)
     assert verified.returncode != 0, (
         "a record forged without the key passed verify: " + verified.stdout.decode()
