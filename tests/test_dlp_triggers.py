@@ -6,6 +6,7 @@ one pass over all strings finds what a pass per string finds."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import hyperscan
@@ -79,7 +80,7 @@ def test_non_ascii_characters_widen_the_trigger_instead_of_escaping_it(
 def test_relaxations_and_refusals() -> None:
     assert (
         derived_trigger(r"(?<![A-Za-z])ghp_[A-Za-z0-9]{36}(?![A-Za-z])")
-        == r"ghp\x5f(?:[\x41-\x5a\x61-\x7a\x30-\x39]){36,36}"
+        == r"ghp\x5f(?:[\x41-\x5a\x61-\x7a\x30-\x39]){36,36}(?:[^\x41-\x5a\x61-\x7a]|$)"
     )
     assert derived_trigger(r"\bkey\b") == "key"  # zero-width conditions dropped
     quoted = derived_trigger(r"""(?P<q>["']?)x(?P=q)""")
@@ -90,6 +91,52 @@ def test_relaxations_and_refusals() -> None:
     assert derived_trigger(r"[^\W]+") is None  # the bytes of a non-ASCII letter are in \w and \W alike
     assert derived_trigger(r"[à-ÿ]+") is None
     assert derived_trigger(r"(?x) a b") is None
+
+
+def test_a_closing_look_ahead_is_kept_as_the_byte_after_the_match() -> None:
+    """A look-ahead that ends the pattern and refuses characters becomes one byte none of them
+    (outside ASCII always passes) or the end: reports only where a match can end."""
+    assert derived_trigger(r"\d{3}(?![\w-])") == r"(?:[0-9]){3,3}(?:[^0-9A-Za-z_\x2d]|$)"
+    # Branches of more than one character are left out (refusing "." then a digit still lets
+    # "." through); a negated class, a look-behind and a look-ahead not at the end stay dropped.
+    assert derived_trigger(r"\d{3}(?!\w|\.\d)") == r"(?:[0-9]){3,3}(?:[^0-9A-Za-z_]|$)"
+    assert derived_trigger(r"\d{3}(?![^x])") == r"(?:[0-9]){3,3}"
+    assert derived_trigger(r"\d{3}(?<!1)") == r"(?:[0-9]){3,3}"
+    assert derived_trigger(r"\d(?!x)\d") == r"[0-9][0-9]"
+    # Kept only where a newline passes: the pass over many strings joins them with one.
+    assert derived_trigger(r"\d{3}(?!\s)") == r"(?:[0-9]){3,3}"
+    caseless = derived_trigger(r"ab(?![a-c])", caseless=True)
+    assert caseless == r"[aA][bB](?:[^\x61-\x63\x41\x42\x43]|$)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.text(alphabet="0123456789 -.()+:aZ_é…\n", min_size=0, max_size=30), min_size=1, max_size=4
+    )
+)
+def test_a_closing_look_ahead_loses_no_match_alone_or_at_a_strings_end(pieces: list[str]) -> None:
+    """Every rule whose trigger keeps its closing look-ahead still fires, natively, for every
+    string its exact pattern matches in: alone, and among others in the pass over many
+    strings (where a string's end is followed by the joining newline)."""
+    rules, matcher = _closing()
+    assert {r.id for r in rules} >= {"phone-number", "credit-card", "us-ssn", "ipv4-address", "email-address"}
+    lengths = [len(piece.encode()) for piece in pieces]
+    each = matcher.fired_in_each("\n".join(pieces).encode(), lengths) or {}
+    for number, piece in enumerate(pieces):
+        alone = matcher.fired(piece.encode())
+        for index, rule in enumerate(rules):
+            if re.search(rule.pattern, piece, re.IGNORECASE if rule.caseless else 0):
+                assert index in alone, (rule.id, piece)
+                assert index in each.get(number, set()), (rule.id, pieces)
+
+
+@cache
+def _closing() -> tuple[list[_engine.DlpRule], MultiMatcher]:
+    """The rules whose trigger keeps its closing look-ahead, and their triggers' matcher."""
+    triggers = [(r, derived_trigger(r.pattern, r.caseless) or "") for r in builtin_rules()]
+    closing = [(r, t) for r, t in triggers if t.endswith("|$)")]
+    return [r for r, _ in closing], MultiMatcher([t for _, t in closing], [r.caseless for r, _ in closing])
 
 
 def test_derived_triggers_fire_on_less_ordinary_text_than_the_hand_written_ones() -> None:

@@ -14,7 +14,10 @@ matches over the text (a superset):
 - an atom that can match a character outside ASCII (``.``, ``[^...]``, ``\\S``, ``\\W``) may
   take up to four bytes for one character, so its repetition loses its upper bound;
 - ``\\w`` and ``\\s`` also take the bytes of non-ASCII characters; ``\\d`` stays ASCII, as the
-  hand-written triggers were (digits outside ASCII are not looked for).
+  hand-written triggers were (digits outside ASCII are not looked for);
+- a look-ahead that ends the pattern and refuses some characters (``(?![\\w-])``) becomes one
+  byte that is none of their ASCII ones, or the end of the data (``_end_of_match``): the
+  trigger then reports where a match can end, not at every digit of a long run.
 
 Both the native matcher and Python's ``re`` (the fallback) run the derived expression, so both
 give the same results. ``None`` when a pattern uses what cannot be relaxed soundly.
@@ -51,10 +54,52 @@ def derived_trigger(pattern: str, caseless: bool = False) -> str | None:
         flags = parsed.state.flags
         if flags & (re.VERBOSE | re.DOTALL | re.MULTILINE):
             return None
-        body, _ = _Writer(dict(_groups(parsed)), bool(flags & re.IGNORECASE)).sequence(parsed)
+        writer = _Writer(dict(_groups(parsed)), bool(flags & re.IGNORECASE))
+        body, _ = writer.sequence(parsed)
+        end = _end_of_match(writer, parsed)
     except (_Unsupported, re.error, RecursionError):
         return None
-    return body or None
+    return body + end if body else None
+
+
+def _end_of_match(writer: _Writer, parsed: Any) -> str:
+    """What must follow a match, kept from a look-ahead that ends the pattern: a byte that is
+    none of the characters its one-character branches refuse, or the end of the data.
+
+    Dropped, the trigger reported every place a match could end before the look-ahead was
+    asked: each digit of a long run of digits ended a phone or card number's trigger, and in
+    text dense with them the native pass made ten reports (Python calls) per finding. A
+    character outside ASCII always passes (its bytes may be a letter's or not), so this only
+    narrows where the exact pattern cannot match either. Kept only where a newline passes:
+    the native pass over many strings joins them with one, and a match at a string's end must
+    still be reported there."""
+    if not len(parsed):
+        return ""
+    op, value = parsed[-1]
+    if op is not _c.ASSERT_NOT or value[0] != 1:
+        return ""
+    refused = []
+    for branch in _branches(value[1]):
+        if len(branch) != 1:
+            continue  # refusing "." then a digit still lets "." through
+        item_op, item = branch[0]
+        if item_op is _c.LITERAL:
+            refused.append(branch[0])
+        elif item_op is _c.IN and all(op is not _c.NEGATE for op, _ in item):
+            refused += item
+    if not refused:
+        return ""
+    following, _ = writer.set_of([(_c.NEGATE, None), *refused])
+    if re.fullmatch(following.encode(), b"\n") is None:
+        return ""
+    return f"(?:{following}|$)"
+
+
+def _branches(tree: Any) -> list[Any]:
+    """The alternatives of a parsed look-ahead (one, unless it is an alternation)."""
+    if len(tree) == 1 and tree[0][0] is _c.BRANCH:
+        return list(tree[0][1][1])
+    return [tree]
 
 
 def _groups(tree: Any) -> Iterator[tuple[int, Any]]:
@@ -99,7 +144,7 @@ class _Writer:
         if op is _c.ANY:
             return "[^\\n]", True
         if op is _c.IN:
-            return self._set(value)
+            return self.set_of(value)
         return None
 
     def _item(self, op: Any, value: Any) -> tuple[str, bool]:
@@ -144,7 +189,7 @@ class _Writer:
             return f"(?:{text}){bounds}", wide
         raise _Unsupported(op)
 
-    def _set(self, items: Any) -> tuple[str, bool]:
+    def set_of(self, items: Any) -> tuple[str, bool]:
         """A character set. Categories in a positive set take the bytes of non-ASCII
         characters too (``\\w`` matches letters outside ASCII); those excluded by a negated set
         are the ASCII ones only, so that every character the set matches has its bytes in it."""
