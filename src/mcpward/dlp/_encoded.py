@@ -438,14 +438,16 @@ def _spaced_runs(text: str, windows: list[list[int]] | None) -> Iterator[Encoded
     may have been read as its last group, and glued to it hide the secret's end. ``windows``:
     where the trigger matched (``native_places``), else the whole text is searched."""
     for run in _spaced_matches(text, windows):
-        found = list(_GROUP.finditer(text, run.start(), run.end()))
-        groups = [group.group() for group in found]
+        groups = _GROUP.findall(text, run.start(), run.end())
         width = len(groups[0])
+        if len(set(map(len, groups[:-2]))) > 1:
+            continue  # words of prose (a line of a log): whichever group is the last, not one width
         ends = [(groups, run.end())]
         if not groups[-1].strip("_-"):
             ends = []  # dashes after the run ("-- end"), not a group of it
         if not groups[-1].endswith("=") and len(groups) > 4:
-            ends.append((groups[:-1], found[-2].end()))
+            *_, before_last, _ = _GROUP.finditer(text, run.start(), run.end())
+            ends.append((groups[:-1], before_last.end()))
         for read, end in ends:
             if any(len(group) != width for group in read[:-1]) or len(read[-1].rstrip("=")) > width:
                 continue  # words of prose, not a run cut at one width
