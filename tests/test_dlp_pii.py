@@ -5,10 +5,14 @@ row."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mcpward.dlp import _pii
 from mcpward.dlp._engine import Engine, builtin_rules
 from mcpward.dlp.policy import DlpPolicy, PolicyError, load_policy
 
@@ -230,3 +234,76 @@ NOT_IP_ADDRESSES = [
 @pytest.mark.parametrize("text", NOT_IP_ADDRESSES)
 def test_numbers_that_are_not_ip_addresses_stay_clean(engine: Engine, text: str) -> None:
     assert [m.rule for m in engine.scan(text) if m.rule.startswith("ip")] == [], text
+
+
+# -- the validators written for speed give the plain versions' answers ------------------------
+
+
+def _plain_luhn(text: str) -> bool:
+    digits = [int(c) for c in text if c.isdigit()]
+    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _plain_ipv4_nobodys(text: str) -> bool:
+    address = ipaddress.IPv4Address(".".join(str(int(octet)) for octet in text.split(".")))
+    documentation = [n for n in _pii._DOCUMENTATION if n.version == 4]
+    return (
+        address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or any(address in network for network in documentation)
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789 -٣", min_size=0, max_size=24))
+def test_the_luhn_check_answers_as_the_plain_loop(text: str) -> None:
+    assert _pii.luhn_valid(text) == _plain_luhn(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 255), st.sampled_from([0, 10, 127, 169, 192, 198, 203, 224, 239, 240, 254, 255])
+        ),
+        min_size=4,
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_an_ipv4_address_is_judged_as_ipaddress_judges_it(octets: list[int], padded: bool) -> None:
+    text = ".".join(f"{octet:03d}" if padded else str(octet) for octet in octets)
+    plain = (
+        sum(octet >= 10 for octet in octets) >= 2
+        and octets[0] != 0
+        and octets[3] != 0
+        and not _plain_ipv4_nobodys(text)
+    )
+    assert _pii.ipv4_valid(text) == plain
+
+
+def test_the_edges_of_each_range_no_one_holds() -> None:
+    for low, high in _pii._IPV4_NOBODYS:
+        for value in (low - 1, low, high, high + 1):
+            if 0 < value < 1 << 32:
+                text = str(ipaddress.IPv4Address(value))
+                octets = [int(o) for o in text.split(".")]
+                expected = (
+                    sum(octet >= 10 for octet in octets) >= 2
+                    and octets[0] != 0
+                    and octets[3] != 0
+                    and not _plain_ipv4_nobodys(text)
+                )
+                assert _pii.ipv4_valid(text) == expected, text
