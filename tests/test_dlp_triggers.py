@@ -317,3 +317,38 @@ def test_the_iban_trigger_fires_on_every_country_s_iban(spelled: str) -> None:
         text = f"Transfer to {iban}, thanks"
         assert trigger.fired(text.encode()) == {0}, iban
         assert [text[m.start : m.end] for m in engine.scan(text) if m.rule == "iban"] == [iban]
+
+
+_PIECES = [
+    "(624) 369-3387", "020 7946 0958", "+44 20 3765 8119", "4539 1488 0343 6467", "4539148803436467",
+    "352-58-9908", "190.183.14.216", "fe80:4a8f::1c85:10c0", "bob.5999@mail48.example.org",
+    "GB82 WEST 1234 5698 7654 32", "12", "1-", "555", "0", "x",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_PIECES), st.sampled_from(["", " ", "-", "\n", ",", "(", "+", "é", "."])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_matches_side_by_side_are_found_in_the_windows_as_in_the_whole_text(
+    parts: list[tuple[str, str]],
+) -> None:
+    """Where matches touch (a number glued to the next by a separator or none), the exact
+    patterns run only in the native pass's windows (and stop searching a window when no other
+    match fits in what is left of it) find what a search of the whole text finds."""
+    text = "".join(piece + separator for piece, separator in parts)
+    assert _found(_native().scan(text)) == _found(_python().scan(text))
+
+
+@cache
+def _native() -> Engine:
+    return Engine()
+
+
+@cache
+def _python() -> Engine:
+    return Engine(use_hyperscan=False)

@@ -451,6 +451,8 @@ class Engine:
         # per MB and rule). Keyed rules are already searched from their keywords.
         located: dict[int, str] = {}
         self._reach_back: dict[int, int] = {}
+        #: The fewest characters a match spans, for the rules located by their derived trigger.
+        self._derived_shortest: dict[int, int] = {}
         for index, rule in enumerate(self.rules):
             if self._keywords[index] is not None:
                 continue
@@ -458,6 +460,7 @@ class Engine:
                 located[index], self._reach_back[index] = _ANCHORS[rule.id]
             elif (derived := derived_trigger(rule.pattern, rule.caseless)) is not None:
                 located[index], self._reach_back[index] = derived, 0
+                self._derived_shortest[index] = _shortest(self._exact[index])
         self._spans = (
             SpanFinder(located, {index: self.rules[index].caseless for index in located})
             if use_hyperscan and self._triggers.native
@@ -886,6 +889,11 @@ class Engine:
         searched without an end: what it finds is the next match of the whole text, even past
         the window, and the windows before its end are skipped."""
         exact, width, back = self._exact[index], self._widths[index], self._reach_back[index]
+        # Located by a derived trigger, every other match spans a whole report of its own, and
+        # reports that touch the window are in it: after a match, one fits in the window only
+        # if the window goes on for one at least as long as the shortest (the search for it
+        # was half the searches in text dense with matches, one a window, finding nothing).
+        shortest = self._derived_shortest.get(index)
         size = len(text)
         position = 0
         for window_start, window_end in windows:
@@ -903,7 +911,7 @@ class Engine:
                         break
                 yield match
                 start = position = match.end() if match.end() > match.start() else match.end() + 1
-                if match.start() > window_end:
+                if match.start() > window_end or (shortest is not None and start + shortest > window_end + 1):
                     break
 
     def _candidates(self, index: int, text: str) -> Iterator[re.Match[str]]:
@@ -1066,6 +1074,11 @@ _LOOK_AHEAD = 64
 #: Rules whose derived trigger Hyperscan cannot track the starts of: an anchor and how far back
 #: from its start a match can begin (an e-mail address: its local part, at most 64 characters).
 _ANCHORS = {"email-address": ("@[A-Za-z0-9-]", 65)}
+
+
+def _shortest(compiled: re.Pattern[str]) -> int:
+    """The fewest characters a match of the pattern can span."""
+    return int(_parser.parse(compiled.pattern, compiled.flags).getwidth()[0])
 
 
 def _longest(compiled: re.Pattern[str]) -> int | None:
