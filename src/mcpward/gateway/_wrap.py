@@ -50,12 +50,17 @@ _UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 # wrapped entry with its env, and the gateway is the process it starts. A project's entry set
 # ``MCPWARD_DATA_DIR`` (``XDG_DATA_HOME``, ``HOME``) to have the gateway read a registry database
 # and pin store of the repository's, ``SSL_CERT_FILE`` to have it trust its certificates, and
-# ``LD_PRELOAD`` to run its code in the gateway, outside any sandbox. (``PYTHON*``: ``-E``.)
+# ``LD_PRELOAD`` to run its code in the gateway, outside any sandbox; ``OPENSSL_CONF`` (and the
+# folders ``OPENSSL_MODULES``, ``OPENSSL_ENGINES``) the same, libcrypto loading the provider it
+# names the first time the gateway hashed. (``PYTHON*``: ``-E``.)
 _STEERS_THE_GATEWAY = re.compile(
-    r"(MCPWARD_|LD_|DYLD_|XDG_)\w*|HOME|USERPROFILE|APPDATA|LOCALAPPDATA"
+    r"(MCPWARD_|LD_|DYLD_|XDG_|OPENSSL_)\w*|HOME|USERPROFILE|APPDATA|LOCALAPPDATA"
     r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE",
     re.IGNORECASE,
 )
+
+#: The key of an entry naming a file of variables the client adds to its env (VS Code, Cursor).
+_ENV_FILE = "envFile"
 
 
 def _steering(env: Any) -> list[str]:
@@ -231,6 +236,12 @@ def _rewrite(
             elif steering := _steering(node.get(keys.env)):
                 why = f"its env sets {', '.join(steering)}, which the gateway itself would read (its"
                 why += " registry, pins, trust or libraries); wrap it by hand"
+                outcome.skipped.append((str(path), server.name, why))
+            elif _ENV_FILE in node:
+                # Its variables reach the gateway too, and are the file's as it is at each start:
+                # none of them can be checked here.
+                why = f"its {_ENV_FILE} gives the gateway variables wrap cannot see (a proxy, its"
+                why += " registry, libraries); wrap it by hand"
                 outcome.skipped.append((str(path), server.name, why))
             else:
                 # A commented file is never written whole: its secrets stay until wrapped by hand.
