@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -236,3 +237,9 @@ def held_store(config: Path | None, audit_log: Path | None) -> tuple[Any, Path]:
         raise fail(str(exc)) from None
     log_path = audit_log or settings.audit.path or default_audit_log()
     return quarantine(settings, log_path), log_path
+
+
+def set_aside(names: list[str] | None) -> dict[str, str]:
+    """The variables ``names`` taken out of this process's environment (so that neither this
+    process nor a library in it reads them), with their values, for the server's alone."""
+    return {name: os.environ.pop(name) for name in dict.fromkeys(names or ()) if name in os.environ}

@@ -20,6 +20,7 @@ from mcpward.cli._common import (
     reviewer_name,
     run_loop,
     say,
+    set_aside,
 )
 
 if TYPE_CHECKING:
@@ -50,9 +51,22 @@ def gateway_run(
         Path | None,
         typer.Option(help="Audit log file (default: the config's, else user data).", metavar="FILE"),
     ] = None,
+    servers_variables: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--server-env",
+            help="NAME: a variable of the server's own (its client entry's env): given to the "
+            "server, never read by the gateway itself (repeatable).",
+            metavar="NAME",
+        ),
+    ] = None,
 ) -> None:
     """Relay stdio between the client that launched this and the server it starts (never
     through a shell), checking and recording every call."""
+    # First of all: the client starts this with the entry's env, written for the server (by a
+    # project's config, a plugin), and the libraries below read it for the gateway's own work
+    # (HTTPS_PROXY for the registry check, OTEL_* for the audit export, PG* for a database).
+    servers_own = set_aside(servers_variables)
     from mcpward.gateway import (
         AuditLog,
         ConfigError,
@@ -77,8 +91,8 @@ def gateway_run(
     from_registry = settings.sandbox.from_registry
     if from_registry is None:
         from_registry = settings.registry.enabled
-    confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path)
-    server_env = dict(os.environ)
+    confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path, servers_own)
+    server_env = dict(os.environ) | servers_own
     from mcpward.sandbox import SandboxError, fetch_secret
 
     for item in secret or ():
@@ -364,7 +378,7 @@ def gateway_discard(
 
 
 def _confinement(
-    profile: Path | None, from_registry: bool, log_path: Path
+    profile: Path | None, from_registry: bool, log_path: Path, servers_own: dict[str, str] | None = None
 ) -> Callable[[Session, list[str]], list[str]] | None:
     """How the gateway wraps a server's command in the sandbox, if it does: with a profile
     file, or with a profile made from the server's registry entry. The registry judges the
@@ -388,6 +402,10 @@ def _confinement(
         # repository's ``mcpward/`` (or its PYTHONPATH) in place of the runner: no sandbox at all.
         runner = [sys.executable, "-E", "-P", "-m", "mcpward", "sandbox", "run"]
         wrapped = [*runner, "--profile", str(chosen.resolve())]
-        return [*wrapped, "--server", session.server, "--audit-log", str(log_path), "--", *argv]
+        # The runner is started with the server's environment: it sets the same ones aside
+        # (the entry's TMPDIR chose where its state was made, DOCKER_HOST the engine it used).
+        aside = [flag for name in servers_own or () for flag in ("--server-env", name)]
+        wrapped += ["--server", session.server, "--audit-log", str(log_path), *aside]
+        return [*wrapped, "--", *argv]
 
     return confine

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import sandbox_app
-from mcpward.cli._common import fail, say
+from mcpward.cli._common import fail, say, set_aside
 from mcpward.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -43,9 +43,21 @@ def sandbox_run(
     audit_log: Annotated[
         Path | None, typer.Option(help="Audit log for egress records.", metavar="FILE")
     ] = None,
+    servers_variables: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--server-env",
+            help="NAME: a variable of the server's own: for the server (as the profile allows), "
+            "never read by the sandbox itself (repeatable).",
+            metavar="NAME",
+        ),
+    ] = None,
 ) -> None:
     """Run a server confined: standard input and output pass through, every outbound
     connection goes through the egress proxy and is recorded."""
+    # First: the gateway starts this with the server's environment; TMPDIR, DOCKER_HOST and the
+    # like in it were the entry's, for the server, not where the sandbox keeps its state.
+    servers_own = set_aside(servers_variables)
     from datetime import UTC, datetime
 
     from mcpward.gateway import AuditLog, default_audit_log
@@ -82,7 +94,9 @@ def sandbox_run(
         # A named server keeps its home (package cache, data) between runs; an unnamed one
         # gets an empty home each time.
         home = server_home(server) if server else None
-        code = run_sandboxed(rules, command, report=report, backend=chosen, server=name, home=home)
+        code = run_sandboxed(
+            rules, command, report=report, backend=chosen, server=name, home=home, servers_own=servers_own
+        )
     except SandboxError as exc:
         report({"method": "sandbox-refused", "decision": "block", "reason": str(exc)})
         raise fail(str(exc)) from None

@@ -52,7 +52,8 @@ _UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 # and pin store of the repository's, ``SSL_CERT_FILE`` to have it trust its certificates, and
 # ``LD_PRELOAD`` to run its code in the gateway, outside any sandbox; ``OPENSSL_CONF`` (and the
 # folders ``OPENSSL_MODULES``, ``OPENSSL_ENGINES``) the same, libcrypto loading the provider it
-# names the first time the gateway hashed. (``PYTHON*``: ``-E``.)
+# names the first time the gateway hashed. (``PYTHON*``: ``-E``.) These take effect as the
+# gateway starts, before it can set them aside as it does the entry's other variables.
 _STEERS_THE_GATEWAY = re.compile(
     r"(MCPWARD_|LD_|DYLD_|XDG_|OPENSSL_)\w*|HOME|USERPROFILE|APPDATA|LOCALAPPDATA"
     r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE",
@@ -61,6 +62,24 @@ _STEERS_THE_GATEWAY = re.compile(
 
 #: The key of an entry naming a file of variables the client adds to its env (VS Code, Cursor).
 _ENV_FILE = "envFile"
+
+
+def _server_env(env: Any) -> list[str]:
+    """``--server-env NAME`` for each variable of an entry's ``env`` (the flags, in pairs): the
+    gateway takes them out of its own environment as it starts and gives them to the server
+    alone. Reaching the gateway, the entry's ``HTTPS_PROXY`` had its registry check (the user's
+    token with it) go through a proxy of the repository's, ``OTEL_*`` steered its audit export,
+    ``PGHOSTADDR`` sent its registry database's password elsewhere."""
+    return [flag for name in env for flag in ("--server-env", str(name))] if isinstance(env, dict) else []
+
+
+def _unnameable(env: Any) -> bool:
+    """Whether a variable of an entry's ``env`` cannot be named in a ``--server-env`` argument
+    as it is (empty, an option's look, ``=``, or what the client would replace)."""
+    names = [str(name) for name in env] if isinstance(env, dict) else []
+    return any(
+        not name or name.startswith("-") or "=" in name or _UNSAFE_ARGUMENT.search(name) for name in names
+    )
 
 
 def _steering(env: Any) -> list[str]:
@@ -239,9 +258,13 @@ def _rewrite(
                 outcome.skipped.append((str(path), server.name, why))
             elif _ENV_FILE in node:
                 # Its variables reach the gateway too, and are the file's as it is at each start:
-                # none of them can be checked here.
+                # none of them can be checked here, or named to the gateway as the server's.
                 why = f"its {_ENV_FILE} gives the gateway variables wrap cannot see (a proxy, its"
                 why += " registry, libraries); wrap it by hand"
+                outcome.skipped.append((str(path), server.name, why))
+            elif _unnameable(node.get(keys.env)):
+                why = "a variable of its env has a name that cannot be passed to the gateway in an"
+                why += " argument (empty, a leading `-`, `=`, `$` or a control character); wrap it by hand"
                 outcome.skipped.append((str(path), server.name, why))
             else:
                 # A commented file is never written whole: its secrets stay until wrapped by hand.
@@ -258,7 +281,8 @@ def _rewrite(
                     )
                     secrets_moved |= {key: _digest(value) for key, value in values.items()}
                 outcome.kept += [(str(path), server.name, variable, why) for variable in kept]
-                launcher = [*gateway_prefix(config), "--server", server.name, *moved, "--"]
+                names = _server_env(node.get(keys.env))
+                launcher = [*gateway_prefix(config), "--server", server.name, *moved, *names, "--"]
                 fields = keys.fields_for(launcher[0], [*launcher[1:], server.command, *server.args])
                 node.update(fields)
                 rewrites.append(_Rewrite(server.name, keys, launch, fields))
@@ -590,7 +614,7 @@ def _wrapped_launch(
             if not (variable and file and key):
                 return None
             moved.append((variable, file, key))
-        elif flag != "--config":
+        elif flag not in ("--config", "--server-env"):
             return None
     if server is None:
         return None

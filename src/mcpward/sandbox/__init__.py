@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,18 +143,22 @@ def run_sandboxed(
     resolve: dict[str, tuple[str, int]] | None = None,
     server: str = "server",
     home: Path | None = None,
+    servers_own: Mapping[str, str] | None = None,
 ) -> int:
     """Run ``argv`` confined, with standard input and output passed through; its exit status.
     With outbound inspection in the profile, the standard streams are relayed line by line so
     that outbound requests are linked to the tool call in flight. ``home`` is the server's own
-    home, kept between runs (its package cache, its data); without it, an empty one per run."""
+    home, kept between runs (its package cache, its data); without it, an empty one per run.
+    ``servers_own``: variables set aside for the server (its entry's), read as if in the
+    environment for it, and never by the sandbox itself."""
     chosen = backend or choose_backend(None)
-    env = {name: os.environ[name] for name in profile.env.allow if name in os.environ}
+    given = {**os.environ, **(servers_own or {})}
+    env = {name: given[name] for name in profile.env.allow if name in given}
     env.update(profile.env.set)
     env.update({name: fetch_secret(name, source) for name, source in profile.env.secrets.items()})
     for name in ("PATH", "LANG", "LC_ALL", "TERM"):
-        if name in os.environ:
-            env.setdefault(name, os.environ[name])
+        if name in given:
+            env.setdefault(name, given[name])
     state = Path(tempfile.mkdtemp(prefix="mcpward-sandbox-"))
     if home is not None:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
