@@ -67,8 +67,8 @@ def test_fifty_megabytes_of_dense_personal_data_scan_in_seconds_with_bounded_mem
     result = _scan_in_child(50 * MB, timeout=360)
     assert result["matches"] > 200_000  # dense: a match every 250 bytes at least
     # 18 s of CPU on the machine of 2026-12-03, 58 to 63 s on the slower VM of 2026-12-05 (10 MB:
-    # 11.7 s before that day's decoding of encoded runs, 12.0 s after; 46 s after the triggers kept
-    # their closing look-ahead, session 22); 20,000 matches a MB, nine
+    # 11.7 s before that day's decoding of encoded runs, 12.0 s after), 46 s there once the
+    # triggers kept their closing look-ahead (README, DLP); 20,000 matches a MB, nine
     # times the density of the logs that once took minutes. Quadratic was 3 s for 4 MB and
     # unbounded past it; that four times the input costs four times as much is the test below.
     assert result["seconds"] < 120, result
