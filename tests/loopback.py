@@ -53,6 +53,18 @@ class Accepting:
         self.listener.close()
 
 
+def end_by_closing_input(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Close a child's standard input (a gateway or server ends when its client goes) and wait
+    for it, killing it if it has not ended within ``timeout``."""
+    if process.stdin is not None:
+        process.stdin.close()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from gateway_attack_kit import HOSTILE_SERVER, MCPWARD, SECRET, memory_kb
 
+from loopback import end_by_closing_input
+
 
 def _gateway(tmp_path: Path, config: str = "") -> subprocess.Popen[bytes]:
     """``gateway run`` in front of the server above, initialized and listed."""
@@ -54,16 +56,6 @@ def _call(number: int, tool: str, **arguments: Any) -> dict[str, Any]:
         "method": "tools/call",
         "params": {"name": tool, "arguments": arguments},
     }
-
-
-def _close(process: subprocess.Popen[bytes]) -> None:
-    if process.stdin is not None:
-        process.stdin.close()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=30)
 
 
 def test_a_notification_flood_to_a_slow_client_holds_the_server_back(tmp_path: Path) -> None:
@@ -123,7 +115,7 @@ def test_error_messages_and_server_requests_get_the_same_checks_as_results(tmp_p
         blocked = _read(gateway)
         assert blocked["id"] == 6 and "id_rsa" not in json.dumps(blocked)
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     log = (tmp_path / "audit.jsonl").read_text()
     assert SECRET not in log and "injected-instruction" in log
 
@@ -145,4 +137,4 @@ def test_an_answer_over_the_limit_is_an_immediate_clear_error(tmp_path: Path) ->
         _send(gateway, _call(3, "huge", size=10))  # and the session carries on
         assert _read(gateway)["result"]["content"][0]["text"] == "h" * 10
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from gateway_attack_kit import MCPWARD, SECRET, append_forged
 
-from loopback import Accepting, clients_toml
+from loopback import Accepting, clients_toml, end_by_closing_input
 
 #: A server whose tools are harmless, but whose resources and prompts carry its secret and an
 #: instruction for the model; it also reports what the client sent it (on standard error).
@@ -83,16 +83,6 @@ def _read(process: subprocess.Popen[bytes]) -> dict[str, Any]:
     return dict(json.loads(line))
 
 
-def _close(process: subprocess.Popen[bytes]) -> None:
-    if process.stdin is not None:
-        process.stdin.close()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=30)
-
-
 def test_resources_and_prompts_get_the_checks_results_get(tmp_path: Path) -> None:
     """The DLP interceptor judged an answer only when it answered tools/call (``exchange.tool``
     is None otherwise): a secret and an instruction in what ``resources/read`` or
@@ -108,7 +98,7 @@ def test_resources_and_prompts_get_the_checks_results_get(tmp_path: Path) -> Non
                         "params": {"name": "p"}})  # fmt: skip
         prompt = _read(gateway)
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     for answer in (resource, prompt):
         text = json.dumps(answer)
         assert SECRET not in text, f"the secret reached the client in {text[:120]}"
@@ -134,7 +124,7 @@ def test_the_clients_answers_to_the_server_pass_the_checks_and_the_audit(tmp_pat
         _send(gateway, {"jsonrpc": "2.0", "id": 3, "method": "ping"})
         assert _read(gateway)["id"] == 3
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     seen = (tmp_path / "server-saw.txt").read_text(encoding="utf-8")
     assert '"ask-1"' in seen, "the answer did not reach the server at all"
     assert SECRET not in seen, "the user's secret reached the server unmasked"
@@ -484,7 +474,7 @@ def test_no_part_of_an_answer_is_forwarded_unjudged(tmp_path: Path) -> None:
         for _ in range(2):
             raw.append(gateway.stdout.readline())
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     assert all(raw), "the gateway closed its output"
     leaked = [line[:160] for line in raw if SECRET.encode() in line]
     assert not leaked, f"the secret reached the client in {leaked}"
@@ -530,7 +520,7 @@ def test_a_tool_listed_twice_under_its_pinned_name_is_not_shown_unpinned(tmp_pat
             _read(gateway)
             listings.append(_read(gateway))
         finally:
-            _close(gateway)
+            end_by_closing_input(gateway)
         armed.touch()
     assert "id_rsa" not in json.dumps(listings[0])
     assert "id_rsa" not in json.dumps(listings[1]), "the poisoned description reached the client"

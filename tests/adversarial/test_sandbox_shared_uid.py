@@ -11,6 +11,7 @@ from pathlib import Path
 
 from test_sandbox_identity import backend, docker_host, root
 
+from loopback import end_by_closing_input
 from test_sandbox import hostile_command, sandboxed
 
 __all__ = ["backend", "docker_host", "root"]  # fixtures, used by name
@@ -37,10 +38,4 @@ def test_one_servers_processes_do_not_count_against_anothers_limit(
         # other server holds: a shared count left it a handful.
         assert 20 <= outcome["started"] < 32, outcome
     finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        try:
-            holder.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            holder.kill()
-            holder.wait()
+        end_by_closing_input(holder, timeout=60)

@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 from wrap_env_kit import Recorder, first_bytes, run_as_the_client, wrapped
 
+from loopback import end_by_closing_input
 from mcpward.gateway import unwrap
 
 
@@ -193,13 +194,7 @@ def test_the_sandbox_does_not_keep_its_state_where_the_entrys_tmpdir_says(tmp_pa
                 break
             threading.Event().wait(0.05)
     finally:
-        assert gateway.stdin is not None
-        gateway.stdin.close()
-        try:
-            gateway.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
-            gateway.wait(timeout=30)
+        end_by_closing_input(gateway)
     assert not made, f"the sandbox made its state in the entry's TMPDIR: {made}"
     assert any("sandbox-start" in line for line in (tmp_path / "audit.jsonl").read_text().splitlines())
 
