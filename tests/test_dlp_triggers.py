@@ -105,6 +105,8 @@ def test_a_closing_look_ahead_is_kept_as_the_byte_after_the_match() -> None:
     assert derived_trigger(r"\d(?!x)\d") == r"[0-9][0-9]"
     # Kept only where a newline passes: the pass over many strings joins them with one.
     assert derived_trigger(r"\d{3}(?!\s)") == r"(?:[0-9]){3,3}"
+    # A refused character outside ASCII: the look-ahead dropped, the trigger still derived.
+    assert derived_trigger(r"\d{3}(?![é-])") == r"(?:[0-9]){3,3}"
     caseless = derived_trigger(r"ab(?![a-c])", caseless=True)
     assert caseless == r"[aA][bB](?:[^\x61-\x63\x41\x42\x43]|$)"
 

@@ -89,7 +89,10 @@ def _end_of_match(writer: _Writer, parsed: Any) -> str:
             refused += item
     if not refused:
         return ""
-    following, _ = writer.set_of([(_c.NEGATE, None), *refused])
+    try:
+        following, _ = writer.set_of([(_c.NEGATE, None), *refused])
+    except _Unsupported:
+        return ""  # a character outside ASCII refused: the look-ahead is dropped, as before
     if re.fullmatch(following.encode(), b"\n") is None:
         return ""
     return f"(?:{following}|$)"
