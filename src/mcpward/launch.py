@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import ntpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
@@ -74,6 +75,10 @@ class Launch:
     command_has_shell_syntax: bool = False
     #: Extra environment assignments on the launch line (``env A=1 cmd``, ``docker -e A=1``).
     env_assignments: tuple[str, ...] = field(default=())
+    #: What of the line, besides ``package``, decides what is installed or run: another package
+    #: installed beside it, another index or registry to fetch it from, a command of the line's
+    #: own run with it installed. An approval of the package at its version reviewed none of it.
+    beyond_package: tuple[str, ...] = ()
 
 
 def program_name(command: str) -> str:
@@ -98,6 +103,7 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     shell, argv = _unwrap_shell(argv)
     argv, env_assignments = _unwrap_env(argv)
     launch = _resolve_runner(tuple(argv))
+    steered = installer_settings(a.partition("=")[0] for a in env_assignments) if launch.package else ()
     return Launch(
         argv=tuple(argv),
         runner=launch.runner,
@@ -107,7 +113,25 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
         container=launch.container,
         command_has_shell_syntax=has_shell_syntax,
         env_assignments=env_assignments + (launch.container.env_assignments if launch.container else ()),
+        beyond_package=launch.beyond_package + steered,
     )
+
+
+# Where npm, uv and pip fetch a package from, set by an environment variable (npm reads its
+# `npm_config_*` in any case; Windows names have no case): `env npm_config_registry=URL npx
+# ok@1.0.0` fetched the approved name and version from another registry, whose archive vet never
+# read.
+_INSTALLER_SETTINGS = re.compile(
+    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig)"
+    r"|UV_(?:INDEX|INDEX_URL|DEFAULT_INDEX|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE|OVERRIDE)"
+    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)",
+    re.IGNORECASE,
+)
+
+
+def installer_settings(names: Iterable[str]) -> tuple[str, ...]:
+    """The environment variables of ``names`` that steer where a runner fetches its package."""
+    return tuple(f"{name} (another index)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
 
 
 def _first_simple_command(script: str) -> list[str]:
@@ -224,6 +248,28 @@ _NPX_VALUE_OPTIONS = {
     "-c",
     "--call",
 }
+#: npm settings that fetch the package from another registry than the one vet read it from.
+_NPM_SOURCE_OPTIONS = {"--registry", "--userconfig", "--globalconfig"}
+#: uv options that install another package beside the named one (`--with evil`: a `.pth` file of
+#: it runs at every start of the tool's Python), or fetch it from another index.
+_UV_WITH_OPTIONS = {"--with", "-w", "--with-editable", "--with-requirements"}
+_UV_SOURCE_OPTIONS = {
+    "--index",
+    "--index-url",
+    "-i",
+    "--default-index",
+    "--extra-index-url",
+    "--find-links",
+    "-f",
+    "--config-file",
+    "--overrides",
+}
+#: Programs that run whatever they are given: `npx -p ok@1.0.0 node -e ...` runs a command of
+#: the line's own with the package merely installed.
+_RUNS_ANYTHING = _SHELLS | _POWERSHELLS | {
+    "cmd", "env", "node", "deno", "bun", "tsx", "ts-node", "npx", "npm", "pnpm", "pnpx", "yarn",
+    "bunx", "uv", "uvx", "pip", "pipx", "perl", "ruby", "php", "curl", "wget", "sudo", "xargs",
+}  # fmt: skip
 _UVX_VALUE_OPTIONS = {
     "--from",
     "--with",
@@ -366,7 +412,39 @@ def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
     spec = packages[0] if packages else (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner=runner)
-    return Launch(argv=argv, runner=runner, package=parse_npm_spec(spec), server_args=positional[1:])
+    beyond = [f"{key} (another registry)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
+    beyond += [f"{key} (another registry)" for key in options if key.endswith(":registry")]
+    joined = [key for key in _given(options, {"-p", "--package"}) if key not in ("-p", "--package")]
+    if len(packages) > 1 or joined:
+        beyond.append("more than one package (-p)")
+    if (packages or joined) and positional and not _plain_command(positional[0]):
+        beyond.append(f"runs {positional[0][:80]!r} with it installed")
+    return Launch(
+        argv=argv,
+        runner=runner,
+        package=parse_npm_spec(spec),
+        server_args=positional[1:],
+        beyond_package=tuple(beyond),
+    )
+
+
+def _given(options: dict[str, list[str]], names: set[str]) -> list[str]:
+    """The options of ``names`` given, a short one also joined to its value or to other flags
+    (`-wevil`, `-qw evil`), as the runners' own parsers read them; ours took `-wevil` for a flag
+    and left `evil` out."""
+    letters = {name[1] for name in names if len(name) == 2}
+    return [
+        key
+        for key in options
+        if key in names or (not key.startswith("--") and len(key) > 2 and letters & set(key[1:]))
+    ]
+
+
+def _plain_command(command: str) -> bool:
+    """A name a package's bin can have, and not a program that runs whatever it is given."""
+    return bool(re.fullmatch(r"[A-Za-z0-9@][A-Za-z0-9@._-]*", command)) and not (
+        program_name(command) in _RUNS_ANYTHING or program_name(command).startswith("python")
+    )
 
 
 def parse_npm_spec(spec: str) -> PackageRef:
@@ -476,7 +554,22 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
         spec = positional[0]
     if spec is None:
         return Launch(argv=argv, runner="uvx")
-    return Launch(argv=argv, runner="uvx", package=parse_pypi_spec(spec), server_args=positional[1:])
+    beyond = [_uv_reason(key) for key in _given(options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS)]
+    if "--from" in options and positional and not _plain_command(positional[0]):
+        beyond.append(f"runs {positional[0][:80]!r} with it installed")
+    return Launch(
+        argv=argv,
+        runner="uvx",
+        package=parse_pypi_spec(spec),
+        server_args=positional[1:],
+        beyond_package=tuple(beyond),
+    )
+
+
+def _uv_reason(option: str) -> str:
+    if option in _UV_SOURCE_OPTIONS:
+        return f"{option} (another index)"
+    return f"{option} (another package beside it)"
 
 
 def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
@@ -487,8 +580,19 @@ def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     options, positional = _options_then_positional(tail[1:], _UVX_VALUE_OPTIONS)
     withs = options.get("--with", [])
     if withs:
+        given = _given(global_options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS)
+        given += [key for key in _given(options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS) if key != "--with"]
+        beyond = [_uv_reason(key) for key in given]
+        if len(withs) > 1:
+            beyond.append("more than one package (--with)")
+        if positional and not _plain_command(positional[0]):
+            beyond.append(f"runs {positional[0][:80]!r} with it installed")
         return Launch(
-            argv=argv, runner="uv run", package=parse_pypi_spec(withs[0]), server_args=positional[1:]
+            argv=argv,
+            runner="uv run",
+            package=parse_pypi_spec(withs[0]),
+            server_args=positional[1:],
+            beyond_package=tuple(beyond),
         )
     directory = _first(global_options, "--directory", "--project") or _first(
         options, "--directory", "--project"
@@ -511,7 +615,14 @@ def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     spec = _first(options, "--spec") or (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner="pipx run")
-    return Launch(argv=argv, runner="pipx run", package=parse_pypi_spec(spec), server_args=positional[1:])
+    beyond = [f"{key} (another index)" for key in _given(options, {"--index-url", "-i", "--pip-args"})]
+    return Launch(
+        argv=argv,
+        runner="pipx run",
+        package=parse_pypi_spec(spec),
+        server_args=positional[1:],
+        beyond_package=tuple(beyond),
+    )
 
 
 def _interpreter(argv: tuple[str, ...], program: str, rest: tuple[str, ...]) -> Launch:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
+from mcpward.launch import installer_settings, resolve_launch
 from mcpward.model import Category, Ecosystem, Finding, ServerSpec, Severity
 from mcpward.registry.interface import Entry, Identity, ObservedServer, Status
 
@@ -74,6 +75,17 @@ def observe(spec: ServerSpec) -> ObservedServer:
     kind = "local"
     name = version = digest = None
     ecosystem = None
+    beyond = _beyond_package(spec)
+    if beyond:
+        # The package with what nobody reviewed (another package beside it, another index, a
+        # command of the line's own): the registry cannot tell what runs.
+        return ObservedServer(
+            host=spec.host[:64],
+            name=spec.name[:255],
+            config_path=spec.config_path[:1000],
+            kind="local",
+            launch=f"{package.display if package else spec.command} with {', '.join(beyond)}"[:2000],
+        )
     if package is not None and package.ecosystem in (Ecosystem.NPM, Ecosystem.PYPI):
         kind, ecosystem, name, version, digest = (
             "package",
@@ -97,6 +109,16 @@ def observe(spec: ServerSpec) -> ObservedServer:
         digest=digest,
         launch=(package.display if package else spec.command or None),
     )
+
+
+def _beyond_package(spec: ServerSpec) -> tuple[str, ...]:
+    """What of the entry's launch line and environment goes beyond its package (see
+    :attr:`mcpward.launch.Launch.beyond_package`); none for a server run by no package."""
+    if spec.package is None or spec.package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
+        return ()
+    launch = resolve_launch(spec.command, spec.args) if spec.command else None
+    found = launch.beyond_package if launch is not None and launch.package is not None else ()
+    return found + installer_settings(spec.env_names)
 
 
 @dataclass(frozen=True, slots=True)

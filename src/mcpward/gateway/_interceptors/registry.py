@@ -112,6 +112,15 @@ class Registry(Interceptor):
             return ObservedServer(
                 host="gateway", name=session.server, kind="local", launch=" ".join(self.command[:1])
             )
+        if launch.beyond_package:
+            # The approved package, and with it what nobody reviewed (another package, index,
+            # or command): not the approved package, whatever its name and version.
+            return ObservedServer(
+                host="gateway",
+                name=session.server,
+                kind="local",
+                launch=f"{package.display} with {', '.join(launch.beyond_package)}"[:2000],
+            )
         kind = "oci" if package.ecosystem.value == "oci" else "package"
         return ObservedServer(
             host="gateway",
