@@ -99,18 +99,24 @@ _ORDER = ("critical", "high", "medium", "low", "info")
 
 
 def _package(server: ObservedServer) -> PackageRef | None:
-    if server.kind != "package" or not server.package or not server.version:
+    """The package a server runs; without a version where it runs none, whose lookup gives the
+    advisories that affect every version (a malicious package): left out, `npx -y evil-mcp`
+    read clean in the fleet view while scan reported it on the same machine."""
+    if server.kind != "package" or not server.package:
         return None
     try:
         ecosystem = Ecosystem(server.ecosystem or "")
     except ValueError:
         return None
-    return PackageRef(ecosystem=ecosystem, name=server.package, version=server.version, pinned=True)
+    return PackageRef(
+        ecosystem=ecosystem, name=server.package, version=server.version, pinned=server.version is not None
+    )
 
 
 def fleet_advisories(servers: Iterable[ObservedServer]) -> dict[ObservedServer, tuple[FleetAdvisory, ...]]:
-    """Advisories for each server's exact package version, from the same offline OSV snapshot
-    scan and vet read; servers with none are left out."""
+    """Advisories for each server's exact package version (for one run unpinned, those that
+    affect every version), from the same offline OSV snapshot scan and vet read; servers with
+    none are left out."""
     packages = {server: ref for server in servers if (ref := _package(server)) is not None}
     known = advisories_for_many(packages.values())
     found: dict[ObservedServer, tuple[FleetAdvisory, ...]] = {}
