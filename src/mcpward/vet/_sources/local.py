@@ -10,7 +10,7 @@ from email.parser import HeaderParser
 from email.utils import getaddresses
 
 from mcpward.model import Ecosystem, PackageRef
-from mcpward.vet._archive import ArchiveError, PackageFiles, read_archive
+from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
 from mcpward.vet._provenance import ProvenanceResult, verify_npm, verify_pypi
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
@@ -48,7 +48,8 @@ class LocalSource(PackageSource):
             metadata.name = target.path.name
         metadata.provenance = _sibling_provenance(target, metadata)
         metadata.has_provenance = True if metadata.provenance is not None else None
-        ecosystem = Ecosystem.NPM if "package.json" in files.files else Ecosystem.PYPI
+        npm = "package.json" in files.files and files.layout is not Layout.WHEEL
+        ecosystem = Ecosystem.NPM if npm else Ecosystem.PYPI
         ref = PackageRef(
             ecosystem=ecosystem,
             name=metadata.name,
@@ -81,16 +82,30 @@ def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:
     core metadata of a wheel (``*.dist-info/METADATA``) or an sdist (``PKG-INFO``). A manifest
     that cannot be read as npm reads it gives metadata with a problem, never an exception."""
     raw = files.files.get("package.json")
-    if raw is not None:
+    if raw is not None and files.layout not in (Layout.WHEEL, Layout.SDIST):
+        # Not a wheel's or an sdist's: pip installs a package.json there as a data file.
         return _package_json(raw, files)
-    for path in sorted(files.files):
-        if path.endswith(".dist-info/METADATA") or path == "PKG-INFO":
-            metadata = _core_metadata(
-                files.text(path) or "", sdist=path == "PKG-INFO" and "setup.py" in files.files
+    # A wheel's own metadata is in the one `.dist-info` folder at its root, the only one pip
+    # reads (it refuses a wheel with two), and a wheel's `PKG-INFO` is a data file: the first
+    # `*.dist-info/METADATA` anywhere or `PKG-INFO` was read, in name order, and a decoy that
+    # sorts first (`_a/x.dist-info/`) named the release's authors, and its project and version.
+    wheel_metadata = sorted(p for p in files.files if re.fullmatch(r"[^/]+\.dist-info/METADATA", p))
+    if "PKG-INFO" in files.files and files.layout is not Layout.WHEEL:
+        metadata = _core_metadata(files.text("PKG-INFO") or "", sdist="setup.py" in files.files)
+        _in_tree_backend(files, metadata)
+        return metadata
+    if wheel_metadata:
+        metadata = _core_metadata(files.text(wheel_metadata[0]) or "", sdist=False)
+        if len(wheel_metadata) > 1:
+            metadata.manifest_problems.append(
+                (
+                    "manifest-ambiguous",
+                    f"The wheel has {len(wheel_metadata)} .dist-info folders at its root "
+                    f"({', '.join(p.split('/')[0] for p in wheel_metadata[:5])}): pip refuses it, "
+                    "and which one names the release cannot be told.",
+                )
             )
-            if path == "PKG-INFO":
-                _in_tree_backend(files, metadata)
-            return metadata
+        return metadata
     if files.layout is not None:
         metadata = PackageMetadata(name="package", version=None)
         metadata.manifest_problems.append(
