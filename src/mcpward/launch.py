@@ -447,7 +447,14 @@ def _plain_command(command: str) -> bool:
     )
 
 
-def parse_npm_spec(spec: str) -> PackageRef:
+#: A version that is itself a spec of what npm installs: another package (`npm:`), a
+#: repository, an archive's URL, a path.
+_SPEC_AS_VERSION = re.compile(
+    r"^(?:npm:|github:|gitlab:|bitbucket:|gist:|git\+|git://|https?://|file:|[./~]|[A-Za-z]:[\\/])"
+)
+
+
+def parse_npm_spec(spec: str, *, alias: bool = True) -> PackageRef:
     """``@scope/name@1.2.3``, ``name@latest``, ``npm:alias@1``, ``github:o/r#sha``, paths."""
     spec = spec.strip()
     if spec.startswith("npm:"):
@@ -468,6 +475,11 @@ def parse_npm_spec(spec: str) -> PackageRef:
         scope += "/"
     name, at, version = body.partition("@")
     version_text = version if at else None
+    if alias and version_text and _SPEC_AS_VERSION.match(version_text):
+        # `ok@npm:evil@1.0.16` installs evil 1.0.16 under the name ok (a repository, URL or path
+        # likewise): read as ok at a version named "npm:evil@1.0.16", the advisories of the
+        # malicious release were never looked up. Once: npm refuses an alias of an alias.
+        return parse_npm_spec(version_text, alias=False)
     return PackageRef(
         ecosystem=Ecosystem.NPM,
         name=scope + name,
