@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import posixpath
 import re
 import subprocess
 import tempfile
@@ -248,6 +249,7 @@ class NpmRegistry(PackageSource):
         )
         metadata = manifest_metadata(files) or PackageMetadata(name=target.name, version=version)
         _compare_install_scripts(manifest, metadata)
+        _compare_bins(manifest, metadata, files)
         times = document.get("time") or {}
         previous = _previous(version, list(versions), _semver_key)
         npm_user = manifest.get("_npmUser")
@@ -305,6 +307,45 @@ def _compare_install_scripts(manifest: dict[str, Any], metadata: PackageMetadata
         )
         for hook, command in registry.items():
             metadata.install_scripts.setdefault(hook, command)
+
+
+def _compare_bins(manifest: dict[str, Any], metadata: PackageMetadata, files: PackageFiles) -> None:
+    """npx picks the command it runs, and npm links it, by the registry's copy of the manifest;
+    vet follows the tarball's package.json to the code that runs. A registry ``bin`` the tarball
+    does not name (``test/fixture.js``, read as a fixture nobody loads) ran unjudged."""
+    listed = _bin_paths(manifest.get("bin"))
+    if not listed:
+        return
+    try:
+        own = json.loads(
+            files.files.get("package.json", b"{}").decode("utf-8", "replace").removeprefix("\ufeff")
+        )
+    except (json.JSONDecodeError, RecursionError):
+        return  # an unreadable package.json is a finding of its own
+    own = own if isinstance(own, dict) else {}
+    named = _bin_paths(own.get("bin"))
+    directories = own.get("directories")
+    folder = directories.get("bin") if isinstance(directories, dict) else None
+    prefix = _bin_path(folder) + "/" if isinstance(folder, str) and folder.strip() else None
+    unnamed = sorted(p for p in listed if p not in named and not (prefix and p.startswith(prefix)))
+    if unnamed:
+        metadata.manifest_problems.append(
+            (
+                "manifest-mismatch",
+                f"The registry lists commands the tarball's package.json does not name: "
+                f"{', '.join(unnamed[:5])}; npx runs what the registry lists.",
+            )
+        )
+
+
+def _bin_paths(value: Any) -> set[str]:
+    """The files of a manifest's ``bin`` (a path, or names to paths), as npm normalises them."""
+    values = [value] if isinstance(value, str) else list(value.values()) if isinstance(value, dict) else []
+    return {_bin_path(v) for v in values[:1000] if isinstance(v, str) and v.strip()}
+
+
+def _bin_path(value: str) -> str:
+    return posixpath.normpath(value.strip()).removeprefix("./").rstrip("/")
 
 
 def _semver_key(version: str) -> Any:
