@@ -368,11 +368,15 @@ def _ordered_events(
 
 
 def _every_version(affected: dict[str, Any]) -> bool:
-    """A range that opens at 0 and never closes: every version, known or not, is affected."""
+    """A range that opens at 0 and never closes: every version, known or not, is affected.
+    OSV's ``{"limit": "*"}`` is the absent limit written out (it bounds nothing): read as a
+    bound, it left `npx -y evil-mcp` with no finding."""
     return any(
         version_range.get("type") in ("SEMVER", "ECOSYSTEM")
-        and version_range.get("events")
-        and all(event.get("introduced") == "0" for event in version_range["events"])
+        and any(event.get("introduced") == "0" for event in version_range.get("events") or [])
+        and all(
+            event.get("introduced") == "0" or event.get("limit") == "*" for event in version_range["events"]
+        )
         for version_range in affected.get("ranges") or []
     )
 
