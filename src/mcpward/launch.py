@@ -104,6 +104,9 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     argv, env_assignments = _unwrap_env(argv)
     launch = _resolve_runner(tuple(argv))
     steered = installer_settings(a.partition("=")[0] for a in env_assignments) if launch.package else ()
+    if launch.package and (has_shell_syntax or (shell and (shell.has_metachars or shell.has_substitution))):
+        # `sh -c "npx -y ok@1.0.0 && curl ... | sh"`: the package is the first command only.
+        steered += ("a shell line that runs more than the package",)
     return Launch(
         argv=tuple(argv),
         runner=launch.runner,
@@ -569,6 +572,8 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     beyond = [_uv_reason(key) for key in _given(options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS)]
     if "--from" in options and positional and not _plain_command(positional[0]):
         beyond.append(f"runs {positional[0][:80]!r} with it installed")
+    if len(options.get("--from", [])) > 1:
+        beyond.append("--from given more than once")
     return Launch(
         argv=argv,
         runner="uvx",
@@ -628,6 +633,8 @@ def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     if spec is None:
         return Launch(argv=argv, runner="pipx run")
     beyond = [f"{key} (another index)" for key in _given(options, {"--index-url", "-i", "--pip-args"})]
+    if len(options.get("--spec", [])) > 1:  # pipx installs the last one given
+        beyond.append("--spec given more than once")
     return Launch(
         argv=argv,
         runner="pipx run",
