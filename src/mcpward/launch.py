@@ -120,21 +120,21 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     )
 
 
-# Where npm, uv and pip fetch a package from, set by an environment variable (npm reads its
+# Where npm, uv and pip take a package from (an index, a prefix, a cache), set by a variable (npm reads its
 # `npm_config_*` in any case; Windows names have no case): `env npm_config_registry=URL npx
 # ok@1.0.0` fetched the approved name and version from another registry, whose archive vet never
 # read.
 _INSTALLER_SETTINGS = re.compile(
-    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig)"
-    r"|UV_(?:INDEX|INDEX_URL|DEFAULT_INDEX|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE|OVERRIDE)"
-    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)",
+    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig|prefix|workspace|cache)"
+    r"|UV_(?:INDEX|INDEX_URL|DEFAULT_INDEX|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE|OVERRIDE|CACHE_DIR)"
+    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)|PIPX_HOME",
     re.IGNORECASE,
 )
 
 
 def installer_settings(names: Iterable[str]) -> tuple[str, ...]:
     """The environment variables of ``names`` that steer where a runner fetches its package."""
-    return tuple(f"{name} (another index)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
+    return tuple(f"{name} (another source)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
 
 
 def _first_simple_command(script: str) -> list[str]:
@@ -251,8 +251,12 @@ _NPX_VALUE_OPTIONS = {
     "-c",
     "--call",
 }
-#: npm settings that fetch the package from another registry than the one vet read it from.
-_NPM_SOURCE_OPTIONS = {"--registry", "--userconfig", "--globalconfig"}
+#: npm settings that take the package from elsewhere than the registry vet read it from: another
+#: registry, a prefix or workspace whose node_modules holds a "1.0.0" of its own (npx runs an
+#: installed package that satisfies the spec), a prepared cache.
+_NPM_SOURCE_OPTIONS = {
+    "--registry", "--userconfig", "--globalconfig", "--prefix", "-w", "--workspace", "--cache",
+}  # fmt: skip
 #: uv options that install another package beside the named one (`--with evil`: a `.pth` file of
 #: it runs at every start of the tool's Python), or fetch it from another index.
 _UV_WITH_OPTIONS = {"--with", "-w", "--with-editable", "--with-requirements"}
@@ -266,6 +270,9 @@ _UV_SOURCE_OPTIONS = {
     "-f",
     "--config-file",
     "--overrides",
+    "--cache-dir",
+    "--directory",
+    "--project",
 }
 #: Programs that run whatever they are given: `npx -p ok@1.0.0 node -e ...` runs a command of
 #: the line's own with the package merely installed.
@@ -415,7 +422,7 @@ def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
     spec = packages[0] if packages else (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner=runner)
-    beyond = [f"{key} (another registry)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
+    beyond = [f"{key} (another source)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
     beyond += [f"{key} (another registry)" for key in options if key.endswith(":registry")]
     joined = [key for key in _given(options, {"-p", "--package"}) if key not in ("-p", "--package")]
     if len(packages) > 1 or joined:
@@ -585,7 +592,7 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
 
 def _uv_reason(option: str) -> str:
     if option in _UV_SOURCE_OPTIONS:
-        return f"{option} (another index)"
+        return f"{option} (another source)"
     return f"{option} (another package beside it)"
 
 

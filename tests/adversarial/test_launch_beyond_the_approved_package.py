@@ -78,6 +78,16 @@ _BEYOND = [
     ("cmd", "/c", "npx -y ok-mcp@1.0.0 & evil.exe"),
     ("npx -y ok-mcp@1.0.0 && evil",),
     ("uvx", "--from", "ok-mcp==1.0.0", "python", "-c", "import os"),
+    # Somewhere else to take the package from: a prefix or workspace whose node_modules holds a
+    # "1.0.0" of its own (npx runs an installed one that satisfies the spec), a prepared cache.
+    ("npx", "-y", "--prefix", "/tmp/mallory", "ok-mcp@1.0.0"),
+    ("npx", "-y", "-w", "/tmp/mallory", "ok-mcp@1.0.0"),
+    ("npx", "-y", "--cache=/tmp/mallory", "ok-mcp@1.0.0"),
+    ("uvx", "--cache-dir", "/tmp/mallory", "ok-mcp==1.0.0"),
+    ("uvx", "--directory", "/tmp/mallory", "ok-mcp==1.0.0"),
+    ("env", "npm_config_prefix=/tmp/mallory", "npx", "-y", "ok-mcp@1.0.0"),
+    ("env", "UV_CACHE_DIR=/tmp/mallory", "uvx", "ok-mcp==1.0.0"),
+    ("env", "PIPX_HOME=/tmp/mallory", "pipx", "run", "ok-mcp==1.0.0"),
 ]
 
 _PLAIN = [
