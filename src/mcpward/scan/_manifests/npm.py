@@ -46,13 +46,25 @@ class NpmProject(DependencyManifestReader):
         for key in _DEPENDENCY_KEYS:
             deps = data.get(key)
             if isinstance(deps, Mapping):
-                facts.declared.update({str(name): _exact(spec) for name, spec in deps.items()})
+                facts.declared.update(dict(_declared(str(name), spec) for name, spec in deps.items()))
         return None
 
 
 #: A range that allows one version only: "1.9.0", "=1.9.0", "v1.9.0" (npm's semver reads them
 #: alike). "^1.9.0" and friends name no version: the lock file says which one is installed.
 _EXACT_VERSION = re.compile(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+
+
+def _declared(name: str, spec: object) -> tuple[str, str | None]:
+    """A dependency's package and exact version: an alias (``"x": "npm:evil-mcp@1.0.16"``) is
+    the package npm installs under the name, which was looked up as ``x`` (or not at all)."""
+    if isinstance(spec, str) and spec.startswith("npm:"):
+        target = spec[len("npm:") :]
+        at = target.rfind("@")
+        if at > 0:
+            return target[:at], _exact(target[at + 1 :])
+        return target, None
+    return name, _exact(spec)
 
 
 def _exact(spec: object) -> str | None:
@@ -102,7 +114,11 @@ def _installed(data: Mapping[str, Any], field: str) -> dict[str, str]:
     if isinstance(packages, Mapping):
         for key, entry in packages.items():
             if "node_modules/" in key and isinstance(entry, Mapping) and isinstance(entry.get(field), str):
-                found[key.rsplit("node_modules/", 1)[1]] = entry[field]
+                # An entry names its package only where it is not its folder's: an alias's.
+                name = entry.get("name")
+                if not isinstance(name, str) or not name:
+                    name = key.rsplit("node_modules/", 1)[1]
+                found[name] = entry[field]
     return found
 
 
@@ -131,6 +147,10 @@ def _yarn_lock(text: str) -> dict[str, str]:
         if not line[0].isspace():
             match = _YARN_HEADER.match(line)
             current = match.group(1) if match else None
+            # Berry writes `x@npm:1.2.3` for a range; `x@npm:evil-mcp@1.2.3` is an alias of evil-mcp.
+            aliased = _YARN_HEADER.match(line[match.end() + len("npm:") :]) if match else None
+            if match and line[match.end() :].startswith("npm:") and aliased:
+                current = aliased.group(1)
         elif current is not None:
             version = _YARN_VERSION.match(line)
             if version:
