@@ -103,7 +103,11 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     shell, argv = _unwrap_shell(argv)
     argv, env_assignments = _unwrap_env(argv)
     launch = _resolve_runner(tuple(argv))
-    steered = installer_settings(a.partition("=")[0] for a in env_assignments) if launch.package else ()
+    steered = (
+        installer_settings(a.partition("=")[0] for a in env_assignments) + _preloads(env_assignments)
+        if launch.package
+        else ()
+    )
     if launch.package and (has_shell_syntax or (shell and (shell.has_metachars or shell.has_substitution))):
         # `sh -c "npx -y ok@1.0.0 && curl ... | sh"`: the package is the first command only.
         steered += ("a shell line that runs more than the package",)
@@ -120,21 +124,36 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     )
 
 
-# Where npm, uv and pip take a package from (an index, a prefix, a cache), set by a variable (npm reads its
-# `npm_config_*` in any case; Windows names have no case): `env npm_config_registry=URL npx
-# ok@1.0.0` fetched the approved name and version from another registry, whose archive vet never
-# read.
+# Where npm, uv and pip take a package from (an index, a prefix, a cache), set by a variable
+# (npm reads its `npm_config_*` in any case; Windows names have no case): `env
+# npm_config_registry=URL npx ok@1.0.0` fetched the approved name and version from another
+# registry, whose archive vet never read. And what loads code of its own before the package's:
+# `env PYTHONPATH=DIR uvx ok==1.0.0` imported DIR's `ok` instead, LD_PRELOAD a library.
 _INSTALLER_SETTINGS = re.compile(
-    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig|prefix|workspace|cache)"
+    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig|prefix|workspace|cache|node[_-]options)"
     r"|UV_(?:INDEX|INDEX_URL|DEFAULT_INDEX|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE|OVERRIDE|CACHE_DIR)"
-    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)|PIPX_HOME",
+    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)|PIPX_HOME"
+    r"|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|LD_PRELOAD|LD_LIBRARY_PATH|DYLD_INSERT_LIBRARIES|DYLD_LIBRARY_PATH",
     re.IGNORECASE,
 )
+#: Node options that load code before the package's (`--require /tmp/x.js`); others
+#: (`--max-old-space-size`) do not, and a NODE_OPTIONS name alone does not tell which.
+_NODE_PRELOAD = re.compile(r"(?:^|[\s=])(?:-r|--require|--import|--(?:experimental-)?loader)\b")
 
 
 def installer_settings(names: Iterable[str]) -> tuple[str, ...]:
-    """The environment variables of ``names`` that steer where a runner fetches its package."""
-    return tuple(f"{name} (another source)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
+    """The environment variables of ``names`` that steer where a runner takes its package from,
+    or load code before it."""
+    return tuple(f"{name} (another source or code)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
+
+
+def _preloads(assignments: Iterable[str]) -> tuple[str, ...]:
+    """``NODE_OPTIONS=`` assignments that load code of their own."""
+    return tuple(
+        f"{name} (code of its own)"
+        for name, _, value in (a.partition("=") for a in assignments)
+        if name.upper() == "NODE_OPTIONS" and _NODE_PRELOAD.search(value)
+    )
 
 
 def _first_simple_command(script: str) -> list[str]:
@@ -424,6 +443,8 @@ def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
         return Launch(argv=argv, runner=runner)
     beyond = [f"{key} (another source)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
     beyond += [f"{key} (another registry)" for key in options if key.endswith(":registry")]
+    if any(_NODE_PRELOAD.search(value) for value in options.get("--node-options", [])):
+        beyond.append("--node-options (code of its own)")
     joined = [key for key in _given(options, {"-p", "--package"}) if key not in ("-p", "--package")]
     if len(packages) > 1 or joined:
         beyond.append("more than one package (-p)")

@@ -7,7 +7,9 @@ evil-mcp into the tool's environment (a ``.pth`` file of it runs at every start)
 the approved name and version from the attacker's index, whose archive vet never read; and
 ``env npm_config_registry=... npx ...`` does the same by the installer's settings;
 ``pipx run --spec ok-mcp==1.0.0 --spec evil-mcp`` installs the last one; and
-``sh -c "npx -y ok-mcp@1.0.0 && curl ... | sh"`` runs more than its first command. The launch
+``sh -c "npx -y ok-mcp@1.0.0 && curl ... | sh"`` runs more than its first command;
+``--node-options=--require x.js``, ``env PYTHONPATH=DIR`` or ``LD_PRELOAD`` load code of the
+line's own first. The launch
 parse named only the approved package, so the gateway started each of them as the approved
 entry and ``scan --registry`` reported nothing, before 2026-12-05. Now the parse says what of
 the line goes beyond its package, and such a launch is not the approved package: the gateway
@@ -88,6 +90,13 @@ _BEYOND = [
     ("env", "npm_config_prefix=/tmp/mallory", "npx", "-y", "ok-mcp@1.0.0"),
     ("env", "UV_CACHE_DIR=/tmp/mallory", "uvx", "ok-mcp==1.0.0"),
     ("env", "PIPX_HOME=/tmp/mallory", "pipx", "run", "ok-mcp==1.0.0"),
+    # Code of the line's own, loaded before the package's.
+    ("npx", "-y", "--node-options=--require /tmp/mallory.js", "ok-mcp@1.0.0"),
+    ("npx", "-y", "--node-options", "-r /tmp/mallory.js", "ok-mcp@1.0.0"),
+    ("env", "NODE_OPTIONS=--import=/tmp/mallory.mjs", "npx", "-y", "ok-mcp@1.0.0"),
+    ("env", "npm_config_node_options=--require /tmp/mallory.js", "npx", "-y", "ok-mcp@1.0.0"),
+    ("env", "PYTHONPATH=/tmp/mallory", "uvx", "ok-mcp==1.0.0"),
+    ("env", "LD_PRELOAD=/tmp/mallory.so", "uvx", "ok-mcp==1.0.0"),
 ]
 
 _PLAIN = [
@@ -101,6 +110,8 @@ _PLAIN = [
     ("uv", "run", "--with", "ok-mcp==1.0.0", "ok-mcp"),
     ("pipx", "run", "--spec", "ok-mcp==1.0.0", "ok-mcp-server"),
     ("sh", "-c", "npx -y ok-mcp@1.0.0 --token $OK_TOKEN"),
+    ("env", "NODE_OPTIONS=--max-old-space-size=4096", "npx", "-y", "ok-mcp@1.0.0"),
+    ("npx", "-y", "--node-options=--max-old-space-size=4096", "ok-mcp@1.0.0"),
 ]
 
 
@@ -136,7 +147,8 @@ def test_the_scan_reports_more_than_the_approved_package(command: tuple[str, ...
 
 @pytest.mark.parametrize(
     "name", ["npm_config_registry", "NPM_CONFIG_REGISTRY", "npm_config_@acme:registry", "UV_INDEX_URL",
-             "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_CONFIG_FILE"],
+             "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_CONFIG_FILE", "PYTHONPATH",
+             "LD_PRELOAD"],
 )  # fmt: skip
 def test_the_scan_reports_an_entry_whose_env_steers_its_installer(name: str) -> None:
     command = ("npx", "-y", "ok-mcp@1.0.0") if "npm" in name.lower() else ("uvx", "ok-mcp==1.0.0")
