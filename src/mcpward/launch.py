@@ -108,6 +108,9 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
         if launch.package
         else ()
     )
+    if launch.package and launch.runner != "binary" and _relative_program(argv[0]):
+        # `./tools/npx -y ok@1.0.0` in a cloned project's config: the project's own "npx".
+        steered += (f"runs {argv[0][:80]!r}, a runner by a relative path",)
     if launch.package and (has_shell_syntax or (shell and (shell.has_metachars or shell.has_substitution))):
         # `sh -c "npx -y ok@1.0.0 && curl ... | sh"`: the package is the first command only.
         steered += ("a shell line that runs more than the package",)
@@ -148,12 +151,28 @@ def installer_settings(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def _preloads(assignments: Iterable[str]) -> tuple[str, ...]:
-    """``NODE_OPTIONS=`` assignments that load code of their own."""
+    """Assignments on the line that run code of their own: ``NODE_OPTIONS=`` that loads a
+    file, ``PATH=`` (`env PATH=DIR npx ...` runs DIR's npx). A client's own PATH in an entry's
+    env is common and is not judged."""
     return tuple(
         f"{name} (code of its own)"
         for name, _, value in (a.partition("=") for a in assignments)
-        if name.upper() == "NODE_OPTIONS" and _NODE_PRELOAD.search(value)
+        if (name.upper() == "NODE_OPTIONS" and _NODE_PRELOAD.search(value)) or name.upper() == "PATH"
     )
+
+
+def _relative_program(program: str) -> bool:
+    """A program named by a path that is not absolute (``./tools/npx``, ``bin\\uvx``, ``~/x``)."""
+    if "/" not in program and "\\" not in program:
+        return False
+    return not (program.startswith(("/", "\\\\")) or re.match(r"^[A-Za-z]:[\\/]", program))
+
+
+def _interpreter_path(options: dict[str, list[str]]) -> list[str]:
+    """uv's and pipx's ``--python`` given as a path (an interpreter of the line's own), not a
+    version or an implementation's name (``3.12``, ``pypy``)."""
+    values = options.get("--python", []) + options.get("-p", [])
+    return [f"--python {v[:80]!r} (code of its own)" for v in values if "/" in v or "\\" in v]
 
 
 def _first_simple_command(script: str) -> list[str]:
@@ -602,6 +621,7 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
         beyond.append(f"runs {positional[0][:80]!r} with it installed")
     if len(options.get("--from", [])) > 1:
         beyond.append("--from given more than once")
+    beyond += _interpreter_path(options)
     return Launch(
         argv=argv,
         runner="uvx",
@@ -630,6 +650,7 @@ def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
         beyond = [_uv_reason(key) for key in given]
         if len(withs) > 1:
             beyond.append("more than one package (--with)")
+        beyond += _interpreter_path(global_options) + _interpreter_path(options)
         if positional and not _plain_command(positional[0]):
             beyond.append(f"runs {positional[0][:80]!r} with it installed")
         return Launch(
@@ -663,6 +684,7 @@ def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     beyond = [f"{key} (another index)" for key in _given(options, {"--index-url", "-i", "--pip-args"})]
     if len(options.get("--spec", [])) > 1:  # pipx installs the last one given
         beyond.append("--spec given more than once")
+    beyond += _interpreter_path({"--python": options.get("--python", [])})
     return Launch(
         argv=argv,
         runner="pipx run",

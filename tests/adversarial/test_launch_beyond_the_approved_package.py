@@ -9,7 +9,8 @@ the approved name and version from the attacker's index, whose archive vet never
 ``pipx run --spec ok-mcp==1.0.0 --spec evil-mcp`` installs the last one; and
 ``sh -c "npx -y ok-mcp@1.0.0 && curl ... | sh"`` runs more than its first command;
 ``--node-options=--require x.js``, ``env PYTHONPATH=DIR`` or ``LD_PRELOAD`` load code of the
-line's own first. The launch
+line's own first; ``./tools/npx``, ``env PATH=DIR npx`` or ``uvx --python DIR/python`` run a
+runner or interpreter of the line's own. The launch
 parse named only the approved package, so the gateway started each of them as the approved
 entry and ``scan --registry`` reported nothing, before 2026-12-05. Now the parse says what of
 the line goes beyond its package, and such a launch is not the approved package: the gateway
@@ -97,6 +98,14 @@ _BEYOND = [
     ("env", "npm_config_node_options=--require /tmp/mallory.js", "npx", "-y", "ok-mcp@1.0.0"),
     ("env", "PYTHONPATH=/tmp/mallory", "uvx", "ok-mcp==1.0.0"),
     ("env", "LD_PRELOAD=/tmp/mallory.so", "uvx", "ok-mcp==1.0.0"),
+    # A runner or interpreter of the line's own.
+    ("./tools/npx", "-y", "ok-mcp@1.0.0"),
+    ("tools\\uvx.exe", "ok-mcp==1.0.0"),
+    ("env", "PATH=/tmp/mallory", "npx", "-y", "ok-mcp@1.0.0"),
+    ("uvx", "--python", "/tmp/mallory/python", "ok-mcp==1.0.0"),
+    ("uvx", "-p", "./venv/bin/python", "ok-mcp==1.0.0"),
+    ("uv", "run", "--python=/tmp/mallory/python", "--with", "ok-mcp==1.0.0", "ok-mcp"),
+    ("pipx", "run", "--python", "/tmp/mallory/python", "ok-mcp==1.0.0"),
 ]
 
 _PLAIN = [
@@ -112,6 +121,9 @@ _PLAIN = [
     ("sh", "-c", "npx -y ok-mcp@1.0.0 --token $OK_TOKEN"),
     ("env", "NODE_OPTIONS=--max-old-space-size=4096", "npx", "-y", "ok-mcp@1.0.0"),
     ("npx", "-y", "--node-options=--max-old-space-size=4096", "ok-mcp@1.0.0"),
+    ("/usr/local/bin/npx", "-y", "ok-mcp@1.0.0"),
+    ("C:\\Program Files\\nodejs\\npx.cmd", "-y", "ok-mcp@1.0.0"),
+    ("uvx", "--python", "3.12", "ok-mcp==1.0.0"),
 ]
 
 
