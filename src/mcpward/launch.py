@@ -311,6 +311,7 @@ _UV_SOURCE_OPTIONS = {
     "--cache-dir",
     "--directory",
     "--project",
+    "--env-file",
 }
 #: Programs that run whatever they are given: `npx -p ok@1.0.0 node -e ...` runs a command of
 #: the line's own with the package merely installed.
@@ -461,7 +462,13 @@ def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
     if spec is None:
         return Launch(argv=argv, runner=runner)
     beyond = [f"{key} (another source)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
-    beyond += [f"{key} (another registry)" for key in options if key.endswith(":registry")]
+    # `--@acme:registry=URL` (npm's scoped registry), `--config.registry=URL` (pnpm's form).
+    beyond += [
+        f"{key} (another source)"
+        for key in options
+        if key not in _NPM_SOURCE_OPTIONS
+        and re.search(r"[:.](?:registry|userconfig|globalconfig|prefix)$", key)
+    ]
     if any(_NODE_PRELOAD.search(value) for value in options.get("--node-options", [])):
         beyond.append("--node-options (code of its own)")
     joined = [key for key in _given(options, {"-p", "--package"}) if key not in ("-p", "--package")]
