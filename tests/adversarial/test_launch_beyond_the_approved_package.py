@@ -19,6 +19,7 @@ refuses to start it, the scan reports it unapproved."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from enforce_kit import approved_entry
@@ -142,7 +143,12 @@ def test_the_gateway_does_not_start_more_than_the_approved_package(command: tupl
 
 
 @pytest.mark.parametrize("command", _PLAIN, ids=" ".join)
-def test_the_approved_package_alone_still_starts(command: tuple[str, ...]) -> None:
+def test_the_approved_package_alone_still_starts(
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a folder of no project's: `uv run` in one installs the project beside the package
+    # (tests/adversarial/test_gateway_package_sources.py).
+    monkeypatch.chdir(tmp_path)
     _start(command)
 
 

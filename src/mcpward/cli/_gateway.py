@@ -93,6 +93,7 @@ def gateway_run(
         from_registry = settings.registry.enabled
     confine = _confinement(sandbox or settings.sandbox.profile, from_registry, log_path, servers_own)
     server_env = dict(os.environ) | servers_own
+    given_to_server = dict(servers_own)
     from mcpward.sandbox import SandboxError, fetch_secret
 
     for item in secret or ():
@@ -100,12 +101,14 @@ def gateway_run(
         if not variable or not source:
             raise fail(f"--secret {variable or item!r}: expected NAME=SOURCE")
         try:
-            server_env[variable] = fetch_secret(variable, source)
+            server_env[variable] = given_to_server[variable] = fetch_secret(variable, source)
         except SandboxError as exc:
             raise fail(str(exc)) from None
     try:
         sinks = make_sinks(settings)
-        interceptors = build_interceptors(settings, audit_log=log, command=tuple(command), sinks=sinks)
+        interceptors = build_interceptors(
+            settings, audit_log=log, command=tuple(command), sinks=sinks, server_env=given_to_server
+        )
     except ConfigError as exc:
         raise fail(str(exc)) from None
     code = run_loop(

@@ -3,7 +3,7 @@ the config (``Interceptor.from_config``); this list is the one place that orders
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mcpward.gateway.interface import Interceptor, PipelineContext
@@ -39,9 +39,10 @@ def build_interceptors(
     url: str | None = None,
     shared_baseline: Interceptor | None = None,
     sinks: Sequence[AuditSink] = (),
+    server_env: Mapping[str, str] | None = None,
 ) -> list[Interceptor]:
     """The pipeline of one session, each check as the config sets it up (those it turns off
     left out)."""
-    context = PipelineContext(audit_log, command, url, shared_baseline, tuple(sinks))
+    context = PipelineContext(audit_log, command, url, shared_baseline, tuple(sinks), dict(server_env or {}))
     built = (kind.from_config(config, context) for kind in _pipeline())
     return [interceptor for interceptor in built if interceptor is not None]

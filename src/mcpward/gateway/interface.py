@@ -9,6 +9,7 @@ the gateway fails closed.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -252,6 +253,8 @@ class PipelineContext:
     #: One baseline for every session of ``gateway serve`` (their counts add up).
     shared_baseline: Interceptor | None = None
     sinks: tuple[AuditSink, ...] = ()
+    #: The variables given to the stdio server alone (its client entry's env, its secrets).
+    server_env: Mapping[str, str] = field(default_factory=dict)
 
 
 class Interceptor:

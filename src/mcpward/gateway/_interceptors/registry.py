@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcpward.errors import McpwardError
@@ -40,12 +41,18 @@ class Registry(Interceptor):
         *,
         command: tuple[str, ...] = (),
         url: str | None = None,
+        server_env: Mapping[str, str] | None = None,
+        directory: Path | None = None,
         recheck_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.index = index
         self.command = command
         self.url = url
+        #: The server's own variables (its entry's env) and the folder it starts in (None: this
+        #: process's, which the server inherits).
+        self.server_env = dict(server_env or {})
+        self.directory = directory
         self._recheck, self._clock = recheck_seconds, clock
         self._checked = float("-inf")
         self._withdrawn: str | None = None
@@ -59,6 +66,7 @@ class Registry(Interceptor):
             lambda: _shared_index(source, seconds),
             command=context.command,
             url=context.url,
+            server_env=context.server_env,
             recheck_seconds=seconds,
         )
 
@@ -77,6 +85,7 @@ class Registry(Interceptor):
                 f"{session.server} is {judgement.status}: {judgement.message}; "
                 f"{_WHAT_TO_DO[judgement.status]}"
             )
+        self._same_source(session)
         if judgement.entry_id is not None:
             for entries in index.by_key.values():
                 for entry in entries:
@@ -98,6 +107,27 @@ class Registry(Interceptor):
             raise Refusal(self._withdrawn)
         if exchange.method == "tools/call" and session.entry:
             _on_probation(session, exchange)
+
+    def _same_source(self, session: Session) -> None:
+        """An approved package is taken as approved only if nothing of the launch's, its entry's
+        or its project's chooses where it comes from or runs something beside it."""
+        if self.url or not self.command:
+            return
+        from mcpward.package_sources import other_sources
+
+        launch = resolve_launch(self.command[0], tuple(self.command[1:]))
+        try:
+            directory = self.directory or Path.cwd()
+        except OSError:  # removed since the gateway started: nothing to judge the project by
+            raise Refusal(f"{session.server}: the folder it starts in is gone; not started") from None
+        why = other_sources(self.command, self.server_env, directory, Path.home())
+        if why and launch.package is not None:
+            raise Refusal(
+                f"{session.server} names {launch.package.display}, approved, but {'; '.join(why[:5])}"
+                f"{f' (and {len(why) - 5} more)' if len(why) > 5 else ''}: what runs is not what was "
+                "approved; not started. Launch it without them: a mirror is the user's to set (in "
+                "~/.npmrc, the user's uv config), not an entry's or a project's"
+            )
 
     def _observed(self, session: Session) -> ObservedServer:
         from mcpward.registry import ObservedServer, normalise_url
