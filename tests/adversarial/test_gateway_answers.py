@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 from gateway_attack_kit import SECRET
-from test_review_attack1 import _close, _gateway, _read, _send
+from test_review_attack1 import _gateway, _read, _send
+
+from loopback import end_by_closing_input
 
 
 def test_a_resource_and_a_prompt_reach_the_client_masked(tmp_path: Path) -> None:
@@ -22,7 +24,7 @@ def test_a_resource_and_a_prompt_reach_the_client_masked(tmp_path: Path) -> None
         _send(gateway, {"jsonrpc": "2.0", "id": 3, "method": "prompts/get", "params": {"name": "p"}})
         prompt = _read(gateway)
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     assert resource["result"]["contents"][0]["text"].startswith("token: ")
     assert prompt["result"]["messages"][0]["content"]["text"].startswith("use ")
     for answer in (resource, prompt):

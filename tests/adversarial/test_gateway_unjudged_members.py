@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from gateway_attack_kit import MCPWARD, SECRET
-from test_gateway_stdio_attacks import _close, _read, _send
+from test_gateway_stdio_attacks import _read, _send
+
+from loopback import end_by_closing_input
 
 #: Answers each request with an empty result, a tool call with a text, each carrying its first
 #: argument (the server's secret) in a member of its own; before the call's answer, a log
@@ -53,7 +55,7 @@ def test_members_outside_params_result_and_error_are_not_forwarded(tmp_path: Pat
             _send(gateway, {"jsonrpc": "2.0", "id": number, "method": method, "params": {"name": "lookup"}})
             received += [_read(gateway) for _ in range(2 if method == "tools/call" else 1)]
     finally:
-        _close(gateway)
+        end_by_closing_input(gateway)
     assert [m.get("id", m.get("method")) for m in received] == [0, 1, "notifications/message", 2], received
     assert received[3]["result"]["content"][0]["text"] == "found"
     assert all(SECRET not in json.dumps(message) for message in received), (

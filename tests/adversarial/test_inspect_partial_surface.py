@@ -113,7 +113,9 @@ def test_a_registry_request_keeps_the_findings_of_a_partial_look_but_not_its_pin
     target = scripted_server(url, {"tools/list": {"tools": [POISON]}, "prompts/list": '"not an object"'})
     fetched, errors = mcpward.inspect.fetch_all([target], timeout=15)
     assert fetched and errors  # a partial look
-    monkeypatch.setattr(mcpward.inspect, "fetch_all", lambda targets, timeout: (fetched, errors))
+    monkeypatch.setattr(
+        mcpward.inspect, "fetch_all", lambda targets, timeout, refused=None: (fetched, errors)
+    )
     evidence = RequestEvidence()
     _inspect(evidence, (), (url,), 15)
     assert {finding["tool"] for finding in evidence.inspect_findings} >= {"evil"}
