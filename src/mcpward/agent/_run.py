@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import random
+import re
+import secrets
 import stat
 import sys
 import time
@@ -22,6 +24,8 @@ from mcpward.agent.interface import AgentConfig, AgentError
 _MAX_TOKEN = 4096
 #: The largest spooled report read back (an upload is at most 2 MiB on the server).
 _MAX_SPOOLED = 4 * 1024 * 1024
+#: The agent's own machine id, in the spool folder (not a report: ``waiting`` reads ``*.json``).
+_MACHINE_ID = "machine-id"
 
 
 def read_token(path: Path) -> str:
@@ -108,6 +112,42 @@ class Spool:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
             raise AgentError(f"the spool {self.folder} is not a folder only this account can use; refused")
 
+    def machine_id(self) -> str:
+        """The id the agent reports this machine under: random, kept in the spool (only this
+        account may read it), made on the first run. Not the sha256 of ``/etc/machine-id``: every
+        account on the machine reads that file, and with a requester token of its own replaced
+        the agent's record of any home there (``scan --home /home/alice --report-to``)."""
+        override = os.environ.get("MCPWARD_MACHINE_ID")
+        if override:
+            return override[:128]
+        self._ready()
+        path = self.folder / _MACHINE_ID
+        for attempt in range(2):
+            try:
+                descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            except FileNotFoundError:
+                kept = b""
+            except OSError as exc:
+                raise AgentError(f"cannot read the agent's machine id {path}: {exc.strerror}") from None
+            else:
+                with os.fdopen(descriptor, "rb") as handle:
+                    kept = handle.read(256)
+            if re.fullmatch(rb"[0-9a-f]{64}\n?", kept):
+                return kept.decode().strip()
+            if attempt == 0:
+                self._write(path, (secrets.token_hex(32) + "\n").encode())
+        raise AgentError(f"cannot keep the agent's machine id in {path}")
+
+    def _write(self, target: Path, content: bytes) -> None:
+        """``content`` at ``target`` whole (never half-written), owner-only, through no link."""
+        temporary = target.with_name(f".{target.name}.tmp")
+        descriptor = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, target)
+
     def put(self, upload: object) -> Path:
         from mcpward.registry import InventoryUpload
 
@@ -115,14 +155,8 @@ class Spool:
         self._ready()
         key = hashlib.sha256(json.dumps([upload.machine_id, upload.home]).encode()).hexdigest()[:32]
         target = self.folder / f"{key}.json"
-        temporary = self.folder / f".{key}.tmp"
         document = {"spooled_at": datetime.now(UTC).isoformat(), "report": upload.model_dump(mode="json")}
-        descriptor = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
-        )
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(document, handle)
-        os.replace(temporary, target)
+        self._write(target, json.dumps(document).encode())
         return target
 
     def waiting(self) -> list[Path]:
@@ -203,6 +237,7 @@ def run(
         outcome.waited = chance(0.0, config.jitter_minutes * 60.0)
         sleep(outcome.waited)
     spool = Spool(Path(config.spool))
+    machine = spool.machine_id()
     check_registry_port(config.registry)
     reachable = spool.deliver(config.registry, token, outcome)
     for home in homes(config):
@@ -210,7 +245,7 @@ def run(
         owner = home.stat().st_uid if hasattr(os, "geteuid") else None
         report = run_scan(ScanOptions(home=home, owner=owner))
         try:
-            upload = fleet_report(report.servers, str(home))
+            upload = fleet_report(report.servers, str(home), machine)
         except RegistryError as exc:
             # Its configs are its user's to write (a 3,000-character command line): refusing
             # the run here left every later home unreported, its record going stale unseen.

@@ -252,11 +252,14 @@ def all_entries(source: str) -> tuple[list[Entry], date]:
         registry.database.dispose()
 
 
-def fleet_report(servers: Sequence[ServerSpec], home: str | None = None) -> InventoryUpload:
-    """This machine's inventory of ``home``, as ``scan --report-to`` sends it."""
+def fleet_report(
+    servers: Sequence[ServerSpec], home: str | None = None, machine: str | None = None
+) -> InventoryUpload:
+    """This machine's inventory of ``home``, as ``scan --report-to`` sends it; under the machine
+    id ``machine`` (the agent's own), else the one every account here computes."""
     from mcpward.registry._remote import inventory
 
-    return inventory(servers, home)
+    return inventory(servers, home, machine)
 
 
 def send_fleet_report(base: str, upload: InventoryUpload, token: str | None = None) -> int:

@@ -357,17 +357,20 @@ def _kept_id() -> str:
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()
 
 
-def inventory(servers: Sequence[ServerSpec], home: str | None = None) -> InventoryUpload:
+def inventory(
+    servers: Sequence[ServerSpec], home: str | None = None, machine: str | None = None
+) -> InventoryUpload:
+    """The report of ``home`` on this machine, under ``machine`` (default: :func:`machine_id`)."""
     try:
-        return _inventory(servers, home)
+        return _inventory(servers, home, machine or machine_id())
     except ValidationError as exc:
         where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         raise RegistryError(f"this inventory cannot be reported ({where})") from None
 
 
-def _inventory(servers: Sequence[ServerSpec], home: str | None) -> InventoryUpload:
+def _inventory(servers: Sequence[ServerSpec], home: str | None, machine: str) -> InventoryUpload:
     return InventoryUpload(
-        machine_id=machine_id(),
+        machine_id=machine,
         hostname=socket.gethostname()[:255] or "unknown",
         os=platform.system().lower()[:32] or None,
         home=home,
