@@ -4,6 +4,8 @@ task. Each scheduler is one module (a :class:`Scheduler`); ``_run`` is one run."
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from mcpward._paths import below, changeable_by_others, place_at
@@ -41,10 +43,47 @@ def _config_path(platform: str) -> str:
     return "C:/ProgramData/mcpward/agent.toml" if platform == "windows" else CONFIG_PATH
 
 
+#: The most of a program read for its ``#!`` line.
+_SHEBANG_BYTES = 512
+
+
+def _programs(root: Path, command: tuple[str, ...]) -> list[Path]:
+    """The files ``command`` runs, below ``root``: its program and the interpreter a ``#!`` line
+    of that program names (a venv's Python: whoever may change it changes its packages too).
+    A name the scheduler looks up in its own system path is left out."""
+    if not command[0].startswith("/"):
+        return []
+    program = below(root, command[0])
+    found = [program]
+    try:
+        # Without blocking: a FIFO planted at the name held the install.
+        descriptor = os.open(program, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
+        return found
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return found
+        first = handle.read(_SHEBANG_BYTES).split(b"\n", 1)[0]
+    words = first[2:].decode("utf-8", "replace").split() if first.startswith(b"#!") else []
+    if words and words[0].startswith("/"):
+        found.append(below(root, words[0]))
+    return found
+
+
 def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path], list[list[str]]]:
     """Write the agent's settings and the scheduler's files under ``root`` (``/`` for this
     machine); the commands that enable them, which are left to the caller."""
     chosen = scheduler(platform)
+    for program in _programs(root, config.command):
+        # The scheduler runs it as the agent, which reads every home and holds the fleet's token:
+        # a pipx or venv install in a user's home, or Homebrew's /usr/local/bin, is that user's
+        # to replace, and their code then ran with the agent's rights.
+        exposed = changeable_by_others(program)
+        if exposed is not None:
+            raise AgentError(
+                f"the agent's program {program}: {exposed} can be changed by another account; "
+                "refused (install mcpward where only root can change it)"
+            )
     config_path = _config_path(platform)
     files = [SchedulerFile(config_path, config.to_toml().encode(), 0o644), *chosen.files(config, config_path)]
     written = []
