@@ -70,6 +70,10 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(max_keepalive_connections=0),
+            # Plain http is trusted as this machine's, so never through the environment's proxy
+            # (HTTP_PROXY): the token went to it in clear over the network, and its answers were
+            # taken for the registry's. Over https the proxy only carries the TLS (a CONNECT).
+            trust_env=base.strip().lower().startswith("https://"),
         )
     except (httpx.InvalidURL, ValueError) as exc:
         # `http://[::1` (a bad port, an unclosed IPv6 address) was an internal error (exit 70).
