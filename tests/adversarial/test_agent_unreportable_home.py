@@ -4,7 +4,8 @@ command line was longer than a fleet report takes (2,000 characters; or a versio
 or more than 5,000 servers): building her report raised, and the run stopped there, so no
 home after hers (``bob``) was reported again. The fleet view kept bob's last record, its
 servers as they were, until it went stale, and hers too: one user's config hid a machine.
-Her home is now refused, named, and every other home reported. A real registry server on
+Her home is now named, and every other home reported (hers as far as it can be:
+test_agent_unreportable_home_hides.py). A real registry server on
 loopback, real homes, the real CLI."""
 
 from __future__ import annotations

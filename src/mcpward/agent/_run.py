@@ -13,12 +13,17 @@ import secrets
 import stat
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcpward.agent.interface import AgentConfig, AgentError
+
+if TYPE_CHECKING:
+    from mcpward.model import ServerSpec
+    from mcpward.registry import InventoryUpload
 
 #: The largest token file read (a token is under a hundred bytes).
 _MAX_TOKEN = 4096
@@ -204,6 +209,34 @@ def check_registry_port(registry: str) -> None:
         raise AgentError(f"the registry: {held}; the token is not sent there")
 
 
+#: The most servers one fleet report holds (the registry's limit).
+_MOST_SERVERS = 5000
+
+
+def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str) -> InventoryUpload:
+    """The report of ``home`` with each server that fits a fleet report as it is, and each
+    that does not (a value over the report's limits) as a local command the registry cannot
+    tell, judged unapproved; past the most a report holds, one such line says how many more."""
+    from mcpward.registry import ObservedServer, RegistryError, fleet_report
+
+    def unreportable(host: str, name: str, config_path: str, why: str) -> ObservedServer:
+        return ObservedServer(
+            host=host[:64], name=name[:255], config_path=config_path[:1000], kind="local", launch=why
+        )
+
+    kept = []
+    for spec in servers[: _MOST_SERVERS - 1] if len(servers) > _MOST_SERVERS else servers:
+        try:
+            kept.append(fleet_report([spec], home, machine).servers[0])
+        except RegistryError:
+            why = "(not reported as it is: a value over the fleet report's limits)"
+            kept.append(unreportable(spec.host, spec.name, spec.config_path, why))
+    if len(servers) > _MOST_SERVERS:
+        more = len(servers) - len(kept)
+        kept.append(unreportable("mcpward-agent", "more servers", "", f"({more} more servers not reported)"))
+    return fleet_report([], home, machine).model_copy(update={"servers": tuple(kept)})
+
+
 @dataclass(slots=True)
 class RunOutcome:
     reported: list[str] = field(default_factory=list)
@@ -248,9 +281,10 @@ def run(
             upload = fleet_report(report.servers, str(home), machine)
         except RegistryError as exc:
             # Its configs are its user's to write (a 3,000-character command line): refusing
-            # the run here left every later home unreported, its record going stale unseen.
-            outcome.problems.append(f"{home}: {exc}")
-            continue
+            # the run here left every later home unreported; skipping the home kept its last
+            # report, clean and not stale for 30 days, beside the server its user then added.
+            outcome.problems.append(f"{home}: {exc}; reported as far as it can be")
+            upload = _as_far_as_reportable(report.servers, str(home), machine)
         if reachable:
             check_registry_port(config.registry)  # the scan took a while: still the tunnel's?
             try:

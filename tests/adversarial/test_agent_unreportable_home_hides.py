@@ -1,0 +1,58 @@
+"""Attack: a user hides a new server from the fleet view by making their home's report one the
+agent cannot build. Alice's home was reported clean; she then configured ``evil-mcp`` beside a
+server whose command line is longer than a fleet report takes (2,000 characters). The agent
+named her home in its log and skipped it (so that the other homes were still reported,
+test_agent_unreportable_home.py), and the registry kept her last report: clean, and not stale
+for 30 days, while evil-mcp ran, until 2026-12-05.
+
+Now the agent reports such a home as far as it can: each server that fits as it is, each that
+does not as a local command the registry cannot tell (judged unapproved), so her record is
+replaced and evil-mcp is in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mcpward.agent import AgentConfig, run
+from mcpward.registry import Registry, Role
+
+
+def _configure(home: Path, servers: dict[str, object]) -> None:
+    config = home / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"mcpServers": servers}))
+
+
+def _packages(registry: Registry) -> set[str | None]:
+    servers, _total = registry.fleet()
+    return {row.server.package for row in servers}
+
+
+def test_an_unreportable_server_does_not_keep_the_homes_last_report(
+    tmp_path: Path, registry: Registry, live_server: str
+) -> None:
+    alice = tmp_path / "homes" / "alice"
+    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
+    token = tmp_path / "token"
+    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
+    token.chmod(0o600)
+    config = AgentConfig(registry=live_server, token_file=str(token), spool=str(tmp_path / "spool"),
+                         homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+    run(config, jitter=False)
+    assert _packages(registry) == {"@acme/files"}
+    _configure(
+        alice,
+        {
+            "files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]},
+            "evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]},
+            "cover": {"command": "node", "args": ["x" * 3000]},
+        },
+    )
+    second = run(config, jitter=False)
+    assert any("alice" in problem for problem in second.problems), second.problems  # still named
+    # Was {"@acme/files"}: the clean report kept while evil-mcp ran.
+    assert {"@acme/files", "evil-mcp"} <= _packages(registry)
+    servers, _total = registry.fleet()
+    cover = [row for row in servers if row.server.name == "cover"]
+    assert len(cover) == 1 and cover[0].server.kind == "local" and cover[0].judgement.status == "unapproved"
