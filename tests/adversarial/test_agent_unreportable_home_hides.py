@@ -14,8 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mcpward.agent import AgentConfig, run
+import pytest
+
+from loopback import serving
+from mcpward.agent import AgentConfig, _run, run
 from mcpward.registry import Registry, Role
+from mcpward.registry.web import create_app
 
 
 def _configure(home: Path, servers: dict[str, object]) -> None:
@@ -56,3 +60,31 @@ def test_an_unreportable_server_does_not_keep_the_homes_last_report(
     servers, _total = registry.fleet()
     cover = [row for row in servers if row.server.name == "cover"]
     assert len(cover) == 1 and cover[0].server.kind == "local" and cover[0].judgement.status == "unapproved"
+
+
+def test_a_report_over_the_registrys_body_limit_does_not_keep_the_homes_last_report(
+    tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with a report the registry refuses as too large (over its body limit: 2 MiB,
+    here 64 KiB as the registry and the agent are told, so that the scan stays short): refused
+    (413), the home was named and its last, clean, report kept. Now the report is cut to what
+    the registry takes, and a line of it says how many servers were left out (unapproved)."""
+    limit = 64 * 1024
+    monkeypatch.setattr(_run, "_MOST_BYTES", limit, raising=False)
+    alice = tmp_path / "homes" / "alice"
+    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
+    token = tmp_path / "token"
+    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
+    token.chmod(0o600)
+    with serving(lambda _port: create_app(registry, max_body=limit)) as base:
+        config = AgentConfig(registry=base, token_file=str(token), spool=str(tmp_path / "spool"),
+                             homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+        run(config, jitter=False)
+        padding = {f"pad-{n:02}": {"command": f"/opt/{n:02}/" + "a" * 1990} for n in range(40)}
+        _configure(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}, **padding})
+        second = run(config, jitter=False)
+    assert any("alice" in problem for problem in second.problems), second.problems  # still named
+    packages = _packages(registry)
+    assert "@acme/files" not in packages and "evil-mcp" in packages  # was the clean report kept
+    servers, _total = registry.fleet()
+    assert any("not reported" in (row.server.launch or "") for row in servers)

@@ -237,6 +237,30 @@ def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str
     return fleet_report([], home, machine).model_copy(update={"servers": tuple(kept)})
 
 
+#: The largest report the registry takes (its body limit, ``MAX_BODY_BYTES``).
+_MOST_BYTES = 2 * 1024 * 1024
+
+
+def _cut_to_fit(upload: InventoryUpload) -> tuple[InventoryUpload, int]:
+    """``upload`` with as many of its servers, from the first, as fit the registry's body limit,
+    and a line saying how many more (judged unapproved); the number left out."""
+    from mcpward.registry import ObservedServer
+
+    if len(upload.model_dump_json().encode()) <= _MOST_BYTES:
+        return upload, 0
+    size = len(upload.model_copy(update={"servers": ()}).model_dump_json().encode()) + 1024
+    kept = []
+    for server in upload.servers:
+        size += len(server.model_dump_json().encode()) + 1
+        if size > _MOST_BYTES:
+            break
+        kept.append(server)
+    left_out = len(upload.servers) - len(kept)
+    why = f"({left_out} more servers not reported: the report was larger than the registry takes)"
+    kept.append(ObservedServer(host="mcpward-agent", name="more servers", kind="local", launch=why))
+    return upload.model_copy(update={"servers": tuple(kept)}), left_out
+
+
 @dataclass(slots=True)
 class RunOutcome:
     reported: list[str] = field(default_factory=list)
@@ -285,6 +309,12 @@ def run(
             # report, clean and not stale for 30 days, beside the server its user then added.
             outcome.problems.append(f"{home}: {exc}; reported as far as it can be")
             upload = _as_far_as_reportable(report.servers, str(home), machine)
+        upload, left_out = _cut_to_fit(upload)
+        if left_out:
+            # Refused as too large, the home's last report stood, as an unbuildable one did.
+            outcome.problems.append(
+                f"{home}: its report is larger than the registry takes; {left_out} servers left out"
+            )
         if reachable:
             check_registry_port(config.registry)  # the scan took a while: still the tunnel's?
             try:
