@@ -72,3 +72,19 @@ def test_the_agents_machine_id_is_kept_owner_only_and_stable(
     assert kept[0].stat().st_uid == os.geteuid()
     # Not the id every account on the machine computes.
     assert records[0].machine != machine_fingerprint(_remote.machine_id())
+
+
+def test_where_the_spool_cannot_be_made_the_run_still_reports_and_says_so(
+    registry: Registry, live_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """macOS has no /var/lib and launchd makes no state folder: the run reports as it did before
+    the agent kept an id of its own (under the machine's), and says why, not an internal error."""
+    _world_readable_machine_id(monkeypatch, tmp_path)
+    (tmp_path / "not-a-folder").write_text("")
+    config = _agent(tmp_path, registry, live_server).model_copy(
+        update={"spool": str(tmp_path / "not-a-folder" / "spool")}
+    )
+    outcome = run(config, jitter=False)
+    assert [Path(home).name for home in outcome.reported] == ["alice"]
+    assert any("cannot make the spool" in problem for problem in outcome.problems), outcome.problems
+    assert registry.machines()[0].machine == machine_fingerprint(_remote.machine_id())

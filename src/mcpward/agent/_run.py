@@ -112,7 +112,13 @@ class Spool:
         self.folder = folder
 
     def _ready(self) -> None:
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:  # macOS has no /var/lib, and launchd makes no state folder
+            raise AgentError(
+                f"cannot make the spool {self.folder}: {exc.strerror}; make it, owned by the agent's "
+                "account, mode 0700"
+            ) from None
         info = os.stat(self.folder, follow_symlinks=False)
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
             raise AgentError(f"the spool {self.folder} is not a folder only this account can use; refused")
@@ -213,7 +219,7 @@ def check_registry_port(registry: str) -> None:
 _MOST_SERVERS = 5000
 
 
-def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str) -> InventoryUpload:
+def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str | None) -> InventoryUpload:
     """The report of ``home`` with each server that fits a fleet report as it is, and each
     that does not (a value over the report's limits) as a local command the registry cannot
     tell, judged unapproved; past the most a report holds, one such line says how many more."""
@@ -294,7 +300,13 @@ def run(
         outcome.waited = chance(0.0, config.jitter_minutes * 60.0)
         sleep(outcome.waited)
     spool = Spool(Path(config.spool))
-    machine = spool.machine_id()
+    try:
+        machine: str | None = spool.machine_id()
+    except AgentError as exc:
+        # Still reported, as before the agent kept an id of its own: under the machine's id,
+        # which every account here computes (see Spool.machine_id).
+        outcome.problems.append(f"{exc}; reported under the machine's id, which other accounts here can name")
+        machine = None
     check_registry_port(config.registry)
     reachable = spool.deliver(config.registry, token, outcome)
     for home in homes(config):
