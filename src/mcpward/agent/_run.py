@@ -319,8 +319,12 @@ def run(
             # Its configs are its user's to write (a 3,000-character command line): refusing
             # the run here left every later home unreported; skipping the home kept its last
             # report, clean and not stale for 30 days, beside the server its user then added.
+            try:
+                upload = _as_far_as_reportable(report.servers, str(home), machine)
+            except RegistryError:  # the home's own label does not fit (a path over 500 characters)
+                outcome.problems.append(f"{home}: {exc}")
+                continue
             outcome.problems.append(f"{home}: {exc}; reported as far as it can be")
-            upload = _as_far_as_reportable(report.servers, str(home), machine)
         upload, left_out = _cut_to_fit(upload)
         if left_out:
             # Refused as too large, the home's last report stood, as an unbuildable one did.
