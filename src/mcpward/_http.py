@@ -146,7 +146,11 @@ def download_into(
     try:
         # No connection kept for the next request: each one is made, and judged, anew.
         limits = httpx.Limits(max_keepalive_connections=0)
-        client = pin_connections(httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, limits=limits))
+        client = pin_connections(
+            httpx.Client(
+                timeout=TIMEOUT_SECONDS, follow_redirects=False, limits=limits, mounts=DIRECT_PLAIN_HTTP
+            )
+        )
         with client:
             request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
             for _ in range(MAX_REDIRECTS + 1):
@@ -379,6 +383,14 @@ async def alinked_from(document: str, url: str, *, timeout: float) -> dict[str, 
             return await asyncio.to_thread(linked_from, document, url, asynchronous=True)
     except TimeoutError:
         raise AddressRefused(f"{url}: linked from {document}: its lookup took over {timeout:g} s") from None
+
+
+#: Every client's ``mounts``: plain http goes straight to its host, never through a proxy the
+#: environment names (``HTTP_PROXY``, ``ALL_PROXY``). mcpward takes plain http only from this
+#: machine (``tls_or_loopback``), and a proxy on the way read its tokens in clear and answered
+#: for the service (the registry's approvals, an issuer's keys). Over https a proxy carries
+#: only the TLS, and is used as the environment says. (``None``: the client's own transport.)
+DIRECT_PLAIN_HTTP: dict[str, None] = {"http://": None}
 
 
 def tls_or_loopback(url: str) -> bool:

@@ -89,3 +89,36 @@ def test_the_agent_sends_its_token_to_no_proxy(proxied: str, tmp_path: Path) -> 
     outcome = run(config, jitter=False)
     assert not SEEN, SEEN
     assert [Path(home).name for home in outcome.spooled] == ["alice"]  # kept for the registry itself
+
+
+def test_a_download_from_this_machine_never_goes_to_the_proxy(proxied: str) -> None:
+    """Advisory sources and vet's downloads (``mcpward._http.download``) the same way: an
+    answer from the proxy was taken for the source's."""
+    from mcpward._http import DownloadError, download
+
+    with pytest.raises(DownloadError):
+        download(f"{_registry_away()}/advisories.json", 1 << 20)
+    assert not SEEN, SEEN
+
+
+def test_every_http_client_reaches_plain_http_directly() -> None:
+    """Each client mcpward makes (the gateway's remote servers, issuers' key sets, introspection
+    and token exchange, the registry's sign-in, downloads, the registry client) passes
+    ``mounts=DIRECT_PLAIN_HTTP``, or takes nothing from the environment (``trust_env=False``)."""
+    import ast
+
+    import mcpward
+
+    root = Path(mcpward.__file__).parent
+    clients: list[str] = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in ("Client", "AsyncClient") or ast.unparse(node.func.value) != "httpx":
+                continue
+            given = {keyword.arg: ast.unparse(keyword.value) for keyword in node.keywords}
+            where = f"{path.relative_to(root)}:{node.lineno}"
+            clients.append(where)
+            assert given.get("mounts") == "DIRECT_PLAIN_HTTP" or given.get("trust_env") == "False", where
+    assert len(clients) >= 8, clients  # the walk found them

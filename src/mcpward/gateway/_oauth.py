@@ -42,7 +42,14 @@ import jwt
 import orjson
 
 from mcpward._addresses import held_by_another
-from mcpward._http import BodyTooLarge, abounded, alinked_from, pin_connections, tls_or_loopback
+from mcpward._http import (
+    DIRECT_PLAIN_HTTP,
+    BodyTooLarge,
+    abounded,
+    alinked_from,
+    pin_connections,
+    tls_or_loopback,
+)
 from mcpward.gateway.interface import Identity
 
 #: Signature algorithms a token may use: asymmetric only.
@@ -268,7 +275,9 @@ class ResourceServer:
         self._clock = clock
         # A key set's connection is made only to an address its link may go to (linked_from).
         self._client = pin_connections(
-            httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+            httpx.AsyncClient(
+                timeout=settings.fetch_timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+            )
         )
         self._issuers = {i.issuer: i for i in settings.issuers}
         self.keys = {i.issuer: _Keys(i, settings, self._client, clock) for i in settings.issuers}
@@ -515,7 +524,9 @@ class TokenExchange:
     def __init__(self, settings: ExchangeSettings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self._clock = clock
-        self._client = httpx.AsyncClient(timeout=settings.timeout, follow_redirects=False)
+        self._client = httpx.AsyncClient(
+            timeout=settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+        )
         self._issued: OrderedDict[str, tuple[str, float]] = OrderedDict()
         #: Exchanges under way, by the digest of the caller's token: whoever needs the same one
         #: meanwhile waits for it (and fails with it) instead of asking the issuer again.

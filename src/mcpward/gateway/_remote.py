@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
-from mcpward._http import AddressRefused, FirstSide, pin_connections
+from mcpward._http import DIRECT_PLAIN_HTTP, AddressRefused, FirstSide, pin_connections
 from mcpward.gateway._oauth import ExchangeFailed
 from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
 
@@ -46,7 +46,12 @@ class RemoteUpstream:
         #: loopback (DNS rebinding) had the session's messages and credentials go to whatever
         #: listened there.
         self._client = pin_connections(
-            httpx.AsyncClient(headers={**headers, "Accept": _ACCEPT}, timeout=timeout, follow_redirects=False)
+            httpx.AsyncClient(
+                headers={**headers, "Accept": _ACCEPT},
+                timeout=timeout,
+                follow_redirects=False,
+                mounts=DIRECT_PLAIN_HTTP,
+            )
         )
         self._first = FirstSide()
         # Messages leave in order (initialize before everything else); the lock is released once

@@ -24,7 +24,7 @@ import httpx
 from pydantic import ValidationError
 
 from mcpward._addresses import held_by_another
-from mcpward._http import BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
+from mcpward._http import DIRECT_PLAIN_HTTP, BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
 from mcpward._paths import exclusive_lock, keep_owner_only, read_own, user_data_dir
 from mcpward.model import ServerSpec
 from mcpward.output.text import printable
@@ -73,7 +73,7 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
             # Plain http is trusted as this machine's, so never through the environment's proxy
             # (HTTP_PROXY): the token went to it in clear over the network, and its answers were
             # taken for the registry's. Over https the proxy only carries the TLS (a CONNECT).
-            trust_env=base.strip().lower().startswith("https://"),
+            mounts=DIRECT_PLAIN_HTTP,
         )
     except (httpx.InvalidURL, ValueError) as exc:
         # `http://[::1` (a bad port, an unclosed IPv6 address) was an internal error (exit 70).

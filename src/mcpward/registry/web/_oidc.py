@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward._addresses import held_by_another
 from mcpward._http import (
+    DIRECT_PLAIN_HTTP,
     BodyTooLarge,
     BodyTooSlow,
     linked_from,
@@ -224,7 +225,9 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     if provider is None:
         return _refused(request, "Single sign-on is not set up here.", 404)
     try:
-        with httpx.Client(timeout=provider.settings.timeout, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=provider.settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+        ) as client:
             metadata = provider.discover(client)
     except httpx.HTTPError:
         return _refused(request, "The identity provider cannot be reached; try again later.", 503)
@@ -279,7 +282,9 @@ def sso_callback(request: Request) -> Response:
     try:
         # The token endpoint's and key set's connections are made only to addresses their
         # links may go to (linked_from).
-        with pin_connections(httpx.Client(timeout=settings.timeout, follow_redirects=False)) as client:
+        with pin_connections(
+            httpx.Client(timeout=settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP)
+        ) as client:
             token_endpoint = str(metadata["token_endpoint"])
             # The metadata's endpoints are links: they go where the issuer's side may send a
             # download, as the connection reaches them (a name rebound onto this machine's
