@@ -117,7 +117,11 @@ def test_a_file_name_in_a_scanned_tree_cannot_forge_a_line_of_the_scan(tmp_path:
     folder = tmp_path / "tree" / f"project\n{forged}" / ".cursor"
     folder.mkdir(parents=True)
     (folder / "mcp.json").write_text("{not json", encoding="utf-8")
-    code, shown = _on_a_terminal("scan", "--only-paths", "--path", str(tmp_path / "tree"))
+    # A terminal wide enough for the whole path: at 80 columns a path of the right length is
+    # folded just after its escaped newline (the temporary folder's name decides where), and the
+    # fold, not the name, starts a line with the forged words (failed on such paths).
+    wide = {"COLUMNS": "1000"}
+    code, shown = _on_a_terminal("scan", "--only-paths", "--path", str(tmp_path / "tree"), env=wide)
     assert code == 0, shown
     assert "Files that could not be read" in shown
     lines = shown.replace("\r\n", "\n").split("\n")
