@@ -10,6 +10,7 @@ marked secret are dropped on import: a registry never stores a secret value.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -26,6 +27,12 @@ from mcpward.registry.interface import (
     is_exact_version,
     nesting_depth,
 )
+
+#: A link a client shows from a published document (its gallery's website and repository links,
+#: its icons) is a web address: ``javascript:`` or ``data:`` there runs the requester's script in
+#: the client's page. An icon is fetched with no click, so only over HTTPS, as the schema asks.
+_WEB_LINK = re.compile(r"https?://[^\s/]", re.IGNORECASE)
+_ICON_LINK = re.compile(r"https://[^\s/]", re.IGNORECASE)
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 #: Our extension, under ``_meta``: what the registry knows beyond the official fields.
@@ -266,12 +273,21 @@ def export(entry: Entry) -> dict[str, Any]:
     identity = entry.identity
     document["version"] = identity.version or identity.release
     published = document.get("repository")
-    if not (isinstance(published, dict) and published.get("url") == entry.repository):
+    repository = entry.repository if entry.repository and _WEB_LINK.match(entry.repository) else None
+    if not (isinstance(published, dict) and published.get("url") == repository):
         # The repository reviewers saw (and vet verified), never another the document names.
         document.pop("repository", None)
-    if entry.repository and "repository" not in document:
-        source = entry.repository.split("/")[2].split(".")[0] if entry.repository.count("/") >= 2 else "git"
-        document["repository"] = {"url": entry.repository, "source": source}
+    if not (isinstance(document.get("websiteUrl"), str) and _WEB_LINK.match(document["websiteUrl"])):
+        document.pop("websiteUrl", None)
+    if "icons" in document:
+        document["icons"] = [
+            icon
+            for icon in _listed(document, "icons")
+            if isinstance(icon, dict) and isinstance(icon.get("src"), str) and _ICON_LINK.match(icon["src"])
+        ]
+    if repository and "repository" not in document:
+        source = repository.split("/")[2].split(".")[0]
+        document["repository"] = {"url": repository, "source": source}
     _only_the_identity(document, identity)
     published_meta = document.get("_meta")
     meta = dict(published_meta) if isinstance(published_meta, dict) else {}
