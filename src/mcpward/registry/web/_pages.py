@@ -47,7 +47,8 @@ templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 machine", "2 machines"
 # Names a server or a machine chose (tools, fleet servers), with what a reviewer does not see
 # escaped: a tool named "\u202eeton_daer" read as "read_note" among the read-only tools to tick,
-# and its override reversed the names after it.
+# and its override reversed the names after it. The same for all a machine reports: the client
+# a server is in and the version it runs (quoted in the fleet's "Detail") are checked for nothing.
 templates.env.filters["visible"] = visible
 # The same words as ``registry list``: "update of 1.0 (entry 3)", "critical conceal-from-user".
 templates.env.globals |= {
