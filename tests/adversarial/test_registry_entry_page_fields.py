@@ -17,7 +17,7 @@ from pathlib import Path
 
 from test_vet_archive import CLEAN, entry, tgz, vet_local
 
-from mcpward.registry import Registry, Role, _plain
+from mcpward.registry import DataScope, Registry, Role, _plain
 from mcpward.registry.interface import VetOutcome
 from test_registry import package_request
 from test_registry_web import Site, _sign_in
@@ -42,7 +42,10 @@ def test_vet_findings_and_requester_fields_are_shown_with_their_unseen_character
     assert any(f.rule == "archive-layout" and "\u202e" in f.message for f in findings)
     vet = VetOutcome(verdict="review", findings=tuple(_plain(f) for f in findings))
     request = package_request(
-        vet=vet, owner="team-platform\u200b", repository="https://github.com/acme/\u200ffiles"
+        vet=vet,
+        owner="team-platform\u200b",
+        repository="https://github.com/acme/\u200ffiles",
+        scope=DataScope(network=("api.acme.example\u200b",)),
     )
     created = registry.request(request, "alice")
     site = Site(registry)
@@ -51,3 +54,4 @@ def test_vet_findings_and_requester_fields_are_shown_with_their_unseen_character
     assert "archive-layout" in shown
     assert not any(char in shown for char in UNSEEN), [hex(ord(c)) for c in UNSEEN if c in shown]
     assert "\\u202eREADME" in shown and "team-platform\\u200b" in shown
+    assert "talks to api.acme.example\\u200b" in shown  # the tier's reasons quote the scope
