@@ -65,6 +65,15 @@ _FLEET_READ = 20_000
 #: (machine, home) records /fleet lists at most, in each of its two lists (counts are of all).
 _HOMES_SHOWN = 1_000
 _EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
+#: What a fleet server's approval can be (:class:`mcpward.registry._matching.Judgement`).
+_FLEET_STATUSES = (
+    "approved",
+    "unapproved",
+    "version-drift",
+    "integrity-mismatch",
+    "review-expired",
+    "revoked",
+)
 
 
 def _registry(request: Request) -> Registry:
@@ -312,6 +321,9 @@ def fleet(
     who, csrf = found
     registry = _registry(request)
     page = max(page, 1)
+    # A status the fleet does not have is ignored, as the queue ignores one: the page wrote it
+    # into its first line, so a link could put any sentence on a reviewer's fleet page.
+    status = status if status in _FLEET_STATUSES else None
     rows, total = registry.fleet(
         status=status or None, limit=_PAGE, offset=(page - 1) * _PAGE, read_at_most=_FLEET_READ
     )
@@ -339,14 +351,7 @@ def fleet(
             "status": status or "",
             "page": page,
             "pages": max(1, -(-total // _PAGE)),
-            "statuses": [
-                "approved",
-                "unapproved",
-                "version-drift",
-                "integrity-mismatch",
-                "review-expired",
-                "revoked",
-            ],
+            "statuses": _FLEET_STATUSES,
         },
     )
 
