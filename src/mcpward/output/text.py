@@ -16,7 +16,13 @@ import unicodedata
 #: separators, variation selectors (which can carry bytes invisibly), and lone surrogates (JSON
 #: may spell one; no UTF-8 writer can encode it).
 _UNSEEN_CATEGORIES = ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
-_UNSEEN_RANGES = ((0xE0000, 0xE007F), (0xE0100, 0xE01EF), (0xF0000, 0x10FFFF))
+_UNSEEN_RANGES = ((0xE0000, 0xE0FFF), (0xF0000, 0x10FFFF))
+#: Unicode's other default-ignorable code points, drawn as nothing though Python counts most as
+#: printable (letters and marks): the combining grapheme joiner, the Hangul fillers, the Khmer
+#: inherent vowels, the Mongolian variation selectors, and the unassigned ones kept for such
+#: characters. A tool ``"delete_all\u034f"`` read as ``delete_all`` on the registry's pages.
+_IGNORABLE = (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), *range(0x2060, 0x2070), 0x3164,
+              0xFFA0, *range(0xFFF0, 0xFFF9))  # fmt: skip
 
 
 @functools.cache
@@ -31,6 +37,7 @@ def _unseen(keep_newline: bool) -> re.Pattern[str]:
         and (unicodedata.category(chr(code)) in _UNSEEN_CATEGORIES or 0xFE00 <= code <= 0xFE0F)
     ]
     unseen += [0x110BD, 0x110CD, *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)]
+    unseen = sorted({*unseen, *_IGNORABLE})
     ranges: list[tuple[int, int]] = []
     for code in unseen:
         if ranges and ranges[-1][1] == code - 1:
@@ -71,7 +78,10 @@ def for_terminal(document: str) -> str:
 
 #: The escaped characters that Python counts as printable (combining marks): with them, what
 #: ``str.isprintable`` passes needs no escape, and a plain name costs no table (20 ms to build).
-_PRINTABLE_BUT_UNSEEN = re.compile("[\ufe00-\ufe0f\U00013430-\U0001343f\U000e0100-\U000e01ef]")
+_PRINTABLE_BUT_UNSEEN = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U00013430-\U0001343f"
+    "\U000e0100-\U000e01ef]"
+)
 
 
 def visible(text: str) -> str:
