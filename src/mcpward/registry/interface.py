@@ -14,6 +14,7 @@ import math
 import re
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -405,6 +406,12 @@ class EntryRequest(_Frozen):
             raise ValueError("a string holds a lone UTF-16 surrogate, which is not text")
         if not _finite(self.model_dump(mode="python")):
             raise ValueError("a number is NaN or infinite, which JSON cannot hold")
+        if self.identity.url is not None and "@" in urlsplit(self.identity.url).netloc:
+            # Checked on a request, not on every stored entry read: what is before "@" is a user
+            # name, so "https://mcp.acme.example@evil.example/mcp" reads as acme's and is evil's.
+            raise ValueError(
+                "a remote's URL names no user or password (https://a.example@b.example is b.example)"
+            )
         if self.identity.integrity is not None and not is_integrity(self.identity.integrity):
             raise ValueError(
                 "identity.integrity is not a registry's integrity hash: sha512-<base64> (npm), "
