@@ -6,8 +6,9 @@ its ``repository`` as any text, so an entry published ``"websiteUrl": "javascrip
 which a client renders as a link or image that runs the requester's script (or, for any scheme
 but the web's, opens what the requester chose) once a reviewer approved the package, until
 2026-12-05. Now only web addresses (``http``/``https``) are published as links, and only
-``https`` icons (as the server.json schema asks); anything else is left out of ``/v0``, the
-API's ``server.json`` and the entry page's "What clients run"."""
+``https`` icons (as the server.json schema asks), with no user name before the host
+(``https://acme.example@evil.example/`` reads as acme's); anything else is left out of ``/v0``,
+the API's ``server.json`` and the entry page's "What clients run"."""
 
 from __future__ import annotations
 
@@ -55,7 +56,11 @@ def test_an_entry_publishes_no_script_or_data_link(registry: Registry, live_serv
             "description": "Files.",
             "websiteUrl": " JavaScript:alert(1)",
             "repository": {"url": _SCRIPT, "source": "github"},
-            "icons": [{"src": _SVG, "mimeType": "image/svg+xml"}, {"src": "https://acme.example/icon.png"}],
+            "icons": [
+                {"src": _SVG, "mimeType": "image/svg+xml"},
+                {"src": "https://acme.example@evil.example/pixel.png"},
+                {"src": "https://acme.example/icon.png"},
+            ],
             "packages": [_FILES],
         },
     }

@@ -31,8 +31,9 @@ from mcpward.registry.interface import (
 #: A link a client shows from a published document (its gallery's website and repository links,
 #: its icons) is a web address: ``javascript:`` or ``data:`` there runs the requester's script in
 #: the client's page. An icon is fetched with no click, so only over HTTPS, as the schema asks.
-_WEB_LINK = re.compile(r"https?://[^\s/]", re.IGNORECASE)
-_ICON_LINK = re.compile(r"https://[^\s/]", re.IGNORECASE)
+#: No user name before the host: ``https://github.com@evil.example/`` reads as GitHub.
+_WEB_LINK = re.compile(r"https?://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
+_ICON_LINK = re.compile(r"https://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 #: Our extension, under ``_meta``: what the registry knows beyond the official fields.
