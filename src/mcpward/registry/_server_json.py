@@ -36,6 +36,10 @@ _WEB_LINK = re.compile(r"https?://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
 _ICON_LINK = re.compile(r"https://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
+#: The official registry's namespace in ``_meta``: in a server document, only the publisher's own
+#: metadata is there; what the registry says of the server (status, latest) is its answer's.
+_REGISTRY_NAMESPACE = "io.modelcontextprotocol.registry/"
+_PUBLISHER_PROVIDED = _REGISTRY_NAMESPACE + "publisher-provided"
 #: Our extension, under ``_meta``: what the registry knows beyond the official fields.
 META_KEY = "io.mcpward/registry"
 
@@ -292,6 +296,11 @@ def export(entry: Entry) -> dict[str, Any]:
     _only_the_identity(document, identity)
     published_meta = document.get("_meta")
     meta = dict(published_meta) if isinstance(published_meta, dict) else {}
+    for key in list(meta):
+        if key.startswith(_REGISTRY_NAMESPACE) and key != _PUBLISHER_PROVIDED:
+            # What the registry says of a server is in the answer's own ``_meta``: a requester's
+            # ``official`` here ("active", "isLatest") was published as if the registry's.
+            del meta[key]
     meta[META_KEY] = {
         "id": entry.id,
         "status": entry.status.value,
