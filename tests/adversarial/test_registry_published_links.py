@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from test_registry_published_identity import _published
 
 from mcpward.registry import Registry, Role
 
@@ -32,15 +33,6 @@ def _links(document: dict[str, Any]) -> list[str]:
     links = [document.get("websiteUrl"), (document.get("repository") or {}).get("url")]
     links += [icon.get("src") for icon in document.get("icons", []) if isinstance(icon, dict)]
     return [link for link in links if isinstance(link, str)]
-
-
-def _published(registry: Registry, live_server: str, entry_id: int) -> list[dict[str, Any]]:
-    registry.approve(entry_id, "bob", "read @acme/files 1.0.0", override=True)
-    viewer = {"Authorization": f"Bearer {registry.create_token('client', Role.VIEWER, 'setup')}"}
-    listed = httpx.get(f"{live_server}/v0/servers", headers=viewer, timeout=30)
-    exported = httpx.get(f"{live_server}/api/entries/{entry_id}/server.json", headers=viewer, timeout=30)
-    assert listed.status_code == exported.status_code == 200
-    return [listed.json()["servers"][0]["server"], exported.json()]
 
 
 def test_an_entry_publishes_no_script_or_data_link(registry: Registry, live_server: str) -> None:
