@@ -10,12 +10,18 @@ from __future__ import annotations
 import base64
 import ntpath
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 
 from mcpward.dlp import shell_words
+from mcpward.launch_judge import (
+    NPM_RUNNERS,
+    PYTHON_RUNNERS,
+    options_beyond_package,
+    trusted_runner_path,
+    variables_beyond_package,
+)
 from mcpward.model import Ecosystem, PackageRef
 
 _SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "busybox"}
@@ -76,8 +82,9 @@ class Launch:
     #: Extra environment assignments on the launch line (``env A=1 cmd``, ``docker -e A=1``).
     env_assignments: tuple[str, ...] = field(default=())
     #: What of the line, besides ``package``, decides what is installed or run: another package
-    #: installed beside it, another index or registry to fetch it from, a command of the line's
-    #: own run with it installed. An approval of the package at its version reviewed none of it.
+    #: installed beside it, a command or runner of the line's own, and the runner's options and
+    #: the line's variables not known harmless (:mod:`mcpward.launch_judge`: another index or
+    #: registry, code loaded first). An approval of the package at its version reviewed none of it.
     beyond_package: tuple[str, ...] = ()
 
 
@@ -101,16 +108,19 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
         has_shell_syntax = bool(_SHELL_METACHARS.search(command))
         argv = shell_words(command)
     shell, argv = _unwrap_shell(argv)
-    argv, env_assignments = _unwrap_env(argv)
+    argv, env_assignments, moved = _unwrap_env(argv)
     launch = _resolve_runner(tuple(argv))
-    steered = (
-        installer_settings(a.partition("=")[0] for a in env_assignments) + _preloads(env_assignments)
-        if launch.package
-        else ()
-    )
-    if launch.package and launch.runner != "binary" and _relative_program(argv[0]):
-        # `./tools/npx -y ok@1.0.0` in a cloned project's config: the project's own "npx".
-        steered += (f"runs {argv[0][:80]!r}, a runner by a relative path",)
+    steered: tuple[str, ...] = ()
+    if launch.package:
+        steered += _judged(launch, launch.package, env_assignments)
+        if moved:
+            # `env --chdir=DIR npx ...`: the runner reads DIR's .npmrc and node_modules, not
+            # the folder the launch is judged in.
+            steered += ("env --chdir (another folder)",)
+    if launch.package and launch.runner != "binary" and not trusted_runner_path(argv[0]):
+        # `./tools/npx -y ok@1.0.0` in a cloned project's config, `/tmp/x/npx`: a program of
+        # a folder the project or others may write, whatever its name.
+        steered += (f"runs {argv[0][:80]!r}, a runner outside the machine's and the user's bin folders",)
     if launch.package and (has_shell_syntax or (shell and (shell.has_metachars or shell.has_substitution))):
         # `sh -c "npx -y ok@1.0.0 && curl ... | sh"`: the package is the first command only.
         steered += ("a shell line that runs more than the package",)
@@ -127,45 +137,16 @@ def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:
     )
 
 
-# Where npm, uv and pip take a package from (an index, a prefix, a cache), set by a variable
-# (npm reads its `npm_config_*` in any case; Windows names have no case): `env
-# npm_config_registry=URL npx ok@1.0.0` fetched the approved name and version from another
-# registry, whose archive vet never read. And what loads code of its own before the package's:
-# `env PYTHONPATH=DIR uvx ok==1.0.0` imported DIR's `ok` instead, LD_PRELOAD a library.
-_INSTALLER_SETTINGS = re.compile(
-    r"npm_config_(?:\S*:)?(?:registry|userconfig|globalconfig|prefix|workspace|cache|node[_-]options)"
-    r"|UV_(?:INDEX|INDEX_URL|DEFAULT_INDEX|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE|OVERRIDE|CACHE_DIR)"
-    r"|PIP_(?:INDEX_URL|EXTRA_INDEX_URL|FIND_LINKS|CONFIG_FILE)|PIPX_HOME"
-    r"|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|LD_PRELOAD|LD_LIBRARY_PATH|DYLD_INSERT_LIBRARIES|DYLD_LIBRARY_PATH",
-    re.IGNORECASE,
-)
-#: Node options that load code before the package's (`--require /tmp/x.js`); others
-#: (`--max-old-space-size`) do not, and a NODE_OPTIONS name alone does not tell which.
-_NODE_PRELOAD = re.compile(r"(?:^|[\s=])(?:-r|--require|--import|--(?:experimental-)?loader)\b")
-
-
-def installer_settings(names: Iterable[str]) -> tuple[str, ...]:
-    """The environment variables of ``names`` that steer where a runner takes its package from,
-    or load code before it."""
-    return tuple(f"{name} (another source or code)" for name in names if _INSTALLER_SETTINGS.fullmatch(name))
-
-
-def _preloads(assignments: Iterable[str]) -> tuple[str, ...]:
-    """Assignments on the line that run code of their own: ``NODE_OPTIONS=`` that loads a
-    file, ``PATH=`` (`env PATH=DIR npx ...` runs DIR's npx). A client's own PATH in an entry's
-    env is common and is not judged."""
-    return tuple(
-        f"{name} (code of its own)"
-        for name, _, value in (a.partition("=") for a in assignments)
-        if (name.upper() == "NODE_OPTIONS" and _NODE_PRELOAD.search(value)) or name.upper() == "PATH"
-    )
-
-
-def _relative_program(program: str) -> bool:
-    """A program named by a path that is not absolute (``./tools/npx``, ``bin\\uvx``, ``~/x``)."""
-    if "/" not in program and "\\" not in program:
-        return False
-    return not (program.startswith(("/", "\\\\")) or re.match(r"^[A-Za-z]:[\\/]", program))
+def _judged(launch: Launch, package: PackageRef, env_assignments: tuple[str, ...]) -> tuple[str, ...]:
+    """What :mod:`mcpward.launch_judge` finds of the runner's options (the words between it and
+    its package) and of the variables the line sets for it (``env A=1 npx ...``)."""
+    found: tuple[str, ...] = ()
+    if launch.runner in NPM_RUNNERS or launch.runner in PYTHON_RUNNERS:
+        # The package, or the command run with it, is the first word after the options.
+        start = len(launch.argv) - len(launch.server_args) - 1
+        found += options_beyond_package(launch.runner, launch.argv[1:start])
+    variables = dict(assignment.partition("=")[::2] for assignment in env_assignments)
+    return found + variables_beyond_package(package.ecosystem, package.name, variables)
 
 
 def _interpreter_path(options: dict[str, list[str]]) -> list[str]:
@@ -256,22 +237,28 @@ def _decode_powershell(payload: str) -> str:
         return payload
 
 
-def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...]]:
-    """``env [-i] A=1 B=2 cmd ...`` runs ``cmd`` with extra variables."""
+def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...], bool]:
+    """``env [-i] A=1 B=2 cmd ...`` runs ``cmd`` with extra variables; and whether it runs it
+    in another folder (``-C DIR``, ``--chdir=DIR``)."""
     if not argv or program_name(argv[0]) != "env":
-        return argv, ()
+        return argv, (), False
     assignments: list[str] = []
+    moved = False
     index = 1
     while index < len(argv):
         arg = argv[index]
-        if arg.startswith("-"):
+        if arg in ("-C", "--chdir", "-u", "--unset"):
+            moved = moved or arg in ("-C", "--chdir")
+            index += 2
+        elif arg.startswith("-"):
+            moved = moved or arg.startswith("--chdir=") or (arg[1:2] != "-" and "C" in arg)
             index += 1
-        elif "=" in arg and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", arg):
+        elif "=" in arg[1:]:  # as env reads it: any word with "=" is a variable
             assignments.append(arg)
             index += 1
         else:
             break
-    return argv[index:], tuple(assignments)
+    return argv[index:], tuple(assignments), moved
 
 
 # -- runners ---------------------------------------------------------------------------------
@@ -288,30 +275,6 @@ _NPX_VALUE_OPTIONS = {
     "--node-options",
     "-c",
     "--call",
-}
-#: npm settings that take the package from elsewhere than the registry vet read it from: another
-#: registry, a prefix or workspace whose node_modules holds a "1.0.0" of its own (npx runs an
-#: installed package that satisfies the spec), a prepared cache.
-_NPM_SOURCE_OPTIONS = {
-    "--registry", "--userconfig", "--globalconfig", "--prefix", "-w", "--workspace", "--cache",
-}  # fmt: skip
-#: uv options that install another package beside the named one (`--with evil`: a `.pth` file of
-#: it runs at every start of the tool's Python), or fetch it from another index.
-_UV_WITH_OPTIONS = {"--with", "-w", "--with-editable", "--with-requirements"}
-_UV_SOURCE_OPTIONS = {
-    "--index",
-    "--index-url",
-    "-i",
-    "--default-index",
-    "--extra-index-url",
-    "--find-links",
-    "-f",
-    "--config-file",
-    "--overrides",
-    "--cache-dir",
-    "--directory",
-    "--project",
-    "--env-file",
 }
 #: Programs that run whatever they are given: `npx -p ok@1.0.0 node -e ...` runs a command of
 #: the line's own with the package merely installed.
@@ -461,25 +424,26 @@ def _npx(argv: tuple[str, ...], rest: tuple[str, ...], runner: str) -> Launch:
     spec = packages[0] if packages else (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner=runner)
-    beyond = [f"{key} (another source)" for key in _given(options, _NPM_SOURCE_OPTIONS)]
-    # `--@acme:registry=URL` (npm's scoped registry), `--config.registry=URL` (pnpm's form).
-    beyond += [
-        f"{key} (another source)"
-        for key in options
-        if key not in _NPM_SOURCE_OPTIONS
-        and re.search(r"[:.](?:registry|userconfig|globalconfig|prefix)$", key)
-    ]
-    if any(_NODE_PRELOAD.search(value) for value in options.get("--node-options", [])):
-        beyond.append("--node-options (code of its own)")
+    # Another registry, a prefix or workspace whose node_modules holds a "1.0.0" of its own,
+    # `--node-options=--require x.js`: the options' judge (mcpward.launch_judge) refuses every
+    # option it does not know harmless. Here what only the parse can tell.
+    beyond = []
+    package = parse_npm_spec(spec)
     joined = [key for key in _given(options, {"-p", "--package"}) if key not in ("-p", "--package")]
     if len(packages) > 1 or joined:
         beyond.append("more than one package (-p)")
-    if (packages or joined) and positional and not _plain_command(positional[0]):
+    if (packages or joined) and positional and not _bin_of(positional[0], package):
         beyond.append(f"runs {positional[0][:80]!r} with it installed")
+    if runner == "npm exec" and "--" not in rest[: len(rest) - len(positional) + 1]:
+        # Without "--" before the package, npm reads the options after it as its own, up to a
+        # "--" (npx does not): `npm exec ok@1.0.0 --registry=URL`.
+        args = positional[1:]
+        own = args[: args.index("--")] if "--" in args else args
+        beyond += [f"{arg.partition('=')[0][:100]} (npm's own option)" for arg in own if arg[:1] == "-"]
     return Launch(
         argv=argv,
         runner=runner,
-        package=parse_npm_spec(spec),
+        package=package,
         server_args=positional[1:],
         beyond_package=tuple(beyond),
     )
@@ -497,11 +461,21 @@ def _given(options: dict[str, list[str]], names: set[str]) -> list[str]:
     ]
 
 
-def _plain_command(command: str) -> bool:
-    """A name a package's bin can have, and not a program that runs whatever it is given."""
-    return bool(re.fullmatch(r"[A-Za-z0-9@][A-Za-z0-9@._-]*", command)) and not (
-        program_name(command) in _RUNS_ANYTHING or program_name(command).startswith("python")
-    )
+def _bin_of(command: str, package: PackageRef) -> bool:
+    """Whether ``command``, run with ``package`` installed (``npx -p PKG CMD``, ``uvx --from PKG
+    CMD``), is taken for one of the package's own programs. Which programs a package provides is
+    not known offline, and a plain name finds whatever the PATH has (``nc``, ``git``) or a bin of
+    another package installed with it: a name is taken only where it holds the package's name,
+    without its scope, word for word (``ok-mcp-server`` and ``ok-mcp`` for ``ok-mcp``, ``acme-ok``
+    for ``@acme/ok``, ``mcp-server-filesystem`` for ``@modelcontextprotocol/server-filesystem``),
+    and is not a program that runs whatever it is given."""
+    if not re.fullmatch(r"[A-Za-z0-9@][A-Za-z0-9@._-]*", command):
+        return False
+    if program_name(command) in _RUNS_ANYTHING or program_name(command).startswith("python"):
+        return False
+    words = re.split(r"[-_.]+", command.casefold())
+    name = re.split(r"[-_.]+", package.name.rpartition("/")[2].casefold())
+    return any(words[i : i + len(name)] == name for i in range(len(words) - len(name) + 1))
 
 
 #: A version that is itself a spec of what npm installs: another package (`npm:`), a
@@ -623,8 +597,11 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
         spec = positional[0]
     if spec is None:
         return Launch(argv=argv, runner="uvx")
-    beyond = [_uv_reason(key) for key in _given(options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS)]
-    if "--from" in options and positional and not _plain_command(positional[0]):
+    # `--with evil` (a `.pth` file of it runs at every start of the tool's Python), another
+    # index: the options' judge refuses every option it does not know harmless.
+    beyond = []
+    package = parse_pypi_spec(spec)
+    if "--from" in options and positional and not _bin_of(positional[0], package):
         beyond.append(f"runs {positional[0][:80]!r} with it installed")
     if len(options.get("--from", [])) > 1:
         beyond.append("--from given more than once")
@@ -632,16 +609,10 @@ def _uvx(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     return Launch(
         argv=argv,
         runner="uvx",
-        package=parse_pypi_spec(spec),
+        package=package,
         server_args=positional[1:],
         beyond_package=tuple(beyond),
     )
-
-
-def _uv_reason(option: str) -> str:
-    if option in _UV_SOURCE_OPTIONS:
-        return f"{option} (another source)"
-    return f"{option} (another package beside it)"
 
 
 def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
@@ -652,18 +623,17 @@ def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     options, positional = _options_then_positional(tail[1:], _UVX_VALUE_OPTIONS)
     withs = options.get("--with", [])
     if withs:
-        given = _given(global_options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS)
-        given += [key for key in _given(options, _UV_WITH_OPTIONS | _UV_SOURCE_OPTIONS) if key != "--with"]
-        beyond = [_uv_reason(key) for key in given]
+        beyond = []
+        package = parse_pypi_spec(withs[0])
         if len(withs) > 1:
             beyond.append("more than one package (--with)")
         beyond += _interpreter_path(global_options) + _interpreter_path(options)
-        if positional and not _plain_command(positional[0]):
+        if positional and not _bin_of(positional[0], package):
             beyond.append(f"runs {positional[0][:80]!r} with it installed")
         return Launch(
             argv=argv,
             runner="uv run",
-            package=parse_pypi_spec(withs[0]),
+            package=package,
             server_args=positional[1:],
             beyond_package=tuple(beyond),
         )
@@ -688,14 +658,18 @@ def _pipx_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
     spec = _first(options, "--spec") or (positional[0] if positional else None)
     if spec is None:
         return Launch(argv=argv, runner="pipx run")
-    beyond = [f"{key} (another index)" for key in _given(options, {"--index-url", "-i", "--pip-args"})]
+    beyond = []
+    package = parse_pypi_spec(spec)
+    if "--spec" in options and positional and not _bin_of(positional[0], package):
+        # The app is looked up in the package's environment, whose bin holds its python too.
+        beyond.append(f"runs {positional[0][:80]!r} with it installed")
     if len(options.get("--spec", [])) > 1:  # pipx installs the last one given
         beyond.append("--spec given more than once")
     beyond += _interpreter_path({"--python": options.get("--python", [])})
     return Launch(
         argv=argv,
         runner="pipx run",
-        package=parse_pypi_spec(spec),
+        package=package,
         server_args=positional[1:],
         beyond_package=tuple(beyond),
     )
@@ -746,12 +720,15 @@ def _container_run(argv: tuple[str, ...], engine: str, rest: tuple[str, ...]) ->
         cap_add=tuple(c.upper() for c in options.get("--cap-add", [])),
         env_assignments=tuple(v for k in ("-e", "--env") for v in options.get(k, []) if "=" in v),
     )
+    # The image's own entrypoint is what was approved; another one runs the line's program.
+    entrypoint = ("--entrypoint (a program of the line's own)",) if "--entrypoint" in options else ()
     return Launch(
         argv=argv,
         runner=f"{engine} run",
         package=parse_image_ref(image),
         server_args=positional[1:],
         container=container,
+        beyond_package=entrypoint,
     )
 
 

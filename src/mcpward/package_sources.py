@@ -20,56 +20,9 @@ import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from mcpward.launch import Launch, program_name, resolve_launch
+from mcpward.launch import Launch, resolve_launch
+from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
-
-_NPM_RUNNERS = {"npx", "npm exec", "pnpm dlx", "pnpx", "bunx", "yarn dlx"}
-
-#: The runner's options that change nothing of what is fetched or run (the package's own option,
-#: ``-p``/``--from``/``--spec``/``--with``, given twice or with a command of the line's own, and a
-#: ``--python`` path, the launch's parse finds). Any other is refused: npm takes every setting of
-#: its configuration as an option (``--@acme:registry=URL``, ``--cafile``, ``--script-shell``).
-_KEPT_NPM_OPTIONS = {
-    "-y", "--yes", "--no", "-q", "--quiet", "-s", "--silent", "--loglevel", "--prefer-online",
-    "--prefer-offline", "--offline", "--ignore-scripts", "--no-update-notifier", "--no-fund",
-    "--no-audit", "--no-progress", "--color", "--no-color", "--bun", "-p", "--package",
-}  # fmt: skip
-_KEPT_PYTHON_OPTIONS = {
-    "-q", "--quiet", "-v", "--verbose", "--offline", "--no-progress", "--isolated", "--native-tls",
-    "--color", "--python", "-p", "--python-preference", "--no-python-downloads", "--managed-python",
-    "--no-managed-python", "--no-config", "--refresh", "-n", "--no-cache", "--no-env-file",
-    "--no-project", "--from", "--spec", "--with", "-w",
-}  # fmt: skip
-_PYTHON_RUNNERS = {"uvx", "uv run", "pipx run"}
-
-# Variables of the entry's own env (what the client entry sets for the server) read by the
-# package manager, by the package's ecosystem. Credentials for a registry (npm's
-# ``//host/:_authToken``, uv's ``UV_INDEX_NAME_PASSWORD``) name no source and are kept.
-_PACKAGE_MANAGER_VARIABLES = {
-    Ecosystem.NPM: ("npm_config_", "bun_", "yarn_", "pnpm_", "corepack_"),
-    Ecosystem.PYPI: ("uv_", "pip_", "pipx_"),
-    Ecosystem.OCI: ("docker_", "container_", "containers_"),
-}
-_KEPT_VARIABLES = re.compile(
-    r"npm_config_(?:yes|loglevel|update[_-]notifier|fund|audit|progress|color|//.*)"
-    r"|uv_(?:no_progress|http_timeout|request_timeout|concurrent_\w+|native_tls|link_mode"
-    r"|compile_bytecode|index_\w+_(?:username|password))"
-    r"|pip_(?:disable_pip_version_check|no_input|quiet|progress_bar|no_color|timeout|default_timeout)",
-    re.IGNORECASE,
-)
-#: Whatever the ecosystem: code loaded into the server's process, and a certificate authority
-#: of the entry's (behind a proxy, what answers for the registry).
-_LOADS_OR_TRUSTS = re.compile(
-    r"node_path|pythonpath|pythonhome|pythonuserbase|pythonstartup|bash_env|ld_\w+|dyld_\w+"
-    r"|node_extra_ca_certs|ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle",
-    re.IGNORECASE,
-)
-#: NODE_OPTIONS that load no code (``--max-old-space-size=4096`` is common in entries).
-_KEPT_NODE_OPTION = re.compile(
-    r"--(?:max-old-space-size|max-semi-space-size|max-http-header-size|stack-size|no-warnings"
-    r"|no-deprecation|enable-source-maps|dns-result-order|trace-warnings|unhandled-rejections"
-    r"|disable-warning)(?:=\S+)?"
-)
 
 # A project's settings that choose where packages come from, or run code as the package manager.
 _NPMRC_SOURCE = re.compile(
@@ -94,98 +47,21 @@ def other_sources(
     command: tuple[str, ...], server_env: Mapping[str, str], directory: Path, home: Path
 ) -> list[str]:
     """Why the package the launch ``command`` names may not be what runs, each as a phrase ("the
-    launch sets --registry"); empty when only the package's name and the user's own configuration
-    decide. ``server_env`` holds the variables of the entry's own (set aside for the server);
-    ``directory`` is the folder the server starts in."""
+    entry's env sets npm_config_registry ..."); empty when only the package's name and the
+    user's own configuration decide. ``server_env`` holds the variables of the entry's own (set
+    aside for the server); ``directory`` is the folder the server starts in. The line's options
+    and variables, and the entry's, are judged by :mod:`mcpward.launch_judge`, as the scan
+    judges them; the project's files are read here alone."""
     launch = resolve_launch(command[0] if command else None, command[1:])
     package = launch.package
     if package is None:
         return []
-    # ``env A=1 npx ...`` sets the runner's variables as the entry's env does (a container's -e
-    # are the container's, which its image's code reads, not the engine).
-    in_container = len(launch.container.env_assignments) if launch.container else 0
-    assigned = launch.env_assignments[: len(launch.env_assignments) - in_container]
-    variables = dict(server_env) | dict(item.partition("=")[::2] for item in assigned)
+    entry_env = variables_beyond_package(package.ecosystem, package.name, server_env)
     return [
-        *_moved(command),
-        *_options(launch),
-        *_variables(package, variables),
+        *(f"the launch sets {reason}" for reason in launch.beyond_package),
+        *(f"the entry's env sets {reason}" for reason in entry_env),
         *_project(launch, package, directory, home),
     ]
-
-
-def _moved(command: tuple[str, ...]) -> list[str]:
-    """``env -C DIR`` / ``--chdir=DIR`` starts the runner in another folder than the one judged."""
-    if not command or program_name(command[0]) != "env":
-        return []
-    for arg in command[1:]:
-        if (
-            arg == "--chdir"
-            or arg.startswith("--chdir=")
-            or (arg[:1] == "-" and arg[1:2] != "-" and "C" in arg)
-        ):
-            return ["the launch changes its folder (env --chdir)"]
-        if arg[:1] != "-" and "=" not in arg:
-            break
-    return []
-
-
-def _options(launch: Launch) -> list[str]:
-    """The runner's options that are not known to change nothing (the parse of the launch names
-    those it knows to fetch elsewhere; npm takes every setting of its configuration as an
-    option, ``--cafile``, ``--script-shell``, and uv grows new ones)."""
-    # The package, or the command run with it, is the first word after the options.
-    start = len(launch.argv) - len(launch.server_args) - 1
-    if launch.container is not None:
-        # The image's own entrypoint is what was approved; another one runs the line's program.
-        if any(arg == "--entrypoint" or arg.startswith("--entrypoint=") for arg in launch.argv[:start]):
-            return ["the launch sets --entrypoint"]
-        return []
-    npm = launch.runner in _NPM_RUNNERS
-    if not npm and launch.runner not in _PYTHON_RUNNERS:
-        return []
-    kept = _KEPT_NPM_OPTIONS if npm else _KEPT_PYTHON_OPTIONS
-    options = launch.argv[1:start]
-    names = [arg.partition("=")[0] for arg in options if arg[:1] == "-" and arg != "--"]
-    why = [
-        f"the launch sets {name[:100]}"
-        for name in dict.fromkeys(names)
-        if name not in kept and not (name == "--node-options" and _no_code(_values(options, name)))
-    ]
-    if launch.runner == "npm exec" and "--" not in launch.argv[: start + 1]:
-        # Without "--" before the package, npm reads the options after it as its own, up to a
-        # "--" (npx does not).
-        args = launch.server_args
-        own = args[: args.index("--")] if "--" in args else args
-        why += [f"the launch sets {arg.partition('=')[0][:100]}" for arg in own if arg[:1] == "-"]
-    return why
-
-
-def _values(options: tuple[str, ...], name: str) -> list[str]:
-    """The values given to the option ``name`` (``--name=value`` or ``--name value``)."""
-    values = [arg.partition("=")[2] for arg in options if arg.startswith(f"{name}=")]
-    return values + [options[i + 1] for i, arg in enumerate(options[:-1]) if arg == name]
-
-
-def _no_code(node_options: list[str]) -> bool:
-    """Whether Node options load no code (``--max-old-space-size=4096``, common in entries)."""
-    return all(_KEPT_NODE_OPTION.fullmatch(word) for value in node_options for word in value.split())
-
-
-def _variables(package: PackageRef, server_env: Mapping[str, str]) -> list[str]:
-    prefixes = _PACKAGE_MANAGER_VARIABLES.get(package.ecosystem, ())
-    why = []
-    for name, value in server_env.items():
-        folded = name.casefold()
-        if folded.startswith("npm_config_@") and not _scope_of(package, folded.removeprefix("npm_config_")):
-            continue
-        if (
-            folded.startswith(prefixes) and not _KEPT_VARIABLES.fullmatch(name)
-        ) or _LOADS_OR_TRUSTS.fullmatch(name):
-            why.append(f"the entry's env sets {name[:100]}")
-        elif folded == "node_options" and not _no_code([value]):
-            why.append(f"the entry's env sets {name} to load code")
-    return why
 
 
 def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -> list[str]:

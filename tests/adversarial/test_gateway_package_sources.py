@@ -194,8 +194,12 @@ def test_the_entrys_other_variables_and_registry_credentials_are_kept(project: P
     }
     assert _launch(NPX, project, env) is None
     assert _launch(UVX, project, {"UV_NO_PROGRESS": "1", "API_KEY": "k"}) is None
-    # Another scope's registry chooses nothing for this package.
-    assert _launch(NPX, project, {"npm_config_@corp:registry": "https://npm.corp.example/"}) is None
+    # Another scope's registry was kept here until 2026-12-05, as choosing nothing for this
+    # package; it chooses its dependencies of that scope (most servers depend on
+    # @modelcontextprotocol/sdk), and the scan refused it: now both refuse it
+    # (tests/adversarial/test_launch_judges_agree.py).
+    refused = _launch(NPX, project, {"npm_config_@corp:registry": "https://npm.corp.example/"})
+    assert refused is not None and "npm_config_@corp:registry" in refused
 
 
 @pytest.mark.parametrize(

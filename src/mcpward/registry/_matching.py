@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from mcpward.launch import installer_settings, resolve_launch
+from mcpward.launch import resolve_launch
+from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Category, Ecosystem, Finding, ServerSpec, Severity
 from mcpward.registry.interface import Entry, Identity, ObservedServer, Status
 
@@ -113,12 +114,15 @@ def observe(spec: ServerSpec) -> ObservedServer:
 
 def _beyond_package(spec: ServerSpec) -> tuple[str, ...]:
     """What of the entry's launch line and environment goes beyond its package (see
-    :attr:`mcpward.launch.Launch.beyond_package`); none for a server run by no package."""
-    if spec.package is None or spec.package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI):
+    :attr:`mcpward.launch.Launch.beyond_package`), judged by :mod:`mcpward.launch_judge` as the
+    gateway judges it; none for a server run by no package. The scan keeps the entry's
+    variables by name only: one whose value decides (``NODE_OPTIONS``) is not known harmless."""
+    if spec.package is None or spec.package.ecosystem not in (Ecosystem.NPM, Ecosystem.PYPI, Ecosystem.OCI):
         return ()
     launch = resolve_launch(spec.command, spec.args) if spec.command else None
     found = launch.beyond_package if launch is not None and launch.package is not None else ()
-    return found + installer_settings(spec.env_names)
+    unread = dict.fromkeys(spec.env_names)
+    return found + variables_beyond_package(spec.package.ecosystem, spec.package.name, unread)
 
 
 @dataclass(frozen=True, slots=True)
