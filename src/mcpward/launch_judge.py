@@ -95,8 +95,9 @@ _LOADS_OR_TRUSTS = re.compile(
 _JUDGED_BY_VALUE = frozenset({"node_options", "path"})
 
 #: Where a runner named by its path is the machine's or the user's own install: the system's bin
-#: folders, a package manager's (Homebrew, Linuxbrew, MacPorts, snap, Nix), and the user's own
-#: tool folders (uv's and pipx's ~/.local/bin, nvm's, volta's, bun's). Anywhere else (``/tmp``, a
+#: folders, a package manager's (Homebrew, Linuxbrew, MacPorts, snap, Nix), Python's and
+#: Docker's installers', and the user's own tool folders (uv's and pipx's ~/.local/bin, nvm's,
+#: volta's, bun's, pip's --user, scoop's). Anywhere else (``/tmp``, a
 #: cloned project's folder, a path with ``..``) is a folder others or the project may write, and
 #: the program there is theirs, whatever its name.
 _HOME = r"(?:~|\$HOME|/home/[^/]+|/Users/[^/]+|/root)"
@@ -104,12 +105,16 @@ _TRUSTED_RUNNER_FOLDER = re.compile(
     r"/(?:usr/(?:local/)?)?s?bin"
     r"|/opt/(?:homebrew|local)/s?bin|/(?:opt/homebrew|usr/local)/opt/[^/]+/bin"
     r"|/home/linuxbrew/\.linuxbrew/bin|/snap/bin|/run/current-system/sw/bin"
-    r"|/nix/var/nix/profiles/default/bin"
+    r"|/nix/var/nix/profiles/default/bin|/opt/podman/bin"
+    r"|/Library/Frameworks/Python\.framework/Versions/[0-9.]+/bin"
+    r"|/Applications/Docker\.app/Contents/Resources/bin"
     rf"|{_HOME}/(?:\.local/bin|\.cargo/bin|\.volta/bin|\.bun/bin|\.deno/bin|\.npm-global/bin"
     r"|\.nix-profile/bin|\.nvm/versions/node/v[0-9.]+/bin|\.asdf/shims|\.pyenv/shims"
-    r"|\.local/share/mise/shims|\.local/share/pnpm|Library/pnpm)"
-    r"|[a-z]:\\program files(?: \(x86\))?\\nodejs|[a-z]:\\windows\\system32"
-    r"|[a-z]:\\users\\[^\\]+\\(?:appdata\\roaming\\npm|\.local\\bin|\.cargo\\bin)",
+    r"|\.local/share/mise/shims|\.local/share/pnpm|Library/pnpm|Library/Python/[0-9.]+/bin)"
+    r"|[a-z]:\\program files(?: \(x86\))?\\(?:nodejs|python3\d*\\scripts|docker\\docker\\resources\\bin)"
+    r"|[a-z]:\\windows\\system32"
+    r"|[a-z]:\\users\\[^\\]+\\(?:appdata\\roaming\\npm|\.local\\bin|\.cargo\\bin|scoop\\shims"
+    r"|appdata\\(?:local\\programs|roaming)\\python\\python3\d*\\scripts)",
     re.IGNORECASE,
 )
 

@@ -124,6 +124,8 @@ def test_an_entrys_variable_of_a_runtime_not_known_harmless_is_refused(
         ("/Users/a/.nvm/versions/node/v20.11.0/bin/npx", "-y", "ok-mcp@1.0.0"),
         ("/home/a/.local/bin/uvx", "ok-mcp==1.0.0"),
         ("C:\\Program Files\\nodejs\\npx.cmd", "-y", "ok-mcp@1.0.0"),
+        ("/Library/Frameworks/Python.framework/Versions/3.12/bin/uvx", "ok-mcp==1.0.0"),
+        ("C:\\Users\\a\\AppData\\Roaming\\npm\\npx.cmd", "-y", "ok-mcp@1.0.0"),
         ("npx", "-y", "-p", "ok-mcp@1.0.0", "ok-mcp-server"),
         ("npx", "-y", "-p", "@acme/ok@1.0.0", "acme-ok"),
         ("npx", "-y", "-p", "@modelcontextprotocol/server-filesystem@1.0.0", "mcp-server-filesystem", "/srv"),
