@@ -24,10 +24,11 @@ from mcpward.launch import Launch, resolve_launch
 from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
 
-# A project's settings that choose where packages come from, or run code as the package manager.
+# A project's settings that choose where packages come from, or run code as the package manager
+# (`git`, the command a git dependency is fetched with; `node-gyp`, what builds a native one).
 _NPMRC_SOURCE = re.compile(
-    r"(?:.*:)?registry|userconfig|globalconfig|cache|prefix|node-options|script-shell|shell"
-    r"|replace-registry-host|cafile|ca|strict-ssl|proxy|https-proxy",
+    r"(?:.*:)?registry|userconfig|globalconfig|cache|prefix|node[-_]options|script[-_]shell|shell"
+    r"|replace[-_]registry[-_]host|cafile|ca|strict[-_]ssl|proxy|https[-_]proxy|git|node[-_]gyp",
     re.IGNORECASE,
 )
 _YARNRC_SOURCE = re.compile(
