@@ -80,7 +80,7 @@ _HARMLESS_VARIABLES = re.compile(
     r"|compile_bytecode|index_\w+_(?:username|password))"
     r"|pip_(?:disable_pip_version_check|no_input|quiet|progress_bar|no_color|timeout|default_timeout)"
     r"|node_env|node_no_warnings"
-    r"|python(?:unbuffered|iobuffered|ioencoding|dontwritebytecode|utf8|faulthandler|hashseed)",
+    r"|python(?:unbuffered|ioencoding|dontwritebytecode|utf8|faulthandler|hashseed)",
     re.IGNORECASE,
 )
 #: Outside those namespaces: what loads code into a process, or chooses whom it trusts (behind a
