@@ -170,6 +170,17 @@ def variables_beyond_package(
     return tuple(why)
 
 
+def values_harmless(variables: Mapping[str, str]) -> tuple[str, ...]:
+    """The names of ``variables`` whose value decides what runs (``PATH``, ``NODE_OPTIONS``) and
+    is harmless: what a reader that keeps names only (the scan) may keep of a value judged."""
+    return tuple(
+        name
+        for name, value in variables.items()
+        if name.casefold() in _JUDGED_BY_VALUE
+        and (node_options_load_nothing(value) if name.casefold() == "node_options" else _trusted_path(value))
+    )
+
+
 def trusted_runner_path(program: str) -> bool:
     """Whether ``program``, a runner named by its path or by its name alone, is the machine's
     or the user's install of it rather than a program of a folder others or the project may

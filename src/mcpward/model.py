@@ -222,6 +222,9 @@ class ServerSpec:
     args: tuple[str, ...] = ()
     url: str | None = None
     env_names: tuple[str, ...] = ()
+    #: Of ``env_names``, those whose value decides what runs (``PATH``, ``NODE_OPTIONS``) and
+    #: whose value, read where the entry was found and not kept, was judged harmless.
+    env_values_harmless: tuple[str, ...] = ()
     header_names: tuple[str, ...] = ()
     package: PackageRef | None = None
     #: MCP-related packages a project manifest or lock file declares.

@@ -13,14 +13,14 @@ says nothing of a repository's entry that loads a debugger into the server); an 
 whose dependencies come from ``@acme``.
 
 The same table of launch lines and environments now goes through both, and they agree on each:
-both ask :mod:`mcpward.launch_judge`. Where the scan cannot read a value (it keeps the names of
-an entry's variables, never their values), a variable whose value decides (``NODE_OPTIONS``,
-``PATH``) is not known harmless, and the scan says so; the gateway, which has the value, may
-start it.
+both ask :mod:`mcpward.launch_judge`. A variable whose value decides (``NODE_OPTIONS``,
+``PATH``) is judged by the scan where it reads the entry, and only the verdict is kept (the scan
+keeps the names of an entry's variables, never their values).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from enforce_kit import approved_entry
 from mcpward.gateway import Refusal, Session
 from mcpward.gateway._interceptors.registry import Registry as RegistryCheck
 from mcpward.launch import resolve_launch
+from mcpward.launch_judge import values_harmless
 from mcpward.model import Scope, ServerSpec
 from mcpward.registry import ApprovalIndex, Entry, observe
 
@@ -123,9 +124,6 @@ _TABLE: list[tuple[str, dict[str, str]]] = [
     ("npx -y -p @acme/ok@1.0.0 nc -e /bin/sh 127.0.0.1 9", {}),
 ]
 
-#: Variables whose value decides: the scan, which keeps names only, cannot tell them harmless.
-_VALUE_DECIDES = {"NODE_OPTIONS", "PATH"}
-
 
 def _scan_refuses(command: str, env: dict[str, str]) -> bool:
     words = tuple(command.split())
@@ -133,7 +131,7 @@ def _scan_refuses(command: str, env: dict[str, str]) -> bool:
     spec = ServerSpec(
         id="x", host="claude-desktop", name="ok", config_path="/home/a/.config/c.json",
         scope=Scope.USER, command=words[0], args=words[1:], env_names=tuple(sorted(env)),
-        package=launch.package,
+        env_values_harmless=values_harmless(env), package=launch.package,
     )  # fmt: skip
     return _index().judge(observe(spec)).status != "approved"
 
@@ -153,7 +151,7 @@ def test_the_scan_and_the_gateway_judge_every_launch_alike(tmp_path: Path) -> No
     differ = []
     for command, env in _TABLE:
         scan, gateway = _scan_refuses(command, env), _gateway_refuses(command, env, tmp_path)
-        if scan == gateway or (scan and set(env) & _VALUE_DECIDES):
+        if scan == gateway:
             continue
         differ.append(f"{command} {env}: scan {'refuses' if scan else 'approves'}, gateway "
                       f"{'refuses' if gateway else 'starts'}")  # fmt: skip
@@ -181,3 +179,35 @@ def test_a_clean_launch_is_no_more_than_its_package(
     assert launch.beyond_package == ()
     if command == NPX:
         assert not _gateway_refuses(command, env, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "approved"),
+    [
+        ({"PATH": "/usr/local/bin:/usr/bin:/bin"}, True),  # common in desktop clients' entries
+        ({"NODE_OPTIONS": "--max-old-space-size=4096"}, True),
+        ({"PATH": "/tmp/x:/usr/bin"}, False),
+        ({"PATH": ":/usr/bin"}, False),  # an empty folder is the one the server starts in
+        ({"NODE_OPTIONS": "--inspect"}, False),
+    ],
+)
+def test_the_scan_judges_a_value_that_decides_where_it_reads_it(
+    env: dict[str, str], approved: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the scan itself: the value is judged when the entry is read and not kept; a
+    harmless PATH (desktop clients need one to find npx) left every such entry unapproved."""
+    from mcpward.scan import ScanOptions, TargetOS, run_scan
+
+    home = tmp_path / "h"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = tmp_path / "xdg" / "Claude" / "claude_desktop_config.json"
+    config.parent.mkdir(parents=True)
+    home.mkdir()
+    entry = {"command": "npx", "args": ["-y", "@acme/ok@1.0.0"], "env": env}
+    config.write_text(json.dumps({"mcpServers": {"ok": entry}}))
+    report = run_scan(ScanOptions(target_os=TargetOS.LINUX, root=tmp_path / "noroot"))
+    (spec,) = report.servers
+    assert set(spec.env_names) == set(env)
+    assert not any(value in str(spec) for value in env.values())  # names only are kept
+    assert (_index().judge(observe(spec)).status == "approved") is approved

@@ -121,7 +121,7 @@ def _beyond_package(spec: ServerSpec) -> tuple[str, ...]:
         return ()
     launch = resolve_launch(spec.command, spec.args) if spec.command else None
     found = launch.beyond_package if launch is not None and launch.package is not None else ()
-    unread = dict.fromkeys(spec.env_names)
+    unread = dict.fromkeys(name for name in spec.env_names if name not in spec.env_values_harmless)
     return found + variables_beyond_package(spec.package.ecosystem, spec.package.name, unread)
 
 

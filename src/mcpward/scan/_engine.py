@@ -14,6 +14,7 @@ from mcpward._documents import Document, DocumentError, load_document, owned_by
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.launch import Launch, resolve_launch
+from mcpward.launch_judge import values_harmless
 from mcpward.model import (
     Category,
     Ecosystem,
@@ -464,6 +465,8 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         url=redact_url(server.url) if server.url else None,
         # Names masked too: a token pasted as a variable's or header's name is still a token.
         env_names=tuple(sorted(map(redact_text, server.env))),
+        # Names only are kept; a value that decides what runs (PATH) is judged here, where read.
+        env_values_harmless=values_harmless(server.env),
         header_names=tuple(sorted(map(redact_text, server.headers))),
         package=masked_package(launch.package or server.declared_package) or _endpoint(server.url),
         dependencies=tuple(p for p in map(masked_package, server.dependencies) if p is not None),
