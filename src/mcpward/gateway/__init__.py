@@ -218,6 +218,9 @@ def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | N
     if settings is None:
         return None
     secret = _configured_secret("client_secret", settings.client_secret, f"servers.{server}.token_exchange")
+    # With one issuer its tokens are the only ones there are (the config names it with several).
+    issuers = config.auth.issuers
+    only_issuer = issuers[0].issuer if len(issuers) == 1 else None
     return TokenExchange(
         ExchangeSettings(
             token_url=settings.token_url,
@@ -226,6 +229,7 @@ def token_exchange_from(config: GatewayConfig, server: str) -> TokenExchange | N
             audience=settings.audience,
             resource=settings.resource,
             scope=settings.scope,
+            issuer=settings.issuer or only_issuer,
         )
     )
 

@@ -219,6 +219,9 @@ class TokenExchangeConfig(_Strict):
 
     token_url: str = Field(pattern=r"^https?://")
     client_id: str = Field(min_length=1)
+    #: The issuer (of ``[[auth.issuers]]``) whose access tokens this endpoint exchanges; needed
+    #: with several: another issuer's users' tokens, valid here, are never sent to it.
+    issuer: str | None = None
     #: The gateway's client secret, from a secret source (``env:NAME``, ``file:PATH#KEY``, ...).
     client_secret: str | None = None
     audience: str | None = None
@@ -326,6 +329,29 @@ class GatewayConfig(_Strict):
                     f"policy rule {rule.name!r} names subjects, groups, clients or scopes but not their "
                     "issuers; with several identity sources ([[auth.issuers]], [[serve.clients]] "
                     "tokens) the same name from another source is another caller: add issuers = [...]"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _exchanges_know_their_issuers(self) -> GatewayConfig:
+        """A token exchange posts the caller's access token, one this gateway takes from whoever
+        presents it, to the token endpoint: sent another issuer's users' tokens, that provider
+        could act here as them. So an exchange is for one issuer's callers, named when there
+        are several (with one, its tokens are the only ones there are)."""
+        issuers = [issuer.issuer for issuer in self.auth.issuers]
+        for name, server in self.servers.items():
+            exchange = server.token_exchange
+            if exchange is None:
+                continue
+            if exchange.issuer is not None and exchange.issuer not in issuers:
+                raise ValueError(
+                    f"servers.{name}.token_exchange: issuer {exchange.issuer} is not in [[auth.issuers]]"
+                )
+            if exchange.issuer is None and len(issuers) > 1:
+                raise ValueError(
+                    f"servers.{name}.token_exchange must name its issuer (one of {', '.join(issuers)}): "
+                    "the caller's token is sent to its token endpoint, and another issuer's users' "
+                    "tokens would let that provider act here as them"
                 )
         return self
 

@@ -200,12 +200,12 @@ class HttpSession:
             if self.exchange is not None:
                 exchange = self.exchange
                 try:  # refused now, with the reason, rather than as a call that times out
-                    await exchange.token_for(self.subject_token)
+                    await exchange.token_for(self.subject_token, self._issuer())
                 except ExchangeFailed as exc:
                     raise Refusal(str(exc)) from None
 
                 async def authorization() -> str:
-                    return "Bearer " + await exchange.token_for(self.subject_token)
+                    return "Bearer " + await exchange.token_for(self.subject_token, self._issuer())
 
             self.remote = RemoteUpstream(
                 self.url,
@@ -227,6 +227,11 @@ class HttpSession:
         )
         self._pump = asyncio.create_task(self._read_server())
         self._ticking = asyncio.create_task(self._tick())
+
+    def _issuer(self) -> str | None:
+        """The issuer of the current caller's access token (None for a static token's)."""
+        identity = self.session.identity
+        return identity.issuer if identity is not None else None
 
     async def _tick(self) -> None:
         """What the checks send the client of their own goes to the session's stream."""

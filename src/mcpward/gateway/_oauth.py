@@ -509,6 +509,9 @@ class ExchangeSettings:
     scope: str | None = None
     #: Seconds for the whole exchange (and so for each read).
     timeout: float = 5.0
+    #: The issuer whose callers' tokens are exchanged here (None: any caller's). Another
+    #: issuer's token, valid at the gateway, would let this endpoint's provider act as its user.
+    issuer: str | None = None
 
 
 class TokenExchange:
@@ -532,14 +535,21 @@ class TokenExchange:
         #: meanwhile waits for it (and fails with it) instead of asking the issuer again.
         self._under_way: dict[str, asyncio.Task[str]] = {}
 
-    async def token_for(self, subject_token: str) -> str:
-        """The upstream token for the caller's; :class:`ExchangeFailed` within ``timeout``
-        seconds as a whole (each read had the timeout, so an issuer answering a byte at a time
-        held the session, and every message waiting for its token, for as long as it dripped)."""
+    async def token_for(self, subject_token: str, issuer: str | None) -> str:
+        """The upstream token for the caller's (an access token of ``issuer``);
+        :class:`ExchangeFailed` within ``timeout`` seconds as a whole (each read had the
+        timeout, so an issuer answering a byte at a time held the session, and every message
+        waiting for its token, for as long as it dripped)."""
         if not subject_token:
             raise ExchangeFailed(
                 "this server takes a token exchanged for the caller's access token; sign in "
                 "through the identity provider (a static client token cannot be exchanged)"
+            )
+        if self.settings.issuer is not None and issuer != self.settings.issuer:
+            # Never sent: that provider could present the caller's token here as the caller.
+            raise ExchangeFailed(
+                f"this server's token exchange is for callers of {self.settings.issuer}; "
+                "sign in there (a token of another issuer is not sent to its token endpoint)"
             )
         digest = hashlib.sha256(subject_token.encode()).hexdigest()
         kept = self._issued.get(digest)
