@@ -423,9 +423,14 @@ class ResourceServer:
 
     def _identity(self, claims: dict[str, Any], settings: IssuerSettings) -> Identity:
         issued, longest = claims.get("iat"), self.settings.max_token_lifetime
+        now, leeway = self._clock(), self.settings.leeway
+        # Issued in the future (a clock days ahead, made-up times): not valid yet, as PyJWT
+        # judges it. Taken, it lived its lifetime counted from that iat, past the bound.
+        if isinstance(issued, int | float) and issued - leeway > now:
+            raise TokenRefused("the token is not valid yet (issued in the future)")
         # Without iat, what is left of its life is held to the bound (not skipped: a token
         # that leaves iat out would otherwise live as long as its exp says).
-        start = issued if isinstance(issued, int | float) else self._clock() + self.settings.leeway
+        start = issued if isinstance(issued, int | float) else now + leeway
         if float(claims["exp"]) - start > longest:
             raise TokenRefused("the token lives longer than this gateway accepts")
         audience = claims.get("aud")
