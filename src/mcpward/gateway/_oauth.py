@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import jwt
@@ -292,8 +292,10 @@ class ResourceServer:
 
     def metadata_url(self, server: str | None) -> str:
         """Where this gateway's protected-resource metadata (RFC 9728) is: per server, the
-        path-suffixed form the MCP specification names."""
-        suffix = f"/servers/{server}/mcp" if server else ""
+        path-suffixed form the MCP specification names. The name is percent-encoded (the route
+        decodes it): it is the request's path, and went into the challenge's quoted value as it
+        came, a quote adding parameters to it and a letter a header cannot carry making a 500."""
+        suffix = f"/servers/{quote(server, safe='')}/mcp" if server else ""
         return f"{self._resource}/.well-known/oauth-protected-resource{suffix}"
 
     def metadata(self, server: str | None) -> dict[str, Any]:
