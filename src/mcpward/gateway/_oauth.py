@@ -284,7 +284,8 @@ class ResourceServer:
         self._resource = canonical(settings.resource)
         #: Introspections left (a token bucket) and when it was last filled.
         self._introspections = (2 * settings.introspections_per_second, clock())
-        #: sha256 of a token -> (identity, expiry, issuer, kid): checked once, until it expires.
+        #: sha256 of a token -> (identity, remembered until, issuer, kid): checked once, until
+        #: it expires (an introspected one: a minute at most).
         self._remembered: OrderedDict[str, tuple[Identity, float, str, str]] = OrderedDict()
 
     def resource_for(self, server: str) -> str:
@@ -313,18 +314,18 @@ class ResourceServer:
         digest = hashlib.sha256(token.encode()).hexdigest()
         remembered = self._remembered.get(digest)
         if remembered is not None:
-            identity, expires, issuer, kid = remembered
+            identity, until, issuer, kid = remembered
             # A JWT's key must still be published (a fetch is due now and then: see _Keys).
-            if self._clock() < expires + self.settings.leeway and (not kid or self.keys[issuer].known(kid)):
+            if self._clock() < until and (not kid or self.keys[issuer].known(kid)):
                 self._check_audience(identity, server)
                 return identity
             del self._remembered[digest]
         if len(token) > _MAX_TOKEN:
             raise TokenRefused("the token is too long")
         if token.count(".") == 2:
-            identity, expires, issuer, kid = await self._from_jwt(token)
+            identity, until, issuer, kid = await self._from_jwt(token)
         else:
-            identity, expires, issuer, kid = await self._introspected(token)
+            identity, until, issuer, kid = await self._introspected(token)
         self._check_audience(identity, server)
         missing = [s for s in self.settings.scopes if s not in identity.scopes]
         if missing:
@@ -334,7 +335,7 @@ class ResourceServer:
                 error="insufficient_scope",
                 scope=" ".join(self.settings.scopes),
             )
-        self._remembered[digest] = (identity, expires, issuer, kid)
+        self._remembered[digest] = (identity, until, issuer, kid)
         while len(self._remembered) > _MAX_REMEMBERED:
             self._remembered.popitem(last=False)
         return identity
@@ -359,6 +360,7 @@ class ResourceServer:
         raise TokenRefused(f"the token is not for this resource ({self.resource_for(server)})")
 
     async def _from_jwt(self, token: str) -> tuple[Identity, float, str, str]:
+        """The token's identity, until when it may be remembered, its issuer and key id."""
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
@@ -394,7 +396,7 @@ class ResourceServer:
             raise TokenRefused("the token has expired")
         if not_before - leeway > now:
             raise TokenRefused("the token is not valid yet")
-        return self._identity(verified, settings), float(verified["exp"]), settings.issuer, kid
+        return self._identity(verified, settings), float(verified["exp"]) + leeway, settings.issuer, kid
 
     async def _introspected(self, token: str) -> tuple[Identity, float, str, str]:
         """An opaque token, asked of the first issuer that introspects (RFC 7662)."""
@@ -420,8 +422,10 @@ class ResourceServer:
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or expires + self.settings.leeway <= self._clock():
             raise TokenRefused("the token has expired")
-        # Remembered for a minute at most: introspection is how a revocation is learned.
-        return self._identity(claims, settings), min(float(expires), self._clock() + 60), settings.issuer, ""
+        # Remembered for a minute at most: introspection is how a revocation is learned. (The
+        # leeway was added to that minute as to an exp: a revoked token was taken for 90 s.)
+        until = min(float(expires) + self.settings.leeway, self._clock() + 60)
+        return self._identity(claims, settings), until, settings.issuer, ""
 
     def _identity(self, claims: dict[str, Any], settings: IssuerSettings) -> Identity:
         issued, longest = claims.get("iat"), self.settings.max_token_lifetime
