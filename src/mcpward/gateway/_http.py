@@ -40,6 +40,7 @@ from mcpward.gateway._http_session import (
     HttpSession,
     Judge,
     ServerNotReading,
+    StillAdmitted,
     Upstream,
 )
 from mcpward.gateway._modern_serve import _modern_refusal, _ModernSessions
@@ -156,6 +157,24 @@ class _Admission:
             ).hexdigest()
         )
         return Caller(identity.subject, key, identity=identity, token=token)
+
+    def still_admitted(self, caller: Caller, server: str) -> StillAdmitted | None:
+        """For a stream the caller opens: whether its access token would still be taken, from
+        the token's remembered check (the issuer is asked only when it is due). None for a
+        static token, which only the config ends."""
+        resource_server = self.resource_server
+        if resource_server is None or not caller.token:
+            return None
+        token = caller.token
+
+        async def admitted() -> bool:
+            try:
+                await resource_server.identify(token, server)
+            except (_oauth.TokenRefused, _oauth.IssuerUnavailable):
+                return False
+            return True
+
+        return admitted
 
     def _within_rate(self, caller: Caller) -> Response | None:
         """A token bucket per client: ``request_burst`` requests at once, refilled at
@@ -353,7 +372,9 @@ def create_app(
         judge=judge,
     )
 
-    modern = _ModernSessions(table, call_timeout, task_after, replica)
+    modern = _ModernSessions(
+        table, call_timeout, task_after, replica, still_admitted=admission.still_admitted
+    )
     #: Per client: its requests being answered (a body arriving, a call), each a connection.
     in_flight: collections.Counter[str] = collections.Counter()
 
@@ -401,7 +422,7 @@ def create_app(
         async def events() -> AsyncIterator[bytes]:
             try:
                 yield f"event: endpoint\ndata: /servers/{name}/messages?session_id={session.id}\n\n".encode()
-                async for chunk in _events(session, table.alive):
+                async for chunk in _events(session, table.alive, admission.still_admitted(client, name)):
                     yield chunk
             finally:
                 await table.end(session)
@@ -477,7 +498,8 @@ def create_app(
                 return _refuse(400, "a GET stream needs a session")
             if session.streaming:
                 return _refuse(409, "this session's stream is open already; a session has one")
-            return StreamingResponse(_events(session, table.alive), media_type="text/event-stream")
+            events = _events(session, table.alive, admission.still_admitted(client, name))
+            return StreamingResponse(events, media_type="text/event-stream")
         body = await _read_body(request, max_message)
         if isinstance(body, Response):
             return body
@@ -535,16 +557,23 @@ def create_app(
     )
 
 
-async def _events(session: HttpSession, served: Callable[[HttpSession], bool]) -> AsyncIterator[bytes]:
+async def _events(
+    session: HttpSession, served: Callable[[HttpSession], bool], admitted: StillAdmitted | None = None
+) -> AsyncIterator[bytes]:
     """The session's stream, one at a time (each is a connection and a file descriptor that no
-    session limit counts): it ends with the session (a DELETE, idleness), or once its server
-    is gone and what it left was sent. A stream kept after its session held its connection
-    forever (tests/adversarial/test_gateway_serve_streams.py)."""
+    session limit counts): it ends with the session (a DELETE, idleness), once its server
+    is gone and what it left was sent, or once the access token that opened it would be
+    refused (``admitted``, asked before each event and keep-alive). A stream kept after its
+    session held its connection forever (tests/adversarial/test_gateway_serve_streams.py); one
+    kept after its token carried the session's traffic to a caller refused everything else
+    (tests/adversarial/test_gateway_stream_outlives_token.py)."""
     if session.streaming:  # a second GET that passed the check beside the first
         return
     session.streaming = True
     try:
         while served(session) or (session.gone and not session.unasked.empty()):
+            if admitted is not None and not await admitted():
+                break
             session.last_used = session.clock()  # an open stream keeps its session alive
             try:
                 data = await session.next_unasked(timeout=15)

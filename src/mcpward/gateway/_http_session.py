@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -441,6 +441,11 @@ def _answer_key(data: bytes) -> str:
     if isinstance(message, dict) and "id" in message and "method" not in message:
         return request_key(message["id"])
     return ""
+
+
+#: Whether the access token that opened a stream would still be taken on a request: a stream
+#: is one request, and went on carrying the session's traffic after its token expired.
+StillAdmitted = Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)

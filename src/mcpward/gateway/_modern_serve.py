@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import itertools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from mcpward.gateway import _modern
-from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading
+from mcpward.gateway._http_session import Caller, HttpSession, ServerNotReading, StillAdmitted
 from mcpward.gateway._modern_tasks import EXTENSION as TASKS_EXTENSION
 from mcpward.gateway._modern_tasks import Tasks, declares_tasks
 from mcpward.gateway.interface import ASKED_NEEDS, BLOCKED, undeclared_part
@@ -50,9 +51,17 @@ class _ModernSessions:
     the audit log and the judges while its call runs). Ended for idleness as any session."""
 
     def __init__(
-        self, table: _SessionTable, call_timeout: float, task_after: float | None = 2.0, replica: str = ""
+        self,
+        table: _SessionTable,
+        call_timeout: float,
+        task_after: float | None = 2.0,
+        replica: str = "",
+        *,
+        still_admitted: Callable[[Caller, str], StillAdmitted | None] | None = None,
     ) -> None:
         self._table = table
+        #: For a ``subscriptions/listen`` stream: whether its caller's token would still be taken.
+        self._still_admitted = still_admitted
         #: Calls of clients declaring the tasks extension that outlast ``task_after`` seconds
         #: become tasks (None: no tasks offered).
         self._tasks = None if task_after is None else Tasks(self, call_timeout, task_after, replica)
@@ -423,6 +432,7 @@ class _ModernSessions:
             agreed["resourceSubscriptions"] = watched
         listener.resources = frozenset(watched)
         subscription = {_modern.META_SUBSCRIPTION: request_id}
+        admitted = self._still_admitted(caller, name) if self._still_admitted is not None else None
 
         def event(message: dict[str, Any]) -> bytes:
             return b"event: message\ndata: " + orjson.dumps(message) + b"\n\n"
@@ -433,6 +443,10 @@ class _ModernSessions:
                 method = "notifications/subscriptions/acknowledged"
                 yield event({"jsonrpc": "2.0", "method": method, "params": ack})
                 while True:
+                    # Its token is asked about at each event and keep-alive: a stream is one
+                    # request, and carried updates to a caller refused everything else.
+                    if admitted is not None and not await admitted():
+                        break
                     try:
                         message = await asyncio.wait_for(listener.queue.get(), timeout=15)
                     except TimeoutError:
