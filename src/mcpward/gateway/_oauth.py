@@ -30,11 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -390,7 +391,7 @@ class ResourceServer:
             raise TokenRefused("the token's signature or claims do not verify") from None
         now, leeway = self._clock(), self.settings.leeway
         expires, not_before = verified.get("exp"), verified.get("nbf", 0)
-        if not isinstance(expires, int | float) or not isinstance(not_before, int | float):
+        if not _a_time(expires) or not _a_time(not_before):
             raise TokenRefused("the token's exp or nbf is not a number")
         if expires + leeway <= now:
             raise TokenRefused("the token has expired")
@@ -420,7 +421,7 @@ class ResourceServer:
         if claims.get("iss", settings.issuer) != settings.issuer:
             raise TokenRefused("the token's issuer is not trusted here")
         expires = claims.get("exp")
-        if not isinstance(expires, int | float) or expires + self.settings.leeway <= self._clock():
+        if not _a_time(expires) or expires + self.settings.leeway <= self._clock():
             raise TokenRefused("the token has expired")
         # Remembered for a minute at most: introspection is how a revocation is learned. (The
         # leeway was added to that minute as to an exp: a revoked token was taken for 90 s.)
@@ -432,11 +433,13 @@ class ResourceServer:
         now, leeway = self._clock(), self.settings.leeway
         # Issued in the future (a clock days ahead, made-up times): not valid yet, as PyJWT
         # judges it. Taken, it lived its lifetime counted from that iat, past the bound.
-        if isinstance(issued, int | float) and issued - leeway > now:
+        if _a_time(issued) and issued - leeway > now:
             raise TokenRefused("the token is not valid yet (issued in the future)")
         # Without iat, what is left of its life is held to the bound (not skipped: a token
         # that leaves iat out would otherwise live as long as its exp says).
-        start = issued if isinstance(issued, int | float) else now + leeway
+        if issued is not None and not _a_time(issued):
+            raise TokenRefused("the token's iat is not a number")
+        start = issued if _a_time(issued) else now + leeway
         if float(claims["exp"]) - start > longest:
             raise TokenRefused("the token lives longer than this gateway accepts")
         audience = claims.get("aud")
@@ -462,6 +465,13 @@ class ResourceServer:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self._client.aclose()
+
+
+def _a_time(value: Any) -> TypeGuard[float]:
+    """Whether ``value`` is a JWT time: a finite number. Python's JSON reader (PyJWT's) takes
+    NaN, which compares false with everything: a token whose exp was NaN never expired, and
+    one whose iat was NaN passed any lifetime bound."""
+    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def _names(claim: Any, what: str, *, split: bool = True) -> tuple[str, ...]:
