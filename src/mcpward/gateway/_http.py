@@ -150,12 +150,10 @@ class _Admission:
         except _oauth.IssuerUnavailable as exc:
             return _refuse(503, f"{exc}; try again later", retry=30)
         # One key per person and agent, not per token: a refreshed token keeps its sessions.
-        key = (
-            "oauth:"
-            + hashlib.sha256(
-                "\0".join((identity.issuer or "", identity.subject, identity.client_id or "")).encode()
-            ).hexdigest()
-        )
+        # Of a JSON array: claims may hold NUL, and joined with NUL ("alice\0", "x") and
+        # ("alice", "\0x") were one caller, each reaching the other's sessions.
+        who = orjson.dumps([identity.issuer or "", identity.subject, identity.client_id or ""])
+        key = "oauth:" + hashlib.sha256(who).hexdigest()
         return Caller(identity.subject, key, identity=identity, token=token)
 
     def still_admitted(self, caller: Caller, server: str) -> StillAdmitted | None:
