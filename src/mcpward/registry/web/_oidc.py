@@ -219,6 +219,7 @@ def _refused(request: Request, why: str, status: int = 400) -> HTMLResponse:
 
 @router.get("/login/sso")
 def sso_start(request: Request, next: str = "/queue") -> Response:
+    from mcpward.registry.web._auth import cookies_secure
     from mcpward.registry.web._pages import _local
 
     provider = provider_of(request)
@@ -248,13 +249,13 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{urlencode(query)}", status_code=303)
     # Lax: the identity provider's redirect back is a top-level GET from another site.
     response.set_cookie(_STARTED_COOKIE, state, httponly=True, samesite="lax", max_age=int(_PENDING_SECONDS),
-                        secure=request.url.scheme == "https", path="/login/sso")  # fmt: skip
+                        secure=cookies_secure(request), path="/login/sso")  # fmt: skip
     return response
 
 
 @router.get("/login/sso/callback")
 def sso_callback(request: Request) -> Response:
-    from mcpward.registry.web._auth import SESSION_COOKIE
+    from mcpward.registry.web._auth import SESSION_COOKIE, cookies_secure
     from mcpward.registry.web._pages import _registry
 
     provider = provider_of(request)
@@ -319,7 +320,7 @@ def sso_callback(request: Request) -> Response:
             f'<p>Signed in. <a href="{html.escape(next_path)}">Continue</a></p>')  # fmt: skip
     response = HTMLResponse(page)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=8 * 3600)  # fmt: skip
+                        secure=cookies_secure(request), max_age=8 * 3600)  # fmt: skip
     response.delete_cookie(_STARTED_COOKIE, path="/login/sso")
     return response
 

@@ -36,6 +36,7 @@ from mcpward.registry.interface import (
 from mcpward.registry.web._auth import (
     SESSION_COOKIE,
     client_address,
+    cookies_secure,
     csrf_ok,
     same_origin,
     session_of,
@@ -148,7 +149,7 @@ def login(
         session_id,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies_secure(request),
         max_age=8 * 3600,
     )
     return response
