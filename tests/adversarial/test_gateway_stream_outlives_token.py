@@ -197,3 +197,18 @@ def test_a_subscription_stream_ends_once_its_token_has_expired(tmp_path: Path, i
         with httpx.stream("POST", url, json=body, headers=headers, timeout=30) as stream:
             assert stream.status_code == 200
             assert _ends_once_moved(stream.iter_lines(), clock, 300 + 31)
+
+
+def test_a_legacy_stream_goes_on_with_the_callers_refreshed_token(tmp_path: Path, idp: AuthServer) -> None:
+    """The stream is judged by the newest token its caller (the same person and agent) posted
+    with: a client that refreshes its token keeps its stream and session."""
+    clock = WallClock()
+    with _gateway(tmp_path, idp, clock) as base:
+        first = {"Authorization": f"Bearer {idp.token(aud=base, lifetime=300)}"}
+        with httpx.stream("GET", f"{base}/servers/ticker/sse", headers=first, timeout=30) as stream:
+            lines = stream.iter_lines()
+            endpoint = next(line for line in lines if line.startswith("data: "))[6:]
+            refreshed = {"Authorization": f"Bearer {idp.token(aud=base, lifetime=3600)}"}
+            posted = httpx.post(f"{base}{endpoint}", json=INITIALIZE, headers=refreshed, timeout=30)
+            assert posted.status_code == 202, posted.text
+            assert not _ends_once_moved(lines, clock, 300 + 31)

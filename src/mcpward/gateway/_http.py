@@ -156,18 +156,21 @@ class _Admission:
         key = "oauth:" + hashlib.sha256(who).hexdigest()
         return Caller(identity.subject, key, identity=identity, token=token)
 
-    def still_admitted(self, caller: Caller, server: str) -> StillAdmitted | None:
-        """For a stream the caller opens: whether its access token would still be taken, from
-        the token's remembered check (the issuer is asked only when it is due). None for a
-        static token, which only the config ends."""
+    def still_admitted(
+        self, caller: Caller, server: str, latest: Callable[[], str] | None = None
+    ) -> StillAdmitted | None:
+        """For a stream the caller opens: whether its access token (or ``latest``, the newest
+        one it presented for the stream's session, a refreshed token) would still be taken,
+        from the token's remembered check (the issuer is asked only when it is due). None for
+        a static token, which only the config ends."""
         resource_server = self.resource_server
         if resource_server is None or not caller.token:
             return None
-        token = caller.token
+        opened_with = caller.token
 
         async def admitted() -> bool:
             try:
-                await resource_server.identify(token, server)
+                await resource_server.identify(latest() if latest else opened_with, server)
             except (_oauth.TokenRefused, _oauth.IssuerUnavailable):
                 return False
             return True
@@ -420,7 +423,9 @@ def create_app(
         async def events() -> AsyncIterator[bytes]:
             try:
                 yield f"event: endpoint\ndata: /servers/{name}/messages?session_id={session.id}\n\n".encode()
-                async for chunk in _events(session, table.alive, admission.still_admitted(client, name)):
+                # The session's token is its caller's newest (each post brings one).
+                admitted = admission.still_admitted(client, name, lambda: session.subject_token)
+                async for chunk in _events(session, table.alive, admitted):
                     yield chunk
             finally:
                 await table.end(session)
@@ -496,7 +501,9 @@ def create_app(
                 return _refuse(400, "a GET stream needs a session")
             if session.streaming:
                 return _refuse(409, "this session's stream is open already; a session has one")
-            events = _events(session, table.alive, admission.still_admitted(client, name))
+            streamed = session  # the session's token is its caller's newest (each post brings one)
+            admitted = admission.still_admitted(client, name, lambda: streamed.subject_token)
+            events = _events(streamed, table.alive, admitted)
             return StreamingResponse(events, media_type="text/event-stream")
         body = await _read_body(request, max_message)
         if isinstance(body, Response):
