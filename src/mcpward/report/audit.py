@@ -520,6 +520,22 @@ def _record_time(record: dict[str, Any]) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
+def _identity_source(record: dict[str, Any]) -> str:
+    """Who named a call's caller: its token's issuer, a static token of ``gateway serve``
+    (a subject, no issuer), or the client itself (``gateway run``: no subject)."""
+    issuer = record.get("issuer")
+    if isinstance(issuer, str) and issuer:
+        return issuer
+    return "static token" if record.get("subject") else "client"
+
+
+def _names(counted: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], str]:
+    """Each user's or team's name as the report shows it: with its identity source when the
+    period has several (the same name from two issuers is two callers), else bare."""
+    several = len({source for source, _ in counted}) > 1
+    return {key: f"{key[1]} ({key[0]})" if several else key[1] for key in counted}
+
+
 def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) -> dict[str, Any]:
     """Counts and events of the gateway's audit log within the period, read as a stream."""
     by_server: Counter[str] = Counter()
@@ -530,10 +546,11 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
     by_tool: dict[str, Counter[str]] = defaultdict(Counter)
     decisions: Counter[str] = Counter()
     #: Calls by who made them (``gateway serve``: the token's subject) and by their teams
-    #: (the groups the token named): [calls, blocked] and the servers called.
-    by_user: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    user_servers: dict[str, set[str]] = defaultdict(set)
-    by_team: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    #: (the groups the token named): [calls, blocked] and the servers called. Each by its
+    #: identity source and name: "alice" of a partner's issuer is not the company's "alice".
+    by_user: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    user_servers: dict[tuple[str, str], set[str]] = defaultdict(set)
+    by_team: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     #: The events each group lists, as a heap of (severity rank, -position, event): the most
     #: severe kept, the earliest of a severity first. The first 10,000 of the log were kept, and a
     #: flood of low ones ahead (a client's arguments that look like secrets) pushed a critical
@@ -582,7 +599,8 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
             tools, tool = by_tool[server], str(record.get("tool"))
             tools[tool if len(tools) < _TOOLS_A_SERVER or tool in tools else _OTHER_TOOLS] += 1
             decisions[str(record.get("decision"))] += 1
-            user = str(record.get("subject") or record.get("client") or "unknown")
+            source = _identity_source(record)
+            user = (source, str(record.get("subject") or record.get("client") or "unknown"))
             blocked = int(record.get("decision") == "block")
             if len(by_user) < 100_000 or user in by_user:
                 by_user[user][0] += 1
@@ -590,10 +608,11 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
                 if len(user_servers[user]) < 100:
                     user_servers[user].add(server)
             teams = record.get("groups")
-            for team in teams[:256] if isinstance(teams, list) else ():
-                if len(by_team) < 10_000 or str(team) in by_team:
-                    by_team[str(team)][0] += 1
-                    by_team[str(team)][1] += blocked
+            for name in teams[:256] if isinstance(teams, list) else ():
+                team = (source, str(name))
+                if len(by_team) < 10_000 or team in by_team:
+                    by_team[team][0] += 1
+                    by_team[team][1] += blocked
         for event in record.get("events") or ():
             for group, kinds in _EVENT_GROUPS.items():
                 if event.get("kind") not in kinds:
@@ -623,6 +642,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
         name: [item for *_, item in sorted(listed, key=lambda entry: -entry[1])]
         for name, listed in kept.items()
     }
+    user_names, team_names = _names(by_user), _names(by_team)
     return {
         "total": total,
         "by_server": dict(by_server.most_common()),
@@ -632,7 +652,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
         "decisions": dict(decisions),
         "by_user": [
             {
-                "user": user,
+                "user": user_names[user],
                 "calls": calls,
                 "blocked": blocked,
                 "servers": ", ".join(sorted(user_servers[user])),
@@ -640,7 +660,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
             for user, (calls, blocked) in sorted(by_user.items(), key=lambda item: -item[1][0])
         ],
         "by_team": [
-            {"team": team, "calls": calls, "blocked": blocked}
+            {"team": team_names[team], "calls": calls, "blocked": blocked}
             for team, (calls, blocked) in sorted(by_team.items(), key=lambda item: -item[1][0])
         ],
         "egress_denials": denials,
