@@ -9,9 +9,10 @@ every reviewer's session cookie was sent by their browser over plain http to tha
 typed ``registry.example``, an old ``http://`` bookmark, a redirect on a hostile network), where
 anyone on the path reads it and has the reviewer's session, until 2026-12-05.
 
-Now the cookies are Secure when the request was https or the registry's public URL (the single
-sign-on settings' ``public_url``) is https. A registry served over plain http without single
-sign-on still sets them as the request came (there is no public URL to know better by)."""
+Now the cookies are Secure when the request was https, the browser's page is (the Origin a
+browser sends with the sign-in form), or the registry's public URL (the single sign-on settings'
+``public_url``) is https. A registry served over plain http still sets them without (its
+browsers would not keep a Secure cookie from an http page)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,12 @@ def _settings(public_url: str) -> OidcSettings:
     )
 
 
-def _session_cookie(client: TestClient, token: str) -> str:
-    """The Set-Cookie of a token's sign-in, as the proxy forwards it (plain http)."""
-    signed_in = client.post("/login", data={"token": token, "next": "/queue"}, follow_redirects=False)
+def _session_cookie(client: TestClient, token: str, origin: str | None = None) -> str:
+    """The Set-Cookie of a token's sign-in, as the proxy forwards it (plain http), from a page
+    of ``origin`` (a browser sends it with the form; None: a client that does not)."""
+    headers = {"Origin": origin} if origin else {}
+    data = {"token": token, "next": "/queue"}
+    signed_in = client.post("/login", data=data, headers=headers, follow_redirects=False)
     assert signed_in.status_code == 303, signed_in.text
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith("mcpward_session=")
@@ -57,9 +61,15 @@ def test_behind_a_tls_proxy_the_session_cookie_is_secure(registry: Registry) -> 
         assert "; secure" in _session_cookie(client, token)
 
 
+def test_without_sso_a_sign_in_from_an_https_page_gets_a_secure_cookie(registry: Registry) -> None:
+    token = registry.create_token("rita", Role.REVIEWER, "admin")
+    with TestClient(create_app(registry), base_url="http://registry.example") as client:
+        assert "; secure" in _session_cookie(client, token, origin="https://registry.example")
+
+
 def test_a_registry_on_plain_http_still_signs_in(registry: Registry) -> None:
     # Its browsers would not keep a Secure cookie from an http page: set as the request came.
     token = registry.create_token("rita", Role.REVIEWER, "admin")
     for app in (create_app(registry, oidc=_settings("http://127.0.0.1:8080")), create_app(registry)):
         with TestClient(app, base_url="http://127.0.0.1:8080") as client:
-            assert "; secure" not in _session_cookie(client, token)
+            assert "; secure" not in _session_cookie(client, token, origin="http://127.0.0.1:8080")

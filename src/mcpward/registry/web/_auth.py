@@ -139,15 +139,17 @@ def session_of(request: Request) -> tuple[Principal, str] | None:
 
 
 def cookies_secure(request: Request) -> bool:
-    """Whether the sign-in cookies are marked Secure: when this request came over https, or
-    the registry's public URL (single sign-on's ``public_url``) is https. ``registry serve``
-    speaks plain http behind a proxy that ends TLS and reads no forwarding header, so judged
-    by the request alone they never were, and browsers sent the session over plain http too."""
+    """Whether the sign-in cookies are marked Secure: when this request came over https, the
+    browser's page is https (its Origin, sent with a sign-in's form), or the registry's public
+    URL (single sign-on's ``public_url``) is https. ``registry serve`` speaks plain http behind
+    a proxy that ends TLS and reads no forwarding header, so judged by the request alone they
+    never were, and browsers sent the session over plain http too."""
     from mcpward.registry.web._oidc import provider_of
 
     provider = provider_of(request)
     public = provider.settings.public_url if provider is not None else ""
-    return request.url.scheme == "https" or public.startswith("https://")
+    page = request.headers.get("origin", "")
+    return request.url.scheme == "https" or page.startswith("https://") or public.startswith("https://")
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
