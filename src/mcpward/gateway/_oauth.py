@@ -429,6 +429,12 @@ class ResourceServer:
         return self._identity(claims, settings), until, settings.issuer, ""
 
     def _identity(self, claims: dict[str, Any], settings: IssuerSettings) -> Identity:
+        if claims.get("cnf") is not None:
+            # Bound to a key of its client (DPoP, mutual TLS): good only with a proof of that
+            # key, which a bearer token's presenter does not give. Taken, its thief was its owner.
+            raise TokenRefused(
+                "the token is bound to a key (cnf: DPoP or mutual TLS); this gateway takes bearer tokens only"
+            )
         issued, longest = claims.get("iat"), self.settings.max_token_lifetime
         now, leeway = self._clock(), self.settings.leeway
         # Issued in the future (a clock days ahead, made-up times): not valid yet, as PyJWT
