@@ -21,6 +21,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import jwt
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -39,12 +41,15 @@ from mcpward.registry.interface import Role
 
 router = APIRouter(include_in_schema=False)
 
-#: Binds a sign-in to the browser that started it (its state), so that nobody can finish their
-#: own sign-in in someone else's browser (login CSRF).
+#: Binds a sign-in to the browser that started it, so that nobody can finish their own sign-in
+#: in someone else's browser (login CSRF); it holds the sign-in under way, sealed (see start).
 _STARTED_COOKIE = "mcpward_sso_state"
-#: Sign-ins started and not finished, at most (each a few hundred bytes), and for how long.
-_PENDING = 1000
+#: How long a sign-in may take.
 _PENDING_SECONDS = 600.0
+#: What the state cookie's seal is for (AES-GCM's associated data).
+_SEALED_FOR = b"mcpward registry sign-in"
+#: The longest page after a sign-in kept (a longer ``next`` goes to /queue): the cookie carries it.
+_MAX_NEXT = 2048
 _ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 _MAX_DOCUMENT = 256 * 1024
 #: The provider's keys are fetched again after this long (a key it withdrew stops verifying),
@@ -85,12 +90,15 @@ class OidcSettings(BaseModel):
 
 
 class _Provider:
-    """The provider's metadata (discovered once), the pending sign-ins and its keys."""
+    """The provider's metadata (discovered once), the sign-ins completed lately and its keys."""
 
     def __init__(self, settings: OidcSettings) -> None:
         self.settings = settings
         self.metadata: dict[str, Any] | None = None
-        self.pending: OrderedDict[str, tuple[str, str, str, float]] = OrderedDict()
+        #: Seals the sign-ins under way into their browsers' state cookies (this process's).
+        self._seal = AESGCM(AESGCM.generate_key(bit_length=256))
+        #: The states of sign-ins completed, until they would have expired: each is taken once.
+        self._completed: OrderedDict[str, float] = OrderedDict()
         self.lock = threading.Lock()
         self._keys: dict[str | None, jwt.PyJWK] = {}
         self._keys_fetched: float | None = None
@@ -158,25 +166,42 @@ class _Provider:
             raise ValueError("no key of the provider signed this token")
         return keys[kid]
 
-    def start(self, next_path: str) -> tuple[str, str, str]:
-        """(state, nonce, PKCE verifier) of a new sign-in, remembered for ten minutes."""
+    def start(self, next_path: str) -> tuple[str, str, str, str]:
+        """(state, nonce, PKCE verifier, state cookie) of a new sign-in, good for ten minutes.
+        The cookie holds the sign-in, sealed under this process's key (the browser can neither
+        read nor change it): kept here, at most 1,000 at once and the oldest forgotten first,
+        anyone could start sign-ins, with no token, until every reviewer's under way was gone."""
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+        started = json.dumps([state, nonce, verifier, next_path, time.monotonic() + _PENDING_SECONDS])
+        iv = secrets.token_bytes(12)
+        sealed = iv + self._seal.encrypt(iv, started.encode(), _SEALED_FOR)
+        return state, nonce, verifier, base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+
+    def finish(self, cookie: str) -> tuple[str, str, str, str, float] | None:
+        """(state, nonce, verifier, next path, expiry) of the sign-in a state cookie holds; None
+        when this process did not seal it, it expired, or it was completed (a replay)."""
+        try:
+            sealed = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
+            opened = json.loads(self._seal.decrypt(sealed[:12], sealed[12:], _SEALED_FOR))
+            state, nonce, verifier, next_path, expires = opened
+        except (ValueError, TypeError, InvalidTag):
+            return None
+        with self.lock:
+            if expires < time.monotonic() or state in self._completed:
+                return None
+        return state, nonce, verifier, next_path, expires
+
+    def complete(self, state: str, expires: float) -> bool:
+        """Records the sign-in ``state`` as completed (its code redeemed); False when it was
+        already. Kept until it would have expired: a flood of them needs as many sign-ins."""
         with self.lock:
             now = time.monotonic()
-            while self.pending and (
-                len(self.pending) >= _PENDING or next(iter(self.pending.values()))[3] < now
-            ):
-                self.pending.popitem(last=False)
-            self.pending[state] = (nonce, verifier, next_path, now + _PENDING_SECONDS)
-        return state, nonce, verifier
-
-    def finish(self, state: str) -> tuple[str, str, str] | None:
-        """The sign-in ``state`` started (once: a replayed callback finds nothing)."""
-        with self.lock:
-            found = self.pending.pop(state, None)
-        if found is None or found[3] < time.monotonic():
-            return None
-        return found[0], found[1], found[2]
+            while self._completed and next(iter(self._completed.values())) < now:
+                self._completed.popitem(last=False)
+            if state in self._completed:
+                return False
+            self._completed[state] = expires
+            return True
 
 
 def _json(client: httpx.Client, deadline: float, method: str, url: str, **send: Any) -> dict[str, Any]:
@@ -234,7 +259,7 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
         return _refused(request, "The identity provider cannot be reached; try again later.", 503)
     except ValueError as exc:  # our own words: what is wrong with its metadata
         return _refused(request, f"Single sign-on is not usable: {exc}.", 503)
-    state, nonce, verifier = provider.start(_local(next))
+    state, nonce, verifier, cookie = provider.start(_local(next) if len(next) <= _MAX_NEXT else "/queue")
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = {
         "response_type": "code",
@@ -248,7 +273,7 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     }
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{urlencode(query)}", status_code=303)
     # Lax: the identity provider's redirect back is a top-level GET from another site.
-    response.set_cookie(_STARTED_COOKIE, state, httponly=True, samesite="lax", max_age=int(_PENDING_SECONDS),
+    response.set_cookie(_STARTED_COOKIE, cookie, httponly=True, samesite="lax", max_age=int(_PENDING_SECONDS),
                         secure=cookies_secure(request), path="/login/sso")  # fmt: skip
     return response
 
@@ -262,13 +287,15 @@ def sso_callback(request: Request) -> Response:
     if provider is None or provider.metadata is None:
         return _refused(request, "Single sign-on is not set up here.", 404)
     params = request.query_params
-    state = params.get("state", "")
-    if not secrets.compare_digest(request.cookies.get(_STARTED_COOKIE, ""), state):
+    state, cookie = params.get("state", ""), request.cookies.get(_STARTED_COOKIE, "")
+    if not cookie:
         return _refused(request, "This sign-in was started in another browser; sign in again.")
-    started = provider.finish(state)
-    if started is None:  # not started here, expired, or already used
+    started = provider.finish(cookie)
+    if started is None:  # not sealed here, expired, or already used
         return _refused(request, "This sign-in was not started here or has expired; sign in again.")
-    nonce, verifier, next_path = started
+    started_state, nonce, verifier, next_path, expires = started
+    if not secrets.compare_digest(started_state, state):  # another browser's answer (login CSRF)
+        return _refused(request, "This sign-in was started in another browser; sign in again.")
     settings, metadata = provider.settings, provider.metadata
     issuer = params.get("iss")
     if (issuer is not None and issuer != settings.issuer) or (
@@ -303,6 +330,8 @@ def sso_callback(request: Request) -> Response:
                             options={"require": ["exp", "iat", "iss", "aud", "sub"]})  # fmt: skip
     except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWTError):
         return _refused(request, "The identity provider's answer could not be verified; sign in again.", 401)
+    if not provider.complete(state, expires):  # the same sign-in completed meanwhile: taken once
+        return _refused(request, "This sign-in was not started here or has expired; sign in again.")
     if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
         return _refused(request, "The sign-in answer was not for this sign-in; sign in again.", 401)
     person = next((_person(claims, c) for c in settings.name_claims if _names_person(claims, c)), None)
