@@ -10,10 +10,16 @@ requests went on (a few a second is enough for a slow sign-in), until 2026-12-05
 Now a sign-in under way is kept by the browser that started it: its state cookie holds it,
 sealed (AES-GCM under a key of the registry process, so the browser can neither read nor change
 the nonce and verifier), and the registry remembers only the sign-ins that were completed, to
-take each once. Nothing an unsigned client does pushes out another's."""
+take each once. Nothing an unsigned client does pushes out another's.
+
+Each ``/login/sso`` also made a new HTTP client to read the provider's metadata, which it had
+already: its TLS context (the CA certificates loaded) cost about 40 ms of CPU, so anyone could
+keep a core of the registry busy with 25 unsigned requests a second (and the flood above took
+43 s). The metadata is now read once, and a sign-in started makes no client."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -90,3 +96,22 @@ def test_a_state_cookie_altered_by_its_browser_is_refused(site: tuple[str, AuthS
         refused = browser.get(callback)
         assert refused.status_code == 400 and "mcpward_session" not in browser.cookies
         assert parse_qs(urlsplit(callback).query)["state"]
+
+
+def test_starting_a_sign_in_makes_no_tls_context(
+    site: tuple[str, AuthServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _idp = site
+    made = []
+    real = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    with httpx.Client() as attacker:
+        attacker.get(f"{base}/login/sso")  # the metadata discovered, once
+        monkeypatch.setattr(ssl, "create_default_context", counted)
+        for _ in range(20):
+            assert attacker.get(f"{base}/login/sso").status_code == 303
+    assert made == []

@@ -250,11 +250,15 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     provider = provider_of(request)
     if provider is None:
         return _refused(request, "Single sign-on is not set up here.", 404)
+    # Discovered once: a client (its TLS context, tens of ms of CPU) made for every sign-in
+    # started, which anyone may start, cost the registry far more than the request did.
+    metadata = provider.metadata
     try:
-        with httpx.Client(
-            timeout=provider.settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
-        ) as client:
-            metadata = provider.discover(client)
+        if metadata is None:
+            with httpx.Client(
+                timeout=provider.settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+            ) as client:
+                metadata = provider.discover(client)
     except httpx.HTTPError:
         return _refused(request, "The identity provider cannot be reached; try again later.", 503)
     except ValueError as exc:  # our own words: what is wrong with its metadata
