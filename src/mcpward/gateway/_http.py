@@ -567,8 +567,8 @@ async def _events(
 ) -> AsyncIterator[bytes]:
     """The session's stream, one at a time (each is a connection and a file descriptor that no
     session limit counts): it ends with the session (a DELETE, idleness), once its server
-    is gone and what it left was sent, or once the access token that opened it would be
-    refused (``admitted``, asked before each event and keep-alive). A stream kept after its
+    is gone and what it left was sent, or once its caller's access token would be refused
+    (``admitted``, asked before each event and keep-alive). A stream kept after its
     session held its connection forever (tests/adversarial/test_gateway_serve_streams.py); one
     kept after its token carried the session's traffic to a caller refused everything else
     (tests/adversarial/test_gateway_stream_outlives_token.py)."""
