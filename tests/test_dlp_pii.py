@@ -294,6 +294,69 @@ def test_an_ipv4_address_is_judged_as_ipaddress_judges_it(octets: list[int], pad
     assert _pii.ipv4_valid(text) == plain
 
 
+def _plain_ipv6_valid(text: str) -> bool:
+    """The IPv6 judgement as first written, asking ``ipaddress`` for each property."""
+    try:
+        address = ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    if text.count(":") < 2 or text.endswith("::"):
+        return False
+    special = [ipaddress.ip_network(n) for n in ("::/8", "100::/64")]
+    pointless = address.is_unspecified or address.is_loopback or address.is_link_local or address.is_multicast
+    if address.is_reserved and "::" not in text and not any(address in n for n in special):
+        return not pointless
+    documentation = [n for n in _pii._DOCUMENTATION if n.version == 6]
+    return not (
+        pointless
+        or address.is_reserved
+        or (any(address in n for n in documentation) and address not in ipaddress.ip_network("2001::/32"))
+    )
+
+
+#: The edges of the networks ``ipaddress`` judges by (its own lists: the oracle's, not the code
+#: under test's) and of the special and documentation ones, with a neighbour on either side.
+_IPV6_NETWORKS = [
+    *ipaddress._IPv6Constants._reserved_networks,  # the oracle's own table
+    ipaddress._IPv6Constants._linklocal_network,
+    ipaddress._IPv6Constants._multicast_network,
+    *map(ipaddress.ip_network, ("::/8", "100::/64", "2001:db8::/32", "2001::/23", "2001::/32", "::/127")),
+]
+_IPV6_EDGES = sorted(
+    {
+        edge + step
+        for network in _IPV6_NETWORKS
+        for edge in (int(network.network_address), int(network.broadcast_address))
+        for step in (-1, 0, 1)
+        if 0 <= edge + step < 1 << 128
+    }
+)
+
+
+#: The networks' first groups and their neighbours.
+_IPV6_FIRST_GROUPS = sorted({edge >> 112 for edge in _IPV6_EDGES})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(
+        st.integers(0, (1 << 128) - 1),
+        st.sampled_from(_IPV6_EDGES),
+        # a first group from the tables, then seven with runs of zeros (the "::" forms)
+        st.tuples(
+            st.sampled_from(_IPV6_FIRST_GROUPS),
+            st.lists(st.one_of(st.just(0), st.integers(0, 0xFFFF)), min_size=7, max_size=7),
+        ).map(lambda groups: int("".join(f"{group:04x}" for group in (groups[0], *groups[1])), 16)),
+    ),
+)
+def test_an_ipv6_address_is_judged_as_ipaddress_judges_it(value: int) -> None:
+    address = ipaddress.IPv6Address(value)
+    # written shortened (with "::" where it may be), in full, and in eight groups without zeros
+    groups = ":".join(f"{int(group, 16):x}" for group in address.exploded.split(":"))
+    for text in (address.compressed, address.exploded, groups):
+        assert _pii.ipv6_valid(text) == _plain_ipv6_valid(text), text
+
+
 def test_the_edges_of_each_range_no_one_holds() -> None:
     for low, high in _pii._IPV4_NOBODYS:
         for value in (low - 1, low, high, high + 1):
