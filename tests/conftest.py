@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,13 @@ def memory_server() -> Path:
 # CI (MCPWARD_NO_SKIPS=1) fails a run in which any test skipped, whatever skipped it: every
 # backend and tool the tests use is installed there, so a skip can only hide a defect.
 _skipped: list[str] = []
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores this process may use. A sixth of the suite's
+    time is spent waiting (servers and container engines starting, deadlines running out) with
+    a core idle; on 2 cores a third worker took the suite from 862 to 761 s (2026-12-05)."""
+    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
