@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 #: A record that cannot be queued (the database is down and the queue full) is dropped from the
 #: mirror, and counted; the JSONL log still has it.
 _QUEUE = 10_000
+#: An export to the OpenTelemetry collector, its retries included, ends within this: the last
+#: batch is flushed as the gateway ends, and a collector that takes the connection and never
+#: answers held its exit ten seconds a signal (tests/adversarial/test_gateway_audit_export_stalled.py).
+_EXPORT_SECONDS = 5.0
 
 
 class AuditSink:
@@ -46,11 +50,13 @@ class OtlpSink(AuditSink):
         resource = Resource.create({"service.name": service})
         self._logs = LoggerProvider(resource=resource)
         self._logs.add_log_record_processor(
-            BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
+            BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{base}/v1/logs", timeout=_EXPORT_SECONDS))
         )
         self._logger = self._logs.get_logger("mcpward.gateway.audit")
         self._traces = TracerProvider(resource=resource)
-        self._traces.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
+        self._traces.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{base}/v1/traces", timeout=_EXPORT_SECONDS))
+        )
         self._tracer = self._traces.get_tracer("mcpward.gateway")
 
     def write(self, record: dict[str, Any], started_ns: int) -> None:
@@ -82,8 +88,12 @@ class OtlpSink(AuditSink):
             span.end(end_time=time.time_ns())
 
     def close(self) -> None:
-        self._logs.shutdown()
-        self._traces.shutdown()
+        # Logs and traces flushed at once: one after the other, each waited its own bound.
+        flushes = [threading.Thread(target=provider.shutdown) for provider in (self._logs, self._traces)]
+        for flush in flushes:
+            flush.start()
+        for flush in flushes:
+            flush.join()
 
 
 class RegistrySink(AuditSink):
