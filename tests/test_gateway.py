@@ -768,6 +768,26 @@ def test_standard_input_and_output_may_be_files_or_dev_null(tmp_path: Path) -> N
     assert (process.returncode, process.stdout) == (0, b""), process.stderr
 
 
+def test_a_client_that_sends_its_calls_and_closes_is_answered_and_the_gateway_ends(tmp_path: Path) -> None:
+    """What was in flight when the client closed is answered, and the server is stopped as soon
+    as it is: the gateway waited five seconds for the server to end on its own, which it does
+    only once its input ends, which waited for that (a server that answers at once, so that the
+    wait shows)."""
+    received, pid_file = tmp_path / "received.txt", tmp_path / "server.pid"
+    command = gateway_command(
+        tmp_path, sys.executable, str(SERVERS / "counting_server.py"), str(received), str(pid_file)
+    )
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(request(1, "initialize") + b"\n" + call(2, "echo", {"text": "hi"}) + b"\n")
+    process.stdin.close()
+    answers = [orjson.loads(process.stdout.readline()) for _ in range(2)]
+    answered = time.monotonic()
+    assert sorted(answer["id"] for answer in answers) == [1, 2]
+    assert process.wait(timeout=30) == 0
+    assert time.monotonic() - answered < 2.5
+
+
 def test_an_unapproved_server_is_not_started_and_the_client_is_told_why(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'registry.db'}"
     command = gateway_command(tmp_path, "npx", "-y", "unknown-mcp@1.0.0",

@@ -212,12 +212,19 @@ async def run_stdio(
     loop = asyncio.get_running_loop()
     assert server.stdin is not None and server.stdout is not None
 
+    #: Set while no request is in flight (after each delivery, whatever answered or expired it).
+    answered = asyncio.Event()
+
     def deliver(outs: list[Out]) -> None:
         for out in outs:
             if out.to == "client":
                 writer.write(out.data)
             elif not server.stdin.is_closing():  # type: ignore[union-attr]
                 server.stdin.write(out.data)  # type: ignore[union-attr]
+        if relay.pending:
+            answered.clear()
+        else:
+            answered.set()
 
     def arm(request_id: Any) -> None:
         key = repr(request_id)
@@ -265,8 +272,15 @@ async def run_stdio(
     done, _ = await asyncio.wait({client_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
     if client_task in done and relay.pending:
         # The client stopped sending but may still read: let the server answer what is in
-        # flight (a little while) before it is stopped.
-        await asyncio.wait({server_task}, timeout=min(call_timeout, 5.0))
+        # flight (a little while) before it is stopped. Until everything is answered, not until
+        # the server ends: it ends on its input's end, which waits for this (every client that
+        # sent its calls and closed waited the whole while).
+        answered.clear()
+        all_answered = asyncio.create_task(answered.wait())
+        await asyncio.wait(
+            {server_task, all_answered}, timeout=min(call_timeout, 5.0), return_when=asyncio.FIRST_COMPLETED
+        )
+        all_answered.cancel()
     stopped = not server_task.done()
     if stopped:
         deliver(relay.server_gone("stopped: the client went away"))
