@@ -6,6 +6,7 @@ A real proxy on loopback, a real site behind it that records every request it is
 from __future__ import annotations
 
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,23 @@ def test_legitimate_keep_alive_requests_to_two_allowed_hosts_each_pass_and_are_r
     assert [(r["host"], r["decision"]) for r in proxied["records"]] == [
         ("api.example.com", "allow"), ("other.example.com", "allow"), ("api.example.com", "allow"),
     ]  # fmt: skip
+
+
+def test_a_client_resetting_its_kept_alive_connection_adds_no_record(proxied: dict[str, Any]) -> None:
+    """A request answered, then the connection reset while the proxy waits for the next: the
+    reset was recorded as another allowed request to the last host (under load, a fourth
+    record beside the three of the test above)."""
+    with socket.create_connection(("127.0.0.1", proxied["port"]), timeout=10) as tcp:
+        tcp.sendall(b"GET http://api.example.com/one HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+        got = b""
+        for _ in range(100):  # bounded
+            if b"HTTP/1.1 200" in got:
+                break
+            got += tcp.recv(4096)
+        _settle(proxied["records"], 1)  # the answer relayed whole: the proxy waits for the next
+        # closed with a reset (SO_LINGER 0), as a client killed or timing out does
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(1)  # a record of the reset came at once
+    assert [(r["host"], r["decision"], "error" in r) for r in proxied["records"]] == [
+        ("api.example.com", "allow", False)
+    ]

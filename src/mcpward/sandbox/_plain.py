@@ -101,7 +101,9 @@ async def plain_requests(
             reason = f"a malformed HTTP request: {error}"
             proxy.report({**record, "decision": "block", "reason": reason})
             await _refuse(client, writer, ["a malformed HTTP request"], status=400)
-        else:
+        elif client.their_state is not h11.IDLE:
+            # A request under way failed. Between two requests (the client reset the connection
+            # it kept alive) there is nothing to record: the last one is recorded already.
             proxy.report({**record, "decision": "allow", "error": error})
     finally:
         if upstream is not None:
