@@ -209,6 +209,12 @@ class AuthServer:
 def identify_with(settings: Any, issuer: AuthServer, resource: str, **claims: Any) -> Any:
     """The identity the gateway's resource server (built from ``settings``, a GatewayConfig)
     gives a token ``issuer`` signs with ``claims`` for ``resource``."""
+    return identify_token(settings, issuer.token(aud=resource, **claims))
+
+
+def identify_token(settings: Any, token: str, server_name: str = "ledger") -> Any:
+    """The identity the gateway's resource server (built from ``settings``, a GatewayConfig)
+    gives ``token`` on the server ``server_name``; its refusal raised."""
     import asyncio
 
     from mcpward.gateway import resource_server_from
@@ -218,11 +224,30 @@ def identify_with(settings: Any, issuer: AuthServer, resource: str, **claims: An
 
     async def run() -> Any:
         try:
-            return await server.identify(issuer.token(aud=resource, **claims), "ledger")
+            return await server.identify(token, server_name)
         finally:
             await server.close()
 
     return asyncio.run(run())
+
+
+def oauth_gateway(settings: Any, servers: dict[str, Any], log: Any) -> Any:
+    """What ``loopback.serving`` starts for ``gateway serve``: ``servers`` (name: Upstream)
+    behind the access-token check of ``settings`` (a GatewayConfig), auditing to ``log``."""
+    from mcpward.gateway import build_interceptors, create_app, resource_server_from
+
+    def app_for(port: int) -> Starlette:
+        return create_app(
+            servers,
+            lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
+            token_hashes={},
+            allowed_hosts=(f"127.0.0.1:{port}",),
+            max_message=65536,
+            call_timeout=30,
+            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
+        )
+
+    return app_for
 
 
 @contextmanager

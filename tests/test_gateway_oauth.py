@@ -16,20 +16,16 @@ import anyio
 import httpx
 import orjson
 import pytest
-from starlette.applications import Starlette
 
 from loopback import serving
 from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
     records,
-    resource_server_from,
     verify,
 )
-from oauth_kit import TOOL_SERVER, AuthServer, ec_key, rsa_key
+from oauth_kit import TOOL_SERVER, AuthServer, ec_key, oauth_gateway, rsa_key
 
 MODERN = "2026-07-28"
 META = {
@@ -67,16 +63,7 @@ def _gateway(tmp_path: Path, idp: AuthServer) -> Iterator[tuple[str, Path]]:
     command = (sys.executable, "-c", TOOL_SERVER)
     servers = {"ledger": Upstream(command=command), "ledger-pool": Upstream(command=command, shared_pool=1)}
 
-    def app_for(port: int) -> Starlette:
-        return create_app(
-            servers,
-            lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command),
-            token_hashes={},
-            allowed_hosts=(f"127.0.0.1:{port}",),
-            max_message=65536,
-            call_timeout=30,
-            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
-        )
+    app_for = oauth_gateway(settings, servers, log)
 
     with serving(app_for) as base:
         yield base, log_path

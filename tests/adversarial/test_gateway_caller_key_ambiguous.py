@@ -19,18 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 from gateway_attack_kit import INITIALIZE
-from starlette.applications import Starlette
 
 from loopback import serving
 from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
-    resource_server_from,
 )
-from oauth_kit import TOOL_SERVER, AuthServer, rsa_key
+from oauth_kit import TOOL_SERVER, AuthServer, oauth_gateway, rsa_key
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +39,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Auth
         })  # fmt: skip
         log = AuditLog(Path(tmp_path_factory.mktemp("key")) / "audit.jsonl")
 
-        def app_for(port: int) -> Starlette:
-            return create_app(
-                {"ledger": Upstream(command=(sys.executable, "-c", TOOL_SERVER))},
-                lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
-                token_hashes={},
-                allowed_hosts=(f"127.0.0.1:{port}",),
-                max_message=65536,
-                call_timeout=30,
-                resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
-            )
+        app_for = oauth_gateway(
+            settings, {"ledger": Upstream(command=(sys.executable, "-c", TOOL_SERVER))}, log
+        )
 
         with serving(app_for) as base:
             yield base, idp

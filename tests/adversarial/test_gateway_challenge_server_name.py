@@ -23,18 +23,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from loopback import serving
 from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
-    resource_server_from,
 )
-from oauth_kit import TOOL_SERVER, AuthServer, rsa_key
+from oauth_kit import TOOL_SERVER, AuthServer, oauth_gateway, rsa_key
 
 #: A configured server whose name is not ASCII.
 CAFE = "café-中"
@@ -51,16 +47,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log = AuditLog(Path(tmp_path_factory.mktemp("challenge")) / "audit.jsonl")
         upstream = Upstream(command=(sys.executable, "-c", TOOL_SERVER))
 
-        def app_for(port: int) -> Starlette:
-            return create_app(
-                {"ledger": upstream, CAFE: upstream},
-                lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
-                token_hashes={},
-                allowed_hosts=(f"127.0.0.1:{port}",),
-                max_message=65536,
-                call_timeout=30,
-                resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
-            )
+        app_for = oauth_gateway(settings, {"ledger": upstream, CAFE: upstream}, log)
 
         with serving(app_for) as base:
             yield base

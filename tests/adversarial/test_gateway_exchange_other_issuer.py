@@ -33,13 +33,10 @@ from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
-    resource_server_from,
     token_exchange_from,
 )
 from mcpward.gateway._config import ConfigError
-from oauth_kit import AuthServer, issuers_serving
+from oauth_kit import AuthServer, issuers_serving, oauth_gateway
 
 
 @contextlib.contextmanager
@@ -87,16 +84,7 @@ def _gateway(tmp_path: Path, settings: GatewayConfig) -> Iterator[str]:
     up = settings.servers["up"]
     servers = {"up": Upstream(url=up.url, exchange=token_exchange_from(settings, "up"))}
 
-    def app_for(port: int) -> Starlette:
-        return create_app(
-            servers,
-            lambda _name, u: build_interceptors(settings, audit_log=log, command=u.command, url=u.url),
-            token_hashes={},
-            allowed_hosts=(f"127.0.0.1:{port}",),
-            max_message=65536,
-            call_timeout=30,
-            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
-        )
+    app_for = oauth_gateway(settings, servers, log)
 
     with serving(app_for) as base:
         yield base
