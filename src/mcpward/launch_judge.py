@@ -159,7 +159,7 @@ def variables_beyond_package(
         if folded in _JUDGED_BY_VALUE:
             if value is None:
                 why.append(f"{name[:100]} (its value not read)")
-            elif not (node_options_load_nothing(value) if folded == "node_options" else _trusted_path(value)):
+            elif not _value_harmless(folded, value):
                 why.append(f"{name[:100]} (code of its own)")
         elif (folded.startswith(prefixes) and not _HARMLESS_VARIABLES.fullmatch(name)) or (
             _LOADS_OR_TRUSTS.fullmatch(name)
@@ -176,9 +176,14 @@ def values_harmless(variables: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(
         name
         for name, value in variables.items()
-        if name.casefold() in _JUDGED_BY_VALUE
-        and (node_options_load_nothing(value) if name.casefold() == "node_options" else _trusted_path(value))
+        if name.casefold() in _JUDGED_BY_VALUE and _value_harmless(name.casefold(), value)
     )
+
+
+def _value_harmless(folded: str, value: str) -> bool:
+    """Whether the value of a variable of :data:`_JUDGED_BY_VALUE` (its name case-folded)
+    loads or runs nothing of its own."""
+    return node_options_load_nothing(value) if folded == "node_options" else _trusted_path(value)
 
 
 def trusted_runner_path(program: str) -> bool:

@@ -437,15 +437,15 @@ class ResourceServer:
             )
         issued, longest = claims.get("iat"), self.settings.max_token_lifetime
         now, leeway = self._clock(), self.settings.leeway
+        if issued is not None and not _a_time(issued):
+            raise TokenRefused("the token's iat is not a number")
         # Issued in the future (a clock days ahead, made-up times): not valid yet, as PyJWT
         # judges it. Taken, it lived its lifetime counted from that iat, past the bound.
-        if _a_time(issued) and issued - leeway > now:
+        if issued is not None and issued - leeway > now:
             raise TokenRefused("the token is not valid yet (issued in the future)")
         # Without iat, what is left of its life is held to the bound (not skipped: a token
         # that leaves iat out would otherwise live as long as its exp says).
-        if issued is not None and not _a_time(issued):
-            raise TokenRefused("the token's iat is not a number")
-        start = issued if _a_time(issued) else now + leeway
+        start = now + leeway if issued is None else issued
         if float(claims["exp"]) - start > longest:
             raise TokenRefused("the token lives longer than this gateway accepts")
         audience = claims.get("aud")

@@ -275,7 +275,6 @@ async def run_stdio(
         # flight (a little while) before it is stopped. Until everything is answered, not until
         # the server ends: it ends on its input's end, which waits for this (every client that
         # sent its calls and closed waited the whole while).
-        answered.clear()
         all_answered = asyncio.create_task(answered.wait())
         await asyncio.wait(
             {server_task, all_answered}, timeout=min(call_timeout, 5.0), return_when=asyncio.FIRST_COMPLETED
