@@ -231,9 +231,20 @@ def identify_token(settings: Any, token: str, server_name: str = "ledger") -> An
     return asyncio.run(run())
 
 
-def oauth_gateway(settings: Any, servers: dict[str, Any], log: Any) -> Any:
+class WallClock:
+    """The wall clock, moved forward by hand (``ahead`` seconds)."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
+def oauth_gateway(settings: Any, servers: dict[str, Any], log: Any, clock: Any = time.time) -> Any:
     """What ``loopback.serving`` starts for ``gateway serve``: ``servers`` (name: Upstream)
-    behind the access-token check of ``settings`` (a GatewayConfig), auditing to ``log``."""
+    behind the access-token check of ``settings`` (a GatewayConfig), auditing to ``log``, its
+    tokens judged by ``clock``."""
     from mcpward.gateway import build_interceptors, create_app, resource_server_from
 
     def app_for(port: int) -> Starlette:
@@ -244,7 +255,7 @@ def oauth_gateway(settings: Any, servers: dict[str, Any], log: Any) -> Any:
             allowed_hosts=(f"127.0.0.1:{port}",),
             max_message=65536,
             call_timeout=30,
-            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
+            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}", clock=clock),
         )
 
     return app_for

@@ -10,19 +10,17 @@ from typing import Any
 import orjson
 import pytest
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._interceptors.policy import ArgumentConstraint, IdentityRule, Policy, ToolPolicyConfig
 from mcpward.gateway.interface import Exchange, Identity, Refusal, Session
-from oauth_kit import AuthServer, identify_with, rsa_key
+from oauth_kit import AuthServer, identify_with, issuers_serving
 
 RESOURCE = "https://gateway.example"
 
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 

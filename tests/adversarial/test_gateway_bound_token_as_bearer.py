@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, identify_token, identify_with, rsa_key
+from oauth_kit import AuthServer, identify_token, identify_with, issuers_serving
 
 RESOURCE = "https://gateway.example"
 DPOP = {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
@@ -30,8 +29,7 @@ MUTUAL_TLS = {"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 

@@ -19,26 +19,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig, resource_server_from
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, WallClock, issuers_serving
 
 RESOURCE = "https://gateway.example"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.ahead
-
-
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 
@@ -50,7 +40,7 @@ def test_a_token_revoked_at_the_issuer_is_refused_a_minute_after_its_introspecti
         "resource": RESOURCE, "leeway_seconds": leeway,
         "issuers": [{"issuer": idp.issuer, "introspection_url": f"{idp.issuer}/introspect"}],
     }})  # fmt: skip
-    clock = Clock()
+    clock = WallClock()
     server = resource_server_from(settings, clock=clock)
     assert server is not None
     token = f"opaque-revoked-later-{leeway}"

@@ -35,17 +35,7 @@ from mcpward.gateway import (
     resource_server_from,
     token_exchange_from,
 )
-from oauth_kit import TOOL_SERVER, AuthServer, ec_key, rsa_key
-
-
-class WallClock:
-    """The wall clock, moved forward by hand."""
-
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.ahead
+from oauth_kit import TOOL_SERVER, AuthServer, WallClock, ec_key, rsa_key
 
 
 @pytest.fixture(scope="module")

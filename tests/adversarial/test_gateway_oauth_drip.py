@@ -44,7 +44,7 @@ from mcpward.gateway._oauth import (
     ResourceSettings,
     TokenExchange,
 )
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, issuers_serving
 
 #: The exchange's timeout in the test (5 s by default): each read, and now the whole exchange.
 EXCHANGE_TIMEOUT = 1.0
@@ -155,8 +155,7 @@ def _gateway(tmp_path: Path, idp: AuthServer, endpoint: type[TokenEndpoint], clo
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 

@@ -27,18 +27,14 @@ from typing import Any
 import httpx
 import pytest
 from gateway_attack_kit import INITIALIZE
-from starlette.applications import Starlette
 
 from loopback import serving
 from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
-    resource_server_from,
 )
-from oauth_kit import AuthServer, rsa_key
+from oauth_kit import AuthServer, WallClock, issuers_serving, oauth_gateway
 
 MODERN = "2026-07-28"
 
@@ -74,18 +70,9 @@ for line in sys.stdin:
 """
 
 
-class WallClock:
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.ahead
-
-
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 
@@ -98,16 +85,7 @@ def _gateway(tmp_path: Path, idp: AuthServer, clock: WallClock, **issuer: Any) -
     log = AuditLog(tmp_path / "audit.jsonl")
     servers = {"ticker": Upstream(command=(sys.executable, "-c", TICKER))}
 
-    def app_for(port: int) -> Starlette:
-        return create_app(
-            servers,
-            lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
-            token_hashes={},
-            allowed_hosts=(f"127.0.0.1:{port}",),
-            max_message=65536,
-            call_timeout=30,
-            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}", clock=clock),
-        )
+    app_for = oauth_gateway(settings, servers, log, clock)
 
     with serving(app_for) as base:
         yield base

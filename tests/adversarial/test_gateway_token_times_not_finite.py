@@ -15,10 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from loopback import serving
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, identify_with, rsa_key
+from oauth_kit import AuthServer, identify_with, issuers_serving
 
 RESOURCE = "https://gateway.example"
 NAN = float("nan")
@@ -26,8 +25,7 @@ NAN = float("nan")
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
-    server = AuthServer(keys=[rsa_key("rsa-1")])
-    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+    with issuers_serving("rsa-1") as (server,):
         yield server
 
 
