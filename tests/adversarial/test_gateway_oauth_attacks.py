@@ -30,12 +30,9 @@ from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
-    build_interceptors,
-    create_app,
-    resource_server_from,
     token_exchange_from,
 )
-from oauth_kit import TOOL_SERVER, AuthServer, WallClock, ec_key, rsa_key
+from oauth_kit import TOOL_SERVER, AuthServer, WallClock, ec_key, oauth_gateway, rsa_key
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +56,7 @@ def gateway(
     log = AuditLog(tmp_path / "audit.jsonl")
     servers = {"ledger": upstream or Upstream(command=(sys.executable, "-c", TOOL_SERVER))}
 
-    def app_for(port: int) -> Starlette:
-        base = f"http://127.0.0.1:{port}"
-        resource_server = resource_server_from(settings, resource=base, clock=clock or WallClock())
-        return create_app(
-            servers,
-            lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
-            token_hashes={},
-            allowed_hosts=(f"127.0.0.1:{port}",),
-            max_message=65536,
-            call_timeout=30,
-            resource_server=resource_server,
-        )
-
-    with serving(app_for) as base:
+    with serving(oauth_gateway(settings, servers, log, clock or WallClock())) as base:
         yield base
     log.close()
 

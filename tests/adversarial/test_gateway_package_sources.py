@@ -60,14 +60,18 @@ class _Index:
         return Judgement("unapproved", Severity.HIGH, "not in the registry")
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cloned_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cloned repository under the user's home, where the client starts the server."""
     home = tmp_path / "home"
     repository = home / "src" / "cloned"
     repository.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     return repository
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return cloned_project(tmp_path, monkeypatch)
 
 
 def _launch(command: str, project: Path, env: dict[str, str] | None = None) -> str | None:

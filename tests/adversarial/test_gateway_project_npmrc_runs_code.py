@@ -13,17 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_gateway_package_sources import NPX, _launch
+from test_gateway_package_sources import NPX, _launch, cloned_project
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A cloned repository under the user's home, where the client starts the server."""
-    home = tmp_path / "home"
-    repository = home / "src" / "cloned"
-    repository.mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    return repository
+    return cloned_project(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("setting", ["git=./tools/git.sh", "node-gyp=./tools/gyp.js", "node_gyp=./x.js"])
