@@ -12,12 +12,15 @@ load are read last, within what is left of the budget, and reported as informati
 from __future__ import annotations
 
 import configparser
+import copy
 import dataclasses
+import hashlib
 import json
 import posixpath
 import shlex
+import threading
 import tomllib
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from functools import cache
 
@@ -224,9 +227,51 @@ def _bundled_main(manifest_path: str, files: PackageFiles) -> str | None:
 
 def analyze_package(files: PackageFiles, *, seconds: float = MAX_PACKAGE_SECONDS) -> CodeFacts:
     """Facts of every source file of a package (tests, docs and bundled dependencies aside,
-    unless something that runs loads them), within ``seconds`` of analysis."""
-    facts = CodeFacts()
+    unless something that runs loads them), within ``seconds`` of analysis. A package this
+    process analysed before in full is not analysed again (see ``_ANALYSED``)."""
+    key = _files_digest(files, seconds)
+    with _ANALYSED_LOCK:
+        kept = _ANALYSED.get(key)
+        if kept is not None:
+            _ANALYSED.move_to_end(key)
+    if kept is not None:
+        return copy.deepcopy(kept)  # callers may extend what they are given
     budget = AnalysisBudget(seconds=seconds)
+    facts = _analysed(files, budget)
+    if not budget.expired():
+        with _ANALYSED_LOCK:
+            _ANALYSED[key] = copy.deepcopy(facts)
+            while len(_ANALYSED) > _ANALYSED_KEPT:
+                _ANALYSED.popitem(last=False)
+    return facts
+
+
+#: Analyses of packages this process finished, by the digest of what was analysed: vet compares
+#: a release with the one before, which was itself vetted (or compared) a moment earlier, and a
+#: registry vets the same archives again; each side was analysed anew every time. Only analyses
+#: finished within their time are kept (one cut short says more about the machine's load then
+#: than about the files), and only a few: the facts of a large package take megabytes.
+_ANALYSED: OrderedDict[bytes, CodeFacts] = OrderedDict()
+_ANALYSED_KEPT = 8
+_ANALYSED_LOCK = threading.Lock()
+
+
+def _files_digest(files: PackageFiles, seconds: float) -> bytes:
+    """What an analysis depends on: each file's path and bytes, the files listed without
+    their content, and the time it was given (lengths first, so no two packages' files
+    concatenate alike)."""
+    digest = hashlib.sha256(repr((seconds, sorted(files.dropped))).encode())
+    for path in sorted(files.files):
+        data = files.files[path]
+        name = path.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:%d:" % (len(name), len(data)))
+        digest.update(name)
+        digest.update(data)
+    return digest.digest()
+
+
+def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
+    facts = CodeFacts()
     pending: deque[tuple[str, bool]] = deque()
     for path in sorted(files.files):
         if not _skipped(path):
