@@ -49,6 +49,7 @@ def check_content(texts: Sequence[str]) -> list[ContentFinding]:
     read whole, in windows that overlap by 2,000 characters (an order longer than that is not
     one sentence): the model reads past the first window, and an order placed there once
     passed unread. Time stays linear in the text's length."""
+    _texts_not_one(texts)
     findings: list[ContentFinding] = []
     for index, text in enumerate(texts):
         if not isinstance(text, str) or not text:
@@ -79,6 +80,7 @@ def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
     as the check's windows overlap (an order longer than that is not one sentence), is read
     too. Read together, a finding's index and offsets are those of the stretch it was found
     in. The time stays linear: the stretches are at most the joined text, twice."""
+    _texts_not_one(texts)
     strings = [text for text in texts if isinstance(text, str) and text]
     if len(strings) <= APART:
         findings = check_content(texts)
@@ -93,6 +95,13 @@ def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
         if findings:
             return findings, True
     return [], True
+
+
+def _texts_not_one(texts: Sequence[str]) -> None:
+    """A string is a sequence of strings too: read as one, each of its characters would be
+    checked alone (thousands of checks, none of them seeing a word)."""
+    if isinstance(texts, str):
+        raise TypeError("texts: a sequence of strings, not one string (pass [text])")
 
 
 def _seams(strings: list[str], glue: str) -> list[str]:
