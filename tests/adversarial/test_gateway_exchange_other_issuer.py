@@ -48,7 +48,14 @@ def _token_endpoint() -> Iterator[tuple[str, list[str]]]:
     async def token(request: Request) -> Response:
         form = await request.form()
         received.append(str(form.get("subject_token")))
-        return JSONResponse({"access_token": "for-the-upstream", "token_type": "Bearer", "expires_in": 300})
+        return JSONResponse(
+            {
+                "access_token": "for-the-upstream",
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            }
+        )
 
     with serving(lambda _port: Starlette(routes=[Route("/token", token, methods=["POST"])])) as base:
         yield f"{base}/token", received
@@ -69,11 +76,14 @@ def _upstream() -> Iterator[str]:
         yield f"{base}/mcp"
 
 
-def _config(issuers: list[AuthServer], upstream: str, exchange: dict[str, Any]) -> GatewayConfig:
+def _config(
+    issuers: list[AuthServer], upstream: str, exchange: dict[str, Any], takes: tuple[str, ...] = ()
+) -> GatewayConfig:
     return GatewayConfig.model_validate({
         "pins": {"enabled": False}, "baseline": {"enabled": False}, "dlp": {"enabled": False},
         "auth": {"resource": "https://gateway.example", "issuers": [{"issuer": i.issuer} for i in issuers]},
-        "servers": {"up": {"url": upstream, "token_exchange": {"client_id": "gateway", **exchange}},
+        "servers": {"up": {"url": upstream, "token_exchange": {"client_id": "gateway", **exchange},
+                           "issuers": takes},
                     "ledger": {"command": [sys.executable, "-c", "pass"]}},
     })  # fmt: skip
 
@@ -96,19 +106,29 @@ def _initialize(base: str, token: str) -> httpx.Response:
     return httpx.post(f"{base}/servers/up/mcp", json=INITIALIZE, headers=headers, timeout=30)
 
 
-def test_a_caller_of_another_issuer_is_not_exchanged_at_this_issuers_token_endpoint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("both", [False, True])
+def test_a_caller_of_another_issuer_is_not_exchanged_at_this_issuers_token_endpoint(
+    tmp_path: Path, both: bool
+) -> None:
     with (
         issuers_serving("a-1", "b-1") as (a, b),
         _token_endpoint() as (token_url, received),
         _upstream() as up,
     ):
-        settings = _config([a, b], up, {"token_url": token_url, "issuer": a.issuer})
+        # The server takes A's callers alone (its exchange's issuer), or, named, both issuers'.
+        takes = (a.issuer, b.issuer) if both else ()
+        settings = _config([a, b], up, {"token_url": token_url, "issuer": a.issuer}, takes)
         with _gateway(tmp_path, settings) as base:
             bobs = b.token(aud=base, sub="bob")
             refused = _initialize(base, bobs)
             # Refused with the reason, and bob's token was sent nowhere: before, it reached A's
-            # token endpoint, which could present it here as bob.
-            assert f"for callers of {a.issuer}" in refused.json()["error"]["message"], refused.text
+            # token endpoint, which could present it here as bob. (Since 2026-12-05 a server
+            # whose exchange is A's takes A's callers alone: 401 before any session.)
+            if both:
+                assert f"for callers of {a.issuer}" in refused.json()["error"]["message"], refused.text
+            else:
+                assert refused.status_code == 401, refused.text
+                assert "not trusted for this server" in refused.json()["error"]
             assert bobs not in received
             # A's own users are exchanged as before.
             alices = a.token(aud=base, sub="alice")

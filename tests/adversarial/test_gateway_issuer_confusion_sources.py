@@ -110,8 +110,15 @@ def test_one_providers_opaque_tokens_are_never_sent_to_anothers_introspection(
     ]
     with pytest.raises(ValidationError, match="at most one of"):
         GatewayConfig.model_validate({"auth": {"resource": RESOURCE, "issuers": issuers}})
+    # The server takes the company's callers alone: an opaque token there can only be the
+    # company's (where it could be the partner's, nothing is sent: 2026-12-05,
+    # test_gateway_opaque_token_other_issuer.py).
+    ledger = {"command": ["true"], "issuers": [company.issuer]}
     settings = GatewayConfig.model_validate(
-        {"auth": {"resource": RESOURCE, "issuers": [issuers[1], {"issuer": partner.issuer}]}}
+        {
+            "auth": {"resource": RESOURCE, "issuers": [issuers[1], {"issuer": partner.issuer}]},
+            "servers": {"ledger": ledger},
+        }
     )
     company.opaque["company-opaque"] = {"sub": "alice", "aud": RESOURCE, "exp": int(time.time()) + 60}
     server = resource_server_from(settings)

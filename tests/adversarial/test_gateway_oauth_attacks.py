@@ -113,7 +113,10 @@ def test_no_token_is_challenged_with_the_protected_resource_metadata(served: str
 def test_a_valid_token_is_served_and_an_uppercase_host_in_aud_is_the_same_resource(served: str, idp: AuthServer) -> None:  # fmt: skip
     assert _call(served, idp.token(aud=_for(served))).status_code == 200
     assert _admitted(served, idp.token(aud=served.replace("http://", "HTTP://") + "/"))
-    assert _admitted(served, idp.token(key=idp.keys[1], aud=[served, "https://other.example"]))
+    assert _admitted(served, idp.token(key=idp.keys[1], aud=[served, _for(served)]))
+    # Another service's audience beside ours: one any of them could replay here (2026-12-05:
+    # test_gateway_token_other_audiences.py).
+    assert not _admitted(served, idp.token(key=idp.keys[1], aud=[served, "https://other.example"]))
     # A client-credentials token (an agent on its own behalf) names its client, not a person.
     assert _admitted(served, idp.token(aud=served, sub=None, azp=None, client_id="nightly-agent"))
     assert "names no subject" in _refused(_call(served, idp.token(aud=served, sub=None, azp=None)))

@@ -66,7 +66,12 @@ class TokenEndpoint(BaseHTTPRequestHandler):
         cls.asked += 1
         if not cls.drip:
             body = json.dumps(
-                {"access_token": f"upstream-{cls.asked}", "token_type": "Bearer", "expires_in": 35}
+                {
+                    "access_token": f"upstream-{cls.asked}",
+                    "token_type": "Bearer",
+                    "expires_in": 35,
+                    "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                }
             )
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

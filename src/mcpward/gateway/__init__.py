@@ -204,6 +204,8 @@ def resource_server_from(
             jwks_max_age=auth.jwks_max_age_seconds,
             jwks_min_refetch=auth.jwks_min_refetch_seconds,
             introspections_per_second=auth.introspections_per_second,
+            other_audiences=auth.other_audiences,
+            server_issuers=config.server_issuers(),
         ),
         clock=clock,
     )

@@ -155,6 +155,10 @@ class AuthConfig(_Strict):
     introspections_per_second: float = Field(default=20.0, gt=0, le=10_000)
     #: Static client tokens ([[serve.clients]]) are accepted beside access tokens.
     static_tokens: bool = True
+    #: Audiences a token may name beside this gateway's (its URL, its servers'): RFC 8707 has a
+    #: token issued for its resource alone, and each other service a token names could replay
+    #: it here. Empty: a token naming any other audience is refused.
+    other_audiences: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _resource_named(self) -> AuthConfig:
@@ -250,6 +254,10 @@ class UpstreamConfig(_Strict):
     shared_pool: int = Field(default=0, ge=0, le=256)
     #: A remote server that takes, per caller, a token exchanged for the caller's own.
     token_exchange: TokenExchangeConfig | None = None
+    #: The [[auth.issuers]] whose callers this server takes (another's token is refused on it);
+    #: empty: its token exchange's issuer when it names one, else every issuer. An opaque token
+    #: is introspected only for a server that takes the introspecting issuer alone.
+    issuers: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _one_upstream(self) -> UpstreamConfig:
@@ -332,6 +340,18 @@ class GatewayConfig(_Strict):
                 )
         return self
 
+    def server_issuers(self) -> dict[str, tuple[str, ...]]:
+        """Per server that names them, the issuers whose callers it takes (see
+        ``UpstreamConfig.issuers``); a server not in it takes every issuer's."""
+        named: dict[str, tuple[str, ...]] = {}
+        for name, server in self.servers.items():
+            exchange = server.token_exchange.issuer if server.token_exchange else None
+            if server.issuers:
+                named[name] = server.issuers
+            elif exchange:
+                named[name] = (exchange,)
+        return named
+
     @model_validator(mode="after")
     def _exchanges_know_their_issuers(self) -> GatewayConfig:
         """A token exchange posts the caller's access token, one this gateway takes from whoever
@@ -340,9 +360,16 @@ class GatewayConfig(_Strict):
         are several (with one, its tokens are the only ones there are)."""
         issuers = [issuer.issuer for issuer in self.auth.issuers]
         for name, server in self.servers.items():
+            unknown = [issuer for issuer in server.issuers if issuer not in issuers]
+            if unknown:
+                raise ValueError(f"servers.{name}.issuers: {', '.join(unknown)} not in [[auth.issuers]]")
             exchange = server.token_exchange
             if exchange is None:
                 continue
+            if server.issuers and exchange.issuer is not None and exchange.issuer not in server.issuers:
+                raise ValueError(
+                    f"servers.{name}: its token exchange's issuer {exchange.issuer} is not among its issuers"
+                )
             if exchange.issuer is not None and exchange.issuer not in issuers:
                 raise ValueError(
                     f"servers.{name}.token_exchange: issuer {exchange.issuer} is not in [[auth.issuers]]"

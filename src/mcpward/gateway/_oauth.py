@@ -5,10 +5,15 @@ gateway (its resource URL, RFC 8707), checked here on every request.
 - JWT access tokens: the signature with the issuer's keys (its JWKS, named or found in its
   RFC 8414 metadata), an asymmetric algorithm from an allow-list (never ``none``, never HS*:
   a public key is public, so an HMAC "signed" with it proves nothing), ``iss`` equal to a
-  configured issuer character for character (RFC 9207's thinking: no normalising), ``aud``
-  naming this gateway or the server asked for, ``exp``/``nbf`` with a small leeway, a lifetime
+  configured issuer character for character (RFC 9207's thinking: no normalising), one the
+  server asked for takes (``servers.NAME.issuers``), ``aud`` naming this gateway or the server
+  asked for and nothing but this gateway's resources and the configured ``other_audiences``
+  (RFC 8707: a token "issued specifically for" this resource; one that other services also
+  take is one any of them could replay here), ``exp``/``nbf`` with a small leeway, a lifetime
   no longer than the config allows, and the required scopes.
-- Opaque tokens: RFC 7662 introspection at the issuer, with the same checks on its answer.
+- Opaque tokens: RFC 7662 introspection at the issuer, with the same checks on its answer,
+  only where every issuer the server takes introspects: an opaque token names no issuer, so
+  one that could be another's is sent to no one.
 - Keys are fetched with a timeout and a size bound, kept for ``jwks_refresh`` seconds, used
   for at most ``jwks_max_age`` when the issuer cannot be reached (then every token is refused
   with 503: fail closed), and fetched again for an unknown ``kid`` at most once per
@@ -33,8 +38,8 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -117,6 +122,10 @@ class ResourceSettings:
     fetch_timeout: float = 5.0
     #: Introspection requests per second to the issuer, at most (twice that at once).
     introspections_per_second: float = 20.0
+    #: Audiences a token may name beside this gateway's resources (anything else refuses it).
+    other_audiences: tuple[str, ...] = ()
+    #: Per server, the issuers whose callers it takes (a server not named: every issuer's).
+    server_issuers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def canonical(uri: str) -> str:
@@ -283,6 +292,7 @@ class ResourceServer:
         self._issuers = {i.issuer: i for i in settings.issuers}
         self.keys = {i.issuer: _Keys(i, settings, self._client, clock) for i in settings.issuers}
         self._resource = canonical(settings.resource)
+        self._other_audiences = frozenset(canonical(a) for a in settings.other_audiences)
         #: Introspections left (a token bucket) and when it was last filled.
         self._introspections = (2 * settings.introspections_per_second, clock())
         #: sha256 of a token -> (identity, remembered until, issuer, kid): checked once, until
@@ -291,6 +301,12 @@ class ResourceServer:
 
     def resource_for(self, server: str) -> str:
         return f"{self._resource}/servers/{server}/mcp"
+
+    def issuers_for(self, server: str) -> tuple[IssuerSettings, ...]:
+        """The issuers whose callers ``server`` takes."""
+        named = self.settings.server_issuers.get(server)
+        issuers = self.settings.issuers
+        return issuers if named is None else tuple(i for i in issuers if i.issuer in named)
 
     def metadata_url(self, server: str | None) -> str:
         """Where this gateway's protected-resource metadata (RFC 9728) is: per server, the
@@ -319,6 +335,7 @@ class ResourceServer:
             # A JWT's key must still be published (a fetch is due now and then: see _Keys).
             if self._clock() < until and (not kid or self.keys[issuer].known(kid)):
                 self._check_audience(identity, server)
+                self._check_issuer(identity, server)
                 return identity
             del self._remembered[digest]
         if len(token) > _MAX_TOKEN:
@@ -326,8 +343,9 @@ class ResourceServer:
         if token.count(".") == 2:
             identity, until, issuer, kid = await self._from_jwt(token)
         else:
-            identity, until, issuer, kid = await self._introspected(token)
+            identity, until, issuer, kid = await self._introspected(token, server)
         self._check_audience(identity, server)
+        self._check_issuer(identity, server)
         missing = [s for s in self.settings.scopes if s not in identity.scopes]
         if missing:
             raise TokenRefused(
@@ -355,10 +373,25 @@ class ResourceServer:
 
     def _check_audience(self, identity: Identity, server: str) -> None:
         """``aud`` names the gateway as a whole, or the server asked for (a token for one server
-        is no key to the others)."""
-        if self._resource in identity.audience or self.resource_for(server) in identity.audience:
-            return
-        raise TokenRefused(f"the token is not for this resource ({self.resource_for(server)})")
+        is no key to the others), and nothing but this gateway's resources and the configured
+        other audiences: every other service a token names holds one that works here."""
+        if self._resource not in identity.audience and self.resource_for(server) not in identity.audience:
+            raise TokenRefused(f"the token is not for this resource ({self.resource_for(server)})")
+        ours = f"{self._resource}/servers/"
+        others = [
+            a
+            for a in identity.audience
+            if a != self._resource and not a.startswith(ours) and a not in self._other_audiences
+        ]
+        if others:
+            raise TokenRefused(
+                f"the token names other audiences ({', '.join(sorted(others))[:200]}): it is "
+                "taken only when issued for this gateway alone (or auth.other_audiences)"
+            )
+
+    def _check_issuer(self, identity: Identity, server: str) -> None:
+        if all(i.issuer != identity.issuer for i in self.issuers_for(server)):
+            raise TokenRefused("the token's issuer is not trusted for this server")
 
     async def _from_jwt(self, token: str) -> tuple[Identity, float, str, str]:
         """The token's identity, until when it may be remembered, its issuer and key id."""
@@ -399,11 +432,18 @@ class ResourceServer:
             raise TokenRefused("the token is not valid yet")
         return self._identity(verified, settings), float(verified["exp"]) + leeway, settings.issuer, kid
 
-    async def _introspected(self, token: str) -> tuple[Identity, float, str, str]:
-        """An opaque token, asked of the first issuer that introspects (RFC 7662)."""
-        settings = next((i for i in self.settings.issuers if i.introspection_url), None)
+    async def _introspected(self, token: str, server: str) -> tuple[Identity, float, str, str]:
+        """An opaque token, asked of the issuer that introspects (RFC 7662), when it is the
+        only one ``server`` takes: an opaque token names no issuer, and one of an issuer that
+        does not introspect was handed to the one that does (which learned it, and could
+        answer for it)."""
+        issuers = self.issuers_for(server)
+        settings = issuers[0] if len(issuers) == 1 else None
         if settings is None or settings.introspection_url is None:
-            raise TokenRefused("the token is not a JWT and no issuer introspects tokens")
+            raise TokenRefused(
+                "the token is not a JWT, and it could be of an issuer that does not introspect "
+                "tokens: it is sent to no other's introspection"
+            )
         self._spend_introspection()
         auth = (settings.introspection_client_id or "", settings.introspection_secret or "")
         try:
@@ -449,7 +489,10 @@ class ResourceServer:
         if float(claims["exp"]) - start > longest:
             raise TokenRefused("the token lives longer than this gateway accepts")
         audience = claims.get("aud")
-        audiences = audience if isinstance(audience, list) else [audience]
+        audiences = [] if audience is None else audience if isinstance(audience, list) else [audience]
+        if not all(isinstance(a, str) for a in audiences):
+            # Skipped, a list of the gateway and a number was a token for the gateway alone.
+            raise TokenRefused("the token's aud claim holds something other than names")
         client = claims.get("azp") or claims.get("client_id")
         # A token without ``sub`` (a client acting for itself; introspection may leave it out)
         # is named by its client, marked as one: a client whose id was "alice" was the subject
@@ -465,7 +508,7 @@ class ResourceServer:
             client_id=client if isinstance(client, str) else None,
             groups=_names(claims.get(settings.groups_claim), "groups", split=False),
             scopes=frozenset(scopes),
-            audience=frozenset(canonical(a) for a in audiences if isinstance(a, str)),
+            audience=frozenset(canonical(a) for a in audiences),
         )
 
     async def close(self) -> None:
@@ -621,6 +664,11 @@ class TokenExchange:
         token, lifetime = answer.get("access_token"), answer.get("expires_in", 300)
         if not isinstance(token, str) or not token or not isinstance(lifetime, int | float):
             raise ExchangeFailed("the token exchange gave no access token")
+        # What was asked for, and sent upstream as "Bearer": a refresh or ID token, or one bound
+        # to a key (DPoP), was sent as the caller's access token (RFC 8693 2.2.1: both required).
+        kind, scheme = answer.get("issued_token_type"), answer.get("token_type")
+        if kind != self.ACCESS_TOKEN or not isinstance(scheme, str) or scheme.lower() != "bearer":
+            raise ExchangeFailed("the token exchange gave a token that is not a bearer access token")
         self._issued[digest] = (token, self._clock() + float(lifetime))
         while len(self._issued) > _MAX_REMEMBERED:
             self._issued.popitem(last=False)
