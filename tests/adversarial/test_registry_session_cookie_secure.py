@@ -50,7 +50,8 @@ def _session_cookie(client: TestClient, token: str, origin: str | None = None) -
     signed_in = client.post("/login", data=data, headers=headers, follow_redirects=False)
     assert signed_in.status_code == 303, signed_in.text
     cookie = signed_in.headers["set-cookie"]
-    assert cookie.startswith("mcpward_session=")
+    # __Host- where Secure (test_registry_session_cookie_fixation.py)
+    assert cookie.startswith(("mcpward_session=", "__Host-mcpward_session="))
     return cookie.lower()
 
 

@@ -10,13 +10,19 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import Principal, Role
 
 SESSION_COOKIE = "mcpward_session"
+#: Where the cookies are Secure their names carry this prefix: a browser keeps such a cookie only
+#: from this host over https, with ``Path=/`` and no ``Domain``, so no sibling subdomain (and no
+#: forged plain-http answer for one) can set or shadow it. A plain ``mcpward_session`` set for the
+#: parent domain was read as the registry's, and signed a reviewer in as whoever planted it.
+HOST_PREFIX = "__Host-"
 
 
 class FailureThrottle:
@@ -132,10 +138,36 @@ def require(role: Role) -> Callable[[Request], Principal]:
 
 def session_of(request: Request) -> tuple[Principal, str] | None:
     """The signed-in person and the session's CSRF token, from the cookie."""
-    session_id = request.cookies.get(SESSION_COOKIE)
+    session_id = read_cookie(request, SESSION_COOKIE)
     if not session_id:
         return None
     return _registry(request).session_principal(session_id)
+
+
+def read_cookie(request: Request, name: str) -> str | None:
+    """The cookie ``name`` as the registry sets it: its ``__Host-`` form; the plain one only
+    where the request is not judged https (a plain-http registry, whose browsers keep no Secure
+    cookie; a GET behind a TLS proxy without ``public_url``, which carries no Origin)."""
+    held = request.cookies.get(HOST_PREFIX + name)
+    if held or cookies_secure(request):
+        return held
+    return request.cookies.get(name)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, **options: Any) -> None:
+    """Sets ``name``: Secure and ``__Host-`` (``Path=/``, no ``Domain``) where
+    :func:`cookies_secure` says so, plain otherwise."""
+    if cookies_secure(request):
+        response.set_cookie(HOST_PREFIX + name, value, secure=True, httponly=True, **options)
+    else:
+        response.set_cookie(name, value, httponly=True, **options)
+
+
+def delete_cookie(response: Response, name: str, *, path: str = "/") -> None:
+    """Both forms of ``name`` cleared (a browser clears a ``__Host-`` one only by a Secure
+    answer with ``Path=/``)."""
+    response.delete_cookie(HOST_PREFIX + name, secure=True, httponly=True)
+    response.delete_cookie(name, path=path)
 
 
 def cookies_secure(request: Request) -> bool:

@@ -244,7 +244,7 @@ def _refused(request: Request, why: str, status: int = 400) -> HTMLResponse:
 
 @router.get("/login/sso")
 def sso_start(request: Request, next: str = "/queue") -> Response:
-    from mcpward.registry.web._auth import cookies_secure
+    from mcpward.registry.web._auth import cookies_secure, set_cookie
     from mcpward.registry.web._pages import _local
 
     provider = provider_of(request)
@@ -277,21 +277,25 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     }
     response = RedirectResponse(f"{metadata['authorization_endpoint']}?{urlencode(query)}", status_code=303)
     # Lax: the identity provider's redirect back is a top-level GET from another site.
-    response.set_cookie(_STARTED_COOKIE, cookie, httponly=True, samesite="lax", max_age=int(_PENDING_SECONDS),
-                        secure=cookies_secure(request), path="/login/sso")  # fmt: skip
+    # Behind TLS a __Host- cookie, whose path is "/": a sibling host's cookie of the plain name
+    # carried its own started sign-in into a reviewer's browser (its answer then signed them in
+    # as the sibling's account).
+    path = "/" if cookies_secure(request) else "/login/sso"
+    lifetime = int(_PENDING_SECONDS)
+    set_cookie(request, response, _STARTED_COOKIE, cookie, samesite="lax", max_age=lifetime, path=path)
     return response
 
 
 @router.get("/login/sso/callback")
 def sso_callback(request: Request) -> Response:
-    from mcpward.registry.web._auth import SESSION_COOKIE, cookies_secure
+    from mcpward.registry.web._auth import SESSION_COOKIE, delete_cookie, read_cookie, set_cookie
     from mcpward.registry.web._pages import _registry
 
     provider = provider_of(request)
     if provider is None or provider.metadata is None:
         return _refused(request, "Single sign-on is not set up here.", 404)
     params = request.query_params
-    state, cookie = params.get("state", ""), request.cookies.get(_STARTED_COOKIE, "")
+    state, cookie = params.get("state", ""), read_cookie(request, _STARTED_COOKIE) or ""
     if not cookie:
         return _refused(request, "This sign-in was started in another browser; sign in again.")
     started = provider.finish(cookie)
@@ -352,9 +356,8 @@ def sso_callback(request: Request) -> Response:
     page = (f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(next_path)}">'
             f'<p>Signed in. <a href="{html.escape(next_path)}">Continue</a></p>')  # fmt: skip
     response = HTMLResponse(page)
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
-                        secure=cookies_secure(request), max_age=8 * 3600)  # fmt: skip
-    response.delete_cookie(_STARTED_COOKIE, path="/login/sso")
+    set_cookie(request, response, SESSION_COOKIE, session_id, samesite="strict", max_age=8 * 3600)
+    delete_cookie(response, _STARTED_COOKIE, path="/login/sso")
     return response
 
 

@@ -36,10 +36,12 @@ from mcpward.registry.interface import (
 from mcpward.registry.web._auth import (
     SESSION_COOKIE,
     client_address,
-    cookies_secure,
     csrf_ok,
+    delete_cookie,
+    read_cookie,
     same_origin,
     session_of,
+    set_cookie,
     throttle_of,
 )
 
@@ -144,14 +146,7 @@ def login(
         )
     session_id, _csrf = opened
     response = RedirectResponse(_local(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        httponly=True,
-        samesite="strict",
-        secure=cookies_secure(request),
-        max_age=8 * 3600,
-    )
+    set_cookie(request, response, SESSION_COOKIE, session_id, samesite="strict", max_age=8 * 3600)
     return response
 
 
@@ -164,9 +159,9 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     if not same_origin(request) or (found is not None and not csrf_ok(found[1], csrf)):
         return RedirectResponse("/queue" if found else "/login", status_code=303)
     if found is not None:
-        _registry(request).close_session(request.cookies[SESSION_COOKIE])
+        _registry(request).close_session(read_cookie(request, SESSION_COOKIE) or "")
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    delete_cookie(response, SESSION_COOKIE)
     return response
 
 
