@@ -42,6 +42,7 @@ from mcpward.gateway._http_session import (
     ServerNotReading,
     StillAdmitted,
     Upstream,
+    keep_recent,
 )
 from mcpward.gateway._modern_serve import _modern_refusal, _ModernSessions
 from mcpward.gateway._oauth import ResourceServer
@@ -108,8 +109,8 @@ class _Admission:
         self._token_hashes, self._allowed_hosts = token_hashes, allowed_hosts
         self._limits, self._clock = limits, clock
         self.resource_server = resource_server
-        #: Per client (token digest): its request bucket (tokens, when).
-        self._buckets: dict[str, tuple[float, float]] = {}
+        #: Per client (token digest): its request bucket (tokens, when), the most recent callers'.
+        self._buckets: collections.OrderedDict[str, tuple[float, float]] = collections.OrderedDict()
 
     async def check(self, request: Request, server: str) -> Response | Caller:
         host = request.headers.get("host", "")
@@ -184,10 +185,10 @@ class _Admission:
         tokens, at = self._buckets.get(caller.key, (float(limits.request_burst), now))
         tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
         if tokens < 1:
-            self._buckets[caller.key] = (tokens, now)
+            keep_recent(self._buckets, caller.key, (tokens, now))
             wait = (1 - tokens) / limits.requests_per_second
             return _refuse(429, "too many requests from this client; slow down", retry=wait)
-        self._buckets[caller.key] = (tokens - 1, now)
+        keep_recent(self._buckets, caller.key, (tokens - 1, now))
         return None
 
 
@@ -213,9 +214,10 @@ class _SessionTable:
         self._idle_timeout, self._clock, self._limits, self._judge = idle_timeout, clock, limits, judge
         self.clock = clock
         self._sessions: dict[str, HttpSession] = {}
-        #: Per client (token digest): sessions starting, and the recent session starts.
+        #: Per client (token digest): sessions starting (while any do), and the recent session
+        #: starts (the most recent callers').
         self._opening: dict[str, int] = {}
-        self._opened: dict[str, collections.deque[float]] = {}
+        self._opened: collections.OrderedDict[str, collections.deque[float]] = collections.OrderedDict()
 
     def owned(self, session_id: str | None, name: str, caller: Caller) -> HttpSession | None:
         """The session, if it exists on this server and the caller's token opened it; another
@@ -236,6 +238,8 @@ class _SessionTable:
             return await self._start(name, caller)
         finally:
             self._opening[caller.key] -= 1
+            if not self._opening[caller.key]:
+                del self._opening[caller.key]
 
     def _too_many(self, caller: Caller) -> Response | None:
         """The refusal of a new session, if the caller has as many as it may (each is a server
@@ -253,13 +257,14 @@ class _SessionTable:
         if len(self._sessions) + sum(self._opening.values()) >= limits.max_sessions:
             return _refuse(503, "the gateway serves as many sessions as it may; try again later", retry=30)
         now = self._clock()
-        recent = self._opened.setdefault(caller.key, collections.deque())
+        recent = self._opened.get(caller.key) or collections.deque()
         while recent and recent[0] <= now - 60:
             recent.popleft()
         if len(recent) >= limits.new_sessions_per_minute:
             wait = recent[0] + 60 - now
             return _refuse(429, "this client opened too many sessions in the last minute", retry=wait)
         recent.append(now)
+        keep_recent(self._opened, caller.key, recent)
         return None
 
     async def _start(self, name: str, caller: Caller) -> HttpSession | str:
@@ -379,6 +384,12 @@ def create_app(
     #: Per client: its requests being answered (a body arriving, a call), each a connection.
     in_flight: collections.Counter[str] = collections.Counter()
 
+    def finished(counts: collections.Counter[str], key: str) -> None:
+        """One of ``key``'s requests answered; a client with none under way is not kept."""
+        counts[key] -= 1
+        if counts[key] <= 0:
+            del counts[key]
+
     def too_busy(caller: Caller) -> Response | None:
         """The refusal of a request past the client's limit of requests under way: within its
         rate, slow bodies (60 s each) held 1,200 connections, past the gateway's limit of
@@ -443,7 +454,7 @@ def create_app(
         try:
             return await sse_post(request, verdict)
         finally:
-            in_flight[verdict.key] -= 1
+            finished(in_flight, verdict.key)
 
     async def sse_post(request: Request, verdict: Caller) -> Response:
         session = table.owned(request.query_params.get("session_id"), request.path_params["name"], verdict)
@@ -482,7 +493,7 @@ def create_app(
         try:
             return await answer_request(request, client, name)
         finally:
-            in_flight[client.key] -= 1
+            finished(in_flight, client.key)
 
     async def answer_request(request: Request, client: Caller, name: str) -> Response:
         """A request of an admitted client (a stream it opens is answered once it starts)."""

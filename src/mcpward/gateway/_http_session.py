@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -61,6 +62,28 @@ _INLINE_SHARE = 0.1
 _JUDGES = 2
 
 _T = TypeVar("_T")
+#: Callers whose bookkeeping (a request rate, recent session starts, a judging budget) is kept
+#: at once: past it the least recently seen caller's is forgotten, and it starts afresh with a
+#: full allowance. A caller is (issuer, subject, client), and an identity provider that registers
+#: any client mints new ones without end: each one's entries were kept for good.
+MAX_CALLERS = 10_000
+
+
+def keep_recent(table: OrderedDict[str, _T], key: str, value: _T) -> None:
+    """``table[key] = value``, as the most recently seen, the least recent dropped past
+    :data:`MAX_CALLERS`."""
+    table[key] = value
+    table.move_to_end(key)
+    while len(table) > MAX_CALLERS:
+        table.popitem(last=False)
+
+
+@dataclass(slots=True)
+class _Slot:
+    """A client's turn at the judges, and how many of its messages hold or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 class Judge:
@@ -85,9 +108,10 @@ class Judge:
         self.inline_share = inline_share
         self.clock = clock
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcpward-judge")
-        self._slots: dict[str, asyncio.Lock] = {}
+        #: Per client with messages being judged or waiting (dropped with its last one).
+        self._slots: dict[str, _Slot] = {}
         #: Per client: the loop time it may still spend judging (negative once overspent) and when.
-        self._budgets: dict[str, tuple[float, float]] = {}
+        self._budgets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     def _left(self, client: str, now: float) -> float:
         left, at = self._budgets.get(client, (self.inline_share, now))
@@ -101,17 +125,23 @@ class Judge:
                 return work()
             finally:
                 ended = self.clock()
-                self._budgets[client] = (self._left(client, started) - (ended - started), ended)
-        slot = self._slots.setdefault(client, asyncio.Lock())
-        async with slot:
-            future = asyncio.get_running_loop().run_in_executor(self._pool, work)
-            try:
-                return await asyncio.shield(future)
-            except asyncio.CancelledError:
-                # A thread cannot be stopped: the slot (and the session's lock the caller holds)
-                # stay taken until it is done, so two judgings of one relay never overlap.
-                await asyncio.wait({future})
-                raise
+                keep_recent(self._budgets, client, (self._left(client, started) - (ended - started), ended))
+        slot = self._slots.setdefault(client, _Slot())
+        slot.users += 1
+        try:
+            async with slot.lock:
+                future = asyncio.get_running_loop().run_in_executor(self._pool, work)
+                try:
+                    return await asyncio.shield(future)
+                except asyncio.CancelledError:
+                    # A thread cannot be stopped: the slot (and the session's lock the caller
+                    # holds) stay taken until it is done, so two judgings of one relay never overlap.
+                    await asyncio.wait({future})
+                    raise
+        finally:
+            slot.users -= 1
+            if not slot.users:  # no message of its holds or waits for it: kept for no one
+                del self._slots[client]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -74,6 +74,8 @@ class _ModernSessions:
         #: Open ``subscriptions/listen`` streams, by the pool whose notifications they carry.
         self._listeners: dict[tuple[str, str], set[_Listener]] = {}
         self._ids = itertools.count(1)
+        #: Pools kept (one per client and server) before those whose servers are all gone are dropped.
+        self._prune_at = _POOLS_KEPT
 
     def upstream_id(self) -> str:
         return f"mcpward-{next(self._ids)}"
@@ -87,6 +89,8 @@ class _ModernSessions:
         timeout: a call waiting for its client's retry holds a member that long at most)."""
         size = self._table.servers[name].shared_pool
         key = self._key(name, caller)
+        if len(self._pools) >= self._prune_at:
+            await self._prune()
         freed = self._freed.setdefault(key, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + 2 * self._call_timeout
         while True:
@@ -121,6 +125,33 @@ class _ModernSessions:
                 return _modern_refusal(503, None, BLOCKED, "mcpward gateway: every server process is busy")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(freed.wait(), timeout=min(left, 1.0))
+
+    async def _prune(self) -> None:
+        """Drops the pools whose servers are all gone (ended for idleness, exited) and that no
+        call, start or listener uses, with their events and locks. A pool was kept for every
+        client that ever called, its ended session in it, for good: clients without end (each
+        registered client of an identity provider a new one) grew the gateway without bound."""
+        unused = [
+            key
+            for key, pool in self._pools.items()
+            if not any(self._table.alive(m.session) or m.busy.locked() for m in pool)
+            and not (key in self._opening and self._opening[key].locked())
+            and not self._listeners.get(key)
+        ]
+        ended = [member for key in unused for member in self._pools.pop(key)]
+        for key in unused:
+            self._freed.pop(key, None)
+            self._opening.pop(key, None)
+            self._listeners.pop(key, None)
+        # and what was left beside no pool (a listen refused before its server was asked for)
+        for key in (self._listeners.keys() | self._opening.keys() | self._freed.keys()) - self._pools.keys():
+            if not self._listeners.get(key) and not (key in self._opening and self._opening[key].locked()):
+                self._listeners.pop(key, None)
+                self._opening.pop(key, None)
+                self._freed.pop(key, None)
+        self._prune_at = max(_POOLS_KEPT, 2 * len(self._pools))
+        for member in ended:  # its server exited on its own: its session ended here too
+            await self._table.end(member.session)
 
     def may_ask(self, caller: Caller, name: str) -> bool:
         """Whether a server may put a question to this client now. In a shared pool a client may
@@ -616,6 +647,8 @@ class _Listener:
 _LIST_PAGES = 100
 #: Open subscriptions per client and server (each an open stream).
 _LISTENS = 8
+#: Pools (clients and servers) kept before the unused ones are looked for (see ``_prune``).
+_POOLS_KEPT = 1024
 #: Resources one stream may watch (each a ``resources/subscribe`` upstream).
 _RESOURCES_PER_LISTEN = 32
 _RESOURCE_UPDATED = "notifications/resources/updated"
