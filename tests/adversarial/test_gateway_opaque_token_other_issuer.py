@@ -21,6 +21,7 @@ Real issuers on loopback, the gateway's own token check."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Iterator
@@ -111,3 +112,16 @@ def test_a_servers_issuers_must_be_configured_ones(providers: tuple[AuthServer, 
     company, partner = providers
     with pytest.raises(ValidationError, match="not in"):
         _config(company, partner, {"payroll": {**STDIO, "issuers": ["https://elsewhere.example"]}})
+
+
+def test_a_servers_metadata_names_its_own_issuers(providers: tuple[AuthServer, AuthServer]) -> None:
+    from mcpward.gateway import resource_server_from
+
+    company, partner = providers
+    settings = _config(company, partner, {"payroll": {**STDIO, "issuers": [company.issuer]}, "ledger": STDIO})
+    server = resource_server_from(settings)
+    assert server is not None
+    assert server.metadata("payroll")["authorization_servers"] == [company.issuer]
+    assert server.metadata("ledger")["authorization_servers"] == [company.issuer, partner.issuer]
+    assert server.metadata(None)["authorization_servers"] == [company.issuer, partner.issuer]
+    asyncio.run(server.close())

@@ -68,6 +68,8 @@ _MAX_REMEMBERED = 10_000
 _MAX_TOKEN = 16 * 1024
 #: Groups or scopes a token may name (an introspection answer is bounded only by its size).
 _MAX_NAMES = 4096
+#: RFC 8693's name of an access token's type.
+_ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type's name
 
 
 #: PyJWT checks the signature, the algorithm and ``iss``; the rest is checked here.
@@ -317,9 +319,11 @@ class ResourceServer:
         return f"{self._resource}/.well-known/oauth-protected-resource{suffix}"
 
     def metadata(self, server: str | None) -> dict[str, Any]:
+        # A server's own issuers (servers.NAME.issuers): a client sent to another signed in for nothing.
+        issuers = self.issuers_for(server) if server else self.settings.issuers
         document: dict[str, Any] = {
             "resource": self.resource_for(server) if server else self._resource,
-            "authorization_servers": [i.issuer for i in self.settings.issuers],
+            "authorization_servers": [i.issuer for i in issuers],
             "bearer_methods_supported": ["header"],
             "resource_name": f"mcpward gateway: {server}" if server else "mcpward gateway",
         }
@@ -331,6 +335,7 @@ class ResourceServer:
         digest = hashlib.sha256(token.encode()).hexdigest()
         remembered = self._remembered.get(digest)
         if remembered is not None:
+            self._remembered.move_to_end(digest)  # the least recently used are forgotten first
             identity, until, issuer, kid = remembered
             # A JWT's key must still be published (a fetch is due now and then: see _Keys).
             if self._clock() < until and (not kid or self.keys[issuer].known(kid)):
@@ -458,6 +463,11 @@ class ResourceServer:
             raise IssuerUnavailable(f"{settings.issuer} did not answer the token introspection") from None
         if claims.get("active") is not True:
             raise TokenRefused("the token is not active")
+        # Introspection answers for refresh tokens too (the hint is a hint), and says so here: a
+        # refresh token (or one bound to a key, DPoP) was taken as a bearer access token.
+        kind = claims.get("token_type", "bearer")
+        if not isinstance(kind, str) or kind.lower() not in ("bearer", "access_token", _ACCESS_TOKEN):
+            raise TokenRefused("the token is not a bearer access token (its introspection says otherwise)")
         if claims.get("iss", settings.issuer) != settings.issuer:
             raise TokenRefused("the token's issuer is not trusted here")
         expires = claims.get("exp")
@@ -592,7 +602,7 @@ class TokenExchange:
 
     #: The grant and token types of RFC 8693.
     GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
-    ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type's name
+    ACCESS_TOKEN = _ACCESS_TOKEN
 
     def __init__(self, settings: ExchangeSettings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
