@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from mcpward.registry._audit_trail import AuditTrail, _digest, _state, _utc
 from mcpward.registry._persons import SSO_PREFIX, acting, folded, person_of
@@ -13,6 +14,28 @@ from mcpward.registry._tables import SessionRow, TokenRow
 from mcpward.registry.interface import InvalidInput, Principal, RegistryError, Role
 
 SESSION_HOURS = 8
+#: Browser sessions a token (or a signed-in person's row) keeps, the newest: a person's browsers
+#: and devices. A sign-in in a loop stored a row per request for eight hours, without end.
+SESSIONS_PER_TOKEN = 20
+
+
+def _keep_newest_sessions(session: Session, token_id: int) -> None:
+    """Ends the token's sessions past its :data:`SESSIONS_PER_TOKEN` newest."""
+    session.flush()
+    last_kept = session.execute(
+        select(SessionRow.expires_at, SessionRow.id_hash)
+        .where(SessionRow.token_id == token_id)
+        .order_by(SessionRow.expires_at.desc(), SessionRow.id_hash.desc())
+        .offset(SESSIONS_PER_TOKEN - 1)
+        .limit(1)
+    ).first()
+    if last_kept is None:
+        return
+    expires, id_hash = last_kept
+    older = or_(
+        SessionRow.expires_at < expires, and_(SessionRow.expires_at == expires, SessionRow.id_hash < id_hash)
+    )
+    session.execute(delete(SessionRow).where(SessionRow.token_id == token_id, older))
 
 
 def _csrf_token(session_id: str) -> str:
@@ -109,6 +132,7 @@ class TokenStore(AuditTrail):
                     expires_at=self.now() + timedelta(hours=SESSION_HOURS),
                 )
             )
+            _keep_newest_sessions(session, row.id)
         return session_id, _csrf_token(session_id)
 
     def open_sso_session(self, person: str, role: Role) -> tuple[str, str]:
@@ -143,6 +167,7 @@ class TokenStore(AuditTrail):
             session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
             expires = self.now() + timedelta(hours=SESSION_HOURS)
             session.add(SessionRow(id_hash=_digest(session_id), token_id=row.id, expires_at=expires))
+            _keep_newest_sessions(session, row.id)
         return session_id, _csrf_token(session_id)
 
     def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
