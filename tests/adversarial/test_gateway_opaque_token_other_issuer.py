@@ -15,22 +15,35 @@ Until 2026-12-05. Now a server may name the issuers whose callers it takes
 (``servers.NAME.issuers``; a token exchange's issuer alone when it names one, every issuer
 otherwise): a token of another issuer is refused on it (401), JWT or opaque, and an opaque
 token is introspected only where every issuer the server takes introspects (at most one may):
-where it could be a token of an issuer that does not, nothing is sent and it is refused.
+where it could be a token of an issuer that does not, nothing is sent and it is refused. A
+static ``[[serve.clients]]`` token is another source: taken on such a server only when its
+``issuers`` list ``"static"``.
 
 Real issuers on loopback, the gateway's own token check."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
-from mcpward.gateway import GatewayConfig
+from loopback import serving
+from mcpward.gateway import (
+    AuditLog,
+    GatewayConfig,
+    Upstream,
+    build_interceptors,
+    create_app,
+    resource_server_from,
+)
 from oauth_kit import AuthServer, identify_token, issuers_serving
 
 RESOURCE = "https://gateway.example"
@@ -115,8 +128,6 @@ def test_a_servers_issuers_must_be_configured_ones(providers: tuple[AuthServer, 
 
 
 def test_a_servers_metadata_names_its_own_issuers(providers: tuple[AuthServer, AuthServer]) -> None:
-    from mcpward.gateway import resource_server_from
-
     company, partner = providers
     settings = _config(company, partner, {"payroll": {**STDIO, "issuers": [company.issuer]}, "ledger": STDIO})
     server = resource_server_from(settings)
@@ -125,3 +136,45 @@ def test_a_servers_metadata_names_its_own_issuers(providers: tuple[AuthServer, A
     assert server.metadata("ledger")["authorization_servers"] == [company.issuer, partner.issuer]
     assert server.metadata(None)["authorization_servers"] == [company.issuer, partner.issuer]
     asyncio.run(server.close())
+
+
+def test_a_static_client_token_reaches_a_server_that_names_its_issuers_only_when_listed(
+    providers: tuple[AuthServer, AuthServer], tmp_path: Path
+) -> None:
+    """A server that names its issuers takes their callers; a ``[[serve.clients]]`` token is
+    another source, taken there only when ``"static"`` is listed."""
+    company, partner = providers
+    token = "mcpg_static-client-token-of-the-server-issuers-test"
+    servers_config = {
+        "payroll": {**STDIO, "issuers": [company.issuer]},
+        "reports": {**STDIO, "issuers": [company.issuer, "static"]},
+        "ledger": STDIO,
+    }
+    settings = _config(company, partner, servers_config)
+    servers = {name: Upstream(command=tuple(STDIO["command"])) for name in servers_config}
+    log = AuditLog(tmp_path / "audit.jsonl")
+
+    def app_for(port: int) -> Any:
+        return create_app(
+            servers,
+            lambda _name, up: build_interceptors(settings, audit_log=log, command=up.command, url=up.url),
+            token_hashes={hashlib.sha256(token.encode()).hexdigest(): "ci"},
+            allowed_hosts=(f"127.0.0.1:{port}",),
+            max_message=65536,
+            call_timeout=30,
+            resource_server=resource_server_from(settings, resource=f"http://127.0.0.1:{port}"),
+        )
+
+    try:
+        with serving(app_for) as base:
+
+            def status(server: str) -> int:
+                headers = {"Authorization": f"Bearer {token}"}
+                return httpx.delete(f"{base}/servers/{server}/mcp", headers=headers, timeout=30).status_code
+
+            assert status("payroll") == 401
+            assert status("reports") == 204 and status("ledger") == 204
+    finally:
+        log.close()
+    with pytest.raises(ValidationError, match="needs"):
+        GatewayConfig.model_validate({"servers": {"x": {**STDIO, "issuers": ["static"]}}})

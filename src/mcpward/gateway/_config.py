@@ -254,9 +254,10 @@ class UpstreamConfig(_Strict):
     shared_pool: int = Field(default=0, ge=0, le=256)
     #: A remote server that takes, per caller, a token exchanged for the caller's own.
     token_exchange: TokenExchangeConfig | None = None
-    #: The [[auth.issuers]] whose callers this server takes (another's token is refused on it);
-    #: empty: its token exchange's issuer when it names one, else every issuer. An opaque token
-    #: is introspected only for a server that takes the introspecting issuer alone.
+    #: The [[auth.issuers]] whose callers this server takes (another's token is refused on it),
+    #: and "static" for the [[serve.clients]] tokens; empty: its token exchange's issuer when it
+    #: names one, else every source. An opaque token is introspected only for a server that
+    #: takes the introspecting issuer alone.
     issuers: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -358,9 +359,13 @@ class GatewayConfig(_Strict):
         presents it, to the token endpoint: sent another issuer's users' tokens, that provider
         could act here as them. So an exchange is for one issuer's callers, named when there
         are several (with one, its tokens are the only ones there are)."""
+        from mcpward.gateway._interceptors.policy import STATIC_SOURCE
+
         issuers = [issuer.issuer for issuer in self.auth.issuers]
         for name, server in self.servers.items():
-            unknown = [issuer for issuer in server.issuers if issuer not in issuers]
+            if server.issuers and not issuers:
+                raise ValueError(f"servers.{name}.issuers needs [[auth.issuers]]")
+            unknown = [issuer for issuer in server.issuers if issuer not in [*issuers, STATIC_SOURCE]]
             if unknown:
                 raise ValueError(f"servers.{name}.issuers: {', '.join(unknown)} not in [[auth.issuers]]")
             exchange = server.token_exchange

@@ -125,6 +125,13 @@ class _Admission:
         client = next(
             (name for known, name in self._token_hashes.items() if hmac.compare_digest(known, digest)), None
         )
+        if (
+            client is not None
+            and self.resource_server is not None
+            and not self.resource_server.takes_static(server)
+        ):
+            # A server that names its issuers takes their callers: a static token is another source.
+            return _refuse(401, "this server takes access tokens of its issuers only, not a client token")
         if client is not None:
             caller = Caller(client, digest, identity=Identity(subject=client))
         elif self.resource_server is None:

@@ -68,6 +68,8 @@ _MAX_REMEMBERED = 10_000
 _MAX_TOKEN = 16 * 1024
 #: Groups or scopes a token may name (an introspection answer is bounded only by its size).
 _MAX_NAMES = 4096
+#: A server's source of the config's static client tokens (``servers.NAME.issuers``; the policy's).
+_STATIC = "static"
 #: RFC 8693's name of an access token's type.
 _ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"  # noqa: S105 - a type's name
 
@@ -303,6 +305,11 @@ class ResourceServer:
 
     def resource_for(self, server: str) -> str:
         return f"{self._resource}/servers/{server}/mcp"
+
+    def takes_static(self, server: str) -> bool:
+        """Whether ``server`` takes the config's static client tokens beside access tokens."""
+        named = self.settings.server_issuers.get(server)
+        return named is None or _STATIC in named
 
     def issuers_for(self, server: str) -> tuple[IssuerSettings, ...]:
         """The issuers whose callers ``server`` takes."""
