@@ -24,12 +24,41 @@ from mcpward.launch import Launch, resolve_launch
 from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
 
-# A project's settings that choose where packages come from, or run code as the package manager
-# (`git`, the command a git dependency is fetched with; `node-gyp`, what builds a native one).
-_NPMRC_SOURCE = re.compile(
-    r"(?:.*:)?registry|userconfig|globalconfig|cache|prefix|node[-_]options|script[-_]shell|shell"
-    r"|replace[-_]registry[-_]host|cafile|ca|strict[-_]ssl|proxy|https[-_]proxy|git|node[-_]gyp",
-    re.IGNORECASE,
+#: A project's ``.npmrc`` settings that choose nothing of where packages come from or what runs:
+#: npm's and pnpm's ordinary ones (how a project saves, resolves peers, hoists, logs). Any other
+#: key is refused, and so is one written other than plainly: npm expands ``${VAR}`` in keys
+#: (``registry${X?}``), unquotes ``"registry"`` and reads ``registry[]`` as ``registry``, and ini
+#: takes a key alone on its line as ``key=true``. A ``[]`` is kept off a harmless key only (pnpm's
+#: ``public-hoist-pattern[]=*eslint*``). Every scope's registry is refused, whatever the package's:
+#: the package's dependencies of that scope come from it (the SDK's ``@modelcontextprotocol``).
+_NPMRC_HARMLESS = frozenset({
+    "access", "audit", "audit-level", "color", "depth", "engine-strict", "fetch-retries",
+    "fetch-retry-factor", "fetch-retry-maxtimeout", "fetch-retry-mintimeout", "fetch-timeout",
+    "foreground-scripts", "format-package-lock", "fund", "git-tag-version", "heading", "include",
+    "init-author-email", "init-author-name", "init-author-url", "init-license", "init-private",
+    "init-type", "init-version", "init.author.email", "init.author.name", "init.author.url",
+    "init.license", "init.version", "install-links", "json", "legacy-peer-deps", "lockfile-version",
+    "loglevel", "logs-max", "long", "maxsockets", "message", "min-release-age", "offline", "omit",
+    "package-lock", "package-lock-only", "parseable", "prefer-dedupe", "prefer-offline",
+    "prefer-online", "preid", "production", "progress", "provenance", "save", "save-bundle",
+    "save-dev", "save-exact", "save-optional", "save-peer", "save-prefix", "save-prod",
+    "shrinkwrap", "sign-git-commit", "sign-git-tag", "strict-peer-deps", "tag-version-prefix",
+    "timing", "unicode", "update-notifier", "usage", "yes",
+    # pnpm's, in the same file: the layout of node_modules and how a workspace resolves.
+    "auto-install-peers", "strict-peer-dependencies", "shamefully-hoist", "node-linker", "hoist",
+    "hoist-pattern", "public-hoist-pattern", "link-workspace-packages", "prefer-workspace-packages",
+    "save-workspace-protocol", "shared-workspace-lockfile", "resolution-mode",
+    "dedupe-peer-dependents", "dedupe-direct-deps", "resolve-peers-from-workspace-root",
+    "enable-pre-post-scripts", "recursive-install", "prefer-frozen-lockfile", "frozen-lockfile",
+    "lockfile", "ignore-workspace-root-check", "child-concurrency", "network-concurrency",
+    "package-manager-strict", "package-manager-strict-version", "exclude-links-from-lockfile",
+})  # fmt: skip
+#: Settings that only tighten at ``true``; at ``false`` they undo the user's own (a registry's
+#: certificate unchecked, install scripts run).
+_NPMRC_HARMLESS_WHEN_TRUE = frozenset({"strict-ssl", "ignore-scripts"})
+#: A registry's credentials: they name no source (``//npm.acme.example/:_authToken=${TOKEN}``).
+_NPMRC_CREDENTIAL = re.compile(
+    r"(?://[^\s=]*:)?(?:_authToken|_auth|_password|username|email|always-auth|certfile|keyfile)"
 )
 _YARNRC_SOURCE = re.compile(
     r"^\s*(npmRegistryServer|npmScopes|yarnPath|plugins|unsafeHttpWhitelist)\s*:", re.M
@@ -69,7 +98,7 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
     why: list[str] = []
     for folder in _project_folders(directory, home):
         if package.ecosystem is Ecosystem.NPM:
-            why += _settings(folder / ".npmrc", lambda text: _npmrc_sources(text, package))
+            why += _settings(folder / ".npmrc", _npmrc_sources)
             if launch.runner == "yarn dlx":
                 why += _settings(folder / ".yarnrc.yml", _YARNRC_SOURCE.findall)
             if launch.runner == "bunx":
@@ -123,22 +152,24 @@ def _settings(path: Path, sources: Callable[[str], list[str]]) -> list[str]:
     return [f"{path} sets {', '.join(key[:100] for key in keys)}"] if keys else []
 
 
-def _npmrc_sources(text: str, package: PackageRef) -> list[str]:
-    keys = (line.partition("=")[0].strip() for line in text.splitlines() if "=" in line)
-    return [
-        key
-        for key in keys
-        if not key.startswith((";", "#"))
-        and _NPMRC_SOURCE.fullmatch(key)
-        and (not key.startswith("@") or _scope_of(package, key))
-    ]
-
-
-def _scope_of(package: PackageRef, key: str) -> bool:
-    """Whether an ``@scope:registry`` setting is the package's scope's (a company repository's
-    ``@acme:registry`` chooses nothing for ``@modelcontextprotocol/server-memory``)."""
-    scope = key.partition(":")[0].casefold()
-    return package.name.casefold().startswith(f"{scope}/")
+def _npmrc_sources(text: str) -> list[str]:
+    """The lines of a project's ``.npmrc`` not known to choose nothing (by their key, or the whole
+    line where it has no key of its own: ``[section]``)."""
+    refused = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith((";", "#")):
+            continue
+        key, equals, value = (part.strip() for part in line.partition("="))
+        plain = key.removesuffix("[]")
+        harmless = (
+            plain in _NPMRC_HARMLESS
+            or (plain in _NPMRC_HARMLESS_WHEN_TRUE and equals and value == "true" and plain == key)
+            or bool(_NPMRC_CREDENTIAL.fullmatch(key))
+        )
+        if not harmless:
+            refused.append(key if equals else line)
+    return refused
 
 
 def _bunfig_sources(text: str) -> list[str]:

@@ -249,12 +249,15 @@ def test_the_users_own_configuration_is_the_users_choice(project: Path) -> None:
     assert _launch(NPX, project) is None
     assert _launch(UVX, project) is None
     # A repository's config that names no source (save-exact, a dev dependency group) is kept.
-    (project / ".npmrc").write_text(
-        "save-exact=true\n@corp:registry=https://npm.corp.example/\n//npm.acme.example/:_authToken=${TOKEN}\n"
-    )
+    (project / ".npmrc").write_text("save-exact=true\n//npm.acme.example/:_authToken=${TOKEN}\n")
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.uv]\ndev-dependencies = []\n')
     assert _launch(NPX, project) is None
     assert _launch(UVX, project) is None
+    # Another scope's registry was kept here until 2026-12-05: it chooses where the package's
+    # dependencies of that scope come from, as the entry's npm_config_@corp:registry does
+    # (tests/adversarial/test_gateway_project_npmrc_allow_list.py).
+    (project / ".npmrc").write_text("@corp:registry=https://npm.corp.example/\n")
+    assert _launch(NPX, project) is not None
 
 
 def test_gateway_run_refuses_before_the_package_manager_starts(project: Path) -> None:
