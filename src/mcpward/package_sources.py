@@ -15,6 +15,9 @@ Nothing here runs a package manager: the files are read as text, a bounded amoun
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -71,6 +74,8 @@ _UV_SOURCE = re.compile(
 )
 #: Configuration files are small; what is past this is not read (and refused, not guessed at).
 _MOST_READ = 1 << 20
+#: A project's installed tree is read up to this many packages (a large one has a few thousand).
+_MOST_PACKAGES = 100_000
 
 
 def other_sources(
@@ -96,6 +101,7 @@ def other_sources(
 
 def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -> list[str]:
     why: list[str] = []
+    word = launch.argv[len(launch.argv) - len(launch.server_args) - 1]
     for folder in _project_folders(directory, home):
         if package.ecosystem is Ecosystem.NPM:
             why += _settings(folder / ".npmrc", _npmrc_sources)
@@ -103,10 +109,17 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                 why += _settings(folder / ".yarnrc.yml", _YARNRC_SOURCE.findall)
             if launch.runner == "bunx":
                 why += _settings(folder / "bunfig.toml", _bunfig_sources)
-            # npx runs a copy the project holds (its own node_modules) in place of fetching one.
-            copy = folder / "node_modules" / package.name
-            if copy.is_symlink() or copy.exists():
-                why.append(f"{copy} is the project's own copy of it")
+            # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
+            why += _copies(folder / "node_modules", package.name)
+            # Before it fetches, npx runs a program of the project's named as the line's word
+            # (the spec, version and all; with -p, the command): a bin of the project's
+            # package.json, or its node_modules/.bin/<word>, which is on the PATH the command is
+            # found on, after the fetched package's.
+            program = folder / "node_modules" / ".bin" / word
+            if program.is_symlink() or program.exists():
+                why.append(f"{program} is a program of the project's named {word[:100]}")
+            bins = functools.partial(_bins_named, word=word, folder=folder)
+            why += _settings(folder / "package.json", bins)
         elif package.ecosystem is Ecosystem.PYPI and launch.runner in ("uvx", "uv run"):
             why += _settings(folder / "uv.toml", _uv_sources)
             why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
@@ -170,6 +183,60 @@ def _npmrc_sources(text: str) -> list[str]:
         if not harmless:
             refused.append(key if equals else line)
     return refused
+
+
+def _bins_named(text: str, *, word: str, folder: Path) -> list[str]:
+    """The programs of a project's ``package.json`` named ``word``, as npm names them: each key of
+    its ``bin`` by its last part, a ``bin`` given as a path by the package's name, and each file of
+    its ``directories.bin`` folder."""
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return []  # npm reads no program of a package.json it cannot read
+    if not isinstance(manifest, dict):
+        return []
+    bin_ = manifest.get("bin")
+    names = list(bin_) if isinstance(bin_, dict) else [str(manifest.get("name", ""))] if bin_ else []
+    found = [f"bin {name[:100]}" for name in names if word in (name, re.split(r"[\\/:]", name)[-1])]
+    directories = manifest.get("directories")
+    programs = directories.get("bin") if isinstance(directories, dict) else None
+    if isinstance(programs, str) and (folder / programs / word).exists():
+        found.append(f"directories.bin {programs[:100]}")
+    return found
+
+
+def _copies(node_modules: Path, name: str) -> list[str]:
+    """The copy of the package ``name`` the project's tree holds, at any depth, as npm's reading
+    of the installed tree finds it (``node_modules/x/node_modules/@acme/ok``); a folder read once
+    (a link back to a folder above ends), a bounded number of packages."""
+    folders, read, packages = [node_modules], set[Path](), 0
+    while folders:
+        folder = folders.pop()
+        copy = folder / name
+        if copy.is_symlink() or copy.exists():
+            return [f"{copy} is the project's own copy of it"]
+        if folder.resolve() in read:
+            continue
+        read.add(folder.resolve())
+        for package in _packages_in(folder):
+            packages += 1
+            if packages > _MOST_PACKAGES:
+                return [f"{node_modules} holds over {_MOST_PACKAGES} packages"]
+            if os.path.isdir(os.path.join(package, "node_modules")):
+                folders.append(Path(package, "node_modules"))
+    return []
+
+
+def _packages_in(node_modules: Path) -> list[str]:
+    """The folders of a ``node_modules``'s packages, a scope's (``@acme/ok``) among them."""
+    try:
+        entries = list(os.scandir(node_modules))
+        scoped = [e for e in entries if e.name.startswith("@") and e.is_dir()]
+        return [e.path for e in entries if e not in scoped] + [
+            inner.path for scope in scoped for inner in os.scandir(scope.path)
+        ]
+    except OSError:
+        return []
 
 
 def _bunfig_sources(text: str) -> list[str]:
