@@ -66,7 +66,8 @@ _HARMLESS_NODE_OPTION = re.compile(
 #: own, whatever their case.
 _PACKAGE_MANAGER_PREFIXES: dict[Ecosystem, tuple[str, ...]] = {
     Ecosystem.NPM: ("npm_config_", "bun_", "yarn_", "pnpm_", "corepack_"),
-    Ecosystem.PYPI: ("uv_", "pip_", "pipx_"),
+    # An active environment's (uv run runs its python to ask it what it is).
+    Ecosystem.PYPI: ("uv_", "pip_", "pipx_", "virtual_env", "conda_"),
     Ecosystem.OCI: ("docker_", "container_", "containers_"),
 }
 #: The runtimes' namespaces, whatever the ecosystem (a runner is itself Node or Python, and so

@@ -72,6 +72,13 @@ _UV_SOURCE = re.compile(
     r"|pypy-install-mirror|python-downloads-json-url|cache-dir|allow-insecure-host"
     r"|override-dependencies|constraint-dependencies"
 )
+#: A Python request that names a version or an implementation (``3.12``, ``cpython@3.12``,
+#: ``pypy3.10``, ``3.13t``, ``>=3.11``, ``cpython-3.12.1-linux-x86_64-gnu``): no path, no
+#: program's name.
+_PYTHON_VERSION = re.compile(
+    r"(?:cpython|python|pypy|graalpy|pyodide|cp|pp|gp)?[@-]?(?:[<>=!~]=?)?[0-9][\w.+*,<>=!~ -]*"
+    r"|cpython|pypy|graalpy|pyodide|python"
+)
 #: Configuration files are small; what is past this is not read (and refused, not guessed at).
 _MOST_READ = 1 << 20
 #: A project's installed tree is read up to this many packages (a large one has a few thousand).
@@ -132,6 +139,15 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                 # uv run builds and installs the project it is started in (its build backend
                 # runs), and runs the command in the project's environment.
                 why.append(f"uv run installs the project {folder} beside it (--no-project does not)")
+            if launch.runner == "uv run":
+                # uv run runs the interpreter the project names, to ask it what it is, before it
+                # installs anything: its .venv (with --isolated, with --python 3.12 too), a path
+                # in its .python-version (which --no-config leaves unread).
+                venv = folder / ".venv"
+                if venv.is_symlink() or venv.exists():
+                    why.append(f"{venv} is the project's environment, whose python uv run runs")
+                if "--no-config" not in options:
+                    why += _settings(folder / ".python-version", _python_requests_not_versions)
     return why
 
 
@@ -237,6 +253,13 @@ def _packages_in(node_modules: Path) -> list[str]:
         ]
     except OSError:
         return []
+
+
+def _python_requests_not_versions(text: str) -> list[str]:
+    """The lines of a ``.python-version`` that name no version or implementation (uv takes
+    another for a path, or a program's name, and runs what it finds)."""
+    requests = [line.strip() for line in text.splitlines() if line.strip()[:1] not in ("", "#")]
+    return [request[:100] for request in requests if not _PYTHON_VERSION.fullmatch(request)]
 
 
 def _bunfig_sources(text: str) -> list[str]:
