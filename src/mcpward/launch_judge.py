@@ -12,8 +12,9 @@ parse (:func:`mcpward.launch.resolve_launch`, whose ``beyond_package`` serves ``
 Allow-lists: a runner's option, a package manager's or a runtime's variable, is harmless only if
 it is named here; any other is taken to change what runs, and a launch with it is not the
 approved package. Variables outside the package managers' and runtimes' namespaces (an API key,
-``LOG_LEVEL``) are the server's own and are not judged, except those known to load code or to
-choose whom to trust (``LD_PRELOAD``, ``BASH_ENV``, ``SSL_CERT_FILE``, ``GIT_SSH_COMMAND``).
+``LOG_LEVEL``) are the server's own and are not judged, except those known to load code, to
+choose whom to trust, or to move where a runner finds its user's configuration (``LD_PRELOAD``,
+``BASH_ENV``, ``SSL_CERT_FILE``, ``GIT_SSH_COMMAND``, ``HOME``, ``PREFIX``).
 
 Text only: nothing is run, no file is read.
 """
@@ -85,10 +86,17 @@ _HARMLESS_VARIABLES = re.compile(
     re.IGNORECASE,
 )
 #: Outside those namespaces: what loads code into a process, or chooses whom it trusts (behind a
-#: proxy, a CA of the entry's answers for the registry), or what git runs to fetch a dependency.
+#: proxy, a CA of the entry's answers for the registry), or what git runs to fetch a dependency;
+#: the folders the runners find their user's and machine's configuration in (npm's
+#: ``$HOME/.npmrc``, ``$PREFIX/etc/npmrc`` and ``$PREFIX/bin``, uv's ``$XDG_CONFIG_HOME/uv``,
+#: Windows' ``APPDATA``...); and what the shell npx runs the package's program in reads
+#: (``ComSpec`` is that shell on Windows; where ``sh`` is bash, ``SHELLOPTS=xtrace`` runs ``PS4``'s
+#: substitutions and ``BASH_FUNC_name%%`` stands in for a program of that name).
 _LOADS_OR_TRUSTS = re.compile(
     r"ld_\w+|dyld_\w+|bash_env|ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle"
-    r"|git_(?:ssh|ssh_command|proxy_command|askpass|exec_path|template_dir|config\w*)",
+    r"|git_(?:ssh|ssh_command|proxy_command|askpass|exec_path|template_dir|config\w*|ssl_\w+)"
+    r"|home|userprofile|homedrive|homepath|prefix|destdir|xdg_\w+|appdata|localappdata|programdata"
+    r"|comspec|shellopts|bashopts|ps4|bash_func_.*",
     re.IGNORECASE,
 )
 #: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not

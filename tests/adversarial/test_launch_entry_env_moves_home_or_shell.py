@@ -1,0 +1,63 @@
+"""Attack: an entry's ``env`` (a repository's ``.mcp.json``, a plugin) moves the runner's home,
+prefix or configuration folders, or hands code to the shell npx runs the package's program in,
+with variables of no package manager's or runtime's namespace, which neither the scan nor the
+gateway judged.
+
+- ``HOME=./h`` (npm's user config is ``$HOME/.npmrc``), ``PREFIX=./p`` and ``DESTDIR=./d`` (npm's
+  global config is ``$PREFIX/etc/npmrc``, and npx runs ``$PREFIX/bin/<word>`` if it is there),
+  ``XDG_CONFIG_HOME=./x`` (uv's user config ``$XDG_CONFIG_HOME/uv/uv.toml``); ``USERPROFILE``,
+  ``APPDATA``, ``LOCALAPPDATA``, ``PROGRAMDATA`` on Windows (npm's global prefix and cache, uv's
+  user and system config). npm 11.19 read ``registry`` from each of the first three (``npm config
+  get registry``), uv 0.13.9 its index from the fourth.
+- npx runs the package's program through ``sh -c`` (``ComSpec`` on Windows, which the entry's
+  ``ComSpec`` names). Where ``sh`` is bash (macOS, Fedora, Arch), ``SHELLOPTS=xtrace`` with
+  ``PS4='$(...)'`` runs the substitution before the program, and ``BASH_FUNC_acmeok%%=() {...}``
+  runs in place of a program of that name (bash 5, seen as a user other than root).
+- ``GIT_SSL_CAINFO`` / ``GIT_SSL_NO_VERIFY``: whom git trusts when npm fetches a git dependency.
+
+Each was approved by the scan and started by the gateway as the approved entry until
+2026-12-05; now both refuse it (:mod:`mcpward.launch_judge`, which they share).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_launch_judges_agree import NPX, UVX, _gateway_refuses, _scan_refuses
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value"),
+    [
+        (NPX, "HOME", "./h"),
+        (NPX, "PREFIX", "./p"),
+        (NPX, "DESTDIR", "./d"),
+        (UVX, "XDG_CONFIG_HOME", "./x"),
+        (UVX, "XDG_CACHE_HOME", "./x"),
+        (UVX, "XDG_CONFIG_DIRS", "./x"),
+        (NPX, "USERPROFILE", "C:\\repo\\h"),
+        (NPX, "APPDATA", "C:\\repo\\a"),
+        (NPX, "LocalAppData", "C:\\repo\\l"),
+        (UVX, "PROGRAMDATA", "C:\\repo\\p"),
+        (NPX, "ComSpec", "C:\\repo\\evil.exe"),
+        (NPX, "SHELLOPTS", "xtrace"),
+        (NPX, "BASHOPTS", "extdebug"),
+        (NPX, "PS4", "$(./evil.sh)"),
+        (NPX, "BASH_FUNC_acmeok%%", "() { ./evil.sh; }"),
+        (NPX, "GIT_SSL_CAINFO", "./ca.pem"),
+        (NPX, "GIT_SSL_NO_VERIFY", "1"),
+    ],
+)
+def test_the_entrys_variable_is_refused_by_the_scan_and_the_gateway(
+    command: str, variable: str, value: str, tmp_path: Path
+) -> None:
+    env = {variable: value}
+    assert _scan_refuses(command, env)
+    assert _gateway_refuses(command, env, tmp_path)
+
+
+def test_the_servers_own_variables_are_kept(tmp_path: Path) -> None:
+    env = {"GITHUB_TOKEN": "x", "LOG_LEVEL": "debug", "HOMEBREW_NO_ANALYTICS": "1", "PREFIX_URL": "/x"}
+    assert not _scan_refuses(NPX, env)
+    assert not _gateway_refuses(NPX, env, tmp_path)
