@@ -67,11 +67,23 @@ _YARNRC_SOURCE = re.compile(
     r"^\s*(npmRegistryServer|npmScopes|yarnPath|plugins|unsafeHttpWhitelist)\s*:", re.M
 )
 _BUNFIG_SOURCE = {"registry", "scopes", "cafile", "ca", "cache", "globalDir"}
-_UV_SOURCE = re.compile(
-    r"index|index-url|extra-index-url|find-links|no-index|index-strategy|python-install-mirror"
-    r"|pypy-install-mirror|python-downloads-json-url|cache-dir|allow-insecure-host"
-    r"|override-dependencies|constraint-dependencies"
-)
+#: A project's uv settings (``uv.toml``, ``pyproject.toml`` ``[tool.uv]``) that choose nothing of
+#: what ``uv run --no-project --with`` or ``uvx`` installs: the project's own metadata, which uv
+#: reads for the project alone (its sources, groups, workspace), and how uv works (TLS, links,
+#: downloads of Python from its default place). Any other key is refused: an index, a mirror, a
+#: dependency's metadata (``requires-dist = ["evil"]`` installs evil beside the package), build
+#: settings (code of the project's choosing builds a package), a keyring program, another
+#: resolution of the dependencies, and keys uv adds later.
+_UV_HARMLESS = frozenset({
+    "conflicts", "default-groups", "dependency-groups", "dev-dependencies", "environments",
+    "required-environments", "managed", "package", "sources", "workspace", "build-backend",
+    "cache-keys", "required-version", "native-tls", "offline", "no-cache", "preview",
+    "python-preference", "python-downloads", "concurrent-downloads", "concurrent-builds",
+    "concurrent-installs", "link-mode", "compile-bytecode", "exclude-newer", "fork-strategy",
+    "no-build", "no-build-package", "no-sources", "reinstall", "reinstall-package", "upgrade",
+    "upgrade-package", "publish-url", "check-url", "trusted-publishing", "add-bounds",
+    "pip",  # settings of uv pip's commands alone
+})  # fmt: skip
 #: A Python request that names a version or an implementation (``3.12``, ``cpython@3.12``,
 #: ``pypy3.10``, ``3.13t``, ``>=3.11``, ``cpython-3.12.1-linux-x86_64-gnu``): no path, no
 #: program's name.
@@ -281,4 +293,4 @@ def _pyproject_uv_sources(text: str) -> list[str]:
 
 
 def _uv_table_sources(table: object) -> list[str]:
-    return [key for key in table if _UV_SOURCE.fullmatch(key)] if isinstance(table, dict) else []
+    return [key for key in table if key not in _UV_HARMLESS] if isinstance(table, dict) else []
