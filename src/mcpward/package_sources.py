@@ -63,9 +63,25 @@ _NPMRC_HARMLESS_WHEN_TRUE = frozenset({"strict-ssl", "ignore-scripts"})
 _NPMRC_CREDENTIAL = re.compile(
     r"(?://[^\s=]*:)?(?:_authToken|_auth|_password|username|email|always-auth|certfile|keyfile)"
 )
-_YARNRC_SOURCE = re.compile(
-    r"^\s*(npmRegistryServer|npmScopes|yarnPath|plugins|unsafeHttpWhitelist)\s*:", re.M
-)
+#: A project's ``.yarnrc.yml`` settings that choose nothing of what ``yarn dlx`` (which copies the
+#: file into the project it installs in, plugins and all) fetches or runs: how yarn lays out, logs
+#: and locks, and a registry's credentials. Any other top-level key is refused (a registry, a
+#: scope's, ``packageExtensions``, a CA, a proxy, a cache, ``injectEnvironmentFiles``,
+#: ``yarnPath``, ``plugins``...), and any line at the mapping's indent that is no plain ``key:``
+#: (YAML's quoted keys, a flow mapping, a merge ``<<:``).
+_YARNRC_HARMLESS = frozenset({
+    "nodeLinker", "enableTelemetry", "enableGlobalCache", "compressionLevel", "enableProgressBars",
+    "enableColors", "enableHyperlinks", "enableMessageNames", "enableInlineBuilds",
+    "enableInlineHunks", "preferInteractive", "preferAggregateCacheInfo", "preferTruncatedLines",
+    "logFilters", "defaultSemverRangePrefix", "initScope", "initFields", "initLicense",
+    "changesetBaseRefs", "changesetIgnorePatterns", "pnpMode", "enableHardenedMode",
+    "enableImmutableInstalls", "enableImmutableCache", "enableNetwork", "enableOfflineMode",
+    "networkConcurrency", "httpTimeout", "httpRetry", "enableTransparentWorkspaces", "nmMode",
+    "nmHoistingLimits", "nmSelfReferences", "enableConstraintsChecks", "npmAuthToken",
+    "npmAuthIdent", "npmAlwaysAuth", "npmPublishAccess", "immutablePatterns", "lockfileFilename",
+    "cacheMigrationMode", "enableCacheClean", "winLinkType", "taskPoolConcurrency",
+})  # fmt: skip
+_YARNRC_KEY = re.compile(r"\s*([A-Za-z]+)\s*:(?:\s.*)?")
 _BUNFIG_SOURCE = {"registry", "scopes", "cafile", "ca", "cache", "globalDir"}
 #: A project's uv settings (``uv.toml``, ``pyproject.toml`` ``[tool.uv]``) that choose nothing of
 #: what ``uv run --no-project --with`` or ``uvx`` installs: the project's own metadata, which uv
@@ -125,7 +141,9 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
         if package.ecosystem is Ecosystem.NPM:
             why += _settings(folder / ".npmrc", _npmrc_sources)
             if launch.runner == "yarn dlx":
-                why += _settings(folder / ".yarnrc.yml", _YARNRC_SOURCE.findall)
+                why += _settings(folder / ".yarnrc.yml", _yarnrc_sources)
+                # yarn 1 (many machines' global yarn) runs a project's yarn-path in its place.
+                why += _settings(folder / ".yarnrc", _yarn1rc_settings)
             if launch.runner == "bunx":
                 why += _settings(folder / "bunfig.toml", _bunfig_sources)
             # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
@@ -272,6 +290,31 @@ def _python_requests_not_versions(text: str) -> list[str]:
     another for a path, or a program's name, and runs what it finds)."""
     requests = [line.strip() for line in text.splitlines() if line.strip()[:1] not in ("", "#")]
     return [request[:100] for request in requests if not _PYTHON_VERSION.fullmatch(request)]
+
+
+def _yarnrc_sources(text: str) -> list[str]:
+    """The top-level keys of a ``.yarnrc.yml`` not known to choose nothing, and the lines at the
+    mapping's indent that are no plain key (as far as 100 characters)."""
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#") and line.rstrip() != "---"
+    ]
+    indent = min((len(line) - len(line.lstrip(" ")) for line in lines), default=0)
+    refused = []
+    for line in lines:
+        if len(line) - len(line.lstrip(" ")) > indent:
+            continue  # a value of the key above
+        key = _YARNRC_KEY.fullmatch(line)
+        if key is None or key.group(1) not in _YARNRC_HARMLESS:
+            refused.append(key.group(1) if key else line.strip()[:100])
+    return refused
+
+
+def _yarn1rc_settings(text: str) -> list[str]:
+    """Every setting of a yarn 1 ``.yarnrc`` (``yarn-path "./yarn.js"``, ``registry "URL"``)."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line.split()[0][:100] for line in lines if line and not line.startswith("#")]
 
 
 def _bunfig_sources(text: str) -> list[str]:
