@@ -82,7 +82,24 @@ _YARNRC_HARMLESS = frozenset({
     "cacheMigrationMode", "enableCacheClean", "winLinkType", "taskPoolConcurrency",
 })  # fmt: skip
 _YARNRC_KEY = re.compile(r"\s*([A-Za-z]+)\s*:(?:\s.*)?")
-_BUNFIG_SOURCE = {"registry", "scopes", "cafile", "ca", "cache", "globalDir"}
+#: A project's ``bunfig.toml`` settings that choose nothing of what ``bunx`` fetches or runs, by
+#: table (None: the top level): how bun logs and transpiles JSX, how it saves a lockfile, and the
+#: tables of commands other than bunx (``[test]``, ``[serve]``). Any other is refused: a registry,
+#: a scope's, a CA, a cache or bin folder, ``preload``, ``define`` and ``loader`` (the package's
+#: code changed as it loads), ``[env] file`` (more variables), ``[run] shell``.
+_BUNFIG_HARMLESS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"logLevel", "telemetry", "smol", "jsx", "jsxFactory", "jsxFragment",
+                     "jsxImportSource", "test", "serve", "install", "run"}),
+    "install": frozenset({"exact", "frozenLockfile", "dryRun", "production", "optional", "dev", "peer",
+                          "saveTextLockfile", "linker", "minimumReleaseAge", "lockfile"}),
+    "run": frozenset({"silent"}),
+}  # fmt: skip
+#: The ``.env`` files a runner reads into its own environment from the project's folder: bun's
+#: (its documentation: a bunfig's registry token may come from them), yarn 4's ``.env.yarn``.
+_ENV_FILES = {
+    "bunx": (".env", ".env.local", ".env.development", ".env.production", ".env.test"),
+    "yarn dlx": (".env.yarn",),
+}
 #: A project's uv settings (``uv.toml``, ``pyproject.toml`` ``[tool.uv]``) that choose nothing of
 #: what ``uv run --no-project --with`` or ``uvx`` installs: the project's own metadata, which uv
 #: reads for the project alone (its sources, groups, workspace), and how uv works (TLS, links,
@@ -146,6 +163,8 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                 why += _settings(folder / ".yarnrc", _yarn1rc_settings)
             if launch.runner == "bunx":
                 why += _settings(folder / "bunfig.toml", _bunfig_sources)
+            for name in _ENV_FILES.get(launch.runner or "", ()):
+                why += _settings(folder / name, functools.partial(_env_file_variables, package=package))
             # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
             why += _copies(folder / "node_modules", package.name)
             # Before it fetches, npx runs a program of the project's named as the line's word
@@ -319,11 +338,30 @@ def _yarn1rc_settings(text: str) -> list[str]:
 
 def _bunfig_sources(text: str) -> list[str]:
     document = tomllib.loads(text)
-    install = document.get("install")
-    chosen = (
-        [f"install.{key}" for key in install if key in _BUNFIG_SOURCE] if isinstance(install, dict) else []
-    )
-    return chosen + (["preload"] if "preload" in document else [])
+    refused = [key for key in document if key not in _BUNFIG_HARMLESS[None]]
+    for table in ("install", "run"):
+        settings = document.get(table, {})
+        if not isinstance(settings, dict):
+            refused.append(table)
+            continue
+        refused += [f"{table}.{key}" for key in settings if key not in _BUNFIG_HARMLESS[table]]
+    return refused
+
+
+def _env_file_variables(text: str, *, package: PackageRef) -> list[str]:
+    """The variables of a project's ``.env`` file that the entry's env could not set either, and
+    the lines not read as a variable (``NAME=value``, ``export NAME=value``)."""
+    variables: dict[str, str | None] = {}
+    unread = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        if equals:
+            variables[name.strip()] = value.strip().strip("'\"")
+        else:
+            unread.append(f"{line[:100]} (a line not read)")
+    return [*variables_beyond_package(package.ecosystem, package.name, variables), *unread]
 
 
 def _uv_sources(text: str) -> list[str]:
