@@ -81,6 +81,21 @@ _YARNRC_HARMLESS = frozenset({
     "npmAuthIdent", "npmAlwaysAuth", "npmPublishAccess", "immutablePatterns", "lockfileFilename",
     "cacheMigrationMode", "enableCacheClean", "winLinkType", "taskPoolConcurrency",
 })  # fmt: skip
+#: A project's ``pnpm-workspace.yaml`` settings that choose nothing of what ``pnpm dlx`` (which
+#: installs with the settings pnpm started with, pnpm 10 reading them from this file as from
+#: ``.npmrc``) fetches or runs: the workspace's packages and catalogs, and the layout settings
+#: kept in ``.npmrc`` too. Any other is refused (``overrides``, ``packageExtensions``,
+#: ``patchedDependencies``, ``onlyBuiltDependencies``, a registry, a Node version...).
+_PNPM_WORKSPACE_HARMLESS = frozenset({
+    "packages", "catalog", "catalogs", "autoInstallPeers", "strictPeerDependencies",
+    "shamefullyHoist", "nodeLinker", "hoist", "hoistPattern", "publicHoistPattern",
+    "linkWorkspacePackages", "preferWorkspacePackages", "saveWorkspaceProtocol",
+    "sharedWorkspaceLockfile", "resolutionMode", "dedupePeerDependents", "dedupeDirectDeps",
+    "resolvePeersFromWorkspaceRoot", "enablePrePostScripts", "recursiveInstall",
+    "preferFrozenLockfile", "ignoreWorkspaceRootCheck", "childConcurrency", "networkConcurrency",
+    "packageManagerStrict", "packageManagerStrictVersion", "excludeLinksFromLockfile",
+    "engineStrict", "saveExact", "savePrefix", "minimumReleaseAge",
+})  # fmt: skip
 _YARNRC_KEY = re.compile(r"\s*([A-Za-z]+)\s*:(?:\s.*)?")
 #: A project's ``bunfig.toml`` settings that choose nothing of what ``bunx`` fetches or runs, by
 #: table (None: the top level): how bun logs and transpiles JSX, how it saves a lockfile, and the
@@ -158,11 +173,20 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
         if package.ecosystem is Ecosystem.NPM:
             why += _settings(folder / ".npmrc", _npmrc_sources)
             if launch.runner == "yarn dlx":
-                why += _settings(folder / ".yarnrc.yml", _yarnrc_sources)
+                yarnrc = functools.partial(_yaml_settings, harmless=_YARNRC_HARMLESS)
+                why += _settings(folder / ".yarnrc.yml", yarnrc)
                 # yarn 1 (many machines' global yarn) runs a project's yarn-path in its place.
                 why += _settings(folder / ".yarnrc", _yarn1rc_settings)
             if launch.runner == "bunx":
                 why += _settings(folder / "bunfig.toml", _bunfig_sources)
+            if launch.runner in ("pnpm dlx", "pnpx"):
+                workspace = functools.partial(_yaml_settings, harmless=_PNPM_WORKSPACE_HARMLESS)
+                why += _settings(folder / "pnpm-workspace.yaml", workspace)
+                why += [
+                    f"{hooks} is code pnpm loads to rewrite what it installs"
+                    for hooks in (folder / ".pnpmfile.cjs", folder / ".pnpmfile.mjs")
+                    if hooks.is_symlink() or hooks.exists()
+                ]
             for name in _ENV_FILES.get(launch.runner or "", ()):
                 why += _settings(folder / name, functools.partial(_env_file_variables, package=package))
             # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
@@ -311,9 +335,10 @@ def _python_requests_not_versions(text: str) -> list[str]:
     return [request[:100] for request in requests if not _PYTHON_VERSION.fullmatch(request)]
 
 
-def _yarnrc_sources(text: str) -> list[str]:
-    """The top-level keys of a ``.yarnrc.yml`` not known to choose nothing, and the lines at the
-    mapping's indent that are no plain key (as far as 100 characters)."""
+def _yaml_settings(text: str, harmless: frozenset[str]) -> list[str]:
+    """The top-level keys of a YAML mapping (``.yarnrc.yml``, ``pnpm-workspace.yaml``) not in
+    ``harmless``, and the lines at the mapping's indent that are no plain key (as far as 100
+    characters)."""
     lines = [
         line
         for line in text.splitlines()
@@ -325,7 +350,7 @@ def _yarnrc_sources(text: str) -> list[str]:
         if len(line) - len(line.lstrip(" ")) > indent:
             continue  # a value of the key above
         key = _YARNRC_KEY.fullmatch(line)
-        if key is None or key.group(1) not in _YARNRC_HARMLESS:
+        if key is None or key.group(1) not in harmless:
             refused.append(key.group(1) if key else line.strip()[:100])
     return refused
 
