@@ -109,7 +109,9 @@ _JUDGED_BY_VALUE = frozenset({"node_options", "path"})
 #: volta's, bun's, pip's --user, scoop's). Anywhere else (``/tmp``, a
 #: cloned project's folder, a path with ``..``) is a folder others or the project may write, and
 #: the program there is theirs, whatever its name.
-_HOME = r"(?:~|\$HOME|/home/[^/]+|/Users/[^/]+|/root)"
+#: A home by its own path: ``~`` and ``$HOME`` are not expanded where the launch is started (the
+#: gateway's exec, the entry's PATH), and name a folder of the one the server starts in.
+_HOME = r"(?:/home/[^/]+|/Users/[^/]+|/root)"
 _TRUSTED_RUNNER_FOLDER = re.compile(
     r"/(?:usr/(?:local/)?)?s?bin"
     r"|/opt/(?:homebrew|local)/s?bin|/(?:opt/homebrew|usr/local)/opt/[^/]+/bin"
