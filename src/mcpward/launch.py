@@ -263,7 +263,10 @@ def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...], bool]:
 
 # -- runners ---------------------------------------------------------------------------------
 
+#: npm's options that take the next word as their value; ``--loglevel`` too, whose value npm
+#: drops when invalid: ``npx --loglevel ok@1.0.0 evil`` runs evil.
 _NPX_VALUE_OPTIONS = {
+    "--loglevel",
     "-p",
     "--package",
     "--registry",
