@@ -281,7 +281,7 @@ _NPX_VALUE_OPTIONS = {
 }
 #: Programs that run whatever they are given: `npx -p ok@1.0.0 node -e ...` runs a command of
 #: the line's own with the package merely installed.
-_RUNS_ANYTHING = _SHELLS | _POWERSHELLS | {
+RUNS_ANYTHING = _SHELLS | _POWERSHELLS | {
     "cmd", "env", "node", "deno", "bun", "tsx", "ts-node", "npx", "npm", "pnpm", "pnpx", "yarn",
     "bunx", "uv", "uvx", "pip", "pipx", "perl", "ruby", "php", "curl", "wget", "sudo", "xargs",
 }  # fmt: skip
@@ -474,7 +474,7 @@ def _bin_of(command: str, package: PackageRef) -> bool:
     and is not a program that runs whatever it is given."""
     if not re.fullmatch(r"[A-Za-z0-9@][A-Za-z0-9@._-]*", command):
         return False
-    if program_name(command) in _RUNS_ANYTHING or program_name(command).startswith("python"):
+    if program_name(command) in RUNS_ANYTHING or program_name(command).startswith("python"):
         return False
     words = re.split(r"[-_.]+", command.casefold())
     name = re.split(r"[-_.]+", package.name.rpartition("/")[2].casefold())

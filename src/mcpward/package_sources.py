@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from mcpward.launch import Launch, resolve_launch
+from mcpward.launch import RUNS_ANYTHING, Launch, program_name, resolve_launch
 from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
 
@@ -200,6 +200,10 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                 why.append(f"{program} is a program of the project's named {word[:100]}")
             bins = functools.partial(_bins_named, word=word, folder=folder)
             why += _settings(folder / "package.json", bins)
+            # npx (pnpm dlx likewise) runs the program with every project folder's
+            # node_modules/.bin on the PATH before the machine's: its sh is the shell the program
+            # runs in, its node what the program's `#!/usr/bin/env node` finds.
+            why += _runtimes_in(folder / "node_modules" / ".bin")
         elif package.ecosystem is Ecosystem.PYPI and launch.runner in ("uvx", "uv run"):
             why += _settings(folder / "uv.toml", _uv_sources)
             why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
@@ -292,6 +296,28 @@ def _bins_named(text: str, *, word: str, folder: Path) -> list[str]:
     if isinstance(programs, str) and (folder / programs / word).exists():
         found.append(f"directories.bin {programs[:100]}")
     return found
+
+
+#: What a project's node_modules/.bin may not hold under an npm runner (:func:`_runtimes_in`).
+_RUNTIMES = (RUNS_ANYTHING | {"git"}) - {"tsx", "ts-node"}
+
+
+def _runtimes_in(bin_folder: Path) -> list[str]:
+    """The programs of a project's ``node_modules/.bin`` that run whatever they are given (a
+    shell, ``node``, ``python``, a package manager, ``git``), by their name without Windows'
+    suffixes; but ``tsx`` and ``ts-node``, a TypeScript project's own tools, which a published
+    program rarely names."""
+    try:
+        names = sorted(os.listdir(bin_folder))
+    except OSError:
+        return []
+    runtimes = [
+        name for name in names if program_name(name) in _RUNTIMES or program_name(name).startswith("python")
+    ]
+    return [
+        f"{bin_folder / name} is the project's {program_name(name)}, found before the machine's"
+        for name in runtimes
+    ]
 
 
 def _copies(node_modules: Path, name: str) -> list[str]:
