@@ -204,6 +204,15 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
             # node_modules/.bin on the PATH before the machine's: its sh is the shell the program
             # runs in, its node what the program's `#!/usr/bin/env node` finds.
             why += _runtimes_in(folder / "node_modules" / ".bin")
+        elif package.ecosystem is Ecosystem.PYPI and launch.runner == "pipx run":
+            # pipx runs, before it installs anything, a file named as the line's word (as a
+            # Python script), and the app in PEP 582's __pypackages__ of the folder it starts in.
+            script = folder / word
+            if script.is_file() or script.is_fifo():
+                why.append(f"{script} is a script of the project's that pipx runs")
+            pypackages = folder / "__pypackages__"
+            if pypackages.is_symlink() or pypackages.exists():
+                why.append(f"{pypackages} holds programs pipx runs in the package's place")
         elif package.ecosystem is Ecosystem.PYPI and launch.runner in ("uvx", "uv run"):
             why += _settings(folder / "uv.toml", _uv_sources)
             why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
