@@ -631,7 +631,9 @@ def _uv_run(argv: tuple[str, ...], rest: tuple[str, ...]) -> Launch:
         if len(withs) > 1:
             beyond.append("more than one package (--with)")
         beyond += _interpreter_path(global_options) + _interpreter_path(options)
-        if positional and not _bin_of(positional[0], package):
+        # uv run runs a script by its suffix from the folder it starts in, whatever its name.
+        script = bool(positional) and positional[0].lower().endswith((".py", ".pyw", ".pyz"))
+        if positional and (script or not _bin_of(positional[0], package)):
             beyond.append(f"runs {positional[0][:80]!r} with it installed")
         return Launch(
             argv=argv,

@@ -169,6 +169,8 @@ def other_sources(
 def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -> list[str]:
     why: list[str] = []
     word = launch.argv[len(launch.argv) - len(launch.server_args) - 1]
+    if package.ecosystem is Ecosystem.PYPI and launch.runner in ("uv run", "pipx run"):
+        why += _of_the_folder(launch.runner, word, directory)
     for folder in _project_folders(directory, home):
         if package.ecosystem is Ecosystem.NPM:
             why += _settings(folder / ".npmrc", _npmrc_sources)
@@ -204,15 +206,6 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
             # node_modules/.bin on the PATH before the machine's: its sh is the shell the program
             # runs in, its node what the program's `#!/usr/bin/env node` finds.
             why += _runtimes_in(folder / "node_modules" / ".bin")
-        elif package.ecosystem is Ecosystem.PYPI and launch.runner == "pipx run":
-            # pipx runs, before it installs anything, a file named as the line's word (as a
-            # Python script), and the app in PEP 582's __pypackages__ of the folder it starts in.
-            script = folder / word
-            if script.is_file() or script.is_fifo():
-                why.append(f"{script} is a script of the project's that pipx runs")
-            pypackages = folder / "__pypackages__"
-            if pypackages.is_symlink() or pypackages.exists():
-                why.append(f"{pypackages} holds programs pipx runs in the package's place")
         elif package.ecosystem is Ecosystem.PYPI and launch.runner in ("uvx", "uv run"):
             why += _settings(folder / "uv.toml", _uv_sources)
             why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
@@ -234,6 +227,21 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                     why.append(f"{venv} is the project's environment, whose python uv run runs")
                 if "--no-config" not in options:
                     why += _settings(folder / ".python-version", _python_requests_not_versions)
+    return why
+
+
+def _of_the_folder(runner: str, word: str, directory: Path) -> list[str]:
+    """What ``uv run`` and ``pipx run`` take from the folder they start in (the server's own, not
+    those above it) in the package's place: a file or folder named as the command (uv runs a
+    folder by its ``__main__.py``; pipx runs a file named as its word as a Python script), and
+    pipx the app in PEP 582's ``__pypackages__/<X.Y>/lib/bin``."""
+    why = []
+    named = directory / word
+    if named.is_symlink() or named.exists():
+        why.append(f"{named} is the folder's own {word[:100]}, which {runner} runs in the package's place")
+    pypackages = directory / "__pypackages__"
+    if runner == "pipx run" and (pypackages.is_symlink() or pypackages.exists()):
+        why.append(f"{pypackages} holds programs pipx runs in the package's place")
     return why
 
 
