@@ -172,6 +172,15 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
     if package.ecosystem is Ecosystem.PYPI and launch.runner in ("uv run", "pipx run"):
         why += _of_the_folder(launch.runner, word, directory)
     for folder in _project_folders(directory, home):
+        if package.ecosystem in (Ecosystem.NPM, Ecosystem.PYPI):
+            # The runner may be a version manager's shim (~/.volta/bin, ~/.asdf/shims), which
+            # runs the program the project names: volta's project hooks (where node and npm are
+            # downloaded from, or a program of the project's that names the URL), asdf's and
+            # mise's .tool-versions with a version built from a path or a git ref.
+            hooks = folder / ".volta" / "hooks.json"
+            if hooks.is_symlink() or hooks.exists():
+                why.append(f"{hooks} tells volta where its node and npm come from")
+            why += _settings(folder / ".tool-versions", _tool_versions_not_released)
         if package.ecosystem is Ecosystem.NPM:
             why += _settings(folder / ".npmrc", _npmrc_sources)
             if launch.runner == "yarn dlx":
@@ -396,6 +405,18 @@ def _yaml_settings(text: str, harmless: frozenset[str]) -> list[str]:
         if key is None or key.group(1) not in harmless:
             refused.append(key.group(1) if key else line.strip()[:100])
     return refused
+
+
+def _tool_versions_not_released(text: str) -> list[str]:
+    """The tools of a ``.tool-versions`` whose version is a folder's (``path:``) or built from a
+    git ref (``ref:``), not a release."""
+    lines = (line.partition("#")[0].split() for line in text.splitlines())
+    return [
+        f"{words[0][:100]} {version[:100]}"
+        for words in lines
+        for version in words[1:]
+        if version.startswith(("path:", "ref:"))
+    ]
 
 
 def _yarn1rc_settings(text: str) -> list[str]:
