@@ -169,6 +169,8 @@ def other_sources(
 def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -> list[str]:
     why: list[str] = []
     word = launch.argv[len(launch.argv) - len(launch.server_args) - 1]
+    if _WINDOWS:
+        why += _windows_programs(launch, package, directory)
     if package.ecosystem is Ecosystem.PYPI and launch.runner in ("uv run", "pipx run"):
         why += _of_the_folder(launch.runner, word, directory)
     for folder in _project_folders(directory, home):
@@ -324,6 +326,11 @@ def _bins_named(text: str, *, word: str, folder: Path) -> list[str]:
     return found
 
 
+#: Windows looks for a program in the current folder before the PATH: CreateProcess (the
+#: gateway's spawn of a bare ``npx``, completed with ``.exe``) and cmd.exe (which npm runs the
+#: package's program in, and whose shims call ``node`` by name), for each of these suffixes.
+_WINDOWS = os.name == "nt"
+_WINDOWS_PROGRAM = (".exe", ".com", ".cmd", ".bat")
 #: What a project's node_modules/.bin may not hold under an npm runner (:func:`_runtimes_in`).
 _RUNTIMES = (RUNS_ANYTHING | {"git"}) - {"tsx", "ts-node"}
 
@@ -344,6 +351,31 @@ def _runtimes_in(bin_folder: Path) -> list[str]:
         f"{bin_folder / name} is the project's {program_name(name)}, found before the machine's"
         for name in runtimes
     ]
+
+
+def _windows_programs(launch: Launch, package: PackageRef, directory: Path) -> list[str]:
+    """The programs of the server's folder that Windows finds before the machine's: named as the
+    runner, a runtime or shell, or after the package (``ok.cmd``, ``acme-ok.exe`` for
+    ``@acme/ok``)."""
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    names = _RUNTIMES | {program_name(launch.argv[0])}
+    package_words = re.split(r"[-_.]+", package.name.rpartition("/")[2].casefold())
+    found = []
+    for entry in entries:
+        stem, suffix = os.path.splitext(entry.casefold())
+        words = re.split(r"[-_.]+", stem)
+        named_after = any(
+            words[i : i + len(package_words)] == package_words
+            for i in range(len(words) - len(package_words) + 1)
+        )
+        if suffix in _WINDOWS_PROGRAM and (stem in names or stem.startswith("python") or named_after):
+            found.append(
+                f"{directory / entry} is a program of the server's folder, found before the machine's"
+            )
+    return found
 
 
 def _copies(node_modules: Path, name: str) -> list[str]:
