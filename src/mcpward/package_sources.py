@@ -10,6 +10,15 @@ to set (a repository's client config, a plugin): any of them makes the launch so
 than the approved package. The user's own configuration (``~/.npmrc``, the user's uv config,
 the environment the client runs in) is the user's choice of mirror, and is left to decide.
 
+A project's configuration files are judged by allow-lists of settings known to choose nothing
+(npm and pnpm's ``.npmrc``, uv's settings, ``.yarnrc.yml``, ``bunfig.toml``,
+``pnpm-workspace.yaml``): each tool reads more forms of a key, and more keys, than a list of
+refused ones could name. Besides its settings, a project holds programs the runners find before
+the package or the machine's: a copy of the package in its ``node_modules``, a program npx finds
+by the line's word or on its PATH (``node_modules/.bin/node``), the interpreter ``uv run`` asks
+(``.venv``, ``.python-version``), the script ``pipx run`` and ``uv run`` take from the folder, a
+version manager's hooks, and on Windows a program of the current folder.
+
 Nothing here runs a package manager: the files are read as text, a bounded amount of each.
 """
 
@@ -184,60 +193,68 @@ def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -
                 why.append(f"{hooks} tells volta where its node and npm come from")
             why += _settings(folder / ".tool-versions", _tool_versions_not_released)
         if package.ecosystem is Ecosystem.NPM:
-            why += _settings(folder / ".npmrc", _npmrc_sources)
-            if launch.runner == "yarn dlx":
-                yarnrc = functools.partial(_yaml_settings, harmless=_YARNRC_HARMLESS)
-                why += _settings(folder / ".yarnrc.yml", yarnrc)
-                # yarn 1 (many machines' global yarn) runs a project's yarn-path in its place.
-                why += _settings(folder / ".yarnrc", _yarn1rc_settings)
-            if launch.runner == "bunx":
-                why += _settings(folder / "bunfig.toml", _bunfig_sources)
-            if launch.runner in ("pnpm dlx", "pnpx"):
-                workspace = functools.partial(_yaml_settings, harmless=_PNPM_WORKSPACE_HARMLESS)
-                why += _settings(folder / "pnpm-workspace.yaml", workspace)
-                why += [
-                    f"{hooks} is code pnpm loads to rewrite what it installs"
-                    for hooks in (folder / ".pnpmfile.cjs", folder / ".pnpmfile.mjs")
-                    if hooks.is_symlink() or hooks.exists()
-                ]
-            for name in _ENV_FILES.get(launch.runner or "", ()):
-                why += _settings(folder / name, functools.partial(_env_file_variables, package=package))
-            # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
-            why += _copies(folder / "node_modules", package.name)
-            # Before it fetches, npx runs a program of the project's named as the line's word
-            # (the spec, version and all; with -p, the command): a bin of the project's
-            # package.json, or its node_modules/.bin/<word>, which is on the PATH the command is
-            # found on, after the fetched package's.
-            program = folder / "node_modules" / ".bin" / word
-            if program.is_symlink() or program.exists():
-                why.append(f"{program} is a program of the project's named {word[:100]}")
-            bins = functools.partial(_bins_named, word=word, folder=folder)
-            why += _settings(folder / "package.json", bins)
-            # npx (pnpm dlx likewise) runs the program with every project folder's
-            # node_modules/.bin on the PATH before the machine's: its sh is the shell the program
-            # runs in, its node what the program's `#!/usr/bin/env node` finds.
-            why += _runtimes_in(folder / "node_modules" / ".bin")
+            why += _npm_folder(launch, package, word, folder)
         elif package.ecosystem is Ecosystem.PYPI and launch.runner in ("uvx", "uv run"):
-            why += _settings(folder / "uv.toml", _uv_sources)
-            why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
-            options = set(launch.argv[: len(launch.argv) - len(launch.server_args)])
-            if (
-                launch.runner == "uv run"
-                and (folder / "pyproject.toml").exists()
-                and not (options & {"--no-project", "--isolated"})
-            ):
-                # uv run builds and installs the project it is started in (its build backend
-                # runs), and runs the command in the project's environment.
-                why.append(f"uv run installs the project {folder} beside it (--no-project does not)")
-            if launch.runner == "uv run":
-                # uv run runs the interpreter the project names, to ask it what it is, before it
-                # installs anything: its .venv (with --isolated, with --python 3.12 too), a path
-                # in its .python-version (which --no-config leaves unread).
-                venv = folder / ".venv"
-                if venv.is_symlink() or venv.exists():
-                    why.append(f"{venv} is the project's environment, whose python uv run runs")
-                if "--no-config" not in options:
-                    why += _settings(folder / ".python-version", _python_requests_not_versions)
+            why += _uv_folder(launch, folder)
+    return why
+
+
+def _npm_folder(launch: Launch, package: PackageRef, word: str, folder: Path) -> list[str]:
+    """What of a project's folder an npm runner reads (``word``: the line's, the spec or, with
+    ``-p``, the command)."""
+    why = _settings(folder / ".npmrc", _npmrc_sources)
+    if launch.runner == "yarn dlx":
+        yarnrc = functools.partial(_yaml_settings, harmless=_YARNRC_HARMLESS)
+        why += _settings(folder / ".yarnrc.yml", yarnrc)
+        # yarn 1 (many machines' global yarn) runs a project's yarn-path in its place.
+        why += _settings(folder / ".yarnrc", _yarn1rc_settings)
+    if launch.runner == "bunx":
+        why += _settings(folder / "bunfig.toml", _bunfig_sources)
+    if launch.runner in ("pnpm dlx", "pnpx"):
+        workspace = functools.partial(_yaml_settings, harmless=_PNPM_WORKSPACE_HARMLESS)
+        why += _settings(folder / "pnpm-workspace.yaml", workspace)
+        why += [
+            f"{hooks} is code pnpm loads to rewrite what it installs"
+            for hooks in (folder / ".pnpmfile.cjs", folder / ".pnpmfile.mjs")
+            if hooks.is_symlink() or hooks.exists()
+        ]
+    for name in _ENV_FILES.get(launch.runner or "", ()):
+        why += _settings(folder / name, functools.partial(_env_file_variables, package=package))
+    # npx runs a copy the project's tree holds, at any depth, in place of fetching one.
+    why += _copies(folder / "node_modules", package.name)
+    # Before it fetches, npx runs a program of the project's named as the line's word (the spec,
+    # version and all; with -p, the command): a bin of the project's package.json, or its
+    # node_modules/.bin/<word>, which is on the PATH the command is found on, after the fetched
+    # package's.
+    program = folder / "node_modules" / ".bin" / word
+    if program.is_symlink() or program.exists():
+        why.append(f"{program} is a program of the project's named {word[:100]}")
+    why += _settings(folder / "package.json", functools.partial(_bins_named, word=word, folder=folder))
+    # npx (pnpm dlx likewise) runs the program with every project folder's node_modules/.bin on
+    # the PATH before the machine's: its sh is the shell the program runs in, its node what the
+    # program's `#!/usr/bin/env node` finds.
+    return why + _runtimes_in(folder / "node_modules" / ".bin")
+
+
+def _uv_folder(launch: Launch, folder: Path) -> list[str]:
+    """What of a project's folder ``uvx`` and ``uv run`` read."""
+    why = _settings(folder / "uv.toml", _uv_sources)
+    why += _settings(folder / "pyproject.toml", _pyproject_uv_sources)
+    options = set(launch.argv[: len(launch.argv) - len(launch.server_args)])
+    if launch.runner != "uv run":
+        return why
+    if (folder / "pyproject.toml").exists() and not (options & {"--no-project", "--isolated"}):
+        # uv run builds and installs the project it is started in (its build backend runs), and
+        # runs the command in the project's environment.
+        why.append(f"uv run installs the project {folder} beside it (--no-project does not)")
+    # uv run runs the interpreter the project names, to ask it what it is, before it installs
+    # anything: its .venv (with --isolated, with --python 3.12 too), a path in its
+    # .python-version (which --no-config leaves unread).
+    venv = folder / ".venv"
+    if venv.is_symlink() or venv.exists():
+        why.append(f"{venv} is the project's environment, whose python uv run runs")
+    if "--no-config" not in options:
+        why += _settings(folder / ".python-version", _python_requests_not_versions)
     return why
 
 
