@@ -239,19 +239,36 @@ def _decode_powershell(payload: str) -> str:
 
 def _unwrap_env(argv: list[str]) -> tuple[list[str], tuple[str, ...], bool]:
     """``env [-i] A=1 B=2 cmd ...`` runs ``cmd`` with extra variables; and whether it runs it
-    in another folder (``-C DIR``, ``--chdir=DIR``)."""
+    in another folder (``-C DIR``, ``--chdir=DIR``). As GNU env reads them: a long option by any
+    prefix (``--ch=DIR``), and ``-S STRING`` split into arguments in place (``env
+    -SNODE_OPTIONS=--require=x.js npx ...``), options, variables and command alike."""
     if not argv or program_name(argv[0]) != "env":
         return argv, (), False
+    argv = list(argv)
     assignments: list[str] = []
     moved = False
     index = 1
-    while index < len(argv):
+    for _ in range(1000):  # each split string is read once: bounded however they nest
+        if index >= len(argv):
+            break
         arg = argv[index]
-        if arg in ("-C", "--chdir", "-u", "--unset"):
-            moved = moved or arg in ("-C", "--chdir")
-            index += 2
+        name, equals, value = arg[2:].partition("=") if arg.startswith("--") else ("", "", "")
+        letters = arg[1:] if arg[:1] == "-" and not arg.startswith("--") else ""
+        option = next((letter for letter in letters if letter in "uCS"), "")
+        if (name and "split-string".startswith(name)) or option == "S":
+            given = value if equals else letters.partition("S")[2] if option == "S" else ""
+            taken = 1 if given or equals else 2
+            flags = [f"-{letters.partition('S')[0]}"] if letters.partition("S")[0] else []
+            words = shell_words(given or " ".join(argv[index + 1 : index + taken]))
+            argv[index : index + taken] = flags + words
+            if flags:
+                index += 1
+        elif (name and "chdir".startswith(name)) or option == "C":
+            moved = True
+            index += 1 if equals or letters.partition("C")[2] else 2
+        elif (name and "unset".startswith(name)) or option == "u":
+            index += 1 if equals or letters.partition("u")[2] else 2
         elif arg.startswith("-"):
-            moved = moved or arg.startswith("--chdir=") or (arg[1:2] != "-" and "C" in arg)
             index += 1
         elif "=" in arg[1:]:  # as env reads it: any word with "=" is a variable
             assignments.append(arg)
