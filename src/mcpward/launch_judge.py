@@ -91,12 +91,16 @@ _HARMLESS_VARIABLES = re.compile(
 #: ``$HOME/.npmrc``, ``$PREFIX/etc/npmrc`` and ``$PREFIX/bin``, uv's ``$XDG_CONFIG_HOME/uv``,
 #: Windows' ``APPDATA``...); and what the shell npx runs the package's program in reads
 #: (``ComSpec`` is that shell on Windows; where ``sh`` is bash, ``SHELLOPTS=xtrace`` runs ``PS4``'s
-#: substitutions and ``BASH_FUNC_name%%`` stands in for a program of that name).
+#: substitutions and ``BASH_FUNC_name%%`` stands in for a program of that name); and the other
+#: runtimes' code loaded first, for what a server starts (``JAVA_TOOL_OPTIONS=-javaagent:x.jar``,
+#: ``PERL5OPT``, ``RUBYOPT``, ``DOTNET_STARTUP_HOOKS``).
 _LOADS_OR_TRUSTS = re.compile(
     r"ld_\w+|dyld_\w+|bash_env|ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle"
     r"|git_(?:ssh|ssh_command|proxy_command|askpass|exec_path|template_dir|config\w*|ssl_\w+)"
     r"|home|userprofile|homedrive|homepath|prefix|destdir|xdg_\w+|appdata|localappdata|programdata"
-    r"|comspec|shellopts|bashopts|ps4|bash_func_.*",
+    r"|comspec|shellopts|bashopts|ps4|bash_func_.*"
+    r"|java_tool_options|_java_options|jdk_java_options|perl5opt|perl5lib|perllib|rubyopt|rubylib"
+    r"|dotnet_startup_hooks|dotnet_additional_deps",
     re.IGNORECASE,
 )
 #: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not

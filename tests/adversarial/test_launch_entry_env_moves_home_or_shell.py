@@ -14,6 +14,8 @@ gateway judged.
   ``PS4='$(...)'`` runs the substitution before the program, and ``BASH_FUNC_acmeok%%=() {...}``
   runs in place of a program of that name (bash 5, seen as a user other than root).
 - ``GIT_SSL_CAINFO`` / ``GIT_SSL_NO_VERIFY``: whom git trusts when npm fetches a git dependency.
+- ``JAVA_TOOL_OPTIONS=-javaagent:./evil.jar``, ``PERL5OPT``, ``RUBYOPT``, ``DOTNET_STARTUP_HOOKS``:
+  code loaded first into another runtime the server starts (as ``NODE_OPTIONS`` is for Node).
 
 Each was approved by the scan and started by the gateway as the approved entry until
 2026-12-05; now both refuse it (:mod:`mcpward.launch_judge`, which they share).
@@ -47,6 +49,10 @@ from test_launch_judges_agree import NPX, UVX, _gateway_refuses, _scan_refuses
         (NPX, "BASH_FUNC_acmeok%%", "() { ./evil.sh; }"),
         (NPX, "GIT_SSL_CAINFO", "./ca.pem"),
         (NPX, "GIT_SSL_NO_VERIFY", "1"),
+        (NPX, "JAVA_TOOL_OPTIONS", "-javaagent:./evil.jar"),
+        (NPX, "PERL5OPT", "-Mevil"),
+        (UVX, "RUBYOPT", "-r./evil"),
+        (NPX, "DOTNET_STARTUP_HOOKS", "./evil.dll"),
     ],
 )
 def test_the_entrys_variable_is_refused_by_the_scan_and_the_gateway(
