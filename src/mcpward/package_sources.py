@@ -213,6 +213,7 @@ def _npm_folder(launch: Launch, package: PackageRef, word: str, folder: Path) ->
     if launch.runner in ("pnpm dlx", "pnpx"):
         workspace = functools.partial(_yaml_settings, harmless=_PNPM_WORKSPACE_HARMLESS)
         why += _settings(folder / "pnpm-workspace.yaml", workspace)
+        why += _settings(folder / "package.json", _pnpm_manifest_settings)
         why += [
             f"{hooks} is code pnpm loads to rewrite what it installs"
             for hooks in (folder / ".pnpmfile.cjs", folder / ".pnpmfile.mjs")
@@ -454,6 +455,24 @@ def _yaml_settings(text: str, harmless: frozenset[str]) -> list[str]:
         if key is None or key.group(1) not in harmless:
             refused.append(key.group(1) if key else line.strip()[:100])
     return refused
+
+
+def _pnpm_manifest_settings(text: str) -> list[str]:
+    """The settings of a project's ``package.json`` that pnpm reads as its own: its ``pnpm``
+    field's (judged as ``pnpm-workspace.yaml``'s) and ``resolutions`` (pnpm's overrides)."""
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return []  # pnpm reads no setting of a package.json it cannot read
+    if not isinstance(manifest, dict):
+        return []
+    settings = manifest.get("pnpm", {})
+    found = (
+        [f"pnpm.{key}" for key in settings if key not in _PNPM_WORKSPACE_HARMLESS]
+        if isinstance(settings, dict)
+        else ["pnpm"]
+    )
+    return found + (["resolutions"] if "resolutions" in manifest else [])
 
 
 def _tool_versions_not_released(text: str) -> list[str]:

@@ -10,8 +10,8 @@ scripts pnpm 10 would not run), ``registry``, ``useNodeVersion``. A ``.pnpmfile.
 pnpm loads to rewrite manifests. Each was started as the approved entry until 2026-12-05 (pnpm
 is not installed here: read from pnpm's dlx source). Now under ``pnpm dlx`` and ``pnpx`` the
 top-level keys of a project's ``pnpm-workspace.yaml`` are judged by an allow-list (``packages``,
-catalogs, the layout settings also kept in ``.npmrc``), and a ``.pnpmfile.cjs`` or
-``.pnpmfile.mjs`` is refused.
+catalogs, the layout settings also kept in ``.npmrc``), as are a ``package.json``'s ``pnpm``
+field's, its ``resolutions`` are refused, and a ``.pnpmfile.cjs`` or ``.pnpmfile.mjs`` is refused.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ("pnpm-workspace.yaml", "registry: http://127.0.0.1:9/\n"),
         ("pnpm-workspace.yaml", "useNodeVersion: 20.0.0\n"),
         (".pnpmfile.cjs", "module.exports = { hooks: {} }\n"),
+        ("package.json", '{"name": "cloned", "pnpm": {"overrides": {"x": "npm:evil@1.0.0"}}}'),
+        ("package.json", '{"name": "cloned", "resolutions": {"x": "npm:evil@1.0.0"}}'),
     ],
 )
 @pytest.mark.parametrize("command", [PNPM, "pnpx @acme/ok@1.0.0"])
