@@ -6,12 +6,14 @@ pnpm 10 takes its settings from the workspace's ``pnpm-workspace.yaml`` as from 
 ``overrides`` (``"@modelcontextprotocol/sdk": "npm:evil@1.0.0"``, another package in the
 dependency's place), ``packageExtensions``, ``patchedDependencies`` (a patch of the project's
 applied to a package), ``onlyBuiltDependencies`` / ``dangerouslyAllowAllBuilds`` (install
-scripts pnpm 10 would not run), ``registry``, ``useNodeVersion``. A ``.pnpmfile.cjs`` is code
-pnpm loads to rewrite manifests. Each was started as the approved entry until 2026-12-05 (pnpm
+scripts pnpm 10 would not run), ``registry``, ``useNodeVersion``; it reads the same settings
+from the root ``package.json``'s ``pnpm`` field, and its ``resolutions`` as overrides. A
+``.pnpmfile.cjs`` is code pnpm loads to rewrite manifests. Each was started as the approved
+entry until 2026-12-05 (pnpm
 is not installed here: read from pnpm's dlx source). Now under ``pnpm dlx`` and ``pnpx`` the
 top-level keys of a project's ``pnpm-workspace.yaml`` are judged by an allow-list (``packages``,
 catalogs, the layout settings also kept in ``.npmrc``), as are a ``package.json``'s ``pnpm``
-field's, its ``resolutions`` are refused, and a ``.pnpmfile.cjs`` or ``.pnpmfile.mjs`` is refused.
+field's; its ``resolutions``, and a ``.pnpmfile.cjs`` or ``.pnpmfile.mjs``, are refused.
 """
 
 from __future__ import annotations
