@@ -171,8 +171,26 @@ def other_sources(
     return [
         *(f"the launch sets {reason}" for reason in launch.beyond_package),
         *(f"the entry's env sets {reason}" for reason in entry_env),
+        *_inherited_path(server_env),
         *_project(launch, package, directory, home),
     ]
+
+
+def _inherited_path(server_env: Mapping[str, str]) -> list[str]:
+    """A folder of the PATH the server inherits (the entry's own is judged with its env) that is
+    relative to the one it starts in: ``./node_modules/.bin``, an empty entry (the current
+    folder), ``~/bin`` (not expanded there). The runner and what it runs by name are found on it,
+    a cloned project's programs among them."""
+    inherited = os.environ.get("PATH")
+    if inherited is None or any(name.casefold() == "path" for name in server_env):
+        return []  # none: the system's default folders
+    folders = inherited.split(os.pathsep)
+    relative = [folder for folder in folders if not os.path.isabs(folder)]
+    return (
+        [f"the PATH it inherits holds {relative[0][:100]!r}, a folder of the one it starts in"]
+        if relative
+        else []
+    )
 
 
 def _project(launch: Launch, package: PackageRef, directory: Path, home: Path) -> list[str]:
