@@ -8,13 +8,17 @@ garbage becomes an error for that server, and the others are still inspected.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import re
+import shutil
+import sys
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, TextIO
 
 from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded, pin_connections
@@ -330,11 +334,20 @@ def _devnull() -> TextIO:
 def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     if target.transport == "stdio":
         from mcp import StdioServerParameters
-        from mcp.client.stdio import stdio_client
+        from mcp.client.stdio import get_default_environment, stdio_client
 
         if not target.command:
             raise ValueError("stdio server without a command")
-        params = StdioServerParameters(command=target.command, args=list(target.args), env=target.env or None)
+        command, args = target.command, list(target.args)
+        if sys.platform.startswith("linux"):
+            # Under a keeper (see _keeper.py): what the server leaves running ends with it.
+            path = (get_default_environment() | target.env).get("PATH")
+            if shutil.which(command, path=path) is None:
+                # Named as the SDK's start of it would (the keeper starts, the server not).
+                raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
+            keeper = str(Path(__file__).with_name("_keeper.py"))
+            command, args = sys.executable, ["-I", "-S", keeper, command, *args]
+        params = StdioServerParameters(command=command, args=args, env=target.env or None)
         return stdio_client(params, errlog=_devnull())
     if not target.url:
         raise ValueError("remote server without a URL")

@@ -1,0 +1,91 @@
+"""The keeper of a stdio server that ``inspect`` starts (standard library only, run as
+``python -I -S _keeper.py COMMAND ARGS...``, Linux): the server's parent for as long as it
+runs, and a child subreaper, so that whatever the server leaves running (a process in its group,
+or in a session of its own) is adopted here and killed once the server has ended. The SDK stops
+a server by closing its input, and kills its process group only when it has not exited two
+seconds later: a server that exited at once left its processes running after the look.
+
+The server gets the keeper's standard streams; the keeper keeps none of them (a reader of the
+server's output sees its end when the server's own ends). A SIGTERM (the SDK's, to the group)
+or the death of the inspecting process kills the server and everything adopted at once."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+#: Rounds of killing the processes adopted (each killed one's children come next).
+_MOST_ROUNDS = 200
+
+
+def _end_adopted() -> None:
+    """Every child of the keeper killed and reaped, and theirs in turn (bounded)."""
+    mine = os.getpid()
+    for _ in range(_MOST_ROUNDS):
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    with open(f"/proc/{entry}/stat") as handle:
+                        fields = handle.read().rpartition(")")[2].split()
+                    if int(fields[1]) == mine:
+                        children.append(int(entry))
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+
+
+def main() -> None:
+    command = sys.argv[1:]
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    parent = os.getppid()
+
+    def stop(signum: int, frame: object) -> None:
+        _end_adopted()
+        os._exit(128 + signum)
+
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(number, stop)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the inspecting process was gone already
+        stop(signal.SIGTERM, None)
+    server = os.fork()
+    if server == 0:
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(number, signal.SIG_DFL)
+        try:
+            os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
+        except OSError as exc:
+            os.write(2, f"cannot start the server: {exc.strerror}\n".encode())
+            os._exit(127)
+    for descriptor in (0, 1):  # the server's streams: their end is the server's alone
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, descriptor)
+        os.close(null)
+    status = 0
+    while True:  # adopted processes that end meanwhile are reaped too (each would hold a pid)
+        try:
+            pid, ended = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if pid == server:
+            status = ended
+            break
+    _end_adopted()
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)
+
+
+if __name__ == "__main__":
+    main()

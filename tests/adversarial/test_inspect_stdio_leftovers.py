@@ -1,0 +1,93 @@
+"""A stdio server started by ``inspect --run`` (``--scan``) starts a process of its own, answers
+the look as a clean server would, and exits as soon as its standard input closes: the SDK stops
+a server by closing its input and kills its process group only when it has not exited two
+seconds later, so the process left behind, in the server's group or in a session of its own
+(``setsid``), ran on after the look, for as long as it liked (a server's code meant to run
+only while it was looked at). Each now ends with the look: the server runs under a keeper, a
+child subreaper that adopts what it leaves behind and kills it once the server has ended."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mcpward.inspect import ServerTarget, fetch_all
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's")
+
+#: A server in JSON lines that first starts a process (which records its pid and sleeps, at most
+#: 30 s), in its own group or (``setsid``) a session of its own, then answers with one tool.
+SERVER = r"""
+import json, os, sys, time
+record, own_session = sys.argv[1], sys.argv[2] == "setsid"
+if os.fork() == 0:
+    if own_session:
+        os.setsid()
+    os.close(0); os.close(1)
+    with open(record + ".part", "w") as handle:
+        handle.write(str(os.getpid()))
+    os.rename(record + ".part", record)
+    time.sleep(30)
+    os._exit(0)
+for _ in range(200):  # the process has recorded its pid before the server answers
+    if os.path.exists(record):
+        break
+    time.sleep(0.05)
+for line in sys.stdin:
+    message = json.loads(line)
+    if "id" not in message:
+        continue
+    if message["method"] == "initialize":
+        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "weather", "version": "1"}}
+    else:
+        result = {"tools": [{"name": "get_forecast", "inputSchema": {"type": "object"}}]}
+    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
+    sys.stdout.flush()
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process still running (a zombie has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def leftover(tmp_path: Path) -> Iterator[Path]:
+    """Where the server's process records its pid; the process is killed after the test."""
+    record = tmp_path / "pid"
+    yield record
+    if record.exists():
+        with contextlib.suppress(OSError):
+            os.kill(int(record.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("how", ["group", "setsid"])
+def test_a_process_the_server_started_does_not_outlive_the_look(leftover: Path, how: str) -> None:
+    target = ServerTarget("weather", "stdio", command=sys.executable, args=("-c", SERVER, str(leftover), how))
+    fetched, errors = fetch_all([target], 30)
+    assert errors == [] and [item.name for item in fetched[0][1]] == ["get_forecast"]
+    pid = int(leftover.read_text())
+    deadline = time.monotonic() + 3
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid), f"the server's {how} process {pid} outlived the look"
+
+
+def test_a_server_that_cannot_start_is_still_named(tmp_path: Path) -> None:
+    target = ServerTarget("gone", "stdio", command="mcpward-no-such-program", args=("x",))
+    fetched, errors = fetch_all([target], 30)
+    assert fetched == [] and [e.message for e in errors] == [
+        "cannot start mcpward-no-such-program: No such file or directory"
+    ]
