@@ -294,7 +294,8 @@ async def _fetch_items(target: ServerTarget, stray: _StrayLines, items: list[Sur
 
     async with AsyncExitStack() as stack:
         streams = await stack.enter_async_context(_transport(target, stray))
-        read, write = _AnswersKept(streams[0], stray), streams[1]
+        read = _AnswersKept(streams[0], stray)
+        write = _RequestsNoted(streams[1], read)
         session = await stack.enter_async_context(
             ClientSession(read, write, message_handler=stray.on_message)
         )
@@ -497,6 +498,10 @@ class _AnswersKept:
         self._own = 0
         self.first_result: dict[str, Any] = {}
         self._kept = False
+        #: The id of the client's ``initialize`` request (as the SDK correlates ids), once sent:
+        #: only its answer is kept. The first result that looked like one was kept before, so a
+        #: decoy answer under another id (which the SDK drops) was the server's words inspected.
+        self.initialize_id: Any = None
         #: The protocol version the session speaks (the SDK checks answers against it).
         self.version: str | None = None
 
@@ -521,13 +526,47 @@ class _AnswersKept:
                 self._stray.refuse(
                     f"the server sent over {MAX_SERVER_MESSAGES:,} requests and notifications of its own"
                 )
-        if not self._kept:
-            result = getattr(getattr(item, "message", None), "result", None)
-            if isinstance(result, dict) and "protocolVersion" in result:
+        if not self._kept and self.initialize_id is not None:
+            message = getattr(item, "message", None)
+            result = getattr(message, "result", None)
+            answers = _correlated(getattr(message, "id", None)) == self.initialize_id
+            if answers and isinstance(result, dict) and "protocolVersion" in result:
                 self.first_result, self._kept = result, True
         if self._stray.listing is not None and self.version is not None:
             return _readable_answer(item, self._stray.listing, self.version, self._stray)
         return item
+
+
+class _RequestsNoted:
+    """The transport's write stream, noting the id of the client's ``initialize`` request for
+    the read stream (``_AnswersKept.initialize_id``)."""
+
+    def __init__(self, stream: Any, read: _AnswersKept) -> None:
+        self._stream = stream
+        self._read = read
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    async def __aenter__(self) -> _RequestsNoted:
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self._stream.__aexit__(*exc)
+
+    async def send(self, item: Any) -> None:
+        message = getattr(item, "message", None)
+        if getattr(message, "method", None) == "initialize" and self._read.initialize_id is None:
+            self._read.initialize_id = _correlated(getattr(message, "id", None))
+        await self._stream.send(item)
+
+
+def _correlated(request_id: Any) -> Any:
+    """``request_id`` as the SDK matches an answer to its request (``"7"`` answers 7)."""
+    from mcp.shared.dispatcher import coerce_request_id
+
+    return None if request_id is None else coerce_request_id(request_id)
 
 
 #: Each list request's method, and the key of its items in the answer.
