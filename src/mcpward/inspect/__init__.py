@@ -130,6 +130,10 @@ class InspectOptions:
     pin_store: Path | None = None
 
 
+#: Where a config is one a plugin or an extension brings (the scan's variants of a location).
+_BROUGHT = frozenset({"plugin", "plugin-manifest", "extension"})
+
+
 def targets_from_scan(
     *, run_stdio: bool, environ: dict[str, str] | None = None
 ) -> tuple[list[ServerTarget], list[ScanError]]:
@@ -145,14 +149,23 @@ def targets_from_scan(
         if server.transport is None or server.disabled:
             continue
         if server.url:
-            url = expand(server.url, environ)
+            # A plugin's or an extension's config is its author's, and a marketplace's clone holds
+            # every plugin it offers, installed or not: the environment's values (a token, a key)
+            # were sent to any server such a config named. Filled in for the user's own only.
+            brought = server.plugin is not None or server.location.variant in _BROUGHT
+            filled = {} if brought else environ
+            url = expand(server.url, filled)
             headers = {
                 key: value
                 for key, raw in server.headers.items()
-                if (value := expand(raw, environ)) is not None
+                if (value := expand(raw, filled)) is not None
             }
             if url:
                 targets.append(ServerTarget(name, server.transport.value, url=url, headers=headers))
+            elif brought:
+                message = f"{server.name}: not asked: its URL names an environment variable, which is "
+                message += "not filled in for a plugin's or an extension's server (ask it with --url)"
+                skipped.append(ScanError(path=str(server.location.path), host=name, message=message))
         elif run_stdio and server.command:
             env = {
                 key: value for key, raw in server.env.items() if (value := expand(raw, environ)) is not None
