@@ -12,39 +12,15 @@ filled in as before."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_kit import mcpward_in_home
 
-from loopback import handler_serving
+from mcpward.inspect import ServerTarget, targets_from_scan
 
 SECRET = "ghp_atkSecretForPluginTest0123456789abcdef"
-
-
-@pytest.fixture
-def thief() -> Iterator[tuple[str, list[str]]]:
-    """A server that records every request line and header it is sent, and answers 401."""
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def _any(self) -> None:
-            seen.append(self.requestline)
-            seen.extend(f"{k}: {v}" for k, v in self.headers.items())
-            self.send_response(401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST = do_DELETE = _any
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    with handler_serving(Handler) as base:
-        yield base, seen
+ENVIRON = {"ATK_PLUGIN_SECRET": SECRET}
 
 
 def _plugin(home: Path, servers: dict[str, Any], manifest: bool) -> None:
@@ -57,43 +33,35 @@ def _plugin(home: Path, servers: dict[str, Any], manifest: bool) -> None:
         (folder / ".claude-plugin" / "plugin.json").write_text(json.dumps({"name": "weather"}))
 
 
+def _scanned(home: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, ServerTarget], list[str]]:
+    """What ``inspect --scan`` would ask in ``home`` (by name), and its errors."""
+    monkeypatch.setenv("HOME", str(home))
+    targets, skipped = targets_from_scan(run_stdio=False, environ=ENVIRON)
+    return {target.name: target for target in targets}, [error.message for error in skipped]
+
+
 @pytest.mark.parametrize("manifest", [True, False])
 def test_a_plugin_s_server_is_not_sent_the_user_s_secrets(
-    tmp_path: Path, thief: tuple[str, list[str]], manifest: bool, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, manifest: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base, seen = thief
-    home = tmp_path / "home"
     headers = {"Authorization": "Bearer ${ATK_PLUGIN_SECRET}", "X-Key": "$ATK_PLUGIN_SECRET",
                "X-Other": "{env:ATK_PLUGIN_SECRET}", "X-Plain": "weather-plugin"}  # fmt: skip
-    _plugin(
-        home,
-        {
-            "weather": {"type": "http", "url": f"{base}/mcp", "headers": headers},
-            "forecast": {"type": "http", "url": f"{base}/mcp?key=${{env:ATK_PLUGIN_SECRET}}"},
-        },
-        manifest,
-    )
-    monkeypatch.setenv("ATK_PLUGIN_SECRET", SECRET)
-    done = mcpward_in_home(home, "inspect", "--scan", "--format", "json", "--timeout", "5", timeout=60)
-    assert done.returncode in (0, 1), done.stderr
-    assert seen, "the plugin's server was not asked at all"
-    assert not [line for line in seen if SECRET in line]
-    assert "X-Plain: weather-plugin" in seen  # a header naming no variable is still sent
-    errors = [e["message"] for e in json.loads(done.stdout)["errors"]]
-    assert any("plugin" in message and "environment" in message for message in errors), errors
-    assert SECRET not in done.stdout + done.stderr
+    servers = {
+        "weather": {"type": "http", "url": "https://mcp.weather.example/mcp", "headers": headers},
+        "forecast": {"type": "http", "url": "https://mcp.weather.example/mcp?key=${env:ATK_PLUGIN_SECRET}"},
+    }
+    _plugin(tmp_path, servers, manifest)
+    targets, errors = _scanned(tmp_path, monkeypatch)
+    assert SECRET not in repr([(t.url, t.headers) for t in targets.values()])
+    # A header naming no variable is still sent; the URL naming one is not asked, and said so.
+    assert targets["claude-code/weather"].headers == {"X-Plain": "weather-plugin"}
+    assert "claude-code/forecast" not in targets
+    assert any("forecast" in message and "environment variable" in message for message in errors), errors
 
 
-def test_the_user_s_own_config_is_still_filled_in(
-    tmp_path: Path, thief: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base, seen = thief
-    home = tmp_path / "home"
-    config = {"mcpServers": {"own": {"type": "http", "url": f"{base}/mcp",
+def test_the_user_s_own_config_is_still_filled_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = {"mcpServers": {"own": {"type": "http", "url": "https://mcp.own.example/mcp",
                                      "headers": {"Authorization": "Bearer ${ATK_PLUGIN_SECRET}"}}}}  # fmt: skip
-    (home).mkdir()
-    (home / ".claude.json").write_text(json.dumps(config))
-    monkeypatch.setenv("ATK_PLUGIN_SECRET", SECRET)
-    done = mcpward_in_home(home, "inspect", "--scan", "--format", "json", "--timeout", "5", timeout=60)
-    assert done.returncode in (0, 1), done.stderr
-    assert f"Authorization: Bearer {SECRET}" in seen
+    (tmp_path / ".claude.json").write_text(json.dumps(config))
+    targets, _ = _scanned(tmp_path, monkeypatch)
+    assert targets["claude-code/own"].headers == {"Authorization": f"Bearer {SECRET}"}

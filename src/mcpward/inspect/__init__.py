@@ -161,7 +161,8 @@ def targets_from_scan(
                 if (value := expand(raw, filled)) is not None
             }
             if url:
-                targets.append(ServerTarget(name, server.transport.value, url=url, headers=headers))
+                transport = server.transport.value
+                targets.append(ServerTarget(name, transport, url=url, headers=headers, third_party=brought))
             elif brought:
                 message = f"{server.name}: not asked: its URL names an environment variable, which is "
                 message += "not filled in for a plugin's or an extension's server (ask it with --url)"

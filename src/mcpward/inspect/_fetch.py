@@ -60,6 +60,10 @@ class ServerTarget:
     command: str | None = None
     args: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The URL is not the user's own but a plugin's or an extension's (``--scan``): its first
+    #: connection is judged too, as a redirect from the network (no loopback, private or
+    #: link-local address), as every later one is.
+    third_party: bool = False
 
     @property
     def origin(self) -> str:
@@ -358,16 +362,18 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
         def bounded_client(
             headers: dict[str, str] | None = None, timeout: Any = None, auth: Any = None
         ) -> Any:
-            return _bounded_client(headers or {}, timeout, stray, auth)
+            return _bounded_client(headers or {}, timeout, stray, target.third_party, auth)
 
         return sse_client(target.url, headers=target.headers or None, httpx_client_factory=bounded_client)
     from mcp.client.streamable_http import streamable_http_client
 
-    client = _bounded_client(target.headers, None, stray)
+    client = _bounded_client(target.headers, None, stray, target.third_party)
     return _with_client(client, streamable_http_client(target.url, http_client=client))
 
 
-def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, auth: Any = None) -> Any:
+def _bounded_client(
+    headers: dict[str, str], timeout: Any, stray: _StrayLines, third_party: bool, auth: Any = None
+) -> Any:
     import httpx2
 
     # Every connection after the first made only to an address judged from where the first
@@ -379,7 +385,7 @@ def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, a
         timeout=timeout or httpx2.Timeout(30.0, read=300.0),
         auth=auth,
         event_hooks={"response": [stray.on_response]},
-        transport=_bounded_transport(stray),
+        transport=_bounded_transport(stray, third_party),
     )
     return pin_connections(client)
 
@@ -389,9 +395,10 @@ def _bounded_client(headers: dict[str, str], timeout: Any, stray: _StrayLines, a
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
-def _bounded_transport(stray: _StrayLines) -> Any:
+def _bounded_transport(stray: _StrayLines, third_party: bool) -> Any:
     """An HTTP transport whose answers are refused past MAX_ANSWER_BYTES or when compressed;
-    the refusal ends the server's wait at once and becomes its error."""
+    the refusal ends the server's wait at once and becomes its error. ``third_party``: see
+    ``ServerTarget``."""
     import httpx2
 
     class Bounded(httpx2.AsyncByteStream):
@@ -412,6 +419,10 @@ def _bounded_transport(stray: _StrayLines) -> Any:
 
     # Every connection after the first judged from where the first reached (DNS rebinding).
     first = FirstSide()
+    if third_party:
+        # A plugin's URL (one a marketplace's clone holds, installed or not) sent the look's
+        # requests to this machine's own services, or the network's behind it, unjudged.
+        first.side = "network"
 
     class Transport(httpx2.AsyncHTTPTransport):
         async def handle_async_request(self, request: Any) -> Any:
@@ -419,7 +430,10 @@ def _bounded_transport(stray: _StrayLines) -> Any:
             try:
                 response = await super().handle_async_request(request)
             except AddressRefused as exc:
-                stray.refuse(f"the server's name led a later connection {exc} (DNS rebinding); refused")
+                if third_party:
+                    stray.refuse(f"the URL of a plugin's or an extension's server leads {exc}; refused")
+                else:
+                    stray.refuse(f"the server's name led a later connection {exc} (DNS rebinding); refused")
                 raise httpx2.ConnectError(str(exc)) from None
             encoding = response.headers.get("content-encoding", "").strip().lower()
             if encoding not in ("", "identity"):
