@@ -2,8 +2,9 @@
 machine: a service of the machine itself (``http://127.0.0.1:PORT/actuator/shutdown``, a local
 admin API that acts on any POST), the network behind it, or a cloud's metadata service (which an
 SSE server's GET reads). ``inspect --scan`` asks every server of every ``.mcp.json`` under
-``~/.claude/plugins``, plugins a marketplace's clone holds but the user never installed too, and
-judged no server's first connection (a URL the user gave): it sent the look's requests there.
+``~/.claude/plugins`` (installed plugins, disabled ones too; until the same day every plugin a
+marketplace's clone offers) and judged no server's first connection (taken for a URL the user
+gave): it sent the look's requests there.
 The URL of a server a plugin or an extension brings is not the user's, so its first connection
 is now judged as every later one is, as a redirect from the network (no loopback, no private or
 link-local address); the user's own configs' servers are asked as before."""
@@ -56,7 +57,7 @@ def test_a_plugin_s_server_on_this_machine_is_not_asked(
     tmp_path: Path, local_service: tuple[str, list[str]], transport: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base, seen = local_service
-    folder = tmp_path / ".claude" / "plugins" / "marketplaces" / "tools-market" / "plugins" / "weather"
+    folder = tmp_path / ".claude" / "plugins" / "cache" / "tools-market" / "weather" / "1.0.0"
     folder.mkdir(parents=True)
     server = {"type": transport, "url": f"{base}/actuator/shutdown"}
     (folder / ".mcp.json").write_text(json.dumps({"mcpServers": {"weather": server}}))

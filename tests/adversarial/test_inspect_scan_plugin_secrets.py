@@ -1,13 +1,12 @@
 """A plugin's author names a remote MCP server in the plugin's ``.mcp.json`` with headers (and a
 URL) that ask for the user's environment: ``Authorization: Bearer ${GITHUB_TOKEN}``, an
-``X-Key: $AWS_SECRET_ACCESS_KEY``, a ``?key=${env:...}`` in the URL. ``inspect --scan`` reads
-every ``.mcp.json`` under ``~/.claude/plugins``, and a marketplace the user added holds there
-the clone of every plugin it offers, installed or not: inspect filled the user's secrets in from
-its own environment and sent them to the author's server, for a plugin the user never installed
-(and in the bare ``$VAR`` form, which Claude Code does not fill in at all). A plugin's or an
-extension's server is now asked without the environment's values: a header naming a variable is
-left out, and a URL naming one is not asked (its error says why); the user's own configs are
-filled in as before."""
+``X-Key: $AWS_SECRET_ACCESS_KEY``, a ``?key=${env:...}`` in the URL. ``inspect --scan`` filled the
+user's secrets in from its own environment and sent them to the author's server: for a plugin
+installed but disabled, in the bare ``$VAR`` form Claude Code does not fill in at all, and (until
+the same day) for every plugin a marketplace's clone offers, never installed
+(test_inspect_scan_marketplace_plugins.py). A plugin's or an extension's server is now asked
+without the environment's values: a header naming a variable is left out, and a URL naming one
+is not asked (its error says why); the user's own configs are filled in as before."""
 
 from __future__ import annotations
 
@@ -24,8 +23,8 @@ ENVIRON = {"ATK_PLUGIN_SECRET": SECRET}
 
 
 def _plugin(home: Path, servers: dict[str, Any], manifest: bool) -> None:
-    """A plugin of a marketplace's clone (never installed) that names ``servers``."""
-    folder = home / ".claude" / "plugins" / "marketplaces" / "tools-market" / "plugins" / "weather"
+    """An installed plugin (in Claude Code's cache of them) that names ``servers``."""
+    folder = home / ".claude" / "plugins" / "cache" / "tools-market" / "weather" / "1.0.0"
     folder.mkdir(parents=True)
     (folder / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
     if manifest:

@@ -5,6 +5,7 @@ Works offline on ``tools/list`` results saved as files; nothing leaves the machi
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -51,10 +52,12 @@ from mcpward.inspect._surface import (
 )
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Severity, ToolSignature
+from mcpward.output.words import counted
 
 if TYPE_CHECKING:
     from mcpward.inspect._results import ResultsError, decoded_text, inspect_results, result_texts
     from mcpward.inspect.untrusted import ContentFinding, check_answer, check_content
+    from mcpward.scan.interface import DiscoveredServer
 
 #: Exported, imported at the first use: the check of untrusted content compiles its rules when
 #: imported (about 75 ms), which a look at tools files never needs.
@@ -134,6 +137,15 @@ class InspectOptions:
 _BROUGHT = frozenset({"plugin", "plugin-manifest", "extension"})
 
 
+def _only_offered(server: DiscoveredServer) -> bool:
+    """Whether the server is a plugin's that a marketplace only offers: Claude Code clones a
+    marketplace whole into ``plugins/marketplaces/<name>/`` (every plugin it offers, the
+    official one's for everyone) and copies a plugin it installs into ``plugins/cache/``."""
+    parts = server.location.path.parts
+    in_a_clone = ("plugins", "marketplaces") in itertools.pairwise(parts)
+    return server.location.variant in _BROUGHT and in_a_clone
+
+
 def targets_from_scan(
     *, run_stdio: bool, environ: dict[str, str] | None = None
 ) -> tuple[list[ServerTarget], list[ScanError]]:
@@ -144,9 +156,15 @@ def targets_from_scan(
 
     targets: list[ServerTarget] = []
     skipped: list[ScanError] = []
+    offered: list[DiscoveredServer] = []
     for server in discovered_servers(ScanOptions()):
         name = f"{server.host}/{server.name}"
         if server.transport is None or server.disabled:
+            continue
+        if _only_offered(server):
+            # Never installed, never started by its client: asking it (--run: starting it) ran
+            # the code, or sent the requests, of any plugin's author of the marketplace.
+            offered.append(server)
             continue
         if server.url:
             # A plugin's or an extension's config is its author's, and a marketplace's clone holds
@@ -181,6 +199,11 @@ def targets_from_scan(
                     message=f"stdio server {server.name} not started; inspect it with --run",
                 )
             )
+    if offered:
+        message = f"{counted(len(offered), 'server')} of plugins that a marketplace offers, not installed, "
+        message += "not asked (an installed plugin's are)"
+        path = str(offered[0].location.path.parent)
+        skipped.append(ScanError(path=path, host=offered[0].host, message=message))
     return targets, skipped
 
 
