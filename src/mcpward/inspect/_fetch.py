@@ -344,7 +344,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
         if not target.command:
             raise ValueError("stdio server without a command")
         command, args = target.command, list(target.args)
-        if sys.platform.startswith("linux"):
+        if sys.platform.startswith("linux") and sys.executable:
             # Under a keeper (see _keeper.py): what the server leaves running ends with it.
             path = (get_default_environment() | target.env).get("PATH")
             if shutil.which(command, path=path) is None:
