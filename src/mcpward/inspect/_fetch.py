@@ -344,14 +344,14 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
         if not target.command:
             raise ValueError("stdio server without a command")
         command, args = target.command, list(target.args)
-        if sys.platform.startswith("linux") and sys.executable:
+        keeper = Path(__file__).with_name("_keeper.py")
+        if sys.platform.startswith("linux") and sys.executable and keeper.is_file():
             # Under a keeper (see _keeper.py): what the server leaves running ends with it.
             path = (get_default_environment() | target.env).get("PATH")
             if shutil.which(command, path=path) is None:
                 # Named as the SDK's start of it would (the keeper starts, the server not).
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
-            keeper = str(Path(__file__).with_name("_keeper.py"))
-            command, args = sys.executable, ["-I", "-S", keeper, command, *args]
+            command, args = sys.executable, ["-I", "-S", str(keeper), command, *args]
         params = StdioServerParameters(command=command, args=args, env=target.env or None)
         return stdio_client(params, errlog=_devnull())
     if not target.url:
