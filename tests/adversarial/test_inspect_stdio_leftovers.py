@@ -3,8 +3,10 @@ the look as a clean server would, and exits as soon as its standard input closes
 a server by closing its input and kills its process group only when it has not exited two
 seconds later, so the process left behind, in the server's group or in a session of its own
 (``setsid``), ran on after the look, for as long as it liked (a server's code meant to run
-only while it was looked at). Each now ends with the look: the server runs under a keeper, a
-child subreaper that adopts what it leaves behind and kills it once the server has ended."""
+only while it was looked at); one in a session of its own outlived the kill of the group too
+(a server that ignored its input's end and SIGTERM). Each now ends with the look: the server
+runs under a keeper, a child subreaper that adopts what it leaves behind and kills it once the
+server has ended (at once on the SDK's SIGTERM)."""
 
 from __future__ import annotations
 
@@ -23,12 +25,15 @@ from mcpward.inspect import ServerTarget, fetch_all
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's")
 
 #: A server in JSON lines that first starts a process (which records its pid and sleeps, at most
-#: 30 s), in its own group or (``setsid``) a session of its own, then answers with one tool.
+#: 30 s), in its own group or (``setsid``) a session of its own, then answers with one tool;
+#: ``stubborn``: in a session of its own, both ignoring SIGTERM and the server its input's end.
 SERVER = r"""
-import json, os, sys, time
-record, own_session = sys.argv[1], sys.argv[2] == "setsid"
+import json, os, signal, sys, time
+record, how = sys.argv[1], sys.argv[2]
+if how == "stubborn":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if os.fork() == 0:
-    if own_session:
+    if how in ("setsid", "stubborn"):
         os.setsid()
     os.close(0); os.close(1)
     with open(record + ".part", "w") as handle:
@@ -51,6 +56,8 @@ for line in sys.stdin:
         result = {"tools": [{"name": "get_forecast", "inputSchema": {"type": "object"}}]}
     sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
     sys.stdout.flush()
+if how == "stubborn":
+    time.sleep(30)
 """
 
 
@@ -73,7 +80,7 @@ def leftover(tmp_path: Path) -> Iterator[Path]:
             os.kill(int(record.read_text()), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("how", ["group", "setsid"])
+@pytest.mark.parametrize("how", ["group", "setsid", "stubborn"])
 def test_a_process_the_server_started_does_not_outlive_the_look(leftover: Path, how: str) -> None:
     target = ServerTarget("weather", "stdio", command=sys.executable, args=("-c", SERVER, str(leftover), how))
     fetched, errors = fetch_all([target], 30)
