@@ -31,6 +31,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from mcpward.launch import RUNS_ANYTHING, Launch, program_name, resolve_launch
 from mcpward.launch_judge import variables_beyond_package
@@ -342,16 +343,22 @@ def _npmrc_sources(text: str) -> list[str]:
     return refused
 
 
+def _manifest(text: str) -> dict[str, Any] | None:
+    """A ``package.json``'s object, or None where it is not one (not JSON, another value)."""
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
 def _bins_named(text: str, *, word: str, folder: Path) -> list[str]:
     """The programs of a project's ``package.json`` named ``word``, as npm names them: each key of
     its ``bin`` by its last part, a ``bin`` given as a path by the package's name, and each file of
     its ``directories.bin`` folder."""
-    try:
-        manifest = json.loads(text)
-    except ValueError:
+    manifest = _manifest(text)
+    if manifest is None:
         return []  # npm reads no program of a package.json it cannot read
-    if not isinstance(manifest, dict):
-        return []
     bin_ = manifest.get("bin")
     names = list(bin_) if isinstance(bin_, dict) else [str(manifest.get("name", ""))] if bin_ else []
     found = [f"bin {name[:100]}" for name in names if word in (name, re.split(r"[\\/:]", name)[-1])]
@@ -478,12 +485,9 @@ def _yaml_settings(text: str, harmless: frozenset[str]) -> list[str]:
 def _pnpm_manifest_settings(text: str) -> list[str]:
     """The settings of a project's ``package.json`` that pnpm reads as its own: its ``pnpm``
     field's (judged as ``pnpm-workspace.yaml``'s) and ``resolutions`` (pnpm's overrides)."""
-    try:
-        manifest = json.loads(text)
-    except ValueError:
+    manifest = _manifest(text)
+    if manifest is None:
         return []  # pnpm reads no setting of a package.json it cannot read
-    if not isinstance(manifest, dict):
-        return []
     settings = manifest.get("pnpm", {})
     found = (
         [f"pnpm.{key}" for key in settings if key not in _PNPM_WORKSPACE_HARMLESS]
