@@ -85,6 +85,18 @@ def _launch(command: str, project: Path, env: dict[str, str] | None = None) -> s
     return None
 
 
+def refused_below(command: str, project: Path, file: str, text: str) -> str:
+    """The refusal of ``command`` started in a folder of ``project`` whose ``file`` (a path in
+    the project) holds ``text``: it must be refused, naming the file's first part."""
+    (project / file).parent.mkdir(parents=True, exist_ok=True)
+    (project / file).write_text(text)
+    (project / "docs").mkdir()
+    refused = _launch(command, project / "docs")
+    assert refused is not None
+    assert str(project / file.split("/")[0]) in refused
+    return refused
+
+
 NPX = "npx -y @acme/ok@1.0.0"
 UVX = "uvx acme-ok==1.0.0"
 
@@ -223,13 +235,7 @@ def test_the_repositorys_config_choosing_another_source_is_refused(
 ) -> None:
     # The repository's config sits in the folder the client starts the server in, or above it
     # (below the user's home).
-    (project / file).parent.mkdir(parents=True, exist_ok=True)
-    (project / file).write_text(text)
-    (project / "docs").mkdir()
-    refused = _launch(command, project / "docs")
-    assert refused is not None
-    assert str(project / file.split("/")[0]) in refused
-    assert "not what was approved" in refused
+    assert "not what was approved" in refused_below(command, project, file, text)
 
 
 def test_uv_run_in_a_project_installs_the_project_beside_the_package(project: Path) -> None:

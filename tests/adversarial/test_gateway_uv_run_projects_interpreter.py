@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_gateway_package_sources import UVX, _launch, cloned_project
+from test_gateway_package_sources import UVX, _launch, cloned_project, refused_below
 
 UV_RUN = "uv run --no-project --with acme-ok==1.0.0 acme-ok"
 
@@ -40,13 +40,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_projects_interpreter_under_uv_run_is_refused(
     command: str, file: str, text: str, project: Path
 ) -> None:
-    (project / file).parent.mkdir(parents=True, exist_ok=True)
-    (project / file).write_text(text)
-    (project / "docs").mkdir()
-    refused = _launch(command, project / "docs")
-    assert refused is not None
-    assert str(project / file.split("/")[0]) in refused
-    assert "not what was approved" in refused
+    assert "not what was approved" in refused_below(command, project, file, text)
 
 
 @pytest.mark.parametrize("variable", ["VIRTUAL_ENV", "CONDA_PREFIX"])

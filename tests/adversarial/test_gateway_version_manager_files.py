@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_gateway_package_sources import NPX, UVX, _launch, cloned_project
+from test_gateway_package_sources import NPX, UVX, _launch, cloned_project, refused_below
 
 
 @pytest.fixture
@@ -42,12 +42,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_projects_version_manager_file_choosing_the_program_is_refused(
     command: str, file: str, text: str, project: Path
 ) -> None:
-    (project / file).parent.mkdir(parents=True, exist_ok=True)
-    (project / file).write_text(text)
-    (project / "docs").mkdir()
-    refused = _launch(command, project / "docs")
-    assert refused is not None
-    assert str(project / file.split("/")[0]) in refused
+    refused_below(command, project, file, text)
 
 
 def test_a_tool_versions_naming_versions_is_kept(project: Path) -> None:
