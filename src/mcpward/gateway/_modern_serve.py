@@ -226,8 +226,14 @@ class _ModernSessions:
 
     async def _fresh(self, member: _Member) -> None:
         """A member whose server said its tools changed lists them again before its next call:
-        the pins judge the new list (a changed tool withheld) whichever client calls next."""
-        if member.view.stale or not member.session.session.tools_listed:
+        the pins judge the new list (a changed tool withheld) whichever client calls next.
+        Without pins nothing marks a list as seen: asking that made every request list every
+        page again first (tests/adversarial/test_gateway_modern_tool_relisting.py)."""
+        session = member.session
+        unseen = not session.session.tools_listed and any(
+            interceptor.name == "pins" for interceptor in session.relay.interceptors
+        )
+        if member.view.stale or unseen:
             member.view.stale = False
             await self._list_tools(member.session, member.view)
 
@@ -269,20 +275,30 @@ class _ModernSessions:
     async def _list_tools(self, session: HttpSession, view: _modern.UpstreamView) -> None:
         """The gateway's own tool list, every page (at most ``_LIST_PAGES``): the first page
         alone left the later pages' tools unpinned on first use (withheld as added) and out
-        of the session's view (a call of one refused), whichever client called."""
+        of the session's view (a call of one refused), whichever client called. Every page
+        within one call timeout: a server answering each just in time held the request (and
+        the member) 100 call timeouts; what it did not list in time is not in view."""
         params: dict[str, Any] = {}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._call_timeout
         for _ in range(_LIST_PAGES):
-            result = (await self._ask(session, "tools/list", params)).get("result")
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            result = (await self._ask(session, "tools/list", params, timeout=left)).get("result")
             view.learn_tools(result)
             cursor = result.get("nextCursor") if isinstance(result, dict) else None
             if not isinstance(cursor, str) or not cursor:
                 return
             params = {"cursor": cursor}
 
-    async def _ask(self, session: HttpSession, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The gateway's own request (the handshake, the first tool list)."""
+    async def _ask(
+        self, session: HttpSession, method: str, params: dict[str, Any], timeout: float | None = None
+    ) -> dict[str, Any]:
+        """The gateway's own request (the handshake, the first tool list), waited for ``timeout``
+        seconds (the session's call timeout by default)."""
         message = {"jsonrpc": "2.0", "id": self.upstream_id(), "method": method, "params": params}
-        answer = await session.handle(orjson.dumps(message))
+        answer = await session.handle(orjson.dumps(message), timeout=timeout)
         parsed = orjson.loads(answer) if answer is not None else {}
         return parsed if isinstance(parsed, dict) else {}
 
