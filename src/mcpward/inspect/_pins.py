@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, read_raw
+from mcpward._paths import changeable_by_others
 from mcpward.errors import McpwardError
 from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
@@ -78,9 +79,13 @@ def pin_store_lock(path: Path) -> Iterator[None]:
             if not stat.S_ISREG(os.stat(path).st_mode):
                 # Before the lock beside it is made: --store /dev/zero made /dev/zero.lock.
                 raise PinStoreError(f"{path}: cannot use the pin store: not a regular file")
+        _refuse_others(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            lock = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 - closed below
+            # Never through a link, nor truncating: a link planted there had the file it named
+            # emptied (a folder others may write is refused above; this is the last guard).
+            flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            lock = os.fdopen(os.open(path.with_suffix(".lock"), flags, 0o600), "w")
         except OSError as exc:
             # A store under a file (ENOTDIR, EEXIST) or in a folder not writable was an
             # internal error (exit 70).
@@ -88,6 +93,22 @@ def pin_store_lock(path: Path) -> Iterator[None]:
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
+
+
+def _refuse_others(path: Path) -> None:
+    """Refuse (:class:`PinStoreError`) a pin store that another local account can change: the
+    file, a folder holding it (or the nearest that exists, for a store not yet made) or a link
+    on the way. The store records what reviewers approved, so whoever can change it approves
+    (tests/adversarial/test_pins_store_others_write.py)."""
+    place = path.absolute()
+    while not os.path.lexists(place) and place.parent != place:
+        place = place.parent
+    changeable = changeable_by_others(place)
+    if changeable is not None:
+        raise PinStoreError(
+            f"{path}: cannot use the pin store: {changeable} can be changed by another account "
+            "(whoever can change the store approves tools)"
+        )
 
 
 #: An ISO 8601 date or date and time, as the protocol writes ``lastModified``.
@@ -177,6 +198,7 @@ class PinStore:
                     raise PinStoreError(f"{path}: not a pin store ({problem})")
             self.data = servers
             self.pending = pending
+        _refuse_others(path)  # after the reader's own refusals (a FIFO, /dev/zero) say what they are
 
     def has(self, server: str) -> bool:
         return server in self.data
