@@ -6,6 +6,7 @@ server matched one; otherwise the local pin store (``inspect --pin`` writes it t
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from abc import ABC, abstractmethod
@@ -109,12 +110,40 @@ class PinSource(ABC):
         ``keep`` of those earlier ones, they stay (but for the items ``record`` holds)."""
 
 
+#: The pin files read, by path: the file's identity when it was read, and its servers' pins.
+#: Each session read the pins at every list judged and every 5 s while something waited, and
+#: parsed the whole file each time: one server's first list (pinned on first use, 16 MiB) and
+#: its waits made it large enough to keep a core busy (tests/adversarial/test_pins_store_read_again.py).
+_PARSED: dict[Path, tuple[tuple[int, ...], dict[str, PinRecord]]] = {}
+#: Pin files kept parsed (a gateway uses one; tests many).
+_PARSED_FILES = 8
+
+
 class PinFile(PinSource):
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def pinned(self, server: str) -> PinRecord | None:
-        return PinStore(self.path).data.get(server)
+        record = self._servers().get(server)
+        return None if record is None else dict(record)
+
+    def _servers(self) -> dict[str, PinRecord]:
+        """The pins of every server in the file, parsed again only when the file changed: each
+        write replaces it (a new file), and any change moves its modification time."""
+        try:
+            facts = os.stat(self.path)
+        except OSError:
+            return PinStore(self.path).data  # none yet (or the reader says what is wrong)
+        seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
+        kept = _PARSED.get(self.path)
+        if kept is not None and kept[0] == seen:
+            return kept[1]
+        # Read after the look: what is kept is the file as it was then or newer.
+        servers = PinStore(self.path).data
+        if len(_PARSED) >= _PARSED_FILES:
+            _PARSED.clear()
+        _PARSED[self.path] = (seen, servers)
+        return servers
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
         with pin_store_lock(self.path):
