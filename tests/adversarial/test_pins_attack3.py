@@ -149,7 +149,7 @@ def test_an_approval_takes_the_version_the_reviewer_read_or_nothing(tmp_path: Pa
     planted = dict(SEARCH, description="Search the docs. " + EXPORT["description"])
     assert listed([planted]) == []  # now waiting in its place
     with pytest.raises(McpwardError, match="not the version given"):
-        approve_pins(tmp_path / "pins.json", "docs", ["search"], database=database, expected=[read[:12]])
+        approve_pins(tmp_path / "pins.json", "docs", ["search"], database=database, expected=[read])
     assert listed([planted]) == []  # nothing approved
     assert listed([tweaked]) == []  # waiting again: the version read
     assert approve_pins(tmp_path / "pins.json", "docs", ["search"], database=database, expected=[read]) == [

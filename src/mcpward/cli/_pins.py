@@ -31,9 +31,9 @@ def pins_approve(
         list[str] | None,
         typer.Option(
             "--sha256",
-            help="The version reviewed (repeatable): the sha256, or its first 12 hex digits at least, "
-            "that the withheld item's event in the audit log shows; if what waits now is another "
-            "version (the server changed it since), nothing is approved.",
+            help="The version reviewed (repeatable): the whole sha256 (64 hex digits) that the "
+            "withheld item's event in the audit log shows; if what waits now is another version "
+            "(the server changed it since), nothing is approved.",
         ),
     ] = None,
     store: Annotated[Path | None, typer.Option(help="Pin store (default: the user data folder's).")] = None,

@@ -266,16 +266,19 @@ def chosen_pins(keys: Iterable[str], names: Iterable[str]) -> list[str]:
 
 def check_expected(chosen: dict[str, str], expected: Iterable[str]) -> None:
     """Refuse (:class:`ValueError`) an approval whose chosen items ("kind:name" -> sha256) are
-    not the versions the reviewer read: each must start with one of the ``expected`` sha256
-    prefixes (at least 12 hex digits, as the withheld item's event shows its ``sha256``). A
-    server may change what waits between the review and the approval, and an approval by name
-    alone takes what waits then."""
-    prefixes = [prefix.lower() for prefix in expected]
-    bad = [p for p in prefixes if len(p) < 12 or len(p) > 64 or not all(c in "0123456789abcdef" for c in p)]
+    not the versions the reviewer read: each must be one of the ``expected`` sha256 digests
+    (all 64 hex digits, as the withheld item's event shows its ``sha256``). A server may change
+    what waits between the review and the approval, and an approval by name alone takes what
+    waits then. A prefix is not taken: the server writes both versions, so it can make a
+    planted one share the read one's first 12 hex digits in about 2**24 tries (a birthday
+    search, minutes on one core), and the approval took the planted one
+    (tests/adversarial/test_pins_approval_digest_prefix.py)."""
+    digests = [digest.lower() for digest in expected]
+    bad = [d for d in digests if len(d) != 64 or not all(c in "0123456789abcdef" for c in d)]
     if bad:
-        raise ValueError(f"{bad[0][:80]!r} is not a sha256 (or its first 12 hex digits at least)")
-    other = sorted(key for key, digest in chosen.items() if not any(digest.startswith(p) for p in prefixes))
-    if prefixes and other:
+        raise ValueError(f"{bad[0][:80]!r} is not a sha256 (all 64 hex digits, as the event shows it)")
+    other = sorted(key for key, digest in chosen.items() if digest not in digests)
+    if digests and other:
         raise ValueError(
             f"{', '.join(other)} waiting now is not the version given (sha256 "
             f"{chosen[other[0]][:16]}...): nothing approved; review what waits now"

@@ -999,7 +999,7 @@ def approve(
     file, or with ``database`` in the registry database the replicas share (an event in its
     audit trail names ``actor``). A name that fits two waiting signatures (a tool called
     ``instructions`` and the server's instructions) approves neither: give ``tool:NAME`` or
-    ``instructions:instructions``. ``expected``: the sha256 (prefixes) of the versions the
+    ``instructions:instructions``. ``expected``: the sha256 digests of the versions the
     reviewer read; anything else waiting among those chosen refuses the whole approval."""
     if database is not None:
         from mcpward.registry import shared_registry
