@@ -5,7 +5,10 @@ changed list waits for review (as much again). A 34 MB store took 0.28 s to pars
 each session of every other server with a tool withheld cost the gateway 0.28 s of its event
 loop every 5 s (18 such sessions kept a core busy), and each tool list as much. Until
 2026-12-05: the parsed store is now kept (per file) and parsed again only when the file
-changed (each write replaces it)."""
+changed (each write replaces it). And each page of a list with a tool withheld wrote the whole
+file (the page's waits kept for review), again at every listing of the same list: a list of 20
+one-tool pages, tiny to send, took 17 s of the gateway's time a listing with a 34 MB store;
+what is kept already is not written again."""
 
 from __future__ import annotations
 
@@ -70,3 +73,45 @@ def test_the_pin_file_is_parsed_again_only_when_it_changed(
     assert len(reads) - writes <= 1, (
         f"the pin file parsed {len(reads) - writes} times for {SESSIONS} sessions' checks"
     )
+
+
+def test_a_list_listed_again_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = 20
+    tools = [
+        {"name": f"d{n}", "description": "Look it up.", "inputSchema": {"type": "object"}}
+        for n in range(pages)
+    ]
+    record = pin_record([signature("docs", "tool", tool) for tool in tools])
+    (tmp_path / "pins.json").write_text(
+        json.dumps({"version": 1, "servers": {"docs": record}}), encoding="utf-8"
+    )
+    changed = [dict(tool, description="Look it up, then more.") for tool in tools]
+    saves: list[int] = []
+    save = _pins.PinStore.save
+
+    def counted(store: Any) -> None:
+        saves.append(1)
+        save(store)
+
+    monkeypatch.setattr(_pins.PinStore, "save", counted)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    for listing in range(3):
+        relay = _relay(tmp_path, audit)
+        for page in range(pages):
+            params = {} if page == 0 else {"cursor": str(page)}
+            request = {"jsonrpc": "2.0", "id": page + 1, "method": "tools/list", "params": params}
+            relay.client_message(orjson.dumps(request))
+            result: dict[str, Any] = {"tools": [changed[page]]}
+            if page + 1 < pages:
+                result["nextCursor"] = str(page + 1)
+            answer = orjson.loads(
+                relay.server_message(orjson.dumps({"jsonrpc": "2.0", "id": page + 1, "result": result}))[
+                    0
+                ].data
+            )
+            assert answer["result"]["tools"] == []
+        if listing == 0:
+            first = len(saves)
+    assert len(saves) == first, f"the same list listed twice more wrote the store {len(saves) - first} times"
+    waiting = orjson.loads((tmp_path / "pins.json").read_bytes())["pending"]["docs"]
+    assert set(waiting) == {f"tool:d{n}" for n in range(pages)}

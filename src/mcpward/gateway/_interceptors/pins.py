@@ -110,13 +110,34 @@ class PinSource(ABC):
         ``keep`` of those earlier ones, they stay (but for the items ``record`` holds)."""
 
 
-#: The pin files read, by path: the file's identity when it was read, and its servers' pins.
+#: The pin files read, by path: the file's identity when it was read, and the store read.
 #: Each session read the pins at every list judged and every 5 s while something waited, and
 #: parsed the whole file each time: one server's first list (pinned on first use, 16 MiB) and
 #: its waits made it large enough to keep a core busy (tests/adversarial/test_pins_store_read_again.py).
-_PARSED: dict[Path, tuple[tuple[int, ...], dict[str, PinRecord]]] = {}
+#: What is kept is never changed in place: a write reads the store anew (a file replaced within
+#: one tick of the clock by one of the same size could reuse the inode and look the same).
+_PARSED: dict[Path, tuple[tuple[int, ...], PinStore]] = {}
 #: Pin files kept parsed (a gateway uses one; tests many).
 _PARSED_FILES = 8
+
+
+def _current(path: Path) -> PinStore:
+    """The store in the file at ``path``, parsed again only when the file changed: each write
+    replaces it (a new file), and any change moves its modification time."""
+    try:
+        facts = os.stat(path)
+    except OSError:
+        return PinStore(path)  # none yet (or the reader says what is wrong)
+    seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
+    kept = _PARSED.get(path)
+    if kept is not None and kept[0] == seen:
+        return kept[1]
+    # Read after the look: what is kept is the file as it was then or newer.
+    store = PinStore(path)
+    if len(_PARSED) >= _PARSED_FILES:
+        _PARSED.clear()
+    _PARSED[path] = (seen, store)
+    return store
 
 
 class PinFile(PinSource):
@@ -124,26 +145,8 @@ class PinFile(PinSource):
         self.path = path
 
     def pinned(self, server: str) -> PinRecord | None:
-        record = self._servers().get(server)
+        record = _current(self.path).data.get(server)
         return None if record is None else dict(record)
-
-    def _servers(self) -> dict[str, PinRecord]:
-        """The pins of every server in the file, parsed again only when the file changed: each
-        write replaces it (a new file), and any change moves its modification time."""
-        try:
-            facts = os.stat(self.path)
-        except OSError:
-            return PinStore(self.path).data  # none yet (or the reader says what is wrong)
-        seen = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns, facts.st_ctime_ns)
-        kept = _PARSED.get(self.path)
-        if kept is not None and kept[0] == seen:
-            return kept[1]
-        # Read after the look: what is kept is the file as it was then or newer.
-        servers = PinStore(self.path).data
-        if len(_PARSED) >= _PARSED_FILES:
-            _PARSED.clear()
-        _PARSED[self.path] = (seen, servers)
-        return servers
 
     def pin_first(self, server: str, record: PinRecord) -> PinRecord | None:
         with pin_store_lock(self.path):
@@ -165,15 +168,30 @@ class PinFile(PinSource):
             return {key: pinned[key] for key in record}
 
     def hold(self, server: str, record: PinRecord, *, keep: int = 0) -> None:
-        kinds = {key.split(":", 1)[0] for key in record}
+        # Kept already (a list listed again, by any session): each page with a wait read and
+        # wrote the whole file, a large one a second a page
+        # (tests/adversarial/test_pins_store_read_again.py). Looked up in the store as last
+        # read, without the lock: a wait this skips wrongly is one the store held a moment ago.
+        pending = _current(self.path).pending.get(server, {})
+        if _held(pending, record, keep) == pending:
+            return
         with pin_store_lock(self.path):
-            store = PinStore(self.path)
+            store = PinStore(self.path)  # as it is now, not as kept: a write must lose no other
             pending = store.pending.get(server, {})
-            if sum(1 for k in pending if k.split(":", 1)[0] in kinds) <= keep:
-                kinds = set()
-            kept = {k: v for k, v in pending.items() if k.split(":", 1)[0] not in kinds}
-            store.pending[server] = {**kept, **record}
+            waits = _held(pending, record, keep)
+            if waits == pending:
+                return
+            store.pending[server] = waits
             store.save()
+
+
+def _held(pending: PinRecord, record: PinRecord, keep: int) -> PinRecord:
+    """A server's waits once ``record`` is held (see ``PinSource.hold``)."""
+    kinds = {key.split(":", 1)[0] for key in record}
+    if sum(1 for k in pending if k.split(":", 1)[0] in kinds) <= keep:
+        kinds = set()
+    kept = {k: v for k, v in pending.items() if k.split(":", 1)[0] not in kinds}
+    return {**kept, **record}
 
 
 class PinDatabase(PinSource):
