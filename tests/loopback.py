@@ -96,7 +96,12 @@ class Clock:
 
 @contextlib.contextmanager
 def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
-    """The app made for a free port, served by uvicorn in a thread; yields its base URL."""
+    """The app made for a free port, served by uvicorn in a thread; yields its base URL. A
+    ``gateway serve`` app must run in one event loop for its life, as here: starlette's
+    TestClient used without ``with`` runs each request in a loop of its own, and the upstream
+    sessions the first request opened (their pipes, pumps and locks, of a closed loop) fail or
+    hang the next. Ask it from a thread joined with a timeout (see
+    tests/adversarial/test_gateway_modern_tool_relisting.py) where a hang is what is tested."""
     import uvicorn
 
     port = free_port()
