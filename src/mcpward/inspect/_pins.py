@@ -14,6 +14,7 @@ import contextlib
 import difflib
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -316,6 +317,57 @@ def compare(before: dict[str, dict[str, str]], pins: list[tuple[ToolSignature, s
             )
 
 
+def _look_alikes_named(lines: list[str]) -> list[str]:
+    """The diff's lines, each changed line that looks like the line it replaces (a letter of
+    another script drawn as a Latin one, a space of another kind: a domain in a description
+    respelled) followed by a note naming the characters that differ by code point: the diff
+    showed two lines that read the same, and the reviewer approved what they could not see
+    (tests/adversarial/test_pins_look_alike_diff.py)."""
+    from mcpward.identity import skeleton
+
+    named, at = lines[:2], 2  # past the "--- pinned" and "+++ now" lines
+    while at < len(lines):
+        removed = list(itertools.takewhile(lambda line: line.startswith("-"), lines[at:]))
+        added = list(itertools.takewhile(lambda line: line.startswith("+"), lines[at + len(removed) :]))
+        if not (removed and added):
+            named.append(lines[at])
+            at += 1
+            continue
+        named.extend(removed)
+        for was, now in zip(removed, added, strict=False):
+            named.append(now)
+            if was[1:] == now[1:] or skeleton(was[1:]) != skeleton(now[1:]):
+                continue
+            differing = _differing(was[1:], now[1:])
+            if differing:
+                named.append(
+                    f"(the line above and the one it replaces look alike; they differ in: {differing})"
+                )
+        named.extend(added[len(removed) :])
+        at += len(removed) + len(added)
+    return named
+
+
+def _differing(was: str, now: str) -> str:
+    """The characters of ``now`` that differ from those of ``was`` where one is not ASCII, each
+    by code point ("U+0430 where U+0061 was"); empty when all that differs is ASCII (a case
+    or a digit, which a reader sees)."""
+    parts = []
+    matcher = difflib.SequenceMatcher(None, was, now, autojunk=False)
+    for operation, start, end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            continue
+        old_part, new_part = was[start:end], now[new_start:new_end]
+        if (old_part + new_part).isascii():
+            continue
+
+        def codes(part: str) -> str:
+            return " ".join(f"U+{ord(char):04X}" for char in part) or "nothing"
+
+        parts.append(f"{codes(new_part)} where {codes(old_part)} was")
+    return "; ".join(parts[:10])
+
+
 def _without_name(text: str) -> str:
     try:
         data = json.loads(text)
@@ -352,7 +404,9 @@ def readable_diff(before: str, after: str) -> str:
         ]
 
     old, new = pretty(before), pretty(after)
-    lines = list(difflib.unified_diff(wrapped(old), wrapped(new), "pinned", "now", lineterm="", n=1))
+    lines = _look_alikes_named(
+        list(difflib.unified_diff(wrapped(old), wrapped(new), "pinned", "now", lineterm="", n=1))
+    )
     cut = len(lines) > _DIFF_LINES
     lines = lines[:_DIFF_LINES]
     if cut:
