@@ -34,7 +34,9 @@ APPROVED = {
     ids=["cyrillic", "greek", "nbsp", "full-width"],
 )
 def test_a_change_that_looks_like_no_change_is_named(respelled: str) -> None:
-    diff = readable_diff(canonical("tool", APPROVED), canonical("tool", dict(APPROVED, description=respelled)))
+    diff = readable_diff(
+        canonical("tool", APPROVED), canonical("tool", dict(APPROVED, description=respelled))
+    )
     code = next(f"U+{ord(c):04X}" for c in respelled if not c.isascii())
     assert "look alike" in diff and code in diff, diff
 
@@ -57,6 +59,8 @@ def test_the_gateway_event_carries_the_note(tmp_path: Path) -> None:
 def test_a_visible_change_gets_no_note() -> None:
     diff = readable_diff(
         canonical("tool", APPROVED),
-        canonical("tool", dict(APPROVED, description="Send the report to https://reports.example.org/upload.")),
+        canonical(
+            "tool", dict(APPROVED, description="Send the report to https://reports.example.org/upload.")
+        ),
     )
     assert "look alike" not in diff
