@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from mcpward.agent.interface import AgentConfig, AgentError
 
 if TYPE_CHECKING:
-    from mcpward.model import ServerSpec
+    from mcpward.model import ScanError, ServerSpec
     from mcpward.registry import InventoryUpload
 
 #: The largest token file read (a token is under a hundred bytes).
@@ -219,10 +219,13 @@ def check_registry_port(registry: str) -> None:
 _MOST_SERVERS = 5000
 
 
-def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str | None) -> InventoryUpload:
+def _as_far_as_reportable(
+    servers: Sequence[ServerSpec], home: str, machine: str | None, unread: Sequence[ScanError] = ()
+) -> InventoryUpload:
     """The report of ``home`` with each server that fits a fleet report as it is, and each
     that does not (a value over the report's limits) as a local command the registry cannot
-    tell, judged unapproved; past the most a report holds, one such line says how many more."""
+    tell, judged unapproved; past the most a report holds, one such line says how many more.
+    The files the scan could not use (``unread``) come first, as in every report."""
     from mcpward.registry import ObservedServer, RegistryError, fleet_report
 
     def unreportable(host: str, name: str, config_path: str, why: str) -> ObservedServer:
@@ -230,15 +233,16 @@ def _as_far_as_reportable(servers: Sequence[ServerSpec], home: str, machine: str
             host=host[:64], name=name[:255], config_path=config_path[:1000], kind="local", launch=why
         )
 
-    kept = []
-    for spec in servers[: _MOST_SERVERS - 1] if len(servers) > _MOST_SERVERS else servers:
+    kept = list(fleet_report([], home, machine, unread).servers)
+    room = _MOST_SERVERS - len(kept)
+    for spec in servers[: room - 1] if len(servers) > room else servers:
         try:
             kept.append(fleet_report([spec], home, machine).servers[0])
         except RegistryError:
             why = "(not reported as it is: a value over the fleet report's limits)"
             kept.append(unreportable(spec.host, spec.name, spec.config_path, why))
-    if len(servers) > _MOST_SERVERS:
-        more = len(servers) - len(kept)
+    if len(servers) > room:
+        more = len(servers) - (room - 1)
         kept.append(unreportable("mcpward-agent", "more servers", "", f"({more} more servers not reported)"))
     return fleet_report([], home, machine).model_copy(update={"servers": tuple(kept)})
 
@@ -314,13 +318,15 @@ def run(
         owner = home.stat().st_uid if hasattr(os, "geteuid") else None
         report = run_scan(ScanOptions(home=home, owner=owner))
         try:
-            upload = fleet_report(report.servers, str(home), machine)
+            # With the files the scan could not use: left out, a config its client reads but
+            # the scan does not (padded past 32 MiB) hid its servers, the home reported clean.
+            upload = fleet_report(report.servers, str(home), machine, report.errors)
         except RegistryError as exc:
             # Its configs are its user's to write (a 3,000-character command line): refusing
             # the run here left every later home unreported; skipping the home kept its last
             # report, clean and not stale for 30 days, beside the server its user then added.
             try:
-                upload = _as_far_as_reportable(report.servers, str(home), machine)
+                upload = _as_far_as_reportable(report.servers, str(home), machine, report.errors)
             except RegistryError:  # the home's own label does not fit (a path over 500 characters)
                 outcome.problems.append(f"{home}: {exc}")
                 continue

@@ -218,7 +218,7 @@ def _with_registry(report: Report, source: str | None, report_to: str | None, ho
 
     try:
         if report_to:
-            stored = upload(report_to, report.servers, home)
+            stored = upload(report_to, report.servers, home, report.errors)
             typer.echo(f"mcpward: reported {counted(stored, 'server')} of {home} to {report_to}", err=True)
         if source:
             findings = registry_findings(report.servers, approval_index(source))

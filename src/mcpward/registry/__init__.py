@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from mcpward.model import Finding, ServerSpec, Severity, to_jsonable
+from mcpward.model import Finding, ScanError, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
 from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
 from mcpward.registry._gateway_state import PinRecord, ProfileDelta
@@ -253,13 +253,17 @@ def all_entries(source: str) -> tuple[list[Entry], date]:
 
 
 def fleet_report(
-    servers: Sequence[ServerSpec], home: str | None = None, machine: str | None = None
+    servers: Sequence[ServerSpec],
+    home: str | None = None,
+    machine: str | None = None,
+    unread: Sequence[ScanError] = (),
 ) -> InventoryUpload:
     """This machine's inventory of ``home``, as ``scan --report-to`` sends it; under the machine
-    id ``machine`` (the agent's own), else the one every account here computes."""
+    id ``machine`` (the agent's own), else the one every account here computes. ``unread``: the
+    files the scan could not use (its errors), each a line of the report."""
     from mcpward.registry._remote import inventory
 
-    return inventory(servers, home, machine)
+    return inventory(servers, home, machine, unread)
 
 
 def send_fleet_report(base: str, upload: InventoryUpload, token: str | None = None) -> int:
@@ -269,12 +273,14 @@ def send_fleet_report(base: str, upload: InventoryUpload, token: str | None = No
     return report_inventory(base, upload, token=token)
 
 
-def report_to(base: str, servers: Sequence[ServerSpec], home: str | None = None) -> int:
+def report_to(
+    base: str, servers: Sequence[ServerSpec], home: str | None = None, unread: Sequence[ScanError] = ()
+) -> int:
     """Upload this machine's inventory of ``home`` to a registry server; it replaces that
     (machine, home)'s previous report only. The number of servers stored."""
     from mcpward.registry._remote import inventory, report_inventory
 
-    return report_inventory(base, inventory(servers, home))
+    return report_inventory(base, inventory(servers, home, unread=unread))
 
 
 def _plain(finding: Finding) -> dict[str, object]:

@@ -26,10 +26,17 @@ from pydantic import ValidationError
 from mcpward._addresses import held_by_another
 from mcpward._http import DIRECT_PLAIN_HTTP, BodyTooLarge, BodyTooSlow, read_bounded, tls_or_loopback
 from mcpward._paths import exclusive_lock, keep_owner_only, read_own, user_data_dir
-from mcpward.model import ServerSpec
+from mcpward.model import ScanError, ServerSpec
 from mcpward.output.text import printable
 from mcpward.registry._matching import observe
-from mcpward.registry.interface import MAX_INT, Entry, InventoryUpload, RegistryError, RegistryUnavailable
+from mcpward.registry.interface import (
+    MAX_INT,
+    Entry,
+    InventoryUpload,
+    ObservedServer,
+    RegistryError,
+    RegistryUnavailable,
+)
 
 TOKEN_VARIABLE = "MCPWARD_REGISTRY_TOKEN"  # noqa: S105 - the variable's name
 _PAGE = 500
@@ -362,24 +369,56 @@ def _kept_id() -> str:
 
 
 def inventory(
-    servers: Sequence[ServerSpec], home: str | None = None, machine: str | None = None
+    servers: Sequence[ServerSpec],
+    home: str | None = None,
+    machine: str | None = None,
+    unread: Sequence[ScanError] = (),
 ) -> InventoryUpload:
-    """The report of ``home`` on this machine, under ``machine`` (default: :func:`machine_id`)."""
+    """The report of ``home`` on this machine, under ``machine`` (default: :func:`machine_id`);
+    ``unread``: the files the scan could not use, each reported as a line of its own."""
     try:
-        return _inventory(servers, home, machine or machine_id())
+        return _inventory(servers, home, machine or machine_id(), unread)
     except ValidationError as exc:
         where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         raise RegistryError(f"this inventory cannot be reported ({where})") from None
 
 
-def _inventory(servers: Sequence[ServerSpec], home: str | None, machine: str) -> InventoryUpload:
+def _inventory(
+    servers: Sequence[ServerSpec], home: str | None, machine: str, unread: Sequence[ScanError]
+) -> InventoryUpload:
     return InventoryUpload(
         machine_id=machine,
         hostname=socket.gethostname()[:255] or "unknown",
         os=platform.system().lower()[:32] or None,
         home=home,
-        servers=tuple(observe(spec) for spec in servers),
+        servers=(*unread_configs(unread), *(observe(spec) for spec in servers)),
     )
+
+
+#: The files a report names as not read, one line each; past them, one line counts the rest.
+MOST_UNREAD_NAMED = 100
+
+
+def unread_configs(errors: Sequence[ScanError]) -> tuple[ObservedServer, ...]:
+    """A line for each file the scan could not use (a local command the registry cannot tell,
+    judged unapproved), first in a report so that a report cut to fit keeps them: left out, a
+    config its client reads but the scan does not (padded past what the scan reads) hid its
+    servers, and the home read clean in the fleet view and the audit report."""
+    lines = [
+        ObservedServer(
+            host=(error.host or "unknown")[:64],
+            name="config not read",
+            config_path=error.path[:1000],
+            kind="local",
+            launch=f"(not read by the scan: {error.message})"[:2000],
+        )
+        for error in errors[:MOST_UNREAD_NAMED]
+    ]
+    if len(errors) > MOST_UNREAD_NAMED:
+        more = len(errors) - MOST_UNREAD_NAMED
+        why = f"({more} more files not read by the scan)"
+        lines.append(ObservedServer(host="mcpward", name="configs not read", kind="local", launch=why))
+    return tuple(lines)
 
 
 def report_inventory(

@@ -1,0 +1,79 @@
+"""Attack: a user hides a server from the fleet view by making its config one the scan cannot
+use, though the client still reads it. Alice's home was reported with an approved server; she
+then configured ``evil-mcp`` in a Cursor config padded past the 32 MiB the scan reads (a client
+reads the file whole). The scan named the file as an error, the agent (and `scan --report-to`)
+sent the home's report without it, and the fleet view and `report audit` showed her home clean,
+and not stale, while evil-mcp ran, until 2026-12-05.
+
+Now each config the scan could not use is in the home's report as a line the registry cannot
+tell (a local command, judged unapproved) that names the file and why, so the home shows a
+problem to act on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mcpward.agent import AgentConfig, run
+from mcpward.registry import Registry, Role, fleet_report
+from mcpward.scan import ScanOptions, run_scan
+
+#: Past what the scan reads of a document (32 MiB).
+_PADDING = 33 * 1024 * 1024
+
+
+def _configure(home: Path, servers: dict[str, object], padding: int = 0) -> Path:
+    config = home / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"mcpServers": servers}) + " " * padding)
+    return config
+
+
+def _statuses(registry: Registry) -> dict[str | None, str]:
+    servers, _total = registry.fleet()
+    return {row.server.package or row.server.launch: row.judgement.status for row in servers}
+
+
+def test_a_config_the_scan_cannot_use_is_not_a_clean_home(
+    tmp_path: Path, registry: Registry, live_server: str
+) -> None:
+    alice = tmp_path / "homes" / "alice"
+    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
+    token = tmp_path / "token"
+    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
+    token.chmod(0o600)
+    config = AgentConfig(registry=live_server, token_file=str(token), spool=str(tmp_path / "spool"),
+                         homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+    run(config, jitter=False)
+    assert set(_statuses(registry)) == {"@acme/files"}
+    padded = _configure(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
+    run(config, jitter=False)
+    servers, _total = registry.fleet()
+    # Was empty: the home's record replaced by one with no server and no word of the file.
+    unread = [row for row in servers if row.server.config_path == str(padded)]
+    assert len(unread) == 1, [row.server for row in servers]
+    assert unread[0].server.kind == "local" and unread[0].judgement.status == "unapproved"
+    assert "not read" in (unread[0].server.launch or "")
+
+
+def test_scan_report_to_sends_the_configs_it_could_not_use(tmp_path: Path) -> None:
+    """`scan --report-to` builds its report the same way (its errors with its servers)."""
+    home = tmp_path / "bob"
+    padded = _configure(home, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
+    report = run_scan(ScanOptions(home=home))
+    assert report.errors  # the scan names the file on the terminal
+    upload = fleet_report(report.servers, str(home), "machine-1", unread=report.errors)
+    assert [server.config_path for server in upload.servers] == [str(padded)]
+    assert upload.servers[0].kind == "local"
+
+
+def test_unread_configs_are_bounded_and_counted(tmp_path: Path) -> None:
+    """A home with thousands of unusable files does not make a report the registry refuses."""
+    from mcpward.model import ScanError
+
+    errors = tuple(
+        ScanError(path=f"/home/x/{n}.json", message="not JSON", host="cursor") for n in range(3000)
+    )
+    upload = fleet_report([], "/home/x", "machine-1", unread=errors)
+    assert len(upload.servers) <= 101
+    assert "2900 more" in (upload.servers[-1].launch or "")
