@@ -452,8 +452,8 @@ def test_act_on_names_the_drifted_and_unpinned_servers_as_it_names_the_others(tm
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = {line["section"]: line["text"] for line in json.loads(result.stdout)["act_on"]}
-    assert lines["drifted"] == "Move 1 server to the approved version: @acme/files on laptop-1."
-    assert lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1."
+    assert lines["drifted"] == "Move 1 server to the approved version: @acme/files on laptop-1, reported by agent."
+    assert lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1, reported by agent."
 
 
 def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(
@@ -577,7 +577,7 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     ]
     assert (
         document["act_on"][0]["text"]
-        == "Remove 1 malicious package from machines: postmark-mcp on laptop-1 (/home/bob)."
+        == "Remove 1 malicious package from machines: postmark-mcp on laptop-1 (/home/bob), reported by agent."
     )
     assert markdown.index("## Act on") < markdown.index("## Summary")
     assert "- **CRITICAL** Remove 1 malicious package" in markdown

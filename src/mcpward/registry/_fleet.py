@@ -58,6 +58,9 @@ class FleetServer:
     #: The home the scan read (None: an older client's report, or a scan that named none).
     home: str | None = None
     machine: str = ""
+    #: The token that sent the record's last report (any requester may send one: the host name
+    #: and home in it are that token's word).
+    reported_by: str = ""
     #: Advisories known for the exact version, malicious first, then by severity.
     advisories: tuple[FleetAdvisory, ...] = ()
 

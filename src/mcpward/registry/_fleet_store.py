@@ -114,12 +114,18 @@ def _within_quota(
 
 
 #: What a fleet server's list shows of its (machine, home) record: host name, last report, home,
-#: machine fingerprint (read in the session: its rows are not usable after).
-_Record = tuple[str, datetime, str | None, str]
+#: machine fingerprint, who reported it (read in the session: its rows are not usable after).
+_Record = tuple[str, datetime, str | None, str, str]
 
 
 def _record(machine: MachineRow) -> _Record:
-    return machine.hostname, _utc(machine.reported_at), machine.home, _machine_of(machine)
+    return (
+        machine.hostname,
+        _utc(machine.reported_at),
+        machine.home,
+        _machine_of(machine),
+        machine.reported_by,
+    )
 
 
 def _judged(read: list[tuple[_Record, ObservedServer, Judgement]]) -> list[FleetServer]:
@@ -132,9 +138,10 @@ def _judged(read: list[tuple[_Record, ObservedServer, Judgement]]) -> list[Fleet
             judgement=judgement,
             home=home,
             machine=label,
+            reported_by=reporter,
             advisories=advisories.get(observed, ()),
         )
-        for (hostname, reported_at, home, label), observed, judgement in read
+        for (hostname, reported_at, home, label, reporter), observed, judgement in read
     ]
 
 

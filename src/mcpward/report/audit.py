@@ -106,6 +106,9 @@ MAX_COUNT = 2**53 - 1
 #: The longest period, in days (100 years): --since 9000y went past the first date there is.
 MAX_PERIOD_DAYS = 36_500
 
+#: Who reported the servers of ``--local`` (this report's own scan).
+LOCAL_REPORTER = "report audit --local"
+
 #: Fleet servers read into one report (memory); more are counted and said, never cut silently.
 MAX_FLEET_ROWS = 1_000_000
 
@@ -136,6 +139,10 @@ def _fleet_section(
             "servers": m.servers,
             "reported_at": m.reported_at.isoformat(),
             "stale": m.stale,
+            # Any requester token may report, under any host name: the reader weighs a record
+            # by who sent it (the fleet page says; the report did not, so a planted record read
+            # as the agent's).
+            "reported_by": m.reported_by,
         }
         for m in registry.machines()
     ]
@@ -151,6 +158,7 @@ def _fleet_section(
                     server=server,
                     judgement=index.judge(server),
                     machine="local",
+                    reported_by=LOCAL_REPORTER,
                     advisories=known.get(server, ()),
                 )
                 for machine, server in local
@@ -159,13 +167,15 @@ def _fleet_section(
         for hostname in dict.fromkeys(machine for machine, _ in local):
             servers = sum(1 for machine, _ in local if machine == hostname)
             machines.append({"machine": hostname, "machine_id": "local", "home": None, "os": None,
-                             "servers": servers, "reported_at": now.isoformat(), "stale": False})  # fmt: skip
+                             "servers": servers, "reported_at": now.isoformat(), "stale": False,
+                             "reported_by": LOCAL_REPORTER})  # fmt: skip
     fleet: list[dict[str, Any]] = [
         {
             "machine": row.hostname,
             "machine_id": row.machine,
             "home": row.home,
             "reported_at": row.reported_at.isoformat(),
+            "reported_by": row.reported_by,
             "host": row.server.host,
             "server": row.server.name,
             "runs": row.server.launch or row.server.package,
@@ -313,6 +323,7 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
         named = [
             f"{row['runs'] or row['server']} on {row['machine']}"
             + (f" ({row['home']})" if row.get("home") else "")
+            + (f", reported by {row['reported_by']}" if row.get("reported_by") else "")
             for row in rows[:3]
         ]
         return "; ".join(named) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
@@ -738,26 +749,31 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
             "fleet_advisories",
             "Fleet servers with known advisories (malicious first)",
             document["fleet_advisories"],
-            ("worst", "advisory", "machine", "home", "server", "runs", "status", "fixed"),
+            ("worst", "advisory", "machine", "home", "server", "runs", "status", "fixed", "reported_by"),
         ),
         (
             "unapproved",
             "Unapproved servers",
             document["unapproved"],
-            ("machine", "home", "host", "server", "runs", "detail"),
+            ("machine", "home", "host", "server", "runs", "detail", "reported_by"),
         ),
-        ("unpinned", "Unpinned servers", document["unpinned"], ("machine", "home", "host", "server", "runs")),
+        (
+            "unpinned",
+            "Unpinned servers",
+            document["unpinned"],
+            ("machine", "home", "host", "server", "runs", "reported_by"),
+        ),
         (
             "drifted",
             "Drifted servers",
             document["drifted"],
-            ("machine", "home", "host", "server", "runs", "detail"),
+            ("machine", "home", "host", "server", "runs", "detail", "reported_by"),
         ),
         (
             "revoked",
             "Revoked servers still configured",
             document["revoked"],
-            ("machine", "home", "host", "server", "runs"),
+            ("machine", "home", "host", "server", "runs", "reported_by"),
         ),
         (
             "reviews_expired",
@@ -834,13 +850,13 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
             "machines",
             f"Machines and homes, by last report (stale after {STALE_DAYS} days)",
             document["machines"],
-            ("machine", "machine_id", "home", "servers", "reported_at", "stale"),
+            ("machine", "machine_id", "home", "servers", "reported_at", "stale", "reported_by"),
         ),
         (
             "fleet",
             "Every server by machine and home",
             document["fleet"],
-            ("machine", "home", "host", "server", "runs", "status", "advisory"),
+            ("machine", "home", "host", "server", "runs", "status", "advisory", "reported_by"),
         ),
     ]
     return found
