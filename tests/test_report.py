@@ -452,8 +452,13 @@ def test_act_on_names_the_drifted_and_unpinned_servers_as_it_names_the_others(tm
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = {line["section"]: line["text"] for line in json.loads(result.stdout)["act_on"]}
-    assert lines["drifted"] == "Move 1 server to the approved version: @acme/files on laptop-1, reported by agent."
-    assert lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1, reported by agent."
+    assert (
+        lines["drifted"]
+        == "Move 1 server to the approved version: @acme/files on laptop-1, reported by agent."
+    )
+    assert (
+        lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1, reported by agent."
+    )
 
 
 def test_an_egress_denial_of_a_file_names_its_path_and_a_connection_its_host(

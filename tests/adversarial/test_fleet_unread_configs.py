@@ -65,6 +65,8 @@ def test_scan_report_to_sends_the_configs_it_could_not_use(tmp_path: Path) -> No
     upload = fleet_report(report.servers, str(home), "machine-1", unread=report.errors)
     assert [server.config_path for server in upload.servers] == [str(padded)]
     assert upload.servers[0].kind == "local"
+    # The path, not the parser's message: one may quote the file's text, values and all.
+    assert report.errors[0].message not in (upload.servers[0].launch or "")
 
 
 def test_unread_configs_are_bounded_and_counted(tmp_path: Path) -> None:

@@ -403,14 +403,15 @@ def unread_configs(errors: Sequence[ScanError]) -> tuple[ObservedServer, ...]:
     """A line for each file the scan could not use (a local command the registry cannot tell,
     judged unapproved), first in a report so that a report cut to fit keeps them: left out, a
     config its client reads but the scan does not (padded past what the scan reads) hid its
-    servers, and the home read clean in the fleet view and the audit report."""
+    servers, and the home read clean in the fleet view and the audit report. The file's path
+    only, not why: a parser's message may quote the file's text, values and all."""
     lines = [
         ObservedServer(
             host=(error.host or "unknown")[:64],
             name="config not read",
             config_path=error.path[:1000],
             kind="local",
-            launch=f"(not read by the scan: {error.message})"[:2000],
+            launch="(not read by the scan: `mcpward scan` on the machine says why)",
         )
         for error in errors[:MOST_UNREAD_NAMED]
     ]
