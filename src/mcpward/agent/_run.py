@@ -229,6 +229,8 @@ def _as_far_as_reportable(
     from mcpward.registry import ObservedServer, RegistryError, fleet_report
 
     def unreportable(host: str, name: str, config_path: str, why: str) -> ObservedServer:
+        # Its own values, a NUL shown as text (a report holds none: PostgreSQL cannot).
+        host, name, config_path = (value.replace("\x00", "\\x00") for value in (host, name, config_path))
         return ObservedServer(
             host=host[:64], name=name[:255], config_path=config_path[:1000], kind="local", launch=why
         )
@@ -239,7 +241,7 @@ def _as_far_as_reportable(
         try:
             kept.append(fleet_report([spec], home, machine).servers[0])
         except RegistryError:
-            why = "(not reported as it is: a value over the fleet report's limits)"
+            why = "(not reported as it is: a value a fleet report cannot hold: too long, or a NUL)"
             kept.append(unreportable(spec.host, spec.name, spec.config_path, why))
     if len(servers) > room:
         more = len(servers) - (room - 1)

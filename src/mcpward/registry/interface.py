@@ -484,6 +484,16 @@ class ObservedServer(_Frozen):
     digest: str | None = Field(default=None, max_length=200)
     launch: str | None = Field(default=None, max_length=2000)
 
+    @field_validator("host", "name", "config_path", "ecosystem", "package", "version", "digest", "launch")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL holds no NUL in text: a config naming a server "a\u0000" made its machine's
+        # report a 500, which the agent takes for an outage, spooling that report and every
+        # later one, run after run. Other controls are stored and shown escaped.
+        if value is not None and "\x00" in value:
+            raise ValueError("a NUL character is not allowed")
+        return value
+
 
 class InventoryUpload(_Frozen):
     """What ``mcpward scan --report-to`` sends for one machine and home; it replaces the report
