@@ -62,3 +62,27 @@ def test_the_registry_refuses_a_nul_as_bad_input(registry: Registry, live_server
         f"{live_server}/api/fleet/reports", json=report, headers={"Authorization": f"Bearer {token}"}
     )
     assert answer.status_code == 422, (answer.status_code, answer.text[:200])  # was 500 on PostgreSQL
+
+
+def test_a_lone_surrogate_in_one_homes_config_does_not_end_the_agents_run(
+    tmp_path: Path, registry: Registry, live_server: str
+) -> None:
+    """The same with a server named ``"\\ud800"`` (a lone surrogate, which JSON escapes allow and
+    no report can hold as text): its report could not be built, and the line meant to stand for
+    it (a local command the registry cannot tell) was built from the same name, so the agent's
+    run ended in an uncaught error there, every run, and no later home was reported, until
+    2026-12-05."""
+    homes = tmp_path / "homes"
+    config = homes / "alice" / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True)
+    config.write_text('{"mcpServers": {"\\ud800": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}}')
+    _configure(homes / "bob", {"other": {"command": "npx", "args": ["-y", "other-mcp@1.0.0"]}})
+    token = tmp_path / "token"
+    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
+    token.chmod(0o600)
+    config_ = AgentConfig(registry=live_server, token_file=str(token), spool=str(tmp_path / "spool"),
+                          homes_under=(str(homes),))  # fmt: skip
+    run(config_, jitter=False)  # raised a ValidationError
+    servers, _total = registry.fleet()
+    reported = {(Path(row.home or "").name, row.judgement.status) for row in servers}
+    assert reported == {("alice", "unapproved"), ("bob", "unapproved")}, reported

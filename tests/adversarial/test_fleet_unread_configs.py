@@ -79,3 +79,15 @@ def test_unread_configs_are_bounded_and_counted(tmp_path: Path) -> None:
     upload = fleet_report([], "/home/x", "machine-1", unread=errors)
     assert len(upload.servers) <= 101
     assert "2900 more" in (upload.servers[-1].launch or "")
+
+
+def test_an_unread_file_whose_name_is_not_utf8_is_still_reported() -> None:
+    """A file name that is not UTF-8 (held as lone surrogates) still makes a report: a line the
+    report could not hold would have failed the home's whole report."""
+    from mcpward.model import ScanError
+
+    errors = (
+        ScanError(path="/home/x/.claude/skills/\udcff/SKILL.md", message="not read", host="claude-code"),
+    )
+    upload = fleet_report([], "/home/x", "machine-1", unread=errors)
+    assert upload.servers[0].config_path == "/home/x/.claude/skills/\\udcff/SKILL.md"

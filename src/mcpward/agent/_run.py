@@ -226,11 +226,13 @@ def _as_far_as_reportable(
     that does not (a value over the report's limits) as a local command the registry cannot
     tell, judged unapproved; past the most a report holds, one such line says how many more.
     The files the scan could not use (``unread``) come first, as in every report."""
-    from mcpward.registry import ObservedServer, RegistryError, fleet_report
+    from mcpward.registry import ObservedServer, RegistryError, fleet_report, reportable_text
 
     def unreportable(host: str, name: str, config_path: str, why: str) -> ObservedServer:
-        # Its own values, a NUL shown as text (a report holds none: PostgreSQL cannot).
-        host, name, config_path = (value.replace("\x00", "\\x00") for value in (host, name, config_path))
+        # Its own values as text a report holds (a NUL, a lone surrogate shown escaped): built
+        # from the value that made the server unreportable, this line raised, ending the run
+        # there, every run, before any later home.
+        host, name, config_path = (reportable_text(value) for value in (host, name, config_path))
         return ObservedServer(
             host=host[:64], name=name[:255], config_path=config_path[:1000], kind="local", launch=why
         )

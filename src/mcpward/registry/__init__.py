@@ -16,7 +16,14 @@ from pathlib import Path
 
 from mcpward.model import Finding, ScanError, ServerSpec, Severity, to_jsonable
 from mcpward.registry._database import Database, default_url
-from mcpward.registry._fleet import STALE_DAYS, FleetAdvisory, FleetMachine, FleetServer, fleet_advisories
+from mcpward.registry._fleet import (
+    STALE_DAYS,
+    FleetAdvisory,
+    FleetMachine,
+    FleetServer,
+    fleet_advisories,
+    reportable_text,
+)
 from mcpward.registry._gateway_state import PinRecord, ProfileDelta
 from mcpward.registry._identity import default_entry_name, parse_identity
 from mcpward.registry._matching import ApprovalIndex, normalise_url, observe, registry_findings
@@ -95,6 +102,7 @@ __all__ = [
     "probation_days",
     "registry_findings",
     "report_to",
+    "reportable_text",
     "request_from_server_json",
     "send_fleet_report",
     "shared_registry",

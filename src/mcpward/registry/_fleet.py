@@ -28,6 +28,13 @@ def fleet_key(machine_id: str, home: str | None) -> str:
     return _KEY_PREFIX + hashlib.sha256(encoded.encode()).hexdigest()
 
 
+def reportable_text(value: str) -> str:
+    """``value`` as text a fleet report holds: a lone surrogate (a file name that is not UTF-8,
+    a JSON escape in a config; no UTF-8 for it) and a NUL (PostgreSQL holds none) shown
+    escaped, where a report holding either could not be built or stored."""
+    return value.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+
+
 def machine_fingerprint(machine_id: str) -> str:
     """What viewers see of a machine id: enough to tell machines apart, not the id an upload
     would need to replace that machine's records."""

@@ -28,6 +28,7 @@ from mcpward._http import DIRECT_PLAIN_HTTP, BodyTooLarge, BodyTooSlow, read_bou
 from mcpward._paths import exclusive_lock, keep_owner_only, read_own, user_data_dir
 from mcpward.model import ScanError, ServerSpec
 from mcpward.output.text import printable
+from mcpward.registry._fleet import reportable_text
 from mcpward.registry._matching import observe
 from mcpward.registry.interface import (
     MAX_INT,
@@ -407,9 +408,10 @@ def unread_configs(errors: Sequence[ScanError]) -> tuple[ObservedServer, ...]:
     only, not why: a parser's message may quote the file's text, values and all."""
     lines = [
         ObservedServer(
-            host=(error.host or "unknown")[:64],
+            host=reportable_text(error.host or "unknown")[:64],
             name="config not read",
-            config_path=error.path[:1000],
+            # A file name need not be UTF-8 (held as lone surrogates): the line must still hold.
+            config_path=reportable_text(error.path)[:1000],
             kind="local",
             launch="(not read by the scan: `mcpward scan` on the machine says why)",
         )
