@@ -97,15 +97,24 @@ _HARMLESS_VARIABLES = re.compile(
 _LOADS_OR_TRUSTS = re.compile(
     r"ld_\w+|dyld_\w+|bash_env|ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle"
     r"|git_(?:ssh|ssh_command|proxy_command|askpass|exec_path|template_dir|config\w*|ssl_\w+)"
-    r"|home|userprofile|homedrive|homepath|prefix|destdir|xdg_\w+|appdata|localappdata|programdata"
+    r"|homedrive|homepath|prefix|destdir|xdg_\w+|programdata"
     r"|comspec|shellopts|bashopts|ps4|bash_func_.*"
     r"|java_tool_options|_java_options|jdk_java_options|perl5opt|perl5lib|perllib|rubyopt|rubylib"
     r"|dotnet_startup_hooks|dotnet_additional_deps",
     re.IGNORECASE,
 )
 #: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not
-#: known harmless.
-_JUDGED_BY_VALUE = frozenset({"node_options", "path"})
+#: known harmless. The home folders among them are harmless as the user's own standard folder:
+#: Windows configs of desktop clients commonly set ``APPDATA`` to the user's own
+#: ``C:\\Users\\NAME\\AppData\\Roaming`` (npx found no cache without it), which moves nothing.
+_JUDGED_BY_VALUE = frozenset({"node_options", "path", "appdata", "localappdata", "userprofile", "home"})
+#: Each home folder variable's standard value (a trailing separator allowed).
+_STANDARD_FOLDER = {
+    "appdata": re.compile(r"[a-z]:\\users\\[^\\/]+\\appdata\\roaming\\?", re.IGNORECASE),
+    "localappdata": re.compile(r"[a-z]:\\users\\[^\\/]+\\appdata\\local\\?", re.IGNORECASE),
+    "userprofile": re.compile(r"[a-z]:\\users\\[^\\/]+\\?", re.IGNORECASE),
+    "home": re.compile(r"(?:/home/[^/]+|/Users/[^/]+|/root)/?|[a-z]:\\users\\[^\\/]+\\?", re.IGNORECASE),
+}
 
 #: Where a runner named by its path is the machine's or the user's own install: the system's bin
 #: folders, a package manager's (Homebrew, Linuxbrew, MacPorts, snap, Nix), Python's and
@@ -175,7 +184,10 @@ def variables_beyond_package(
             if value is None:
                 why.append(f"{name[:100]} (its value not read)")
             elif not _value_harmless(folded, value):
-                why.append(f"{name[:100]} (code of its own)")
+                kind = (
+                    "code of its own" if folded in ("node_options", "path") else "not the user's own folder"
+                )
+                why.append(f"{name[:100]} ({kind})")
         elif (folded.startswith(prefixes) and not _HARMLESS_VARIABLES.fullmatch(name)) or (
             _LOADS_OR_TRUSTS.fullmatch(name)
         ):
@@ -186,8 +198,9 @@ def variables_beyond_package(
 
 
 def values_harmless(variables: Mapping[str, str]) -> tuple[str, ...]:
-    """The names of ``variables`` whose value decides what runs (``PATH``, ``NODE_OPTIONS``) and
-    is harmless: what a reader that keeps names only (the scan) may keep of a value judged."""
+    """The names of ``variables`` whose value decides what runs (``PATH``, ``NODE_OPTIONS``, the
+    home folders) and is harmless: what a reader that keeps names only (the scan) may keep of a
+    value judged."""
     return tuple(
         name
         for name, value in variables.items()
@@ -198,7 +211,12 @@ def values_harmless(variables: Mapping[str, str]) -> tuple[str, ...]:
 def _value_harmless(folded: str, value: str) -> bool:
     """Whether the value of a variable of :data:`_JUDGED_BY_VALUE` (its name case-folded)
     loads or runs nothing of its own."""
-    return node_options_load_nothing(value) if folded == "node_options" else _trusted_path(value)
+    if folded == "node_options":
+        return node_options_load_nothing(value)
+    if folded == "path":
+        return _trusted_path(value)
+    folder = _STANDARD_FOLDER[folded]
+    return bool(folder.fullmatch(value)) and ".." not in re.split(r"[\\/]", value)
 
 
 def trusted_runner_path(program: str) -> bool:

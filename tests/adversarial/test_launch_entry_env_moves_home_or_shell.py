@@ -41,6 +41,9 @@ from test_launch_judges_agree import NPX, UVX, _gateway_refuses, _scan_refuses
         (NPX, "USERPROFILE", "C:\\repo\\h"),
         (NPX, "APPDATA", "C:\\repo\\a"),
         (NPX, "LocalAppData", "C:\\repo\\l"),
+        (NPX, "APPDATA", "C:\\Users\\..\\repo\\AppData\\Roaming"),
+        (NPX, "HOME", "/home/alice/src/repo"),
+        (NPX, "HOME", "/tmp/h"),
         (UVX, "PROGRAMDATA", "C:\\repo\\p"),
         (NPX, "ComSpec", "C:\\repo\\evil.exe"),
         (NPX, "SHELLOPTS", "xtrace"),
@@ -65,5 +68,22 @@ def test_the_entrys_variable_is_refused_by_the_scan_and_the_gateway(
 
 def test_the_servers_own_variables_are_kept(tmp_path: Path) -> None:
     env = {"GITHUB_TOKEN": "x", "LOG_LEVEL": "debug", "HOMEBREW_NO_ANALYTICS": "1", "PREFIX_URL": "/x"}
+    assert not _scan_refuses(NPX, env)
+    assert not _gateway_refuses(NPX, env, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        # Windows configs of desktop clients commonly carry this (npx found no cache without it)
+        {"APPDATA": "C:\\Users\\alice\\AppData\\Roaming\\"},
+        {"APPDATA": "c:\\users\\alice\\appdata\\roaming", "LOCALAPPDATA": "C:\\Users\\alice\\AppData\\Local"},
+        {"USERPROFILE": "C:\\Users\\alice"},
+        {"HOME": "/home/alice"},
+        {"HOME": "/Users/alice/"},
+    ],
+)
+def test_the_users_own_standard_folders_are_kept(env: dict[str, str], tmp_path: Path) -> None:
+    """A home folder variable set to the user's own standard folder moves nothing."""
     assert not _scan_refuses(NPX, env)
     assert not _gateway_refuses(NPX, env, tmp_path)
