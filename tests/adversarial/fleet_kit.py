@@ -3,11 +3,14 @@ own inventory upload, as a requester token's reports fill it, and the servers ju
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mcpward.registry import Registry
+from mcpward.agent import AgentConfig
+from mcpward.registry import Registry, Role
 from mcpward.registry._matching import ApprovalIndex
 from mcpward.registry.interface import InventoryUpload, ObservedServer
 
@@ -48,3 +51,21 @@ def count_judged(monkeypatch: pytest.MonkeyPatch) -> list[None]:
 
     monkeypatch.setattr(ApprovalIndex, "judge", counting)
     return judged
+
+
+def configure_cursor(home: Path, servers: dict[str, object], padding: int = 0) -> Path:
+    """``home``'s Cursor config naming ``servers`` (``padding`` spaces after the JSON)."""
+    config = home / ".cursor" / "mcp.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"mcpServers": servers}) + " " * padding)
+    return config
+
+
+def agent_reporting_to(registry: Registry, base: str, folder: Path) -> AgentConfig:
+    """An agent reporting the homes under ``folder/homes`` to the registry served at ``base``,
+    with a requester token of its own (``folder/token``, 0600) and its spool in ``folder``."""
+    token = folder / "token"
+    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
+    token.chmod(0o600)
+    return AgentConfig(registry=base, token_file=str(token), spool=str(folder / "spool"),
+                       homes_under=(str(folder / "homes"),))  # fmt: skip

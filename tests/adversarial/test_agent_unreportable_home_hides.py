@@ -11,21 +11,15 @@ replaced and evil-mcp is in it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from fleet_kit import agent_reporting_to, configure_cursor
 
 from loopback import serving
-from mcpward.agent import AgentConfig, _run, run
-from mcpward.registry import Registry, Role
+from mcpward.agent import _run, run
+from mcpward.registry import Registry
 from mcpward.registry.web import create_app
-
-
-def _configure(home: Path, servers: dict[str, object]) -> None:
-    config = home / ".cursor" / "mcp.json"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(json.dumps({"mcpServers": servers}))
 
 
 def _packages(registry: Registry) -> set[str | None]:
@@ -37,15 +31,11 @@ def test_an_unreportable_server_does_not_keep_the_homes_last_report(
     tmp_path: Path, registry: Registry, live_server: str
 ) -> None:
     alice = tmp_path / "homes" / "alice"
-    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
-    token = tmp_path / "token"
-    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
-    token.chmod(0o600)
-    config = AgentConfig(registry=live_server, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+    configure_cursor(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
+    config = agent_reporting_to(registry, live_server, tmp_path)
     run(config, jitter=False)
     assert _packages(registry) == {"@acme/files"}
-    _configure(
+    configure_cursor(
         alice,
         {
             "files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]},
@@ -72,16 +62,12 @@ def test_a_report_over_the_registrys_body_limit_does_not_keep_the_homes_last_rep
     limit = 64 * 1024
     monkeypatch.setattr(_run, "_MOST_BYTES", limit, raising=False)
     alice = tmp_path / "homes" / "alice"
-    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
-    token = tmp_path / "token"
-    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
-    token.chmod(0o600)
+    configure_cursor(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
     with serving(lambda _port: create_app(registry, max_body=limit)) as base:
-        config = AgentConfig(registry=base, token_file=str(token), spool=str(tmp_path / "spool"),
-                             homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+        config = agent_reporting_to(registry, base, tmp_path)
         run(config, jitter=False)
         padding = {f"pad-{n:02}": {"command": f"/opt/{n:02}/" + "a" * 1990} for n in range(40)}
-        _configure(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}, **padding})
+        configure_cursor(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}, **padding})
         second = run(config, jitter=False)
     assert any("alice" in problem for problem in second.problems), second.problems  # still named
     packages = _packages(registry)

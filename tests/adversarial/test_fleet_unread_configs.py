@@ -11,22 +11,16 @@ problem to act on."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from mcpward.agent import AgentConfig, run
-from mcpward.registry import Registry, Role, fleet_report
+from fleet_kit import agent_reporting_to, configure_cursor
+
+from mcpward.agent import run
+from mcpward.registry import Registry, fleet_report
 from mcpward.scan import ScanOptions, run_scan
 
 #: Past what the scan reads of a document (32 MiB).
 _PADDING = 33 * 1024 * 1024
-
-
-def _configure(home: Path, servers: dict[str, object], padding: int = 0) -> Path:
-    config = home / ".cursor" / "mcp.json"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(json.dumps({"mcpServers": servers}) + " " * padding)
-    return config
 
 
 def _statuses(registry: Registry) -> dict[str | None, str]:
@@ -38,15 +32,11 @@ def test_a_config_the_scan_cannot_use_is_not_a_clean_home(
     tmp_path: Path, registry: Registry, live_server: str
 ) -> None:
     alice = tmp_path / "homes" / "alice"
-    _configure(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
-    token = tmp_path / "token"
-    token.write_text(registry.create_token("fleet-agent", Role.REQUESTER, "setup") + "\n")
-    token.chmod(0o600)
-    config = AgentConfig(registry=live_server, token_file=str(token), spool=str(tmp_path / "spool"),
-                         homes_under=(str(tmp_path / "homes"),))  # fmt: skip
+    configure_cursor(alice, {"files": {"command": "npx", "args": ["-y", "@acme/files@1.0.0"]}})
+    config = agent_reporting_to(registry, live_server, tmp_path)
     run(config, jitter=False)
     assert set(_statuses(registry)) == {"@acme/files"}
-    padded = _configure(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
+    padded = configure_cursor(alice, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
     run(config, jitter=False)
     servers, _total = registry.fleet()
     # Was empty: the home's record replaced by one with no server and no word of the file.
@@ -59,7 +49,7 @@ def test_a_config_the_scan_cannot_use_is_not_a_clean_home(
 def test_scan_report_to_sends_the_configs_it_could_not_use(tmp_path: Path) -> None:
     """`scan --report-to` builds its report the same way (its errors with its servers)."""
     home = tmp_path / "bob"
-    padded = _configure(home, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
+    padded = configure_cursor(home, {"evil": {"command": "npx", "args": ["-y", "evil-mcp@6.6.6"]}}, _PADDING)
     report = run_scan(ScanOptions(home=home))
     assert report.errors  # the scan names the file on the terminal
     upload = fleet_report(report.servers, str(home), "machine-1", unread=report.errors)
