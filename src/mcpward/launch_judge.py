@@ -103,19 +103,6 @@ _LOADS_OR_TRUSTS = re.compile(
     r"|dotnet_startup_hooks|dotnet_additional_deps",
     re.IGNORECASE,
 )
-#: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not
-#: known harmless. The home folders among them are harmless as the user's own standard folder:
-#: Windows configs of desktop clients commonly set ``APPDATA`` to the user's own
-#: ``C:\\Users\\NAME\\AppData\\Roaming`` (npx found no cache without it), which moves nothing.
-_JUDGED_BY_VALUE = frozenset({"node_options", "path", "appdata", "localappdata", "userprofile", "home"})
-#: Each home folder variable's standard value (a trailing separator allowed).
-_STANDARD_FOLDER = {
-    "appdata": re.compile(r"[a-z]:\\users\\[^\\/]+\\appdata\\roaming\\?", re.IGNORECASE),
-    "localappdata": re.compile(r"[a-z]:\\users\\[^\\/]+\\appdata\\local\\?", re.IGNORECASE),
-    "userprofile": re.compile(r"[a-z]:\\users\\[^\\/]+\\?", re.IGNORECASE),
-    "home": re.compile(r"(?:/home/[^/]+|/Users/[^/]+|/root)/?|[a-z]:\\users\\[^\\/]+\\?", re.IGNORECASE),
-}
-
 #: Where a runner named by its path is the machine's or the user's own install: the system's bin
 #: folders, a package manager's (Homebrew, Linuxbrew, MacPorts, snap, Nix), Python's and
 #: Docker's installers', and the user's own tool folders (uv's and pipx's ~/.local/bin, nvm's,
@@ -141,6 +128,20 @@ _TRUSTED_RUNNER_FOLDER = re.compile(
     r"|appdata\\(?:local\\programs|roaming)\\python\\python3\d*\\scripts)",
     re.IGNORECASE,
 )
+#: A Windows user's folder by its own path.
+_WINDOWS_HOME = r"[a-z]:\\users\\[^\\/]+"
+#: Each home folder variable's standard value (a trailing separator allowed).
+_STANDARD_FOLDER = {
+    "appdata": re.compile(rf"{_WINDOWS_HOME}\\appdata\\roaming\\?", re.IGNORECASE),
+    "localappdata": re.compile(rf"{_WINDOWS_HOME}\\appdata\\local\\?", re.IGNORECASE),
+    "userprofile": re.compile(rf"{_WINDOWS_HOME}\\?", re.IGNORECASE),
+    "home": re.compile(rf"{_HOME}/?|{_WINDOWS_HOME}\\?", re.IGNORECASE),
+}
+#: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not
+#: known harmless. The home folders among them are harmless as the user's own standard folder:
+#: Windows configs of desktop clients commonly set ``APPDATA`` to the user's own
+#: ``C:\\Users\\NAME\\AppData\\Roaming`` (npx found no cache without it), which moves nothing.
+_JUDGED_BY_VALUE = frozenset({"node_options", "path", *_STANDARD_FOLDER})
 
 
 def options_beyond_package(runner: str, options: Sequence[str]) -> tuple[str, ...]:
@@ -184,9 +185,7 @@ def variables_beyond_package(
             if value is None:
                 why.append(f"{name[:100]} (its value not read)")
             elif not _value_harmless(folded, value):
-                kind = (
-                    "code of its own" if folded in ("node_options", "path") else "not the user's own folder"
-                )
+                kind = "not the user's own folder" if folded in _STANDARD_FOLDER else "code of its own"
                 why.append(f"{name[:100]} ({kind})")
         elif (folded.startswith(prefixes) and not _HARMLESS_VARIABLES.fullmatch(name)) or (
             _LOADS_OR_TRUSTS.fullmatch(name)
