@@ -250,7 +250,8 @@ def analyze_package(files: PackageFiles, *, seconds: float = MAX_PACKAGE_SECONDS
 #: a release with the one before, which was itself vetted (or compared) a moment earlier, and a
 #: registry vets the same archives again; each side was analysed anew every time. Only analyses
 #: finished within their time are kept (one cut short says more about the machine's load then
-#: than about the files), and only a few: the facts of a large package take megabytes.
+#: than about the files), and only a few: a real server's facts take kilobytes, but a hostile
+#: package's are bounded only by its analysis budget.
 _ANALYSED: OrderedDict[bytes, CodeFacts] = OrderedDict()
 _ANALYSED_KEPT = 8
 _ANALYSED_LOCK = threading.Lock()
