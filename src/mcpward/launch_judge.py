@@ -242,5 +242,21 @@ def _trusted_folder(folder: str) -> bool:
 def _trusted_path(value: str) -> bool:
     """Whether every folder of a ``PATH`` value is a trusted one (an empty one is the current
     folder, whatever it is)."""
-    folders = value.split(";") if ";" in value or "\\" in value else value.split(":")
-    return all(folder and _trusted_folder(folder) for folder in folders)
+    return all(folder and _trusted_folder(folder) for folder in path_folders(value))
+
+
+def path_folders(value: str) -> list[str]:
+    """The folders of a ``PATH`` value, Windows' (``;``) or the others' (``:``)."""
+    return value.split(";") if ";" in value or "\\" in value else value.split(":")
+
+
+#: The variables that name a home folder (the user's, or a folder of Windows' user profile).
+HOME_VARIABLES = frozenset(_STANDARD_FOLDER)
+_IN_A_HOME = re.compile(rf"(?:{_HOME}|{_WINDOWS_HOME})(?=[\\/]|$)", re.IGNORECASE)
+
+
+def home_folder(path: str) -> str | None:
+    """The home folder ``path`` lies in, as written (``/home/b`` of ``/home/b/.local/bin``,
+    ``C:\\Users\\b`` of ``C:\\Users\\b\\AppData\\Roaming``), or None if in none."""
+    found = _IN_A_HOME.match(path)
+    return found.group(0) if found else None

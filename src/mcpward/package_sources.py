@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward.launch import RUNS_ANYTHING, Launch, program_name, resolve_launch
-from mcpward.launch_judge import variables_beyond_package
+from mcpward.launch_judge import HOME_VARIABLES, home_folder, path_folders, variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
 
 #: A project's ``.npmrc`` settings that choose nothing of where packages come from or what runs:
@@ -173,8 +173,42 @@ def other_sources(
         *(f"the launch sets {reason}" for reason in launch.beyond_package),
         *(f"the entry's env sets {reason}" for reason in entry_env),
         *_inherited_path(server_env),
+        *_other_accounts(launch, server_env, home),
         *_project(launch, package, directory, home),
     ]
+
+
+def _other_accounts(launch: Launch, server_env: Mapping[str, str], home: Path) -> list[str]:
+    """The runner, a home folder variable or a ``PATH`` folder of the launch's or the entry's in
+    another home than the user's: ``/home/b/.local/bin/npx``, ``HOME=/home/b`` on a shared
+    machine (npm reads b's ``.npmrc``, npx runs b's programs), or a Windows user folder where the
+    server starts on another system (there a folder of the one it starts in). The judge the scan
+    shares takes any home as a user's, reading configs of machines whose users it does not know;
+    here the user is known."""
+    places: list[tuple[str, str]] = []
+    if "/" in launch.argv[0] or "\\" in launch.argv[0]:
+        places.append(("the runner", launch.argv[0]))
+    # (a container's own variables, `docker run -e HOME=...`, are the container's folders)
+    inside = len(launch.container.env_assignments) if launch.container else 0
+    line = launch.env_assignments[: len(launch.env_assignments) - inside]
+    variables = {**dict(word.partition("=")[::2] for word in line), **server_env}
+    for name, value in variables.items():
+        if name.casefold() in HOME_VARIABLES:
+            places.append((name, value))
+        elif name.casefold() == "path":
+            places += [(name, folder) for folder in path_folders(value)]
+    own = _folder_key(str(home))
+    return [
+        f"{what[:100]} is in {folder[:100]!r}, another account's home than the user's"
+        for what, path in places
+        if (folder := home_folder(path)) is not None and _folder_key(folder) != own
+    ]
+
+
+def _folder_key(folder: str) -> str:
+    """A home folder as compared: Windows' without case, and with either separator."""
+    folder = folder.rstrip("/\\")
+    return folder.replace("/", "\\").casefold() if re.match(r"[A-Za-z]:[\\/]", folder) else folder
 
 
 def _inherited_path(server_env: Mapping[str, str]) -> list[str]:

@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from test_launch_judges_agree import NPX, UVX, _gateway_refuses, _scan_refuses
 
+from mcpward.launch_judge import home_folder
+
 
 @pytest.mark.parametrize(
     ("command", "variable", "value"),
@@ -83,7 +85,11 @@ def test_the_servers_own_variables_are_kept(tmp_path: Path) -> None:
         {"HOME": "/Users/alice/"},
     ],
 )
-def test_the_users_own_standard_folders_are_kept(env: dict[str, str], tmp_path: Path) -> None:
-    """A home folder variable set to the user's own standard folder moves nothing."""
+def test_the_users_own_standard_folders_are_kept(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A home folder variable set to the user's own standard folder moves nothing (the gateway's
+    user is the folder's: another account's is refused, test_launch_other_accounts_home.py)."""
+    monkeypatch.setenv("HOME", str(home_folder(next(iter(env.values())))))
     assert not _scan_refuses(NPX, env)
     assert not _gateway_refuses(NPX, env, tmp_path)

@@ -35,6 +35,7 @@ from enforce_kit import approved_entry
 from mcpward.gateway import Refusal, Session
 from mcpward.gateway._interceptors.registry import Registry as RegistryCheck
 from mcpward.launch import resolve_launch
+from mcpward.launch_judge import home_folder
 from mcpward.model import Scope, ServerSpec
 from mcpward.registry import ApprovalIndex, Entry, observe
 
@@ -135,13 +136,18 @@ def test_an_entrys_variable_of_a_runtime_not_known_harmless_is_refused(
     ids=" ".join,
 )
 def test_the_machines_runner_and_the_packages_own_program_still_start(
-    command: tuple[str, ...], tmp_path: Path
+    command: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if (home := home_folder(command[0])) is not None:  # the user's own (not another account's)
+        monkeypatch.setenv("HOME", home)
     assert not _gateway_refuses(command, {}, tmp_path)
     assert _scan_approves(command)
 
 
-def test_a_path_of_the_machines_folders_and_harmless_node_options_still_start(tmp_path: Path) -> None:
+def test_a_path_of_the_machines_folders_and_harmless_node_options_still_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", "/Users/a")  # the user's own home, whose nvm folder is first
     command = ("npx", "-y", "ok-mcp@1.0.0")
     env = {"PATH": "/Users/a/.nvm/versions/node/v20.11.0/bin:/opt/homebrew/bin:/usr/bin:/bin",
            "NODE_OPTIONS": "--max-old-space-size=4096", "NODE_ENV": "production"}  # fmt: skip

@@ -55,7 +55,10 @@ def test_a_path_with_a_tilde_folder_is_refused(path: str, tmp_path: Path) -> Non
     assert _gateway_refuses(("npx", "-y", "ok-mcp@1.0.0"), {"PATH": path}, tmp_path)
 
 
-def test_the_homes_own_path_still_starts(tmp_path: Path) -> None:
+def test_the_homes_own_path_still_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "HOME", "/home/a"
+    )  # the user's (another account's: test_launch_other_accounts_home.py)
     assert not _gateway_refuses(("/home/a/.local/bin/uvx", "ok-mcp==1.0.0"), {}, tmp_path)
     assert not _gateway_refuses(
         ("npx", "-y", "ok-mcp@1.0.0"), {"PATH": "/home/a/.local/bin:/usr/bin"}, tmp_path
