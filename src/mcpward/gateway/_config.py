@@ -152,6 +152,7 @@ class AuthConfig(_Strict):
     jwks_min_refetch_seconds: float = Field(default=30.0, ge=0)
     #: Introspection requests per second, at most (twice that at once), whoever sends tokens:
     #: an opaque token costs nothing to make up, so each would otherwise be a request to the issuer.
+    #: A client address has a quarter of it (see ResourceServer._spend_introspection).
     introspections_per_second: float = Field(default=20.0, gt=0, le=10_000)
     #: Static client tokens ([[serve.clients]]) are accepted beside access tokens.
     static_tokens: bool = True

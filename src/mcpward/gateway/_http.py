@@ -137,21 +137,22 @@ class _Admission:
         elif self.resource_server is None:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         else:
-            verdict = await self._access_token(token, server)
+            verdict = await self._access_token(token, server, request.client.host if request.client else "")
             if isinstance(verdict, Response):
                 return verdict
             caller = verdict
         return self._within_rate(caller) or caller
 
-    async def _access_token(self, token: str, server: str) -> Response | Caller:
-        """The caller an access token names, or the 401/403/503 the MCP specification asks for."""
+    async def _access_token(self, token: str, server: str, address: str) -> Response | Caller:
+        """The caller an access token names, or the 401/403/503 the MCP specification asks for;
+        ``address`` is the client's (its share of the token introspections)."""
         resource_server = self.resource_server
         assert resource_server is not None
         if not token:
             challenge = _oauth.challenge(resource_server, server, None)
             return _refuse(401, "an access token is needed", headers={"WWW-Authenticate": challenge})
         try:
-            identity = await resource_server.identify(token, server)
+            identity = await resource_server.identify(token, server, caller=address)
         except _oauth.TokenRefused as refused:
             challenge = _oauth.challenge(resource_server, server, refused)
             return _refuse(refused.status, refused.why, headers={"WWW-Authenticate": challenge})

@@ -64,6 +64,10 @@ ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 _MAX_DOCUMENT = 256 * 1024
 #: Tokens remembered after a full check (each a few hundred bytes).
 _MAX_REMEMBERED = 10_000
+#: Client addresses whose introspection buckets are kept, the most recently asking.
+_MAX_CALLERS = 10_000
+#: One client address's share of the introspection rate: its flood leaves the rest to others.
+_CALLER_SHARE = 0.25
 #: An access token longer than this is refused before it is parsed.
 _MAX_TOKEN = 16 * 1024
 #: Groups or scopes a token may name (an introspection answer is bounded only by its size).
@@ -82,6 +86,14 @@ _DECODE_OPTIONS: Any = {
     "verify_nbf": False,
     "verify_iat": False,
 }
+
+
+def _keep_recent(table: OrderedDict[str, Any], key: str, value: Any, bound: int) -> None:
+    """``table[key] = value``, as the most recently seen, the least recent dropped past ``bound``."""
+    table[key] = value
+    table.move_to_end(key)
+    while len(table) > bound:
+        table.popitem(last=False)
 
 
 class TokenRefused(Exception):
@@ -297,8 +309,13 @@ class ResourceServer:
         self.keys = {i.issuer: _Keys(i, settings, self._client, clock) for i in settings.issuers}
         self._resource = canonical(settings.resource)
         self._other_audiences = frozenset(canonical(a) for a in settings.other_audiences)
-        #: Introspections left (a token bucket) and when it was last filled.
+        #: Introspections left (a token bucket: the issuer's ceiling) and when it was last filled.
         self._introspections = (2 * settings.introspections_per_second, clock())
+        #: Per client address, its share of that bucket (the most recently asking addresses').
+        self._caller_introspections: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        #: sha256 of an opaque token the issuer called active -> its exp: asked about again, it
+        #: may draw on the half of the bucket that tokens not yet seen active leave.
+        self._seen_active: OrderedDict[str, float] = OrderedDict()
         #: sha256 of a token -> (identity, remembered until, issuer, kid): checked once, until
         #: it expires (an introspected one: a minute at most).
         self._remembered: OrderedDict[str, tuple[Identity, float, str, str]] = OrderedDict()
@@ -338,7 +355,9 @@ class ResourceServer:
             document["scopes_supported"] = list(self.settings.scopes)
         return document
 
-    async def identify(self, token: str, server: str) -> Identity:
+    async def identify(self, token: str, server: str, *, caller: str = "") -> Identity:
+        """The identity ``token`` grants on ``server``; ``caller`` is the client's address
+        (each has its share of the introspections)."""
         digest = hashlib.sha256(token.encode()).hexdigest()
         remembered = self._remembered.get(digest)
         if remembered is not None:
@@ -355,7 +374,7 @@ class ResourceServer:
         if token.count(".") == 2:
             identity, until, issuer, kid = await self._from_jwt(token)
         else:
-            identity, until, issuer, kid = await self._introspected(token, server)
+            identity, until, issuer, kid = await self._introspected(token, server, digest, caller)
         self._check_audience(identity, server)
         self._check_issuer(identity, server)
         missing = [s for s in self.settings.scopes if s not in identity.scopes]
@@ -371,16 +390,30 @@ class ResourceServer:
             self._remembered.popitem(last=False)
         return identity
 
-    def _spend_introspection(self) -> None:
-        """One introspection from a token bucket shared by every caller: opaque tokens need no
-        key to make up, so each made-up one would otherwise be a request to the issuer."""
-        rate = self.settings.introspections_per_second
-        burst, now = 2 * rate, self._clock()
+    def _spend_introspection(self, digest: str, caller: str) -> None:
+        """One introspection, within the client address's share of the rate and the issuer's
+        ceiling: opaque tokens need no key to make up, so each made-up one would otherwise be a
+        request to the issuer. One bucket for all made one caller's flood of made-up tokens
+        refuse every other caller's (503); now a flood spends its address's share, and tokens
+        not yet seen active spend the ceiling only down to half, the rest kept for the tokens
+        the issuer called active before (behind one proxy every caller has one address)."""
+        rate, now = self.settings.introspections_per_second, self._clock()
+        burst = 2 * rate
+        seen = self._seen_active.get(digest)
+        known = seen is not None and seen > now
         tokens, at = self._introspections
         tokens = min(burst, tokens + (now - at) * rate)
-        if tokens < 1:
+        if tokens - 1 < (0 if known else burst / 2):
             self._introspections = (tokens, now)
             raise IssuerUnavailable("too many token introspections at once")
+        if not known:
+            share = rate * _CALLER_SHARE
+            own, own_at = self._caller_introspections.get(caller, (2 * share, now))
+            own = min(max(1.0, 2 * share), own + (now - own_at) * share)
+            if own < 1:
+                _keep_recent(self._caller_introspections, caller, (own, now), _MAX_CALLERS)
+                raise IssuerUnavailable("too many token introspections from this address at once")
+            _keep_recent(self._caller_introspections, caller, (own - 1, now), _MAX_CALLERS)
         self._introspections = (tokens - 1, now)
 
     def _check_audience(self, identity: Identity, server: str) -> None:
@@ -444,7 +477,9 @@ class ResourceServer:
             raise TokenRefused("the token is not valid yet")
         return self._identity(verified, settings), float(verified["exp"]) + leeway, settings.issuer, kid
 
-    async def _introspected(self, token: str, server: str) -> tuple[Identity, float, str, str]:
+    async def _introspected(
+        self, token: str, server: str, digest: str, caller: str
+    ) -> tuple[Identity, float, str, str]:
         """An opaque token, asked of the issuer that introspects (RFC 7662), when it is the
         only one ``server`` takes: an opaque token names no issuer, and one of an issuer that
         does not introspect was handed to the one that does (which learned it, and could
@@ -456,7 +491,7 @@ class ResourceServer:
                 "the token is not a JWT, and it could be of an issuer that does not introspect "
                 "tokens: it is sent to no other's introspection"
             )
-        self._spend_introspection()
+        self._spend_introspection(digest, caller)
         auth = (settings.introspection_client_id or "", settings.introspection_secret or "")
         try:
             claims = await _get_json(
@@ -480,6 +515,7 @@ class ResourceServer:
         expires = claims.get("exp")
         if not _a_time(expires) or expires + self.settings.leeway <= self._clock():
             raise TokenRefused("the token has expired")
+        _keep_recent(self._seen_active, digest, float(expires), _MAX_REMEMBERED)
         # Remembered for a minute at most: introspection is how a revocation is learned. (The
         # leeway was added to that minute as to an exp: a revoked token was taken for 90 s.)
         until = min(float(expires) + self.settings.leeway, self._clock() + 60)
