@@ -615,6 +615,24 @@ def challenge(server: ResourceServer, name: str | None, refused: TokenRefused | 
     return "Bearer " + ", ".join(parts)
 
 
+#: An exchanged token is used for at most this long, whatever its ``expires_in``.
+_MAX_EXCHANGED_KEPT = 3600.0
+#: ... and, for a caller's opaque token, a minute (the gateway introspects it again then).
+_OPAQUE_SUBJECT_KEPT = 60.0
+
+
+def _subject_expiry(subject_token: str) -> float | None:
+    """The ``exp`` of the caller's access token when it is a JWT (the gateway verified it
+    before the session took it), else None."""
+    if subject_token.count(".") != 2:
+        return None
+    try:
+        expires = jwt.decode(subject_token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return None
+    return float(expires) if _a_time(expires) else None
+
+
 class ExchangeFailed(Exception):
     """The issuer would not exchange the caller's token for one for the upstream server."""
 
@@ -641,7 +659,10 @@ class TokenExchange:
     """The caller's access token exchanged (RFC 8693) for a token the upstream server accepts,
     on the caller's behalf: the upstream learns who calls, and the caller's own token, whose
     audience is this gateway, never leaves it. Exchanged tokens are kept (by the sha256 of the
-    caller's token) until 30 s before they expire."""
+    caller's token) until 30 s before they expire, and no longer than the caller's token lives
+    (its ``exp``; an opaque one's: a minute, as the gateway trusts an introspection) nor an
+    hour: kept for the ``expires_in`` the issuer gave, an exchanged token went on acting for a
+    caller whose own token had expired or been revoked."""
 
     #: The grant and token types of RFC 8693.
     GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -676,11 +697,17 @@ class TokenExchange:
             )
         digest = hashlib.sha256(subject_token.encode()).hexdigest()
         kept = self._issued.get(digest)
-        if kept is not None and kept[1] - 30 > self._clock():
-            return kept[0]
+        if kept is not None and kept[1] > self._clock():
+            return kept[0]  # kept no longer than the caller's token lives
+        expires = _subject_expiry(subject_token)
+        if expires is not None and expires <= self._clock():
+            # Not sent: the caller's own token no longer grants anything. (What the gateway
+            # sends upstream by itself, answers to the server's own requests, comes with no
+            # caller's request whose token check would have refused it.)
+            raise ExchangeFailed("the caller's access token has expired; sign in again")
         task = self._under_way.get(digest)
         if task is None:
-            task = asyncio.create_task(self._exchange(subject_token, digest))
+            task = asyncio.create_task(self._exchange(subject_token, digest, expires))
             self._under_way[digest] = task
             task.add_done_callback(lambda done: self._ended(digest, done))
         # Shielded: one caller giving up (its request cancelled) does not end the others' exchange.
@@ -692,7 +719,7 @@ class TokenExchange:
         if not task.cancelled():
             task.exception()  # retrieved: no "never retrieved" warning when every waiter left
 
-    async def _exchange(self, subject_token: str, digest: str) -> str:
+    async def _exchange(self, subject_token: str, digest: str, subject_expires: float | None) -> str:
         settings = self.settings
         form = {
             "grant_type": self.GRANT,
@@ -722,7 +749,12 @@ class TokenExchange:
         kind, scheme = answer.get("issued_token_type"), answer.get("token_type")
         if kind != self.ACCESS_TOKEN or not isinstance(scheme, str) or scheme.lower() != "bearer":
             raise ExchangeFailed("the token exchange gave a token that is not a bearer access token")
-        self._issued[digest] = (token, self._clock() + float(lifetime))
+        now = self._clock()
+        # Used until 30 s before it expires, and never past the caller's own token (an opaque
+        # one is introspected again each minute: a revocation there ends its use here too).
+        subject_until = now + _OPAQUE_SUBJECT_KEPT if subject_expires is None else subject_expires
+        until = min(now + float(lifetime) - 30, subject_until, now + _MAX_EXCHANGED_KEPT)
+        self._issued[digest] = (token, until)
         while len(self._issued) > _MAX_REMEMBERED:
             self._issued.popitem(last=False)
         return token
