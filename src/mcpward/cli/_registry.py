@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -537,12 +538,21 @@ def registry_serve(
         int | None,
         typer.Option(help="Entries one token may ask for a minute, then 429 [default: 2000].", min=1),
     ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The registry's address as browsers reach it (https://... behind a proxy that ends "
+            "TLS; http://... to serve plain http deliberately); needed off loopback.",
+            metavar="URL",
+        ),
+    ] = None,
 ) -> None:
     """Run the registry server: JSON API (its OpenAPI schema at /openapi.json), /v0 registry API of approved
     entries, fleet inventory and the reviewers' pages."""
     # The files named are read before the web stack is imported (a second): a bad one is
     # refused at once.
     oidc = oidc_settings(oidc_config) if oidc_config is not None else None
+    public_url = _public_url(host, public_url, oidc.public_url if oidc is not None else None)
     from mcpward._http_server import serve_http
     from mcpward.registry.web import FleetLimits, HeldReview, RequestLimits, create_app
 
@@ -560,7 +570,35 @@ def registry_serve(
     )
     requests = RequestLimits(requests_per_minute) if requests_per_minute else None
     app_ = create_app(
-        open_registry(database), public_v0=public_v0, held=held, oidc=oidc, fleet=fleet, requests=requests
+        open_registry(database),
+        public_v0=public_v0,
+        held=held,
+        oidc=oidc,
+        fleet=fleet,
+        requests=requests,
+        public_url=public_url,
     )
     # A request's head bounded and timed, which uvicorn's own protocol does not (see _http_server).
     serve_http(app_, host, port, log_level="info", proxy_headers=False)
+
+
+def _public_url(host: str, given: str | None, sso: str | None) -> str | None:
+    """The registry's public URL, which decides whether its cookies are Secure and read only
+    in their ``__Host-`` form. Off loopback it must be said: behind a proxy that ends TLS a
+    page's GET carries no Origin and came over plain http, so without it a session cookie
+    another host of the site planted under the plain name was read, and a reviewer browsed as
+    whoever planted it (login fixation)."""
+    from mcpward._addresses import is_loopback
+
+    if given is not None and not re.match(r"^https?://[^/?#\s]+", given):
+        raise fail(f"--public-url {given!r}: not an http:// or https:// URL")
+    if given and sso and given.rstrip("/") != sso.rstrip("/"):
+        raise fail(f"--public-url {given} is not the single sign-on's public_url {sso}")
+    public = given or sso
+    if public is None and not is_loopback(host):
+        raise fail(
+            f"--host {host} is reachable from other machines: say the registry's public URL with "
+            "--public-url (https://... behind a proxy that ends TLS; http://... to serve plain "
+            "http on purpose), so that its sign-in cookies are judged as browsers see them"
+        )
+    return public

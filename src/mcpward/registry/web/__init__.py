@@ -70,10 +70,13 @@ def create_app(
     oidc: OidcSettings | None = None,
     fleet: FleetLimits | None = None,
     requests: RequestLimits | None = None,
+    public_url: str | None = None,
 ) -> FastAPI:
     """``held``: a gateway's held results, for the reviewers' ``/held`` page; ``oidc``: single
     sign-on for the pages through an OpenID Connect provider (API tokens stay); ``fleet``: what
-    one token holder may send to the fleet inventory; ``requests``: the entries it may ask for."""
+    one token holder may send to the fleet inventory; ``requests``: the entries it may ask for;
+    ``public_url``: the registry's address as browsers reach it (https: behind a proxy that
+    ends TLS, whose plain-http requests are judged https for the cookies)."""
     from pathlib import Path
 
     from mcpward.registry.web import _api, _held, _official, _oidc, _pages
@@ -95,6 +98,7 @@ def create_app(
     app.state.fleet_rate = UploadRate(fleet.uploads_per_minute)
     app.state.request_rate = UploadRate((requests or RequestLimits()).per_minute)
     app.state.oidc = _oidc.make_provider(oidc)
+    app.state.public_url = public_url or ""
     _access_log_without_queries()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)

@@ -173,15 +173,19 @@ def delete_cookie(response: Response, name: str, *, path: str = "/") -> None:
 def cookies_secure(request: Request) -> bool:
     """Whether the sign-in cookies are marked Secure: when this request came over https, the
     browser's page is https (its Origin, sent with a sign-in's form), or the registry's public
-    URL (single sign-on's ``public_url``) is https. ``registry serve`` speaks plain http behind
-    a proxy that ends TLS and reads no forwarding header, so judged by the request alone they
-    never were, and browsers sent the session over plain http too."""
+    URL (``registry serve --public-url``, or single sign-on's ``public_url``) is https.
+    ``registry serve`` speaks plain http behind a proxy that ends TLS and reads no forwarding
+    header, so judged by the request alone they never were, and browsers sent the session over
+    plain http too."""
     from mcpward.registry.web._oidc import provider_of
 
     provider = provider_of(request)
-    public = provider.settings.public_url if provider is not None else ""
+    public = (provider.settings.public_url if provider is not None else "") or ""
+    declared = str(getattr(request.app.state, "public_url", "") or "")
     page = request.headers.get("origin", "")
-    return request.url.scheme == "https" or page.startswith("https://") or public.startswith("https://")
+    return request.url.scheme == "https" or any(
+        url.startswith("https://") for url in (page, public, declared)
+    )
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
