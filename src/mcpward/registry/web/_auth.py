@@ -189,7 +189,16 @@ def cookies_secure(request: Request) -> bool:
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(expected, given or "")
+    return bool(given) and same_secret(expected, given or "")
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """``given == expected``, in constant time. As UTF-8 bytes: given two strings,
+    ``compare_digest`` takes ASCII alone, and a form's ``csrf`` (or a sign-in's ``state``) with
+    an accented letter was an internal error, not a refusal."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
 
 
 def same_origin(request: Request) -> bool:

@@ -288,7 +288,7 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
 
 @router.get("/login/sso/callback")
 def sso_callback(request: Request) -> Response:
-    from mcpward.registry.web._auth import SESSION_COOKIE, delete_cookie, read_cookie, set_cookie
+    from mcpward.registry.web._auth import SESSION_COOKIE, delete_cookie, read_cookie, same_secret, set_cookie
     from mcpward.registry.web._pages import _registry
 
     provider = provider_of(request)
@@ -302,7 +302,7 @@ def sso_callback(request: Request) -> Response:
     if started is None:  # not sealed here, expired, or already used
         return _refused(request, "This sign-in was not started here or has expired; sign in again.")
     started_state, nonce, verifier, next_path, expires = started
-    if not secrets.compare_digest(started_state, state):  # another browser's answer (login CSRF)
+    if not same_secret(started_state, state):  # another browser's answer (login CSRF)
         return _refused(request, "This sign-in was started in another browser; sign in again.")
     settings, metadata = provider.settings, provider.metadata
     issuer = params.get("iss")
@@ -340,7 +340,7 @@ def sso_callback(request: Request) -> Response:
         return _refused(request, "The identity provider's answer could not be verified; sign in again.", 401)
     if not provider.complete(state, expires):  # the same sign-in completed meanwhile: taken once
         return _refused(request, "This sign-in was not started here or has expired; sign in again.")
-    if not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+    if not same_secret(nonce, str(claims.get("nonce", ""))):
         return _refused(request, "The sign-in answer was not for this sign-in; sign in again.", 401)
     person = next((_person(claims, c) for c in settings.name_claims if _names_person(claims, c)), None)
     groups = claims.get(settings.groups_claim) or []
