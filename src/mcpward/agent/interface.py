@@ -41,7 +41,8 @@ class AgentConfig(BaseModel):
 
     #: The registry server's base URL.
     registry: str = Field(pattern=r"^https?://[^\s/]+", max_length=2000)
-    #: A file holding the API token (requester role), readable by the service account only.
+    #: A file holding the API token (reporter role: it sends fleet reports and reads nothing),
+    #: readable by the service account only.
     token_file: str = Field(min_length=1, max_length=1000)
     #: The account the agent runs as (it reads every home with CAP_DAC_READ_SEARCH on Linux).
     user: str = Field(default="mcpward", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\\ -]{0,63}$")

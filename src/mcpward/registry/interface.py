@@ -34,14 +34,22 @@ class Status(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    """Roles in increasing power; each may do everything the ones before it may."""
+    """Roles in increasing power; each may do everything the ones before it may, but for
+    ``reporter``, which sends fleet reports and nothing else (a requester may send them too)."""
 
+    #: The fleet agent's: its token sits on every machine of the fleet, readable by whoever is
+    #: root there; as a requester's it also read every machine's and home's inventory.
+    REPORTER = "reporter"
     VIEWER = "viewer"
     REQUESTER = "requester"
     REVIEWER = "reviewer"
     ADMIN = "admin"
 
     def allows(self, needed: Role) -> bool:
+        if needed is Role.REPORTER:
+            return self is Role.REPORTER or self.allows(Role.REQUESTER)
+        if self is Role.REPORTER:
+            return False
         order = list(Role)
         return order.index(self) >= order.index(needed)
 

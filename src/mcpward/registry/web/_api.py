@@ -39,6 +39,7 @@ def _registry(request: Request) -> Registry:
     return registry_of(request)
 
 
+Reporter = Annotated[Principal, Depends(require(Role.REPORTER))]
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Requester = Annotated[Principal, Depends(require(Role.REQUESTER))]
 Reviewer = Annotated[Principal, Depends(require(Role.REVIEWER))]
@@ -267,7 +268,7 @@ def import_server_json(
     return _registry(request).request_many(requests, who.name, from_requester=True, token_id=who.token_id)
 
 
-def _fleet_reporter(request: Request, who: Requester) -> Principal:
+def _fleet_reporter(request: Request, who: Reporter) -> Principal:
     """The requester, if it has not sent its minute's share of reports (one refused as invalid
     counts too: it cost the server all the same)."""
     rate = request.app.state.fleet_rate

@@ -137,11 +137,13 @@ def require(role: Role) -> Callable[[Request], Principal]:
 
 
 def session_of(request: Request) -> tuple[Principal, str] | None:
-    """The signed-in person and the session's CSRF token, from the cookie."""
+    """The signed-in person and the session's CSRF token, from the cookie (a role that reads
+    nothing, ``reporter``, opens no page)."""
     session_id = read_cookie(request, SESSION_COOKIE)
     if not session_id:
         return None
-    return _registry(request).session_principal(session_id)
+    found = _registry(request).session_principal(session_id)
+    return found if found is not None and found[0].role.allows(Role.VIEWER) else None
 
 
 def read_cookie(request: Request, name: str) -> str | None:

@@ -345,7 +345,9 @@ def sso_callback(request: Request) -> Response:
     person = next((_person(claims, c) for c in settings.name_claims if _names_person(claims, c)), None)
     groups = claims.get(settings.groups_claim) or []
     groups = [groups] if isinstance(groups, str) else groups if isinstance(groups, list) else []
+    # A role that reads nothing (reporter) is no role for the pages.
     roles = [settings.roles[g] for g in groups if isinstance(g, str) and g in settings.roles]
+    roles = [role for role in roles if role.allows(Role.VIEWER)]
     if person is None or not roles:
         return _refused(request, "Your account has no role in this registry; ask its admins.", 403)
     role = max(roles, key=lambda r: list(Role).index(r))

@@ -135,6 +135,18 @@ def login(
         )
         refused.headers["Retry-After"] = str(wait)
         return refused
+    holder = _registry(request).authenticate(token.strip())
+    if holder is not None and not holder.role.allows(Role.VIEWER):
+        return _render(
+            request,
+            "login.html",
+            {
+                "next": _local(next),
+                "error": "That token sends fleet reports only; it opens no page.",
+                "who": None,
+            },
+            403,
+        )
     opened = _registry(request).open_session(token.strip())
     if opened is None:
         throttle.failed(address)
