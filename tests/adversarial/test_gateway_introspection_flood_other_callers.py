@@ -109,3 +109,33 @@ def test_a_flood_from_many_addresses_leaves_callers_already_signed_in_their_sess
             await server.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["other-audience", "revoked"])
+def test_a_token_the_issuer_calls_active_but_refused_here_gets_no_priority(
+    idp: AuthServer, kind: str
+) -> None:
+    """A token refused after its introspection (for another resource, or revoked since it was
+    taken) is not remembered, so each request asks the issuer again: with the priority of
+    tokens seen active, one such token from one address spent the whole ceiling."""
+    clock = _StillClock()
+    server = _server(idp, clock)
+    audience = "https://elsewhere.example" if kind == "other-audience" else RESOURCE
+    idp.opaque[f"opaque-{kind}"] = {"sub": "mallory", "aud": audience, "exp": int(clock.now) + 3600}
+    idp.opaque[f"opaque-dave-{kind}"] = {"sub": "dave", "aud": RESOURCE, "exp": int(clock.now) + 3600}
+
+    async def run() -> None:
+        try:
+            if kind == "revoked":
+                await server.identify(f"opaque-{kind}", "ledger", caller="203.0.113.9")
+                clock.now += 61
+                del idp.opaque[f"opaque-{kind}"]
+            for _ in range(60):
+                with pytest.raises((TokenRefused, IssuerUnavailable)):
+                    await server.identify(f"opaque-{kind}", "ledger", caller="203.0.113.9")
+            dave = await server.identify(f"opaque-dave-{kind}", "ledger", caller="198.51.100.7")
+            assert dave.subject == "dave"
+        finally:
+            await server.close()
+
+    asyncio.run(run())

@@ -313,8 +313,9 @@ class ResourceServer:
         self._introspections = (2 * settings.introspections_per_second, clock())
         #: Per client address, its share of that bucket (the most recently asking addresses').
         self._caller_introspections: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        #: sha256 of an opaque token the issuer called active -> its exp: asked about again, it
-        #: may draw on the half of the bucket that tokens not yet seen active leave.
+        #: sha256 of an opaque token that passed its introspection and every check since it
+        #: was last refused: asked about again, it may draw on the half of the bucket that
+        #: tokens not yet seen active leave (and is held to no address's share).
         self._seen_active: OrderedDict[str, float] = OrderedDict()
         #: sha256 of a token -> (identity, remembered until, issuer, kid): checked once, until
         #: it expires (an introspected one: a minute at most).
@@ -371,20 +372,28 @@ class ResourceServer:
             del self._remembered[digest]
         if len(token) > _MAX_TOKEN:
             raise TokenRefused("the token is too long")
-        if token.count(".") == 2:
-            identity, until, issuer, kid = await self._from_jwt(token)
-        else:
-            identity, until, issuer, kid = await self._introspected(token, server, digest, caller)
-        self._check_audience(identity, server)
-        self._check_issuer(identity, server)
-        missing = [s for s in self.settings.scopes if s not in identity.scopes]
-        if missing:
-            raise TokenRefused(
-                f"the token lacks the scope(s) {' '.join(missing)}",
-                status=403,
-                error="insufficient_scope",
-                scope=" ".join(self.settings.scopes),
-            )
+        try:
+            if token.count(".") == 2:
+                identity, until, issuer, kid = await self._from_jwt(token)
+            else:
+                identity, until, issuer, kid = await self._introspected(token, server, digest, caller)
+            self._check_audience(identity, server)
+            self._check_issuer(identity, server)
+            missing = [s for s in self.settings.scopes if s not in identity.scopes]
+            if missing:
+                raise TokenRefused(
+                    f"the token lacks the scope(s) {' '.join(missing)}",
+                    status=403,
+                    error="insufficient_scope",
+                    scope=" ".join(self.settings.scopes),
+                )
+        except TokenRefused:
+            # Refused, it is not remembered and each request asks again: with the priority of
+            # a token that passed, one (revoked, or for another resource) spent the whole ceiling.
+            self._seen_active.pop(digest, None)
+            raise
+        if not kid:  # introspected, and passed: asked about again, it has the kept half
+            _keep_recent(self._seen_active, digest, until, _MAX_REMEMBERED)
         self._remembered[digest] = (identity, until, issuer, kid)
         while len(self._remembered) > _MAX_REMEMBERED:
             self._remembered.popitem(last=False)
@@ -399,8 +408,7 @@ class ResourceServer:
         the issuer called active before (behind one proxy every caller has one address)."""
         rate, now = self.settings.introspections_per_second, self._clock()
         burst = 2 * rate
-        seen = self._seen_active.get(digest)
-        known = seen is not None and seen > now
+        known = digest in self._seen_active
         tokens, at = self._introspections
         tokens = min(burst, tokens + (now - at) * rate)
         if tokens - 1 < (0 if known else burst / 2):
@@ -515,7 +523,6 @@ class ResourceServer:
         expires = claims.get("exp")
         if not _a_time(expires) or expires + self.settings.leeway <= self._clock():
             raise TokenRefused("the token has expired")
-        _keep_recent(self._seen_active, digest, float(expires), _MAX_REMEMBERED)
         # Remembered for a minute at most: introspection is how a revocation is learned. (The
         # leeway was added to that minute as to an exp: a revoked token was taken for 90 s.)
         until = min(float(expires) + self.settings.leeway, self._clock() + 60)
