@@ -139,3 +139,19 @@ def test_a_token_the_issuer_calls_active_but_refused_here_gets_no_priority(
             await server.close()
 
     asyncio.run(run())
+
+
+def test_the_addresses_of_one_ipv6_network_share_one_share(idp: AuthServer) -> None:
+    clock = _StillClock()
+    server = _server(idp, clock)
+
+    async def run() -> None:
+        try:
+            before = idp.introspections
+            for n in range(10):
+                await _flood(server, f"2001:db8:1:2::{n + 1:x}", 3)
+            assert idp.introspections - before <= 2  # the /64's share (a quarter of 5 a second, twice)
+        finally:
+            await server.close()
+
+    asyncio.run(run())

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -94,6 +95,16 @@ def _keep_recent(table: OrderedDict[str, Any], key: str, value: Any, bound: int)
     table.move_to_end(key)
     while len(table) > bound:
         table.popitem(last=False)
+
+
+def _network_of(address: str) -> str:
+    """A client address as its share is kept: an IPv6 address by its /64, which one host
+    usually holds whole (each of its addresses would otherwise have a share of its own)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else address
 
 
 class TokenRefused(Exception):
@@ -415,7 +426,7 @@ class ResourceServer:
             self._introspections = (tokens, now)
             raise IssuerUnavailable("too many token introspections at once")
         if not known:
-            share = rate * _CALLER_SHARE
+            share, caller = rate * _CALLER_SHARE, _network_of(caller)
             own, own_at = self._caller_introspections.get(caller, (2 * share, now))
             own = min(max(1.0, 2 * share), own + (now - own_at) * share)
             if own < 1:
