@@ -410,7 +410,9 @@ def registry_audit(
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="The person or machine the token is for.")],
-    role: Annotated[str, typer.Option(help="viewer, requester, reviewer or admin.")],
+    role: Annotated[
+        str, typer.Option(help="viewer, requester, reviewer, admin, or reporter (a fleet agent's).")
+    ],
     person: Annotated[
         str | None,
         typer.Option(
