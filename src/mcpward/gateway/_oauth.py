@@ -416,7 +416,7 @@ class ResourceServer:
         request to the issuer. One bucket for all made one caller's flood of made-up tokens
         refuse every other caller's (503); now a flood spends its address's share, and tokens
         not yet seen active spend the ceiling only down to half, the rest kept for the tokens
-        the issuer called active before (behind one proxy every caller has one address)."""
+        that passed every check before (behind one proxy every caller has one address)."""
         rate, now = self.settings.introspections_per_second, self._clock()
         burst = 2 * rate
         known = digest in self._seen_active
