@@ -33,6 +33,7 @@ from mcpward.gateway import (
     AuditLog,
     GatewayConfig,
     Upstream,
+    _http,
     _http_session,
     _modern_serve,
     build_interceptors,
@@ -50,6 +51,7 @@ CAP = 50
 @pytest.fixture(autouse=True)
 def _small_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_http_session, "MAX_CALLERS", CAP)
+    monkeypatch.setattr(_http, "MAX_CALLERS", CAP)  # the admission's buckets, the session starts
     monkeypatch.setattr(_modern_serve, "_POOLS_KEPT", 8)
 
 

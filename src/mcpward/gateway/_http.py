@@ -32,9 +32,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from mcpward._bounded import keep_recent
 from mcpward.gateway import _modern, _oauth
 from mcpward.gateway._http_session import (
     _ROOM_WAIT,
+    MAX_CALLERS,
     SESSION_HEADER,
     Caller,
     HttpSession,
@@ -42,7 +44,6 @@ from mcpward.gateway._http_session import (
     ServerNotReading,
     StillAdmitted,
     Upstream,
-    keep_recent,
 )
 from mcpward.gateway._modern_serve import _modern_refusal, _ModernSessions
 from mcpward.gateway._oauth import ResourceServer
@@ -193,10 +194,10 @@ class _Admission:
         tokens, at = self._buckets.get(caller.key, (float(limits.request_burst), now))
         tokens = min(float(limits.request_burst), tokens + (now - at) * limits.requests_per_second)
         if tokens < 1:
-            keep_recent(self._buckets, caller.key, (tokens, now))
+            keep_recent(self._buckets, caller.key, (tokens, now), MAX_CALLERS)
             wait = (1 - tokens) / limits.requests_per_second
             return _refuse(429, "too many requests from this client; slow down", retry=wait)
-        keep_recent(self._buckets, caller.key, (tokens - 1, now))
+        keep_recent(self._buckets, caller.key, (tokens - 1, now), MAX_CALLERS)
         return None
 
 
@@ -272,7 +273,7 @@ class _SessionTable:
             wait = recent[0] + 60 - now
             return _refuse(429, "this client opened too many sessions in the last minute", retry=wait)
         recent.append(now)
-        keep_recent(self._opened, caller.key, recent)
+        keep_recent(self._opened, caller.key, recent, MAX_CALLERS)
         return None
 
     async def _start(self, name: str, caller: Caller) -> HttpSession | str:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from mcpward._bounded import keep_recent
 from mcpward.gateway._oauth import ExchangeFailed, TokenExchange
 from mcpward.gateway._relay import TICK_SECONDS, Out, Relay
 from mcpward.gateway._remote import RemoteUpstream
@@ -67,15 +68,6 @@ _T = TypeVar("_T")
 #: full allowance. A caller is (issuer, subject, client), and an identity provider that registers
 #: any client mints new ones without end: each one's entries were kept for good.
 MAX_CALLERS = 10_000
-
-
-def keep_recent(table: OrderedDict[str, _T], key: str, value: _T) -> None:
-    """``table[key] = value``, as the most recently seen, the least recent dropped past
-    :data:`MAX_CALLERS`."""
-    table[key] = value
-    table.move_to_end(key)
-    while len(table) > MAX_CALLERS:
-        table.popitem(last=False)
 
 
 @dataclass(slots=True)
@@ -125,7 +117,8 @@ class Judge:
                 return work()
             finally:
                 ended = self.clock()
-                keep_recent(self._budgets, client, (self._left(client, started) - (ended - started), ended))
+                left = self._left(client, started) - (ended - started)
+                keep_recent(self._budgets, client, (left, ended), MAX_CALLERS)
         slot = self._slots.setdefault(client, _Slot())
         slot.users += 1
         try:

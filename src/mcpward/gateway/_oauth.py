@@ -49,6 +49,7 @@ import jwt
 import orjson
 
 from mcpward._addresses import held_by_another
+from mcpward._bounded import keep_recent
 from mcpward._http import (
     DIRECT_PLAIN_HTTP,
     BodyTooLarge,
@@ -87,14 +88,6 @@ _DECODE_OPTIONS: Any = {
     "verify_nbf": False,
     "verify_iat": False,
 }
-
-
-def _keep_recent(table: OrderedDict[str, Any], key: str, value: Any, bound: int) -> None:
-    """``table[key] = value``, as the most recently seen, the least recent dropped past ``bound``."""
-    table[key] = value
-    table.move_to_end(key)
-    while len(table) > bound:
-        table.popitem(last=False)
 
 
 def _network_of(address: str) -> str:
@@ -404,10 +397,8 @@ class ResourceServer:
             self._seen_active.pop(digest, None)
             raise
         if not kid:  # introspected, and passed: asked about again, it has the kept half
-            _keep_recent(self._seen_active, digest, until, _MAX_REMEMBERED)
-        self._remembered[digest] = (identity, until, issuer, kid)
-        while len(self._remembered) > _MAX_REMEMBERED:
-            self._remembered.popitem(last=False)
+            keep_recent(self._seen_active, digest, until, _MAX_REMEMBERED)
+        keep_recent(self._remembered, digest, (identity, until, issuer, kid), _MAX_REMEMBERED)
         return identity
 
     def _spend_introspection(self, digest: str, caller: str) -> None:
@@ -430,9 +421,9 @@ class ResourceServer:
             own, own_at = self._caller_introspections.get(caller, (2 * share, now))
             own = min(max(1.0, 2 * share), own + (now - own_at) * share)
             if own < 1:
-                _keep_recent(self._caller_introspections, caller, (own, now), _MAX_CALLERS)
+                keep_recent(self._caller_introspections, caller, (own, now), _MAX_CALLERS)
                 raise IssuerUnavailable("too many token introspections from this address at once")
-            _keep_recent(self._caller_introspections, caller, (own - 1, now), _MAX_CALLERS)
+            keep_recent(self._caller_introspections, caller, (own - 1, now), _MAX_CALLERS)
         self._introspections = (tokens - 1, now)
 
     def _check_audience(self, identity: Identity, server: str) -> None:
@@ -772,9 +763,7 @@ class TokenExchange:
         # one is introspected again each minute: a revocation there ends its use here too).
         subject_until = now + _OPAQUE_SUBJECT_KEPT if subject_expires is None else subject_expires
         until = min(now + float(lifetime) - 30, subject_until, now + _MAX_EXCHANGED_KEPT)
-        self._issued[digest] = (token, until)
-        while len(self._issued) > _MAX_REMEMBERED:
-            self._issued.popitem(last=False)
+        keep_recent(self._issued, digest, (token, until), _MAX_REMEMBERED)
         return token
 
     async def close(self) -> None:

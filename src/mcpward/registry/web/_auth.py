@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request, Response
 
+from mcpward._bounded import keep_recent
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import Principal, Role
 
@@ -69,9 +70,7 @@ class FailureThrottle:
             if times is None:
                 times = self._failures[address] = deque(maxlen=self.max_failures)
             times.append(self._clock())
-            self._failures.move_to_end(address)
-            while len(self._failures) > self.max_addresses:
-                self._failures.popitem(last=False)
+            keep_recent(self._failures, address, times, self.max_addresses)
 
     def tracked(self) -> int:
         with self._lock:

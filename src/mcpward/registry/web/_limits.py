@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mcpward._bounded import keep_recent
+
 
 @dataclass(frozen=True, slots=True)
 class FleetLimits:
@@ -69,9 +71,7 @@ class UploadRate:
                 times = self._sent[holder] = deque(maxlen=self.per_minute)
             while times and times[0] <= now - self.window:
                 times.popleft()
-            self._sent.move_to_end(holder)
-            while len(self._sent) > self.max_holders:
-                self._sent.popitem(last=False)
+            keep_recent(self._sent, holder, times, self.max_holders)
             if len(times) + count > self.per_minute:
                 # Until enough of the oldest have left the window for ``count`` to fit.
                 leaving = times[min(len(times) + count - self.per_minute, len(times)) - 1]

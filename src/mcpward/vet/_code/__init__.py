@@ -24,6 +24,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator
 from functools import cache
 
+from mcpward._bounded import keep_recent
 from mcpward._documents import string_values
 from mcpward._plugins import implementations
 from mcpward.vet._archive import PackageFiles
@@ -240,9 +241,7 @@ def analyze_package(files: PackageFiles, *, seconds: float = MAX_PACKAGE_SECONDS
     facts = _analysed(files, budget)
     if not budget.expired():
         with _ANALYSED_LOCK:
-            _ANALYSED[key] = copy.deepcopy(facts)
-            while len(_ANALYSED) > _ANALYSED_KEPT:
-                _ANALYSED.popitem(last=False)
+            keep_recent(_ANALYSED, key, copy.deepcopy(facts), _ANALYSED_KEPT)
     return facts
 
 
