@@ -132,7 +132,16 @@ def seal(key: bytes, label: str, value: str) -> str:
 
 
 def sealed(key: bytes, label: str, value: str, mac: object) -> bool:
-    return isinstance(mac, str) and hmac.compare_digest(seal(key, label, value), mac)
+    return isinstance(mac, str) and same_secret(seal(key, label, value), mac)
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """``given == expected``, in constant time, as UTF-8 bytes: given two strings,
+    ``compare_digest`` takes ASCII alone, and one that was not (a MAC written into a log or a
+    database, a form's CSRF token, a sign-in's state) raised ``TypeError`` where a refusal was due."""
+    return hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
 
 
 @dataclass(frozen=True, slots=True)

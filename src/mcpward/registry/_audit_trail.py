@@ -6,7 +6,6 @@ made to entries, reviews or tokens behind the trail's back."""
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from sqlalchemy import Date, DateTime, Select, func, insert, select, text, type_
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from mcpward._anchor import same_secret
 from mcpward.registry._anchor import AuditAnchor
 from mcpward.registry._database import Database, in_chunks
 from mcpward.registry._tables import AuditRow, EntryRow, ReviewRow, TokenRow
@@ -269,7 +269,7 @@ class AuditTrail:
         if (
             last is not None
             and last[1] is not None
-            and not hmac.compare_digest(last[1], self.anchor.mac(key, last[0]))
+            and not same_secret(last[1], self.anchor.mac(key, last[0]))
         ):
             # Signing on with another key would make the trail unverifiable for every holder.
             raise RegistryError(
@@ -370,7 +370,7 @@ class AuditTrail:
                         f"the audit key {self.anchor.key_file} is missing: the signed trail cannot be "
                         "checked (restore the key file, or set MCPWARD_REGISTRY_KEY to it)"
                     )
-                elif not hmac.compare_digest(row.mac, self.anchor.mac(key, row.hash)):
+                elif not same_secret(row.mac, self.anchor.mac(key, row.hash)):
                     return (
                         f"event {row.seq} is not signed with this registry's audit key "
                         "(altered, or the chain was recomputed)"

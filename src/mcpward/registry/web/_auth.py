@@ -4,7 +4,6 @@ and every form they post carries the session's CSRF token."""
 
 from __future__ import annotations
 
-import hmac
 import math
 import threading
 import time
@@ -14,6 +13,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request, Response
 
+from mcpward._anchor import same_secret
 from mcpward._bounded import keep_recent
 from mcpward.registry._service import Registry
 from mcpward.registry.interface import Principal, Role
@@ -191,15 +191,6 @@ def cookies_secure(request: Request) -> bool:
 
 def csrf_ok(expected: str, given: str | None) -> bool:
     return bool(given) and same_secret(expected, given or "")
-
-
-def same_secret(expected: str, given: str) -> bool:
-    """``given == expected``, in constant time. As UTF-8 bytes: given two strings,
-    ``compare_digest`` takes ASCII alone, and a form's ``csrf`` (or a sign-in's ``state``) with
-    an accented letter was an internal error, not a refusal."""
-    return hmac.compare_digest(
-        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
-    )
 
 
 def same_origin(request: Request) -> bool:

@@ -288,7 +288,8 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
 
 @router.get("/login/sso/callback")
 def sso_callback(request: Request) -> Response:
-    from mcpward.registry.web._auth import SESSION_COOKIE, delete_cookie, read_cookie, same_secret, set_cookie
+    from mcpward._anchor import same_secret
+    from mcpward.registry.web._auth import SESSION_COOKIE, delete_cookie, read_cookie, set_cookie
     from mcpward.registry.web._pages import _registry
 
     provider = provider_of(request)
