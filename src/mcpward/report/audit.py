@@ -180,6 +180,7 @@ def _fleet_section(
             "server": row.server.name,
             "runs": row.server.launch or row.server.package,
             "status": row.judgement.status,
+            "severity": row.judgement.severity.value,
             "detail": row.judgement.message,
             "entry": row.judgement.entry_id,
             "pinned": bool(row.server.version or row.server.digest) or row.server.kind == "remote",
@@ -320,11 +321,13 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
     mismatched = [row for row in document["drifted"] if row["status"] == "integrity-mismatch"]
 
     def servers(rows: list[dict[str, Any]]) -> str:
+        # Named by the rows a list shows first (a share of each reporter and machine, the most
+        # severe first): the first three by host name were all of one flooding machine.
         named = [
             f"{row['runs'] or row['server']} on {row['machine']}"
             + (f" ({row['home']})" if row.get("home") else "")
             + (f", reported by {row['reported_by']}" if row.get("reported_by") else "")
-            for row in rows[:3]
+            for row in shown(rows, 3)[0]
         ]
         return "; ".join(named) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
 
@@ -862,6 +865,61 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
     return found
 
 
+#: Rows a section of the Markdown and HTML forms lists (the JSON form lists them all).
+SHOWN_ROWS = 500
+
+
+def shown(rows: Sequence[dict[str, Any]], limit: int = SHOWN_ROWS) -> tuple[list[dict[str, Any]], str | None]:
+    """The rows a section lists, in their order, and a sentence on those it leaves out (None:
+    none). Past ``limit`` they are chosen, not cut: a share of each reporting token and, within
+    it, of each machine (each machine's k-th row before any machine's next), the most severe of
+    each first. Fleet rows come sorted by host name, and the first 500 were listed: one token
+    reporting many servers under a host name that sorts first (or under many host names) filled
+    every list, and another machine's unapproved server was in none of them."""
+    if len(rows) <= limit:
+        return list(rows), None
+    weights = [_weight(row) for row in rows]
+    #: Row indices by reporter, then by machine (rows that name neither are one group).
+    groups: dict[Any, dict[tuple[Any, Any], list[int]]] = defaultdict(lambda: defaultdict(list))
+    for index, row in enumerate(rows):
+        groups[row.get("reported_by")][(row.get("machine"), row.get("machine_id"))].append(index)
+    order: list[tuple[int, tuple[int, int], int]] = []
+    for by_machine in groups.values():
+        turns = sorted(
+            (turn, weights[index], index)
+            for indices in by_machine.values()
+            for turn, index in enumerate(sorted(indices, key=lambda index: (weights[index], index)))
+        )
+        order += [(place, weight, index) for place, (_, weight, index) in enumerate(turns)]
+    kept = sorted(index for *_, index in heapq.nsmallest(limit, order))
+    left = len(rows) - len(kept)
+    held = set(kept)
+
+    def machine(index: int) -> tuple[Any, Any]:
+        return rows[index].get("machine"), rows[index].get("machine_id")
+
+    machines = {machine(index) for index in range(len(rows)) if index not in held} - {(None, None)}
+    if not machines:
+        return [rows[index] for index in kept], f"{left} more in the JSON report."
+    unshown = machines - {machine(index) for index in kept}
+    return [rows[index] for index in kept], (
+        f"{left} more rows (of {counted(len(machines), 'machine')}) in the JSON report"
+        + (f", {counted(len(unshown), 'machine')} with no row listed here" if unshown else "")
+        + ": listed are a share of each reporter and machine, the most severe first."
+    )
+
+
+def _weight(row: dict[str, Any]) -> tuple[int, int]:
+    """How a row ranks for listing, the least first: a malicious package, then by the worst of
+    its status's and its advisories' severities (revoked and mismatched are critical,
+    unapproved and drift high or medium, approved info)."""
+    advisories = row.get("advisories") or ()
+    malicious = any(isinstance(a, dict) and a.get("malicious") for a in advisories)
+    levels = [row.get("severity"), *(a.get("severity") for a in advisories if isinstance(a, dict))]
+    worst = max((_SEVERITIES.index(level) for level in levels if level in _SEVERITIES), default=0)
+    return (not malicious, -worst)
+
+
 def render_markdown(document: dict[str, Any]) -> str:
     summary = document["summary"]
     period = document["period"]
@@ -903,10 +961,11 @@ def render_markdown(document: dict[str, Any]) -> str:
             continue
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "---|" * len(columns))
-        for row in rows[:500]:
+        listed, left_out = shown(rows)
+        for row in listed:
             lines.append("| " + " | ".join(_cell(row.get(column)) for column in columns) + " |")
-        if len(rows) > 500:
-            lines.append(f"\n{len(rows) - 500} more in the JSON report.")
+        if left_out:
+            lines.append(f"\n{left_out}")
         if unlisted.get(anchor):
             lines.append(f"\n{unlisted[anchor]} more not listed in any format (counted in the summary).")
     lines += [
@@ -939,7 +998,9 @@ def render_html(document: dict[str, Any]) -> str:
     return environment.get_template("audit.html").render(
         **{"trends": None, **document},
         anchors={key: value for key, value in anchors.items() if key in document["summary"]},
-        sections=[{"anchor": a, "title": t, "rows": r, "columns": c} for a, t, r, c in listed],
+        sections=[
+            {"anchor": a, "title": t, "rows": r, "columns": c, "shown": shown(r)} for a, t, r, c in listed
+        ],
         charts=_charts(document),
         unlisted=(document.get("calls") or {}).get("unlisted", {}),
     )
