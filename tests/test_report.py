@@ -185,7 +185,11 @@ def test_the_audit_report_matches_the_registry_fleet_and_log_it_was_built_from(
     assert {a["identity"] for a in report["advisories"]} == {"npm:mcp-remote@0.1.15"}
     assert any(a["advisory"].startswith(("GHSA", "CVE")) for a in report["advisories"])
     assert summary["calls"] == 4 and report["calls"]["by_server"] == {"files": 4}
+    # The calls of "files" name no package (the records here are made by hand, with none): the
+    # name alone is not what ran, so the approved files entry is not counted as used.
+    assert report["calls"]["unidentified"] == 4
     assert {e["name"] for e in report["unused"]} == {
+        "io.github.acme/files",
         "io.github.acme/idle",
         "io.github.acme/mcp-remote",
         "io.github.acme/due",

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from packaging.utils import canonicalize_name
+from pydantic import ValidationError
 
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import AuditVerdict, checked_audit_records
@@ -25,6 +26,7 @@ from mcpward.output.text import markdown_text, visible
 from mcpward.output.words import counted
 from mcpward.registry import (
     STALE_DAYS,
+    ApprovalIndex,
     Entry,
     FleetServer,
     ObservedServer,
@@ -73,7 +75,9 @@ def build_audit(
         # be swapped between the count and the check).
         verdict = AuditVerdict()
         records = checked_audit_records(audit_log, verdict)
-        document |= _usage_section(_calls(records, start, now), approved)
+        ran: dict[str, dict[str, Any]] = {}
+        calls = _calls(records, start, now, ran)
+        document |= _usage_section(calls, approved, _entries_run(ran, registry.approval_index()))
         document["audit_log"] = _chain(verdict)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
@@ -239,21 +243,39 @@ def _registry_section(entries: Sequence[Entry], approved: Sequence[Entry], now: 
     }
 
 
-def _usage_section(calls: dict[str, Any], approved: Sequence[Entry]) -> dict[str, Any]:
-    """The gateway's calls, and the approved entries none of them ran (by the entry a call
-    ran under, its server's name, or the package its launch line ran)."""
-    used = set(calls["by_server"])
+def _usage_section(calls: dict[str, Any], approved: Sequence[Entry], run: set[int]) -> dict[str, Any]:
+    """The gateway's calls, and the approved entries none of them ran: by the entry a call ran
+    under, or the package its launch line ran (``run``: the entries the registry judges those
+    packages to be). Never by a server's name: the name is the config's word, and a host that
+    ran another package, or a script, under an approved server's name had it counted as used."""
     return {
         "calls": calls,
-        "unused": [
-            _entry(e)
-            for e in approved
-            if _server_name(e) not in used
-            and e.name not in used
-            and e.id not in calls["by_entry"]
-            and _entry_package_key(e) not in calls["by_package"]
-        ],
+        "unused": [_entry(e) for e in approved if e.id not in calls["by_entry"] and e.id not in run],
     }
+
+
+def _entries_run(ran: dict[str, dict[str, Any]], index: ApprovalIndex) -> set[int]:
+    """The entries the packages calls ran are approved releases of, judged by the registry's
+    approval index as a fleet server running them is (a name's spelling, an image's digest)."""
+    found: set[int] = set()
+    for package in ran.values():
+        oci = package.get("ecosystem") == "oci"
+        try:
+            server = ObservedServer(
+                host="gateway",
+                name="gateway",
+                kind="oci" if oci else "package",
+                ecosystem=None if oci else str(package.get("ecosystem")),
+                package=str(package.get("name")),
+                version=str(package["version"]) if package.get("version") else None,
+                digest=str(package["digest"]) if package.get("digest") else None,
+            )
+        except ValidationError:  # past what a fleet server holds: no entry's
+            continue
+        judgement = index.judge(server)
+        if judgement.entry_id is not None and judgement.status in ("approved", "review-expired"):
+            found.add(judgement.entry_id)
+    return found
 
 
 def _trail(registry: Registry) -> dict[str, Any]:
@@ -453,10 +475,6 @@ def _worst(findings: Sequence[dict[str, Any]]) -> str | None:
     return max(levels, key=_SEVERITIES.index) if levels else None
 
 
-def _server_name(entry: Any) -> str:
-    return str(entry.name).rsplit("/", 1)[-1]
-
-
 def _advisories(approved: Sequence[Any]) -> list[dict[str, Any]]:
     records = load_advisories()
     found = []
@@ -550,8 +568,11 @@ def _names(counted: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], s
     return {key: f"{key[1]} ({key[0]})" if several else key[1] for key in counted}
 
 
-def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) -> dict[str, Any]:
-    """Counts and events of the gateway's audit log within the period, read as a stream."""
+def _calls(
+    records: Iterable[dict[str, Any]], start: datetime, now: datetime, ran: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Counts and events of the gateway's audit log within the period, read as a stream;
+    ``ran`` is filled with the packages the calls ran, by their key in ``by_package``."""
     by_server: Counter[str] = Counter()
     #: Calls by the registry entry the gateway launched the server under (when it checked one).
     by_entry: Counter[int] = Counter()
@@ -578,6 +599,9 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
     #: put every later one (the attempt it covered) in no count at all.
     seen: Counter[str] = Counter()
     total = 0
+    #: Calls whose record names neither an entry nor a package (a local command, a remote
+    #: server with no registry check): they count for no approved entry.
+    unidentified = 0
     #: Records dated after the report (or not dated): a record's date was compared with the
     #: period's start only, so one dated years ahead (a clock set wrong, or written by someone
     #: holding the log's key) was counted in the period of every report until then.
@@ -607,7 +631,11 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
                 by_entry[entry["id"]] += 1
             package = record.get("package")
             if isinstance(package, dict):
-                by_package[_package_key(package)] += 1
+                key = _package_key(package)
+                by_package[key] += 1
+                ran.setdefault(key, package)
+            elif not isinstance(entry, dict):
+                unidentified += 1
             # The tool a call names is the client's choice: made-up names grew this without
             # bound (in memory and the JSON report); past the limit they are counted together.
             tools, tool = by_tool[server], str(record.get("tool"))
@@ -662,6 +690,7 @@ def _calls(records: Iterable[dict[str, Any]], start: datetime, now: datetime) ->
         "by_server": dict(by_server.most_common()),
         "by_entry": dict(by_entry.most_common()),
         "by_package": dict(by_package.most_common()),
+        "unidentified": unidentified,
         "by_tool": {server: dict(tools.most_common()) for server, tools in by_tool.items()},
         "decisions": dict(decisions),
         "by_user": [
@@ -954,6 +983,7 @@ def render_markdown(document: dict[str, Any]) -> str:
             f"{'' if change is None else f'{change:+d}'} |"
         )
     unlisted = (document.get("calls") or {}).get("unlisted", {})
+    notes = _notes(document)
     for anchor, title, rows, columns in sections(document):
         lines += ["", f"## {title} ({len(rows)})", ""]
         if not rows:
@@ -968,6 +998,8 @@ def render_markdown(document: dict[str, Any]) -> str:
             lines.append(f"\n{left_out}")
         if unlisted.get(anchor):
             lines.append(f"\n{unlisted[anchor]} more not listed in any format (counted in the summary).")
+        if notes.get(anchor):
+            lines.append(f"\n{notes[anchor]}")
     lines += [
         "",
         "Audit log records are cited by their `seq` (verify the chain with `mcpward audit verify`);",
@@ -1003,7 +1035,20 @@ def render_html(document: dict[str, Any]) -> str:
         ],
         charts=_charts(document),
         unlisted=(document.get("calls") or {}).get("unlisted", {}),
+        notes=_notes(document),
     )
+
+
+def _notes(document: dict[str, Any]) -> dict[str, str]:
+    """A sentence under a section (by its anchor), on what its rows do not say."""
+    unidentified = (document.get("calls") or {}).get("unidentified", 0)
+    if not unidentified:
+        return {}
+    return {
+        "unused": f"{counted(unidentified, 'call')} named neither a registry entry nor a package (a local "
+        "command, a remote server the gateway checked against no registry): what ran is not known, so "
+        "they count for no approved server."
+    }
 
 
 _COLORS = {"approved": "#2e7d32", "unapproved": "#c77700", "version-drift": "#c77700", "revoked": "#b00020",
