@@ -102,6 +102,21 @@ def open_own(path: Path, flags: int, what: str, mode: int = 0o600) -> int:
     return descriptor
 
 
+def file_id(descriptor: int) -> tuple[int, int]:
+    """The device and inode of an open file, to tell later whether its path still names it."""
+    status = os.fstat(descriptor)
+    return status.st_dev, status.st_ino
+
+
+def names(path: Path, file: tuple[int, int]) -> bool:
+    """``path`` names the file ``file`` (:func:`file_id`): not renamed over, moved or deleted."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) == file
+
+
 def _private_text(path: Path) -> str:
     descriptor = open_own(path, os.O_RDONLY, "the key")
     try:
@@ -164,6 +179,7 @@ class HeadFile:
         self.path = path
         self.key = key
         self._fd: int | None = None
+        self._file: tuple[int, int] | None = None
 
     def read(self) -> Head | None:
         """The head, None if there is no head file; :class:`AnchorError` if it is not one the
@@ -198,11 +214,17 @@ class HeadFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Opened by name again after it was read: not through a link put there since.
             self._fd = open_own(self.path, os.O_RDWR | os.O_CREAT, "the head")
+            self._file = file_id(self._fd)
         document = {"seq": head.seq, "hash": head.hash, "since": head.since,
                     "mac": seal(self.key, "head", head.text())}  # fmt: skip
         data = orjson.dumps(document).ljust(_HEAD_SIZE - 1) + b"\n"
         if os.pwrite(self._fd, data, 0) != len(data):
             raise OSError(f"short write to the head {self.path}")
+
+    def moved(self) -> bool:
+        """The head's path no longer names the file this writes (renamed over, moved, deleted):
+        heads written on would be read by no one."""
+        return self._file is not None and not names(self.path, self._file)
 
     def close(self) -> None:
         if self._fd is not None:

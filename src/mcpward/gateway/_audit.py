@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from mcpward._anchor import AnchorError, Head, HeadFile, load_key, open_own, seal, sealed
+from mcpward._anchor import AnchorError, Head, HeadFile, file_id, load_key, names, open_own, seal, sealed
 from mcpward.errors import McpwardError
 
 GENESIS = "0" * 64
@@ -82,6 +82,7 @@ class AuditLog:
             self._fd = open_own(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, "the audit log")
         except AnchorError as exc:
             raise OSError(str(exc)) from None
+        self._file = file_id(self._fd)
         #: flock excludes other processes, not the threads of this one sharing the descriptor
         #: (``gateway serve`` judges large messages, and writes their records, in threads).
         self._threads = threading.Lock()
@@ -131,12 +132,28 @@ class AuditLog:
     def _append(self, record: Mapping[str, Any]) -> dict[str, Any]:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
+            if not names(self.path, self._file) or self._head.moved():
+                # Written on, the records would go into a file no longer in the folder (a copy
+                # renamed over it, or it deleted), while verify and the report read the copy.
+                raise AuditLogBroken(
+                    self.path,
+                    "its path, or its head's, is no longer the file this gateway writes (renamed "
+                    "over, moved or deleted): records written on would be read by no one",
+                )
             size = os.fstat(self._fd).st_size
             prefix = b""
             if self._last is not None and self._last[2] == size:
                 seq, previous = self._last[0], self._last[1]  # nobody else wrote since: no need to read
             else:
                 tail = self._tail(size)
+                if self._last is not None and tail.seq < self._last[0]:
+                    # The log and its head put back together agree with each other; only a
+                    # writer that remembers its own last record can tell.
+                    raise AuditLogBroken(
+                        self.path,
+                        f"it ends at record {tail.seq} but this gateway wrote record {self._last[0]}: "
+                        "the log was put back to an earlier copy (and its head with it)",
+                    )
                 self._check_head(tail)
                 seq, previous = tail.seq, tail.hash
                 prefix = b"\n" if tail.cut else b""  # end the cut line; our record starts afresh
