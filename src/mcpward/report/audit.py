@@ -297,6 +297,10 @@ def _chain(verdict: AuditVerdict) -> dict[str, Any]:
         "verified": verdict.problem is None,
         "anchored": verdict.anchored,
         "problem": verdict.problem,
+        # Lines that do not parse, skipped as cut short by a gateway killed mid-write: anyone
+        # who can write the file can add one, which a grep of the raw log reads as a record.
+        "not_records": verdict.incomplete_lines,
+        "not_records_first": verdict.incomplete[:10],
     }
 
 
@@ -370,6 +374,13 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
          "The gateway's audit log is not anchored (it has no key beside it): its chain holds only "
          "against someone who cannot write the file, who could have removed records and recomputed "
          "it (mcpward audit verify)."),
+        ("high", chain.get("not_records", 0), "audit_log",
+         f"{counted(chain.get('not_records', 0), 'line')} of the gateway's audit log "
+         f"{'is' if chain.get('not_records') == 1 else 'are'} not records (lines "
+         f"{', '.join(map(str, chain.get('not_records_first', ())))}"
+         f"{', …' if chain.get('not_records', 0) > len(chain.get('not_records_first', ())) else ''}): a "
+         "gateway killed mid-write leaves one, and anyone who can write the file can add more, which "
+         "a reader of the raw file takes for records; they are counted in nothing here."),
         ("critical", document.get("fleet_unread", 0), "fleet",
          f"{counted(document.get('fleet_unread', 0), 'fleet server')} not read into this report (it "
          f"reads {MAX_FLEET_ROWS:,} at most, by host name): its lists and counts leave them out; "
@@ -875,7 +886,7 @@ def sections(document: dict[str, Any]) -> list[tuple[str, str, list[dict[str, An
     if "audit_log" in document:
         found.append(
             ("audit_log", "Gateway audit log chain", [document["audit_log"]],
-             ("records", "verified", "anchored", "problem"))
+             ("records", "verified", "anchored", "problem", "not_records"))
         )  # fmt: skip
     found += [
         (
