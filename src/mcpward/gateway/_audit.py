@@ -204,10 +204,15 @@ class AuditLog:
     def _tail(self, size: int) -> _Tail:
         """The last whole record's number and hash (however long it is), skipping lines cut short."""
         cut = size > 0 and os.pread(self._fd, 1, size - 1) != b"\n"
+        skipped = unparsable = 0
         for line in _lines_backward(self._fd, size):
             last = _parsed(line)
-            if last is None:
-                continue  # a line cut short by a writer that died: verify skips it too
+            if last is None or last is _UNPARSABLE:
+                # A line cut short by a writer that died: verify skips it too.
+                skipped, unparsable = skipped + 1, unparsable + (last is _UNPARSABLE)
+                if problem := _too_many(skipped, unparsable):
+                    raise AuditLogBroken(self.path, f"at its end, {problem}")
+                continue
             try:
                 return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut)
             except (KeyError, TypeError, ValueError):
@@ -306,6 +311,7 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
     previous, last_seq, reached = GENESIS, 0, head is None or head.seq == 0
     #: The hashes of the last two records read, for the head as it is once they are read.
     recent: dict[int, str] = {}
+    unparsable = 0
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -314,10 +320,14 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
     with handle:
         for number, line in enumerate(handle, 1):
             record = _parsed(line)
-            if record is None:
+            if record is None or record is _UNPARSABLE:
                 verdict.incomplete_lines += 1  # the writer skips it the same way
                 if len(verdict.incomplete) < _NAMED_INCOMPLETE:
                     verdict.incomplete.append(number)
+                unparsable += record is _UNPARSABLE
+                if problem := _too_many(verdict.incomplete_lines, unparsable):
+                    verdict.problem = f"by line {number}, {problem}"
+                    return
                 continue
             try:
                 claimed = record.pop("hash")
@@ -365,15 +375,43 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
         verdict.problem = _head_now(HeadFile(head_path, key), last_seq, recent)
 
 
+#: Lines of a record's shape that do not parse, skipped by verify and the writer (a gateway
+#: killed mid-write leaves one); past this many the log is broken, not cut short by writers.
+_UNPARSABLE_LINES = 10_000
+#: Lines that are not records in all (blank ones, junk), past which the same: each costs a
+#: fraction of a microsecond, and a gigabyte of them minutes of verify and of a writer's call.
+_NOT_RECORDS = 1_000_000
+#: :func:`_parsed` of a line of a record's shape that does not parse.
+_UNPARSABLE: Any = object()
+
+
 def _parsed(line: bytes) -> Any:
-    """The line's JSON value, None when it does not parse (a line cut short); a blank line is
-    ruled out without a parse (raising costs microseconds a line, a flood of them seconds)."""
-    if line[:1] != b"{" and not line.strip():
+    """The line's JSON value; None when it has not a record's shape (a writer writes ``{...}``
+    and a newline), ruled out without a parse; :data:`_UNPARSABLE` when it has the shape but
+    does not parse. A failed parse costs microseconds: every line was parsed, so a flood of
+    one-byte lines cost verify half an hour a gigabyte, and the writer as long on a call."""
+    if not line.startswith(b"{") or not line.endswith((b"}", b"}\n")):
         return None
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
-        return None
+        return _UNPARSABLE
+
+
+def _too_many(skipped: int, unparsable: int) -> str | None:
+    """Why so many lines that are not records (``skipped`` in all, ``unparsable`` of a record's
+    shape) were not left by writers that died (each leaves one), or None."""
+    if unparsable > _UNPARSABLE_LINES:
+        return (
+            f"more than {_UNPARSABLE_LINES} lines look like records but do not parse: a gateway "
+            "killed mid-write leaves one, these were written by someone else"
+        )
+    if skipped > _NOT_RECORDS:
+        return (
+            f"more than {_NOT_RECORDS} lines are not records: a gateway killed mid-write leaves "
+            "one, these were written by someone else"
+        )
+    return None
 
 
 def _as_written(line: bytes, encoded: bytes, record: dict[str, Any], claimed: str, mac: str) -> bool:
