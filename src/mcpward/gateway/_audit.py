@@ -72,6 +72,8 @@ class _Tail:
     prev: str | None
     #: The file does not end with a newline: its last line was cut short.
     cut: bool
+    #: The last record's MAC (None when there is none).
+    mac: object = None
 
 
 class AuditLog:
@@ -189,6 +191,12 @@ class AuditLog:
         if (tail.seq, tail.hash) == (head.seq, head.hash) or (
             tail.seq == head.seq + 1 and tail.prev == head.hash
         ):
+            if tail.seq != head.seq and not sealed(self._key, "record", tail.hash, tail.mac):
+                # One past the head is a writer's that died before moving it, MAC and all: a
+                # record anyone appended was chained on, and the head sealed past it.
+                raise AuditLogBroken(
+                    self.path, f"its last record ({tail.seq}) was not written with the log's key (forged)"
+                )
             self._since = head.since
             return
         if tail.seq > head.seq + 1:
@@ -214,7 +222,7 @@ class AuditLog:
                     raise AuditLogBroken(self.path, f"at its end, {problem}")
                 continue
             try:
-                return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut)
+                return _Tail(int(last["seq"]), str(last["hash"]), str(last.get("prev")), cut, last.get("mac"))
             except (KeyError, TypeError, ValueError):
                 raise AuditLogBroken(self.path, "it does not end with a record") from None
         return _Tail(0, GENESIS, None, cut)
