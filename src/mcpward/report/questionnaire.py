@@ -120,7 +120,15 @@ def questionnaire(document: dict[str, Any] | None) -> list[Question]:
             f"{counted(summary['machines'], 'machine')} ({counted(summary['homes'], 'home')}, "
             f"{summary['stale_homes']} stale); "
             + ", ".join(f"{count} {status}" for status, count in statuses.items())
-            + f"; {len(fleet_advised)} with a known advisory ({malicious} malicious).",
+            + f"; {len(fleet_advised)} with a known advisory ({malicious} malicious)."
+            # The model reads a bounded number of fleet servers: counts of those read alone,
+            # given as the fleet's, understated it to customers without a word.
+            + (
+                f" {counted(document['fleet_unread'], 'more fleet server')} not read into this answer (the "
+                "audit report's bound): these counts leave them out."
+                if document.get("fleet_unread")
+                else ""
+            ),
             "fleet inventory (mcpward scan --report-to); mcpward report audit",
         ),
     }
