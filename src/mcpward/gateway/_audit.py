@@ -21,11 +21,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -321,9 +322,13 @@ def checked(path: Path, verdict: Verdict) -> Iterator[dict[str, Any]]:
     recent: dict[int, str] = {}
     unparsable = 0
     try:
-        handle = path.open("rb")
+        handle = _regular_file(path)
     except OSError as exc:
         verdict.problem = f"cannot read {path}: {exc.strerror or exc}"
+        return
+    if handle is None:
+        # A FIFO held verify (and the report) forever in the open; /dev/zero was one endless line.
+        verdict.problem = f"{path} is not a regular file"
         return
     with handle:
         for number, line in enumerate(handle, 1):
@@ -391,6 +396,21 @@ _UNPARSABLE_LINES = 10_000
 _NOT_RECORDS = 1_000_000
 #: :func:`_parsed` of a line of a record's shape that does not parse.
 _UNPARSABLE: Any = object()
+
+
+def _regular_file(path: Path) -> BinaryIO | None:
+    """``path`` opened for reading without waiting (a FIFO), None when it is not a regular
+    file (a link to one is followed: a reader may name a copy so)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            return None
+        os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
 
 
 def _parsed(line: bytes) -> Any:
