@@ -73,11 +73,30 @@ class Dlp(Interceptor):
                 exchange.request_changed = True
         tool = exchange.tool
         if tool is None:
+            self._judge_params(session, exchange)
             return
         arguments = exchange.params.get("arguments")
         redacted = self._judge(session, exchange, arguments, "argument")
         if redacted is not arguments and exchange.decision == "redact":
             exchange.request = {**exchange.request, "params": {**exchange.params, "arguments": redacted}}
+            exchange.request_changed = True
+
+    def _judge_params(self, session: Session, exchange: Exchange) -> None:
+        """Any other request leaves for the server as a tool call's arguments do: a
+        ``resources/read`` URI (clients such as Claude Code let the model read resources by URI,
+        and a template's URI carries what the model puts in it), a prompt's arguments, a
+        completion's value sent as the user types it; params that are no object too."""
+        params = exchange.request.get("params")
+        if isinstance(params, dict):
+            params = {key: value for key, value in params.items() if key != "inputResponses"}
+        if not params:
+            return
+        redacted = self._judge(session, exchange, params, "argument")
+        # The audit records a request's arguments alone and masks them itself, as before.
+        exchange.redacted_arguments = None
+        if redacted is not params and exchange.decision == "redact":
+            whole = {**exchange.params, **redacted} if isinstance(redacted, dict) else redacted
+            exchange.request = {**exchange.request, "params": whole}
             exchange.request_changed = True
 
     def response(self, session: Session, exchange: Exchange) -> None:
