@@ -115,21 +115,24 @@ def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence
 
 
 def json_through_gateway(
-    tmp_path: Path, kept: dict[str, Any], stored: Sequence[Any]
+    tmp_path: Path, kept: dict[str, Any], stored: Sequence[Any], policy: str = ""
 ) -> tuple[Any, list[Any]]:
     """The JSON server answering with ``kept`` as its tool result's ``structuredContent``, read
     by the client through the gateway (``read_kept``), then each of ``stored`` sent as a tool
     call's argument (``store``). The structured result the client read, and the values that
-    reached the server. The gateway's default policy; its audit log is ``tmp_path / "audit.jsonl"``."""
+    reached the server. The gateway's default policy (or the DLP ``policy`` file's text); its
+    audit log is ``tmp_path / "audit.jsonl"``."""
     import anyio
     from gateway_attack_kit import MCPWARD
 
     (tmp_path / "kept.json").write_text(json.dumps(kept), encoding="utf-8")
     received = tmp_path / "stored.jsonl"
     config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
+    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
+    if policy:
+        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
+        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
+    config.write_text(settings, encoding="utf-8")
     read: list[Any] = []
 
     async def session() -> None:

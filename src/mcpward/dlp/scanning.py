@@ -102,7 +102,7 @@ def _path_of(place: _Place) -> str:
 def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
     """The strings of a JSON value; bounded in depth and count (:class:`ScanLimitError`).
     ``joined``: after the items of each list of bytes or of pieces, the text they make
-    (``joined_text``), at the list's place."""
+    (``joined_text``), at the list's place; and the digits of each integer of nine or more."""
     texts: list[str] = []
     places: list[_Place] = []
 
@@ -117,6 +117,11 @@ def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
             raise ScanLimitError(f"more than {MAX_STRINGS} strings")
         if isinstance(item, str):
             add_text(item)
+            add_place(place)
+        elif joined and type(item) is int and abs(item) >= _FEWEST_DIGITS:
+            # A card number sent as a JSON number (a database row's, structured output's): its
+            # digits, as the text item beside the structured result has them.
+            add_text(str(item))
             add_place(place)
         elif isinstance(item, dict):
             for key, child in item.items():
@@ -158,6 +163,9 @@ def joined_text(items: list[Any]) -> str | None:
 #: What a list's joined text is read from: ten bytes (the engine's shortest run of numbers), a
 #: piece of base64's characters as a cut makes it, 16 characters (its shortest run of base64).
 _FEWEST_BYTES = 10
+#: An integer read as its digits: nine or more (a card number has twelve at least; counts and
+#: prices, which are many, have fewer).
+_FEWEST_DIGITS = 10**8
 _PIECE = re.compile(r"[A-Za-z0-9+/=_-]{1,76}")
 _BYTE_DIGITS = re.compile(r"[0-9]{1,3}")
 _SHORTEST_JOINED = 16
@@ -183,6 +191,8 @@ def redact_json(value: Any, matches: list[DlpMatch]) -> Any:
             raise ScanLimitError(f"{where}: nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, str):
             return masked(item, where)
+        if type(item) is int and where in by_path:
+            return masked(str(item), where)  # a number that holds a match: its mask, as text
         if isinstance(item, dict):
             return {
                 masked(str(key), f"{_member_path(where, key)}(key)"): copy(
