@@ -21,7 +21,16 @@ from typing import Any
 
 from mcpward.errors import ExitCode
 from mcpward.gateway._relay import TICK_SECONDS, Out, Relay, _leading_id
-from mcpward.gateway.interface import BLOCKED, TOO_LARGE, Interceptor, Refusal, Session, encode, error
+from mcpward.gateway.interface import (
+    BLOCKED,
+    TOO_LARGE,
+    Interceptor,
+    Refusal,
+    Session,
+    encode,
+    error,
+    request_key,
+)
 
 _CHUNK = 1 << 16
 
@@ -227,8 +236,15 @@ async def run_stdio(
             answered.set()
 
     def arm(request_id: Any) -> None:
-        key = repr(request_id)
-        timers[key] = loop.call_later(call_timeout, lambda: deliver(relay.expire(request_id)))
+        # Kept by the relay's key of the id, which the answer's removal from ``pending`` names:
+        # a timer left armed expired the next request that used the id again.
+        key = request_key(request_id)
+
+        def expire() -> None:
+            timers.pop(key, None)
+            deliver(relay.expire(request_id))
+
+        timers[key] = loop.call_later(call_timeout, expire)
 
     async def pump_client() -> None:
         async for raw in lines(client, max_message):
@@ -254,7 +270,7 @@ async def run_stdio(
                 relay.server_too_large(raw.head) if isinstance(raw, Oversized) else relay.server_message(raw)
             )
             for key in pending - set(relay.pending):
-                handle = timers.pop(repr(_id_from_key(key)), None)
+                handle = timers.pop(key, None)
                 if handle:
                     handle.cancel()
             # Backpressure: while the client's side is full, the server is not read (its own
@@ -303,11 +319,6 @@ def _exit_status(returncode: int | None) -> int:
     if returncode is None:
         return 0
     return 128 - returncode if returncode < 0 else returncode
-
-
-def _id_from_key(key: str) -> Any:
-    kind, _, value = key.partition(":")
-    return int(value) if kind == "int" else value
 
 
 async def _stop(server: asyncio.subprocess.Process) -> None:
