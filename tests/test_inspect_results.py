@@ -110,8 +110,15 @@ def test_structured_content_is_read_and_a_repeated_text_is_read_once(tmp_path: P
 
     only_structured = {"content": [], "structuredContent": {"page": {"body": [ORDER]}}}
     repeated = {"content": [{"type": "text", "text": ORDER}], "structuredContent": {"result": ORDER}}
-    assert result_texts(only_structured) == [(".structuredContent.page.body[0]", ORDER)]
-    assert result_texts(repeated) == [(".content[0].text", ORDER)]
+    assert result_texts(only_structured) == [
+        (".structuredContent.page(key)", "page"),  # member names are read too
+        (".structuredContent.page.body(key)", "body"),
+        (".structuredContent.page.body[0]", ORDER),
+    ]
+    assert result_texts(repeated) == [
+        (".content[0].text", ORDER),
+        (".structuredContent.result(key)", "result"),
+    ]
     result = cli("inspect", "--results", str(results_file(tmp_path, [only_structured])), "--format", "json")
     assert [f["field"] for f in result.json()["findings"]] == ["[0].structuredContent.page.body[0]"]
 

@@ -97,7 +97,7 @@ def decoded_text(data: Any) -> str | None:
 
 
 def _strings(value: Any, path: str) -> list[tuple[str, str]]:
-    """The strings of a JSON value with their paths, walked without recursion."""
+    """The strings of a JSON value (member names too) with their paths, walked without recursion."""
     found: list[tuple[str, str]] = []
     stack: list[tuple[str, Any, int]] = [(path, value, 0)]
     while stack:
@@ -107,7 +107,12 @@ def _strings(value: Any, path: str) -> list[tuple[str, str]]:
         elif depth >= _MAX_DEPTH and isinstance(item, dict | list):
             found.append((where, json.dumps(item)))
         elif isinstance(item, dict):
-            stack.extend((f"{where}.{key}", child, depth + 1) for key, child in reversed(item.items()))
+            # Each member's name before its value: a client that gives the model the structured
+            # result gives it its JSON, keys and all.
+            for key, child in reversed(item.items()):
+                stack.extend(
+                    ((f"{where}.{key}", child, depth + 1), (f"{where}.{key}(key)", str(key), depth + 1))
+                )
         elif isinstance(item, list):
             stack.extend((f"{where}[{i}]", child, depth + 1) for i, child in reversed(list(enumerate(item))))
     return found

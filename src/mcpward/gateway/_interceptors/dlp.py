@@ -343,7 +343,7 @@ def _truncated(value: Any) -> Any:
 
 
 def _strings(value: Any) -> list[str]:
-    """The strings of a JSON value (all its leaves: the model reads all of them), for the
+    """The strings of a JSON value (all its leaves and member names: the model reads all of them), for the
     injection check of messages with no fixed shape (resource reads, prompts, errors, sampling
     and elicitation requests, notifications, a task's deferred result), and the text base64
     blobs and data spell. ``check_answer`` reads up to 50 one by one (a finding names its
@@ -357,7 +357,8 @@ def _strings(value: Any) -> list[str]:
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
+            # Member names too: a client that gives the model JSON gives it the keys.
+            stack.extend(reversed([part for member in item.items() for part in member]))
             # A blob of resource contents, an image's or audio's data: text sent as base64
             # (see ``decoded_text``) is read as the text it spells.
             encoded = item.get("blob", item.get("data") if "mimeType" in item else None)
