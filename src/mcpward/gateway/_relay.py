@@ -402,16 +402,21 @@ def _reason(interceptor: Interceptor, exc: Exception) -> str:
     return f"the {interceptor.name} check failed ({type(exc).__name__}); refused"
 
 
-#: The members of a JSON-RPC 2.0 message; MCP adds none beside them (its own go in ``_meta``).
-_MEMBERS = ("jsonrpc", "id", "method", "params", "result", "error")
+#: The members of a JSON-RPC 2.0 request or notification, and of an answer; MCP adds none
+#: beside them (its own go in ``_meta``).
+_REQUEST_MEMBERS = ("jsonrpc", "id", "method", "params")
+_ANSWER_MEMBERS = ("jsonrpc", "id", "result", "error")
 
 
 def _forward(to: Literal["client", "server"], message: dict[str, Any]) -> list[Out]:
     """The judged message, encoded again (see the module's docstring for why not the raw bytes),
-    with its JSON-RPC members only: the checks read ``params``, ``result`` and ``error``, and a
-    member of the sender's own (``"leak": "ghp_..."``) passed them unread to the peer."""
-    if any(key not in _MEMBERS for key in message):
-        message = {key: message[key] for key in _MEMBERS if key in message}
+    with the JSON-RPC members of its kind only: the checks read a request's ``params`` and an
+    answer's ``result`` and ``error``; a member of the sender's own (``"leak": "ghp_..."``), or
+    a ``result`` beside a ``method`` (judged as a request, read as an answer by a client that
+    looks for ``result`` first), passed them unread to the peer."""
+    members = _REQUEST_MEMBERS if isinstance(message.get("method"), str) else _ANSWER_MEMBERS
+    if any(key not in members for key in message):
+        message = {key: message[key] for key in members if key in message}
     try:
         return [Out(to, encode(message))]
     except orjson.JSONEncodeError:
