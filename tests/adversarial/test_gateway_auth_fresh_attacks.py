@@ -4,7 +4,6 @@ claim of the wrong type, and argument constraints dodged by nesting the value.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -13,15 +12,9 @@ import pytest
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._interceptors.policy import ArgumentConstraint, IdentityRule, Policy, ToolPolicyConfig
 from mcpward.gateway.interface import Exchange, Identity, Refusal, Session
-from oauth_kit import AuthServer, identify_with, issuers_serving
+from oauth_kit import AuthServer, identify_with
 
 RESOURCE = "https://gateway.example"
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def _identify(idp: AuthServer, **claims: Any) -> Identity:

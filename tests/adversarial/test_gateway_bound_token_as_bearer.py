@@ -13,24 +13,17 @@ gateway cannot check the proof, so it does not take the token without it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, identify_token, identify_with, issuers_serving
+from oauth_kit import AuthServer, identify_token, identify_with
 
 RESOURCE = "https://gateway.example"
 DPOP = {"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
 MUTUAL_TLS = {"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def _settings(idp: AuthServer, **issuer: Any) -> GatewayConfig:

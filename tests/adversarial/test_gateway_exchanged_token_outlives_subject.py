@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from loopback import serving
 from mcpward.gateway._oauth import ExchangeFailed, ExchangeSettings, TokenExchange
-from oauth_kit import AuthServer, issuers_serving
+from oauth_kit import AuthServer
 
 RESOURCE = "https://gateway.example"
 
@@ -43,12 +43,6 @@ class _Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 @contextlib.contextmanager

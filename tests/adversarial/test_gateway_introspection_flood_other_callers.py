@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from mcpward.gateway import GatewayConfig, resource_server_from
 from mcpward.gateway._oauth import IssuerUnavailable, ResourceServer, TokenRefused
-from oauth_kit import AuthServer, issuers_serving
+from oauth_kit import AuthServer
 
 RESOURCE = "https://gateway.example"
 
@@ -41,12 +40,6 @@ class _StillClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def _server(idp: AuthServer, clock: _StillClock) -> ResourceServer:

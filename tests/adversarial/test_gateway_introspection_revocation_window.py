@@ -15,21 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from mcpward.gateway import GatewayConfig, resource_server_from
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, WallClock, issuers_serving
+from oauth_kit import AuthServer, WallClock
 
 RESOURCE = "https://gateway.example"
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 @pytest.mark.parametrize("leeway", [30, 300])

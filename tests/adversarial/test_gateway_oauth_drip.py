@@ -44,7 +44,7 @@ from mcpward.gateway._oauth import (
     ResourceSettings,
     TokenExchange,
 )
-from oauth_kit import AuthServer, issuers_serving
+from oauth_kit import AuthServer
 
 #: The exchange's timeout in the test (5 s by default): each read, and now the whole exchange.
 EXCHANGE_TIMEOUT = 1.0
@@ -156,12 +156,6 @@ def _gateway(tmp_path: Path, idp: AuthServer, endpoint: type[TokenEndpoint], clo
         with serving(app_for) as base:
             yield base
     log.close()
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def test_a_dripping_token_endpoint_refuses_a_new_session_within_the_deadline(

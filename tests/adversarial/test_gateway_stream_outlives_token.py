@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from gateway_attack_kit import INITIALIZE
 
 from loopback import serving
@@ -34,7 +33,7 @@ from mcpward.gateway import (
     GatewayConfig,
     Upstream,
 )
-from oauth_kit import AuthServer, WallClock, issuers_serving, oauth_gateway
+from oauth_kit import AuthServer, WallClock, oauth_gateway
 
 MODERN = "2026-07-28"
 
@@ -68,12 +67,6 @@ for line in sys.stdin:
     elif "id" in m and "method" in m:
         send({"jsonrpc": "2.0", "id": m["id"], "result": {}})
 """
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 @contextlib.contextmanager

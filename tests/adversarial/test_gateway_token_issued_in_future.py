@@ -14,22 +14,15 @@ as PyJWT refuses it; a token within the leeway (an ordinary clock skew) passes."
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, identify_token, identify_with, issuers_serving
+from oauth_kit import AuthServer, identify_token, identify_with
 
 RESOURCE = "https://gateway.example"
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def _settings(idp: AuthServer, **issuer: Any) -> GatewayConfig:

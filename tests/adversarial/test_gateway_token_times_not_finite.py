@@ -11,22 +11,15 @@ that is not a finite number now refuses the token, as one that is not a number d
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from mcpward.gateway import GatewayConfig
 from mcpward.gateway._oauth import TokenRefused
-from oauth_kit import AuthServer, identify_with, issuers_serving
+from oauth_kit import AuthServer, identify_with
 
 RESOURCE = "https://gateway.example"
 NAN = float("nan")
-
-
-@pytest.fixture(scope="module")
-def idp() -> Iterator[AuthServer]:
-    with issuers_serving("rsa-1") as (server,):
-        yield server
 
 
 def _settings(idp: AuthServer) -> GatewayConfig:
