@@ -37,7 +37,9 @@ def test_a_plugin_a_marketplace_only_offers_is_not_started(
     _plugin(plugins / "marketplaces" / "tools-market" / "plugins" / "helper", offered)
     _plugin(plugins / "cache" / "tools-market" / "notes" / "1.0.0", installed)
     monkeypatch.setenv("HOME", str(tmp_path))
-    targets, skipped = targets_from_scan(run_stdio=True, environ={})
+    # Unconfined, so that the marker a started server writes is the host's (a server --run
+    # starts runs in the sandbox: tests/adversarial/test_inspect_run_sandboxed.py).
+    targets, skipped = targets_from_scan(run_stdio=True, environ={}, sandboxed=False)
     fetch_all(targets, 10)
     assert not offered.exists(), "the stdio server of a plugin never installed was started"
     assert installed.exists()  # an installed plugin's server is started with --run, as before

@@ -56,7 +56,20 @@ def inspect(
         ),
     ] = False,
     run: Annotated[
-        bool, typer.Option("--run", help="Also start stdio servers to ask them: this runs their code.")
+        bool,
+        typer.Option(
+            "--run",
+            help="Also start stdio servers to ask them: this runs their code, in the sandbox (no "
+            "network, none of your files, an empty home); refused where no sandbox backend works.",
+        ),
+    ] = False,
+    run_unsandboxed: Annotated[
+        bool,
+        typer.Option(
+            "--run-unsandboxed",
+            help="As --run, but start them as you, unconfined: their code reads your files and "
+            "reaches the network.",
+        ),
     ] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per server.", min=0.1)] = 20.0,
     pin: Annotated[bool, typer.Option("--pin", help="Record the signatures as approved.")] = False,
@@ -117,7 +130,16 @@ def inspect(
     targets += [ServerTarget(address, "sse", url=address, headers=headers) for address in sse_url or ()]
     skipped: list[ScanError] = []
     if scan:
-        found, skipped = targets_from_scan(run_stdio=run)
+        from mcpward.sandbox.interface import SandboxError
+
+        try:
+            found, skipped = targets_from_scan(
+                run_stdio=run or run_unsandboxed, sandboxed=not run_unsandboxed
+            )
+        except SandboxError as exc:
+            why = " ".join(str(exc).split())  # one line, whatever a backend's reason holds
+            raise fail(f"--run starts stdio servers in the sandbox, and {why}; "
+                       "--run-unsandboxed starts them as you, unconfined") from None  # fmt: skip
         targets += found
     if not (tools_file or targets or skipped):
         raise fail("nothing to inspect: give --tools-file, --url, --sse-url or --scan")

@@ -147,12 +147,26 @@ def _only_offered(server: DiscoveredServer) -> bool:
 
 
 def targets_from_scan(
-    *, run_stdio: bool, environ: dict[str, str] | None = None
+    *, run_stdio: bool, environ: dict[str, str] | None = None, sandboxed: bool = True
 ) -> tuple[list[ServerTarget], list[ScanError]]:
     """The servers configured on this machine, as ``scan`` finds them: remote ones always,
     stdio ones only when ``run_stdio`` (starting them runs their code). Header and environment
-    values are filled in from the environment; one that asks the client for input is dropped."""
+    values are filled in from the environment; one that asks the client for input is dropped.
+    A stdio server is started in the sandbox (the first backend that works here, chosen as
+    ``mcpward sandbox run`` chooses it: :class:`mcpward.sandbox.SandboxError` where none does)
+    unless ``sandboxed`` is False: then as the user, unconfined."""
     from mcpward.scan import ScanOptions, discovered_servers
+
+    chosen: list[str] = []  # the sandbox's backend, chosen at the first stdio server
+
+    def sandbox() -> str | None:
+        if not sandboxed:
+            return None
+        if not chosen:
+            from mcpward.sandbox import choose_backend
+
+            chosen.append(choose_backend(None).name)
+        return chosen[0]
 
     targets: list[ServerTarget] = []
     skipped: list[ScanError] = []
@@ -189,7 +203,10 @@ def targets_from_scan(
             env = {
                 key: value for key, raw in server.env.items() if (value := expand(raw, environ)) is not None
             }
-            targets.append(ServerTarget(name, "stdio", command=server.command, args=server.args, env=env))
+            target = ServerTarget(
+                name, "stdio", command=server.command, args=server.args, env=env, sandbox=sandbox()
+            )
+            targets.append(target)
         else:
             skipped.append(
                 ScanError(

@@ -15,7 +15,9 @@ import os
 import re
 import shutil
 import sys
-from contextlib import AsyncExitStack, aclosing
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -64,6 +66,9 @@ class ServerTarget:
     #: connection is judged too, as a redirect from the network (no loopback, private or
     #: link-local address), as every later one is.
     third_party: bool = False
+    #: The sandbox backend a stdio server is started in (``mcpward sandbox run``: no network,
+    #: an empty home of its own, none of the user's files); None: as the user, unconfined.
+    sandbox: str | None = None
 
     @property
     def origin(self) -> str:
@@ -345,12 +350,17 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
             raise ValueError("stdio server without a command")
         command, args = target.command, list(target.args)
         keeper = Path(__file__).with_name("_keeper.py")
-        if sys.platform.startswith("linux") and sys.executable and keeper.is_file():
-            # Under a keeper (see _keeper.py): what the server leaves running ends with it.
+        kept = sys.platform.startswith("linux") and bool(sys.executable) and keeper.is_file()
+        if kept or target.sandbox is not None:
             path = (get_default_environment() | target.env).get("PATH")
             if shutil.which(command, path=path) is None:
-                # Named as the SDK's start of it would (the keeper starts, the server not).
+                # Named as the SDK's start of it would (the keeper or the sandbox starts, the
+                # server not).
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
+        if target.sandbox is not None:
+            return _sandboxed(target, keeper if kept else None)
+        if kept:
+            # Under a keeper (see _keeper.py): what the server leaves running ends with it.
             command, args = sys.executable, ["-I", "-S", str(keeper), command, *args]
         params = StdioServerParameters(command=command, args=args, env=target.env or None)
         return stdio_client(params, errlog=_devnull())
@@ -369,6 +379,40 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
 
     client = _bounded_client(target.headers, None, stray, target.third_party)
     return _with_client(client, streamable_http_client(target.url, http_client=client))
+
+
+@asynccontextmanager
+async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator[Any]:
+    """A stdio server started in the sandbox (``target.sandbox``'s backend), as the gateway
+    starts one: by ``mcpward sandbox run`` with a profile that gives it no network, no files but
+    what runs it and an empty home of its own, made for this look and removed after it; of the
+    environment, the variables its entry sets. Under the keeper, which ends what is left of the
+    run (the sandbox's runner and anything that escaped it) once the look is over."""
+    from mcp import StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    from mcpward.sandbox.interface import Profile
+
+    assert target.command is not None and target.sandbox is not None
+    state = Path(tempfile.mkdtemp(prefix="mcpward-inspect-"))
+    try:
+        profile = state / "profile.json"
+        profile.write_text(Profile.model_validate({"env": {"allow": sorted(target.env)}}).model_dump_json())
+        # The entry's variables are the server's: set aside by the runner (as the gateway's are),
+        # so that one named TMPDIR or DOCKER_HOST is not where the sandbox keeps its state.
+        aside = [flag for name in sorted(target.env) for flag in ("--server-env", name)]
+        # -E -P: as the gateway's runner, never a project's ``mcpward/`` or PYTHONPATH in its place.
+        runner = [sys.executable, "-E", "-P", "-m", "mcpward", "sandbox", "run", "--backend", target.sandbox]
+        runner += ["--profile", str(profile), *aside, "--", target.command, *target.args]
+        if keeper is not None:
+            runner = [sys.executable, "-I", "-S", str(keeper), *runner]
+        # The runner is mcpward with this process's environment (its data and cache folders);
+        # the server gets of it only what the profile passes.
+        params = StdioServerParameters(command=runner[0], args=runner[1:], env={**os.environ, **target.env})
+        async with stdio_client(params, errlog=_devnull()) as streams:
+            yield streams
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def _bounded_client(

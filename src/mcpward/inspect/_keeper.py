@@ -7,7 +7,8 @@ seconds later: a server that exited at once left its processes running after the
 
 The server gets the keeper's standard streams; the keeper keeps none of them (a reader of the
 server's output sees its end when the server's own ends). A SIGTERM (the SDK's, to the group)
-or the death of the inspecting process kills the server and everything adopted at once."""
+or the death of the inspecting process gives the server a moment to end (see ``_stop``), then
+kills it and everything adopted."""
 
 from __future__ import annotations
 
@@ -16,25 +17,34 @@ import ctypes
 import os
 import signal
 import sys
+import time
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 #: Rounds of killing the processes adopted (each killed one's children come next).
 _MOST_ROUNDS = 200
+#: How long the server has to end on a SIGTERM, and again once what it started is killed:
+#: twice this is within the two seconds the SDK waits before it kills the keeper's group.
+_GRACE_SECONDS = 0.7
+
+
+def _parents() -> dict[int, int]:
+    """Each process's parent, as ``/proc`` shows them now (pid -> parent pid)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rpartition(")")[2].split()
+                parents[int(entry)] = int(fields[1])
+    return parents
 
 
 def _end_adopted() -> None:
     """Every child of the keeper killed and reaped, and theirs in turn (bounded)."""
     mine = os.getpid()
     for _ in range(_MOST_ROUNDS):
-        children = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    with open(f"/proc/{entry}/stat") as handle:
-                        fields = handle.read().rpartition(")")[2].split()
-                    if int(fields[1]) == mine:
-                        children.append(int(entry))
+        children = [pid for pid, parent in _parents().items() if parent == mine]
         if not children:
             return
         for pid in children:
@@ -45,13 +55,56 @@ def _end_adopted() -> None:
                 os.waitpid(pid, 0)
 
 
+def _ended(server: int, seconds: float) -> bool:
+    """Whether ``server`` has ended (and is reaped), waited for up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            pid, _ = os.waitpid(server, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if pid == server:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def _stop(server: int) -> None:
+    """``server`` told to end and given ``_GRACE_SECONDS``; then what it started killed (not
+    the server itself) and the server given as long again. A server in the sandbox is
+    ``mcpward sandbox run``, which waits for its server before it removes what it made for the
+    run: a server that ignores SIGTERM kept it waiting until it was killed, its folder and
+    control groups left behind."""
+    with contextlib.suppress(OSError):
+        os.kill(server, signal.SIGTERM)
+    if _ended(server, _GRACE_SECONDS):
+        return
+    children: dict[int, list[int]] = {}
+    for pid, parent in _parents().items():
+        children.setdefault(parent, []).append(pid)
+    below, seen = list(children.get(server, ())), set[int]()
+    while below and len(seen) < 100_000:
+        pid = below.pop()
+        if pid not in seen:
+            seen.add(pid)
+            below.extend(children.get(pid, ()))
+    for pid in seen:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    _ended(server, _GRACE_SECONDS)
+
+
 def main() -> None:
     command = sys.argv[1:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     parent = os.getppid()
+    started: list[int] = []  # the server's pid, once forked
 
     def stop(signum: int, frame: object) -> None:
+        if started:
+            _stop(started[0])
         _end_adopted()
         os._exit(128 + signum)
 
@@ -69,6 +122,7 @@ def main() -> None:
         except OSError as exc:
             os.write(2, f"cannot start the server: {exc.strerror}\n".encode())
             os._exit(127)
+    started.append(server)
     for descriptor in (0, 1):  # the server's streams: their end is the server's alone
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, descriptor)
