@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded, pin_connections
 from mcpward.dlp import redact_text, redact_url
+from mcpward.inspect._keeper import MAX_LINE_BYTES, TOO_LONG
 from mcpward.inspect._surface import (
     MAX_ITEMS,
     instructions_item,
@@ -221,6 +222,9 @@ class _StrayLines:
 
     async def on_message(self, message: Any) -> None:
         if not isinstance(message, Exception):
+            return
+        if _answer_text(message) == TOO_LONG:  # the keeper's, in place of the line (_keeper.py)
+            self.refuse(f"the server wrote a line over {MAX_LINE_BYTES >> 20} MiB on its output (not read)")
             return
         self.count += 1
         reason = _lost_answer(message)

@@ -5,10 +5,12 @@ or in a session of its own) is adopted here and killed once the server has ended
 a server by closing its input, and kills its process group only when it has not exited two
 seconds later: a server that exited at once left its processes running after the look.
 
-The server gets the keeper's standard streams; the keeper keeps none of them (a reader of the
-server's output sees its end when the server's own ends). A SIGTERM (the SDK's, to the group)
-or the death of the inspecting process gives the server a moment to end (see ``_stop``), then
-kills it and everything adopted."""
+The server gets the keeper's standard input and error; its output is passed on by the keeper a
+whole line at a time, none longer than ``MAX_LINE_BYTES`` (see ``_relay``), and ends when the
+server's own ends (the server's and that of whatever it started that holds it). A SIGTERM (the
+SDK's, to the group) or the death of the inspecting process gives the server a moment to end
+(see ``_stop``), then kills it and everything adopted. ``inspect`` reads the two constants from
+here."""
 
 from __future__ import annotations
 
@@ -17,12 +19,17 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 import time
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 #: Rounds of killing the processes adopted (each killed one's children come next).
 _MOST_ROUNDS = 200
+#: The longest line of the server's output passed on (as the longest answer of a remote server).
+MAX_LINE_BYTES = 32 * 1024 * 1024
+#: What is passed on in place of a longer line, and nothing after it.
+TOO_LONG = "mcpward-keeper: the server wrote a line too long to read"
 #: How long the server has to end on a SIGTERM, and again once what it started is killed:
 #: twice this is within the two seconds the SDK waits before it kills the keeper's group.
 _GRACE_SECONDS = 0.7
@@ -95,6 +102,37 @@ def _stop(server: int) -> None:
     _ended(server, _GRACE_SECONDS)
 
 
+def _relay(source: int, sink: int) -> None:
+    """The server's output from ``source`` to ``sink``, each line passed on once it is whole.
+    The SDK reads a line whole before it looks at it, so an endless line was held in the
+    inspecting process's memory for as long as the deadline allowed: the first line over
+    ``MAX_LINE_BYTES`` is dropped here instead, ``TOO_LONG`` passed on in its place, and both ends
+    closed (the server's next write fails, as to a reader that has gone)."""
+    pending = bytearray()  # the line being written, not yet whole
+    try:
+        while chunk := os.read(source, 1 << 16):
+            end = chunk.rfind(b"\n")
+            if len(pending) + (chunk.find(b"\n") if end >= 0 else len(chunk)) > MAX_LINE_BYTES:
+                _write(sink, TOO_LONG.encode() + b"\n")
+                return
+            if end < 0:
+                pending += chunk
+                continue
+            _write(sink, bytes(pending) + chunk[: end + 1])
+            pending = bytearray(chunk[end + 1 :])
+    except OSError:  # the inspecting process closed its end
+        return
+    finally:
+        os.close(source)
+        os.close(sink)
+
+
+def _write(sink: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(sink, view) :]
+
+
 def main() -> None:
     command = sys.argv[1:]
     libc = ctypes.CDLL(None, use_errno=True)
@@ -113,17 +151,25 @@ def main() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != parent:  # the inspecting process was gone already
         stop(signal.SIGTERM, None)
+    output, server_output = os.pipe()
     server = os.fork()
     if server == 0:
-        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # As the SDK would start it: Python ignores SIGPIPE and SIGXFSZ, which exec keeps.
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(number, signal.SIG_DFL)
+        os.dup2(server_output, 1)
+        os.close(server_output)
+        os.close(output)
         try:
             os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
         except OSError as exc:
             os.write(2, f"cannot start the server: {exc.strerror}\n".encode())
             os._exit(127)
     started.append(server)
-    for descriptor in (0, 1):  # the server's streams: their end is the server's alone
+    os.close(server_output)
+    relay = threading.Thread(target=_relay, args=(output, os.dup(1)), daemon=True)
+    relay.start()
+    for descriptor in (0, 1):  # the server's input is its alone, and the relay holds the output
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, descriptor)
         os.close(null)
@@ -137,6 +183,7 @@ def main() -> None:
             status = ended
             break
     _end_adopted()
+    relay.join(timeout=5)  # what the server wrote last, passed on before the keeper exits
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
 
