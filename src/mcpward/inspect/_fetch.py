@@ -2,8 +2,9 @@
 
 Remote servers (streamable HTTP, SSE) are asked directly, with headers whose values come from
 environment variables; stdio servers are started only when the user asks (``--run``), because
-starting one runs its code. Each server has a deadline; a server that hangs, crashes or answers
-garbage becomes an error for that server, and the others are still inspected.
+starting one runs its code: in the sandbox, when their target names its backend (``--run``
+does). Each server has a deadline; a server that hangs, crashes or answers garbage becomes an
+error for that server, and the others are still inspected.
 """
 
 from __future__ import annotations
