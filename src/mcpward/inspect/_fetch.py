@@ -363,6 +363,14 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
                 # server not).
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
         if target.sandbox is not None:
+            loaded = sorted(name for name in target.env if _LOADS_CODE.fullmatch(name))
+            if loaded:
+                stray.refuse(
+                    f"not started: its config sets {redact_text(', '.join(loaded)[:200])}, by which the "
+                    "programs that start the sandbox (outside it) would run code of the config's; "
+                    "--run-unsandboxed starts it as you, unconfined"
+                )
+                raise NotStarted(stray.refused)
             return _sandboxed(target, keeper if kept else None)
         if kept:
             # Under a keeper (see _keeper.py): what the server leaves running ends with it.
@@ -386,34 +394,50 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     return _with_client(client, streamable_http_client(target.url, http_client=client))
 
 
+#: Variables by which the C library's loader runs code of their value's (a library to preload,
+#: where to find libraries, an auditing library, character set modules): in a server's
+#: environment, the sandbox's own programs that start before its confinement (bubblewrap, the
+#: Landlock launcher, the sandbox's first process) load them too.
+_LOADS_CODE = re.compile(r"LD_\w*|GCONV_PATH")
+
+
+class NotStarted(Exception):
+    """A stdio server that is not started, and why."""
+
+
 @asynccontextmanager
 async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator[Any]:
     """A stdio server started in the sandbox (``target.sandbox``'s backend), as the gateway
     starts one: by ``mcpward sandbox run`` with a profile that gives it no network, no files but
     what runs it and an empty home of its own, made for this look and removed after it; of the
-    environment, the variables its entry sets. Under the keeper, which ends what is left of the
-    run (the sandbox's runner and anything that escaped it) once the look is over."""
+    environment, the variables its entry sets (and PATH, LANG, TERM). Under the keeper, which
+    ends what is left of the run (the sandbox's runner and anything that escaped it) once the
+    look is over."""
     from mcp import StdioServerParameters
     from mcp.client.stdio import stdio_client
 
     from mcpward.sandbox.interface import Profile
 
     assert target.command is not None and target.sandbox is not None
-    state = Path(tempfile.mkdtemp(prefix="mcpward-inspect-"))
+    state = Path(tempfile.mkdtemp(prefix="mcpward-inspect-"))  # the user's alone (0700)
     try:
+        # The entry's variables (a token among them) for the server alone, set by the profile,
+        # a file only the user reads, removed after the look. Given to the runner instead, they
+        # were the environment of every process that starts the server, outside the sandbox.
         profile = state / "profile.json"
-        profile.write_text(Profile.model_validate({"env": {"allow": sorted(target.env)}}).model_dump_json())
-        # The entry's variables are the server's: set aside by the runner (as the gateway's are),
-        # so that one named TMPDIR or DOCKER_HOST is not where the sandbox keeps its state.
-        aside = [flag for name in sorted(target.env) for flag in ("--server-env", name)]
+        settings = Profile.model_validate({"env": {"set": target.env}}).model_dump_json()
+        with open(
+            os.open(profile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8"
+        ) as file:
+            file.write(settings)
         # -E -P: as the gateway's runner, never a project's ``mcpward/`` or PYTHONPATH in its place.
         runner = [sys.executable, "-E", "-P", "-m", "mcpward", "sandbox", "run", "--backend", target.sandbox]
-        runner += ["--profile", str(profile), *aside, "--", target.command, *target.args]
+        runner += ["--profile", str(profile), "--", target.command, *target.args]
         if keeper is not None:
             runner = [sys.executable, "-I", "-S", str(keeper), *runner]
         # The runner is mcpward with this process's environment (its data and cache folders);
         # the server gets of it only what the profile passes.
-        params = StdioServerParameters(command=runner[0], args=runner[1:], env={**os.environ, **target.env})
+        params = StdioServerParameters(command=runner[0], args=runner[1:], env=dict(os.environ))
         async with stdio_client(params, errlog=_devnull()) as streams:
             yield streams
     finally:
