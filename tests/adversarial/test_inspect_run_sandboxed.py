@@ -122,6 +122,18 @@ def test_a_benign_server_is_inspected_as_it_was_unconfined(
     assert json.loads(confined_pins)["servers"] == json.loads(unconfined_pins)["servers"]
 
 
+def test_a_server_that_fails_in_the_sandbox_is_said_to_have_run_there(
+    home: Path, tmp_path: Path, backend: str, cli: Any
+) -> None:
+    # An npx server that cannot download its package inside, say: its error was only the SDK's.
+    configure_cursor(home, {"fetcher": {"command": sys.executable, "args": ["-c", "raise SystemExit(1)"]}})
+    result = cli("inspect", "--scan", "--run", "--timeout", "60", "--format", "json")
+    (error,) = result.json()["errors"]
+    assert error["message"].endswith(
+        "it ran in the sandbox (no network, none of your files; --run-unsandboxed starts it as you)"
+    )
+
+
 def test_run_is_refused_in_one_line_where_no_sandbox_works(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
 ) -> None:

@@ -132,6 +132,8 @@ def fetch_all(
         # error: a server whose tools came poisoned and whose prompts/list answer could not be
         # read (or never came) was one error line, its poisoned tools' findings lost.
         items: list[SurfaceItem] = []
+        # A server that fails in the sandbox most often needed what it is refused there.
+        confined = target.sandbox is not None
         try:
             with anyio.fail_after(timeout):
                 await _fetch(target, stray, items)
@@ -144,6 +146,7 @@ def fetch_all(
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
             # A refusal says why (an answer read ahead for the SDK fails with it).
             message = stray.refused or _describe(exc)
+            confined = confined and not isinstance(exc, NotStarted)
             if stray.http_status is not None:
                 # The SDK says only "Server returned an error response": a missing token (401)
                 # read as a broken server.
@@ -154,6 +157,10 @@ def fetch_all(
                     RefusedItem(target.name, target.origin, kind, name, reason)
                     for kind, name, reason in stray.refused_items
                 )
+        if confined:
+            message += (
+                "; it ran in the sandbox (no network, none of your files; --run-unsandboxed starts it as you)"
+            )
         if items:
             results.append((target, items))
             message += f"; the {len(items)} item(s) read before are inspected, not pinned"
