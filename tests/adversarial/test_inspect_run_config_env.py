@@ -6,8 +6,9 @@ them on to bubblewrap or the Landlock launcher and the sandbox's first process, 
 before the server's confinement does. An entry setting ``LD_PRELOAD`` to a library had the
 library loaded in each of these, its code run on the host as the user, unsandboxed, on the first
 ``--run``. The entry's variables now reach the server alone (through the run's profile, a private
-file), and an entry setting a variable by which the loader runs code (``LD_*``, ``GCONV_PATH``)
-is not started in the sandbox: its look is an error that says why."""
+file), and an entry setting a variable by which the C library runs code (``LD_*``,
+``GCONV_PATH``, ``GLIBC_TUNABLES``) is not started in the sandbox: its look is an error that says
+why."""
 
 from __future__ import annotations
 
@@ -77,6 +78,19 @@ def test_a_library_the_entry_preloads_runs_nowhere_outside_the_sandbox(
     (error,) = report["errors"]
     assert error["host"] == "cursor/notes" and "LD_PRELOAD" in error["message"], error
     assert "--run-unsandboxed" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "variable", ["LD_LIBRARY_PATH", "LD_AUDIT", "LD_DEBUG_OUTPUT", "GCONV_PATH", "GLIBC_TUNABLES"]
+)
+def test_an_entry_setting_what_the_c_library_reads_is_not_started(
+    home: Path, tmp_path: Path, backend: str, cli: Any, variable: str
+) -> None:
+    entry = {"command": sys.executable, "args": [str(PRYING), "9"], "env": {variable: str(tmp_path / "x")}}
+    configure_cursor(home, {"notes": entry})
+    report, pins = _inspect(cli, tmp_path / "pins.json")
+    (error,) = report["errors"]
+    assert f"its config sets {variable}," in error["message"] and "take_note" not in pins
 
 
 def test_the_entrys_own_variables_reach_the_server_in_the_sandbox(

@@ -373,9 +373,9 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
             loaded = sorted(name for name in target.env if _LOADS_CODE.fullmatch(name))
             if loaded:
                 stray.refuse(
-                    f"not started: its config sets {redact_text(', '.join(loaded)[:200])}, by which the "
-                    "programs that start the sandbox (outside it) would run code of the config's; "
-                    "--run-unsandboxed starts it as you, unconfined"
+                    f"not started: its config sets {redact_text(', '.join(loaded)[:200])}, which the C "
+                    "library of the programs that start the sandbox (outside it) would act on (a library "
+                    "loaded, a file written); --run-unsandboxed starts it as you, unconfined"
                 )
                 raise NotStarted(stray.refused)
             return _sandboxed(target, keeper if kept else None)
@@ -401,11 +401,12 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
     return _with_client(client, streamable_http_client(target.url, http_client=client))
 
 
-#: Variables by which the C library's loader runs code of their value's (a library to preload,
-#: where to find libraries, an auditing library, character set modules): in a server's
-#: environment, the sandbox's own programs that start before its confinement (bubblewrap, the
-#: Landlock launcher, the sandbox's first process) load them too.
-_LOADS_CODE = re.compile(r"LD_\w*|GCONV_PATH")
+#: Variables by which the C library runs code of their value's (a library to preload, where to
+#: find libraries, an auditing library, character set modules) or writes where it says (the
+#: loader's debug output), and its tunables (whose parsing was itself a hole, CVE-2023-4911): in
+#: a server's environment, the sandbox's own programs that start before its confinement
+#: (bubblewrap, the Landlock launcher, the sandbox's first process) read them too.
+_LOADS_CODE = re.compile(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
 
 
 class NotStarted(Exception):
