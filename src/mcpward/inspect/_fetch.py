@@ -370,7 +370,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
                 # server not).
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), command)
         if target.sandbox is not None:
-            loaded = sorted(name for name in target.env if _LOADS_CODE.fullmatch(name))
+            loaded = sorted(name for name in target.env if _READ_BY_THE_C_LIBRARY.fullmatch(name))
             if loaded:
                 stray.refuse(
                     f"not started: its config sets {redact_text(', '.join(loaded)[:200])}, which the C "
@@ -406,7 +406,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
 #: loader's debug output), and its tunables (whose parsing was itself a hole, CVE-2023-4911): in
 #: a server's environment, the sandbox's own programs that start before its confinement
 #: (bubblewrap, the Landlock launcher, the sandbox's first process) read them too.
-_LOADS_CODE = re.compile(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
+_READ_BY_THE_C_LIBRARY = re.compile(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
 
 
 class NotStarted(Exception):
