@@ -55,7 +55,13 @@ from mcpward.model import AttackFamily, Category, Finding, Report, ScanError, Se
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:
-    from mcpward.inspect._results import ResultsError, decoded_text, inspect_results, result_texts
+    from mcpward.inspect._results import (
+        ResultsError,
+        decoded_text,
+        inspect_results,
+        member_name_read,
+        result_texts,
+    )
     from mcpward.inspect.untrusted import ContentFinding, check_answer, check_content
     from mcpward.scan.interface import DiscoveredServer
 
@@ -70,6 +76,7 @@ __getattr__ = lazy_attributes(
         "ResultsError": ("mcpward.inspect._results", "ResultsError"),
         "decoded_text": ("mcpward.inspect._results", "decoded_text"),
         "inspect_results": ("mcpward.inspect._results", "inspect_results"),
+        "member_name_read": ("mcpward.inspect._results", "member_name_read"),
         "result_texts": ("mcpward.inspect._results", "result_texts"),
     },
 )
@@ -100,6 +107,7 @@ __all__ = [
     "inspect_servers",
     "inspect_tool_texts",
     "instructions_item",
+    "member_name_read",
     "pin_record",
     "pin_store_lock",
     "prompt_item",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,21 @@ def decoded_text(data: Any) -> str | None:
         return None
 
 
+#: A member name of one word of identifier characters, ASCII: no sentence (the rules read words
+#: between spaces), no hidden character. Such names are most of them ("result", "user_id"), and
+#: each text read means a pass over its seams with its neighbours (a 4 KB answer's
+#: ``structuredContent`` key cost the gateway 160 us a call).
+_ONE_WORD = re.compile(r"[A-Za-z0-9_.$@-]{1,128}")
+
+
+def member_name_read(key: str) -> bool:
+    """Whether a JSON member name is read as text by the result check: any but one word."""
+    return _ONE_WORD.fullmatch(key) is None
+
+
 def _strings(value: Any, path: str) -> list[tuple[str, str]]:
-    """The strings of a JSON value (member names too) with their paths, walked without recursion."""
+    """The strings of a JSON value (member names but one-word ones, :func:`member_name_read`)
+    with their paths, walked without recursion."""
     found: list[tuple[str, str]] = []
     stack: list[tuple[str, Any, int]] = [(path, value, 0)]
     while stack:
@@ -110,9 +124,9 @@ def _strings(value: Any, path: str) -> list[tuple[str, str]]:
             # Each member's name before its value: a client that gives the model the structured
             # result gives it its JSON, keys and all.
             for key, child in reversed(item.items()):
-                stack.extend(
-                    ((f"{where}.{key}", child, depth + 1), (f"{where}.{key}(key)", str(key), depth + 1))
-                )
+                stack.append((f"{where}.{key}", child, depth + 1))
+                if member_name_read(str(key)):
+                    stack.append((f"{where}.{key}(key)", str(key), depth + 1))
         elif isinstance(item, list):
             stack.extend((f"{where}[{i}]", child, depth + 1) for i, child in reversed(list(enumerate(item))))
     return found

@@ -12,7 +12,7 @@ import orjson
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact, redact_json
 from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
-from mcpward.inspect import decoded_text, result_texts
+from mcpward.inspect import decoded_text, member_name_read, result_texts
 from mcpward.model import Severity
 
 if TYPE_CHECKING:
@@ -357,8 +357,14 @@ def _strings(value: Any) -> list[str]:
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, dict):
-            # Member names too: a client that gives the model JSON gives it the keys.
-            stack.extend(reversed([part for member in item.items() for part in member]))
+            # Member names too (but one-word ones): a client that gives the model JSON gives it
+            # the keys.
+            members: list[Any] = []
+            for key, child in item.items():
+                if member_name_read(key):
+                    members.append(key)
+                members.append(child)
+            stack.extend(reversed(members))
             # A blob of resource contents, an image's or audio's data: text sent as base64
             # (see ``decoded_text``) is read as the text it spells.
             encoded = item.get("blob", item.get("data") if "mimeType" in item else None)
