@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from fleet_kit import configure_cursor
 from landlock_kit import fresh_marker, holders_after, server_script
+from stdio_answers import ANSWERING
 
 import mcpward.sandbox
 from loopback import Accepting
@@ -149,7 +150,8 @@ def test_run_is_refused_in_one_line_where_no_sandbox_works(
     assert started.exists()
 
 
-_LEAVES = """
+_LEAVES = (
+    """
 import json, os, signal, sys, time
 marker, how = sys.argv[1], sys.argv[2]
 if how == "stubborn":
@@ -157,20 +159,13 @@ if how == "stubborn":
 if os.fork() == 0:
     os.setsid()
     os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(30)", marker])
-for line in sys.stdin:
-    message = json.loads(line)
-    if "id" not in message:
-        continue
-    if message["method"] == "initialize":
-        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
-                  "serverInfo": {"name": "weather", "version": "1"}}
-    else:
-        result = {"tools": [{"name": "get_forecast", "inputSchema": {"type": "object"}}]}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\\n")
-    sys.stdout.flush()
+"""
+    + ANSWERING
+    + """
 if how == "stubborn":
     time.sleep(30)
 """
+)
 
 
 @pytest.fixture

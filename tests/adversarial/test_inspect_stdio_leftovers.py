@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stdio_answers import ANSWERING
 
 from mcpward.inspect import ServerTarget, fetch_all
 
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a 
 #: A server in JSON lines that first starts a process (which records its pid and sleeps, at most
 #: 30 s), in its own group or (``setsid``) a session of its own, then answers with one tool;
 #: ``stubborn``: in a session of its own, both ignoring SIGTERM and the server its input's end.
-SERVER = r"""
+SERVER = (
+    r"""
 import json, os, signal, sys, time
 record, how = sys.argv[1], sys.argv[2]
 if how == "stubborn":
@@ -45,20 +47,13 @@ for _ in range(200):  # the process has recorded its pid before the server answe
     if os.path.exists(record):
         break
     time.sleep(0.05)
-for line in sys.stdin:
-    message = json.loads(line)
-    if "id" not in message:
-        continue
-    if message["method"] == "initialize":
-        result = {"protocolVersion": message["params"]["protocolVersion"], "capabilities": {"tools": {}},
-                  "serverInfo": {"name": "weather", "version": "1"}}
-    else:
-        result = {"tools": [{"name": "get_forecast", "inputSchema": {"type": "object"}}]}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}) + "\n")
-    sys.stdout.flush()
+"""
+    + ANSWERING
+    + r"""
 if how == "stubborn":
     time.sleep(30)
 """
+)
 
 
 def _running(pid: int) -> bool:
