@@ -146,7 +146,7 @@ def fetch_all(
         except Exception as exc:  # noqa: BLE001 - any server failure is that server's error
             # A refusal says why (an answer read ahead for the SDK fails with it).
             message = stray.refused or _describe(exc)
-            confined = confined and not isinstance(exc, NotStarted)
+            confined = confined and not isinstance(exc, _NotStarted)
             if stray.http_status is not None:
                 # The SDK says only "Server returned an error response": a missing token (401)
                 # read as a broken server.
@@ -377,7 +377,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
                     "library of the programs that start the sandbox (outside it) would act on (a library "
                     "loaded, a file written); --run-unsandboxed starts it as you, unconfined"
                 )
-                raise NotStarted(stray.refused)
+                raise _NotStarted(stray.refused)
             return _sandboxed(target, keeper if kept else None)
         if kept:
             # Under a keeper (see _keeper.py): what the server leaves running ends with it.
@@ -409,7 +409,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
 _READ_BY_THE_C_LIBRARY = re.compile(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
 
 
-class NotStarted(Exception):
+class _NotStarted(Exception):
     """A stdio server that is not started, and why."""
 
 
