@@ -37,6 +37,7 @@ from mcpward.sandbox.interface import (
     Launch,
     Profile,
     SandboxError,
+    hold_back,
     limit_group_name,
 )
 
@@ -184,7 +185,11 @@ def run_sandboxed(
     launch: Launch | None = None
     try:
         sock = socket_dir / "egress.sock"
-        launch = chosen.launch(profile, argv, state=state, proxy_socket=sock, env=env, proxy_port=proxy.port)
+        # None of the programs that start the server may act on what the C library reads.
+        launched = hold_back(env)
+        launch = chosen.launch(
+            profile, argv, state=state, proxy_socket=sock, env=launched, proxy_port=proxy.port
+        )
         relayed = subprocess.PIPE if calls is not None else None
         process = subprocess.Popen(
             launch.argv,

@@ -549,6 +549,25 @@ def start_supervisor(port: int, identity: list[int] | None = None) -> socket.soc
     return ours
 
 
+#: The variables the C library acts on as a program starts (``LD_PRELOAD`` and the like), held
+#: back from every program before the server (``interface.hold_back``), as one JSON object.
+HELD_BACK = "MCPWARD_SANDBOX_SERVERS_LOADER"
+
+
+def servers_environment() -> dict[str, str]:
+    """The environment for the server's program, last, once every confinement is in force: ours,
+    with what was held back set again (what it loads then runs as the server, inside). Before,
+    the sandbox's own programs were given them too: a preloaded library ran on the host."""
+    environment = dict(os.environ)
+    try:
+        held = json.loads(environment.pop(HELD_BACK, "{}"))
+    except ValueError:
+        held = {}
+    if isinstance(held, dict):
+        environment.update({str(name): str(value) for name, value in held.items()})
+    return environment
+
+
 def filter_only(inherited: str, command: list[str]) -> None:
     """For the namespace backends (run by their bridge, last before the server): the filter
     without its network part, after closing a descriptor the server must not hold (the
@@ -561,7 +580,7 @@ def filter_only(inherited: str, command: list[str]) -> None:
         sys.stderr.write(f"mcpward sandbox: the seccomp filter could not be installed: {exc}\n")
         sys.exit(126)
     try:
-        os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
+        os.execvpe(command[0], command, servers_environment())  # noqa: S606 - the server's own argv, no shell
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)
@@ -691,7 +710,7 @@ def main() -> None:
         sys.stderr.write(f"mcpward sandbox: the Landlock sandbox could not be set up: {exc}\n")
         sys.exit(126)
     try:
-        os.execvp(command[0], command)  # noqa: S606 - the server's own argv, no shell
+        os.execvpe(command[0], command, servers_environment())  # noqa: S606 - the server's own argv, no shell
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import json
 import os
 import pwd
 import re
@@ -16,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpward.errors import McpwardError
+from mcpward.sandbox._landlock_launcher import HELD_BACK
 
 
 class SandboxError(McpwardError):
@@ -247,6 +249,36 @@ _CA_VARIABLES = (
     "PIP_CERT",
     "npm_config_cafile",
 )
+
+
+#: Variables the C library acts on as any program starts: a library to preload, where to find
+#: libraries, an auditing library, character set modules, locale and message files, a file the
+#: loader writes its output to, tunables (whose parsing was itself a hole, CVE-2023-4911). Those
+#: glibc ignores in a privileged program (its ``unsecvars.h``, but TMPDIR, which the sandbox sets).
+READ_AT_START = re.compile(
+    r"LD_\w*|GCONV_PATH|GETCONF_DIR|GLIBC_TUNABLES|HOSTALIASES|LOCALDOMAIN|LOCPATH|MALLOC_TRACE"
+    r"|NIS_PATH|NLSPATH|RESOLV_HOST_CONF|RES_OPTIONS|TZDIR"
+)
+
+
+def hold_back(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with its :data:`READ_AT_START` variables held back in :data:`HELD_BACK`: every
+    program that starts the server (bubblewrap and the engines' clients on the host, the
+    Landlock launcher before Landlock, the bridge with its capabilities, the filter's launcher
+    before the filter) is run with this environment, and a library the profile preloaded ran in
+    each, outside the sandbox. :data:`HELD_BACK` (one JSON object) takes them to the last step,
+    the launcher, which sets them for the server's program alone: what they load runs as the
+    server, inside."""
+    held = {name: value for name, value in env.items() if READ_AT_START.fullmatch(name)}
+    kept = {name: value for name, value in env.items() if name not in held and name != HELD_BACK}
+    return {**kept, HELD_BACK: json.dumps(held)} if held else kept
+
+
+def released(env: dict[str, str]) -> dict[str, str]:
+    """What :func:`hold_back` held back, set again (for a backend with nothing before the
+    server: ``none``)."""
+    held = json.loads(env.get(HELD_BACK, "{}"))
+    return {**{name: value for name, value in env.items() if name != HELD_BACK}, **held}
 
 
 def server_environment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcpward.sandbox.interface import Availability, Backend, Launch, Profile
+from mcpward.sandbox.interface import Availability, Backend, Launch, Profile, released
 
 
 class Unconfined(Backend):
@@ -27,4 +27,4 @@ class Unconfined(Backend):
         env: dict[str, str],
         proxy_port: int = 0,
     ) -> Launch:
-        return Launch(argv=list(argv), env=env)
+        return Launch(argv=list(argv), env=released(env))  # nothing starts before the server
