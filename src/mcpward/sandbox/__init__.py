@@ -182,6 +182,7 @@ def run_sandboxed(
     proxy.start()
     groups = ControlGroups.made(profile, limit_group_name(state))
     process: subprocess.Popen[bytes] | None = None
+    stopped: _Stop | None = None
     launch: Launch | None = None
     try:
         sock = socket_dir / "egress.sock"
@@ -199,12 +200,15 @@ def run_sandboxed(
             preexec_fn=groups.entry() if chosen.enters_limit_groups else ControlGroups().entry(),
             start_new_session=True,  # its own process group, so that nothing it started outlives it
         )
+        stopped = _Stop(process)
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(number, lambda signum, frame: process.send_signal(signum))
+            signal.signal(number, stopped.pass_on)
         if calls is None:
             return process.wait()
         return _relay(process, calls)
     finally:
+        if stopped is not None:
+            stopped.cancel()
         if launch is not None and launch.cleanup:
             with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 subprocess.run(launch.cleanup, capture_output=True, timeout=30, check=False)
@@ -314,6 +318,37 @@ def _relay(process: subprocess.Popen[bytes], calls: CallTracker) -> int:
     code = process.wait()
     outbound.join(timeout=5)
     return code
+
+
+#: How long a server asked to stop may take before it is killed (the launcher and the bridge
+#: kill it after :data:`_STOP_GRACE_SECONDS` of theirs, and end what it left; this is for a
+#: backend whose first process does not end in time).
+_STOP_GRACE_SECONDS = 6.0
+
+
+class _Stop:
+    """A stop asked of the run (SIGTERM, SIGINT, SIGHUP): passed on to the sandbox's first
+    process, then, past the grace, its whole process group killed. The run waited for a server
+    that ignored SIGTERM for ever, with its folder and control groups left in place."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._killer = threading.Timer(_STOP_GRACE_SECONDS, self._kill)
+        self._killer.daemon = True
+
+    def pass_on(self, signum: int, frame: object) -> None:
+        with contextlib.suppress(OSError):
+            self._process.send_signal(signum)
+        if self._killer.ident is None:
+            self._killer.start()
+
+    def cancel(self) -> None:
+        self._killer.cancel()
+
+    def _kill(self) -> None:
+        if self._process.poll() is None:  # its own group (start_new_session), not yet reaped
+            with contextlib.suppress(OSError):
+                os.killpg(self._process.pid, signal.SIGKILL)
 
 
 def _address(target: str) -> tuple[str, int]:

@@ -28,12 +28,14 @@ import json
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 
 
 def _shown(text: str) -> str:
@@ -166,16 +168,17 @@ _REFUSED = ("EROFS", "EACCES", "EPERM")
 
 def _traced(
     command: list[str], hidden: list[str], reports: _Reports
-) -> tuple[list[str], tuple[int, ...], list[threading.Thread]]:
+) -> tuple[list[str], tuple[int, ...], list[threading.Thread], tuple[int, int] | None]:
     """``command`` under strace, its failed file operations reported to the egress proxy (so
     that refused reads and writes reach the audit log): refusals (read-only, permission), and
     missing files under the folders the sandbox hides (the proxy keeps those that exist on the
     host: a planted key, a config). Also the descriptor strace writes to, for the server's
-    start to pass on. Without a working strace, ``command`` under the filter only."""
+    start to pass on, and the pipe the server's pid comes by (its reading and writing ends).
+    Without a working strace, ``command`` under the filter only."""
     strace = shutil.which("strace", path="/usr/bin:/bin")
     if strace is None or subprocess.run([strace, "-qq", "-e", "trace=none", "true"],
                                         capture_output=True, check=False).returncode != 0:  # fmt: skip
-        return _filtered(command), (), []
+        return _filtered(command), (), [], None
     reading, writing = os.pipe()
     # strace opens it again by /proc/self/fd: as the sandbox's uid it may not open the bridge's
     # pipe (root's, 0600) unless others may write it (it is reachable by no other path).
@@ -188,7 +191,12 @@ def _traced(
     # closes it before the server starts, so that the server cannot write trace lines.
     traced = [strace, "-f", "--seccomp-bpf", "-Z", "-qq", "-I", "2", "-e", f"trace={_TRACED}",
               "-e", "signal=none", "-s", "4096", "-o", output, "--"]  # fmt: skip
-    return [*traced, *_filtered(command, str(writing))], (writing,), [reader]
+    # The filter's launcher writes its pid (the server's, once it executes it) to the second
+    # pipe and closes it: strace ends only once every process it traces has, so the server's
+    # own end is watched (``_announced``).
+    announced, announcing = os.pipe()
+    filtered = _filtered(command, f"{writing}:{announcing}")
+    return [*traced, *filtered], (writing,), [reader], (announced, announcing)
 
 
 def _filtered(command: list[str], inherited: str = "-") -> list[str]:
@@ -246,8 +254,9 @@ def main() -> None:
         sys.exit(126)
     threads: list[threading.Thread] = []
     passed: tuple[int, ...] = ()
+    announcement: tuple[int, int] | None = None
     if hidden not in ("-", ""):
-        command, passed, threads = _traced(command, hidden.split(":"), reports)
+        command, passed, threads, announcement = _traced(command, hidden.split(":"), reports)
     else:
         command = _filtered(command)
     #: The trace reader: what strace wrote before the server ended is reported before we exit.
@@ -268,7 +277,9 @@ def main() -> None:
     # The sandbox's uid and gid, no supplementary group (root's would open files to it).
     as_identity = {} if identity is None else {"user": identity[0], "group": identity[1], "extra_groups": []}
     try:
-        server = subprocess.Popen(command, pass_fds=passed, **as_identity)  # type: ignore[call-overload]
+        server = subprocess.Popen(  # type: ignore[call-overload]
+            command, pass_fds=(*passed, *(announcement[1:] if announcement else ())), **as_identity
+        )
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: cannot start {_shown(command[0])}: {exc.strerror}\n")
         sys.exit(127)
@@ -282,13 +293,28 @@ def main() -> None:
     for thread in threads:
         thread.start()
 
+    if announcement is not None:
+        os.close(announcement[1])  # the launcher's alone: its exit is read as the end too
+
     def forward(signum: int, frame: object) -> None:
         with contextlib.suppress(OSError):
             server.send_signal(signum)
+        # A server that ignores it is ended once the grace has passed, with all it started:
+        # the run waited for it for ever.
+        if not signal.getitimer(signal.ITIMER_REAL)[0]:
+            signal.setitimer(signal.ITIMER_REAL, _STOP_GRACE_SECONDS)
 
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(number, forward)
+    signal.signal(signal.SIGALRM, lambda signum, frame: _end_the_rest(keep=()))
+    if announcement is not None:
+        # strace ends once every process it traces has: the server's end is watched instead.
+        watched = _announced(announcement[0])
+        if watched is not None:
+            _wait_for(watched)
+            _end_the_rest(keep=(server.pid,))
     status = server.wait()
+    _end_the_rest(keep=())
     # Our end of the trace pipe is the last writer once strace is gone: closed, the reader sees
     # the end of what strace wrote. Exiting at once lost the last refusals under load.
     for descriptor in passed:
@@ -299,6 +325,61 @@ def main() -> None:
     sys.exit(status)
 
 
+def _announced(reading: int) -> int | None:
+    """The server's pid, as the filter's launcher wrote it before it executed the server (None
+    if it wrote none: it could not start)."""
+    try:
+        # One read: strace holds the pipe's other end too, until it ends (the launcher writes
+        # its pid at once, or has ended without, and strace with it).
+        text = os.read(reading, 32).strip()
+    finally:
+        os.close(reading)
+    return int(text) if text.isdigit() else None
+
+
+def _ended(pid: int) -> bool:
+    with contextlib.suppress(OSError, IndexError), open(f"/proc/{pid}/stat") as text:
+        return text.read().rpartition(")")[2].split()[0] in ("Z", "X")
+    return True
+
+
+def _wait_for(pid: int) -> None:
+    """Until ``pid`` (not our child: we cannot wait for it) has ended."""
+    try:
+        handle = os.pidfd_open(pid)
+    except OSError:
+        return  # gone already
+    try:
+        select.select([handle], [], [])  # readable once it has exited
+    finally:
+        os.close(handle)
+
+
+def _end_the_rest(keep: tuple[int, ...]) -> None:
+    """Every process in the sandbox killed but this bridge, the pid namespace's init and
+    ``keep`` (strace, which then ends as the last it traced does), in rounds (bounded): what the
+    server left running (a process in a session of its own) kept bubblewrap's init, which waits
+    for every process, and so the run, alive after the server had ended. Only in a pid namespace
+    of its own, where the bridge is its first process or bubblewrap's init's child."""
+    mine = os.getpid()
+    if mine > 2:
+        return
+    spared = {1, mine, *keep}
+    for _ in range(_MOST_ROUNDS):
+        others = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in spared]
+        living = [pid for pid in others if not _ended(pid)]
+        if not living:
+            return
+        for pid in living:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+#: Rounds of killing what the server left (each killed one's children may come next).
+_MOST_ROUNDS = 200
+#: How long a server asked to stop may take before it is ended, with all it started.
+_STOP_GRACE_SECONDS = 3.0
 #: How long the trace lines left in the pipe may take to be reported once the server ended.
 _DRAIN_SECONDS = 5.0
 

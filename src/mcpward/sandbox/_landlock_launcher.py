@@ -571,9 +571,15 @@ def servers_environment() -> dict[str, str]:
 def filter_only(inherited: str, command: list[str]) -> None:
     """For the namespace backends (run by their bridge, last before the server): the filter
     without its network part, after closing a descriptor the server must not hold (the
-    tracer's output, ``-`` for none)."""
-    if inherited != "-":
-        os.close(int(inherited))
+    tracer's output, ``-`` for none; ``TRACE:ANNOUNCE``: and one to write our pid to, which is
+    the server's, for the bridge to watch, then closed)."""
+    trace, _, announce = inherited.partition(":")
+    if trace != "-":
+        os.close(int(trace))
+    if announce:
+        with contextlib.suppress(OSError):
+            os.write(int(announce), str(os.getpid()).encode())
+        os.close(int(announce))
     try:
         install_filter(host_network=False)
     except OSError as exc:
@@ -590,6 +596,8 @@ def filter_only(inherited: str, command: list[str]) -> None:
 #: cannot send it: the keeper is outside the server's Landlock domain, which scopes signals).
 _RUN_ENDED = signal.SIGUSR2
 _PR_SET_CHILD_SUBREAPER = 36
+#: How long a server asked to stop (SIGTERM, SIGINT, SIGHUP) may take before it is killed.
+STOP_GRACE_SECONDS = 3.0
 #: Rounds of ending the processes the keeper adopted (each ended one's children come next).
 _MOST_ROUNDS = 200
 
@@ -612,6 +620,10 @@ def keep(server: int) -> None:
     def pass_on(signum: int, frame: object) -> None:
         with contextlib.suppress(OSError):
             os.kill(server, signum)
+        # A server that ignores it is killed once the grace has passed (the run waited for it
+        # for ever); what it adopted is ended then, as always.
+        if not signal.getitimer(signal.ITIMER_REAL)[0]:
+            signal.setitimer(signal.ITIMER_REAL, STOP_GRACE_SECONDS)
 
     def run_ended(signum: int, frame: object) -> None:
         with contextlib.suppress(OSError):
@@ -620,6 +632,7 @@ def keep(server: int) -> None:
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(number, pass_on)
     signal.signal(_RUN_ENDED, run_ended)
+    signal.signal(signal.SIGALRM, run_ended)
     libc.prctl(_PR_SET_PDEATHSIG, _RUN_ENDED, 0, 0, 0)
     if os.getppid() != parent:  # the run was gone already
         run_ended(_RUN_ENDED, None)
