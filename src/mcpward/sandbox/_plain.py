@@ -58,18 +58,18 @@ async def plain_requests(
             method = event.method.decode("latin-1").upper()
             destination = _destination(event)
             if isinstance(destination, str):
-                proxy.report({**record, "method": method, "decision": "block", "reason": destination})
+                proxy.refused({**record, "method": method, "decision": "block", "reason": destination})
                 await _refuse(client, writer, [destination], status=400)
                 return
             host, port = destination
             record = {"method": method, "host": host, "port": port}
             refusal = _unframeable(event)
             if refusal:
-                proxy.report({**record, "path": _path(event.target), "decision": "block", "reason": refusal})
+                proxy.refused({**record, "path": _path(event.target), "decision": "block", "reason": refusal})
                 await _refuse(client, writer, [refusal], status=400)
                 return
             if not proxy.rules.allows(host, port):
-                proxy.report(
+                proxy.refused(
                     {**record, "path": _path(event.target), "decision": "block", "reason": _NOT_LISTED}
                 )
                 await _refuse(client, writer, [_NOT_LISTED])
@@ -81,7 +81,9 @@ async def plain_requests(
             try:
                 address = await proxy.destination(host, port)
             except AddressRefused as exc:
-                proxy.report({**record, "path": _path(event.target), "decision": "block", "reason": str(exc)})
+                proxy.refused(
+                    {**record, "path": _path(event.target), "decision": "block", "reason": str(exc)}
+                )
                 await _refuse(client, writer, [str(exc)])
                 return
             inspection = proxy.inspection
@@ -99,7 +101,7 @@ async def plain_requests(
         error = f"{type(exc).__name__}: {exc}"[:200]
         if client.their_state is h11.ERROR:  # the client's bytes were not one well-framed request
             reason = f"a malformed HTTP request: {error}"
-            proxy.report({**record, "decision": "block", "reason": reason})
+            proxy.refused({**record, "decision": "block", "reason": reason})
             await _refuse(client, writer, ["a malformed HTTP request"], status=400)
         elif client.their_state is not h11.IDLE:
             # A request under way failed. Between two requests (the client reset the connection

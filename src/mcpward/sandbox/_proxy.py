@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 _HEAD_LIMIT = 16 * 1024
 #: The most records the sandbox's report channel carries (the bridge sends each once).
 _MOST_REPORTS = 2000
+#: The most refused requests recorded one by one in a run, and the longest host name recorded.
+_MOST_REFUSALS = 2000
+_LONGEST_NAME = 253
 
 
 _Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -82,6 +85,26 @@ class EgressProxy:
         self._reports_read = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mcpward-egress", daemon=True)
+        #: The refusals recorded (see :meth:`refused`), and how many more were not.
+        self._refusals: set[str] = set()
+        self._unrecorded = 0
+
+    def refused(self, record: dict[str, Any]) -> None:
+        """A request refused before it left (a destination not listed, or not reachable, a
+        request not well formed): each once a run, the host it named cut to the longest name
+        (253), and at most :data:`_MOST_REFUSALS` of them; the rest are counted in one record
+        at the end. Each was recorded whole: a server asking in a loop for hosts of 14,000
+        characters wrote 53 MB to the host's audit log in 5 s, past its sandbox's file-size
+        limit, until the host's disk was full."""
+        record = {**record, "host": str(record.get("host", ""))[:_LONGEST_NAME]}
+        key = json.dumps(record, sort_keys=True, default=str)
+        if key in self._refusals:
+            return
+        if len(self._refusals) >= _MOST_REFUSALS:
+            self._unrecorded += 1
+            return
+        self._refusals.add(key)
+        self.report(record)
 
     def start(self) -> None:
         self._thread.start()
@@ -96,6 +119,10 @@ class EgressProxy:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if self._unrecorded:
+            self.report({"method": "refusals", "decision": "block", "unrecorded": self._unrecorded,
+                         "reason": f"{self._unrecorded} more refused requests, not recorded one by one "
+                         f"(past {_MOST_REFUSALS} different ones)"})  # fmt: skip
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
@@ -194,7 +221,7 @@ class EgressProxy:
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
             writer.close()
-            self.report(
+            self.refused(
                 {**record, "decision": "block", "reason": "not in the sandbox profile's network allow list"}
             )
             return
@@ -205,7 +232,7 @@ class EgressProxy:
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
             writer.close()
-            self.report({**record, "decision": "block", "reason": str(exc)})
+            self.refused({**record, "decision": "block", "reason": str(exc)})
             return
         except OSError as exc:  # the name does not resolve
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
