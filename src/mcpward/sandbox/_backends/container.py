@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -95,15 +96,53 @@ class _ContainerEngine(Backend):
         processes = _shared_uid_nproc() if os.geteuid() == 0 else limits.processes
         args += ["--ulimit", f"nproc={processes}:{processes}"]
         args += _mounts(layout)
-        client = {**os.environ}
+        client = {name: value for name, value in os.environ.items() if name not in _NEVER_TO_THE_ENGINE}
+        engines_own = {}
         for variable, value in sorted(layout.environment.items()):
             if variable in _CLIENT_VARIABLES:
                 args += ["--env", f"{variable}={value}"]
+            elif _READ_BY_THE_ENGINE.fullmatch(variable):
+                engines_own[variable] = value
             else:  # the value from the client's environment: never on a command line
                 args += ["--env", variable]
                 client[variable] = value
+        if engines_own:
+            args += ["--env-file", str(_environment_file(state, engines_own))]
         args += ["--workdir", layout.home, IMAGE, *layout.command]
         return Launch(argv=args, env=client, cleanup=(binary, "rm", *self.remove, name))
+
+
+#: Variables the engines' clients, and what they start (conmon, the OCI runtime), act on as
+#: they set a container up: a server's value for one given to the client changed the engine,
+#: not the server (``NOTIFY_SOCKET`` had Podman connect to the host unix socket it named and
+#: give the container a socket forwarding to it; ``CONTAINERS_CONF_OVERRIDE`` adds a config
+#: of its own, mounts included; ``HTTPS_PROXY``, the sandbox's own, steers a client talking
+#: to a remote engine). These reach the container by a file, never the client.
+_READ_BY_THE_ENGINE = re.compile(
+    r"_?(CONTAINERS?|PODMAN|BUILDAH|STORAGE|REGISTRIES|DOCKER|BUILDKIT|BUILDX)_\w*|NOTIFY_SOCKET|LISTEN_\w*"
+    r"|GO(DEBUG|TRACEBACK|MAXPROCS|GC|MEMLIMIT|COVERDIR|FIPS)|(HTTPS?|ALL|NO)_PROXY|(https?|all|no)_proxy"
+    r"|SSL_CERT_(FILE|DIR)"
+)
+#: Of this process's own environment, what the engine's client is never given: a gateway run as
+#: a systemd service has its notify socket there (and passed sockets), which Podman would
+#: forward to from every container.
+_NEVER_TO_THE_ENGINE = frozenset({"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"})
+
+
+def _environment_file(state: Path, variables: dict[str, str]) -> Path:
+    """``variables`` as an ``--env-file`` (one ``NAME=VALUE`` a line, read as written), the
+    run's own (0600, in its state folder, removed with it)."""
+    if any(not value.isprintable() for value in variables.values()):
+        named = ", ".join(name for name, value in variables.items() if not value.isprintable())
+        raise SandboxError(
+            f"{named[:200]}: a container engine reads this variable itself, and its value (a line "
+            "break or control character in it) cannot be given to the container alone"
+        )
+    path = state / "engine.env"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.writelines(f"{name}={value}\n" for name, value in variables.items())
+    return path
 
 
 class Podman(_ContainerEngine):
