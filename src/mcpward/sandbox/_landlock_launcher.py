@@ -53,7 +53,8 @@ _SECUREBITS_LOCKED_DOWN = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
 #: The Landlock ABI that scopes abstract unix sockets and signals.
 REQUIRED_ABI = 6
 # Filesystem rights by ABI version (each adds to the one before).
-_FS_READ = (1 << 0) | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
+_FS_EXECUTE = 1 << 0
+_FS_READ = _FS_EXECUTE | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
 _FS_WRITE_V1 = (
     (1 << 1)
     | (1 << 4)
@@ -568,6 +569,35 @@ def servers_environment() -> dict[str, str]:
     return environment
 
 
+def own_domain() -> None:
+    """A Landlock domain of the server's own that allows every file operation: the kernel then
+    refuses the server ptrace-like access to every process outside it. Under the namespace
+    backends its tracer, strace, is its parent, of its uid, and outside the filter: the server
+    opened ``/proc/<strace>/mem`` to write (no call the filter sees) and could have run code
+    there. Nothing where the kernel has no Landlock (or a container's filter refuses it)."""
+    if abi() < 1:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    attr = _RulesetAttr(_FS_EXECUTE, 0, 0)
+    ruleset = libc.syscall(
+        _CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)
+    )
+    if ruleset < 0:
+        return
+    try:
+        root = os.open("/", os.O_PATH | os.O_CLOEXEC)
+        try:
+            rule = ctypes.byref(_PathBeneath(_FS_EXECUTE, root))
+            if libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, rule, ctypes.c_uint32(0)) < 0:
+                return
+        finally:
+            os.close(root)
+        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        libc.syscall(_RESTRICT_SELF, ruleset, ctypes.c_uint32(0))
+    finally:
+        os.close(ruleset)
+
+
 def filter_only(inherited: str, command: list[str]) -> None:
     """For the namespace backends (run by their bridge, last before the server): the filter
     without its network part, after closing a descriptor the server must not hold (the
@@ -585,6 +615,7 @@ def filter_only(inherited: str, command: list[str]) -> None:
     except OSError as exc:
         sys.stderr.write(f"mcpward sandbox: the seccomp filter could not be installed: {exc}\n")
         sys.exit(126)
+    own_domain()
     try:
         os.execvpe(command[0], command, servers_environment())  # noqa: S606 - the server's own argv, no shell
     except OSError as exc:
