@@ -9,7 +9,9 @@ have kept one to answer DNS on port 53) and makes itself undumpable (the server,
 cannot trace it or take its descriptors), sets the resource limits, starts the server with the
 seccomp filter of ``_landlock_launcher.py --filter`` (no user namespaces, setuid bits, io_uring,
 ptrace and the like) and the given environment (standard input and output are the gateway's),
-waits for it and exits with its status.
+waits for it (by the pid the filter's launcher writes to it: strace outlasts a server that left
+a process running), ends whatever else runs in the sandbox and exits with its status. A stop
+(SIGTERM, SIGINT, SIGHUP) is passed on; past a grace of 3 s everything in the sandbox is killed.
 
     python -I _bridge.py SOCKET PORT CPU_SECONDS FILE_MB PROCESSES HIDDEN IDENTITY -- COMMAND ARGS...
 

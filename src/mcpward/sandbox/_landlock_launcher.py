@@ -26,9 +26,12 @@ mount namespaces, so everything it could reach there is closed here, before it s
 
     python -I _landlock_launcher.py SPEC_JSON -- COMMAND ARGS...
 
-The namespace backends' bridge runs it too, as ``--filter DESCRIPTOR -- COMMAND ARGS...``, for
-the filter's other parts (no namespaces, setuid bits, io_uring, ptrace and the like) just
-before the server starts.
+The namespace backends' bridge runs it too, as ``--filter DESCRIPTORS -- COMMAND ARGS...``, for
+the filter's other parts (no namespaces, setuid bits, io_uring, ptrace and the like) and a
+Landlock domain of the server's own (no access to processes outside it, its tracer's memory
+included) just before the server starts; DESCRIPTORS is ``-``, the tracer's output to close, or
+that and, after a colon, the pipe to write the server's pid to for the bridge. Either way the
+server's program alone gets the C library's variables held back from the programs before it.
 """
 
 import contextlib
