@@ -113,6 +113,10 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
         if key is None and previous_flag is not None and not arg.startswith("-"):
             key, value, prefix = previous_flag, arg, ""
         found = assess_value(f"arg[{index}]", key, value)
+        if not found and key is not None and previous_flag is not None and not arg.startswith("-"):
+            # ``--auth admin:PASSWORD``: split as the header ``admin``, the flag forgotten.
+            key, value, prefix = previous_flag, arg, ""
+            found = assess_value(f"arg[{index}]", key, value)
         if found:
             hits.extend(found)
             if any(h.by_format for h in found):
