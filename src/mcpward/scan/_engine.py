@@ -107,6 +107,9 @@ class _Collector:
         self.errors: list[ScanError] = []
         self.findings: list[Finding] = []
         self.seen_files: set[tuple[str, Path | None, str]] = set()
+        #: Files that could not be read, by identity and format: a file two hosts read
+        #: (``.mcp.json``) is said once.
+        self.unread_files: set[tuple[str, str]] = set()
 
     def error(self, path: Path, message: str, host: str | None) -> None:
         message = redact_text(message)
@@ -129,15 +132,19 @@ class _Collector:
         self.errors.extend(other.errors)
         self.findings.extend(other.findings)
         self.seen_files |= other.seen_files
+        self.unread_files |= other.unread_files
 
     def read_config(self, host: HostApp, location: ConfigLocation) -> None:
         key = _identity(location.path)
         if (key, location.project, host.id) in self.seen_files:
             return
         self.seen_files.add((key, location.project, host.id))
+        if (key, location.format) in self.unread_files:
+            return
         try:
             document = load_document(location.path, location.format, self.owner)
         except DocumentError as exc:
+            self.unread_files.add((key, location.format))
             self.error(location.path, str(exc), host.id)
             return
         try:
@@ -326,11 +333,15 @@ class _TreeScan:
     def _read(self, root: Path, found: TreeFindings, collected: _Collector) -> None:
         for directory, reason in found.errors:
             collected.errors.append(ScanError(path=directory, message=f"cannot list: {reason}"))
+        refused: set[str] = set()  # a file two hosts read (``.mcp.json``) is refused once
         for host_id, path_text, relative_text in sorted(found.configs):
             host, path, relative = self._hosts[host_id], Path(path_text), PurePosixPath(relative_text)
             project = Path(*path.parts[: len(path.parts) - len(relative.parts)])
+            if path_text in refused:
+                continue
             if path.is_symlink() and not _inside(path, root):
                 collected.error(path, "symbolic link pointing outside the scanned tree; not read", host.id)
+                refused.add(path_text)
                 continue
             for location in host.project_configs(project, relative):
                 collected.read_config(host, location)

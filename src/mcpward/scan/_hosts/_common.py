@@ -205,6 +205,14 @@ def iter_server_map(servers: Any, where: str) -> Iterator[tuple[str, Mapping[str
         yield str(name), entry
 
 
+def looks_like_server_map(data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` is itself a map of servers (``{"name": {"command": ...}}``), as plugins
+    and Copilot CLI's project files may have it, with no ``mcpServers`` around it."""
+    return bool(data) and all(
+        isinstance(v, Mapping) and ("command" in v or "url" in v) for v in data.values()
+    )
+
+
 def claude_style_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     """The common keys of the widespread Claude Desktop shape, with the usual aliases:
     ``serverUrl`` (Windsurf), ``httpUrl`` (Gemini), ``autoApprove``/``alwaysAllow``."""

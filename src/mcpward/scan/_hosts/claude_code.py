@@ -13,7 +13,14 @@ from typing import Any
 
 from mcpward._documents import Document, DocumentError, DocumentFormat, load_document
 from mcpward.model import Scope
-from mcpward.scan._hosts._common import MAX_APPROVALS_PER_FILE, McpServersHost, bounded_glob, managed, user
+from mcpward.scan._hosts._common import (
+    MAX_APPROVALS_PER_FILE,
+    McpServersHost,
+    bounded_glob,
+    looks_like_server_map,
+    managed,
+    user,
+)
 from mcpward.scan._hosts._skills import parse_skill, plugin_of
 from mcpward.scan.interface import (
     ConfigLocation,
@@ -87,7 +94,7 @@ class ClaudeCode(McpServersHost):
             yield from _approvals(self.id, location, data)
             return
         servers = data.get("mcpServers")
-        if location.variant == _PLUGIN and servers is None and _looks_like_server_map(data):
+        if location.variant == _PLUGIN and servers is None and looks_like_server_map(data):
             servers = data  # plugins may put the server map at the top level
         if location.variant == _PLUGIN_MANIFEST and isinstance(servers, str):
             yield from self._plugin_server_file(location, servers)
@@ -149,12 +156,6 @@ def _managed_dir(layout: HomeLayout) -> Path | None:
     if layout.os is TargetOS.WINDOWS:
         return layout.system_path("ProgramData", "ClaudeCode")
     return layout.system_path("etc", "claude-code")
-
-
-def _looks_like_server_map(data: Mapping[str, Any]) -> bool:
-    return bool(data) and all(
-        isinstance(v, Mapping) and ("command" in v or "url" in v) for v in data.values()
-    )
 
 
 def _approvals(host: str, location: ConfigLocation, data: Mapping[str, Any]) -> Iterator[Parsed]:
