@@ -28,7 +28,7 @@ from mcpward.model import (
 )
 from mcpward.scan._checks import all_checks
 from mcpward.scan._hosts import all_hosts
-from mcpward.scan._hosts._common import MAX_SERVERS_PER_FILE
+from mcpward.scan._hosts._common import MAX_SERVERS_PER_FILE, listings_cut
 from mcpward.scan._manifests.container import ContainerDefinitions
 from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan._manifests.kubernetes import KubernetesManifests
@@ -226,7 +226,11 @@ def discover(options: ScanOptions, progress: ProgressCallback | None = None) -> 
 
 def _read_home(layout: HomeLayout, hosts: list[HostApp], collected: _Collector, options: ScanOptions) -> None:
     for host in hosts:
-        for location in host.user_configs(layout):
+        with listings_cut() as cut:
+            locations = list(host.user_configs(layout))
+        for folder, reason in cut:
+            collected.error(folder, reason, host.id)
+        for location in locations:
             if _exists(location.path):
                 collected.read_config(host, location)
     if options.hosts is None:

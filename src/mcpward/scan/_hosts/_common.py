@@ -8,9 +8,11 @@ validated by pydantic, whose messages name the field, never the value.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -299,12 +301,30 @@ def editor_user_dirs(layout: HomeLayout, editors: Iterable[str] = VSCODE_FAMILY)
     return [layout.config_dir / editor / "User" for editor in editors]
 
 
+#: Folders whose listing ``bounded_glob`` cut short while a host named its configs, with why;
+#: None outside :func:`listings_cut`.
+_LISTINGS_CUT: ContextVar[list[tuple[Path, str]] | None] = ContextVar("mcpward_listings_cut", default=None)
+
+
+@contextlib.contextmanager
+def listings_cut() -> Iterator[list[tuple[Path, str]]]:
+    """Within it, every listing ``bounded_glob`` cuts short is added to the list it gives, for
+    the scan to say: a marketplace cloned into the home decides how many files are there."""
+    cut: list[tuple[Path, str]] = []
+    token = _LISTINGS_CUT.set(cut)
+    try:
+        yield cut
+    finally:
+        _LISTINGS_CUT.reset(token)
+
+
 def bounded_glob(base: Path, name: str, max_depth: int, max_files: int = 500) -> list[Path]:
     """Files whose name matches the pattern ``name`` below ``base``, no deeper than
-    ``max_depth``, following no links."""
+    ``max_depth``, following no links; past ``max_files`` the rest is left, and said (see
+    :func:`listings_cut`)."""
     found: list[Path] = []
     stack = [(base, 0)]
-    while stack and len(found) < max_files:
+    while stack:
         directory, depth = stack.pop()
         try:
             entries = list(os.scandir(directory))
@@ -315,5 +335,11 @@ def bounded_glob(base: Path, name: str, max_depth: int, max_files: int = 500) ->
                 if depth < max_depth:
                     stack.append((Path(entry.path), depth + 1))
             elif fnmatch.fnmatchcase(entry.name, name):
+                if len(found) >= max_files:
+                    cut = _LISTINGS_CUT.get()
+                    if cut is not None:
+                        reason = f"more than {max_files} files named {name!r} below it; the rest not read"
+                        cut.append((base, reason))
+                    return sorted(found)
                 found.append(Path(entry.path))
     return sorted(found)

@@ -55,16 +55,19 @@ class ClaudeCode(McpServersHost):
             yield user(Path(config_dir) / ".claude.json", variant=_USER_STATE)
         claude_dir = Path(config_dir) if config_dir else layout.home / ".claude"
         yield user(claude_dir / "settings.json", variant=_SETTINGS)
-        for plugin_file in bounded_glob(claude_dir / "plugins", ".mcp.json", max_depth=6):
-            yield user(plugin_file, variant=_PLUGIN)
-        for manifest in bounded_glob(claude_dir / "plugins", "plugin.json", max_depth=7):
-            if manifest.parent.name == ".claude-plugin":
-                yield user(manifest, variant=_PLUGIN_MANIFEST)
+        # The installed plugins (the cache) first, then all: a marketplace's clone beside them
+        # may hold any number of files, and a listing stops at its limit.
+        for plugins, extra_depth in ((claude_dir / "plugins" / "cache", 0), (claude_dir / "plugins", 1)):
+            for plugin_file in bounded_glob(plugins, ".mcp.json", max_depth=5 + extra_depth):
+                yield user(plugin_file, variant=_PLUGIN)
+            for manifest in bounded_glob(plugins, "plugin.json", max_depth=6 + extra_depth):
+                if manifest.parent.name == ".claude-plugin":
+                    yield user(manifest, variant=_PLUGIN_MANIFEST)
+            for skill in bounded_glob(plugins, "SKILL.md", max_depth=7 + extra_depth):
+                if skill.parent.parent.name == "skills":
+                    yield user(skill, DocumentFormat.TEXT, variant=_SKILL)
         for skill in bounded_glob(claude_dir / "skills", "SKILL.md", max_depth=1):
             yield user(skill, DocumentFormat.TEXT, variant=_SKILL)
-        for skill in bounded_glob(claude_dir / "plugins", "SKILL.md", max_depth=8):
-            if skill.parent.parent.name == "skills":
-                yield user(skill, DocumentFormat.TEXT, variant=_SKILL)
         system = _managed_dir(layout)
         if system is not None:
             yield from managed(system / "managed-mcp.json")
