@@ -1,7 +1,9 @@
-"""Zed: ``context_servers`` in ``settings.json`` (user and ``.zed/settings.json``), JSONC.
-Custom servers give a command (as a string, or the older ``{path, args, env}`` object) or a
-URL; servers provided by Zed extensions give only settings and are listed without a launch
-line. ``agent.always_allow_tool_actions`` lets every tool run without asking."""
+"""Zed: ``context_servers`` in ``settings.json`` (user and ``.zed/settings.json``), JSONC; in the
+user file also in the overrides of one release channel (``"stable": {...}``) or one OS
+(``"linux": {...}``) and in named profiles' ``settings``. Custom servers give a command (as a
+string, or the older ``{path, args, env}`` object) or a URL; servers provided by Zed extensions
+give only settings and are listed without a launch line. ``agent.always_allow_tool_actions``
+lets every tool run without asking."""
 
 from __future__ import annotations
 
@@ -37,15 +39,22 @@ class Zed(McpServersHost):
         if not isinstance(data, Mapping):
             yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
             return
-        for item in iter_server_map(data.get("context_servers"), "context_servers"):
-            if isinstance(item, EntryError):
-                yield item
-                continue
-            name, entry = item
-            yield self._entry(location, document, name, entry)
-        agent = data.get("agent")
-        if isinstance(agent, Mapping) and agent.get("always_allow_tool_actions") is True:
-            yield ToolApproval(self.id, location, None, ("*",), "agent.always_allow_tool_actions: true")
+        names: set[str] = set()
+        for section, settings in _sections(data, user_file=location.project is None):
+            where = f"{section}.context_servers" if section else "context_servers"
+            for item in iter_server_map(settings.get("context_servers"), where):
+                if isinstance(item, EntryError):
+                    yield item
+                    continue
+                name, entry = item
+                # The same name in an override is the same server, changed there: one record each.
+                name = f"{name} ({section})" if name in names else name
+                names.add(name)
+                yield self._entry(location, document, name, entry)
+            agent = settings.get("agent")
+            if isinstance(agent, Mapping) and agent.get("always_allow_tool_actions") is True:
+                setting = f"{section + '.' if section else ''}agent.always_allow_tool_actions: true"
+                yield ToolApproval(self.id, location, None, ("*",), setting)
 
     def _entry(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
@@ -71,3 +80,25 @@ class Zed(McpServersHost):
         if entry.get("enabled") is False:
             fields["disabled"] = True
         return build_server(self.id, location, document, name, fields, url_transport=Transport.HTTP)
+
+
+#: Keys of Zed's user settings whose value is settings for one release channel or one OS.
+_OVERRIDES = ("stable", "preview", "nightly", "dev", "linux", "macos", "windows")
+MAX_PROFILES = 100
+
+
+def _sections(data: Mapping[str, Any], *, user_file: bool) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The settings of a Zed settings file, by where they stand: the top level (""), and in a
+    user file each release-channel and OS override and each profile's ``settings``."""
+    yield "", data
+    if not user_file:
+        return  # a project's .zed/settings.json has no overrides
+    for key in _OVERRIDES:
+        if isinstance(data.get(key), Mapping):
+            yield key, data[key]
+    profiles = data.get("profiles")
+    if isinstance(profiles, Mapping):
+        for name, profile in list(profiles.items())[:MAX_PROFILES]:
+            settings = profile.get("settings") if isinstance(profile, Mapping) else None
+            if isinstance(settings, Mapping):
+                yield f"profiles.{str(name)[:100]}", settings
