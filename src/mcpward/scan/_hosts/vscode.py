@@ -1,6 +1,7 @@
-"""Visual Studio Code (stable and Insiders): the user ``mcp.json`` (and per-profile copies),
-the ``mcp.servers`` key of ``settings.json``, and a workspace's ``.vscode/mcp.json``. All are
-JSONC. ``chat.tools.autoApprove`` in settings lets every tool run without asking.
+"""Visual Studio Code (stable and Insiders): the user ``mcp.json`` (and per-profile copies, and
+the remote user's in ``~/.vscode-server/data/User``), the ``mcp.servers`` key of
+``settings.json``, and a workspace's ``.vscode/mcp.json``. All are JSONC.
+``chat.tools.autoApprove`` in settings lets every tool run without asking.
 
 Extensions that contribute ``mcpServerDefinitionProviders`` (``package.json``) register servers
 from code at run time; each provider is recorded with the extension as its owner, with no
@@ -30,6 +31,8 @@ _PROVIDERS = "mcpServerDefinitionProviders"
 #: The extension folders of VS Code, Insiders, VSCodium, Cursor and Windsurf, in the home.
 _EXTENSION_DIRS = (".vscode", ".vscode-insiders", ".vscode-oss", ".cursor", ".windsurf")
 MAX_EXTENSIONS = 2_000
+#: The VS Code Server's folders (stable, Insiders) in the home of a machine reached over Remote.
+_SERVER_DIRS = (".vscode-server", ".vscode-server-insiders")
 _AUTO_APPROVE_KEYS = ("chat.tools.autoApprove", "chat.tools.global.autoApprove")
 
 
@@ -47,6 +50,9 @@ class VsCode(McpServersHost):
             yield user(user_dir / "settings.json", DocumentFormat.JSONC, variant=_SETTINGS)
             for profile_file in bounded_glob(user_dir / "profiles", "mcp.json", max_depth=1):
                 yield user(profile_file, DocumentFormat.JSONC)
+        for server_folder in _SERVER_DIRS:
+            # A machine reached over Remote (SSH, WSL, tunnels): "MCP: Open Remote User Configuration".
+            yield user(layout.home / server_folder / "data" / "User" / "mcp.json", DocumentFormat.JSONC)
         for folder in _EXTENSION_DIRS:
             for manifest in bounded_glob(
                 layout.home / folder / "extensions", "package.json", 1, MAX_EXTENSIONS
