@@ -5,7 +5,8 @@ database (``~/.n8n/database.sqlite``, table ``workflow_entity``), read-only.
 Node types as n8n's source names them: ``@n8n/n8n-nodes-langchain.mcpClientTool`` (parameters
 ``sseEndpoint`` in version 1, ``endpointUrl`` and ``serverTransport`` later, ``authentication``),
 ``@n8n/n8n-nodes-langchain.mcpClient`` and ``@n8n/n8n-nodes-langchain.mcpTrigger``
-(``path``, ``authentication``, ``none`` by default).
+(``path``, ``authentication``, ``none`` by default); and the client nodes of the community package
+``n8n-nodes-mcp`` (``n8n-nodes-mcp.mcpClient``, ``.mcpClientTool``), whose server is in a credential.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
 _CLIENT_TYPES = frozenset({"@n8n/n8n-nodes-langchain.mcpClientTool", "@n8n/n8n-nodes-langchain.mcpClient"})
 _TRIGGER_TYPE = "@n8n/n8n-nodes-langchain.mcpTrigger"
+#: The community package ``n8n-nodes-mcp``, whose client nodes start a stdio server (or reach a
+#: URL) named in an encrypted credential, not in the workflow.
+_COMMUNITY_PACKAGE = "n8n-nodes-mcp"
+_COMMUNITY_TYPES = frozenset({f"{_COMMUNITY_PACKAGE}.mcpClient", f"{_COMMUNITY_PACKAGE}.mcpClientTool"})
 _NO_AUTH = ("", "none")
 
 
@@ -83,6 +88,8 @@ class N8n(Platform):
                 yield from _client(label, parameters, node.get("credentials"), flow)
             elif kind == _TRIGGER_TYPE:
                 yield _trigger(label, parameters, flow)
+            elif kind in _COMMUNITY_TYPES:
+                yield _community_client(label, node.get("credentials"), flow)
 
 
 def _client(label: str, parameters: Mapping[str, Any], credentials: Any, flow: FlowSource) -> Iterator[Found]:
@@ -107,6 +114,22 @@ def _client(label: str, parameters: Mapping[str, Any], credentials: Any, flow: F
         url=url,
         project=flow.project,
         auth_via=auth,
+    )
+
+
+def _community_client(label: str, credentials: Any, flow: FlowSource) -> DiscoveredServer:
+    """A client node of ``n8n-nodes-mcp``: what it starts or reaches is in its credential, kept
+    encrypted by n8n, so the record has no launch; the credential's kind is named."""
+    kinds = sorted(str(kind)[:60] for kind in credentials)[:5] if isinstance(credentials, Mapping) else []
+    return DiscoveredServer(
+        host="n8n",
+        location=flow.location(),
+        name=label,
+        transport=None,
+        project=flow.project,
+        disabled=flow.inactive,
+        auth_via=f"n8n credential {', '.join(kinds)}" if kinds else None,
+        plugin=_COMMUNITY_PACKAGE,
     )
 
 
