@@ -2,7 +2,7 @@
 Flowise's SQLite database (``~/.flowise/database.sqlite``, table ``chat_flow``, column
 ``flowData``), read-only.
 
-A Custom MCP node (``customMCP``) holds its server as ``mcpServerConfig``: JSON text (or an
+A Custom MCP node (``customMCP``) holds its server as ``mcpServerConfig``: JSON5 text (or an
 object) in the Claude Desktop shape, ``command``/``args``/``env`` for stdio, ``url``/``headers``
 for a remote server. Agentflow v2 keeps the same object under ``agentSelectedToolConfig``; any
 mapping holding ``mcpServerConfig`` is read. Flowise's built-in MCP tool nodes (category
@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcpward._documents import Document
+from mcpward._documents import Document, DocumentError, DocumentFormat, parse_text
 from mcpward.model import Ecosystem, Transport
 from mcpward.scan._hosts._common import build_server, claude_style_fields
 from mcpward.scan._platforms._common import (
+    MAX_FLOW_BYTES,
     FlowSource,
     Found,
     Platform,
@@ -66,7 +67,7 @@ class Flowise(Platform):
                     yield built_in
                 continue
             count += 1
-            config = parse_json_value(mapping["mcpServerConfig"])
+            config = _server_config(mapping["mcpServerConfig"])
             name = f"{source.flow} / Custom MCP {count}"
             if not isinstance(config, Mapping):
                 yield source.path, f"{name}: mcpServerConfig is not a JSON object"
@@ -76,6 +77,19 @@ class Flowise(Platform):
                 yield source.path, str(found)
             else:
                 yield found
+
+
+def _server_config(value: Any) -> Any:
+    """A Custom MCP node's ``mcpServerConfig`` as Flowise reads it: an object, or text that
+    ``JSON5.parse`` takes (unquoted keys, single quotes, trailing commas, comments); None when
+    Flowise could not read it either."""
+    config = parse_json_value(value)
+    if config is None and isinstance(value, str) and len(value) <= MAX_FLOW_BYTES:
+        try:
+            config = parse_text(value, DocumentFormat.JSONC)  # JSON5, as pyjson5 reads it
+        except DocumentError:
+            return None
+    return config
 
 
 def _built_in(node: Mapping[str, Any], source: FlowSource) -> DiscoveredServer | None:
