@@ -1,5 +1,6 @@
 """OpenAI Codex CLI: ``[mcp_servers.NAME]`` tables in ``~/.codex/config.toml`` (or
-``$CODEX_HOME``), a project's ``.codex/config.toml``, and the managed config."""
+``$CODEX_HOME``), a project's ``.codex/config.toml``, the system layer ``/etc/codex/config.toml``
+and the managed config."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ class Codex(McpServersHost):
         base = Path(codex_home) if codex_home else layout.home / ".codex"
         yield user(base / "config.toml", DocumentFormat.TOML)
         if layout.os is not TargetOS.WINDOWS:
-            yield from managed(layout.system_path("etc", "codex", "managed_config.toml"), DocumentFormat.TOML)
+            # The system layer (a machine-wide default under the user's) and the managed one.
+            for name in ("config.toml", "managed_config.toml"):
+                yield from managed(layout.system_path("etc", "codex", name), DocumentFormat.TOML)
 
     def build(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
