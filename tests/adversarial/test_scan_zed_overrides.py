@@ -44,3 +44,14 @@ def test_plain_settings_are_as_before(tmp_path: Path) -> None:
     assert _scan(tmp_path, {"context_servers": {"base": {"command": "base-mcp"}}, "theme": "One Dark"}) == {
         "base": ()
     }
+
+
+def test_profiles_past_the_limit_are_said(tmp_path: Path) -> None:
+    profiles = {f"p{index}": {"settings": {}} for index in range(150)}
+    folder = tmp_path / ".config" / "zed"
+    folder.mkdir(parents=True)
+    (folder / "settings.json").write_text(json.dumps({"profiles": profiles}))
+    found = discover(ScanOptions(home=tmp_path, hosts=frozenset({"zed"})))
+    assert [e.message for e in found.errors] == [
+        "server 'profiles': more than 100 profiles; the rest not read"
+    ]

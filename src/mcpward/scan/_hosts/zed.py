@@ -40,6 +40,9 @@ class Zed(McpServersHost):
             yield EntryError("(file)", f"expected a JSON object, found {type(data).__name__}")
             return
         names: set[str] = set()
+        profiles = data.get("profiles")
+        if location.project is None and isinstance(profiles, Mapping) and len(profiles) > MAX_PROFILES:
+            yield EntryError("profiles", f"more than {MAX_PROFILES} profiles; the rest not read")
         for section, settings in _sections(data, user_file=location.project is None):
             where = f"{section}.context_servers" if section else "context_servers"
             for item in iter_server_map(settings.get("context_servers"), where):
