@@ -1,5 +1,6 @@
 """Amazon Q Developer: ``~/.aws/amazonq/mcp.json``, agent files in ``~/.aws/amazonq/agents/``
-(whose ``allowedTools`` run without asking), and a workspace's ``.amazonq/mcp.json``."""
+(the IDE plugin's) and ``cli-agents/`` (the CLI's), whose ``allowedTools`` run without asking,
+and a workspace's ``.amazonq/mcp.json``, ``agents/`` and ``cli-agents/``."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ class AmazonQ(McpServersHost):
     project_files = (
         (".amazonq/mcp.json", DocumentFormat.JSON),
         (".amazonq/agents/*.json", DocumentFormat.JSON),
+        (".amazonq/cli-agents/*.json", DocumentFormat.JSON),
     )
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
         base = layout.home / ".aws" / "amazonq"
         yield user(base / "mcp.json")
-        for agent in bounded_glob(base / "agents", "*.json", max_depth=0):
-            yield user(agent)
+        for folder in ("agents", "cli-agents"):  # the IDE plugin's, the CLI's
+            for agent in bounded_glob(base / folder, "*.json", max_depth=0):
+                yield user(agent)
 
     def parse(self, location: ConfigLocation, document: Document) -> Iterator[Parsed]:
         yield from super().parse(location, document)
