@@ -1,9 +1,11 @@
-"""opencode: the ``mcp`` key of ``opencode.json``/``opencode.jsonc`` in ``~/.config/opencode``
-and in a project's root. The command is a list; ``type`` is ``local`` or ``remote``."""
+"""opencode: the ``mcp`` key of ``opencode.json``/``opencode.jsonc`` in ``~/.config/opencode``,
+``~/.opencode``, ``$OPENCODE_CONFIG_DIR``, the file ``$OPENCODE_CONFIG``, and in a project's root
+and its ``.opencode`` folders. The command is a list; ``type`` is ``local`` or ``remote``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from mcpward._documents import Document, DocumentFormat
@@ -24,6 +26,16 @@ class OpenCode(McpServersHost):
         base = layout.xdg_config_dir / "opencode"
         for name in ("opencode.json", "opencode.jsonc", "config.json"):
             yield user(base / name, DocumentFormat.JSONC)
+        # The home's .opencode folder and $OPENCODE_CONFIG_DIR, read as a project's .opencode
+        # is, and the file $OPENCODE_CONFIG names.
+        folders = [layout.home / ".opencode"]
+        if layout.environ.get("OPENCODE_CONFIG_DIR"):
+            folders.append(Path(layout.environ["OPENCODE_CONFIG_DIR"]))
+        for folder in folders:
+            for name in ("opencode.json", "opencode.jsonc"):
+                yield user(folder / name, DocumentFormat.JSONC)
+        if layout.environ.get("OPENCODE_CONFIG"):
+            yield user(Path(layout.environ["OPENCODE_CONFIG"]), DocumentFormat.JSONC)
 
     def build(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
