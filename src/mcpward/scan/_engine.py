@@ -467,6 +467,7 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         command = redact_command_line(command) if " " in command.strip() else redact_text(command)
     location = server.location
     project = server.project or location.project
+    environment = {**server.env_file, **server.env}  # the entry's env over its env file's
     return ServerSpec(
         id=server_id(server),
         host=server.host,
@@ -479,9 +480,9 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         args=args,
         url=redact_url(server.url) if server.url else None,
         # Names masked too: a token pasted as a variable's or header's name is still a token.
-        env_names=tuple(sorted(map(redact_text, server.env))),
+        env_names=tuple(sorted(map(redact_text, environment))),
         # Names only are kept; a value that decides what runs (PATH) is judged here, where read.
-        env_values_harmless=values_harmless(server.env),
+        env_values_harmless=values_harmless(environment),
         header_names=tuple(sorted(map(redact_text, server.headers))),
         package=masked_package(launch.package or server.declared_package) or _endpoint(server.url),
         dependencies=tuple(p for p in map(masked_package, server.dependencies) if p is not None),

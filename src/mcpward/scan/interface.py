@@ -150,6 +150,10 @@ class DiscoveredServer:
     plugin: str | None = None
     #: For an agent skill (``source="skill"``): what the checks read.
     skill: SkillContent | None = None
+    #: The variables of the entry's env file (VS Code's and Cursor's ``envFile``), which the
+    #: client adds at each start: their names are recorded, their values only judged for what
+    #: they run (``NODE_OPTIONS``), never checked as secrets written in the config.
+    env_file: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"DiscoveredServer(host={self.host!r}, name={self.name!r}, path={self.location.path})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mcpward._documents import Document, DocumentFormat
+from mcpward._documents import Document, DocumentError, DocumentFormat, read_text
 from mcpward.model import Scope, Transport
 from mcpward.scan.interface import (
     ConfigLocation,
@@ -249,6 +250,8 @@ class McpServersHost(HostApp):
     servers_key: ClassVar[str] = "mcpServers"
     #: Transport of an entry that has a ``url`` and no ``type``.
     url_transport: ClassVar[Transport] = Transport.HTTP
+    #: The key of an entry naming a file of variables the client adds (``envFile``), if any.
+    env_file_key: ClassVar[str | None] = None
 
     def user_configs(self, layout: HomeLayout) -> Iterable[ConfigLocation]:
         return ()
@@ -273,7 +276,7 @@ class McpServersHost(HostApp):
     def build(
         self, location: ConfigLocation, document: Document, name: str, entry: Mapping[str, Any]
     ) -> DiscoveredServer | EntryError:
-        return build_server(
+        server = build_server(
             self.id,
             location,
             document,
@@ -281,6 +284,42 @@ class McpServersHost(HostApp):
             claude_style_fields(entry),
             url_transport=self.url_transport,
         )
+        if self.env_file_key and isinstance(server, DiscoveredServer):
+            server.env_file = env_file_variables(location, entry.get(self.env_file_key))
+        return server
+
+
+#: An env file's variables read, and its size: a client's ``.env`` is a few lines.
+MAX_ENV_FILE_VARIABLES = 1_000
+MAX_ENV_FILE_BYTES = 1024 * 1024
+_ENV_LINE = re.compile(r"\s*+(?:export\s++)?+([A-Za-z_][A-Za-z0-9_]*+)\s*+=")
+
+
+def env_file_variables(location: ConfigLocation, value: Any) -> dict[str, str]:
+    """The variables of the env file an entry names (``${workspaceFolder}/.env``), as VS Code and
+    Cursor add them; none when it cannot be found or read. Of a project's config, only a file
+    inside the project is read: a cloned repository would otherwise name the user's files."""
+    project = location.project
+    if not isinstance(value, str) or not value or project is None:
+        return {}  # a user config's ${workspaceFolder} is whichever folder is open
+    path = Path(value.replace("${workspaceFolder}", os.fspath(project)))
+    path = path if path.is_absolute() else project / path
+    try:
+        inside = Path(os.path.realpath(path)).is_relative_to(os.path.realpath(project))
+        text = read_text(path, max_bytes=MAX_ENV_FILE_BYTES) if inside else ""
+    except (OSError, ValueError, DocumentError):
+        return {}
+    variables: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _ENV_LINE.match(line)
+        if match is None:
+            continue
+        if len(variables) >= MAX_ENV_FILE_VARIABLES:
+            break
+        raw = line[match.end() :].strip()  # not in the pattern: a lazy value before \s*$ is quadratic
+        quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
+        variables[match.group(1)] = raw[1:-1] if quoted else raw
+    return variables
 
 
 def user(path: Path, fmt: DocumentFormat = DocumentFormat.JSON, variant: str = "") -> ConfigLocation:

@@ -11,6 +11,7 @@ from mcpward.scan.interface import ConfigLocation, HomeLayout
 
 class Cursor(McpServersHost):
     id = "cursor"
+    env_file_key = "envFile"
     project_files = ((".cursor/mcp.json", DocumentFormat.JSONC),)
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:

@@ -39,6 +39,7 @@ _AUTO_APPROVE_KEYS = ("chat.tools.autoApprove", "chat.tools.global.autoApprove")
 class VsCode(McpServersHost):
     id = "vscode"
     servers_key = "servers"
+    env_file_key = "envFile"
     project_files = (
         (".vscode/mcp.json", DocumentFormat.JSONC),
         (".vscode/settings.json", DocumentFormat.JSONC),
