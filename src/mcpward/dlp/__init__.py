@@ -103,8 +103,8 @@ _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
 
 def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], list[SecretHit]]:
     """Mask secrets in a launch line: known formats anywhere, and values of secret-named flags
-    (``--api-key X``, ``--token=X``), assignments (``API_KEY=X``) and headers
-    (``Authorization: Bearer X``)."""
+    (``--api-key X``, ``--token=X``), assignments (``API_KEY=X``), headers
+    (``Authorization: Bearer X``) and secret-named members of a JSON argument."""
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
@@ -123,6 +123,11 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
                 redacted.append(prefix + (redact_url(value) if "://" in value else redact_text(value)))
             else:
                 redacted.append(prefix + _mask_keyed(value))
+        elif arg.lstrip().startswith(("{", "[")) and (masked := redact_text(arg)) != arg:
+            # A JSON argument (``--config '{"apiKey": "..."}'``) is no secret whole: its
+            # secret-named members are, masked as text is.
+            hits.append(SecretHit(f"arg[{index}]", "keyed-secret", masked[:300], by_format=False))
+            redacted.append(masked)
         else:
             redacted.append(arg)
         previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg else None
