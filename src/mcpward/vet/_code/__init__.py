@@ -15,6 +15,7 @@ import configparser
 import copy
 import dataclasses
 import hashlib
+import itertools
 import json
 import posixpath
 import shlex
@@ -159,23 +160,83 @@ def _node_entry_points(files: PackageFiles) -> list[str]:
     named: list[str] = []
     for key in ("main", "module", "browser", "bin", "exports"):
         named.extend(string_values(manifest.get(key)))
+    found: list[str] = []
+    for name in named[:1000]:
+        found.extend(_resolve("", name if name.startswith(("./", "../")) else "./" + name, files))
     scripts = manifest.get("scripts")
     if isinstance(scripts, dict):
         for hook in _RUN_SCRIPTS:
             command = scripts.get(hook)
             if isinstance(command, str):
-                try:
-                    named.extend(shlex.split(command))
-                except ValueError:
-                    named.extend(command.split())
-    found: list[str] = []
-    for name in named[:1000]:
-        found.extend(_resolve("", name if name.startswith(("./", "../")) else "./" + name, files))
+                for folder, words, _script in script_commands(command, scripts):
+                    found.extend(_command_files(folder, words, files))
     directories = manifest.get("directories")
     bin_folder = directories.get("bin") if isinstance(directories, dict) else None
     if isinstance(bin_folder, str) and bin_folder.strip():
         prefix = posixpath.normpath(bin_folder.strip()).removeprefix("./").rstrip("/") + "/"
         found.extend(path for path in sorted(files.files) if path.startswith(prefix))
+    return found
+
+
+#: Shells whose ``-c`` word is a command line of its own.
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh"})
+#: Words of ``npm``, ``yarn`` and ``pnpm`` before the name of the manifest's script they run.
+_RUN_WORDS = frozenset({"run", "run-script", "rum", "urn"})
+#: Tokens that end a simple command in a shell line.
+_OPERATOR_CHARACTERS = frozenset("&|;()<>")
+
+
+def script_commands(
+    command: str, scripts: dict[str, object], folder: str = "", seen: set[str] | None = None
+) -> Iterator[tuple[str, list[str], str | None]]:
+    """The simple commands a package script runs: (the folder it runs in, relative to the
+    package root; its words; the manifest script it is part of, None for ``command`` itself).
+    npm runs a script through a shell, so a ``cd`` moves the rest of the line, ``sh -c LINE``
+    runs LINE, and ``npm run NAME`` (``run-script``, yarn's and pnpm's, or their bare ``NAME``)
+    runs the manifest's NAME with its ``preNAME`` and ``postNAME``, from the package root. A
+    hook ``cd test && node setup.js`` ran a file vet read as a test nobody loads. Each
+    manifest script is read once (``seen``), so scripts naming each other end."""
+    seen = set() if seen is None else seen
+    try:
+        lexer = shlex.shlex(command[:100_000], posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(itertools.islice(lexer, 1000))
+    except ValueError:
+        tokens = command[:100_000].split()[:1000]
+    words: list[str] = []
+    for token in [*tokens, ";"]:
+        if token and not set(token) <= _OPERATOR_CHARACTERS:
+            words.append(token)
+            continue
+        if not words:
+            continue
+        yield folder, words, None
+        program = posixpath.basename(words[0])
+        if program == "cd" and len(words) > 1:
+            folder = posixpath.normpath(posixpath.join(folder, words[1])).removeprefix("./")
+            folder = "" if folder == "." else folder
+        elif program in _SHELLS and "-c" in words[1:-1]:
+            yield from script_commands(words[words.index("-c", 1) + 1], scripts, folder, seen)
+        elif program in ("npm", "yarn", "pnpm") and len(words) > 1:
+            name = words[2] if words[1] in _RUN_WORDS and len(words) > 2 else words[1]
+            for script in (f"pre{name}", name, f"post{name}"):
+                text = scripts.get(script)
+                if script in seen or not isinstance(text, str) or len(seen) >= 100:
+                    continue
+                seen.add(script)
+                for inner in script_commands(text, scripts, "", seen):
+                    yield inner[0], inner[1], inner[2] or script
+        words = []
+
+
+def _command_files(folder: str, words: list[str], files: PackageFiles) -> list[str]:
+    """Files of the package a command's words name, from the folder it runs in: the words
+    themselves and an option's value (``--require=./x.js``)."""
+    found: list[str] = []
+    for word in words:
+        for name in {word, word.partition("=")[2]} - {""}:
+            relative = name if name.startswith(("./", "../")) else "./" + name
+            found.extend(_resolve(posixpath.join(folder, "script"), relative, files))
     return found
 
 
@@ -377,22 +438,19 @@ def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str,
         command = scripts.get(hook)
         if not isinstance(command, str):
             continue
-        try:
-            words = shlex.split(command[:100_000])
-        except ValueError:
-            words = command[:100_000].split()
-        where = f"package.json scripts.{hook}"
-        for index, word in enumerate(words[:1000]):
-            previous = words[index - 1] if index else ""
-            if (
-                previous in _INLINE_CODE
-                and index >= 2
-                and _interpreter(words[index - 2], _INLINE_CODE[previous])
-            ):
-                inline.append((f"{where} ({words[index - 2]} {previous})", _INLINE_CODE[previous], word))
-                continue
-            for path in _resolve("", word if word.startswith(("./", "../")) else "./" + word, files):
-                named.setdefault(path, where)
+        for folder, words, script in script_commands(command, scripts):
+            where = f"package.json scripts.{hook}" + (f" (through scripts.{script})" if script else "")
+            for index, word in enumerate(words):
+                previous = words[index - 1] if index else ""
+                if (
+                    previous in _INLINE_CODE
+                    and index >= 2
+                    and _interpreter(words[index - 2], _INLINE_CODE[previous])
+                ):
+                    inline.append((f"{where} ({words[index - 2]} {previous})", _INLINE_CODE[previous], word))
+                    continue
+                for path in _command_files(folder, [word], files):
+                    named.setdefault(path, where)
     return named, inline
 
 

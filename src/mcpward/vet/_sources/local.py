@@ -11,6 +11,7 @@ from email.utils import getaddresses
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
+from mcpward.vet._code import script_commands
 from mcpward.vet._provenance import ProvenanceResult, verify_npm, verify_pypi
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
@@ -141,6 +142,12 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
         return metadata
     scripts: dict[str, object] = data["scripts"] if isinstance(data.get("scripts"), dict) else {}
     hooks = {k: str(v) for k, v in scripts.items() if k in _INSTALL_HOOKS}
+    for hook, command in list(hooks.items()):
+        # A hook's `npm run setup` runs scripts.setup at install: what it runs is a hook's text
+        # (compared with the release before, read for threats), not only the words naming it.
+        for _folder, _words, script in script_commands(command, scripts):
+            if script is not None and script not in _INSTALL_HOOKS:
+                hooks.setdefault(f"{script} (run by {hook})", str(scripts[script]))
     if (
         "binding.gyp" in files.files
         and not ({"install", "preinstall"} & set(hooks))

@@ -295,7 +295,8 @@ def _compare_install_scripts(manifest: dict[str, Any], metadata: PackageMetadata
     tarball = {
         k: v
         for k, v in metadata.install_scripts.items()
-        if "implicit" not in v and not k.startswith("node_modules/")
+        # the hooks themselves: not the implicit node-gyp, bundled dependencies' or scripts run by a hook
+        if "implicit" not in v and k in ("preinstall", "install", "postinstall")
     }
     if registry != tarball:
         metadata.manifest_problems.append(
