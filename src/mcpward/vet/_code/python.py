@@ -154,19 +154,13 @@ class PythonAnalyzer(SourceAnalyzer):
                 (path, f"{len(source)} bytes: too large to parse (limit {MAX_SOURCE_BYTES})")
             )
             return facts
-        if path.endswith(".pth"):
-            # .pth lines starting with "import" run at every interpreter start.
-            for number, line in enumerate(source.decode("utf-8", "replace").splitlines(), start=1):
-                if line.lstrip().startswith("import"):
-                    facts.capabilities.append(
-                        CapabilityUse(Capability.DYNAMIC_CODE, ".pth import line", path, number)
-                    )
-            return facts
         budget = budget or AnalysisBudget()
         refusal = budget.admit(source, MAX_TOKENS)
         if refusal is not None:
             facts.incomplete.append((path, f"not analysed: {refusal}"))
             return facts
+        if path.endswith(".pth"):
+            source = _pth_code(path, source, facts)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -192,6 +186,29 @@ class PythonAnalyzer(SourceAnalyzer):
         except RecursionError:
             facts.incomplete.append((path, "analysis stopped: the syntax tree is nested too deeply"))
         return facts
+
+
+def _pth_code(path: str, source: bytes, facts: CodeFacts) -> bytes:
+    """The code of a ``.pth`` file: site runs each line starting with ``import`` (``exec`` of
+    the line) at every interpreter start; the other lines are folders. Only the dynamic code
+    was noted, and a line fetching and running a script passed. Each code line is kept where
+    it is (other lines blanked, so line numbers hold) if it parses alone: one broken line
+    must not make the file unparseable and hide the others."""
+    code: list[str] = []
+    for number, line in enumerate(source.decode("utf-8", "replace").splitlines(), start=1):
+        line = line.strip()
+        if not line.startswith("import"):
+            code.append("")
+            continue
+        facts.capabilities.append(CapabilityUse(Capability.DYNAMIC_CODE, ".pth import line", path, number))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(line)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            line = ""
+        code.append(line)
+    return "\n".join(code).encode()
 
 
 class _Visitor:
