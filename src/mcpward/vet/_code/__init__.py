@@ -53,9 +53,11 @@ _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
 #: Interpreter flags whose next word is code: ``node -e CODE``, ``python -c CODE``.
 _INLINE_CODE = {"-e": ".js", "--eval": ".js", "-p": ".js", "--print": ".js", "-c": ".py"}
 #: What node resolves ``require("./x")`` to, in order.
-_RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", "/index.js", "/index.mjs", "/index.cjs")
+_RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".node", "/index.js", "/index.mjs", "/index.cjs")
 #: Loaded as data or native code by node, never parsed as JavaScript.
 _NOT_JAVASCRIPT = (".json", ".node", ".wasm")
+#: Loaded by node as machine code (a compiled addon), which no analyser reads.
+_NATIVE_CODE = ".node"
 
 
 @cache
@@ -347,6 +349,10 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
         data = files.files[path]
         analyzer = _analyzer(path, data, loaded=loaded)
         if analyzer is None:
+            if loaded and path.endswith(_NATIVE_CODE):
+                # skipped unsaid, an addon in `main` (or required) ran unjudged and passed
+                done.add(path)
+                facts.incomplete.append((path, "loaded as native code (a compiled addon), which is not read"))
             continue
         done.add(path)
         if path in files.dropped:
