@@ -109,6 +109,7 @@ def judge(target: Side, baseline: Side | None) -> list[Finding]:
     found = _Findings(target)
     _identity(found, target, baseline)
     _advisories(found, target)
+    _dependencies(found, target)
     _provenance(found, target, baseline)
     _package_content(found, target)
     _threats(found, target)
@@ -194,6 +195,45 @@ def _advisories(found: _Findings, target: Side) -> None:
             references=advisory.references[:5],
             identifiers=ids,
         )
+
+
+#: Name risks that mean a dependency was written to pass for an official package (a vendor's
+#: brand is its own SDK's name: `stripe` is Stripe's).
+_IMITATIONS = (NameRiskKind.HOMOGLYPH, NameRiskKind.SCOPE_LOOKALIKE, NameRiskKind.TYPOSQUAT)
+
+
+def _dependencies(found: _Findings, target: Side) -> None:
+    """npm installs a package's dependencies with it and runs their install scripts: a release
+    identical in code to the one before but depending on a known-malicious release, or on a
+    look-alike of the official SDK, passed."""
+    ref = target.package.ref
+    records = load_advisories() if target.package.metadata.dependencies else ()
+    for name, version in target.package.metadata.dependencies:
+        dependency = PackageRef(
+            ecosystem=ref.ecosystem, name=name, version=version, pinned=version is not None
+        )
+        for advisory in advisories_for(dependency, records):
+            if advisory.malicious:
+                found.add(
+                    "dependency-malicious",
+                    Category.KNOWN_VULNERABLE,
+                    Severity.CRITICAL,
+                    f"The package depends on {dependency.display}, a known malicious package "
+                    f"({advisory.id}): {advisory.summary}",
+                    "Do not approve: installing it installs the dependency and runs its install scripts.",
+                    evidence=advisory.id,
+                    references=advisory.references[:5],
+                )
+        for risk in assess_name(ref.ecosystem, name):
+            if risk.kind in _IMITATIONS:
+                found.add(
+                    "dependency-impersonation",
+                    Category.IMPERSONATION,
+                    Severity.HIGH,
+                    f"The package depends on {name!r}: {risk.detail}.",
+                    f"Check that it means {risk.imitates!r}: a look-alike is anyone's to publish.",
+                    evidence=name,
+                )
 
 
 def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any], ...]) -> str | None:

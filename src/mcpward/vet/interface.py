@@ -64,6 +64,10 @@ class PackageMetadata:
     #: The official MCP registry's ownership marker (``mcpName`` / ``mcp-name:``).
     mcp_name: str | None = None
     install_scripts: dict[str, str] = field(default_factory=dict)
+    #: npm packages installed with this one (its dependencies, optional and peer ones), each
+    #: as the package npm installs (an alias's target) and the one version its range allows
+    #: (None for a range).
+    dependencies: tuple[tuple[str, str | None], ...] = ()
     #: The registry's hash of the archive, which the download was checked against (npm
     #: ``sha512-…`` SRI, PyPI ``sha256:…``); None for a local archive.
     integrity: str | None = None

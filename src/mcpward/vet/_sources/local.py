@@ -8,6 +8,7 @@ import tomllib
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses
+from typing import Any
 
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
@@ -166,7 +167,33 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
         homepage=data.get("homepage") if isinstance(data.get("homepage"), str) else None,
         mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
         install_scripts=hooks,
+        dependencies=npm_dependencies(data),
     )
+
+
+#: A range that allows one version only ("1.0.16", "=1.0.16", "v1.0.16"), as npm's semver reads it.
+_EXACT_VERSION = re.compile(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+
+
+def npm_dependencies(manifest: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
+    """The packages npm installs with a package (its dependencies, optional and peer ones)."""
+    found: list[tuple[str, str | None]] = []
+    for key in ("dependencies", "optionalDependencies", "peerDependencies"):
+        listed = manifest.get(key)
+        if isinstance(listed, dict):
+            found.extend(_dependency(str(name), spec) for name, spec in list(listed.items())[:1000])
+    return tuple(found)
+
+
+def _dependency(name: str, spec: object) -> tuple[str, str | None]:
+    """The package npm installs for a dependency (``"sdk": "npm:evil@1.0.16"`` installs evil)
+    and the one version its range allows, if it allows one."""
+    if isinstance(spec, str) and spec.startswith("npm:"):
+        target = spec[len("npm:") :]
+        at = target.rfind("@")  # after a scope's "@"
+        name, spec = (target[:at], target[at + 1 :]) if at > 0 else (target, None)
+    match = _EXACT_VERSION.match(spec) if isinstance(spec, str) else None
+    return name, match.group(1) if match else None
 
 
 def _bundled_install_scripts(files: PackageFiles) -> dict[str, str]:
