@@ -342,6 +342,8 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
     pending.extend((path, True) for path in _entry_points(files))
     hooks, inline = _install_hooks(files)
     done: set[str] = set()
+    #: Files something runs whose text no analyser reads (a `#!/bin/sh` bin, a hook's `sh FILE`).
+    run_scripts = _shell_files(files)
     while pending:
         path, loaded = pending.popleft()
         if path in done:
@@ -353,12 +355,16 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
                 # skipped unsaid, an addon in `main` (or required) ran unjudged and passed
                 done.add(path)
                 facts.incomplete.append((path, "loaded as native code (a compiled addon), which is not read"))
+            elif loaded:
+                run_scripts.add(path)
             continue
         done.add(path)
         if path in files.dropped:
             facts.incomplete.append((path, "loaded as code, but a file of this kind is not read"))
             continue
         file_facts = analyzer.analyze(path, data, budget)
+        if loaded and any(reason.startswith("not parseable") for _, reason in file_facts.skipped):
+            run_scripts.add(path)  # run, but not as the code it was taken for: a shell's
         if path in hooks:
             _at_install(file_facts, hooks[path])
         facts.extend(file_facts)
@@ -371,7 +377,7 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
             _at_install(file_facts, label)
             facts.threats.extend(file_facts.threats)
             facts.obfuscation.extend(file_facts.obfuscation)
-    _scripts(files, facts)
+    _scripts(files, facts, run_scripts)
     _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
@@ -460,6 +466,29 @@ def _install_hooks(files: PackageFiles) -> tuple[dict[str, str], list[tuple[str,
     return named, inline
 
 
+def _shell_files(files: PackageFiles) -> set[str]:
+    """Files the manifest's run scripts hand to a shell (``sh scripts/setup``): their text is
+    shell, whatever they are called, and a shell line parses as JavaScript often enough."""
+    raw = files.files.get("package.json")
+    try:
+        manifest = json.loads(raw.decode("utf-8", "replace").removeprefix("\ufeff")) if raw else None
+    except (json.JSONDecodeError, RecursionError):
+        return set()
+    scripts = manifest.get("scripts") if isinstance(manifest, dict) else None
+    if not isinstance(scripts, dict):
+        return set()
+    found: set[str] = set()
+    for hook in _RUN_SCRIPTS:
+        command = scripts.get(hook)
+        if not isinstance(command, str):
+            continue
+        for folder, words, _script in script_commands(command, scripts):
+            operands = [word for word in words[1:] if not word.startswith("-")]
+            if posixpath.basename(words[0]) in _SHELLS and operands:
+                found.update(_command_files(folder, operands[:1], files))
+    return found
+
+
 def _interpreter(word: str, suffix: str) -> bool:
     name = posixpath.basename(word)
     return name in ("node", "nodejs", "bun", "deno") if suffix == ".js" else name.startswith("python")
@@ -479,14 +508,17 @@ _SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".c
 _MAX_SCRIPT_BYTES = 1024 * 1024
 
 
-def _scripts(files: PackageFiles, facts: CodeFacts) -> None:
+def _scripts(files: PackageFiles, facts: CodeFacts, run: set[str]) -> None:
     """Fixed texts in shell scripts, and in source files the parser refused (a fragment, a
     one-liner for another interpreter): what such a text does does not depend on its syntax.
-    In a script the text is the command (it reaches); in an unparseable file it only might."""
+    In a script the text is the command (it reaches); in an unparseable file it only might.
+    A file something runs (``run``) that no analyser read is a script wherever it is: a
+    ``#!/bin/sh`` bin, or a hook's ``sh scripts/setup``, was read by its name only, and not
+    in tests or docs."""
     unparseable = {path for path, reason in facts.skipped if reason.startswith("not parseable")}
     for path in sorted(files.files):
-        script = path.lower().endswith(_SCRIPT_SUFFIXES)
-        if not (script or path in unparseable) or _skipped(path) or path in files.dropped:
+        script = path in run or (path.lower().endswith(_SCRIPT_SUFFIXES) and not _skipped(path))
+        if not (script or (path in unparseable and not _skipped(path))) or path in files.dropped:
             continue
         text = files.files[path][:_MAX_SCRIPT_BYTES].decode("utf-8", "replace")
         facts.threats.extend(text_threats(path, text, reaches=script))
