@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import posixpath
+import re
 import shlex
 import threading
 import tomllib
@@ -94,6 +95,8 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
     ``entry_points.txt``, ``[project.scripts]`` of pyproject.toml, setup.cfg's
     ``options.entry_points``), and each package on the way, whose ``__init__`` runs first."""
     targets: list[str] = []
+    # pip installs each file of a wheel's `.data/scripts/` as a command in `bin`
+    found = [path for path in sorted(files.files) if _WHEEL_SCRIPTS.fullmatch(path)]
     for path, raw in files.files.items():
         name = posixpath.basename(path)
         folder = posixpath.dirname(path)
@@ -103,13 +106,16 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
             targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
         elif name == "pyproject.toml" and "/" not in path:
             targets.extend(_pyproject_scripts(raw))
-    found: list[str] = []
     for target in targets[:1000]:
         module = target.split(":", 1)[0].split("[", 1)[0].strip()
         parts = [part for part in module.split(".") if part.isidentifier()][:16]
         for end in range(1, len(parts) + 1):
             found.extend(_resolve("", "py:" + "/".join(parts[:end]), files))
     return found
+
+
+#: A wheel's scripts, which pip installs as commands: ``NAME-VERSION.data/scripts/FILE``.
+_WHEEL_SCRIPTS = re.compile(r"[^/]+\.data/scripts/[^/]+")
 
 
 def _ini_scripts(raw: bytes, sections: tuple[str, ...], *, nested: bool = False) -> list[str]:
