@@ -25,6 +25,7 @@ import tomllib
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 from mcpward._bounded import keep_recent
 from mcpward._documents import string_values
@@ -105,7 +106,10 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
         elif name == "setup.cfg" and "/" not in path:
             targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
         elif name == "pyproject.toml" and "/" not in path:
-            targets.extend(_pyproject_scripts(raw))
+            document = _toml(raw)
+            targets.extend(_pyproject_scripts(document))
+            targets.extend(_build_modules(document))
+            found.extend(hook for hook in _hatch_hooks(document) if hook in files.files)
     for target in targets[:1000]:
         module = target.split(":", 1)[0].split("[", 1)[0].strip()
         parts = [part for part in module.split(".") if part.isidentifier()][:16]
@@ -137,11 +141,48 @@ def _ini_scripts(raw: bytes, sections: tuple[str, ...], *, nested: bool = False)
     return values
 
 
-def _pyproject_scripts(raw: bytes) -> list[str]:
+def _toml(raw: bytes) -> dict[str, Any]:
     try:
-        document = tomllib.loads(raw.decode("utf-8", "replace"))
+        return tomllib.loads(raw.decode("utf-8", "replace"))
     except (tomllib.TOMLDecodeError, RecursionError):
-        return []
+        return {}
+
+
+def _table(document: dict[str, Any], *keys: str) -> dict[str, Any] | None:
+    """The table at ``keys``, or None when there is none."""
+    table: Any = document
+    for key in keys:
+        table = table.get(key) if isinstance(table, dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def _hatch_hooks(document: dict[str, Any]) -> list[str]:
+    """Files hatchling runs when pip builds the sdist: custom build hooks (of every target)
+    and metadata hooks, ``hatch_build.py`` unless a ``path`` says otherwise."""
+    hatch = _table(document, "tool", "hatch") or {}
+    targets = _table(hatch, "build", "targets") or {}
+    tables = [_table(hatch, "build", "hooks", "custom"), _table(hatch, "metadata", "hooks", "custom")]
+    tables += [_table(targets, name, "hooks", "custom") for name in targets]
+    paths = []
+    for table in tables:
+        path = table.get("path", "hatch_build.py") if table is not None else None
+        if isinstance(path, str):
+            paths.append(posixpath.normpath(path).removeprefix("./"))
+    return paths
+
+
+def _build_modules(document: dict[str, Any]) -> list[str]:
+    """Modules setuptools imports when pip builds the sdist: ``cmdclass`` commands, and a
+    ``dynamic`` field's ``attr`` that is not a plain literal (the module is then imported)."""
+    setuptools = _table(document, "tool", "setuptools") or {}
+    modules = [value for value in (_table(setuptools, "cmdclass") or {}).values() if isinstance(value, str)]
+    for value in (_table(setuptools, "dynamic") or {}).values():
+        if isinstance(value, dict) and isinstance(value.get("attr"), str):
+            modules.append(value["attr"])
+    return modules
+
+
+def _pyproject_scripts(document: dict[str, Any]) -> list[str]:
     project = document.get("project")
     if not isinstance(project, dict):
         return []
