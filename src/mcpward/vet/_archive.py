@@ -531,7 +531,7 @@ def _report_collisions(result: PackageFiles) -> None:
 #: manifests, and text in which a domain counts as already mentioned. Other files (images,
 #: native binaries, data) are listed with no content, so that two sides of 256 MiB of blobs do
 #: not sit in memory while code is parsed.
-_CONTENT_SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".gyp", ".cfg")
+_CONTENT_SUFFIXES = (".json", ".yaml", ".yml", ".md", ".txt", ".toml", ".html", ".gyp", ".gypi", ".cfg")
 _CONTENT_NAMES = frozenset({"PKG-INFO", "METADATA", "RECORD", "setup.py"})
 
 

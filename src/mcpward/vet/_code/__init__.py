@@ -58,6 +58,8 @@ _INLINE_CODE = {"-e": ".js", "--eval": ".js", "-p": ".js", "--print": ".js", "-c
 _RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".node", "/index.js", "/index.mjs", "/index.cjs")
 #: Loaded as data or native code by node, never parsed as JavaScript.
 _NOT_JAVASCRIPT = (".json", ".node", ".wasm")
+#: gyp files, whose ``<!(COMMAND)`` values and actions node-gyp runs at install.
+_GYP_FILES = ("binding.gyp", ".gypi")
 #: Loaded by node as machine code (a compiled addon), which no analyser reads.
 _NATIVE_CODE = ".node"
 
@@ -391,6 +393,8 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
     done: set[str] = set()
     #: Files something runs whose text no analyser reads (a `#!/bin/sh` bin, a hook's `sh FILE`).
     run_scripts = _shell_files(files)
+    # node-gyp runs the commands of a binding.gyp (`<!(…)`, actions) and of what it includes
+    run_scripts.update(path for path in files.files if path.endswith(_GYP_FILES))
     while pending:
         path, loaded = pending.popleft()
         if path in done:
