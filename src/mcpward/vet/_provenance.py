@@ -109,7 +109,7 @@ def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> 
     from sigstore.errors import Error as SigstoreError
     from sigstore.models import Bundle
     from sigstore.verify import Verifier
-    from sigstore.verify.policy import UnsafeNoOp
+    from sigstore.verify.policy import OIDCSourceRepositoryURI, UnsafeNoOp
 
     try:
         bundle = Bundle.from_json(json.dumps(entries[0]["bundle"]))
@@ -140,6 +140,19 @@ def verify_npm(attestations: bytes, name: str, version: str, tarball: bytes) -> 
         statement, "predicate", "buildDefinition", "externalParameters", "workflow", "repository"
     )
     repository = repository if isinstance(repository, str) else None
+    if repository is not None:
+        # The statement is the signer's text: the repository it names is the build's only if
+        # the certificate (Fulcio's Source Repository URI, from the CI's token) says so. Any
+        # signer's statement naming a vendor's repository was a "verified" build of it.
+        try:
+            OIDCSourceRepositoryURI(repository).verify(bundle.signing_certificate)
+        except (SigstoreError, ValueError) as exc:
+            return ProvenanceResult(
+                ProvenanceStatus.FAILED,
+                detail=f"the statement names {repository[:200]!r}, its signer another repository: {exc}"[
+                    :300
+                ],
+            )
     return ProvenanceResult(
         ProvenanceStatus.VERIFIED,
         publisher=f"npm-provenance:{repository}",
