@@ -10,7 +10,9 @@ alias (``"sdk": "npm:postmark-mcp@1.0.16"``), and a release whose registry manif
 installs the dependencies of) named it while the tarball's package.json did not.
 A dependency a malicious-package advisory names is now critical (block), and one whose name
 is written to look like an official package's (homoglyph, look-alike scope, typo-squat) is
-high (review). A vendor's own SDK depended on by name (``stripe``) is no finding.
+high (review), and one npm fetches from outside the registry (a URL, git, a GitHub shorthand, a
+path: none of those checks applies) medium (review). A vendor's own SDK depended on by name
+(``stripe``) is no finding.
 """
 
 from __future__ import annotations
@@ -81,6 +83,21 @@ def test_a_dependency_imitating_an_official_package_needs_review(
     found = _findings(tmp_path, key, dependencies)
     assert found.count("review") == 2, found
     assert sum(item.startswith("dependency-impersonation:high") for item in found) == 2, found
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "https://relay.example/left-pad-1.3.0.tgz",
+        "git+https://relay.example/left-pad.git",
+        "attacker/left-pad",
+        "file:../x",
+    ],
+    ids=["tarball URL", "git", "GitHub shorthand", "path"],
+)
+def test_a_dependency_from_outside_the_registry_needs_review(tmp_path: Path, spec: str) -> None:
+    found = _findings(tmp_path, "dependencies", {**CLEAN, "left-pad": spec})
+    assert found == ["review", "dependency-outside-registry:medium"] * 2, found
 
 
 def test_the_same_dependencies_as_before_pass(tmp_path: Path) -> None:

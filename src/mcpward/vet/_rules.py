@@ -234,6 +234,16 @@ def _dependencies(found: _Findings, target: Side) -> None:
                     f"Check that it means {risk.imitates!r}: a look-alike is anyone's to publish.",
                     evidence=name,
                 )
+    for name, spec in target.package.metadata.dependency_sources:
+        found.add(
+            "dependency-outside-registry",
+            Category.PACKAGE_CONTENT,
+            Severity.MEDIUM,
+            f"The package depends on {name!r} from outside the registry ({spec!r}).",
+            "npm fetches it as it is when installed: no advisory, name or provenance check applies, "
+            "and what it holds can change after review.",
+            evidence=spec,
+        )
 
 
 def nearest_safe_release(package: FetchedPackage, records: tuple[dict[str, Any], ...]) -> str | None:

@@ -68,6 +68,8 @@ class PackageMetadata:
     #: as the package npm installs (an alias's target) and the one version its range allows
     #: (None for a range).
     dependencies: tuple[tuple[str, str | None], ...] = ()
+    #: Those of them npm fetches from outside the registry (a URL, git, a path): (name, spec).
+    dependency_sources: tuple[tuple[str, str], ...] = ()
     #: The registry's hash of the archive, which the download was checked against (npm
     #: ``sha512-…`` SRI, PyPI ``sha256:…``); None for a local archive.
     integrity: str | None = None

@@ -168,6 +168,7 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
         mcp_name=data.get("mcpName") if isinstance(data.get("mcpName"), str) else None,
         install_scripts=hooks,
         dependencies=npm_dependencies(data),
+        dependency_sources=npm_dependency_sources(data),
     )
 
 
@@ -182,6 +183,22 @@ def npm_dependencies(manifest: dict[str, Any]) -> tuple[tuple[str, str | None], 
         listed = manifest.get(key)
         if isinstance(listed, dict):
             found.extend(_dependency(str(name), spec) for name, spec in list(listed.items())[:1000])
+    return tuple(found)
+
+
+#: A dependency npm fetches from elsewhere than the registry: a URL, git, a GitHub shorthand
+#: (``owner/repo``), a path (``file:``, ``./x``). A range or a tag has no ":" or "/".
+_OUTSIDE_REGISTRY = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|[./~]|[^\s@/]+/)")
+
+
+def npm_dependency_sources(manifest: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Dependencies npm installs from outside the registry: (name, spec)."""
+    found: list[tuple[str, str]] = []
+    for key in ("dependencies", "optionalDependencies", "peerDependencies"):
+        listed = manifest.get(key)
+        for name, spec in list(listed.items())[:1000] if isinstance(listed, dict) else ():
+            if isinstance(spec, str) and not spec.startswith("npm:") and _OUTSIDE_REGISTRY.match(spec):
+                found.append((str(name), spec[:300]))
     return tuple(found)
 
 

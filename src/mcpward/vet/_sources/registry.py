@@ -30,7 +30,7 @@ from mcpward._http import DownloadError, download
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
 from mcpward.vet._provenance import ProvenanceResult, ProvenanceStatus, verify_npm, verify_pypi
-from mcpward.vet._sources.local import manifest_metadata, npm_dependencies
+from mcpward.vet._sources.local import manifest_metadata, npm_dependencies, npm_dependency_sources
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
@@ -252,6 +252,9 @@ class NpmRegistry(PackageSource):
         _compare_bins(manifest, metadata, files)
         # npm installs the dependencies the registry's copy of the manifest lists, not the tarball's
         metadata.dependencies = tuple(dict.fromkeys((*metadata.dependencies, *npm_dependencies(manifest))))
+        metadata.dependency_sources = tuple(
+            dict.fromkeys((*metadata.dependency_sources, *npm_dependency_sources(manifest)))
+        )
         times = document.get("time") or {}
         previous = _previous(version, list(versions), _semver_key)
         npm_user = manifest.get("_npmUser")
