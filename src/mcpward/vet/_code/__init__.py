@@ -406,8 +406,8 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
                 # skipped unsaid, an addon in `main` (or required) ran unjudged and passed
                 done.add(path)
                 facts.incomplete.append((path, "loaded as native code (a compiled addon), which is not read"))
-            elif loaded:
-                run_scripts.add(path)
+            elif loaded and data.startswith(b"#!"):
+                run_scripts.add(path)  # a `#!/bin/sh` script
             continue
         done.add(path)
         if path in files.dropped:
