@@ -579,8 +579,15 @@ def _read_zip(path: Path, budget: _Budget) -> PackageFiles:
                     continue
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
-                    result.refused.append((name, "symbolic link not followed"))
-                    continue
+                    # pip writes every member's bytes to a regular file, a link's too: it is
+                    # read as installed (it was refused unread, its code never judged)
+                    result.notes.append(
+                        (
+                            "archive-layout",
+                            "Member marked as a symbolic link: pip installs it as a regular file.",
+                            name,
+                        )
+                    )
                 if info.file_size > MAX_FILE_BYTES:
                     result.refused.append((name, f"file of {info.file_size} bytes not read"))
                     continue
