@@ -11,13 +11,10 @@ the release before, whose ``binding.gyp`` only listed sources, a release whose f
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from vet_attack_kit import npm_tarball
 
 from mcpward.vet import VetOptions, run_vet
 
@@ -34,20 +31,9 @@ ACTION = (
 )
 
 
-def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in {"package.json": json.dumps(manifest).encode(), **files}.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
-    return path
-
-
 def _compare(tmp_path: Path, before: dict[str, bytes], after: dict[str, bytes]) -> tuple[str, set[str]]:
-    old = npm_tgz(tmp_path / "a.tgz", BASE, {"index.js": INDEX, **before})
-    new = npm_tgz(tmp_path / "b.tgz", {**BASE, "version": "1.0.1"}, {"index.js": INDEX, **after})
+    old = npm_tarball(tmp_path / "a.tgz", BASE, {"index.js": INDEX, **before})
+    new = npm_tarball(tmp_path / "b.tgz", {**BASE, "version": "1.0.1"}, {"index.js": INDEX, **after})
     report = run_vet(VetOptions(target=str(new), baseline=str(old), cache_dir=tmp_path / "cache"))
     return report.verdict, {f"{f.rule}:{f.severity.value}" for f in report.findings}
 

@@ -17,13 +17,11 @@ path: none of those checks applies) medium (review). A vendor's own SDK depended
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from vet_attack_kit import npm_tarball
 
 from mcpward.vet import VetOptions, run_vet
 
@@ -32,20 +30,13 @@ INDEX = b'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\n
 CLEAN = {"@modelcontextprotocol/sdk": "^1.12.0", "zod": "^3.23.8", "stripe": "^17.0.0"}
 
 
-def npm_tgz(path: Path, manifest: dict[str, object]) -> Path:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in {"package.json": json.dumps(manifest).encode(), "index.js": INDEX}.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
-    return path
-
-
 def _findings(tmp_path: Path, key: str, dependencies: dict[str, str]) -> list[tuple[str, str, str]]:
-    old = npm_tgz(tmp_path / "a.tgz", {**BASE, "dependencies": CLEAN})
-    new = npm_tgz(tmp_path / "b.tgz", {**BASE, "version": "1.0.1", "dependencies": CLEAN, key: dependencies})
+    old = npm_tarball(tmp_path / "a.tgz", {**BASE, "dependencies": CLEAN}, {"index.js": INDEX})
+    new = npm_tarball(
+        tmp_path / "b.tgz",
+        {**BASE, "version": "1.0.1", "dependencies": CLEAN, key: dependencies},
+        {"index.js": INDEX},
+    )
     found = []
     for baseline in (str(old), None):
         report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "cache"))
@@ -109,13 +100,14 @@ def test_a_dependency_only_the_registrys_manifest_lists_is_judged(
 ) -> None:
     """Manifest confusion: npm resolves the dependencies from the registry's copy of the
     version's manifest, which the publisher writes apart from the tarball."""
-    from vet_fixtures import FakeRegistry, npm_tarball, serve
+    from vet_fixtures import FakeRegistry, serve
+    from vet_fixtures import npm_tarball as tarball_bytes
 
     registry = FakeRegistry()
     with serve(registry) as base:
         monkeypatch.setenv("MCPWARD_NPM_REGISTRY", base)
         manifest = {**BASE, "version": "1.0.1", "dependencies": CLEAN}
-        release = npm_tarball({"package.json": json.dumps(manifest), "index.js": INDEX.decode()})
+        release = tarball_bytes({"package.json": json.dumps(manifest), "index.js": INDEX.decode()})
         registry.add_npm("relay-mcp", {"1.0.1": release}, base)
         packument = json.loads(registry.routes["/relay-mcp"])
         packument["versions"]["1.0.1"]["dependencies"] = {**CLEAN, "postmark-mcp": "1.0.16"}

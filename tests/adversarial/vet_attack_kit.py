@@ -3,14 +3,14 @@ CLI gives them (``python -m mcpward vet … --format json``), for the vet identi
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from cli_kit import mcpward
+
+from vet_fixtures import npm_tarball as packed
 
 #: The postmark-mcp release shape: a mail tool that sends what the model asks for.
 MAILER = """import {{ McpServer }} from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -36,17 +36,10 @@ server.tool(
 """
 
 
-def npm_tarball(path: Path, manifest: dict[str, Any], files: dict[str, str]) -> Path:
-    """An ``npm pack``-shaped archive (everything under ``package/``) at ``path``."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, text in {"package.json": json.dumps(manifest), **files}.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"package/{name}")
-            info.size = len(data)
-            info.mode = 0o644
-            archive.addfile(info, io.BytesIO(data))
-    path.write_bytes(gzip.compress(buffer.getvalue()))
+def npm_tarball(path: Path, manifest: dict[str, Any], files: Mapping[str, str | bytes]) -> Path:
+    """An ``npm pack``-shaped archive (everything under ``package/``) of ``manifest`` as its
+    ``package.json`` and ``files``, at ``path``."""
+    path.write_bytes(packed({"package.json": json.dumps(manifest), **files}))
     return path
 
 
