@@ -114,6 +114,18 @@ def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence
     return "".join(results), notes.read_text(encoding="utf-8")
 
 
+def gateway_config(tmp_path: Path, policy: str = "") -> Path:
+    """A ``gateway run`` config in ``tmp_path``: pins there, no baseline, and the DLP ``policy``
+    file's text if one is given (else the default policy)."""
+    config = tmp_path / "gateway.toml"
+    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
+    if policy:
+        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
+        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
+    config.write_text(settings, encoding="utf-8")
+    return config
+
+
 def json_through_gateway(
     tmp_path: Path, kept: dict[str, Any], stored: Sequence[Any], policy: str = ""
 ) -> tuple[Any, list[Any]]:
@@ -127,12 +139,7 @@ def json_through_gateway(
 
     (tmp_path / "kept.json").write_text(json.dumps(kept), encoding="utf-8")
     received = tmp_path / "stored.jsonl"
-    config = tmp_path / "gateway.toml"
-    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
-    if policy:
-        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
-        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
-    config.write_text(settings, encoding="utf-8")
+    config = gateway_config(tmp_path, policy)
     read: list[Any] = []
 
     async def session() -> None:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import anyio
+from dlp_spelling_kit import gateway_config
 from gateway_attack_kit import MCPWARD, SECRET, audit_events
 
 SERVERS = Path(__file__).parents[1] / "servers"
@@ -31,12 +32,7 @@ def _through_run(tmp_path: Path, value: str, policy: str = "") -> tuple[str, lis
     value through ``gateway run`` (the default policy, or the DLP ``policy`` file's text): what
     the server received, and the errors the client got."""
     received = tmp_path / "received.txt"
-    config = tmp_path / "gateway.toml"
-    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
-    if policy:
-        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
-        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
-    config.write_text(settings, encoding="utf-8")
+    config = gateway_config(tmp_path, policy)
     errors: list[str] = []
 
     async def session() -> None:
