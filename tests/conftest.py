@@ -224,3 +224,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         )
         for nodeid in _skipped:
             terminalreporter.write_line(f"  {nodeid}")
+
+
+@pytest.fixture(scope="module")
+def idp() -> Any:
+    """An identity provider on loopback signing with one RSA key (``rsa-1``), for a module's
+    tests (a file that needs another defines its own ``idp``)."""
+    from oauth_kit import issuers_serving
+
+    with issuers_serving("rsa-1") as (server,):
+        yield server

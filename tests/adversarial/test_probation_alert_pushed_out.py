@@ -23,13 +23,15 @@ def test_an_alert_pushed_out_of_the_records_read_keeps_write_for_a_reviewer(tmp_
     registry = Registry.open(f"sqlite:///{tmp_path / 'r.db'}")
     pins = pin_record([signature("", "tool", tool) for tool in NOTES_TOOLS])
     entry = registry.approve(registry.request(_request(pins), "alice").id, "bob", "ok", read_only_tools=[])
+    # The alert early in the period (which begins on the approval's day: an hour before it was
+    # the day before, between midnight and one, and the test failed then), the flood after it.
     now = datetime.now(UTC)
-    alert = {"at": (now - timedelta(hours=1)).isoformat(), "server": "io-github-acme-notes", "stage": "request",
+    alert = {"at": now.isoformat(), "server": "io-github-acme-notes", "stage": "request",
              "decision": "alert", "hash": "a" * 64,
              "events": [{"kind": "new-destination", "message": "reached 203.0.113.9"}]}  # fmt: skip
     flood = [
         {
-            "at": now.isoformat(),
+            "at": (now + timedelta(minutes=1)).isoformat(),
             "server": "io-github-acme-notes",
             "stage": "server-request",
             "method": "ping",
