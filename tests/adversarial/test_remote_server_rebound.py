@@ -83,8 +83,6 @@ def _rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]
     recording the Authorization header of each request, and ``mcp.test`` resolving to the
     server for its first connection, to loopback after. Yields the server's URL, what the
     listener saw, and the connections' lookups."""
-    asked = _mcp_server(own_address())
-    port = asked.server_address[1]
     seen: list[str] = []
 
     class Local(BaseHTTPRequestHandler):
@@ -99,11 +97,18 @@ def _rebinding(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]
         def log_message(self, *args: Any) -> None:
             pass
 
-    try:
-        local = ThreadingHTTPServer(("127.0.0.1", port), Local)
-    except OSError:
-        asked.server_close()
-        pytest.skip("the same port is taken on loopback")
+    # The same port on both addresses: a port the system gave on one may be another test's on
+    # loopback (tests run in parallel), so another is asked for then, a bounded number of times.
+    for _ in range(50):
+        asked = _mcp_server(own_address())
+        port = asked.server_address[1]
+        try:
+            local = ThreadingHTTPServer(("127.0.0.1", port), Local)
+            break
+        except OSError:
+            asked.server_close()
+    else:
+        raise AssertionError("no port was free on both this machine's address and loopback")
     real, connections = socket.getaddrinfo, []
 
     def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
