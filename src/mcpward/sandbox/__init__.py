@@ -27,6 +27,7 @@ from mcpward._settings import load_settings
 from mcpward.sandbox._backends._layout import write_in_home
 from mcpward.sandbox._calls import CallTracker, pump_lines
 from mcpward.sandbox._cgroups import ControlGroups
+from mcpward.sandbox._landlock_launcher import STOP_GRACE_SECONDS
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox._secrets import fetch as fetch_secret
 from mcpward.sandbox._secrets import secret_line
@@ -320,10 +321,10 @@ def _relay(process: subprocess.Popen[bytes], calls: CallTracker) -> int:
     return code
 
 
-#: How long a server asked to stop may take before it is killed (the launcher and the bridge
-#: kill it after :data:`_STOP_GRACE_SECONDS` of theirs, and end what it left; this is for a
-#: backend whose first process does not end in time).
-_STOP_GRACE_SECONDS = 6.0
+#: How long a server asked to stop may take before its run's whole group is killed: twice the
+#: grace the launcher and the bridge give it before they kill it and end what it left (this is
+#: for a backend whose first process does not end in time).
+_STOP_GRACE_SECONDS = 2 * STOP_GRACE_SECONDS
 
 
 class _Stop:
