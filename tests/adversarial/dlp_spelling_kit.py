@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway_attack_kit import gateway_config
 
 from mcpward.dlp._engine import Engine
 
@@ -112,18 +113,6 @@ def notes_through_gateway(tmp_path: Path, kept: Sequence[str], written: Sequence
 
     anyio.run(session)
     return "".join(results), notes.read_text(encoding="utf-8")
-
-
-def gateway_config(tmp_path: Path, policy: str = "") -> Path:
-    """A ``gateway run`` config in ``tmp_path``: pins there, no baseline, and the DLP ``policy``
-    file's text if one is given (else the default policy)."""
-    config = tmp_path / "gateway.toml"
-    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
-    if policy:
-        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
-        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
-    config.write_text(settings, encoding="utf-8")
-    return config
 
 
 def json_through_gateway(

@@ -303,3 +303,39 @@ def echo_app(tmp_path: Path, port: int, **limits: Any) -> Any:
         call_timeout=30,
         **limits,
     )
+
+
+def gateway_config(tmp_path: Path, policy: str = "", extra: str = "") -> Path:
+    """A ``gateway run`` config in ``tmp_path``: pins there, no baseline, the DLP ``policy``
+    file's text if one is given (else the default policy), and ``extra`` settings."""
+    config = tmp_path / "gateway.toml"
+    settings = f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n'
+    if policy:
+        (tmp_path / "dlp.toml").write_text(policy, encoding="utf-8")
+        settings += f'[dlp]\npolicy = "{tmp_path / "dlp.toml"}"\n'
+    config.write_text(settings + extra, encoding="utf-8")
+    return config
+
+
+def lookup_call_through_run(tmp_path: Path, config: Path, server: str, *args: str) -> list[dict[str, Any]]:
+    """``initialize``, ``tools/list`` and a call of the tool ``lookup`` sent through ``gateway
+    run`` (``config``) to the one-file server ``server`` (Python source, given ``args``): the
+    messages the client read, two for the call (what the server sent before its answer, and
+    the answer)."""
+    from test_gateway_stdio_attacks import _read, _send
+
+    from loopback import end_by_closing_input
+
+    gateway = subprocess.Popen(
+        [*MCPWARD, "gateway", "run", "--server", "lookup", "--config", str(config), "--audit-log",
+         str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", server, *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        received = []
+        for number, method in enumerate(["initialize", "tools/list", "tools/call"]):
+            _send(gateway, {"jsonrpc": "2.0", "id": number, "method": method, "params": {"name": "lookup"}})
+            received += [_read(gateway) for _ in range(2 if method == "tools/call" else 1)]
+    finally:
+        end_by_closing_input(gateway)
+    return received

@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 
 import anyio
-from dlp_spelling_kit import gateway_config
-from gateway_attack_kit import MCPWARD, SECRET, audit_events
+from gateway_attack_kit import MCPWARD, SECRET, audit_events, gateway_config
 
 SERVERS = Path(__file__).parents[1] / "servers"
 

@@ -7,14 +7,9 @@ A real ``gateway run`` and a server writing JSON lines (the SDK writes no such m
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from gateway_attack_kit import MCPWARD, SECRET
-from test_gateway_stdio_attacks import _read, _send
-
-from loopback import end_by_closing_input
+from gateway_attack_kit import SECRET, gateway_config, lookup_call_through_run
 
 #: Answers each request with an empty result, a tool call with a text, each carrying its first
 #: argument (the server's secret) in a member of its own; before the call's answer, a log
@@ -40,22 +35,8 @@ for line in sys.stdin:
 
 
 def test_members_outside_params_result_and_error_are_not_forwarded(tmp_path: Path) -> None:
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[pins]\nstore = "{tmp_path / "pins.json"}"\n[baseline]\nenabled = false\n', encoding="utf-8"
-    )
-    gateway = subprocess.Popen(
-        [*MCPWARD, "gateway", "run", "--server", "lookup", "--config", str(config), "--audit-log",
-         str(tmp_path / "audit.jsonl"), "--", sys.executable, "-c", LEAKING_SERVER, SECRET],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        received = []
-        for number, method in enumerate(["initialize", "tools/list", "tools/call"]):
-            _send(gateway, {"jsonrpc": "2.0", "id": number, "method": method, "params": {"name": "lookup"}})
-            received += [_read(gateway) for _ in range(2 if method == "tools/call" else 1)]
-    finally:
-        end_by_closing_input(gateway)
+    config = gateway_config(tmp_path)
+    received = lookup_call_through_run(tmp_path, config, LEAKING_SERVER, SECRET)
     assert [m.get("id", m.get("method")) for m in received] == [0, 1, "notifications/message", 2], received
     assert received[3]["result"]["content"][0]["text"] == "found"
     assert all(SECRET not in json.dumps(message) for message in received), (
