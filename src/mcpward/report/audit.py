@@ -528,17 +528,6 @@ def _package_key(package: dict[str, Any]) -> str:
     return f"{ecosystem}:{name}@{package.get('version') or ''}"
 
 
-def _entry_package_key(entry: Any) -> str | None:
-    identity = entry.identity
-    if identity.kind == "package":
-        return _package_key(
-            {"ecosystem": identity.ecosystem, "name": identity.name, "version": identity.version}
-        )
-    if identity.kind == "oci":
-        return _package_key({"ecosystem": "oci", "name": identity.name, "digest": identity.digest})
-    return None
-
-
 #: Events of each kind listed (all are counted).
 _LISTED = 10_000
 #: Tool names counted one by one for each server; the rest under :data:`_OTHER_TOOLS`.
