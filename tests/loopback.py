@@ -106,7 +106,11 @@ def serving(app_for_port: Callable[[int], Any]) -> Iterator[str]:
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app_for_port(port), host="127.0.0.1", port=port, log_level="warning")
+        # A client kept idle past uvicorn's 5 s keep-alive (a test's long flood on another
+        # connection, on a loaded machine) raced the server's close and was reset.
+        uvicorn.Config(
+            app_for_port(port), host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=120
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
