@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 
 import pytest
+from linear_time import costs_superlinear, cpu_cost
 
 from mcpward.dlp import _engine
 from mcpward.dlp._engine import CHUNK, OVERLAP, DlpMatch
@@ -72,16 +72,6 @@ def test_matches_are_those_of_a_scan_of_the_whole_text(monkeypatch: pytest.Monke
     assert spans(chunked) == spans(whole)
 
 
-def _seconds(text: str) -> float:
-    engine = default_engine()
-    best = float("inf")
-    for _ in range(2):
-        started = time.process_time()
-        engine.scan(text)
-        best = min(best, time.process_time() - started)
-    return best
-
-
 def _token_body(size: int, seed: int) -> str:
     """Token characters that make no dummy word (each has a vowel or a y) and no run of one
     character: a token of them is plausible however long."""
@@ -119,5 +109,11 @@ def test_completing_matches_past_chunk_ends_stays_linear(layout: str) -> None:
 
     # Four times the text: about four times the time (searching again from each chunk to the
     # end: twelve times).
-    small, large = _seconds(text_of(2)), _seconds(text_of(8))
-    assert large < 7 * small + 0.2, (small, large)
+    engine = default_engine()
+    small, large = text_of(2), text_of(8)
+    assert (
+        costs_superlinear(
+            lambda: cpu_cost(engine.scan, small), lambda: cpu_cost(engine.scan, large), factor=7, slack=0.2
+        )
+        is None
+    )
