@@ -45,17 +45,21 @@ def cli() -> Any:
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # No test may read or write the real user's refreshed advisory snapshot.
     monkeypatch.setenv("MCPWARD_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("MCPWARD_CACHE_DIR", str(cache_dir_sharing_compiled(tmp_path_factory)))
+
+
+def cache_dir_sharing_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new cache folder whose compiled Hyperscan databases and container engines' probes are
+    kept across the run (a folder per worker), as they are across a user's runs: keyed by the
+    hash of what decides them, they hold nothing of a test, and making them afresh cost every
+    gateway process 2 s of CPU and every container sandbox run 0.9 s. The tests of these
+    caches give them a folder of their own."""
     cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("MCPWARD_CACHE_DIR", str(cache))
-    # Compiled Hyperscan databases and the container engines' probes are kept across the run
-    # (a folder per worker), as they are across a user's runs: keyed by the hash of what
-    # decides them, they hold nothing of a test, and making them afresh cost every gateway
-    # process 2 s of CPU and every container sandbox run 0.9 s. The tests of these caches
-    # give them a folder of their own.
     for folder in ("hyperscan", "sandbox"):
         shared = tmp_path_factory.getbasetemp() / f"{folder}-shared"
         shared.mkdir(exist_ok=True)
         (cache / folder).symlink_to(shared, target_is_directory=True)
+    return cache
 
 
 def scan_home(home: Path, target: TargetOS = TargetOS.LINUX, root: Path | None = None, **kw: Any) -> Report:

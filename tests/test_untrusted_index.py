@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import cache_dir_sharing_compiled
 from mcpward._multimatch import MultiMatcher, NativeBuild
 from mcpward.inspect._untrusted import _check
 from mcpward.inspect._untrusted._rules import _INDEX, _WRITTEN_OUT, RULES, Rule, _gap
@@ -63,10 +64,11 @@ NOT_THE_RULE = [
 @pytest.fixture(scope="module")
 def indexes(tmp_path_factory: pytest.TempPathFactory) -> tuple[MultiMatcher, MultiMatcher]:
     """The index the check uses and one of the rules' own expressions (as it was before),
-    compiled into a cache folder of their own (not the user's)."""
+    compiled into the tests' cache (not the user's: a module's fixture is made before the
+    function-scoped one that sets it), the check's index shared with the other tests."""
     pytest.importorskip("hyperscan")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MCPWARD_CACHE_DIR", str(tmp_path_factory.mktemp("index-cache")))
+        patch.setenv("MCPWARD_CACHE_DIR", str(cache_dir_sharing_compiled(tmp_path_factory)))
         new = _check._rule_database(True)
         old = MultiMatcher(
             ["[\\x1c-\\x1f]", *(rule.regex.pattern for rule in RULES)],
