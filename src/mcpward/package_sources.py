@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mcpward._env_file import read_env_file
 from mcpward.launch import RUNS_ANYTHING, Launch, program_name, resolve_launch
 from mcpward.launch_judge import HOME_VARIABLES, home_folder, path_folders, variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
@@ -564,17 +565,9 @@ def _bunfig_sources(text: str) -> list[str]:
 def _env_file_variables(text: str, *, package: PackageRef) -> list[str]:
     """The variables of a project's ``.env`` file that the entry's env could not set either, and
     the lines not read as a variable (``NAME=value``, ``export NAME=value``)."""
-    variables: dict[str, str | None] = {}
-    unread = []
-    for line in (line.strip() for line in text.splitlines()):
-        if not line or line.startswith("#"):
-            continue
-        name, equals, value = line.removeprefix("export ").partition("=")
-        if equals:
-            variables[name.strip()] = value.strip().strip("'\"")
-        else:
-            unread.append(f"{line[:100]} (a line not read)")
-    return [*variables_beyond_package(package.ecosystem, package.name, variables), *unread]
+    env_file = read_env_file(text)
+    unread = [f"{line} (a line not read)" for line in env_file.unread]
+    return [*variables_beyond_package(package.ecosystem, package.name, env_file.variables), *unread]
 
 
 def _uv_sources(text: str) -> list[str]:

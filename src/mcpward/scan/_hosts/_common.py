@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mcpward._documents import Document, DocumentError, DocumentFormat, read_text
+from mcpward._env_file import read_env_file
 from mcpward.model import Scope, Transport
 from mcpward.scan.interface import (
     ConfigLocation,
@@ -292,7 +292,6 @@ class McpServersHost(HostApp):
 #: An env file's variables read, and its size: a client's ``.env`` is a few lines.
 MAX_ENV_FILE_VARIABLES = 1_000
 MAX_ENV_FILE_BYTES = 1024 * 1024
-_ENV_LINE = re.compile(r"\s*+(?:export\s++)?+([A-Za-z_][A-Za-z0-9_]*+)\s*+=")
 
 
 def env_file_variables(location: ConfigLocation, value: Any) -> dict[str, str]:
@@ -309,17 +308,7 @@ def env_file_variables(location: ConfigLocation, value: Any) -> dict[str, str]:
         text = read_text(path, max_bytes=MAX_ENV_FILE_BYTES) if inside else ""
     except (OSError, ValueError, DocumentError):
         return {}
-    variables: dict[str, str] = {}
-    for line in text.splitlines():
-        match = _ENV_LINE.match(line)
-        if match is None:
-            continue
-        if len(variables) >= MAX_ENV_FILE_VARIABLES:
-            break
-        raw = line[match.end() :].strip()  # not in the pattern: a lazy value before \s*$ is quadratic
-        quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
-        variables[match.group(1)] = raw[1:-1] if quoted else raw
-    return variables
+    return read_env_file(text, max_variables=MAX_ENV_FILE_VARIABLES).variables
 
 
 def user(path: Path, fmt: DocumentFormat = DocumentFormat.JSON, variant: str = "") -> ConfigLocation:
