@@ -24,7 +24,11 @@ from mcpward.launch_judge import (
 )
 from mcpward.model import Ecosystem, PackageRef
 
-_SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "busybox"}
+#: Shells by their program's name, each of which runs the command line after its ``-c``.
+POSIX_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash"})
+#: Windows' shells by their program's file name.
+WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh", "pwsh.exe"})
+_SHELLS = POSIX_SHELLS | {"busybox"}
 _POWERSHELLS = {"powershell", "pwsh"}
 _SHELL_METACHARS = re.compile(r"\|\||&&|[|;&<>`]|\$\(|\n")
 _SUBSTITUTION = re.compile(r"\$\(|`")

@@ -51,6 +51,9 @@ def _compare(tmp_path: Path, scripts: dict[str, str], before: bytes, after: byte
         {"postinstall": "npm run-script boot", "preboot": "node test/setup.js", "boot": "echo ok"},
         {"preinstall": "yarn run setup", "setup": "cd test && node setup.js"},
         {"postinstall": "node --require=./test/setup.js -e 0"},
+        {"postinstall": "ksh -c 'cd test && node setup.js'"},
+        {"postinstall": "/bin/ash -c 'node test/setup.js'"},
+        {"install": "fish -c 'node test/setup.js'"},
     ],
     ids=[
         "cd",
@@ -60,6 +63,9 @@ def _compare(tmp_path: Path, scripts: dict[str, str], before: bytes, after: byte
         "npm run-script's pre script",
         "yarn run",
         "--require=",
+        "ksh -c",
+        "ash -c",
+        "fish -c",
     ],
 )
 def test_the_file_an_install_hook_runs_indirectly_is_analysed_as_run_at_install(

@@ -30,6 +30,7 @@ from typing import Any
 from mcpward._bounded import keep_recent
 from mcpward._documents import string_values
 from mcpward._plugins import implementations
+from mcpward.launch import POSIX_SHELLS
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._code.interface import (
     MANIFEST_FILE,
@@ -229,8 +230,6 @@ def _node_entry_points(files: PackageFiles) -> list[str]:
     return found
 
 
-#: Shells whose ``-c`` word is a command line of its own.
-_SHELLS = frozenset({"sh", "bash", "dash", "zsh"})
 #: Words of ``npm``, ``yarn`` and ``pnpm`` before the name of the manifest's script they run.
 _RUN_WORDS = frozenset({"run", "run-script", "rum", "urn"})
 #: Tokens that end a simple command in a shell line.
@@ -266,7 +265,7 @@ def script_commands(
         if program == "cd" and len(words) > 1:
             folder = posixpath.normpath(posixpath.join(folder, words[1])).removeprefix("./")
             folder = "" if folder == "." else folder
-        elif program in _SHELLS and "-c" in words[1:-1]:
+        elif program in POSIX_SHELLS and "-c" in words[1:-1]:
             yield from script_commands(words[words.index("-c", 1) + 1], scripts, folder, seen)
         elif program in ("npm", "yarn", "pnpm") and len(words) > 1:
             name = words[2] if words[1] in _RUN_WORDS and len(words) > 2 else words[1]
@@ -535,7 +534,7 @@ def _shell_files(files: PackageFiles) -> set[str]:
             continue
         for folder, words, _script in script_commands(command, scripts):
             operands = [word for word in words[1:] if not word.startswith("-")]
-            if posixpath.basename(words[0]) in _SHELLS and operands:
+            if posixpath.basename(words[0]) in POSIX_SHELLS and operands:
                 found.update(_command_files(folder, operands[:1], files))
     return found
 

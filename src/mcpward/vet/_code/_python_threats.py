@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from mcpward.launch import POSIX_SHELLS, WINDOWS_SHELLS
 from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
     HOST_VARIABLES,
@@ -1631,10 +1632,7 @@ def _whole_environment(root: ast.AST) -> set[int]:
 
 
 #: Shells, by the program's file name.
-SHELLS = frozenset(
-    {"sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "cmd", "cmd.exe", "powershell", "powershell.exe",
-     "pwsh", "pwsh.exe"}
-)  # fmt: skip
+SHELLS = POSIX_SHELLS | WINDOWS_SHELLS
 
 
 def _interactive_shell(command: str) -> bool:
