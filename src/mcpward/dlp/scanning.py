@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -102,7 +103,8 @@ def _path_of(place: _Place) -> str:
 def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
     """The strings of a JSON value; bounded in depth and count (:class:`ScanLimitError`).
     ``joined``: after the items of each list of bytes or of pieces, the text they make
-    (``joined_text``), at the list's place; and the digits of each integer of nine or more."""
+    (``joined_text``), at the list's place; and the digits of each number of nine integer
+    digits or more (a double's as :func:`number_text` writes them)."""
     texts: list[str] = []
     places: list[_Place] = []
 
@@ -122,6 +124,12 @@ def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
             # A card number sent as a JSON number (a database row's, structured output's): its
             # digits, as the text item beside the structured result has them.
             add_text(str(item))
+            add_place(place)
+        elif joined and type(item) is float and _FEWEST_DIGITS <= abs(item) < _WRITTEN_OUT:
+            # The same number written with a fraction or an exponent (4111111111111111.0,
+            # 4.111111111111111e15), which the parser takes for a double: its digits as a
+            # JavaScript peer prints it.
+            add_text(number_text(item))
             add_place(place)
         elif isinstance(item, dict):
             for key, child in item.items():
@@ -166,6 +174,20 @@ _FEWEST_BYTES = 10
 #: An integer read as its digits: nine or more (a card number has twelve at least; counts and
 #: prices, which are many, have fewer).
 _FEWEST_DIGITS = 10**8
+#: Where a JavaScript peer starts writing a double with an exponent (``4.1e+21``): its digits
+#: are no longer one run, and a double has no more than 17 of them anyway.
+_WRITTEN_OUT = 1e21
+
+
+def number_text(number: float) -> str:
+    """A double as JavaScript's ``String`` writes it below 1e21: the shortest digits that read
+    back as it, written out, with no ``.0`` (``4111111111111111``, ``1733450000.123``)."""
+    shortest = repr(number)
+    if "e" in shortest:  # 1e16 and above: Python writes the exponent, JavaScript does not
+        shortest = format(Decimal(shortest), "f")
+    return shortest.removesuffix(".0")
+
+
 _PIECE = re.compile(r"[A-Za-z0-9+/=_-]{1,76}")
 _BYTE_DIGITS = re.compile(r"[0-9]{1,3}")
 _SHORTEST_JOINED = 16
@@ -193,6 +215,8 @@ def redact_json(value: Any, matches: list[DlpMatch]) -> Any:
             return masked(item, where)
         if type(item) is int and where in by_path:
             return masked(str(item), where)  # a number that holds a match: its mask, as text
+        if type(item) is float and where in by_path:
+            return masked(number_text(item), where)
         if isinstance(item, dict):
             return {
                 masked(str(key), f"{_member_path(where, key)}(key)"): copy(
