@@ -102,7 +102,7 @@ class Relay:
         if isinstance(method, str) and "id" in message:
             return self._client_request(message, raw, method)
         if isinstance(method, str):
-            return self._notification(message, raw, from_server=False)
+            return self._client_notification(message, raw, method)
         if "id" in message and "result" in message and "error" in message:
             # Invalid JSON-RPC; the server would pick one of the two. Refused to the server.
             why = "the client's answer carries both a result and an error (invalid JSON-RPC); refused"
@@ -168,6 +168,20 @@ class Relay:
         if outs[0].to == "server":
             self.pending[key] = exchange
         return outs
+
+    def _client_notification(self, message: dict[str, Any], raw: bytes, method: str) -> list[Out]:
+        """A notification of the client (a cancellation's reason, a progress message) leaves
+        for the server as a request's params do: the notification hooks, then
+        ``client_notification`` (DLP), then the audit (which records it where a check acted).
+        Refused, it is dropped: a notification has no answer to carry the refusal."""
+        refused = self._notification_hooks(message, from_server=False)
+        if refused is not None:
+            return refused
+        exchange = Exchange(id=None, method=method, request=message, request_bytes=len(raw))
+        self._run("client_notification", exchange)
+        if not self._forwarded(exchange, "client-notification") or exchange.decision == "block":
+            return []
+        return _forward("server", exchange.request)
 
     def _client_answer(self, message: dict[str, Any], raw: bytes) -> list[Out]:
         """The client answering a request of the server (a sampling result, what the user typed
@@ -268,9 +282,9 @@ class Relay:
             # kept by id (the 2026-07-28 pools' round trips), nor one id to every peer.
             why = "mcpward gateway: a request id must be a string or a number"
             return [Out("server", encode(error(None, INVALID_REQUEST, why)))]
-        outs = self._notification(message, raw, from_server=True)
-        if not outs or outs[0].to != "client":
-            return outs  # refused by a notification hook
+        refused = self._notification_hooks(message, from_server=True)
+        if refused is not None:
+            return refused
         exchange = Exchange(id=message.get("id"), method=method, request=message, request_bytes=len(raw))
         is_request = "id" in message
         capabilities = self.client_capabilities
@@ -301,8 +315,10 @@ class Relay:
 
     # -- both ways ---------------------------------------------------------------------------
 
-    def _notification(self, message: dict[str, Any], raw: bytes, *, from_server: bool) -> list[Out]:
-        target: Literal["client", "server"] = "client" if from_server else "server"
+    def _notification_hooks(self, message: dict[str, Any], *, from_server: bool) -> list[Out] | None:
+        """The interceptors' ``notification`` hooks on a message of either side that has a
+        method; None when none refused it, else what its refusal sends (nothing, or an error
+        for a server request)."""
         for interceptor in self.interceptors:
             try:
                 interceptor.notification(self.session, message, from_server)
@@ -312,7 +328,7 @@ class Relay:
                     back: Literal["client", "server"] = "server" if from_server else "client"
                     return [Out(back, encode(error(message["id"], BLOCKED, f"mcpward gateway: {reason}")))]
                 return []
-        return _forward(target, message)
+        return None
 
     def expire(self, request_id: Any) -> list[Out]:
         """The server took too long with this request."""

@@ -287,6 +287,11 @@ class Interceptor:
         notification it sends, before the client sees it (``exchange.request`` is the message);
         block (a request is then refused to the server, a notification dropped) or rewrite it."""
 
+    def client_notification(self, session: Session, exchange: Exchange) -> None:
+        """A notification of the client (``notifications/cancelled``, progress, list changes),
+        before the server sees it (``exchange.request`` is the message, ``exchange.id`` None);
+        block (it is then dropped) or rewrite it."""
+
     def client_response(self, session: Session, exchange: Exchange) -> None:
         """The client's answer to a request of the server (``exchange.response``; the request's
         method is ``exchange.method``), before the server sees it; block (the server then gets
@@ -294,8 +299,8 @@ class Interceptor:
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
         """After the pipeline decided: ``stage`` is request, response, server-request and
-        server-notification for what the server sends of its own, or client-response for the
-        client's answer to one. The audit's hook."""
+        server-notification for what the server sends of its own, client-response for the
+        client's answer to one, or client-notification. The audit's hook."""
 
     def tick(self, session: Session) -> list[dict[str, Any]]:
         """Every few seconds while the session is open: notifications the gateway sends the

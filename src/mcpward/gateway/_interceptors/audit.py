@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
+#: The stages of notifications, recorded only when a check acted on one.
+_NOTIFICATIONS = ("server-notification", "client-notification")
 
 
 class Audit(Interceptor):
@@ -42,6 +44,12 @@ class Audit(Interceptor):
         return cls(context.audit_log, context.sinks, package=launched_package(context.command))
 
     def forwarded(self, session: Session, exchange: Exchange, stage: str) -> None:
+        if (
+            stage in _NOTIFICATIONS
+            and exchange.decision == "allow"
+            and len(exchange.events) == exchange.events_recorded
+        ):
+            return  # notifications are many (progress, logs): recorded when a check acted on one
         record: AuditRecord = {
             "at": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "server": session.server,
@@ -91,10 +99,9 @@ class Audit(Interceptor):
                     event["detail"] = e.detail
                 events.append(event)
             record["events"] = events
-        if stage == "server-notification" and exchange.decision == "allow" and not new_events:
-            return  # notifications are many (progress, logs): recorded when a check acted on one
-        if stage.startswith("server-"):
-            # What the server asks of the client (sampling asks the model, elicitation the user).
+        if stage.startswith("server-") or stage == "client-notification":
+            # What the server asks of the client (sampling asks the model, elicitation the user),
+            # what either side notifies.
             params = exchange.request.get("params")
             if params is not None:
                 record["params"] = _truncated(_redacted(params, exchange.redacted_arguments))

@@ -99,6 +99,12 @@ class Dlp(Interceptor):
             exchange.request = {**exchange.request, "params": whole}
             exchange.request_changed = True
 
+    def client_notification(self, session: Session, exchange: Exchange) -> None:
+        """A notification of the client leaves for the server as a request's params do: a
+        cancellation's ``reason``, a progress ``message``, any ``_meta`` (a client may put the
+        model's words there, and what the server sends of its own is judged too)."""
+        self._judge_params(session, exchange)
+
     def response(self, session: Session, exchange: Exchange) -> None:
         if exchange.response is None or not self.scan_results:
             return
