@@ -12,11 +12,14 @@ import json
 import os
 import socket
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward._http import AddressRefused, address_side
+from mcpward.model import Severity
 from mcpward.sandbox.interface import NetworkRules
 
 if TYPE_CHECKING:
@@ -28,9 +31,78 @@ _MOST_REPORTS = 2000
 #: The most refused requests recorded one by one in a run, and the longest host name recorded.
 _MOST_REFUSALS = 2000
 _LONGEST_NAME = 253
+#: The most connections (or requests) recorded one by one in a run, of those allowed and of
+#: those inspection judged (an alert, a refusal) apart, and the most bytes of their records; the
+#: rest are summed up in one record each at the end.
+_MOST_CONNECTIONS = 2000
+_MOST_CONNECTION_BYTES = 1024 * 1024
+#: The hosts a summary counts one by one (a ``*.domain`` rule allows endless names), and names.
+_COUNTED_HOSTS = 1000
+_SUMMED_HOSTS = 20
 
 
 _Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Connections:
+    """The records of one kind of connection (allowed, or judged) in a run: each recorded up to
+    :data:`_MOST_CONNECTIONS` and :data:`_MOST_CONNECTION_BYTES`, the rest summed up."""
+
+    recorded: int = 0
+    size: int = 0
+    unrecorded: int = 0
+    sent: int = 0
+    received: int = 0
+    hosts: Counter[str] = field(default_factory=Counter)
+    decisions: set[str] = field(default_factory=set)
+    severity: Severity | None = None
+
+    def keeps(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` is recorded one by one; if not, it is counted in the summary."""
+        size = len(json.dumps(record, default=str))
+        if self.recorded < _MOST_CONNECTIONS and self.size + size <= _MOST_CONNECTION_BYTES:
+            self.recorded += 1
+            self.size += size
+            return True
+        self.unrecorded += 1
+        self.sent += _count(record.get("sent"))
+        self.received += _count(record.get("received"))
+        host = str(record.get("host", ""))[:_LONGEST_NAME]
+        if host in self.hosts or len(self.hosts) < _COUNTED_HOSTS:
+            self.hosts[host] += 1
+        else:
+            self.hosts["(other hosts)"] += 1
+        self.decisions.add(str(record.get("decision")))
+        with contextlib.suppress(ValueError):
+            severity = Severity(str(record.get("severity")))
+            if self.severity is None or severity.rank > self.severity.rank:
+                self.severity = severity
+        return False
+
+    def summary(self, judged: bool) -> dict[str, Any] | None:
+        """The record of those left out (None: none was)."""
+        if not self.unrecorded:
+            return None
+        decision = next((d for d in ("block", "alert") if d in self.decisions), "allow")
+        kind = "judged by outbound inspection" if judged else "allowed"
+        record: dict[str, Any] = {
+            "method": "connections",
+            "decision": decision,
+            "unrecorded": self.unrecorded,
+            "sent": self.sent,
+            "received": self.received,
+            "hosts": dict(self.hosts.most_common(_SUMMED_HOSTS)),
+            "reason": f"{self.unrecorded} more connections or requests {kind}, not recorded one by one "
+            f"(past {_MOST_CONNECTIONS} of them or {_MOST_CONNECTION_BYTES // 1024} KiB of records)",
+        }
+        if self.severity is not None:
+            record["severity"] = self.severity.value
+        return record
+
+
+def _count(value: Any) -> int:
+    return value if type(value) is int and value > 0 else 0
 
 
 def _ends_quietly(handler: _Handler) -> _Handler:
@@ -73,11 +145,16 @@ class EgressProxy:
         self.tcp = tcp
         self.port = 0
         self.rules = rules
-        self.report = report
+        #: Where each record goes (the host's audit log): refusals by :meth:`refused`, the
+        #: connections by :meth:`report`, both bounded.
+        self._record = report
         #: Names mapped to a host and port (a test's loopback server standing for a real host).
         self.resolve = resolve or {}
         #: Outbound inspection (``_interception.py``) for the hosts its rules cover, if enabled.
+        #: Its records of requests are the proxy's connections, bounded with them.
         self.inspection = inspection
+        if inspection is not None:
+            inspection.report = self.report
         self._loop: asyncio.AbstractEventLoop | None = None
         #: Whether the report channel has had its one connection (the bridge's).
         self._reporter_seen = False
@@ -88,6 +165,20 @@ class EgressProxy:
         #: The refusals recorded (see :meth:`refused`), and how many more were not.
         self._refusals: set[str] = set()
         self._unrecorded = 0
+        #: The records of connections allowed, and of those inspection judged otherwise.
+        self._allowed = _Connections()
+        self._judged = _Connections()
+
+    def report(self, record: dict[str, Any]) -> None:
+        """A connection or request that was allowed (``decision`` allow, with its bytes each
+        way or its error), or that outbound inspection passed with an alert or refused: each
+        recorded, up to :data:`_MOST_CONNECTIONS` and :data:`_MOST_CONNECTION_BYTES` of each of
+        the two kinds, then summed up at the end. Each was recorded: a server sending requests
+        in a loop to a host it may reach grew the host's audit log without bound. Findings have
+        their own budget, so that allowed connections do not push them out."""
+        kept = self._allowed if record.get("decision") == "allow" else self._judged
+        if kept.keeps(record):
+            self._record(record)
 
     def refused(self, record: dict[str, Any]) -> None:
         """A request refused before it left (a destination not listed, or not reachable, a
@@ -104,7 +195,7 @@ class EgressProxy:
             self._unrecorded += 1
             return
         self._refusals.add(key)
-        self.report(record)
+        self._record(record)
 
     def start(self) -> None:
         self._thread.start()
@@ -120,9 +211,13 @@ class EgressProxy:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if self._unrecorded:
-            self.report({"method": "refusals", "decision": "block", "unrecorded": self._unrecorded,
-                         "reason": f"{self._unrecorded} more refused requests, not recorded one by one "
-                         f"(past {_MOST_REFUSALS} different ones)"})  # fmt: skip
+            self._record({"method": "refusals", "decision": "block", "unrecorded": self._unrecorded,
+                          "reason": f"{self._unrecorded} more refused requests, not recorded one by one "
+                          f"(past {_MOST_REFUSALS} different ones)"})  # fmt: skip
+        for kept, judged in ((self._allowed, False), (self._judged, True)):
+            summary = kept.summary(judged)
+            if summary is not None:
+                self._record(summary)
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
@@ -183,7 +278,7 @@ class EgressProxy:
                 kind, _, text = line.decode("ascii", "replace").rstrip("\n").partition(" ")
                 if kind == "DNS":
                     reason = "no DNS inside the sandbox; names are resolved by the proxy"
-                    self.report({"method": "DNS", "host": text[:253], "decision": "block", "reason": reason})
+                    self._record({"method": "DNS", "host": text[:253], "decision": "block", "reason": reason})
                 elif kind == "FILE":
                     self._file_denial(text)
         except (ValueError, ConnectionError):  # a line over the reader's limit, a reset
@@ -304,9 +399,9 @@ class EgressProxy:
             reason = "hidden by the sandbox (it exists outside; the profile does not mount it)"
         else:
             reason = {"EROFS": "outside the writable mounts (read-only)"}.get(error, f"refused ({error})")
-        self.report({"method": "FILE", "operation": "write" if operation == "write" else "read",
-                     "path": path, "call": str(attempt.get("call", ""))[:20], "decision": "block",
-                     "reason": reason})  # fmt: skip
+        self._record({"method": "FILE", "operation": "write" if operation == "write" else "read",
+                      "path": path, "call": str(attempt.get("call", ""))[:20], "decision": "block",
+                      "reason": reason})  # fmt: skip
 
 
 def _is_address(host: str) -> bool:
