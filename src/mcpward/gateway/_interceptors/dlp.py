@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from mcpward.gateway._quarantine import Quarantine
 
 
+#: The members of a tool call's params judged apart (the name by the list it came in).
+_CALL_JUDGED = frozenset({"name", "arguments", "inputResponses"})
+
+
 class Dlp(Interceptor):
     name = "dlp"
 
@@ -79,6 +83,26 @@ class Dlp(Interceptor):
         redacted = self._judge(session, exchange, arguments, "argument")
         if redacted is not arguments and exchange.decision == "redact":
             exchange.request = {**exchange.request, "params": {**exchange.params, "arguments": redacted}}
+            exchange.request_changed = True
+        if exchange.decision != "block":
+            self._judge_call_rest(session, exchange, tool)
+
+    def _judge_call_rest(self, session: Session, exchange: Exchange, tool: str) -> None:
+        """A tool call's params beside its arguments leave for the server as any request's do:
+        its ``_meta``, a ``task``, a member of the client's own, and the tool's name where no
+        list judged it (without pins any name passes). The usual call (the name of a tool the
+        session listed, and its arguments) costs no scan more."""
+        params = exchange.params
+        if tool in session.visible_tools and params.keys() <= _CALL_JUDGED:
+            return
+        rest = {key: value for key, value in params.items() if key not in ("arguments", "inputResponses")}
+        if tool in session.visible_tools:
+            del rest["name"]
+        kept = exchange.redacted_arguments  # the audit records the arguments alone
+        redacted = self._judge(session, exchange, rest, "argument")
+        exchange.redacted_arguments = kept
+        if redacted is not rest and exchange.decision == "redact":
+            exchange.request = {**exchange.request, "params": {**params, **redacted}}
             exchange.request_changed = True
 
     def _judge_params(self, session: Session, exchange: Exchange) -> None:
