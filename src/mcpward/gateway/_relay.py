@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
+from mcpward.dlp import redact_text
 from mcpward.gateway.interface import (
     ASKED_NEEDS,
     BLOCKED,
@@ -147,7 +148,8 @@ class Relay:
             self.client_capabilities = declared if isinstance(declared, dict) else {}
             info = exchange.params.get("clientInfo")
             if isinstance(info, dict) and isinstance(info.get("name"), str):
-                self.session.client_app = info["name"][:100]
+                # Recorded with every message: masked as any string the gateway records is.
+                self.session.client_app = redact_text(info["name"][:100])
                 if self.session.client == "unknown":
                     self.session.client = self.session.client_app
         self._run("request", exchange)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from mcpward.dlp import redact_text
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
 _RESULT_CHARS = 16_384
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
+#: The methods of the MCP specification (and what the relay calls an answer to nothing asked),
+#: recorded as they are; any other is the sender's to write, and masked as what it sends is.
+_MCP_METHODS = frozenset({
+    "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+    "resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
+    "resources/unsubscribe", "completion/complete", "logging/setLevel", "sampling/createMessage",
+    "elicitation/create", "roots/list", "tasks/get", "tasks/list", "tasks/result", "tasks/cancel",
+    "tasks/update", "subscriptions/listen", "server/discover", "response",
+    "notifications/initialized", "notifications/cancelled", "notifications/progress",
+    "notifications/message", "notifications/tools/list_changed", "notifications/prompts/list_changed",
+    "notifications/resources/list_changed", "notifications/resources/updated",
+    "notifications/roots/list_changed", "notifications/tasks", "notifications/tasks/status",
+    "notifications/elicitation/complete", "notifications/subscriptions/acknowledged",
+})  # fmt: skip
 
 
 class Audit(Interceptor):
@@ -58,8 +73,8 @@ class Audit(Interceptor):
                 {"client_app": session.client_app} if session.client_app not in (None, session.client) else {}
             ),
             "stage": stage,
-            "method": exchange.method,
-            "id": exchange.id,
+            "method": exchange.method if exchange.method in _MCP_METHODS else redact_text(exchange.method),
+            "id": redact_text(exchange.id) if isinstance(exchange.id, str) else exchange.id,
             "decision": exchange.decision,
         }
         identity = session.identity
@@ -84,19 +99,26 @@ class Audit(Interceptor):
             }
         elif self.package is not None:
             record["package"] = self.package
-        if exchange.tool:
-            record["tool"] = exchange.tool
-        if exchange.reasons:
-            record["reasons"] = exchange.reasons
+        tool = exchange.tool
+        if tool:
+            # A listed tool's name was judged in its list; any other is the client's to write.
+            record["tool"] = tool if tool in session.visible_tools else redact_text(tool)
+        if exchange.reasons:  # a refusal may quote what it refused (a tool's name)
+            record["reasons"] = [redact_text(reason) for reason in exchange.reasons]
         new_events = exchange.events[exchange.events_recorded :]
         if new_events:
             events: list[AuditEventRecord] = []
             for e in new_events:
-                event: AuditEventRecord = {"kind": e.kind, "severity": e.severity, "message": e.message}
+                event: AuditEventRecord = {
+                    "kind": e.kind,
+                    "severity": e.severity,
+                    "message": redact_text(e.message),
+                }
                 if e.tool:
-                    event["tool"] = e.tool
+                    event["tool"] = e.tool if e.tool in session.visible_tools else redact_text(e.tool)
                 if e.detail:
-                    event["detail"] = e.detail
+                    # Paths name members (a key may be the secret), forms name their fields.
+                    event["detail"] = _redacted(e.detail, None)
                 events.append(event)
             record["events"] = events
         if stage.startswith("server-") or stage == "client-notification":
