@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpward._http import AddressRefused, address_side
+from mcpward.dlp import redact_text
 from mcpward.model import Severity
 from mcpward.sandbox.interface import NetworkRules
 
@@ -92,7 +93,7 @@ class _Connections:
             "unrecorded": self.unrecorded,
             "sent": self.sent,
             "received": self.received,
-            "hosts": dict(self.hosts.most_common(_SUMMED_HOSTS)),
+            "hosts": {redact_text(host): count for host, count in self.hosts.most_common(_SUMMED_HOSTS)},
             "reason": f"{self.unrecorded} more connections or requests {kind}, not recorded one by one "
             f"(past {_MOST_CONNECTIONS} of them or {_MOST_CONNECTION_BYTES // 1024} KiB of records)",
         }
@@ -145,9 +146,9 @@ class EgressProxy:
         self.tcp = tcp
         self.port = 0
         self.rules = rules
-        #: Where each record goes (the host's audit log): refusals by :meth:`refused`, the
-        #: connections by :meth:`report`, both bounded.
-        self._record = report
+        #: Where each record goes (the host's audit log), by :meth:`_record`: refusals by
+        #: :meth:`refused`, the connections by :meth:`report`, both bounded.
+        self._sink = report
         #: Names mapped to a host and port (a test's loopback server standing for a real host).
         self.resolve = resolve or {}
         #: Outbound inspection (``_interception.py``) for the hosts its rules cover, if enabled.
@@ -179,6 +180,15 @@ class EgressProxy:
         kept = self._allowed if record.get("decision") == "allow" else self._judged
         if kept.keeps(record):
             self._record(record)
+
+    def _record(self, record: dict[str, Any]) -> None:
+        """``record`` written, the host it names masked as a path is (``redact_text``): a server
+        asking for ``<the user's token>.evil.test`` (refused, or under an allowed ``*.domain``)
+        put the token in the audit log in clear."""
+        host = record.get("host")
+        if isinstance(host, str) and host:
+            record = {**record, "host": redact_text(host)}
+        self._sink(record)
 
     def refused(self, record: dict[str, Any]) -> None:
         """A request refused before it left (a destination not listed, or not reachable, a
