@@ -90,3 +90,30 @@ def test_ordinary_doubles_pass_as_they_were(tmp_path: Path) -> None:
     assert stored == [1733450000.123, 6.02214076e23], stored
     assert not audit_events(tmp_path / "audit.jsonl", "dlp-argument")
     assert not audit_events(tmp_path / "audit.jsonl", "dlp-result")
+
+
+# A secret's bytes as a list of doubles (``[103.0, 104.0, 112.0, ...]``): a JavaScript peer's
+# ``Buffer.from`` reads them as the bytes ``[103, 104, 112, ...]`` are (read as bytes since
+# 2026-12-05, test_dlp_json_lists.py), but a list with a fraction or an exponent in each number
+# was read as no bytes at all until 2026-12-06.
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+def test_a_secrets_bytes_as_doubles_are_read_as_bytes() -> None:
+    as_doubles = orjson.loads(("[" + ", ".join(f"{byte}.0" for byte in TOKEN.encode()) + "]").encode())
+    value = {"key": as_doubles, "exponents": [byte * 1e0 for byte in TOKEN.encode()]}
+    matches = scan_json(value)
+    assert {m.path for m in matches if m.rule == "github-token"} == {"$.key", "$.exponents"}, matches
+    masked = redact_json(value, matches)
+    assert masked["key"] != as_doubles and "A1b2" not in str(masked), masked
+
+
+def test_lists_of_ordinary_doubles_hold_no_bytes() -> None:
+    chooser = random.Random(11)  # noqa: S311 - samples, seeded
+    lists = {
+        "levels": [float(chooser.randrange(256)) for _ in range(64)],
+        "rgb": [255.0, 128.0, 0.0] * 6,
+        "halves": [n / 2 for n in range(40)],
+        "percent": [float(n) for n in range(0, 101, 5)],
+    }
+    assert scan_json(lists) == []

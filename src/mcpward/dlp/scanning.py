@@ -152,12 +152,15 @@ def json_strings(value: Any, *, joined: bool = False) -> JsonStrings:
 def joined_text(items: list[Any]) -> str | None:
     """The text a list spells as a whole, where it may hide a secret that no item holds: ten
     or more integers from 0 to 255 (bytes, as ``Buffer.toJSON`` and ``list(b"...")`` write
-    them) or strings of up to three digits, joined by commas (the engine reads such runs as
-    decimal bytes); or two or more pieces of base64's characters (a token, its base64 or hex cut
-    into a list), joined as they were cut, but for a list of UUIDs. ``None`` for any other
-    list (a few checks of each item: linear in the list)."""
+    them; or doubles of their values) or strings of up to three digits, joined by commas (the
+    engine reads such runs as decimal bytes); or two or more pieces of base64's characters (a
+    token, its base64 or hex cut into a list), joined as they were cut, but for a list of UUIDs.
+    ``None`` for any other list (a few checks of each item: linear in the list)."""
     if len(items) >= _FEWEST_BYTES and all(type(item) is int and 0 <= item <= 255 for item in items):
         return ",".join(map(str, items))
+    if len(items) >= _FEWEST_BYTES and all(_is_byte(item) for item in items):
+        # The same bytes written as doubles (103.0, 1.03e2), which ``Buffer.from`` reads alike.
+        return ",".join(str(int(item)) for item in items)
     if len(items) < 2 or not all(type(item) is str and _PIECE.fullmatch(item) for item in items):
         return None
     if all(_UUID.fullmatch(item) for item in items):
@@ -192,6 +195,11 @@ _PIECE = re.compile(r"[A-Za-z0-9+/=_-]{1,76}")
 _BYTE_DIGITS = re.compile(r"[0-9]{1,3}")
 _SHORTEST_JOINED = 16
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _is_byte(item: Any) -> bool:
+    """An integer from 0 to 255, or a double of one's value."""
+    return (type(item) is int or (type(item) is float and item.is_integer())) and 0 <= item <= 255
 
 
 def _member_path(where: str, key: Any) -> str:
