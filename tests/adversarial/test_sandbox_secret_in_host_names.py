@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox_proxy_kit import egress_proxy
+import pytest
+from sandbox_proxy_kit import egress_proxy, stand_in_resolver
 
 from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
@@ -95,3 +96,17 @@ def test_a_refused_dns_lookup_is_recorded_masked(tmp_path: Path) -> None:
     finally:
         proxy.stop()
     assert [r["host"] for r in records if r["method"] == "DNS"] == ["ghp_****.evil.test", "api.example.test"]
+
+
+def test_a_refusal_that_quotes_the_name_is_recorded_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The name an allowed *.domain covers resolves to the host's loopback: refused, and the
+    # refusal's reason quotes the name.
+    stand_in_resolver(monkeypatch, lambda name: name.endswith(".example.test"), "127.0.0.1")
+    with egress_proxy(tmp_path, NetworkRules(allow=("*.example.test",))) as (proxy, records):
+        _ask(proxy.port, f"CONNECT {TOKEN}.example.test:443 HTTP/1.1\r\n\r\n".encode())
+        _ask(proxy.port, b"CONNECT api.example.test:443 HTTP/1.1\r\n\r\n")
+    assert len(records) == 2, records
+    assert _leaked(records) == [], _leaked(records)
+    assert "api.example.test resolves to 127.0.0.1" in records[1]["reason"], records

@@ -182,13 +182,16 @@ class EgressProxy:
             self._record(record)
 
     def _record(self, record: dict[str, Any]) -> None:
-        """``record`` written, the host it names masked as a path is (``redact_text``): a server
-        asking for ``<the user's token>.evil.test`` (refused, or under an allowed ``*.domain``)
-        put the token in the audit log in clear."""
-        host = record.get("host")
-        if isinstance(host, str) and host:
-            record = {**record, "host": redact_text(host)}
-        self._sink(record)
+        """``record`` written, the host it names (and the reason or error that may quote it)
+        masked as a path is (``redact_text``): a server asking for ``<the user's
+        token>.evil.test`` (refused, or under an allowed ``*.domain``) put the token in the
+        audit log in clear."""
+        named = {
+            key: redact_text(value)
+            for key in ("host", "reason", "error")
+            if isinstance(value := record.get(key), str) and value
+        }
+        self._sink({**record, **named} if named else record)
 
     def refused(self, record: dict[str, Any]) -> None:
         """A request refused before it left (a destination not listed, or not reachable, a
