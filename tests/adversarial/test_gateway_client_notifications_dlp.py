@@ -143,3 +143,17 @@ def test_ordinary_notifications_reach_the_server_as_sent_unrecorded(tmp_path: Pa
     assert not audit_events(tmp_path / "audit.jsonl", "dlp-argument")
     assert not audit_events(tmp_path / "audit.jsonl", "dlp-message")
     assert _records(tmp_path, "client-notification") == []
+
+
+def test_the_record_masks_what_the_policy_finds(tmp_path: Path) -> None:
+    # A rule of the organisation's own (a code name), which alerts: the notification passes,
+    # and its record masks the match as a server notification's record does.
+    policy = '[[rules]]\nid = "code-names"\nkeywords = ["Project Falcon"]\naction = "alert"\n'
+    received, _ = _through_run(tmp_path, "cancelled: Project Falcon is on hold", policy)
+    sent = _client_notifications(received)
+    assert sent[0]["params"]["reason"] == "cancelled: Project Falcon is on hold", sent
+    records = _records(tmp_path, "client-notification")
+    assert [r["decision"] for r in records] == ["alert"] * 3, records
+    assert "Project Falcon" not in json.dumps(records), records
+    server_records = _records(tmp_path, "server-notification")
+    assert server_records and "Project Falcon" not in json.dumps(server_records), server_records

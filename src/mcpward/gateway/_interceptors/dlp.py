@@ -126,8 +126,16 @@ class Dlp(Interceptor):
     def client_notification(self, session: Session, exchange: Exchange) -> None:
         """A notification of the client leaves for the server as a request's params do: a
         cancellation's ``reason``, a progress ``message``, any ``_meta`` (a client may put the
-        model's words there, and what the server sends of its own is judged too)."""
-        self._judge_params(session, exchange)
+        model's words there, and what the server sends of its own is judged too). The audit
+        records the params whole, with every match of the policy masked (``_keep``), as it
+        records a server notification's."""
+        params = exchange.request.get("params")
+        if not params:
+            return
+        redacted = self._judge(session, exchange, params, "argument")
+        if redacted is not params and exchange.decision == "redact":
+            exchange.request = {**exchange.request, "params": redacted}
+            exchange.request_changed = True
 
     def response(self, session: Session, exchange: Exchange) -> None:
         if exchange.response is None or not self.scan_results:
