@@ -215,6 +215,8 @@ class Exchange:
     #: audit record reuses them instead of scanning twice.
     redacted_arguments: Any = None
     redacted_result: Any = None
+    #: The same of a 2026-07-28 client's answers in its request (``inputResponses``).
+    redacted_input_responses: Any = None
     #: The quarantine ID when the answer was held for a reviewer instead of forwarded.
     held: str | None = None
     #: Why the policy let this call through (the rule that granted it), for the audit record.

@@ -134,7 +134,7 @@ class Audit(Interceptor):
                 record["arguments"] = _redacted(arguments, exchange.redacted_arguments)
             answers = exchange.params.get("inputResponses")
             if answers is not None:  # a 2026-07-28 client's answers to the server's questions
-                record["input_responses"] = _truncated(_redacted(answers, None))
+                record["input_responses"] = _truncated(_redacted(answers, exchange.redacted_input_responses))
         else:
             if stage == "response":  # a client's answer to the server is timed by nobody here
                 record["latency_ms"] = round((time.perf_counter() - exchange.started) * 1000, 3)

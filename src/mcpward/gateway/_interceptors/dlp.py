@@ -116,8 +116,10 @@ class Dlp(Interceptor):
         if not params:
             return
         redacted = self._judge(session, exchange, params, "argument")
-        # The audit records a request's arguments alone and masks them itself, as before.
-        exchange.redacted_arguments = None
+        # The audit records a request's arguments alone: the policy's masked copy of them (its
+        # own rules too; the audit's masking knows the default rules only).
+        kept = exchange.redacted_arguments
+        exchange.redacted_arguments = kept.get("arguments") if isinstance(kept, dict) else None
         if redacted is not params and exchange.decision == "redact":
             whole = {**exchange.params, **redacted} if isinstance(redacted, dict) else redacted
             exchange.request = {**exchange.request, "params": whole}
@@ -238,7 +240,8 @@ class Dlp(Interceptor):
     @staticmethod
     def _keep(exchange: Exchange, where: str, value: Any) -> None:
         if where == "answer" and exchange.response is None:
-            return  # answers in a request: the audit masks them itself
+            exchange.redacted_input_responses = value  # answers in a request (``inputResponses``)
+            return
         if where in ("argument", "message"):
             exchange.redacted_arguments = value
         else:
