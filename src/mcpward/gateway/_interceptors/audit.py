@@ -4,6 +4,7 @@ notification a check acted on."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
+#: An id no scan is needed for: too short for a credential of a known format.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{0,16}")
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
 #: The methods of the MCP specification (and what the relay calls an answer to nothing asked),
@@ -74,7 +77,7 @@ class Audit(Interceptor):
             ),
             "stage": stage,
             "method": exchange.method if exchange.method in _MCP_METHODS else redact_text(exchange.method),
-            "id": redact_text(exchange.id) if isinstance(exchange.id, str) else exchange.id,
+            "id": _recorded_id(exchange.id),
             "decision": exchange.decision,
         }
         identity = session.identity
@@ -153,6 +156,14 @@ class Audit(Interceptor):
                 sink.write(written, exchange.started_ns)
             except Exception:  # noqa: BLE001, S112 - a mirror never blocks a call the log recorded
                 continue
+
+
+def _recorded_id(request_id: Any) -> Any:
+    """A request's id as recorded: a string masked as any string the gateway records is, but
+    for a short plain one (``mcpward-12``, a counter), which holds no secret of a known format."""
+    if not isinstance(request_id, str) or _PLAIN_ID.fullmatch(request_id):
+        return request_id
+    return redact_text(request_id)
 
 
 def _redacted(value: Any, already: Any) -> Any:
