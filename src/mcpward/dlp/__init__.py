@@ -109,11 +109,16 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
     hits: list[SecretHit] = []
     previous_flag: str | None = None
     for index, arg in enumerate(args):
+        if previous_flag is not None and _is_flag(arg):
+            previous_flag = None
         key, value, prefix = _split_keyed(arg)
-        if key is None and previous_flag is not None and not arg.startswith("-"):
+        if key is None and previous_flag is not None:
+            key, value, prefix = previous_flag, arg, ""
+        elif key is not None and previous_flag is not None and arg.startswith("-"):
+            # ``--token -abc=...``: a value that begins with a dash, not a flag of its own.
             key, value, prefix = previous_flag, arg, ""
         found = assess_value(f"arg[{index}]", key, value)
-        if not found and key is not None and previous_flag is not None and not arg.startswith("-"):
+        if not found and key is not None and previous_flag is not None:
             # ``--auth admin:PASSWORD``: split as the header ``admin``, the flag forgotten.
             key, value, prefix = previous_flag, arg, ""
             found = assess_value(f"arg[{index}]", key, value)
@@ -130,8 +135,26 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
             redacted.append(masked)
         else:
             redacted.append(arg)
-        previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg else None
+        # A word taken as the flag's value (``--token -abc...``) is no flag of its own.
+        taken = previous_flag is not None and found
+        previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg and not taken else None
     return tuple(redacted), hits
+
+
+#: What a flag is called: a letter (``-y``), words with their version digits (``--log-level``,
+#: ``--http2``, ``-Dfile.encoding=UTF-8``) or camelCase words (``--maxRetries``). A word after
+#: a secret-named flag that begins with a dash but is no such name is its value: keys and
+#: passwords may begin with a dash (``--token -Xq7vR2mK...``), and were taken for the next flag,
+#: never judged, until 2026-12-06. Unambiguous, so linear: separators part the words.
+_FLAG_NAME = re.compile(
+    r"--?(?:[A-Za-z]|D?[a-z]+\d{0,3}(?:[-_.](?:[a-z]+\d{0,3}|\d{1,3}))*|[a-z]+(?:[A-Z][a-z]+)+\d{0,3})"
+    r"(?:=.*)?",
+    re.DOTALL,
+)
+
+
+def _is_flag(word: str) -> bool:
+    return word.startswith("-") and _FLAG_NAME.fullmatch(word) is not None
 
 
 def redact_command_line(text: str) -> str:
