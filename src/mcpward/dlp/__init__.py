@@ -104,41 +104,71 @@ _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
 def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], list[SecretHit]]:
     """Mask secrets in a launch line: known formats anywhere, and values of secret-named flags
     (``--api-key X``, ``--token=X``), assignments (``API_KEY=X``), headers
-    (``Authorization: Bearer X``) and secret-named members of a JSON argument."""
+    (``Authorization: Bearer X``), the same inside a flag's value (``--set api.key=X``,
+    ``--env=TOKEN=X``, ``--set a=1,api.key=X``) and secret-named members of a JSON argument."""
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
     for index, arg in enumerate(args):
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
-        key, value, prefix = _split_keyed(arg)
-        if key is None and previous_flag is not None:
-            key, value, prefix = previous_flag, arg, ""
-        elif key is not None and previous_flag is not None and arg.startswith("-"):
-            # ``--token -abc=...``: a value that begins with a dash, not a flag of its own.
-            key, value, prefix = previous_flag, arg, ""
-        found = assess_value(f"arg[{index}]", key, value)
-        if not found and key is not None and previous_flag is not None:
-            # ``--auth admin:PASSWORD``: split as the header ``admin``, the flag forgotten.
-            key, value, prefix = previous_flag, arg, ""
-            found = assess_value(f"arg[{index}]", key, value)
-        if found:
-            hits.extend(found)
-            if any(h.by_format for h in found):
-                redacted.append(prefix + (redact_url(value) if "://" in value else redact_text(value)))
-            else:
-                redacted.append(prefix + _mask_keyed(value))
-        elif arg.lstrip().startswith(("{", "[")) and (masked := redact_text(arg)) != arg:
-            # A JSON argument (``--config '{"apiKey": "..."}'``) is no secret whole: its
-            # secret-named members are, masked as text is.
-            hits.append(SecretHit(f"arg[{index}]", "keyed-secret", masked[:300], by_format=False))
-            redacted.append(masked)
-        else:
-            redacted.append(arg)
+        where = f"arg[{index}]"
+        masked, found = _masked_word(where, arg, previous_flag)
+        # A JSON argument (``--config '{"apiKey": "..."}'``) is no secret whole: its
+        # secret-named members are, masked as text is; so are a list's pairs past those
+        # judged one by one.
+        as_text = not found and (arg.lstrip().startswith(("{", "[")) or "=" in arg)
+        if as_text and (masked := redact_text(arg)) != arg:
+            found = [SecretHit(where, "keyed-secret", masked[:300], by_format=False)]
+        hits.extend(found)
+        redacted.append(masked if found else arg)
         # A word taken as the flag's value (``--token -abc...``) is no flag of its own.
         taken = previous_flag is not None and found
         previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg and not taken else None
     return tuple(redacted), hits
+
+
+#: How deep a value is read for the pairs inside it (``--set=a.key=X`` is one level, a list in it
+#: one more), and how many items of a list (``--set a=1,b=2``) are judged one by one.
+_MAX_NESTING = 3
+_MAX_LIST_ITEMS = 64
+
+
+def _masked_word(where: str, word: str, flag: str | None, depth: int = 0) -> tuple[str, list[SecretHit]]:
+    """``word`` with its secret masked, and what was found: judged as a keyed pair of its own,
+    then under the flag before it, then the pairs in its value and the items of its list."""
+    key, value, prefix = _split_keyed(word)
+    judgements: list[tuple[str | None, str, str]] = []
+    if key is not None and not (flag is not None and word.startswith("-")):
+        judgements.append((key, value, prefix))
+    if flag is not None:
+        # ``--token X``; ``--auth admin:PASSWORD``, split as the header ``admin``; ``--token
+        # -abc=...``, a value that begins with a dash, not a flag of its own.
+        judgements.append((flag, word, ""))
+    if not judgements:
+        judgements.append((None, word, ""))
+    for name, text, before in judgements:
+        found = assess_value(where, name, text)
+        if found:
+            if any(h.by_format for h in found):
+                return before + (redact_url(text) if "://" in text else redact_text(text)), found
+            return before + _mask_keyed(text), found
+    if depth >= _MAX_NESTING:
+        return word, []
+    if key is not None and value != word:
+        # ``--set=api.key=X``, ``--env=TOKEN=X``, ``--header=Authorization: Bearer X``: a flag's
+        # value is judged under the flag (``set``, no secret word) and then as a pair itself.
+        masked, found = _masked_word(where, value, None, depth + 1)
+        if found:
+            return prefix + masked, found
+    items = word.split(",", _MAX_LIST_ITEMS)
+    if len(items) > 1 and "=" in word:
+        # ``log.level=debug,api.key=X``: Helm's ``--set`` list, judged item by item.
+        results = [_masked_word(where, item, None, depth + 1) for item in items]
+        found = [hit for _, item_hits in results for hit in item_hits]
+        if found:
+            return ",".join(masked for masked, _ in results), found
+    return word, []
 
 
 #: What a flag is called: a letter (``-y``), words with their version digits (``--log-level``,

@@ -508,9 +508,11 @@ def mask(value: str, visible_prefix: int = 0) -> str:
 _SECRET_KEY = re.compile(
     r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key"
     r"|private[-_]?key|client[-_]?secret|auth(?:orization)?|credentials?|cookie|session[-_]?id"
-    r"|bearer|signing[-_]?key|encryption[-_]?key|(?:^|[-_])key)(?:$|[^a-z])",
+    r"|bearer|signing[-_]?key|encryption[-_]?key|key)(?:$|[^a-z])",
     re.IGNORECASE,
 )
+# ``key`` is a word of the name wherever it stands (``STRIPE_KEY``, ``--service-key``, Helm's
+# ``--set api.key=...``): it was one only alone or after a doubled separator until 2026-12-06.
 # Names that contain a secret word but name something else: a file, a URL, a limit, an id.
 _NOT_SECRET_KEY = re.compile(
     r"(?:[-_](?:file|path|dir|url|uri|endpoint|host|id|name|user|username|type|env|var|header"
