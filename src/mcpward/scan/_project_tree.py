@@ -89,11 +89,15 @@ class ProjectTreeWalker:
         # Index host project files by their last path part; wildcard parts by their folder.
         self._by_name: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         self._by_folder: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+        #: Files of any folder known by their ending (``*.code-workspace``).
+        self._by_suffix: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         for host in hosts:
             for pattern, _fmt in host.project_files:
                 parts = PurePosixPath(pattern).parts
                 entry = (host.id, pattern, len(parts))
-                if "*" in parts[-1]:
+                if len(parts) == 1 and parts[0].startswith("*") and "*" not in parts[0][1:]:
+                    self._by_suffix[parts[0][1:]].append(entry)
+                elif "*" in parts[-1]:
                     self._by_folder[parts[-2]].append(entry)
                 else:
                     self._by_name[parts[-1]].append(entry)
@@ -102,9 +106,12 @@ class ProjectTreeWalker:
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
         names += [r.file_pattern for r in self._readers]
         full_match = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
+        suffixes = tuple(self._by_suffix)
         # Remembered by name: the same names (index.js, README.md, package.json) recur all over
         # a tree, and a lookup costs a sixth of the match, the largest part of a walk's time.
-        self._interesting = lru_cache(maxsize=_NAMES_REMEMBERED)(lambda name: full_match(name) is not None)
+        self._interesting = lru_cache(maxsize=_NAMES_REMEMBERED)(
+            lambda name: full_match(name) is not None or (bool(suffixes) and name.endswith(suffixes))
+        )
         self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
 
     def _reader_for(self, name: str) -> int | None:
@@ -169,6 +176,9 @@ class ProjectTreeWalker:
             if name == _VENV_MARKER:
                 is_venv = True
             candidates = self._by_name.get(name)
+            for suffix, entries_of_suffix in self._by_suffix.items():
+                if name.endswith(suffix):
+                    candidates = [*(candidates or ()), *entries_of_suffix]
             if candidates is not None or folder_patterns is not None:
                 self._match_config(entry.path, candidates, folder_patterns, found)
             reader = self._reader_for(name)

@@ -1,6 +1,9 @@
 """Visual Studio Code (stable and Insiders): the user ``mcp.json`` (and per-profile copies, and
 the remote user's in ``~/.vscode-server/data/User``), the ``mcp.servers`` key of
-``settings.json``, and a workspace's ``.vscode/mcp.json``. All are JSONC.
+``settings.json``, a workspace's ``.vscode/mcp.json``, a multi-root workspace file's
+``settings.mcp`` (``*.code-workspace``, and the untitled ones VS Code keeps in
+``<user data>/Workspaces``) and a dev container's ``customizations.vscode.mcp`` and
+``customizations.vscode.settings`` (``devcontainer.json``). All are JSONC.
 ``chat.tools.autoApprove`` in settings lets every tool run without asking.
 
 Extensions that contribute ``mcpServerDefinitionProviders`` (``package.json``) register servers
@@ -27,6 +30,11 @@ from mcpward.scan.interface import (
 
 _SETTINGS = "settings"
 _EXTENSION = "extension"
+_WORKSPACE_FILE = "workspace-file"
+_DEV_CONTAINER = "dev-container"
+_WORKSPACE_FILE_SUFFIX = ".code-workspace"
+#: Untitled multi-root workspaces are kept as ``<user data>/Workspaces/<id>/workspace.code-workspace``.
+MAX_UNTITLED_WORKSPACES = 500
 _PROVIDERS = "mcpServerDefinitionProviders"
 #: The extension folders of VS Code, Insiders, VSCodium, Cursor and Windsurf, in the home.
 _EXTENSION_DIRS = (".vscode", ".vscode-insiders", ".vscode-oss", ".cursor", ".windsurf")
@@ -43,6 +51,11 @@ class VsCode(McpServersHost):
     project_files = (
         (".vscode/mcp.json", DocumentFormat.JSONC),
         (".vscode/settings.json", DocumentFormat.JSONC),
+        ("*" + _WORKSPACE_FILE_SUFFIX, DocumentFormat.JSONC),
+        # The places the Dev Containers extension looks for a container's definition.
+        (".devcontainer/devcontainer.json", DocumentFormat.JSONC),
+        (".devcontainer/*/devcontainer.json", DocumentFormat.JSONC),
+        (".devcontainer.json", DocumentFormat.JSONC),
     )
 
     def user_configs(self, layout: HomeLayout) -> Iterator[ConfigLocation]:
@@ -51,6 +64,11 @@ class VsCode(McpServersHost):
             yield user(user_dir / "settings.json", DocumentFormat.JSONC, variant=_SETTINGS)
             for profile_file in bounded_glob(user_dir / "profiles", "mcp.json", max_depth=1):
                 yield user(profile_file, DocumentFormat.JSONC)
+            untitled = bounded_glob(
+                user_dir.parent / "Workspaces", "*" + _WORKSPACE_FILE_SUFFIX, 1, MAX_UNTITLED_WORKSPACES
+            )
+            for workspace_file in untitled:
+                yield user(workspace_file, DocumentFormat.JSONC, variant=_WORKSPACE_FILE)
         for server_folder in _SERVER_DIRS:
             # A machine reached over Remote (SSH, WSL, tunnels): "MCP: Open Remote User Configuration".
             yield user(layout.home / server_folder / "data" / "User" / "mcp.json", DocumentFormat.JSONC)
@@ -67,7 +85,12 @@ class VsCode(McpServersHost):
 
     def project_configs(self, project: Path, relative: Any) -> Iterator[ConfigLocation]:
         for location in super().project_configs(project, relative):
-            variant = _SETTINGS if location.path.name == "settings.json" else ""
+            name = location.path.name
+            variant = _SETTINGS if name == "settings.json" else ""
+            if name.endswith(_WORKSPACE_FILE_SUFFIX):
+                variant = _WORKSPACE_FILE
+            elif name in ("devcontainer.json", ".devcontainer.json"):
+                variant = _DEV_CONTAINER
             yield ConfigLocation(
                 location.path, Scope.PROJECT, location.format, project=project, variant=variant
             )
@@ -80,15 +103,48 @@ class VsCode(McpServersHost):
         if location.variant == _EXTENSION:
             yield from _providers(self.id, location, document, data)
             return
+        if location.variant == _WORKSPACE_FILE:
+            # VS Code reads ``settings.mcp``; a top-level ``mcp`` (as ``launch`` and ``tasks``
+            # are kept there) is read too, so that no spelling hides a server.
+            yield from self._settings(location, document, data.get("settings"), "the workspace file")
+            yield from self._mcp_section(location, document, data.get("mcp"))
+            return
+        if location.variant == _DEV_CONTAINER:
+            customizations = data.get("customizations")
+            vscode = customizations.get("vscode") if isinstance(customizations, Mapping) else None
+            if not isinstance(vscode, Mapping):
+                return  # a container's other tools' customizations: nothing of VS Code's
+            yield from self._mcp_section(location, document, vscode.get("mcp"))
+            yield from self._settings(location, document, vscode.get("settings"), "devcontainer.json")
+            return
         if location.variant != _SETTINGS:
             yield from self.parse_servers(location, document, data.get("servers"))
             return
-        mcp = data.get("mcp")
-        servers = mcp.get("servers") if isinstance(mcp, Mapping) else data.get("mcp.servers")
-        yield from self.parse_servers(location, document, servers)
+        yield from self._settings(location, document, data, "settings.json")
+
+    def _settings(
+        self, location: ConfigLocation, document: Document, settings: Any, where: str
+    ) -> Iterator[Parsed]:
+        """The servers and auto-approvals of a settings object: ``"mcp": {"servers": ...}``
+        and its dotted spelling ``"mcp.servers"``, which VS Code reads as the same setting
+        (both are read: a map in one spelling beside the other was missing before)."""
+        if not isinstance(settings, Mapping):
+            return
+        yield from self._mcp_section(location, document, settings.get("mcp"))
+        if "mcp.servers" in settings:
+            yield from self.parse_servers(location, document, settings.get("mcp.servers"))
         for key in _AUTO_APPROVE_KEYS:
-            if data.get(key) is True:
-                yield ToolApproval(self.id, location, None, ("*",), f"{key}: true in settings.json")
+            if settings.get(key) is True:
+                yield ToolApproval(self.id, location, None, ("*",), f"{key}: true in {where}")
+
+    def _mcp_section(self, location: ConfigLocation, document: Document, section: Any) -> Iterator[Parsed]:
+        """The servers of an ``mcp`` object (``{"servers": ..., "inputs": ...}``)."""
+        if section is None:
+            return
+        if not isinstance(section, Mapping):
+            yield EntryError("mcp", f"expected an object, found {type(section).__name__}")
+            return
+        yield from self.parse_servers(location, document, section.get("servers"))
 
 
 def _providers(
