@@ -1,7 +1,8 @@
 """A secret given as ``key=value`` or ``Header: value`` inside a flag's value: Helm-style
 ``--set api.key=...`` (a dotted key), the same glued to its flag (``--set=api.key=...``,
 ``--env=GITHUB_TOKEN=...``, ``--header=Authorization: Bearer ...``) and lists of assignments
-(``--set log.level=debug,api.key=...``).
+(``--set log.level=debug,api.key=...``); a short flag glued to its value (``-HAuthorization:
+Bearer ...``) and a flag written ``--token:...`` or ``/token:...``.
 
 Before 2026-12-06 a flag's value was judged whole under the flag's name (``set``, ``env``,
 ``header``: no secret word), a key's words were parted by ``-`` and ``_`` but not by ``.``
@@ -40,6 +41,12 @@ ATTACKS = [
     (f"-Dapi.key={SECRET}",),
     ("--config", f"db.password={SECRET}"),
     (f"--opt=a=1,b=2,client_secret={SECRET}",),
+    # A short flag glued to its value (curl's ``-H``), and flags given as ``name:value``.
+    (f"-HAuthorization: Bearer {SECRET}",),
+    (f"-HX-Api-Key:{SECRET}",),
+    (f"--token:{SECRET}",),
+    (f"--header:Authorization: Bearer {SECRET}",),
+    (f"/token:{SECRET}",),
 ]
 
 CLEAN = [
@@ -57,6 +64,13 @@ CLEAN = [
     ("-y",),
     ("--set", "auth.mode=oauth"),
     ("--set", "token.ttl=3600"),
+    ("-v", "/srv/data:/data:ro"),
+    ("-p", "8080:8080"),
+    ("-Xmx512m",),
+    ("-Dfile.encoding=UTF-8",),
+    ("--bind:0.0.0.0",),
+    ("-HAccept: application/json",),
+    ("/c",),
 ]
 
 

@@ -96,7 +96,11 @@ def _engine_formats(value: str) -> list[str]:
     return sorted({m.rule for m in scan_text(value) if m.kind == "secret" and m.rule not in _JUDGED_HERE})
 
 
-_FLAG_VALUE = re.compile(r"^(--?[A-Za-z][\w.-]*)=(.*)$", re.DOTALL)
+#: ``--token=X``, and ``--token:X`` or ``/token:X`` as some command lines (.NET's, Windows')
+#: spell it.
+_FLAG_VALUE = re.compile(r"^(--?[A-Za-z][\w.-]*|/[A-Za-z][\w.-]*)[=:](.*)$", re.DOTALL)
+#: A short flag glued to its value: curl's ``-HAuthorization: Bearer X``, ``-eAPI_KEY=X``.
+_GLUED_SHORT_FLAG = re.compile(r"-[A-Za-z](?=.)", re.DOTALL)
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
 
@@ -161,6 +165,10 @@ def _masked_word(where: str, word: str, flag: str | None, depth: int = 0) -> tup
         masked, found = _masked_word(where, value, None, depth + 1)
         if found:
             return prefix + masked, found
+    if (glued := _GLUED_SHORT_FLAG.match(word)) is not None:
+        masked, found = _masked_word(where, word[glued.end() :], None, depth + 1)
+        if found:
+            return glued[0] + masked, found
     items = word.split(",", _MAX_LIST_ITEMS)
     if len(items) > 1 and "=" in word:
         # ``log.level=debug,api.key=X``: Helm's ``--set`` list, judged item by item.
