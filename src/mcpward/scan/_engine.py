@@ -343,7 +343,8 @@ class _TreeScan:
             project = Path(*path.parts[: len(path.parts) - len(relative.parts)])
             if path_text in refused:
                 continue
-            if path.is_symlink() and not _inside(path, root):
+            # A linked file, or one under a linked folder (``.vscode -> ...``), may lie anywhere.
+            if not _inside(path, root):
                 collected.error(path, "symbolic link pointing outside the scanned tree; not read", host.id)
                 refused.add(path_text)
                 continue

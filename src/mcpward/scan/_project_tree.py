@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -84,6 +86,7 @@ class ProjectTreeWalker:
         readers: Iterable[ManifestReader],
         skip_dirs: frozenset[str] = DEFAULT_SKIP_DIRS,
     ) -> None:
+        hosts = list(hosts)
         self._readers = list(readers)
         self._skip_dirs = skip_dirs
         # Index host project files by their last path part; wildcard parts by their folder.
@@ -101,6 +104,16 @@ class ProjectTreeWalker:
                     self._by_folder[parts[-2]].append(entry)
                 else:
                     self._by_name[parts[-1]].append(entry)
+        #: What was found below each folder a link leads to, and the entries still to list there.
+        self._linked: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+        self._linked_budget = [MAX_LINKED_ENTRIES]
+        #: Every pattern of two parts or more, for what a link to a folder may stand in.
+        self._folder_patterns = [
+            (host.id, PurePosixPath(pattern).parts)
+            for host in hosts
+            for pattern, _fmt in host.project_files
+            if len(PurePosixPath(pattern).parts) > 1
+        ]
         # One regular expression recognises every file name of interest, so that the great
         # majority of files cost a single C-level match.
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
@@ -162,6 +175,8 @@ class ProjectTreeWalker:
                     if entry.name not in skip:
                         subdirs.append(entry.path)
                     continue
+                if entry.is_symlink() and self._folder_patterns:
+                    self._match_linked_folder(directory, entry.path, found)
             except OSError:
                 continue
             if folder_patterns is not None or interesting(entry.name):
@@ -186,6 +201,42 @@ class ProjectTreeWalker:
                 found.manifests[(reader, directory)].append(entry.path)
         return [] if is_venv else subdirs
 
+    def _match_linked_folder(self, directory: str, link: str, found: TreeFindings) -> None:
+        """The config files a link to a folder stands for (``.vscode -> config/editor``, a skill
+        linked into ``.claude/skills``): the walk follows no link, so that it cannot leave the
+        tree or loop, and every config under such a link was missing from the inventory. Only
+        the files of the patterns the link's name takes a part of are looked for, through at most
+        the pattern's own depth; whether they lie inside the tree is judged where they are read."""
+        name = os.path.basename(link)
+        above = Path(directory).parts
+        for host, parts in self._folder_patterns:
+            for position, part in enumerate(parts[:-1]):
+                before = parts[:position]
+                if not fnmatchcase(name, part) or len(above) < len(before):
+                    continue
+                if before and not all(map(fnmatchcase, above[len(above) - len(before) :], before)):
+                    continue
+                leading = (*above[len(above) - len(before) :], name)
+                below = self._linked_files(link, parts[position + 1 :])
+                if below is None:
+                    reason = f"more than {MAX_LINKED_ENTRIES} entries listed below linked folders"
+                    found.errors.append((link, f"{reason}; not looked into"))
+                    return
+                for suffix in below:
+                    found.configs.append((host, os.path.join(link, suffix), "/".join((*leading, suffix))))
+
+    def _linked_files(self, link: str, parts: tuple[str, ...]) -> list[str] | None:
+        """:func:`_files_below` ``link`` as paths from it, listed once per folder it leads to (a
+        tree may link many folders to one) and within the walk's budget; None past it."""
+        try:
+            key = (os.path.realpath(link), parts)
+        except (OSError, ValueError):
+            return []
+        if key not in self._linked:
+            paths = _files_below(link, parts, self._linked_budget)
+            self._linked[key] = None if paths is None else [p[len(link) + 1 :] for p in paths]
+        return self._linked[key]
+
     @staticmethod
     def _match_config(
         path_text: str,
@@ -197,3 +248,51 @@ class ProjectTreeWalker:
         for host, pattern, depth in (by_name or []) + (by_folder or []):
             if len(parts) > depth and PurePosixPath(*parts[-depth:]).match(pattern):
                 found.configs.append((host, path_text, "/".join(parts[-depth:])))
+
+
+#: Entries a walk lists below linked folders (``.devcontainer/*/``, ``skills/*/``), in all: a
+#: tree's links may each lead to a large folder, or out of the tree.
+MAX_LINKED_ENTRIES = 200_000
+
+
+def _files_below(folder: str, parts: tuple[str, ...], budget: list[int]) -> list[str] | None:
+    """The files below ``folder`` whose path from it matches ``parts`` (names and ``*``
+    patterns, one per level), listing no more than ``budget[0]`` entries (taken from it); None
+    when that was not enough."""
+    paths = [folder]
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        following: list[str] = []
+        for path in paths:
+            if "*" not in part:
+                following.append(os.path.join(path, part))
+                continue
+            try:
+                with os.scandir(path) as iterator:
+                    names = []
+                    for entry in iterator:
+                        budget[0] -= 1
+                        if budget[0] < 0:
+                            return None
+                        names.append(entry.name)
+            except OSError:
+                continue
+            following += [os.path.join(path, n) for n in names if fnmatchcase(n, part)]
+        paths = following if last else [p for p in following if _is_folder(p)]
+    return [p for p in paths if _is_regular(p)]
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _is_regular(path: str) -> bool:
+    # Anything but a folder, as the walk takes a file by its name: what it is (a FIFO, a link
+    # out of the tree) is judged where it is read, and said.
+    try:
+        return os.path.lexists(path) and not _is_folder(path)
+    except ValueError:
+        return False
