@@ -557,9 +557,35 @@ _PLACEHOLDER = re.compile(
 )
 
 
+#: A variable with a default (``${API_KEY:-default}``, ``${API_KEY-default}``, ``:=``, ``=``), as
+#: shells, compose files and Claude Code's ``.mcp.json`` expand it: the default runs where the
+#: variable is unset, and is written in the config.
+_DEFAULTED = re.compile(r"\s*\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](.*)\}\s*", re.DOTALL)
+
+
+def variable_default(value: str) -> str | None:
+    """The default written in ``${NAME:-default}`` (and its other spellings), or None."""
+    match = _DEFAULTED.fullmatch(value)
+    return match.group(1) if match else None
+
+
+#: Defaults within defaults read (``${A:-${B:-...}}``); deeper is judged as written.
+_MAX_DEFAULT_DEPTH = 8
+
+
 def is_reference(value: str) -> bool:
-    """True for values that name a secret held elsewhere (``${GITHUB_TOKEN}``, ``op://...``)."""
-    return bool(_REFERENCE.match(value))
+    """True for values that name a secret held elsewhere (``${GITHUB_TOKEN}``, ``op://...``);
+    ``${API_KEY:-default}`` only when its default is empty, a placeholder or a reference itself
+    (a literal default was taken for a reference, its secret printed, until 2026-12-06)."""
+    text = value
+    for _ in range(_MAX_DEFAULT_DEPTH):
+        default = variable_default(text)
+        if default is None:
+            return bool(_REFERENCE.match(text))
+        if not default.strip() or is_placeholder(default):
+            return True
+        text = default
+    return False
 
 
 def is_placeholder(value: str) -> bool:
@@ -618,6 +644,15 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
     if not is_secret_key(name):
         return False
     text = value.strip()
+    scheme, _, credential = text.partition(" ")
+    default = variable_default(credential if scheme.lower() in ("bearer", "basic", "token") else text)
+    for _ in range(_MAX_DEFAULT_DEPTH):  # ``${API_KEY:-default}``: the default is written here
+        if default is None:
+            break
+        text = default.strip()
+        default = variable_default(text)
+    if default is not None:
+        return True  # defaults nested deeper than any config writes: no reference
     if is_reference(text) or is_placeholder(text) or _EMBEDDED_REFERENCE.search(text):
         return False
     if not _is_password_key(name) and _WORDS_VALUE.match(text):

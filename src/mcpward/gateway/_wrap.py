@@ -660,6 +660,9 @@ def _move_secrets(
         # clients' configs (each with its own token) made one key, and the second value
         # replaced the first: both servers started with it.
         exact = len(lines) == 1 and secret_line(lines[0]) == (key, value)
+        # ``${TOKEN:-literal}``: the client expands it at each start; the file would give the
+        # gateway the text unexpanded.
+        exact = exact and "${" not in value
         if _UNSAFE_ARGUMENT.search(variable) or not exact or taken.get(key, value) != value:
             kept.append(variable)
             continue
