@@ -73,9 +73,13 @@ def test_a_linked_folder_outside_the_tree_is_said_not_read(tmp_path: Path) -> No
     (outside / "mcp.json").write_text(json.dumps({"servers": {"elsewhere": EVIL}}))
     tree.mkdir()
     (tree / ".vscode").symlink_to(outside)
+    (tree / ".devcontainer").symlink_to("/proc")  # not even listed: /net would mount hosts
     servers, errors = _found(tree)
     assert servers == {}
-    assert len(errors) == 1 and "outside the scanned tree" in errors[0]
+    assert sorted(errors) == [
+        ".devcontainer: cannot list: a symbolic link to a folder outside the scanned tree; not looked into",
+        ".vscode: cannot list: a symbolic link to a folder outside the scanned tree; not looked into",
+    ]
 
 
 def test_links_that_loop_or_dangle_end(tmp_path: Path) -> None:

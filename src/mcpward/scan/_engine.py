@@ -312,6 +312,7 @@ class _TreeScan:
 
     def scan(self, root: Path, collected: _Collector, on_progress: Callable[[int, int], None] | None) -> None:
         top = TreeFindings()
+        self._walker.walking(root)
         stack = (
             self._walker.frontier(root, top, minimum=self._workers * 8)
             if self._workers > 1

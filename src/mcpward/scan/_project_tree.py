@@ -107,6 +107,8 @@ class ProjectTreeWalker:
         #: What was found below each folder a link leads to, and the entries still to list there.
         self._linked: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
         self._linked_budget = [MAX_LINKED_ENTRIES]
+        #: The real path of the tree walked (see :meth:`walking`).
+        self._tree: str | None = None
         #: Every pattern of two parts or more, for what a link to a folder may stand in.
         self._folder_patterns = [
             (host.id, PurePosixPath(pattern).parts)
@@ -130,7 +132,15 @@ class ProjectTreeWalker:
     def _reader_for(self, name: str) -> int | None:
         return next((i for i, match in enumerate(self._reader_patterns) if match(name)), None)
 
+    def walking(self, root: Path) -> None:
+        """Say which tree is walked next: a link to a folder outside it is not looked into."""
+        try:
+            self._tree = os.path.realpath(root)
+        except (OSError, ValueError):
+            self._tree = None
+
     def walk(self, root: Path, on_progress: Callable[[int, int], None] | None = None) -> TreeFindings:
+        self.walking(root)
         found = TreeFindings()
         self.walk_from([os.fspath(root)], found, on_progress)
         return found
@@ -219,7 +229,10 @@ class ProjectTreeWalker:
                 leading = (*above[len(above) - len(before) :], name)
                 below = self._linked_files(link, parts[position + 1 :])
                 if below is None:
-                    reason = f"more than {MAX_LINKED_ENTRIES} entries listed below linked folders"
+                    if self._linked_budget[0] < 0:
+                        reason = f"more than {MAX_LINKED_ENTRIES} entries listed below linked folders"
+                    else:
+                        reason = "a symbolic link to a folder outside the scanned tree"
                     found.errors.append((link, f"{reason}; not looked into"))
                     return
                 for suffix in below:
@@ -227,11 +240,17 @@ class ProjectTreeWalker:
 
     def _linked_files(self, link: str, parts: tuple[str, ...]) -> list[str] | None:
         """:func:`_files_below` ``link`` as paths from it, listed once per folder it leads to (a
-        tree may link many folders to one) and within the walk's budget; None past it."""
+        tree may link many folders to one) and within the walk's budget; None past it, and for
+        a folder outside the tree, which is not listed (an automounted ``/net`` would mount what
+        it names)."""
         try:
-            key = (os.path.realpath(link), parts)
+            target = os.path.realpath(link)
         except (OSError, ValueError):
             return []
+        tree = self._tree
+        if tree is not None and os.path.commonpath((tree, target)) != tree:
+            return None
+        key = (target, parts)
         if key not in self._linked:
             paths = _files_below(link, parts, self._linked_budget)
             self._linked[key] = None if paths is None else [p[len(link) + 1 :] for p in paths]
