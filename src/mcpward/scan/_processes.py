@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mcpward._documents import DocumentFormat
-from mcpward.dlp import redact_command_line
+from mcpward.dlp import redact_argv, redact_command_line
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.launch import program_name, resolve_launch
@@ -212,9 +212,17 @@ def running_servers(self_pid: int | None = None, proc: Path = PROC) -> Iterator[
                 pid=pid,
                 user=_user(process.uid),
                 parent_pid=client.pid if client else None,
-                parent=redact_command_line(" ".join(client.argv))[:300] if client else None,
+                parent=_shown_command_line(client.argv)[:300] if client else None,
             ),
         )
+
+
+def _shown_command_line(argv: tuple[str, ...]) -> str:
+    """A process's arguments, each judged as the process has it (joined and split again as
+    shell words, a passphrase was four words, three of them printed), and a script given to a
+    shell (``sh -c "..."``) judged word by word."""
+    masked = redact_argv(argv)[0]
+    return " ".join(redact_command_line(word) if " " in word else word for word in masked)
 
 
 def launch_key(command: str | None, args: Iterable[str]) -> str | None:
