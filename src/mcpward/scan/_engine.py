@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
-from mcpward._documents import Document, DocumentError, load_document, owned_by
+from mcpward._documents import Document, DocumentError, DocumentFormat, load_document, owned_by, read_text
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.launch import Launch, resolve_launch
@@ -37,6 +37,7 @@ from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
 from mcpward.scan._platforms import PlatformFiles, platform_servers
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
+from mcpward.scan._tolerant_json import read_around_errors
 from mcpward.scan.interface import (
     ConfigCheck,
     ConfigLocation,
@@ -144,9 +145,13 @@ class _Collector:
         try:
             document = load_document(location.path, location.format, self.owner)
         except DocumentError as exc:
-            self.unread_files.add((key, location.format))
-            self.error(location.path, str(exc), host.id)
-            return
+            salvaged = self._read_around_errors(location, exc)
+            if salvaged is None:
+                self.unread_files.add((key, location.format))
+                self.error(location.path, str(exc), host.id)
+                return
+            self.error(location.path, f"{exc} (read around it, as its client reads it)", host.id)
+            document = salvaged
         try:
             items = _entries_of(host, location, document)
         except (RecursionError, ValueError, TypeError, AttributeError) as exc:
@@ -160,6 +165,18 @@ class _Collector:
                 self.approvals.append(item)
             else:
                 self.servers.append(item)
+
+    def _read_around_errors(self, location: ConfigLocation, error: DocumentError) -> Document | None:
+        """A JSONC config that does not parse, as VS Code's parser reads it around its errors
+        (its servers start): None for any other failure, or when nothing is read."""
+        if location.format is not DocumentFormat.JSONC or not str(error).startswith("JSON syntax error"):
+            return None
+        try:
+            text = read_text(location.path, owner=self.owner)
+            data = read_around_errors(text)
+        except (DocumentError, RecursionError, MemoryError):
+            return None
+        return Document(path=location.path, text=text, data=data) if isinstance(data, dict) and data else None
 
 
 def _entries_of(host: HostApp, location: ConfigLocation, document: Document) -> list[Parsed]:

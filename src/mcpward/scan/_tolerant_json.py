@@ -1,0 +1,151 @@
+"""JSONC read as VS Code reads it when it does not parse: around its errors.
+
+VS Code parses settings, ``mcp.json`` files, workspace files and dev containers with
+jsonc-parser's ``parse``, which reports a syntax error and goes on: an unexpected token in an
+object or a list is skipped up to the next ``,`` or closing bracket, a missing comma is only
+noted, and whatever follows the first value is ignored. The servers of such a file start; a
+scan that read none of them missed them. This reads a file the same way, to inventory what its
+client reads, never to rewrite it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+#: Nesting read; a value deeper is skipped as an error is (jsonc-parser recurses without a
+#: bound, and a client would fail on such a file long before).
+MAX_DEPTH = 200
+#: Digits of a number read as a number; a longer one is kept as its text.
+_MAX_DIGITS = 4_000
+
+_TOKEN = re.compile(
+    r"""(?P<space>[ \t\r\n\f\v\ufeff]++)"""
+    r"""|(?P<line_comment>//[^\n]*+)"""
+    r"""|(?P<block_comment>/\*(?:[^*]++|\*(?!/))*+(?:\*/)?)"""
+    r"""|(?P<punct>[{}\[\]:,])"""
+    r"""|(?P<string>"(?:[^"\\\r\n]++|\\.)*+"?)"""
+    r"""|(?P<number>-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?(?:[eE][+-]?[0-9]++)?(?![^\s{}\[\]:,"/]))"""
+    r"""|(?P<word>[^\s{}\[\]:,"/]++|/)""",
+    re.DOTALL,
+)
+_CLOSED_STRING = re.compile(r'"(?:[^"\\\r\n]++|\\.)*+"', re.DOTALL)
+_LITERALS = {"true": True, "false": False, "null": None}
+_EOF = ("eof", "")
+_MISSING = object()
+
+
+class _Reader:
+    """Tokens read one at a time (a file of brackets is millions of them), comments and white
+    space left out; ``word`` is anything jsonc-parser scans as an unknown symbol or a literal."""
+
+    def __init__(self, text: str) -> None:
+        self._matches = _TOKEN.finditer(text)
+        self.token = _EOF
+        self.advance()
+
+    def kind(self) -> str:
+        kind, value = self.token
+        return value if kind == "punct" else kind
+
+    def advance(self) -> None:
+        for match in self._matches:
+            kind = match.lastgroup or "word"
+            if kind not in ("space", "line_comment", "block_comment"):
+                self.token = (kind, match.group())
+                return
+        self.token = _EOF
+
+    def skip_to(self, stops: str) -> None:
+        """Past tokens until one of ``stops`` (not taken) or the end, as jsonc-parser's
+        ``handleError`` skips after an error."""
+        while self.kind() not in stops and self.kind() != "eof":
+            self.advance()
+
+    def value(self, depth: int) -> Any:
+        """The value at the current token, or ``_MISSING`` (nothing taken) where there is none."""
+        kind, text = self.token
+        if kind == "punct" and text in "{[":
+            if depth >= MAX_DEPTH:
+                return _MISSING
+            return self.object(depth + 1) if text == "{" else self.array(depth + 1)
+        if kind == "string":
+            self.advance()
+            return _string(text)
+        if kind == "number":
+            self.advance()
+            return _number(text)
+        if kind == "word" and text in _LITERALS:
+            self.advance()
+            return _LITERALS[text]
+        return _MISSING
+
+    def object(self, depth: int) -> dict[str, Any]:
+        self.advance()  # "{"
+        members: dict[str, Any] = {}
+        while self.kind() not in ("}", "eof"):
+            if self.kind() == ",":
+                self.advance()
+                if self.kind() == "}":
+                    break  # a trailing comma
+            if self.kind() != "string":
+                self.skip_to("},")
+                continue
+            name = _string(self.token[1])
+            self.advance()
+            if self.kind() != ":":
+                self.skip_to("},")
+                continue
+            self.advance()
+            item = self.value(depth)
+            if item is _MISSING:
+                self.skip_to("},")
+            else:
+                members[name] = item
+        if self.kind() == "}":
+            self.advance()
+        return members
+
+    def array(self, depth: int) -> list[Any]:
+        self.advance()  # "["
+        items: list[Any] = []
+        while self.kind() not in ("]", "eof"):
+            if self.kind() == ",":
+                self.advance()
+                if self.kind() == "]":
+                    break
+                continue
+            item = self.value(depth)
+            if item is _MISSING:
+                self.skip_to("],")
+            else:
+                items.append(item)
+        if self.kind() == "]":
+            self.advance()
+        return items
+
+
+def _string(token: str) -> str:
+    body = token[1:-1] if _CLOSED_STRING.fullmatch(token) else token[1:]
+    try:
+        return str(json.loads(f'"{body}"'))
+    except ValueError:
+        return body  # a bad escape: jsonc-parser keeps what it can; the text is close enough
+
+
+def _number(token: str) -> int | float | str:
+    if len(token) > _MAX_DIGITS:
+        return token
+    try:
+        return json.loads(token)  # type: ignore[no-any-return]
+    except ValueError:
+        return token
+
+
+def read_around_errors(text: str) -> Any:
+    """The first value of ``text`` as jsonc-parser's ``parse`` gives it despite syntax errors
+    (None where there is none)."""
+    reader = _Reader(text)
+    item = reader.value(0)
+    return None if item is _MISSING else item

@@ -1,0 +1,81 @@
+"""A JSONC config with a syntax error that its client reads around: VS Code parses its settings,
+``mcp.json`` files, workspace files and dev containers with a fault-tolerant parser (``parse``
+of jsonc-parser, which skips to the next ``,`` or ``}`` after an error and ignores what follows
+the first value), so the servers around the error still start, after the trust prompt.
+
+Before 2026-12-06 such a file was a low ``parse-error`` line and none of its servers was in the
+inventory: one stray character kept a repository's server out of every scan gated on high
+findings. Now a JSONC config that does not parse is read as that parser reads it, its servers
+inventoried and judged, and the error still said."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from mcpward.scan._engine import ScanOptions, discover, run_scan
+
+EVIL = json.dumps({"command": "npx", "args": ["-y", "evil-mcp@1.0.0", "--api-key", "Xq7vR2mK9pL4wZ8tQ3"]})
+PLAIN = json.dumps({"command": "npx", "args": ["-y", "notes-mcp@1.0.0"]})
+
+
+def _read(tree: Path) -> tuple[set[str], list[str]]:
+    found = discover(ScanOptions(paths=(tree,), include_user_configs=False, workers=1))
+    return {s.name for s in found.servers}, [e.message for e in found.errors]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"servers": {"evil": ' + EVIL + "}}\n}oops",  # after the value
+        '{"servers": {"notes": ' + PLAIN + ' "evil": ' + EVIL + "}}",  # a comma left out
+        '{"servers": {"notes": ' + PLAIN + ", oops, " + '"evil": ' + EVIL + "}}",  # a stray word
+        '{"servers": {"evil": ' + EVIL + ', "notes": ' + PLAIN + "}} /* never closed",
+        '{"servers": {"evil": ' + EVIL + ', "notes": {"command": "npx", "args": ["-y", }',  # cut off
+    ],
+    ids=["trailing", "missing-comma", "stray-word", "open-comment", "cut-off"],
+)
+def test_servers_around_a_syntax_error_are_inventoried(tmp_path: Path, text: str) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text(text)
+    names, errors = _read(tmp_path)
+    assert "evil" in names
+    assert len(errors) == 1 and "JSON syntax error" in errors[0]
+
+
+def test_a_server_read_around_an_error_is_judged(tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text('{"servers": {"evil": ' + EVIL + "}} x")
+    report = run_scan(ScanOptions(paths=(tmp_path,), include_user_configs=False, workers=1))
+    assert any(f.category.value == "plaintext-secret" and f.server == "evil" for f in report.findings)
+    assert "Xq7vR2mK9pL4wZ8tQ3" not in json.dumps([s.args for s in report.servers])
+
+
+def test_a_file_with_nothing_to_read_is_its_error_only(tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text("{{{{ not json at all")
+    (tmp_path / ".cursor").mkdir()
+    (tmp_path / ".cursor" / "mcp.json").write_text("[" * 200_000 + "{" * 200_000)
+    started = time.process_time()
+    names, errors = _read(tmp_path)
+    assert time.process_time() - started < 10
+    assert names == set() and len(errors) == 2
+
+
+def test_a_strict_json_config_is_not_read_around_its_error(tmp_path: Path) -> None:
+    # Claude Code reads .mcp.json with JSON.parse: one error and none of it runs.
+    (tmp_path / ".mcp.json").write_text('{"mcpServers": {"evil": ' + EVIL + "}} x")
+    names, errors = _read(tmp_path)
+    assert names == set() and errors
+
+
+def test_a_valid_config_reads_as_before(tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text(
+        '// team servers\n{"servers": {"notes": ' + PLAIN + ",},}\n"  # JSONC: comments, trailing commas
+    )
+    names, errors = _read(tmp_path)
+    assert names == {"notes"} and not errors
