@@ -367,7 +367,10 @@ class _TreeScan:
                 refused.add(path_text)
                 continue
             for location in host.project_configs(project, relative):
-                collected.read_config(host, location)
+                # ``relative`` is as the host names it; the file is read as it is named.
+                collected.read_config(
+                    host, replace(location, path=path) if location.path != path else location
+                )
         if not self._read_manifests:
             return
         for (reader_index, directory), files in sorted(found.manifests.items()):

@@ -89,7 +89,9 @@ class ProjectTreeWalker:
         hosts = list(hosts)
         self._readers = list(readers)
         self._skip_dirs = skip_dirs
-        # Index host project files by their last path part; wildcard parts by their folder.
+        # Index host project files by their last path part; wildcard parts by their folder. In
+        # lower case: on macOS and Windows the client opening ``.vscode/mcp.json`` gets
+        # ``.VSCode/MCP.json``, so a name in any case is a config.
         self._by_name: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         self._by_folder: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         #: Files of any folder known by their ending (``*.code-workspace``).
@@ -99,11 +101,11 @@ class ProjectTreeWalker:
                 parts = PurePosixPath(pattern).parts
                 entry = (host.id, pattern, len(parts))
                 if len(parts) == 1 and parts[0].startswith("*") and "*" not in parts[0][1:]:
-                    self._by_suffix[parts[0][1:]].append(entry)
+                    self._by_suffix[parts[0][1:].lower()].append(entry)
                 elif "*" in parts[-1]:
-                    self._by_folder[parts[-2]].append(entry)
+                    self._by_folder[parts[-2].lower()].append(entry)
                 else:
-                    self._by_name[parts[-1]].append(entry)
+                    self._by_name[parts[-1].lower()].append(entry)
         #: What was found below each folder a link leads to, and the entries still to list there.
         self._linked: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
         self._linked_budget = [MAX_LINKED_ENTRIES]
@@ -121,11 +123,15 @@ class ProjectTreeWalker:
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
         names += [r.file_pattern for r in self._readers]
         full_match = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
-        suffixes = tuple(self._by_suffix)
+        suffixes, by_name = tuple(self._by_suffix), self._by_name
         # Remembered by name: the same names (index.js, README.md, package.json) recur all over
         # a tree, and a lookup costs a sixth of the match, the largest part of a walk's time.
         self._interesting = lru_cache(maxsize=_NAMES_REMEMBERED)(
-            lambda name: full_match(name) is not None or (bool(suffixes) and name.endswith(suffixes))
+            lambda name: (
+                full_match(name) is not None
+                or name.lower() in by_name
+                or (bool(suffixes) and name.lower().endswith(suffixes))
+            )
         )
         self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
 
@@ -176,7 +182,7 @@ class ProjectTreeWalker:
         skip, interesting = self._skip_dirs, self._interesting
         if directory == os.sep:  # walking a whole machine: leave the kernel's pseudo-filesystems
             skip = skip | _PSEUDO_FILESYSTEMS
-        folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2])
+        folder_patterns = self._by_folder.get(directory.rpartition(os.sep)[2].lower())
         subdirs = []
         matched = []
         for entry in entries:
@@ -200,9 +206,9 @@ class ProjectTreeWalker:
             name = entry.name
             if name == _VENV_MARKER:
                 is_venv = True
-            candidates = self._by_name.get(name)
+            candidates = self._by_name.get(name.lower())
             for suffix, entries_of_suffix in self._by_suffix.items():
-                if name.endswith(suffix):
+                if name.lower().endswith(suffix):
                     candidates = [*(candidates or ()), *entries_of_suffix]
             if candidates is not None or folder_patterns is not None:
                 self._match_config(entry.path, candidates, folder_patterns, found)
@@ -265,8 +271,14 @@ class ProjectTreeWalker:
     ) -> None:
         parts = Path(path_text).parts
         for host, pattern, depth in (by_name or []) + (by_folder or []):
-            if len(parts) > depth and PurePosixPath(*parts[-depth:]).match(pattern):
-                found.configs.append((host, path_text, "/".join(parts[-depth:])))
+            if len(parts) <= depth:
+                continue
+            named = PurePosixPath(pattern).parts
+            pairs = tuple(zip(parts[-depth:], named, strict=True))
+            if all(fnmatchcase(part.lower(), want.lower()) for part, want in pairs):
+                # The relative path as the host names it (its own case), wildcards as found.
+                relative = "/".join(part if "*" in want else want for part, want in pairs)
+                found.configs.append((host, path_text, relative))
 
 
 #: Entries a walk lists below linked folders (``.devcontainer/*/``, ``skills/*/``), in all: a
