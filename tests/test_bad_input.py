@@ -69,7 +69,9 @@ def test_malformed_files_are_reported_and_the_scan_goes_on(
     broken = write(home / relative, content)
     report = scan_home(home)
     assert error_for(report, broken).startswith(expected)
-    assert [s.name for s in report.servers] == ["memory"]
+    # A JSONC config is read around its error as VS Code reads it: its server is listed too.
+    salvaged = ["x"] if relative.endswith("mcp_config.json") else []
+    assert sorted(s.name for s in report.servers) == ["memory", *salvaged]
 
 
 def test_errors_never_quote_the_secret_near_the_fault(tmp_path: Path) -> None:
