@@ -79,3 +79,27 @@ def test_a_valid_config_reads_as_before(tmp_path: Path) -> None:
     )
     names, errors = _read(tmp_path)
     assert names == {"notes"} and not errors
+
+
+def test_reading_around_errors_stops_at_its_budget_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mcpward.scan._tolerant_json.MAX_TOKENS", 60)
+    junk = ", ".join(["oops"] * 100)
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text(
+        '{"servers": {"evil": ' + EVIL + ", " + junk + ', "late": ' + PLAIN + "}}"
+    )
+    names, errors = _read(tmp_path)
+    assert names == {"evil"}
+    assert len(errors) == 1 and "the rest not" in errors[0]
+
+
+def test_a_large_file_of_errors_is_read_in_bounded_time(tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    size = 8 * 1024 * 1024
+    (tmp_path / ".vscode" / "mcp.json").write_text('{"servers": {"evil": ' + EVIL + ", " + "x," * (size // 2))
+    started = time.process_time()
+    names, errors = _read(tmp_path)
+    assert time.process_time() - started < 15
+    assert names == {"evil"} and len(errors) == 1

@@ -37,7 +37,7 @@ from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
 from mcpward.scan._platforms import PlatformFiles, platform_servers
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
-from mcpward.scan._tolerant_json import read_around_errors
+from mcpward.scan._tolerant_json import MAX_TOKENS, read_around_errors
 from mcpward.scan.interface import (
     ConfigCheck,
     ConfigLocation,
@@ -150,8 +150,9 @@ class _Collector:
                 self.unread_files.add((key, location.format))
                 self.error(location.path, str(exc), host.id)
                 return
-            self.error(location.path, f"{exc} (read around it, as its client reads it)", host.id)
-            document = salvaged
+            document, cut = salvaged
+            how = f"; read around it up to {MAX_TOKENS:,} tokens, the rest not" if cut else "; read around it"
+            self.error(location.path, f"{exc}{how}, as its client reads it", host.id)
         try:
             items = _entries_of(host, location, document)
         except (RecursionError, ValueError, TypeError, AttributeError) as exc:
@@ -166,17 +167,22 @@ class _Collector:
             else:
                 self.servers.append(item)
 
-    def _read_around_errors(self, location: ConfigLocation, error: DocumentError) -> Document | None:
+    def _read_around_errors(
+        self, location: ConfigLocation, error: DocumentError
+    ) -> tuple[Document, bool] | None:
         """A JSONC config that does not parse, as VS Code's parser reads it around its errors
-        (its servers start): None for any other failure, or when nothing is read."""
+        (its servers start), and whether it was cut short: None for any other failure, or when
+        nothing is read."""
         if location.format is not DocumentFormat.JSONC or not str(error).startswith("JSON syntax error"):
             return None
         try:
             text = read_text(location.path, owner=self.owner)
-            data = read_around_errors(text)
+            data, cut = read_around_errors(text)
         except (DocumentError, RecursionError, MemoryError):
             return None
-        return Document(path=location.path, text=text, data=data) if isinstance(data, dict) and data else None
+        if not isinstance(data, dict) or not data:
+            return None
+        return Document(path=location.path, text=text, data=data), cut
 
 
 def _entries_of(host: HostApp, location: ConfigLocation, document: Document) -> list[Parsed]:

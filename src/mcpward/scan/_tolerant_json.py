@@ -17,6 +17,9 @@ from typing import Any
 #: Nesting read; a value deeper is skipped as an error is (jsonc-parser recurses without a
 #: bound, and a client would fail on such a file long before).
 MAX_DEPTH = 200
+#: Tokens read (each costs a step of Python, a few hundred nanoseconds): what follows is not
+#: read, and said. White space and comments are free: a run is one match.
+MAX_TOKENS = 4_000_000
 #: Digits of a number read as a number; a longer one is kept as its text.
 _MAX_DIGITS = 4_000
 
@@ -36,12 +39,23 @@ _EOF = ("eof", "")
 _MISSING = object()
 
 
+#: What an error skips over, up to the next stop: anything but ``}``, ``]`` and ``,`` (strings
+#: and comments whole, as they may hold them), in one match.
+_SKIPPED = re.compile(
+    r"""(?:[^"/{}\[\],]++|"(?:[^"\\\r\n]++|\\.)*+"?|//[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?|/|[{\[])*+""",
+    re.DOTALL,
+)
+
+
 class _Reader:
     """Tokens read one at a time (a file of brackets is millions of them), comments and white
     space left out; ``word`` is anything jsonc-parser scans as an unknown symbol or a literal."""
 
     def __init__(self, text: str) -> None:
-        self._matches = _TOKEN.finditer(text)
+        self._text = text
+        self._position = 0
+        self._left = MAX_TOKENS
+        self.cut = False
         self.token = _EOF
         self.advance()
 
@@ -50,17 +64,26 @@ class _Reader:
         return value if kind == "punct" else kind
 
     def advance(self) -> None:
-        for match in self._matches:
-            kind = match.lastgroup or "word"
+        text, match = self._text, _TOKEN.match
+        while (found := match(text, self._position)) is not None:
+            self._position = found.end()
+            kind = found.lastgroup or "word"
             if kind not in ("space", "line_comment", "block_comment"):
-                self.token = (kind, match.group())
+                self._left -= 1
+                if self._left < 0:
+                    self.cut = True
+                    break
+                self.token = (kind, found.group())
                 return
         self.token = _EOF
 
     def skip_to(self, stops: str) -> None:
         """Past tokens until one of ``stops`` (not taken) or the end, as jsonc-parser's
-        ``handleError`` skips after an error."""
+        ``handleError`` skips after an error: up to the next ``}``, ``]`` or ``,`` in one match,
+        then token by token."""
         while self.kind() not in stops and self.kind() != "eof":
+            if self.kind() not in "}],":
+                self._position = _SKIPPED.match(self._text, self._position).end()  # type: ignore[union-attr]
             self.advance()
 
     def value(self, depth: int) -> Any:
@@ -143,9 +166,9 @@ def _number(token: str) -> int | float | str:
         return token
 
 
-def read_around_errors(text: str) -> Any:
+def read_around_errors(text: str) -> tuple[Any, bool]:
     """The first value of ``text`` as jsonc-parser's ``parse`` gives it despite syntax errors
-    (None where there is none)."""
+    (None where there is none), and whether it was cut at :data:`MAX_TOKENS`."""
     reader = _Reader(text)
     item = reader.value(0)
-    return None if item is _MISSING else item
+    return (None if item is _MISSING else item), reader.cut
