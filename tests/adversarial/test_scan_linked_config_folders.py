@@ -118,3 +118,11 @@ def test_links_to_large_folders_are_listed_within_a_budget_and_said(
     servers, errors = _found(tmp_path)
     assert servers == {}
     assert len(errors) == 20 and all("linked folders; not looked into" in e for e in errors)
+
+
+def test_a_linked_folder_named_in_another_case_is_read(tmp_path: Path) -> None:
+    (tmp_path / "editor").mkdir()
+    (tmp_path / "editor" / "mcp.json").write_text(json.dumps({"servers": {"upper-link": EVIL}}))
+    (tmp_path / ".VSCode").symlink_to("editor")
+    servers, errors = _found(tmp_path)
+    assert servers == {"upper-link": "vscode"} and not errors

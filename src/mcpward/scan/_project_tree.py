@@ -226,13 +226,15 @@ class ProjectTreeWalker:
         name = os.path.basename(link)
         above = Path(directory).parts
         for host, parts in self._folder_patterns:
-            for position, part in enumerate(parts[:-1]):
-                before = parts[:position]
-                if not fnmatchcase(name, part) or len(above) < len(before):
+            for position in range(len(parts) - 1):
+                if len(above) < position:
                     continue
-                if before and not all(map(fnmatchcase, above[len(above) - len(before) :], before)):
+                # Matched ignoring case, named as the host names them (see ``_match_config``).
+                found_parts = (*above[len(above) - position :], name)
+                pairs = tuple(zip(found_parts, parts[: position + 1], strict=True))
+                if not all(fnmatchcase(have.lower(), want.lower()) for have, want in pairs):
                     continue
-                leading = (*above[len(above) - len(before) :], name)
+                leading = tuple(have if "*" in want else want for have, want in pairs)
                 below = self._linked_files(link, parts[position + 1 :])
                 if below is None:
                     if self._linked_budget[0] < 0:
