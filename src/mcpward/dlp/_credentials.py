@@ -560,13 +560,23 @@ _PLACEHOLDER = re.compile(
 #: A variable with a default (``${API_KEY:-default}``, ``${API_KEY-default}``, ``:=``, ``=``), as
 #: shells, compose files and Claude Code's ``.mcp.json`` expand it: the default runs where the
 #: variable is unset, and is written in the config.
-_DEFAULTED = re.compile(r"\s*\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](.*)\}\s*", re.DOTALL)
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]")
+_BRACE = re.compile(r"[{}]")
 
 
 def variable_default(value: str) -> str | None:
-    """The default written in ``${NAME:-default}`` (and its other spellings), or None."""
-    match = _DEFAULTED.fullmatch(value)
-    return match.group(1) if match else None
+    """The default written in ``${NAME:-default}`` (and its other spellings), or None: the whole
+    value must be that one variable (``${HOST:-localhost}:${PORT}`` is none)."""
+    text = value.strip()
+    opened = _DEFAULTED.match(text)
+    if opened is None:
+        return None
+    depth = 1
+    for brace in _BRACE.finditer(text, opened.end()):
+        depth += 1 if brace.group() == "{" else -1
+        if depth == 0:
+            return text[opened.end() : brace.start()] if brace.end() == len(text) else None
+    return None
 
 
 #: Defaults within defaults read (``${A:-${B:-...}}``); deeper is judged as written.
