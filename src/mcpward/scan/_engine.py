@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -481,15 +482,37 @@ def masked_package(package: PackageRef | None) -> PackageRef | None:
     return replace(package, name=name, version=version)
 
 
+#: A variable with a default, innermost first (``${PKG:-evil-mcp}``, ``${PKG-x}``, ``:=``),
+#: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do.
+_VARIABLE_WITH_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^{}$]*+)\}")
+#: Defaults within defaults replaced; a launch line nests none deeper.
+_MAX_DEFAULT_NESTING = 8
+
+
+def with_defaults(word: str) -> str:
+    """``word`` as it runs where its variables are unset: each ``${NAME:-default}`` its
+    default (a launch line that named its runner or package so was judged as written, and its
+    package was none or one that does not exist). Variables without a default stay."""
+    for _ in range(_MAX_DEFAULT_NESTING):
+        if "${" not in word:
+            break
+        replaced = _VARIABLE_WITH_DEFAULT.sub(r"\1", word)
+        if replaced == word:
+            break
+        word = replaced
+    return word
+
+
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
-    if launch.shell is not None and launch.shell.script in server.args:
+    launched = tuple(map(with_defaults, server.args))
+    if launch.shell is not None and launch.shell.script in launched:
         # The script a shell runs (``sh -c "curl -H 'Authorization: ...' ..."``) masked word
         # by word: ``redact_argv`` judges each argument whole. Only the script: splitting
         # every argument as shell words cost 30 s for one argument of 5 MB.
-        script = server.args.index(launch.shell.script)
-        args = (*args[:script], redact_command_line(launch.shell.script), *args[script + 1 :])
+        script = launched.index(launch.shell.script)
+        args = (*args[:script], redact_command_line(server.args[script]), *args[script + 1 :])
     command = server.command
     if command:
         command = redact_command_line(command) if " " in command.strip() else redact_text(command)
@@ -532,7 +555,9 @@ def evaluate(
     for server in servers:
         if checks is None:
             checks = all_checks()
-        launch = resolve_launch(server.command, server.args)
+        # As it starts where the variables are unset: ``${PKG:-evil-mcp}`` runs evil-mcp.
+        command = with_defaults(server.command) if server.command else server.command
+        launch = resolve_launch(command, tuple(map(with_defaults, server.args)))
         # The checks word their findings with the package: masked before they see it.
         launch = replace(launch, package=masked_package(launch.package))
         spec = build_spec(server, launch)
