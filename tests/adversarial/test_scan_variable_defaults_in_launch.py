@@ -12,11 +12,14 @@ arguments stay as written."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from mcpward.scan._engine import ScanOptions, run_scan
+from mcpward.scan._engine import ScanOptions, discover, run_scan
 
 
 def _scan(tmp_path: Path, servers: dict[str, object]) -> tuple[dict[str, object], set[tuple[str, str]]]:
@@ -63,3 +66,21 @@ def test_variables_without_defaults_stay_as_written(tmp_path: Path) -> None:
     packages, _ = _scan(tmp_path, servers)
     assert packages["b"] is not None and packages["b"].name == "${PKG}"
     assert packages["c"] is not None and (packages["c"].name, packages["c"].version) == ("notes-mcp", "1.0.0")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_running_server_is_matched_with_its_config_by_its_defaults(tmp_path: Path) -> None:
+    args = ["-c", "import time; time.sleep(60)", "--notes-dir", str(tmp_path)]
+    server = {"command": "${RUNNER:-mcp-server-notes}", "args": args}
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"notes": server}}))
+    started = subprocess.Popen(["mcp-server-notes", *args], executable=sys.executable)
+    try:
+        time.sleep(0.3)
+        found = discover(
+            ScanOptions(paths=(tmp_path,), include_user_configs=False, workers=1, processes=True)
+        )
+    finally:
+        started.kill()
+        started.wait(timeout=10)
+    (running,) = [s for s in found.servers if s.process is not None and s.process.pid == started.pid]
+    assert running.process is not None and running.process.configured_as

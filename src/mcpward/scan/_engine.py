@@ -285,7 +285,9 @@ def _add_running(collected: _Collector, options: ScanOptions) -> None:
 
     by_key: dict[str, list[str]] = {}
     for server in collected.servers:
-        key = launch_key(server.command, server.args)
+        # As it starts (``${PKG:-x}`` runs x), to be matched with what runs.
+        command = with_defaults(server.command) if server.command else server.command
+        key = launch_key(command, map(with_defaults, server.args))
         if key is not None:
             by_key.setdefault(key, []).append(server_id(server))
         if server.url:
