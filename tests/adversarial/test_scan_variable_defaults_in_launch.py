@@ -84,3 +84,13 @@ def test_a_running_server_is_matched_with_its_config_by_its_defaults(tmp_path: P
         started.wait(timeout=10)
     (running,) = [s for s in found.servers if s.process is not None and s.process.pid == started.pid]
     assert running.process is not None and running.process.configured_as
+
+
+def test_a_remote_server_is_judged_by_its_url_default(tmp_path: Path) -> None:
+    servers = {"remote": {"type": "http", "url": "${MCP_URL:-http://mcp.example.com/mcp}"}}
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": servers}))
+    report = run_scan(ScanOptions(paths=(tmp_path,), include_user_configs=False, workers=1))
+    assert any(f.category.value == "insecure-transport" and f.server == "remote" for f in report.findings)
+    (server,) = report.servers
+    assert server.package is not None and server.package.name == "http://mcp.example.com/mcp"
+    assert server.url == "${MCP_URL:-http://mcp.example.com/mcp}"

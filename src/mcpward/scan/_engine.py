@@ -505,6 +505,16 @@ def with_defaults(word: str) -> str:
     return word
 
 
+def _as_started(server: DiscoveredServer) -> DiscoveredServer:
+    """``server`` with the defaults of its URL and headers in place, for the checks: a remote
+    server named ``${MCP_URL:-http://...}`` is reached over plain http."""
+    url = with_defaults(server.url) if server.url else server.url
+    headers = {name: with_defaults(value) for name, value in server.headers.items()}
+    if url == server.url and headers == server.headers:
+        return server
+    return replace(server, url=url, headers=headers)
+
+
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
     args, _ = redact_argv(server.args)
@@ -537,7 +547,8 @@ def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
         # Names only are kept; a value that decides what runs (PATH) is judged here, where read.
         env_values_harmless=values_harmless(environment),
         header_names=tuple(sorted(map(redact_text, server.headers))),
-        package=masked_package(launch.package or server.declared_package) or _endpoint(server.url),
+        package=masked_package(launch.package or server.declared_package)
+        or _endpoint(with_defaults(server.url) if server.url else None),
         dependencies=tuple(p for p in map(masked_package, server.dependencies) if p is not None),
         project=os.fspath(project) if project else None,
         owner=file_owner(location.path),
@@ -563,7 +574,7 @@ def evaluate(
         # The checks word their findings with the package: masked before they see it.
         launch = replace(launch, package=masked_package(launch.package))
         spec = build_spec(server, launch)
-        context = ServerContext(raw=server, launch=launch, spec=spec, home=home_text)
+        context = ServerContext(raw=_as_started(server), launch=launch, spec=spec, home=home_text)
         findings: list[Finding] = []
         for check in checks:
             try:
