@@ -103,3 +103,14 @@ def test_a_large_file_of_errors_is_read_in_bounded_time(tmp_path: Path) -> None:
     names, errors = _read(tmp_path)
     assert time.process_time() - started < 15
     assert names == {"evil"} and len(errors) == 1
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2028", "\u3000", "\x1c"])
+def test_any_white_space_is_read_over(tmp_path: Path, space: str) -> None:
+    # jsonc-parser takes these for white space: a reader that stopped at one missed the rest.
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text(
+        '{"servers": {"notes": ' + PLAIN + "," + space + '"evil": ' + EVIL + "}} x"
+    )
+    names, _ = _read(tmp_path)
+    assert names == {"notes", "evil"}

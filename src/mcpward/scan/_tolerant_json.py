@@ -24,7 +24,7 @@ MAX_TOKENS = 4_000_000
 _MAX_DIGITS = 4_000
 
 _TOKEN = re.compile(
-    r"""(?P<space>[ \t\r\n\f\v\ufeff]++)"""
+    r"""(?P<space>[\s\ufeff]++)"""
     r"""|(?P<line_comment>//[^\n]*+)"""
     r"""|(?P<block_comment>/\*(?:[^*]++|\*(?!/))*+(?:\*/)?)"""
     r"""|(?P<punct>[{}\[\]:,])"""
