@@ -114,3 +114,13 @@ def test_any_white_space_is_read_over(tmp_path: Path, space: str) -> None:
     )
     names, _ = _read(tmp_path)
     assert names == {"notes", "evil"}
+
+
+def test_a_line_comment_ends_at_a_carriage_return(tmp_path: Path) -> None:
+    # Old Mac line ends: jsonc-parser ends a // comment at CR as at LF.
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode" / "mcp.json").write_text(
+        '// team servers\r{"servers": {"evil": ' + EVIL + "}}\rx", newline=""
+    )
+    names, errors = _read(tmp_path)
+    assert names == {"evil"} and len(errors) == 1

@@ -25,7 +25,7 @@ _MAX_DIGITS = 4_000
 
 _TOKEN = re.compile(
     r"""(?P<space>[\s\ufeff]++)"""
-    r"""|(?P<line_comment>//[^\n]*+)"""
+    r"""|(?P<line_comment>//[^\r\n]*+)"""
     r"""|(?P<block_comment>/\*(?:[^*]++|\*(?!/))*+(?:\*/)?)"""
     r"""|(?P<punct>[{}\[\]:,])"""
     r"""|(?P<string>"(?:[^"\\\r\n]++|\\.)*+"?)"""
@@ -42,7 +42,7 @@ _MISSING = object()
 #: What an error skips over, up to the next stop: anything but ``}``, ``]`` and ``,`` (strings
 #: and comments whole, as they may hold them), in one match.
 _SKIPPED = re.compile(
-    r"""(?:[^"/{}\[\],]++|"(?:[^"\\\r\n]++|\\.)*+"?|//[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?|/|[{\[])*+""",
+    r"""(?:[^"/{}\[\],]++|"(?:[^"\\\r\n]++|\\.)*+"?|//[^\r\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?|/|[{\[])*+""",
     re.DOTALL,
 )
 
