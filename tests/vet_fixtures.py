@@ -138,3 +138,21 @@ def serve(registry: FakeRegistry) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def sdist(name: str, version: str, files: dict[str, str], pkg_info: str | None = None) -> bytes:
+    """An sdist (``NAME-VERSION/`` of ``files``) with a root ``PKG-INFO``; ``pkg_info``: its
+    text, else the bare name and version."""
+    files = {
+        "PKG-INFO": pkg_info or f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nA server.\n",
+        **files,
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}-{version}/{path}")
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -203,9 +203,11 @@ _IMITATIONS = (NameRiskKind.HOMOGLYPH, NameRiskKind.SCOPE_LOOKALIKE, NameRiskKin
 
 
 def _dependencies(found: _Findings, target: Side) -> None:
-    """npm installs a package's dependencies with it and runs their install scripts: a release
-    identical in code to the one before but depending on a known-malicious release, or on a
-    look-alike of the official SDK, passed."""
+    """npm and pip install a package's dependencies with it, and their code runs as the
+    package's (npm's install scripts, an sdist's build): a release identical in code to the one
+    before but depending on a known-malicious release, or on a look-alike of the official SDK,
+    passed. One path for both registries: the sources read each manifest into
+    ``dependencies`` and ``dependency_sources``."""
     ref = target.package.ref
     records = load_advisories() if target.package.metadata.dependencies else ()
     for name, version in target.package.metadata.dependencies:
@@ -220,7 +222,8 @@ def _dependencies(found: _Findings, target: Side) -> None:
                     Severity.CRITICAL,
                     f"The package depends on {dependency.display}, a known malicious package "
                     f"({advisory.id}): {advisory.summary}",
-                    "Do not approve: installing it installs the dependency and runs its install scripts.",
+                    "Do not approve: installing it installs the dependency, whose code then runs "
+                    "(its install scripts, its build).",
                     evidence=advisory.id,
                     references=advisory.references[:5],
                 )
@@ -240,8 +243,8 @@ def _dependencies(found: _Findings, target: Side) -> None:
             Category.PACKAGE_CONTENT,
             Severity.MEDIUM,
             f"The package depends on {name!r} from outside the registry ({spec!r}).",
-            "npm fetches it as it is when installed: no advisory, name or provenance check applies, "
-            "and what it holds can change after review.",
+            "The installer fetches it as it is when installed: no advisory, name or provenance check "
+            "applies, and what it holds can change after review.",
             evidence=spec,
         )
 

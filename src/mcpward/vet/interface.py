@@ -64,11 +64,12 @@ class PackageMetadata:
     #: The official MCP registry's ownership marker (``mcpName`` / ``mcp-name:``).
     mcp_name: str | None = None
     install_scripts: dict[str, str] = field(default_factory=dict)
-    #: npm packages installed with this one (its dependencies, optional and peer ones), each
-    #: as the package npm installs (an alias's target) and the one version its range allows
-    #: (None for a range).
+    #: Packages installed with this one (npm's dependencies, optional and peer ones; a wheel's
+    #: ``Requires-Dist``; an sdist's build and declared requirements), each as the package the
+    #: installer installs (an npm alias's target) and the one version its range allows (None
+    #: for a range).
     dependencies: tuple[tuple[str, str | None], ...] = ()
-    #: Those of them npm fetches from outside the registry (a URL, git, a path): (name, spec).
+    #: Those of them fetched from outside the registry (a URL, git, a path): (name, spec).
     dependency_sources: tuple[tuple[str, str], ...] = ()
     #: The registry's hash of the archive, which the download was checked against (npm
     #: ``sha512-…`` SRI, PyPI ``sha256:…``); None for a local archive.

@@ -14,6 +14,7 @@ from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
 from mcpward.vet._code import script_commands
 from mcpward.vet._provenance import ProvenanceResult, verify_npm, verify_pypi
+from mcpward.vet._sources.requirements import python_dependencies, sdist_requirements
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
 _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
@@ -93,7 +94,9 @@ def manifest_metadata(files: PackageFiles) -> PackageMetadata | None:
     # sorts first (`_a/x.dist-info/`) named the release's authors, and its project and version.
     wheel_metadata = sorted(p for p in files.files if re.fullmatch(r"[^/]+\.dist-info/METADATA", p))
     if "PKG-INFO" in files.files and files.layout is not Layout.WHEEL:
-        metadata = _core_metadata(files.text("PKG-INFO") or "", sdist="setup.py" in files.files)
+        metadata = _core_metadata(
+            files.text("PKG-INFO") or "", sdist="setup.py" in files.files, built=sdist_requirements(files)
+        )
         _in_tree_backend(files, metadata)
         return metadata
     if wheel_metadata:
@@ -255,8 +258,11 @@ def _in_tree_backend(files: PackageFiles, metadata: PackageMetadata) -> None:
         )
 
 
-def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:
+def _core_metadata(text: str, *, sdist: bool, built: list[str] | None = None) -> PackageMetadata:
+    """A wheel's ``METADATA`` or an sdist's ``PKG-INFO``; ``built``: the requirements an
+    sdist's build declares, which pip installs whatever ``PKG-INFO`` says."""
     headers = HeaderParser().parsestr(text)
+    dependencies, sources = python_dependencies([*(headers.get_all("Requires-Dist") or []), *(built or [])])
     urls = headers.get_all("Project-URL") or []
     repository = next(
         (
@@ -278,6 +284,8 @@ def _core_metadata(text: str, *, sdist: bool) -> PackageMetadata:
         mcp_name=mcp_name,
         install_scripts={"setup.py": "runs at install"} if sdist else {},
         maintainers=_declared_people(headers),
+        dependencies=dependencies,
+        dependency_sources=sources,
     )
 
 
