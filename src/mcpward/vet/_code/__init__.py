@@ -58,11 +58,12 @@ _INLINE_CODE = {"-e": ".js", "--eval": ".js", "-p": ".js", "--print": ".js", "-c
 #: What node resolves ``require("./x")`` to, in order.
 _RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".node", "/index.js", "/index.mjs", "/index.cjs")
 #: Loaded as data or native code by node, never parsed as JavaScript.
-_NOT_JAVASCRIPT = (".json", ".node", ".wasm")
+_NOT_JAVASCRIPT = (".json", ".node", ".wasm", ".pyc", ".pyo", ".so", ".pyd")
 #: gyp files, whose ``<!(COMMAND)`` values and actions node-gyp runs at install.
 _GYP_FILES = ("binding.gyp", ".gypi")
-#: Loaded by node as machine code (a compiled addon), which no analyser reads.
-_NATIVE_CODE = ".node"
+#: Loaded as machine code (node's compiled addon; a native Python extension setuptools
+#: imports) or Python bytecode, which no analyser reads.
+_NATIVE_CODE = (".node", ".so", ".pyd", ".pyc", ".pyo")
 
 
 @cache
@@ -97,10 +98,16 @@ def _entry_points(files: PackageFiles) -> list[str]:
 def _python_entry_points(files: PackageFiles) -> list[str]:
     """Modules of the console and GUI scripts pip installs (a wheel's or egg-info's
     ``entry_points.txt``, ``[project.scripts]`` of pyproject.toml, setup.cfg's
-    ``options.entry_points``), and each package on the way, whose ``__init__`` runs first."""
+    ``options.entry_points``), and each package on the way, whose ``__init__`` runs first; the
+    modules an sdist's build runs (setuptools' ``cmdclass`` and ``attr``, hatch's hooks); and
+    the package folders an sdist's build settings install from, wherever they are."""
     targets: list[str] = []
     # pip installs each file of a wheel's `.data/scripts/` as a command in `bin`
     found = [path for path in sorted(files.files) if _WHEEL_SCRIPTS.fullmatch(path)]
+    #: setuptools' ``package_dir``: where the modules of a package (``""``: of all) are.
+    package_dirs: dict[str, str] = {}
+    #: Folders a build backend installs packages from.
+    installed: list[str] = []
     for path, raw in files.files.items():
         name = posixpath.basename(path)
         folder = posixpath.dirname(path)
@@ -108,17 +115,134 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
             targets.extend(_ini_scripts(raw, ("console_scripts", "gui_scripts")))
         elif name == "setup.cfg" and "/" not in path:
             targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
+            build_modules, directories = _setup_cfg_build(raw)
+            targets.extend(build_modules)
+            package_dirs.update(directories)
         elif name == "pyproject.toml" and "/" not in path:
             document = _toml(raw)
             targets.extend(_pyproject_scripts(document))
             targets.extend(_build_modules(document))
             found.extend(hook for hook in _hatch_hooks(document) if hook in files.files)
+            package_dirs.update(_setuptools_package_dirs(document))
+            installed.extend(_backend_package_folders(document))
+    installed.extend(package_dirs.values())
+    for folder in dict.fromkeys(_clean_path(f) for f in installed[:100]):
+        # a package folder in tests/ or docs/ is what pip installs, not a fixture
+        prefix = f"{folder}/" if folder else ""
+        if folder and _skipped(prefix):
+            found.extend(p for p in sorted(files.files) if p.startswith(prefix) and p.endswith(".py"))
     for target in targets[:1000]:
-        module = target.split(":", 1)[0].split("[", 1)[0].strip()
+        module = re.split(r"[:\s\[]", target.strip(), maxsplit=1)[0]
         parts = [part for part in module.split(".") if part.isidentifier()][:16]
         for end in range(1, len(parts) + 1):
             found.extend(_resolve("", "py:" + "/".join(parts[:end]), files))
+            found.extend(_setuptools_module(parts[:end], package_dirs, files))
     return found
+
+
+def _clean_path(path: str) -> str:
+    clean = posixpath.normpath(path.strip().replace("\\", "/")).removeprefix("./").rstrip("/")
+    return "" if clean == "." else clean
+
+
+def _setup_cfg(raw: bytes) -> configparser.ConfigParser | None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # package names keep their case
+    try:
+        parser.read_string(raw.decode("utf-8", "replace"))
+    except (configparser.Error, ValueError):
+        return None
+    return parser
+
+
+def _setup_cfg_dict(value: str) -> dict[str, str]:
+    """A setup.cfg dict option as setuptools reads it: ``key = value`` lines (or one line of
+    them separated by commas)."""
+    lines = value.splitlines() if "\n" in value else value.split(",")
+    table: dict[str, str] = {}
+    for line in lines[:1000]:
+        key, equals, item = line.partition("=")
+        if equals:
+            table[key.strip()] = item.strip()
+    return table
+
+
+def _setup_cfg_build(raw: bytes) -> tuple[list[str], dict[str, str]]:
+    """What setuptools imports from setup.cfg when pip builds the sdist: the ``cmdclass``
+    commands and the modules an ``attr:`` value names; and its ``package_dir``."""
+    parser = _setup_cfg(raw)
+    if parser is None:
+        return [], {}
+    modules: list[str] = []
+    directories: dict[str, str] = {}
+    if parser.has_section("options"):
+        options = parser["options"]
+        modules.extend(_setup_cfg_dict(options.get("cmdclass", "")).values())
+        directories = _setup_cfg_dict(options.get("package_dir", ""))
+    for section in parser.sections():
+        for value in parser[section].values():
+            if value.strip().startswith("attr:"):
+                modules.append(value.strip()[len("attr:") :])
+    return modules, directories
+
+
+def _setuptools_package_dirs(document: dict[str, Any]) -> dict[str, str]:
+    table = _table(document, "tool", "setuptools", "package-dir") or {}
+    return {str(key): value for key, value in table.items() if isinstance(value, str)}
+
+
+def _backend_package_folders(document: dict[str, Any]) -> list[str]:
+    """Folders other build backends install packages from: hatch's ``packages`` and
+    ``sources``, poetry's ``packages`` (``from``), pdm's ``package-dir``."""
+    folders: list[str] = []
+    for target in (_table(document, "tool", "hatch", "build") or {}, *_hatch_targets(document)):
+        packages = target.get("packages")
+        if isinstance(packages, list):
+            folders.extend(p for p in packages if isinstance(p, str))
+        sources = target.get("sources")
+        if isinstance(sources, dict):
+            folders.extend(str(key) for key in sources)
+        elif isinstance(sources, list):
+            folders.extend(p for p in sources if isinstance(p, str))
+    packages = (_table(document, "tool", "poetry") or {}).get("packages")
+    for entry in packages if isinstance(packages, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("include"), str):
+            where = entry.get("from")
+            folders.append(posixpath.join(where if isinstance(where, str) else "", entry["include"]))
+    pdm = (_table(document, "tool", "pdm", "build") or {}).get("package-dir")
+    if isinstance(pdm, str):
+        folders.append(pdm)
+    return folders
+
+
+def _hatch_targets(document: dict[str, Any]) -> list[dict[str, Any]]:
+    targets = _table(document, "tool", "hatch", "build", "targets") or {}
+    return [value for value in targets.values() if isinstance(value, dict)]
+
+
+#: What setuptools loads a build module from besides its source (``spec_from_file_location``
+#: picks the loader by suffix): compiled Python and native extensions, which no analyser reads.
+_COMPILED_PYTHON = (".pyc", ".pyo", ".so", ".pyd")
+
+
+def _setuptools_module(parts: list[str], package_dirs: dict[str, str], files: PackageFiles) -> list[str]:
+    """The file setuptools loads for module ``parts`` (its ``find_package_path``): the most
+    specific ``package_dir`` entry, else the root one, then ``.py``, ``/__init__.py`` or any
+    ``.*`` beside them."""
+    start = None
+    for end in range(len(parts), 0, -1):
+        folder = package_dirs.get(".".join(parts[:end]))
+        if folder is not None:
+            start = posixpath.join(folder, *parts[end:])
+            break
+    if start is None:
+        start = posixpath.join(package_dirs.get("", ""), *parts)
+    start = _clean_path(start)
+    for candidate in (f"{start}.py", f"{start}/__init__.py"):
+        if candidate in files.files:
+            return [candidate]
+    prefix = f"{start}."
+    return [p for p in sorted(files.files) if p.startswith(prefix) and p.endswith(_COMPILED_PYTHON)][:1]
 
 
 #: A wheel's scripts, which pip installs as commands: ``NAME-VERSION.data/scripts/FILE``.
@@ -404,7 +528,12 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
             if loaded and path.endswith(_NATIVE_CODE):
                 # skipped unsaid, an addon in `main` (or required) ran unjudged and passed
                 done.add(path)
-                facts.incomplete.append((path, "loaded as native code (a compiled addon), which is not read"))
+                what = (
+                    "a compiled addon" if path.endswith(".node") else "compiled Python or a native extension"
+                )
+                facts.incomplete.append(
+                    (path, f"loaded as native code or bytecode ({what}), which is not read")
+                )
             elif loaded and data.startswith(b"#!"):
                 run_scripts.add(path)  # a `#!/bin/sh` script
             continue
