@@ -549,6 +549,8 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
         facts.extend(file_facts)
         for specifier in file_facts.imports:
             pending.extend((target, True) for target in _resolve(path, specifier, files))
+            if _package_of(specifier) in _ADDON_LOADERS:
+                pending.extend((addon, True) for addon in _addons(path, files))
     for label, suffix, code in inline:
         analyzer = next((a for a in analyzers() if suffix in a.suffixes), None)
         if analyzer is not None:
@@ -560,6 +562,50 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
     _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+#: Packages that find and load a package's compiled addons (``.node``) by searching its folders:
+#: ``require("bindings")("x")``, ``require("node-gyp-build")(__dirname)``, node-pre-gyp's ``find``.
+_ADDON_LOADERS = frozenset(
+    {
+        "bindings",
+        "node-gyp-build",
+        "node-gyp-build-optional-packages",
+        "@mapbox/node-pre-gyp",
+        "node-pre-gyp",
+        "@discordjs/node-pre-gyp",
+        "pkg-prebuilds",
+        "prebuildify-load",
+        "load-addon",
+    }
+)
+
+
+def _package_of(specifier: str) -> str:
+    """The package a bare specifier names (``@scope/name/sub`` -> ``@scope/name``)."""
+    parts = specifier.removeprefix("node:").split("/")
+    return "/".join(parts[:2] if specifier.startswith("@") else parts[:1])
+
+
+def _addons(importer: str, files: PackageFiles) -> list[str]:
+    """The compiled addons of the package ``importer`` belongs to (the tarball's, or a bundled
+    dependency's), which a loader package searches its folders for; not those of the
+    dependencies bundled inside it."""
+    marker = importer.rfind("node_modules/")
+    root = ""
+    if marker >= 0:
+        rest = importer[marker + len("node_modules/") :].split("/")
+        root = (
+            importer[:marker]
+            + "node_modules/"
+            + "/".join(rest[:2] if rest[0].startswith("@") else rest[:1])
+            + "/"
+        )
+    return [
+        path
+        for path in sorted(files.files)
+        if path.startswith(root) and path.endswith(".node") and "node_modules/" not in path[len(root) :]
+    ][:100]
 
 
 def _propagation(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:

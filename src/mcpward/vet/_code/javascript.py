@@ -592,6 +592,9 @@ class _FileWalk:
         first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
         if first is not None and (name in ("require", "import") or (last == "fork" and _forks(name))):
             self._module(self.fold(first), line)
+        elif name == "process.dlopen" and arguments is not None and len(arguments.named_children) >= 2:
+            # loads the file it is given as a compiled addon, as require does a `.node`
+            self._module(self.fold(arguments.named_children[1]), line)
         elif last in _DYNAMIC_CALLS and (name == "eval" or name.startswith("vm.")):
             self._dynamic(name, first, line)
         elif name == "Function":
