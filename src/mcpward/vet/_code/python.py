@@ -195,7 +195,9 @@ def _pth_code(path: str, source: bytes, facts: CodeFacts) -> bytes:
     it is (other lines blanked, so line numbers hold) if it parses alone: one broken line
     must not make the file unparseable and hide the others."""
     code: list[str] = []
-    for number, line in enumerate(source.decode("utf-8", "replace").splitlines(), start=1):
+    # site (3.13) reads a .pth as utf-8-sig: a byte order mark hid the first line's `import`
+    text = source.decode("utf-8", "replace").removeprefix("\ufeff")
+    for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line.startswith("import"):
             code.append("")
