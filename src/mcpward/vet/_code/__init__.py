@@ -523,6 +523,11 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
         if path in done:
             continue
         data = files.files[path]
+        if loaded and _executable(data) and not path.endswith(_NATIVE_CODE):
+            # an ELF `bin` was taken for JavaScript, then a shell script, and its bytes read as text
+            done.add(path)
+            facts.incomplete.append((path, "run as an executable (machine code), which is not read"))
+            continue
         analyzer = _analyzer(path, data, loaded=loaded)
         if analyzer is None:
             if loaded and path.endswith(_NATIVE_CODE):
@@ -562,6 +567,28 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
     _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
     return facts
+
+
+#: How executables start: ELF, Mach-O (both byte orders, 32 and 64 bits, universal).
+_EXECUTABLE_MAGIC = (
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
+
+
+def _executable(data: bytes) -> bool:
+    """Whether ``data`` is an executable's: ELF, Mach-O, or a PE (``MZ`` whose header points
+    at ``PE\\0\\0``, so a text starting with ``MZ`` is not one)."""
+    if data.startswith(_EXECUTABLE_MAGIC):
+        return True
+    if not data.startswith(b"MZ") or len(data) < 0x40:
+        return False
+    offset = int.from_bytes(data[0x3C:0x40], "little")
+    return data[offset : offset + 4] == b"PE\0\0"
 
 
 #: Packages that find and load a package's compiled addons (``.node``) by searching its folders:
