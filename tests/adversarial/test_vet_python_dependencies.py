@@ -144,6 +144,17 @@ def test_a_pinned_safe_version_of_a_once_malicious_package_passes(
             "setup(name='relay-mcp', **{'install_requires': REQUIRES})\n"
         },
         {
+            "setup.py": "from pathlib import Path\nfrom setuptools import setup\n\n"
+            "setup(name='relay-mcp', install_requires=Path('requirements.txt').read_text().splitlines())\n",
+            "requirements.txt": "httpx>=0.27\n-r base.txt\ncolourama-tools\n",
+        },
+        {
+            "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-requirements-txt"]\n'
+            'build-backend = "hatchling.build"\n[project]\nname = "relay-mcp"\ndynamic = ["dependencies"]\n'
+            '[tool.hatch.metadata.hooks.requirements_txt]\nfiles = ["requirements/base.txt"]\n',
+            "requirements/base.txt": "colourama-tools\n",
+        },
+        {
             "setup.cfg": "[options]\ninstall_requires = file: requirements.txt\n",
             "requirements.txt": "httpx>=0.27  # the client\ncolourama-tools\n",
         },
@@ -158,6 +169,8 @@ def test_a_pinned_safe_version_of_a_once_malicious_package_passes(
         "setup.cfg install_requires",
         "setup.py install_requires",
         "setup.py through a name",
+        "setup.py reading requirements.txt",
+        "hatch requirements_txt",
         "setup.cfg file:",
         "poetry",
     ],
@@ -242,7 +255,10 @@ def test_an_ordinary_sdist_passes(tmp_path: Path) -> None:
     files = {
         "pyproject.toml": PROJECT.format(version="1.0.1", dependencies=dependencies),
         "setup.cfg": SETUP_CFG.format(requires="    httpx>=0.27\n    anyio"),
-        "setup.py": SETUP_PY.format(requires=["httpx>=0.27", "pydantic"]),
+        "setup.py": SETUP_PY.format(requires=["httpx>=0.27", "pydantic"]).replace(
+            "setup(", "setup(long_description=open('README.txt').read(), "
+        ),
+        "README.txt": "relay-mcp\n\nmcq colourama-tools\nfastmpc\n",
     }
     old = _sdist(tmp_path, "1.0.0", files)
     new = _sdist(tmp_path, "1.0.1", files)

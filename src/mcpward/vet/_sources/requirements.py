@@ -79,7 +79,9 @@ def sdist_requirements(files: PackageFiles) -> list[str]:
         found.extend(_setup_cfg_requirements(setup_cfg, files))
     setup_py = files.files.get("setup.py")
     if setup_py is not None:
-        found.extend(_setup_py_requirements(setup_py[:_MAX_SETUP_PY_BYTES]))
+        literal, named_files = _setup_py_requirements(setup_py[:_MAX_SETUP_PY_BYTES])
+        found.extend(literal)
+        found.extend(_requirement_files(named_files, files))
     return found[:MAX_REQUIREMENTS]
 
 
@@ -131,6 +133,11 @@ def _pyproject_requirements(document: dict[str, Any], files: PackageFiles) -> It
     hooks += [_table(target, "hooks") for target in _tables(_table(hatch_build, "targets"))]
     for hook in (hook for table in hooks for hook in _tables(table)):
         yield from _strings(hook.get("dependencies"))
+    # the hatch-requirements-txt plugin: dependencies (and extras) read from requirement files
+    plugin = _table(document, "tool", "hatch", "metadata", "hooks", "requirements_txt")
+    named = [plugin.get("files"), *_table(plugin, "optional-dependencies").values()]
+    for paths in named:
+        yield from _requirement_files(_strings(paths), files)
     dynamic = _table(document, "tool", "setuptools", "dynamic")
     for table in [_table(dynamic, "dependencies"), *_tables(_table(dynamic, "optional-dependencies"))]:
         paths = table.get("file")
@@ -197,14 +204,29 @@ def _requirement_files(paths: list[str], files: PackageFiles) -> Iterator[str]:
                 yield line
 
 
-def _setup_py_requirements(source: bytes) -> list[str]:
+#: A requirement file's name (``requirements.txt``, ``requirements/base.txt``,
+#: ``requirements-prod.in``): setup.py reads one into ``install_requires`` as often as not.
+_REQUIREMENT_FILE = re.compile(
+    r"(?:^|/)requirements?[\w.-]*\.(?:txt|in)$|^requirements?/[\w.-]+\.(?:txt|in)$"
+)
+
+
+def _setup_py_requirements(source: bytes) -> tuple[list[str], list[str]]:
     """The literal strings setup.py passes to ``setup(install_requires=…, setup_requires=…,
-    extras_require=…)``, directly or through a module-level name; parsed, never run. A
-    computed requirement is not seen."""
+    extras_require=…)``, directly or through a module-level name, and the requirement files it
+    names (which it reads into them: ``open("requirements.txt")``); parsed, never run. A
+    requirement computed otherwise is not seen."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+        return [], []
+    named_files = [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _REQUIREMENT_FILE.search(node.value)
+    ][:20]
     assigned: dict[str, ast.expr] = {}
     for statement in tree.body:
         if isinstance(statement, ast.Assign):
@@ -230,8 +252,8 @@ def _setup_py_requirements(source: bytes) -> list[str]:
                 _literal_strings(assigned.get(value.id, value) if isinstance(value, ast.Name) else value)
             )
             if len(found) >= MAX_REQUIREMENTS:
-                return found
-    return found
+                return found, named_files
+    return found, named_files
 
 
 def _literal_strings(node: ast.expr) -> list[str]:
