@@ -85,6 +85,8 @@ class PackageFiles:
     digests: dict[str, str] = field(default_factory=dict)
     #: Files listed without their content (see :func:`kept`).
     dropped: set[str] = field(default_factory=set)
+    #: The folders Python modules are found in, once worked out (see ``_code._python_roots``).
+    python_roots: tuple[str, ...] | None = None
 
     def text(self, path: str) -> str | None:
         data = self.files.get(path)

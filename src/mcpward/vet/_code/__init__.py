@@ -418,7 +418,7 @@ def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
     if specifier.startswith("py:"):  # a Python module, from the package root (or src/)
         module = specifier[len("py:") :]
         for candidate in (
-            f"{root}{module}{suffix}" for root in ("", "src/") for suffix in (".py", "/__init__.py")
+            f"{root}{module}{suffix}" for root in _python_roots(files) for suffix in (".py", "/__init__.py")
         ):
             if candidate in files.files:
                 return [candidate]
@@ -431,6 +431,20 @@ def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
         if candidate in files.files:
             return [candidate]
     return []
+
+
+#: Where pip installs a wheel's data folders into site-packages: ``purelib`` and ``platlib``,
+#: and ``data``'s ``lib/pythonX.Y/site-packages`` (a virtual environment's prefix).
+_WHEEL_MODULE_ROOT = re.compile(r"[^/]+\.data/(?:purelib|platlib|data/lib/python[^/]*/site-packages)/")
+
+
+def _python_roots(files: PackageFiles) -> tuple[str, ...]:
+    """The folders an import finds the package's modules in: its root, ``src/`` (an sdist's
+    usual layout) and a wheel's data folders pip installs beside the root; worked out once."""
+    if files.python_roots is None:
+        wheel = {match.group(0) for path in files.files if (match := _WHEEL_MODULE_ROOT.match(path))}
+        files.python_roots = ("", "src/", *sorted(wheel)[:20])
+    return files.python_roots
 
 
 def _resolve_bundled(importer: str, specifier: str, files: PackageFiles) -> list[str]:

@@ -84,6 +84,18 @@ _PROCESS_CALLS = {
     "asyncio.create_subprocess_exec",
     "asyncio.create_subprocess_shell",
 }
+#: Calls that import the module a literal names, as an ``import`` statement does.
+_IMPORT_CALLS = frozenset(
+    {
+        "importlib.import_module",
+        "import_module",
+        "__import__",
+        "importlib.__import__",
+        "builtins.__import__",
+        "runpy.run_module",
+        "run_module",
+    }
+)
 _DYNAMIC_CALLS = {
     "exec",
     "eval",
@@ -432,6 +444,18 @@ class _Visitor:
             elif root in _NETWORK_MODULES:
                 self._capability(Capability.NETWORK, name, node.lineno)
 
+    def _named_module(self, name: str) -> None:
+        """A module imported by a literal name (``import_module("a.b")``, ``".b"`` relative
+        to this file's package), followed as the ``import`` statement would be."""
+        module = name.strip().lstrip(".")
+        level = len(name.strip()) - len(module)
+        if module and not all(part.isidentifier() for part in module.split(".")):
+            return
+        if level:
+            self._module_files(ast.ImportFrom(module=module or None, names=[], level=level))
+        elif module:
+            self._module_files(ast.Import(names=[ast.alias(name=module)]))
+
     def _module_files(self, node: ast.Import | ast.ImportFrom) -> None:
         """The package's own modules an import runs (each package on the way, and for ``from
         x import y`` a submodule ``y``), as ``py:path/from/root``: the package-level
@@ -454,6 +478,9 @@ class _Visitor:
 
     def _call(self, node: ast.Call) -> None:
         name = _dotted(node.func)
+        first = node.args[0] if node.args else None
+        if name in _IMPORT_CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            self._named_module(first.value)
         if name in _PROCESS_CALLS:
             self._capability(Capability.PROCESS, name, node.lineno)
         elif name in _DYNAMIC_CALLS:
