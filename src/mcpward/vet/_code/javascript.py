@@ -590,6 +590,8 @@ class _FileWalk:
         line = node.start_point[0] + 1
         arguments = node.child_by_field_name("arguments")
         first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        if first is None or name not in ("require", "import"):
+            self._code_paths(arguments, line)
         if first is not None and (name in ("require", "import") or (last == "fork" and _forks(name))):
             self._module(self.fold(first), line)
         elif name == "process.dlopen" and arguments is not None and len(arguments.named_children) >= 2:
@@ -619,6 +621,8 @@ class _FileWalk:
         constructor = node.child_by_field_name("constructor")
         name = _name(constructor)
         line = node.start_point[0] + 1
+        if name.rsplit(".", 1)[-1] not in ("Worker", "SharedWorker"):
+            self._code_paths(node.child_by_field_name("arguments"), line)
         if name == "Function":
             self._dynamic("new Function", _last_argument(node.child_by_field_name("arguments")), line)
         elif name.rsplit(".", 1)[-1] in ("Worker", "SharedWorker"):  # runs the file it is given
@@ -663,6 +667,24 @@ class _FileWalk:
                     return
         self._capability(Capability.ENVIRONMENT, "process.env", node.start_point[0] + 1)
 
+    def _code_paths(self, arguments: Any, line: int) -> None:
+        """A literal relative path to a code file handed to a call, alone or in an array: node
+        loads or runs a file by many calls besides ``require`` (``createRequire(…)(path)``,
+        ``module.require``, ``require.resolve``, ``new URL(path, import.meta.url)``,
+        ``spawn(process.execPath, [path])``, ``eval(readFileSync(path))``), and a ``test/``
+        file run so was read as a fixture nobody loads."""
+        if arguments is None:
+            return
+        candidates: list[Any] = []
+        for argument in arguments.named_children[:8]:
+            candidates.extend(argument.named_children[:16] if argument.type == "array" else [argument])
+        for candidate in candidates:
+            if candidate.type not in _PATH_NODES or candidate.end_byte - candidate.start_byte > MAX_NAME:
+                continue
+            value = self.fold(candidate)
+            if value is not None and value.startswith(("./", "../")) and value.endswith(_CODE_FILES):
+                self._module(value, line)
+
     def _module(self, module: str | None, line: int) -> None:
         if module is None:
             return
@@ -702,6 +724,12 @@ _HANDLERS = {
     "export_statement": _FileWalk.import_statement,  # export ... from "./x" loads ./x too
     "member_expression": _FileWalk.member,
 }
+
+
+#: Expressions a literal path is written as: a string, a template, a concatenation, a join.
+_PATH_NODES = frozenset({"string", "template_string", "binary_expression", "call_expression"})
+#: Files a path handed to a call is taken to load or run: code, by its extension.
+_CODE_FILES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".py")
 
 
 def _is_path_module(target: Any, args: Any) -> bool:
