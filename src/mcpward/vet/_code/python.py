@@ -444,6 +444,57 @@ class _Visitor:
             elif root in _NETWORK_MODULES:
                 self._capability(Capability.NETWORK, name, node.lineno)
 
+    def _code_paths(self, node: ast.Call) -> None:
+        """A path to a ``.py`` file handed to a call, alone or in a list: Python runs a file by
+        its path (``runpy.run_path``, ``exec(open(…).read())``, ``spec_from_file_location``,
+        ``subprocess.Popen([sys.executable, …])``), and a ``tests/`` module run so was read as
+        a fixture nobody loads. The path is the file's folder (``os.path.dirname(__file__)``,
+        ``Path(__file__).parent``, each more of them one folder up) joined to the literal
+        pieces, or the pieces alone from the package root."""
+        candidates: list[ast.expr] = []
+        for argument in node.args[:8]:
+            candidates.extend(
+                argument.elts[:16] if isinstance(argument, ast.List | ast.Tuple) else [argument]
+            )
+        for candidate in candidates:
+            specifier = self._file_path(candidate)
+            if specifier is not None:
+                self.facts.imports.append(specifier)
+
+    def _file_path(self, node: ast.expr) -> str | None:
+        pieces: list[str] = []
+        ups = 0
+        from_file = False
+        stack: list[ast.AST] = [node]
+        expanded: set[str] = set()
+        for _ in range(200):
+            if not stack:
+                break
+            current = stack.pop()
+            if isinstance(current, ast.Name):
+                if current.id == "__file__":
+                    from_file = True
+                elif current.id in self.constants and current.id not in expanded:
+                    expanded.add(current.id)  # a module constant (HERE = os.path.dirname(__file__))
+                    stack.append(self.constants[current.id])
+                continue
+            if isinstance(current, ast.Constant):
+                if isinstance(current.value, str):
+                    pieces.append(current.value)
+                continue
+            ups += _folder_up(current)
+            stack.extend(reversed(list(ast.iter_child_nodes(current))))  # in source order
+        if not pieces or not pieces[-1].endswith((".py", ".pyw")) or len(pieces) > 16:
+            return None
+        folder = posixpath.dirname(self.path) if from_file else ""
+        for _ in range(max(ups, 1) - 1 if from_file else 0):
+            folder = posixpath.dirname(folder)
+        target = posixpath.normpath(posixpath.join(folder, *(piece.strip().lstrip("/") for piece in pieces)))
+        if target.startswith("../") or target == "..":
+            return None
+        relative = posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+        return relative if relative.startswith("../") else "./" + relative
+
     def _named_module(self, name: str) -> None:
         """A module imported by a literal name (``import_module("a.b")``, ``".b"`` relative
         to this file's package), followed as the ``import`` statement would be."""
@@ -481,6 +532,7 @@ class _Visitor:
         first = node.args[0] if node.args else None
         if name in _IMPORT_CALLS and isinstance(first, ast.Constant) and isinstance(first.value, str):
             self._named_module(first.value)
+        self._code_paths(node)
         if name in _PROCESS_CALLS:
             self._capability(Capability.PROCESS, name, node.lineno)
         elif name in _DYNAMIC_CALLS:
@@ -512,6 +564,13 @@ class _Visitor:
 
     def _capability(self, capability: Capability, detail: str, line: int) -> None:
         self.facts.capabilities.append(CapabilityUse(capability, detail, self.path, line))
+
+
+def _folder_up(node: ast.AST) -> int:
+    """1 for ``x.parent`` and ``os.path.dirname(x)``: one folder up from ``x``."""
+    if isinstance(node, ast.Attribute) and node.attr == "parent":
+        return 1
+    return int(isinstance(node, ast.Call) and _dotted(node.func).rsplit(".", 1)[-1] == "dirname")
 
 
 def _dotted(node: ast.AST) -> str:
