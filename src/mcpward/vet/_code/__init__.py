@@ -11,6 +11,7 @@ load are read last, within what is left of the budget, and reported as informati
 
 from __future__ import annotations
 
+import ast
 import configparser
 import copy
 import dataclasses
@@ -47,6 +48,7 @@ from mcpward.vet._code.interface import (
     Threat,
     ThreatRule,
 )
+from mcpward.vet._setup_py import keyword_values, literal_strings, parsed
 
 _SKIP_DIRECTORIES = ("node_modules/", "test/", "tests/", "__tests__/", "examples/", "docs/")
 #: Scripts npm runs at install, or that start the server.
@@ -115,13 +117,22 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
             targets.extend(_ini_scripts(raw, ("console_scripts", "gui_scripts")))
         elif name == "setup.cfg" and "/" not in path:
             targets.extend(_ini_scripts(raw, ("options.entry_points",), nested=True))
-            build_modules, directories = _setup_cfg_build(raw)
+            build_modules, directories, script_files = _setup_cfg_build(raw)
             targets.extend(build_modules)
             package_dirs.update(directories)
+            found.extend(_clean_path(f) for f in script_files if _clean_path(f) in files.files)
+        elif name == "setup.py" and "/" not in path:
+            entry_points, script_files = _setup_py_commands(raw)
+            targets.extend(entry_points)
+            found.extend(_clean_path(f) for f in script_files if _clean_path(f) in files.files)
         elif name == "pyproject.toml" and "/" not in path:
             document = _toml(raw)
             targets.extend(_pyproject_scripts(document))
             targets.extend(_build_modules(document))
+            listed = (_table(document, "tool", "setuptools") or {}).get("script-files")
+            for script in listed if isinstance(listed, list) else ():
+                if isinstance(script, str) and _clean_path(script) in files.files:
+                    found.append(_clean_path(script))
             found.extend(hook for hook in _hatch_hooks(document) if hook in files.files)
             package_dirs.update(_setuptools_package_dirs(document))
             installed.extend(_backend_package_folders(document))
@@ -167,23 +178,51 @@ def _setup_cfg_dict(value: str) -> dict[str, str]:
     return table
 
 
-def _setup_cfg_build(raw: bytes) -> tuple[list[str], dict[str, str]]:
+def _setup_cfg_build(raw: bytes) -> tuple[list[str], dict[str, str], list[str]]:
     """What setuptools imports from setup.cfg when pip builds the sdist: the ``cmdclass``
-    commands and the modules an ``attr:`` value names; and its ``package_dir``."""
+    commands and the modules an ``attr:`` value names; its ``package_dir``; and the
+    ``scripts`` it installs as commands."""
     parser = _setup_cfg(raw)
     if parser is None:
-        return [], {}
+        return [], {}, []
     modules: list[str] = []
     directories: dict[str, str] = {}
+    scripts: list[str] = []
     if parser.has_section("options"):
         options = parser["options"]
         modules.extend(_setup_cfg_dict(options.get("cmdclass", "")).values())
         directories = _setup_cfg_dict(options.get("package_dir", ""))
+        listed = options.get("scripts", "")
+        scripts = [item.strip() for item in (listed.splitlines() if "\n" in listed else listed.split(","))]
     for section in parser.sections():
         for value in parser[section].values():
             if value.strip().startswith("attr:"):
                 modules.append(value.strip()[len("attr:") :])
-    return modules, directories
+    return modules, directories, [script for script in scripts[:1000] if script]
+
+
+#: setup() keywords naming the commands an sdist installs.
+_SETUP_COMMANDS = frozenset({"entry_points", "scripts"})
+
+
+def _setup_py_commands(raw: bytes) -> tuple[list[str], list[str]]:
+    """The console and GUI scripts of setup.py's ``entry_points`` (a dict, or an ini text)
+    and the files of its ``scripts``, from its syntax tree (never run)."""
+    tree = parsed(raw)
+    if tree is None:
+        return [], []
+    entry_points: list[str] = []
+    scripts: list[str] = []
+    for keyword, value in keyword_values(tree, _SETUP_COMMANDS):
+        if keyword == "scripts":
+            scripts.extend(literal_strings(value))
+        elif isinstance(value, ast.Dict):
+            for key, listed in zip(value.keys, value.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value in ("console_scripts", "gui_scripts"):
+                    entry_points.extend(line.split("=", 1)[-1] for line in literal_strings(listed))
+        elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+            entry_points.extend(_ini_scripts(value.value.encode(), ("console_scripts", "gui_scripts")))
+    return entry_points, scripts
 
 
 def _setuptools_package_dirs(document: dict[str, Any]) -> dict[str, str]:

@@ -23,11 +23,10 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 
 from mcpward.vet._archive import PackageFiles
+from mcpward.vet._setup_py import keyword_values, literal_strings, parsed
 
 #: Requirements read from one package at most (npm's dependencies are bounded alike).
 MAX_REQUIREMENTS = 1000
-#: Bytes of a setup.py parsed for its requirements: larger ones are code, not a declaration.
-_MAX_SETUP_PY_BYTES = 1024 * 1024
 #: The name a requirement pip cannot parse starts with (pip refuses such metadata; the name is
 #: still judged).
 _LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -79,7 +78,7 @@ def sdist_requirements(files: PackageFiles) -> list[str]:
         found.extend(_setup_cfg_requirements(setup_cfg, files))
     setup_py = files.files.get("setup.py")
     if setup_py is not None:
-        literal, named_files = _setup_py_requirements(setup_py[:_MAX_SETUP_PY_BYTES])
+        literal, named_files = _setup_py_requirements(setup_py)
         found.extend(literal)
         found.extend(_requirement_files(named_files, files))
     return found[:MAX_REQUIREMENTS]
@@ -213,56 +212,15 @@ _REQUIREMENT_FILE = re.compile(
 
 def _setup_py_requirements(source: bytes) -> tuple[list[str], list[str]]:
     """The literal strings setup.py passes to ``setup(install_requires=…, setup_requires=…,
-    extras_require=…)``, directly or through a module-level name, and the requirement files it
-    names (which it reads into them: ``open("requirements.txt")``); parsed, never run. A
-    requirement computed otherwise is not seen."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    extras_require=…)``, and the requirement files it names (which it reads into them:
+    ``open("requirements.txt")``); parsed, never run. A requirement computed otherwise is not
+    seen."""
+    tree = parsed(source)
+    if tree is None:
         return [], []
-    named_files = [
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and _REQUIREMENT_FILE.search(node.value)
-    ][:20]
-    assigned: dict[str, ast.expr] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    assigned[target.id] = statement.value
+    constants = (node.value for node in ast.walk(tree) if isinstance(node, ast.Constant))
+    named_files = [value for value in constants if isinstance(value, str) and _REQUIREMENT_FILE.search(value)]
     found: list[str] = []
-    for node in ast.walk(tree):
-        # setup(install_requires=…) or dict(install_requires=…), and {"install_requires": …}
-        named: list[tuple[Any, ast.expr]] = []
-        if isinstance(node, ast.Call):
-            named = [(keyword.arg, keyword.value) for keyword in node.keywords]
-        elif isinstance(node, ast.Dict):
-            named = [
-                (key.value, value)
-                for key, value in zip(node.keys, node.values, strict=True)
-                if isinstance(key, ast.Constant)
-            ]
-        for name, value in named:
-            if name not in _SETUP_KEYWORDS:
-                continue
-            found.extend(
-                _literal_strings(assigned.get(value.id, value) if isinstance(value, ast.Name) else value)
-            )
-            if len(found) >= MAX_REQUIREMENTS:
-                return found, named_files
-    return found, named_files
-
-
-def _literal_strings(node: ast.expr) -> list[str]:
-    """String constants of a list, tuple, set or dict's values (an extras table), each split
-    by lines as setuptools splits a string requirement."""
-    roots = [v for v in node.values if v is not None] if isinstance(node, ast.Dict) else [node]
-    found: list[str] = []
-    for root in roots:
-        for child in ast.walk(root):
-            if isinstance(child, ast.Constant) and isinstance(child.value, str):
-                found.extend(child.value.splitlines())
-    return found
+    for _keyword, value in keyword_values(tree, _SETUP_KEYWORDS):
+        found.extend(literal_strings(value))
+    return found[:MAX_REQUIREMENTS], named_files[:20]
