@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from mcpward.errors import McpwardError
 
@@ -85,8 +85,8 @@ class PackageFiles:
     digests: dict[str, str] = field(default_factory=dict)
     #: Files listed without their content (see :func:`kept`).
     dropped: set[str] = field(default_factory=set)
-    #: The folders Python modules are found in, once worked out (see ``_code._python_roots``).
-    python_roots: tuple[str, ...] | None = None
+    #: Lookups worked out from the files once, by what they are (``_code``'s module roots...).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def text(self, path: str) -> str | None:
         data = self.files.get(path)

@@ -32,7 +32,7 @@ from mcpward._bounded import keep_recent
 from mcpward._documents import string_values
 from mcpward._plugins import implementations
 from mcpward.launch import POSIX_SHELLS
-from mcpward.vet._archive import PackageFiles
+from mcpward.vet._archive import Layout, PackageFiles
 from mcpward.vet._code.interface import (
     MANIFEST_FILE,
     MANIFEST_RENAME,
@@ -456,12 +456,13 @@ def _command_files(folder: str, words: list[str], files: PackageFiles) -> list[s
 def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
     if specifier.startswith("py:"):  # a Python module, from the package root (or src/)
         module = specifier[len("py:") :]
-        for candidate in (
-            f"{root}{module}{suffix}" for root in _python_roots(files) for suffix in (".py", "/__init__.py")
-        ):
+        roots = _python_roots(files)
+        for candidate in (f"{root}{module}{suffix}" for root in roots for suffix in (".py", "/__init__.py")):
             if candidate in files.files:
                 return [candidate]
-        return []
+        # no source: Python imports a sourceless `.pyc`, or an extension module, as readily
+        compiled = _compiled_modules(files)
+        return next(([compiled[f"{root}{module}"]] for root in roots if f"{root}{module}" in compiled), [])
     if not specifier.startswith(("./", "../")):
         return _resolve_bundled(importer, specifier, files)
     base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
@@ -480,10 +481,29 @@ _WHEEL_MODULE_ROOT = re.compile(r"[^/]+\.data/(?:purelib|platlib|data/lib/python
 def _python_roots(files: PackageFiles) -> tuple[str, ...]:
     """The folders an import finds the package's modules in: its root, ``src/`` (an sdist's
     usual layout) and a wheel's data folders pip installs beside the root; worked out once."""
-    if files.python_roots is None:
+    roots = files.derived.get("python_roots")
+    if roots is None:
         wheel = {match.group(0) for path in files.files if (match := _WHEEL_MODULE_ROOT.match(path))}
-        files.python_roots = ("", "src/", *sorted(wheel)[:20])
-    return files.python_roots
+        roots = files.derived["python_roots"] = ("", "src/", *sorted(wheel)[:20])
+    return tuple(roots)
+
+
+#: Python modules that are not source: bytecode, extension modules (``x.cpython-312-….so``).
+_COMPILED_MODULE = re.compile(r"(?:.*/)?[A-Za-z_][A-Za-z0-9_]*\.(?:[^/]*\.)?(?:pyc|pyo|so|pyd)")
+
+
+def _compiled_modules(files: PackageFiles) -> dict[str, str]:
+    """Module path (``relay/helper``) -> its compiled file, outside ``__pycache__`` (where
+    Python reads bytecode only for a source beside it); worked out once."""
+    compiled: dict[str, str] | None = files.derived.get("compiled_modules")
+    if compiled is None:
+        compiled = {}
+        for path in sorted(files.files):
+            if "__pycache__/" not in path and _COMPILED_MODULE.fullmatch(path):
+                folder, _, name = path.rpartition("/")
+                compiled.setdefault(f"{folder}/{name.split('.', 1)[0]}".lstrip("/"), path)
+        files.derived["compiled_modules"] = compiled
+    return compiled
 
 
 def _resolve_bundled(importer: str, specifier: str, files: PackageFiles) -> list[str]:
@@ -616,6 +636,7 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
             _at_install(file_facts, label)
             facts.threats.extend(file_facts.threats)
             facts.obfuscation.extend(file_facts.obfuscation)
+    _cached_bytecode(files, done, facts)
     _scripts(files, facts, run_scripts)
     _propagation(files, done, facts)
     _analyse_unreached(files, done, budget, facts)
@@ -686,6 +707,27 @@ def _addons(importer: str, files: PackageFiles) -> list[str]:
         for path in sorted(files.files)
         if path.startswith(root) and path.endswith(".node") and "node_modules/" not in path[len(root) :]
     ][:100]
+
+
+#: Bytecode Python caches for a module: ``pkg/__pycache__/mod.cpython-312.pyc`` for ``pkg/mod.py``.
+_CACHED_BYTECODE = re.compile(r"((?:.*/)?)__pycache__/([A-Za-z_][A-Za-z0-9_]*)\.[^/]*\.py[co]")
+
+
+def _cached_bytecode(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:
+    """A Python package's ``__pycache__`` bytecode for a module that runs: with an unchecked
+    hash-based header (PEP 552) Python runs it instead of the source, whatever the source
+    says, and an installer that compiles nothing (uv) leaves it in place."""
+    if files.layout not in (Layout.WHEEL, Layout.SDIST):
+        return
+    for path in sorted(files.files):
+        match = _CACHED_BYTECODE.fullmatch(path)
+        if match is None:
+            continue
+        source = f"{match.group(1)}{match.group(2)}.py"
+        if source in done or not _skipped(path):
+            facts.incomplete.append(
+                (path, "Python bytecode that may run instead of its source, which is not read")
+            )
 
 
 def _propagation(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:
