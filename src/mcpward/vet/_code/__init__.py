@@ -106,6 +106,10 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
     targets: list[str] = []
     # pip installs each file of a wheel's `.data/scripts/` as a command in `bin`
     found = [path for path in sorted(files.files) if _WHEEL_SCRIPTS.fullmatch(path)]
+    if files.layout is not Layout.NPM:
+        # site runs a .pth file's import lines at every start, and data_files (or a build
+        # hook) install one into site-packages from anywhere: tests/ too
+        found.extend(path for path in sorted(files.files) if path.endswith(".pth") and not _bundled(path))
     #: setuptools' ``package_dir``: where the modules of a package (``""``: of all) are.
     package_dirs: dict[str, str] = {}
     #: Folders a build backend installs packages from.
