@@ -107,9 +107,16 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
     # pip installs each file of a wheel's `.data/scripts/` as a command in `bin`
     found = [path for path in sorted(files.files) if _WHEEL_SCRIPTS.fullmatch(path)]
     if files.layout is not Layout.NPM:
-        # site runs a .pth file's import lines at every start, and data_files (or a build
-        # hook) install one into site-packages from anywhere: tests/ too
-        found.extend(path for path in sorted(files.files) if path.endswith(".pth") and not _bundled(path))
+        # site runs a .pth file's import lines, and imports sitecustomize and usercustomize, at
+        # every start, and data_files (or a build hook) install them into site-packages from
+        # anywhere: tests/ too
+        found.extend(
+            path
+            for path in sorted(files.files)
+            if path.endswith((".pth", "/sitecustomize.py", "/usercustomize.py"))
+            or path in ("sitecustomize.py", "usercustomize.py")
+            if not _bundled(path)
+        )
     #: setuptools' ``package_dir``: where the modules of a package (``""``: of all) are.
     package_dirs: dict[str, str] = {}
     #: Folders a build backend installs packages from.
@@ -133,8 +140,14 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
             document = _toml(raw)
             targets.extend(_pyproject_scripts(document))
             targets.extend(_build_modules(document))
-            listed = (_table(document, "tool", "setuptools") or {}).get("script-files")
-            for script in listed if isinstance(listed, list) else ():
+            setuptools = _table(document, "tool", "setuptools") or {}
+            listed = setuptools.get("script-files")
+            listed = list(listed) if isinstance(listed, list) else []
+            data_files = setuptools.get("data-files")
+            for destination, named in data_files.items() if isinstance(data_files, dict) else ():
+                if _runs_there(str(destination)) and isinstance(named, list):
+                    listed.extend(named)
+            for script in listed[:1000]:
                 if isinstance(script, str) and _clean_path(script) in files.files:
                     found.append(_clean_path(script))
             found.extend(hook for hook in _hatch_hooks(document) if hook in files.files)
@@ -202,11 +215,24 @@ def _setup_cfg_build(raw: bytes) -> tuple[list[str], dict[str, str], list[str]]:
         for value in parser[section].values():
             if value.strip().startswith("attr:"):
                 modules.append(value.strip()[len("attr:") :])
+    if parser.has_section("options.data_files"):
+        for destination, listed in parser["options.data_files"].items():
+            if _runs_there(destination):
+                scripts.extend(
+                    item.strip() for item in (listed.splitlines() if "\n" in listed else listed.split(","))
+                )
     return modules, directories, [script for script in scripts[:1000] if script]
 
 
-#: setup() keywords naming the commands an sdist installs.
-_SETUP_COMMANDS = frozenset({"entry_points", "scripts"})
+def _runs_there(destination: str) -> bool:
+    """Whether a file ``data_files`` install into ``destination`` (under the installation
+    prefix) runs: a command in ``bin``/``Scripts``, or code site-packages holds."""
+    parts = _clean_path(destination).lower().split("/")
+    return parts[0] in ("bin", "scripts") or any(p in ("site-packages", "dist-packages") for p in parts)
+
+
+#: setup() keywords naming the commands an sdist installs (and the files it installs).
+_SETUP_COMMANDS = frozenset({"entry_points", "scripts", "data_files"})
 
 
 def _setup_py_commands(raw: bytes) -> tuple[list[str], list[str]]:
@@ -220,6 +246,13 @@ def _setup_py_commands(raw: bytes) -> tuple[list[str], list[str]]:
     for keyword, value in keyword_values(tree, _SETUP_COMMANDS):
         if keyword == "scripts":
             scripts.extend(literal_strings(value))
+        elif keyword == "data_files" and isinstance(value, ast.List | ast.Tuple):
+            for entry in value.elts[:1000]:
+                if not (isinstance(entry, ast.Tuple | ast.List) and len(entry.elts) == 2):
+                    continue
+                destination, listed = entry.elts
+                if isinstance(destination, ast.Constant) and isinstance(destination.value, str):
+                    scripts.extend(literal_strings(listed) if _runs_there(destination.value) else [])
         elif isinstance(value, ast.Dict):
             for key, listed in zip(value.keys, value.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value in ("console_scripts", "gui_scripts"):
