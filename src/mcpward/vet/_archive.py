@@ -66,7 +66,8 @@ class Layout(enum.Enum):
     SDIST = "sdist"
     #: pip, a wheel: members are installed as named.
     WHEEL = "wheel"
-    #: A local archive: npm's reading when it gives a package.json, else pip's.
+    #: A local archive: npm's reading when it gives a package.json, else pip's; with both a
+    #: package.json and a PKG-INFO, the installer its layout is made for (and a finding).
     AUTO = "auto"
 
 
@@ -435,7 +436,25 @@ def _cross_check(path: Path, budget: _Budget, members: list[_Member], *, compres
 def _install_view(members: list[_Member], layout: Layout) -> PackageFiles:
     if layout is Layout.AUTO:
         npm = _install_view(members, Layout.NPM)
-        return npm if "package.json" in npm.files else _install_view(members, Layout.SDIST)
+        if "package.json" not in npm.files:
+            return _install_view(members, Layout.SDIST)
+        sdist = _install_view(members, Layout.SDIST)
+        if "PKG-INFO" not in sdist.files:
+            return npm
+        # Both installers would take it: a package.json in an sdist made vet judge a malicious
+        # release as the npm package it named. `npm pack` puts everything under package/.
+        made_for_npm = {member.name.split("/", 1)[0] for member in members} == {"package"}
+        chosen, other = (npm, "an sdist (pip)") if made_for_npm else (sdist, "an npm package")
+        chosen.notes.append(
+            (
+                "archive-layout",
+                f"The archive has both a package.json and a PKG-INFO at its root: read as "
+                f"{'an npm package' if made_for_npm else 'an sdist'} (its layout), it installs as "
+                f"{other} too, which was not judged.",
+                None,
+            )
+        )
+        return chosen
     result = PackageFiles(layout=layout)
     names = [m.name for m in members]
     if layout is Layout.NPM:

@@ -51,7 +51,7 @@ class LocalSource(PackageSource):
             metadata.name = target.path.name
         metadata.provenance = _sibling_provenance(target, metadata)
         metadata.has_provenance = True if metadata.provenance is not None else None
-        npm = "package.json" in files.files and files.layout is not Layout.WHEEL
+        npm = "package.json" in files.files and files.layout not in (Layout.WHEEL, Layout.SDIST)
         ecosystem = Ecosystem.NPM if npm else Ecosystem.PYPI
         ref = PackageRef(
             ecosystem=ecosystem,
