@@ -105,8 +105,19 @@ def test_the_package_folder_package_dir_names_is_installed_code(tmp_path: Path) 
         '[tool.hatch.build.targets.wheel]\npackages = ["tests/relay"]\n',
         '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
         '[tool.poetry]\npackages = [{include = "relay", from = "tests"}]\n',
+        BUILD_SYSTEM + '[tool.setuptools.packages.find]\nwhere = ["tests"]\n',
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[tool.hatch.build.targets.wheel.force-include]\n"tests/relay/__init__.py" = "relay/__init__.py"\n',
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[tool.hatch.build.targets.wheel]\nonly-include = ["tests/relay"]\n',
     ],
-    ids=["hatch packages", "poetry packages"],
+    ids=[
+        "hatch packages",
+        "poetry packages",
+        "setuptools find where",
+        "hatch force-include",
+        "hatch only-include",
+    ],
 )
 def test_the_package_folder_another_backend_installs_from_is_installed_code(
     tmp_path: Path, pyproject: str

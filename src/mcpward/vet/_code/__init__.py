@@ -158,7 +158,9 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
         # a package folder in tests/ or docs/ is what pip installs, not a fixture
         prefix = f"{folder}/" if folder else ""
         if folder and _skipped(prefix):
-            found.extend(p for p in sorted(files.files) if p.startswith(prefix) and p.endswith(".py"))
+            found.extend(
+                p for p in sorted(files.files) if (p.startswith(prefix) or p == folder) and p.endswith(".py")
+            )
     for target in targets[:1000]:
         module = re.split(r"[:\s\[]", target.strip(), maxsplit=1)[0]
         parts = [part for part in module.split(".") if part.isidentifier()][:16]
@@ -268,13 +270,21 @@ def _setuptools_package_dirs(document: dict[str, Any]) -> dict[str, str]:
 
 
 def _backend_package_folders(document: dict[str, Any]) -> list[str]:
-    """Folders other build backends install packages from: hatch's ``packages`` and
-    ``sources``, poetry's ``packages`` (``from``), pdm's ``package-dir``."""
+    """Folders (or files) build backends install packages from: setuptools' ``packages.find``
+    ``where``, hatch's ``packages``, ``only-include``, ``force-include`` and ``sources``,
+    poetry's ``packages`` (``from``), pdm's ``package-dir``."""
     folders: list[str] = []
+    where = (_table(document, "tool", "setuptools", "packages", "find") or {}).get("where")
+    if isinstance(where, list):
+        folders.extend(p for p in where if isinstance(p, str))
     for target in (_table(document, "tool", "hatch", "build") or {}, *_hatch_targets(document)):
-        packages = target.get("packages")
-        if isinstance(packages, list):
-            folders.extend(p for p in packages if isinstance(p, str))
+        for key in ("packages", "only-include"):
+            listed = target.get(key)
+            if isinstance(listed, list):
+                folders.extend(p for p in listed if isinstance(p, str))
+        forced = target.get("force-include")
+        if isinstance(forced, dict):
+            folders.extend(str(source) for source in forced)
         sources = target.get("sources")
         if isinstance(sources, dict):
             folders.extend(str(key) for key in sources)
