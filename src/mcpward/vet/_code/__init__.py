@@ -60,12 +60,12 @@ _INLINE_CODE = {"-e": ".js", "--eval": ".js", "-p": ".js", "--print": ".js", "-c
 #: What node resolves ``require("./x")`` to, in order.
 _RESOLVE_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".node", "/index.js", "/index.mjs", "/index.cjs")
 #: Loaded as data or native code by node, never parsed as JavaScript.
-_NOT_JAVASCRIPT = (".json", ".node", ".wasm", ".pyc", ".pyo", ".so", ".pyd")
+_NOT_JAVASCRIPT = (".json", ".node", ".wasm", ".pyc", ".pyo", ".so", ".pyd", ".dll", ".dylib")
 #: gyp files, whose ``<!(COMMAND)`` values and actions node-gyp runs at install.
 _GYP_FILES = ("binding.gyp", ".gypi")
 #: Loaded as machine code (node's compiled addon; a native Python extension setuptools
 #: imports) or Python bytecode, which no analyser reads.
-_NATIVE_CODE = (".node", ".so", ".pyd", ".pyc", ".pyo")
+_NATIVE_CODE = (".node", ".so", ".pyd", ".pyc", ".pyo", ".dll", ".dylib")
 
 
 @cache
@@ -653,9 +653,7 @@ def _analysed(files: PackageFiles, budget: AnalysisBudget) -> CodeFacts:
             if loaded and path.endswith(_NATIVE_CODE):
                 # skipped unsaid, an addon in `main` (or required) ran unjudged and passed
                 done.add(path)
-                what = (
-                    "a compiled addon" if path.endswith(".node") else "compiled Python or a native extension"
-                )
+                what = "a compiled addon" if path.endswith(".node") else "compiled Python or a native library"
                 facts.incomplete.append(
                     (path, f"loaded as native code or bytecode ({what}), which is not read")
                 )

@@ -728,8 +728,23 @@ _HANDLERS = {
 
 #: Expressions a literal path is written as: a string, a template, a concatenation, a join.
 _PATH_NODES = frozenset({"string", "template_string", "binary_expression", "call_expression"})
-#: Files a path handed to a call is taken to load or run: code, by its extension.
-_CODE_FILES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".py")
+#: Files a path handed to a call is taken to load or run: code, by its extension, and native
+#: libraries (``ffi.Library(path)``, ``process.dlopen``).
+_CODE_FILES = (
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".mts",
+    ".cts",
+    ".tsx",
+    ".py",
+    ".node",
+    ".so",
+    ".dll",
+    ".dylib",
+)
 
 
 def _is_path_module(target: Any, args: Any) -> bool:

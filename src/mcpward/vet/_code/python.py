@@ -84,6 +84,8 @@ _PROCESS_CALLS = {
     "asyncio.create_subprocess_exec",
     "asyncio.create_subprocess_shell",
 }
+#: Files a path handed to a call is taken to run: Python, and native libraries (``ctypes.CDLL``).
+_RUN_BY_PATH = (".py", ".pyw", ".so", ".dll", ".dylib", ".pyd")
 #: Calls that import the module a literal names, as an ``import`` statement does.
 _IMPORT_CALLS = frozenset(
     {
@@ -484,7 +486,7 @@ class _Visitor:
                 continue
             ups += _folder_up(current)
             stack.extend(reversed(list(ast.iter_child_nodes(current))))  # in source order
-        if not pieces or not pieces[-1].endswith((".py", ".pyw")) or len(pieces) > 16:
+        if not pieces or not pieces[-1].endswith(_RUN_BY_PATH) or len(pieces) > 16:
             return None
         folder = posixpath.dirname(self.path) if from_file else ""
         for _ in range(max(ups, 1) - 1 if from_file else 0):
