@@ -189,9 +189,14 @@ def npm_dependencies(manifest: dict[str, Any]) -> tuple[tuple[str, str | None], 
     return tuple(found)
 
 
-#: A dependency npm fetches from elsewhere than the registry: a URL, git, a GitHub shorthand
-#: (``owner/repo``), a path (``file:``, ``./x``). A range or a tag has no ":" or "/".
-_OUTSIDE_REGISTRY = re.compile(r"^\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|[./~]|[^\s@/]+/)")
+#: A dependency npm fetches from elsewhere than the registry, as npm-package-arg reads a spec:
+#: a path (``.``, ``~/``, ``/``, ``\\``, a drive letter), a URL or ``git+…:``, anything else
+#: with a slash (hosted git ``owner/repo``, scp-style ``git@host:owner/repo``, a folder), or a
+#: tarball's file name (``x.tgz``). A range (``~1.2.3``) or a tag is none of these.
+_OUTSIDE_REGISTRY = re.compile(
+    r"^\s*(?:[.]|~[/\\]|[/\\]|[A-Za-z]:|(?:git[+])?[A-Za-z]+:)|[/\\]|[.](?:tgz|tar\.gz|tar)\s*$",
+    re.IGNORECASE,
+)
 
 
 def npm_dependency_sources(manifest: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -200,7 +205,7 @@ def npm_dependency_sources(manifest: dict[str, Any]) -> tuple[tuple[str, str], .
     for key in ("dependencies", "optionalDependencies", "peerDependencies"):
         listed = manifest.get(key)
         for name, spec in list(listed.items())[:1000] if isinstance(listed, dict) else ():
-            if isinstance(spec, str) and not spec.startswith("npm:") and _OUTSIDE_REGISTRY.match(spec):
+            if isinstance(spec, str) and not spec.startswith("npm:") and _OUTSIDE_REGISTRY.search(spec):
                 found.append((str(name), spec[:300]))
     return tuple(found)
 
