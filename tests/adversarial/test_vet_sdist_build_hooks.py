@@ -96,3 +96,25 @@ def test_a_harmless_hook_passes(tmp_path: Path) -> None:
     )
     report = run_vet(VetOptions(target=str(new), baseline=str(old), cache_dir=tmp_path / "c"))
     assert report.verdict == "pass", [(f.rule, f.message) for f in report.findings]
+
+
+@pytest.mark.parametrize("folder", ["docs", "tests/build"])
+def test_an_in_tree_build_backend_is_analysed(tmp_path: Path, folder: str) -> None:
+    """``backend-path`` puts the sdist's own folder first on the backend's import path: pip
+    imports the backend from there and runs it at install. Its module in ``docs/`` was read
+    as a fixture nobody loads, and against the release before the sdist passed."""
+    pyproject = f'[build-system]\nrequires = []\nbuild-backend = "relay_backend.api:Backend"\nbackend-path = ["{folder}"]\n'
+    module = f"{folder}/relay_backend/api.py"
+    init = f"{folder}/relay_backend/__init__.py"
+    old = sdist(
+        tmp_path / "relay_mcp-1.0.0.tar.gz",
+        "1.0.0",
+        {"pyproject.toml": pyproject, init: "", module: HARMLESS},
+    )
+    new = sdist(
+        tmp_path / "relay_mcp-1.0.1.tar.gz", "1.0.1", {"pyproject.toml": pyproject, init: "", module: HOOK}
+    )
+    for baseline in (str(old), None):
+        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+        findings = {(f.rule, f.severity.value) for f in report.findings}
+        assert ("download-and-run", "critical") in findings, findings

@@ -151,6 +151,7 @@ def _python_entry_points(files: PackageFiles) -> list[str]:
                 if isinstance(script, str) and _clean_path(script) in files.files:
                     found.append(_clean_path(script))
             found.extend(hook for hook in _hatch_hooks(document) if hook in files.files)
+            found.extend(_in_tree_backend(document, files))
             package_dirs.update(_setuptools_package_dirs(document))
             installed.extend(_backend_package_folders(document))
     installed.extend(package_dirs.values())
@@ -299,6 +300,21 @@ def _backend_package_folders(document: dict[str, Any]) -> list[str]:
     if isinstance(pdm, str):
         folders.append(pdm)
     return folders
+
+
+def _in_tree_backend(document: dict[str, Any], files: PackageFiles) -> list[str]:
+    """The build backend pip imports from the sdist itself (``backend-path``), and each
+    package on the way: it runs at install, wherever it sits (``docs/``, ``tests/``)."""
+    build = _table(document, "build-system") or {}
+    backend, folders = build.get("build-backend"), build.get("backend-path")
+    if not isinstance(backend, str) or not isinstance(folders, list):
+        return []
+    parts = [part for part in backend.split(":", 1)[0].strip().split(".") if part.isidentifier()][:16]
+    found: list[str] = []
+    for folder in (f for f in folders[:20] if isinstance(f, str)):
+        for end in range(1, len(parts) + 1):
+            found.extend(_setuptools_module(parts[:end], {"": folder}, files))
+    return found
 
 
 def _hatch_targets(document: dict[str, Any]) -> list[dict[str, Any]]:
