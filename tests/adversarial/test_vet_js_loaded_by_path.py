@@ -97,3 +97,30 @@ def test_a_path_in_a_text_or_to_data_is_not_code_that_runs(tmp_path: Path) -> No
         )
     )
     assert report.verdict == "pass", [(f.rule, f.message) for f in report.findings]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        b'require("child_process").execSync("node test/boot.js");\n',
+        b'const cp = require("child_process");\ncp.exec("node " + __dirname + "/test/boot.js");\n',
+        b'const { spawn } = require("child_process");\nspawn("sh", ["-c", "node ./test/boot.js"]);\n',
+    ],
+    ids=["execSync", "exec of a joined command", "spawn sh -c"],
+)
+def test_a_file_a_command_runs_is_analysed(tmp_path: Path, index: bytes) -> None:
+    """A command line a process call runs names the file among its words."""
+    after = npm_tarball(
+        tmp_path / "b.tgz", {**BASE, "main": "index.js"}, {"index.js": index, "test/boot.js": BOOT}
+    )
+    report = run_vet(VetOptions(target=str(after), cache_dir=tmp_path / "cache"))
+    assert ("download-and-run", "critical") in {(f.rule, f.severity.value) for f in report.findings}
+
+
+def test_a_file_named_in_a_message_is_not_run(tmp_path: Path) -> None:
+    index = b'console.log("run node test/boot.js to check the relay");\nexports.ok = 1;\n'
+    after = npm_tarball(
+        tmp_path / "b.tgz", {**BASE, "main": "index.js"}, {"index.js": index, "test/boot.js": BOOT}
+    )
+    report = run_vet(VetOptions(target=str(after), cache_dir=tmp_path / "cache"))
+    assert report.verdict == "pass", [(f.rule, f.message) for f in report.findings]

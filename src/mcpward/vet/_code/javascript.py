@@ -591,7 +591,7 @@ class _FileWalk:
         arguments = node.child_by_field_name("arguments")
         first = arguments.named_children[0] if arguments is not None and arguments.named_children else None
         if first is None or name not in ("require", "import"):
-            self._code_paths(arguments, line)
+            self._code_paths(arguments, line, command=last in _PROCESS_CALLS)
         if first is not None and (name in ("require", "import") or (last == "fork" and _forks(name))):
             self._module(self.fold(first), line)
         elif name == "process.dlopen" and arguments is not None and len(arguments.named_children) >= 2:
@@ -667,12 +667,13 @@ class _FileWalk:
                     return
         self._capability(Capability.ENVIRONMENT, "process.env", node.start_point[0] + 1)
 
-    def _code_paths(self, arguments: Any, line: int) -> None:
+    def _code_paths(self, arguments: Any, line: int, *, command: bool = False) -> None:
         """A literal relative path to a code file handed to a call, alone or in an array: node
         loads or runs a file by many calls besides ``require`` (``createRequire(…)(path)``,
         ``module.require``, ``require.resolve``, ``new URL(path, import.meta.url)``,
         ``spawn(process.execPath, [path])``, ``eval(readFileSync(path))``), and a ``test/``
-        file run so was read as a fixture nobody loads."""
+        file run so was read as a fixture nobody loads. For a process call (``command``), a
+        code file among the words of a command line too (``execSync("node test/boot.js")``)."""
         if arguments is None:
             return
         candidates: list[Any] = []
@@ -684,6 +685,11 @@ class _FileWalk:
             value = self.fold(candidate)
             if value is not None and value.startswith(("./", "../")) and value.endswith(_CODE_FILES):
                 self._module(value, line)
+            elif value is not None and command:
+                for word in value.split()[:64]:
+                    word = word.strip("\"'")
+                    if word.endswith(_CODE_FILES) and not word.startswith(("/", "-")) and ":" not in word:
+                        self._module(word if word.startswith(("./", "../")) else "./" + word, line)
 
     def _module(self, module: str | None, line: int) -> None:
         if module is None:
