@@ -79,3 +79,18 @@ def test_a_path_to_data_or_in_a_text_is_not_code_that_runs(tmp_path: Path) -> No
     }
     verdict, findings = _vet(tmp_path, files)
     assert verdict == "pass", findings
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        'import subprocess\nsubprocess.run("python relay_mcp/tests/boot.py", shell=True)\n',
+        'import os\nos.system("python3 tests/boot.py &")\n',
+        'import subprocess\nsubprocess.Popen(["sh", "-c", "python -u tests/boot.py"])\n',
+    ],
+    ids=["shell command from the root", "os.system beside the module", "sh -c"],
+)
+def test_a_module_a_command_line_runs_is_analysed(tmp_path: Path, init: str) -> None:
+    files = {"relay_mcp/__init__.py": init, "relay_mcp/tests/boot.py": FETCH_AND_RUN}
+    _verdict, findings = _vet(tmp_path, files)
+    assert ("download-and-run", "critical") in findings, findings

@@ -458,10 +458,28 @@ class _Visitor:
             candidates.extend(
                 argument.elts[:16] if isinstance(argument, ast.List | ast.Tuple) else [argument]
             )
+        command = _dotted(node.func) in _PROCESS_CALLS
         for candidate in candidates:
             specifier = self._file_path(candidate)
             if specifier is not None:
                 self.facts.imports.append(specifier)
+            if command and isinstance(candidate, ast.Constant) and isinstance(candidate.value, str):
+                self._command_files(candidate.value)
+
+    def _command_files(self, command: str) -> None:
+        """The ``.py`` files a command line names among its words (``python tests/boot.py``),
+        from the package root or beside this file (the folder it runs in is not known)."""
+        folder = posixpath.dirname(self.path)
+        for word in command.split()[:64]:
+            word = word.strip("\"'")
+            if not word.endswith((".py", ".pyw")) or word.startswith(("/", "-")) or ":" in word:
+                continue
+            beside = posixpath.normpath(posixpath.join(folder, word))
+            from_root = posixpath.normpath(word)
+            for target in (beside, from_root):
+                if not target.startswith(".."):
+                    relative = posixpath.relpath(target, folder or ".")
+                    self.facts.imports.append(relative if relative.startswith("../") else "./" + relative)
 
     def _file_path(self, node: ast.expr) -> str | None:
         pieces: list[str] = []
