@@ -522,6 +522,19 @@ _NOT_SECRET_KEY = re.compile(
     r"|(?:^|[-_])public[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
     re.IGNORECASE,
 )
+#: ``key`` as a data key, not a credential: named by what it keys (a table's sort or partition
+#: key, a message's routing key, a bucket's object key, a cache key) or followed by a word that
+#: says it is about a key (``KEY_PREFIX``, ``signing-key-fingerprint``, ``keyPattern``). Taken out
+#: of the name before its secret words are looked for, so ``SORT_API_KEY`` is still a secret
+#: name. Ambiguous qualifiers (``hash``, ``s3``, ``redis``: an HMAC or access key too) stay out.
+_DATA_KEY = re.compile(
+    r"(?<![a-z])(?:sort|partition|primary|foreign|range|routing|object|cache|lookup|json|translation"
+    r"|i18n|dedupe?|idempotency|shortcut|hot|row|group|index|shard(?:ing)?|composite|field|column)"
+    r"[-_.]key(?![a-z])"
+    r"|(?<![a-z])key[-_.](?:prefix|suffix|pattern|fingerprint|field|column|attribute|separator"
+    r"|delimiter|format|template|label)(?![a-z])",
+    re.IGNORECASE,
+)
 #: "pass" as a word of a key name (db_pass, passwd, userPassword), not inside another word
 #: (Passthrough, bypass); the name has its camelCase words split first.
 _PASSWORD_WORD = re.compile(r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd)(?:$|[^a-z])", re.IGNORECASE)
@@ -612,7 +625,8 @@ def is_secret_key(name: str) -> bool:
     if name.lower() in _GLUED_SECRET_NAMES:
         return True
     name = _CAMEL_BOUNDARY.sub("_", name)
-    return bool(_SECRET_KEY.search(name)) and not _NOT_SECRET_KEY.search(name)
+    credential_words = _DATA_KEY.sub("_", name)
+    return bool(_SECRET_KEY.search(credential_words)) and not _NOT_SECRET_KEY.search(name)
 
 
 def shannon_entropy(value: str) -> float:
