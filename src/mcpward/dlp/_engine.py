@@ -146,15 +146,16 @@ _PII: tuple[tuple[str, str, str, Callable[[str], bool] | None, float], ...] = (
     ),
     # Card numbers: not after a letter or other word character (a licence number "D4539..."),
     # nor after a digit and a decimal point (the fraction of a number: one double between 0 and
-    # 1 in fifty, as programs print them, read as a card), and from a card issuer's range with
-    # its lengths, besides Luhn: columns of a table ("21492145 238 6013"), ISBNs and
+    # 1 in fifty, as programs print them, read as a card) but in a card's groups ("1.4111 1111
+    # 1111 1111", a list numbered without a space: a fraction has no separators), and from a
+    # card issuer's range with its lengths, besides Luhn: columns of a table ("21492145 238 6013"), ISBNs and
     # transaction IDs passed Luhn by chance one time in ten.
     # Triggers (for the pure-Python path): 12 digits with single separators, as in every card
     # number (Maestro's are 12 to 19; "[0-9]{4}" fired on every year and missed numbers
     # written in pairs).
     (
         "credit-card",
-        r"(?<![\w-])(?<!\d\.)(?:\d[ -]?){11,18}\d(?![\w-])",
+        r"(?<![\w-])(?:(?<!\d\.)|(?=\d{4}(?: \d{4,6} |-\d{4,6}-)\d))(?:\d[ -]?){11,18}\d(?![\w-])",
         r"[0-9](?:[ -]?[0-9]){11}",
         card_valid,
         0.85,
