@@ -105,18 +105,34 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
 
 
-def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], list[SecretHit]]:
+def redact_argv(
+    args: list[str] | tuple[str, ...], command: str | None = None
+) -> tuple[tuple[str, ...], list[SecretHit]]:
     """Mask secrets in a launch line: known formats anywhere, and values of secret-named flags
     (``--api-key X``, ``--token=X``), assignments (``API_KEY=X``), headers
     (``Authorization: Bearer X``), the same inside a flag's value (``--set api.key=X``,
-    ``--env=TOKEN=X``, ``--set a=1,api.key=X``) and secret-named members of a JSON argument."""
+    ``--env=TOKEN=X``, ``--set a=1,api.key=X``), secret-named members of a JSON argument, and
+    the password of a ``-p`` that is one (``mysql -pX``, ``sshpass -p X``; ``command`` is the
+    program ``args`` are given to, where it is not their first word)."""
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
+    password_p = _PASSWORD_P.get(_program(command)) if command else None
+    after_p = False
     for index, arg in enumerate(args):
+        where = f"arg[{index}]"
+        if password_p is not None and (password := _p_password(arg, after_p)) is not None:
+            after_p = False
+            if found := assess_value(where, "password", password):
+                hits.extend(found)
+                redacted.append(arg[: len(arg) - len(password)] + "****")
+                previous_flag = None
+                continue
+        after_p = password_p is True and arg == "-p"
+        if (program := _program(arg)) in _PASSWORD_P:
+            password_p = _PASSWORD_P[program]
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
-        where = f"arg[{index}]"
         masked, found = _masked_word(where, arg, previous_flag)
         # A JSON argument (``--config '{"apiKey": "..."}'``) is no secret whole: its
         # secret-named members are, masked as text is; so are a list's pairs past those
@@ -130,6 +146,35 @@ def redact_argv(args: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], lis
         taken = previous_flag is not None and found
         previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg and not taken else None
     return tuple(redacted), hits
+
+
+#: Programs whose ``-p`` takes a password, and whether the next word is it too (sshpass's
+#: ``-p PASSWORD``); the MySQL and MariaDB clients take it glued only (``-pPASSWORD``: ``-p``
+#: alone asks for it, and the next word is the database). ``-p`` of other programs is a port.
+_PASSWORD_P = {
+    "mysql": False,
+    "mariadb": False,
+    "mysqldump": False,
+    "mariadb-dump": False,
+    "mysqladmin": False,
+    "mariadb-admin": False,
+    "sshpass": True,
+}
+
+
+def _program(word: str) -> str:
+    """A command's program name (``/usr/bin/mysql``, ``mysql.exe`` -> ``mysql``)."""
+    name = word.replace("\\", "/").rpartition("/")[2].lower()
+    return name.removesuffix(".exe")
+
+
+def _p_password(word: str, after_p: bool) -> str | None:
+    """The password in ``word`` after a password ``-p``: glued to it, or the word after it."""
+    if after_p and not word.startswith("-"):
+        return word
+    if word.startswith("-p") and len(word) > 2 and not after_p:
+        return word[2:]
+    return None
 
 
 #: How deep a value is read for the pairs inside it (``--set=a.key=X`` is one level, a list in it

@@ -517,7 +517,7 @@ def _as_started(server: DiscoveredServer) -> DiscoveredServer:
 
 def build_spec(server: DiscoveredServer, launch: Launch) -> ServerSpec:
     """The redacted, serialisable record of a server: names of env and headers, masked args."""
-    args, _ = redact_argv(server.args)
+    args, _ = redact_argv(server.args, command=server.command)
     launched = tuple(map(with_defaults, server.args))
     if launch.shell is not None and launch.shell.script in launched:
         # The script a shell runs (``sh -c "curl -H 'Authorization: ...' ..."``) masked word

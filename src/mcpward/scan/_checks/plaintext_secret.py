@@ -25,7 +25,7 @@ def secret_hits(server: ServerContext) -> list[SecretHit]:
         hits.extend(assess_value(f"header:{redact_text(name)}", name, value))
     if raw.url:
         hits.extend(assess_value("url", None, raw.url))
-    hits.extend(redact_argv(raw.args)[1])
+    hits.extend(redact_argv(raw.args, command=raw.command)[1])
     if raw.command and " " in raw.command.strip():
         words = shell_words(raw.command)
         hits.extend(
