@@ -148,6 +148,22 @@ def redact_argv(
     return tuple(redacted), hits
 
 
+#: A list's separator: a comma, but not one Helm's ``\\,`` escapes.
+_LIST_COMMA = re.compile(r"(?<!\\),")
+
+
+def _list_items(word: str) -> list[str]:
+    """The pairs of ``a=1,api.key=X``: a piece with no ``=`` continues the pair before it (a
+    value with a comma, ``api.key=Xq7v,R2mK...``, was judged as two short pieces, and printed)."""
+    items: list[str] = []
+    for piece in _LIST_COMMA.split(word, _MAX_LIST_ITEMS):
+        if items and "=" not in piece:
+            items[-1] += "," + piece
+        else:
+            items.append(piece)
+    return items
+
+
 #: Programs whose ``-p`` takes a password, and whether the next word is it too (sshpass's
 #: ``-p PASSWORD``); the MySQL and MariaDB clients take it glued only (``-pPASSWORD``: ``-p``
 #: alone asks for it, and the next word is the database). ``-p`` of other programs is a port.
@@ -214,7 +230,7 @@ def _masked_word(where: str, word: str, flag: str | None, depth: int = 0) -> tup
         masked, found = _masked_word(where, word[glued.end() :], None, depth + 1)
         if found:
             return glued[0] + masked, found
-    items = word.split(",", _MAX_LIST_ITEMS)
+    items = _list_items(word)
     if len(items) > 1 and "=" in word:
         # ``log.level=debug,api.key=X``: Helm's ``--set`` list, judged item by item.
         results = [_masked_word(where, item, None, depth + 1) for item in items]
