@@ -485,8 +485,10 @@ def masked_package(package: PackageRef | None) -> PackageRef | None:
 
 
 #: A variable with a default, innermost first (``${PKG:-evil-mcp}``, ``${PKG-x}``, ``:=``),
-#: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do.
-_VARIABLE_WITH_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^{}$]*+)\}")
+#: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do. Claude
+#: Code parts name and default at ``:-`` whatever the name's characters (``${RUN-NER:-npx}``
+#: starts npx: a name no shell sets), so that is tried first.
+_VARIABLE_WITH_DEFAULT = re.compile(r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])([^{}$]*+)\}")
 #: Defaults within defaults replaced; a launch line nests none deeper.
 _MAX_DEFAULT_NESTING = 8
 
