@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from mcpward import __version__
-from mcpward._documents import Document, DocumentError, DocumentFormat, load_document, owned_by, read_text
+from mcpward._documents import (
+    Document,
+    DocumentError,
+    DocumentFormat,
+    load_document,
+    owned_by,
+    parse_text,
+    read_raw,
+    read_text,
+)
 from mcpward._fork import default_workers, fork_map
 from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
 from mcpward.launch import Launch, resolve_launch
@@ -146,13 +155,12 @@ class _Collector:
         try:
             document = load_document(location.path, location.format, self.owner)
         except DocumentError as exc:
-            salvaged = self._read_around_errors(location, exc)
+            salvaged = self._read_as_its_client(location, exc)
             if salvaged is None:
                 self.unread_files.add((key, location.format))
                 self.error(location.path, str(exc), host.id)
                 return
-            document, cut = salvaged
-            how = f"; read around it up to {MAX_TOKENS:,} tokens, the rest not" if cut else "; read around it"
+            document, how = salvaged
             self.error(location.path, f"{exc}{how}, as its client reads it", host.id)
         try:
             items = _entries_of(host, location, document)
@@ -168,22 +176,42 @@ class _Collector:
             else:
                 self.servers.append(item)
 
-    def _read_around_errors(
+    def _read_as_its_client(
         self, location: ConfigLocation, error: DocumentError
-    ) -> tuple[Document, bool] | None:
-        """A JSONC config that does not parse, as VS Code's parser reads it around its errors
-        (its servers start), and whether it was cut short: None for any other failure, or when
-        nothing is read."""
+    ) -> tuple[Document, str] | None:
+        """A JSON or JSONC config that does not load, as its client reads it, and how it was
+        read: with its bytes that are not UTF-8 replaced (every client of such a file runs on
+        Node, which reads it so), then a JSONC one around its syntax errors as VS Code's parser
+        reads it (its servers start). None for any other failure, or when nothing is read."""
+        text: str | None = None
+        how = ""
+        if location.format in (DocumentFormat.JSON, DocumentFormat.JSONC) and str(error).startswith(
+            "not valid utf-8"
+        ):
+            try:
+                raw = read_raw(location.path, owner=self.owner)
+            except DocumentError:
+                return None
+            text, how = (
+                raw.decode("utf-8-sig", errors="replace"),
+                "; read with its bytes that are not UTF-8 replaced",
+            )
+            try:
+                return Document(path=location.path, text=text, data=parse_text(text, location.format)), how
+            except DocumentError as second:
+                error = second
         if location.format is not DocumentFormat.JSONC or not str(error).startswith("JSON syntax error"):
             return None
         try:
-            text = read_text(location.path, owner=self.owner)
+            text = text if text is not None else read_text(location.path, owner=self.owner)
             data, cut = read_around_errors(text)
         except (DocumentError, RecursionError, MemoryError):
             return None
         if not isinstance(data, dict) or not data:
             return None
-        return Document(path=location.path, text=text, data=data), cut
+        how += f"; read around {'its syntax error' if how else 'it'}"
+        how += f" up to {MAX_TOKENS:,} tokens, the rest not" if cut else ""
+        return Document(path=location.path, text=text, data=data), how
 
 
 def _entries_of(host: HostApp, location: ConfigLocation, document: Document) -> list[Parsed]:
