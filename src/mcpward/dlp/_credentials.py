@@ -516,7 +516,7 @@ _SECRET_KEY = re.compile(
 # Names that contain a secret word but name something else: a file, a URL, a limit, an id.
 _NOT_SECRET_KEY = re.compile(
     r"(?:[-_](?:file|path|dir|url|uri|endpoint|host|id|name|user|username|type|env|var|header"
-    r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required)$"
+    r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required|alias)$"
     r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey"
     # Values meant to be seen (public tokens and keys), anti-forgery nonces, key stores by name.
     r"|(?:^|[-_])public[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
@@ -663,6 +663,15 @@ def _letters(value: str) -> str:
     return re.sub(r"[^a-z0-9]", "", value.lower())
 
 
+#: A key's file named as such files are (relative paths too: ``certs/server-key.pem``,
+#: ``keystore.jks``, ``id_ed25519``): a key's own text never ends so.
+_KEY_FILE_NAME = re.compile(
+    r"(?:[\w.-]+/)*(?:[\w.-]+\.(?:pem|key|crt|cer|der|p8|p12|pfx|jks|keystore|truststore|pub|asc|gpg|ppk)"
+    r"|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?)",
+    re.IGNORECASE,
+)
+
+
 def looks_like_literal_secret(name: str, value: str) -> bool:
     """Judge a ``name = value`` pair whose value matched no known credential format."""
     if not is_secret_key(name):
@@ -700,6 +709,8 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
         )
     if text.startswith(("/", "./", "~/", "file:")) or re.match(r"^[A-Za-z]:\\", text):
         return False  # a path to a key file, not the key
+    if not _is_password_key(name) and _KEY_FILE_NAME.fullmatch(text):
+        return False  # certs/server-key.pem, id_ed25519: a key's file by its name, not the key
     if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
         return False  # URLs are judged by their userinfo and query instead
     if _is_password_key(name):
