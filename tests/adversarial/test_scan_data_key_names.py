@@ -34,6 +34,8 @@ BENIGN = [
     ("--signing-key-fingerprint", "3AA5C34371567BD2"),
     ("--set", "cache.keyPattern=user:*:profile"),
     ("-e", "IDEMPOTENCY_KEY_HEADER=Idempotency-Key"),
+    # A publishable key is published by design (Stripe's pk_...), as a public one is.
+    ("--publishable-key", "pk_test_TYooMQauvdEDq54NiTphI7jx"),
 ]
 
 

@@ -519,7 +519,7 @@ _NOT_SECRET_KEY = re.compile(
     r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required|alias)$"
     r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey"
     # Values meant to be seen (public tokens and keys), anti-forgery nonces, key stores by name.
-    r"|(?:^|[-_])public[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
+    r"|(?:^|[-_])(?:public|publishable)[-_]|(?:^|[-_])(?:csrf|xsrf)[-_]|key[-_]?vault)",
     re.IGNORECASE,
 )
 #: ``key`` as a data key, not a credential: named by what it keys (a table's sort or partition
