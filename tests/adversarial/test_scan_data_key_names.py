@@ -1,5 +1,5 @@
 """Names in which ``key`` is a data key, not a credential: a table's sort and partition keys,
-a message's routing key, an object's key in a bucket, a cache key's prefix, a translation key,
+an object's key in a bucket, a cache key's prefix, a translation key,
 a keyboard shortcut, a signing key's fingerprint.
 
 Since 2026-12-06 ``key`` is a word of a secret name wherever it stands (``STRIPE_KEY``,
@@ -22,11 +22,9 @@ BENIGN = [
     ("--sort-key", "updated_at:desc"),
     ("--partition-key", "tenant#42"),
     ("-e", "DYNAMO_RANGE_KEY=created_at"),
-    ("--routing-key", "orders.created"),
     ("--object-key", "exports/2025-01.parquet"),
     ("-e", "CACHE_KEY_PREFIX=mcp:cache:v2"),
     ("--key-prefix", "tenant-42/"),
-    ("--json-key", "data.items"),
     ("--lookup-key", "email.address"),
     ("--dedupe-key", "order_id,line_no"),
     ("--translation-key", "home.title.welcome"),
@@ -54,6 +52,11 @@ ATTACKS = [
     ("-e", f"CACHE_SECRET_KEY={SECRET}"),
     ("--key", SECRET),
     ("-e", f"ROUTING_KEY_TOKEN={SECRET}"),
+    # Qualifiers that name credentials too: PagerDuty's integration key, Azure's account key, a
+    # service account's JSON key.
+    ("-e", f"PAGERDUTY_ROUTING_KEY={SECRET}"),
+    ("-e", f"COSMOS_PRIMARY_KEY={SECRET}"),
+    ("--json-key", SECRET),
 ]
 
 
@@ -71,8 +74,6 @@ def test_secret_key_names_still_named(name: str) -> None:
     assert is_secret_key(name)
 
 
-@pytest.mark.parametrize(
-    "name", ["SORT_KEY", "partitionKey", "routing-key", "KEY_PREFIX", "cache.keyPattern"]
-)
+@pytest.mark.parametrize("name", ["SORT_KEY", "partitionKey", "object-key", "KEY_PREFIX", "cache.keyPattern"])
 def test_data_key_names_are_not_secret_names(name: str) -> None:
     assert not is_secret_key(name)

@@ -526,9 +526,11 @@ _NOT_SECRET_KEY = re.compile(
 #: key, a message's routing key, a bucket's object key, a cache key) or followed by a word that
 #: says it is about a key (``KEY_PREFIX``, ``signing-key-fingerprint``, ``keyPattern``). Taken out
 #: of the name before its secret words are looked for, so ``SORT_API_KEY`` is still a secret
-#: name. Ambiguous qualifiers (``hash``, ``s3``, ``redis``: an HMAC or access key too) stay out.
+#: name. Qualifiers that name credentials too stay out: ``hash`` (HMAC), ``s3``, ``primary``
+#: (Azure's account keys), ``routing`` (PagerDuty's integration key), ``json`` (a service
+#: account's key).
 _DATA_KEY = re.compile(
-    r"(?<![a-z])(?:sort|partition|primary|foreign|range|routing|object|cache|lookup|json|translation"
+    r"(?<![a-z])(?:sort|partition|foreign|range|object|cache|lookup|translation"
     r"|i18n|dedupe?|idempotency|shortcut|hot|row|group|index|shard(?:ing)?|composite|field|column)"
     r"[-_.]key(?![a-z])"
     r"|(?<![a-z])key[-_.](?:prefix|suffix|pattern|fingerprint|field|column|attribute|separator"
