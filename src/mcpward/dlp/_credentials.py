@@ -575,7 +575,9 @@ _PLACEHOLDER = re.compile(
 #: A variable with a default (``${API_KEY:-default}``, ``${API_KEY-default}``, ``:=``, ``=``), as
 #: shells, compose files and Claude Code's ``.mcp.json`` expand it: the default runs where the
 #: variable is unset, and is written in the config.
-_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]")
+#: Claude Code parts name and default at ``:-`` whatever the name's characters (``${api.key:-X}``),
+#: so that is tried first.
+_DEFAULTED = re.compile(r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])")
 _BRACE = re.compile(r"[{}]")
 
 
