@@ -124,3 +124,23 @@ def test_a_line_comment_ends_at_a_carriage_return(tmp_path: Path) -> None:
     )
     names, errors = _read(tmp_path)
     assert names == {"evil"} and len(errors) == 1
+
+
+def test_files_of_errors_share_one_budget_and_the_rest_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file's reading was bounded, the scan's not: a tree of hostile files cost a file's
+    budget each (4,000,000 tokens, 5.8 s, a file). Now the files share one, and those past it
+    are their error line, saying so."""
+    monkeypatch.setattr("mcpward.scan._tolerant_json.MAX_TOKENS", 100)
+    monkeypatch.setattr("mcpward.scan._engine.MAX_SCAN_TOKENS", 250)
+    junk = ", ".join(["oops"] * 200)
+    for number in range(5):
+        folder = tmp_path / f"project{number}" / ".vscode"
+        folder.mkdir(parents=True)
+        (folder / "mcp.json").write_text('{"servers": {"evil' + str(number) + '": ' + EVIL + ", " + junk + "}}")
+    names, errors = _read(tmp_path)
+    assert names == {"evil0", "evil1", "evil2"}  # 100 + 100 + the last 50 tokens
+    assert len(errors) == 5
+    assert sum("the rest not" in error for error in errors) == 3
+    assert sum("budget for such files is spent" in error for error in errors) == 2

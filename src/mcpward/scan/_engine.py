@@ -47,7 +47,7 @@ from mcpward.scan._manifests.python import PythonProject
 from mcpward.scan._owner import file_owner, git_remote
 from mcpward.scan._platforms import PlatformFiles, platform_servers
 from mcpward.scan._project_tree import DEFAULT_SKIP_DIRS, ProjectTreeWalker, TreeFindings
-from mcpward.scan._tolerant_json import MAX_TOKENS, read_around_errors
+from mcpward.scan._tolerant_json import MAX_SCAN_TOKENS, MAX_TOKENS, read_around_errors
 from mcpward.scan.interface import (
     ConfigCheck,
     ConfigLocation,
@@ -111,8 +111,11 @@ def layout_for(options: ScanOptions) -> HomeLayout:
 class _Collector:
     """Accumulates what parsing yields, converting failures into errors and findings."""
 
-    def __init__(self, owner: int | None = None) -> None:
+    def __init__(self, owner: int | None = None, read_around_tokens: int | None = None) -> None:
         self.owner = owner
+        #: Tokens left for reading configs around their syntax errors, the scan's files together
+        #: (a tree of hostile files each cost a file's budget before).
+        self.read_around_left = MAX_SCAN_TOKENS if read_around_tokens is None else read_around_tokens
         self.servers: list[DiscoveredServer] = []
         self.approvals: list[ToolApproval] = []
         self.errors: list[ScanError] = []
@@ -158,7 +161,9 @@ class _Collector:
             salvaged = self._read_as_its_client(location, exc)
             if salvaged is None:
                 self.unread_files.add((key, location.format))
-                self.error(location.path, str(exc), host.id)
+                spent = self.read_around_left <= 0 and _syntax_error_read_around(location, exc)
+                why = "; not read around it: the scan's budget for such files is spent" if spent else ""
+                self.error(location.path, f"{exc}{why}", host.id)
                 return
             document, how = salvaged
             self.error(location.path, f"{exc}{how}, as its client reads it", host.id)
@@ -200,18 +205,24 @@ class _Collector:
                 return Document(path=location.path, text=text, data=parse_text(text, location.format)), how
             except DocumentError as second:
                 error = second
-        if location.format is not DocumentFormat.JSONC or not str(error).startswith("JSON syntax error"):
+        if not _syntax_error_read_around(location, error) or self.read_around_left <= 0:
             return None
         try:
             text = text if text is not None else read_text(location.path, owner=self.owner)
-            data, cut = read_around_errors(text)
+            data, cut, read = read_around_errors(text, self.read_around_left)
         except (DocumentError, RecursionError, MemoryError):
             return None
+        self.read_around_left -= read
         if not isinstance(data, dict) or not data:
             return None
         how += f"; read around {'its syntax error' if how else 'it'}"
         how += f" up to {MAX_TOKENS:,} tokens, the rest not" if cut else ""
         return Document(path=location.path, text=text, data=data), how
+
+
+def _syntax_error_read_around(location: ConfigLocation, error: DocumentError) -> bool:
+    """Whether ``error`` is a syntax error its client reads around (VS Code's JSONC parser)."""
+    return location.format is DocumentFormat.JSONC and str(error).startswith("JSON syntax error")
 
 
 def _entries_of(host: HostApp, location: ConfigLocation, document: Document) -> list[Parsed]:
@@ -363,6 +374,7 @@ class _TreeScan:
         self._walker = ProjectTreeWalker(hosts, readers, options.skip_dirs)
         self._workers = max(1, options.workers)
         self._read_manifests = options.hosts is None
+        self._read_around_share = MAX_SCAN_TOKENS
 
     def scan(self, root: Path, collected: _Collector, on_progress: Callable[[int, int], None] | None) -> None:
         top = TreeFindings()
@@ -373,6 +385,8 @@ class _TreeScan:
             else [os.fspath(root)]
         )
         self._read(root, top, collected)
+        # Each worker reads around errors with its share of what is left of the scan's budget.
+        self._read_around_share = collected.read_around_left // self._workers
         if len(stack) > 1:
             _warm_up()  # once here, inherited by every worker, instead of once per worker
         shares = [(index, root, stack[index :: self._workers], on_progress) for index in range(self._workers)]
@@ -385,7 +399,7 @@ class _TreeScan:
         index, root, stack, on_progress = share
         found = TreeFindings()
         self._walker.walk_from(stack, found, on_progress if index == 0 else None)
-        part = _Collector()
+        part = _Collector(read_around_tokens=self._read_around_share)
         self._read(root, found, part)
         return part
 

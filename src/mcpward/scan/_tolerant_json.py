@@ -17,9 +17,14 @@ from typing import Any
 #: Nesting read; a value deeper is skipped as an error is (jsonc-parser recurses without a
 #: bound, and a client would fail on such a file long before).
 MAX_DEPTH = 200
-#: Tokens read (each costs a step of Python, a few hundred nanoseconds): what follows is not
-#: read, and said. White space and comments are free: a run is one match.
-MAX_TOKENS = 4_000_000
+#: Tokens read of one file (each costs a step of Python, about a microsecond here): what
+#: follows is not read, and said. White space and comments are free: a run is one match. An
+#: MCP config is hundreds of tokens, a large settings file tens of thousands; 4,000,000 cost a
+#: hostile file 5.8 s of CPU.
+MAX_TOKENS = 1_000_000
+#: Tokens read around errors in one scan, all files together: a tree of hostile files each
+#: cost its own budget before.
+MAX_SCAN_TOKENS = 4_000_000
 #: Digits of a number read as a number; a longer one is kept as its text.
 _MAX_DIGITS = 4_000
 
@@ -51,10 +56,10 @@ class _Reader:
     """Tokens read one at a time (a file of brackets is millions of them), comments and white
     space left out; ``word`` is anything jsonc-parser scans as an unknown symbol or a literal."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, max_tokens: int) -> None:
         self._text = text
         self._position = 0
-        self._left = MAX_TOKENS
+        self.left = max_tokens
         self.cut = False
         self.token = _EOF
         self.advance()
@@ -69,8 +74,8 @@ class _Reader:
             self._position = found.end()
             kind = found.lastgroup or "word"
             if kind not in ("space", "line_comment", "block_comment"):
-                self._left -= 1
-                if self._left < 0:
+                self.left -= 1
+                if self.left < 0:
                     self.cut = True
                     break
                 self.token = (kind, found.group())
@@ -166,9 +171,11 @@ def _number(token: str) -> int | float | str:
         return token
 
 
-def read_around_errors(text: str) -> tuple[Any, bool]:
+def read_around_errors(text: str, max_tokens: int = MAX_TOKENS) -> tuple[Any, bool, int]:
     """The first value of ``text`` as jsonc-parser's ``parse`` gives it despite syntax errors
-    (None where there is none), and whether it was cut at :data:`MAX_TOKENS`."""
-    reader = _Reader(text)
+    (None where there is none), whether it was cut at ``max_tokens`` (at most
+    :data:`MAX_TOKENS`), and how many tokens were read."""
+    budget = min(max_tokens, MAX_TOKENS)
+    reader = _Reader(text, budget)
     item = reader.value(0)
-    return (None if item is _MISSING else item), reader.cut
+    return (None if item is _MISSING else item), reader.cut, budget - max(reader.left, 0)
