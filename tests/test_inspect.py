@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -565,6 +566,12 @@ def test_forked_detection_finds_what_serial_detection_finds(
 
     monkeypatch.setattr(inspect_module, "fork_map", counting_fork_map)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # as on a one-core CI machine too
+    # Detection forks only in a process with no other thread: one an earlier test of this
+    # worker left running (a server's reader, a background compile) made this run serial.
+    deadline = time.monotonic() + 60
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
     parallel = run(tmp_path / "parallel.json")
     monkeypatch.setattr(inspect_module, "_PARALLEL_FROM", 10**9)
     serial = run(tmp_path / "serial.json")
