@@ -12,7 +12,7 @@ from mcpward.cli._app import app
 from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_output
 
 if TYPE_CHECKING:
-    pass
+    from mcpward.sandbox import Profile
 
 
 @app.command()
@@ -71,6 +71,15 @@ def inspect(
             "reaches the network.",
         ),
     ] = False,
+    sandbox_profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--sandbox-profile",
+            help="With --run: start the stdio servers in the sandbox with this profile (TOML, as "
+            "`mcpward sandbox run --profile`): the hosts, mounts and variables it names, no more.",
+            metavar="FILE",
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds allowed per server.", min=0.1)] = 20.0,
     pin: Annotated[bool, typer.Option("--pin", help="Record the signatures as approved.")] = False,
     pins: Annotated[
@@ -94,7 +103,14 @@ def inspect(
     poisoning, and compare with pinned signatures to catch rug pulls; or check saved tool
     results for injected instructions (--results). No description leaves the machine."""
 
-    from mcpward.inspect import InspectOptions, PinStoreError, ServerTarget, run_inspect, targets_from_scan
+    from mcpward.inspect import (
+        InspectOptions,
+        PinStoreError,
+        ServerTarget,
+        load_run_profile,
+        run_inspect,
+        targets_from_scan,
+    )
     from mcpward.model import ScanError
     from mcpward.output import format_names
 
@@ -129,12 +145,21 @@ def inspect(
     targets = [ServerTarget(address, "http", url=address, headers=headers) for address in url or ()]
     targets += [ServerTarget(address, "sse", url=address, headers=headers) for address in sse_url or ()]
     skipped: list[ScanError] = []
+    if sandbox_profile is not None and (run_unsandboxed or not (scan and run)):
+        raise fail("--sandbox-profile is the sandbox of --scan --run (--run-unsandboxed has none)")
     if scan:
         from mcpward.sandbox.interface import SandboxError
 
         try:
+            # Checked before any server starts: a profile that cannot be used stops the look.
+            profile = load_run_profile(sandbox_profile) if sandbox_profile is not None else None
+        except SandboxError as exc:
+            raise fail(" ".join(str(exc).split())) from None
+        if profile is not None:
+            typer.echo(f"mcpward: stdio servers run in the sandbox with {_grants(profile)}", err=True)
+        try:
             found, skipped = targets_from_scan(
-                run_stdio=run or run_unsandboxed, sandboxed=not run_unsandboxed
+                run_stdio=run or run_unsandboxed, sandboxed=not run_unsandboxed, profile=profile
             )
         except SandboxError as exc:
             why = " ".join(str(exc).split())  # one line, whatever a backend's reason holds
@@ -166,3 +191,16 @@ def inspect(
         report = replace(report, errors=report.errors + tuple(skipped))
     write_output(report, output_format, output)
     exit_on(report, threshold)
+
+
+def _grants(profile: Profile) -> str:
+    """What a profile grants beyond the sandbox's default, in one line: what the look allows
+    is said before any server starts."""
+    granted = [
+        ("network", list(profile.network.allow)),
+        ("read", [str(path) for path in profile.files.read]),
+        ("write", [str(path) for path in profile.files.write]),
+        ("variables", [*profile.env.allow, *profile.env.secrets]),
+    ]
+    said = [f"{kind} {', '.join(items)}" for kind, items in granted if items]
+    return "; ".join(said) if said else "nothing more than the default (no network, none of your files)"

@@ -62,7 +62,9 @@ if TYPE_CHECKING:
         member_name_read,
         result_texts,
     )
+    from mcpward.inspect._run_profile import load_run_profile
     from mcpward.inspect.untrusted import ContentFinding, check_answer, check_content
+    from mcpward.sandbox.interface import Profile
     from mcpward.scan.interface import DiscoveredServer
 
 #: Exported, imported at the first use: the check of untrusted content compiles its rules when
@@ -78,6 +80,7 @@ __getattr__ = lazy_attributes(
         "inspect_results": ("mcpward.inspect._results", "inspect_results"),
         "member_name_read": ("mcpward.inspect._results", "member_name_read"),
         "result_texts": ("mcpward.inspect._results", "result_texts"),
+        "load_run_profile": ("mcpward.inspect._run_profile", "load_run_profile"),
     },
 )
 
@@ -107,6 +110,7 @@ __all__ = [
     "inspect_servers",
     "inspect_tool_texts",
     "instructions_item",
+    "load_run_profile",
     "member_name_read",
     "pin_record",
     "pin_store_lock",
@@ -155,14 +159,19 @@ def _only_offered(server: DiscoveredServer) -> bool:
 
 
 def targets_from_scan(
-    *, run_stdio: bool, environ: dict[str, str] | None = None, sandboxed: bool = True
+    *,
+    run_stdio: bool,
+    environ: dict[str, str] | None = None,
+    sandboxed: bool = True,
+    profile: Profile | None = None,
 ) -> tuple[list[ServerTarget], list[ScanError]]:
     """The servers configured on this machine, as ``scan`` finds them: remote ones always,
     stdio ones only when ``run_stdio`` (starting them runs their code). Header and environment
     values are filled in from the environment; one that asks the client for input is dropped.
     A stdio server is started in the sandbox (the first backend that works here, chosen as
     ``mcpward sandbox run`` chooses it: :class:`mcpward.sandbox.SandboxError` where none does)
-    unless ``sandboxed`` is False: then as the user, unconfined."""
+    unless ``sandboxed`` is False: then as the user, unconfined. ``profile`` (from
+    :func:`load_run_profile`): what the sandbox grants each beyond its own variables."""
     from mcpward.scan import ScanOptions, discovered_servers
 
     chosen: list[str] = []  # the sandbox's backend, chosen at the first stdio server
@@ -212,7 +221,13 @@ def targets_from_scan(
                 key: value for key, raw in server.env.items() if (value := expand(raw, environ)) is not None
             }
             target = ServerTarget(
-                name, "stdio", command=server.command, args=server.args, env=env, sandbox=sandbox()
+                name,
+                "stdio",
+                command=server.command,
+                args=server.args,
+                env=env,
+                sandbox=sandbox(),
+                profile=profile if sandboxed else None,
             )
             targets.append(target)
         else:

@@ -22,7 +22,7 @@ from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded, pin_connections
 from mcpward.dlp import redact_text, redact_url
@@ -37,6 +37,9 @@ from mcpward.inspect._surface import (
 from mcpward.inspect.interface import SurfaceItem
 from mcpward.model import ScanError
 from mcpward.output.words import counted
+
+if TYPE_CHECKING:
+    from mcpward.sandbox.interface import Profile
 
 MAX_PAGES = 100
 #: The most requests and notifications of its own a server may send while it is looked at: the
@@ -71,6 +74,9 @@ class ServerTarget:
     #: The sandbox backend a stdio server is started in (``mcpward sandbox run``: no network,
     #: an empty home of its own, none of the user's files); None: as the user, unconfined.
     sandbox: str | None = None
+    #: What the sandbox grants it beyond that (``--sandbox-profile``, checked by
+    #: ``load_run_profile``): the hosts, mounts and variables the profile names, no more.
+    profile: Profile | None = field(default=None, repr=False)
 
     @property
     def origin(self) -> str:
@@ -157,7 +163,12 @@ def fetch_all(
                     RefusedItem(target.name, target.origin, kind, name, reason)
                     for kind, name, reason in stray.refused_items
                 )
-        if confined:
+        if confined and target.profile is not None:
+            message += (
+                "; it ran in the sandbox with only what --sandbox-profile grants (what the sandbox "
+                "refused it is in the audit log)"
+            )
+        elif confined:
             message += (
                 "; it ran in the sandbox (no network, none of your files; --run-unsandboxed starts it as you)"
             )
@@ -433,7 +444,7 @@ async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator
         # a file only the user reads, removed after the look. Given to the runner instead, they
         # were the environment of every process that starts the server, outside the sandbox.
         profile = state / "profile.json"
-        settings = Profile.model_validate({"env": {"set": target.env}}).model_dump_json()
+        settings = _with_own_variables(target.profile or Profile(), target.env).model_dump_json()
         with open(
             os.open(profile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8"
         ) as file:
@@ -450,6 +461,19 @@ async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator
             yield streams
     finally:
         shutil.rmtree(state, ignore_errors=True)
+
+
+def _with_own_variables(profile: Profile, own: dict[str, str]) -> Profile:
+    """``profile`` with the server's own variables (its config's ``env``) set for it. What the
+    profile sets, or fetches as a secret, by the same name stays the profile's: the config may
+    be a plugin's, the profile is the user's."""
+    from mcpward.sandbox.interface import EnvRules
+
+    variables = {**own, **profile.env.set}
+    for name in profile.env.secrets:
+        variables.pop(name, None)
+    rules = EnvRules(allow=profile.env.allow, set=variables, secrets=profile.env.secrets)
+    return profile.model_copy(update={"env": rules})
 
 
 def _bounded_client(
