@@ -196,11 +196,16 @@ def inspect(
 def _grants(profile: Profile) -> str:
     """What a profile grants beyond the sandbox's default, in one line: what the look allows
     is said before any server starts."""
+    resolved = [f"{name} at {address}" for name, address in profile.network.resolve.items()]
     granted = [
         ("network", list(profile.network.allow)),
+        # A name mapped to an address is how a server reaches loopback or a private network.
+        ("reaching", resolved),
         ("read", [str(path) for path in profile.files.read]),
         ("write", [str(path) for path in profile.files.write]),
         ("variables", [*profile.env.allow, *profile.env.secrets]),
     ]
     said = [f"{kind} {', '.join(items)}" for kind, items in granted if items]
+    if profile.inspect.enabled:
+        said.append("its TLS opened by the proxy's own authority (trusted inside)")
     return "; ".join(said) if said else "nothing more than the default (no network, none of your files)"
