@@ -188,7 +188,9 @@ def test_a_hostile_profile_file_is_one_line_and_no_server_starts(
     assert not started.exists()
 
 
-@pytest.mark.parametrize("kind", ["tilde", "relative", "link-to-keys", "missing", "parent-link"])
+@pytest.mark.parametrize(
+    "kind", ["tilde", "relative", "link-to-keys", "missing", "parent-link", "device", "fifo"]
+)
 def test_a_mount_not_named_as_itself_is_refused_never_bound(
     home: Path, tmp_path: Path, cli: Any, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,7 +204,10 @@ def test_a_mount_not_named_as_itself_is_refused_never_bound(
         "link-to-keys": str(outside / "cache"),
         "missing": str(outside / "nothing"),
         "parent-link": str(outside / "linked" / ".ssh"),
+        "device": "/dev/null",  # a disk's device as well: as root, its ACL opened to the sandbox's uid
+        "fifo": str(outside / "fifo"),
     }[kind]
+    os.mkfifo(outside / "fifo")
     (outside / "cache").symlink_to(home / ".ssh")
     (outside / "linked").symlink_to(home)
     line = _refused(cli, _profile(tmp_path / "profiles", f"[files]\nread = [{json.dumps(mount)}]\n"))

@@ -18,7 +18,8 @@ from mcpward.sandbox import Profile, SandboxError, load_profile
 def load_run_profile(path: Path) -> Profile:
     """The profile at ``path``, which must be the file the user named (not a link to another),
     theirs (or root's) and writable by no one else, with every mount an absolute path to what
-    exists there, named as itself (no link on the way): :class:`SandboxError` otherwise, one line."""
+    exists there, named as itself (no link on the way), a folder or a regular file:
+    :class:`SandboxError` otherwise, one line."""
     shown = str(path)
     try:
         info = os.lstat(path)
@@ -61,3 +62,8 @@ def _check_mount(shown: str, kind: str, mount: Path) -> None:
         raise SandboxError(f"{where}: {exc.strerror or 'cannot be resolved'}") from None
     if real != written:
         raise SandboxError(f"{where} leads to {real[:200]!r} through a symbolic link; name that path itself")
+    kind_of = os.stat(real).st_mode
+    if not (stat.S_ISDIR(kind_of) or stat.S_ISREG(kind_of)):
+        # A disk, a terminal or a socket is no package cache or data folder; as root the
+        # sandbox also opens a mount's own entry to its uid (an ACL entry on the host's device).
+        raise SandboxError(f"{where} is not a folder or a regular file (a device, a socket, a FIFO?)")
