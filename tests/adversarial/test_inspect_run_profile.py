@@ -339,5 +339,58 @@ def test_npx_cannot_use_a_cache_given_read_only_and_says_where_it_ran(
     result = cli("inspect", "--scan", "--run", "--sandbox-profile", str(_cache_profile(tmp_path, npx_cache)),
                  "--timeout", "60", "--format", "json")  # fmt: skip
     (error,) = result.json()["errors"]
-    assert "with only what --sandbox-profile grants" in error["message"]
+    message = error["message"]
+    assert "with only what --sandbox-profile grants" in message
+    # What npm tries before it gives up varies; what it was refused is told with the error, and
+    # the run's records reach the user's audit log.
+    from mcpward.gateway import default_audit_log, records
+
+    logged = list(records(default_audit_log()))
+    assert any(r.get("method") == "sandbox-start" and r.get("read") == [str(npx_cache)] for r in logged)
+    assert ("; the sandbox refused " in message) == any(r.get("decision") == "block" for r in logged)
     assert _listing(npx_cache) == before
+
+
+def test_what_the_sandbox_refused_is_told_with_the_error(
+    home: Path, tmp_path: Path, backend: str, cli: Any
+) -> None:
+    # The server asks its proxy for a host the profile does not allow, then fails: its error
+    # was "Connection closed" alone.
+    code = "import urllib.request; urllib.request.urlopen('http://denied.test:8080/', timeout=20)"
+    configure_cursor(home, {"fetcher": {"command": sys.executable, "args": ["-c", code]}})
+    profile = _profile(tmp_path / "profiles", '[network]\nallow = ["allowed.test"]\n')
+    result = cli(
+        "inspect", "--scan", "--run", "--sandbox-profile", str(profile), "--timeout", "60", "--format", "json"
+    )
+    (error,) = result.json()["errors"]
+    assert (
+        "; the sandbox refused GET denied.test:8080; it ran in the sandbox with only" in error["message"]
+    ), error
+
+
+def test_a_profile_the_runner_refuses_is_told_with_the_error(
+    home: Path, tmp_path: Path, backend: str, cli: Any
+) -> None:
+    # The runner reads the files the profile's [inspect] names; its refusal was "Connection closed".
+    configure_cursor(home, {"helper": {"command": sys.executable, "args": ["-c", "pass"]}})
+    profile = _profile(tmp_path / "profiles", '[inspect]\ntls = true\ndlp_policy = "/dev/zero"\n')
+    result = cli("inspect", "--scan", "--run", "--sandbox-profile", str(profile), "--format", "json")
+    (error,) = result.json()["errors"]
+    assert (
+        "the sandbox refused the start (the profile's DLP policy: /dev/zero: not a regular file)"
+        in error["message"]
+    )
+
+
+def test_a_look_whose_records_would_go_nowhere_is_not_started(
+    home: Path, tmp_path: Path, backend: str, cli: Any
+) -> None:
+    # The run's records are passed on to the user's audit log after it: a log that cannot be
+    # opened is found before the server starts, as `sandbox run` finds it.
+    from mcpward.gateway import default_audit_log
+
+    default_audit_log().mkdir(parents=True)  # a folder where the log should be
+    started = _starting(home, tmp_path)
+    result = cli("inspect", "--scan", "--run", "--format", "json")
+    (error,) = result.json()["errors"]
+    assert "not started: cannot open the audit log" in error["message"] and not started.exists()

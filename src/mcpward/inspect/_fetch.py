@@ -9,6 +9,7 @@ error for that server, and the others are still inspected.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -39,6 +40,7 @@ from mcpward.model import ScanError
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:
+    from mcpward.gateway import AuditLog
     from mcpward.sandbox.interface import Profile
 
 MAX_PAGES = 100
@@ -163,6 +165,8 @@ def fetch_all(
                     RefusedItem(target.name, target.origin, kind, name, reason)
                     for kind, name, reason in stray.refused_items
                 )
+        if confined and stray.sandbox_refused:
+            message += f"; the sandbox refused {stray.sandbox_refused}"
         if confined and target.profile is not None:
             message += (
                 "; it ran in the sandbox with only what --sandbox-profile grants (what the sandbox "
@@ -228,6 +232,8 @@ class _StrayLines:
         #: The first HTTP error status a remote server answered a message with (401: no or a
         #: wrong token); not its answer to the optional GET stream (405 is allowed there).
         self.http_status: int | None = None
+        #: What the sandbox refused a stdio server it ran, in a few words (its audit records).
+        self.sandbox_refused = ""
 
     async def on_response(self, response: Any) -> None:
         if response.status_code >= 400 and response.request.method == "POST" and self.http_status is None:
@@ -389,7 +395,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
                     "loaded, a file written); --run-unsandboxed starts it as you, unconfined"
                 )
                 raise _NotStarted(stray.refused)
-            return _sandboxed(target, keeper if kept else None)
+            return _sandboxed(target, keeper if kept else None, stray)
         if kept:
             # Under a keeper (see _keeper.py): what the server leaves running ends with it.
             command, args = sys.executable, ["-I", "-S", str(keeper), command, *args]
@@ -425,19 +431,27 @@ class _NotStarted(Exception):
 
 
 @asynccontextmanager
-async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator[Any]:
+async def _sandboxed(target: ServerTarget, keeper: Path | None, stray: _StrayLines) -> AsyncIterator[Any]:
     """A stdio server started in the sandbox (``target.sandbox``'s backend), as the gateway
     starts one: by ``mcpward sandbox run`` with a profile that gives it no network, no files but
     what runs it and an empty home of its own, made for this look and removed after it; of the
     environment, the variables its entry sets (and PATH, LANG, TERM). Under the keeper, which
     ends what is left of the run (the sandbox's runner and anything that escaped it) once the
-    look is over."""
+    look is over. The runner's audit records go to a log of the run's own, then on to the
+    user's audit log, so that what the sandbox refused this server is told with its error."""
     from mcp import StdioServerParameters
     from mcp.client.stdio import stdio_client
 
+    from mcpward.gateway import AuditLog, default_audit_log
     from mcpward.sandbox.interface import Profile
 
     assert target.command is not None and target.sandbox is not None
+    try:
+        # Opened first, as `sandbox run` opens it: no look whose records would go nowhere.
+        log = AuditLog(default_audit_log())
+    except OSError as exc:
+        stray.refuse(f"not started: cannot open the audit log {default_audit_log()}: {exc.strerror or exc}")
+        raise _NotStarted(stray.refused) from None
     state = Path(tempfile.mkdtemp(prefix="mcpward-inspect-"))  # the user's alone (0700)
     try:
         # The entry's variables (a token among them) for the server alone, set by the profile,
@@ -451,7 +465,8 @@ async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator
             file.write(settings)
         # -E -P: as the gateway's runner, never a project's ``mcpward/`` or PYTHONPATH in its place.
         runner = [sys.executable, "-E", "-P", "-m", "mcpward", "sandbox", "run", "--backend", target.sandbox]
-        runner += ["--profile", str(profile), "--", target.command, *target.args]
+        audit = state / "audit.jsonl"
+        runner += ["--profile", str(profile), "--audit-log", str(audit), "--", target.command, *target.args]
         if keeper is not None:
             runner = [sys.executable, "-I", "-S", str(keeper), *runner]
         # The runner is mcpward with this process's environment (its data and cache folders);
@@ -460,7 +475,51 @@ async def _sandboxed(target: ServerTarget, keeper: Path | None) -> AsyncIterator
         async with stdio_client(params, errlog=_devnull()) as streams:
             yield streams
     finally:
+        stray.sandbox_refused = _passed_on(state / "audit.jsonl", log)
+        log.close()
         shutil.rmtree(state, ignore_errors=True)
+
+
+#: Fields of an audit record that its log's chain sets (written anew in the user's log).
+_CHAIN_FIELDS = frozenset({"prev", "seq", "hash", "mac"})
+
+
+def _passed_on(audit: Path, log: AuditLog) -> str:
+    """The run's audit records appended to the user's audit log (where ``sandbox run`` writes
+    them); what the sandbox refused, in a few words (``connect host:443, read /path and 2
+    more``), or "" when it refused nothing."""
+    from mcpward.gateway import records
+
+    if not audit.is_file():
+        return ""
+    refused: dict[str, None] = {}
+    with contextlib.suppress(OSError):
+        for record in records(audit):
+            with contextlib.suppress(OSError):
+                log.append({key: value for key, value in record.items() if key not in _CHAIN_FIELDS})
+            if record.get("decision") == "block" and len(refused) < 100:
+                refused[_refusal(record)] = None
+    said = list(refused)
+    more = f" and {len(said) - 3} more" if len(said) > 3 else ""
+    return redact_text(", ".join(said[:3]) + more)
+
+
+def _refusal(record: dict[str, Any]) -> str:
+    """A refused attempt in a few words, as ``sandbox run`` says it: ``connect host:443``,
+    ``read /root/.npmrc``; what the server tried is its own text, cut short."""
+    method = str(record.get("method", ""))
+    if method == "FILE":
+        said = f"{record.get('operation', 'read')} {record.get('path', '?')}"
+    elif method == "DNS":
+        said = f"a DNS lookup of {record.get('host', '?')}"
+    elif method == "sandbox-refused":  # the runner's own refusal: the profile's DLP policy, a secret
+        said = f"the start ({record.get('reason', '?')})"
+    elif record.get("host"):
+        port = f":{record['port']}" if record.get("port") else ""
+        said = f"{'connect' if method == 'CONNECT' else method} {record['host']}{port}"
+    else:
+        said = f"{method or 'an operation'} ({record.get('reason', 'refused')})"
+    return " ".join(said.split())[:160]
 
 
 def _with_own_variables(profile: Profile, own: dict[str, str]) -> Profile:
