@@ -394,3 +394,15 @@ def test_a_look_whose_records_would_go_nowhere_is_not_started(
     result = cli("inspect", "--scan", "--run", "--format", "json")
     (error,) = result.json()["errors"]
     assert "not started: cannot open the audit log" in error["message"] and not started.exists()
+
+
+def test_the_line_said_before_a_look_writes_no_terminal_control(
+    home: Path, tmp_path: Path, backend: str, cli: Any
+) -> None:
+    # A folder's name is the name its maker gave it: an OSC 52 in it wrote the clipboard.
+    folder = tmp_path / "data\x1b]52;c;Y3VybCB4fHNo\x07"
+    folder.mkdir()
+    _starting(home, tmp_path)
+    profile = _profile(tmp_path / "profiles", f"[files]\nread = [{json.dumps(str(folder))}]\n")
+    result = cli("inspect", "--scan", "--run", "--sandbox-profile", str(profile), "--format", "json")
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "read " in result.stderr

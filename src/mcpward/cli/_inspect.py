@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import app
-from mcpward.cli._common import check_format, exit_on, fail, severity_threshold, write_output
+from mcpward.cli._common import check_format, exit_on, fail, say, severity_threshold, write_output
 
 if TYPE_CHECKING:
     from mcpward.sandbox import Profile
@@ -156,7 +156,7 @@ def inspect(
         except SandboxError as exc:
             raise fail(" ".join(str(exc).split())) from None
         if profile is not None:
-            typer.echo(f"mcpward: stdio servers run in the sandbox with {_grants(profile)}", err=True)
+            say(f"mcpward: stdio servers run in the sandbox with {_grants(profile)}", err=True)
         try:
             found, skipped = targets_from_scan(
                 run_stdio=run or run_unsandboxed, sandboxed=not run_unsandboxed, profile=profile
