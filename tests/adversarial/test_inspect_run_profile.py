@@ -406,3 +406,12 @@ def test_the_line_said_before_a_look_writes_no_terminal_control(
     profile = _profile(tmp_path / "profiles", f"[files]\nread = [{json.dumps(str(folder))}]\n")
     result = cli("inspect", "--scan", "--run", "--sandbox-profile", str(profile), "--format", "json")
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "read " in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making another user's file needs root")
+def test_a_profile_another_user_owns_is_refused(home: Path, tmp_path: Path, cli: Any) -> None:
+    started = _starting(home, tmp_path)
+    theirs = _profile(tmp_path / "profiles", "[network]\nallow = []\n")
+    os.chown(theirs, 12345, 12345)
+    assert "another user may change it (owner uid 12345" in _refused(cli, theirs)
+    assert not started.exists()
