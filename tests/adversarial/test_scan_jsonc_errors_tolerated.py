@@ -138,7 +138,9 @@ def test_files_of_errors_share_one_budget_and_the_rest_are_said(
     for number in range(5):
         folder = tmp_path / f"project{number}" / ".vscode"
         folder.mkdir(parents=True)
-        (folder / "mcp.json").write_text('{"servers": {"evil' + str(number) + '": ' + EVIL + ", " + junk + "}}")
+        (folder / "mcp.json").write_text(
+            '{"servers": {"evil' + str(number) + '": ' + EVIL + ", " + junk + "}}"
+        )
     names, errors = _read(tmp_path)
     assert names == {"evil0", "evil1", "evil2"}  # 100 + 100 + the last 50 tokens
     assert len(errors) == 5
