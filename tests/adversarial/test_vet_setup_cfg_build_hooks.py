@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import sdist
+from vet_fixtures import relay_sdist
 
 BUILD_SYSTEM = '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
 HOOK = (
@@ -41,9 +41,7 @@ HARMLESS = (
 
 
 def _sdist(folder: Path, version: str, files: dict[str, str]) -> Path:
-    path = folder / f"relay_mcp-{version}.tar.gz"
-    path.write_bytes(sdist("relay_mcp", version, {"pyproject.toml": BUILD_SYSTEM, **files}))
-    return path
+    return relay_sdist(folder, version, files, base={"pyproject.toml": BUILD_SYSTEM})
 
 
 CASES = [
