@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -87,6 +88,27 @@ def mcpward_in_home(
         stdin=subprocess.DEVNULL,
         cwd=home,
     )
+
+
+def processes_scan_beside(home: Path, name: str, *args: str) -> tuple[int, subprocess.CompletedProcess[str]]:
+    """``mcpward scan --processes -f json`` run as :func:`mcpward_in_home` while a process named
+    ``name`` runs with ``args`` on its command line (Python sleeping, under that name); the
+    process's pid and the scan."""
+    started = subprocess.Popen(
+        [name, "-c", "import time; time.sleep(60)", *args],
+        executable=sys.executable,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)
+        done = mcpward_in_home(
+            home, "scan", "--processes", "--home", os.fspath(home), "-f", "json", timeout=60
+        )
+    finally:
+        started.kill()
+        started.wait(timeout=10)
+    return started.pid, done
 
 
 def mcpward_with_data(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,14 +12,11 @@ where ``--password`` asks for the password, keeps ``--host``."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from cli_kit import mcpward_in_home
+from cli_kit import mcpward_in_home, processes_scan_beside
 
 from mcpward.dlp import redact_argv
 
@@ -103,19 +100,6 @@ def test_flags_after_flags_print_as_written(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_no_process_command_line_prints_a_dash_secret(tmp_path: Path) -> None:
-    started = subprocess.Popen(
-        ["mcp-server-dash", "-c", "import time; time.sleep(60)", "--token", f"-abc{SECRET}"],
-        executable=sys.executable,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.3)
-        done = mcpward_in_home(
-            tmp_path, "scan", "--processes", "--home", os.fspath(tmp_path), "-f", "json", timeout=60
-        )
-    finally:
-        started.kill()
-        started.wait(timeout=10)
-    assert f"pid {started.pid}" in done.stdout, done.stderr[-500:]
+    pid, done = processes_scan_beside(tmp_path, "mcp-server-dash", "--token", f"-abc{SECRET}")
+    assert f"pid {pid}" in done.stdout, done.stderr[-500:]
     assert SECRET not in done.stdout + done.stderr

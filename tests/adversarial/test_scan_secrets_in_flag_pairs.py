@@ -12,14 +12,11 @@ before it."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from cli_kit import mcpward_in_home
+from cli_kit import mcpward_in_home, processes_scan_beside
 
 from mcpward.dlp import redact_argv
 
@@ -80,19 +77,6 @@ def test_no_format_prints_the_password_of_a_configured_server(tmp_path: Path, ou
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_no_process_command_line_prints_the_password(tmp_path: Path) -> None:
-    started = subprocess.Popen(
-        ["mcp-server-basic", "-c", "import time; time.sleep(60)", "--auth", f"admin:{PASSWORD}"],
-        executable=sys.executable,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.3)
-        done = mcpward_in_home(
-            tmp_path, "scan", "--processes", "--home", os.fspath(tmp_path), "-f", "json", timeout=60
-        )
-    finally:
-        started.kill()
-        started.wait(timeout=10)
-    assert f"pid {started.pid}" in done.stdout, done.stderr[-500:]
+    pid, done = processes_scan_beside(tmp_path, "mcp-server-basic", "--auth", f"admin:{PASSWORD}")
+    assert f"pid {pid}" in done.stdout, done.stderr[-500:]
     assert PASSWORD not in done.stdout + done.stderr
