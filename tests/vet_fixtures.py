@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 INCIDENT = Path(__file__).parent / "data" / "incident"
 
@@ -173,3 +174,23 @@ def relay_sdist(
     base = {"relay_mcp/__init__.py": ""} if base is None else base
     path.write_bytes(sdist("relay_mcp", version, {**base, **files}))
     return path
+
+
+def vetted_both_ways(new: Path, old: Path, cache: Path) -> list[Any]:
+    """vet's reports of ``new``: against ``old``, the release before, then on first look."""
+    from mcpward.vet import VetOptions, run_vet
+
+    return [
+        run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=cache))
+        for baseline in (str(old), None)
+    ]
+
+
+def verdicts_and_findings(new: Path, old: Path, cache: Path) -> list[str]:
+    """Of :func:`vetted_both_ways`, each verdict then its findings above information, as
+    ``rule:severity``."""
+    found: list[str] = []
+    for report in vetted_both_ways(new, old, cache):
+        found.append(report.verdict)
+        found.extend(f"{f.rule}:{f.severity.value}" for f in report.findings if f.severity.value != "info")
+    return found

@@ -24,6 +24,7 @@ import pytest
 from vet_attack_kit import npm_tarball
 
 from mcpward.vet import VetOptions, run_vet
+from vet_fixtures import verdicts_and_findings
 
 BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
 INDEX = b'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nexport const ok = 1;\n'
@@ -37,12 +38,7 @@ def _findings(tmp_path: Path, key: str, dependencies: dict[str, str]) -> list[tu
         {**BASE, "version": "1.0.1", "dependencies": CLEAN, key: dependencies},
         {"index.js": INDEX},
     )
-    found = []
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "cache"))
-        found.append(report.verdict)
-        found.extend(f"{f.rule}:{f.severity.value}" for f in report.findings if f.severity.value != "info")
-    return found
+    return verdicts_and_findings(new, old, tmp_path / "cache")
 
 
 @pytest.mark.parametrize(

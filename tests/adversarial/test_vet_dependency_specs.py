@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from vet_attack_kit import npm_tarball
 
-from mcpward.vet import VetOptions, run_vet
+from vet_fixtures import verdicts_and_findings
 
 BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
 INDEX = b"exports.ok = 1;\n"
@@ -31,12 +31,7 @@ def _vetted(tmp_path: Path, spec: str) -> list[str]:
         {**BASE, "version": "1.0.1", "dependencies": {"zod": "^3.23.8", "helper": spec}},
         {"index.js": INDEX},
     )
-    found = []
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "cache"))
-        found.append(report.verdict)
-        found.extend(f"{f.rule}:{f.severity.value}" for f in report.findings if f.severity.value != "info")
-    return found
+    return verdicts_and_findings(new, old, tmp_path / "cache")
 
 
 @pytest.mark.parametrize(

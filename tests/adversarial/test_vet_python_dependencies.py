@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.advisories import user_snapshot_path
-from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import relay_sdist, wheel
+from vet_fixtures import relay_sdist, verdicts_and_findings, wheel
 
 CODE = {"relay_mcp/__init__.py": "", "relay_mcp/server.py": "def send(to):\n    return to\n"}
 CLEAN = (
@@ -85,12 +84,7 @@ def _sdist(folder: Path, version: str, files: dict[str, str]) -> Path:
 def _vetted(tmp_path: Path, old: Path, new: Path) -> list[str]:
     """The verdict and the findings above information, against the release before and on
     first look."""
-    found = []
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "cache"))
-        found.append(report.verdict)
-        found.extend(f"{f.rule}:{f.severity.value}" for f in report.findings if f.severity.value != "info")
-    return found
+    return verdicts_and_findings(new, old, tmp_path / "cache")
 
 
 @pytest.mark.usefixtures("malicious_advisories")

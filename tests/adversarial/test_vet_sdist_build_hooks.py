@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
+from vet_fixtures import vetted_both_ways
 
 PROJECT = '[build-system]\nrequires = ["{backend}"]\nbuild-backend = "{backend}.build"\n[project]\nname = "relay-mcp"\ndynamic = ["version"]\n'
 HOOK = (
@@ -73,8 +74,7 @@ def test_code_the_build_backend_runs_is_analysed(tmp_path: Path, settings: str, 
     pyproject = PROJECT.format(backend=backend) + settings
     old = sdist(tmp_path / "relay_mcp-1.0.0.tar.gz", "1.0.0", {"pyproject.toml": pyproject, module: HARMLESS})
     new = sdist(tmp_path / "relay_mcp-1.0.1.tar.gz", "1.0.1", {"pyproject.toml": pyproject, module: HOOK})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings
         assert report.verdict == "block"
@@ -114,7 +114,6 @@ def test_an_in_tree_build_backend_is_analysed(tmp_path: Path, folder: str) -> No
     new = sdist(
         tmp_path / "relay_mcp-1.0.1.tar.gz", "1.0.1", {"pyproject.toml": pyproject, init: "", module: HOOK}
     )
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import FETCH_AND_RUN, relay_sdist
+from vet_fixtures import FETCH_AND_RUN, relay_sdist, vetted_both_ways
 
 HARMLESS = "print('relay')\n"
 CLI = "def main():\n    {body}\n"
@@ -62,8 +62,7 @@ def test_a_command_an_sdist_installs_is_analysed(tmp_path: Path, config: dict[st
     shebang = "" if script.endswith(".py") else "#!/usr/bin/env python\n"
     old = _sdist(tmp_path, "1.0.0", {**config, script: shebang + HARMLESS})
     new = _sdist(tmp_path, "1.0.1", {**config, script: shebang + FETCH_AND_RUN})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings
         assert report.verdict == "block"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import FETCH_AND_RUN, relay_sdist
+from vet_fixtures import FETCH_AND_RUN, relay_sdist, vetted_both_ways
 
 HARMLESS = "print('relay')\n"
 SETUP_PY = "from setuptools import setup\n\nsetup(name='relay-mcp', data_files={data_files!r})\n"
@@ -52,8 +52,7 @@ def test_code_data_files_install_where_it_runs_is_analysed(
     shebang = "" if installed.endswith(".py") else "#!/usr/bin/env python\n"
     old = _sdist(tmp_path, "1.0.0", {**config, installed: shebang + HARMLESS})
     new = _sdist(tmp_path, "1.0.1", {**config, installed: shebang + FETCH_AND_RUN})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings
 

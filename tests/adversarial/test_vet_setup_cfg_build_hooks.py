@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from mcpward.vet import VetOptions, run_vet
-from vet_fixtures import relay_sdist
+from vet_fixtures import relay_sdist, vetted_both_ways
 
 BUILD_SYSTEM = '[build-system]\nrequires = ["setuptools>=69"]\nbuild-backend = "setuptools.build_meta"\n'
 HOOK = (
@@ -80,8 +80,7 @@ def test_code_setuptools_runs_from_setup_cfg_is_analysed(
     config = {"setup.cfg": setup_cfg} if setup_cfg else {}
     old = _sdist(tmp_path, "1.0.0", {**config, **extra, module: HARMLESS})
     new = _sdist(tmp_path, "1.0.1", {**config, **extra, module: HOOK})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         findings = {(f.rule, f.severity.value) for f in report.findings}
         assert ("download-and-run", "critical") in findings, findings
         assert report.verdict == "block"
@@ -132,8 +131,7 @@ def test_a_command_shipped_as_bytecode_is_not_passed_unread(tmp_path: Path) -> N
     setup_cfg = "[options]\ncmdclass =\n    build_py = tests.hooks.Hook\n"
     old = _sdist(tmp_path, "1.0.0", {"setup.cfg": setup_cfg, "tests/hooks.py": HARMLESS})
     new = _sdist(tmp_path, "1.0.1", {"setup.cfg": setup_cfg, "tests/hooks.cpython-312.pyc": "\x00" * 64})
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "c"))
+    for report in vetted_both_ways(new, old, tmp_path / "c"):
         incomplete = [f.config_path for f in report.findings if f.rule == "analysis-incomplete"]
         assert incomplete == ["tests/hooks.cpython-312.pyc"], [(f.rule, f.message) for f in report.findings]
         assert report.verdict == "review"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from vet_attack_kit import npm_tarball
 
-from mcpward.vet import VetOptions, run_vet
+from vet_fixtures import vetted_both_ways
 
 BASE = {"name": "relay-mcp", "version": "1.0.0", "main": "index.js"}
 INDEX = b"exports.ok = 1;\n"
@@ -34,8 +34,7 @@ def _verdicts(
         tmp_path / "b.tgz", {**BASE, **manifest, "version": "1.0.1"}, {"index.js": INDEX, path: after}
     )
     found = []
-    for baseline in (str(old), None):
-        report = run_vet(VetOptions(target=str(new), baseline=baseline, cache_dir=tmp_path / "cache"))
+    for report in vetted_both_ways(new, old, tmp_path / "cache"):
         found.append(report.verdict)
         found.extend(f"{f.rule}:{f.severity.value}" for f in report.findings if f.rule == "download-and-run")
     return found
