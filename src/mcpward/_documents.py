@@ -10,12 +10,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import enum
+import errno
 import json
 import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
@@ -108,15 +109,29 @@ def read_text(path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int 
 
 
 def read_raw(
-    path: Path | str, max_bytes: int = MAX_DOCUMENT_BYTES, owner: int | None = None, *, head: bool = False
+    path: Path | str,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    owner: int | None = None,
+    *,
+    head: bool = False,
+    no_link: bool = False,
+    accept: Callable[[os.stat_result], str | None] | None = None,
 ) -> bytes:
     """The bytes of a small regular file, as ``read_text`` checks it (its text undecoded);
-    ``head``: its first ``max_bytes``, however large it is."""
+    ``head``: its first ``max_bytes``, however large it is. ``no_link``: a symbolic link at
+    ``path`` is refused, not followed; ``accept``: the reason to refuse the file opened (its
+    status), or None. Both are checked on what was opened, so that a name swapped between a
+    caller's own check and this read changes nothing."""
     owner = owner if owner is not None else _OWNER.get()
+    # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if no_link:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        # O_NONBLOCK: opening a FIFO planted at a config path must not block the scan.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        descriptor = os.open(path, flags)
     except OSError as exc:
+        if no_link and exc.errno == errno.ELOOP:
+            raise DocumentError("a symbolic link (not followed); give the file itself") from None
         raise DocumentError(f"cannot read: {_os_reason(exc)}") from None
     try:
         info = os.fstat(descriptor)
@@ -124,6 +139,9 @@ def read_raw(
             raise DocumentError("not a regular file")
         if owner is not None and info.st_uid != owner:
             raise DocumentError("not owned by the home's owner (a link to another account's file?); not read")
+        refusal = accept(info) if accept is not None else None
+        if refusal is not None:
+            raise DocumentError(refusal)
         if info.st_size > max_bytes and not head:
             raise DocumentError(f"too large ({info.st_size} bytes; limit {max_bytes})")
         chunks = []

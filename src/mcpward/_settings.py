@@ -4,7 +4,9 @@ validated by a pydantic model, refused as a whole with one line naming every pro
 from __future__ import annotations
 
 import json
+import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,15 +23,23 @@ def validation_problems(exc: ValidationError, root: str, limit: int | None = Non
 
 
 def load_settings(
-    path: Path, model: type[Model], error: type[Exception], *, root: str, accept_json: bool = False
+    path: Path,
+    model: type[Model],
+    error: type[Exception],
+    *,
+    root: str,
+    accept_json: bool = False,
+    no_link: bool = False,
+    accept: Callable[[os.stat_result], str | None] | None = None,
 ) -> Model:
     """``path`` validated by ``model``; ``error`` with a message naming the file otherwise.
-    ``accept_json``: a ``.json`` file is read as JSON (what mcpward itself writes)."""
+    ``accept_json``: a ``.json`` file is read as JSON (what mcpward itself writes); ``no_link``
+    and ``accept``: the file opened must be no link and pass ``accept`` (``read_raw``)."""
     as_json = accept_json and path.suffix == ".json"
     try:
         # Through the bounded reader: a FIFO blocked the command forever and /dev/zero ran it
         # out of memory (an internal error); a settings file is a small regular file.
-        text = read_raw(path).decode("utf-8")
+        text = read_raw(path, no_link=no_link, accept=accept).decode("utf-8")
         document = json.loads(text) if as_json else tomllib.loads(text)
     except DocumentError as exc:
         raise error(f"{path}: {exc}") from None

@@ -32,20 +32,30 @@ def load_run_profile(path: Path) -> Profile:
         )
     if not stat.S_ISREG(info.st_mode):
         raise SandboxError(f"--sandbox-profile {shown}: not a regular file")
-    if info.st_uid not in (os.geteuid(), 0) or info.st_mode & stat.S_IWOTH:
-        # Another user who may rewrite it may mount the user's keys into the next look.
-        raise SandboxError(
-            f"--sandbox-profile {shown}: another user may change it (owner uid {info.st_uid}, mode "
-            f"{stat.S_IMODE(info.st_mode):o}); use a profile only you may write"
-        )
+    refusal = _others_may_change(info)
+    if refusal is not None:
+        raise SandboxError(f"--sandbox-profile {shown}: {refusal}")
     try:
-        profile = load_profile(path)
+        # Checked again on the file opened: the checks above were by name, and whoever may
+        # write the folder could put a link or a file of theirs at that name in between.
+        profile = load_profile(path, no_link=True, accept=_others_may_change)
     except SandboxError as exc:
         raise SandboxError(f"--sandbox-profile {exc}") from None
     for kind, paths in (("read", profile.files.read), ("write", profile.files.write)):
         for mount in paths:
             _check_mount(shown, kind, mount)
     return profile
+
+
+def _others_may_change(info: os.stat_result) -> str | None:
+    """Why a profile file with this status is not the user's to trust, or None."""
+    if info.st_uid not in (os.geteuid(), 0) or info.st_mode & stat.S_IWOTH:
+        # Another user who may rewrite it may mount the user's keys into the next look.
+        return (
+            f"another user may change it (owner uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):o}); "
+            "use a profile only you may write"
+        )
+    return None
 
 
 def _check_mount(shown: str, kind: str, mount: Path) -> None:

@@ -112,11 +112,20 @@ def backends() -> list[Backend]:
     )
 
 
-def load_profile(path: Path | None) -> Profile:
+def load_profile(
+    path: Path | None,
+    *,
+    no_link: bool = False,
+    accept: Callable[[os.stat_result], str | None] | None = None,
+) -> Profile:
+    """The profile at ``path`` (none: the default). ``no_link`` and ``accept`` are checked on
+    the file opened: a link there is refused, and so is a file ``accept`` gives a reason for."""
     if path is None:
         return Profile()
     # TOML as people write it; JSON as the gateway writes profiles made from registry entries.
-    return load_settings(path, Profile, SandboxError, root="profile", accept_json=True)
+    return load_settings(
+        path, Profile, SandboxError, root="profile", accept_json=True, no_link=no_link, accept=accept
+    )
 
 
 def choose_backend(name: str | None) -> Backend:
