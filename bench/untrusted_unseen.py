@@ -18,6 +18,12 @@ and the like) are filled with one fixed neutral request, so that only the templa
 words can be flagged. Nothing is trained here, and nothing of these texts is kept in the
 project.
 
+Both sides: the same run reads benign text no one here has tuned on either, the docstrings of
+the running Python's standard library (PSF licence; read with ``ast``, nothing imported), cut
+into the benign corpus's chunks of whole lines: module, class and function documentation,
+the prose a documentation or code-search server returns. The benign sets of the left-out bench
+were looked at while the rules were written; these were not.
+
 Beside it, in the same run: the gateway's result check before the detector of issue 21, and
 the offline peer last_layer (its injection classifier, and any marker) with ``--last-layer``.
 """
@@ -25,10 +31,12 @@ the offline peer last_layer (its injection classifier, and any marker) with ``--
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import io
 import re
 import sys
+import sysconfig
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -38,6 +46,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from build_benign_results import chunks  # noqa: E402
 from mcpward.inspect.untrusted import check_content  # noqa: E402
 from untrusted_generalisation import gateway_before, last_layer  # noqa: E402
 
@@ -67,15 +76,37 @@ def templates(wheel: Path) -> list[tuple[str, str]]:
     return found
 
 
+def standard_library_docs(limit: int) -> list[tuple[str, str]]:
+    """("standard library docs", chunk) of the docstrings of the standard library's modules, in
+    file order, at most ``limit``: read as syntax, never imported."""
+    found: list[tuple[str, str]] = []
+    for source in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if {"test", "tests", "idlelib", "site-packages"} & set(source.parts):
+            continue
+        try:
+            tree = ast.parse(source.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+        nodes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef))]
+        text = "\n\n".join(doc for node in nodes if (doc := ast.get_docstring(node)))
+        for chunk in chunks(text):
+            found.append(("standard library docs (benign)", chunk))
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("wheel", type=Path, help="pyrit's wheel (pip download --no-deps pyrit==1.1.0)")
     parser.add_argument("--last-layer", help="python of a venv with last_layer installed")
+    parser.add_argument("--benign", type=int, default=3000, help="standard library chunks read (benign)")
     args = parser.parse_args()
     digest = hashlib.sha256(args.wheel.read_bytes()).hexdigest()
-    rows = templates(args.wheel)
+    attacks = templates(args.wheel)
+    rows = attacks + standard_library_docs(args.benign)
     texts = [text for _, text in rows]
     columns: dict[str, list[bool]] = {
         "gateway before": gateway_before(texts),
@@ -88,14 +119,17 @@ def main() -> None:
     groups: dict[str, list[int]] = defaultdict(list)
     for index, (group, _) in enumerate(rows):
         groups[group].append(index)
-    print(f"{args.wheel.name} (sha256 {digest[:16]}...): {len(rows)} jailbreak templates\n")
-    print("| templates | rows | " + " | ".join(columns) + " |")
+    print(
+        f"{args.wheel.name} (sha256 {digest[:16]}...): {len(attacks)} jailbreak templates; "
+        f"{len(rows) - len(attacks)} chunks of Python {sys.version.split()[0]}'s standard library docs\n"
+    )
+    print("| texts | rows | " + " | ".join(columns) + " |")
     print("|---|---|" + "---|" * len(columns))
-    for group, indices in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    for group, indices in sorted(groups.items(), key=lambda kv: ("benign" in kv[0], -len(kv[1]))):
         cells = [f"{sum(flags[i] for i in indices) / len(indices):.1%}" for flags in columns.values()]
         print(f"| {group} | {len(indices)} | " + " | ".join(cells) + " |")
-    cells = [f"**{sum(flags) / len(flags):.1%}**" for flags in columns.values()]
-    print(f"| **all** | {len(rows)} | " + " | ".join(cells) + " |")
+    detected = [f"**{sum(flags[: len(attacks)]) / max(1, len(attacks)):.1%}**" for flags in columns.values()]
+    print(f"| **all jailbreak templates, detected** | {len(attacks)} | " + " | ".join(detected) + " |")
 
 
 if __name__ == "__main__":
