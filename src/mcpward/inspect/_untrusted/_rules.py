@@ -127,6 +127,17 @@ _DESTINATION = (
     r"(?:this|that|the\s+following|my|our|an?\s+external|attacker|remote)\s+(?:address|e-?mail|url|"
     r"endpoint|server|webhook|account|number|channel|website|site))"
 )
+#: What may stand between "to" and an address: the kind of place named ("the account", "my
+#: e-mail address:") and a quote or bracket around the address ("to 'ops@x.test'"); the orders
+#: of every family that names a destination write it so.
+_TO_PLACE = (
+    r"(?:(?:the|my|our|this|that|their|his|her)\s+)?(?:(?:new|own|personal|private|e-?mail|bank|crypto)\s+)?"
+    r"(?:(?:e-?mail|address|url|website|account|server|endpoint|iban|wallet)\s+(?:(?:address|number)\s+)?)?"
+    r":?,?\s*[\"'‘“<(\[`]?"
+)
+#: "an e-mail", "a message": what is sent, as in "send an e-mail to sales@...", the way to
+#: write to someone (a mailing list's footer, a contact page), not data taken out.
+_A_MESSAGE = r"(?<=\ba\s)(?:message|mail|note|dm|text|line)\b|(?<=\ban\s)e-?mail\b"
 _PLACEHOLDER = (
     r"(?:\[[^\]\s)]{1,40}\]|\{\{?[^}\s)]{1,40}\}?\}|<[^>\s)]{1,40}>|\$\{?[A-Za-z_][\w]*\}?|%s|"
     r"\b(?:INSERT|REPLACE|YOUR|DATA|SECRET|SUMMARY|CONVERSATION|HISTORY|BASE64|ENCODED|PASSWORD|"
@@ -734,15 +745,15 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         Severity.HIGH,
         True,
         rf"\b(?:send|forward|e-?mail|upload|transfer|share|exfiltrate|leak|copy|cc|bcc|post|submit|paste|"
-        rf"attach|deliver|sync|dm|message|mail|report)\b{_G6}\b{_DATA}\b{_G10}\b(?:to|into|via)\s+"
-        rf"(?:the\s+)?(?:e-?mail\s+|address\s+|url\s+|website\s+|account\s+|server\s+|endpoint\s+)?{_DESTINATION}",
+        rf"attach|deliver|sync|dm|message|mail|report)\b{_G6}\b(?!{_A_MESSAGE}){_DATA}\b{_G10}\b(?:to|into|via)\s+"
+        rf"{_TO_PLACE}{_DESTINATION}",
     ),
     (
         "send-to-address-with-data",
         "tool-call-induction",
         Severity.HIGH,
         True,
-        rf"\b(?:send|forward|e-?mail|post|upload|transfer|message|mail|dm)\b{_G4}\b(?:to)\s+{_DESTINATION}"
+        rf"\b(?:send|forward|e-?mail|post|upload|transfer|message|mail|dm)\b{_G4}\bto\s+{_TO_PLACE}{_DESTINATION}"
         rf"{_G6}\b(?:with|containing|including|that\s+(?:includes|contains)|attaching)\b{_G4}\b{_DATA}\b",
     ),
     (
@@ -753,7 +764,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\b(?:send|transfer|wire|pay|move|schedule)\b"
         + _G6
         + r"(?:money|funds|\$\s?\d|\d+(?:[.,]\d+)?\s*(?:\$|€|£|usd|eur|gbp|dollars|euros|btc|eth)|€\s?\d|"
-        r"£\s?\d|payment|transaction|crypto|bitcoin|amount|balance)\b" + _G10 + r"\bto\s+" + _DESTINATION,
+        r"£\s?\d|payment|transaction|crypto|bitcoin|amount|balance)\b" + _G10 + r"\bto\s+" + _TO_PLACE + _DESTINATION,
     ),
     (
         "call-a-tool",
