@@ -86,6 +86,12 @@ def _gap(words: int) -> str:
 
 _G2, _G4, _G6, _G10 = _gap(2), _gap(4), _gap(6), _gap(10)
 
+
+def _clause(words: int) -> str:
+    """``_gap`` within one sentence: no word of it ends on a full stop, colon, semicolon, "!"
+    or "?"."""
+    return rf"[^\S\n]*+(?:\n[^\S\n]*+)?+(?:[^\s.!?:;]++[^\S\n]++(?:\n[^\S\n]*+)?+){{0,{words}}}?"
+
 _OVERRIDE_VERB = (
     r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|overlook|override|"
     r"neglect|abandon|discard|set\s+aside|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|"
@@ -126,6 +132,21 @@ _DESTINATION = (
     r"cn|xyz|info|biz|co|me|site|online|top)\b\S*+|\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b|\+?\d[\d\s().-]{8,}\d|"
     r"(?:this|that|the\s+following|my|our|an?\s+external|attacker|remote)\s+(?:address|e-?mail|url|"
     r"endpoint|server|webhook|account|number|channel|website|site))"
+)
+#: Code handed to the reader as a piece to put in: "the following snippet", "this code
+#: excerpt", "the below block of code" (a snippet, excerpt or fragment, or code named as a piece
+#: of code), never plain "the following code", which every tutorial writes.
+_SNIPPET = (
+    r"\b(?:the\s+(?:following|below|subsequent|next|given|provided)|this|these|below)\s+(?:python\s+)?"
+    r"(?:snippet|excerpt|fragment|code\s+(?:snippet|excerpt|block|section|fragment|segment|piece)|"
+    r"(?:block|lines?|piece|section)\s+of\s+code)s?\b"
+)
+#: The reader's own work, as the model writes it: its code, solution, answer. Not "your
+#: program", "your script", "your app" or "your project": a tutorial tells its reader to add
+#: the following snippet to those.
+_YOUR_WORK = (
+    r"your\s+(?:own\s+)?(?:code(?:base)?|solution|implementation|algorithm|function|answer|response|"
+    r"explanation)(?:'s)?\b"
 )
 #: What may stand between "to" and an address: the kind of place named ("the account", "my
 #: e-mail address:") and a quote or bracket around the address ("to 'ops@x.test'"); the orders
@@ -634,9 +655,18 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        r"\b(?:the\s+(?:following|below)|this|these|below)\s+(?:code\s+)?(?:snippet|excerpt|code\s+block|"
-        r"block\s+of\s+code|lines?\s+of\s+code)\b" + _G10 + r"\b(?:in|into|to|within)\s+your\s+"
-        r"(?:code|solution|implementation|algorithm|answer|response|function)\b",
+        # The order's goal may stand between ("to refine your solution"): one word.
+        _SNIPPET + _G10 + r"\b(?:in|into|to|within|inside|throughout)\s+(?:\w+\s+)?" + _YOUR_WORK,
+    ),
+    (
+        # The same order written from the work's side: "your solution gains from the snippet below".
+        "your-work-with-snippet",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        # Within one sentence, the snippet brought in by "with", "by" or "from": a review's "Your
+        # solution is correct. The following snippet is shorter." is not an order.
+        r"\b" + _YOUR_WORK + _clause(6) + r"\b(?:with|by|from|through|using)\b" + _clause(4) + _SNIPPET,
     ),
     (
         "instead-say",
@@ -882,6 +912,7 @@ _INDEX: dict[str, Callable[[str], str]] = {
     "read-config-file": _after_first_gap,
     "repeat-verbatim": _after_first_gap,
     "insert-snippet-into-work": _after_first_gap,
+    "your-work-with-snippet": lambda pattern: _SNIPPET,
     "address-the-model": lambda pattern: rf"\b{_TO_THE_MODEL}|{_AS_AN_AI}",
 }
 
