@@ -148,6 +148,18 @@ _YOUR_WORK = (
     r"your\s+(?:own\s+)?(?:code(?:base)?|solution|implementation|algorithm|function|answer|response|"
     r"explanation)(?:'s)?\b"
 )
+#: Ciphers and reversals an answer can be put through (a narrower ``_ENCODINGS``: not hex,
+#: binary or emojis, which documentation puts in responses as a matter of course).
+_CIPHER = (
+    r"(?:(?:\w+\s+)?ciphers?|base[\s-]?(?:16|32|36|58|62|64|85)|rot[\s-]?\d{1,2}|morse(?:\s+code)?|"
+    r"pig\s+latin|leet(?:\s*speak)?|l33t|reversed?\s+(?:order|sequence)|backwards?)\b"
+)
+#: The reader's answer (``_REPLY`` without messages and outputs, which are a chat's or a
+#: program's), a "response" not an HTTP one.
+_YOUR_ANSWER = (
+    r"your\s+(?:own\s+|next\s+|final\s+|entire\s+|whole\s+)?(?:repl(?:y|ies)|answers?|"
+    r"responses?(?!\s+(?:body|bodies|headers?|code|status|payload|object|time|data|field|format)\b))\b"
+)
 #: What may stand between "to" and an address: the kind of place named ("the account", "my
 #: e-mail address:") and a quote or bracket around the address ("to 'ops@x.test'"); the orders
 #: of every family that names a destination write it so.
@@ -180,7 +192,10 @@ _ENCODINGS = (
 
 #: The two parts of ``address-the-model`` its native index is given (see ``_INDEX``): the model
 #: named before a colon, comma or "!" ("... to the AI assistant:"), and "as an AI".
-_TO_THE_MODEL = rf"{_MODEL}s?\b\s*[,:!]"
+_TO_THE_MODEL = (
+    rf"(?:{_MODEL}s?|(?:automated|ai|llm|ai-powered)[\s-]+(?:\w+[\s-]+)?(?:software|systems?|tools?|"
+    r"screen(?:ing|er)s?|review(?:er)?s?|readers?|scanners?|analy[sz]ers?|parsers?))\b\s*[,:!]"
+)
 _AS_AN_AI = (
     r"\b(?:if\s+you\s+are\s+an?|as\s+an?|attention)\s+(?:ai|language\s+model|llm|ai\s+assistant|ai\s+agent|"
     r"assistant)\b"
@@ -410,7 +425,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"anyone|someone|somebody|a\s+user|they)\s+)?(?:asked|asks|questioned|prompted|queried)\b"
         + _G10
         + r"\S*[,:]\s*(?:then\s+)?(?:just\s+|simply\s+|only\s+|always\s+)?"
-        r"(?:say|respond|answer|reply|state|claim|output|print|tell\s+(?:them|the\s+user|him|her))\b",
+        r"(?:say|respond|answer|reply|state|claim|output|print|(?:report|insist|maintain|assert)\s+that|"
+        r"tell\s+(?:them|the\s+user|him|her))\b",
     ),
     (
         "steer-the-user",
@@ -751,6 +767,28 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         rf"\b(?:reverse|invert|scramble|mirror)\s+(?:the\s+(?:order\s+of\s+(?:the\s+)?)?)?(?:your|the|each|every)\s+"
         rf"(?:{_REPLY}|password|secret|words?|letters?|characters?|instructions|prompt)\b|"
         r"\bspell\s+(?:it|them|that|this|your\s+\w+|the\s+\w+)\s+(?:out\s+)?(?:backwards?|in\s+reverse)\b",
+    ),
+    (
+        # A cipher or reversal applied to the reader's own answer, the order written around the
+        # answer ("use a cipher for your reply", "give your answer in reverse order") rather than
+        # with a verb of encoding (``encode-the-answer``). The answer is the model's: "reply",
+        # "answer", or "response" not followed by what an HTTP response has (webhook docs write
+        # "your response body in base64").
+        "cipher-your-reply",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        rf"\b{_CIPHER}{_clause(6)}\b(?:to|for|in|into|on|of)\s+(?:\w+\s+)?{_YOUR_ANSWER}|"
+        rf"\b{_YOUR_ANSWER}{_clause(3)}\b(?:in|into|using|with|as)\s+(?:an?\s+)?{_CIPHER}",
+    ),
+    (
+        "reorder-the-letters-of-your-reply",
+        "encoding-request",
+        Severity.HIGH,
+        True,
+        r"\b(?:reverse|invert|scramble|mirror|shift|rotate|jumble|shuffle|swap)\s+(?:the\s+order\s+of\s+)?"
+        r"(?:the\s+|each\s+|every\s+|all\s+)?(?:letters?|characters?|words?)\s+(?:in|of)\s+"
+        rf"{_YOUR_ANSWER}",
     ),
     (
         "split-the-letters",
