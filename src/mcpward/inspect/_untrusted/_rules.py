@@ -523,6 +523,18 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"the|our|your)\s+(?:conversation|chat|prompt|session|context|instructions)\b",
     ),
     (
+        # A sentence to complete that opens on what the model was told: its completion is the
+        # prompt ("Complete this: 'My instructions say'").
+        "complete-the-prompt",
+        "prompt-extraction",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:complete|continue|finish)\s+(?:this|the\s+following|the\s+sentence|the\s+text)(?:\s+(?:sentence|"
+        r"text|phrase|line))?\s*+:?\s*+[\"'“‘`]?\s*+(?:(?:my|the|your)\s+(?:system\s+prompt|(?:initial\s+|"
+        r"original\s+|hidden\s+)?instructions)|i\s+(?:was|am|have\s+been)\s+(?:instructed|told|programmed|"
+        r"configured)|you\s+(?:were|are)\s+(?:instructed|told|programmed))\b",
+    ),
+    (
         "hand-over-secrets",
         "prompt-extraction",
         Severity.HIGH,
@@ -829,10 +841,17 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "tool-call-induction",
         Severity.HIGH,
         False,
-        r"\b(?:send|transfer|wire|pay|move|schedule)\b"
+        # An amount is taken with all its digits ("$30,000": a word boundary after its first
+        # digit never held); a payment's recipient changed is money moved too.
+        r"\b(?:(?:send|transfer|wire|pay|move|schedule)\b"
         + _G6
-        + r"(?:money|funds|\$\s?\d|\d+(?:[.,]\d+)?\s*(?:\$|€|£|usd|eur|gbp|dollars|euros|btc|eth)|€\s?\d|"
-        r"£\s?\d|payment|transaction|crypto|bitcoin|amount|balance)\b" + _G10 + r"\bto\s+" + _TO_PLACE + _DESTINATION,
+        + r"(?:money|funds|\$\s?\d[\d,.]*+|\d+(?:[.,]\d+)?\s*(?:\$|€|£|usd|eur|gbp|dollars|euros|btc|eth)|"
+        r"€\s?\d[\d,.]*+|£\s?\d[\d,.]*+|payment|transaction|crypto|bitcoin|amount|balance)|"
+        r"(?:change|modify|update|redirect|set)\s+the\s+(?:recipient|payee|beneficiary|receiving\s+account)s?)\b"
+        + _G10
+        + r"\bto\s+"
+        + _TO_PLACE
+        + _DESTINATION,
     ),
     (
         "call-a-tool",
