@@ -337,6 +337,20 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"(?:prompt|assistant|ai|bot|model)\b)",
     ),
     (
+        # Jailbreaks that tell the model to drop what it is ("forget being harmless") or to
+        # answer whatever it is asked without its limits.
+        "drop-your-limits",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:forget|ignore|drop|abandon|stop)\s+(?:about\s+)?(?:being|that\s+you\s+are|you(?:'re|\s+are))\s+"
+        r"(?:(?:so|an?)\s+)?(?:harmless|ethical|censored|filtered|restricted|aligned|an\s+ai|a\s+language\s+model|"
+        r"an\s+(?:ai\s+)?assistant)\b|"
+        r"\b(?:answer|respond\s+to|reply\s+to|say|generate)\s+(?:anything|everything|any\s+(?:question|request|"
+        r"prompt)s?|all\s+(?:questions|requests|prompts))\s+without\s+(?:any\s+)?(?:restrictions?|"
+        r"limit(?:ation)?s|filter(?:s|ing)?|censorship|refus(?:ing|al)|moral\w*|ethic\w*|warnings?)\b",
+    ),
+    (
         "stop-what-you-are-doing",
         "instruction-override",
         Severity.MEDIUM,
