@@ -111,7 +111,14 @@ def _fit_once(
         for features in p.training + mined.get(number, []):
             for feature in features:
                 sources.setdefault(feature, set()).add(p.example.group)
-    shared = {feature for feature, groups in sources.items() if len(groups) >= MIN_SOURCES}
+    # A rule's signal is learned wherever it fired: a rule is written from an attack family, not
+    # from a source's topic, and a strong rule that fires in one source only (BIPIA code's
+    # snippets) otherwise left the credit of its windows to their words ("following", "your").
+    shared = {
+        feature
+        for feature, groups in sources.items()
+        if len(groups) >= MIN_SOURCES or feature.startswith("rule:")
+    }
     # Each injection source weighs about as much as the largest (its windows repeated): trained
     # on windows as they come, the classifier learned the style of agentdojo's templates (two
     # fifths of the injections), not orders. Benign sources are not balanced: that was worse.
