@@ -39,11 +39,9 @@ EPOCHS = 10
 MIN_SOURCES = 2
 #: Windows of one benign text used in training (first, last and evenly between).
 NEGATIVE_WINDOWS = 4
-#: Rounds of hard-negative mining, and the windows each benign training text adds per round
-#: (three, not two, since the rules of 2026-12-06: with two, one more over-defence text and one
-#: more benign user prompt were flagged left out, each a few hundredths of a logit over the line).
+#: Rounds of hard-negative mining, and the windows each benign training text adds per round.
 MINING_ROUNDS = 2
-HARD_NEGATIVES = 3
+HARD_NEGATIVES = 2
 
 
 @dataclass
