@@ -92,6 +92,7 @@ def _clause(words: int) -> str:
     or "?"."""
     return rf"[^\S\n]*+(?:\n[^\S\n]*+)?+(?:[^\s.!?:;]++[^\S\n]++(?:\n[^\S\n]*+)?+){{0,{words}}}?"
 
+
 _OVERRIDE_VERB = (
     r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|overlook|override|"
     r"neglect|abandon|discard|set\s+aside|pay\s+no\s+attention\s+to|do\s+not\s+follow|don'?t\s+follow|"
@@ -162,11 +163,12 @@ _YOUR_ANSWER = (
 )
 #: What may stand between "to" and an address: the kind of place named ("the account", "my
 #: e-mail address:") and a quote or bracket around the address ("to 'ops@x.test'"); the orders
-#: of every family that names a destination write it so.
+#: of every family that names a destination write it so. White space is taken whole (possessive):
+#: a run of it split between two quantifiers was read as many ways as it is long.
 _TO_PLACE = (
-    r"(?:(?:the|my|our|this|that|their|his|her)\s+)?(?:(?:new|own|personal|private|e-?mail|bank|crypto)\s+)?"
-    r"(?:(?:e-?mail|address|url|website|account|server|endpoint|iban|wallet)\s+(?:(?:address|number)\s+)?)?"
-    r":?,?\s*[\"'‘“<(\[`]?"
+    r"(?:(?:the|my|our|this|that|their|his|her)\s++)?(?:(?:new|own|personal|private|e-?mail|bank|crypto)\s++)?"
+    r"(?:(?:e-?mail|address|url|website|account|server|endpoint|iban|wallet)\s++(?:(?:address|number)\s++)?)?"
+    r":?+,?+\s*+[\"'‘“<(\[`]?+"
 )
 #: "an e-mail", "a message": what is sent, as in "send an e-mail to sales@...", the way to
 #: write to someone (a mailing list's footer, a contact page), not data taken out.
@@ -839,7 +841,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         Severity.HIGH,
         True,
         rf"\b(?:send|forward|e-?mail|upload|transfer|share|exfiltrate|leak|copy|cc|bcc|post|submit|paste|"
-        rf"attach|deliver|sync|dm|message|mail|report)\b{_G6}\b(?!{_A_MESSAGE}){_DATA}\b{_G10}\b(?:to|into|via)\s+"
+        rf"attach|deliver|sync|dm|message|mail|report)\b{_G6}\b(?!{_A_MESSAGE}){_DATA}\b{_G10}\b(?:to|into|via)\s++"
         rf"{_TO_PLACE}{_DESTINATION}",
     ),
     (
@@ -847,7 +849,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "tool-call-induction",
         Severity.HIGH,
         True,
-        rf"\b(?:send|forward|e-?mail|post|upload|transfer|message|mail|dm)\b{_G4}\bto\s+{_TO_PLACE}{_DESTINATION}"
+        rf"\b(?:send|forward|e-?mail|post|upload|transfer|message|mail|dm)\b{_G4}\bto\s++{_TO_PLACE}{_DESTINATION}"
         rf"{_G6}\b(?:with|containing|including|that\s+(?:includes|contains)|attaching)\b{_G4}\b{_DATA}\b",
     ),
     (
@@ -863,7 +865,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"€\s?\d[\d,.]*+|£\s?\d[\d,.]*+|payment|transaction|crypto|bitcoin|amount|balance)|"
         r"(?:change|modify|update|redirect|set)\s+the\s+(?:recipient|payee|beneficiary|receiving\s+account)s?)\b"
         + _G10
-        + r"\bto\s+"
+        + r"\bto\s++"
         + _TO_PLACE
         + _DESTINATION,
     ),
