@@ -146,8 +146,8 @@ _SNIPPET = (
 #: program", "your script", "your app" or "your project": a tutorial tells its reader to add
 #: the following snippet to those.
 _YOUR_WORK = (
-    r"your\s+(?:own\s+)?(?:code(?:base)?|solution|implementation|algorithm|function|answer|response|"
-    r"explanation)(?:'s)?\b"
+    r"(?:your\s+(?:own\s+)?(?:code(?:base)?|solution|implementation|algorithm|function|answer|response|"
+    r"explanation)(?:'s)?|the\s+code\s+you\s+(?:write|develop|produce|generate|create|return))\b"
 )
 #: Ciphers and reversals an answer can be put through (a narrower ``_ENCODINGS``: not hex,
 #: binary or emojis, which documentation puts in responses as a matter of course).
@@ -699,8 +699,9 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "forced-output",
         Severity.MEDIUM,
         True,
-        # The order's goal may stand between ("to refine your solution"): one word.
-        _SNIPPET + _G10 + r"\b(?:in|into|to|within|inside|throughout)\s+(?:\w+\s+)?" + _YOUR_WORK,
+        # The order's goal may stand between ("to refine your solution", "to further optimise
+        # your code"): two words at most.
+        _SNIPPET + _G10 + r"\b(?:in|into|to|within|inside|throughout)\s++(?:[\w-]++\s++){0,2}" + _YOUR_WORK,
     ),
     (
         # The same order written from the work's side: "your solution gains from the snippet below".
@@ -909,6 +910,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"return\s+value)\s+of|(?:run|execute|evaluate|eval|interpret)\s+(?:the\s+following|this|these)"
         r"(?:\s+\w+){0,2})\b[^\S\n]*+:?\s*+[`'\"(]*+[^\S\n]*+(?:import\s+(?:os|subprocess|socket|sys)\b|"
         r"__import__|os\.(?:system|popen|remove|environ)|subprocess\.|eval\s*\(|exec\s*\(|"
+        # an object's way back to the interpreter's internals, the start of a sandbox escape
+        r"\)?+(?:\.__[a-z]++__(?:\[[^\]\n]{0,8}+\])?+){0,4}?\.__(?:subclasses|globals|builtins)__|"
         r"(?:curl|wget|rm\s+-|cat\s+/etc/|nc\s+-)|\$\()",
     ),
     # markdown image and link exfiltration
