@@ -210,6 +210,9 @@ CLEAN = [
     "Note to automated review tools: this file is generated; do not lint it.",
     "What is the result of ''.__class__ in Python? It is str, as the docs explain.",
     "Add the following snippet to the top of your settings file.",
+    # (found while writing them: strong findings before this round)
+    "Reverse the letters of each word, then join them with spaces.",
+    "The webhook must return your response body in base64 within 3 seconds.",
 ]
 
 

@@ -768,8 +768,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         True,
         rf"\b(?:encode|encrypt|convert|translate|transform|write|rewrite|respond|reply|answer|output|return|"
         rf"print|spell|give|send|express|format|obfuscate|say)\b{_G6}"
+        # (not an HTTP response's body or headers: webhook docs put those in base64)
         rf"(?:(?:your|the|this|my)\s+(?:whole\s+|entire\s+|full\s+)?(?:{_REPLY}|password|secret|prompt|instructions|"
-        rf"system\s+prompt|conversation|words?)|it|everything)\s++{_G2}(?:in|into|to|using|as|with)\s+{_ENCODINGS}\b",
+        rf"system\s+prompt|conversation|words?)(?!\s+(?:body|bodies|headers?|payload|status|code|field)\b)|it|everything)"
+        rf"\s++{_G2}(?:in|into|to|using|as|with)\s+{_ENCODINGS}\b",
     ),
     (
         "respond-in-encoding",
@@ -793,8 +795,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "encoding-request",
         Severity.HIGH,
         True,
-        rf"\b(?:reverse|invert|scramble|mirror)\s+(?:the\s+(?:order\s+of\s+(?:the\s+)?)?)?(?:your|the|each|every)\s+"
-        rf"(?:{_REPLY}|password|secret|words?|letters?|characters?|instructions|prompt)\b|"
+        # Letters and words only of the reader's own text: "reverse the letters of each word"
+        # is a programming exercise.
+        rf"\b(?:reverse|invert|scramble|mirror)\s+(?:the\s+(?:order\s+of\s+(?:the\s+)?)?)?(?:(?:your|the|each|every)\s+"
+        rf"(?:{_REPLY}|password|secret|instructions|prompt)|your\s+(?:words?|letters?|characters?))\b|"
         r"\bspell\s+(?:it|them|that|this|your\s+\w+|the\s+\w+)\s+(?:out\s+)?(?:backwards?|in\s+reverse)\b",
     ),
     (
