@@ -182,13 +182,15 @@ class EgressProxy:
             self._record(record)
 
     def _record(self, record: dict[str, Any]) -> None:
-        """``record`` written, the host it names (and the reason or error that may quote it)
-        masked as a path is (``redact_text``): a server asking for ``<the user's
-        token>.evil.test`` (refused, or under an allowed ``*.domain``) put the token in the
-        audit log in clear."""
+        """``record`` written, the host and the path it names (and the reason or error that may
+        quote them) masked by the DLP rules (``redact_text``): a server asking for ``<the user's
+        token>.evil.test`` (refused, or under an allowed ``*.domain``), or trying to write
+        ``/tmp/<the token>.json`` where the sandbox refused it, put the token in the audit log
+        in clear. A request's path is masked already (``_path``); masking it again finds
+        nothing more."""
         named = {
             key: redact_text(value)
-            for key in ("host", "reason", "error")
+            for key in ("host", "path", "reason", "error")
             if isinstance(value := record.get(key), str) and value
         }
         self._sink({**record, **named} if named else record)
