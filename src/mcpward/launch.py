@@ -8,12 +8,12 @@ server and whether its version is pinned. Nothing is executed: this is text anal
 from __future__ import annotations
 
 import base64
-import ntpath
 import re
 from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 
+from mcpward._program_name import program_name
 from mcpward.dlp import shell_words
 from mcpward.launch_judge import (
     NPM_RUNNERS,
@@ -90,16 +90,6 @@ class Launch:
     #: the line's variables not known harmless (:mod:`mcpward.launch_judge`: another index or
     #: registry, code loaded first). An approval of the package at its version reviewed none of it.
     beyond_package: tuple[str, ...] = ()
-
-
-def program_name(command: str) -> str:
-    """``/usr/local/bin/npx`` and ``C:\\Program Files\\nodejs\\npx.cmd`` both give ``npx``."""
-    base = ntpath.basename(command.replace("\\", "/").rstrip("/")) if command else ""
-    base = base.rsplit("/", 1)[-1].lower()
-    for suffix in (".exe", ".cmd", ".bat", ".ps1", ".sh"):
-        if base.endswith(suffix):
-            return base[: -len(suffix)]
-    return base
 
 
 def resolve_launch(command: str | None, args: tuple[str, ...]) -> Launch:

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._env_file import read_env_file
-from mcpward.launch import RUNS_ANYTHING, Launch, program_name, resolve_launch
+from mcpward._program_name import program_name
+from mcpward.launch import RUNS_ANYTHING, Launch, resolve_launch
 from mcpward.launch_judge import HOME_VARIABLES, home_folder, path_folders, variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
 

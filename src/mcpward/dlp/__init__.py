@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from mcpward._program_name import program_name
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
     CredentialMatch,
@@ -113,24 +115,27 @@ def redact_argv(
     (``Authorization: Bearer X``), the same inside a flag's value (``--set api.key=X``,
     ``--env=TOKEN=X``, ``--set a=1,api.key=X``), secret-named members of a JSON argument, and
     the password of a ``-p`` that is one (``mysql -pX``, ``sshpass -p X``; ``command`` is the
-    program ``args`` are given to, where it is not their first word)."""
+    program ``args`` are given to, where it is not their first word; see ``_PASSWORD_FLAGS``)."""
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
-    password_p = _PASSWORD_P.get(_program(command)) if command else None
-    after_p = False
+    password_flag = _PASSWORD_FLAGS.get(program_name(command)) if command else None
+    after_flag = False
     for index, arg in enumerate(args):
         where = f"arg[{index}]"
-        if password_p is not None and (password := _p_password(arg, after_p)) is not None:
-            after_p = False
+        if (
+            password_flag is not None
+            and (password := _flag_password(arg, password_flag, after_flag)) is not None
+        ):
+            after_flag = False
             if found := assess_value(where, "password", password):
                 hits.extend(found)
                 redacted.append(arg[: len(arg) - len(password)] + "****")
                 previous_flag = None
                 continue
-        after_p = password_p is True and arg == "-p"
-        if (program := _program(arg)) in _PASSWORD_P:
-            password_p = _PASSWORD_P[program]
+        after_flag = password_flag is not None and password_flag.next_word and arg == password_flag.flag
+        if (program := program_name(arg)) in _PASSWORD_FLAGS:
+            password_flag = _PASSWORD_FLAGS[program]
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
         masked, found = _masked_word(where, arg, previous_flag)
@@ -164,32 +169,39 @@ def _list_items(word: str) -> list[str]:
     return items
 
 
-#: Programs whose ``-p`` takes a password, and whether the next word is it too (sshpass's
-#: ``-p PASSWORD``); the MySQL and MariaDB clients take it glued only (``-pPASSWORD``: ``-p``
-#: alone asks for it, and the next word is the database). ``-p`` of other programs is a port.
-_PASSWORD_P = {
-    "mysql": False,
-    "mariadb": False,
-    "mysqldump": False,
-    "mariadb-dump": False,
-    "mysqladmin": False,
-    "mariadb-admin": False,
-    "sshpass": True,
+class _PasswordFlag(NamedTuple):
+    """A program's short flag that takes a password: glued to it (``-pPASSWORD``), and whether
+    the next word is it too (``-p PASSWORD``; getopt takes that word whatever it begins with)."""
+
+    flag: str
+    glued: bool
+    next_word: bool
+
+
+#: Programs whose short flag takes a password (a short list, kept to clients an MCP server's
+#: line starts: database and cache clients, sshpass before ssh). The MySQL and MariaDB clients
+#: take it glued only (``-p`` alone asks for it, and the next word is the database, or their
+#: own options); sshpass glued or as the next word; redis-cli's ``-a`` as the next word only.
+#: The same flag of any other program is no password (``-p`` a port, ``-a`` anything).
+_MYSQL_CLIENTS = (
+    "mysql", "mysqldump", "mysqladmin", "mysqlsh", "mysqlimport", "mysqlshow", "mysqlcheck",
+    "mariadb", "mariadb-dump", "mariadb-admin", "mariadb-import", "mariadb-show", "mariadb-check",
+)  # fmt: skip
+_PASSWORD_FLAGS = {
+    **dict.fromkeys(_MYSQL_CLIENTS, _PasswordFlag("-p", glued=True, next_word=False)),
+    "sshpass": _PasswordFlag("-p", glued=True, next_word=True),
+    "redis-cli": _PasswordFlag("-a", glued=False, next_word=True),
 }
 
 
-def _program(word: str) -> str:
-    """A command's program name (``/usr/bin/mysql``, ``mysql.exe`` -> ``mysql``)."""
-    name = word.replace("\\", "/").rpartition("/")[2].lower()
-    return name.removesuffix(".exe")
-
-
-def _p_password(word: str, after_p: bool) -> str | None:
-    """The password in ``word`` after a password ``-p``: glued to it, or the word after it."""
-    if after_p and not word.startswith("-"):
-        return word
-    if word.startswith("-p") and len(word) > 2 and not after_p:
-        return word[2:]
+def _flag_password(word: str, password_flag: _PasswordFlag, after_flag: bool) -> str | None:
+    """The password in ``word`` after a password flag: the word after it (``after_flag``), or
+    glued to it."""
+    if after_flag:
+        return word or None
+    flag = password_flag.flag
+    if password_flag.glued and word.startswith(flag) and len(word) > len(flag):
+        return word[len(flag) :]
     return None
 
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from mcpward._documents import DocumentFormat
+from mcpward._program_name import program_name
 from mcpward.dlp import redact_argv, redact_command_line
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
-from mcpward.launch import program_name, resolve_launch
+from mcpward.launch import resolve_launch
 from mcpward.model import Ecosystem, RunningProcess, Scope, Transport
 from mcpward.scan._manifests.interface import is_mcp_package
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer

@@ -31,6 +31,11 @@ def secret_hits(server: ServerContext) -> list[SecretHit]:
         hits.extend(
             SecretHit(f"command {h.where}", h.kind, h.redacted, h.by_format) for h in redact_argv(words)[1]
         )
+    elif raw.command:
+        # A program given by its path: a token of a known format in a folder's name
+        # (``/home/u/ghp_.../bin/server``) is shown masked, and is a finding as in an argument.
+        # By its form only: a path is no key=value, and ordinary folder names are no secret.
+        hits.extend(hit for hit in assess_value("command", None, raw.command) if hit.by_format)
     return hits
 
 

@@ -1,0 +1,20 @@
+"""A command's program name, as every part compares it: launch (which runner a server's line
+starts), DLP (which program's ``-p`` is a password) and the package sources. One function, in a
+module that imports nothing of mcpward, because launch imports DLP."""
+
+from __future__ import annotations
+
+import ntpath
+
+#: What Windows and scripts add to a program's name.
+_SUFFIXES = (".exe", ".cmd", ".bat", ".ps1", ".sh")
+
+
+def program_name(command: str) -> str:
+    """``/usr/local/bin/npx`` and ``C:\\Program Files\\nodejs\\npx.cmd`` both give ``npx``."""
+    base = ntpath.basename(command.replace("\\", "/").rstrip("/")) if command else ""
+    base = base.rsplit("/", 1)[-1].lower()
+    for suffix in _SUFFIXES:
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base
