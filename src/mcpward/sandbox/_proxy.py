@@ -93,7 +93,7 @@ class _Connections:
             "unrecorded": self.unrecorded,
             "sent": self.sent,
             "received": self.received,
-            "hosts": {redact_text(host): count for host, count in self.hosts.most_common(_SUMMED_HOSTS)},
+            "hosts": {masked_host_name(host): count for host, count in self.hosts.most_common(_SUMMED_HOSTS)},
             "reason": f"{self.unrecorded} more connections or requests {kind}, not recorded one by one "
             f"(past {_MOST_CONNECTIONS} of them or {_MOST_CONNECTION_BYTES // 1024} KiB of records)",
         }
@@ -188,11 +188,16 @@ class EgressProxy:
         ``/tmp/<the token>.json`` where the sandbox refused it, put the token in the audit log
         in clear. A request's path is masked already (``_path``); masking it again finds
         nothing more."""
-        named = {
-            key: redact_text(value)
-            for key in ("host", "path", "reason", "error")
-            if isinstance(value := record.get(key), str) and value
-        }
+        host = record.get("host")
+        masked_host = masked_host_name(host) if isinstance(host, str) else None
+        named = {}
+        for key in ("host", "path", "reason", "error"):
+            value = record.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            if masked_host is not None and masked_host != host and host:
+                value = value.replace(host, masked_host)  # the reason that quotes the name
+            named[key] = redact_text(value)
         self._sink({**record, **named} if named else record)
 
     def refused(self, record: dict[str, Any]) -> None:
@@ -417,6 +422,41 @@ class EgressProxy:
         self._record({"method": "FILE", "operation": "write" if operation == "write" else "read",
                       "path": path, "call": str(attempt.get("call", ""))[:20], "decision": "block",
                       "reason": reason})  # fmt: skip
+
+
+#: The most consecutive labels of a name read joined (see ``masked_host_name``).
+_JOINED_LABELS = 8
+
+
+def masked_host_name(host: str) -> str:
+    """``host`` with the secrets it names masked by the DLP rules (``redact_text``), and those
+    cut across its labels: a dot ends a token, so each label is read apart, and a token cut in
+    two labels, or its hex or base32 (longer than the 63 characters a label holds), passed. Runs
+    of two to ``_JOINED_LABELS`` consecutive labels (all but the last, a top-level domain) are
+    read joined, as one word, where the DLP engine reads the hex, base32 and base64 as it does
+    anywhere; each label of a run that holds a secret is masked. Ordinary names hold none so
+    joined (a CDN's hash decodes to no text, a cloud host's name spells no token): about
+    ``_JOINED_LABELS`` reads a label, so a name of 124 one-letter labels costs a thousand short
+    reads."""
+    masked = redact_text(host)
+    labels = masked.split(".")
+    if len(labels) < 3:
+        return masked
+    # Shortest runs first; a run around one found is not read (the domain after a token cut in
+    # two labels would be masked with it).
+    found: list[tuple[int, int]] = []
+    for size in range(2, _JOINED_LABELS + 1):
+        for start in range(len(labels) - size):
+            end = start + size
+            if any(start <= inner_start and inner_end <= end for inner_start, inner_end in found):
+                continue
+            joined = "".join(labels[start:end])
+            if "****" not in joined and redact_text(joined) != joined:
+                found.append((start, end))
+    if not found:
+        return masked
+    hidden = {index for start, end in found for index in range(start, end)}
+    return ".".join("****" if index in hidden else label for index, label in enumerate(labels))
 
 
 def _is_address(host: str) -> bool:
