@@ -200,6 +200,10 @@ class Relay:
         )
         self._run("client_response", exchange)
         if not self._forwarded(exchange, "client-response") or exchange.decision == "block":
+            if method == "response":
+                # An answer to nothing asked: nobody waits for it, and an error under its id
+                # would carry the id (which may be why it was refused) to the server.
+                return []
             reason = "; ".join(exchange.reasons)
             return [Out("server", encode(error(exchange.id, BLOCKED, f"mcpward gateway: {reason}")))]
         return _forward("server", exchange.response if exchange.response is not None else message)

@@ -44,6 +44,22 @@ def error(request_id: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
 
 
+#: The methods of the MCP specification (and what the relay calls an answer to nothing asked):
+#: names the gateway knows, recorded and forwarded as they are. Any other is the sender's to
+#: write, and judged by DLP as what it sends is.
+MCP_METHODS = frozenset({
+    "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+    "resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
+    "resources/unsubscribe", "completion/complete", "logging/setLevel", "sampling/createMessage",
+    "elicitation/create", "roots/list", "tasks/get", "tasks/list", "tasks/result", "tasks/cancel",
+    "tasks/update", "subscriptions/listen", "server/discover", "response",
+    "notifications/initialized", "notifications/cancelled", "notifications/progress",
+    "notifications/message", "notifications/tools/list_changed", "notifications/prompts/list_changed",
+    "notifications/resources/list_changed", "notifications/resources/updated",
+    "notifications/roots/list_changed", "notifications/tasks", "notifications/tasks/status",
+    "notifications/elicitation/complete", "notifications/subscriptions/acknowledged",
+})  # fmt: skip
+
 #: What a client must declare for a server's request of it: the method's capability.
 ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
 
@@ -217,6 +233,9 @@ class Exchange:
     redacted_result: Any = None
     #: The same of a 2026-07-28 client's answers in its request (``inputResponses``).
     redacted_input_responses: Any = None
+    #: The id and method as records keep them, when DLP found what its policy reports in them
+    #: (``{"id": ..., "method": ...}``, each masked; a member only where it was judged).
+    masked_names: dict[str, Any] | None = None
     #: The quarantine ID when the answer was held for a reviewer instead of forwarded.
     held: str | None = None
     #: Why the policy let this call through (the rule that granted it), for the audit record.

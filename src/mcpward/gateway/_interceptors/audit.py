@@ -16,7 +16,7 @@ from mcpward.dlp import redact_text
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
-from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, Refusal, Session
+from mcpward.gateway.interface import MCP_METHODS, Exchange, Interceptor, PipelineContext, Refusal, Session
 from mcpward.model import AuditEventRecord, AuditRecord
 
 if TYPE_CHECKING:
@@ -28,20 +28,6 @@ _RESULT_CHARS = 16_384
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{0,16}")
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
-#: The methods of the MCP specification (and what the relay calls an answer to nothing asked),
-#: recorded as they are; any other is the sender's to write, and masked as what it sends is.
-_MCP_METHODS = frozenset({
-    "initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
-    "resources/list", "resources/read", "resources/templates/list", "resources/subscribe",
-    "resources/unsubscribe", "completion/complete", "logging/setLevel", "sampling/createMessage",
-    "elicitation/create", "roots/list", "tasks/get", "tasks/list", "tasks/result", "tasks/cancel",
-    "tasks/update", "subscriptions/listen", "server/discover", "response",
-    "notifications/initialized", "notifications/cancelled", "notifications/progress",
-    "notifications/message", "notifications/tools/list_changed", "notifications/prompts/list_changed",
-    "notifications/resources/list_changed", "notifications/resources/updated",
-    "notifications/roots/list_changed", "notifications/tasks", "notifications/tasks/status",
-    "notifications/elicitation/complete", "notifications/subscriptions/acknowledged",
-})  # fmt: skip
 
 
 class Audit(Interceptor):
@@ -76,8 +62,8 @@ class Audit(Interceptor):
                 {"client_app": session.client_app} if session.client_app not in (None, session.client) else {}
             ),
             "stage": stage,
-            "method": exchange.method if exchange.method in _MCP_METHODS else redact_text(exchange.method),
-            "id": _recorded_id(exchange.id),
+            "method": _recorded_method(exchange),
+            "id": _recorded_id(exchange),
             "decision": exchange.decision,
         }
         identity = session.identity
@@ -158,12 +144,26 @@ class Audit(Interceptor):
                 continue
 
 
-def _recorded_id(request_id: Any) -> Any:
-    """A request's id as recorded: a string masked as any string the gateway records is, but
-    for a short plain one (``mcpward-12``, a counter), which holds no secret of a known format."""
+def _recorded_id(exchange: Exchange) -> Any:
+    """A request's id as recorded: as DLP's policy masked it where it found something there;
+    else a string masked as any string the gateway records is, but for a short plain one
+    (``mcpward-12``, a counter), which holds no secret of a known format."""
+    masked = exchange.masked_names or {}
+    if "id" in masked:
+        return masked["id"]
+    request_id = exchange.id
     if not isinstance(request_id, str) or _PLAIN_ID.fullmatch(request_id):
         return request_id
     return redact_text(request_id)
+
+
+def _recorded_method(exchange: Exchange) -> str:
+    """A message's method as recorded: one of the specification's as it is; any other as DLP's
+    policy masked it, else masked as any string the gateway records is."""
+    masked = exchange.masked_names or {}
+    if "method" in masked:
+        return str(masked["method"])
+    return exchange.method if exchange.method in MCP_METHODS else redact_text(exchange.method)
 
 
 def _redacted(value: Any, already: Any) -> Any:

@@ -11,7 +11,14 @@ import orjson
 
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import redact, redact_json
-from mcpward.gateway.interface import Exchange, Interceptor, PipelineContext, SecurityEvent, Session
+from mcpward.gateway.interface import (
+    MCP_METHODS,
+    Exchange,
+    Interceptor,
+    PipelineContext,
+    SecurityEvent,
+    Session,
+)
 from mcpward.inspect import decoded_text, member_name_read, result_texts
 from mcpward.model import Severity
 
@@ -65,6 +72,9 @@ class Dlp(Interceptor):
         return cls(policy, scan_results=settings.scan_results, injection=settings.injection, quarantine=held)
 
     def request(self, session: Session, exchange: Exchange) -> None:
+        self._judge_names(session, exchange, judge_id=True)
+        if exchange.decision == "block":
+            return
         answers = exchange.params.get("inputResponses")
         if answers is not None:
             # A 2026-07-28 client's answers to what the server asked (what the user typed into
@@ -131,6 +141,9 @@ class Dlp(Interceptor):
         model's words there, and what the server sends of its own is judged too). The audit
         records the params whole, with every match of the policy masked (``_keep``), as it
         records a server notification's."""
+        self._judge_names(session, exchange, judge_id=False)
+        if exchange.decision == "block":
+            return
         params = exchange.request.get("params")
         if not params:
             return
@@ -183,8 +196,11 @@ class Dlp(Interceptor):
     def server_message(self, session: Session, exchange: Exchange) -> None:
         """Requests of the server to the client (sampling puts text before the model,
         elicitation before the user) and its notifications: checked as its results are."""
+        if not self.scan_results:
+            return
+        self._judge_names(session, exchange, judge_id="id" in exchange.request)
         params = exchange.request.get("params")
-        if params is None or not self.scan_results:
+        if params is None or exchange.decision == "block":
             return
         redacted = self._judge(session, exchange, params, "message")
         if redacted is not params and exchange.decision == "redact":
@@ -200,6 +216,12 @@ class Dlp(Interceptor):
         answer = exchange.response
         if answer is None:
             return
+        if exchange.method == "response":
+            # An answer to nothing the server asked: its id is the client's to write (the id of
+            # an answer to a question is the server's own, judged as the question came).
+            self._judge_names(session, exchange, judge_id=True)
+            if exchange.decision == "block":
+                return
         part = "result" if "result" in answer else "error"
         value = answer.get(part)
         if value is None:
@@ -208,6 +230,45 @@ class Dlp(Interceptor):
         if redacted is not value and exchange.decision == "redact":
             exchange.response = {**answer, part: redacted}
             exchange.response_changed = True
+
+    def _judge_names(self, session: Session, exchange: Exchange, *, judge_id: bool) -> None:
+        """The message's id (where ``judge_id``) and its method where it is none of the
+        specification's reach the peer as the sender wrote them: judged by the policy as the
+        params are. Neither can be masked (a masked id no longer matches its answer, a masked
+        method is another method), so what the policy masks or blocks refuses the message;
+        what it alerts on passes with its event. The record keeps both masked
+        (``masked_names``). A counter, an id too short to hold a number a rule reads, and the
+        specification's methods cost no scan."""
+        named: dict[str, Any] = {}
+        request_id = exchange.id
+        if judge_id and not (type(request_id) is int and -_PLAIN_NUMBER < request_id < _PLAIN_NUMBER):
+            named["id"] = request_id
+        if exchange.method not in MCP_METHODS:
+            named["method"] = exchange.method
+        if not named:
+            return
+        matches = self.policy.scan_json(named, tool=f"{session.server}.{exchange.method}")
+        if not matches:
+            return
+        exchange.masked_names = redact_json(named, matches)
+        action = decision(matches)
+        kinds = ", ".join(sorted({m.kind for m in matches}))
+        parts = " and ".join(sorted({"id" if (m.path or "").endswith("id") else "method" for m in matches}))
+        exchange.events.append(
+            SecurityEvent(
+                "dlp-name",
+                strongest_severity(m.severity for m in matches),
+                f"{len(matches)} match(es) in the message's {parts}: {kinds}",
+                detail={"paths": sorted({m.path or "" for m in matches}), "action": action},
+            )
+        )
+        if action in ("redact", "block"):
+            # Quoted by neither the reason nor the event: both reach the record and the sender.
+            exchange.block(
+                f"the message's {parts} carries {kinds} (DLP policy: {action}; it cannot be masked)"
+            )
+        elif action == "alert":
+            exchange.note("alert", f"{kinds} in the message's {parts} (alert)")
 
     def _judge(self, session: Session, exchange: Exchange, value: Any, where: str) -> Any:
         """Scan ``value``; note the decision on the exchange; the copy to forward (``value``
@@ -372,6 +433,9 @@ class Dlp(Interceptor):
         )
 
 
+#: Integer ids below this hold no number a DLP rule reads (it reads integers of nine digits or
+#: more): the counters most clients number their requests with.
+_PLAIN_NUMBER = 100_000_000
 #: As the audit keeps results: up to this many characters of their JSON.
 _RESULT_CHARS = 16_384
 
