@@ -5,6 +5,7 @@ inspect's check of untrusted content (``mcpward.inspect.check_content``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -238,22 +239,33 @@ class Dlp(Interceptor):
         method is another method), so what the policy masks or blocks refuses the message;
         what it alerts on passes with its event. The record keeps both masked
         (``masked_names``). A counter, an id too short to hold a number a rule reads, and the
-        specification's methods cost no scan."""
+        specification's methods cost no scan; a string is read as text (a third of what reading
+        it as JSON costs: a UUID id, 30 us), a number as params' numbers are."""
         named: dict[str, Any] = {}
         request_id = exchange.id
         if judge_id and not (type(request_id) is int and -_PLAIN_NUMBER < request_id < _PLAIN_NUMBER):
             named["id"] = request_id
         if exchange.method not in MCP_METHODS:
             named["method"] = exchange.method
-        if not named:
-            return
-        matches = self.policy.scan_json(named, tool=f"{session.server}.{exchange.method}")
+        tool = f"{session.server}.{exchange.method}"
+        masked: dict[str, Any] = {}
+        matches = []
+        for part, value in named.items():
+            if isinstance(value, str):
+                found = self.policy.scan_text(value, tool=tool)
+                shown = redact(value, found) if found else value
+            else:
+                found = self.policy.scan_json(value, tool=tool)
+                shown = redact_json(value, found) if found else value
+            if found:
+                masked[part] = shown
+                matches += [replace(match, path=f"$.{part}") for match in found]
         if not matches:
             return
-        exchange.masked_names = redact_json(named, matches)
+        exchange.masked_names = masked
         action = decision(matches)
         kinds = ", ".join(sorted({m.kind for m in matches}))
-        parts = " and ".join(sorted({"id" if (m.path or "").endswith("id") else "method" for m in matches}))
+        parts = " and ".join(sorted(masked))
         exchange.events.append(
             SecurityEvent(
                 "dlp-name",
