@@ -211,3 +211,17 @@ def test_ordinary_methods_pass_with_no_event(tmp_path: Path, method: str) -> Non
     assert _to_server(_client(relay, {"method": method, "params": {}}))
     assert _to_client(_server(relay, {"method": method, "params": {}}))
     assert {r["decision"] for r in _records(tmp_path)} == {"allow"}
+
+
+def test_an_alerted_method_is_masked_in_what_other_findings_say_of_it(tmp_path: Path) -> None:
+    """A method the policy alerts on passes; the events of other findings on the same message
+    name the message by its method, and the record keeps them masked too."""
+    policy = '[[rules]]\nid = "codename"\nkeywords = ["Bluebird"]\naction = "alert"\n'
+    relay = _relay(tmp_path, policy)
+    outs = _client(
+        relay, {"id": 4, "method": "x/Bluebird", "params": {"note": "Bluebird and bob@corp.example.org"}}
+    )
+    assert _to_server(outs)
+    assert "Bluebird" not in _log(tmp_path), _log(tmp_path)
+    [record] = _records(tmp_path)
+    assert {event["kind"] for event in record["events"]} == {"dlp-name", "dlp-argument"}, record

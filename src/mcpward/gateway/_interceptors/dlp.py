@@ -299,7 +299,7 @@ class Dlp(Interceptor):
             SecurityEvent(
                 f"dlp-{where}",
                 strongest_severity(m.severity for m in matches),
-                f"{len(matches)} match(es) in the {where}s of {subject}: {', '.join(kinds)}",
+                f"{len(matches)} match(es) in the {where}s of {_shown(exchange)}: {', '.join(kinds)}",
                 tool=exchange.tool,
                 detail={"paths": sorted({m.path or "" for m in matches})[:20], "action": action},
             )
@@ -331,7 +331,7 @@ class Dlp(Interceptor):
         findings, _ = check_answer(texts)
         if not findings:
             return
-        subject = exchange.tool or exchange.method
+        subject, shown = exchange.tool or exchange.method, _shown(exchange)
         families = sorted({finding.family for finding in findings})
         severity = max((finding.severity for finding in findings), key=lambda s: s.rank)
         summary = [
@@ -343,14 +343,14 @@ class Dlp(Interceptor):
             SecurityEvent(
                 "injected-instruction",
                 severity,
-                f"{where} of {subject}: {', '.join(families)}",
+                f"{where} of {shown}: {', '.join(families)}",
                 tool=exchange.tool,
                 detail={"findings": summary},
             )
         )
-        reason = f"the {where} of {subject} carries instructions for the model ({', '.join(families)})"
+        reason = f"the {where} of {shown} carries instructions for the model ({', '.join(families)})"
         if self.injection == "quarantine" and where in ("result", "error") and exchange.decision != "block":
-            self._hold(session, exchange, where, subject, families, summary)
+            self._hold(session, exchange, where, shown, families, summary)
         elif self.injection in ("block", "quarantine"):
             # A message the server sends of its own is no answer to hold: it is refused.
             exchange.block(reason)
@@ -401,7 +401,7 @@ class Dlp(Interceptor):
             "at": now_text(),
             "server": session.server,
             "client": session.client,
-            "method": exchange.method,
+            "method": (exchange.masked_names or {}).get("method", exchange.method),
             "tool": exchange.tool,
             "subject": subject,
             "arguments": exchange.redacted_arguments,
@@ -443,6 +443,12 @@ class Dlp(Interceptor):
             f"the model ({', '.join(families)}); a reviewer decides with `mcpward gateway release "
             f"{held_id}` or `mcpward gateway discard {held_id}`"
         )
+
+
+def _shown(exchange: Exchange) -> str:
+    """What names the message in events and reasons: its tool, else its method, as the record
+    keeps it (masked where DLP's policy found something there)."""
+    return exchange.tool or (exchange.masked_names or {}).get("method", exchange.method)
 
 
 #: Integer ids below this hold no number a DLP rule reads (it reads integers of nine digits or
