@@ -83,3 +83,24 @@ def wait_for_record(records: list[dict[str, Any]]) -> None:
     deadline = time.monotonic() + 5
     while not records and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def bridge_reported(tmp_path: Path, lines: list[str], method: str) -> list[dict[str, Any]]:
+    """The proxy's records of ``method`` after the bridge reported ``lines`` (``DNS name``,
+    ``FILE {...}``) on its report channel: the records of what the server inside tried."""
+    records: list[dict[str, Any]] = []
+    folder = tmp_path / "proxy"
+    folder.mkdir()
+    proxy = EgressProxy(folder / "egress.sock", NetworkRules(allow=()), records.append)
+    proxy.start()
+    try:
+        with socket.socket(socket.AF_UNIX) as channel:  # the bridge's report channel
+            channel.connect(str(folder / "report.sock"))
+            channel.sendall("".join(f"{line}\n" for line in lines).encode())
+            for _ in range(600):  # read by the proxy's loop (bounded)
+                if len([r for r in records if r.get("method") == method]) >= len(lines):
+                    break
+                time.sleep(0.05)
+    finally:
+        proxy.stop()
+    return [record for record in records if record.get("method") == method]

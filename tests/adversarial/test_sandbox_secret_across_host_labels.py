@@ -23,12 +23,10 @@ import socket
 import string
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sandbox_proxy_kit import egress_proxy, stand_in_resolver
+from sandbox_proxy_kit import bridge_reported, egress_proxy, stand_in_resolver
 
-from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -100,22 +98,7 @@ def _random_names(count: int) -> list[str]:
 
 def _looked_up(tmp_path: Path, names: list[str]) -> list[str]:
     """The hosts recorded for DNS lookups of ``names``, as the bridge reports them."""
-    records: list[dict[str, Any]] = []
-    folder = tmp_path / "proxy"
-    folder.mkdir()
-    proxy = EgressProxy(folder / "egress.sock", NetworkRules(allow=()), records.append)
-    proxy.start()
-    try:
-        with socket.socket(socket.AF_UNIX) as channel:  # the bridge's report channel
-            channel.connect(str(folder / "report.sock"))
-            channel.sendall("".join(f"DNS {name}\n" for name in names).encode())
-            for _ in range(600):  # read by the proxy's loop (bounded)
-                if len(records) == len(names):
-                    break
-                time.sleep(0.1)
-    finally:
-        proxy.stop()
-    return [record["host"] for record in records if record["method"] == "DNS"]
+    return [record["host"] for record in bridge_reported(tmp_path, [f"DNS {name}" for name in names], "DNS")]
 
 
 @pytest.mark.parametrize("name", ATTACKS.values(), ids=ATTACKS.keys())

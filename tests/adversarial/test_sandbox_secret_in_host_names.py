@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_proxy_kit import egress_proxy, stand_in_resolver
+from sandbox_proxy_kit import bridge_reported, egress_proxy, stand_in_resolver
 
-from mcpward.sandbox._proxy import EgressProxy
 from mcpward.sandbox.interface import NetworkRules
 
 TOKEN = "ghp_" + "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8"  # lowercase, as a name is read
@@ -80,22 +79,8 @@ def test_an_allowed_name_is_recorded_masked(tmp_path: Path) -> None:
 
 
 def test_a_refused_dns_lookup_is_recorded_masked(tmp_path: Path) -> None:
-    records: list[dict[str, Any]] = []
-    folder = tmp_path / "proxy"
-    folder.mkdir()
-    proxy = EgressProxy(folder / "egress.sock", NetworkRules(allow=()), records.append)
-    proxy.start()
-    try:
-        with socket.socket(socket.AF_UNIX) as channel:  # the bridge's report channel
-            channel.connect(str(folder / "report.sock"))
-            channel.sendall(f"DNS {TOKEN}.evil.test\nDNS api.example.test\n".encode())
-            for _ in range(50):  # read by the proxy's loop (bounded)
-                if len(records) == 2:
-                    break
-                time.sleep(0.1)
-    finally:
-        proxy.stop()
-    assert [r["host"] for r in records if r["method"] == "DNS"] == ["ghp_****.evil.test", "api.example.test"]
+    records = bridge_reported(tmp_path, [f"DNS {TOKEN}.evil.test", "DNS api.example.test"], "DNS")
+    assert [r["host"] for r in records] == ["ghp_****.evil.test", "api.example.test"]
 
 
 def test_a_refusal_that_quotes_the_name_is_recorded_masked(

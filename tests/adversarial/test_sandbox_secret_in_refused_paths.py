@@ -15,13 +15,10 @@ as they were."""
 from __future__ import annotations
 
 import json
-import socket
-import time
 from pathlib import Path
 from typing import Any
 
-from mcpward.sandbox._proxy import EgressProxy
-from mcpward.sandbox.interface import NetworkRules
+from sandbox_proxy_kit import bridge_reported
 
 TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
@@ -41,24 +38,8 @@ ORDINARY_PATHS = [
 
 def _reported(tmp_path: Path, paths: list[str]) -> list[dict[str, Any]]:
     """The proxy's records of the refused writes to ``paths``, as the bridge reports them."""
-    records: list[dict[str, Any]] = []
-    folder = tmp_path / "proxy"
-    folder.mkdir()
-    proxy = EgressProxy(folder / "egress.sock", NetworkRules(allow=()), records.append)
-    proxy.start()
-    try:
-        with socket.socket(socket.AF_UNIX) as channel:  # the bridge's report channel
-            channel.connect(str(folder / "report.sock"))
-            for path in paths:
-                attempt = {"operation": "write", "call": "openat", "path": path, "error": "EACCES"}
-                channel.sendall(f"FILE {json.dumps(attempt)}\n".encode())
-            for _ in range(50):  # read by the proxy's loop (bounded)
-                if len(records) == len(paths):
-                    break
-                time.sleep(0.1)
-    finally:
-        proxy.stop()
-    return [record for record in records if record.get("method") == "FILE"]
+    attempts = [{"operation": "write", "call": "openat", "path": path, "error": "EACCES"} for path in paths]
+    return bridge_reported(tmp_path, [f"FILE {json.dumps(attempt)}" for attempt in attempts], "FILE")
 
 
 def test_a_token_in_a_refused_paths_name_is_recorded_masked(tmp_path: Path) -> None:
