@@ -174,7 +174,12 @@ def _page(client: httpx.Client, base: str, offset: int, timeout: float) -> Any:
     with (
         _cut_off(timeout) as extensions,
         client.stream(
-            "GET", "/api/entries", params={"limit": _PAGE, "offset": offset}, extensions=extensions
+            "GET",
+            "/api/entries",
+            # Decided entries only: requests waiting for review are a requester's alone, and a
+            # flood of them took this past its bounds (a registry before ``decided`` answers all).
+            params={"limit": _PAGE, "offset": offset, "decided": "true"},
+            extensions=extensions,
         ) as response,
     ):
         if response.status_code != 200:

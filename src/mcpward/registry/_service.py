@@ -629,10 +629,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                     best = (key, other)
         return best[1] if best else None
 
-    def count(self, *, status: Status | None = None) -> int:
+    def count(self, *, status: Status | Sequence[Status] | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)
         if status is not None:
-            query = query.where(EntryRow.status == status.value)
+            wanted = [status] if isinstance(status, Status) else list(status)
+            query = query.where(EntryRow.status.in_([s.value for s in wanted]))
         with self.database.reading() as session:
             return int(session.scalar(query) or 0)
 

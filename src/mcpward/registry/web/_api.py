@@ -15,6 +15,7 @@ from mcpward.registry._service import Registry
 from mcpward.registry.interface import (
     MAX_INT,
     AuditEvent,
+    DataScope,
     Decision,
     Entry,
     EntryRequest,
@@ -124,6 +125,12 @@ class FleetMachineItem(BaseModel):
     stale: bool
 
 
+#: What reviewers decided: every status but ``requested``.
+_DECIDED = tuple(s for s in Status if s is not Status.REQUESTED)
+#: Decided entries nothing runs again (denied by their identity alone).
+_NEVER_RUN = (Status.REJECTED, Status.REVOKED)
+
+
 @router.get("/entries", response_model=EntryPage)
 def list_entries(
     request: Request,
@@ -132,12 +139,40 @@ def list_entries(
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
+    decided: bool = False,
 ) -> EntryPage:
+    """``decided``: what the registry's readers (enforce, ``scan --registry``, gateways) need,
+    the entries reviewers decided, a rejected or revoked one without what its requester sent
+    beyond its identity. Requests waiting for review are the requester's alone: a flood of them
+    (50,000, or pins up to the body limit) took every reader past its bounds, so no enforce and
+    no gateway read the approvals."""
     registry = _registry(request)
     generation = registry.generation()  # read first: a change made meanwhile is newer, never older
-    entries = [_published(e) for e in registry.entries(status=status, name=name, limit=limit, offset=offset)]
-    total = registry.count(status=status) if name is None else len(entries)
+    statuses: Status | tuple[Status, ...] | None = status
+    if decided:
+        statuses = _DECIDED if status is None else tuple(s for s in _DECIDED if s is status)
+    found = registry.entries(status=statuses, name=name, limit=limit, offset=offset) if statuses != () else []
+    entries = [_identity_only(e) if decided and e.status in _NEVER_RUN else _published(e) for e in found]
+    total = registry.count(status=statuses) if name is None and statuses != () else len(entries)
     return EntryPage(entries=entries, total=total, generation=generation)
+
+
+def _identity_only(entry: Entry) -> Entry:
+    """A rejected or revoked entry as its readers need it: what it is and what was decided,
+    without the pins, ``server.json``, claims and scope its requester sent (up to the body
+    limit each), so that rejecting a flood of requests does not bring it to every reader."""
+    return entry.model_copy(
+        update={
+            "pins": {},
+            "server_json": None,
+            "vet_claim": None,
+            "inspect_findings": (),
+            "worst_inspect": None,
+            "scope": DataScope(),
+            "tier_reasons": (),
+            "description": None,
+        }
+    )
 
 
 def _published(entry: Entry) -> Entry:
