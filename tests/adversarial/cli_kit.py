@@ -11,6 +11,9 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
 
@@ -117,14 +120,31 @@ def mcpward_with_data(data: Path, *args: str, cwd: Path | None = None) -> subpro
 
 
 def decided(
-    registry: Registry, name: str, identity: Identity, *, approve: bool = True, write: bool = True
+    registry: Registry,
+    name: str,
+    identity: Identity,
+    *,
+    approve: bool = True,
+    write: bool = True,
+    checked: bool = True,
 ) -> int:
     """The id of an entry Mallory asked for and Bob approved (with write access unless
-    ``write`` is false, so not on probation) or rejected."""
-    request = EntryRequest(
-        name=name, identity=identity, owner="team", scope=DataScope(), vet=VetOutcome(verdict="pass")
-    )
-    entry = registry.request(request, "mallory")
+    ``write`` is false, so not on probation) or rejected. ``checked=False``: stored as a
+    registry stored it before it refused identities enforce cannot write or past its bounds
+    (2026-12-06), which enforce still meets in older registries."""
+    fields: dict[str, Any] = {"name": name, "identity": identity, "owner": "team", "scope": DataScope(),
+                              "vet": VetOutcome(verdict="pass")}  # fmt: skip
+    if checked:
+        entry = registry.request(EntryRequest(**fields), "mallory")
+    else:
+        from mcpward.registry import _service
+
+        unchecked = EntryRequest.model_construct(**fields, tier=None, pins={}, inspect_findings=(),
+                                                 title=None, description=None, repository=None,
+                                                 server_json=None)  # fmt: skip
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_service, "_check_storable", lambda _identity: None)
+            entry = registry.request(unchecked, "mallory")
     if not approve:
         registry.reject(entry.id, "bob", "no")
     else:

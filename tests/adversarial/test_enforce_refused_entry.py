@@ -20,7 +20,7 @@ def test_a_rejected_entry_the_policy_cannot_hold_does_not_stop_enforce(tmp_path:
     try:
         decided(registry, "io.github.acme/ok", npm("@acme/ok"))
         long_url = Identity(kind="remote", url="https://h.example/" + "a" * 2100)
-        decided(registry, "io.github.mallory/x", long_url, approve=False)
+        decided(registry, "io.github.mallory/x", long_url, approve=False, checked=False)
     finally:
         registry.database.dispose()
     done = mcpward("enforce", "--root", str(tmp_path / "tree"), "--registry", database)

@@ -120,3 +120,35 @@ def test_the_api_still_answers_every_entry_whole_without_decided(
     decided = httpx.get(f"{live_server}/api/entries?decided=true", headers=viewer, timeout=30).json()
     assert {entry["status"] for entry in decided["entries"]} == {"approved", "revoked"}
     assert decided["total"] == 2
+
+
+def test_an_identity_is_no_larger_than_a_reader_takes(
+    registry: Registry, live_server: str, readers: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a rejected entry still brings its readers is its identity: a remote URL as long as
+    the body limit allowed (no client's file holds one past 2,000 characters) made the same
+    flood, once the reviewers rejected it."""
+    long_url = {
+        **_remote_request("long"),
+        "identity": {"kind": "remote", "url": "https://long.example.com/" + "a" * 900_000},
+    }
+    refused = readers.post("/api/entries", json=long_url)
+    assert refused.status_code == 422 and "a" * 100 not in refused.text
+    long_name = {
+        **_remote_request("npm"),
+        "identity": {"kind": "package", "ecosystem": "npm", "name": "n" * 600, "version": "1.0.0"},
+    }
+    assert readers.post("/api/entries", json=long_name).status_code == 422
+    # Past what the entries' columns hold (500 characters without the query): a 500 on
+    # PostgreSQL, an internal error, before.
+    deep = {
+        **_remote_request("deep"),
+        "identity": {"kind": "remote", "url": "https://deep.example.com/" + "p" * 600},
+    }
+    answer = readers.post("/api/entries", json=deep)
+    assert answer.status_code == 422 and "longer than the registry holds" in answer.text
+    # A URL as long as a real one still is a request.
+    ordinary = "https://mcp.example.com/v1/servers/" + "s" * 200 + "/mcp?tenant=acme"
+    fits = {**_remote_request("fits"), "identity": {"kind": "remote", "url": ordinary}}
+    assert readers.post("/api/entries", json=fits).status_code == 201
+    _still_read(live_server)

@@ -125,6 +125,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         ``token_id``: the API token the change is made with, bound to the event (see _state)."""
         for request in requests:
             try:
+                _check_storable(request.identity)
                 check_pins(request.pins)
                 check_secrets(request, from_requester=from_requester)
             except InvalidInput as exc:
@@ -732,6 +733,22 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             for review in session.scalars(query.order_by(ReviewRow.id)):
                 grouped.setdefault(review.entry_id, []).append(review)
         return grouped
+
+
+def _check_storable(identity: Identity) -> None:
+    """InvalidInput when the identity's key or release is longer than the entries' columns
+    hold: on PostgreSQL such a request was an internal error (a 500, a traceback in the log)."""
+    _kind, package = identity_key(identity)
+    if len(package) > _PACKAGE_COLUMN or len(identity.release) > _RELEASE_COLUMN:
+        raise InvalidInput(
+            f"the identity is longer than the registry holds (at most {_PACKAGE_COLUMN} characters "
+            f"of package, image or URL without its query, {_RELEASE_COLUMN} of version)"
+        )
+
+
+#: The widths of the entries' ``package`` and ``release`` columns (see _tables.py).
+_PACKAGE_COLUMN = 500
+_RELEASE_COLUMN = 255
 
 
 def _name_taken(session: Session, row: EntryRow) -> list[tuple[str, str]]:

@@ -367,6 +367,17 @@ class Entry(_Frozen):
         return not self.on_probation or tool in self.read_only_tools
 
 
+def _identity_lengths(identity: Identity) -> tuple[tuple[str, str | None, int], ...]:
+    """Each field of a requested identity, and the most characters it may have: a URL no
+    client's file holds past 2,000; a name and a version as the registry's columns hold them."""
+    return (
+        ("url", identity.url, 2000),
+        ("name", identity.name, 500),
+        ("version", identity.version, 255),
+        ("integrity", identity.integrity, 200),
+    )
+
+
 class EntryRequest(_Frozen):
     """What a requester submits; the service adds the tier, status and dates."""
 
@@ -414,6 +425,12 @@ class EntryRequest(_Frozen):
             raise ValueError("a string holds a lone UTF-16 surrogate, which is not text")
         if not _finite(self.model_dump(mode="python")):
             raise ValueError("a number is NaN or infinite, which JSON cannot hold")
+        for field, value, most in _identity_lengths(self.identity):
+            # What a reader of decisions gets of a rejected request is its identity: one as
+            # long as the body limit allowed, rejected by the reviewers with the rest of a
+            # flood, took the registry's readers past their bounds.
+            if value is not None and len(value) > most:
+                raise ValueError(f"identity.{field} is longer than {most:,} characters")
         if self.identity.url is not None and "@" in urlsplit(self.identity.url).netloc:
             # Checked on a request, not on every stored entry read: what is before "@" is a user
             # name, so "https://mcp.acme.example@evil.example/mcp" reads as acme's and is evil's.
