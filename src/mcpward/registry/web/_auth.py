@@ -178,15 +178,19 @@ def cookies_secure(request: Request) -> bool:
     ``registry serve`` speaks plain http behind a proxy that ends TLS and reads no forwarding
     header, so judged by the request alone they never were, and browsers sent the session over
     plain http too."""
+    return served_over_https(request) or request.headers.get("origin", "").startswith("https://")
+
+
+def served_over_https(request: Request) -> bool:
+    """Whether the registry is https, by what it knows rather than by what a browser sent: this
+    request came over https, or its public URL (``registry serve --public-url``, or single
+    sign-on's ``public_url``) is https."""
     from mcpward.registry.web._oidc import provider_of
 
     provider = provider_of(request)
     public = (provider.settings.public_url if provider is not None else "") or ""
     declared = str(getattr(request.app.state, "public_url", "") or "")
-    page = request.headers.get("origin", "")
-    return request.url.scheme == "https" or any(
-        url.startswith("https://") for url in (page, public, declared)
-    )
+    return request.url.scheme == "https" or any(url.startswith("https://") for url in (public, declared))
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
@@ -194,9 +198,14 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 
 def same_origin(request: Request) -> bool:
-    """A form post must come from a page of this server: browsers send Origin on POST."""
+    """A form post must come from a page of this server: browsers send Origin on POST. Of an
+    https registry, from an https page: a page over plain http for its host is whoever answered
+    the browser's plain-http request (anyone on the path), and posted its own token to the
+    sign-in (login CSRF) while the host alone was compared."""
     origin = request.headers.get("origin")
     if origin is None:
         return True  # not a browser, or an old one; the CSRF token still has to match
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1] == host
+    scheme, separator, rest = origin.partition("://")
+    if not separator or rest != request.headers.get("host", ""):
+        return False
+    return scheme == "https" or not served_over_https(request)
