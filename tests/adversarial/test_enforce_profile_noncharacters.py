@@ -24,7 +24,7 @@ def test_a_requesters_noncharacter_does_not_break_the_macos_profile(tmp_path: Pa
     try:
         decided(registry, "io.github.acme/ok", npm("@acme/ok"))
         hostile = Identity(kind="remote", url=f"https://h.example/a{character}b")
-        decided(registry, "io.github.mallory/x", hostile, approve=False)
+        decided(registry, "io.github.mallory/x", hostile, approve=False, checked=False)
     finally:
         registry.database.dispose()
     done = mcpward("enforce", "--root", str(tmp_path / "out"), "--registry", database, "--format", "mdm")

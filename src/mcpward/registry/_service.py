@@ -737,13 +737,36 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
 
 def _check_storable(identity: Identity) -> None:
     """InvalidInput when the identity's key or release is longer than the entries' columns
-    hold: on PostgreSQL such a request was an internal error (a 500, a traceback in the log)."""
+    hold (on PostgreSQL such a request was an internal error, a 500, a traceback in the log), or
+    when enforce could not write it (see _unwritable)."""
     _kind, package = identity_key(identity)
     if len(package) > _PACKAGE_COLUMN or len(identity.release) > _RELEASE_COLUMN:
         raise InvalidInput(
             f"the identity is longer than the registry holds (at most {_PACKAGE_COLUMN} characters "
             f"of package, image or URL without its query, {_RELEASE_COLUMN} of version)"
         )
+    problem = _unwritable(identity)
+    if problem:
+        raise InvalidInput(f"enforce could not write this identity into the clients' files: {problem}")
+
+
+def _unwritable(identity: Identity) -> str | None:
+    """Why ``enforce`` could not write ``identity`` as an approved server (a launch line a
+    launcher reads as another source, a name like an option, a URL holding what clients fill in
+    from the user's environment), or None. It refuses a policy holding one, whole: approved, one
+    such entry stopped every later enforce, so it is refused as a request instead."""
+    from pydantic import ValidationError
+
+    from mcpward.enforce import Decision, EnforceError, PolicyServer, direct_launch
+
+    try:
+        command, url = direct_launch(identity)
+        PolicyServer(name="a/b", key="k", decision=Decision.ALLOW, command=command, url=url)
+    except EnforceError as exc:
+        return str(exc).removeprefix("entry identity ")
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None
 
 
 #: The widths of the entries' ``package`` and ``release`` columns (see _tables.py).
