@@ -104,3 +104,26 @@ def test_a_registry_on_plain_http_on_purpose_still_signs_in(registry: Registry) 
         assert signed_in.status_code == 303 and _session_set(signed_in)
         # And another site's page still does not.
         assert _sign_in(address, alice, "http://evil.example").status_code == 403
+
+
+#: A year: long enough that a reviewer's browser, once it has been to the registry, never asks
+#: the plain-http page the attack above needs again.
+HSTS = "max-age=31536000"
+
+
+def test_an_https_registry_tells_browsers_never_to_use_plain_http(registry: Registry) -> None:
+    # The sign-in form refused from a plain-http page is half of it: the browser still asked
+    # for that page, and whoever answered it can show anything under the registry's name.
+    # Strict-Transport-Security makes the browser ask over https only, after its first visit.
+    with _serving(registry, f"https://{HOST}") as address:
+        for path in ("/login", "/queue", "/static/style.css", "/api/entries", "/v0.1/servers"):
+            answer = httpx.get(f"{address}{path}", headers={"Host": HOST}, timeout=30)
+            assert answer.headers.get("strict-transport-security") == HSTS, (path, answer.headers)
+
+
+def test_a_registry_on_plain_http_sends_no_hsts(registry: Registry) -> None:
+    # On plain http on purpose (a laptop, a lab), the header would be ignored by browsers (it
+    # counts only over https) and must not be sent (RFC 6797): nothing here changes for it.
+    with _serving(registry, f"http://{HOST}") as address:
+        answer = httpx.get(f"{address}/login", headers={"Host": HOST}, timeout=30)
+        assert "strict-transport-security" not in answer.headers

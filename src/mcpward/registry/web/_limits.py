@@ -12,9 +12,11 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcpward._bounded import keep_recent
+from mcpward.registry.web._auth import served_over_https
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,15 @@ def _cacheable(scope: Scope) -> bool:
     return public and path.startswith(_READ_API)
 
 
+#: On every answer of an https registry (RFC 6797; a year, no subdomains: the registry's host
+#: only, whose other names it does not know). The sign-in and every form are refused from a
+#: plain-http page of the registry's host, but the browser still asked for that page, and
+#: whoever answered it (anyone on the path) could show anything under the registry's name:
+#: after one visit the browser no longer asks over plain http. Not sent on a plain-http
+#: registry: browsers ignore it there, and the RFC says not to.
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -180,10 +191,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         private = not _cacheable(scope)
+        # By what the registry knows (the request's scheme, its public URL), not by what a
+        # browser sent.
+        https = served_over_https(Request(scope))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + _HEADERS
+                if https:
+                    headers.append(_HSTS)
                 if private and not any(name.lower() == b"cache-control" for name, _ in headers):
                     headers.append(_NO_STORE)
                 message["headers"] = headers
