@@ -12,9 +12,7 @@ token, until 2026-12-05. Now the policy sets ``base-uri 'none'``. Not stopped by
 from __future__ import annotations
 
 import os
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -22,15 +20,10 @@ from typing import ClassVar
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from loopback import serving
 from mcpward.registry.web._limits import SecurityHeaders
 from needs import missing
 from test_registry_browser import CHROMIUM, CHROMIUM_ARGS
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -77,21 +70,8 @@ async def _page(scope: Scope, receive: Receive, send: Send) -> None:
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(SecurityHeaders(_page), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the page server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(lambda _port: SecurityHeaders(_page)) as address:
+        yield address
 
 
 def test_the_policy_stops_what_an_escaping_bug_would_let_in(site: str) -> None:

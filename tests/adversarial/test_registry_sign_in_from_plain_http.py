@@ -13,15 +13,11 @@ https page of its host; a registry on plain http on purpose still takes its own 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
-import uvicorn
 
+from loopback import serving
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import create_app
 from mcpward.registry.web._auth import HOST_PREFIX, SESSION_COOKIE
@@ -29,24 +25,8 @@ from mcpward.registry.web._auth import HOST_PREFIX, SESSION_COOKIE
 HOST = "registry.example"
 
 
-@contextmanager
-def _serving(registry: Registry, public_url: str) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(registry, public_url=public_url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the registry server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+def _serving(registry: Registry, public_url: str) -> AbstractContextManager[str]:
+    return serving(lambda _port: create_app(registry, public_url=public_url))
 
 
 def _sign_in(address: str, token: str, origin: str) -> httpx.Response:

@@ -192,8 +192,8 @@ class SecurityHeaders:
             return
         private = not _cacheable(scope)
         # By what the registry knows (the request's scheme, its public URL), not by what a
-        # browser sent.
-        https = served_over_https(Request(scope))
+        # browser sent; around an app that is no registry's, by the scheme alone.
+        https = served_over_https(Request(scope)) if "app" in scope else scope.get("scheme") == "https"
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
