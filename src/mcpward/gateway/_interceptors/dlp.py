@@ -208,7 +208,8 @@ class Dlp(Interceptor):
             exchange.request = {**exchange.request, "params": redacted}
             exchange.request_changed = True
         if self.injection != "off":
-            self._injection(session, exchange, _strings(params), exchange.method)
+            # Named as the record names the method: masked where the policy found something in it.
+            self._injection(session, exchange, _strings(params), _shown(exchange))
 
     def client_response(self, session: Session, exchange: Exchange) -> None:
         """The client's answer to the server (what the user typed into an elicitation, what
@@ -349,7 +350,8 @@ class Dlp(Interceptor):
             )
         )
         reason = f"the {where} of {shown} carries instructions for the model ({', '.join(families)})"
-        if self.injection == "quarantine" and where in ("result", "error") and exchange.decision != "block":
+        answered = exchange.response is not None and where in ("result", "error")  # not a method so named
+        if self.injection == "quarantine" and answered and exchange.decision != "block":
             self._hold(session, exchange, where, shown, families, summary)
         elif self.injection in ("block", "quarantine"):
             # A message the server sends of its own is no answer to hold: it is refused.
