@@ -134,7 +134,8 @@ def redact_argv(
                 previous_flag = None
                 continue
         after_flag = password_flag is not None and password_flag.next_word and arg == password_flag.flag
-        if (program := program_name(arg)) in _PASSWORD_FLAGS:
+        named = index > 0 and args[index - 1] in _NAMING_FLAGS  # a container's or host's name
+        if (program := program_name(arg)) in _PASSWORD_FLAGS and not named:
             password_flag = _PASSWORD_FLAGS[program]
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
@@ -179,19 +180,39 @@ class _PasswordFlag(NamedTuple):
 
 
 #: Programs whose short flag takes a password (a short list, kept to clients an MCP server's
-#: line starts: database and cache clients, sshpass before ssh). The MySQL and MariaDB clients
-#: take it glued only (``-p`` alone asks for it, and the next word is the database, or their
-#: own options); sshpass glued or as the next word; redis-cli's ``-a`` as the next word only.
-#: The same flag of any other program is no password (``-p`` a port, ``-a`` anything).
+#: line starts: database, directory and cache clients, sshpass before ssh). The MySQL and
+#: MariaDB clients take it glued only (``-p`` alone asks for it, and the next word is the
+#: database, or their own options); sshpass, the MongoDB shell and tools (``-p``), SQL Server's
+#: (``-P``) and OpenLDAP's (``-w``) glued or as the next word; redis-cli's ``-a`` and its forks'
+#: as the next word only. The same flag of any other program is no password (``-p`` a port,
+#: ``-a`` anything).
 _MYSQL_CLIENTS = (
     "mysql", "mysqldump", "mysqladmin", "mysqlsh", "mysqlimport", "mysqlshow", "mysqlcheck",
+    "mysqlslap", "mysqlpump", "mysqlbinlog", "mysql_upgrade",
     "mariadb", "mariadb-dump", "mariadb-admin", "mariadb-import", "mariadb-show", "mariadb-check",
+    "mariadb-slap", "mariadb-binlog", "mariadb-upgrade",
+)  # fmt: skip
+_MONGO_CLIENTS = (
+    "mongosh", "mongo", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat",
+    "mongotop", "mongofiles",
+)  # fmt: skip
+_LDAP_CLIENTS = (
+    "ldapsearch", "ldapadd", "ldapmodify", "ldapdelete", "ldapmodrdn", "ldapcompare", "ldapwhoami",
+    "ldappasswd", "ldapexop",
 )  # fmt: skip
 _PASSWORD_FLAGS = {
     **dict.fromkeys(_MYSQL_CLIENTS, _PasswordFlag("-p", glued=True, next_word=False)),
+    **dict.fromkeys(_MONGO_CLIENTS, _PasswordFlag("-p", glued=True, next_word=True)),
+    **dict.fromkeys(("sqlcmd", "bcp", "osql"), _PasswordFlag("-P", glued=True, next_word=True)),
+    **dict.fromkeys(_LDAP_CLIENTS, _PasswordFlag("-w", glued=True, next_word=True)),
     "sshpass": _PasswordFlag("-p", glued=True, next_word=True),
-    "redis-cli": _PasswordFlag("-a", glued=False, next_word=True),
+    **dict.fromkeys(
+        ("redis-cli", "valkey-cli", "keydb-cli"), _PasswordFlag("-a", glued=False, next_word=True)
+    ),
 }
+#: Flags whose next word names a container or a host (``docker run --name mysql -p3306:3306``,
+#: ``-h mongo``), not the program the words after it are given to.
+_NAMING_FLAGS = frozenset({"--name", "--hostname", "-h", "--container-name", "--network-alias"})
 
 
 def _flag_password(word: str, password_flag: _PasswordFlag, after_flag: bool) -> str | None:
