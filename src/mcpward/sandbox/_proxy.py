@@ -81,7 +81,7 @@ class _Connections:
                 self.severity = severity
         return False
 
-    def summary(self, judged: bool) -> dict[str, Any] | None:
+    def summary(self, judged: bool, names: HostNames) -> dict[str, Any] | None:
         """The record of those left out (None: none was)."""
         if not self.unrecorded:
             return None
@@ -93,7 +93,7 @@ class _Connections:
             "unrecorded": self.unrecorded,
             "sent": self.sent,
             "received": self.received,
-            "hosts": {masked_host_name(host): count for host, count in self.hosts.most_common(_SUMMED_HOSTS)},
+            "hosts": {names.masked(host): count for host, count in self.hosts.most_common(_SUMMED_HOSTS)},
             "reason": f"{self.unrecorded} more connections or requests {kind}, not recorded one by one "
             f"(past {_MOST_CONNECTIONS} of them or {_MOST_CONNECTION_BYTES // 1024} KiB of records)",
         }
@@ -169,6 +169,8 @@ class EgressProxy:
         #: The records of connections allowed, and of those inspection judged otherwise.
         self._allowed = _Connections()
         self._judged = _Connections()
+        #: The records' host names, masked at a bounded cost for the run.
+        self._host_names = HostNames()
 
     def report(self, record: dict[str, Any]) -> None:
         """A connection or request that was allowed (``decision`` allow, with its bytes each
@@ -189,7 +191,7 @@ class EgressProxy:
         in clear. A request's path is masked already (``_path``); masking it again finds
         nothing more."""
         host = record.get("host")
-        masked_host = masked_host_name(host) if isinstance(host, str) else None
+        masked_host = self._host_names.masked(host) if isinstance(host, str) else None
         named = {}
         for key in ("host", "path", "reason", "error"):
             value = record.get(key)
@@ -235,7 +237,7 @@ class EgressProxy:
                           "reason": f"{self._unrecorded} more refused requests, not recorded one by one "
                           f"(past {_MOST_REFUSALS} different ones)"})  # fmt: skip
         for kept, judged in ((self._allowed, False), (self._judged, True)):
-            summary = kept.summary(judged)
+            summary = kept.summary(judged, self._host_names)
             if summary is not None:
                 self._record(summary)
 
@@ -426,9 +428,36 @@ class EgressProxy:
 
 #: The most consecutive labels of a name read joined (see ``masked_host_name``).
 _JOINED_LABELS = 8
+#: Joined reads a name of up to nine labels costs at most (every ordinary name): always made.
+_FREE_READS = sum(9 - size for size in range(2, _JOINED_LABELS + 1))
+#: Joined reads the longer names of one run's records may cost (about a second), and the names
+#: whose masked form is kept so that a name recorded again is not read again.
+_READS_PER_RUN = 100_000
+_KEPT_NAMES = 1024
 
 
-def masked_host_name(host: str) -> str:
+class HostNames:
+    """The host names of one run's records, masked (``masked_host_name``) at a bounded cost: a
+    name of many short labels costs about seven reads a label (124 labels, 855 reads, 8 ms),
+    and a server asking for thousands of them held the proxy's loop for a minute a run. Names
+    of up to nine labels are read whole; longer ones draw on ``reads``, and past it are recorded
+    with every label but the domain masked."""
+
+    def __init__(self, reads: int = _READS_PER_RUN) -> None:
+        self.reads = reads
+        self._masked: dict[str, str] = {}
+
+    def masked(self, host: str) -> str:
+        kept = self._masked.get(host)
+        if kept is not None:
+            return kept
+        masked = masked_host_name(host, self)
+        if len(self._masked) < _KEPT_NAMES and len(host) <= _LONGEST_NAME:
+            self._masked[host] = masked
+        return masked
+
+
+def masked_host_name(host: str, budget: HostNames | None = None) -> str:
     """``host`` with the secrets it names masked by the DLP rules (``redact_text``), and those
     cut across its labels: a dot ends a token, so each label is read apart, and a token cut in
     two labels, or its hex or base32 (longer than the 63 characters a label holds), passed. Runs
@@ -442,6 +471,12 @@ def masked_host_name(host: str) -> str:
     labels = masked.split(".")
     if len(labels) < 3:
         return masked
+    cost = sum(max(0, len(labels) - size) for size in range(2, _JOINED_LABELS + 1))
+    if budget is not None and cost > _FREE_READS:
+        if budget.reads < cost:
+            # Not read: nothing the labels could carry is kept (the domain, its last two, is).
+            return ".".join(["****"] * (len(labels) - 2) + labels[-2:])
+        budget.reads -= cost
     # Shortest runs first; a run around one found is not read (the domain after a token cut in
     # two labels would be masked with it).
     found: list[tuple[int, int]] = []
