@@ -149,11 +149,21 @@ _YOUR_WORK = (
     r"(?:your\s+(?:own\s+)?(?:code(?:base)?|solution|implementation|algorithm|function|answer|response|"
     r"explanation)(?:'s)?|the\s+code\s+you\s+(?:write|develop|produce|generate|create|return))\b"
 )
+#: What items are ordered by ("reverse chronological order", "in reverse order of preference":
+#: a CV's jobs, a survey's choices), which no reversal of the text itself is.
+_ORDER_OF = (
+    r"(?:preference|importance|priority|appearance|occurrence|relevance|severity|size|date|time|age|"
+    r"rank|seniority|submission|arrival|creation)"
+)
+_NOT_AN_ORDER_BY = (
+    rf"(?!\s+(?:(?:chronological|alphabetical|numerical|numeric|lexicographic(?:al)?|date|time)\b|"
+    rf"order\s+of\s+{_ORDER_OF}\b))"
+)
 #: Ciphers and reversals an answer can be put through (a narrower ``_ENCODINGS``: not hex,
 #: binary or emojis, which documentation puts in responses as a matter of course).
 _CIPHER = (
     r"(?:(?:\w+\s+)?ciphers?|base[\s-]?(?:16|32|36|58|62|64|85)|rot[\s-]?\d{1,2}|morse(?:\s+code)?|"
-    r"pig\s+latin|leet(?:\s*speak)?|l33t|reversed?\s+(?:order|sequence)|backwards?)\b"
+    rf"pig\s+latin|leet(?:\s*speak)?|l33t|reversed?\s+(?:order|sequence)(?!\s+of\s+{_ORDER_OF}\b)|backwards?)\b"
 )
 #: The reader's answer (``_REPLY`` without messages and outputs, which are a chat's or a
 #: program's), a "response" not an HTTP one.
@@ -188,7 +198,8 @@ _LANGUAGES = (
 _ENCODINGS = (
     r"(?:base[\s-]?64|b64|rot[\s-]?13|rot\d{1,2}|hex(?:adecimal)?|binary|morse(?:\s+code)?|leet(?:\s*speak)?|"
     r"l33t|caesar(?:\s+cipher)?|pig\s+latin|ascii\s+codes?|char(?:acter)?\s+codes?|unicode\s+escapes?|"
-    r"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order|backwards?|reverse|emojis?|"
+    rf"url[\s-]encod\w*|percent[\s-]encod\w*|reverse(?:d)?\s+order(?!\s+of\s+{_ORDER_OF}\b)|backwards?|"
+    rf"reverse{_NOT_AN_ORDER_BY}|emojis?|"
     r"another\s+language|a\s+cipher|code\s+words?)"
 )
 
