@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 _RESULT_CHARS = 16_384
 #: An id no scan is needed for: too short for a credential of a known format.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{0,16}")
+#: A plain id with fewer than seven digits holds no phone or card number.
+_FEW_DIGITS = re.compile(r"[^0-9]*(?:[0-9][^0-9]*){0,6}")
+#: Integer ids below this hold no number a rule reads (nine digits or more): counters.
+_PLAIN_NUMBER = 100_000_000
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
 
@@ -146,24 +150,36 @@ class Audit(Interceptor):
 
 def _recorded_id(exchange: Exchange) -> Any:
     """A request's id as recorded: as DLP's policy masked it where it found something there;
-    else a string masked as any string the gateway records is, but for a short plain one
-    (``mcpward-12``, a counter), which holds no secret of a known format."""
+    else (DLP off, the server's messages unread, a message an earlier check refused) masked
+    as the params beside it are, by the default rules whole (``redact_text`` knows secrets
+    only: a card number or an e-mail address as an id was kept in clear), but for a counter
+    and a short plain string (``mcpward-12``), which hold nothing a rule reads."""
     masked = exchange.masked_names or {}
     if "id" in masked:
         return masked["id"]
     request_id = exchange.id
-    if not isinstance(request_id, str) or _PLAIN_ID.fullmatch(request_id):
+    if type(request_id) is int and abs(request_id) < _PLAIN_NUMBER:
         return request_id
-    return redact_text(request_id)
+    if isinstance(request_id, str) and _PLAIN_ID.fullmatch(request_id) and _FEW_DIGITS.fullmatch(request_id):
+        return request_id
+    return _masked_name(request_id)
 
 
 def _recorded_method(exchange: Exchange) -> str:
     """A message's method as recorded: one of the specification's as it is; any other as DLP's
-    policy masked it, else masked as any string the gateway records is."""
+    policy masked it, else masked as the params beside it are."""
     masked = exchange.masked_names or {}
     if "method" in masked:
         return str(masked["method"])
-    return exchange.method if exchange.method in MCP_METHODS else redact_text(exchange.method)
+    return exchange.method if exchange.method in MCP_METHODS else str(_masked_name(exchange.method))
+
+
+def _masked_name(value: Any) -> Any:
+    """An id or method masked by the default rules (secrets and personal data), a URL's secret
+    parts too."""
+    if isinstance(value, str):
+        value = redact_text(value)
+    return redact_json(value, scan_json(value))
 
 
 def _redacted(value: Any, already: Any) -> Any:
