@@ -233,8 +233,8 @@ class Exchange:
     redacted_result: Any = None
     #: The same of a 2026-07-28 client's answers in its request (``inputResponses``).
     redacted_input_responses: Any = None
-    #: The id and method as records keep them, when DLP found what its policy reports in them
-    #: (``{"id": ..., "method": ...}``, each masked; a member only where it was judged).
+    #: The id and method as records keep them, where DLP's policy judged them (``{"id": ...,
+    #: "method": ...}``, each masked where it found something; a member only where judged).
     masked_names: dict[str, Any] | None = None
     #: The quarantine ID when the answer was held for a reviewer instead of forwarded.
     held: str | None = None

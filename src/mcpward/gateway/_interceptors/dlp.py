@@ -249,24 +249,24 @@ class Dlp(Interceptor):
         if exchange.method not in MCP_METHODS:
             named["method"] = exchange.method
         tool = f"{session.server}.{exchange.method}"
+        # Every part judged, as the record keeps it (masked where found): the audit masks
+        # again only what no one judged.
         masked: dict[str, Any] = {}
         matches = []
         for part, value in named.items():
             if isinstance(value, str):
                 found = self.policy.scan_text(value, tool=tool)
-                shown = redact(value, found) if found else value
+                masked[part] = redact(value, found) if found else value
             else:
                 found = self.policy.scan_json(value, tool=tool)
-                shown = redact_json(value, found) if found else value
-            if found:
-                masked[part] = shown
-                matches += [replace(match, path=f"$.{part}") for match in found]
+                masked[part] = redact_json(value, found) if found else value
+            matches += [replace(match, path=f"$.{part}") for match in found]
+        exchange.masked_names = masked or None
         if not matches:
             return
-        exchange.masked_names = masked
         action = decision(matches)
         kinds = ", ".join(sorted({m.kind for m in matches}))
-        parts = " and ".join(sorted(masked))
+        parts = " and ".join(sorted({(m.path or "")[2:] for m in matches}))
         exchange.events.append(
             SecurityEvent(
                 "dlp-name",
