@@ -8,7 +8,7 @@ only the masked text; the raw value never leaves the function that looked at it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from mcpward._program_name import program_name
@@ -115,7 +115,14 @@ def redact_argv(
     (``Authorization: Bearer X``), the same inside a flag's value (``--set api.key=X``,
     ``--env=TOKEN=X``, ``--set a=1,api.key=X``), secret-named members of a JSON argument, and
     the password of a ``-p`` that is one (``mysql -pX``, ``sshpass -p X``; ``command`` is the
-    program ``args`` are given to, where it is not their first word; see ``_PASSWORD_FLAGS``)."""
+    program ``args`` are given to, where it is not their first word; see ``_PASSWORD_FLAGS``),
+    in a shell string too (``sh -c "mysql -pX ..."``)."""
+    return _redacted_words(args, command, 0)
+
+
+def _redacted_words(
+    args: list[str] | tuple[str, ...], command: str | None, depth: int
+) -> tuple[tuple[str, ...], list[SecretHit]]:
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
@@ -139,6 +146,15 @@ def redact_argv(
             password_flag = _PASSWORD_FLAGS[program]
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
+        if depth < _MAX_NESTING and (script := _script_words(arg)) is not None:
+            # A shell string (``sh -c "mysql -pX shop"``) naming a listed program: its words
+            # are judged as a line's, and shown as them, masked.
+            inner, inner_hits = _redacted_words(script, None, depth + 1)
+            if inner_hits:
+                hits.extend(replace(hit, where=where) for hit in inner_hits)
+                redacted.append(" ".join(inner))
+                previous_flag = None
+                continue
         masked, found = _masked_word(where, arg, previous_flag)
         # A JSON argument (``--config '{"apiKey": "..."}'``) is no secret whole: its
         # secret-named members are, masked as text is; so are a list's pairs past those
@@ -152,6 +168,15 @@ def redact_argv(
         taken = previous_flag is not None and found
         previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg and not taken else None
     return tuple(redacted), hits
+
+
+def _script_words(word: str) -> list[str] | None:
+    """The shell's words of ``word`` when it is a script naming a program of
+    ``_PASSWORD_FLAGS`` (None otherwise: one word, or a script naming none)."""
+    if not any(blank in word for blank in " \t\n"):
+        return None
+    words = shell_words(word)
+    return words if any(program_name(w) in _PASSWORD_FLAGS for w in words) else None
 
 
 #: A list's separator: a comma, but not one Helm's ``\\,`` escapes.
