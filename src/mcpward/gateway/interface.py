@@ -60,6 +60,14 @@ MCP_METHODS = frozenset({
     "notifications/elicitation/complete", "notifications/subscriptions/acknowledged",
 })  # fmt: skip
 
+
+def counter_id(request_id: Any) -> bool:
+    """Whether a JSON-RPC id is a counter: an integer of fewer than nine digits, which holds no
+    number a DLP rule reads (it reads integers of nine digits or more). Most clients number
+    their requests so; such an id needs no scan."""
+    return type(request_id) is int and abs(request_id) < 100_000_000
+
+
 #: What a client must declare for a server's request of it: the method's capability.
 ASKED_NEEDS = {"elicitation/create": "elicitation", "sampling/createMessage": "sampling"}
 

@@ -16,7 +16,15 @@ from mcpward.dlp import redact_text
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
 from mcpward.gateway._sinks import AuditSink
-from mcpward.gateway.interface import MCP_METHODS, Exchange, Interceptor, PipelineContext, Refusal, Session
+from mcpward.gateway.interface import (
+    MCP_METHODS,
+    Exchange,
+    Interceptor,
+    PipelineContext,
+    Refusal,
+    Session,
+    counter_id,
+)
 from mcpward.model import AuditEventRecord, AuditRecord
 
 if TYPE_CHECKING:
@@ -28,8 +36,6 @@ _RESULT_CHARS = 16_384
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{0,16}")
 #: A plain id with fewer than seven digits holds no phone or card number.
 _FEW_DIGITS = re.compile(r"[^0-9]*(?:[0-9][^0-9]*){0,6}")
-#: Integer ids below this hold no number a rule reads (nine digits or more): counters.
-_PLAIN_NUMBER = 100_000_000
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
 
@@ -158,7 +164,7 @@ def _recorded_id(exchange: Exchange) -> Any:
     if "id" in masked:
         return masked["id"]
     request_id = exchange.id
-    if type(request_id) is int and abs(request_id) < _PLAIN_NUMBER:
+    if counter_id(request_id):
         return request_id
     if isinstance(request_id, str) and _PLAIN_ID.fullmatch(request_id) and _FEW_DIGITS.fullmatch(request_id):
         return request_id

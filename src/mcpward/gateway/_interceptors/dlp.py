@@ -19,6 +19,7 @@ from mcpward.gateway.interface import (
     PipelineContext,
     SecurityEvent,
     Session,
+    counter_id,
 )
 from mcpward.inspect import decoded_text, member_name_read, result_texts
 from mcpward.model import Severity
@@ -244,7 +245,7 @@ class Dlp(Interceptor):
         it as JSON costs: a UUID id, 30 us), a number as params' numbers are."""
         named: dict[str, Any] = {}
         request_id = exchange.id
-        if judge_id and not (type(request_id) is int and -_PLAIN_NUMBER < request_id < _PLAIN_NUMBER):
+        if judge_id and not counter_id(request_id):
             named["id"] = request_id
         if exchange.method not in MCP_METHODS:
             named["method"] = exchange.method
@@ -453,9 +454,6 @@ def _shown(exchange: Exchange) -> str:
     return exchange.tool or (exchange.masked_names or {}).get("method", exchange.method)
 
 
-#: Integer ids below this hold no number a DLP rule reads (it reads integers of nine digits or
-#: more): the counters most clients number their requests with.
-_PLAIN_NUMBER = 100_000_000
 #: As the audit keeps results: up to this many characters of their JSON.
 _RESULT_CHARS = 16_384
 
