@@ -339,3 +339,21 @@ def lookup_call_through_run(tmp_path: Path, config: Path, server: str, *args: st
     finally:
         end_by_closing_input(gateway)
     return received
+
+
+def policy_relay(tmp_path: Path, policy: str = "") -> Any:
+    """A stdio relay in this process with DLP's default checks and the DLP policy ``policy``
+    (TOML; none: the default one), pins and the baseline off, auditing to
+    ``tmp_path / "audit.jsonl"``."""
+    from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
+
+    settings: dict[str, Any] = {"pins": {"enabled": False}, "baseline": {"enabled": False}}
+    if policy:
+        path = tmp_path / "policy.toml"
+        path.write_text(policy, encoding="utf-8")
+        settings["dlp"] = {"policy": str(path)}
+    config = GatewayConfig.model_validate(settings)
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    return Relay(
+        Session(server="docs", target="t"), build_interceptors(config, audit_log=audit), max_message=1 << 20
+    )

@@ -27,25 +27,12 @@ from typing import Any
 
 import orjson
 import pytest
-from gateway_attack_kit import SECRET
+from gateway_attack_kit import SECRET, policy_relay
 
-from mcpward.gateway import AuditLog, GatewayConfig, Relay, Session, build_interceptors
+from mcpward.gateway import Relay
 
 #: A card number that passes the Luhn check (a test number of a known issuer).
 CARD = 4111111111111111
-
-
-def _relay(tmp_path: Path, policy: str = "") -> Relay:
-    settings: dict[str, Any] = {"pins": {"enabled": False}, "baseline": {"enabled": False}}
-    if policy:
-        path = tmp_path / "policy.toml"
-        path.write_text(policy, encoding="utf-8")
-        settings["dlp"] = {"policy": str(path)}
-    config = GatewayConfig.model_validate(settings)
-    audit = AuditLog(tmp_path / "audit.jsonl")
-    return Relay(
-        Session(server="docs", target="t"), build_interceptors(config, audit_log=audit), max_message=1 << 20
-    )
 
 
 def _client(relay: Relay, message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -87,7 +74,7 @@ def _to_client(outs: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
 def test_a_secret_in_a_client_requests_id_or_method_never_reaches_the_server(
     tmp_path: Path, request_message: dict[str, Any]
 ) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _client(relay, request_message)
     assert not _to_server(outs), outs
     [refusal] = _to_client(outs)
@@ -101,7 +88,7 @@ def test_a_secret_in_a_client_requests_id_or_method_never_reaches_the_server(
 
 
 def test_a_secret_in_a_client_notifications_method_is_dropped(tmp_path: Path) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _client(relay, {"method": f"notifications/{SECRET}", "params": {}})
     assert outs == []
     assert SECRET[4:12] not in _log(tmp_path)
@@ -109,7 +96,7 @@ def test_a_secret_in_a_client_notifications_method_is_dropped(tmp_path: Path) ->
 
 
 def test_a_secret_in_the_id_of_a_client_answer_to_nothing_asked_is_dropped(tmp_path: Path) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _client(relay, {"id": f"a-{SECRET}", "result": {}})
     assert outs == []  # neither the answer nor an error under its id
     assert SECRET[4:12] not in _log(tmp_path)
@@ -126,7 +113,7 @@ def test_a_secret_in_the_id_of_a_client_answer_to_nothing_asked_is_dropped(tmp_p
 def test_a_secret_in_a_server_requests_id_or_method_never_reaches_the_client(
     tmp_path: Path, server_message: dict[str, Any]
 ) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _server(relay, server_message)
     assert not _to_client(outs), outs
     [refusal] = _to_server(outs)  # answered for the client, under the server's own id
@@ -136,14 +123,14 @@ def test_a_secret_in_a_server_requests_id_or_method_never_reaches_the_client(
 
 
 def test_a_secret_in_a_server_notifications_method_is_dropped(tmp_path: Path) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _server(relay, {"method": f"notifications/{SECRET}"})
     assert outs == []
     assert SECRET[4:12] not in _log(tmp_path)
 
 
 def test_a_card_number_as_an_id_is_refused_where_the_policy_blocks_cards(tmp_path: Path) -> None:
-    relay = _relay(tmp_path, '[actions]\npii = "block"\n')
+    relay = policy_relay(tmp_path, '[actions]\npii = "block"\n')
     outs = _client(relay, {"id": CARD, "method": "ping"})
     assert not _to_server(outs), outs
     assert str(CARD) not in _log(tmp_path)
@@ -152,7 +139,7 @@ def test_a_card_number_as_an_id_is_refused_where_the_policy_blocks_cards(tmp_pat
 def test_a_card_number_as_an_id_passes_with_an_alert_and_is_masked_in_the_record(tmp_path: Path) -> None:
     """The default policy alerts on cards: the request passes (its answer matches it), and the
     record masks the id, the answer's too."""
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     outs = _client(relay, {"id": CARD, "method": "ping"})
     assert [message["id"] for message in _to_server(outs)] == [CARD]
     assert [message["id"] for message in _to_client(_server(relay, {"id": CARD, "result": {}}))] == [CARD]
@@ -164,7 +151,7 @@ def test_a_card_number_as_an_id_passes_with_an_alert_and_is_masked_in_the_record
 
 def test_the_policys_own_rules_judge_ids_and_methods(tmp_path: Path) -> None:
     policy = '[[rules]]\nid = "codename"\nkeywords = ["Bluebird"]\naction = "block"\n'
-    relay = _relay(tmp_path, policy)
+    relay = policy_relay(tmp_path, policy)
     assert not _to_server(_client(relay, {"id": "Bluebird-7", "method": "ping"}))
     assert not _to_server(_client(relay, {"id": 8, "method": "x/Bluebird"}))
     assert "Bluebird" not in _log(tmp_path)
@@ -189,7 +176,7 @@ ORDINARY_IDS: list[Any] = [
 
 @pytest.mark.parametrize("request_id", ORDINARY_IDS)
 def test_ordinary_ids_pass_both_ways_with_no_event(tmp_path: Path, request_id: Any) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     assert [m["id"] for m in _to_server(_client(relay, {"id": request_id, "method": "ping"}))] == [request_id]
     assert [m["id"] for m in _to_client(_server(relay, {"id": request_id, "result": {}}))] == [request_id]
     asked = _server(relay, {"id": request_id, "method": "roots/list"})
@@ -206,7 +193,7 @@ def test_ordinary_ids_pass_both_ways_with_no_event(tmp_path: Path, request_id: A
     "method", ["tools/list", "experimental/weather-7f3a", "acme/reindex", "notifications/acme/progress"]
 )
 def test_ordinary_methods_pass_with_no_event(tmp_path: Path, method: str) -> None:
-    relay = _relay(tmp_path)
+    relay = policy_relay(tmp_path)
     assert _to_server(_client(relay, {"id": 5, "method": method, "params": {}}))
     assert _to_server(_client(relay, {"method": method, "params": {}}))
     assert _to_client(_server(relay, {"method": method, "params": {}}))
@@ -217,7 +204,7 @@ def test_an_alerted_method_is_masked_in_what_other_findings_say_of_it(tmp_path: 
     """A method the policy alerts on passes; the events of other findings on the same message
     name the message by its method, and the record keeps them masked too."""
     policy = '[[rules]]\nid = "codename"\nkeywords = ["Bluebird"]\naction = "alert"\n'
-    relay = _relay(tmp_path, policy)
+    relay = policy_relay(tmp_path, policy)
     outs = _client(
         relay, {"id": 4, "method": "x/Bluebird", "params": {"note": "Bluebird and bob@corp.example.org"}}
     )
