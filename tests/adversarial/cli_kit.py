@@ -171,3 +171,13 @@ def fleet_of_one_laptop(tmp_path: Path) -> str:
     )
     registry.database.dispose()
     return database
+
+
+def assert_password_masked(command: str, args: list[str], secret: str) -> None:
+    """``command args`` as scan prints it: ``secret`` masked, a finding made, no word lost."""
+    from mcpward.dlp import redact_argv
+
+    masked, hits = redact_argv(args, command=command)
+    assert hits
+    assert secret not in " ".join(masked)
+    assert len(masked) == len(args)
