@@ -127,6 +127,7 @@ def _redacted_words(
     hits: list[SecretHit] = []
     previous_flag: str | None = None
     password_flag = _PASSWORD_FLAGS.get(program_name(command)) if command else None
+    registry_tool = bool(command) and program_name(command or "") in _REGISTRY_LOGINS
     after_flag = False
     for index, arg in enumerate(args):
         where = f"arg[{index}]"
@@ -144,6 +145,12 @@ def _redacted_words(
         named = index > 0 and args[index - 1] in _NAMING_FLAGS  # a container's or host's name
         if (program := program_name(arg)) in _PASSWORD_FLAGS and not named:
             password_flag = _PASSWORD_FLAGS[program]
+        if program in _REGISTRY_LOGINS and not named:
+            registry_tool = True
+        elif registry_tool and arg == "login":
+            password_flag = _LOGIN_PASSWORD
+        elif registry_tool and not arg.startswith("-") and arg != "registry":
+            registry_tool = False  # another subcommand, an image: its -p is a port or its own
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
         if depth < _MAX_NESTING and (script := _script_words(arg)) is not None:
@@ -166,17 +173,19 @@ def _redacted_words(
         redacted.append(masked if found else arg)
         # A word taken as the flag's value (``--token -abc...``) is no flag of its own.
         taken = previous_flag is not None and found
-        previous_flag = arg.lstrip("-") if arg.startswith("-") and "=" not in arg and not taken else None
+        takes_value = arg.startswith("-") and "=" not in arg and not arg.endswith(_NO_VALUE_SUFFIXES)
+        previous_flag = arg.lstrip("-") if takes_value and not taken else None
     return tuple(redacted), hits
 
 
 def _script_words(word: str) -> list[str] | None:
     """The shell's words of ``word`` when it is a script naming a program of
-    ``_PASSWORD_FLAGS`` (None otherwise: one word, or a script naming none)."""
+    ``_PASSWORD_FLAGS`` or ``_REGISTRY_LOGINS`` (None otherwise: one word, or a script naming
+    none)."""
     if not any(blank in word for blank in " \t\n"):
         return None
     words = shell_words(word)
-    return words if any(program_name(w) in _PASSWORD_FLAGS for w in words) else None
+    return words if any(program_name(w) in _SCRIPT_PROGRAMS for w in words) else None
 
 
 #: A list's separator: a comma, but not one Helm's ``\\,`` escapes.
@@ -235,6 +244,16 @@ _PASSWORD_FLAGS = {
         ("redis-cli", "valkey-cli", "keydb-cli"), _PasswordFlag("-a", glued=False, next_word=True)
     ),
 }
+#: Container tools whose ``login`` takes the registry's password with ``-p``, glued or as the
+#: next word (``docker login -u deploy -p X registry``; ``helm registry login``); ``-p`` of their
+#: other subcommands is a port or a project, printed as written.
+_REGISTRY_LOGINS = frozenset({"docker", "podman", "nerdctl", "buildah", "skopeo", "oras", "helm"})
+_LOGIN_PASSWORD = _PasswordFlag("-p", glued=True, next_word=True)
+#: The programs a shell string is read for (``sh -c "mysql -pX ..."``).
+_SCRIPT_PROGRAMS = frozenset(_PASSWORD_FLAGS) | _REGISTRY_LOGINS
+#: Secret-named flags that take no value: the secret comes from elsewhere, and the next word is
+#: something else (``docker login --password-stdin registry``: the registry was masked).
+_NO_VALUE_SUFFIXES = ("-stdin", "_stdin")
 #: Flags whose next word names a container or a host (``docker run --name mysql -p3306:3306``,
 #: ``-h mongo``), not the program the words after it are given to.
 _NAMING_FLAGS = frozenset({"--name", "--hostname", "-h", "--container-name", "--network-alias"})
