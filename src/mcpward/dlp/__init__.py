@@ -14,6 +14,7 @@ from typing import NamedTuple
 from mcpward._program_name import program_name
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
+    VARIABLE_WITH_DEFAULT_OPENING,
     CredentialMatch,
     find_credentials,
     is_placeholder,
@@ -29,6 +30,7 @@ from mcpward.dlp._credentials import (
 
 __all__ = [
     "CREDENTIAL_FORMATS",
+    "VARIABLE_WITH_DEFAULT_OPENING",
     "CredentialMatch",
     "SecretHit",
     "assess_value",
@@ -127,7 +129,7 @@ def _redacted_words(
     hits: list[SecretHit] = []
     previous_flag: str | None = None
     password_flag = _PASSWORD_FLAGS.get(program_name(command)) if command else None
-    registry_tool = bool(command) and program_name(command or "") in _REGISTRY_LOGINS
+    registry_tool = program_name(command or "") in _REGISTRY_LOGINS
     after_flag = False
     for index, arg in enumerate(args):
         where = f"arg[{index}]"

@@ -572,12 +572,13 @@ _PLACEHOLDER = re.compile(
 )
 
 
-#: A variable with a default (``${API_KEY:-default}``, ``${API_KEY-default}``, ``:=``, ``=``), as
-#: shells, compose files and Claude Code's ``.mcp.json`` expand it: the default runs where the
-#: variable is unset, and is written in the config.
-#: Claude Code parts name and default at ``:-`` whatever the name's characters (``${api.key:-X}``),
-#: so that is tried first.
-_DEFAULTED = re.compile(r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])")
+#: The opening of a variable with a default, up to the default (``${API_KEY:-``, ``${API_KEY-``,
+#: ``:=``, ``=``), as shells, compose files and Claude Code's ``.mcp.json`` expand it: the
+#: default runs where the variable is unset, and is written in the config. Claude Code parts
+#: name and default at ``:-`` whatever the name's characters (``${api.key:-X}``, ``${RUN-NER:-npx}``
+#: starts npx), so that is tried first. Scan replaces such variables by their defaults with it.
+VARIABLE_WITH_DEFAULT_OPENING = r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])"
+_DEFAULTED = re.compile(VARIABLE_WITH_DEFAULT_OPENING)
 _BRACE = re.compile(r"[{}]")
 
 

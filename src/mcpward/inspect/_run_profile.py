@@ -32,12 +32,10 @@ def load_run_profile(path: Path) -> Profile:
         )
     if not stat.S_ISREG(info.st_mode):
         raise SandboxError(f"--sandbox-profile {shown}: not a regular file")
-    refusal = _others_may_change(info)
-    if refusal is not None:
-        raise SandboxError(f"--sandbox-profile {shown}: {refusal}")
     try:
-        # Checked again on the file opened: the checks above were by name, and whoever may
-        # write the folder could put a link or a file of theirs at that name in between.
+        # The owner and mode checked on the file opened, and a link refused again there: the
+        # checks above were by name, and whoever may write the folder could put a link or a
+        # file of theirs at that name in between.
         profile = load_profile(path, no_link=True, accept=_others_may_change)
     except SandboxError as exc:
         raise SandboxError(f"--sandbox-profile {exc}") from None

@@ -193,7 +193,9 @@ class EgressProxy:
         host = record.get("host")
         masked_host = self._host_names.masked(host) if isinstance(host, str) else None
         named = {}
-        for key in ("host", "path", "reason", "error"):
+        if masked_host is not None and host:
+            named["host"] = masked_host  # read by the DLP rules already, and across its labels
+        for key in ("path", "reason", "error"):
             value = record.get(key)
             if not isinstance(value, str) or not value:
                 continue

@@ -22,7 +22,13 @@ from mcpward._documents import (
     read_text,
 )
 from mcpward._fork import default_workers, fork_map
-from mcpward.dlp import redact_argv, redact_command_line, redact_text, redact_url
+from mcpward.dlp import (
+    VARIABLE_WITH_DEFAULT_OPENING,
+    redact_argv,
+    redact_command_line,
+    redact_text,
+    redact_url,
+)
 from mcpward.launch import Launch, resolve_launch
 from mcpward.launch_judge import values_harmless
 from mcpward.model import (
@@ -527,10 +533,9 @@ def masked_package(package: PackageRef | None) -> PackageRef | None:
 
 
 #: A variable with a default, innermost first (``${PKG:-evil-mcp}``, ``${PKG-x}``, ``:=``),
-#: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do. Claude
-#: Code parts name and default at ``:-`` whatever the name's characters (``${RUN-NER:-npx}``
-#: starts npx: a name no shell sets), so that is tried first.
-_VARIABLE_WITH_DEFAULT = re.compile(r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])([^{}$]*+)\}")
+#: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do (read as
+#: DLP reads such a default).
+_VARIABLE_WITH_DEFAULT = re.compile(VARIABLE_WITH_DEFAULT_OPENING + r"([^{}$]*+)\}")
 #: Defaults within defaults replaced; a launch line nests none deeper.
 _MAX_DEFAULT_NESTING = 8
 

@@ -404,7 +404,7 @@ class Dlp(Interceptor):
             "at": now_text(),
             "server": session.server,
             "client": session.client,
-            "method": (exchange.masked_names or {}).get("method", exchange.method),
+            "method": _method_shown(exchange),
             "tool": exchange.tool,
             "subject": subject,
             "arguments": exchange.redacted_arguments,
@@ -449,9 +449,14 @@ class Dlp(Interceptor):
 
 
 def _shown(exchange: Exchange) -> str:
-    """What names the message in events and reasons: its tool, else its method, as the record
-    keeps it (masked where DLP's policy found something there)."""
-    return exchange.tool or (exchange.masked_names or {}).get("method", exchange.method)
+    """What names the message in events and reasons: its tool, else its method as shown."""
+    return exchange.tool or _method_shown(exchange)
+
+
+def _method_shown(exchange: Exchange) -> str:
+    """The message's method as the record keeps it: masked where DLP's policy found something
+    there."""
+    return str((exchange.masked_names or {}).get("method", exchange.method))
 
 
 #: As the audit keeps results: up to this many characters of their JSON.
