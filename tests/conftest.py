@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from mcpward.cli import app
 from mcpward.model import Report
 from mcpward.scan import ScanOptions, TargetOS, run_scan
-from needs import missing
+from needs import missing, sandbox_backend
 
 
 class CliResult:
@@ -26,6 +26,17 @@ class CliResult:
 
     def json(self) -> Any:
         return json.loads(self.stdout)
+
+
+@pytest.fixture(params=["bubblewrap", "landlock"])
+def look_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The backend ``inspect --scan --run`` chooses: each unprivileged one that works here, in
+    turn (the attacks on a sandboxed look share it)."""
+    import mcpward.sandbox
+
+    chosen = sandbox_backend(request.param)
+    monkeypatch.setattr(mcpward.sandbox, "backends", lambda: [chosen])
+    return str(request.param)
 
 
 @pytest.fixture

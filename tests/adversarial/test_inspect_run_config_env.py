@@ -21,9 +21,6 @@ from typing import Any
 import pytest
 from fleet_kit import configure_cursor
 
-import mcpward.sandbox
-from needs import sandbox_backend
-
 PRYING = Path(__file__).parents[1] / "servers" / "prying_server.py"
 
 #: A library whose loading appends a line to the file at MARKER, wherever it is loaded.
@@ -35,14 +32,6 @@ __attribute__((constructor)) static void loaded(void) {
     if (fd >= 0) { write(fd, "loaded\n", 7); close(fd); }
 }
 """
-
-
-@pytest.fixture(params=["bubblewrap", "landlock"])
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The backend ``--run`` chooses: each unprivileged one that works here, in turn."""
-    chosen = sandbox_backend(request.param)
-    monkeypatch.setattr(mcpward.sandbox, "backends", lambda: [chosen])
-    return str(request.param)
 
 
 @pytest.fixture
@@ -65,7 +54,7 @@ def _inspect(cli: Any, pins: Path) -> tuple[dict[str, Any], str]:
     shutil.which("cc") is None or sys.platform != "linux", reason="needs a C compiler (Linux)"
 )
 def test_a_library_the_entry_preloads_runs_nowhere_outside_the_sandbox(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     marker = tmp_path / "loaded"
     source, library = tmp_path / "preload.c", tmp_path / "preload.so"
@@ -84,7 +73,7 @@ def test_a_library_the_entry_preloads_runs_nowhere_outside_the_sandbox(
     "variable", ["LD_LIBRARY_PATH", "LD_AUDIT", "LD_DEBUG_OUTPUT", "GCONV_PATH", "GLIBC_TUNABLES"]
 )
 def test_an_entry_setting_what_the_c_library_reads_is_not_started(
-    home: Path, tmp_path: Path, backend: str, cli: Any, variable: str
+    home: Path, tmp_path: Path, look_backend: str, cli: Any, variable: str
 ) -> None:
     entry = {"command": sys.executable, "args": [str(PRYING), "9"], "env": {variable: str(tmp_path / "x")}}
     configure_cursor(home, {"notes": entry})
@@ -94,7 +83,7 @@ def test_an_entry_setting_what_the_c_library_reads_is_not_started(
 
 
 def test_the_entrys_own_variables_reach_the_server_in_the_sandbox(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     entry = {"command": sys.executable, "args": [str(PRYING), "9"], "env": {"NOTES_MODE": "quiet"}}
     configure_cursor(home, {"notes": entry})

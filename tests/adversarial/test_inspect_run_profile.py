@@ -22,9 +22,6 @@ from typing import Any
 import pytest
 from fleet_kit import configure_cursor
 
-import mcpward.sandbox
-from needs import sandbox_backend
-
 KEY = "MCPWARD-TEST-KEY-8d2b71c4"
 
 #: A server (official SDK) that lists one tool whose description says what it could reach: a
@@ -88,13 +85,6 @@ def service() -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(params=["bubblewrap", "landlock"])
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    chosen = sandbox_backend(request.param)
-    monkeypatch.setattr(mcpward.sandbox, "backends", lambda: [chosen])
-    return str(request.param)
 
 
 @pytest.fixture
@@ -232,7 +222,7 @@ def _profiles(tmp_path: Path) -> None:
 
 
 def test_the_server_gets_what_the_profile_names_and_no_more(
-    home: Path, tmp_path: Path, backend: str, service: int, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, service: int, cli: Any
 ) -> None:
     script = tmp_path / "looking_server.py"
     script.write_text(LOOKING, encoding="utf-8")
@@ -271,7 +261,7 @@ def test_the_server_gets_what_the_profile_names_and_no_more(
 
 
 def test_without_a_profile_the_look_is_as_before(
-    home: Path, tmp_path: Path, backend: str, service: int, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, service: int, cli: Any
 ) -> None:
     script = tmp_path / "looking_server.py"
     script.write_text(LOOKING, encoding="utf-8")
@@ -307,7 +297,7 @@ def _cache_profile(tmp_path: Path, cache: Path) -> Path:
 
 
 def test_a_real_npm_server_is_inspected_from_its_package_cache_read_only(
-    home: Path, tmp_path: Path, backend: str, npx_cache: Path, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, npx_cache: Path, cli: Any
 ) -> None:
     # The package npx installed, run from the cache it is in: the profile mounts the cache
     # read-only and allows no host. Without the profile only the script is there, not the
@@ -327,7 +317,7 @@ def test_a_real_npm_server_is_inspected_from_its_package_cache_read_only(
 
 
 def test_npx_cannot_use_a_cache_given_read_only_and_says_where_it_ran(
-    home: Path, tmp_path: Path, backend: str, npx_cache: Path, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, npx_cache: Path, cli: Any
 ) -> None:
     # npm rewrites its cache's index at every lookup (make-fetch-happen compacts it) and takes a
     # failed rewrite for a miss: ``npx -y`` cannot start from a read-only cache, and with no host
@@ -352,7 +342,7 @@ def test_npx_cannot_use_a_cache_given_read_only_and_says_where_it_ran(
 
 
 def test_what_the_sandbox_refused_is_told_with_the_error(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     # The server asks its proxy for a host the profile does not allow, then fails: its error
     # was "Connection closed" alone.
@@ -369,7 +359,7 @@ def test_what_the_sandbox_refused_is_told_with_the_error(
 
 
 def test_a_profile_the_runner_refuses_is_told_with_the_error(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     # The runner reads the files the profile's [inspect] names; its refusal was "Connection closed".
     configure_cursor(home, {"helper": {"command": sys.executable, "args": ["-c", "pass"]}})
@@ -383,7 +373,7 @@ def test_a_profile_the_runner_refuses_is_told_with_the_error(
 
 
 def test_a_look_whose_records_would_go_nowhere_is_not_started(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     # The run's records are passed on to the user's audit log after it: a log that cannot be
     # opened is found before the server starts, as `sandbox run` finds it.
@@ -397,7 +387,7 @@ def test_a_look_whose_records_would_go_nowhere_is_not_started(
 
 
 def test_the_line_said_before_a_look_writes_no_terminal_control(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     # A folder's name is the name its maker gave it: an OSC 52 in it wrote the clipboard.
     folder = tmp_path / "data\x1b]52;c;Y3VybCB4fHNo\x07"

@@ -29,7 +29,6 @@ from stdio_answers import ANSWERING
 import mcpward.sandbox
 from loopback import Accepting
 from mcpward.inspect import ServerTarget, fetch_all
-from needs import sandbox_backend
 
 SERVERS = Path(__file__).parents[1] / "servers"
 PRYING = SERVERS / "prying_server.py"
@@ -61,14 +60,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@pytest.fixture(params=["bubblewrap", "landlock"])
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The backend ``--run`` chooses: each unprivileged one that works here, in turn."""
-    chosen = sandbox_backend(request.param)
-    monkeypatch.setattr(mcpward.sandbox, "backends", lambda: [chosen])
-    return str(request.param)
-
-
 @pytest.fixture
 def listener() -> Iterator[Listener]:
     served = Listener()
@@ -88,7 +79,7 @@ def _inspect(cli: Any, pins: Path, *flags: str) -> tuple[dict[str, Any], str]:
 
 
 def test_a_server_run_reads_no_key_reaches_no_port_and_writes_no_home(
-    home: Path, tmp_path: Path, backend: str, listener: Listener, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, listener: Listener, cli: Any
 ) -> None:
     configure_cursor(home, {"notes": {"command": sys.executable, "args": [str(PRYING), str(listener.port)]}})
     report, pins = _inspect(cli, tmp_path / "pins.json", "--run")
@@ -110,7 +101,7 @@ def test_run_unsandboxed_starts_the_server_as_the_user(
 
 
 def test_a_benign_server_is_inspected_as_it_was_unconfined(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     configure_cursor(
         home, {"weather": {"command": sys.executable, "args": [str(WEATHER), "stdio", "--poisoned"]}}
@@ -124,7 +115,7 @@ def test_a_benign_server_is_inspected_as_it_was_unconfined(
 
 
 def test_a_server_that_fails_in_the_sandbox_is_said_to_have_run_there(
-    home: Path, tmp_path: Path, backend: str, cli: Any
+    home: Path, tmp_path: Path, look_backend: str, cli: Any
 ) -> None:
     # An npx server that cannot download its package inside, say: its error was only the SDK's.
     configure_cursor(home, {"fetcher": {"command": sys.executable, "args": ["-c", "raise SystemExit(1)"]}})
@@ -183,14 +174,14 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.mark.parametrize("how", ["setsid", "stubborn"])
 def test_what_a_sandboxed_server_leaves_running_ends_with_the_look(
-    tmp_path: Path, backend: str, how: str, runs: Path
+    tmp_path: Path, look_backend: str, how: str, runs: Path
 ) -> None:
     # ``stubborn``: the server ignores its input's end and SIGTERM. The keeper ended the sandbox's
     # runner at once, which left the run's folder (the server's home) and control groups behind.
     script = server_script(tmp_path, _LEAVES)
     with fresh_marker("inspected") as marker:
         target = ServerTarget(
-            "weather", "stdio", command=sys.executable, args=(str(script), marker, how), sandbox=backend
+            "weather", "stdio", command=sys.executable, args=(str(script), marker, how), sandbox=look_backend
         )
         fetched, errors = fetch_all([target], 60)
         assert errors == [] and [item.name for item in fetched[0][1]] == ["get_forecast"]
