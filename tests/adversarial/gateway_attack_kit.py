@@ -101,22 +101,29 @@ def serve_process(
     config_file.write_text(f"{config}\n[serve]\nport = {port}\n" if "[serve]" not in config
                            else config.replace("[serve]", f"[serve]\nport = {port}", 1), encoding="utf-8")  # fmt: skip
     log = tmp_path / "audit.jsonl"
-    process = subprocess.Popen(
-        [*MCPWARD, "gateway", "serve", "--config", str(config_file), "--audit-log", str(log)],
-        stderr=subprocess.DEVNULL,
-        env=env,
-        preexec_fn=limit_open_files if open_files is not None else None,
-    )
+    stderr_file = tmp_path / "gateway.stderr"
+    with stderr_file.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*MCPWARD, "gateway", "serve", "--config", str(config_file), "--audit-log", str(log)],
+            stderr=stderr,
+            env=env,
+            preexec_fn=limit_open_files if open_files is not None else None,
+        )
     try:
         wait_for(port, process)
         yield f"http://127.0.0.1:{port}", process, log
     finally:
+        # A gateway that ended before it was asked to is a failure whatever the test saw.
+        ended = process.poll()
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+        if ended is not None:
+            told = stderr_file.read_bytes()[-4000:].decode(errors="replace")
+            raise AssertionError(f"the gateway ended by itself (exit {ended}):\n{told}")
 
 
 def memory_kb(pid: int, field: str = "VmHWM") -> int:
@@ -124,7 +131,7 @@ def memory_kb(pid: int, field: str = "VmHWM") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
-    raise AssertionError(f"no {field} for {pid}")
+    raise AssertionError(f"no {field} for {pid}: the process has ended")
 
 
 def children_of(pid: int) -> list[int]:
