@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from needs import missing, sandbox_backend
-from test_sandbox import BACKENDS, docker_host, hostile_command, sandboxed
+from test_sandbox import BACKENDS, docker_host, hostile_command, sandboxed, sandboxed_series
 
 __all__ = ["docker_host"]  # the fixture the docker backend needs, used through `backend`
 
@@ -101,9 +101,10 @@ def test_no_socket_but_a_tcp_stream_reaches_a_host_service(
     """MPTCP is a stream too (Landlock rules TCP only), and a Fast Open send connects with no
     connect() call: neither may reach a host service on loopback."""
     port = str(host_tcp.socket.getsockname()[1])
-    for action in ("mptcp", "fastopen", "direct"):
-        outcome, _ = sandboxed(tmp_path, action, "127.0.0.1", port, backend=backend)
-        assert not outcome["ok"], (action, outcome)
+    attempts = [(action, "127.0.0.1", port) for action in ("mptcp", "fastopen", "direct")]
+    outcomes, _ = sandboxed_series(tmp_path, *attempts, backend=backend)
+    for attempt, outcome in zip(attempts, outcomes, strict=True):
+        assert not outcome["ok"], (attempt, outcome)
     host_tcp.close()
     assert host_tcp.received == []
 
@@ -176,9 +177,9 @@ def test_no_host_unix_socket_is_reached(tmp_path: Path, backend: str, runtime_fo
             ("unix", "@" + abstract[1:]),
             ("unix-datagram", str(runtime_folder / "log.sock")),
         ]
-        for action, address in attempts:
-            outcome, _ = sandboxed(tmp_path, action, address, backend=backend)
-            assert not outcome["ok"], (action, address, outcome)
+        outcomes, _ = sandboxed_series(tmp_path, *attempts, backend=backend)
+        for attempt, outcome in zip(attempts, outcomes, strict=True):
+            assert not outcome["ok"], (attempt, outcome)
     finally:
         for listener in listeners:
             listener.close()
@@ -192,8 +193,7 @@ def test_no_host_process_is_read_or_signalled(tmp_path: Path, backend: str) -> N
     with subprocess.Popen(["sleep", "60"], env={"GITHUB_TOKEN": secret}) as host:
         try:
             pid = str(host.pid)
-            read, _ = sandboxed(tmp_path, "environ", pid, backend=backend)
-            killed, _ = sandboxed(tmp_path, "kill", pid, backend=backend)
+            (read, killed), _ = sandboxed_series(tmp_path, ("environ", pid), ("kill", pid), backend=backend)
             assert host.poll() is None, "the sandboxed server killed a host process"
         finally:
             host.kill()
@@ -228,10 +228,10 @@ def test_no_host_shared_memory_is_read(tmp_path: Path, backend: str, host_shared
 def test_the_server_holds_no_capability(tmp_path: Path, backend: str) -> None:
     """As root, a server with capabilities (in its own user namespace or, with Landlock, the
     host's) can make namespaces, mounts, file capabilities and raise its own limits."""
-    outcome, _ = sandboxed(tmp_path, "capabilities", backend=backend)
-    assert not outcome["ok"], outcome
-    outcome, _ = sandboxed(tmp_path, "user-namespace", backend=backend)  # nor regains them there
-    assert not outcome["ok"], outcome
+    # Nor regains them in a user namespace of its own.
+    (held, regained), _ = sandboxed_series(tmp_path, ("capabilities",), ("user-namespace",), backend=backend)
+    assert not held["ok"], held
+    assert not regained["ok"], regained
 
 
 def test_the_kernels_other_entries_are_closed(tmp_path: Path, landlock: str) -> None:
@@ -291,9 +291,14 @@ def test_a_setuid_program_left_in_the_home_does_not_run_as_root_on_the_host(
 ) -> None:
     if os.geteuid() != 0:
         missing(backend, "the attack needs the sandbox run as root")
-    planted, _ = sandboxed(tmp_path, "setuid-copy", "~/x", backend=backend, server="notes")
-    directory, _ = sandboxed(tmp_path, "setgid-directory", "~/drop", backend=backend, server="notes")
-    sandboxed(tmp_path, "file-capability", "~/y", backend=backend, server="notes")
+    (planted, directory, _), _ = sandboxed_series(
+        tmp_path,
+        ("setuid-copy", "~/x"),
+        ("setgid-directory", "~/drop"),
+        ("file-capability", "~/y"),
+        backend=backend,
+        server="notes",
+    )
     from mcpward.sandbox import server_home
 
     home = server_home("notes")
@@ -359,9 +364,8 @@ def test_root_only_host_files_and_other_sockets_are_out_of_sight(tmp_path: Path,
 
 def test_the_servers_cannot_forge_the_sandboxs_reports(tmp_path: Path, backend: str) -> None:
     """DNS and file records come from the sandbox's own reporter, never from the server."""
-    _, records = sandboxed(tmp_path, "forge", "dns", "20", backend=backend)
+    _, records = sandboxed_series(tmp_path, ("forge", "dns", "20"), ("forge", "file", "20"), backend=backend)
     assert not any(r.get("host") == "forged.attacker.example" for r in records), records[:3]
-    _, records = sandboxed(tmp_path, "forge", "file", "20", backend=backend)
     assert not any(r.get("path") == "/etc/hostname" for r in records), records[:3]
 
 

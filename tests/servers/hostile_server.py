@@ -10,57 +10,61 @@ import sys
 import urllib.request
 
 
-def attempt() -> dict:
-    action = sys.argv[1]
+def attempt(argv: list[str]) -> dict:
+    """The attempt ``argv`` names (its action, then its arguments)."""
+    action = argv[0]
+    if action == "series":  # several attempts in one run, each as if alone: [[action, *args], ...]
+        outcomes = [attempt([str(part) for part in each]) for each in json.loads(argv[1])]
+        return {"ok": any(outcome["ok"] for outcome in outcomes), "outcomes": outcomes}
     if action == "connect":
         try:
-            with urllib.request.urlopen(sys.argv[2], timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(argv[1], timeout=10) as response:  # noqa: S310
                 return {"ok": True, "status": response.status, "body": response.read().decode()[:200]}
         except Exception as exc:  # noqa: BLE001
             return {"ok": False, "error": str(exc)}
     if action == "direct":
         try:
-            socket.create_connection((sys.argv[2], int(sys.argv[3])), timeout=5).close()
+            socket.create_connection((argv[1], int(argv[2])), timeout=5).close()
             return {"ok": True}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "udp":
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                udp.sendto(b"exfiltrated", (sys.argv[2], int(sys.argv[3])))
+                udp.sendto(b"exfiltrated", (argv[1], int(argv[2])))
             return {"ok": True}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "dns":
         try:
-            return {"ok": True, "addresses": [a[4][0] for a in socket.getaddrinfo(sys.argv[2], 443)]}
+            return {"ok": True, "addresses": [a[4][0] for a in socket.getaddrinfo(argv[1], 443)]}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "read":
         try:
-            with open(os.path.expanduser(sys.argv[2])) as handle:
+            with open(os.path.expanduser(argv[1])) as handle:
                 return {"ok": True, "content": handle.read()[:100]}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "env":
-        value = os.environ.get(sys.argv[2], "")
+        value = os.environ.get(argv[1], "")
         # Only a digest of the value leaves, so a test can compare without printing a secret.
         import hashlib
 
         return {
-            "ok": sys.argv[2] in os.environ,
+            "ok": argv[1] in os.environ,
             "names": sorted(os.environ),
             "sha256": hashlib.sha256(value.encode()).hexdigest(),
         }
     if action == "write":
         try:
-            with open(os.path.expanduser(sys.argv[2]), "w") as handle:
+            with open(os.path.expanduser(argv[1]), "w") as handle:
                 handle.write("pwned")
             return {"ok": True}
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     if action == "spawn":  # hold this many processes (with --hold, until standard input closes)
-        for _ in range(int(sys.argv[2])):
+        for _ in range(int(argv[1])):
             _HELD.append(subprocess.Popen(["sleep", "20"], stdout=subprocess.DEVNULL))
         return {"ok": True, "started": len(_HELD)}
     if action == "fork":
@@ -77,7 +81,7 @@ def attempt() -> dict:
         return {"ok": True, "started": len(children)}
     if action in ESCAPES:
         try:
-            return ESCAPES[action](*sys.argv[2:])
+            return ESCAPES[action](*argv[1:])
         except OSError as exc:
             return {"ok": False, "error": str(exc)}
     return {"ok": False, "error": f"unknown action {action}"}
@@ -346,7 +350,7 @@ ESCAPES = {
 #: Processes "spawn" holds: ended with the server, so the sandbox need not wait out their sleep.
 _HELD: list[subprocess.Popen[bytes]] = []
 
-print(json.dumps(attempt()), flush=True)
+print(json.dumps(attempt(sys.argv[1:])), flush=True)
 if "--hold" in sys.argv:  # stay up until standard input closes, as a server does
     sys.stdin.read()
 for _process in _HELD:
