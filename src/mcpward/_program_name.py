@@ -12,7 +12,10 @@ _SUFFIXES = (".exe", ".cmd", ".bat", ".ps1", ".sh")
 
 def program_name(command: str) -> str:
     """``/usr/local/bin/npx`` and ``C:\\Program Files\\nodejs\\npx.cmd`` both give ``npx``."""
-    base = ntpath.basename(command.replace("\\", "/").rstrip("/")) if command else ""
+    path = command.replace("\\", "/").rstrip("/")
+    # ntpath's basename only where a drive or a share may lead (it is the cost of a long script's
+    # million words); elsewhere the last part is the same.
+    base = ntpath.basename(path) if path[:2] == "//" or ":" in path else path.rpartition("/")[2]
     base = base.rsplit("/", 1)[-1].lower()
     for suffix in _SUFFIXES:
         if base.endswith(suffix):

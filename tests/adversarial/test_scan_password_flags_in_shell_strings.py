@@ -24,6 +24,12 @@ ATTACKS = [
     ("bash", ["-c", f"docker exec -i db mongosh -u admin -p '{SECRET}' --quiet"]),
     ("sh", ["-c", f"sshpass -p {SECRET} ssh deploy@db mcp-server-sql"]),
     ("docker", ["run", "--rm", "-i", "img", "sh", "-c", f"mysqldump -p{SECRET} shop"]),
+    # The program's name spelled as a shell reads it: escaped, quoted, a Windows path in quotes,
+    # upper case with a suffix (the string is searched for a name before it is split).
+    ("sh", ["-c", f"redis-cli\\.exe -a {SECRET} monitor"]),
+    ("sh", ["-c", f"my'sql' -p{SECRET} shop"]),
+    ("cmd", ["/c", f"'C:\\Program Files\\MySQL\\bin\\mysql.exe' -p{SECRET} shop"]),
+    ("sh", ["-c", f"cd /srv && /usr/bin/MYSQL.EXE/ -p{SECRET} shop"]),
 ]
 
 
