@@ -1,6 +1,6 @@
 """Train the learned classifier of the result check (``mcpward.inspect.untrusted``).
 
-    python bench/train_untrusted.py [--corpora DIR] [--write] [--extra]
+    python bench/train_untrusted.py [--corpora DIR] [--write] [--no-extra]
 
 Data (all shippable: the corpora are MIT/Apache-2.0, the own benign results corpus is built from
 MIT/ISC/BSD/Apache/PSF content, see ``bench/build_benign_results.py``, the extra injection sets
@@ -200,12 +200,12 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--write", action="store_true", help="train on every source and write the weights")
     parser.add_argument(
-        "--extra",
+        "--no-extra",
         action="store_true",
-        help="with bench/data/extra_injections.jsonl",
+        help="without bench/data/extra_injections.jsonl (the data of the weights before 2026-12-06's)",
     )
     args = parser.parse_args()
-    prepared = prepare(load(args.corpora, extra=args.extra))
+    prepared = prepare(load(args.corpora, extra=not args.no_extra))
     model = fit(*split(prepared, None))
     for label, name in ((1, "injection"), (0, "benign")):
         chosen = [p for p in prepared if p.example.label == label]

