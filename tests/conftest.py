@@ -66,7 +66,7 @@ def cache_dir_sharing_compiled(tmp_path_factory: pytest.TempPathFactory) -> Path
     gateway process 2 s of CPU and every container sandbox run 0.9 s. The tests of these
     caches give them a folder of their own."""
     cache = tmp_path_factory.mktemp("cache")
-    for folder in ("hyperscan", "sandbox"):
+    for folder in ("hyperscan", "sandbox", "patterns"):
         shared = tmp_path_factory.getbasetemp() / f"{folder}-shared"
         shared.mkdir(exist_ok=True)
         (cache / folder).symlink_to(shared, target_is_directory=True)

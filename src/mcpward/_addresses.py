@@ -11,13 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+from mcpward._regex import compiled
+
+EMAIL = compiled(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 #: :data:`EMAIL` tried only where a run of its first characters starts. Every start inside one
 #: run reaches the same ``@`` (or fails the same way), so the run's first start answers for the
 #: rest; tried from each, a long word without an address cost the square of its length (40,000
 #: letters and an ``@``: 2.7 s).
-_EMAIL_AT_RUN = re.compile(r"(?<![\w.+-])[\w.+-]++@([\w-]++(?:\.[\w-]++)+)")
-URL = re.compile(r"\bhttps?://[^\s\"'<>]+", re.IGNORECASE)
+_EMAIL_AT_RUN = compiled(r"(?<![\w.+-])[\w.+-]++@([\w-]++(?:\.[\w-]++)+)")
+URL = compiled(r"\bhttps?://[^\s\"'<>]+", re.IGNORECASE)
 #: Long strings are searched in their first part only (the searches cost 0.1 ms per 4 KB).
 _TEXT_LIMIT = 100_000
 

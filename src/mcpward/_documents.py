@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 
 #: Larger than any real client config (~/.claude.json with a long history is a few MiB).
@@ -42,7 +43,7 @@ class DocumentError(McpwardError):
     """A file that exists but cannot be used. The message is safe to show: it quotes nothing."""
 
 
-_KEY_TOKEN = re.compile(
+_KEY_TOKEN = compiled(
     r"""["']([^"'\n]{1,256})["']\s*:"""  # JSON and quoted YAML keys
     # YAML "- name: x" (the name read whole, its white space cut by the caller; a name of white
     # space only, quoted or not, is the empty name)
@@ -235,7 +236,7 @@ def _parse_json(text: str, *, lenient: bool) -> Any:
         raise DocumentError(_json5_message(text, exc, isinstance(exc, pyjson5.Json5EOF))) from None
 
 
-_NEAR = re.compile(r"near (\d+)")
+_NEAR = compiled(r"near (\d+)")
 
 
 def _json5_message(text: str, exc: Exception, at_end: bool) -> str:
@@ -250,7 +251,7 @@ def _json5_message(text: str, exc: Exception, at_end: bool) -> str:
     return f"JSON syntax error at line {line}, column {column}: {reason}"
 
 
-_TOML_POSITION = re.compile(r"\(at (line \d+, column \d+|end of document)\)")
+_TOML_POSITION = compiled(r"\(at (line \d+, column \d+|end of document)\)")
 
 
 def _parse_toml(text: str) -> Any:

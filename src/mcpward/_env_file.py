@@ -5,10 +5,11 @@ project's ``.env`` would set for the package manager)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-_LINE = re.compile(r"\s*+(?:export\s++)?+([A-Za-z_][A-Za-z0-9_]*+)\s*+=")
+from mcpward._regex import compiled
+
+_LINE = compiled(r"\s*+(?:export\s++)?+([A-Za-z_][A-Za-z0-9_]*+)\s*+=")
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from mcpward._addresses import held_by_another, is_this_machine
 from mcpward._http import DownloadError, download_into
 from mcpward._paths import replace_whole, user_data_dir
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
 from mcpward.model import Ecosystem, PackageRef, Severity
@@ -36,7 +37,7 @@ from mcpward.model import Ecosystem, PackageRef, Severity
 _OSV_ECOSYSTEMS = {"npm": Ecosystem.NPM, "PyPI": Ecosystem.PYPI}
 # "mcp" anywhere in the name: a token of its own missed MCP packages that run it into a word
 # (`@mcpjam/inspector`, `mcpo`, `mcpadapt`), so their advisories were dropped by every refresh.
-_MCP_NAME = re.compile(r"mcp|modelcontextprotocol", re.IGNORECASE)
+_MCP_NAME = compiled(r"mcp|modelcontextprotocol", re.IGNORECASE)
 #: An export (a zip), downloaded or read: kept in a file, never in memory, and read a member at
 #: a time. Anything larger is not an OSV export.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024
@@ -415,7 +416,7 @@ def parse_version(ecosystem: Ecosystem, text: str) -> Any:
 # node-semver's loose form, which npm uses to read a version it is asked to install: `=`, `v`
 # and spaces before it, leading zeros, a pre-release without its hyphen. `npx pkg@=1.0.16`,
 # `@01.0.16` and `@=v01.00.016` all install 1.0.16; read strictly, none matched its advisory.
-_NPM_LOOSE = re.compile(
+_NPM_LOOSE = compiled(
     r"[=v\s]*(\d+)\.(\d+)\.(\d+)"
     r"(?:-?([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
     r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"

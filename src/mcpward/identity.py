@@ -22,6 +22,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from mcpward._paths import replace_whole, user_data_dir
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem
 
@@ -315,7 +316,7 @@ def _edit_budget(name: str) -> int:
     return 1 if len(name) < 15 else 2
 
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = compiled(r"[a-z0-9]+")
 
 
 def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from packaging.utils import canonicalize_name
 
 from mcpward._program_name import program_name
+from mcpward._regex import compiled
 from mcpward.dlp import shell_words
 from mcpward.launch_judge import (
     NPM_RUNNERS,
@@ -30,17 +31,17 @@ POSIX_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash"})
 WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh", "pwsh.exe"})
 _SHELLS = POSIX_SHELLS | {"busybox"}
 _POWERSHELLS = {"powershell", "pwsh"}
-_SHELL_METACHARS = re.compile(r"\|\||&&|[|;&<>`]|\$\(|\n")
-_SUBSTITUTION = re.compile(r"\$\(|`")
-_DOWNLOAD_TO_SHELL = re.compile(
+_SHELL_METACHARS = compiled(r"\|\||&&|[|;&<>`]|\$\(|\n")
+_SUBSTITUTION = compiled(r"\$\(|`")
+_DOWNLOAD_TO_SHELL = compiled(
     r"(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod)\b[^|]*\|\s*"
     r"(?:sudo\s+)?(?:sh|bash|zsh|dash|python3?|node|iex|invoke-expression|powershell|pwsh)\b",
     re.IGNORECASE,
 )
-_EXACT_SEMVER = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
-_VERSION_TAG = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-._+][0-9A-Za-z.-]+)?$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_EXACT_SEMVER = compiled(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_VERSION_TAG = compiled(r"^v?\d+(?:\.\d+){1,3}(?:[-._+][0-9A-Za-z.-]+)?$")
+_DIGEST = compiled(r"^sha256:[0-9a-f]{64}$")
+_COMMIT = compiled(r"^[0-9a-f]{40}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,7 +495,7 @@ def _bin_of(command: str, package: PackageRef) -> bool:
 
 #: A version that is itself a spec of what npm installs: another package (`npm:`), a
 #: repository, an archive's URL, a path.
-_SPEC_AS_VERSION = re.compile(
+_SPEC_AS_VERSION = compiled(
     r"^(?:npm:|github:|gitlab:|bitbucket:|gist:|git\+|git://|https?://|file:|[./~]|[A-Za-z]:[\\/])"
 )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from mcpward._regex import compiled
 from mcpward.model import Ecosystem
 
 #: Runners that take an npm package, and those that take a Python one, as the launch's parse
@@ -57,7 +58,7 @@ _HARMLESS_OPTIONS: dict[str, frozenset[str]] = {
 #: Node options that load no code (``--max-old-space-size=4096`` is common in entries); any
 #: other may (``--require``, ``--import``, a loader, ``--inspect``: a debugger that any local
 #: process may attach to and run code in).
-_HARMLESS_NODE_OPTION = re.compile(
+_HARMLESS_NODE_OPTION = compiled(
     r"--(?:max-old-space-size|max-semi-space-size|max-http-header-size|stack-size|no-warnings"
     r"|no-deprecation|enable-source-maps|dns-result-order|trace-warnings|unhandled-rejections"
     r"|disable-warning)(?:=\S+)?"
@@ -76,7 +77,7 @@ _PACKAGE_MANAGER_PREFIXES: dict[Ecosystem, tuple[str, ...]] = {
 _RUNTIME_PREFIXES = ("node_", "python")
 #: Variables of those namespaces that change nothing of what is fetched or run. A registry's
 #: credentials (npm's ``//host/:_authToken``, uv's ``UV_INDEX_NAME_PASSWORD``) name no source.
-_HARMLESS_VARIABLES = re.compile(
+_HARMLESS_VARIABLES = compiled(
     r"npm_config_(?:yes|loglevel|update[_-]notifier|fund|audit|progress|color|//.*)"
     r"|uv_(?:no_progress|http_timeout|request_timeout|concurrent_\w+|native_tls|link_mode"
     r"|compile_bytecode|index_\w+_(?:username|password))"
@@ -94,7 +95,7 @@ _HARMLESS_VARIABLES = re.compile(
 #: substitutions and ``BASH_FUNC_name%%`` stands in for a program of that name); and the other
 #: runtimes' code loaded first, for what a server starts (``JAVA_TOOL_OPTIONS=-javaagent:x.jar``,
 #: ``PERL5OPT``, ``RUBYOPT``, ``DOTNET_STARTUP_HOOKS``).
-_LOADS_OR_TRUSTS = re.compile(
+_LOADS_OR_TRUSTS = compiled(
     r"ld_\w+|dyld_\w+|bash_env|ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle"
     r"|git_(?:ssh|ssh_command|proxy_command|askpass|exec_path|template_dir|config\w*|ssl_\w+)"
     r"|homedrive|homepath|prefix|destdir|xdg_\w+|programdata"
@@ -112,7 +113,7 @@ _LOADS_OR_TRUSTS = re.compile(
 #: A home by its own path: ``~`` and ``$HOME`` are not expanded where the launch is started (the
 #: gateway's exec, the entry's PATH), and name a folder of the one the server starts in.
 _HOME = r"(?:/home/[^/]+|/Users/[^/]+|/root)"
-_TRUSTED_RUNNER_FOLDER = re.compile(
+_TRUSTED_RUNNER_FOLDER = compiled(
     r"/(?:usr/(?:local/)?)?s?bin"
     r"|/opt/(?:homebrew|local)/s?bin|/(?:opt/homebrew|usr/local)/opt/[^/]+/bin"
     r"|/home/linuxbrew/\.linuxbrew/bin|/snap/bin|/run/current-system/sw/bin"
@@ -132,10 +133,10 @@ _TRUSTED_RUNNER_FOLDER = re.compile(
 _WINDOWS_HOME = r"[a-z]:\\users\\[^\\/]+"
 #: Each home folder variable's standard value (a trailing separator allowed).
 _STANDARD_FOLDER = {
-    "appdata": re.compile(rf"{_WINDOWS_HOME}\\appdata\\roaming\\?", re.IGNORECASE),
-    "localappdata": re.compile(rf"{_WINDOWS_HOME}\\appdata\\local\\?", re.IGNORECASE),
-    "userprofile": re.compile(rf"{_WINDOWS_HOME}\\?", re.IGNORECASE),
-    "home": re.compile(rf"{_HOME}/?|{_WINDOWS_HOME}\\?", re.IGNORECASE),
+    "appdata": compiled(rf"{_WINDOWS_HOME}\\appdata\\roaming\\?", re.IGNORECASE),
+    "localappdata": compiled(rf"{_WINDOWS_HOME}\\appdata\\local\\?", re.IGNORECASE),
+    "userprofile": compiled(rf"{_WINDOWS_HOME}\\?", re.IGNORECASE),
+    "home": compiled(rf"{_HOME}/?|{_WINDOWS_HOME}\\?", re.IGNORECASE),
 }
 #: Variables whose value decides; a value not known (the scan keeps an entry's names only) is not
 #: known harmless. The home folders among them are harmless as the user's own standard folder:
@@ -252,7 +253,7 @@ def path_folders(value: str) -> list[str]:
 
 #: The variables that name a home folder (the user's, or a folder of Windows' user profile).
 HOME_VARIABLES = frozenset(_STANDARD_FOLDER)
-_IN_A_HOME = re.compile(rf"(?:{_HOME}|{_WINDOWS_HOME})(?=[\\/]|$)", re.IGNORECASE)
+_IN_A_HOME = compiled(rf"(?:{_HOME}|{_WINDOWS_HOME})(?=[\\/]|$)", re.IGNORECASE)
 
 
 def home_folder(path: str) -> str | None:

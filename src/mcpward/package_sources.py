@@ -35,6 +35,7 @@ from typing import Any
 
 from mcpward._env_file import read_env_file
 from mcpward._program_name import program_name
+from mcpward._regex import compiled
 from mcpward.launch import RUNS_ANYTHING, Launch, resolve_launch
 from mcpward.launch_judge import HOME_VARIABLES, home_folder, path_folders, variables_beyond_package
 from mcpward.model import Ecosystem, PackageRef
@@ -72,7 +73,7 @@ _NPMRC_HARMLESS = frozenset({
 #: certificate unchecked, install scripts run).
 _NPMRC_HARMLESS_WHEN_TRUE = frozenset({"strict-ssl", "ignore-scripts"})
 #: A registry's credentials: they name no source (``//npm.acme.example/:_authToken=${TOKEN}``).
-_NPMRC_CREDENTIAL = re.compile(
+_NPMRC_CREDENTIAL = compiled(
     r"(?://[^\s=]*:)?(?:_authToken|_auth|_password|username|email|always-auth|certfile|keyfile)"
 )
 #: A project's ``.yarnrc.yml`` settings that choose nothing of what ``yarn dlx`` (which copies the
@@ -108,7 +109,7 @@ _PNPM_WORKSPACE_HARMLESS = frozenset({
     "packageManagerStrict", "packageManagerStrictVersion", "excludeLinksFromLockfile",
     "engineStrict", "saveExact", "savePrefix", "minimumReleaseAge",
 })  # fmt: skip
-_YARNRC_KEY = re.compile(r"\s*([A-Za-z]+)\s*:(?:\s.*)?")
+_YARNRC_KEY = compiled(r"\s*([A-Za-z]+)\s*:(?:\s.*)?")
 #: A project's ``bunfig.toml`` settings that choose nothing of what ``bunx`` fetches or runs, by
 #: table (None: the top level): how bun logs and transpiles JSX, how it saves a lockfile, and the
 #: tables of commands other than bunx (``[test]``, ``[serve]``). Any other is refused: a registry,
@@ -147,7 +148,7 @@ _UV_HARMLESS = frozenset({
 #: A Python request that names a version or an implementation (``3.12``, ``cpython@3.12``,
 #: ``pypy3.10``, ``3.13t``, ``>=3.11``, ``cpython-3.12.1-linux-x86_64-gnu``): no path, no
 #: program's name.
-_PYTHON_VERSION = re.compile(
+_PYTHON_VERSION = compiled(
     r"(?:cpython|python|pypy|graalpy|pyodide|cp|pp|gp)?[@-]?(?:[<>=!~]=?)?[0-9][\w.+*,<>=!~ -]*"
     r"|cpython|pypy|graalpy|pyodide|python"
 )

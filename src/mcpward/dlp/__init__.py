@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from mcpward._program_name import program_name
+from mcpward._regex import compiled
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
     VARIABLE_WITH_DEFAULT_OPENING,
@@ -102,11 +103,11 @@ def _engine_formats(value: str) -> list[str]:
 
 #: ``--token=X``, and ``--token:X`` or ``/token:X`` as some command lines (.NET's, Windows')
 #: spell it.
-_FLAG_VALUE = re.compile(r"^(--?[A-Za-z][\w.-]*|/[A-Za-z][\w.-]*)[=:](.*)$", re.DOTALL)
+_FLAG_VALUE = compiled(r"^(--?[A-Za-z][\w.-]*|/[A-Za-z][\w.-]*)[=:](.*)$", re.DOTALL)
 #: A short flag glued to its value: curl's ``-HAuthorization: Bearer X``, ``-eAPI_KEY=X``.
-_GLUED_SHORT_FLAG = re.compile(r"-[A-Za-z](?=.)", re.DOTALL)
-_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
-_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
+_GLUED_SHORT_FLAG = compiled(r"-[A-Za-z](?=.)", re.DOTALL)
+_ASSIGNMENT = compiled(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$", re.DOTALL)
+_HEADER = compiled(r"^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.+)$", re.DOTALL)
 
 
 def redact_argv(
@@ -195,7 +196,7 @@ def _script_words(word: str) -> list[str] | None:
 
 
 #: A list's separator: a comma, but not one Helm's ``\\,`` escapes.
-_LIST_COMMA = re.compile(r"(?<!\\),")
+_LIST_COMMA = compiled(r"(?<!\\),")
 
 
 def _list_items(word: str) -> list[str]:
@@ -261,9 +262,9 @@ _SCRIPT_PROGRAMS = frozenset(_PASSWORD_FLAGS) | _REGISTRY_LOGINS
 #: backslashes dropped (``_QUOTES_DROPPED``): a name, a suffix ``program_name`` drops and slashes
 #: at a word's end. Finds every string ``program_name`` would (and more, which are then split and
 #: judged exactly): a backslash outside quotes escapes, inside them it separates a path.
-_NAMES_A_SCRIPT_PROGRAM = re.compile(
+_NAMES_A_SCRIPT_PROGRAM = compiled(
     "(?:"
-    + "|".join(sorted(map(re.escape, _SCRIPT_PROGRAMS), key=len, reverse=True))
+    + "|".join(sorted(map(re.escape, _SCRIPT_PROGRAMS), key=lambda name: (-len(name), name)))
     + r")(?:\.exe|\.cmd|\.bat|\.ps1|\.sh)?/*(?=\s|$)"
 )
 _QUOTES_DROPPED = str.maketrans(dict.fromkeys("'\"\\"))
@@ -338,7 +339,7 @@ def _masked_word(where: str, word: str, flag: str | None, depth: int = 0) -> tup
 #: a secret-named flag that begins with a dash but is no such name is its value: keys and
 #: passwords may begin with a dash (``--token -Xq7vR2mK...``), and were taken for the next flag,
 #: never judged, until 2026-12-06. Unambiguous, so linear: separators part the words.
-_FLAG_NAME = re.compile(
+_FLAG_NAME = compiled(
     r"--?(?:[A-Za-z]|D?[a-z]+\d{0,3}(?:[-_.](?:[a-z]+\d{0,3}|\d{1,3}))*|[a-z]+(?:[A-Z][a-z]+)+\d{0,3})"
     r"(?:=.*)?",
     re.DOTALL,
@@ -378,11 +379,11 @@ def shell_words(text: str) -> list[str]:
 #: shlex's white space, and a word's parts: plain text, '...' (literal), "..." (with its
 #: escapes) and a backslash with the character it escapes. Possessive, so that an unclosed
 #: quote costs one pass.
-_BLANK = re.compile(r"[ \t\r\n]*+")
+_BLANK = compiled(r"[ \t\r\n]*+")
 _PART = r"""[^ \t\r\n'"\\]++|'[^']*+'|"(?:[^"\\]++|\\[\s\S])*+"|\\[\s\S]"""
-_SHELL_WORD = re.compile(f"(?:{_PART})++")
-_WORD_PART = re.compile(_PART)
-_QUOTED_ESCAPE = re.compile(r"\\([\s\S])")
+_SHELL_WORD = compiled(f"(?:{_PART})++")
+_WORD_PART = compiled(_PART)
+_QUOTED_ESCAPE = compiled(r"\\([\s\S])")
 
 
 def _unquoted(part: str) -> str:

@@ -19,6 +19,8 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
+from mcpward._regex import compiled
+
 if TYPE_CHECKING:
     from mcpward._multimatch import MultiMatcher
 
@@ -398,7 +400,7 @@ def _combined_of(formats: frozenset[int]) -> re.Pattern[str]:
     """The alternation of these formats in the table's order: the same matches as the whole
     table's wherever the others cannot match. Compiled when first used (most of this module's
     import time, which a command or a scan that masks nothing need not pay)."""
-    return re.compile(
+    return compiled(
         "|".join(f"(?P<f{i}>{f.pattern})" for i, f in enumerate(CREDENTIAL_FORMATS) if i in formats),
         # ASCII, as the native triggers read the patterns (and as issuers write tokens): a
         # Unicode digit in a format's \d (an Arabic-Indic zero in a PuTTY key header) matched here alone
@@ -468,8 +470,8 @@ def _matches_of(pattern: re.Pattern[str], text: str) -> list[CredentialMatch]:
     return matches
 
 
-_REPEATED = re.compile(r"(.)\1{5,}")
-_DUMMY_WORDS = re.compile(r"example|sample|dummy|placeholder|your|redacted|fake", re.IGNORECASE)
+_REPEATED = compiled(r"(.)\1{5,}")
+_DUMMY_WORDS = compiled(r"example|sample|dummy|placeholder|your|redacted|fake", re.IGNORECASE)
 
 
 def is_plausible(match: CredentialMatch, text: str) -> bool:
@@ -505,7 +507,7 @@ def mask(value: str, visible_prefix: int = 0) -> str:
 
 # -- key-name judgement ------------------------------------------------------------------------
 
-_SECRET_KEY = re.compile(
+_SECRET_KEY = compiled(
     r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|apikey|access[-_]?key"
     r"|private[-_]?key|client[-_]?secret|auth(?:orization)?|credentials?|cookie|session[-_]?id"
     r"|bearer|signing[-_]?key|encryption[-_]?key|key)(?:$|[^a-z])",
@@ -514,7 +516,7 @@ _SECRET_KEY = re.compile(
 # ``key`` is a word of the name wherever it stands (``STRIPE_KEY``, ``--service-key``, Helm's
 # ``--set api.key=...``): it was one only alone or after a doubled separator until 2026-12-06.
 # Names that contain a secret word but name something else: a file, a URL, a limit, an id.
-_NOT_SECRET_KEY = re.compile(
+_NOT_SECRET_KEY = compiled(
     r"(?:[-_](?:file|path|dir|url|uri|endpoint|host|id|name|user|username|type|env|var|header"
     r"|timeout|ttl|expiry|expires|limit|count|len|length|size|mode|method|enabled|required|alias)$"
     r"|^(?:max|min|num)[-_]|tokens$|^tokenizer|[-_]tokens[-_]|keyboard|keys?pace|monkey"
@@ -529,7 +531,7 @@ _NOT_SECRET_KEY = re.compile(
 #: name. Qualifiers that name credentials too stay out: ``hash`` (HMAC), ``s3``, ``primary``
 #: (Azure's account keys), ``routing`` (PagerDuty's integration key), ``json`` (a service
 #: account's key).
-_DATA_KEY = re.compile(
+_DATA_KEY = compiled(
     r"(?<![a-z])(?:sort|partition|foreign|range|object|cache|lookup|translation"
     r"|i18n|dedupe?|idempotency|shortcut|hot|row|group|index|shard(?:ing)?|composite|field|column)"
     r"[-_.]key(?![a-z])"
@@ -539,7 +541,7 @@ _DATA_KEY = re.compile(
 )
 #: "pass" as a word of a key name (db_pass, passwd, userPassword), not inside another word
 #: (Passthrough, bypass); the name has its camelCase words split first.
-_PASSWORD_WORD = re.compile(r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd)(?:$|[^a-z])", re.IGNORECASE)
+_PASSWORD_WORD = compiled(r"(?:^|[^a-z])(?:pass(?:word|wd|phrase)?|pwd)(?:$|[^a-z])", re.IGNORECASE)
 
 
 #: Well-known variables whose secret word is glued to a prefix, so no word boundary finds it
@@ -552,14 +554,14 @@ def _is_password_key(name: str) -> bool:
     return name.lower() in _GLUED_SECRET_NAMES or bool(_PASSWORD_WORD.search(_CAMEL_BOUNDARY.sub("_", name)))
 
 
-_REFERENCE = re.compile(
+_REFERENCE = compiled(
     r"^\s*(?:\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{env:[^}]*\}|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%"
     r"|\$\([^)]*\)|\{file:[^}]*\}|op://\S+|vault:\S+|arn:aws:secretsmanager:\S+"
     # LiteLLM's config reads os.environ/NAME from the environment
     r"|os\.environ/[A-Za-z_][A-Za-z0-9_]*)\s*$"
 )
-_EMBEDDED_REFERENCE = re.compile(r"\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}")
-_PLACEHOLDER = re.compile(
+_EMBEDDED_REFERENCE = compiled(r"\$\{[^}]+\}|\{env:[^}]+\}|\$[A-Z_][A-Z0-9_]{2,}")
+_PLACEHOLDER = compiled(
     r"^(?:<[^>]*>|\[[^\]]*\]|x{3,}|\*{3,}|\.{3,}|-+|_+|0+|#+|\?+|changeme|change[-_ ]?me|none|null|nil"
     r"|undefined|todo|tbd|fixme|dummy|example|sample|test|testing|secret|password|pass|passwd|token|placeholder"
     r"|redacted|hidden|masked|empty|true|false|yes|no|on|off|default)$"
@@ -578,8 +580,8 @@ _PLACEHOLDER = re.compile(
 #: name and default at ``:-`` whatever the name's characters (``${api.key:-X}``, ``${RUN-NER:-npx}``
 #: starts npx), so that is tried first. Scan replaces such variables by their defaults with it.
 VARIABLE_WITH_DEFAULT_OPENING = r"\$\{(?:[^{}:$]*+:-|[A-Za-z_][A-Za-z0-9_]*:?[-=])"
-_DEFAULTED = re.compile(VARIABLE_WITH_DEFAULT_OPENING)
-_BRACE = re.compile(r"[{}]")
+_DEFAULTED = compiled(VARIABLE_WITH_DEFAULT_OPENING)
+_BRACE = compiled(r"[{}]")
 
 
 def variable_default(value: str) -> str | None:
@@ -621,7 +623,7 @@ def is_placeholder(value: str) -> bool:
     return not stripped or bool(_PLACEHOLDER.search(stripped))
 
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_BOUNDARY = compiled(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def is_secret_key(name: str) -> bool:
@@ -642,14 +644,14 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
-_WORDS_VALUE = re.compile(
+_WORDS_VALUE = compiled(
     r"^(?:[a-z]+(?:[_-][a-z]+)+|[A-Z]+(?:[_-][A-Z]+)+|[A-Za-z][a-z]{0,14}|[a-z]+)(?:[_-]?\d{1,3})?$"
 )
 #: Segments are words (at most two digits, at the end): ``self.config.api_token``, not the
 #: random body of a token such as ``s.ZC9Ecf4M5g9o34Q6RkzGsj0z``.
-_MEMBER_PATH = re.compile(r"(?:[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}\.)+[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}")
-_IDENTIFIER_OF_WORDS = re.compile(r"[A-Za-z_$]+\d{0,2}")
-_WORD_JOIN = re.compile(r"[a-z](?:[_$]+[A-Za-z]|[A-Z])")
+_MEMBER_PATH = compiled(r"(?:[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}\.)+[A-Za-z_$][A-Za-z_$]{0,30}\d{0,2}")
+_IDENTIFIER_OF_WORDS = compiled(r"[A-Za-z_$]+\d{0,2}")
+_WORD_JOIN = compiled(r"[a-z](?:[_$]+[A-Za-z]|[A-Z])")
 
 
 def is_code_expression(value: str) -> bool:
@@ -670,7 +672,7 @@ def _letters(value: str) -> str:
 
 #: A key's file named as such files are (relative paths too: ``certs/server-key.pem``,
 #: ``keystore.jks``, ``id_ed25519``): a key's own text never ends so.
-_KEY_FILE_NAME = re.compile(
+_KEY_FILE_NAME = compiled(
     r"(?:[\w.-]+/)*(?:[\w.-]+\.(?:pem|key|crt|cer|der|p8|p12|pfx|jks|keystore|truststore|pub|asc|gpg|ppk)"
     r"|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?)",
     re.IGNORECASE,
@@ -725,7 +727,7 @@ def looks_like_literal_secret(name: str, value: str) -> bool:
 
 # -- URLs --------------------------------------------------------------------------------------
 
-_SECRET_QUERY_KEY = re.compile(
+_SECRET_QUERY_KEY = compiled(
     r"^(?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|password|pass|sig|signature"
     r"|code|client[-_]?secret|private[-_]?token)$",
     re.IGNORECASE,
@@ -733,8 +735,8 @@ _SECRET_QUERY_KEY = re.compile(
 
 
 #: A run of a key's characters: a literal secret is random over a long stretch of one.
-_KEY_RUN = re.compile(r"[A-Za-z0-9]{16,}")
-_UNRESERVED = re.compile(r"[A-Za-z0-9._~+=-]{16,512}")
+_KEY_RUN = compiled(r"[A-Za-z0-9]{16,}")
+_UNRESERVED = compiled(r"[A-Za-z0-9._~+=-]{16,512}")
 
 
 def looks_random(value: str) -> bool:
@@ -762,7 +764,7 @@ def is_user_key(user: str) -> bool:
 _MCP_SEGMENTS = frozenset({"mcp", "sse"})
 _TRANSPORT_SEGMENTS = frozenset({"mcp", "sse", "messages", "message", "stream", "events"})
 #: A commit's or a blob's name (SHA-1, SHA-256): a repository's URL, not a key.
-_GIT_OBJECT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_GIT_OBJECT = compiled(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def _path_key_segments(parts: SplitResult) -> list[int]:
@@ -876,9 +878,9 @@ def _split(url: str) -> SplitResult | None:
 
 #: A whole run of scheme characters before ``://`` (from the run's first character), the first
 #: letter in a run, and a URL's part after ``://``.
-_SCHEME_RUN = re.compile(r"(?<![a-z0-9+.-])[a-z0-9+.-]*+://", re.IGNORECASE)
-_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
-_AFTER_SCHEME = re.compile(r"[^\s'\"<>]+")
+_SCHEME_RUN = compiled(r"(?<![a-z0-9+.-])[a-z0-9+.-]*+://", re.IGNORECASE)
+_LETTER = compiled(r"[a-z]", re.IGNORECASE)
+_AFTER_SCHEME = compiled(r"[^\s'\"<>]+")
 
 
 def _urls_in_text(text: str) -> Iterator[tuple[int, int]]:
@@ -943,8 +945,8 @@ def _engine_secrets(text: str) -> list[tuple[int, int, int]]:
 
 #: The password of a URL's authority, found without parsing the URL (see ``_redact_url_only``):
 #: up to the authority's last "@", as ``redact_url`` reads it (a password may hold an "@").
-_AUTHORITY_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^/?#@:]*:)([^/?#]+)@", re.IGNORECASE)
-_AUTHORITY_USER = re.compile(r"([a-z][a-z0-9+.-]*://)([^/?#@:]+)@", re.IGNORECASE)
+_AUTHORITY_PASSWORD = compiled(r"([a-z][a-z0-9+.-]*://[^/?#@:]*:)([^/?#]+)@", re.IGNORECASE)
+_AUTHORITY_USER = compiled(r"([a-z][a-z0-9+.-]*://)([^/?#@:]+)@", re.IGNORECASE)
 
 
 def _redact_url_only(url: str) -> str:

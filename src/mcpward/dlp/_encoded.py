@@ -29,6 +29,8 @@ from html.entities import html5
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from mcpward._regex import compiled
+
 if TYPE_CHECKING:
     from mcpward._multimatch import SpanFinder
 
@@ -115,7 +117,7 @@ _SHORTEST_TEXT = 8
 #: not), or hex digits, or base32's alphabet only (capitals and 2 to 7, or small letters and 2
 #: to 7, as ``base32 | tr A-Z a-z`` and DNS labels write it: words have it, and decode to data at
 #: once). The look-aheads are possessive: each reads the run once.
-_RUN = re.compile(
+_RUN = compiled(
     r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{16})"
     r"(?:(?=[a-z0-9+/_-]*+[A-Z])(?=[A-Z0-9+/_-]*+[a-z])|(?=(?:0[xX])?[0-9A-Fa-f]{20})"
     r"|(?=[A-Z2-7]++(?![A-Za-z0-9+/_-]))|(?=[a-z2-7]++(?![A-Za-z0-9+/_-])))"
@@ -123,9 +125,9 @@ _RUN = re.compile(
 )
 #: The next line of a wrapped run: a line break, raw or written as a JSON escape, indentation,
 #: and the line.
-_NEXT_LINE = re.compile(r"(?:\r?\n|\\r\\n|\\n)[ \t]{0,16}([A-Za-z0-9+/_-]{4,}={0,6})(?![A-Za-z0-9+/_=-])")
-_HEX_RUN = re.compile(r"(?:0[xX])?[0-9A-Fa-f]+")
-_BASE32_RUN = re.compile(r"[A-Z2-7]+=*|[a-z2-7]+=*")
+_NEXT_LINE = compiled(r"(?:\r?\n|\\r\\n|\\n)[ \t]{0,16}([A-Za-z0-9+/_-]{4,}={0,6})(?![A-Za-z0-9+/_=-])")
+_HEX_RUN = compiled(r"(?:0[xX])?[0-9A-Fa-f]+")
+_BASE32_RUN = compiled(r"[A-Z2-7]+=*|[a-z2-7]+=*")
 #: Base32's alphabet as that of its "extended hex" form, which ``int`` reads in base 32.
 _TO_BASE32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
 _LINE_BREAKS = ("\n", "\r\n", "\\n", "\\r")
@@ -138,7 +140,7 @@ _FIRST_ESCAPE = (
     rf"|&#[xX](?:0*{_HEX_ASCII}|{_HEX_REFERENCE_INVISIBLE})(?![0-9A-Fa-f])|{_NAMED_INVISIBLE}"
     rf"|{_OCTAL_ASCII}(?![0-7])"
 )
-_ESCAPED = re.compile(
+_ESCAPED = compiled(
     rf"(?<![^\s\"'<>`])(?:[^\s\"'<>`%\\&]|(?!{_FIRST_ESCAPE})[%\\&])*"
     rf"(?:{_FIRST_ESCAPE})"
     r"[^\s\"'<>`]*"
@@ -146,7 +148,7 @@ _ESCAPED = re.compile(
 #: An escape in a token: of a byte (percent, ``\\x``, octal: up to three digits, as C reads
 #: them), or of a character (a UTF-16 pair of ``\\u`` escapes, one ``\\u`` escape, HTML's
 #: numeric references, whose semicolon browsers do without, and named ones).
-_ESCAPE = re.compile(
+_ESCAPE = compiled(
     rb"%([0-9A-Fa-f]{2})|\\x([0-9A-Fa-f]{2})"
     rb"|\\u([dD][89abAB][0-9A-Fa-f]{2})\\u([dD][c-fC-F][0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})"
     rb"|&#([0-9]{1,7});?|&#[xX]([0-9A-Fa-f]{1,6});?|&([A-Za-z][A-Za-z0-9]{1,31};)"
@@ -154,7 +156,7 @@ _ESCAPE = re.compile(
 )
 #: Characters that text has none of (control characters, and the lone surrogates that bytes
 #: which are not UTF-8 decode to): decoded bytes holding one are data.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
+_NOT_TEXT = compiled("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 _URL_SAFE = str.maketrans("-_", "+/")
 
 
@@ -325,23 +327,23 @@ def _wrapped(text: str, first: str, end: int) -> tuple[list[str], list[int]]:
 #: ``bytes.hex(" ")``, ``xxd -g1`` and C arrays write them (``67 68``, ``67:68``, ``0x67, 0x68``),
 #: or in decimal (``103, 104``, ``[103, 104]``, ``bytes([103, 104])``), wrapped in lines too. Not
 #: inside a word, a number with a decimal point, or a longer run of digits.
-_PARTED = re.compile(
+_PARTED = compiled(
     # (from a hex digit, and what is before it looked at after it: a search skips to each)
     r"[0-9A-Fa-f](?<![0-9A-Za-z_.][0-9A-Fa-f])(?:(?<=0)[xX][0-9A-Fa-f]{1,3}|[0-9A-Fa-f]{0,2})"
     rf"(?:{_PARTED_SEPARATOR}(?:0[xX])?[0-9A-Fa-f]{{1,3}}){{9,}}(?![0-9A-Za-z_])"
 )
-_NUMBER = re.compile(r"(0[xX])?([0-9A-Fa-f]+)")
+_NUMBER = compiled(r"(0[xX])?([0-9A-Fa-f]+)")
 #: Groups of base64 characters (base32's and hex's among them) parted by spaces or lines, four
 #: or more (the last may be shorter, with the padding): ``Z2hw XzEy ...`` as a sender splits a
 #: run to hide it, ``6768 705f`` as ``xxd`` groups hex. Read where every group but the last is as
 #: long as the first, and the last no longer (prose's words are not), joined, as a run
 #: (``_decoded_run``).
-_SPACED = re.compile(
+_SPACED = compiled(
     rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{4,76}}(?:{_GROUP_SEPARATOR}[A-Za-z0-9+/_-]{{4,76}}){{2,}}"
     rf"(?:{_GROUP_SEPARATOR}[A-Za-z0-9+/_-]{{1,76}})?={{0,6}}"
     r"(?![A-Za-z0-9+/=_-])"
 )
-_GROUP = re.compile(r"[A-Za-z0-9+/_-]+=*")
+_GROUP = compiled(r"[A-Za-z0-9+/_-]+=*")
 
 
 def _parted_runs(text: str) -> Iterator[EncodedRun]:
@@ -365,7 +367,7 @@ def _parted_runs(text: str) -> Iterator[EncodedRun]:
 #: A line of a hex dump: its offset, and its bytes in hex, in groups of 2 to 8 digits parted by
 #: one or two spaces (``xxd``, ``xxd -g1``, ``hexdump -C``, ``od -A x -t x1z``); what follows
 #: (the bytes as characters) is not read.
-_DUMP_LINE = re.compile(r"^([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)", re.MULTILINE)
+_DUMP_LINE = compiled(r"^([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)", re.MULTILINE)
 #: Bytes a dump's line shows at most.
 _DUMP_WIDTH = 64
 
@@ -390,7 +392,7 @@ def _dump_runs(text: str) -> Iterator[EncodedRun]:
 
 
 #: A dump's line after other words on its line.
-_DUMP_LINE_AFTER_WORDS = re.compile(r"(?<![0-9A-Za-z])([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)")
+_DUMP_LINE_AFTER_WORDS = compiled(r"(?<![0-9A-Za-z])([0-9A-Fa-f]{4,16}):?((?:[ ]{1,2}[0-9A-Fa-f]{2,8})+)")
 
 
 def _first_dump_line(text: str, second: re.Match[str]) -> re.Match[str] | None:
@@ -484,7 +486,7 @@ def _spaced_matches(text: str, windows: list[list[int]] | None) -> Iterator[re.M
 #: a mixed pair in every few groups.
 _GROUPS_BEFORE = 1024
 #: What may go on a run of groups past its trigger's window: group characters and separators.
-_GROUPS_AFTER = re.compile(rf"(?:[A-Za-z0-9+/=_-]|{_GROUP_SEPARATOR})*")
+_GROUPS_AFTER = compiled(rf"(?:[A-Za-z0-9+/=_-]|{_GROUP_SEPARATOR})*")
 
 
 def _decoded_run(run: str) -> tuple[str, str] | None:

@@ -46,6 +46,7 @@ from functools import cache
 from typing import Any
 
 from mcpward._multimatch import MultiMatcher, SpanFinder
+from mcpward._regex import compiled
 from mcpward._trigger import derived_trigger
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
@@ -429,12 +430,12 @@ class Engine:
 
     def __init__(self, rules: Iterable[DlpRule] | None = None, *, use_hyperscan: bool = True) -> None:
         self.rules = tuple(rules) if rules is not None else builtin_rules()
-        self._exact = [re.compile(r.pattern, re.IGNORECASE if r.caseless else 0) for r in self.rules]
+        self._exact = [_rule_pattern(r, r.pattern, re.IGNORECASE if r.caseless else 0) for r in self.rules]
         # A keyed pattern may start up to 40 characters before its keyword, which makes a
         # whole-text search try every position (3 ms on 4 KB of prose that says "passed"); it
         # is tried once per keyword instead.
         self._keywords = [_keyword_finder(rule) for rule in self.rules]
-        self._starts = [re.compile(rule.starts) if rule.starts else None for rule in self.rules]
+        self._starts = [_rule_pattern(rule, rule.starts) if rule.starts else None for rule in self.rules]
         # The triggers of encoded runs come after the rules' in the one pass: indices from
         # ``len(self.rules)`` on name no rule.
         self._first_encoded = len(self.rules)
@@ -1005,8 +1006,14 @@ def _keyword_finder(rule: DlpRule) -> tuple[re.Pattern[str], bool] | None:
     if not rule.pattern.startswith(_KEY_PREFIX):
         return None
     if rule.caseless and not re.search(r"\\[A-Z]", rule.trigger):
-        return re.compile(rule.trigger.lower()), True
-    return re.compile(rule.trigger, re.IGNORECASE if rule.caseless else 0), False
+        return _rule_pattern(rule, rule.trigger.lower()), True
+    return _rule_pattern(rule, rule.trigger, re.IGNORECASE if rule.caseless else 0), False
+
+
+def _rule_pattern(rule: DlpRule, expression: str, flags: int = 0) -> re.Pattern[str]:
+    """A rule's expression compiled: a built-in one's code kept across processes, a custom
+    one's (the user's policy, which may name what it guards) never written anywhere."""
+    return re.compile(expression, flags) if rule.kind == "custom" else compiled(expression, flags)
 
 
 #: Keyed patterns that begin with up to 40 key characters before the keyword: searched from
@@ -1016,7 +1023,7 @@ _KEY_BEFORE = 40
 #: What must follow a keyword for a keyed pattern to match: the rest of the key, an optional
 #: quote, and an assignment (the patterns' own shape after the keyword), checked before the
 #: costlier anchored match.
-_ASSIGNMENT_AFTER = re.compile(r"[A-Za-z0-9_.-]{0,20}[\"']?[ \t]{0,4}(?::=|=>|[:=])")
+_ASSIGNMENT_AFTER = compiled(r"[A-Za-z0-9_.-]{0,20}[\"']?[ \t]{0,4}(?::=|=>|[:=])")
 _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 

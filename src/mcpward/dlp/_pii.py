@@ -23,6 +23,8 @@ from phonenumbers import (
     parse,
 )
 
+from mcpward._regex import compiled
+
 _IBAN_LENGTHS = {
     "AD": 24,
     "AE": 23,
@@ -253,7 +255,7 @@ def luhn_valid(text: str) -> bool:
     return total % 10 == 0
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = compiled(r"\s")
 
 
 def iban_valid(text: str) -> bool:
@@ -337,7 +339,7 @@ _IPV4_NOBODYS = _ranges(
 
 
 #: Domains reserved for documentation and testing (RFC 2606, RFC 6761): no one's mailbox.
-_RESERVED_MAIL_DOMAIN = re.compile(
+_RESERVED_MAIL_DOMAIN = compiled(
     r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)$", re.IGNORECASE
 )
 
@@ -387,8 +389,8 @@ def ipv6_valid(text: str) -> bool:
     return not (pointless or reserved or documentation)
 
 
-_EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}$", re.IGNORECASE)
-_DATE_OR_TIME = re.compile(r"\b(?:19|20)\d\d[-./]\d\d?[-./]\d\d?\b|\b\d\d?[-./]\d\d?[-./](?:19|20)\d\d\b")
+_EXTENSION = compiled(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}$", re.IGNORECASE)
+_DATE_OR_TIME = compiled(r"\b(?:19|20)\d\d[-./]\d\d?[-./]\d\d?\b|\b\d\d?[-./]\d\d?[-./](?:19|20)\d\d\b")
 
 
 def phone_valid(text: str) -> bool:
@@ -434,7 +436,7 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 
 #: Amounts and counts written with thousands separators ("1 234 567", "123.456.789"), and
 #: IPv4 addresses, not numbers to call.
-_THOUSANDS = re.compile(r"^\d{1,2}(?:[ .]\d{3}){2,}$|^\d{3}(?:\.\d{3}){2,}$|^\d{1,3}(?:\.\d{1,3}){3}$")
+_THOUSANDS = compiled(r"^\d{1,2}(?:[ .]\d{3}){2,}$|^\d{3}(?:\.\d{3}){2,}$|^\d{1,3}(?:\.\d{1,3}){3}$")
 
 
 def known_phone_region(region: str) -> bool:
@@ -520,7 +522,7 @@ def _written_without_prefix(region: str, prefix: str) -> bool:
 
 #: Shapes other rules judge: a US social security number's, a North American number's (the
 #: region-free phone rule reports it), a card number's groups of four.
-_OTHER_RULES_SHAPES = re.compile(
+_OTHER_RULES_SHAPES = compiled(
     r"^(?:\d{3}-\d{2}-\d{4}|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4})$"
 )
 

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
+
 #: Unicode's default-ignorable code points (DerivedCoreProperties.txt): characters that show as
 #: nothing where a font has no glyph for them. The tags among them that stand for ASCII are
 #: read as ASCII instead (``_AS_ASCII``).
@@ -86,7 +88,7 @@ def _as_ascii() -> dict[int, str]:
 
 _OTHER_SCRIPT_CLASS = "[" + "".join(sorted(_OTHER_SCRIPTS)) + "]"
 #: A look-alike letter of another script next to an ASCII letter, digit or underscore.
-_OTHER_SCRIPT_BESIDE_ASCII = re.compile(_OTHER_SCRIPT_CLASS + "(?:(?<=[0-9A-Za-z_].)|(?=[0-9A-Za-z_]))")
+_OTHER_SCRIPT_BESIDE_ASCII = compiled(_OTHER_SCRIPT_CLASS + "(?:(?<=[0-9A-Za-z_].)|(?=[0-9A-Za-z_]))")
 #: Each byte of UTF-8 as what it is to ``_other_script_beside_ascii``: "a" an ASCII letter,
 #: digit or underscore, "L" the first byte of a letter from U+0240 to U+05BF (IPA, Greek,
 #: Cyrillic, Armenian), "c" a continuation byte.
@@ -164,26 +166,26 @@ _READ_AS_ASCII = _utf8_expression([chr(code) for code in _AS_ASCII])
 #: byte is that of Japanese kana (a search stopping at each cost 40 ms per MB of Japanese):
 #: looked for as a character.
 _HANGUL_FILLER = 0x3164
-_RESPELLING_BYTES = re.compile(_utf8_expression([chr(code) for code in _TABLE if code != _HANGUL_FILLER]))
-_READ_AS_ASCII_BYTES = re.compile(_READ_AS_ASCII)
+_RESPELLING_BYTES = compiled(_utf8_expression([chr(code) for code in _TABLE if code != _HANGUL_FILLER]))
+_READ_AS_ASCII_BYTES = compiled(_READ_AS_ASCII)
 #: A run of invisible characters between two visible ASCII characters (dropped elsewhere,
 #: between emoji, letters of other scripts or before a space, they join nothing a rule reads:
 #: emoji sequences and Persian's non-joiners are not read again). From the character before,
 #: so that the search skips other bytes as fast as it skips to the first character.
-_BETWEEN_ASCII_BYTES = re.compile(b"[!-~](?:" + _INVISIBLE + b")++(?=[!-~])")
-_INVISIBLE_BYTES = re.compile(b"(?:" + _INVISIBLE + b")++")
+_BETWEEN_ASCII_BYTES = compiled(b"[!-~](?:" + _INVISIBLE + b")++(?=[!-~])")
+_INVISIBLE_BYTES = compiled(b"(?:" + _INVISIBLE + b")++")
 
 
 #: Each kind of character, as it names a match's encoding.
 _KINDS = (
-    ("unicode-tags", re.compile("[\U000e0020-\U000e007e]")),
-    ("full-width", re.compile("[\uff01-\uff5e]")),
+    ("unicode-tags", compiled("[\U000e0020-\U000e007e]")),
+    ("full-width", compiled("[\uff01-\uff5e]")),
     (
         "look-alikes",
-        re.compile(_character_class([code for code in _codes(_LOOK_ALIKES) if code in _AS_ASCII])),
+        compiled(_character_class([code for code in _codes(_LOOK_ALIKES) if code in _AS_ASCII])),
     ),
-    ("invisible-characters", re.compile(_character_class(list(_codes(_IGNORABLE))))),
-    ("combining-marks", re.compile(_character_class(list(_codes(_COMBINING))))),
+    ("invisible-characters", compiled(_character_class(list(_codes(_IGNORABLE))))),
+    ("combining-marks", compiled(_character_class(list(_codes(_COMBINING))))),
     ("other-scripts", _OTHER_SCRIPT_BESIDE_ASCII),
 )
 
@@ -264,7 +266,7 @@ class Respelled:
 
 
 _BLOCK = 256
-_INVISIBLE_RUN = re.compile("\u200b*")
+_INVISIBLE_RUN = compiled("\u200b*")
 
 
 def respelled(text: str) -> Respelled:

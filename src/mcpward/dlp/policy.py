@@ -43,6 +43,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mcpward._multimatch import MultiMatcher
+from mcpward._regex import compiled
 from mcpward._settings import load_settings
 from mcpward.dlp._engine import DlpMatch, DlpRule, Engine, builtin_rules
 from mcpward.dlp._pii import DEFAULT_PHONE_REGIONS, known_phone_region
@@ -320,7 +321,7 @@ class _PathGlob:
         return bool(states & self._accept)
 
 
-_HOST = re.compile(r"@([A-Za-z0-9.-]+)$|://(?:[^@/\s]*@)?([A-Za-z0-9.-]+)")
+_HOST = compiled(r"@([A-Za-z0-9.-]+)$|://(?:[^@/\s]*@)?([A-Za-z0-9.-]+)")
 
 
 def _domain_of(value: str) -> str | None:

@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.dlp._engine import DlpMatch, Engine
 from mcpward.errors import McpwardError
 
@@ -191,10 +191,10 @@ def number_text(number: float) -> str:
     return shortest.removesuffix(".0")
 
 
-_PIECE = re.compile(r"[A-Za-z0-9+/=_-]{1,76}")
-_BYTE_DIGITS = re.compile(r"[0-9]{1,3}")
+_PIECE = compiled(r"[A-Za-z0-9+/=_-]{1,76}")
+_BYTE_DIGITS = compiled(r"[0-9]{1,3}")
 _SHORTEST_JOINED = 16
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID = compiled(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _is_byte(item: Any) -> bool:

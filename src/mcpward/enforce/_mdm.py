@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import plistlib
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.enforce.interface import ManagedFile, ProfilePayload, RegistryValue
 
 PROFILE_IDENTIFIER = "io.mcpward.enforce"
@@ -52,7 +52,7 @@ def profile(payloads: Sequence[ProfilePayload]) -> bytes:
 
 #: PowerShell treats the typographic single quotes (U+2018 to U+201B) as quotes too: being
 #: non-ASCII, they are never written inside a literal (ps_literal), only ' is, doubled.
-_NON_ASCII = re.compile(r"([^\x00-\x7f]+)")
+_NON_ASCII = compiled(r"([^\x00-\x7f]+)")
 
 
 def ps_literal(text: str) -> str:

@@ -16,6 +16,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from mcpward._regex import compiled
 from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
 from mcpward.registry import Entry, Identity, Status, client_key
 
@@ -38,11 +39,11 @@ class GatewayRoute:
 
 
 #: npm's package names (legacy ones may hold capitals), with an optional ``@scope/``.
-_NPM_NAME = re.compile(r"(@[A-Za-z0-9~][\w.~-]*/)?[A-Za-z0-9~][\w.~-]*", re.ASCII)
+_NPM_NAME = compiled(r"(@[A-Za-z0-9~][\w.~-]*/)?[A-Za-z0-9~][\w.~-]*", re.ASCII)
 #: PyPI's project names (PEP 508 names: no extras, no ``@ URL``).
-_PYPI_NAME = re.compile(r"[A-Za-z0-9]([\w.-]*[A-Za-z0-9])?", re.ASCII)
+_PYPI_NAME = compiled(r"[A-Za-z0-9]([\w.-]*[A-Za-z0-9])?", re.ASCII)
 #: A release: semver (``1.0.0-beta.2+build``) or PEP 440 (``1!2.0.post1``, ``1.0rc1``).
-_RELEASE = re.compile(r"v?[0-9][0-9A-Za-z.+!_-]*", re.ASCII)
+_RELEASE = compiled(r"v?[0-9][0-9A-Za-z.+!_-]*", re.ASCII)
 
 
 def direct_launch(identity: Identity) -> tuple[tuple[str, ...], str | None]:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 
 #: The version of the policy file's format; a file of another version is refused.
@@ -56,14 +57,14 @@ class _Frozen(BaseModel):
 # PowerShell string early, and none belongs in a command, a URL or a tool name.
 # A lone surrogate (a \ud800 escape in JSON) is no text: it cannot be written as UTF-8 at all.
 # U+FFFE and U+FFFF are no XML 1.0 character: one made the whole macOS profile unreadable.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_CONTROL = compiled(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 # What the clients replace with the user's environment when they read their files: Claude Code
 # ``${VAR}`` and ``${VAR:-default}`` in a server's command, arguments and URL, Gemini CLI ``$VAR``
 # and ``${VAR}`` in every string. A registry value holding one would send each user's secret to
 # the approved server's host, or put it on a command line every local user can read.
-_EXPANDED = re.compile(r"\$[\w{]")
+_EXPANDED = compiled(r"\$[\w{]")
 
 
 def _printable(value: str) -> str:

@@ -27,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from mcpward._regex import compiled
 
 MODERN_VERSIONS = ("2026-07-28",)
 #: The session-based revisions the gateway also serves (a request without per-request metadata).
@@ -70,13 +71,13 @@ _CACHEABLE = {"tools/list", "prompts/list", "resources/list", "resources/read", 
 #: Session-era methods this revision removed.
 _REMOVED = {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"}
 # RFC 9110: a header name is 1*tchar; a value is visible ASCII, space and tab.
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(r"[\t\x20-\x7e]*")
-_SENTINEL = re.compile(r"=\?base64\?([A-Za-z0-9+/=]*)\?=")
+_TOKEN = compiled(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = compiled(r"[\t\x20-\x7e]*")
+_SENTINEL = compiled(r"=\?base64\?([A-Za-z0-9+/=]*)\?=")
 _SAFE_INTEGER = 2**53 - 1
 # A number as JSON writes it: float() also takes "5_0", "+50", " 50" and "inf", which a router
 # comparing the header's text reads otherwise.
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_JSON_NUMBER = compiled(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 class HeaderMismatch(Exception):

@@ -27,7 +27,6 @@ import errno
 import fcntl
 import hashlib
 import os
-import re
 import secrets
 import stat
 import time
@@ -39,10 +38,11 @@ from typing import Any
 
 import orjson
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.gateway._audit import AuditLog, Verdict, check, checked
 
-ID = re.compile(r"[0-9a-f]{32}")
+ID = compiled(r"[0-9a-f]{32}")
 _ALLOW = "allow-"
 _TAKEN = ".taken"
 _NOT_OURS = "{} is not a folder of this account; nothing is held there"

@@ -12,13 +12,13 @@ instead would need a second, pure-Python parse. A compact message is forwarded b
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
 
+from mcpward._regex import compiled
 from mcpward.dlp import redact_text
 from mcpward.gateway.interface import (
     ASKED_NEEDS,
@@ -54,7 +54,7 @@ _MAX_ASKED = 1024
 #: Requests that expired unanswered, kept (their ids) until the server's late answer comes; the
 #: oldest are forgotten past this many (a server that never answers must not grow them).
 _MAX_EXPIRED = 1024
-_LEADING_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
+_LEADING_ID = compiled(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
 
 @dataclass(frozen=True, slots=True)

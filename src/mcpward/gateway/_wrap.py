@@ -24,6 +24,7 @@ from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, decode_text, parse_text, read_raw
 from mcpward._paths import exclusive_lock, foreign_home, place_file, replace_whole
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.scan import LaunchKeys, ScanOptions, discovered_servers, host, host_ids
 
@@ -43,7 +44,7 @@ class WrapOutcome:
 # arguments, though never in a key: an entry keyed ``${GITHUB_TOKEN}`` put the user's token on
 # the gateway's command line, which every local user can read. A control character (a NUL) is
 # an argument no client can start.
-_UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
+_UNSAFE_ARGUMENT = compiled(r"\$[\w{]|[\x00-\x1f\x7f]")
 
 
 # Variables the gateway (and the loader starting it) reads for itself: the client starts the
@@ -54,7 +55,7 @@ _UNSAFE_ARGUMENT = re.compile(r"\$[\w{]|[\x00-\x1f\x7f]")
 # folders ``OPENSSL_MODULES``, ``OPENSSL_ENGINES``) the same, libcrypto loading the provider it
 # names the first time the gateway hashed. (``PYTHON*``: ``-E``.) These take effect as the
 # gateway starts, before it can set them aside as it does the entry's other variables.
-_STEERS_THE_GATEWAY = re.compile(
+_STEERS_THE_GATEWAY = compiled(
     r"(MCPWARD_|LD_|DYLD_|XDG_|OPENSSL_)\w*|HOME|USERPROFILE|APPDATA|LOCALAPPDATA"
     r"|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE",
     re.IGNORECASE,
@@ -133,7 +134,7 @@ def gateway_prefix(config: Path | None) -> list[str]:
 
 
 #: An interpreter's options before ``-m`` (``-E -P``, as wrap writes them).
-_INTERPRETER_OPTION = re.compile(r"-[EIPsSuBqO]+")
+_INTERPRETER_OPTION = compiled(r"-[EIPsSuBqO]+")
 
 
 def _is_wrapped(command: str | None, args: tuple[str, ...]) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
 from mcpward._fork import default_workers, fork_map
 from mcpward._lazy import lazy_attributes
+from mcpward._regex import compiled
 from mcpward.dlp import redact_text
 from mcpward.inspect._detectors import all_detectors
 from mcpward.inspect._detectors._patterns import WHOLE_PATTERNS
@@ -273,7 +273,7 @@ def surface_from_tools_file(path: Path) -> ServerSurface:
 #: them into a saved file. Read only under the wire's names, a schema saved so was never inspected
 #: and its pins never matched the gateway's.
 _SDK_FIELD_NAMES = {"input_schema": "inputSchema", "output_schema": "outputSchema"}
-_SNAKE = re.compile(r"_([a-z])")
+_SNAKE = compiled(r"_([a-z])")
 
 
 def _wire_names(tool: dict[str, Any]) -> dict[str, Any]:

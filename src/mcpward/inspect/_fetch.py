@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mcpward._http import AddressRefused, BodyTooLarge, FirstSide, abounded, pin_connections
+from mcpward._regex import compiled
 from mcpward.dlp import redact_text, redact_url
 from mcpward.inspect._keeper import MAX_LINE_BYTES, TOO_LONG
 from mcpward.inspect._surface import (
@@ -87,7 +88,7 @@ class ServerTarget:
         return redact_text(" ".join([self.command or "", *self.args]).strip())
 
 
-_REFERENCE = re.compile(
+_REFERENCE = compiled(
     r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}|\{env:([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)"
 )
 
@@ -423,7 +424,7 @@ def _transport(target: ServerTarget, stray: _StrayLines) -> Any:
 #: loader's debug output), and its tunables (whose parsing was itself a hole, CVE-2023-4911): in
 #: a server's environment, the sandbox's own programs that start before its confinement
 #: (bubblewrap, the Landlock launcher, the sandbox's first process) read them too.
-_READ_BY_THE_C_LIBRARY = re.compile(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
+_READ_BY_THE_C_LIBRARY = compiled(r"LD_\w*|GCONV_PATH|GLIBC_TUNABLES")
 
 
 class _NotStarted(Exception):

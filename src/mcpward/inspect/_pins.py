@@ -28,6 +28,7 @@ from typing import Any
 
 from mcpward._documents import DocumentError, read_raw
 from mcpward._paths import changeable_by_others
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
@@ -113,7 +114,7 @@ def _refuse_others(path: Path) -> None:
 
 
 #: An ISO 8601 date or date and time, as the protocol writes ``lastModified``.
-_ISO_DATE = re.compile(
+_ISO_DATE = compiled(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII
 )
 

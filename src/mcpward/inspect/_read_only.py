@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mcpward._regex import compiled
+
 
 def _vocabulary(*lines: str) -> frozenset[str]:
     return frozenset(word for line in lines for word in line.split())
@@ -35,18 +37,18 @@ _READS = _vocabulary(
 #: Parameters that carry something to write or to run (a statement, a mutation, an HTTP method
 #: or body: ``query(sql)`` and ``fetch(url, method, json)`` were suggested read-only until
 #: 2026-12-05).
-_PAYLOAD = re.compile(
+_PAYLOAD = compiled(
     r"^(content|contents|body|payload|data|new_?\w*|command|cmd|script|code|patch|replacement|value|"
     r"message|html|markdown|file_?content|text_?to_?write|sql|statement|mutation|method|json|form)$",
     re.IGNORECASE,
 )
 #: Descriptions that say the tool changes or sends something.
-_DESCRIBED_WRITE = re.compile(
+_DESCRIBED_WRITE = compiled(
     r"\b(writes?|creates?|deletes?|removes?|updates?|modif(?:y|ies)|sends?|posts?|uploads?|executes?|"
     r"runs?|overwrites?|commits?|pushes|publishes|installs?|kills?)\b",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"\b(does not|doesn't|never|without|no)\s+(\w+\s+){0,2}?$", re.IGNORECASE)
+_NEGATED = compiled(r"\b(does not|doesn't|never|without|no)\s+(\w+\s+){0,2}?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mcpward import __version__
 from mcpward._documents import DocumentError, read_text
+from mcpward._regex import compiled
 from mcpward.dlp import redact_text
 from mcpward.errors import McpwardError
 from mcpward.inspect.untrusted import check_answer
@@ -101,7 +101,7 @@ def decoded_text(data: Any) -> str | None:
 #: between spaces), no hidden character. Such names are most of them ("result", "user_id"), and
 #: each text read means a pass over its seams with its neighbours (a 4 KB answer's
 #: ``structuredContent`` key cost the gateway 160 us a call).
-_ONE_WORD = re.compile(r"[A-Za-z0-9_.$@-]{1,128}")
+_ONE_WORD = compiled(r"[A-Za-z0-9_.$@-]{1,128}")
 
 
 def member_name_read(key: str) -> bool:

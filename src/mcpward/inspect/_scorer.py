@@ -10,15 +10,15 @@ look-ups per tool: no model download, no GPU, microseconds.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Collection, Iterable
 from functools import cache
 
+from mcpward._regex import compiled
 from mcpward.inspect._logistic import LogisticModel, load_model
 from mcpward.inspect._logistic import train as fit
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_WORD = re.compile(r"[a-z0-9]+")
+_CAMEL = compiled(r"(?<=[a-z0-9])(?=[A-Z])")
+_WORD = compiled(r"[a-z0-9]+")
 WEIGHTS_FILE = "scorer_weights.json"
 
 

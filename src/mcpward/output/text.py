@@ -9,6 +9,8 @@ import functools
 import re
 import unicodedata
 
+from mcpward._regex import compiled
+
 #: What a person does not see but a terminal acts on or a model reads: controls (ESC starts
 #: the sequences that move the cursor, write the clipboard (OSC 52), retitle the window or make
 #: a link (OSC 8); CR and LF forge lines), format characters (zero width, bidirectional
@@ -45,7 +47,7 @@ def _unseen(keep_newline: bool) -> re.Pattern[str]:
         else:
             ranges.append((code, code))
     ranges += _UNSEEN_RANGES
-    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
+    return compiled("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -53,7 +55,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = compiled("[\ud800-\udfff]")
 
 
 def encodable(text: str) -> str:
@@ -66,7 +68,7 @@ def encodable(text: str) -> str:
 #: and tab, DEL and C1. JSON escapes C0 itself but not C1, and U+009B is CSI to xterm and VTE.
 #: And the bidirectional controls, which terminals that lay out bidirectional text (VTE, by
 #: default) obey: a tool's name with U+202E showed the rest of its line of ``-f json`` reversed.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_CONTROLS = compiled("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def for_terminal(document: str) -> str:
@@ -78,7 +80,7 @@ def for_terminal(document: str) -> str:
 
 #: The escaped characters that Python counts as printable (combining marks): with them, what
 #: ``str.isprintable`` passes needs no escape, and a plain name costs no table (20 ms to build).
-_PRINTABLE_BUT_UNSEEN = re.compile(
+_PRINTABLE_BUT_UNSEEN = compiled(
     "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U00013430-\U0001343f"
     "\U000e0100-\U000e01ef]"
 )
@@ -106,7 +108,7 @@ def printable(text: object) -> str:
 
 #: What makes Markdown of text (GitHub's and CommonMark's inline syntax: links and images,
 #: autolinks and raw HTML, emphasis, code, table cells, entities); each is backslash-escaped.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>!&|~#])")
+_MARKDOWN = compiled(r"([\\`*_\[\]<>!&|~#])")
 
 
 def markdown_text(text: object) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from mcpward._anchor import same_secret
+from mcpward._regex import compiled
 from mcpward.registry._anchor import AuditAnchor
 from mcpward.registry._database import Database, in_chunks
 from mcpward.registry._tables import AuditRow, EntryRow, ReviewRow, TokenRow
@@ -150,9 +150,9 @@ def _stored(table: Any) -> Select[Any]:
 
 
 #: How SQLAlchemy writes a date and a time into SQLite (text); PostgreSQL hands back objects.
-_STORED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_STORED_DATE = compiled(r"\d{4}-\d{2}-\d{2}")
 
-_STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+_STORED_TIME = compiled(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
 
 #: Columns added after the trail was anchored (0004): NULL in them is left out of a row's
 #: digest, so that rows recorded before the migration still match what their events recorded.

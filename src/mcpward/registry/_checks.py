@@ -7,17 +7,17 @@ Both checks name the item at fault and never the value: an answer may be logged 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.dlp import assess_value, redact_argv, redact_text, redact_url
 from mcpward.registry.interface import EntryRequest, InvalidInput
 
 #: Pins a request may carry; more is not a server's tool list.
 MAX_PINS = 2000
 _SHORTEST_SECRET = 4
-_VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.-]{0,100}\}")
+_VARIABLE = compiled(r"\{[A-Za-z_][A-Za-z0-9_.-]{0,100}\}")
 
 
 def check_pins(pins: Mapping[str, Any]) -> None:

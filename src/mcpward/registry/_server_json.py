@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from mcpward._regex import compiled
 from mcpward._settings import validation_problems
 from mcpward.registry._checks import masked
 from mcpward.registry.interface import (
@@ -32,8 +33,8 @@ from mcpward.registry.interface import (
 #: its icons) is a web address: ``javascript:`` or ``data:`` there runs the requester's script in
 #: the client's page. An icon is fetched with no click, so only over HTTPS, as the schema asks.
 #: No user name before the host: ``https://github.com@evil.example/`` reads as GitHub.
-_WEB_LINK = re.compile(r"https?://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
-_ICON_LINK = re.compile(r"https://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
+_WEB_LINK = compiled(r"https?://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
+_ICON_LINK = compiled(r"https://[^\s/@\\]+(?:[/?#]|$)", re.IGNORECASE)
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 #: The official registry's namespace in ``_meta``: in a server document, only the publisher's own

@@ -13,13 +13,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.registry.interface import DataScope, VetOutcome
 
 # Tool names that are shell or code execution: exec_command, run_shell, bash, execute_python,
 # and processes started or driven (Desktop Commander's start_process, interact_with_process).
 # "process" only as the object of such a verb: process_payment and get_process_definition
 # are no shell. Names are matched as words (camelCase split: runTerminalCommand, shellExec).
-_SHELL_TOOL = re.compile(
+_SHELL_TOOL = compiled(
     r"(^|[_.-])(shell|bash|zsh|powershell|terminal|subprocess|pty|command[_-]?line|cmdline)([_.-]|$)"
     r"|^(exec|execute|eval|spawn|system)$"
     r"|(^|[_.-])(exec|execute|eval|run)[_-]?(command|cmd|code|script|python|javascript|js)s?([_.-]|$)"
@@ -27,7 +28,7 @@ _SHELL_TOOL = re.compile(
     r"write[_-]to|attach[_-]to)[_-](a[_-])?(new[_-])?(child[_-])?(process|repl)(es)?([_.-]|$)",
     re.IGNORECASE,
 )
-_SHELL_TEXT = re.compile(
+_SHELL_TEXT = compiled(
     r"\b(execut\w*|runs?|running)\b.{0,40}\b(shell|terminal|system|bash|arbitrary)\s+(commands?|code|scripts?)\b"
     r"|\b(execut\w*|runs?|running)\s+(an?\s+|the\s+|any\s+)?"
     r"(command[- ]lines?|commands?\s+in\s+a\s+(shell|terminal))\b"
@@ -37,14 +38,14 @@ _SHELL_TEXT = re.compile(
     re.IGNORECASE,
 )
 #: Where a camelCase name's words meet: runTerminalCommand is run_Terminal_Command.
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_CREDENTIAL_TOOL = re.compile(
+_CAMEL_BOUNDARY = compiled(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CREDENTIAL_TOOL = compiled(
     r"(^|[_.-])(get|read|list|fetch|create|rotate)?[_-]?(secrets?|credentials?|passwords?|keychain|vault|"
     r"private[_-]?keys?|api[_-]?keys?)([_.-]|$)",
     re.IGNORECASE,
 )
-_PRODUCTION = re.compile(r"\b(prod|production|live)\b", re.IGNORECASE)
-_CREDENTIAL_STORES = re.compile(
+_PRODUCTION = compiled(r"\b(prod|production|live)\b", re.IGNORECASE)
+_CREDENTIAL_STORES = compiled(
     r"\b(secrets?|credentials?|keychain|vault|\.ssh|\.aws|kube-?config|password(s| store))\b", re.IGNORECASE
 )
 

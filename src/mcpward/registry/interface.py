@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef
 
@@ -65,7 +66,7 @@ class _Frozen(BaseModel):
 
 
 # Version ranges and moving tags are what a registry entry exists to rule out.
-_NOT_EXACT = re.compile(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
+_NOT_EXACT = compiled(r"^(latest|next|\*|x)$|[\^~<>=*|]|\s|(^|\.)[x*](\.|$)", re.IGNORECASE)
 
 
 #: The largest ``server.json`` an entry keeps, as JSON text.
@@ -79,8 +80,8 @@ MAX_INT = 2_147_483_647
 
 # Control characters (C0, DEL, C1) and bidirectional overrides: printed raw, they move a
 # terminal's cursor, retitle its window or reorder what a reviewer reads.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = compiled(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = compiled(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def no_control_characters(value: str | None, *, lines: bool = False) -> str | None:

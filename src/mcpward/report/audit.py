@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ import orjson
 from packaging.utils import canonicalize_name
 from pydantic import ValidationError
 
+from mcpward._regex import compiled
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import AuditVerdict, checked_audit_records
 from mcpward.model import Ecosystem, PackageRef
@@ -744,7 +744,7 @@ def previous_summary(text: str) -> dict[str, Any] | None:
     values are decoded one by one up to it, and nothing after it (``None``: not found). Raises
     ValueError for text that is not JSON up to there (a cut string, a stray character)."""
     decoder = json.JSONDecoder()
-    spaces = re.compile(r"[ \t\n\r]*")
+    spaces = compiled(r"[ \t\n\r]*")
 
     def after_space(index: int) -> int:
         found = spaces.match(text, index)

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from mcpward._addresses import emails, url_hosts
+from mcpward._regex import compiled
 from mcpward.dlp.policy import DlpPolicy, decision, strongest_severity
 from mcpward.dlp.scanning import ScanLimitError, json_strings, redact_json, strings_of
 from mcpward.model import MessageAction
@@ -38,11 +39,11 @@ _RECIPIENT_KEYS = frozenset(
         "bccrecipients", "envelopeto", "forwardto", "resentto", "resentcc", "resentbcc",
     }
 )  # fmt: skip
-_MIME_RECIPIENT = re.compile(
+_MIME_RECIPIENT = compiled(
     r"^(?:resent-)?(?:to|cc|bcc)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE
 )
-_MEMBER = re.compile(r"\.([A-Za-z_]\w*)|\[(['\"])((?:\\.|(?!\2).)*)\2\]")
-_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_MEMBER = compiled(r"\.([A-Za-z_]\w*)|\[(['\"])((?:\\.|(?!\2).)*)\2\]")
+_PHONE = compiled(r"^\+?[\d\s().-]{7,20}$")
 #: Hosts named by document formats, not destinations (XML namespaces, schemas).
 _SCHEMA_HOSTS = frozenset(
     {"www.w3.org", "w3.org", "schemas.xmlsoap.org", "schemas.microsoft.com", "purl.org", "json-schema.org",

@@ -8,7 +8,6 @@ import grp
 import json
 import os
 import pwd
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.sandbox._landlock_launcher import HELD_BACK
 
@@ -28,12 +28,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-_HOST = re.compile(r"^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$")
+_HOST = compiled(r"^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$")
 #: What a host the server asks for may be: a name (underscores too, as some have) or an
 #: address. Judged before any rule: the rules compare text, and the resolver that gets the host
 #: next reads a name only up to a NUL (``outside.test\x00.example.com`` matched
 #: ``*.example.com`` and the proxy connected to ``outside.test``).
-_ASKED_HOST = re.compile(r"[a-z0-9._-]+|[0-9a-f:.]+")
+_ASKED_HOST = compiled(r"[a-z0-9._-]+|[0-9a-f:.]+")
 
 
 class NetworkRules(_Strict):
@@ -255,7 +255,7 @@ _CA_VARIABLES = (
 #: libraries, an auditing library, character set modules, locale and message files, a file the
 #: loader writes its output to, tunables (whose parsing was itself a hole, CVE-2023-4911). Those
 #: glibc ignores in a privileged program (its ``unsecvars.h``, but TMPDIR, which the sandbox sets).
-READ_AT_START = re.compile(
+READ_AT_START = compiled(
     r"LD_\w*|GCONV_PATH|GETCONF_DIR|GLIBC_TUNABLES|HOSTALIASES|LOCALDOMAIN|LOCPATH|MALLOC_TRACE"
     r"|NIS_PATH|NLSPATH|RESOLV_HOST_CONF|RES_OPTIONS|TZDIR"
 )

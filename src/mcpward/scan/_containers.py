@@ -22,7 +22,6 @@ import io
 import json
 import lzma
 import os
-import re
 import tarfile
 import tempfile
 import time
@@ -35,6 +34,7 @@ from zlib import error as zlib_error
 
 from mcpward._documents import DocumentFormat
 from mcpward._http import BodyTooLarge, BodyTooSlow, bounded, read_bounded
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
 from mcpward.scan._manifests.interface import is_mcp_package
@@ -70,8 +70,8 @@ LAYERS_SECONDS = 60.0
 PASS_SECONDS = 900.0
 PASS_LAYER_BYTES = 8 * 1024 * 1024 * 1024
 
-_NODE_MANIFEST = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
-_DIST_INFO = re.compile(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
+_NODE_MANIFEST = compiled(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/@]+)/package\.json$")
+_DIST_INFO = compiled(r"(?:^|/)site-packages/([A-Za-z0-9_.]+?)-([0-9][^/-]*)\.dist-info/METADATA$")
 
 
 class ContainerEngineError(McpwardError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from mcpward._documents import (
     read_text,
 )
 from mcpward._fork import default_workers, fork_map
+from mcpward._regex import compiled
 from mcpward.dlp import (
     VARIABLE_WITH_DEFAULT_OPENING,
     redact_argv,
@@ -535,7 +535,7 @@ def masked_package(package: PackageRef | None) -> PackageRef | None:
 #: A variable with a default, innermost first (``${PKG:-evil-mcp}``, ``${PKG-x}``, ``:=``),
 #: which Claude Code expands in a ``.mcp.json``'s command and arguments, as shells do (read as
 #: DLP reads such a default).
-_VARIABLE_WITH_DEFAULT = re.compile(VARIABLE_WITH_DEFAULT_OPENING + r"([^{}$]*+)\}")
+_VARIABLE_WITH_DEFAULT = compiled(VARIABLE_WITH_DEFAULT_OPENING + r"([^{}$]*+)\}")
 #: Defaults within defaults replaced; a launch line nests none deeper.
 _MAX_DEFAULT_NESTING = 8
 

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from mcpward._documents import DocumentFormat
 from mcpward._program_name import program_name
+from mcpward._regex import compiled
 from mcpward.dlp import redact_argv, redact_command_line
 from mcpward.errors import McpwardError
 from mcpward.identity import PLATFORM_PACKAGES
@@ -45,7 +46,7 @@ MAX_ARGS = 128
 MAX_RUNNING_SERVERS = 500
 MAX_ANCESTORS = 16
 
-_MCP_WORD = re.compile(r"(?:^|[-_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
+_MCP_WORD = compiled(r"(?:^|[-_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
 _SDK_ENTRY = (("fastmcp", "run"), ("mcp", "run"), ("mcp", "dev"))
 _INTERPRETERS = frozenset({"python", "node", "deno", "bun", "ruby", "java", "dotnet", "pypy"})
 _DATA_SUFFIXES = frozenset({".json", ".jsonc", ".yaml", ".yml", ".toml", ".md", ".txt", ".log"})

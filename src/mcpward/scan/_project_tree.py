@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from mcpward._regex import compiled
 from mcpward.scan._manifests.interface import ManifestReader
 from mcpward.scan.interface import HostApp
 
@@ -122,7 +123,7 @@ class ProjectTreeWalker:
         # majority of files cost a single C-level match.
         names = [re.escape(n) for n in self._by_name] + [re.escape(_VENV_MARKER)]
         names += [r.file_pattern for r in self._readers]
-        full_match = re.compile("|".join(f"(?:{n})" for n in names)).fullmatch
+        full_match = compiled("|".join(f"(?:{n})" for n in names)).fullmatch
         suffixes, by_name = tuple(self._by_suffix), self._by_name
         # Remembered by name: the same names (index.js, README.md, package.json) recur all over
         # a tree, and a lookup costs a sixth of the match, the largest part of a walk's time.
@@ -133,7 +134,7 @@ class ProjectTreeWalker:
                 or (bool(suffixes) and name.lower().endswith(suffixes))
             )
         )
-        self._reader_patterns = [re.compile(r.file_pattern).fullmatch for r in self._readers]
+        self._reader_patterns = [compiled(r.file_pattern).fullmatch for r in self._readers]
 
     def _reader_for(self, name: str) -> int | None:
         return next((i for i, match in enumerate(self._reader_patterns) if match(name)), None)

@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from mcpward._regex import compiled
+
 #: Nesting read; a value deeper is skipped as an error is (jsonc-parser recurses without a
 #: bound, and a client would fail on such a file long before).
 MAX_DEPTH = 200
@@ -28,7 +30,7 @@ MAX_SCAN_TOKENS = 4_000_000
 #: Digits of a number read as a number; a longer one is kept as its text.
 _MAX_DIGITS = 4_000
 
-_TOKEN = re.compile(
+_TOKEN = compiled(
     r"""(?P<space>[\s\ufeff]++)"""
     r"""|(?P<line_comment>//[^\r\n]*+)"""
     r"""|(?P<block_comment>/\*(?:[^*]++|\*(?!/))*+(?:\*/)?)"""
@@ -38,7 +40,7 @@ _TOKEN = re.compile(
     r"""|(?P<word>[^\s{}\[\]:,"/]++|/)""",
     re.DOTALL,
 )
-_CLOSED_STRING = re.compile(r'"(?:[^"\\\r\n]++|\\.)*+"', re.DOTALL)
+_CLOSED_STRING = compiled(r'"(?:[^"\\\r\n]++|\\.)*+"', re.DOTALL)
 _LITERALS = {"true": True, "false": False, "null": None}
 _EOF = ("eof", "")
 _MISSING = object()
@@ -46,7 +48,7 @@ _MISSING = object()
 
 #: What an error skips over, up to the next stop: anything but ``}``, ``]`` and ``,`` (strings
 #: and comments whole, as they may hold them), in one match.
-_SKIPPED = re.compile(
+_SKIPPED = compiled(
     r"""(?:[^"/{}\[\],]++|"(?:[^"\\\r\n]++|\\.)*+"?|//[^\r\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?|/|[{\[])*+""",
     re.DOTALL,
 )

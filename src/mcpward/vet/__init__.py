@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mcpward import __version__
+from mcpward._regex import compiled
 from mcpward.model import Ecosystem, Report
 from mcpward.vet._code import analyze_package
 from mcpward.vet._code.interface import MAX_PACKAGE_SECONDS
@@ -34,7 +35,7 @@ class VetOptions:
     analysis_seconds: float = MAX_PACKAGE_SECONDS
 
 
-_REGISTRY_TARGET = re.compile(r"^(npm|pypi):(.+)$", re.IGNORECASE)
+_REGISTRY_TARGET = compiled(r"^(npm|pypi):(.+)$", re.IGNORECASE)
 
 
 def parse_target(text: str) -> Target:
@@ -70,7 +71,7 @@ def parse_target(text: str) -> Target:
 
 
 #: PEP 508's project names.
-_PYPI_NAME = re.compile(r"^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
+_PYPI_NAME = compiled(r"^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
 def _source(target: Target, options: VetOptions) -> PackageSource:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 
 MAX_FILES = 20_000
@@ -124,8 +125,8 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
-_CANONICAL_PART = re.compile(r"^(?!\.{1,2}$)[^/\\\0]+$")
-_DRIVE = re.compile(r"^[A-Za-z]:")
+_CANONICAL_PART = compiled(r"^(?!\.{1,2}$)[^/\\\0]+$")
+_DRIVE = compiled(r"^[A-Za-z]:")
 
 
 def normalise_member(name: str) -> str | None:
@@ -203,7 +204,7 @@ _NO_DATA_TYPES = {b"1": "hardlink", b"2": "symlink", b"3": "special", b"4": "spe
 _META_TYPES = (b"x", b"g", b"L", b"K")
 #: pax keys both readers treat alike; any other (type, hdrcharset, GNU.sparse.*, …) refuses.
 _PAX_KEYS = {"path", "linkpath", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname", "comment"}
-_NUMBER = re.compile(rb"^ *[0-7]+ *$")
+_NUMBER = compiled(rb"^ *[0-7]+ *$")
 _ZERO_BLOCK = bytes(512)
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from mcpward._regex import compiled
 from mcpward.advisories import advisories_for, load_advisories, parse_version
 from mcpward.identity import NameRiskKind, assess_name, official_names
 from mcpward.model import Category, Finding, PackageRef, Severity
@@ -367,8 +368,8 @@ def _brand_owners(brand: str) -> set[str]:
     }
 
 
-_OWNER_START = re.compile(r"://|@")
-_HOST_END = re.compile(r"[/:]")
+_OWNER_START = compiled(r"://|@")
+_HOST_END = compiled(r"[/:]")
 
 
 def repository_owner(url: str | None) -> str:
@@ -468,8 +469,8 @@ def _provenance(found: _Findings, target: Side, baseline: Side | None) -> None:
         )
 
 
-_REPOSITORY_HOST = re.compile(r"(?:github\.com|gitlab\.com)[/:]")
-_REPOSITORY_NAME = re.compile(r"[^/#?]+")
+_REPOSITORY_HOST = compiled(r"(?:github\.com|gitlab\.com)[/:]")
+_REPOSITORY_NAME = compiled(r"[^/#?]+")
 
 
 def _repository_path(url: str | None) -> str:
@@ -636,20 +637,18 @@ _THREAT_TEXT = {
 
 #: Words in a tool's name or description that document each kind of capture.
 _CAPTURE_DOCUMENTED = {
-    "screen": re.compile(
+    "screen": compiled(
         r"\b(?:screen|screens|screenshot|screenshots|screen-?capture|display|displays|desktop|monitor|"
         r"window|windows|snapshot|computer[ -]use|gui|automation|automate|click|vision|record|recording)\b",
         re.IGNORECASE,
     ),
-    "clipboard": re.compile(
-        r"\b(?:clipboard|clipboards|copy|copies|paste|pastes|pasteboard)\b", re.IGNORECASE
-    ),
-    "keyboard": re.compile(
+    "clipboard": compiled(r"\b(?:clipboard|clipboards|copy|copies|paste|pastes|pasteboard)\b", re.IGNORECASE),
+    "keyboard": compiled(
         r"\b(?:keyboard|keystroke|keystrokes|key ?press|keypress|keypresses|hotkey|hotkeys|shortcut|"
         r"shortcuts|key events?|input events?|typing)\b",
         re.IGNORECASE,
     ),
-    "host": re.compile(
+    "host": compiled(
         r"\b(?:system|systems|host|hostname|machine|computer|device|whoami|user|users|os|platform|"
         r"diagnostic|diagnostics|info|information|environment)\b",
         re.IGNORECASE,
@@ -820,13 +819,13 @@ def _exfiltration_endpoints(found: _Findings, target: Side) -> None:
 
 
 #: Words in a tool's name or description that say it runs commands or reads credentials.
-_RUNS_WORDS = re.compile(
+_RUNS_WORDS = compiled(
     r"\b(?:run|runs|running|exec|execute|executes|command|commands|shell|bash|terminal|process|processes|"
     r"script|scripts|spawn|launch|start|git|npm|npx|pip|uv|docker|kubectl|build|compile|test|tests|lint|"
     r"install|cli|invoke|job|jobs|task|tasks|program|binary|code|python|node|deno|make|ssh|system)\b",
     re.IGNORECASE,
 )
-_CREDENTIAL_WORDS = re.compile(
+_CREDENTIAL_WORDS = compiled(
     r"\b(?:ssh|key|keys|credential|credentials|secret|secrets|token|tokens|password|passwords|env|"
     r"environment|aws|kube|kubernetes|docker|browser|cookie|cookies|wallet|keychain|config|configuration|"
     r"vault|auth|login|profile|certificate|gpg|pgp)\b",
@@ -834,7 +833,7 @@ _CREDENTIAL_WORDS = re.compile(
 )
 
 
-_CAPTURE_WORDS = re.compile(
+_CAPTURE_WORDS = compiled(
     r"\b(?:screen|screens|screenshot|screenshots|capture|captures|clipboard|copy|paste|image|images|display|"
     r"desktop|monitor|window|windows|keyboard|mouse|gui|ui|automation|automate|click|type|snapshot)\b",
     re.IGNORECASE,

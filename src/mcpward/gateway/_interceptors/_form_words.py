@@ -22,6 +22,8 @@ import functools
 import re
 from collections.abc import Callable
 
+from mcpward._regex import compiled
+
 #: A field's, a title's or a message's word for a secret.
 CREDENTIALS = (
     # German
@@ -303,7 +305,7 @@ def expression(words: str, native: Callable[[str], str]) -> str:
 
 
 @functools.cache
-def compiled(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
+def word_patterns(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
     """The expressions of the word lists, built once (``native`` reads a table of the Unicode
     characters on its first call, a few milliseconds)."""
 
@@ -312,25 +314,25 @@ def compiled(native: Callable[[str], str]) -> dict[str, re.Pattern[str]]:
 
     return {
         # (the code's word spelled as the text is: "コード" without its marks)
-        "credential": re.compile(f"{of(CREDENTIALS)}|{DIGIT_CODE.replace('コード', native('コード'))}"),
-        "asking": re.compile(of(ASKING)),
-        "asking in english": re.compile(of(ASKING_IN_ENGLISH)),
-        "still its name": re.compile(of(STILL_ITS_NAME)),
-        "against": re.compile(of(AGAINST)),
-        "against after": re.compile(of(AGAINST_AFTER)),
-        "bare key": re.compile(of(BARE_KEY)),
-        "signing in": re.compile(of(SIGNING_IN)),
-        "other key": re.compile(of(OTHER_KEY)),
+        "credential": compiled(f"{of(CREDENTIALS)}|{DIGIT_CODE.replace('コード', native('コード'))}"),
+        "asking": compiled(of(ASKING)),
+        "asking in english": compiled(of(ASKING_IN_ENGLISH)),
+        "still its name": compiled(of(STILL_ITS_NAME)),
+        "against": compiled(of(AGAINST)),
+        "against after": compiled(of(AGAINST_AFTER)),
+        "bare key": compiled(of(BARE_KEY)),
+        "signing in": compiled(of(SIGNING_IN)),
+        "other key": compiled(of(OTHER_KEY)),
         # "longueur du", "nome della", "Anzahl der": a word about it, then at least one word
         # between (a Romance or Germanic language says "of"); or one that needs none; or a
         # Chinese one ("忘记密码").
-        "about before": re.compile(
+        "about before": compiled(
             rf"(?:(?:{of(ABOUT)}|{of(MINIMUM)})(?:[\s'_-]+{of(BETWEEN)}){{1,3}}|{of(ABOUT_WITHOUT_OF)}(?:[\s'_-]+{of(BETWEEN)}){{0,3}}"
             rf"|{of(ABOUT_BEFORE)})[\s'_-]*$"
         ),
         # "Passwort-Richtlinie", "token name"; "パスワードの長さ", "密码长度", "비밀번호의 길이" (in
         # those languages what is of a thing comes after it; "the file's password" is one).
-        "about after": re.compile(
+        "about after": compiled(
             rf"[\s'_-]*(?:{of('の|的|의')}[\s'_-]*)?(?:{of(MINIMUM)}[\s'_-]*)?(?:{of(ABOUT)}|{of(ABOUT_AFTER)})"
         ),
     }

@@ -4,7 +4,6 @@ notification a check acted on."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from mcpward._regex import compiled
 from mcpward.dlp import redact_text
 from mcpward.dlp.scanning import redact_json, scan_json
 from mcpward.gateway._audit import AuditLog, AuditLogBroken
@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 #: Results are kept up to this many characters of their JSON (redacted); the sizes are exact.
 _RESULT_CHARS = 16_384
 #: An id no scan is needed for: too short for a credential of a known format.
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.:-]{0,16}")
+_PLAIN_ID = compiled(r"[A-Za-z0-9_.:-]{0,16}")
 #: A plain id with fewer than seven digits holds no phone or card number.
-_FEW_DIGITS = re.compile(r"[^0-9]*(?:[0-9][^0-9]*){0,6}")
+_FEW_DIGITS = compiled(r"[^0-9]*(?:[0-9][^0-9]*){0,6}")
 #: The stages of notifications, recorded only when a check acted on one.
 _NOTIFICATIONS = ("server-notification", "client-notification")
 

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from mcpward._regex import compiled
 from mcpward.gateway._interceptors import _form_words
 from mcpward.gateway.interface import (
     Exchange,
@@ -101,7 +102,7 @@ _STILL_THE_VALUE = (
 #: still name its value, so that nothing qualifies it ("api key name", "private key path" end
 #: otherwise); written as one word ("newpassword"); a bare "pass" or "pw" too (not "boarding
 #: pass").
-_NAMES_ONE = re.compile(
+_NAMES_ONE = compiled(
     rf"(?:^|\s){_CREDENTIAL}{_STILL_THE_VALUE}$"
     rf"|(?:^|\s)[a-z]*(?:password|passwd|passphrase|passcode|apikey|accesstoken|secret){_STILL_THE_VALUE}$"
     rf"|^(?:(?:user|login|account|admin|root|db|database|wifi|my)\s)?(?:pass|pw){_STILL_THE_VALUE}$"
@@ -110,46 +111,46 @@ _NAMES_ONE = re.compile(
 #: API key", "GitHub personal access token (classic)", "Password *", "Password for your Acme
 #: account"): a few words before it, and after it only words that still name its value, or
 #: what it is for.
-_IS_ONE = re.compile(
+_IS_ONE = compiled(
     rf"^(?P<before>(?:[\w']+\s){{0,4}}?){_CREDENTIAL}{_STILL_THE_VALUE}"
     r"(?:\s(?:for|of|to|from|on|at|in|with)\s.*)?$"
 )
 #: "Name of the API key", "a label for your new token": about the credential.
-_ABOUT_ONE = re.compile(
+_ABOUT_ONE = compiled(
     r"\b(?:names?|labels?|ids?|identifiers?|nicknames?|descriptions?|titles?|expir\w*|scopes?|lengths?"
     r"|types?|kinds?|hints?|paths?|locations?|urls?|formats?|owners?|purpose)\s(?:of|for)\b"
 )
 #: Words before a credential in a clause that make it not the clause's subject: against giving
 #: one ("never share your password"), or about one ("the variable holding the API key").
-_NOT_ITSELF = re.compile(
+_NOT_ITSELF = compiled(
     r"\b(?:not|never|no|without|except|of|for|with|holding|containing|storing|about|to|from|in|on|at|by"
     r"|where|which|that|using|via)\b|n't\b"
 )
 #: Text that asks for one: a verb of giving, then (within a clause) a credential ("your
 #: GitHub token", "the org's API key", "API key"), which no qualifier follows and no word for
 #: its name or id comes between.
-_ASKS_FOR_ONE = re.compile(
+_ASKS_FOR_ONE = compiled(
     r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit|confirm|verify|fill\sin"
     r"|copy|send|tell\sus|what(?:'s|\sis|\sare)\syour|(?:we|i)\s(?:need|require))\b(?!\sof\b)"
     rf"(?P<between>[^.?!;:\n]{{0,60}}?)\b{_CREDENTIAL}\b"
     # "the token's name", "give the new token a (memorable) label", "what is the token for?"
     rf"(?!(?:'s)?(?:\s(?:a|an|the|its)(?:\s\w+)?)?{_QUALIFIED}|\sfor\s?[?.!])",
 )
-_NOT_THE_VALUE = re.compile(
+_NOT_THE_VALUE = compiled(
     r"\b(?:names?|labels?|ids?|nicknames?|descriptions?|titles?|expir\w*|scopes?|lengths?|numbers\sof|types?)\b"
 )
 #: "Your token expired. Paste a new one below.": a credential named, then asked for as "it".
-_MENTIONS_ONE = re.compile(rf"\b(?:your|the|an?)\s(?:[\w'-]+\s){{0,3}}?{_CREDENTIAL}\b(?!{_QUALIFIED})")
-_ASKS_FOR_IT = re.compile(
+_MENTIONS_ONE = compiled(rf"\b(?:your|the|an?)\s(?:[\w'-]+\s){{0,3}}?{_CREDENTIAL}\b(?!{_QUALIFIED})")
+_ASKS_FOR_IT = compiled(
     r"\b(?:enter|re-?enter|paste|provide|type|input|give|share|supply|submit|confirm|copy)\s"
     r"(?:it|them|(?:a|the)\s(?:(?:new|fresh|valid|current|correct|right)\s)?one)\b"
     rf"(?!(?:\s(?:a|an|the|its))?{_QUALIFIED})"  # "give it a name"
 )
 #: "Password required", "Your API key is needed to continue"; not a question ("Is a password
 #: required for the network?").
-_REQUIRED = re.compile(rf"\b{_CREDENTIAL}\s(?:is\s|are\s)?(?:required|needed)\b(?![^.!;\n]{{0,80}}\?)")
+_REQUIRED = compiled(rf"\b{_CREDENTIAL}\s(?:is\s|are\s)?(?:required|needed)\b(?![^.!;\n]{{0,80}}\?)")
 #: The start of a token of a known kind, quoted as a hint or a default ("starts with ghp_").
-_TOKEN_START = re.compile(
+_TOKEN_START = compiled(
     r"(?<![a-z0-9])(?:gh[pousr]_|github_pat_|glpat-|xox[abpr]-|sk-proj-|sk-ant-|sk_live_|rk_live_|akia)"
 )
 
@@ -171,14 +172,12 @@ def _unseen() -> re.Pattern[str]:
     milliseconds)."""
     codes = [code for code in range(0x10000) if unicodedata.category(chr(code)) in ("Cf", "Mn", "Me")]
     codes += [0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800]
-    return re.compile(
-        "[" + "".join(re.escape(chr(code)) for code in sorted(codes)) + "\U000e0000-\U000e01ef]"
-    )
+    return compiled("[" + "".join(re.escape(chr(code)) for code in sorted(codes)) + "\U000e0000-\U000e01ef]")
 
 
 #: Letters of other scripts that are drawn as Latin ones (Greek, Cyrillic, Armenian, Cherokee,
 #: Lisu...; not the CJK ideographs, which no Latin letter is taken for).
-_OTHER_SCRIPT = re.compile("[\u00c0-\u2fff\ua4d0-\ua4ff\uab70-\uabbf\U00010000-\U0001ffff]")
+_OTHER_SCRIPT = compiled("[\u00c0-\u2fff\ua4d0-\ua4ff\uab70-\uabbf\U00010000-\U0001ffff]")
 
 
 def _decomposed(text: str) -> str:
@@ -190,11 +189,11 @@ def _decomposed(text: str) -> str:
 #: Digits and signs between letters, or before two at a word's start, written for the letters
 #: they look like ("passw0rd", "p@ssword", "pa55word", "t0k3n", "0TP"); a digit after the
 #: letters ("password2") is left as it is, and a "1" before them ("1Password", "1st").
-_FOR_LETTERS = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])|(?<![\w@$])[03457@$]+(?=[^\W\d_]{2})")
+_FOR_LETTERS = compiled(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])|(?<![\w@$])[03457@$]+(?=[^\W\d_]{2})")
 _LETTERS_OF = str.maketrans("013457@$", "oieastas")
 #: Letters written apart, one by one ("P A S S W O R D", "p.a.s.s.w.o.r.d", "t-o-k-e-n"):
 #: three or more single letters, each followed by one space, dot, hyphen or underscore.
-_LETTERS_APART = re.compile(r"(?<![^\W_])[^\W\d_](?:[ ._-][^\W\d_](?![^\W_])){2,}")
+_LETTERS_APART = compiled(r"(?<![^\W_])[^\W\d_](?:[ ._-][^\W\d_](?![^\W_])){2,}")
 
 
 def _respelled(text: str) -> str:
@@ -232,7 +231,7 @@ def _words(text: str) -> str:
     return " ".join(spaced.lower().split())
 
 
-_NEGATED = re.compile(r"\b(?:not|never|no)\s(?:\w+\s)?$|n't\s$")
+_NEGATED = compiled(r"\b(?:not|never|no)\s(?:\w+\s)?$|n't\s$")
 
 
 def _names(name: str) -> bool:
@@ -254,7 +253,7 @@ def _is_one(text: str) -> bool:
             found
             and not _NOT_ITSELF.search(found["before"])
             # "Nome del token", "Lunghezza minima della password": the English word, borrowed
-            and not _form_words.compiled(_native)["about before"].search(found["before"])
+            and not _form_words.word_patterns(_native)["about before"].search(found["before"])
         ):
             return True
     return False
@@ -282,20 +281,20 @@ def _asks(text: str) -> bool:
 
 
 #: Where a clause ends (in the scripts written without spaces too: "。", "、").
-_CLAUSE_END = re.compile(r"[.;:!?,()\[\]{}|*\n\u3001\u3002\uff0c\uff1a\uff1f\uff01]|\s[-\u2013\u2014]\s")
+_CLAUSE_END = compiled(r"[.;:!?,()\[\]{}|*\n\u3001\u3002\uff0c\uff1a\uff1f\uff01]|\s[-\u2013\u2014]\s")
 #: A title that is a secret's name is a few words ("Ihr API-Schlüssel", "Chave de API"): a
 #: clause of a few words, a few before the secret's, and after it nothing or what it is of
 #: ("Ihr Passwort bleibt auf Ihrem Gerät" says something of it).
 _FEW_WORDS, _FEW_CHARACTERS, _FEW_BEFORE = 10, 80, 4
 #: An English word for a credential in a clause of another language ("Inserisci la tua
 #: password", "Pega aquí tu token").
-_ENGLISH_CREDENTIAL = re.compile(rf"\b{_CREDENTIAL}\b")
+_ENGLISH_CREDENTIAL = compiled(rf"\b{_CREDENTIAL}\b")
 
 
 def _named_in_another_language(clause: str, found: re.Match[str]) -> bool:
     """Whether the credential ``found`` in ``clause`` (as ``_native`` spells it) is one, not
     something about one ("Länge des Passworts", "パスワードの長さ", "longueur du mot de passe")."""
-    words = _form_words.compiled(_native)
+    words = _form_words.word_patterns(_native)
     return not (
         words["about after"].match(clause, found.end())
         or words["about before"].search(clause[max(0, found.start() - 60) : found.start()])
@@ -310,7 +309,7 @@ def _its_name(clause: str, found: re.Match[str]) -> bool:
     return len(clause[: found.start()].split()) <= _FEW_BEFORE and (
         len(after.split()) <= 1
         or not clause[found.end()].isspace()
-        or _form_words.compiled(_native)["still its name"].match(after) is not None
+        or _form_words.word_patterns(_native)["still its name"].match(after) is not None
     )
 
 
@@ -321,7 +320,7 @@ def _asks_in_another_language(text: str, *, label: bool) -> bool:
     verb of giving, or "required", in that language), or, in a field's title or description
     (``label``), is a few words naming one of those languages' words ("Ihr API-Schlüssel"); not
     a clause that warns against giving one, nor one about one ("Nombre del token")."""
-    words = _form_words.compiled(_native)
+    words = _form_words.word_patterns(_native)
     for clause in _CLAUSE_END.split(_native(text)):
         if words["against after"].search(clause):
             continue
@@ -352,7 +351,7 @@ def _names_in_another_language(name: str) -> bool:
     clause = re.sub(r"[\W_]+", " ", _native(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)))
     return any(
         _named_in_another_language(clause, found)
-        for found in _form_words.compiled(_native)["credential"].finditer(clause)
+        for found in _form_words.word_patterns(_native)["credential"].finditer(clause)
     )
 
 
@@ -365,7 +364,7 @@ def _bare_key(name: str, texts: list[str], names: list[str]) -> bool:
     headings) say so, name no other kind of key, and no field of the form (``names``) is its
     "value" (an HTTP header's key and value). (A name that says more, "apiKey", "secret_key",
     "access key", is read as a credential's by itself.)"""
-    words = _form_words.compiled(_native)
+    words = _form_words.word_patterns(_native)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     named = " ".join(re.sub(r"[\W_]+", " ", _native(spaced)).split())
     return (
@@ -522,7 +521,7 @@ def _form_text(params: Any) -> int:
 
 #: Bidirectional overrides: text written backwards and shown forwards ("\u202enekot ruoy
 #: etsaP" reads "Paste your token"), which no form of a service needs.
-_OVERRIDE = re.compile("[\u202d\u202e]")
+_OVERRIDE = compiled("[\u202d\u202e]")
 
 
 def _asks_for_one(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from mcpward._multimatch import MultiMatcher, NativeBuild
+from mcpward._regex import compiled
 from mcpward.inspect.interface import Hit, SurfaceItem
 from mcpward.model import Category, Severity
 
@@ -46,7 +47,7 @@ def pattern(
     indexed: bool = True,
 ) -> Pattern:
     entry = Pattern(
-        rule, severity, re.compile(regex, re.IGNORECASE | re.DOTALL), why, anchors, len(_REGISTRY), indexed
+        rule, severity, compiled(regex, re.IGNORECASE | re.DOTALL), why, anchors, len(_REGISTRY), indexed
     )
     _REGISTRY.append(entry)
     return entry
@@ -243,7 +244,7 @@ def _symbols_as_ascii(text: str) -> bytes | None:
     return text.encode("ascii", _STAND_IN_ERRORS)
 
 
-_NON_ASCII = re.compile("[^\\x00-\\x7f]+")
+_NON_ASCII = compiled("[^\\x00-\\x7f]+")
 _STAND_IN_ERRORS = "mcpward-symbol-stand-in"
 
 
@@ -258,7 +259,7 @@ codecs.register_error(_STAND_IN_ERRORS, _stand_in)
 
 #: Every way a pattern can name the character 0: the character itself, or an escape of it
 #: (hexadecimal, octal, Unicode, by name); over-cautious (an escaped backslash before a 0 counts too).
-_NAMES_STAND_IN = re.compile(r"\x00|\\(?:x00|0|u0000|U00000000|N\{)")
+_NAMES_STAND_IN = compiled(r"\x00|\\(?:x00|0|u0000|U00000000|N\{)")
 
 
 def _may_name_stand_in(expression: str) -> bool:

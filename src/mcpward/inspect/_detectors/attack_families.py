@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.inspect._detectors._patterns import Pattern, candidates, match_patterns, pattern
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
@@ -467,26 +468,26 @@ CALLER_PATTERNS = (
 )
 
 #: Marks of an order about another tool: call verbs before a tool reference.
-_CALL_REFERENCE = re.compile(
+_CALL_REFERENCE = compiled(
     r"\b(?:call(?:ing)?|invok(?:e|ing)|run(?:ning)?|us(?:e|ing)|trigger(?:ing)?|execut(?:e|ing)|then)\s+(?:the\s+)?"
     r"(?:[`'\"]([\w.-]{2,64})[`'\"]|([A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*)|([A-Za-z][\w.-]{1,63})\s+tool\b)",
 )
-_SEQUENCE = re.compile(
+_SEQUENCE = compiled(
     r"\b(?:after|before|afterwards?|once|then|first|next|subsequently|following|prior\s+to|every\s+time|each\s+time|whenever|immediately)\b",
     re.IGNORECASE,
 )
-_MANDATORY = re.compile(
+_MANDATORY = compiled(
     r"\b(?:must|always|required|mandatory|need\s+to|needs\s+to|have\s+to|has\s+to|shall|make\s+sure|ensure|never\s+skip|"
     r"do\s+not\s+(?:skip|forget)|immediately)\b",
     re.IGNORECASE,
 )
-_DATA_FLOW = re.compile(
+_DATA_FLOW = compiled(
     r"\b(?:send|pass|forward|include|share|copy|upload|e-?mail|post|attach|report|supply|provide)\w*\b[^.\n]{0,80}?"
     r"\b(?:results?|outputs?|responses?|contents?|data|details|information|conversation|history|records?|answer|"
     r"values?|arguments?|inputs?|messages?|questions?)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_SENTENCE = compiled(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 #: Words that name no tool when written after "use" or "call" ("use the search tool").
 _NOT_A_TOOL = frozenset(
     {
@@ -513,7 +514,7 @@ _NOT_A_TOOL = frozenset(
         "proper",
     }
 )
-_UNIVERSAL = re.compile(
+_UNIVERSAL = compiled(
     r"\b(?:any|every|all|each)\s+(?:other\s+)?(?:\w+\s+)?(?:tools?|functions?|tool\s+calls?|requests?|operations?|actions?|servers?)\b",
     re.IGNORECASE,
 )
@@ -691,7 +692,7 @@ class AttackFamilies(Detector):
                 return
 
 
-_NOT_TOOL_AFTER = re.compile(
+_NOT_TOOL_AFTER = compiled(
     r"[`'\"]?\s+(?:operations?|actions?|apis?|methods?|endpoints?|commands?|options?|parameters?|arguments?|fields?|"
     r"flags?|sub-?commands?|modes?|values?|functions?\s+of)\b",
     re.IGNORECASE,
@@ -700,12 +701,12 @@ _DISABLED_WORDS = (
     r"(?:deprecated|disabled|removed|discontinued|retired|unavailable|offline|obsolete|replaced|superseded|"
     r"no\s+longer\s+(?:available|supported|works?|working|functional|maintained))"
 )
-_SELF_DISABLED = re.compile(
+_SELF_DISABLED = compiled(
     r"\b(?:the\s+)?(?:[`'\"]([\w.-]{2,64})[`'\"]\s+(?:tool|function)|(this)\s+(?:tool|function))\s+"
     r"(?:is|has\s+been|was)\s+(?:now\s+|currently\s+|temporarily\s+|permanently\s+)?" + _DISABLED_WORDS,
     re.IGNORECASE,
 )
-_REDIRECT_TARGET = re.compile(
+_REDIRECT_TARGET = compiled(
     r"\b(?:use|call|invoke|switch\s+to|redirect(?:ed)?\s+to|replaced\s+(?:by|with)|migrate\s+to|moved\s+to)\s+"
     r"(?:the\s+)?(?:new\s+)?(?:secure\s+)?(?:tool\s+)?(?:[`'\"]([\w.-]{2,64})[`'\"]|([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+))",
     re.IGNORECASE,
@@ -731,7 +732,7 @@ _SELF_DISABLED_GATE = (
         ),
     ),
 )
-_CHANGED_TOOL = re.compile(
+_CHANGED_TOOL = compiled(
     r"\bthe\s+[`'\"]?([A-Za-z][\w.-]{1,63})[`'\"]?\s+(?:tool|function)\s+(?:has\s+been|have\s+been|was|is\s+now|will\s+now|now)\s+"
     r"(?:\w+\s+)?(?:optimi[sz]ed|upgraded|enhanced|updated|modified|changed|reconfigured|configured|patched|redirected|rerouted|"
     r"extended|improved|uses|defaults?|routes?|sends?|returns?|requires?)\b",
@@ -773,7 +774,7 @@ _SEQUENCING_GATE = (
         ),
     ),
 )
-_SELF_AROUND = re.compile(
+_SELF_AROUND = compiled(
     r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b[^.\n]{0,60}\b(?:before|after|first|prior\s+to|following)\b|"
     r"\b(?:before|after|prior\s+to)\s++(?:(?:using|calling|running|invoking|executing)\s*+)?(?:any|every|all|each)\b[^.\n]{0,60}"
     r"\b(?:call|use|invoke|run)\s+(?:this\s+(?:tool|function)|me|it)\b",
@@ -866,8 +867,8 @@ def _novelty_in_name(name: str) -> bool:
     return any(word in lowered for word in _NOVELTY_WORDS)
 
 
-_NAME_TOKEN = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-_NOVELTY_TEXT = re.compile(
+_NAME_TOKEN = compiled(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_NOVELTY_TEXT = compiled(
     r"\b(?:enhanced|improved|upgraded|better|newer|optimi[sz]ed|official|secure|patched|fixed|corrected|premium|advanced|"
     r"professional|ultimate|pro|superior)\s+"
     r"(?:\w+\s+)?(?:version|replacement|edition|variant|implementation|alternative)\b|"
@@ -906,7 +907,7 @@ _NOVELTY_GATE = (
         ),
     ),
 )
-_CONTENT_WORD = re.compile(r"[a-z]{3,}")
+_CONTENT_WORD = compiled(r"[a-z]{3,}")
 _STOP = frozenset(
     [
         "the",
@@ -989,7 +990,7 @@ def _by_word(
 
 #: A version mark at the end of a name: _v2, -v1, V3, or one digit after a letter (search2);
 #: longer numbers (item_1234) are identifiers, not versions.
-_VERSION_SUFFIX = re.compile(r"(?:[_.-]?v\d{1,3}|(?<=[a-z])\d)$")
+_VERSION_SUFFIX = compiled(r"(?:[_.-]?v\d{1,3}|(?<=[a-z])\d)$")
 
 
 def _name_key(name: str) -> str:

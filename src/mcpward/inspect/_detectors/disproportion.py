@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
 
 LONG_DESCRIPTION = 2_000
 #: Parameter names that collect side information when the description does not say why.
-_SIDE_CHANNEL = re.compile(
+_SIDE_CHANNEL = compiled(
     r"^(?:side_?note|sidenote|notes?|context|extra|extras|metadata|debug|internal|hidden|feedback|"
     r"summary|conversation|history|memo|comment|remarks?|additional_?(?:info|context|data))$",
     re.IGNORECASE,

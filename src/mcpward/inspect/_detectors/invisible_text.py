@@ -4,20 +4,20 @@ written to look like another server's tools."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.identity import skeleton
 from mcpward.inspect._detectors import hidden_instructions, sensitive_references, shadowing
 from mcpward.inspect._detectors._patterns import match_patterns
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
 
-_TAGS = re.compile("[\U000e0000-\U000e007f]+")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e]")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
+_TAGS = compiled("[\U000e0000-\U000e007f]+")
+_ZERO_WIDTH = compiled("[\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e]")
+_BIDI = compiled("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_ANSI = compiled(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_CONTROL = compiled("[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
 _NOT_CONTROL = bytes(byte for byte in range(256) if not _CONTROL.match(chr(byte)))
 
 
@@ -118,7 +118,7 @@ class InvisibleText(Detector):
                 return
 
 
-_SEPARATORS = re.compile(r"[-_.\s]")
+_SEPARATORS = compiled(r"[-_.\s]")
 
 
 def _same_words(one: str, other: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.inspect._detectors._patterns import candidates, pattern
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
@@ -260,7 +261,7 @@ PATTERNS = (
 
 
 #: What a defensive tool says just before naming a threat ("detects ransomware").
-_DEFENSIVE = re.compile(
+_DEFENSIVE = compiled(
     r"\b(?:detect\w*|identif\w*|scan\w*\s+for|check\w*\s+for|analy[sz]\w*|report\w*|alert\w*|protect\w*|"
     r"prevent\w*|block\w*|classif\w*|categor\w*|investigat\w*|hunt\w*|monitor\w*|respond(?:s|ed|ing)?\b|mitigat\w*|"
     r"defen[cs]\w*|remediat\w*|quarantin\w*|threat|incidents?|alerts?|indicators?|iocs?|signatures?|rules?|"
@@ -275,7 +276,7 @@ _PURPOSE_FIELDS = ("name", "title", "description")
 #: Between fields: a line break (ends the defensive look-back) and a mark no pattern crosses,
 #: so two parameter names never read as one phrase ("capture_name", "api_token").
 _FIELD_BREAK = "\n|\n"
-_CONJOINED = re.compile(r"\b(?:and|then)\s+$", re.IGNORECASE)
+_CONJOINED = compiled(r"\b(?:and|then)\s+$", re.IGNORECASE)
 
 
 def _purpose(item: SurfaceItem) -> tuple[str, list[tuple[int, str]]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.inspect._detectors._patterns import match_patterns, pattern
 from mcpward.inspect.interface import Detector, Hit, InspectionContext, SurfaceItem
 from mcpward.model import Category, Severity
@@ -52,10 +53,10 @@ PATTERNS = (
 )
 
 
-_IDENTIFIER = re.compile(r"^(?=.{5,})[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z0-9]*$")
+_IDENTIFIER = compiled(r"^(?=.{5,})[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)+$|^[a-z]+[A-Z][A-Za-z0-9]*$")
 
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*")
+_TOKEN = compiled(r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*")
 
 
 def _name_owners(context: InspectionContext) -> dict[str, set[str]]:
@@ -75,7 +76,7 @@ def _name_owners(context: InspectionContext) -> dict[str, set[str]]:
 
 
 #: What, just before another server's tool name, makes the mention an order about it.
-_ORDERED_BEFORE = re.compile(
+_ORDERED_BEFORE = compiled(
     r"(?:\b(?:call|calls|calling|use|uses|using|invoke|invoking|run|running|trigger|execute|instead\s+of|"
     r"when|whenever|before|after|replace|replaces|override|overrides|modify|modifies|redirect|intercept)\b"
     r"(?:\s+(?:the|any|a|tool|function|to))*\s*[`'\"]?)$",

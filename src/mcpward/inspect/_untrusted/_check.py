@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from mcpward._multimatch import MultiMatcher, NativeBuild
+from mcpward._regex import compiled
 from mcpward.inspect._detectors.invisible_text import (
     _ANSI,
     _BIDI,
@@ -256,7 +257,7 @@ def _evidence(text: str, start: int, end: int) -> str:
     return " ".join(kept) + "…"
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT = compiled(r"\d")
 
 
 def _grouped(pair: list[str]) -> bool:

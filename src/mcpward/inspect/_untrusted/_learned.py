@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import itertools
 import operator
-import re
 from bisect import bisect_left
 from collections.abc import Collection, Iterable
 from functools import cache
 
+from mcpward._regex import compiled
 from mcpward.inspect._logistic import LogisticModel, load_model
 from mcpward.inspect._logistic import train as fit
 
 WEIGHTS_FILE = "untrusted_weights.json"
 WINDOW = 64
 STRIDE = 32
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_WORD = compiled(r"[^\W_]+(?:'[^\W_]+)?")
 
 
 #: The words the classifier may weigh: pronouns, modals, orders and what they are about (the

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mcpward._regex import compiled
 from mcpward.sandbox._access import open_to
 from mcpward.sandbox.interface import HIDDEN_FOLDERS, Profile, hand_over, server_environment, server_identity
 
@@ -267,7 +267,7 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
 
 
-_INTERPRETERS = re.compile(r"^(python[0-9.]*|node|nodejs|deno|bun|ruby|perl|bash|sh)$")
+_INTERPRETERS = compiled(r"^(python[0-9.]*|node|nodejs|deno|bun|ruby|perl|bash|sh)$")
 
 
 def program_files(argv: list[str]) -> list[str]:

@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._paths import keep_owner_only, read_own, user_cache_dir
+from mcpward._regex import compiled
 from mcpward.sandbox._backends._layout import ENGINE_PATH, SYSTEM_FOLDERS, Layout, namespace_layout
 from mcpward.sandbox._landlock_launcher import SECCOMP_MACHINES
 from mcpward.sandbox.interface import (
@@ -118,7 +118,7 @@ class _ContainerEngine(Backend):
 #: give the container a socket forwarding to it; ``CONTAINERS_CONF_OVERRIDE`` adds a config
 #: of its own, mounts included; ``HTTPS_PROXY``, the sandbox's own, steers a client talking
 #: to a remote engine). These reach the container by a file, never the client.
-_READ_BY_THE_ENGINE = re.compile(
+_READ_BY_THE_ENGINE = compiled(
     r"_?(CONTAINERS?|PODMAN|BUILDAH|STORAGE|REGISTRIES|DOCKER|BUILDKIT|BUILDX)_\w*|NOTIFY_SOCKET|LISTEN_\w*"
     r"|GO(DEBUG|TRACEBACK|MAXPROCS|GC|MEMLIMIT|COVERDIR|FIPS)|(HTTPS?|ALL|NO)_PROXY|(https?|all|no)_proxy"
     r"|SSL_CERT_(FILE|DIR)"

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
-_FILESYSTEM_SERVER = re.compile(r"(?:^|[/@_-])(?:server-)?file-?system(?:$|[-_])|filesystem", re.IGNORECASE)
+_FILESYSTEM_SERVER = compiled(r"(?:^|[/@_-])(?:server-)?file-?system(?:$|[-_])|filesystem", re.IGNORECASE)
 _HOME_TOKENS = {
     "~",
     "$home",
@@ -24,7 +25,7 @@ _HOME_TOKENS = {
     "${userhome}",
     "${env:userprofile}",
 }
-_SENSITIVE_ROOTS = re.compile(
+_SENSITIVE_ROOTS = compiled(
     r"^(?:/|[a-z]:[\\/]?|/home|/users|/root|[a-z]:[\\/]users|(?:/home|/users|[a-z]:[\\/]users)[\\/][^\\/]+)$",
     re.IGNORECASE,
 )
@@ -98,7 +99,7 @@ _WRITE_VERBS = {
     "assign",
     "transition",
 }
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_WORD = compiled(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 def is_broad_path(path: str, home: str | None = None) -> bool:

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from mcpward._addresses import is_loopback
+from mcpward._regex import compiled
 from mcpward.dlp import is_secret_key, redact_url, url_secret_parts
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext
 
-_URL = re.compile(r"^(?:https?|wss?)://", re.IGNORECASE)
+_URL = compiled(r"^(?:https?|wss?)://", re.IGNORECASE)
 _TLS_OFF = {"NODE_TLS_REJECT_UNAUTHORIZED": "0", "PYTHONHTTPSVERIFY": "0"}
 _INSECURE_FLAGS = {
     "--insecure",

@@ -14,12 +14,13 @@ import dataclasses
 import re
 from collections.abc import Iterator
 
+from mcpward._regex import compiled
 from mcpward.dlp import find_credentials, redact_command_line
 from mcpward.launch import resolve_launch
 from mcpward.model import Category, Finding, Severity
 from mcpward.scan.interface import ConfigCheck, ServerContext, SkillContent
 
-_FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
+_FENCE = compiled(r"^(```|~~~)[^\n]*\n(.*?)^\1", re.MULTILINE | re.DOTALL)
 _SHELL_SCRIPT = (".sh", ".bash", ".zsh", ".ps1")
 MAX_LINES = 5_000
 

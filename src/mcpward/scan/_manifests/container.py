@@ -11,21 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward._regex import compiled
 from mcpward.dlp import shell_words
 from mcpward.launch import parse_image_ref, parse_npm_spec, parse_pypi_spec, resolve_launch
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
 from mcpward.scan._manifests.interface import ManifestReader, is_mcp_package, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, as_str_map
 
-_COMPOSE = re.compile(r"^(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
-_INSTALL = re.compile(
+_COMPOSE = compiled(r"^(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
+_INSTALL = compiled(
     r"(?:npm\s+(?:i|install|add)|pnpm\s+add|yarn\s+(?:global\s+)?add|bun\s+add"
     r"|pip3?\s+install|uv\s+pip\s+install|uv\s+tool\s+install|pipx\s+install)\s+([^&|;]+)"
 )
 
 
 #: The parser directives a Dockerfile may open with; ``escape`` names the continuation character.
-_DIRECTIVE = re.compile(
+_DIRECTIVE = compiled(
     r"[ \t]*#[ \t]*(?:escape[ \t]*=[ \t]*(?P<escape>[\\`])|syntax[ \t]*=.*)[ \t]*(?:\r?\n|$)", re.I
 )
 

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from mcpward._documents import DocumentError, DocumentFormat, read_text
+from mcpward._regex import compiled
 from mcpward.identity import PLATFORM_PACKAGES, official_names
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
@@ -23,7 +24,7 @@ from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 #: version is checked against advisories (the platforms' packages are in PLATFORM_PACKAGES).
 _PLATFORM_WORDS = ("n8n", "flowise", "langflow", "litellm", "langchain-chatchat")
 
-_MCP_TOKEN = re.compile(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
+_MCP_TOKEN = compiled(r"(?:^|[-/@_.])mcp(?:$|[-_.])|modelcontextprotocol|fastmcp", re.IGNORECASE)
 
 
 @cache
@@ -31,7 +32,7 @@ def _mention_pattern() -> re.Pattern[str]:
     official = official_names()
     names = [n for n in official.npm | official.pypi | official.oci if "mcp" not in n.lower()]
     alternatives = ["mcp", "modelcontextprotocol", *_PLATFORM_WORDS, *(re.escape(n) for n in sorted(names))]
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+    return compiled("|".join(alternatives), re.IGNORECASE)
 
 
 @cache

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentError, DocumentFormat, parse_text, read_text
+from mcpward._regex import compiled
 from mcpward.model import Scope, Transport
 from mcpward.scan._manifests.container import _is_mcp_image, _runs_mcp
 from mcpward.scan._manifests.interface import ManifestReader, mentions_mcp
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer
 
 _WORKLOADS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"})
-_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_DOCUMENT_SEPARATOR = compiled(r"^---[ \t]*$", re.MULTILINE)
 MAX_DOCUMENTS = 1_000
 MAX_CONTAINERS = 200
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpward._documents import DocumentFormat, parse_text
+from mcpward._regex import compiled
 from mcpward.model import Ecosystem
 from mcpward.scan._manifests.interface import DependencyManifestReader, ProjectFacts
 
@@ -52,7 +53,7 @@ class NpmProject(DependencyManifestReader):
 
 #: A range that allows one version only: "1.9.0", "=1.9.0", "v1.9.0" (npm's semver reads them
 #: alike). "^1.9.0" and friends name no version: the lock file says which one is installed.
-_EXACT_VERSION = re.compile(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+_EXACT_VERSION = compiled(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
 
 
 def _declared(name: str, spec: object) -> tuple[str, str | None]:
@@ -132,8 +133,8 @@ def _split_pnpm_key(key: str) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else ("", "")
 
 
-_YARN_HEADER = re.compile(r'^"?((?:@[^@/\s"]+/)?[^@\s"]+)@')
-_YARN_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?')
+_YARN_HEADER = compiled(r'^"?((?:@[^@/\s"]+/)?[^@\s"]+)@')
+_YARN_VERSION = compiled(r'^\s+version:?\s+"?([^"\s]+)"?')
 
 
 def _yarn_lock(text: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from mcpward._documents import DocumentError, DocumentFormat, read_raw, required_owner
+from mcpward._regex import compiled
 from mcpward.model import Ecosystem, PackageRef, Scope
 from mcpward.scan.interface import ConfigLocation, DiscoveredServer, HomeLayout
 
@@ -300,7 +301,7 @@ def text(value: Any, limit: int = 2_000) -> str | None:
 
 # --- installed versions ------------------------------------------------------------------------
 
-_DIST_INFO = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+?)-(?P<version>[0-9][^-]*)\.dist-info$")
+_DIST_INFO = compiled(r"^(?P<name>[A-Za-z0-9_.-]+?)-(?P<version>[0-9][^-]*)\.dist-info$")
 
 
 def npm_global_dirs(layout: HomeLayout) -> list[Path]:

@@ -31,6 +31,7 @@ from typing import Any
 from mcpward._bounded import keep_recent
 from mcpward._documents import string_values
 from mcpward._plugins import implementations
+from mcpward._regex import compiled
 from mcpward.launch import POSIX_SHELLS
 from mcpward.vet._archive import Layout, PackageFiles
 from mcpward.vet._code.interface import (
@@ -348,7 +349,7 @@ def _setuptools_module(parts: list[str], package_dirs: dict[str, str], files: Pa
 
 
 #: A wheel's scripts, which pip installs as commands: ``NAME-VERSION.data/scripts/FILE``.
-_WHEEL_SCRIPTS = re.compile(r"[^/]+\.data/scripts/[^/]+")
+_WHEEL_SCRIPTS = compiled(r"[^/]+\.data/scripts/[^/]+")
 
 
 def _ini_scripts(raw: bytes, sections: tuple[str, ...], *, nested: bool = False) -> list[str]:
@@ -538,7 +539,7 @@ def _resolve(importer: str, specifier: str, files: PackageFiles) -> list[str]:
 
 #: Where pip installs a wheel's data folders into site-packages: ``purelib`` and ``platlib``,
 #: and ``data``'s ``lib/pythonX.Y/site-packages`` (a virtual environment's prefix).
-_WHEEL_MODULE_ROOT = re.compile(r"[^/]+\.data/(?:purelib|platlib|data/lib/python[^/]*/site-packages)/")
+_WHEEL_MODULE_ROOT = compiled(r"[^/]+\.data/(?:purelib|platlib|data/lib/python[^/]*/site-packages)/")
 
 
 def _python_roots(files: PackageFiles) -> tuple[str, ...]:
@@ -552,7 +553,7 @@ def _python_roots(files: PackageFiles) -> tuple[str, ...]:
 
 
 #: Python modules that are not source: bytecode, extension modules (``x.cpython-312-….so``).
-_COMPILED_MODULE = re.compile(r"(?:.*/)?[A-Za-z_][A-Za-z0-9_]*\.(?:[^/]*\.)?(?:pyc|pyo|so|pyd)")
+_COMPILED_MODULE = compiled(r"(?:.*/)?[A-Za-z_][A-Za-z0-9_]*\.(?:[^/]*\.)?(?:pyc|pyo|so|pyd)")
 
 
 def _compiled_modules(files: PackageFiles) -> dict[str, str]:
@@ -771,7 +772,7 @@ def _addons(importer: str, files: PackageFiles) -> list[str]:
 
 
 #: Bytecode Python caches for a module: ``pkg/__pycache__/mod.cpython-312.pyc`` for ``pkg/mod.py``.
-_CACHED_BYTECODE = re.compile(r"((?:.*/)?)__pycache__/([A-Za-z_][A-Za-z0-9_]*)\.[^/]*\.py[co]")
+_CACHED_BYTECODE = compiled(r"((?:.*/)?)__pycache__/([A-Za-z_][A-Za-z0-9_]*)\.[^/]*\.py[co]")
 
 
 def _cached_bytecode(files: PackageFiles, done: set[str], facts: CodeFacts) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.vet._code.interface import (
     HOST_VARIABLES,
     NATIVE_LIBRARY,
@@ -51,7 +52,7 @@ RUNNER_HOLDERS = frozenset(
     {"variable_declarator", "assignment_expression", "call_expression", "subscript_expression"}
 )
 #: ``const env = process.env`` (not ``process.env.X``), and how much of a file is searched.
-_ENV_ALIAS = re.compile(rb"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*process\.env\s*(?:;|\n|$)")
+_ENV_ALIAS = compiled(rb"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*process\.env\s*(?:;|\n|$)")
 MAX_ALIAS_SCAN = 4 * 1024 * 1024
 #: The running program's own file.
 SELF_PATHS = frozenset({"__filename", "process.argv[1]", "process.argv0", "require.main.filename"})
@@ -235,7 +236,7 @@ GLOBAL_EVAL = frozenset(f"{owner}.eval" for owner in ("global", "globalThis", "w
 #: Timers, which run a string they are given as code.
 TIMERS = frozenset({"setTimeout", "setInterval", "setImmediate"})
 #: JavaScript carried in a data: URL.
-_JS_DATA_URL = re.compile(r"\s*data:(?:text|application)/(?:x-)?(?:javascript|ecmascript)", re.IGNORECASE)
+_JS_DATA_URL = compiled(r"\s*data:(?:text|application)/(?:x-)?(?:javascript|ecmascript)", re.IGNORECASE)
 #: Calls that look a property up by a name given as data.
 REFLECTION = frozenset(
     {"Reflect.get", "Reflect.apply", "Object.getOwnPropertyDescriptor", "Reflect.getOwnPropertyDescriptor"}
@@ -245,11 +246,11 @@ PROPERTY_LISTS = frozenset({"Object.keys", "Object.getOwnPropertyNames", "Object
 #: The global object under its names (``this`` left out: ``this[name]()`` is ordinary dispatch).
 GLOBAL_NAMES = frozenset({"global", "globalThis", "window", "self"})
 #: A string literal's source written in escapes (``"\x65\x76"``, ``"\u0065"``).
-_ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\})")
+_ESCAPES = compiled(rb"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\})")
 GLOBAL_OBJECTS = frozenset({"global", "globalThis", "window", "self", "this", "process", "module", "Reflect"})
 #: The names javascript-obfuscator gives: a package written by hand never has five of them.
-_OBFUSCATOR_NAMES = re.compile(rb"\b_0x[0-9a-f]{4,6}\b")
-_CONSTRUCTOR_CHAIN = re.compile(
+_OBFUSCATOR_NAMES = compiled(rb"\b_0x[0-9a-f]{4,6}\b")
+_CONSTRUCTOR_CHAIN = compiled(
     rb"""\.constructor\s*\.\s*constructor\b|\[\s*["']constructor["']\s*\]\s*\[\s*["']constructor["']\s*\]"""
 )
 #: Bytes of a file searched for those marks.

@@ -15,10 +15,10 @@ call, or where the scope also writes files or starts processes.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from mcpward._regex import compiled
 from mcpward.launch import POSIX_SHELLS, WINDOWS_SHELLS
 from mcpward.vet._code.interface import (
     EVIDENCE_PATH,
@@ -102,7 +102,7 @@ TEXT_CODECS = frozenset(
      "utf-32", "cp1252", "utf-8-sig", "us-ascii", "cp437", "mbcs", "gbk", "shift_jis", "euc-jp"}
 )  # fmt: skip
 #: A string literal's source written in escapes (``"\x65\x76"``, ``"\145\166"``, ``"\u0065"``).
-ESCAPES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+ESCAPES = compiled(rb"\\(?:x[0-9a-fA-F]{2}|[0-7]{3}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
 #: Calls and imports of code packed by PyArmor: it cannot be read before it runs.
 PACKERS = frozenset({"__pyarmor__", "pyarmor_runtime", "__armor_enter__", "__armor_exit__", "__armor_wrap__"})
 CODE_SINKS = frozenset(

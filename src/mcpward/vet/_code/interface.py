@@ -16,6 +16,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from mcpward._regex import compiled
+
 
 class Capability(enum.StrEnum):
     NETWORK = "network"
@@ -260,7 +262,7 @@ SINK_CALLS = frozenset(
         "put_object",
     }
 )
-SENSITIVE_PATH = re.compile(
+SENSITIVE_PATH = compiled(
     r"\.ssh(?:/|\\|$)|id_rsa|id_ed25519|id_ecdsa|\.aws[/\\]credentials|(?:^|[/\\])\.env$|\.npmrc|"
     r"\.pypirc|\.git-credentials|\.netrc|\.docker[/\\]config\.json|\.kube[/\\]config|Login Data|"
     r"Local State|User Data[/\\]Default|\.mozilla[/\\]firefox|Library[/\\]Keychains|"
@@ -284,7 +286,7 @@ def names_sensitive_path(value: str) -> bool:
 #: "credentials")``, ``Path.home() / ".ssh"``): keys, cloud and registry credentials, browser
 #: password, cookie and token stores, keychains, wallets, shell histories, the password files.
 #: Used only for what flows to the network, never on its own.
-CREDENTIAL_STORE = re.compile(
+CREDENTIAL_STORE = compiled(
     r"\.ssh(?:/|\\|$)|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.aws(?:[/\\]|$)|\.azure(?:[/\\]|$)"
     r"|\.config[/\\]gcloud|\bgcloud(?:[/\\]|$)|application_default_credentials\.json|\.kube(?:[/\\]|$)"
     r"|\.docker(?:[/\\]config\.json|$)|\.gnupg|(?:^|[/\\])\.env(?:\.\w+)?$|\.netrc|\.git-credentials"
@@ -296,20 +298,20 @@ CREDENTIAL_STORE = re.compile(
     re.IGNORECASE,
 )
 #: Commands whose output is a secret: keychain and credential-manager dumps, Wi-Fi keys.
-CREDENTIAL_COMMAND = re.compile(
+CREDENTIAL_COMMAND = compiled(
     r"\bsecurity\s+(?:find-(?:generic|internet)-password|dump-keychain)|\bcmdkey\s+/list"
     r"|\bnetsh\s+wlan\s+show\s+profiles?\b[^\n]*key=clear|\breg\s+(?:query|save)\s+[^\n]*\\(?:SAM|SECURITY)\b"
     r"|\bvaultcmd\b|\bsecret-tool\s+lookup|\bcat\s+[^\n|;&]*(?:\.ssh/|\.aws/|/etc/shadow|\.env\b)",
     re.IGNORECASE,
 )
 #: Commands whose output describes the host or its user.
-HOST_COMMAND = re.compile(
+HOST_COMMAND = compiled(
     r"^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|systeminfo|quser|who|w|net\s+user|ip\s+a(?:ddr)?"
     r"|sw_vers|lsb_release|cat\s+/etc/(?:os-release|hostname|issue))\b",
     re.IGNORECASE,
 )
 #: Commands whose output is the whole environment.
-ENVIRONMENT_COMMAND = re.compile(r"^\s*(?:env|printenv|set|export\s+-p)\s*$", re.IGNORECASE)
+ENVIRONMENT_COMMAND = compiled(r"^\s*(?:env|printenv|set|export\s+-p)\s*$", re.IGNORECASE)
 #: Environment variables that name the user or the machine.
 HOST_VARIABLES = frozenset({"USER", "USERNAME", "LOGNAME", "HOSTNAME", "COMPUTERNAME", "USERDOMAIN"})
 
@@ -357,14 +359,14 @@ def command_output_label(command: str) -> str | None:
 
 #: Text that only does one thing. Matched on folded string values (literals, constants,
 #: concatenations), never on comments.
-REVERSE_SHELL_TEXT = re.compile(
+REVERSE_SHELL_TEXT = compiled(
     r"/dev/(?:tcp|udp)/[\w.$%{}-]+/|\b(?:nc|ncat|netcat|nc\.traditional)\b[^\n]{0,80}\s-[a-z]*[ec]\s"
     r"|\b(?:ba|z|da)?sh\s+-i\b[^\n]{0,60}[<>]&|\bsocat\b[^\n]{0,80}\bexec:|\bmkfifo\b[^\n]{0,120}"
     r"\b(?:nc|ncat|telnet|openssl)\b|Net\.Sockets\.TCPClient|\btelnet\b[^\n]{0,60}\|\s*/bin/(?:ba)?sh"
     r"|\bdup2\(\s*\w+\.fileno\(\)\s*,\s*[012]\s*\)",
     re.IGNORECASE,
 )
-DOWNLOAD_RUN_TEXT = re.compile(
+DOWNLOAD_RUN_TEXT = compiled(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"
     r"|\b(?:curl|wget)\b[^\n]{0,300}(?:&&|;)\s*(?:sudo\s+)?chmod\s+(?:\+|[0-7]*[157])"
     r"|\b(?:iex|Invoke-Expression)\b[^\n]{0,120}\b(?:DownloadString|Invoke-WebRequest|iwr|irm|Invoke-RestMethod)\b"
@@ -375,7 +377,7 @@ DOWNLOAD_RUN_TEXT = re.compile(
     r"|\bexec\s*\([^\n]{0,40}\b(?:urlopen|requests\.get|urllib\.request\.urlopen)\s*\(",
     re.IGNORECASE,
 )
-PERSISTENCE_TEXT = re.compile(
+PERSISTENCE_TEXT = compiled(
     r"/etc/cron|/var/spool/cron|\bcrontab\b|\.config/systemd/user|/etc/systemd/system|/lib/systemd/system"
     r"|\bsystemctl\s+(?:--user\s+)?enable\b|Library/Launch(?:Agents|Daemons)|\blaunchctl\s+(?:load|bootstrap)"
     r"|\.config/autostart|/etc/xdg/autostart|/etc/rc\.local|/etc/init\.d/|/etc/profile"
@@ -386,12 +388,12 @@ PERSISTENCE_TEXT = re.compile(
     r"|/etc/ld\.so\.preload|\bsc(?:\.exe)?\s+create\b|\bNew-Service\b",
     re.IGNORECASE,
 )
-PRIVILEGE_TEXT = re.compile(
+PRIVILEGE_TEXT = compiled(
     r"/etc/sudoers|\bNOPASSWD\b|\bchmod\s+(?:[ug]?\+s|[2467][0-7]{3})\b"
     r"|\busermod\b[^\n]{0,40}-a?G\s*(?:sudo|wheel|root|admin)\b|\bnet\s+localgroup\s+administrators\b",
     re.IGNORECASE,
 )
-DEFENCE_EVASION_TEXT = re.compile(
+DEFENCE_EVASION_TEXT = compiled(
     r"HISTFILE=/dev/null|\bunset\s+HISTFILE\b|\bhistory\s+-c\b|\bset\s+\+o\s+history\b|HISTSIZE=0"
     r"|\bwevtutil(?:\.exe)?\s+(?:cl|clear-log)\b|\bClear-EventLog\b|\bauditctl\s+-D\b"
     r"|\bSet-MpPreference\b[^\n]{0,80}-Disable|DisableAntiSpyware|DisableRealtimeMonitoring"
@@ -405,7 +407,7 @@ DEFENCE_EVASION_TEXT = re.compile(
 )
 #: Commands that publish packages or mint registry tokens: what a worm runs to spread through
 #: the maintainer's own packages; an MCP server's code has no reason to.
-PROPAGATION_TEXT = re.compile(
+PROPAGATION_TEXT = compiled(
     r"\b(?:npm|yarn|pnpm)(?:\s+|[\"'],\s*[\"'])(?:--?[\w-]+(?:\s+|[\"'],\s*[\"'])){0,4}publish\b"
     r"|\btwine(?:\s+|[\"'],\s*[\"'])upload\b|\bnpm\s+token\s+create\b"
     r"|\bgem\s+push\b|\bcargo\s+publish\b",
@@ -413,17 +415,17 @@ PROPAGATION_TEXT = re.compile(
 )
 #: A package registry's credentials: the token files, variables and the search for a
 #: maintainer's packages a worm makes to find what to publish next.
-REGISTRY_CREDENTIAL = re.compile(
+REGISTRY_CREDENTIAL = compiled(
     r"\.npmrc\b|\.pypirc\b|_authToken|\bNPM_TOKEN\b|\bNODE_AUTH_TOKEN\b|\bTWINE_PASSWORD\b"
     r"|\bPYPI_(?:API_)?TOKEN\b|\bnpm\s+whoami\b|maintainer:|\bls-packages\b"
 )
 #: A package manifest's name rewritten (``pkg.name = ...``, ``data["name"] = ...``) in a file
 #: that names one: a release bumps a version, only a copy under a new identity renames.
-MANIFEST_RENAME = re.compile(r"\.name\s*=(?!=)|\[\s*[\"']name[\"']\s*\]\s*=(?!=)")
-MANIFEST_FILE = re.compile(r"\bpackage\.json\b|\bpyproject\.toml\b|\bsetup\.py\b")
+MANIFEST_RENAME = compiled(r"\.name\s*=(?!=)|\[\s*[\"']name[\"']\s*\]\s*=(?!=)")
+MANIFEST_FILE = compiled(r"\bpackage\.json\b|\bpyproject\.toml\b|\bsetup\.py\b")
 #: A command that downloads to a file: the file it writes (``curl -o F``, ``wget -O F``,
 #: ``Invoke-WebRequest -OutFile F``, ``certutil -urlcache -f URL F``).
-DOWNLOAD_COMMAND = re.compile(
+DOWNLOAD_COMMAND = compiled(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}?\s(?:-o|-O|--output|--output-document)(?:\s+|=)[\"']?([^\s\"';&|]+)"
     r"|\b(?:Invoke-WebRequest|iwr|wget|curl)\b[^\n|;&]{0,300}?-OutFile\s+[\"']?([^\s\"';&|]+)"
     r"|\bcertutil(?:\.exe)?\b[^\n]{0,40}-urlcache\b[^\n]{0,40}?\s\S+://\S+\s+[\"']?([^\s\"';&|]+)",
@@ -432,7 +434,7 @@ DOWNLOAD_COMMAND = re.compile(
 #: A DLL written to a place of the system's or another program's (a drive's path, a Windows
 #: folder variable): planted to be loaded by that program in its name. A package's own folder
 #: (prebuilt binaries put beside its code) is not such a place.
-NATIVE_LIBRARY = re.compile(
+NATIVE_LIBRARY = compiled(
     r"^(?:[A-Za-z]:[\\/]|%\w+%|\\\\|[^\n]*(?:Program Files|System32|SysWOW64|AppData|ProgramData))"
     r"[^\n]*\.dll$",
     re.IGNORECASE,
@@ -449,7 +451,7 @@ def downloaded_file(command: str) -> str | None:
 
 
 #: Commands that photograph the screen.
-SCREEN_COMMAND = re.compile(
+SCREEN_COMMAND = compiled(
     r"^\s*(?:screencapture|scrot|gnome-screenshot|spectacle|grim|maim|xwd\s+-root|import\s+-window\s+root)\b",
     re.IGNORECASE,
 )
@@ -550,14 +552,14 @@ def is_media_blob(value: str) -> bool:
 
 
 #: Files whose removal or truncation hides what happened.
-EVIDENCE_PATH = re.compile(r"^/var/log/|\.(?:bash|zsh|python)_history$|/\.local/share/fish/fish_history$")
+EVIDENCE_PATH = compiled(r"^/var/log/|\.(?:bash|zsh|python)_history$|/\.local/share/fish/fish_history$")
 
-_EMAIL = re.compile(
+_EMAIL = compiled(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])"
 )
-_URL = re.compile(r"\b(?:https?|wss?|ftp|smtps?)://[^\s'\"<>`\\)]{1,2048}", re.IGNORECASE)
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
-_HOST = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}$", re.IGNORECASE)
+_URL = compiled(r"\b(?:https?|wss?|ftp|smtps?)://[^\s'\"<>`\\)]{1,2048}", re.IGNORECASE)
+_IPV4 = compiled(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
+_HOST = compiled(r"^(?=.{4,253}$)(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}$", re.IGNORECASE)
 #: Placeholders in documentation and tests, never a destination.
 _NEUTRAL_DOMAINS = ("example.com", "example.org", "example.net", "localhost", "test", "invalid")
 

@@ -23,6 +23,7 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.vet._code._javascript_threats import JavaScriptThreats
 from mcpward.vet._code.interface import (
     CLOCK_EVERY,
@@ -54,8 +55,8 @@ MAX_ITEMS = MAX_FOLDED
 #: repeats an atom; a mapper takes its size per item): a hostile file cannot make them slow.
 MAX_PATTERN_SUBJECT = 1024
 MAX_DECODING_WORK = 64 * 1024 * 1024
-_DOLLAR = re.compile(r"\$([$&`'])")
-_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_DOLLAR = compiled(r"\$([$&`'])")
+_PERCENT_RUN = compiled(r"(?:%[0-9A-Fa-f]{2})+")
 #: What ``decodeURI`` leaves encoded: the URI's reserved characters and ``#``.
 _URI_RESERVED = frozenset(";/?:@&=+$,#")
 #: Calls whose string argument is folded into the call's value: their literal is reported with it.
@@ -67,7 +68,7 @@ _DECODING_CALLS = {
     "String.fromCodePoint.apply",
 }
 _STRING_METHODS = {"replace", "replaceAll"}
-_ENCODED_BLOB = re.compile(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
+_ENCODED_BLOB = compiled(r"^(?:[A-Za-z0-9+/]{400,}={0,2}|[0-9a-fA-F]{600,})$")
 _PROCESS_MODULES = {"child_process", "node:child_process", "execa", "shelljs", "cross-spawn"}
 _NETWORK_MODULES = {
     "http",
@@ -914,7 +915,7 @@ def _percent_decode(value: str | None, function: str) -> str | None:
 #: A regular expression is folded only when it is this plain: characters, escapes of one
 #: character, classes, ``.``, anchors and at most one repeated atom; no groups, alternation or
 #: back-references, so Python's matching of it costs at most the subject's length squared.
-_PATTERN_TOKEN = re.compile(
+_PATTERN_TOKEN = compiled(
     r"\\(?:[dDwWsSbBtnrfv0]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|[^A-Za-z0-9])"  # an escape
     r"|\[\^?(?:\\(?:[dDwWsStnrfv0b]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|[^A-Za-z0-9])|[^\\\]\[])+\]"  # a class
     r"|(?P<repeat>[*+?]|\{\d{1,3}(?:,\d{0,3})?\})\??"  # a quantifier, maybe lazy

@@ -10,6 +10,7 @@ from email.parser import HeaderParser
 from email.utils import getaddresses
 from typing import Any
 
+from mcpward._regex import compiled
 from mcpward.model import Ecosystem, PackageRef
 from mcpward.vet._archive import ArchiveError, Layout, PackageFiles, read_archive
 from mcpward.vet._code import script_commands
@@ -18,7 +19,7 @@ from mcpward.vet._sources.requirements import python_dependencies, sdist_require
 from mcpward.vet.interface import FetchedPackage, PackageMetadata, PackageSource, Target, VetError
 
 _INSTALL_HOOKS = ("preinstall", "install", "postinstall")
-_MCP_NAME = re.compile(r"mcp-name:\s*([A-Za-z0-9._-]+/[A-Za-z0-9._/-]+)")
+_MCP_NAME = compiled(r"mcp-name:\s*([A-Za-z0-9._-]+/[A-Za-z0-9._/-]+)")
 
 
 def _registry_hint(target: Target) -> str:
@@ -32,8 +33,8 @@ def _registry_hint(target: Target) -> str:
     return ""
 
 
-_NPM_SPEC = re.compile(r"^(?:@[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+@[0-9][\w.+-]*$")
-_PYPI_SPEC = re.compile(r"^[A-Za-z0-9._-]+==[0-9][\w.+!-]*$")
+_NPM_SPEC = compiled(r"^(?:@[A-Za-z0-9._-]+/)?[A-Za-z0-9._-]+@[0-9][\w.+-]*$")
+_PYPI_SPEC = compiled(r"^[A-Za-z0-9._-]+==[0-9][\w.+!-]*$")
 
 
 class LocalSource(PackageSource):
@@ -176,7 +177,7 @@ def _package_json(raw: bytes, files: PackageFiles) -> PackageMetadata:
 
 
 #: A range that allows one version only ("1.0.16", "=1.0.16", "v1.0.16"), as npm's semver reads it.
-_EXACT_VERSION = re.compile(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
+_EXACT_VERSION = compiled(r"^\s*+=?\s*+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)\s*$")
 
 
 def npm_dependencies(manifest: dict[str, Any]) -> tuple[tuple[str, str | None], ...]:
@@ -193,7 +194,7 @@ def npm_dependencies(manifest: dict[str, Any]) -> tuple[tuple[str, str | None], 
 #: a path (``.``, ``~/``, ``/``, ``\\``, a drive letter), a URL or ``git+…:``, anything else
 #: with a slash (hosted git ``owner/repo``, scp-style ``git@host:owner/repo``, a folder), or a
 #: tarball's file name (``x.tgz``). A range (``~1.2.3``) or a tag is none of these.
-_OUTSIDE_REGISTRY = re.compile(
+_OUTSIDE_REGISTRY = compiled(
     r"^\s*(?:[.]|~[/\\]|[/\\]|[A-Za-z]:|(?:git[+])?[A-Za-z]+:)|[/\\]|[.](?:tgz|tar\.gz|tar)\s*$",
     re.IGNORECASE,
 )

@@ -15,13 +15,13 @@ from __future__ import annotations
 import ast
 import configparser
 import posixpath
-import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from mcpward._regex import compiled
 from mcpward.vet._archive import PackageFiles
 from mcpward.vet._setup_py import keyword_values, literal_strings, parsed
 
@@ -29,12 +29,12 @@ from mcpward.vet._setup_py import keyword_values, literal_strings, parsed
 MAX_REQUIREMENTS = 1000
 #: The name a requirement pip cannot parse starts with (pip refuses such metadata; the name is
 #: still judged).
-_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_LEADING_NAME = compiled(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 #: setup() keywords whose requirements pip (or setuptools, for setup_requires) installs.
 _SETUP_KEYWORDS = frozenset({"install_requires", "setup_requires", "extras_require"})
 #: A poetry version that allows one version only: ``"1.2.3"`` (poetry's bare version is exact)
 #: or ``"==1.2.3"``.
-_POETRY_EXACT = re.compile(r"^\s*(?:==\s*)?(\d+(?:\.\d+)*(?:[a-zA-Z0-9.+-]*))\s*$")
+_POETRY_EXACT = compiled(r"^\s*(?:==\s*)?(\d+(?:\.\d+)*(?:[a-zA-Z0-9.+-]*))\s*$")
 
 Dependencies = tuple[tuple[str, str | None], ...]
 Sources = tuple[tuple[str, str], ...]
@@ -205,9 +205,7 @@ def _requirement_files(paths: list[str], files: PackageFiles) -> Iterator[str]:
 
 #: A requirement file's name (``requirements.txt``, ``requirements/base.txt``,
 #: ``requirements-prod.in``): setup.py reads one into ``install_requires`` as often as not.
-_REQUIREMENT_FILE = re.compile(
-    r"(?:^|/)requirements?[\w.-]*\.(?:txt|in)$|^requirements?/[\w.-]+\.(?:txt|in)$"
-)
+_REQUIREMENT_FILE = compiled(r"(?:^|/)requirements?[\w.-]*\.(?:txt|in)$|^requirements?/[\w.-]+\.(?:txt|in)$")
 
 
 def _setup_py_requirements(source: bytes) -> tuple[list[str], list[str]]:
