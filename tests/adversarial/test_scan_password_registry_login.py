@@ -21,6 +21,13 @@ ATTACKS = [
     ("skopeo", ["login", "-u", "deploy", "-p", SECRET, "reg.example.test"]),
     ("helm", ["registry", "login", "reg.example.test", "-u", "deploy", "-p", SECRET]),
     ("sh", ["-c", f"docker login -u deploy -p {SECRET} reg.example.test && docker run -i mcp/x"]),
+    # The tool's own options before the subcommand, and the words they take (an engine's
+    # address, a config folder, a context) read as the subcommand: the login was missed.
+    ("docker", ["-H", "tcp://build.example.test:2376", "login", "-u", "deploy", "-p", SECRET, "reg.example.test"]),
+    ("docker", ["--config", "/srv/ci/docker", "--context", "ci", "login", "-p", SECRET, "reg.example.test"]),
+    ("podman", ["--url", "unix:///run/podman.sock", "login", f"-p{SECRET}", "quay.example.test"]),
+    ("nerdctl", ["--namespace", "k8s.io", "login", "-p", SECRET, "reg.example.test"]),
+    ("helm", ["--kube-context", "prod", "registry", "login", "reg.example.test", "-p", SECRET]),
 ]
 
 
@@ -39,6 +46,11 @@ BENIGN = [
     ("docker", ["compose", "-p", "login", "up"]),  # a project named login
     ("docker", ["login", "-u", "deploy", "--password-stdin", "reg.example.test"]),
     ("docker", ["run", "-i", "img", "login", "-p", "8080"]),  # the image's own words
+    # The tool's own options before another subcommand.
+    ("docker", ["-H", "tcp://build.example.test:2376", "run", "-p", "8080:80", "mcp/fetch"]),
+    ("docker", ["--debug", "run", "-p", "8080:80", "mcp/fetch"]),
+    ("podman", ["--remote", "--url", "unix:///run/podman.sock", "run", "-p", "3000:3000", "mcp/x"]),
+    ("docker", ["--context", "login", "compose", "-p", "shop", "up"]),  # a context named login
 ]
 
 

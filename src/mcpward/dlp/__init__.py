@@ -132,6 +132,7 @@ def _redacted_words(
     password_flag = _PASSWORD_FLAGS.get(program_name(command)) if command else None
     registry_tool = program_name(command or "") in _REGISTRY_LOGINS
     after_flag = False
+    tool_option_value = False  # the word after a container tool's own option (-H tcp://...)
     for index, arg in enumerate(args):
         where = f"arg[{index}]"
         if (
@@ -150,10 +151,22 @@ def _redacted_words(
             password_flag = _PASSWORD_FLAGS[program]
         if program in _REGISTRY_LOGINS and not named:
             registry_tool = True
+        elif tool_option_value:
+            pass  # an option's value (a context named login is no login)
         elif registry_tool and arg == "login":
             password_flag = _LOGIN_PASSWORD
         elif registry_tool and not arg.startswith("-") and arg != "registry":
             registry_tool = False  # another subcommand, an image: its -p is a port or its own
+        # Before its subcommand a tool's option may take the next word (``docker -H tcp://h
+        # login``, ``--config DIR``, ``helm --kube-context prod registry login``): unless it is
+        # one of the switches that take none, that word is its value, not the subcommand.
+        tool_option_value = (
+            registry_tool
+            and password_flag is not _LOGIN_PASSWORD
+            and arg.startswith("-")
+            and "=" not in arg
+            and arg not in _TOOL_SWITCHES
+        )
         if previous_flag is not None and _is_flag(arg):
             previous_flag = None
         if depth < _MAX_NESTING and (script := _script_words(arg)) is not None:
@@ -256,6 +269,12 @@ _PASSWORD_FLAGS = {
 #: other subcommands is a port or a project, printed as written.
 _REGISTRY_LOGINS = frozenset({"docker", "podman", "nerdctl", "buildah", "skopeo", "oras", "helm"})
 _LOGIN_PASSWORD = _PasswordFlag("-p", glued=True, next_word=True)
+#: Their options before a subcommand that take no value (any other is read as taking one, so
+#: that an option unknown here does not hide a login after it).
+_TOOL_SWITCHES = frozenset(
+    {"-D", "--debug", "--tls", "--tlsverify", "-v", "--version", "-h", "--help", "-r", "--remote"}
+    | {"--syslog", "--noout", "--debug-full", "--experimental", "--insecure-registry", "--insecure-policy"}
+)
 #: The programs a shell string is read for (``sh -c "mysql -pX ..."``).
 _SCRIPT_PROGRAMS = frozenset(_PASSWORD_FLAGS) | _REGISTRY_LOGINS
 #: Where a shell string may name one of them, in its text lowered with its quotes and
