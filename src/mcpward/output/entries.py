@@ -67,11 +67,12 @@ def change_text(entry: Entry) -> str:
     return f"{entry.change} of {others}"
 
 
-def worst_text(entry: Entry) -> str:
-    """The most severe inspect finding, or whether inspect ran at all."""
+def worst_text(entry: Entry, inspected: bool | None = None) -> str:
+    """The most severe inspect finding, or whether inspect ran at all (``inspected``: whether
+    the entry has pins, for a summary read without them)."""
     if entry.worst_inspect:
         return f"{entry.worst_inspect.get('severity')} {entry.worst_inspect.get('rule')}"
-    return "clean" if entry.pins else "not run"
+    return "clean" if (bool(entry.pins) if inspected is None else inspected) else "not run"
 
 
 def advisories_text(entry: Entry) -> str:

@@ -212,7 +212,10 @@ def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
                 entries += page
                 if len(entries) > MAX_ENTRIES:
                     raise RegistryError(f"{base} answered more than {MAX_ENTRIES:,} entries; refused")
-                if len(page) < _PAGE:
+                # A page ends early past the server's size budget: read on to its total (an
+                # answer without one ends at its first short page, as before).
+                total = _total(answer)
+                if not page or (len(page) < _PAGE if total is None else len(entries) >= total):
                     break
     except httpx.HTTPError as exc:
         raise RegistryError(f"cannot reach the registry {base}: {exc}") from None
@@ -221,6 +224,16 @@ def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
     # The whole answer is as new as its oldest page.
     check_generation(base, None if None in generations else min(g for g in generations if g is not None))
     return entries
+
+
+def _total(answer: Any) -> int | None:
+    """How many entries the answer says there are (to read on from a page cut short)."""
+    value = answer.get("total")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        raise ValueError("not a total")
+    return value
 
 
 def _generation(answer: Any) -> int | None:

@@ -17,14 +17,17 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    Text,
     and_,
+    case,
+    cast,
     func,
     or_,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from mcpward.dlp import redact_text
 from mcpward.output.words import counted
@@ -71,6 +74,13 @@ GRACE_VARIABLE = "MCPWARD_SUPERSEDE_GRACE_DAYS"
 #: Statuses of an approval that still stands, or stood until its re-review fell due.
 _LIVE = (Status.APPROVED.value, Status.EXPIRED.value)
 _SEVERITIES = ("info", "low", "medium", "high", "critical")
+#: An entry's columns a requester fills up to the body limit (2 MiB each): what a summary of it
+#: (the queue, an entry answered by its identity) does not read.
+_HEAVY = ("description", "scope", "tier_reasons", "pins", "vet_claim", "inspect_findings", "server_json")
+#: The rest, read for a summary; ``vet`` is mcpward's own outcome, never the requester's text.
+_LIGHT = tuple(c.key for c in EntryRow.__table__.columns if c.key not in _HEAVY)
+#: What an entry adds to a page beside its columns (names, dates, reviews), in characters.
+_ENTRY_OVERHEAD = 2000
 
 
 class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, ProbationStore):
@@ -469,7 +479,13 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         release: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        max_chars: int | None = None,
+        identity_only: Sequence[Status] = (),
     ) -> list[Entry]:
+        """Entries in name order. ``max_chars``: the page ends once its entries pass that many
+        characters of stored columns (at least one entry): a page of 1,000 requests each up to
+        the body limit was built whole. ``identity_only``: entries of these statuses come as
+        summaries (:meth:`summaries`' columns, no worst finding), their heavy columns not read."""
         query = select(EntryRow).order_by(EntryRow.name, EntryRow.id)
         if status is not None:
             wanted = [status] if isinstance(status, Status) else list(status)
@@ -479,11 +495,97 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         if release is not None:
             query = query.where(EntryRow.release == release)
         query = query.offset(offset).limit(limit)
+        summarised = [s.value for s in identity_only]
         with self.database.reading() as session:
-            rows = session.scalars(query).all()
+            summaries: set[int] = set()
+            if max_chars is None and not summarised:
+                rows = list(session.scalars(query).all())
+            else:
+                rows, summaries = self._within(session, query, max_chars, summarised)
             reviews = self._reviews_of(session, [row.id for row in rows])
             lineage = self._lineage(session, rows)
-            return [_entry(row, reviews.get(row.id, []), lineage.get(row.id)) for row in rows]
+            return [
+                _entry(row, reviews.get(row.id, []), lineage.get(row.id), light=row.id in summaries)
+                for row in rows
+            ]
+
+    @staticmethod
+    def _within(
+        session: Session, query: Select[Any], max_chars: int | None, summarised: list[str]
+    ) -> tuple[list[EntryRow], set[int]]:
+        """The rows of ``query`` up to ``max_chars`` characters (sized in the database first, so
+        that no row past it is read), those of ``summarised`` statuses without their heavy
+        columns (nor counting them), and the ids of those (by the status they had when sized)."""
+        summary_size = _ENTRY_OVERHEAD + func.coalesce(func.length(cast(EntryRow.vet, Text)), 0)
+        whole_size = summary_size + sum(
+            (func.coalesce(func.length(cast(getattr(EntryRow, c), Text)), 0) for c in _HEAVY), start=0
+        )
+        size = (
+            case((EntryRow.status.in_(summarised), summary_size), else_=whole_size)
+            if summarised
+            else whole_size
+        )
+        sized = query.with_only_columns(EntryRow.id, EntryRow.status, size)
+        chosen: list[int] = []  # in the query's order
+        summaries: set[int] = set()
+        used = 0
+        for entry_id, status, chars in session.execute(sized).all():
+            if max_chars is not None and used >= max_chars:
+                break
+            used += int(chars or 0)
+            chosen.append(entry_id)
+            if status in summarised:
+                summaries.add(entry_id)
+        whole = [i for i in chosen if i not in summaries]
+        by_id: dict[int, EntryRow] = {}
+        light = (load_only(*_light_columns(), raiseload=True),)
+        for ids, options in ((whole, ()), (sorted(summaries), light)):
+            for chunk in in_chunks(ids, 500):
+                found = select(EntryRow).where(EntryRow.id.in_(chunk)).options(*options)
+                by_id |= {row.id: row for row in session.scalars(found)}
+        for entry_id in sorted(summaries):
+            row = by_id.get(entry_id)
+            if row is not None and row.status not in summarised:  # decided on again meanwhile
+                session.expunge(row)
+                by_id[entry_id] = session.get_one(EntryRow, entry_id)
+                summaries.discard(entry_id)
+        # A row deleted meanwhile is left out.
+        return [by_id[i] for i in chosen if i in by_id], summaries
+
+    def summaries(self, *, status: Status | Sequence[Status], limit: int) -> tuple[list[Entry], set[int]]:
+        """What the review queue shows of each entry of ``status`` (name order): its identity,
+        tier, vet verdict, advisories, approvals and worst inspect finding, without its pins,
+        ``server.json``, claims or scope (a requester's, up to the body limit each: 200 of them
+        built whole were a gigabyte for one look at the queue). With the ids of those that have
+        pins (inspected: "clean" when no finding)."""
+        wanted = [status] if isinstance(status, Status) else list(status)
+        pinned = func.length(cast(EntryRow.pins, Text)) > 2  # not {}
+        query = (
+            select(EntryRow, pinned)
+            .options(load_only(*_light_columns(), raiseload=True))
+            .where(EntryRow.status.in_([s.value for s in wanted]))
+            .order_by(EntryRow.name, EntryRow.id)
+            .limit(limit)
+        )
+        with self.database.reading() as session:
+            found = session.execute(query).all()
+            rows = [row for row, _pinned in found]
+            inspected = {row.id for row, has_pins in found if has_pins}
+            worst: dict[int, dict[str, Any] | None] = {}
+            # One entry's findings at a time: they are as many as its pins make.
+            findings = select(EntryRow.id, EntryRow.inspect_findings).execution_options(yield_per=1)
+            for chunk in in_chunks([row.id for row in rows], 500):
+                for entry_id, each in session.execute(findings.where(EntryRow.id.in_(chunk))):
+                    worst[entry_id] = _worst(each or ())
+            reviews = self._reviews_of(session, [row.id for row in rows])
+            lineage = self._lineage(session, rows)
+            entries = [
+                _entry(row, reviews.get(row.id, []), lineage.get(row.id), light=True).model_copy(
+                    update={"worst_inspect": worst.get(row.id)}
+                )
+                for row in rows
+            ]
+        return entries, inspected
 
     def approved(
         self, *, after: int = 0, limit: int = 30, search: str | None = None, name: str | None = None
@@ -630,8 +732,10 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                     best = (key, other)
         return best[1] if best else None
 
-    def count(self, *, status: Status | Sequence[Status] | None = None) -> int:
+    def count(self, *, status: Status | Sequence[Status] | None = None, name: str | None = None) -> int:
         query = select(func.count()).select_from(EntryRow)
+        if name is not None:
+            query = query.where(EntryRow.name == name)
         if status is not None:
             wanted = [status] if isinstance(status, Status) else list(status)
             query = query.where(EntryRow.status.in_([s.value for s in wanted]))
@@ -699,10 +803,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         """For each row: what it is to the other live approvals of the same identity (new,
         update, downgrade or replacement), and those approvals, newest first."""
         packages = sorted({row.package for row in rows})
-        live: dict[tuple[str, str | None, str], list[EntryRow]] = {}
+        live: dict[tuple[str, str | None, str], list[Any]] = {}
         for chunk in in_chunks(packages, 500):
-            query = select(EntryRow).where(EntryRow.package.in_(chunk), EntryRow.status.in_(_LIVE))
-            for other in session.scalars(query):
+            # Their columns, not the rows: an approval's pins are not read to say what it is.
+            query = select(*_LINEAGE_COLUMNS).where(EntryRow.package.in_(chunk), EntryRow.status.in_(_LIVE))
+            for other in session.execute(query):
                 live.setdefault((other.kind, other.ecosystem, other.package), []).append(other)
         lineage = {}
         for row in rows:
@@ -817,12 +922,49 @@ def _digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _light_columns() -> list[Any]:
+    return [getattr(EntryRow, c) for c in _LIGHT]
+
+
+#: What the lineage compares of the other approvals of an identity (not their pins).
+_LINEAGE_COLUMNS = tuple(
+    getattr(EntryRow, c)
+    for c in ("id", "kind", "ecosystem", "package", "release", "identity", "status", "superseded_on")
+)
+
+
 def _entry(
     row: EntryRow,
     reviews: Sequence[ReviewRow],
     lineage: tuple[str, tuple[OtherVersion, ...]] | None = None,
     advisories: Sequence[dict[str, Any]] | None = None,
+    *,
+    light: bool = False,
 ) -> Entry:
+    """``light``: a summary, from a row read without its heavy columns (none is touched): no
+    pins, ``server.json``, claim, findings, scope, tier reasons or description."""
+    if light:
+        heavy: dict[str, Any] = {
+            "description": None,
+            "scope": DataScope(),
+            "tier_reasons": (),
+            "pins": {},
+            "vet_claim": None,
+            "inspect_findings": (),
+            "server_json": None,
+            "worst_inspect": None,
+        }
+    else:
+        heavy = {
+            "description": row.description,
+            "scope": DataScope.model_validate(row.scope),
+            "tier_reasons": tuple(row.tier_reasons),
+            "pins": _pins_of_their_text(row.pins),
+            "vet_claim": VetOutcome.model_validate(row.vet_claim) if row.vet_claim else None,
+            "inspect_findings": tuple(row.inspect_findings),
+            "server_json": row.server_json,
+            "worst_inspect": _worst(row.inspect_findings),
+        }
     change, versions = lineage or ("new", ())
     in_round = [r for r in reviews if r.revision >= row.round_revision]
     approvals = len([r for r in in_round if r.decision == Decision.APPROVE.value])
@@ -830,19 +972,13 @@ def _entry(
         id=row.id,
         name=row.name,
         title=row.title,
-        description=row.description,
         identity=Identity.model_validate(row.identity),
         repository=row.repository,
         repository_verified=row.repository_verified,
-        scope=DataScope.model_validate(row.scope),
         owner=row.owner,
         tier=row.tier,
         derived_tier=row.derived_tier,
-        tier_reasons=tuple(row.tier_reasons),
-        pins=_pins_of_their_text(row.pins),
         vet=VetOutcome.model_validate(row.vet) if row.vet else None,
-        vet_claim=VetOutcome.model_validate(row.vet_claim) if row.vet_claim else None,
-        inspect_findings=tuple(row.inspect_findings),
         status=Status(row.status),
         revision=row.revision,
         requested_by=row.requested_by,
@@ -859,18 +995,17 @@ def _entry(
             )
             for r in reviews
         ),
-        server_json=row.server_json,
         approvals=approvals,
         approvals_needed=2 if row.tier == 0 else 1,
         advisories=tuple((row.advisories or ()) if advisories is None else advisories),
         read_only_tools=tuple(row.read_only_tools or ()),
         probation_until=row.probation_until,
         write_granted_by=row.write_granted_by,
-        worst_inspect=_worst(row.inspect_findings),
         change=change,  # type: ignore[arg-type]
         approved_versions=versions,
         superseded_by=row.superseded_by,
         superseded_on=row.superseded_on,
+        **heavy,
     )
 
 
@@ -917,7 +1052,8 @@ def _version_order(kind: str, ecosystem: str | None, version: str | None) -> tup
         return None
 
 
-def _change(row: EntryRow, others: Sequence[EntryRow]) -> str:
+def _change(row: EntryRow, others: Sequence[Any]) -> str:
+    """``others``: rows, or their lineage columns (:data:`_LINEAGE_COLUMNS`)."""
     if not others:
         return "new"
     mine = _version_order(row.kind, row.ecosystem, row.identity.get("version"))

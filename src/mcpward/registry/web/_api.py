@@ -125,6 +125,11 @@ class FleetMachineItem(BaseModel):
     stale: bool
 
 
+#: Characters of stored entries a page of ``/api/entries`` ends past (at least one entry):
+#: 1,000 requests of up to the body limit each were built whole, gigabytes for one page. The
+#: readers follow ``total`` to the end; most registries' pages stay whole (500 entries of up to
+#: 16 KiB each).
+PAGE_CHARS = 8 * 1024 * 1024
 #: What reviewers decided: every status but ``requested``.
 _DECIDED = tuple(s for s in Status if s is not Status.REQUESTED)
 #: Decided entries nothing runs again (denied by their identity alone).
@@ -145,15 +150,27 @@ def list_entries(
     the entries reviewers decided, a rejected or revoked one without what its requester sent
     beyond its identity. Requests waiting for review are the requester's alone: a flood of them
     (50,000, or pins up to the body limit) took every reader past its bounds, so no enforce and
-    no gateway read the approvals."""
+    no gateway read the approvals. A page ends early once its entries pass ``PAGE_CHARS``:
+    ``total`` says how many there are, and a reader reads on from ``offset + len(entries)``."""
     registry = _registry(request)
     generation = registry.generation()  # read first: a change made meanwhile is newer, never older
     statuses: Status | tuple[Status, ...] | None = status
     if decided:
         statuses = _DECIDED if status is None else tuple(s for s in _DECIDED if s is status)
-    found = registry.entries(status=statuses, name=name, limit=limit, offset=offset) if statuses != () else []
+    found = (
+        registry.entries(
+            status=statuses,
+            name=name,
+            limit=limit,
+            offset=offset,
+            max_chars=PAGE_CHARS,
+            identity_only=_NEVER_RUN if decided else (),
+        )
+        if statuses != ()
+        else []
+    )
     entries = [_identity_only(e) if decided and e.status in _NEVER_RUN else _published(e) for e in found]
-    total = registry.count(status=statuses) if name is None and statuses != () else len(entries)
+    total = registry.count(status=statuses, name=name) if statuses != () else 0
     return EntryPage(entries=entries, total=total, generation=generation)
 
 

@@ -185,16 +185,25 @@ def queue(request: Request, status: str | None = None) -> Response:
     who, csrf = found
     registry = _registry(request)
     registry.expire_due()
+    # What the queue shows of each entry, not the entries whole (a requester's pins and
+    # server.json, up to the body limit each: a gigabyte for one look at 200 of them).
     if status in {s.value for s in Status}:
-        entries = registry.entries(status=Status(status), limit=_PAGE)
+        entries, inspected = registry.summaries(status=Status(status), limit=_PAGE)
         title = f"{status.capitalize()} entries"
     else:
-        entries = registry.entries(status=(Status.REQUESTED, Status.EXPIRED), limit=_PAGE)
+        entries, inspected = registry.summaries(status=(Status.REQUESTED, Status.EXPIRED), limit=_PAGE)
         title = "Review queue"
     return _render(
         request,
         "queue.html",
-        {"who": who, "csrf": csrf, "entries": entries, "title": title, "statuses": [s.value for s in Status]},
+        {
+            "who": who,
+            "csrf": csrf,
+            "entries": entries,
+            "inspected": inspected,
+            "title": title,
+            "statuses": [s.value for s in Status],
+        },
     )
 
 
