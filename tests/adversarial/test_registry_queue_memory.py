@@ -28,6 +28,7 @@ from loopback import free_port, wait_for
 from mcpward.inspect import pin_record, signature
 from mcpward.output.entries import advisories_text, change_text, worst_text
 from mcpward.registry import Identity, Registry, Role, Status, all_entries
+from mcpward.registry.interface import ObservedServer
 from mcpward.registry.web import _api
 from test_registry import package_request
 
@@ -95,6 +96,15 @@ def test_the_queue_and_an_api_page_do_not_hold_what_a_requester_filed(
         queue_mb = _grown_mb(pid, queue)
         assert queue_mb < filed_mb / 4, f"one queue view held {queue_mb:.0f} MB ({filed_mb:.0f} MB filed)"
 
+        # The fleet's page and API judge each reported server against every entry: they built
+        # every entry whole, requests waiting included (twice for one view of /fleet).
+        def fleet() -> None:
+            assert client.get("/fleet").status_code == 200
+            assert client.get("/api/fleet/servers", headers=mallory).status_code == 200
+
+        fleet_mb = _grown_mb(pid, fleet)
+        assert fleet_mb < filed_mb / 4, f"the fleet's views held {fleet_mb:.0f} MB ({filed_mb:.0f} MB filed)"
+
         def api_page() -> None:
             answer = client.get("/api/entries", params={"limit": 1000}, headers=mallory)
             assert answer.status_code == 200 and answer.json()["total"] == _REQUESTS
@@ -153,6 +163,9 @@ def test_the_queue_shows_of_ordinary_entries_what_it_showed(registry: Registry) 
     )
     sensitive = registry.request(package_request(name="sensitive", tier=0, pins=pins), "alice")
     registry.approve(sensitive.id, "bob", "one of two")
+    gone = registry.request(package_request(name="gone", pins=pins), "alice")
+    registry.approve(gone.id, "bob", "ok")
+    registry.revoke(gone.id, "bob", "withdrawn")
     queued = (Status.REQUESTED, Status.EXPIRED)
     summaries, inspected = registry.summaries(status=queued, limit=200)
     whole = registry.entries(status=queued, limit=200)
@@ -170,6 +183,29 @@ def test_the_queue_shows_of_ordinary_entries_what_it_showed(registry: Registry) 
     texts = {f"{w.name.rpartition('/')[2]}{w.identity.version}": worst_text(w) for w in whole}
     assert texts["memory1.0.0"] == "critical conceal-from-user" and texts["unpinned1.2.3"] == "not run"
     assert texts["memory3.0.0"] == "clean" and texts["clean1.2.3"] == "low long-description"
+    # The fleet judges servers by the entries' summaries as it did by the entries whole.
+    observed = [
+        ObservedServer(
+            host="claude-code", name="s", kind="package", ecosystem="npm", package=package, version=v
+        )
+        for package in (
+            "@acme/memory",
+            "@acme/gone",
+            "@acme/clean",
+            "@acme/sensitive",
+            "postmark-mcp",
+            "@acme/none",
+        )
+        for v in ("1.0.0", "2.0.0", "3.0.0", "1.2.3", "1.0.16", None)
+    ]
+    whole_index, summary_index = registry.approval_index(), registry.judging_index()
+    assert [summary_index.judge(o) for o in observed] == [whole_index.judge(o) for o in observed]
+    assert {whole_index.judge(o).status for o in observed} >= {
+        "approved",
+        "unapproved",
+        "version-drift",
+        "revoked",
+    }
 
 
 def test_ordinary_pages_are_whole_and_short_pages_lose_nothing(

@@ -163,6 +163,9 @@ class FleetStore(AuditTrail):
     def approval_index(self) -> ApprovalIndex:  # the entries' (Registry)
         raise NotImplementedError
 
+    def judging_index(self) -> ApprovalIndex:  # the entries' summaries (Registry)
+        raise NotImplementedError
+
     def record_inventory(
         self,
         upload: InventoryUpload,
@@ -216,7 +219,7 @@ class FleetStore(AuditTrail):
         A status filter is applied after judging (statuses are not stored: they change when the
         registry does), so it reads every row, or the first ``read_at_most`` (then the total is
         of those); the fleet view pages the unfiltered list."""
-        index = self.approval_index()
+        index = self.judging_index()
         query = (
             select(MachineRow, FleetServerRow)
             .join(MachineRow, MachineRow.id == FleetServerRow.machine_id)
@@ -272,7 +275,7 @@ class FleetStore(AuditTrail):
         first), at most ``limit`` of them, the first ``offset`` (of those ``status`` keeps) left
         out, and where to read on (``None``: nothing more). Reads at most ``read_at_most`` rows:
         a status filter that matches few of them answers fewer, or none, and where to read on."""
-        index = self.approval_index()
+        index = self.judging_index()
         query = select(MachineRow, FleetServerRow).join(
             MachineRow, MachineRow.id == FleetServerRow.machine_id
         )

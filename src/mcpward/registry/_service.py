@@ -788,6 +788,12 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
     def approval_index(self) -> ApprovalIndex:
         return ApprovalIndex(self.entries(), self.now().date())
 
+    def judging_index(self) -> ApprovalIndex:
+        """The approval index of every entry's summary: what judging a server reads (identity,
+        status, dates), not the pins a gateway enforces. The fleet's page and API judged with
+        every entry built whole, requests waiting included, at each view."""
+        return ApprovalIndex(self.entries(identity_only=tuple(Status)), self.now().date())
+
     # -- the audit trail ---------------------------------------------------------------------
 
     # -- tokens and browser sessions ---------------------------------------------------------
