@@ -23,7 +23,10 @@ ATTACKS = [
     ("sh", ["-c", f"docker login -u deploy -p {SECRET} reg.example.test && docker run -i mcp/x"]),
     # The tool's own options before the subcommand, and the words they take (an engine's
     # address, a config folder, a context) read as the subcommand: the login was missed.
-    ("docker", ["-H", "tcp://build.example.test:2376", "login", "-u", "deploy", "-p", SECRET, "reg.example.test"]),
+    (
+        "docker",
+        ["-H", "tcp://build.example.test:2376", "login", "-u", "deploy", "-p", SECRET, "reg.example.test"],
+    ),
     ("docker", ["--config", "/srv/ci/docker", "--context", "ci", "login", "-p", SECRET, "reg.example.test"]),
     ("podman", ["--url", "unix:///run/podman.sock", "login", f"-p{SECRET}", "quay.example.test"]),
     ("nerdctl", ["--namespace", "k8s.io", "login", "-p", SECRET, "reg.example.test"]),

@@ -228,21 +228,21 @@ def fetch_entries(base: str, *, timeout: float = 30.0) -> list[Entry]:
 
 def _total(answer: Any) -> int | None:
     """How many entries the answer says there are (to read on from a page cut short)."""
-    value = answer.get("total")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
-        raise ValueError("not a total")
-    return value
+    return _count_member(answer, "total")
 
 
 def _generation(answer: Any) -> int | None:
     """The generation a page of entries says it is as new as; None from a registry before them."""
-    value = answer.get("generation")
+    return _count_member(answer, "generation")
+
+
+def _count_member(answer: Any, name: str) -> int | None:
+    """The answer's member ``name``, a count (None when absent); anything else is refused."""
+    value = answer.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
-        raise ValueError("not a generation")
+        raise ValueError(f"not a {name}")
     return value
 
 
