@@ -17,6 +17,7 @@ the cut are left out).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,15 @@ def test_a_secret_cut_by_the_evidence_is_not_kept_in_clear(
     held = (tmp_path / "audit.jsonl.held" / f"{held_id}.json").read_text()
     assert "Ignore all previous instructions" in held  # the evidence is there, decoded
     for text in (held, (tmp_path / "audit.jsonl").read_text(), *pages):
-        assert fragment not in text
+        assert not _in_clear(fragment, text), fragment
+
+
+def _in_clear(fragment: str, text: str) -> bool:
+    """Whether ``fragment`` stands in ``text``: a card's groups not as part of a longer hex run
+    (a digest in the log, a form's token: "...8411142afe2" once failed the run)."""
+    if fragment.replace(" ", "").isdigit():
+        return re.search(rf"(?<![0-9a-fA-F]){re.escape(fragment)}(?![0-9a-fA-F])", text) is not None
+    return fragment in text
 
 
 @pytest.mark.parametrize(
