@@ -18,7 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from mcpward._paths import keep_owner_only, read_own, user_cache_dir
+from mcpward._paths import keep_owner_only_named, read_own_named, user_cache_dir
 
 
 class MultiMatcher:
@@ -263,28 +263,24 @@ def _cache_folder() -> Path:
     return user_cache_dir() / "hyperscan"
 
 
-def _named(key: str) -> bytes:
-    """What a kept file begins with: the key it was made for. The owner check alone took a file
-    of the user's own standing under another database's name (a link planted in a shared
-    folder, or the user's own file renamed where others may write the folder): a database of
-    other expressions, one that matches nothing among them, blinded the check that loaded it."""
-    return f"mcpward-hyperscan {key}\n".encode()
+def _named(key: str) -> str:
+    """The first line of a kept file: the key it was made for (see ``read_own_named``)."""
+    return f"mcpward-hyperscan {key}"
 
 
 def _cached(key: str, hyperscan: Any) -> Any:
-    data = read_own(_cache_folder() / f"{key}.db")
-    name = _named(key)
-    if data is None or not data.startswith(name):
-        return None  # absent, unreadable, not this user's own (see read_own), or another key's
+    data = read_own_named(_cache_folder() / f"{key}.db", _named(key))
+    if data is None:
+        return None
     try:
-        return _Scanner(hyperscan.loadb(data[len(name) :], hyperscan.HS_MODE_BLOCK))
+        return _Scanner(hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK))
     except hyperscan.error:
         return None  # damaged (the format has a checksum) or for another CPU
 
 
 def _keep(key: str, data: bytes, suffix: str = ".db") -> None:
     # Not kept where it cannot be written (a read-only home): compiled each time then.
-    keep_owner_only(_cache_folder() / f"{key}{suffix}", _named(key) + data)
+    keep_owner_only_named(_cache_folder() / f"{key}{suffix}", _named(key), data)
 
 
 class SpanFinder:
@@ -378,10 +374,10 @@ def _start_tracking_database(
     ).hexdigest()
     folder = _cache_folder()
     try:
-        listed = read_own(folder / f"{key}.ids.json")
-        if listed is None or not listed.startswith(_named(key)):
-            raise ValueError("no list of its own")  # or another key's (see _named)
-        indices = frozenset(json.loads(listed[len(_named(key)) :]))
+        listed = read_own_named(folder / f"{key}.ids.json", _named(key))
+        if listed is None:
+            raise ValueError("no list of its own")  # or another key's (see read_own_named)
+        indices = frozenset(json.loads(listed))
         database = _cached(key, hyperscan) if indices else None
         if database is not None or not indices:
             return database, indices

@@ -149,6 +149,25 @@ def read_own(path: Path, limit: int | None = None) -> bytes | None:
         return None
 
 
+def read_own_named(path: Path, name: str, limit: int | None = None) -> bytes | None:
+    """What :func:`keep_owner_only_named` kept as ``path`` under ``name`` (its first line), read
+    as :func:`read_own` reads; None when the file begins otherwise. The owner check alone took a
+    file of the user's own standing under another key's name (a link planted in a shared folder,
+    or the user's own file renamed where others may write the folder): a compiled database or
+    code of other expressions, one that matches nothing, blinded the check that loaded it."""
+    data = read_own(path, limit)
+    header = f"{name}\n".encode()
+    if data is None or not data.startswith(header):
+        return None  # absent, unreadable, not this user's own, or another key's
+    return data[len(header) :]
+
+
+def keep_owner_only_named(path: Path, name: str, data: bytes) -> None:
+    """``data`` kept as ``path`` (see :func:`keep_owner_only`) beginning with the line ``name``,
+    the key it was made for (see :func:`read_own_named`)."""
+    keep_owner_only(path, f"{name}\n".encode() + data)
+
+
 def foreign_home(home: Path) -> os.stat_result | None:
     """The status of the folder ``home`` when this process is root and another account owns
     it, else None. Root reads and writes such a home with more rights than its owner, who can

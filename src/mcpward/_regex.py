@@ -24,6 +24,7 @@ import hashlib
 import marshal
 import re
 import sys
+from pathlib import Path
 from typing import Any, AnyStr
 
 #: The interpreter's build and its engine's: the code of an expression is theirs.
@@ -86,31 +87,30 @@ def _code(pattern: str | bytes, flags: int) -> tuple[Any, ...]:
     return (int(flags | parsed.state.flags), code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
 
 
-def _file() -> Any:
+def _file() -> Path:
     from mcpward._paths import user_cache_dir
 
     return user_cache_dir() / "patterns" / f"{_KEY}.marshal"
 
 
-def _header() -> bytes:
-    return f"mcpward-patterns {_KEY}\n".encode()
+#: A kept file's first line (see ``read_own_named``).
+_NAME = f"mcpward-patterns {_KEY}"
 
 
 def _read() -> dict[tuple[str | bytes, int], tuple[Any, ...]]:
     global _known
     _known = {}
     try:
-        from mcpward._paths import read_own
+        from mcpward._paths import read_own_named
 
-        data = read_own(_file(), _MOST_BYTES)
+        data = read_own_named(_file(), _NAME, _MOST_BYTES)
     except Exception:  # noqa: BLE001 - no cache folder (no home): compiled each time
         return _known
-    header = _header()
-    if data is None or not data.startswith(header):
+    if data is None:
         return _known  # absent, not the user's own, or another interpreter's
     try:
-        # The user's own file (as a module's .pyc, also marshal), checked by read_own above.
-        loaded = marshal.loads(data[len(header) :])  # noqa: S302
+        # The user's own file (as a module's .pyc, also marshal), checked by read_own_named.
+        loaded = marshal.loads(data)  # noqa: S302
     except (EOFError, ValueError, TypeError):
         return _known  # damaged: made anew
     if isinstance(loaded, dict):
@@ -128,7 +128,7 @@ def _keep() -> None:
         merged = {key: made for key, made in merged.items() if key in _used or key in _added}
     # Not kept where it cannot be (no home, a read-only one): compiled again next time.
     with contextlib.suppress(Exception):
-        from mcpward._paths import keep_owner_only
+        from mcpward._paths import keep_owner_only_named
 
-        keep_owner_only(_file(), _header() + marshal.dumps(merged))
+        keep_owner_only_named(_file(), _NAME, marshal.dumps(merged))
     _added.clear()

@@ -77,7 +77,7 @@ import marshal, sys
 from pathlib import Path
 import mcpward._regex as kept
 path = Path(sys.argv[1])
-header = kept._header()
+header = (kept._NAME + "\n").encode()
 entries = marshal.loads(path.read_bytes()[len(header):])
 never = kept._code("(?!)", 0)
 blinded = {key: (made[0],) + never[1:2] + made[2:] if made[2] == -1 and not made[3] else made
@@ -126,7 +126,7 @@ import marshal, sys
 from pathlib import Path
 import mcpward._regex as kept
 path = Path(sys.argv[1])
-header = kept._header()
+header = (kept._NAME + "\n").encode()
 entries = marshal.loads(path.read_bytes()[len(header):])
 broken = {key: (made[0], [99999, 1, 2]) + made[2:] for key, made in entries.items()}
 broken.update({key: ("not", "the", "shape") for key in list(entries)[:3]})
