@@ -7,7 +7,7 @@ from __future__ import annotations
 import ntpath
 
 #: What Windows and scripts add to a program's name.
-_SUFFIXES = (".exe", ".cmd", ".bat", ".ps1", ".sh")
+PROGRAM_SUFFIXES = (".exe", ".cmd", ".bat", ".ps1", ".sh")
 
 
 def program_name(command: str) -> str:
@@ -17,7 +17,7 @@ def program_name(command: str) -> str:
     # million words); elsewhere the last part is the same.
     base = ntpath.basename(path) if path[:2] == "//" or ":" in path else path.rpartition("/")[2]
     base = base.rsplit("/", 1)[-1].lower()
-    for suffix in _SUFFIXES:
+    for suffix in PROGRAM_SUFFIXES:
         if base.endswith(suffix):
             return base[: -len(suffix)]
     return base

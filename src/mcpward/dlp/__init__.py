@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from mcpward._program_name import program_name
+from mcpward._program_name import PROGRAM_SUFFIXES, program_name
 from mcpward._regex import compiled
 from mcpward.dlp._credentials import (
     CREDENTIAL_FORMATS,
@@ -129,8 +129,9 @@ def _redacted_words(
     redacted: list[str] = []
     hits: list[SecretHit] = []
     previous_flag: str | None = None
-    password_flag = _PASSWORD_FLAGS.get(program_name(command)) if command else None
-    registry_tool = program_name(command or "") in _REGISTRY_LOGINS
+    given_to = program_name(command) if command else None
+    password_flag = _PASSWORD_FLAGS.get(given_to) if given_to else None
+    registry_tool = given_to in _REGISTRY_LOGINS
     after_flag = False
     tool_option_value = False  # the word after a container tool's own option (-H tcp://...)
     for index, arg in enumerate(args):
@@ -284,7 +285,9 @@ _SCRIPT_PROGRAMS = frozenset(_PASSWORD_FLAGS) | _REGISTRY_LOGINS
 _NAMES_A_SCRIPT_PROGRAM = compiled(
     "(?:"
     + "|".join(sorted(map(re.escape, _SCRIPT_PROGRAMS), key=lambda name: (-len(name), name)))
-    + r")(?:\.exe|\.cmd|\.bat|\.ps1|\.sh)?/*(?=\s|$)"
+    + ")(?:"
+    + "|".join(map(re.escape, PROGRAM_SUFFIXES))
+    + r")?/*(?=\s|$)"
 )
 _QUOTES_DROPPED = str.maketrans(dict.fromkeys("'\"\\"))
 #: Secret-named flags that take no value: the secret comes from elsewhere, and the next word is
