@@ -488,8 +488,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         summaries (:meth:`summaries`' columns, no worst finding), their heavy columns not read."""
         query = select(EntryRow).order_by(EntryRow.name, EntryRow.id)
         if status is not None:
-            wanted = [status] if isinstance(status, Status) else list(status)
-            query = query.where(EntryRow.status.in_([s.value for s in wanted]))
+            query = query.where(_of_status(status))
         if name is not None:
             query = query.where(EntryRow.name == name)
         if release is not None:
@@ -538,7 +537,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                 summaries.add(entry_id)
         whole = [i for i in chosen if i not in summaries]
         by_id: dict[int, EntryRow] = {}
-        light = (load_only(*_light_columns(), raiseload=True),)
+        light = (load_only(*_LIGHT_COLUMNS, raiseload=True),)
         for ids, options in ((whole, ()), (sorted(summaries), light)):
             for chunk in in_chunks(ids, 500):
                 found = select(EntryRow).where(EntryRow.id.in_(chunk)).options(*options)
@@ -558,12 +557,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         ``server.json``, claims or scope (a requester's, up to the body limit each: 200 of them
         built whole were a gigabyte for one look at the queue). With the ids of those that have
         pins (inspected: "clean" when no finding)."""
-        wanted = [status] if isinstance(status, Status) else list(status)
         pinned = func.length(cast(EntryRow.pins, Text)) > 2  # not {}
         query = (
             select(EntryRow, pinned)
-            .options(load_only(*_light_columns(), raiseload=True))
-            .where(EntryRow.status.in_([s.value for s in wanted]))
+            .options(load_only(*_LIGHT_COLUMNS, raiseload=True))
+            .where(_of_status(status))
             .order_by(EntryRow.name, EntryRow.id)
             .limit(limit)
         )
@@ -737,8 +735,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
         if name is not None:
             query = query.where(EntryRow.name == name)
         if status is not None:
-            wanted = [status] if isinstance(status, Status) else list(status)
-            query = query.where(EntryRow.status.in_([s.value for s in wanted]))
+            query = query.where(_of_status(status))
         with self.database.reading() as session:
             return int(session.scalar(query) or 0)
 
@@ -928,8 +925,14 @@ def _digest_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _light_columns() -> list[Any]:
-    return [getattr(EntryRow, c) for c in _LIGHT]
+#: The columns a summary reads (see ``_HEAVY``).
+_LIGHT_COLUMNS = tuple(getattr(EntryRow, c) for c in _LIGHT)
+
+
+def _of_status(status: Status | Sequence[Status]) -> Any:
+    """The condition that an entry has ``status`` (or one of them)."""
+    wanted = [status] if isinstance(status, Status) else list(status)
+    return EntryRow.status.in_([s.value for s in wanted])
 
 
 #: What the lineage compares of the other approvals of an identity (not their pins).
