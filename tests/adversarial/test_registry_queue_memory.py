@@ -242,3 +242,36 @@ def test_ordinary_pages_are_whole_and_short_pages_lose_nothing(
     assert 0 < len(short["entries"]) < 12 and short["total"] == 12
     for decided in (False, True):
         assert read(decided, 1000) == whole[decided]
+
+
+def test_the_quarterly_report_does_not_hold_what_requesters_filed(database_url: str) -> None:
+    """``report audit`` read every entry whole (requests waiting included) for its registry
+    section, and again for the index that judges this machine's servers and the packages the
+    gateway ran: 24 requests of 1.5 MB made one report hold more than twice what was filed.
+    Now only approved entries are read whole (their findings and the questionnaire's answers
+    are the report's); the rest, and both indexes, are summaries."""
+    import tracemalloc
+    from datetime import timedelta
+
+    from mcpward.report.audit import build_audit
+
+    registry = Registry.open(database_url)
+    try:
+        for index in range(_REQUESTS):
+            registry.request(package_request(f"big{index}", pins=_request("x", _SIZE)["pins"]), "mallory")
+        approved = registry.request(package_request("files"), "alice")
+        registry.approve(approved.id, "bob", "read the code")
+        local = [("laptop", ObservedServer(host="claude", name="files", kind="package", ecosystem="npm",
+                                           package="@acme/files", version="1.2.3"))]  # fmt: skip
+        tracemalloc.start()
+        try:
+            document = build_audit(registry, since=timedelta(days=90), local=local)
+            peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+        finally:
+            tracemalloc.stop()
+    finally:
+        registry.database.dispose()
+    filed_mb = _REQUESTS * _SIZE / 1e6
+    assert document["registry"] == {"requested": _REQUESTS, "approved": 1}
+    assert document["fleet_by_status"] == {"approved": 1}
+    assert peak_mb < filed_mb / 4, f"one report held {peak_mb:.0f} MB ({filed_mb:.0f} MB filed)"

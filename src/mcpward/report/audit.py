@@ -65,7 +65,10 @@ def build_audit(
         "period": {"from": start.isoformat(), "to": now.isoformat(), "days": since.days},
         "summary": {},
     }
-    entries = registry.entries()
+    # Whole entries only where the report reads more than a summary (vet and inspect findings,
+    # the questionnaire's answers): the approved ones. A registry's requests may each be a
+    # requester's megabytes (server.json, claims), and the report read them all, twice.
+    entries = registry.entries(identity_only=tuple(s for s in Status if s is not Status.APPROVED))
     approved = [e for e in entries if e.status is Status.APPROVED]
     document["registry_trail"] = trail
     document |= _fleet_section(registry, now, local)
@@ -77,7 +80,7 @@ def build_audit(
         records = checked_audit_records(audit_log, verdict)
         ran: dict[str, dict[str, Any]] = {}
         calls = _calls(records, start, now, ran)
-        document |= _usage_section(calls, approved, _entries_run(ran, registry.approval_index()))
+        document |= _usage_section(calls, approved, _entries_run(ran, registry.judging_index()))
         document["audit_log"] = _chain(verdict)
     document["summary"] = _summary(document)
     document["act_on"] = act_on(document)
@@ -151,7 +154,7 @@ def _fleet_section(
         for m in registry.machines()
     ]
     if local:
-        index = registry.approval_index()
+        index = registry.judging_index()
         known = fleet_advisories(server for _, server in local)
         fleet_rows = [
             *fleet_rows,
