@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from mcpward.inspect import pin_record, signature
 from mcpward.registry import EntryRequest, Identity, InvalidInput, Registry, Role, Status
@@ -70,6 +71,10 @@ def test_the_second_approver_with_no_choice_keeps_the_first_approvers(registry: 
     assert probation["read_only_tools"] == ["read_file"]
     assert (probation["read_only_from"], probation["read_only_chosen_by"]) == ("reviewer", ["bob"])
     assert [review.read_only_tools for review in approved.reviews] == [("read_file",), None]
+    with registry.database.reading() as session:
+        # No choice is SQL NULL (not JSON null): left out of the review's digest, as on older rows.
+        stored = session.execute(text("SELECT read_only_tools IS NULL FROM reviews ORDER BY id")).scalars()
+        assert [bool(missing) for missing in stored] == [False, True]
     assert registry.verify_audit() is None
 
 
@@ -174,6 +179,8 @@ def test_through_the_cli(registry: Registry, database_url: str, cli: Any) -> Non
                  "--database", database_url)  # fmt: skip
     assert second.exit_code == 0, second.stderr
     assert registry.get(entry_id).read_only_tools == ("read_file",)
+    shown = cli("registry", "show", str(entry_id), "--database", database_url)
+    assert "by bob: read it · confirmed read-only: read_file" in shown.stdout
 
 
 # -- what did not change --------------------------------------------------------------------------

@@ -142,9 +142,12 @@ def write_entry(
         lines.append(f"    [{finding.get('severity')}] {finding.get('rule')}: {finding.get('message')}")
     for review in entry.reviews:
         override = " (override)" if review.override else ""
+        chosen = review.read_only_tools
+        # What an approver confirmed binds a Tier-0 entry's probation with the other approver's.
+        choice = "" if chosen is None else f" · confirmed read-only: {', '.join(chosen) or 'none'}"
         lines.append(
             f"  {review.at:%Y-%m-%d %H:%M} {review.decision.value}{override} "
-            f"by {review.reviewer}: {review.rationale}"
+            f"by {review.reviewer}: {review.rationale}{choice}"
         )
     out.write("\n".join(printable(line) for line in lines) + "\n")
 

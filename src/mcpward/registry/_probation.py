@@ -92,26 +92,57 @@ def suggested_read_only(pins: Mapping[str, Mapping[str, str]]) -> dict[str, tupl
     return judged
 
 
-def probation_values(
-    tier: int, pins: Mapping[str, Mapping[str, str]], confirmed: Sequence[str] | None, today: date
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The columns an approval sets, and what its audit event says of the probation."""
-    days = probation_days()[tier]
-    if days == 0:
-        return {"read_only_tools": None, "probation_until": None, "write_granted_by": None}, {}
-    known = set(tool_names(pins))
+def read_only_choice(
+    tier: int, pins: Mapping[str, Mapping[str, str]], confirmed: Sequence[str] | None
+) -> list[str] | None:
+    """An approver's read-only choice as it is stored with their review: the tools, sorted and
+    once each (empty: none is read-only), or None when they made none. Checked when it is made,
+    where the tier has a probation: a name that is not a pinned tool is refused."""
     if confirmed is None:
-        chosen = sorted(name for name, (read_only, _) in suggested_read_only(pins).items() if read_only)
-        source = "inspect"
-    else:
-        chosen = sorted(set(confirmed))
+        return None
+    chosen = sorted(set(confirmed))
+    if probation_days()[tier]:
+        known = set(tool_names(pins))
         unknown = [name for name in chosen if name not in known]
         if unknown:
             raise InvalidInput(f"not a pinned tool of this entry: {', '.join(unknown[:5])}")
-        source = "reviewer"
+    return chosen
+
+
+def probation_values(
+    tier: int,
+    pins: Mapping[str, Mapping[str, str]],
+    choices: Sequence[tuple[str, Sequence[str] | None]],
+    today: date,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns an approval sets, and what its audit event says of the probation.
+
+    ``choices``: each approval of the round, the deciding one last, as (approver, read-only
+    choice as :func:`read_only_choice` made it). The tools read-only are those every approver
+    who chose confirmed: a Tier-0 entry's two approvers each bound what may run, so neither
+    alone widens it (the second's choice, or none, replaced the first's until 2026-12-06).
+    inspect's suggestion only when no approver chose. With more than one approval the event
+    names who chose (``read_only_chosen_by``); with one, the event's actor is who chose."""
+    days = probation_days()[tier]
+    if days == 0:
+        return {"read_only_tools": None, "probation_until": None, "write_granted_by": None}, {}
+    made = [(approver, set(choice)) for approver, choice in choices if choice is not None]
+    if not made:
+        chosen = sorted(name for name, (read_only, _) in suggested_read_only(pins).items() if read_only)
+        source = "inspect"
+    else:
+        chosen = sorted(set.intersection(*(choice for _, choice in made)) & set(tool_names(pins)))
+        source = "reviewer" if len(made) == 1 else "reviewers"
     until = today + timedelta(days=days)
     values = {"read_only_tools": chosen, "probation_until": until, "write_granted_by": None}
-    return values, {"probation_until": str(until), "read_only_tools": chosen, "read_only_from": source}
+    detail: dict[str, Any] = {
+        "probation_until": str(until),
+        "read_only_tools": chosen,
+        "read_only_from": source,
+    }
+    if len(choices) > 1:
+        detail["read_only_chosen_by"] = [approver for approver, _ in made]
+    return values, detail
 
 
 class ProbationStore(AuditTrail):

@@ -40,7 +40,7 @@ from mcpward.registry._gateway_events import GatewayEventStore
 from mcpward.registry._gateway_state import GatewayStateStore
 from mcpward.registry._matching import ApprovalIndex, identity_key
 from mcpward.registry._persons import Acting, acting, one_person, requester_of, reviewer_of
-from mcpward.registry._probation import ProbationStore, probation_values
+from mcpward.registry._probation import ProbationStore, probation_values, read_only_choice
 from mcpward.registry._tables import (
     EntryRow,
     ReviewRow,
@@ -278,11 +278,11 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
             # Advisories published since the request count too: looked up again at every decision.
             advisories = _merged(row.advisories or [], known_advisories(_identity_of(row), row.vet))
             entry = _entry(row, reviews, self._lineage(session, [row]).get(row.id), advisories)
-            approvers = [
-                (r.reviewer, reviewer_of(r))
-                for r in reviews
-                if r.revision >= row.round_revision and r.decision == Decision.APPROVE.value
-            ]
+            # Only the current round's approvals count (a request, an expiry or a supersession
+            # begins one): towards the approvals needed, and for the probation's read-only tools.
+            approve = Decision.APPROVE.value
+            approvals = [r for r in reviews if r.revision >= row.round_revision and r.decision == approve]
+            approvers = [(r.reviewer, reviewer_of(r)) for r in approvals]
             deciding = acting(session, actor, token_id)
             status, review_due, note, overridden = self._outcome(
                 entry,
@@ -300,10 +300,15 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                 "review_due": review_due,
                 "advisories": advisories or None,  # NULL when none: see _LATER_COLUMNS
             }
+            # Kept with the review: a Tier-0 entry's first approver's choice binds the probation
+            # the second approval starts (see probation_values).
+            approving = decision is Decision.APPROVE
+            choice = read_only_choice(row.tier, row.pins, read_only_tools) if approving else None
             probation: dict[str, Any] = {}
             if status is Status.APPROVED:
                 values |= {"superseded_by": None, "superseded_on": None}
-                columns, probation = probation_values(row.tier, row.pins, read_only_tools, now.date())
+                choices = [(r.reviewer, r.read_only_tools) for r in approvals] + [(actor, choice)]
+                columns, probation = probation_values(row.tier, row.pins, choices, now.date())
                 values |= columns
             changed = session.execute(
                 update(EntryRow)
@@ -323,6 +328,7 @@ class Registry(TokenStore, FleetStore, GatewayEventStore, GatewayStateStore, Pro
                     at=now,
                     reviewer_person=deciding.person,
                     reviewer_minted_by=deciding.minted_by,
+                    read_only_tools=choice,
                 )
             )
             detail: dict[str, Any] = {"from": entry.status.value, "to": status.value, "rationale": rationale}
@@ -1001,6 +1007,7 @@ def _entry(
                 rationale=r.rationale,
                 at=_utc(r.at),
                 override=r.override,
+                read_only_tools=None if r.read_only_tools is None else tuple(r.read_only_tools),
             )
             for r in reviews
         ),

@@ -104,6 +104,9 @@ class ReviewRow(Base):
     #: rows: ``reviewer`` is the person).
     reviewer_person: Mapped[str | None] = mapped_column(Text)
     reviewer_minted_by: Mapped[str | None] = mapped_column(Text)
+    #: An approval's read-only choice (0009): the tools the approver confirmed as read-only for
+    #: the probation, empty for none; NULL when they made no choice (inspect's suggestion).
+    read_only_tools: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class AuditRow(Base):

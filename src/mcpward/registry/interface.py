@@ -262,6 +262,11 @@ class Review(_Frozen):
     at: datetime
     #: True when a reviewer approved despite a policy that would have refused.
     override: bool = False
+    #: An approval's read-only choice: the tools the approver confirmed as read-only for the
+    #: probation (empty: none); None when they made none (inspect's suggestion) or for another
+    #: decision. A Tier-0 entry's probation takes what every approver of the round who chose
+    #: confirmed.
+    read_only_tools: tuple[str, ...] | None = None
 
 
 class VetOutcome(_Frozen):
