@@ -231,3 +231,25 @@ def test_a_later_round_takes_only_its_own_approvers_choices(registry: Registry) 
     assert again.status is Status.APPROVED and again.read_only_tools == ("list_inbox", "read_file")
     probation = _probation(later, entry_id)
     assert (probation["read_only_from"], probation["read_only_chosen_by"]) == ("reviewer", ["erin"])
+
+
+def test_an_approval_from_before_migration_0009_counts_as_no_choice(registry: Registry) -> None:
+    """Migration 0009 adds the column, NULL on every review: the trail still verifies, and a
+    first approval given before it binds nothing (it made no recorded choice)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from mcpward.registry._database import _MIGRATIONS
+
+    entry_id = _request(registry)
+    registry.approve(entry_id, "bob", "read the code")
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with registry.database.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+        command.upgrade(config, "head")
+    assert registry.verify_audit() is None
+    approved = registry.approve(entry_id, "carol", "read the code", read_only_tools=["read_file"])
+    assert approved.read_only_tools == ("read_file",)
+    assert registry.verify_audit() is None
