@@ -218,10 +218,69 @@ def pytest_configure(config: pytest.Config) -> None:
     imported (a ``gateway run`` 150 ms of its 540 of CPU). Stale files are rewritten."""
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         import compileall
+        import re
 
         import mcpward
 
         compileall.compile_dir(Path(mcpward.__file__).parent, quiet=1)
+        # The tests' own helpers (servers, kits) likewise; the test modules are pytest's below.
+        compileall.compile_dir(
+            Path(__file__).parent, quiet=1, rx=re.compile(r"(^|/)(test_[^/]*|conftest)\.py$")
+        )
+        _rewrite_test_modules(config)
+
+
+def _rewrite_test_modules(config: pytest.Config) -> None:
+    """The test modules with their asserts rewritten, written once for every worker. pytest
+    rewrites a test module's asserts at its import and keeps the result beside it, but not where
+    ``PYTHONDONTWRITEBYTECODE`` is set: there every worker rewrote all 570 modules itself (5 s
+    of CPU each). pytest reads a kept one all the same, so the controller writes them first,
+    split over the cores. Through pytest's private functions: if they moved, nothing is written
+    and each worker rewrites as before."""
+    try:
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        patterns = config.getini("python_files")
+        rewrite_test, write_pyc, read_pyc = rewrite._rewrite_test, rewrite._write_pyc, rewrite._read_pyc
+    except (ImportError, AttributeError, KeyError):  # --assert=plain, or another pytest
+        return
+    from _pytest.pathlib import fnmatch_ex
+
+    sources = sorted(
+        source
+        for source in Path(__file__).parent.rglob("*.py")
+        if source.name == "conftest.py" or any(fnmatch_ex(pattern, source) for pattern in patterns)
+    )
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    children = []
+    for share in range(1, cores):  # the other shares in children (forked: no worker runs yet)
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _rewrite_share(sources[share::cores], config, state, rewrite_test, write_pyc, read_pyc)
+            except BaseException:  # noqa: BLE001 - the worker rewrites what is missing
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    try:
+        _rewrite_share(sources[0::cores], config, state, rewrite_test, write_pyc, read_pyc)
+    finally:
+        for pid in children:
+            os.waitpid(pid, 0)
+
+
+def _rewrite_share(sources: list[Path], config: pytest.Config, state: Any, *functions: Any) -> None:
+    from _pytest.assertion.rewrite import PYC_TAIL, get_cache_dir, try_makedirs
+
+    rewrite_test, write_pyc, read_pyc = functions
+    for source in sources:
+        folder = get_cache_dir(source)
+        kept = folder / (source.name[:-3] + PYC_TAIL)
+        if read_pyc(source, kept) is None and try_makedirs(folder):
+            source_hash, code = rewrite_test(source, config)
+            write_pyc(state, code, source_hash, kept)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
