@@ -99,13 +99,17 @@ def _possible(lowered: str) -> set[int]:
     elif lowered.isascii():
         RULE_INDEX.missed(COMPILE_AFTER)
     fired = _anchor_matcher().fired(lowered.encode("utf-8", "surrogatepass"))
-    return fired | _UNANCHORED
+    return fired | _unanchored()
 
 
 #: Each rule's place in RULES, by name.
 _POSITION = {rule.name: number for number, rule in enumerate(RULES)}
-#: Rules with no anchor: the anchor path runs them on every text.
-_UNANCHORED = frozenset(number for number, rule in enumerate(RULES) if rule.anchors is None)
+
+
+@cache
+def _unanchored() -> frozenset[int]:
+    """Rules with no anchor (by position in RULES): the anchor path runs them on every text."""
+    return frozenset(number for number, rule in enumerate(RULES) if rule.anchors is None)
 
 
 def lowered_in_place(text: str) -> str:

@@ -28,8 +28,8 @@ class Rule:
     #: and compiling all 69 cost every process that imports the check 60 ms.
     pattern: str
     strong: bool
-    #: Literals of which every match holds one (None: the rule always runs).
-    anchors: frozenset[str] | None
+    #: The expression as the anchors' finder and Hyperscan's index read it (``_WRITTEN_OUT``).
+    written: str
     #: For a rule with no literals every match starts with: a cheap expression whose matches
     #: start wherever a match of the rule can start (besides the text's first character).
     starts_pattern: str | None
@@ -62,6 +62,14 @@ class Rule:
         yield from _compiled(self.search_pattern).finditer(text, 0 if first is None else first.end())
 
     @property
+    def anchors(self) -> frozenset[str] | None:
+        """Literals of which every match holds one (None: the rule always runs). Found when
+        first asked for: only the check's path without the native index asks, and finding them
+        for every rule (Python's parser of expressions) cost each process importing the check
+        30 ms."""
+        return _anchors(self.written)
+
+    @property
     def leading(self) -> frozenset[str] | None:
         """Literals every match starts with (None: tried at every position)."""
         return _leading(self.pattern)
@@ -73,6 +81,7 @@ class Rule:
 
 _compiled = functools.cache(re.compile)
 _leading = functools.cache(leading)
+_anchors = functools.cache(anchors)
 
 
 def _gap(words: int) -> str:
@@ -1016,7 +1025,7 @@ def _compile() -> tuple[Rule, ...]:
             severity,
             pattern,
             strong,
-            anchors(_WRITTEN_OUT.get(name, pattern)),
+            _WRITTEN_OUT.get(name, pattern),
             _STARTS.get(name),
             _INDEX[name](pattern) if name in _INDEX else _WRITTEN_OUT.get(name, pattern),
             name in _CASED,
