@@ -145,17 +145,15 @@ def registry(database_url: str) -> Any:
 @pytest.fixture
 def live_server(registry: Any) -> Any:
     """``mcpward registry serve``'s application on a loopback port, in a thread."""
-    import socket
     import threading
     import time
 
     import uvicorn
 
+    from loopback import free_port
     from mcpward.registry.web import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(registry), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import socket
 import subprocess
@@ -66,9 +67,43 @@ def end_by_closing_input(process: subprocess.Popen[bytes], timeout: float = 30) 
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A loopback port nothing listens on now, for a server a test starts (which binds it a
+    moment later), or for an address where nothing answers. Taken from a band of this worker's
+    own, below the ports the kernel hands out by itself (bind to port 0, a connection's own
+    end): a port from a bind to 0, closed and handed on, was free to any other worker in that
+    moment, and two servers of two tests got one port. The test whose server lost the race
+    spoke to the other's (its first request closed unanswered; its gateway "ended", the bind
+    refused). Each worker walks its band from a place of its own (another run at the same
+    time walks elsewhere); a port in use is passed over."""
+    for _ in range(_BAND):
+        port = _band_start + next(_band_steps) % _BAND
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:  # the whole band in use: the kernel's choice, as before
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _bands() -> tuple[int, int]:
+    """This worker's band of ports (its first port, and how many) below the kernel's own."""
+    try:
+        lowest = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        lowest = 32768
+    first, workers = 10_000, 16
+    size = max(1, (lowest - first) // workers)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    slot = int(worker) % workers if worker.isdigit() else 0
+    return first + slot * size, size
+
+
+_band_start, _BAND = _bands()
+# A place of this process's own to start from: runs at the same time walk different ports.
+_band_steps = itertools.count(int.from_bytes(os.urandom(4), "big") % _BAND)
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes], *, timeout: float = 30) -> None:

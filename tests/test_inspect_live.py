@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from loopback import free_port
 from mcpward.inspect import InspectOptions, ServerTarget, run_inspect
 from mcpward.inspect._fetch import expand
 
@@ -45,9 +46,7 @@ def test_stdio_server_is_inspected_and_its_poisoned_tool_found(tmp_path: Path) -
 
 @pytest.fixture
 def http_server() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(SERVER), "http", str(port), "--poisoned"],
         stdout=subprocess.DEVNULL,
@@ -78,11 +77,7 @@ def test_streamable_http_server_on_loopback(http_server: str, tmp_path: Path) ->
 def test_a_refused_token_and_a_missing_program_are_said_as_such(tmp_path: Path) -> None:
     # A 401 read "MCPError: Server returned an error response"; a program that is not installed
     # "FileNotFoundError: [Errno 2] No such file or directory: 'uvx'".
-    ports = []
-    for _ in range(2):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(probe.getsockname()[1])
+    ports = [free_port(), free_port()]
     bearer = Path(__file__).parent / "servers" / "bearer_mcp_server.py"
     server = subprocess.Popen(
         [sys.executable, str(bearer), str(ports[0]), str(ports[1]), "the-token"],

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import httpx
 import pytest
 
 from fake_home import npx, write_json
+from loopback import free_port
 from mcpward.gateway import verify
 
 PACKAGE = "@modelcontextprotocol/server-memory"
@@ -36,9 +36,7 @@ FIXTURES = Path(__file__).parent / "data" / "packages"
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 async def _session(

@@ -9,7 +9,6 @@ not reached: the reports wait in the spool for the registry itself."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from cli_kit import mcpward
 
-from loopback import handler_serving
+from loopback import free_port, handler_serving
 from mcpward.agent import AgentConfig
 
 SEEN: list[str] = []
@@ -46,9 +45,7 @@ def redirecting(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def _closed_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def _run(tmp_path: Path, registry: str) -> subprocess.CompletedProcess[str]:

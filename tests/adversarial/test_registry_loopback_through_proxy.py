@@ -58,11 +58,9 @@ def proxied(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def _registry_away() -> str:
-    import socket
+    from loopback import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def test_a_report_to_a_loopback_registry_never_goes_to_the_proxy(proxied: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+from loopback import free_port
 from mcpward.registry import Registry, Role
 from test_registry import package_request
 
@@ -128,9 +128,7 @@ def test_validation_errors_do_not_echo_what_was_sent(registry: Registry, live_se
 
 
 def _serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = tmp_path / "serve.log"
     process = subprocess.Popen(
         [
