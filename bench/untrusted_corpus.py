@@ -13,6 +13,7 @@ never trained on: they are requests a user types ("send the money to ..."), not 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,20 @@ AUTHORED = {
     "injections": (ROOT / "bench" / "data" / "authored_injections.jsonl", 1, "authored-injections"),
     "benign": (ROOT / "bench" / "data" / "authored_benign.jsonl", 0, "authored-benign"),
 }
+
+
+#: Sources split in two halves for the rules (issue 21): the misses of the development half may be
+#: read, as texts, to see which forms of order the rules do not read; the test half's texts are
+#: never read or printed, only counted. The classifier's left-out training still leaves the whole
+#: source out (both halves together).
+HELD_OUT_FOR_RULES = frozenset({"deepset-prompt-injections"})
+
+
+def rule_half(text: str) -> str:
+    """``"development"`` or ``"test"``: the sha256 of the UTF-8 text, as an integer, even or odd.
+    Stable across runs and machines (no hash seed), and independent of the row's order."""
+    digest = int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
+    return "development" if digest % 2 == 0 else "test"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,12 @@ measured on the source left out. The rules are fixed (not trained); they are cou
 classifier, as the gateway runs them. Sets that are never trained on (the measured share of the
 benign results corpus, the benign user prompts) are scored by the model trained on every source.
 
+The rules are written after reading sources' misses, so for them a left-out figure is an
+in-corpus one. The sources of ``HELD_OUT_FOR_RULES`` (deepset's) are split by ``rule_half`` (the
+sha256 of the text, even: development, odd: test) and shown again as two rows: the development
+half's misses may be read to write rules, the test half's texts never are (its row is the rules'
+held-out figure). Both halves are left out together for the classifier.
+
 Beside it, in the same run: the gateway's result check before this detector (inspect's
 description detectors on the joined texts, as ``gateway/_interceptors/dlp.py`` ran them) and
 the offline peer last_layer (``python3 -m venv /tmp/peer-ll && /tmp/peer-ll/bin/pip install
@@ -32,7 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from untrusted_corpus import DEFAULT_CORPORA, Example, extra_groups, load  # noqa: E402
+from untrusted_corpus import (  # noqa: E402
+    DEFAULT_CORPORA,
+    HELD_OUT_FOR_RULES,
+    Example,
+    extra_groups,
+    load,
+    rule_half,
+)
 
 _PEER = r"""
 import json, sys, time, warnings
@@ -97,6 +110,8 @@ def table(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
             rows_total += len(indices)
             what = "detected" if label else "flagged (false positives)"
             lines.append(f"| {group} ({what}) | {len(indices)} | " + " | ".join(cells) + " |")
+            if group in HELD_OUT_FOR_RULES:
+                lines.extend(_halves(group, [examples[i] for i in indices], indices, columns))
         if label:
             lines.extend(_without_extra(examples, columns))
         title = "all injection sets, detected" if label else "all benign sets, flagged"
@@ -105,6 +120,20 @@ def table(examples: list[Example], columns: dict[str, list[bool]]) -> list[str]:
             + " | ".join(f"**{flagged_total[n] / rows_total:.1%}**" for n in columns)
             + " |"
         )
+    return lines
+
+
+def _halves(
+    group: str, chosen: list[Example], indices: list[int], columns: dict[str, list[bool]]
+) -> list[str]:
+    """The source's rows again, by its halves for the rules (``rule_half``): the development
+    half's misses were read to write rules, the test half's texts never were, so its figure is
+    the rules' held-out one. Figures only: no text of either half is printed here."""
+    lines = []
+    for half, said in (("development", "development half (read)"), ("test", "test half (never read)")):
+        mine = [i for e, i in zip(chosen, indices, strict=True) if rule_half(e.text) == half]
+        cells = " | ".join(f"{sum(flags[i] for i in mine) / len(mine):.1%}" for flags in columns.values())
+        lines.append(f"| {group}, {said} | {len(mine)} | {cells} |")
     return lines
 
 
