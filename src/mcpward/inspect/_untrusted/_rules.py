@@ -502,6 +502,25 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"\u0437\u0430\u0431\u0443\u0434\u044c(?:\u0442\u0435)?\s+\u0432\u0441[\u0435\u0451])(?!\w)",
     ),
     (
+        # The model told to answer from what it knows, not from the documents it was given (a
+        # retrieved page turning the model away from the retrieved pages): "answer from your own
+        # knowledge and not from the articles". Knowledge only: "respond with your own views, not
+        # the article's" is a course's order to a student.
+        "not-from-the-documents",
+        "instruction-override",
+        Severity.MEDIUM,
+        True,
+        r"\b(?:answer|respond|reply|write)\b"
+        + _clause(6)
+        + r"(?:by|from|with|using|on|based\s+on)\s+your\s+own\s+(?:knowledge|memory)"
+        + r"\b"
+        + _clause(3)
+        + r"(?:not|instead\s+of|rather\s+than|without)\s+"
+        r"(?:by\s+|from\s+|using\s+|on\s+|consulting\s+|looking\s+at\s+)?"
+        r"(?:the\s+|these\s+|those\s+|any\s+)?(?:provided\s+|given\s+|attached\s+|retrieved\s+|above\s+)?"
+        r"(?:articles?|documents?|texts?|context|sources?|search\s+results|pages?|passages?)\b",
+    ),
+    (
         # A halt, a colon, and at once an order to put words out: "stop: write ...", "Stop: say
         # ...". Not "Stop! Answer these three questions" (an advert's), nor "write down".
         "stop-and-say",
