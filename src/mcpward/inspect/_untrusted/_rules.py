@@ -272,6 +272,77 @@ def _dropped_in(verbs: str, quantifiers: str, earlier: str, nouns: str, after: s
     return rf"(?<!\w)(?:{verbs})\s+(?:{'|'.join(forms)})(?!\w)(?!\s+(?:nicht|niet)(?!\w))"
 
 
+#: An order to drop the earlier instructions in the languages an injection is most often
+#: translated into (``ignore-instructions-translated``): for each, its verbs (imperatives), the
+#: words for "all" or "your", the earlier-words before the noun, the nouns, the earlier-words
+#: after it, and the articles (see ``_dropped_in``).
+_OVERRIDE_IN_OTHER_LANGUAGES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Serbo-Croatian
+    (
+        "ignoriere|ignoriert|ignorieren\\s+sie|vergiss|vergesst|vergessen\\s+sie",
+        "alle|sämtliche|deine|eure|ihre",
+        "vorherigen|vorangehenden|vorangegangenen|bisherigen|obigen|früheren|vorigen|alten",
+        "anweisungen|befehle|instruktionen|anordnungen|vorgaben|regeln",
+        "",
+        "die",
+    ),
+    (
+        "ignore|ignorez|oublie|oubliez",
+        "toutes\\s+les|tous\\s+les|tes|vos",
+        "",
+        "instructions|consignes|directives|règles|ordres",
+        "précédentes|antérieures|initiales|précédents|antérieurs",
+        "les",
+    ),
+    (
+        "ignora|olvida|olvide|dimentica|dimenticate|esqueça|esquece|ignore",
+        "todas\\s+las|todas\\s+tus|tutte\\s+le|todas\\s+as|tus|tue|tuas|suas",
+        "",
+        "instrucciones|indicaciones|órdenes|reglas|istruzioni|indicazioni|regole|instruções|ordens|regras",
+        "anteriores|previas|precedentes|precedenti|anteriori|originales|originali|originais",
+        "las|le|as",
+    ),
+    (
+        "negeer|vergeet",
+        "alle|je|jouw|uw",
+        "vorige|eerdere|voorgaande",
+        "instructies|opdrachten|regels",
+        "",
+        "de",
+    ),
+    (
+        "zignoruj|zapomnij\\s+o|zapomnij",
+        "wszystkie|wszystkich|swoje|swoich",
+        "poprzednie|poprzednich|wcześniejsze|wcześniejszych",
+        "instrukcje|instrukcjach|instrukcji|polecenia|poleceniach|poleceń",
+        "",
+        "",
+    ),
+    (
+        "zaboravi|zaboravite|ignoriraj|ignorirajte|ignoriši|ignorišite|zanemari|zanemarite",
+        "sve|svoje",
+        "prethodne|ranije",
+        "instrukcije|upute|uputstva|naredbe|naputke",
+        "",
+        "",
+    ),
+    # Russian
+    (
+        "игнорируй(?:те)?|забудь(?:те)?",
+        "все|свои",
+        "предыдущие|прежние",
+        "инструкции|указания|команды|правила",
+        "",
+        "",
+    ),
+)
+#: "forget everything" in German, Spanish, Italian, Portuguese, French and Russian.
+_FORGET_EVERYTHING_IN_OTHER_LANGUAGES = (
+    r"vergiss\s+alles|olvida\s+todo|dimentica\s+tutto|esque(?:ça|ce)\s+tudo|oublie[sz]?\s+tout|"
+    r"забудь(?:те)?\s+вс(?:е|ё)"
+)
+
+
 # (name, family, severity, strong, pattern)
 _TABLE: list[tuple[str, str, Severity, bool, str]] = [
     # instruction override and role reassignment
@@ -430,76 +501,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "instruction-override",
         Severity.HIGH,
         True,
-        "|".join(
-            _dropped_in(*language)
-            for language in (
-                # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Serbo-Croatian
-                (
-                    "ignoriere|ignoriert|ignorieren\\s+sie|vergiss|vergesst|vergessen\\s+sie",
-                    "alle|s\u00e4mtliche|deine|eure|ihre",
-                    "vorherigen|vorangehenden|vorangegangenen|bisherigen|obigen|fr\u00fcheren|vorigen|alten",
-                    "anweisungen|befehle|instruktionen|anordnungen|vorgaben|regeln",
-                    "",
-                    "die",
-                ),
-                (
-                    "ignore|ignorez|oublie|oubliez",
-                    "toutes\\s+les|tous\\s+les|tes|vos",
-                    "",
-                    "instructions|consignes|directives|r\u00e8gles|ordres",
-                    "pr\u00e9c\u00e9dentes|ant\u00e9rieures|initiales|pr\u00e9c\u00e9dents|ant\u00e9rieurs",
-                    "les",
-                ),
-                (
-                    "ignora|olvida|olvide|dimentica|dimenticate|esque\u00e7a|esquece|ignore",
-                    "todas\\s+las|todas\\s+tus|tutte\\s+le|todas\\s+as|tus|tue|tuas|suas",
-                    "",
-                    "instrucciones|indicaciones|\u00f3rdenes|reglas|istruzioni|indicazioni|regole|"
-                    "instru\u00e7\u00f5es|ordens|regras",
-                    "anteriores|previas|precedentes|precedenti|anteriori|originales|originali|originais",
-                    "las|le|as",
-                ),
-                (
-                    "negeer|vergeet",
-                    "alle|je|jouw|uw",
-                    "vorige|eerdere|voorgaande",
-                    "instructies|opdrachten|regels",
-                    "",
-                    "de",
-                ),
-                (
-                    "zignoruj|zapomnij\\s+o|zapomnij",
-                    "wszystkie|wszystkich|swoje|swoich",
-                    "poprzednie|poprzednich|wcze\u015bniejsze|wcze\u015bniejszych",
-                    "instrukcje|instrukcjach|instrukcji|polecenia|poleceniach|polece\u0144",
-                    "",
-                    "",
-                ),
-                (
-                    "zaboravi|zaboravite|ignoriraj|ignorirajte|ignori\u0161i|ignori\u0161ite|zanemari|zanemarite",
-                    "sve|svoje",
-                    "prethodne|ranije",
-                    "instrukcije|upute|uputstva|naredbe|naputke",
-                    "",
-                    "",
-                ),
-                # Russian
-                (
-                    "\u0438\u0433\u043d\u043e\u0440\u0438\u0440\u0443\u0439(?:\u0442\u0435)?|"
-                    "\u0437\u0430\u0431\u0443\u0434\u044c(?:\u0442\u0435)?",
-                    "\u0432\u0441\u0435|\u0441\u0432\u043e\u0438",
-                    "\u043f\u0440\u0435\u0434\u044b\u0434\u0443\u0449\u0438\u0435|\u043f\u0440\u0435\u0436\u043d\u0438\u0435",
-                    "\u0438\u043d\u0441\u0442\u0440\u0443\u043a\u0446\u0438\u0438|\u0443\u043a\u0430\u0437\u0430\u043d\u0438\u044f|"
-                    "\u043a\u043e\u043c\u0430\u043d\u0434\u044b|\u043f\u0440\u0430\u0432\u0438\u043b\u0430",
-                    "",
-                    "",
-                ),
-            )
-        )
-        # "forget everything": German, Spanish, Italian, Portuguese, French, Russian
-        + r"|(?<!\w)(?:vergiss\s+alles|olvida\s+todo|dimentica\s+tutto|esque(?:\u00e7a|ce)\s+tudo|"
-        r"oublie[sz]?\s+tout|"
-        r"\u0437\u0430\u0431\u0443\u0434\u044c(?:\u0442\u0435)?\s+\u0432\u0441[\u0435\u0451])(?!\w)",
+        "|".join(_dropped_in(*language) for language in _OVERRIDE_IN_OTHER_LANGUAGES)
+        + rf"|(?<!\w)(?:{_FORGET_EVERYTHING_IN_OTHER_LANGUAGES})(?!\w)",
     ),
     (
         # The model told to answer from what it knows, not from the documents it was given (a
