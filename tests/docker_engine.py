@@ -50,10 +50,10 @@ def docker_engine() -> Iterator[str | None]:
             time.sleep(0.1)
         yield host if process.poll() is None else None
     finally:
+        from removal import remove_later
+
         with contextlib.suppress(OSError):
             process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
+        # Its ending (several seconds once it has run containers) and the removal of its data
+        # are waited for by a process of their own, not by the worker's last test.
+        remove_later(workdir, once_ended=process)

@@ -87,7 +87,9 @@ def postgres_server() -> Iterator[str | None]:
                 capture_output=True,
                 timeout=60,
             )
-        shutil.rmtree(workdir, ignore_errors=True)
+        from removal import remove_later
+
+        remove_later(workdir)
 
 
 def fresh_database(server_url: str, name: str) -> str:
