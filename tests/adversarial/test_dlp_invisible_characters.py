@@ -315,12 +315,13 @@ def test_the_byte_expressions_match_exactly_the_characters_read_otherwise() -> N
     those the view changes exactly when the expression over its bytes matches it."""
     from mcpward.dlp import _respelled
 
+    tables = _respelled._tables()
     for code in (*range(0x20000), *range(0xE0000, 0xE1100)):
         if 0xD800 <= code < 0xE000:
             continue
         data = chr(code).encode()
-        looked_for = code in _respelled._TABLE and code != _respelled._HANGUL_FILLER  # (by ``in``)
-        assert bool(_respelled._RESPELLING_BYTES.fullmatch(data)) == looked_for, hex(code)
-        assert bool(_respelled._INVISIBLE_BYTES.fullmatch(data)) == (
-            code in _respelled._TABLE and _respelled._TABLE[code] is None
+        looked_for = code in tables.table and code != _respelled._HANGUL_FILLER  # (by ``in``)
+        assert bool(tables.respelling_bytes.fullmatch(data)) == looked_for, hex(code)
+        assert bool(tables.invisible_bytes.fullmatch(data)) == (
+            code in tables.table and tables.table[code] is None
         ), hex(code)

@@ -22,6 +22,8 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 
 from mcpward._regex import compiled
 
@@ -112,14 +114,6 @@ def _other_script_beside_ascii(text: str, data: bytes) -> bool:
     return _OTHER_SCRIPT_BESIDE_ASCII.search(text) is not None
 
 
-_AS_ASCII = _as_ascii()
-_TABLE: dict[int, str | None] = {
-    **{code: None for code in _codes((*_IGNORABLE, *_COMBINING))},
-    **_AS_ASCII,
-    **{ord(letter): read for letter, read in _OTHER_SCRIPTS.items()},
-}
-
-
 def _character_class(codes: list[int]) -> str:
     """A character class of ``codes`` written as ranges."""
     ranges: list[list[int]] = []
@@ -131,10 +125,6 @@ def _character_class(codes: list[int]) -> str:
     return (
         "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
     )
-
-
-#: Each invisible character as one (U+200B), the others as they are: what ``Respelled`` counts.
-_MARKS = {code: "\u200b" for code, read in _TABLE.items() if read is None}
 
 
 _Tree = dict[int, "_Tree"]
@@ -159,35 +149,62 @@ def _utf8_expression(characters: list[str]) -> bytes:
     return written(tree).encode("latin-1")
 
 
-_INVISIBLE = _utf8_expression([chr(code) for code, read in _TABLE.items() if read is None])
-_READ_AS_ASCII = _utf8_expression([chr(code) for code in _AS_ASCII])
-#: Any character read otherwise, in the UTF-8 bytes of a text: where there is none (nearly all
-#: text), the search for it is the whole cost. All but the Hangul filler, the one whose first
-#: byte is that of Japanese kana (a search stopping at each cost 40 ms per MB of Japanese):
-#: looked for as a character.
+#: The Hangul filler: the one character read otherwise whose first byte is that of Japanese kana
+#: (a search stopping at each cost 40 ms per MB of Japanese): looked for as a character.
 _HANGUL_FILLER = 0x3164
-_RESPELLING_BYTES = compiled(_utf8_expression([chr(code) for code in _TABLE if code != _HANGUL_FILLER]))
-_READ_AS_ASCII_BYTES = compiled(_READ_AS_ASCII)
-#: A run of invisible characters between two visible ASCII characters (dropped elsewhere,
-#: between emoji, letters of other scripts or before a space, they join nothing a rule reads:
-#: emoji sequences and Persian's non-joiners are not read again). From the character before,
-#: so that the search skips other bytes as fast as it skips to the first character.
-_BETWEEN_ASCII_BYTES = compiled(b"[!-~](?:" + _INVISIBLE + b")++(?=[!-~])")
-_INVISIBLE_BYTES = compiled(b"(?:" + _INVISIBLE + b")++")
 
 
-#: Each kind of character, as it names a match's encoding.
-_KINDS = (
-    ("unicode-tags", compiled("[\U000e0020-\U000e007e]")),
-    ("full-width", compiled("[\uff01-\uff5e]")),
-    (
-        "look-alikes",
-        compiled(_character_class([code for code in _codes(_LOOK_ALIKES) if code in _AS_ASCII])),
-    ),
-    ("invisible-characters", compiled(_character_class(list(_codes(_IGNORABLE))))),
-    ("combining-marks", compiled(_character_class(list(_codes(_COMBINING))))),
-    ("other-scripts", _OTHER_SCRIPT_BESIDE_ASCII),
-)
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """What reading a text that is not ASCII needs, made when one first comes (8 ms of every
+    process's start otherwise, most of which read ASCII alone)."""
+
+    #: Each character read otherwise: None (dropped) or the ASCII it stands for.
+    table: dict[int, str | None]
+    #: Each invisible character as one (U+200B), the others as they are: what ``Respelled`` counts.
+    marks: dict[int, str]
+    #: Any character read otherwise, in the UTF-8 bytes of a text (but the Hangul filler): where
+    #: there is none (nearly all text), the search for it is the whole cost.
+    respelling_bytes: re.Pattern[bytes]
+    read_as_ascii_bytes: re.Pattern[bytes]
+    #: A run of invisible characters between two visible ASCII characters (dropped elsewhere,
+    #: between emoji, letters of other scripts or before a space, they join nothing a rule
+    #: reads: emoji sequences and Persian's non-joiners are not read again). From the character
+    #: before, so that the search skips other bytes as fast as it skips to the first character.
+    between_ascii_bytes: re.Pattern[bytes]
+    invisible_bytes: re.Pattern[bytes]
+    #: Each kind of character, as it names a match's encoding.
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+@cache
+def _tables() -> _Tables:
+    as_ascii = _as_ascii()
+    table: dict[int, str | None] = {
+        **{code: None for code in _codes((*_IGNORABLE, *_COMBINING))},
+        **as_ascii,
+        **{ord(letter): read for letter, read in _OTHER_SCRIPTS.items()},
+    }
+    invisible = _utf8_expression([chr(code) for code, read in table.items() if read is None])
+    return _Tables(
+        table=table,
+        marks={code: "\u200b" for code, read in table.items() if read is None},
+        respelling_bytes=compiled(_utf8_expression([chr(code) for code in table if code != _HANGUL_FILLER])),
+        read_as_ascii_bytes=compiled(_utf8_expression([chr(code) for code in as_ascii])),
+        between_ascii_bytes=compiled(b"[!-~](?:" + invisible + b")++(?=[!-~])"),
+        invisible_bytes=compiled(b"(?:" + invisible + b")++"),
+        kinds=(
+            ("unicode-tags", compiled("[\U000e0020-\U000e007e]")),
+            ("full-width", compiled("[\uff01-\uff5e]")),
+            (
+                "look-alikes",
+                compiled(_character_class([code for code in _codes(_LOOK_ALIKES) if code in as_ascii])),
+            ),
+            ("invisible-characters", compiled(_character_class(list(_codes(_IGNORABLE))))),
+            ("combining-marks", compiled(_character_class(list(_codes(_COMBINING))))),
+            ("other-scripts", _OTHER_SCRIPT_BESIDE_ASCII),
+        ),
+    )
 
 
 def has_respelling(text: str) -> bool:
@@ -199,11 +216,14 @@ def has_respelling(text: str) -> bool:
     data = text.encode("utf-8", "surrogatepass")
     if _other_script_beside_ascii(text, data):
         return True
-    first = _RESPELLING_BYTES.search(data)
+    tables = _tables()
+    first = tables.respelling_bytes.search(data)
     if first is None and chr(_HANGUL_FILLER) not in text:
         return False
     start = max(0, first.start() - 1) if first else 0
-    return bool(_READ_AS_ASCII_BYTES.search(data, start) or _BETWEEN_ASCII_BYTES.search(data, start))
+    return bool(
+        tables.read_as_ascii_bytes.search(data, start) or tables.between_ascii_bytes.search(data, start)
+    )
 
 
 class Respelled:
@@ -216,10 +236,11 @@ class Respelled:
     def __init__(self, written: str) -> None:
         self.written = written
         data = written.encode("utf-8", "surrogatepass")
-        if _READ_AS_ASCII_BYTES.search(data) or _other_script_beside_ascii(written, data):
-            self.text = written.translate(_TABLE)
+        tables = _tables()
+        if tables.read_as_ascii_bytes.search(data) or _other_script_beside_ascii(written, data):
+            self.text = written.translate(tables.table)
         else:
-            self.text = _INVISIBLE_BYTES.sub(b"", data).decode("utf-8", "surrogatepass")
+            self.text = tables.invisible_bytes.sub(b"", data).decode("utf-8", "surrogatepass")
         self._marks = ""
         self._kept: list[int] = []  # characters kept before each block of ``written``
 
@@ -248,7 +269,7 @@ class Respelled:
         """Where the character at ``position`` of ``text`` is in ``written``."""
         marks = self._marks
         if not marks:
-            marks = self._marks = self.written.translate(_MARKS)
+            marks = self._marks = self.written.translate(_tables().marks)
             kept = 0
             for block in range(0, len(marks), _BLOCK):
                 self._kept.append(kept)
@@ -276,4 +297,4 @@ def respelled(text: str) -> Respelled:
 
 def kinds(text: str) -> str:
     """The kinds of respelling characters in ``text``, as a match's encoding names them."""
-    return "+".join(name for name, pattern in _KINDS if pattern.search(text))
+    return "+".join(name for name, pattern in _tables().kinds if pattern.search(text))
