@@ -40,6 +40,22 @@ def package_request(name: str = "files", version: str = "1.2.3", **changes: Any)
     return EntryRequest(**base)
 
 
+def migrated(registry: Registry, *steps: tuple[str, str]) -> None:
+    """The registry's database moved by its own migrations, as an older or newer mcpward leaves
+    it: each step ``("downgrade" | "upgrade", revision)`` in order."""
+    from alembic import command
+    from alembic.config import Config
+
+    from mcpward.registry._database import _MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with registry.database.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        for direction, revision in steps:
+            getattr(command, direction)(config, revision)
+
+
 def shell_pins(*names: str) -> dict[str, dict[str, str]]:
     return {
         f"tool:{n}": {"sha256": "0" * 64, "canonical": json.dumps({"description": "x", "name": n})}
@@ -434,21 +450,14 @@ def test_the_grace_period_is_configurable_and_a_reviewer_may_only_shorten_it(
 def test_a_trail_from_before_the_review_context_migration_still_verifies(database_url: str) -> None:
     """An entry changed and recorded at schema 0003 (its digest made without the columns 0004
     adds) verifies after the upgrade: NULL in those columns is left out of the digest."""
-    from alembic import command
-    from alembic.config import Config
     from sqlalchemy import MetaData, Table
 
     from mcpward.registry._audit_trail import _canonical_json, _digest, _plain_row, _stored
-    from mcpward.registry._database import _MIGRATIONS
 
     registry = Registry.open(database_url)
     entry = registry.request(package_request(), "alice")
     registry.approve(entry.id, "bob", "fine")
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with registry.database.write_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    migrated(registry, ("downgrade", "0003"))
     # What mcpward 0003 did for a change: update the row, digest every column it had, append.
     with registry.database.writing() as session:
         session.execute(text("UPDATE entries SET owner = 'team-security', revision = revision + 1"))
@@ -484,21 +493,13 @@ def test_a_machine_reported_before_migration_0005_keeps_its_record_and_gains_hom
     """A report stored at 0004 (keyed by the bare machine id) is, after the upgrade, the record a
     report without a home replaces; reports of homes stand beside it; a record that stopped
     reporting stays listed, marked stale after STALE_DAYS."""
-    from alembic import command
-    from alembic.config import Config
-
     from mcpward.registry import STALE_DAYS, InventoryUpload, ObservedServer
-    from mcpward.registry._database import _MIGRATIONS
 
     def servers(*names: str) -> tuple[ObservedServer, ...]:
         return tuple(ObservedServer(host="cursor", name=n, kind="local", launch=f"./{n}") for n in names)
 
     registry = Registry.open(database_url)
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with registry.database.write_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
+    migrated(registry, ("downgrade", "0004"))
     old = datetime.now(UTC) - timedelta(days=STALE_DAYS + 1)
     with registry.database.write_engine.begin() as connection:  # what mcpward 0004 stored
         for key, host, server in (("m-1", "laptop-1", "old"), ("m-2", "laptop-2", "gone")):

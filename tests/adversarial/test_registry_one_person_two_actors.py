@@ -210,22 +210,14 @@ def _pin(name: str) -> dict[str, str]:
 def test_rows_from_before_persons_were_recorded_compare_by_their_names(registry: Registry) -> None:
     """Tokens, requests and reviews from before migration 0008 have no person: their names stand
     for it (``alice`` is ``sso:alice@example.com``), so an upgrade does not reopen the hole."""
-    from alembic import command
-    from alembic.config import Config
-
-    from mcpward.registry._database import _MIGRATIONS
+    from test_registry import migrated
 
     client = _client(registry)
     alice = registry.create_token("alice", Role.REQUESTER, "setup")
     bob = registry.create_token("bob", Role.REVIEWER, "setup")
     entry_id = _request(client, alice, tier=0)
     assert _api_decision(client, bob, entry_id) == 200
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with registry.database.write_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0007")
-        command.upgrade(config, "head")
+    migrated(registry, ("downgrade", "0007"), ("upgrade", "head"))
     with registry.database.reading() as session:
         from sqlalchemy import text
 

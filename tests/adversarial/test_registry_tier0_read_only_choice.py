@@ -236,19 +236,11 @@ def test_a_later_round_takes_only_its_own_approvers_choices(registry: Registry) 
 def test_an_approval_from_before_migration_0009_counts_as_no_choice(registry: Registry) -> None:
     """Migration 0009 adds the column, NULL on every review: the trail still verifies, and a
     first approval given before it binds nothing (it made no recorded choice)."""
-    from alembic import command
-    from alembic.config import Config
-
-    from mcpward.registry._database import _MIGRATIONS
+    from test_registry import migrated
 
     entry_id = _request(registry)
     registry.approve(entry_id, "bob", "read the code")
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    with registry.database.write_engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
-        command.upgrade(config, "head")
+    migrated(registry, ("downgrade", "0008"), ("upgrade", "head"))
     assert registry.verify_audit() is None
     approved = registry.approve(entry_id, "carol", "read the code", read_only_tools=["read_file"])
     assert approved.read_only_tools == ("read_file",)
