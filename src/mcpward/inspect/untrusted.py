@@ -11,7 +11,7 @@ classifier calibrated on benign tool results. The gateway and ``inspect --result
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mcpward.inspect._untrusted._check import LIMIT, check_text
 from mcpward.model import Severity
@@ -51,18 +51,27 @@ def check_content(texts: Sequence[str]) -> list[ContentFinding]:
     passed unread. Time stays linear in the text's length."""
     _texts_not_one(texts)
     findings: list[ContentFinding] = []
+    # A text that recurs is read once, its findings given to each place it stands: an SDK
+    # server's result carries its text twice (``content`` and ``structuredContent``).
+    read: dict[str, list[ContentFinding]] = {}
     for index, text in enumerate(texts):
         if not isinstance(text, str) or not text:
             continue
+        if (earlier := read.get(text)) is not None:
+            findings.extend(replace(finding, index=index) for finding in earlier)
+            continue
+        found: list[ContentFinding] = []
         seen: set[tuple[str, int]] = set()
         for offset in range(0, len(text), _WINDOW - _OVERLAP):
             for hit in check_text(text[offset : offset + _WINDOW]):
                 start, end = hit.start + offset, hit.end + offset
                 if (hit.family, start) not in seen:  # found again in the overlap
                     seen.add((hit.family, start))
-                    findings.append(ContentFinding(hit.family, hit.severity, index, start, end, hit.evidence))
+                    found.append(ContentFinding(hit.family, hit.severity, index, start, end, hit.evidence))
             if offset + _WINDOW >= len(text):
                 break
+        read[text] = found
+        findings.extend(found)
     return findings
 
 
