@@ -4,6 +4,7 @@ framework or every detector stays out of the commands that do not need it."""
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,10 @@ def lazy_attributes(package: str, table: Mapping[str, tuple[str, str]]) -> Calla
             module, attribute = table[name]
         except KeyError:
             raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
-        return getattr(importlib.import_module(module), attribute)
+        value = getattr(importlib.import_module(module), attribute)
+        # Kept in the package, so that later uses are a plain look-up: the gateway's checks
+        # import from their packages at each message, and each went through the import system.
+        setattr(sys.modules[package], name, value)
+        return value
 
     return __getattr__
