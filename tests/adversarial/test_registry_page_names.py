@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import quote
 
 from mcpward.inspect._pins import signature
 from mcpward.registry import DataScope, InventoryUpload, ObservedServer, Registry, Role
@@ -44,8 +45,8 @@ def test_a_tool_name_cannot_pass_for_another_in_the_read_only_choice(registry: R
     shown = _text_outside_attributes(page)
     assert not any(char in shown for char in UNSEEN), [c for c in UNSEEN if c in shown]
     assert "\\u202eeton_daer" in shown and "delete_all\\u200b" in shown
-    # The form still names each tool exactly.
-    assert f'value="{SPOOF}"' in page and f'value="{TWIN}"' in page
+    # The form still names each tool exactly (percent-encoded: what a browser sends unchanged).
+    assert f'value="{quote(SPOOF, safe="")}"' in page and f'value="{quote(TWIN, safe="")}"' in page
 
 
 def test_a_fleet_server_name_is_shown_with_its_unseen_characters(registry: Registry) -> None:

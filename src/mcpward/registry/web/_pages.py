@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi import Path as PathParameter
@@ -27,6 +27,7 @@ from mcpward.registry.interface import (
     Conflict,
     Decision,
     Entry,
+    InvalidInput,
     NotFound,
     PolicyRefusal,
     Principal,
@@ -53,6 +54,10 @@ templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 mac
 # and its override reversed the names after it. The same for all a machine reports: the client
 # a server is in and the version it runs (quoted in the fleet's "Detail") are checked for nothing.
 templates.env.filters["visible"] = visible
+# A tool's name as a read-only tick's value: percent-encoded, printable ASCII that a browser
+# sends as written. The name itself was not: HTML reads a CR as LF (and NUL as U+FFFD) and a form
+# sends each line break as CR LF, so ticking "get\nnotes" confirmed a tool "get\r\nnotes".
+templates.env.filters["tick_value"] = lambda name: tick_value(str(name))
 # The same words as ``registry list``: "update of 1.0 (entry 3)", "critical conceal-from-user".
 templates.env.globals |= {
     "change_text": change_text,
@@ -309,7 +314,7 @@ def decide(
         else:
             # The form lists every pinned tool with inspect's suggestion ticked: what is sent is
             # the reviewer's confirmation (nothing ticked: no tool is read-only).
-            confirmed = (read_only or []) if decision == "approve" else None
+            confirmed = _tick_names(read_only or []) if decision == "approve" else None
             registry.decide(
                 entry_id,
                 Decision(decision),
@@ -322,10 +327,25 @@ def decide(
             )
     except NotFound as exc:
         return _render(request, "error.html", {"who": who, "csrf": expected_csrf, "message": str(exc)}, 404)
-    except (Conflict, PolicyRefusal) as exc:
+    except (Conflict, PolicyRefusal, InvalidInput) as exc:
+        # A tick that names no pinned tool is the page again with why, not the API's JSON.
         code = 409 if isinstance(exc, Conflict) else 422
         return _entry_page(request, registry.get(entry_id), found, str(exc), code)
     return RedirectResponse(f"/entries/{entry_id}", status_code=303)
+
+
+def tick_value(name: str) -> str:
+    """A tool's name as a read-only tick's value (printable ASCII; ``read_file`` stays as it is)."""
+    return quote(name, safe="")
+
+
+def _tick_names(values: list[str]) -> list[str]:
+    """The tool names the read-only ticks sent (the ``tick_value`` filter's encoding). A plain
+    name is its own encoding; a value that is not UTF-8 once decoded names no tool."""
+    try:
+        return [unquote(value, errors="strict") for value in values]
+    except UnicodeDecodeError:
+        raise InvalidInput("a read-only tick names no tool; reload the page") from None
 
 
 @router.get("/fleet", response_class=HTMLResponse)
