@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
-from mcpward.output.text import visible
+from mcpward.output.text import printable, visible
 from mcpward.output.words import counted
 from mcpward.registry._fleet import STALE_DAYS, advised_first
 from mcpward.registry._probation import suggested_read_only
@@ -54,6 +54,9 @@ templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 mac
 # and its override reversed the names after it. The same for all a machine reports: the client
 # a server is in and the version it runs (quoted in the fleet's "Detail") are checked for nothing.
 templates.env.filters["visible"] = visible
+# A name (a tool's, a prompt's) on one line: ``visible`` keeps line breaks, which HTML shows as
+# spaces, so "get\nnotes" read as a tool "get notes" among the ticks and the confirmed lists.
+templates.env.filters["one_line"] = printable
 # A tool's name as a read-only tick's value: percent-encoded, printable ASCII that a browser
 # sends as written. The name itself was not: HTML reads a CR as LF (and NUL as U+FFFD) and a form
 # sends each line break as CR LF, so ticking "get\nnotes" confirmed a tool "get\r\nnotes".
