@@ -83,3 +83,20 @@ def test_a_fleet_servers_name_with_a_line_break_is_shown_apart(registry: Registr
     shown = _as_shown(site.client.get("/fleet").text)
     assert shown.count(" files prod ") == 1 and " files\\x0aprod " in shown
     assert " node\\x0afiles.js " in shown and " node files.js " in shown
+
+
+def test_a_name_spelling_an_escape_is_not_the_character_it_spells(registry: Registry) -> None:
+    """A tool named with the text ``get\\x0anotes`` (a backslash, then x0a) was shown as the
+    tool whose name holds a line break, escaped: its backslash is shown doubled."""
+    tools = [
+        {"name": "get\\x0anotes", "description": "Read the notes."},
+        {"name": DELETES, "description": "Deletes every note.", "inputSchema": {"properties": {"id": {}}}},
+    ]
+    pins = pin_record([signature("", "tool", tool) for tool in tools])
+    shell = DataScope(reads=("notes",), shell=True)
+    entry = registry.request(package_request(name="notes", pins=pins, scope=shell), "mallory")
+    site = Site(registry)
+    _sign_in(site, Role.REVIEWER)
+    page = site.client.get(f"/entries/{entry.id}").text
+    ticks = _as_shown(page.split('<fieldset id="read-only">', 1)[1].split("</fieldset>", 1)[0])
+    assert ticks.count(" get\\x0anotes ") == 1 and " get\\\\x0anotes " in ticks, ticks
