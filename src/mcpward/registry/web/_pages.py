@@ -85,6 +85,10 @@ _PAGE = 200
 _FLEET_READ = 20_000
 #: (machine, home) records /fleet lists at most, in each of its two lists (counts are of all).
 _HOMES_SHOWN = 1_000
+#: Servers with known advisories /fleet lists at most (malicious first; the count is of all it
+#: read): any machine's reporting token could send 20,000 of them with 2,000-character launch
+#: lines, and every view of the page by anyone was 48 MB.
+_ADVISED_SHOWN = 1_000
 _EntryId = Annotated[int, PathParameter(ge=1, le=MAX_INT)]
 #: What a fleet server's approval can be (:class:`mcpward.registry._matching.Judgement`).
 _FLEET_STATUSES = (
@@ -378,6 +382,9 @@ def fleet(
         status=status or None, limit=_PAGE, offset=(page - 1) * _PAGE, read_at_most=_FLEET_READ
     )
     servers = registry.server_count()
+    # Across the fleet, not this page (a malicious package must not hide on page 9), up to
+    # _FLEET_READ servers; the page says how many it did not read.
+    advised = advised_first(registry.fleet(limit=_FLEET_READ)[0])
     return _render(
         request,
         "fleet.html",
@@ -392,9 +399,8 @@ def fleet(
             "stopped": registry.machines(stale=True, limit=_HOMES_SHOWN),
             "stopped_count": registry.home_count(stale=True),
             "homes_shown": _HOMES_SHOWN,
-            # Across the fleet, not this page (a malicious package must not hide on page 9), up
-            # to _FLEET_READ servers; the page says how many it did not read.
-            "advised": advised_first(registry.fleet(limit=_FLEET_READ)[0]),
+            "advised": advised[:_ADVISED_SHOWN],
+            "advised_count": len(advised),
             "servers": servers,
             "unread": max(0, servers - _FLEET_READ),
             "stale_days": STALE_DAYS,
