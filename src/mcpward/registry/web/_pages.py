@@ -242,8 +242,17 @@ def entry_page(request: Request, entry_id: _EntryId) -> Response:
 
 
 def _entry_page(
-    request: Request, entry: Entry, found: tuple[Principal, str], error: str | None = None, status: int = 200
+    request: Request,
+    entry: Entry,
+    found: tuple[Principal, str],
+    error: str | None = None,
+    status: int = 200,
+    *,
+    chosen: list[str] | None = None,
+    rationale: str = "",
 ) -> HTMLResponse:
+    """``chosen`` and ``rationale``: what a refused decision sent, kept in the form shown again
+    (None: no ticks sent, inspect's suggestion ticked)."""
     who, csrf = found
     registry = _registry(request)
     previous = registry.pinned_before(entry)
@@ -264,6 +273,8 @@ def _entry_page(
             # inspect's judgement of each pinned tool, the starting point of the probation's
             # read-only tools the reviewer confirms
             "read_only": sorted(suggested_read_only(entry.pins).items()),
+            "chosen": chosen,
+            "rationale": rationale,
             "published": _what_clients_run(entry),
         },
         status,
@@ -323,6 +334,7 @@ def decide(
             {"who": who, "csrf": expected_csrf, "message": f"This needs the {needed} role."},
             403,
         )
+    confirmed: list[str] | None = None
     try:
         if decision == "grant":
             registry.grant_write(
@@ -347,7 +359,11 @@ def decide(
     except (Conflict, PolicyRefusal, InvalidInput) as exc:
         # A tick that names no pinned tool is the page again with why, not the API's JSON.
         code = 409 if isinstance(exc, Conflict) else 422
-        return _entry_page(request, registry.get(entry_id), found, str(exc), code)
+        # The form again as the reviewer sent it: shown anew, its ticks back at inspect's
+        # suggestion, an approval made again with the override confirmed the tools unticked.
+        return _entry_page(
+            request, registry.get(entry_id), found, str(exc), code, chosen=confirmed, rationale=rationale
+        )
     return RedirectResponse(f"/entries/{entry_id}", status_code=303)
 
 
