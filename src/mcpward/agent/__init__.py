@@ -53,7 +53,7 @@ def _programs(root: Path, command: tuple[str, ...]) -> list[Path]:
     A name the scheduler looks up in its own system path is left out."""
     if not command[0].startswith("/"):
         return []
-    program = below(root, command[0])
+    program = _checkable(root, command[0], "program")
     found = [program]
     try:
         # Without blocking: a FIFO planted at the name held the install.
@@ -66,8 +66,17 @@ def _programs(root: Path, command: tuple[str, ...]) -> list[Path]:
         first = handle.read(_SHEBANG_BYTES).split(b"\n", 1)[0]
     words = first[2:].decode("utf-8", "replace").split() if first.startswith(b"#!") else []
     if words and words[0].startswith("/"):
-        found.append(below(root, words[0]))
+        found.append(_checkable(root, words[0], "program's interpreter"))
     return found
+
+
+def _checkable(root: Path, path: str, what: str) -> Path:
+    try:
+        return below(root, path)
+    except ValueError:
+        # Checked below ``root`` part by part, a ``..`` cannot be followed there (it ended
+        # install with an internal error); the scheduler runs the path as it is written.
+        raise AgentError(f"the agent's {what} {path}: give it without . or .. parts") from None
 
 
 def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path], list[list[str]]]:

@@ -5,9 +5,13 @@ randomised delay, so the run itself waits no more."""
 
 from __future__ import annotations
 
-from mcpward.agent.interface import AgentConfig, Scheduler, SchedulerFile
+from mcpward.agent.interface import AgentConfig, AgentError, Scheduler, SchedulerFile
 
 UNIT = "mcpward-agent"
+#: What systemd reads at the start of ``ExecStart=``'s first word as its own flags, quoted or
+#: not: ``+`` runs the program as root outside the sandbox, ``-`` ignores its failure, ``@``
+#: runs the next word as the program, ``!`` and ``:`` drop the account or the variables.
+_FLAGS = "-+@!:|"
 
 
 def _word(argument: str) -> str:
@@ -23,6 +27,13 @@ class Systemd(Scheduler):
     platform = "linux"
 
     def files(self, config: AgentConfig, config_path: str) -> list[SchedulerFile]:
+        if config.command[0][:1] in tuple(_FLAGS):
+            # No quoting keeps them a name's: the program in a user's home then ran unchecked
+            # (install checks a path beginning with /), and with `+` as root.
+            raise AgentError(
+                f"the agent's program {config.command[0]!r}: systemd reads a leading "
+                f"{config.command[0][0]!r} as a flag of its own; give the program's path"
+            )
         command = " ".join(
             _word(part) for part in [*config.command, "agent", "run", "--config", config_path, "--no-jitter"]
         )
