@@ -4,6 +4,7 @@ and report each as its own fleet record, spooling what cannot be sent."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -152,12 +153,19 @@ class Spool:
     def _write(self, target: Path, content: bytes) -> None:
         """``content`` at ``target`` whole (never half-written), owner-only, through no link."""
         temporary = target.with_name(f".{target.name}.tmp")
-        descriptor = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
-        )
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
-        os.replace(temporary, target)
+        try:
+            descriptor = os.open(
+                temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600
+            )
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(content)
+            os.replace(temporary, target)
+        except OSError as exc:
+            # A full disk (another account may fill it; the agent's is no root, with no reserve):
+            # raised as it was, it ended the run, and the first run reported no home at all.
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise AgentError(f"cannot write {target}: {exc.strerror}") from None
 
     def put(self, upload: object) -> Path:
         from mcpward.registry import InventoryUpload
@@ -354,6 +362,10 @@ def run(
             else:
                 outcome.reported.append(str(home))
                 continue
-        spool.put(upload)
+        try:
+            spool.put(upload)
+        except AgentError as exc:  # the next home may still be reported, or fit
+            outcome.problems.append(f"{home}: its report could not be spooled: {exc}")
+            continue
         outcome.spooled.append(str(home))
     return outcome
