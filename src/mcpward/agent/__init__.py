@@ -79,6 +79,32 @@ def _checkable(root: Path, path: str, what: str) -> Path:
         raise AgentError(f"the agent's {what} {path}: give it without . or .. parts") from None
 
 
+def _placeable_by_others(root: Path, program: Path) -> Path | None:
+    """``changeable_by_others`` of ``program``; for one not there yet (or a link to nothing),
+    of the folder that will hold it, which no other account may add a name to, sticky or not:
+    the units once written, it put its own program there."""
+    own = getattr(os, "geteuid", None)
+    if own is None or os.path.exists(program):
+        return changeable_by_others(program)
+    if not root.exists():
+        return None  # a package's folder, which install makes: nothing of the machine's there
+    target = Path(os.path.realpath(program))
+    for start in (program, target):  # links on the way, as written and as followed
+        exposed = changeable_by_others(_nearest(start.parent))
+        if exposed is not None:
+            return exposed
+    folder = _nearest(target.parent)
+    facts = os.stat(folder)
+    return folder if facts.st_uid not in (own(), 0) or facts.st_mode & 0o022 else None
+
+
+def _nearest(path: Path) -> Path:
+    """``path`` or the nearest folder above it that is there."""
+    while not os.path.lexists(path):
+        path = path.parent
+    return path
+
+
 def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path], list[list[str]]]:
     """Write the agent's settings and the scheduler's files under ``root`` (``/`` for this
     machine); the commands that enable them, which are left to the caller."""
@@ -87,7 +113,7 @@ def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path],
         # The scheduler runs it as the agent, which reads every home and holds the fleet's token:
         # a pipx or venv install in a user's home, or Homebrew's /usr/local/bin, is that user's
         # to replace, and their code then ran with the agent's rights.
-        exposed = changeable_by_others(program)
+        exposed = _placeable_by_others(root, program)
         if exposed is not None:
             raise AgentError(
                 f"the agent's program {program}: {exposed} can be changed by another account; "
