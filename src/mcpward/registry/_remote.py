@@ -74,7 +74,8 @@ def _client(base: str, timeout: float, token: str | None = None) -> httpx.Client
         # (a page's headers dripping on a kept-alive connection would not be cut).
         return httpx.Client(
             base_url=base.rstrip("/"),
-            headers=headers,
+            # Answers as they are: see ``_read``.
+            headers={**headers, "Accept-Encoding": "identity"},
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(max_keepalive_connections=0),
@@ -128,11 +129,18 @@ def _read(response: httpx.Response, base: str, limit: int, timeout: float, too_l
     """The body of ``response`` within the deadline: a page (200) whole if at most ``limit`` bytes
     (else ``too_large``, or a plain error), any other answer's first ``limit`` bytes."""
     give_up = time.monotonic() + timeout * ANSWER_DEADLINE_FACTOR
+    page = response.status_code == 200
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # Never decoded (it was asked for as it is): the HTTP library inflated each chunk whole
+        # before the limit counted a byte, and 19 KB of gzip inside gzip took 8 GiB of the
+        # agent's memory. A refusal's reason or a receipt is then unread; a page is refused.
+        if not page:
+            return b""
+        raise RegistryError(f"{base} answered in an encoding it was not asked for; refused")
     try:
         # Not a page of entries (a refusal, a report's receipt): its start says enough.
-        return read_bounded(
-            response.iter_bytes(), limit, give_up=give_up, keep_start=response.status_code != 200
-        )
+        return read_bounded(response.iter_raw(), limit, give_up=give_up, keep_start=not page)
     except BodyTooLarge:
         raise RegistryError(
             too_large or f"{base} answered a body larger than {limit:,} bytes; refused"
