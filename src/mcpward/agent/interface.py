@@ -31,6 +31,10 @@ def _no_control(value: str) -> str:
         # A name that is not UTF-8 (the shell's bytes, kept as surrogates) has no TOML spelling:
         # written escaped, the settings were refused by every run.
         raise ValueError("not UTF-8 (the settings are TOML, which holds UTF-8 text only)")
+    if re.search(r"[\ufffe\uffff]", value):
+        # XML 1.0 has neither: the launchd daemon or the Windows task holding one was refused
+        # whole by its scheduler, and the agent never ran.
+        raise ValueError("U+FFFE and U+FFFF are not allowed (the scheduler's files are XML)")
     return value
 
 
