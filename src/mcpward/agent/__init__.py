@@ -148,9 +148,14 @@ def remove(platform: str, root: Path) -> list[Path]:
         exposed = changeable_by_others(target.parent)
         if exposed is not None:
             raise AgentError(f"{exposed} can be changed by another account; refused")
+        if target.is_dir() and not target.is_symlink():
+            raise AgentError(f"{target} is a folder, not the file install wrote; refused")
     removed = []
     for target in targets:
         if target.exists():
-            target.unlink()
+            try:
+                target.unlink()
+            except OSError as exc:  # read-only, immutable: was an internal error
+                raise AgentError(f"cannot remove {target}: {exc.strerror}") from None
             removed.append(target)
     return removed
