@@ -64,6 +64,99 @@ class BodyTooSlow(Exception):
     """A body was not whole by its deadline."""
 
 
+#: What mcpward's clients of servers they do not trust ask answers to be encoded in: the HTTP
+#: library's own decoders inflate a chunk whole before any bound counts a byte (19 KB of gzip
+#: inside gzip made 8 GiB), and it offers zstd too where that package is installed. These two
+#: are decoded here a piece at a time (:func:`decoded`); any other is refused.
+ACCEPT_ENCODING = "gzip, deflate"
+#: The most one step of decoding gives at a time (what a bound may have let past it).
+_PIECE = 64 * 1024
+
+
+class EncodingRefused(Exception):
+    """An answer in a content encoding that was not asked for (or one not well formed)."""
+
+
+def _layers(response: httpx.Response) -> list[int]:
+    """zlib's window settings for each of the answer's content encodings, in the order they
+    are to be undone (the last applied first)."""
+    named = [
+        part.strip().lower()
+        for part in response.headers.get_list("content-encoding", split_commas=True)
+        if part.strip()
+    ]
+    if len(named) > 4:
+        raise EncodingRefused(f"{len(named)} content encodings")
+    windows = {"gzip": 16 + 15, "x-gzip": 16 + 15, "deflate": 15}
+    layers = []
+    for name in reversed(named):
+        if name == "identity":
+            continue
+        if name not in windows:
+            raise EncodingRefused(f"content encoding {name[:40]!r} was not asked for")
+        layers.append(windows[name])
+    return layers
+
+
+def _inflated(chunks: Iterable[bytes], window: int) -> Iterator[bytes]:
+    """One layer of gzip or deflate undone, giving at most ``_PIECE`` bytes at a time."""
+    import zlib
+
+    inflater = zlib.decompressobj(window)
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data and not inflater.eof:
+                piece = inflater.decompress(data, _PIECE)
+                if piece:
+                    yield piece
+                data = inflater.unconsumed_tail
+        if not inflater.eof:
+            yield inflater.flush()
+    except zlib.error as exc:
+        raise EncodingRefused(f"a body that does not inflate ({exc})") from None
+
+
+def decoded(response: httpx.Response) -> Iterator[bytes]:
+    """The answer's body as it was before its content encoding, read undecoded
+    (``iter_raw``) and inflated here a piece at a time, so that :func:`bounded` counts what
+    memory holds. :class:`EncodingRefused` for an encoding other than gzip, deflate or none."""
+    chunks: Iterable[bytes] = response.iter_raw()
+    for window in _layers(response):
+        chunks = _inflated(chunks, window)
+    return iter(chunks)
+
+
+async def adecoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """:func:`decoded` for an asynchronous answer."""
+    import zlib
+
+    layers = _layers(response)
+    inflaters = [zlib.decompressobj(window) for window in layers]
+
+    def through(data: bytes, depth: int) -> Iterator[bytes]:
+        if depth == len(inflaters):
+            if data:
+                yield data
+            return
+        inflater = inflaters[depth]
+        try:
+            while data and not inflater.eof:
+                piece = inflater.decompress(data, _PIECE)
+                yield from through(piece, depth + 1)
+                data = inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise EncodingRefused(f"a body that does not inflate ({exc})") from None
+
+    async for chunk in response.aiter_raw():
+        for piece in through(chunk, 0):
+            yield piece
+    for depth, inflater in enumerate(inflaters):
+        if not inflater.eof:
+            for piece in through(inflater.flush(), depth + 1):
+                yield piece
+
+
 def bounded(chunks: Iterable[bytes], limit: int, *, give_up: float = math.inf) -> Iterator[bytes]:
     """The chunks of a body, with :class:`BodyTooLarge` once more than ``limit`` bytes came
     (that chunk not given) and :class:`BodyTooSlow` once ``time.monotonic()`` is past
@@ -152,7 +245,9 @@ def download_into(
             )
         )
         with client:
-            request = client.build_request("GET", url, headers={"Accept": "application/json, */*"})
+            request = client.build_request(
+                "GET", url, headers={"Accept": "application/json, */*", "Accept-Encoding": ACCEPT_ENCODING}
+            )
             for _ in range(MAX_REDIRECTS + 1):
                 connection = ConnectionCheck(source, request.url.raw_host.decode("ascii"), request.url.scheme)
                 request.extensions = {**request.extensions, "trace": connection}
@@ -505,9 +600,11 @@ def _body(
     if claimed.isdigit() and "Content-Encoding" not in response.headers and int(claimed) > limit:
         raise DownloadError(f"{url}: larger than {limit} bytes")
     try:
-        for chunk in bounded(response.iter_bytes(), limit, give_up=give_up):
+        for chunk in bounded(decoded(response), limit, give_up=give_up):
             sink(chunk)
     except BodyTooLarge:
         raise DownloadError(f"{url}: larger than {limit} bytes") from None
     except BodyTooSlow:
         raise DownloadError(f"{url}: took too long") from None
+    except EncodingRefused as exc:
+        raise DownloadError(f"{url}: {exc}; refused") from None

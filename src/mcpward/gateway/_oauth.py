@@ -51,9 +51,12 @@ import orjson
 from mcpward._addresses import held_by_another
 from mcpward._bounded import keep_recent
 from mcpward._http import (
+    ACCEPT_ENCODING,
     DIRECT_PLAIN_HTTP,
     BodyTooLarge,
+    EncodingRefused,
     abounded,
+    adecoded,
     alinked_from,
     pin_connections,
     tls_or_loopback,
@@ -284,10 +287,12 @@ async def _get_json(
             if response.status_code != 200:
                 raise ValueError(f"HTTP {response.status_code}")
             body = bytearray()
-            async for chunk in abounded(response.aiter_bytes(), _MAX_DOCUMENT):
+            async for chunk in abounded(adecoded(response), _MAX_DOCUMENT):
                 body += chunk
     except BodyTooLarge:
         raise ValueError("document too large") from None
+    except EncodingRefused as exc:
+        raise ValueError(str(exc)) from None
     except TimeoutError:
         raise _TooSlow(f"no whole answer within {deadline:g} s") from None
     document = orjson.loads(body)
@@ -306,7 +311,10 @@ class ResourceServer:
         # A key set's connection is made only to an address its link may go to (linked_from).
         self._client = pin_connections(
             httpx.AsyncClient(
-                timeout=settings.fetch_timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+                timeout=settings.fetch_timeout,
+                follow_redirects=False,
+                mounts=DIRECT_PLAIN_HTTP,
+                headers={"Accept-Encoding": ACCEPT_ENCODING},
             )
         )
         self._issuers = {i.issuer: i for i in settings.issuers}
@@ -681,7 +689,10 @@ class TokenExchange:
         self.settings = settings
         self._clock = clock
         self._client = httpx.AsyncClient(
-            timeout=settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+            timeout=settings.timeout,
+            follow_redirects=False,
+            mounts=DIRECT_PLAIN_HTTP,
+            headers={"Accept-Encoding": ACCEPT_ENCODING},
         )
         self._issued: OrderedDict[str, tuple[str, float]] = OrderedDict()
         #: Exchanges under way, by the digest of the caller's token: whoever needs the same one

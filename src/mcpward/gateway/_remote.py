@@ -11,7 +11,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
-from mcpward._http import DIRECT_PLAIN_HTTP, AddressRefused, FirstSide, pin_connections
+from mcpward._http import (
+    ACCEPT_ENCODING,
+    DIRECT_PLAIN_HTTP,
+    AddressRefused,
+    EncodingRefused,
+    FirstSide,
+    adecoded,
+    pin_connections,
+)
 from mcpward.gateway._oauth import ExchangeFailed
 from mcpward.gateway._stdio import _HEAD, Oversized, split_lines
 
@@ -47,7 +55,8 @@ class RemoteUpstream:
         #: listened there.
         self._client = pin_connections(
             httpx.AsyncClient(
-                headers={**headers, "Accept": _ACCEPT},
+                # Answers decoded here a piece at a time (``adecoded``), never by the library.
+                headers={**headers, "Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
                 timeout=timeout,
                 follow_redirects=False,
                 mounts=DIRECT_PLAIN_HTTP,
@@ -88,7 +97,7 @@ class RemoteUpstream:
                 self.session_id = response.headers.get("mcp-session-id", self.session_id)
             async for message in _messages(response, self.max_message):
                 await self.deliver(message)
-        except (httpx.HTTPError, AddressRefused):
+        except (httpx.HTTPError, AddressRefused, EncodingRefused):
             return  # the request this carried times out in the relay, with a clear error
 
     async def close(self) -> None:
@@ -120,7 +129,7 @@ async def _messages(response: httpx.Response, max_message: int) -> AsyncIterator
         if kind.startswith("text/event-stream"):
             data = bytearray()
             head: bytes | None = None  # the start of an event that outgrew the limit
-            async for line in split_lines(response.aiter_bytes(), max_message + 16, blank=True):
+            async for line in split_lines(adecoded(response), max_message + 16, blank=True):
                 if isinstance(line, Oversized):
                     head = head or line.head
                 elif line.startswith(b"data:"):
@@ -139,7 +148,7 @@ async def _messages(response: httpx.Response, max_message: int) -> AsyncIterator
                 yield bytes(data)
         else:
             body = bytearray()
-            async for chunk in response.aiter_bytes():
+            async for chunk in adecoded(response):
                 body += chunk
                 if len(body) > max_message:
                     yield Oversized(bytes(body[:_HEAD]))

@@ -33,7 +33,15 @@ from urllib.parse import quote
 from zlib import error as zlib_error
 
 from mcpward._documents import DocumentFormat
-from mcpward._http import BodyTooLarge, BodyTooSlow, bounded, read_bounded
+from mcpward._http import (
+    ACCEPT_ENCODING,
+    BodyTooLarge,
+    BodyTooSlow,
+    EncodingRefused,
+    bounded,
+    decoded,
+    read_bounded,
+)
 from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.model import Ecosystem, PackageRef, Scope, Transport
@@ -125,7 +133,11 @@ class _Api:
 
         transport = httpx.HTTPTransport(uds=os.fspath(self.socket))
         self.client = httpx.Client(
-            transport=transport, base_url="http://engine", timeout=TIMEOUT, trust_env=False
+            transport=transport,
+            base_url="http://engine",
+            timeout=TIMEOUT,
+            trust_env=False,
+            headers={"Accept-Encoding": ACCEPT_ENCODING},  # decoded here, a piece at a time
         )
 
     def get(self, path: str) -> Any:
@@ -141,7 +153,9 @@ class _Api:
             with self.client.stream("GET", API + path) as response:
                 if response.status_code != 200:
                     raise ContainerEngineError(f"{self.socket}: {where} answered {response.status_code}")
-                body = read_bounded(response.iter_bytes(), MAX_ANSWER_BYTES, give_up=deadline)
+                body = read_bounded(decoded(response), MAX_ANSWER_BYTES, give_up=deadline)
+        except EncodingRefused as exc:
+            raise ContainerEngineError(f"{self.socket}: {where} answered {exc}") from None
         except BodyTooLarge:
             raise ContainerEngineError(f"{self.socket}: {where} answered more than the scan reads") from None
         except BodyTooSlow:
@@ -163,8 +177,10 @@ class _Api:
             with self.client.stream("GET", f"{API}/images/{quote(image_id, safe='')}/get") as response:
                 if response.status_code != 200:
                     raise ContainerEngineError(f"{self.socket}: image export answered {response.status_code}")
-                for chunk in bounded(response.iter_bytes(), MAX_EXPORT_BYTES, give_up=deadline):
+                for chunk in bounded(decoded(response), MAX_EXPORT_BYTES, give_up=deadline):
                     into.write(chunk)
+        except EncodingRefused as exc:
+            raise ContainerEngineError(f"{self.socket}: image export answered {exc}") from None
         except BodyTooLarge:
             raise ContainerEngineError(f"{self.socket}: image larger than the scan reads") from None
         except BodyTooSlow:

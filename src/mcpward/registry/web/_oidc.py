@@ -29,9 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mcpward._addresses import held_by_another
 from mcpward._http import (
+    ACCEPT_ENCODING,
     DIRECT_PLAIN_HTTP,
     BodyTooLarge,
     BodyTooSlow,
+    EncodingRefused,
+    decoded,
     linked_from,
     pin_connections,
     read_bounded,
@@ -215,8 +218,8 @@ def _json(client: httpx.Client, deadline: float, method: str, url: str, **send: 
         if response.status_code != 200:
             raise ValueError(f"HTTP {response.status_code}")
         try:
-            body = read_bounded(response.iter_bytes(), _MAX_DOCUMENT, give_up=time.monotonic() + deadline)
-        except (BodyTooLarge, BodyTooSlow) as exc:
+            body = read_bounded(decoded(response), _MAX_DOCUMENT, give_up=time.monotonic() + deadline)
+        except (BodyTooLarge, BodyTooSlow, EncodingRefused) as exc:
             raise ValueError(str(exc) or "too slow") from None
     try:
         document = json.loads(body)
@@ -256,7 +259,10 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
     try:
         if metadata is None:
             with httpx.Client(
-                timeout=provider.settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP
+                timeout=provider.settings.timeout,
+                follow_redirects=False,
+                mounts=DIRECT_PLAIN_HTTP,
+                headers={"Accept-Encoding": ACCEPT_ENCODING},
             ) as client:
                 metadata = provider.discover(client)
     except httpx.HTTPError:
@@ -320,7 +326,12 @@ def sso_callback(request: Request) -> Response:
         # The token endpoint's and key set's connections are made only to addresses their
         # links may go to (linked_from).
         with pin_connections(
-            httpx.Client(timeout=settings.timeout, follow_redirects=False, mounts=DIRECT_PLAIN_HTTP)
+            httpx.Client(
+                timeout=settings.timeout,
+                follow_redirects=False,
+                mounts=DIRECT_PLAIN_HTTP,
+                headers={"Accept-Encoding": ACCEPT_ENCODING},
+            )
         ) as client:
             token_endpoint = str(metadata["token_endpoint"])
             # The metadata's endpoints are links: they go where the issuer's side may send a
