@@ -98,63 +98,55 @@ def _layers(response: httpx.Response) -> list[int]:
     return layers
 
 
-def _inflated(chunks: Iterable[bytes], window: int) -> Iterator[bytes]:
-    """One layer of gzip or deflate undone, giving at most ``_PIECE`` bytes at a time."""
-    import zlib
+class _Inflating:
+    """The answer's layers of gzip or deflate undone as its raw chunks come, giving at most
+    ``_PIECE`` bytes at a time (each layer's pieces go through the next)."""
 
-    inflater = zlib.decompressobj(window)
-    try:
-        for chunk in chunks:
-            data = chunk
+    def __init__(self, windows: list[int]) -> None:
+        import zlib
+
+        self._inflaters = [zlib.decompressobj(window) for window in windows]
+
+    def feed(self, data: bytes, depth: int = 0) -> Iterator[bytes]:
+        import zlib
+
+        if depth == len(self._inflaters):
+            if data:
+                yield data
+            return
+        inflater = self._inflaters[depth]
+        try:
             while data and not inflater.eof:
-                piece = inflater.decompress(data, _PIECE)
-                if piece:
-                    yield piece
+                yield from self.feed(inflater.decompress(data, _PIECE), depth + 1)
                 data = inflater.unconsumed_tail
-        if not inflater.eof:
-            yield inflater.flush()
-    except zlib.error as exc:
-        raise EncodingRefused(f"a body that does not inflate ({exc})") from None
+        except zlib.error as exc:
+            raise EncodingRefused(f"a body that does not inflate ({exc})") from None
+
+    def end(self) -> Iterator[bytes]:
+        """What each layer still holds once the raw body is over."""
+        for depth, inflater in enumerate(self._inflaters):
+            if not inflater.eof:
+                yield from self.feed(inflater.flush(), depth + 1)
 
 
 def decoded(response: httpx.Response) -> Iterator[bytes]:
     """The answer's body as it was before its content encoding, read undecoded
     (``iter_raw``) and inflated here a piece at a time, so that :func:`bounded` counts what
     memory holds. :class:`EncodingRefused` for an encoding other than gzip, deflate or none."""
-    chunks: Iterable[bytes] = response.iter_raw()
-    for window in _layers(response):
-        chunks = _inflated(chunks, window)
-    return iter(chunks)
+    inflating = _Inflating(_layers(response))
+    for chunk in response.iter_raw():
+        yield from inflating.feed(chunk)
+    yield from inflating.end()
 
 
 async def adecoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
     """:func:`decoded` for an asynchronous answer."""
-    import zlib
-
-    layers = _layers(response)
-    inflaters = [zlib.decompressobj(window) for window in layers]
-
-    def through(data: bytes, depth: int) -> Iterator[bytes]:
-        if depth == len(inflaters):
-            if data:
-                yield data
-            return
-        inflater = inflaters[depth]
-        try:
-            while data and not inflater.eof:
-                piece = inflater.decompress(data, _PIECE)
-                yield from through(piece, depth + 1)
-                data = inflater.unconsumed_tail
-        except zlib.error as exc:
-            raise EncodingRefused(f"a body that does not inflate ({exc})") from None
-
+    inflating = _Inflating(_layers(response))
     async for chunk in response.aiter_raw():
-        for piece in through(chunk, 0):
+        for piece in inflating.feed(chunk):
             yield piece
-    for depth, inflater in enumerate(inflaters):
-        if not inflater.eof:
-            for piece in through(inflater.flush(), depth + 1):
-                yield piece
+    for piece in inflating.end():
+        yield piece
 
 
 def bounded(chunks: Iterable[bytes], limit: int, *, give_up: float = math.inf) -> Iterator[bytes]:
