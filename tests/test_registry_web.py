@@ -34,6 +34,17 @@ class Site:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
+def page_decision(
+    client: TestClient, registry: Registry, entry_id: int, csrf: str, rationale: str, **fields: Any
+) -> Any:
+    """A decision sent from the entry page's form as a browser sends it (the revision the page
+    showed, no redirect followed): an approval unless ``decision`` says otherwise."""
+    data = {"decision": "approve", "rationale": rationale, "revision": str(registry.get(entry_id).revision)}
+    return client.post(
+        f"/entries/{entry_id}/decide", data={**data, "csrf": csrf, **fields}, follow_redirects=False
+    )
+
+
 @pytest.fixture
 def site(registry: Registry) -> Site:
     return Site(registry)

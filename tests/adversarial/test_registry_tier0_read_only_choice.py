@@ -25,6 +25,7 @@ from mcpward.inspect import pin_record, signature
 from mcpward.registry import EntryRequest, Identity, InvalidInput, Registry, Role, Status
 from mcpward.registry.web import create_app
 from mcpward.registry.web._auth import SESSION_COOKIE
+from test_registry_web import page_decision
 
 MAIL_TOOLS = [
     {"name": "read_file", "description": "Read a file.", "inputSchema": {"properties": {"path": {}}}},
@@ -151,16 +152,13 @@ def test_the_entry_pages_ticks_of_the_first_approver_bind(registry: Registry) ->
     entry_id = _api_request(client, mallory)
     session_id, csrf = registry.open_sso_session("bob@example.com", Role.REVIEWER)
     client.cookies.set(SESSION_COOKIE, session_id)
-    answer = client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "read it",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": ["read_file"],  # list_inbox unticked
-        },
-        follow_redirects=False,
+    answer = page_decision(
+        client,
+        registry,
+        entry_id,
+        csrf,
+        "read it",
+        read_only=["read_file"],  # list_inbox unticked
     )
     assert answer.status_code == 303, answer.text
     page = client.get(f"/entries/{entry_id}").text

@@ -16,7 +16,7 @@ from mcpward.inspect import pin_record, signature
 from mcpward.registry import DataScope, Registry, Role
 from mcpward.registry.web._auth import SESSION_COOKIE
 from test_registry import package_request
-from test_registry_web import Site
+from test_registry_web import Site, page_decision
 
 TWIN = "preferred_username:bob\u200b"
 UNSEEN = ("\u200b", "\u202e")
@@ -38,16 +38,8 @@ def test_a_person_and_a_rationale_are_shown_with_their_unseen_characters(registr
     entry_id = _entry_id(registry)
     session_id, csrf = registry.open_sso_session(TWIN, Role.REVIEWER)
     site.client.cookies.set(SESSION_COOKIE, session_id)
-    answer = site.client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "read the code \u202e",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": ["read_file"],
-        },
-        follow_redirects=False,
+    answer = page_decision(
+        site.client, registry, entry_id, csrf, "read the code \u202e", read_only=["read_file"]
     )
     assert answer.status_code == 303, answer.text
     page = site.client.get(f"/entries/{entry_id}").text

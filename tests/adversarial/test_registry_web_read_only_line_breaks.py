@@ -22,7 +22,7 @@ from mcpward.inspect import pin_record, signature
 from mcpward.registry import DataScope, Registry, Role
 from test_registry import package_request
 from test_registry_browser import CHROMIUM, browser  # noqa: F401  (the fixture)
-from test_registry_web import Site, _sign_in
+from test_registry_web import Site, _sign_in, page_decision
 
 READS = "get\nnotes"
 DELETES = "get\r\nnotes"
@@ -57,17 +57,7 @@ def test_the_ticked_tools_are_the_tools_confirmed_as_a_browser_sends_them(regist
         for value in re.findall(r'<input type="checkbox" name="read_only" value="([^"]*)" checked>', page)
     ]
     assert len(ticked) == 2  # inspect's suggestion: the reading tool and read_file
-    answer = site.client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "read it",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": ticked,
-        },
-        follow_redirects=False,
-    )
+    answer = page_decision(site.client, registry, entry_id, csrf, "read it", read_only=ticked)
     assert answer.status_code == 303, answer.text
     assert registry.get(entry_id).reviews[-1].read_only_tools == tuple(sorted([READS, "read_file"]))
 
@@ -100,17 +90,7 @@ def test_plain_names_are_sent_as_they_are(registry: Registry) -> None:
     page = site.client.get(f"/entries/{entry_id}").text
     assert 'value="read_file" checked' in page
     assert f'value="{quote(READS, safe="")}"' in page
-    answer = site.client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "only read_file",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": ["read_file"],
-        },
-        follow_redirects=False,
-    )
+    answer = page_decision(site.client, registry, entry_id, csrf, "only read_file", read_only=["read_file"])
     assert answer.status_code == 303, answer.text
     assert registry.get(entry_id).reviews[-1].read_only_tools == ("read_file",)
 
@@ -120,17 +100,7 @@ def test_a_tick_naming_no_tool_is_the_page_again_with_why(registry: Registry, va
     site = Site(registry)
     entry_id = _entry_id(registry)
     csrf = _sign_in(site, Role.REVIEWER)
-    answer = site.client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "read it",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": [value],
-        },
-        follow_redirects=False,
-    )
+    answer = page_decision(site.client, registry, entry_id, csrf, "read it", read_only=[value])
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("text/html")
     assert 'role="alert"' in answer.text and "tool" in answer.text

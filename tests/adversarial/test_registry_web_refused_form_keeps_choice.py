@@ -12,7 +12,7 @@ import re
 from mcpward.inspect import pin_record, signature
 from mcpward.registry import DataScope, Identity, Registry, Role
 from test_registry import package_request
-from test_registry_web import Site, _sign_in
+from test_registry_web import Site, _sign_in, page_decision
 
 TOOLS = [
     {"name": "read_file", "description": "Read a file.", "inputSchema": {"properties": {"path": {}}}},
@@ -39,15 +39,13 @@ def test_a_refused_approval_keeps_the_reviewers_ticks_and_rationale(registry: Re
     entry_id = _unvetted_entry(registry)
     csrf = _sign_in(site, Role.ADMIN)
     assert sorted(_ticked(site.client.get(f"/entries/{entry_id}").text)) == ["list_inbox", "read_file"]
-    answer = site.client.post(
-        f"/entries/{entry_id}/decide",
-        data={
-            "decision": "approve",
-            "rationale": "list_inbox leaks what it lists",
-            "revision": str(registry.get(entry_id).revision),
-            "csrf": csrf,
-            "read_only": ["read_file"],  # list_inbox unticked; no override
-        },
+    answer = page_decision(
+        site.client,
+        registry,
+        entry_id,
+        csrf,
+        "list_inbox leaks what it lists",
+        read_only=["read_file"],  # list_inbox unticked; no override
     )
     assert answer.status_code == 422 and "override" in answer.text
     assert _ticked(answer.text) == ["read_file"]
