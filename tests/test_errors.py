@@ -25,6 +25,7 @@ INTERNAL_SIGNALS = {
     "ExchangeFailed",  # gateway OAuth: no upstream token for this caller, answered as the call's error
     "BodyTooLarge",  # _http.bounded: an answer past its limit, turned into each client's own error
     "BodyTooSlow",  # _http.bounded: an answer not whole by its deadline, likewise
+    "EncodingRefused",  # _http.decoded: an answer in an encoding not asked for, likewise
 }
 
 
