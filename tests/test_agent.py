@@ -43,6 +43,8 @@ def test_install_writes_units_systemd_accepts_and_remove_takes_them_away(tmp_pat
     assert verified.returncode == 0 and verified.stderr.strip() == "", verified.stderr
     text = service.read_text()
     assert "AmbientCapabilities=CAP_DAC_READ_SEARCH" in text and "NoNewPrivileges=yes" in text
+    # A run that hangs is ended (a oneshot has no start timeout): the next ones still start.
+    assert "TimeoutStartSec=1h" in text
     assert "--no-jitter" in text and "RandomizedDelaySec=30min" in timer.read_text()
     config = AgentConfig.load(root / "etc" / "mcpward" / "agent.toml")
     assert config.registry == "https://registry.example.internal" and config.command[1:] == ("-m", "mcpward")

@@ -12,6 +12,10 @@ UNIT = "mcpward-agent"
 #: not: ``+`` runs the program as root outside the sandbox, ``-`` ignores its failure, ``@``
 #: runs the next word as the program, ``!`` and ``:`` drop the account or the variables.
 _FLAGS = "-+@!:|"
+#: How long one run may take before systemd ends it, as the Windows task's ExecutionTimeLimit:
+#: a oneshot service has no start timeout of its own, and a run that hung (a home's file system
+#: that never answers) kept every later run of the timer from starting.
+_RUN_LIMIT = "1h"
 
 
 def _word(argument: str) -> str:
@@ -45,6 +49,7 @@ After=network-online.target
 
 [Service]
 Type=oneshot
+TimeoutStartSec={_RUN_LIMIT}
 User={config.user}
 ExecStart={command}
 StateDirectory=mcpward-agent
