@@ -240,7 +240,8 @@ def _rewrite_test_modules(config: pytest.Config) -> None:
 
         state = config.stash[rewrite.assertstate_key]
         patterns = config.getini("python_files")
-        rewrite_test, write_pyc, read_pyc = rewrite._rewrite_test, rewrite._write_pyc, rewrite._read_pyc
+        for name in ("_rewrite_test", "_write_pyc", "_read_pyc", "PYC_TAIL", "get_cache_dir", "try_makedirs"):
+            getattr(rewrite, name)
     except (ImportError, AttributeError, KeyError):  # --assert=plain, or another pytest
         return
     from _pytest.pathlib import fnmatch_ex
@@ -257,28 +258,27 @@ def _rewrite_test_modules(config: pytest.Config) -> None:
         if pid == 0:
             code = 0
             try:
-                _rewrite_share(sources[share::cores], config, state, rewrite_test, write_pyc, read_pyc)
+                _rewrite_share(sources[share::cores], config, state)
             except BaseException:  # noqa: BLE001 - the worker rewrites what is missing
                 code = 1
             os._exit(code)
         children.append(pid)
     try:
-        _rewrite_share(sources[0::cores], config, state, rewrite_test, write_pyc, read_pyc)
+        _rewrite_share(sources[0::cores], config, state)
     finally:
         for pid in children:
             os.waitpid(pid, 0)
 
 
-def _rewrite_share(sources: list[Path], config: pytest.Config, state: Any, *functions: Any) -> None:
-    from _pytest.assertion.rewrite import PYC_TAIL, get_cache_dir, try_makedirs
+def _rewrite_share(sources: list[Path], config: pytest.Config, state: Any) -> None:
+    from _pytest.assertion import rewrite
 
-    rewrite_test, write_pyc, read_pyc = functions
     for source in sources:
-        folder = get_cache_dir(source)
-        kept = folder / (source.name[:-3] + PYC_TAIL)
-        if read_pyc(source, kept) is None and try_makedirs(folder):
-            source_hash, code = rewrite_test(source, config)
-            write_pyc(state, code, source_hash, kept)
+        folder = rewrite.get_cache_dir(source)
+        kept = folder / (source.name[:-3] + rewrite.PYC_TAIL)
+        if rewrite._read_pyc(source, kept) is None and rewrite.try_makedirs(folder):
+            source_hash, code = rewrite._rewrite_test(source, config)
+            rewrite._write_pyc(state, code, source_hash, kept)
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

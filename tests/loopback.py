@@ -75,8 +75,8 @@ def free_port() -> int:
     spoke to the other's (its first request closed unanswered; its gateway "ended", the bind
     refused). Each worker walks its band from a place of its own (another run at the same
     time walks elsewhere); a port in use is passed over."""
-    for _ in range(_BAND):
-        port = _band_start + next(_band_steps) % _BAND
+    for _ in range(_BAND_SIZE):
+        port = _BAND_START + next(_band_steps) % _BAND_SIZE
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
@@ -101,9 +101,9 @@ def _bands() -> tuple[int, int]:
     return first + slot * size, size
 
 
-_band_start, _BAND = _bands()
+_BAND_START, _BAND_SIZE = _bands()
 # A place of this process's own to start from: runs at the same time walk different ports.
-_band_steps = itertools.count(int.from_bytes(os.urandom(4), "big") % _BAND)
+_band_steps = itertools.count(int.from_bytes(os.urandom(4), "big") % _BAND_SIZE)
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes], *, timeout: float = 30) -> None:

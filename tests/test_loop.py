@@ -35,10 +35,6 @@ VERSION = "2026.8.31"
 FIXTURES = Path(__file__).parent / "data" / "packages"
 
 
-def _free_port() -> int:
-    return free_port()
-
-
 async def _session(
     command: str, args: list[str], env: dict[str, str], calls: list[tuple[str, dict[str, Any]]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -72,7 +68,7 @@ def test_scan_request_vet_inspect_approve_wrap_call_audit(
         made = cli("registry", "token", "create", name, "--role", role, "--database", database)
         assert made.exit_code == 0, made.stderr
         tokens[name] = made.stdout.split()[-1]
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "mcpward", "registry", "serve", "--host", "127.0.0.1", "--port", str(port),

@@ -16,6 +16,7 @@ import math
 import socket
 import sys
 import time
+import zlib
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -103,13 +104,9 @@ class _Inflating:
     ``_PIECE`` bytes at a time (each layer's pieces go through the next)."""
 
     def __init__(self, windows: list[int]) -> None:
-        import zlib
-
         self._inflaters = [zlib.decompressobj(window) for window in windows]
 
     def feed(self, data: bytes, depth: int = 0) -> Iterator[bytes]:
-        import zlib
-
         if depth == len(self._inflaters):
             if data:
                 yield data
