@@ -10,10 +10,13 @@ classifier calibrated on benign tool results. The gateway and ``inspect --result
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from mcpward._regex import compiled
 from mcpward.inspect._untrusted._check import LIMIT, check_text
+from mcpward.inspect._untrusted._learned import WINDOW as WORD_WINDOW
 from mcpward.model import Severity
 
 __all__ = ["FAMILIES", "ContentFinding", "check_answer", "check_content"]
@@ -85,9 +88,9 @@ def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
     notification), and whether they are of the texts read together. The model reads an
     answer's texts one after the other, so an order split between two ("Ign" and "ore all
     previous instructions...", neither an order alone) is one order to it: around each seam
-    between two texts, joined by a line break and by nothing (a split inside a word), as far
-    as the check's windows overlap (an order longer than that is not one sentence), is read
-    too. Read together, a finding's index and offsets are those of the stretch it was found
+    between two texts, joined by a line break and by nothing (a split inside a word), 128
+    words each side (the last one's token whole, at most 2,000 characters: see ``_reach``) is
+    read too. Read together, a finding's index and offsets are those of the stretch it was found
     in. The time stays linear: the stretches are at most the joined text, twice."""
     _texts_not_one(texts)
     strings = [text for text in texts if isinstance(text, str) and text]
@@ -99,8 +102,9 @@ def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
         findings = check_content(["\n".join(strings)])
         if findings:
             return findings, True
+    reaches = _reaches(strings)
     for glue in ("\n", ""):
-        findings = check_content(_seams(strings, glue))
+        findings = check_content(_seams(strings, reaches, glue))
         if findings:
             return findings, True
     return [], True
@@ -113,15 +117,15 @@ def _texts_not_one(texts: Sequence[str]) -> None:
         raise TypeError("texts: a sequence of strings, not one string (pass [text])")
 
 
-def _seams(strings: list[str], glue: str) -> list[str]:
-    """The stretches of ``glue.join(strings)`` within ``_OVERLAP`` characters of a seam
-    between two strings, those that meet merged."""
+def _seams(strings: list[str], reaches: list[tuple[int, int]], glue: str) -> list[str]:
+    """The stretches of ``glue.join(strings)`` around each seam between two strings, as far as
+    ``reaches`` say each side (``_reaches``), those that meet merged."""
     joined = glue.join(strings)
     stretches: list[tuple[int, int]] = []
     position = 0
-    for text in strings[:-1]:
+    for text, (before, after) in zip(strings, reaches, strict=False):
         position += len(text)
-        start, end = max(0, position - _OVERLAP), position + len(glue) + _OVERLAP
+        start, end = position - before, position + len(glue) + after
         if stretches and start <= stretches[-1][1]:
             stretches[-1] = (stretches[-1][0], end)
         else:
@@ -130,5 +134,45 @@ def _seams(strings: list[str], glue: str) -> list[str]:
     return [joined[start:end] for start, end in stretches]
 
 
+def _reaches(strings: list[str]) -> list[tuple[int, int]]:
+    """How far each seam's stretch reads before it and after it, in characters (``_reach``)."""
+    return [
+        (_reach(text[-_OVERLAP:][::-1]), _reach(after[:_OVERLAP]))
+        for text, after in itertools.pairwise(strings)
+    ]
+
+
+def _reach(side: str) -> int:
+    """How many characters from a seam (``side`` starts there: the text after it, or the text
+    before it reversed) the seam's stretch reads: ``_SEAM_WORDS`` words, the token the last one
+    stands in whole, at most ``_OVERLAP``. A window of the classifier that holds the seam lies
+    within one window's words each side, and a rule's sentence within two (its widest gap, a
+    link's 200-character text, holds at most 100 words); a link's address is one token, read to
+    its end. Reading 2,000 characters each side cost the gateway's check of a 4 KB result more
+    than its own reading of the result."""
+    if not side.isascii():
+        words = _SEAM_WORDS_MATCH.match(side)
+        return words.end() if words is not None else len(side)
+    # The same in C for ASCII (most results), the words split at apostrophes too: one of the
+    # classifier's ("don't") is at most two of them, so where there is an apostrophe twice as
+    # many are read.
+    counted = _SEAM_WORDS if "'" not in side else 2 * _SEAM_WORDS
+    spaced = side.encode().translate(_WORD_BYTES)
+    words_and_rest = spaced.split(None, counted)
+    if len(words_and_rest) <= counted:
+        return len(side)
+    last_word_end = len(spaced[: len(spaced) - len(words_and_rest[-1])].rstrip())
+    token_end = _WHITESPACE.search(side, last_word_end)
+    return token_end.start() if token_end is not None else len(side)
+
+
 _WINDOW = LIMIT
 _OVERLAP = 2_000
+#: The words read each side of a seam (see ``_reach``): two of the classifier's windows.
+_SEAM_WORDS = 2 * WORD_WINDOW
+# Separators, then a word (as the classifier splits them, an apostrophe joining two), that many
+# times, then the rest of the token (read reversed, a word and a token are still one).
+_SEAM_WORDS_MATCH = compiled(rf"(?:[\W_]*+[^\W_]++(?:'[^\W_]++)?){{1,{_SEAM_WORDS}}}\S*+")
+_WHITESPACE = compiled(r"\s")
+#: Letters and digits kept, every other byte a space.
+_WORD_BYTES = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
