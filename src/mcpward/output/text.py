@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from mcpward._regex import compiled
 
@@ -89,21 +90,40 @@ _PRINTABLE_BUT_UNSEEN = compiled(
 def visible(text: str) -> str:
     """``text`` with what a person would not see escaped (``\\u200b``, ``\\U000e0041``), lines
     kept: a diff a reviewer reads before approving showed a description changed only by
-    invisible Unicode tags (which a model reads as text) as two lines that look the same."""
-    if text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text):
-        return text  # nothing to escape (a plain name): no table to build
-    return _unseen(True).sub(
-        lambda m: f"\\u{ord(m[0]):04x}" if ord(m[0]) < 0x10000 else f"\\U{ord(m[0]):08x}", text
-    )
+    invisible Unicode tags (which a model reads as text) as two lines that look the same. Where
+    anything is escaped, backslashes are doubled (see ``_escaped``)."""
+    return _escaped(text, keep_newline=True, escape=_escape_long)
 
 
 def printable(text: object) -> str:
     """``text`` as one line a terminal prints and does nothing else with: every control, LF
-    and CR included, and every invisible character shown escaped (``\\x1b``, ``\\u202e``)."""
-    text = str(text)
-    if text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text):
+    and CR included, and every invisible character shown escaped (``\\x1b``, ``\\u202e``);
+    where anything is, backslashes are doubled (see ``_escaped``)."""
+    return _escaped(str(text), keep_newline=False, escape=_escape)
+
+
+def _escaped(text: str, *, keep_newline: bool, escape: Callable[[re.Match[str]], str]) -> str:
+    """``text`` with each character of ``_unseen`` escaped. Where one is, or where the text has
+    typed what looks like an escape, its backslashes are doubled first, so that ``\\u200b``
+    typed never shows as U+200B escaped: a name or text with those six characters read the same
+    to a reviewer as one with the invisible space (and ``\\x1b`` typed as the escape character).
+    Other text keeps its backslashes as they are (a Windows path, a regular expression)."""
+    # A plain name needs no table (20 ms to build): Python's printable test answers for it.
+    unseen = None if text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text) else _unseen(keep_newline)
+    if (unseen is None or not unseen.search(text)) and (
+        "\\" not in text or not _ESCAPE_LOOKALIKE.search(text)
+    ):
         return text
-    return _unseen(False).sub(_escape, text)
+    return (unseen or _unseen(keep_newline)).sub(escape, text.replace("\\", "\\\\"))
+
+
+def _escape_long(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+#: What the escapes of ``visible`` and ``printable`` look like, typed.
+_ESCAPE_LOOKALIKE = compiled(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
 
 
 #: What makes Markdown of text (GitHub's and CommonMark's inline syntax: links and images,

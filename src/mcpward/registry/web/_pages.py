@@ -54,19 +54,12 @@ templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 mac
 # and its override reversed the names after it. The same for all a machine reports: the client
 # a server is in and the version it runs (quoted in the fleet's "Detail") are checked for nothing.
 templates.env.filters["visible"] = visible
-# A name (a tool's, a prompt's) on one line: ``visible`` keeps line breaks, which HTML shows as
-# spaces, so "get\nnotes" read as a tool "get notes" among the ticks and the confirmed lists.
+# A name (a tool's, a prompt's, a person's) on one line: ``visible`` keeps line breaks, which HTML
+# shows as spaces, so "get\nnotes" read as a tool "get notes" among the ticks and the confirmed
+# lists; a name typing an escape ("get\\x0anotes") shows its backslash doubled (``printable``).
 templates.env.filters["one_line"] = printable
 
 
-def tool_name(name: str) -> str:
-    """A tool's (or a prompt's) name as the entry page shows it: on one line, what a reader does
-    not see escaped, and a backslash doubled, so that a name spelling an escape (the text
-    ``get\\x0anotes``) is not shown as the name holding the character it spells."""
-    return printable(str(name).replace("\\", "\\\\"))
-
-
-templates.env.filters["tool_name"] = tool_name
 # A tool's name as a read-only tick's value: percent-encoded, printable ASCII that a browser
 # sends as written. The name itself was not: HTML reads a CR as LF (and NUL as U+FFFD) and a form
 # sends each line break as CR LF, so ticking "get\nnotes" confirmed a tool "get\r\nnotes".
