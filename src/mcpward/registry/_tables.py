@@ -156,6 +156,9 @@ class SessionRow(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
     expires_at: Mapped[datetime]
+    #: A single sign-on's session (0010): when the person's groups were read, at that sign-in.
+    #: NULL for a session opened with an API token, and on sessions from before 0010.
+    role_read_at: Mapped[datetime | None]
 
 
 class MachineRow(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -138,17 +138,13 @@ class TokenStore(AuditTrail):
     def open_sso_session(self, person: str, role: Role) -> tuple[str, str]:
         """A browser session for ``person``, whom the identity provider signed in, with the role
         their groups map to (decided there, at each sign-in): their ``sso:PERSON`` row carries
-        it; a changed role replaces the row, both recorded in the audit trail."""
+        it; a changed role replaces the row, both recorded in the audit trail. The session
+        records when the role was read (its decisions are taken only for a while after)."""
         name = SSO_PREFIX + person
         with self._changing() as session:
-            row = session.scalar(select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None)))
+            row = self._live_sso_row(session, name)
             if row is not None and row.role != role.value:
-                row.revoked_at = self.now()
-                session.flush()
-                state = _state(session, tokens=[row.id])
-                self._append(
-                    session, name, "token-revoke", None, {"name": name, "count": 1, "sso": True}, state
-                )
+                self._revoke_sso_row(session, row)
                 row = None
             if row is None:
                 unheld = _digest(secrets.token_urlsafe(32))
@@ -165,10 +161,37 @@ class TokenStore(AuditTrail):
                 self._append(session, name, "token-create", None, detail, _state(session, tokens=[row.id]))
             session_id = secrets.token_urlsafe(32)
             session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
-            expires = self.now() + timedelta(hours=SESSION_HOURS)
-            session.add(SessionRow(id_hash=_digest(session_id), token_id=row.id, expires_at=expires))
+            read_at = self.now()
+            expires = read_at + timedelta(hours=SESSION_HOURS)
+            session.add(
+                SessionRow(
+                    id_hash=_digest(session_id), token_id=row.id, expires_at=expires, role_read_at=read_at
+                )
+            )
             _keep_newest_sessions(session, row.id)
         return session_id, _csrf_token(session_id)
+
+    def end_sso_role(self, person: str) -> bool:
+        """Ends the ``sso:PERSON`` row of ``person``, whom the identity provider signed in with
+        no group that maps to a role here (removed from them there): every session of it ends,
+        recorded in the audit trail. False when they had none."""
+        with self._changing() as session:
+            row = self._live_sso_row(session, SSO_PREFIX + person)
+            if row is None:
+                return False
+            self._revoke_sso_row(session, row)
+        return True
+
+    @staticmethod
+    def _live_sso_row(session: Session, name: str) -> TokenRow | None:
+        return session.scalar(select(TokenRow).where(TokenRow.name == name, TokenRow.revoked_at.is_(None)))
+
+    def _revoke_sso_row(self, session: Session, row: TokenRow) -> None:
+        row.revoked_at = self.now()
+        session.flush()
+        state = _state(session, tokens=[row.id])
+        detail = {"name": row.name, "count": 1, "sso": True}
+        self._append(session, row.name, "token-revoke", None, detail, state)
 
     def session_principal(self, session_id: str) -> tuple[Principal, str] | None:
         with self.database.reading() as session:
@@ -179,7 +202,16 @@ class TokenStore(AuditTrail):
             ).first()
             if found is None or _utc(found[0].expires_at) < self.now():
                 return None
-            principal = Principal(name=found[1].name, role=Role(found[1].role), token_id=found[1].id)
+            opened, row = found
+            read_at: datetime | None = None
+            if row.name.startswith(SSO_PREFIX):  # a single sign-on's row (no token signs in to it)
+                # A session from before 0010 recorded no time: its role is as old as it may be.
+                read_at = (
+                    _utc(opened.role_read_at)
+                    if opened.role_read_at is not None
+                    else datetime.min.replace(tzinfo=UTC)
+                )
+            principal = Principal(name=row.name, role=Role(row.role), token_id=row.id, role_read_at=read_at)
             return principal, _csrf_token(session_id)
 
     def close_session(self, session_id: str) -> None:

@@ -469,6 +469,10 @@ class Principal(_Frozen):
     #: The id of the API token row it authenticated with (never shown): changes made with it
     #: bind that row to the audit trail.
     token_id: int | None = Field(default=None, exclude=True)
+    #: A browser session signed in through single sign-on: when the identity provider last said
+    #: which groups (so which role) the person has; None for an API token's holder, whose role
+    #: the registry itself holds and revokes.
+    role_read_at: datetime | None = Field(default=None, exclude=True)
 
 
 class RegistryError(McpwardError):

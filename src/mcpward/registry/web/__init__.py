@@ -98,6 +98,7 @@ def create_app(
     app.state.fleet_rate = UploadRate(fleet.uploads_per_minute)
     app.state.request_rate = UploadRate((requests or RequestLimits()).per_minute)
     app.state.oidc = _oidc.make_provider(oidc)
+    app.state.kept_choices = _pages.KeptChoices()
     app.state.public_url = public_url or ""
     _access_log_without_queries()
     app.add_middleware(SecurityHeaders)

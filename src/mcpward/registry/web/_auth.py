@@ -9,7 +9,9 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
 
@@ -143,6 +145,34 @@ def session_of(request: Request) -> tuple[Principal, str] | None:
         return None
     found = _registry(request).session_principal(session_id)
     return found if found is not None and found[0].role.allows(Role.VIEWER) else None
+
+
+def sign_in_again(request: Request, who: Principal) -> str | None:
+    """Why ``who`` must sign in again before a decision: they signed in through the identity
+    provider, which said their groups (so their role) longer ago than its settings'
+    ``role_max_age_minutes``. A person removed from a group there kept the role for the life of
+    the session (eight hours), deciding. None when the decision may be taken: the role is
+    fresh, or is an API token's, which the registry itself holds and revokes."""
+    from mcpward.registry.web._oidc import ROLE_MAX_AGE_MINUTES, provider_of
+
+    if who.role_read_at is None:
+        return None
+    provider = provider_of(request)
+    # Signed in when the registry offered single sign-on, it no longer does: the default.
+    minutes = provider.settings.role_max_age_minutes if provider is not None else ROLE_MAX_AGE_MINUTES
+    if _registry(request).now() - who.role_read_at <= timedelta(minutes=minutes):
+        return None
+    said = f"Your role was read from your organisation's identity provider more than {minutes} minutes ago."
+    if provider is None:
+        return f"{said} This registry no longer offers single sign-on: sign in with an API token to decide."
+    return f"{said} Sign in again to decide (it reads your groups anew; usually no password is asked)."
+
+
+def sign_in_again_link(request: Request, path: str) -> str | None:
+    """The single sign-on that comes back to ``path``; None where none is offered."""
+    from mcpward.registry.web._oidc import provider_of
+
+    return f"/login/sso?next={quote(path, safe='')}" if provider_of(request) is not None else None
 
 
 def read_cookie(request: Request, name: str) -> str | None:

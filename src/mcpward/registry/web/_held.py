@@ -15,7 +15,7 @@ from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mcpward.registry.interface import Principal, Role
-from mcpward.registry.web._auth import csrf_ok, same_origin
+from mcpward.registry.web._auth import csrf_ok, same_origin, sign_in_again, sign_in_again_link
 
 if TYPE_CHECKING:
     from mcpward.gateway import Quarantine
@@ -153,6 +153,15 @@ def decide_held(
         status, message = refusal
         return _render(request, "error.html", {"who": who, "csrf": expected, "message": message}, status)
     assert review is not None
+    stale = sign_in_again(request, who)
+    if stale is not None:  # their role as the identity provider said it, too long ago
+        context = {
+            "who": who,
+            "csrf": expected,
+            "message": stale,
+            "sign_in": sign_in_again_link(request, "/held"),
+        }
+        return _render(request, "error.html", context, 401)
     from mcpward.gateway import QuarantineError
 
     reviewer = f"{who.name} (registry)"

@@ -2,8 +2,9 @@
 (S256), a ``state`` used once and a ``nonce`` bound into the ID token, the authorization
 response's ``iss`` checked (RFC 9207), and the ID token verified (signature with the issuer's
 published keys, ``iss``, ``aud`` = our client, ``exp``, ``nonce``). The person's groups map to
-the registry's roles at each sign-in; a person with no mapped group is refused. API tokens stay
-for automation (and the JSON API takes nothing else)."""
+the registry's roles at each sign-in, and a decision is taken only within minutes of it
+(``role_max_age_minutes``); a person with no mapped group is refused, their row ended. API
+tokens stay for automation (and the JSON API takes nothing else)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ _KEYS_MAX_AGE = 300.0
 _KEYS_REFETCH = 30.0
 #: The provider's endpoints the registry (or the browser, signing in) sends to or reads from.
 _ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+#: How long after the sign-in that read a person's role their decisions are taken, by default.
+ROLE_MAX_AGE_MINUTES = 10
 
 
 class OidcSettings(BaseModel):
@@ -82,6 +85,13 @@ class OidcSettings(BaseModel):
     name_claims: tuple[str, ...] = ("email", "preferred_username", "sub")
     #: Group -> role; a person in several mapped groups gets the most powerful role.
     roles: dict[str, Role] = {}
+    #: A decision from the pages (approve, reject, revoke, grant write, override, release or
+    #: discard a held result) is taken only this long after the sign-in that read the person's
+    #: groups; later, they sign in again (the provider reads the groups anew, usually without
+    #: asking a password). Ten minutes: a pass through the queue is not interrupted, and a
+    #: person removed from a group at the provider stops deciding within them, not at the end
+    #: of the eight-hour session. Reading pages stays on the session.
+    role_max_age_minutes: int = Field(default=ROLE_MAX_AGE_MINUTES, ge=1, le=480)
     timeout: float = Field(default=10.0, gt=0, le=60)
 
     @model_validator(mode="after")
@@ -361,6 +371,10 @@ def sso_callback(request: Request) -> Response:
     roles = [settings.roles[g] for g in groups if isinstance(g, str) and g in settings.roles]
     roles = [role for role in roles if role.allows(Role.VIEWER)]
     if person is None or not roles:
+        if person is not None:
+            # Removed from every mapped group at the provider: their row, and every session of
+            # it in any browser, ends now (recorded), not when those sessions would have.
+            _registry(request).end_sso_role(person)
         return _refused(request, "Your account has no role in this registry; ask its admins.", 403)
     role = max(roles, key=lambda r: list(Role).index(r))
     session_id, _csrf = _registry(request).open_sso_session(person, role)

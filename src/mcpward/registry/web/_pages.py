@@ -4,6 +4,9 @@ findings and the diff of its tools against the approved version, decisions, the 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
@@ -43,6 +46,8 @@ from mcpward.registry.web._auth import (
     same_origin,
     session_of,
     set_cookie,
+    sign_in_again,
+    sign_in_again_link,
     throttle_of,
 )
 
@@ -92,6 +97,46 @@ _FLEET_STATUSES = (
     "review-expired",
     "revoked",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Choices:
+    """What a decision refused for a new sign-in sent: the entry's revision it was made on,
+    its read-only ticks (of the entry's pinned tools; None: none sent) and its rationale."""
+
+    revision: int
+    chosen: tuple[str, ...] | None
+    rationale: str
+
+
+class KeptChoices:
+    """The entry page's choices of decisions refused until the person signs in again, by
+    (person, entry), until that person next views the entry signed in anew: the sign-in goes
+    through the identity provider, and the form in the browser's page is not kept on the way.
+    At most ``limit`` (the oldest forgotten first); each holds a rationale (5,000 characters at
+    most) and ticks that name the entry's pinned tools."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self.limit = limit
+        self._kept: OrderedDict[tuple[str, int], _Choices] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, person: str, entry_id: int, choices: _Choices) -> None:
+        with self._lock:
+            self._kept[(person, entry_id)] = choices
+            self._kept.move_to_end((person, entry_id))
+            while len(self._kept) > self.limit:
+                self._kept.popitem(last=False)
+
+    def take(self, person: str, entry_id: int) -> _Choices | None:
+        with self._lock:
+            return self._kept.pop((person, entry_id), None)
+
+
+def _kept_choices(request: Request) -> KeptChoices:
+    kept = request.app.state.kept_choices
+    assert isinstance(kept, KeptChoices)
+    return kept
 
 
 def _registry(request: Request) -> Registry:
@@ -231,7 +276,19 @@ def entry_page(request: Request, entry_id: _EntryId) -> Response:
         entry = _registry(request).get(entry_id)
     except NotFound as exc:
         return _render(request, "error.html", {"who": found[0], "csrf": found[1], "message": str(exc)}, 404)
-    return _entry_page(request, entry, found)
+    # Back from the sign-in a refused decision asked for: its choices, once.
+    kept = (
+        _kept_choices(request).take(found[0].name, entry_id) if not sign_in_again(request, found[0]) else None
+    )
+    if kept is None:
+        return _entry_page(request, entry, found)
+    note = "Your choices from before you signed in again are kept; decide again."
+    if kept.revision != entry.revision:
+        note += (
+            f" The entry changed since (revision {kept.revision}, now {entry.revision}): read it again first."
+        )
+    chosen = list(kept.chosen) if kept.chosen is not None else None
+    return _entry_page(request, entry, found, chosen=chosen, rationale=kept.rationale, note=note)
 
 
 def _entry_page(
@@ -243,9 +300,12 @@ def _entry_page(
     *,
     chosen: list[str] | None = None,
     rationale: str = "",
+    note: str | None = None,
+    sign_in: str | None = None,
 ) -> HTMLResponse:
     """``chosen`` and ``rationale``: what a refused decision sent, kept in the form shown again
-    (None: no ticks sent, inspect's suggestion ticked)."""
+    (None: no ticks sent, inspect's suggestion ticked); ``note``: said above the entry;
+    ``sign_in``: the link to sign in again, with ``error``."""
     who, csrf = found
     registry = _registry(request)
     previous = registry.pinned_before(entry)
@@ -268,6 +328,8 @@ def _entry_page(
             "read_only": sorted(suggested_read_only(entry.pins).items()),
             "chosen": chosen,
             "rationale": rationale,
+            "note": note,
+            "sign_in": sign_in,
             "published": _what_clients_run(entry),
         },
         status,
@@ -327,6 +389,9 @@ def decide(
             {"who": who, "csrf": expected_csrf, "message": f"This needs the {needed} role."},
             403,
         )
+    stale = sign_in_again(request, who)
+    if stale is not None:
+        return _kept_for_sign_in(request, found, entry_id, stale, decision, revision, rationale, read_only)
     confirmed: list[str] | None = None
     try:
         if decision == "grant":
@@ -358,6 +423,38 @@ def decide(
             request, registry.get(entry_id), found, str(exc), code, chosen=confirmed, rationale=rationale
         )
     return RedirectResponse(f"/entries/{entry_id}", status_code=303)
+
+
+def _kept_for_sign_in(
+    request: Request,
+    found: tuple[Principal, str],
+    entry_id: int,
+    why: str,
+    decision: str,
+    revision: int,
+    rationale: str,
+    read_only: list[str] | None,
+) -> Response:
+    """A decision refused until the person signs in again: the entry page with ``why``, the
+    way to sign in, and the form as sent; its choices kept for the page after the sign-in."""
+    who, csrf = found
+    try:
+        entry = _registry(request).get(entry_id)
+    except NotFound as exc:
+        return _render(request, "error.html", {"who": who, "csrf": csrf, "message": str(exc)}, 404)
+    chosen: list[str] | None = None
+    if decision == "approve":
+        pinned = suggested_read_only(entry.pins)
+        try:  # only ticks that name a pinned tool are kept (what the page can tick again)
+            chosen = [name for name in _tick_names(read_only or []) if name in pinned]
+        except InvalidInput:
+            chosen = None
+    link = sign_in_again_link(request, f"/entries/{entry_id}")
+    if link is not None:
+        why += " Your choices are kept."
+        kept = _Choices(revision, tuple(chosen) if chosen is not None else None, rationale)
+        _kept_choices(request).keep(who.name, entry_id, kept)
+    return _entry_page(request, entry, found, why, 401, chosen=chosen, rationale=rationale, sign_in=link)
 
 
 def tick_value(name: str) -> str:
