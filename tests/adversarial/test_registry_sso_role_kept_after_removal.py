@@ -223,6 +223,21 @@ def test_a_session_from_before_the_role_was_timed_decides_only_after_a_sign_in(
     assert site.registry.get(entry_id).status == Status.APPROVED
 
 
+def test_the_minutes_count_from_the_start_of_the_sign_in_not_its_end(site: Site, idp: AuthServer) -> None:
+    # The provider may read the groups when the person signs in there, and the answer may come
+    # back up to ten minutes later (a sign-in's life): the role is as old as the sign-in's start.
+    entry_id = site.request()
+    idp.user = "bob"
+    with httpx.Client() as bob:
+        sent = bob.get(f"{site.base}/login/sso?next=/queue")
+        back = httpx.get(sent.headers["location"])
+        site.later(9)  # the callback held back nine minutes
+        assert bob.get(back.headers["location"]).status_code == 200
+        site.later(2)
+        assert site.decide(bob, entry_id).status_code == 401
+    assert site.registry.get(entry_id).status == Status.REQUESTED
+
+
 # -- what must still work -------------------------------------------------------------------------
 
 

@@ -135,11 +135,14 @@ class TokenStore(AuditTrail):
             _keep_newest_sessions(session, row.id)
         return session_id, _csrf_token(session_id)
 
-    def open_sso_session(self, person: str, role: Role) -> tuple[str, str]:
+    def open_sso_session(
+        self, person: str, role: Role, *, role_read_at: datetime | None = None
+    ) -> tuple[str, str]:
         """A browser session for ``person``, whom the identity provider signed in, with the role
         their groups map to (decided there, at each sign-in): their ``sso:PERSON`` row carries
         it; a changed role replaces the row, both recorded in the audit trail. The session
-        records when the role was read (its decisions are taken only for a while after)."""
+        records when the role was read, ``role_read_at`` (default now; never later): its
+        decisions are taken only for a while after."""
         name = SSO_PREFIX + person
         with self._changing() as session:
             row = self._live_sso_row(session, name)
@@ -161,8 +164,8 @@ class TokenStore(AuditTrail):
                 self._append(session, name, "token-create", None, detail, _state(session, tokens=[row.id]))
             session_id = secrets.token_urlsafe(32)
             session.execute(delete(SessionRow).where(SessionRow.expires_at < self.now()))
-            read_at = self.now()
-            expires = read_at + timedelta(hours=SESSION_HOURS)
+            read_at = min(role_read_at, self.now()) if role_read_at is not None else self.now()
+            expires = self.now() + timedelta(hours=SESSION_HOURS)
             session.add(
                 SessionRow(
                     id_hash=_digest(session_id), token_id=row.id, expires_at=expires, role_read_at=read_at

@@ -16,8 +16,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -102,6 +103,19 @@ class OidcSettings(BaseModel):
         return self
 
 
+class _SignIn(NamedTuple):
+    """A sign-in under way, as its state cookie holds it."""
+
+    state: str
+    nonce: str
+    verifier: str
+    next_path: str
+    #: When it expires, on this process's monotonic clock.
+    expires: float
+    #: When it started, on the registry's clock: the provider read the person's groups after.
+    started_at: datetime
+
+
 class _Provider:
     """The provider's metadata (discovered once), the sign-ins completed lately and its keys."""
 
@@ -179,30 +193,33 @@ class _Provider:
             raise ValueError("no key of the provider signed this token")
         return keys[kid]
 
-    def start(self, next_path: str) -> tuple[str, str, str, str]:
-        """(state, nonce, PKCE verifier, state cookie) of a new sign-in, good for ten minutes.
+    def start(self, next_path: str, started_at: datetime) -> tuple[str, str, str, str]:
+        """(state, nonce, PKCE verifier, state cookie) of a new sign-in started at ``started_at``
+        (the registry's clock), good for ten minutes.
         The cookie holds the sign-in, sealed under this process's key (the browser can neither
         read nor change it): kept here, at most 1,000 at once and the oldest forgotten first,
         anyone could start sign-ins, with no token, until every reviewer's under way was gone."""
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        started = json.dumps([state, nonce, verifier, next_path, time.monotonic() + _PENDING_SECONDS])
+        expires = time.monotonic() + _PENDING_SECONDS
+        started = json.dumps([state, nonce, verifier, next_path, expires, started_at.timestamp()])
         iv = secrets.token_bytes(12)
         sealed = iv + self._seal.encrypt(iv, started.encode(), _SEALED_FOR)
         return state, nonce, verifier, base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
 
-    def finish(self, cookie: str) -> tuple[str, str, str, str, float] | None:
-        """(state, nonce, verifier, next path, expiry) of the sign-in a state cookie holds; None
-        when this process did not seal it, it expired, or it was completed (a replay)."""
+    def finish(self, cookie: str) -> _SignIn | None:
+        """The sign-in a state cookie holds; None when this process did not seal it, it
+        expired, or it was completed (a replay)."""
         try:
             sealed = base64.urlsafe_b64decode(cookie + "=" * (-len(cookie) % 4))
             opened = json.loads(self._seal.decrypt(sealed[:12], sealed[12:], _SEALED_FOR))
-            state, nonce, verifier, next_path, expires = opened
-        except (ValueError, TypeError, InvalidTag):
+            state, nonce, verifier, next_path, expires, started_at = opened
+            started = datetime.fromtimestamp(started_at, UTC)
+        except (ValueError, TypeError, InvalidTag, OverflowError, OSError):
             return None
         with self.lock:
             if expires < time.monotonic() or state in self._completed:
                 return None
-        return state, nonce, verifier, next_path, expires
+        return _SignIn(state, nonce, verifier, next_path, expires, started)
 
     def complete(self, state: str, expires: float) -> bool:
         """Records the sign-in ``state`` as completed (its code redeemed); False when it was
@@ -258,7 +275,7 @@ def _refused(request: Request, why: str, status: int = 400) -> HTMLResponse:
 @router.get("/login/sso")
 def sso_start(request: Request, next: str = "/queue") -> Response:
     from mcpward.registry.web._auth import cookies_secure, set_cookie
-    from mcpward.registry.web._pages import _local
+    from mcpward.registry.web._pages import _local, _registry
 
     provider = provider_of(request)
     if provider is None:
@@ -279,7 +296,8 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
         return _refused(request, "The identity provider cannot be reached; try again later.", 503)
     except ValueError as exc:  # our own words: what is wrong with its metadata
         return _refused(request, f"Single sign-on is not usable: {exc}.", 503)
-    state, nonce, verifier, cookie = provider.start(_local(next) if len(next) <= _MAX_NEXT else "/queue")
+    next_path = _local(next) if len(next) <= _MAX_NEXT else "/queue"
+    state, nonce, verifier, cookie = provider.start(next_path, _registry(request).now())
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = {
         "response_type": "code",
@@ -318,7 +336,7 @@ def sso_callback(request: Request) -> Response:
     started = provider.finish(cookie)
     if started is None:  # not sealed here, expired, or already used
         return _refused(request, "This sign-in was not started here or has expired; sign in again.")
-    started_state, nonce, verifier, next_path, expires = started
+    started_state, nonce, verifier, next_path, expires, started_at = started
     if not same_secret(started_state, state):  # another browser's answer (login CSRF)
         return _refused(request, "This sign-in was started in another browser; sign in again.")
     settings, metadata = provider.settings, provider.metadata
@@ -377,7 +395,9 @@ def sso_callback(request: Request) -> Response:
             _registry(request).end_sso_role(person)
         return _refused(request, "Your account has no role in this registry; ask its admins.", 403)
     role = max(roles, key=lambda r: list(Role).index(r))
-    session_id, _csrf = _registry(request).open_sso_session(person, role)
+    # The role is as old as the sign-in: the provider may have read the groups when the person
+    # signed in there, and its answer may have been held back until the sign-in's last minute.
+    session_id, _csrf = _registry(request).open_sso_session(person, role, role_read_at=started_at)
     # A page that moves on by itself: the session cookie stays SameSite=Strict (as a token
     # sign-in's), and a redirect straight from the provider's would be a cross-site step that
     # does not carry it.
