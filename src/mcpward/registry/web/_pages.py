@@ -101,36 +101,42 @@ _FLEET_STATUSES = (
 
 @dataclass(frozen=True, slots=True)
 class _Choices:
-    """What a decision refused for a new sign-in sent: the entry's revision it was made on,
+    """What a decision refused for a new sign-in sent: the entry, the revision it was made on,
     its read-only ticks (of the entry's pinned tools; None: none sent) and its rationale."""
 
+    entry_id: int
     revision: int
     chosen: tuple[str, ...] | None
     rationale: str
 
 
 class KeptChoices:
-    """The entry page's choices of decisions refused until the person signs in again, by
-    (person, entry), until that person next views the entry signed in anew: the sign-in goes
-    through the identity provider, and the form in the browser's page is not kept on the way.
-    At most ``limit`` (the oldest forgotten first); each holds a rationale (5,000 characters at
-    most) and ticks that name the entry's pinned tools."""
+    """The entry page's choices of a decision refused until the person signs in again, until
+    that person next views the entry signed in anew: the sign-in goes through the identity
+    provider, and the form in the browser's page is not kept on the way. A person's latest
+    only, of at most ``limit`` persons (the oldest forgotten first): each holds a rationale
+    (5,000 characters at most) and ticks that name the entry's pinned tools."""
 
     def __init__(self, limit: int = 1000) -> None:
         self.limit = limit
-        self._kept: OrderedDict[tuple[str, int], _Choices] = OrderedDict()
+        self._kept: OrderedDict[str, _Choices] = OrderedDict()
         self._lock = threading.Lock()
 
-    def keep(self, person: str, entry_id: int, choices: _Choices) -> None:
+    def keep(self, person: str, choices: _Choices) -> None:
         with self._lock:
-            self._kept[(person, entry_id)] = choices
-            self._kept.move_to_end((person, entry_id))
+            self._kept[person] = choices
+            self._kept.move_to_end(person)
             while len(self._kept) > self.limit:
                 self._kept.popitem(last=False)
 
     def take(self, person: str, entry_id: int) -> _Choices | None:
+        """``person``'s choices for ``entry_id``, forgotten as they are given."""
         with self._lock:
-            return self._kept.pop((person, entry_id), None)
+            kept = self._kept.get(person)
+            if kept is None or kept.entry_id != entry_id:
+                return None
+            del self._kept[person]
+            return kept
 
 
 def _kept_choices(request: Request) -> KeptChoices:
@@ -277,9 +283,8 @@ def entry_page(request: Request, entry_id: _EntryId) -> Response:
     except NotFound as exc:
         return _render(request, "error.html", {"who": found[0], "csrf": found[1], "message": str(exc)}, 404)
     # Back from the sign-in a refused decision asked for: its choices, once.
-    kept = (
-        _kept_choices(request).take(found[0].name, entry_id) if not sign_in_again(request, found[0]) else None
-    )
+    who = found[0]
+    kept = None if sign_in_again(request, who) else _kept_choices(request).take(who.name, entry_id)
     if kept is None:
         return _entry_page(request, entry, found)
     note = "Your choices from before you signed in again are kept; decide again."
@@ -452,8 +457,8 @@ def _kept_for_sign_in(
     link = sign_in_again_link(request, f"/entries/{entry_id}")
     if link is not None:
         why += " Your choices are kept."
-        kept = _Choices(revision, tuple(chosen) if chosen is not None else None, rationale)
-        _kept_choices(request).keep(who.name, entry_id, kept)
+        kept = _Choices(entry_id, revision, tuple(chosen) if chosen is not None else None, rationale)
+        _kept_choices(request).keep(who.name, kept)
     return _entry_page(request, entry, found, why, 401, chosen=chosen, rationale=rationale, sign_in=link)
 
 
