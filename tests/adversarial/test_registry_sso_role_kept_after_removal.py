@@ -308,3 +308,64 @@ def test_the_minutes_are_set_in_the_oidc_config_within_bounds() -> None:
     for wrong in (0, -1, 481):
         with pytest.raises(ValidationError, match="role_max_age_minutes"):
             OidcSettings(**common, role_max_age_minutes=wrong)
+
+
+def test_in_a_real_browser_the_sign_in_again_comes_back_to_the_kept_choices(tmp_path: Path) -> None:
+    """Chromium, the provider on another site (``localhost``) than the registry (``127.0.0.1``),
+    so the session cookie's SameSite=Strict is as a browser keeps it across the round trip."""
+    import os
+
+    from needs import missing
+
+    if not os.path.exists("/usr/bin/chromium"):
+        missing("browser", "/usr/bin/chromium is missing (Debian package chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from test_registry_browser import CHROMIUM_ARGS
+
+    provider = AuthServer(keys=[rsa_key("rsa-1")], groups={"bob": ["mcp-reviewers"]}, user="bob")
+    clock = [timedelta(0)]
+    database = Database(f"sqlite:///{tmp_path / 'registry.db'}")
+    database.migrate()
+    registry = Registry(database, clock=lambda: datetime.now(UTC) + clock[0])
+
+    def app_for(port: int) -> Any:
+        settings = OidcSettings(issuer=provider.issuer, client_id="registry", public_url=f"http://127.0.0.1:{port}",
+                                roles={"mcp-reviewers": Role.REVIEWER})  # fmt: skip
+        return create_app(registry, oidc=settings)
+
+    with (
+        serving(lambda port: provider.app(f"http://localhost:{port}")),
+        serving(app_for) as base,
+        sync_playwright() as playwright,
+    ):
+        entry_id = Site(base, registry, tmp_path, clock).request()
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, timeout=60_000
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{base}/login/sso?next=/entries/{entry_id}")
+            expect(page).to_have_url(f"{base}/entries/{entry_id}")
+            expect(page.locator("header")).to_contain_text("sso:bob@example.com (reviewer)")
+            clock[0] += timedelta(minutes=15)
+            page.fill("#rationale", "Only read_file reads; list_inbox leaks what it lists.")
+            page.uncheck("input[name=read_only][value=list_inbox]")
+            page.click("button[value=approve]")
+            expect(page.get_by_role("alert")).to_contain_text("Sign in again")
+            page.click("text=Sign in again")
+            expect(page).to_have_url(f"{base}/entries/{entry_id}")
+            expect(page.get_by_role("status")).to_contain_text("kept")
+            expect(page.locator("#rationale")).to_have_value(
+                "Only read_file reads; list_inbox leaks what it lists."
+            )
+            expect(page.locator("input[name=read_only][value=list_inbox]")).not_to_be_checked()
+            expect(page.locator("input[name=read_only][value=read_file]")).to_be_checked()
+            page.click("button[value=approve]")
+            expect(page.locator("#status")).to_contain_text("approved")
+        finally:
+            browser.close()
+    entry = registry.get(entry_id)
+    assert entry.status == Status.APPROVED and entry.read_only_tools == ("read_file",)
+    database.dispose()
