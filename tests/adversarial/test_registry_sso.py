@@ -18,6 +18,10 @@ from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
 from oauth_kit import AuthServer, rsa_key
 
+#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
+#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
+BROWSER_TIMEOUT = 30.0
+
 
 @pytest.fixture(scope="module")
 def idp() -> Iterator[AuthServer]:
@@ -66,7 +70,7 @@ def test_a_person_signs_in_through_the_provider_with_the_role_of_their_groups(
     base, registry = site
     for user, role in (("alice", Role.ADMIN), ("bob", Role.REVIEWER)):
         idp.user = user
-        with httpx.Client() as browser:
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
             assert "Sign in with your organisation" in browser.get(f"{base}/login").text
             landed = browser.get(_authorize(_start(browser, base)))
             assert landed.status_code == 200 and 'url=/fleet"' in landed.text
@@ -77,7 +81,7 @@ def test_a_person_signs_in_through_the_provider_with_the_role_of_their_groups(
         ]
     # The JSON API still takes API tokens only: the session cookie is not one.
     idp.user = "alice"
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         browser.get(_authorize(_start(browser, base)))
         assert browser.get(f"{base}/api/entries").status_code == 401
 
@@ -89,7 +93,7 @@ def test_a_changed_group_changes_the_role_at_the_next_sign_in(
     idp.user = "dave"
     for groups, role in ((["mcp-reviewers"], Role.REVIEWER), (["mcp-admins"], Role.ADMIN)):
         idp.groups["dave"] = groups
-        with httpx.Client() as browser:
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
             browser.get(_authorize(_start(browser, base)))
         live = [(r, revoked) for n, r, _, revoked in registry.tokens() if n == "sso:dave@example.com"]
         assert live[-1] == (role, False)
@@ -101,14 +105,14 @@ def test_sign_in_attacks_are_refused(site: tuple[str, Registry], idp: AuthServer
     base, _registry = site
     idp.user = "alice"
     # Login CSRF: the attacker's own callback, opened in the victim's browser.
-    with httpx.Client() as attacker:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as attacker:
         callback = _authorize(_start(attacker, base))
-    with httpx.Client() as victim:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as victim:
         refused = victim.get(callback)
         assert refused.status_code == 400 and "another browser" in refused.text
         assert "mcpward_session" not in victim.cookies
     # A replayed callback: the state is used once.
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         callback = _authorize(_start(browser, base))
         assert browser.get(callback).status_code == 200
         browser.cookies.set(
@@ -116,21 +120,21 @@ def test_sign_in_attacks_are_refused(site: tuple[str, Registry], idp: AuthServer
         )
         assert "not started here" in browser.get(callback).text
     # Mix-up: the answer names another issuer.
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         callback = _authorize(_start(browser, base)).replace("iss=http", "iss=https")
         refused = browser.get(callback)
         assert refused.status_code == 400 and "another identity provider" in refused.text
     # An ID token minted for another sign-in (its nonce).
     idp.nonce = "someone-elses-nonce"
     try:
-        with httpx.Client() as browser:
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
             refused = browser.get(_authorize(_start(browser, base)))
             assert refused.status_code == 401 and "not for this sign-in" in refused.text
     finally:
         idp.nonce = None
     # A person the provider knows but whose groups have no role here.
     idp.user = "carol"
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         refused = browser.get(_authorize(_start(browser, base)))
         assert refused.status_code == 403 and "no role" in refused.text
         assert "mcpward_session" not in browser.cookies
@@ -169,7 +173,7 @@ def test_after_sign_in_a_next_path_with_a_control_character_does_not_leave_the_r
     # another site, reached from the page that follows the sign-in.
     base, _ = site
     idp.user = "alice"
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         sent = browser.get(f"{base}/login/sso?next={next_path}")
         landed = browser.get(_authorize(sent.headers["location"]))
         assert landed.status_code == 200
@@ -187,7 +191,7 @@ def test_an_unverified_email_does_not_name_the_person_it_claims(
     base, registry = site
     idp.user, idp.groups["mallory"], idp.emails["mallory"] = "mallory", ["mcp-reviewers"], "alice@example.com"
     try:
-        with httpx.Client() as browser:
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
             landed = browser.get(_authorize(_start(browser, base)))
             assert landed.status_code == 200
         names = [n for n, _, _, revoked in registry.tokens() if not revoked]

@@ -21,6 +21,10 @@ from loopback import handler_serving, own_address, serving
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
 
+#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
+#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
+BROWSER_TIMEOUT = 30.0
+
 
 class Cleartext(BaseHTTPRequestHandler):
     """Whatever a provider's endpoint over plain http receives, recorded (by what it carried)."""
@@ -91,7 +95,7 @@ def test_a_provider_endpoint_over_plain_http_off_this_machine_is_not_used(
                                         public_url=f"http://127.0.0.1:{port}", roles={"admins": Role.ADMIN})  # fmt: skip
                 return create_app(registry, oidc=settings)
 
-            with serving(app_for) as base, httpx.Client() as browser:
+            with serving(app_for) as base, httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
                 started = browser.get(f"{base}/login/sso?next=/fleet")
                 if started.status_code == 303:  # the browser follows the sign-in as far as it goes
                     location = started.headers["location"]

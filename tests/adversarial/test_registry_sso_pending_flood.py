@@ -33,6 +33,10 @@ from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
 from oauth_kit import AuthServer, rsa_key
 
+#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
+#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
+BROWSER_TIMEOUT = 30.0
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AuthServer]]:
@@ -58,9 +62,9 @@ def _start(browser: httpx.Client, base: str) -> str:
 
 def test_a_flood_of_started_sign_ins_does_not_forget_a_reviewers(site: tuple[str, AuthServer]) -> None:
     base, _idp = site
-    with httpx.Client() as reviewer:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as reviewer:
         authorize = _start(reviewer, base)  # the reviewer is at the provider, typing
-        with httpx.Client() as attacker:  # no token, no cookie kept
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as attacker:  # no token, no cookie kept
             for _ in range(1001):
                 attacker.cookies.clear()
                 assert attacker.get(f"{base}/login/sso").status_code == 303
@@ -72,7 +76,7 @@ def test_a_flood_of_started_sign_ins_does_not_forget_a_reviewers(site: tuple[str
 
 def test_a_completed_sign_in_is_taken_once(site: tuple[str, AuthServer]) -> None:
     base, _idp = site
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         authorize = _start(browser, base)
         started = dict(browser.cookies.items())
         callback = httpx.get(authorize).headers["location"]
@@ -86,7 +90,7 @@ def test_a_completed_sign_in_is_taken_once(site: tuple[str, AuthServer]) -> None
 
 def test_a_state_cookie_altered_by_its_browser_is_refused(site: tuple[str, AuthServer]) -> None:
     base, _idp = site
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
         authorize = _start(browser, base)
         sealed = browser.cookies["mcpward_sso_state"]
         flipped = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
@@ -109,7 +113,7 @@ def test_starting_a_sign_in_makes_no_tls_context(
         made.append(1)
         return real(*args, **kwargs)
 
-    with httpx.Client() as attacker:
+    with httpx.Client(timeout=BROWSER_TIMEOUT) as attacker:
         attacker.get(f"{base}/login/sso")  # the metadata discovered, once
         monkeypatch.setattr(ssl, "create_default_context", counted)
         for _ in range(20):

@@ -15,6 +15,10 @@ from test_registry_sso import _authorize, _start, idp, site
 from mcpward.registry import Registry, Role
 from oauth_kit import AuthServer
 
+#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
+#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
+BROWSER_TIMEOUT = 30.0
+
 __all__ = ["idp", "site"]  # the fixtures, shared with test_registry_sso
 
 
@@ -22,7 +26,9 @@ def test_a_username_that_is_another_persons_email_is_not_that_person(
     site: tuple[str, Registry], idp: AuthServer
 ) -> None:
     base, registry = site
-    with httpx.Client() as browser:  # alice, an admin, signs in: her verified email names her
+    with httpx.Client(
+        timeout=BROWSER_TIMEOUT
+    ) as browser:  # alice, an admin, signs in: her verified email names her
         assert browser.get(_authorize(_start(browser, base))).status_code == 200
     assert ("sso:alice@example.com", Role.ADMIN) in [
         (n, r) for n, r, _, revoked in registry.tokens() if not revoked
@@ -31,7 +37,7 @@ def test_a_username_that_is_another_persons_email_is_not_that_person(
     intruder = "alice@example.com"  # a username (here the subject) spelled as alice's email
     idp.user, idp.groups[intruder], idp.emails[intruder] = intruder, ["mcp-reviewers"], "mallory@example.org"
     try:
-        with httpx.Client() as browser:
+        with httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
             assert browser.get(_authorize(_start(browser, base))).status_code == 200
     finally:
         idp.user = "alice"

@@ -147,12 +147,13 @@ def session_of(request: Request) -> tuple[Principal, str] | None:
     return found if found is not None and found[0].role.allows(Role.VIEWER) else None
 
 
-def sign_in_again(request: Request, who: Principal) -> str | None:
+def sign_in_again(request: Request, who: Principal, to: str = "decide") -> str | None:
     """Why ``who`` must sign in again before a decision: they signed in through the identity
     provider, which said their groups (so their role) longer ago than its settings'
     ``role_max_age_minutes``. A person removed from a group there kept the role for the life of
     the session (eight hours), deciding. None when the decision may be taken: the role is
-    fresh, or is an API token's, which the registry itself holds and revokes."""
+    fresh, or is an API token's, which the registry itself holds and revokes. ``to``: what the
+    new sign-in is for, in the message."""
     from mcpward.registry.web._oidc import ROLE_MAX_AGE_MINUTES, provider_of
 
     if who.role_read_at is None:
@@ -164,8 +165,8 @@ def sign_in_again(request: Request, who: Principal) -> str | None:
         return None
     said = f"Your role was read from your organisation's identity provider more than {minutes} minutes ago."
     if provider is None:
-        return f"{said} This registry no longer offers single sign-on: sign in with an API token to decide."
-    return f"{said} Sign in again to decide (it reads your groups anew; usually no password is asked)."
+        return f"{said} This registry no longer offers single sign-on: sign in with an API token to {to}."
+    return f"{said} Sign in again to {to} (it reads your groups anew; usually no password is asked)."
 
 
 def sign_in_again_link(request: Request, path: str) -> str | None:

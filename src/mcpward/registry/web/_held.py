@@ -77,8 +77,14 @@ def held(request: Request) -> Response:
         message = str(exc) if isinstance(exc, QuarantineError) else f"cannot read the held results ({exc})"
         return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 500)
     can_review = who.role.allows(Role.REVIEWER)
-    rows = [_row(record, content=can_review, shown=_SHOWN) for record in pending]
-    return _render(request, "held.html", {"who": who, "csrf": csrf, "rows": rows, "can_review": can_review})
+    # What the results say is read as decisions are taken: within minutes of the sign-in that
+    # read the role (a reviewer removed at the provider read them for the rest of the session).
+    stale = sign_in_again(request, who, "read the results and decide") if can_review else None
+    rows = [_row(record, content=can_review and stale is None, shown=_SHOWN) for record in pending]
+    context = {"who": who, "csrf": csrf, "rows": rows, "can_review": can_review, "stale": stale}
+    if stale is not None:
+        context["sign_in"] = sign_in_again_link(request, "/held")
+    return _render(request, "held.html", context)
 
 
 @router.get("/held/{held_id}", response_class=HTMLResponse)
@@ -93,6 +99,11 @@ def held_one(request: Request, held_id: _HeldId) -> Response:
     if not who.role.allows(Role.REVIEWER):
         message = "Held results are shown to reviewers."
         return _render(request, "error.html", {"who": who, "csrf": csrf, "message": message}, 403)
+    stale = sign_in_again(request, who, "read it")
+    if stale is not None:  # read as decisions are taken: within minutes of the role's reading
+        context = {"who": who, "csrf": csrf, "message": stale,
+                   "sign_in": sign_in_again_link(request, f"/held/{held_id}")}  # fmt: skip
+        return _render(request, "error.html", context, 401)
     from mcpward.gateway import QuarantineError
 
     try:
