@@ -91,6 +91,10 @@ class AuthServer:
     scope: str = "mcp"
     #: False: the JWKS answers 503 (the identity provider is down).
     jwks_up: bool = True
+    #: A query the sign-in page's address carries in the metadata (``p=policy``), and the
+    #: parameters the last sign-in sent there.
+    authorize_query: str = ""
+    authorize_seen: dict[str, str] = field(default_factory=dict)
     jwks_fetches: int = 0
     introspections: int = 0
     exchanges: int = 0
@@ -119,7 +123,8 @@ class AuthServer:
 
         async def metadata(_request: Request) -> Response:
             return JSONResponse({
-                "issuer": issuer, "authorization_endpoint": f"{issuer}/authorize",
+                "issuer": issuer,
+                "authorization_endpoint": f"{issuer}/authorize" + (f"?{self.authorize_query}" if self.authorize_query else ""),
                 "token_endpoint": f"{issuer}/token", "registration_endpoint": f"{issuer}/register",
                 "jwks_uri": f"{issuer}/jwks", "introspection_endpoint": f"{issuer}/introspect",
                 "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
@@ -143,6 +148,7 @@ class AuthServer:
 
         async def authorize(request: Request) -> Response:
             q = request.query_params
+            self.authorize_seen = dict(q)
             code = secrets.token_urlsafe(16)
             self.codes[code] = {"client_id": q["client_id"], "challenge": q["code_challenge"],
                                 "resource": q.get("resource"), "user": self.user, "nonce": q.get("nonce"),

@@ -202,3 +202,26 @@ def test_an_unverified_email_does_not_name_the_person_it_claims(
     finally:
         idp.user = "alice"
         del idp.emails["mallory"]
+
+
+def test_a_sign_in_page_whose_address_has_a_query_keeps_it(tmp_path: Path) -> None:
+    """RFC 6749 3.1: the authorization endpoint may carry a query (some providers name a policy
+    or tenant there), kept when the client adds its parameters; it got a second ``?``."""
+    server = AuthServer(keys=[rsa_key("rsa-1")], groups={"alice": ["mcp-admins"]}, user="alice",
+                        authorize_query="p=b2c_1_signin&tenant=example")  # fmt: skip
+    registry = Registry.open(f"sqlite:///{tmp_path / 'registry.db'}")
+    with serving(lambda port: server.app(f"http://127.0.0.1:{port}")):
+
+        def app_for(port: int) -> Any:
+            settings = OidcSettings(issuer=server.issuer, client_id="registry", client_secret="registry-secret",
+                                    public_url=f"http://127.0.0.1:{port}", roles={"mcp-admins": Role.ADMIN})  # fmt: skip
+            return create_app(registry, oidc=settings)
+
+        with serving(app_for) as base, httpx.Client(timeout=BROWSER_TIMEOUT) as browser:
+            location = _start(browser, base)
+            assert location.count("?") == 1
+            landed = browser.get(_authorize(location))
+            assert landed.status_code == 200 and 'url=/fleet"' in landed.text
+    registry.database.dispose()
+    assert server.authorize_seen["p"] == "b2c_1_signin" and server.authorize_seen["tenant"] == "example"
+    assert server.authorize_seen["client_id"] == "registry"

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import jwt
@@ -272,6 +272,15 @@ def _refused(request: Request, why: str, status: int = 400) -> HTMLResponse:
     return _render(request, "login.html", {"next": "/queue", "error": why, "who": None, "sso": True}, status)
 
 
+def _with_query(endpoint: str, query: dict[str, str]) -> str:
+    """The sign-in page's address with the sign-in's parameters: added to a query it already has
+    (RFC 6749 3.1 lets it have one, to be kept: ``?p=policy`` of some providers got a second
+    ``?``), a fragment dropped (it may have none)."""
+    parts = urlsplit(endpoint)
+    joined = "&".join(part for part in (parts.query, urlencode(query)) if part)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
+
+
 @router.get("/login/sso")
 def sso_start(request: Request, next: str = "/queue") -> Response:
     from mcpward.registry.web._auth import cookies_secure, set_cookie
@@ -309,7 +318,7 @@ def sso_start(request: Request, next: str = "/queue") -> Response:
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    response = RedirectResponse(f"{metadata['authorization_endpoint']}?{urlencode(query)}", status_code=303)
+    response = RedirectResponse(_with_query(metadata["authorization_endpoint"], query), status_code=303)
     # Lax: the identity provider's redirect back is a top-level GET from another site.
     # Behind TLS a __Host- cookie, whose path is "/": a sibling host's cookie of the plain name
     # carried its own started sign-in into a reviewer's browser (its answer then signed them in
