@@ -91,7 +91,8 @@ def throttle_of(request: Request) -> FailureThrottle:
 
 
 def check_throttle(request: Request) -> None:
-    """429 when this address has failed to authenticate too often lately."""
+    """429 when this address has failed to authenticate too often lately (asked of a token found
+    wrong: see ``bearer``)."""
     wait = throttle_of(request).retry_after(client_address(request))
     if wait:
         raise HTTPException(
@@ -108,15 +109,18 @@ def _registry(request: Request) -> Registry:
 
 
 def bearer(request: Request) -> Principal | None:
-    """The token's holder; None without a token; 429 for an address that guessed too often
-    (even a right token is refused then), and a wrong token counts as a failure."""
+    """The token's holder; None without a token; a wrong token counts as a failure, and from
+    an address that guessed too often is a 429. A right token is taken from it all the same:
+    behind a proxy or a NAT every client shares the address, and anyone's wrong tokens kept
+    every agent, gateway and reviewer out (tokens are 256-bit: the limit keeps a guesser's load
+    and log down, it is not what makes guessing hopeless)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    check_throttle(request)
     principal = _registry(request).authenticate(token.strip())
     if principal is None:
+        check_throttle(request)
         throttle_of(request).failed(client_address(request))
     return principal
 
