@@ -4,6 +4,7 @@ base every scheduler module implements (systemd, launchd, the Windows task sched
 from __future__ import annotations
 
 import re
+import shlex
 import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -162,3 +163,8 @@ class Scheduler(ABC):
     @abstractmethod
     def enable(self) -> list[list[str]]:
         """The commands that load and start the installed files (printed, never run by tests)."""
+
+    def split_command(self, text: str) -> list[str]:
+        """The words of ``--command`` as the platform writes a command line (a POSIX shell's
+        rules here; ``ValueError`` for an unclosed quote)."""
+        return shlex.split(text)

@@ -40,10 +40,13 @@ def agent_install(
     launchd daemon, a Windows task), and print the commands that enable them."""
     from pydantic import ValidationError
 
-    from mcpward.agent import AgentConfig, AgentError, install
+    from mcpward.agent import AgentConfig, AgentError, install, scheduler
 
     try:
-        words = shlex.split(command)
+        # As the platform writes a command line: on Windows, backslashes are path separators.
+        words = scheduler(platform).split_command(command)
+    except AgentError as exc:  # an unknown platform
+        raise fail(str(exc)) from None
     except ValueError as exc:  # an unclosed quote: the user's to fix, not an internal error
         raise fail(f"--command: {exc}") from None
     try:
