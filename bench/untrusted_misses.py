@@ -55,7 +55,9 @@ def diagnose(prepared: list[Prepared]) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--cache", type=Path, help="keep the verdicts here and read them from it later")
     parser.add_argument("--show-development", default="", help="print this split source's development misses")
@@ -75,7 +77,8 @@ def main() -> None:
         missed = [r for r in mine if not r["flagged"]]
         count = Counter("b" if r["signalled"] else "a" for r in missed)
         near = sum(1 for r in missed if r["signalled"] and r["gap"] is not None and r["gap"] < 2)
-        print(f"| {key[0]} | {key[1] or 'whole'} | {len(mine)} | {len(missed)} | {count['a']} | {count['b']} | {near} |")
+        cells = [key[0], key[1] or "whole", len(mine), len(missed), count["a"], count["b"], near]
+        print("| " + " | ".join(map(str, cells)) + " |")
     if args.show_development:
         for r in rows:
             if r["group"] == args.show_development and r["half"] == "development" and not r["flagged"]:

@@ -343,6 +343,33 @@ _FORGET_EVERYTHING_IN_OTHER_LANGUAGES = (
 )
 
 
+
+
+def _one_edit(word: str) -> str:
+    """An alternation of the spellings of ``word`` one letter off (one left out, one more, one
+    changed, two next to each other swapped), ``word`` itself not among them: orders written
+    with a typo ("ignore your previous instuctions") that a reader still reads."""
+    variants: set[str] = set()
+    for at in range(len(word) + 1):
+        variants.add(re.escape(word[:at]) + "[a-z]" + re.escape(word[at:]))
+        if at < len(word):
+            variants.add(re.escape(word[:at] + word[at + 1 :]))
+            variants.add(re.escape(word[:at]) + f"[a-z](?<!{word[at]})" + re.escape(word[at + 1 :]))
+        if at < len(word) - 1 and word[at] != word[at + 1]:
+            variants.add(re.escape(word[:at] + word[at + 1] + word[at] + word[at + 2 :]))
+    return "(?:" + "|".join(sorted(variants)) + ")"
+
+
+_MISSPELLED_INSTRUCTIONS = _one_edit("instructions")
+#: What the model and the user said to each other: the data a filled placeholder carries out.
+_CONVERSATION = (
+    r"(?:(?:previous|last|prior|earlier|preceding|past)\s++(?:\d{1,3}\s++)?(?:messages?|prompts?|questions?|"
+    r"answers?|replies|turns?)\b(?!'s)|(?:entire\s++|whole\s++|full\s++)?(?:conversation|chat|dialog(?:ue)?)"
+    r"(?:\s++history)?\b|(?:chat|conversation|message)\s++history\b|summary\s++of\s++(?:the|our|this|your)\s++"
+    r"(?:conversation|chat|discussion|messages)\b)"
+)
+
+
 # (name, family, severity, strong, pattern)
 _TABLE: list[tuple[str, str, Severity, bool, str]] = [
     # instruction override and role reassignment
@@ -351,7 +378,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         "instruction-override",
         Severity.HIGH,
         True,
-        rf"\b{_OVERRIDE_VERB}\b{_G4}\b{_EARLIER}\b{_G4}\b{_INSTRUCTIONS}\b",
+        rf"\b{_OVERRIDE_VERB}\b{_G4}\b{_EARLIER}\b{_G4}\b(?:{_INSTRUCTIONS}|{_MISSPELLED_INSTRUCTIONS})\b",
     ),
     (
         "ignore-everything",
@@ -707,6 +734,9 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         True,
         r"\bwhat\s+(?:were|are|was)\s+you\s+(?:told|instructed|programmed|asked|given)\b|"
         r"\bhow\s+were\s+you\s+(?:instructed|programmed|configured|prompted)\b|"
+        # what the model was told to keep back: "what are you not allowed to reveal?"
+        r"\bwhat\s+(?:are|were)\s+you\s+not\s+(?:supposed|allowed|permitted|meant)\s+to\s+(?:tell|say|reveal|"
+        r"share|disclose|discuss|talk\s+about)\b|"
         r"\b(?:initiali[sz]ation|initial|startup|system|hidden|secret)\s+(?:prompt|instructions)\b"
         r"(?=[^.\n]{0,40}\b(?:verbatim|exactly|in\s+full|word\s+for\s+word|above|tags?|code\s+block)\b)",
     ),
@@ -1002,7 +1032,8 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         True,
         r"\b(?:reverse|invert|scramble|mirror|shift|rotate|jumble|shuffle|swap)\s+(?:the\s+order\s+of\s+)?"
         r"(?:the\s+|each\s+|every\s+|all\s+)?(?:letters?|characters?|words?)\s+(?:in|of)\s+"
-        rf"{_YOUR_ANSWER}",
+        # the reader's message is its answer too ("invert the order of letters in your message")
+        rf"(?:{_YOUR_ANSWER}|your\s+(?:own\s+|next\s+)?messages?\b)",
     ),
     (
         "split-the-letters",
@@ -1124,6 +1155,36 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         rf"user'?s?\s+\w+))\b{_G6}(?:to|in|into|inside|within|as|at\s+the\s+end\s+of)\s+(?:the\s+|a\s+|this\s+)?"
         r"(?:url|link|query(?:\s+string)?|query\s+parameters?|image\s+(?:url|link|source|src)|src|href|"
         r"parameter|address\s+bar|path)\b",
+    ),
+    (
+        # A placeholder to be filled with the conversation ("replace [INFO] with the previous
+        # message"): the data a link or a text then carries out. Not "the previous response",
+        # which pagination docs fill tokens from, nor a summary of a change (pull request
+        # templates: "replace this with a summary of your change").
+        "placeholder-with-the-conversation",
+        "markdown-exfiltration",
+        Severity.HIGH,
+        True,
+        r"\b(?:replace|replacing|substitute|substituting|fill|filling|swap|swapping)\s++(?:in\s++)?"
+        r"(?:\[\[?[^\]\n]{1,40}\]\]?|\{\{?[^}\n]{1,40}\}\}?|<[^>\n]{1,40}>)\s*+(?:with|by)\s++"
+        r"(?:(?:an?|the|our|this|your|my)\s++)?(?:(?:(?:base[\s-]?64|url|percent|hex)[\s-]?)?encoded\s++|escaped\s++|"
+        r"entire\s++|whole\s++|full\s++)?"
+        rf"{_CONVERSATION}",
+    ),
+    (
+        # An order to write hateful or harmful content about someone, opening a sentence (a
+        # community's rules write "do not post offensive comments about", "users who write ...").
+        "write-hateful-content",
+        "forced-output",
+        Severity.HIGH,
+        True,
+        r"(?:^|[.!?:;]\s++|\n[^\S\n]*+|[\"“'(]|\b(?:please|now|then|just|can\s+you|could\s+you)\s++)"
+        r"(?:write|generate|create|compose|produce|draft|give\s+me|tell\s+me|make\s+up)\s++"
+        r"(?:(?:an?|one|some|two|three|\d{1,3}|several|a\s+few)\s++)?(?:\w+\s++)?"
+        r"(?:harmful|hateful|hurtful|offensive|racist|sexist|homophobic|transphobic|bigoted|toxic|insulting|"
+        r"derogatory|demeaning|degrading|discriminatory|abusive)\s++(?:\w+\s++)?"
+        r"(?:sentences?|statements?|jokes?|comments?|remarks?|tweets?|posts?|messages?|paragraphs?|stor(?:y|ies)|"
+        r"poems?|slurs?|words|things|essays?|rants?|lines)\s++(?:about|against|targeting|towards?|regarding)\b",
     ),
     (
         "render-an-image",
