@@ -343,8 +343,6 @@ _FORGET_EVERYTHING_IN_OTHER_LANGUAGES = (
 )
 
 
-
-
 def _one_edit(word: str) -> str:
     """An alternation of the spellings of ``word`` one letter off (one left out, one more, one
     changed, two next to each other swapped), ``word`` itself not among them: orders written
