@@ -490,30 +490,7 @@ _TABLE: list[tuple[str, str, Severity, bool, str]] = [
         r"an\s+(?:ai\s+)?assistant)\b|"
         r"\b(?:answer|respond\s+to|reply\s+to|say|generate)\s+(?:anything|everything|any\s+(?:question|request|"
         r"prompt)s?|all\s+(?:questions|requests|prompts))\s+without\s+(?:any\s+)?(?:restrictions?|"
-        r"limit(?:ation)?s|filter(?:s|ing)?|censorship|refus(?:ing|al)|moral\w*|ethic\w*|warnings?)\b|"
-        # (issue 21, later) with no object ("you must answer without any restrictions")
-        r"\b(?:answer|respond|reply)\s+without\s+(?:any\s+)?(?:restrictions|censorship|filter(?:s|ing)|"
-        r"refus(?:ing|al)|moral\w*|ethic\w*)\b(?!\s+(?:on|to|of|regarding|as\s+to)\b)",
-    ),
-    (
-        # The model told it is no longer bound by what governs it, that it must never say it
-        # cannot do something, or that its answers carry no warning: the set-up of a jailbreak,
-        # written from English usage (not from any corpus). Its limits are named as a model's
-        # ("content policy", "ethical guidelines", "your programming"): "you are no longer bound
-        # by the old remote-work policy" is an HR mail's.
-        "unbound-model",
-        "instruction-override",
-        Severity.HIGH,
-        True,
-        r"\byou(?:\s+are|'re|\s+have\s+been)\s+(?:now\s+)?(?:no\s+longer\s+(?:bound|restricted|limited|constrained|"
-        r"governed)\s+by|(?:freed|released|liberated|unshackled)\s+from)\s+(?:(?:any|all|the|your|its)\s+)?"
-        r"(?:(?:typical|usual|normal)\s+)?(?:(?:content|usage)\s+polic(?:y|ies)|(?:ethical|moral|safety)\s+"
-        r"(?:guidelines|rules|restrictions|constraints|principles)|programming|training|censorship|filters|"
-        r"confines\s+of\s+(?:an?\s+)?ai|limitations\s+of\s+(?:an?\s+)?ai)\b|"
-        r"\bnone\s+of\s+your\s+(?:responses|answers|replies|messages)\s+(?:should|will|must|may|can|shall)\s+"
-        r"(?:\w+\s+){0,3}?(?:that\s+)?you\s+(?:can'?t|cannot|can\s+not|are\s+(?:not\s+able|unable)|won'?t|will\s+not)\b|"
-        rf"\b{_YOUR_ANSWER}\s+(?:must|should|will|shall)\s+(?:not|never)\s+(?:include|contain|have)\s+"
-        r"(?:any\s+)?(?:\w+\s+)?(?:warnings?|disclaimers?|caveats?|moral\s+(?:lectures?|judgements?|judgments?))\b",
+        r"limit(?:ation)?s|filter(?:s|ing)?|censorship|refus(?:ing|al)|moral\w*|ethic\w*|warnings?)\b",
     ),
     (
         # The earlier instructions dropped with verbs other than "ignore" and "forget": "drop all
