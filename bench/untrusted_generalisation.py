@@ -131,7 +131,8 @@ def _halves(
     half's misses were read to write rules, the test half's texts never were, so its figure is
     the rules' held-out one. Figures only: no text of either half is printed here."""
     lines = []
-    for half, said in (("development", "development half (read)"), ("test", "test half (not read for rules)")):
+    said_of = {"development": "development half (read)", "test": "test half (not read for rules)"}
+    for half, said in said_of.items():
         mine = [i for e, i in zip(chosen, indices, strict=True) if rule_half(e.text) == half]
         cells = " | ".join(f"{sum(flags[i] for i in mine) / len(mine):.1%}" for flags in columns.values())
         lines.append(f"| {group}, {said} | {len(mine)} | {cells} |")
