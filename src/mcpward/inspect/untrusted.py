@@ -89,9 +89,9 @@ def check_answer(texts: Sequence[str]) -> tuple[list[ContentFinding], bool]:
     answer's texts one after the other, so an order split between two ("Ign" and "ore all
     previous instructions...", neither an order alone) is one order to it: around each seam
     between two texts, joined by a line break and by nothing (a split inside a word), 128
-    words each side (the last one's token whole, at most 2,000 characters: see ``_reach``) is
-    read too. Read together, a finding's index and offsets are those of the stretch it was found
-    in. The time stays linear: the stretches are at most the joined text, twice."""
+    words or 128 tokens each side, whichever reaches further (at most 2,000 characters: see
+    ``_reach``), is read too. Read together, a finding's index and offsets are those of the
+    stretch it was found in. The time stays linear: the stretches are at most the joined text, twice."""
     _texts_not_one(texts)
     strings = [text for text in texts if isinstance(text, str) and text]
     if len(strings) <= APART:
@@ -145,18 +145,36 @@ def _reaches(strings: list[str]) -> list[tuple[int, int]]:
 def _reach(side: str) -> int:
     """How many characters from a seam (``side`` starts there: the text after it, or the text
     before it reversed) the seam's stretch reads: ``_SEAM_WORDS`` words, the token the last one
-    stands in whole, at most ``_OVERLAP``. A window of the classifier that holds the seam lies
-    within one window's words each side, and a rule's sentence within two (its widest gap, a
-    link's 200-character text, holds at most 100 words); a link's address is one token, read to
-    its end. Reading 2,000 characters each side cost the gateway's check of a 4 KB result more
-    than its own reading of the result."""
+    stands in whole, or as many tokens, whichever reaches further, at most ``_OVERLAP``. A window
+    of the classifier that holds the seam lies within one window's words each side. A rule's
+    gaps are counted in tokens (runs of text between white space), and one token can hold many
+    words (an address's segments, an identifier's parts, letters each with a combining accent):
+    a rule's sentence lies within two windows' tokens (its widest gap, a link's 200-character
+    text, holds at most 100), and a token is read to its end (a link's address). Reading 2,000
+    characters each side cost the gateway's check of a 4 KB result more than its own reading of
+    the result."""
+    tokens = _tokens_reach(side)
+    if tokens == len(side):
+        return tokens
+    if side.isascii():
+        # Prose has a word or more in each token: where the tokens' stretch holds the words
+        # (``_words_reach``'s, counted in C: a word opens after each byte not of one, or at the
+        # start), it is the reach, and the words are not split out one by one.
+        marked = side[:tokens].encode().translate(_WORD_MARKS)
+        if marked.count(b" x") + marked.startswith(b"x") >= _words_counted(side):
+            return tokens
+    return max(tokens, _words_reach(side))
+
+
+def _words_reach(side: str) -> int:
+    """The characters ``_SEAM_WORDS`` of the classifier's words take from a seam (see ``_reach``),
+    the token the last one stands in whole."""
     if not side.isascii():
         words = _SEAM_WORDS_MATCH.match(side)
         return words.end() if words is not None else len(side)
-    # The same in C for ASCII (most results), the words split at apostrophes too: one of the
-    # classifier's ("don't") is at most two of them, so where there is an apostrophe twice as
-    # many are read.
-    counted = _SEAM_WORDS if "'" not in side else 2 * _SEAM_WORDS
+    # The same in C for ASCII (most results), the words split at apostrophes too (see
+    # ``_words_counted``).
+    counted = _words_counted(side)
     spaced = side.encode().translate(_WORD_BYTES)
     words_and_rest = spaced.split(None, counted)
     if len(words_and_rest) <= counted:
@@ -166,13 +184,30 @@ def _reach(side: str) -> int:
     return token_end.start() if token_end is not None else len(side)
 
 
+def _words_counted(side: str) -> int:
+    """The words ``_words_reach`` counts in ASCII, split at apostrophes too: one of the
+    classifier's ("don't") is at most two of them, so where there is an apostrophe twice as many."""
+    return _SEAM_WORDS if "'" not in side else 2 * _SEAM_WORDS
+
+
+def _tokens_reach(side: str) -> int:
+    """The characters ``_SEAM_WORDS`` tokens take from a seam (a split in C: ``str.split`` and
+    the rules' ``\\s`` take the same white space)."""
+    tokens_and_rest = side.split(None, _SEAM_WORDS)
+    if len(tokens_and_rest) <= _SEAM_WORDS:
+        return len(side)
+    return len(side[: len(side) - len(tokens_and_rest[-1])].rstrip())
+
+
 _WINDOW = LIMIT
 _OVERLAP = 2_000
-#: The words read each side of a seam (see ``_reach``): two of the classifier's windows.
+#: The words, and the tokens, read each side of a seam (see ``_reach``): two of the classifier's windows.
 _SEAM_WORDS = 2 * WORD_WINDOW
 # Separators, then a word (as the classifier splits them, an apostrophe joining two), that many
 # times, then the rest of the token (read reversed, a word and a token are still one).
 _SEAM_WORDS_MATCH = compiled(rf"(?:[\W_]*+[^\W_]++(?:'[^\W_]++)?){{1,{_SEAM_WORDS}}}\S*+")
 _WHITESPACE = compiled(r"\s")
+#: Letters and digits an ``x``, every other byte a space.
+_WORD_MARKS = bytes(120 if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
 #: Letters and digits kept, every other byte a space.
 _WORD_BYTES = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
