@@ -32,7 +32,7 @@ from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 from mcpward.inspect._surface import SERVER_INFO_KEYS
 from mcpward.model import ToolSignature
-from mcpward.output.text import visible
+from mcpward.output.text import visible_together
 
 #: What is signed of each kind: every field the protocol defines for it (2026-07-28, and the
 #: tasks extension's ``execution``), for each reaches the client: a tool's ``_meta`` (which MCP
@@ -397,16 +397,19 @@ def readable_diff(before: str, after: str) -> str:
             text = json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
         return text
 
-    def wrapped(text: str) -> list[str]:
+    def wrapped(shown: str) -> list[str]:
         return [
             line[start : start + _DIFF_WIDTH]
-            for line in visible(text[:_DIFF_CHARS]).splitlines()
+            for line in shown.splitlines()
             for start in range(0, max(len(line), 1), _DIFF_WIDTH)
         ]
 
     old, new = pretty(before), pretty(after)
+    # Both sides shown with their backslashes doubled alike: one side's doubled alone, its line
+    # typing one read the same as the other side's typing two (a change shown as none).
+    old_shown, new_shown = visible_together([old[:_DIFF_CHARS], new[:_DIFF_CHARS]])
     lines = _look_alikes_named(
-        list(difflib.unified_diff(wrapped(old), wrapped(new), "pinned", "now", lineterm="", n=1))
+        list(difflib.unified_diff(wrapped(old_shown), wrapped(new_shown), "pinned", "now", lineterm="", n=1))
     )
     cut = len(lines) > _DIFF_LINES
     lines = lines[:_DIFF_LINES]

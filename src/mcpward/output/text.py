@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mcpward._regex import compiled
 
@@ -102,19 +102,44 @@ def printable(text: object) -> str:
     return _escaped(str(text), keep_newline=False, escape=_escape)
 
 
-def _escaped(text: str, *, keep_newline: bool, escape: Callable[[re.Match[str]], str]) -> str:
+def visible_together(texts: Sequence[str]) -> list[str]:
+    """Each of ``texts`` as ``visible`` shows it, but with the backslashes of all doubled where
+    those of any one are: texts a person compares line by line (the two sides of a diff) then
+    compare as they are. Each shown alone, a line of the side that doubled them read the same as
+    a line of the other with twice as many, so a description changed from a typed ``\\n`` to a
+    line break showed no change beside an invisible character the other side gained."""
+    doubled = any(_doubled(text, keep_newline=True) for text in texts)
+    return [_escaped(text, keep_newline=True, escape=_escape_long, doubled=doubled) for text in texts]
+
+
+def _doubled(text: str, *, keep_newline: bool) -> bool:
+    """Whether ``text`` is shown with its backslashes doubled: where a character of ``_unseen``
+    is escaped, or where the text has typed what looks like an escape (see ``_escaped``)."""
+    # A plain name needs no table (20 ms to build): Python's printable test answers for it.
+    plain = text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text)
+    if not plain and _unseen(keep_newline).search(text):
+        return True
+    return "\\" in text and _ESCAPE_LOOKALIKE.search(text) is not None
+
+
+def _escaped(
+    text: str,
+    *,
+    keep_newline: bool,
+    escape: Callable[[re.Match[str]], str],
+    doubled: bool | None = None,
+) -> str:
     """``text`` with each character of ``_unseen`` escaped. Where one is, or where the text has
     typed what looks like an escape, its backslashes are doubled first, so that ``\\u200b``
     typed never shows as U+200B escaped: a name or text with those six characters read the same
     to a reviewer as one with the invisible space (and ``\\x1b`` typed as the escape character).
-    Other text keeps its backslashes as they are (a Windows path, a regular expression)."""
-    # A plain name needs no table (20 ms to build): Python's printable test answers for it.
-    unseen = None if text.isprintable() and not _PRINTABLE_BUT_UNSEEN.search(text) else _unseen(keep_newline)
-    if (unseen is None or not unseen.search(text)) and (
-        "\\" not in text or not _ESCAPE_LOOKALIKE.search(text)
-    ):
+    Other text keeps its backslashes as they are (a Windows path, a regular expression).
+    ``doubled``: whether to double them, decided for several texts shown together."""
+    if doubled is None:
+        doubled = _doubled(text, keep_newline=keep_newline)
+    if not doubled:
         return text
-    return (unseen or _unseen(keep_newline)).sub(escape, text.replace("\\", "\\\\"))
+    return _unseen(keep_newline).sub(escape, text.replace("\\", "\\\\"))
 
 
 def _escape_long(match: re.Match[str]) -> str:
