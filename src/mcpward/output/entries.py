@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from mcpward.output.text import for_terminal, printable
+from mcpward.output.text import for_terminal, printable, printable_together
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:
@@ -149,7 +149,9 @@ def write_entry(
             f"  {review.at:%Y-%m-%d %H:%M} {review.decision.value}{override} "
             f"by {review.reviewer}: {review.rationale}{choice}"
         )
-    out.write("\n".join(printable(line) for line in lines) + "\n")
+    # One decision for the whole listing whether backslashes are doubled: a name compared from
+    # line to line shows the same on each (see ``printable_together``).
+    out.write("\n".join(printable_together(lines)) + "\n")
 
 
 def write_audit(events: Sequence[AuditEvent], output_format: str, out: TextIO) -> None:
@@ -161,8 +163,13 @@ def write_audit(events: Sequence[AuditEvent], output_format: str, out: TextIO) -
             + "\n"
         )
         return
+    lines = []
     for event in events:
         entry = f" entry {event.entry_id}" if event.entry_id is not None else ""
         detail = json.dumps(event.detail, ensure_ascii=False, sort_keys=True)
-        line = f"{event.seq:>6} {event.at:%Y-%m-%d %H:%M:%S} {event.actor} {event.action}{entry} {detail}"
-        out.write(printable(line) + "\n")
+        lines.append(
+            f"{event.seq:>6} {event.at:%Y-%m-%d %H:%M:%S} {event.actor} {event.action}{entry} {detail}"
+        )
+    # Backslashes doubled on every line or on none: an actor read from line to line shows the
+    # same on each (a line with an invisible character in its detail doubled them alone).
+    out.writelines(line + "\n" for line in printable_together(lines))

@@ -112,6 +112,16 @@ def visible_together(texts: Sequence[str]) -> list[str]:
     return [_escaped(text, keep_newline=True, escape=_escape_long, doubled=doubled) for text in texts]
 
 
+def printable_together(texts: Sequence[object]) -> list[str]:
+    """Each of ``texts`` as ``printable`` prints it, but with the backslashes of all doubled
+    where those of any one are (see ``visible_together``): the lines of one listing, whose
+    names a person compares from line to line. Each printed alone, a line with an invisible
+    character in its detail showed an actor ``CORP\\alice`` as another line's ``CORP\\\\alice``."""
+    strings = [str(text) for text in texts]
+    doubled = any(_doubled(text, keep_newline=False) for text in strings)
+    return [_escaped(text, keep_newline=False, escape=_escape, doubled=doubled) for text in strings]
+
+
 def _doubled(text: str, *, keep_newline: bool) -> bool:
     """Whether ``text`` is shown with its backslashes doubled: where a character of ``_unseen``
     is escaped, or where the text has typed what looks like an escape (see ``_escaped``)."""
