@@ -102,6 +102,30 @@ def printable(text: object) -> str:
     return _escaped(str(text), keep_newline=False, escape=_escape)
 
 
+def one_line(text: object) -> str:
+    """``text`` as ``printable`` shows it, and each space a reader cannot count escaped too: at
+    the start or the end, two or more in a row (a page shows a run as one), and every space of
+    another kind than U+0020 (no-break, thin, ideographic; the Braille blank): a name (a tool's,
+    a machine's, a person's) on a page. A deleting tool ``"read_notes\\u3000"`` or
+    ``"read_notes "`` read as the reading ``read_notes`` among the read-only ticks."""
+    text = str(text)
+    if not _UNCOUNTED_SPACE.search(text):
+        return printable(text)
+    return _escaped(text, keep_newline=False, escape=_escape, doubled=True, unseen=_name_unseen())
+
+
+#: Spaces a reader cannot count (see ``one_line``).
+_UNCOUNTED_SPACE = compiled(r"^ | $|  |[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800]")
+
+
+@functools.cache
+def _name_unseen() -> re.Pattern[str]:
+    """``_unseen`` for one line, and each space of ``_UNCOUNTED_SPACE`` (a run's each one)."""
+    return compiled(
+        rf"{_unseen(False).pattern}|^ | $| (?= )|(?<= ) |[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800]"
+    )
+
+
 def visible_together(texts: Sequence[str]) -> list[str]:
     """Each of ``texts`` as ``visible`` shows it, but with the backslashes of all doubled where
     those of any one are: texts a person compares line by line (the two sides of a diff) then
@@ -138,18 +162,20 @@ def _escaped(
     keep_newline: bool,
     escape: Callable[[re.Match[str]], str],
     doubled: bool | None = None,
+    unseen: re.Pattern[str] | None = None,
 ) -> str:
     """``text`` with each character of ``_unseen`` escaped. Where one is, or where the text has
     typed what looks like an escape, its backslashes are doubled first, so that ``\\u200b``
     typed never shows as U+200B escaped: a name or text with those six characters read the same
     to a reviewer as one with the invisible space (and ``\\x1b`` typed as the escape character).
     Other text keeps its backslashes as they are (a Windows path, a regular expression).
-    ``doubled``: whether to double them, decided for several texts shown together."""
+    ``doubled``: whether to double them, decided for several texts shown together; ``unseen``:
+    what is escaped, if more than ``_unseen``."""
     if doubled is None:
         doubled = _doubled(text, keep_newline=keep_newline)
     if not doubled:
         return text
-    return _unseen(keep_newline).sub(escape, text.replace("\\", "\\\\"))
+    return (unseen or _unseen(keep_newline)).sub(escape, text.replace("\\", "\\\\"))
 
 
 def _escape_long(match: re.Match[str]) -> str:

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
-from mcpward.output.text import printable, visible
+from mcpward.output.text import one_line, visible
 from mcpward.output.words import counted
 from mcpward.registry._fleet import STALE_DAYS, advised_first
 from mcpward.registry._probation import suggested_read_only
@@ -61,8 +61,9 @@ templates.env.filters["counted"] = counted  # {{ n|counted("machine") }}: "1 mac
 templates.env.filters["visible"] = visible
 # A name (a tool's, a prompt's, a person's) on one line: ``visible`` keeps line breaks, which HTML
 # shows as spaces, so "get\nnotes" read as a tool "get notes" among the ticks and the confirmed
-# lists; a name typing an escape ("get\\x0anotes") shows its backslash doubled (``printable``).
-templates.env.filters["one_line"] = printable
+# lists; a name typing an escape ("get\\x0anotes") shows its backslash doubled; a space a reader
+# cannot count (at an end, in a run, of another kind) is escaped (``one_line``).
+templates.env.filters["one_line"] = one_line
 
 
 # A tool's name as a read-only tick's value: percent-encoded, printable ASCII that a browser
