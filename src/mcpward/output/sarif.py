@@ -148,6 +148,30 @@ def plain_text(text: str) -> str:
     return text.replace("](", "] (")
 
 
+#: The key of a result's fingerprint; a new one whenever what it hashes changes (code scanning
+#: then opens each alert anew once, rather than matching a result to an alert it is not).
+FINGERPRINT_KEY = "mcpwardFinding/v2"
+
+
+def fingerprint(finding: Finding) -> str:
+    """What code scanning tells alerts apart by (a result matching a dismissed alert stays
+    dismissed): every part that names what the finding is about, as a JSON list, and not its line,
+    so an edit above the entry keeps the alert. The rule, file, server and evidence alone, joined
+    by NUL, made the same planted text in a second tool, a second advisory of a version (a
+    malicious one after a dismissed low one) and a name holding a NUL another finding's alert."""
+    parts = [
+        finding.rule,
+        finding.host,
+        finding.config_path,
+        finding.server,
+        finding.tool,
+        finding.field,
+        finding.evidence,
+        list(finding.identifiers),
+    ]
+    return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
+
+
 def _rule_id(finding: Finding) -> str:
     return finding.family.value if finding.family is not None else finding.rule
 
@@ -187,11 +211,6 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "region": {"startLine": finding.line or 1},
         }
     }
-    fingerprint = hashlib.sha256(
-        "\0".join(
-            (finding.rule, finding.config_path or "", finding.server or "", finding.evidence or "")
-        ).encode("utf-8", "surrogatepass")
-    ).hexdigest()
     properties: dict[str, Any] = {
         "severity": finding.severity.value,
         "category": finding.category.value,
@@ -209,7 +228,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "level": _LEVEL[finding.severity],
         "message": {"text": plain_text(message)},
         "locations": [location],
-        "partialFingerprints": {"mcpwardFinding/v1": fingerprint},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
         "properties": properties,
     }
 
