@@ -658,9 +658,9 @@ def _calls(
                 if len(by_team) < 10_000 or team in by_team:
                     by_team[team][0] += 1
                     by_team[team][1] += blocked
-        for event in record.get("events") or ():
+        for event in _events(record):
             for group, kinds in _EVENT_GROUPS.items():
-                if event.get("kind") not in kinds:
+                if event["kind"] not in kinds:
                     continue
                 seen[group] += 1
                 severity = str(event.get("severity") or "medium")
@@ -719,6 +719,16 @@ def _calls(
         },
         "misdated": misdated,
     }
+
+
+def _events(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A record's events that are objects naming their kind: a record whose chain holds may
+    still be of any shape (written by whoever can write a log with no key, or holds it), and a
+    string among its events, or a number for the list, made the whole report an internal error."""
+    events = record.get("events")
+    if not isinstance(events, list):
+        return []
+    return [event for event in events if isinstance(event, dict) and isinstance(event.get("kind"), str)]
 
 
 def _denial(record: dict[str, Any]) -> dict[str, Any]:
