@@ -8,6 +8,7 @@ import dataclasses
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
+from mcpward._regex import compiled
 from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
 from mcpward.output.interface import OutputFormat
 from mcpward.output.text import encodable
@@ -37,6 +38,20 @@ def _purl(package: PackageRef) -> PackageURL | None:
         version = package.digest or (package.version if package.pinned else None)
         return PackageURL("oci", None, repository[-1], version, qualifiers or None)
     return None
+
+
+#: A ``%`` that begins no escape (two hex digits after it).
+_STRAY_PERCENT = compiled(r"%(?![0-9A-Fa-f]{2})")
+
+
+def bom_uri(url: str) -> str:
+    """``url`` as a URI the CycloneDX library and the 1.6 schema (``iri-reference``) take, the
+    same address: what it percent-encoded kept, a ``%`` that begins no escape and each ``#``
+    after the first escaped, and every other character a URI may not hold (a control, a space,
+    ``|``, ``^``, a backtick, a backslash) percent-encoded. The library raised on ``%zz`` or two
+    ``#``, which lost the whole BOM to one config's URL, and the schema refused the others."""
+    address, hash_mark, fragment = _STRAY_PERCENT.sub("%25", encodable(url)).partition("#")
+    return quote(address + hash_mark + fragment.replace("#", "%23"), safe="!#$%&'()*+,/:;=?@[]~")
 
 
 def _web(url: str) -> bool:
@@ -87,9 +102,7 @@ def cyclonedx_json(report: Report) -> str:
                 # A web address only, as consumers make a link of it ("javascript:..." stays a
                 # property, as text), and percent-encoded: one config's URL with a control
                 # character failed the schema (iri-reference), and the whole BOM was refused.
-                endpoints=[XsUri(quote(encodable(server.url), safe="!#$%&'()*+,/:;=?@[]~"))]
-                if _web(server.url)
-                else None,
+                endpoints=[XsUri(bom_uri(server.url))] if _web(server.url) else None,
                 authenticated=bool(server.header_names) or None,
                 x_trust_boundary=True,
                 properties=_properties(server),

@@ -15,6 +15,7 @@ from datetime import datetime
 from cyclonedx.model import HashAlgorithm, HashType
 
 from mcpward import __version__
+from mcpward.output.cyclonedx import bom_uri
 from mcpward.registry.interface import Entry
 
 
@@ -57,7 +58,7 @@ def approved_sbom(entries: Sequence[Entry], generated_at: datetime) -> str:
         }
         properties = [Property(name=key, value=value) for key, value in facts.items() if value]
         references = (
-            [ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(str(entry.repository)))]
+            [ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(bom_uri(str(entry.repository))))]
             if _linkable(entry.repository)
             else []
         )
@@ -68,7 +69,9 @@ def approved_sbom(entries: Sequence[Entry], generated_at: datetime) -> str:
                     name=entry.name,
                     bom_ref=ref,
                     version=identity.version,
-                    endpoints=[XsUri(str(identity.url))],
+                    # Percent-encoded as the library and the schema take it: one approved
+                    # URL with a stray "%" made the whole BOM an internal error.
+                    endpoints=[XsUri(bom_uri(str(identity.url)))],
                     x_trust_boundary=True,
                     properties=properties,
                     external_references=references,
