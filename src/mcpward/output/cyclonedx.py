@@ -21,6 +21,16 @@ if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is 
 
 
 def _purl(package: PackageRef) -> PackageURL | None:
+    """The package URL of ``package``, or None where it names no package a URL can (a config's
+    ``npx -y foo/`` or ``uvx ''``: the library raised, for want of a name, and the whole BOM
+    was lost to one server that cannot even start)."""
+    try:
+        return _package_url(package)
+    except ValueError:
+        return None
+
+
+def _package_url(package: PackageRef) -> PackageURL | None:
     from packageurl import PackageURL
 
     # A package URL is percent-encoded UTF-8: a lone surrogate in a config's package name
@@ -111,7 +121,7 @@ def cyclonedx_json(report: Report) -> str:
         else:
             node = Component(
                 type=ComponentType.APPLICATION,
-                name=package.name if package else server.name,
+                name=(package.name if package else None) or server.name,
                 version=package.version if package else None,
                 description=f"MCP server {server.name!r} configured in {server.host}",
                 purl=_purl(package) if package else None,

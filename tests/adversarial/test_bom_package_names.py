@@ -1,0 +1,50 @@
+"""A package URL needs a name: the package library refuses one without, by raising. A config
+that runs ``npx -y foo/`` (or ``@scope/``, ``uvx ''``, ``docker run -i ghcr.io/``: no package
+anyone can install, so the server only fails to start) gave a package whose name part is empty,
+and ``scan -f cyclonedx`` of the whole tree was an internal error, every other server's
+component lost with it (a cloned repository's config lost every CI run its BOM). Such a package
+is now a component without a package URL, named as the config names it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ODD = {
+    "trailing-slash": ["npx", ["-y", "foo/"]],
+    "empty-scope-name": ["npx", ["-y", "@acme/"]],
+    "versioned-empty-name": ["npx", ["-y", "@acme/@1.0.0"]],
+    "empty-pypi": ["uvx", [""]],
+    "registry-only-image": ["docker", ["run", "-i", "ghcr.io/"]],
+    "tag-only-image": ["docker", ["run", "-i", ":1.0"]],
+}
+CLEAN = {
+    "files": ["npx", ["-y", "@acme/files@1.2.3"]],
+    "fetch": ["uvx", ["mcp-server-fetch==2025.4.7"]],
+    "image": ["docker", ["run", "-i", "ghcr.io/acme/server@sha256:" + "c" * 64]],
+}
+
+
+def test_a_package_with_no_name_leaves_the_bom_whole(cli: Any, tmp_path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    servers = {name: {"command": command, "args": args} for name, (command, args) in {**ODD, **CLEAN}.items()}
+    (tree / ".mcp.json").write_text(json.dumps({"mcpServers": servers}), "utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    result = cli("scan", "--home", str(home), "--only-paths", "--path", str(tree), "-f", "cyclonedx")
+    assert result.exit_code == 0, result.stderr
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(result.stdout) is None
+    components = json.loads(result.stdout)["components"]
+    assert len(components) == len(ODD) + len(CLEAN)
+    purls = {c.get("purl") for c in components}
+    assert {
+        "pkg:npm/%40acme/files@1.2.3",
+        "pkg:pypi/mcp-server-fetch@2025.4.7",
+        "pkg:oci/server@sha256:" + "c" * 64 + "?repository_url=ghcr.io/acme/server",
+    } <= purls
+    assert all(c["name"] for c in components)
