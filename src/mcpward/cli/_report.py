@@ -37,7 +37,14 @@ def report_audit(
     egress denials and baseline alerts from the gateway's audit log, and trends."""
 
     from mcpward.gateway import default_audit_log
-    from mcpward.report.audit import build_audit, parse_since, render_html, render_json, render_markdown
+    from mcpward.report.audit import (
+        build_audit,
+        observed_here,
+        parse_since,
+        render_html,
+        render_json,
+        render_markdown,
+    )
 
     check_format(output_format, ("md", "html", "json"))
     try:
@@ -77,11 +84,11 @@ def report_audit(
     if local:
         import socket
 
-        from mcpward.registry import observe
         from mcpward.scan import ScanOptions, run_scan
 
         machine = socket.gethostname() or "this machine"
-        here = [(machine, observe(spec)) for spec in run_scan(ScanOptions()).servers if not spec.disabled]
+        scanned = run_scan(ScanOptions()).servers
+        here = [(machine, server) for server in observed_here(spec for spec in scanned if not spec.disabled)]
     registry = open_registry(database)
     try:
         document = build_audit(

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from mcpward._regex import compiled
 from mcpward.advisories import advisories_for, load_advisories
 from mcpward.gateway import AuditVerdict, checked_audit_records
-from mcpward.model import Ecosystem, PackageRef
+from mcpward.model import Ecosystem, PackageRef, ServerSpec
 from mcpward.output.text import markdown_text, visible
 from mcpward.output.words import counted
 from mcpward.registry import (
@@ -34,6 +34,8 @@ from mcpward.registry import (
     RegistryError,
     Status,
     fleet_advisories,
+    observe,
+    reportable_text,
 )
 
 #: A re-review due within this many days is listed as due soon.
@@ -125,6 +127,34 @@ _ORDER = (
     "reviews_due", "advisories", "approved", "fleet_by_status", "registry", "review_findings",
     "unused", "calls", "audit_log", "act_on",
 )  # fmt: skip
+
+
+#: The launch line of a server of ``--local`` that the registry's model cannot hold as it is.
+UNFIT_LAUNCH = "(not judged as it is: a value the registry cannot hold: too long, or a NUL)"
+
+
+def observed_here(specs: Iterable[ServerSpec]) -> list[ObservedServer]:
+    """This machine's servers (``--local``: a scan's) as the registry judges them. One that its
+    model cannot hold as it is (a launch line over 2,000 characters, a NUL or a lone surrogate
+    in its name: any config the scan reads may say so) is a local command the registry cannot
+    tell, judged unapproved, its name shown escaped, as the fleet agent reports it. Such a
+    server made the whole report an internal error."""
+    found = []
+    for spec in specs:
+        try:
+            found.append(observe(spec))
+        except ValueError:  # pydantic's ValidationError: past the model's bounds
+            host, name, path = (reportable_text(text) for text in (spec.host, spec.name, spec.config_path))
+            found.append(
+                ObservedServer(
+                    host=host[:64],
+                    name=name[:255],
+                    config_path=path[:1000],
+                    kind="local",
+                    launch=UNFIT_LAUNCH,
+                )
+            )
+    return found
 
 
 def _fleet_section(
