@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote
 
 from mcpward._regex import compiled
+from mcpward.launch import resolve_launch
+from mcpward.launch_judge import variables_beyond_package
 from mcpward.model import Category, Ecosystem, PackageRef, Report, ServerSpec
 from mcpward.output.interface import OutputFormat
 from mcpward.output.text import encodable
@@ -68,7 +70,24 @@ def _web(url: str) -> bool:
     return url.lower().startswith(("https://", "http://", "wss://", "ws://"))
 
 
-def _properties(server: ServerSpec) -> list[Property]:
+def beyond_package(server: ServerSpec) -> tuple[str, ...]:
+    """What of a server's launch line and variables decides what is fetched or run besides its
+    package (another registry or index, another package installed beside it, a runner of the
+    line's own), as the registry and the gateway judge it: none for a server its package alone
+    runs. Such a server's package URL would name the package reviewed, not what runs."""
+    if server.package is None or server.package.ecosystem not in (
+        Ecosystem.NPM,
+        Ecosystem.PYPI,
+        Ecosystem.OCI,
+    ):
+        return ()
+    launch = resolve_launch(server.command, server.args) if server.command else None
+    found = launch.beyond_package if launch is not None and launch.package is not None else ()
+    unread = {name: None for name in server.env_names if name not in server.env_values_harmless}
+    return found + variables_beyond_package(server.package.ecosystem, server.package.name, unread)
+
+
+def _properties(server: ServerSpec, beyond: tuple[str, ...] = ()) -> list[Property]:
     from cyclonedx.model import Property
 
     values = {
@@ -84,6 +103,7 @@ def _properties(server: ServerSpec) -> list[Property]:
         "mcpward:project": server.project,
         "mcpward:disabled": "true" if server.disabled else None,
         "mcpward:url": server.url if server.url and not _web(server.url) else None,
+        "mcpward:beyond-package": "; ".join(beyond) or None,
     }
     return [Property(name=k, value=v) for k, v in values.items() if v]
 
@@ -119,14 +139,19 @@ def cyclonedx_json(report: Report) -> str:
             )
             bom.services.add(node)
         else:
+            # A launch that fetches or runs more than its package (another registry, a package
+            # beside it) named the package reviewed: "--registry=https://evil.example/" gave the
+            # official package's URL to code of anyone's. The registry cannot tell what runs;
+            # neither does the BOM.
+            beyond = beyond_package(server)
             node = Component(
                 type=ComponentType.APPLICATION,
                 name=(package.name if package else None) or server.name,
                 version=package.version if package else None,
                 description=f"MCP server {server.name!r} configured in {server.host}",
-                purl=_purl(package) if package else None,
+                purl=_purl(package) if package and not beyond else None,
                 bom_ref=ref,
-                properties=_properties(server),
+                properties=_properties(server, beyond),
                 components=[
                     Component(
                         type=ComponentType.LIBRARY,
