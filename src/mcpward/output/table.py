@@ -72,14 +72,16 @@ class TableFormat(OutputFormat):
             style = {"pass": "bold green", "review": "bold yellow", "block": "bold white on red"}[
                 report.verdict
             ]
-            line = Text(f"{report.command} {report.subject}: ")
+            # The subject is what was examined, as it names itself: a local archive's own
+            # package.json chose it, and its OSC 52 wrote the clipboard of the user vetting it.
+            line = Text(f"{report.command} {printable(report.subject)}: ")
             line.append(report.verdict.upper(), style=style)
             console.print(line)
         elif not report.servers and report.command == "scan":
-            console.print(Text(f"No MCP servers found ({report.subject})."))
+            console.print(Text(f"No MCP servers found ({printable(report.subject)})."))
         for host in sorted(by_host):
             table = Table(
-                title=Text(f"{host} ({len(by_host[host])})", style="bold"),
+                title=Text(f"{printable(host)} ({len(by_host[host])})", style="bold"),
                 title_justify="left",
                 show_lines=False,
                 expand=False,
