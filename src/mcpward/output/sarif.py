@@ -50,6 +50,9 @@ CATEGORY_TITLES = {
     Category.TOOL_CHANGED: "Tool changed since it was pinned",
     Category.INJECTED_INSTRUCTION: "Tool result carries instructions for the model",
     Category.PERSONAL_DATA: "Personal data in the scanned content",
+    # scan --registry (and --enforcement): without it, the first server not approved made the
+    # whole log an internal error, every alert of the scan lost with it.
+    Category.REGISTRY: "Server or managed file is not what the registry approved",
 }
 #: Tool-poisoning findings are reported under one rule per attack family (the detector's own
 #: rule stays in the result's properties), so code scanning groups them as a reviewer thinks.
