@@ -3,7 +3,9 @@ that runs ``npx -y foo/`` (or ``@scope/``, ``uvx ''``, ``docker run -i ghcr.io/`
 anyone can install, so the server only fails to start) gave a package whose name part is empty,
 and ``scan -f cyclonedx`` of the whole tree was an internal error, every other server's
 component lost with it (a cloned repository's config lost every CI run its BOM). Such a package
-is now a component without a package URL, named as the config names it."""
+is now a component without a package URL, named as the config names it. A lone surrogate in a
+version or an image digest (``npx -y notes-mcp@\ud800`` in a JSON config) did the same: it is
+written as U+FFFD, as one in a name already was."""
 
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ ODD = {
     "empty-pypi": ["uvx", [""]],
     "registry-only-image": ["docker", ["run", "-i", "ghcr.io/"]],
     "tag-only-image": ["docker", ["run", "-i", ":1.0"]],
+    # A lone surrogate (JSON may spell one) in a version or a digest: a package URL is
+    # percent-encoded UTF-8, which has none.
+    "surrogate-version": ["npx", ["-y", "notes-mcp@\ud800"]],
+    "surrogate-digest": ["docker", ["run", "-i", "ghcr.io/acme/server@sha256:\ud800"]],
 }
 CLEAN = {
     "files": ["npx", ["-y", "@acme/files@1.2.3"]],

@@ -27,17 +27,25 @@ def _purl(package: PackageRef) -> PackageURL | None:
     ``npx -y foo/`` or ``uvx ''``: the library raised, for want of a name, and the whole BOM
     was lost to one server that cannot even start)."""
     try:
-        return _package_url(package)
-    except ValueError:
+        purl = _package_url(package)
+        if purl is not None:
+            purl.to_string()  # what the library checks only when it writes the BOM (a blank name)
+    except (ValueError, TypeError):
         return None
+    return purl
 
 
 def _package_url(package: PackageRef) -> PackageURL | None:
     from packageurl import PackageURL
 
-    # A package URL is percent-encoded UTF-8: a lone surrogate in a config's package name
-    # (JSON may spell one) raised, and the whole BOM was lost.
-    package = dataclasses.replace(package, name=encodable(package.name))
+    # A package URL is percent-encoded UTF-8: a lone surrogate in a config's package name,
+    # version or digest (JSON may spell one) raised, and the whole BOM was lost.
+    package = dataclasses.replace(
+        package,
+        name=encodable(package.name),
+        version=encodable(package.version) if package.version else package.version,
+        digest=encodable(package.digest) if package.digest else package.digest,
+    )
 
     if package.ecosystem is Ecosystem.NPM:
         namespace, _, name = package.name.rpartition("/")
