@@ -95,6 +95,21 @@ def beyond_package(server: ServerSpec) -> tuple[str, ...]:
     return found + variables_beyond_package(server.package.ecosystem, server.package.name, unread)
 
 
+#: The longest version CycloneDX 1.6 holds (its schema's ``version``).
+MAX_VERSION_CHARS = 1024
+
+
+def _version(version: str | None) -> tuple[str | None, list[Property]]:
+    """A component's version, and the properties that hold it instead when it is longer than a
+    BOM holds: a config's ``npx -y notes-mcp@1.0.0-aaaa...`` made a BOM that fails the schema,
+    which a consumer that validates it refuses whole."""
+    from cyclonedx.model import Property
+
+    if version is None or len(version) <= MAX_VERSION_CHARS:
+        return version, []
+    return None, [Property(name="mcpward:version", value=version)]
+
+
 def _properties(server: ServerSpec, beyond: tuple[str, ...] = ()) -> list[Property]:
     from cyclonedx.model import Property
 
@@ -152,19 +167,21 @@ def cyclonedx_json(report: Report) -> str:
             # official package's URL to code of anyone's. The registry cannot tell what runs;
             # neither does the BOM.
             beyond = beyond_package(server)
+            version, unheld = _version(package.version if package else None)
             node = Component(
                 type=ComponentType.APPLICATION,
                 name=(package.name if package else None) or server.name,
-                version=package.version if package else None,
+                version=version,
                 description=f"MCP server {server.name!r} configured in {server.host}",
                 purl=_purl(package) if package and not beyond else None,
                 bom_ref=ref,
-                properties=_properties(server, beyond),
+                properties=_properties(server, beyond) + unheld,
                 components=[
                     Component(
                         type=ComponentType.LIBRARY,
                         name=dep.name,
-                        version=dep.version,
+                        version=_version(dep.version)[0],
+                        properties=_version(dep.version)[1],
                         purl=_purl(dep),
                         bom_ref=f"{ref}:dep:{dep.name}",
                     )
