@@ -134,6 +134,12 @@ def write_file(output: Path, text: str | bytes) -> None:
             found = None
         if found is not None and not (stat.S_ISREG(found) or stat.S_ISDIR(found)):
             with output.open("wb") as stream:
+                if isinstance(text, str) and stream.isatty():
+                    from mcpward.output.text import for_terminal
+
+                    # -o /dev/stdout or /dev/tty is the terminal standard output would be: a
+                    # config's server name with an OSC 52 wrote the clipboard through -f csv.
+                    data = for_terminal(text).encode("utf-8")
                 stream.write(data)
             return
         if found is not None and not output.is_symlink():
