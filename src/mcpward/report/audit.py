@@ -1138,7 +1138,19 @@ def _cell(value: Any) -> str:
     launch lines are what any machine's configs say; a CR (a line ending to CommonMark) ended
     the row and began a heading or a row of its own, and a link or an image in a name rendered
     as one (an image fetched from the attacker's host when the report is viewed)."""
-    return "" if value is None else markdown_text(str(value)[:200])
+    if value is None:
+        return ""
+    text = str(value)
+    if len(text) <= MARKDOWN_CELL_CHARS:
+        return markdown_text(text)
+    # Cut, never silently: a version of 250 characters ended a drifted server's detail inside
+    # it, the approved version out of sight.
+    left = len(text) - MARKDOWN_CELL_CHARS
+    return markdown_text(f"{text[:MARKDOWN_CELL_CHARS]}… ({left} more characters in the HTML and JSON forms)")
+
+
+#: The characters of a value a Markdown table cell shows (the HTML and JSON forms show all).
+MARKDOWN_CELL_CHARS = 200
 
 
 def parse_since(text: str) -> timedelta:
