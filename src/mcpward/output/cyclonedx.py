@@ -5,7 +5,8 @@ with their endpoints; known-vulnerable findings are vulnerabilities that affect 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from mcpward._regex import compiled
@@ -17,6 +18,7 @@ from mcpward.output.text import encodable
 
 if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is used
     from cyclonedx.model import Property
+    from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component
     from cyclonedx.model.service import Service
     from packageurl import PackageURL
@@ -202,7 +204,35 @@ def cyclonedx_json(report: Report) -> str:
                 affects=[BomTarget(ref=f"mcp-server:{finding.server_id}")],
             )
         )
+    _index_dependencies(bom)
     return JsonV1Dot6(bom).output_as_string(indent=2)
+
+
+def _index_dependencies(bom: Bom) -> None:
+    """Have ``bom`` register its dependency graph through an index. Before writing, the library
+    gives each component and service an entry of the graph (``register_dependency``), looking
+    each up among all those already registered: time in the square of the servers (8,000 took
+    20 s of CPU where the scan took 2). The same entries, each found by its reference."""
+    from cyclonedx.model.dependency import Dependable, Dependency
+
+    index: dict[Any, Dependency] = {entry.ref: entry for entry in bom.dependencies}
+
+    def register(target: Dependable, depends_on: Iterable[Dependable] | None = None) -> None:
+        depends_on = list(depends_on or ())
+        entry = index.get(target.bom_ref)
+        if entry is None:
+            entry = Dependency(
+                ref=target.bom_ref, dependencies=[Dependency(ref=d.bom_ref) for d in depends_on]
+            )
+            bom.dependencies.add(entry)
+            index[target.bom_ref] = entry
+        elif depends_on:
+            entry.dependencies.update(Dependency(ref=d.bom_ref) for d in depends_on)
+        for dependency in depends_on:
+            register(dependency)
+
+    # An attribute of this BOM only (what the library writes is its declared properties).
+    bom.register_dependency = register  # type: ignore[method-assign]
 
 
 class CycloneDxFormat(OutputFormat):
