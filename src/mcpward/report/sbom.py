@@ -108,16 +108,38 @@ def approved_sbom(entries: Sequence[Entry], generated_at: datetime) -> str:
     return str(JsonV1Dot6(bom).output_as_string(indent=2))
 
 
+#: The algorithms the registry records integrity in (``is_integrity``), as CycloneDX names them.
+_ALGORITHMS = {
+    "sha1": HashAlgorithm.SHA_1,
+    "sha256": HashAlgorithm.SHA_256,
+    "sha384": HashAlgorithm.SHA_384,
+    "sha512": HashAlgorithm.SHA_512,
+}
+
+
 def _hashes(value: str | None) -> list[HashType]:
-    """The registry's integrity as CycloneDX hashes: ``sha512-<base64>`` (npm SRI),
-    ``sha256:<hex>`` (PyPI, images)."""
+    """The registry's integrity as CycloneDX hashes: ``ALG:<hex>`` (PyPI's, an image's digest)
+    or SRI, ``ALG-<base64>`` tokens separated by spaces (npm), each token a hash. Only a first
+    ``sha512-`` token was read: ``sha384-...``, ``sha384:...`` and ``sha1-... sha512-...`` had
+    no hash in the BOM."""
     if not value:
         return []
-    if value.startswith("sha512-"):
-        return [HashType(alg=HashAlgorithm.SHA_512, content=base64.b64decode(value[7:]).hex())]
-    kind, _, digest = value.partition(":")
-    table = {"sha256": HashAlgorithm.SHA_256, "sha1": HashAlgorithm.SHA_1, "sha512": HashAlgorithm.SHA_512}
-    return [HashType(alg=table[kind], content=digest)] if kind in table and digest else []
+    algorithm, colon, digest = value.partition(":")
+    if colon:
+        return (
+            [HashType(alg=_ALGORITHMS[algorithm], content=digest.lower())] if algorithm in _ALGORITHMS else []
+        )
+    found = []
+    for token in value.split():
+        algorithm, _, encoded = token.partition("-")
+        if algorithm not in _ALGORITHMS:
+            continue
+        try:
+            content = base64.b64decode(encoded, validate=True).hex()
+        except ValueError:  # not what the registry records (it checks each token)
+            continue
+        found.append(HashType(alg=_ALGORITHMS[algorithm], content=content))
+    return found
 
 
 def _linkable(address: str | None) -> bool:
