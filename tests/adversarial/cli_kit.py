@@ -5,6 +5,8 @@ a requester asked for and a reviewer decided."""
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,40 @@ def mcpward(
         preexec_fn=preexec_fn,
         cwd=cwd,
     )
+
+
+def on_a_terminal(
+    *args: str, env: Mapping[str, str] | None = None, stderr: bool = True, timeout: float = 120
+) -> tuple[int, str]:
+    """``mcpward ARGS`` with a pseudo-terminal for its standard output (and error, unless
+    ``stderr`` is false), as a person runs it: its exit code and everything it wrote there.
+    ``env``: variables added to this process's (``PYTHONPATH`` is this checkout's code)."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mcpward", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower if stderr else subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
+    )
+    os.close(follower)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the follower closed: the process ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    code = process.wait(timeout=30)
+    return code, b"".join(chunks).decode("utf-8", "replace")
 
 
 #: Runs its arguments after the first, then writes their peak resident memory (KB) to the first

