@@ -275,6 +275,10 @@ class Finding:
     action: str | None = None
     #: The attack family of a tool-poisoning finding (``inspect``).
     family: AttackFamily | None = None
+    #: Where ``config_path`` lies when it is a file of a vetted package (``vet``): the package's
+    #: folder on this machine, or its package URL (``pkg:npm/name@1.0.0``) when it was read from
+    #: an archive; None: a path of this machine as it is (a config file).
+    package_root: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the CycloneDX library is imported only when this format is 
     from packageurl import PackageURL
 
 
-def _purl(package: PackageRef) -> PackageURL | None:
+def package_url(package: PackageRef) -> PackageURL | None:
     """The package URL of ``package``, or None where it names no package a URL can (a config's
     ``npx -y foo/`` or ``uvx ''``: the library raised, for want of a name, and the whole BOM
     was lost to one server that cannot even start)."""
@@ -175,7 +175,7 @@ def cyclonedx_json(report: Report) -> str:
                 name=(package.name if package else None) or server.name,
                 version=version,
                 description=f"MCP server {server.name!r} configured in {server.host}",
-                purl=_purl(package) if package and not beyond else None,
+                purl=package_url(package) if package and not beyond else None,
                 bom_ref=ref,
                 properties=_properties(server, beyond) + unheld,
                 components=[
@@ -184,7 +184,7 @@ def cyclonedx_json(report: Report) -> str:
                         name=dep.name,
                         version=_version(dep.version)[0],
                         properties=_version(dep.version)[1],
-                        purl=_purl(dep),
+                        purl=package_url(dep),
                         bom_ref=f"{ref}:dep:{dep.name}",
                     )
                     for dep in server.dependencies

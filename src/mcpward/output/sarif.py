@@ -142,6 +142,22 @@ def artifact_location(path: str) -> dict[str, str]:
     return {"uri": quote_from_bytes(os.fsencode(relative), safe="/!$&'()*+,;=@~"), "uriBaseId": SOURCE_ROOT}
 
 
+def finding_location(finding: Finding) -> dict[str, str]:
+    """Where ``finding`` is: its file of this machine (``artifact_location``), or, for a file of
+    a vetted package, that file in the package's folder or in its package URL (its ``#``
+    subpath, as package URLs name a file in a package: an absolute URI no repository holds). A
+    package's path alone was read as the working directory's: a package's ``src/auth.py`` alert
+    landed on the consumer repository's own ``src/auth.py``."""
+    root = finding.package_root
+    if root is None:
+        return artifact_location(finding.config_path or ".")
+    if root.startswith("pkg:"):
+        if not finding.config_path:
+            return {"uri": root}
+        return {"uri": f"{root}#{quote_from_bytes(os.fsencode(finding.config_path), safe='/')}"}
+    return artifact_location(os.path.join(root, finding.config_path or "."))
+
+
 def plain_text(text: str) -> str:
     """A message that no SARIF viewer reads as an embedded link: a plain text message's
     ``[text](target)`` is a link to any URI (SARIF 3.11.6), and Microsoft's viewers (VS Code's,
@@ -210,7 +226,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     message = cut(message, MAX_MESSAGE_CHARS, at_line=True)
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": artifact_location(finding.config_path or "."),
+            "artifactLocation": finding_location(finding),
             "region": {"startLine": finding.line or 1},
         }
     }

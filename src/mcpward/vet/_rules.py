@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,6 +73,7 @@ class _Findings:
     def __init__(self, target: Side) -> None:
         self.host = target.package.ref.ecosystem.value
         self.server = target.package.ref.display
+        self.package_root = _package_root(target.package)
         self.items: list[Finding] = []
 
     def add(
@@ -102,8 +104,22 @@ class _Findings:
                 evidence=evidence,
                 references=references,
                 identifiers=identifiers,
+                package_root=self.package_root,
             )
         )
+
+
+def _package_root(package: FetchedPackage) -> str | None:
+    """Where the package's files lie, for their findings' paths (``Finding.package_root``): the
+    folder vetted, or the package URL of an archive's. A path alone, relative, was read as one
+    of the working directory's: SARIF put a package's ``src/auth.py`` alert on the consumer
+    repository's own ``src/auth.py``."""
+    from mcpward.output.cyclonedx import package_url
+
+    if package.origin and Path(package.origin).is_dir():
+        return package.origin
+    purl = package_url(package.ref)
+    return purl.to_string() if purl is not None else None
 
 
 def judge(target: Side, baseline: Side | None) -> list[Finding]:
