@@ -220,7 +220,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         name = printable(finding.server)
         if len(name) > MAX_NAME_CHARS:
             name = f"{name[:MAX_NAME_CHARS]}[... {len(name) - MAX_NAME_CHARS} more characters]"
-        message = f"[{cut(str(finding.host), MAX_NAME_CHARS)}] {name}: {message}"
+        where = f"[{cut(finding.host, MAX_NAME_CHARS)}] " if finding.host else ""  # inspect's have none
+        message = f"{where}{name}: {message}"
     if finding.evidence:
         message += f" Evidence: {finding.evidence}"
     message = cut(message, MAX_MESSAGE_CHARS, at_line=True)
