@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from pydantic import ValidationError
 
 from mcpward._regex import compiled
-from mcpward.advisories import advisories_for, load_advisories
+from mcpward.advisories import advisories_for_many, load_advisories
 from mcpward.gateway import AuditVerdict, checked_audit_records
 from mcpward.model import Ecosystem, PackageRef, ServerSpec
 from mcpward.output.text import markdown_text, visible
@@ -520,16 +520,23 @@ def _worst(findings: Sequence[dict[str, Any]]) -> str | None:
 
 
 def _advisories(approved: Sequence[Any]) -> list[dict[str, Any]]:
-    records = load_advisories()
+    """The advisories of the approved packages, the records read once for all of them (one
+    pass over the whole snapshot per entry was entries times records)."""
+    packages = {
+        entry.id: PackageRef(
+            ecosystem=Ecosystem(entry.identity.ecosystem),
+            name=entry.identity.name,
+            version=entry.identity.version,
+            pinned=True,
+        )
+        for entry in approved
+        if entry.identity.kind == "package"
+    }
+    by_package = advisories_for_many(packages.values(), load_advisories())
     found = []
     for entry in approved:
-        identity = entry.identity
-        if identity.kind != "package":
-            continue
-        package = PackageRef(
-            ecosystem=Ecosystem(identity.ecosystem), name=identity.name, version=identity.version, pinned=True
-        )
-        for advisory in advisories_for(package, records):
+        package = packages.get(entry.id)
+        for advisory in by_package.get(package, []) if package is not None else []:
             found.append(
                 {
                     **_entry(entry),
