@@ -458,10 +458,11 @@ def test_act_on_names_the_drifted_and_unpinned_servers_as_it_names_the_others(tm
     lines = {line["section"]: line["text"] for line in json.loads(result.stdout)["act_on"]}
     assert (
         lines["drifted"]
-        == "Move 1 server to the approved version: @acme/files on laptop-1, reported by agent."
+        == 'Move 1 server to the approved version: "@acme/files" on "laptop-1", reported by "agent".'
     )
     assert (
-        lines["unpinned"] == "Pin 1 server to an exact version: stranger-mcp on laptop-1, reported by agent."
+        lines["unpinned"]
+        == 'Pin 1 server to an exact version: "stranger-mcp" on "laptop-1", reported by "agent".'
     )
 
 
@@ -586,14 +587,14 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     ]
     assert (
         document["act_on"][0]["text"]
-        == "Remove 1 malicious package from machines: postmark-mcp on laptop-1 (/home/bob), reported by agent."
+        == 'Remove 1 malicious package from machines: "postmark-mcp" on "laptop-1" ("/home/bob"), reported by "agent".'
     )
     assert markdown.index("## Act on") < markdown.index("## Summary")
     assert "- **CRITICAL** Remove 1 malicious package" in markdown
     html = render_html(document)
     top = html.split('<h2 id="summary">', 1)[0]
     assert top.index('class="sev-critical"') < top.index('class="sev-high"') < top.index('class="sev-medium"')
-    assert 'href="#fleet_advisories"' in top and "postmark-mcp on laptop-1 (/home/bob)" in top
+    assert 'href="#fleet_advisories"' in top and "&#34;postmark-mcp&#34; on &#34;laptop-1&#34; (&#34;/home/bob&#34;)" in top
     registry.database.dispose()
 
 

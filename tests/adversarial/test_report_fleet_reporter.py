@@ -44,7 +44,7 @@ def test_the_report_names_who_reported_each_record(tmp_path: Path) -> None:
     markdown = audit.render_markdown(document)
     assert "| reported_by |" in markdown or "reported_by |" in markdown
     unapproved = next(item for item in document["act_on"] if item["section"] == "unapproved")
-    assert "reported by mallory" in unapproved["text"], unapproved
+    assert 'reported by "mallory"' in unapproved["text"], unapproved
     html = audit.render_html(document)
     assert "mallory" in html
     registry.database.dispose()

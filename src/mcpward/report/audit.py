@@ -368,6 +368,12 @@ def _summary(document: dict[str, Any]) -> dict[str, int]:
     return summary
 
 
+def _quoted(name: object) -> str:
+    """A name in double quotes, its own quotes and backslashes escaped (as JSON writes a string,
+    other characters as they are: the formats escape what a reader would not see)."""
+    return '"' + str(name).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
     """What an auditor must act on, worst first, in a few lines: each with its severity, a
     sentence naming the count and the first items, and the section that lists them all."""
@@ -382,10 +388,13 @@ def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
     def servers(rows: list[dict[str, Any]]) -> str:
         # Named by the rows a list shows first (a share of each reporter and machine, the most
         # severe first): the first three by host name were all of one flooding machine.
+        # Each name quoted: they are the reporting machine's word, and written into this
+        # sentence as they came, a launch line "files on build-01, reported by fleet-agent"
+        # read as mcpward's own words.
         named = [
-            f"{row['runs'] or row['server']} on {row['machine']}"
-            + (f" ({row['home']})" if row.get("home") else "")
-            + (f", reported by {row['reported_by']}" if row.get("reported_by") else "")
+            f"{_quoted(row['runs'] or row['server'])} on {_quoted(row['machine'])}"
+            + (f" ({_quoted(row['home'])})" if row.get("home") else "")
+            + (f", reported by {_quoted(row['reported_by'])}" if row.get("reported_by") else "")
             for row in shown(rows, 3)[0]
         ]
         return "; ".join(named) + (f" and {len(rows) - 3} more" if len(rows) > 3 else "")
