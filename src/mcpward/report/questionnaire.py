@@ -157,6 +157,21 @@ def render_csv(questions: list[Question]) -> str:
     return buffer.getvalue()
 
 
+#: The most characters a cell of a workbook holds (Excel's specifications and limits): past it,
+#: Excel reports the file damaged and repairs it by dropping what it cannot hold.
+_CELL_CHARS = 32_767
+
+
+def _cell(text: str) -> str:
+    """``text`` as a cell holds it: past ``_CELL_CHARS``, cut with a note of how much more the
+    other formats hold (an answer naming 50 long approved URLs passed it)."""
+    if len(text) <= _CELL_CHARS:
+        return text
+    note = " [... {} more characters: the Markdown and CSV answers hold them]"
+    kept = _CELL_CHARS - len(note.format(len(text)))  # the count has at most as many digits
+    return text[:kept] + note.format(len(text) - kept)
+
+
 def render_xlsx(questions: list[Question]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -169,7 +184,9 @@ def render_xlsx(questions: list[Question]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for question in questions:
-        sheet.append([question.id, question.text, question.answer, question.evidence])
+        sheet.append(
+            [_cell(question.id), _cell(question.text), _cell(question.answer), _cell(question.evidence)]
+        )
     for column, width in zip("ABCD", (8, 60, 80, 50), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2):
