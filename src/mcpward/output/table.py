@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from mcpward.model import Finding, Report, ServerSpec, Severity
 from mcpward.output.interface import OutputFormat
-from mcpward.output.text import printable
+from mcpward.output.text import one_line, printable
 from mcpward.output.words import counted
 
 if TYPE_CHECKING:  # rich costs 30 ms to import: only this format needs it
@@ -31,7 +31,8 @@ SEVERITY_STYLE = {
 def plain(value: object, limit: int = 200) -> Text:
     from rich.text import Text
 
-    text = printable("" if value is None else value)
+    # one_line: a server "github " beside "github", or one spaced with U+3000, read as one.
+    text = one_line("" if value is None else value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return Text(text)
