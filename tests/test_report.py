@@ -594,7 +594,10 @@ def test_the_audit_shows_every_home_and_the_fleet_servers_with_advisories_malici
     html = render_html(document)
     top = html.split('<h2 id="summary">', 1)[0]
     assert top.index('class="sev-critical"') < top.index('class="sev-high"') < top.index('class="sev-medium"')
-    assert 'href="#fleet_advisories"' in top and "&#34;postmark-mcp&#34; on &#34;laptop-1&#34; (&#34;/home/bob&#34;)" in top
+    assert (
+        'href="#fleet_advisories"' in top
+        and "&#34;postmark-mcp&#34; on &#34;laptop-1&#34; (&#34;/home/bob&#34;)" in top
+    )
     registry.database.dispose()
 
 
