@@ -86,6 +86,17 @@ def test_the_launchd_daemon_and_the_windows_task_read_back(tmp_path: Path) -> No
     assert arguments == "agent run --config C:/ProgramData/mcpward/agent.toml"
 
 
+def test_remove_takes_the_windows_task_away(tmp_path: Path) -> None:
+    """``agent remove --platform windows`` deletes what install wrote. Its placeholder settings
+    named the default ``/usr/bin/mcpward``, which the Windows task refuses as its program (not
+    ``.exe``): every Windows removal failed with that refusal, nothing removed."""
+    windows = AgentConfig(registry="https://r.example.internal", token_file="C:/ProgramData/mcpward/token",
+                          user="NT AUTHORITY\\SYSTEM", command=("C:\\Program Files\\mcpward\\mcpward.exe",))  # fmt: skip
+    install(windows, "windows", tmp_path)
+    assert sorted(p.name for p in remove("windows", tmp_path)) == ["agent.toml", "mcpward-agent.xml"]
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
 def _token_file(path: Path, token: str, mode: int = 0o600) -> Path:
     path.write_text(token + "\n")
     path.chmod(mode)

@@ -136,7 +136,10 @@ def install(config: AgentConfig, platform: str, root: Path) -> tuple[list[Path],
 def remove(platform: str, root: Path) -> list[Path]:
     """Delete what ``install`` wrote (the spool and the token file are left)."""
     chosen = scheduler(platform)
-    placeholder = AgentConfig(registry="https://registry.invalid", token_file="-")  # noqa: S106 - a path
+    # Only the files' paths are read, from settings the platform's scheduler takes: the Windows
+    # task refuses a program not ending in .exe (as the default /usr/bin/mcpward).
+    command = ("mcpward.exe",) if platform == "windows" else AgentConfig.model_fields["command"].default
+    placeholder = AgentConfig(registry="https://registry.invalid", token_file="-", command=command)  # noqa: S106 - a path
     paths = [
         _config_path(platform),
         *(file.path for file in chosen.files(placeholder, _config_path(platform))),
