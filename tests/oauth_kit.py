@@ -48,6 +48,10 @@ for line in sys.stdin:
     sys.stdout.flush()
 """
 
+#: How long a test's browser waits for the registry: its first error answer builds DLP's engine
+#: (about 2 s in a test's empty cache, more on a loaded machine), past httpx's 5 s default.
+BROWSER_TIMEOUT = 30.0
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

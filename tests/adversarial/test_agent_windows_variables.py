@@ -84,3 +84,10 @@ def test_other_platforms_take_a_percent(tmp_path: Path, platform: str) -> None:
     root = tmp_path / "root"
     done = mcpward(*INSTALL, "--platform", platform, "--root", str(root), "--command", "/opt/50%/mcpward")
     assert done.returncode == 0, done.stderr
+
+
+def test_a_windows_task_without_a_command_asks_for_the_program(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    done = mcpward(*INSTALL, "--platform", "windows", "--root", str(root))
+    assert done.returncode == 2 and "mcpward.exe" in done.stderr and "internal error" not in done.stderr
+    assert not root.exists()

@@ -35,3 +35,9 @@ def test_an_answer_at_the_limit_is_kept_whole() -> None:
     answer = "x" * LIMIT
     (row,) = _cells([Question("MCP-1", "Which servers?", answer, "")])
     assert row[2] == answer
+
+
+def test_characters_past_the_basic_plane_count_twice_as_a_cell_counts_them() -> None:
+    answer = "\U0001f6e1" * 20_000  # 20,000 characters, 40,000 UTF-16 units
+    (row,) = _cells([Question("MCP-1", "Which servers?", answer, "")])
+    assert len(row[2].encode("utf-16-le")) // 2 <= LIMIT and "more characters" in row[2]

@@ -16,11 +16,7 @@ import pytest
 from loopback import serving
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
-from oauth_kit import AuthServer, rsa_key
-
-#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
-#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
-BROWSER_TIMEOUT = 30.0
+from oauth_kit import BROWSER_TIMEOUT, AuthServer, rsa_key
 
 
 @pytest.fixture(scope="module")

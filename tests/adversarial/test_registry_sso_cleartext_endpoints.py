@@ -20,10 +20,7 @@ import pytest
 from loopback import handler_serving, own_address, serving
 from mcpward.registry import Registry, Role
 from mcpward.registry.web import OidcSettings, create_app
-
-#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
-#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
-BROWSER_TIMEOUT = 30.0
+from oauth_kit import BROWSER_TIMEOUT
 
 
 class Cleartext(BaseHTTPRequestHandler):

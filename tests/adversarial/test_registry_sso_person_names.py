@@ -13,11 +13,7 @@ import httpx
 from test_registry_sso import _authorize, _start, idp, site
 
 from mcpward.registry import Registry, Role
-from oauth_kit import AuthServer
-
-#: The registry's first error answer builds DLP's engine (about 2 s in a test's empty cache, more
-#: on a loaded machine): past httpx's 5 s default, a browser's request timed out now and then.
-BROWSER_TIMEOUT = 30.0
+from oauth_kit import BROWSER_TIMEOUT, AuthServer
 
 __all__ = ["idp", "site"]  # the fixtures, shared with test_registry_sso
 

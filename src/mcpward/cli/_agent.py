@@ -33,8 +33,13 @@ def agent_install(
         ),
     ] = None,
     command: Annotated[
-        str, typer.Option(help="How the scheduler starts mcpward.", metavar="PATH")
-    ] = "/usr/bin/mcpward",
+        str | None,
+        typer.Option(
+            help="How the scheduler starts mcpward (default /usr/bin/mcpward; for Windows, give "
+            "the path of mcpward.exe).",
+            metavar="PATH",
+        ),
+    ] = None,
 ) -> None:
     """Write the agent's settings and its scheduler's files (a systemd service and timer, a
     launchd daemon, a Windows task), and print the commands that enable them."""
@@ -42,6 +47,10 @@ def agent_install(
 
     from mcpward.agent import AgentConfig, AgentError, install, scheduler
 
+    if command is None:
+        if platform == "windows":  # no place mcpward.exe is known to be
+            raise fail("--command: the path of mcpward.exe is needed for a Windows task")
+        command = "/usr/bin/mcpward"
     try:
         # As the platform writes a command line: on Windows, backslashes are path separators.
         words = scheduler(platform).split_command(command)

@@ -165,11 +165,19 @@ _CELL_CHARS = 32_767
 def _cell(text: str) -> str:
     """``text`` as a cell holds it: past ``_CELL_CHARS``, cut with a note of how much more the
     other formats hold (an answer naming 50 long approved URLs passed it)."""
-    if len(text) <= _CELL_CHARS:
+    if _units(text) <= _CELL_CHARS:
         return text
     note = " [... {} more characters: the Markdown and CSV answers hold them]"
-    kept = _CELL_CHARS - len(note.format(len(text)))  # the count has at most as many digits
-    return text[:kept] + note.format(len(text) - kept)
+    room = _CELL_CHARS - len(note.format(len(text)))  # the count has at most as many digits
+    kept = text[:room]
+    while (excess := _units(kept) - room) > 0:  # Excel counts UTF-16 units: past U+FFFF, two
+        kept = kept[: len(kept) - (excess + 1) // 2]  # each character cut is one or two of them
+    return kept + note.format(len(text) - len(kept))
+
+
+def _units(text: str) -> int:
+    """``text``'s length in UTF-16 code units, as a workbook's cell counts it."""
+    return len(text) + sum(1 for character in text if ord(character) > 0xFFFF)
 
 
 def render_xlsx(questions: list[Question]) -> bytes:
