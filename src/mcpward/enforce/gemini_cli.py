@@ -1,5 +1,6 @@
 """Gemini CLI: the system settings file, which overrides the user's and the project's: the
-approved servers in ``mcpServers`` (with ``includeTools`` on probation), ``mcp.allowed`` (the
+approved servers in ``mcpServers`` (with ``includeTools`` on probation, and ``excludeTools``
+for the names a reader's ``name(...)`` would enable too), ``mcp.allowed`` (the
 only server names it connects to) and ``mcp.excluded`` (refused names).
 
 Gemini CLI matches by name only and merges ``mcpServers`` from every settings file; a user
@@ -21,6 +22,15 @@ _PATHS = {
 }
 
 
+def _call_prefixes(read_only: tuple[str, ...]) -> list[str]:
+    """The tool names Gemini CLI enables beside ``read_only`` and that are not in it: an
+    ``includeTools`` entry enables a tool it equals or that it begins with followed by ``(`` (the
+    ``tool(args)`` form), so ``files(read)`` enabled ``files`` too, a writer, or one the server
+    added after its approval. ``excludeTools`` takes precedence, by exact name."""
+    prefixes = {tool[:at] for tool in read_only for at, char in enumerate(tool) if char == "("}
+    return sorted(prefixes - set(read_only))
+
+
 def system_settings(policy: Policy) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     for server in policy.allowed:
@@ -35,6 +45,8 @@ def system_settings(policy: Policy) -> dict[str, Any]:
             entry["headers"] = {"Authorization": "Bearer $MCPWARD_GATEWAY_TOKEN"}
         if server.decision is Decision.PROBATION:
             entry["includeTools"] = list(server.read_only_tools)
+            if excluded_tools := _call_prefixes(server.read_only_tools):
+                entry["excludeTools"] = excluded_tools
         servers[server.key] = entry
     allowed = sorted(servers)
     excluded = sorted({server.key for server in policy.denied} - set(allowed))
