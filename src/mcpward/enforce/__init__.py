@@ -264,7 +264,9 @@ def drift(policy: Policy, platform: Platform, root: Path, only: Sequence[str] | 
             else:
                 try:
                     differences = _differences(_parsed(file, file.content), _parsed(file, content))
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, UnicodeDecodeError, RecursionError):
+                    # RecursionError: a file nested thousands of levels deep ran the parser out
+                    # of stack, and the whole scan ended with an internal error.
                     differences = ["it cannot be parsed"]
                 if differences:
                     shown = "; ".join(differences[:5]) + ("; ..." if len(differences) > 5 else "")
