@@ -58,8 +58,10 @@ def _claude_tool_name(tool: str) -> str:
     outside ``[A-Za-z0-9_-]`` made ``_`` (its ``normalizeNameForMCP``; the Anthropic API takes no
     other tool name). A rule naming ``files.delete`` as the server does matched no tool: the
     tool, ``files_delete`` there, could be called on probation. Two tools that read alike are
-    both denied (Claude Code cannot tell them apart either)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", tool)
+    both denied (Claude Code cannot tell them apart either). Its expression has no ``u`` flag,
+    so it replaces UTF-16 code units: a character past U+FFFF (an emoji) is ``__`` there, and a
+    rule with one ``_`` for it matched no tool."""
+    return re.sub(r"[^A-Za-z0-9_-]", lambda found: "_" if ord(found[0]) <= 0xFFFF else "__", tool)
 
 
 def managed_servers(policy: Policy) -> dict[str, Any]:
