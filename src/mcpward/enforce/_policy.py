@@ -17,7 +17,7 @@ from datetime import date
 from pydantic import ValidationError
 
 from mcpward._regex import compiled
-from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer
+from mcpward.enforce.interface import Decision, EnforceError, Policy, PolicyServer, token_url_refusal
 from mcpward.registry import Entry, Identity, Status, client_key
 
 
@@ -103,6 +103,8 @@ def compile_policy(
     """The policy for ``entries`` on ``today``. An entry on probation is allowed with its
     read-only tools only; ``probation`` adds (or replaces) such periods: an approved entry's id ->
     the tools confirmed read-only."""
+    if gateway and gateway.serve_url and (refusal := token_url_refusal(gateway.serve_url)):
+        raise EnforceError(f"--gateway-url: {refusal}")
     entries = list(entries)
     probation = {e.id: e.read_only_tools for e in entries if e.on_probation} | dict(probation or {})
     allowed: list[PolicyServer] = []

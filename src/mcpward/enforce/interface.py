@@ -14,9 +14,11 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mcpward._addresses import is_this_machine
 from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 
@@ -65,6 +67,22 @@ _CONTROL = compiled(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 # and ``${VAR}`` in every string. A registry value holding one would send each user's secret to
 # the approved server's host, or put it on a command line every local user can read.
 _EXPANDED = compiled(r"\$[\w{]")
+
+
+def token_url_refusal(url: str) -> str | None:
+    """Why the clients may not send each user's gateway token to ``url`` (None: they may): only
+    over https, or over plain http to the machine itself, as every client of mcpward sends a
+    token. A plain-http ``gateway serve`` URL on the network put every user's token on the wire
+    in clear, with every request."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "https" or (
+        parts.scheme.lower() == "http" and is_this_machine(parts.hostname)
+    ):
+        return None
+    return (
+        "gateway serve's URL is plain http off the machine, where each user's gateway token would "
+        "cross the network in clear; use https (or plain http to the machine's own loopback)"
+    )
 
 
 def _printable(value: str) -> str:
@@ -130,6 +148,11 @@ class PolicyServer(_Frozen):
             raise ValueError(
                 "a command or URL holds $NAME or ${...}, which clients fill in from the user's environment"
             )
+        if self.wrapped and self.url and self.url != self.direct_url:
+            # Routed through gateway serve: the clients send each user's token with every request.
+            refusal = token_url_refusal(self.url)
+            if refusal:
+                raise ValueError(refusal)
         if (
             self.decision is Decision.PROBATION
             and self.tools
