@@ -76,6 +76,8 @@ def enforce(
 ) -> None:
     """Compile the approved registry (and its denials) into the managed configuration of Claude
     Code, VS Code (and Insiders), Gemini CLI and Codex. Writes files only; changes no client."""
+    from pydantic import ValidationError
+
     from mcpward.enforce import (
         EnforceError,
         GatewayRoute,
@@ -102,7 +104,13 @@ def enforce(
             policy = read_policy(policy_file)
             if registry_url:
                 policy = policy.model_copy(update={"registry_url": registry_url})
-                policy = Policy.model_validate(policy.model_dump())
+                try:
+                    policy = Policy.model_validate(policy.model_dump())
+                except ValidationError as exc:
+                    # Its message alone: the whole error shows the value, a password and all.
+                    raise fail(
+                        f"--registry-url: {exc.errors()[0]['msg'].removeprefix('Value error, ')}"
+                    ) from None
         else:
             entries, today = all_entries(registry)
             if not entries and not allow_empty:

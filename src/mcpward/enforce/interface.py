@@ -69,6 +69,17 @@ _CONTROL = compiled(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 _EXPANDED = compiled(r"\$[\w{]")
 
 
+#: Why a URL naming a user or password is never written: every user of a machine reads the
+#: clients' managed files (and the profile, the script), so the password reached them all.
+USERINFO_REFUSAL = "a URL the clients' files name holds no user or password (every local user reads them)"
+
+
+def _no_userinfo(url: str) -> str:
+    if "@" in urlsplit(url).netloc:
+        raise ValueError(USERINFO_REFUSAL)
+    return url
+
+
 def token_url_refusal(url: str) -> str | None:
     """Why the clients may not send each user's gateway token to ``url`` (None: they may): only
     over https, or over plain http to the machine itself, as every client of mcpward sends a
@@ -124,6 +135,11 @@ class PolicyServer(_Frozen):
     @classmethod
     def _one_line(cls, value: str | None) -> str | None:
         return None if value is None else _printable(value)
+
+    @field_validator("url", "direct_url")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        return None if value is None else _no_userinfo(value)
 
     @field_validator("command", "direct_command", "tools", "read_only_tools")
     @classmethod
@@ -194,7 +210,7 @@ class Policy(_Frozen):
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/]+", _printable(value)):
             raise ValueError("the registry URL is http(s)")
-        return value
+        return None if value is None else _no_userinfo(value)
 
     @model_validator(mode="after")
     def _unique_keys(self) -> Policy:
