@@ -24,6 +24,7 @@ from mcpward.enforce.interface import (
     EnforceError,
     Policy,
     PolicyServer,
+    gallery_url_refusal,
     token_url_refusal,
 )
 from mcpward.registry import Entry, Identity, Status, client_key
@@ -114,6 +115,8 @@ def compile_policy(
     # Checked before any server is made: a validation error would show the URL, password and all.
     if registry_url is not None and "@" in urlsplit(registry_url).netloc:
         raise EnforceError(f"--registry-url: {USERINFO_REFUSAL}")
+    if registry_url is not None and (refusal := gallery_url_refusal(registry_url)):
+        raise EnforceError(f"--registry-url: {refusal}")
     if gateway and gateway.serve_url:
         refusal = USERINFO_REFUSAL if "@" in urlsplit(gateway.serve_url).netloc else None
         if refusal := refusal or token_url_refusal(gateway.serve_url):

@@ -96,6 +96,18 @@ def token_url_refusal(url: str) -> str | None:
     )
 
 
+def gallery_url_refusal(url: str) -> str | None:
+    """Why VS Code may not take its allowed servers from ``url`` (None: it may): plain http off
+    the machine, which anyone on the path answers (its ``/v0.1`` list is the allowlist)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "http" and not is_this_machine(parts.hostname):
+        return (
+            "the registry URL is plain http off the machine, where anyone on the path would list "
+            "the servers VS Code allows; use https (or plain http to the machine's own loopback)"
+        )
+    return None
+
+
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("control characters are not allowed")
@@ -210,6 +222,8 @@ class Policy(_Frozen):
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/]+", _printable(value)):
             raise ValueError("the registry URL is http(s)")
+        if value is not None and (refusal := gallery_url_refusal(value)):
+            raise ValueError(refusal)
         return None if value is None else _no_userinfo(value)
 
     @model_validator(mode="after")
