@@ -61,7 +61,10 @@ def hostile_policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
     package = PolicyServer(
         name="io.github.acme/pkg", key="io-github-acme-pkg", decision=Decision.ALLOW, command=hostile
     )
-    return Policy(registry_url=compiled.registry_url, servers=(package, *compiled.servers))
+    # Approved now, on probation (Tier-0 until write is granted): granted here, so that every
+    # format (Codex's too, which leaves probation out) writes their hostile values.
+    granted = tuple(server.model_copy(update={"decision": Decision.ALLOW}) for server in compiled.servers)
+    return Policy(registry_url=compiled.registry_url, servers=(package, *granted))
 
 
 def test_hostile_values_stay_inside_their_strings_in_every_format(hostile_policy: Policy) -> None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import base64
 import json
 
-from mcpward.enforce.interface import ClientPolicy, Control, ManagedFile, Platform, Policy, ProfilePayload
+from mcpward.enforce.interface import (
+    ClientPolicy,
+    Control,
+    Decision,
+    ManagedFile,
+    Platform,
+    Policy,
+    ProfilePayload,
+)
 
 
 def _string(value: str) -> str:
@@ -26,6 +34,10 @@ def requirements(policy: Policy) -> str:
         "[mcp_servers]",
     ]
     for server in policy.allowed:
+        if server.decision is Decision.PROBATION and not server.wrapped:
+            # Codex enables a server whole (its tools are the user's setting): a server whose
+            # writers no one granted yet is left out, unless the gateway allows its readers only.
+            continue
         lines.append("")
         if server.url:
             lines += [f"[mcp_servers.{server.key}.identity]", f"url = {_string(server.url)}"]
@@ -45,7 +57,8 @@ class Codex(ClientPolicy):
     control = Control(
         allow="requirements.toml mcp_servers: name and exact executable/arguments or URL",
         deny="everything not allowed is disabled (no separate deny list)",
-        read_only="no (enabled_tools is a user setting, not a requirement)",
+        read_only="no (enabled_tools is a user setting, not a requirement): a server on probation "
+        "is left out unless the gateway runs it (--wrap)",
         limits="users must name a server as the policy does; no documented Windows location",
     )
 
