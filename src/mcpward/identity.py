@@ -313,6 +313,10 @@ def _npm_scope(name: str) -> str:
 
 
 def _edit_budget(name: str) -> int:
+    # A name under five characters (PyPI's ``mcp``) is one edit from many real ones (``mcpo``,
+    # ``mcpi``, ``cmp``): only its look-alikes (the skeleton) are imitations.
+    if len(name) < 5:
+        return 0
     return 1 if len(name) < 15 else 2
 
 
