@@ -377,8 +377,13 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     if (ecosystem is Ecosystem.NPM and not scope) or ecosystem is Ecosystem.PYPI:
         tokens = set(_TOKEN.findall(name.lower()))
         skeleton_tokens = set(_TOKEN.findall(name_skeleton))
+        cores = {_word_core(token) for token in skeleton_tokens}
         for brand, scopes in official.brands.items():
-            if brand in tokens or skeleton(brand) in skeleton_tokens:
+            if (
+                brand in tokens
+                or skeleton(brand) in skeleton_tokens
+                or _disguises(skeleton(brand), cores, "mcp" in name_skeleton)
+            ):
                 publishes = (
                     f"the vendor publishes under {', '.join(scopes)}"
                     if ecosystem is Ecosystem.NPM
@@ -388,8 +393,84 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                 detail = f"{where}{name!r} uses the brand {brand!r}; {publishes}"
                 return [NameRisk(NameRiskKind.BRAND, brand, detail)]
     if ecosystem is Ecosystem.NPM and scope:
-        return _mcp_scope_with_brand(scope, official)
+        return _vendor_looking_scope(scope, official) or _mcp_scope_with_brand(scope, official)
     return []
+
+
+#: Words an impersonator joins to a vendor's name so that an account or package looks like the
+#: vendor's own (``postmarkapp-mcp``, ``@postmarkhq``, ``@stripe-official``). Not ``labs``,
+#: ``sdk``, ``cloud`` or ``ai``: vendors' real scopes use them (``@twilio-labs``, ``@aws-sdk``,
+#: ``@google-cloud``, ``@google-ai``).
+_VENDOR_WORDS = ("official", "hq", "inc", "app", "team", "corp")
+#: Words of an unscoped name a brand is run into (``postmarkmcp``, ``mcppostmark``).
+_JOINED_WORDS = (*_VENDOR_WORDS, "mcp", "server")
+# Names are compared as skeletons (``official`` is ``offldal`` there), so the words are too.
+_JOINED_ALTERNATIVES = "|".join(skeleton(word) for word in _JOINED_WORDS)
+_JOINED = compiled(rf"^(?:mcp)?(.+?)(?:{_JOINED_ALTERNATIVES}){{0,2}}$")
+_VENDOR_SUFFIX = compiled(rf"(?:{'|'.join(skeleton(word) for word in _VENDOR_WORDS)})+")
+
+
+def _word_core(word: str) -> str:
+    """A word without the ``mcp`` and vendor-like words run into it: ``mcppostmarkapp`` is
+    ``postmark``. A word that is only such words stays as it is."""
+    match = _JOINED.match(word[:_MAX_WORD])
+    return match.group(1) if match else word
+
+
+#: Longer words are no brand's (the longest is 13 letters) and are not matched at all.
+_MAX_WORD = 64
+#: Brands this long or longer are matched one edit away (``postmak``); a shorter brand is one
+#: edit from everyday words (notion and motion, slack and stack).
+_MISSPELT_BRAND = 7
+
+
+def _disguises(brand: str, cores: set[str], says_mcp: bool) -> bool:
+    """Whether a word of the name is the brand run into other words, or (in a name that says
+    mcp) the brand misspelt by one edit."""
+    if brand in cores:
+        return True
+    if not says_mcp or len(brand) < _MISSPELT_BRAND:
+        return False
+    return any(abs(len(core) - len(brand)) <= 1 and _distance(core, brand) == 1 for core in cores)
+
+
+def _vendor_looking_scope(scope: str, official: OfficialNames) -> list[NameRisk]:
+    """A scope that is a brand or an official scope with only vendor-like words added
+    (``@postmarkhq``, ``@postmark-official``, ``@notionhq-official``): made to pass for the
+    vendor's account, and owned by whoever created it."""
+    words = _TOKEN.findall(skeleton(scope.removeprefix("@")))
+    if not words or len(words) > 8 or any(len(word) > _MAX_WORD for word in words):
+        return []
+    joined = "".join(words)
+    for brand, scopes in sorted(official.brands.items()):
+        if scope not in scopes and _only_vendor_words(joined, skeleton(brand)):
+            return [
+                NameRisk(
+                    NameRiskKind.BRAND,
+                    brand,
+                    f"scope {scope!r} dresses the brand {brand!r} as a vendor's account; the "
+                    f"vendor publishes under {', '.join(scopes)}",
+                )
+            ]
+    for official_scope in sorted(official.npm_scopes):
+        core = "".join(_TOKEN.findall(skeleton(official_scope.removeprefix("@"))))
+        if joined != core and _only_vendor_words(joined, core):
+            return [
+                NameRisk(
+                    NameRiskKind.BRAND,
+                    official_scope,
+                    f"scope {scope!r} is the official scope {official_scope!r} with words added",
+                )
+            ]
+    return []
+
+
+def _only_vendor_words(joined: str, core: str) -> bool:
+    """``joined`` is ``core`` followed by at least one of the vendor-like words."""
+    if not joined.startswith(core) or joined == core:
+        return False
+    rest = joined[len(core) :]
+    return _VENDOR_SUFFIX.fullmatch(rest) is not None
 
 
 def _mcp_scope_with_brand(scope: str, official: OfficialNames) -> list[NameRisk]:

@@ -3,7 +3,8 @@
 Look-alike characters (``@modeIcontextprotocol``) and scope look-alikes are critical, a name one
 or two edits from an official one is high, and an unscoped npm name carrying a vendor's brand
 (``postmark-mcp``), or a scope joining a brand or an official scope to ``mcp``
-(``@stripe-mcp/server``), is medium: it may be a community package, but its publisher must be
+(``@stripe-mcp/server``), or a brand dressed as the vendor's (``postmarkmcp``, ``@postmarkhq``),
+is medium: it may be a community package, but its publisher must be
 checked.
 """
 
