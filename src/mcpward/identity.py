@@ -195,11 +195,37 @@ def official_from_registry(document: Any) -> dict[str, Any]:
     return found
 
 
-def update_official(sources: list[str], destination: Path | None = None) -> tuple[Path, int]:
+@dataclass(frozen=True, slots=True)
+class OfficialUpdate:
+    path: Path
+    count: int  # packages written
+    left_out: tuple[str, ...]  # names of registry listings taken for imitations
+
+
+#: More packages than any registry listing holds (the official registry lists a few thousand):
+#: each listed name is judged by :func:`assess_name`, about 0.1 ms.
+_MAX_LISTED = 50_000
+
+_LISTED = (
+    ("npm", "packages", Ecosystem.NPM),
+    ("pypi", "packages", Ecosystem.PYPI),
+    ("oci", "images", Ecosystem.OCI),
+)
+
+
+def update_official(sources: list[str], destination: Path | None = None) -> OfficialUpdate:
     """Merge official package lists (our own format, or an official MCP registry listing),
-    read from files or URLs, into the user's list; returns its path and its package count."""
+    read from files or URLs, into the user's list (replacing it).
+
+    A list of our own format is taken as written: it is the user's decision. A registry
+    listing is anyone's (publishing needs a GitHub account, not a vendor's): a package of it
+    that :func:`assess_name` takes for an imitation (``postmark-mcp``) is left out, or it would
+    never be reported again. A source that names no package is refused, the list in place
+    kept: an error document read as an empty listing dropped the vendors the user had added."""
     merged: dict[str, Any] = {section: {key: [] for key in keys} for section, keys in _LIST_KEYS.items()}
     merged["brands"] = {}
+    left_out: list[str] = []
+    listed = 0
     for source in sources:
         document = _read_json_source(source)
         if isinstance(document, dict) and "npm" in document and "servers" not in document:
@@ -207,9 +233,21 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
             if problem:
                 # Merged as it was, a number or null in place of a list was an internal error.
                 raise IdentityDataError(f"{source}: not an official package list ({problem})")
-            _merge(merged, document)
+            part: dict[str, Any] = document
         else:
-            _merge(merged, official_from_registry(document))
+            part = official_from_registry(document)
+            listed += sum(len(part[section][key]) for section, key, _ in _LISTED)
+            if listed > _MAX_LISTED:
+                raise IdentityDataError(
+                    f"{source}: more than {_MAX_LISTED:,} packages listed, more than a registry "
+                    "listing holds; the list in place is kept"
+                )
+            left_out += _leave_out_imitations(part)
+        if not _names_anything(part):
+            raise IdentityDataError(f"{source}: names no package; the list in place is kept")
+        _merge(merged, part)
+    if not _names_anything(merged):
+        raise IdentityDataError("no package left to add; the list in place is kept")
     target = destination or user_official_path()
     try:
         # Mode 644: read back only if no one else may write it (_read_trusted). Replaced whole
@@ -222,7 +260,29 @@ def update_official(sources: list[str], destination: Path | None = None) -> tupl
     official_names.cache_clear()
     _skeletons.cache_clear()
     count = sum(len(merged[s]["packages"]) for s in ("npm", "pypi")) + len(merged["oci"]["images"])
-    return target, count
+    return OfficialUpdate(target, count, tuple(left_out))
+
+
+def _names_anything(document: dict[str, Any]) -> bool:
+    parts = [document.get(section) or {} for section in _LIST_KEYS]
+    return bool(document.get("brands")) or any(
+        part.get(key) for part, keys in zip(parts, _LIST_KEYS.values(), strict=True) for key in keys
+    )
+
+
+def _leave_out_imitations(listing: dict[str, Any]) -> list[str]:
+    """Take out of a registry listing (in place) the names that imitate an official package
+    or a brand of the list in use; returns them."""
+    taken_out: list[str] = []
+    for section, key, ecosystem in _LISTED:
+        kept = []
+        for name in dict.fromkeys(listing[section][key]):
+            if assess_name(ecosystem, name):
+                taken_out.append(name)
+            else:
+                kept.append(name)
+        listing[section][key] = kept
+    return taken_out
 
 
 class IdentityDataError(McpwardError):

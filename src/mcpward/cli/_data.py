@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpward.cli._app import advisories_app, identity_app
-from mcpward.cli._common import fail
+from mcpward.cli._common import fail, say
 
 if TYPE_CHECKING:
     pass
@@ -62,7 +62,15 @@ def identity_update(
     from mcpward.identity import IdentityDataError, update_official
 
     try:
-        written, count = update_official(source, destination)
+        update = update_official(source, destination)
     except IdentityDataError as exc:
         raise fail(f"official list not updated: {exc}") from None
-    typer.echo(f"wrote {count} official packages to {written}")
+    typer.echo(f"wrote {update.count} official packages to {update.path}")
+    if update.left_out:
+        # Anyone may publish to a registry: a listed look-alike made official is never reported.
+        shown = ", ".join(update.left_out[:20]) + (", ..." if len(update.left_out) > 20 else "")
+        say(
+            f"left out {len(update.left_out)} listed names that imitate an official package or a "
+            f"vendor's brand: {shown}",
+            err=True,
+        )
