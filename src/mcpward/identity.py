@@ -421,6 +421,15 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                         f"scope {scope!r} imitates {official_scope!r}",
                     )
                 ]
+    claimed = _official_with_claims(ecosystem, name_skeleton)
+    if claimed is not None:
+        return [
+            NameRisk(
+                NameRiskKind.TYPOSQUAT,
+                claimed,
+                f"{name!r} is {claimed!r} with words added that claim to be it",
+            )
+        ]
     for candidate in candidates:
         if abs(len(candidate) - len(name)) > 2:
             continue
@@ -564,6 +573,34 @@ def _mcp_scope_with_brand(scope: str, official: OfficialNames) -> list[NameRisk]
                 )
             ]
     return []
+
+
+#: Words added to an official name to pass for it, or for its port to a language
+#: (``mcp-remote-official``, ``node-mcp-remote``); as skeletons, as names are compared.
+_CLAIM_WORDS = frozenset(
+    skeleton(word)
+    for word in (
+        "official", "js", "node", "nodejs", "py", "python", "latest", "original",
+        "real", "secure", "fixed", "new", "updated", "verified",
+    )
+)  # fmt: skip
+
+
+def _official_with_claims(ecosystem: Ecosystem, name_skeleton: str) -> str | None:
+    """The unscoped official name (of five characters or more) that ``name_skeleton`` is with
+    only claim words added before or after it, or None."""
+    words = name_skeleton.split("-")
+    start, end = 0, len(words)
+    while start < end and words[start] in _CLAIM_WORDS:
+        start += 1
+    while end > start and words[end - 1] in _CLAIM_WORDS:
+        end -= 1
+    if start == end or (start, end) == (0, len(words)):
+        return None
+    candidate = _skeletons(ecosystem).get("-".join(words[start:end]))
+    if candidate is None or len(candidate) < 5 or _npm_scope(candidate):
+        return None
+    return candidate
 
 
 def _differs_in_core(name: str, candidate: str) -> bool:
