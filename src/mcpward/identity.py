@@ -372,6 +372,23 @@ def _npm_scope(name: str) -> str:
     return name.split("/", 1)[0] if name.startswith("@") and "/" in name else ""
 
 
+#: Official scopes this short (``@slack``, ``@figma``) are a changed letter away from other real
+#: scopes (``@clack``, ``@sigma``): only look-alike letters (the skeleton) count as changes.
+_SHORT_SCOPE = 7
+
+
+def _near_scope(scope: str, official_scope: str) -> bool:
+    """Whether ``scope`` is within the edits that make a look-alike of ``official_scope`` (both
+    with ``@``, without hyphens)."""
+    distance = _distance(scope, official_scope)
+    if len(official_scope) > _SHORT_SCOPE:
+        return distance <= _edit_budget(official_scope)
+    if distance != 1:
+        return distance == 0
+    # a letter added or dropped, or two swapped (``@slackk``, ``@slak``, ``@salck``)
+    return len(scope) != len(official_scope) or sorted(scope) == sorted(official_scope)
+
+
 def _edit_budget(name: str) -> int:
     # A name under five characters (PyPI's ``mcp``) is one edit from many real ones (``mcpo``,
     # ``mcpi``, ``cmp``): only its look-alikes (the skeleton) are imitations.
@@ -411,9 +428,7 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     if scope:
         for official_scope in sorted(official.npm_scopes):
             compact, official_compact = scope.replace("-", ""), official_scope.replace("-", "")
-            if skeleton(scope) == skeleton(official_scope) or (
-                _distance(compact, official_compact) <= _edit_budget(official_scope)
-            ):
+            if skeleton(scope) == skeleton(official_scope) or _near_scope(compact, official_compact):
                 return [
                     NameRisk(
                         NameRiskKind.SCOPE_LOOKALIKE,
