@@ -389,6 +389,21 @@ def _near_scope(scope: str, official_scope: str) -> bool:
     return len(scope) != len(official_scope) or sorted(scope) == sorted(official_scope)
 
 
+#: Words that make a name long without telling it apart (``mcp-server-time`` is ``time``).
+_GENERIC_WORDS = frozenset({"mcp", "server"})
+
+
+def _name_edit_budget(candidate: str) -> int:
+    """The edits from an official name that make an imitation of it: two only where its own
+    words are ten letters or more, since two edits turn a short word into another
+    (``mcp-server-time``, ``mcp-server-line``). Scoped and image names keep the plain budget."""
+    budget = _edit_budget(candidate)
+    if budget < 2 or "/" in candidate:
+        return budget
+    own = sum(len(word) for word in _TOKEN.findall(candidate.lower()) if word not in _GENERIC_WORDS)
+    return budget if own >= 10 else 1
+
+
 def _edit_budget(name: str) -> int:
     # A name under five characters (PyPI's ``mcp``) is one edit from many real ones (``mcpo``,
     # ``mcpi``, ``cmp``): only its look-alikes (the skeleton) are imitations.
@@ -449,7 +464,7 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
         if abs(len(candidate) - len(name)) > 2:
             continue
         distance = _distance(name, candidate)
-        if 0 < distance <= _edit_budget(candidate) and _differs_in_core(name, candidate):
+        if 0 < distance <= _name_edit_budget(candidate) and _differs_in_core(name, candidate):
             return [
                 NameRisk(
                     NameRiskKind.TYPOSQUAT, candidate, f"{name!r} is {distance} edit(s) from {candidate!r}"
