@@ -470,6 +470,8 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                     NameRiskKind.TYPOSQUAT, candidate, f"{name!r} is {distance} edit(s) from {candidate!r}"
                 )
             ]
+    if ecosystem is Ecosystem.OCI:
+        return _official_image_elsewhere(name, official)
     # npm: a vendor publishes under its scope, so an unscoped name with its brand is someone
     # else's. PyPI has no scopes: a name with a brand that is not one of the vendor's listed
     # packages is someone else's the same way (``postmark-mcp`` published there instead).
@@ -631,6 +633,41 @@ def _official_with_claims(ecosystem: Ecosystem, name_skeleton: str) -> str | Non
     if candidate is None or len(candidate) < 5 or _npm_scope(candidate):
         return None
     return candidate
+
+
+_DOCKER_HUB = compiled(r"^(?:(?:index\.|registry-1\.)?docker\.io/)?(?:library/)?")
+#: An official image's repository name this long says whose it is (``github-mcp-server``); a
+#: shorter one (``mcp/fetch``, ``mcp/postgres``) is a word anyone's image may be named.
+_OWN_IMAGE_NAME = 10
+
+
+def _image_place(name: str) -> tuple[str, str]:
+    """An image reference's namespace and repository name, Docker Hub's spellings as one."""
+    reference = _DOCKER_HUB.sub("", name.lower(), count=1)
+    namespace, _, repository = reference.rpartition("/")
+    return namespace, repository
+
+
+def _official_image_elsewhere(name: str, official: OfficialNames) -> list[NameRisk]:
+    """An official image's own repository name under another namespace (``ghcr.io/evil/
+    github-mcp-server``): whoever pushed it there, it passes for the official one."""
+    namespace, repository = _image_place(name)
+    repository_skeleton = skeleton(repository)
+    for image in sorted(official.oci):
+        official_namespace, official_repository = _image_place(image)
+        if (
+            len(official_repository) >= _OWN_IMAGE_NAME
+            and repository_skeleton == skeleton(official_repository)
+            and namespace != official_namespace
+        ):
+            return [
+                NameRisk(
+                    NameRiskKind.TYPOSQUAT,
+                    image,
+                    f"{name!r} is the official image {image!r}'s name under another owner",
+                )
+            ]
+    return []
 
 
 def _differs_in_core(name: str, candidate: str) -> bool:
