@@ -164,6 +164,9 @@ def _own_list_problem(document: dict[str, Any]) -> str | None:
     return None
 
 
+_MAX_LISTED_NAME = 512
+
+
 def official_from_registry(document: Any) -> dict[str, Any]:
     """The packages of an official MCP registry listing (``/v0/servers``: ``servers`` with
     ``packages`` of ``registryType``/``identifier``), in the shape of our own list."""
@@ -184,8 +187,8 @@ def official_from_registry(document: Any) -> dict[str, Any]:
                 or ""
             )
             identifier = package.get("identifier") or package.get("name")
-            if not isinstance(identifier, str) or not identifier:
-                continue
+            if not isinstance(identifier, str) or not identifier or len(identifier) > _MAX_LISTED_NAME:
+                continue  # longer than any registry's names (npm's limit is 214): judged for nothing
             if kind.lower() == "npm":
                 found["npm"]["packages"].append(identifier)
             elif kind.lower() == "pypi":

@@ -119,3 +119,21 @@ def test_a_listing_of_too_many_names_is_refused_in_bounded_time(tmp_path: Path, 
     assert time.perf_counter() - started < 10
     assert result.exit_code == 2 and "more than" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_listing_of_huge_names_is_read_in_bounded_time(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    # No registry's name is this long (npm's limit is 214): judging each took seconds.
+    long_name = "-".join(f"w{j}" for j in range(300_000))
+    servers = [
+        {"server": {"packages": [{"registryType": "npm", "identifier": f"{i}-{long_name}"}]}}
+        for i in range(8)
+    ]
+    servers.append({"server": {"packages": [{"registryType": "npm", "identifier": "acme-crm-mcp"}]}})
+    listing = tmp_path / "long.json"
+    listing.write_text(json.dumps({"servers": servers}))
+    started = time.perf_counter()
+    result = cli("identity", "update", "--source", str(listing))
+    assert time.perf_counter() - started < 5
+    assert result.exit_code == 0 and "wrote 1 official packages" in result.stdout
