@@ -497,7 +497,11 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
                 detail = f"{where}{name!r} uses the brand {brand!r}; {publishes}"
                 return [NameRisk(NameRiskKind.BRAND, brand, detail)]
     if ecosystem is Ecosystem.NPM and scope:
-        return _vendor_looking_scope(scope, official) or _mcp_scope_with_brand(scope, official)
+        return (
+            _vendor_looking_scope(scope, official)
+            or _mcp_scope_with_brand(scope, official)
+            or _mcp_under_bare_brand(scope, name_skeleton, official)
+        )
     return []
 
 
@@ -564,6 +568,27 @@ def _vendor_looking_scope(scope: str, official: OfficialNames) -> list[NameRisk]
                     NameRiskKind.BRAND,
                     official_scope,
                     f"scope {scope!r} is the official scope {official_scope!r} with words added",
+                )
+            ]
+    return []
+
+
+def _mcp_under_bare_brand(scope: str, name_skeleton: str, official: OfficialNames) -> list[NameRisk]:
+    """An MCP package under a scope that is a brand the vendor does not publish under
+    (``@notion/mcp``; Notion's is ``@notionhq``). Only MCP packages: a vendor may own its bare
+    name without the list naming it (``@twilio``), and its SDKs there are no MCP servers."""
+    package_words = _TOKEN.findall(name_skeleton.partition("/")[2])
+    if "mcp" not in package_words:
+        return []
+    bare = skeleton(scope.removeprefix("@"))
+    for brand, scopes in sorted(official.brands.items()):
+        if bare == skeleton(brand) and scope not in scopes:
+            return [
+                NameRisk(
+                    NameRiskKind.BRAND,
+                    brand,
+                    f"scope {scope!r} is the brand {brand!r}, for an MCP package; the vendor "
+                    f"publishes under {', '.join(scopes)}",
                 )
             ]
     return []
