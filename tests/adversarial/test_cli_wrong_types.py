@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from cli_kit import mcpward_in_home
 
+# A listing that names nothing is refused before anything is written: these name one package.
+ONE_PACKAGE_LISTING = '{"servers": [{"packages": [{"registryType": "npm", "identifier": "acme-crm-mcp"}]}]}'
+
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     home = tmp_path / "home"
@@ -80,7 +83,7 @@ def data_dir_is_a_file(tmp_path: Path, *args: str) -> subprocess.CompletedProces
 )
 def test_a_data_folder_that_is_a_file_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     listing = tmp_path / "listing.json"
-    listing.write_text('{"servers": []}')
+    listing.write_text(ONE_PACKAGE_LISTING)
     result = data_dir_is_a_file(tmp_path, *(arg.format(listing=listing) for arg in args))
     assert result.returncode == 2, (result.returncode, result.stderr[-400:])
     lines = result.stderr.strip().splitlines()
@@ -98,7 +101,7 @@ def test_a_database_url_naming_a_file_that_is_not_a_database(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     ("command", "source"),
-    [("identity", '{"servers": []}'), ("advisories", '{"id": "OSV-1", "affected": []}')],
+    [("identity", ONE_PACKAGE_LISTING), ("advisories", '{"id": "OSV-1", "affected": []}')],
 )
 def test_an_update_does_not_replace_a_fifo_given_as_its_output(
     tmp_path: Path, command: str, source: str
