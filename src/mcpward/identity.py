@@ -480,13 +480,21 @@ def assess_name(ecosystem: Ecosystem, name: str) -> list[NameRisk]:
     # packages is someone else's the same way (``postmark-mcp`` published there instead).
     if (ecosystem is Ecosystem.NPM and not scope) or ecosystem is Ecosystem.PYPI:
         tokens = set(_TOKEN.findall(name.lower()))
-        skeleton_tokens = set(_TOKEN.findall(name_skeleton))
+        skeleton_words = _TOKEN.findall(name_skeleton)
+        skeleton_tokens = set(skeleton_words)
         cores = {_word_core(token) for token in skeleton_tokens}
+        # the words a misspelt brand could be, first ones first: a bounded number, so that the
+        # brands' edit distances stay linear in the name's length
+        spellings = [
+            core
+            for core in dict.fromkeys(map(_word_core, skeleton_words))
+            if _MISSPELT_BRAND - 1 <= len(core) <= _LONGEST_BRAND + 1
+        ][:_MISSPELT_WORDS]
         for brand, scopes in official.brands.items():
             if (
                 brand in tokens
                 or skeleton(brand) in skeleton_tokens
-                or _disguises(skeleton(brand), cores, "mcp" in name_skeleton)
+                or _disguises(skeleton(brand), cores, spellings if "mcp" in name_skeleton else [])
             ):
                 publishes = (
                     f"the vendor publishes under {', '.join(scopes)}"
@@ -532,14 +540,20 @@ _MAX_WORD = 64
 _MISSPELT_BRAND = 7
 
 
-def _disguises(brand: str, cores: set[str], says_mcp: bool) -> bool:
-    """Whether a word of the name is the brand run into other words, or (in a name that says
-    mcp) the brand misspelt by one edit."""
+#: Of a name's words, those first this many of a brand's length are compared with the brands
+#: by edits (a registry name holds a few words: npm's are at most 214 characters).
+_MISSPELT_WORDS = 32
+_LONGEST_BRAND = 16
+
+
+def _disguises(brand: str, cores: set[str], spellings: list[str]) -> bool:
+    """Whether a word of the name is the brand run into other words (``cores``), or one of
+    ``spellings`` (given for a name that says mcp) the brand misspelt by one edit."""
     if brand in cores:
         return True
-    if not says_mcp or len(brand) < _MISSPELT_BRAND:
+    if len(brand) < _MISSPELT_BRAND or len(brand) > _LONGEST_BRAND:
         return False
-    return any(abs(len(core) - len(brand)) <= 1 and _distance(core, brand) == 1 for core in cores)
+    return any(abs(len(word) - len(brand)) <= 1 and _distance(word, brand) == 1 for word in spellings)
 
 
 def _vendor_looking_scope(scope: str, official: OfficialNames) -> list[NameRisk]:

@@ -79,7 +79,13 @@ def test_ordinary_and_own_names_are_not_taken_for_a_brand(ecosystem: Ecosystem, 
 def test_a_long_name_is_judged_in_linear_time() -> None:
     import time
 
-    for name in ("postmarkapp" * 20_000 + "-mcp", "mcp-" + "postmak-" * 20_000, "@" + "hq-" * 20_000 + "/x"):
+    many_words = "-".join(f"abcd{i:06d}" for i in range(150_000))  # each a brand's length
+    for name in (
+        "postmarkapp" * 20_000 + "-mcp",
+        "mcp-" + "postmak-" * 20_000,
+        "@" + "hq-" * 20_000 + "/x",
+        "mcp-" + many_words,
+    ):
         started = time.perf_counter()
         assess_name(Ecosystem.NPM, name)
         assert time.perf_counter() - started < 2.0
