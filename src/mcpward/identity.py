@@ -660,6 +660,11 @@ _CLAIM_WORDS = frozenset(
 )  # fmt: skip
 
 
+#: A version after an official name (``mcp-remote-v2``), as a skeleton (``v1`` is ``vl``): a new
+#: major version of an official package comes under its own name, not another.
+_VERSION_WORD = compiled(r"v?[0-9lo]{1,3}")
+
+
 def _official_with_claims(ecosystem: Ecosystem, name_skeleton: str) -> str | None:
     """The unscoped official name (of five characters or more) that ``name_skeleton`` is with
     only claim words added before or after it, or None."""
@@ -667,7 +672,7 @@ def _official_with_claims(ecosystem: Ecosystem, name_skeleton: str) -> str | Non
     start, end = 0, len(words)
     while start < end and words[start] in _CLAIM_WORDS:
         start += 1
-    while end > start and words[end - 1] in _CLAIM_WORDS:
+    while end > start and (words[end - 1] in _CLAIM_WORDS or _VERSION_WORD.fullmatch(words[end - 1])):
         end -= 1
     if start == end or (start, end) == (0, len(words)):
         return None
@@ -713,10 +718,7 @@ def _official_image_elsewhere(name: str, official: OfficialNames) -> list[NameRi
 
 
 def _differs_in_core(name: str, candidate: str) -> bool:
-    """False when the names differ only by a version-like suffix (``server-v2``) or plural."""
+    """False when the names differ only by a plural. A version-like suffix (``mcp-remote2``)
+    is a difference: a name claiming to be an official package's next version imitates it."""
     longer, shorter = (name, candidate) if len(name) > len(candidate) else (candidate, name)
-    if longer.startswith(shorter):
-        suffix = longer[len(shorter) :]
-        if re.fullmatch(r"-?v?\d|s", suffix):
-            return False
-    return True
+    return not (longer.startswith(shorter) and longer[len(shorter) :] == "s")
