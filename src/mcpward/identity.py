@@ -533,7 +533,8 @@ def _word_core(word: str) -> str:
     return match.group(1) if match else word
 
 
-#: Longer words are no brand's (the longest is 13 letters) and are not matched at all.
+#: A word is read for a brand in its first this many characters (the longest brand has 13), and a
+#: scope with a longer word is none of the vendor-looking ones: bounded work per word.
 _MAX_WORD = 64
 #: Brands this long or longer are matched one edit away (``postmak``); a shorter brand is one
 #: edit from everyday words (notion and motion, slack and stack).
@@ -677,8 +678,8 @@ def _official_with_claims(ecosystem: Ecosystem, name_skeleton: str) -> str | Non
     if start == end or (start, end) == (0, len(words)):
         return None
     candidate = _skeletons(ecosystem).get("-".join(words[start:end]))
-    if candidate is None or len(candidate) < 5 or _npm_scope(candidate):
-        return None
+    if candidate is None or len(candidate) < 5 or "/" in candidate:
+        return None  # scoped npm names and images: their owners publish any name under them
     return candidate
 
 
