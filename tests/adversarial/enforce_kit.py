@@ -3,9 +3,11 @@ the policy of one allowed server."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mcpward.enforce import Decision, Policy, PolicyServer
+from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
 
 
 def approved_entry(
@@ -40,3 +42,18 @@ def one_server_policy() -> Policy:
         direct_command=("npx", "-y", "@acme/files@1.0.0"),
     )
     return Policy(servers=(server,))
+
+
+def registry_with_a_remote(tmp_path: Path) -> str:
+    """The URL of a registry database holding one approved remote server (on probation)."""
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    registry = Registry.open(database)
+    try:
+        remote = Identity(kind="remote", url="https://mcp.example.com/mcp")
+        request = EntryRequest(name="io.github.acme/search", identity=remote, owner="team",
+                               scope=DataScope(), vet=VetOutcome(verdict="pass"))  # fmt: skip
+        entry = registry.request(request, "alice")
+        registry.approve(entry.id, "bob", "reviewed", override=True)
+    finally:
+        registry.database.dispose()
+    return database

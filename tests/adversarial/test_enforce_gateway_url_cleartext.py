@@ -13,22 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_kit import mcpward
-
-from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
-
-
-def _registry_with_a_remote(tmp_path: Path) -> str:
-    database = f"sqlite:///{tmp_path / 'registry.db'}"
-    registry = Registry.open(database)
-    try:
-        remote = Identity(kind="remote", url="https://mcp.example.com/mcp")
-        request = EntryRequest(name="io.github.acme/search", identity=remote, owner="team",
-                               scope=DataScope(), vet=VetOutcome(verdict="pass"))  # fmt: skip
-        entry = registry.request(request, "alice")
-        registry.approve(entry.id, "bob", "reviewed", override=True)
-    finally:
-        registry.database.dispose()
-    return database
+from enforce_kit import registry_with_a_remote
 
 
 @pytest.mark.parametrize(
@@ -41,7 +26,7 @@ def _registry_with_a_remote(tmp_path: Path) -> str:
     ],
 )
 def test_a_plain_http_gateway_url_off_the_machine_is_refused(tmp_path: Path, url: str) -> None:
-    database = _registry_with_a_remote(tmp_path)
+    database = registry_with_a_remote(tmp_path)
     tree = tmp_path / "tree"
     done = mcpward("enforce", "--root", str(tree), "--registry", database, "--wrap", "--gateway-url", url)
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
@@ -55,7 +40,7 @@ def test_a_plain_http_gateway_url_off_the_machine_is_refused(tmp_path: Path, url
     ["https://gateway.corp.example", "http://127.0.0.1:8765", "http://localhost:8765/", "http://[::1]:8765"],
 )
 def test_https_or_the_machines_own_loopback_is_taken(tmp_path: Path, url: str) -> None:
-    database = _registry_with_a_remote(tmp_path)
+    database = registry_with_a_remote(tmp_path)
     tree = tmp_path / "tree"
     done = mcpward("enforce", "--root", str(tree), "--registry", database, "--wrap", "--gateway-url", url)
     assert done.returncode == 0, done.stderr

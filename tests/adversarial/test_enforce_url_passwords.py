@@ -11,22 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_kit import mcpward
-
-from mcpward.registry import DataScope, EntryRequest, Identity, Registry, VetOutcome
-
-
-def _registry_with_a_remote(tmp_path: Path) -> str:
-    database = f"sqlite:///{tmp_path / 'registry.db'}"
-    registry = Registry.open(database)
-    try:
-        remote = Identity(kind="remote", url="https://mcp.example.com/mcp")
-        request = EntryRequest(name="io.github.acme/search", identity=remote, owner="team",
-                               scope=DataScope(), vet=VetOutcome(verdict="pass"))  # fmt: skip
-        entry = registry.request(request, "alice")
-        registry.approve(entry.id, "bob", "reviewed", override=True)
-    finally:
-        registry.database.dispose()
-    return database
+from enforce_kit import registry_with_a_remote
 
 
 @pytest.mark.parametrize(
@@ -38,7 +23,7 @@ def _registry_with_a_remote(tmp_path: Path) -> str:
     ],
 )
 def test_a_url_with_a_password_is_refused_and_never_written(tmp_path: Path, option: tuple[str, ...]) -> None:
-    database = _registry_with_a_remote(tmp_path)
+    database = registry_with_a_remote(tmp_path)
     tree = tmp_path / "tree"
     done = mcpward("enforce", "--root", str(tree), "--registry", database, *option)
     assert done.returncode == 2, (done.returncode, done.stderr)
@@ -48,7 +33,7 @@ def test_a_url_with_a_password_is_refused_and_never_written(tmp_path: Path, opti
 
 
 def test_plain_urls_are_written(tmp_path: Path) -> None:
-    database = _registry_with_a_remote(tmp_path)
+    database = registry_with_a_remote(tmp_path)
     tree = tmp_path / "tree"
     done = mcpward("enforce", "--root", str(tree), "--registry", database, "--registry-url",
                    "https://registry.example.internal/", "--wrap", "--gateway-url",
