@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import AnyStr
 
 from mcpward._regex import compiled
 from mcpward.inspect._untrusted._check import LIMIT, check_text
@@ -174,12 +175,9 @@ def _words_reach(side: str) -> int:
         return words.end() if words is not None else len(side)
     # The same in C for ASCII (most results), the words split at apostrophes too (see
     # ``_words_counted``).
-    counted = _words_counted(side)
-    spaced = side.encode().translate(_WORD_BYTES)
-    words_and_rest = spaced.split(None, counted)
-    if len(words_and_rest) <= counted:
+    last_word_end = _end_of_run(side.encode().translate(_WORD_BYTES), _words_counted(side))
+    if last_word_end is None:
         return len(side)
-    last_word_end = len(spaced[: len(spaced) - len(words_and_rest[-1])].rstrip())
     token_end = _WHITESPACE.search(side, last_word_end)
     return token_end.start() if token_end is not None else len(side)
 
@@ -193,10 +191,17 @@ def _words_counted(side: str) -> int:
 def _tokens_reach(side: str) -> int:
     """The characters ``_SEAM_WORDS`` tokens take from a seam (a split in C: ``str.split`` and
     the rules' ``\\s`` take the same white space)."""
-    tokens_and_rest = side.split(None, _SEAM_WORDS)
-    if len(tokens_and_rest) <= _SEAM_WORDS:
-        return len(side)
-    return len(side[: len(side) - len(tokens_and_rest[-1])].rstrip())
+    end = _end_of_run(side, _SEAM_WORDS)
+    return len(side) if end is None else end
+
+
+def _end_of_run(text: AnyStr, count: int) -> int | None:
+    """Where the ``count``-th piece of ``text`` between white space ends (a split in C); None
+    when it has no more pieces than that."""
+    pieces_and_rest = text.split(None, count)
+    if len(pieces_and_rest) <= count:
+        return None
+    return len(text[: len(text) - len(pieces_and_rest[-1])].rstrip())
 
 
 _WINDOW = LIMIT

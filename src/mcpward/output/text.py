@@ -114,16 +114,16 @@ def one_line(text: object) -> str:
     return _escaped(text, keep_newline=False, escape=_escape, doubled=True, unseen=_name_unseen())
 
 
+#: Spaces of another kind than U+0020 (no-break, thin, ideographic; the Braille blank).
+_OTHER_SPACES = r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800]"
 #: Spaces a reader cannot count (see ``one_line``).
-_UNCOUNTED_SPACE = compiled(r"^ | $|  |[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800]")
+_UNCOUNTED_SPACE = compiled(rf"^ | $|  |{_OTHER_SPACES}")
 
 
 @functools.cache
 def _name_unseen() -> re.Pattern[str]:
     """``_unseen`` for one line, and each space of ``_UNCOUNTED_SPACE`` (a run's each one)."""
-    return compiled(
-        rf"{_unseen(False).pattern}|^ | $| (?= )|(?<= ) |[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u2800]"
-    )
+    return compiled(rf"{_unseen(False).pattern}|^ | $| (?= )|(?<= ) |{_OTHER_SPACES}")
 
 
 def visible_together(texts: Sequence[str]) -> list[str]:
