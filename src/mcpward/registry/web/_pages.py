@@ -16,6 +16,7 @@ from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from mcpward._bounded import keep_recent
 from mcpward.inspect import Change, compare
 from mcpward.model import ToolSignature
 from mcpward.output.entries import advisories_text, change_text, worst_text
@@ -125,10 +126,7 @@ class KeptChoices:
 
     def keep(self, person: str, choices: _Choices) -> None:
         with self._lock:
-            self._kept[person] = choices
-            self._kept.move_to_end(person)
-            while len(self._kept) > self.limit:
-                self._kept.popitem(last=False)
+            keep_recent(self._kept, person, choices, self.limit)
 
     def take(self, person: str, entry_id: int) -> _Choices | None:
         """``person``'s choices for ``entry_id``, forgotten as they are given."""
