@@ -185,8 +185,26 @@ def foreign_home(home: Path) -> os.stat_result | None:
 def _trusted(facts: os.stat_result, own: int) -> bool:
     """Only this account or root can change what is in (or at) it: owned by one of them and
     writable by no one else, unless sticky (``/tmp``: others cannot replace what we put there)."""
-    sticky = stat.S_ISDIR(facts.st_mode) and facts.st_mode & stat.S_ISVTX
-    return facts.st_uid in (own, 0) and (not facts.st_mode & 0o022 or bool(sticky))
+    return facts.st_uid in (own, 0) and (not facts.st_mode & 0o022 or _sticky(facts))
+
+
+def _sticky(facts: os.stat_result) -> bool:
+    return stat.S_ISDIR(facts.st_mode) and bool(facts.st_mode & stat.S_ISVTX)
+
+
+def writable_by_anyone(path: Path) -> Path | None:
+    """The first place on the way to ``path`` (the file, a folder holding it, not sticky) that
+    any account may write; None when there is none. Places absent or unreadable are skipped:
+    the reader says what is wrong with them."""
+    absolute = path.absolute()
+    for place in (absolute, *absolute.parents):
+        try:
+            facts = os.stat(place)
+        except OSError:
+            continue
+        if facts.st_mode & stat.S_IWOTH and not _sticky(facts):
+            return place
+    return None
 
 
 def changeable_by_others(path: Path) -> Path | None:

@@ -5,7 +5,6 @@ brings its schema up to date with the Alembic migrations shipped in the package.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -17,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mcpward._paths import writable_by_anyone
 from mcpward.registry.interface import RegistryError
 
 _T = TypeVar("_T")
@@ -161,18 +161,12 @@ def _refuse_if_anyone_writes(path: Path) -> None:
     """A database file, or a folder on its way (not sticky), that any account can write: any
     local user could approve a server, or take a gateway's pin away, by writing it. A file
     shared with a group (a service account and its admins) is the deployment's choice."""
-    absolute = path.absolute()
-    for place in (absolute, *absolute.parents):
-        try:
-            facts = os.stat(place)
-        except OSError:
-            continue  # absent (created below) or unreadable: SQLite says so when it opens it
-        sticky = stat.S_ISDIR(facts.st_mode) and facts.st_mode & stat.S_ISVTX
-        if facts.st_mode & stat.S_IWOTH and not sticky:
-            raise RegistryError(
-                f"the registry database {path}: {place} can be written by any account on this "
-                "machine (anyone could approve a server by writing it); refused (chmod o-w)"
-            )
+    place = writable_by_anyone(path)
+    if place is not None:
+        raise RegistryError(
+            f"the registry database {path}: {place} can be written by any account on this "
+            "machine (anyone could approve a server by writing it); refused (chmod o-w)"
+        )
 
 
 def _masked(url: str) -> str:
