@@ -13,19 +13,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from mcpward._regex import compiled
 from mcpward.enforce.interface import (
-    USERINFO_REFUSAL,
     Decision,
     EnforceError,
     Policy,
     PolicyServer,
     gallery_url_refusal,
     token_url_refusal,
+    userinfo_refusal,
 )
 from mcpward.registry import Entry, Identity, Status, client_key
 
@@ -113,14 +112,13 @@ def compile_policy(
     read-only tools only; ``probation`` adds (or replaces) such periods: an approved entry's id ->
     the tools confirmed read-only."""
     # Checked before any server is made: a validation error would show the URL, password and all.
-    if registry_url is not None and "@" in urlsplit(registry_url).netloc:
-        raise EnforceError(f"--registry-url: {USERINFO_REFUSAL}")
-    if registry_url is not None and (refusal := gallery_url_refusal(registry_url)):
+    if registry_url is not None and (
+        refusal := userinfo_refusal(registry_url) or gallery_url_refusal(registry_url)
+    ):
         raise EnforceError(f"--registry-url: {refusal}")
-    if gateway and gateway.serve_url:
-        refusal = USERINFO_REFUSAL if "@" in urlsplit(gateway.serve_url).netloc else None
-        if refusal := refusal or token_url_refusal(gateway.serve_url):
-            raise EnforceError(f"--gateway-url: {refusal}")
+    serve_url = gateway.serve_url if gateway else None
+    if serve_url and (refusal := userinfo_refusal(serve_url) or token_url_refusal(serve_url)):
+        raise EnforceError(f"--gateway-url: {refusal}")
     entries = list(entries)
     probation = {e.id: e.read_only_tools for e in entries if e.on_probation} | dict(probation or {})
     allowed: list[PolicyServer] = []

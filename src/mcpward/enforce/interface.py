@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mcpward._addresses import is_this_machine
+from mcpward._http import tls_or_loopback
 from mcpward._regex import compiled
 from mcpward.errors import McpwardError
 
@@ -74,9 +75,14 @@ _EXPANDED = compiled(r"\$[\w{]")
 USERINFO_REFUSAL = "a URL the clients' files name holds no user or password (every local user reads them)"
 
 
+def userinfo_refusal(url: str) -> str | None:
+    """``USERINFO_REFUSAL`` where ``url`` names a user or password; None otherwise."""
+    return USERINFO_REFUSAL if "@" in urlsplit(url).netloc else None
+
+
 def _no_userinfo(url: str) -> str:
-    if "@" in urlsplit(url).netloc:
-        raise ValueError(USERINFO_REFUSAL)
+    if refusal := userinfo_refusal(url):
+        raise ValueError(refusal)
     return url
 
 
@@ -85,10 +91,7 @@ def token_url_refusal(url: str) -> str | None:
     over https, or over plain http to the machine itself, as every client of mcpward sends a
     token. A plain-http ``gateway serve`` URL on the network put every user's token on the wire
     in clear, with every request."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "https" or (
-        parts.scheme.lower() == "http" and is_this_machine(parts.hostname)
-    ):
+    if tls_or_loopback(url):
         return None
     return (
         "gateway serve's URL is plain http off the machine, where each user's gateway token would "
