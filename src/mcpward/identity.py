@@ -14,7 +14,7 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -333,6 +333,12 @@ _ASCII_SKELETON = (
 )
 
 
+#: Skeletons kept: each name judged is compared with every brand, official scope and image,
+#: whose skeletons were made again for each (280 a scoped name, two thirds of its cost).
+_SKELETONS_KEPT = 4096
+
+
+@lru_cache(maxsize=_SKELETONS_KEPT)
 def skeleton(name: str) -> str:
     """A form under which names that look alike are equal (``@modeIcontextprotocol`` and
     ``@modelcontextprotocol``; a Cyrillic and a Latin ``a``)."""
