@@ -112,6 +112,21 @@ def _version(version: str | None) -> tuple[str | None, list[Property]]:
     return None, [Property(name="mcpward:version", value=version)]
 
 
+def _library(dep: PackageRef, ref: str) -> Component:
+    """A server's dependency as a component of it."""
+    from cyclonedx.model.component import Component, ComponentType
+
+    version, unheld = _version(dep.version)
+    return Component(
+        type=ComponentType.LIBRARY,
+        name=dep.name,
+        version=version,
+        properties=unheld,
+        purl=package_url(dep),
+        bom_ref=ref,
+    )
+
+
 def _properties(server: ServerSpec, beyond: tuple[str, ...] = ()) -> list[Property]:
     from cyclonedx.model import Property
 
@@ -178,17 +193,7 @@ def cyclonedx_json(report: Report) -> str:
                 purl=package_url(package) if package and not beyond else None,
                 bom_ref=ref,
                 properties=_properties(server, beyond) + unheld,
-                components=[
-                    Component(
-                        type=ComponentType.LIBRARY,
-                        name=dep.name,
-                        version=_version(dep.version)[0],
-                        properties=_version(dep.version)[1],
-                        purl=package_url(dep),
-                        bom_ref=f"{ref}:dep:{dep.name}",
-                    )
-                    for dep in server.dependencies
-                ],
+                components=[_library(dep, f"{ref}:dep:{dep.name}") for dep in server.dependencies],
             )
             bom.components.add(node)
         refs[server.id] = node
