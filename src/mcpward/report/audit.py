@@ -369,9 +369,9 @@ def _summary(document: dict[str, Any]) -> dict[str, int]:
 
 
 def _quoted(name: object) -> str:
-    """A name in double quotes, its own quotes and backslashes escaped (as JSON writes a string,
-    other characters as they are: the formats escape what a reader would not see)."""
-    return '"' + str(name).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A name as a JSON string: in double quotes, its own quotes, backslashes and controls
+    escaped (other characters as they are: the formats escape what a reader would not see)."""
+    return json.dumps(str(name), ensure_ascii=False)
 
 
 def act_on(document: dict[str, Any]) -> list[dict[str, Any]]:
